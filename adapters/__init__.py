@@ -1,0 +1,1 @@
+"""Adapters: how the hub talks to each backend system."""

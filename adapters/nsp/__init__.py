@@ -1,0 +1,1 @@
+"""NSP adapter."""

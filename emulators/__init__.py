@@ -1,0 +1,1 @@
+"""Emulators of the backend systems the hub talks to."""

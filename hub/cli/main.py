@@ -1,0 +1,110 @@
+"""The ``onepoint`` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from hub.config.settings import ConfigError, load_settings
+from hub.security.secrets import hash_password, hash_token
+from hub.validation.command_sets import CommandSetRegistry
+from hub.validation.parser import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, ParserLimits
+from hub.validation.validator import DocumentValidator
+from hub.validation.violations import DocumentRefused
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="onepoint-hub")
+def main() -> None:
+    """OnePoint Hub: one point of complaint, whole-network interaction."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--max-bytes", default=DEFAULT_MAX_BYTES, show_default=True, help="Size cap per document.")
+@click.option("--max-depth", default=DEFAULT_MAX_DEPTH, show_default=True, help="Nesting cap per document.")
+def validate(files: tuple[Path, ...], max_bytes: int, max_depth: int) -> None:
+    """Validate command documents against their command set's XSD.
+
+    Prints FILE:LINE: PATH: REASON for every violation; exits 1 when any file is invalid.
+    """
+    validator = DocumentValidator(CommandSetRegistry.installed(), ParserLimits(max_bytes, max_depth))
+    failed = 0
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            click.echo(f"{path}:0: /: cannot read: {exc.strerror}", err=True)
+            failed += 1
+            continue
+        try:
+            command = validator.validate_bytes(data)
+        except DocumentRefused as exc:
+            failed += 1
+            for violation in exc.violations:
+                click.echo(f"{path}:{violation.line or 0}: {violation.path}: {violation.reason}")
+            continue
+        click.echo(f"{path}: valid {command.command_type}", err=True)
+    if failed:
+        click.echo(f"{failed} of {len(files)} file(s) invalid", err=True)
+        sys.exit(1)
+
+
+@main.command()
+def schemas() -> None:
+    """List the command sets, their namespaces and commands."""
+    for command_set in CommandSetRegistry.installed(detailed=False):
+        click.echo(f"{command_set.name:<10} {command_set.namespace:<28} {', '.join(sorted(command_set.commands))}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default from config: 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default from config: 8000).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Settings file (TOML). Without it: built-in defaults with development credentials.")
+@click.option("--log-level", default="INFO", show_default=True)
+def serve(host: str | None, port: int | None, config_path: Path | None, log_level: str) -> None:
+    """Run the hub: SOAP at /soap/<set>, XML at /xml/<set>, /healthz, /readyz."""
+    import logging
+
+    import uvicorn
+
+    from hub.ingress.app import create_app
+    from hub.observability.logging import configure_logging
+
+    try:
+        settings = load_settings(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    configure_logging(log_level.upper())
+    log = logging.getLogger("onepoint")
+    if settings.uses_development_credentials:
+        log.warning("no --config given: running with the built-in DEVELOPMENT credentials (see README)")
+    hub = create_app(settings)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    log.info("serving", extra={"host": bind_host, "port": bind_port, "command_sets": hub.registry.names(),
+                               "config": settings.source})
+    uvicorn.run(hub.asgi, host=bind_host, port=bind_port, log_config=None, access_log=False,
+                log_level=log_level.lower())
+
+
+@main.command("hash-password")
+@click.password_option(confirmation_prompt=True)
+def hash_password_command(password: str) -> None:
+    """Print the scrypt hash of a caller's HTTP Basic password, for a config file's password_hash."""
+    click.echo(hash_password(password))
+
+
+@main.command("hash-token")
+@click.argument("token", envvar="ONEPOINT_TOKEN")
+def hash_token_command(token: str) -> None:
+    """Print the SHA-256 digest of a bearer token, for a config file's token_hashes."""
+    click.echo(hash_token(token))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,46 @@
+"""The canonical envelope: one accepted command as it travels through the hub."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["Envelope", "new_message_id"]
+
+
+def new_message_id() -> str:
+    """A fresh message id (used when a caller's document carries none)."""
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One accepted command.
+
+    ``message_id`` is the idempotency key: the same id always means the same command, whichever path
+    (redelivery, replay, a caller's retry) brings it back. ``command_type`` is ``"<system>.<Command>"``,
+    e.g. ``"workorder.CreateWorkOrder"``. ``payload`` holds the command document exactly as validated.
+    """
+
+    message_id: str
+    command_type: str
+    source_system: str
+    payload: bytes
+    correlation_id: str | None = None
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    headers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def system(self) -> str:
+        """The command set (``workorder``, ``boss``, ...)."""
+        return self.command_type.split(".", 1)[0]
+
+    @property
+    def command(self) -> str:
+        """The command name within its set (``CreateWorkOrder``)."""
+        return self.command_type.split(".", 1)[1]
+
+    def with_headers(self, **headers: Any) -> Envelope:
+        return replace(self, headers={**self.headers, **headers})

@@ -1,0 +1,1 @@
+"""SOAP 1.1 ingress (spyne)."""

@@ -1,0 +1,71 @@
+"""spyne services built from the command-set XSDs (contract first).
+
+spyne's own XSD reader (`spyne.util.xml.parse_schema_file`) turns each command set's XSD into spyne models;
+one document/literal *bare* operation per command takes the command element and returns ``<Command>Response``.
+By the time spyne sees a request, the hub has already authenticated the caller, checked the SOAPAction,
+validated the body against the real XSD and routed the command (see `hub.ingress.soap.endpoint`), so the
+operation only turns the routing outcome, passed in the WSGI environ, into the response document.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from hub.validation.command_sets import CommandSet
+
+with warnings.catch_warnings():  # spyne 2.14 bundles an old six and imports cgi (see stack-facts)
+    warnings.simplefilter("ignore")
+    from spyne import Application, ServiceBase, rpc
+    from spyne.protocol.soap import Soap11
+    from spyne.server.wsgi import WsgiApplication
+    from spyne.util.xml import parse_schema_file
+
+__all__ = ["ACK_ENVIRON_KEY", "build_soap_application"]
+
+ACK_ENVIRON_KEY = "onepoint.ack"
+COMMON_NS = "urn:onepoint:common:1"
+
+
+def _models(command_set: CommandSet) -> tuple[dict[str, Any], Any]:
+    """The set's models by type name, and the common Ack model."""
+    common = command_set.path.with_name("common.xsd")
+    with warnings.catch_warnings():  # spyne's reader leaves the XSD files it reads to the garbage collector
+        warnings.simplefilter("ignore", ResourceWarning)
+        parsed = parse_schema_file(str(command_set.path), files={COMMON_NS: str(common)})
+    return dict(parsed[command_set.namespace].types), parsed[COMMON_NS].types["Ack"]
+
+
+def _operation(command: str, request_model: Any, response_model: Any, ack_model: Any) -> Any:
+    def handler(ctx: Any, request: Any) -> Any:
+        ack = ctx.transport.req_env[ACK_ENVIRON_KEY]
+        return response_model(Ack=ack_model(**ack))
+
+    handler.__name__ = command
+    return rpc(
+        request_model,
+        _returns=response_model,
+        _body_style="bare",
+        _in_message_name=command,
+        _out_message_name=f"{command}Response",
+        _operation_name=command,
+    )(handler)
+
+
+def build_soap_application(command_set: CommandSet) -> WsgiApplication:
+    """A spyne WSGI application with one operation per command of ``command_set``."""
+    models, ack_model = _models(command_set)
+    methods = {
+        command: _operation(command, models[command], models[f"{command}Response"], ack_model)
+        for command in sorted(command_set.commands)
+    }
+    service = type(f"{command_set.name.capitalize()}Service", (ServiceBase,), methods)
+    application = Application(
+        [service],
+        tns=command_set.namespace,
+        name=f"OnePoint{command_set.name.capitalize()}",
+        in_protocol=Soap11(validator=None),
+        out_protocol=Soap11(),
+    )
+    return WsgiApplication(application)
+

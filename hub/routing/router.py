@@ -1,0 +1,57 @@
+"""The Router interface: where ingress hands accepted commands."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from hub.envelope import Envelope
+
+__all__ = ["InMemoryRouter", "RouteResult", "Router"]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteResult:
+    """What routing did with one envelope: the targets it was delivered to, confirmed."""
+
+    message_id: str
+    targets: tuple[str, ...]
+    duplicate: bool = False
+
+
+@runtime_checkable
+class Router(Protocol):
+    """Accepts an envelope and returns only once it is safely handed on (e.g. confirmed by the broker).
+
+    Raising means the envelope was *not* accepted: the ingress answers with an error and the caller retries.
+    """
+
+    async def route(self, envelope: Envelope) -> RouteResult: ...
+
+    async def ready(self) -> bool: ...
+
+
+class InMemoryRouter:
+    """Keeps routed envelopes in memory, in order. For the embedded quick-start and for tests."""
+
+    def __init__(self, maxlen: int = 10_000) -> None:
+        self.envelopes: deque[Envelope] = deque(maxlen=maxlen)
+        self._seen: dict[str, RouteResult] = {}
+        self._lock = asyncio.Lock()
+
+    async def route(self, envelope: Envelope) -> RouteResult:
+        async with self._lock:
+            if envelope.message_id in self._seen:
+                prior = self._seen[envelope.message_id]
+                return RouteResult(prior.message_id, prior.targets, duplicate=True)
+            self.envelopes.append(envelope)
+            result = RouteResult(envelope.message_id, (envelope.system,))
+            self._seen[envelope.message_id] = result
+            if len(self._seen) > 4 * (self.envelopes.maxlen or 10_000):
+                self._seen.pop(next(iter(self._seen)))
+            return result
+
+    async def ready(self) -> bool:
+        return True

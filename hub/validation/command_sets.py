@@ -1,0 +1,139 @@
+"""The command sets: one XSD per system in the installed ``schemas`` package, compiled once at start.
+
+A command set's commands are derived from its XSD, not listed by hand: a top-level element ``X`` is a command
+when a top-level ``XResponse`` exists beside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import xmlschema
+from lxml import etree
+
+__all__ = ["CommandSet", "CommandSetRegistry", "schema_directory"]
+
+XSD_NS = "http://www.w3.org/2001/XMLSchema"
+COMMON = "common"
+
+
+@contextlib.contextmanager
+def schema_directory() -> Iterator[Path]:
+    """The folder holding the installed XSDs (extracted to a temporary folder if the package is zipped)."""
+    with resources.as_file(resources.files("schemas")) as path:
+        yield Path(path)
+
+
+def _schema_parser() -> etree.XMLParser:
+    # Our own files only, yet parsed with the same refusals as anything else.
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+def _element_depth(element: Any, outer: tuple[Any, ...] = ()) -> int | None:
+    """Levels of nesting an element declaration allows (1 for a simple one); None if unbounded."""
+    content: Any = getattr(element.type, "content", None)
+    if element.type.is_simple() or not hasattr(content, "iter_elements"):
+        return 1
+    deepest = 1
+    for child in content.iter_elements():
+        if isinstance(child, xmlschema.validators.XsdAnyElement) or child.type in outer:
+            return None
+        depth = _element_depth(child, (*outer, element.type))
+        if depth is None:
+            return None
+        deepest = max(deepest, 1 + depth)
+    return deepest
+
+
+@dataclass(frozen=True)
+class CommandSet:
+    """One system's command set: its namespace, its commands and its compiled schema."""
+
+    name: str
+    namespace: str
+    path: Path
+    commands: frozenset[str]
+    responses: frozenset[str]
+    lxml_schema: etree.XMLSchema = field(repr=False, compare=False)
+
+    @cached_property
+    def detailed_schema(self) -> xmlschema.XMLSchema10:
+        """The xmlschema view of the same XSD, for the second pass that names every violation."""
+        return xmlschema.XMLSchema10(str(self.path), defuse="always", allow="sandbox")
+
+    @cached_property
+    def max_depth(self) -> int | None:
+        """The deepest a valid command of this set can nest, or None when the XSD does not bound it
+        (a wildcard or a recursive type). Lets the validator skip structural probes on valid documents."""
+        depths = [_element_depth(self.detailed_schema.elements[c]) for c in self.commands]
+        return None if any(d is None for d in depths) else max((d for d in depths if d is not None), default=1)
+
+    def command_type(self, command: str) -> str:
+        return f"{self.name}.{command}"
+
+    @classmethod
+    def load(cls, path: Path) -> CommandSet:
+        tree = etree.parse(str(path), parser=_schema_parser())
+        namespace = tree.getroot().get("targetNamespace")
+        if not namespace:
+            raise ValueError(f"{path.name}: no targetNamespace")
+        elements = {e.get("name") for e in tree.getroot().iterfind(f"{{{XSD_NS}}}element")}
+        names = {n for n in elements if n}
+        commands = frozenset(n for n in names if f"{n}Response" in names)
+        return cls(
+            name=path.stem,
+            namespace=namespace,
+            path=path,
+            commands=commands,
+            responses=frozenset(f"{c}Response" for c in commands),
+            lxml_schema=etree.XMLSchema(tree),
+        )
+
+
+class CommandSetRegistry:
+    """Every command set of the installed package, by name and by namespace."""
+
+    def __init__(self, sets: list[CommandSet]) -> None:
+        self._by_name = {s.name: s for s in sets}
+        self._by_namespace = {s.namespace: s for s in sets}
+
+    @classmethod
+    def from_directory(cls, directory: Path, *, detailed: bool = True) -> CommandSetRegistry:
+        sets = [CommandSet.load(p) for p in sorted(directory.glob("*.xsd")) if p.stem != COMMON]
+        registry = cls(sets)
+        if detailed:  # build the slow second-pass schemas at start, not on the first bad request
+            for command_set in sets:
+                _ = command_set.max_depth
+        return registry
+
+    @classmethod
+    def installed(cls, *, detailed: bool = True) -> CommandSetRegistry:
+        with schema_directory() as directory:
+            return cls.from_directory(directory, detailed=detailed)
+
+    def __iter__(self) -> Iterator[CommandSet]:
+        return iter(self._by_name.values())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    def get(self, name: str) -> CommandSet:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"no command set {name!r}; known: {', '.join(self.names())}") from None
+
+    def by_namespace(self, namespace: str) -> CommandSet | None:
+        return self._by_namespace.get(namespace)
+
+    def command_types(self) -> list[str]:
+        return sorted(s.command_type(c) for s in self for c in s.commands)

@@ -1,0 +1,1 @@
+"""The command sets: one XSD per system, shipped inside the package."""

@@ -1,0 +1,57 @@
+"""Fixtures shared by the whole suite: the installed command sets and a real hub on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from hub.config.settings import HubSettings, load_settings
+from hub.ingress.app import HubApp, create_app
+from hub.routing.router import InMemoryRouter
+from hub.validation.command_sets import CommandSetRegistry, schema_directory
+from tests.support.servers import running_asgi
+
+
+@pytest.fixture(scope="session")
+def registry() -> CommandSetRegistry:
+    return CommandSetRegistry.installed()
+
+
+@pytest.fixture(scope="session")
+def examples_dir() -> Iterator[Path]:
+    with schema_directory() as directory:
+        yield directory / "examples"
+
+
+@pytest.fixture(scope="session")
+def dev_settings() -> HubSettings:
+    return load_settings()
+
+
+@dataclass
+class RunningHub:
+    base_url: str
+    app: HubApp
+    router: InMemoryRouter
+
+    def soap(self, command_set: str) -> str:
+        return f"{self.base_url}/soap/{command_set}"
+
+    def xml(self, command_set: str) -> str:
+        return f"{self.base_url}/xml/{command_set}"
+
+
+def start_hub(settings: HubSettings, registry: CommandSetRegistry) -> Iterator[RunningHub]:
+    router = InMemoryRouter()
+    app = create_app(settings, router=router, registry=registry)
+    with running_asgi(app.asgi) as base_url:
+        yield RunningHub(base_url, app, router)
+
+
+@pytest.fixture(scope="module")
+def hub(dev_settings: HubSettings, registry: CommandSetRegistry) -> Iterator[RunningHub]:
+    """A hub with the built-in development settings, served by uvicorn on a free port."""
+    yield from start_hub(dev_settings, registry)

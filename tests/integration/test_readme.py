@@ -1,0 +1,50 @@
+"""The README's examples, run as they are written."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hub.cli.main import main
+
+pytestmark = pytest.mark.integration
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def example(name: str) -> str:
+    match = re.search(rf"<!-- readme-example: {name} -->\n```python\n(.*?)```", README.read_text(), re.S)
+    assert match, f"README example {name!r} not found"
+    return match.group(1)
+
+
+def test_soap_example_runs_against_a_real_hub(hub, tmp_path):
+    script = tmp_path / "example.py"
+    script.write_text(example("soap"))
+    env = {"ONEPOINT_URL": hub.base_url, "PATH": "/usr/bin:/bin"}
+    first = subprocess.run(
+        [sys.executable, "-W", "ignore", str(script)], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "ACCEPTED readme-000000001"
+    again = subprocess.run(
+        [sys.executable, "-W", "ignore", str(script)], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert again.stdout.strip() == "DUPLICATE readme-000000001"
+    assert [e.message_id for e in hub.router.envelopes].count("readme-000000001") == 1
+
+
+def test_validate_example_output_format(examples_dir):
+    documented = re.search(
+        r"# (schemas/examples/workorder/CreateWorkOrder\.invalid-bad-channel\.xml:\d+: \S+): ", README.read_text()
+    )
+    assert documented
+    result = CliRunner().invoke(
+        main, ["validate", str(examples_dir / "workorder" / "CreateWorkOrder.invalid-bad-channel.xml")]
+    )
+    assert result.exit_code == 1
+    location = documented.group(1).split(":", 1)[1]
+    assert location in result.output

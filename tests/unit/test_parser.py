@@ -1,0 +1,75 @@
+import pytest
+
+from hub.validation import DocumentRefused, ParserLimits, RefusalKind, parse_document
+from tests.support.hostile import VALID_BODY, cases
+
+pytestmark = pytest.mark.unit
+
+EXPECTED = {
+    "billion-laughs": RefusalKind.FORBIDDEN,
+    "quadratic-blowup": RefusalKind.FORBIDDEN,
+    "external-entity-local-file": RefusalKind.FORBIDDEN,
+    "external-entity-network": RefusalKind.FORBIDDEN,
+    "external-dtd": RefusalKind.FORBIDDEN,
+    "external-parameter-entity": RefusalKind.FORBIDDEN,
+    "cyclic-entities": RefusalKind.FORBIDDEN,
+    "xinclude": RefusalKind.FORBIDDEN,
+    "deep-nesting-10000": RefusalKind.TOO_DEEP,
+    "invalid-utf8": RefusalKind.MALFORMED,
+    "utf16-billion-laughs": RefusalKind.FORBIDDEN,
+    "empty": RefusalKind.EMPTY,
+}
+
+
+@pytest.mark.parametrize("case", cases("http://127.0.0.1:9"), ids=lambda c: c.name)
+def test_hostile_documents_are_refused_with_their_reason(case):
+    assert case.name in EXPECTED
+    with pytest.raises(DocumentRefused) as refused:
+        parse_document(case.as_xml(), ParserLimits())
+    assert refused.value.kind is EXPECTED[case.name]
+    assert refused.value.violations[0].reason
+
+
+def test_a_valid_document_parses():
+    root = parse_document(VALID_BODY, ParserLimits())
+    assert root.tag == "{urn:onepoint:workorder:1}QueryWorkOrder"
+
+
+def test_doctype_text_inside_cdata_is_content_not_a_doctype():
+    root = parse_document(b"<a><![CDATA[<!DOCTYPE x [<!ENTITY e 'x'>]>]]></a>", ParserLimits())
+    assert root.text.startswith("<!DOCTYPE")
+
+
+def test_size_cap_is_configurable():
+    with pytest.raises(DocumentRefused) as refused:
+        parse_document(VALID_BODY, ParserLimits(max_bytes=100))
+    assert refused.value.kind is RefusalKind.TOO_LARGE
+    assert "100" in refused.value.violations[0].reason
+    assert parse_document(VALID_BODY, ParserLimits(max_bytes=len(VALID_BODY))) is not None
+
+
+def test_depth_cap_is_configurable():
+    nested = b"<a>" + b"<b>" * 9 + b"</b>" * 9 + b"</a>"  # 10 levels
+    assert parse_document(nested, ParserLimits(max_depth=10)) is not None
+    with pytest.raises(DocumentRefused) as refused:
+        parse_document(nested, ParserLimits(max_depth=9))
+    assert refused.value.kind is RefusalKind.TOO_DEEP
+
+
+def test_malformed_xml_names_the_line():
+    with pytest.raises(DocumentRefused) as refused:
+        parse_document(b"<a>\n<b>\n</a>", ParserLimits())
+    assert refused.value.kind is RefusalKind.MALFORMED
+    assert refused.value.violations[0].line == 3
+
+
+def test_undeclared_entity_is_malformed():
+    with pytest.raises(DocumentRefused) as refused:
+        parse_document(b"<a>&xxe;</a>", ParserLimits())
+    assert refused.value.kind is RefusalKind.MALFORMED
+
+
+@pytest.mark.parametrize(("max_bytes", "max_depth"), [(0, 64), (1024, 1), (1024, 257)])
+def test_limits_are_checked(max_bytes, max_depth):
+    with pytest.raises(ValueError, match="max_"):
+        ParserLimits(max_bytes, max_depth)

@@ -1,0 +1,67 @@
+import pytest
+
+from hub.validation import DocumentRefused, DocumentValidator, RefusalKind
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture(scope="module")
+def validator(registry):
+    return DocumentValidator(registry)
+
+
+def test_every_command_set_of_the_card_is_installed(registry):
+    assert registry.names() == ["boss", "crm", "dsmp", "nsp", "oa", "workorder"]
+    for command_set in registry:
+        assert command_set.namespace == f"urn:onepoint:{command_set.name}:1"
+        assert command_set.commands, command_set.name
+
+
+def test_valid_document_yields_its_command_and_header(validator, examples_dir):
+    command = validator.validate_bytes((examples_dir / "workorder" / "CreateWorkOrder.valid.xml").read_bytes())
+    assert command.command_type == "workorder.CreateWorkOrder"
+    assert command.message_id == "cs-20261123-000001"
+    assert command.source_system == "CS"
+    assert command.payload().startswith(b"<?xml")
+    assert validator.validate_bytes(command.payload()).command_type == command.command_type
+
+
+def test_every_violation_is_reported_with_line_path_and_reason(validator, examples_dir):
+    document = (examples_dir / "workorder" / "CreateWorkOrder.valid.xml").read_bytes()
+    document = document.replace(b"<wo:Channel>HOTLINE", b"<wo:Channel>FAX")
+    document = document.replace(b"<wo:Msisdn>13800138000", b"<wo:Msisdn>1380013")
+    document = document.replace(b"<c:AreaCode>0755", b"<c:AreaCode>755")
+    with pytest.raises(DocumentRefused) as refused:
+        validator.validate_bytes(document)
+    violations = refused.value.violations
+    assert refused.value.kind is RefusalKind.INVALID
+    assert [v.path for v in violations] == [
+        "/wo:CreateWorkOrder/wo:Channel",
+        "/wo:CreateWorkOrder/wo:Msisdn",
+        "/wo:CreateWorkOrder/wo:Area/c:AreaCode",
+    ]
+    lines = document.decode().splitlines()
+    assert "FAX" in lines[violations[0].line - 1]
+    assert "1380013<" in lines[violations[1].line - 1]
+    assert "HOTLINE" in violations[0].reason
+    assert all(v.reason for v in violations)
+
+
+def test_unknown_namespace_is_refused(validator):
+    with pytest.raises(DocumentRefused) as refused:
+        validator.validate_bytes(b'<x:CreateWorkOrder xmlns:x="urn:other:1"/>')
+    assert refused.value.kind is RefusalKind.UNKNOWN_COMMAND
+    assert "urn:other:1" in refused.value.violations[0].reason
+
+
+def test_a_response_element_is_not_a_command(validator):
+    with pytest.raises(DocumentRefused) as refused:
+        validator.validate_bytes(b'<w:CreateWorkOrderResponse xmlns:w="urn:onepoint:workorder:1"/>')
+    assert "not a command" in refused.value.violations[0].reason
+
+
+def test_expected_set_must_match(validator, examples_dir):
+    document = (examples_dir / "workorder" / "QueryWorkOrder.valid.xml").read_bytes()
+    with pytest.raises(DocumentRefused) as refused:
+        validator.validate_bytes(document, expected_set="boss")
+    assert "urn:onepoint:boss:1" in refused.value.violations[0].reason
