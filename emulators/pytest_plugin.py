@@ -1,0 +1,182 @@
+"""pytest plugin (entry point ``pytest11: onepoint_emulators``): emulators as fixtures.
+
+Fixtures
+--------
+``emulator_factory``
+    ``start(app_or_name, *, port=0, in_process=False, **factory_kwargs) -> EmulatorHandle``. ``app_or_name`` is
+    an :class:`~emulators.toolkit.app.EmulatorApp` or the name of a registered emulator. The emulator is served on
+    a free port of 127.0.0.1 (or, with ``in_process=True``, over an in-process transport) and stopped after the
+    test. The handle has ``base_url``, ``admin`` (:class:`~emulators.toolkit.client.EmulatorAdmin`), ``http`` (an
+    ``httpx.Client`` bound to it) and ``assert_called("QueryCustomerTier", times=1)``.
+``emulators``
+    A lazy mapping: ``emulators["boss"]`` starts the registered ``boss`` emulator on first access.
+
+Adding a system's emulator (for whoever writes ``emulators/<system>/``)
+-----------------------------------------------------------------------
+1. In the emulator package, provide a factory returning a fresh ``EmulatorApp``, e.g.
+   ``emulators/boss/__init__.py: def create_emulator(*, seed: int = 0, **options) -> EmulatorApp``.
+2. Register it below in ``EMULATORS`` as a *string* (``"boss": "emulators.boss:create_emulator"``), so this module
+   never imports an emulator package, and add its fixture here with one line:
+   ``boss_emulator = emulator_fixture("boss")``.
+Tests and conftest files can also register at run time: ``register_emulator("fake", factory_or_dotted_path)``.
+
+Import cost: this module imports only pytest and the standard library; the toolkit (uvicorn, lxml, httpx) and the
+emulator packages are imported when a fixture is first used. A missing or broken emulator package makes only the
+tests that use it error, with a message naming the package; pytest itself keeps working.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pytest
+
+if TYPE_CHECKING:
+    from emulators.toolkit.app import EmulatorApp
+    from emulators.toolkit.handle import EmulatorHandle
+
+__all__ = [
+    "EMULATORS",
+    "EmulatorUnavailable",
+    "StartEmulator",
+    "emulator_factory",
+    "emulator_fixture",
+    "emulators",
+    "register_emulator",
+    "resolve_emulator",
+]
+
+EmulatorFactory = Callable[..., "EmulatorApp"]
+
+#: system name -> factory, preferably a lazy ``"module:callable"`` string. Per-system entries go here.
+EMULATORS: dict[str, str | EmulatorFactory] = {
+    "boss": "emulators.boss:create_emulator",
+    "crm": "emulators.crm:create_emulator",
+    "nsp": "emulators.nsp:create_emulator",
+    "dsmp": "emulators.dsmp:create_emulator",
+    "oa": "emulators.oa:create_emulator",
+}
+
+
+class EmulatorUnavailable(LookupError):
+    """No emulator is registered under a name, or its package cannot be imported."""
+
+
+class StartEmulator(Protocol):
+    def __call__(
+        self, app_or_name: EmulatorApp | str, *, port: int = 0, in_process: bool = False, **factory_kwargs: Any
+    ) -> EmulatorHandle: ...
+
+
+def register_emulator(name: str, factory: str | EmulatorFactory, *, replace: bool = False) -> None:
+    """Register an emulator factory (a callable or a ``"module:callable"`` string) under a system name."""
+    if not replace and name in EMULATORS and EMULATORS[name] != factory:
+        raise ValueError(f"an emulator is already registered as {name!r}; pass replace=True to override it")
+    EMULATORS[name] = factory
+
+
+def resolve_emulator(name: str) -> EmulatorFactory:
+    """The factory registered as ``name``, importing its module now; raises :class:`EmulatorUnavailable`."""
+    try:
+        factory = EMULATORS[name]
+    except KeyError:
+        known = ", ".join(sorted(EMULATORS)) or "none"
+        raise EmulatorUnavailable(f"no emulator registered as {name!r} (registered: {known})") from None
+    if not isinstance(factory, str):
+        return factory
+    module_name, _, attr = factory.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise EmulatorUnavailable(f"emulator {name!r}: cannot import {module_name!r}: {exc}") from exc
+    try:
+        resolved: EmulatorFactory = getattr(module, attr or "create_emulator")
+    except AttributeError as exc:
+        raise EmulatorUnavailable(f"emulator {name!r}: {module_name!r} has no {attr!r}") from exc
+    return resolved
+
+
+@pytest.fixture
+def emulator_factory() -> Iterator[StartEmulator]:
+    """Start emulators in-process for one test; every one started is stopped afterwards."""
+    from emulators.toolkit.handle import in_process_emulator, start_emulator
+
+    started: list[EmulatorHandle] = []
+
+    def start(
+        app_or_name: EmulatorApp | str, *, port: int = 0, in_process: bool = False, **factory_kwargs: Any
+    ) -> EmulatorHandle:
+        if isinstance(app_or_name, str):
+            unavailable: str | None = None
+            try:
+                factory = resolve_emulator(app_or_name)
+            except EmulatorUnavailable as exc:
+                unavailable = str(exc)
+            if unavailable is not None:
+                pytest.fail(unavailable, pytrace=False)
+            app = factory(**factory_kwargs)
+        else:
+            if factory_kwargs:
+                raise TypeError("factory keyword arguments need an emulator name, not an app")
+            app = app_or_name
+        handle = in_process_emulator(app) if in_process else start_emulator(app, port=port)
+        started.append(handle)
+        return handle
+
+    yield start
+    errors: list[BaseException] = []
+    for handle in reversed(started):
+        try:
+            handle.stop()
+        except Exception as exc:  # stop every emulator, then report
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+
+
+def emulator_fixture(name: str, **factory_kwargs: Any) -> Any:
+    """A function-scoped fixture starting the emulator registered as ``name`` (``boss_emulator = ...``)."""
+
+    @pytest.fixture(name=f"{name}_emulator")
+    def _fixture(emulator_factory: StartEmulator) -> EmulatorHandle:
+        return emulator_factory(name, **factory_kwargs)
+
+    _fixture.__doc__ = f"The {name} emulator on a free port of 127.0.0.1 (stopped after the test)."
+    return _fixture
+
+
+class _LazyEmulators:
+    """``emulators["boss"]``: start a registered emulator on first access, then reuse it within the test."""
+
+    def __init__(self, start: StartEmulator) -> None:
+        self._start = start
+        self._handles: dict[str, EmulatorHandle] = {}
+
+    def __getitem__(self, name: str) -> EmulatorHandle:
+        if name not in self._handles:
+            self._handles[name] = self._start(name)
+        return self._handles[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in EMULATORS
+
+    def names(self) -> list[str]:
+        return sorted(EMULATORS)
+
+    def start_all(self) -> dict[str, EmulatorHandle]:
+        return {name: self[name] for name in self.names()}
+
+
+@pytest.fixture
+def emulators(emulator_factory: StartEmulator) -> _LazyEmulators:
+    """Every registered emulator, started lazily by name: ``emulators["nsp"].base_url``."""
+    return _LazyEmulators(emulator_factory)
+
+
+boss_emulator = emulator_fixture("boss")
+crm_emulator = emulator_fixture("crm")
+nsp_emulator = emulator_fixture("nsp")
+dsmp_emulator = emulator_fixture("dsmp")
+oa_emulator = emulator_fixture("oa")

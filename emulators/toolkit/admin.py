@@ -1,0 +1,187 @@
+"""The admin API every emulator serves under ``/__admin/`` (JSON in, JSON out).
+
+=========  ===============================  ==========================================================
+method     path                             meaning
+=========  ===============================  ==========================================================
+GET        /__admin/health                  liveness, fault and journal figures
+GET        /__admin/state                   the emulator's own snapshot (its ``state`` hook)
+POST       /__admin/reset                   faults, journal, hangs and emulator state back to the start;
+                                            body ``{"seed": 7}`` (optional) changes the fault seed
+GET        /__admin/faults                  ``{"faults": [...]}``
+POST       /__admin/faults                  add one fault (see :mod:`emulators.toolkit.faults`) -> 201
+DELETE     /__admin/faults                  remove every fault
+GET        /__admin/faults/{id}             one fault with its ``seen``/``fired`` counters
+DELETE     /__admin/faults/{id}             remove one fault
+GET        /__admin/journal                 entries, oldest first; filters below, ``limit`` (newest N),
+                                            ``bodies=0`` to leave the bodies out
+DELETE     /__admin/journal                 forget every entry
+GET        /__admin/journal/count           ``{"count": n, "by_operation": {...}}`` for the filters
+=========  ===============================  ==========================================================
+
+Journal filters (query string): ``operation``, ``status``, ``fault`` (a fault kind, ``any`` or ``none``),
+``xpath`` with namespaces as repeated ``ns=prefix=uri`` (e.g. ``ns=b=urn:onepoint:boss:1``). Errors are
+``{"error": "..."}`` with 400, 404 or 405.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from emulators.toolkit.faults import FaultSpecError
+from emulators.toolkit.journal import JournalQuery, XPathQueryError
+from emulators.toolkit.logs import log_event
+from emulators.toolkit.wsgi import BufferedResponse
+
+if TYPE_CHECKING:
+    from emulators.toolkit.app import EmulatorApp
+
+__all__ = ["AdminAPI", "AdminError", "json_response"]
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def json_response(status: int, payload: Any) -> BufferedResponse:
+    body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+    return BufferedResponse(status, [(b"content-type", b"application/json"),
+                                     (b"content-length", str(len(body)).encode())], body)
+
+
+def _json_body(body: bytes, *, required: bool) -> Any:
+    if not body.strip():
+        if required:
+            raise AdminError(400, "a JSON body is required")
+        return {}
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise AdminError(400, f"invalid JSON: {exc}") from exc
+
+
+def _single(params: dict[str, list[str]], key: str) -> str | None:
+    values = params.get(key)
+    return values[-1] if values else None
+
+
+def _int_param(params: dict[str, list[str]], key: str) -> int | None:
+    raw = _single(params, key)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise AdminError(400, f"'{key}' must be an integer") from exc
+
+
+def journal_query(params: dict[str, list[str]]) -> JournalQuery:
+    """Build a :class:`JournalQuery` from query-string parameters."""
+    namespaces: dict[str, str] = {}
+    for item in params.get("ns", []):
+        prefix, sep, uri = item.partition("=")
+        if not sep or not prefix or not uri:
+            raise AdminError(400, f"'ns' must be prefix=uri, got {item!r}")
+        namespaces[prefix] = uri
+    return JournalQuery(
+        operation=_single(params, "operation"), xpath=_single(params, "xpath"), namespaces=namespaces or None,
+        status=_int_param(params, "status"), fault=_single(params, "fault"),
+    )
+
+
+class AdminAPI:
+    """Routes ``/__admin/...`` requests of one :class:`EmulatorApp`."""
+
+    def __init__(self, emulator: EmulatorApp) -> None:
+        self.emulator = emulator
+
+    def handle(self, scope: dict[str, Any], body: bytes) -> BufferedResponse:
+        method: str = scope["method"]
+        parts = [p for p in scope["path"].split("/") if p][1:]  # drop "__admin"
+        params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        try:
+            return self._route(method, parts, params, body)
+        except AdminError as exc:
+            return json_response(exc.status, {"error": exc.message})
+        except (FaultSpecError, XPathQueryError) as exc:
+            return json_response(400, {"error": str(exc)})
+
+    def _route(self, method: str, parts: list[str], params: dict[str, list[str]], body: bytes) -> BufferedResponse:
+        emu = self.emulator
+        route = tuple(parts[:1]), len(parts)
+        if route == (("health",), 1):
+            self._allow(method, "GET")
+            return json_response(200, emu.health())
+        if route == (("state",), 1):
+            self._allow(method, "GET")
+            return json_response(200, emu.state())
+        if route == (("reset",), 1):
+            self._allow(method, "POST")
+            payload = _json_body(body, required=False)
+            if not isinstance(payload, dict):
+                raise AdminError(400, "the reset body is a JSON object")
+            seed = payload.get("seed")
+            if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | str)):
+                raise AdminError(400, "'seed' must be an integer or a string")
+            emu.reset(seed)
+            return json_response(200, {"reset": True, "seed": emu.faults.seed})
+        if parts[:1] == ["faults"] and len(parts) <= 2:
+            return self._faults(method, parts[1] if len(parts) == 2 else None, body)
+        if parts[:1] == ["journal"] and len(parts) <= 2:
+            return self._journal(method, parts[1] if len(parts) == 2 else None, params)
+        raise AdminError(404, f"no admin resource /{'/'.join(['__admin', *parts])}")
+
+    @staticmethod
+    def _allow(method: str, *allowed: str) -> None:
+        if method not in allowed:
+            raise AdminError(405, f"method {method} not allowed here (use {', '.join(allowed)})")
+
+    def _faults(self, method: str, fault_id: str | None, body: bytes) -> BufferedResponse:
+        engine, now = self.emulator.faults, self.emulator.clock.now()
+        if fault_id is None:
+            self._allow(method, "GET", "POST", "DELETE")
+            if method == "GET":
+                return json_response(200, {"faults": [f.to_json(now) for f in engine.list()]})
+            if method == "DELETE":
+                engine.clear()
+                log_event(self.emulator.log, logging.INFO, "fault.cleared", emulator=self.emulator.name)
+                return json_response(200, {"cleared": True})
+            fault = engine.add(_json_body(body, required=True))
+            log_event(self.emulator.log, logging.INFO, "fault.added", emulator=self.emulator.name,
+                      **fault.to_json(now))
+            return json_response(201, fault.to_json(now))
+        self._allow(method, "GET", "DELETE")
+        if method == "DELETE":
+            if not engine.remove(fault_id):
+                raise AdminError(404, f"no fault {fault_id}")
+            log_event(self.emulator.log, logging.INFO, "fault.removed", emulator=self.emulator.name, id=fault_id)
+            return json_response(200, {"deleted": fault_id})
+        found = engine.get(fault_id)
+        if found is None:
+            raise AdminError(404, f"no fault {fault_id}")
+        return json_response(200, found.to_json(now))
+
+    def _journal(self, method: str, sub: str | None, params: dict[str, list[str]]) -> BufferedResponse:
+        journal = self.emulator.journal
+        if sub == "count":
+            self._allow(method, "GET")
+            count, by_operation = journal.count(journal_query(params))
+            return json_response(200, {"count": count, "by_operation": by_operation})
+        if sub is not None:
+            raise AdminError(404, f"no admin resource /__admin/journal/{sub}")
+        self._allow(method, "GET", "DELETE")
+        if method == "DELETE":
+            journal.clear()
+            return json_response(200, {"cleared": True})
+        limit = _int_param(params, "limit")
+        bodies = _single(params, "bodies") not in ("0", "false", "no")
+        entries = journal.select(journal_query(params), limit=limit)
+        return json_response(200, {
+            "entries": [e.to_json(bodies=bodies) for e in entries],
+            "capacity": journal.capacity, "recorded": journal.total_recorded,
+        })

@@ -1,0 +1,25 @@
+"""Processed-message store: idempotency keyed by message id (SQLite by default, or in memory)."""
+
+from hub.store.base import Claim, ClaimBusyError, ProcessedStore
+from hub.store.idempotent import process_once
+from hub.store.memory import MemoryProcessedStore
+from hub.store.sqlite import SQLiteProcessedStore
+
+__all__ = [
+    "Claim",
+    "ClaimBusyError",
+    "MemoryProcessedStore",
+    "ProcessedStore",
+    "SQLiteProcessedStore",
+    "open_store",
+    "process_once",
+]
+
+
+def open_store(url: str = "sqlite:///onepoint-processed.db") -> ProcessedStore:
+    """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or ``memory://``."""
+    if url.startswith("memory://"):
+        return MemoryProcessedStore()
+    if url.startswith("sqlite:///"):
+        return SQLiteProcessedStore(url.removeprefix("sqlite:///"))
+    raise ValueError(f"unsupported store URL {url!r}")

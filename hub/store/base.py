@@ -1,0 +1,104 @@
+"""The processed-message store: each message id takes effect once, however often it is delivered.
+
+Use it as ``claim → effect → complete → ack``::
+
+    try:
+        with store.claim(delivery.message.message_id) as claim:
+            if not claim.duplicate:
+                outcome = do_the_effect(delivery.message)   # commit it *inside* the block
+                claim.complete(outcome)
+    except ClaimBusyError:
+        delivery.nack(requeue=True)   # another worker is processing the same id right now
+    else:
+        delivery.ack()                # only after the record is committed
+
+* A redelivered message whose id is recorded is a ``duplicate``: its effect is skipped and it is acked.
+* If the block raises, the claim is released (nothing recorded) and the message can be processed again.
+* A claim holds a lease: if the process dies mid-effect, another worker may take the id once the lease
+  expires. An effect outside the store (a SOAP call) that completed just before a crash can thus run
+  again: such effects must themselves be idempotent on the message id (the backends get it).
+
+``process_once()`` wraps exactly this sequence for a ``Delivery``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+__all__ = ["Claim", "ClaimBusyError", "ProcessedStore"]
+
+
+class ClaimBusyError(Exception):
+    """Another live claim holds this message id."""
+
+
+@dataclass(slots=True)
+class Claim:
+    message_id: str
+    duplicate: bool
+    outcome: str | None = None  # the recorded outcome of a duplicate, or what ``complete`` set
+    completed: bool = False
+
+    def complete(self, outcome: str = "done") -> None:
+        if self.duplicate:
+            raise RuntimeError(f"message {self.message_id} was already processed")
+        self.outcome = outcome
+        self.completed = True
+
+
+class ProcessedStore(ABC):
+    """Thread-safe record of processed message ids and their outcomes."""
+
+    def __init__(self, lease_seconds: float = 300.0) -> None:
+        self.lease_seconds = lease_seconds
+
+    @abstractmethod
+    def outcome(self, message_id: str) -> str | None:
+        """The recorded outcome, or None if the id was never recorded."""
+
+    def seen(self, message_id: str) -> bool:
+        return self.outcome(message_id) is not None
+
+    @abstractmethod
+    def record(self, message_id: str, outcome: str = "done") -> bool:
+        """Record an id as processed; False if it was already recorded (the earlier outcome stays)."""
+
+    @abstractmethod
+    def _acquire(self, message_id: str) -> str | None:
+        """Take a lease on the id. Returns the outcome if already processed, raises ``ClaimBusyError``."""
+
+    @abstractmethod
+    def _finish(self, message_id: str, outcome: str | None) -> None:
+        """Record ``outcome`` (or release the lease if None)."""
+
+    @abstractmethod
+    def count(self) -> int:
+        """How many ids are recorded as processed."""
+
+    def close(self) -> None:
+        return None
+
+    @contextmanager
+    def claim(self, message_id: str) -> Iterator[Claim]:
+        prior = self._acquire(message_id)
+        claim = Claim(message_id, duplicate=prior is not None, outcome=prior)
+        if claim.duplicate:
+            yield claim
+            return
+        try:
+            yield claim
+        except BaseException:
+            self._finish(message_id, None)
+            raise
+        self._finish(message_id, claim.outcome if claim.completed else None)
+
+    def run_once(self, message_id: str, effect: Callable[[], str]) -> tuple[bool, str]:
+        """Run ``effect`` unless the id was processed; returns (ran, outcome)."""
+        with self.claim(message_id) as claim:
+            if claim.duplicate:
+                return False, claim.outcome or ""
+            claim.complete(effect())
+            return True, claim.outcome or ""

@@ -1,0 +1,50 @@
+"""In-memory processed-message store (embedded mode, tests)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from hub.store.base import ClaimBusyError, ProcessedStore
+
+__all__ = ["MemoryProcessedStore"]
+
+
+class MemoryProcessedStore(ProcessedStore):
+    def __init__(self, lease_seconds: float = 300.0) -> None:
+        super().__init__(lease_seconds)
+        self._lock = threading.Lock()
+        self._done: dict[str, str] = {}
+        self._leases: dict[str, float] = {}
+
+    def outcome(self, message_id: str) -> str | None:
+        with self._lock:
+            return self._done.get(message_id)
+
+    def record(self, message_id: str, outcome: str = "done") -> bool:
+        with self._lock:
+            if message_id in self._done:
+                return False
+            self._done[message_id] = outcome
+            self._leases.pop(message_id, None)
+            return True
+
+    def _acquire(self, message_id: str) -> str | None:
+        now = time.monotonic()
+        with self._lock:
+            if message_id in self._done:
+                return self._done[message_id]
+            if self._leases.get(message_id, 0.0) > now:
+                raise ClaimBusyError(message_id)
+            self._leases[message_id] = now + self.lease_seconds
+            return None
+
+    def _finish(self, message_id: str, outcome: str | None) -> None:
+        with self._lock:
+            self._leases.pop(message_id, None)
+            if outcome is not None:
+                self._done.setdefault(message_id, outcome)
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self._done)

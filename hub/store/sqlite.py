@@ -1,0 +1,125 @@
+"""SQLite processed-message store: WAL mode, one connection per thread, short write transactions.
+
+A claim writes a lease row (``state='claimed'``, ``lease_until``) in its own ``BEGIN IMMEDIATE``
+transaction and commits; ``complete`` turns it into ``state='done'`` with the outcome. No transaction is
+held open during the effect, so a slow effect never blocks other workers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from hub.store.base import ClaimBusyError, ProcessedStore
+
+__all__ = ["SQLiteProcessedStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS processed_messages (
+    message_id  TEXT PRIMARY KEY,
+    state       TEXT NOT NULL CHECK (state IN ('claimed', 'done')),
+    outcome     TEXT,
+    lease_until REAL,
+    updated_at  REAL NOT NULL
+)
+"""
+
+
+class SQLiteProcessedStore(ProcessedStore):
+    def __init__(self, path: str | Path, lease_seconds: float = 300.0, busy_timeout_ms: int = 10_000) -> None:
+        super().__init__(lease_seconds)
+        self.path = str(path)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        with self._tx() as db:
+            db.execute(_SCHEMA)
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
+            self._local.db = db
+            with self._all_lock:
+                self._all.append(db)
+        return db
+
+    def _tx(self) -> _Transaction:
+        return _Transaction(self._db())
+
+    def outcome(self, message_id: str) -> str | None:
+        row = (
+            self._db()
+            .execute("SELECT outcome FROM processed_messages WHERE message_id=? AND state='done'", (message_id,))
+            .fetchone()
+        )
+        return None if row is None else str(row[0])
+
+    def record(self, message_id: str, outcome: str = "done") -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO processed_messages (message_id, state, outcome, updated_at) VALUES (?, 'done', ?, ?)"
+                " ON CONFLICT(message_id) DO UPDATE SET state='done', outcome=excluded.outcome,"
+                " lease_until=NULL, updated_at=excluded.updated_at WHERE state='claimed'",
+                (message_id, outcome, time.time()),
+            )
+            return cur.rowcount == 1
+
+    def _acquire(self, message_id: str) -> str | None:
+        now = time.time()
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT state, outcome, lease_until FROM processed_messages WHERE message_id=?", (message_id,)
+            ).fetchone()
+            if row is not None and row[0] == "done":
+                return str(row[1])
+            if row is not None and row[2] is not None and row[2] > now:
+                raise ClaimBusyError(message_id)
+            db.execute(
+                "INSERT OR REPLACE INTO processed_messages (message_id, state, lease_until, updated_at)"
+                " VALUES (?, 'claimed', ?, ?)",
+                (message_id, now + self.lease_seconds, now),
+            )
+            return None
+
+    def _finish(self, message_id: str, outcome: str | None) -> None:
+        with self._tx() as db:
+            if outcome is None:
+                db.execute("DELETE FROM processed_messages WHERE message_id=? AND state='claimed'", (message_id,))
+            else:
+                db.execute(
+                    "UPDATE processed_messages SET state='done', outcome=?, lease_until=NULL, updated_at=?"
+                    " WHERE message_id=?",
+                    (outcome, time.time(), message_id),
+                )
+
+    def count(self) -> int:
+        row = self._db().execute("SELECT count(*) FROM processed_messages WHERE state='done'").fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        with self._all_lock:
+            for db in self._all:
+                db.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error) on one connection."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.db.execute("ROLLBACK" if exc_type is not None else "COMMIT")

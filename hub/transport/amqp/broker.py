@@ -1,0 +1,195 @@
+"""``RabbitMQBroker``: the ``Broker`` interface over pika's ``SelectConnection`` on one I/O thread.
+
+Why one asynchronous connection: publisher confirms are the limit on durable publishing, so throughput
+needs many confirms in flight; a ``SelectConnection`` on a dedicated thread pipelines them for every
+caller (WSGI threads and asyncio alike) through one channel. Consumers get their own channels on the
+same connection and run handlers on worker threads, so a slow handler never stalls heartbeats or
+confirms. Topology declarations (and queue inspection) use a short-lived ``BlockingConnection``: they are
+rare, synchronous by nature, and must raise to the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future
+from dataclasses import replace
+
+import pika
+import pika.exceptions
+
+from hub.transport.amqp.io import IOThread
+from hub.transport.amqp.publisher import ConfirmPublisher
+from hub.transport.amqp.subscription import Subscription
+from hub.transport.broker import Broker
+from hub.transport.consumer import Consumer
+from hub.transport.errors import TransportClosedError, TransportError
+from hub.transport.message import Handler, Message
+from hub.transport.rpc import PendingReplies
+from hub.transport.scheduler import Scheduler
+from hub.transport.topology import Topology
+
+__all__ = ["RabbitMQBroker"]
+
+log = logging.getLogger(__name__)
+
+
+class RabbitMQBroker(Broker):
+    def __init__(
+        self,
+        url: str,
+        topology: Topology,
+        *,
+        max_in_flight: int = 1000,
+        publish_timeout: float = 30.0,
+        nack_pause: float = 0.2,
+        connect_timeout: float = 30.0,
+    ) -> None:
+        self.topology = topology
+        self._url = url
+        self._lock = threading.Lock()
+        self._closed = False
+        self._subscriptions: list[Subscription] = []
+        self._scheduler = Scheduler("amqp-request-timeouts")
+        self._replies = PendingReplies(self._scheduler)
+        self._io = IOThread(url, prepare=self.declare)
+        self._publisher = ConfirmPublisher(self._io, self._replies.resolve, max_in_flight, publish_timeout, nack_pause)
+        self._io.add_listener(self._publisher)
+        self._exchanges = {"", *(e.name for e in topology.exchanges)}
+        try:
+            self._io.start(connect_timeout)
+        except BaseException:
+            self._publisher.close()
+            self._scheduler.close()
+            raise
+
+    # -- topology and inspection (blocking, short-lived connection) ---------------------------------------
+    def _blocking(self) -> pika.BlockingConnection:
+        try:
+            return pika.BlockingConnection(pika.URLParameters(self._url))
+        except pika.exceptions.AMQPError as exc:
+            raise TransportError(f"cannot connect to the broker: {exc!r}") from exc
+
+    def declare(self) -> None:
+        conn = self._blocking()
+        try:
+            ch = conn.channel()
+            for ex in self.topology.exchanges:
+                ch.exchange_declare(ex.name, ex.type, durable=True)
+            for q in self.topology.queues:
+                ch.queue_declare(q.name, durable=True, arguments=dict(q.arguments))
+            for b in self.topology.bindings:
+                ch.queue_bind(b.queue, b.exchange, routing_key=b.routing_key)
+        except pika.exceptions.AMQPError as exc:
+            raise TransportError(f"declaring the topology failed: {exc!r}") from exc
+        finally:
+            if conn.is_open:
+                conn.close()
+        log.info("topology declared", extra={"prefix": self.config.prefix, "queues": len(self.topology.queues)})
+
+    def _queue_op(self, queue: str, purge: bool) -> int:
+        conn = self._blocking()
+        try:
+            ch = conn.channel()
+            if purge:
+                return int(ch.queue_purge(queue).method.message_count)
+            return int(ch.queue_declare(queue, passive=True).method.message_count)
+        except pika.exceptions.AMQPError as exc:
+            raise TransportError(f"queue {queue}: {exc!r}") from exc
+        finally:
+            if conn.is_open:
+                conn.close()
+
+    def message_count(self, queue: str) -> int:
+        return self._queue_op(queue, purge=False)
+
+    def purge(self, queue: str) -> int:
+        return self._queue_op(queue, purge=True)
+
+    # -- publishing -----------------------------------------------------------------------------------
+    def publish(self, exchange: str, message: Message, *, mandatory: bool = True) -> Future[None]:
+        if exchange not in self._exchanges:
+            # RabbitMQ would close the channel (404) and take every in-flight publish with it.
+            future: Future[None] = Future()
+            future.set_exception(TransportError(f"no exchange {exchange!r} in the topology"))
+            return future
+        return self._publisher.publish(exchange, message, mandatory)
+
+    def _request(self, exchange: str, message: Message, timeout: float) -> Future[Message]:
+        assert message.correlation_id is not None
+        cid = message.correlation_id
+        reply = self._replies.register(cid, timeout)
+
+        def published(f: Future[None]) -> None:
+            error = f.exception()
+            if error is not None:
+                self._replies.fail(cid, error)
+
+        self.publish(exchange, message).add_done_callback(published)
+        return reply
+
+    def _retry(self, message: Message, tier: str) -> Future[None]:
+        return self.publish(self.config.delay_exchange(tier), replace(message, exchange=""))
+
+    # -- consuming ------------------------------------------------------------------------------------
+    def consume(self, queue: str, handler: Handler, *, prefetch: int = 64, concurrency: int = 1) -> Consumer:
+        with self._lock:
+            if self._closed:
+                raise TransportClosedError("broker closed")
+            sub = Subscription(self._io, queue, handler, prefetch, concurrency, self._retry, self._forget)
+            self._subscriptions.append(sub)
+
+        def attach() -> None:
+            self._io.add_listener(sub)
+            if self._io.connection is not None and self._io.connected:
+                sub.on_connected(self._io.connection)
+
+        self._io.call_soon(attach)
+        return sub.consumer
+
+    def _forget(self, sub: Subscription) -> None:
+        self._io.call_soon(lambda: self._io.remove_listener(sub))
+        with self._lock:
+            if sub in self._subscriptions:
+                self._subscriptions.remove(sub)
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+    @property
+    def reconnects(self) -> int:
+        return self._io.reconnects
+
+    @property
+    def resent(self) -> int:
+        """Messages published again because their confirm was lost (reconnect or nack)."""
+        return self._publisher.resent
+
+    def ready(self) -> bool:
+        return self._io.connected and not self._closed
+
+    def close(self, drain_timeout: float = 5.0) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            subs = list(self._subscriptions)
+        for sub in subs:
+            sub.consumer.close()
+        self._wait_drained(drain_timeout)
+        self._io.stop()
+        self._publisher.close()
+        self._replies.close()
+        self._scheduler.close()
+        log.info("broker closed")
+
+    def _wait_drained(self, timeout: float) -> None:
+        done = threading.Event()
+
+        def check() -> None:
+            if self._publisher.in_flight() == 0 or not self._io.connected:
+                done.set()
+
+        waited = 0.0
+        while waited < timeout and not done.is_set():
+            self._io.call_soon(check)
+            done.wait(0.05)
+            waited += 0.05

@@ -1,0 +1,42 @@
+"""``Message`` ↔ pika properties."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pika
+
+from hub.transport.message import Message
+
+__all__ = ["from_pika", "to_properties"]
+
+
+def to_properties(message: Message, persistent: bool = True) -> pika.BasicProperties:
+    return pika.BasicProperties(
+        message_id=message.message_id,
+        correlation_id=message.correlation_id,
+        reply_to=message.reply_to,
+        type=message.type,
+        content_type=message.content_type,
+        headers=dict(message.headers) if message.headers else None,
+        delivery_mode=2 if persistent else 1,
+    )
+
+
+def from_pika(method: Any, props: pika.BasicProperties, body: bytes) -> Message:
+    headers: dict[str, Any] = dict(props.headers or {})
+    count = headers.get("x-delivery-count")
+    redelivered = bool(getattr(method, "redelivered", False))
+    return Message(
+        body=body,
+        routing_key=method.routing_key,
+        message_id=props.message_id or "",
+        type=props.type,
+        correlation_id=props.correlation_id,
+        reply_to=props.reply_to,
+        content_type=props.content_type,
+        headers=headers,
+        exchange=method.exchange,
+        redelivered=redelivered,
+        delivery_count=int(count) if count is not None else (None if redelivered else 0),
+    )

@@ -1,0 +1,207 @@
+"""The I/O thread: one pika ``SelectConnection``, reconnected with backoff, driven from one thread.
+
+pika objects are not thread-safe, so every other thread talks to the connection through ``call_soon``
+(a queue drained on the I/O thread; only one wake-up is pending at a time, so a burst of publishes costs
+one ``add_callback_threadsafe``). While the connection is down, calls wait in the queue and run after
+the next successful (re)connect, once the listeners have reopened their channels.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, Protocol
+
+import pika
+
+from hub.transport.errors import TransportClosedError, TransportError
+
+__all__ = ["ConnectionListener", "IOThread"]
+
+log = logging.getLogger(__name__)
+
+
+class ConnectionListener(Protocol):
+    def on_connected(self, connection: pika.SelectConnection) -> None: ...
+
+    def on_disconnected(self) -> None: ...
+
+
+def backoff(attempt: int, initial: float = 0.2, maximum: float = 5.0) -> float:
+    """Exponential backoff with jitter (attempt 0 → ~initial)."""
+    return float(min(maximum, initial * 2**attempt) * random.uniform(0.75, 1.25))  # noqa: S311
+
+
+class IOThread:
+    def __init__(self, url: str, prepare: Callable[[], None], name: str = "amqp-io") -> None:
+        self._params = pika.URLParameters(url)
+        self._prepare = prepare
+        self._listeners: list[ConnectionListener] = []
+        self._lock = threading.Lock()
+        self._calls: deque[Callable[[], None]] = deque()
+        self._loop: Any = None  # the IOLoop while the connection is open
+        self._wake_pending = False
+        self._stopping = threading.Event()
+        self._first = threading.Event()
+        self._first_error: BaseException | None = None
+        self.connection: pika.SelectConnection | None = None
+        self.connected = False
+        self.reconnects = 0
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def add_listener(self, listener: ConnectionListener) -> None:
+        """Register before ``start()`` (or from the I/O thread)."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: ConnectionListener) -> None:
+        """From the I/O thread."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def start(self, timeout: float = 30.0) -> None:
+        self._thread.start()
+        if not self._first.wait(timeout):
+            self.stop()
+            raise TransportError(f"could not connect to the broker within {timeout}s")
+        if self._first_error is not None:
+            self.stop()
+            raise TransportError(f"could not connect to the broker: {self._first_error}") from self._first_error
+
+    # -- cross-thread calls -------------------------------------------------------------------------------
+    def call_soon(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the I/O thread (queued while disconnected)."""
+        with self._lock:
+            self._calls.append(fn)
+            if self._wake_pending or self._loop is None:
+                return
+            self._wake_pending = True
+            loop = self._loop
+        try:
+            loop.add_callback_threadsafe(self._drain)
+        except Exception:  # the loop is closing: the calls run after the next connect
+            with self._lock:
+                self._wake_pending = False
+
+    def call(self, fn: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Run ``fn`` on the I/O thread and wait for its result."""
+        if threading.current_thread() is self._thread:
+            return fn()
+        future: Future[Any] = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        self.call_soon(run)
+        return future.result(timeout)
+
+    def call_later(self, delay: float, fn: Callable[[], None]) -> None:
+        """On the I/O thread only: run ``fn`` after ``delay`` seconds (dropped if the connection goes)."""
+        if self.connection is not None:
+            self.connection.ioloop.call_later(delay, fn)
+
+    def _drain(self) -> None:
+        with self._lock:
+            calls, self._calls = self._calls, deque()
+            self._wake_pending = False
+        for fn in calls:
+            try:
+                fn()
+            except Exception:
+                log.exception("I/O-thread call failed")
+
+    # -- connection lifecycle -----------------------------------------------------------------------------
+    def _run(self) -> None:
+        attempt = 0
+        while not self._stopping.is_set():
+            try:
+                self._prepare()
+                conn = pika.SelectConnection(
+                    self._params,
+                    on_open_callback=self._on_open,
+                    on_open_error_callback=self._on_open_error,
+                    on_close_callback=self._on_close,
+                )
+                self.connection = conn
+                try:
+                    conn.ioloop.start()
+                finally:
+                    conn.ioloop.close()
+            except Exception as exc:
+                self._open_failed(exc)
+            was_connected = self.connected
+            with self._lock:
+                self._loop = None
+                self._wake_pending = False
+            self.connected = False
+            self.connection = None
+            if was_connected:
+                attempt = 0
+                for listener in self._listeners:
+                    listener.on_disconnected()
+            if self._stopping.is_set() or self._first_error is not None:
+                break
+            delay = backoff(attempt)
+            attempt += 1
+            log.warning("broker connection lost; reconnecting", extra={"delay_s": round(delay, 2)})
+            self._stopping.wait(delay)
+
+    def _open_failed(self, exc: BaseException) -> None:
+        log.warning("broker connection failed", extra={"error": repr(exc)})
+        if not self._first.is_set():
+            self._first_error = exc
+            self._first.set()
+
+    def _on_open(self, conn: pika.SelectConnection) -> None:
+        if self._first.is_set():
+            self.reconnects += 1
+            log.warning("broker connection re-established", extra={"reconnects": self.reconnects})
+        self.connected = True
+        for listener in self._listeners:
+            listener.on_connected(conn)
+        with self._lock:
+            self._loop = conn.ioloop
+        self._drain()
+        self._first.set()
+
+    def _on_open_error(self, conn: pika.SelectConnection, exc: BaseException) -> None:
+        self._open_failed(exc)
+        conn.ioloop.stop()
+
+    def _on_close(self, conn: pika.SelectConnection, reason: BaseException) -> None:
+        if not self._stopping.is_set():
+            log.warning("broker connection closed", extra={"reason": repr(reason)})
+        conn.ioloop.stop()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        conn = self.connection
+        if conn is not None:
+            loop = conn.ioloop
+
+            def close() -> None:
+                if conn.is_open:
+                    conn.close()
+                else:
+                    loop.stop()
+
+            try:
+                loop.add_callback_threadsafe(close)
+            except Exception:
+                log.debug("I/O loop already closed")
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+        with self._lock:
+            leftover, self._calls = self._calls, deque()
+        if leftover:
+            log.info("dropping calls queued for a closed connection", extra={"count": len(leftover)})
+
+    def ensure_open(self) -> None:
+        if self._stopping.is_set():
+            raise TransportClosedError("broker closed")

@@ -1,0 +1,116 @@
+"""The ``Broker`` interface of the message backbone, and ``open_broker(url)``.
+
+Publishing returns a ``concurrent.futures.Future`` resolved when the broker has confirmed the message
+(stored it in every queue it routes to). Many publishes can be in flight at once, from any thread:
+
+* sync code (WSGI threads): ``broker.publish(exchange, msg).result(timeout=10)``;
+* asyncio code (Starlette): ``await asyncio.wrap_future(broker.publish(exchange, msg))``.
+
+A mandatory publish that no queue takes fails its Future with ``UnroutableError``; it is never silent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from concurrent.futures import Future
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from hub.transport.consumer import Consumer
+from hub.transport.message import Handler, Message
+from hub.transport.topology import Topology, TopologyConfig
+
+__all__ = ["DIRECT_REPLY_TO", "Broker", "open_broker"]
+
+DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
+
+
+class Broker(ABC):
+    """A connection to the backbone. Thread-safe. Declares its topology when opened."""
+
+    topology: Topology
+
+    @property
+    def config(self) -> TopologyConfig:
+        return self.topology.config
+
+    @abstractmethod
+    def declare(self) -> None:
+        """(Re)declare the topology. Idempotent; raises if an existing entity has other arguments."""
+
+    @abstractmethod
+    def publish(self, exchange: str, message: Message, *, mandatory: bool = True) -> Future[None]:
+        """Publish a persistent message; the Future resolves once the broker confirms it.
+
+        It fails with ``UnroutableError`` (mandatory and no queue matched), ``PublishNackedError`` (the
+        broker refused it until the deadline), ``PublishTimeoutError`` or ``TransportClosedError``.
+        """
+
+    @abstractmethod
+    def consume(self, queue: str, handler: Handler, *, prefetch: int = 64, concurrency: int = 1) -> Consumer:
+        """Deliver ``queue``'s messages to ``handler`` (on worker threads) with manual settlement."""
+
+    @abstractmethod
+    def _request(self, exchange: str, message: Message, timeout: float) -> Future[Message]: ...
+
+    def request(
+        self, exchange: str, message: Message, *, timeout: float = 5.0, mandatory: bool = True
+    ) -> Future[Message]:
+        """Send a request and return a Future of its reply (matched by correlation id).
+
+        The Future fails with ``RequestTimeoutError`` after ``timeout`` seconds; a reply arriving later is
+        dropped. The request itself is published with confirm; an unroutable request fails the Future.
+        """
+        if not mandatory:
+            raise ValueError("requests are always mandatory: an unroutable request could only time out")
+        cid = message.correlation_id or uuid.uuid4().hex
+        return self._request(exchange, replace(message, correlation_id=cid, reply_to=DIRECT_REPLY_TO), timeout)
+
+    def reply(self, request: Message, body: bytes, **fields: Any) -> Future[None]:
+        """Answer ``request`` (to its ``reply_to``, with its correlation id). A gone requester drops it."""
+        if not request.reply_to:
+            raise ValueError(f"message {request.message_id} asked for no reply")
+        message = Message(body=body, routing_key=request.reply_to, correlation_id=request.correlation_id, **fields)
+        return self.publish("", message, mandatory=False)
+
+    @abstractmethod
+    def message_count(self, queue: str) -> int:
+        """Messages ready in ``queue`` (not counting unacknowledged ones)."""
+
+    @abstractmethod
+    def purge(self, queue: str) -> int:
+        """Drop every ready message of ``queue``; returns how many."""
+
+    @abstractmethod
+    def ready(self) -> bool:
+        """True while connected with the topology declared."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close consumers and the connection; unconfirmed publishes fail with ``TransportClosedError``."""
+
+    def __enter__(self) -> Broker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_broker(url: str, topology: TopologyConfig | Topology | None = None, **options: Any) -> Broker:
+    """Open a broker by URL: ``amqp://user:pass@127.0.0.1:5672/%2F`` (RabbitMQ) or ``memory://``.
+
+    Keyword ``options`` go to the RabbitMQ implementation (e.g. ``max_in_flight``, ``publish_timeout``).
+    """
+    topo = topology if isinstance(topology, Topology) else Topology.build(topology)
+    scheme = urlsplit(url).scheme
+    if scheme == "memory":
+        from hub.transport.memory import MemoryBroker
+
+        return MemoryBroker(topo)
+    if scheme in ("amqp", "amqps"):
+        from hub.transport.amqp import RabbitMQBroker
+
+        return RabbitMQBroker(url, topo, **options)
+    raise ValueError(f"unsupported broker URL scheme {scheme!r} (use amqp:// or memory://)")

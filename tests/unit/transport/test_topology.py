@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import pytest
+
+from hub.transport import DelayTier, Topology, TopologyConfig, routing_key
+from hub.transport.routing import topic_matches
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("pattern", "key", "expected"),
+    [
+        ("boss.#", "boss.workorder.CreateWorkOrder", True),
+        ("boss.#", "boss", True),
+        ("boss.#", "crm.workorder.X", False),
+        ("*.workorder.*", "nsp.workorder.Close", True),
+        ("*.workorder.*", "nsp.workorder", False),
+        ("#", "", True),
+        ("a.*.c", "a.b.c", True),
+        ("a.*.c", "a.b.b.c", False),
+        ("a.#.c", "a.b.b.c", True),
+    ],
+)
+def test_topic_matching(pattern: str, key: str, expected: bool) -> None:
+    assert topic_matches(pattern, key) is expected
+
+
+def test_default_topology_names_and_arguments() -> None:
+    topo = Topology.build()
+    cfg = topo.config
+    assert cfg.commands_exchange == "onepoint.commands"
+    assert [t.ttl_ms for t in cfg.delay_tiers] == [5_000, 30_000, 300_000]
+    names = {q.name for q in topo.queues}
+    for consumer in ("boss", "crm", "nsp", "dsmp", "oa", "workflow"):
+        assert {f"onepoint.{consumer}", f"onepoint.{consumer}.dlq"} <= names
+        args = topo.queue_spec(f"onepoint.{consumer}").arguments
+        assert args["x-queue-type"] == "quorum"
+        assert args["x-delivery-limit"] == cfg.delivery_limit
+        assert args["x-dead-letter-strategy"] == "at-least-once"
+        assert args["x-overflow"] == "reject-publish"
+        assert args["x-dead-letter-exchange"] == "onepoint.dlx"
+        assert "x-max-length" not in args
+    tier = topo.queue_spec("onepoint.delay.30s").arguments
+    assert (tier["x-message-ttl"], tier["x-dead-letter-exchange"]) == (30_000, "")
+    assert {(e.name, e.type) for e in topo.exchanges} >= {
+        ("onepoint.commands", "topic"),
+        ("onepoint.broadcast", "fanout"),
+        ("onepoint.dlx", "direct"),
+    }
+
+
+def test_bindings_follow_the_routing_key_scheme() -> None:
+    cfg = TopologyConfig(consumers=("boss", "oa"), broadcast_consumers=("oa",))
+    topo = Topology.build(cfg)
+    commands = {(b.queue, b.routing_key) for b in topo.bindings if b.exchange == cfg.commands_exchange}
+    assert commands == {("onepoint.boss", "boss.#"), ("onepoint.oa", "oa.#")}
+    assert [b.queue for b in topo.bindings if b.exchange == cfg.broadcast_exchange] == ["onepoint.oa"]
+    assert routing_key("boss", "workorder.CreateWorkOrder") == "boss.workorder.CreateWorkOrder"
+
+
+def test_unknown_delay_tier_is_an_error() -> None:
+    cfg = TopologyConfig(delay_tiers=(DelayTier("fast", 10),))
+    assert cfg.delay_exchange("fast") == "onepoint.delay.fast"
+    with pytest.raises(KeyError):
+        cfg.delay_exchange("5s")
+
+
+def test_open_broker_rejects_unknown_schemes() -> None:
+    from hub.transport import open_broker
+
+    with pytest.raises(ValueError, match="unsupported"):
+        open_broker("redis://127.0.0.1")
