@@ -44,6 +44,8 @@ class HubSettings:
     security: SecuritySettings = field(default_factory=SecuritySettings)
     callers: tuple[CallerConfig, ...] = ()
     broker_url: str = "memory://"
+    topology_prefix: str = "onepoint"
+    routing_file: Path | None = None
     source: str = "built-in defaults"
 
     @property
@@ -76,6 +78,16 @@ def _caller(entry: dict[str, Any], where: str) -> CallerConfig:
     )
 
 
+def _relative(value: Any, source: str) -> Path | None:
+    """A path from the settings file, relative to that file's folder."""
+    if value is None:
+        return None
+    path = Path(str(value))
+    if path.is_absolute() or source == "built-in defaults":
+        return path
+    return Path(source).parent / path
+
+
 def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
     server, limits, security = data.get("server", {}), data.get("limits", {}), data.get("security", {})
     callers = tuple(_caller(c, f"{source}: callers[{i}]") for i, c in enumerate(data.get("callers", [])))
@@ -95,6 +107,8 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             ),
             callers=callers,
             broker_url=str(data.get("broker", {}).get("url", "memory://")),
+            topology_prefix=str(data.get("broker", {}).get("prefix", "onepoint")),
+            routing_file=_relative(data.get("routing", {}).get("file"), source),
             source=source,
         )
     except ValueError as exc:

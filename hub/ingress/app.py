@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -13,7 +15,9 @@ from hub.config.settings import HubSettings
 from hub.ingress.acceptance import Acceptance
 from hub.ingress.soap.endpoint import SoapIngress
 from hub.ingress.xml.endpoint import XmlIngress
-from hub.routing.router import InMemoryRouter, Router
+from hub.routing.broker_router import BrokerRouter
+from hub.routing.factory import open_router
+from hub.routing.router import Router
 from hub.security.callers import CallerDirectory
 from hub.security.wssecurity import UsernameTokenVerifier
 from hub.validation.command_sets import CommandSetRegistry
@@ -24,19 +28,26 @@ __all__ = ["HubApp", "create_app"]
 
 @dataclass
 class HubApp:
-    """The assembled application and the parts tests and the CLI reach into."""
+    """The assembled application and the parts tests and the CLI reach into.
+
+    Without a ``router``, the app opens the broker its settings name (``memory://`` by default), declares the
+    topology, loads the routing table and closes the broker when the app shuts down.
+    """
 
     asgi: Starlette
     settings: HubSettings
     registry: CommandSetRegistry
     router: Router
+    on_shutdown: list[Callable[[], None]] = field(default_factory=list)
 
 
 def create_app(
     settings: HubSettings, *, router: Router | None = None, registry: CommandSetRegistry | None = None
 ) -> HubApp:
     registry = registry or CommandSetRegistry.installed()
-    router = router or InMemoryRouter()
+    owned: BrokerRouter | None = None
+    if router is None:
+        router = owned = open_router(settings, registry)
     validator = DocumentValidator(registry, settings.limits)
     callers = CallerDirectory(settings.callers)
     acceptance = Acceptance(router)
@@ -60,4 +71,15 @@ def create_app(
         Route("/soap/{system}", soap.endpoint, methods=["GET", "POST"]),
         Route("/xml/{system}", xml.endpoint, methods=["POST"]),
     ]
-    return HubApp(Starlette(routes=routes), settings, registry, router)
+
+    hooks: list[Callable[[], None]] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        for hook in hooks:
+            hook()
+        if owned is not None:  # the broker this app opened is closed with it
+            owned.broker.close()
+
+    return HubApp(Starlette(routes=routes, lifespan=lifespan), settings, registry, router, hooks)

@@ -10,14 +10,9 @@ from typing import Any
 import pytest
 
 from hub.transport import Broker, DelayTier, Delivery, TopologyConfig, open_broker
-from tests.rabbitmq_broker import RabbitMQBroker, rabbitmq_fixture
+from tests.rabbitmq_broker import RabbitMQBroker
 
 WAIT = 20.0  # seconds before a missing delivery fails a test (never asserted on)
-
-
-@pytest.fixture(scope="session")
-def rabbitmq_server() -> Iterator[RabbitMQBroker]:
-    yield from rabbitmq_fixture()
 
 
 @pytest.fixture(

@@ -22,6 +22,7 @@ from hub.ingress.errors import SOAP_NS, soap_fault
 from hub.ingress.soap.service import ACK_ENVIRON_KEY, build_soap_application
 from hub.ingress.soap.wsdl import contract_wsdl
 from hub.ingress.soap.wsgi_call import call_wsgi, environ_for
+from hub.routing.table import NoRouteError
 from hub.security.callers import AuthenticationFailed, CallerDirectory, NotAuthorized
 from hub.security.wssecurity import UsernameTokenVerifier
 from hub.validation.command_sets import CommandSetRegistry
@@ -144,6 +145,9 @@ class SoapIngress:
             raise _refused(exc) from None
         except NotAuthorized as exc:
             raise _Refusal(soap_fault("Client.NotAuthorized", str(exc), code="forbidden")) from None
+        except NoRouteError as exc:
+            log.error("no route", extra={"reason": str(exc)})
+            raise _Refusal(soap_fault("Server.NoRoute", f"{exc}; nothing was accepted", code="no-route")) from None
         except Exception:
             log.exception("routing failed", extra={"command": command_set.command_type(command)})
             raise _Refusal(soap_fault(

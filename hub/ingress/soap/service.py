@@ -21,14 +21,16 @@ with warnings.catch_warnings():  # spyne 2.14 bundles an old six and imports cgi
     from spyne.server.wsgi import WsgiApplication
     from spyne.util.xml import parse_schema_file
 
-__all__ = ["ACK_ENVIRON_KEY", "build_soap_application"]
+__all__ = ["ACK_ENVIRON_KEY", "build_soap_application", "spyne_models"]
 
 ACK_ENVIRON_KEY = "onepoint.ack"
 COMMON_NS = "urn:onepoint:common:1"
 
 
-def _models(command_set: CommandSet) -> tuple[dict[str, Any], Any]:
-    """The set's models by type name, and the common Ack model."""
+def spyne_models(command_set: CommandSet) -> tuple[dict[str, Any], Any]:
+    """The set's spyne models by type name (read from its XSD with spyne's reader), and the common Ack model.
+
+    Public so that the emulators build their spyne services from the same contract as the hub."""
     common = command_set.path.with_name("common.xsd")
     with warnings.catch_warnings():  # spyne's reader leaves the XSD files it reads to the garbage collector
         warnings.simplefilter("ignore", ResourceWarning)
@@ -54,7 +56,7 @@ def _operation(command: str, request_model: Any, response_model: Any, ack_model:
 
 def build_soap_application(command_set: CommandSet) -> WsgiApplication:
     """A spyne WSGI application with one operation per command of ``command_set``."""
-    models, ack_model = _models(command_set)
+    models, ack_model = spyne_models(command_set)
     methods = {
         command: _operation(command, models[command], models[f"{command}Response"], ack_model)
         for command in sorted(command_set.commands)

@@ -20,6 +20,7 @@ from hub.config.settings import CallerConfig
 from hub.ingress.acceptance import Acceptance, AckInfo
 from hub.ingress.body import read_capped_body
 from hub.ingress.errors import error_document
+from hub.routing.table import NoRouteError
 from hub.security.callers import AuthenticationFailed, CallerDirectory, NotAuthorized
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.parser import parse_document
@@ -103,6 +104,9 @@ class XmlIngress:
             return error_document(status, exc.kind.value, str(exc), exc.violations)
         except NotAuthorized as exc:
             return error_document(403, "forbidden", str(exc))
+        except NoRouteError as exc:
+            log.error("no route", extra={"reason": str(exc)})
+            return error_document(500, "no-route", f"{exc}; nothing was accepted")
         except Exception:
             log.exception("routing failed")
             return error_document(503, "unavailable", "the command could not be handed on; nothing was accepted",

@@ -1,0 +1,79 @@
+"""The broker-backed router: routes an envelope by the table and returns once the broker confirmed it.
+
+One confirmed publish per target (``<consumer>.<system>.<Command>`` on the commands exchange, or the
+broadcast exchange), all in flight at once. If any publish fails the route fails and the ingress refuses
+the command, so the caller retries; targets already confirmed then get a second copy, which their
+consumers' processed-message store drops (the message id is the idempotency key).
+
+Duplicates seen at this ingress: message ids confirmed recently are remembered in a bounded LRU so that a
+caller's retry is answered ``DUPLICATE`` without publishing again. That is a courtesy, not the guarantee:
+exactly-once effects come from the consumers' store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import OrderedDict
+
+from hub.envelope import Envelope
+from hub.routing.codec import message_from_envelope
+from hub.routing.router import RouteResult
+from hub.routing.table import BROADCAST, RoutingTable
+from hub.transport.broker import Broker
+from hub.transport.topology import routing_key
+
+__all__ = ["BrokerRouter", "BrokerUnavailableError"]
+
+log = logging.getLogger("onepoint.routing")
+
+
+class BrokerUnavailableError(ConnectionError):
+    """The broker is not connected: the command is refused (503 / Server fault) and can be retried."""
+
+
+class BrokerRouter:
+    def __init__(self, broker: Broker, table: RoutingTable, *, remember: int = 100_000) -> None:
+        self.broker = broker
+        self._table = table
+        self._recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        self._remember = remember
+        self._lock = threading.Lock()
+
+    @property
+    def table(self) -> RoutingTable:
+        return self._table
+
+    def reload(self, table: RoutingTable) -> None:
+        """Swap in a new table. Routes in flight finish with the table they started with."""
+        self._table = table
+        log.info("routing table reloaded", extra={"source": table.source, "routes": len(table.routes)})
+
+    async def route(self, envelope: Envelope) -> RouteResult:
+        with self._lock:
+            prior = self._recent.get(envelope.message_id)
+        if prior is not None:
+            return RouteResult(envelope.message_id, prior, duplicate=True)
+        if not self.broker.ready():
+            # Refuse at once rather than hold the caller for the publish deadline; it retries later.
+            raise BrokerUnavailableError("the message broker is unreachable; nothing was accepted")
+        table = self._table
+        targets = table.targets(envelope)
+        config = self.broker.config
+        futures = []
+        for target in targets:
+            if target == BROADCAST:
+                exchange, key = config.broadcast_exchange, envelope.command_type
+            else:
+                exchange, key = config.commands_exchange, routing_key(target, envelope.command_type)
+            futures.append(asyncio.wrap_future(self.broker.publish(exchange, message_from_envelope(envelope, key))))
+        await asyncio.gather(*futures)
+        with self._lock:
+            self._recent[envelope.message_id] = targets
+            if len(self._recent) > self._remember:
+                self._recent.popitem(last=False)
+        return RouteResult(envelope.message_id, targets)
+
+    async def ready(self) -> bool:
+        return self.broker.ready()

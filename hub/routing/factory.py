@@ -1,0 +1,28 @@
+"""Assembling the router a hub runs with, from its settings."""
+
+from __future__ import annotations
+
+from hub.config.settings import HubSettings
+from hub.routing.broker_router import BrokerRouter
+from hub.routing.table import RoutingTable
+from hub.transport.broker import Broker, open_broker
+from hub.transport.topology import TopologyConfig
+from hub.validation.command_sets import CommandSetRegistry
+
+__all__ = ["load_routing_table", "open_router"]
+
+
+def load_routing_table(settings: HubSettings, registry: CommandSetRegistry, broker: Broker) -> RoutingTable:
+    return RoutingTable.load(
+        settings.routing_file, consumers=broker.config.consumers, command_types=registry.command_types()
+    )
+
+
+def open_router(settings: HubSettings, registry: CommandSetRegistry) -> BrokerRouter:
+    """Open the broker named by the settings, declare the topology and load the routing table."""
+    broker = open_broker(settings.broker_url, TopologyConfig(prefix=settings.topology_prefix))
+    try:
+        return BrokerRouter(broker, load_routing_table(settings, registry, broker))
+    except Exception:
+        broker.close()
+        raise

@@ -1,0 +1,210 @@
+"""The declarative routing table: which consumers get which commands, by command type and by content.
+
+A table is a TOML file of ``[[routes]]``; every route whose ``commands`` and ``when`` match an envelope adds
+its ``to`` targets (a route with ``final = true`` stops the search). Targets are consumer names of the
+topology (``boss``, ``crm``, ``nsp``, ``dsmp``, ``oa``, ``workflow``) or ``broadcast`` (the fanout exchange).
+
+```toml
+[[routes]]
+name = "VIP and key-person notices go to CRM"
+commands = ["crm.NotifyAccountManager"]
+when = { tier = ["VIP_*", "GROUP_KEY_PERSON"] }   # also: source, category, area (glob patterns)
+to = ["crm"]
+```
+
+Predicates: ``source`` matches the envelope's source system; ``category`` the document's ``CategoryCode``;
+``tier`` its ``Tier``/``CustomerTier``/``EffectiveTier``; ``area`` its ``AreaCode`` elements (any match).
+The document is parsed only when a candidate route has a content predicate. A table is checked completely
+when loaded; every error names its route.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from hub.envelope import Envelope
+
+__all__ = ["BROADCAST", "NoRouteError", "Route", "RoutingTable", "RoutingTableError"]
+
+BROADCAST = "broadcast"
+PREDICATES = ("source", "category", "tier", "area")
+CONTENT_FIELDS = {
+    "category": frozenset({"CategoryCode"}),
+    "tier": frozenset({"Tier", "CustomerTier", "EffectiveTier"}),
+    "area": frozenset({"AreaCode"}),
+}
+TIERS = ("VIP_DIAMOND", "VIP_GOLD", "VIP_SILVER", "GROUP_KEY_PERSON", "GROUP_MEMBER", "LONG_DISTANCE_ROAMING",
+         "CONTRACT", "PREPAID", "SHENZHOUXING", "OTHER_BRAND")
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
+class RoutingTableError(ValueError):
+    """The table cannot be used; the message names the file and every bad route."""
+
+
+class NoRouteError(LookupError):
+    """No route takes this command: a configuration error, never silently dropped."""
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    name: str
+    commands: tuple[str, ...]
+    to: tuple[str, ...]
+    when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    final: bool = False
+
+    @property
+    def needs_content(self) -> bool:
+        return any(key in CONTENT_FIELDS for key, _ in self.when)
+
+    def takes(self, command_type: str) -> bool:
+        return any(fnmatch.fnmatchcase(command_type, pattern) for pattern in self.commands)
+
+    def matches(self, envelope: Envelope, facts: dict[str, list[str]]) -> bool:
+        for key, patterns in self.when:
+            values = [envelope.source_system] if key == "source" else facts.get(key, [])
+            if not any(fnmatch.fnmatchcase(v, p) for v in values for p in patterns):
+                return False
+        return True
+
+
+def _facts(payload: bytes) -> dict[str, list[str]]:
+    """The values of the fields content predicates look at (payloads were validated at ingress)."""
+    facts: dict[str, list[str]] = {key: [] for key in CONTENT_FIELDS}
+    for element in etree.fromstring(payload, parser=_PARSER).iter(etree.Element):
+        local = etree.QName(element).localname
+        for key, names in CONTENT_FIELDS.items():
+            if local in names and element.text:
+                facts[key].append(element.text.strip())
+    return facts
+
+
+class RoutingTable:
+    def __init__(self, routes: Iterable[Route], source: str = "routing table") -> None:
+        self.routes = tuple(routes)
+        self.source = source
+
+    def targets(self, envelope: Envelope) -> tuple[str, ...]:
+        """Every target of the matching routes, in table order, without repeats; `NoRouteError` if none."""
+        candidates = [r for r in self.routes if r.takes(envelope.command_type)]
+        facts = _facts(envelope.payload) if any(r.needs_content for r in candidates) else {}
+        targets: dict[str, None] = {}
+        for route in candidates:
+            if route.matches(envelope, facts):
+                targets.update(dict.fromkeys(route.to))
+                if route.final:
+                    break
+        if not targets:
+            raise NoRouteError(f"no route in {self.source} takes {envelope.command_type}")
+        return tuple(targets)
+
+    def unrouted(self, command_types: Iterable[str]) -> list[str]:
+        """Command types no unconditional route takes (they may still be routed by content)."""
+        return [c for c in command_types if not any(r.takes(c) and not r.when for r in self.routes)]
+
+    @classmethod
+    def load(cls, path: Path | None, *, consumers: Iterable[str], command_types: Iterable[str]) -> RoutingTable:
+        """Load and check a table (the built-in default when ``path`` is None)."""
+        if path is None:
+            text, source = resources.files("hub.routing").joinpath("default_routes.toml").read_text("utf-8"), (
+                "built-in routes"
+            )
+        else:
+            try:
+                text, source = path.read_text("utf-8"), str(path)
+            except OSError as exc:
+                raise RoutingTableError(f"{path}: {exc.strerror}") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise RoutingTableError(f"{source}: {exc}") from None
+        return cls.from_mapping(data, source, consumers=set(consumers), command_types=list(command_types))
+
+    @classmethod
+    def from_mapping(
+        cls, data: dict[str, Any], source: str, *, consumers: set[str], command_types: list[str]
+    ) -> RoutingTable:
+        errors: list[str] = []
+        routes: list[Route] = []
+        unknown_top = set(data) - {"routes"}
+        if unknown_top:
+            errors.append(f"unknown top-level keys {sorted(unknown_top)}")
+        names: set[str] = set()
+        for index, entry in enumerate(data.get("routes", [])):
+            route, problems = _check(entry, index, consumers, command_types)
+            if route is not None and route.name in names:
+                problems.append("the name is used by an earlier route")
+            errors.extend(f"route {route.name if route else index!r}: {p}" for p in problems)
+            if route is not None:
+                names.add(route.name)
+                routes.append(route)
+        if not routes and not errors:
+            errors.append("no routes")
+        if errors:
+            raise RoutingTableError(f"{source}: " + "; ".join(errors))
+        return cls(routes, source)
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _check(
+    entry: Any, index: int, consumers: set[str], command_types: list[str]
+) -> tuple[Route | None, list[str]]:
+    if not isinstance(entry, dict):
+        return None, [f"entry {index} is not a table"]
+    problems: list[str] = []
+    name = entry.get("name")
+    if not isinstance(name, str) or not name:
+        problems.append("a name is required")
+        name = f"#{index}"
+    unknown = set(entry) - {"name", "commands", "to", "when", "final"}
+    if unknown:
+        problems.append(f"unknown keys {sorted(unknown)}")
+    commands, to = _strings(entry.get("commands")), _strings(entry.get("to"))
+    if commands is None:
+        problems.append("'commands' must be a command type pattern or a list of them")
+    else:
+        problems += [f"{p!r} matches no command type" for p in commands
+                     if not any(fnmatch.fnmatchcase(c, p) for c in command_types)]
+    if to is None:
+        problems.append("'to' must name one or more targets")
+    else:
+        problems += [f"unknown target {t!r}; targets: {', '.join(sorted(consumers | {BROADCAST}))}"
+                     for t in to if t not in consumers and t != BROADCAST]
+    when: list[tuple[str, tuple[str, ...]]] = []
+    raw_when = entry.get("when", {})
+    if not isinstance(raw_when, dict):
+        problems.append("'when' must be a table")
+        raw_when = {}
+    for key, value in raw_when.items():
+        patterns = _strings(value)
+        if key not in PREDICATES:
+            problems.append(f"unknown predicate {key!r}; predicates: {', '.join(PREDICATES)}")
+        elif patterns is None:
+            problems.append(f"predicate {key!r} needs a pattern or a list of them")
+        else:
+            if key == "tier":
+                problems += [f"tier pattern {p!r} matches no customer tier" for p in patterns
+                             if not any(fnmatch.fnmatchcase(t, p) for t in TIERS)]
+            when.append((key, patterns))
+    final = entry.get("final", False)
+    if not isinstance(final, bool):
+        problems.append("'final' must be true or false")
+    if problems or commands is None or to is None:
+        return Route(name, commands or (), to or (), tuple(when), bool(final)), problems
+    return Route(name, commands, to, tuple(when), final), []

@@ -1,0 +1,119 @@
+import pytest
+
+from hub.envelope import Envelope
+from hub.routing.table import NoRouteError, RoutingTable, RoutingTableError
+from hub.transport.topology import DEFAULT_CONSUMERS
+
+pytestmark = pytest.mark.unit
+
+COMMANDS = ["workorder.CreateWorkOrder", "workorder.WorkOrderAction", "crm.NotifyAccountManager", "nsp.OutageNotice"]
+
+
+def table(*routes: dict) -> RoutingTable:
+    return RoutingTable.from_mapping({"routes": list(routes)}, "test", consumers=set(DEFAULT_CONSUMERS),
+                                     command_types=COMMANDS)
+
+
+def envelope(command_type: str, payload: bytes = b"<x/>", source: str = "CS") -> Envelope:
+    return Envelope("m-0000000001", command_type, source, payload)
+
+
+NOTICE = b"""<crm:NotifyAccountManager xmlns:crm="urn:onepoint:crm:1" xmlns:c="urn:onepoint:common:1">
+<crm:CustomerTier>VIP_GOLD</crm:CustomerTier><crm:CategoryCode>01.02.03</crm:CategoryCode>
+<c:AreaCode>0755</c:AreaCode></crm:NotifyAccountManager>"""
+
+
+def test_the_built_in_table_routes_every_command_of_every_set(registry):
+    routes = RoutingTable.load(None, consumers=DEFAULT_CONSUMERS, command_types=registry.command_types())
+    assert routes.unrouted(registry.command_types()) == []
+    assert routes.targets(envelope("nsp.OutageNotice")) == ("broadcast",)
+    assert routes.targets(envelope("workorder.CreateWorkOrder")) == ("workflow",)
+
+
+def test_all_matching_routes_contribute_in_order_without_repeats():
+    routes = table(
+        {"name": "a", "commands": "workorder.*", "to": ["workflow"]},
+        {"name": "b", "commands": ["workorder.CreateWorkOrder"], "to": ["oa", "workflow"]},
+    )
+    assert routes.targets(envelope("workorder.CreateWorkOrder")) == ("workflow", "oa")
+    assert routes.targets(envelope("workorder.WorkOrderAction")) == ("workflow",)
+
+
+def test_final_stops_the_search():
+    routes = table(
+        {"name": "a", "commands": "workorder.*", "to": ["workflow"], "final": True},
+        {"name": "b", "commands": "workorder.*", "to": ["oa"]},
+    )
+    assert routes.targets(envelope("workorder.CreateWorkOrder")) == ("workflow",)
+
+
+@pytest.mark.parametrize(
+    ("when", "matches"),
+    [
+        ({"tier": ["VIP_*"]}, True),
+        ({"tier": "GROUP_KEY_PERSON"}, False),
+        ({"category": "01.02.*"}, True),
+        ({"category": "02.*"}, False),
+        ({"area": ["0755", "010"]}, True),
+        ({"area": "020"}, False),
+        ({"source": "CS"}, True),
+        ({"source": ["NSP"]}, False),
+        ({"tier": "VIP_GOLD", "area": "0755", "source": "CS"}, True),
+        ({"tier": "VIP_GOLD", "area": "020"}, False),
+    ],
+)
+def test_content_predicates(when, matches):
+    routes = table(
+        {"name": "content", "commands": "crm.*", "when": when, "to": ["crm"]},
+        {"name": "fallback", "commands": "crm.*", "to": ["oa"]},
+    )
+    expected = ("crm", "oa") if matches else ("oa",)
+    assert routes.targets(envelope("crm.NotifyAccountManager", NOTICE)) == expected
+
+
+def test_no_route_is_an_error_not_silence():
+    routes = table({"name": "a", "commands": "workorder.*", "to": ["workflow"]})
+    with pytest.raises(NoRouteError, match=r"crm\.NotifyAccountManager"):
+        routes.targets(envelope("crm.NotifyAccountManager"))
+    assert routes.unrouted(COMMANDS) == ["crm.NotifyAccountManager", "nsp.OutageNotice"]
+
+
+@pytest.mark.parametrize(
+    ("route", "message"),
+    [
+        ({"name": "r", "commands": "billing.*", "to": "workflow"}, "route 'r': 'billing.*' matches no command type"),
+        ({"name": "r", "commands": "workorder.*", "to": "billing"}, "route 'r': unknown target 'billing'"),
+        ({"name": "r", "commands": "workorder.*"}, "route 'r': 'to' must name one or more targets"),
+        ({"name": "r", "commands": "crm.*", "to": "crm", "when": {"colour": "red"}}, "unknown predicate 'colour'"),
+        ({"name": "r", "commands": "crm.*", "to": "crm", "when": {"tier": "PLATINUM"}},
+         "tier pattern 'PLATINUM' matches no customer tier"),
+        ({"name": "r", "commands": "crm.*", "to": "crm", "final": "yes"}, "'final' must be true or false"),
+        ({"commands": "crm.*", "to": "crm"}, "a name is required"),
+        ({"name": "r", "commands": "crm.*", "to": "crm", "priority": 1}, "unknown keys ['priority']"),
+    ],
+)
+def test_bad_routes_are_named_in_the_error(route, message):
+    with pytest.raises(RoutingTableError) as error:
+        table(route)
+    assert message in str(error.value)
+    assert str(error.value).startswith("test: ")
+
+
+def test_every_bad_route_is_reported_at_once():
+    with pytest.raises(RoutingTableError) as error:
+        table({"name": "one", "commands": "x.*", "to": "workflow"}, {"name": "two", "commands": "crm.*", "to": "y"},
+              {"name": "one", "commands": "crm.*", "to": "crm"})
+    text = str(error.value)
+    assert "route 'one': 'x.*' matches no command type" in text
+    assert "route 'two': unknown target 'y'" in text
+    assert "the name is used by an earlier route" in text
+
+
+def test_load_from_file_and_syntax_errors(tmp_path):
+    path = tmp_path / "routes.toml"
+    path.write_text('[[routes]]\nname = "a"\ncommands = "workorder.*"\nto = "workflow"\n')
+    loaded = RoutingTable.load(path, consumers=DEFAULT_CONSUMERS, command_types=COMMANDS)
+    assert loaded.source == str(path)
+    path.write_text("[[routes]\n")
+    with pytest.raises(RoutingTableError, match=str(path)):
+        RoutingTable.load(path, consumers=DEFAULT_CONSUMERS, command_types=COMMANDS)
