@@ -29,6 +29,7 @@ class AckInfo:
     correlation_id: str | None
     status: str
     received_at: datetime
+    reply: bytes | None = None  # a request's answer (the consumer's response document), unchecked
 
     def as_fields(self) -> dict[str, object]:
         fields: dict[str, object] = {
@@ -57,7 +58,7 @@ class Acceptance:
             headers={"ingress": ingress, "caller": caller.username},
         )
         result = await self.router.route(envelope)
-        status = "DUPLICATE" if result.duplicate else "ACCEPTED"
+        status = "DUPLICATE" if result.duplicate else ("COMPLETED" if result.reply is not None else "ACCEPTED")
         log.info(
             "command accepted",
             extra={
@@ -65,4 +66,4 @@ class Acceptance:
                 "ingress": ingress, "status": status, "targets": list(result.targets),
             },
         )
-        return AckInfo(envelope.message_id, envelope.correlation_id, status, received_at)
+        return AckInfo(envelope.message_id, envelope.correlation_id, status, received_at, result.reply)

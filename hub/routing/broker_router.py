@@ -59,8 +59,10 @@ class BrokerRouter:
             # Refuse at once rather than hold the caller for the publish deadline; it retries later.
             raise BrokerUnavailableError("the message broker is unreachable; nothing was accepted")
         table = self._table
-        targets = table.targets(envelope)
+        targets, reply_timeout = table.decide(envelope)
         config = self.broker.config
+        if reply_timeout is not None:
+            return await self._request(envelope, targets[0], reply_timeout)
         futures = []
         for target in targets:
             if target == BROADCAST:
@@ -74,6 +76,19 @@ class BrokerRouter:
             if len(self._recent) > self._remember:
                 self._recent.popitem(last=False)
         return RouteResult(envelope.message_id, targets)
+
+    async def _request(self, envelope: Envelope, target: str, timeout: float) -> RouteResult:
+        """Send a request to ``target`` and wait for its reply (`RequestTimeoutError` after ``timeout``).
+
+        Requests are reads: they are neither remembered as duplicates nor deduplicated. The AMQP correlation
+        id is the broker's own (to match the reply); the caller's correlation id travels in a header.
+        """
+        key = routing_key(target, envelope.command_type)
+        message = message_from_envelope(envelope, key, for_request=True)
+        reply = await asyncio.wrap_future(
+            self.broker.request(self.broker.config.commands_exchange, message, timeout=timeout)
+        )
+        return RouteResult(envelope.message_id, (target,), reply=reply.body)
 
     async def ready(self) -> bool:
         return self.broker.ready()

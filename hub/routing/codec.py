@@ -16,19 +16,24 @@ __all__ = ["envelope_from_message", "message_from_envelope"]
 
 SOURCE = "onepoint-source-system"
 RECEIVED_AT = "onepoint-received-at"
+CORRELATION = "onepoint-correlation-id"
 PREFIX = "onepoint-h-"
 CONTENT_TYPE = "application/xml"
 
 
-def message_from_envelope(envelope: Envelope, routing_key: str) -> Message:
+def message_from_envelope(envelope: Envelope, routing_key: str, *, for_request: bool = False) -> Message:
+    """The message carrying ``envelope``. ``for_request``: the AMQP correlation id is left to the broker's
+    request/reply (it matches the reply); the envelope's own correlation id travels in a header."""
     headers: dict[str, Any] = {SOURCE: envelope.source_system, RECEIVED_AT: envelope.received_at.isoformat()}
+    if for_request and envelope.correlation_id:
+        headers[CORRELATION] = envelope.correlation_id
     headers.update({f"{PREFIX}{k}": v for k, v in envelope.headers.items()})
     return Message(
         body=envelope.payload,
         routing_key=routing_key,
         message_id=envelope.message_id,
         type=envelope.command_type,
-        correlation_id=envelope.correlation_id,
+        correlation_id=None if for_request else envelope.correlation_id,
         content_type=CONTENT_TYPE,
         headers=headers,
     )
@@ -48,7 +53,9 @@ def envelope_from_message(message: Message) -> Envelope:
         command_type=message.type,
         source_system=_text(headers.get(SOURCE, "")),
         payload=message.body,
-        correlation_id=message.correlation_id,
+        correlation_id=_text(headers[CORRELATION]) if CORRELATION in headers else (
+            None if message.reply_to else message.correlation_id
+        ),
         received_at=datetime.fromisoformat(_text(headers[RECEIVED_AT])),
         headers={k[len(PREFIX):]: v for k, v in headers.items() if k.startswith(PREFIX)},
     )

@@ -14,11 +14,13 @@ __all__ = ["InMemoryRouter", "RouteResult", "Router"]
 
 @dataclass(frozen=True, slots=True)
 class RouteResult:
-    """What routing did with one envelope: the targets it was delivered to, confirmed."""
+    """What routing did with one envelope: the targets it was delivered to, confirmed, and for a request the
+    reply document."""
 
     message_id: str
     targets: tuple[str, ...]
     duplicate: bool = False
+    reply: bytes | None = None  # a request's answer: the consumer's response document
 
 
 @runtime_checkable

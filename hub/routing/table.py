@@ -14,6 +14,8 @@ to = ["crm"]
 
 Predicates: ``source`` matches the envelope's source system; ``category`` the document's ``CategoryCode``;
 ``tier`` its ``Tier``/``CustomerTier``/``EffectiveTier``; ``area`` its ``AreaCode`` elements (any match).
+A route with ``reply_timeout = <seconds>`` makes its commands requests: the one consumer it names answers
+with the response document (``<Command>Response``), which the ingress returns to the caller.
 The document is parsed only when a candidate route has a content predicate. A table is checked completely
 when loaded; every error names its route.
 """
@@ -61,6 +63,7 @@ class Route:
     to: tuple[str, ...]
     when: tuple[tuple[str, tuple[str, ...]], ...] = ()
     final: bool = False
+    reply_timeout: float | None = None  # a request: the caller waits this long for the consumer's reply
 
     @property
     def needs_content(self) -> bool:
@@ -95,17 +98,28 @@ class RoutingTable:
 
     def targets(self, envelope: Envelope) -> tuple[str, ...]:
         """Every target of the matching routes, in table order, without repeats; `NoRouteError` if none."""
+        return self.decide(envelope)[0]
+
+    def decide(self, envelope: Envelope) -> tuple[tuple[str, ...], float | None]:
+        """The targets, and the reply timeout when a matching route makes the command a request."""
         candidates = [r for r in self.routes if r.takes(envelope.command_type)]
         facts = _facts(envelope.payload) if any(r.needs_content for r in candidates) else {}
         targets: dict[str, None] = {}
+        reply_timeout: float | None = None
         for route in candidates:
             if route.matches(envelope, facts):
                 targets.update(dict.fromkeys(route.to))
+                if route.reply_timeout is not None and reply_timeout is None:
+                    reply_timeout = route.reply_timeout
                 if route.final:
                     break
         if not targets:
             raise NoRouteError(f"no route in {self.source} takes {envelope.command_type}")
-        return tuple(targets)
+        if reply_timeout is not None and len(targets) != 1:
+            raise NoRouteError(
+                f"{envelope.command_type} is a request but {self.source} routes it to {len(targets)} targets"
+            )
+        return tuple(targets), reply_timeout
 
     def unrouted(self, command_types: Iterable[str]) -> list[str]:
         """Command types no unconditional route takes (they may still be routed by content)."""
@@ -172,7 +186,7 @@ def _check(
     if not isinstance(name, str) or not name:
         problems.append("a name is required")
         name = f"#{index}"
-    unknown = set(entry) - {"name", "commands", "to", "when", "final"}
+    unknown = set(entry) - {"name", "commands", "to", "when", "final", "reply_timeout"}
     if unknown:
         problems.append(f"unknown keys {sorted(unknown)}")
     commands, to = _strings(entry.get("commands")), _strings(entry.get("to"))
@@ -205,6 +219,14 @@ def _check(
     final = entry.get("final", False)
     if not isinstance(final, bool):
         problems.append("'final' must be true or false")
+    reply_timeout = entry.get("reply_timeout")
+    if reply_timeout is not None:
+        if isinstance(reply_timeout, bool) or not isinstance(reply_timeout, int | float) or reply_timeout <= 0:
+            problems.append("'reply_timeout' must be a positive number of seconds")
+            reply_timeout = None
+        elif to is not None and (len(to) != 1 or to[0] == BROADCAST):
+            problems.append("a request route ('reply_timeout') needs exactly one consumer in 'to'")
+    timeout = None if reply_timeout is None else float(reply_timeout)
     if problems or commands is None or to is None:
-        return Route(name, commands or (), to or (), tuple(when), bool(final)), problems
-    return Route(name, commands, to, tuple(when), final), []
+        return Route(name, commands or (), to or (), tuple(when), bool(final), timeout), problems
+    return Route(name, commands, to, tuple(when), final, timeout), []

@@ -117,3 +117,31 @@ def test_load_from_file_and_syntax_errors(tmp_path):
     path.write_text("[[routes]\n")
     with pytest.raises(RoutingTableError, match=str(path)):
         RoutingTable.load(path, consumers=DEFAULT_CONSUMERS, command_types=COMMANDS)
+
+
+def test_a_request_route_gives_its_reply_timeout():
+    routes = table({"name": "q", "commands": "workorder.CreateWorkOrder", "to": "workflow", "reply_timeout": 2},
+                   {"name": "w", "commands": "workorder.*", "to": "workflow"})
+    assert routes.decide(envelope("workorder.CreateWorkOrder")) == (("workflow",), 2.0)
+    assert routes.decide(envelope("workorder.WorkOrderAction")) == (("workflow",), None)
+
+
+def test_a_request_reaching_two_consumers_is_refused_at_route_time():
+    routes = table({"name": "q", "commands": "workorder.*", "to": "workflow", "reply_timeout": 2},
+                   {"name": "copy", "commands": "workorder.*", "to": "oa"})
+    with pytest.raises(NoRouteError, match="is a request but"):
+        routes.decide(envelope("workorder.CreateWorkOrder"))
+
+
+@pytest.mark.parametrize(
+    ("route", "message"),
+    [
+        ({"name": "r", "commands": "crm.*", "to": "crm", "reply_timeout": 0}, "positive number of seconds"),
+        ({"name": "r", "commands": "crm.*", "to": "crm", "reply_timeout": True}, "positive number of seconds"),
+        ({"name": "r", "commands": "crm.*", "to": ["crm", "oa"], "reply_timeout": 3}, "exactly one consumer"),
+        ({"name": "r", "commands": "nsp.*", "to": "broadcast", "reply_timeout": 3}, "exactly one consumer"),
+    ],
+)
+def test_bad_request_routes(route, message):
+    with pytest.raises(RoutingTableError, match=message):
+        table(route)

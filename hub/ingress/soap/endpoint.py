@@ -19,13 +19,15 @@ from starlette.responses import Response
 from hub.ingress.acceptance import Acceptance
 from hub.ingress.body import read_capped_body
 from hub.ingress.errors import SOAP_NS, soap_fault
+from hub.ingress.replies import BadReply, ReplyRefusal, checked_reply
 from hub.ingress.soap.service import ACK_ENVIRON_KEY, build_soap_application
 from hub.ingress.soap.wsdl import contract_wsdl
 from hub.ingress.soap.wsgi_call import call_wsgi, environ_for
 from hub.routing.table import NoRouteError
 from hub.security.callers import AuthenticationFailed, CallerDirectory, NotAuthorized
 from hub.security.wssecurity import UsernameTokenVerifier
-from hub.validation.command_sets import CommandSetRegistry
+from hub.transport.errors import RequestTimeoutError
+from hub.validation.command_sets import CommandSet, CommandSetRegistry
 from hub.validation.parser import parse_document
 from hub.validation.validator import DocumentValidator
 from hub.validation.violations import DocumentRefused, RefusalKind
@@ -148,15 +150,36 @@ class SoapIngress:
         except NoRouteError as exc:
             log.error("no route", extra={"reason": str(exc)})
             raise _Refusal(soap_fault("Server.NoRoute", f"{exc}; nothing was accepted", code="no-route")) from None
+        except RequestTimeoutError as exc:
+            raise _Refusal(soap_fault("Server.Timeout", f"no reply from {name} in time: {exc}", code="timeout",
+                                      status=504)) from None
         except Exception:
             log.exception("routing failed", extra={"command": command_set.command_type(command)})
             raise _Refusal(soap_fault(
                 "Server.Unavailable", "the command could not be handed on; nothing was accepted: retry later",
                 code="unavailable", status=503,
             )) from None
+        if ack.reply is not None:
+            return self._reply(command_set, command, ack.reply)
         environ = environ_for(request, body, {ACK_ENVIRON_KEY: ack.as_fields()})
         status, headers, data = await anyio.to_thread.run_sync(call_wsgi, self.apps[name], environ)
         return Response(data, status_code=status, headers=dict(headers))
+
+    def _reply(self, command_set: CommandSet, command: str, reply: bytes) -> Response:
+        """A request's answer in a SOAP envelope, the backend's refusal as a Fault, or a Server fault."""
+        try:
+            element = checked_reply(command_set, command, reply, self.validator.limits)
+        except ReplyRefusal as refusal:
+            response = soap_fault("Client.Rejected", str(refusal), code=refusal.code)
+            return response
+        except BadReply as exc:
+            log.error("bad reply from a consumer", extra={"command": command_set.command_type(command),
+                                                            "reason": str(exc)})
+            return soap_fault("Server.BadReply", str(exc), code="bad-reply", status=502)
+        envelope = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soap": SOAP_NS})
+        etree.SubElement(envelope, f"{{{SOAP_NS}}}Body").append(element)
+        data = etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+        return Response(data, media_type="text/xml; charset=utf-8")
 
     @staticmethod
     def _unwrap(root: Any) -> tuple[Any, Any]:

@@ -20,9 +20,11 @@ from hub.config.settings import CallerConfig
 from hub.ingress.acceptance import Acceptance, AckInfo
 from hub.ingress.body import read_capped_body
 from hub.ingress.errors import error_document
+from hub.ingress.replies import BadReply, ReplyRefusal, checked_reply
 from hub.routing.table import NoRouteError
 from hub.security.callers import AuthenticationFailed, CallerDirectory, NotAuthorized
-from hub.validation.command_sets import CommandSetRegistry
+from hub.transport.errors import RequestTimeoutError
+from hub.validation.command_sets import CommandSet, CommandSetRegistry
 from hub.validation.parser import parse_document
 from hub.validation.validator import DocumentValidator
 from hub.validation.violations import DocumentRefused, RefusalKind
@@ -107,9 +109,26 @@ class XmlIngress:
         except NoRouteError as exc:
             log.error("no route", extra={"reason": str(exc)})
             return error_document(500, "no-route", f"{exc}; nothing was accepted")
+        except RequestTimeoutError as exc:
+            return error_document(504, "timeout", f"no reply from {command_set.name} in time: {exc}")
         except Exception:
             log.exception("routing failed")
             return error_document(503, "unavailable", "the command could not be handed on; nothing was accepted",
                                   headers={"Retry-After": "5"})
+        if ack.reply is not None:
+            return self.reply(command_set, command, ack.reply)
         return Response(ack_document(ack), status_code=200 if ack.status == "DUPLICATE" else 202,
                         media_type="application/xml")
+
+    def reply(self, command_set: CommandSet, command: str, reply: bytes) -> Response:
+        """A request's answer: 200 with the response document, 422 with the backend's refusal, or 502."""
+        try:
+            checked_reply(command_set, command, reply, self.validator.limits)
+        except ReplyRefusal as refusal:
+            body = etree.tostring(refusal.error, xml_declaration=True, encoding="UTF-8")
+            return Response(body, status_code=422, media_type="application/xml")
+        except BadReply as exc:
+            log.error("bad reply from a consumer", extra={"command": command_set.command_type(command),
+                                                            "reason": str(exc)})
+            return error_document(502, "bad-reply", str(exc))
+        return Response(reply, status_code=200, media_type="application/xml")
