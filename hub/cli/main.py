@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from hub.cli.dlq import dlq
 from hub.cli.routes import routes
 from hub.config.settings import ConfigError, load_settings
 from hub.security.secrets import hash_password, hash_token
@@ -144,6 +145,7 @@ def hash_token_command(token: str) -> None:
 
 
 main.add_command(routes)
+main.add_command(dlq)
 
 
 if __name__ == "__main__":  # pragma: no cover

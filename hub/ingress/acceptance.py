@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from hub.config.settings import CallerConfig
 from hub.envelope import Envelope
+from hub.observability.metrics import Metrics
 from hub.routing.router import Router
 from hub.security.callers import CallerDirectory
 from hub.validation.validator import ValidatedCommand
@@ -41,8 +42,9 @@ class AckInfo:
 
 
 class Acceptance:
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, metrics: Metrics | None = None) -> None:
         self.router = router
+        self.metrics = metrics
 
     async def accept(self, command: ValidatedCommand, caller: CallerConfig, *, ingress: str) -> AckInfo:
         """Authorize (raises `NotAuthorized`), route (raises on failure) and say what happened."""
@@ -58,6 +60,8 @@ class Acceptance:
             headers={"ingress": ingress, "caller": caller.username},
         )
         result = await self.router.route(envelope)
+        if self.metrics is not None and not result.duplicate:
+            self.metrics.accepted(envelope.command_type)
         status = "DUPLICATE" if result.duplicate else ("COMPLETED" if result.reply is not None else "ACCEPTED")
         log.info(
             "command accepted",

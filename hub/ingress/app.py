@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
@@ -13,8 +13,10 @@ from starlette.routing import Route
 
 from hub.config.settings import HubSettings
 from hub.ingress.acceptance import Acceptance
+from hub.ingress.errors import REFUSAL_HEADER
 from hub.ingress.soap.endpoint import SoapIngress
 from hub.ingress.xml.endpoint import XmlIngress
+from hub.observability.metrics import Metrics
 from hub.routing.broker_router import BrokerRouter
 from hub.routing.factory import open_router
 from hub.routing.router import Router
@@ -38,19 +40,27 @@ class HubApp:
     settings: HubSettings
     registry: CommandSetRegistry
     router: Router
+    metrics: Metrics
     on_shutdown: list[Callable[[], None]] = field(default_factory=list)
 
 
 def create_app(
-    settings: HubSettings, *, router: Router | None = None, registry: CommandSetRegistry | None = None
+    settings: HubSettings,
+    *,
+    router: Router | None = None,
+    registry: CommandSetRegistry | None = None,
+    metrics: Metrics | None = None,
 ) -> HubApp:
     registry = registry or CommandSetRegistry.installed()
+    metrics = metrics or Metrics()
     owned: BrokerRouter | None = None
     if router is None:
-        router = owned = open_router(settings, registry)
+        router = owned = open_router(settings, registry, metrics)
+    if isinstance(router, BrokerRouter):
+        metrics.track_broker(router.broker.ready)
     validator = DocumentValidator(registry, settings.limits)
     callers = CallerDirectory(settings.callers)
-    acceptance = Acceptance(router)
+    acceptance = Acceptance(router, metrics)
     verifier = UsernameTokenVerifier(
         callers, settings.security.replay_window_seconds, settings.security.nonce_cache_size
     )
@@ -65,11 +75,25 @@ def create_app(
         ready = all(checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
+    async def metrics_endpoint(request: Request) -> Response:
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
+
+    def counted(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+        async def run(request: Request) -> Response:
+            response = await endpoint(request)
+            if response.status_code >= 400:
+                metrics.refused(response.headers.get(REFUSAL_HEADER, str(response.status_code)))
+            return response
+
+        return run
+
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        Route("/soap/{system}", soap.endpoint, methods=["GET", "POST"]),
-        Route("/xml/{system}", xml.endpoint, methods=["POST"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+        Route("/soap/{system}", counted(soap.endpoint), methods=["GET", "POST"]),
+        Route("/xml/{system}", counted(xml.endpoint), methods=["POST"]),
     ]
 
     hooks: list[Callable[[], None]] = []
@@ -82,4 +106,4 @@ def create_app(
         if owned is not None:  # the broker this app opened is closed with it
             owned.broker.close()
 
-    return HubApp(Starlette(routes=routes, lifespan=lifespan), settings, registry, router, hooks)
+    return HubApp(Starlette(routes=routes, lifespan=lifespan), settings, registry, router, metrics, hooks)

@@ -7,7 +7,9 @@ from starlette.responses import Response
 
 from hub.validation.violations import Violation
 
-__all__ = ["SOAP_NS", "error_document", "soap_fault"]
+__all__ = ["REFUSAL_HEADER", "SOAP_NS", "error_document", "soap_fault"]
+
+REFUSAL_HEADER = "X-OnePoint-Refusal"  # the error code of a refused request, for clients and for metrics
 
 COMMON_NS = "urn:onepoint:common:1"
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -33,7 +35,8 @@ def error_document(
 ) -> Response:
     """An XML-over-HTTP error answer: a ``c:Error`` document (valid against common.xsd)."""
     body = etree.tostring(_error_element(code, message, violations or []), xml_declaration=True, encoding="UTF-8")
-    return Response(body, status_code=status, media_type="application/xml", headers=headers)
+    return Response(body, status_code=status, media_type="application/xml",
+                    headers={REFUSAL_HEADER: code, **(headers or {})})
 
 
 def soap_fault(
@@ -50,4 +53,4 @@ def soap_fault(
     detail = etree.SubElement(fault, "detail")
     detail.append(_error_element(code, message, violations or []))
     data = etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
-    return Response(data, status_code=status, media_type="text/xml; charset=utf-8")
+    return Response(data, status_code=status, media_type="text/xml; charset=utf-8", headers={REFUSAL_HEADER: code})

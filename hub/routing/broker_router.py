@@ -18,6 +18,7 @@ import threading
 from collections import OrderedDict
 
 from hub.envelope import Envelope
+from hub.observability.metrics import Metrics
 from hub.routing.codec import message_from_envelope
 from hub.routing.router import RouteResult
 from hub.routing.table import BROADCAST, RoutingTable
@@ -34,8 +35,11 @@ class BrokerUnavailableError(ConnectionError):
 
 
 class BrokerRouter:
-    def __init__(self, broker: Broker, table: RoutingTable, *, remember: int = 100_000) -> None:
+    def __init__(
+        self, broker: Broker, table: RoutingTable, *, remember: int = 100_000, metrics: Metrics | None = None
+    ) -> None:
         self.broker = broker
+        self.metrics = metrics
         self._table = table
         self._recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._remember = remember
@@ -71,6 +75,9 @@ class BrokerRouter:
                 exchange, key = config.commands_exchange, routing_key(target, envelope.command_type)
             futures.append(asyncio.wrap_future(self.broker.publish(exchange, message_from_envelope(envelope, key))))
         await asyncio.gather(*futures)
+        if self.metrics is not None:
+            for target in targets:
+                self.metrics.published(target)
         with self._lock:
             self._recent[envelope.message_id] = targets
             if len(self._recent) > self._remember:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hub.config.settings import HubSettings
+from hub.observability.metrics import Metrics
 from hub.routing.broker_router import BrokerRouter
 from hub.routing.table import RoutingTable
 from hub.transport.broker import Broker, open_broker
@@ -18,11 +19,13 @@ def load_routing_table(settings: HubSettings, registry: CommandSetRegistry, brok
     )
 
 
-def open_router(settings: HubSettings, registry: CommandSetRegistry) -> BrokerRouter:
+def open_router(
+    settings: HubSettings, registry: CommandSetRegistry, metrics: Metrics | None = None
+) -> BrokerRouter:
     """Open the broker named by the settings, declare the topology and load the routing table."""
     broker = open_broker(settings.broker_url, TopologyConfig(prefix=settings.topology_prefix))
     try:
-        return BrokerRouter(broker, load_routing_table(settings, registry, broker))
+        return BrokerRouter(broker, load_routing_table(settings, registry, broker), metrics=metrics)
     except Exception:
         broker.close()
         raise

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hub.transport.consumer import Consumer
-from hub.transport.message import Handler, Message
+from hub.transport.message import Delivery, Handler, Message
 from hub.transport.topology import Topology, TopologyConfig
 
 __all__ = ["DIRECT_REPLY_TO", "Broker", "open_broker"]
@@ -51,6 +51,13 @@ class Broker(ABC):
     @abstractmethod
     def consume(self, queue: str, handler: Handler, *, prefetch: int = 64, concurrency: int = 1) -> Consumer:
         """Deliver ``queue``'s messages to ``handler`` (on worker threads) with manual settlement."""
+
+    def get(self, queue: str) -> Delivery | None:
+        """Take one ready message of ``queue`` (``basic.get``) for manual settlement; None if it is empty.
+
+        For tools (DLQ browsing), not for consuming: settle the delivery exactly once, as a consumer would.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not support get()")
 
     @abstractmethod
     def _request(self, exchange: str, message: Message, timeout: float) -> Future[Message]: ...

@@ -57,7 +57,7 @@ class _Queue:
     name: str
     args: dict[str, Any]
     ready: deque[_Item] = field(default_factory=deque)
-    unacked: dict[int, tuple[_Item, _Sub]] = field(default_factory=dict)
+    unacked: dict[int, tuple[_Item, _Sub | None]] = field(default_factory=dict)  # sub None: taken by get()
     subs: list[_Sub] = field(default_factory=list)
     turn: int = 0
 
@@ -223,14 +223,28 @@ class MemoryBroker(Broker):
             tag = next(self._tags)
             q.unacked[tag] = (item, sub)
             sub.unacked += 1
-            msg = replace(
-                item.message,
-                redelivered=item.redelivered,
-                delivery_count=item.returns,
-                headers={**item.message.headers, "x-delivery-count": item.returns},
-            )
-            delivery = Delivery(msg, q.name, partial(self._settle, q, tag), self._retry)
-            sub.consumer.dispatch(delivery)
+            sub.consumer.dispatch(self._delivery(q, tag, item))
+
+    def _delivery(self, q: _Queue, tag: int, item: _Item) -> Delivery:
+        msg = replace(
+            item.message,
+            redelivered=item.redelivered,
+            delivery_count=item.returns,
+            headers={**item.message.headers, "x-delivery-count": item.returns},
+        )
+        return Delivery(msg, q.name, partial(self._settle, q, tag), self._retry)
+
+    def get(self, queue: str) -> Delivery | None:
+        with self._lock:
+            if self._closed:
+                raise TransportClosedError("broker closed")
+            q = self._queues[queue]
+            if not q.ready:
+                return None
+            item = q.ready.popleft()
+            tag = next(self._tags)
+            q.unacked[tag] = (item, None)
+            return self._delivery(q, tag, item)
 
     def _settle(self, q: _Queue, tag: int, how: Settlement) -> None:
         with self._lock:
@@ -239,7 +253,8 @@ class MemoryBroker(Broker):
                 log.warning("settling a delivery that was already returned to its queue", extra={"queue": q.name})
                 return
             item, sub = entry
-            sub.unacked -= 1
+            if sub is not None:
+                sub.unacked -= 1
             if how is Settlement.REQUEUE:
                 self._return(q, item)
             elif how is Settlement.DISCARD:

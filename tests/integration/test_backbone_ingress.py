@@ -84,6 +84,9 @@ def test_accepted_commands_are_confirmed_in_rabbitmq_with_their_envelope(
         again = httpx.post(f"{base_url}/xml/workorder", content=work_order(examples_dir, "bb-accept-00001"),
                            headers=TOKEN)
         assert again.status_code == 200
+        metrics = httpx.get(f"{base_url}/metrics").text
+        assert "onepoint_broker_connected 1.0" in metrics
+        assert hub.metrics.value("onepoint_messages_published_total", target="workflow") == 1
     [message] = drain(observer, observer.config.queue("workflow"), 1)
     envelope = envelope_from_message(message)
     assert (envelope.message_id, envelope.command_type, envelope.source_system) == (

@@ -140,3 +140,20 @@ def test_health_and_readiness(hub):
     ready = httpx.get(f"{hub.base_url}/readyz")
     assert ready.status_code == 200
     assert ready.json()["checks"] == {"schemas": True, "router": True}
+
+
+def test_metrics_count_accepted_and_refused_commands(hub, create):
+    def sample(name: str, **labels: str) -> float:
+        return hub.app.metrics.value(name, **labels)
+
+    accepted_before = sample("onepoint_messages_accepted_total", command_type="workorder.CreateWorkOrder")
+    invalid_before = sample("onepoint_messages_refused_total", reason="invalid")
+    unauthenticated_before = sample("onepoint_messages_refused_total", reason="unauthenticated")
+    assert post(hub, with_id(create, "xml-metrics-00001")).status_code == 202
+    assert post(hub, create.replace(b"HOTLINE", b"FAX")).status_code == 400
+    assert httpx.post(hub.xml("workorder"), content=create, headers=XML).status_code == 401
+    text = httpx.get(f"{hub.base_url}/metrics").text
+    assert 'onepoint_messages_accepted_total{command_type="workorder.CreateWorkOrder"}' in text
+    assert sample("onepoint_messages_accepted_total", command_type="workorder.CreateWorkOrder") == accepted_before + 1
+    assert sample("onepoint_messages_refused_total", reason="invalid") == invalid_before + 1
+    assert sample("onepoint_messages_refused_total", reason="unauthenticated") == unauthenticated_before + 1

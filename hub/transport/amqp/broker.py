@@ -18,13 +18,14 @@ from dataclasses import replace
 import pika
 import pika.exceptions
 
+from hub.transport.amqp.getter import BlockingGetter
 from hub.transport.amqp.io import IOThread
 from hub.transport.amqp.publisher import ConfirmPublisher
 from hub.transport.amqp.subscription import Subscription
 from hub.transport.broker import Broker
 from hub.transport.consumer import Consumer
 from hub.transport.errors import TransportClosedError, TransportError
-from hub.transport.message import Handler, Message
+from hub.transport.message import Delivery, Handler, Message
 from hub.transport.rpc import PendingReplies
 from hub.transport.scheduler import Scheduler
 from hub.transport.topology import Topology
@@ -44,6 +45,7 @@ class RabbitMQBroker(Broker):
         publish_timeout: float = 30.0,
         nack_pause: float = 0.2,
         connect_timeout: float = 30.0,
+        declare: bool = True,
     ) -> None:
         self.topology = topology
         self._url = url
@@ -52,7 +54,9 @@ class RabbitMQBroker(Broker):
         self._subscriptions: list[Subscription] = []
         self._scheduler = Scheduler("amqp-request-timeouts")
         self._replies = PendingReplies(self._scheduler)
-        self._io = IOThread(url, prepare=self.declare)
+        # declare=False (tools such as the DLQ CLI): use the deployed topology as it is, never redeclare it.
+        self._io = IOThread(url, prepare=self.declare if declare else lambda: None)
+        self._getter = BlockingGetter(url, self._retry)
         self._publisher = ConfirmPublisher(self._io, self._replies.resolve, max_in_flight, publish_timeout, nack_pause)
         self._io.add_listener(self._publisher)
         self._exchanges = {"", *(e.name for e in topology.exchanges)}
@@ -105,6 +109,9 @@ class RabbitMQBroker(Broker):
 
     def purge(self, queue: str) -> int:
         return self._queue_op(queue, purge=True)
+
+    def get(self, queue: str) -> Delivery | None:
+        return self._getter.get(queue)
 
     # -- publishing -----------------------------------------------------------------------------------
     def publish(self, exchange: str, message: Message, *, mandatory: bool = True) -> Future[None]:
@@ -175,6 +182,7 @@ class RabbitMQBroker(Broker):
         for sub in subs:
             sub.consumer.close()
         self._wait_drained(drain_timeout)
+        self._getter.close()
         self._io.stop()
         self._publisher.close()
         self._replies.close()

@@ -1,0 +1,174 @@
+"""``onepoint dlq``: list, show, replay and purge dead-lettered messages (wraps ``hub.workers.dlq``).
+
+The broker comes from ``--broker URL``, ``$ONEPOINT_BROKER_URL`` or the ``[broker] url`` of ``--config``;
+the queue names from ``--prefix`` (default ``onepoint``). The tool never (re)declares the topology: it
+works on the queues as deployed. ``--queue`` takes a consumer (``boss``), its queue or its DLQ name.
+Bodies and reasons are shown with phone numbers masked unless ``--unmasked``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hub.observability.logging import mask_msisdn
+from hub.transport import Broker, TopologyConfig, TransportError, open_broker
+from hub.workers.dlq import DeadLetter, DeadLetterQueues
+
+__all__ = ["dlq"]
+
+
+@click.group("dlq")
+def dlq() -> None:
+    """Inspect, replay and purge the dead-letter queues."""
+
+
+def _connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--broker", "broker_url", envvar="ONEPOINT_BROKER_URL", help="AMQP URL of the broker."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                     help="Settings file whose [broker] url is used when --broker is not given."),
+        click.option("--prefix", envvar="ONEPOINT_PREFIX", default="onepoint", show_default=True,
+                     help="Topology prefix (queue names are <prefix>.<consumer>.dlq)."),
+        click.option("--queue", "-q", default=None, help="One consumer (boss, crm, ...); default: every DLQ."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+
+    @wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        try:
+            return func(**kwargs)
+        except (TransportError, OSError) as exc:
+            raise click.ClickException(f"broker error: {exc}") from None
+        except KeyError as exc:
+            raise click.ClickException(str(exc.args[0] if exc.args else exc)) from None
+
+    return wrapper
+
+
+@contextmanager
+def _queues(broker_url: str | None, config_path: Path | None, prefix: str) -> Iterator[DeadLetterQueues]:
+    if broker_url is None:
+        from hub.config.settings import load_settings
+
+        broker_url = load_settings(config_path).broker_url if config_path is not None else None
+    if broker_url is None:
+        raise click.UsageError("no broker: give --broker URL, $ONEPOINT_BROKER_URL or --config FILE")
+    broker: Broker = open_broker(broker_url, TopologyConfig(prefix=prefix), declare=False)
+    try:
+        yield DeadLetterQueues(broker)
+    finally:
+        broker.close()
+
+
+def _show_text(text: str, unmasked: bool) -> str:
+    return text if unmasked else mask_msisdn(text)
+
+
+@dlq.command("list")
+@_connection_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def list_command(broker_url: str | None, config_path: Path | None, prefix: str, queue: str | None,
+                 as_json: bool) -> None:
+    """List dead letters: id, consumer, original routing key, attempts, first/last failure, reason."""
+    with _queues(broker_url, config_path, prefix) as queues:
+        letters = queues.browse(queue)
+    for letter in letters:
+        if as_json:
+            click.echo(json.dumps(letter.as_dict(), default=str))
+        else:
+            attempts = "?" if letter.attempts is None else str(letter.attempts)
+            click.echo(f"{letter.message_id}  {letter.consumer:<9} {letter.original_routing_key}  attempts={attempts}"
+                       f"  first={letter.first_failure or '-'}  last={letter.last_failure or '-'}"
+                       f"  reason={letter.reason}")
+    click.echo(f"{len(letters)} dead letter(s)", err=True)
+
+
+@dlq.command("show")
+@click.argument("message_id")
+@_connection_options
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--unmasked", is_flag=True, help="Show phone numbers in the body as they are.")
+def show_command(message_id: str, broker_url: str | None, config_path: Path | None, prefix: str,
+                 queue: str | None, as_json: bool, unmasked: bool) -> None:
+    """Show one dead letter with its headers and body."""
+    with _queues(broker_url, config_path, prefix) as queues:
+        found = queues.show(message_id, queue)
+    if not found:
+        raise click.ClickException(f"no dead letter {message_id}")
+    for letter in found:
+        body = _show_text(letter.message.body.decode("utf-8", errors="replace"), unmasked)
+        if as_json:
+            click.echo(json.dumps({**letter.as_dict(), "body": body}, default=str))
+            continue
+        _echo_letter(letter, body)
+
+
+def _echo_letter(letter: DeadLetter, body: str) -> None:
+    for key, value in letter.as_dict().items():
+        click.echo(f"{key + ':':<14} {'-' if value is None else value}")
+    click.echo("headers:")
+    for key, value in sorted(letter.message.headers.items()):
+        click.echo(f"  {key}: {mask_msisdn(str(value))}")
+    click.echo("body:")
+    click.echo(body)
+
+
+@dlq.command("replay")
+@click.argument("message_ids", nargs=-1)
+@_connection_options
+@click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter (of --queue, or all DLQs).")
+def replay_command(message_ids: tuple[str, ...], broker_url: str | None, config_path: Path | None, prefix: str,
+                   queue: str | None, replay_all: bool) -> None:
+    """Put dead letters back on their original routing key, with their original message ids."""
+    if bool(message_ids) == replay_all:
+        raise click.UsageError("give message ID(s) or --all (not both)")
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with _queues(broker_url, config_path, prefix) as queues:
+        total = sum(queues.counts(queue).values())
+        progress = Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(),
+                            console=Console(stderr=True), transient=True)
+        with progress:
+            task = progress.add_task("replay", total=total)
+            report = queues.replay(None if replay_all else message_ids, queue,
+                                   progress=lambda _letter, _done: progress.advance(task))
+    for letter in report.replayed:
+        click.echo(f"replayed {letter.message_id} -> {letter.original_routing_key}")
+    for letter, error in report.failed:
+        click.echo(f"FAILED {letter.message_id}: {error} (kept in the DLQ)", err=True)
+    missing = sorted(set(message_ids) - {letter.message_id for letter in report.replayed}
+                     - {letter.message_id for letter, _ in report.failed})
+    for mid in missing:
+        click.echo(f"not found: {mid}", err=True)
+    click.echo(f"{len(report.replayed)} replayed, {len(report.failed)} failed", err=True)
+    if report.failed or missing:
+        sys.exit(1)
+
+
+@dlq.command("purge")
+@_connection_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def purge_command(broker_url: str | None, config_path: Path | None, prefix: str, queue: str | None,
+                  yes: bool) -> None:
+    """Delete every dead letter (of --queue, or of all DLQs). Asks first unless --yes."""
+    with _queues(broker_url, config_path, prefix) as queues:
+        counts = queues.counts(queue)
+        total = sum(counts.values())
+        if total == 0:
+            click.echo("nothing to purge")
+            return
+        summary = ", ".join(f"{consumer}: {n}" for consumer, n in counts.items() if n)
+        if not yes:
+            click.confirm(f"Permanently delete {total} dead letter(s) ({summary})?", abort=True)
+        purged = queues.purge(queue)
+    click.echo(f"purged {sum(purged.values())} dead letter(s)")

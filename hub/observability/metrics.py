@@ -1,0 +1,95 @@
+"""Prometheus metrics of the hub, owned by one injected ``Metrics`` object (no global registry).
+
+Every name is prefixed ``onepoint_``; counters are exposed with prometheus' ``_total`` suffix:
+
+* ``onepoint_messages_accepted_total{command_type}`` / ``onepoint_messages_refused_total{reason}`` (ingress)
+* ``onepoint_messages_published_total{target}`` (confirmed publishes)
+* ``onepoint_messages_consumed_total{consumer,outcome}`` (outcome: processed, duplicate, retried,
+  dead_lettered, busy, requeued)
+* ``onepoint_messages_retried_total{consumer,tier}`` (tier ``in-process`` or a delay tier's name)
+* ``onepoint_messages_dead_lettered_total{consumer,kind}`` (kind: permanent, exhausted)
+* ``onepoint_messages_replayed_total{consumer}`` (from a DLQ)
+* ``onepoint_handler_latency_seconds{consumer}`` (histogram, one observation per handler attempt)
+* ``onepoint_broker_connected`` (gauge: 1 while the broker is connected with its topology declared)
+
+``render()`` gives ``(body, content_type)`` for a ``GET /metrics`` endpoint, e.g. in Starlette::
+
+    body, content_type = metrics.render()
+    return Response(body, media_type=content_type)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+__all__ = ["LATENCY_BUCKETS", "Metrics"]
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry | None = None, *, prefix: str = "onepoint") -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        r, p = self.registry, prefix
+        self._accepted = Counter(f"{p}_messages_accepted", "Commands accepted by the ingress.", ["command_type"],
+                                 registry=r)
+        self._refused = Counter(f"{p}_messages_refused", "Commands refused by the ingress.", ["reason"], registry=r)
+        self._published = Counter(f"{p}_messages_published", "Messages published and confirmed.", ["target"],
+                                  registry=r)
+        self._consumed = Counter(f"{p}_messages_consumed", "Deliveries settled by workers.",
+                                 ["consumer", "outcome"], registry=r)
+        self._retried = Counter(f"{p}_messages_retried", "Retries, by layer (in-process or delay tier).",
+                                ["consumer", "tier"], registry=r)
+        self._dead = Counter(f"{p}_messages_dead_lettered", "Messages sent to a DLQ.", ["consumer", "kind"],
+                             registry=r)
+        self._replayed = Counter(f"{p}_messages_replayed", "Messages replayed from a DLQ.", ["consumer"],
+                                 registry=r)
+        self._latency = Histogram(f"{p}_handler_latency_seconds", "Handler run time per attempt.", ["consumer"],
+                                  buckets=LATENCY_BUCKETS, registry=r)
+        self._connected = Gauge(f"{p}_broker_connected", "1 while the broker connection is up.", registry=r)
+
+    # -- ingress ------------------------------------------------------------------------------------------
+    def accepted(self, command_type: str) -> None:
+        self._accepted.labels(command_type=command_type).inc()
+
+    def refused(self, reason: str) -> None:
+        self._refused.labels(reason=reason).inc()
+
+    def published(self, target: str, count: int = 1) -> None:
+        self._published.labels(target=target).inc(count)
+
+    # -- workers ------------------------------------------------------------------------------------------
+    def consumed(self, consumer: str, outcome: str) -> None:
+        self._consumed.labels(consumer=consumer, outcome=outcome).inc()
+
+    def retried(self, consumer: str, tier: str) -> None:
+        self._retried.labels(consumer=consumer, tier=tier).inc()
+
+    def dead_lettered(self, consumer: str, kind: str) -> None:
+        self._dead.labels(consumer=consumer, kind=kind).inc()
+
+    def replayed(self, consumer: str, count: int = 1) -> None:
+        self._replayed.labels(consumer=consumer).inc(count)
+
+    def observe_handler(self, consumer: str, seconds: float) -> None:
+        self._latency.labels(consumer=consumer).observe(seconds)
+
+    # -- broker -------------------------------------------------------------------------------------------
+    def set_broker_connected(self, connected: bool) -> None:
+        self._connected.set(1 if connected else 0)
+
+    def track_broker(self, ready: Callable[[], bool]) -> None:
+        """Make the gauge read ``ready()`` (e.g. ``broker.ready``) at every scrape."""
+        self._connected.set_function(lambda: 1.0 if ready() else 0.0)
+
+    # -- exposition ---------------------------------------------------------------------------------------
+    def value(self, name: str, **labels: str) -> float:
+        """A sample's current value (0.0 if absent): ``metrics.value("onepoint_messages_replayed_total")``."""
+        found = self.registry.get_sample_value(name, labels)
+        return 0.0 if found is None else float(found)
+
+    def render(self) -> tuple[bytes, str]:
+        """The text exposition and its content type, for ``GET /metrics``."""
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST

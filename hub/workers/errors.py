@@ -1,0 +1,26 @@
+"""Exceptions a handler raises to say how its failure should be treated (see ``hub.workers.classify``)."""
+
+from __future__ import annotations
+
+__all__ = ["BusinessRejection", "PermanentError", "TransientError", "UnknownCommandError"]
+
+
+class TransientError(Exception):
+    """Worth trying again later: the backend is busy, down or slow. Retried, then dead-lettered."""
+
+
+class PermanentError(Exception):
+    """Trying again cannot help (invalid data, a refusal): dead-lettered at once with this reason."""
+
+
+class BusinessRejection(PermanentError):
+    """The backend understood the command and refused it (e.g. unknown subscriber, closed work order)."""
+
+
+class UnknownCommandError(PermanentError):
+    """No handler is registered for this command type on this consumer queue."""
+
+    def __init__(self, consumer: str, command_type: str) -> None:
+        super().__init__(f"no handler for {command_type!r} on consumer {consumer!r}")
+        self.consumer = consumer
+        self.command_type = command_type

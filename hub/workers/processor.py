@@ -1,0 +1,171 @@
+"""The broker-free core of a worker: one message in, one ``Decision`` out.
+
+``Processor.process(message)`` decodes the envelope, finds the handler, and runs it *once per message id
+and consumer* through the ``ProcessedStore`` (key ``"<consumer>:<message id>"``, so a broadcast or a
+command routed to several consumers takes effect once in each): claim → handler with in-process retries →
+record the outcome (committed) → ``Decision(ACK)``. A failure releases the claim (nothing is recorded)
+and becomes ``RETRY`` (next delay tier) or ``DEAD`` (with the reason). The ``Worker`` turns decisions into
+broker operations; the ``WorkerTestClient`` simulates them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from hub.envelope import Envelope
+from hub.observability.metrics import Metrics
+from hub.routing.codec import envelope_from_message
+from hub.store.base import ClaimBusyError, ProcessedStore
+from hub.transport.message import Message
+from hub.workers import headers as h
+from hub.workers.classify import Classifier
+from hub.workers.errors import PermanentError
+from hub.workers.registry import HandlerContext, HandlerRegistry, HandlerSpec
+from hub.workers.retry import RetryPolicy, run_with_retries
+
+__all__ = ["Action", "Decision", "Processor"]
+
+log = logging.getLogger(__name__)
+
+
+class Action(Enum):
+    ACK = "ack"  # processed now, or a duplicate: ack
+    RETRY = "retry"  # transient failure: send to delay tier ``Decision.tier``
+    DEAD = "dead"  # permanent failure or retries exhausted: to the DLQ with ``Decision.reason``
+    BUSY = "busy"  # another worker holds the claim: come back later (not an attempt)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: Action
+    message_id: str
+    outcome: str | None = None
+    duplicate: bool = False
+    attempts: int = 0  # failed attempts over the message's whole life (RETRY/DEAD), attempts used (ACK)
+    tier: str | None = None
+    reason: str | None = None
+    kind: str | None = None  # DEAD: "permanent" | "exhausted"
+    headers: Mapping[str, Any] = field(default_factory=dict)  # for the retried / dead-lettered copy
+
+
+class Processor:
+    def __init__(
+        self,
+        consumer: str,
+        registry: HandlerRegistry,
+        store: ProcessedStore,
+        *,
+        tiers: tuple[str, ...],
+        dependencies: Mapping[str, Any] | None = None,
+        policy: RetryPolicy | None = None,
+        classifier: Classifier | None = None,
+        metrics: Metrics | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.consumer = consumer
+        self.registry = registry
+        self.store = store
+        self.tiers = tiers
+        self.dependencies = dict(dependencies or {})
+        self.policy = policy or RetryPolicy()
+        self.classifier = classifier or Classifier()
+        self.metrics = metrics
+        self._sleep = sleep
+        registry.check_dependencies(consumer, self.dependencies)
+
+    def key(self, message_id: str) -> str:
+        return f"{self.consumer}:{message_id}"
+
+    def process(self, message: Message) -> Decision:
+        mid = message.message_id
+        try:
+            envelope = _decode(message)
+            spec = self.registry.resolve(self.consumer, envelope.command_type)
+        except Exception as exc:
+            return self._failed(message, exc, used=1)
+        used = 0
+
+        def attempt(n: int) -> None:
+            nonlocal used
+            used = n
+
+        try:
+            with self.store.claim(self.key(mid)) as claim:
+                if claim.duplicate:
+                    log.info("duplicate message: effect skipped", extra=self._extra(message, envelope))
+                    return Decision(Action.ACK, mid, outcome=claim.outcome, duplicate=True)
+                outcome = run_with_retries(
+                    lambda: self._call(spec, envelope, message, used),
+                    self.policy,
+                    self.classifier,
+                    sleep=self._sleep,
+                    on_attempt=attempt,
+                    on_retry=lambda _n, _e: self._count_in_process_retry(),
+                )
+                claim.complete(outcome)
+        except ClaimBusyError:
+            log.info("message claimed by another worker; deferring", extra=self._extra(message, envelope))
+            return Decision(Action.BUSY, mid)
+        except Exception as exc:
+            return self._failed(message, exc, used=max(used, 1), envelope=envelope)
+        log.info("message processed", extra={**self._extra(message, envelope), "outcome": outcome})
+        return Decision(Action.ACK, mid, outcome=outcome, attempts=used)
+
+    def _call(self, spec: HandlerSpec, envelope: Envelope, message: Message, used: int) -> str:
+        prior = h.attempts_so_far(message)
+        builtins = {"context": HandlerContext(self.consumer, prior + used, message), "message": message}
+        started = time.perf_counter()
+        try:
+            return spec.call(envelope, {**self.dependencies, **builtins})
+        finally:
+            if self.metrics is not None:
+                self.metrics.observe_handler(self.consumer, time.perf_counter() - started)
+
+    def _count_in_process_retry(self) -> None:
+        if self.metrics is not None:
+            self.metrics.retried(self.consumer, "in-process")
+
+    def _failed(self, message: Message, exc: Exception, used: int, envelope: Envelope | None = None) -> Decision:
+        found = self.classifier(exc)
+        attempts = h.attempts_so_far(message) + used
+        now = h.now_iso()
+        headers: dict[str, Any] = {
+            h.ATTEMPTS: attempts,
+            h.FIRST_FAILURE: h.text(message.headers.get(h.FIRST_FAILURE, now)),
+            h.LAST_FAILURE: now,
+            h.LAST_ERROR: found.reason,
+            h.ERROR_CLASS: type(exc).__name__,
+        }
+        extra = {**self._extra(message, envelope), "attempts": attempts, "error": found.reason}
+        trips = message.retry_count
+        if found.transient and trips < len(self.tiers):
+            log.warning("transient failure; retrying through a delay tier", extra={**extra, "tier": self.tiers[trips]})
+            return Decision(Action.RETRY, message.message_id, attempts=attempts, tier=self.tiers[trips],
+                            reason=found.reason, headers=headers)
+        if found.transient:
+            kind, reason = "exhausted", f"retries exhausted after {attempts} attempts: {found.reason}"
+        else:
+            kind, reason = "permanent", found.reason
+        log.error("dead-lettering message", extra={**extra, "kind": kind})
+        headers.update({h.DEAD_REASON: reason, h.DEAD_KIND: kind})
+        return Decision(Action.DEAD, message.message_id, attempts=attempts, reason=reason, kind=kind, headers=headers)
+
+    def _extra(self, message: Message, envelope: Envelope | None) -> dict[str, Any]:
+        return {
+            "message_id": message.message_id,
+            "consumer": self.consumer,
+            "command_type": envelope.command_type if envelope is not None else message.type,
+            "retry_count": message.retry_count,
+        }
+
+
+def _decode(message: Message) -> Envelope:
+    try:
+        return envelope_from_message(message)
+    except Exception as exc:
+        raise PermanentError(f"undecodable envelope: {type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,118 @@
+"""Handlers: plain functions registered by command type, with their dependencies injected by name.
+
+::
+
+    handlers = HandlerRegistry()
+
+    @handlers.handler("boss.QueryCustomerTier")                      # any consumer queue
+    def query_tier(envelope: Envelope, boss: BossClient) -> str:
+        return boss.query_tier(envelope.payload)                     # the outcome recorded for the id
+
+    @handlers.handler("workorder.CreateWorkOrder", consumer="crm")   # only on the crm queue
+    def create(envelope: Envelope, crm: CrmClient, context: HandlerContext) -> None: ...
+
+The first parameter receives the ``Envelope``; every other parameter is looked up **by name** in the
+dependencies given to the ``Worker`` (or ``WorkerTestClient``), plus two built-ins: ``context``
+(``HandlerContext``: consumer, attempt, message) and ``message`` (the transport ``Message``). Missing
+dependencies fail when the Worker is built, never at message time. A handler returns its outcome (a
+``str`` recorded in the processed store, default ``"done"``) and must have *committed* its effect when it
+returns: the runtime records the id and acks only afterwards.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hub.envelope import Envelope
+from hub.transport.message import Message
+from hub.workers.errors import UnknownCommandError
+
+__all__ = ["BUILTINS", "HandlerContext", "HandlerRegistry", "HandlerSpec"]
+
+BUILTINS = frozenset({"context", "message"})
+
+HandlerFunc = Callable[..., Any]
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerContext:
+    consumer: str
+    attempt: int  # 1-based, over every delivery of this message (retries through the tiers included)
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerSpec:
+    command_type: str
+    consumer: str | None
+    func: HandlerFunc
+    dependencies: tuple[str, ...]  # parameter names after the envelope
+
+    @property
+    def name(self) -> str:
+        return getattr(self.func, "__qualname__", repr(self.func))
+
+    def call(self, envelope: Envelope, resolved: Mapping[str, Any]) -> str:
+        result = self.func(envelope, **{name: resolved[name] for name in self.dependencies})
+        return "done" if result is None else str(result)
+
+
+def _dependencies(func: HandlerFunc) -> tuple[str, ...]:
+    params = list(inspect.signature(func).parameters.values())
+    if not params or params[0].kind not in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
+        raise TypeError(f"handler {func!r} must take the envelope as its first positional parameter")
+    names = []
+    for p in params[1:]:
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise TypeError(f"handler {func!r}: *args/**kwargs cannot be injected")
+        if p.default is p.empty:
+            names.append(p.name)
+    return tuple(names)
+
+
+class HandlerRegistry:
+    """Command type (``"<set>.<Command>"``, optionally per consumer) → handler."""
+
+    def __init__(self) -> None:
+        self._specs: dict[tuple[str | None, str], HandlerSpec] = {}
+
+    def handler(self, command_type: str, *, consumer: str | None = None) -> Callable[[HandlerFunc], HandlerFunc]:
+        def register(func: HandlerFunc) -> HandlerFunc:
+            self.add(command_type, func, consumer=consumer)
+            return func
+
+        return register
+
+    def add(self, command_type: str, func: HandlerFunc, *, consumer: str | None = None) -> HandlerSpec:
+        if "." not in command_type:
+            raise ValueError(f"command type {command_type!r} is not '<set>.<Command>'")
+        key = (consumer, command_type)
+        if key in self._specs:
+            raise ValueError(f"a handler for {command_type!r} (consumer {consumer!r}) is already registered")
+        spec = HandlerSpec(command_type, consumer, func, _dependencies(func))
+        self._specs[key] = spec
+        return spec
+
+    def resolve(self, consumer: str, command_type: str) -> HandlerSpec:
+        """The consumer's own handler, else the one for every consumer; ``UnknownCommandError`` if none."""
+        spec = self._specs.get((consumer, command_type)) or self._specs.get((None, command_type))
+        if spec is None:
+            raise UnknownCommandError(consumer, command_type)
+        return spec
+
+    def for_consumer(self, consumer: str) -> list[HandlerSpec]:
+        return [s for (c, _), s in self._specs.items() if c in (None, consumer)]
+
+    def check_dependencies(self, consumer: str, available: Mapping[str, Any]) -> None:
+        """Raise ``LookupError`` naming every dependency the consumer's handlers need and nobody provides."""
+        missing = sorted(
+            f"{spec.name}({name})"
+            for spec in self.for_consumer(consumer)
+            for name in spec.dependencies
+            if name not in available and name not in BUILTINS
+        )
+        if missing:
+            raise LookupError(f"handlers of consumer {consumer!r} need undeclared dependencies: {missing}")

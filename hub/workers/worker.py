@@ -1,0 +1,164 @@
+"""``Worker``: consumes one consumer queue and settles each delivery according to the ``Processor``.
+
+Settlement rules (nothing accepted is lost, nothing is applied twice):
+
+* **ACK** only after the handler returned and its outcome is recorded (committed) in the processed store;
+  a duplicate (id already recorded) is acked without running the handler.
+* **RETRY** / **DEAD** / **BUSY**: a copy is published (to the delay tier, or to the consumer's DLQ through
+  the dead-letter exchange) and the original is acked only once the broker *confirmed* the copy. If the
+  copy cannot be published, the original is requeued (``nack``): it comes back, and at worst the copy
+  exists twice, which the store's idempotency absorbs.
+
+Why the DLQ copy is published by the worker rather than with ``Delivery.reject``: native dead-lettering
+records only ``x-death`` reason ``rejected``; publishing the copy ourselves puts the reason, the attempts
+and the first and last failure times in headers, with the same confirm-then-ack guarantee as the retries
+(``Delivery.retry`` is not used for the same reason: the copy must carry the failure headers).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from hub.observability.metrics import Metrics
+from hub.store.base import ProcessedStore
+from hub.transport.broker import Broker
+from hub.transport.consumer import Consumer
+from hub.transport.message import Delivery, Message
+from hub.workers import headers as h
+from hub.workers.classify import Classifier
+from hub.workers.processor import Action, Decision, Processor
+from hub.workers.registry import HandlerRegistry
+from hub.workers.retry import RetryPolicy, max_total_attempts
+
+__all__ = ["Worker", "dead_letter_copy", "retry_copy"]
+
+log = logging.getLogger(__name__)
+
+
+def retry_copy(message: Message, queue: str, decision: Decision) -> Message:
+    """The copy for a delay tier: back to ``queue`` after the TTL, one more trip counted."""
+    return message.for_retry(queue).with_headers(**decision.headers)
+
+
+def dead_letter_copy(message: Message, queue: str, decision: Decision) -> Message:
+    """The copy for the DLQ (routed by the dead-letter exchange with the consumer queue's name)."""
+    headers = {k: v for k, v in message.headers.items() if k != "x-delivery-count"}
+    headers.update(decision.headers)
+    headers[h.ORIGINAL_ROUTING_KEY] = message.origin_routing_key
+    headers[h.ORIGINAL_EXCHANGE] = h.text(message.headers.get(h.ORIGINAL_EXCHANGE, message.exchange))
+    headers[h.DEAD_QUEUE] = queue
+    return replace(message, routing_key=queue, exchange="", redelivered=False, delivery_count=None, headers=headers)
+
+
+class Worker:
+    """Runs the handlers of ``consumer`` (``boss``, ``crm``, ...) on its queue. Use as a context manager."""
+
+    def __init__(
+        self,
+        broker: Broker,
+        consumer: str,
+        registry: HandlerRegistry,
+        *,
+        store: ProcessedStore,
+        dependencies: Mapping[str, Any] | None = None,
+        policy: RetryPolicy | None = None,
+        classifier: Classifier | None = None,
+        metrics: Metrics | None = None,
+        prefetch: int = 16,
+        concurrency: int = 1,
+        confirm_timeout: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        config = broker.config
+        if consumer not in config.consumers:
+            raise ValueError(f"unknown consumer {consumer!r}; the topology has {config.consumers}")
+        self.broker = broker
+        self.consumer = consumer
+        self.queue = config.queue(consumer)
+        self.metrics = metrics
+        self.tiers = tuple(t.name for t in config.delay_tiers)
+        self.processor = Processor(
+            consumer, registry, store, tiers=self.tiers, dependencies=dependencies, policy=policy,
+            classifier=classifier, metrics=metrics, sleep=sleep,
+        )
+        self.max_attempts = max_total_attempts(self.processor.policy, len(self.tiers))
+        self._prefetch = prefetch
+        self._concurrency = concurrency
+        self._confirm_timeout = confirm_timeout
+        self._consumer: Consumer | None = None
+
+    def start(self) -> Worker:
+        if self._consumer is None:
+            if self.metrics is not None:
+                self.metrics.track_broker(self.broker.ready)
+            self._consumer = self.broker.consume(
+                self.queue, self.handle, prefetch=self._prefetch, concurrency=self._concurrency
+            )
+            log.info("worker started", extra={"consumer": self.consumer, "queue": self.queue,
+                                              "max_attempts": self.max_attempts})
+        return self
+
+    def stop(self) -> None:
+        """Stop consuming; running handlers finish, unsettled deliveries return to the queue."""
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            consumer.close()
+
+    def __enter__(self) -> Worker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- one delivery ---------------------------------------------------------------------------------
+    def handle(self, delivery: Delivery) -> None:
+        """The consumer callback: process, then settle. Never raises."""
+        message = delivery.message
+        decision = self.processor.process(message)
+        config = self.broker.config
+        if decision.action is Action.ACK:
+            delivery.ack()
+            self._count("duplicate" if decision.duplicate else "processed")
+        elif decision.action is Action.RETRY:
+            assert decision.tier is not None
+            if self._forward(delivery, config.delay_exchange(decision.tier), retry_copy(message, self.queue, decision)):
+                self._count("retried")
+                if self.metrics is not None:
+                    self.metrics.retried(self.consumer, decision.tier)
+        elif decision.action is Action.DEAD:
+            copy = dead_letter_copy(message, self.queue, decision)
+            if self._forward(delivery, config.dead_letter_exchange, copy):
+                self._count("dead_lettered")
+                if self.metrics is not None:
+                    self.metrics.dead_lettered(self.consumer, decision.kind or "permanent")
+        elif self.tiers:  # BUSY: wait in the first tier without counting a trip
+            copy = message.for_retry(self.queue).with_headers(**{h.RETRY_COUNT: message.retry_count})
+            if self._forward(delivery, config.delay_exchange(self.tiers[0]), copy):
+                self._count("busy")
+        else:
+            delivery.nack(requeue=True)
+            self._count("requeued")
+
+    def _forward(self, delivery: Delivery, exchange: str, copy: Message) -> bool:
+        """Publish ``copy`` and wait for the confirm, then ack the original; requeue it if that fails."""
+        try:
+            self.broker.publish(exchange, copy).result(timeout=self._confirm_timeout)
+        except Exception as exc:
+            log.error(
+                "could not publish the copy; requeueing the original",
+                extra={"message_id": delivery.message.message_id, "consumer": self.consumer,
+                       "exchange": exchange, "error": repr(exc)},
+            )
+            delivery.nack(requeue=True)
+            self._count("requeued")
+            return False
+        delivery.ack()
+        return True
+
+    def _count(self, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.consumed(self.consumer, outcome)
