@@ -27,11 +27,12 @@ tests that use it error, with a message naming the package; pytest itself keeps 
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
+
+from emulators.registry import EMULATORS, EmulatorUnavailable, register_emulator, resolve_emulator
 
 if TYPE_CHECKING:
     from emulators.toolkit.app import EmulatorApp
@@ -48,54 +49,10 @@ __all__ = [
     "resolve_emulator",
 ]
 
-EmulatorFactory = Callable[..., "EmulatorApp"]
-
-#: system name -> factory, preferably a lazy ``"module:callable"`` string. Per-system entries go here.
-EMULATORS: dict[str, str | EmulatorFactory] = {
-    "boss": "emulators.boss:create_emulator",
-    "crm": "emulators.crm:create_emulator",
-    "nsp": "emulators.nsp:create_emulator",
-    "dsmp": "emulators.dsmp:create_emulator",
-    "oa": "emulators.oa:create_emulator",
-}
-
-
-class EmulatorUnavailable(LookupError):
-    """No emulator is registered under a name, or its package cannot be imported."""
-
-
 class StartEmulator(Protocol):
     def __call__(
         self, app_or_name: EmulatorApp | str, *, port: int = 0, in_process: bool = False, **factory_kwargs: Any
     ) -> EmulatorHandle: ...
-
-
-def register_emulator(name: str, factory: str | EmulatorFactory, *, replace: bool = False) -> None:
-    """Register an emulator factory (a callable or a ``"module:callable"`` string) under a system name."""
-    if not replace and name in EMULATORS and EMULATORS[name] != factory:
-        raise ValueError(f"an emulator is already registered as {name!r}; pass replace=True to override it")
-    EMULATORS[name] = factory
-
-
-def resolve_emulator(name: str) -> EmulatorFactory:
-    """The factory registered as ``name``, importing its module now; raises :class:`EmulatorUnavailable`."""
-    try:
-        factory = EMULATORS[name]
-    except KeyError:
-        known = ", ".join(sorted(EMULATORS)) or "none"
-        raise EmulatorUnavailable(f"no emulator registered as {name!r} (registered: {known})") from None
-    if not isinstance(factory, str):
-        return factory
-    module_name, _, attr = factory.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise EmulatorUnavailable(f"emulator {name!r}: cannot import {module_name!r}: {exc}") from exc
-    try:
-        resolved: EmulatorFactory = getattr(module, attr or "create_emulator")
-    except AttributeError as exc:
-        raise EmulatorUnavailable(f"emulator {name!r}: {module_name!r} has no {attr!r}") from exc
-    return resolved
 
 
 @pytest.fixture

@@ -1,15 +1,15 @@
 """Safe XML helpers shared by the emulators: a hardened parser, operation extractors, SOAP 1.1 faults.
 
-The parser never loads a DTD, never resolves entities, never touches the network, and :func:`parse_xml`
-refuses any document that carries a DOCTYPE at all. lxml parsers are not shared between threads, so each
-thread gets its own.
+:func:`parse_xml` is the hub's hardened parser (`hub.validation.parser`): no DTD in any encoding, no entities,
+no network, no XInclude, a depth cap.
 """
 
 from __future__ import annotations
 
-import threading
-
 from lxml import etree
+
+from hub.validation.parser import DEFAULT_MAX_DEPTH, ParserLimits, parse_document
+from hub.validation.violations import DocumentRefused
 
 __all__ = [
     "SOAP11_ENV_NS",
@@ -26,40 +26,19 @@ SOAP11_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_ENV_NS = "http://www.w3.org/2003/05/soap-envelope"
 _ENVELOPES = {f"{{{SOAP11_ENV_NS}}}Envelope", f"{{{SOAP12_ENV_NS}}}Envelope"}
 
-_local = threading.local()
+_LIMITS = ParserLimits(max_bytes=16 * 1024 * 1024, max_depth=DEFAULT_MAX_DEPTH)
 
 
 class UnsafeXMLError(ValueError):
-    """The document is not well-formed or uses a feature we refuse (DOCTYPE, entities)."""
-
-
-def _parser() -> etree.XMLParser:
-    parser: etree.XMLParser | None = getattr(_local, "parser", None)
-    if parser is None:
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_blank_text=False,
-        )
-        _local.parser = parser
-    return parser
+    """The document is not well-formed or uses a feature we refuse (DOCTYPE, entities, XInclude, too deep)."""
 
 
 def parse_xml(data: bytes) -> etree._Element:
-    """Parse untrusted bytes with the hardened parser; raises :class:`UnsafeXMLError`."""
-    if not data:
-        raise UnsafeXMLError("empty document")
+    """Parse untrusted bytes with the hub's hardened parser; raises :class:`UnsafeXMLError`."""
     try:
-        root = etree.fromstring(data, _parser())
-    except etree.XMLSyntaxError as exc:
-        raise UnsafeXMLError(f"not well-formed: {exc}") from exc
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
-        raise UnsafeXMLError("documents with a DOCTYPE are refused")
-    return root
+        return parse_document(data, _LIMITS)
+    except DocumentRefused as exc:
+        raise UnsafeXMLError(str(exc)) from exc
 
 
 def local_name(element: etree._Element) -> str:

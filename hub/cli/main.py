@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from hub.cli.dlq import dlq
+from hub.cli.emulate import emulate, emulator
 from hub.cli.routes import routes
 from hub.config.settings import ConfigError, load_settings
 from hub.security.secrets import hash_password, hash_token
@@ -146,6 +147,8 @@ def hash_token_command(token: str) -> None:
 
 main.add_command(routes)
 main.add_command(dlq)
+main.add_command(emulate)
+main.add_command(emulator)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -37,6 +37,15 @@ def test_soap_example_runs_against_a_real_hub(hub, tmp_path):
     assert [e.message_id for e in hub.router.envelopes].count("readme-000000001") == 1
 
 
+def test_handler_example_runs(tmp_path):
+    script = tmp_path / "handlers.py"
+    script.write_text(example("handlers"))
+    result = subprocess.run([sys.executable, "-W", "ignore", str(script)], capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True"]
+
+
 def test_validate_example_output_format(examples_dir):
     documented = re.search(
         r"# (schemas/examples/workorder/CreateWorkOrder\.invalid-bad-channel\.xml:\d+: \S+): ", README.read_text()

@@ -30,9 +30,13 @@ def test_plugin_is_loaded_through_its_entry_point(pytestconfig):
 
 
 @pytest.fixture
-def registry(monkeypatch):
-    monkeypatch.setattr(pytest_plugin, "EMULATORS", {})
-    return pytest_plugin.EMULATORS
+def registry():
+    """The shared registry, emptied for the test and restored afterwards."""
+    saved = dict(pytest_plugin.EMULATORS)
+    pytest_plugin.EMULATORS.clear()
+    yield pytest_plugin.EMULATORS
+    pytest_plugin.EMULATORS.clear()
+    pytest_plugin.EMULATORS.update(saved)
 
 
 def test_registry_resolves_lazily_and_reports_missing_packages(registry):

@@ -1,0 +1,201 @@
+"""Call-backs from an emulated system to the hub: ``POST {hub}/xml/<set>`` with ``Authorization: Bearer <token>``.
+
+Used by NSP (NetworkComplaintReply, OutageNotice) and OA (CompleteTodo). :meth:`CallbackClient.submit` never
+blocks: documents go into a bounded queue and one worker thread per client delivers them in order. Delivery is
+retried (tenacity, bounded attempts, exponential back-off) on connection errors, timeouts, 429 and 5xx; a 4xx
+answer is final (``rejected``: the hub refused the document or the caller). Every outcome is logged and kept in a
+bounded history that the emulators show in their state:
+
+``queued`` -> ``delivered`` (2xx; ``duplicate`` when the hub says it had it) | ``rejected`` | ``failed`` (retries
+exhausted) | ``abandoned`` (shut down or reset first); ``dropped`` when the queue was full; ``skipped`` when no hub
+URL was configured (the document is still built and recorded).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from emulators.toolkit.logs import emulator_logger, log_event
+
+__all__ = ["CallbackClient", "CallbackStopped"]
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+class CallbackStopped(Exception):
+    """The client was closed or reset while a delivery waited to retry."""
+
+
+@dataclass(slots=True)
+class _Job:
+    command_set: str
+    document: bytes
+    record: dict[str, Any]
+    generation: int
+
+
+class CallbackClient:
+    """A non-blocking, bounded, retrying sender of command documents to the hub."""
+
+    def __init__(
+        self, hub_url: str | None, token: str | None = None, *, system: str, attempts: int = 5,
+        backoff: float = 0.5, max_backoff: float = 10.0, timeout: float = 5.0, queue_size: int = 256,
+        history: int = 500, transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if attempts < 1 or queue_size < 1:
+            raise ValueError("attempts and queue_size must be at least 1")
+        self.hub_url = hub_url.rstrip("/") if hub_url else None
+        self.system = system
+        self.attempts, self.backoff, self.max_backoff = attempts, backoff, max_backoff
+        self.log = emulator_logger(f"{system}.callbacks")
+        headers = {"content-type": "application/xml"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        self._client_args: dict[str, Any] = {"headers": headers, "timeout": timeout, "transport": transport}
+        self._queue: queue.Queue[_Job | None] = queue.Queue(queue_size)
+        self._history: deque[dict[str, Any]] = deque(maxlen=history)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._generation = 0
+        self._worker: threading.Thread | None = None
+
+    # -- submitting ---------------------------------------------------------------------------------------------
+    def submit(self, command_set: str, command: str, document: bytes, *, message_id: str, ref: str = "") -> str:
+        """Queue one document for the hub; returns its first status (``queued``, ``skipped`` or ``dropped``)."""
+        record: dict[str, Any] = {"message_id": message_id, "command": command, "ref": ref, "attempts": 0,
+                                  "status": "queued", "http_status": None, "error": None}
+        with self._lock:
+            self._history.append(record)
+            generation = self._generation
+        if self.hub_url is None:
+            return self._finish(record, "skipped", error="no hub URL configured")
+        self._ensure_worker()
+        try:
+            self._queue.put_nowait(_Job(command_set, document, record, generation))
+        except queue.Full:
+            return self._finish(record, "dropped", error="call-back queue full")
+        return "queued"
+
+    def history(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(r) for r in self._history]
+
+    def status_of(self, message_id: str) -> str | None:
+        with self._lock:
+            return next((r["status"] for r in reversed(self._history) if r["message_id"] == message_id), None)
+
+    @property
+    def pending(self) -> int:
+        with self._lock:
+            return sum(1 for r in self._history if r["status"] == "queued")
+
+    # -- lifecycle ----------------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget the history; deliveries still queued or waiting to retry are abandoned."""
+        with self._lock:
+            self._generation += 1
+            self._history.clear()
+        self._drain()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the worker: a retry wait ends at once, queued documents are abandoned."""
+        self._stop.set()
+        worker = self._worker
+        if worker is not None and worker.is_alive():
+            try:
+                self._queue.put_nowait(None)
+            except queue.Full:
+                self._drain()
+                self._queue.put_nowait(None)
+            worker.join(timeout)
+        self._drain()
+        self._worker = None
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None:
+                self._finish(job.record, "abandoned", error="reset or shut down before delivery")
+
+    def _ensure_worker(self) -> None:
+        with self._lock:
+            if self._worker is None or not self._worker.is_alive():
+                self._stop.clear()
+                self._worker = threading.Thread(target=self._run, name=f"callbacks-{self.system}", daemon=True)
+                self._worker.start()
+
+    # -- delivering ---------------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        with httpx.Client(**self._client_args) as client:
+            while not self._stop.is_set():
+                job = self._queue.get()
+                if job is None:
+                    return
+                self._deliver(client, job)
+
+    def _sleep(self, seconds: float) -> None:
+        if self._stop.wait(seconds):
+            raise CallbackStopped("shut down while waiting to retry")
+
+    def _deliver(self, client: httpx.Client, job: _Job) -> None:
+        url = f"{self.hub_url}/xml/{job.command_set}"
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts), reraise=True, sleep=self._sleep,
+            wait=wait_exponential(multiplier=self.backoff, max=self.max_backoff),
+            retry=retry_if_exception_type(_Retryable),
+        )
+        try:
+            response = retrying(self._post, client, url, job)
+        except _Retryable as exc:
+            self._finish(job.record, "failed", http_status=exc.status, error=str(exc))
+            return
+        except CallbackStopped as exc:
+            self._finish(job.record, "abandoned", error=str(exc))
+            return
+        if response.status_code >= 400:
+            self._finish(job.record, "rejected", http_status=response.status_code, error=response.text[:500])
+        else:
+            status = "duplicate" if b"DUPLICATE" in response.content else "delivered"
+            self._finish(job.record, status, http_status=response.status_code)
+
+    def _post(self, client: httpx.Client, url: str, job: _Job) -> httpx.Response:
+        if job.generation != self._generation:
+            raise CallbackStopped("reset before delivery")
+        with self._lock:
+            job.record["attempts"] += 1
+        try:
+            response = client.post(url, content=job.document)
+        except httpx.HTTPError as exc:
+            log_event(self.log, logging.WARNING, "callback.retry", message_id=job.record["message_id"],
+                      attempt=job.record["attempts"], error=type(exc).__name__)
+            raise _Retryable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            log_event(self.log, logging.WARNING, "callback.retry", message_id=job.record["message_id"],
+                      attempt=job.record["attempts"], http_status=response.status_code)
+            raise _Retryable(f"hub answered {response.status_code}", response.status_code)
+        return response
+
+    def _finish(self, record: dict[str, Any], status: str, *, http_status: int | None = None,
+                error: str | None = None) -> str:
+        with self._lock:
+            record.update(status=status, http_status=http_status, error=error)
+        level = logging.INFO if status in ("delivered", "duplicate", "skipped") else logging.WARNING
+        log_event(self.log, level, f"callback.{status}", system=self.system, command=record["command"],
+                  message_id=record["message_id"], ref=record["ref"], attempts=record["attempts"],
+                  http_status=http_status)
+        return status

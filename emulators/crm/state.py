@@ -1,0 +1,114 @@
+"""CRM's state: the account managers and their customers (from the same seeded population as BOSS, so the same
+seed gives the same ``account_manager_id``s), and the notices received.
+
+A notice is kept with the id CRM gave it (``AMN`` + yyyymmdd + a 6-digit sequence per day). CRM is idempotent on
+the request's MessageId: a repeated notice gets the id of the first one and is not stored twice (the hub delivers
+at least once). The most recent ``max_notices`` notices are kept in full; the counts cover every notice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from emulators.population import Population, generate_population
+from emulators.toolkit.logs import emulator_logger, log_event
+from hub.observability.logging import mask_msisdn
+
+__all__ = ["AccountManagerNotFound", "CrmState", "Notice"]
+
+log = emulator_logger("crm")
+
+
+class AccountManagerNotFound(LookupError):
+    """CRM has no account manager with this id."""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    notice_id: str
+    message_id: str
+    account_manager_id: str
+    msisdn: str
+    customer_tier: str
+    work_order_id: str
+    summary: str
+    channels: tuple[str, ...]
+    priority: int
+    received_at: str
+    known_customer: bool  # the MSISDN is one of this account manager's customers in the population
+    category_code: str | None = None
+    due_at: str | None = None
+
+
+class CrmState:
+    def __init__(self, *, seed: int = 0, subscribers: int = 1000, hlr_drift_share: float = 0.1,
+                 max_notices: int = 10_000) -> None:
+        self.population: Population = generate_population(seed, subscribers, hlr_drift_share=hlr_drift_share)
+        self.max_notices = max_notices
+        self._lock = threading.Lock()
+        self._notices: OrderedDict[str, Notice] = OrderedDict()  # by message id, most recent last
+        self._per_day: Counter[str] = Counter()
+        self._by_manager: Counter[str] = Counter()
+        self._total = 0
+
+    def reset(self) -> None:
+        with self._lock:
+            self._notices = OrderedDict()
+            self._per_day = Counter()
+            self._by_manager = Counter()
+            self._total = 0
+
+    def notify(self, *, message_id: str, account_manager_id: str, msisdn: str, customer_tier: str,
+               work_order_id: str, summary: str, channels: tuple[str, ...], priority: int, received: datetime,
+               category_code: str | None = None, due_at: datetime | None = None) -> Notice:
+        """Store a notice and return it; unknown manager -> :class:`AccountManagerNotFound`."""
+        if self.population.manager(account_manager_id) is None:
+            raise AccountManagerNotFound(account_manager_id)
+        known = any(s.msisdn == msisdn for s in self.population.customers_of(account_manager_id))
+        with self._lock:
+            previous = self._notices.get(message_id)
+            if previous is not None:
+                return previous
+            day = received.strftime("%Y%m%d")
+            self._per_day[day] += 1
+            notice = Notice(
+                notice_id=f"AMN{day}{self._per_day[day] % 1_000_000:06d}", message_id=message_id,
+                account_manager_id=account_manager_id, msisdn=msisdn, customer_tier=customer_tier,
+                work_order_id=work_order_id, summary=summary, channels=channels, priority=priority,
+                received_at=received.isoformat(), known_customer=known, category_code=category_code,
+                due_at=due_at.isoformat() if due_at is not None else None,
+            )
+            self._notices[message_id] = notice
+            while len(self._notices) > self.max_notices:
+                self._notices.popitem(last=False)
+            self._by_manager[account_manager_id] += 1
+            self._total += 1
+        log_event(log, logging.INFO, "crm.notice_stored", notice_id=notice.notice_id, manager=account_manager_id,
+                  msisdn=mask_msisdn(msisdn), known_customer=known)
+        return notice
+
+    def notices(self) -> list[Notice]:
+        with self._lock:
+            return list(self._notices.values())
+
+    def snapshot(self, recent: int = 50) -> dict[str, Any]:
+        """JSON state: managers, their customer counts, every notice counted, the most recent in full."""
+        managers = self.population.account_managers
+        with self._lock:
+            latest = list(self._notices.values())[-recent:]
+            total, by_manager = self._total, dict(self._by_manager)
+        return {
+            "seed": self.population.seed,
+            "account_managers": len(managers),
+            "managed_customers": sum(len(self.population.customers_of(m.id)) for m in managers),
+            "managers": [{"id": m.id, "name": m.name, "area_code": m.area_code,
+                          "customers": len(self.population.customers_of(m.id))} for m in managers],
+            "notices": total,
+            "notices_by_manager": by_manager,
+            "recent_notices": [asdict(n) for n in latest],
+        }

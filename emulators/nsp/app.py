@@ -1,0 +1,107 @@
+"""The NSP emulator's HTTP application (Starlette) and its factory.
+
+==========  ===============================  =================================================================
+method      path                             meaning
+==========  ===============================  =================================================================
+POST        /xml                             NetworkComplaintDispatch -> NetworkComplaintDispatchResponse
+GET         /nsp/outages                     ``{"notices": [...]}``
+POST        /nsp/outages                     raise a notice (JSON, see :mod:`emulators.nsp.notices`), or revise
+                                             the active one with the same ``notice_id`` -> 201; sent to the hub
+POST        /nsp/outages/{notice_id}/clear   clear it (optional ``{"wording": "..."}``) -> 200; sent to the hub
+GET         /nsp/tickets                     ``{"tickets": [...]}``
+POST        /nsp/tickets/{ticket_id}/reply   reply now (optional cause/action/result/resolved) -> 200
+==========  ===============================  =================================================================
+
+JSON refusals are ``{"error": "...", "violations": [...]}`` with 400, 404 or 409.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from emulators.nsp.notices import NoticeSpecError
+from emulators.nsp.service import NspService
+from emulators.toolkit.xmlcommand import CommandError, command_endpoint
+from hub.validation import DocumentRefused
+
+__all__ = ["NSP_ROUTES", "build_app"]
+
+#: (method, path regex, operation name) for the journal and for scoping faults
+NSP_ROUTES = (
+    ("GET", r"/nsp/outages", "ListOutages"),
+    ("POST", r"/nsp/outages", "RaiseOutage"),
+    ("POST", r"/nsp/outages/[^/]+/clear", "ClearOutage"),
+    ("GET", r"/nsp/tickets", "ListTickets"),
+    ("POST", r"/nsp/tickets/[^/]+/reply", "ReplyTicket"),
+)
+
+
+async def _json(request: Request) -> Any:
+    body = await request.body()
+    if not body.strip():
+        return {}
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise NoticeSpecError(f"invalid JSON: {exc}") from exc
+
+
+def _refusal(exc: Exception) -> JSONResponse:
+    if isinstance(exc, CommandError):
+        return JSONResponse({"error": exc.message, "code": exc.code}, status_code=exc.status)
+    if isinstance(exc, DocumentRefused):
+        return JSONResponse({"error": "invalid document", "violations": [str(v) for v in exc.violations]}, 400)
+    if isinstance(exc, NoticeSpecError):
+        return JSONResponse({"error": str(exc), "violations": exc.violations}, status_code=400)
+    return JSONResponse({"error": f"not found: {exc}"}, status_code=404)
+
+
+def build_app(service: NspService) -> Starlette:
+    refusals = (CommandError, DocumentRefused, NoticeSpecError, KeyError)
+
+    async def list_outages(request: Request) -> Response:
+        return JSONResponse({"notices": service.state()["notices"]})
+
+    async def raise_outage(request: Request) -> Response:
+        try:
+            spec = await _json(request)
+            return JSONResponse(await run_in_threadpool(service.raise_notice, spec), status_code=201)
+        except refusals as exc:
+            return _refusal(exc)
+
+    async def clear_outage(request: Request) -> Response:
+        try:
+            spec = await _json(request)
+            notice_id = request.path_params["notice_id"]
+            return JSONResponse(await run_in_threadpool(service.clear_notice, notice_id, spec))
+        except refusals as exc:
+            return _refusal(exc)
+
+    async def list_tickets(request: Request) -> Response:
+        return JSONResponse({"tickets": service.state()["tickets"]})
+
+    async def reply_ticket(request: Request) -> Response:
+        try:
+            overrides = await _json(request)
+            if not isinstance(overrides, dict):
+                raise NoticeSpecError("the body is a JSON object")
+            ticket_id = request.path_params["ticket_id"]
+            return JSONResponse(await run_in_threadpool(service.reply_now, ticket_id, overrides))
+        except refusals as exc:
+            return _refusal(exc)
+
+    return Starlette(routes=[
+        Route("/xml", command_endpoint("nsp", {"NetworkComplaintDispatch": service.dispatch}), methods=["POST"]),
+        Route("/nsp/outages", list_outages, methods=["GET"]),
+        Route("/nsp/outages", raise_outage, methods=["POST"]),
+        Route("/nsp/outages/{notice_id}/clear", clear_outage, methods=["POST"]),
+        Route("/nsp/tickets", list_tickets, methods=["GET"]),
+        Route("/nsp/tickets/{ticket_id}/reply", reply_ticket, methods=["POST"]),
+    ])

@@ -1,0 +1,117 @@
+"""OA inboxes: each user's to-do (待办) and to-read (待阅) items.
+
+- PushTodo / PushToRead add an item; a repeated push of the same ItemId replaces it (a new revision, ``updated``
+  moves on) and reopens it. A repeated MessageId is answered DUPLICATE and changes nothing.
+- CompleteTodo from the hub (the work order moved on without the manager) closes the to-do without a call-back;
+  completing it in OA (``POST /oa/todos/{item}/complete``) closes it and calls the hub back with CompleteTodo.
+- ``POST /oa/toreads/{item}/read`` marks a to-read as read. Feeds list the open items of an inbox.
+Unknown items are refused 404 (``unknown-item``), an item of another user 404 too, CompleteTodo on a to-read or on
+a to-do already completed in OA 409.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["INBOXES", "Inbox", "InboxError", "Item"]
+
+INBOXES = {"todo": "PushTodo", "toread": "PushToRead"}
+
+
+class InboxError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(slots=True)
+class Item:
+    item_id: str
+    inbox: str  # "todo" | "toread"
+    user_id: str
+    title: str
+    link: str
+    priority: int
+    published: float
+    updated: float
+    due: str | None = None
+    work_order_id: str | None = None
+    summary: str | None = None
+    message_id: str = ""  # of the push
+    revision: int = 1
+    status: str = "open"  # open | completed | read
+    closed_at: float | None = None
+    outcome: str | None = None
+    closed_by: str | None = None  # "hub" | "oa-user"
+    callback_message_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+class Inbox:
+    """Every user's items, by id; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.items: dict[str, Item] = {}
+            self.messages: dict[str, str] = {}  # MessageId -> ItemId
+
+    def seen(self, message_id: str) -> str | None:
+        with self._lock:
+            return self.messages.get(message_id)
+
+    def push(self, item: Item, message_id: str) -> Item:
+        with self._lock:
+            previous = self.items.get(item.item_id)
+            if previous is not None:
+                item.revision, item.published = previous.revision + 1, previous.published
+            self.items[item.item_id] = item
+            self.messages[message_id] = item.item_id
+            return item
+
+    def get(self, item_id: str, user_id: str | None = None) -> Item:
+        with self._lock:
+            item = self.items.get(item_id)
+        if item is None or (user_id is not None and item.user_id != user_id):
+            raise InboxError(404, "unknown-item", f"no item {item_id}" + (f" for {user_id}" if user_id else ""))
+        return item
+
+    def close(self, item_id: str, *, user_id: str | None, status: str, at: float, by: str,
+              outcome: str | None = None, message_id: str | None = None) -> Item:
+        """Complete a to-do or read a to-read; refuses what cannot be closed so (see the module docstring)."""
+        item = self.get(item_id, user_id)
+        wanted = "todo" if status == "completed" else "toread"
+        if item.inbox != wanted:
+            raise InboxError(409, "wrong-inbox", f"{item_id} is a {item.inbox} item")
+        with self._lock:
+            if item.status != "open":
+                if by == "hub" and item.status == status:
+                    return item  # the hub telling us again: idempotent
+                raise InboxError(409, "already-closed", f"{item_id} is already {item.status}")
+            item.status, item.closed_at, item.closed_by, item.outcome = status, at, by, outcome
+            if message_id is not None:
+                self.messages[message_id] = item_id
+            return item
+
+    def open_items(self, user_id: str, inbox: str) -> list[Item]:
+        """Open items of one inbox, newest first."""
+        with self._lock:
+            items = [i for i in self.items.values() if i.user_id == user_id and i.inbox == inbox and i.status == "open"]
+        return sorted(items, key=lambda i: (i.updated, i.item_id), reverse=True)
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            items = list(self.items.values())
+        users: dict[str, dict[str, list[str]]] = {}
+        for item in items:
+            box = users.setdefault(item.user_id, {"todo": [], "toread": []})
+            if item.status == "open":
+                box[item.inbox].append(item.item_id)
+        return {"users": users, "items": [i.to_json() for i in items]}

@@ -1,0 +1,81 @@
+"""DSMP data in-process: determinism, CMPP field conventions and proportions, subscriber status, stats."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+
+from emulators.dsmp import create_emulator
+from emulators.dsmp.directory import daily_complaints, generate_directory
+from emulators.dsmp.smslog import generate_records
+from emulators.population import EPOCH, generate_population
+from emulators.toolkit import in_process_emulator
+
+pytestmark = pytest.mark.unit
+
+
+def records(seed: int, count: int = 60):
+    population = generate_population(seed, count)
+    directory = generate_directory(seed)
+    return [r for s in population.subscribers
+            for r in generate_records(seed, s.msisdn, s, directory, EPOCH, 30)]
+
+
+def test_same_seed_same_data():
+    assert records(3, 20) == records(3, 20)
+    assert records(3, 20) != records(4, 20)
+    assert generate_directory(3) == generate_directory(3)
+    sp = generate_directory(3)[0]
+    assert [sp.code, sp.access_code] != [generate_directory(4)[0].code, generate_directory(4)[0].access_code]
+
+
+def test_cmpp_fields_and_realistic_proportions():
+    rows = records(1)
+    assert len(rows) > 3000
+    status = Counter(r.status for r in rows)
+    share = {k: v / len(rows) for k, v in status.items()}
+    assert 0.85 < share["DELIVRD"] < 0.97
+    assert {"EXPIRED", "UNDELIV", "REJECTD"} <= set(status)
+    assert {r.message_format for r in rows} <= {0, 3, 4, 8, 15}
+    assert {r.protocol for r in rows} <= {"CMPP2", "CMPP3", "SMPP"}
+    for r in rows:
+        assert r.submit.second == 0 and r.submit.utcoffset() == timedelta(hours=8)  # YYMMDDHHMM, CST
+        assert (r.done is None) == (r.status == "ACCEPTD")
+        assert (r.error_code is None) == (r.status in ("DELIVRD", "ACCEPTD"))
+        assert EPOCH - timedelta(days=31) <= r.submit < EPOCH
+    sp_rows = [r for r in rows if r.sp_code]
+    assert sp_rows and all(r.calling.startswith("106") and r.direction == "MT" for r in sp_rows)
+
+
+def test_suspended_subscribers_get_undelivered_mt_and_send_nothing():
+    population = generate_population(1, 400)
+    suspended = next(s for s in population.subscribers if s.status == "SUSPENDED")
+    rows = generate_records(1, suspended.msisdn, suspended, generate_directory(1), EPOCH, 30)
+    after = [r for r in rows if suspended.status_changed_at and r.submit >= suspended.status_changed_at]
+    assert all(r.direction == "MT" and r.status == "UNDELIV" and r.error_code == "MB:0008" for r in after)
+
+
+def test_other_networks_have_no_records():
+    assert generate_records(1, "18612345678", None, generate_directory(1), EPOCH, 30) == []
+    assert generate_records(1, "13812345678", None, generate_directory(1), EPOCH, 30) != []
+
+
+def test_daily_complaints_are_stable_whatever_was_asked_before():
+    service = generate_directory(2)[0].services[0]
+    days = [date(2026, 11, 1) + timedelta(days=n) for n in range(30)]
+    forward = [daily_complaints(2, service, d) for d in days]
+    assert forward == [daily_complaints(2, service, d) for d in reversed(days)][::-1]
+
+
+def test_state_and_reset_keep_the_directory_and_forget_the_audit(examples_dir):
+    with in_process_emulator(create_emulator(seed=5, subscribers=50)) as dsmp:
+        body = (examples_dir / "dsmp" / "QuerySpComplaintStats.valid.xml").read_bytes()
+        assert dsmp.http.post("/xml", content=body, headers={"content-type": "application/xml"}).status_code == 200
+        state = dsmp.state()
+        assert len(state["audit"]) == 1
+        assert state["population"] == {"seed": 5, "subscribers": 50}
+        dsmp.reset()
+        assert dsmp.state()["audit"] == []
+        assert dsmp.state()["sp_directory"] == state["sp_directory"]

@@ -1,0 +1,156 @@
+"""NSP emulator in-process: determinism, scripts, notice rules, reset, and the call-back client."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+
+from emulators.callbacks import CallbackClient
+from emulators.nsp import create_emulator
+from emulators.nsp.notices import Notice
+from emulators.nsp.replies import seeded_reply
+from emulators.nsp.script import load_script
+from emulators.toolkit import FakeClock, in_process_emulator
+
+pytestmark = pytest.mark.unit
+
+XML = {"content-type": "application/xml"}
+
+
+def dispatch(examples_dir) -> bytes:
+    return (examples_dir / "nsp" / "NetworkComplaintDispatch.valid.xml").read_bytes()
+
+
+def run(seed: int, examples_dir) -> dict:
+    clock = FakeClock()
+    with in_process_emulator(create_emulator(seed=seed, reply_delay=0, clock=clock)) as nsp:
+        nsp.http.post("/xml", content=dispatch(examples_dir), headers=XML)
+        assert nsp.http.post("/nsp/outages", json={"title": "t", "areas": ["020"], "services": ["SMS"],
+                                                    "wording": "w"}).status_code == 201
+        wait = threading.Event()
+        for _ in range(1000):  # bounded wait for the scheduler thread
+            if nsp.state()["tickets"][0]["reply"] is not None:
+                break
+            wait.wait(0.01)
+        state = nsp.state()
+        return {"tickets": [{k: t[k] for k in ("ticket_id", "reply")} for t in state["tickets"]],
+                "notices": [n["notice_id"] for n in state["notices"]]}
+
+
+def test_same_seed_same_data(examples_dir):
+    assert run(4, examples_dir) == run(4, examples_dir)
+    assert run(4, examples_dir)["tickets"] != run(5, examples_dir)["tickets"]
+
+
+def test_seeded_reply_depends_on_seed_and_work_order_only():
+    one = seeded_reply(1, "WO20261123AAAAAAAA", ["DATA"], "0755", "Civic Center")
+    assert one == seeded_reply(1, "WO20261123AAAAAAAA", ["DATA"], "0755", "Civic Center")
+    causes = {seeded_reply(1, f"WO20261123AAAAAA{n:02d}", ["DATA"], "0755", "x").cause for n in range(40)}
+    assert len(causes) > 1
+    assert all("SMS" not in c for c in causes)  # data complaints get data findings
+
+
+def test_reset_restores_the_seeded_start(examples_dir):
+    with in_process_emulator(create_emulator(seed=1, auto_reply=False)) as nsp:
+        first = nsp.http.post("/xml", content=dispatch(examples_dir), headers=XML).text
+        nsp.reset()
+        assert nsp.state()["tickets"] == []
+        assert nsp.http.post("/xml", content=dispatch(examples_dir), headers=XML).text.split("NspTicketId>")[1] == \
+            first.split("NspTicketId>")[1]
+
+
+@pytest.mark.parametrize(("events", "message"), [
+    ([{"at": -1, "raise": "x", "title": "t", "areas": ["0755"], "services": ["SMS"], "wording": "w"}], "'at'"),
+    ([{"at": 1, "title": "t"}], "exactly one of"),
+    ([{"at": 1, "raise": "x", "areas": ["0755"], "services": ["SMS"], "wording": "w"}], "'title' is required"),
+    ([{"at": 1, "clear": "x"}], "before any raise"),
+    ({"events": "nope"}, "list of events"),
+])
+def test_bad_scripts_fail_at_load(events, message):
+    with pytest.raises(ValueError, match=message):
+        load_script(events)
+
+
+def test_script_files_toml_and_json(tmp_path):
+    toml = tmp_path / "s.toml"
+    toml.write_text('[[events]]\nat = 2\nclear = "a"\n[[events]]\nat = 1\nraise = "a"\ntitle = "t"\n'
+                    'areas = ["0755"]\nservices = ["SMS"]\nwording = "w"\n', encoding="utf-8")
+    events = load_script(toml)
+    assert [(e.at, e.action) for e in events] == [(1.0, "raise"), (2.0, "clear")]
+    bad = tmp_path / "s.json"
+    bad.write_text("{", encoding="utf-8")
+    with pytest.raises(ValueError, match="not valid"):
+        load_script(bad)
+    with pytest.raises(ValueError, match="cannot read"):
+        load_script(tmp_path / "missing.toml")
+
+
+def test_notice_coverage_rules():
+    notice = Notice("FLT-20261123-0001", "FAULT", "t", [("0755", "Futian")], ["VOICE"], "w", 0.0)
+    assert notice.covers("0755", "futian", ["ORIGINATE_CALL"])
+    assert notice.covers("0755", None, ["SIGNAL"])
+    assert not notice.covers("0755", "Nanshan", ["ORIGINATE_CALL"])
+    assert not notice.covers("020", "Futian", ["ORIGINATE_CALL"])
+    assert not notice.covers("0755", "Futian", ["DATA"])
+    notice.status = "CLEARED"
+    assert not notice.covers("0755", "Futian", ["ORIGINATE_CALL"])
+
+
+def _client(handler, **kwargs) -> CallbackClient:
+    return CallbackClient("http://hub.invalid", "tok", system="test", backoff=0,
+                          transport=httpx.MockTransport(handler), **kwargs)
+
+
+def _settled(client: CallbackClient) -> list[dict]:
+    done = threading.Event()
+    for _ in range(1000):  # bounded wait for the worker thread
+        if not client.pending:
+            break
+        done.wait(0.01)
+    return client.history()
+
+
+def test_callback_client_retries_then_delivers():
+    answers = iter([httpx.Response(503), httpx.Response(500), httpx.Response(202, content=b"ACCEPTED")])
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return next(answers)
+
+    client = _client(handler, attempts=3)
+    assert client.submit("nsp", "OutageNotice", b"<x/>", message_id="m1") == "queued"
+    (record,) = _settled(client)
+    client.close()
+    assert (record["status"], record["attempts"], record["http_status"]) == ("delivered", 3, 202)
+    assert seen[0].url == "http://hub.invalid/xml/nsp"
+    assert seen[0].headers["authorization"] == "Bearer tok"
+
+
+def test_callback_client_gives_up_rejects_and_drops():
+    client = _client(lambda request: httpx.Response(503), attempts=2)
+    client.submit("nsp", "X", b"<x/>", message_id="m1")
+    assert _settled(client)[0]["status"] == "failed"
+    client.close()
+    client = _client(lambda request: httpx.Response(403))
+    client.submit("oa", "X", b"<x/>", message_id="m2")
+    assert [(r["status"], r["attempts"]) for r in _settled(client)] == [("rejected", 1)]
+    client.close()
+    assert CallbackClient(None, system="t").submit("oa", "X", b"<x/>", message_id="m3") == "skipped"
+
+
+def test_callback_queue_is_bounded_and_never_blocks():
+    release = threading.Event()
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        release.wait(10)
+        return httpx.Response(202)
+
+    client = _client(slow, queue_size=1)
+    statuses = [client.submit("nsp", "X", b"<x/>", message_id=f"m{n}") for n in range(4)]
+    assert statuses.count("dropped") >= 2
+    release.set()
+    client.close()
+    assert {r["status"] for r in client.history()} <= {"delivered", "dropped", "abandoned"}
