@@ -95,6 +95,8 @@ class RoutingTable:
     def __init__(self, routes: Iterable[Route], source: str = "routing table") -> None:
         self.routes = tuple(routes)
         self.source = source
+        # Decisions that depend only on (command type, source system), i.e. no content predicate applies.
+        self._decided: dict[tuple[str, str], tuple[tuple[str, ...], float | None]] = {}
 
     def targets(self, envelope: Envelope) -> tuple[str, ...]:
         """Every target of the matching routes, in table order, without repeats; `NoRouteError` if none."""
@@ -102,8 +104,13 @@ class RoutingTable:
 
     def decide(self, envelope: Envelope) -> tuple[tuple[str, ...], float | None]:
         """The targets, and the reply timeout when a matching route makes the command a request."""
+        key = (envelope.command_type, envelope.source_system)
+        decided = self._decided.get(key)
+        if decided is not None:
+            return decided
         candidates = [r for r in self.routes if r.takes(envelope.command_type)]
-        facts = _facts(envelope.payload) if any(r.needs_content for r in candidates) else {}
+        needs_content = any(r.needs_content for r in candidates)
+        facts = _facts(envelope.payload) if needs_content else {}
         targets: dict[str, None] = {}
         reply_timeout: float | None = None
         for route in candidates:
@@ -119,7 +126,10 @@ class RoutingTable:
             raise NoRouteError(
                 f"{envelope.command_type} is a request but {self.source} routes it to {len(targets)} targets"
             )
-        return tuple(targets), reply_timeout
+        decision = tuple(targets), reply_timeout
+        if not needs_content:
+            self._decided[key] = decision
+        return decision
 
     def unrouted(self, command_types: Iterable[str]) -> list[str]:
         """Command types no unconditional route takes (they may still be routed by content)."""

@@ -100,7 +100,7 @@ class XmlIngress:
             command_set, command = self.validator.identify(element, expected_set=name)
             CallerDirectory.authorize_command(caller, command_set.command_type(command))
             validated = self.validator.validate_element(element, expected_set=name)
-            ack = await self.acceptance.accept(validated, caller, ingress="xml")
+            ack = await self.acceptance.accept(validated, caller, ingress="xml", document=body)
         except DocumentRefused as exc:
             status = 413 if exc.kind is RefusalKind.TOO_LARGE else 400
             return error_document(status, exc.kind.value, str(exc), exc.violations)
