@@ -46,6 +46,17 @@ def test_handler_example_runs(tmp_path):
     assert result.stdout.split() == ["True", "True", "True"]
 
 
+def test_pytest_plugin_example_runs_as_a_testers_test_file(tmp_path):
+    test_file = tmp_path / "test_my_system.py"
+    test_file.write_text(example("plugin"))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore", str(test_file)],
+        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "2 passed" in result.stdout
+
+
 def test_validate_example_output_format(examples_dir):
     documented = re.search(
         r"# (schemas/examples/workorder/CreateWorkOrder\.invalid-bad-channel\.xml:\d+: \S+): ", README.read_text()
