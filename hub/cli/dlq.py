@@ -56,13 +56,16 @@ def _connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 @contextmanager
 def _queues(broker_url: str | None, config_path: Path | None, prefix: str) -> Iterator[DeadLetterQueues]:
-    if broker_url is None:
+    topology = TopologyConfig(prefix=prefix)
+    if config_path is not None:
         from hub.config.settings import load_settings
 
-        broker_url = load_settings(config_path).broker_url if config_path is not None else None
+        settings = load_settings(config_path)
+        broker_url = broker_url or settings.broker_url
+        topology = settings.topology
     if broker_url is None:
         raise click.UsageError("no broker: give --broker URL, $ONEPOINT_BROKER_URL or --config FILE")
-    broker: Broker = open_broker(broker_url, TopologyConfig(prefix=prefix), declare=False)
+    broker: Broker = open_broker(broker_url, topology, declare=False)
     try:
         yield DeadLetterQueues(broker)
     finally:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hub.transport.topology import DelayTier, TopologyConfig
 from hub.validation.parser import ParserLimits
 
 __all__ = ["CallerConfig", "ConfigError", "HubSettings", "SecuritySettings", "load_settings"]
+
+
+DEFAULT_DELAY_TIERS = TopologyConfig().delay_tiers
 
 
 class ConfigError(ValueError):
@@ -45,12 +50,40 @@ class HubSettings:
     callers: tuple[CallerConfig, ...] = ()
     broker_url: str = "memory://"
     topology_prefix: str = "onepoint"
+    delay_tiers: tuple[DelayTier, ...] = DEFAULT_DELAY_TIERS
+    delivery_limit: int = 10
+    max_queue_length: int | None = None
     routing_file: Path | None = None
     source: str = "built-in defaults"
 
     @property
     def uses_development_credentials(self) -> bool:
         return self.source == "built-in defaults"
+
+    @property
+    def topology(self) -> TopologyConfig:
+        """Exchange and queue names, delay tiers and limits of the backbone."""
+        return TopologyConfig(prefix=self.topology_prefix, delay_tiers=self.delay_tiers,
+                              delivery_limit=self.delivery_limit, max_length=self.max_queue_length)
+
+
+_DURATION = re.compile(r"^([1-9][0-9]*)(ms|s|m|h)$")
+_UNIT_MS = {"ms": 1, "s": 1_000, "m": 60_000, "h": 3_600_000}
+
+
+def _delay_tiers(value: Any, source: str) -> tuple[DelayTier, ...]:
+    """``["5s", "30s", "5m"]``: one delay tier per duration, named by it, shortest first."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{source}: broker.delay_tiers must be a list of durations such as [\"5s\", \"30s\"]")
+    tiers = []
+    for text in value:
+        match = _DURATION.match(text)
+        if match is None:
+            raise ConfigError(f"{source}: broker.delay_tiers: {text!r} is not a duration (e.g. 500ms, 5s, 5m, 1h)")
+        tiers.append(DelayTier(text, int(match.group(1)) * _UNIT_MS[match.group(2)]))
+    if [t.ttl_ms for t in tiers] != sorted({t.ttl_ms for t in tiers}):
+        raise ConfigError(f"{source}: broker.delay_tiers must grow strictly: {value}")
+    return tuple(tiers)
 
 
 def _caller(entry: dict[str, Any], where: str) -> CallerConfig:
@@ -90,6 +123,11 @@ def _relative(value: Any, source: str) -> Path | None:
 
 def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
     server, limits, security = data.get("server", {}), data.get("limits", {}), data.get("security", {})
+    broker = data.get("broker", {})
+    unknown_broker = set(broker) - {"url", "prefix", "delay_tiers", "delivery_limit", "max_queue_length"}
+    if unknown_broker:
+        raise ConfigError(f"{source}: unknown keys in [broker]: {sorted(unknown_broker)}")
+    tiers = _delay_tiers(broker["delay_tiers"], source) if "delay_tiers" in broker else DEFAULT_DELAY_TIERS
     callers = tuple(_caller(c, f"{source}: callers[{i}]") for i, c in enumerate(data.get("callers", [])))
     names = [c.username for c in callers]
     if len(set(names)) != len(names):
@@ -106,8 +144,11 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
                 nonce_cache_size=int(security.get("nonce_cache_size", 100_000)),
             ),
             callers=callers,
-            broker_url=str(data.get("broker", {}).get("url", "memory://")),
-            topology_prefix=str(data.get("broker", {}).get("prefix", "onepoint")),
+            broker_url=str(broker.get("url", "memory://")),
+            topology_prefix=str(broker.get("prefix", "onepoint")),
+            delay_tiers=tiers,
+            delivery_limit=int(broker.get("delivery_limit", 10)),
+            max_queue_length=None if broker.get("max_queue_length") is None else int(broker["max_queue_length"]),
             routing_file=_relative(data.get("routing", {}).get("file"), source),
             source=source,
         )

@@ -7,7 +7,6 @@ from hub.observability.metrics import Metrics
 from hub.routing.broker_router import BrokerRouter
 from hub.routing.table import RoutingTable
 from hub.transport.broker import Broker, open_broker
-from hub.transport.topology import TopologyConfig
 from hub.validation.command_sets import CommandSetRegistry
 
 __all__ = ["load_routing_table", "open_router"]
@@ -23,7 +22,7 @@ def open_router(
     settings: HubSettings, registry: CommandSetRegistry, metrics: Metrics | None = None
 ) -> BrokerRouter:
     """Open the broker named by the settings, declare the topology and load the routing table."""
-    broker = open_broker(settings.broker_url, TopologyConfig(prefix=settings.topology_prefix))
+    broker = open_broker(settings.broker_url, settings.topology)
     try:
         return BrokerRouter(broker, load_routing_table(settings, registry, broker), metrics=metrics)
     except Exception:

@@ -42,3 +42,33 @@ def test_bad_config_names_the_entry(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_settings(path)
+
+
+def test_topology_from_the_broker_section(tmp_path):
+    path = tmp_path / "hub.toml"
+    path.write_text('[broker]\nurl = "amqp://127.0.0.1:5672/%2F"\nprefix = "op"\n'
+                    'delay_tiers = ["500ms", "10s", "2m", "1h"]\ndelivery_limit = 4\nmax_queue_length = 1000\n')
+    topology = load_settings(path).topology
+    assert topology.prefix == "op"
+    assert [(t.name, t.ttl_ms) for t in topology.delay_tiers] == [
+        ("500ms", 500), ("10s", 10_000), ("2m", 120_000), ("1h", 3_600_000)]
+    assert (topology.delivery_limit, topology.max_length) == (4, 1000)
+    assert topology.commands_exchange == "op.commands"
+    assert [(t.name, t.ttl_ms) for t in load_settings().topology.delay_tiers] == [
+        ("5s", 5_000), ("30s", 30_000), ("5m", 300_000)]
+
+
+@pytest.mark.parametrize(
+    ("broker", "message"),
+    [
+        ('delay_tiers = ["5 seconds"]', "is not a duration"),
+        ('delay_tiers = ["30s", "5s"]', "must grow strictly"),
+        ("delay_tiers = []", "must be a list of durations"),
+        ('exchange = "x"', r"unknown keys in \[broker\]"),
+    ],
+)
+def test_bad_broker_section(tmp_path, broker, message):
+    path = tmp_path / "hub.toml"
+    path.write_text(f"[broker]\n{broker}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(path)
