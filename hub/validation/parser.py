@@ -92,12 +92,16 @@ _WIDE_ENCODINGS = (  # encodings in which "<!DOCTYPE" is not ASCII bytes: detect
 
 def _has_doctype(data: bytes) -> bool:
     """Whether a DOCTYPE stands before the root element's start tag, in whatever encoding the bytes use."""
-    for mark, codec in _WIDE_ENCODINGS:
+    head = data[:4]
+    wide = b"\x00" in head or head.startswith((b"\xfe\xff", b"\xff\xfe"))
+    for mark, codec in _WIDE_ENCODINGS if wide else ():
         if data.startswith(mark):
             text = data.decode(codec, errors="replace")
             match = _ROOT_START.search(text)
             return "<!DOCTYPE" in (text if match is None else text[: match.start()])
     # UTF-8 and every ASCII-compatible encoding (GBK, GB18030, Latin-1...)
+    if b"<!DOCTYPE" not in data:
+        return False
     found = _ROOT_START_BYTES.search(data)
     return b"<!DOCTYPE" in (data if found is None else data[: found.start()])
 
@@ -108,7 +112,7 @@ def parse_document(data: bytes, limits: ParserLimits, *, check_structure: bool =
     With ``check_structure=False`` the depth cap and the entity/XInclude refusal (`check_tree`) are left to the
     caller, which must run them unless a schema that bounds depth and allows no wildcards accepted the tree.
     """
-    if not data or not data.strip():
+    if not data or data.isspace():
         raise DocumentRefused.single(RefusalKind.EMPTY, "the body is empty: a command document was expected")
     if len(data) > limits.max_bytes:
         raise DocumentRefused.single(
