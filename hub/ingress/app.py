@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -57,7 +58,7 @@ def create_app(
     if router is None:
         router = owned = open_router(settings, registry, metrics)
     if isinstance(router, BrokerRouter):
-        metrics.track_broker(router.broker.ready)
+        metrics.track_broker(router.connected)
     validator = DocumentValidator(registry, settings.limits)
     callers = CallerDirectory(settings.callers)
     acceptance = Acceptance(router, metrics)
@@ -100,10 +101,14 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if owned is not None and urlsplit(settings.broker_url).scheme in ("amqp", "amqps"):
+            # Publish on this event loop: no I/O-thread hand-off per accepted command (bench/README.md).
+            await owned.start_loop_publisher(settings.broker_url)
         yield
         for hook in hooks:
             hook()
         if owned is not None:  # the broker this app opened is closed with it
+            await owned.stop_loop_publisher()
             owned.broker.close()
 
     return HubApp(Starlette(routes=routes, lifespan=lifespan), settings, registry, router, metrics, hooks)

@@ -16,12 +16,14 @@ import asyncio
 import logging
 import threading
 from collections import OrderedDict
+from typing import Any
 
 from hub.envelope import Envelope
 from hub.observability.metrics import Metrics
 from hub.routing.codec import message_from_envelope
 from hub.routing.router import RouteResult
 from hub.routing.table import BROADCAST, RoutingTable
+from hub.transport.amqp.loop_publisher import LoopPublisher, PublisherUnavailableError
 from hub.transport.broker import Broker
 from hub.transport.topology import routing_key
 
@@ -44,6 +46,25 @@ class BrokerRouter:
         self._recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._remember = remember
         self._lock = threading.Lock()
+        self.publisher: LoopPublisher | None = None  # set by start_loop_publisher(): publishes bypass the I/O thread
+
+    async def start_loop_publisher(self, url: str, **options: Any) -> None:
+        """Publish from the running event loop (pika ``AsyncioConnection``) instead of through ``broker.publish``.
+
+        The broker stays open for the topology, requests and consumers. ``options``: ``publish_timeout`` etc.
+        """
+        config = self.broker.config
+        publisher = LoopPublisher(url, exchanges={config.commands_exchange, config.broadcast_exchange}, **options)
+        await publisher.start()
+        self.publisher = publisher
+
+    async def stop_loop_publisher(self) -> None:
+        publisher, self.publisher = self.publisher, None
+        if publisher is not None:
+            await publisher.close()
+
+    def connected(self) -> bool:
+        return self.publisher.ready if self.publisher is not None else self.broker.ready()
 
     @property
     def table(self) -> RoutingTable:
@@ -59,7 +80,7 @@ class BrokerRouter:
             prior = self._recent.get(envelope.message_id)
         if prior is not None:
             return RouteResult(envelope.message_id, prior, duplicate=True)
-        if not self.broker.ready():
+        if not self.connected():
             # Refuse at once rather than hold the caller for the publish deadline; it retries later.
             raise BrokerUnavailableError("the message broker is unreachable; nothing was accepted")
         table = self._table
@@ -73,8 +94,15 @@ class BrokerRouter:
                 exchange, key = config.broadcast_exchange, envelope.command_type
             else:
                 exchange, key = config.commands_exchange, routing_key(target, envelope.command_type)
-            futures.append(asyncio.wrap_future(self.broker.publish(exchange, message_from_envelope(envelope, key))))
-        await asyncio.gather(*futures)
+            message = message_from_envelope(envelope, key)
+            if self.publisher is not None:
+                futures.append(self.publisher.publish(exchange, message, fail_fast=True))
+            else:
+                futures.append(asyncio.wrap_future(self.broker.publish(exchange, message)))
+        try:
+            await (futures[0] if len(futures) == 1 else asyncio.gather(*futures))
+        except PublisherUnavailableError as exc:  # the connection dropped between the check above and now
+            raise BrokerUnavailableError(str(exc)) from exc
         if self.metrics is not None:
             for target in targets:
                 self.metrics.published(target)
@@ -98,4 +126,4 @@ class BrokerRouter:
         return RouteResult(envelope.message_id, (target,), reply=reply.body)
 
     async def ready(self) -> bool:
-        return self.broker.ready()
+        return self.connected()

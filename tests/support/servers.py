@@ -22,7 +22,7 @@ def free_port() -> int:
 def running_asgi(app: Any, *, timeout: float = 10.0) -> Iterator[str]:
     """Serve ``app`` with uvicorn in a thread; yields its base URL; stops it afterwards."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

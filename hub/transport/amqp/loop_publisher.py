@@ -71,16 +71,8 @@ def _settle(future: asyncio.Future[None], error: BaseException | None = None) ->
 
 
 class LoopPublisher:
-    def __init__(
-        self,
-        url: str,
-        *,
-        max_in_flight: int = 1000,
-        publish_timeout: float = 30.0,
-        nack_pause: float = 0.2,
-        connect_timeout: float = 30.0,
-        exchanges: Collection[str] | None = None,
-    ) -> None:
+    def __init__(self, url: str, *, max_in_flight: int = 1000, publish_timeout: float = 30.0, nack_pause: float = 0.2,
+                 connect_timeout: float = 30.0, exchanges: Collection[str] | None = None) -> None:
         self._params = pika.URLParameters(url)
         self.max_in_flight, self.publish_timeout = max_in_flight, publish_timeout
         self.nack_pause, self.connect_timeout = nack_pause, connect_timeout
