@@ -252,7 +252,7 @@ class HubSide:
                 command = validator.validate_bytes(document, expected_set="workorder")
                 envelope = Envelope(
                     message_id=command.message_id, command_type=command.command_type,
-                    source_system=command.source_system, payload=command.payload(),
+                    source_system=command.source_system, payload=document,  # as the XML ingress: the body as received
                     correlation_id=command.correlation_id, received_at=datetime.now(UTC).replace(microsecond=0),
                     headers={"ingress": "bench", "caller": "cs-frontend"},
                 )
@@ -260,7 +260,12 @@ class HubSide:
                 if result.duplicate:
                     raise BenchFailure(f"message {envelope.message_id} routed as a duplicate")
 
-        await asyncio.gather(*(producer() for _ in range(self.in_flight)))
+        # Publish as the hub's ingress does: from this event loop (LoopPublisher), not through the I/O thread.
+        await router.start_loop_publisher(self.url)
+        try:
+            await asyncio.gather(*(producer() for _ in range(self.in_flight)))
+        finally:
+            await router.stop_loop_publisher()
 
 
 def bench_backbone(url: str, workdir: Path, args: argparse.Namespace) -> bool:

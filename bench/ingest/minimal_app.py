@@ -1,7 +1,8 @@
 """The minimal pipeline: what any XML-to-RabbitMQ ingress must do, and nothing else.
 
 ``POST /xml/workorder``: read the body, hardened parse + XSD validation (the hub's own ``DocumentValidator``),
-publish it with a confirm through the hub's own ``Broker`` (same topology, same routing key as the hub uses),
+publish it with a confirm through the same publisher the hub uses (``LoopPublisher``: pika on the server's own
+event loop; same topology, same routing key),
 answer 202 with the message id. No authentication, authorization, routing table, envelope or Ack document:
 comparing the hub with this isolates exactly that extra work. Served by uvicorn exactly as ``onepoint serve``
 serves the hub (one Starlette app, uvloop + httptools when installed, no access log).
@@ -12,7 +13,6 @@ serves the hub (one Starlette app, uvloop + httptools when installed, no access 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
@@ -24,6 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.transport import Message, TopologyConfig, open_broker, routing_key
+from hub.transport.amqp.loop_publisher import LoopPublisher
 from hub.validation import CommandSetRegistry, DocumentRefused, DocumentValidator
 
 __all__ = ["create_app"]
@@ -33,9 +34,11 @@ MAX_BYTES = 1_048_576
 
 def create_app() -> Starlette:
     """The app, configured from ``BENCH_BROKER_URL`` and ``BENCH_PREFIX`` (so that uvicorn workers can build it)."""
-    broker = open_broker(os.environ["BENCH_BROKER_URL"], TopologyConfig(prefix=os.environ["BENCH_PREFIX"]))
+    url = os.environ["BENCH_BROKER_URL"]
+    broker = open_broker(url, TopologyConfig(prefix=os.environ["BENCH_PREFIX"]))  # declares the topology
     validator = DocumentValidator(CommandSetRegistry.installed())
     exchange = broker.config.commands_exchange
+    publisher = LoopPublisher(url, exchanges={exchange})
 
     async def workorder(request: Request) -> Response:
         body = await request.body()
@@ -53,18 +56,21 @@ def create_app() -> Starlette:
             content_type="application/xml",
         )
         try:
-            await asyncio.wrap_future(broker.publish(exchange, message))
+            await publisher.publish(exchange, message)
         except Exception as exc:  # any failure: not accepted
             return Response(repr(exc).encode(), status_code=503)
         return Response(b"<Ack><MessageId>" + command.message_id.encode() + b"</MessageId></Ack>",
                         status_code=202, media_type="application/xml")
 
     async def healthz(request: Request) -> Response:
-        return Response(b"ok" if broker.ready() else b"not ready", status_code=200 if broker.ready() else 503)
+        ready = publisher.ready
+        return Response(b"ok" if ready else b"not ready", status_code=200 if ready else 503)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await publisher.start()
         yield
+        await publisher.close()
         broker.close()
 
     return Starlette(routes=[Route("/xml/workorder", workorder, methods=["POST"]),
