@@ -29,6 +29,7 @@ from pika.channel import Channel
 
 from hub.transport.amqp.codec import to_properties
 from hub.transport.amqp.io import backoff
+from hub.transport.amqp.ledger import ConfirmLedger
 from hub.transport.errors import (
     PublishNackedError,
     PublishTimeoutError,
@@ -83,13 +84,12 @@ class LoopPublisher:
         self._channel: Any = None  # pika Channel
         self._ready = self._recycling = self._closed = self._ever_connected = False
         self._start_error: BaseException | None = None
-        self._attempt = self._tag = 0
+        self._attempt = 0
         self._timer: asyncio.TimerHandle | None = None  # the pending reconnect or channel reopen
         self._sweeper: asyncio.TimerHandle | None = None
         self._opened, self._gone = asyncio.Event(), asyncio.Event()
         self._waiting: deque[_Pending] = deque()  # not sent yet (or to resend), oldest first
-        self._in_flight: dict[int, _Pending] = {}  # delivery tag → publish on the current channel
-        self._order: deque[int] = deque()  # in-flight tags, oldest first (lazily pruned)
+        self._in_flight: ConfirmLedger[_Pending] = ConfirmLedger()  # delivery tag → publish on this channel
         self._by_age: deque[_Pending] = deque()  # every unsettled publish, by deadline
         self.reconnects = self.resent = self.recycles = 0
 
@@ -122,47 +122,29 @@ class LoopPublisher:
         return future
 
     def _pump(self) -> None:
-        channel, waiting, in_flight, order = self._channel, self._waiting, self._in_flight, self._order
+        channel, waiting, in_flight = self._channel, self._waiting, self._in_flight
         while self._ready and channel is not None and waiting and len(in_flight) < self.max_in_flight:
             p = waiting.popleft()
             if p.future.done():
                 continue
-            p.returned = False
             try:
                 channel.basic_publish(p.exchange, p.message.routing_key, p.message.body, p.properties, p.mandatory)
             except pika.exceptions.AMQPError:  # the channel is going away: its close callback follows
                 waiting.appendleft(p)
                 return
-            self._tag += 1
-            in_flight[self._tag] = p
-            order.append(self._tag)
+            in_flight.sent(p)
 
     def _on_return(self, channel: Channel, method: Any, props: pika.BasicProperties, _body: bytes) -> None:
         if channel is not self._channel:
             return
-        for p in (self._in_flight.get(tag) for tag in self._order):  # oldest first: returns come in order
-            if p is None or p.returned or p.message.message_id != props.message_id:
-                continue
-            if p.exchange == method.exchange and p.message.routing_key == method.routing_key:
-                p.returned = True
-                return
-        log.warning("basic.return for no in-flight message", extra={"message_id": props.message_id})
-
-    def _confirmed(self, tag: int, multiple: bool) -> list[_Pending]:
-        done: list[_Pending] = []
-        order, in_flight = self._order, self._in_flight
-        if not multiple and (p := in_flight.pop(tag, None)) is not None:
-            done.append(p)
-        while order and (order[0] <= tag if multiple else order[0] not in in_flight):
-            if (p := in_flight.pop(order.popleft(), None)) is not None:
-                done.append(p)
-        return done
+        if not self._in_flight.mark_returned(method.exchange, method.routing_key, props.message_id):
+            log.warning("basic.return for no in-flight message", extra={"message_id": props.message_id})
 
     def _on_confirm(self, channel: Channel, frame: Any) -> None:
         if channel is not self._channel:
             return
         method = frame.method
-        done = self._confirmed(method.delivery_tag, method.multiple)
+        done = self._in_flight.confirmed(method.delivery_tag, method.multiple)
         if isinstance(method, pika.spec.Basic.Ack):
             for p in done:
                 error = UnroutableError(p.exchange, p.message.routing_key, p.message.message_id) if p.returned else None
@@ -179,9 +161,7 @@ class LoopPublisher:
             channel.close()
 
     def _requeue_in_flight(self, why: str) -> None:
-        unconfirmed = [p for t in self._order if (p := self._in_flight.get(t)) and not p.future.done()]
-        self._in_flight.clear()
-        self._order.clear()
+        unconfirmed = self._in_flight.take_unconfirmed()
         if unconfirmed:
             self.resent += len(unconfirmed)
             log.warning("resending unconfirmed messages", extra={"count": len(unconfirmed), "reason": why})
@@ -264,7 +244,8 @@ class LoopPublisher:
             connection.channel(on_open_callback=self._on_channel_open)
 
     def _on_channel_open(self, channel: Channel) -> None:
-        self._channel, self._tag = channel, 0
+        self._channel = channel
+        self._in_flight.new_channel()
         channel.add_on_close_callback(self._on_channel_closed)
         channel.add_on_return_callback(self._on_return)
         channel.confirm_delivery(ack_nack_callback=lambda frame: self._on_confirm(channel, frame),
@@ -313,10 +294,8 @@ class LoopPublisher:
             except TimeoutError:
                 log.warning("broker connection did not close in time")
         error = TransportClosedError("publisher closed before the publish was confirmed")
-        for p in [*self._by_age, *self._waiting, *self._in_flight.values()]:
+        for p in [*self._by_age, *self._waiting, *self._in_flight.clear()]:
             _settle(p.future, error)
         self._by_age.clear()
         self._waiting.clear()
-        self._in_flight.clear()
-        self._order.clear()
         log.info("loop publisher closed", extra={"reconnects": self.reconnects, "resent": self.resent})

@@ -30,6 +30,7 @@ from pika.channel import Channel
 
 from hub.transport.amqp.codec import from_pika, to_properties
 from hub.transport.amqp.io import IOThread
+from hub.transport.amqp.ledger import ConfirmLedger
 from hub.transport.broker import DIRECT_REPLY_TO
 from hub.transport.errors import (
     PublishNackedError,
@@ -85,9 +86,7 @@ class ConfirmPublisher:
         self._ready = False
         self._recycling = False
         self._waiting: deque[_Pending] = deque()
-        self._in_flight: dict[int, _Pending] = {}
-        self._order: deque[int] = deque()  # in-flight tags, oldest first (lazily pruned)
-        self._tag = 0
+        self._in_flight: ConfirmLedger[_Pending] = ConfirmLedger()
         self._by_age: deque[_Pending] = deque()
         self._incoming: deque[_Pending] = deque()  # appended by any thread, drained on the I/O thread
         self._take_scheduled = False
@@ -137,7 +136,7 @@ class ConfirmPublisher:
 
     def _on_channel_open(self, channel: Channel) -> None:
         self._channel = channel
-        self._tag = 0
+        self._in_flight.new_channel()
         channel.add_on_close_callback(self._on_channel_closed)
         channel.add_on_return_callback(self._on_return)
         channel.confirm_delivery(ack_nack_callback=self._on_confirm, callback=lambda _: self._start_replies())
@@ -171,43 +170,19 @@ class ConfirmPublisher:
             p = self._waiting.popleft()
             if p.future.done():
                 continue
-            p.returned = False
             p.sends += 1
             channel.basic_publish(
                 p.exchange, p.message.routing_key, p.message.body, p.properties, mandatory=p.mandatory
             )
-            self._tag += 1
-            self._in_flight[self._tag] = p
-            self._order.append(self._tag)
+            self._in_flight.sent(p)
 
     def _on_return(self, _ch: Channel, method: Any, props: pika.BasicProperties, _body: bytes) -> None:
-        for p in self._in_flight.values():
-            if (
-                not p.returned
-                and p.message.message_id == props.message_id
-                and p.exchange == method.exchange
-                and p.message.routing_key == method.routing_key
-            ):
-                p.returned = True
-                return
-        log.warning("basic.return for no in-flight message", extra={"message_id": props.message_id})
-
-    def _confirmed(self, tag: int, multiple: bool) -> list[_Pending]:
-        done: list[_Pending] = []
-        if not multiple:
-            p = self._in_flight.pop(tag, None)
-            if p is not None:
-                done.append(p)
-        order, in_flight = self._order, self._in_flight
-        while order and (order[0] <= tag if multiple else order[0] not in in_flight):
-            p = in_flight.pop(order.popleft(), None)
-            if p is not None:
-                done.append(p)
-        return done
+        if not self._in_flight.mark_returned(method.exchange, method.routing_key, props.message_id):
+            log.warning("basic.return for no in-flight message", extra={"message_id": props.message_id})
 
     def _on_confirm(self, frame: Any) -> None:
         method = frame.method
-        done = self._confirmed(method.delivery_tag, method.multiple)
+        done = self._in_flight.confirmed(method.delivery_tag, method.multiple)
         if isinstance(method, pika.spec.Basic.Ack):
             for p in done:
                 error = UnroutableError(p.exchange, p.message.routing_key, p.message.message_id)
@@ -231,9 +206,7 @@ class ConfirmPublisher:
             channel.close()
 
     def _requeue_in_flight(self, why: str) -> None:
-        unconfirmed = [p for t in self._order if (p := self._in_flight.get(t)) and not p.future.done()]
-        self._in_flight.clear()
-        self._order.clear()
+        unconfirmed = self._in_flight.take_unconfirmed()
         if unconfirmed:
             self.resent += len(unconfirmed)
             log.warning("resending unconfirmed messages", extra={"count": len(unconfirmed), "reason": why})
@@ -259,9 +232,8 @@ class ConfirmPublisher:
     def close(self) -> None:
         """Fail whatever is still unconfirmed (call after the I/O thread stopped)."""
         self._closed.set()
-        for p in [*self._in_flight.values(), *self._waiting, *self._incoming, *self._by_age]:
+        for p in [*self._in_flight.clear(), *self._waiting, *self._incoming, *self._by_age]:
             _settle(p.future, TransportClosedError("broker closed before the publish was confirmed"))
-        self._in_flight.clear()
         self._waiting.clear()
         self._incoming.clear()
         self._by_age.clear()
