@@ -69,6 +69,27 @@ def test_nack_requeue_redelivers(broker: Broker, config: TopologyConfig, inbox) 
     assert (second.redelivered, second.delivery_count) == (True, 1)
 
 
+def test_a_requeued_message_is_delivered_again_first(broker: Broker, config: TopologyConfig, inbox) -> None:
+    """A 3.10 quorum queue serves a nacked-and-requeued message before the others; the twin does the same."""
+    sent = [cmd("boss.workorder.CreateWorkOrder") for _ in range(3)]
+    for message in sent:
+        broker.publish(config.commands_exchange, message).result(10)
+    order: list[str] = []
+
+    def nack_the_first_once(d: Delivery) -> None:
+        order.append(d.message.message_id)
+        if d.message.message_id == sent[0].message_id and not d.message.redelivered:
+            d.nack(requeue=True)
+        else:
+            d.ack()
+
+    box = inbox(nack_the_first_once)
+    with broker.consume(config.queue("boss"), box, prefetch=1):
+        for _ in range(4):
+            box.get()
+    assert order == [sent[0].message_id, sent[0].message_id, sent[1].message_id, sent[2].message_id]
+
+
 def test_unsettled_deliveries_return_when_the_consumer_closes(
     broker: Broker, config: TopologyConfig, inbox
 ) -> None:
