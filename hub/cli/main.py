@@ -10,6 +10,7 @@ import click
 from hub.cli.dlq import dlq
 from hub.cli.emulate import emulate, emulator
 from hub.cli.routes import routes
+from hub.cli.worker import worker
 from hub.config.settings import ConfigError, load_settings
 from hub.security.secrets import hash_password, hash_token
 from hub.validation.command_sets import CommandSetRegistry
@@ -149,6 +150,7 @@ main.add_command(routes)
 main.add_command(dlq)
 main.add_command(emulate)
 main.add_command(emulator)
+main.add_command(worker)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,93 @@
+"""``onepoint worker``: run the consumer of one queue with a handler registry, until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import signal
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hub.config.settings import ConfigError, load_settings
+
+__all__ = ["worker"]
+
+
+def _load(reference: str, what: str) -> Any:
+    module_name, _, attr = reference.partition(":")
+    if not module_name or not attr:
+        raise click.BadParameter(f"{what} must be 'module:attribute', not {reference!r}")
+    try:
+        return getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise click.BadParameter(f"cannot load {reference!r}: {exc}") from None
+
+
+@click.command()
+@click.argument("consumer")
+@click.option("--handlers", "handlers_ref", required=True, metavar="MODULE:ATTR",
+              help="The HandlerRegistry holding this consumer's handlers.")
+@click.option("--dependencies", "dependencies_ref", metavar="MODULE:ATTR",
+              help="A mapping, or a callable returning one, of the dependencies the handlers ask for by name.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Settings file: [broker] url, prefix, delay tiers. Without it: built-in defaults (memory://).")
+@click.option("--store", default=None, help="Processed-message store URL  [default: sqlite:///onepoint-CONSUMER.sqlite3]")
+@click.option("--prefetch", default=16, show_default=True)
+@click.option("--concurrency", default=1, show_default=True, help="Handler threads.")
+@click.option("--metrics-port", type=int, default=None, help="Serve Prometheus metrics on 127.0.0.1:PORT.")
+@click.option("--log-level", default="INFO", show_default=True)
+def worker(consumer: str, handlers_ref: str, dependencies_ref: str | None, config_path: Path | None,
+           store: str | None, prefetch: int, concurrency: int, metrics_port: int | None, log_level: str) -> None:
+    """Consume the queue of CONSUMER (boss, crm, nsp, dsmp, oa, workflow) with the registered handlers.
+
+    Each delivery is acked only after its handler's effect is recorded in the store; transient errors are
+    retried (in process, then through the delay tiers), permanent ones dead-lettered with their reason.
+    """
+    from prometheus_client import start_http_server
+
+    from hub.observability.logging import configure_logging
+    from hub.observability.metrics import Metrics
+    from hub.store import open_store
+    from hub.transport import open_broker
+    from hub.workers import HandlerRegistry, Worker
+
+    try:
+        settings = load_settings(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    registry = _load(handlers_ref, "--handlers")
+    if not isinstance(registry, HandlerRegistry):
+        raise click.BadParameter(f"{handlers_ref} is a {type(registry).__name__}, not a HandlerRegistry")
+    dependencies: Any = _load(dependencies_ref, "--dependencies") if dependencies_ref else {}
+    if callable(dependencies):
+        dependencies = dependencies()
+    if not isinstance(dependencies, Mapping):
+        raise click.BadParameter(f"{dependencies_ref} did not give a mapping of dependencies")
+    configure_logging(log_level.upper())
+    log = logging.getLogger("onepoint.worker")
+    metrics = Metrics()
+    if metrics_port is not None:
+        start_http_server(metrics_port, addr="127.0.0.1", registry=metrics.registry)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    broker = open_broker(settings.broker_url, settings.topology)
+    processed = open_store(store or f"sqlite:///onepoint-{consumer}.sqlite3")
+    try:
+        with Worker(broker, consumer, registry, store=processed, dependencies=dependencies, metrics=metrics,
+                    prefetch=prefetch, concurrency=concurrency) as running:
+            log.info("worker started", extra={"consumer": consumer, "queue": running.queue,
+                                              "max_attempts": running.max_attempts})
+            click.echo(f"consuming {running.queue} (Ctrl-C to stop)", err=True)
+            while not stop.wait(1.0):  # wakes for signals on every platform
+                pass
+            log.info("worker stopping", extra={"consumer": consumer})
+    except (ValueError, LookupError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        broker.close()
+        processed.close()

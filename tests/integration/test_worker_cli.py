@@ -1,0 +1,62 @@
+"""``onepoint worker`` as a real process on a real RabbitMQ: effects once, permanent errors dead-lettered."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from hub.envelope import Envelope
+from hub.routing.codec import message_from_envelope
+from hub.transport import TopologyConfig, open_broker, routing_key
+
+pytestmark = [pytest.mark.integration, pytest.mark.rabbitmq]
+
+
+def wait_for(condition, what: str, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_worker_process_applies_each_effect_once_and_dead_letters_permanent_errors(rabbitmq_server, tmp_path):
+    prefix = f"w{uuid.uuid4().hex[:8]}"
+    config = tmp_path / "hub.toml"
+    config.write_text(f'[broker]\nurl = "{rabbitmq_server.url}"\nprefix = "{prefix}"\n')
+    effects = tmp_path / "effects.txt"
+    log = (tmp_path / "worker.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-W", "ignore", "-m", "hub.cli.main", "worker", "boss",
+         "--handlers", "tests.support.worker_handlers:handlers",
+         "--dependencies", "tests.support.worker_handlers:dependencies",
+         "--config", str(config), "--store", f"sqlite:///{tmp_path / 'processed.sqlite3'}"],
+        stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "ONEPOINT_TEST_EFFECTS": str(effects), "PYTHONWARNINGS": "ignore"},
+    )
+    broker = open_broker(rabbitmq_server.url, TopologyConfig(prefix=prefix))
+    try:
+        exchange = broker.config.commands_exchange
+        key = routing_key("boss", "boss.SyncHLR")
+        for n in range(5):
+            envelope = Envelope(f"sync-{n:012d}", "boss.SyncHLR", "CS", b"<sync/>")
+            broker.publish(exchange, message_from_envelope(envelope, key)).result(10)
+        again = Envelope("sync-000000000000", "boss.SyncHLR", "CS", b"<sync/>")  # a redelivered copy
+        broker.publish(exchange, message_from_envelope(again, key)).result(10)
+        refused = Envelope("sync-refused-0001", "boss.SyncHLR", "CS", b"<refuse/>")
+        broker.publish(exchange, message_from_envelope(refused, key)).result(10)
+
+        wait_for(lambda: effects.exists() and len(effects.read_text().split()) >= 5, "five effects")
+        wait_for(lambda: broker.message_count(broker.config.dead_letter_queue("boss")) == 1, "the dead letter")
+        wait_for(lambda: broker.message_count(broker.config.queue("boss")) == 0, "the queue to drain")
+        assert sorted(effects.read_text().split()) == [f"sync-{n:012d}" for n in range(5)]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(60)
+        log.close()
+        broker.close()
+    assert code == 0, (tmp_path / "worker.log").read_text()
