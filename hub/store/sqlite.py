@@ -1,8 +1,10 @@
 """SQLite processed-message store: WAL mode, one connection per thread, short write transactions.
 
-A claim writes a lease row (``state='claimed'``, ``lease_until``) in its own ``BEGIN IMMEDIATE``
-transaction and commits; ``complete`` turns it into ``state='done'`` with the outcome. No transaction is
-held open during the effect, so a slow effect never blocks other workers.
+A claim writes a lease row (``state='claimed'``, ``lease_until``) and commits; ``complete`` turns it into
+``state='done'`` with the outcome. No transaction is held open during the effect, so a slow effect never
+blocks other workers. The common case, a message id never seen, is one autocommit ``INSERT … ON CONFLICT DO
+NOTHING`` (one statement is one transaction); only an id already present takes the ``BEGIN IMMEDIATE`` path
+that reads its state (done, leased by another worker, or a lease that expired).
 """
 
 from __future__ import annotations
@@ -73,6 +75,13 @@ class SQLiteProcessedStore(ProcessedStore):
 
     def _acquire(self, message_id: str) -> str | None:
         now = time.time()
+        fresh = self._db().execute(
+            "INSERT INTO processed_messages (message_id, state, lease_until, updated_at) VALUES (?, 'claimed', ?, ?)"
+            " ON CONFLICT(message_id) DO NOTHING",
+            (message_id, now + self.lease_seconds, now),
+        )
+        if fresh.rowcount == 1:
+            return None
         with self._tx() as db:
             row = db.execute(
                 "SELECT state, outcome, lease_until FROM processed_messages WHERE message_id=?", (message_id,)
@@ -89,15 +98,15 @@ class SQLiteProcessedStore(ProcessedStore):
             return None
 
     def _finish(self, message_id: str, outcome: str | None) -> None:
-        with self._tx() as db:
-            if outcome is None:
-                db.execute("DELETE FROM processed_messages WHERE message_id=? AND state='claimed'", (message_id,))
-            else:
-                db.execute(
-                    "UPDATE processed_messages SET state='done', outcome=?, lease_until=NULL, updated_at=?"
-                    " WHERE message_id=?",
-                    (outcome, time.time(), message_id),
-                )
+        db = self._db()  # one statement: its own transaction
+        if outcome is None:
+            db.execute("DELETE FROM processed_messages WHERE message_id=? AND state='claimed'", (message_id,))
+        else:
+            db.execute(
+                "UPDATE processed_messages SET state='done', outcome=?, lease_until=NULL, updated_at=?"
+                " WHERE message_id=?",
+                (outcome, time.time(), message_id),
+            )
 
     def count(self) -> int:
         row = self._db().execute("SELECT count(*) FROM processed_messages WHERE state='done'").fetchone()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import replace
 
@@ -95,9 +97,21 @@ def test_unsettled_deliveries_return_when_the_consumer_closes(
 ) -> None:
     sent = cmd("nsp.x.Y")
     broker.publish(config.commands_exchange, sent).result(10)
-    holding = inbox(lambda d: None)  # never settles: the Consumer requeues it
-    with broker.consume(config.queue("nsp"), holding):
-        assert holding.get().message.message_id == sent.message_id
+    entered, release = threading.Event(), threading.Event()
+
+    def hold(delivery: Delivery) -> None:  # returns without settling, once the consumer is closing
+        entered.set()
+        release.wait(10)
+
+    consumer = broker.consume(config.queue("nsp"), hold)
+    assert entered.wait(10)
+    closer = threading.Thread(target=consumer.close)
+    closer.start()
+    deadline = time.monotonic() + 10
+    while not consumer.closed and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()  # the Consumer requeues what the handler left unsettled; the closing consumer gets none of it
+    closer.join(10)
     box = inbox()
     with broker.consume(config.queue("nsp"), box):
         again = box.get().message
@@ -138,6 +152,44 @@ def test_reject_dead_letters_with_reason(broker: Broker, config: TopologyConfig,
     assert dead.headers["x-source"] == "oa"
     assert dead.headers["x-death"][0]["count"] == 1
     assert broker.message_count(config.queue("crm")) == 0
+
+
+def test_settlements_from_many_threads_out_of_order(broker: Broker, config: TopologyConfig) -> None:
+    """Four handler threads finish in any order and mix acks with nacks and rejects: the broker coalesces
+    acks where it can, yet every message ends settled exactly as its handler said, none held back."""
+    sent = [cmd("crm.x.Settle", body=str(i).encode()) for i in range(120)]
+    for f in [broker.publish(config.commands_exchange, m) for m in sent]:
+        f.result(10)
+    lock = threading.Lock()
+    acked: set[str] = set()
+    rejected: set[str] = set()
+    all_done = threading.Event()
+
+    def handle(d: Delivery) -> None:
+        i = int(d.message.body)
+        time.sleep((i * 7 % 5) / 1000)  # finish out of delivery order
+        if i % 11 == 0:
+            d.reject("poison")
+            outcome = rejected
+        elif i % 7 == 0 and not d.message.redelivered:
+            d.nack(requeue=True)
+            return
+        else:
+            d.ack()
+            outcome = acked
+        with lock:
+            outcome.add(d.message.message_id)
+            if len(acked) + len(rejected) == len(sent):
+                all_done.set()
+
+    with broker.consume(config.queue("crm"), handle, prefetch=32, concurrency=4):
+        assert all_done.wait(30)
+    assert len(rejected) == 11 and len(acked) == len(sent) - 11
+    assert broker.message_count(config.queue("crm")) == 0  # an ack left unsent would be back in the queue
+    deadline = time.monotonic() + 10
+    while broker.message_count(config.dead_letter_queue("crm")) < 11 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert broker.message_count(config.dead_letter_queue("crm")) == 11
 
 
 def test_delivery_limit_dead_letters_a_poison_message(broker: Broker, config: TopologyConfig, inbox) -> None:

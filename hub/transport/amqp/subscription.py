@@ -1,8 +1,15 @@
-"""One consumer on its own channel (prefetch, manual settlement), reopened after reconnects."""
+"""One consumer on its own channel (prefetch, manual settlement), reopened after reconnects.
+
+Settlements from the worker threads are queued and sent by one I/O-thread call per burst. Acks that
+settle the oldest outstanding deliveries of the channel leave as one ``basic.ack(multiple=True)``; an ack
+behind a delivery still being handled (``concurrency`` > 1) leaves on its own, so no ack is ever held back.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from functools import partial
@@ -42,6 +49,10 @@ class Subscription:
         self._channel: Any = None
         self._consumer_tag: str | None = None
         self._active = True
+        self._lock = threading.Lock()
+        self._settlements: list[tuple[Any, int, Settlement]] = []  # from worker threads, sent by _flush
+        self._outstanding: deque[int] = deque()  # delivery tags of the current channel, oldest first
+        self._settled: set[int] = set()  # outstanding tags already settled (waiting to leave the deque)
         self.consumer = Consumer(queue, handler, concurrency, self._stop_deliveries, self._release)
 
     # -- I/O thread -----------------------------------------------------------------------------------
@@ -50,14 +61,20 @@ class Subscription:
             connection.channel(on_open_callback=self._on_channel_open)
 
     def on_disconnected(self) -> None:
-        self._channel = None
+        self._set_channel(None)
         self._consumer_tag = None
+
+    def _set_channel(self, channel: Any) -> None:
+        """A new (or no) channel: tags of the old one mean nothing to it; their messages are redelivered."""
+        self._channel = channel
+        self._outstanding.clear()
+        self._settled.clear()
 
     def _on_channel_open(self, channel: Any) -> None:
         if not self._active:
             channel.close()
             return
-        self._channel = channel
+        self._set_channel(channel)
         channel.add_on_close_callback(self._on_channel_closed)
         channel.basic_qos(prefetch_count=self.prefetch, callback=lambda _: self._start(channel))
 
@@ -68,7 +85,7 @@ class Subscription:
     def _on_channel_closed(self, channel: Any, reason: BaseException) -> None:
         if channel is not self._channel:
             return
-        self._channel = None
+        self._set_channel(None)
         self._consumer_tag = None
         connection = self._io.connection
         if self._active and connection is not None and connection.is_open:
@@ -77,22 +94,52 @@ class Subscription:
 
     def _on_message(self, channel: Any, method: Any, props: pika.BasicProperties, body: bytes) -> None:
         message = from_pika(method, props, body)
+        if channel is self._channel:
+            self._outstanding.append(method.delivery_tag)
         settle = partial(self._settle_threadsafe, channel, method.delivery_tag)
         self.consumer.dispatch(Delivery(message, self.queue, settle, self._retry))
 
     def _settle_threadsafe(self, channel: Any, tag: int, how: Settlement) -> None:
-        self._io.call_soon(lambda: self._settle(channel, tag, how))
+        with self._lock:
+            self._settlements.append((channel, tag, how))
+            if len(self._settlements) > 1:
+                return  # a flush is already queued
+        self._io.call_soon(self._flush)
 
-    def _settle(self, channel: Any, tag: int, how: Settlement) -> None:
-        if channel is not self._channel or not channel.is_open:
-            log.warning("settling a delivery of a closed channel (it is redelivered)", extra={"queue": self.queue})
-            return
-        if how is Settlement.ACK:
+    def _flush(self) -> None:
+        with self._lock:
+            batch, self._settlements = self._settlements, []
+        channel = self._channel
+        acked: set[int] = set()
+        for ch, tag, how in batch:
+            if ch is not channel or not ch.is_open:
+                log.warning("settling a delivery of a closed channel (it is redelivered)", extra={"queue": self.queue})
+            elif how is Settlement.ACK:
+                acked.add(tag)
+            else:  # rare: sent at once, each on its own
+                if how is Settlement.REQUEUE:
+                    ch.basic_nack(tag, requeue=True)
+                else:
+                    ch.basic_reject(tag, requeue=False)
+                self._settled.add(tag)
+        if acked:
+            self._send_acks(channel, acked)
+
+    def _send_acks(self, channel: Any, acked: set[int]) -> None:
+        """One multiple ack for the settled head of the outstanding tags; single acks for the rest."""
+        outstanding, settled = self._outstanding, self._settled
+        last = 0
+        while outstanding and (outstanding[0] in acked or outstanding[0] in settled):
+            tag = outstanding.popleft()
+            settled.discard(tag)
+            if tag in acked:
+                acked.discard(tag)
+                last = tag
+        if last:
+            channel.basic_ack(last, multiple=True)
+        for tag in sorted(acked):  # behind a delivery still in a handler
             channel.basic_ack(tag)
-        elif how is Settlement.REQUEUE:
-            channel.basic_nack(tag, requeue=True)
-        else:
-            channel.basic_reject(tag, requeue=False)
+            settled.add(tag)
 
     # -- called by Consumer.close (caller thread) ------------------------------------------------------
     def _stop_deliveries(self) -> None:
@@ -106,7 +153,8 @@ class Subscription:
     def _release(self) -> None:
         def close() -> None:
             self._active = False
-            channel, self._channel = self._channel, None
+            channel = self._channel
+            self._set_channel(None)
             if channel is not None and channel.is_open:
                 channel.close()
 
