@@ -8,9 +8,11 @@ the end) and, for the ingest part, Debian's ``wrk``. Run from the repository roo
 
 1. Backbone: N persistent 2 KB messages into a quorum queue, published with pipelined confirms and consumed with
    manual acks, (a) with raw pika (one SelectConnection, a publishing channel in confirm mode and a consuming
-   channel) and (b) through the hub (DocumentValidator -> BrokerRouter.route with the routing table -> confirmed
-   publish -> consume -> process_once with the SQLite store -> ack). Prints msgs/s, medians, the ratio (target
-   hub >= 70% of raw).
+   channel), (b) the same raw pika loop validating each document with the hub's DocumentValidator before its
+   publish (nothing else: the ceiling of any pipeline that validates) and (c) through the hub (DocumentValidator
+   -> BrokerRouter.route with the routing table -> confirmed publish -> consume -> process_once with the SQLite
+   store -> ack; the consumer in its own process as deployed, or --hub-consumer thread). Prints msgs/s, medians,
+   the ratios (target hub >= 70% of raw).
 2. Ingest: wrk POSTs a 2 KB CreateWorkOrder (unique MessageId per request, CS bearer token) at the real hub
    (``onepoint serve --config``) and at a minimal pipeline (parse + validate + confirmed publish + 202) on the
    same uvicorn stack, with a consumer draining the queues. Prints accepted commands/s, latency percentiles, the
@@ -23,30 +25,19 @@ Exit status: 0 all targets met, 3 a target missed, 1 a check failed (lost messag
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import secrets
 import signal
 import statistics
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
-import pika
-import pika.exceptions
-import uvloop
-
-from hub.envelope import Envelope
-from hub.routing import BrokerRouter, RoutingTable, envelope_from_message
-from hub.store import open_store, process_once
-from hub.transport import Delivery, Message, Topology, TopologyConfig, open_broker, routing_key
+from hub.transport import Topology, TopologyConfig, routing_key
 from hub.validation import CommandSetRegistry, DocumentValidator
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,16 +47,13 @@ from bench.ingest.documents import message_id, template, work_order  # noqa: E40
 from bench.ingest.drain import Drainer, queue_depth  # noqa: E402
 from bench.ingest.servers import ServerProcess, hub_config, start_hub, start_minimal  # noqa: E402
 from bench.ingest.wrk import WRK_MISSING, WrkResult, run_wrk, wrk_path  # noqa: E402
+from bench.pipeline.hub import HubSide  # noqa: E402
+from bench.pipeline.raw import COMMAND, BenchFailure, RawRun, ValidatedRawRun, declare  # noqa: E402
 from tests.rabbitmq_broker import RabbitMQBroker, free_port  # noqa: E402
 
-COMMAND = "workorder.CreateWorkOrder"
 TARGET_RATIO = 0.70
 TARGET_INGEST = 2000.0
 TOKEN = "cs-dev-token"  # noqa: S105 - the documented development token (README)
-
-
-class BenchFailure(Exception):
-    """A check failed (lost messages, non-2xx answers): reported loudly, exit status 1."""
 
 
 def median(values: list[float]) -> float:
@@ -79,234 +67,50 @@ def ratio_line(label: str, hub: float, reference: float, target: float = TARGET_
 
 
 # -- 1. backbone ------------------------------------------------------------------------------------------------
-def declare(url: str, topology: Topology) -> None:
-    """Declare a topology exactly as the hub does (the raw side gets the same exchange, queue arguments, bindings)."""
-    conn = pika.BlockingConnection(pika.URLParameters(url))
-    try:
-        ch = conn.channel()
-        for ex in topology.exchanges:
-            ch.exchange_declare(ex.name, ex.type, durable=True)
-        for q in topology.queues:
-            ch.queue_declare(q.name, durable=True, arguments=dict(q.arguments))
-        for b in topology.bindings:
-            ch.queue_bind(b.queue, b.exchange, routing_key=b.routing_key)
-    finally:
-        conn.close()
-
-
-class RawRun:
-    """Raw pika: one SelectConnection; channel 1 publishes in confirm mode with up to ``window`` unconfirmed,
-    channel 2 consumes with ``prefetch`` and acks every message. Done when all N are confirmed and acked."""
-
-    def __init__(self, url: str, exchange: str, key: str, queue: str, body: bytes, n: int, tag: str,
-                 window: int, prefetch: int, timeout: float) -> None:
-        self.url, self.exchange, self.key, self.queue, self.body = url, exchange, key, queue, body
-        self.n, self.tag, self.window, self.prefetch, self.timeout = n, tag, window, prefetch, timeout
-        self.sent = self.confirmed = self.consumed = 0
-        self.outstanding: dict[int, None] = {}
-        self.error: str | None = None
-        self.t0 = self.t1 = 0.0
-        self.pub: Any = None
-        self.conn: Any = None
-
-    def run(self) -> float:
-        self.conn = pika.SelectConnection(pika.URLParameters(self.url), on_open_callback=self._on_open,
-                                          on_open_error_callback=self._fail_open, on_close_callback=self._closed)
-        self.conn.ioloop.call_later(self.timeout, lambda: self._finish(f"timed out after {self.timeout:.0f}s"))
-        self.conn.ioloop.start()
-        if self.error is not None:
-            raise BenchFailure(f"raw pika: {self.error} (sent {self.sent}, confirmed {self.confirmed}, "
-                               f"consumed {self.consumed})")
-        return self.n / (self.t1 - self.t0)
-
-    def _fail_open(self, conn: Any, exc: BaseException) -> None:
-        self.error = f"connection failed: {exc!r}"
-        conn.ioloop.stop()
-
-    def _closed(self, conn: Any, reason: BaseException) -> None:
-        conn.ioloop.stop()
-
-    def _on_open(self, conn: Any) -> None:
-        conn.channel(on_open_callback=self._consumer_open)
-
-    def _consumer_open(self, ch: Any) -> None:
-        ch.basic_qos(prefetch_count=self.prefetch,
-                     callback=lambda _: (ch.basic_consume(self.queue, self._on_message, auto_ack=False),
-                                         self.conn.channel(on_open_callback=self._publisher_open)))
-
-    def _publisher_open(self, ch: Any) -> None:
-        self.pub = ch
-        ch.add_on_return_callback(lambda *_: self._finish("a message was returned (unroutable)"))
-        ch.confirm_delivery(ack_nack_callback=self._on_confirm, callback=lambda _: self._start())
-
-    def _start(self) -> None:
-        self.t0 = time.perf_counter()
-        self._pump()
-
-    def _pump(self) -> None:
-        while self.sent < self.n and len(self.outstanding) < self.window:
-            self.sent += 1
-            props = pika.BasicProperties(delivery_mode=2, message_id=message_id(self.tag, self.sent),
-                                         type=COMMAND, content_type="application/xml")
-            self.pub.basic_publish(self.exchange, self.key, self.body, props, mandatory=True)
-            self.outstanding[self.sent] = None
-
-    def _on_confirm(self, frame: Any) -> None:
-        method = frame.method
-        if not isinstance(method, pika.spec.Basic.Ack):
-            self._finish("the broker nacked a publish")
-            return
-        if method.multiple:
-            while self.outstanding and next(iter(self.outstanding)) <= method.delivery_tag:
-                del self.outstanding[next(iter(self.outstanding))]
-                self.confirmed += 1
-        elif self.outstanding.pop(method.delivery_tag, 0) is None:
-            self.confirmed += 1
-        self._pump()
-        self._check_done()
-
-    def _on_message(self, ch: Any, method: Any, _props: Any, _body: bytes) -> None:
-        ch.basic_ack(method.delivery_tag)
-        self.consumed += 1
-        self._check_done()
-
-    def _check_done(self) -> None:
-        if self.consumed >= self.n and self.confirmed >= self.n and not self.t1:
-            self.t1 = time.perf_counter()
-            self._finish(None)
-
-    def _finish(self, error: str | None) -> None:
-        if error is not None and not self.t1:
-            self.error = error
-        if self.conn.is_open:
-            self.conn.close()
-        else:
-            self.conn.ioloop.stop()
-
-
-@dataclass
-class HubSide:
-    """The hub's backbone, opened once for all rounds: broker, router with the routing table, SQLite store."""
-
-    url: str
-    prefix: str
-    workdir: Path
-    in_flight: int
-    prefetch: int
-    consumer_threads: int
-
-    def __post_init__(self) -> None:
-        self.registry = CommandSetRegistry.installed()
-        self.validator = DocumentValidator(self.registry)
-        self.broker = open_broker(self.url, TopologyConfig(prefix=self.prefix))
-        table = RoutingTable.load(None, consumers=self.broker.config.consumers,
-                                  command_types=self.registry.command_types())
-        self.router = BrokerRouter(self.broker, table)
-        self.store = open_store(f"sqlite:///{self.workdir / 'processed.db'}")
-        self.queue = self.broker.config.queue("workflow")
-
-    def close(self) -> None:
-        self.broker.close()
-        self.store.close()
-
-    def run(self, documents: list[bytes], timeout: float) -> float:
-        n = len(documents)
-        done = threading.Event()
-        lock = threading.Lock()
-        counts = {"handled": 0, "duplicates": 0}
-
-        def effect(message: Message) -> str:
-            envelope_from_message(message)  # what a worker does first: the envelope back from the message
-            return "done"
-
-        def handler(delivery: Delivery) -> None:
-            ran = process_once(self.store, delivery, effect)
-            with lock:
-                counts["handled"] += 1
-                counts["duplicates"] += not ran
-                if counts["handled"] >= n:
-                    done.set()
-
-        consumer = self.broker.consume(self.queue, handler, prefetch=self.prefetch,
-                                       concurrency=self.consumer_threads)
-        try:
-            t0 = time.perf_counter()
-            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-                runner.run(asyncio.wait_for(self._publish(documents), timeout))
-            if not done.wait(max(1.0, timeout - (time.perf_counter() - t0))):
-                raise BenchFailure(f"hub: only {counts['handled']} of {n} messages consumed in time")
-            t1 = time.perf_counter()
-        finally:
-            consumer.close()
-        if counts["duplicates"]:
-            raise BenchFailure(f"hub: {counts['duplicates']} deliveries were duplicates")
-        return n / (t1 - t0)
-
-    async def _publish(self, documents: list[bytes]) -> None:
-        """``in_flight`` concurrent producers, each: validate -> envelope -> route (returns once confirmed)."""
-        items = iter(documents)
-        validator, router = self.validator, self.router
-
-        async def producer() -> None:
-            for document in items:
-                command = validator.validate_bytes(document, expected_set="workorder")
-                envelope = Envelope(
-                    message_id=command.message_id, command_type=command.command_type,
-                    source_system=command.source_system, payload=document,  # as the XML ingress: the body as received
-                    correlation_id=command.correlation_id, received_at=datetime.now(UTC).replace(microsecond=0),
-                    headers={"ingress": "bench", "caller": "cs-frontend"},
-                )
-                result = await router.route(envelope)
-                if result.duplicate:
-                    raise BenchFailure(f"message {envelope.message_id} routed as a duplicate")
-
-        # Publish as the hub's ingress does: from this event loop (LoopPublisher), not through the I/O thread.
-        await router.start_loop_publisher(self.url)
-        try:
-            await asyncio.gather(*(producer() for _ in range(self.in_flight)))
-        finally:
-            await router.stop_loop_publisher()
-
-
 def bench_backbone(url: str, workdir: Path, args: argparse.Namespace) -> bool:
     n, run_id = args.messages, secrets.token_hex(3)
     doc_template = template()
     raw_topology = Topology.build(TopologyConfig(prefix=f"bb{run_id}raw"))
     declare(url, raw_topology)
     raw_queue = raw_topology.config.queue("workflow")
-    raw_body = work_order(doc_template, message_id("raw-body", 0))
-    hub = HubSide(url, f"bb{run_id}hub", workdir, args.in_flight, args.prefetch, args.consumer_threads)
+    validator = DocumentValidator(CommandSetRegistry.installed())
+    hub = HubSide(url, f"bb{run_id}hub", workdir, in_flight=args.in_flight, prefetch=args.prefetch,
+                  consumer_threads=args.consumer_threads, consumer=args.hub_consumer)
     timeout = max(120.0, n / 100)
-    print(f"\n== Backbone: {n:,} persistent {len(raw_body):,}-byte messages into a quorum queue, "
-          f"{args.rounds} round(s); {args.in_flight} in flight, prefetch {args.prefetch}, "
-          f"{args.consumer_threads} consumer thread(s) on the hub side")
-    raws: list[float] = []
-    hubs: list[float] = []
+    where = "its own process" if args.hub_consumer == "process" else "the producing process"
+    print(f"\n== Backbone: {n:,} persistent {len(doc_template):,}-byte messages into a quorum queue, "
+          f"{args.rounds} round(s); {args.in_flight} in flight, prefetch {args.prefetch}; hub consumer: "
+          f"{args.consumer_threads} thread(s) in {where}")
+    figures: dict[str, list[float]] = {"raw": [], "validated": [], "hub": []}
     try:
         for r in range(1, args.rounds + 1):
             documents = [work_order(doc_template, message_id(f"bb{run_id}r{r}", i)) for i in range(n)]
-
-            def raw(r: int = r) -> None:
-                run = RawRun(url, raw_topology.config.commands_exchange, routing_key("workflow", COMMAND),
-                             raw_queue, raw_body, n, f"raw{run_id}r{r}", args.in_flight, args.prefetch, timeout)
-                raws.append(run.run())
-
-            def hub_round(documents: list[bytes] = documents) -> None:
-                hubs.append(hub.run(documents, timeout))
-
-            order: list[Callable[[], None]] = [raw, hub_round] if r % 2 else [hub_round, raw]
-            for step in order:
-                step()
+            common = (url, raw_topology.config.commands_exchange, routing_key("workflow", COMMAND), raw_queue)
+            runs: dict[str, Callable[[], float]] = {
+                "raw": RawRun(*common, documents, f"raw{run_id}r{r}", args.in_flight, args.prefetch, timeout).run,
+                "validated": ValidatedRawRun(validator, *common, documents, "", args.in_flight, args.prefetch,
+                                             timeout).run,
+                "hub": partial(hub.run, documents, timeout),
+            }
+            order = list(runs) if r % 2 else list(reversed(runs))
+            for name in order:
+                figures[name].append(runs[name]())
             del documents
-            print(f"round {r}: raw pika {raws[-1]:>8,.0f} msgs/s   hub {hubs[-1]:>8,.0f} msgs/s   "
-                  f"({hubs[-1] / raws[-1]:.0%})", flush=True)
+            raw = figures["raw"][-1]
+            print(f"round {r}: raw pika {raw:>8,.0f} msgs/s   raw pika + validation {figures['validated'][-1]:>8,.0f} "
+                  f"({figures['validated'][-1] / raw:.0%})   hub {figures['hub'][-1]:>8,.0f} "
+                  f"({figures['hub'][-1] / raw:.0%})", flush=True)
         leftovers = queue_depth(url, raw_queue) + queue_depth(url, hub.queue)
     finally:
         hub.close()
     if leftovers:
         raise BenchFailure(f"backbone: {leftovers} messages left in the queues")
-    raw_m, hub_m = median(raws), median(hubs)
-    print(f"median:  raw pika {raw_m:>8,.0f} msgs/s   hub {hub_m:>8,.0f} msgs/s")
+    raw_m, val_m, hub_m = (median(figures[k]) for k in ("raw", "validated", "hub"))
+    print(f"median:  raw pika {raw_m:>8,.0f} msgs/s   raw pika + validation {val_m:>8,.0f} msgs/s   "
+          f"hub {hub_m:>8,.0f} msgs/s")
+    print(f"ceiling: raw pika + validation / raw pika: {val_m / raw_m:.0%} (what validating every document alone "
+          f"leaves of raw pika on this machine)")
+    print(f"hub / raw pika + validation: {hub_m / val_m:.0%}")
     print(ratio_line("backbone hub / raw pika", hub_m, raw_m))
     return hub_m >= TARGET_RATIO * raw_m
 
@@ -436,6 +240,8 @@ def main() -> int:
                         help="backbone: unconfirmed publishes (raw) / concurrent routes (hub)")
     parser.add_argument("--prefetch", type=int, default=200, help="backbone: consumer prefetch")
     parser.add_argument("--consumer-threads", type=int, default=1, help="backbone: hub consumer concurrency")
+    parser.add_argument("--hub-consumer", choices=("process", "thread"), default="process",
+                        help="backbone: run the hub's consumer in its own process (as deployed) or on a thread")
     parser.add_argument("--hub-log-level", default="INFO", help="ingest: onepoint serve --log-level")
     parser.add_argument("--hub-workers", type=int, default=1,
                         help="ingest: >1 runs the hub app under uvicorn --workers (an experiment)")

@@ -1,0 +1,170 @@
+"""The hub side of the backbone benchmark: the ingress's producer path, and the consumer in a thread or process.
+
+Producer (this process, on a uvloop event loop, as the ingress runs): ``in_flight`` coroutines, each doing
+``DocumentValidator.validate_bytes`` → ``Envelope`` → ``BrokerRouter.route`` (routing table, confirmed publish
+through ``LoopPublisher``). Consumer: ``Broker.consume`` → ``process_once`` with the SQLite store (effect:
+``envelope_from_message``) → ack, either on a thread of this process (``consumer="thread"``) or in a child
+process (``consumer="process"``: ``bench/pipeline/worker.py``), as the hub is deployed: ingress and workers are
+separate processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import uvloop
+
+from bench.pipeline.raw import BenchFailure
+from hub.envelope import Envelope
+from hub.routing import BrokerRouter, RoutingTable, envelope_from_message
+from hub.store import open_store, process_once
+from hub.transport import Delivery, Message, TopologyConfig, open_broker
+from hub.validation import CommandSetRegistry, DocumentValidator
+
+__all__ = ["HubSide"]
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class ThreadConsumer:
+    """The consumer on a worker thread of the producing process."""
+
+    def __init__(self, side: HubSide, prefetch: int, threads: int) -> None:
+        self.store = open_store(f"sqlite:///{side.workdir / 'processed.db'}")
+        self.lock = threading.Lock()
+        self.handled = self.duplicates = self.target = 0
+        self.reached = threading.Event()
+        self.consumer = side.broker.consume(side.queue, self._handle, prefetch=prefetch, concurrency=threads)
+
+    def _handle(self, delivery: Delivery) -> None:
+        ran = process_once(self.store, delivery, _effect)
+        with self.lock:
+            self.handled += 1
+            self.duplicates += not ran
+            if self.handled >= self.target:
+                self.reached.set()
+
+    def expect(self, n: int) -> None:
+        with self.lock:
+            self.target = self.handled + n
+            self.reached.clear()
+
+    def wait(self, timeout: float) -> tuple[int, int]:
+        if not self.reached.wait(timeout):
+            raise BenchFailure(f"hub: only {self.handled} messages consumed in time (target {self.target})")
+        return self.handled, self.duplicates
+
+    def close(self) -> None:
+        self.consumer.close()
+        self.store.close()
+
+
+class ProcessConsumer:
+    """The consumer in its own process (``bench/pipeline/worker.py``), driven over its stdin/stdout."""
+
+    def __init__(self, side: HubSide, prefetch: int, threads: int) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(REPO / "bench" / "pipeline" / "worker.py"), side.url, side.prefix,
+             str(side.workdir / "processed.db"), str(prefetch), str(threads)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO,
+        )
+        self._expect_line("ready", 60)
+
+    def _expect_line(self, word: str, timeout: float) -> list[str]:
+        result: list[str] = []
+        reader = threading.Thread(target=lambda: result.append(self.proc.stdout.readline() if self.proc.stdout else ""),
+                                  daemon=True)
+        reader.start()
+        reader.join(timeout)
+        fields = result[0].split() if result else []
+        if not fields or fields[0] != word:
+            raise BenchFailure(f"hub worker process: expected {word!r}, got {result or 'nothing in time'}")
+        return fields[1:]
+
+    def expect(self, n: int) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(f"expect {n}\n")
+        self.proc.stdin.flush()
+        self._expect_line("armed", 30)
+
+    def wait(self, timeout: float) -> tuple[int, int]:
+        handled, duplicates = self._expect_line("done", timeout)
+        return int(handled), int(duplicates)
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _effect(message: Message) -> str:
+    envelope_from_message(message)  # what a worker does first: the envelope back from the message
+    return "done"
+
+
+class HubSide:
+    """The hub's backbone, opened once for all rounds: broker, router with the routing table, consumer."""
+
+    def __init__(self, url: str, prefix: str, workdir: Path, *, in_flight: int, prefetch: int,
+                 consumer_threads: int, consumer: str) -> None:
+        self.url, self.prefix, self.workdir, self.in_flight = url, prefix, workdir, in_flight
+        self.registry = CommandSetRegistry.installed()
+        self.validator = DocumentValidator(self.registry)
+        self.broker = open_broker(url, TopologyConfig(prefix=prefix))
+        table = RoutingTable.load(None, consumers=self.broker.config.consumers,
+                                  command_types=self.registry.command_types())
+        self.router = BrokerRouter(self.broker, table)
+        self.queue = self.broker.config.queue("workflow")
+        kind = ProcessConsumer if consumer == "process" else ThreadConsumer
+        self.consumer: ThreadConsumer | ProcessConsumer = kind(self, prefetch, consumer_threads)
+
+    def close(self) -> None:
+        self.consumer.close()
+        self.broker.close()
+
+    def run(self, documents: list[bytes], timeout: float) -> float:
+        n = len(documents)
+        self.consumer.expect(n)
+        t0 = time.perf_counter()
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(asyncio.wait_for(self._publish(documents), timeout))
+        _handled, duplicates = self.consumer.wait(max(1.0, timeout - (time.perf_counter() - t0)))
+        t1 = time.perf_counter()
+        if duplicates:
+            raise BenchFailure(f"hub: {duplicates} deliveries were duplicates")
+        return n / (t1 - t0)
+
+    async def _publish(self, documents: list[bytes]) -> None:
+        """``in_flight`` concurrent producers, each: validate -> envelope -> route (returns once confirmed)."""
+        items = iter(documents)
+        validator, router = self.validator, self.router
+
+        async def producer() -> None:
+            for document in items:
+                command = validator.validate_bytes(document, expected_set="workorder")
+                envelope = Envelope(
+                    message_id=command.message_id, command_type=command.command_type,
+                    source_system=command.source_system, payload=document,  # as the XML ingress: the body as received
+                    correlation_id=command.correlation_id, received_at=datetime.now(UTC).replace(microsecond=0),
+                    headers={"ingress": "bench", "caller": "cs-frontend"},
+                )
+                result = await router.route(envelope)
+                if result.duplicate:
+                    raise BenchFailure(f"message {envelope.message_id} routed as a duplicate")
+
+        # Publish as the hub's ingress does: from this event loop (LoopPublisher), not through the I/O thread.
+        await router.start_loop_publisher(self.url)
+        try:
+            await asyncio.gather(*(producer() for _ in range(self.in_flight)))
+        finally:
+            await router.stop_loop_publisher()
