@@ -75,12 +75,13 @@ def bench_backbone(url: str, workdir: Path, args: argparse.Namespace) -> bool:
     raw_queue = raw_topology.config.queue("workflow")
     validator = DocumentValidator(CommandSetRegistry.installed())
     hub = HubSide(url, f"bb{run_id}hub", workdir, in_flight=args.in_flight, prefetch=args.prefetch,
-                  consumer_threads=args.consumer_threads, consumer=args.hub_consumer)
+                  consumer_threads=args.consumer_threads, consumer=args.hub_consumer, max_batch=args.hub_batch)
     timeout = max(120.0, n / 100)
     where = "its own process" if args.hub_consumer == "process" else "the producing process"
+    how = f"batches of up to {args.hub_batch}" if args.hub_batch > 1 else "one message at a time"
     print(f"\n== Backbone: {n:,} persistent {len(doc_template):,}-byte messages into a quorum queue, "
           f"{args.rounds} round(s); {args.in_flight} in flight, prefetch {args.prefetch}; hub consumer: "
-          f"{args.consumer_threads} thread(s) in {where}")
+          f"{args.consumer_threads} thread(s) in {where}, {how}")
     figures: dict[str, list[float]] = {"raw": [], "validated": [], "hub": []}
     try:
         for r in range(1, args.rounds + 1):
@@ -242,6 +243,8 @@ def main() -> int:
     parser.add_argument("--consumer-threads", type=int, default=1, help="backbone: hub consumer concurrency")
     parser.add_argument("--hub-consumer", choices=("process", "thread"), default="process",
                         help="backbone: run the hub's consumer in its own process (as deployed) or on a thread")
+    parser.add_argument("--hub-batch", type=int, default=64,
+                        help="backbone: hub consumer batch (consume_batches + process_batch_once); 1 = one at a time")
     parser.add_argument("--hub-log-level", default="INFO", help="ingest: onepoint serve --log-level")
     parser.add_argument("--hub-workers", type=int, default=1,
                         help="ingest: >1 runs the hub app under uvicorn --workers (an experiment)")

@@ -2,10 +2,11 @@
 
 Producer (this process, on a uvloop event loop, as the ingress runs): ``in_flight`` coroutines, each doing
 ``DocumentValidator.validate_bytes`` → ``Envelope`` → ``BrokerRouter.route`` (routing table, confirmed publish
-through ``LoopPublisher``). Consumer: ``Broker.consume`` → ``process_once`` with the SQLite store (effect:
-``envelope_from_message``) → ack, either on a thread of this process (``consumer="thread"``) or in a child
-process (``consumer="process"``: ``bench/pipeline/worker.py``), as the hub is deployed: ingress and workers are
-separate processes.
+through ``LoopPublisher``). Consumer, with the SQLite store (effect: ``envelope_from_message``): ``max_batch`` 1,
+``Broker.consume`` → ``process_once`` → ack per message; ``max_batch`` > 1, ``Broker.consume_batches`` →
+``process_batch_once`` (one commit per batch) → acks. It runs on a thread of this process
+(``consumer="thread"``) or in a child process (``consumer="process"``: ``bench/pipeline/worker.py``), as the
+hub is deployed: ingress and workers are separate processes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import uvloop
 from bench.pipeline.raw import BenchFailure
 from hub.envelope import Envelope
 from hub.routing import BrokerRouter, RoutingTable, envelope_from_message
-from hub.store import open_store, process_once
+from hub.store import open_store, process_batch_once, process_once
 from hub.transport import Delivery, Message, TopologyConfig, open_broker
 from hub.validation import CommandSetRegistry, DocumentValidator
 
@@ -40,13 +41,24 @@ class ThreadConsumer:
         self.lock = threading.Lock()
         self.handled = self.duplicates = self.target = 0
         self.reached = threading.Event()
-        self.consumer = side.broker.consume(side.queue, self._handle, prefetch=prefetch, concurrency=threads)
+        if side.max_batch > 1:
+            self.consumer = side.broker.consume_batches(side.queue, self._handle_batch, max_batch=side.max_batch,
+                                                        prefetch=prefetch, concurrency=threads)
+        else:
+            self.consumer = side.broker.consume(side.queue, self._handle, prefetch=prefetch, concurrency=threads)
 
     def _handle(self, delivery: Delivery) -> None:
         ran = process_once(self.store, delivery, _effect)
+        self._count(1, not ran)
+
+    def _handle_batch(self, batch: list[Delivery]) -> None:
+        result = process_batch_once(self.store, batch, _effect)
+        self._count(result.ran + result.duplicates, result.duplicates)
+
+    def _count(self, handled: int, duplicates: int) -> None:
         with self.lock:
-            self.handled += 1
-            self.duplicates += not ran
+            self.handled += handled
+            self.duplicates += duplicates
             if self.handled >= self.target:
                 self.reached.set()
 
@@ -71,7 +83,7 @@ class ProcessConsumer:
     def __init__(self, side: HubSide, prefetch: int, threads: int) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, str(REPO / "bench" / "pipeline" / "worker.py"), side.url, side.prefix,
-             str(side.workdir / "processed.db"), str(prefetch), str(threads)],
+             str(side.workdir / "processed.db"), str(prefetch), str(threads), str(side.max_batch)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO,
         )
         self._expect_line("ready", 60)
@@ -116,8 +128,9 @@ class HubSide:
     """The hub's backbone, opened once for all rounds: broker, router with the routing table, consumer."""
 
     def __init__(self, url: str, prefix: str, workdir: Path, *, in_flight: int, prefetch: int,
-                 consumer_threads: int, consumer: str) -> None:
+                 consumer_threads: int, consumer: str, max_batch: int) -> None:
         self.url, self.prefix, self.workdir, self.in_flight = url, prefix, workdir, in_flight
+        self.max_batch = max_batch
         self.registry = CommandSetRegistry.installed()
         self.validator = DocumentValidator(self.registry)
         self.broker = open_broker(url, TopologyConfig(prefix=prefix))

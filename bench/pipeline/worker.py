@@ -1,11 +1,12 @@
 """The hub's consumer as its own process, for ``bench/backbone.py`` (not run by hand).
 
-    python bench/pipeline/worker.py URL PREFIX SQLITE_PATH PREFETCH THREADS
+    python bench/pipeline/worker.py URL PREFIX SQLITE_PATH PREFETCH THREADS MAX_BATCH
 
-Consumes ``<PREFIX>.workflow`` with ``Broker.consume`` → ``process_once`` (SQLite store, effect
-``envelope_from_message``) → ack, from start to end. Protocol on stdin/stdout, one line each: it prints
-``ready``; ``expect N`` → ``armed``, then ``done HANDLED DUPLICATES`` once N more deliveries were handled. EOF on
-stdin closes it.
+Consumes ``<PREFIX>.workflow`` from start to end with the SQLite store (effect ``envelope_from_message``):
+MAX_BATCH 1: ``Broker.consume`` → ``process_once`` → ack, one message at a time; MAX_BATCH > 1:
+``Broker.consume_batches`` → ``process_batch_once`` (one commit per batch) → acks. Protocol on stdin/stdout,
+one line each: it prints ``ready``; ``expect N`` → ``armed``, then ``done HANDLED DUPLICATES`` once N more
+deliveries were handled. EOF on stdin closes it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from hub.routing import envelope_from_message
-from hub.store import open_store, process_once
+from hub.store import open_store, process_batch_once, process_once
 from hub.transport import Delivery, Message, TopologyConfig, open_broker
 
 
@@ -27,7 +28,7 @@ def _effect(message: Message) -> str:
 
 
 def main() -> None:
-    url, prefix, db, prefetch, threads = sys.argv[1:6]
+    url, prefix, db, prefetch, threads, max_batch = sys.argv[1:7]
     broker = open_broker(url, TopologyConfig(prefix=prefix))
     store = open_store(f"sqlite:///{db}")
     lock = threading.Lock()
@@ -36,23 +37,35 @@ def main() -> None:
     def report() -> None:
         print(f"done {state['handled']} {state['duplicates']}", flush=True)
 
-    def handle(delivery: Delivery) -> None:
-        ran = process_once(store, delivery, _effect)
+    def count(handled: int, duplicates: int) -> None:
         with lock:
-            state["handled"] += 1
-            state["duplicates"] += not ran
-            if state["handled"] == state["target"]:
+            before = state["handled"]
+            state["handled"] += handled
+            state["duplicates"] += duplicates
+            if before < state["target"] <= state["handled"]:
                 report()
 
-    consumer = broker.consume(broker.config.queue("workflow"), handle, prefetch=int(prefetch),
-                              concurrency=int(threads))
+    def handle(delivery: Delivery) -> None:
+        ran = process_once(store, delivery, _effect)
+        count(1, not ran)
+
+    def handle_batch(batch: list[Delivery]) -> None:
+        result = process_batch_once(store, batch, _effect)
+        count(result.ran + result.duplicates, result.duplicates)
+
+    queue = broker.config.queue("workflow")
+    if int(max_batch) > 1:
+        consumer = broker.consume_batches(queue, handle_batch, max_batch=int(max_batch), prefetch=int(prefetch),
+                                          concurrency=int(threads))
+    else:
+        consumer = broker.consume(queue, handle, prefetch=int(prefetch), concurrency=int(threads))
     print("ready", flush=True)
     try:
         for line in sys.stdin:
-            word, _, count = line.partition(" ")
+            word, _, number = line.partition(" ")
             if word == "expect":
                 with lock:
-                    state["target"] = state["handled"] + int(count)
+                    state["target"] = state["handled"] + int(number)
                     print("armed", flush=True)
                     if state["handled"] >= state["target"]:
                         report()

@@ -1,17 +1,21 @@
 """Processed-message store: idempotency keyed by message id (SQLite by default, or in memory)."""
 
-from hub.store.base import Claim, ClaimBusyError, ProcessedStore
+from hub.store.base import BatchOutcome, Claim, ClaimBusyError, ProcessedStore
+from hub.store.batch import BatchResult, process_batch_once
 from hub.store.idempotent import process_once
 from hub.store.memory import MemoryProcessedStore
 from hub.store.sqlite import SQLiteProcessedStore
 
 __all__ = [
+    "BatchOutcome",
+    "BatchResult",
     "Claim",
     "ClaimBusyError",
     "MemoryProcessedStore",
     "ProcessedStore",
     "SQLiteProcessedStore",
     "open_store",
+    "process_batch_once",
     "process_once",
 ]
 

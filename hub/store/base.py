@@ -24,11 +24,11 @@ Use it as ``claim → effect → complete → ack``::
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-__all__ = ["Claim", "ClaimBusyError", "ProcessedStore"]
+__all__ = ["BatchOutcome", "Claim", "ClaimBusyError", "ProcessedStore"]
 
 
 class ClaimBusyError(Exception):
@@ -47,6 +47,19 @@ class Claim:
             raise RuntimeError(f"message {self.message_id} was already processed")
         self.outcome = outcome
         self.completed = True
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    """What ``run_batch`` did with one message id: ran its effect, skipped it as a duplicate, found it held
+    by another worker (``busy``), or recorded nothing because the effect raised (``error``)."""
+
+    message_id: str
+    ran: bool = False
+    duplicate: bool = False
+    busy: bool = False
+    outcome: str | None = None
+    error: Exception | None = None
 
 
 class ProcessedStore(ABC):
@@ -102,3 +115,25 @@ class ProcessedStore(ABC):
                 return False, claim.outcome or ""
             claim.complete(effect())
             return True, claim.outcome or ""
+
+    def run_batch(self, items: Sequence[tuple[str, Callable[[], str]]]) -> list[BatchOutcome]:
+        """Run each ``(message id, effect)`` unless its id was processed, and record the outcomes.
+
+        When this returns, every outcome is committed. This default claims and records one id at a time;
+        a store that can (SQLite) runs the whole batch in one write transaction, so effects must then be
+        local and short. An effect that raises records nothing for its id; the others are unaffected.
+        """
+        results: list[BatchOutcome] = []
+        for message_id, effect in items:
+            try:
+                with self.claim(message_id) as claim:
+                    if not claim.duplicate:
+                        claim.complete(effect())
+            except ClaimBusyError:
+                results.append(BatchOutcome(message_id, busy=True))
+            except Exception as exc:
+                results.append(BatchOutcome(message_id, error=exc))
+            else:
+                results.append(BatchOutcome(message_id, ran=not claim.duplicate, duplicate=claim.duplicate,
+                                            outcome=claim.outcome))
+        return results

@@ -12,9 +12,10 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from hub.store.base import ClaimBusyError, ProcessedStore
+from hub.store.base import BatchOutcome, ClaimBusyError, ProcessedStore
 
 __all__ = ["SQLiteProcessedStore"]
 
@@ -107,6 +108,35 @@ class SQLiteProcessedStore(ProcessedStore):
                 " WHERE message_id=?",
                 (outcome, time.time(), message_id),
             )
+
+    def run_batch(self, items: Sequence[tuple[str, Callable[[], str]]]) -> list[BatchOutcome]:
+        """The whole batch in one ``BEGIN IMMEDIATE`` … ``COMMIT``: one commit for many messages. The effects
+        run while the write lock is held, so they must be local and short (e.g. a state change)."""
+        now = time.time()
+        results: list[BatchOutcome] = []
+        with self._tx() as db:
+            for message_id, effect in items:
+                row = db.execute(
+                    "SELECT state, outcome, lease_until FROM processed_messages WHERE message_id=?", (message_id,)
+                ).fetchone()
+                if row is not None and row[0] == "done":
+                    results.append(BatchOutcome(message_id, duplicate=True, outcome=str(row[1])))
+                    continue
+                if row is not None and row[2] is not None and row[2] > now:
+                    results.append(BatchOutcome(message_id, busy=True))
+                    continue
+                try:
+                    outcome = effect()
+                except Exception as exc:
+                    results.append(BatchOutcome(message_id, error=exc))
+                    continue
+                db.execute(
+                    "INSERT OR REPLACE INTO processed_messages (message_id, state, outcome, lease_until, updated_at)"
+                    " VALUES (?, 'done', ?, NULL, ?)",
+                    (message_id, outcome, now),
+                )
+                results.append(BatchOutcome(message_id, ran=True, outcome=outcome))
+        return results
 
     def count(self) -> int:
         row = self._db().execute("SELECT count(*) FROM processed_messages WHERE state='done'").fetchone()

@@ -10,11 +10,12 @@ from hub.transport.errors import (
     TransportError,
     UnroutableError,
 )
-from hub.transport.message import Delivery, Handler, Message, Settlement
+from hub.transport.message import BatchHandler, Delivery, Handler, Message, Settlement
 from hub.transport.topology import DelayTier, Topology, TopologyConfig, routing_key
 
 __all__ = [
     "DIRECT_REPLY_TO",
+    "BatchHandler",
     "Broker",
     "Consumer",
     "DelayTier",

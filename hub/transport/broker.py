@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from hub.transport.consumer import Consumer
-from hub.transport.message import Delivery, Handler, Message
+from hub.transport.consumer import BatchConsumer, Consumer, ConsumerFactory
+from hub.transport.message import BatchHandler, Delivery, Handler, Message
 from hub.transport.topology import Topology, TopologyConfig
 
 __all__ = ["DIRECT_REPLY_TO", "Broker", "open_broker"]
@@ -48,9 +49,31 @@ class Broker(ABC):
         broker refused it until the deadline), ``PublishTimeoutError`` or ``TransportClosedError``.
         """
 
-    @abstractmethod
     def consume(self, queue: str, handler: Handler, *, prefetch: int = 64, concurrency: int = 1) -> Consumer:
         """Deliver ``queue``'s messages to ``handler`` (on worker threads) with manual settlement."""
+
+        def make(name: str, threads: int, stop: Callable[[], None], release: Callable[[], None]) -> Consumer:
+            return Consumer(name, handler, threads, stop, release)
+
+        return self._consume(queue, make, prefetch=prefetch, concurrency=concurrency)
+
+    def consume_batches(
+        self, queue: str, handler: BatchHandler, *, max_batch: int = 64, prefetch: int = 256, concurrency: int = 1
+    ) -> Consumer:
+        """Like ``consume``, but ``handler`` gets every delivery that is waiting, up to ``max_batch``, as a list.
+
+        For handlers whose effects are local: run them in one transaction, commit once, then ack each
+        (``hub.store.process_batch_once`` does exactly that). Keep ``prefetch`` above ``max_batch``.
+        """
+
+        def make(name: str, threads: int, stop: Callable[[], None], release: Callable[[], None]) -> Consumer:
+            return BatchConsumer(name, handler, threads, stop, release, max_batch=max_batch)
+
+        return self._consume(queue, make, prefetch=prefetch, concurrency=concurrency)
+
+    @abstractmethod
+    def _consume(self, queue: str, make: ConsumerFactory, *, prefetch: int, concurrency: int) -> Consumer:
+        """Subscribe to ``queue``; ``make`` builds the consumer handle that runs the handler."""
 
     def get(self, queue: str) -> Delivery | None:
         """Take one ready message of ``queue`` (``basic.get``) for manual settlement; None if it is empty.

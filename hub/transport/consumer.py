@@ -1,4 +1,8 @@
-"""The consumer handle shared by both brokers: runs the handler on worker threads, never on I/O threads."""
+"""The consumer handles shared by both brokers: they run handlers on worker threads, never on I/O threads.
+
+``Consumer`` calls its handler once per delivery; ``BatchConsumer`` hands its handler every delivery that is
+waiting (up to ``max_batch``) in one call, so that a handler with local effects can commit them together.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,9 @@ import queue
 import threading
 from collections.abc import Callable
 
-from hub.transport.message import Delivery, Handler
+from hub.transport.message import BatchHandler, Delivery, Handler
 
-__all__ = ["Consumer"]
+__all__ = ["BatchConsumer", "Consumer", "ConsumerFactory"]
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +73,7 @@ class Consumer:
                 continue  # closing: left unsettled, the broker requeues it
             self._run(delivery)
 
-    def _run(self, delivery: Delivery) -> None:
+    def _run(self, delivery: Delivery) -> None:  # overridden by BatchConsumer
         mid = delivery.message.message_id
         try:
             self._handler(delivery)
@@ -104,3 +108,65 @@ class Consumer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class BatchConsumer(Consumer):
+    """A consumer whose handler gets a list: the delivery that woke the worker plus every delivery already
+    waiting, up to ``max_batch``. The handler settles each one (typically all after one commit); whatever it
+    leaves unsettled, or everything unsettled if it raises, is requeued."""
+
+    def __init__(
+        self,
+        queue_name: str,
+        handler: BatchHandler,
+        concurrency: int,
+        stop_deliveries: Callable[[], None],
+        release: Callable[[], None],
+        max_batch: int = 64,
+    ) -> None:
+        if max_batch < 1:
+            raise ValueError("max_batch must be at least 1")
+        self._batch_handler = handler
+        self.max_batch = max_batch
+        super().__init__(queue_name, _unused, concurrency, stop_deliveries, release)
+
+    def _work(self) -> None:
+        inbox = self._inbox
+        while True:
+            first = inbox.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < self.max_batch and not inbox.empty():
+                more = inbox.get_nowait()
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+            if not self._closed:
+                self._run_batch(batch)
+            if stop:
+                return
+
+    def _run_batch(self, batch: list[Delivery]) -> None:
+        try:
+            self._batch_handler(batch)
+        except Exception:
+            log.exception("batch handler failed; requeueing what it left unsettled",
+                          extra={"queue": self.queue, "deliveries": len(batch)})
+        else:
+            if all(d.settled is not None for d in batch):
+                return
+            log.error("batch handler left deliveries unsettled; requeueing them", extra={"queue": self.queue})
+        for delivery in batch:
+            if delivery.settled is None:
+                delivery.nack(requeue=True)
+
+
+def _unused(delivery: Delivery) -> None:
+    raise AssertionError("a BatchConsumer calls its batch handler")
+
+
+ConsumerFactory = Callable[[str, int, Callable[[], None], Callable[[], None]], Consumer]
+"""How a broker makes the consumer handle: ``(queue, concurrency, stop_deliveries, release) -> Consumer``."""

@@ -23,9 +23,9 @@ from functools import partial
 from typing import Any
 
 from hub.transport.broker import DIRECT_REPLY_TO, Broker
-from hub.transport.consumer import Consumer
+from hub.transport.consumer import Consumer, ConsumerFactory
 from hub.transport.errors import PublishNackedError, TransportClosedError, TransportError, UnroutableError
-from hub.transport.message import Delivery, Handler, Message, Settlement
+from hub.transport.message import Delivery, Message, Settlement
 from hub.transport.routing import topic_matches
 from hub.transport.rpc import PendingReplies
 from hub.transport.scheduler import Scheduler
@@ -192,18 +192,17 @@ class MemoryBroker(Broker):
             self._enqueue(target, _Item(dead))
 
     # -- consuming --------------------------------------------------------------------------------------
-    def consume(self, queue: str, handler: Handler, *, prefetch: int = 64, concurrency: int = 1) -> Consumer:
+    def _consume(self, queue: str, make: ConsumerFactory, *, prefetch: int, concurrency: int) -> Consumer:
         with self._lock:
             if self._closed:
                 raise TransportClosedError("broker closed")
             q = self._queues[queue]
             holder: list[_Sub] = []
-            consumer = Consumer(
+            consumer = make(
                 queue,
-                handler,
                 concurrency,
-                stop_deliveries=lambda: self._unsubscribe(q, holder[0]),
-                release=lambda: self._release(q, holder[0]),
+                lambda: self._unsubscribe(q, holder[0]),
+                lambda: self._release(q, holder[0]),
             )
             sub = _Sub(consumer, max(1, prefetch))
             holder.append(sub)

@@ -13,7 +13,7 @@ from typing import Any
 from hub.envelope import new_message_id
 from hub.transport.errors import TransportError
 
-__all__ = ["Delivery", "Handler", "Message", "Settlement"]
+__all__ = ["BatchHandler", "Delivery", "Handler", "Message", "Settlement"]
 
 log = logging.getLogger(__name__)
 
@@ -164,3 +164,6 @@ class Delivery:
 
 Handler = Callable[[Delivery], None]
 """A consumer callback. It runs on a worker thread and must settle the delivery."""
+
+BatchHandler = Callable[[list[Delivery]], None]
+"""A batch consumer callback: every delivery that was waiting (up to ``max_batch``); it settles each one."""

@@ -23,9 +23,9 @@ from hub.transport.amqp.io import IOThread
 from hub.transport.amqp.publisher import ConfirmPublisher
 from hub.transport.amqp.subscription import Subscription
 from hub.transport.broker import Broker
-from hub.transport.consumer import Consumer
+from hub.transport.consumer import Consumer, ConsumerFactory
 from hub.transport.errors import TransportClosedError, TransportError
-from hub.transport.message import Delivery, Handler, Message
+from hub.transport.message import Delivery, Message
 from hub.transport.rpc import PendingReplies
 from hub.transport.scheduler import Scheduler
 from hub.transport.topology import Topology
@@ -139,11 +139,11 @@ class RabbitMQBroker(Broker):
         return self.publish(self.config.delay_exchange(tier), replace(message, exchange=""))
 
     # -- consuming ------------------------------------------------------------------------------------
-    def consume(self, queue: str, handler: Handler, *, prefetch: int = 64, concurrency: int = 1) -> Consumer:
+    def _consume(self, queue: str, make: ConsumerFactory, *, prefetch: int, concurrency: int) -> Consumer:
         with self._lock:
             if self._closed:
                 raise TransportClosedError("broker closed")
-            sub = Subscription(self._io, queue, handler, prefetch, concurrency, self._retry, self._forget)
+            sub = Subscription(self._io, queue, make, prefetch, concurrency, self._retry, self._forget)
             self._subscriptions.append(sub)
 
         def attach() -> None:

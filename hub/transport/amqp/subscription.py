@@ -19,8 +19,8 @@ import pika
 
 from hub.transport.amqp.codec import from_pika
 from hub.transport.amqp.io import IOThread
-from hub.transport.consumer import Consumer
-from hub.transport.message import Delivery, Handler, Message, Settlement
+from hub.transport.consumer import ConsumerFactory
+from hub.transport.message import Delivery, Message, Settlement
 
 __all__ = ["Subscription"]
 
@@ -35,7 +35,7 @@ class Subscription:
         self,
         io: IOThread,
         queue: str,
-        handler: Handler,
+        make: ConsumerFactory,
         prefetch: int,
         concurrency: int,
         retry: Callable[[Message, str], Future[None]],
@@ -53,7 +53,7 @@ class Subscription:
         self._settlements: list[tuple[Any, int, Settlement]] = []  # from worker threads, sent by _flush
         self._outstanding: deque[int] = deque()  # delivery tags of the current channel, oldest first
         self._settled: set[int] = set()  # outstanding tags already settled (waiting to leave the deque)
-        self.consumer = Consumer(queue, handler, concurrency, self._stop_deliveries, self._release)
+        self.consumer = make(queue, concurrency, self._stop_deliveries, self._release)
 
     # -- I/O thread -----------------------------------------------------------------------------------
     def on_connected(self, connection: pika.SelectConnection) -> None:

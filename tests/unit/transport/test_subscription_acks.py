@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from hub.transport.amqp.subscription import Subscription
+from hub.transport.consumer import Consumer
 from hub.transport.message import Message, Settlement
 
 
@@ -48,7 +49,10 @@ def _no_retry(message: Message, tier: str) -> Future[None]:
 @pytest.fixture
 def sub() -> Any:
     io = FakeIO()
-    subscription = Subscription(io, "q", lambda d: None, 10, 1, _no_retry, lambda s: None)  # type: ignore[arg-type]
+    def make(name: str, threads: int, stop: Callable[[], None], release: Callable[[], None]) -> Consumer:
+        return Consumer(name, lambda d: None, threads, stop, release)
+
+    subscription = Subscription(io, "q", make, 10, 1, _no_retry, lambda s: None)  # type: ignore[arg-type]
     channel = FakeChannel()
     subscription._set_channel(channel)
     subscription._outstanding.extend(range(1, 7))
