@@ -74,13 +74,15 @@ def bench_backbone(url: str, workdir: Path, args: argparse.Namespace) -> bool:
     declare(url, raw_topology)
     raw_queue = raw_topology.config.queue("workflow")
     validator = DocumentValidator(CommandSetRegistry.installed())
-    hub = HubSide(url, f"bb{run_id}hub", workdir, in_flight=args.in_flight, prefetch=args.prefetch,
+    hub = HubSide(url, f"bb{run_id}hub", workdir, routes=args.hub_routes, in_flight=args.in_flight,
+                  prefetch=args.prefetch,
                   consumer_threads=args.consumer_threads, consumer=args.hub_consumer, max_batch=args.hub_batch)
     timeout = max(120.0, n / 100)
     where = "its own process" if args.hub_consumer == "process" else "the producing process"
     how = f"batches of up to {args.hub_batch}" if args.hub_batch > 1 else "one message at a time"
     print(f"\n== Backbone: {n:,} persistent {len(doc_template):,}-byte messages into a quorum queue, "
-          f"{args.rounds} round(s); {args.in_flight} in flight, prefetch {args.prefetch}; hub consumer: "
+          f"{args.rounds} round(s); {args.in_flight} unconfirmed at most, prefetch {args.prefetch}; "
+          f"hub: {args.hub_routes} concurrent routes, consumer "
           f"{args.consumer_threads} thread(s) in {where}, {how}")
     figures: dict[str, list[float]] = {"raw": [], "validated": [], "hub": []}
     try:
@@ -238,7 +240,9 @@ def main() -> int:
     parser.add_argument("--skip-backbone", action="store_true")
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--in-flight", type=int, default=1000,
-                        help="backbone: unconfirmed publishes (raw) / concurrent routes (hub)")
+                        help="backbone: unconfirmed publishes at most (raw pika's window, the hub publisher's limit)")
+    parser.add_argument("--hub-routes", type=int, default=3000,
+                        help="backbone: concurrent routes on the hub side (validate -> route -> await the confirm)")
     parser.add_argument("--prefetch", type=int, default=200, help="backbone: consumer prefetch")
     parser.add_argument("--consumer-threads", type=int, default=1, help="backbone: hub consumer concurrency")
     parser.add_argument("--hub-consumer", choices=("process", "thread"), default="process",

@@ -1,9 +1,13 @@
 """The hub side of the backbone benchmark: the ingress's producer path, and the consumer in a thread or process.
 
-Producer (this process, on a uvloop event loop, as the ingress runs): ``in_flight`` coroutines, each doing
-``DocumentValidator.validate_bytes`` → ``Envelope`` → ``BrokerRouter.route`` (routing table, confirmed publish
-through ``LoopPublisher``). Consumer, with the SQLite store (effect: ``envelope_from_message``): ``max_batch`` 1,
-``Broker.consume`` → ``process_once`` → ack per message; ``max_batch`` > 1, ``Broker.consume_batches`` →
+Producer (this process, on a uvloop event loop, as the ingress runs): ``routes`` coroutines (concurrent
+requests, as an ingress has them), each doing ``DocumentValidator.validate_bytes`` → ``Envelope`` →
+``BrokerRouter.route`` (routing table, confirmed publish through ``LoopPublisher`` with at most ``in_flight``
+unconfirmed, the raw side's window). More routes than the window keep it full while others validate, as raw
+pika's loop refills its window at once.
+
+Consumer, with the SQLite store (effect: ``envelope_from_message``): with ``max_batch`` 1, ``Broker.consume``
+→ ``process_once`` → ack per message; with ``max_batch`` > 1, ``Broker.consume_batches`` →
 ``process_batch_once`` (one commit per batch) → acks. It runs on a thread of this process
 (``consumer="thread"``) or in a child process (``consumer="process"``: ``bench/pipeline/worker.py``), as the
 hub is deployed: ingress and workers are separate processes.
@@ -127,9 +131,10 @@ def _effect(message: Message) -> str:
 class HubSide:
     """The hub's backbone, opened once for all rounds: broker, router with the routing table, consumer."""
 
-    def __init__(self, url: str, prefix: str, workdir: Path, *, in_flight: int, prefetch: int,
+    def __init__(self, url: str, prefix: str, workdir: Path, *, routes: int, in_flight: int, prefetch: int,
                  consumer_threads: int, consumer: str, max_batch: int) -> None:
-        self.url, self.prefix, self.workdir, self.in_flight = url, prefix, workdir, in_flight
+        self.url, self.prefix, self.workdir = url, prefix, workdir
+        self.routes, self.in_flight = routes, in_flight
         self.max_batch = max_batch
         self.registry = CommandSetRegistry.installed()
         self.validator = DocumentValidator(self.registry)
@@ -158,7 +163,7 @@ class HubSide:
         return n / (t1 - t0)
 
     async def _publish(self, documents: list[bytes]) -> None:
-        """``in_flight`` concurrent producers, each: validate -> envelope -> route (returns once confirmed)."""
+        """``routes`` concurrent producers, each: validate -> envelope -> route (returns once confirmed)."""
         items = iter(documents)
         validator, router = self.validator, self.router
 
@@ -176,8 +181,8 @@ class HubSide:
                     raise BenchFailure(f"message {envelope.message_id} routed as a duplicate")
 
         # Publish as the hub's ingress does: from this event loop (LoopPublisher), not through the I/O thread.
-        await router.start_loop_publisher(self.url)
+        await router.start_loop_publisher(self.url, max_in_flight=self.in_flight)
         try:
-            await asyncio.gather(*(producer() for _ in range(self.in_flight)))
+            await asyncio.gather(*(producer() for _ in range(self.routes)))
         finally:
             await router.stop_loop_publisher()
