@@ -76,10 +76,13 @@ def bench_backbone(url: str, workdir: Path, args: argparse.Namespace) -> bool:
     validator = DocumentValidator(CommandSetRegistry.installed())
     hub = HubSide(url, f"bb{run_id}hub", workdir, routes=args.hub_routes, in_flight=args.in_flight,
                   prefetch=args.prefetch,
-                  consumer_threads=args.consumer_threads, consumer=args.hub_consumer, max_batch=args.hub_batch)
+                  consumer_threads=args.consumer_threads, consumer=args.hub_consumer, max_batch=args.hub_batch,
+                  inline=not args.hub_worker_threads)
     timeout = max(120.0, n / 100)
     where = "its own process" if args.hub_consumer == "process" else "the producing process"
     how = f"batches of up to {args.hub_batch}" if args.hub_batch > 1 else "one message at a time"
+    if args.hub_batch > 1:
+        how += " on worker threads" if args.hub_worker_threads else " inline on the connection's thread"
     print(f"\n== Backbone: {n:,} persistent {len(doc_template):,}-byte messages into a quorum queue, "
           f"{args.rounds} round(s); {args.in_flight} unconfirmed at most, prefetch {args.prefetch}; "
           f"hub: {args.hub_routes} concurrent routes, consumer "
@@ -247,6 +250,9 @@ def main() -> int:
     parser.add_argument("--consumer-threads", type=int, default=1, help="backbone: hub consumer concurrency")
     parser.add_argument("--hub-consumer", choices=("process", "thread"), default="process",
                         help="backbone: run the hub's consumer in its own process (as deployed) or on a thread")
+    parser.add_argument("--hub-worker-threads", action="store_true",
+                        help="backbone: run the hub's batch handler on worker threads instead of inline on the "
+                             "connection's thread")
     parser.add_argument("--hub-batch", type=int, default=64,
                         help="backbone: hub consumer batch (consume_batches + process_batch_once); 1 = one at a time")
     parser.add_argument("--hub-log-level", default="INFO", help="ingest: onepoint serve --log-level")

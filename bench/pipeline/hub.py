@@ -8,9 +8,9 @@ pika's loop refills its window at once.
 
 Consumer, with the SQLite store (effect: ``envelope_from_message``): with ``max_batch`` 1, ``Broker.consume``
 → ``process_once`` → ack per message; with ``max_batch`` > 1, ``Broker.consume_batches`` →
-``process_batch_once`` (one commit per batch) → acks. It runs on a thread of this process
-(``consumer="thread"``) or in a child process (``consumer="process"``: ``bench/pipeline/worker.py``), as the
-hub is deployed: ingress and workers are separate processes.
+``process_batch_once`` (one commit per batch) → acks, on the connection's own thread with ``inline``. The
+consumer runs on a thread of this process (``consumer="thread"``) or in a child process (``consumer="process"``:
+``bench/pipeline/worker.py``), as the hub is deployed: ingress and workers are separate processes.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class ThreadConsumer:
         self.reached = threading.Event()
         if side.max_batch > 1:
             self.consumer = side.broker.consume_batches(side.queue, self._handle_batch, max_batch=side.max_batch,
-                                                        prefetch=prefetch, concurrency=threads)
+                                                        prefetch=prefetch, concurrency=threads, inline=side.inline)
         else:
             self.consumer = side.broker.consume(side.queue, self._handle, prefetch=prefetch, concurrency=threads)
 
@@ -87,7 +87,8 @@ class ProcessConsumer:
     def __init__(self, side: HubSide, prefetch: int, threads: int) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, str(REPO / "bench" / "pipeline" / "worker.py"), side.url, side.prefix,
-             str(side.workdir / "processed.db"), str(prefetch), str(threads), str(side.max_batch)],
+             str(side.workdir / "processed.db"), str(prefetch), str(threads), str(side.max_batch),
+             "1" if side.inline else "0"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO,
         )
         self._expect_line("ready", 60)
@@ -132,8 +133,8 @@ class HubSide:
     """The hub's backbone, opened once for all rounds: broker, router with the routing table, consumer."""
 
     def __init__(self, url: str, prefix: str, workdir: Path, *, routes: int, in_flight: int, prefetch: int,
-                 consumer_threads: int, consumer: str, max_batch: int) -> None:
-        self.url, self.prefix, self.workdir = url, prefix, workdir
+                 consumer_threads: int, consumer: str, max_batch: int, inline: bool) -> None:
+        self.url, self.prefix, self.workdir, self.inline = url, prefix, workdir, inline
         self.routes, self.in_flight = routes, in_flight
         self.max_batch = max_batch
         self.registry = CommandSetRegistry.installed()

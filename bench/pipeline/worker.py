@@ -1,10 +1,11 @@
 """The hub's consumer as its own process, for ``bench/backbone.py`` (not run by hand).
 
-    python bench/pipeline/worker.py URL PREFIX SQLITE_PATH PREFETCH THREADS MAX_BATCH
+    python bench/pipeline/worker.py URL PREFIX SQLITE_PATH PREFETCH THREADS MAX_BATCH INLINE
 
 Consumes ``<PREFIX>.workflow`` from start to end with the SQLite store (effect ``envelope_from_message``):
 MAX_BATCH 1: ``Broker.consume`` → ``process_once`` → ack, one message at a time; MAX_BATCH > 1:
-``Broker.consume_batches`` → ``process_batch_once`` (one commit per batch) → acks. Protocol on stdin/stdout,
+``Broker.consume_batches`` → ``process_batch_once`` (one commit per batch) → acks, on the connection's
+thread when INLINE is 1. Protocol on stdin/stdout,
 one line each: it prints ``ready``; ``expect N`` → ``armed``, then ``done HANDLED DUPLICATES`` once N more
 deliveries were handled. EOF on stdin closes it.
 """
@@ -28,7 +29,7 @@ def _effect(message: Message) -> str:
 
 
 def main() -> None:
-    url, prefix, db, prefetch, threads, max_batch = sys.argv[1:7]
+    url, prefix, db, prefetch, threads, max_batch, inline = sys.argv[1:8]
     broker = open_broker(url, TopologyConfig(prefix=prefix))
     store = open_store(f"sqlite:///{db}")
     lock = threading.Lock()
@@ -56,7 +57,7 @@ def main() -> None:
     queue = broker.config.queue("workflow")
     if int(max_batch) > 1:
         consumer = broker.consume_batches(queue, handle_batch, max_batch=int(max_batch), prefetch=int(prefetch),
-                                          concurrency=int(threads))
+                                          concurrency=int(threads), inline=inline == "1")
     else:
         consumer = broker.consume(queue, handle, prefetch=int(prefetch), concurrency=int(threads))
     print("ready", flush=True)

@@ -57,17 +57,34 @@ class Broker(ABC):
 
         return self._consume(queue, make, prefetch=prefetch, concurrency=concurrency)
 
+    inline_delivery = False
+    """True if ``consume_batches(inline=True)`` runs handlers on the thread that reads deliveries."""
+
     def consume_batches(
-        self, queue: str, handler: BatchHandler, *, max_batch: int = 64, prefetch: int = 256, concurrency: int = 1
+        self,
+        queue: str,
+        handler: BatchHandler,
+        *,
+        max_batch: int = 64,
+        prefetch: int = 256,
+        concurrency: int = 1,
+        inline: bool = False,
     ) -> Consumer:
         """Like ``consume``, but ``handler`` gets every delivery that is waiting, up to ``max_batch``, as a list.
 
         For handlers whose effects are local: run them in one transaction, commit once, then ack each
         (``hub.store.process_batch_once`` does exactly that). Keep ``prefetch`` above ``max_batch``.
+
+        ``inline=True`` runs the handler on the thread that reads the deliveries (RabbitMQ: the connection's
+        I/O thread) with no hand-off to a worker thread: about 20 µs less CPU per message, measured. While it
+        runs, that connection neither reads nor writes (confirms and heartbeats wait), so use it only for short
+        local handlers, in a process of their own (``onepoint worker``), never for calls to other systems.
+        ``concurrency`` does not apply then. ``memory://`` always runs batches on a worker thread.
         """
+        inline = inline and self.inline_delivery
 
         def make(name: str, threads: int, stop: Callable[[], None], release: Callable[[], None]) -> Consumer:
-            return BatchConsumer(name, handler, threads, stop, release, max_batch=max_batch)
+            return BatchConsumer(name, handler, threads, stop, release, max_batch=max_batch, inline=inline)
 
         return self._consume(queue, make, prefetch=prefetch, concurrency=concurrency)
 

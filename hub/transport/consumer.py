@@ -1,4 +1,5 @@
-"""The consumer handles shared by both brokers: they run handlers on worker threads, never on I/O threads.
+"""The consumer handles shared by both brokers: they run handlers on worker threads, not on I/O threads
+(except a batch consumer asked to run ``inline``, see ``Broker.consume_batches``).
 
 ``Consumer`` calls its handler once per delivery; ``BatchConsumer`` hands its handler every delivery that is
 waiting (up to ``max_batch``) in one call, so that a handler with local effects can commit them together.
@@ -36,6 +37,8 @@ class Consumer:
         concurrency: int,
         stop_deliveries: Callable[[], None],
         release: Callable[[], None],
+        *,
+        threads: bool = True,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -43,12 +46,12 @@ class Consumer:
         self._handler = handler
         self._stop_deliveries = stop_deliveries
         self._release = release
-        self._inbox: queue.SimpleQueue[Delivery | None] = queue.SimpleQueue()
+        self._inbox: queue.SimpleQueue[list[Delivery] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
         self._threads = [
             threading.Thread(target=self._work, name=f"consume-{queue_name}_{i}", daemon=True)
-            for i in range(concurrency)
+            for i in range(concurrency if threads else 0)
         ]
         for thread in self._threads:
             thread.start()
@@ -59,19 +62,24 @@ class Consumer:
 
     def dispatch(self, delivery: Delivery) -> None:
         """Called by the broker for each delivery; hands it to a worker thread."""
+        self.dispatch_many([delivery])
+
+    def dispatch_many(self, deliveries: list[Delivery]) -> None:
+        """Hand over the deliveries of one read from the socket at once (one wake-up, one batch)."""
         if self._closed:
-            return  # not acked: the broker requeues it when the consumer is released
-        self._inbox.put(delivery)
+            return  # not acked: the broker requeues them when the consumer is released
+        self._inbox.put(deliveries)
 
     def _work(self) -> None:
         inbox = self._inbox
         while True:
-            delivery = inbox.get()
-            if delivery is None or self._closed:
-                if delivery is None:
-                    return
-                continue  # closing: left unsettled, the broker requeues it
-            self._run(delivery)
+            deliveries = inbox.get()
+            if deliveries is None:
+                return
+            for delivery in deliveries:
+                if self._closed:
+                    break  # closing: left unsettled, the broker requeues them
+                self._run(delivery)
 
     def _run(self, delivery: Delivery) -> None:  # overridden by BatchConsumer
         mid = delivery.message.message_id
@@ -111,9 +119,13 @@ class Consumer:
 
 
 class BatchConsumer(Consumer):
-    """A consumer whose handler gets a list: the delivery that woke the worker plus every delivery already
-    waiting, up to ``max_batch``. The handler settles each one (typically all after one commit); whatever it
-    leaves unsettled, or everything unsettled if it raises, is requeued."""
+    """A consumer whose handler gets a list: every delivery that is waiting, up to ``max_batch``. The handler
+    settles each one (typically all after one commit); whatever it leaves unsettled, or everything unsettled if
+    it raises, is requeued.
+
+    ``inline``: no worker threads; the broker's delivery thread runs the handler itself (``dispatch_many`` runs
+    the batches before it returns). The broker decides whether it can (``Broker.consume_batches``).
+    """
 
     def __init__(
         self,
@@ -123,12 +135,23 @@ class BatchConsumer(Consumer):
         stop_deliveries: Callable[[], None],
         release: Callable[[], None],
         max_batch: int = 64,
+        inline: bool = False,
     ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
         self._batch_handler = handler
         self.max_batch = max_batch
-        super().__init__(queue_name, _unused, concurrency, stop_deliveries, release)
+        self.inline = inline
+        super().__init__(queue_name, _unused, concurrency, stop_deliveries, release, threads=not inline)
+
+    def dispatch_many(self, deliveries: list[Delivery]) -> None:
+        if not self.inline:
+            super().dispatch_many(deliveries)
+            return
+        for start in range(0, len(deliveries), self.max_batch):
+            if self._closed:
+                return  # not acked: the broker requeues them when the consumer is released
+            self._run_batch(deliveries[start:start + self.max_batch])
 
     def _work(self) -> None:
         inbox = self._inbox
@@ -136,16 +159,18 @@ class BatchConsumer(Consumer):
             first = inbox.get()
             if first is None:
                 return
-            batch = [first]
+            waiting = list(first)
             stop = False
-            while len(batch) < self.max_batch and not inbox.empty():
+            while len(waiting) < self.max_batch and not inbox.empty():
                 more = inbox.get_nowait()
                 if more is None:
                     stop = True
                     break
-                batch.append(more)
-            if not self._closed:
-                self._run_batch(batch)
+                waiting.extend(more)
+            for start in range(0, len(waiting), self.max_batch):
+                if self._closed:
+                    break  # closing: left unsettled, the broker requeues them
+                self._run_batch(waiting[start:start + self.max_batch])
             if stop:
                 return
 

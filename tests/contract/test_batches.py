@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from hub.store import MemoryProcessedStore, process_batch_once
 from hub.transport import Broker, Delivery, Message, TopologyConfig
 
@@ -20,8 +22,9 @@ def publish(broker: Broker, config: TopologyConfig, key: str, count: int) -> lis
     return sent
 
 
+@pytest.mark.parametrize("inline", [False, True], ids=["worker-thread", "inline"])
 def test_batches_take_what_is_waiting_and_every_message_takes_effect_once(
-    broker: Broker, config: TopologyConfig
+    broker: Broker, config: TopologyConfig, inline: bool
 ) -> None:
     sent = publish(broker, config, "boss.x.Batch", 60)
     store = MemoryProcessedStore()
@@ -36,15 +39,16 @@ def test_batches_take_what_is_waiting_and_every_message_takes_effect_once(
         if len(effects) >= len(sent):
             done.set()
 
-    with broker.consume_batches(config.queue("boss"), handle, max_batch=16, prefetch=32):
+    with broker.consume_batches(config.queue("boss"), handle, max_batch=16, prefetch=32, inline=inline):
         assert done.wait(20)
     assert sorted(effects) == sorted(m.message_id for m in sent)
     assert max(sizes) > 1 and max(sizes) <= 16
     assert broker.message_count(config.queue("boss")) == 0
 
 
+@pytest.mark.parametrize("inline", [False, True], ids=["worker-thread", "inline"])
 def test_what_a_batch_handler_leaves_unsettled_or_raises_on_is_requeued(
-    broker: Broker, config: TopologyConfig
+    broker: Broker, config: TopologyConfig, inline: bool
 ) -> None:
     sent = publish(broker, config, "crm.x.Batch", 4)
     lock = threading.Lock()
@@ -67,7 +71,7 @@ def test_what_a_batch_handler_leaves_unsettled_or_raises_on_is_requeued(
         if len(acked) == len(sent):
             all_acked.set()
 
-    with broker.consume_batches(config.queue("crm"), handle, max_batch=8):
+    with broker.consume_batches(config.queue("crm"), handle, max_batch=8, inline=inline):
         assert all_acked.wait(20)
     assert set(seen) == {m.message_id for m in sent}
     assert seen[sent[1].message_id] >= 2 and seen[sent[2].message_id] >= 2

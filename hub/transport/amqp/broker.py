@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 
 class RabbitMQBroker(Broker):
+    inline_delivery = True  # batch handlers may run on the I/O thread (consume_batches(inline=True))
+
     def __init__(
         self,
         url: str,

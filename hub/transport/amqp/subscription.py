@@ -1,8 +1,10 @@
 """One consumer on its own channel (prefetch, manual settlement), reopened after reconnects.
 
-Settlements from the worker threads are queued and sent by one I/O-thread call per burst. Acks that
-settle the oldest outstanding deliveries of the channel leave as one ``basic.ack(multiple=True)``; an ack
-behind a delivery still being handled (``concurrency`` > 1) leaves on its own, so no ack is ever held back.
+The deliveries of one read from the socket reach the worker threads together: one hand-off, and a batch
+consumer gets them as one batch. Settlements from the worker threads are queued and sent by one I/O-thread
+call per burst. Acks that settle the oldest outstanding deliveries of the channel leave as one
+``basic.ack(multiple=True)``; an ack behind a delivery still being handled (``concurrency`` > 1) leaves on its
+own, so no ack is ever held back.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class Subscription:
         self._settlements: list[tuple[Any, int, Settlement]] = []  # from worker threads, sent by _flush
         self._outstanding: deque[int] = deque()  # delivery tags of the current channel, oldest first
         self._settled: set[int] = set()  # outstanding tags already settled (waiting to leave the deque)
+        self._burst: list[Delivery] = []  # deliveries of the current read, handed over together
         self.consumer = make(queue, concurrency, self._stop_deliveries, self._release)
 
     # -- I/O thread -----------------------------------------------------------------------------------
@@ -69,6 +72,7 @@ class Subscription:
         self._channel = channel
         self._outstanding.clear()
         self._settled.clear()
+        self._burst = []  # not handed over: the broker redelivers them
 
     def _on_channel_open(self, channel: Any) -> None:
         if not self._active:
@@ -97,7 +101,14 @@ class Subscription:
         if channel is self._channel:
             self._outstanding.append(method.delivery_tag)
         settle = partial(self._settle_threadsafe, channel, method.delivery_tag)
-        self.consumer.dispatch(Delivery(message, self.queue, settle, self._retry))
+        self._burst.append(Delivery(message, self.queue, settle, self._retry))
+        if len(self._burst) == 1:  # hand over after pika has dispatched everything this read brought
+            self._io.call_later(0, self._hand_over)
+
+    def _hand_over(self) -> None:
+        burst, self._burst = self._burst, []
+        if burst:
+            self.consumer.dispatch_many(burst)
 
     def _settle_threadsafe(self, channel: Any, tag: int, how: Settlement) -> None:
         with self._lock:
