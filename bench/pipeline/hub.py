@@ -32,7 +32,7 @@ from hub.store import open_store, process_batch_once, process_once
 from hub.transport import Delivery, Message, TopologyConfig, open_broker
 from hub.validation import CommandSetRegistry, DocumentValidator
 
-__all__ = ["HubSide"]
+__all__ = ["HubSide", "effect"]
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,11 +52,11 @@ class ThreadConsumer:
             self.consumer = side.broker.consume(side.queue, self._handle, prefetch=prefetch, concurrency=threads)
 
     def _handle(self, delivery: Delivery) -> None:
-        ran = process_once(self.store, delivery, _effect)
+        ran = process_once(self.store, delivery, effect)
         self._count(1, not ran)
 
     def _handle_batch(self, batch: list[Delivery]) -> None:
-        result = process_batch_once(self.store, batch, _effect)
+        result = process_batch_once(self.store, batch, effect)
         self._count(result.ran + result.duplicates, result.duplicates)
 
     def _count(self, handled: int, duplicates: int) -> None:
@@ -124,8 +124,9 @@ class ProcessConsumer:
             self.proc.wait()
 
 
-def _effect(message: Message) -> str:
-    envelope_from_message(message)  # what a worker does first: the envelope back from the message
+def effect(message: Message) -> str:
+    """The consumer's effect on both layouts: what a worker does first, the envelope back from the message."""
+    envelope_from_message(message)
     return "done"
 
 

@@ -18,14 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from hub.routing import envelope_from_message
+from bench.pipeline.hub import effect
 from hub.store import open_store, process_batch_once, process_once
-from hub.transport import Delivery, Message, TopologyConfig, open_broker
-
-
-def _effect(message: Message) -> str:
-    envelope_from_message(message)
-    return "done"
+from hub.transport import Delivery, TopologyConfig, open_broker
 
 
 def main() -> None:
@@ -47,11 +42,11 @@ def main() -> None:
                 report()
 
     def handle(delivery: Delivery) -> None:
-        ran = process_once(store, delivery, _effect)
+        ran = process_once(store, delivery, effect)
         count(1, not ran)
 
     def handle_batch(batch: list[Delivery]) -> None:
-        result = process_batch_once(store, batch, _effect)
+        result = process_batch_once(store, batch, effect)
         count(result.ran + result.duplicates, result.duplicates)
 
     queue = broker.config.queue("workflow")

@@ -7,6 +7,7 @@ everything unconfirmed handed back for resending when the channel goes — live 
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Iterator
 from typing import Generic, Protocol, TypeVar
@@ -14,6 +15,8 @@ from typing import Generic, Protocol, TypeVar
 from hub.transport.message import Message
 
 __all__ = ["ConfirmLedger"]
+
+log = logging.getLogger(__name__)
 
 
 class _Future(Protocol):
@@ -82,6 +85,15 @@ class ConfirmLedger(Generic[P]):
         self._in_flight.clear()
         self._order.clear()
         return unconfirmed
+
+    def requeue_unconfirmed(self, waiting: deque[P], why: str) -> int:
+        """Put every unconfirmed publish back at the front of ``waiting`` (oldest first) to be resent; logged.
+        Returns how many."""
+        unconfirmed = self.take_unconfirmed()
+        if unconfirmed:
+            log.warning("resending unconfirmed messages", extra={"count": len(unconfirmed), "reason": why})
+        waiting.extendleft(reversed(unconfirmed))
+        return len(unconfirmed)
 
     def clear(self) -> list[P]:
         """Every publish in the ledger (for shutdown), emptied."""

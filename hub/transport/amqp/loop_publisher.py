@@ -160,13 +160,6 @@ class LoopPublisher:
             self.recycles += 1
             channel.close()
 
-    def _requeue_in_flight(self, why: str) -> None:
-        unconfirmed = self._in_flight.take_unconfirmed()
-        if unconfirmed:
-            self.resent += len(unconfirmed)
-            log.warning("resending unconfirmed messages", extra={"count": len(unconfirmed), "reason": why})
-        self._waiting.extendleft(reversed(unconfirmed))
-
     def _sweep(self) -> None:
         assert self._loop is not None
         now, by_age = self._loop.time(), self._by_age
@@ -226,7 +219,7 @@ class LoopPublisher:
 
     def _on_close(self, _connection: Any, reason: BaseException) -> None:
         self._ready, self._channel = False, None
-        self._requeue_in_flight("connection lost")
+        self.resent += self._in_flight.requeue_unconfirmed(self._waiting, "connection lost")
         if self._closed:
             self._gone.set()
         else:
@@ -261,7 +254,7 @@ class LoopPublisher:
         if channel is not self._channel:
             return
         self._ready, self._channel = False, None
-        self._requeue_in_flight(f"channel closed: {reason!r}")
+        self.resent += self._in_flight.requeue_unconfirmed(self._waiting, f"channel closed: {reason!r}")
         connection = self._connection
         if self._closed or connection is None or not connection.is_open:
             return  # the connection's close callback reconnects

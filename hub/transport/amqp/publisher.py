@@ -125,7 +125,7 @@ class ConfirmPublisher:
         self._open_channel(connection)
 
     def on_disconnected(self) -> None:
-        self._requeue_in_flight("connection lost")
+        self.resent += self._in_flight.requeue_unconfirmed(self._waiting, "connection lost")
         self._channel = None
         self._ready = False
 
@@ -205,19 +205,12 @@ class ConfirmPublisher:
         if channel.is_open:
             channel.close()
 
-    def _requeue_in_flight(self, why: str) -> None:
-        unconfirmed = self._in_flight.take_unconfirmed()
-        if unconfirmed:
-            self.resent += len(unconfirmed)
-            log.warning("resending unconfirmed messages", extra={"count": len(unconfirmed), "reason": why})
-        self._waiting.extendleft(reversed(unconfirmed))
-
     def _on_channel_closed(self, channel: Channel, reason: BaseException) -> None:
         if channel is not self._channel:
             return
         self._ready = False
         self._channel = None
-        self._requeue_in_flight(f"channel closed: {reason!r}")
+        self.resent += self._in_flight.requeue_unconfirmed(self._waiting, f"channel closed: {reason!r}")
         connection = self._io.connection
         if connection is None or not connection.is_open or self._closed.is_set():
             return  # the I/O thread reconnects and calls on_connected
