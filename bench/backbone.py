@@ -48,6 +48,7 @@ from bench.ingest.drain import Drainer, queue_depth  # noqa: E402
 from bench.ingest.servers import ServerProcess, hub_config, start_hub, start_minimal  # noqa: E402
 from bench.ingest.wrk import WRK_MISSING, WrkResult, run_wrk, wrk_path  # noqa: E402
 from bench.pipeline.hub import HubSide  # noqa: E402
+from bench.pipeline.minimal import MinimalPipeline  # noqa: E402
 from bench.pipeline.raw import COMMAND, BenchFailure, RawRun, ValidatedRawRun, declare  # noqa: E402
 from tests.rabbitmq_broker import RabbitMQBroker, free_port  # noqa: E402
 
@@ -74,6 +75,11 @@ def bench_backbone(url: str, workdir: Path, args: argparse.Namespace) -> bool:
     declare(url, raw_topology)
     raw_queue = raw_topology.config.queue("workflow")
     validator = DocumentValidator(CommandSetRegistry.installed())
+    min_topology = Topology.build(TopologyConfig(prefix=f"bb{run_id}min"))
+    declare(url, min_topology)
+    minimal = MinimalPipeline(url, min_topology.config.commands_exchange, routing_key("workflow", COMMAND),
+                              min_topology.config.queue("workflow"), workdir, window=args.in_flight,
+                              prefetch=args.prefetch)
     hub = HubSide(url, f"bb{run_id}hub", workdir, routes=args.hub_routes, in_flight=args.in_flight,
                   prefetch=args.prefetch,
                   consumer_threads=args.consumer_threads, consumer=args.hub_consumer, max_batch=args.hub_batch,
@@ -87,7 +93,7 @@ def bench_backbone(url: str, workdir: Path, args: argparse.Namespace) -> bool:
           f"{args.rounds} round(s); {args.in_flight} unconfirmed at most, prefetch {args.prefetch}; "
           f"hub: {args.hub_routes} concurrent routes, consumer "
           f"{args.consumer_threads} thread(s) in {where}, {how}")
-    figures: dict[str, list[float]] = {"raw": [], "validated": [], "hub": []}
+    figures: dict[str, list[float]] = {"raw": [], "validated": [], "minimal": [], "hub": []}
     try:
         for r in range(1, args.rounds + 1):
             documents = [work_order(doc_template, message_id(f"bb{run_id}r{r}", i)) for i in range(n)]
@@ -96,6 +102,7 @@ def bench_backbone(url: str, workdir: Path, args: argparse.Namespace) -> bool:
                 "raw": RawRun(*common, documents, f"raw{run_id}r{r}", args.in_flight, args.prefetch, timeout).run,
                 "validated": ValidatedRawRun(validator, *common, documents, "", args.in_flight, args.prefetch,
                                              timeout).run,
+                "minimal": partial(minimal.run, validator, documents, timeout),
                 "hub": partial(hub.run, documents, timeout),
             }
             order = list(runs) if r % 2 else list(reversed(runs))
@@ -104,19 +111,23 @@ def bench_backbone(url: str, workdir: Path, args: argparse.Namespace) -> bool:
             del documents
             raw = figures["raw"][-1]
             print(f"round {r}: raw pika {raw:>8,.0f} msgs/s   raw pika + validation {figures['validated'][-1]:>8,.0f} "
-                  f"({figures['validated'][-1] / raw:.0%})   hub {figures['hub'][-1]:>8,.0f} "
+                  f"({figures['validated'][-1] / raw:.0%})   minimal pipeline {figures['minimal'][-1]:>8,.0f} "
+                  f"({figures['minimal'][-1] / raw:.0%})   hub {figures['hub'][-1]:>8,.0f} "
                   f"({figures['hub'][-1] / raw:.0%})", flush=True)
-        leftovers = queue_depth(url, raw_queue) + queue_depth(url, hub.queue)
+        leftovers = sum(queue_depth(url, q) for q in (raw_queue, minimal.queue, hub.queue))
     finally:
+        minimal.close()
         hub.close()
     if leftovers:
         raise BenchFailure(f"backbone: {leftovers} messages left in the queues")
-    raw_m, val_m, hub_m = (median(figures[k]) for k in ("raw", "validated", "hub"))
+    raw_m, val_m, min_m, hub_m = (median(figures[k]) for k in ("raw", "validated", "minimal", "hub"))
     print(f"median:  raw pika {raw_m:>8,.0f} msgs/s   raw pika + validation {val_m:>8,.0f} msgs/s   "
-          f"hub {hub_m:>8,.0f} msgs/s")
+          f"minimal pipeline {min_m:>8,.0f} msgs/s   hub {hub_m:>8,.0f} msgs/s")
     print(f"ceiling: raw pika + validation / raw pika: {val_m / raw_m:.0%} (what validating every document alone "
           f"leaves of raw pika on this machine)")
-    print(f"hub / raw pika + validation: {hub_m / val_m:.0%}")
+    print(f"ceiling: minimal pipeline / raw pika: {min_m / raw_m:.0%} (the hub's stages written by hand with pika "
+          f"and sqlite3, consumer in its own process)")
+    print(f"hub / raw pika + validation: {hub_m / val_m:.0%}   hub / minimal pipeline: {hub_m / min_m:.0%}")
     print(ratio_line("backbone hub / raw pika", hub_m, raw_m))
     return hub_m >= TARGET_RATIO * raw_m
 

@@ -16,8 +16,6 @@ consumer runs on a thread of this process (``consumer="thread"``) or in a child 
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -25,7 +23,9 @@ from pathlib import Path
 
 import uvloop
 
+from bench.pipeline.process import WorkerProcess
 from bench.pipeline.raw import BenchFailure
+from hub.config import HubSettings, tune_garbage_collector
 from hub.envelope import Envelope
 from hub.routing import BrokerRouter, RoutingTable, envelope_from_message
 from hub.store import open_store, process_batch_once, process_once
@@ -33,8 +33,6 @@ from hub.transport import Delivery, Message, TopologyConfig, open_broker
 from hub.validation import CommandSetRegistry, DocumentValidator
 
 __all__ = ["HubSide", "effect"]
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 class ThreadConsumer:
@@ -81,47 +79,13 @@ class ThreadConsumer:
         self.store.close()
 
 
-class ProcessConsumer:
-    """The consumer in its own process (``bench/pipeline/worker.py``), driven over its stdin/stdout."""
+class ProcessConsumer(WorkerProcess):
+    """The consumer in its own process (``bench/pipeline/worker.py``)."""
 
     def __init__(self, side: HubSide, prefetch: int, threads: int) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, str(REPO / "bench" / "pipeline" / "worker.py"), side.url, side.prefix,
-             str(side.workdir / "processed.db"), str(prefetch), str(threads), str(side.max_batch),
-             "1" if side.inline else "0"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO,
-        )
-        self._expect_line("ready", 60)
-
-    def _expect_line(self, word: str, timeout: float) -> list[str]:
-        result: list[str] = []
-        reader = threading.Thread(target=lambda: result.append(self.proc.stdout.readline() if self.proc.stdout else ""),
-                                  daemon=True)
-        reader.start()
-        reader.join(timeout)
-        fields = result[0].split() if result else []
-        if not fields or fields[0] != word:
-            raise BenchFailure(f"hub worker process: expected {word!r}, got {result or 'nothing in time'}")
-        return fields[1:]
-
-    def expect(self, n: int) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(f"expect {n}\n")
-        self.proc.stdin.flush()
-        self._expect_line("armed", 30)
-
-    def wait(self, timeout: float) -> tuple[int, int]:
-        handled, duplicates = self._expect_line("done", timeout)
-        return int(handled), int(duplicates)
-
-    def close(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        super().__init__("worker.py", side.url, side.prefix, str(side.workdir / "processed.db"), str(prefetch),
+                         str(threads), str(side.max_batch), "1" if side.inline else "0",
+                         "1" if side.gc_tuning else "0")
 
 
 def effect(message: Message) -> str:
@@ -134,8 +98,9 @@ class HubSide:
     """The hub's backbone, opened once for all rounds: broker, router with the routing table, consumer."""
 
     def __init__(self, url: str, prefix: str, workdir: Path, *, routes: int, in_flight: int, prefetch: int,
-                 consumer_threads: int, consumer: str, max_batch: int, inline: bool) -> None:
+                 consumer_threads: int, consumer: str, max_batch: int, inline: bool, gc_tuning: bool = True) -> None:
         self.url, self.prefix, self.workdir, self.inline = url, prefix, workdir, inline
+        self.gc_tuning = gc_tuning
         self.routes, self.in_flight = routes, in_flight
         self.max_batch = max_batch
         self.registry = CommandSetRegistry.installed()
@@ -147,6 +112,8 @@ class HubSide:
         self.queue = self.broker.config.queue("workflow")
         kind = ProcessConsumer if consumer == "process" else ThreadConsumer
         self.consumer: ThreadConsumer | ProcessConsumer = kind(self, prefetch, consumer_threads)
+        if gc_tuning:  # as `onepoint serve` does once its app is built
+            tune_garbage_collector(HubSettings().gc_young_threshold)
 
     def close(self) -> None:
         self.consumer.close()

@@ -1,11 +1,11 @@
 """The hub's consumer as its own process, for ``bench/backbone.py`` (not run by hand).
 
-    python bench/pipeline/worker.py URL PREFIX SQLITE_PATH PREFETCH THREADS MAX_BATCH INLINE
+    python bench/pipeline/worker.py URL PREFIX SQLITE_PATH PREFETCH THREADS MAX_BATCH INLINE GC_TUNING
 
 Consumes ``<PREFIX>.workflow`` from start to end with the SQLite store (effect ``envelope_from_message``):
 MAX_BATCH 1: ``Broker.consume`` → ``process_once`` → ack, one message at a time; MAX_BATCH > 1:
 ``Broker.consume_batches`` → ``process_batch_once`` (one commit per batch) → acks, on the connection's
-thread when INLINE is 1. Protocol on stdin/stdout,
+thread when INLINE is 1. GC_TUNING 1 tunes the garbage collector as ``onepoint worker`` does. Protocol on stdin/stdout,
 one line each: it prints ``ready``; ``expect N`` → ``armed``, then ``done HANDLED DUPLICATES`` once N more
 deliveries were handled. EOF on stdin closes it.
 """
@@ -19,12 +19,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.pipeline.hub import effect
+from hub.config import HubSettings, tune_garbage_collector
 from hub.store import open_store, process_batch_once, process_once
 from hub.transport import Delivery, TopologyConfig, open_broker
 
 
 def main() -> None:
-    url, prefix, db, prefetch, threads, max_batch, inline = sys.argv[1:8]
+    url, prefix, db, prefetch, threads, max_batch, inline, gc_tuning = sys.argv[1:9]
     broker = open_broker(url, TopologyConfig(prefix=prefix))
     store = open_store(f"sqlite:///{db}")
     lock = threading.Lock()
@@ -55,6 +56,8 @@ def main() -> None:
                                           concurrency=int(threads), inline=inline == "1")
     else:
         consumer = broker.consume(queue, handle, prefetch=int(prefetch), concurrency=int(threads))
+    if gc_tuning == "1":  # as `onepoint worker` does once started
+        tune_garbage_collector(HubSettings().gc_young_threshold)
     print("ready", flush=True)
     try:
         for line in sys.stdin:

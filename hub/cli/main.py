@@ -11,6 +11,7 @@ from hub.cli.dlq import dlq
 from hub.cli.emulate import emulate, emulator
 from hub.cli.routes import routes
 from hub.cli.worker import worker
+from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, load_settings
 from hub.security.secrets import hash_password, hash_token
 from hub.validation.command_sets import CommandSetRegistry
@@ -116,6 +117,7 @@ def serve(host: str | None, port: int | None, config_path: Path | None, pid_file
         # uvicorn re-raises SIGTERM/SIGINT after its shutdown, so clean up in the app's shutdown, not in finally
         hub.on_shutdown.append(lambda: pid_file.unlink(missing_ok=True))
     bind_host, bind_port = host or settings.host, port or settings.port
+    tune_garbage_collector(settings.gc_young_threshold)
     log.info("serving", extra={"host": bind_host, "port": bind_port, "command_sets": hub.registry.names(),
                                "config": settings.source, "broker": _redacted(settings.broker_url)})
     uvicorn.run(hub.asgi, host=bind_host, port=bind_port, log_config=None, access_log=False,

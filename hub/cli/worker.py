@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, load_settings
 
 __all__ = ["worker"]
@@ -80,6 +81,7 @@ def worker(consumer: str, handlers_ref: str, dependencies_ref: str | None, confi
     try:
         with Worker(broker, consumer, registry, store=processed, dependencies=dependencies, metrics=metrics,
                     prefetch=prefetch, concurrency=concurrency) as running:
+            tune_garbage_collector(settings.gc_young_threshold)
             log.info("worker started", extra={"consumer": consumer, "queue": running.queue,
                                               "max_attempts": running.max_attempts})
             click.echo(f"consuming {running.queue} (Ctrl-C to stop)", err=True)

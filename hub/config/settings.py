@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hub.config.runtime import DEFAULT_GC_YOUNG_THRESHOLD
 from hub.transport.topology import DelayTier, TopologyConfig
 from hub.validation.parser import ParserLimits
 
@@ -54,6 +55,7 @@ class HubSettings:
     delivery_limit: int = 10
     max_queue_length: int | None = None
     routing_file: Path | None = None
+    gc_young_threshold: int = DEFAULT_GC_YOUNG_THRESHOLD
     source: str = "built-in defaults"
 
     @property
@@ -123,7 +125,12 @@ def _relative(value: Any, source: str) -> Path | None:
 
 def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
     server, limits, security = data.get("server", {}), data.get("limits", {}), data.get("security", {})
-    broker = data.get("broker", {})
+    broker, runtime = data.get("broker", {}), data.get("runtime", {})
+    if set(runtime) - {"gc_young_threshold"}:
+        raise ConfigError(f"{source}: unknown keys in [runtime]: {sorted(set(runtime) - {'gc_young_threshold'})}")
+    gc_threshold = int(runtime.get("gc_young_threshold", DEFAULT_GC_YOUNG_THRESHOLD))
+    if gc_threshold < 0:
+        raise ConfigError(f"{source}: runtime.gc_young_threshold must be 0 (Python's default) or positive")
     unknown_broker = set(broker) - {"url", "prefix", "delay_tiers", "delivery_limit", "max_queue_length"}
     if unknown_broker:
         raise ConfigError(f"{source}: unknown keys in [broker]: {sorted(unknown_broker)}")
@@ -150,6 +157,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             delivery_limit=int(broker.get("delivery_limit", 10)),
             max_queue_length=None if broker.get("max_queue_length") is None else int(broker["max_queue_length"]),
             routing_file=_relative(data.get("routing", {}).get("file"), source),
+            gc_young_threshold=gc_threshold,
             source=source,
         )
     except ValueError as exc:

@@ -29,6 +29,7 @@ class Message:
 
     On a received message ``redelivered`` is the broker's flag and ``delivery_count`` the number of earlier
     deliveries that were returned to the queue (RabbitMQ's ``x-delivery-count``); ``None`` when unknown.
+    ``app_id`` and ``timestamp`` (POSIX seconds) are the AMQP properties of those names.
     """
 
     body: bytes
@@ -38,6 +39,8 @@ class Message:
     correlation_id: str | None = None
     reply_to: str | None = None
     content_type: str | None = None
+    app_id: str | None = None
+    timestamp: int | None = None
     headers: Mapping[str, Any] = field(default_factory=dict)
     exchange: str = ""
     redelivered: bool = False

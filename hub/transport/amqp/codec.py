@@ -18,6 +18,8 @@ def to_properties(message: Message, persistent: bool = True) -> pika.BasicProper
         reply_to=message.reply_to,
         type=message.type,
         content_type=message.content_type,
+        app_id=message.app_id,
+        timestamp=message.timestamp,
         headers=dict(message.headers) if message.headers else None,
         delivery_mode=2 if persistent else 1,
     )
@@ -35,6 +37,8 @@ def from_pika(method: Any, props: pika.BasicProperties, body: bytes) -> Message:
         correlation_id=props.correlation_id,
         reply_to=props.reply_to,
         content_type=props.content_type,
+        app_id=props.app_id,
+        timestamp=props.timestamp,
         headers=headers,
         exchange=method.exchange,
         redelivered=redelivered,
