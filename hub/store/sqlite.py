@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from hub.store.base import BatchOutcome, ClaimBusyError, ProcessedStore
 
@@ -111,14 +112,16 @@ class SQLiteProcessedStore(ProcessedStore):
 
     def run_batch(self, items: Sequence[tuple[str, Callable[[], str]]]) -> list[BatchOutcome]:
         """The whole batch in one ``BEGIN IMMEDIATE`` … ``COMMIT``: one commit for many messages. The effects
-        run while the write lock is held, so they must be local and short (e.g. a state change)."""
+        run while the write lock is held, so they must be local and short (e.g. a state change).
+
+        The batch's ids are looked up with one ``SELECT … IN`` per 500 and recorded with one ``executemany``."""
         now = time.time()
         results: list[BatchOutcome] = []
         with self._tx() as db:
+            known = self._known(db, [message_id for message_id, _ in items])
+            done: list[tuple[str, str, float]] = []
             for message_id, effect in items:
-                row = db.execute(
-                    "SELECT state, outcome, lease_until FROM processed_messages WHERE message_id=?", (message_id,)
-                ).fetchone()
+                row = known.get(message_id)
                 if row is not None and row[0] == "done":
                     results.append(BatchOutcome(message_id, duplicate=True, outcome=str(row[1])))
                     continue
@@ -130,13 +133,27 @@ class SQLiteProcessedStore(ProcessedStore):
                 except Exception as exc:
                     results.append(BatchOutcome(message_id, error=exc))
                     continue
-                db.execute(
-                    "INSERT OR REPLACE INTO processed_messages (message_id, state, outcome, lease_until, updated_at)"
-                    " VALUES (?, 'done', ?, NULL, ?)",
-                    (message_id, outcome, now),
-                )
+                known[message_id] = ("done", outcome, None)  # the same id again in this batch is a duplicate
+                done.append((message_id, outcome, now))
                 results.append(BatchOutcome(message_id, ran=True, outcome=outcome))
+            db.executemany(
+                "INSERT OR REPLACE INTO processed_messages (message_id, state, outcome, lease_until, updated_at)"
+                " VALUES (?, 'done', ?, NULL, ?)",
+                done,
+            )
         return results
+
+    @staticmethod
+    def _known(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str, Any, float | None]]:
+        """State, outcome and lease of those of ``ids`` the store holds."""
+        found: dict[str, tuple[str, Any, float | None]] = {}
+        for start in range(0, len(ids), 500):  # well under SQLite's limit on bound parameters
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))  # only placeholders are formatted in; the ids are bound parameters
+            query = f"SELECT message_id, state, outcome, lease_until FROM processed_messages WHERE message_id IN ({marks})"  # noqa: S608, E501
+            for message_id, state, outcome, lease in db.execute(query, chunk):
+                found[message_id] = (state, outcome, lease)
+        return found
 
     def count(self) -> int:
         row = self._db().execute("SELECT count(*) FROM processed_messages WHERE state='done'").fetchone()

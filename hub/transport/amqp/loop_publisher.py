@@ -1,4 +1,5 @@
-"""``LoopPublisher``: confirmed publishing on the caller's own asyncio loop (pika ``AsyncioConnection``).
+"""``LoopPublisher``: confirmed publishing on the caller's own asyncio loop (pika ``AsyncioConnection``, one
+socket write per loop iteration: ``CoalescingAsyncioConnection``).
 
 No I/O thread, so no ``concurrent.futures.Future``/``wrap_future`` hand-off: a publish writes its frames into
 pika's buffer (flushed when the socket is writable, so a burst leaves in a few writes) and returns an asyncio
@@ -24,12 +25,12 @@ from typing import Any
 
 import pika
 import pika.exceptions
-from pika.adapters.asyncio_connection import AsyncioConnection
 from pika.channel import Channel
 
 from hub.transport.amqp.codec import to_properties
 from hub.transport.amqp.io import backoff
 from hub.transport.amqp.ledger import ConfirmLedger
+from hub.transport.amqp.loop_connection import CoalescingAsyncioConnection
 from hub.transport.errors import (
     PublishNackedError,
     PublishTimeoutError,
@@ -190,7 +191,8 @@ class LoopPublisher:
     def _connect(self) -> None:
         self._timer = None
         if not self._closed:
-            self._connection = AsyncioConnection(
+            assert self._loop is not None
+            self._connection = CoalescingAsyncioConnection(
                 self._params, on_open_callback=self._on_open, on_open_error_callback=self._on_open_error,
                 on_close_callback=self._on_close, custom_ioloop=self._loop,
             )
