@@ -33,7 +33,8 @@ class MinimalConsumer:
         self.target = -1
         self.pending: list[tuple[int, str]] = []
         self.channel: Any = None
-        self.conn = pika.SelectConnection(pika.URLParameters(url), on_open_callback=self._on_open)
+        self.conn = pika.SelectConnection(pika.URLParameters(url), on_open_callback=self._on_open,
+                                          on_close_callback=lambda conn, _reason: conn.ioloop.stop())
 
     def _on_open(self, conn: Any) -> None:
         conn.channel(on_open_callback=self._on_channel)
