@@ -126,8 +126,8 @@ def _relative(value: Any, source: str) -> Path | None:
 def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
     server, limits, security = data.get("server", {}), data.get("limits", {}), data.get("security", {})
     broker, runtime = data.get("broker", {}), data.get("runtime", {})
-    if set(runtime) - {"gc_young_threshold"}:
-        raise ConfigError(f"{source}: unknown keys in [runtime]: {sorted(set(runtime) - {'gc_young_threshold'})}")
+    if unknown_runtime := set(runtime) - {"gc_young_threshold"}:
+        raise ConfigError(f"{source}: unknown keys in [runtime]: {sorted(unknown_runtime)}")
     gc_threshold = int(runtime.get("gc_young_threshold", DEFAULT_GC_YOUNG_THRESHOLD))
     if gc_threshold < 0:
         raise ConfigError(f"{source}: runtime.gc_young_threshold must be 0 (Python's default) or positive")
