@@ -1,10 +1,11 @@
 """The hub side of the backbone benchmark: the ingress's producer path, and the consumer in a thread or process.
 
 Producer (this process, on a uvloop event loop, as the ingress runs): ``routes`` coroutines (concurrent
-requests, as an ingress has them), each doing ``DocumentValidator.validate_bytes`` → ``Envelope`` →
-``BrokerRouter.route`` (routing table, confirmed publish through ``LoopPublisher`` with at most ``in_flight``
-unconfirmed, the raw side's window). More routes than the window keep it full while others validate, as raw
-pika's loop refills its window at once.
+requests, as an ingress has them), each doing ``DocumentValidator.validate_bytes`` → ``envelope_for`` (the
+ingress's envelope; as there, the parsed tree is freed before the route is awaited) → ``BrokerRouter.route``
+(routing table, confirmed publish through ``LoopPublisher`` with at most ``in_flight`` unconfirmed, the raw
+side's window). More routes than the window keep it full while others validate, as raw pika's loop refills its
+window at once.
 
 Consumer, with the SQLite store (effect: ``envelope_from_message``): with ``max_batch`` 1, ``Broker.consume``
 → ``process_once`` → ack per message; with ``max_batch`` > 1, ``Broker.consume_batches`` →
@@ -18,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import uvloop
@@ -26,7 +26,7 @@ import uvloop
 from bench.pipeline.process import WorkerProcess
 from bench.pipeline.raw import BenchFailure
 from hub.config import HubSettings, tune_garbage_collector
-from hub.envelope import Envelope
+from hub.ingress.acceptance import envelope_for
 from hub.routing import BrokerRouter, RoutingTable, envelope_from_message
 from hub.store import open_store, process_batch_once, process_once
 from hub.transport import Delivery, Message, TopologyConfig, open_broker
@@ -138,13 +138,10 @@ class HubSide:
 
         async def producer() -> None:
             for document in items:
-                command = validator.validate_bytes(document, expected_set="workorder")
-                envelope = Envelope(
-                    message_id=command.message_id, command_type=command.command_type,
-                    source_system=command.source_system, payload=document,  # as the XML ingress: the body as received
-                    correlation_id=command.correlation_id, received_at=datetime.now(UTC).replace(microsecond=0),
-                    headers={"ingress": "bench", "caller": "cs-frontend"},
-                )
+                # As the ingress's admit step: the envelope holds the body as received, and the parsed tree is
+                # freed before the route is awaited (no local keeps it).
+                envelope = envelope_for(validator.validate_bytes(document, expected_set="workorder"),
+                                        ingress="bench", caller="cs-frontend", document=document)
                 result = await router.route(envelope)
                 if result.duplicate:
                     raise BenchFailure(f"message {envelope.message_id} routed as a duplicate")

@@ -15,6 +15,7 @@ from lxml import etree
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hub.envelope import Envelope
 from hub.ingress.acceptance import Acceptance
 from hub.ingress.body import read_capped_body
 from hub.ingress.errors import SOAP_NS, soap_fault
@@ -35,6 +36,8 @@ from hub.validation.violations import DocumentRefused
 __all__ = ["SoapIngress"]
 
 log = logging.getLogger("onepoint.ingress.soap")
+
+
 def _soap_action_matches(header: str | None, command: str) -> bool:
     if header is None:
         return False
@@ -93,6 +96,34 @@ class SoapIngress:
             ))
         try:
             body = await read_capped_body(request, self.validator.limits.max_bytes)
+        except DocumentRefused as exc:
+            raise refusal_fault(exc) from None
+        command_set, command, envelope = self._admit(body, name, request.headers.get("soapaction"))
+        try:
+            ack = await self.acceptance.accept(envelope)
+        except NoRouteError as exc:
+            log.error("no route", extra={"reason": str(exc)})
+            raise SoapRefusal(soap_fault("Server.NoRoute", f"{exc}; nothing was accepted", code="no-route")) from None
+        except RequestTimeoutError as exc:
+            raise SoapRefusal(soap_fault("Server.Timeout", f"no reply from {name} in time: {exc}", code="timeout",
+                                      status=504)) from None
+        except Exception:
+            log.exception("routing failed", extra={"command": envelope.command_type})
+            raise SoapRefusal(soap_fault(
+                "Server.Unavailable", "the command could not be handed on; nothing was accepted: retry later",
+                code="unavailable", status=503,
+            )) from None
+        if ack.reply is not None:
+            return self._reply(command_set, command, ack.reply)
+        environ = environ_for(request, body, {ACK_ENVIRON_KEY: ack.as_fields()})
+        status, headers, data = await anyio.to_thread.run_sync(call_wsgi, self.apps[name], environ)
+        return Response(data, status_code=status, headers=dict(headers))
+
+    def _admit(self, body: bytes, name: str, soapaction: str | None) -> tuple[CommandSet, str, Envelope]:
+        """The gate up to routing: parse, envelope, WS-Security, operation, SOAPAction, authorization, XSD.
+        Raises `SoapRefusal`. The parsed tree lives in this frame only: it is freed before the route is awaited
+        (see `Acceptance`)."""
+        try:
             root = parse_document(body, self.validator.limits)
         except DocumentRefused as exc:
             raise refusal_fault(exc) from None
@@ -106,37 +137,20 @@ class SoapIngress:
             command_set, command = self.validator.identify(command_element, expected_set=name)
         except DocumentRefused as exc:
             raise refusal_fault(exc) from None
-        if not _soap_action_matches(request.headers.get("soapaction"), command):
+        if not _soap_action_matches(soapaction, command):
             raise SoapRefusal(soap_fault(
                 "Client.SoapActionMismatch",
-                f"SOAPAction {request.headers.get('soapaction')!r} does not match the operation {command!r}",
+                f"SOAPAction {soapaction!r} does not match the operation {command!r}",
                 code="soapaction-mismatch",
             ))
         try:
             CallerDirectory.authorize_command(caller, command_set.command_type(command))
             validated = self.validator.validate_element(command_element, expected_set=name)
-            ack = await self.acceptance.accept(validated, caller, ingress="soap")
+            return command_set, command, self.acceptance.admit(validated, caller, ingress="soap")
         except DocumentRefused as exc:
             raise refusal_fault(exc) from None
         except NotAuthorized as exc:
             raise SoapRefusal(soap_fault("Client.NotAuthorized", str(exc), code="forbidden")) from None
-        except NoRouteError as exc:
-            log.error("no route", extra={"reason": str(exc)})
-            raise SoapRefusal(soap_fault("Server.NoRoute", f"{exc}; nothing was accepted", code="no-route")) from None
-        except RequestTimeoutError as exc:
-            raise SoapRefusal(soap_fault("Server.Timeout", f"no reply from {name} in time: {exc}", code="timeout",
-                                      status=504)) from None
-        except Exception:
-            log.exception("routing failed", extra={"command": command_set.command_type(command)})
-            raise SoapRefusal(soap_fault(
-                "Server.Unavailable", "the command could not be handed on; nothing was accepted: retry later",
-                code="unavailable", status=503,
-            )) from None
-        if ack.reply is not None:
-            return self._reply(command_set, command, ack.reply)
-        environ = environ_for(request, body, {ACK_ENVIRON_KEY: ack.as_fields()})
-        status, headers, data = await anyio.to_thread.run_sync(call_wsgi, self.apps[name], environ)
-        return Response(data, status_code=status, headers=dict(headers))
 
     def _reply(self, command_set: CommandSet, command: str, reply: bytes) -> Response:
         """A request's answer in a SOAP envelope, the backend's refusal as a Fault, or a Server fault."""

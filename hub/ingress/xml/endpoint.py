@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.config.settings import CallerConfig
+from hub.envelope import Envelope
 from hub.ingress.acceptance import Acceptance, AckInfo
 from hub.ingress.body import read_capped_body
 from hub.ingress.errors import error_document
@@ -93,14 +94,8 @@ class XmlIngress:
                                   f"send application/xml or text/xml, not {media or 'no content type'!r}")
         try:
             body = await read_capped_body(request, self.validator.limits.max_bytes)
-            if len(body) > OFFLOAD_BYTES:
-                element = await anyio.to_thread.run_sync(parse_document, body, self.validator.limits)
-            else:
-                element = parse_document(body, self.validator.limits)
-            command_set, command = self.validator.identify(element, expected_set=name)
-            CallerDirectory.authorize_command(caller, command_set.command_type(command))
-            validated = self.validator.validate_element(element, expected_set=name)
-            ack = await self.acceptance.accept(validated, caller, ingress="xml", document=body)
+            command_set, command, envelope = await self.admit(body, name, caller)
+            ack = await self.acceptance.accept(envelope)
         except DocumentRefused as exc:
             status = 413 if exc.kind is RefusalKind.TOO_LARGE else 400
             return error_document(status, exc.kind.value, str(exc), exc.violations)
@@ -110,7 +105,7 @@ class XmlIngress:
             log.error("no route", extra={"reason": str(exc)})
             return error_document(500, "no-route", f"{exc}; nothing was accepted")
         except RequestTimeoutError as exc:
-            return error_document(504, "timeout", f"no reply from {command_set.name} in time: {exc}")
+            return error_document(504, "timeout", f"no reply from {name} in time: {exc}")
         except Exception:
             log.exception("routing failed")
             return error_document(503, "unavailable", "the command could not be handed on; nothing was accepted",
@@ -119,6 +114,19 @@ class XmlIngress:
             return self.reply(command_set, command, ack.reply)
         return Response(ack_document(ack), status_code=200 if ack.status == "DUPLICATE" else 202,
                         media_type="application/xml")
+
+    async def admit(self, body: bytes, name: str, caller: CallerConfig) -> tuple[CommandSet, str, Envelope]:
+        """Parse, identify, authorize and validate ``body``; its command and envelope. Raises `DocumentRefused`
+        or `NotAuthorized`. The parsed tree lives in this frame only: it is freed before the route is awaited
+        (see `Acceptance`)."""
+        if len(body) > OFFLOAD_BYTES:
+            element = await anyio.to_thread.run_sync(parse_document, body, self.validator.limits)
+        else:
+            element = parse_document(body, self.validator.limits)
+        command_set, command = self.validator.identify(element, expected_set=name)
+        CallerDirectory.authorize_command(caller, command_set.command_type(command))
+        validated = self.validator.validate_element(element, expected_set=name)
+        return command_set, command, self.acceptance.admit(validated, caller, ingress="xml", document=body)
 
     def reply(self, command_set: CommandSet, command: str, reply: bytes) -> Response:
         """A request's answer: 200 with the response document, 422 with the backend's refusal, or 502."""

@@ -1,0 +1,109 @@
+"""Acceptance: no parsed tree waits for the broker.
+
+While a command's route is awaited (thousands of requests wait for their confirms under load), no frame of
+the request may still hold the parsed document: each tree held costs memory, and measurably CPU in cache
+misses when the next documents are parsed. The probe router walks the awaiting frames and records every
+local that is an lxml element or a `ValidatedCommand`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+import httpx
+import pytest
+from lxml import etree
+
+from hub.envelope import Envelope
+from hub.ingress.acceptance import envelope_for
+from hub.ingress.app import create_app
+from hub.routing.router import InMemoryRouter, RouteResult
+from hub.validation import CommandSetRegistry, DocumentValidator
+from hub.validation.validator import ValidatedCommand
+from tests.support.soap import envelope, security_header
+
+pytestmark = pytest.mark.unit
+
+
+def held_trees(frame: FrameType | None) -> list[str]:
+    """``function:local`` for every parsed tree (or validated command) a frame up the chain still holds."""
+    found = []
+    while frame is not None:
+        for name, value in frame.f_locals.items():
+            if isinstance(value, (etree._Element, ValidatedCommand)):
+                found.append(f"{frame.f_code.co_name}:{name}")
+        frame = frame.f_back
+    return found
+
+
+class ProbeRouter(InMemoryRouter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[list[str]] = []
+
+    async def route(self, envelope: Envelope) -> RouteResult:
+        self.held.append(held_trees(sys._getframe(1)))
+        return await super().route(envelope)
+
+
+def test_the_probe_finds_a_tree_that_a_caller_holds() -> None:
+    def caller() -> list[str]:
+        element = etree.fromstring(b"<a/>")
+        assert element is not None
+        return held_trees(sys._getframe(0))
+
+    assert caller() == ["caller:element"]
+
+
+@pytest.fixture
+def probed(dev_settings: Any, registry: CommandSetRegistry) -> tuple[Callable[..., httpx.Response], ProbeRouter]:
+    """A POST to the app in process (no network), and the probe router behind it."""
+    router = ProbeRouter()
+    app = create_app(dev_settings, router=router, registry=registry)
+
+    async def post_async(path: str, content: bytes, headers: dict[str, str]) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app.asgi)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+            return await client.post(path, content=content, headers=headers)
+
+    def post(path: str, content: bytes, headers: dict[str, str]) -> httpx.Response:
+        return asyncio.run(post_async(path, content, headers))
+
+    return post, router
+
+
+def test_xml_ingress_frees_the_tree_before_routing(probed: Any, examples_dir: Any) -> None:
+    post, router = probed
+    document = (examples_dir / "workorder" / "CreateWorkOrder.valid.xml").read_bytes()
+    response = post("/xml/workorder", document, {"content-type": "application/xml",
+                                                 "authorization": "Bearer cs-dev-token"})
+    assert response.status_code == 202, response.text
+    assert router.held == [[]]
+    assert router.envelopes[-1].payload == document  # the body as received, not the tree
+
+
+def test_soap_ingress_frees_the_tree_before_routing(probed: Any, examples_dir: Any) -> None:
+    post, router = probed
+    body = (examples_dir / "workorder" / "CreateWorkOrder.valid.xml").read_bytes()
+    request = envelope(body, security_header("cs-frontend", "cs-dev-password"))
+    response = post("/soap/workorder", request, {"content-type": "text/xml", "soapaction": '"CreateWorkOrder"'})
+    assert response.status_code == 200, response.text
+    assert router.held == [[]]
+    assert router.envelopes[-1].command_type == "workorder.CreateWorkOrder"
+
+
+def test_envelope_for_carries_the_header_fields_and_who_sent_it(registry: CommandSetRegistry,
+                                                                 examples_dir: Any) -> None:
+    document = (examples_dir / "workorder" / "CreateWorkOrder.valid.xml").read_bytes()
+    command = DocumentValidator(registry).validate_bytes(document, expected_set="workorder")
+    built = envelope_for(command, ingress="xml", caller="cs-frontend", document=document)
+    assert (built.message_id, built.command_type, built.source_system, built.payload) == (
+        command.message_id, "workorder.CreateWorkOrder", "CS", document)
+    assert built.headers == {"ingress": "xml", "caller": "cs-frontend"}
+    assert built.received_at.microsecond == 0 and built.received_at.utcoffset() is not None
+    serialized = envelope_for(command, ingress="soap", caller="cs-frontend")
+    assert etree.fromstring(serialized.payload).tag == command.element.tag
