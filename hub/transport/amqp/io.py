@@ -1,4 +1,5 @@
-"""The I/O thread: one pika ``SelectConnection``, reconnected with backoff, driven from one thread.
+"""The I/O thread: one pika ``SelectConnection``, reconnected with backoff, driven from one thread. It reads
+16 KiB per ``recv()`` (`LargeReadSelectConnection`).
 
 pika objects are not thread-safe, so every other thread talks to the connection through ``call_soon``
 (a queue drained on the I/O thread; only one wake-up is pending at a time, so a burst of publishes costs
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 
 import pika
 
+from hub.transport.amqp.reads import LargeReadSelectConnection
 from hub.transport.errors import TransportClosedError, TransportError
 
 __all__ = ["ConnectionListener", "IOThread"]
@@ -122,7 +124,7 @@ class IOThread:
         while not self._stopping.is_set():
             try:
                 self._prepare()
-                conn = pika.SelectConnection(
+                conn = LargeReadSelectConnection(
                     self._params,
                     on_open_callback=self._on_open,
                     on_open_error_callback=self._on_open_error,

@@ -166,8 +166,9 @@ class LoopPublisher:
         now, by_age = self._loop.time(), self._by_age
         while by_age and (by_age[0].future.done() or by_age[0].deadline <= now):
             p = by_age.popleft()
-            kind = PublishNackedError if p.nacked else PublishTimeoutError
-            _settle(p.future, kind(f"message {p.message.message_id} not confirmed in time"))
+            if not p.future.done():  # most were confirmed: build no error for them
+                kind = PublishNackedError if p.nacked else PublishTimeoutError
+                _settle(p.future, kind(f"message {p.message.message_id} not confirmed in time"))
         if not self._ready and self._waiting:  # drop what expired while the broker was away
             self._waiting = deque(p for p in self._waiting if not p.future.done())
         self._sweeper = self._loop.call_later(SWEEP_INTERVAL, self._sweep)
