@@ -13,6 +13,7 @@ receipt time in headers, still decode.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from hub.envelope import Envelope
@@ -27,17 +28,21 @@ PREFIX = "onepoint-h-"
 CONTENT_TYPE = "application/xml"
 
 
+@lru_cache(maxsize=256)
+def _wire_name(key: str) -> str:
+    """``onepoint-h-<key>``, built once per key (the ingress sends the same few keys with every command)."""
+    return PREFIX + key
+
+
 def message_from_envelope(envelope: Envelope, routing_key: str, *, for_request: bool = False) -> Message:
     """The message carrying ``envelope``. ``for_request``: the AMQP correlation id is left to the broker's
     request/reply (it matches the reply); the envelope's own correlation id travels in a header."""
     received = envelope.received_at
-    headers: dict[str, Any] = {}
-    whole_utc = received.tzinfo is UTC and not received.microsecond  # what the timestamp property holds exactly
-    if not whole_utc:
+    headers: dict[str, Any] = {_wire_name(k): v for k, v in envelope.headers.items()}
+    if received.tzinfo is not UTC or received.microsecond:  # more than the timestamp property holds exactly
         headers[RECEIVED_AT] = received.isoformat()
     if for_request and envelope.correlation_id:
         headers[CORRELATION] = envelope.correlation_id
-    headers.update({f"{PREFIX}{k}": v for k, v in envelope.headers.items()})
     return Message(
         body=envelope.payload,
         routing_key=routing_key,
