@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import UTC, datetime
 from typing import Any
+
+from hub.values import value_class
 
 __all__ = ["Envelope", "new_message_id"]
 
@@ -15,7 +17,7 @@ def new_message_id() -> str:
     return uuid.uuid4().hex
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Envelope:
     """One accepted command.
 

@@ -8,7 +8,6 @@ document's Header is the idempotency key.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from hub.config.settings import CallerConfig
@@ -17,13 +16,14 @@ from hub.observability.metrics import Metrics
 from hub.routing.router import Router
 from hub.security.callers import CallerDirectory
 from hub.validation.validator import ValidatedCommand
+from hub.values import value_class
 
 __all__ = ["Acceptance", "AckInfo", "envelope_for"]
 
 log = logging.getLogger("onepoint.ingress")
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class AckInfo:
     """What the caller is told: the fields of a ``c:Ack``."""
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from hub.envelope import Envelope
+from hub.values import value_class
 
 __all__ = ["InMemoryRouter", "RouteResult", "Router"]
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class RouteResult:
     """What routing did with one envelope: the targets it was delivered to, confirmed, and for a request the
     reply document."""

@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from hub.values import value_class
+
 __all__ = ["BatchOutcome", "Claim", "ClaimBusyError", "ProcessedStore"]
 
 
@@ -49,7 +51,7 @@ class Claim:
         self.completed = True
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class BatchOutcome:
     """What ``run_batch`` did with one message id: ran its effect, skipped it as a duplicate, found it held
     by another worker (``busy``), or recorded nothing because the effect raised (``error``)."""

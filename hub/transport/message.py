@@ -6,12 +6,13 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from enum import Enum
 from typing import Any
 
 from hub.envelope import new_message_id
 from hub.transport.errors import TransportError
+from hub.values import value_class
 
 __all__ = ["BatchHandler", "Delivery", "Handler", "Message", "Settlement"]
 
@@ -23,7 +24,7 @@ ORIGINAL_EXCHANGE = "x-original-exchange"
 REJECT_REASON = "x-reject-reason"
 
 
-@dataclass(frozen=True, slots=True)
+@value_class
 class Message:
     """One message. ``message_id`` is the idempotency key; ``type`` is the command type.
 
