@@ -26,7 +26,8 @@ def to_properties(message: Message, persistent: bool = True) -> pika.BasicProper
 
 
 def from_pika(method: Any, props: pika.BasicProperties, body: bytes) -> Message:
-    headers: dict[str, Any] = dict(props.headers or {})
+    # pika decodes a new table for every received message: the message can own it without a copy.
+    headers: dict[str, Any] = props.headers if props.headers is not None else {}
     count = headers.get("x-delivery-count")
     redelivered = bool(getattr(method, "redelivered", False))
     return Message(
