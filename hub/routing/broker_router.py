@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -45,7 +44,7 @@ class BrokerRouter:
         self._table = table
         self._recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._remember = remember
-        self._lock = threading.Lock()
+        self._address_cache: dict[tuple[tuple[str, ...], str], tuple[tuple[str, str], ...]] = {}
         self.publisher: LoopPublisher | None = None  # set by start_loop_publisher(): publishes bypass the I/O thread
 
     async def start_loop_publisher(self, url: str, **options: Any) -> None:
@@ -76,27 +75,22 @@ class BrokerRouter:
         log.info("routing table reloaded", extra={"source": table.source, "routes": len(table.routes)})
 
     async def route(self, envelope: Envelope) -> RouteResult:
-        with self._lock:
-            prior = self._recent.get(envelope.message_id)
+        recent = self._recent
+        prior = recent.get(envelope.message_id)
         if prior is not None:
             return RouteResult(envelope.message_id, prior, duplicate=True)
-        if not self.connected():
+        publisher = self.publisher
+        if not (publisher.ready if publisher is not None else self.broker.ready()):
             # Refuse at once rather than hold the caller for the publish deadline; it retries later.
             raise BrokerUnavailableError("the message broker is unreachable; nothing was accepted")
-        table = self._table
-        targets, reply_timeout = table.decide(envelope)
-        config = self.broker.config
+        targets, reply_timeout = self._table.decide(envelope)
         if reply_timeout is not None:
             return await self._request(envelope, targets[0], reply_timeout)
         futures = []
-        for target in targets:
-            if target == BROADCAST:
-                exchange, key = config.broadcast_exchange, envelope.command_type
-            else:
-                exchange, key = config.commands_exchange, routing_key(target, envelope.command_type)
+        for exchange, key in self._addresses(targets, envelope.command_type):
             message = message_from_envelope(envelope, key)
-            if self.publisher is not None:
-                futures.append(self.publisher.publish(exchange, message, fail_fast=True))
+            if publisher is not None:
+                futures.append(publisher.publish(exchange, message, fail_fast=True))
             else:
                 futures.append(asyncio.wrap_future(self.broker.publish(exchange, message)))
         try:
@@ -106,11 +100,25 @@ class BrokerRouter:
         if self.metrics is not None:
             for target in targets:
                 self.metrics.published(target)
-        with self._lock:
-            self._recent[envelope.message_id] = targets
-            if len(self._recent) > self._remember:
-                self._recent.popitem(last=False)
+        recent[envelope.message_id] = targets  # each step is atomic under the GIL; a lost race only
+        if len(recent) > self._remember:  # forgets an entry early, which the consumers' store covers
+            recent.popitem(last=False)
         return RouteResult(envelope.message_id, targets)
+
+    def _addresses(self, targets: tuple[str, ...], command_type: str) -> tuple[tuple[str, str], ...]:
+        """(exchange, routing key) per target: ``<target>.<command type>`` on the commands exchange, the command
+        type on the broadcast exchange. Computed once per decision and command type."""
+        addresses = self._address_cache.get((targets, command_type))
+        if addresses is None:
+            config = self.broker.config
+            addresses = tuple(
+                (config.broadcast_exchange, command_type) if target == BROADCAST
+                else (config.commands_exchange, routing_key(target, command_type))
+                for target in targets
+            )
+            if len(self._address_cache) < 4096:  # bounded by the table's targets × command types
+                self._address_cache[(targets, command_type)] = addresses
+        return addresses
 
     async def _request(self, envelope: Envelope, target: str, timeout: float) -> RouteResult:
         """Send a request to ``target`` and wait for its reply (`RequestTimeoutError` after ``timeout``).

@@ -124,7 +124,10 @@ class LoopPublisher:
 
     def _pump(self) -> None:
         channel, waiting, in_flight = self._channel, self._waiting, self._in_flight
-        while self._ready and channel is not None and waiting and len(in_flight) < self.max_in_flight:
+        if channel is None:
+            return
+        room = self.max_in_flight - len(in_flight)
+        while room > 0 and waiting and self._ready:
             p = waiting.popleft()
             if p.future.done():
                 continue
@@ -134,6 +137,7 @@ class LoopPublisher:
                 waiting.appendleft(p)
                 return
             in_flight.sent(p)
+            room -= 1
 
     def _on_return(self, channel: Channel, method: Any, props: pika.BasicProperties, _body: bytes) -> None:
         if channel is not self._channel:
@@ -150,6 +154,9 @@ class LoopPublisher:
             for p in done:
                 error = UnroutableError(p.exchange, p.message.routing_key, p.message.message_id) if p.returned else None
                 _settle(p.future, error)
+            by_age = self._by_age
+            while by_age and by_age[0].future.done():  # forget them now, while they are still in the CPU's cache
+                by_age.popleft()
             self._pump()
             return
         for p in done:  # nack: never retry on the same channel (RabbitMQ 3.10.8 quorum failover bug)
