@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import field, replace
 from datetime import UTC, datetime
@@ -9,7 +10,29 @@ from typing import Any
 
 from hub.values import value_class
 
-__all__ = ["Envelope", "new_message_id"]
+__all__ = ["Envelope", "new_message_id", "now_in_whole_seconds"]
+
+
+class _SecondClock:
+    """The time in whole seconds of UTC, built as a ``datetime`` once per second (building it costs ~0.9 µs;
+    every command accepted in the same second shares one). Thread-safe: the cache is one tuple, swapped whole."""
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last = (0, datetime.fromtimestamp(0, UTC))
+
+    def now(self) -> datetime:
+        second = int(time.time())
+        last = self._last
+        if last[0] != second:
+            last = self._last = (second, datetime.fromtimestamp(second, UTC))
+        return last[1]
+
+
+now_in_whole_seconds = _SecondClock().now
+"""The current time in whole seconds of UTC: what an envelope's ``received_at`` holds (and the AMQP
+``timestamp`` property carries exactly)."""
 
 
 def new_message_id() -> str:

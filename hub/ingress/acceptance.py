@@ -8,10 +8,10 @@ document's Header is the idempotency key.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from hub.config.settings import CallerConfig
-from hub.envelope import Envelope
+from hub.envelope import Envelope, now_in_whole_seconds
 from hub.observability.metrics import Metrics
 from hub.routing.router import Router
 from hub.security.callers import CallerDirectory
@@ -58,7 +58,7 @@ def envelope_for(
         source_system=command.source_system,
         payload=document if document is not None else command.payload(),
         correlation_id=command.correlation_id,
-        received_at=received_at or datetime.now(UTC).replace(microsecond=0),
+        received_at=received_at or now_in_whole_seconds(),
         headers={"ingress": ingress, "caller": caller},
     )
 

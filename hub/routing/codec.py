@@ -56,6 +56,12 @@ def message_from_envelope(envelope: Envelope, routing_key: str, *, for_request: 
     )
 
 
+@lru_cache(maxsize=64)
+def _utc(timestamp: int) -> datetime:
+    """The ``timestamp`` property as a time of UTC (messages of the same second share one)."""
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -68,7 +74,7 @@ def envelope_from_message(message: Message) -> Envelope:
     if RECEIVED_AT in headers:
         received_at = datetime.fromisoformat(_text(headers[RECEIVED_AT]))
     elif message.timestamp is not None:
-        received_at = datetime.fromtimestamp(message.timestamp, UTC)
+        received_at = _utc(message.timestamp)
     else:
         raise ValueError(f"message {message.message_id} carries no receipt time")
     return Envelope(

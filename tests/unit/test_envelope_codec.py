@@ -4,7 +4,7 @@ import pika
 import pika.spec
 import pytest
 
-from hub.envelope import Envelope
+from hub.envelope import Envelope, now_in_whole_seconds
 from hub.routing.codec import envelope_from_message, message_from_envelope
 from hub.transport.amqp.codec import from_pika, to_properties
 from hub.transport.message import Message
@@ -88,3 +88,12 @@ def test_messages_from_earlier_versions_still_decode():
 def test_a_message_without_receipt_time_is_refused():
     with pytest.raises(ValueError, match="no receipt time"):
         envelope_from_message(Message(b"x", message_id="m-1", type="workorder.CreateWorkOrder"))
+
+
+def test_now_in_whole_seconds_is_the_current_utc_second() -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    now = now_in_whole_seconds()
+    after = datetime.now(UTC)
+    assert now.tzinfo is UTC and now.microsecond == 0
+    assert before <= now <= after
+    assert now_in_whole_seconds() in (now, now + timedelta(seconds=1), now + timedelta(seconds=2))
