@@ -92,16 +92,13 @@ _WIDE_ENCODINGS = (  # encodings in which "<!DOCTYPE" is not ASCII bytes: detect
 
 def _has_doctype(data: bytes) -> bool:
     """Whether a DOCTYPE stands before the root element's start tag, in whatever encoding the bytes use."""
-    head = data[:4]
-    wide = b"\x00" in head or head.startswith((b"\xfe\xff", b"\xff\xfe"))
-    for mark, codec in _WIDE_ENCODINGS if wide else ():
-        if data.startswith(mark):
-            text = data.decode(codec, errors="replace")
-            match = _ROOT_START.search(text)
-            return "<!DOCTYPE" in (text if match is None else text[: match.start()])
-    # UTF-8 and every ASCII-compatible encoding (GBK, GB18030, Latin-1...)
-    if b"<!DOCTYPE" not in data:
-        return False
+    if b"\x00" in data[:4] or data[:2] in (b"\xfe\xff", b"\xff\xfe"):
+        for mark, codec in _WIDE_ENCODINGS:
+            if data.startswith(mark):
+                text = data.decode(codec, errors="replace")
+                match = _ROOT_START.search(text)
+                return "<!DOCTYPE" in (text if match is None else text[: match.start()])
+    # UTF-8 and every ASCII-compatible encoding (GBK, GB18030, Latin-1...): only the prolog is searched
     found = _ROOT_START_BYTES.search(data)
     return b"<!DOCTYPE" in (data if found is None else data[: found.start()])
 
