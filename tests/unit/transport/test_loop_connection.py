@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
+from typing import Any
 
 import pika
 import pytest
+from pika.adapters.asyncio_connection import AsyncioConnection
 
 from hub.transport.amqp.loop_connection import CoalescingAsyncioConnection
 
@@ -57,5 +60,45 @@ def test_output_for_a_lost_transport_is_dropped_like_pikas_own() -> None:
         connection._adapter_emit_data(b"after")
         await _next_iteration()
         assert transport.writes == [b"after"]
+
+    asyncio.run(scenario())
+
+
+def _publish_bytes(connection: CoalescingAsyncioConnection, send: Any, *publishes: tuple[str, str, bytes]) -> bytes:
+    transport = RecordingTransport()
+    connection._transport = transport
+    for exchange, key, body in publishes:
+        properties = pika.BasicProperties(message_id=f"m-{len(body)}", delivery_mode=2, headers={"k": "v"})
+        send(1, pika.spec.Basic.Publish(exchange=exchange, routing_key=key, mandatory=True), (properties, body))
+    connection._write_pending()
+    return b"".join(transport.writes)
+
+
+@pytest.mark.parametrize("body_size", [0, 1, 2048, 131_064, 131_065, 300_000])
+def test_publishes_go_out_as_exactly_pikas_bytes(body_size: int) -> None:
+    async def scenario() -> tuple[bytes, bytes]:
+        connection = _connection(asyncio.get_running_loop())
+        connection._body_max_length = 131_072 - 8  # as negotiated with RabbitMQ's default frame_max
+        publishes = [("x.commands", "workflow.a.B", b"x" * body_size), ("x.commands", "boss.a.B", b"y" * 7),
+                     ("x.commands", "workflow.a.B", b"z" * body_size), ("x.broadcast", "a.B", b"")]
+        ours = _publish_bytes(connection, connection._send_message, *publishes)
+        pikas = _publish_bytes(connection, partial(AsyncioConnection._send_message, connection), *publishes)
+        return ours, pikas
+
+    ours, pikas = asyncio.run(scenario())
+    assert ours == pikas
+
+
+def test_other_methods_with_content_are_left_to_pika() -> None:
+    async def scenario() -> None:
+        connection = _connection(asyncio.get_running_loop())
+        connection._body_max_length = 131_064
+        transport = RecordingTransport()
+        connection._transport = transport
+        reply = pika.spec.Basic.Return(reply_code=312, reply_text="NO_ROUTE", exchange="x", routing_key="k")
+        connection._send_message(1, reply, (pika.BasicProperties(), b"body"))
+        connection._write_pending()
+        assert connection._publish_frames == {}
+        assert transport.writes and transport.writes[0].endswith(b"body\xce")
 
     asyncio.run(scenario())
