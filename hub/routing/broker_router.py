@@ -79,8 +79,7 @@ class BrokerRouter:
         prior = recent.get(envelope.message_id)
         if prior is not None:
             return RouteResult(envelope.message_id, prior, duplicate=True)
-        publisher = self.publisher
-        if not (publisher.ready if publisher is not None else self.broker.ready()):
+        if not self.connected():
             # Refuse at once rather than hold the caller for the publish deadline; it retries later.
             raise BrokerUnavailableError("the message broker is unreachable; nothing was accepted")
         targets, reply_timeout = self._table.decide(envelope)
@@ -89,8 +88,8 @@ class BrokerRouter:
         futures = []
         for exchange, key in self._addresses(targets, envelope.command_type):
             message = message_from_envelope(envelope, key)
-            if publisher is not None:
-                futures.append(publisher.publish(exchange, message, fail_fast=True))
+            if self.publisher is not None:
+                futures.append(self.publisher.publish(exchange, message, fail_fast=True))
             else:
                 futures.append(asyncio.wrap_future(self.broker.publish(exchange, message)))
         try:
