@@ -15,8 +15,8 @@ from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, load_settings
 from hub.security.secrets import hash_password, hash_token
 from hub.validation.command_sets import CommandSetRegistry
+from hub.validation.documents import DocumentSetValidator
 from hub.validation.parser import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, ParserLimits
-from hub.validation.validator import DocumentValidator
 from hub.validation.violations import DocumentRefused
 
 __all__ = ["main"]
@@ -33,11 +33,11 @@ def main() -> None:
 @click.option("--max-bytes", default=DEFAULT_MAX_BYTES, show_default=True, help="Size cap per document.")
 @click.option("--max-depth", default=DEFAULT_MAX_DEPTH, show_default=True, help="Nesting cap per document.")
 def validate(files: tuple[Path, ...], max_bytes: int, max_depth: int) -> None:
-    """Validate command documents against their command set's XSD.
+    """Validate documents against their command set's XSD: commands, responses, c:Ack and c:Error.
 
     Prints FILE:LINE: PATH: REASON for every violation; exits 1 when any file is invalid.
     """
-    validator = DocumentValidator(CommandSetRegistry.installed(), ParserLimits(max_bytes, max_depth))
+    validator = DocumentSetValidator(CommandSetRegistry.installed(), ParserLimits(max_bytes, max_depth))
     failed = 0
     for path in files:
         try:
@@ -47,13 +47,13 @@ def validate(files: tuple[Path, ...], max_bytes: int, max_depth: int) -> None:
             failed += 1
             continue
         try:
-            command = validator.validate_bytes(data)
+            document = validator.validate_bytes(data)
         except DocumentRefused as exc:
             failed += 1
             for violation in exc.violations:
                 click.echo(f"{path}:{violation.line or 0}: {violation.path}: {violation.reason}")
             continue
-        click.echo(f"{path}: valid {command.command_type}", err=True)
+        click.echo(f"{path}: valid {document.document_type}", err=True)
     if failed:
         click.echo(f"{failed} of {len(files)} file(s) invalid", err=True)
         sys.exit(1)

@@ -1,7 +1,8 @@
 """The command sets: one XSD per system in the installed ``schemas`` package, compiled once at start.
 
 A command set's commands are derived from its XSD, not listed by hand: a top-level element ``X`` is a command
-when a top-level ``XResponse`` exists beside it.
+when a top-level ``XResponse`` exists beside it. Its documents are every top-level element (commands, responses);
+``common.xsd`` is the set of the shared ``c:Ack`` and ``c:Error`` documents, which has no commands.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class CommandSet:
     path: Path
     commands: frozenset[str]
     responses: frozenset[str]
+    documents: frozenset[str]
     lxml_schema: etree.XMLSchema = field(repr=False, compare=False)
 
     @cached_property
@@ -92,6 +94,7 @@ class CommandSet:
             path=path,
             commands=commands,
             responses=frozenset(f"{c}Response" for c in commands),
+            documents=frozenset(names),
             lxml_schema=etree.XMLSchema(tree),
         )
 
@@ -99,14 +102,17 @@ class CommandSet:
 class CommandSetRegistry:
     """Every command set of the installed package, by name and by namespace."""
 
-    def __init__(self, sets: list[CommandSet]) -> None:
+    def __init__(self, sets: list[CommandSet], common: CommandSet | None = None) -> None:
         self._by_name = {s.name: s for s in sets}
         self._by_namespace = {s.namespace: s for s in sets}
+        self.common = common
+        """The shared documents (``c:Ack``, ``c:Error``): never a command set, so no ingress takes them."""
 
     @classmethod
     def from_directory(cls, directory: Path, *, detailed: bool = True) -> CommandSetRegistry:
         sets = [CommandSet.load(p) for p in sorted(directory.glob("*.xsd")) if p.stem != COMMON]
-        registry = cls(sets)
+        common_path = directory / f"{COMMON}.xsd"
+        registry = cls(sets, CommandSet.load(common_path) if common_path.is_file() else None)
         if detailed:  # build the slow second-pass schemas at start, not on the first bad request
             for command_set in sets:
                 _ = command_set.max_depth
@@ -133,6 +139,13 @@ class CommandSetRegistry:
             raise KeyError(f"no command set {name!r}; known: {', '.join(self.names())}") from None
 
     def by_namespace(self, namespace: str) -> CommandSet | None:
+        """The command set whose commands live in this namespace (the common one is not a command set)."""
+        return self._by_namespace.get(namespace)
+
+    def document_set(self, namespace: str) -> CommandSet | None:
+        """The set declaring documents of this namespace, the common set (Ack, Error) included."""
+        if self.common is not None and namespace == self.common.namespace:
+            return self.common
         return self._by_namespace.get(namespace)
 
     def command_types(self) -> list[str]:
