@@ -27,18 +27,32 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 
-from emulators.toolkit.faults import FaultSpecError
-from emulators.toolkit.journal import JournalQuery, XPathQueryError
+from emulators.toolkit.clock import Clock
+from emulators.toolkit.faults import FaultEngine, FaultSpecError
+from emulators.toolkit.journal import Journal, JournalQuery, XPathQueryError
 from emulators.toolkit.logs import log_event
 from emulators.toolkit.wsgi import BufferedResponse
 
-if TYPE_CHECKING:
-    from emulators.toolkit.app import EmulatorApp
+__all__ = ["AdminAPI", "AdminError", "Administered", "json_response"]
 
-__all__ = ["AdminAPI", "AdminError", "json_response"]
+
+class Administered(Protocol):
+    """What the admin API reads and drives of an emulator (an ``EmulatorApp``), without importing it."""
+
+    name: str
+    clock: Clock
+    faults: FaultEngine
+    journal: Journal
+    log: logging.Logger
+
+    def health(self) -> dict[str, Any]: ...
+
+    def state(self) -> dict[str, Any]: ...
+
+    def reset(self, seed: int | str | None = None) -> None: ...
 
 
 class AdminError(Exception):
@@ -95,9 +109,9 @@ def journal_query(params: dict[str, list[str]]) -> JournalQuery:
 
 
 class AdminAPI:
-    """Routes ``/__admin/...`` requests of one :class:`EmulatorApp`."""
+    """Routes ``/__admin/...`` requests of one emulator."""
 
-    def __init__(self, emulator: EmulatorApp) -> None:
+    def __init__(self, emulator: Administered) -> None:
         self.emulator = emulator
 
     def handle(self, scope: dict[str, Any], body: bytes) -> BufferedResponse:

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from typing import Any, Literal
 
+from emulators.toolkit.admin import AdminAPI
 from emulators.toolkit.clock import Clock, Releaser, SystemClock
 from emulators.toolkit.faults import Decision, Fault, FaultEngine
 from emulators.toolkit.hooks import (
@@ -75,8 +76,6 @@ class EmulatorApp:
         journal_capacity: int = DEFAULT_CAPACITY, body_cap: int = DEFAULT_BODY_CAP,
         max_body: int = 10 * 1024 * 1024, clock: Clock | None = None, wsgi_threads: int = 16,
     ) -> None:
-        from emulators.toolkit.admin import AdminAPI  # admin depends on this module's types
-
         self.app = app
         self.name = name
         self.hooks = hooks or EmulatorHooks()
