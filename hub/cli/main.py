@@ -94,7 +94,7 @@ def serve(host: str | None, port: int | None, config_path: Path | None, pid_file
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     configure_logging(log_level.upper())
-    log = logging.getLogger("onepoint")
+    log = logging.getLogger("onepoint.serve")
     if settings.uses_development_credentials:
         log.warning("no --config given: running with the built-in DEVELOPMENT credentials (see README)")
     try:

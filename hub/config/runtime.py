@@ -21,7 +21,7 @@ import logging
 
 __all__ = ["DEFAULT_GC_YOUNG_THRESHOLD", "tune_garbage_collector"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.config")
 
 DEFAULT_GC_YOUNG_THRESHOLD = 50_000
 

@@ -19,7 +19,7 @@ from hub.transport.message import Delivery, Message
 
 __all__ = ["BatchResult", "process_batch_once"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.store")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from hub.transport.message import Delivery, Message
 
 __all__ = ["process_once"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.store")
 
 
 def _wait_until_recorded(store: ProcessedStore, message_id: str, seconds: float) -> bool:

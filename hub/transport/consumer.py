@@ -16,7 +16,7 @@ from hub.transport.message import BatchHandler, Delivery, Handler
 
 __all__ = ["BatchConsumer", "Consumer", "ConsumerFactory"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.transport")
 
 _STOP = None  # one per worker thread, queued by ``close``
 

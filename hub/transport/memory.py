@@ -33,7 +33,7 @@ from hub.transport.topology import Topology
 
 __all__ = ["MemoryBroker"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.transport")
 
 
 @dataclass(slots=True)

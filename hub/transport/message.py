@@ -16,7 +16,7 @@ from hub.values import value_class
 
 __all__ = ["BatchHandler", "Delivery", "Handler", "Message", "Settlement"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.transport")
 
 RETRY_COUNT = "x-retry-count"
 ORIGINAL_ROUTING_KEY = "x-original-routing-key"

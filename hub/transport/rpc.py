@@ -12,7 +12,7 @@ from hub.transport.scheduler import Scheduler, TimerHandle
 
 __all__ = ["PendingReplies"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.transport")
 
 
 class PendingReplies:

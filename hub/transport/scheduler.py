@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 __all__ = ["Scheduler", "TimerHandle"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.transport")
 
 
 class TimerHandle:

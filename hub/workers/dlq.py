@@ -34,7 +34,7 @@ from hub.workers import headers as h
 
 __all__ = ["DeadLetter", "DeadLetterQueues", "ReplayReport"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.worker")
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from hub.workers.retry import RetryPolicy, run_with_retries
 
 __all__ = ["Action", "Decision", "Processor"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.worker")
 
 
 class Action(Enum):

@@ -41,7 +41,7 @@ from hub.workers.classify import Classifier
 
 __all__ = ["RetryPolicy", "max_total_attempts", "run_with_retries"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.worker")
 
 T = TypeVar("T")
 

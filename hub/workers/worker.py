@@ -36,7 +36,7 @@ from hub.workers.retry import RetryPolicy, max_total_attempts
 
 __all__ = ["Worker", "dead_letter_copy", "retry_copy"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.worker")
 
 
 def retry_copy(message: Message, queue: str, decision: Decision) -> Message:

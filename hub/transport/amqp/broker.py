@@ -32,7 +32,7 @@ from hub.transport.topology import Topology
 
 __all__ = ["RabbitMQBroker"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.transport")
 
 
 class RabbitMQBroker(Broker):

@@ -24,7 +24,7 @@ from hub.transport.message import Delivery, Message, Settlement
 
 __all__ = ["BlockingGetter"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.transport")
 
 
 class BlockingGetter:

@@ -24,7 +24,7 @@ from hub.transport.errors import TransportClosedError, TransportError
 
 __all__ = ["ConnectionListener", "IOThread"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.transport")
 
 
 class ConnectionListener(Protocol):

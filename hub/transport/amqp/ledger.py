@@ -16,7 +16,7 @@ from hub.transport.message import Message
 
 __all__ = ["ConfirmLedger"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.transport")
 
 
 class _Future(Protocol):

@@ -42,7 +42,7 @@ from hub.transport.message import Message
 
 __all__ = ["LoopPublisher", "PublisherUnavailableError"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.transport")
 
 SWEEP_INTERVAL = 0.25
 

@@ -42,7 +42,7 @@ from hub.transport.message import Message
 
 __all__ = ["ConfirmPublisher"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.transport")
 
 
 @dataclass(slots=True, eq=False)

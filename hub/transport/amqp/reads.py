@@ -18,7 +18,7 @@ import pika
 
 __all__ = ["READ_BYTES", "LargeReadSelectConnection", "enlarge_reads"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.transport")
 
 READ_BYTES = 16 * 1024
 _ATTRIBUTE = "_MAX_RECV_BYTES"  # pika.adapters.utils.io_services_utils._AsyncTransportBase

@@ -26,7 +26,7 @@ from hub.transport.message import Delivery, Message, Settlement
 
 __all__ = ["Subscription"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("onepoint.transport")
 
 
 class Subscription:
