@@ -1,6 +1,6 @@
 """The SP directory of the DSMP emulator and the per-SP complaint figures, both derived from the seed.
 
-Choices where the domain brief is silent:
+Choices where the command set (dsmp.xsd) is silent:
 
 - 12 SPs by default; SP enterprise codes are 6 digits starting 8 or 9; every SP has a base access code
   ``1065<7|8>xxxx`` and one to three services whose service codes extend it by one digit (``106571234`` +

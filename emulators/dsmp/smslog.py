@@ -1,6 +1,6 @@
 """Point-to-point and SP SMS records of one subscriber, generated from the seed (CMPP 2.0 field conventions).
 
-Choices where the domain brief is silent:
+Choices where the command set (dsmp.xsd) is silent:
 
 - records cover the ``days`` (default 30) days before ``anchor`` (default the population's epoch,
   2026-11-23T08:00+08:00), so the data never depends on the wall clock; times have CMPP's minute precision

@@ -1,6 +1,6 @@
 """Seeded generation of a subscriber population (one ``random.Random(seed)``, never the global RNG).
 
-Choices where the domain brief is silent (documented here, relied on by the BOSS and CRM emulators):
+Choices where the command sets are silent (documented here, relied on by the BOSS and CRM emulators):
 
 - the province is Guangdong (group ids start with 44); 8 % of subscribers come from another province's area code
   and hold a LONG_DISTANCE_ROAMING identity with that home area;

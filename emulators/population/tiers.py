@@ -1,12 +1,12 @@
 """Customer tiers of the complaint workflow: order, effective tier, priority and published answer targets.
 
-This module is pure domain (no emulator dependency) so that the hub's workflow can share it; proposed home:
-``hub/domain/tiers.py``. Tier codes are the values of ``common.xsd`` ``CustomerTier``, highest first.
+Pure domain (no emulator dependency), so the hub's workflow can share it once it exists. Tier codes are the values
+of ``common.xsd`` ``CustomerTier``, highest first.
 
 - :func:`effective_tier`: a customer with several identities is treated at the highest one;
 - :func:`priority_of`: VIP_* and GROUP_KEY_PERSON 1, GROUP_MEMBER 2, LONG_DISTANCE_ROAMING and CONTRACT 3,
   the others 4 (``boss.xsd`` QueryCustomerTierResponse);
-- :data:`ANSWER_TARGETS`: share answered within n seconds over a window (domain brief, ``boss.xsd`` AnswerTarget);
+- :data:`ANSWER_TARGETS`: share answered within n seconds over a window (``boss.xsd`` AnswerTarget);
 - :func:`vip_tier`: BOSS VIP card level -> tier (LIFETIME_DIAMOND, DIAMOND, PLATINUM -> VIP_DIAMOND).
 """
 
