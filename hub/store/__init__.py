@@ -1,6 +1,6 @@
 """Processed-message store: idempotency keyed by message id (SQLite by default, or in memory)."""
 
-from hub.store.base import BatchOutcome, Claim, ClaimBusyError, ProcessedStore
+from hub.store.base import BatchOutcome, Claim, ClaimBusyError, ProcessedStore, Recorded
 from hub.store.batch import BatchResult, process_batch_once
 from hub.store.idempotent import process_once
 from hub.store.memory import MemoryProcessedStore
@@ -13,6 +13,7 @@ __all__ = [
     "ClaimBusyError",
     "MemoryProcessedStore",
     "ProcessedStore",
+    "Recorded",
     "SQLiteProcessedStore",
     "open_store",
     "process_batch_once",

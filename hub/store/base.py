@@ -13,6 +13,8 @@ Use it as ``claim → effect → complete → ack``::
         delivery.ack()                # only after the record is committed
 
 * A redelivered message whose id is recorded is a ``duplicate``: its effect is skipped and it is acked.
+* ``complete(outcome, reply=document)`` records a request's answer with the outcome, in the same write: a
+  duplicate's claim carries it back (``claim.reply``), so a redelivered request gets the same answer again.
 * If the block raises, the claim is released (nothing recorded) and the message can be processed again.
 * A claim holds a lease: if the process dies mid-effect, another worker may take the id once the lease
   expires. An effect outside the store (a SOAP call) that completed just before a crash can thus run
@@ -30,11 +32,19 @@ from dataclasses import dataclass
 
 from hub.values import value_class
 
-__all__ = ["BatchOutcome", "Claim", "ClaimBusyError", "ProcessedStore"]
+__all__ = ["BatchOutcome", "Claim", "ClaimBusyError", "ProcessedStore", "Recorded"]
 
 
 class ClaimBusyError(Exception):
     """Another live claim holds this message id."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What the store holds for a processed id: its outcome and, for a request, the answer sent back."""
+
+    outcome: str
+    reply: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -43,11 +53,13 @@ class Claim:
     duplicate: bool
     outcome: str | None = None  # the recorded outcome of a duplicate, or what ``complete`` set
     completed: bool = False
+    reply: bytes | None = None  # the recorded answer of a duplicate request, or what ``complete`` set
 
-    def complete(self, outcome: str = "done") -> None:
+    def complete(self, outcome: str = "done", *, reply: bytes | None = None) -> None:
         if self.duplicate:
             raise RuntimeError(f"message {self.message_id} was already processed")
         self.outcome = outcome
+        self.reply = reply
         self.completed = True
 
 
@@ -78,16 +90,20 @@ class ProcessedStore(ABC):
         return self.outcome(message_id) is not None
 
     @abstractmethod
-    def record(self, message_id: str, outcome: str = "done") -> bool:
+    def reply(self, message_id: str) -> bytes | None:
+        """The recorded answer of a processed request, or None."""
+
+    @abstractmethod
+    def record(self, message_id: str, outcome: str = "done", *, reply: bytes | None = None) -> bool:
         """Record an id as processed; False if it was already recorded (the earlier outcome stays)."""
 
     @abstractmethod
-    def _acquire(self, message_id: str) -> str | None:
-        """Take a lease on the id. Returns the outcome if already processed, raises ``ClaimBusyError``."""
+    def _acquire(self, message_id: str) -> Recorded | None:
+        """Take a lease on the id. Returns the record if already processed, raises ``ClaimBusyError``."""
 
     @abstractmethod
-    def _finish(self, message_id: str, outcome: str | None) -> None:
-        """Record ``outcome`` (or release the lease if None)."""
+    def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> None:
+        """Record ``outcome`` and ``reply`` in one write (or release the lease if ``outcome`` is None)."""
 
     @abstractmethod
     def count(self) -> int:
@@ -99,16 +115,19 @@ class ProcessedStore(ABC):
     @contextmanager
     def claim(self, message_id: str) -> Iterator[Claim]:
         prior = self._acquire(message_id)
-        claim = Claim(message_id, duplicate=prior is not None, outcome=prior)
-        if claim.duplicate:
-            yield claim
+        if prior is not None:
+            yield Claim(message_id, duplicate=True, outcome=prior.outcome, reply=prior.reply)
             return
+        claim = Claim(message_id, duplicate=False)
         try:
             yield claim
         except BaseException:
             self._finish(message_id, None)
             raise
-        self._finish(message_id, claim.outcome if claim.completed else None)
+        if claim.completed:
+            self._finish(message_id, claim.outcome, claim.reply)
+        else:
+            self._finish(message_id, None)
 
     def run_once(self, message_id: str, effect: Callable[[], str]) -> tuple[bool, str]:
         """Run ``effect`` unless the id was processed; returns (ran, outcome)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from hub.store.base import ClaimBusyError, ProcessedStore
+from hub.store.base import ClaimBusyError, ProcessedStore, Recorded
 
 __all__ = ["MemoryProcessedStore"]
 
@@ -14,22 +14,28 @@ class MemoryProcessedStore(ProcessedStore):
     def __init__(self, lease_seconds: float = 300.0) -> None:
         super().__init__(lease_seconds)
         self._lock = threading.Lock()
-        self._done: dict[str, str] = {}
+        self._done: dict[str, Recorded] = {}
         self._leases: dict[str, float] = {}
 
     def outcome(self, message_id: str) -> str | None:
         with self._lock:
-            return self._done.get(message_id)
+            found = self._done.get(message_id)
+        return None if found is None else found.outcome
 
-    def record(self, message_id: str, outcome: str = "done") -> bool:
+    def reply(self, message_id: str) -> bytes | None:
+        with self._lock:
+            found = self._done.get(message_id)
+        return None if found is None else found.reply
+
+    def record(self, message_id: str, outcome: str = "done", *, reply: bytes | None = None) -> bool:
         with self._lock:
             if message_id in self._done:
                 return False
-            self._done[message_id] = outcome
+            self._done[message_id] = Recorded(outcome, reply)
             self._leases.pop(message_id, None)
             return True
 
-    def _acquire(self, message_id: str) -> str | None:
+    def _acquire(self, message_id: str) -> Recorded | None:
         now = time.monotonic()
         with self._lock:
             if message_id in self._done:
@@ -39,11 +45,11 @@ class MemoryProcessedStore(ProcessedStore):
             self._leases[message_id] = now + self.lease_seconds
             return None
 
-    def _finish(self, message_id: str, outcome: str | None) -> None:
+    def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> None:
         with self._lock:
             self._leases.pop(message_id, None)
             if outcome is not None:
-                self._done.setdefault(message_id, outcome)
+                self._done.setdefault(message_id, Recorded(outcome, reply))
 
     def count(self) -> int:
         with self._lock:

@@ -5,6 +5,9 @@ A claim writes a lease row (``state='claimed'``, ``lease_until``) and commits; `
 blocks other workers. The common case, a message id never seen, is one autocommit ``INSERT … ON CONFLICT DO
 NOTHING`` (one statement is one transaction); only an id already present takes the ``BEGIN IMMEDIATE`` path
 that reads its state (done, leased by another worker, or a lease that expired).
+
+A request's answer is kept in the ``reply`` column, written by the same statement as the outcome. A database
+created before that column existed gets it when opened (``ALTER TABLE … ADD COLUMN``, no rewrite).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hub.store.base import BatchOutcome, ClaimBusyError, ProcessedStore
+from hub.store.base import BatchOutcome, ClaimBusyError, ProcessedStore, Recorded
 
 __all__ = ["SQLiteProcessedStore"]
 
@@ -26,7 +29,8 @@ CREATE TABLE IF NOT EXISTS processed_messages (
     state       TEXT NOT NULL CHECK (state IN ('claimed', 'done')),
     outcome     TEXT,
     lease_until REAL,
-    updated_at  REAL NOT NULL
+    updated_at  REAL NOT NULL,
+    reply       BLOB
 )
 """
 
@@ -41,6 +45,9 @@ class SQLiteProcessedStore(ProcessedStore):
         self._all_lock = threading.Lock()
         with self._tx() as db:
             db.execute(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(processed_messages)")}
+            if "reply" not in columns:  # a store written before requests were answered
+                db.execute("ALTER TABLE processed_messages ADD COLUMN reply BLOB")
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -65,17 +72,26 @@ class SQLiteProcessedStore(ProcessedStore):
         )
         return None if row is None else str(row[0])
 
-    def record(self, message_id: str, outcome: str = "done") -> bool:
+    def reply(self, message_id: str) -> bytes | None:
+        row = (
+            self._db()
+            .execute("SELECT reply FROM processed_messages WHERE message_id=? AND state='done'", (message_id,))
+            .fetchone()
+        )
+        return None if row is None or row[0] is None else bytes(row[0])
+
+    def record(self, message_id: str, outcome: str = "done", *, reply: bytes | None = None) -> bool:
         with self._tx() as db:
             cur = db.execute(
-                "INSERT INTO processed_messages (message_id, state, outcome, updated_at) VALUES (?, 'done', ?, ?)"
+                "INSERT INTO processed_messages (message_id, state, outcome, updated_at, reply)"
+                " VALUES (?, 'done', ?, ?, ?)"
                 " ON CONFLICT(message_id) DO UPDATE SET state='done', outcome=excluded.outcome,"
-                " lease_until=NULL, updated_at=excluded.updated_at WHERE state='claimed'",
-                (message_id, outcome, time.time()),
+                " lease_until=NULL, updated_at=excluded.updated_at, reply=excluded.reply WHERE state='claimed'",
+                (message_id, outcome, time.time(), reply),
             )
             return cur.rowcount == 1
 
-    def _acquire(self, message_id: str) -> str | None:
+    def _acquire(self, message_id: str) -> Recorded | None:
         now = time.time()
         fresh = self._db().execute(
             "INSERT INTO processed_messages (message_id, state, lease_until, updated_at) VALUES (?, 'claimed', ?, ?)"
@@ -86,10 +102,10 @@ class SQLiteProcessedStore(ProcessedStore):
             return None
         with self._tx() as db:
             row = db.execute(
-                "SELECT state, outcome, lease_until FROM processed_messages WHERE message_id=?", (message_id,)
+                "SELECT state, outcome, lease_until, reply FROM processed_messages WHERE message_id=?", (message_id,)
             ).fetchone()
             if row is not None and row[0] == "done":
-                return str(row[1])
+                return Recorded(str(row[1]), None if row[3] is None else bytes(row[3]))
             if row is not None and row[2] is not None and row[2] > now:
                 raise ClaimBusyError(message_id)
             db.execute(
@@ -99,15 +115,15 @@ class SQLiteProcessedStore(ProcessedStore):
             )
             return None
 
-    def _finish(self, message_id: str, outcome: str | None) -> None:
-        db = self._db()  # one statement: its own transaction
+    def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> None:
+        db = self._db()  # one statement: its own transaction (the outcome and the answer together)
         if outcome is None:
             db.execute("DELETE FROM processed_messages WHERE message_id=? AND state='claimed'", (message_id,))
         else:
             db.execute(
-                "UPDATE processed_messages SET state='done', outcome=?, lease_until=NULL, updated_at=?"
+                "UPDATE processed_messages SET state='done', outcome=?, reply=?, lease_until=NULL, updated_at=?"
                 " WHERE message_id=?",
-                (outcome, time.time(), message_id),
+                (outcome, reply, time.time(), message_id),
             )
 
     def run_batch(self, items: Sequence[tuple[str, Callable[[], str]]]) -> list[BatchOutcome]:

@@ -6,7 +6,8 @@ SOAP *Server* faults marked retryable (a sub-code such as ``Server.Unavailable``
 ``Server.Timeout``, or ``retryable`` in the fault detail), and the hub's own transport errors.
 
 **Permanent** (dead-lettered at once, with the reason): ``PermanentError`` (``BusinessRejection``,
-``UnknownCommandError``), a refused document (``DocumentRefused``), ``ValueError`` (invalid data, an
+``UnknownCommandError``), a refused document (``DocumentRefused``: e.g. a handler sent an invalid command),
+a command no route takes (``NoRouteError``), ``ValueError`` (invalid data, an
 undecodable envelope), zeep client-side validation errors, SOAP *Client* faults, any other HTTP 4xx.
 
 A plain SOAP ``Server`` fault (no retryable mark) is permanent unless ``retry_server_faults=True``; any other
@@ -27,6 +28,7 @@ from zeep.exceptions import TransportError as ZeepTransportError
 from zeep.exceptions import ValidationError as ZeepValidationError
 
 from hub.observability.logging import mask_msisdn
+from hub.routing.table import NoRouteError
 from hub.transport.errors import TransportError as HubTransportError
 from hub.validation.violations import DocumentRefused
 from hub.workers.errors import PermanentError, TransientError
@@ -91,7 +93,7 @@ class Classifier:
         t, p = Verdict.TRANSIENT, Verdict.PERMANENT
         if isinstance(exc, TransientError):
             return t
-        if isinstance(exc, PermanentError | DocumentRefused | ZeepValidationError):
+        if isinstance(exc, PermanentError | DocumentRefused | ZeepValidationError | NoRouteError):
             return p
         if isinstance(exc, ZeepFault):
             return t if _fault_transient(exc, self.retry_server_faults) else p

@@ -14,7 +14,15 @@ class PermanentError(Exception):
 
 
 class BusinessRejection(PermanentError):
-    """The backend understood the command and refused it (e.g. unknown subscriber, closed work order)."""
+    """The backend understood the command and refused it (e.g. unknown subscriber, closed work order).
+
+    Raised for a request, it is the answer: a ``c:Error`` with ``code`` and the message goes back to the
+    caller and is recorded like any answer. Raised for a command, the message is dead-lettered with the reason.
+    """
+
+    def __init__(self, message: str, *, code: str = "rejected") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class UnknownCommandError(PermanentError):

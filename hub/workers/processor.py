@@ -6,6 +6,12 @@ command routed to several consumers takes effect once in each): claim → handle
 record the outcome (committed) → ``Decision(ACK)``. A failure releases the claim (nothing is recorded)
 and becomes ``RETRY`` (next delay tier) or ``DEAD`` (with the reason). The ``Worker`` turns decisions into
 broker operations; the ``WorkerTestClient`` simulates them.
+
+A request (``reply_to`` set) is answered by the handler's ``Reply``, or by the ``c:Error`` of a
+``BusinessRejection`` (an answer, not a failure: recorded, acked, never retried). The answer is recorded
+with the outcome and travels in ``Decision.reply``; a duplicate request carries the recorded answer again.
+A handler that answers a request with no ``Reply`` is a defect: permanent, dead-lettered with the reason
+(the requester then times out) and nothing recorded, so a replay after the fix answers.
 """
 
 from __future__ import annotations
@@ -17,15 +23,19 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from lxml import etree
+
 from hub.envelope import Envelope
 from hub.observability.metrics import Metrics
 from hub.routing.codec import envelope_from_message
+from hub.routing.outbound import Outbound
 from hub.store.base import ClaimBusyError, ProcessedStore
 from hub.transport.message import Message
 from hub.workers import headers as h
 from hub.workers.classify import Classifier
-from hub.workers.errors import PermanentError
-from hub.workers.registry import HandlerContext, HandlerRegistry, HandlerSpec
+from hub.workers.errors import BusinessRejection, PermanentError
+from hub.workers.registry import OUTBOUND, HandlerContext, HandlerRegistry, HandlerSpec
+from hub.workers.reply import Reply, error_document
 from hub.workers.retry import RetryPolicy, run_with_retries
 
 __all__ = ["Action", "Decision", "Processor"]
@@ -51,6 +61,7 @@ class Decision:
     reason: str | None = None
     kind: str | None = None  # DEAD: "permanent" | "exhausted"
     headers: Mapping[str, Any] = field(default_factory=dict)  # for the retried / dead-lettered copy
+    reply: bytes | None = None  # ACK of a request: the answer to send to its reply-to (recorded first)
 
 
 class Processor:
@@ -65,6 +76,7 @@ class Processor:
         policy: RetryPolicy | None = None,
         classifier: Classifier | None = None,
         metrics: Metrics | None = None,
+        outbound: Outbound | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.consumer = consumer
@@ -75,8 +87,12 @@ class Processor:
         self.policy = policy or RetryPolicy()
         self.classifier = classifier or Classifier()
         self.metrics = metrics
+        self.outbound = outbound
         self._sleep = sleep
-        registry.check_dependencies(consumer, self.dependencies)
+        if OUTBOUND in self.dependencies:
+            raise ValueError(f"{OUTBOUND!r} is a built-in: pass the outbound path as outbound=, not a dependency")
+        provided = {**self.dependencies, OUTBOUND: outbound} if outbound is not None else self.dependencies
+        registry.check_dependencies(consumer, provided)
 
     def key(self, message_id: str) -> str:
         return f"{self.consumer}:{message_id}"
@@ -98,8 +114,8 @@ class Processor:
             with self.store.claim(self.key(mid)) as claim:
                 if claim.duplicate:
                     log.info("duplicate message: effect skipped", extra=self._extra(message, envelope))
-                    return Decision(Action.ACK, mid, outcome=claim.outcome, duplicate=True)
-                outcome = run_with_retries(
+                    return Decision(Action.ACK, mid, outcome=claim.outcome, duplicate=True, reply=claim.reply)
+                outcome, reply = run_with_retries(
                     lambda: self._call(spec, envelope, message, used),
                     self.policy,
                     self.classifier,
@@ -107,24 +123,32 @@ class Processor:
                     on_attempt=attempt,
                     on_retry=lambda _n, _e: self._count_in_process_retry(),
                 )
-                claim.complete(outcome)
+                claim.complete(outcome, reply=reply)
         except ClaimBusyError:
             log.info("message claimed by another worker; deferring", extra=self._extra(message, envelope))
             return Decision(Action.BUSY, mid)
         except Exception as exc:
             return self._failed(message, exc, used=max(used, 1), envelope=envelope)
         log.info("message processed", extra={**self._extra(message, envelope), "outcome": outcome})
-        return Decision(Action.ACK, mid, outcome=outcome, attempts=used)
+        return Decision(Action.ACK, mid, outcome=outcome, attempts=used, reply=reply)
 
-    def _call(self, spec: HandlerSpec, envelope: Envelope, message: Message, used: int) -> str:
+    def _call(self, spec: HandlerSpec, envelope: Envelope, message: Message, used: int) -> tuple[str, bytes | None]:
+        """Run the handler once: (outcome, the answer to a request or None)."""
         prior = h.attempts_so_far(message)
-        builtins = {"context": HandlerContext(self.consumer, prior + used, message), "message": message}
+        builtins: dict[str, Any] = {"context": HandlerContext(self.consumer, prior + used, message), "message": message}
+        if self.outbound is not None:
+            builtins[OUTBOUND] = self.outbound.bind(envelope, self.consumer)
         started = time.perf_counter()
         try:
-            return spec.call(envelope, {**self.dependencies, **builtins})
+            result = spec.call(envelope, {**self.dependencies, **builtins})
+        except BusinessRejection as exc:
+            if not message.reply_to:
+                raise
+            return f"rejected: {exc.code}", error_document(exc.code, str(exc))
         finally:
             if self.metrics is not None:
                 self.metrics.observe_handler(self.consumer, time.perf_counter() - started)
+        return _outcome(spec, result, message)
 
     def _count_in_process_retry(self) -> None:
         if self.metrics is not None:
@@ -162,6 +186,16 @@ class Processor:
             "command_type": envelope.command_type if envelope is not None else message.type,
             "retry_count": message.retry_count,
         }
+
+
+def _outcome(spec: HandlerSpec, result: Any, message: Message) -> tuple[str, bytes | None]:
+    if isinstance(result, Reply):
+        return result.outcome, result.body if message.reply_to else None
+    if isinstance(result, bytes | bytearray | etree._Element):
+        raise PermanentError(f"handler {spec.name} returned a bare document: return Reply(document) to answer")
+    if message.reply_to:
+        raise PermanentError(f"handler {spec.name} answered the request {spec.command_type} with no Reply")
+    return ("done" if result is None else str(result)), None
 
 
 def _decode(message: Message) -> Envelope:

@@ -4,19 +4,28 @@
 
     handlers = HandlerRegistry()
 
-    @handlers.handler("boss.QueryCustomerTier")                      # any consumer queue
-    def query_tier(envelope: Envelope, boss: BossClient) -> str:
-        return boss.query_tier(envelope.payload)                     # the outcome recorded for the id
+    @handlers.handler("boss.QueryCustomerTier")                      # a request: it answers
+    def query_tier(envelope: Envelope, boss: BossClient) -> Reply:
+        if not boss.knows(envelope.payload):
+            raise BusinessRejection("no such subscriber", code="subscriber-not-found")  # the answer: c:Error
+        return Reply(boss.tier_response(envelope.payload))           # the <Command>Response document
 
-    @handlers.handler("workorder.CreateWorkOrder", consumer="crm")   # only on the crm queue
-    def create(envelope: Envelope, crm: CrmClient, context: HandlerContext) -> None: ...
+    @handlers.handler("workorder.CreateWorkOrder", consumer="workflow")   # only on the workflow queue
+    def create(envelope: Envelope, outbound: Sender, context: HandlerContext) -> str:
+        outbound.send(dispatch_document(envelope), step="dispatch-nsp")  # routed, validated, confirmed
+        return "dispatched"                                          # the outcome recorded for the id
 
 The first parameter receives the ``Envelope``; every other parameter is looked up **by name** in the
-dependencies given to the ``Worker`` (or ``WorkerTestClient``), plus two built-ins: ``context``
-(``HandlerContext``: consumer, attempt, message) and ``message`` (the transport ``Message``). Missing
-dependencies fail when the Worker is built, never at message time. A handler returns its outcome (a
-``str`` recorded in the processed store, default ``"done"``) and must have *committed* its effect when it
-returns: the runtime records the id and acks only afterwards.
+dependencies given to the ``Worker`` (or ``WorkerTestClient``), plus the built-ins: ``context``
+(``HandlerContext``: consumer, attempt, message), ``message`` (the transport ``Message``) and, when the
+worker has an outbound path, ``outbound`` (a ``hub.routing.outbound.Sender`` bound to this message: what it
+sends carries message ids derived from this message and the step, so a redelivery sends the same ids).
+Missing dependencies fail when the Worker is built, never at message time.
+
+A handler returns its outcome (a ``str`` recorded in the processed store, default ``"done"``), or for a
+request (a message with ``reply_to``, from a route with ``reply_timeout``) a ``Reply``: the worker records
+it with the outcome and sends it to the requester only afterwards. A handler must have *committed* its
+effect when it returns: the runtime records the id and acks only afterwards.
 """
 
 from __future__ import annotations
@@ -30,9 +39,10 @@ from hub.envelope import Envelope
 from hub.transport.message import Message
 from hub.workers.errors import UnknownCommandError
 
-__all__ = ["BUILTINS", "HandlerContext", "HandlerRegistry", "HandlerSpec"]
+__all__ = ["BUILTINS", "OUTBOUND", "HandlerContext", "HandlerRegistry", "HandlerSpec"]
 
 BUILTINS = frozenset({"context", "message"})
+OUTBOUND = "outbound"  # a built-in when the worker has an outbound path
 
 HandlerFunc = Callable[..., Any]
 
@@ -55,9 +65,9 @@ class HandlerSpec:
     def name(self) -> str:
         return getattr(self.func, "__qualname__", repr(self.func))
 
-    def call(self, envelope: Envelope, resolved: Mapping[str, Any]) -> str:
-        result = self.func(envelope, **{name: resolved[name] for name in self.dependencies})
-        return "done" if result is None else str(result)
+    def call(self, envelope: Envelope, resolved: Mapping[str, Any]) -> Any:
+        """Run the handler; its result as returned (the ``Processor`` reads it as an outcome or a ``Reply``)."""
+        return self.func(envelope, **{name: resolved[name] for name in self.dependencies})
 
 
 def _dependencies(func: HandlerFunc) -> tuple[str, ...]:

@@ -8,30 +8,40 @@ sleeping, and the delay tiers and the DLQ simulated: a ``RETRY`` decision sends 
     result = client.send(envelope)
     assert result.processed and result.outcome == "gold"
     assert client.send(envelope).duplicate          # same message id: the effect is not repeated
+    assert client.request(query).reply.startswith(b"<?xml")   # a request: the answer it got (or c:Error)
+    assert [e.command_type for e, _ in client.sent] == ["nsp.NetworkComplaintDispatch"]  # what handlers sent
+
+Handlers that ask for ``outbound`` get a ``RecordingOutbound``: what they send is validated and routed (by
+``routing``, default the built-in table) like on a broker, and kept in ``client.sent``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hub.envelope import Envelope
 from hub.observability.metrics import Metrics
 from hub.routing.codec import message_from_envelope
+from hub.routing.outbound import Outbound, RecordingOutbound
+from hub.routing.table import RoutingTable
 from hub.store.base import ProcessedStore
 from hub.store.memory import MemoryProcessedStore
 from hub.transport.message import Message
 from hub.transport.topology import TopologyConfig, routing_key
+from hub.validation.command_sets import CommandSetRegistry
+from hub.validation.validator import DocumentValidator
 from hub.workers.classify import Classifier
 from hub.workers.processor import Action, Decision, Processor
-from hub.workers.registry import HandlerRegistry
+from hub.workers.registry import OUTBOUND, HandlerRegistry
 from hub.workers.retry import RetryPolicy, max_total_attempts
 from hub.workers.worker import dead_letter_copy, retry_copy
 
-__all__ = ["DEFAULT_TIERS", "SendResult", "WorkerTestClient"]
+__all__ = ["DEFAULT_TIERS", "REPLY_TO", "SendResult", "WorkerTestClient"]
 
 DEFAULT_TIERS: tuple[str, ...] = tuple(tier.name for tier in TopologyConfig().delay_tiers)
+REPLY_TO = "test.reply-to"  # the reply-to of the requests ``WorkerTestClient.request`` sends
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +74,11 @@ class SendResult:
     def attempts(self) -> int:
         return self.final.attempts
 
+    @property
+    def reply(self) -> bytes | None:
+        """A request's answer, as the worker sends it (after recording it): the response or a ``c:Error``."""
+        return self.final.reply
+
 
 class WorkerTestClient:
     def __init__(
@@ -77,21 +92,36 @@ class WorkerTestClient:
         tiers: tuple[str, ...] = DEFAULT_TIERS,
         classifier: Classifier | None = None,
         metrics: Metrics | None = None,
+        outbound: Outbound | None = None,
+        routing: RoutingTable | None = None,
     ) -> None:
         self.consumer = consumer
         self.queue = TopologyConfig().queue(consumer)
         self.store = store if store is not None else MemoryProcessedStore()
+        if outbound is None and any(OUTBOUND in s.dependencies for s in registry.for_consumer(consumer)):
+            outbound = _recording(routing)
+        self.outbound = outbound
         self.processor = Processor(
             consumer, registry, self.store, tiers=tiers, dependencies=dependencies,
             policy=policy or RetryPolicy(initial=0.0), classifier=classifier, metrics=metrics,
-            sleep=lambda _seconds: None,
+            outbound=outbound, sleep=lambda _seconds: None,
         )
         self.max_attempts = max_total_attempts(self.processor.policy, len(tiers))
         self.dead_letters: list[Message] = []
 
+    @property
+    def sent(self) -> list[tuple[Envelope, tuple[str, ...]]]:
+        """What handlers sent through ``outbound``: (envelope, targets), in order (a ``RecordingOutbound``)."""
+        return self.outbound.sent if isinstance(self.outbound, RecordingOutbound) else []
+
     def message(self, envelope: Envelope) -> Message:
         """The message a router would publish for ``envelope`` to this consumer."""
         return message_from_envelope(envelope, routing_key(self.consumer, envelope.command_type))
+
+    def request(self, envelope: Envelope) -> SendResult:
+        """Deliver ``envelope`` as a request (with a reply-to); ``result.reply`` is the answer."""
+        message = message_from_envelope(envelope, routing_key(self.consumer, envelope.command_type), for_request=True)
+        return self.send(replace(message, reply_to=REPLY_TO, correlation_id=envelope.message_id))
 
     def send(self, item: Envelope | Message, *, follow_retries: bool = True) -> SendResult:
         """Deliver once; with ``follow_retries`` also every simulated return from a delay tier."""
@@ -108,3 +138,9 @@ class WorkerTestClient:
                 self.dead_letters.append(dead)
                 return SendResult(decision, deliveries, dead)
             return SendResult(decision, deliveries)
+
+
+def _recording(routing: RoutingTable | None) -> RecordingOutbound:
+    sets = CommandSetRegistry.installed()
+    table = routing or RoutingTable.load(None, consumers=TopologyConfig().consumers, command_types=sets.command_types())
+    return RecordingOutbound(table, DocumentValidator(sets))

@@ -3,7 +3,9 @@
 Settlement rules (nothing accepted is lost, nothing is applied twice):
 
 * **ACK** only after the handler returned and its outcome is recorded (committed) in the processed store;
-  a duplicate (id already recorded) is acked without running the handler.
+  a duplicate (id already recorded) is acked without running the handler. A request's answer (recorded
+  with the outcome) is sent to its reply-to first, and for a duplicate sent again; if the broker does not
+  take the answer the request is requeued, and its redelivery sends the recorded answer.
 * **RETRY** / **DEAD** / **BUSY**: a copy is published (to the delay tier, or to the consumer's DLQ through
   the dead-letter exchange) and the original is acked only once the broker *confirmed* the copy. If the
   copy cannot be published, the original is requeued (``nack``): it comes back, and at worst the copy
@@ -24,6 +26,7 @@ from dataclasses import replace
 from typing import Any
 
 from hub.observability.metrics import Metrics
+from hub.routing.outbound import Outbound
 from hub.store.base import ProcessedStore
 from hub.transport.broker import Broker
 from hub.transport.consumer import Consumer
@@ -68,6 +71,7 @@ class Worker:
         policy: RetryPolicy | None = None,
         classifier: Classifier | None = None,
         metrics: Metrics | None = None,
+        outbound: Outbound | None = None,
         prefetch: int = 16,
         concurrency: int = 1,
         confirm_timeout: float = 30.0,
@@ -83,7 +87,7 @@ class Worker:
         self.tiers = tuple(t.name for t in config.delay_tiers)
         self.processor = Processor(
             consumer, registry, store, tiers=self.tiers, dependencies=dependencies, policy=policy,
-            classifier=classifier, metrics=metrics, sleep=sleep,
+            classifier=classifier, metrics=metrics, outbound=outbound, sleep=sleep,
         )
         self.max_attempts = max_total_attempts(self.processor.policy, len(self.tiers))
         self._prefetch = prefetch
@@ -121,6 +125,8 @@ class Worker:
         decision = self.processor.process(message)
         config = self.broker.config
         if decision.action is Action.ACK:
+            if decision.reply is not None and message.reply_to and not self._answer(delivery, decision.reply):
+                return
             delivery.ack()
             self._count("duplicate" if decision.duplicate else "processed")
         elif decision.action is Action.RETRY:
@@ -142,6 +148,21 @@ class Worker:
         else:
             delivery.nack(requeue=True)
             self._count("requeued")
+
+    def _answer(self, delivery: Delivery, reply: bytes) -> bool:
+        """Send a request's recorded answer and wait for the confirm; requeue the request if that fails."""
+        try:
+            self.broker.reply(delivery.message, reply, content_type="application/xml").result(
+                timeout=self._confirm_timeout)
+        except Exception as exc:
+            log.error(
+                "could not send the answer; requeueing the request",
+                extra={"message_id": delivery.message.message_id, "consumer": self.consumer, "error": repr(exc)},
+            )
+            delivery.nack(requeue=True)
+            self._count("requeued")
+            return False
+        return True
 
     def _forward(self, delivery: Delivery, exchange: str, copy: Message) -> bool:
         """Publish ``copy`` and wait for the confirm, then ack the original; requeue it if that fails."""

@@ -1,0 +1,198 @@
+"""Handlers answer requests: the Reply (or a rejection's c:Error) is recorded, then sent; a redelivery resends it."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from hub.envelope import Envelope
+from hub.ingress.replies import ReplyRefusal, checked_reply
+from hub.routing.codec import message_from_envelope
+from hub.store import MemoryProcessedStore, SQLiteProcessedStore
+from hub.transport import Broker, Message, open_broker, routing_key
+from hub.validation.command_sets import CommandSetRegistry
+from hub.validation.parser import ParserLimits
+from hub.workers import HandlerRegistry, Reply, Worker, WorkerTestClient
+from tests.support.worker_handlers import UNKNOWN_SUBSCRIBER, handlers, tier_query
+from tests.unit.workers.kit import short_config
+
+pytestmark = pytest.mark.unit
+
+
+def query(msisdn: str = "13800138000") -> Envelope:
+    mid = f"cs-{uuid.uuid4().hex[:16]}"
+    return Envelope(mid, "boss.QueryCustomerTier", "CS", tier_query(msisdn, mid), correlation_id="cs-corr-000001")
+
+
+def answering(calls: list[str]) -> HandlerRegistry:
+    """``handlers``' tier query, counting its calls."""
+    counted = HandlerRegistry()
+    spec = handlers.resolve("boss", "boss.QueryCustomerTier")
+
+    @counted.handler("boss.QueryCustomerTier")
+    def tier(env: Envelope) -> Reply:
+        calls.append(env.message_id)
+        result: Reply = spec.func(env)
+        return result
+
+    return counted
+
+
+def test_the_answer_is_the_valid_response_and_is_recorded(registry: CommandSetRegistry) -> None:
+    client = WorkerTestClient(handlers, consumer="boss", dependencies={"effects": Path("unused")})
+    env = query()
+    result = client.request(env)
+    assert result.processed and result.outcome == "tier sent"
+    assert result.reply is not None
+    root = checked_reply(registry.get("boss"), "QueryCustomerTier", result.reply, ParserLimits())
+    assert root.findtext("{urn:onepoint:boss:1}Ack/{urn:onepoint:common:1}MessageId") == env.message_id
+    assert client.store.reply(f"boss:{env.message_id}") == result.reply
+
+
+def test_a_redelivered_request_gets_the_recorded_answer_without_running_the_handler() -> None:
+    calls: list[str] = []
+    client = WorkerTestClient(answering(calls), consumer="boss")
+    env = query()
+    first, again = client.request(env), client.request(env)
+    assert again.duplicate and again.reply == first.reply is not None
+    assert calls == [env.message_id]
+
+
+def test_a_rejection_is_a_c_error_answer_recorded_and_not_retried(registry: CommandSetRegistry) -> None:
+    calls: list[str] = []
+    client = WorkerTestClient(answering(calls), consumer="boss")
+    env = query(UNKNOWN_SUBSCRIBER)
+    result = client.request(env)
+    assert result.processed and not result.dead and result.attempts == 1 and calls == [env.message_id]
+    assert result.reply is not None
+    with pytest.raises(ReplyRefusal) as refusal:
+        checked_reply(registry.get("boss"), "QueryCustomerTier", result.reply, ParserLimits())
+    assert refusal.value.code == "subscriber-not-found"
+    assert str(refusal.value) == f"no subscriber {UNKNOWN_SUBSCRIBER}"
+    assert client.request(env).reply == result.reply and calls == [env.message_id]
+
+
+def test_a_rejected_command_without_reply_to_is_still_dead_lettered() -> None:
+    client = WorkerTestClient(answering([]), consumer="boss")
+    result = client.send(query(UNKNOWN_SUBSCRIBER))
+    assert result.dead and result.reply is None
+    assert "subscriber" in (result.reason or "")
+
+
+def test_a_request_answered_with_no_reply_is_a_defect_dead_lettered_and_not_recorded() -> None:
+    silent = HandlerRegistry()
+    silent.add("boss.QueryCustomerTier", lambda env: "looked it up")
+    client = WorkerTestClient(silent, consumer="boss")
+    env = query()
+    result = client.request(env)
+    assert result.dead and result.attempts == 1 and result.reply is None
+    assert "with no Reply" in (result.reason or "")
+    assert not client.store.seen(f"boss:{env.message_id}")
+
+
+def test_a_bare_document_is_refused_return_reply() -> None:
+    bare = HandlerRegistry()
+    bare.add("boss.QueryCustomerTier", lambda env: b"<doc/>")
+    result = WorkerTestClient(bare, consumer="boss").request(query())
+    assert result.dead and "return Reply(document)" in (result.reason or "")
+
+
+def test_a_reply_to_a_plain_command_is_recorded_as_its_outcome_only() -> None:
+    client = WorkerTestClient(answering([]), consumer="boss")
+    env = query()
+    result = client.send(env)
+    assert result.processed and result.outcome == "tier sent" and result.reply is None
+
+
+def test_a_reply_holds_an_element_as_bytes() -> None:
+    element = etree.fromstring(b"<a><b>1</b></a>")
+    assert Reply(element).body == b"<?xml version='1.0' encoding='UTF-8'?>\n<a><b>1</b></a>"
+    with pytest.raises(TypeError):
+        Reply("<a/>")  # type: ignore[arg-type]
+
+
+# -- the Worker on the in-memory broker -----------------------------------------------------------------------
+@pytest.fixture
+def broker() -> Iterator[Broker]:
+    with open_broker("memory://", short_config()) as b:
+        yield b
+
+
+def request(broker: Broker, env: Envelope) -> Future[Message]:
+    message = message_from_envelope(env, routing_key("boss", env.command_type), for_request=True)
+    return broker.request(broker.config.commands_exchange, message, timeout=15)
+
+
+def test_the_worker_sends_the_answer_only_after_it_is_recorded(broker: Broker) -> None:
+    store = MemoryProcessedStore()
+    env = query()
+    recorded_when_answered: list[bool] = []
+    with Worker(broker, "boss", answering([]), store=store):
+        future = request(broker, env)
+        future.add_done_callback(lambda _f: recorded_when_answered.append(store.seen(f"boss:{env.message_id}")))
+        reply = future.result(20)
+    assert recorded_when_answered == [True]
+    assert reply.body == store.reply(f"boss:{env.message_id}")
+    assert reply.content_type == "application/xml"
+
+
+class RefusingReplies:
+    """A broker whose first ``reply`` is not confirmed (the answer is lost on its way)."""
+
+    def __init__(self, broker: Broker) -> None:
+        self._broker, self.refused = broker, 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._broker, name)
+
+    def reply(self, request: Message, body: bytes, **fields: object) -> Future[None]:
+        if not self.refused:
+            self.refused += 1
+            failed: Future[None] = Future()
+            failed.set_exception(ConnectionError("channel closed"))
+            return failed
+        return self._broker.reply(request, body, **fields)
+
+
+def test_an_answer_the_broker_does_not_take_requeues_the_request_and_the_recorded_answer_is_resent(
+    broker: Broker,
+) -> None:
+    calls: list[str] = []
+    store = MemoryProcessedStore()
+    env = query()
+    flaky = RefusingReplies(broker)
+    with Worker(flaky, "boss", answering(calls), store=store):  # type: ignore[arg-type]
+        reply = request(broker, env).result(20)
+    assert flaky.refused == 1 and calls == [env.message_id]
+    assert reply.body == store.reply(f"boss:{env.message_id}")
+
+
+# -- the SQLite store keeps answers ------------------------------------------------------------------------------
+def test_sqlite_keeps_the_answer_with_the_outcome_across_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "processed.db"
+    store = SQLiteProcessedStore(path)
+    with store.claim("boss:q1") as claim:
+        claim.complete("answered", reply=b"<answer/>")
+    store.close()
+    reopened = SQLiteProcessedStore(path)
+    with reopened.claim("boss:q1") as again:
+        assert again.duplicate and again.outcome == "answered" and again.reply == b"<answer/>"
+    assert reopened.reply("boss:q1") == b"<answer/>" and reopened.reply("boss:nope") is None
+
+
+def test_a_store_written_before_answers_existed_gains_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE processed_messages (message_id TEXT PRIMARY KEY, state TEXT NOT NULL CHECK"
+                   " (state IN ('claimed', 'done')), outcome TEXT, lease_until REAL, updated_at REAL NOT NULL)")
+        db.execute("INSERT INTO processed_messages VALUES ('old', 'done', 'created', NULL, 0)")
+    store = SQLiteProcessedStore(path)
+    assert store.outcome("old") == "created" and store.reply("old") is None
+    assert store.record("new", "answered", reply=b"<r/>") and store.reply("new") == b"<r/>"
+    store.close()
