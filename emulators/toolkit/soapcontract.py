@@ -1,6 +1,6 @@
 """A command set's contract for an emulator: spyne models read from the XSD, the validator, the spyne app.
 
-Shared by the BOSS and CRM emulators. The models come from the hub's :func:`hub.ingress.soap.service.spyne_models`
+Shared by the BOSS and CRM emulators. The models come from the SOAP library's :func:`hub.soap.service.spyne_models`
 (spyne's XSD reader on the same files the hub validates against); the installed command sets are compiled once
 per process.
 """
@@ -16,10 +16,10 @@ from functools import cache
 from typing import Any
 
 from emulators.toolkit.soapgate import PARSED_ENVIRON_KEY, VALIDATED_ENVIRON_KEY, SoapGate
-from hub.ingress.soap.service import spyne_models
+from hub.soap.service import spyne_models
 from hub.validation import CommandSet, CommandSetRegistry, DocumentValidator, ValidatedCommand
 
-with warnings.catch_warnings():  # spyne 2.14 bundles an old six and imports cgi (see stack-facts)
+with warnings.catch_warnings():  # spyne 2.14 bundles an old six and imports cgi
     warnings.simplefilter("ignore")
     from spyne import Application, ServiceBase, rpc
     from spyne.model.fault import Fault

@@ -1,19 +1,20 @@
 """The SOAP gate in front of an emulator's spyne service (shared by the BOSS and CRM emulators).
 
-spyne alone answers an invalid enum with a plain HTTP 500 and reports only the last libxml2 error (stack-facts),
-so every request passes the hub's own checks first, in the hub's order, and every refusal is a SOAP 1.1 Fault
-built by :func:`hub.ingress.errors.soap_fault` (faultcode ``Client...``, a ``c:Error`` detail naming every
-violation): hardened parse -> SOAP 1.1 envelope with one Body child -> WS-Security -> XSD validation of the
-command element (:class:`hub.validation.DocumentValidator`) -> spyne. The validated command reaches the spyne
+spyne alone answers an invalid enum with a plain HTTP 500 and reports only the last libxml2 error, so every
+request passes the hub's own checks first, in the hub's order, and every refusal is a SOAP 1.1 Fault
+(:class:`hub.soap.SoapFault`: faultcode ``Client...``, a ``c:Error`` detail naming every violation): hardened
+parse -> SOAP 1.1 envelope rules (:func:`hub.soap.unwrap_envelope`: header blocks and ``mustUnderstand``, one
+Body child) -> WS-Security -> XSD validation of the command element (:class:`hub.validation.DocumentValidator`)
+-> spyne. The validated command reaches the spyne
 handler in the WSGI environ (:data:`VALIDATED_ENVIRON_KEY`), so the Ack can echo its MessageId.
 
 WS-Security: with ``ws_users=None`` (the default) a ``wsse:Security`` header is accepted and ignored and a request
 without one is accepted too, as a test BOSS usually is. With ``ws_users={"hub": "secret"}`` every request needs a
-UsernameToken with PasswordDigest, checked by the hub's :class:`~hub.security.wssecurity.UsernameTokenVerifier`
+UsernameToken with PasswordDigest, checked by :class:`hub.soap.wsse.UsernameTokenVerifier`
 (replay window, nonce cache); a failure is a Fault ``wsse:FailedAuthentication`` (or the matching WSS code).
 
 ``GET ?wsdl`` serves spyne's WSDL with its types replaced by the real XSDs
-(:func:`hub.ingress.soap.wsdl.contract_wsdl`).
+(:func:`hub.soap.wsdl.contract_wsdl`).
 """
 
 from __future__ import annotations
@@ -24,15 +25,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from lxml import etree
-from starlette.responses import Response
 
-from hub.config.settings import CallerConfig
-from hub.ingress.errors import soap_fault
-from hub.ingress.soap.envelope import SoapRefusal, refusal_fault, unwrap_envelope
-from hub.ingress.soap.wsdl import contract_wsdl
-from hub.ingress.soap.wsgi_call import call_wsgi
-from hub.security.callers import AuthenticationFailed, CallerDirectory
-from hub.security.wssecurity import UsernameTokenVerifier
+from hub.soap import SoapFault, refusal_fault, unwrap_envelope
+from hub.soap.wsdl import contract_wsdl
+from hub.soap.wsgi import call_wsgi
+from hub.soap.wsse import SecurityTokenRefused, UsernameTokenVerifier, WsUsers
 from hub.validation import CommandSet, DocumentRefused, DocumentValidator, parse_document
 
 __all__ = ["PARSED_ENVIRON_KEY", "VALIDATED_ENVIRON_KEY", "SoapGate"]
@@ -40,6 +37,8 @@ __all__ = ["PARSED_ENVIRON_KEY", "VALIDATED_ENVIRON_KEY", "SoapGate"]
 VALIDATED_ENVIRON_KEY = "onepoint.validated"
 PARSED_ENVIRON_KEY = "onepoint.envelope"  # the parsed envelope, so that spyne does not parse it again
 StartResponse = Callable[..., Any]
+
+
 class SoapGate:
     """A WSGI application: the hub's checks, then the spyne application ``service``."""
 
@@ -48,9 +47,7 @@ class SoapGate:
         self.service = service
         self.command_set = command_set
         self.validator = validator
-        self.verifier = None if ws_users is None else UsernameTokenVerifier(CallerDirectory(tuple(
-            CallerConfig(system="HUB", username=user, ws_password=password) for user, password in ws_users.items()
-        )))
+        self.verifier = None if ws_users is None else UsernameTokenVerifier(WsUsers(ws_users))
         self._wsdl: dict[str, bytes] = {}
         self._wsdl_lock = threading.Lock()
 
@@ -59,14 +56,14 @@ class SoapGate:
         if method == "GET" and "wsdl" in environ.get("QUERY_STRING", "").lower():
             return self._answer(start_response, 200, self.wsdl(environ), "text/xml; charset=utf-8")
         if method != "POST":
-            return self._fault(start_response, soap_fault(
+            return self._fault(start_response, SoapFault(
                 "Client.MethodNotAllowed", "POST a SOAP 1.1 envelope, or GET ?wsdl", code="method-not-allowed",
                 status=405))
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         try:
             environ[PARSED_ENVIRON_KEY], environ[VALIDATED_ENVIRON_KEY] = self._check(body)
-        except SoapRefusal as refused:
-            return self._fault(start_response, refused.response)
+        except SoapFault as fault:
+            return self._fault(start_response, fault)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         return self.service(environ, start_response)
@@ -80,8 +77,8 @@ class SoapGate:
         if self.verifier is not None:
             try:
                 self.verifier.verify(header)
-            except AuthenticationFailed as exc:
-                raise SoapRefusal(soap_fault(f"wsse:{exc.code}", exc.reason, code="unauthenticated")) from None
+            except SecurityTokenRefused as exc:
+                raise SoapFault(f"wsse:{exc.code}", exc.reason, code="unauthenticated") from None
         try:
             return root, self.validator.validate_element(command, expected_set=self.command_set.name)
         except DocumentRefused as exc:
@@ -99,9 +96,8 @@ class SoapGate:
             return self._wsdl[host]
 
     @staticmethod
-    def _fault(start_response: StartResponse, response: Response) -> Iterable[bytes]:
-        return SoapGate._answer(start_response, response.status_code, bytes(response.body),
-                                response.headers.get("content-type", "text/xml; charset=utf-8"))
+    def _fault(start_response: StartResponse, fault: SoapFault) -> Iterable[bytes]:
+        return SoapGate._answer(start_response, fault.status, fault.document(), "text/xml; charset=utf-8")
 
     @staticmethod
     def _answer(start_response: StartResponse, status: int, body: bytes, content_type: str) -> Iterable[bytes]:

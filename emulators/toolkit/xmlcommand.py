@@ -29,8 +29,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulators.toolkit import EmulatorApp, root_element_operation
-from hub.ingress.errors import error_document
-from hub.validation import CommandSetRegistry, DocumentRefused, DocumentValidator, RefusalKind, ValidatedCommand
+from hub.validation import (
+    CommandSetRegistry,
+    DocumentRefused,
+    DocumentValidator,
+    RefusalKind,
+    ValidatedCommand,
+    Violation,
+)
+from hub.validation.error_document import error_bytes
+from hub.validation.namespaces import COMMON_NS
 
 __all__ = [
     "COMMON_NS",
@@ -41,6 +49,7 @@ __all__ = [
     "ServiceEmulatorApp",
     "add_header",
     "command_endpoint",
+    "error_document",
     "iso",
     "response_root",
     "route_operation",
@@ -50,7 +59,6 @@ __all__ = [
     "validator",
 ]
 
-COMMON_NS = "urn:onepoint:common:1"
 CST = timezone(timedelta(hours=8), "CST")
 XML_MEDIA_TYPES = frozenset({"application/xml", "text/xml"})
 
@@ -61,6 +69,11 @@ CommandHandler = Callable[[ValidatedCommand], etree._Element]
 def validator() -> DocumentValidator:
     """One validator over the installed command sets (compiled once per process; thread-safe to use)."""
     return DocumentValidator(CommandSetRegistry.installed())
+
+
+def error_document(status: int, code: str, message: str, violations: list[Violation] | None = None) -> Response:
+    """An error answer: a ``c:Error`` document (valid against common.xsd) with this HTTP status."""
+    return Response(error_bytes(code, message, violations or []), status_code=status, media_type="application/xml")
 
 
 class CommandError(Exception):

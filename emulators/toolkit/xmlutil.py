@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from hub.soap.namespaces import SOAP12_NS as SOAP12_ENV_NS
+from hub.soap.namespaces import SOAP_NS as SOAP11_ENV_NS
 from hub.validation.parser import DEFAULT_MAX_DEPTH, ParserLimits, parse_document
 from hub.validation.violations import DocumentRefused
 
@@ -22,8 +24,6 @@ __all__ = [
     "soap_body_operation",
 ]
 
-SOAP11_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-SOAP12_ENV_NS = "http://www.w3.org/2003/05/soap-envelope"
 _ENVELOPES = {f"{{{SOAP11_ENV_NS}}}Envelope", f"{{{SOAP12_ENV_NS}}}Envelope"}
 
 _LIMITS = ParserLimits(max_bytes=16 * 1024 * 1024, max_depth=DEFAULT_MAX_DEPTH)

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from hub.config.settings import HubSettings
 from hub.ingress.acceptance import Acceptance
-from hub.ingress.errors import REFUSAL_HEADER
+from hub.ingress.refusals import REFUSAL_HEADER
 from hub.ingress.soap.endpoint import SoapIngress
 from hub.ingress.xml.endpoint import XmlIngress
 from hub.observability.metrics import Metrics
@@ -22,7 +22,7 @@ from hub.routing.broker_router import BrokerRouter
 from hub.routing.factory import open_router
 from hub.routing.router import Router
 from hub.security.callers import CallerDirectory
-from hub.security.wssecurity import UsernameTokenVerifier
+from hub.soap.wsse import UsernameTokenVerifier
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.validator import DocumentValidator
 

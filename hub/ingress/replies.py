@@ -10,12 +10,11 @@ from __future__ import annotations
 from lxml import etree
 
 from hub.validation.command_sets import CommandSet
+from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import ParserLimits, parse_document
 from hub.validation.violations import DocumentRefused
 
 __all__ = ["BadReply", "ReplyRefusal", "checked_reply"]
-
-COMMON_NS = "urn:onepoint:common:1"
 
 
 class BadReply(Exception):

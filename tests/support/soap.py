@@ -6,9 +6,10 @@ import base64
 import os
 from datetime import UTC, datetime, timedelta
 
-from hub.security.wssecurity import DIGEST_TYPE, WSSE_NS, WSU_NS, password_digest
+from hub.soap.namespaces import DIGEST_TYPE, SOAP_NS, WSSE_NS, WSU_NS
+from hub.soap.wsse import password_digest
 
-SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+__all__ = ["SOAP_NS", "envelope", "security_header", "stale", "strip_declaration"]
 
 
 def security_header(

@@ -10,12 +10,12 @@ from hub.security import (
     AuthenticationFailed,
     CallerDirectory,
     NotAuthorized,
-    UsernameTokenVerifier,
     hash_password,
     hash_token,
     verify_password,
     verify_token,
 )
+from hub.soap.wsse import SecurityTokenRefused, UsernameTokenVerifier
 from tests.support.soap import SOAP_NS, security_header
 
 pytestmark = pytest.mark.unit
@@ -76,7 +76,7 @@ def test_authorization_table_and_source_system():
 
 
 class TestUsernameToken:
-    def verifier(self) -> UsernameTokenVerifier:
+    def verifier(self) -> UsernameTokenVerifier[CallerConfig]:
         return UsernameTokenVerifier(CallerDirectory((CS,)), window_seconds=300, nonce_cache_size=100)
 
     def test_valid_digest_is_accepted(self):
@@ -85,14 +85,14 @@ class TestUsernameToken:
     def test_wrong_password_and_unknown_user_are_refused(self):
         verifier = self.verifier()
         for header in (security_header("cs", "nope"), security_header("ghost", "ws-s3cret")):
-            with pytest.raises(AuthenticationFailed) as failed:
+            with pytest.raises(SecurityTokenRefused) as failed:
                 verifier.verify(soap_header(header))
             assert failed.value.code == "FailedAuthentication"
 
     @pytest.mark.parametrize("minutes", [-6, 6])
     def test_created_outside_the_window_is_refused(self, minutes):
         created = datetime.now(UTC) + timedelta(minutes=minutes)
-        with pytest.raises(AuthenticationFailed) as failed:
+        with pytest.raises(SecurityTokenRefused) as failed:
             self.verifier().verify(soap_header(security_header("cs", "ws-s3cret", created=created)))
         assert failed.value.code == "MessageExpired"
 
@@ -106,7 +106,7 @@ class TestUsernameToken:
         created = datetime.now(UTC)
         header = security_header("cs", "ws-s3cret", nonce=nonce, created=created)
         verifier.verify(soap_header(header))
-        with pytest.raises(AuthenticationFailed, match="replay"):
+        with pytest.raises(SecurityTokenRefused, match="replay"):
             verifier.verify(soap_header(header))
 
     def test_nonce_cache_is_bounded(self):
@@ -117,16 +117,16 @@ class TestUsernameToken:
 
     def test_password_text_and_missing_token_are_refused(self):
         text = security_header("cs", "ws-s3cret").replace("#PasswordDigest", "#PasswordText")
-        with pytest.raises(AuthenticationFailed, match="PasswordDigest is required"):
+        with pytest.raises(SecurityTokenRefused, match="PasswordDigest is required"):
             self.verifier().verify(soap_header(text))
-        with pytest.raises(AuthenticationFailed, match="UsernameToken is required"):
+        with pytest.raises(SecurityTokenRefused, match="UsernameToken is required"):
             self.verifier().verify(soap_header(""))
-        with pytest.raises(AuthenticationFailed):
+        with pytest.raises(SecurityTokenRefused):
             self.verifier().verify(None)
 
     def test_malformed_nonce_is_refused(self):
         header = security_header("cs", "ws-s3cret")
         nonce = header.split("<wsse:Nonce>")[1].split("<")[0]
         assert base64.b64decode(nonce)
-        with pytest.raises(AuthenticationFailed, match="malformed"):
+        with pytest.raises(SecurityTokenRefused, match="malformed"):
             self.verifier().verify(soap_header(header.replace(nonce, "***")))

@@ -20,7 +20,7 @@ from hub.config.settings import CallerConfig
 from hub.envelope import Envelope
 from hub.ingress.acceptance import Acceptance, AckInfo
 from hub.ingress.body import read_capped_body
-from hub.ingress.errors import error_document
+from hub.ingress.refusals import error_document
 from hub.ingress.replies import BadReply, ReplyRefusal, checked_reply
 from hub.routing.table import NoRouteError
 from hub.security.callers import AuthenticationFailed, CallerDirectory, NotAuthorized

@@ -1,5 +1,6 @@
-"""The WSDL served at ``/soap/<set>?wsdl``: spyne's messages, port types and bindings, with ``<wsdl:types>``
-holding the command-set XSDs themselves (common.xsd and the set's own), inlined verbatim.
+"""The contract WSDL served at ``?wsdl`` by the hub and the SOAP emulators: spyne's messages, port types and
+bindings, with ``<wsdl:types>`` holding the command-set XSDs themselves (common.xsd and the set's own),
+inlined verbatim.
 
 spyne regenerates types from its models, and its reader turns ``xs:choice`` into a sequence and renames
 anonymous restrictions; inlining the real XSDs keeps the published contract exactly the one the hub validates.
@@ -9,12 +10,10 @@ from __future__ import annotations
 
 from lxml import etree
 
+from hub.soap.namespaces import WSDL_NS, XSD_NS
 from hub.validation.command_sets import CommandSet
 
 __all__ = ["contract_wsdl"]
-
-WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
-XSD_NS = "http://www.w3.org/2001/XMLSchema"
 
 
 def _schema_text(path: str) -> bytes:

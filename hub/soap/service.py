@@ -1,10 +1,11 @@
 """spyne services built from the command-set XSDs (contract first).
 
-spyne's own XSD reader (`spyne.util.xml.parse_schema_file`) turns each command set's XSD into spyne models;
-one document/literal *bare* operation per command takes the command element and returns ``<Command>Response``.
-By the time spyne sees a request, the hub has already authenticated the caller, checked the SOAPAction,
-validated the body against the real XSD and routed the command (see `hub.ingress.soap.endpoint`), so the
-operation only turns the routing outcome, passed in the WSGI environ, into the response document.
+spyne's own XSD reader (`spyne.util.xml.parse_schema_file`) turns each command set's XSD into spyne models
+(`spyne_models`, which the SOAP emulators build their services from too). `build_soap_application` is the hub's
+service: one document/literal *bare* operation per command, taking the command element and returning
+``<Command>Response``. The hub has authenticated, validated and routed the command before spyne sees it
+(`hub.ingress.soap.endpoint`); the operation only turns the routing outcome, passed in the WSGI environ under
+`ACK_ENVIRON_KEY`, into the response document.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import warnings
 from typing import Any
 
 from hub.validation.command_sets import CommandSet
+from hub.validation.namespaces import COMMON_NS
 
-with warnings.catch_warnings():  # spyne 2.14 bundles an old six and imports cgi (see stack-facts)
+with warnings.catch_warnings():  # spyne 2.14 bundles an old six and imports cgi
     warnings.simplefilter("ignore")
     from spyne import Application, ServiceBase, rpc
     from spyne.protocol.soap import Soap11
@@ -24,7 +26,6 @@ with warnings.catch_warnings():  # spyne 2.14 bundles an old six and imports cgi
 __all__ = ["ACK_ENVIRON_KEY", "build_soap_application", "spyne_models"]
 
 ACK_ENVIRON_KEY = "onepoint.ack"
-COMMON_NS = "urn:onepoint:common:1"
 
 
 def spyne_models(command_set: CommandSet) -> tuple[dict[str, Any], Any]:
