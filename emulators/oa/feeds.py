@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from emulators.oa.inbox import Item
+from emulators.oa.state import Item
 from emulators.toolkit.xmlcommand import iso
 
 __all__ = ["ATOM_MEDIA_TYPE", "ATOM_NS", "INBOX_SCHEME", "PRIORITY_SCHEME", "build_feed"]

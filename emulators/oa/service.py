@@ -13,7 +13,7 @@ from lxml import etree
 
 from emulators.callbacks import CallbackClient
 from emulators.oa.feeds import build_feed
-from emulators.oa.inbox import Inbox, InboxError, Item
+from emulators.oa.state import Inbox, InboxError, Item
 from emulators.toolkit import Clock
 from emulators.toolkit.logs import emulator_logger, log_event
 from emulators.toolkit.xmlcommand import (

@@ -6,7 +6,7 @@ import pytest
 from lxml import etree
 
 from emulators.oa.feeds import ATOM_NS, build_feed
-from emulators.oa.inbox import Inbox, InboxError, Item
+from emulators.oa.state import Inbox, InboxError, Item
 
 pytestmark = pytest.mark.unit
 

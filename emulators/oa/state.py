@@ -1,4 +1,4 @@
-"""OA inboxes: each user's to-do (待办) and to-read (待阅) items.
+"""The OA emulator's state: each user's inboxes, to-do (待办) and to-read (待阅) items.
 
 - PushTodo / PushToRead add an item; a repeated push of the same ItemId replaces it (a new revision, ``updated``
   moves on) and reopens it. A repeated MessageId is answered DUPLICATE and changes nothing.

@@ -1,0 +1,112 @@
+"""The OA emulator's HTTP application (Starlette) and its assembly.
+
+==========  ====================================  ==============================================================
+method      path                                  meaning
+==========  ====================================  ==============================================================
+POST        /xml                                  PushTodo, PushToRead, CompleteTodo (hub -> OA) -> XResponse
+GET         /feeds/{user}/todo.atom               Atom feed of the user's open to-dos (application/atom+xml)
+GET         /feeds/{user}/toread.atom             Atom feed of the user's unread to-reads
+POST        /oa/todos/{item}/complete             the user completes a to-do (JSON ``{"outcome", "user_id"}``,
+                                                  both optional) -> 200; CompleteTodo goes to the hub
+POST        /oa/toreads/{item}/read               the user reads a to-read -> 200
+GET         /oa/users/{user}/items                ``{"todo": [...], "toread": [...]}`` open items as JSON
+==========  ====================================  ==============================================================
+
+JSON refusals are ``{"error": "...", "code": "..."}`` with 400, 404 (unknown item) or 409 (already closed).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from emulators.callbacks import CallbackClient
+from emulators.oa.feeds import ATOM_MEDIA_TYPE
+from emulators.oa.service import OaService
+from emulators.oa.state import InboxError
+from emulators.toolkit import Clock, EmulatorHooks, SystemClock
+from emulators.toolkit.xmlcommand import ServiceEmulatorApp, command_endpoint, route_operation, validator
+from hub.validation import DocumentRefused
+
+__all__ = ["OA_ROUTES", "build_app", "create_emulator"]
+
+OA_ROUTES = (
+    ("GET", r"/feeds/[^/]+/todo\.atom", "TodoFeed"),
+    ("GET", r"/feeds/[^/]+/toread\.atom", "ToReadFeed"),
+    ("POST", r"/oa/todos/[^/]+/complete", "UserCompleteTodo"),
+    ("POST", r"/oa/toreads/[^/]+/read", "UserReadToRead"),
+    ("GET", r"/oa/users/[^/]+/items", "ListItems"),
+)
+
+
+async def _options(request: Request) -> dict[str, Any]:
+    body = await request.body()
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise InboxError(400, "invalid-json", f"invalid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InboxError(400, "invalid-json", "the body is a JSON object")
+    return data
+
+
+def build_app(service: OaService) -> Starlette:
+    async def feed(request: Request) -> Response:
+        user, inbox = request.path_params["user"], request.path_params["inbox"]
+        if inbox not in ("todo", "toread"):
+            return JSONResponse({"error": f"no feed {inbox}.atom (todo.atom, toread.atom)"}, status_code=404)
+        return Response(service.feed(user, inbox, str(request.url)), media_type=ATOM_MEDIA_TYPE)
+
+    async def complete(request: Request) -> Response:
+        try:
+            options = await _options(request)
+            return JSONResponse(service.complete_by_user(request.path_params["item"], outcome=options.get("outcome"),
+                                                         user_id=options.get("user_id")))
+        except InboxError as exc:
+            return JSONResponse({"error": exc.message, "code": exc.code}, status_code=exc.status)
+        except DocumentRefused as exc:
+            return JSONResponse({"error": "invalid CompleteTodo", "code": "invalid",
+                                 "violations": [str(v) for v in exc.violations]}, status_code=400)
+
+    async def read(request: Request) -> Response:
+        try:
+            options = await _options(request)
+            return JSONResponse(service.mark_read(request.path_params["item"], user_id=options.get("user_id")))
+        except InboxError as exc:
+            return JSONResponse({"error": exc.message, "code": exc.code}, status_code=exc.status)
+
+    async def items(request: Request) -> Response:
+        user = request.path_params["user"]
+        return JSONResponse({box: [i.to_json() for i in service.inbox.open_items(user, box)]
+                             for box in ("todo", "toread")})
+
+    handlers = {"PushTodo": service.push, "PushToRead": service.push, "CompleteTodo": service.complete_from_hub}
+    return Starlette(routes=[
+        Route("/xml", command_endpoint("oa", handlers), methods=["POST"]),
+        Route("/feeds/{user}/{inbox}.atom", feed, methods=["GET"]),
+        Route("/oa/todos/{item}/complete", complete, methods=["POST"]),
+        Route("/oa/toreads/{item}/read", read, methods=["POST"]),
+        Route("/oa/users/{user}/items", items, methods=["GET"]),
+    ])
+
+
+def create_emulator(
+    *, seed: int = 0, hub_url: str | None = None, hub_token: str | None = None, clock: Clock | None = None,
+    callback_attempts: int = 5, callback_backoff: float = 0.5, **options: Any,
+) -> ServiceEmulatorApp:
+    """A fresh OA emulator; ``options`` go to :class:`~emulators.toolkit.EmulatorApp`."""
+    clock = clock or SystemClock()
+    validator()  # compile the schemas now, not on the first request
+    callbacks = CallbackClient(hub_url, hub_token, system="oa", attempts=callback_attempts, backoff=callback_backoff)
+    service = OaService(clock=clock, callbacks=callbacks)
+    hooks = EmulatorHooks(protocol="xml", operation=route_operation(OA_ROUTES), reset=service.reset,
+                          state=service.state)
+    return ServiceEmulatorApp(build_app(service), name="oa", hooks=hooks, seed=seed, clock=clock,
+                              start=lambda: None, stop=service.stop, **options)
