@@ -1,0 +1,98 @@
+"""Handlers send commands through the outbound path: validated, routed, ids derived from the cause and step."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from lxml import etree
+
+from hub.envelope import Envelope
+from hub.routing.outbound import derive_message_id
+from hub.store import MemoryProcessedStore
+from hub.workers import HandlerRegistry, Processor, Sender, TransientError, WorkerTestClient
+from tests.support.worker_handlers import dispatching, example
+
+pytestmark = pytest.mark.unit
+
+C = "urn:onepoint:common:1"
+
+
+def work_order() -> Envelope:
+    mid = f"cs-{uuid.uuid4().hex[:16]}"
+    return Envelope(mid, "workorder.CreateWorkOrder", "CS", example("workorder/CreateWorkOrder.valid.xml"),
+                    correlation_id="cs-corr-000042")
+
+
+def test_a_sent_command_is_routed_with_an_id_derived_from_the_cause_and_the_step() -> None:
+    client = WorkerTestClient(dispatching, consumer="workflow")
+    cause = work_order()
+    assert client.send(cause).processed
+    [(sent, targets)] = client.sent
+    assert targets == ("nsp",)
+    assert sent.command_type == "nsp.NetworkComplaintDispatch" and sent.source_system == "HUB"
+    assert sent.message_id == derive_message_id(cause.message_id, "dispatch-nsp", "workflow")
+    header = etree.fromstring(sent.payload)[0]
+    assert header.findtext(f"{{{C}}}MessageId") == sent.message_id
+    assert sent.headers["caused-by"] == cause.message_id and sent.headers["step"] == "dispatch-nsp"
+
+
+def test_a_handler_run_again_sends_the_same_ids() -> None:
+    failures = [TransientError("crm timed out after the dispatch went out")]
+    handlers = HandlerRegistry()
+
+    @handlers.handler("workorder.CreateWorkOrder", consumer="workflow")
+    def create(env: Envelope, outbound: Sender) -> str:
+        outbound.send(example("nsp/NetworkComplaintDispatch.valid.xml"), step="dispatch-nsp")
+        if failures:
+            raise failures.pop(0)
+        return "dispatched"
+
+    client = WorkerTestClient(handlers, consumer="workflow")
+    assert client.send(work_order()).attempts == 2
+    first, again = client.sent
+    assert first[0].message_id == again[0].message_id
+
+
+def test_derived_ids_differ_by_step_cause_and_consumer_and_fit_the_schema() -> None:
+    ids = {derive_message_id("m1", "a", "workflow"), derive_message_id("m1", "b", "workflow"),
+           derive_message_id("m2", "a", "workflow"), derive_message_id("m1", "a", "crm")}
+    assert len(ids) == 4
+    assert all(len(i) == 32 and i.isalnum() for i in ids)
+
+
+def test_an_invalid_command_is_not_sent_and_the_message_is_dead_lettered() -> None:
+    handlers = HandlerRegistry()
+
+    @handlers.handler("workorder.CreateWorkOrder", consumer="workflow")
+    def create(env: Envelope, outbound: Sender) -> None:
+        outbound.send(example("nsp/NetworkComplaintDispatch.invalid-bad-area-code.xml"), step="dispatch-nsp")
+
+    client = WorkerTestClient(handlers, consumer="workflow")
+    result = client.send(work_order())
+    assert result.dead and result.attempts == 1 and "DocumentRefused" in (result.reason or "")
+    assert client.sent == []
+
+
+def test_the_same_step_twice_in_one_run_is_a_defect() -> None:
+    handlers = HandlerRegistry()
+
+    @handlers.handler("workorder.CreateWorkOrder", consumer="workflow")
+    def create(env: Envelope, outbound: Sender) -> None:
+        for _ in range(2):
+            outbound.send(example("nsp/NetworkComplaintDispatch.valid.xml"), step="dispatch-nsp")
+
+    client = WorkerTestClient(handlers, consumer="workflow")
+    result = client.send(work_order())
+    assert result.dead and "already sent" in (result.reason or "")
+    assert len(client.sent) == 1
+
+
+def test_outbound_is_a_built_in_not_a_dependency() -> None:
+    with pytest.raises(ValueError, match="built-in"):
+        WorkerTestClient(dispatching, consumer="workflow", dependencies={"outbound": object()})
+
+
+def test_a_handler_asking_for_outbound_needs_a_worker_with_one() -> None:
+    with pytest.raises(LookupError, match="outbound"):
+        Processor("workflow", dispatching, MemoryProcessedStore(), tiers=())
