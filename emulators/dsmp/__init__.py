@@ -3,66 +3,10 @@
 ``create_emulator(seed=0, subscribers=1000, anchor=None, days=30, sp_count=12, clock=None)``; the subscribers
 come from :func:`emulators.population.generate_population` with the same seed (as BOSS and CRM use it).
 
-==========  ===============  ==========================================================================
-method      path             meaning
-==========  ===============  ==========================================================================
-POST        /xml             QuerySmsLog -> QuerySmsLogResponse; QuerySpComplaintStats -> ...Response
-GET         /dsmp/sps        the SP directory ``{"sps": [...]}``
-GET         /dsmp/audit      the audit trail ``{"audit": [...]}`` (also in ``/__admin/state``)
-==========  ===============  ==========================================================================
-
-Behaviour: :mod:`emulators.dsmp.service`; data: :mod:`emulators.dsmp.directory`, :mod:`emulators.dsmp.smslog`.
+Endpoints: :mod:`emulators.dsmp.app`; behaviour: :mod:`emulators.dsmp.service`; data and audit trail:
+:mod:`emulators.dsmp.state` (derived by :mod:`emulators.dsmp.directory` and :mod:`emulators.dsmp.smslog`).
 """
 
-from __future__ import annotations
+from emulators.dsmp.app import create_emulator
 
-from datetime import datetime
-from typing import Any
-
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
-from emulators.dsmp.service import DsmpService
-from emulators.population import EPOCH, generate_population
-from emulators.toolkit import Clock, EmulatorApp, EmulatorHooks, SystemClock
-from emulators.toolkit.xmlcommand import command_endpoint, route_operation, validator
-
-__all__ = ["DsmpService", "build_app", "create_emulator"]
-
-DSMP_ROUTES = (("GET", r"/dsmp/sps", "ListSps"), ("GET", r"/dsmp/audit", "ListAudit"))
-
-
-def build_app(service: DsmpService) -> Starlette:
-    async def sps(request: Request) -> Response:
-        return JSONResponse({"sps": [sp.to_json() for sp in service.directory]})
-
-    async def audit(request: Request) -> Response:
-        return JSONResponse({"audit": service.state()["audit"]})
-
-    handlers = {"QuerySmsLog": service.query_sms_log, "QuerySpComplaintStats": service.query_sp_stats}
-    return Starlette(routes=[
-        Route("/xml", command_endpoint("dsmp", handlers), methods=["POST"]),
-        Route("/dsmp/sps", sps, methods=["GET"]),
-        Route("/dsmp/audit", audit, methods=["GET"]),
-    ])
-
-
-def create_emulator(
-    *, seed: int = 0, hub_url: str | None = None, hub_token: str | None = None, subscribers: int = 1000,
-    anchor: datetime | str | None = None, days: int = 30, sp_count: int = 12, clock: Clock | None = None,
-    **options: Any,
-) -> EmulatorApp:
-    """A fresh DSMP emulator. DSMP never calls the hub: ``hub_url``/``hub_token`` are accepted and ignored."""
-    if isinstance(anchor, str):
-        anchor = datetime.fromisoformat(anchor)
-    if anchor is not None and anchor.tzinfo is None:
-        raise ValueError("anchor needs a UTC offset")
-    clock = clock or SystemClock()
-    validator()  # compile the schemas now, not on the first request
-    service = DsmpService(seed=seed, clock=clock, population=generate_population(seed, subscribers),
-                          anchor=anchor or EPOCH, days=days, sp_count=sp_count)
-    hooks = EmulatorHooks(protocol="xml", operation=route_operation(DSMP_ROUTES), reset=service.reset,
-                          state=service.state)
-    return EmulatorApp(build_app(service), name="dsmp", hooks=hooks, seed=seed, clock=clock, **options)
+__all__ = ["create_emulator"]

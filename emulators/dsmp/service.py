@@ -6,26 +6,20 @@
 - Every query that passes the XSD is audited, answered or refused: who (operator account, login IP, source
   system), why (purpose, approval, work order) and what (number masked as 138****8000, period, direction, page),
   with the outcome and the total. The trail (newest ``audit_capacity`` entries) is in the state.
-Reset forgets the audit trail; the directory and the records are derived from the seed and never change.
+The data and the audit trail live in :class:`emulators.dsmp.state.DsmpState`.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections import OrderedDict, deque
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from lxml import etree
 
-from emulators.dsmp.directory import SpEntry, daily_complaints, generate_directory
-from emulators.dsmp.smslog import SmsRecord, generate_records
-from emulators.population import Population
+from emulators.dsmp.smslog import SmsRecord
+from emulators.dsmp.state import DsmpState
 from emulators.toolkit import Clock
-from emulators.toolkit.logs import emulator_logger, log_event
-from emulators.toolkit.xmlcommand import CST, CommandError, iso, response_root, sub, text_of
+from emulators.toolkit.xmlcommand import CST, CommandError, response_root, sub, text_of
 from hub.observability.logging import mask_msisdn
 from hub.validation import ValidatedCommand
 
@@ -55,53 +49,10 @@ def _paging(el: etree._Element) -> tuple[int, int]:
 
 
 class DsmpService:
-    def __init__(
-        self, *, seed: int | str, clock: Clock, population: Population, anchor: datetime, days: int = 30,
-        sp_count: int = 12, audit_capacity: int = 10_000, cache_size: int = 512,
-    ) -> None:
-        self.seed, self.clock, self.population, self.anchor, self.days = seed, clock, population, anchor, days
-        self.directory: tuple[SpEntry, ...] = generate_directory(seed, sp_count)
-        self.log = emulator_logger("dsmp")
-        self._lock = threading.Lock()
-        self._cache: OrderedDict[str, list[SmsRecord]] = OrderedDict()
-        self._cache_size = cache_size
-        self.audit: deque[dict[str, Any]] = deque(maxlen=audit_capacity)
-        self._audit_seq = 0
+    """The two DSMP queries, answered from (and audited in) a :class:`DsmpState`."""
 
-    def reset(self) -> None:
-        with self._lock:
-            self.audit.clear()
-            self._audit_seq = 0
-
-    def records_of(self, msisdn: str) -> list[SmsRecord]:
-        with self._lock:
-            cached = self._cache.get(msisdn)
-            if cached is not None:
-                self._cache.move_to_end(msisdn)
-                return cached
-        records = generate_records(self.seed, msisdn, self.population.by_msisdn(msisdn), self.directory,
-                                   self.anchor, self.days)
-        with self._lock:
-            self._cache[msisdn] = records
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return records
-
-    def _audit(self, command: ValidatedCommand, who: dict[str, Any], query: dict[str, Any]) -> dict[str, Any]:
-        now = self.clock.now()
-        with self._lock:
-            self._audit_seq += 1
-            entry = {"audit_id": f"AUD-{datetime.fromtimestamp(now, CST):%Y%m%d}-{self._audit_seq:06d}",
-                     "at": iso(now), "command": command.command, "message_id": command.message_id,
-                     "source_system": command.source_system, **who, "query": query, "outcome": None, "total": None}
-            self.audit.append(entry)
-        return entry
-
-    def _close(self, entry: dict[str, Any], outcome: str, total: int | None) -> None:
-        with self._lock:
-            entry.update(outcome=outcome, total=total)
-        log_event(self.log, logging.INFO, "dsmp.query", audit_id=entry["audit_id"], command=entry["command"],
-                  operator=entry.get("operator_account"), outcome=outcome, total=total)
+    def __init__(self, state: DsmpState, clock: Clock) -> None:
+        self.state, self.clock = state, clock
 
     # -- QuerySmsLog --------------------------------------------------------------------------------------------
     def query_sms_log(self, command: ValidatedCommand) -> etree._Element:
@@ -116,15 +67,15 @@ class DsmpService:
         query = {"msisdn": mask_msisdn(msisdn), "from": text_of(period, "From", C) if period is not None else None,
                  "to": text_of(period, "To", C) if period is not None else None, "direction": direction,
                  "page": page, "page_size": size}
-        entry = self._audit(command, who, query)
+        entry = self.state.open_audit(command, who, query)
         try:
             start, end = _period(el)
         except CommandError:
-            self._close(entry, "refused", None)
+            self.state.close_audit(entry, "refused", None)
             raise
-        matching = [r for r in self.records_of(msisdn)
+        matching = [r for r in self.state.records_of(msisdn)
                     if start <= r.submit <= end and (direction is None or r.direction == direction)]
-        self._close(entry, "answered", len(matching))
+        self.state.close_audit(entry, "answered", len(matching))
         root = response_root(command, "COMPLETED", self.clock.now())
         sub(root, DSMP_NS, "AuditId", entry["audit_id"])
         sub(root, DSMP_NS, "Total", len(matching))
@@ -152,17 +103,17 @@ class DsmpService:
         period = el.find(f"{{{DSMP_NS}}}Period")
         query = {"sp_code": sp_code, "from": text_of(period, "From", C) if period is not None else None,
                  "to": text_of(period, "To", C) if period is not None else None, "page": page, "page_size": size}
-        entry = self._audit(command, {}, query)
+        entry = self.state.open_audit(command, {}, query)
         try:
             start, end = _period(el)
             first, last = start.astimezone(CST).date(), end.astimezone(CST).date()
             if (last - first).days + 1 > MAX_STATS_DAYS:
                 raise CommandError(400, "period-too-long", f"statistics cover at most {MAX_STATS_DAYS} days")
         except CommandError:
-            self._close(entry, "refused", None)
+            self.state.close_audit(entry, "refused", None)
             raise
-        rows = sorted(self._stats_rows(sp_code, first, last), key=lambda row: (-row[2], row[0].code, row[1].code))
-        self._close(entry, "answered", len(rows))
+        rows = sorted(self.state.complaints(sp_code, first, last), key=lambda row: (-row[2], row[0].code, row[1].code))
+        self.state.close_audit(entry, "answered", len(rows))
         root = response_root(command, "COMPLETED", self.clock.now())
         sub(root, DSMP_NS, "Total", len(rows))
         sub(root, DSMP_NS, "Page", page)
@@ -180,17 +131,3 @@ class DsmpService:
             if complaints:
                 sub(row, DSMP_NS, "TopCategory", service.top_category)
         return root
-
-    def _stats_rows(self, sp_code: str | None, first: date, last: date) -> list[tuple[Any, Any, int]]:
-        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-        return [(sp, service, sum(daily_complaints(self.seed, service, day) for day in days))
-                for sp in self.directory if sp_code is None or sp.code == sp_code for service in sp.services]
-
-    # -- admin view ---------------------------------------------------------------------------------------------
-    def state(self) -> dict[str, Any]:
-        with self._lock:
-            audit = [dict(entry) for entry in self.audit]
-        return {"sp_directory": [sp.to_json() for sp in self.directory], "audit": audit,
-                "population": {"seed": self.population.seed, "subscribers": len(self.population.subscribers)},
-                "window": {"from": iso((self.anchor - timedelta(days=self.days)).timestamp()),
-                           "to": iso(self.anchor.timestamp())}}
