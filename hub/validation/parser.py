@@ -6,11 +6,13 @@ What it refuses, and how:
 - network access and entity resolution are off in libxml2 as a second line of defence;
 - XInclude never runs (it only would if ``xinclude()`` were called; an ``xi:include`` element is refused);
 - bodies over ``max_bytes`` and trees deeper than ``max_depth`` (both configurable);
-- empty bodies and bytes that are not well-formed XML in their declared encoding.
+- empty bodies and bytes that are not well-formed XML in their declared encoding;
+- a byte-order mark and an encoding declaration that disagree (libxml2 would silently trust the mark).
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import threading
 from dataclasses import dataclass
@@ -103,6 +105,39 @@ def _has_doctype(data: bytes) -> bool:
     return b"<!DOCTYPE" in (data if found is None else data[: found.start()])
 
 
+_BYTE_ORDER_MARKS = (  # (mark, what it says, the encoding names that agree with it); UTF-32 before UTF-16
+    (b"\x00\x00\xfe\xff", "utf-32-be", frozenset({"utf-32", "utf-32-be", "ucs-4", "iso-10646-ucs-4"})),
+    (b"\xff\xfe\x00\x00", "utf-32-le", frozenset({"utf-32", "utf-32-le", "ucs-4", "iso-10646-ucs-4"})),
+    (b"\xef\xbb\xbf", "utf-8", frozenset({"utf-8"})),
+    (b"\xfe\xff", "utf-16-be", frozenset({"utf-16", "utf-16-be", "ucs-2", "iso-10646-ucs-2"})),
+    (b"\xff\xfe", "utf-16-le", frozenset({"utf-16", "utf-16-le", "ucs-2", "iso-10646-ucs-2"})),
+)
+_DECLARED_ENCODING = re.compile(r"<\?xml\s[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']")
+
+
+def _encoding_name(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name.strip().lower()
+
+
+def _check_byte_order_mark(data: bytes) -> None:
+    """Refuse a byte-order mark whose encoding the XML declaration contradicts (XML 1.0 §4.3.3, Appendix F)."""
+    for mark, says, agreeing in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            prolog = data[len(mark): len(mark) + 400].decode(says, errors="replace")
+            declared = _DECLARED_ENCODING.match(prolog)
+            if declared is not None and _encoding_name(declared.group(1)) not in agreeing:
+                label = says.upper().replace("-LE", "LE").replace("-BE", "BE")
+                raise DocumentRefused.single(
+                    RefusalKind.MALFORMED,
+                    f"the byte-order mark says {label} but the XML declaration says encoding=\"{declared.group(1)}\":"
+                    " they must agree",
+                )
+            return
+
+
 def parse_document(data: bytes, limits: ParserLimits, *, check_structure: bool = True) -> etree._Element:
     """Parse untrusted bytes into an element tree, or raise `DocumentRefused` saying why.
 
@@ -115,6 +150,8 @@ def parse_document(data: bytes, limits: ParserLimits, *, check_structure: bool =
         raise DocumentRefused.single(
             RefusalKind.TOO_LARGE, f"the document is {len(data)} bytes, over the limit of {limits.max_bytes}"
         )
+    if data[:1] in (b"\xef", b"\xfe", b"\xff", b"\x00"):
+        _check_byte_order_mark(data)
     if _has_doctype(data):
         # Refused before libxml2 reads any declaration. Other encodings (UTF-16) are caught after the parse,
         # where libxml2's own entity-amplification limits have applied, with entity resolution off.

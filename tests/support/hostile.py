@@ -1,6 +1,7 @@
 """Hostile documents: defusedxml's attack files (xmltestdata) and the other cases every ingress must refuse.
 
-Each case is a prolog (what comes before the root, e.g. a DOCTYPE) and a command body; `as_xml` and `as_soap`
+Each case is a prolog (what comes before the root, e.g. a byte-order mark, a declaration, a DOCTYPE), a command
+body and an encoding (``utf-16`` writes a byte-order mark); `as_xml` and `as_soap`
 turn it into the bytes for the XML or the SOAP ingress. ``canary`` is a URL on 127.0.0.1 that records any
 fetch, so a test can prove that nothing was fetched.
 """
@@ -76,6 +77,10 @@ def cases(canary: str) -> list[Hostile]:
             encoding="utf-16",
         ),
         Hostile("empty", body=b""),
+        # a byte-order mark contradicted by the declared encoding (libxml2 alone would trust the mark)
+        Hostile("utf8-bom-declares-latin1", '\ufeff<?xml version="1.0" encoding="ISO-8859-1"?>\n'),
+        Hostile("utf8-bom-declares-utf16", '\ufeff<?xml version="1.0" encoding="UTF-16"?>\n'),
+        Hostile("utf16-bom-declares-utf8", '<?xml version="1.0" encoding="UTF-8"?>\n', encoding="utf-16"),
     ]
 
 

@@ -18,6 +18,9 @@ EXPECTED = {
     "invalid-utf8": RefusalKind.MALFORMED,
     "utf16-billion-laughs": RefusalKind.FORBIDDEN,
     "empty": RefusalKind.EMPTY,
+    "utf8-bom-declares-latin1": RefusalKind.MALFORMED,
+    "utf8-bom-declares-utf16": RefusalKind.MALFORMED,
+    "utf16-bom-declares-utf8": RefusalKind.MALFORMED,
 }
 
 
@@ -73,3 +76,38 @@ def test_undeclared_entity_is_malformed():
 def test_limits_are_checked(max_bytes, max_depth):
     with pytest.raises(ValueError, match="max_"):
         ParserLimits(max_bytes, max_depth)
+
+
+@pytest.mark.parametrize(
+    ("document", "says", "declared"),
+    [
+        (b'\xef\xbb\xbf<?xml version="1.0" encoding="GBK"?><a/>', "UTF-8", "GBK"),
+        (b"\xff\xfe" + '<?xml version="1.0" encoding="UTF-16BE"?><a/>'.encode("utf-16-le"), "UTF-16LE", "UTF-16BE"),
+        (b"\xfe\xff" + '<?xml version="1.0" encoding="utf-8"?><a/>'.encode("utf-16-be"), "UTF-16BE", "utf-8"),
+        ('<?xml version="1.0" encoding="UTF-16"?><a/>'.encode("utf-32"), "UTF-32LE", "UTF-16"),
+    ],
+)
+def test_a_byte_order_mark_the_declaration_contradicts_is_refused(document, says, declared):
+    with pytest.raises(DocumentRefused) as refused:
+        parse_document(document, ParserLimits())
+    assert refused.value.kind is RefusalKind.MALFORMED
+    reason = refused.value.violations[0].reason
+    assert f"byte-order mark says {says}" in reason and f'encoding="{declared}"' in reason
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF-8"?><a>caf\xc3\xa9</a>',
+        b'\xef\xbb\xbf<?xml version="1.0" encoding="utf8"?><a>caf\xc3\xa9</a>',
+        b"\xef\xbb\xbf<a>caf\xc3\xa9</a>",
+        '<?xml version="1.0" encoding="UTF-16"?><a>café</a>'.encode("utf-16"),
+        b"\xff\xfe" + '<?xml version="1.0" encoding="UTF-16LE"?><a>café</a>'.encode("utf-16-le"),
+        "<?xml version='1.0'?><a>café</a>".encode("utf-16"),
+        '<?xml version="1.0" encoding="ISO-8859-1"?><a>caf\xe9</a>'.encode("latin-1"),
+    ],
+    ids=["utf8-bom-utf8", "utf8-bom-utf8-alias", "utf8-bom-no-declaration", "utf16-bom-utf16",
+         "utf16le-bom-utf16le", "utf16-bom-no-encoding", "no-bom-latin1"],
+)
+def test_a_byte_order_mark_that_agrees_with_the_declaration_is_accepted(document):
+    assert parse_document(document, ParserLimits()).text == "café"
