@@ -1,4 +1,4 @@
-"""The NSP emulator's HTTP application (Starlette) and its factory.
+"""The NSP emulator's HTTP application (Starlette) and its assembly.
 
 ==========  ===============================  =================================================================
 method      path                             meaning
@@ -18,6 +18,7 @@ JSON refusals are ``{"error": "...", "violations": [...]}`` with 400, 404 or 409
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -26,12 +27,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from emulators.callbacks import CallbackClient
 from emulators.nsp.notices import NoticeSpecError
+from emulators.nsp.script import load_script
 from emulators.nsp.service import NspService
-from emulators.toolkit.xmlcommand import CommandError, command_endpoint
+from emulators.toolkit import Clock, EmulatorHooks, SystemClock
+from emulators.toolkit.xmlcommand import (
+    CommandError,
+    ServiceEmulatorApp,
+    command_endpoint,
+    route_operation,
+    validator,
+)
 from hub.validation import DocumentRefused
 
-__all__ = ["NSP_ROUTES", "build_app"]
+__all__ = ["NSP_ROUTES", "build_app", "create_emulator"]
 
 #: (method, path regex, operation name) for the journal and for scoping faults
 NSP_ROUTES = (
@@ -67,7 +77,7 @@ def build_app(service: NspService) -> Starlette:
     refusals = (CommandError, DocumentRefused, NoticeSpecError, KeyError)
 
     async def list_outages(request: Request) -> Response:
-        return JSONResponse({"notices": service.state()["notices"]})
+        return JSONResponse({"notices": service.snapshot()["notices"]})
 
     async def raise_outage(request: Request) -> Response:
         try:
@@ -85,7 +95,7 @@ def build_app(service: NspService) -> Starlette:
             return _refusal(exc)
 
     async def list_tickets(request: Request) -> Response:
-        return JSONResponse({"tickets": service.state()["tickets"]})
+        return JSONResponse({"tickets": service.snapshot()["tickets"]})
 
     async def reply_ticket(request: Request) -> Response:
         try:
@@ -105,3 +115,24 @@ def build_app(service: NspService) -> Starlette:
         Route("/nsp/tickets", list_tickets, methods=["GET"]),
         Route("/nsp/tickets/{ticket_id}/reply", reply_ticket, methods=["POST"]),
     ])
+
+
+def create_emulator(
+    *, seed: int = 0, hub_url: str | None = None, hub_token: str | None = None, reply_delay: float = 5.0,
+    auto_reply: bool = True, answer_known_faults: bool = True,
+    schedule: str | Path | list[Any] | dict[str, Any] | None = None, clock: Clock | None = None,
+    callback_attempts: int = 5, callback_backoff: float = 0.5, **options: Any,
+) -> ServiceEmulatorApp:
+    """A fresh NSP emulator; ``options`` go to :class:`~emulators.toolkit.EmulatorApp` (journal sizes...)."""
+    clock = clock or SystemClock()
+    validator()  # compile the schemas now, not on the first request
+    callbacks = CallbackClient(hub_url, hub_token, system="nsp", attempts=callback_attempts,
+                               backoff=callback_backoff)
+    service = NspService(
+        seed=seed, clock=clock, callbacks=callbacks, reply_delay=float(reply_delay), auto_reply=auto_reply,
+        answer_known_faults=answer_known_faults, script=load_script(schedule) if schedule is not None else None,
+    )
+    hooks = EmulatorHooks(protocol="xml", operation=route_operation(NSP_ROUTES), reset=service.reset,
+                          state=service.snapshot)
+    return ServiceEmulatorApp(build_app(service), name="nsp", hooks=hooks, seed=seed, clock=clock,
+                              start=service.start_script, stop=service.stop, **options)

@@ -29,15 +29,15 @@ class Scheduler:
         self.poll = poll
         self.log = emulator_logger(name)
         self._cond = threading.Condition()
-        self._heap: list[tuple[float, int, str, Callable[[], None]]] = []
+        self._heap: list[tuple[float, int, str, Callable[[], object]]] = []
         self._order = itertools.count()
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    def call_later(self, delay: float, action: Callable[[], None], *, label: str = "") -> None:
+    def call_later(self, delay: float, action: Callable[[], object], *, label: str = "") -> None:
         self.call_at(self.clock.monotonic() + max(delay, 0.0), action, label=label)
 
-    def call_at(self, when: float, action: Callable[[], None], *, label: str = "") -> None:
+    def call_at(self, when: float, action: Callable[[], object], *, label: str = "") -> None:
         with self._cond:
             heapq.heappush(self._heap, (when, next(self._order), label, action))
             self._closed = False
@@ -68,7 +68,7 @@ class Scheduler:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
 
-    def _next(self) -> Callable[[], None] | None:
+    def _next(self) -> Callable[[], object] | None:
         """Wait for the next due action; None once closed."""
         with self._cond:
             while not self._closed:

@@ -1,4 +1,4 @@
-"""The NSP emulator's state and behaviour: tickets for dispatched complaints, replies, network notices.
+"""The NSP emulator's behaviour: tickets for dispatched complaints, replies, network notices (kept in its state).
 
 - A NetworkComplaintDispatch gets a ticket ``NSP<yyyymmdd><6 digits>`` (the sequence starts at a seeded offset) and
   is acknowledged ACCEPTED; a repeated MessageId is answered DUPLICATE with the same ticket.
@@ -12,10 +12,7 @@ Reset: tickets, notices and pending replies are dropped and the script starts ag
 from __future__ import annotations
 
 import logging
-import random
-import threading
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from lxml import etree
@@ -25,9 +22,10 @@ from emulators.nsp.notices import NSP_NS, Notice, NoticeSpecError, notice_docume
 from emulators.nsp.replies import Reply, known_fault_reply, reply_document, seeded_reply
 from emulators.nsp.schedule import Scheduler
 from emulators.nsp.script import ScriptEvent
+from emulators.nsp.state import NspState
 from emulators.toolkit import Clock
 from emulators.toolkit.logs import emulator_logger, log_event
-from emulators.toolkit.xmlcommand import CST, CommandError, MessageIds, iso, response_root, sub, text_of, validate_own
+from emulators.toolkit.xmlcommand import CommandError, MessageIds, iso, response_root, sub, text_of, validate_own
 from hub.observability.logging import mask_msisdn
 from hub.validation import DocumentRefused, ValidatedCommand
 
@@ -46,24 +44,18 @@ class NspService:
         self.seed, self.clock, self.callbacks = seed, clock, callbacks
         self.reply_delay, self.auto_reply, self.answer_known_faults = reply_delay, auto_reply, answer_known_faults
         self.script = script or []
+        self.state = NspState(seed)
         self.scheduler = Scheduler(clock, name="nsp")
         self.ids = MessageIds("nsp")
         self.log = emulator_logger("nsp")
-        self._lock = threading.RLock()
-        self.reset(restart_script=False)
+        self._lock = self.state.lock
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
     def reset(self, *, restart_script: bool = True) -> None:
         self.scheduler.cancel_all()
         self.callbacks.reset()
         self.ids.reset()
-        with self._lock:
-            self.tickets: dict[str, dict[str, Any]] = {}
-            self.by_message: dict[str, str] = {}
-            self.notices: dict[str, Notice] = {}
-            self.script_names: dict[str, str] = {}
-            self._ticket_seq = random.Random(f"{self.seed}:nsp-tickets").randrange(1, 5000)  # noqa: S311
-            self._notice_seq = 0
+        self.state.reset()
         if restart_script:
             self.start_script()
 
@@ -81,13 +73,12 @@ class NspService:
     def dispatch(self, command: ValidatedCommand) -> etree._Element:
         el, now = command.element, self.clock.now()
         with self._lock:
-            known = self.by_message.get(command.message_id)
+            known = self.state.by_message.get(command.message_id)
             if known is not None:
                 root = response_root(command, "DUPLICATE", now)
                 sub(root, NSP_NS, "NspTicketId", known)
                 return root
-            self._ticket_seq += 1
-            ticket_id = f"NSP{datetime.fromtimestamp(now, CST):%Y%m%d}{self._ticket_seq % 10**6:06d}"
+            ticket_id = self.state.next_ticket_id(now)
             area = el.find(f"{{{NSP_NS}}}Area")
             area_code = (text_of(area, "AreaCode", C) or "") if area is not None else ""
             district = text_of(area, "District", C) if area is not None else None
@@ -100,9 +91,9 @@ class NspService:
                 "priority": int(text_of(el, "Priority", NSP_NS) or 4), "received_at": iso(now),
                 "status": "acknowledged", "reply": None, "reply_message_id": None,
             }
-            self.tickets[ticket_id] = ticket
-            self.by_message[command.message_id] = ticket_id
-            notice = self._covering_notice(area_code, district, functions) if self.answer_known_faults else None
+            self.state.tickets[ticket_id] = ticket
+            self.state.by_message[command.message_id] = ticket_id
+            notice = self.state.covering_notice(area_code, district, functions) if self.answer_known_faults else None
         log_event(self.log, logging.INFO, "nsp.dispatch", ticket_id=ticket_id, work_order_id=ticket["work_order_id"],
                   area_code=area_code, known_fault=notice.notice_id if notice else None)
         if notice is not None:
@@ -115,14 +106,11 @@ class NspService:
         sub(root, NSP_NS, "NspTicketId", ticket_id)
         return root
 
-    def _covering_notice(self, area_code: str, district: str | None, functions: list[str]) -> Notice | None:
-        return next((n for n in self.notices.values() if n.covers(area_code, district, functions)), None)
-
     def reply_now(self, ticket_id: str, overrides: dict[str, Any]) -> dict[str, Any]:
         """Reply to a ticket now (``POST /nsp/tickets/{id}/reply``); ``overrides`` may set cause/action/result/
         resolved. Raises KeyError (unknown ticket) or CommandError 409 (already replied)."""
         with self._lock:
-            ticket = self.tickets[ticket_id]
+            ticket = self.state.tickets[ticket_id]
             if ticket["reply"] is not None:
                 raise CommandError(409, "already-replied", f"ticket {ticket_id} was already answered")
             base = seeded_reply(self.seed, ticket["work_order_id"], ticket["functions"], ticket["area_code"],
@@ -133,7 +121,7 @@ class NspService:
     def _send_reply(self, ticket_id: str, reply: Reply | None = None) -> dict[str, Any]:
         now = self.clock.now()
         with self._lock:
-            ticket = self.tickets.get(ticket_id)
+            ticket = self.state.tickets.get(ticket_id)
             if ticket is None or ticket["reply"] is not None:  # reset since, or answered by hand
                 return {}
             if reply is None:
@@ -155,11 +143,8 @@ class NspService:
         now = self.clock.now()
         with self._lock:
             kind = spec.get("kind", "FAULT") if isinstance(spec, dict) else "FAULT"
-            self._notice_seq += 1
-            number = f"{'ADJ' if kind == 'PLANNED_WORK' else 'FLT'}-{datetime.fromtimestamp(now, CST):%Y%m%d}-" \
-                     f"{self._notice_seq % 10**4:04d}"
-            notice = parse_notice_spec(spec, now=now, notice_id=number)
-            previous = self.notices.get(notice.notice_id)
+            notice = parse_notice_spec(spec, now=now, notice_id=self.state.next_notice_id(kind, now))
+            previous = self.state.notices.get(notice.notice_id)
             if previous is not None:
                 if previous.status != "ACTIVE":
                     raise CommandError(409, "notice-cleared", f"notice {notice.notice_id} is already cleared")
@@ -169,7 +154,7 @@ class NspService:
     def clear_notice(self, notice_id: str, spec: dict[str, Any]) -> dict[str, Any]:
         now = self.clock.now()
         with self._lock:
-            notice = self.notices[notice_id]
+            notice = self.state.notices[notice_id]
             if notice.status != "ACTIVE":
                 raise CommandError(409, "notice-cleared", f"notice {notice_id} is already cleared")
             cleared = replace(notice, status="CLEARED", cleared_at=now, revision=notice.revision + 1,
@@ -184,7 +169,7 @@ class NspService:
         except DocumentRefused as exc:
             raise NoticeSpecError("the notice is not a valid OutageNotice", [str(v) for v in exc.violations]) from exc
         notice.history.append({"revision": notice.revision, "status": notice.status, "message_id": message_id})
-        self.notices[notice.notice_id] = notice
+        self.state.notices[notice.notice_id] = notice
         self.callbacks.submit("nsp", "OutageNotice", etree.tostring(root, xml_declaration=True, encoding="UTF-8"),
                               message_id=message_id, ref=notice.notice_id)
         log_event(self.log, logging.INFO, "nsp.notice", notice_id=notice.notice_id, revision=notice.revision,
@@ -193,18 +178,19 @@ class NspService:
 
     def _script_event(self, event: ScriptEvent) -> None:
         if event.action == "raise":
-            self.script_names[event.name] = self.raise_notice(event.spec)["notice_id"]
+            self.state.script_names[event.name] = self.raise_notice(event.spec)["notice_id"]
             return
-        notice_id = self.script_names.get(event.name)
-        if notice_id is not None and self.notices[notice_id].status == "ACTIVE":
+        notice_id = self.state.script_names.get(event.name)
+        if notice_id is not None and self.state.notices[notice_id].status == "ACTIVE":
             self.clear_notice(notice_id, event.spec)
 
     # -- admin view ---------------------------------------------------------------------------------------------
-    def state(self) -> dict[str, Any]:
+    def snapshot(self) -> dict[str, Any]:
+        """``GET /__admin/state``: tickets with their call-back, notices, call-backs, due work, configuration."""
         history = {r["message_id"]: r for r in self.callbacks.history()}
         with self._lock:
-            tickets = [{**t, "callback": history.get(t["reply_message_id"] or "")} for t in self.tickets.values()]
-            notices = [n.to_json() for n in self.notices.values()]
+            tickets = [{**t, "callback": history.get(t["reply_message_id"] or "")} for t in self.state.tickets.values()]
+            notices = [n.to_json() for n in self.state.notices.values()]
         return {"tickets": tickets, "notices": notices, "callbacks": list(history.values()),
                 "scheduled": self.scheduler.due,
                 "config": {"reply_delay": self.reply_delay, "auto_reply": self.auto_reply,
