@@ -1,0 +1,110 @@
+"""WS-Security UsernameToken (PasswordDigest) verification of the SOAP library."""
+
+import base64
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from lxml import etree
+
+from hub.config.settings import CallerConfig
+from hub.security import CallerDirectory
+from hub.soap.namespaces import ACTOR_NEXT
+from hub.soap.wsse import SecurityTokenRefused, UsernameTokenVerifier, WsUser, WsUsers
+from tests.support.soap import SOAP_NS, security_header
+
+pytestmark = pytest.mark.unit
+
+CS = CallerConfig(system="CS", username="cs", ws_password="ws-s3cret", commands=("workorder.*",))
+
+
+def soap_header(xml: str) -> etree._Element:
+    return etree.fromstring(f'<soap:Header xmlns:soap="{SOAP_NS}">{xml}</soap:Header>')
+
+
+def with_actor(header: str, actor: str) -> str:
+    return header.replace("<wsse:Security ", f'<wsse:Security xmlns:soap="{SOAP_NS}" soap:actor="{actor}" ', 1)
+
+
+class TestUsernameToken:
+    def verifier(self) -> UsernameTokenVerifier[CallerConfig]:  # the hub's caller directory as the lookup
+        return UsernameTokenVerifier(CallerDirectory((CS,)), window_seconds=300, nonce_cache_size=100)
+
+    def test_valid_digest_is_accepted(self):
+        assert self.verifier().verify(soap_header(security_header("cs", "ws-s3cret"))) is CS
+
+    def test_wrong_password_and_unknown_user_are_refused(self):
+        verifier = self.verifier()
+        for header in (security_header("cs", "nope"), security_header("ghost", "ws-s3cret")):
+            with pytest.raises(SecurityTokenRefused) as failed:
+                verifier.verify(soap_header(header))
+            assert failed.value.code == "FailedAuthentication"
+
+    @pytest.mark.parametrize("minutes", [-6, 6])
+    def test_created_outside_the_window_is_refused(self, minutes):
+        created = datetime.now(UTC) + timedelta(minutes=minutes)
+        with pytest.raises(SecurityTokenRefused) as failed:
+            self.verifier().verify(soap_header(security_header("cs", "ws-s3cret", created=created)))
+        assert failed.value.code == "MessageExpired"
+
+    def test_created_inside_the_window_is_accepted(self):
+        created = datetime.now(UTC) - timedelta(minutes=4)
+        assert self.verifier().verify(soap_header(security_header("cs", "ws-s3cret", created=created))) is CS
+
+    def test_replayed_nonce_is_refused(self):
+        verifier = self.verifier()
+        nonce = os.urandom(16)
+        created = datetime.now(UTC)
+        header = security_header("cs", "ws-s3cret", nonce=nonce, created=created)
+        verifier.verify(soap_header(header))
+        with pytest.raises(SecurityTokenRefused, match="replay"):
+            verifier.verify(soap_header(header))
+
+    def test_nonce_cache_is_bounded(self):
+        verifier = self.verifier()
+        for _ in range(250):
+            verifier.verify(soap_header(security_header("cs", "ws-s3cret")))
+        assert len(verifier.nonces._seen) <= 100
+
+    def test_password_text_and_missing_token_are_refused(self):
+        text = security_header("cs", "ws-s3cret").replace("#PasswordDigest", "#PasswordText")
+        with pytest.raises(SecurityTokenRefused, match="PasswordDigest is required"):
+            self.verifier().verify(soap_header(text))
+        with pytest.raises(SecurityTokenRefused, match="UsernameToken is required"):
+            self.verifier().verify(soap_header(""))
+        with pytest.raises(SecurityTokenRefused):
+            self.verifier().verify(None)
+
+    def test_malformed_nonce_is_refused(self):
+        header = security_header("cs", "ws-s3cret")
+        nonce = header.split("<wsse:Nonce>")[1].split("<")[0]
+        assert base64.b64decode(nonce)
+        with pytest.raises(SecurityTokenRefused, match="malformed"):
+            self.verifier().verify(soap_header(header.replace(nonce, "***")))
+
+    def test_the_security_header_for_us_is_read_and_one_for_another_actor_is_not(self):
+        verifier = self.verifier()
+        other = with_actor(security_header("cs", "nope"), "http://example.com/gateway")
+        assert verifier.verify(soap_header(other + security_header("cs", "ws-s3cret"))) is CS
+        next_only = with_actor(security_header("cs", "ws-s3cret"), ACTOR_NEXT)
+        assert verifier.verify(soap_header(next_only)) is CS
+        with pytest.raises(SecurityTokenRefused, match="UsernameToken is required"):
+            verifier.verify(soap_header(with_actor(security_header("cs", "ws-s3cret"), "http://example.com/gateway")))
+
+    def test_a_refusal_names_the_username_it_was_for(self):
+        with pytest.raises(SecurityTokenRefused) as failed:
+            self.verifier().verify(soap_header(security_header("cs", "nope")))
+        assert failed.value.username == "cs"
+
+
+def test_a_plain_table_of_users_is_a_lookup_too():
+    verifier = UsernameTokenVerifier(WsUsers({"hub": "hub-secret"}))
+    assert verifier.verify(soap_header(security_header("hub", "hub-secret"))) == WsUser("hub", "hub-secret")
+    with pytest.raises(SecurityTokenRefused, match="unknown user or wrong password"):
+        verifier.verify(soap_header(security_header("hub", "other")))
+
+
+def test_an_account_without_a_ws_password_cannot_sign_in():
+    directory = CallerDirectory((CallerConfig(system="NSP", username="nsp"),))
+    with pytest.raises(SecurityTokenRefused, match="unknown user or wrong password"):
+        UsernameTokenVerifier(directory).verify(soap_header(security_header("nsp", "")))
