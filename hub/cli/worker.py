@@ -8,12 +8,16 @@ import signal
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from hub.config.runtime import tune_garbage_collector
-from hub.config.settings import ConfigError, load_settings
+from hub.config.settings import ConfigError, HubSettings, load_settings
+
+if TYPE_CHECKING:
+    from hub.routing.outbound import Outbound
+    from hub.transport.broker import Broker
 
 __all__ = ["worker"]
 
@@ -26,6 +30,17 @@ def _load(reference: str, what: str) -> Any:
         return getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as exc:
         raise click.BadParameter(f"cannot load {reference!r}: {exc}") from None
+
+
+def _outbound(settings: HubSettings, broker: Broker) -> Outbound:
+    """The outbound path of the handlers: the settings' routing table and the installed command sets."""
+    from hub.routing.factory import load_routing_table
+    from hub.routing.outbound import BrokerOutbound
+    from hub.validation.command_sets import CommandSetRegistry
+    from hub.validation.validator import DocumentValidator
+
+    sets = CommandSetRegistry.installed()
+    return BrokerOutbound(broker, load_routing_table(settings, sets, broker), DocumentValidator(sets, settings.limits))
 
 
 @click.command()
@@ -45,8 +60,10 @@ def worker(consumer: str, handlers_ref: str, dependencies_ref: str | None, confi
            store: str | None, prefetch: int, concurrency: int, metrics_port: int | None, log_level: str) -> None:
     """Consume the queue of CONSUMER (boss, crm, nsp, dsmp, oa, workflow) with the registered handlers.
 
-    Each delivery is acked only after its handler's effect is recorded in the store; transient errors are
-    retried (in process, then through the delay tiers), permanent ones dead-lettered with their reason.
+    Each delivery is acked only after its handler's effect is recorded in the store; a request's answer is
+    sent after it is recorded. Transient errors are retried (in process, then through the delay tiers),
+    permanent ones dead-lettered with their reason. Handlers that ask for ``outbound`` send commands through
+    the routing table of the settings.
     """
     from prometheus_client import start_http_server
 
@@ -55,6 +72,7 @@ def worker(consumer: str, handlers_ref: str, dependencies_ref: str | None, confi
     from hub.store import open_store
     from hub.transport import open_broker
     from hub.workers import HandlerRegistry, Worker
+    from hub.workers.registry import OUTBOUND
 
     try:
         settings = load_settings(config_path)
@@ -79,8 +97,9 @@ def worker(consumer: str, handlers_ref: str, dependencies_ref: str | None, confi
     broker = open_broker(settings.broker_url, settings.topology)
     processed = open_store(store or f"sqlite:///onepoint-{consumer}.sqlite3")
     try:
+        outbound = _outbound(settings, broker) if registry.needs(consumer, OUTBOUND) else None
         with Worker(broker, consumer, registry, store=processed, dependencies=dependencies, metrics=metrics,
-                    prefetch=prefetch, concurrency=concurrency) as running:
+                    outbound=outbound, prefetch=prefetch, concurrency=concurrency) as running:
             tune_garbage_collector(settings.gc_young_threshold)
             log.info("worker started", extra={"consumer": consumer, "queue": running.queue,
                                               "max_attempts": running.max_attempts})

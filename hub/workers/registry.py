@@ -116,6 +116,10 @@ class HandlerRegistry:
     def for_consumer(self, consumer: str) -> list[HandlerSpec]:
         return [s for (c, _), s in self._specs.items() if c in (None, consumer)]
 
+    def needs(self, consumer: str, name: str) -> bool:
+        """True if a handler of ``consumer`` asks for ``name`` (e.g. ``outbound``)."""
+        return any(name in spec.dependencies for spec in self.for_consumer(consumer))
+
     def check_dependencies(self, consumer: str, available: Mapping[str, Any]) -> None:
         """Raise ``LookupError`` naming every dependency the consumer's handlers need and nobody provides."""
         missing = sorted(

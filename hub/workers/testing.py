@@ -98,7 +98,7 @@ class WorkerTestClient:
         self.consumer = consumer
         self.queue = TopologyConfig().queue(consumer)
         self.store = store if store is not None else MemoryProcessedStore()
-        if outbound is None and any(OUTBOUND in s.dependencies for s in registry.for_consumer(consumer)):
+        if outbound is None and registry.needs(consumer, OUTBOUND):
             outbound = _recording(routing)
         self.outbound = outbound
         self.processor = Processor(
