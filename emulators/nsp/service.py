@@ -188,10 +188,9 @@ class NspService:
     def snapshot(self) -> dict[str, Any]:
         """``GET /__admin/state``: tickets with their call-back, notices, call-backs, due work, configuration."""
         history = {r["message_id"]: r for r in self.callbacks.history()}
-        with self._lock:
-            tickets = [{**t, "callback": history.get(t["reply_message_id"] or "")} for t in self.state.tickets.values()]
-            notices = [n.to_json() for n in self.state.notices.values()]
-        return {"tickets": tickets, "notices": notices, "callbacks": list(history.values()),
+        view = self.state.snapshot()
+        tickets = [{**t, "callback": history.get(t["reply_message_id"] or "")} for t in view["tickets"]]
+        return {"tickets": tickets, "notices": view["notices"], "callbacks": list(history.values()),
                 "scheduled": self.scheduler.due,
                 "config": {"reply_delay": self.reply_delay, "auto_reply": self.auto_reply,
                            "answer_known_faults": self.answer_known_faults, "hub_url": self.callbacks.hub_url,

@@ -47,3 +47,9 @@ class NspState:
         """The active notice that explains a complaint in this area about these services, if any."""
         with self.lock:
             return next((n for n in self.notices.values() if n.covers(area_code, district, functions)), None)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Copies of the tickets and the notices (the admin view adds the call-backs to them)."""
+        with self.lock:
+            return {"tickets": [dict(t) for t in self.tickets.values()],
+                    "notices": [n.to_json() for n in self.notices.values()]}

@@ -7,7 +7,7 @@ import pytest
 from emulators.boss import create_emulator
 from emulators.population import EPOCH
 from emulators.toolkit import in_process_emulator
-from tests.unit.emulators.boss.soap_helpers import (
+from tests.unit.emulators.soap_helpers import (
     NS,
     assert_valid,
     body_child,

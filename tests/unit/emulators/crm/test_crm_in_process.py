@@ -7,7 +7,7 @@ import pytest
 from emulators.boss import create_emulator as create_boss
 from emulators.crm import create_emulator
 from emulators.toolkit import in_process_emulator
-from tests.unit.emulators.boss.soap_helpers import (
+from tests.unit.emulators.soap_helpers import (
     COMMON_NS,
     CRM_NS,
     NS,
