@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from emulators.toolkit import FakeClock
-from tests.unit.emulators.boss.soap_helpers import NS
+from tests.unit.emulators.soap_helpers import NS
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
