@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import field, replace
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from hub.values import value_class
 
 __all__ = ["Envelope", "new_message_id", "now_in_whole_seconds"]
+
+_NO_FACTS: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
 
 class _SecondClock:
@@ -47,6 +51,8 @@ class Envelope:
     ``message_id`` is the idempotency key: the same id always means the same command, whichever path
     (redelivery, replay, a caller's retry) brings it back. ``command_type`` is ``"<system>.<Command>"``,
     e.g. ``"workorder.CreateWorkOrder"``. ``payload`` holds the command document exactly as validated.
+    ``facts`` are the routing facts validation read from it (``category``/``tier``/``area`` → values) for the
+    routing table's content predicates; they serve the routing decision and do not travel on the wire.
     """
 
     message_id: str
@@ -56,6 +62,7 @@ class Envelope:
     correlation_id: str | None = None
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     headers: dict[str, Any] = field(default_factory=dict)
+    facts: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _NO_FACTS)
 
     @property
     def system(self) -> str:

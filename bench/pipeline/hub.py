@@ -26,8 +26,8 @@ import uvloop
 from bench.pipeline.process import WorkerProcess
 from bench.pipeline.raw import BenchFailure
 from hub.config import HubSettings, tune_garbage_collector
-from hub.ingress.acceptance import envelope_for
 from hub.routing import BrokerRouter, RoutingTable, envelope_from_message
+from hub.routing.envelopes import envelope_for
 from hub.store import open_store, process_batch_once, process_once
 from hub.transport import Delivery, Message, TopologyConfig, open_broker
 from hub.validation import CommandSetRegistry, DocumentValidator
@@ -141,8 +141,9 @@ class HubSide:
             for document in items:
                 # As the ingress's admit step: the envelope holds the body as received, and the parsed tree is
                 # freed before the route is awaited (no local keeps it).
-                envelope = envelope_for(validator.validate_bytes(document, expected_set="workorder"),
-                                        ingress="bench", caller="cs-frontend", document=document)
+                # facts=False: the built-in table has no content predicate, so the ingress reads no facts
+                envelope = envelope_for(validator.validate_bytes(document, expected_set="workorder", facts=False),
+                                        headers={"ingress": "bench", "caller": "cs-frontend"}, document=document)
                 result = await router.route(envelope)
                 if result.duplicate:
                     raise BenchFailure(f"message {envelope.message_id} routed as a duplicate")

@@ -40,6 +40,11 @@ class CallerConfig:
 class SecuritySettings:
     replay_window_seconds: int = 300
     nonce_cache_size: int = 100_000
+    # failed sign-ins (hub.security.throttle): a burst of this many, then one per window / limit
+    sign_in_failures_per_caller: int = 5
+    sign_in_failures_per_address: int = 20
+    sign_in_window_seconds: float = 60.0
+    sign_in_tracked: int = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +128,14 @@ def _relative(value: Any, source: str) -> Path | None:
     return Path(source).parent / path
 
 
+def _positive(section: dict[str, Any], key: str, default: int, source: str) -> int:
+    """A positive whole number of the [security] section."""
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{source}: security.{key} must be a positive whole number, not {value!r}")
+    return value
+
+
 def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
     server, limits, security = data.get("server", {}), data.get("limits", {}), data.get("security", {})
     broker, runtime = data.get("broker", {}), data.get("runtime", {})
@@ -149,6 +162,10 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             security=SecuritySettings(
                 replay_window_seconds=int(security.get("replay_window_seconds", 300)),
                 nonce_cache_size=int(security.get("nonce_cache_size", 100_000)),
+                sign_in_failures_per_caller=_positive(security, "sign_in_failures_per_caller", 5, source),
+                sign_in_failures_per_address=_positive(security, "sign_in_failures_per_address", 20, source),
+                sign_in_window_seconds=float(_positive(security, "sign_in_window_seconds", 60, source)),
+                sign_in_tracked=_positive(security, "sign_in_tracked", 10_000, source),
             ),
             callers=callers,
             broker_url=str(broker.get("url", "memory://")),

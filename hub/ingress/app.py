@@ -22,6 +22,7 @@ from hub.routing.broker_router import BrokerRouter
 from hub.routing.factory import open_router
 from hub.routing.router import Router
 from hub.security.callers import CallerDirectory
+from hub.security.throttle import SignInThrottle
 from hub.soap.wsse import UsernameTokenVerifier
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.validator import DocumentValidator
@@ -61,12 +62,25 @@ def create_app(
         metrics.track_broker(router.connected)
     validator = DocumentValidator(registry, settings.limits)
     callers = CallerDirectory(settings.callers)
-    acceptance = Acceptance(router, metrics)
+    security = settings.security
+    throttle = SignInThrottle(
+        per_caller=security.sign_in_failures_per_caller, per_address=security.sign_in_failures_per_address,
+        window_seconds=security.sign_in_window_seconds, max_tracked=security.sign_in_tracked,
+    )
+    if isinstance(router, BrokerRouter):
+        table_router = router  # a reloaded table is asked too
+
+        def reads_facts(command_type: str) -> bool:
+            return table_router.table.reads_facts(command_type)
+
+        acceptance = Acceptance(router, validator, metrics, reads_facts=reads_facts)
+    else:
+        acceptance = Acceptance(router, validator, metrics)
     verifier = UsernameTokenVerifier(
         callers, settings.security.replay_window_seconds, settings.security.nonce_cache_size
     )
     soap = SoapIngress(registry, validator, verifier, acceptance)
-    xml = XmlIngress(registry, validator, callers, acceptance)
+    xml = XmlIngress(registry, callers, acceptance, throttle)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "alive"})

@@ -32,6 +32,11 @@ class ReplyRefusal(Exception):
     def code(self) -> str:
         return self.error.findtext(f"{{{COMMON_NS}}}Code") or "refused"
 
+    def document(self) -> bytes:
+        """The backend's ``c:Error`` as a document, to pass on unchanged."""
+        data: bytes = etree.tostring(self.error, xml_declaration=True, encoding="UTF-8")
+        return data
+
 
 def checked_reply(command_set: CommandSet, command: str, reply: bytes, limits: ParserLimits) -> etree._Element:
     """The reply's root element if it is this command's valid response; raises `ReplyRefusal` or `BadReply`."""

@@ -16,8 +16,8 @@ Predicates: ``source`` matches the envelope's source system; ``category`` the do
 ``tier`` its ``Tier``/``CustomerTier``/``EffectiveTier``; ``area`` its ``AreaCode`` elements (any match).
 A route with ``reply_timeout = <seconds>`` makes its commands requests: the one consumer it names answers
 with the response document (``<Command>Response``), which the ingress returns to the caller.
-The document is parsed only when a candidate route has a content predicate. A table is checked completely
-when loaded; every error names its route.
+Content predicates read the envelope's ``facts``, collected by validation (`hub.validation.facts`): routing
+never parses a payload. A table is checked completely when loaded; every error names its route.
 """
 
 from __future__ import annotations
@@ -30,22 +30,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
-
 from hub.envelope import Envelope
+from hub.validation.facts import ROUTING_FACTS
 
 __all__ = ["BROADCAST", "NoRouteError", "Route", "RoutingTable", "RoutingTableError"]
 
 BROADCAST = "broadcast"
 PREDICATES = ("source", "category", "tier", "area")
-CONTENT_FIELDS = {
-    "category": frozenset({"CategoryCode"}),
-    "tier": frozenset({"Tier", "CustomerTier", "EffectiveTier"}),
-    "area": frozenset({"AreaCode"}),
-}
+CONTENT_FIELDS = ROUTING_FACTS  # predicate → the document fields it reads
 TIERS = ("VIP_DIAMOND", "VIP_GOLD", "VIP_SILVER", "GROUP_KEY_PERSON", "GROUP_MEMBER", "LONG_DISTANCE_ROAMING",
          "CONTRACT", "PREPAID", "SHENZHOUXING", "OTHER_BRAND")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 class RoutingTableError(ValueError):
@@ -72,23 +66,13 @@ class Route:
     def takes(self, command_type: str) -> bool:
         return any(fnmatch.fnmatchcase(command_type, pattern) for pattern in self.commands)
 
-    def matches(self, envelope: Envelope, facts: dict[str, list[str]]) -> bool:
+    def matches(self, envelope: Envelope) -> bool:
+        facts = envelope.facts
         for key, patterns in self.when:
-            values = [envelope.source_system] if key == "source" else facts.get(key, [])
+            values = (envelope.source_system,) if key == "source" else facts.get(key, ())
             if not any(fnmatch.fnmatchcase(v, p) for v in values for p in patterns):
                 return False
         return True
-
-
-def _facts(payload: bytes) -> dict[str, list[str]]:
-    """The values of the fields content predicates look at (payloads were validated at ingress)."""
-    facts: dict[str, list[str]] = {key: [] for key in CONTENT_FIELDS}
-    for element in etree.fromstring(payload, parser=_PARSER).iter(etree.Element):
-        local = etree.QName(element).localname
-        for key, names in CONTENT_FIELDS.items():
-            if local in names and element.text:
-                facts[key].append(element.text.strip())
-    return facts
 
 
 class RoutingTable:
@@ -97,6 +81,16 @@ class RoutingTable:
         self.source = source
         # Decisions that depend only on (command type, source system), i.e. no content predicate applies.
         self._decided: dict[tuple[str, str], tuple[tuple[str, ...], float | None]] = {}
+        self._reads_facts: dict[str, bool] = {}
+
+    def reads_facts(self, command_type: str) -> bool:
+        """Whether a route that takes ``command_type`` has a content predicate (its envelopes need facts)."""
+        known = self._reads_facts.get(command_type)
+        if known is None:
+            known = any(r.needs_content for r in self.routes if r.takes(command_type))
+            if len(self._reads_facts) < 4096:  # bounded by the command types of the installed sets
+                self._reads_facts[command_type] = known
+        return known
 
     def targets(self, envelope: Envelope) -> tuple[str, ...]:
         """Every target of the matching routes, in table order, without repeats; `NoRouteError` if none."""
@@ -110,11 +104,10 @@ class RoutingTable:
             return decided
         candidates = [r for r in self.routes if r.takes(envelope.command_type)]
         needs_content = any(r.needs_content for r in candidates)
-        facts = _facts(envelope.payload) if needs_content else {}
         targets: dict[str, None] = {}
         reply_timeout: float | None = None
         for route in candidates:
-            if route.matches(envelope, facts):
+            if route.matches(envelope):
                 targets.update(dict.fromkeys(route.to))
                 if route.reply_timeout is not None and reply_timeout is None:
                     reply_timeout = route.reply_timeout

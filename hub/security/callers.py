@@ -78,9 +78,8 @@ class CallerDirectory:
             raise NotAuthorized(f"system {caller.system} may not send {command_type}")
 
     @staticmethod
-    def authorize(caller: CallerConfig, command_type: str, source_system: str) -> None:
-        """Raise `NotAuthorized` unless ``caller`` may send ``command_type`` as ``source_system``."""
-        CallerDirectory.authorize_command(caller, command_type)
+    def authorize_source(caller: CallerConfig, source_system: str) -> None:
+        """Raise `NotAuthorized` unless ``caller`` sends as its own system (the Header's ``SourceSystem``)."""
         if source_system != caller.system:
             raise NotAuthorized(
                 f"caller {caller.username!r} is system {caller.system} and may not send as {source_system}"

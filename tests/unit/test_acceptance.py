@@ -19,8 +19,8 @@ import pytest
 from lxml import etree
 
 from hub.envelope import Envelope
-from hub.ingress.acceptance import envelope_for
 from hub.ingress.app import create_app
+from hub.routing.envelopes import envelope_for
 from hub.routing.router import InMemoryRouter, RouteResult
 from hub.validation import CommandSetRegistry, DocumentValidator
 from hub.validation.validator import ValidatedCommand
@@ -100,10 +100,11 @@ def test_envelope_for_carries_the_header_fields_and_who_sent_it(registry: Comman
                                                                  examples_dir: Any) -> None:
     document = (examples_dir / "workorder" / "CreateWorkOrder.valid.xml").read_bytes()
     command = DocumentValidator(registry).validate_bytes(document, expected_set="workorder")
-    built = envelope_for(command, ingress="xml", caller="cs-frontend", document=document)
+    built = envelope_for(command, headers={"ingress": "xml", "caller": "cs-frontend"}, document=document)
     assert (built.message_id, built.command_type, built.source_system, built.payload) == (
         command.message_id, "workorder.CreateWorkOrder", "CS", document)
     assert built.headers == {"ingress": "xml", "caller": "cs-frontend"}
     assert built.received_at.microsecond == 0 and built.received_at.utcoffset() is not None
-    serialized = envelope_for(command, ingress="soap", caller="cs-frontend")
+    assert built.facts == command.facts == {"category": ("01.02.03",), "area": ("0755",)}
+    serialized = envelope_for(command, headers={"step": "dispatch"})
     assert etree.fromstring(serialized.payload).tag == command.element.tag

@@ -1,8 +1,10 @@
 import pytest
 
 from hub.envelope import Envelope
+from hub.routing.envelopes import envelope_for
 from hub.routing.table import NoRouteError, RoutingTable, RoutingTableError
 from hub.transport.topology import DEFAULT_CONSUMERS
+from hub.validation import DocumentValidator
 
 pytestmark = pytest.mark.unit
 
@@ -18,9 +20,16 @@ def envelope(command_type: str, payload: bytes = b"<x/>", source: str = "CS") ->
     return Envelope("m-0000000001", command_type, source, payload)
 
 
-NOTICE = b"""<crm:NotifyAccountManager xmlns:crm="urn:onepoint:crm:1" xmlns:c="urn:onepoint:common:1">
-<crm:CustomerTier>VIP_GOLD</crm:CustomerTier><crm:CategoryCode>01.02.03</crm:CategoryCode>
-<c:AreaCode>0755</c:AreaCode></crm:NotifyAccountManager>"""
+@pytest.fixture(scope="module")
+def example(registry, examples_dir):
+    """The envelope of an example document as the ingress builds it: validated, with its routing facts."""
+    validator = DocumentValidator(registry)
+
+    def build(system: str, name: str) -> Envelope:
+        command = validator.validate_bytes((examples_dir / system / f"{name}.valid.xml").read_bytes())
+        return envelope_for(command, headers={})
+
+    return build
 
 
 def test_the_built_in_table_routes_every_command_of_every_set(registry):
@@ -50,25 +59,45 @@ def test_final_stops_the_search():
 @pytest.mark.parametrize(
     ("when", "matches"),
     [
-        ({"tier": ["VIP_*"]}, True),
+        ({"tier": ["VIP_*"]}, True),  # the notice: CustomerTier VIP_GOLD, CategoryCode 01.02.03, from HUB
         ({"tier": "GROUP_KEY_PERSON"}, False),
         ({"category": "01.02.*"}, True),
         ({"category": "02.*"}, False),
-        ({"area": ["0755", "010"]}, True),
-        ({"area": "020"}, False),
-        ({"source": "CS"}, True),
-        ({"source": ["NSP"]}, False),
-        ({"tier": "VIP_GOLD", "area": "0755", "source": "CS"}, True),
-        ({"tier": "VIP_GOLD", "area": "020"}, False),
+        ({"area": "*"}, False),  # the notice names no area
+        ({"source": "HUB"}, True),
+        ({"source": ["CS", "NSP"]}, False),
+        ({"tier": "VIP_GOLD", "category": "01.*", "source": "HUB"}, True),
+        ({"tier": "VIP_GOLD", "category": "02.*"}, False),
     ],
 )
-def test_content_predicates(when, matches):
+def test_content_predicates(example, when, matches):
     routes = table(
         {"name": "content", "commands": "crm.*", "when": when, "to": ["crm"]},
         {"name": "fallback", "commands": "crm.*", "to": ["oa"]},
     )
     expected = ("crm", "oa") if matches else ("oa",)
-    assert routes.targets(envelope("crm.NotifyAccountManager", NOTICE)) == expected
+    assert routes.targets(example("crm", "NotifyAccountManager")) == expected
+
+
+@pytest.mark.parametrize(("area", "matches"), [(["0755", "010"], True), ("020", False)])
+def test_area_predicate_reads_a_nested_area_code(example, area, matches):
+    routes = table(
+        {"name": "south", "commands": "workorder.CreateWorkOrder", "when": {"area": area}, "to": ["oa"]},
+        {"name": "all", "commands": "workorder.*", "to": ["workflow"]},
+    )
+    expected = ("oa", "workflow") if matches else ("workflow",)
+    assert routes.targets(example("workorder", "CreateWorkOrder")) == expected
+
+
+def test_content_predicates_read_the_facts_never_the_payload():
+    routes = table(
+        {"name": "vip", "commands": "crm.*", "when": {"tier": "VIP_*"}, "to": ["crm"]},
+        {"name": "fallback", "commands": "crm.*", "to": ["oa"]},
+    )
+    unparsable = Envelope("m-0000000001", "crm.NotifyAccountManager", "CS", b"not xml at all",
+                          facts={"tier": ("GROUP_MEMBER", "VIP_SILVER")})
+    assert routes.targets(unparsable) == ("crm", "oa")
+    assert routes.targets(envelope("crm.NotifyAccountManager", b"not xml either")) == ("oa",)
 
 
 def test_no_route_is_an_error_not_silence():
@@ -145,3 +174,12 @@ def test_a_request_reaching_two_consumers_is_refused_at_route_time():
 def test_bad_request_routes(route, message):
     with pytest.raises(RoutingTableError, match=message):
         table(route)
+
+
+def test_a_table_says_which_commands_need_routing_facts():
+    routes = table({"name": "vip", "commands": "crm.*", "when": {"tier": "VIP_*"}, "to": ["crm"]},
+                   {"name": "by-source", "commands": "workorder.*", "when": {"source": "CS"}, "to": ["workflow"]},
+                   {"name": "all", "commands": "*", "to": ["oa"]})
+    assert routes.reads_facts("crm.NotifyAccountManager")
+    assert not routes.reads_facts("workorder.CreateWorkOrder")  # the source is a header field, not a fact
+    assert not routes.reads_facts("nsp.OutageNotice")

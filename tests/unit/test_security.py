@@ -56,9 +56,10 @@ def test_bearer_authentication():
 
 
 def test_authorization_table_and_source_system():
-    CallerDirectory.authorize(CS, "workorder.WorkOrderAction", "CS")
-    CallerDirectory.authorize(CS, "boss.QueryCustomerTier", "CS")
+    CallerDirectory.authorize_command(CS, "workorder.WorkOrderAction")
+    CallerDirectory.authorize_command(CS, "boss.QueryCustomerTier")
+    CallerDirectory.authorize_source(CS, "CS")
     with pytest.raises(NotAuthorized, match=r"may not send boss\.SyncHLR"):
-        CallerDirectory.authorize(CS, "boss.SyncHLR", "CS")
+        CallerDirectory.authorize_command(CS, "boss.SyncHLR")
     with pytest.raises(NotAuthorized, match="may not send as NSP"):
-        CallerDirectory.authorize(CS, "workorder.CreateWorkOrder", "NSP")
+        CallerDirectory.authorize_source(CS, "NSP")

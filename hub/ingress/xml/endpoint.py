@@ -1,8 +1,10 @@
 """XML over HTTP at ``POST /xml/<set>``: a command document in, an Ack (202) or an Error document out.
 
-401 no or bad credentials (HTTP Basic or bearer token) · 415 not application/xml or text/xml · 413 over the
-size cap · 400 malformed, hostile or schema-invalid (every violation listed) · 403 not allowed for this caller
-· 503 could not be handed on (nothing accepted, retry) · 202 accepted · 200 a duplicate of an accepted message.
+401 no or bad credentials (HTTP Basic or bearer token) · 429 too many failed sign-ins (``Retry-After``) · 415 not
+application/xml or text/xml · 413 over the size cap · 400 malformed, hostile or schema-invalid (every violation
+listed) · 403 not allowed for this caller · 503 could not be handed on (nothing accepted, retry) · 202 accepted
+· 200 a duplicate of an accepted message, or a request's answer. This module only frames: the acceptance path
+and the refusals are `hub.ingress.acceptance` and `hub.ingress.outcomes`, shared with the SOAP ingress.
 """
 
 from __future__ import annotations
@@ -17,23 +19,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.config.settings import CallerConfig
-from hub.envelope import Envelope
-from hub.ingress.acceptance import Acceptance, AckInfo
+from hub.ingress.acceptance import Acceptance, AckInfo, Admitted
 from hub.ingress.body import read_capped_body
-from hub.ingress.refusals import error_document
-from hub.ingress.replies import BadReply, ReplyRefusal, checked_reply
-from hub.routing.table import NoRouteError
-from hub.security.callers import AuthenticationFailed, CallerDirectory, NotAuthorized
-from hub.transport.errors import RequestTimeoutError
-from hub.validation.command_sets import CommandSet, CommandSetRegistry
+from hub.ingress.outcomes import Refusal, refusal_for
+from hub.ingress.refusals import REFUSAL_HEADER, error_document
+from hub.security.callers import AuthenticationFailed, CallerDirectory
+from hub.security.throttle import SignInThrottle
+from hub.validation.command_sets import CommandSetRegistry
+from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import parse_document
-from hub.validation.validator import DocumentValidator
-from hub.validation.violations import DocumentRefused, RefusalKind
 
 __all__ = ["XmlIngress", "ack_document"]
 
 log = logging.getLogger("onepoint.ingress.xml")
-COMMON_NS = "urn:onepoint:common:1"
 XML_MEDIA_TYPES = {"application/xml", "text/xml"}
 OFFLOAD_BYTES = 64 * 1024  # parse larger bodies off the event loop
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="onepoint", charset="UTF-8", Bearer realm="onepoint"'}
@@ -50,32 +48,50 @@ def ack_document(ack: AckInfo) -> bytes:
     return data
 
 
+def error_response(refusal: Refusal) -> Response:
+    """A refusal as XML over HTTP: its ``c:Error`` document (a backend's own one for a refused request)."""
+    headers = {**refusal.headers, **(CHALLENGE if refusal.status == 401 else {})}
+    if refusal.document is not None:
+        return Response(refusal.document, status_code=refusal.status, media_type="application/xml",
+                        headers={REFUSAL_HEADER: refusal.code, **headers})
+    return error_document(refusal.status, refusal.code, refusal.message, list(refusal.violations), headers=headers)
+
+
 class XmlIngress:
     def __init__(
-        self, registry: CommandSetRegistry, validator: DocumentValidator, callers: CallerDirectory,
-        acceptance: Acceptance,
+        self, registry: CommandSetRegistry, callers: CallerDirectory, acceptance: Acceptance,
+        throttle: SignInThrottle,
     ) -> None:
         self.registry = registry
-        self.validator = validator
         self.callers = callers
         self.acceptance = acceptance
+        self.throttle = throttle
+        self.limits = acceptance.validator.limits
 
     async def authenticate(self, request: Request) -> CallerConfig:
+        """The caller named by the ``Authorization`` header; raises `AuthenticationFailed` or, before any
+        password is hashed, `SignInThrottled` when this caller or address failed too often."""
         header = request.headers.get("authorization", "")
         scheme, _, credentials = header.partition(" ")
         scheme = scheme.lower()
+        address = request.client.host if request.client else ""
         if scheme == "bearer" and credentials.strip():
-            return self.callers.authenticate_token(credentials.strip())
+            try:  # a token is checked by its SHA-256 (cheap): a valid one passes even from a throttled address
+                return self.callers.authenticate_token(credentials.strip())
+            except AuthenticationFailed:
+                self.throttle.failed("", address)  # a token names no caller: its address counts
+                raise
         if scheme == "basic":
             try:
                 username, _, password = base64.b64decode(credentials.strip(), validate=True).decode().partition(":")
             except (binascii.Error, UnicodeDecodeError):
                 raise AuthenticationFailed("malformed Basic credentials") from None
-            cached = self.callers.cached_basic(username, password)
+            cached = self.callers.cached_basic(username, password)  # verified before: no hashing, no throttle
             if cached is not None:
                 return cached
-            # scrypt is deliberately slow: verify off the event loop.
-            return await anyio.to_thread.run_sync(self.callers.authenticate_basic, username, password)
+            with self.throttle.attempt(username, address):
+                # scrypt is deliberately slow: verify off the event loop.
+                return await anyio.to_thread.run_sync(self.callers.authenticate_basic, username, password)
         raise AuthenticationFailed("credentials are required (HTTP Basic or a bearer token)")
 
     async def endpoint(self, request: Request) -> Response:
@@ -85,58 +101,26 @@ class XmlIngress:
                                   f"{', '.join(self.registry.names())}")
         try:
             caller = await self.authenticate(request)
-        except AuthenticationFailed as exc:
-            log.warning("xml authentication failed", extra={"reason": exc.reason})
-            return error_document(401, "unauthenticated", exc.reason, headers=CHALLENGE)
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media not in XML_MEDIA_TYPES:
-            return error_document(415, "unsupported-media-type",
-                                  f"send application/xml or text/xml, not {media or 'no content type'!r}")
-        try:
-            body = await read_capped_body(request, self.validator.limits.max_bytes)
-            command_set, command, envelope = await self.admit(body, name, caller)
-            ack = await self.acceptance.accept(envelope)
-        except DocumentRefused as exc:
-            status = 413 if exc.kind is RefusalKind.TOO_LARGE else 400
-            return error_document(status, exc.kind.value, str(exc), exc.violations)
-        except NotAuthorized as exc:
-            return error_document(403, "forbidden", str(exc))
-        except NoRouteError as exc:
-            log.error("no route", extra={"reason": str(exc)})
-            return error_document(500, "no-route", f"{exc}; nothing was accepted")
-        except RequestTimeoutError as exc:
-            return error_document(504, "timeout", f"no reply from {name} in time: {exc}")
-        except Exception:
-            log.exception("routing failed")
-            return error_document(503, "unavailable", "the command could not be handed on; nothing was accepted",
-                                  headers={"Retry-After": "5"})
-        if ack.reply is not None:
-            return self.reply(command_set, command, ack.reply)
+            media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if media not in XML_MEDIA_TYPES:
+                return error_document(415, "unsupported-media-type",
+                                      f"send application/xml or text/xml, not {media or 'no content type'!r}")
+            body = await read_capped_body(request, self.limits.max_bytes)
+            admitted = await self.admit(body, name, caller)
+            ack = await self.acceptance.accept(admitted.envelope)
+            if ack.reply is not None:
+                self.acceptance.answer(admitted, ack.reply)
+                return Response(ack.reply, status_code=200, media_type="application/xml")
+        except Exception as exc:  # every failure is a refusal (refusal_for logs what deserves it)
+            return error_response(refusal_for(exc, system=name))
         return Response(ack_document(ack), status_code=200 if ack.status == "DUPLICATE" else 202,
                         media_type="application/xml")
 
-    async def admit(self, body: bytes, name: str, caller: CallerConfig) -> tuple[CommandSet, str, Envelope]:
-        """Parse, identify, authorize and validate ``body``; its command and envelope. Raises `DocumentRefused`
-        or `NotAuthorized`. The parsed tree lives in this frame only: it is freed before the route is awaited
-        (see `Acceptance`)."""
+    async def admit(self, body: bytes, name: str, caller: CallerConfig) -> Admitted:
+        """Parse ``body`` and take it through the shared acceptance path. The parsed tree lives in this frame
+        only: it is freed before the route is awaited (see `Acceptance`)."""
         if len(body) > OFFLOAD_BYTES:
-            element = await anyio.to_thread.run_sync(parse_document, body, self.validator.limits)
+            element = await anyio.to_thread.run_sync(parse_document, body, self.limits)
         else:
-            element = parse_document(body, self.validator.limits)
-        command_set, command = self.validator.identify(element, expected_set=name)
-        CallerDirectory.authorize_command(caller, command_set.command_type(command))
-        validated = self.validator.validate_element(element, expected_set=name)
-        return command_set, command, self.acceptance.admit(validated, caller, ingress="xml", document=body)
-
-    def reply(self, command_set: CommandSet, command: str, reply: bytes) -> Response:
-        """A request's answer: 200 with the response document, 422 with the backend's refusal, or 502."""
-        try:
-            checked_reply(command_set, command, reply, self.validator.limits)
-        except ReplyRefusal as refusal:
-            body = etree.tostring(refusal.error, xml_declaration=True, encoding="UTF-8")
-            return Response(body, status_code=422, media_type="application/xml")
-        except BadReply as exc:
-            log.error("bad reply from a consumer", extra={"command": command_set.command_type(command),
-                                                            "reason": str(exc)})
-            return error_document(502, "bad-reply", str(exc))
-        return Response(reply, status_code=200, media_type="application/xml")
+            element = parse_document(body, self.limits)
+        return self.acceptance.admit(element, caller, expected_set=name, ingress="xml", document=body)

@@ -1,0 +1,109 @@
+"""Why a request was refused, once for both ingresses: every failure of the acceptance path as a `Refusal`.
+
+`refusal_for` maps an exception to (status, code, message, violations, retry-after) and logs it the way an
+operator wants: a broker outage is one WARNING line (no traceback; repeats within a few seconds are counted,
+not logged), an unexpected error keeps its traceback. Each ingress renders the refusal in its protocol: a
+``c:Error`` document (XML) or a SOAP Fault.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from hub.ingress.replies import BadReply, ReplyRefusal
+from hub.routing.table import NoRouteError
+from hub.security.callers import AuthenticationFailed, NotAuthorized
+from hub.security.throttle import SignInThrottled
+from hub.transport.errors import RequestTimeoutError, TransportError
+from hub.validation.violations import DocumentRefused, RefusalKind, Violation
+from hub.values import value_class
+
+__all__ = ["OutageLog", "Refusal", "refusal_for"]
+
+log = logging.getLogger("onepoint.ingress")
+
+RETRY_UNAVAILABLE = 5  # seconds a caller is asked to wait after a broker outage refusal
+
+
+
+@value_class
+class Refusal:
+    """What a refused caller is told. ``status`` is the HTTP status of the XML ingress (the SOAP ingress keeps
+    500 for a Fault unless the status itself tells the client what to do: 413, 415, 429, 502, 503, 504).
+    ``document``: a ``c:Error`` to pass on as it is (a backend's refusal of a request)."""
+
+    status: int
+    code: str
+    message: str
+    violations: tuple[Violation, ...] = ()
+    retry_after: int | None = None
+    document: bytes | None = None
+    auth_code: str | None = None  # the WS-Security fault code of an authentication failure
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+
+
+class OutageLog:
+    """One WARNING line for a broker outage refusal, then at most one every ``interval`` seconds, counting
+    the refusals in between: an outage under load must not write a line (or a traceback) per request."""
+
+    def __init__(self, interval: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._last = -float("inf")
+        self._quiet = 0
+        self._lock = threading.Lock()
+
+    def refused(self, reason: str) -> None:
+        with self._lock:
+            now = self._clock()
+            if now - self._last < self.interval:
+                self._quiet += 1
+                return
+            quiet, self._quiet, self._last = self._quiet, 0, now
+        log.warning("broker unavailable: commands refused (503)",
+                    extra={"reason": reason, "refused_since_last_line": quiet})
+
+
+_outages = OutageLog()
+
+
+def refusal_for(exc: BaseException, *, system: str, outages: OutageLog = _outages) -> Refusal:
+    """The refusal for a failure of the acceptance path of a request to command set ``system``."""
+    if isinstance(exc, DocumentRefused):
+        if exc.kind is RefusalKind.INVALID:
+            message = f"the document is not valid against its schema ({len(exc.violations)} violation(s))"
+        else:
+            message = str(exc)
+        status = 413 if exc.kind is RefusalKind.TOO_LARGE else 400
+        return Refusal(status, exc.kind.value, message, tuple(exc.violations))
+    if isinstance(exc, SignInThrottled):
+        log.warning("sign-in throttled", extra={"retry_after": exc.retry_after})
+        return Refusal(429, "throttled", str(exc), retry_after=exc.retry_after)
+    if isinstance(exc, AuthenticationFailed):
+        log.warning("authentication failed", extra={"reason": exc.reason, "code": exc.code})
+        return Refusal(401, "unauthenticated", exc.reason, auth_code=exc.code)
+    if isinstance(exc, NotAuthorized):
+        return Refusal(403, "forbidden", str(exc))
+    if isinstance(exc, ReplyRefusal):
+        return Refusal(422, exc.code, str(exc), document=exc.document())
+    if isinstance(exc, BadReply):
+        log.error("bad reply from a consumer", extra={"system": system, "reason": str(exc)})
+        return Refusal(502, "bad-reply", str(exc))
+    if isinstance(exc, NoRouteError):
+        log.error("no route", extra={"reason": str(exc)})
+        return Refusal(500, "no-route", f"{exc}; nothing was accepted")
+    if isinstance(exc, RequestTimeoutError):
+        return Refusal(504, "timeout", f"no reply from {system} in time: {exc}")
+    if isinstance(exc, (ConnectionError, TransportError)):  # the broker is down or did not confirm
+        outages.refused(str(exc))
+        return Refusal(503, "unavailable", "the command could not be handed on; nothing was accepted: retry later",
+                       retry_after=RETRY_UNAVAILABLE)
+    log.error("refused after an unexpected error", exc_info=exc)
+    return Refusal(503, "unavailable", "the command could not be handed on; nothing was accepted: retry later",
+                   retry_after=RETRY_UNAVAILABLE)
