@@ -138,3 +138,43 @@ def test_a_handler_run_twice_on_one_message_takes_effect_once_downstream(
         wait_until(lambda: settled() >= 2, "the dispatch twice at NSP")
     assert len(effects) == 1
     assert metrics.value("onepoint_messages_consumed_total", consumer="nsp", outcome="duplicate") == 1
+
+
+def test_a_handler_asks_another_consumer_and_a_rerun_gets_the_recorded_answer(
+    hub_broker: Broker, sqlite_store: ProcessedStore, registry: CommandSetRegistry
+) -> None:
+    """The workflow asks BOSS for the tier through ``outbound.request``; run again on the same message it asks
+    with the same id, and BOSS answers from its record without running its handler again."""
+    calls: list[str] = []
+    boss = HandlerRegistry()
+    tier_handler = handlers.resolve("boss", "boss.QueryCustomerTier")
+
+    @boss.handler("boss.QueryCustomerTier")
+    def tier(env: Envelope) -> Reply:
+        calls.append(env.message_id)
+        answer: Reply = tier_handler.func(env)
+        return answer
+
+    answers: list[bytes] = []
+    failures = [TransientError("failed after the answer came")]
+    workflow = HandlerRegistry()
+
+    @workflow.handler("workorder.CreateWorkOrder", consumer="workflow")
+    def create(env: Envelope, outbound: Sender) -> str:
+        answers.append(outbound.request(tier_query(), step="tier"))
+        if failures:
+            raise failures.pop(0)
+        return "tier known"
+
+    table = RoutingTable.load(None, consumers=hub_broker.config.consumers, command_types=registry.command_types())
+    outbound = BrokerOutbound(hub_broker, table, DocumentValidator(registry))
+    cause = Envelope(f"cs-{uuid.uuid4().hex[:16]}", "workorder.CreateWorkOrder", "CS",
+                     example("workorder/CreateWorkOrder.valid.xml"))
+    store = MemoryProcessedStore()
+    with (Worker(hub_broker, "boss", boss, store=sqlite_store),
+          Worker(hub_broker, "workflow", workflow, store=store, outbound=outbound, policy=RetryPolicy(initial=0.0))):
+        hub_broker.publish(hub_broker.config.commands_exchange,
+                           message_from_envelope(cause, routing_key("workflow", cause.command_type))).result(WAIT)
+        wait_until(lambda: store.seen(f"workflow:{cause.message_id}"), "the workflow's record")
+    assert len(answers) == 2 and answers[0] == answers[1]
+    assert b"QueryCustomerTierResponse" in answers[0] and len(calls) == 1
