@@ -15,8 +15,8 @@ from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import Any
 
-from emulators.toolkit.soapgate import PARSED_ENVIRON_KEY, VALIDATED_ENVIRON_KEY, SoapGate
-from hub.soap.service import spyne_models
+from emulators.toolkit.soapgate import VALIDATED_ENVIRON_KEY, SoapGate
+from hub.soap.service import PreParsedSoap11, spyne_models
 from hub.validation import CommandSet, CommandSetRegistry, DocumentValidator, ValidatedCommand
 
 with warnings.catch_warnings():  # spyne 2.14 bundles an old six and imports cgi
@@ -49,17 +49,6 @@ class _DropEmulatedFaults(logging.Filter):
 
 
 logging.getLogger("spyne.application.client").addFilter(_DropEmulatedFaults())
-
-
-class _PreParsedSoap11(Soap11):  # type: ignore[misc]
-    """Soap11 reading the envelope the gate has already parsed (hardened) instead of parsing it again."""
-
-    def create_in_document(self, ctx: Any, charset: str | None = None) -> None:
-        root = ctx.transport.req_env.get(PARSED_ENVIRON_KEY)
-        if root is None:
-            super().create_in_document(ctx, charset)
-        else:
-            ctx.in_document = (root, {})
 
 
 class DomainFault(Exception):
@@ -110,7 +99,7 @@ class Contract:
         name = self.command_set.name.capitalize()
         service = type(f"{name}EmulatorService", (ServiceBase,), methods)
         application = Application([service], tns=self.command_set.namespace, name=f"{name}Emulator",
-                                  in_protocol=_PreParsedSoap11(validator=None), out_protocol=Soap11())
+                                  in_protocol=PreParsedSoap11(validator=None), out_protocol=Soap11())
         # spyne keeps every Application in a process-wide registry: each emulator instance (and its state) would
         # stay alive there, and a second instance logs "Overwriting application". Emulators never need it.
         unregister_application(application)

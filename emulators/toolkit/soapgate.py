@@ -27,15 +27,15 @@ from typing import Any
 from lxml import etree
 
 from hub.soap import SoapFault, refusal_fault, unwrap_envelope
+from hub.soap.service import PARSED_ENVIRON_KEY
 from hub.soap.wsdl import contract_wsdl
 from hub.soap.wsgi import call_wsgi
 from hub.soap.wsse import SecurityTokenRefused, UsernameTokenVerifier, WsUsers
 from hub.validation import CommandSet, DocumentRefused, DocumentValidator, parse_document
 
-__all__ = ["PARSED_ENVIRON_KEY", "VALIDATED_ENVIRON_KEY", "SoapGate"]
+__all__ = ["VALIDATED_ENVIRON_KEY", "SoapGate"]
 
 VALIDATED_ENVIRON_KEY = "onepoint.validated"
-PARSED_ENVIRON_KEY = "onepoint.envelope"  # the parsed envelope, so that spyne does not parse it again
 StartResponse = Callable[..., Any]
 
 

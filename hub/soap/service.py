@@ -6,6 +6,10 @@ service: one document/literal *bare* operation per command, taking the command e
 ``<Command>Response``. The hub has authenticated, validated and routed the command before spyne sees it
 (`hub.ingress.soap.endpoint`); the operation only turns the routing outcome, passed in the WSGI environ under
 `ACK_ENVIRON_KEY`, into the response document.
+
+Both read the request through `PreParsedSoap11`: spyne gets the envelope the gate already parsed (or, for the hub,
+just the operation element), so a request is parsed once, in the encoding its bytes declare, never again by
+spyne in the charset of the HTTP header.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from lxml import etree
+
+from hub.soap.namespaces import SOAP_NS
 from hub.validation.command_sets import CommandSet
 from hub.validation.namespaces import COMMON_NS
 
@@ -23,9 +30,35 @@ with warnings.catch_warnings():  # spyne 2.14 bundles an old six and imports cgi
     from spyne.server.wsgi import WsgiApplication
     from spyne.util.xml import parse_schema_file
 
-__all__ = ["ACK_ENVIRON_KEY", "build_soap_application", "spyne_models"]
+__all__ = [
+    "ACK_ENVIRON_KEY",
+    "PARSED_ENVIRON_KEY",
+    "PreParsedSoap11",
+    "build_soap_application",
+    "operation_envelope",
+    "spyne_models",
+]
 
-ACK_ENVIRON_KEY = "onepoint.ack"
+ACK_ENVIRON_KEY = "onepoint.ack"  # the hub's routing outcome (Ack fields) for its operation to answer with
+PARSED_ENVIRON_KEY = "onepoint.envelope"  # the checked soap:Envelope element, for spyne not to parse the body
+
+
+class PreParsedSoap11(Soap11):  # type: ignore[misc]
+    """Soap11 reading the envelope under `PARSED_ENVIRON_KEY` of the WSGI environ instead of parsing the body."""
+
+    def create_in_document(self, ctx: Any, charset: str | None = None) -> None:
+        root = ctx.transport.req_env.get(PARSED_ENVIRON_KEY)
+        if root is None:
+            super().create_in_document(ctx, charset)
+        else:
+            ctx.in_document = (root, {})
+
+
+def operation_envelope(namespace: str, command: str) -> etree._Element:
+    """``soap:Envelope/soap:Body/<command/>``: all the hub's operation needs to know of a checked request."""
+    envelope = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soap": SOAP_NS})
+    etree.SubElement(etree.SubElement(envelope, f"{{{SOAP_NS}}}Body"), f"{{{namespace}}}{command}")
+    return envelope
 
 
 def spyne_models(command_set: CommandSet) -> tuple[dict[str, Any], Any]:
@@ -56,7 +89,8 @@ def _operation(command: str, request_model: Any, response_model: Any, ack_model:
 
 
 def build_soap_application(command_set: CommandSet) -> WsgiApplication:
-    """A spyne WSGI application with one operation per command of ``command_set``."""
+    """A spyne WSGI application with one operation per command of ``command_set``, answering with the Ack under
+    `ACK_ENVIRON_KEY`; the request is read from `PARSED_ENVIRON_KEY` (see `operation_envelope`)."""
     models, ack_model = spyne_models(command_set)
     methods = {
         command: _operation(command, models[command], models[f"{command}Response"], ack_model)
@@ -67,7 +101,7 @@ def build_soap_application(command_set: CommandSet) -> WsgiApplication:
         [service],
         tns=command_set.namespace,
         name=f"OnePoint{command_set.name.capitalize()}",
-        in_protocol=Soap11(validator=None),
+        in_protocol=PreParsedSoap11(validator=None),
         out_protocol=Soap11(),
     )
     return WsgiApplication(application)

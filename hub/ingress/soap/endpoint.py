@@ -28,7 +28,7 @@ from hub.security.callers import CallerDirectory, NotAuthorized
 from hub.soap.envelope import unwrap_envelope
 from hub.soap.fault import SoapFault, refusal_fault
 from hub.soap.namespaces import SOAP_NS
-from hub.soap.service import ACK_ENVIRON_KEY, build_soap_application
+from hub.soap.service import ACK_ENVIRON_KEY, PARSED_ENVIRON_KEY, build_soap_application, operation_envelope
 from hub.soap.wsdl import contract_wsdl
 from hub.soap.wsgi import call_wsgi, wsgi_environ
 from hub.soap.wsse import SecurityTokenRefused, UsernameTokenVerifier
@@ -124,7 +124,8 @@ class SoapIngress:
             ) from None
         if ack.reply is not None:
             return self._reply(command_set, command, ack.reply)
-        environ = _environ(request, body, {ACK_ENVIRON_KEY: ack.as_fields()})
+        parsed = operation_envelope(command_set.namespace, command)
+        environ = _environ(request, body, {ACK_ENVIRON_KEY: ack.as_fields(), PARSED_ENVIRON_KEY: parsed})
         status, headers, data = await anyio.to_thread.run_sync(call_wsgi, self.apps[name], environ)
         return Response(data, status_code=status, headers=dict(headers))
 

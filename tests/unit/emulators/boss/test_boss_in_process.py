@@ -165,7 +165,16 @@ def test_valid_examples_are_answered(boss, name):
     (b"<boss:QueryCustomerTier xmlns:boss='urn:onepoint:boss:1'/>", "Client.NotSoap"),
     (b'<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body/></e:Envelope>', "VersionMismatch"),
     (b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>', "Client.BodyCount"),
-])
+    # the SOAP library's envelope rules hold in front of the emulators too
+    (boss_command("QueryCustomerTier", "13800138000").replace(
+        b"<soap:Body>", b'<soap:Header><t:Trace xmlns:t="urn:example:trace" soap:mustUnderstand="1"/></soap:Header>'
+                        b"<soap:Body>"), "MustUnderstand"),
+    (boss_command("QueryCustomerTier", "13800138000").replace(b"<soap:Body>", b"<soap:Body>text"),
+     "Client.TextContent"),
+    (b'\xef\xbb\xbf<?xml version="1.0" encoding="ISO-8859-1"?>' + boss_command("QueryCustomerTier", "13800138000"),
+     "Client.MalformedXml"),
+], ids=["empty", "not-xml", "doctype", "not-soap", "soap12", "no-command", "must-understand", "text-in-body",
+        "bom-contradicts-declaration"])
 def test_malformed_requests_are_soap_faults(boss, data, code):
     handle, _ = boss
     resp = post(handle, data)
