@@ -19,9 +19,11 @@ import pytest
 from lxml import etree
 
 from hub.envelope import Envelope
+from hub.ingress.acceptance import Acceptance
 from hub.ingress.app import create_app
 from hub.routing.envelopes import envelope_for
 from hub.routing.router import InMemoryRouter, RouteResult
+from hub.security.callers import CallerDirectory
 from hub.validation import CommandSetRegistry, DocumentValidator
 from hub.validation.validator import ValidatedCommand
 from tests.support.soap import envelope, security_header
@@ -108,3 +110,52 @@ def test_envelope_for_carries_the_header_fields_and_who_sent_it(registry: Comman
     assert built.facts == command.facts == {"category": ("01.02.03",), "area": ("0755",)}
     serialized = envelope_for(command, headers={"step": "dispatch"})
     assert etree.fromstring(serialized.payload).tag == command.element.tag
+
+
+def test_a_command_is_identified_once_and_authorized_once(probed: Any, examples_dir: Any,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def counted(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            return original(*args, **kwargs)
+        return run
+
+    monkeypatch.setattr(DocumentValidator, "identify", counted("identify", DocumentValidator.identify))
+    for check in ("authorize_command", "authorize_source"):
+        monkeypatch.setattr(CallerDirectory, check, staticmethod(counted(check, getattr(CallerDirectory, check))))
+    post, _ = probed
+    document = (examples_dir / "workorder" / "CreateWorkOrder.valid.xml").read_bytes()
+    response = post("/xml/workorder", document, {"content-type": "application/xml",
+                                                 "authorization": "Bearer cs-dev-token"})
+    assert response.status_code == 202, response.text
+    assert sorted(calls) == ["authorize_command", "authorize_source", "identify"]
+
+
+def test_a_caller_is_refused_a_command_before_its_schema_is_checked(probed: Any, examples_dir: Any) -> None:
+    post, router = probed
+    invalid = (examples_dir / "workorder" / "CreateWorkOrder.invalid-bad-channel.xml").read_bytes()
+    response = post("/xml/workorder", invalid, {"content-type": "application/xml",
+                                                "authorization": "Bearer oa-dev-token"})
+    assert response.status_code == 403
+    assert not router.envelopes
+
+
+def test_routing_facts_are_read_only_for_commands_a_content_route_applies_to(
+        registry: CommandSetRegistry, examples_dir: Any, dev_settings: Any) -> None:
+    document = (examples_dir / "workorder" / "CreateWorkOrder.valid.xml").read_bytes()
+    caller = next(c for c in dev_settings.callers if c.username == "cs-frontend")
+    asked: list[str] = []
+
+    def reads_facts(command_type: str) -> bool:
+        asked.append(command_type)
+        return command_type == "crm.NotifyAccountManager"
+
+    acceptance = Acceptance(InMemoryRouter(), DocumentValidator(registry), reads_facts=reads_facts)
+    admitted = acceptance.admit(etree.fromstring(document), caller, expected_set="workorder", ingress="xml")
+    assert asked == ["workorder.CreateWorkOrder"]
+    assert dict(admitted.envelope.facts) == {}
+    everything = Acceptance(InMemoryRouter(), DocumentValidator(registry))
+    admitted = everything.admit(etree.fromstring(document), caller, expected_set="workorder", ingress="xml")
+    assert dict(admitted.envelope.facts) == {"category": ("01.02.03",), "area": ("0755",)}

@@ -1,0 +1,85 @@
+"""Failed sign-ins on the XML ingress over HTTP: 429 with Retry-After before any password is hashed."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from lxml import etree
+
+import hub.security.callers
+from tests.conftest import RunningHub, start_hub
+
+pytestmark = pytest.mark.integration
+
+C = "urn:onepoint:common:1"
+XML = {"content-type": "application/xml"}
+
+
+@pytest.fixture
+def strict_hub(dev_settings, registry) -> Iterator[RunningHub]:
+    """A hub of its own (fresh throttle state): a burst of 2 failures per caller and address, 4 per address."""
+    security = dataclasses.replace(dev_settings.security, sign_in_failures_per_caller=2,
+                                   sign_in_failures_per_address=4, sign_in_window_seconds=600)
+    yield from start_hub(dataclasses.replace(dev_settings, security=security), registry)
+
+
+@pytest.fixture
+def hashed(monkeypatch) -> list[str]:
+    """Usernames whose password the hub hashed (scrypt), in order."""
+    seen: list[str] = []
+    original = hub.security.callers.verify_password
+
+    def verify(password: str, encoded: str) -> bool:
+        seen.append(password)
+        return original(password, encoded)
+
+    monkeypatch.setattr(hub.security.callers, "verify_password", verify)
+    return seen
+
+
+def with_id(document: bytes, message_id: str) -> bytes:
+    return document.replace(b"cs-20261123-000001", message_id.encode())
+
+
+@pytest.fixture(scope="module")
+def create(examples_dir) -> bytes:
+    return (examples_dir / "workorder" / "CreateWorkOrder.valid.xml").read_bytes()
+
+
+def test_wrong_passwords_are_throttled_before_hashing(strict_hub, hashed, create):
+    url = strict_hub.xml("workorder")
+    with httpx.Client() as client:
+        verified = client.post(url, content=with_id(create, "throttle-ok-0001"), headers=XML,
+                               auth=("cs-frontend", "cs-dev-password"))
+        assert verified.status_code == 202
+        statuses = [client.post(url, content=create, headers=XML, auth=("cs-frontend", f"guess-{n}")).status_code
+                    for n in range(4)]
+        assert statuses == [401, 401, 429, 429]
+        assert hashed == ["cs-dev-password", "guess-0", "guess-1"]  # the throttled guesses cost no hashing
+        refused = client.post(url, content=create, headers=XML, auth=("cs-frontend", "guess-9"))
+        assert refused.status_code == 429
+        assert int(refused.headers["retry-after"]) >= 1
+        assert refused.headers["x-onepoint-refusal"] == "throttled"
+        assert etree.fromstring(refused.content).findtext(f"{{{C}}}Code") == "throttled"
+
+        # The caller whose credentials were verified before, and a bearer token, still get through.
+        again = client.post(url, content=with_id(create, "throttle-ok-0002"), headers=XML,
+                            auth=("cs-frontend", "cs-dev-password"))
+        assert again.status_code == 202
+        token = client.post(url, content=with_id(create, "throttle-ok-0003"),
+                            headers={**XML, "authorization": "Bearer cs-dev-token"})
+        assert token.status_code == 202
+    assert hashed == ["cs-dev-password", "guess-0", "guess-1"]
+
+
+def test_spraying_usernames_from_one_address_is_throttled(strict_hub, hashed, create):
+    url = strict_hub.xml("workorder")
+    statuses = [httpx.post(url, content=create, headers=XML, auth=(f"nobody-{n}", "guess")).status_code
+                for n in range(6)]
+    assert statuses == [401, 401, 401, 401, 429, 429]
+    bad_token = httpx.post(url, content=create, headers={**XML, "authorization": "Bearer nope"})
+    assert bad_token.status_code == 429
+    assert strict_hub.app.metrics.value("onepoint_messages_refused_total", reason="throttled") == 3

@@ -1,0 +1,96 @@
+"""Refusals: every failure of the acceptance path mapped once, for both ingresses."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from lxml import etree
+
+from hub.ingress.outcomes import OutageLog, refusal_for
+from hub.ingress.replies import BadReply, ReplyRefusal
+from hub.routing.table import NoRouteError
+from hub.security.callers import AuthenticationFailed, NotAuthorized
+from hub.security.throttle import SignInThrottled
+from hub.transport.errors import PublishTimeoutError, RequestTimeoutError
+from hub.validation.violations import DocumentRefused, RefusalKind, Violation
+
+pytestmark = pytest.mark.unit
+
+C = "urn:onepoint:common:1"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def backend_error() -> etree._Element:
+    error = etree.Element(f"{{{C}}}Error", nsmap={"c": C})
+    etree.SubElement(error, f"{{{C}}}Code").text = "unknown-customer"
+    etree.SubElement(error, f"{{{C}}}Message").text = "no such MSISDN"
+    return error
+
+
+@pytest.mark.parametrize(
+    ("exc", "status", "code", "retry_after"),
+    [
+        (DocumentRefused(RefusalKind.INVALID, [Violation(3, "/a", "bad")]), 400, "invalid", None),
+        (DocumentRefused.single(RefusalKind.TOO_LARGE, "over"), 413, "too-large", None),
+        (DocumentRefused.single(RefusalKind.MALFORMED, "not xml"), 400, "malformed", None),
+        (AuthenticationFailed("wrong password"), 401, "unauthenticated", None),
+        (SignInThrottled(19.2), 429, "throttled", 20),
+        (NotAuthorized("may not send boss.SyncHLR"), 403, "forbidden", None),
+        (ReplyRefusal(backend_error()), 422, "unknown-customer", None),
+        (BadReply("not a response"), 502, "bad-reply", None),
+        (NoRouteError("no route takes x"), 500, "no-route", None),
+        (RequestTimeoutError("5 s"), 504, "timeout", None),
+        (ConnectionError("the broker is unreachable"), 503, "unavailable", 5),
+        (PublishTimeoutError("not confirmed"), 503, "unavailable", 5),
+        (RuntimeError("a bug"), 503, "unavailable", 5),
+    ],
+)
+def test_each_failure_has_one_refusal(exc, status, code, retry_after):
+    refusal = refusal_for(exc, system="boss", outages=OutageLog(clock=Clock()))
+    assert (refusal.status, refusal.code, refusal.retry_after) == (status, code, retry_after)
+    assert refusal.headers == ({} if retry_after is None else {"Retry-After": str(retry_after)})
+
+
+def test_a_schema_refusal_lists_every_violation():
+    violations = [Violation(3, "/a", "bad"), Violation(4, "/b", "worse")]
+    refusal = refusal_for(DocumentRefused(RefusalKind.INVALID, violations), system="workorder")
+    assert refusal.violations == tuple(violations)
+    assert "2 violation(s)" in refusal.message
+
+
+def test_a_backend_refusal_is_passed_on_as_it_is():
+    refusal = refusal_for(ReplyRefusal(backend_error()), system="boss")
+    assert refusal.document is not None
+    assert etree.fromstring(refusal.document).findtext(f"{{{C}}}Message") == "no such MSISDN"
+    assert refusal.message == "no such MSISDN"
+
+
+def test_a_broker_outage_is_one_warning_line_without_traceback(caplog):
+    clock = Clock()
+    outages = OutageLog(interval=10, clock=clock)
+    with caplog.at_level(logging.WARNING, logger="onepoint.ingress"):
+        for _ in range(50):
+            refusal_for(ConnectionError("the broker is unreachable"), system="workorder", outages=outages)
+        clock.now = 10.5
+        refusal_for(ConnectionError("the broker is unreachable"), system="workorder", outages=outages)
+    lines = [r for r in caplog.records if r.name == "onepoint.ingress"]
+    assert [r.levelno for r in lines] == [logging.WARNING, logging.WARNING]
+    assert all(r.exc_info is None for r in lines)
+    assert lines[1].refused_since_last_line == 49
+
+
+def test_an_unexpected_error_keeps_its_traceback(caplog):
+    with caplog.at_level(logging.ERROR, logger="onepoint.ingress"):
+        try:
+            raise RuntimeError("a bug")
+        except RuntimeError as exc:
+            refusal_for(exc, system="workorder")
+    assert caplog.records[-1].exc_info is not None
