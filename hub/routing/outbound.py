@@ -134,16 +134,17 @@ class BrokerOutbound(Outbound):
         self.confirm_timeout = confirm_timeout
 
     def _publish(self, envelope: Envelope, targets: tuple[str, ...]) -> None:
-        futures: list[tuple[str, Future[None]]] = [
-            (key, self.broker.publish(exchange, message_from_envelope(envelope, key)))
-            for exchange, key in addresses(self.broker.config, targets, envelope.command_type)
-        ]
-        for key, future in futures:
-            try:
+        where = "the broker"
+        try:
+            futures: list[tuple[str, Future[None]]] = [
+                (key, self.broker.publish(exchange, message_from_envelope(envelope, key)))
+                for exchange, key in addresses(self.broker.config, targets, envelope.command_type)
+            ]
+            for where, future in futures:  # noqa: B007 (``where`` names the failed target below)
                 future.result(timeout=self.confirm_timeout)
-            except Exception as exc:
-                raise OutboundError(f"{envelope.command_type} {envelope.message_id} to {key} not confirmed: "
-                                    f"{type(exc).__name__}: {exc}") from exc
+        except Exception as exc:
+            raise OutboundError(f"{envelope.command_type} {envelope.message_id} to {where} not confirmed: "
+                                f"{type(exc).__name__}: {exc}") from exc
 
     def _ask(self, envelope: Envelope, target: str, timeout: float) -> bytes:
         [(exchange, key)] = addresses(self.broker.config, (target,), envelope.command_type)

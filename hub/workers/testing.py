@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from hub.envelope import Envelope
@@ -141,6 +142,12 @@ class WorkerTestClient:
 
 
 def _recording(routing: RoutingTable | None) -> RecordingOutbound:
+    sets, default_table = _installed()
+    return RecordingOutbound(routing or default_table, DocumentValidator(sets))
+
+
+@lru_cache(maxsize=1)
+def _installed() -> tuple[CommandSetRegistry, RoutingTable]:
+    """The installed command sets and the built-in routing table, loaded once per process."""
     sets = CommandSetRegistry.installed()
-    table = routing or RoutingTable.load(None, consumers=TopologyConfig().consumers, command_types=sets.command_types())
-    return RecordingOutbound(table, DocumentValidator(sets))
+    return sets, RoutingTable.load(None, consumers=TopologyConfig().consumers, command_types=sets.command_types())

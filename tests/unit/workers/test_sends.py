@@ -8,9 +8,14 @@ import pytest
 from lxml import etree
 
 from hub.envelope import Envelope
-from hub.routing.outbound import derive_message_id
+from hub.routing.outbound import BrokerOutbound, OutboundError, derive_message_id
+from hub.routing.table import RoutingTable
 from hub.store import MemoryProcessedStore
-from hub.workers import HandlerRegistry, Processor, Sender, TransientError, WorkerTestClient
+from hub.transport import TopologyConfig, open_broker
+from hub.transport.topology import DEFAULT_CONSUMERS
+from hub.validation.command_sets import CommandSetRegistry
+from hub.validation.validator import DocumentValidator
+from hub.workers import Classifier, HandlerRegistry, Processor, Sender, TransientError, WorkerTestClient
 from tests.support.worker_handlers import dispatching, example
 
 pytestmark = pytest.mark.unit
@@ -96,3 +101,13 @@ def test_outbound_is_a_built_in_not_a_dependency() -> None:
 def test_a_handler_asking_for_outbound_needs_a_worker_with_one() -> None:
     with pytest.raises(LookupError, match="outbound"):
         Processor("workflow", dispatching, MemoryProcessedStore(), tiers=())
+
+
+def test_a_send_the_broker_does_not_confirm_is_a_transient_outbound_error(registry: CommandSetRegistry) -> None:
+    topology = TopologyConfig(prefix="nonsp", consumers=("boss", "crm", "workflow"))  # no queue takes nsp.*
+    table = RoutingTable.load(None, consumers=DEFAULT_CONSUMERS, command_types=registry.command_types())
+    with open_broker("memory://", topology) as broker:
+        outbound = BrokerOutbound(broker, table, DocumentValidator(registry), confirm_timeout=5)
+        with pytest.raises(OutboundError, match="UnroutableError") as failed:
+            outbound.send(example("nsp/NetworkComplaintDispatch.valid.xml"), cause=work_order(), step="dispatch")
+    assert Classifier()(failed.value).transient
