@@ -22,11 +22,11 @@ from emulators.toolkit import Clock
 from emulators.toolkit.xmlcommand import CST, CommandError, response_root, sub, text_of
 from hub.observability.logging import mask_msisdn
 from hub.validation import ValidatedCommand
+from hub.validation.namespaces import COMMON_NS as C
 
 __all__ = ["DEFAULT_PAGE_SIZE", "DSMP_NS", "DsmpService"]
 
 DSMP_NS = "urn:onepoint:dsmp:1"
-C = "urn:onepoint:common:1"
 DEFAULT_PAGE_SIZE = 50
 MAX_STATS_DAYS = 366
 

@@ -28,10 +28,9 @@ from emulators.toolkit.logs import emulator_logger, log_event
 from emulators.toolkit.xmlcommand import CommandError, MessageIds, iso, response_root, sub, text_of, validate_own
 from hub.observability.logging import mask_msisdn
 from hub.validation import DocumentRefused, ValidatedCommand
+from hub.validation.namespaces import COMMON_NS as C
 
 __all__ = ["NspService"]
-
-C = "urn:onepoint:common:1"
 
 
 class NspService:
