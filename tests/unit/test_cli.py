@@ -1,3 +1,6 @@
+import asyncio
+
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -113,3 +116,20 @@ def test_the_ingress_validator_still_refuses_responses_and_acks(examples_dir):
     ack = b'<c:Ack xmlns:c="urn:onepoint:common:1"><c:MessageId>m</c:MessageId></c:Ack>'
     with pytest.raises(DocumentRefused, match="unknown namespace"):
         validator.validate_bytes(ack)
+
+
+def test_the_xml_ingress_still_refuses_a_response_posted_as_a_command(examples_dir):
+    from hub import create_app, load_settings
+
+    hub = create_app(load_settings())
+    response_doc = (examples_dir / "boss" / "responses" / "QueryCustomerTierResponse.xml").read_bytes()
+
+    headers = {"authorization": "Bearer cs-dev-token", "content-type": "application/xml"}
+
+    async def post() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(hub.asgi), base_url="http://hub") as client:
+            return await client.post("/xml/boss", content=response_doc, headers=headers)
+
+    answer = asyncio.run(post())
+    assert answer.status_code == 400
+    assert "'QueryCustomerTierResponse' is not a command of boss" in answer.text
