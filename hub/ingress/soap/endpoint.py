@@ -1,10 +1,9 @@
 """SOAP 1.1 ingress at ``/soap/<set>`` (WSDL at ``?wsdl``).
 
 Each request goes through the same gate before spyne sees it, and every refusal is a SOAP Fault naming why:
-size cap → hardened parse → SOAP 1.1 envelope rules (`hub.soap.envelope`: header blocks, one Body child)
-→ WS-Security UsernameToken (PasswordDigest)
-→ known operation of this set → SOAPAction matches it → caller authorized → XSD validation (every violation)
-→ routing confirmed → spyne builds the ``<Command>Response``.
+size cap → hardened parse → SOAP 1.1 envelope rules (`hub.soap.envelope`: header blocks, one Body child) →
+WS-Security UsernameToken (PasswordDigest) → known operation of this set → SOAPAction matches it → caller
+authorized → XSD validation (every violation) → routing confirmed → spyne builds the ``<Command>Response``.
 """
 
 from __future__ import annotations
