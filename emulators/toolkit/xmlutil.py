@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from lxml import etree
 
-from hub.soap.namespaces import SOAP12_NS as SOAP12_ENV_NS
-from hub.soap.namespaces import SOAP_NS as SOAP11_ENV_NS
+from hub.soap.namespaces import SOAP12_NS, SOAP_NS
 from hub.validation.parser import DEFAULT_MAX_DEPTH, ParserLimits, parse_document
 from hub.validation.violations import DocumentRefused
 
 __all__ = [
-    "SOAP11_ENV_NS",
-    "SOAP12_ENV_NS",
     "UnsafeXMLError",
     "local_name",
     "parse_xml",
@@ -24,7 +21,7 @@ __all__ = [
     "soap_body_operation",
 ]
 
-_ENVELOPES = {f"{{{SOAP11_ENV_NS}}}Envelope", f"{{{SOAP12_ENV_NS}}}Envelope"}
+_ENVELOPES = {f"{{{SOAP_NS}}}Envelope", f"{{{SOAP12_NS}}}Envelope"}
 
 _LIMITS = ParserLimits(max_bytes=16 * 1024 * 1024, max_depth=DEFAULT_MAX_DEPTH)
 
@@ -74,10 +71,10 @@ def soap_body_operation(body: bytes) -> str | None:
 
 def soap11_fault(faultstring: str, faultcode: str = "Server", detail: str | None = None) -> bytes:
     """A SOAP 1.1 Fault envelope, shaped like spyne's (``soap11env`` prefix, ``soap11env:Server``)."""
-    nsmap = {"soap11env": SOAP11_ENV_NS}
-    envelope = etree.Element(f"{{{SOAP11_ENV_NS}}}Envelope", nsmap=nsmap)
-    body = etree.SubElement(envelope, f"{{{SOAP11_ENV_NS}}}Body")
-    fault = etree.SubElement(body, f"{{{SOAP11_ENV_NS}}}Fault")
+    nsmap = {"soap11env": SOAP_NS}
+    envelope = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap=nsmap)
+    body = etree.SubElement(envelope, f"{{{SOAP_NS}}}Body")
+    fault = etree.SubElement(body, f"{{{SOAP_NS}}}Fault")
     etree.SubElement(fault, "faultcode").text = f"soap11env:{faultcode}"
     etree.SubElement(fault, "faultstring").text = faultstring
     etree.SubElement(fault, "faultactor").text = ""
