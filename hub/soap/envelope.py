@@ -55,14 +55,18 @@ def _header_and_body(root: etree._Element) -> tuple[etree._Element | None, etree
                 raise SoapFault("Client.UnqualifiedElement",
                                 f"the element {child.tag!r} after soap:Body must be namespace-qualified (SOAP 1.1 §4)",
                                 code="unqualified-element")
-            if child.tag in (_HEADER, _BODY):
-                raise _order_fault(f"{etree.QName(child).localname} after soap:Body")
+            if child.tag == _BODY:
+                raise _order_fault("a second soap:Body")
+            if child.tag == _HEADER:
+                raise _order_fault("soap:Header after soap:Body")
         elif child.tag == _BODY:
             body = child
-        elif child.tag == _HEADER and header is None:
+        elif child.tag == _HEADER:
+            if header is not None:
+                raise _order_fault("a second soap:Header")
             header = child
         else:
-            raise _order_fault(f"{etree.QName(child).text} before soap:Body")
+            raise _order_fault(f"the element {etree.QName(child).text!r} before soap:Body")
     if body is None:
         raise SoapFault("Client.NoBody", "the envelope has no soap:Body", code="no-body")
     return header, body
