@@ -123,8 +123,9 @@ class SoapIngress:
             ) from None
         if ack.reply is not None:
             return self._reply(command_set, command, ack.reply)
+        # spyne reads the operation from PARSED_ENVIRON_KEY, never the body: the request was parsed once, above
         parsed = operation_envelope(command_set.namespace, command)
-        environ = _environ(request, body, {ACK_ENVIRON_KEY: ack.as_fields(), PARSED_ENVIRON_KEY: parsed})
+        environ = _environ(request, b"", {ACK_ENVIRON_KEY: ack.as_fields(), PARSED_ENVIRON_KEY: parsed})
         status, headers, data = await anyio.to_thread.run_sync(call_wsgi, self.apps[name], environ)
         return Response(data, status_code=status, headers=dict(headers))
 
