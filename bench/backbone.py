@@ -41,7 +41,7 @@ from hub.transport import Topology, TopologyConfig, routing_key
 from hub.validation import CommandSetRegistry, DocumentValidator
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))  # tests.rabbitmq_broker (the private broker) and bench/ingest
+sys.path.insert(0, str(REPO))  # tests.support.rabbitmq_server (the private broker) and bench/ingest
 
 from bench.ingest.documents import message_id, template, work_order  # noqa: E402
 from bench.ingest.drain import Drainer, queue_depth  # noqa: E402
@@ -50,7 +50,7 @@ from bench.ingest.wrk import WRK_MISSING, WrkResult, run_wrk, wrk_path  # noqa: 
 from bench.pipeline.hub import HubSide  # noqa: E402
 from bench.pipeline.minimal import MinimalPipeline  # noqa: E402
 from bench.pipeline.raw import COMMAND, BenchFailure, RawRun, ValidatedRawRun, declare  # noqa: E402
-from tests.rabbitmq_broker import RabbitMQBroker, free_port  # noqa: E402
+from tests.support.rabbitmq_server import RabbitMQServer, free_port  # noqa: E402
 
 TARGET_RATIO = 0.70
 TARGET_INGEST = 2000.0
@@ -235,7 +235,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 @contextlib.contextmanager
 def private_broker() -> Iterator[str]:
-    broker = RabbitMQBroker()
+    broker = RabbitMQServer()
     try:
         print(f"starting a private RabbitMQ node on 127.0.0.1:{broker.port} ...", flush=True)
         yield broker.start()

@@ -12,12 +12,12 @@ from hub.config.settings import HubSettings, load_settings
 from hub.ingress.app import HubApp, create_app
 from hub.routing.router import InMemoryRouter
 from hub.validation.command_sets import CommandSetRegistry, schema_directory
-from tests.rabbitmq_broker import RabbitMQBroker, rabbitmq_fixture
+from tests.support.rabbitmq_server import RabbitMQServer, rabbitmq_fixture
 from tests.support.servers import running_asgi
 
 
 @pytest.fixture(scope="session")
-def rabbitmq_server() -> Iterator[RabbitMQBroker]:
+def rabbitmq_server() -> Iterator[RabbitMQServer]:
     """A private RabbitMQ on free ports of 127.0.0.1, started once per session (fails, never skips)."""
     yield from rabbitmq_fixture()
 

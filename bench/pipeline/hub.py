@@ -3,7 +3,8 @@
 Producer (this process, on a uvloop event loop, as the ingress runs): ``routes`` coroutines (concurrent
 requests, as an ingress has them), each doing ``DocumentValidator.validate_bytes`` → ``envelope_for`` (the
 ingress's envelope; as there, the parsed tree is freed before the route is awaited) → ``BrokerRouter.route``
-(routing table, confirmed publish through ``LoopPublisher`` with at most ``in_flight`` unconfirmed, the raw
+(routing table, confirmed publish through ``Broker.publish_async`` after ``start_loop()``, i.e. RabbitMQ's
+event-loop publisher, with at most ``in_flight`` unconfirmed, the raw
 side's window). More routes than the window keep it full while others validate, as raw pika's loop refills its
 window at once.
 
@@ -105,7 +106,7 @@ class HubSide:
         self.max_batch = max_batch
         self.registry = CommandSetRegistry.installed()
         self.validator = DocumentValidator(self.registry)
-        self.broker = open_broker(url, TopologyConfig(prefix=prefix))
+        self.broker = open_broker(url, TopologyConfig(prefix=prefix), max_in_flight=in_flight)
         table = RoutingTable.load(None, consumers=self.broker.config.consumers,
                                   command_types=self.registry.command_types())
         self.router = BrokerRouter(self.broker, table)
@@ -148,8 +149,8 @@ class HubSide:
                 if result.duplicate:
                     raise BenchFailure(f"message {envelope.message_id} routed as a duplicate")
 
-        # Publish as the hub's ingress does: from this event loop (LoopPublisher), not through the I/O thread.
-        await router.start_loop_publisher(self.url, max_in_flight=self.in_flight)
+        # Publish as the hub's ingress does: from this event loop, not through the I/O thread.
+        await self.broker.start_loop()
         try:
             t0 = time.perf_counter()
             await asyncio.wait_for(asyncio.gather(*(producer() for _ in range(self.routes))), timeout)
@@ -157,4 +158,4 @@ class HubSide:
             _handled, duplicates = await asyncio.to_thread(self.consumer.wait, left)
             return t0, time.perf_counter(), duplicates
         finally:
-            await router.stop_loop_publisher()
+            await self.broker.stop_loop()

@@ -12,6 +12,7 @@ from typing import Any
 
 from hub.config.runtime import DEFAULT_GC_YOUNG_THRESHOLD
 from hub.transport.topology import DelayTier, TopologyConfig
+from hub.transport.urls import BrokerURLError, node_urls, scheme
 from hub.validation.parser import ParserLimits
 
 __all__ = ["CallerConfig", "ConfigError", "HubSettings", "SecuritySettings", "load_settings"]
@@ -93,6 +94,18 @@ def _delay_tiers(value: Any, source: str) -> tuple[DelayTier, ...]:
     return tuple(tiers)
 
 
+def _broker_url(value: Any, source: str) -> str:
+    """``broker.url``: ``memory://`` or ``amqp[s]://user:pass@host:port[,host:port...]/vhost`` (a cluster's nodes)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{source}: broker.url must be a URL such as amqp://user:pass@127.0.0.1:5672/%2F")
+    try:
+        if scheme(value) != "memory":
+            node_urls(value)
+    except BrokerURLError as exc:
+        raise ConfigError(f"{source}: broker.url: {exc}") from None
+    return value
+
+
 def _caller(entry: dict[str, Any], where: str) -> CallerConfig:
     try:
         system, username = str(entry["system"]), str(entry["username"])
@@ -148,6 +161,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
     if unknown_broker:
         raise ConfigError(f"{source}: unknown keys in [broker]: {sorted(unknown_broker)}")
     tiers = _delay_tiers(broker["delay_tiers"], source) if "delay_tiers" in broker else DEFAULT_DELAY_TIERS
+    broker_url = _broker_url(broker.get("url", "memory://"), source)
     callers = tuple(_caller(c, f"{source}: callers[{i}]") for i, c in enumerate(data.get("callers", [])))
     names = [c.username for c in callers]
     if len(set(names)) != len(names):
@@ -168,7 +182,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
                 sign_in_tracked=_positive(security, "sign_in_tracked", 10_000, source),
             ),
             callers=callers,
-            broker_url=str(broker.get("url", "memory://")),
+            broker_url=broker_url,
             topology_prefix=str(broker.get("prefix", "onepoint")),
             delay_tiers=tiers,
             delivery_limit=int(broker.get("delivery_limit", 10)),

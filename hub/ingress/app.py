@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -115,14 +114,13 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if owned is not None and urlsplit(settings.broker_url).scheme in ("amqp", "amqps"):
-            # Publish on this event loop: no I/O-thread hand-off per accepted command (bench/README.md).
-            await owned.start_loop_publisher(settings.broker_url)
+        if owned is not None:  # publish from this event loop where the broker can (bench/README.md)
+            await owned.broker.start_loop()
         yield
         for hook in hooks:
             hook()
         if owned is not None:  # the broker this app opened is closed with it
-            await owned.stop_loop_publisher()
+            await owned.broker.stop_loop()
             owned.broker.close()
 
     return HubApp(Starlette(routes=routes, lifespan=lifespan), settings, registry, router, metrics, hooks)

@@ -15,16 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from typing import Any
 
 from hub.envelope import Envelope
 from hub.observability.metrics import Metrics
 from hub.routing.codec import message_from_envelope
 from hub.routing.router import RouteResult
 from hub.routing.table import BROADCAST, RoutingTable
-from hub.transport.amqp.loop_publisher import LoopPublisher, PublisherUnavailableError
-from hub.transport.broker import Broker
-from hub.transport.topology import routing_key
+from hub.transport import Broker, PublisherUnavailableError, routing_key
 
 __all__ = ["BrokerRouter", "BrokerUnavailableError"]
 
@@ -45,25 +42,9 @@ class BrokerRouter:
         self._recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._remember = remember
         self._address_cache: dict[tuple[tuple[str, ...], str], tuple[tuple[str, str], ...]] = {}
-        self.publisher: LoopPublisher | None = None  # set by start_loop_publisher(): publishes bypass the I/O thread
-
-    async def start_loop_publisher(self, url: str, **options: Any) -> None:
-        """Publish from the running event loop (pika ``AsyncioConnection``) instead of through ``broker.publish``.
-
-        The broker stays open for the topology, requests and consumers. ``options``: ``publish_timeout`` etc.
-        """
-        config = self.broker.config
-        publisher = LoopPublisher(url, exchanges={config.commands_exchange, config.broadcast_exchange}, **options)
-        await publisher.start()
-        self.publisher = publisher
-
-    async def stop_loop_publisher(self) -> None:
-        publisher, self.publisher = self.publisher, None
-        if publisher is not None:
-            await publisher.close()
 
     def connected(self) -> bool:
-        return self.publisher.ready if self.publisher is not None else self.broker.ready()
+        return self.broker.ready()
 
     @property
     def table(self) -> RoutingTable:
@@ -85,13 +66,11 @@ class BrokerRouter:
         targets, reply_timeout = self._table.decide(envelope)
         if reply_timeout is not None:
             return await self._request(envelope, targets[0], reply_timeout)
-        futures = []
-        for exchange, key in self._addresses(targets, envelope.command_type):
-            message = message_from_envelope(envelope, key)
-            if self.publisher is not None:
-                futures.append(self.publisher.publish(exchange, message, fail_fast=True))
-            else:
-                futures.append(asyncio.wrap_future(self.broker.publish(exchange, message)))
+        publish = self.broker.publish_async
+        futures = [
+            publish(exchange, message_from_envelope(envelope, key), fail_fast=True)
+            for exchange, key in self._addresses(targets, envelope.command_type)
+        ]
         try:
             await (futures[0] if len(futures) == 1 else asyncio.gather(*futures))
         except PublisherUnavailableError as exc:  # the connection dropped between the check above and now

@@ -6,7 +6,7 @@ from hub.config.settings import HubSettings
 from hub.observability.metrics import Metrics
 from hub.routing.broker_router import BrokerRouter
 from hub.routing.table import RoutingTable
-from hub.transport.broker import Broker, open_broker
+from hub.transport import Broker, open_broker
 from hub.validation.command_sets import CommandSetRegistry
 
 __all__ = ["load_routing_table", "open_router"]

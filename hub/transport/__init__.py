@@ -1,8 +1,9 @@
 """The message backbone: ``open_broker(url)`` gives a ``Broker`` (RabbitMQ or in-memory)."""
 
-from hub.transport.broker import DIRECT_REPLY_TO, Broker, open_broker
+from hub.transport.broker import DIRECT_REPLY_TO, Broker
 from hub.transport.consumer import Consumer
 from hub.transport.errors import (
+    PublisherUnavailableError,
     PublishNackedError,
     PublishTimeoutError,
     RequestTimeoutError,
@@ -10,13 +11,16 @@ from hub.transport.errors import (
     TransportError,
     UnroutableError,
 )
+from hub.transport.factory import open_broker
 from hub.transport.message import BatchHandler, Delivery, Handler, Message, Settlement
 from hub.transport.topology import DelayTier, Topology, TopologyConfig, routing_key
+from hub.transport.urls import BrokerURLError
 
 __all__ = [
     "DIRECT_REPLY_TO",
     "BatchHandler",
     "Broker",
+    "BrokerURLError",
     "Consumer",
     "DelayTier",
     "Delivery",
@@ -24,6 +28,7 @@ __all__ = [
     "Message",
     "PublishNackedError",
     "PublishTimeoutError",
+    "PublisherUnavailableError",
     "RequestTimeoutError",
     "Settlement",
     "Topology",

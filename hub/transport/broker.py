@@ -1,29 +1,31 @@
-"""The ``Broker`` interface of the message backbone, and ``open_broker(url)``.
+"""The ``Broker`` interface of the message backbone (``hub.transport.factory.open_broker`` opens one).
 
-Publishing returns a ``concurrent.futures.Future`` resolved when the broker has confirmed the message
-(stored it in every queue it routes to). Many publishes can be in flight at once, from any thread:
+Publishing is confirmed: it resolves when the broker has stored the message in every queue it routes to.
+Many publishes can be in flight at once, from any thread:
 
-* sync code (WSGI threads): ``broker.publish(exchange, msg).result(timeout=10)``;
-* asyncio code (Starlette): ``await asyncio.wrap_future(broker.publish(exchange, msg))``.
+* sync code (worker threads): ``broker.publish(exchange, msg).result(timeout=10)``;
+* asyncio code (the ingress): ``await broker.publish_async(exchange, msg)``; after ``await broker.start_loop()``
+  an implementation may publish from the running loop itself (RabbitMQ does) instead of through a thread.
 
 A mandatory publish that no queue takes fails its Future with ``UnroutableError``; it is never silent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
 
 from hub.transport.consumer import BatchConsumer, Consumer, ConsumerFactory
+from hub.transport.errors import PublisherUnavailableError
 from hub.transport.message import BatchHandler, Delivery, Handler, Message
 from hub.transport.topology import Topology, TopologyConfig
 
-__all__ = ["DIRECT_REPLY_TO", "Broker", "open_broker"]
+__all__ = ["DIRECT_REPLY_TO", "Broker"]
 
 DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
 
@@ -48,6 +50,28 @@ class Broker(ABC):
         It fails with ``UnroutableError`` (mandatory and no queue matched), ``PublishNackedError`` (the
         broker refused it until the deadline), ``PublishTimeoutError`` or ``TransportClosedError``.
         """
+
+    def publish_async(
+        self, exchange: str, message: Message, *, mandatory: bool = True, fail_fast: bool = False
+    ) -> asyncio.Future[None]:
+        """``publish`` for asyncio callers: an asyncio future of the running loop, resolved by the confirm.
+
+        ``fail_fast``: while ``ready()`` is false, fail at once with ``PublisherUnavailableError`` (nothing sent)
+        instead of waiting for the connection. Call from a running loop.
+        """
+        if fail_fast and not self.ready():
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            future.set_exception(PublisherUnavailableError("not connected to the broker; nothing was sent"))
+            return future
+        return asyncio.wrap_future(self.publish(exchange, message, mandatory=mandatory))
+
+    async def start_loop(self) -> None:
+        """Let ``publish_async`` publish from the running event loop, if the implementation can (else nothing)."""
+        return None
+
+    async def stop_loop(self) -> None:
+        """Undo ``start_loop`` (waiting briefly for its confirms); call from the same loop before ``close()``."""
+        return None
 
     def consume(self, queue: str, handler: Handler, *, prefetch: int = 64, concurrency: int = 1) -> Consumer:
         """Deliver ``queue``'s messages to ``handler`` (on worker threads) with manual settlement."""
@@ -132,7 +156,7 @@ class Broker(ABC):
 
     @abstractmethod
     def ready(self) -> bool:
-        """True while connected with the topology declared."""
+        """True while the publisher the caller would use is connected (with the topology declared)."""
 
     @abstractmethod
     def close(self) -> None:
@@ -144,20 +168,3 @@ class Broker(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-def open_broker(url: str, topology: TopologyConfig | Topology | None = None, **options: Any) -> Broker:
-    """Open a broker by URL: ``amqp://user:pass@127.0.0.1:5672/%2F`` (RabbitMQ) or ``memory://``.
-
-    Keyword ``options`` go to the RabbitMQ implementation (e.g. ``max_in_flight``, ``publish_timeout``).
-    """
-    topo = topology if isinstance(topology, Topology) else Topology.build(topology)
-    scheme = urlsplit(url).scheme
-    if scheme == "memory":
-        from hub.transport.memory import MemoryBroker
-
-        return MemoryBroker(topo)
-    if scheme in ("amqp", "amqps"):
-        from hub.transport.amqp import RabbitMQBroker
-
-        return RabbitMQBroker(url, topo, **options)
-    raise ValueError(f"unsupported broker URL scheme {scheme!r} (use amqp:// or memory://)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "PublishNackedError",
     "PublishTimeoutError",
+    "PublisherUnavailableError",
     "RequestTimeoutError",
     "TransportClosedError",
     "TransportError",
@@ -39,6 +40,10 @@ class PublishTimeoutError(TransportError):
 
     The message *may* still have been stored: retry with the same message id and let consumers deduplicate.
     """
+
+
+class PublisherUnavailableError(TransportError, ConnectionError):
+    """A ``fail_fast`` publish while the broker is not connected: nothing was sent, the caller may retry."""
 
 
 class RequestTimeoutError(TransportError, TimeoutError):

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from hub.transport import Broker, DelayTier, Delivery, TopologyConfig, open_broker
-from tests.rabbitmq_broker import RabbitMQBroker
+from tests.support.rabbitmq_server import RabbitMQServer
 
 WAIT = 20.0  # seconds before a missing delivery fails a test (never asserted on)
 
@@ -24,7 +24,7 @@ WAIT = 20.0  # seconds before a missing delivery fails a test (never asserted on
 def broker_url(request: pytest.FixtureRequest) -> str:
     if request.param == "memory":
         return "memory://"
-    server: RabbitMQBroker = request.getfixturevalue("rabbitmq_server")
+    server: RabbitMQServer = request.getfixturevalue("rabbitmq_server")
     return server.url
 
 

@@ -14,7 +14,7 @@ from hub.envelope import Envelope
 from hub.store import SQLiteProcessedStore
 from hub.transport import Broker, TopologyConfig, open_broker
 from hub.workers import BusinessRejection, HandlerRegistry, RetryPolicy, Worker
-from tests.rabbitmq_broker import RabbitMQBroker
+from tests.support.rabbitmq_server import RabbitMQServer
 from tests.unit.workers.kit import Effects, envelope, publish, short_config, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.rabbitmq]
@@ -26,7 +26,7 @@ def config() -> TopologyConfig:
 
 
 @pytest.fixture
-def broker(rabbitmq_server: RabbitMQBroker, config: TopologyConfig) -> Iterator[Broker]:
+def broker(rabbitmq_server: RabbitMQServer, config: TopologyConfig) -> Iterator[Broker]:
     with open_broker(rabbitmq_server.url, config) as b:
         yield b
 
@@ -60,7 +60,7 @@ def hub(broker: Broker, tmp_path: Path) -> Iterator[Hub]:
 
 
 @pytest.fixture
-def cli(rabbitmq_server: RabbitMQBroker, config: TopologyConfig):
+def cli(rabbitmq_server: RabbitMQServer, config: TopologyConfig):
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None):

@@ -6,7 +6,7 @@ import pytest
 
 from hub.envelope import Envelope, now_in_whole_seconds
 from hub.routing.codec import envelope_from_message, message_from_envelope
-from hub.transport.amqp.codec import from_pika, to_properties
+from hub.transport.amqp.properties import from_pika, to_properties
 from hub.transport.message import Message
 
 pytestmark = pytest.mark.unit

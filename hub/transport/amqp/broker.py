@@ -1,17 +1,23 @@
-"""``RabbitMQBroker``: the ``Broker`` interface over pika's ``SelectConnection`` on one I/O thread.
+"""``RabbitMQBroker``: the ``Broker`` interface over pika's ``SelectConnection`` on one I/O thread, and over
+an ``AsyncioConnection`` on the caller's event loop for ``publish_async`` after ``start_loop()``.
 
 Why one asynchronous connection: publisher confirms are the limit on durable publishing, so throughput
 needs many confirms in flight; a ``SelectConnection`` on a dedicated thread pipelines them for every
 caller (WSGI threads and asyncio alike) through one channel. Consumers get their own channels on the
 same connection and run handlers on worker threads, so a slow handler never stalls heartbeats or
 confirms. Topology declarations (and queue inspection) use a short-lived ``BlockingConnection``: they are
-rare, synchronous by nature, and must raise to the caller.
+rare, synchronous by nature, and must raise to the caller. The ingress publishes from its event loop instead
+(``LoopPublisher``): no thread hand-off per command (bench/README.md).
+
+Every connection knows all node addresses of the URL and moves to the next one when its node goes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import replace
 
@@ -20,6 +26,8 @@ import pika.exceptions
 
 from hub.transport.amqp.getter import BlockingGetter
 from hub.transport.amqp.io import IOThread
+from hub.transport.amqp.loop_publisher import LoopPublisher
+from hub.transport.amqp.nodes import ConnectionState, NodeAddresses, quiet_pika
 from hub.transport.amqp.publisher import ConfirmPublisher
 from hub.transport.amqp.subscription import Subscription
 from hub.transport.broker import Broker
@@ -29,6 +37,7 @@ from hub.transport.message import Delivery, Message
 from hub.transport.rpc import PendingReplies
 from hub.transport.scheduler import Scheduler
 from hub.transport.topology import Topology
+from hub.transport.urls import node_urls
 
 __all__ = ["RabbitMQBroker"]
 
@@ -40,7 +49,7 @@ class RabbitMQBroker(Broker):
 
     def __init__(
         self,
-        url: str,
+        urls: str | Sequence[str],
         topology: Topology,
         *,
         max_in_flight: int = 1000,
@@ -49,16 +58,22 @@ class RabbitMQBroker(Broker):
         connect_timeout: float = 30.0,
         declare: bool = True,
     ) -> None:
+        quiet_pika()
         self.topology = topology
-        self._url = url
+        self._urls = tuple(node_urls(urls) if isinstance(urls, str) else urls)
+        self._blocking_nodes = NodeAddresses(self._urls)
+        self._state = ConnectionState()
+        self._max_in_flight, self._publish_timeout = max_in_flight, publish_timeout
+        self._nack_pause, self._connect_timeout = nack_pause, connect_timeout
+        self._loop_publisher: LoopPublisher | None = None
         self._lock = threading.Lock()
         self._closed = False
         self._subscriptions: list[Subscription] = []
         self._scheduler = Scheduler("amqp-request-timeouts")
         self._replies = PendingReplies(self._scheduler)
         # declare=False (tools such as the DLQ CLI): use the deployed topology as it is, never redeclare it.
-        self._io = IOThread(url, prepare=self.declare if declare else lambda: None)
-        self._getter = BlockingGetter(url, self._retry)
+        self._io = IOThread(NodeAddresses(self._urls), self._state, prepare=self.declare if declare else lambda: None)
+        self._getter = BlockingGetter(NodeAddresses(self._urls), self._retry)
         self._publisher = ConfirmPublisher(self._io, self._replies.resolve, max_in_flight, publish_timeout, nack_pause)
         self._io.add_listener(self._publisher)
         self._exchanges = {"", *(e.name for e in topology.exchanges)}
@@ -72,7 +87,7 @@ class RabbitMQBroker(Broker):
     # -- topology and inspection (blocking, short-lived connection) ---------------------------------------
     def _blocking(self) -> pika.BlockingConnection:
         try:
-            return pika.BlockingConnection(pika.URLParameters(self._url))
+            return pika.BlockingConnection(self._blocking_nodes.in_turn())
         except pika.exceptions.AMQPError as exc:
             raise TransportError(f"cannot connect to the broker: {exc!r}") from exc
 
@@ -124,6 +139,35 @@ class RabbitMQBroker(Broker):
             return future
         return self._publisher.publish(exchange, message, mandatory)
 
+    def publish_async(
+        self, exchange: str, message: Message, *, mandatory: bool = True, fail_fast: bool = False
+    ) -> asyncio.Future[None]:
+        publisher = self._loop_publisher
+        if publisher is not None and publisher.loop is asyncio.get_running_loop():
+            return publisher.publish(exchange, message, mandatory=mandatory, fail_fast=fail_fast)
+        return super().publish_async(exchange, message, mandatory=mandatory, fail_fast=fail_fast)
+
+    async def start_loop(self) -> None:
+        """Publish from the running loop (``publish_async``) on a connection of its own; idempotent."""
+        loop = asyncio.get_running_loop()
+        if self._loop_publisher is not None:
+            if self._loop_publisher.loop is loop:
+                return
+            raise TransportError("the broker already publishes from another event loop")
+        if self._closed:
+            raise TransportClosedError("broker closed")
+        publisher = LoopPublisher(
+            self._urls, exchanges=self._exchanges, state=self._state, max_in_flight=self._max_in_flight,
+            publish_timeout=self._publish_timeout, nack_pause=self._nack_pause, connect_timeout=self._connect_timeout,
+        )
+        await publisher.start()
+        self._loop_publisher = publisher
+
+    async def stop_loop(self) -> None:
+        publisher, self._loop_publisher = self._loop_publisher, None
+        if publisher is not None:
+            await publisher.close()
+
     def _request(self, exchange: str, message: Message, timeout: float) -> Future[Message]:
         assert message.correlation_id is not None
         cid = message.correlation_id
@@ -170,10 +214,17 @@ class RabbitMQBroker(Broker):
     @property
     def resent(self) -> int:
         """Messages published again because their confirm was lost (reconnect or nack)."""
-        return self._publisher.resent
+        loop_publisher = self._loop_publisher
+        return self._publisher.resent + (loop_publisher.resent if loop_publisher is not None else 0)
 
     def ready(self) -> bool:
-        return self._io.connected and not self._closed
+        """The connection of the publisher the caller uses: the loop publisher's on its loop, else the I/O thread's."""
+        if self._closed:
+            return False
+        publisher = self._loop_publisher
+        if publisher is not None and publisher.loop is asyncio._get_running_loop():
+            return publisher.ready
+        return self._io.connected
 
     def close(self, drain_timeout: float = 5.0) -> None:
         with self._lock:
@@ -181,6 +232,9 @@ class RabbitMQBroker(Broker):
                 return
             self._closed = True
             subs = list(self._subscriptions)
+        if self._loop_publisher is not None:  # its connection lives on its loop: close it there (stop_loop)
+            log.warning("broker closed before stop_loop(): the loop publisher's unconfirmed publishes are dropped")
+            self._loop_publisher = None
         for sub in subs:
             sub.consumer.close()
         self._wait_drained(drain_timeout)

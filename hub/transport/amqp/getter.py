@@ -18,7 +18,8 @@ from typing import Any
 import pika
 import pika.exceptions
 
-from hub.transport.amqp.codec import from_pika
+from hub.transport.amqp.nodes import NodeAddresses
+from hub.transport.amqp.properties import from_pika
 from hub.transport.errors import TransportError
 from hub.transport.message import Delivery, Message, Settlement
 
@@ -28,8 +29,8 @@ log = logging.getLogger("onepoint.transport")
 
 
 class BlockingGetter:
-    def __init__(self, url: str, retry: Callable[[Message, str], Future[None]]) -> None:
-        self._params = pika.URLParameters(url)
+    def __init__(self, nodes: NodeAddresses, retry: Callable[[Message, str], Future[None]]) -> None:
+        self._nodes = nodes
         self._retry = retry
         self._lock = threading.Lock()
         self._connection: pika.BlockingConnection | None = None
@@ -39,7 +40,7 @@ class BlockingGetter:
         if self._channel is not None and self._channel.is_open:
             return self._channel
         if self._connection is None or not self._connection.is_open:
-            self._connection = pika.BlockingConnection(self._params)
+            self._connection = pika.BlockingConnection(self._nodes.in_turn())
         self._channel = self._connection.channel()
         return self._channel
 

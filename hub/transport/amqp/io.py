@@ -1,5 +1,5 @@
-"""The I/O thread: one pika ``SelectConnection``, reconnected with backoff, driven from one thread. It reads
-16 KiB per ``recv()`` (`LargeReadSelectConnection`).
+"""The I/O thread: one pika ``SelectConnection``, driven from one thread, reconnected to the next node address
+when its node goes (`NodeAddresses`). It reads 16 KiB per ``recv()`` (`LargeReadSelectConnection`).
 
 pika objects are not thread-safe, so every other thread talks to the connection through ``call_soon``
 (a queue drained on the I/O thread; only one wake-up is pending at a time, so a burst of publishes costs
@@ -10,7 +10,6 @@ the next successful (re)connect, once the listeners have reopened their channels
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import Any, Protocol
 
 import pika
 
+from hub.transport.amqp.nodes import ConnectionState, NodeAddresses
 from hub.transport.amqp.reads import LargeReadSelectConnection
 from hub.transport.errors import TransportClosedError, TransportError
 
@@ -33,14 +33,13 @@ class ConnectionListener(Protocol):
     def on_disconnected(self) -> None: ...
 
 
-def backoff(attempt: int, initial: float = 0.2, maximum: float = 5.0) -> float:
-    """Exponential backoff with jitter (attempt 0 → ~initial)."""
-    return float(min(maximum, initial * 2**attempt) * random.uniform(0.75, 1.25))  # noqa: S311
-
-
 class IOThread:
-    def __init__(self, url: str, prepare: Callable[[], None], name: str = "amqp-io") -> None:
-        self._params = pika.URLParameters(url)
+    def __init__(
+        self, nodes: NodeAddresses, state: ConnectionState, prepare: Callable[[], None], name: str = "amqp-io"
+    ) -> None:
+        self._nodes = nodes
+        self._state = state
+        self._name = name
         self._prepare = prepare
         self._listeners: list[ConnectionListener] = []
         self._lock = threading.Lock()
@@ -120,12 +119,11 @@ class IOThread:
 
     # -- connection lifecycle -----------------------------------------------------------------------------
     def _run(self) -> None:
-        attempt = 0
         while not self._stopping.is_set():
             try:
                 self._prepare()
                 conn = LargeReadSelectConnection(
-                    self._params,
+                    self._nodes.current,
                     on_open_callback=self._on_open,
                     on_open_error_callback=self._on_open_error,
                     on_close_callback=self._on_close,
@@ -144,26 +142,25 @@ class IOThread:
             self.connected = False
             self.connection = None
             if was_connected:
-                attempt = 0
                 for listener in self._listeners:
                     listener.on_disconnected()
             if self._stopping.is_set() or self._first_error is not None:
                 break
-            delay = backoff(attempt)
-            attempt += 1
-            log.warning("broker connection lost; reconnecting", extra={"delay_s": round(delay, 2)})
+            node = self._nodes.describe()
+            delay = self._nodes.failed()
+            log.debug("reconnecting", extra={"node": node, "next": self._nodes.describe(), "delay_s": round(delay, 2)})
             self._stopping.wait(delay)
 
     def _open_failed(self, exc: BaseException) -> None:
-        log.warning("broker connection failed", extra={"error": repr(exc)})
-        if not self._first.is_set():
+        log.debug("broker connection failed", extra={"node": self._nodes.describe(), "error": repr(exc)})
+        if not self._first.is_set() and self._nodes.tried_all():
             self._first_error = exc
             self._first.set()
 
     def _on_open(self, conn: pika.SelectConnection) -> None:
         if self._first.is_set():
             self.reconnects += 1
-            log.warning("broker connection re-established", extra={"reconnects": self.reconnects})
+        self._nodes.connected()
         self.connected = True
         for listener in self._listeners:
             listener.on_connected(conn)
@@ -171,6 +168,7 @@ class IOThread:
             self._loop = conn.ioloop
         self._drain()
         self._first.set()
+        self._state.back(self._name, self._nodes.describe())
 
     def _on_open_error(self, conn: pika.SelectConnection, exc: BaseException) -> None:
         self._open_failed(exc)
@@ -178,7 +176,7 @@ class IOThread:
 
     def _on_close(self, conn: pika.SelectConnection, reason: BaseException) -> None:
         if not self._stopping.is_set():
-            log.warning("broker connection closed", extra={"reason": repr(reason)})
+            self._state.lost(self._name, self._nodes.describe(), reason)
         conn.ioloop.stop()
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -1,44 +1,34 @@
 """``LoopPublisher``: confirmed publishing on the caller's own asyncio loop (pika ``AsyncioConnection``, one
-socket write per loop iteration: ``CoalescingAsyncioConnection``).
+socket write per loop iteration: ``CoalescingAsyncioConnection``). ``RabbitMQBroker.publish_async`` uses it
+after ``await broker.start_loop()``.
 
 No I/O thread, so no ``concurrent.futures.Future``/``wrap_future`` hand-off: a publish writes its frames into
 pika's buffer (flushed when the socket is writable, so a burst leaves in a few writes) and returns an asyncio
 future that the confirm resolves (one ``multiple`` ack resolves many). Use it from the loop that started it.
 
-Rules as in the threaded ``ConfirmPublisher``: persistent, mandatory unless asked (``basic.return`` + ack →
-``UnroutableError``), up to ``max_in_flight`` unconfirmed. A nack closes the channel; a new one opens after
-``nack_pause`` and the unconfirmed messages are resent (RabbitMQ 3.10.8 can nack every publish on a channel after
-a quorum leader failover) until their deadline (``PublishNackedError``). A lost connection is re-established with
-backoff and every unconfirmed message resent (duplicates possible: consumers deduplicate by message id). What
-is not confirmed by its deadline fails with ``PublishTimeoutError``. While disconnected ``ready`` is false and
-publishes wait (or fail at once with ``fail_fast=True``). It declares nothing: the ``Broker`` does that.
+The confirm rules are the `Outbox`'s (as in the threaded ``ConfirmPublisher``); this class drives its
+connection and channel on the loop: a lost connection is re-established on the next node address and every
+unconfirmed message resent (duplicates possible: consumers deduplicate by message id). While disconnected
+``ready`` is false and publishes wait (or fail at once with ``fail_fast=True``). It declares nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
-from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-import pika
-import pika.exceptions
 from pika.channel import Channel
+from pika.spec import Basic
 
-from hub.transport.amqp.codec import to_properties
-from hub.transport.amqp.io import backoff
-from hub.transport.amqp.ledger import ConfirmLedger
+from hub.transport.amqp.ledger import Outbox, PendingPublish
 from hub.transport.amqp.loop_connection import CoalescingAsyncioConnection
-from hub.transport.errors import (
-    PublishNackedError,
-    PublishTimeoutError,
-    TransportClosedError,
-    TransportError,
-    UnroutableError,
-)
+from hub.transport.amqp.nodes import ConnectionState, NodeAddresses
+from hub.transport.amqp.properties import to_properties
+from hub.transport.errors import PublisherUnavailableError, TransportClosedError, TransportError
 from hub.transport.message import Message
+from hub.transport.urls import node_urls
 
 __all__ = ["LoopPublisher", "PublisherUnavailableError"]
 
@@ -47,66 +37,44 @@ log = logging.getLogger("onepoint.transport")
 SWEEP_INTERVAL = 0.25
 
 
-class PublisherUnavailableError(TransportError, ConnectionError):
-    """A ``fail_fast`` publish while the publisher is not connected: nothing was sent."""
-
-
-@dataclass(slots=True, eq=False)
-class _Pending:
-    exchange: str
-    message: Message
-    properties: pika.BasicProperties
-    mandatory: bool
-    future: asyncio.Future[None]
-    deadline: float
-    returned: bool = False
-    nacked: bool = False
-
-
-def _settle(future: asyncio.Future[None], error: BaseException | None = None) -> None:
-    if future.done():  # failed by its deadline, or cancelled by the caller: the first outcome stands
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(error)
-
-
 class LoopPublisher:
-    def __init__(self, url: str, *, max_in_flight: int = 1000, publish_timeout: float = 30.0, nack_pause: float = 0.2,
-                 connect_timeout: float = 30.0, exchanges: Collection[str] | None = None) -> None:
-        self._params = pika.URLParameters(url)
-        self.max_in_flight, self.publish_timeout = max_in_flight, publish_timeout
-        self.nack_pause, self.connect_timeout = nack_pause, connect_timeout
+    def __init__(self, urls: str | Sequence[str], *, max_in_flight: int = 1000, publish_timeout: float = 30.0,
+                 nack_pause: float = 0.2, connect_timeout: float = 30.0, exchanges: Collection[str] | None = None,
+                 state: ConnectionState | None = None) -> None:
+        self._nodes = NodeAddresses(node_urls(urls) if isinstance(urls, str) else urls)
+        self._state = state if state is not None else ConnectionState()
+        self.publish_timeout, self.nack_pause, self.connect_timeout = publish_timeout, nack_pause, connect_timeout
         # Publishing to a missing exchange makes RabbitMQ close the channel (404) with everything in flight.
         self._exchanges = None if exchanges is None else frozenset(exchanges)
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self._connection: Any = None
         self._channel: Any = None  # pika Channel
         self._ready = self._recycling = self._closed = self._ever_connected = False
         self._start_error: BaseException | None = None
-        self._attempt = 0
         self._timer: asyncio.TimerHandle | None = None  # the pending reconnect or channel reopen
         self._sweeper: asyncio.TimerHandle | None = None
         self._opened, self._gone = asyncio.Event(), asyncio.Event()
-        self._waiting: deque[_Pending] = deque()  # not sent yet (or to resend), oldest first
-        self._in_flight: ConfirmLedger[_Pending] = ConfirmLedger()  # delivery tag → publish on this channel
-        self._by_age: deque[_Pending] = deque()  # every unsettled publish, by deadline
-        self.reconnects = self.resent = self.recycles = 0
+        self._outbox = Outbox(max_in_flight, prune_on_ack=True)
+        self.reconnects = self.recycles = 0
 
     @property
     def ready(self) -> bool:
         """True while a confirm-mode channel is open."""
         return self._ready
 
+    @property
+    def resent(self) -> int:
+        """Messages published again because their confirm was lost (reconnect or nack)."""
+        return self._outbox.resent
+
     # -- publishing (one asyncio future per message) --------------------------------------------------------
     def publish(
         self, exchange: str, message: Message, *, mandatory: bool = True, fail_fast: bool = False
     ) -> asyncio.Future[None]:
-        """``await publisher.publish(...)`` returns once the broker confirmed; errors: see the module doc."""
-        if self._loop is None:
+        """``await publisher.publish(...)`` returns once the broker confirmed; errors: see ``Broker.publish``."""
+        if self.loop is None:
             raise TransportClosedError("publisher not started")
-        future: asyncio.Future[None] = self._loop.create_future()
+        future: asyncio.Future[None] = self.loop.create_future()
         if self._closed:
             future.set_exception(TransportClosedError("publisher closed"))
         elif self._exchanges is not None and exchange not in self._exchanges:
@@ -114,79 +82,42 @@ class LoopPublisher:
         elif fail_fast and not self._ready:
             future.set_exception(PublisherUnavailableError("not connected to the broker; nothing was sent"))
         else:
-            deadline = self._loop.time() + self.publish_timeout
-            p = _Pending(exchange, message, to_properties(message), mandatory, future, deadline)
-            self._by_age.append(p)
-            self._waiting.append(p)
+            deadline = self.loop.time() + self.publish_timeout
+            self._outbox.add(PendingPublish(exchange, message, to_properties(message), mandatory, future, deadline))
             if self._ready:
-                self._pump()
+                self._outbox.send(self._channel)
         return future
 
-    def _pump(self) -> None:
-        channel, waiting, in_flight = self._channel, self._waiting, self._in_flight
-        if channel is None:
-            return
-        room = self.max_in_flight - len(in_flight)
-        while room > 0 and waiting and self._ready:
-            p = waiting.popleft()
-            if p.future.done():
-                continue
-            try:
-                channel.basic_publish(p.exchange, p.message.routing_key, p.message.body, p.properties, p.mandatory)
-            except pika.exceptions.AMQPError:  # the channel is going away: its close callback follows
-                waiting.appendleft(p)
-                return
-            in_flight.sent(p)
-            room -= 1
-
-    def _on_return(self, channel: Channel, method: Any, props: pika.BasicProperties, _body: bytes) -> None:
-        if channel is not self._channel:
-            return
-        if not self._in_flight.mark_returned(method.exchange, method.routing_key, props.message_id):
-            log.warning("basic.return for no in-flight message", extra={"message_id": props.message_id})
+    def _on_return(self, channel: Channel, method: Any, props: Any, _body: bytes) -> None:
+        if channel is self._channel:
+            self._outbox.returned(method.exchange, method.routing_key, props.message_id)
 
     def _on_confirm(self, channel: Channel, frame: Any) -> None:
         if channel is not self._channel:
             return
         method = frame.method
-        done = self._in_flight.confirmed(method.delivery_tag, method.multiple)
-        if isinstance(method, pika.spec.Basic.Ack):
-            for p in done:
-                error = UnroutableError(p.exchange, p.message.routing_key, p.message.message_id) if p.returned else None
-                _settle(p.future, error)
-            by_age = self._by_age
-            while by_age and by_age[0].future.done():  # forget them now, while they are still in the CPU's cache
-                by_age.popleft()
-            self._pump()
-            return
-        for p in done:  # nack: never retry on the same channel (RabbitMQ 3.10.8 quorum failover bug)
-            p.nacked = True
-        log.warning("publish nacked; recycling the channel", extra={"nacked": len(done)})
-        self._waiting.extendleft(reversed(done))
-        if not self._recycling and channel.is_open:
+        if not self._outbox.confirmed(method.delivery_tag, method.multiple, isinstance(method, Basic.Ack)):
+            if self._ready:
+                self._outbox.send(channel)
+        elif not self._recycling and channel.is_open:
             self._recycling, self._ready = True, False
             self.recycles += 1
             channel.close()
 
     def _sweep(self) -> None:
-        assert self._loop is not None
-        now, by_age = self._loop.time(), self._by_age
-        while by_age and (by_age[0].future.done() or by_age[0].deadline <= now):
-            p = by_age.popleft()
-            if not p.future.done():  # most were confirmed: build no error for them
-                kind = PublishNackedError if p.nacked else PublishTimeoutError
-                _settle(p.future, kind(f"message {p.message.message_id} not confirmed in time"))
-        if not self._ready and self._waiting:  # drop what expired while the broker was away
-            self._waiting = deque(p for p in self._waiting if not p.future.done())
-        self._sweeper = self._loop.call_later(SWEEP_INTERVAL, self._sweep)
+        assert self.loop is not None
+        self._outbox.expire(self.loop.time())
+        if not self._ready:
+            self._outbox.drop_settled_waiting()
+        self._sweeper = self.loop.call_later(SWEEP_INTERVAL, self._sweep)
 
     # -- connection and channel -----------------------------------------------------------------------------
     async def start(self) -> None:
         """Connect on the running loop; raises ``TransportError`` if the first connection fails."""
-        if self._loop is not None:
+        if self.loop is not None:
             raise TransportError("publisher already started")
-        self._loop = asyncio.get_running_loop()
-        self._sweeper = self._loop.call_later(SWEEP_INTERVAL, self._sweep)
+        self.loop = asyncio.get_running_loop()
+        self._sweeper = self.loop.call_later(SWEEP_INTERVAL, self._sweep)
         self._connect()
         try:
             await asyncio.wait_for(self._opened.wait(), self.connect_timeout)
@@ -199,29 +130,29 @@ class LoopPublisher:
     def _connect(self) -> None:
         self._timer = None
         if not self._closed:
-            assert self._loop is not None
+            assert self.loop is not None
             self._connection = CoalescingAsyncioConnection(
-                self._params, on_open_callback=self._on_open, on_open_error_callback=self._on_open_error,
-                on_close_callback=self._on_close, custom_ioloop=self._loop,
+                self._nodes.current, on_open_callback=self._on_open, on_open_error_callback=self._on_open_error,
+                on_close_callback=self._on_close, custom_ioloop=self.loop,
             )
 
     def _later(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        assert self._loop is not None
-        self._timer = self._loop.call_later(delay, fn, *args)
+        assert self.loop is not None
+        self._timer = self.loop.call_later(delay, fn, *args)
 
     def _on_open(self, connection: Any) -> None:
         if self._ever_connected:
             self.reconnects += 1
-            log.warning("broker connection re-established", extra={"reconnects": self.reconnects})
-        self._ever_connected, self._attempt = True, 0
+        self._ever_connected = True
+        self._nodes.connected()
         self._open_channel(connection)
 
     def _on_open_error(self, _connection: Any, error: BaseException) -> None:
         if self._closed:
             self._gone.set()
-        elif not self._ever_connected:
+        elif not self._ever_connected and self._nodes.tried_all():
             self._start_error = error
             self._opened.set()
         else:
@@ -229,17 +160,17 @@ class LoopPublisher:
 
     def _on_close(self, _connection: Any, reason: BaseException) -> None:
         self._ready, self._channel = False, None
-        self.resent += self._in_flight.requeue_unconfirmed(self._waiting, "connection lost")
+        self._outbox.channel_lost("connection lost")
         if self._closed:
             self._gone.set()
         else:
+            self._state.lost("loop-publisher", self._nodes.describe(), reason)
             self._reconnect_later(reason)
 
     def _reconnect_later(self, why: BaseException) -> None:
-        delay = backoff(self._attempt)
-        self._attempt += 1
-        log.warning("broker connection lost; reconnecting",
-                    extra={"reason": repr(why), "delay_s": round(delay, 2), "attempt": self._attempt})
+        node = self._nodes.describe()
+        delay = self._nodes.failed()
+        log.debug("reconnecting", extra={"node": node, "reason": repr(why), "next": self._nodes.describe()})
         self._later(delay, self._connect)
 
     def _open_channel(self, connection: Any) -> None:
@@ -248,7 +179,7 @@ class LoopPublisher:
 
     def _on_channel_open(self, channel: Channel) -> None:
         self._channel = channel
-        self._in_flight.new_channel()
+        self._outbox.ledger.new_channel()
         channel.add_on_close_callback(self._on_channel_closed)
         channel.add_on_return_callback(self._on_return)
         channel.confirm_delivery(ack_nack_callback=lambda frame: self._on_confirm(channel, frame),
@@ -258,13 +189,14 @@ class LoopPublisher:
         if channel is self._channel:
             self._ready, self._recycling = True, False
             self._opened.set()
-            self._pump()
+            self._state.back("loop-publisher", self._nodes.describe())
+            self._outbox.send(channel)
 
     def _on_channel_closed(self, channel: Channel, reason: BaseException) -> None:
         if channel is not self._channel:
             return
         self._ready, self._channel = False, None
-        self.resent += self._in_flight.requeue_unconfirmed(self._waiting, f"channel closed: {reason!r}")
+        self._outbox.channel_lost(f"channel closed: {reason!r}")
         connection = self._connection
         if self._closed or connection is None or not connection.is_open:
             return  # the connection's close callback reconnects
@@ -274,15 +206,15 @@ class LoopPublisher:
 
     # -- shutdown -------------------------------------------------------------------------------------------
     def unconfirmed(self) -> int:
-        return sum(not p.future.done() for p in self._by_age)
+        return self._outbox.unconfirmed()
 
     async def close(self, drain_timeout: float = 5.0) -> None:
         """Refuse new publishes, wait up to ``drain_timeout`` for confirms, close; the rest fail (closed)."""
         already, self._closed = self._closed, True
-        if already or self._loop is None:
+        if already or self.loop is None:
             return
-        end = self._loop.time() + drain_timeout
-        while self._ready and self.unconfirmed() and self._loop.time() < end:
+        end = self.loop.time() + drain_timeout
+        while self._ready and self.unconfirmed() and self.loop.time() < end:
             await asyncio.sleep(0.02)
         self._ready = False
         for handle in (self._timer, self._sweeper):
@@ -296,9 +228,5 @@ class LoopPublisher:
                 await asyncio.wait_for(self._gone.wait(), 10.0)
             except TimeoutError:
                 log.warning("broker connection did not close in time")
-        error = TransportClosedError("publisher closed before the publish was confirmed")
-        for p in [*self._by_age, *self._waiting, *self._in_flight.clear()]:
-            _settle(p.future, error)
-        self._by_age.clear()
-        self._waiting.clear()
+        self._outbox.fail_all(TransportClosedError("publisher closed before the publish was confirmed"))
         log.info("loop publisher closed", extra={"reconnects": self.reconnects, "resent": self.resent})

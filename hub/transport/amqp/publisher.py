@@ -1,15 +1,9 @@
-"""Pipelined publishing with confirms on one channel, driven by the I/O thread.
+"""Pipelined publishing with confirms on one channel, driven by the I/O thread (for callers on any thread).
 
-Every publish is ``mandatory`` (unless asked otherwise) and persistent. Up to ``max_in_flight`` messages
-await their confirm at once. A ``basic.return`` marks the in-flight message it belongs to, whose ack then
-fails its Future with ``UnroutableError``.
-
-On a nack (RabbitMQ 3.10.8 can nack every publish on a channel after a quorum leader failover) the
-channel is closed, a new one opened after ``nack_pause`` seconds and everything unconfirmed resent, until
-each message's deadline (``publish_timeout``); then its Future fails with ``PublishNackedError``. When the
-connection is lost, every unconfirmed message is resent after the reconnect (duplicates are possible:
-consumers deduplicate by message id). A sweeper thread fails Futures whose deadline passed while the
-broker was unreachable, with ``PublishTimeoutError``.
+The rules (persistent, mandatory unless asked, ``max_in_flight``, nack → new channel after ``nack_pause`` and
+resend, resend after a reconnect, deadlines) are the `Outbox`'s; this class feeds it from any thread (one
+I/O-thread wake-up per burst of publishes), drives its channel and runs a sweeper thread that fails the
+publishes whose deadline passed while the broker was unreachable (the I/O loop does not run then).
 
 The same channel consumes ``amq.rabbitmq.reply-to`` (direct reply-to) for ``Broker.request``.
 """
@@ -21,51 +15,24 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, InvalidStateError
-from dataclasses import dataclass
+from concurrent.futures import Future
 from typing import Any
 
 import pika
 from pika.channel import Channel
 
-from hub.transport.amqp.codec import from_pika, to_properties
 from hub.transport.amqp.io import IOThread
-from hub.transport.amqp.ledger import ConfirmLedger
+from hub.transport.amqp.ledger import Outbox, PendingPublish
+from hub.transport.amqp.properties import from_pika, to_properties
 from hub.transport.broker import DIRECT_REPLY_TO
-from hub.transport.errors import (
-    PublishNackedError,
-    PublishTimeoutError,
-    TransportClosedError,
-    UnroutableError,
-)
+from hub.transport.errors import TransportClosedError
 from hub.transport.message import Message
 
 __all__ = ["ConfirmPublisher"]
 
 log = logging.getLogger("onepoint.transport")
 
-
-@dataclass(slots=True, eq=False)
-class _Pending:
-    exchange: str
-    message: Message
-    properties: pika.BasicProperties
-    mandatory: bool
-    future: Future[None]
-    deadline: float
-    returned: bool = False
-    nacked: bool = False
-    sends: int = 0
-
-
-def _settle(future: Future[None], error: BaseException | None = None) -> None:
-    try:
-        if error is None:
-            future.set_result(None)
-        else:
-            future.set_exception(error)
-    except InvalidStateError:
-        pass  # already failed by its deadline (or the reverse): the first outcome stands
+SWEEP_INTERVAL = 0.25
 
 
 class ConfirmPublisher:
@@ -79,21 +46,21 @@ class ConfirmPublisher:
     ) -> None:
         self._io = io
         self._on_reply = on_reply
-        self.max_in_flight = max_in_flight
         self.publish_timeout = publish_timeout
         self.nack_pause = nack_pause
         self._channel: Channel | None = None
         self._ready = False
         self._recycling = False
-        self._waiting: deque[_Pending] = deque()
-        self._in_flight: ConfirmLedger[_Pending] = ConfirmLedger()
-        self._by_age: deque[_Pending] = deque()
-        self._incoming: deque[_Pending] = deque()  # appended by any thread, drained on the I/O thread
+        self._outbox = Outbox(max_in_flight, prune_on_ack=False)  # the sweeper thread prunes
+        self._incoming: deque[PendingPublish] = deque()  # appended by any thread, drained on the I/O thread
         self._take_scheduled = False
         self._closed = threading.Event()
         self._sweeper = threading.Thread(target=self._sweep, name="amqp-publish-deadlines", daemon=True)
         self._sweeper.start()
-        self.resent = 0
+
+    @property
+    def resent(self) -> int:
+        return self._outbox.resent
 
     # -- any thread -----------------------------------------------------------------------------------
     def publish(self, exchange: str, message: Message, mandatory: bool) -> Future[None]:
@@ -103,8 +70,8 @@ class ConfirmPublisher:
             future.set_exception(TransportClosedError("broker closed"))
             return future
         deadline = time.monotonic() + self.publish_timeout
-        pending = _Pending(exchange, message, to_properties(message), mandatory, future, deadline)
-        self._by_age.append(pending)
+        pending = PendingPublish(exchange, message, to_properties(message), mandatory, future, deadline)
+        self._outbox.track(pending)
         self._incoming.append(pending)
         if not self._take_scheduled:  # one wake-up for a whole burst of publishes
             self._take_scheduled = True
@@ -112,38 +79,30 @@ class ConfirmPublisher:
         return future
 
     def _sweep(self) -> None:
-        while not self._closed.wait(0.25):
-            now = time.monotonic()
-            while self._by_age and (self._by_age[0].future.done() or self._by_age[0].deadline <= now):
-                p = self._by_age.popleft()
-                if not p.future.done():
-                    kind = PublishNackedError if p.nacked else PublishTimeoutError
-                    _settle(p.future, kind(f"message {p.message.message_id} not confirmed in time"))
+        while not self._closed.wait(SWEEP_INTERVAL):
+            self._outbox.expire(time.monotonic())
 
     # -- I/O thread -----------------------------------------------------------------------------------
     def on_connected(self, connection: pika.SelectConnection) -> None:
         self._open_channel(connection)
 
     def on_disconnected(self) -> None:
-        self.resent += self._in_flight.requeue_unconfirmed(self._waiting, "connection lost")
+        self._outbox.channel_lost("connection lost")
         self._channel = None
         self._ready = False
 
     def _open_channel(self, connection: pika.SelectConnection) -> None:
-        if not connection.is_open:
-            return
-        connection.channel(on_open_callback=self._on_channel_open)
+        if connection.is_open:
+            connection.channel(on_open_callback=self._on_channel_open)
 
     def _on_channel_open(self, channel: Channel) -> None:
         self._channel = channel
-        self._in_flight.new_channel()
+        self._outbox.ledger.new_channel()
         channel.add_on_close_callback(self._on_channel_closed)
         channel.add_on_return_callback(self._on_return)
-        channel.confirm_delivery(ack_nack_callback=self._on_confirm, callback=lambda _: self._start_replies())
+        channel.confirm_delivery(ack_nack_callback=self._on_confirm, callback=lambda _: self._start_replies(channel))
 
-    def _start_replies(self) -> None:
-        channel = self._channel
-        assert channel is not None
+    def _start_replies(self, channel: Channel) -> None:
         channel.basic_consume(
             DIRECT_REPLY_TO, self._on_reply_message, auto_ack=True, callback=lambda _: self._channel_ready()
         )
@@ -158,59 +117,35 @@ class ConfirmPublisher:
 
     def _take(self) -> None:
         self._take_scheduled = False  # first: a publish racing with this drain schedules another
-        incoming, waiting = self._incoming, self._waiting
+        incoming, waiting = self._incoming, self._outbox.waiting
         while incoming:
             waiting.append(incoming.popleft())
-        if self._ready:
-            self._pump()
+        self._pump()
 
     def _pump(self) -> None:
-        channel = self._channel
-        while self._ready and channel is not None and self._waiting and len(self._in_flight) < self.max_in_flight:
-            p = self._waiting.popleft()
-            if p.future.done():
-                continue
-            p.sends += 1
-            channel.basic_publish(
-                p.exchange, p.message.routing_key, p.message.body, p.properties, mandatory=p.mandatory
-            )
-            self._in_flight.sent(p)
+        if self._ready and self._channel is not None:
+            self._outbox.send(self._channel)
 
     def _on_return(self, _ch: Channel, method: Any, props: pika.BasicProperties, _body: bytes) -> None:
-        if not self._in_flight.mark_returned(method.exchange, method.routing_key, props.message_id):
-            log.warning("basic.return for no in-flight message", extra={"message_id": props.message_id})
+        self._outbox.returned(method.exchange, method.routing_key, props.message_id)
 
     def _on_confirm(self, frame: Any) -> None:
         method = frame.method
-        done = self._in_flight.confirmed(method.delivery_tag, method.multiple)
-        if isinstance(method, pika.spec.Basic.Ack):
-            for p in done:
-                error = UnroutableError(p.exchange, p.message.routing_key, p.message.message_id)
-                _settle(p.future, error if p.returned else None)
+        if not self._outbox.confirmed(method.delivery_tag, method.multiple, isinstance(method, pika.spec.Basic.Ack)):
             self._pump()
             return
-        # Nack: never retry on the same channel (RabbitMQ 3.10.8 quorum failover bug).
-        for p in done:
-            p.nacked = True
-        log.warning("publish nacked; recycling the channel", extra={"nacked": len(done)})
-        self._waiting.extendleft(reversed(done))
-        self._recycle()
-
-    def _recycle(self) -> None:
         channel = self._channel
-        if self._recycling or channel is None:
-            return
-        self._recycling = True
-        self._ready = False
-        if channel.is_open:
-            channel.close()
+        if not self._recycling and channel is not None:
+            self._recycling, self._ready = True, False
+            if channel.is_open:
+                channel.close()
 
     def _on_channel_closed(self, channel: Channel, reason: BaseException) -> None:
         if channel is not self._channel:
             return
         self._ready = False
         self._channel = None
-        self.resent += self._in_flight.requeue_unconfirmed(self._waiting, f"channel closed: {reason!r}")
+        self._outbox.channel_lost(f"channel closed: {reason!r}")
         connection = self._io.connection
         if connection is None or not connection.is_open or self._closed.is_set():
             return  # the I/O thread reconnects and calls on_connected
@@ -220,13 +155,10 @@ class ConfirmPublisher:
 
     # -- shutdown -------------------------------------------------------------------------------------
     def in_flight(self) -> int:
-        return len(self._in_flight) + len(self._waiting) + len(self._incoming)
+        return len(self._outbox) + len(self._incoming)
 
     def close(self) -> None:
         """Fail whatever is still unconfirmed (call after the I/O thread stopped)."""
         self._closed.set()
-        for p in [*self._in_flight.clear(), *self._waiting, *self._incoming, *self._by_age]:
-            _settle(p.future, TransportClosedError("broker closed before the publish was confirmed"))
-        self._waiting.clear()
-        self._incoming.clear()
-        self._by_age.clear()
+        self._incoming.clear()  # each is in the outbox's by-age list too
+        self._outbox.fail_all(TransportClosedError("broker closed before the publish was confirmed"))

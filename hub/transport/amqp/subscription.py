@@ -19,8 +19,8 @@ from typing import Any
 
 import pika
 
-from hub.transport.amqp.codec import from_pika
 from hub.transport.amqp.io import IOThread
+from hub.transport.amqp.properties import from_pika
 from hub.transport.consumer import ConsumerFactory
 from hub.transport.message import Delivery, Message, Settlement
 

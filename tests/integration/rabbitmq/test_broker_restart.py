@@ -13,7 +13,7 @@ import pytest
 
 from hub.store import SQLiteProcessedStore, process_once
 from hub.transport import Delivery, Message, TopologyConfig, open_broker
-from tests.rabbitmq_broker import RabbitMQBroker
+from tests.support.rabbitmq_server import RabbitMQServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.rabbitmq]
 
@@ -31,7 +31,7 @@ def _wait_for(condition: object, what: str) -> None:
 
 @pytest.mark.parametrize("hard", [False, True], ids=["graceful-restart", "kill-9-restart"])
 def test_restart_mid_stream_loses_nothing_and_repeats_nothing(
-    rabbitmq_server: RabbitMQBroker, tmp_path: Path, hard: bool
+    rabbitmq_server: RabbitMQServer, tmp_path: Path, hard: bool
 ) -> None:
     config = TopologyConfig(prefix=f"r{uuid.uuid4().hex[:8]}", consumers=("boss",))
     store = SQLiteProcessedStore(tmp_path / "processed.db")

@@ -12,7 +12,7 @@ import pytest
 
 from hub.store import SQLiteProcessedStore, process_batch_once
 from hub.transport import Delivery, Message, TopologyConfig, open_broker
-from tests.rabbitmq_broker import RabbitMQBroker
+from tests.support.rabbitmq_server import RabbitMQServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.rabbitmq]
 
@@ -20,7 +20,7 @@ TOTAL = 300
 
 
 def test_inline_batches_run_on_the_io_thread_and_a_close_mid_batch_loses_nothing(
-    rabbitmq_server: RabbitMQBroker, tmp_path: Path
+    rabbitmq_server: RabbitMQServer, tmp_path: Path
 ) -> None:
     config = TopologyConfig(prefix=f"i{uuid.uuid4().hex[:8]}", consumers=("workflow",))
     store = SQLiteProcessedStore(tmp_path / "processed.db")

@@ -10,12 +10,12 @@ import pytest
 
 from hub.transport import Delivery, Message, TopologyConfig, open_broker
 from hub.transport.amqp.reads import READ_BYTES
-from tests.rabbitmq_broker import RabbitMQBroker
+from tests.support.rabbitmq_server import RabbitMQServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.rabbitmq]
 
 
-def test_messages_of_every_size_arrive_whole_through_16_kib_reads(rabbitmq_server: RabbitMQBroker) -> None:
+def test_messages_of_every_size_arrive_whole_through_16_kib_reads(rabbitmq_server: RabbitMQServer) -> None:
     config = TopologyConfig(prefix=f"r{uuid.uuid4().hex[:8]}", consumers=("workflow",))
     sizes = [1, 2048, READ_BYTES - 9, READ_BYTES, READ_BYTES + 1, 5 * READ_BYTES + 7, 300_000] + [2048] * 200
     bodies = [bytes([65 + i % 26]) * size for i, size in enumerate(sizes)]

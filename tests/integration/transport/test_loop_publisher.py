@@ -23,7 +23,7 @@ from hub.transport import (
     open_broker,
 )
 from hub.transport.amqp.loop_publisher import LoopPublisher, PublisherUnavailableError
-from tests.rabbitmq_broker import RabbitMQBroker, free_port
+from tests.support.rabbitmq_server import RabbitMQServer, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.rabbitmq]
 
@@ -47,7 +47,7 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 
 
 @pytest.fixture
-def config(rabbitmq_server: RabbitMQBroker) -> Iterator[TopologyConfig]:
+def config(rabbitmq_server: RabbitMQServer) -> Iterator[TopologyConfig]:
     """A fresh topology (unique prefix), declared by the hub's Broker, which is then closed."""
     config = TopologyConfig(prefix=f"lp{uuid.uuid4().hex[:8]}", consumers=("boss",))
     open_broker(rabbitmq_server.url, config).close()
@@ -89,7 +89,7 @@ def message_count(url: str, queue: str) -> int:
 
 @pytest.mark.parametrize("uv", [False, True], ids=["asyncio", "uvloop"])
 def test_confirmed_message_is_in_the_queue_with_its_properties(
-    rabbitmq_server: RabbitMQBroker, config: TopologyConfig, uv: bool
+    rabbitmq_server: RabbitMQServer, config: TopologyConfig, uv: bool
 ) -> None:
     message = Message(
         b"<wo/>", KEY, message_id="m-1", type="workorder.CreateWorkOrder", correlation_id="c-1",
@@ -115,7 +115,7 @@ def test_confirmed_message_is_in_the_queue_with_its_properties(
 
 
 def test_two_thousand_concurrent_publishes_are_all_confirmed_and_stored(
-    rabbitmq_server: RabbitMQBroker, config: TopologyConfig
+    rabbitmq_server: RabbitMQServer, config: TopologyConfig
 ) -> None:
     ids = [f"n{i:05d}" for i in range(2_000)]
 
@@ -137,7 +137,7 @@ def test_two_thousand_concurrent_publishes_are_all_confirmed_and_stored(
 
 
 def test_unroutable_mandatory_publish_raises_and_others_are_unaffected(
-    rabbitmq_server: RabbitMQBroker, config: TopologyConfig
+    rabbitmq_server: RabbitMQServer, config: TopologyConfig
 ) -> None:
     async def main() -> list[BaseException | None]:
         publisher = LoopPublisher(rabbitmq_server.url, exchanges={config.commands_exchange})
@@ -164,7 +164,7 @@ def test_unroutable_mandatory_publish_raises_and_others_are_unaffected(
 
 
 def test_nack_recycles_the_channel_and_resends_until_the_deadline(
-    rabbitmq_server: RabbitMQBroker, config: TopologyConfig
+    rabbitmq_server: RabbitMQServer, config: TopologyConfig
 ) -> None:
     """A full ``reject-publish`` queue nacks: new channel, resend; confirmed once there is room, else raised."""
     tiny = f"{config.prefix}.tiny"
@@ -204,7 +204,7 @@ def test_nack_recycles_the_channel_and_resends_until_the_deadline(
 
 
 def test_broker_killed_mid_stream_every_publish_is_confirmed_and_stored_or_raised(
-    rabbitmq_server: RabbitMQBroker, config: TopologyConfig
+    rabbitmq_server: RabbitMQServer, config: TopologyConfig
 ) -> None:
     workers, per_worker = 16, 150
     total = workers * per_worker
@@ -256,7 +256,7 @@ def test_broker_killed_mid_stream_every_publish_is_confirmed_and_stored_or_raise
     assert set(stored) <= set(outcomes)  # nothing else; duplicates (resent after a lost confirm) may occur
 
 
-def test_close_drains_in_flight_publishes_then_refuses(rabbitmq_server: RabbitMQBroker, config: TopologyConfig) -> None:
+def test_close_drains_in_flight_publishes_then_refuses(rabbitmq_server: RabbitMQServer, config: TopologyConfig) -> None:
     async def main() -> None:
         publisher = LoopPublisher(rabbitmq_server.url)
         await publisher.start()

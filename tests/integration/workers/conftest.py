@@ -9,7 +9,7 @@ import pytest
 
 from hub.store import ProcessedStore, SQLiteProcessedStore
 from hub.transport import Broker, TopologyConfig, open_broker
-from tests.rabbitmq_broker import RabbitMQBroker
+from tests.support.rabbitmq_server import RabbitMQServer
 from tests.unit.workers.kit import short_config
 
 
@@ -19,7 +19,7 @@ def config() -> TopologyConfig:
 
 
 @pytest.fixture
-def amqp_url(rabbitmq_server: RabbitMQBroker) -> str:
+def amqp_url(rabbitmq_server: RabbitMQServer) -> str:
     return rabbitmq_server.url
 
 

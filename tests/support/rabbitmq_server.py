@@ -1,6 +1,8 @@
-"""A private RabbitMQ broker for tests: own node name, own dirs, free ports, loopback only.
+"""Private RabbitMQ servers for tests and benchmarks: one node, or a 3-node cluster; free ports, loopback only.
 
-``RabbitMQBroker`` runs Debian's ``/usr/lib/rabbitmq/bin/rabbitmq-server`` directly (not the ``/usr/sbin``
+(The RabbitMQ *client* is ``hub.transport.amqp.RabbitMQBroker``; this module starts the *server*.)
+
+``RabbitMQServer`` runs Debian's ``/usr/lib/rabbitmq/bin/rabbitmq-server`` directly (not the ``/usr/sbin``
 wrappers, which switch user and pick up the system node's cookie) with:
 
 * a node name unique to this run (``onepoint-<pid>-<random>@localhost``);
@@ -17,6 +19,9 @@ turn that into a test *failure*, never a skip.
 
 ``restart()`` stops the node (gracefully, or with SIGKILL when ``hard=True``) and starts it again on the
 same port with the same data, so durable queues and persistent messages survive.
+
+``RabbitMQCluster`` runs three such nodes sharing one HOME (the Erlang cookie) and one epmd, and joins the
+second and third to the first (``rabbitmqctl join_cluster``); ``url`` names all three addresses.
 """
 
 from __future__ import annotations
@@ -36,9 +41,10 @@ from pathlib import Path
 import pika
 import pika.exceptions
 
-__all__ = ["BrokerStartError", "RabbitMQBroker", "free_port", "running_broker"]
+__all__ = ["BrokerStartError", "RabbitMQCluster", "RabbitMQServer", "free_port", "running_broker"]
 
 SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+CTL = Path("/usr/lib/rabbitmq/bin/rabbitmqctl")
 EPMD_CANDIDATES = (Path("/usr/bin/epmd"), *sorted(Path("/usr/lib/erlang").glob("erts-*/bin/epmd")))
 START_TIMEOUT = 90.0
 STOP_TIMEOUT = 30.0
@@ -69,25 +75,30 @@ def _kill_group(proc: subprocess.Popen[bytes], timeout: float, sig: int = signal
         proc.wait(timeout=5)
 
 
-class RabbitMQBroker:
-    """One private rabbitmq-server node. Use ``start()``/``stop()`` or ``running_broker()``."""
+class RabbitMQServer:
+    """One private rabbitmq-server node. Use ``start()``/``stop()`` or ``running_broker()``.
 
-    def __init__(self, base_dir: Path | None = None) -> None:
+    ``home`` and ``epmd_port`` are given by a `RabbitMQCluster` (shared by its nodes; it runs the epmd)."""
+
+    def __init__(self, base_dir: Path | None = None, *, home: Path | None = None, epmd_port: int | None = None) -> None:
         if not SERVER.exists():
             raise BrokerStartError(
-                f"{SERVER} is missing: install Debian's rabbitmq-server (see tests/rabbitmq_broker.py)"
+                f"{SERVER} is missing: install Debian's rabbitmq-server (see tests/support/rabbitmq_server.py)"
             )
         self._own_dir = base_dir is None
         self.base = Path(tempfile.mkdtemp(prefix="onepoint-rmq-")) if base_dir is None else base_dir
+        self.home = home if home is not None else self.base / "home"
         self.node = f"onepoint-{os.getpid()}-{secrets.token_hex(3)}@localhost"
         self.port = free_port()
         self.dist_port = free_port()
-        self.epmd_port = free_port()
+        self._own_epmd = epmd_port is None
+        self.epmd_port = free_port() if epmd_port is None else epmd_port
         self.log_dir = self.base / "log"
         self._server: subprocess.Popen[bytes] | None = None
         self._epmd: subprocess.Popen[bytes] | None = None
         self._console = self.base / "console.log"
-        for sub in ("home", "mnesia", "log", "etc"):
+        self.home.mkdir(parents=True, exist_ok=True)
+        for sub in ("mnesia", "log", "etc"):
             (self.base / sub).mkdir(parents=True, exist_ok=True)
         self._write_config()
 
@@ -117,7 +128,7 @@ class RabbitMQBroker:
         etc = self.base / "etc"
         env.update(
             {
-                "HOME": str(self.base / "home"),
+                "HOME": str(self.home),
                 "RABBITMQ_NODENAME": self.node,
                 "RABBITMQ_USE_LONGNAME": "false",
                 "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
@@ -138,6 +149,8 @@ class RabbitMQBroker:
         return env
 
     def _start_epmd(self) -> None:
+        if not self._own_epmd:
+            return
         if self._epmd is not None and self._epmd.poll() is None:
             return
         epmd = next((p for p in EPMD_CANDIDATES if p.exists()), None)
@@ -154,6 +167,16 @@ class RabbitMQBroker:
 
     def start(self, timeout: float = START_TIMEOUT) -> str:
         """Start the node (and its epmd) and return the AMQP URL once it accepts connections."""
+        self.launch()
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self.url
+
+    def launch(self) -> None:
+        """Start the node without waiting for it (``wait_ready()`` waits)."""
         self._start_epmd()
         with self._console.open("ab") as console:
             self._server = subprocess.Popen(
@@ -165,12 +188,22 @@ class RabbitMQBroker:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         try:
             self._wait_ready(timeout)
         except BaseException:
             self.stop()
             raise
-        return self.url
+
+    def ctl(self, *args: str, timeout: float = 60.0) -> str:
+        """Run ``rabbitmqctl -n <this node> ARGS`` and return its output (``BrokerStartError`` if it fails)."""
+        done = subprocess.run([str(CTL), "-n", self.node, *args], env=self._env(), capture_output=True,
+                              timeout=timeout, check=False)
+        if done.returncode != 0:
+            raise BrokerStartError(f"rabbitmqctl {' '.join(args)}: {done.stderr.decode(errors='replace')}\n"
+                                   f"{self.log_tail(20)}")
+        return done.stdout.decode()
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -207,6 +240,12 @@ class RabbitMQBroker:
             _kill_group(self._server, STOP_TIMEOUT, signal.SIGKILL if hard else signal.SIGTERM)
             self._server = None
 
+    def kill(self) -> None:
+        """``kill -9`` the node's process group at once (no waiting, no clean-up: ``stop()`` does that)."""
+        if self._server is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._server.pid, signal.SIGKILL)
+
     def restart(self, hard: bool = False) -> str:
         """Stop and start again on the same port, keeping the data directory."""
         self.stop(hard=hard)
@@ -237,9 +276,9 @@ class RabbitMQBroker:
 
 
 @contextlib.contextmanager
-def running_broker() -> Iterator[RabbitMQBroker]:
+def running_broker() -> Iterator[RabbitMQServer]:
     """A started private broker, stopped and cleaned up afterwards (also on failure)."""
-    broker = RabbitMQBroker()
+    broker = RabbitMQServer()
     try:
         broker.start()
         yield broker
@@ -247,11 +286,11 @@ def running_broker() -> Iterator[RabbitMQBroker]:
         broker.close()
 
 
-_shared: RabbitMQBroker | None = None
+_shared: RabbitMQServer | None = None
 _shared_error: BaseException | None = None
 
 
-def shared_broker() -> RabbitMQBroker:
+def shared_broker() -> RabbitMQServer:
     """The one broker of this test session (started on first use). Raises ``BrokerStartError`` with the log.
 
     A failed start is remembered, so every test that needs the broker fails at once with the same log.
@@ -260,7 +299,7 @@ def shared_broker() -> RabbitMQBroker:
     if _shared_error is not None:
         raise BrokerStartError(str(_shared_error))
     if _shared is None:
-        broker = RabbitMQBroker()
+        broker = RabbitMQServer()
         try:
             broker.start()
         except BaseException as exc:
@@ -280,7 +319,7 @@ def close_shared_broker() -> None:
         _shared = None
 
 
-def rabbitmq_fixture() -> Iterator[RabbitMQBroker]:
+def rabbitmq_fixture() -> Iterator[RabbitMQServer]:
     """Body of the session fixture: the shared broker, or a test *failure* with its log."""
     import pytest
 
@@ -292,3 +331,52 @@ def rabbitmq_fixture() -> Iterator[RabbitMQBroker]:
         yield broker
     finally:
         close_shared_broker()
+
+
+class RabbitMQCluster:
+    """Three private nodes joined into one cluster (shared cookie and epmd); ``url`` names every address."""
+
+    def __init__(self, size: int = 3) -> None:
+        self.base = Path(tempfile.mkdtemp(prefix="onepoint-rmq-cluster-"))
+        home = self.base / "home"
+        home.mkdir()
+        (home / ".erlang.cookie").write_text(secrets.token_hex(16))
+        (home / ".erlang.cookie").chmod(0o400)
+        self.epmd_port = free_port()
+        self.nodes = [RabbitMQServer(self.base / f"node{i + 1}", home=home, epmd_port=self.epmd_port)
+                      for i in range(size)]
+        self._epmd: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        addresses = ",".join(f"127.0.0.1:{node.port}" for node in self.nodes)
+        return f"amqp://guest:guest@{addresses}/%2F"
+
+    def start(self, timeout: float = START_TIMEOUT) -> str:
+        epmd = next((p for p in EPMD_CANDIDATES if p.exists()), None)
+        if epmd is None:
+            raise BrokerStartError("epmd not found (is erlang-base installed?)")
+        self._epmd = subprocess.Popen(
+            [str(epmd), "-address", "127.0.0.1", "-port", str(self.epmd_port)], env=self.nodes[0]._env(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        for node in self.nodes:  # boot side by side
+            node.launch()
+        for node in self.nodes:
+            node.wait_ready(timeout)
+        first = self.nodes[0]
+        for node in self.nodes[1:]:
+            node.ctl("stop_app")
+            node.ctl("join_cluster", first.node)
+            node.ctl("start_app")
+            node.wait_ready(timeout)
+        return self.url
+
+    def close(self) -> None:
+        try:
+            for node in self.nodes:
+                node.close()
+        finally:
+            if self._epmd is not None:
+                _kill_group(self._epmd, 5)
+            shutil.rmtree(self.base, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""``Message`` ↔ pika properties."""
+"""A `Message` as AMQP properties and back: ``to_properties`` for publishing, ``from_pika`` for deliveries."""
 
 from __future__ import annotations
 

@@ -1,0 +1,97 @@
+"""The broker's node addresses, tried in turn, and the one-line-per-change log of its connection state.
+
+Every connection of a ``RabbitMQBroker`` (the I/O thread's, the event-loop publisher's, the short blocking ones)
+connects to its current address and, when that fails or its node goes, moves on to the next: a cluster keeps
+accepting while one node is down. Reconnects within the first round over the addresses are quick; later rounds
+back off.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Sequence
+
+import pika
+
+__all__ = ["ConnectionState", "NodeAddresses", "backoff", "quiet_pika"]
+
+log = logging.getLogger("onepoint.transport")
+
+
+def backoff(attempt: int, initial: float = 0.2, maximum: float = 5.0) -> float:
+    """Exponential backoff with jitter (attempt 0 → ~initial)."""
+    return float(min(maximum, initial * 2**attempt) * random.uniform(0.75, 1.25))  # noqa: S311
+
+
+def quiet_pika() -> None:
+    """pika logs an ERROR (with a traceback) for every failed connection attempt; the hub logs the outage once
+    (`ConnectionState`). Leaves a level that the application configured alone."""
+    pika_log = logging.getLogger("pika")
+    if pika_log.level == logging.NOTSET:
+        pika_log.setLevel(logging.CRITICAL)
+
+
+class NodeAddresses:
+    """Connection parameters of each node, and which one a connection tries now. One instance per connection."""
+
+    def __init__(self, urls: Sequence[str]) -> None:
+        if not urls:
+            raise ValueError("no broker node address")
+        self.parameters = tuple(pika.URLParameters(url) for url in urls)
+        self._current = 0
+        self._failures = 0  # consecutive failed attempts since the last successful connect
+
+    @property
+    def current(self) -> pika.URLParameters:
+        return self.parameters[self._current]
+
+    def describe(self) -> str:
+        """``host:port`` of the current address (no credentials), for logs."""
+        params = self.current
+        return f"{params.host}:{params.port}"
+
+    def in_turn(self) -> list[pika.URLParameters]:
+        """Every address, the current one first (for a connection that tries them all itself)."""
+        return [*self.parameters[self._current:], *self.parameters[:self._current]]
+
+    def tried_all(self) -> bool:
+        """True when the current address is the last one not yet tried since the last successful connect."""
+        return self._failures + 1 >= len(self.parameters)
+
+    def connected(self) -> None:
+        self._failures = 0
+
+    def failed(self) -> float:
+        """The current address failed (or its connection was lost): move to the next one. Returns the delay
+        before trying it: short within the first round over the addresses, then growing."""
+        self._current = (self._current + 1) % len(self.parameters)
+        rounds = self._failures // len(self.parameters)
+        self._failures += 1
+        return backoff(rounds, initial=0.1 if rounds == 0 else 0.2)
+
+
+class ConnectionState:
+    """Logs one warning when the broker becomes unreachable (any of its connections lost) and one when every
+    connection is back, however many connections and attempts there are in between. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._down: set[str] = set()
+
+    def lost(self, connection: str, node: str, reason: BaseException | str) -> None:
+        with self._lock:
+            first = not self._down
+            self._down.add(connection)
+        if first:
+            log.warning("broker connection lost; reconnecting", extra={"node": node, "reason": str(reason)})
+
+    def back(self, connection: str, node: str) -> None:
+        with self._lock:
+            if connection not in self._down:
+                return
+            self._down.discard(connection)
+            last = not self._down
+        if last:
+            log.warning("broker connection re-established", extra={"node": node})

@@ -1,0 +1,90 @@
+"""Broker URLs: one or several node addresses; a malformed one is a configuration error naming the setting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hub.cli.main import main
+from hub.config.settings import ConfigError, load_settings
+from hub.transport import BrokerURLError, open_broker
+from hub.transport.amqp.nodes import NodeAddresses
+from hub.transport.urls import node_urls, redacted
+
+pytestmark = pytest.mark.unit
+
+CLUSTER = "amqp://hub:s3cret@127.0.0.1:5673,127.0.0.1:5674,localhost:5675/%2F?heartbeat=30"
+
+
+def test_a_cluster_url_gives_one_url_per_node_with_the_shared_credentials_vhost_and_options() -> None:
+    assert node_urls(CLUSTER) == (
+        "amqp://hub:s3cret@127.0.0.1:5673/%2F?heartbeat=30",
+        "amqp://hub:s3cret@127.0.0.1:5674/%2F?heartbeat=30",
+        "amqp://hub:s3cret@localhost:5675/%2F?heartbeat=30",
+    )
+    assert node_urls("amqps://127.0.0.1") == ("amqps://127.0.0.1",)
+
+
+@pytest.mark.parametrize("url", [
+    "redis://127.0.0.1",  # unknown scheme
+    "127.0.0.1:5672",  # no scheme
+    "amqp://",  # no address
+    "amqp://hub:s3cret@/%2F",  # empty address
+    "amqp://hub:s3cret@127.0.0.1:5673,,127.0.0.1:5675/%2F",  # an empty address in the list
+    "amqp://hub:s3cret@127.0.0.1:http/%2F",  # a port that is no number
+    "amqp://hub:s3cret@127.0.0.1:70000/%2F",  # out of range
+    "amqp://hub:s3cret@:5672/%2F",  # no host
+])
+def test_malformed_urls_are_refused_without_showing_the_password(url: str) -> None:
+    with pytest.raises(BrokerURLError) as refused:
+        node_urls(url)
+    assert "s3cret" not in str(refused.value)
+    with pytest.raises(BrokerURLError):
+        open_broker(url)
+
+
+def test_redacted_hides_only_the_password() -> None:
+    assert redacted(CLUSTER) == "amqp://hub:***@127.0.0.1:5673,127.0.0.1:5674,localhost:5675/%2F?heartbeat=30"
+    assert redacted("memory://") == "memory://"
+
+
+def test_node_addresses_move_to_the_next_node_on_failure_and_wrap_around() -> None:
+    nodes = NodeAddresses(node_urls(CLUSTER))
+    assert nodes.describe() == "127.0.0.1:5673"
+    assert not nodes.tried_all()
+    nodes.failed()
+    assert nodes.describe() == "127.0.0.1:5674"
+    assert [p.port for p in nodes.in_turn()] == [5674, 5675, 5673]
+    nodes.failed()
+    assert nodes.tried_all()  # the third address is the last untried one
+    nodes.failed()
+    assert nodes.describe() == "127.0.0.1:5673"
+    nodes.connected()
+    assert not nodes.tried_all()
+
+
+def config_file(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "hub.toml"
+    path.write_text(f'[broker]\nurl = "{url}"\n')
+    return path
+
+
+def test_settings_accept_a_cluster_url(tmp_path: Path) -> None:
+    assert load_settings(config_file(tmp_path, CLUSTER)).broker_url == CLUSTER
+
+
+@pytest.mark.parametrize("url", ["amqp://hub:s3cret@127.0.0.1:99999/%2F", "kafka://x", "", "amqp://u:p@a:1,,b:2/"])
+def test_a_malformed_broker_url_is_a_configuration_error_naming_the_setting(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError, match=r"broker\.url") as refused:
+        load_settings(config_file(tmp_path, url))
+    assert "s3cret" not in str(refused.value)
+
+
+def test_serve_with_a_malformed_broker_url_prints_one_line_and_exits(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["serve", "--config", str(config_file(tmp_path, "amqp://u:p@127.0.0.1:port/"))])
+    assert result.exit_code != 0
+    assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "broker.url" in lines[0], result.output
