@@ -46,6 +46,7 @@ class SecuritySettings:
     sign_in_failures_per_address: int = 20
     sign_in_window_seconds: float = 60.0
     sign_in_tracked: int = 10_000
+    sign_in_refusal_delay_seconds: float = 1.0  # a throttled refusal is answered this late (a flood slows down)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,14 @@ def _positive(section: dict[str, Any], key: str, default: int, source: str) -> i
     return value
 
 
+def _seconds(section: dict[str, Any], key: str, default: float, source: str) -> float:
+    """A number of seconds (0 or more) of the [security] section."""
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(f"{source}: security.{key} must be a number of seconds (0 or more), not {value!r}")
+    return float(value)
+
+
 def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
     server, limits, security = data.get("server", {}), data.get("limits", {}), data.get("security", {})
     broker, runtime = data.get("broker", {}), data.get("runtime", {})
@@ -180,6 +189,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
                 sign_in_failures_per_address=_positive(security, "sign_in_failures_per_address", 20, source),
                 sign_in_window_seconds=float(_positive(security, "sign_in_window_seconds", 60, source)),
                 sign_in_tracked=_positive(security, "sign_in_tracked", 10_000, source),
+                sign_in_refusal_delay_seconds=_seconds(security, "sign_in_refusal_delay_seconds", 1.0, source),
             ),
             callers=callers,
             broker_url=broker_url,

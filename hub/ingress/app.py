@@ -65,6 +65,7 @@ def create_app(
     throttle = SignInThrottle(
         per_caller=security.sign_in_failures_per_caller, per_address=security.sign_in_failures_per_address,
         window_seconds=security.sign_in_window_seconds, max_tracked=security.sign_in_tracked,
+        refusal_delay=security.sign_in_refusal_delay_seconds,
     )
     if isinstance(router, BrokerRouter):
         table_router = router  # a reloaded table is asked too

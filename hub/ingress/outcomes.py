@@ -1,9 +1,9 @@
 """Why a request was refused, once for both ingresses: every failure of the acceptance path as a `Refusal`.
 
 `refusal_for` maps an exception to (status, code, message, violations, retry-after) and logs it the way an
-operator wants: a broker outage is one WARNING line (no traceback; repeats within a few seconds are counted,
-not logged), an unexpected error keeps its traceback. Each ingress renders the refusal in its protocol: a
-``c:Error`` document (XML) or a SOAP Fault.
+operator wants: a broker outage or a throttled sign-in flood is one WARNING line (no traceback; repeats
+within a few seconds are counted, not logged), an unexpected error keeps its traceback. Each ingress renders
+the refusal in its protocol: a ``c:Error`` document (XML) or a SOAP Fault.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from hub.transport.errors import RequestTimeoutError, TransportError
 from hub.validation.violations import DocumentRefused, RefusalKind, Violation
 from hub.values import value_class
 
-__all__ = ["OutageLog", "Refusal", "refusal_for"]
+__all__ = ["QuietLog", "Refusal", "refusal_for"]
 
 log = logging.getLogger("onepoint.ingress")
 
@@ -48,32 +48,35 @@ class Refusal:
         return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
-class OutageLog:
-    """One WARNING line for a broker outage refusal, then at most one every ``interval`` seconds, counting
-    the refusals in between: an outage under load must not write a line (or a traceback) per request."""
+class QuietLog:
+    """One WARNING line for an event that comes in floods (a broker outage, throttled sign-ins), then at most
+    one every ``interval`` seconds counting the events in between: never a line per request."""
 
-    def __init__(self, interval: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, event: str, interval: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.event = event
         self.interval = interval
         self._clock = clock
         self._last = -float("inf")
         self._quiet = 0
         self._lock = threading.Lock()
 
-    def refused(self, reason: str) -> None:
+    def warn(self, **fields: object) -> None:
         with self._lock:
             now = self._clock()
             if now - self._last < self.interval:
                 self._quiet += 1
                 return
             quiet, self._quiet, self._last = self._quiet, 0, now
-        log.warning("broker unavailable: commands refused (503)",
-                    extra={"reason": reason, "refused_since_last_line": quiet})
+        log.warning(self.event, extra={**fields, "since_last_line": quiet})
 
 
-_outages = OutageLog()
+_outages = QuietLog("broker unavailable: commands refused (503)")
+_throttled = QuietLog("failed sign-ins throttled (429)")
 
 
-def refusal_for(exc: BaseException, *, system: str, outages: OutageLog = _outages) -> Refusal:
+def refusal_for(
+    exc: BaseException, *, system: str, outages: QuietLog = _outages, throttled: QuietLog = _throttled
+) -> Refusal:
     """The refusal for a failure of the acceptance path of a request to command set ``system``."""
     if isinstance(exc, DocumentRefused):
         if exc.kind is RefusalKind.INVALID:
@@ -83,7 +86,7 @@ def refusal_for(exc: BaseException, *, system: str, outages: OutageLog = _outage
         status = 413 if exc.kind is RefusalKind.TOO_LARGE else 400
         return Refusal(status, exc.kind.value, message, tuple(exc.violations))
     if isinstance(exc, SignInThrottled):
-        log.warning("sign-in throttled", extra={"retry_after": exc.retry_after})
+        throttled.warn(retry_after=exc.retry_after)
         return Refusal(429, "throttled", str(exc), retry_after=exc.retry_after)
     if isinstance(exc, AuthenticationFailed):
         log.warning("authentication failed", extra={"reason": exc.reason, "code": exc.code})
@@ -101,7 +104,7 @@ def refusal_for(exc: BaseException, *, system: str, outages: OutageLog = _outage
     if isinstance(exc, RequestTimeoutError):
         return Refusal(504, "timeout", f"no reply from {system} in time: {exc}")
     if isinstance(exc, (ConnectionError, TransportError)):  # the broker is down or did not confirm
-        outages.refused(str(exc))
+        outages.warn(reason=str(exc))
         return Refusal(503, "unavailable", "the command could not be handed on; nothing was accepted: retry later",
                        retry_after=RETRY_UNAVAILABLE)
     log.error("refused after an unexpected error", exc_info=exc)

@@ -6,16 +6,24 @@ guessing one caller's password from one place stops after a few tries, and the a
 spraying many usernames from one place stops too. A caller with the right credentials from another address
 is never touched; a successful sign-in refunds its own charge and forgets its own (username, address) key
 only. Memory is bounded: the least recently failed keys are forgotten first.
+
+The costly checks of one address run one at a time (`SignInThrottle.one_at_a_time`): a burst of guesses
+takes one core, not all of them, and callers that sign in at once with the same new credentials pay once.
+A throttled refusal is answered after ``refusal_delay`` seconds (`SignInThrottle.hold`): a flood that ignores
+``Retry-After`` then sends one request per connection and delay instead of as many as the hub can refuse
+(bench/README.md, ``auth_flood.py``). At most ``max_held`` refusals wait at once; beyond, they are answered
+at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Hashable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from hub.security.callers import AuthenticationFailed
 
@@ -74,18 +82,58 @@ class SignInThrottle:
 
     def __init__(
         self, *, per_caller: int = 5, per_address: int = 20, window_seconds: float = 60.0,
-        max_tracked: int = 10_000, clock: Callable[[], float] = time.monotonic,
+        max_tracked: int = 10_000, refusal_delay: float = 0.0, max_held: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if per_caller < 1 or per_address < 1 or window_seconds <= 0 or max_tracked < 1:
             raise ValueError("sign-in throttle limits, window and size must be positive")
+        if refusal_delay < 0 or max_held < 0:
+            raise ValueError("the refusal delay and the number of held refusals cannot be negative")
+        self.refusal_delay = refusal_delay
+        self.max_held = max_held
+        self._held = 0
+        self._checking: dict[str, tuple[asyncio.Lock, int]] = {}  # address → its lock and how many want it
         self._callers = _Buckets(per_caller, window_seconds, max_tracked)
         self._addresses = _Buckets(per_address, window_seconds, max_tracked)
         self._clock = clock
         self._lock = threading.Lock()
 
+    @asynccontextmanager
+    async def one_at_a_time(self, address: str) -> AsyncIterator[None]:
+        """Run the block after every other costly check of ``address`` has finished (event loop only)."""
+        lock, users = self._checking.get(address) or (asyncio.Lock(), 0)
+        self._checking[address] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._checking[address]
+            if users == 1:
+                del self._checking[address]
+            else:
+                self._checking[address] = (lock, users - 1)
+
+    async def hold(self) -> None:
+        """Wait ``refusal_delay`` before a throttled refusal is answered (at once when ``max_held`` wait)."""
+        if self.refusal_delay <= 0 or self._held >= self.max_held:
+            return
+        self._held += 1  # only the event loop's thread holds refusals: no lock needed
+        try:
+            await asyncio.sleep(self.refusal_delay)
+        finally:
+            self._held -= 1
+
     def tracked(self) -> int:
         """How many keys are remembered (bounded by twice ``max_tracked``)."""
         return len(self._callers) + len(self._addresses)
+
+    def check(self, username: str, address: str) -> None:
+        """`SignInThrottled` if an attempt of ``username`` from ``address`` would be refused now (charges nothing)."""
+        with self._lock:
+            now = self._clock()
+            wait = max(self._callers.wait((username, address), now), self._addresses.wait(address, now))
+        if wait > 0:
+            raise SignInThrottled(wait)
 
     @contextmanager
     def attempt(self, username: str, address: str) -> Iterator[None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Iterator
 
@@ -20,9 +21,11 @@ XML = {"content-type": "application/xml"}
 
 @pytest.fixture
 def strict_hub(dev_settings, registry) -> Iterator[RunningHub]:
-    """A hub of its own (fresh throttle state): a burst of 2 failures per caller and address, 4 per address."""
+    """A hub of its own (fresh throttle state): a burst of 2 failures per caller and address, 4 per address,
+    throttled refusals answered at once."""
     security = dataclasses.replace(dev_settings.security, sign_in_failures_per_caller=2,
-                                   sign_in_failures_per_address=4, sign_in_window_seconds=600)
+                                   sign_in_failures_per_address=4, sign_in_window_seconds=600,
+                                   sign_in_refusal_delay_seconds=0)
     yield from start_hub(dataclasses.replace(dev_settings, security=security), registry)
 
 
@@ -83,3 +86,16 @@ def test_spraying_usernames_from_one_address_is_throttled(strict_hub, hashed, cr
     bad_token = httpx.post(url, content=create, headers={**XML, "authorization": "Bearer nope"})
     assert bad_token.status_code == 429
     assert strict_hub.app.metrics.value("onepoint_messages_refused_total", reason="throttled") == 3
+
+
+def test_callers_signing_in_at_once_with_new_credentials_cost_one_hash(strict_hub, hashed, create):
+    async def sign_in_at_once() -> list[int]:
+        async with httpx.AsyncClient(auth=("cs-frontend", "cs-dev-password")) as client:
+            answers = await asyncio.gather(*(
+                client.post(strict_hub.xml("workorder"), content=with_id(create, f"at-once-{n:08d}"), headers=XML)
+                for n in range(4)
+            ))
+        return [answer.status_code for answer in answers]
+
+    assert asyncio.run(sign_in_at_once()) == [202, 202, 202, 202]
+    assert hashed == ["cs-dev-password"]

@@ -7,7 +7,7 @@ import logging
 import pytest
 from lxml import etree
 
-from hub.ingress.outcomes import OutageLog, refusal_for
+from hub.ingress.outcomes import QuietLog, refusal_for
 from hub.ingress.replies import BadReply, ReplyRefusal
 from hub.routing.table import NoRouteError
 from hub.security.callers import AuthenticationFailed, NotAuthorized
@@ -54,7 +54,8 @@ def backend_error() -> etree._Element:
     ],
 )
 def test_each_failure_has_one_refusal(exc, status, code, retry_after):
-    refusal = refusal_for(exc, system="boss", outages=OutageLog(clock=Clock()))
+    refusal = refusal_for(exc, system="boss", outages=QuietLog("outage", clock=Clock()),
+                          throttled=QuietLog("throttled", clock=Clock()))
     assert (refusal.status, refusal.code, refusal.retry_after) == (status, code, retry_after)
     assert refusal.headers == ({} if retry_after is None else {"Retry-After": str(retry_after)})
 
@@ -73,18 +74,20 @@ def test_a_backend_refusal_is_passed_on_as_it_is():
     assert refusal.message == "no such MSISDN"
 
 
-def test_a_broker_outage_is_one_warning_line_without_traceback(caplog):
+@pytest.mark.parametrize("exc", [ConnectionError("the broker is unreachable"), SignInThrottled(3)])
+def test_a_flood_of_refusals_is_one_warning_line_without_traceback(caplog, exc):
     clock = Clock()
-    outages = OutageLog(interval=10, clock=clock)
+    quiet = {"outages": QuietLog("outage", interval=10, clock=clock),
+             "throttled": QuietLog("throttled", interval=10, clock=clock)}
     with caplog.at_level(logging.WARNING, logger="onepoint.ingress"):
         for _ in range(50):
-            refusal_for(ConnectionError("the broker is unreachable"), system="workorder", outages=outages)
+            refusal_for(exc, system="workorder", **quiet)
         clock.now = 10.5
-        refusal_for(ConnectionError("the broker is unreachable"), system="workorder", outages=outages)
+        refusal_for(exc, system="workorder", **quiet)
     lines = [r for r in caplog.records if r.name == "onepoint.ingress"]
     assert [r.levelno for r in lines] == [logging.WARNING, logging.WARNING]
     assert all(r.exc_info is None for r in lines)
-    assert lines[1].refused_since_last_line == 49
+    assert lines[1].since_last_line == 49
 
 
 def test_an_unexpected_error_keeps_its_traceback(caplog):

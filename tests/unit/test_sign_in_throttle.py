@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from hub.security.callers import AuthenticationFailed
@@ -142,3 +144,53 @@ def test_memory_is_bounded_least_recently_failed_first():
 def test_limits_must_be_positive():
     with pytest.raises(ValueError, match="positive"):
         SignInThrottle(per_caller=0)
+
+
+def test_a_throttled_refusal_is_held_for_the_delay_while_few_are_held(monkeypatch):
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    guard = SignInThrottle(refusal_delay=1.5, max_held=1)
+    asyncio.run(guard.hold())
+    assert slept == [1.5]
+    guard._held = 1  # one refusal already waiting: the next is answered at once
+    asyncio.run(guard.hold())
+    assert slept == [1.5]
+    asyncio.run(SignInThrottle(refusal_delay=0).hold())
+    assert slept == [1.5]
+
+
+def test_costly_checks_of_one_address_run_one_at_a_time():
+    guard = SignInThrottle()
+    running: list[str] = []
+    overlaps: list[list[str]] = []
+
+    async def check(address: str, name: str) -> None:
+        async with guard.one_at_a_time(address):
+            running.append(name)
+            overlaps.append(list(running))
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            running.remove(name)
+
+    async def main() -> None:
+        await asyncio.gather(check("10.0.0.9", "a"), check("10.0.0.9", "b"), check("10.0.0.1", "c"))
+
+    asyncio.run(main())
+    assert ["a", "b"] not in overlaps and ["b", "a"] not in overlaps  # never both checks of 10.0.0.9
+    assert any(len(seen) == 2 for seen in overlaps)  # another address is not held up
+    assert guard._checking == {}  # nothing kept once the checks are done
+
+
+def test_check_refuses_like_an_attempt_but_charges_nothing():
+    clock = Clock()
+    guard = throttle(clock)
+    for _ in range(5):
+        guard.check("cs-frontend", "10.0.0.9")
+    for _ in range(3):
+        fail(guard, "cs-frontend", "10.0.0.9")
+    with pytest.raises(SignInThrottled):
+        guard.check("cs-frontend", "10.0.0.9")

@@ -24,7 +24,7 @@ from hub.ingress.body import read_capped_body
 from hub.ingress.outcomes import Refusal, refusal_for
 from hub.ingress.refusals import REFUSAL_HEADER, error_document
 from hub.security.callers import AuthenticationFailed, CallerDirectory
-from hub.security.throttle import SignInThrottle
+from hub.security.throttle import SignInThrottle, SignInThrottled
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import parse_document
@@ -89,9 +89,14 @@ class XmlIngress:
             cached = self.callers.cached_basic(username, password)  # verified before: no hashing, no throttle
             if cached is not None:
                 return cached
-            with self.throttle.attempt(username, address):
-                # scrypt is deliberately slow: verify off the event loop.
-                return await anyio.to_thread.run_sync(self.callers.authenticate_basic, username, password)
+            self.throttle.check(username, address)  # a throttled guess does not even wait for its turn
+            async with self.throttle.one_at_a_time(address):
+                cached = self.callers.cached_basic(username, password)  # verified while this one waited
+                if cached is not None:
+                    return cached
+                with self.throttle.attempt(username, address):
+                    # scrypt is deliberately slow: verify off the event loop.
+                    return await anyio.to_thread.run_sync(self.callers.authenticate_basic, username, password)
         raise AuthenticationFailed("credentials are required (HTTP Basic or a bearer token)")
 
     async def endpoint(self, request: Request) -> Response:
@@ -112,7 +117,10 @@ class XmlIngress:
                 self.acceptance.answer(admitted, ack.reply)
                 return Response(ack.reply, status_code=200, media_type="application/xml")
         except Exception as exc:  # every failure is a refusal (refusal_for logs what deserves it)
-            return error_response(refusal_for(exc, system=name))
+            refusal = refusal_for(exc, system=name)
+            if isinstance(exc, SignInThrottled):
+                await self.throttle.hold()
+            return error_response(refusal)
         return Response(ack_document(ack), status_code=200 if ack.status == "DUPLICATE" else 202,
                         media_type="application/xml")
 
