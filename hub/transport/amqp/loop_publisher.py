@@ -229,4 +229,5 @@ class LoopPublisher:
             except TimeoutError:
                 log.warning("broker connection did not close in time")
         self._outbox.fail_all(TransportClosedError("publisher closed before the publish was confirmed"))
+        self._state.forget("loop-publisher")
         log.info("loop publisher closed", extra={"reconnects": self.reconnects, "resent": self.resent})

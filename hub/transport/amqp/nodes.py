@@ -87,11 +87,15 @@ class ConnectionState:
         if first:
             log.warning("broker connection lost; reconnecting", extra={"node": node, "reason": str(reason)})
 
+    def forget(self, connection: str) -> None:
+        """``connection`` is closed for good: the outage, if any, no longer waits for it."""
+        self.back(connection, "")
+
     def back(self, connection: str, node: str) -> None:
         with self._lock:
             if connection not in self._down:
                 return
             self._down.discard(connection)
             last = not self._down
-        if last:
+        if last and node:
             log.warning("broker connection re-established", extra={"node": node})
