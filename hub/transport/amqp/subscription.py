@@ -122,9 +122,10 @@ class Subscription:
             batch, self._settlements = self._settlements, []
         channel = self._channel
         acked: set[int] = set()
+        stale = 0
         for ch, tag, how in batch:
             if ch is not channel or not ch.is_open:
-                log.warning("settling a delivery of a closed channel (it is redelivered)", extra={"queue": self.queue})
+                stale += 1
             elif how is Settlement.ACK:
                 acked.add(tag)
             else:  # rare: sent at once, each on its own
@@ -135,6 +136,9 @@ class Subscription:
                 self._settled.add(tag)
         if acked:
             self._send_acks(channel, acked)
+        if stale:  # one line per burst, not per delivery: an outage settles many at once
+            log.warning("settlements for a closed channel dropped (the broker redelivers those messages)",
+                        extra={"queue": self.queue, "count": stale})
 
     def _send_acks(self, channel: Any, acked: set[int]) -> None:
         """One multiple ack for the settled head of the outstanding tags; single acks for the rest."""
