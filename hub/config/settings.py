@@ -10,12 +10,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hub.config.adapters import AdapterSettings, parse_adapters
 from hub.config.runtime import DEFAULT_GC_YOUNG_THRESHOLD
 from hub.transport.topology import DelayTier, TopologyConfig
 from hub.transport.urls import BrokerURLError, node_urls, scheme
 from hub.validation.parser import ParserLimits
 
-__all__ = ["CallerConfig", "ConfigError", "HubSettings", "SecuritySettings", "load_settings"]
+__all__ = ["AdapterSettings", "CallerConfig", "ConfigError", "HubSettings", "SecuritySettings", "load_settings"]
 
 
 DEFAULT_DELAY_TIERS = TopologyConfig().delay_tiers
@@ -63,7 +64,15 @@ class HubSettings:
     max_queue_length: int | None = None
     routing_file: Path | None = None
     gc_young_threshold: int = DEFAULT_GC_YOUNG_THRESHOLD
+    adapters: tuple[AdapterSettings, ...] = ()  # [adapters.<system>]: how the hub calls each backend system
     source: str = "built-in defaults"
+
+    def adapter(self, system: str) -> AdapterSettings:
+        """The ``[adapters.<system>]`` section; ``ConfigError`` if the settings have none."""
+        for found in self.adapters:
+            if found.system == system:
+                return found
+        raise ConfigError(f"{self.source}: no [adapters.{system}] section")
 
     @property
     def uses_development_credentials(self) -> bool:
@@ -199,6 +208,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             max_queue_length=None if broker.get("max_queue_length") is None else int(broker["max_queue_length"]),
             routing_file=_relative(data.get("routing", {}).get("file"), source),
             gc_young_threshold=gc_threshold,
+            adapters=parse_adapters(data.get("adapters"), source),
             source=source,
         )
     except ValueError as exc:

@@ -1,0 +1,103 @@
+"""``[adapters.<system>]``: where each backend system is, how to sign in, how long to wait, when to stop calling.
+
+One section per system the hub calls (``boss``, ``crm``, ``nsp``, ``dsmp``, ``oa``)::
+
+    [adapters.boss]
+    url = "http://127.0.0.1:8101/"   # the endpoint; a SOAP system's WSDL defaults to url + "?wsdl"
+    username = "hub"                 # WS-Security UsernameToken (SOAP) or HTTP basic (XML)
+    password_env = "BOSS_PASSWORD"   # or password = "..." (development only), or token / token_env (XML bearer)
+    connect_timeout = 2              # seconds to open the TCP connection
+    read_timeout = 10                # seconds to wait for the answer
+    breaker_fail_max = 5             # consecutive failures that open the circuit
+    breaker_reset_seconds = 30       # how long the circuit stays open before a trial call
+    cache_ttl_seconds = 60           # answers worth caching (BOSS tier lookups) live this long; 0: no cache
+    cache_size = 100000              # at most this many cached answers
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["AdapterSettings", "parse_adapters"]
+
+_KEYS = frozenset({
+    "url", "wsdl", "username", "password", "password_env", "token", "token_env", "connect_timeout", "read_timeout",
+    "breaker_fail_max", "breaker_reset_seconds", "cache_ttl_seconds", "cache_size",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterSettings:
+    """How the hub calls one backend system (parsed from ``[adapters.<system>]``)."""
+
+    system: str
+    url: str
+    wsdl: str | None = None  # SOAP: where the WSDL is (default: url + "?wsdl"); read once per gateway
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+    connect_timeout: float = 2.0
+    read_timeout: float = 10.0
+    breaker_fail_max: int = 5
+    breaker_reset_seconds: float = 30.0
+    cache_ttl_seconds: float = 0.0
+    cache_size: int = 100_000
+
+    @property
+    def wsdl_location(self) -> str:
+        return self.wsdl or f"{self.url}?wsdl"
+
+
+def _secret(entry: dict[str, Any], key: str, where: str) -> str | None:
+    if env := entry.get(f"{key}_env"):
+        value = os.environ.get(str(env))
+        if value is None:
+            raise ValueError(f"{where}: environment variable {env} ({key}_env) is not set")
+        return value
+    found = entry.get(key)
+    return None if found is None else str(found)
+
+
+def _number(entry: dict[str, Any], key: str, default: float, where: str, *, whole: bool = False,
+            minimum: float = 0.0) -> float:
+    value = entry.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum or (
+            whole and not isinstance(value, int)):
+        kind = "a whole number" if whole else "a number"
+        raise ValueError(f"{where}: {key} must be {kind} of at least {minimum:g}, not {value!r}")
+    return value
+
+
+def _adapter(system: str, entry: Any, where: str) -> AdapterSettings:
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where} must be a table")
+    if unknown := set(entry) - _KEYS:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    url = entry.get("url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise ValueError(f"{where}: url must be an http(s) URL, not {url!r}")
+    return AdapterSettings(
+        system=system,
+        url=url,
+        wsdl=None if entry.get("wsdl") is None else str(entry["wsdl"]),
+        username=None if entry.get("username") is None else str(entry["username"]),
+        password=_secret(entry, "password", where),
+        token=_secret(entry, "token", where),
+        connect_timeout=float(_number(entry, "connect_timeout", 2.0, where, minimum=0.001)),
+        read_timeout=float(_number(entry, "read_timeout", 10.0, where, minimum=0.001)),
+        breaker_fail_max=int(_number(entry, "breaker_fail_max", 5, where, whole=True, minimum=1)),
+        breaker_reset_seconds=float(_number(entry, "breaker_reset_seconds", 30.0, where)),
+        cache_ttl_seconds=float(_number(entry, "cache_ttl_seconds", 0.0, where)),
+        cache_size=int(_number(entry, "cache_size", 100_000, where, whole=True, minimum=1)),
+    )
+
+
+def parse_adapters(section: Any, source: str) -> tuple[AdapterSettings, ...]:
+    """Every ``[adapters.<system>]`` of a settings file, in file order; ``ValueError`` names the bad entry."""
+    if section is None:
+        return ()
+    if not isinstance(section, dict):
+        raise ValueError(f"{source}: [adapters] must be a table of [adapters.<system>] tables")
+    return tuple(_adapter(system, entry, f"{source}: [adapters.{system}]") for system, entry in section.items())
