@@ -1,6 +1,21 @@
 """Configuration: settings files and the built-in development defaults."""
 
 from hub.config.runtime import tune_garbage_collector
-from hub.config.settings import CallerConfig, ConfigError, HubSettings, SecuritySettings, load_settings
+from hub.config.settings import (
+    AuditSettings,
+    CallerConfig,
+    ConfigError,
+    HubSettings,
+    SecuritySettings,
+    load_settings,
+)
 
-__all__ = ["CallerConfig", "ConfigError", "HubSettings", "SecuritySettings", "load_settings", "tune_garbage_collector"]
+__all__ = [
+    "AuditSettings",
+    "CallerConfig",
+    "ConfigError",
+    "HubSettings",
+    "SecuritySettings",
+    "load_settings",
+    "tune_garbage_collector",
+]

@@ -51,6 +51,16 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditSettings:
+    """The SMS-log audit trail (hub.audit): where the log lives and where its key comes from (never beside it)."""
+
+    path: Path = Path("onepoint-audit.db")
+    key_env: str | None = "ONEPOINT_AUDIT_KEY"
+    key_file: Path | None = None
+    development_key: bool = False  # the built-in defaults only: a public key, for development
+
+
+@dataclass(frozen=True, slots=True)
 class HubSettings:
     host: str = "127.0.0.1"
     port: int = 8000
@@ -165,6 +175,26 @@ def _seconds(section: dict[str, Any], key: str, default: float, source: str) -> 
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise ConfigError(f"{source}: security.{key} must be a number of seconds (0 or more), not {value!r}")
     return float(value)
+
+
+def _audit(section: Any, source: str) -> AuditSettings:
+    """``[audit]``: path (relative to the settings file), key_env or key_file, development_key."""
+    if not isinstance(section, dict):
+        raise ConfigError(f"{source}: [audit] must be a table")
+    if unknown := set(section) - {"path", "key_env", "key_file", "development_key"}:
+        raise ConfigError(f"{source}: unknown keys in [audit]: {sorted(unknown)}")
+    for key in ("path", "key_env", "key_file"):
+        if key in section and (not isinstance(section[key], str) or not section[key].strip()):
+            raise ConfigError(f"{source}: audit.{key} must be a non-empty string")
+    development_key = section.get("development_key", False)
+    if not isinstance(development_key, bool):
+        raise ConfigError(f"{source}: audit.development_key must be true or false")
+    return AuditSettings(
+        path=_relative(section.get("path", "onepoint-audit.db"), source) or Path("onepoint-audit.db"),
+        key_env=section.get("key_env", "ONEPOINT_AUDIT_KEY"),
+        key_file=_relative(section.get("key_file"), source),
+        development_key=development_key,
+    )
 
 
 def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
