@@ -1,0 +1,34 @@
+"""The audit trail of SMS-log queries: append-only rows in an HMAC chain whose key is kept away from the log.
+
+Every QuerySmsLog, allowed or denied, gets a row (who, role, client address, number masked but for its last 4
+digits, period, purpose, rows returned, outcome) committed before any record is sent; ``onepoint audit verify``
+names the first altered, removed or reordered row, or a cut tail. See README, "Configuration / audit".
+"""
+
+from hub.audit.chain import Anchor, ChainKey
+from hub.audit.entry import AuditEntry, AuditRecord, Outcome, mask_msisdn_tail
+from hub.audit.keys import DEVELOPMENT_KEY, AuditKeyError, load_chain_key
+from hub.audit.log import AuditLog
+from hub.audit.sqlite import SQLiteAuditStorage
+from hub.audit.storage import AuditIntegrityError, AuditStorage, Head
+from hub.audit.verify import Finding, Problem, VerifyReport
+
+__all__ = [
+    "DEVELOPMENT_KEY",
+    "Anchor",
+    "AuditEntry",
+    "AuditIntegrityError",
+    "AuditKeyError",
+    "AuditLog",
+    "AuditRecord",
+    "AuditStorage",
+    "ChainKey",
+    "Finding",
+    "Head",
+    "Outcome",
+    "Problem",
+    "SQLiteAuditStorage",
+    "VerifyReport",
+    "load_chain_key",
+    "mask_msisdn_tail",
+]

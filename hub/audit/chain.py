@@ -1,0 +1,60 @@
+"""The HMAC chain: each row's MAC covers the MAC before it, so no row can change, go or move unnoticed.
+
+``mac(n) = HMAC-SHA256(key, mac(n-1) || canonical(row n))`` with ``mac(0)`` = 32 zero bytes. The anchor (the
+last sequence number and MAC, kept apart from the rows) has a MAC of its own under a distinct prefix, so an
+anchor can never pass for a row nor a row for an anchor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from hub.audit.entry import Value, canonical
+
+__all__ = ["GENESIS", "MIN_KEY_BYTES", "Anchor", "ChainKey"]
+
+GENESIS = bytes(32)
+MIN_KEY_BYTES = 32
+_ANCHOR_PREFIX = b"onepoint-audit-anchor/1\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """The last row's sequence number and MAC, as last committed together with that row."""
+
+    seq: int
+    mac: bytes
+    anchor_mac: bytes
+
+
+class ChainKey:
+    """The secret of the chain. It never lives with the log: see :mod:`hub.audit.keys`."""
+
+    __slots__ = ("_key", "origin")
+
+    def __init__(self, key: bytes, origin: str) -> None:
+        if len(key) < MIN_KEY_BYTES:
+            raise ValueError(f"the audit key from {origin} has {len(key)} bytes; at least {MIN_KEY_BYTES} are needed")
+        self._key, self.origin = key, origin
+
+    def __repr__(self) -> str:
+        return f"ChainKey(origin={self.origin!r})"
+
+    def seal(self, prev_mac: bytes, seq: int, at: str, values: tuple[Value, ...]) -> bytes:
+        """The MAC of row ``seq`` (time ``at``, field ``values``) that follows the row whose MAC is ``prev_mac``."""
+        return hmac.new(self._key, prev_mac + canonical(seq, at, values), hashlib.sha256).digest()
+
+    def holds(self, prev_mac: bytes, seq: int, at: str, values: tuple[Value, ...], mac: bytes) -> bool:
+        """Whether ``mac`` is the MAC of that row (constant-time comparison)."""
+        return hmac.compare_digest(self.seal(prev_mac, seq, at, values), mac)
+
+    def anchor(self, seq: int, mac: bytes) -> Anchor:
+        return Anchor(seq, mac, self._anchor_mac(seq, mac))
+
+    def anchor_holds(self, anchor: Anchor) -> bool:
+        return hmac.compare_digest(self._anchor_mac(anchor.seq, anchor.mac), anchor.anchor_mac)
+
+    def _anchor_mac(self, seq: int, mac: bytes) -> bytes:
+        return hmac.new(self._key, _ANCHOR_PREFIX + seq.to_bytes(8, "big") + mac, hashlib.sha256).digest()

@@ -1,0 +1,63 @@
+"""The chain's key, taken by reference from config and never kept with the log.
+
+Order: ``[audit] key_file`` (a file outside the log's directory), else the environment variable named by
+``key_env``, else, only when ``development_key = true`` (the built-in defaults), a fixed key that is printed in
+this source file and therefore protects nothing: development only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from hub.audit.chain import ChainKey
+from hub.config.settings import AuditSettings
+
+__all__ = ["DEVELOPMENT_KEY", "AuditKeyError", "load_chain_key", "refuse_key_beside_log"]
+
+log = logging.getLogger("onepoint.audit")
+
+DEVELOPMENT_KEY = b"onepoint-hub DEVELOPMENT audit key: public, protects nothing"
+
+
+class AuditKeyError(ValueError):
+    """No usable key: the message says which setting to give and why."""
+
+
+def refuse_key_beside_log(key_file: Path, log_path: Path) -> None:
+    """Refuse a key file in the log's directory (or below it): whoever copies or edits the log gets the key too."""
+    key_dir, log_dir = key_file.resolve().parent, log_path.resolve().parent
+    if key_dir == log_dir or key_dir.is_relative_to(log_dir):
+        raise AuditKeyError(
+            f"audit.key_file {key_file} lies in the audit log's directory {log_dir}: whoever can read, copy or "
+            "back up the log would have the key and could re-seal altered rows, so the chain would prove nothing."
+            " Keep the key elsewhere, readable by the hub only (e.g. /etc/onepoint/audit.key), or use key_env.")
+
+
+def load_chain_key(settings: AuditSettings, environ: Mapping[str, str] | None = None) -> ChainKey:
+    """The key named by ``settings``; :class:`AuditKeyError` when none is usable."""
+    environ = os.environ if environ is None else environ
+    if settings.key_file is not None:
+        refuse_key_beside_log(settings.key_file, settings.path)
+        try:
+            data = settings.key_file.read_bytes().rstrip(b"\r\n")
+        except OSError as exc:
+            raise AuditKeyError(f"audit.key_file {settings.key_file}: {exc.strerror}") from None
+        return _key(data, f"key file {settings.key_file}")
+    if settings.key_env and (value := environ.get(settings.key_env)):
+        return _key(value.encode("utf-8"), f"${settings.key_env}")
+    if settings.development_key:
+        log.warning("audit log sealed with the built-in DEVELOPMENT key: anyone can forge it; set $%s or"
+                    " audit.key_file in production", settings.key_env or "ONEPOINT_AUDIT_KEY")
+        return ChainKey(DEVELOPMENT_KEY, "the built-in DEVELOPMENT key")
+    where = f"set ${settings.key_env} or " if settings.key_env else ""
+    raise AuditKeyError(f"no audit key: {where}give [audit] key_file (a file outside the log's directory)")
+
+
+def _key(data: bytes, origin: str) -> ChainKey:
+    try:
+        return ChainKey(data, origin)
+    except ValueError as exc:
+        raise AuditKeyError(str(exc)) from None

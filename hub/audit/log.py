@@ -1,0 +1,77 @@
+"""``AuditLog``: append a query's audit row (committed before it returns), verify the chain, read the newest rows.
+
+The caller sends SMS records only after :meth:`AuditLog.append` returned: the row is then on disk, so no record
+leaves without its row. ``append`` raises (and nothing must be sent) when the row cannot be committed or when
+the log's tail no longer matches its anchor (:class:`~hub.audit.storage.AuditIntegrityError`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+
+from hub.audit.chain import ChainKey
+from hub.audit.entry import AuditEntry, AuditRecord, utc_text
+from hub.audit.keys import load_chain_key
+from hub.audit.sqlite import SQLiteAuditStorage
+from hub.audit.storage import AuditStorage, Head, link_after
+from hub.audit.verify import VerifyReport, verify_chain
+from hub.config.settings import AuditSettings
+
+__all__ = ["AuditLog"]
+
+log = logging.getLogger("onepoint.audit")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AuditLog:
+    """The append-only, HMAC-chained audit trail of SMS-log queries over an :class:`AuditStorage`."""
+
+    def __init__(self, storage: AuditStorage, key: ChainKey, clock: Callable[[], datetime] = _now) -> None:
+        self.storage, self.key, self._clock = storage, key, clock
+
+    @classmethod
+    def open(cls, settings: AuditSettings, *, create: bool = True) -> AuditLog:
+        """The log named by ``[audit]``; the key is checked first, so a misplaced key never creates a log."""
+        key = load_chain_key(settings)
+        return cls(SQLiteAuditStorage(settings.path, create=create), key)
+
+    def append(self, entry: AuditEntry) -> AuditRecord:
+        """Seal and commit one row; return it once it is durable."""
+        at = utc_text(self._clock())
+        values = entry.values()
+        record = self.storage.append(at, values, link_after(self.key, at, values))
+        log.debug("audit row committed", extra={"seq": record.seq, "operator": entry.operator,
+                                                "outcome": str(entry.outcome), "rows": entry.rows_returned})
+        return record
+
+    def verify(self, *, expected_head: Head | None = None,
+               progress: Callable[[int], None] | None = None) -> VerifyReport:
+        """Walk the whole chain; the report names the first bad row, if any."""
+        return verify_chain(self.storage, self.key, expected_head=expected_head, progress=progress)
+
+    def last(self, count: int) -> list[AuditRecord]:
+        return self.storage.last(count)
+
+    def head(self) -> Head:
+        """The last row's sequence number and MAC: record it elsewhere to detect a rollback of the whole file."""
+        newest = self.storage.last(1)
+        return Head.of_empty_log() if not newest else Head(newest[0].seq, newest[0].mac)
+
+    def count(self) -> int:
+        return self.storage.count()
+
+    def close(self) -> None:
+        self.storage.close()
+
+    def __enter__(self) -> AuditLog:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

@@ -1,0 +1,95 @@
+"""Where audit rows live: the interface an engine implements (SQLite now, PostgreSQL later).
+
+An engine stores rows and the anchor; it does not know HMAC. :meth:`AuditStorage.append` runs one write
+transaction that reads the head and the anchor, asks ``link`` (engine-independent, below) for the next
+sequence number and MACs, inserts the row and replaces the anchor, and commits before returning.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from hub.audit.chain import GENESIS, Anchor, ChainKey
+from hub.audit.entry import AuditRecord, Value
+
+__all__ = ["AuditIntegrityError", "AuditStorage", "Head", "Link", "LinkFunction", "link_after"]
+
+
+class AuditIntegrityError(RuntimeError):
+    """The log's tail does not match its anchor: nothing is appended (and so nothing is sent) until it is examined."""
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The last row's sequence number and MAC (0 and :data:`GENESIS` for an empty log)."""
+
+    seq: int
+    mac: bytes
+
+    @classmethod
+    def of_empty_log(cls) -> Head:
+        return cls(0, GENESIS)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """What the next row is given: its sequence number, the MAC it follows, its MAC and the new anchor."""
+
+    seq: int
+    prev_mac: bytes
+    mac: bytes
+    anchor: Anchor
+
+
+LinkFunction = Callable[[Head, Anchor | None], Link]
+
+
+def link_after(key: ChainKey, at: str, values: tuple[Value, ...]) -> LinkFunction:
+    """The ``link`` for :meth:`AuditStorage.append`: refuses to extend a log whose tail disagrees with its anchor.
+
+    Appending after a truncated tail would move the anchor onto the shortened chain and hide the truncation.
+    """
+
+    def link(head: Head, anchor: Anchor | None) -> Link:
+        if anchor is None and head.seq != 0:
+            raise AuditIntegrityError(f"the audit log has {head.seq} rows but no anchor: run `onepoint audit verify`")
+        if anchor is not None:
+            if not key.anchor_holds(anchor):
+                raise AuditIntegrityError("the audit log's anchor fails its MAC: run `onepoint audit verify`")
+            if (anchor.seq, anchor.mac) != (head.seq, head.mac):
+                raise AuditIntegrityError(f"the audit log ends at row {head.seq} but its anchor names row {anchor.seq}"
+                                          " (or another MAC): run `onepoint audit verify`")
+        seq = head.seq + 1
+        mac = key.seal(head.mac, seq, at, values)
+        return Link(seq, head.mac, mac, key.anchor(seq, mac))
+
+    return link
+
+
+class AuditStorage(ABC):
+    """Append-only storage of audit rows and the anchor. Safe for several threads and processes."""
+
+    location: str
+
+    @abstractmethod
+    def append(self, at: str, values: tuple[Value, ...], link: LinkFunction) -> AuditRecord:
+        """Store one row in one transaction (head, anchor, ``link``, insert, anchor) committed durably on return."""
+
+    @abstractmethod
+    def records(self, start: int = 1, limit: int | None = None) -> Iterator[AuditRecord]:
+        """Rows in sequence order from sequence number ``start``, streamed."""
+
+    @abstractmethod
+    def last(self, count: int) -> list[AuditRecord]:
+        """The newest ``count`` rows, oldest first."""
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def anchor(self) -> Anchor | None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
