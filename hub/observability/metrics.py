@@ -11,6 +11,9 @@ Every name is prefixed ``onepoint_``; counters are exposed with prometheus' ``_t
 * ``onepoint_messages_replayed_total{consumer}`` (from a DLQ)
 * ``onepoint_handler_latency_seconds{consumer}`` (histogram, one observation per handler attempt)
 * ``onepoint_broker_connected`` (gauge: 1 while the broker is connected with its topology declared)
+* ``onepoint_gateway_call_seconds{system,outcome}`` (histogram, one observation per call to a backend system;
+  outcome: ok, transient, permanent, open — refused by an open circuit without calling)
+* ``onepoint_circuit_state{system}`` (gauge: 0 closed, 1 half-open, 2 open — calls to the system are held back)
 
 ``render()`` gives ``(body, content_type)`` for a ``GET /metrics`` endpoint, e.g. in Starlette::
 
@@ -24,9 +27,10 @@ from collections.abc import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-__all__ = ["LATENCY_BUCKETS", "Metrics"]
+__all__ = ["CIRCUIT_STATES", "LATENCY_BUCKETS", "Metrics"]
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+CIRCUIT_STATES = {"closed": 0, "half-open": 1, "open": 2}  # the value of onepoint_circuit_state
 
 
 class Metrics:
@@ -49,6 +53,10 @@ class Metrics:
         self._latency = Histogram(f"{p}_handler_latency_seconds", "Handler run time per attempt.", ["consumer"],
                                   buckets=LATENCY_BUCKETS, registry=r)
         self._connected = Gauge(f"{p}_broker_connected", "1 while the broker connection is up.", registry=r)
+        self._gateway_latency = Histogram(f"{p}_gateway_call_seconds", "Calls to backend systems, by outcome.",
+                                          ["system", "outcome"], buckets=LATENCY_BUCKETS, registry=r)
+        self._circuit = Gauge(f"{p}_circuit_state", "Circuit per backend system: 0 closed, 1 half-open, 2 open.",
+                              ["system"], registry=r)
 
     # -- ingress ------------------------------------------------------------------------------------------
     def accepted(self, command_type: str) -> None:
@@ -83,6 +91,15 @@ class Metrics:
     def track_broker(self, ready: Callable[[], bool]) -> None:
         """Make the gauge read ``ready()`` (e.g. ``broker.ready``) at every scrape."""
         self._connected.set_function(lambda: 1.0 if ready() else 0.0)
+
+    # -- gateways (calls to backend systems) ------------------------------------------------------------
+    def gateway_call(self, system: str, seconds: float, outcome: str) -> None:
+        """One call to ``system`` took ``seconds``; outcome ``ok``, ``transient``, ``permanent`` or ``open``."""
+        self._gateway_latency.labels(system=system, outcome=outcome).observe(seconds)
+
+    def breaker_state(self, system: str, state: str) -> None:
+        """``system``'s circuit is now ``closed``, ``half-open`` or ``open``."""
+        self._circuit.labels(system=system).set(CIRCUIT_STATES[state])
 
     # -- exposition ---------------------------------------------------------------------------------------
     def value(self, name: str, **labels: str) -> float:

@@ -1,0 +1,35 @@
+"""Outbound calls to the backend systems, shared by every adapter: one gateway per system.
+
+* ``SoapGateway`` (zeep, WSDL read once, WS-Security UsernameToken) and ``XmlGateway`` (one reused httpx client)
+  bound every call by the connect and read timeouts of ``[adapters.<system>]`` (``GatewaySettings``);
+* ``failure_of`` classifies what went wrong: ``SystemUnavailable`` (transient: retried) or ``SystemRefused`` /
+  ``InvalidAnswer`` (permanent: dead-lettered with the reason);
+* ``CircuitBreakers`` holds one circuit per system: while open, calls fail at once (``CircuitOpenError``) and
+  ``open_systems()`` names the system for ``/readyz``; ``/metrics`` shows each circuit and the call latency.
+
+The adapters (``adapters/<system>``) build their typed clients on these gateways.
+"""
+
+from hub.gateways.breaker import Circuit, CircuitBreakers, CircuitOpenError
+from hub.gateways.failures import InvalidAnswer, SystemRefused, SystemUnavailable, failure_of, fault_code
+from hub.gateways.loop import LoopThread
+from hub.gateways.settings import GatewaySettings, http_timeout
+from hub.gateways.soap import SoapGateway, check_answer
+from hub.gateways.xml import XmlGateway
+
+__all__ = [
+    "Circuit",
+    "CircuitBreakers",
+    "CircuitOpenError",
+    "GatewaySettings",
+    "InvalidAnswer",
+    "LoopThread",
+    "SoapGateway",
+    "SystemRefused",
+    "SystemUnavailable",
+    "XmlGateway",
+    "check_answer",
+    "failure_of",
+    "fault_code",
+    "http_timeout",
+]

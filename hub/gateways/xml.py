@@ -1,0 +1,98 @@
+"""``XmlGateway``: posts command documents to one XML-over-HTTP system and returns its checked answer.
+
+One ``httpx.Client`` per gateway, reused by every call (keep-alive, a bounded pool), with the connect and read
+timeouts of the settings and the system's credentials (a bearer token, or HTTP basic for a user). The answer is
+parsed with the hub's hardened parser and must be a response of the command set, valid against its XSD::
+
+    nsp = XmlGateway(settings.adapter("nsp"), registry.get("nsp"), breakers=breakers, metrics=metrics)
+    answer = nsp.post("NetworkComplaintDispatch", document)   # lxml element: <nsp:...Response>
+
+Failures come out classified (``hub.gateways.failures``); an open circuit answers ``CircuitOpenError`` at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import httpx
+from lxml import etree
+
+from hub.gateways.breaker import Circuit, CircuitBreakers, CircuitOpenError
+from hub.gateways.failures import InvalidAnswer, failure_of
+from hub.gateways.settings import GatewaySettings, http_timeout
+from hub.gateways.soap import check_answer
+from hub.observability.metrics import Metrics
+from hub.validation.command_sets import CommandSet
+from hub.validation.parser import ParserLimits, parse_document
+from hub.workers.errors import PermanentError, TransientError
+
+__all__ = ["XmlGateway"]
+
+log = logging.getLogger("onepoint.gateway")
+
+
+class XmlGateway:
+    """One XML system (``settings.system``) of command set ``command_set``; close it when done."""
+
+    def __init__(self, settings: GatewaySettings, command_set: CommandSet, *, breakers: CircuitBreakers | None = None,
+                 metrics: Metrics | None = None, limits: ParserLimits | None = None, max_connections: int = 32) -> None:
+        self.system = settings.system
+        self.command_set = command_set
+        self.settings = settings
+        self.metrics = metrics
+        self.limits = limits or ParserLimits()
+        self.circuit: Circuit = (breakers or CircuitBreakers(metrics)).circuit(settings)
+        headers = {"content-type": "application/xml", "accept": "application/xml"}
+        if settings.token:
+            headers["authorization"] = f"Bearer {settings.token}"
+        auth = httpx.BasicAuth(settings.username, settings.password or "") if (
+            settings.username and not settings.token) else None
+        self._http = httpx.Client(timeout=http_timeout(settings), headers=headers, auth=auth,
+                                  limits=httpx.Limits(max_connections=max_connections))
+
+    def post(self, operation: str, document: bytes | etree._Element) -> etree._Element:
+        """POST ``document`` (the ``operation`` command) to the system's URL; its XSD-valid answer document."""
+        body = document if isinstance(document, bytes) else etree.tostring(document, encoding="UTF-8",
+                                                                            xml_declaration=True)
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            return self.circuit.call(operation, lambda: self._exchange(operation, body))
+        except CircuitOpenError:
+            outcome = "open"
+            raise
+        except TransientError:
+            outcome = "transient"
+            raise
+        except PermanentError:
+            outcome = "permanent"
+            raise
+        finally:
+            seconds = time.perf_counter() - started
+            if self.metrics is not None:
+                self.metrics.gateway_call(self.system, seconds, outcome)
+            log.debug("gateway call", extra={"system": self.system, "operation": operation, "outcome": outcome,
+                                             "seconds": round(seconds, 4)})
+
+    def _exchange(self, operation: str, body: bytes) -> etree._Element:
+        try:
+            response = self._http.post(self.settings.url, content=body)
+            response.raise_for_status()
+        except Exception as exc:
+            raise failure_of(self.system, operation, exc) from exc
+        try:
+            answer = parse_document(response.content, self.limits)
+        except Exception as exc:
+            raise InvalidAnswer(self.system, operation, f"not a document: {exc}") from exc
+        check_answer(self.system, operation, self.command_set, answer)
+        return answer
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> XmlGateway:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
