@@ -75,6 +75,7 @@ class HubSettings:
     routing_file: Path | None = None
     gc_young_threshold: int = DEFAULT_GC_YOUNG_THRESHOLD
     adapters: tuple[AdapterSettings, ...] = ()  # [adapters.<system>]: how the hub calls each backend system
+    audit: AuditSettings = field(default_factory=AuditSettings)  # [audit]: the SMS-log audit trail (hub.audit)
     source: str = "built-in defaults"
 
     def adapter(self, system: str) -> AdapterSettings:
@@ -239,6 +240,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             routing_file=_relative(data.get("routing", {}).get("file"), source),
             gc_young_threshold=gc_threshold,
             adapters=parse_adapters(data.get("adapters"), source),
+            audit=_audit(data.get("audit", {}), source),
             source=source,
         )
     except ValueError as exc:
