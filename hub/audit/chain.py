@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from hub.audit.entry import Value, canonical
 
-__all__ = ["GENESIS", "MIN_KEY_BYTES", "Anchor", "ChainKey"]
+__all__ = ["GENESIS", "MAC_BYTES", "MIN_KEY_BYTES", "Anchor", "ChainKey"]
 
-GENESIS = bytes(32)
+MAC_BYTES = hashlib.sha256().digest_size
+GENESIS = bytes(MAC_BYTES)
 MIN_KEY_BYTES = 32
 _ANCHOR_PREFIX = b"onepoint-audit-anchor/1\x00"
 

@@ -32,10 +32,13 @@ class Outcome(StrEnum):
 
 
 def mask_msisdn_tail(msisdn: str) -> str:
-    """``13800138000`` → ``*******8000``: every digit but the last four hidden (a number of 4 digits or less: all)."""
-    digits = "".join(ch for ch in msisdn if ch.isdigit())
-    shown = digits[-4:] if len(digits) > 4 else ""
-    return "*" * (len(digits) - len(shown)) + shown
+    """``13800138000`` → ``*******8000``: every digit but the last four hidden (a number of 4 digits or less: all).
+
+    Masking a masked number changes nothing, so a value read back from the log can be masked again safely.
+    """
+    kept = [ch for ch in msisdn if ch.isdigit() or ch == "*"]
+    hidden = len(kept) - 4 if len(kept) > 4 else len(kept)
+    return "*" * hidden + "".join(kept[hidden:])
 
 
 def utc_text(moment: datetime) -> str:

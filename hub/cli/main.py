@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from hub.cli.audit import audit
 from hub.cli.dlq import dlq
 from hub.cli.emulate import emulate, emulator
 from hub.cli.routes import routes
@@ -150,6 +151,7 @@ def hash_token_command(token: str) -> None:
 
 main.add_command(routes)
 main.add_command(dlq)
+main.add_command(audit)
 main.add_command(emulate)
 main.add_command(emulator)
 main.add_command(worker)

@@ -1,0 +1,134 @@
+"""``onepoint audit``: verify the SMS-log audit trail's chain, show its newest rows, print its head.
+
+The log and its key come from the ``[audit]`` section of ``--config`` (without it: the built-in development
+defaults). ``verify`` exits 0 when the chain is intact, 1 when a row was altered, removed or reordered or the
+tail was cut, 2 when the log cannot be checked at all (no log, no key, bad config).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hub.audit import AuditKeyError, AuditLog, AuditRecord, Head, mask_msisdn_tail
+from hub.audit.chain import MAC_BYTES
+from hub.config.settings import ConfigError, load_settings
+
+__all__ = ["audit"]
+
+PROGRESS_FROM_ROWS = 20_000  # a shorter log is verified before a bar would be worth drawing
+
+
+class CannotCheck(click.ClickException):
+    exit_code = 2
+
+
+def _config_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                        help="Settings file whose [audit] section names the log and its key.")(func)
+
+
+def _open(config_path: Path | None) -> AuditLog:
+    try:
+        settings = load_settings(config_path)
+        log = AuditLog.open(settings.audit, create=False)
+    except (ConfigError, AuditKeyError, FileNotFoundError) as exc:
+        raise CannotCheck(str(exc)) from None
+    return log  # a log sealed with the development key was warned about by load_chain_key
+
+
+@click.group("audit")
+def audit() -> None:
+    """Verify and read the audit trail of SMS-log queries."""
+
+
+def _head(text: str | None) -> Head | None:
+    if text is None:
+        return None
+    seq, _, mac = text.partition(":")
+    try:
+        head = Head(int(seq), bytes.fromhex(mac))
+    except ValueError:
+        raise click.BadParameter("expected SEQ:MAC as printed by `onepoint audit head`", param_hint="--head") from None
+    if head.seq < 1 or len(head.mac) != MAC_BYTES:
+        raise click.BadParameter("expected SEQ:MAC as printed by `onepoint audit head`", param_hint="--head")
+    return head
+
+
+@audit.command("verify")
+@_config_option
+@click.option("--head", "head_text", metavar="SEQ:MAC",
+              help="A head recorded earlier (`onepoint audit head`): also detects the whole file rolled back.")
+def verify_command(config_path: Path | None, head_text: str | None) -> None:
+    """Walk the chain: prints "OK: N rows, chain intact" (exit 0) or the first bad row and what is wrong (exit 1)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    expected_head = _head(head_text)
+    with _open(config_path) as log:
+        total = log.count()
+        console = Console(stderr=True)
+        progress = Progress(TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                            console=console, transient=True,
+                            disable=total < PROGRESS_FROM_ROWS or not console.is_terminal)
+        with progress:
+            task = progress.add_task("verify", total=total)
+            report = log.verify(expected_head=expected_head,
+                                progress=lambda done: progress.update(task, completed=done))
+    click.echo(report.summary())
+    if not report.intact:
+        sys.exit(1)
+
+
+@audit.command("show")
+@_config_option
+@click.option("--last", "count", default=20, show_default=True, type=click.IntRange(min=1),
+              help="How many of the newest rows.")
+def show_command(config_path: Path | None, count: int) -> None:
+    """Print the newest rows as a table (numbers masked but for their last 4 digits). Does not verify."""
+    from rich.console import Console
+
+    with _open(config_path) as log:
+        records, total = log.last(count), log.count()
+    console = Console()
+    if not console.is_terminal:  # piped or captured: no terminal width to fit, keep every column readable
+        console = Console(width=200)
+    console.print(_table(records, total))
+
+
+def _table(records: list[AuditRecord], total: int) -> Any:
+    from rich.table import Table
+
+    table = Table(title=f"audit log: newest {len(records)} of {total} rows",
+                  caption="`onepoint audit verify` checks the chain")
+    for name, justify in (("seq", "right"), ("when (UTC)", "left"), ("operator", "left"), ("role", "left"),
+                          ("client", "left"), ("msisdn", "left"), ("period (UTC)", "left"), ("purpose", "left"),
+                          ("rows", "right"), ("outcome", "left")):
+        table.add_column(name, justify=justify, no_wrap=name != "outcome")  # type: ignore[arg-type]
+    for record in records:
+        row = record.as_dict()
+        outcome = str(row["outcome"]) + (f": {row['reason']}" if row["reason"] else "")
+        style = None if row["outcome"] == "allowed" else "yellow"
+        table.add_row(str(record.seq), _short(record.at), str(row["operator"]), str(row["role"]),
+                      str(row["client_address"]), mask_msisdn_tail(str(row["msisdn_masked"])),
+                      f"{_short(row['period_from'], 16)} → {_short(row['period_to'], 16)}", str(row["purpose"]),
+                      str(row["rows_returned"]), outcome, style=style)
+    return table
+
+
+def _short(moment: object, length: int = 19) -> str:
+    """``2026-01-01T08:00:00.000000+00:00`` → ``2026-01-01 08:00:00`` (``length`` 16: to the minute)."""
+    return "-" if moment is None else str(moment)[:length].replace("T", " ")
+
+
+@audit.command("head")
+@_config_option
+def head_command(config_path: Path | None) -> None:
+    """Print the last row's SEQ:MAC; keep it elsewhere and give it to `verify --head` later."""
+    with _open(config_path) as log:
+        head = log.head()
+    click.echo(f"{head.seq}:{head.mac.hex()}")
