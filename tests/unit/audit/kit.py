@@ -1,0 +1,48 @@
+"""Helpers of the audit tests: a log on a temporary file with a test key, entries, and a tamperer with sqlite3."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hub.audit import AuditEntry, AuditLog, ChainKey, Outcome, SQLiteAuditStorage
+
+TEST_KEY = ChainKey(b"audit-test-key-0123456789abcdef-0123456789", "tests")
+MSISDN = "13800138000"
+
+
+def entry(n: int = 0, *, outcome: Outcome = Outcome.ALLOWED, operator: str = "zhang.wei") -> AuditEntry:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    return AuditEntry.for_query(
+        operator=operator, role="network-backoffice", client_address="10.1.2.3", msisdn=MSISDN,
+        period_from=start, period_to=start + timedelta(days=30), purpose="WO20261201ABCD1234",
+        rows_returned=n if outcome is Outcome.ALLOWED else 0, outcome=outcome,
+        reason="" if outcome is Outcome.ALLOWED else "role front-desk may not query SMS logs")
+
+
+def filled_log(path: Path, rows: int, key: ChainKey = TEST_KEY) -> AuditLog:
+    log = AuditLog(SQLiteAuditStorage(path), key)
+    for n in range(rows):
+        log.append(entry(n))
+    return log
+
+
+def tamper(path: Path, *statements: str) -> None:
+    """What an attacker with the file does: drop the append-only triggers, change rows, commit."""
+    db = sqlite3.connect(path)
+    try:
+        db.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+        db.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+        for statement in statements:
+            db.execute(statement)
+        db.commit()
+    finally:
+        db.close()
+
+
+def swap(first: int, second: int) -> list[str]:
+    """The statements that exchange the sequence numbers of two rows (their places in the log)."""
+    return [f"UPDATE audit_log SET seq = -1 WHERE seq = {first:d}",  # noqa: S608 - test SQL, no input
+            f"UPDATE audit_log SET seq = {first:d} WHERE seq = {second:d}",  # noqa: S608
+            f"UPDATE audit_log SET seq = {second:d} WHERE seq = -1"]  # noqa: S608
