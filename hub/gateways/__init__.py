@@ -11,6 +11,7 @@ The adapters (``adapters/<system>``) build their typed clients on these gateways
 """
 
 from hub.gateways.breaker import Circuit, CircuitBreakers, CircuitOpenError
+from hub.gateways.documents import call_header, command_element, fields, text_of, timestamp, with_ack
 from hub.gateways.failures import InvalidAnswer, SystemRefused, SystemUnavailable, failure_of, fault_code
 from hub.gateways.loop import LoopThread
 from hub.gateways.settings import GatewaySettings, http_timeout
@@ -28,8 +29,14 @@ __all__ = [
     "SystemRefused",
     "SystemUnavailable",
     "XmlGateway",
+    "call_header",
     "check_answer",
+    "command_element",
     "failure_of",
     "fault_code",
+    "fields",
     "http_timeout",
+    "text_of",
+    "timestamp",
+    "with_ack",
 ]

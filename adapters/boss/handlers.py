@@ -1,0 +1,57 @@
+"""The BOSS adapter's handlers (queue ``boss``): each request answered with BOSS's ``<Command>Response``.
+
+* ``boss.QueryCustomerTier``: from the tier cache when the MSISDN was looked up within ``cache_ttl_seconds``,
+  else from BOSS (and cached);
+* ``boss.QuerySubscriber``: the subscriber record;
+* ``boss.SyncHLR``: BOSS repairs the HLR; the diff (``Change`` per field) goes back to the caller.
+
+An unknown subscriber is answered with ``c:Error`` code ``subscriber-not-found``. Dependencies (by name):
+``boss`` (``BossClient``) and ``tier_cache`` (``TierCache``), built by ``adapters.boss.wiring.dependencies``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from adapters.boss import mapping
+from adapters.boss.cache import TierCache
+from adapters.boss.client import BossClient
+from hub.envelope import Envelope
+from hub.gateways import with_ack
+from hub.workers import HandlerRegistry, Reply
+
+__all__ = ["CONSUMER", "handlers"]
+
+CONSUMER = "boss"
+log = logging.getLogger("onepoint.adapters.boss")
+
+handlers = HandlerRegistry()
+
+
+@handlers.handler("boss.QueryCustomerTier", consumer=CONSUMER)
+def query_customer_tier(envelope: Envelope, boss: BossClient, tier_cache: TierCache) -> Reply:
+    msisdn = mapping.msisdn_of(envelope)
+    tier = tier_cache.get(msisdn)
+    received_at = datetime.now(UTC) if tier is not None else None  # a cached answer is received now
+    if tier is None:
+        tier = boss.query_customer_tier(mapping.tier_arguments(envelope))
+        highest = mapping.highest_tier([i.tier for i in tier.identities]) if tier.identities else tier.effective_tier
+        if highest != tier.effective_tier:
+            log.warning("BOSS's effective tier is not the highest identity; BOSS's kept",
+                        extra={"msisdn": msisdn, "effective_tier": tier.effective_tier, "highest": highest})
+        tier_cache.put(tier)
+    return Reply(with_ack(tier.document, envelope, received_at), outcome=f"tier {tier.effective_tier}")
+
+
+@handlers.handler("boss.QuerySubscriber", consumer=CONSUMER)
+def query_subscriber(envelope: Envelope, boss: BossClient) -> Reply:
+    record = boss.query_subscriber(mapping.subscriber_arguments(envelope))
+    return Reply(with_ack(record, envelope), outcome="subscriber record")
+
+
+@handlers.handler("boss.SyncHLR", consumer=CONSUMER)
+def sync_hlr(envelope: Envelope, boss: BossClient) -> Reply:
+    synced = boss.sync_hlr(mapping.sync_arguments(envelope))
+    outcome = f"hlr repaired: {len(synced.changes)} field(s)" if synced.changed else "hlr already in sync"
+    return Reply(with_ack(synced.document, envelope), outcome=outcome)

@@ -1,0 +1,168 @@
+"""BOSS documents ↔ calls: the hub's boss.* commands as call arguments, BOSS's answers as domain values.
+
+Pure functions over lxml elements (no I/O): unit-tested on the schema examples. The tier order (highest first)
+is the order of ``common.xsd``'s ``CustomerTier`` enumeration, read from the installed schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from lxml import etree
+
+from hub.envelope import Envelope
+from hub.gateways import call_header, command_element, fields, text_of
+from hub.validation import schema_directory
+
+__all__ = [
+    "BOSS_NS",
+    "AccountManager",
+    "CustomerTier",
+    "FieldChange",
+    "HlrSync",
+    "Identity",
+    "customer_tier",
+    "highest_tier",
+    "hlr_sync",
+    "msisdn_of",
+    "subscriber_arguments",
+    "sync_arguments",
+    "tier_arguments",
+    "tier_order",
+]
+
+BOSS_NS = "urn:onepoint:boss:1"
+_XS = "http://www.w3.org/2001/XMLSchema"
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """One of a customer's identities (a VIP card, a group membership, a contract...)."""
+
+    tier: str
+    vip_level: str | None = None
+    group_id: str | None = None
+    group_name: str | None = None
+    group_role: str | None = None
+    valid_until: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountManager:
+    id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerTier:
+    """BOSS's tier lookup: brand, identities, the effective tier (highest identity wins), the account manager.
+
+    ``document`` is BOSS's ``QueryCustomerTierResponse`` as received (XSD-valid); the caller gets it with its
+    own Ack.
+    """
+
+    msisdn: str
+    brand: str
+    identities: tuple[Identity, ...]
+    effective_tier: str
+    priority: int
+    account_manager: AccountManager | None
+    document: etree._Element
+
+    @property
+    def vip_level(self) -> str | None:
+        return next((i.vip_level for i in self.identities if i.vip_level), None)
+
+    @property
+    def groups(self) -> tuple[Identity, ...]:
+        """The group memberships (identities with a group)."""
+        return tuple(i for i in self.identities if i.group_id)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    field: str
+    hlr_value: str
+    boss_value: str
+
+
+@dataclass(frozen=True, slots=True)
+class HlrSync:
+    """What an HLR sync repaired: each field whose HLR value differed from BOSS's (empty: nothing to repair)."""
+
+    changed: bool
+    changes: tuple[FieldChange, ...]
+    document: etree._Element
+
+
+@cache
+def tier_order() -> tuple[str, ...]:
+    """The customer tiers, highest first (``common.xsd`` lists them in that order)."""
+    with schema_directory() as directory:
+        schema = etree.parse(str(directory / "common.xsd"))
+    values = schema.xpath("//xs:simpleType[@name='CustomerTier']//xs:enumeration/@value", namespaces={"xs": _XS})
+    return tuple(str(v) for v in values)
+
+
+def highest_tier(tiers: list[str] | tuple[str, ...]) -> str:
+    """The highest of ``tiers`` (the effective tier of a customer with these identities)."""
+    order = tier_order()
+    return min(tiers, key=lambda t: order.index(t) if t in order else len(order))
+
+
+def msisdn_of(envelope: Envelope) -> str:
+    msisdn = text_of(command_element(envelope), "Msisdn")
+    if not msisdn:
+        raise ValueError(f"{envelope.command_type} without Msisdn")
+    return msisdn
+
+
+def tier_arguments(envelope: Envelope, sent_at: datetime | None = None) -> dict[str, Any]:
+    return {"Header": call_header(envelope, sent_at), "Msisdn": msisdn_of(envelope)}
+
+
+def subscriber_arguments(envelope: Envelope, sent_at: datetime | None = None) -> dict[str, Any]:
+    return {"Header": call_header(envelope, sent_at), "Msisdn": msisdn_of(envelope)}
+
+
+def sync_arguments(envelope: Envelope, sent_at: datetime | None = None) -> dict[str, Any]:
+    """SyncHLR's arguments: Msisdn, WorkOrderId, Reason, Operator, as the caller gave them."""
+    found = fields(command_element(envelope), ("Msisdn", "WorkOrderId", "Reason", "Operator"))
+    return {"Header": call_header(envelope, sent_at), **found}
+
+
+def _text(element: etree._Element, name: str) -> str | None:
+    found: str | None = element.findtext(f"{{{BOSS_NS}}}{name}")
+    return found
+
+
+def customer_tier(document: etree._Element) -> CustomerTier:
+    """The ``QueryCustomerTierResponse`` as a ``CustomerTier`` (BOSS's EffectiveTier kept as it answered)."""
+    identities = tuple(
+        Identity(tier=_text(e, "Tier") or "", vip_level=_text(e, "VipLevel"), group_id=_text(e, "GroupId"),
+                 group_name=_text(e, "GroupName"), group_role=_text(e, "GroupRole"),
+                 valid_until=_text(e, "ValidUntil"))
+        for e in document.iterfind(f"{{{BOSS_NS}}}Identity")
+    )
+    manager_id = _text(document, "AccountManagerId")
+    return CustomerTier(
+        msisdn=_text(document, "Msisdn") or "",
+        brand=_text(document, "Brand") or "",
+        identities=identities,
+        effective_tier=_text(document, "EffectiveTier") or "",
+        priority=int(_text(document, "Priority") or 0),
+        account_manager=AccountManager(manager_id, _text(document, "AccountManagerName")) if manager_id else None,
+        document=document,
+    )
+
+
+def hlr_sync(document: etree._Element) -> HlrSync:
+    """The ``SyncHLRResponse``: whether BOSS changed the HLR and the diff it repaired."""
+    changes = tuple(
+        FieldChange(_text(e, "Field") or "", _text(e, "HlrValue") or "", _text(e, "BossValue") or "")
+        for e in document.iterfind(f"{{{BOSS_NS}}}Change")
+    )
+    return HlrSync(changed=_text(document, "Changed") == "true", changes=changes, document=document)

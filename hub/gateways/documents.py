@@ -1,0 +1,91 @@
+"""Between the hub's documents and a system's calls: the fields of a command, the hub's header, the caller's Ack.
+
+A command the hub accepted is forwarded under the same ``MessageId`` (the system's idempotency key, and the id
+its ``Ack`` echoes), the caller's ``CorrelationId``, ``SourceSystem`` ``HUB`` and a fresh ``SentAt``; the
+answer goes back to the caller with an ``Ack`` naming the caller's own ids. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from lxml import etree
+
+from hub.envelope import Envelope
+from hub.validation.namespaces import COMMON_NS
+
+__all__ = ["call_header", "command_element", "fields", "text_of", "timestamp", "with_ack"]
+
+HUB_SYSTEM = "HUB"
+
+
+def timestamp(moment: datetime | None = None) -> str:
+    """An ``xs:dateTime`` with its offset and milliseconds (the common ``Timestamp`` type wants the offset)."""
+    moment = moment or datetime.now(UTC)
+    return moment.isoformat(timespec="milliseconds")
+
+
+def command_element(envelope: Envelope) -> etree._Element:
+    """The command document of ``envelope`` (already validated by the ingress)."""
+    return etree.fromstring(envelope.payload)
+
+
+def call_header(envelope: Envelope, sent_at: datetime | None = None) -> dict[str, Any]:
+    """The ``Header`` argument of a SOAP call made for ``envelope``."""
+    header: dict[str, Any] = {"MessageId": envelope.message_id, "SourceSystem": HUB_SYSTEM,
+                              "SentAt": sent_at or datetime.now(UTC)}
+    if envelope.correlation_id:
+        header["CorrelationId"] = envelope.correlation_id
+    return header
+
+
+def text_of(document: etree._Element, name: str) -> str | None:
+    """The text of the first child ``name`` (in the document's own namespace), or None."""
+    namespace = etree.QName(document).namespace
+    found: str | None = document.findtext(f"{{{namespace}}}{name}")
+    return found
+
+
+def fields(document: etree._Element, names: Iterable[str], *, repeated: Iterable[str] = ()) -> dict[str, Any]:
+    """The command's simple fields ``names`` as call arguments: absent ones left out, ``repeated`` ones as lists."""
+    namespace = etree.QName(document).namespace
+    many = set(repeated)
+    found: dict[str, Any] = {}
+    for name in names:
+        values = [e.text or "" for e in document.iterfind(f"{{{namespace}}}{name}")]
+        if name in many:
+            if values:
+                found[name] = values
+        elif values:
+            found[name] = values[0]
+    return found
+
+
+def with_ack(answer: etree._Element, envelope: Envelope, received_at: datetime | None = None) -> etree._Element:
+    """A copy of ``answer`` whose ``Ack`` names the caller's ``MessageId``/``CorrelationId`` (and ``received_at``)."""
+    document = copy.deepcopy(answer)
+    namespace = etree.QName(document).namespace
+    ack = document.find(f"{{{namespace}}}Ack")
+    if ack is None:
+        raise ValueError(f"{etree.QName(document).localname} has no Ack")
+    message_id = ack.find(f"{{{COMMON_NS}}}MessageId")
+    if message_id is None:
+        raise ValueError("the Ack has no MessageId")
+    message_id.text = envelope.message_id
+    correlation = ack.find(f"{{{COMMON_NS}}}CorrelationId")
+    if envelope.correlation_id is None:
+        if correlation is not None:
+            ack.remove(correlation)
+    else:
+        if correlation is None:
+            correlation = etree.Element(f"{{{COMMON_NS}}}CorrelationId")
+            message_id.addnext(correlation)
+        correlation.text = envelope.correlation_id
+    if received_at is not None:
+        received = ack.find(f"{{{COMMON_NS}}}ReceivedAt")
+        if received is not None:
+            received.text = timestamp(received_at)
+    return document
