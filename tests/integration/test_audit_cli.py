@@ -1,0 +1,97 @@
+"""``onepoint audit`` as a real process on a log written by the hub and then tampered with sqlite3."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hub.audit import AuditLog
+from hub.config import load_settings
+from tests.unit.audit.kit import MSISDN, entry, tamper
+
+pytestmark = pytest.mark.integration
+
+KEY = "integration-audit-key-0123456789abcdef"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch) -> Path:
+    """A settings file whose log lives in data/ and whose key comes from the environment."""
+    path = tmp_path / "hub.toml"
+    path.write_text('[audit]\npath = "data/audit.db"\nkey_env = "TEST_AUDIT_KEY"\n')
+    monkeypatch.setenv("TEST_AUDIT_KEY", KEY)
+    with AuditLog.open(load_settings(path).audit) as log:
+        for n in range(30):
+            log.append(entry(n))
+    return path
+
+
+def onepoint(*args: str, key: str | None = KEY) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    if key is not None:
+        env["TEST_AUDIT_KEY"] = key
+    return subprocess.run([sys.executable, "-W", "ignore", "-m", "hub.cli.main", "audit", *args],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False)
+
+
+def test_an_intact_log_verifies(config):
+    result = onepoint("verify", "--config", str(config))
+    assert (result.returncode, result.stdout) == (0, "OK: 30 rows, chain intact\n")
+
+
+def test_an_altered_row_is_named_and_exits_1(config):
+    tamper(config.parent / "data" / "audit.db", "UPDATE audit_log SET rows_returned = 0 WHERE seq = 17")
+    result = onepoint("verify", "--config", str(config))
+    assert result.returncode == 1
+    assert result.stdout.startswith("ALTERED at row 17: ")
+
+
+def test_a_removed_and_a_swapped_row_are_named(config):
+    database = config.parent / "data" / "audit.db"
+    tamper(database, "UPDATE audit_log SET seq = -1 WHERE seq = 9", "UPDATE audit_log SET seq = 9 WHERE seq = 10",
+           "UPDATE audit_log SET seq = 10 WHERE seq = -1")
+    result = onepoint("verify", "--config", str(config))
+    assert (result.returncode, result.stdout.split(":")[0]) == (1, "REORDERED at row 9")
+    tamper(database, "DELETE FROM audit_log WHERE seq = 4")
+    result = onepoint("verify", "--config", str(config))
+    assert (result.returncode, result.stdout.split(":")[0]) == (1, "REMOVED at row 4")
+
+
+def test_a_cut_tail_and_a_rolled_back_head(config):
+    head = onepoint("head", "--config", str(config)).stdout.strip()
+    assert head.startswith("30:")
+    tamper(config.parent / "data" / "audit.db", "DELETE FROM audit_log WHERE seq > 27")
+    result = onepoint("verify", "--config", str(config), "--head", head)
+    assert (result.returncode, result.stdout.split(":")[0]) == (1, "TRUNCATED at row 28")
+
+
+def test_the_wrong_key_sees_the_first_row_altered(config):
+    result = onepoint("verify", "--config", str(config), key="another-key-of-at-least-32-bytes-long")
+    assert (result.returncode, result.stdout.split(":")[0]) == (1, "ALTERED at row 1")
+
+
+def test_no_key_or_no_log_cannot_be_checked(config, tmp_path):
+    result = onepoint("verify", "--config", str(config), key=None)
+    assert result.returncode == 2
+    assert "no audit key" in result.stderr
+    elsewhere = tmp_path / "empty.toml"
+    elsewhere.write_text('[audit]\npath = "none/audit.db"\nkey_env = "TEST_AUDIT_KEY"\n')
+    result = onepoint("verify", "--config", str(elsewhere))
+    assert result.returncode == 2
+    assert "no audit log at" in result.stderr
+    assert not (tmp_path / "none").exists()
+
+
+def test_show_prints_the_newest_rows_with_numbers_masked(config):
+    result = onepoint("show", "--config", str(config), "--last", "5")
+    assert result.returncode == 0
+    assert "newest 5 of 30 rows" in result.stdout
+    assert result.stdout.count("*******8000") == 5
+    assert MSISDN not in result.stdout
+    assert "zhang.wei" in result.stdout
+    assert [line.split("│")[1].strip() for line in result.stdout.splitlines()
+            if line.startswith("│") and line.split("│")[1].strip()] == ["26", "27", "28", "29", "30"]
