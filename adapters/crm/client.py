@@ -1,0 +1,42 @@
+"""``CrmClient``: CRM's NotifyAccountManager as a typed method over a ``SoapGateway``.
+
+CRM refuses an account manager it does not know with the SOAP fault ``Client.AccountManagerNotFound``:
+``AccountManagerNotFound`` (a ``BusinessRejection``: the command is dead-lettered with that reason). CRM keeps
+one notice per MessageId, so a retried call (the hub forwards the command's own id) records nothing twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.crm.mapping import AccountManagerNotice, notice
+from hub.gateways import SoapGateway, SystemRefused
+from hub.workers.errors import BusinessRejection
+
+__all__ = ["ACCOUNT_MANAGER_NOT_FOUND", "AccountManagerNotFound", "CrmClient"]
+
+ACCOUNT_MANAGER_NOT_FOUND = "Client.AccountManagerNotFound"
+
+
+class AccountManagerNotFound(BusinessRejection):
+    def __init__(self, account_manager_id: str) -> None:
+        super().__init__(f"CRM knows no account manager {account_manager_id}", code="account-manager-not-found")
+        self.account_manager_id = account_manager_id
+
+
+class CrmClient:
+    def __init__(self, gateway: SoapGateway) -> None:
+        self.gateway = gateway
+
+    def notify_account_manager(self, arguments: dict[str, Any]) -> AccountManagerNotice:
+        """Have CRM notify the account manager (SMS, e-mail, app, work order); the notice CRM recorded."""
+        try:
+            answer = self.gateway.call("NotifyAccountManager", **arguments)
+        except SystemRefused as refused:
+            if refused.code == ACCOUNT_MANAGER_NOT_FOUND:
+                raise AccountManagerNotFound(str(arguments.get("AccountManagerId", ""))) from refused
+            raise
+        return notice(self.gateway.answer_document("NotifyAccountManager", answer))
+
+    def close(self) -> None:
+        self.gateway.close()

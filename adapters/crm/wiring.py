@@ -1,0 +1,38 @@
+"""How the CRM adapter is assembled from the settings: its gateway and its client.
+
+::
+
+    deps = dependencies(settings, breakers=breakers, metrics=metrics)
+    with Worker(broker, CONSUMER, handlers, store=store, dependencies=deps, metrics=metrics):
+        ...
+    close(deps)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from adapters.crm.client import CrmClient
+from adapters.crm.handlers import CONSUMER
+from hub.config.settings import HubSettings
+from hub.gateways import CircuitBreakers, SoapGateway
+from hub.observability.metrics import Metrics
+from hub.validation import CommandSetRegistry
+
+__all__ = ["CONSUMER", "close", "dependencies"]
+
+
+def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = None, metrics: Metrics | None = None,
+                 registry: CommandSetRegistry | None = None) -> dict[str, Any]:
+    """``crm`` (a ``CrmClient`` on a ``SoapGateway``: reads the WSDL now)."""
+    adapter = settings.adapter(CONSUMER)
+    command_set = (registry or CommandSetRegistry.installed(detailed=False)).get("crm")
+    return {"crm": CrmClient(SoapGateway(adapter, command_set, breakers=breakers, metrics=metrics))}
+
+
+def close(built: Mapping[str, Any]) -> None:
+    """Close what ``dependencies`` opened (the gateway's connections and loop thread)."""
+    client = built.get("crm")
+    if isinstance(client, CrmClient):
+        client.close()
