@@ -143,7 +143,7 @@ class HubSide:
                 # As the ingress's admit step: the envelope holds the body as received, and the parsed tree is
                 # freed before the route is awaited (no local keeps it).
                 # facts=False: the built-in table has no content predicate, so the ingress reads no facts
-                envelope = envelope_for(validator.validate_bytes(document, expected_set="workorder", facts=False),
+                envelope = envelope_for(validator.validate_bytes(document, expected_set="workorder"), facts=False,
                                         headers={"ingress": "bench", "caller": "cs-frontend"}, document=document)
                 result = await router.route(envelope)
                 if result.duplicate:

@@ -111,11 +111,10 @@ class Acceptance:
             check(command)
         command_type = command_set.command_type(command)
         CallerDirectory.authorize_command(caller, command_type)
-        validated = self.validator.validate_identified(
-            element, command_set, command, facts=self.reads_facts(command_type)
-        )
+        validated = self.validator.validate_identified(element, command_set, command)
         CallerDirectory.authorize_source(caller, validated.source_system)
-        envelope = envelope_for(validated, headers={"ingress": ingress, "caller": caller.username}, document=document)
+        envelope = envelope_for(validated, headers={"ingress": ingress, "caller": caller.username},
+                                document=document, facts=self.reads_facts(command_type))
         return Admitted(command_set, command, envelope)
 
     async def accept(self, envelope: Envelope) -> AckInfo:

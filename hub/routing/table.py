@@ -16,8 +16,9 @@ Predicates: ``source`` matches the envelope's source system; ``category`` the do
 ``tier`` its ``Tier``/``CustomerTier``/``EffectiveTier``; ``area`` its ``AreaCode`` elements (any match).
 A route with ``reply_timeout = <seconds>`` makes its commands requests: the one consumer it names answers
 with the response document (``<Command>Response``), which the ingress returns to the caller.
-Content predicates read the envelope's ``facts``, collected by validation (`hub.validation.facts`): routing
-never parses a payload. A table is checked completely when loaded; every error names its route.
+Content predicates read the envelope's ``facts``, read from the validated tree (`hub.validation.facts`) for
+the commands `reads_facts` names: routing never parses a payload. A table is checked completely when loaded;
+every error names its route.
 """
 
 from __future__ import annotations

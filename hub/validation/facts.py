@@ -1,7 +1,8 @@
 """Routing facts: the few document fields the routing table's content predicates read.
 
-The validator collects them while it has the parsed tree, so that routing never parses a payload again. Which
-elements of a command can hold a fact is read from its XSD once; a command that holds none costs nothing.
+They are read from the validated tree (`ValidatedCommand.routing_facts`), never by parsing a payload again,
+and only when asked: the walk costs a few µs and most commands meet no content predicate (bench/README.md).
+Which elements of a command can hold a fact is read from its XSD once; a command that holds none costs nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any
 import xmlschema
 from lxml import etree
 
-__all__ = ["NO_FACTS", "ROUTING_FACTS", "FactReader", "Facts"]
+from hub.validation.command_sets import CommandSet
+
+__all__ = ["NO_FACTS", "ROUTING_FACTS", "FactReader", "Facts", "read_facts"]
 
 Facts = Mapping[str, tuple[str, ...]]
 """Fact name → the values found in the document, in document order (a fact may occur several times)."""
@@ -76,3 +79,14 @@ class FactReader:
                 fact = by_tag[node.tag]
                 facts[fact] = (*facts.get(fact, ()), text.strip())
         return facts
+
+
+_readers: dict[int, tuple[CommandSet, FactReader]] = {}  # by id of the command set (kept alive here)
+
+
+def read_facts(command_set: CommandSet, command: str, element: etree._Element) -> Facts:
+    """The routing facts of ``element``, a valid ``command`` of ``command_set``."""
+    entry = _readers.get(id(command_set))
+    if entry is None or entry[0] is not command_set:
+        entry = _readers[id(command_set)] = (command_set, FactReader(command_set.detailed_schema))
+    return entry[1].read(command, element)

@@ -13,7 +13,7 @@ import xmlschema
 from lxml import etree
 
 from hub.validation.command_sets import CommandSet, CommandSetRegistry
-from hub.validation.facts import NO_FACTS, FactReader, Facts
+from hub.validation.facts import Facts, read_facts
 from hub.validation.parser import ParserLimits, check_tree, parse_document
 from hub.validation.violations import DocumentRefused, RefusalKind, Violation
 
@@ -37,8 +37,7 @@ class _QName:
 
 
 class ValidatedCommand(NamedTuple):
-    """A command document that passed: what it is, the header fields the hub needs and its routing facts
-    (see `hub.validation.facts`).
+    """A command document that passed: what it is and the header fields the hub needs.
 
     A NamedTuple rather than a frozen dataclass: equally immutable, and a third of the cost to build on the
     ingress's hot path."""
@@ -49,11 +48,14 @@ class ValidatedCommand(NamedTuple):
     message_id: str
     correlation_id: str | None
     source_system: str
-    facts: Facts = NO_FACTS
 
     @property
     def command_type(self) -> str:
         return self.command_set.command_type(self.command)
+
+    def routing_facts(self) -> Facts:
+        """The fields the routing table's content predicates read, from the validated tree (`hub.validation.facts`)."""
+        return read_facts(self.command_set, self.command, self.element)
 
     def payload(self) -> bytes:
         """The command element as a standalone document (namespaces carried over)."""
@@ -67,28 +69,21 @@ class DocumentValidator:
     def __init__(self, registry: CommandSetRegistry, limits: ParserLimits | None = None) -> None:
         self.registry = registry
         self.limits = limits or ParserLimits()
-        self._fact_readers: dict[str, FactReader] = {}
 
-    def validate_bytes(
-        self, data: bytes, *, expected_set: str | None = None, facts: bool = True
-    ) -> ValidatedCommand:
+    def validate_bytes(self, data: bytes, *, expected_set: str | None = None) -> ValidatedCommand:
         element = parse_document(data, self.limits, check_structure=False)
-        return self.validate_element(element, expected_set=expected_set, structure_checked=False, facts=facts)
+        return self.validate_element(element, expected_set=expected_set, structure_checked=False)
 
     def validate_element(
-        self, element: etree._Element, *, expected_set: str | None = None, structure_checked: bool = True,
-        facts: bool = True,
+        self, element: etree._Element, *, expected_set: str | None = None, structure_checked: bool = True
     ) -> ValidatedCommand:
         """Validate a parsed command. ``structure_checked=False``: the depth cap and the entity/XInclude
-        refusal have not run yet; they run here unless the schema alone guarantees them for a valid tree.
-        ``facts=False``: skip reading the routing facts (when no content predicate can apply to the command)."""
+        refusal have not run yet; they run here unless the schema alone guarantees them for a valid tree."""
         command_set, command = self.identify(element, expected_set=expected_set)
-        return self.validate_identified(element, command_set, command, structure_checked=structure_checked,
-                                        facts=facts)
+        return self.validate_identified(element, command_set, command, structure_checked=structure_checked)
 
     def validate_identified(
-        self, element: etree._Element, command_set: CommandSet, command: str, *, structure_checked: bool = True,
-        facts: bool = True,
+        self, element: etree._Element, command_set: CommandSet, command: str, *, structure_checked: bool = True
     ) -> ValidatedCommand:
         """Validate a command that `identify` already named (an ingress identifies first to authorize)."""
         bound = command_set.max_depth
@@ -108,14 +103,7 @@ class DocumentValidator:
             header.get(_MESSAGE_ID, ""),
             header.get(_CORRELATION_ID),
             header.get(_SOURCE_SYSTEM, ""),
-            self._facts(command_set, command, element) if facts else NO_FACTS,
         )
-
-    def _facts(self, command_set: CommandSet, command: str, element: etree._Element) -> Facts:
-        reader = self._fact_readers.get(command_set.name)
-        if reader is None:
-            reader = self._fact_readers[command_set.name] = FactReader(command_set.detailed_schema)
-        return reader.read(command, element)
 
     def identify(self, element: etree._Element, *, expected_set: str | None = None) -> tuple[CommandSet, str]:
         """Which command set and command the root element names, or a refusal saying why it is none."""

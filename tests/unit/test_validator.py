@@ -77,15 +77,10 @@ def test_expected_set_must_match(validator, examples_dir):
 )
 def test_validation_collects_the_routing_facts(validator, examples_dir, system, name, facts):
     command = validator.validate_bytes((examples_dir / system / f"{name}.valid.xml").read_bytes())
-    assert dict(command.facts) == facts
+    assert dict(command.routing_facts()) == facts
 
 
 def test_routing_facts_are_the_document_s_values(validator, examples_dir):
     document = (examples_dir / "workorder" / "CreateWorkOrder.valid.xml").read_bytes()
     command = validator.validate_bytes(document.replace(b"<c:AreaCode>0755<", b"<c:AreaCode>010<"))
-    assert command.facts["area"] == ("010",)
-
-
-def test_routing_facts_can_be_skipped(validator, examples_dir):
-    document = (examples_dir / "workorder" / "CreateWorkOrder.valid.xml").read_bytes()
-    assert dict(validator.validate_bytes(document, facts=False).facts) == {}
+    assert command.routing_facts()["area"] == ("010",)
