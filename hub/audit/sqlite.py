@@ -13,12 +13,13 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from hub.audit.chain import Anchor
 from hub.audit.entry import AuditRecord, Value
-from hub.audit.storage import AuditStorage, Head, LinkFunction
+from hub.audit.storage import AuditSnapshot, AuditStorage, Head, LinkFunction
 
 __all__ = ["ROW_COLUMNS", "SQLiteAuditStorage"]
 
@@ -69,6 +70,20 @@ def _record(row: tuple[Any, ...]) -> AuditRecord:
     return AuditRecord(int(row[0]), str(row[1]), values, _blob(row[-2]), _blob(row[-1]))
 
 
+class _Snapshot(AuditSnapshot):
+    def __init__(self, db: sqlite3.Connection, anchor: Anchor | None) -> None:
+        self._db, self._anchor = db, anchor
+
+    def anchor(self) -> Anchor | None:
+        return self._anchor
+
+    def records(self, start: int = 1, limit: int | None = None) -> Iterator[AuditRecord]:
+        cursor = self._db.execute(f"{_SELECT} WHERE seq >= ? ORDER BY seq LIMIT ?",
+                                  (start, -1 if limit is None else limit))
+        for row in cursor:
+            yield _record(row)
+
+
 class SQLiteAuditStorage(AuditStorage):
     """The audit log in one SQLite file. ``create=False`` opens an existing log only (for verify and show)."""
 
@@ -115,15 +130,15 @@ class SQLiteAuditStorage(AuditStorage):
             raise
         return AuditRecord(made.seq, at, values, made.prev_mac, made.mac)
 
-    def records(self, start: int = 1, limit: int | None = None) -> Iterator[AuditRecord]:
-        # a connection of its own: the caller may append or query between the rows it takes
+    @contextmanager
+    def snapshot(self) -> Iterator[AuditSnapshot]:
+        # a connection of its own, in one read transaction: WAL keeps its view while others commit
         db = sqlite3.connect(self.path, isolation_level=None)
         try:
             db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
-            cursor = db.execute(f"{_SELECT} WHERE seq >= ? ORDER BY seq LIMIT ?",
-                                (start, -1 if limit is None else limit))
-            for row in cursor:
-                yield _record(row)
+            db.execute("BEGIN")
+            yield _Snapshot(db, self._anchor(db))  # the first read fixes the snapshot
+            db.execute("COMMIT")
         finally:
             db.close()
 
@@ -133,9 +148,6 @@ class SQLiteAuditStorage(AuditStorage):
 
     def count(self) -> int:
         return int(self._db().execute("SELECT count(*) FROM audit_log").fetchone()[0])
-
-    def anchor(self) -> Anchor | None:
-        return self._anchor(self._db())
 
     @staticmethod
     def _anchor(db: sqlite3.Connection) -> Anchor | None:

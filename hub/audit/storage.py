@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from hub.audit.chain import GENESIS, Anchor, ChainKey
 from hub.audit.entry import AuditRecord, Value
 
-__all__ = ["AuditIntegrityError", "AuditStorage", "Head", "Link", "LinkFunction", "link_after"]
+__all__ = ["AuditIntegrityError", "AuditSnapshot", "AuditStorage", "Head", "Link", "LinkFunction", "link_after"]
 
 
 class AuditIntegrityError(RuntimeError):
@@ -68,6 +69,17 @@ def link_after(key: ChainKey, at: str, values: tuple[Value, ...]) -> LinkFunctio
     return link
 
 
+class AuditSnapshot(ABC):
+    """One consistent view of the log (rows and anchor as of one moment) while others go on appending."""
+
+    @abstractmethod
+    def anchor(self) -> Anchor | None: ...
+
+    @abstractmethod
+    def records(self, start: int = 1, limit: int | None = None) -> Iterator[AuditRecord]:
+        """Rows in sequence order from sequence number ``start``, streamed."""
+
+
 class AuditStorage(ABC):
     """Append-only storage of audit rows and the anchor. Safe for several threads and processes."""
 
@@ -78,8 +90,8 @@ class AuditStorage(ABC):
         """Store one row in one transaction (head, anchor, ``link``, insert, anchor) committed durably on return."""
 
     @abstractmethod
-    def records(self, start: int = 1, limit: int | None = None) -> Iterator[AuditRecord]:
-        """Rows in sequence order from sequence number ``start``, streamed."""
+    def snapshot(self) -> AbstractContextManager[AuditSnapshot]:
+        """A read transaction: verification reads rows and anchor of the same moment (no false cut tail)."""
 
     @abstractmethod
     def last(self, count: int) -> list[AuditRecord]:
@@ -87,9 +99,6 @@ class AuditStorage(ABC):
 
     @abstractmethod
     def count(self) -> int: ...
-
-    @abstractmethod
-    def anchor(self) -> Anchor | None: ...
 
     @abstractmethod
     def close(self) -> None: ...

@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from hub.audit.chain import GENESIS, Anchor, ChainKey
 from hub.audit.entry import AuditRecord
-from hub.audit.storage import AuditStorage, Head
+from hub.audit.storage import AuditSnapshot, AuditStorage, Head
 
 __all__ = ["Finding", "Problem", "VerifyReport", "verify_chain"]
 
@@ -65,10 +65,16 @@ class VerifyReport:
 def verify_chain(storage: AuditStorage, key: ChainKey, *, expected_head: Head | None = None,
                  progress: Callable[[int], None] | None = None) -> VerifyReport:
     """Check every row, then the anchor (and ``expected_head``, a head recorded elsewhere earlier)."""
+    with storage.snapshot() as snapshot:
+        return _walk(snapshot, key, expected_head, progress)
+
+
+def _walk(snapshot: AuditSnapshot, key: ChainKey, expected_head: Head | None,
+          progress: Callable[[int], None] | None) -> VerifyReport:
     expected, prev_mac, rows = 1, GENESIS, 0
-    for record in storage.records():
+    for record in snapshot.records():
         rows += 1
-        finding = _check_row(storage, key, record, expected, prev_mac)
+        finding = _check_row(snapshot, key, record, expected, prev_mac)
         if finding is None and expected_head is not None and record.seq == expected_head.seq \
                 and record.mac != expected_head.mac:
             finding = Finding(Problem.ALTERED, record.seq, "its MAC is not the one recorded with --head")
@@ -84,20 +90,20 @@ def verify_chain(storage: AuditStorage, key: ChainKey, *, expected_head: Head | 
         return VerifyReport(rows, Finding(Problem.TRUNCATED, last + 1, f"rows {_span(last + 1, expected_head.seq)}"
                                           " were cut from the end (the recorded --head names row"
                                           f" {expected_head.seq})"))
-    return VerifyReport(rows, _check_anchor(key, storage.anchor(), last, prev_mac))
+    return VerifyReport(rows, _check_anchor(key, snapshot.anchor(), last, prev_mac))
 
 
 def _span(first: int, last: int) -> str:
     return f"{first}" if first == last else f"{first}..{last}"
 
 
-def _check_row(storage: AuditStorage, key: ChainKey, record: AuditRecord, expected: int,
+def _check_row(snapshot: AuditSnapshot, key: ChainKey, record: AuditRecord, expected: int,
                prev_mac: bytes) -> Finding | None:
     if record.seq > expected:
         return Finding(Problem.REMOVED, expected, f"row(s) {_span(expected, record.seq - 1)} are missing"
                        f" (the next row present is {record.seq})")
     if not key.holds(record.prev_mac, record.seq, record.at, record.values, record.mac):
-        return _moved_or_altered(storage, key, record)
+        return _moved_or_altered(snapshot, key, record)
     if record.prev_mac != prev_mac:
         return Finding(Problem.REORDERED, record.seq, f"its own MAC holds but it was not written after the row now"
                        f" numbered {record.seq - 1} (the chain breaks there: a row was put in from elsewhere)")
@@ -109,13 +115,13 @@ def _written_as(key: ChainKey, record: AuditRecord, candidates: range) -> int | 
                  and key.holds(record.prev_mac, seq, record.at, record.values, record.mac)), None)
 
 
-def _moved_or_altered(storage: AuditStorage, key: ChainKey, record: AuditRecord) -> Finding:
+def _moved_or_altered(snapshot: AuditSnapshot, key: ChainKey, record: AuditRecord) -> Finding:
     here = record.seq
     written_as = _written_as(key, record, range(max(1, here - WINDOW), here + WINDOW + 1))
     if written_as is None:
         return Finding(Problem.ALTERED, here, "its MAC does not match its content (a field, its time or a MAC"
                        " was changed since it was written)")
-    for other in storage.records(start=here + 1, limit=WINDOW):
+    for other in snapshot.records(start=here + 1, limit=WINDOW):
         if key.holds(other.prev_mac, here, other.at, other.values, other.mac):
             return Finding(Problem.REORDERED, here, f"it holds the row written as {written_as}, and the row written"
                            f" as {here} is now at {other.seq} (rows swapped)")

@@ -71,3 +71,24 @@ def test_an_append_is_visible_to_another_connection_when_it_returns(tmp_path):
     assert other.execute("SELECT seq, rows_returned FROM audit_log").fetchall() == [(record.seq, 3)]
     assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     other.close()
+
+
+def test_verify_while_others_append_sees_one_consistent_moment(tmp_path):
+    log = AuditLog(SQLiteAuditStorage(tmp_path / "audit.db"), TEST_KEY)
+    log.append(entry())
+    done = threading.Event()
+
+    def append() -> None:
+        for n in range(300):
+            log.append(entry(n))
+        done.set()
+
+    writer = threading.Thread(target=append)
+    writer.start()
+    reports = []
+    while not done.is_set():
+        reports.append(log.verify())
+    writer.join()
+    reports.append(log.verify())
+    assert [r.summary() for r in reports if not r.intact] == []
+    assert reports[-1].summary() == "OK: 301 rows, chain intact"
