@@ -1,0 +1,85 @@
+"""The adapters against the real emulators over HTTP, each test on ``memory://`` and on a real RabbitMQ."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.config.adapters import AdapterSettings
+from hub.envelope import Envelope
+from hub.gateways import CircuitBreakers
+from hub.observability.metrics import Metrics
+from hub.routing.codec import message_from_envelope
+from hub.store import ProcessedStore, SQLiteProcessedStore
+from hub.transport import Broker, Message, open_broker
+from hub.transport.topology import routing_key
+from tests.unit.workers.kit import short_config
+
+WAIT = 20.0  # seconds before a missing answer fails a test (never asserted on)
+
+
+@pytest.fixture(params=[pytest.param("memory", marks=pytest.mark.integration),
+                        pytest.param("rabbitmq", marks=[pytest.mark.integration, pytest.mark.rabbitmq])])
+def broker(request: pytest.FixtureRequest) -> Iterator[Broker]:
+    """A fresh namespace per test, delay tiers of 100, 200 and 300 ms."""
+    url = "memory://" if request.param == "memory" else request.getfixturevalue("rabbitmq_server").url
+    with open_broker(url, short_config(tier_ms=(100, 200, 300))) as opened:
+        yield opened
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[ProcessedStore]:
+    opened = SQLiteProcessedStore(tmp_path / "processed.db")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def metrics() -> Metrics:
+    return Metrics()
+
+
+@pytest.fixture
+def breakers(metrics: Metrics) -> CircuitBreakers:
+    return CircuitBreakers(metrics)
+
+
+def gateway_settings(system: str, base_url: str, **overrides: Any) -> AdapterSettings:
+    """How the hub calls the emulator at ``base_url`` (short timeouts; the circuit far away unless overridden)."""
+    values: dict[str, Any] = {"url": f"{base_url}/", "username": "hub", "password": "hub-dev-password",
+                              "connect_timeout": 2.0, "read_timeout": 5.0, "breaker_fail_max": 50,
+                              "breaker_reset_seconds": 60.0}
+    values.update(overrides)
+    return AdapterSettings(system=system, **values)
+
+
+def envelope(document: bytes, command_type: str, *, message_id: str | None = None,
+             correlation_id: str | None = None) -> Envelope:
+    return Envelope(message_id or f"it-{uuid.uuid4().hex[:16]}", command_type, "CS", document,
+                    correlation_id=correlation_id)
+
+
+def ask(broker: Broker, consumer: str, sent: Envelope, timeout: float = WAIT) -> bytes:
+    """Send ``sent`` as a request to ``consumer``'s queue and wait for the answer's body."""
+    message = message_from_envelope(sent, routing_key(consumer, sent.command_type), for_request=True)
+    reply: Message = broker.request(broker.config.commands_exchange, message, timeout=timeout).result(timeout + 5)
+    return reply.body
+
+
+def publish(broker: Broker, consumer: str, sent: Envelope) -> None:
+    message = message_from_envelope(sent, routing_key(consumer, sent.command_type))
+    broker.publish(broker.config.commands_exchange, message).result(WAIT)
+
+
+def wait_until(predicate: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.02)

@@ -1,0 +1,135 @@
+"""The BOSS adapter in a real Worker against the real BOSS emulator over HTTP, on memory:// and RabbitMQ."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from lxml import etree
+
+import adapters.boss as boss_adapter
+from hub.config.settings import HubSettings
+from hub.gateways import CircuitBreakers
+from hub.observability.metrics import Metrics
+from hub.store import ProcessedStore
+from hub.transport import Broker
+from hub.workers import DeadLetterQueues, RetryPolicy, Worker
+from tests.integration.adapters.conftest import ask, envelope, gateway_settings, publish, wait_until
+from tests.unit.adapters.soap_kit import example
+
+BOSS = "urn:onepoint:boss:1"
+C = "urn:onepoint:common:1"
+
+
+def tier_query(msisdn: str) -> bytes:
+    return example("boss/QueryCustomerTier.valid.xml").replace(b"13800138000", msisdn.encode())
+
+
+def sync_request(msisdn: str) -> bytes:
+    return example("boss/SyncHLR.valid.xml").replace(b"13800138000", msisdn.encode())
+
+
+@contextmanager
+def boss_worker(broker: Broker, store: ProcessedStore, handle: Any, breakers: CircuitBreakers, metrics: Metrics,
+                policy: RetryPolicy | None = None, **gateway: Any) -> Iterator[dict[str, Any]]:
+    settings = HubSettings(adapters=(gateway_settings("boss", handle.base_url, **gateway),))
+    deps = boss_adapter.dependencies(settings, breakers=breakers, metrics=metrics)
+    try:
+        with Worker(broker, boss_adapter.CONSUMER, boss_adapter.handlers, store=store, dependencies=deps,
+                    metrics=metrics, policy=policy or RetryPolicy(initial=0.0)):
+            yield deps
+    finally:
+        boss_adapter.close(deps)
+
+
+def test_tier_lookup_answers_the_seeded_customers_tier_and_caches_it(
+        broker: Broker, store: ProcessedStore, boss_emulator: Any, breakers: CircuitBreakers,
+        metrics: Metrics) -> None:
+    state = boss_emulator.app.boss_state
+    sub = next(s for s in state.population.subscribers
+               if len(s.identities) > 1 and s.account_manager_id and any(i.group_id for i in s.identities))
+    with boss_worker(broker, store, boss_emulator, breakers, metrics, cache_ttl_seconds=60) as deps:
+        answer = etree.fromstring(ask(broker, "boss", envelope(tier_query(sub.msisdn), "boss.QueryCustomerTier",
+                                                               message_id="it-tier-00000001")))
+        again = etree.fromstring(ask(broker, "boss", envelope(tier_query(sub.msisdn), "boss.QueryCustomerTier",
+                                                              message_id="it-tier-00000002")))
+    assert answer.tag == f"{{{BOSS}}}QueryCustomerTierResponse"
+    assert answer.findtext(f"{{{BOSS}}}EffectiveTier") == sub.effective_tier  # the highest identity
+    assert [i.findtext(f"{{{BOSS}}}Tier") for i in answer.iterfind(f"{{{BOSS}}}Identity")] == [
+        i.tier for i in sub.identities]
+    assert answer.findtext(f"{{{BOSS}}}AccountManagerId") == sub.account_manager_id
+    assert answer.findtext(f"{{{BOSS}}}Brand") == sub.brand
+    assert answer.findtext(f"{{{BOSS}}}Ack/{{{C}}}MessageId") == "it-tier-00000001"
+    assert again.findtext(f"{{{BOSS}}}Ack/{{{C}}}MessageId") == "it-tier-00000002"
+    assert again.findtext(f"{{{BOSS}}}EffectiveTier") == sub.effective_tier
+    boss_emulator.assert_called("QueryCustomerTier", times=1)  # the second lookup came from the cache
+    assert deps["tier_cache"].hits == 1
+
+
+def test_hlr_sync_repairs_the_hlr_and_the_diff_goes_back(broker: Broker, store: ProcessedStore, boss_emulator: Any,
+                                                         breakers: CircuitBreakers, metrics: Metrics) -> None:
+    state = boss_emulator.app.boss_state
+    msisdn = state.drifted()[0]
+    expected = {(c.field, c.hlr_value, c.boss_value) for c in state.differences(msisdn)}
+    with boss_worker(broker, store, boss_emulator, breakers, metrics):
+        answer = etree.fromstring(ask(broker, "boss", envelope(sync_request(msisdn), "boss.SyncHLR")))
+    assert answer.findtext(f"{{{BOSS}}}Changed") == "true"
+    assert {(c.findtext(f"{{{BOSS}}}Field"), c.findtext(f"{{{BOSS}}}HlrValue"), c.findtext(f"{{{BOSS}}}BossValue"))
+            for c in answer.iterfind(f"{{{BOSS}}}Change")} == expected
+    assert state.differences(msisdn) == []  # BOSS repaired it
+
+
+def test_an_unknown_subscriber_is_answered_with_c_error(broker: Broker, store: ProcessedStore, boss_emulator: Any,
+                                                         breakers: CircuitBreakers, metrics: Metrics) -> None:
+    with boss_worker(broker, store, boss_emulator, breakers, metrics):
+        answer = etree.fromstring(ask(broker, "boss", envelope(tier_query("19999999999"), "boss.QueryCustomerTier")))
+    assert answer.tag == f"{{{C}}}Error" and answer.findtext(f"{{{C}}}Code") == "subscriber-not-found"
+
+
+@pytest.mark.parametrize("fault", [{"kind": "error", "status": 503}, {"kind": "reset"}], ids=["503", "reset"])
+def test_a_transient_failure_is_retried_then_answered(broker: Broker, store: ProcessedStore, boss_emulator: Any,
+                                                      breakers: CircuitBreakers, metrics: Metrics,
+                                                      fault: dict[str, Any]) -> None:
+    sub = boss_emulator.app.boss_state.population.subscribers[0]
+    boss_emulator.add_fault(operation="QueryCustomerTier", times=2, **fault)
+    with boss_worker(broker, store, boss_emulator, breakers, metrics):
+        answer = etree.fromstring(ask(broker, "boss", envelope(tier_query(sub.msisdn), "boss.QueryCustomerTier")))
+    assert answer.findtext(f"{{{BOSS}}}EffectiveTier") == sub.effective_tier
+    assert len(boss_emulator.journal(operation="QueryCustomerTier")) == 3  # two failures, then the answer
+    assert metrics.value("onepoint_gateway_call_seconds_count", system="boss", outcome="transient") == 2
+
+
+def test_a_refused_sign_in_is_dead_lettered_with_the_reason(broker: Broker, store: ProcessedStore,
+                                                            emulator_factory: Any, breakers: CircuitBreakers,
+                                                            metrics: Metrics) -> None:
+    handle = emulator_factory("boss", ws_users={"hub": "the-real-password"})
+    sub = handle.app.boss_state.population.subscribers[0]
+    sent = envelope(tier_query(sub.msisdn), "boss.QueryCustomerTier")
+    with boss_worker(broker, store, handle, breakers, metrics):
+        publish(broker, "boss", sent)
+        dlq = DeadLetterQueues(broker)
+        wait_until(lambda: dlq.count("boss") == 1, "the dead letter")
+    (dead,) = dlq.browse("boss")
+    assert dead.message_id == sent.message_id and dead.kind == "permanent"
+    assert "boss QueryCustomerTier refused (wsse:" in dead.reason
+    assert breakers.state("boss") == "closed"
+
+
+def test_repeated_failures_open_the_circuit_and_the_queue_stops_calling(
+        broker: Broker, store: ProcessedStore, boss_emulator: Any, breakers: CircuitBreakers,
+        metrics: Metrics) -> None:
+    sub = boss_emulator.app.boss_state.population.subscribers[0]
+    boss_emulator.add_fault("error", "QueryCustomerTier", status=503)
+    sent = envelope(tier_query(sub.msisdn), "boss.QueryCustomerTier")
+    with boss_worker(broker, store, boss_emulator, breakers, metrics, policy=RetryPolicy(attempts=2, initial=0.0),
+                     breaker_fail_max=2, breaker_reset_seconds=60):
+        publish(broker, "boss", sent)
+        dlq = DeadLetterQueues(broker)
+        wait_until(lambda: dlq.count("boss") == 1, "the dead letter after every tier")
+    assert len(boss_emulator.journal(operation="QueryCustomerTier")) == 2  # the circuit held the rest back
+    assert breakers.open_systems() == ["boss"]
+    assert metrics.value("onepoint_circuit_state", system="boss") == 2
+    (dead,) = dlq.browse("boss")
+    assert dead.kind == "exhausted" and "circuit open" in dead.reason
