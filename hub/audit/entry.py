@@ -18,7 +18,7 @@ __all__ = ["FIELDS", "FORMAT", "AuditEntry", "AuditRecord", "Outcome", "Value", 
 
 FORMAT = "onepoint-audit/1"
 FIELDS = ("operator", "role", "client_address", "msisdn_masked", "period_from", "period_to", "purpose",
-          "rows_returned", "outcome", "reason")
+          "rows_returned", "outcome", "reason", "message_id")
 Value = str | int | None
 _MASKED = re.compile(r"^\**[0-9]{0,4}$")
 
@@ -65,6 +65,7 @@ class AuditEntry:
     rows_returned: int
     outcome: Outcome
     reason: str = ""
+    message_id: str = ""  # the hub's id of the query message: ties redeliveries and the hub's journal to the row
 
     def __post_init__(self) -> None:
         if not _MASKED.match(self.msisdn_masked):
@@ -78,7 +79,7 @@ class AuditEntry:
     def for_query(
         cls, *, operator: str, role: str, client_address: str, msisdn: str, period_from: datetime | None,
         period_to: datetime | None, purpose: str, rows_returned: int = 0, outcome: Outcome | str = Outcome.ALLOWED,
-        reason: str = "",
+        reason: str = "", message_id: str = "",
     ) -> AuditEntry:
         """An entry for one query: the number masked, the period in UTC."""
         return cls(
@@ -86,12 +87,13 @@ class AuditEntry:
             period_from=None if period_from is None else utc_text(period_from),
             period_to=None if period_to is None else utc_text(period_to),
             purpose=purpose, rows_returned=rows_returned, outcome=Outcome(outcome), reason=reason,
+            message_id=message_id,
         )
 
     def values(self) -> tuple[Value, ...]:
         """The fields in the order of :data:`FIELDS` (the order of the canonical encoding)."""
         return (self.operator, self.role, self.client_address, self.msisdn_masked, self.period_from, self.period_to,
-                self.purpose, self.rows_returned, str(self.outcome), self.reason)
+                self.purpose, self.rows_returned, str(self.outcome), self.reason, self.message_id)
 
 
 @dataclass(frozen=True, slots=True)

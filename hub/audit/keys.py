@@ -43,6 +43,9 @@ def load_chain_key(settings: AuditSettings, environ: Mapping[str, str] | None = 
         refuse_key_beside_log(settings.key_file, settings.path)
         try:
             data = settings.key_file.read_bytes().rstrip(b"\r\n")
+            if settings.key_file.stat().st_mode & 0o077:
+                log.warning("audit.key_file %s can be read by other accounts: make it readable by the hub's only"
+                            " (chmod 600)", settings.key_file)
         except OSError as exc:
             raise AuditKeyError(f"audit.key_file {settings.key_file}: {exc.strerror}") from None
         return _key(data, f"key file {settings.key_file}")

@@ -43,9 +43,8 @@ class AuditLog:
 
     def append(self, entry: AuditEntry) -> AuditRecord:
         """Seal and commit one row; return it once it is durable."""
-        at = utc_text(self._clock())
         values = entry.values()
-        record = self.storage.append(at, values, link_after(self.key, at, values))
+        record = self.storage.append(values, link_after(self.key, lambda: utc_text(self._clock()), values))
         log.debug("audit row committed", extra={"seq": record.seq, "operator": entry.operator,
                                                 "outcome": str(entry.outcome), "rows": entry.rows_returned})
         return record

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
     rows_returned  INTEGER NOT NULL,
     outcome        TEXT NOT NULL,
     reason         TEXT NOT NULL,
+    message_id     TEXT NOT NULL,
     prev_mac       BLOB NOT NULL,
     mac            BLOB NOT NULL
 );
@@ -55,9 +56,9 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
 """
 # the columns of FIELDS, in its order (tests/unit/audit checks that they agree)
 ROW_COLUMNS = ("seq, at, operator, role, client_address, msisdn_masked, period_from, period_to, purpose,"
-                " rows_returned, outcome, reason, prev_mac, mac")
+                " rows_returned, outcome, reason, message_id, prev_mac, mac")
 _SELECT = "SELECT " + ROW_COLUMNS + " FROM audit_log"  # noqa: S608 - constant text, no input
-_INSERT = "INSERT INTO audit_log (" + ROW_COLUMNS + ") VALUES (" + ", ".join("?" * 14) + ")"  # noqa: S608
+_INSERT = "INSERT INTO audit_log (" + ROW_COLUMNS + ") VALUES (" + ", ".join("?" * 15) + ")"  # noqa: S608
 
 
 def _blob(value: Any) -> bytes:
@@ -112,14 +113,14 @@ class SQLiteAuditStorage(AuditStorage):
                 self._all.append(db)
         return db
 
-    def append(self, at: str, values: tuple[Value, ...], link: LinkFunction) -> AuditRecord:
+    def append(self, values: tuple[Value, ...], link: LinkFunction) -> AuditRecord:
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
             row = db.execute("SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
             head = Head.of_empty_log() if row is None else Head(int(row[0]), _blob(row[1]))
             made = link(head, self._anchor(db))
-            db.execute(_INSERT, (made.seq, at, *values, made.prev_mac, made.mac))
+            db.execute(_INSERT, (made.seq, made.at, *values, made.prev_mac, made.mac))
             db.execute("INSERT INTO audit_anchor (id, seq, mac, anchor_mac) VALUES (1, ?, ?, ?)"
                        " ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, mac=excluded.mac,"
                        " anchor_mac=excluded.anchor_mac",
@@ -128,7 +129,7 @@ class SQLiteAuditStorage(AuditStorage):
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return AuditRecord(made.seq, at, values, made.prev_mac, made.mac)
+        return AuditRecord(made.seq, made.at, values, made.prev_mac, made.mac)
 
     @contextmanager
     def snapshot(self) -> Iterator[AuditSnapshot]:

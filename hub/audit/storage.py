@@ -2,7 +2,8 @@
 
 An engine stores rows and the anchor; it does not know HMAC. :meth:`AuditStorage.append` runs one write
 transaction that reads the head and the anchor, asks ``link`` (engine-independent, below) for the next
-sequence number and MACs, inserts the row and replaces the anchor, and commits before returning.
+sequence number, time and MACs, inserts the row and replaces the anchor, and commits before returning. The time
+is read inside the transaction, so rows are numbered in the order of their times (as far as the clock allows).
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ class Head:
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """What the next row is given: its sequence number, the MAC it follows, its MAC and the new anchor."""
+    """What the next row is given: its sequence number, time, the MAC it follows, its MAC and the new anchor."""
 
     seq: int
+    at: str
     prev_mac: bytes
     mac: bytes
     anchor: Anchor
@@ -47,7 +49,7 @@ class Link:
 LinkFunction = Callable[[Head, Anchor | None], Link]
 
 
-def link_after(key: ChainKey, at: str, values: tuple[Value, ...]) -> LinkFunction:
+def link_after(key: ChainKey, clock: Callable[[], str], values: tuple[Value, ...]) -> LinkFunction:
     """The ``link`` for :meth:`AuditStorage.append`: refuses to extend a log whose tail disagrees with its anchor.
 
     Appending after a truncated tail would move the anchor onto the shortened chain and hide the truncation.
@@ -62,9 +64,9 @@ def link_after(key: ChainKey, at: str, values: tuple[Value, ...]) -> LinkFunctio
             if (anchor.seq, anchor.mac) != (head.seq, head.mac):
                 raise AuditIntegrityError(f"the audit log ends at row {head.seq} but its anchor names row {anchor.seq}"
                                           " (or another MAC): run `onepoint audit verify`")
-        seq = head.seq + 1
+        seq, at = head.seq + 1, clock()
         mac = key.seal(head.mac, seq, at, values)
-        return Link(seq, head.mac, mac, key.anchor(seq, mac))
+        return Link(seq, at, head.mac, mac, key.anchor(seq, mac))
 
     return link
 
@@ -86,7 +88,7 @@ class AuditStorage(ABC):
     location: str
 
     @abstractmethod
-    def append(self, at: str, values: tuple[Value, ...], link: LinkFunction) -> AuditRecord:
+    def append(self, values: tuple[Value, ...], link: LinkFunction) -> AuditRecord:
         """Store one row in one transaction (head, anchor, ``link``, insert, anchor) committed durably on return."""
 
     @abstractmethod

@@ -18,7 +18,8 @@ def entry(n: int = 0, *, outcome: Outcome = Outcome.ALLOWED, operator: str = "zh
         operator=operator, role="network-backoffice", client_address="10.1.2.3", msisdn=MSISDN,
         period_from=start, period_to=start + timedelta(days=30), purpose="WO20261201ABCD1234",
         rows_returned=n if outcome is Outcome.ALLOWED else 0, outcome=outcome,
-        reason="" if outcome is Outcome.ALLOWED else "role front-desk may not query SMS logs")
+        reason="" if outcome is Outcome.ALLOWED else "role front-desk may not query SMS logs",
+        message_id=f"msg-{n:06d}")
 
 
 def filled_log(path: Path, rows: int, key: ChainKey = TEST_KEY) -> AuditLog:

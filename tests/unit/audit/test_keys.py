@@ -50,6 +50,19 @@ def test_a_key_file_elsewhere_seals_the_log(tmp_path):
         assert log.key.seal(b"", 1, "t", ()) == ChainKey(KEY.encode(), "same").seal(b"", 1, "t", ())
 
 
+def test_a_key_file_others_can_read_is_warned_about(tmp_path, caplog):
+    key_file = tmp_path / "secret" / "audit.key"
+    key_file.parent.mkdir()
+    key_file.write_text(KEY)
+    settings = AuditSettings(path=tmp_path / "log" / "audit.db", key_file=key_file)
+    key_file.chmod(0o600)
+    load_chain_key(settings, environ={})
+    assert "chmod 600" not in caplog.text
+    key_file.chmod(0o644)
+    load_chain_key(settings, environ={})
+    assert "chmod 600" in caplog.text
+
+
 def test_the_key_from_the_environment(tmp_path):
     settings = AuditSettings(path=tmp_path / "audit.db", key_env="AUDIT_KEY_X")
     assert load_chain_key(settings, environ={"AUDIT_KEY_X": KEY}).origin == "$AUDIT_KEY_X"

@@ -38,7 +38,7 @@ def test_an_empty_log_is_intact(path):
     "change",
     ["rows_returned = 0", "operator = 'someone.else'", "msisdn_masked = '*******9999'", "outcome = 'denied'",
      "period_to = '2026-12-31T00:00:00.000000+00:00'", "at = '2026-01-01T00:00:00.000000+00:00'",
-     "mac = randomblob(32)", "prev_mac = randomblob(32)"],
+     "message_id = 'msg-999999'", "mac = randomblob(32)", "prev_mac = randomblob(32)"],
 )
 def test_a_changed_field_is_named_as_altered_at_its_row(path, change):
     log = filled_log(path, 20)
