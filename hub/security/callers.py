@@ -12,6 +12,9 @@ from hub.security.secrets import hash_token, verify_password
 
 __all__ = ["AuthenticationFailed", "CallerDirectory", "NotAuthorized"]
 
+# A stored hash no password matches (its digest is zeros), checked for unknown users.
+_NO_PASSWORD = "scrypt$16384$8$1$" + "A" * 22 + "==$" + "A" * 43 + "="
+
 
 class AuthenticationFailed(Exception):
     """The caller could not be authenticated. ``code`` is a WS-Security fault code name."""
@@ -51,7 +54,9 @@ class CallerDirectory:
                 self._verified.move_to_end(key)
                 return cached
         caller = self._by_username.get(username)
-        if caller is None or caller.password_hash is None or not verify_password(password, caller.password_hash):
+        stored = caller.password_hash if caller is not None and caller.password_hash is not None else _NO_PASSWORD
+        # an unknown user costs the same hash as a known one: the answer's time does not tell which names exist
+        if not verify_password(password, stored) or caller is None or stored is _NO_PASSWORD:
             raise AuthenticationFailed("unknown user or wrong password")
         with self._lock:
             self._verified[key] = caller

@@ -48,6 +48,23 @@ def test_basic_authentication_and_its_cache():
         directory.authenticate_basic("nobody", "s3cret")
 
 
+def test_an_unknown_user_costs_a_password_check_like_a_known_one(monkeypatch):
+    import hub.security.callers
+
+    checked: list[str] = []
+
+    def verify(password: str, stored: str) -> bool:
+        checked.append(password)
+        return verify_password(password, stored)
+
+    monkeypatch.setattr(hub.security.callers, "verify_password", verify)
+    directory = CallerDirectory((CS, CallerConfig(system="OA", username="oa", commands=("oa.*",))))
+    for username in ("nobody", "oa"):  # unknown, and known without a password
+        with pytest.raises(AuthenticationFailed, match="unknown user or wrong password"):
+            directory.authenticate_basic(username, "s3cret")
+    assert checked == ["s3cret", "s3cret"]
+
+
 def test_bearer_authentication():
     directory = CallerDirectory((CS,))
     assert directory.authenticate_token("tok-1") is CS
