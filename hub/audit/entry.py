@@ -14,13 +14,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 __all__ = ["FIELDS", "FORMAT", "AuditEntry", "AuditRecord", "Outcome", "Value", "canonical", "mask_msisdn_tail",
-           "utc_text"]
+           "mask_numbers_in", "utc_text"]
 
 FORMAT = "onepoint-audit/1"
 FIELDS = ("operator", "role", "client_address", "msisdn_masked", "period_from", "period_to", "purpose",
           "rows_returned", "outcome", "reason", "message_id")
 Value = str | int | None
 _MASKED = re.compile(r"^\**[0-9]{0,4}$")
+_MOBILE = re.compile(r"(?<![0-9])(?:\+?86)?1[3-9][0-9]{9}(?![0-9])")
 
 
 class Outcome(StrEnum):
@@ -39,6 +40,11 @@ def mask_msisdn_tail(msisdn: str) -> str:
     kept = [ch for ch in msisdn if ch.isdigit() or ch == "*"]
     hidden = len(kept) - 4 if len(kept) > 4 else len(kept)
     return "*" * hidden + "".join(kept[hidden:])
+
+
+def mask_numbers_in(text: str) -> str:
+    """Every mobile number in ``text`` masked by :func:`mask_msisdn_tail`."""
+    return _MOBILE.sub(lambda match: mask_msisdn_tail(match.group(0)), text)
 
 
 def utc_text(moment: datetime) -> str:
@@ -68,6 +74,10 @@ class AuditEntry:
     message_id: str = ""  # the hub's id of the query message: ties redeliveries and the hub's journal to the row
 
     def __post_init__(self) -> None:
+        # free text may quote a number (a system's error message): it is masked like the number field
+        object.__setattr__(self, "outcome", Outcome(self.outcome))
+        object.__setattr__(self, "reason", mask_numbers_in(self.reason))
+        object.__setattr__(self, "purpose", mask_numbers_in(self.purpose))
         if not _MASKED.match(self.msisdn_masked):
             raise ValueError("an audit entry holds the number masked but for its last 4 digits, never in full")
         if self.rows_returned < 0:

@@ -73,3 +73,12 @@ def test_the_time_of_a_row_comes_from_the_logs_clock(tmp_path):
     moment = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
     log = AuditLog(SQLiteAuditStorage(tmp_path / "audit.db"), TEST_KEY, clock=lambda: moment)
     assert log.append(entry()).at == "2026-12-01T09:30:00.000000+00:00"
+
+
+def test_numbers_quoted_in_the_reason_or_purpose_are_masked_too():
+    made = AuditEntry.for_query(operator="op", role="r", client_address="10.0.0.1", msisdn=MSISDN, period_from=None,
+                                period_to=None, purpose="complaint of 13912345678 (WO20261201ABCD1234)",
+                                outcome="failed", reason="DSMP: subscriber 8613800138000 unknown")
+    assert made.outcome is Outcome.FAILED
+    assert made.reason == "DSMP: subscriber *********8000 unknown"
+    assert made.purpose == "complaint of *******5678 (WO20261201ABCD1234)"
