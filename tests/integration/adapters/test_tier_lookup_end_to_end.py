@@ -1,0 +1,76 @@
+"""End to end: a caller's SOAP QueryCustomerTier through the hub's real ingress → broker → the BOSS adapter's
+Worker → the BOSS emulator over HTTP → the answer back to the caller, on memory:// and on RabbitMQ."""
+
+from __future__ import annotations
+
+import uuid
+import warnings
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import adapters.boss as boss_adapter
+from hub.config.settings import load_settings
+from hub.gateways import CircuitBreakers
+from hub.ingress.app import create_app
+from hub.observability.metrics import Metrics
+from hub.routing.factory import open_router
+from hub.store import SQLiteProcessedStore
+from hub.validation.command_sets import CommandSetRegistry
+from hub.workers import Worker
+from tests.integration.adapters.conftest import gateway_settings
+from tests.support.servers import running_asgi
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import zeep
+    from zeep.exceptions import Fault
+    from zeep.wsse.username import UsernameToken
+
+
+@pytest.fixture(params=[pytest.param("memory", marks=pytest.mark.integration),
+                        pytest.param("rabbitmq", marks=[pytest.mark.integration, pytest.mark.rabbitmq])])
+def hub_with_boss(request: pytest.FixtureRequest, registry: CommandSetRegistry, boss_emulator: Any,
+                  tmp_path: Path) -> Iterator[str]:
+    """The hub (built-in routing: boss.* are requests) and the BOSS adapter's Worker, BOSS being the emulator."""
+    url = "memory://" if request.param == "memory" else request.getfixturevalue("rabbitmq_server").url
+    settings = replace(load_settings(), broker_url=url, topology_prefix=f"a{uuid.uuid4().hex[:8]}",
+                       adapters=(gateway_settings("boss", boss_emulator.base_url, cache_ttl_seconds=60),))
+    router = open_router(settings, registry)
+    store = SQLiteProcessedStore(tmp_path / "boss.db")
+    metrics = Metrics()
+    deps = boss_adapter.dependencies(settings, breakers=CircuitBreakers(metrics), metrics=metrics, registry=registry)
+    hub = create_app(settings, router=router, registry=registry)
+    try:
+        with (Worker(router.broker, boss_adapter.CONSUMER, boss_adapter.handlers, store=store, dependencies=deps,
+                     metrics=metrics),
+              running_asgi(hub.asgi) as base_url):
+            yield base_url
+    finally:
+        boss_adapter.close(deps)
+        router.broker.close()
+        store.close()
+
+
+def test_the_caller_gets_the_seeded_customers_tier_from_boss(hub_with_boss: str, boss_emulator: Any) -> None:
+    sub = next(s for s in boss_emulator.app.boss_state.population.subscribers
+               if len(s.identities) > 1 and s.account_manager_id)
+    caller = zeep.Client(f"{hub_with_boss}/soap/boss?wsdl",
+                         wsse=UsernameToken("cs-frontend", "cs-dev-password", use_digest=True))
+    header = {"MessageId": "e2e-tier-0000001", "CorrelationId": "cs-call-000001", "SourceSystem": "CS",
+              "SentAt": "2026-11-23T09:15:00+08:00"}
+    answer = caller.service.QueryCustomerTier(Header=header, Msisdn=sub.msisdn)
+    assert answer.Msisdn == sub.msisdn and answer.Brand == sub.brand
+    assert answer.EffectiveTier == sub.effective_tier
+    assert [i.Tier for i in answer.Identity] == [i.tier for i in sub.identities]
+    assert answer.AccountManagerId == sub.account_manager_id
+    assert (answer.Ack.MessageId, answer.Ack.CorrelationId) == ("e2e-tier-0000001", "cs-call-000001")
+    cached = caller.service.QueryCustomerTier(Header={**header, "MessageId": "e2e-tier-0000002"}, Msisdn=sub.msisdn)
+    assert cached.EffectiveTier == sub.effective_tier and cached.Ack.MessageId == "e2e-tier-0000002"
+    boss_emulator.assert_called("QueryCustomerTier", times=1)  # the second answer came from the adapter's cache
+    with pytest.raises(Fault) as refused:
+        caller.service.QueryCustomerTier(Header={**header, "MessageId": "e2e-tier-0000003"}, Msisdn="19999999999")
+    assert "BOSS knows no subscriber" in refused.value.message
