@@ -100,6 +100,14 @@ class SQLiteAuditStorage(AuditStorage):
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db().executescript(_SCHEMA)
+            return
+        try:
+            found = self._db().execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'")
+            is_log = found.fetchone() is not None
+        except sqlite3.DatabaseError as exc:
+            raise FileNotFoundError(f"{self.path} is not an audit log: {exc}") from None
+        if not is_log:
+            raise FileNotFoundError(f"{self.path} holds no audit_log table (not an audit log, or its rows dropped)")
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -127,7 +135,8 @@ class SQLiteAuditStorage(AuditStorage):
                        (made.anchor.seq, made.anchor.mac, made.anchor.anchor_mac))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
         return AuditRecord(made.seq, made.at, values, made.prev_mac, made.mac)
 
@@ -152,7 +161,10 @@ class SQLiteAuditStorage(AuditStorage):
 
     @staticmethod
     def _anchor(db: sqlite3.Connection) -> Anchor | None:
-        row = db.execute("SELECT seq, mac, anchor_mac FROM audit_anchor WHERE id = 1").fetchone()
+        try:
+            row = db.execute("SELECT seq, mac, anchor_mac FROM audit_anchor WHERE id = 1").fetchone()
+        except sqlite3.OperationalError:  # the anchor's table dropped: verify reports the anchor missing
+            return None
         return None if row is None else Anchor(int(row[0]), _blob(row[1]), _blob(row[2]))
 
     def close(self) -> None:

@@ -153,3 +153,21 @@ def test_verify_reports_progress_while_it_streams(path):
     seen: list[int] = []
     assert log.verify(progress=seen.append).intact
     assert seen == [1000, 2000, 2500]
+
+
+def test_a_dropped_anchor_table_is_a_missing_anchor_and_stops_appends(path):
+    log = filled_log(path, 3)
+    tamper(path, "DROP TABLE audit_anchor")
+    assert verdict(log) == (Problem.ANCHOR, 4)
+    with pytest.raises(AuditIntegrityError, match="no anchor"):
+        log.append(entry())
+
+
+def test_a_file_that_is_not_an_audit_log_is_not_opened_for_checking(tmp_path):
+    (tmp_path / "other.db").write_bytes(b"not a database at all" * 100)
+    sqlite3.connect(tmp_path / "empty.db").execute("CREATE TABLE t (x)").connection.close()
+    for name, message in (("other.db", "is not an audit log"), ("empty.db", "holds no audit_log table"),
+                          ("absent.db", "no audit log at")):
+        with pytest.raises(FileNotFoundError, match=message):
+            SQLiteAuditStorage(tmp_path / name, create=False)
+    assert not (tmp_path / "absent.db").exists()
