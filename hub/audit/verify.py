@@ -2,7 +2,8 @@
 
 Per row, in sequence order (streamed): a gap in the sequence numbers is a removal; a MAC that does not match the
 row's content is an alteration, unless the row verifies under another nearby sequence number, which means it
-was moved (swapped with the row written there, or renumbered after a removal); a row whose own MAC holds but
+was moved (swapped with the row written there, or renumbered after a removal; a row moved further than
+``WINDOW`` places is reported as altered, still at the right place); a row whose own MAC holds but
 whose predecessor is not the row before it breaks the chain there. After the last row the anchor (committed
 with every row, MAC'd with the key) says whether rows were cut from the end.
 
@@ -128,7 +129,7 @@ def _moved_or_altered(snapshot: AuditSnapshot, key: ChainKey, record: AuditRecor
     if written_as > here:
         return Finding(Problem.REMOVED, here, f"the row written as {_span(here, written_as - 1)} is gone and the"
                        f" rows after it were renumbered (row {here} was written as {written_as})")
-    return Finding(Problem.REORDERED, here, f"it holds the row written as {written_as} (moved)")
+    return Finding(Problem.REORDERED, here, f"it holds the row written as {written_as} (moved or copied here)")
 
 
 def _check_anchor(key: ChainKey, anchor: Anchor | None, last: int, last_mac: bytes) -> Finding | None:

@@ -171,3 +171,18 @@ def test_a_file_that_is_not_an_audit_log_is_not_opened_for_checking(tmp_path):
         with pytest.raises(FileNotFoundError, match=message):
             SQLiteAuditStorage(tmp_path / name, create=False)
     assert not (tmp_path / "absent.db").exists()
+
+
+def test_a_row_copied_to_another_place_is_reordered(path):
+    log = filled_log(path, 10)
+    tamper(path, "INSERT INTO audit_log SELECT 11, at, operator, role, client_address, msisdn_masked, period_from,"
+                 " period_to, purpose, rows_returned, outcome, reason, message_id, prev_mac, mac"
+                 " FROM audit_log WHERE seq = 7")
+    assert verdict(log) == (Problem.REORDERED, 11)
+    assert "written as 7" in log.verify().summary()
+
+
+def test_a_row_moved_beyond_the_window_is_still_named_at_its_place(path):
+    log = filled_log(path, 80)
+    tamper(path, *swap(2, 79))
+    assert verdict(log) == (Problem.ALTERED, 2)
