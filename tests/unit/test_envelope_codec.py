@@ -97,3 +97,10 @@ def test_now_in_whole_seconds_is_the_current_utc_second() -> None:
     assert now.tzinfo is UTC and now.microsecond == 0
     assert before <= now <= after
     assert now_in_whole_seconds() in (now, now + timedelta(seconds=1), now + timedelta(seconds=2))
+
+
+def test_routing_facts_serve_the_routing_decision_and_stay_off_the_wire():
+    envelope = _ingress_envelope(facts={"tier": ("VIP_GOLD",), "area": ("0755",)})
+    message = message_from_envelope(envelope, "crm.crm.NotifyAccountManager")
+    assert not any("VIP_GOLD" in str(value) for value in message.headers.values())
+    assert envelope_from_message(message).facts == {}
