@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -37,11 +38,19 @@ class LoopThread:
             raise TimeoutError(f"no result within {timeout} s") from None
 
     def close(self) -> None:
-        """Stop the loop and join its thread (pending calls are cancelled)."""
+        """Cancel what still runs on the loop, stop it and join its thread."""
         if self.loop.is_closed():
             return
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        for task in asyncio.all_tasks(self.loop):
-            task.cancel()
+        if self._thread.is_alive():
+            with contextlib.suppress(Exception):  # closing anyway: the loop stops below
+                asyncio.run_coroutine_threadsafe(_cancel_others(), self.loop).result(10)
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=10)
         self.loop.close()
+
+
+async def _cancel_others() -> None:
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
