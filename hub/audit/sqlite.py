@@ -90,7 +90,6 @@ class SQLiteAuditStorage(AuditStorage):
 
     def __init__(self, path: str | Path, *, create: bool = True, busy_timeout_ms: int = 30_000) -> None:
         self.path = Path(path)
-        self.location = str(self.path)
         if not create and not self.path.is_file():
             raise FileNotFoundError(f"no audit log at {self.path}")
         self._busy_timeout_ms = busy_timeout_ms

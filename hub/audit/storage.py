@@ -83,9 +83,11 @@ class AuditSnapshot(ABC):
 
 
 class AuditStorage(ABC):
-    """Append-only storage of audit rows and the anchor. Safe for several threads and processes."""
+    """Append-only storage of audit rows and the anchor. Safe for several threads and processes.
 
-    location: str
+    A PostgreSQL engine would serialise appends the same way: lock the anchor row (``SELECT … FOR UPDATE``) in
+    the transaction that reads the head and inserts the row.
+    """
 
     @abstractmethod
     def append(self, values: tuple[Value, ...], link: LinkFunction) -> AuditRecord:
