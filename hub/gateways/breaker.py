@@ -135,3 +135,9 @@ class CircuitBreakers:
     def open_systems(self) -> list[str]:
         """The systems whose circuit is open now (``/readyz`` names them; their queues wait)."""
         return [system for system, state in self.states().items() if state == "open"]
+
+    def readiness(self) -> dict[str, Any]:
+        """For ``/readyz``: ``{"circuits": {system: state}, "open": [systems]}``. An open circuit means the hub
+        is degraded (that system's messages wait), not unready: other flows still work."""
+        states = self.states()
+        return {"circuits": states, "open": [system for system, state in states.items() if state == "open"]}

@@ -71,4 +71,6 @@ def test_only_transient_failures_count_towards_opening() -> None:
     with pytest.raises(CircuitOpenError, match="circuit open"):
         circuit.call("PushTodo", lambda: calls.append("called"))
     assert calls == [] and breakers.open_systems() == ["oa"]
+    breakers.circuit(settings("crm"))
+    assert breakers.readiness() == {"circuits": {"crm": "closed", "oa": "open"}, "open": ["oa"]}
     assert metrics.value("onepoint_circuit_state", system="oa") == 2
