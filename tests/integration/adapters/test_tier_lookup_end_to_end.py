@@ -74,3 +74,16 @@ def test_the_caller_gets_the_seeded_customers_tier_from_boss(hub_with_boss: str,
     with pytest.raises(Fault) as refused:
         caller.service.QueryCustomerTier(Header={**header, "MessageId": "e2e-tier-0000003"}, Msisdn="19999999999")
     assert "BOSS knows no subscriber" in refused.value.message
+
+
+def test_hlr_sync_through_the_hub_returns_the_repaired_diff(hub_with_boss: str, boss_emulator: Any) -> None:
+    state = boss_emulator.app.boss_state
+    msisdn = state.drifted()[0]
+    expected = {(c.field, c.hlr_value, c.boss_value) for c in state.differences(msisdn)}
+    caller = zeep.Client(f"{hub_with_boss}/soap/boss?wsdl",
+                         wsse=UsernameToken("cs-frontend", "cs-dev-password", use_digest=True))
+    header = {"MessageId": "e2e-hlr-00000001", "SourceSystem": "CS", "SentAt": "2026-11-23T09:18:02+08:00"}
+    answer = caller.service.SyncHLR(Header=header, Msisdn=msisdn, Reason="Cannot originate since reconnection")
+    assert answer.Changed is True
+    assert {(c.Field, c.HlrValue, c.BossValue) for c in answer.Change} == expected
+    assert state.differences(msisdn) == []
