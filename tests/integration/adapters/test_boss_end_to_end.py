@@ -1,5 +1,5 @@
-"""End to end: a caller's SOAP QueryCustomerTier through the hub's real ingress → broker → the BOSS adapter's
-Worker → the BOSS emulator over HTTP → the answer back to the caller, on memory:// and on RabbitMQ."""
+"""End to end: a caller's SOAP QueryCustomerTier (and SyncHLR) through the hub's real ingress → broker → the BOSS
+adapter's Worker → the BOSS emulator over HTTP → the answer back to the caller, on memory:// and on RabbitMQ."""
 
 from __future__ import annotations
 
