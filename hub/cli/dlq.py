@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from hub.observability.logging import mask_msisdn
-from hub.transport import Broker, TopologyConfig, TransportError, open_broker
+from hub.transport import Broker, BrokerURLError, TopologyConfig, TransportError, open_broker
 from hub.workers.dlq import DeadLetter, DeadLetterQueues
 
 __all__ = ["dlq"]
@@ -46,7 +46,7 @@ def _connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(**kwargs: Any) -> Any:
         try:
             return func(**kwargs)
-        except (TransportError, OSError) as exc:
+        except (TransportError, BrokerURLError, OSError) as exc:
             raise click.ClickException(f"broker error: {exc}") from None
         except KeyError as exc:
             raise click.ClickException(str(exc.args[0] if exc.args else exc)) from None

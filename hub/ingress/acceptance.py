@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import overload
 
 from lxml import etree
 
@@ -25,7 +24,7 @@ from hub.routing.envelopes import envelope_for
 from hub.routing.router import Router
 from hub.security.callers import CallerDirectory
 from hub.validation.command_sets import CommandSet
-from hub.validation.validator import DocumentValidator, ValidatedCommand
+from hub.validation.validator import DocumentValidator
 from hub.values import value_class
 
 __all__ = ["Acceptance", "AckInfo", "Admitted", "envelope_for"]
@@ -85,27 +84,13 @@ class Acceptance:
         self.metrics = metrics
         self.reads_facts = reads_facts
 
-    @overload
     def admit(
         self, element: etree._Element, caller: CallerConfig, *, expected_set: str, ingress: str,
         document: bytes | None = None, check: Callable[[str], None] | None = None,
-    ) -> Admitted: ...
-
-    @overload
-    def admit(self, element: ValidatedCommand, caller: CallerConfig, *, ingress: str) -> Envelope: ...
-
-    def admit(
-        self, element: etree._Element | ValidatedCommand, caller: CallerConfig, *, expected_set: str = "",
-        ingress: str, document: bytes | None = None, check: Callable[[str], None] | None = None,
-    ) -> Admitted | Envelope:
+    ) -> Admitted:
         """Identify, check (``check(command)`` raises the protocol's refusal), authorize and validate the
         command ``element``; raises `DocumentRefused` or `NotAuthorized`. ``document``: the request body when
         it is the command document itself (sent on as received; otherwise the element is serialized)."""
-        if isinstance(element, ValidatedCommand):
-            # Transitional: the SOAP endpoint's former call (it authorized the command type itself, then
-            # validated); remove once it calls admit() with its command element.
-            CallerDirectory.authorize_source(caller, element.source_system)
-            return envelope_for(element, headers={"ingress": ingress, "caller": caller.username})
         command_set, command = self.validator.identify(element, expected_set=expected_set)
         if check is not None:
             check(command)

@@ -79,7 +79,7 @@ def create_app(
     verifier = UsernameTokenVerifier(
         callers, settings.security.replay_window_seconds, settings.security.nonce_cache_size
     )
-    soap = SoapIngress(registry, validator, verifier, acceptance)
+    soap = SoapIngress(registry, validator, verifier, acceptance, throttle)
     xml = XmlIngress(registry, callers, acceptance, throttle)
 
     async def healthz(request: Request) -> Response:

@@ -18,9 +18,10 @@ from collections import OrderedDict
 
 from hub.envelope import Envelope
 from hub.observability.metrics import Metrics
+from hub.routing.addresses import addresses
 from hub.routing.codec import message_from_envelope
 from hub.routing.router import RouteResult
-from hub.routing.table import BROADCAST, RoutingTable
+from hub.routing.table import RoutingTable
 from hub.transport import Broker, PublisherUnavailableError, routing_key
 
 __all__ = ["BrokerRouter", "BrokerUnavailableError"]
@@ -86,17 +87,12 @@ class BrokerRouter:
     def _addresses(self, targets: tuple[str, ...], command_type: str) -> tuple[tuple[str, str], ...]:
         """(exchange, routing key) per target: ``<target>.<command type>`` on the commands exchange, the command
         type on the broadcast exchange. Computed once per decision and command type."""
-        addresses = self._address_cache.get((targets, command_type))
-        if addresses is None:
-            config = self.broker.config
-            addresses = tuple(
-                (config.broadcast_exchange, command_type) if target == BROADCAST
-                else (config.commands_exchange, routing_key(target, command_type))
-                for target in targets
-            )
+        found = self._address_cache.get((targets, command_type))
+        if found is None:
+            found = addresses(self.broker.config, targets, command_type)
             if len(self._address_cache) < 4096:  # bounded by the table's targets × command types
-                self._address_cache[(targets, command_type)] = addresses
-        return addresses
+                self._address_cache[(targets, command_type)] = found
+        return found
 
     async def _request(self, envelope: Envelope, target: str, timeout: float) -> RouteResult:
         """Send a request to ``target`` and wait for its reply (`RequestTimeoutError` after ``timeout``).

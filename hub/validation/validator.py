@@ -14,12 +14,12 @@ from lxml import etree
 
 from hub.validation.command_sets import CommandSet, CommandSetRegistry
 from hub.validation.facts import Facts, read_facts
+from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import ParserLimits, check_tree, parse_document
 from hub.validation.violations import DocumentRefused, RefusalKind, Violation
 
 __all__ = ["DocumentValidator", "ValidatedCommand"]
 
-COMMON_NS = "urn:onepoint:common:1"
 _MESSAGE_ID = f"{{{COMMON_NS}}}MessageId"
 _CORRELATION_ID = f"{{{COMMON_NS}}}CorrelationId"
 _SOURCE_SYSTEM = f"{{{COMMON_NS}}}SourceSystem"

@@ -12,6 +12,7 @@ from lxml import etree
 
 import hub.security.callers
 from tests.conftest import RunningHub, start_hub
+from tests.support.soap import SOAP_NS, envelope, security_header
 
 pytestmark = pytest.mark.integration
 
@@ -99,3 +100,18 @@ def test_callers_signing_in_at_once_with_new_credentials_cost_one_hash(strict_hu
 
     assert asyncio.run(sign_in_at_once()) == [202, 202, 202, 202]
     assert hashed == ["cs-dev-password"]
+
+
+def test_soap_wrong_passwords_are_throttled_as_a_fault_with_retry_after(strict_hub, create):
+    def post(password: str, message_id: str) -> httpx.Response:
+        body = envelope(with_id(create, message_id), security_header("cs-frontend", password))
+        return httpx.post(strict_hub.soap("workorder"), content=body,
+                          headers={"content-type": "text/xml", "soapaction": '"CreateWorkOrder"'})
+
+    assert [post("guess", "soap-guess-0000001").status_code for _ in range(2)] == [500, 500]  # wsse faults
+    refused = post("guess", "soap-guess-0000002")
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) >= 1
+    fault = etree.fromstring(refused.content).find(f"{{{SOAP_NS}}}Body/{{{SOAP_NS}}}Fault")
+    assert fault.findtext("faultcode") == "soap:Client.Throttled"
+    assert post("cs-dev-password", "soap-right-000001").status_code == 429  # no oracle while throttled

@@ -132,6 +132,12 @@ def test_a_command_is_identified_once_and_authorized_once(probed: Any, examples_
                                                  "authorization": "Bearer cs-dev-token"})
     assert response.status_code == 202, response.text
     assert sorted(calls) == ["authorize_command", "authorize_source", "identify"]
+    calls.clear()
+    request = envelope(document.replace(b"cs-20261123-000001", b"cs-20261123-000002"),
+                       security_header("cs-frontend", "cs-dev-password"))
+    response = post("/soap/workorder", request, {"content-type": "text/xml", "soapaction": '"CreateWorkOrder"'})
+    assert response.status_code == 200, response.text
+    assert sorted(calls) == ["authorize_command", "authorize_source", "identify"]
 
 
 def test_a_caller_is_refused_a_command_before_its_schema_is_checked(probed: Any, examples_dir: Any) -> None:

@@ -4,11 +4,12 @@ Each request goes through the same gate before spyne sees it, and every refusal 
 size cap → hardened parse → SOAP 1.1 envelope rules (`hub.soap.envelope`: header blocks, one Body child) →
 WS-Security UsernameToken (PasswordDigest) → known operation of this set → SOAPAction matches it → caller
 authorized → XSD validation (every violation) → routing confirmed → spyne builds the ``<Command>Response``.
+This module only frames: the acceptance path and the refusals are `hub.ingress.acceptance` and
+`hub.ingress.outcomes`, shared with the XML ingress; `fault_for` renders a refusal as a Fault.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import anyio.to_thread
@@ -17,33 +18,48 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.config.settings import CallerConfig
-from hub.envelope import Envelope
-from hub.ingress.acceptance import Acceptance
+from hub.ingress.acceptance import Acceptance, Admitted
 from hub.ingress.body import read_capped_body
+from hub.ingress.outcomes import Refusal, refusal_for
 from hub.ingress.refusals import fault_response
-from hub.ingress.replies import BadReply, ReplyRefusal, checked_reply
-from hub.routing.table import NoRouteError
-from hub.security.callers import CallerDirectory, NotAuthorized
+from hub.security.callers import AuthenticationFailed
+from hub.security.throttle import SignInThrottle, SignInThrottled
 from hub.soap.envelope import unwrap_envelope
-from hub.soap.fault import SoapFault, refusal_fault
+from hub.soap.fault import REFUSAL_FAULTCODES, SoapFault
 from hub.soap.namespaces import SOAP_NS
 from hub.soap.service import ACK_ENVIRON_KEY, PARSED_ENVIRON_KEY, build_soap_application, operation_envelope
 from hub.soap.wsdl import contract_wsdl
 from hub.soap.wsgi import call_wsgi, wsgi_environ
 from hub.soap.wsse import SecurityTokenRefused, UsernameTokenVerifier
-from hub.transport.errors import RequestTimeoutError
-from hub.validation.command_sets import CommandSet, CommandSetRegistry
+from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.parser import parse_document
 from hub.validation.validator import DocumentValidator
-from hub.validation.violations import DocumentRefused
+from hub.validation.violations import RefusalKind
 
 __all__ = ["SoapIngress"]
 
-log = logging.getLogger("onepoint.ingress.soap")
-
-
 def _environ(request: Request, body: bytes, extra: dict[str, Any]) -> dict[str, Any]:
     return wsgi_environ(request.method, str(request.url), request.headers, body, extra)
+
+
+FAULTCODES = {"forbidden": "Client.NotAuthorized", "throttled": "Client.Throttled", "no-route": "Server.NoRoute",
+              "timeout": "Server.Timeout", "unavailable": "Server.Unavailable", "bad-reply": "Server.BadReply"}
+STATUS_KEPT = {413, 415, 429, 502, 503, 504}  # a Fault is HTTP 500 unless the status tells the client what to do
+DOCUMENT_KINDS = {kind.value: kind for kind in RefusalKind}
+
+
+def fault_for(refusal: Refusal) -> SoapFault:
+    """A shared refusal as a SOAP 1.1 Fault (its ``Retry-After`` goes on the response)."""
+    if refusal.auth_code is not None:
+        faultcode = f"wsse:{refusal.auth_code}"
+    elif refusal.status == 422:
+        faultcode = "Client.Rejected"  # the backend's c:Error code stays the detail's code
+    elif refusal.code in DOCUMENT_KINDS and refusal.status in (400, 413):
+        faultcode = REFUSAL_FAULTCODES[DOCUMENT_KINDS[refusal.code]]
+    else:
+        faultcode = FAULTCODES.get(refusal.code, "Server" if refusal.status >= 500 else "Client")
+    return SoapFault(faultcode, refusal.message, code=refusal.code, violations=refusal.violations,
+                     status=refusal.status if refusal.status in STATUS_KEPT else 500)
 
 
 def _soap_action_matches(header: str | None, command: str) -> bool:
@@ -60,11 +76,13 @@ class SoapIngress:
         validator: DocumentValidator,
         verifier: UsernameTokenVerifier[CallerConfig],
         acceptance: Acceptance,
+        throttle: SignInThrottle,
     ) -> None:
         self.registry = registry
         self.validator = validator
         self.verifier = verifier
         self.acceptance = acceptance
+        self.throttle = throttle
         self.apps = {command_set.name: build_soap_application(command_set) for command_set in registry}
         self._wsdl: dict[tuple[str, str], bytes] = {}
 
@@ -80,6 +98,13 @@ class SoapIngress:
             return await self._handle(request, name)
         except SoapFault as fault:
             return fault_response(fault)
+        except Exception as exc:  # every failure of the shared path is a refusal (refusal_for logs it)
+            refusal = refusal_for(exc, system=name)
+            if isinstance(exc, SignInThrottled):
+                await self.throttle.hold()
+            response = fault_response(fault_for(refusal))
+            response.headers.update(refusal.headers)
+            return response
 
     async def wsdl(self, request: Request, name: str) -> Response:
         if "wsdl" not in request.query_params:
@@ -102,76 +127,43 @@ class SoapIngress:
                 f"SOAP 1.1 requests must be sent as text/xml, not {media or 'no content type'!r}",
                 code="unsupported-media-type", status=415,
             )
-        try:
-            body = await read_capped_body(request, self.validator.limits.max_bytes)
-        except DocumentRefused as exc:
-            raise refusal_fault(exc) from None
-        command_set, command, envelope = self._admit(body, name, request.headers.get("soapaction"))
-        try:
-            ack = await self.acceptance.accept(envelope)
-        except NoRouteError as exc:
-            log.error("no route", extra={"reason": str(exc)})
-            raise SoapFault("Server.NoRoute", f"{exc}; nothing was accepted", code="no-route") from None
-        except RequestTimeoutError as exc:
-            raise SoapFault("Server.Timeout", f"no reply from {name} in time: {exc}", code="timeout",
-                            status=504) from None
-        except Exception:
-            log.exception("routing failed", extra={"command": envelope.command_type})
-            raise SoapFault(
-                "Server.Unavailable", "the command could not be handed on; nothing was accepted: retry later",
-                code="unavailable", status=503,
-            ) from None
+        body = await read_capped_body(request, self.validator.limits.max_bytes)
+        address = request.client.host if request.client else ""
+        admitted = self._admit(body, name, request.headers.get("soapaction"), address)
+        ack = await self.acceptance.accept(admitted.envelope)
         if ack.reply is not None:
-            return self._reply(command_set, command, ack.reply)
+            return self._reply(admitted, ack.reply)
         # spyne reads the operation from PARSED_ENVIRON_KEY, never the body: the request was parsed once, above
-        parsed = operation_envelope(command_set.namespace, command)
+        parsed = operation_envelope(admitted.command_set.namespace, admitted.command)
         environ = _environ(request, b"", {ACK_ENVIRON_KEY: ack.as_fields(), PARSED_ENVIRON_KEY: parsed})
         status, headers, data = await anyio.to_thread.run_sync(call_wsgi, self.apps[name], environ)
         return Response(data, status_code=status, headers=dict(headers))
 
-    def _admit(self, body: bytes, name: str, soapaction: str | None) -> tuple[CommandSet, str, Envelope]:
-        """The gate up to routing: parse, envelope, WS-Security, operation, SOAPAction, authorization, XSD.
-        Raises `SoapFault`. The parsed tree lives in this frame only: it is freed before the route is awaited
-        (see `Acceptance`)."""
-        try:
-            root = parse_document(body, self.validator.limits)
-        except DocumentRefused as exc:
-            raise refusal_fault(exc) from None
+    def _admit(self, body: bytes, name: str, soapaction: str | None, address: str) -> Admitted:
+        """The SOAP framing of the shared acceptance path: parse, envelope rules, WS-Security (throttled per
+        caller and address), then `Acceptance.admit` with the SOAPAction check. Raises `SoapFault` or the
+        shared path's exceptions. The parsed tree lives in this frame only (see `Acceptance`)."""
+        root = parse_document(body, self.validator.limits)
         command_element, soap_header = unwrap_envelope(root)
         try:
             caller = self.verifier.verify(soap_header)
         except SecurityTokenRefused as exc:
-            log.warning("soap authentication failed", extra={"reason": exc.reason, "code": exc.code})
-            raise SoapFault(f"wsse:{exc.code}", exc.reason, code="unauthenticated") from None
-        try:
-            command_set, command = self.validator.identify(command_element, expected_set=name)
-        except DocumentRefused as exc:
-            raise refusal_fault(exc) from None
-        if not _soap_action_matches(soapaction, command):
-            raise SoapFault(
-                "Client.SoapActionMismatch",
-                f"SOAPAction {soapaction!r} does not match the operation {command!r}",
-                code="soapaction-mismatch",
-            )
-        try:
-            CallerDirectory.authorize_command(caller, command_set.command_type(command))
-            validated = self.validator.validate_element(command_element, expected_set=name)
-            return command_set, command, self.acceptance.admit(validated, caller, ingress="soap")
-        except DocumentRefused as exc:
-            raise refusal_fault(exc) from None
-        except NotAuthorized as exc:
-            raise SoapFault("Client.NotAuthorized", str(exc), code="forbidden") from None
+            if exc.username is not None:  # a wrong password counts; SignInThrottled once over the limit
+                self.throttle.failed(exc.username, address)
+            raise AuthenticationFailed(exc.reason, exc.code) from None
+        self.throttle.check(caller.username, address)  # throttled: even the right password learns nothing
 
-    def _reply(self, command_set: CommandSet, command: str, reply: bytes) -> Response:
-        """A request's answer in a SOAP envelope, the backend's refusal as a Fault, or a Server fault."""
-        try:
-            element = checked_reply(command_set, command, reply, self.validator.limits)
-        except ReplyRefusal as refusal:
-            return fault_response(SoapFault("Client.Rejected", str(refusal), code=refusal.code))
-        except BadReply as exc:
-            log.error("bad reply from a consumer", extra={"command": command_set.command_type(command),
-                                                            "reason": str(exc)})
-            return fault_response(SoapFault("Server.BadReply", str(exc), code="bad-reply", status=502))
+        def soap_action(command: str) -> None:
+            if not _soap_action_matches(soapaction, command):
+                raise SoapFault("Client.SoapActionMismatch",
+                                f"SOAPAction {soapaction!r} does not match the operation {command!r}",
+                                code="soapaction-mismatch")
+
+        return self.acceptance.admit(command_element, caller, expected_set=name, ingress="soap", check=soap_action)
+
+    def _reply(self, admitted: Admitted, reply: bytes) -> Response:
+        """A request's answer in a SOAP envelope (`Acceptance.answer` raises the backend's refusal or defect)."""
+        element = self.acceptance.answer(admitted, reply)
         envelope = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soap": SOAP_NS})
         etree.SubElement(envelope, f"{{{SOAP_NS}}}Body").append(element)
         data = etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
