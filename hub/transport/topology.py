@@ -9,7 +9,7 @@ With the default prefix ``onepoint``:
 
 * ``onepoint.commands`` -- topic exchange for commands.
 * ``onepoint.<consumer>`` -- one quorum queue per consumer (``boss``, ``crm``, ``nsp``, ``dsmp``, ``oa``,
-  ``workflow``), with an explicit ``x-delivery-limit``, dead-lettering to ``onepoint.dlx`` with the queue's
+  ``bulletin``, ``workflow``), with an explicit ``x-delivery-limit``, dead-lettering to ``onepoint.dlx`` with the queue's
   name as routing key, ``dead-letter-strategy=at-least-once`` and ``overflow=reject-publish`` (which
   at-least-once dead-lettering requires).
 * ``onepoint.dlx`` -- direct exchange; ``onepoint.<consumer>.dlq`` -- the consumer's dead-letter queue
@@ -21,7 +21,8 @@ With the default prefix ``onepoint``:
   in ``x-original-routing-key``): when the TTL expires the message goes back to exactly the queue that
   asked for the retry, never to the other queues that the original key or a broadcast reached.
 * ``onepoint.broadcast`` -- fanout exchange for broadcasts (outage notices) bound to every queue in
-  ``broadcast_consumers``.
+  ``broadcast_consumers``: by default those that act on an outage notice (``DEFAULT_BROADCAST_CONSUMERS``: the
+  agents' bulletin, CRM, OA and the workflow), not BOSS, DSMP or NSP, which sent it. ``None``: every queue.
 
 ``Topology`` is a plain description (``ExchangeSpec``/``QueueSpec``/``BindingSpec``) that both broker
 implementations interpret, so the in-memory broker follows exactly the same arguments as RabbitMQ.
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "DEFAULT_BROADCAST_CONSUMERS",
     "DEFAULT_CONSUMERS",
     "BindingSpec",
     "DelayTier",
@@ -44,7 +46,9 @@ __all__ = [
     "routing_key",
 ]
 
-DEFAULT_CONSUMERS: tuple[str, ...] = ("boss", "crm", "nsp", "dsmp", "oa", "workflow")
+DEFAULT_CONSUMERS: tuple[str, ...] = ("boss", "crm", "nsp", "dsmp", "oa", "bulletin", "workflow")
+# The consumers that act on a broadcast (an outage notice); one the topology does not have is left out.
+DEFAULT_BROADCAST_CONSUMERS: tuple[str, ...] = ("bulletin", "crm", "oa", "workflow")
 
 
 def routing_key(consumer: str, command_type: str) -> str:
@@ -84,7 +88,7 @@ class TopologyConfig:
     prefix: str = "onepoint"
     consumers: tuple[str, ...] = DEFAULT_CONSUMERS
     bindings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    broadcast_consumers: tuple[str, ...] | None = None  # None: every consumer
+    broadcast_consumers: tuple[str, ...] | None = DEFAULT_BROADCAST_CONSUMERS  # None: every consumer
     delay_tiers: tuple[DelayTier, ...] = (
         DelayTier("5s", 5_000),
         DelayTier("30s", 30_000),

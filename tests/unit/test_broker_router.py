@@ -57,10 +57,11 @@ def test_routes_to_every_target_queue_with_the_envelope_intact(broker):
     assert received[0].routing_key == "workflow.workorder.CreateWorkOrder"
 
 
-def test_broadcast_reaches_every_consumer(broker):
+def test_broadcast_reaches_every_consumer_that_acts_on_it(broker):
     router = BrokerRouter(broker, routes("workflow"))
     asyncio.run(router.route(envelope("m-000000000002", "nsp.OutageNotice")))
-    assert all(broker.message_count(broker.config.queue(c)) == 1 for c in broker.config.consumers)
+    counts = {c: broker.message_count(broker.config.queue(c)) for c in broker.config.consumers}
+    assert counts == {"boss": 0, "crm": 1, "nsp": 0, "dsmp": 0, "oa": 1, "bulletin": 1, "workflow": 1}
 
 
 def test_a_retry_of_a_confirmed_message_is_a_duplicate_and_not_published_again(broker):

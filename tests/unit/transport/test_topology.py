@@ -32,7 +32,7 @@ def test_default_topology_names_and_arguments() -> None:
     assert cfg.commands_exchange == "onepoint.commands"
     assert [t.ttl_ms for t in cfg.delay_tiers] == [5_000, 30_000, 300_000]
     names = {q.name for q in topo.queues}
-    for consumer in ("boss", "crm", "nsp", "dsmp", "oa", "workflow"):
+    for consumer in ("boss", "crm", "nsp", "dsmp", "oa", "bulletin", "workflow"):
         assert {f"onepoint.{consumer}", f"onepoint.{consumer}.dlq"} <= names
         args = topo.queue_spec(f"onepoint.{consumer}").arguments
         assert args["x-queue-type"] == "quorum"
@@ -57,6 +57,16 @@ def test_bindings_follow_the_routing_key_scheme() -> None:
     assert commands == {("onepoint.boss", "boss.#"), ("onepoint.oa", "oa.#")}
     assert [b.queue for b in topo.bindings if b.exchange == cfg.broadcast_exchange] == ["onepoint.oa"]
     assert routing_key("boss", "workorder.CreateWorkOrder") == "boss.workorder.CreateWorkOrder"
+
+
+def test_outage_notices_are_broadcast_to_those_that_act_on_them() -> None:
+    default = Topology.build()
+    reached = {b.queue for b in default.bindings if b.exchange == default.config.broadcast_exchange}
+    assert reached == {"onepoint.bulletin", "onepoint.crm", "onepoint.oa", "onepoint.workflow"}
+    every = Topology.build(TopologyConfig(consumers=("boss", "crm"), broadcast_consumers=None))
+    assert {b.queue for b in every.bindings if b.exchange == "onepoint.broadcast"} == {"onepoint.boss", "onepoint.crm"}
+    fewer = Topology.build(TopologyConfig(consumers=("boss", "crm")))  # a default broadcast consumer it lacks
+    assert {b.queue for b in fewer.bindings if b.exchange == "onepoint.broadcast"} == {"onepoint.crm"}
 
 
 def test_unknown_delay_tier_is_an_error() -> None:
