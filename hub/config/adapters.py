@@ -12,19 +12,30 @@ One section per system the hub calls (``boss``, ``crm``, ``nsp``, ``dsmp``, ``oa
     breaker_reset_seconds = 30       # how long the circuit stays open before a trial call
     cache_ttl_seconds = 60           # answers worth caching (BOSS tier lookups) live this long; 0: no cache
     cache_size = 100000              # at most this many cached answers
+
+A system's own adapter may read more keys, named in ``SYSTEM_OPTIONS`` (e.g. ``[adapters.dsmp]
+sms_log_roles``, ``[adapters.oa.area_managers]``): they are kept as given in ``AdapterSettings.options`` and
+checked by that adapter when it is wired; any other unknown key is refused here (a typo never passes silently).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
-__all__ = ["AdapterSettings", "parse_adapters"]
+__all__ = ["SYSTEM_OPTIONS", "AdapterSettings", "parse_adapters"]
 
 _KEYS = frozenset({
     "url", "wsdl", "username", "password", "password_env", "token", "token_env", "connect_timeout", "read_timeout",
     "breaker_fail_max", "breaker_reset_seconds", "cache_ttl_seconds", "cache_size",
+})
+#: the keys only one system's adapter reads (it parses and checks their values when it is wired)
+SYSTEM_OPTIONS: Mapping[str, frozenset[str]] = MappingProxyType({
+    "dsmp": frozenset({"sms_log_roles", "operator_roles"}),  # who may query SMS logs (adapters.dsmp.access)
+    "oa": frozenset({"area_managers", "notice_link"}),       # who reads outage notices (adapters.oa.notices)
 })
 
 
@@ -44,6 +55,7 @@ class AdapterSettings:
     breaker_reset_seconds: float = 30.0
     cache_ttl_seconds: float = 0.0
     cache_size: int = 100_000
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # SYSTEM_OPTIONS, as given
 
     @property
     def wsdl_location(self) -> str:
@@ -73,7 +85,8 @@ def _number(entry: dict[str, Any], key: str, default: float, where: str, *, whol
 def _adapter(system: str, entry: Any, where: str) -> AdapterSettings:
     if not isinstance(entry, dict):
         raise ValueError(f"{where} must be a table")
-    if unknown := set(entry) - _KEYS:
+    own = SYSTEM_OPTIONS.get(system, frozenset())
+    if unknown := set(entry) - _KEYS - own:
         raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
     url = entry.get("url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
@@ -91,6 +104,7 @@ def _adapter(system: str, entry: Any, where: str) -> AdapterSettings:
         breaker_reset_seconds=float(_number(entry, "breaker_reset_seconds", 30.0, where)),
         cache_ttl_seconds=float(_number(entry, "cache_ttl_seconds", 0.0, where)),
         cache_size=int(_number(entry, "cache_size", 100_000, where, whole=True, minimum=1)),
+        options=MappingProxyType({key: entry[key] for key in own if key in entry}),
     )
 
 
