@@ -11,7 +11,15 @@ The adapters (``adapters/<system>``) build their typed clients on these gateways
 """
 
 from hub.gateways.breaker import Circuit, CircuitBreakers, CircuitOpenError
-from hub.gateways.documents import call_header, command_element, fields, text_of, timestamp, with_ack
+from hub.gateways.documents import (
+    call_header,
+    command_element,
+    fields,
+    forward_document,
+    text_of,
+    timestamp,
+    with_ack,
+)
 from hub.gateways.failures import InvalidAnswer, SystemRefused, SystemUnavailable, failure_of, fault_code
 from hub.gateways.loop import LoopThread
 from hub.gateways.settings import GatewaySettings, http_timeout
@@ -35,6 +43,7 @@ __all__ = [
     "failure_of",
     "fault_code",
     "fields",
+    "forward_document",
     "http_timeout",
     "text_of",
     "timestamp",

@@ -17,7 +17,7 @@ from lxml import etree
 from hub.envelope import Envelope
 from hub.validation.namespaces import COMMON_NS
 
-__all__ = ["call_header", "command_element", "fields", "text_of", "timestamp", "with_ack"]
+__all__ = ["call_header", "command_element", "fields", "forward_document", "text_of", "timestamp", "with_ack"]
 
 HUB_SYSTEM = "HUB"
 
@@ -40,6 +40,19 @@ def call_header(envelope: Envelope, sent_at: datetime | None = None) -> dict[str
     if envelope.correlation_id:
         header["CorrelationId"] = envelope.correlation_id
     return header
+
+
+def forward_document(envelope: Envelope, sent_at: datetime | None = None) -> etree._Element:
+    """The command document of ``envelope`` as the hub forwards it to an XML system: same ``MessageId`` and
+    ``CorrelationId``, ``SourceSystem`` ``HUB``, ``SentAt`` now; every other field as the caller gave it."""
+    document = command_element(envelope)
+    header = document[0]
+    for name, value in (("SourceSystem", HUB_SYSTEM), ("SentAt", timestamp(sent_at))):
+        field = header.find(f"{{{COMMON_NS}}}{name}")
+        if field is None:
+            raise ValueError(f"{envelope.command_type} has no Header/{name}")
+        field.text = value
+    return document
 
 
 def text_of(document: etree._Element, name: str) -> str | None:

@@ -1,0 +1,97 @@
+"""The NSP adapter: the dispatch as NSP gets it, the handler through the worker pipeline with respx as NSP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+import respx
+from lxml import etree
+
+from adapters.nsp import NspClient, handlers
+from adapters.nsp.mapping import dispatch_document, ticket
+from hub.gateways import CircuitBreakers, XmlGateway
+from hub.validation import DocumentValidator
+from hub.workers import WorkerTestClient
+from tests.unit.adapters.soap_kit import BASE_URL, command, example, registry, settings
+
+pytestmark = pytest.mark.unit
+NSP = "urn:onepoint:nsp:1"
+C = "urn:onepoint:common:1"
+SENT = datetime(2026, 11, 23, 1, 21, 40, tzinfo=UTC)
+ANSWER = example("nsp/responses/NetworkComplaintDispatchResponse.xml")
+
+
+@dataclass
+class Nsp:
+    route: respx.Route
+    client: WorkerTestClient
+
+
+@pytest.fixture
+def nsp() -> Iterator[Nsp]:
+    with respx.mock(assert_all_called=False) as router:
+        route = router.post(BASE_URL)
+        gateway = XmlGateway(settings("nsp", username=None, password=None, token="hub-token"), registry().get("nsp"),
+                             breakers=CircuitBreakers())
+        try:
+            yield Nsp(route, WorkerTestClient(handlers, consumer="nsp", dependencies={"nsp": NspClient(gateway)}))
+        finally:
+            gateway.close()
+
+
+def test_the_dispatch_goes_to_nsp_under_the_hubs_header_with_every_field() -> None:
+    envelope = command("nsp/NetworkComplaintDispatch.valid.xml", message_id="hub-d-00000001")
+    sent = dispatch_document(envelope, SENT)
+    header = sent.find(f"{{{NSP}}}Header")
+    assert header is not None
+    assert [(etree.QName(f).localname, f.text) for f in header] == [
+        ("MessageId", etree.fromstring(envelope.payload).findtext(f".//{{{C}}}MessageId")),
+        ("CorrelationId", etree.fromstring(envelope.payload).findtext(f".//{{{C}}}CorrelationId")),
+        ("SourceSystem", "HUB"), ("SentAt", "2026-11-23T01:21:40.000+00:00")]
+    original = etree.fromstring(envelope.payload)
+    assert [etree.tostring(e) for e in sent[1:]] == [etree.tostring(e) for e in original[1:]]
+    DocumentValidator(registry()).validate_element(sent)  # still a valid NetworkComplaintDispatch
+
+
+def test_the_answer_gives_the_ticket_id() -> None:
+    found = ticket(etree.fromstring(ANSWER))
+    assert (found.ticket_id, found.duplicate) == ("NSP20261123000417", False)
+    again = ticket(etree.fromstring(ANSWER.replace(b">COMPLETED<", b">DUPLICATE<")))
+    assert again.duplicate and again.ticket_id == "NSP20261123000417"
+
+
+def test_the_complaint_is_dispatched_once_and_the_ticket_recorded(nsp: Nsp) -> None:
+    nsp.route.respond(200, content=ANSWER, headers={"content-type": "application/xml"})
+    envelope = command("nsp/NetworkComplaintDispatch.valid.xml", message_id="hub-d-00000001")
+    result = nsp.client.send(envelope)
+    assert result.processed and result.outcome == "ticket NSP20261123000417"
+    request = nsp.route.calls.last.request
+    assert request.headers["authorization"] == "Bearer hub-token"
+    posted = etree.fromstring(request.content)
+    assert posted.tag == f"{{{NSP}}}NetworkComplaintDispatch"
+    assert posted.findtext(f"{{{NSP}}}Header/{{{C}}}SourceSystem") == "HUB"
+    assert nsp.client.send(envelope).duplicate and nsp.route.call_count == 1  # redelivered: NSP is not asked again
+
+
+def test_an_unavailable_nsp_is_retried(nsp: Nsp) -> None:
+    nsp.route.side_effect = [httpx.Response(503), httpx.ConnectError("refused"),
+                             httpx.Response(200, content=ANSWER)]
+    result = nsp.client.send(command("nsp/NetworkComplaintDispatch.valid.xml"))
+    assert result.processed and result.attempts == 3 and result.outcome == "ticket NSP20261123000417"
+
+
+def test_a_refused_dispatch_is_dead_lettered_with_the_reason(nsp: Nsp) -> None:
+    nsp.route.respond(400, text="invalid document")
+    result = nsp.client.send(command("nsp/NetworkComplaintDispatch.valid.xml"))
+    assert result.dead and result.attempts == 1
+    assert result.reason is not None and "nsp NetworkComplaintDispatch refused (400)" in result.reason
+
+
+def test_an_answer_that_fails_its_xsd_is_dead_lettered(nsp: Nsp) -> None:
+    nsp.route.respond(200, content=ANSWER.replace(b"NSP20261123000417", b"TICKET-1"))
+    result = nsp.client.send(command("nsp/NetworkComplaintDispatch.valid.xml"))
+    assert result.dead and result.reason is not None and "fails its XSD" in result.reason
