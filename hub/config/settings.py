@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from hub.config.adapters import AdapterSettings, parse_adapters
+from hub.config.bulletin import BulletinSettings, parse_bulletin
 from hub.config.runtime import DEFAULT_GC_YOUNG_THRESHOLD
 from hub.transport.topology import DelayTier, TopologyConfig
 from hub.transport.urls import BrokerURLError, node_urls, scheme
 from hub.validation.parser import ParserLimits
 
-__all__ = ["AdapterSettings", "CallerConfig", "ConfigError", "HubSettings", "SecuritySettings", "load_settings"]
+__all__ = ["AdapterSettings", "BulletinSettings", "CallerConfig", "ConfigError", "HubSettings", "SecuritySettings",
+           "load_settings"]
 
 
 DEFAULT_DELAY_TIERS = TopologyConfig().delay_tiers
@@ -76,6 +78,7 @@ class HubSettings:
     gc_young_threshold: int = DEFAULT_GC_YOUNG_THRESHOLD
     adapters: tuple[AdapterSettings, ...] = ()  # [adapters.<system>]: how the hub calls each backend system
     audit: AuditSettings = field(default_factory=AuditSettings)  # [audit]: the SMS-log audit trail (hub.audit)
+    bulletin: BulletinSettings = field(default_factory=BulletinSettings)  # [bulletin]: outage notices for agents
     source: str = "built-in defaults"
 
     def adapter(self, system: str) -> AdapterSettings:
@@ -241,6 +244,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             gc_young_threshold=gc_threshold,
             adapters=parse_adapters(data.get("adapters"), source),
             audit=_audit(data.get("audit", {}), source),
+            bulletin=parse_bulletin(data.get("bulletin"), source),
             source=source,
         )
     except ValueError as exc:

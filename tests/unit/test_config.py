@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from hub.config import ConfigError, load_settings
@@ -71,4 +73,16 @@ def test_bad_broker_section(tmp_path, broker, message):
     path = tmp_path / "hub.toml"
     path.write_text(f"[broker]\n{broker}\n")
     with pytest.raises(ConfigError, match=message):
+        load_settings(path)
+
+
+def test_bulletin_section_gives_the_board_path_relative_to_the_file_and_its_readers(tmp_path: Path) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text('[bulletin]\npath = "data/bulletin.db"\nreaders = ["CS", "WEB"]\n')
+    settings = load_settings(path)
+    assert settings.bulletin.path == tmp_path / "data" / "bulletin.db"
+    assert settings.bulletin.readers == ("CS", "WEB")
+    assert load_settings().bulletin.readers == ("CS",)
+    path.write_text('[bulletin]\nreader = ["CS"]\n')
+    with pytest.raises(ConfigError, match="unknown keys in \\[bulletin\\]"):
         load_settings(path)
