@@ -1,4 +1,10 @@
-"""The hub's HTTP application: SOAP and XML ingress, health and readiness, on one ASGI server (uvicorn)."""
+"""The hub's HTTP application: SOAP and XML ingress, the agents' bulletin, health, readiness and metrics, on one
+ASGI server (uvicorn).
+
+``/readyz``: 200 ``{"ready": true, "status": "ok"}``; with ``breakers``, an open circuit makes the status
+``"degraded"`` and names the system (``"open": ["boss"]``), still 200: other flows work and that system's
+messages wait in its queue. 503 only when the hub cannot accept anything (no schemas, the broker is down).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from hub.bulletin import BulletinBoard
 from hub.config.settings import HubSettings
+from hub.gateways import CircuitBreakers
 from hub.ingress.acceptance import Acceptance
+from hub.ingress.bulletin import BulletinAPI
 from hub.ingress.refusals import REFUSAL_HEADER
 from hub.ingress.soap.endpoint import SoapIngress
 from hub.ingress.xml.endpoint import XmlIngress
@@ -51,7 +60,12 @@ def create_app(
     router: Router | None = None,
     registry: CommandSetRegistry | None = None,
     metrics: Metrics | None = None,
+    breakers: CircuitBreakers | None = None,
+    bulletin: BulletinBoard | None = None,
 ) -> HubApp:
+    """The hub's app. ``breakers``: the circuits of the workers of this process, for ``/readyz`` (give the same
+    ``metrics`` to them and the app so ``/metrics`` shows the gateways). ``bulletin``: the board to serve; without
+    it the board at ``[bulletin] path`` is opened on the first bulletin request."""
     registry = registry or CommandSetRegistry.installed()
     metrics = metrics or Metrics()
     owned: BrokerRouter | None = None
@@ -81,6 +95,7 @@ def create_app(
     )
     soap = SoapIngress(registry, validator, verifier, acceptance, throttle)
     xml = XmlIngress(registry, callers, acceptance, throttle)
+    notices = BulletinAPI(settings.bulletin, xml, bulletin)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "alive"})
@@ -88,7 +103,15 @@ def create_app(
     async def readyz(request: Request) -> Response:
         checks = {"schemas": len(registry.names()) > 0, "router": await router.ready()}
         ready = all(checks.values())
-        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+        body: dict[str, object] = {"ready": ready, "checks": checks}
+        status = "ok" if ready else "unready"
+        if breakers is not None:
+            circuits = breakers.readiness()
+            body.update(circuits)
+            if ready and circuits["open"]:
+                status = "degraded"
+        body["status"] = status
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     async def metrics_endpoint(request: Request) -> Response:
         body, content_type = metrics.render()
@@ -109,9 +132,11 @@ def create_app(
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/soap/{system}", counted(soap.endpoint), methods=["GET", "POST"]),
         Route("/xml/{system}", counted(xml.endpoint), methods=["POST"]),
+        Route("/bulletin", counted(notices.list_notices), methods=["GET"]),
+        Route("/bulletin/{notice}/read", counted(notices.mark_read), methods=["POST"]),
     ]
 
-    hooks: list[Callable[[], None]] = []
+    hooks: list[Callable[[], None]] = [notices.close]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

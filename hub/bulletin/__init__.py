@@ -1,0 +1,25 @@
+"""The complaint front ends' bulletin: the active outage notices NSP broadcasts, with unread marks per agent.
+
+``consumer`` (queue ``bulletin``) applies each ``nsp.OutageNotice`` to the ``BulletinBoard`` (SQLite): raised,
+updated by a higher revision, cleared; the hub serves it at ``GET /bulletin?agent=ID`` (``hub.ingress.bulletin``).
+"""
+
+from hub.bulletin.board import BulletinBoard, BulletinEntry
+from hub.bulletin.consumer import CONSUMER, close, dependencies, handlers
+from hub.bulletin.notice import AffectedArea, InconsistentNotice, OutageNotice, parse_outage_notice
+from hub.bulletin.views import bulletin_json, bulletin_xml
+
+__all__ = [
+    "CONSUMER",
+    "AffectedArea",
+    "BulletinBoard",
+    "BulletinEntry",
+    "InconsistentNotice",
+    "OutageNotice",
+    "bulletin_json",
+    "bulletin_xml",
+    "close",
+    "dependencies",
+    "handlers",
+    "parse_outage_notice",
+]

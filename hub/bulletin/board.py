@@ -1,0 +1,160 @@
+"""The bulletin board: outage notices by notice id in SQLite, and what each agent has read.
+
+``post(message_id, notice)`` applies one delivered notice in ONE write transaction together with the record of
+its message id (``applied_messages``): a redelivered message changes nothing, and a crash between the two cannot
+leave one without the other (the worker's processed store only saves the call). A notice is *raised* the first
+time its id is seen, *updated* by a higher revision, *cleared* by status CLEARED; an older revision arriving
+late is *stale* and ignored. An agent has read a notice when it read its current revision: an update pops up
+again. SQLite in WAL mode: the hub's API reads while the bulletin worker (in the hub or its own process) writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from hub.bulletin.notice import AffectedArea, OutageNotice
+
+__all__ = ["BulletinBoard", "BulletinEntry"]
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS notices (
+        notice_id  TEXT PRIMARY KEY,
+        revision   INTEGER NOT NULL,
+        status     TEXT NOT NULL CHECK (status IN ('ACTIVE', 'CLEARED')),
+        notice     TEXT NOT NULL,           -- the notice's fields (JSON)
+        raised_at  REAL NOT NULL,
+        updated_at REAL NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS notice_areas (
+        notice_id TEXT NOT NULL, area_code TEXT NOT NULL, PRIMARY KEY (notice_id, area_code))""",
+    """CREATE TABLE IF NOT EXISTS notice_reads (
+        agent TEXT NOT NULL, notice_id TEXT NOT NULL, revision INTEGER NOT NULL, read_at REAL NOT NULL,
+        PRIMARY KEY (agent, notice_id))""",
+    """CREATE TABLE IF NOT EXISTS applied_messages (
+        message_id TEXT PRIMARY KEY, notice_id TEXT NOT NULL, outcome TEXT NOT NULL, applied_at REAL NOT NULL)""",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BulletinEntry:
+    """One notice as one agent sees it."""
+
+    notice: OutageNotice
+    unread: bool
+    raised_at: float
+    updated_at: float
+
+
+def _notice(data: str) -> OutageNotice:
+    fields: dict[str, Any] = json.loads(data)
+    fields["areas"] = tuple(AffectedArea(**area) for area in fields["areas"])
+    fields["services"] = tuple(fields["services"])
+    return OutageNotice(**fields)
+
+
+class BulletinBoard:
+    """Thread-safe: one SQLite connection per thread, short ``BEGIN IMMEDIATE`` write transactions."""
+
+    def __init__(self, path: str | Path, busy_timeout_ms: int = 10_000) -> None:
+        self.path = str(path)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        db = self._db()
+        for statement in _SCHEMA:
+            db.execute(statement)
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
+            self._local.db = db
+            with self._lock:
+                self._all.append(db)
+        return db
+
+    def post(self, message_id: str, notice: OutageNotice) -> str:
+        """Apply ``notice`` once per ``message_id``; the outcome: raised, updated, cleared or stale (the one
+        recorded first, for a message applied before)."""
+        db, now = self._db(), time.time()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            done = db.execute("SELECT outcome FROM applied_messages WHERE message_id=?", (message_id,)).fetchone()
+            if done is not None:
+                db.execute("ROLLBACK")
+                return str(done[0])
+            outcome = self._apply(db, notice, now)
+            db.execute("INSERT INTO applied_messages VALUES (?, ?, ?, ?)", (message_id, notice.notice_id, outcome, now))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return outcome
+
+    @staticmethod
+    def _apply(db: sqlite3.Connection, notice: OutageNotice, now: float) -> str:
+        row = db.execute("SELECT revision, status FROM notices WHERE notice_id=?", (notice.notice_id,)).fetchone()
+        outcome = "cleared" if not notice.active else "updated"
+        if row is None:
+            outcome = "raised" if notice.active else "cleared"
+        elif notice.revision < row[0] or (notice.revision == row[0] and row[1] == "CLEARED" and notice.active):
+            return "stale"
+        data = json.dumps(asdict(notice), ensure_ascii=False)
+        db.execute(
+            "INSERT INTO notices VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(notice_id) DO UPDATE SET"
+            " revision=excluded.revision, status=excluded.status, notice=excluded.notice,"
+            " updated_at=excluded.updated_at",
+            (notice.notice_id, notice.revision, notice.status, data, now, now),
+        )
+        db.execute("DELETE FROM notice_areas WHERE notice_id=?", (notice.notice_id,))
+        db.executemany("INSERT OR IGNORE INTO notice_areas VALUES (?, ?)",
+                       [(notice.notice_id, area.code) for area in notice.areas])
+        return outcome
+
+    def entries(self, agent: str, *, area: str | None = None, include_cleared: bool = False) -> list[BulletinEntry]:
+        """The notices for ``agent``, newest change first: the active ones (all of them with ``include_cleared``),
+        only those touching area code ``area`` when given, each marked unread unless the agent read its revision."""
+        query = ("SELECT n.notice, n.raised_at, n.updated_at, (r.revision IS NULL OR r.revision < n.revision)"
+                 " FROM notices n LEFT JOIN notice_reads r ON r.notice_id = n.notice_id AND r.agent = ?"
+                 " WHERE (? OR n.status = 'ACTIVE')"
+                 " AND (? IS NULL OR EXISTS (SELECT 1 FROM notice_areas a"
+                 " WHERE a.notice_id = n.notice_id AND a.area_code = ?))"
+                 " ORDER BY n.updated_at DESC, n.notice_id")
+        rows = self._db().execute(query, (agent, include_cleared, area, area)).fetchall()
+        return [BulletinEntry(_notice(data), bool(unread), raised, updated) for data, raised, updated, unread in rows]
+
+    def mark_read(self, agent: str, notice_id: str) -> int | None:
+        """Record that ``agent`` read the notice's current revision; that revision, or None if no such notice."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute("SELECT revision FROM notices WHERE notice_id=?", (notice_id,)).fetchone()
+            if row is not None:
+                db.execute("INSERT INTO notice_reads VALUES (?, ?, ?, ?) ON CONFLICT(agent, notice_id) DO UPDATE"
+                           " SET revision=excluded.revision, read_at=excluded.read_at",
+                           (agent, notice_id, row[0], time.time()))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return None if row is None else int(row[0])
+
+    def applied(self) -> int:
+        """How many delivered notice messages the board has applied (each id once)."""
+        return int(self._db().execute("SELECT count(*) FROM applied_messages").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            for db in self._all:
+                db.close()
+            self._all.clear()
+        self._local = threading.local()

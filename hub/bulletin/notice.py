@@ -1,0 +1,104 @@
+"""An NSP ``OutageNotice`` as the bulletin keeps it: the fields an agent reads, parsed from the validated document.
+
+The XSD cannot tie ``AdjustmentKind`` to ``Kind`` (schemas/nsp.xsd); this module does: a PLANNED_WORK notice
+without it, or a FAULT notice with it, is refused (``InconsistentNotice``, a permanent failure: dead-lettered).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from hub.validation.namespaces import COMMON_NS
+from hub.workers.errors import PermanentError
+
+__all__ = ["NSP_NS", "AffectedArea", "InconsistentNotice", "OutageNotice", "parse_outage_notice"]
+
+NSP_NS = "urn:onepoint:nsp:1"
+_NS = {"nsp": NSP_NS, "c": COMMON_NS}
+
+
+class InconsistentNotice(PermanentError):
+    """A schema-valid notice the bulletin refuses (its fields contradict each other)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AffectedArea:
+    code: str  # area code, e.g. 0755
+    district: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutageNotice:
+    """A fault (``FAULT``) or planned work (``PLANNED_WORK``) notice; the same ``notice_id`` comes again with a
+    higher ``revision`` when it changes and with ``status`` ``CLEARED`` when it is over."""
+
+    notice_id: str
+    revision: int
+    kind: str
+    title: str
+    status: str  # ACTIVE | CLEARED
+    areas: tuple[AffectedArea, ...]
+    services: tuple[str, ...]
+    start: str
+    customer_wording: str
+    sending_department: str
+    contact: str
+    contact_phone: str
+    adjustment_kind: str | None = None
+    expected_end: str | None = None
+    cleared_at: str | None = None
+    content: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status == "ACTIVE"
+
+
+def _text(root: etree._Element, path: str) -> str | None:
+    found = root.find(path, _NS)
+    return None if found is None or found.text is None else found.text.strip()
+
+
+def _required(root: etree._Element, path: str) -> str:
+    value = _text(root, path)
+    if value is None:
+        raise InconsistentNotice(f"OutageNotice has no {path.split(':')[-1]}")
+    return value
+
+
+def parse_outage_notice(document: bytes | etree._Element) -> OutageNotice:
+    """The notice in ``document`` (an ``nsp:OutageNotice`` already valid against nsp.xsd)."""
+    root = etree.fromstring(document) if isinstance(document, bytes) else document
+    if root.tag != f"{{{NSP_NS}}}OutageNotice":
+        raise InconsistentNotice(f"not an nsp:OutageNotice: {root.tag}")
+    kind = _required(root, "nsp:Kind")
+    adjustment = _text(root, "nsp:AdjustmentKind")
+    if kind == "PLANNED_WORK" and adjustment is None:
+        raise InconsistentNotice("a PLANNED_WORK notice must say its AdjustmentKind")
+    if kind == "FAULT" and adjustment is not None:
+        raise InconsistentNotice("a FAULT notice has no AdjustmentKind")
+    areas = tuple(
+        AffectedArea(_required(area, "c:AreaCode"), _text(area, "c:District"))
+        for area in root.iterfind("nsp:Area", _NS)
+    )
+    revision = _text(root, "nsp:Revision")
+    return OutageNotice(
+        notice_id=_required(root, "nsp:NoticeId"),
+        revision=int(revision) if revision is not None else 1,
+        kind=kind,
+        title=_required(root, "nsp:Title"),
+        status=_required(root, "nsp:Status"),
+        areas=areas,
+        services=tuple(s.text.strip() for s in root.iterfind("nsp:Service", _NS) if s.text),
+        start=_required(root, "nsp:Start"),
+        customer_wording=_required(root, "nsp:CustomerWording"),
+        sending_department=_required(root, "nsp:SendingDepartment"),
+        contact=_required(root, "nsp:Contact"),
+        contact_phone=_required(root, "nsp:ContactPhone"),
+        adjustment_kind=adjustment,
+        expected_end=_text(root, "nsp:ExpectedEnd"),
+        cleared_at=_text(root, "nsp:ClearedAt"),
+        content=_text(root, "nsp:Content"),
+    )

@@ -1,0 +1,57 @@
+"""The bulletin as the front ends read it: JSON (default) or XML, one entry per notice with its unread mark."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from lxml import etree
+
+from hub.bulletin.board import BulletinEntry
+
+__all__ = ["BULLETIN_NS", "bulletin_json", "bulletin_xml", "entry_json"]
+
+BULLETIN_NS = "urn:onepoint:bulletin:1"
+
+
+def _moment(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+
+
+def entry_json(entry: BulletinEntry) -> dict[str, Any]:
+    n = entry.notice
+    return {
+        "notice_id": n.notice_id, "revision": n.revision, "kind": n.kind, "adjustment_kind": n.adjustment_kind,
+        "status": n.status, "title": n.title, "customer_wording": n.customer_wording, "content": n.content,
+        "areas": [{"code": a.code, "district": a.district} for a in n.areas], "services": list(n.services),
+        "start": n.start, "expected_end": n.expected_end, "cleared_at": n.cleared_at,
+        "sending_department": n.sending_department, "contact": n.contact, "contact_phone": n.contact_phone,
+        "raised_at": _moment(entry.raised_at), "updated_at": _moment(entry.updated_at), "unread": entry.unread,
+    }
+
+
+def bulletin_json(agent: str, entries: Sequence[BulletinEntry]) -> dict[str, Any]:
+    return {"agent": agent, "unread": sum(e.unread for e in entries), "notices": [entry_json(e) for e in entries]}
+
+
+def bulletin_xml(agent: str, entries: Sequence[BulletinEntry]) -> bytes:
+    """``<b:Bulletin agent= unread=>`` with one ``<b:Notice id= revision= status= unread=>`` per entry."""
+    q = f"{{{BULLETIN_NS}}}"
+    root = etree.Element(f"{q}Bulletin", nsmap={"b": BULLETIN_NS},
+                         agent=agent, unread=str(sum(e.unread for e in entries)))
+    for entry in entries:
+        data = entry_json(entry)
+        notice = etree.SubElement(root, f"{q}Notice", id=data["notice_id"], revision=str(data["revision"]),
+                                  status=data["status"], unread="true" if entry.unread else "false")
+        for key in ("kind", "adjustment_kind", "title", "customer_wording", "content", "start", "expected_end",
+                    "cleared_at", "sending_department", "contact", "contact_phone", "raised_at", "updated_at"):
+            if data[key] is not None:
+                etree.SubElement(notice, q + "".join(p.title() for p in key.split("_"))).text = str(data[key])
+        for area in entry.notice.areas:
+            element = etree.SubElement(notice, f"{q}Area", code=area.code)
+            element.text = area.district
+        for service in entry.notice.services:
+            etree.SubElement(notice, f"{q}Service").text = service
+    data_bytes: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return data_bytes
