@@ -1,0 +1,167 @@
+"""The DSMP adapter: SMS-log queries audited before any record leaves, the role check, DSMP failures, SP figures.
+
+The handler runs through the worker pipeline (``WorkerTestClient``) with respx as DSMP and a real audit log on
+a temporary file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from lxml import etree
+
+from adapters.dsmp import DsmpClient, OperatorRole, SmsLogAccess, handlers
+from adapters.dsmp.mapping import query_document, sms_log_page, sms_log_query
+from hub.audit import AuditEntry, AuditLog, AuditRecord, ChainKey, SQLiteAuditStorage
+from hub.gateways import CircuitBreakers, XmlGateway
+from hub.workers import WorkerTestClient
+from tests.unit.adapters.soap_kit import BASE_URL, command, example, registry, settings
+from tests.unit.audit.kit import tamper
+
+pytestmark = pytest.mark.unit
+DSMP = "urn:onepoint:dsmp:1"
+C = "urn:onepoint:common:1"
+KEY = ChainKey(b"dsmp-adapter-test-key-0123456789abcdef", "tests")
+ANSWER = example("dsmp/responses/QuerySmsLogResponse.xml")
+STATS = example("dsmp/responses/QuerySpComplaintStatsResponse.xml")
+ACCESS = SmsLogAccess(frozenset({"network-backoffice"}), (OperatorRole("net-bo-*", "network-backoffice"),
+                                                          OperatorRole("cs-*", "customer-service")))
+
+
+class WatchedAuditLog(AuditLog):
+    """The real log, noting each committed row in ``events`` (shared with the DSMP route) to see the order."""
+
+    def __init__(self, path: Path, events: list[str]) -> None:
+        super().__init__(SQLiteAuditStorage(path), KEY)
+        self.events = events
+
+    def append(self, entry: AuditEntry) -> AuditRecord:
+        committed = super().append(entry)
+        self.events.append(f"audit {entry.outcome}")
+        return committed
+
+
+@dataclass
+class Dsmp:
+    route: respx.Route
+    client: WorkerTestClient
+    audit_log: WatchedAuditLog
+    events: list[str]
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [r.as_dict() for r in self.audit_log.last(100)]  # oldest first
+
+
+@pytest.fixture
+def dsmp(tmp_path: Path) -> Iterator[Dsmp]:
+    events: list[str] = []
+    with respx.mock(assert_all_called=False) as router:
+        route = router.post(BASE_URL)
+        gateway = XmlGateway(settings("dsmp"), registry().get("dsmp"), breakers=CircuitBreakers())
+        audit_log = WatchedAuditLog(tmp_path / "audit.db", events)
+        deps = {"dsmp": DsmpClient(gateway), "audit_log": audit_log, "sms_log_access": ACCESS}
+        try:
+            yield Dsmp(route, WorkerTestClient(handlers, consumer="dsmp", dependencies=deps), audit_log, events)
+        finally:
+            gateway.close()
+            audit_log.close()
+
+
+def answered(content: bytes, events: list[str]) -> Any:
+    """A respx side effect: DSMP answers ``content`` and the call is noted in ``events``."""
+    def answer(request: httpx.Request) -> httpx.Response:
+        events.append("dsmp called")
+        return httpx.Response(200, content=content)
+    return answer
+
+
+def query(account: str = "net-bo-liqiang", message_id: str = "cs-sms-00000001") -> Any:
+    return command("dsmp/QuerySmsLog.valid.xml", message_id=message_id,
+                   replace={b"net-bo-liqiang": account.encode()})
+
+
+def test_the_query_facts_and_the_stated_purpose() -> None:
+    found = sms_log_query(query())
+    assert (found.msisdn, found.operator, found.operator_ip, found.work_order_id) == (
+        "13501105566", "net-bo-liqiang", "10.212.34.17", "WO20261123SMS00042")
+    assert found.period_from == datetime.fromisoformat("2026-11-20T00:00:00+08:00")
+    assert found.stated_purpose == ("WO20261123SMS00042: Customer says bank SMS codes from 95588 did not arrive "
+                                    "(approval SEC-2026-1123-009)")
+    sent = query_document(query(), datetime(2026, 11, 23, tzinfo=UTC))
+    assert sent.findtext(f"{{{DSMP}}}Header/{{{C}}}SourceSystem") == "HUB"
+    assert sms_log_page(etree.fromstring(ANSWER)).rows == len(etree.fromstring(ANSWER).findall(f"{{{DSMP}}}Record"))
+
+
+def test_an_allowed_query_is_audited_before_its_records_are_answered(dsmp: Dsmp) -> None:
+    dsmp.route.side_effect = answered(ANSWER, dsmp.events)
+    result = dsmp.client.request(query())
+    assert result.processed and result.reply is not None
+    reply = etree.fromstring(result.reply)
+    records = reply.findall(f"{{{DSMP}}}Record")
+    assert records and reply.findtext(f"{{{DSMP}}}Ack/{{{C}}}MessageId") == "cs-sms-00000001"
+    assert dsmp.events == ["dsmp called", "audit allowed"]  # the row is committed before the handler answers
+    (row,) = dsmp.rows()
+    assert row == {**row, "operator": "net-bo-liqiang", "role": "network-backoffice", "client_address": "10.212.34.17",
+                   "msisdn_masked": "*******5566", "rows_returned": len(records), "outcome": "allowed",
+                   "message_id": "cs-sms-00000001", "period_from": "2026-11-19T16:00:00.000000+00:00"}
+    assert str(row["purpose"]).startswith("WO20261123SMS00042: ")
+    assert dsmp.audit_log.verify().intact
+
+
+@pytest.mark.parametrize(("account", "role"), [("stranger-01", "none"), ("cs-agent-0042", "customer-service")])
+def test_a_denied_query_is_audited_and_refused_without_asking_dsmp(dsmp: Dsmp, account: str, role: str) -> None:
+    result = dsmp.client.request(query(account))
+    assert result.reply is not None and not result.dead
+    error = etree.fromstring(result.reply)
+    assert (error.tag, error.findtext(f"{{{C}}}Code")) == (f"{{{C}}}Error", "role-not-allowed")
+    assert dsmp.route.call_count == 0
+    (row,) = dsmp.rows()
+    assert (row["outcome"], row["role"], row["rows_returned"], row["operator"]) == ("denied", role, 0, account)
+    assert "may not query SMS logs" in str(row["reason"])
+
+
+def test_no_record_leaves_when_the_audit_row_cannot_be_committed(dsmp: Dsmp, tmp_path: Path) -> None:
+    dsmp.route.respond(200, content=ANSWER)
+    dsmp.client.request(query(message_id="cs-sms-00000001"))
+    tamper(tmp_path / "audit.db", "DELETE FROM audit_log")  # the rows removed: the tail no longer matches the anchor
+    result = dsmp.client.request(query(message_id="cs-sms-00000002"))
+    assert result.dead and result.attempts == 1 and result.reply is None
+    assert result.reason is not None and "audit log integrity" in result.reason
+    assert dsmp.audit_log.count() == 0
+
+
+def test_a_failing_dsmp_is_audited_as_failed_and_retried(dsmp: Dsmp) -> None:
+    dsmp.route.side_effect = [httpx.Response(503), httpx.Response(200, content=ANSWER)]
+    result = dsmp.client.request(query())
+    assert result.processed and result.attempts == 2
+    assert [(r["outcome"], r["message_id"]) for r in dsmp.rows()] == [
+        ("failed", "cs-sms-00000001"), ("allowed", "cs-sms-00000001")]
+    assert "HTTP 503" in str(dsmp.rows()[0]["reason"])
+
+
+def test_a_query_dsmp_refuses_is_answered_with_its_refusal_and_audited(dsmp: Dsmp) -> None:
+    dsmp.route.respond(400, text="invalid-period")
+    result = dsmp.client.request(query())
+    assert result.reply is not None and result.attempts == 1
+    error = etree.fromstring(result.reply)
+    assert error.findtext(f"{{{C}}}Code") == "dsmp-refused"
+    assert [r["outcome"] for r in dsmp.rows()] == ["failed"]
+
+
+def test_sp_complaint_figures_are_answered_without_an_audit_row(dsmp: Dsmp) -> None:
+    dsmp.route.respond(200, content=STATS)
+    result = dsmp.client.request(command("dsmp/QuerySpComplaintStats.valid.xml", message_id="cs-sp-000000001"))
+    assert result.processed and result.reply is not None
+    reply = etree.fromstring(result.reply)
+    assert reply.tag == f"{{{DSMP}}}QuerySpComplaintStatsResponse"
+    assert reply.findtext(f"{{{DSMP}}}Ack/{{{C}}}MessageId") == "cs-sp-000000001"
+    assert result.outcome == f"{len(reply.findall(f'{{{DSMP}}}Row'))} row(s) of {reply.findtext(f'{{{DSMP}}}Total')}"
+    assert dsmp.audit_log.count() == 0
+
