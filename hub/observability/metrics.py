@@ -5,7 +5,7 @@ Every name is prefixed ``onepoint_``; counters are exposed with prometheus' ``_t
 * ``onepoint_messages_accepted_total{command_type}`` / ``onepoint_messages_refused_total{reason}`` (ingress)
 * ``onepoint_messages_published_total{target}`` (confirmed publishes)
 * ``onepoint_messages_consumed_total{consumer,outcome}`` (outcome: processed, duplicate, retried,
-  dead_lettered, busy, requeued)
+  dead_lettered, busy, requeued, waiting — its system is down: the message waits, no attempt counted)
 * ``onepoint_messages_retried_total{consumer,tier}`` (tier ``in-process`` or a delay tier's name)
 * ``onepoint_messages_dead_lettered_total{consumer,kind}`` (kind: permanent, exhausted)
 * ``onepoint_messages_replayed_total{consumer}`` (from a DLQ)

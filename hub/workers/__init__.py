@@ -2,7 +2,9 @@
 
 ``Worker`` consumes a queue from a ``Broker``, decodes each ``Envelope``, runs its handler once per message
 id (``ProcessedStore``), and settles: ack after the effect is committed, retry through the delay tiers, or
-dead-letter with the reason (``hub.workers.retry`` documents the bound on attempts). ``WorkerTestClient``
+dead-letter with the reason (``hub.workers.retry`` documents the bound on attempts); a message whose system
+is down (``CallsHeldBack``, an open circuit) waits in a delay tier without counting attempts
+(``hub.workers.waiting``). ``WorkerTestClient``
 runs the same pipeline without a broker; ``DeadLetterQueues`` lists, shows, replays and purges the DLQs.
 
 A handler answers a request with ``Reply(document)`` (or refuses it with ``BusinessRejection(..., code=)``,
@@ -24,7 +26,7 @@ message it handles)::
 from hub.routing.outbound import BrokerOutbound, Outbound, RecordingOutbound, Sender
 from hub.workers.classify import Classification, Classifier, Verdict
 from hub.workers.dlq import DeadLetter, DeadLetterQueues, ReplayReport
-from hub.workers.errors import BusinessRejection, PermanentError, TransientError, UnknownCommandError
+from hub.workers.errors import BusinessRejection, CallsHeldBack, PermanentError, TransientError, UnknownCommandError
 from hub.workers.processor import Action, Decision, Processor
 from hub.workers.registry import HandlerContext, HandlerRegistry, HandlerSpec
 from hub.workers.reply import Reply, error_document
@@ -36,6 +38,7 @@ __all__ = [
     "Action",
     "BrokerOutbound",
     "BusinessRejection",
+    "CallsHeldBack",
     "Classification",
     "Classifier",
     "DeadLetter",

@@ -5,6 +5,10 @@
 SOAP *Server* faults marked retryable (a sub-code such as ``Server.Unavailable``/``Server.Busy``/
 ``Server.Timeout``, or ``retryable`` in the fault detail), and the hub's own transport errors.
 
+**Wait** (neither retried nor counted): ``CallsHeldBack`` (e.g. an open circuit): the system is known to be
+down, so the message waits in a delay tier (``Action.WAIT``) however long the outage lasts. It is transient
+too (``Classification.transient``), but never retried in-process.
+
 **Permanent** (dead-lettered at once, with the reason): ``PermanentError`` (``BusinessRejection``,
 ``UnknownCommandError``), a refused document (``DocumentRefused``: e.g. a handler sent an invalid command),
 a command no route takes (``NoRouteError``), ``ValueError`` (invalid data, an
@@ -31,7 +35,7 @@ from hub.observability.logging import mask_msisdn
 from hub.routing.table import NoRouteError
 from hub.transport.errors import TransportError as HubTransportError
 from hub.validation.violations import DocumentRefused
-from hub.workers.errors import PermanentError, TransientError
+from hub.workers.errors import CallsHeldBack, PermanentError, TransientError
 
 __all__ = ["RETRYABLE_FAULT_SUBCODES", "RETRYABLE_STATUS", "Classification", "Classifier", "Verdict", "describe"]
 
@@ -42,6 +46,7 @@ RETRYABLE_FAULT_SUBCODES = frozenset({"unavailable", "busy", "timeout", "retry",
 class Verdict(Enum):
     TRANSIENT = "transient"
     PERMANENT = "permanent"
+    WAIT = "wait"  # transient, and the system is known to be down: wait without counting an attempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +56,18 @@ class Classification:
 
     @property
     def transient(self) -> bool:
+        """Worth trying again later (retried, or waiting for the system)."""
+        return self.verdict is not Verdict.PERMANENT
+
+    @property
+    def retried_now(self) -> bool:
+        """Worth another attempt within the same delivery (in-process): transient, and not held back."""
         return self.verdict is Verdict.TRANSIENT
+
+    @property
+    def waits(self) -> bool:
+        """The system is known to be down: the message waits in a delay tier, no attempt is counted."""
+        return self.verdict is Verdict.WAIT
 
 
 def describe(exc: BaseException) -> str:
@@ -91,6 +107,8 @@ class Classifier:
 
     def _builtin(self, exc: BaseException) -> Verdict:
         t, p = Verdict.TRANSIENT, Verdict.PERMANENT
+        if isinstance(exc, CallsHeldBack):
+            return Verdict.WAIT
         if isinstance(exc, TransientError):
             return t
         if isinstance(exc, PermanentError | DocumentRefused | ZeepValidationError | NoRouteError):

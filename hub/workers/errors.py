@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-__all__ = ["BusinessRejection", "PermanentError", "TransientError", "UnknownCommandError"]
+__all__ = ["BusinessRejection", "CallsHeldBack", "PermanentError", "TransientError", "UnknownCommandError"]
 
 
 class TransientError(Exception):
     """Worth trying again later: the backend is busy, down or slow. Retried, then dead-lettered."""
+
+
+class CallsHeldBack(TransientError):
+    """The system is known to be down and calls to it are held back (e.g. its circuit is open) for about
+    ``retry_in`` seconds: the message *waits* in a delay tier and comes back, no attempt is counted and
+    nothing is retried in-process, so an outage of any length dead-letters nothing.
+
+    Gateways raise a subclass (``hub.gateways.CircuitOpenError``); ``retry_in`` is keyword-only so that a
+    subclass's own constructor can pass its message up through a shared base (cooperative ``__init__``).
+    """
+
+    def __init__(self, *args: object, retry_in: float = 0.0) -> None:
+        super().__init__(*args)
+        self.retry_in = retry_in
 
 
 class PermanentError(Exception):

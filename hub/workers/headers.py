@@ -20,13 +20,16 @@ __all__ = [
     "FIRST_FAILURE",
     "LAST_ERROR",
     "LAST_FAILURE",
+    "LAST_WAIT",
     "ORIGINAL_EXCHANGE",
     "ORIGINAL_ROUTING_KEY",
     "REPLAYED",
     "RETRY_COUNT",
+    "WAITS",
     "attempts_so_far",
     "now_iso",
     "text",
+    "waits_so_far",
 ]
 
 ATTEMPTS = "x-onepoint-attempts"  # handler attempts that failed, over every delivery of this message
@@ -37,13 +40,15 @@ DEAD_REASON = "x-onepoint-dead-reason"  # why it is in the DLQ (phone numbers ma
 DEAD_KIND = "x-onepoint-dead-kind"  # "permanent" | "exhausted"
 DEAD_QUEUE = "x-onepoint-dead-queue"  # the consumer queue it died in
 ERROR_CLASS = "x-onepoint-error-class"
+WAITS = "x-onepoint-waits"  # how many times it waited for a system that was down (not attempts: unbounded)
+LAST_WAIT = "x-onepoint-last-wait"  # why it last waited ("<ExceptionClass>: <text>", phone numbers masked)
 REPLAYED = "x-onepoint-replayed"  # how many times it was replayed from a DLQ
 
 # Headers that describe one life of the message: dropped when it is replayed from a DLQ.
 LIFE_HEADERS = frozenset(
     {
         ATTEMPTS, FIRST_FAILURE, LAST_FAILURE, LAST_ERROR, DEAD_REASON, DEAD_KIND, DEAD_QUEUE, ERROR_CLASS,
-        RETRY_COUNT, ORIGINAL_ROUTING_KEY, ORIGINAL_EXCHANGE, "x-death", "x-first-death-exchange",
+        WAITS, LAST_WAIT, RETRY_COUNT, ORIGINAL_ROUTING_KEY, ORIGINAL_EXCHANGE, "x-death", "x-first-death-exchange",
         "x-first-death-queue", "x-first-death-reason", "x-last-death-exchange", "x-last-death-queue",
         "x-last-death-reason", "x-delivery-count",
     }
@@ -61,3 +66,8 @@ def now_iso() -> str:
 def attempts_so_far(message: Message) -> int:
     """Failed handler attempts recorded on the message by earlier deliveries (0 for a fresh one)."""
     return int(message.headers.get(ATTEMPTS, 0))
+
+
+def waits_so_far(message: Message) -> int:
+    """How many times earlier deliveries of the message waited for a system that was down."""
+    return int(message.headers.get(WAITS, 0))

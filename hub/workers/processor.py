@@ -4,8 +4,9 @@
 and consumer* through the ``ProcessedStore`` (key ``"<consumer>:<message id>"``, so a broadcast or a
 command routed to several consumers takes effect once in each): claim → handler with in-process retries →
 record the outcome (committed) → ``Decision(ACK)``. A failure releases the claim (nothing is recorded)
-and becomes ``RETRY`` (next delay tier) or ``DEAD`` (with the reason). The ``Worker`` turns decisions into
-broker operations; the ``WorkerTestClient`` simulates them.
+and becomes ``RETRY`` (next delay tier) or ``DEAD`` (with the reason); a held-back call (``CallsHeldBack``, an
+open circuit) becomes ``WAIT``: no attempt counted, the message waits for the system (``hub.workers.waiting``).
+The ``Worker`` turns decisions into broker operations; the ``WorkerTestClient`` simulates them.
 
 A request (``reply_to`` set) is answered by the handler's ``Reply``, or by the ``c:Error`` of a
 ``BusinessRejection`` (an answer, not a failure: recorded, acked, never retried). The answer is recorded
@@ -37,6 +38,7 @@ from hub.workers.errors import BusinessRejection, PermanentError
 from hub.workers.registry import OUTBOUND, HandlerContext, HandlerRegistry, HandlerSpec
 from hub.workers.reply import Reply, error_document
 from hub.workers.retry import RetryPolicy, run_with_retries
+from hub.workers.waiting import wait_tier
 
 __all__ = ["Action", "Decision", "Processor"]
 
@@ -48,6 +50,7 @@ class Action(Enum):
     RETRY = "retry"  # transient failure: send to delay tier ``Decision.tier``
     DEAD = "dead"  # permanent failure or retries exhausted: to the DLQ with ``Decision.reason``
     BUSY = "busy"  # another worker holds the claim: come back later (not an attempt)
+    WAIT = "wait"  # the system is down (calls held back): wait in delay tier ``Decision.tier`` (not an attempt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +60,8 @@ class Decision:
     outcome: str | None = None
     duplicate: bool = False
     attempts: int = 0  # failed attempts over the message's whole life (RETRY/DEAD), attempts used (ACK)
-    tier: str | None = None
+    tier: str | None = None  # RETRY: the next tier; WAIT: the tier to wait in (None: the topology has none)
+    wait: float | None = None  # WAIT: seconds the copy waits (the tier's TTL, or ``retry_in`` if unknown)
     reason: str | None = None
     kind: str | None = None  # DEAD: "permanent" | "exhausted"
     headers: Mapping[str, Any] = field(default_factory=dict)  # for the retried / dead-lettered copy
@@ -72,6 +76,7 @@ class Processor:
         store: ProcessedStore,
         *,
         tiers: tuple[str, ...],
+        delays: tuple[float, ...] = (),
         dependencies: Mapping[str, Any] | None = None,
         policy: RetryPolicy | None = None,
         classifier: Classifier | None = None,
@@ -83,6 +88,9 @@ class Processor:
         self.registry = registry
         self.store = store
         self.tiers = tiers
+        if delays and len(delays) != len(tiers):
+            raise ValueError(f"{len(delays)} delays for {len(tiers)} delay tiers")
+        self.delays = delays  # the tiers' TTLs in seconds (empty: unknown; a held-back message waits in the first)
         self.dependencies = dict(dependencies or {})
         self.policy = policy or RetryPolicy()
         self.classifier = classifier or Classifier()
@@ -156,6 +164,8 @@ class Processor:
 
     def _failed(self, message: Message, exc: Exception, used: int, envelope: Envelope | None = None) -> Decision:
         found = self.classifier(exc)
+        if found.waits:
+            return self._waiting(message, exc, found.reason, envelope)
         attempts = h.attempts_so_far(message) + used
         now = h.now_iso()
         headers: dict[str, Any] = {
@@ -178,6 +188,17 @@ class Processor:
         log.error("dead-lettering message", extra={**extra, "kind": kind})
         headers.update({h.DEAD_REASON: reason, h.DEAD_KIND: kind})
         return Decision(Action.DEAD, message.message_id, attempts=attempts, reason=reason, kind=kind, headers=headers)
+
+    def _waiting(self, message: Message, exc: Exception, reason: str, envelope: Envelope | None) -> Decision:
+        """The system is down: the message waits, and none of this delivery's failures count (a trial call that
+        failed and reopened the circuit is the system's failure, not the message's)."""
+        retry_in = max(0.0, float(getattr(exc, "retry_in", 0.0)))
+        tier, wait = wait_tier(self.tiers, self.delays, retry_in)
+        if log.isEnabledFor(logging.DEBUG):  # one line per waiting message per tier TTL: the circuit logs the outage
+            log.debug("system unavailable; the message waits", extra={
+                **self._extra(message, envelope), "tier": tier, "wait": wait, "error": reason})
+        return Decision(Action.WAIT, message.message_id, attempts=h.attempts_so_far(message), tier=tier, wait=wait,
+                        reason=reason)
 
     def _extra(self, message: Message, envelope: Envelope | None) -> dict[str, Any]:
         return {

@@ -13,11 +13,14 @@
 
 **Bound**: a message gets at most ``attempts × (1 + len(delay_tiers))`` handler attempts; with the defaults
 ``3 × (1 + 3) = 12`` (see ``max_total_attempts``; enforced by tests/unit/workers/test_retry_bound.py).
-This counts attempts that end (return or raise). A process that *dies* mid-attempt gets its message
+This counts attempts that end (return or raise), except held-back ones (``CallsHeldBack``: the system was
+not called). A process that *dies* mid-attempt gets its message
 redelivered by the broker; those redeliveries are bounded separately by the queue's ``x-delivery-limit``
 (RabbitMQ then dead-letters with reason ``delivery_limit``). A claim that another worker holds
 (``ClaimBusyError``) is not an attempt: the copy waits in the first tier until the claim is finished or its
-lease expires.
+lease expires. Neither is a held-back call (``CallsHeldBack``, e.g. an open circuit): it is not retried
+in-process, and the copy waits in the delay tier nearest its ``retry_in`` without counting a trip (see
+``hub.workers.waiting``), so an outage of any length burns no retries.
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ def run_with_retries(
     retrying = Retrying(
         stop=stop_after_attempt(policy.attempts) | stop_before_delay(policy.max_delay),
         wait=wait_random_exponential(multiplier=policy.initial, max=policy.max_backoff),
-        retry=retry_if_exception(lambda exc: classifier(exc).transient),
+        retry=retry_if_exception(lambda exc: classifier(exc).retried_now),
         reraise=True,
         sleep=sleep,
         before_sleep=before_sleep,

@@ -2,7 +2,10 @@
 
 The same ``Processor`` as the ``Worker`` (idempotency, classification, in-process retries) with no
 sleeping, and the delay tiers and the DLQ simulated: a ``RETRY`` decision sends the message straight back
-(as the tier would after its TTL), a ``DEAD`` one lands in ``client.dead_letters``::
+(as the tier would after its TTL), a ``DEAD`` one lands in ``client.dead_letters``. A ``WAIT`` (the system is
+down: ``CallsHeldBack``) ends the send with ``result.waiting`` and the copy that waits in ``result.waiting_copy``;
+with ``send(..., on_wait=clock.advance)`` the client lets the wait pass (``on_wait(seconds)``) and delivers the
+copy again, until the message is settled::
 
     client = WorkerTestClient(handlers, consumer="boss", dependencies={"boss": FakeBoss()})
     result = client.send(envelope)
@@ -17,7 +20,7 @@ Handlers that ask for ``outbound`` get a ``RecordingOutbound``: what they send i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -37,11 +40,14 @@ from hub.workers.classify import Classifier
 from hub.workers.processor import Action, Decision, Processor
 from hub.workers.registry import OUTBOUND, HandlerRegistry
 from hub.workers.retry import RetryPolicy, max_total_attempts
+from hub.workers.waiting import wait_copy
 from hub.workers.worker import dead_letter_copy, retry_copy
 
-__all__ = ["DEFAULT_TIERS", "REPLY_TO", "SendResult", "WorkerTestClient"]
+__all__ = ["DEFAULT_DELAYS", "DEFAULT_TIERS", "MAX_DELIVERIES", "REPLY_TO", "SendResult", "WorkerTestClient"]
 
 DEFAULT_TIERS: tuple[str, ...] = tuple(tier.name for tier in TopologyConfig().delay_tiers)
+DEFAULT_DELAYS: tuple[float, ...] = tuple(tier.ttl_ms / 1000 for tier in TopologyConfig().delay_tiers)
+MAX_DELIVERIES = 100_000  # one send gives up (RuntimeError) after this many simulated deliveries
 REPLY_TO = "test.reply-to"  # the reply-to of the requests ``WorkerTestClient.request`` sends
 
 
@@ -50,6 +56,7 @@ class SendResult:
     final: Decision
     deliveries: list[Decision] = field(default_factory=list)  # one per (simulated) delivery
     dead_letter: Message | None = None
+    waiting_copy: Message | None = None  # WAIT: the copy that waits in a delay tier for the system
 
     @property
     def processed(self) -> bool:
@@ -62,6 +69,16 @@ class SendResult:
     @property
     def dead(self) -> bool:
         return self.final.action is Action.DEAD
+
+    @property
+    def waiting(self) -> bool:
+        """The system is down: the message waits in a delay tier (``waiting_copy``), no attempt counted."""
+        return self.final.action is Action.WAIT
+
+    @property
+    def waits(self) -> int:
+        """How many of the deliveries ended waiting for the system."""
+        return sum(1 for d in self.deliveries if d.action is Action.WAIT)
 
     @property
     def outcome(self) -> str | None:
@@ -91,6 +108,7 @@ class WorkerTestClient:
         store: ProcessedStore | None = None,
         policy: RetryPolicy | None = None,
         tiers: tuple[str, ...] = DEFAULT_TIERS,
+        delays: tuple[float, ...] | None = None,
         classifier: Classifier | None = None,
         metrics: Metrics | None = None,
         outbound: Outbound | None = None,
@@ -103,7 +121,9 @@ class WorkerTestClient:
             outbound = _recording(routing)
         self.outbound = outbound
         self.processor = Processor(
-            consumer, registry, self.store, tiers=tiers, dependencies=dependencies,
+            consumer, registry, self.store, tiers=tiers,
+            delays=(DEFAULT_DELAYS if tiers == DEFAULT_TIERS else ()) if delays is None else delays,
+            dependencies=dependencies,
             policy=policy or RetryPolicy(initial=0.0), classifier=classifier, metrics=metrics,
             outbound=outbound, sleep=lambda _seconds: None,
         )
@@ -119,26 +139,38 @@ class WorkerTestClient:
         """The message a router would publish for ``envelope`` to this consumer."""
         return message_from_envelope(envelope, routing_key(self.consumer, envelope.command_type))
 
-    def request(self, envelope: Envelope) -> SendResult:
+    def request(self, envelope: Envelope, *, on_wait: Callable[[float], None] | None = None) -> SendResult:
         """Deliver ``envelope`` as a request (with a reply-to); ``result.reply`` is the answer."""
         message = message_from_envelope(envelope, routing_key(self.consumer, envelope.command_type), for_request=True)
-        return self.send(replace(message, reply_to=REPLY_TO, correlation_id=envelope.message_id))
+        return self.send(replace(message, reply_to=REPLY_TO, correlation_id=envelope.message_id), on_wait=on_wait)
 
-    def send(self, item: Envelope | Message, *, follow_retries: bool = True) -> SendResult:
-        """Deliver once; with ``follow_retries`` also every simulated return from a delay tier."""
+    def send(
+        self, item: Envelope | Message, *, follow_retries: bool = True, on_wait: Callable[[float], None] | None = None
+    ) -> SendResult:
+        """Deliver once; with ``follow_retries`` also every simulated return from a delay tier. A ``WAIT`` ends
+        the send unless ``on_wait`` is given: then ``on_wait(seconds)`` (e.g. a fake clock's advance) and the
+        waiting copy is delivered again."""
         message = item if isinstance(item, Message) else self.message(item)
         deliveries: list[Decision] = []
-        while True:
+        while len(deliveries) < MAX_DELIVERIES:
             decision = self.processor.process(message)
             deliveries.append(decision)
             if decision.action is Action.RETRY and follow_retries:
                 message = retry_copy(message, self.queue, decision)
+                continue
+            if decision.action is Action.WAIT:
+                copy = wait_copy(message, self.queue, decision.reason or "")
+                if on_wait is None:
+                    return SendResult(decision, deliveries, waiting_copy=copy)
+                on_wait(decision.wait or 0.0)
+                message = copy
                 continue
             if decision.action is Action.DEAD:
                 dead = dead_letter_copy(message, self.queue, decision)
                 self.dead_letters.append(dead)
                 return SendResult(decision, deliveries, dead)
             return SendResult(decision, deliveries)
+        raise RuntimeError(f"message {message.message_id} not settled after {MAX_DELIVERIES} deliveries")
 
 
 def _recording(routing: RoutingTable | None) -> RecordingOutbound:

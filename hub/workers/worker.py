@@ -6,10 +6,11 @@ Settlement rules (nothing accepted is lost, nothing is applied twice):
   a duplicate (id already recorded) is acked without running the handler. A request's answer (recorded
   with the outcome) is sent to its reply-to first, and for a duplicate sent again; if the broker does not
   take the answer the request is requeued, and its redelivery sends the recorded answer.
-* **RETRY** / **DEAD** / **BUSY**: a copy is published (to the delay tier, or to the consumer's DLQ through
-  the dead-letter exchange) and the original is acked only once the broker *confirmed* the copy. If the
-  copy cannot be published, the original is requeued (``nack``): it comes back, and at worst the copy
-  exists twice, which the store's idempotency absorbs.
+* **RETRY** / **DEAD** / **BUSY** / **WAIT**: a copy is published (to the delay tier, or to the consumer's DLQ
+  through the dead-letter exchange; a WAIT copy, whose system is down, to the tier nearest its ``retry_in``
+  with no trip or attempt counted: ``hub.workers.waiting``) and the original is acked only once the broker
+  *confirmed* the copy. If the copy cannot be published, the original is requeued (``nack``): it comes back,
+  and at worst the copy exists twice, which the store's idempotency absorbs.
 
 Why the DLQ copy is published by the worker rather than with ``Delivery.reject``: native dead-lettering
 records only ``x-death`` reason ``rejected``; publishing the copy ourselves puts the reason, the attempts
@@ -36,6 +37,7 @@ from hub.workers.classify import Classifier
 from hub.workers.processor import Action, Decision, Processor
 from hub.workers.registry import HandlerRegistry
 from hub.workers.retry import RetryPolicy, max_total_attempts
+from hub.workers.waiting import MAX_HOLD, wait_copy
 
 __all__ = ["Worker", "dead_letter_copy", "retry_copy"]
 
@@ -86,13 +88,15 @@ class Worker:
         self.metrics = metrics
         self.tiers = tuple(t.name for t in config.delay_tiers)
         self.processor = Processor(
-            consumer, registry, store, tiers=self.tiers, dependencies=dependencies, policy=policy,
+            consumer, registry, store, tiers=self.tiers, delays=tuple(t.ttl_ms / 1000 for t in config.delay_tiers),
+            dependencies=dependencies, policy=policy,
             classifier=classifier, metrics=metrics, outbound=outbound, sleep=sleep,
         )
         self.max_attempts = max_total_attempts(self.processor.policy, len(self.tiers))
         self._prefetch = prefetch
         self._concurrency = concurrency
         self._confirm_timeout = confirm_timeout
+        self._sleep = sleep
         self._consumer: Consumer | None = None
 
     def start(self) -> Worker:
@@ -141,6 +145,8 @@ class Worker:
                 self._count("dead_lettered")
                 if self.metrics is not None:
                     self.metrics.dead_lettered(self.consumer, decision.kind or "permanent")
+        elif decision.action is Action.WAIT:
+            self._wait(delivery, decision)
         elif self.tiers:  # BUSY: wait in the first tier without counting a trip
             copy = message.for_retry(self.queue).with_headers(**{h.RETRY_COUNT: message.retry_count})
             if self._forward(delivery, config.delay_exchange(self.tiers[0]), copy):
@@ -148,6 +154,17 @@ class Worker:
         else:
             delivery.nack(requeue=True)
             self._count("requeued")
+
+    def _wait(self, delivery: Delivery, decision: Decision) -> None:
+        """The system is down: the copy waits in its tier (or, with no tiers, the delivery is held, then requeued)."""
+        if decision.tier is not None:
+            copy = wait_copy(delivery.message, self.queue, decision.reason or "")
+            if not self._forward(delivery, self.broker.config.delay_exchange(decision.tier), copy):
+                return
+        else:
+            self._sleep(min(decision.wait or 0.0, MAX_HOLD))
+            delivery.nack(requeue=True)
+        self._count("waiting")
 
     def _answer(self, delivery: Delivery, reply: bytes) -> bool:
         """Send a request's recorded answer and wait for the confirm; requeue the request if that fails."""
