@@ -1,1 +1,16 @@
-"""OA adapter."""
+"""OA adapter: the hub's link to OA (office automation: the managers' to-do and to-read lists).
+
+Consumes queue ``oa`` — ``oa.PushTodo`` and ``oa.PushToRead`` (commands), posted to OA as XML over HTTP
+(``hub.gateways.XmlGateway``), the ItemId the outcome — and the broadcast ``nsp.OutageNotice``, which becomes
+one ``oa.PushToRead`` per manager of an affected area (``[adapters.oa.area_managers]``), each sent as its own
+command. OA's ``oa.CompleteTodo`` call-back comes back through the ingress to the workflow, not here.
+"""
+
+from adapters.oa.client import OaClient
+from adapters.oa.handlers import CONSUMER, handlers
+from adapters.oa.mapping import InconsistentNotice, OaItem, OutageNotice
+from adapters.oa.readers import AreaManagers
+from adapters.oa.wiring import close, dependencies
+
+__all__ = ["CONSUMER", "AreaManagers", "InconsistentNotice", "OaClient", "OaItem", "OutageNotice", "close",
+           "dependencies", "handlers"]

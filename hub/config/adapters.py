@@ -35,7 +35,7 @@ _KEYS = frozenset({
 #: the keys only one system's adapter reads (it parses and checks their values when it is wired)
 SYSTEM_OPTIONS: Mapping[str, frozenset[str]] = MappingProxyType({
     "dsmp": frozenset({"sms_log_roles", "operator_roles"}),  # who may query SMS logs (adapters.dsmp.access)
-    "oa": frozenset({"area_managers", "notice_link"}),       # who reads outage notices (adapters.oa.notices)
+    "oa": frozenset({"area_managers", "notice_link"}),       # who reads outage notices (adapters.oa.readers)
 })
 
 

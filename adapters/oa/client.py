@@ -1,0 +1,30 @@
+"""``OaClient``: OA's PushTodo and PushToRead as typed methods over an ``XmlGateway``.
+
+OA keeps one item per ItemId (a repeated push replaces it) and one answer per MessageId (a repeated push is
+answered DUPLICATE), so a retried call adds nothing. Failures come out of the gateway classified.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from adapters.oa.mapping import OaItem, item
+from hub.gateways import XmlGateway
+
+__all__ = ["OaClient"]
+
+
+class OaClient:
+    def __init__(self, gateway: XmlGateway) -> None:
+        self.gateway = gateway
+
+    def push_todo(self, document: etree._Element) -> OaItem:
+        """Put a to-do in a manager's OA inbox (the manager must act by its Due time)."""
+        return item(self.gateway.post("PushTodo", document))
+
+    def push_to_read(self, document: etree._Element) -> OaItem:
+        """Put a to-read in a manager's OA inbox (for information)."""
+        return item(self.gateway.post("PushToRead", document))
+
+    def close(self) -> None:
+        self.gateway.close()

@@ -1,0 +1,141 @@
+"""OA documents ↔ calls: the hub's oa.* pushes as OA gets them, OA's answer as an ``OaItem``, and an NSP outage
+notice as the to-read item each manager of an affected area gets.
+
+Pure functions over lxml elements (no I/O), unit-tested on the schema examples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from lxml import etree
+
+from hub.envelope import Envelope
+from hub.gateways import command_element, forward_document, timestamp
+from hub.validation.namespaces import COMMON_NS
+
+__all__ = ["NSP_NS", "OA_NS", "InconsistentNotice", "OaItem", "OutageNotice", "item", "outage_notice",
+           "push_document", "to_read_document", "to_read_item_id"]
+
+OA_NS = "urn:onepoint:oa:1"
+NSP_NS = "urn:onepoint:nsp:1"
+_SHORT, _SUMMARY = 200, 1000  # c:ShortText and oa:Summary lengths
+_PLACEHOLDER_ID = "hub-to-read-item"  # replaced by the id the outbound path derives
+
+
+@dataclass(frozen=True, slots=True)
+class OaItem:
+    """OA took the pushed item: its id, and ``duplicate`` when OA had this push already."""
+
+    item_id: str | None
+    duplicate: bool
+    document: etree._Element
+
+
+@dataclass(frozen=True, slots=True)
+class OutageNotice:
+    """What a manager is told of an NSP fault or planned-work notice (one revision of it)."""
+
+    notice_id: str
+    revision: int
+    kind: str  # FAULT | PLANNED_WORK
+    adjustment_kind: str | None
+    title: str
+    areas: tuple[tuple[str, str | None], ...]  # (area code, district)
+    services: tuple[str, ...]
+    start: str
+    expected_end: str | None
+    wording: str
+    status: str  # ACTIVE | CLEARED
+    cleared_at: str | None
+
+    @property
+    def area_codes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(code for code, _ in self.areas))
+
+
+class InconsistentNotice(ValueError):
+    """A notice XSD 1.0 lets through but the hub refuses: PLANNED_WORK without AdjustmentKind, FAULT with one."""
+
+
+def push_document(envelope: Envelope, sent_at: datetime | None = None) -> etree._Element:
+    """A PushTodo / PushToRead as OA gets it: every field the caller gave, under the hub's header."""
+    return forward_document(envelope, sent_at)
+
+
+def item(document: etree._Element) -> OaItem:
+    """A ``PushTodoResponse`` / ``PushToReadResponse`` as an ``OaItem``."""
+    status = document.findtext(f"{{{OA_NS}}}Ack/{{{COMMON_NS}}}Status")
+    return OaItem(item_id=document.findtext(f"{{{OA_NS}}}ItemId"), duplicate=status == "DUPLICATE",
+                  document=document)
+
+
+def outage_notice(envelope: Envelope) -> OutageNotice:
+    """The ``nsp.OutageNotice`` of ``envelope``; ``InconsistentNotice`` for the rule XSD 1.0 cannot express."""
+    document = command_element(envelope)
+    n = f"{{{NSP_NS}}}"
+
+    def text(name: str) -> str | None:
+        found: str | None = document.findtext(n + name)
+        return found
+
+    kind, adjustment = text("Kind") or "", text("AdjustmentKind")
+    if kind == "PLANNED_WORK" and not adjustment:
+        raise InconsistentNotice(f"notice {text('NoticeId')}: a PLANNED_WORK notice needs its AdjustmentKind")
+    if kind == "FAULT" and adjustment:
+        raise InconsistentNotice(f"notice {text('NoticeId')}: a FAULT notice has no AdjustmentKind")
+    areas = tuple((area.findtext(f"{{{COMMON_NS}}}AreaCode") or "", area.findtext(f"{{{COMMON_NS}}}District"))
+                  for area in document.iterfind(n + "Area"))
+    return OutageNotice(
+        notice_id=text("NoticeId") or "", revision=int(text("Revision") or 1), kind=kind, adjustment_kind=adjustment,
+        title=text("Title") or "", areas=areas, services=tuple(s.text or "" for s in document.iterfind(n + "Service")),
+        start=text("Start") or "", expected_end=text("ExpectedEnd"), wording=text("CustomerWording") or "",
+        status=text("Status") or "ACTIVE", cleared_at=text("ClearedAt"),
+    )
+
+
+def to_read_item_id(notice: OutageNotice, user_id: str) -> str:
+    """One to-read item per notice and manager: a revision replaces (and reopens) the manager's item."""
+    return f"toread-{notice.notice_id}-{user_id}"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _title(notice: OutageNotice) -> str:
+    label = "Fault notice" if notice.kind == "FAULT" else "Planned work"
+    if notice.status == "CLEARED":
+        label += " cleared"
+    return _clip(f"{label}: {notice.title}", _SHORT)
+
+
+def _summary(notice: OutageNotice) -> str:
+    where = ", ".join(f"{code} {district}" if district else code for code, district in notice.areas)
+    when = f"since {notice.start}" + (f", expected end {notice.expected_end}" if notice.expected_end else "")
+    if notice.status == "CLEARED":
+        when += f"; cleared {notice.cleared_at or ''}".rstrip()
+    text = (f"{', '.join(notice.services)} affected in {where} {when} (revision {notice.revision}). "
+            f"Customer wording: {notice.wording}")
+    return _clip(text, _SUMMARY)
+
+
+def _priority(notice: OutageNotice) -> int:
+    """A fault in progress first (2), planned work next (3), a cleared notice last (4)."""
+    if notice.status == "CLEARED":
+        return 4
+    return 2 if notice.kind == "FAULT" else 3
+
+
+def to_read_document(notice: OutageNotice, user_id: str, link: str, sent_at: datetime | None = None) -> etree._Element:
+    """The ``oa:PushToRead`` telling manager ``user_id`` of ``notice`` (the outbound path sets its MessageId)."""
+    root = etree.Element(f"{{{OA_NS}}}PushToRead", nsmap={"oa": OA_NS, "c": COMMON_NS})
+    header = etree.SubElement(root, f"{{{OA_NS}}}Header")
+    for name, value in (("MessageId", _PLACEHOLDER_ID), ("SourceSystem", "HUB"),
+                        ("SentAt", timestamp(sent_at or datetime.now(UTC)))):
+        etree.SubElement(header, f"{{{COMMON_NS}}}{name}").text = value
+    for name, value in (("ItemId", to_read_item_id(notice, user_id)), ("UserId", user_id), ("Title", _title(notice)),
+                        ("Link", link), ("Priority", str(_priority(notice))), ("Summary", _summary(notice))):
+        etree.SubElement(root, f"{{{OA_NS}}}{name}").text = value
+    return root

@@ -1,0 +1,45 @@
+"""How the OA adapter is assembled from the settings: its gateway and client, the managers per area.
+
+::
+
+    deps = dependencies(settings, breakers=breakers, metrics=metrics)
+    with Worker(broker, CONSUMER, handlers, store=store, dependencies=deps, metrics=metrics,
+                outbound=BrokerOutbound(broker, table, validator)):   # outage notices → PushToRead commands
+        ...
+    close(deps)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from adapters.oa.client import OaClient
+from adapters.oa.handlers import CONSUMER
+from adapters.oa.readers import AreaManagers
+from hub.config.settings import ConfigError, HubSettings
+from hub.gateways import CircuitBreakers, XmlGateway
+from hub.observability.metrics import Metrics
+from hub.validation import CommandSetRegistry
+
+__all__ = ["CONSUMER", "close", "dependencies"]
+
+
+def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = None, metrics: Metrics | None = None,
+                 registry: CommandSetRegistry | None = None) -> dict[str, Any]:
+    """``oa`` (an ``OaClient`` on an ``XmlGateway``) and ``area_managers`` (``AreaManagers``)."""
+    adapter = settings.adapter(CONSUMER)
+    try:
+        managers = AreaManagers.from_options(adapter.options, f"{settings.source}: [adapters.{CONSUMER}]")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    command_set = (registry or CommandSetRegistry.installed(detailed=False)).get("oa")
+    return {"oa": OaClient(XmlGateway(adapter, command_set, breakers=breakers, metrics=metrics)),
+            "area_managers": managers}
+
+
+def close(built: Mapping[str, Any]) -> None:
+    """Close what ``dependencies`` opened (the gateway's connections)."""
+    client = built.get("oa")
+    if isinstance(client, OaClient):
+        client.close()
