@@ -83,3 +83,50 @@ def wait_until(predicate: Callable[[], bool], what: str, timeout: float = WAIT) 
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+def xml_gateway_settings(system: str, base_url: str, **overrides: Any) -> AdapterSettings:
+    """How the hub calls the XML emulator at ``base_url`` (its commands go to ``/xml``)."""
+    return gateway_settings(system, base_url, url=f"{base_url}/xml", **overrides)
+
+
+def take(broker: Broker, queue: str, what: str, timeout: float = WAIT) -> Envelope:
+    """The next message of ``queue`` (waiting for it), acked, as the envelope it carries."""
+    from hub.routing.codec import envelope_from_message
+    from hub.transport.message import Delivery
+
+    found: list[Delivery] = []
+
+    def arrived() -> bool:
+        delivery = broker.get(queue)
+        if delivery is not None:
+            found.append(delivery)
+        return bool(found)
+
+    wait_until(arrived, what, timeout)
+    found[0].ack()
+    return envelope_from_message(found[0].message)
+
+
+@pytest.fixture(params=[pytest.param("memory", marks=pytest.mark.integration),
+                        pytest.param("rabbitmq", marks=[pytest.mark.integration, pytest.mark.rabbitmq])])
+def running_hub(request: pytest.FixtureRequest, registry: Any, tmp_path: Path) -> Iterator[Any]:
+    """The hub's real ingress (built-in settings and routing, a fresh broker namespace) served on a free port;
+    the adapters' Workers are started by the test, once it knows the emulators' URLs (which need the hub's)."""
+    from dataclasses import replace
+
+    from hub.config.settings import load_settings
+    from hub.ingress.app import create_app
+    from hub.routing.factory import open_router
+    from tests.integration.adapters.hub_kit import RunningHub
+    from tests.support.servers import running_asgi
+
+    url = "memory://" if request.param == "memory" else request.getfixturevalue("rabbitmq_server").url
+    settings = replace(load_settings(), broker_url=url, topology_prefix=f"a{uuid.uuid4().hex[:8]}")
+    router = open_router(settings, registry)
+    hub = create_app(settings, router=router, registry=registry)
+    try:
+        with running_asgi(hub.asgi) as base_url:
+            yield RunningHub(base_url, settings, router, registry, tmp_path)
+    finally:
+        router.broker.close()

@@ -1,0 +1,46 @@
+"""End to end: a network complaint dispatched (as the workflow sends it) → broker → the NSP adapter's Worker → the
+NSP emulator over HTTP (its ticket the outcome); NSP's reply call-back → the hub's XML ingress (NSP's own bearer
+token) → the routing table → the workflow's queue. On memory:// and on RabbitMQ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+import adapters.nsp as nsp_adapter
+from hub.envelope import Envelope
+from hub.routing.outbound import BrokerOutbound
+from hub.validation import DocumentValidator
+from tests.integration.adapters.conftest import take, wait_until, xml_gateway_settings
+from tests.integration.adapters.hub_kit import RunningHub
+from tests.unit.adapters.soap_kit import example
+
+NSP = "urn:onepoint:nsp:1"
+C = "urn:onepoint:common:1"
+NSP_TOKEN = "nsp-dev-token"  # NSP's development caller credentials (README, hub/config/defaults.toml)
+
+
+def test_nsps_reply_to_a_dispatched_complaint_reaches_the_workflow(running_hub: RunningHub,
+                                                                   emulator_factory: Any) -> None:
+    nsp = emulator_factory("nsp", hub_url=running_hub.base_url, hub_token=NSP_TOKEN, reply_delay=0.0,
+                           callback_backoff=0.05)
+    cause = Envelope("cs-create-wo-0000001", "workorder.CreateWorkOrder", "CS", b"<created/>",
+                     correlation_id="cs-20261123-000100")
+    outbound = BrokerOutbound(running_hub.broker, running_hub.router.table, DocumentValidator(running_hub.registry))
+    with running_hub.adapter(nsp_adapter, xml_gateway_settings("nsp", nsp.base_url)) as deps:
+        sent = outbound.send(example("nsp/NetworkComplaintDispatch.valid.xml"), cause=cause, step="dispatch-nsp",
+                             consumer="workflow")
+        assert sent.targets == ("nsp",)
+        reply = take(running_hub.broker, running_hub.queue("workflow"), "NSP's reply in the workflow queue")
+        outcome = deps["store"].outcome(f"nsp:{sent.message_id}")
+    (ticket,) = nsp.state()["tickets"]
+    assert outcome == f"ticket {ticket['ticket_id']}"
+    assert ticket["message_id"] == sent.message_id and ticket["work_order_id"] == "WO20261123A7K2M9Q1"
+    assert (reply.command_type, reply.source_system) == ("nsp.NetworkComplaintReply", "NSP")
+    document = etree.fromstring(reply.payload)
+    assert document.findtext(f"{{{NSP}}}NspTicketId") == ticket["ticket_id"]
+    assert document.findtext(f"{{{NSP}}}WorkOrderId") == "WO20261123A7K2M9Q1"
+    assert reply.correlation_id == sent.message_id  # NSP answers the dispatch it got from the hub
+    wait_until(lambda: nsp.state()["callbacks"][0]["status"] == "delivered", "NSP to see its call-back accepted")
+    assert running_hub.broker.message_count(running_hub.queue("workflow")) == 0  # one reply, taken above
