@@ -11,9 +11,8 @@ from hub.cli.audit import audit
 from hub.cli.dlq import dlq
 from hub.cli.emulate import emulate, emulator
 from hub.cli.routes import routes
+from hub.cli.serve import serve
 from hub.cli.worker import worker
-from hub.config.runtime import tune_garbage_collector
-from hub.config.settings import ConfigError, load_settings
 from hub.security.secrets import hash_password, hash_token
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.documents import DocumentSetValidator
@@ -67,74 +66,6 @@ def schemas() -> None:
         click.echo(f"{command_set.name:<10} {command_set.namespace:<28} {', '.join(sorted(command_set.commands))}")
 
 
-@main.command()
-@click.option("--host", default=None, help="Address to bind (default from config: 127.0.0.1).")
-@click.option("--port", default=None, type=int, help="Port (default from config: 8000).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Settings file (TOML). Without it: built-in defaults with development credentials.")
-@click.option("--pid-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the process id here (for `onepoint routes reload`).")
-@click.option("--log-level", default="INFO", show_default=True)
-def serve(host: str | None, port: int | None, config_path: Path | None, pid_file: Path | None,
-          log_level: str) -> None:
-    """Run the hub: SOAP at /soap/<set>, XML at /xml/<set>, /healthz, /readyz. SIGHUP reloads the routes."""
-    import logging
-    import os
-    import signal
-
-    import uvicorn
-
-    from hub.ingress.app import create_app
-    from hub.observability.logging import configure_logging
-    from hub.routing.broker_router import BrokerRouter
-    from hub.routing.factory import load_routing_table
-    from hub.routing.table import RoutingTableError
-
-    try:
-        settings = load_settings(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-    configure_logging(log_level.upper())
-    log = logging.getLogger("onepoint.serve")
-    if settings.uses_development_credentials:
-        log.warning("no --config given: running with the built-in DEVELOPMENT credentials (see README)")
-    try:
-        hub = create_app(settings)
-    except RoutingTableError as exc:
-        raise click.ClickException(str(exc)) from None
-    router = hub.router
-
-    def reload_routes(signum: int, frame: object) -> None:
-        if not isinstance(router, BrokerRouter):
-            return
-        try:
-            router.reload(load_routing_table(settings, hub.registry, router.broker))
-        except RoutingTableError as exc:
-            log.error("routing table not reloaded: the running table stays", extra={"reason": str(exc)})
-
-    signal.signal(signal.SIGHUP, reload_routes)
-    if pid_file is not None:
-        pid_file.write_text(f"{os.getpid()}\n")
-        # uvicorn re-raises SIGTERM/SIGINT after its shutdown, so clean up in the app's shutdown, not in finally
-        hub.on_shutdown.append(lambda: pid_file.unlink(missing_ok=True))
-    bind_host, bind_port = host or settings.host, port or settings.port
-    tune_garbage_collector(settings.gc_young_threshold)
-    log.info("serving", extra={"host": bind_host, "port": bind_port, "command_sets": hub.registry.names(),
-                               "config": settings.source, "broker": _redacted(settings.broker_url)})
-    uvicorn.run(hub.asgi, host=bind_host, port=bind_port, log_config=None, access_log=False,
-                log_level=log_level.lower())
-
-
-def _redacted(url: str) -> str:
-    """A broker URL without its password, for logs."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@", 1)
-    return url
-
-
 @main.command("hash-password")
 @click.password_option(confirmation_prompt=True)
 def hash_password_command(password: str) -> None:
@@ -149,6 +80,7 @@ def hash_token_command(token: str) -> None:
     click.echo(hash_token(token))
 
 
+main.add_command(serve)
 main.add_command(routes)
 main.add_command(dlq)
 main.add_command(audit)

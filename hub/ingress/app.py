@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -143,8 +144,8 @@ def create_app(
         if owned is not None:  # publish from this event loop where the broker can (bench/README.md)
             await owned.broker.start_loop()
         yield
-        for hook in hooks:
-            hook()
+        for hook in hooks:  # off the event loop: a worker's drain may wait for handlers that publish through it
+            await anyio.to_thread.run_sync(hook)
         if owned is not None:  # the broker this app opened is closed with it
             await owned.broker.stop_loop()
             owned.broker.close()

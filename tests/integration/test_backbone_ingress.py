@@ -137,7 +137,7 @@ def test_routes_reload_on_sighup_without_losing_in_flight_commands(rabbitmq_serv
     pid_file = tmp_path / "hub.pid"
     log = (tmp_path / "hub.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-W", "ignore", "-m", "hub.cli.main", "serve", "--config", str(config),
+        [sys.executable, "-W", "ignore", "-m", "hub.cli.main", "serve", "--config", str(config), "--no-workers",
          "--pid-file", str(pid_file), "--log-level", "WARNING"],
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )

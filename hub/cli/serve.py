@@ -1,0 +1,151 @@
+"""``onepoint serve``: the whole system on one command.
+
+With no options: the hub on ``memory://`` (built-in development settings), a worker in the hub's process for
+every queue that has a consumer (the BOSS, CRM, NSP, DSMP and OA adapters, the bulletin), and the five emulators
+on 127.0.0.1:8101-8105, their call-backs pointed at the hub with the development tokens and the adapters pointed
+at them; a table of the URLs is printed. ``--no-emulators`` calls the systems at the ``[adapters.<system>]``
+endpoints of ``--config``; ``--no-workers`` (on ``amqp://``) leaves the queues to ``onepoint worker <consumer>``
+processes. Ctrl-C / SIGTERM: stop taking requests, drain the workers, stop the emulators.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hub.config.runtime import tune_garbage_collector
+from hub.config.settings import ConfigError, HubSettings, load_settings
+from hub.transport.urls import redacted
+
+__all__ = ["serve"]
+
+DEVELOPMENT_CALLBACK_TOKENS = {"nsp": "nsp-dev-token", "oa": "oa-dev-token"}  # of the built-in callers only
+
+
+def _tokens(items: tuple[str, ...], settings: HubSettings) -> dict[str, str]:
+    tokens = dict(DEVELOPMENT_CALLBACK_TOKENS) if settings.uses_development_credentials else {}
+    for item in items:
+        name, sep, token = item.partition("=")
+        if not sep or not name or not token:
+            raise click.BadParameter(f"expected NAME=TOKEN, got {item!r}", param_hint="--hub-token")
+        tokens[name.strip()] = token.strip()
+    return tokens
+
+
+def _print_table(system: Any, hub_url: str, emulators: dict[str, str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from hub.system import endpoints
+
+    consumers = {f"{system.settings.topology_prefix}.{c}": "worker in this process" for c in
+                 (r.consumer for r in system.running)}
+    for consumer, reason in system.unavailable.items():
+        queue = f"{system.settings.topology_prefix}.{consumer}"
+        consumers[queue] = ("no consumer until issue 12 (the workflow): its commands wait in the queue"
+                            if consumer == "workflow" else f"no worker here: {reason}")
+    table = Table(title=f"OnePoint Hub on {hub_url} · broker {redacted(system.settings.broker_url)}",
+                  title_justify="left")
+    for column in ("", "what", "where"):
+        table.add_column(column, overflow="fold")
+    for row in endpoints(hub_url, system.registry.names(), emulators=emulators, consumers=consumers):
+        table.add_row(row.group, row.what, row.url)
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    console.print(table)
+    console.print("Ctrl-C stops the hub, drains the workers and stops the emulators.")
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to bind (default from config: 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default from config: 8000).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Settings file (TOML). Without it: built-in defaults with development credentials.")
+@click.option("--workers/--no-workers", default=True, show_default=True,
+              help="Run a worker for every queue that has a consumer in this process (--no-workers: separate "
+                   "`onepoint worker <consumer>` processes consume them; amqp:// only).")
+@click.option("--emulators/--no-emulators", default=None,
+              help="Start the five emulators and point the adapters at them  [default: on without --config]")
+@click.option("--emulator-base-port", default=8101, show_default=True, type=int,
+              help="First emulator port (boss, crm, nsp, dsmp, oa follow); 0: free ports.")
+@click.option("--emulator-seed", default=0, show_default=True, type=int, help="Seed of the emulated population.")
+@click.option("--hub-token", "hub_tokens", multiple=True, metavar="NAME=TOKEN",
+              help="Bearer token an emulator calls the hub back with (default: the development tokens).")
+@click.option("--pid-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the process id here (for `onepoint routes reload`).")
+@click.option("--log-level", default="INFO", show_default=True)
+def serve(host: str | None, port: int | None, config_path: Path | None, workers: bool, emulators: bool | None,
+          emulator_base_port: int, emulator_seed: int, hub_tokens: tuple[str, ...], pid_file: Path | None,
+          log_level: str) -> None:
+    """Run the hub: SOAP at /soap/<set>, XML at /xml/<set>, /bulletin, /healthz, /readyz, /metrics, with its
+    workers and (for development) the emulators. SIGHUP reloads the routes."""
+    import uvicorn
+
+    from hub.observability.logging import configure_logging
+    from hub.routing.broker_router import BrokerRouter
+    from hub.routing.factory import load_routing_table
+    from hub.routing.table import RoutingTableError
+    from hub.system import EmulatedSystems, HubSystem, point_adapters, start_emulators
+    from hub.transport.urls import scheme
+
+    try:
+        settings = load_settings(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    bind_host, bind_port = host or settings.host, port or settings.port
+    configure_logging(log_level.upper())
+    log = logging.getLogger("onepoint.serve")
+    if settings.uses_development_credentials:
+        log.warning("no --config given: running with the built-in DEVELOPMENT credentials (see README)")
+    if not workers and scheme(settings.broker_url) == "memory":
+        log.warning("--no-workers on memory://: nothing can consume the queues (they live in this process)")
+    hub_url = f"http://{bind_host}:{bind_port}"
+    running = EmulatedSystems()
+    if settings.uses_development_credentials if emulators is None else emulators:
+        try:
+            running = start_emulators(hub_url, _tokens(hub_tokens, settings), base_port=emulator_base_port,
+                                      seed=emulator_seed)
+        except OSError as exc:
+            raise click.ClickException(f"cannot start the emulators: {exc} (try --emulator-base-port 0)") from None
+        settings = point_adapters(settings, running.urls())
+    try:
+        system = HubSystem(settings, workers=workers)
+        hub = system.start()
+    except (RoutingTableError, ConfigError, ValueError, LookupError) as exc:
+        running.stop()
+        raise click.ClickException(str(exc)) from None
+    except BaseException:
+        running.stop()
+        raise
+    router = hub.router
+
+    def reload_routes(signum: int, frame: object) -> None:
+        if not isinstance(router, BrokerRouter):
+            return
+        try:
+            router.reload(load_routing_table(settings, hub.registry, router.broker))
+        except RoutingTableError as exc:
+            log.error("routing table not reloaded: the running table stays", extra={"reason": str(exc)})
+
+    signal.signal(signal.SIGHUP, reload_routes)
+    if pid_file is not None:
+        pid_file.write_text(f"{os.getpid()}\n")
+        # uvicorn re-raises SIGTERM/SIGINT after its shutdown, so clean up in the app's shutdown, not in finally
+        hub.on_shutdown.append(lambda: pid_file.unlink(missing_ok=True))
+    hub.on_shutdown.append(running.stop)  # after the workers drained
+    tune_garbage_collector(settings.gc_young_threshold)
+    _print_table(system, hub_url, running.urls())
+    log.info("serving", extra={"host": bind_host, "port": bind_port, "command_sets": hub.registry.names(),
+                               "config": settings.source, "broker": redacted(settings.broker_url),
+                               "workers": [r.consumer for r in system.running], "emulators": running.urls()})
+    try:
+        uvicorn.run(hub.asgi, host=bind_host, port=bind_port, log_config=None, access_log=False,
+                    log_level=log_level.lower())
+    finally:
+        running.stop()  # if uvicorn never started the app (the port was taken)
+        system.stop()

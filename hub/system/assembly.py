@@ -1,0 +1,130 @@
+"""``HubSystem``: the hub's app and, in the same process, a worker for every queue that has a consumer.
+
+The app opens the broker of the settings; the workers consume from that same broker object (on ``memory://``
+this is the only way they can: the broker lives in this process). With ``workers=False`` (``onepoint serve
+--no-workers`` on ``amqp://``) the queues are consumed by separate ``onepoint worker <consumer>`` processes,
+competing consumers of the same queues. Workers, the app's ``/readyz`` and ``/metrics`` share one ``Metrics``
+and one ``CircuitBreakers``: ``/readyz`` names an open circuit, ``/metrics`` shows each gateway's calls.
+
+Shutdown (the app's lifespan end, after uvicorn stopped taking requests): each worker stops consuming and its
+running handlers finish (unsettled deliveries go back to the queue), then the adapters' clients and the
+processed stores are closed; the app closes the broker afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hub.config.settings import ConfigError, HubSettings
+from hub.gateways import CircuitBreakers
+from hub.ingress.app import HubApp, create_app
+from hub.observability.metrics import Metrics
+from hub.routing.broker_router import BrokerRouter
+from hub.routing.outbound import BrokerOutbound
+from hub.store import ProcessedStore, open_store
+from hub.system.consumers import ConsumerKit, consumer_kits
+from hub.transport.urls import scheme
+from hub.validation.command_sets import CommandSetRegistry
+from hub.validation.validator import DocumentValidator
+from hub.workers import Worker
+from hub.workers.registry import OUTBOUND
+
+__all__ = ["HubSystem", "RunningConsumer", "processed_store_url"]
+
+log = logging.getLogger("onepoint.system")
+
+
+def processed_store_url(settings: HubSettings, consumer: str) -> str:
+    """Where a worker records processed message ids: nowhere lasting on ``memory://`` (its messages die with
+    the process too), else ``sqlite:///onepoint-<consumer>.sqlite3`` like ``onepoint worker``."""
+    return "memory://" if scheme(settings.broker_url) == "memory" else f"sqlite:///onepoint-{consumer}.sqlite3"
+
+
+@dataclass
+class RunningConsumer:
+    kit: ConsumerKit
+    worker: Worker
+    dependencies: Mapping[str, Any]
+    store: ProcessedStore
+
+    @property
+    def consumer(self) -> str:
+        return self.kit.consumer
+
+
+class HubSystem:
+    """Build with ``start()`` (returns the app to serve); ``stop()`` runs when the app shuts down."""
+
+    def __init__(self, settings: HubSettings, *, workers: bool = True, registry: CommandSetRegistry | None = None,
+                 metrics: Metrics | None = None) -> None:
+        self.settings = settings
+        self.with_workers = workers
+        self.registry = registry or CommandSetRegistry.installed()
+        self.metrics = metrics or Metrics()
+        self.breakers = CircuitBreakers(self.metrics)
+        self.running: list[RunningConsumer] = []
+        self.unavailable: dict[str, str] = {}  # consumer → why no worker runs for it here
+        self.app: HubApp | None = None
+
+    @property
+    def idle_queues(self) -> list[str]:
+        """The queues of the topology no worker of this process consumes."""
+        consuming = {r.consumer for r in self.running}
+        return [c for c in self.settings.topology.consumers if c not in consuming]
+
+    def start(self) -> HubApp:
+        app = self.app = create_app(self.settings, registry=self.registry, metrics=self.metrics,
+                                    breakers=self.breakers)
+        app.on_shutdown.insert(0, self.stop)
+        if not self.with_workers:
+            self.unavailable = dict.fromkeys(self.settings.topology.consumers, "--no-workers: run `onepoint worker`")
+            return app
+        router = app.router
+        if not isinstance(router, BrokerRouter):
+            raise TypeError("the hub's workers need the broker-backed router of the settings")
+        kits, self.unavailable = consumer_kits(self.settings.topology.consumers)
+        try:
+            for kit in kits:
+                try:
+                    self.running.append(self._start_worker(kit, router))
+                except ConfigError as exc:  # e.g. no [adapters.<system>] section: that system is not called
+                    log.warning("no worker for a queue", extra={"consumer": kit.consumer, "reason": str(exc)})
+                    self.unavailable[kit.consumer] = str(exc)
+        except BaseException:
+            self.stop()
+            router.broker.close()
+            raise
+        return app
+
+    def _start_worker(self, kit: ConsumerKit, router: BrokerRouter) -> RunningConsumer:
+        deps = kit.dependencies(self.settings, breakers=self.breakers, metrics=self.metrics, registry=self.registry)
+        store = open_store(processed_store_url(self.settings, kit.consumer))
+        try:
+            outbound = None
+            if kit.handlers.needs(kit.consumer, OUTBOUND):
+                validator = DocumentValidator(self.registry, self.settings.limits)
+                outbound = BrokerOutbound(router.broker, router.table, validator)
+            worker = Worker(router.broker, kit.consumer, kit.handlers, store=store, dependencies=deps,
+                            metrics=self.metrics, outbound=outbound).start()
+        except BaseException:
+            kit.close(deps)
+            store.close()
+            raise
+        log.info("worker running in the hub", extra={"consumer": kit.consumer, "package": kit.package})
+        return RunningConsumer(kit, worker, deps, store)
+
+    def stop(self) -> None:
+        """Drain and close every worker of this process (idempotent)."""
+        running, self.running = self.running, []
+        for item in running:
+            item.worker.stop()
+        for item in running:
+            try:
+                item.kit.close(item.dependencies)
+            finally:
+                item.store.close()
+        if running:
+            log.info("workers stopped", extra={"consumers": [r.consumer for r in running]})

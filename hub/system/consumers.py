@@ -1,0 +1,78 @@
+"""The consumers the hub can run, each a package of the adapters' shape: ``CONSUMER``, ``handlers`` (a
+``HandlerRegistry``), ``dependencies(settings, *, breakers, metrics, registry) -> dict`` and ``close(deps)``.
+
+The packages are named, not imported, here: one that is missing or not built yet (an adapter still empty) is
+*unavailable* with the reason, and the rest of the system runs without it. The ``workflow`` queue has no
+consumer yet (issue 12): its commands wait in their queue.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hub.workers import HandlerRegistry
+
+__all__ = ["CONSUMER_PACKAGES", "ConsumerKit", "ConsumerUnavailable", "consumer_kit", "consumer_kits"]
+
+#: consumer (queue) → the package that consumes it
+CONSUMER_PACKAGES: dict[str, str] = {
+    "boss": "adapters.boss",
+    "crm": "adapters.crm",
+    "nsp": "adapters.nsp",
+    "dsmp": "adapters.dsmp",
+    "oa": "adapters.oa",
+    "bulletin": "hub.bulletin",
+}
+
+
+class ConsumerUnavailable(LookupError):
+    """No package consumes this queue, or it cannot be used (not importable, no handlers)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerKit:
+    """What it takes to run one consumer's worker."""
+
+    consumer: str
+    package: str
+    handlers: HandlerRegistry
+    dependencies: Callable[..., Mapping[str, Any]]
+    close: Callable[[Mapping[str, Any]], None]
+
+    @property
+    def handlers_ref(self) -> str:
+        return f"{self.package}:handlers"
+
+
+def consumer_kit(consumer: str) -> ConsumerKit:
+    """The kit of ``consumer``, importing its package now; ``ConsumerUnavailable`` says why it cannot run."""
+    package = CONSUMER_PACKAGES.get(consumer)
+    if package is None:
+        known = ", ".join(CONSUMER_PACKAGES)
+        raise ConsumerUnavailable(f"no package consumes queue {consumer!r} yet (packages for: {known})")
+    try:
+        module = importlib.import_module(package)
+    except ImportError as exc:
+        raise ConsumerUnavailable(f"{consumer}: cannot import {package}: {exc}") from exc
+    handlers = getattr(module, "handlers", None)
+    dependencies, close = getattr(module, "dependencies", None), getattr(module, "close", None)
+    if not isinstance(handlers, HandlerRegistry) or not callable(dependencies) or not callable(close):
+        raise ConsumerUnavailable(f"{consumer}: {package} does not export handlers, dependencies and close (yet)")
+    if not handlers.for_consumer(consumer):
+        raise ConsumerUnavailable(f"{consumer}: {package} registers no handler for queue {consumer!r}")
+    return ConsumerKit(consumer, package, handlers, dependencies, close)
+
+
+def consumer_kits(consumers: tuple[str, ...]) -> tuple[list[ConsumerKit], dict[str, str]]:
+    """The kits of those ``consumers`` that can run, and why each other one cannot."""
+    kits: list[ConsumerKit] = []
+    missing: dict[str, str] = {}
+    for consumer in consumers:
+        try:
+            kits.append(consumer_kit(consumer))
+        except ConsumerUnavailable as exc:
+            missing[consumer] = str(exc)
+    return kits, missing

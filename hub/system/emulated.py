@@ -1,0 +1,83 @@
+"""The five emulated systems started in the hub's process, their call-backs pointed at the hub.
+
+Each emulator is served by its own uvicorn thread (``emulators.toolkit.start_server``) on ``base_port + i`` in
+registry order (boss 8101, crm 8102, nsp 8103, dsmp 8104, oa 8105 by default; base 0: free ports). The adapters'
+endpoints of the settings are then pointed at the emulators actually started (``point_adapters``): same path,
+the emulator's host and port. NSP and OA call back ``POST {hub}/xml/<set>`` with the bearer token given for them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from hub.config.settings import HubSettings
+
+__all__ = ["EmulatedSystems", "point_adapters", "start_emulators"]
+
+log = logging.getLogger("onepoint.system")
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass
+class EmulatedSystems:
+    """The running emulators by system name (their servers, stopped by ``stop``)."""
+
+    servers: dict[str, Any] = field(default_factory=dict)
+
+    def urls(self) -> dict[str, str]:
+        return {name: str(server.url) for name, server in self.servers.items()}
+
+    def stop(self) -> None:
+        """Stop every emulator (releases hung requests, joins the server threads). Idempotent."""
+        for name, server in reversed(list(self.servers.items())):
+            try:
+                server.stop()
+            except RuntimeError as exc:
+                log.error("emulator did not stop", extra={"system": name, "error": str(exc)})
+        self.servers.clear()
+
+
+def start_emulators(hub_url: str, tokens: Mapping[str, str], *, base_port: int = 8101, seed: int = 0,
+                    subscribers: int | None = None, host: str = LOOPBACK) -> EmulatedSystems:
+    """Start every registered emulator; on a failure, those already started are stopped again."""
+    from emulators.registry import EMULATORS, resolve_emulator
+    from emulators.toolkit import start_server
+
+    running = EmulatedSystems()
+    try:
+        for index, name in enumerate(EMULATORS):
+            factory = resolve_emulator(name)
+            wanted: dict[str, Any] = {"hub_url": hub_url, "hub_token": tokens.get(name), "subscribers": subscribers}
+            accepted = inspect.signature(factory).parameters
+            kwargs = {key: value for key, value in wanted.items() if value is not None and key in accepted}
+            app = factory(seed=seed, **kwargs)
+            port = 0 if base_port == 0 else base_port + index
+            running.servers[name] = start_server(app, host=host, port=port, name=name)
+    except BaseException:
+        running.stop()
+        raise
+    log.info("emulators started", extra={"emulators": running.urls(), "hub_url": hub_url})
+    return running
+
+
+def _moved(url: str, base: str) -> str:
+    target = urlsplit(base)
+    return urlunsplit(urlsplit(url)._replace(scheme=target.scheme, netloc=target.netloc))
+
+
+def point_adapters(settings: HubSettings, urls: Mapping[str, str]) -> HubSettings:
+    """``settings`` with each ``[adapters.<system>]`` endpoint (and WSDL) moved to the emulator at ``urls``."""
+    adapters = []
+    for adapter in settings.adapters:
+        base = urls.get(adapter.system)
+        if base is None:
+            adapters.append(adapter)
+            continue
+        wsdl = None if adapter.wsdl is None else _moved(adapter.wsdl, base)
+        adapters.append(replace(adapter, url=_moved(adapter.url, base), wsdl=wsdl))
+    return replace(settings, adapters=tuple(adapters))
