@@ -4,6 +4,8 @@ Every name is prefixed ``onepoint_``; counters are exposed with prometheus' ``_t
 
 * ``onepoint_messages_accepted_total{command_type}`` / ``onepoint_messages_refused_total{reason}`` (ingress)
 * ``onepoint_messages_published_total{target}`` (confirmed publishes)
+* ``onepoint_reply_cache_hits_total{command_type}`` / ``onepoint_reply_cache_misses_total{command_type}``
+  (requests of a route with ``cache_ttl``: answered from the ingress's reply cache, or sent to the broker)
 * ``onepoint_messages_consumed_total{consumer,outcome}`` (outcome: processed, duplicate, retried,
   dead_lettered, busy, requeued, waiting — its system is down: the message waits, no attempt counted)
 * ``onepoint_messages_retried_total{consumer,tier}`` (tier ``in-process`` or a delay tier's name)
@@ -42,6 +44,10 @@ class Metrics:
         self._refused = Counter(f"{p}_messages_refused", "Commands refused by the ingress.", ["reason"], registry=r)
         self._published = Counter(f"{p}_messages_published", "Messages published and confirmed.", ["target"],
                                   registry=r)
+        self._cache_hits = Counter(f"{p}_reply_cache_hits", "Requests answered from the reply cache.",
+                                   ["command_type"], registry=r)
+        self._cache_misses = Counter(f"{p}_reply_cache_misses", "Cacheable requests sent on (not in the cache).",
+                                     ["command_type"], registry=r)
         self._consumed = Counter(f"{p}_messages_consumed", "Deliveries settled by workers.",
                                  ["consumer", "outcome"], registry=r)
         self._retried = Counter(f"{p}_messages_retried", "Retries, by layer (in-process or delay tier).",
@@ -67,6 +73,10 @@ class Metrics:
 
     def published(self, target: str, count: int = 1) -> None:
         self._published.labels(target=target).inc(count)
+
+    def reply_cache(self, command_type: str, *, hit: bool) -> None:
+        """A request of a cached route was answered from the cache (``hit``) or sent on."""
+        (self._cache_hits if hit else self._cache_misses).labels(command_type=command_type).inc()
 
     # -- workers ------------------------------------------------------------------------------------------
     def consumed(self, consumer: str, outcome: str) -> None:

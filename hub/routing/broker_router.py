@@ -8,20 +8,27 @@ consumers' processed-message store drops (the message id is the idempotency key)
 Duplicates seen at this ingress: message ids confirmed recently are remembered in a bounded LRU so that a
 caller's retry is answered ``DUPLICATE`` without publishing again. That is a courtesy, not the guarantee:
 exactly-once effects come from the consumers' store.
+
+Requests of a route with ``cache_ttl`` are answered from the reply cache when the same request (same command,
+same fields after the Header) was answered successfully within the TTL: no publish, re-stamped with the new
+request's ids (`hub.routing.reply_cache`). A cached answer is served even while the broker is unreachable.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from hub.envelope import Envelope
 from hub.observability.metrics import Metrics
 from hub.routing.addresses import addresses
 from hub.routing.codec import message_from_envelope
+from hub.routing.reply_cache import ReplyCache, request_key
 from hub.routing.router import RouteResult
-from hub.routing.table import RoutingTable
+from hub.routing.table import Route, RoutingTable
 from hub.transport import Broker, PublisherUnavailableError, routing_key
 
 __all__ = ["BrokerRouter", "BrokerUnavailableError"]
@@ -35,10 +42,12 @@ class BrokerUnavailableError(ConnectionError):
 
 class BrokerRouter:
     def __init__(
-        self, broker: Broker, table: RoutingTable, *, remember: int = 100_000, metrics: Metrics | None = None
+        self, broker: Broker, table: RoutingTable, *, remember: int = 100_000, metrics: Metrics | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.broker = broker
         self.metrics = metrics
+        self.replies = ReplyCache(metrics=metrics, clock=clock)  # answers of requests whose route has cache_ttl
         self._table = table
         self._recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._remember = remember
@@ -54,6 +63,7 @@ class BrokerRouter:
     def reload(self, table: RoutingTable) -> None:
         """Swap in a new table. Routes in flight finish with the table they started with."""
         self._table = table
+        self.replies.clear()
         log.info("routing table reloaded", extra={"source": table.source, "routes": len(table.routes)})
 
     async def route(self, envelope: Envelope) -> RouteResult:
@@ -61,12 +71,13 @@ class BrokerRouter:
         prior = recent.get(envelope.message_id)
         if prior is not None:
             return RouteResult(envelope.message_id, prior, duplicate=True)
+        decision = self._table.decision(envelope)
+        if decision.request is not None:
+            return await self._request(envelope, decision.targets[0], decision.request)
         if not self.connected():
             # Refuse at once rather than hold the caller for the publish deadline; it retries later.
             raise BrokerUnavailableError("the message broker is unreachable; nothing was accepted")
-        targets, reply_timeout = self._table.decide(envelope)
-        if reply_timeout is not None:
-            return await self._request(envelope, targets[0], reply_timeout)
+        targets = decision.targets
         publish = self.broker.publish_async
         futures = [
             publish(exchange, message_from_envelope(envelope, key), fail_fast=True)
@@ -94,17 +105,27 @@ class BrokerRouter:
                 self._address_cache[(targets, command_type)] = found
         return found
 
-    async def _request(self, envelope: Envelope, target: str, timeout: float) -> RouteResult:
-        """Send a request to ``target`` and wait for its reply (`RequestTimeoutError` after ``timeout``).
+    async def _request(self, envelope: Envelope, target: str, route: Route) -> RouteResult:
+        """Send a request to ``target`` and wait for its reply (`RequestTimeoutError` after the route's
+        ``reply_timeout``), or answer it from the reply cache when the route has a ``cache_ttl``.
 
         Requests are reads: they are neither remembered as duplicates nor deduplicated. The AMQP correlation
         id is the broker's own (to match the reply); the caller's correlation id travels in a header.
         """
-        key = routing_key(target, envelope.command_type)
-        message = message_from_envelope(envelope, key, for_request=True)
+        cache_key = request_key(envelope) if route.cache_ttl is not None else None
+        if cache_key is not None:
+            cached = self.replies.get(route, cache_key, envelope)
+            if cached is not None:
+                return RouteResult(envelope.message_id, (target,), reply=cached)
+        if not self.connected():
+            raise BrokerUnavailableError("the message broker is unreachable; nothing was accepted")
+        assert route.reply_timeout is not None
+        message = message_from_envelope(envelope, routing_key(target, envelope.command_type), for_request=True)
         reply = await asyncio.wrap_future(
-            self.broker.request(self.broker.config.commands_exchange, message, timeout=timeout)
+            self.broker.request(self.broker.config.commands_exchange, message, timeout=route.reply_timeout)
         )
+        if cache_key is not None:
+            self.replies.put(route, cache_key, envelope, reply.body)
         return RouteResult(envelope.message_id, (target,), reply=reply.body)
 
     async def ready(self) -> bool:

@@ -15,7 +15,10 @@ to = ["crm"]
 Predicates: ``source`` matches the envelope's source system; ``category`` the document's ``CategoryCode``;
 ``tier`` its ``Tier``/``CustomerTier``/``EffectiveTier``; ``area`` its ``AreaCode`` elements (any match).
 A route with ``reply_timeout = <seconds>`` makes its commands requests: the one consumer it names answers
-with the response document (``<Command>Response``), which the ingress returns to the caller.
+with the response document (``<Command>Response``), which the ingress returns to the caller. A request route
+may add ``cache_ttl = <seconds>`` (and ``cache_size = <entries>``, default 10000): the ingress's router then
+answers a repeat of the same request (same command, same fields after the Header) from its cache for that
+long, without a broker round trip (`hub.routing.reply_cache`). Only reads should be cached.
 Content predicates read the envelope's ``facts``, read from the validated tree (`hub.validation.facts`) for
 the commands `reads_facts` names: routing never parses a payload. A table is checked completely when loaded;
 every error names its route.
@@ -34,9 +37,11 @@ from typing import Any
 from hub.envelope import Envelope
 from hub.validation.facts import ROUTING_FACTS
 
-__all__ = ["BROADCAST", "NoRouteError", "Route", "RoutingTable", "RoutingTableError"]
+__all__ = ["BROADCAST", "DEFAULT_CACHE_SIZE", "NoRouteError", "Route", "RouteDecision", "RoutingTable",
+           "RoutingTableError"]
 
 BROADCAST = "broadcast"
+DEFAULT_CACHE_SIZE = 10_000  # answers a cached request route keeps at most
 PREDICATES = ("source", "category", "tier", "area")
 CONTENT_FIELDS = ROUTING_FACTS  # predicate → the document fields it reads
 TIERS = ("VIP_DIAMOND", "VIP_GOLD", "VIP_SILVER", "GROUP_KEY_PERSON", "GROUP_MEMBER", "LONG_DISTANCE_ROAMING",
@@ -59,6 +64,8 @@ class Route:
     when: tuple[tuple[str, tuple[str, ...]], ...] = ()
     final: bool = False
     reply_timeout: float | None = None  # a request: the caller waits this long for the consumer's reply
+    cache_ttl: float | None = None  # a request: its successful answers are reused this long (seconds)
+    cache_size: int = DEFAULT_CACHE_SIZE  # ...at most this many of them (least recently used go first)
 
     @property
     def needs_content(self) -> bool:
@@ -76,12 +83,25 @@ class Route:
         return True
 
 
+@dataclass(frozen=True, slots=True)
+class RouteDecision:
+    """Where an envelope goes: its targets and, for a request, the route that made it one (its timeout and
+    reply cache)."""
+
+    targets: tuple[str, ...]
+    request: Route | None = None
+
+    @property
+    def reply_timeout(self) -> float | None:
+        return None if self.request is None else self.request.reply_timeout
+
+
 class RoutingTable:
     def __init__(self, routes: Iterable[Route], source: str = "routing table") -> None:
         self.routes = tuple(routes)
         self.source = source
         # Decisions that depend only on (command type, source system), i.e. no content predicate applies.
-        self._decided: dict[tuple[str, str], tuple[tuple[str, ...], float | None]] = {}
+        self._decided: dict[tuple[str, str], RouteDecision] = {}
         self._reads_facts: dict[str, bool] = {}
 
     def reads_facts(self, command_type: str) -> bool:
@@ -99,6 +119,12 @@ class RoutingTable:
 
     def decide(self, envelope: Envelope) -> tuple[tuple[str, ...], float | None]:
         """The targets, and the reply timeout when a matching route makes the command a request."""
+        decision = self.decision(envelope)
+        return decision.targets, decision.reply_timeout
+
+    def decision(self, envelope: Envelope) -> RouteDecision:
+        """The targets, and the request route when a matching route makes the command a request (the first
+        matching route with a ``reply_timeout``: its timeout and cache apply)."""
         key = (envelope.command_type, envelope.source_system)
         decided = self._decided.get(key)
         if decided is not None:
@@ -106,21 +132,21 @@ class RoutingTable:
         candidates = [r for r in self.routes if r.takes(envelope.command_type)]
         needs_content = any(r.needs_content for r in candidates)
         targets: dict[str, None] = {}
-        reply_timeout: float | None = None
+        request: Route | None = None
         for route in candidates:
             if route.matches(envelope):
                 targets.update(dict.fromkeys(route.to))
-                if route.reply_timeout is not None and reply_timeout is None:
-                    reply_timeout = route.reply_timeout
+                if route.reply_timeout is not None and request is None:
+                    request = route
                 if route.final:
                     break
         if not targets:
             raise NoRouteError(f"no route in {self.source} takes {envelope.command_type}")
-        if reply_timeout is not None and len(targets) != 1:
+        if request is not None and len(targets) != 1:
             raise NoRouteError(
                 f"{envelope.command_type} is a request but {self.source} routes it to {len(targets)} targets"
             )
-        decision = tuple(targets), reply_timeout
+        decision = RouteDecision(tuple(targets), request)
         if not needs_content:
             self._decided[key] = decision
         return decision
@@ -190,7 +216,7 @@ def _check(
     if not isinstance(name, str) or not name:
         problems.append("a name is required")
         name = f"#{index}"
-    unknown = set(entry) - {"name", "commands", "to", "when", "final", "reply_timeout"}
+    unknown = set(entry) - {"name", "commands", "to", "when", "final", "reply_timeout", "cache_ttl", "cache_size"}
     if unknown:
         problems.append(f"unknown keys {sorted(unknown)}")
     commands, to = _strings(entry.get("commands")), _strings(entry.get("to"))
@@ -231,6 +257,26 @@ def _check(
         elif to is not None and (len(to) != 1 or to[0] == BROADCAST):
             problems.append("a request route ('reply_timeout') needs exactly one consumer in 'to'")
     timeout = None if reply_timeout is None else float(reply_timeout)
+    cache_ttl, cache_size = _cache(entry, timeout, problems)
+    route = Route(name, commands or (), to or (), tuple(when), bool(final), timeout, cache_ttl, cache_size)
     if problems or commands is None or to is None:
-        return Route(name, commands or (), to or (), tuple(when), bool(final), timeout), problems
-    return Route(name, commands, to, tuple(when), final, timeout), []
+        return route, problems
+    return route, []
+
+
+def _cache(entry: dict[str, Any], reply_timeout: float | None, problems: list[str]) -> tuple[float | None, int]:
+    """A request route's ``cache_ttl`` and ``cache_size`` (checked; problems appended)."""
+    ttl, size = entry.get("cache_ttl"), entry.get("cache_size")
+    if ttl is not None:
+        if isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl <= 0:
+            problems.append("'cache_ttl' must be a positive number of seconds")
+            ttl = None
+        elif reply_timeout is None and "reply_timeout" not in entry:
+            problems.append("'cache_ttl' caches answers: it needs a request route ('reply_timeout')")
+    if size is not None:
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            problems.append("'cache_size' must be a whole number of answers, at least 1")
+            size = None
+        elif entry.get("cache_ttl") is None:
+            problems.append("'cache_size' needs a 'cache_ttl'")
+    return (None if ttl is None else float(ttl)), (DEFAULT_CACHE_SIZE if size is None else size)

@@ -2,7 +2,7 @@ import pytest
 
 from hub.envelope import Envelope
 from hub.routing.envelopes import envelope_for
-from hub.routing.table import NoRouteError, RoutingTable, RoutingTableError
+from hub.routing.table import DEFAULT_CACHE_SIZE, NoRouteError, RoutingTable, RoutingTableError
 from hub.transport.topology import DEFAULT_CONSUMERS
 from hub.validation import DocumentValidator
 
@@ -172,6 +172,46 @@ def test_a_request_reaching_two_consumers_is_refused_at_route_time():
     ],
 )
 def test_bad_request_routes(route, message):
+    with pytest.raises(RoutingTableError, match=message):
+        table(route)
+
+
+def test_a_cached_request_route_gives_its_ttl_and_size_with_the_decision():
+    routes = table({"name": "q", "commands": "workorder.CreateWorkOrder", "to": "workflow", "reply_timeout": 2,
+                    "cache_ttl": 60, "cache_size": 5},
+                   {"name": "w", "commands": "workorder.*", "to": "workflow", "reply_timeout": 3})
+    cached = routes.decision(envelope("workorder.CreateWorkOrder"))
+    assert cached.request is not None
+    assert (cached.request.name, cached.request.cache_ttl, cached.request.cache_size) == ("q", 60.0, 5)
+    assert cached.reply_timeout == 2.0
+    plain = routes.decision(envelope("workorder.WorkOrderAction"))
+    assert plain.request is not None and plain.request.cache_ttl is None
+    assert plain.request.cache_size == DEFAULT_CACHE_SIZE
+
+
+def test_the_built_in_table_caches_tier_lookups_only(registry):
+    routes = RoutingTable.load(None, consumers=DEFAULT_CONSUMERS, command_types=registry.command_types())
+    tier = routes.decision(envelope("boss.QueryCustomerTier")).request
+    assert tier is not None and tier.cache_ttl == 300.0 and routes.targets(envelope("boss.QueryCustomerTier")) == (
+        "boss",)
+    hlr = routes.decision(envelope("boss.SyncHLR")).request
+    assert hlr is not None and hlr.cache_ttl is None  # a write is never cached
+
+
+@pytest.mark.parametrize(
+    ("route", "message"),
+    [
+        ({"name": "r", "commands": "crm.*", "to": "crm", "cache_ttl": 30}, "needs a request route"),
+        ({"name": "r", "commands": "crm.*", "to": "crm", "reply_timeout": 3, "cache_ttl": 0}, "positive number"),
+        ({"name": "r", "commands": "crm.*", "to": "crm", "reply_timeout": 3, "cache_ttl": "5m"}, "positive number"),
+        ({"name": "r", "commands": "crm.*", "to": "crm", "reply_timeout": 3, "cache_ttl": 5, "cache_size": 0},
+         "at least 1"),
+        ({"name": "r", "commands": "crm.*", "to": "crm", "reply_timeout": 3, "cache_ttl": 5, "cache_size": 2.5},
+         "at least 1"),
+        ({"name": "r", "commands": "crm.*", "to": "crm", "reply_timeout": 3, "cache_size": 10}, "needs a 'cache_ttl'"),
+    ],
+)
+def test_bad_cache_settings(route, message):
     with pytest.raises(RoutingTableError, match=message):
         table(route)
 

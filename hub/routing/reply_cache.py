@@ -1,0 +1,146 @@
+"""The ingress's reply cache: a repeat of a cached request is answered without a broker round trip.
+
+Where it saves the most: before the request leaves the ingress, a hit costs no publish, no consumer, no
+backend call and no reply (a tier lookup is asked several times per customer contact: IVR, agent screen,
+work order). A route opts in with ``cache_ttl`` (`hub.routing.table`); each route has its own bounded cache
+(``cache_size`` answers, least recently used evicted first, each kept ``cache_ttl`` seconds).
+
+**Key**: the command type and the request's business content, i.e. every element after its ``Header``
+(names with their namespaces, attributes, text; whitespace between elements ignored). Two lookups of the same
+MSISDN share an answer whoever sends them and whatever their message ids; different MSISDNs (or any other
+field) never do. Callers authorized for the command get what the backend would have told them anyway.
+
+**Only successes are kept**: the command's ``<Command>Response`` with an ``Ack`` (never a ``c:Error``, never
+anything else). **Re-stamped**: a cached answer goes back with the new request's own ``Ack``: its
+``MessageId``, its ``CorrelationId`` (or none) and its ``ReceivedAt``; the rest is the backend's answer as it
+was given.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from cachetools import TTLCache
+from lxml import etree
+
+from hub.envelope import Envelope
+from hub.observability.metrics import Metrics
+from hub.routing.table import Route
+from hub.validation.namespaces import COMMON_NS
+from hub.validation.parser import ParserLimits, parse_document
+
+__all__ = ["ReplyCache", "request_key", "restamped"]
+
+log = logging.getLogger("onepoint.routing")
+
+_LIMITS = ParserLimits(16 * 1024 * 1024)  # what the ingress accepts of a reply (hub.ingress.replies)
+Key = tuple[str, str]
+
+
+def _content(element: etree._Element) -> tuple[object, ...]:
+    """An element as nested tuples: name, sorted attributes, text, children (whitespace between them ignored)."""
+    children = [child for child in element if isinstance(child.tag, str)]  # no comments or processing instructions
+    text = element.text or ""
+    if children and not text.strip():
+        text = ""
+    return element.tag, tuple(sorted(element.attrib.items())), text, tuple(_content(child) for child in children)
+
+
+def request_key(envelope: Envelope) -> Key | None:
+    """The cache key of a request: its command type and every element after its ``Header`` (None: not XML)."""
+    try:
+        root = parse_document(envelope.payload, _LIMITS)
+    except Exception:
+        return None
+    fields = [child for child in root if isinstance(child.tag, str)]
+    if fields and etree.QName(fields[0]).localname == "Header":
+        fields = fields[1:]
+    return envelope.command_type, repr(tuple(_content(child) for child in fields))
+
+
+def _ack(document: etree._Element) -> etree._Element | None:
+    namespace = etree.QName(document).namespace
+    ack = document.find(f"{{{namespace}}}Ack")
+    return ack if ack is not None and ack.find(f"{{{COMMON_NS}}}MessageId") is not None else None
+
+
+def _answer(reply: bytes, envelope: Envelope) -> etree._Element | None:
+    """The reply's root when it is this request's successful answer (``<Command>Response`` with an Ack)."""
+    try:
+        root = parse_document(reply, _LIMITS)
+    except Exception:
+        return None
+    if etree.QName(root).localname != f"{envelope.command}Response" or _ack(root) is None:
+        return None
+    return root
+
+
+def restamped(reply: bytes, envelope: Envelope) -> bytes:
+    """``reply`` (a cached successful answer) with an ``Ack`` naming ``envelope``: its MessageId, CorrelationId
+    (removed when it has none) and ReceivedAt (when the hub received it)."""
+    root = parse_document(reply, _LIMITS)
+    ack = _ack(root)
+    if ack is None:
+        raise ValueError("a cached answer has no Ack")
+    message_id = ack.find(f"{{{COMMON_NS}}}MessageId")
+    assert message_id is not None  # _ack checked it
+    message_id.text = envelope.message_id
+    correlation = ack.find(f"{{{COMMON_NS}}}CorrelationId")
+    if envelope.correlation_id is None:
+        if correlation is not None:
+            ack.remove(correlation)
+    else:
+        if correlation is None:
+            correlation = etree.Element(f"{{{COMMON_NS}}}CorrelationId")
+            message_id.addnext(correlation)
+        correlation.text = envelope.correlation_id
+    received = ack.find(f"{{{COMMON_NS}}}ReceivedAt")
+    if received is not None:
+        received.text = envelope.received_at.isoformat(timespec="milliseconds")
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return data
+
+
+class ReplyCache:
+    """The successful answers of every cached request route, by route; thread-safe."""
+
+    def __init__(self, *, metrics: Metrics | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.metrics = metrics
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._caches: dict[str, TTLCache[Key, bytes]] = {}
+
+    def _cache(self, route: Route) -> TTLCache[Key, bytes]:
+        found = self._caches.get(route.name)
+        if found is None:
+            assert route.cache_ttl is not None
+            found = self._caches[route.name] = TTLCache(route.cache_size, route.cache_ttl, timer=self._clock)
+        return found
+
+    def get(self, route: Route, key: Key, envelope: Envelope) -> bytes | None:
+        """The cached answer to a request with ``key``, re-stamped for ``envelope``; None (a miss) if none."""
+        with self._lock:
+            found = self._cache(route).get(key)
+        if self.metrics is not None:
+            self.metrics.reply_cache(envelope.command_type, hit=found is not None)
+        return None if found is None else restamped(found, envelope)
+
+    def put(self, route: Route, key: Key, envelope: Envelope, reply: bytes) -> bool:
+        """Keep ``reply`` if it is ``envelope``'s successful answer; whether it was kept."""
+        if _answer(reply, envelope) is None:
+            return False
+        with self._lock:
+            self._cache(route)[key] = reply
+        return True
+
+    def clear(self) -> None:
+        """Forget every answer (e.g. when the routing table is reloaded: its TTLs may have changed)."""
+        with self._lock:
+            self._caches.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(len(cache) for cache in self._caches.values())

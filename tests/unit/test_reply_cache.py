@@ -1,0 +1,221 @@
+"""The ingress's reply cache: a repeat tier lookup is answered by the BrokerRouter without a publish."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from lxml import etree
+
+from hub.envelope import Envelope
+from hub.ingress.replies import checked_reply
+from hub.observability.metrics import Metrics
+from hub.routing import BrokerRouter, RoutingTable, envelope_from_message
+from hub.routing.broker_router import BrokerUnavailableError
+from hub.routing.reply_cache import request_key
+from hub.transport import Broker, Delivery, TopologyConfig, open_broker
+from hub.transport.topology import DEFAULT_CONSUMERS
+from hub.validation.command_sets import CommandSetRegistry
+from hub.validation.error_document import error_bytes
+from hub.validation.namespaces import COMMON_NS
+from hub.validation.parser import ParserLimits
+
+pytestmark = pytest.mark.unit
+
+BOSS = "urn:onepoint:boss:1"
+TTL = 300.0
+REFUSED_MSISDN = "13900000000"  # the fake BOSS refuses this one (c:Error)
+
+REQUEST = """<?xml version="1.0" encoding="UTF-8"?>
+<boss:QueryCustomerTier xmlns:boss="urn:onepoint:boss:1" xmlns:c="urn:onepoint:common:1">
+  <boss:Header>
+    <c:MessageId>{message_id}</c:MessageId>{correlation}
+    <c:SourceSystem>CS</c:SourceSystem>
+    <c:SentAt>{sent_at}</c:SentAt>
+  </boss:Header>
+  <boss:Msisdn>{msisdn}</boss:Msisdn>
+</boss:QueryCustomerTier>
+"""
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeBoss:
+    """Answers tier lookups on the boss queue like the BOSS adapter: its own Ack naming the request's ids."""
+
+    def __init__(self, broker: Broker, examples_dir) -> None:
+        self.broker = broker
+        self.template = (examples_dir / "boss" / "responses" / "QueryCustomerTierResponse.xml").read_bytes()
+        self.asked: list[str] = []  # every MSISDN that reached BOSS
+        self._lock = threading.Lock()
+
+    def __call__(self, delivery: Delivery) -> None:
+        envelope = envelope_from_message(delivery.message)
+        msisdn = etree.fromstring(envelope.payload).findtext(f"{{{BOSS}}}Msisdn") or ""
+        with self._lock:
+            self.asked.append(msisdn)
+        if msisdn == REFUSED_MSISDN:
+            body = error_bytes("subscriber-not-found", "no such subscriber")
+        else:
+            answer = etree.fromstring(self.template)
+            answer.find(f"{{{BOSS}}}Msisdn").text = msisdn
+            stamp = answer.find(f"{{{BOSS}}}Ack")
+            stamp.find(f"{{{COMMON_NS}}}MessageId").text = envelope.message_id
+            correlation = stamp.find(f"{{{COMMON_NS}}}CorrelationId")
+            if envelope.correlation_id is None:
+                stamp.remove(correlation)
+            else:
+                correlation.text = envelope.correlation_id
+            body = etree.tostring(answer, xml_declaration=True, encoding="UTF-8")
+        self.broker.reply(delivery.message, body, content_type="application/xml").result(5)
+        delivery.ack()
+
+
+@pytest.fixture
+def broker() -> Iterator[Broker]:
+    with open_broker("memory://", TopologyConfig(prefix=f"c{uuid.uuid4().hex[:8]}")) as opened:
+        yield opened
+
+
+@pytest.fixture
+def boss(broker: Broker, examples_dir) -> Iterator[FakeBoss]:
+    fake = FakeBoss(broker, examples_dir)
+    with broker.consume(broker.config.queue("boss"), fake):
+        yield fake
+
+
+def table(registry: CommandSetRegistry, cache_ttl: float | None = TTL) -> RoutingTable:
+    route: dict[str, object] = {"name": "tier", "commands": "boss.*", "to": "boss", "reply_timeout": 10}
+    if cache_ttl is not None:
+        route["cache_ttl"] = cache_ttl
+    return RoutingTable.from_mapping({"routes": [route]}, "test", consumers=set(DEFAULT_CONSUMERS),
+                                     command_types=registry.command_types())
+
+
+def lookup(msisdn: str = "13800138000", correlation: str | None = "cs-20261123-000001",
+           sent_at: str = "2026-11-23T09:15:01+08:00") -> Envelope:
+    message_id = f"cs-{uuid.uuid4().hex[:16]}"
+    extra = "" if correlation is None else f"\n    <c:CorrelationId>{correlation}</c:CorrelationId>"
+    payload = REQUEST.format(message_id=message_id, correlation=extra, sent_at=sent_at, msisdn=msisdn).encode()
+    received = datetime.now(UTC).replace(microsecond=0)
+    return Envelope(message_id, "boss.QueryCustomerTier", "CS", payload, correlation, received)
+
+
+def ack(reply: bytes) -> dict[str, str | None]:
+    found = etree.fromstring(reply).find(f"{{{BOSS}}}Ack")
+    assert found is not None
+    return {name: found.findtext(f"{{{COMMON_NS}}}{name}") for name in ("MessageId", "CorrelationId", "ReceivedAt")}
+
+
+def route(router: BrokerRouter, envelope: Envelope) -> bytes:
+    result = asyncio.run(router.route(envelope))
+    assert result.reply is not None and result.targets == ("boss",)
+    return result.reply
+
+
+def test_a_repeat_lookup_is_answered_from_the_cache_without_a_publish(broker, boss, registry) -> None:
+    metrics = Metrics()
+    router = BrokerRouter(broker, table(registry), metrics=metrics, clock=FakeClock())
+    first, second = lookup(), lookup(correlation="ivr-000000000042")
+    answered = route(router, first)
+    again = route(router, second)
+    assert boss.asked == ["13800138000"]  # one round trip to BOSS
+    assert ack(answered)["MessageId"] == first.message_id
+    assert ack(again) == {"MessageId": second.message_id, "CorrelationId": "ivr-000000000042",
+                          "ReceivedAt": second.received_at.isoformat(timespec="milliseconds")}
+    tree = etree.fromstring(again)
+    assert tree.findtext(f"{{{BOSS}}}Msisdn") == "13800138000"
+    assert tree.findtext(f"{{{BOSS}}}EffectiveTier") == "VIP_GOLD"
+    checked_reply(registry.get("boss"), "QueryCustomerTier", again, ParserLimits())  # valid against boss.xsd
+    assert metrics.value("onepoint_reply_cache_hits_total", command_type="boss.QueryCustomerTier") == 1
+    assert metrics.value("onepoint_reply_cache_misses_total", command_type="boss.QueryCustomerTier") == 1
+
+
+def test_a_cached_answer_drops_the_correlation_id_a_new_request_has_not(broker, boss, registry) -> None:
+    router = BrokerRouter(broker, table(registry), clock=FakeClock())
+    route(router, lookup())
+    bare = lookup(correlation=None)
+    assert ack(route(router, bare)) == {"MessageId": bare.message_id, "CorrelationId": None,
+                                        "ReceivedAt": bare.received_at.isoformat(timespec="milliseconds")}
+    assert len(boss.asked) == 1
+
+
+def test_an_answer_expires_after_the_ttl(broker, boss, registry) -> None:
+    clock = FakeClock()
+    router = BrokerRouter(broker, table(registry), clock=clock)
+    route(router, lookup())
+    clock.now += TTL - 1
+    route(router, lookup())
+    assert len(boss.asked) == 1
+    clock.now += 2  # TTL + 1 after the answer was kept
+    route(router, lookup())
+    assert len(boss.asked) == 2
+
+
+def test_refusals_are_never_cached(broker, boss, registry) -> None:
+    router = BrokerRouter(broker, table(registry), clock=FakeClock())
+    for _ in range(2):
+        reply = route(router, lookup(REFUSED_MSISDN))
+        assert etree.fromstring(reply).tag == f"{{{COMMON_NS}}}Error"
+    assert boss.asked == [REFUSED_MSISDN, REFUSED_MSISDN]
+    assert len(router.replies) == 0
+
+
+def test_different_msisdns_never_share_an_answer(broker, boss, registry) -> None:
+    router = BrokerRouter(broker, table(registry), clock=FakeClock())
+    one, other = route(router, lookup("13800138000")), route(router, lookup("13912345678"))
+    assert boss.asked == ["13800138000", "13912345678"]
+    assert etree.fromstring(one).findtext(f"{{{BOSS}}}Msisdn") == "13800138000"
+    assert etree.fromstring(other).findtext(f"{{{BOSS}}}Msisdn") == "13912345678"
+    assert etree.fromstring(route(router, lookup("13912345678"))).findtext(f"{{{BOSS}}}Msisdn") == "13912345678"
+    assert len(boss.asked) == 2
+
+
+def test_the_key_ignores_the_header_and_the_layout_but_not_the_fields() -> None:
+    pretty = lookup(sent_at="2026-11-23T09:15:01+08:00")
+    compact = Envelope("cs-0000000000000099", "boss.QueryCustomerTier", "OA", (
+        b'<q:QueryCustomerTier xmlns:q="urn:onepoint:boss:1" xmlns:k="urn:onepoint:common:1"><q:Header>'
+        b"<k:MessageId>cs-0000000000000099</k:MessageId><k:SourceSystem>OA</k:SourceSystem>"
+        b"<k:SentAt>2026-12-01T00:00:00Z</k:SentAt></q:Header><q:Msisdn>13800138000</q:Msisdn>"
+        b"</q:QueryCustomerTier>"))
+    assert request_key(pretty) == request_key(compact)
+    assert request_key(lookup("13800138001")) != request_key(pretty)
+    other_command = Envelope("x-00000001", "boss.QuerySubscriber", "CS", pretty.payload)
+    assert request_key(other_command) != request_key(pretty)
+    assert request_key(Envelope("x-00000002", "boss.QueryCustomerTier", "CS", b"not xml")) is None
+
+
+def test_a_route_without_cache_ttl_sends_every_request(broker, boss, registry) -> None:
+    router = BrokerRouter(broker, table(registry, cache_ttl=None), clock=FakeClock())
+    route(router, lookup())
+    route(router, lookup())
+    assert len(boss.asked) == 2
+
+
+def test_a_reload_forgets_the_cached_answers(broker, boss, registry) -> None:
+    router = BrokerRouter(broker, table(registry), clock=FakeClock())
+    route(router, lookup())
+    router.reload(table(registry))
+    route(router, lookup())
+    assert len(boss.asked) == 2
+
+
+def test_a_cached_answer_is_served_while_the_broker_is_unreachable(broker, boss, registry, monkeypatch) -> None:
+    router = BrokerRouter(broker, table(registry), clock=FakeClock())
+    route(router, lookup())
+    monkeypatch.setattr(router, "connected", lambda: False)
+    fresh = lookup()
+    assert ack(route(router, fresh))["MessageId"] == fresh.message_id
+    with pytest.raises(BrokerUnavailableError):
+        asyncio.run(router.route(lookup("13912345678")))
+    assert len(boss.asked) == 1
