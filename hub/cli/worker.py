@@ -45,8 +45,9 @@ def _outbound(settings: HubSettings, broker: Broker) -> Outbound:
 
 @click.command()
 @click.argument("consumer")
-@click.option("--handlers", "handlers_ref", required=True, metavar="MODULE:ATTR",
-              help="The HandlerRegistry holding this consumer's handlers.")
+@click.option("--handlers", "handlers_ref", metavar="MODULE:ATTR",
+              help="The HandlerRegistry holding this consumer's handlers  [default: the consumer's own package "
+                   "(adapters.<system>, hub.bulletin) with its dependencies built from the settings]")
 @click.option("--dependencies", "dependencies_ref", metavar="MODULE:ATTR",
               help="A mapping, or a callable returning one, of the dependencies the handlers ask for by name.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -56,9 +57,12 @@ def _outbound(settings: HubSettings, broker: Broker) -> Outbound:
 @click.option("--concurrency", default=1, show_default=True, help="Handler threads.")
 @click.option("--metrics-port", type=int, default=None, help="Serve Prometheus metrics on 127.0.0.1:PORT.")
 @click.option("--log-level", default="INFO", show_default=True)
-def worker(consumer: str, handlers_ref: str, dependencies_ref: str | None, config_path: Path | None,
+def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None, config_path: Path | None,
            store: str | None, prefetch: int, concurrency: int, metrics_port: int | None, log_level: str) -> None:
-    """Consume the queue of CONSUMER (boss, crm, nsp, dsmp, oa, workflow) with the registered handlers.
+    """Consume the queue of CONSUMER (boss, crm, nsp, dsmp, oa, bulletin, workflow) with its handlers.
+
+    Without --handlers, the consumer's own package runs (``onepoint worker boss``: the BOSS adapter, calling BOSS
+    at ``[adapters.boss]`` of the settings); several such processes on one amqp:// queue are competing consumers.
 
     Each delivery is acked only after its handler's effect is recorded in the store; a request's answer is
     sent after it is recorded. Transient errors are retried (in process, then through the delay tiers),
@@ -67,9 +71,11 @@ def worker(consumer: str, handlers_ref: str, dependencies_ref: str | None, confi
     """
     from prometheus_client import start_http_server
 
+    from hub.gateways import CircuitBreakers
     from hub.observability.logging import configure_logging
     from hub.observability.metrics import Metrics
     from hub.store import open_store
+    from hub.system.consumers import ConsumerKit, ConsumerUnavailable, consumer_kit
     from hub.transport import open_broker
     from hub.workers import HandlerRegistry, Worker
     from hub.workers.registry import OUTBOUND
@@ -78,17 +84,30 @@ def worker(consumer: str, handlers_ref: str, dependencies_ref: str | None, confi
         settings = load_settings(config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    registry = _load(handlers_ref, "--handlers")
+    configure_logging(log_level.upper())
+    log = logging.getLogger("onepoint.worker")
+    metrics = Metrics()
+    kit: ConsumerKit | None = None
+    if handlers_ref is None:
+        try:
+            kit = consumer_kit(consumer)
+        except ConsumerUnavailable as exc:
+            raise click.ClickException(f"{exc}; name the handlers with --handlers MODULE:ATTR") from None
+        registry: Any = kit.handlers
+    else:
+        registry = _load(handlers_ref, "--handlers")
     if not isinstance(registry, HandlerRegistry):
         raise click.BadParameter(f"{handlers_ref} is a {type(registry).__name__}, not a HandlerRegistry")
     dependencies: Any = _load(dependencies_ref, "--dependencies") if dependencies_ref else {}
     if callable(dependencies):
         dependencies = dependencies()
+    elif kit is not None and dependencies_ref is None:
+        try:
+            dependencies = kit.dependencies(settings, breakers=CircuitBreakers(metrics), metrics=metrics)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
     if not isinstance(dependencies, Mapping):
         raise click.BadParameter(f"{dependencies_ref} did not give a mapping of dependencies")
-    configure_logging(log_level.upper())
-    log = logging.getLogger("onepoint.worker")
-    metrics = Metrics()
     if metrics_port is not None:
         start_http_server(metrics_port, addr="127.0.0.1", registry=metrics.registry)
     stop = threading.Event()
@@ -112,3 +131,5 @@ def worker(consumer: str, handlers_ref: str, dependencies_ref: str | None, confi
     finally:
         broker.close()
         processed.close()
+        if kit is not None and dependencies_ref is None:
+            kit.close(dependencies)
