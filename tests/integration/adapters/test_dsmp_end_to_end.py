@@ -1,0 +1,101 @@
+"""End to end: a caller's QuerySmsLog through the hub's XML ingress → broker → the DSMP adapter's Worker (role check,
+audit row) → the DSMP emulator over HTTP → the records back to the caller; a denied query audited and refused
+(422); ``onepoint audit verify`` intact afterwards. On memory:// and on RabbitMQ."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from lxml import etree
+
+import adapters.dsmp as dsmp_adapter
+from hub.audit import AuditLog
+from hub.config.settings import load_settings
+from tests.integration.adapters.conftest import xml_gateway_settings
+from tests.integration.adapters.hub_kit import RunningHub
+from tests.unit.adapters.soap_kit import example
+
+DSMP = "urn:onepoint:dsmp:1"
+C = "urn:onepoint:common:1"
+CS_TOKEN = "cs-dev-token"  # the complaint front ends' development credentials
+KEY = "dsmp-end-to-end-audit-key-0123456789abcdef"
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def sms_log_query(msisdn: str, window: dict[str, str], *, message_id: str, account: str = "net-bo-liqiang") -> bytes:
+    """The example query as the front end sends it: its own SourceSystem, the window DSMP holds records for."""
+    document = etree.fromstring(example("dsmp/QuerySmsLog.valid.xml"))
+    for path, value in ((f"{{{DSMP}}}Header/{{{C}}}MessageId", message_id),
+                        (f"{{{DSMP}}}Header/{{{C}}}SourceSystem", "CS"), (f"{{{DSMP}}}Msisdn", msisdn),
+                        (f"{{{DSMP}}}Period/{{{C}}}From", window["from"]),
+                        (f"{{{DSMP}}}Period/{{{C}}}To", window["to"]), (f"{{{DSMP}}}OperatorAccount", account)):
+        field = document.find(path)
+        assert field is not None
+        field.text = value
+    document.remove(document.find(f"{{{DSMP}}}Direction"))  # both directions
+    body: bytes = etree.tostring(document, xml_declaration=True, encoding="UTF-8")
+    return body
+
+
+def subscriber_with_records(dsmp: Any, window: dict[str, str]) -> tuple[str, int]:
+    """A seeded subscriber DSMP holds SMS records of in the window (asking DSMP directly), and how many."""
+    from emulators.population import generate_population
+
+    for subscriber in generate_population(0, 1000).subscribers[:50]:
+        body = sms_log_query(subscriber.msisdn, window, message_id=f"probe-{subscriber.msisdn}")
+        answer = etree.fromstring(httpx.post(f"{dsmp.base_url}/xml", content=body, timeout=10,
+                                             headers={"content-type": "application/xml"}).content)
+        total = int(answer.findtext(f"{{{DSMP}}}Total") or 0)
+        if total:
+            return subscriber.msisdn, total
+    pytest.fail("no seeded subscriber with SMS records among the first 50")
+
+
+def verify(config: Path) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "TEST_DSMP_AUDIT_KEY": KEY}
+    return subprocess.run([sys.executable, "-W", "ignore", "-m", "hub.cli.main", "audit", "verify", "--config",
+                           str(config)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False)
+
+
+def test_sms_log_queries_are_audited_answered_or_refused(running_hub: RunningHub, dsmp_emulator: Any,
+                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "audit.toml"
+    config.write_text('[audit]\npath = "audit.db"\nkey_env = "TEST_DSMP_AUDIT_KEY"\n')
+    monkeypatch.setenv("TEST_DSMP_AUDIT_KEY", KEY)
+    audit = load_settings(config).audit
+    window = dsmp_emulator.state()["window"]
+    msisdn, total = subscriber_with_records(dsmp_emulator, window)
+    gateway = xml_gateway_settings("dsmp", dsmp_emulator.base_url,
+                                   options=running_hub.settings.adapter("dsmp").options)  # the built-in roles
+    with running_hub.adapter(dsmp_adapter, gateway, audit=audit) as deps:
+        allowed = running_hub.post("dsmp", sms_log_query(msisdn, window, message_id="e2e-sms-00000001"),
+                                   token=CS_TOKEN)
+        rows_when_answered = deps["audit_log"].count()
+        denied = running_hub.post("dsmp", sms_log_query(msisdn, window, message_id="e2e-sms-00000002",
+                                                        account="cs-agent-0042"), token=CS_TOKEN)
+    assert allowed.status_code == 200, allowed.text
+    answer = etree.fromstring(allowed.content)
+    records = answer.findall(f"{{{DSMP}}}Record")
+    assert len(records) == min(total, 100) and answer.findtext(f"{{{DSMP}}}Total") == str(total)  # PageSize 100
+    assert answer.findtext(f"{{{DSMP}}}Ack/{{{C}}}MessageId") == "e2e-sms-00000001"
+    assert rows_when_answered == 1  # the allowed query's row was there when its answer arrived
+    assert denied.status_code == 422
+    error = etree.fromstring(denied.content)
+    assert error.findtext(f"{{{C}}}Code") == "role-not-allowed"
+    asked = [(e["message_id"], e["operator_account"], e["source_system"]) for e in dsmp_emulator.state()["audit"]
+             if e["message_id"].startswith("e2e-")]
+    assert asked == [("e2e-sms-00000001", "net-bo-liqiang", "HUB")]  # the denied query never reached DSMP
+    with AuditLog.open(audit, create=False) as log:
+        rows = [r.as_dict() for r in log.last(10)]
+    assert [(r["message_id"], r["outcome"], r["role"], r["rows_returned"]) for r in rows] == [
+        ("e2e-sms-00000001", "allowed", "network-backoffice", len(records)),
+        ("e2e-sms-00000002", "denied", "customer-service", 0)]
+    assert all(r["msisdn_masked"] == "*" * (len(msisdn) - 4) + msisdn[-4:] for r in rows)
+    assert {r["client_address"] for r in rows} == {"10.212.34.17"}
+    result = verify(config)
+    assert (result.returncode, result.stdout) == (0, "OK: 2 rows, chain intact\n"), result.stderr
