@@ -277,3 +277,30 @@ def test_a_real_worker_waits_out_a_ten_minute_outage_and_then_processes_every_me
     assert metrics.value("onepoint_messages_dead_lettered_total", consumer="boss", kind="exhausted") == 0
     assert metrics.value("onepoint_messages_consumed_total", consumer="boss", outcome="waiting") > 0
     assert system.refused > 0
+
+
+def test_a_worker_without_delay_tiers_holds_a_waiting_delivery_then_requeues_it() -> None:
+    config = short_config(())
+    held: list[float] = []
+    done: Counter[str] = Counter()
+    refusals = [SystemHeldBack("boss", 7.0), SystemHeldBack("boss", 0.25)]
+    handlers = HandlerRegistry()
+
+    @handlers.handler("boss.QueryCustomerTier")
+    def query(env: Envelope) -> str:
+        if refusals:
+            raise refusals.pop(0)
+        done[env.message_id] += 1
+        return "VIP_GOLD"
+
+    metrics = Metrics()
+    with open_broker("memory://", config) as no_tiers:
+        sent = publish(no_tiers, "boss", envelope())
+        with Worker(no_tiers, "boss", handlers, store=MemoryProcessedStore(), metrics=metrics,
+                    policy=RetryPolicy(initial=0.0), sleep=held.append):
+            wait_until(lambda: metrics.value("onepoint_messages_consumed_total", consumer="boss",
+                                             outcome="processed") == 1, "the ack")
+        assert no_tiers.message_count(config.dead_letter_queue("boss")) == 0
+    assert held == [1.0, 0.25]  # held for retry_in, at most MAX_HOLD, before each requeue
+    assert done == {sent.message_id: 1}
+    assert metrics.value("onepoint_messages_consumed_total", consumer="boss", outcome="waiting") == 2
