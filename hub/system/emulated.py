@@ -34,12 +34,15 @@ class EmulatedSystems:
 
     def stop(self) -> None:
         """Stop every emulator (releases hung requests, joins the server threads). Idempotent."""
+        stopped = list(self.servers)
         for name, server in reversed(list(self.servers.items())):
             try:
                 server.stop()
             except RuntimeError as exc:
                 log.error("emulator did not stop", extra={"system": name, "error": str(exc)})
         self.servers.clear()
+        if stopped:
+            log.info("emulators stopped", extra={"emulators": stopped})
 
 
 def start_emulators(hub_url: str, tokens: Mapping[str, str], *, base_port: int = 8101, seed: int = 0,

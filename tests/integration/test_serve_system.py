@@ -1,0 +1,196 @@
+"""The whole system on one command: ``onepoint serve`` as a real process (hub + in-process workers + the five
+emulators) answers a SOAP QueryCustomerTier with the seeded customer's tier and shows NSP's outage notice on the
+bulletin; on RabbitMQ the same with ``--no-workers`` and two competing ``onepoint worker boss`` processes."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import pytest
+
+from emulators.population import generate_population
+from emulators.toolkit import EmulatorAdmin
+from tests.support.servers import free_port
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import zeep
+    from zeep.wsse.username import UsernameToken
+
+WAIT = 60.0  # seconds before a missing start or answer fails a test (never asserted on)
+ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
+DEFAULTS = Path(__file__).resolve().parents[2] / "hub" / "config" / "defaults.toml"
+
+
+def wait_for(predicate: Callable[[], bool], what: str, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + WAIT
+    while not predicate():
+        if process is not None and process.poll() is not None:
+            pytest.fail(f"the process exited ({process.returncode}) while waiting for {what}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def ready(base_url: str) -> bool:
+    try:
+        return httpx.get(f"{base_url}/readyz", timeout=5).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def onepoint(args: list[str], cwd: Path, log: IO[bytes]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-W", "ignore", "-m", "hub.cli.main", *args], cwd=cwd,
+                            stdout=log, stderr=subprocess.STDOUT, env=ENV)
+
+
+def stop(process: subprocess.Popen[bytes]) -> int:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(WAIT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(WAIT)
+        raise
+
+
+def seeded_customer() -> Any:
+    """A subscriber of the emulators' default population (seed 0, 1000 subscribers) with several identities."""
+    population = generate_population(0, 1000, hlr_drift_share=0.1)
+    return next(s for s in population.subscribers if len(s.identities) > 1)
+
+
+def query_tier(base_url: str, msisdn: str, message_id: str) -> Any:
+    caller = zeep.Client(f"{base_url}/soap/boss?wsdl",
+                         wsse=UsernameToken("cs-frontend", "cs-dev-password", use_digest=True))
+    header = {"MessageId": message_id, "SourceSystem": "CS", "SentAt": "2026-11-23T09:15:00+08:00"}
+    return caller.service.QueryCustomerTier(Header=header, Msisdn=msisdn)
+
+
+def free_port_run(count: int) -> int:
+    """The first of ``count`` consecutive ports that are free now on 127.0.0.1."""
+    for _ in range(50):
+        base = free_port()
+        if base + count > 65535:
+            continue
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no run of free ports")
+
+
+@pytest.fixture
+def system(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
+    """``onepoint serve`` with no config, on a free port, the emulators on free ports."""
+    port = free_port()
+    out = tmp_path / "serve.out"
+    with out.open("wb") as log:
+        process = onepoint(["serve", "--port", str(port), "--emulator-base-port", "0"], tmp_path, log)
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            wait_for(lambda: ready(base_url), "the whole system to serve", process)
+            yield base_url, out, process
+        finally:
+            stop(process)
+
+
+@pytest.mark.integration
+def test_one_command_runs_the_hub_its_workers_and_the_emulators(
+        system: tuple[str, Path, subprocess.Popen[bytes]]) -> None:
+    base_url, out, process = system
+    printed = out.read_text("utf-8")
+    assert f"{base_url}/soap/boss?wsdl" in printed and f"{base_url}/bulletin?agent=ID" in printed
+    assert "no consumer until issue 12" in printed
+    emulators = dict(re.findall(r"emulator (\w+)\s*│ admin API\s*│ (http://127\.0\.0\.1:\d+)/__admin/", printed))
+    assert sorted(emulators) == ["boss", "crm", "dsmp", "nsp", "oa"]
+
+    sub = seeded_customer()
+    answer = query_tier(base_url, sub.msisdn, "sys-tier-0000001")
+    assert (answer.Msisdn, answer.EffectiveTier, answer.Brand) == (sub.msisdn, sub.effective_tier, sub.brand)
+    assert [i.Tier for i in answer.Identity] == [i.tier for i in sub.identities]
+    readiness = httpx.get(f"{base_url}/readyz").json()
+    assert readiness["status"] == "ok" and readiness["circuits"]["boss"] == "closed"
+    assert 'onepoint_gateway_call_seconds_count{outcome="ok",system="boss"} 1.0' in httpx.get(
+        f"{base_url}/metrics").text
+
+    # NSP raises an outage: its call-back reaches the hub, the broadcast reaches the bulletin's worker
+    raised = httpx.post(f"{emulators['nsp']}/nsp/outages", timeout=10, json={
+        "title": "Futian base station down", "wording": "部分用户暂时无法通话，正在抢修。", "services": ["VOICE"],
+        "areas": [{"area_code": "0755", "district": "Futian"}]}).json()
+
+    def on_bulletin() -> bool:
+        listed = httpx.get(f"{base_url}/bulletin", params={"agent": "cs-0001"}, auth=("cs-frontend", "cs-dev-password"))
+        return [(n["notice_id"], n["unread"]) for n in listed.json()["notices"]] == [(raised["notice_id"], True)]
+
+    wait_for(on_bulletin, "the outage notice on the bulletin", process)
+
+    assert stop(process) == -signal.SIGTERM  # uvicorn ends by re-raising the signal, after the app's shutdown
+    events = [line for line in out.read_text("utf-8").splitlines() if '"event": "workers stopped"' in line
+              or '"event": "emulators stopped"' in line]
+    assert [e.split('"event": "')[1].split('"')[0] for e in events] == ["workers stopped", "emulators stopped"]
+    assert all(c in events[0] for c in ("boss", "crm", "nsp", "dsmp", "oa", "bulletin"))
+    for url in emulators.values():
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{url}/__admin/state", timeout=2)
+
+
+@pytest.mark.integration
+@pytest.mark.rabbitmq
+def test_on_rabbitmq_separate_worker_processes_answer_as_competing_consumers(rabbitmq_server: Any,
+                                                                              tmp_path: Path) -> None:
+    port, base = free_port(), free_port_run(5)
+    settings = DEFAULTS.read_text("utf-8").replace('url = "memory://"', f'url = "{rabbitmq_server.url}"')
+    settings = settings.replace('prefix = "onepoint"', f'prefix = "s{uuid.uuid4().hex[:8]}"')
+    for index in range(5):  # the adapters of the worker processes call the emulators the hub starts
+        settings = settings.replace(f"127.0.0.1:{8101 + index}/", f"127.0.0.1:{base + index}/")
+    config = tmp_path / "hub.toml"
+    config.write_text(settings, "utf-8")
+    base_url = f"http://127.0.0.1:{port}"
+    processes: list[subprocess.Popen[bytes]] = []
+    logs = [tmp_path / name for name in ("hub.out", "worker-1.out", "worker-2.out")]
+    try:
+        with logs[0].open("wb") as log:
+            hub = onepoint(["serve", "--config", str(config), "--port", str(port), "--no-workers", "--emulators",
+                            "--emulator-base-port", str(base), "--log-level", "WARNING"], tmp_path, log)
+        processes.append(hub)
+        wait_for(lambda: ready(base_url), "the hub", hub)
+        for path in logs[1:]:
+            with path.open("wb") as log:
+                processes.append(onepoint(["worker", "boss", "--config", str(config), "--log-level", "WARNING"],
+                                          tmp_path, log))
+        for worker, path in zip(processes[1:], logs[1:], strict=True):
+            wait_for(lambda path=path: "consuming " in path.read_text("utf-8"), "a boss worker", worker)
+        sub = seeded_customer()
+        answer = query_tier(base_url, sub.msisdn, "sys-amqp-0000001")
+        assert (answer.EffectiveTier, answer.Brand) == (sub.effective_tier, sub.brand)
+        others = [s for s in generate_population(0, 1000, hlr_drift_share=0.1).subscribers
+                  if s.msisdn != sub.msisdn][:10]
+        for n, other in enumerate(others):
+            assert query_tier(base_url, other.msisdn, f"sys-amqp-{n + 2:07d}").EffectiveTier == other.effective_tier
+        with EmulatorAdmin(f"http://127.0.0.1:{base}") as boss:
+            assert boss.count("QueryCustomerTier") == 11  # each lookup handled once, by one of the two workers
+    finally:
+        codes = [stop(p) for p in reversed(processes)]
+    assert codes == [0, 0, -signal.SIGTERM], "\n".join(path.read_text() for path in logs)
