@@ -90,7 +90,7 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
     from hub.routing.broker_router import BrokerRouter
     from hub.routing.factory import load_routing_table
     from hub.routing.table import RoutingTableError
-    from hub.system import EmulatedSystems, HubSystem, point_adapters, start_emulators
+    from hub.system import EmulatedSystems, HubSystem, SystemStartError, point_adapters, start_emulators
     from hub.transport.urls import scheme
 
     try:
@@ -116,7 +116,7 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
     try:
         system = HubSystem(settings, workers=workers)
         hub = system.start()
-    except (RoutingTableError, ConfigError, ValueError, LookupError) as exc:
+    except (RoutingTableError, ConfigError, SystemStartError, ValueError, LookupError) as exc:
         running.stop()
         raise click.ClickException(str(exc)) from None
     except BaseException:

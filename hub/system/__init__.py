@@ -6,7 +6,7 @@ queue); ``start_emulators`` runs the emulators with their call-backs pointed at 
 points the adapters at them; ``endpoints`` lists the URLs a newcomer needs.
 """
 
-from hub.system.assembly import HubSystem, RunningConsumer, processed_store_url
+from hub.system.assembly import HubSystem, RunningConsumer, SystemStartError, processed_store_url
 from hub.system.consumers import CONSUMER_PACKAGES, ConsumerKit, ConsumerUnavailable, consumer_kit, consumer_kits
 from hub.system.emulated import EmulatedSystems, point_adapters, start_emulators
 from hub.system.endpoints import Endpoint, endpoints
@@ -19,6 +19,7 @@ __all__ = [
     "Endpoint",
     "HubSystem",
     "RunningConsumer",
+    "SystemStartError",
     "consumer_kit",
     "consumer_kits",
     "endpoints",

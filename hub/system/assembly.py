@@ -32,7 +32,7 @@ from hub.validation.validator import DocumentValidator
 from hub.workers import Worker
 from hub.workers.registry import OUTBOUND
 
-__all__ = ["HubSystem", "RunningConsumer", "processed_store_url"]
+__all__ = ["HubSystem", "RunningConsumer", "SystemStartError", "processed_store_url"]
 
 log = logging.getLogger("onepoint.system")
 
@@ -41,6 +41,10 @@ def processed_store_url(settings: HubSettings, consumer: str) -> str:
     """Where a worker records processed message ids: nowhere lasting on ``memory://`` (its messages die with
     the process too), else ``sqlite:///onepoint-<consumer>.sqlite3`` like ``onepoint worker``."""
     return "memory://" if scheme(settings.broker_url) == "memory" else f"sqlite:///onepoint-{consumer}.sqlite3"
+
+
+class SystemStartError(RuntimeError):
+    """A worker of the system could not start (its system unreachable at start, a broken package)."""
 
 
 @dataclass
@@ -93,6 +97,9 @@ class HubSystem:
                 except ConfigError as exc:  # e.g. no [adapters.<system>] section: that system is not called
                     log.warning("no worker for a queue", extra={"consumer": kit.consumer, "reason": str(exc)})
                     self.unavailable[kit.consumer] = str(exc)
+                except Exception as exc:  # e.g. the system's WSDL cannot be read: say which and why, stop
+                    raise SystemStartError(f"cannot start the {kit.consumer} worker: {type(exc).__name__}: {exc}"
+                                           ) from exc
         except BaseException:
             self.stop()
             router.broker.close()

@@ -9,8 +9,8 @@ With the default prefix ``onepoint``:
 
 * ``onepoint.commands`` -- topic exchange for commands.
 * ``onepoint.<consumer>`` -- one quorum queue per consumer (``boss``, ``crm``, ``nsp``, ``dsmp``, ``oa``,
-  ``bulletin``, ``workflow``), with an explicit ``x-delivery-limit``, dead-lettering to ``onepoint.dlx`` with the queue's
-  name as routing key, ``dead-letter-strategy=at-least-once`` and ``overflow=reject-publish`` (which
+  ``bulletin``, ``workflow``), with an explicit ``x-delivery-limit``, dead-lettering to ``onepoint.dlx`` with
+  the queue's name as routing key, ``dead-letter-strategy=at-least-once`` and ``overflow=reject-publish`` (which
   at-least-once dead-lettering requires).
 * ``onepoint.dlx`` -- direct exchange; ``onepoint.<consumer>.dlq`` -- the consumer's dead-letter queue
   (quorum), bound with the consumer queue's name. Each dead letter carries the broker's ``x-death``

@@ -1,0 +1,109 @@
+"""hub.system without servers: which consumers can run, the adapters pointed at the emulators, the URL table,
+the in-process workers on memory://, and /readyz with an open circuit (degraded, still 200)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hub.config.bulletin import BulletinSettings
+from hub.config.settings import load_settings
+from hub.gateways import CircuitBreakers
+from hub.ingress.app import create_app
+from hub.routing.router import InMemoryRouter
+from hub.system import (
+    ConsumerUnavailable,
+    HubSystem,
+    consumer_kit,
+    consumer_kits,
+    endpoints,
+    point_adapters,
+    processed_store_url,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def test_every_queue_but_the_workflows_has_a_consumer_package() -> None:
+    kits, missing = consumer_kits(load_settings().topology.consumers)
+    assert [k.consumer for k in kits] == ["boss", "crm", "nsp", "dsmp", "oa", "bulletin"]
+    assert list(missing) == ["workflow"] and "no package consumes queue 'workflow'" in missing["workflow"]
+    bulletin = consumer_kit("bulletin")
+    assert bulletin.handlers_ref == "hub.bulletin:handlers"
+    assert [s.command_type for s in bulletin.handlers.for_consumer("bulletin")] == ["nsp.OutageNotice"]
+    with pytest.raises(ConsumerUnavailable, match="no package"):
+        consumer_kit("billing")
+
+
+def test_the_adapters_are_pointed_at_the_emulators_started(tmp_path: Path) -> None:
+    settings = load_settings()
+    moved = point_adapters(settings, {"boss": "http://127.0.0.1:40001", "nsp": "http://127.0.0.1:40003"})
+    assert moved.adapter("boss").url == "http://127.0.0.1:40001/"
+    assert moved.adapter("boss").wsdl_location == "http://127.0.0.1:40001/?wsdl"
+    assert moved.adapter("nsp").url == "http://127.0.0.1:40003/xml"
+    assert moved.adapter("crm") == settings.adapter("crm")  # no emulator given for it: as configured
+
+
+def test_the_url_table_lists_the_hub_the_emulators_and_the_queues() -> None:
+    rows = endpoints("http://127.0.0.1:8000", ["boss", "nsp"], emulators={"boss": "http://127.0.0.1:8101",
+                                                                          "nsp": "http://127.0.0.1:8103"},
+                     consumers={"onepoint.workflow": "no consumer"})
+    urls = {(r.group, r.what): r.url for r in rows}
+    assert urls["hub", "SOAP boss (WSDL)"] == "http://127.0.0.1:8000/soap/boss?wsdl"
+    assert urls["hub", "XML nsp"] == "http://127.0.0.1:8000/xml/nsp"
+    assert urls["hub", "bulletin (CS agents)"] == "http://127.0.0.1:8000/bulletin?agent=ID"
+    assert urls["emulator boss", "SOAP (WSDL)"] == "http://127.0.0.1:8101/?wsdl"
+    assert urls["emulator nsp", "XML"] == "http://127.0.0.1:8103/xml"
+    assert urls["emulator nsp", "admin API"] == "http://127.0.0.1:8103/__admin/"
+    assert urls["queue", "onepoint.workflow"] == "no consumer"
+
+
+def test_processed_ids_last_only_where_the_messages_do() -> None:
+    settings = load_settings()
+    assert processed_store_url(settings, "boss") == "memory://"
+    amqp = replace(settings, broker_url="amqp://u:p@127.0.0.1:5672/%2F")
+    assert processed_store_url(amqp, "boss") == "sqlite:///onepoint-boss.sqlite3"
+
+
+def test_on_memory_the_workers_run_in_the_hubs_process_and_stop_with_it(tmp_path: Path) -> None:
+    settings = replace(load_settings(), adapters=(), bulletin=BulletinSettings(tmp_path / "bulletin.db"))
+    system = HubSystem(settings)  # no [adapters.*]: only the bulletin can run
+    app = system.start()
+    assert [r.consumer for r in system.running] == ["bulletin"]
+    assert "no [adapters.boss] section" in system.unavailable["boss"]
+    assert system.idle_queues == ["boss", "crm", "nsp", "dsmp", "oa", "workflow"]
+    assert system.running[0].worker.broker is app.router.broker  # type: ignore[attr-defined]
+    assert app.on_shutdown[0] == system.stop  # the app's shutdown drains the workers first
+    system.stop()
+    assert system.running == []
+    app.router.broker.close()  # type: ignore[attr-defined]
+
+
+def test_without_workers_every_queue_is_left_to_worker_processes() -> None:
+    system = HubSystem(load_settings(), workers=False)
+    app = system.start()
+    assert system.running == [] and set(system.unavailable) == set(load_settings().topology.consumers)
+    app.router.broker.close()  # type: ignore[attr-defined]
+
+
+def test_readyz_names_an_open_circuit_as_degraded_but_stays_ready() -> None:
+    breakers = CircuitBreakers()
+    app = create_app(load_settings(), router=InMemoryRouter(), breakers=breakers)
+
+    def readyz() -> httpx.Response:
+        async def get() -> httpx.Response:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app.asgi), base_url="http://hub") as client:
+                return await client.get("/readyz")
+        return asyncio.run(get())
+
+    assert readyz().json()["status"] == "ok"
+    breakers.changed("boss", "open", time.time(), 30.0)
+    answer = readyz()
+    assert answer.status_code == 200
+    assert answer.json() | {"checks": None} == {"ready": True, "status": "degraded", "checks": None,
+                                                 "circuits": {"boss": "open"}, "open": ["boss"]}
