@@ -5,7 +5,8 @@ Every name is prefixed ``onepoint_``; counters are exposed with prometheus' ``_t
 * ``onepoint_messages_accepted_total{command_type}`` / ``onepoint_messages_refused_total{reason}`` (ingress)
 * ``onepoint_messages_published_total{target}`` (confirmed publishes)
 * ``onepoint_reply_cache_hits_total{command_type}`` / ``onepoint_reply_cache_misses_total{command_type}``
-  (requests of a route with ``cache_ttl``: answered from the ingress's reply cache, or sent to the broker)
+  (requests of a route with ``cache_ttl``: answered without a publish, from the ingress's reply cache or by
+  joining the same request in flight; or sent to the broker)
 * ``onepoint_messages_consumed_total{consumer,outcome}`` (outcome: processed, duplicate, retried,
   dead_lettered, busy, requeued, waiting — its system is down: the message waits, no attempt counted)
 * ``onepoint_messages_retried_total{consumer,tier}`` (tier ``in-process`` or a delay tier's name)
@@ -75,7 +76,7 @@ class Metrics:
         self._published.labels(target=target).inc(count)
 
     def reply_cache(self, command_type: str, *, hit: bool) -> None:
-        """A request of a cached route was answered from the cache (``hit``) or sent on."""
+        """A request of a cached route was answered without a publish (``hit``: cached, or joined in flight)."""
         (self._cache_hits if hit else self._cache_misses).labels(command_type=command_type).inc()
 
     # -- workers ------------------------------------------------------------------------------------------

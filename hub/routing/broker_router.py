@@ -12,6 +12,8 @@ exactly-once effects come from the consumers' store.
 Requests of a route with ``cache_ttl`` are answered from the reply cache when the same request (same command,
 same fields after the Header) was answered successfully within the TTL: no publish, re-stamped with the new
 request's ids (`hub.routing.reply_cache`). A cached answer is served even while the broker is unreachable.
+Identical requests arriving while the first is in flight join it: one publish, one answer (or one failure) for
+all; the round trip runs as a task of its own, so a caller that gives up does not cancel it for the others.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from hub.envelope import Envelope
 from hub.observability.metrics import Metrics
 from hub.routing.addresses import addresses
 from hub.routing.codec import message_from_envelope
-from hub.routing.reply_cache import ReplyCache, request_key
+from hub.routing.reply_cache import ReplyCache, RequestKey, request_key, shared_answer
 from hub.routing.router import RouteResult
 from hub.routing.table import Route, RoutingTable
 from hub.transport import Broker, PublisherUnavailableError, routing_key
@@ -34,6 +36,8 @@ from hub.transport import Broker, PublisherUnavailableError, routing_key
 __all__ = ["BrokerRouter", "BrokerUnavailableError"]
 
 log = logging.getLogger("onepoint.routing")
+
+Flight = tuple[asyncio.AbstractEventLoop, str, RequestKey]  # an event loop, a route's name, a request's key
 
 
 class BrokerUnavailableError(ConnectionError):
@@ -47,7 +51,8 @@ class BrokerRouter:
     ) -> None:
         self.broker = broker
         self.metrics = metrics
-        self.replies = ReplyCache(metrics=metrics, clock=clock)  # answers of requests whose route has cache_ttl
+        self.replies = ReplyCache(clock=clock)  # answers of requests whose route has cache_ttl
+        self._flights: dict[Flight, asyncio.Task[bytes]] = {}  # identical requests in flight, by loop and route
         self._table = table
         self._recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._remember = remember
@@ -107,26 +112,52 @@ class BrokerRouter:
 
     async def _request(self, envelope: Envelope, target: str, route: Route) -> RouteResult:
         """Send a request to ``target`` and wait for its reply (`RequestTimeoutError` after the route's
-        ``reply_timeout``), or answer it from the reply cache when the route has a ``cache_ttl``.
+        ``reply_timeout``); with a ``cache_ttl``, answer it from the reply cache or join the same request in flight.
 
         Requests are reads: they are neither remembered as duplicates nor deduplicated. The AMQP correlation
         id is the broker's own (to match the reply); the caller's correlation id travels in a header.
         """
-        cache_key = request_key(envelope) if route.cache_ttl is not None else None
-        if cache_key is not None:
-            cached = self.replies.get(route, cache_key, envelope)
+        key = request_key(envelope) if route.cache_ttl is not None else None
+        if key is not None:
+            cached = self.replies.get(route, key, envelope)
             if cached is not None:
+                self._count_cache(envelope, hit=True)
                 return RouteResult(envelope.message_id, (target,), reply=cached)
         if not self.connected():
             raise BrokerUnavailableError("the message broker is unreachable; nothing was accepted")
+        if key is None:
+            return RouteResult(envelope.message_id, (target,), reply=await self._send(envelope, target, route, None))
+        loop = asyncio.get_running_loop()
+        flight_key = (loop, route.name, key)
+        flight = self._flights.get(flight_key)
+        self._count_cache(envelope, hit=flight is not None)
+        if flight is not None:  # the same request is on its way: its answer is ours too
+            return RouteResult(envelope.message_id, (target,), reply=shared_answer(await asyncio.shield(flight),
+                                                                                   envelope))
+        flight = self._flights[flight_key] = loop.create_task(self._send(envelope, target, route, key))
+        flight.add_done_callback(lambda done: self._landed(flight_key, done))
+        return RouteResult(envelope.message_id, (target,), reply=await asyncio.shield(flight))
+
+    async def _send(self, envelope: Envelope, target: str, route: Route, key: RequestKey | None) -> bytes:
+        """One round trip through the broker; a successful answer to a cached route is kept."""
         assert route.reply_timeout is not None
         message = message_from_envelope(envelope, routing_key(target, envelope.command_type), for_request=True)
         reply = await asyncio.wrap_future(
             self.broker.request(self.broker.config.commands_exchange, message, timeout=route.reply_timeout)
         )
-        if cache_key is not None:
-            self.replies.put(route, cache_key, envelope, reply.body)
-        return RouteResult(envelope.message_id, (target,), reply=reply.body)
+        if key is not None:
+            self.replies.put(route, key, envelope, reply.body)
+        return reply.body
+
+    def _landed(self, flight_key: Flight, flight: asyncio.Task[bytes]) -> None:
+        if self._flights.get(flight_key) is flight:
+            del self._flights[flight_key]
+        if not flight.cancelled():
+            flight.exception()  # retrieved: every caller that waited got it already
+
+    def _count_cache(self, envelope: Envelope, *, hit: bool) -> None:
+        if self.metrics is not None:
+            self.metrics.reply_cache(envelope.command_type, hit=hit)
 
     async def ready(self) -> bool:
         return self.connected()

@@ -10,6 +10,9 @@ work order). A route opts in with ``cache_ttl`` (`hub.routing.table`); each rout
 MSISDN share an answer whoever sends them and whatever their message ids; different MSISDNs (or any other
 field) never do. Callers authorized for the command get what the backend would have told them anyway.
 
+**In flight**: identical requests that arrive while the first is still on its way share its round trip (and
+its outcome, whatever it is) instead of each asking the backend: `hub.routing.broker_router` joins them.
+
 **Only successes are kept**: the command's ``<Command>Response`` with an ``Ack`` (never a ``c:Error``, never
 anything else). **Re-stamped**: a cached answer goes back with the new request's own ``Ack``: its
 ``MessageId``, its ``CorrelationId`` (or none) and its ``ReceivedAt``; the rest is the backend's answer as it
@@ -18,7 +21,6 @@ was given.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -27,17 +29,14 @@ from cachetools import TTLCache
 from lxml import etree
 
 from hub.envelope import Envelope
-from hub.observability.metrics import Metrics
 from hub.routing.table import Route
 from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import ParserLimits, parse_document
 
-__all__ = ["ReplyCache", "request_key", "restamped"]
-
-log = logging.getLogger("onepoint.routing")
+__all__ = ["ReplyCache", "RequestKey", "request_key", "restamped", "shared_answer"]
 
 _LIMITS = ParserLimits(16 * 1024 * 1024)  # what the ingress accepts of a reply (hub.ingress.replies)
-Key = tuple[str, str]
+RequestKey = tuple[str, str]  # (command type, the canonical fields after the Header)
 
 
 def _content(element: etree._Element) -> tuple[object, ...]:
@@ -49,7 +48,7 @@ def _content(element: etree._Element) -> tuple[object, ...]:
     return element.tag, tuple(sorted(element.attrib.items())), text, tuple(_content(child) for child in children)
 
 
-def request_key(envelope: Envelope) -> Key | None:
+def request_key(envelope: Envelope) -> RequestKey | None:
     """The cache key of a request: its command type and every element after its ``Header`` (None: not XML)."""
     try:
         root = parse_document(envelope.payload, _LIMITS)
@@ -104,31 +103,34 @@ def restamped(reply: bytes, envelope: Envelope) -> bytes:
     return data
 
 
+def shared_answer(reply: bytes, envelope: Envelope) -> bytes:
+    """Another request's answer given to ``envelope``: re-stamped if it is a successful answer, else as it is
+    (a ``c:Error`` names no request)."""
+    return restamped(reply, envelope) if _answer(reply, envelope) is not None else reply
+
+
 class ReplyCache:
     """The successful answers of every cached request route, by route; thread-safe."""
 
-    def __init__(self, *, metrics: Metrics | None = None, clock: Callable[[], float] = time.monotonic) -> None:
-        self.metrics = metrics
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._caches: dict[str, TTLCache[Key, bytes]] = {}
+        self._caches: dict[str, TTLCache[RequestKey, bytes]] = {}
 
-    def _cache(self, route: Route) -> TTLCache[Key, bytes]:
+    def _cache(self, route: Route) -> TTLCache[RequestKey, bytes]:
         found = self._caches.get(route.name)
         if found is None:
             assert route.cache_ttl is not None
             found = self._caches[route.name] = TTLCache(route.cache_size, route.cache_ttl, timer=self._clock)
         return found
 
-    def get(self, route: Route, key: Key, envelope: Envelope) -> bytes | None:
+    def get(self, route: Route, key: RequestKey, envelope: Envelope) -> bytes | None:
         """The cached answer to a request with ``key``, re-stamped for ``envelope``; None (a miss) if none."""
         with self._lock:
             found = self._cache(route).get(key)
-        if self.metrics is not None:
-            self.metrics.reply_cache(envelope.command_type, hit=found is not None)
         return None if found is None else restamped(found, envelope)
 
-    def put(self, route: Route, key: Key, envelope: Envelope, reply: bytes) -> bool:
+    def put(self, route: Route, key: RequestKey, envelope: Envelope, reply: bytes) -> bool:
         """Keep ``reply`` if it is ``envelope``'s successful answer; whether it was kept."""
         if _answer(reply, envelope) is None:
             return False

@@ -18,6 +18,7 @@ from hub.routing import BrokerRouter, RoutingTable, envelope_from_message
 from hub.routing.broker_router import BrokerUnavailableError
 from hub.routing.reply_cache import request_key
 from hub.transport import Broker, Delivery, TopologyConfig, open_broker
+from hub.transport.errors import RequestTimeoutError
 from hub.transport.topology import DEFAULT_CONSUMERS
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.error_document import error_bytes
@@ -55,11 +56,14 @@ class FakeBoss:
 
     def __init__(self, broker: Broker, examples_dir) -> None:
         self.broker = broker
+        self.answering = threading.Event()  # cleared: requests wait (held in the queue) until it is set
+        self.answering.set()
         self.template = (examples_dir / "boss" / "responses" / "QueryCustomerTierResponse.xml").read_bytes()
         self.asked: list[str] = []  # every MSISDN that reached BOSS
         self._lock = threading.Lock()
 
     def __call__(self, delivery: Delivery) -> None:
+        assert self.answering.wait(20)
         envelope = envelope_from_message(delivery.message)
         msisdn = etree.fromstring(envelope.payload).findtext(f"{{{BOSS}}}Msisdn") or ""
         with self._lock:
@@ -94,8 +98,8 @@ def boss(broker: Broker, examples_dir) -> Iterator[FakeBoss]:
         yield fake
 
 
-def table(registry: CommandSetRegistry, cache_ttl: float | None = TTL) -> RoutingTable:
-    route: dict[str, object] = {"name": "tier", "commands": "boss.*", "to": "boss", "reply_timeout": 10}
+def table(registry: CommandSetRegistry, cache_ttl: float | None = TTL, reply_timeout: float = 10) -> RoutingTable:
+    route: dict[str, object] = {"name": "tier", "commands": "boss.*", "to": "boss", "reply_timeout": reply_timeout}
     if cache_ttl is not None:
         route["cache_ttl"] = cache_ttl
     return RoutingTable.from_mapping({"routes": [route]}, "test", consumers=set(DEFAULT_CONSUMERS),
@@ -219,3 +223,37 @@ def test_a_cached_answer_is_served_while_the_broker_is_unreachable(broker, boss,
     with pytest.raises(BrokerUnavailableError):
         asyncio.run(router.route(lookup("13912345678")))
     assert len(boss.asked) == 1
+
+
+def test_identical_lookups_in_flight_share_one_round_trip_each_with_its_own_ack(broker, boss, registry) -> None:
+    metrics = Metrics()
+    router = BrokerRouter(broker, table(registry), metrics=metrics, clock=FakeClock())
+    lookups = [lookup(), lookup(correlation="ivr-000000000007"), lookup(correlation=None)]
+    boss.answering.clear()
+
+    async def together() -> list[bytes]:
+        calls = [asyncio.create_task(router.route(e)) for e in lookups]
+        while metrics.value("onepoint_reply_cache_hits_total", command_type="boss.QueryCustomerTier") < 2:
+            await asyncio.sleep(0)  # until both followers joined the first lookup's round trip
+        boss.answering.set()
+        return [r.reply for r in await asyncio.gather(*calls)]
+
+    replies = asyncio.run(together())
+    assert boss.asked == ["13800138000"]
+    assert [ack(r)["MessageId"] for r in replies] == [e.message_id for e in lookups]
+    assert [ack(r)["CorrelationId"] for r in replies] == ["cs-20261123-000001", "ivr-000000000007", None]
+    assert metrics.value("onepoint_reply_cache_misses_total", command_type="boss.QueryCustomerTier") == 1
+    route(router, lookup())  # and the answer was kept
+    assert len(boss.asked) == 1
+
+
+def test_lookups_in_flight_share_the_failure_too_and_it_is_not_kept(broker, registry) -> None:
+    router = BrokerRouter(broker, table(registry, reply_timeout=0.2), clock=FakeClock())  # nobody answers
+
+    async def together() -> list[BaseException | object]:
+        return await asyncio.gather(*(router.route(lookup()) for _ in range(3)), return_exceptions=True)
+
+    outcomes = asyncio.run(together())
+    assert all(isinstance(o, RequestTimeoutError) for o in outcomes)
+    assert broker.message_count(broker.config.queue("boss")) == 1  # one request published for the three
+    assert len(router.replies) == 0
