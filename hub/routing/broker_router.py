@@ -37,7 +37,7 @@ __all__ = ["BrokerRouter", "BrokerUnavailableError"]
 
 log = logging.getLogger("onepoint.routing")
 
-Flight = tuple[asyncio.AbstractEventLoop, str, RequestKey]  # an event loop, a route's name, a request's key
+Flight = tuple[asyncio.AbstractEventLoop, Route, RequestKey]  # an event loop, a route, a request's key
 
 
 class BrokerUnavailableError(ConnectionError):
@@ -128,7 +128,7 @@ class BrokerRouter:
         if key is None:
             return RouteResult(envelope.message_id, (target,), reply=await self._send(envelope, target, route, None))
         loop = asyncio.get_running_loop()
-        flight_key = (loop, route.name, key)
+        flight_key = (loop, route, key)
         flight = self._flights.get(flight_key)
         self._count_cache(envelope, hit=flight is not None)
         if flight is not None:  # the same request is on its way: its answer is ours too

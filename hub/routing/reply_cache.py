@@ -115,13 +115,13 @@ class ReplyCache:
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._caches: dict[str, TTLCache[RequestKey, bytes]] = {}
+        self._caches: dict[Route, TTLCache[RequestKey, bytes]] = {}  # by route: a reloaded route's TTL is its own
 
     def _cache(self, route: Route) -> TTLCache[RequestKey, bytes]:
-        found = self._caches.get(route.name)
+        found = self._caches.get(route)
         if found is None:
             assert route.cache_ttl is not None
-            found = self._caches[route.name] = TTLCache(route.cache_size, route.cache_ttl, timer=self._clock)
+            found = self._caches[route] = TTLCache(route.cache_size, route.cache_ttl, timer=self._clock)
         return found
 
     def get(self, route: Route, key: RequestKey, envelope: Envelope) -> bytes | None:
