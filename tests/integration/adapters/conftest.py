@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +21,16 @@ from hub.transport.topology import routing_key
 from tests.unit.workers.kit import short_config
 
 WAIT = 20.0  # seconds before a missing answer fails a test (never asserted on)
+ADAPTER_CONSUMERS = ("boss", "crm", "nsp", "dsmp", "oa", "workflow")
 
 
 @pytest.fixture(params=[pytest.param("memory", marks=pytest.mark.integration),
                         pytest.param("rabbitmq", marks=[pytest.mark.integration, pytest.mark.rabbitmq])])
 def broker(request: pytest.FixtureRequest) -> Iterator[Broker]:
-    """A fresh namespace per test, delay tiers of 100, 200 and 300 ms."""
+    """A fresh namespace per test with a queue per adapter, delay tiers of 100, 200 and 300 ms."""
     url = "memory://" if request.param == "memory" else request.getfixturevalue("rabbitmq_server").url
-    with open_broker(url, short_config(tier_ms=(100, 200, 300))) as opened:
+    config = replace(short_config(tier_ms=(100, 200, 300)), consumers=ADAPTER_CONSUMERS)
+    with open_broker(url, config) as opened:
         yield opened
 
 
@@ -113,8 +116,6 @@ def take(broker: Broker, queue: str, what: str, timeout: float = WAIT) -> Envelo
 def running_hub(request: pytest.FixtureRequest, registry: Any, tmp_path: Path) -> Iterator[Any]:
     """The hub's real ingress (built-in settings and routing, a fresh broker namespace) served on a free port;
     the adapters' Workers are started by the test, once it knows the emulators' URLs (which need the hub's)."""
-    from dataclasses import replace
-
     from hub.config.settings import load_settings
     from hub.ingress.app import create_app
     from hub.routing.factory import open_router

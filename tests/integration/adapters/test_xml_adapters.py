@@ -1,0 +1,121 @@
+"""The NSP, DSMP and OA adapters in a real Worker against their real emulators over HTTP (faults injected at
+the emulator), on memory:// and on RabbitMQ: transient failures retried without doing anything twice, refusals
+answered, a failing system's circuit opened."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from lxml import etree
+
+import adapters.dsmp as dsmp_adapter
+import adapters.nsp as nsp_adapter
+import adapters.oa as oa_adapter
+from hub.audit import AuditLog
+from hub.config.adapters import AdapterSettings
+from hub.config.settings import AuditSettings, HubSettings, load_settings
+from hub.gateways import CircuitBreakers
+from hub.observability.metrics import Metrics
+from hub.routing.factory import load_routing_table
+from hub.routing.outbound import BrokerOutbound
+from hub.store import ProcessedStore
+from hub.transport import Broker
+from hub.validation import CommandSetRegistry, DocumentValidator
+from hub.workers import DeadLetterQueues, RetryPolicy, Worker
+from tests.integration.adapters.conftest import ask, envelope, publish, wait_until, xml_gateway_settings
+from tests.unit.adapters.soap_kit import example
+
+DSMP = "urn:onepoint:dsmp:1"
+C = "urn:onepoint:common:1"
+KEY = "xml-adapters-audit-key-0123456789abcdef"
+
+
+@contextmanager
+def worker(module: ModuleType, broker: Broker, store: ProcessedStore, gateway: AdapterSettings,
+           breakers: CircuitBreakers, metrics: Metrics, **settings: Any) -> Iterator[dict[str, Any]]:
+    configured = HubSettings(adapters=(gateway,), **settings)
+    deps = module.dependencies(configured, breakers=breakers, metrics=metrics)
+    registry = CommandSetRegistry.installed(detailed=False)
+    outbound = BrokerOutbound(broker, load_routing_table(configured, registry, broker), DocumentValidator(registry))
+    try:
+        with Worker(broker, module.CONSUMER, module.handlers, store=store, dependencies=deps, metrics=metrics,
+                    policy=RetryPolicy(initial=0.0), outbound=outbound):
+            yield deps
+    finally:
+        module.close(deps)
+
+
+@pytest.fixture
+def audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AuditSettings:
+    monkeypatch.setenv("TEST_XML_AUDIT_KEY", KEY)
+    return AuditSettings(path=tmp_path / "audit.db", key_env="TEST_XML_AUDIT_KEY")
+
+
+def test_a_dispatch_nsp_failed_once_opens_one_ticket(broker: Broker, store: ProcessedStore, nsp_emulator: Any,
+                                                     breakers: CircuitBreakers, metrics: Metrics) -> None:
+    nsp_emulator.add_fault("error", "NetworkComplaintDispatch", times=1, status=503)
+    sent = envelope(example("nsp/NetworkComplaintDispatch.valid.xml"), "nsp.NetworkComplaintDispatch")
+    with worker(nsp_adapter, broker, store, xml_gateway_settings("nsp", nsp_emulator.base_url), breakers, metrics):
+        publish(broker, "nsp", sent)
+        wait_until(lambda: store.outcome(f"nsp:{sent.message_id}") is not None, "the ticket")
+    (ticket,) = nsp_emulator.state()["tickets"]
+    assert store.outcome(f"nsp:{sent.message_id}") == f"ticket {ticket['ticket_id']}"
+    assert len(nsp_emulator.journal(operation="NetworkComplaintDispatch")) == 2
+    assert metrics.value("onepoint_gateway_call_seconds_count", system="nsp", outcome="transient") == 1
+
+
+def test_sms_log_query_failed_at_dsmp_is_audited_then_answered(
+        broker: Broker, store: ProcessedStore, dsmp_emulator: Any, breakers: CircuitBreakers, metrics: Metrics,
+        audit: AuditSettings) -> None:
+    dsmp_emulator.add_fault("reset", "QuerySmsLog", times=1)
+    window = dsmp_emulator.state()["window"]
+    document = (example("dsmp/QuerySmsLog.valid.xml")
+                .replace(b"2026-11-20T00:00:00+08:00", window["from"].encode())
+                .replace(b"2026-11-22T23:59:59+08:00", window["to"].encode()))
+    gateway = xml_gateway_settings("dsmp", dsmp_emulator.base_url, options=load_settings().adapter("dsmp").options)
+    sent = envelope(document, "dsmp.QuerySmsLog")
+    with worker(dsmp_adapter, broker, store, gateway, breakers, metrics, audit=audit):
+        answer = etree.fromstring(ask(broker, "dsmp", sent))
+    assert answer.tag == f"{{{DSMP}}}QuerySmsLogResponse"
+    with AuditLog.open(audit, create=False) as log:
+        rows = [(r.as_dict()["outcome"], r.as_dict()["rows_returned"]) for r in log.last(10)]
+        assert log.verify().intact
+    assert rows == [("failed", 0), ("allowed", len(answer.findall(f"{{{DSMP}}}Record")))]
+
+
+def test_sp_complaint_figures_come_from_dsmp_and_a_refused_period_is_answered(
+        broker: Broker, store: ProcessedStore, dsmp_emulator: Any, breakers: CircuitBreakers, metrics: Metrics,
+        audit: AuditSettings) -> None:
+    gateway = xml_gateway_settings("dsmp", dsmp_emulator.base_url)
+    stats = envelope(example("dsmp/QuerySpComplaintStats.valid.xml"), "dsmp.QuerySpComplaintStats")
+    too_long = envelope(example("dsmp/QuerySpComplaintStats.valid.xml").replace(b"2026-11-", b"2024-11-", 1),
+                        "dsmp.QuerySpComplaintStats")
+    with worker(dsmp_adapter, broker, store, gateway, breakers, metrics, audit=audit):
+        answer = etree.fromstring(ask(broker, "dsmp", stats))
+        refused = etree.fromstring(ask(broker, "dsmp", too_long))
+    assert answer.tag == f"{{{DSMP}}}QuerySpComplaintStatsResponse"
+    assert answer.findtext(f"{{{DSMP}}}Ack/{{{C}}}MessageId") == stats.message_id
+    page_size = int(etree.fromstring(stats.payload).findtext(f"{{{DSMP}}}PageSize") or 50)
+    total = int(answer.findtext(f"{{{DSMP}}}Total") or 0)
+    assert total and len(answer.findall(f"{{{DSMP}}}Row")) == min(total, page_size)
+    assert (refused.tag, refused.findtext(f"{{{C}}}Code")) == (f"{{{C}}}Error", "dsmp-refused")
+
+
+def test_an_oa_that_keeps_failing_opens_its_circuit_and_the_push_waits(
+        broker: Broker, store: ProcessedStore, oa_emulator: Any, breakers: CircuitBreakers, metrics: Metrics) -> None:
+    oa_emulator.add_fault("error", "PushTodo", status=503)
+    gateway = replace(xml_gateway_settings("oa", oa_emulator.base_url), breaker_fail_max=2)
+    sent = envelope(example("oa/PushTodo.valid.xml"), "oa.PushTodo")
+    with worker(oa_adapter, broker, store, gateway, breakers, metrics):
+        publish(broker, "oa", sent)
+        wait_until(lambda: breakers.open_systems() == ["oa"], "OA's circuit to open")
+    calls = len(oa_emulator.journal(operation="PushTodo"))
+    assert calls == 2  # the circuit stopped the calls: the push waits in the delay tiers, OA is left alone
+    assert store.outcome(f"oa:{sent.message_id}") is None
+    assert DeadLetterQueues(broker).count("oa") == 0
