@@ -7,8 +7,9 @@
         ...
     close(deps)
 
-The audit log is the one ``[audit]`` names (its key loaded now: a missing key fails here, not on the first
-query); who may query comes from ``[adapters.dsmp] sms_log_roles`` / ``operator_roles``.
+The audit log is the one ``[audit]`` names, its key loaded now: without a usable key (or with a bad
+``[adapters.dsmp]``) ``dependencies`` raises ``ConfigError`` and no DSMP worker runs, rather than one failing on
+its first query. Who may query comes from ``[adapters.dsmp] sms_log_roles`` / ``operator_roles``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from adapters.dsmp.access import SmsLogAccess
 from adapters.dsmp.client import DsmpClient
 from adapters.dsmp.handlers import CONSUMER
-from hub.audit import AuditLog
+from hub.audit import AuditKeyError, AuditLog
 from hub.config.settings import ConfigError, HubSettings
 from hub.gateways import CircuitBreakers, XmlGateway
 from hub.observability.metrics import Metrics
@@ -37,7 +38,10 @@ def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = No
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     command_set = (registry or CommandSetRegistry.installed(detailed=False)).get("dsmp")
-    audit_log = AuditLog.open(settings.audit)
+    try:
+        audit_log = AuditLog.open(settings.audit)
+    except AuditKeyError as exc:  # no query may be answered unaudited: DSMP is not called at all
+        raise ConfigError(f"{settings.source}: [audit]: {exc}") from None
     gateway = XmlGateway(adapter, command_set, breakers=breakers, metrics=metrics)
     return {"dsmp": DsmpClient(gateway), "audit_log": audit_log, "sms_log_access": access}
 

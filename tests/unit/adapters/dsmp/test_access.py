@@ -63,3 +63,15 @@ def test_a_key_of_another_system_is_still_refused(tmp_path: Path) -> None:
     path.write_text('[adapters.boss]\nurl = "http://127.0.0.1:9/"\nsms_log_roles = ["x"]\n')
     with pytest.raises(ConfigError, match=r"unknown keys \['sms_log_roles'\]"):
         load_settings(path)
+
+
+def test_without_an_audit_key_no_dsmp_worker_can_be_wired(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import adapters.dsmp as dsmp_adapter
+
+    monkeypatch.delenv("TEST_NO_AUDIT_KEY", raising=False)
+    path = tmp_path / "hub.toml"
+    path.write_text('[adapters.dsmp]\nurl = "http://127.0.0.1:9/xml"\n'
+                    '[audit]\npath = "audit.db"\nkey_env = "TEST_NO_AUDIT_KEY"\n')
+    with pytest.raises(ConfigError, match=r"\[audit\]: no audit key"):
+        dsmp_adapter.dependencies(load_settings(path))
+    assert not (tmp_path / "audit.db").exists()
