@@ -32,6 +32,7 @@ with warnings.catch_warnings():
 WAIT = 60.0  # seconds before a missing start or answer fails a test (never asserted on)
 ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
 DEFAULTS = Path(__file__).resolve().parents[2] / "hub" / "config" / "defaults.toml"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def wait_for(predicate: Callable[[], bool], what: str, process: subprocess.Popen[bytes] | None = None) -> None:
@@ -130,9 +131,16 @@ def test_one_command_runs_the_hub_its_workers_and_the_emulators(
     answer = query_tier(base_url, sub.msisdn, "sys-tier-0000001")
     assert (answer.Msisdn, answer.EffectiveTier, answer.Brand) == (sub.msisdn, sub.effective_tier, sub.brand)
     assert [i.Tier for i in answer.Identity] == [i.tier for i in sub.identities]
+    script = out.parent / "tier.py"  # the README's example, as written
+    script.write_text(re.search(r"<!-- readme-example: tier -->\n```python\n(.*?)```", README.read_text("utf-8"),
+                                re.S).group(1))  # type: ignore[union-attr]
+    example = subprocess.run([sys.executable, "-W", "ignore", str(script)], capture_output=True, text=True,
+                             env={**ENV, "ONEPOINT_URL": base_url}, timeout=WAIT, check=False)
+    assert example.stdout.split() == ["True", "True"], example.stderr
     readiness = httpx.get(f"{base_url}/readyz").json()
     assert readiness["status"] == "ok" and readiness["circuits"]["boss"] == "closed"
-    assert 'onepoint_gateway_call_seconds_count{outcome="ok",system="boss"} 1.0' in httpx.get(
+    looked_up = {sub.msisdn, generate_population(0, 1000).subscribers[7].msisdn}  # each once, then cached
+    assert f'onepoint_gateway_call_seconds_count{{outcome="ok",system="boss"}} {len(looked_up)}.0' in httpx.get(
         f"{base_url}/metrics").text
 
     # NSP raises an outage: its call-back reaches the hub, the broadcast reaches the bulletin's worker
