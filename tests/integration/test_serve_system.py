@@ -102,6 +102,17 @@ def free_port_run(count: int) -> int:
     raise RuntimeError("no run of free ports")
 
 
+def rabbitmq_config(url: str, tmp_path: Path, *, emulator_base: int = 8101) -> Path:
+    """The built-in settings on RabbitMQ (a fresh prefix), the adapters calling emulators from ``emulator_base``."""
+    settings = DEFAULTS.read_text("utf-8").replace('url = "memory://"', f'url = "{url}"')
+    settings = settings.replace('prefix = "onepoint"', f'prefix = "s{uuid.uuid4().hex[:8]}"')
+    for index in range(5):
+        settings = settings.replace(f"127.0.0.1:{8101 + index}/", f"127.0.0.1:{emulator_base + index}/")
+    config = tmp_path / "hub.toml"
+    config.write_text(settings, "utf-8")
+    return config
+
+
 @pytest.fixture
 def system(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
     """``onepoint serve`` with no config, on a free port, the emulators on free ports."""
@@ -169,12 +180,7 @@ def test_one_command_runs_the_hub_its_workers_and_the_emulators(
 def test_on_rabbitmq_separate_worker_processes_answer_as_competing_consumers(rabbitmq_server: Any,
                                                                               tmp_path: Path) -> None:
     port, base = free_port(), free_port_run(5)
-    settings = DEFAULTS.read_text("utf-8").replace('url = "memory://"', f'url = "{rabbitmq_server.url}"')
-    settings = settings.replace('prefix = "onepoint"', f'prefix = "s{uuid.uuid4().hex[:8]}"')
-    for index in range(5):  # the adapters of the worker processes call the emulators the hub starts
-        settings = settings.replace(f"127.0.0.1:{8101 + index}/", f"127.0.0.1:{base + index}/")
-    config = tmp_path / "hub.toml"
-    config.write_text(settings, "utf-8")
+    config = rabbitmq_config(rabbitmq_server.url, tmp_path, emulator_base=base)
     base_url = f"http://127.0.0.1:{port}"
     processes: list[subprocess.Popen[bytes]] = []
     logs = [tmp_path / name for name in ("hub.out", "worker-1.out", "worker-2.out")]
@@ -202,3 +208,36 @@ def test_on_rabbitmq_separate_worker_processes_answer_as_competing_consumers(rab
     finally:
         codes = [stop(p) for p in reversed(processes)]
     assert codes == [0, 0, -signal.SIGTERM], "\n".join(path.read_text() for path in logs)
+
+
+@pytest.mark.integration
+@pytest.mark.rabbitmq
+def test_on_rabbitmq_the_workers_run_in_the_hubs_process_by_default(rabbitmq_server: Any, tmp_path: Path) -> None:
+    port = free_port()
+    config = rabbitmq_config(rabbitmq_server.url, tmp_path)
+    base_url = f"http://127.0.0.1:{port}"
+    with (tmp_path / "hub.out").open("wb") as log:
+        hub = onepoint(["serve", "--config", str(config), "--port", str(port), "--emulators",
+                        "--emulator-base-port", "0", "--hub-token", "nsp=nsp-dev-token"], tmp_path, log)
+    try:
+        wait_for(lambda: ready(base_url), "the hub", hub)
+        printed = (tmp_path / "hub.out").read_text("utf-8")
+        assert re.search(r"\.boss\s*│ worker in this process", printed), printed
+        sub = seeded_customer()
+        answer = query_tier(base_url, sub.msisdn, "sys-inproc-000001")
+        assert (answer.EffectiveTier, answer.Brand) == (sub.effective_tier, sub.brand)
+        nsp = re.search(r"emulator nsp\s*│ admin API\s*│ (http://127\.0\.0\.1:\d+)/__admin/", printed).group(1)  # type: ignore[union-attr]
+        raised = httpx.post(f"{nsp}/nsp/outages", timeout=10, json={
+            "title": "Binjiang cut-over", "wording": "网络割接，通话可能短时中断。", "services": ["VOICE"],
+            "areas": ["0571"]}).json()
+
+        def on_bulletin() -> bool:
+            listed = httpx.get(f"{base_url}/bulletin", params={"agent": "cs-0002", "area": "0571"},
+                               headers={"Authorization": "Bearer cs-dev-token"}).json()
+            return [n["notice_id"] for n in listed["notices"]] == [raised["notice_id"]]
+
+        wait_for(on_bulletin, "the outage notice on the bulletin", hub)
+    finally:
+        code = stop(hub)
+    assert code == -signal.SIGTERM, (tmp_path / "hub.out").read_text()
+    assert '"event": "workers stopped"' in (tmp_path / "hub.out").read_text()
