@@ -30,7 +30,7 @@ from purgatory.service._sync.circuitbreaker import SyncCircuitBreaker
 from hub.gateways.failures import SystemUnavailable
 from hub.gateways.settings import GatewaySettings
 from hub.observability.metrics import Metrics
-from hub.workers.errors import PermanentError
+from hub.workers.errors import CallsHeldBack, PermanentError
 
 __all__ = ["Circuit", "CircuitBreakers", "CircuitOpenError"]
 
@@ -39,8 +39,9 @@ T = TypeVar("T")
 _STATES = {"closed": "closed", "opened": "open", "half-opened": "half-open"}  # purgatory's names → ours
 
 
-class CircuitOpenError(SystemUnavailable):
-    """The system's circuit is open: not called; try again later (``retry_in`` seconds until a trial call)."""
+class CircuitOpenError(SystemUnavailable, CallsHeldBack):
+    """The system's circuit is open: not called; the message waits ``retry_in`` seconds (until a trial call)
+    without counting an attempt (``CallsHeldBack``)."""
 
     def __init__(self, system: str, operation: str, retry_in: float) -> None:
         super().__init__(system, operation, f"circuit open (failing system; next trial call in {retry_in:.1f} s)")

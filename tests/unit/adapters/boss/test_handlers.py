@@ -149,12 +149,13 @@ def test_a_permanent_failure_is_dead_lettered_at_once_with_the_reason(boss: Boss
 def test_repeated_failures_open_the_circuit_and_boss_is_left_alone(boss: Boss) -> None:
     boss.route.respond(503)
     result = boss.client.request(command("boss/QueryCustomerTier.valid.xml"))
-    assert result.dead and result.attempts == boss.client.max_attempts  # retries exhausted, every tier tried
+    assert result.waiting and not result.dead  # the open circuit holds the message back: it waits in a tier
+    assert result.attempts == 3  # the three real calls; the held-back delivery counts no attempt
     assert boss.route.call_count == 3  # after the third failure no attempt reached BOSS
     assert result.reason is not None and "circuit open" in result.reason
     assert boss.breakers.open_systems() == ["boss"]
     assert boss.metrics.value("onepoint_circuit_state", system="boss") == 2
-    assert boss.metrics.value("onepoint_gateway_call_seconds_count", system="boss", outcome="open") == 9
+    assert boss.metrics.value("onepoint_gateway_call_seconds_count", system="boss", outcome="open") == 1  # one held-back delivery
     assert boss.metrics.value("onepoint_gateway_call_seconds_count", system="boss", outcome="transient") == 3
 
 
@@ -162,7 +163,7 @@ def test_repeated_failures_open_the_circuit_and_boss_is_left_alone(boss: Boss) -
 def test_after_its_reset_time_a_trial_call_closes_the_circuit(boss: Boss) -> None:
     boss.route.side_effect = [httpx.Response(503), httpx.Response(200, content=tier_answer())]
     first = boss.client.send(boss.client.message(command("boss/QueryCustomerTier.valid.xml")), follow_retries=False)
-    assert boss.breakers.state("boss") == "open" and first.final.action.value == "retry"
+    assert boss.breakers.state("boss") == "open" and first.final.action.value == "wait"
     time.sleep(0.1)  # the reset time passes
     assert boss.breakers.state("boss") == "half-open" and boss.breakers.open_systems() == []
     assert boss.client.request(command("boss/QueryCustomerTier.valid.xml", message_id="cs-q-00000002")).processed
