@@ -241,3 +241,16 @@ def test_on_rabbitmq_the_workers_run_in_the_hubs_process_by_default(rabbitmq_ser
         code = stop(hub)
     assert code == -signal.SIGTERM, (tmp_path / "hub.out").read_text()
     assert '"event": "workers stopped"' in (tmp_path / "hub.out").read_text()
+
+
+@pytest.mark.integration
+def test_serve_says_which_worker_could_not_start(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from hub.cli.main import main
+
+    config = tmp_path / "hub.toml"  # BOSS where nothing listens; no other system configured
+    config.write_text(f'[adapters.boss]\nurl = "http://127.0.0.1:{free_port()}/"\nconnect_timeout = 1\n')
+    result = CliRunner().invoke(main, ["serve", "--config", str(config), "--port", str(free_port())])
+    assert result.exit_code == 1
+    assert "cannot start the boss worker" in result.output and "boss WSDL" in result.output

@@ -107,3 +107,14 @@ def test_readyz_names_an_open_circuit_as_degraded_but_stays_ready() -> None:
     assert answer.status_code == 200
     assert answer.json() | {"checks": None} == {"ready": True, "status": "degraded", "checks": None,
                                                  "circuits": {"boss": "open"}, "open": ["boss"]}
+
+
+def test_worker_without_handlers_runs_its_consumers_package_or_says_there_is_none() -> None:
+    from click.testing import CliRunner
+
+    from hub.cli.main import main
+
+    refused = CliRunner().invoke(main, ["worker", "workflow"])
+    assert refused.exit_code != 0
+    assert "no package consumes queue 'workflow'" in refused.output and "--handlers" in refused.output
+
