@@ -2,11 +2,10 @@
 
 Consumes queue ``boss`` — ``boss.QueryCustomerTier``, ``boss.QuerySubscriber``, ``boss.SyncHLR``, all requests —
 and answers each with BOSS's ``<Command>Response`` (SOAP through ``hub.gateways.SoapGateway``), or ``c:Error``
-``subscriber-not-found``. Tier lookups are cached per MSISDN for ``[adapters.boss] cache_ttl_seconds``.
-Emits nothing.
+``subscriber-not-found``. Every lookup reaches BOSS: repeats are answered by the hub's one reply cache at the
+ingress (the route's ``cache_ttl``, hub/routing/reply_cache.py), so a tier change shows after one TTL. Emits nothing.
 """
 
-from adapters.boss.cache import TierCache
 from adapters.boss.client import BossClient, SubscriberNotFound
 from adapters.boss.handlers import CONSUMER, handlers
 from adapters.boss.mapping import AccountManager, CustomerTier, FieldChange, HlrSync, Identity
@@ -21,7 +20,6 @@ __all__ = [
     "HlrSync",
     "Identity",
     "SubscriberNotFound",
-    "TierCache",
     "close",
     "dependencies",
     "handlers",

@@ -1,24 +1,23 @@
 """The BOSS adapter's handlers (queue ``boss``): each request answered with BOSS's ``<Command>Response``.
 
-* ``boss.QueryCustomerTier``: from the tier cache when the MSISDN was looked up within ``cache_ttl_seconds``,
-  else from BOSS (and cached);
+* ``boss.QueryCustomerTier``: the customer's tier from BOSS (repeats within the route's ``cache_ttl`` are
+  answered by the ingress's reply cache and never reach this queue);
 * ``boss.QuerySubscriber``: the subscriber record;
 * ``boss.SyncHLR``: BOSS repairs the HLR; the diff (``Change`` per field) goes back to the caller.
 
 An unknown subscriber is answered with ``c:Error`` code ``subscriber-not-found``. Dependencies (by name):
-``boss`` (``BossClient``) and ``tier_cache`` (``TierCache``), built by ``adapters.boss.wiring.dependencies``.
+``boss`` (``BossClient``), built by ``adapters.boss.wiring.dependencies``.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from adapters.boss import mapping
-from adapters.boss.cache import TierCache
 from adapters.boss.client import BossClient
 from hub.envelope import Envelope
 from hub.gateways import with_ack
+from hub.observability import mask_msisdn
 from hub.workers import HandlerRegistry, Reply
 
 __all__ = ["CONSUMER", "handlers"]
@@ -30,18 +29,14 @@ handlers = HandlerRegistry()
 
 
 @handlers.handler("boss.QueryCustomerTier", consumer=CONSUMER)
-def query_customer_tier(envelope: Envelope, boss: BossClient, tier_cache: TierCache) -> Reply:
-    msisdn = mapping.msisdn_of(envelope)
-    tier = tier_cache.get(msisdn)
-    received_at = datetime.now(UTC) if tier is not None else None  # a cached answer is received now
-    if tier is None:
-        tier = boss.query_customer_tier(mapping.tier_arguments(envelope))
-        highest = mapping.highest_tier([i.tier for i in tier.identities]) if tier.identities else tier.effective_tier
-        if highest != tier.effective_tier:
-            log.warning("BOSS's effective tier is not the highest identity; BOSS's kept",
-                        extra={"msisdn": msisdn, "effective_tier": tier.effective_tier, "highest": highest})
-        tier_cache.put(tier)
-    return Reply(with_ack(tier.document, envelope, received_at), outcome=f"tier {tier.effective_tier}")
+def query_customer_tier(envelope: Envelope, boss: BossClient) -> Reply:
+    tier = boss.query_customer_tier(mapping.tier_arguments(envelope))
+    highest = mapping.highest_tier([i.tier for i in tier.identities]) if tier.identities else tier.effective_tier
+    if highest != tier.effective_tier:
+        log.warning("BOSS's effective tier is not the highest identity; BOSS's kept",
+                    extra={"msisdn": mask_msisdn(tier.msisdn), "effective_tier": tier.effective_tier,
+                           "highest": highest})
+    return Reply(with_ack(tier.document, envelope), outcome=f"tier {tier.effective_tier}")
 
 
 @handlers.handler("boss.QuerySubscriber", consumer=CONSUMER)

@@ -1,4 +1,4 @@
-"""How the BOSS adapter is assembled from the settings: its gateway, its client, its tier cache.
+"""How the BOSS adapter is assembled from the settings: its gateway and its client.
 
 ::
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.boss.cache import TierCache
 from adapters.boss.client import BossClient
 from adapters.boss.handlers import CONSUMER
 from hub.config.settings import HubSettings
@@ -26,11 +25,11 @@ __all__ = ["CONSUMER", "close", "dependencies"]
 
 def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = None, metrics: Metrics | None = None,
                  registry: CommandSetRegistry | None = None) -> dict[str, Any]:
-    """``boss`` (a ``BossClient`` on a ``SoapGateway``: reads the WSDL now) and ``tier_cache``."""
+    """``boss`` (a ``BossClient`` on a ``SoapGateway``: reads the WSDL now)."""
     adapter = settings.adapter(CONSUMER)
     command_set = (registry or CommandSetRegistry.installed(detailed=False)).get("boss")
     gateway = SoapGateway(adapter, command_set, breakers=breakers, metrics=metrics)
-    return {"boss": BossClient(gateway), "tier_cache": TierCache(adapter.cache_ttl_seconds, adapter.cache_size)}
+    return {"boss": BossClient(gateway)}
 
 
 def close(built: Mapping[str, Any]) -> None:

@@ -10,12 +10,12 @@ One section per system the hub calls (``boss``, ``crm``, ``nsp``, ``dsmp``, ``oa
     read_timeout = 10                # seconds to wait for the answer
     breaker_fail_max = 5             # consecutive failures that open the circuit
     breaker_reset_seconds = 30       # how long the circuit stays open before a trial call
-    cache_ttl_seconds = 60           # answers worth caching (BOSS tier lookups) live this long; 0: no cache
-    cache_size = 100000              # at most this many cached answers
 
 A system's own adapter may read more keys, named in ``SYSTEM_OPTIONS`` (e.g. ``[adapters.dsmp]
 sms_log_roles``, ``[adapters.oa.area_managers]``): they are kept as given in ``AdapterSettings.options`` and
 checked by that adapter when it is wired; any other unknown key is refused here (a typo never passes silently).
+Answers worth caching (BOSS tier lookups) are cached once, at the hub's ingress: the route's ``cache_ttl`` in the
+routing table (hub/routing/default_routes.toml), not here.
 """
 
 from __future__ import annotations
@@ -30,7 +30,12 @@ __all__ = ["SYSTEM_OPTIONS", "AdapterSettings", "parse_adapters"]
 
 _KEYS = frozenset({
     "url", "wsdl", "username", "password", "password_env", "token", "token_env", "connect_timeout", "read_timeout",
-    "breaker_fail_max", "breaker_reset_seconds", "cache_ttl_seconds", "cache_size",
+    "breaker_fail_max", "breaker_reset_seconds",
+})
+#: keys that used to be read here, and where that setting lives now (named when an old file still has them)
+_MOVED: Mapping[str, str] = MappingProxyType({
+    "cache_ttl_seconds": "the route's cache_ttl in the routing table (the hub caches answers at its ingress)",
+    "cache_size": "the route's cache_size in the routing table (the hub caches answers at its ingress)",
 })
 #: the keys only one system's adapter reads (it parses and checks their values when it is wired)
 SYSTEM_OPTIONS: Mapping[str, frozenset[str]] = MappingProxyType({
@@ -53,8 +58,6 @@ class AdapterSettings:
     read_timeout: float = 10.0
     breaker_fail_max: int = 5
     breaker_reset_seconds: float = 30.0
-    cache_ttl_seconds: float = 0.0
-    cache_size: int = 100_000
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # SYSTEM_OPTIONS, as given
 
     @property
@@ -86,6 +89,8 @@ def _adapter(system: str, entry: Any, where: str) -> AdapterSettings:
     if not isinstance(entry, dict):
         raise ValueError(f"{where} must be a table")
     own = SYSTEM_OPTIONS.get(system, frozenset())
+    if moved := sorted(set(entry) & set(_MOVED)):
+        raise ValueError(f"{where}: {moved[0]} is no longer an adapter setting: use {_MOVED[moved[0]]}")
     if unknown := set(entry) - _KEYS - own:
         raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
     url = entry.get("url")
@@ -102,8 +107,6 @@ def _adapter(system: str, entry: Any, where: str) -> AdapterSettings:
         read_timeout=float(_number(entry, "read_timeout", 10.0, where, minimum=0.001)),
         breaker_fail_max=int(_number(entry, "breaker_fail_max", 5, where, whole=True, minimum=1)),
         breaker_reset_seconds=float(_number(entry, "breaker_reset_seconds", 30.0, where)),
-        cache_ttl_seconds=float(_number(entry, "cache_ttl_seconds", 0.0, where)),
-        cache_size=int(_number(entry, "cache_size", 100_000, where, whole=True, minimum=1)),
         options=MappingProxyType({key: entry[key] for key in own if key in entry}),
     )
 

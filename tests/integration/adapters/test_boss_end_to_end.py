@@ -38,7 +38,7 @@ def hub_with_boss(request: pytest.FixtureRequest, registry: CommandSetRegistry, 
     """The hub (built-in routing: boss.* are requests) and the BOSS adapter's Worker, BOSS being the emulator."""
     url = "memory://" if request.param == "memory" else request.getfixturevalue("rabbitmq_server").url
     settings = replace(load_settings(), broker_url=url, topology_prefix=f"a{uuid.uuid4().hex[:8]}",
-                       adapters=(gateway_settings("boss", boss_emulator.base_url, cache_ttl_seconds=60),))
+                       adapters=(gateway_settings("boss", boss_emulator.base_url),))
     router = open_router(settings, registry)
     store = SQLiteProcessedStore(tmp_path / "boss.db")
     metrics = Metrics()
@@ -70,7 +70,7 @@ def test_the_caller_gets_the_seeded_customers_tier_from_boss(hub_with_boss: str,
     assert (answer.Ack.MessageId, answer.Ack.CorrelationId) == ("e2e-tier-0000001", "cs-call-000001")
     cached = caller.service.QueryCustomerTier(Header={**header, "MessageId": "e2e-tier-0000002"}, Msisdn=sub.msisdn)
     assert cached.EffectiveTier == sub.effective_tier and cached.Ack.MessageId == "e2e-tier-0000002"
-    boss_emulator.assert_called("QueryCustomerTier", times=1)  # the second answer came from the adapter's cache
+    boss_emulator.assert_called("QueryCustomerTier", times=1)  # the second answer came from the ingress's cache
     with pytest.raises(Fault) as refused:
         caller.service.QueryCustomerTier(Header={**header, "MessageId": "e2e-tier-0000003"}, Msisdn="19999999999")
     assert "BOSS knows no subscriber" in refused.value.message

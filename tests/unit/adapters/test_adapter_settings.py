@@ -20,7 +20,6 @@ def test_the_built_in_defaults_point_at_the_emulators() -> None:
     boss, crm = settings.adapter("boss"), settings.adapter("crm")
     assert boss.url == "http://127.0.0.1:8101/" and boss.wsdl_location == "http://127.0.0.1:8101/?wsdl"
     assert crm.url == "http://127.0.0.1:8102/"
-    assert boss.cache_ttl_seconds > 0 and crm.cache_ttl_seconds == 0
     assert boss.connect_timeout > 0 and boss.read_timeout > 0
 
 
@@ -41,6 +40,8 @@ def test_a_section_is_parsed_with_secrets_from_the_environment(tmp_path: Path,
     ('url = "http://x/"\nread_timeout = 0', "read_timeout"),
     ('url = "http://x/"\nbreaker_fail_max = 1.5', "breaker_fail_max"),
     ('url = "http://x/"\npassword_env = "ONEPOINT_UNSET_VARIABLE"', "ONEPOINT_UNSET_VARIABLE"),
+    ('url = "http://x/"\ncache_ttl_seconds = 60', "cache_ttl_seconds is no longer an adapter setting: use the route's"
+                                                 " cache_ttl"),
 ])
 def test_a_bad_section_names_itself(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ConfigError, match=r"\[adapters.boss\].*" + message):
