@@ -4,8 +4,9 @@
 its message id (``applied_messages``): a redelivered message changes nothing, and a crash between the two cannot
 leave one without the other (the worker's processed store only saves the call). A notice is *raised* the first
 time its id is seen, *updated* by a higher revision, *cleared* by status CLEARED; an older revision arriving
-late is *stale* and ignored. An agent has read a notice when it read its current revision: an update pops up
-again. SQLite in WAL mode: the hub's API reads while the bulletin worker (in the hub or its own process) writes.
+late is *stale* and ignored, the same revision again *unchanged*. An agent has read a notice when it read its
+current revision: an update pops up again (so does a changed notice that kept its revision). SQLite in WAL mode:
+the hub's API reads while the bulletin worker (in the hub or its own process) writes.
 """
 
 from __future__ import annotations
@@ -102,13 +103,19 @@ class BulletinBoard:
 
     @staticmethod
     def _apply(db: sqlite3.Connection, notice: OutageNotice, now: float) -> str:
-        row = db.execute("SELECT revision, status FROM notices WHERE notice_id=?", (notice.notice_id,)).fetchone()
+        row = db.execute("SELECT revision, status, notice FROM notices WHERE notice_id=?",
+                         (notice.notice_id,)).fetchone()
+        data = json.dumps(asdict(notice), ensure_ascii=False)
         outcome = "cleared" if not notice.active else "updated"
         if row is None:
             outcome = "raised" if notice.active else "cleared"
         elif notice.revision < row[0] or (notice.revision == row[0] and row[1] == "CLEARED" and notice.active):
             return "stale"
-        data = json.dumps(asdict(notice), ensure_ascii=False)
+        elif notice.revision == row[0]:
+            if data == row[2]:
+                return "unchanged"  # the same revision sent again (a new message id for the same notice)
+            # changed without a new revision: what agents read is no longer what it says
+            db.execute("DELETE FROM notice_reads WHERE notice_id=?", (notice.notice_id,))
         db.execute(
             "INSERT INTO notices VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(notice_id) DO UPDATE SET"
             " revision=excluded.revision, status=excluded.status, notice=excluded.notice,"

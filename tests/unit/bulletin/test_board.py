@@ -114,3 +114,15 @@ def test_the_consumer_posts_each_notice_once_and_dead_letters_an_inconsistent_on
     refused = client.send(Envelope("hub-m-0002", "nsp.OutageNotice", "NSP", bad))
     assert refused.dead and "AdjustmentKind" in (refused.final.reason or "")
     assert [e.notice.notice_id for e in board.entries("A1")] == ["FLT-20261123-0007"]
+
+
+def test_the_same_revision_again_changes_nothing_unless_its_content_changed(board: BulletinBoard,
+                                                                           examples_dir: Path) -> None:
+    fault = example(examples_dir, "valid-fault")
+    board.post("m1", parse_outage_notice(fault))
+    board.mark_read("A1", "FLT-20261123-0007")
+    assert board.post("m2", parse_outage_notice(fault)) == "unchanged"  # NSP sent it again under a new id
+    assert [e.unread for e in board.entries("A1")] == [False]
+    assert board.post("m3", parse_outage_notice(revised(fault, 1, title="now two base stations"))) == "updated"
+    [entry] = board.entries("A1")
+    assert (entry.notice.title, entry.unread) == ("now two base stations", True)
