@@ -9,6 +9,7 @@ messages wait in its queue. 503 only when the hub cannot accept anything (no sch
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -37,6 +38,8 @@ from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.validator import DocumentValidator
 
 __all__ = ["HubApp", "create_app"]
+
+log = logging.getLogger("onepoint.ingress")
 
 
 @dataclass
@@ -145,7 +148,10 @@ def create_app(
             await owned.broker.start_loop()
         yield
         for hook in hooks:  # off the event loop: a worker's drain may wait for handlers that publish through it
-            await anyio.to_thread.run_sync(hook)
+            try:
+                await anyio.to_thread.run_sync(hook)
+            except Exception:  # the next hooks and the broker's close still run
+                log.exception("shutdown step failed", extra={"step": getattr(hook, "__qualname__", repr(hook))})
         if owned is not None:  # the broker this app opened is closed with it
             await owned.broker.stop_loop()
             owned.broker.close()
