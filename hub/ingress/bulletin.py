@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from hub.bulletin import BulletinBoard, bulletin_json, bulletin_xml
 from hub.config.settings import BulletinSettings, CallerConfig
 from hub.ingress.outcomes import refusal_for
+from hub.ingress.refusals import REFUSAL_HEADER
 from hub.ingress.xml.endpoint import CHALLENGE, XmlIngress
 from hub.security.throttle import SignInThrottled
 
@@ -39,7 +40,8 @@ class _Refused(Exception):
 
 
 def _problem(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+    return JSONResponse({"error": code, "message": message}, status_code=status,
+                        headers={REFUSAL_HEADER: code, **(headers or {})})
 
 
 class BulletinAPI:

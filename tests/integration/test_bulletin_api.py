@@ -109,6 +109,7 @@ def test_only_authenticated_readers_with_good_parameters(hub: Hub) -> None:
     assert wrong.status_code == 401 and wrong.json()["error"] == "unauthenticated"
     nsp = httpx.get(f"{hub.url}/bulletin", params={"agent": "cs-1"}, headers={"Authorization": "Bearer nsp-dev-token"})
     assert nsp.status_code == 403 and "NSP" in nsp.json()["message"]
+    assert nsp.headers["X-OnePoint-Refusal"] == "forbidden"
     assert httpx.get(f"{hub.url}/bulletin", auth=CS).status_code == 400
     assert httpx.get(f"{hub.url}/bulletin", params={"agent": "x y"}, auth=CS).status_code == 400
     assert httpx.get(f"{hub.url}/bulletin", params={"agent": "a", "area": "755"}, auth=CS).status_code == 400
