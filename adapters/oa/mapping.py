@@ -56,7 +56,10 @@ class OutageNotice:
 
 
 class InconsistentNotice(ValueError):
-    """A notice XSD 1.0 lets through but the hub refuses: PLANNED_WORK without AdjustmentKind, FAULT with one."""
+    """A notice XSD 1.0 lets through but the hub refuses: PLANNED_WORK without AdjustmentKind, FAULT with one.
+
+    The ingress refuses it first (``hub.validation.command_rules``); kept here as defence for a message that
+    reached the queue another way (a replay of one published before that rule)."""
 
 
 def push_document(envelope: Envelope, sent_at: datetime | None = None) -> etree._Element:

@@ -2,13 +2,14 @@
 
 A command set's commands are derived from its XSD, not listed by hand: a top-level element ``X`` is a command
 when a top-level ``XResponse`` exists beside it. Its documents are every top-level element (commands, responses);
-``common.xsd`` is the set of the shared ``c:Ack`` and ``c:Error`` documents, which has no commands.
+``common.xsd`` is the set of the shared ``c:Ack`` and ``c:Error`` documents, which has no commands. Each set carries
+the co-occurrence rules of its commands that XSD 1.0 cannot express (`hub.validation.rules`).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -17,6 +18,9 @@ from typing import Any
 
 import xmlschema
 from lxml import etree
+
+from hub.validation.command_rules import INSTALLED_RULES
+from hub.validation.rules import NO_RULES, Rule, RuleBook
 
 __all__ = ["CommandSet", "CommandSetRegistry", "schema_directory"]
 
@@ -63,6 +67,8 @@ class CommandSet:
     responses: frozenset[str]
     documents: frozenset[str]
     lxml_schema: etree.XMLSchema = field(repr=False, compare=False)
+    rules: Mapping[str, tuple[Rule, ...]] = field(default_factory=lambda: NO_RULES, repr=False, compare=False)
+    """Command → the rules it must keep beyond its XSD (`hub.validation.rules`); empty for most sets."""
 
     @cached_property
     def detailed_schema(self) -> xmlschema.XMLSchema10:
@@ -80,7 +86,7 @@ class CommandSet:
         return f"{self.name}.{command}"
 
     @classmethod
-    def load(cls, path: Path) -> CommandSet:
+    def load(cls, path: Path, rules: RuleBook | None = None) -> CommandSet:
         tree = etree.parse(str(path), parser=_schema_parser())
         namespace = tree.getroot().get("targetNamespace")
         if not namespace:
@@ -96,6 +102,7 @@ class CommandSet:
             responses=frozenset(f"{c}Response" for c in commands),
             documents=frozenset(names),
             lxml_schema=etree.XMLSchema(tree),
+            rules=(rules or INSTALLED_RULES).of_set(path.stem),
         )
 
 
@@ -109,8 +116,10 @@ class CommandSetRegistry:
         """The shared documents (``c:Ack``, ``c:Error``): never a command set, so no ingress takes them."""
 
     @classmethod
-    def from_directory(cls, directory: Path, *, detailed: bool = True) -> CommandSetRegistry:
-        sets = [CommandSet.load(p) for p in sorted(directory.glob("*.xsd")) if p.stem != COMMON]
+    def from_directory(cls, directory: Path, *, detailed: bool = True, rules: RuleBook | None = None
+                       ) -> CommandSetRegistry:
+        """The sets of every XSD in ``directory``, with ``rules`` (default: the installed sets' rules)."""
+        sets = [CommandSet.load(p, rules) for p in sorted(directory.glob("*.xsd")) if p.stem != COMMON]
         common_path = directory / f"{COMMON}.xsd"
         registry = cls(sets, CommandSet.load(common_path) if common_path.is_file() else None)
         if detailed:  # build the slow second-pass schemas at start, not on the first bad request

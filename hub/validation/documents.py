@@ -1,7 +1,8 @@
 """Validation of any document of a command set: commands, their responses, and the common ``c:Ack``/``c:Error``.
 
 For tools (``onepoint validate``) and tests, not for the ingresses: an ingress takes commands only, through
-`DocumentValidator`, so a response posted as a command is still refused there.
+`DocumentValidator`, so a response posted as a command is still refused there. A command is held to its set's
+co-occurrence rules too (`hub.validation.rules`), as the ingresses hold it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from lxml import etree
 
 from hub.validation.command_sets import CommandSet, CommandSetRegistry
 from hub.validation.parser import ParserLimits, parse_document
+from hub.validation.rules import enforce
 from hub.validation.validator import DocumentValidator
 from hub.validation.violations import DocumentRefused, RefusalKind
 
@@ -45,6 +47,8 @@ class DocumentSetValidator:
         if not schema.validate(element):
             violations = DocumentValidator.explain(command_set, element, schema.error_log)
             raise DocumentRefused(RefusalKind.INVALID, violations)
+        if name in command_set.rules:
+            enforce(command_set.rules[name], element)
         return ValidatedDocument(command_set, name, element)
 
     def identify(self, element: etree._Element) -> tuple[CommandSet, str]:

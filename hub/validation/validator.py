@@ -2,7 +2,8 @@
 
 Valid documents cost one libxml2 parse and one libxml2 validation. Only a document that fails gets the second,
 slower pass, which lists *every* violation as (line, path, reason); libxml2's own messages are the fallback
-should the two ever disagree.
+should the two ever disagree. A command whose set has co-occurrence rules (`hub.validation.rules`) is then held
+to them: one call, only for such a command.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from hub.validation.command_sets import CommandSet, CommandSetRegistry
 from hub.validation.facts import Facts, read_facts
 from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import ParserLimits, check_tree, parse_document
+from hub.validation.rules import enforce
 from hub.validation.violations import DocumentRefused, RefusalKind, Violation
 
 __all__ = ["DocumentValidator", "ValidatedCommand"]
@@ -95,6 +97,8 @@ class DocumentValidator:
             if not structure_checked and schema_bounds_tree:
                 check_tree(element, self.limits)
             raise DocumentRefused(RefusalKind.INVALID, self.explain(command_set, element, schema.error_log))
+        if command_set.rules and command in command_set.rules:  # what XSD 1.0 cannot say; most sets have none
+            enforce(command_set.rules[command], element)
         header = self._header(element)
         return ValidatedCommand(
             command_set,

@@ -17,7 +17,7 @@ class RefusalKind(StrEnum):
     FORBIDDEN = "forbidden"  # DOCTYPE, entities, XInclude, processing instructions that could fetch things
     MALFORMED = "malformed"  # not well-formed XML, bad encoding
     UNKNOWN_COMMAND = "unknown-command"  # root element is not a command of any (or the expected) command set
-    INVALID = "invalid"  # well-formed, known command, but the XSD refuses it
+    INVALID = "invalid"  # well-formed, known command, but its XSD or a rule of its set (validation.rules) refuses it
 
 
 @dataclass(frozen=True, slots=True)

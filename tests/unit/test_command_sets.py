@@ -4,7 +4,9 @@ Every command set under ``schemas/`` must compile with lxml and with xmlschema, 
 common.xsd, be readable by spyne's XSD reader, and come with examples: for every command at least one valid
 document (``<Command>.valid[-variant].xml``), at least three invalid ones (``<Command>.invalid-<what>.xml``, each
 starting with a comment ``<!-- invalid: ... -->`` that names a different reason) and one response
-(``responses/<Command>Response.xml``). lxml and xmlschema must agree on every example.
+(``responses/<Command>Response.xml``). lxml and xmlschema must agree on every example. An invalid example the XSD
+lets through is one that breaks a co-occurrence rule of its command (hub.validation.rules): the hub's validator
+refuses it, and every valid example keeps those rules too.
 
 Schemas and examples are found through the installed ``schemas`` package, never through the working directory.
 """
@@ -21,6 +23,8 @@ from pathlib import Path
 import pytest
 import xmlschema
 from lxml import etree
+
+from hub.validation import CommandSetRegistry, DocumentRefused, DocumentSetValidator, RefusalKind
 
 pytestmark = pytest.mark.unit
 
@@ -63,6 +67,12 @@ def _namespace(system: str) -> str:
 @cache
 def _xsd_tree(system: str) -> etree._ElementTree:
     return _parse(_xsd_path(system))
+
+
+@cache
+def _hub_validator() -> DocumentSetValidator:
+    """The hub's own check of any document: the XSD, then the rules of the command set."""
+    return DocumentSetValidator(CommandSetRegistry.installed())
 
 
 @cache
@@ -323,6 +333,7 @@ def test_valid_example_validates(path: Path) -> None:
     schema = _lxml_schema(system)
     assert schema.validate(_parse(path)), str(schema.error_log)
     assert _xmlschema_valid(system, path)
+    _hub_validator().validate_bytes(path.read_bytes())  # its command's rules hold too
 
 
 @pytest.mark.parametrize("path", INVALID, ids=_ident)
@@ -332,8 +343,13 @@ def test_invalid_example_is_refused(path: Path) -> None:
     assert match
     _invalid_reason(path)  # well-formed, with its reason first
     _check_root(path, match["command"])
-    assert not _lxml_schema(system).validate(_parse(path)), "lxml accepted it"
-    assert not _xmlschema_valid(system, path), "xmlschema accepted it"
+    by_lxml, by_xmlschema = _lxml_schema(system).validate(_parse(path)), _xmlschema_valid(system, path)
+    assert by_lxml == by_xmlschema, f"lxml {'accepted' if by_lxml else 'refused'} it, xmlschema did not"
+    if by_lxml:  # only a rule of its command can refuse it
+        assert _hub_validator().registry.get(system).rules.get(match["command"]), "the XSD accepted it"
+    with pytest.raises(DocumentRefused) as refused:
+        _hub_validator().validate_bytes(path.read_bytes())
+    assert refused.value.kind is RefusalKind.INVALID and refused.value.violations
 
 
 @pytest.mark.parametrize("path", RESPONSES, ids=_ident)

@@ -84,3 +84,63 @@ def test_routing_facts_are_the_document_s_values(validator, examples_dir):
     document = (examples_dir / "workorder" / "CreateWorkOrder.valid.xml").read_bytes()
     command = validator.validate_bytes(document.replace(b"<c:AreaCode>0755<", b"<c:AreaCode>010<"))
     assert command.routing_facts()["area"] == ("010",)
+
+
+# Co-occurrence rules (hub.validation.rules): what XSD 1.0 cannot say, checked after the XSD.
+
+
+def test_an_outage_notice_whose_kind_and_adjustment_kind_disagree_is_refused_with_its_violation(
+        validator, examples_dir):
+    fault = (examples_dir / "nsp" / "OutageNotice.valid-fault.xml").read_bytes()
+    with pytest.raises(DocumentRefused) as refused:
+        validator.validate_bytes(fault.replace(b"<nsp:Kind>FAULT</nsp:Kind>",
+                                               b"<nsp:Kind>FAULT</nsp:Kind><nsp:AdjustmentKind>CUT_OVER</nsp:AdjustmentKind>"))
+    assert refused.value.kind is RefusalKind.INVALID
+    [violation] = refused.value.violations
+    assert violation.path == "/nsp:OutageNotice/nsp:AdjustmentKind"
+    assert violation.reason == "AdjustmentKind is only for Kind PLANNED_WORK, not Kind FAULT"
+    planned = (examples_dir / "nsp" / "OutageNotice.valid-planned-work.xml").read_bytes()
+    document = planned.replace(b"<nsp:AdjustmentKind>CUT_OVER</nsp:AdjustmentKind>", b"")
+    with pytest.raises(DocumentRefused) as refused:
+        validator.validate_bytes(document)
+    [violation] = refused.value.violations
+    assert violation.path == "/nsp:OutageNotice/nsp:Kind"
+    assert "<nsp:Kind>PLANNED_WORK" in document.decode().splitlines()[violation.line - 1]
+    assert violation.reason == "Kind PLANNED_WORK needs its AdjustmentKind, which is missing"
+
+
+def test_an_xsd_violation_is_reported_before_any_rule_runs(validator, examples_dir):
+    planned = (examples_dir / "nsp" / "OutageNotice.valid-planned-work.xml").read_bytes()
+    document = planned.replace(b"<nsp:AdjustmentKind>CUT_OVER</nsp:AdjustmentKind>", b"")
+    with pytest.raises(DocumentRefused) as refused:
+        validator.validate_bytes(document.replace(b"<c:AreaCode>0572", b"<c:AreaCode>572"))
+    assert [v.path for v in refused.value.violations] == ["/nsp:OutageNotice/nsp:Area[3]/c:AreaCode"]
+
+
+def test_the_rules_of_a_command_set_are_its_own(registry, examples_dir):
+    from hub.validation.rules import RuleBook, only_when
+
+    assert list(registry.get("nsp").rules) == ["OutageNotice"]
+    assert not registry.get("workorder").rules  # the benchmarked set: no rule, no extra work
+    book = RuleBook().add("crm.NotifyAccountManager", only_when("DueAt", field="Priority", equals="1"))
+    from hub.validation import CommandSetRegistry, schema_directory
+
+    with schema_directory() as directory:
+        own = CommandSetRegistry.from_directory(directory, detailed=False, rules=book)
+    assert not own.get("nsp").rules
+    checker = DocumentValidator(own)
+    notice = (examples_dir / "crm" / "NotifyAccountManager.valid.xml").read_bytes()
+    assert checker.validate_bytes(notice).command == "NotifyAccountManager"
+    with pytest.raises(DocumentRefused, match="DueAt is only for Priority 1, not Priority 2"):
+        checker.validate_bytes(notice.replace(b"<crm:Priority>1<", b"<crm:Priority>2<"))
+
+
+def test_every_installed_rule_reads_elements_its_command_declares(registry):
+    from hub.validation.command_rules import INSTALLED_RULES
+
+    for command_type in INSTALLED_RULES.command_types():
+        set_name, command = command_type.split(".")
+        declaration = registry.get(set_name).detailed_schema.elements[command]
+        children = {child.local_name for child in declaration.type.content.iter_elements()}
+        for rule in INSTALLED_RULES.rules_of(command_type):
+            assert rule.elements and set(rule.elements) <= children, (command_type, rule.says)
