@@ -5,7 +5,9 @@ customers from the same seeded population as the BOSS emulator (same arguments -
 ``AccountManagerId``). ``NotifyAccountManager`` stores the notice (``GET /__admin/state``: ``recent_notices``)
 and answers the Ack (MessageId echoed, COMPLETED) and the NoticeId; an unknown manager is a Fault
 ``Client.AccountManagerNotFound``; an invalid request a Fault ``Client.SchemaValidationError`` listing every
-violation. ``POST /__admin/reset`` forgets every notice.
+violation. ``NotifyAreaOutage`` tells the account managers whose VIP and group customers live in the outage's areas,
+once per notice id and status (``area_outages`` in the state; a repeat is answered Ack DUPLICATE), and answers
+whom it told and how many customers. ``POST /__admin/reset`` forgets every notice.
 """
 
 from emulators.crm.app import create_emulator

@@ -1,6 +1,7 @@
-"""The CRM operation NotifyAccountManager: store the notice, answer its NoticeId.
-
-An account manager CRM does not know is refused with a SOAP Fault ``Client.AccountManagerNotFound`` (HTTP 500).
+"""The CRM operations. NotifyAccountManager: store the notice, answer its NoticeId (an account manager CRM does not
+know is refused with a SOAP Fault ``Client.AccountManagerNotFound``, HTTP 500). NotifyAreaOutage: tell the account
+managers of the affected areas' VIP and group customers, answer whom and how many customers (Ack DUPLICATE when
+this notice was told before with this status).
 """
 
 from __future__ import annotations
@@ -17,8 +18,32 @@ __all__ = ["ACCOUNT_MANAGER_NOT_FOUND", "crm_handlers"]
 ACCOUNT_MANAGER_NOT_FOUND = "Client.AccountManagerNotFound"
 
 
+def _listed(value: Any) -> list[Any]:
+    """A repeated element as spyne gives it: a list, one value, or None."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
 def crm_handlers(state: CrmState, contract: Contract) -> dict[str, Callable[[ValidatedCommand, Any], Any]]:
     response_model = contract.models["NotifyAccountManagerResponse"]
+    outage_model = contract.models["NotifyAreaOutageResponse"]
+    told_model = contract.models["AccountManagerTold"]
+
+    def notify_area_outage(validated: ValidatedCommand, request: Any) -> Any:
+        ack = contract.ack(validated)
+        areas = tuple((str(a.AreaCode), str(a.District) if a.District else None) for a in _listed(request.Area))
+        outage = state.notify_area(
+            message_id=validated.message_id, outage_notice_id=request.OutageNoticeId, status=request.Status,
+            kind=request.Kind, revision=int(request.Revision) if request.Revision is not None else None,
+            title=request.Title, areas=areas, services=tuple(str(s) for s in _listed(request.Service)),
+            received=ack.ReceivedAt,
+        )
+        if outage.repeat:
+            ack.Status = "DUPLICATE"
+        managers = [told_model(AccountManagerId=m.account_manager_id, AreaCode=m.area_code,
+                               AffectedCustomers=m.affected_customers) for m in outage.managers]
+        return outage_model(Ack=ack, AffectedCustomers=outage.affected_customers, AccountManager=managers)
 
     def notify_account_manager(validated: ValidatedCommand, request: Any) -> Any:
         ack = contract.ack(validated)
@@ -35,4 +60,4 @@ def crm_handlers(state: CrmState, contract: Contract) -> dict[str, Callable[[Val
                               f"account manager not found: {request.AccountManagerId}") from None
         return response_model(Ack=ack, NoticeId=notice.notice_id)
 
-    return {"NotifyAccountManager": notify_account_manager}
+    return {"NotifyAccountManager": notify_account_manager, "NotifyAreaOutage": notify_area_outage}

@@ -4,6 +4,11 @@ seed gives the same ``account_manager_id``s), and the notices received.
 A notice is kept with the id CRM gave it (``AMN`` + yyyymmdd + a 6-digit sequence per day). CRM is idempotent on
 the request's MessageId: a repeated notice gets the id of the first one and is not stored twice (the hub delivers
 at least once). The most recent ``max_notices`` notices are kept in full; the counts cover every notice.
+
+An area outage (``notify_area``) is told to the account managers whose VIP and group customers live in the affected
+areas (area code, and the district when the outage names one that contains the customer's district), once per
+notice id and status: the notice told again with the same status (a later revision, a retry) changes nothing and
+is answered with the first telling, marked a repeat.
 """
 
 from __future__ import annotations
@@ -11,15 +16,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter, OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from emulators.population import Population, generate_population
+from emulators.population import Population, Subscriber, generate_population
 from emulators.toolkit.logs import emulator_logger, log_event
 from hub.observability.logging import mask_msisdn
 
-__all__ = ["AccountManagerNotFound", "CrmState", "Notice"]
+__all__ = ["AccountManagerNotFound", "AreaOutage", "CrmState", "ManagerTold", "Notice"]
 
 log = emulator_logger("crm")
 
@@ -45,6 +50,41 @@ class Notice:
     due_at: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ManagerTold:
+    """An account manager told of an area outage: his or her area and the customers of his or hers affected."""
+
+    account_manager_id: str
+    area_code: str
+    affected_customers: int
+
+
+@dataclass(frozen=True, slots=True)
+class AreaOutage:
+    """An area outage CRM was told of (once per notice id and status), and whom CRM told."""
+
+    outage_notice_id: str
+    status: str  # ACTIVE | CLEARED
+    kind: str  # FAULT | PLANNED_WORK
+    revision: int | None
+    message_id: str
+    title: str
+    areas: tuple[tuple[str, str | None], ...]  # (area code, district or None)
+    services: tuple[str, ...]
+    received_at: str
+    managers: tuple[ManagerTold, ...]
+    repeat: bool = False  # answered again: told before with this status, nobody told twice
+
+    @property
+    def affected_customers(self) -> int:
+        return sum(m.affected_customers for m in self.managers)
+
+
+def _in_area(sub: Subscriber, areas: tuple[tuple[str, str | None], ...]) -> bool:
+    return any(sub.area_code == code and (not district or sub.district.casefold() in district.casefold())
+               for code, district in areas)
+
+
 class CrmState:
     def __init__(self, *, seed: int = 0, subscribers: int = 1000, hlr_drift_share: float = 0.1,
                  max_notices: int = 10_000) -> None:
@@ -55,6 +95,7 @@ class CrmState:
         self._per_day: Counter[str] = Counter()
         self._by_manager: Counter[str] = Counter()
         self._total = 0
+        self._outages: OrderedDict[tuple[str, str], AreaOutage] = OrderedDict()  # by (notice id, status)
 
     def reset(self) -> None:
         with self._lock:
@@ -62,6 +103,43 @@ class CrmState:
             self._per_day = Counter()
             self._by_manager = Counter()
             self._total = 0
+            self._outages = OrderedDict()
+
+    def managers_in(self, areas: tuple[tuple[str, str | None], ...]) -> tuple[ManagerTold, ...]:
+        """The account managers of VIP and group customers in ``areas``, with how many of theirs live there."""
+        affected: Counter[str] = Counter(s.account_manager_id for s in self.population.subscribers
+                                         if s.account_manager_id is not None and _in_area(s, areas))
+        told = []
+        for manager_id, count in sorted(affected.items()):
+            manager = self.population.manager(manager_id)
+            told.append(ManagerTold(manager_id, manager.area_code if manager else "", count))
+        return tuple(told)
+
+    def notify_area(self, *, message_id: str, outage_notice_id: str, status: str, kind: str, revision: int | None,
+                    title: str, areas: tuple[tuple[str, str | None], ...], services: tuple[str, ...],
+                    received: datetime) -> AreaOutage:
+        """Tell the account managers of the areas (once per notice id and status); a repeat is the first telling."""
+        key = (outage_notice_id, status)
+        with self._lock:
+            previous = self._outages.get(key)
+            if previous is not None:
+                return replace(previous, repeat=True)
+        managers = self.managers_in(areas)
+        outage = AreaOutage(outage_notice_id=outage_notice_id, status=status, kind=kind, revision=revision,
+                            message_id=message_id, title=title, areas=areas, services=services,
+                            received_at=received.isoformat(), managers=managers)
+        with self._lock:
+            outage = self._outages.setdefault(key, outage)
+            while len(self._outages) > self.max_notices:
+                self._outages.popitem(last=False)
+        log_event(log, logging.INFO, "crm.area_outage_told", outage_notice_id=outage_notice_id, status=status,
+                  areas=[code for code, _ in areas], managers=len(outage.managers),
+                  customers=outage.affected_customers)
+        return outage
+
+    def area_outages(self) -> list[AreaOutage]:
+        with self._lock:
+            return list(self._outages.values())
 
     def notify(self, *, message_id: str, account_manager_id: str, msisdn: str, customer_tier: str,
                work_order_id: str, summary: str, channels: tuple[str, ...], priority: int, received: datetime,
@@ -102,6 +180,7 @@ class CrmState:
         with self._lock:
             latest = list(self._notices.values())[-recent:]
             total, by_manager = self._total, dict(self._by_manager)
+            outages = list(self._outages.values())[-recent:]
         return {
             "seed": self.population.seed,
             "account_managers": len(managers),
@@ -111,4 +190,5 @@ class CrmState:
             "notices": total,
             "notices_by_manager": by_manager,
             "recent_notices": [asdict(n) for n in latest],
+            "area_outages": [{**asdict(o), "affected_customers": o.affected_customers} for o in outages],
         }

@@ -94,3 +94,75 @@ def test_invalid_examples_are_faults_listing_violations(crm, name):
     code, _, paths = fault_of(resp.content)
     assert code == "Client.SchemaValidationError" and paths
     assert handle.state()["notices"] == 0
+
+
+def outage(status: str = "ACTIVE", *, message_id: str = "hub-outage-0000001", area: str = "0755",
+           district: str | None = None) -> bytes:
+    where = f"<c:AreaCode>{area}</c:AreaCode>" + (f"<c:District>{district}</c:District>" if district else "")
+    return envelope(
+        f'<crm:NotifyAreaOutage xmlns:crm="{CRM_NS}" xmlns:c="{COMMON_NS}">{header("crm", message_id)}'
+        "<crm:OutageNoticeId>FLT-20261123-0007</crm:OutageNoticeId><crm:Revision>1</crm:Revision>"
+        f"<crm:Kind>FAULT</crm:Kind><crm:Status>{status}</crm:Status><crm:Title>Base station down</crm:Title>"
+        f"<crm:Summary>Fault in {area}</crm:Summary><crm:Area>{where}</crm:Area><crm:Service>VOICE</crm:Service>"
+        "<crm:Start>2026-11-23T08:35:00+08:00</crm:Start><crm:CustomerWording>抢修中</crm:CustomerWording>"
+        "</crm:NotifyAreaOutage>")
+
+
+def managed_in(state, area: str, district: str | None = None) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for sub in state.population.subscribers:
+        if sub.account_manager_id and sub.area_code == area and district in (None, sub.district):
+            counts[sub.account_manager_id] = counts.get(sub.account_manager_id, 0) + 1
+    return counts
+
+
+def test_an_area_outage_is_told_to_the_managers_of_the_customers_there(crm):
+    handle, state = crm
+    expected = managed_in(state, "0755")
+    assert expected  # the seeded population has VIP and group customers in Shenzhen
+    answer = body_child(handle.http.post("/", content=outage(), headers=SOAP).content)
+    assert_valid("crm", answer)
+    assert answer.findtext("crm:Ack/c:Status", namespaces=NS) == "COMPLETED"
+    told = {m.findtext("crm:AccountManagerId", namespaces=NS): int(m.findtext("crm:AffectedCustomers", namespaces=NS))
+            for m in answer.iterfind("crm:AccountManager", NS)}
+    assert told == expected
+    assert int(answer.findtext("crm:AffectedCustomers", namespaces=NS)) == sum(expected.values())
+    for told_manager in answer.iterfind("crm:AccountManager", NS):  # a group's manager may sit in another area
+        manager = state.population.manager(told_manager.findtext("crm:AccountManagerId", namespaces=NS))
+        assert told_manager.findtext("crm:AreaCode", namespaces=NS) == manager.area_code
+    (recorded,) = handle.state()["area_outages"]
+    assert (recorded["outage_notice_id"], recorded["status"], recorded["areas"]) == (
+        "FLT-20261123-0007", "ACTIVE", [["0755", None]])
+
+
+def test_a_district_narrows_the_customers_told(crm):
+    handle, state = crm
+    district = next(s.district for s in state.population.subscribers if s.account_manager_id and s.area_code == "0755")
+    answer = body_child(handle.http.post("/", content=outage(district=f"{district}, near the station"),
+                                         headers=SOAP).content)
+    assert int(answer.findtext("crm:AffectedCustomers", namespaces=NS)) == sum(
+        managed_in(state, "0755", district).values()) < sum(managed_in(state, "0755").values())
+
+
+def test_an_outage_is_told_once_per_notice_and_status(crm):
+    handle, _ = crm
+    first = body_child(handle.http.post("/", content=outage(), headers=SOAP).content)
+    again = body_child(handle.http.post("/", content=outage(message_id="hub-outage-0000002"), headers=SOAP).content)
+    assert again.findtext("crm:Ack/c:Status", namespaces=NS) == "DUPLICATE"
+    assert again.findtext("crm:Ack/c:MessageId", namespaces=NS) == "hub-outage-0000002"
+    assert again.findtext("crm:AffectedCustomers", namespaces=NS) == first.findtext("crm:AffectedCustomers",
+                                                                                      namespaces=NS)
+    cleared = body_child(handle.http.post("/", content=outage("CLEARED", message_id="hub-outage-0000003"),
+                                          headers=SOAP).content)
+    assert cleared.findtext("crm:Ack/c:Status", namespaces=NS) == "COMPLETED"
+    assert [o["status"] for o in handle.state()["area_outages"]] == ["ACTIVE", "CLEARED"]
+    handle.reset()
+    assert handle.state()["area_outages"] == []
+
+
+def test_an_outage_where_no_managed_customer_lives_tells_nobody(crm):
+    handle, _ = crm
+    answer = body_child(handle.http.post("/", content=outage(area="0999"), headers=SOAP).content)
+    assert_valid("crm", answer)
+    assert answer.findtext("crm:AffectedCustomers", namespaces=NS) == "0"
+    assert answer.find("crm:AccountManager", NS) is None
