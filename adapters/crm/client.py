@@ -1,15 +1,16 @@
-"""``CrmClient``: CRM's NotifyAccountManager as a typed method over a ``SoapGateway``.
+"""``CrmClient``: CRM's NotifyAccountManager and NotifyAreaOutage as typed methods over a ``SoapGateway``.
 
 CRM refuses an account manager it does not know with the SOAP fault ``Client.AccountManagerNotFound``:
 ``AccountManagerNotFound`` (a ``BusinessRejection``: the command is dead-lettered with that reason). CRM keeps
-one notice per MessageId, so a retried call (the hub forwards the command's own id) records nothing twice.
+one notice per MessageId, so a retried call (the hub forwards the command's own id) records nothing twice, and
+tells the account managers of an area outage once per notice id and status (a repeat is answered DUPLICATE).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from adapters.crm.mapping import AccountManagerNotice, notice
+from adapters.crm.mapping import AccountManagerNotice, AreaOutageTold, area_outage_told, notice
 from hub.gateways import SoapGateway, SystemRefused
 from hub.workers.errors import BusinessRejection
 
@@ -37,6 +38,11 @@ class CrmClient:
                 raise AccountManagerNotFound(str(arguments.get("AccountManagerId", ""))) from refused
             raise
         return notice(self.gateway.answer_document("NotifyAccountManager", answer))
+
+    def notify_area_outage(self, arguments: dict[str, Any]) -> AreaOutageTold:
+        """Have CRM tell the account managers of the VIP and group customers in the outage's areas; whom it told."""
+        answer = self.gateway.call("NotifyAreaOutage", **arguments)
+        return area_outage_told(self.gateway.answer_document("NotifyAreaOutage", answer))
 
     def close(self) -> None:
         self.gateway.close()

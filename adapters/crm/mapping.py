@@ -1,4 +1,6 @@
-"""CRM documents ↔ calls: ``crm.NotifyAccountManager`` as call arguments, CRM's answer as an ``AccountManagerNotice``.
+"""CRM documents ↔ calls: ``crm.NotifyAccountManager`` / ``crm.NotifyAreaOutage`` as call arguments, CRM's answers
+as an ``AccountManagerNotice`` / ``AreaOutageTold``, and NSP's ``nsp.OutageNotice`` as the ``crm:NotifyAreaOutage``
+the hub sends CRM.
 
 Pure functions over lxml elements (no I/O), unit-tested on the schema examples.
 """
@@ -6,17 +8,25 @@ Pure functions over lxml elements (no I/O), unit-tested on the schema examples.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from lxml import etree
 
 from hub.envelope import Envelope
-from hub.gateways import call_header, command_element, fields
+from hub.gateways import call_header, command_element, fields, timestamp
+from hub.validation.namespaces import COMMON_NS
 
-__all__ = ["CRM_NS", "NOTICE_FIELDS", "AccountManagerNotice", "notice", "notify_arguments"]
+__all__ = ["AREA_OUTAGE_FIELDS", "CRM_NS", "NOTICE_FIELDS", "NSP_NS", "AccountManagerNotice", "AccountManagerTold",
+           "AreaOutageTold", "area_outage_arguments", "area_outage_document", "area_outage_told", "notice",
+           "notify_arguments"]
 
 CRM_NS = "urn:onepoint:crm:1"
+NSP_NS = "urn:onepoint:nsp:1"
+AREA_OUTAGE_FIELDS = ("OutageNoticeId", "Revision", "Kind", "Status", "Title", "Summary", "Area", "Service", "Start",
+                      "ExpectedEnd", "ClearedAt", "CustomerWording")  # NotifyAreaOutage after its Header, in order
+_SUMMARY = 500  # crm:Summary
+_PLACEHOLDER_ID = "hub-placeholder"  # the outbound path sets the real MessageId
 NOTICE_FIELDS = ("AccountManagerId", "Msisdn", "CustomerTier", "CustomerName", "WorkOrderId", "CategoryCode",
                  "Summary", "Channel", "Priority", "DueAt")  # NotifyAccountManager after its Header, in order
 
@@ -26,6 +36,26 @@ class AccountManagerNotice:
     """CRM recorded the notice for the account manager: its id (``None`` if CRM gave none)."""
 
     notice_id: str | None
+    document: etree._Element
+
+
+@dataclass(frozen=True, slots=True)
+class AccountManagerTold:
+    """An account manager CRM told of an area outage: his or her area, the customers of his or hers affected."""
+
+    account_manager_id: str
+    area_code: str
+    affected_customers: int
+
+
+@dataclass(frozen=True, slots=True)
+class AreaOutageTold:
+    """CRM's answer to NotifyAreaOutage: whom it told, how many customers; ``repeat`` when told before (Ack
+    DUPLICATE: the same notice and status, nobody told twice)."""
+
+    managers: tuple[AccountManagerTold, ...]
+    affected_customers: int
+    repeat: bool
     document: etree._Element
 
 
@@ -39,3 +69,79 @@ def notice(document: etree._Element) -> AccountManagerNotice:
     """The ``NotifyAccountManagerResponse`` as an ``AccountManagerNotice``."""
     found: str | None = document.findtext(f"{{{CRM_NS}}}NoticeId")
     return AccountManagerNotice(notice_id=found, document=document)
+
+
+def area_outage_arguments(envelope: Envelope, sent_at: datetime | None = None) -> dict[str, Any]:
+    """NotifyAreaOutage's arguments: every field given, ``Area`` as a list of {AreaCode, District}, ``Service`` a
+    list."""
+    document = command_element(envelope)
+    found = fields(document, AREA_OUTAGE_FIELDS, repeated=("Service",))
+    found["Area"] = [{etree.QName(child).localname: child.text or "" for child in area}
+                     for area in document.iterfind(f"{{{CRM_NS}}}Area")]
+    return {"Header": call_header(envelope, sent_at), **{name: found[name] for name in AREA_OUTAGE_FIELDS
+                                                          if name in found}}
+
+
+def area_outage_told(document: etree._Element) -> AreaOutageTold:
+    """The ``NotifyAreaOutageResponse`` as an ``AreaOutageTold``."""
+    c, n = f"{{{COMMON_NS}}}", f"{{{CRM_NS}}}"
+    managers = tuple(
+        AccountManagerTold(m.findtext(n + "AccountManagerId") or "", m.findtext(n + "AreaCode") or "",
+                           int(m.findtext(n + "AffectedCustomers") or 0))
+        for m in document.iterfind(n + "AccountManager"))
+    total = document.findtext(n + "AffectedCustomers")
+    return AreaOutageTold(managers=managers,
+                          affected_customers=int(total) if total else sum(m.affected_customers for m in managers),
+                          repeat=document.findtext(f"{n}Ack/{c}Status") == "DUPLICATE", document=document)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _summary(notice: etree._Element) -> str:
+    """What the account managers read first: kind, notice, status, when, which services where."""
+    n, c = f"{{{NSP_NS}}}", f"{{{COMMON_NS}}}"
+    kind = "Network fault" if notice.findtext(n + "Kind") == "FAULT" else "Planned network work"
+    where = ", ".join(" ".join(filter(None, (a.findtext(c + "AreaCode"), a.findtext(c + "District"))))
+                      for a in notice.iterfind(n + "Area"))
+    services = ", ".join(s.text or "" for s in notice.iterfind(n + "Service"))
+    if notice.findtext(n + "Status") == "CLEARED":
+        when = f"over since {notice.findtext(n + 'ClearedAt') or 'now'}"
+        advice = "Tell your VIP and group customers there who ask that it is over."
+    else:
+        end = notice.findtext(n + "ExpectedEnd")
+        when = f"from {notice.findtext(n + 'Start')}" + (f" to {end}" if end else ", end not yet known")
+        advice = "Your VIP and group customers there may call: answer with the agreed wording."
+    text = f"{kind} {notice.findtext(n + 'NoticeId')} {when}: {services} in {where}. {advice}"
+    return _clip(text, _SUMMARY)
+
+
+def area_outage_document(envelope: Envelope, sent_at: datetime | None = None) -> etree._Element:
+    """The ``crm:NotifyAreaOutage`` telling CRM of the ``nsp.OutageNotice`` of ``envelope`` (the outbound path sets
+    its MessageId; CorrelationId: the notice's message)."""
+    notice = command_element(envelope)
+    n = f"{{{NSP_NS}}}"
+    root = etree.Element(f"{{{CRM_NS}}}NotifyAreaOutage", nsmap={"crm": CRM_NS, "c": COMMON_NS})
+    header = etree.SubElement(root, f"{{{CRM_NS}}}Header")
+    for name, value in (("MessageId", _PLACEHOLDER_ID), ("SourceSystem", "HUB"),
+                        ("SentAt", timestamp(sent_at or datetime.now(UTC)))):
+        etree.SubElement(header, f"{{{COMMON_NS}}}{name}").text = value
+
+    def add(name: str, value: str | None) -> None:
+        if value is not None:
+            etree.SubElement(root, f"{{{CRM_NS}}}{name}").text = value
+
+    add("OutageNoticeId", notice.findtext(n + "NoticeId"))
+    for name in ("Revision", "Kind", "Status", "Title"):
+        add(name, notice.findtext(n + name))
+    add("Summary", _summary(notice))
+    for area in notice.iterfind(n + "Area"):
+        copied = etree.SubElement(root, f"{{{CRM_NS}}}Area")
+        for child in area:
+            etree.SubElement(copied, child.tag).text = child.text
+    for service in notice.iterfind(n + "Service"):
+        add("Service", service.text)
+    for name in ("Start", "ExpectedEnd", "ClearedAt", "CustomerWording"):
+        add(name, notice.findtext(n + name))
+    return root

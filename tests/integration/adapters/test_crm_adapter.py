@@ -1,4 +1,5 @@
-"""The CRM adapter in a real Worker against the real CRM emulator over HTTP, on memory:// and RabbitMQ."""
+"""The CRM adapter in a real Worker against the real CRM emulator over HTTP, on memory:// and RabbitMQ: account
+managers notified, and an outage notice told to the account managers of its areas once per notice and status."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import adapters.crm as crm_adapter
 from hub.config.settings import HubSettings
 from hub.gateways import CircuitBreakers
 from hub.observability.metrics import Metrics
+from hub.routing.factory import load_routing_table
+from hub.routing.outbound import BrokerOutbound, derive_message_id
 from hub.store import ProcessedStore
 from hub.transport import Broker
+from hub.validation import CommandSetRegistry, DocumentValidator
 from hub.workers import DeadLetterQueues, RetryPolicy, Worker
 from tests.integration.adapters.conftest import envelope, gateway_settings, publish, wait_until
 from tests.unit.adapters.soap_kit import example
@@ -27,9 +31,11 @@ def crm_worker(broker: Broker, store: ProcessedStore, handle: Any, breakers: Cir
                metrics: Metrics) -> Iterator[None]:
     settings = HubSettings(adapters=(gateway_settings("crm", handle.base_url),))
     deps = crm_adapter.dependencies(settings, breakers=breakers, metrics=metrics)
+    registry = CommandSetRegistry.installed(detailed=False)
+    outbound = BrokerOutbound(broker, load_routing_table(settings, registry, broker), DocumentValidator(registry))
     try:
         with Worker(broker, crm_adapter.CONSUMER, crm_adapter.handlers, store=store, dependencies=deps,
-                    metrics=metrics, policy=RetryPolicy(initial=0.0)):
+                    metrics=metrics, policy=RetryPolicy(initial=0.0), outbound=outbound):
             yield
     finally:
         crm_adapter.close(deps)
@@ -65,3 +71,52 @@ def test_an_unknown_account_manager_is_dead_lettered_with_the_reason(
     assert dead.message_id == sent.message_id and dead.kind == "permanent"
     assert "CRM knows no account manager am-9999-9999" in dead.reason
     assert store.outcome(f"crm:{sent.message_id}") is None
+
+
+def outage_notice(status: str = "ACTIVE", revision: int = 1) -> bytes:
+    document = example("nsp/OutageNotice.valid-fault.xml").replace(
+        b"<nsp:Revision>1<", f"<nsp:Revision>{revision}<".encode())
+    if status == "CLEARED":
+        document = document.replace(b"<nsp:Status>ACTIVE</nsp:Status>",
+                                    b"<nsp:Status>CLEARED</nsp:Status><nsp:ClearedAt>2026-11-23T11:05:00+08:00"
+                                    b"</nsp:ClearedAt>")
+    return document
+
+
+def told_outcome(store: ProcessedStore, notice: Any, status: str) -> str | None:
+    """The outcome of the NotifyAreaOutage the CRM adapter sent for ``notice`` (broadcast to its queue)."""
+    return store.outcome(f"crm:{derive_message_id(notice.message_id, f'area-outage-{status.lower()}', 'crm')}")
+
+
+def test_an_outage_notice_is_told_to_the_account_managers_of_its_area_once_per_status(
+        broker: Broker, store: ProcessedStore, crm_emulator: Any, breakers: CircuitBreakers,
+        metrics: Metrics) -> None:
+    state = crm_emulator.app.crm_state
+    expected: dict[str, int] = {}
+    for sub in state.population.subscribers:
+        if sub.account_manager_id and sub.area_code == "0755" and sub.district == "Futian":
+            expected[sub.account_manager_id] = expected.get(sub.account_manager_id, 0) + 1
+    assert expected  # the seeded population has VIP or group customers in Futian
+    active, revised = (envelope(outage_notice(revision=r), "nsp.OutageNotice") for r in (1, 2))
+    cleared = envelope(outage_notice("CLEARED", 3), "nsp.OutageNotice")
+    crm_emulator.add_fault("error", "NotifyAreaOutage", times=1)  # CRM fails once: the call is retried
+    with crm_worker(broker, store, crm_emulator, breakers, metrics):
+        publish(broker, "crm", active)  # as the broadcast delivers it to the crm queue
+        wait_until(lambda: told_outcome(store, active, "ACTIVE") is not None, "the area outage told to CRM")
+        publish(broker, "crm", revised)  # a later revision, still ACTIVE: nobody told twice
+        wait_until(lambda: told_outcome(store, revised, "ACTIVE") is not None, "the revision answered")
+        publish(broker, "crm", cleared)
+        wait_until(lambda: told_outcome(store, cleared, "CLEARED") is not None, "the clearance told to CRM")
+    managers = ", ".join(sorted(expected))
+    assert told_outcome(store, active, "ACTIVE") == (
+        f"FLT-20261123-0007 ACTIVE: {len(expected)} account manager(s) told ({managers}), "
+        f"{sum(expected.values())} customer(s)")
+    assert told_outcome(store, revised, "ACTIVE") == (
+        f"FLT-20261123-0007 ACTIVE: told before ({len(expected)} account manager(s)); nobody told twice")
+    outages = state.area_outages()
+    assert [(o.outage_notice_id, o.status, o.revision) for o in outages] == [
+        ("FLT-20261123-0007", "ACTIVE", 1), ("FLT-20261123-0007", "CLEARED", 3)]
+    assert {m.account_manager_id: m.affected_customers for m in outages[0].managers} == expected
+    assert outages[0].areas == (("0755", "Futian, around Shenzhen Civic Center"),)
+    assert len(crm_emulator.journal(operation="NotifyAreaOutage")) == 4  # the failed call, then one per message
+    assert DeadLetterQueues(broker).count("crm") == 0
