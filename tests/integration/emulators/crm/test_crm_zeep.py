@@ -56,3 +56,18 @@ def test_unknown_manager_and_invalid_request_are_faults(crm_emulator):
     assert raised.value.code.endswith("Client.SchemaValidationError")
     assert len(raised.value.detail.findall(".//{urn:onepoint:common:1}Violation")) == 2
     assert crm_emulator.state()["notices"] == 0
+
+
+def test_an_area_outage_is_told_once_per_status_through_zeep(crm_emulator):
+    crm = client_for(crm_emulator)
+    outage = {"OutageNoticeId": "FLT-20261123-0007", "Revision": 1, "Kind": "FAULT", "Status": "ACTIVE",
+              "Title": "Base station down", "Summary": "Fault in Shenzhen", "Area": [{"AreaCode": "0755"}],
+              "Service": ["VOICE"], "Start": datetime(2026, 11, 23, 0, 35, tzinfo=UTC), "CustomerWording": "抢修中"}
+    first = crm.service.NotifyAreaOutage(Header=header("hub-outage-0000001"), **outage)
+    again = crm.service.NotifyAreaOutage(Header=header("hub-outage-0000002"), **{**outage, "Revision": 2})
+    managed = [s for s in crm_emulator.app.crm_state.population.subscribers
+               if s.account_manager_id and s.area_code == "0755"]
+    assert (first.Ack.Status, again.Ack.Status) == ("COMPLETED", "DUPLICATE")
+    assert first.AffectedCustomers == again.AffectedCustomers == len(managed) > 0
+    assert {m.AccountManagerId for m in first.AccountManager} == {s.account_manager_id for s in managed}
+    assert [o["status"] for o in crm_emulator.state()["area_outages"]] == ["ACTIVE"]
