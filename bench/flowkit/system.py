@@ -1,0 +1,130 @@
+"""The processes of ``bench/flows.py``: the five emulators in one process of their own (``onepoint emulate all``,
+free ports) and the hub in another (``onepoint serve --config --no-emulators``: its workers in its process, as the
+one-command system runs), so the hub's figures never share a GIL with BOSS or DSMP nor with the load generator."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.flowkit.load import BenchFailure
+from bench.ingest.servers import ServerProcess
+
+__all__ = ["Emulators", "HubProcess", "start_hub"]
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULTS = REPO / "hub" / "config" / "defaults.toml"
+ONEPOINT = str(Path(sys.executable).parent / "onepoint")
+DEFAULT_PORTS = {"boss": 8101, "crm": 8102, "nsp": 8103, "dsmp": 8104, "oa": 8105}
+ENV = {"PYTHONWARNINGS": "ignore"}
+
+
+class Emulators:
+    """``onepoint emulate all`` on free ports, ``subscribers`` in the population; ``urls`` by system name."""
+
+    def __init__(self, workdir: Path, subscribers: int, hub_url: str) -> None:
+        self.log = workdir / "emulators.log"
+        with self.log.open("ab") as err:
+            self.proc = subprocess.Popen(
+                [ONEPOINT, "emulate", "all", "--base-port", "0", "--subscribers", str(subscribers),
+                 "--hub-url", hub_url, "--log-level", "WARNING"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, text=True,
+                env={**os.environ, **ENV}, start_new_session=True)
+        self.urls: dict[str, str] = {}
+        assert self.proc.stdout is not None
+        while len(self.urls) < len(DEFAULT_PORTS):
+            line = self.proc.stdout.readline()
+            if not line:
+                self.stop()
+                raise BenchFailure(f"the emulators did not start:\n{self.log.read_text(errors='replace')[-2000:]}")
+            name, _, url = line.strip().partition(" ")
+            if name in DEFAULT_PORTS:
+                self.urls[name] = url.rstrip("/")
+
+    def get_json(self, system: str, path: str) -> object:
+        with urllib.request.urlopen(f"{self.urls[system]}{path}", timeout=10) as answer:  # noqa: S310 - loopback
+            return json.loads(answer.read())
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(15)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(5)
+
+
+def hub_settings(path: Path, *, port: int, broker_url: str, emulators: dict[str, str]) -> Path:
+    """The built-in settings (callers, routes with the tier cache, adapters, audit) on ``port`` and ``broker_url``
+    (a fresh prefix), the adapters pointed at ``emulators``, the audit key from the environment."""
+    text = DEFAULTS.read_text("utf-8")
+    text = text.replace("port = 8000", f"port = {port}", 1)
+    text = text.replace('url = "memory://"', f'url = "{broker_url}"', 1)
+    text = text.replace('prefix = "onepoint"', f'prefix = "flows{secrets.token_hex(3)}"', 1)
+    text = text.replace("development_key = true", "development_key = false", 1)
+    for system, default in DEFAULT_PORTS.items():
+        text = text.replace(f"http://127.0.0.1:{default}", emulators[system])
+    path.write_text(text, "utf-8")
+    return path
+
+
+class HubProcess(ServerProcess):
+    """``onepoint serve`` as a process of its own: its RSS, its metrics, ``onepoint audit verify``."""
+
+    def __init__(self, config: Path, port: int, log: Path, env: dict[str, str]) -> None:
+        self.config, self.env = config, env
+        argv = [ONEPOINT, "serve", "--config", str(config), "--no-emulators", "--log-level", "WARNING"]
+        super().__init__("hub", argv, port, "/readyz", log, env=env, cwd=config.parent)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def rss_mib(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise BenchFailure("the hub process is gone")
+
+    def gateway_calls(self, system: str) -> int:
+        """How many calls the hub's gateway to ``system`` made successfully (``/metrics``)."""
+        with urllib.request.urlopen(f"{self.base_url}/metrics", timeout=10) as answer:  # noqa: S310 - loopback
+            text = answer.read().decode()
+        found = re.search(rf'onepoint_gateway_call_seconds_count\{{outcome="ok",system="{system}"\}} ([0-9.e+]+)',
+                          text)
+        return int(float(found.group(1))) if found else 0
+
+    def audit_rows(self) -> int:
+        """``onepoint audit verify``: the rows of an intact chain (BenchFailure if it is not intact)."""
+        run = subprocess.run([ONEPOINT, "audit", "verify", "--config", str(self.config)], capture_output=True,
+                             text=True, env={**os.environ, **self.env}, cwd=self.config.parent, timeout=300,
+                             check=False)
+        found = re.match(r"OK: (\d+) rows, chain intact", run.stdout)
+        if run.returncode != 0 or found is None:
+            raise BenchFailure(f"onepoint audit verify: {run.returncode} {run.stdout} {run.stderr[-1000:]}")
+        return int(found.group(1))
+
+
+def start_hub(workdir: Path, port: int, broker_url: str, emulators: Emulators) -> HubProcess:
+    """The hub on ``port`` (the emulators' call-backs already point there), ready to answer."""
+    config = hub_settings(workdir / "hub.toml", port=port, broker_url=broker_url, emulators=emulators.urls)
+    env = {**ENV, "ONEPOINT_AUDIT_KEY": secrets.token_hex(32)}
+    hub = HubProcess(config, port, workdir / "hub.log", env)
+    try:
+        hub.wait_ready(timeout=120)
+    except RuntimeError as exc:
+        hub.stop()
+        raise BenchFailure(str(exc)) from exc
+    time.sleep(0.2)
+    return hub
