@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from hub.cli.audit import audit
+from hub.cli.demo import demo
 from hub.cli.dlq import dlq
 from hub.cli.emulate import emulate, emulator
 from hub.cli.routes import routes
@@ -87,6 +88,7 @@ main.add_command(audit)
 main.add_command(emulate)
 main.add_command(emulator)
 main.add_command(worker)
+main.add_command(demo)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,210 @@
+"""The scenario: one play per flow of the hub, each as the real callers would do it, each checking its effect.
+
+A play returns one line saying what it showed, or raises ``FlowFailed`` (or anything else) naming what went
+wrong. The plays run in order; each waits for every effect it caused, so what the hub and the systems did in
+between belongs to it on the timeline.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from lxml import etree
+
+from hub.audit import AuditLog
+from hub.demo.documents import account_manager_notice, complaint_dispatch, sms_log_query, todo
+from hub.demo.scene import FlowFailed, Scene
+from hub.observability.logging import mask_msisdn
+
+__all__ = ["FLOWS", "Flow"]
+
+DSMP, NSP, OA, C = "urn:onepoint:dsmp:1", "urn:onepoint:nsp:1", "urn:onepoint:oa:1", "urn:onepoint:common:1"
+ORDINARY_TIERS = ("PREPAID", "SHENZHOUXING", "OTHER_BRAND", "CONTRACT")
+ALLOWED_OPERATOR, DENIED_OPERATOR = "net-bo-liqiang", "cs-agent-0042"  # roles by [adapters.dsmp] operator_roles
+TODO_USER = "mgr-cs-0755-03"
+OUTAGE_AREA, AGENT = "0755", "cs-agent-0042"
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    name: str
+    title: str
+    play: Callable[[Scene], str]
+
+
+def _timed(call: Callable[[], Any]) -> tuple[Any, float, float]:
+    """``(result, sent at, seconds taken)``."""
+    sent, started = time.time(), time.perf_counter()
+    return call(), sent, time.perf_counter() - started
+
+
+def tier_lookup(scene: Scene) -> str:
+    subscribers = scene.population.subscribers
+    vip = next(s for s in subscribers if s.effective_tier.startswith("VIP_") and s.account_manager_id)
+    ordinary = next(s for s in subscribers if s.effective_tier in ORDINARY_TIERS and len(s.identities) == 1)
+    boss = scene.soap("boss")
+    answers = []
+    for who, customer in (("VIP", vip), ("ordinary", ordinary), ("VIP again", vip)):
+        header = scene.header("tier")
+        scene.note("CS", "hub (SOAP)", "boss.QueryCustomerTier", f"{who} {mask_msisdn(customer.msisdn)}")
+        answer, sent, took = _timed(partial(boss.service.QueryCustomerTier, Header=header, Msisdn=customer.msisdn))
+        if answer.EffectiveTier != customer.effective_tier:
+            raise FlowFailed(f"{who}: BOSS says {answer.EffectiveTier}, the seeded tier is {customer.effective_tier}")
+        identities = "+".join(i.Tier for i in answer.Identity)
+        manager = f", account manager {answer.AccountManagerId}" if answer.AccountManagerId else ""
+        scene.note("hub", "CS", "QueryCustomerTierResponse",
+                   f"{answer.EffectiveTier} ({answer.Brand}; identities {identities}{manager})", took,
+                   at=sent + took)
+        answers.append(took)
+    asked = scene.admin("boss").count("QueryCustomerTier")
+    if asked != 2:
+        raise FlowFailed(f"BOSS was asked {asked} times for 3 lookups of 2 customers (the repeat is the cache's)")
+    scene.note("hub's reply cache", "CS", "(BOSS not asked)",
+               f"the repeat answered in {answers[2] * 1000:.0f} ms (first time {answers[0] * 1000:.0f} ms)")
+    return (f"VIP {vip.effective_tier} and ordinary {ordinary.effective_tier} answered by BOSS; the repeat from "
+            f"the hub's reply cache (BOSS asked 2 times for 3 lookups)")
+
+
+def hlr_sync(scene: Scene) -> str:
+    drifted = scene.population.drifted()[0]
+    scene.note("CS", "hub (SOAP)", "boss.SyncHLR", f"{mask_msisdn(drifted.msisdn)}: HLR drift "
+               f"{', '.join(drifted.drift)}")
+    answer, sent, took = _timed(lambda: scene.soap("boss").service.SyncHLR(
+        Header=scene.header("hlr"), Msisdn=drifted.msisdn, Reason="Cannot originate since reconnection"))
+    changes = [f"{c.Field}: HLR {c.HlrValue} → BOSS {c.BossValue}" for c in answer.Change]
+    if not answer.Changed or not changes:
+        raise FlowFailed(f"SyncHLR of a drifted subscriber changed nothing (drift {drifted.drift})")
+    scene.note("hub", "CS", "SyncHLRResponse", "repaired: " + "; ".join(changes), took, at=sent + took)
+    return f"{len(changes)} HLR field(s) repaired, the diff returned to the caller"
+
+
+def sms_log(scene: Scene) -> str:
+    customer = scene.population.subscribers[0]
+    window_to = datetime.fromisoformat(scene.admin("dsmp").state()["window"]["to"])
+    outcomes = {}
+    for operator in (ALLOWED_OPERATOR, DENIED_OPERATOR):
+        document = sms_log_query(scene.message_id("sms"), customer.msisdn, operator, window_to)
+        scene.note("CS", "hub (XML)", "dsmp.QuerySmsLog", f"by {operator} for {mask_msisdn(customer.msisdn)}")
+        response, sent, took = _timed(partial(scene.post_xml, "dsmp", document))
+        answer = etree.fromstring(response.content)
+        if response.status_code == 200:
+            outcome = (f"200: {len(answer.findall(f'{{{DSMP}}}Record'))} record(s) of "
+                       f"{answer.findtext(f'{{{DSMP}}}Total')}")
+        else:
+            outcome = f"{response.status_code}: {answer.findtext(f'{{{C}}}Code')}"
+        scene.note("hub", "CS", "QuerySmsLog answer", outcome, took, at=sent + took)
+        outcomes[operator] = response.status_code
+    if outcomes != {ALLOWED_OPERATOR: 200, DENIED_OPERATOR: 422}:
+        raise FlowFailed(f"expected the back-office operator answered (200) and the agent refused (422): {outcomes}")
+    with AuditLog.open(scene.stage.settings.audit, create=False) as audit:
+        rows = [r.as_dict() for r in audit.last(2)]
+        intact = audit.verify().intact
+    for row in rows:
+        at = datetime.fromisoformat(str(row["at"]).replace("Z", "+00:00")).timestamp()
+        scene.note("DSMP adapter", "audit log", f"audit row #{row['seq']}",
+                   f"{row['outcome']}: {row['operator']} ({row['role']}) from {row['client_address']}, "
+                   f"{row['msisdn_masked']}, {row['rows_returned']} row(s)", at=at)
+    if [r["outcome"] for r in rows] != ["allowed", "denied"] or not intact:
+        raise FlowFailed(f"the audit log does not hold both queries in an intact chain: {rows}")
+    return "allowed query answered, denied one refused (422); both audited first, chain intact"
+
+
+def network_complaint(scene: Scene) -> str:
+    at = time.time()
+    sent = scene.send_as_workflow(complaint_dispatch(), "dispatch-nsp")
+    scene.note("workflow (the demo)", "hub outbound", "nsp.NetworkComplaintDispatch", f"→ {', '.join(sent.targets)}",
+               at=at)
+    nsp = scene.admin("nsp")
+
+    def ticket() -> dict[str, Any] | None:
+        return next((t for t in nsp.state()["tickets"] if t["message_id"] == sent.message_id), None)
+
+    found = scene.wait(ticket, "NSP's ticket for the dispatch")
+    reply = scene.http.post(f"{scene.system_url('nsp')}/nsp/tickets/{found['ticket_id']}/reply", json={})
+    if reply.status_code != 200:
+        raise FlowFailed(f"NSP did not reply to {found['ticket_id']}: {reply.status_code} {reply.text}")
+    scene.note("NSP operator", "NSP", "reply now", f"ticket {found['ticket_id']}: NSP calls the hub back")
+    answer = scene.take_from_workflow("nsp.NetworkComplaintReply", "NSP's reply in the workflow queue",
+                                      lambda e: e.correlation_id == sent.message_id)
+    ticket_id = etree.fromstring(answer.payload).findtext(f"{{{NSP}}}NspTicketId")
+    scene.note("workflow queue", "workflow (the demo)", "nsp.NetworkComplaintReply", f"taken: ticket {ticket_id} "
+               "(the workflow consumes it from issue 12)")
+    if ticket_id != found["ticket_id"]:
+        raise FlowFailed(f"the reply names ticket {ticket_id}, NSP opened {found['ticket_id']}")
+    return f"dispatched to NSP (ticket {ticket_id}); NSP's reply call-back reached the workflow queue"
+
+
+def vip_group(scene: Scene) -> str:
+    vip = next(s for s in scene.population.subscribers if s.effective_tier.startswith("VIP_") and s.account_manager_id)
+    at = time.time()
+    notified = scene.send_as_workflow(account_manager_notice(vip), "notify-am")
+    scene.note("workflow (the demo)", "hub outbound", "crm.NotifyAccountManager",
+               f"{vip.account_manager_id} about {mask_msisdn(vip.msisdn)} → {', '.join(notified.targets)}", at=at)
+    at = time.time()
+    pushed = scene.send_as_workflow(todo(TODO_USER), "todo")
+    scene.note("workflow (the demo)", "hub outbound", "oa.PushTodo", f"for {TODO_USER} → {', '.join(pushed.targets)}",
+               at=at)
+    scene.wait(lambda: scene.admin("crm").count("NotifyAccountManager") >= 1, "CRM's NotifyAccountManager")
+    items = f"{scene.system_url('oa')}/oa/users/{TODO_USER}/items"
+
+    def pushed_item() -> dict[str, Any] | None:
+        return next((t for t in scene.http.get(items).json()["todo"] if t["message_id"] == pushed.message_id), None)
+
+    item = scene.wait(pushed_item, "the to-do in the OA user's list")
+    done = scene.http.post(f"{scene.system_url('oa')}/oa/todos/{item['item_id']}/complete",
+                           json={"outcome": "Called the customer back"})
+    if done.status_code != 200:
+        raise FlowFailed(f"OA did not complete {item['item_id']}: {done.status_code} {done.text}")
+    scene.note(TODO_USER, "OA", "complete to-do", f"{item['item_id']}: OA calls the hub back")
+    completed = scene.take_from_workflow("oa.CompleteTodo", "OA's CompleteTodo in the workflow queue",
+                                         lambda e: e.correlation_id == pushed.message_id)
+    outcome = etree.fromstring(completed.payload).findtext(f"{{{OA}}}Outcome")
+    scene.note("workflow queue", "workflow (the demo)", "oa.CompleteTodo", f"taken: {outcome!r}")
+    return f"CRM told {vip.account_manager_id}; the OA to-do pushed, completed, and CompleteTodo came back"
+
+
+def outage_notice(scene: Scene) -> str:
+    spec = {"title": "Futian: base station SZ-FT-0412 out of service", "areas": [OUTAGE_AREA],
+            "services": ["VOICE", "DATA"], "wording": "A base station fault affects calls around the Civic Center."}
+    raised = scene.http.post(f"{scene.system_url('nsp')}/nsp/outages", json=spec)
+    if raised.status_code != 201:
+        raise FlowFailed(f"NSP refused the outage: {raised.status_code} {raised.text}")
+    notice_id = raised.json()["notice_id"]
+    scene.note("NSP operator", "NSP", "raise outage", f"{notice_id} in area {OUTAGE_AREA}: NSP calls the hub")
+
+    def on_bulletin() -> dict[str, Any] | None:
+        return next((n for n in scene.bulletin(AGENT)["notices"] if n["notice_id"] == notice_id), None)
+
+    notice = scene.wait(on_bulletin, "the notice on the agents' bulletin")
+    scene.note(f"CS agent {AGENT}", "hub (GET /bulletin)", "bulletin",
+               f"{notice_id} {'unread' if notice.get('unread') else 'read'}: {notice.get('title', '')}")
+    managers = scene.stage.settings.adapter("oa").options["area_managers"][OUTAGE_AREA]
+
+    def to_read() -> bool:
+        inbox = [scene.http.get(f"{scene.system_url('oa')}/oa/users/{m}/items").json()["toread"] for m in managers]
+        return all(any(notice_id in item["item_id"] for item in items) for items in inbox)
+
+    scene.wait(to_read, f"the to-read items of {', '.join(managers)} in OA")
+    scene.note("OA inboxes", "the demo (looked)", "to-read items", f"for {', '.join(managers)}: one each")
+    scene.wait(lambda: scene.admin("crm").count("NotifyAreaOutage") >= 1, "CRM's NotifyAreaOutage")
+    scene.take_from_workflow("nsp.OutageNotice", "the notice in the workflow queue")
+    scene.note("workflow queue", "workflow (the demo)", "nsp.OutageNotice",
+               "taken (the workflow consumes it from issue 12)")
+    if not notice.get("unread"):
+        raise FlowFailed(f"{notice_id} is on the bulletin but not unread for {AGENT}")
+    return f"{notice_id} on the bulletin (unread), to-read for {len(managers)} manager(s) in OA, CRM told"
+
+
+FLOWS: tuple[Flow, ...] = (
+    Flow("tier", "Customer tier lookup (SOAP → BOSS, reply cache)", tier_lookup),
+    Flow("hlr", "HLR sync (SOAP → BOSS, the diff back)", hlr_sync),
+    Flow("sms-log", "SMS log (XML → DSMP, audited)", sms_log),
+    Flow("network", "Network complaint (→ NSP, reply call-back)", network_complaint),
+    Flow("vip", "VIP customer (→ CRM, OA to-do, CompleteTodo)", vip_group),
+    Flow("outage", "Outage notice (NSP → bulletin, OA, CRM)", outage_notice),
+)

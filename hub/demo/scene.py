@@ -1,0 +1,155 @@
+"""What the scenario's flows share: the running stage, the seeded customers, the callers' SOAP clients and XML
+posts (the development credentials), the workflow's outbound path, the notes of the callers' side, and waiting.
+
+The workflow (issue 12) does not exist yet: the demo plays it. It sends the hub-internal commands
+(``nsp.NetworkComplaintDispatch``, ``crm.NotifyAccountManager``, ``oa.PushTodo``) through the hub's outbound path
+as a workflow handler would (CS may not send them through the ingress), and reads what arrives in the workflow's
+queue (NSP's reply, OA's CompleteTodo, the outage notice).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from emulators.population import Population, generate_population
+from emulators.toolkit import EmulatorAdmin
+from hub.demo.events import Event
+from hub.demo.stage import DemoStage
+from hub.envelope import Envelope
+from hub.routing.codec import envelope_from_message
+from hub.routing.outbound import BrokerOutbound
+from hub.routing.router import RouteResult
+from hub.validation.validator import DocumentValidator
+
+__all__ = ["CS_PASSWORD", "CS_TOKEN", "CS_USER", "FlowFailed", "Scene"]
+
+CS_USER, CS_PASSWORD, CS_TOKEN = "cs-frontend", "cs-dev-password", "cs-dev-token"  # development credentials
+WAIT = 20.0  # seconds before a missing effect fails its flow
+
+
+class FlowFailed(RuntimeError):
+    """A flow did not complete: what was missing or wrong."""
+
+
+class Scene:
+    """The demo's side of the conversation (callers, the workflow's stand-in, an OA user, an NSP operator)."""
+
+    def __init__(self, stage: DemoStage, *, seed: int = 0, subscribers: int = 1000) -> None:
+        self.stage = stage
+        self.population: Population = generate_population(seed, subscribers)  # what the emulators hold
+        self.run = uuid.uuid4().hex[:6]
+        self.notes: list[Event] = []
+        self.stray: list[Envelope] = []  # workflow-queue messages no flow waited for
+        self._count = 0
+        self._soap: dict[str, Any] = {}
+        self._admins: dict[str, EmulatorAdmin] = {}
+        self.http = httpx.Client(timeout=30.0)
+        system = stage.system
+        if system is None or system.app is None:
+            raise RuntimeError("the scene needs a started stage")
+        router: Any = system.app.router
+        self.outbound = BrokerOutbound(router.broker, router.table, DocumentValidator(system.registry))
+        self.cause = Envelope(self.message_id("wo"), "workorder.CreateWorkOrder", "CS", b"<demo/>",
+                              correlation_id=self.message_id("cs"))
+
+    def message_id(self, label: str) -> str:
+        self._count += 1
+        return f"demo-{self.run}-{label}-{self._count:03d}"
+
+    def note(self, source: str, target: str, command: str, outcome: str, took: float | None = None,
+             at: float | None = None) -> None:
+        """A step seen from the callers' side (the demo)."""
+        self.notes.append(Event(time.time() if at is None else at, source, target, command, outcome, "caller",
+                                took))
+
+    def wait(self, check: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
+        """Poll ``check`` until it returns something truthy; ``FlowFailed`` naming ``what`` after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = check()
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                raise FlowFailed(f"timed out after {timeout:.0f} s waiting for {what}")
+            time.sleep(0.02)
+
+    # -- the callers ------------------------------------------------------------------------------------------
+    def soap(self, command_set: str) -> Any:
+        """A zeep client of the hub's ``/soap/<set>`` as the complaint front end (WS-Security digest)."""
+        if command_set not in self._soap:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                import zeep
+                from zeep.wsse.username import UsernameToken
+            token = UsernameToken(CS_USER, CS_PASSWORD, use_digest=True)  # type: ignore[no-untyped-call]
+            self._soap[command_set] = zeep.Client(  # type: ignore[no-untyped-call]
+                f"{self.stage.hub_url}/soap/{command_set}?wsdl", wsse=token)
+        return self._soap[command_set]
+
+    def header(self, label: str) -> dict[str, str]:
+        from hub.demo.documents import now_text
+
+        return {"MessageId": self.message_id(label), "SourceSystem": "CS", "SentAt": now_text()}
+
+    def post_xml(self, command_set: str, document: bytes, *, token: str = CS_TOKEN) -> httpx.Response:
+        return self.http.post(f"{self.stage.hub_url}/xml/{command_set}", content=document,
+                              headers={"content-type": "application/xml", "authorization": f"Bearer {token}"})
+
+    def bulletin(self, agent: str) -> dict[str, Any]:
+        response = self.http.get(f"{self.stage.hub_url}/bulletin", params={"agent": agent},
+                                 auth=(CS_USER, CS_PASSWORD))
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    # -- the systems (emulators) ------------------------------------------------------------------------------
+    def admin(self, system: str) -> EmulatorAdmin:
+        if system not in self._admins:
+            self._admins[system] = EmulatorAdmin(self.stage.urls[system])
+        return self._admins[system]
+
+    def system_url(self, system: str) -> str:
+        return self.stage.urls[system]
+
+    # -- the workflow's stand-in ------------------------------------------------------------------------------
+    def send_as_workflow(self, document: bytes, step: str) -> RouteResult:
+        """Send a hub-internal command through the routing table as a workflow handler would."""
+        return self.outbound.send(document, cause=self.cause, step=f"{self.run}-{step}", consumer="workflow")
+
+    def take_from_workflow(self, command_type: str, what: str, match: Callable[[Envelope], bool] | None = None
+                           ) -> Envelope:
+        """The next ``command_type`` message in the workflow's queue (taken and acked); others are kept aside."""
+        broker, queue = self.stage.broker, self.stage.queue("workflow")
+
+        def wanted(envelope: Envelope) -> bool:
+            return envelope.command_type == command_type and (match is None or match(envelope))
+
+        for envelope in self.stray:
+            if wanted(envelope):
+                self.stray.remove(envelope)
+                return envelope
+
+        def arrived() -> Envelope | None:
+            delivery = broker.get(queue)
+            if delivery is None:
+                return None
+            delivery.ack()
+            envelope = envelope_from_message(delivery.message)
+            if wanted(envelope):
+                return envelope
+            self.stray.append(envelope)
+            return None
+
+        found: Envelope = self.wait(arrived, what)
+        return found
+
+    def close(self) -> None:
+        for admin in self._admins.values():
+            admin.close()
+        self.http.close()
