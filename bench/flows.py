@@ -61,6 +61,7 @@ TARGET_P99_MS = 20.0
 TARGET_RATIO = 0.60
 TARGET_SLOPE_MIB = 1.0  # MiB per 10,000 lookups after warm-up: "flat"
 CACHED_MSISDNS = 200
+TIER_LOOKUP = "boss.QueryCustomerTier"
 
 
 @dataclass
@@ -80,6 +81,27 @@ class Figures:
 
     def p99(self, name: str) -> float:
         return statistics.median(load.p99_ms for load in self.rows[name])
+
+
+@dataclass
+class WorkerTimes:
+    """What the hub's worker of each system spent during the side-by-side runs (from its ``/metrics``)."""
+
+    runs: dict[str, list[float]] = field(default_factory=dict)  # system -> [handler runs, handler s, call s]
+
+    def add(self, system: str, before: tuple[float, float, float], after: tuple[float, float, float]) -> None:
+        totals = self.runs.setdefault(system, [0.0, 0.0, 0.0])
+        for i in range(3):
+            totals[i] += after[i] - before[i]
+
+    def notes(self) -> list[str]:
+        lines = []
+        for system, (runs, handler, calls) in self.runs.items():
+            if runs:
+                lines.append(f"hub's {system} worker: {runs:,.0f} handler runs, {handler / runs * 1000:.1f} ms each, "
+                             f"of which {calls / runs * 1000:.1f} ms in the call to {system.upper()} (one at a time:"
+                             f" at most {runs / handler:,.0f}/s)")
+        return lines
 
 
 @contextmanager
@@ -178,22 +200,27 @@ def run(args: argparse.Namespace, workdir: Path, broker_url: str) -> tuple[Figur
         closed_loop(dsmp_sms, sms_log_request("warm-d", sms_msisdns, window), total=warm_sms, connections=conns)
         sent_to_audit += warm_sms
 
-        figures = Figures()
+        figures, workers = Figures(), WorkerTimes()
         for r in range(1, args.rounds + 1):
             first = r * args.lookups  # this round's never-asked msisdns: fresh[first : first + lookups]
-            calls_before = hub.gateway_calls("boss")
+            calls_before, hits_before = hub.gateway_calls("boss"), hub.cache_hits(TIER_LOOKUP)
             figures.add("cached at rate", open_loop(hub_cached, tier_request(f"c{r}", cached), rate=args.rate,
                                                     seconds=args.seconds))
             figures.add("cached", closed_loop(hub_cached, tier_request(f"m{r}", cached), total=args.lookups * 2,
                                               connections=conns))
-            if hub.gateway_calls("boss") != calls_before:
+            cached_sent = figures.rows["cached at rate"][-1].requests + figures.rows["cached"][-1].requests
+            if hub.gateway_calls("boss") != calls_before or hub.cache_hits(TIER_LOOKUP) - hits_before != cached_sent:
                 raise BenchFailure("cached lookups called BOSS: the tier cache did not answer them")
             tiers = {"uncached hub": partial(closed_loop, hub_tier, tier_request(f"h{r}", fresh), first=first),
                      "uncached direct": partial(closed_loop, boss_tier, tier_request(f"b{r}", fresh), first=first)}
+            before = hub.worker_timings("boss")
             side_by_side(figures, tiers, r, total=args.lookups, connections=conns)
+            workers.add("boss", before, hub.worker_timings("boss"))
             queries = {"sms hub": partial(closed_loop, hub_sms, sms_log_request(f"h{r}", sms_msisdns, window)),
                        "sms direct": partial(closed_loop, dsmp_sms, sms_log_request(f"d{r}", sms_msisdns, window))}
+            before = hub.worker_timings("dsmp")
             side_by_side(figures, queries, r, total=args.queries, connections=conns)
+            workers.add("dsmp", before, hub.worker_timings("dsmp"))
             sent_to_audit += args.queries
             last = {name: loads[-1] for name, loads in figures.rows.items()}
             print(f"round {r}: cached at {args.rate:.0f}/s p50 {last['cached at rate'].p50_ms:.1f} ms p99 "
@@ -211,7 +238,8 @@ def run(args: argparse.Namespace, workdir: Path, broker_url: str) -> tuple[Figur
         rows = hub.audit_rows()
         if rows != sent_to_audit:
             raise BenchFailure(f"the audit log has {rows} rows, {sent_to_audit} queries were sent through the hub")
-        notes = [f"audit log: {rows:,} rows, one per query sent through the hub, chain intact (onepoint audit verify)"]
+        notes = workers.notes()
+        notes += [f"audit log: {rows:,} rows, one per query sent through the hub, chain intact (onepoint audit verify)"]
         return figures, memory, notes
     except RuntimeError as exc:
         if hub is not None:

@@ -65,6 +65,14 @@ class Emulators:
         self.proc.wait(5)
 
 
+def timings(metrics: str, histogram: str, labels: str) -> tuple[float, float]:
+    """(count, sum) of ``onepoint_<histogram>_seconds{labels}`` in a ``/metrics`` text (0, 0 when absent)."""
+    def value(kind: str) -> float:
+        found = re.search(rf"onepoint_{histogram}_seconds_{kind}\{{{re.escape(labels)}\}} ([0-9.e+-]+)", metrics)
+        return float(found.group(1)) if found else 0.0
+    return value("count"), value("sum")
+
+
 def hub_settings(path: Path, *, port: int, broker_url: str, emulators: dict[str, str]) -> Path:
     """The built-in settings (callers, routes with the tier cache, adapters, audit) on ``port`` and ``broker_url``
     (a fresh prefix), the adapters pointed at ``emulators``, the audit key from the environment."""
@@ -97,13 +105,26 @@ class HubProcess(ServerProcess):
                 return int(line.split()[1]) / 1024
         raise BenchFailure("the hub process is gone")
 
+    def metrics(self) -> str:
+        with urllib.request.urlopen(f"{self.base_url}/metrics", timeout=10) as answer:  # noqa: S310 - loopback
+            return str(answer.read().decode())
+
     def gateway_calls(self, system: str) -> int:
         """How many calls the hub's gateway to ``system`` made successfully (``/metrics``)."""
-        with urllib.request.urlopen(f"{self.base_url}/metrics", timeout=10) as answer:  # noqa: S310 - loopback
-            text = answer.read().decode()
-        found = re.search(rf'onepoint_gateway_call_seconds_count\{{outcome="ok",system="{system}"\}} ([0-9.e+]+)',
-                          text)
+        return int(timings(self.metrics(), "gateway_call", f'outcome="ok",system="{system}"')[0])
+
+    def cache_hits(self, command_type: str) -> int:
+        """Requests of ``command_type`` the ingress answered from its reply cache (``/metrics``)."""
+        found = re.search(rf'onepoint_reply_cache_hits_total\{{command_type="{re.escape(command_type)}"\}} ([0-9.e+]+)',
+                          self.metrics())
         return int(float(found.group(1))) if found else 0
+
+    def worker_timings(self, system: str) -> tuple[float, float, float]:
+        """(handler runs, their seconds, seconds in ``system``'s gateway calls) of the hub's worker for ``system``."""
+        text = self.metrics()
+        runs, handler = timings(text, "handler_latency", f'consumer="{system}"')
+        _, calls = timings(text, "gateway_call", f'outcome="ok",system="{system}"')
+        return runs, handler, calls
 
     def audit_rows(self) -> int:
         """``onepoint audit verify``: the rows of an intact chain (BenchFailure if it is not intact)."""
