@@ -33,7 +33,7 @@ def timeline_table(run: DemoRun) -> Table:
     for number, flow in enumerate(run.flows, 1):
         mark = "[green]✓[/]" if flow.passed else "[red]✗[/]"
         table.add_section()
-        table.add_row("", f"[bold]{number}. {flow.name}[/]", f"[bold]{flow.title}[/]", mark, "")
+        table.add_row("", f"[bold]{number}. {flow.name}[/] {mark}", "", f"[bold]{flow.title}[/]", "")
         previous = flow.started
         for event in flow.events:
             style = SIDE_STYLE.get(event.side, "")

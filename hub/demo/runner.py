@@ -48,6 +48,7 @@ class DemoRun:
     broker: str
     hub_url: str
     started: float
+    prefix: str = ""  # of the demo's queues and exchanges (removed from RabbitMQ afterwards)
     startup_seconds: float = 0.0
     seconds: float = 0.0
     flows: list[FlowResult] = field(default_factory=list)
@@ -67,7 +68,7 @@ class DemoRun:
         return bool(self.flows) and not self.failed and not self.problems
 
     def as_dict(self) -> dict[str, Any]:
-        return {"passed": self.passed, "broker": self.broker, "hub": self.hub_url,
+        return {"passed": self.passed, "broker": self.broker, "prefix": self.prefix, "hub": self.hub_url,
                 "startup_seconds": round(self.startup_seconds, 3), "seconds": round(self.seconds, 3),
                 "flows": [f.as_dict(self.started) for f in self.flows], "messages": self.counts,
                 "dead_letters": self.dead_letters, "left_in_queues": self.left_in_queues,
@@ -122,7 +123,7 @@ def run_demo(broker_url: str = "memory://") -> DemoRun:
     run = DemoRun(redacted(broker_url), "", time.time())
     clock = time.perf_counter()
     with HubTap() as tap, DemoStage(broker_url) as stage:
-        run.hub_url = stage.hub_url
+        run.hub_url, run.prefix = stage.hub_url, stage.settings.topology_prefix
         run.startup_seconds = time.perf_counter() - clock
         scene = Scene(stage)
         try:

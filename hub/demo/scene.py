@@ -122,8 +122,8 @@ class Scene:
         """Send a hub-internal command through the routing table as a workflow handler would."""
         return self.outbound.send(document, cause=self.cause, step=f"{self.run}-{step}", consumer="workflow")
 
-    def take_from_workflow(self, command_type: str, what: str, match: Callable[[Envelope], bool] | None = None
-                           ) -> Envelope:
+    def take_from_workflow(self, command_type: str, what: str, match: Callable[[Envelope], bool] | None = None,
+                           *, timeout: float = WAIT) -> Envelope:
         """The next ``command_type`` message in the workflow's queue (taken and acked); others are kept aside."""
         broker, queue = self.stage.broker, self.stage.queue("workflow")
 
@@ -146,7 +146,7 @@ class Scene:
             self.stray.append(envelope)
             return None
 
-        found: Envelope = self.wait(arrived, what)
+        found: Envelope = self.wait(arrived, what, timeout)
         return found
 
     def close(self) -> None:

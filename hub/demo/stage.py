@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from hub.config.settings import HubSettings, load_settings
+from hub.demo.cleanup import remove_topology
 from hub.system import EmulatedSystems, HubSystem, point_adapters, start_emulators
 
 __all__ = ["DEMO_CALLBACK_TOKENS", "DemoStage", "StageError"]
@@ -123,6 +124,9 @@ class DemoStage:
                 self.system.app.router.broker.close()  # type: ignore[attr-defined]
         self._server = self._thread = None
         self.emulated.stop()
+        if self.system is not None and not remove_topology(self.broker_url, self.settings.topology):
+            log.warning("the demo's queues remain on the broker", extra={"prefix": self.settings.topology_prefix})
+        self.system = None
         os.chdir(self._cwd)
         shutil.rmtree(self.folder, ignore_errors=True)
 

@@ -1,0 +1,114 @@
+"""``onepoint demo`` as a newcomer runs it: the whole system started privately, every flow played through the
+hub, a timeline and a summary printed, exit 0; on memory:// and on a real RabbitMQ; a failing flow is named and
+makes the exit status 1."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from hub.demo import FLOWS, Scene
+
+ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
+WAIT = 240  # seconds before a hung demo fails the test (never asserted on)
+FLOW_NAMES = [flow.name for flow in FLOWS]
+
+
+def demo(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-W", "ignore", "-m", "hub.cli.main", "demo", *args], cwd=cwd,
+                          capture_output=True, text=True, env=ENV, timeout=WAIT, check=False)
+
+
+@pytest.mark.integration
+def test_the_demo_plays_every_flow_on_the_embedded_broker(tmp_path: Path) -> None:
+    result = demo([], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert FLOW_NAMES == ["tier", "hlr", "sms-log", "network", "vip", "outage"]
+    for number, flow in enumerate(FLOWS, 1):
+        assert f"{number}. {flow.name} ✓" in out and flow.title in out
+    # each flow's own hops: what the callers sent, what the systems got, what came back
+    for hop in ("CS → hub (SOAP)", "hub → BOSS", "QueryCustomerTierResponse", "(BOSS not asked)",
+                "SyncHLRResponse", "hub → DSMP", "audit row #1", "audit row #2", "422: role-not-allowed",
+                "hub → NSP", "nsp (xml) → hub", "nsp.NetworkComplaintReply", "hub → CRM", "NotifyAccountManager",
+                "hub → OA", "PushTodo", "oa.CompleteTodo", "nsp.OutageNotice", "hub → bulletin worker",
+                "NotifyAreaOutage", "PushToRead", "unread"):
+        assert hop in out, hop
+    assert "Summary: 6 of 6 flows passed" in out and "Every flow completed." in out
+    assert "0 in 7 DLQs" in out and "OK: 2 rows, chain intact" in out
+    assert list(tmp_path.iterdir()) == []  # its audit log, bulletin and stores lived in a folder of its own
+
+
+@pytest.mark.integration
+@pytest.mark.rabbitmq
+def test_the_demo_runs_the_same_on_rabbitmq_and_reports_json(tmp_path: Path, rabbitmq_server: Any) -> None:
+    result = demo(["--broker", rabbitmq_server.url, "--json"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    run = json.loads(result.stdout)
+    assert run["passed"] is True and run["broker"].startswith("amqp://")
+    assert [(f["flow"], f["passed"]) for f in run["flows"]] == [(name, True) for name in FLOW_NAMES]
+    systems = {f["flow"]: {e["target"] for e in f["timeline"] if e["side"] == "system"} for f in run["flows"]}
+    assert systems == {"tier": {"BOSS"}, "hlr": {"BOSS"}, "sms-log": {"DSMP"}, "network": {"NSP"},
+                       "vip": {"CRM", "OA"}, "outage": {"CRM", "OA"}}
+    assert set(run["dead_letters"].values()) == {0} and run["audit"]["intact"] is True
+    assert run["left_in_queues"] == {}
+    assert list(tmp_path.iterdir()) == []
+    assert run["prefix"] and not declared_queues(rabbitmq_server.url, run["prefix"])  # a shared broker: removed
+
+
+def declared_queues(url: str, prefix: str) -> list[str]:
+    """The demo's queues still on the broker (asked one by one, passively)."""
+    import pika
+    from pika.exceptions import ChannelClosedByBroker
+
+    left = []
+    with pika.BlockingConnection(pika.URLParameters(url)) as connection:
+        for consumer in ("boss", "crm", "nsp", "dsmp", "oa", "bulletin", "workflow"):
+            channel = connection.channel()
+            try:
+                channel.queue_declare(f"{prefix}.{consumer}", passive=True)
+                left.append(consumer)
+                channel.close()
+            except ChannelClosedByBroker:
+                pass
+    return left
+
+
+@pytest.mark.integration
+def test_a_failing_flow_is_named_and_fails_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hub.cli.demo import demo as demo_command
+    from hub.demo import Flow
+
+    def lost_reply(scene: Scene) -> str:
+        scene.take_from_workflow("nsp.NetworkComplaintReply", "a reply nobody asked for", timeout=0.5)
+        return "unreachable"
+
+    monkeypatch.setattr("hub.demo.runner.FLOWS", (FLOWS[1], Flow("lost", "A reply that never comes", lost_reply)))
+    monkeypatch.chdir(tmp_path)
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        result = CliRunner().invoke(demo_command, ["--json"])
+    finally:  # the command configured the process's logging for itself
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    assert result.exit_code == 1, result.output
+    run = json.loads(result.stdout)
+    assert [(f["flow"], f["passed"]) for f in run["flows"]] == [("hlr", True), ("lost", False)]
+    assert "waiting for a reply nobody asked for" in run["flows"][1]["detail"]
+    assert "failed: lost (timed out" in result.stderr
+
+
+def test_a_broker_url_that_is_not_one_is_refused() -> None:
+    from hub.cli.demo import demo as demo_command
+
+    result = CliRunner().invoke(demo_command, ["--broker", "amqp://nowhere:notaport/"])
+    assert result.exit_code == 2 and "--broker" in result.output
