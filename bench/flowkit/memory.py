@@ -1,5 +1,9 @@
 """The hub's memory over many lookups: RSS read from ``/proc`` every ``step`` lookups, and its slope after warm-up
-(least squares over the readings after the first 30 %), in MiB per 10,000 lookups."""
+(least squares over the readings from the warm-up point on), in MiB per 10,000 lookups.
+
+Warm-up ends where the hub's bounded memories are full (the caller knows: the WS-Security nonces remembered, the
+tier cache's answers), or after the first 30 % of the run if that is later. When fewer than three readings
+remain after it, the slope is taken over the last 30 % and the run says it did not reach a steady state."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ class MemoryRun:
     total: int
     readings: list[tuple[int, float]]  # (lookups so far, RSS MiB)
     seconds: float
+    full_at: int = 0  # lookups of this run after which the hub's bounded memories are full
 
     @property
     def start(self) -> float:
@@ -34,8 +39,23 @@ class MemoryRun:
         return self.total / self.seconds if self.seconds else 0.0
 
     @property
+    def warm_up(self) -> int:
+        return max(self.full_at, round(WARM_UP_SHARE * self.total))
+
+    @property
+    def steady(self) -> bool:
+        """Three readings at least after the warm-up point."""
+        return sum(1 for x, _ in self.readings if x >= self.warm_up) >= 3
+
+    @property
     def slope(self) -> float:
-        return slope_per_10k([r for r in self.readings if r[0] >= WARM_UP_SHARE * self.total])
+        start = self.warm_up if self.steady else round((1 - WARM_UP_SHARE) * self.total)
+        return slope_per_10k([r for r in self.readings if r[0] >= start])
+
+    @property
+    def filling_slope(self) -> float:
+        """The slope before the warm-up point (the bounded memories filling)."""
+        return slope_per_10k([r for r in self.readings if r[0] <= self.warm_up])
 
 
 def slope_per_10k(readings: list[tuple[int, float]]) -> float:
@@ -49,7 +69,7 @@ def slope_per_10k(readings: list[tuple[int, float]]) -> float:
 
 
 def measure_memory(hub: HubProcess, target: Target, request: Request, *, total: int, connections: int,
-                   step: int) -> MemoryRun:
+                   step: int, full_at: int = 0) -> MemoryRun:
     readings = [(0, hub.rss_mib())]
     print(f"hub RSS over {total:,} lookups: {readings[0][1]:.1f} MiB at start", flush=True)
     began = time.perf_counter()
@@ -60,4 +80,4 @@ def measure_memory(hub: HubProcess, target: Target, request: Request, *, total: 
         done += n
         readings.append((done, hub.rss_mib()))
         print(f"  after {done:>9,} lookups: RSS {readings[-1][1]:7.1f} MiB  ({load.rate:,.0f} lookups/s)", flush=True)
-    return MemoryRun(total, readings, time.perf_counter() - began)
+    return MemoryRun(total, readings, time.perf_counter() - began, full_at)
