@@ -1,0 +1,216 @@
+"""Faults are survived (issue 11, point 5): the whole system — hub, a worker per queue, the five real emulators —
+with faults on at every system (lognormal latency with a read timeout inside its tail, 503s, TCP resets, and an
+outage window long enough to open each system's circuit). N messages of every flow go in; afterwards every message
+has exactly one effect at its system, nothing was done twice, and the DLQ is empty (the two pushes OA refused
+outright are replayed with ``onepoint dlq replay`` — the CLI as a process on RabbitMQ — and then done once).
+
+What the counts mean, and what is *not* idempotent at a system:
+
+* A call whose answer was lost (read timeout, reset after BOSS/CRM/NSP/OA acted) is repeated by the hub under the
+  same MessageId. CRM, NSP and OA keep one entry per MessageId, so the repeat is absorbed (``repeats`` below).
+* ``SyncHLR`` is not idempotent at BOSS by MessageId: BOSS repairs on every call. If the first call repaired the
+  HLR but its answer was lost, the repeat finds nothing to change and the caller gets ``Changed=false`` with an
+  empty diff. Accepted: the HLR ends right (checked: no difference left), nothing is repaired twice (a second
+  repair is a no-op), and the worker records the answer it sent; the diff of the lost call is in BOSS's log only.
+* Tier lookups and SMS-log queries are reads: a repeat costs a call, changes nothing. Every SMS-log query has
+  exactly one ``allowed`` audit row (attempts that failed are audited ``failed`` before the retry), chain intact.
+* A caller that gave up waiting (``CALLER_TIMEOUT``) lost nothing: the request is still handled once and its
+  outcome recorded, but the answer goes nowhere — counted as ``answers wasted``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import adapters.crm as crm_adapter
+from hub.audit import AuditLog
+from hub.bulletin import BulletinBoard
+from hub.routing.codec import envelope_from_message
+from hub.workers import DeadLetterQueues
+from tests.integration.resilience.faulty_system import AUDIT_KEY_ENV, FaultPlan, FaultySystem, running_system
+from tests.integration.resilience.traffic import (
+    BOSS,
+    Traffic,
+    dispatch,
+    notify_request,
+    push,
+    sms_log_query,
+    sync_request,
+    systems_saw,
+    tier_query,
+)
+
+REPO = Path(__file__).resolve().parents[3]
+N = 8  # messages of every flow
+SETTLE = 45.0  # seconds before a missing effect fails the test (never asserted on)
+PLAN = FaultPlan()
+REFUSED_PUSHES = 2  # OA refuses the first two PushTodo calls with 400: permanent, dead-lettered, then replayed
+NOTICES = ({"title": "Futian: base station SZ-FT-0412 out of service", "areas": ["0755"], "services": ["VOICE"],
+            "wording": "A base station fault affects calls around the Civic Center."},
+           {"title": "Tianhe: fibre cut on the ring", "areas": ["020"], "services": ["DATA"],
+            "wording": "Data service is degraded in Tianhe while the fibre is spliced."})
+CONSUMERS = ("boss", "crm", "nsp", "dsmp", "oa", "bulletin")
+
+
+def settle(predicate: Any, what: str, timeout: float = SETTLE) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def replay_dead_letters(hub: FaultySystem, broker_url: str, tmp_path: Path) -> str:
+    """``onepoint dlq replay --all`` as a process on RabbitMQ (its own connection, the same settings); on
+    ``memory://`` the broker lives in this process, so the same ``DeadLetterQueues.replay`` runs here."""
+    if broker_url == "memory://":
+        report = DeadLetterQueues(hub.broker).replay()
+        return f"{len(report.replayed)} replayed, {len(report.failed)} failed"
+    tiers = ", ".join(f'"{t.name}"' for t in hub.settings.delay_tiers)
+    config = tmp_path / "dlq.toml"
+    config.write_text(f'[broker]\nurl = "{broker_url}"\nprefix = "{hub.settings.topology_prefix}"\n'
+                      f"delay_tiers = [{tiers}]\n")
+    onepoint = Path(sys.executable).with_name("onepoint")
+    done = subprocess.run([str(onepoint), "dlq", "replay", "--all", "--config", str(config)],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    return done.stderr.strip().splitlines()[-1]
+
+
+def test_every_flow_completes_once_through_faults_and_an_outage(broker_url: str, tmp_path: Path,
+                                                                 emulator_factory: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(AUDIT_KEY_ENV, "resilience-audit-key-0123456789abcdefghij")
+    monkeypatch.chdir(tmp_path)  # the workers' processed stores (sqlite:///onepoint-<consumer>.sqlite3 on amqp)
+    with running_system(broker_url, tmp_path, emulator_factory, PLAN) as hub:
+        boss, crm, nsp, dsmp, oa = (hub.emulators[n] for n in ("boss", "crm", "nsp", "dsmp", "oa"))
+        subscribers = boss.app.boss_state.population.subscribers[:N]
+        drifted = boss.app.boss_state.drifted()[:N]
+        window = dsmp.state()["window"]
+        population = crm.app.crm_state.population
+        manager = next(m.id for m in population.account_managers if population.customers_of(m.id))
+        customers = [s.msisdn for s in population.customers_of(manager)]
+        crm_broadcast = any(h.command_type == "nsp.OutageNotice" for h in crm_adapter.handlers.for_consumer("crm"))
+        hub.inject(PLAN, extra={"oa": [{"kind": "error", "operation": "PushTodo", "status": 400,
+                                        "times": REFUSED_PUSHES, "message": "refused: OA is being migrated"}]})
+        started = time.monotonic()
+        traffic = Traffic(hub.broker)
+        notices = []
+        for spec in NOTICES:  # NSP raises them: its call-back brings each through the ingress, then broadcast
+            raised = nsp.http.post("/nsp/outages", json=spec)
+            assert raised.status_code == 201, raised.text
+            notices.append(raised.json())
+        for i in range(N):
+            if i == N // 2:  # the second half goes in while every system is down
+                time.sleep(max(0.0, PLAN.outage_in + 0.5 - (time.monotonic() - started)))
+            traffic.ask("boss", "boss.QueryCustomerTier", tier_query(subscribers[i].msisdn), subscribers[i].msisdn)
+            traffic.ask("boss", "boss.SyncHLR", sync_request(drifted[i]), drifted[i])
+            traffic.ask("dsmp", "dsmp.QuerySmsLog", sms_log_query(window), f"query {i}")
+            traffic.publish("crm", "crm.NotifyAccountManager", notify_request(manager, customers[i % len(customers)]))
+            traffic.publish("nsp", "nsp.NetworkComplaintDispatch", dispatch())
+            traffic.publish("oa", "oa.PushTodo", push("PushTodo", f"todo-rs-{traffic.run}-{i:03d}"))
+            traffic.publish("oa", "oa.PushToRead", push("PushToRead", f"toread-rs-{traffic.run}-{i:03d}"))
+        for requests in traffic.requests.values():
+            for request in requests:
+                request.resolve()
+
+        dlq = DeadLetterQueues(hub.broker)
+        todos = traffic.ids("oa.PushTodo")
+        settle(lambda: dlq.count("oa") == REFUSED_PUSHES, "OA's two refused pushes in its DLQ")
+        dead = {letter.message_id: letter for letter in dlq.browse("oa")}
+        assert set(dead) <= set(todos) and all(letter.kind == "permanent" for letter in dead.values())
+        assert all("400" in letter.reason for letter in dead.values()), [d.reason for d in dead.values()]
+        settle(lambda: all(hub.outcome("oa", m) for m in todos if m not in dead), "the other to-dos in OA")
+        waited = {c: hub.system.metrics.value("onepoint_messages_consumed_total", consumer=c, outcome="waiting")
+                  for c in CONSUMERS}
+        replayed = replay_dead_letters(hub, broker_url, tmp_path)  # the cause (OA's migration) is over
+        assert replayed.startswith(f"{REFUSED_PUSHES} replayed, 0 failed"), replayed
+
+        expected_workflow = N + len(notices)  # NSP's reply per ticket, and the broadcast's copy of each notice
+        managers = {"0755": ["mgr-0755-01", "mgr-0755-02"], "020": ["mgr-020-01"]}
+
+        def all_effected() -> bool:
+            done = all(hub.outcome(consumer, m) for consumer, kinds in (
+                ("boss", ("boss.QueryCustomerTier", "boss.SyncHLR")), ("dsmp", ("dsmp.QuerySmsLog",)),
+                ("crm", ("crm.NotifyAccountManager",)), ("nsp", ("nsp.NetworkComplaintDispatch",)),
+                ("oa", ("oa.PushTodo", "oa.PushToRead"))) for kind in kinds for m in traffic.ids(kind))
+            to_read = {i["item_id"] for i in oa.state()["items"]}
+            return done and all(f"toread-{n['notice_id']}-{user}" in to_read for n in notices
+                                for area in n["areas"] for user in managers[area["area_code"]])
+
+        settle(all_effected, "every message's effect")
+        settle(lambda: hub.broker.message_count(hub.broker.config.queue("workflow")) >= expected_workflow,
+               "NSP's replies and the notices in the workflow queue")
+        elapsed = time.monotonic() - started
+        workflow: Counter[str] = Counter()
+        while (delivery := hub.broker.get(hub.broker.config.queue("workflow"))) is not None:
+            workflow[envelope_from_message(delivery.message).command_type] += 1
+            delivery.ack()
+        dead_after = dlq.counts()
+        nsp_state, oa_state = nsp.state(), oa.state()
+
+    # -- messages in, effects out -----------------------------------------------------------------------
+    tickets = Counter(t["message_id"] for t in nsp_state["tickets"])
+    assert tickets == Counter(traffic.ids("nsp.NetworkComplaintDispatch"))  # one ticket per dispatch
+    assert workflow["nsp.NetworkComplaintReply"] == N and workflow["nsp.OutageNotice"] == len(notices)
+
+    notices_at_crm = Counter(n.message_id for n in crm.app.crm_state.notices())
+    assert notices_at_crm == Counter(traffic.ids("crm.NotifyAccountManager"))  # one CRM notice per command
+
+    items = Counter(i["message_id"] for i in oa_state["items"])
+    pushed = traffic.ids("oa.PushTodo") + traffic.ids("oa.PushToRead")
+    assert all(items[m] == 1 for m in pushed) and len(items) == len(pushed) + 3  # + one to-read per manager
+    assert Counter(i["item_id"] for i in oa_state["items"]).most_common(1)[0][1] == 1
+
+    state = boss.app.boss_state
+    assert all(state.differences(m) == [] for m in drifted)  # every HLR repaired, whatever the caller heard
+    answered = {r.key: r.answer for r in traffic.requests["boss.QueryCustomerTier"] if r.answer is not None}
+    tiers = {s.msisdn: s.effective_tier for s in subscribers}
+    assert all(a.findtext(f"{{{BOSS}}}EffectiveTier") == tiers[k] for k, a in answered.items())
+    empty_diffs = sum(1 for r in traffic.requests["boss.SyncHLR"]
+                      if r.answer is not None and r.answer.findtext(f"{{{BOSS}}}Changed") == "false")
+
+    queries = traffic.ids("dsmp.QuerySmsLog")
+    with AuditLog.open(hub.settings.audit, create=False) as log:
+        assert log.verify().intact
+        rows = [r.as_dict() for r in log.last(10_000)]
+    allowed = Counter(r["message_id"] for r in rows if r["outcome"] == "allowed")
+    assert allowed == Counter(queries)  # exactly one allowed row per query
+    assert {r["message_id"] for r in rows} <= set(queries)
+
+    board = BulletinBoard(hub.settings.bulletin.path)
+    try:
+        on_bulletin = {e.notice.notice_id for e in board.entries("agent-1")}
+        applied = board.applied()
+    finally:
+        board.close()
+    assert on_bulletin == {n["notice_id"] for n in notices} and applied == len(notices)
+    if crm_broadcast:
+        told = Counter(o.outage_notice_id for o in crm.app.crm_state.area_outages())
+        assert told == Counter(n["notice_id"] for n in notices)
+
+    assert dead_after == dict.fromkeys(dead_after, 0)  # the DLQs are empty after recovery and the replay
+    assert any(waited.values()), waited  # some queue waited behind an open circuit (no attempt burnt)
+
+    # -- the figures (pytest -s) ------------------------------------------------------------------------
+    wasted = sum(r.timed_out for rs in traffic.requests.values() for r in rs)
+    repeats = {name: sum(c - 1 for c in systems_saw(handle, op).values() if c > 1)
+               for name, handle, op in (("crm", crm, "NotifyAccountManager"), ("nsp", nsp, "NetworkComplaintDispatch"),
+                                        ("oa", oa, "PushTodo"), ("boss", boss, "SyncHLR"))}
+    print(f"\n[{broker_url.split(':')[0]}] {elapsed:.1f}s: messages in {traffic.messages_in} + {len(notices)} "
+          f"notices; effects out: tickets {sum(tickets.values())}, crm notices {sum(notices_at_crm.values())}, "
+          f"oa items {sum(items.values())}, hlr repaired {len(drifted)}, allowed audit rows "
+          f"{sum(allowed.values())} (+{len(rows) - sum(allowed.values())} failed attempts), workflow {dict(workflow)}; "
+          f"answers wasted (caller timed out) {wasted}; SyncHLR empty diffs {empty_diffs}; repeats absorbed by "
+          f"the systems {repeats}; waiting behind open circuits {waited}; dead-lettered then replayed "
+          f"{len(dead)}; DLQ after {dead_after}")
+
