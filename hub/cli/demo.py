@@ -36,15 +36,17 @@ def demo(broker_url: str, as_json_output: bool, log_level: str) -> None:
     """Start the hub, its workers and the five emulators on free 127.0.0.1 ports, play a scenario through every
     flow (tier lookup, HLR sync, SMS log, network complaint, VIP customer, outage notice) and print a timeline
     and a summary. Takes well under a minute on memory://."""
+    from hub.config.settings import ConfigError
     from hub.demo import StageError, as_json, print_report, run_demo
+    from hub.system import SystemStartError
+    from hub.transport.errors import TransportError
 
     configure_logging(log_level.upper())
     for handler in logging.getLogger().handlers:  # the demo taps the hub's DEBUG records: keep them off stderr
         handler.setLevel(log_level.upper())
     try:
         run = run_demo(broker_url)
-    except (StageError, OSError, ConnectionError) as exc:
-        logging.getLogger("onepoint.demo").error("the demo system did not start", extra={"error": str(exc)})
+    except (StageError, SystemStartError, TransportError, ConfigError, OSError) as exc:
         click.echo(f"onepoint demo: the system did not start: {type(exc).__name__}: {exc}", err=True)
         sys.exit(2)
     if as_json_output:

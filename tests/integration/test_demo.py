@@ -112,3 +112,13 @@ def test_a_broker_url_that_is_not_one_is_refused() -> None:
 
     result = CliRunner().invoke(demo_command, ["--broker", "amqp://nowhere:notaport/"])
     assert result.exit_code == 2 and "--broker" in result.output
+
+
+@pytest.mark.integration
+def test_a_broker_that_cannot_be_reached_stops_the_demo_before_any_flow(tmp_path: Path) -> None:
+    from tests.support.servers import free_port
+
+    result = demo(["--broker", f"amqp://guest:guest@127.0.0.1:{free_port()}/"], tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "the system did not start" in result.stderr and "could not connect to the broker" in result.stderr
+    assert result.stdout == "" and list(tmp_path.iterdir()) == []
