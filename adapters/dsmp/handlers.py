@@ -23,7 +23,7 @@ from hub.audit import AuditLog, Outcome
 from hub.envelope import Envelope
 from hub.gateways import with_ack
 from hub.observability.logging import mask_msisdn
-from hub.workers import BusinessRejection, HandlerRegistry, Reply
+from hub.workers import BusinessRejection, CallsHeldBack, HandlerRegistry, Reply
 
 __all__ = ["CONSUMER", "ROLE_NOT_ALLOWED", "OperatorNotAllowed", "handlers"]
 
@@ -55,6 +55,8 @@ def query_sms_log(envelope: Envelope, dsmp: DsmpClient, audit_log: AuditLog, sms
         raise refusal
     try:
         page = dsmp.query_sms_log(mapping.query_document(envelope))
+    except CallsHeldBack:  # DSMP's circuit is open: DSMP was not asked, nothing left; audited when the query runs
+        raise
     except Exception as exc:
         record(audit_log, query, role=role, outcome=Outcome.FAILED, reason=f"{type(exc).__name__}: {exc}",
                message_id=envelope.message_id)

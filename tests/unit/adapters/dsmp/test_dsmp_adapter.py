@@ -6,8 +6,9 @@ a temporary file.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,27 @@ def test_a_failing_dsmp_is_audited_as_failed_and_retried(dsmp: Dsmp) -> None:
     assert [(r["outcome"], r["message_id"]) for r in dsmp.rows()] == [
         ("failed", "cs-sms-00000001"), ("allowed", "cs-sms-00000001")]
     assert "HTTP 503" in str(dsmp.rows()[0]["reason"])
+
+
+def test_a_query_held_back_by_dsmps_open_circuit_waits_unaudited_then_is_audited_once_answered(
+        tmp_path: Path) -> None:
+    events: list[str] = []
+    with respx.mock(assert_all_called=False) as router:
+        route = router.post(BASE_URL)
+        route.side_effect = [httpx.Response(503), httpx.Response(200, content=ANSWER)]
+        gateway = XmlGateway(replace(settings("dsmp"), breaker_fail_max=1, breaker_reset_seconds=0.05),
+                             registry().get("dsmp"), breakers=CircuitBreakers())
+        audit_log = WatchedAuditLog(tmp_path / "audit.db", events)
+        deps = {"dsmp": DsmpClient(gateway), "audit_log": audit_log, "sms_log_access": ACCESS}
+        client = WorkerTestClient(handlers, consumer="dsmp", dependencies=deps)
+        try:
+            result = client.request(query(), on_wait=time.sleep)  # the 503 opens the circuit; the retry waits
+            rows = [(r.as_dict()["outcome"], r.as_dict()["message_id"]) for r in audit_log.last(100)]
+        finally:
+            gateway.close()
+            audit_log.close()
+    assert result.processed and result.waits >= 1 and route.call_count == 2
+    assert rows == [("failed", "cs-sms-00000001"), ("allowed", "cs-sms-00000001")]  # no row for the wait
 
 
 def test_a_query_dsmp_refuses_is_answered_with_its_refusal_and_audited(dsmp: Dsmp) -> None:
