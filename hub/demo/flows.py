@@ -45,7 +45,7 @@ def _timed(call: Callable[[], Any]) -> tuple[Any, float, float]:
 
 def tier_lookup(scene: Scene) -> str:
     subscribers = scene.population.subscribers
-    vip = next(s for s in subscribers if s.effective_tier.startswith("VIP_") and s.account_manager_id)
+    vip = scene.vip
     ordinary = next(s for s in subscribers if s.effective_tier in ORDINARY_TIERS and len(s.identities) == 1)
     boss = scene.soap("boss")
     answers = []
@@ -140,7 +140,7 @@ def network_complaint(scene: Scene) -> str:
 
 
 def vip_group(scene: Scene) -> str:
-    vip = next(s for s in scene.population.subscribers if s.effective_tier.startswith("VIP_") and s.account_manager_id)
+    vip = scene.vip
     at = time.time()
     notified = scene.send_as_workflow(account_manager_notice(vip), "notify-am")
     scene.note("workflow (the demo)", "hub outbound", "crm.NotifyAccountManager",

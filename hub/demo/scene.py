@@ -58,6 +58,12 @@ class Scene:
         self.cause = Envelope(self.message_id("wo"), "workorder.CreateWorkOrder", "CS", b"<demo/>",
                               correlation_id=self.message_id("cs"))
 
+    @property
+    def vip(self) -> Any:
+        """The first seeded VIP customer with an account manager."""
+        return next(s for s in self.population.subscribers
+                    if s.effective_tier.startswith("VIP_") and s.account_manager_id)
+
     def message_id(self, label: str) -> str:
         self._count += 1
         return f"demo-{self.run}-{label}-{self._count:03d}"
