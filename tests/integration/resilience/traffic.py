@@ -18,11 +18,13 @@ from hub.transport import Broker, Message
 from hub.transport.topology import routing_key
 from tests.unit.adapters.soap_kit import example
 
-__all__ = ["BOSS", "C", "Request", "Traffic", "systems_saw"]
+__all__ = ["BOSS", "CALLER_TIMEOUT", "PATIENT_CALLER_TIMEOUT", "C", "Request", "Traffic", "systems_saw"]
 
 BOSS, C = "urn:onepoint:boss:1", "urn:onepoint:common:1"
 CALLER_TIMEOUT = 4.0  # seconds a caller waits for an answer (shorter than the outage and its recovery)
-_MESSAGE_ID = re.compile(rb"MessageId>([^<]+)<")
+PATIENT_CALLER_TIMEOUT = 15.0  # an operator waiting for an HLR repair outwaits the outage
+_MESSAGE_ID = re.compile(rb"MessageId>([^<]+)<")  # in the examples: <c:MessageId>...</c:MessageId>
+_SENT_MESSAGE_ID = re.compile(rb"MessageId(?:\s[^>]*)?>([^<]+)<")  # as sent by zeep: <ns1:MessageId xmlns:ns1=..>
 
 
 @dataclass
@@ -33,12 +35,13 @@ class Request:
     consumer: str
     future: Future[Message]
     key: str  # what it is about (an MSISDN, a query)
+    timeout: float
     answer: etree._Element | None = None
     timed_out: bool = False
 
     def resolve(self) -> None:
         try:
-            self.answer = etree.fromstring(self.future.result(CALLER_TIMEOUT + 5).body)
+            self.answer = etree.fromstring(self.future.result(self.timeout + 5).body)
         except Exception:  # RequestTimeoutError: the work is not lost, its answer is wasted
             self.timed_out = True
 
@@ -58,11 +61,12 @@ class Traffic:
         stamped = _MESSAGE_ID.sub(b"MessageId>" + message_id.encode() + b"<", document, count=1)
         return Envelope(message_id, command_type, "CS", stamped)
 
-    def ask(self, consumer: str, command_type: str, document: bytes, key: str) -> Request:
+    def ask(self, consumer: str, command_type: str, document: bytes, key: str,
+            timeout: float = CALLER_TIMEOUT) -> Request:
         sent = self._envelope(command_type, document, len(self.requests.get(command_type, [])))
         message = message_from_envelope(sent, routing_key(consumer, command_type), for_request=True)
-        future = self.broker.request(self.broker.config.commands_exchange, message, timeout=CALLER_TIMEOUT)
-        request = Request(sent, consumer, future, key)
+        future = self.broker.request(self.broker.config.commands_exchange, message, timeout=timeout)
+        request = Request(sent, consumer, future, key, timeout)
         self.requests.setdefault(command_type, []).append(request)
         return request
 
@@ -88,7 +92,7 @@ def systems_saw(handle: Any, operation: str) -> Counter[str]:
     seen: Counter[str] = Counter()
     for entry in handle.app.journal.snapshot():
         if entry.operation == operation and entry.status == 200:
-            found = _MESSAGE_ID.search(entry.request_body)
+            found = _SENT_MESSAGE_ID.search(entry.request_body)
             if found:
                 seen[found.group(1).decode()] += 1
     return seen
