@@ -168,7 +168,7 @@ def test_every_flow_completes_once_through_faults_and_an_outage(broker_url: str,
             workflow[envelope_from_message(delivery.message).command_type] += 1
             delivery.ack()
         dead_after = dlq.counts()
-        nsp_state, oa_state = nsp.state(), oa.state()
+        nsp_state, oa_state, dsmp_state = nsp.state(), oa.state(), dsmp.state()
         def sms_log_calls() -> int:
             return len(dsmp.journal(operation="QuerySmsLog"))
 
@@ -218,6 +218,10 @@ def test_every_flow_completes_once_through_faults_and_an_outage(broker_url: str,
     allowed = Counter(r["message_id"] for r in rows if r["outcome"] == "allowed")
     assert allowed == Counter(queries)  # exactly one allowed row per query
     assert {r["message_id"] for r in rows} <= set(queries)
+    # DSMP's own trail: every query answered there at least once; twice when the hub lost the first answer (a
+    # read timeout): records that left DSMP but not the hub, the hub's row is for what it returned
+    answered_at_dsmp = Counter(e["message_id"] for e in dsmp_state["audit"] if e["outcome"] == "answered")
+    assert set(answered_at_dsmp) == set(queries)
 
     board = BulletinBoard(hub.settings.bulletin.path)
     try:
@@ -248,6 +252,7 @@ def test_every_flow_completes_once_through_faults_and_an_outage(broker_url: str,
         "CRM notices": sum(notices_at_crm.values()), "OA items": sum(items.values()), "HLRs repaired": len(drifted),
         "allowed audit rows": sum(allowed.values()),
         "failed audit rows (calls lost)": len(rows) - sum(allowed.values()),
+        "queries DSMP answered twice (answer lost)": sum(1 for n in answered_at_dsmp.values() if n > 1),
         "answers wasted (caller timed out)": wasted, "SyncHLR empty diffs": empty_diffs,
         "repeats absorbed by the systems": repeats, "waiting behind open circuits": waited,
         "processed": processed, "duplicates acked unrun": duplicates, "dead-lettered then replayed": len(dead),
