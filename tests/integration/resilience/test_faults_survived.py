@@ -41,6 +41,7 @@ from hub.workers import DeadLetterQueues
 from tests.integration.resilience.faulty_system import AUDIT_KEY_ENV, FaultPlan, FaultySystem, running_system
 from tests.integration.resilience.traffic import (
     BOSS,
+    DSMP,
     PATIENT_CALLER_TIMEOUT,
     Traffic,
     dispatch,
@@ -169,6 +170,8 @@ def test_every_flow_completes_once_through_faults_and_an_outage(broker_url: str,
             delivery.ack()
         dead_after = dlq.counts()
         nsp_state, oa_state, dsmp_state = nsp.state(), oa.state(), dsmp.state()
+        tier_outcomes = {r.key: hub.outcome("boss", r.envelope.message_id)
+                         for r in traffic.requests["boss.QueryCustomerTier"]}
         def sms_log_calls() -> int:
             return len(dsmp.journal(operation="QuerySmsLog"))
 
@@ -200,6 +203,7 @@ def test_every_flow_completes_once_through_faults_and_an_outage(broker_url: str,
     answered = {r.key: r.answer for r in traffic.requests["boss.QueryCustomerTier"] if r.answer is not None}
     tiers = {s.msisdn: s.effective_tier for s in subscribers}
     assert all(a.findtext(f"{{{BOSS}}}EffectiveTier") == tiers[k] for k, a in answered.items())
+    assert tier_outcomes == {m: f"tier {t}" for m, t in tiers.items()}  # answered or not, each looked up once
     empty_diffs = sum(1 for r in traffic.requests["boss.SyncHLR"]
                       if r.answer is not None and r.answer.findtext(f"{{{BOSS}}}Changed") == "false")
     synced_twice = {m for m, n in systems_saw(boss, "SyncHLR").items() if n > 1}
@@ -218,6 +222,10 @@ def test_every_flow_completes_once_through_faults_and_an_outage(broker_url: str,
     allowed = Counter(r["message_id"] for r in rows if r["outcome"] == "allowed")
     assert allowed == Counter(queries)  # exactly one allowed row per query
     assert {r["message_id"] for r in rows} <= set(queries)
+    returned = {r["message_id"]: r["rows_returned"] for r in rows if r["outcome"] == "allowed"}
+    for request in traffic.requests["dsmp.QuerySmsLog"]:  # the row counts what the caller got
+        if request.answer is not None:
+            assert len(request.answer.findall(f"{{{DSMP}}}Record")) == returned[request.envelope.message_id]
     # DSMP's own trail: every query answered there at least once; twice when the hub lost the first answer (a
     # read timeout): records that left DSMP but not the hub, the hub's row is for what it returned
     answered_at_dsmp = Counter(e["message_id"] for e in dsmp_state["audit"] if e["outcome"] == "answered")

@@ -18,9 +18,9 @@ from hub.transport import Broker, Message
 from hub.transport.topology import routing_key
 from tests.unit.adapters.soap_kit import example
 
-__all__ = ["BOSS", "CALLER_TIMEOUT", "PATIENT_CALLER_TIMEOUT", "C", "Request", "Traffic", "systems_saw"]
+__all__ = ["BOSS", "CALLER_TIMEOUT", "DSMP", "PATIENT_CALLER_TIMEOUT", "C", "Request", "Traffic", "systems_saw"]
 
-BOSS, C = "urn:onepoint:boss:1", "urn:onepoint:common:1"
+BOSS, C, DSMP = "urn:onepoint:boss:1", "urn:onepoint:common:1", "urn:onepoint:dsmp:1"
 CALLER_TIMEOUT = 4.0  # seconds a caller waits for an answer (shorter than the outage and its recovery)
 PATIENT_CALLER_TIMEOUT = 15.0  # an operator waiting for an HLR repair outwaits the outage
 _MESSAGE_ID = re.compile(rb"MessageId>([^<]+)<")  # in the examples: <c:MessageId>...</c:MessageId>
