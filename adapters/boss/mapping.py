@@ -16,6 +16,7 @@ from lxml import etree
 from hub.envelope import Envelope
 from hub.gateways import call_header, command_element, fields, text_of
 from hub.validation import schema_directory
+from hub.validation.namespaces import BOSS_NS
 
 __all__ = [
     "BOSS_NS",
@@ -34,7 +35,6 @@ __all__ = [
     "tier_order",
 ]
 
-BOSS_NS = "urn:onepoint:boss:1"
 _XS = "http://www.w3.org/2001/XMLSchema"
 
 

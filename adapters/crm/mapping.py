@@ -15,14 +15,12 @@ from lxml import etree
 
 from hub.envelope import Envelope
 from hub.gateways import call_header, command_element, fields, timestamp
-from hub.validation.namespaces import COMMON_NS
+from hub.validation.namespaces import COMMON_NS, CRM_NS, NSP_NS
 
 __all__ = ["AREA_OUTAGE_FIELDS", "CRM_NS", "NOTICE_FIELDS", "NSP_NS", "AccountManagerNotice", "AccountManagerTold",
            "AreaOutageTold", "area_outage_arguments", "area_outage_document", "area_outage_told", "notice",
            "notify_arguments"]
 
-CRM_NS = "urn:onepoint:crm:1"
-NSP_NS = "urn:onepoint:nsp:1"
 AREA_OUTAGE_FIELDS = ("OutageNoticeId", "Revision", "Kind", "Status", "Title", "Summary", "Area", "Service", "Start",
                       "ExpectedEnd", "ClearedAt", "CustomerWording")  # NotifyAreaOutage after its Header, in order
 _SUMMARY = 500  # crm:Summary

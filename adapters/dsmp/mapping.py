@@ -13,12 +13,11 @@ from lxml import etree
 
 from hub.envelope import Envelope
 from hub.gateways import command_element, forward_document
-from hub.validation.namespaces import COMMON_NS
+from hub.validation.namespaces import COMMON_NS, DSMP_NS
 
 __all__ = ["DSMP_NS", "SmsLogPage", "SmsLogQuery", "SpComplaintStats", "query_document", "sms_log_page",
            "sms_log_query", "sp_complaint_stats"]
 
-DSMP_NS = "urn:onepoint:dsmp:1"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,10 @@ from lxml import etree
 
 from hub.envelope import Envelope
 from hub.gateways import forward_document
-from hub.validation.namespaces import COMMON_NS
+from hub.validation.namespaces import COMMON_NS, NSP_NS
 
 __all__ = ["NSP_NS", "NspTicket", "dispatch_document", "ticket"]
 
-NSP_NS = "urn:onepoint:nsp:1"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,13 +13,11 @@ from lxml import etree
 
 from hub.envelope import Envelope
 from hub.gateways import command_element, forward_document, timestamp
-from hub.validation.namespaces import COMMON_NS
+from hub.validation.namespaces import COMMON_NS, NSP_NS, OA_NS
 
 __all__ = ["NSP_NS", "OA_NS", "InconsistentNotice", "OaItem", "OutageNotice", "item", "outage_notice",
            "push_document", "to_read_document", "to_read_item_id"]
 
-OA_NS = "urn:onepoint:oa:1"
-NSP_NS = "urn:onepoint:nsp:1"
 _SHORT, _SUMMARY = 200, 1000  # c:ShortText and oa:Summary lengths
 _PLACEHOLDER_ID = "hub-to-read-item"  # replaced by the id the outbound path derives
 

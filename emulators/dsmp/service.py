@@ -23,10 +23,10 @@ from emulators.toolkit.xmlcommand import CST, CommandError, response_root, sub, 
 from hub.observability.logging import mask_msisdn
 from hub.validation import ValidatedCommand
 from hub.validation.namespaces import COMMON_NS as C
+from hub.validation.namespaces import DSMP_NS
 
 __all__ = ["DEFAULT_PAGE_SIZE", "DSMP_NS", "DsmpService"]
 
-DSMP_NS = "urn:onepoint:dsmp:1"
 DEFAULT_PAGE_SIZE = 50
 MAX_STATS_DAYS = 366
 

@@ -20,10 +20,10 @@ from typing import Any
 from lxml import etree
 
 from emulators.toolkit.xmlcommand import COMMON_NS, add_header, iso, sub
+from hub.validation.namespaces import NSP_NS
 
 __all__ = ["FUNCTION_SERVICES", "NSP_NS", "Notice", "NoticeSpecError", "notice_document", "parse_notice_spec"]
 
-NSP_NS = "urn:onepoint:nsp:1"
 SENDING_DEPARTMENT = "Provincial Network Management Centre"
 RECIPIENT_DEPARTMENT = "Customer Service Centre"
 DEFAULT_CONTACT = ("NMC duty officer", "020-87650000")

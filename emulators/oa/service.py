@@ -28,10 +28,10 @@ from emulators.toolkit.xmlcommand import (
     validate_own,
 )
 from hub.validation import ValidatedCommand
+from hub.validation.namespaces import OA_NS
 
 __all__ = ["OA_NS", "OaService"]
 
-OA_NS = "urn:onepoint:oa:1"
 
 
 class OaService:

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from hub.validation.namespaces import COMMON_NS
+from hub.validation.namespaces import COMMON_NS, NSP_NS
 from hub.workers.errors import PermanentError
 
 __all__ = ["NSP_NS", "AffectedArea", "InconsistentNotice", "OutageNotice", "parse_outage_notice"]
 
-NSP_NS = "urn:onepoint:nsp:1"
 _NS = {"nsp": NSP_NS, "c": COMMON_NS}
 
 
