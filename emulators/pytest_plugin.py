@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from emulators.registry import EMULATORS, EmulatorUnavailable, register_emulator, resolve_emulator
+from emulators.catalog import EMULATORS, EmulatorUnavailable, register_emulator, resolve_emulator
 
 if TYPE_CHECKING:
     from emulators.toolkit.app import EmulatorApp

@@ -3,7 +3,7 @@
 spyne alone answers an invalid enum with a plain HTTP 500 and reports only the last libxml2 error, so every
 request passes the hub's own checks first, in the hub's order, and every refusal is a SOAP 1.1 Fault
 (:class:`hub.soap.SoapFault`: faultcode ``Client...``, a ``c:Error`` detail naming every violation): hardened
-parse -> SOAP 1.1 envelope rules (:func:`hub.soap.unwrap_envelope`: header blocks and ``mustUnderstand``, one
+parse -> SOAP 1.1 envelope rules (:func:`hub.soap.unwrap_soap_envelope`: header blocks and ``mustUnderstand``, one
 Body child) -> WS-Security -> XSD validation of the command element (:class:`hub.validation.DocumentValidator`)
 -> spyne. The validated command reaches the spyne
 handler in the WSGI environ (:data:`VALIDATED_ENVIRON_KEY`), so the Ack can echo its MessageId.
@@ -26,7 +26,7 @@ from typing import Any
 
 from lxml import etree
 
-from hub.soap import SoapFault, refusal_fault, unwrap_envelope
+from hub.soap import SoapFault, refusal_fault, unwrap_soap_envelope
 from hub.soap.service import PARSED_ENVIRON_KEY
 from hub.soap.wsdl import contract_wsdl
 from hub.soap.wsgi import call_wsgi
@@ -73,7 +73,7 @@ class SoapGate:
             root = parse_document(body, self.validator.limits)
         except DocumentRefused as exc:
             raise refusal_fault(exc) from None
-        command, header = unwrap_envelope(root)
+        command, header = unwrap_soap_envelope(root)
         if self.verifier is not None:
             try:
                 self.verifier.verify(header)

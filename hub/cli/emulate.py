@@ -11,7 +11,7 @@
     onepoint emulator reset http://127.0.0.1:8103 [--seed 7]
     onepoint emulator state http://127.0.0.1:8103
 
-Emulators are found through the registry of :mod:`emulators.registry` (``"name": "module:factory"``) and
+Emulators are found through the catalogue :mod:`emulators.catalog` (``"name": "module:factory"``) and
 imported only when started; one that cannot be imported is a clear error. Port 0 picks a free port. Each started
 emulator prints one line ``<name> <url>``; Ctrl-C or SIGTERM stops them all. Tokens for call-backs to the hub:
 ``--hub-token TOKEN`` (one emulator) or ``--hub-token name=TOKEN`` (``all``); never built in.
@@ -32,8 +32,8 @@ __all__ = ["emulate", "emulator"]
 LOOPBACK = "127.0.0.1"
 
 
-def _registry() -> tuple[dict[str, Any], Callable[[str], Callable[..., Any]], type[Exception]]:
-    from emulators.registry import EMULATORS, EmulatorUnavailable, resolve_emulator  # lazy: emulators are heavy
+def _catalog() -> tuple[dict[str, Any], Callable[[str], Callable[..., Any]], type[Exception]]:
+    from emulators.catalog import EMULATORS, EmulatorUnavailable, resolve_emulator  # lazy: emulators are heavy
 
     return EMULATORS, resolve_emulator, EmulatorUnavailable
 
@@ -76,7 +76,7 @@ def _tokens(tokens: tuple[str, ...], names: list[str]) -> dict[str, str]:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("name")
-@click.option("--port", type=int, default=None, help="Port (one emulator; default 8101 + its registry position).")
+@click.option("--port", type=int, default=None, help="Port (one emulator; default 8101 + its place in the catalogue).")
 @click.option("--base-port", type=int, default=8101, show_default=True, help="First port for 'all' (0: free ports).")
 @click.option("--host", default=LOOPBACK, show_default=True, help="Address to bind.")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -97,10 +97,10 @@ def emulate(
     from emulators.toolkit import FaultSpecError, serve_all
     from hub.observability.logging import configure_logging
 
-    registry, resolve, unavailable = _registry()
-    order = list(registry)
+    catalog, resolve, unavailable = _catalog()
+    order = list(catalog)
     names = order if name == "all" else [name]
-    if name != "all" and name not in registry:
+    if name != "all" and name not in catalog:
         raise click.ClickException(f"no emulator {name!r}; registered: {', '.join(order)}, or all")
     fault_specs, extra, tokens = _faults(faults), _pairs(options, "--option"), _tokens(hub_tokens, names)
     configure_logging(log_level.upper())

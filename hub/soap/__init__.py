@@ -10,8 +10,8 @@
 It depends on lxml, spyne and `hub.validation` only (never on the ingress, config, routing or transport).
 """
 
-from hub.soap.envelope import SoapMessage, unwrap_envelope
+from hub.soap.envelope import SoapMessage, unwrap_soap_envelope
 from hub.soap.fault import SoapFault, refusal_fault
 from hub.soap.header import UNDERSTOOD, check_header
 
-__all__ = ["UNDERSTOOD", "SoapFault", "SoapMessage", "check_header", "refusal_fault", "unwrap_envelope"]
+__all__ = ["UNDERSTOOD", "SoapFault", "SoapMessage", "check_header", "refusal_fault", "unwrap_soap_envelope"]

@@ -16,7 +16,7 @@ from hub.soap.fault import SoapFault
 from hub.soap.header import UNDERSTOOD, check_header
 from hub.soap.namespaces import SOAP12_NS, SOAP_NS
 
-__all__ = ["SoapMessage", "unwrap_envelope"]
+__all__ = ["SoapMessage", "unwrap_soap_envelope"]
 
 _ENVELOPE, _HEADER, _BODY = f"{{{SOAP_NS}}}Envelope", f"{{{SOAP_NS}}}Header", f"{{{SOAP_NS}}}Body"
 
@@ -72,7 +72,7 @@ def _header_and_body(root: etree._Element) -> tuple[etree._Element | None, etree
     return header, body
 
 
-def unwrap_envelope(root: etree._Element, *, understood: Collection[str] = UNDERSTOOD) -> SoapMessage:
+def unwrap_soap_envelope(root: etree._Element, *, understood: Collection[str] = UNDERSTOOD) -> SoapMessage:
     """The single Body entry and the Header of a SOAP 1.1 envelope, or `SoapFault` saying what is wrong.
 
     ``understood``: Clark names of the header blocks the receiver processes (see `hub.soap.header`)."""

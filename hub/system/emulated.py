@@ -48,7 +48,7 @@ class EmulatedSystems:
 def start_emulators(hub_url: str, tokens: Mapping[str, str], *, base_port: int = 8101, seed: int = 0,
                     subscribers: int | None = None, host: str = LOOPBACK) -> EmulatedSystems:
     """Start every registered emulator; on a failure, those already started are stopped again."""
-    from emulators.registry import EMULATORS, resolve_emulator
+    from emulators.catalog import EMULATORS, resolve_emulator
     from emulators.toolkit import start_server
 
     running = EmulatedSystems()

@@ -24,7 +24,7 @@ from hub.ingress.outcomes import Refusal, refusal_for
 from hub.ingress.refusals import fault_response
 from hub.security.callers import AuthenticationFailed
 from hub.security.throttle import SignInThrottle, SignInThrottled
-from hub.soap.envelope import unwrap_envelope
+from hub.soap.envelope import unwrap_soap_envelope
 from hub.soap.fault import REFUSAL_FAULTCODES, SoapFault
 from hub.soap.namespaces import SOAP_NS
 from hub.soap.service import ACK_ENVIRON_KEY, PARSED_ENVIRON_KEY, build_soap_application, operation_envelope
@@ -144,7 +144,7 @@ class SoapIngress:
         caller and address), then `Acceptance.admit` with the SOAPAction check. Raises `SoapFault` or the
         shared path's exceptions. The parsed tree lives in this frame only (see `Acceptance`)."""
         root = parse_document(body, self.validator.limits)
-        command_element, soap_header = unwrap_envelope(root)
+        command_element, soap_header = unwrap_soap_envelope(root)
         try:
             caller = self.verifier.verify(soap_header)
         except SecurityTokenRefused as exc:

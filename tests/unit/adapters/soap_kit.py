@@ -24,7 +24,7 @@ def wsdl(system: str) -> bytes:
     """The WSDL the emulator of ``system`` serves, fetched over its in-process transport."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from emulators.registry import resolve_emulator
+        from emulators.catalog import resolve_emulator
         from emulators.toolkit.handle import in_process_emulator
 
     handle = in_process_emulator(resolve_emulator(system)())

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from emulators.registry import EMULATORS, resolve_emulator
+from emulators.catalog import EMULATORS, resolve_emulator
 
 pytestmark = pytest.mark.unit
 

@@ -3,7 +3,7 @@
 import pytest
 from lxml import etree
 
-from hub.soap import SoapFault, unwrap_envelope
+from hub.soap import SoapFault, unwrap_soap_envelope
 from hub.soap.header import security_block
 from hub.soap.namespaces import ACTOR_NEXT, SOAP_NS, WSSE_NS
 
@@ -24,15 +24,15 @@ def soap(header: str = "", body: str = COMMAND, after: str = "") -> etree._Eleme
 
 def refused(root: etree._Element) -> SoapFault:
     with pytest.raises(SoapFault) as fault:
-        unwrap_envelope(root)
+        unwrap_soap_envelope(root)
     return fault.value
 
 
 def test_a_plain_envelope_gives_its_command_and_header():
-    message = unwrap_envelope(soap(SECURITY.format(attrs="")))
+    message = unwrap_soap_envelope(soap(SECURITY.format(attrs="")))
     assert message.body_entry.tag == "{urn:onepoint:workorder:1}QueryWorkOrder"
     assert message.header is not None and message.header.tag == f"{{{SOAP_NS}}}Header"
-    assert unwrap_envelope(envelope(f"<soap:Body>{COMMAND}</soap:Body>")).header is None
+    assert unwrap_soap_envelope(envelope(f"<soap:Body>{COMMAND}</soap:Body>")).header is None
 
 
 @pytest.mark.parametrize("value", ["1", "true", " 1 "])
@@ -50,7 +50,7 @@ def test_a_block_we_must_understand_but_do_not_is_a_must_understand_fault(value)
     ids=["absent", "zero", "false", "other-actor", "unqualified-attribute"],
 )
 def test_a_block_we_need_not_understand_is_ignored(attrs):
-    assert unwrap_envelope(soap(TRACE.format(attrs=attrs))).body_entry is not None
+    assert unwrap_soap_envelope(soap(TRACE.format(attrs=attrs))).body_entry is not None
 
 
 @pytest.mark.parametrize("actor", ["", f' soap:actor="{ACTOR_NEXT}"'], ids=["no-actor", "actor-next"])
@@ -60,7 +60,7 @@ def test_a_block_for_us_is_ours_to_understand(actor):
 
 def test_wsse_security_is_understood_even_when_it_must_be():
     root = soap(SECURITY.format(attrs=' soap:mustUnderstand="1"'))
-    assert unwrap_envelope(root).body_entry is not None
+    assert unwrap_soap_envelope(root).body_entry is not None
 
 
 def test_a_must_understand_that_is_not_a_boolean_is_refused():
@@ -92,10 +92,10 @@ def test_security_headers_for_different_actors_are_allowed_and_ours_is_chosen():
     ours = SECURITY.format(attrs="").replace("<wsse:UsernameToken/>", "<wsse:UsernameToken>mine</wsse:UsernameToken>")
     other = SECURITY.format(attrs=' soap:actor="http://example.com/gateway"')
     nxt = SECURITY.format(attrs=f' soap:actor="{ACTOR_NEXT}"')
-    message = unwrap_envelope(soap(other + nxt + ours))
+    message = unwrap_soap_envelope(soap(other + nxt + ours))
     chosen = security_block(message.header)
     assert chosen is not None and chosen.findtext(f"{{{WSSE_NS}}}UsernameToken") == "mine"
-    only_other = unwrap_envelope(soap(other))
+    only_other = unwrap_soap_envelope(soap(other))
     assert security_block(only_other.header) is None
 
 
@@ -110,7 +110,7 @@ def test_the_body_holds_element_content_only(body, where):
 
 
 def test_whitespace_around_the_command_is_fine():
-    assert unwrap_envelope(soap(body=f"\n  {COMMAND}\n")).body_entry is not None
+    assert unwrap_soap_envelope(soap(body=f"\n  {COMMAND}\n")).body_entry is not None
 
 
 def test_text_directly_in_the_envelope_or_header_is_refused():
@@ -121,7 +121,7 @@ def test_text_directly_in_the_envelope_or_header_is_refused():
 def test_elements_after_the_body_must_be_namespace_qualified():
     fault = refused(soap(after="<Trailer/>"))
     assert fault.faultcode == "Client.UnqualifiedElement" and "'Trailer'" in fault.message
-    assert unwrap_envelope(soap(after='<t:Trailer xmlns:t="urn:example:trace"/>')).body_entry is not None
+    assert unwrap_soap_envelope(soap(after='<t:Trailer xmlns:t="urn:example:trace"/>')).body_entry is not None
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The emulator registry: system name -> factory of its `EmulatorApp`.
+"""The catalogue of emulators: system name -> factory of its `EmulatorApp`.
 
 Kept free of pytest so that the CLI (``onepoint emulate``) works in an installation without the test extras;
 the pytest plugin builds its fixtures on it.
