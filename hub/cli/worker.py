@@ -53,12 +53,15 @@ def _outbound(settings: HubSettings, broker: Broker) -> Outbound:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Settings file: [broker] url, prefix, delay tiers. Without it: built-in defaults (memory://).")
 @click.option("--store", default=None, help="Processed-message store URL  [default: sqlite:///onepoint-CONSUMER.sqlite3]")
-@click.option("--prefetch", default=16, show_default=True)
-@click.option("--concurrency", default=1, show_default=True, help="Handler threads.")
+@click.option("--prefetch", type=int, default=None,
+              help="Unacknowledged deliveries at most  [default: 16, or twice the concurrency]")
+@click.option("--concurrency", type=int, default=None, help="Handler threads  [default: an adapter's "
+              "[adapters.<system>] concurrency (8), else 1]")
 @click.option("--metrics-port", type=int, default=None, help="Serve Prometheus metrics on 127.0.0.1:PORT.")
 @click.option("--log-level", default="INFO", show_default=True)
 def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None, config_path: Path | None,
-           store: str | None, prefetch: int, concurrency: int, metrics_port: int | None, log_level: str) -> None:
+           store: str | None, prefetch: int | None, concurrency: int | None, metrics_port: int | None,
+           log_level: str) -> None:
     """Consume the queue of CONSUMER (boss, crm, nsp, dsmp, oa, bulletin, workflow) with its handlers.
 
     Without --handlers, the consumer's own package runs (``onepoint worker boss``: the BOSS adapter, calling BOSS
@@ -75,6 +78,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     from hub.observability.logging import configure_logging
     from hub.observability.metrics import Metrics
     from hub.store import open_store
+    from hub.system.assembly import worker_capacity
     from hub.system.consumers import ConsumerKit, ConsumerUnavailable, consumer_kit
     from hub.transport import open_broker
     from hub.workers import HandlerRegistry, Worker
@@ -113,6 +117,9 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    capacity = worker_capacity(settings, consumer)
+    concurrency = capacity["concurrency"] if concurrency is None else concurrency
+    prefetch = max(16, 2 * concurrency) if prefetch is None else prefetch
     broker = open_broker(settings.broker_url, settings.topology)
     processed = open_store(store or f"sqlite:///onepoint-{consumer}.sqlite3")
     try:

@@ -10,6 +10,7 @@ One section per system the hub calls (``boss``, ``crm``, ``nsp``, ``dsmp``, ``oa
     read_timeout = 10                # seconds to wait for the answer
     breaker_fail_max = 5             # consecutive failures that open the circuit
     breaker_reset_seconds = 30       # how long the circuit stays open before a trial call
+    concurrency = 8                  # calls in flight to this system at once (its worker's handler threads)
 
 A system's own adapter may read more keys, named in ``SYSTEM_OPTIONS`` (e.g. ``[adapters.dsmp]
 sms_log_roles``, ``[adapters.oa.area_managers]``): they are kept as given in ``AdapterSettings.options`` and
@@ -30,7 +31,7 @@ __all__ = ["SYSTEM_OPTIONS", "AdapterSettings", "parse_adapters"]
 
 _KEYS = frozenset({
     "url", "wsdl", "username", "password", "password_env", "token", "token_env", "connect_timeout", "read_timeout",
-    "breaker_fail_max", "breaker_reset_seconds",
+    "breaker_fail_max", "breaker_reset_seconds", "concurrency",
 })
 #: keys that used to be read here, and where that setting lives now (named when an old file still has them)
 _MOVED: Mapping[str, str] = MappingProxyType({
@@ -58,6 +59,7 @@ class AdapterSettings:
     read_timeout: float = 10.0
     breaker_fail_max: int = 5
     breaker_reset_seconds: float = 30.0
+    concurrency: int = 8  # handler threads of the system's worker: its calls are mostly waiting for the system
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # SYSTEM_OPTIONS, as given
 
     @property
@@ -107,6 +109,7 @@ def _adapter(system: str, entry: Any, where: str) -> AdapterSettings:
         read_timeout=float(_number(entry, "read_timeout", 10.0, where, minimum=0.001)),
         breaker_fail_max=int(_number(entry, "breaker_fail_max", 5, where, whole=True, minimum=1)),
         breaker_reset_seconds=float(_number(entry, "breaker_reset_seconds", 30.0, where)),
+        concurrency=int(_number(entry, "concurrency", 8, where, whole=True, minimum=1)),
         options=MappingProxyType({key: entry[key] for key in own if key in entry}),
     )
 

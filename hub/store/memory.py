@@ -1,9 +1,15 @@
-"""In-memory processed-message store (embedded mode, tests)."""
+"""In-memory processed-message store (embedded mode, tests).
+
+It remembers the last ``remember`` processed ids (oldest forgotten first), so a long-running embedded hub keeps a
+flat memory: on ``memory://`` a copy of a message comes back within moments (a redelivery, a retry tier), never
+after a hundred thousand later messages, and nothing survives a restart anyway.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 
 from hub.store.base import ClaimBusyError, ProcessedStore, Recorded
 
@@ -11,10 +17,11 @@ __all__ = ["MemoryProcessedStore"]
 
 
 class MemoryProcessedStore(ProcessedStore):
-    def __init__(self, lease_seconds: float = 300.0) -> None:
+    def __init__(self, lease_seconds: float = 300.0, *, remember: int = 100_000) -> None:
         super().__init__(lease_seconds)
         self._lock = threading.Lock()
-        self._done: dict[str, Recorded] = {}
+        self._done: OrderedDict[str, Recorded] = OrderedDict()
+        self._remember = remember
         self._leases: dict[str, float] = {}
 
     def outcome(self, message_id: str) -> str | None:
@@ -33,6 +40,7 @@ class MemoryProcessedStore(ProcessedStore):
                 return False
             self._done[message_id] = Recorded(outcome, reply)
             self._leases.pop(message_id, None)
+            self._forget_oldest()
             return True
 
     def _acquire(self, message_id: str) -> Recorded | None:
@@ -48,8 +56,13 @@ class MemoryProcessedStore(ProcessedStore):
     def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> None:
         with self._lock:
             self._leases.pop(message_id, None)
-            if outcome is not None:
-                self._done.setdefault(message_id, Recorded(outcome, reply))
+            if outcome is not None and message_id not in self._done:
+                self._done[message_id] = Recorded(outcome, reply)
+                self._forget_oldest()
+
+    def _forget_oldest(self) -> None:  # under the lock
+        while len(self._done) > self._remember:
+            self._done.popitem(last=False)
 
     def count(self) -> int:
         with self._lock:

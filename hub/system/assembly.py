@@ -32,7 +32,7 @@ from hub.validation.validator import DocumentValidator
 from hub.workers import Worker
 from hub.workers.registry import OUTBOUND
 
-__all__ = ["HubSystem", "RunningConsumer", "SystemStartError", "processed_store_url"]
+__all__ = ["HubSystem", "RunningConsumer", "SystemStartError", "processed_store_url", "worker_capacity"]
 
 log = logging.getLogger("onepoint.system")
 
@@ -41,6 +41,16 @@ def processed_store_url(settings: HubSettings, consumer: str) -> str:
     """Where a worker records processed message ids: nowhere lasting on ``memory://`` (its messages die with
     the process too), else ``sqlite:///onepoint-<consumer>.sqlite3`` like ``onepoint worker``."""
     return "memory://" if scheme(settings.broker_url) == "memory" else f"sqlite:///onepoint-{consumer}.sqlite3"
+
+
+def worker_capacity(settings: HubSettings, consumer: str) -> dict[str, int]:
+    """Handler threads and prefetch of a consumer's worker: an adapter's ``[adapters.<system>] concurrency``
+    (its handlers mostly wait for the system, so several calls are in flight), one thread for the hub's own."""
+    try:
+        threads = settings.adapter(consumer).concurrency
+    except ConfigError:
+        threads = 1
+    return {"concurrency": threads, "prefetch": max(16, 2 * threads)}
 
 
 class SystemStartError(RuntimeError):
@@ -114,8 +124,10 @@ class HubSystem:
             if kit.handlers.needs(kit.consumer, OUTBOUND):
                 validator = DocumentValidator(self.registry, self.settings.limits)
                 outbound = BrokerOutbound(router.broker, router.table, validator)
+            capacity = worker_capacity(self.settings, kit.consumer)
             worker = Worker(router.broker, kit.consumer, kit.handlers, store=store, dependencies=deps,
-                            metrics=self.metrics, outbound=outbound).start()
+                            metrics=self.metrics, outbound=outbound, prefetch=capacity["prefetch"],
+                            concurrency=capacity["concurrency"]).start()
         except BaseException:
             kit.close(deps)
             store.close()

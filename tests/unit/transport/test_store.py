@@ -101,3 +101,15 @@ def test_sqlite_store_survives_reopening(tmp_path: Path) -> None:
     assert second.outcome("g") == "done"
     second.close()
     assert isinstance(open_store("memory://"), MemoryProcessedStore)
+
+
+def test_the_memory_store_forgets_the_oldest_ids_beyond_its_bound() -> None:
+    from hub.store.memory import MemoryProcessedStore
+
+    store = MemoryProcessedStore(remember=3)
+    for n in range(5):
+        with store.claim(f"m{n}") as claim:
+            claim.complete(f"done {n}")
+    assert store.count() == 3
+    assert store.outcome("m0") is None and store.outcome("m1") is None
+    assert [store.outcome(f"m{n}") for n in (2, 3, 4)] == ["done 2", "done 3", "done 4"]
