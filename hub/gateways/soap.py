@@ -43,6 +43,7 @@ __all__ = ["SoapGateway"]
 
 log = logging.getLogger("onepoint.gateway")
 _GRACE = 5.0  # seconds beyond connect + read timeouts before a waiting worker thread gives up on the loop
+WSDL_READ_TIMEOUT = 30.0  # the WSDL is read once, at start: a read timeout tuned for calls must not stop a worker
 
 
 class SoapGateway:
@@ -58,9 +59,10 @@ class SoapGateway:
         self._wait = settings.connect_timeout + settings.read_timeout + _GRACE
         self._loop = LoopThread(f"gateway-{self.system}")
         timeout = http_timeout(settings)
-        wsdl_client = httpx.Client(timeout=timeout)
+        wsdl_client = httpx.Client(timeout=httpx.Timeout(max(settings.read_timeout, WSDL_READ_TIMEOUT),
+                                                         connect=settings.connect_timeout))
         try:
-            self._loop.run(self._open(wsdl_client, timeout), timeout=self._wait * 2)
+            self._loop.run(self._open(wsdl_client, timeout), timeout=self._wait + WSDL_READ_TIMEOUT)
         except BaseException:
             self._loop.close()
             raise
