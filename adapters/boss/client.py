@@ -47,12 +47,11 @@ class BossClient:
 
     def _call(self, operation: str, arguments: dict[str, Any]) -> etree._Element:
         try:
-            answer = self.gateway.call(operation, **arguments)
+            return self.gateway.call(operation, **arguments)
         except SystemRefused as refused:
             if refused.code == SUBSCRIBER_NOT_FOUND:
                 raise SubscriberNotFound(str(arguments.get("Msisdn", ""))) from refused
             raise
-        return self.gateway.answer_document(operation, answer)
 
     def close(self) -> None:
         self.gateway.close()

@@ -37,12 +37,12 @@ class CrmClient:
             if refused.code == ACCOUNT_MANAGER_NOT_FOUND:
                 raise AccountManagerNotFound(str(arguments.get("AccountManagerId", ""))) from refused
             raise
-        return notice(self.gateway.answer_document("NotifyAccountManager", answer))
+        return notice(answer)
 
     def notify_area_outage(self, arguments: dict[str, Any]) -> AreaOutageTold:
         """Have CRM tell the account managers of the VIP and group customers in the outage's areas; whom it told."""
         answer = self.gateway.call("NotifyAreaOutage", **arguments)
-        return area_outage_told(self.gateway.answer_document("NotifyAreaOutage", answer))
+        return area_outage_told(answer)
 
     def close(self) -> None:
         self.gateway.close()

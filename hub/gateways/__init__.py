@@ -20,10 +20,19 @@ from hub.gateways.documents import (
     timestamp,
     with_ack,
 )
-from hub.gateways.failures import InvalidAnswer, SystemRefused, SystemUnavailable, failure_of, fault_code
+from hub.gateways.failures import (
+    InvalidAnswer,
+    SystemRefused,
+    SystemUnavailable,
+    failure_of,
+    fault_code,
+    fault_failure,
+    status_failure,
+)
 from hub.gateways.loop import LoopThread
 from hub.gateways.settings import GatewaySettings, http_timeout
-from hub.gateways.soap import SoapGateway, check_answer
+from hub.gateways.soap import SoapGateway
+from hub.gateways.soap_answers import check_answer
 from hub.gateways.xml import XmlGateway
 
 __all__ = [
@@ -42,9 +51,11 @@ __all__ = [
     "command_element",
     "failure_of",
     "fault_code",
+    "fault_failure",
     "fields",
     "forward_document",
     "http_timeout",
+    "status_failure",
     "text_of",
     "timestamp",
     "with_ack",

@@ -24,7 +24,8 @@ from zeep.exceptions import XMLSyntaxError as ZeepXMLSyntaxError
 from hub.observability.logging import mask_msisdn
 from hub.workers.errors import PermanentError, TransientError
 
-__all__ = ["InvalidAnswer", "SystemRefused", "SystemUnavailable", "failure_of", "fault_code"]
+__all__ = ["InvalidAnswer", "SystemRefused", "SystemUnavailable", "failure_of", "fault_code", "fault_failure",
+           "status_failure"]
 
 RETRYABLE_STATUS = frozenset({408, 429})
 
@@ -58,22 +59,25 @@ class InvalidAnswer(PermanentError):
         self.operation = operation
 
 
-def fault_code(fault: ZeepFault) -> str:
+def fault_code(fault: ZeepFault | str | None) -> str:
     """``soap11env:Client.SubscriberNotFound`` → ``Client.SubscriberNotFound`` (``wsse:`` codes keep the prefix)."""
-    code = str(fault.code or "")
+    code = str((fault.code if isinstance(fault, ZeepFault) else fault) or "")
     prefix, _, local = code.rpartition(":")
     return code if prefix == "wsse" else local
 
 
-def _fault(system: str, operation: str, fault: ZeepFault) -> TransientError | PermanentError:
-    code = fault_code(fault)
-    kind = code.split(".", 1)[0].lower()
+def fault_failure(system: str, operation: str, code: str | None,
+                  message: str | None) -> TransientError | PermanentError:
+    """A SOAP fault with ``code`` (as written, prefix and all): ``Server``/``Receiver`` transient, others refused."""
+    local = fault_code(code)
+    kind = local.split(".", 1)[0].lower()
     if kind in ("server", "receiver"):
-        return SystemUnavailable(system, operation, f"SOAP fault {code}: {fault.message}")
-    return SystemRefused(system, operation, code or "Fault", str(fault.message))
+        return SystemUnavailable(system, operation, f"SOAP fault {local}: {message}")
+    return SystemRefused(system, operation, local or "Fault", str(message))
 
 
-def _status(system: str, operation: str, status: int, text: str) -> TransientError | PermanentError:
+def status_failure(system: str, operation: str, status: int, text: str) -> TransientError | PermanentError:
+    """An HTTP ``status`` other than success: 5xx, 408, 429 (and no status) transient, other 4xx refused."""
     if status >= 500 or status in RETRYABLE_STATUS or status == 0:
         return SystemUnavailable(system, operation, f"HTTP {status} {text}".rstrip())
     return SystemRefused(system, operation, str(status), f"HTTP {status} {text}".rstrip())
@@ -84,11 +88,11 @@ def failure_of(system: str, operation: str, exc: BaseException) -> TransientErro
     if isinstance(exc, TransientError | PermanentError):
         return exc
     if isinstance(exc, ZeepFault):
-        return _fault(system, operation, exc)
+        return fault_failure(system, operation, exc.code, exc.message)
     if isinstance(exc, ZeepTransportError):
-        return _status(system, operation, exc.status_code, str(exc.message or ""))
+        return status_failure(system, operation, exc.status_code, str(exc.message or ""))
     if isinstance(exc, httpx.HTTPStatusError):
-        return _status(system, operation, exc.response.status_code, exc.response.reason_phrase)
+        return status_failure(system, operation, exc.response.status_code, exc.response.reason_phrase)
     if isinstance(exc, httpx.TimeoutException):
         return SystemUnavailable(system, operation, f"timed out ({type(exc).__name__})")
     if isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError | OSError):

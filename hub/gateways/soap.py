@@ -3,12 +3,14 @@
 The gateway owns a ``zeep.AsyncClient`` whose ``AsyncTransport`` is httpx (so respx can stand in for the system
 in unit tests), signs each call with a WS-Security UsernameToken (password digest) when the settings name a
 user, bounds it with the connect and read timeouts of the settings, and posts to the configured ``url`` whatever
-address the WSDL names. The async client lives on the gateway's own loop thread; ``call(operation, **args)``
-is the synchronous face the worker threads use::
+address the WSDL names. zeep builds and signs the request only: it hands back the raw answer
+(``raw_response``), which ``hub.gateways.soap_answers`` reads with the hub's hardened parser and checks against the
+command set's XSD (no zeep objects parsed and rendered back). The async client lives on the gateway's own loop
+thread; ``call(operation, **args)`` is the synchronous face the worker threads use::
 
     boss = SoapGateway(settings.adapter("boss"), registry.get("boss"), breakers=breakers, metrics=metrics)
-    answer = boss.call("QueryCustomerTier", Header=header, Msisdn="13800138000")     # zeep object
-    document = boss.answer_document("QueryCustomerTier", answer)   # <boss:QueryCustomerTierResponse>, XSD-valid
+    document = boss.call("QueryCustomerTier", Header=header, Msisdn="13800138000")
+    # <boss:QueryCustomerTierResponse>, XSD-valid
 
 Failures come out classified (``hub.gateways.failures``); an open circuit answers ``CircuitOpenError`` at once.
 """
@@ -27,9 +29,10 @@ from hub.gateways.breaker import Circuit, CircuitBreakers, CircuitOpenError
 from hub.gateways.failures import InvalidAnswer, failure_of
 from hub.gateways.loop import LoopThread
 from hub.gateways.settings import GatewaySettings, http_timeout
+from hub.gateways.soap_answers import check_answer, soap_answer
 from hub.observability.metrics import Metrics
 from hub.validation.command_sets import CommandSet
-from hub.validation.namespaces import COMMON_NS
+from hub.validation.parser import ParserLimits
 from hub.workers.errors import PermanentError, TransientError
 
 with warnings.catch_warnings():
@@ -39,7 +42,7 @@ with warnings.catch_warnings():
     from zeep.transports import AsyncTransport
     from zeep.wsse.username import UsernameToken
 
-__all__ = ["SoapGateway"]
+__all__ = ["SoapGateway", "check_answer"]
 
 log = logging.getLogger("onepoint.gateway")
 _GRACE = 5.0  # seconds beyond connect + read timeouts before a waiting worker thread gives up on the loop
@@ -50,8 +53,9 @@ class SoapGateway:
     """One SOAP system (``settings.system``) of command set ``command_set``; close it when done."""
 
     def __init__(self, settings: GatewaySettings, command_set: CommandSet, *, breakers: CircuitBreakers | None = None,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, limits: ParserLimits | None = None) -> None:
         self.system = settings.system
+        self.limits = limits or ParserLimits()
         self.command_set = command_set
         self.settings = settings
         self.metrics = metrics
@@ -76,7 +80,8 @@ class SoapGateway:
                 if self.settings.username else None)
         try:
             client = zeep.AsyncClient(self.settings.wsdl_location, transport=transport, wsse=wsse,  # type: ignore[no-untyped-call]
-                                      settings=zeep.Settings(forbid_dtd=True, forbid_entities=True))
+                                      settings=zeep.Settings(forbid_dtd=True, forbid_entities=True,
+                                                             raw_response=True))
         except Exception as exc:
             await transport.aclose()  # type: ignore[no-untyped-call]
             raise failure_of(self.system, "WSDL", exc) from exc
@@ -89,14 +94,14 @@ class SoapGateway:
         self._service = AsyncServiceProxy(client, bindings[0], address=self.settings.url)  # type: ignore[no-untyped-call]
 
     # -- calls ----------------------------------------------------------------------------------------
-    def call(self, operation: str, **arguments: Any) -> Any:
-        """Call ``operation`` and wait for its answer (zeep object); raises classified failures only."""
+    def call(self, operation: str, **arguments: Any) -> etree._Element:
+        """Call ``operation``; its ``<operation>Response`` document, XSD-valid. Raises classified failures only."""
         try:
             return self._loop.run(self.call_async(operation, **arguments), timeout=self._wait)
         except TimeoutError as exc:
             raise failure_of(self.system, operation, exc) from exc
 
-    async def call_async(self, operation: str, **arguments: Any) -> Any:
+    async def call_async(self, operation: str, **arguments: Any) -> etree._Element:
         started = time.perf_counter()
         outcome = "ok"
         try:
@@ -117,30 +122,14 @@ class SoapGateway:
             log.debug("gateway call", extra={"system": self.system, "operation": operation, "outcome": outcome,
                                              "seconds": round(seconds, 4)})
 
-    async def _send(self, operation: str, arguments: dict[str, Any]) -> Any:
+    async def _send(self, operation: str, arguments: dict[str, Any]) -> etree._Element:
         try:
-            return await getattr(self._service, operation)(**arguments)
+            response = await getattr(self._service, operation)(**arguments)  # raw: a requests.Response
         except Exception as exc:
             raise failure_of(self.system, operation, exc) from exc
-
-    # -- answers --------------------------------------------------------------------------------------
-    def answer_document(self, operation: str, answer: Any) -> etree._Element:
-        """The zeep answer of ``operation`` as its ``<operation>Response`` document, checked against the XSD."""
-        name = f"{operation}Response"
-        try:
-            element = self._client.get_element(f"{{{self.command_set.namespace}}}{name}")  # type: ignore[no-untyped-call]
-            holder = etree.Element("answer")
-            element.render(holder, answer)
-            document = holder[0]
-        except Exception as exc:
-            raise InvalidAnswer(self.system, operation, f"cannot render {name}: {type(exc).__name__}: {exc}") from exc
-        holder.remove(document)
-        prefix = self.command_set.name
-        tidy = etree.Element(document.tag, nsmap={prefix: self.command_set.namespace, "c": COMMON_NS})
-        tidy[:] = list(document)
-        etree.cleanup_namespaces(tidy, top_nsmap={prefix: self.command_set.namespace, "c": COMMON_NS})
-        check_answer(self.system, operation, self.command_set, tidy)
-        return tidy
+        status = int(response.status_code)
+        return soap_answer(self.system, operation, self.command_set, status, httpx.codes.get_reason_phrase(status),
+                           bytes(response.content or b""), self.limits)
 
     def close(self) -> None:
         """Close the HTTP connections and stop the loop thread."""
@@ -155,13 +144,3 @@ class SoapGateway:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-def check_answer(system: str, operation: str, command_set: CommandSet, document: etree._Element) -> None:
-    """``InvalidAnswer`` unless ``document`` is a response of ``command_set`` valid against its XSD."""
-    qname = etree.QName(document)
-    if qname.namespace != command_set.namespace or qname.localname not in command_set.responses:
-        raise InvalidAnswer(system, operation, f"{qname.text} is not a response of {command_set.name}")
-    schema = command_set.lxml_schema
-    if not schema.validate(document):
-        first = schema.error_log.last_error
-        raise InvalidAnswer(system, operation, f"{qname.localname} fails its XSD: {first.message if first else '?'}")

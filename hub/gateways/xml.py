@@ -21,7 +21,7 @@ from lxml import etree
 from hub.gateways.breaker import Circuit, CircuitBreakers, CircuitOpenError
 from hub.gateways.failures import InvalidAnswer, failure_of
 from hub.gateways.settings import GatewaySettings, http_timeout
-from hub.gateways.soap import check_answer
+from hub.gateways.soap_answers import check_answer
 from hub.observability.metrics import Metrics
 from hub.validation.command_sets import CommandSet
 from hub.validation.parser import ParserLimits, parse_document

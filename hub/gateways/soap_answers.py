@@ -1,0 +1,92 @@
+"""A SOAP system's raw HTTP answer as the hub's answer document, or the classified failure it means.
+
+The SOAP gateway lets zeep build and sign the request but reads the answer itself: the HTTP status, then the
+envelope through the hub's hardened parser (``hub.validation.parse_document``), then a SOAP ``Fault`` or the
+Body's single child, checked against the command set's XSD (no zeep objects built, none rendered back to XML).
+
+* a SOAP Fault: ``Server``/``Receiver`` → ``SystemUnavailable``; any other code → ``SystemRefused`` keeping it;
+* an HTTP status other than 200 without a Fault: 5xx, 408, 429 → transient, other 4xx → permanent;
+* anything else that is not one XSD-valid ``<operation>Response`` → ``InvalidAnswer``.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from hub.gateways.failures import InvalidAnswer, fault_failure, status_failure
+from hub.validation.command_sets import CommandSet
+from hub.validation.namespaces import COMMON_NS
+from hub.validation.parser import ParserLimits, parse_document
+from hub.workers.errors import PermanentError, TransientError
+
+__all__ = ["SOAP11_NS", "SOAP12_NS", "check_answer", "soap_answer"]
+
+SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
+_ENVELOPES = (SOAP11_NS, SOAP12_NS)
+
+
+def soap_answer(system: str, operation: str, command_set: CommandSet, status: int, reason: str, content: bytes,
+                limits: ParserLimits) -> etree._Element:
+    """The ``<operation>Response`` of ``command_set`` that ``content`` (answered with HTTP ``status``) carries."""
+    if status != 200 and not content.strip():
+        raise status_failure(system, operation, status, reason)
+    try:
+        envelope = parse_document(content, limits)
+    except Exception as exc:
+        if status != 200:
+            raise status_failure(system, operation, status, reason) from exc
+        raise InvalidAnswer(system, operation, f"not XML: {exc}") from exc
+    namespace = etree.QName(envelope).namespace
+    if namespace not in _ENVELOPES or etree.QName(envelope).localname != "Envelope":
+        if status != 200:
+            raise status_failure(system, operation, status, reason)
+        raise InvalidAnswer(system, operation, f"not XML of SOAP: {etree.QName(envelope).text} instead of an Envelope")
+    body = envelope.find(f"{{{namespace}}}Body")
+    children = [] if body is None else [child for child in body if isinstance(child.tag, str)]
+    if len(children) == 1 and children[0].tag == f"{{{namespace}}}Fault":
+        raise _fault(system, operation, namespace, children[0])
+    if status != 200:
+        raise status_failure(system, operation, status, reason)
+    if len(children) != 1:
+        raise InvalidAnswer(system, operation, f"the SOAP Body holds {len(children)} elements, not one")
+    if etree.QName(children[0]).localname != f"{operation}Response":
+        raise InvalidAnswer(system, operation, f"{etree.QName(children[0]).text} is not {operation}Response")
+    document = _tidy(children[0], command_set)
+    check_answer(system, operation, command_set, document)
+    return document
+
+
+def _fault(system: str, operation: str, namespace: str, fault: etree._Element) -> TransientError | PermanentError:
+    """SOAP 1.1 ``faultcode``/``faultstring`` (unqualified) or SOAP 1.2 ``Code/Value``/``Reason/Text``."""
+    if namespace == SOAP11_NS:
+        code = (fault.findtext("faultcode") or "").strip()
+        message = fault.findtext("faultstring") or ""
+    else:
+        code = (fault.findtext(f"{{{namespace}}}Code/{{{namespace}}}Value") or "").strip()
+        subcode = fault.findtext(f"{{{namespace}}}Code/{{{namespace}}}Subcode/{{{namespace}}}Value")
+        if subcode:
+            code = f"{code}.{subcode.strip().rpartition(':')[2]}"
+        message = fault.findtext(f"{{{namespace}}}Reason/{{{namespace}}}Text") or ""
+    return fault_failure(system, operation, code, message)
+
+
+def _tidy(document: etree._Element, command_set: CommandSet) -> etree._Element:
+    """``document`` out of its envelope, declaring only the command set's prefix and ``c`` (as the hub writes)."""
+    nsmap = {command_set.name: command_set.namespace, "c": COMMON_NS}
+    tidy = etree.Element(document.tag, attrib=dict(document.attrib), nsmap=nsmap)  # type: ignore[arg-type]
+    tidy.text = document.text
+    tidy[:] = list(document)
+    etree.cleanup_namespaces(tidy, top_nsmap=nsmap)  # type: ignore[arg-type]
+    return tidy
+
+
+def check_answer(system: str, operation: str, command_set: CommandSet, document: etree._Element) -> None:
+    """``InvalidAnswer`` unless ``document`` is a response of ``command_set`` valid against its XSD."""
+    qname = etree.QName(document)
+    if qname.namespace != command_set.namespace or qname.localname not in command_set.responses:
+        raise InvalidAnswer(system, operation, f"{qname.text} is not a response of {command_set.name}")
+    schema = command_set.lxml_schema
+    if not schema.validate(document):
+        first = schema.error_log.last_error
+        raise InvalidAnswer(system, operation, f"{qname.localname} fails its XSD: {first.message if first else '?'}")

@@ -1,0 +1,78 @@
+"""hub.gateways.soap_answers: a raw SOAP answer as the XSD-valid response document, or the failure it means."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from hub.gateways import InvalidAnswer, SystemRefused, SystemUnavailable
+from hub.gateways.soap_answers import SOAP12_NS, soap_answer
+from hub.validation import ParserLimits
+from tests.unit.adapters.soap_kit import example, registry, soap_fault
+from tests.unit.adapters.soap_kit import soap_answer as envelope_of
+
+pytestmark = pytest.mark.unit
+BOSS = "urn:onepoint:boss:1"
+
+
+def read(status: int, content: bytes, operation: str = "QueryCustomerTier") -> etree._Element:
+    return soap_answer("boss", operation, registry().get("boss"), status, "Reason", content, ParserLimits())
+
+
+def tier_answer() -> bytes:
+    return envelope_of(example("boss/responses/QueryCustomerTierResponse.xml"))
+
+
+def test_the_body_child_comes_out_valid_with_the_hub_prefixes() -> None:
+    document = read(200, tier_answer())
+    assert document.tag == f"{{{BOSS}}}QueryCustomerTierResponse"
+    assert document.getparent() is None
+    assert set(document.nsmap) == {"boss", "c"}
+    assert document.findtext(f"{{{BOSS}}}Msisdn")
+
+
+@pytest.mark.parametrize(("status", "content", "kind", "code"), [
+    (500, soap_fault("Server", "database unavailable"), SystemUnavailable, None),
+    (500, soap_fault("Client.SubscriberNotFound", "subscriber not found"), SystemRefused, "Client.SubscriberNotFound"),
+    (200, soap_fault("Client.SchemaValidationError", "bad Msisdn"), SystemRefused, "Client.SchemaValidationError"),
+    (503, b"<html>maintenance</html>", SystemUnavailable, None),
+    (502, b"", SystemUnavailable, None),
+    (404, b"not found", SystemRefused, "404"),
+    (500, envelope_of(b'<x:Other xmlns:x="urn:x"/>'), SystemUnavailable, None),
+])
+def test_faults_and_statuses_keep_their_classification(status: int, content: bytes, kind: type[Exception],
+                                                       code: str | None) -> None:
+    with pytest.raises(kind) as failed:
+        read(status, content)
+    if code is not None:
+        assert isinstance(failed.value, SystemRefused) and failed.value.code == code
+
+
+def test_a_soap12_fault_is_read_from_code_and_reason() -> None:
+    fault = (f'<e:Envelope xmlns:e="{SOAP12_NS}"><e:Body><e:Fault><e:Code><e:Value>e:Receiver</e:Value></e:Code>'
+             f'<e:Reason><e:Text>busy</e:Text></e:Reason></e:Fault></e:Body></e:Envelope>').encode()
+    with pytest.raises(SystemUnavailable, match="Receiver: busy"):
+        read(500, fault)
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"<html>maintenance</html>", "not XML of SOAP"),
+    (b"<<<", "not XML"),
+    (envelope_of(b'<x:Other xmlns:x="urn:x"/>'), "is not QueryCustomerTierResponse"),
+    (envelope_of(b"<boss:QueryCustomerTierResponse xmlns:boss='urn:onepoint:boss:1'/>"), "fails its XSD"),
+    (b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body/></soap:Envelope>',
+     "holds 0 elements"),
+])
+def test_what_is_not_the_expected_answer_is_invalid(content: bytes, reason: str) -> None:
+    with pytest.raises(InvalidAnswer, match=reason):
+        read(200, content)
+
+
+def test_the_answer_of_another_operation_is_invalid() -> None:
+    with pytest.raises(InvalidAnswer, match="is not SyncHLRResponse"):
+        read(200, tier_answer(), operation="SyncHLR")
+
+
+def test_a_doctype_is_refused_before_it_is_read() -> None:
+    with pytest.raises(InvalidAnswer, match="DOCTYPE"):
+        read(200, b'<!DOCTYPE x [<!ENTITY a "b">]>' + tier_answer())
