@@ -25,6 +25,7 @@ from hub.validation.namespaces import COMMON_NS
 
 with warnings.catch_warnings():  # spyne 2.14 bundles an old six and imports cgi
     warnings.simplefilter("ignore")
+    import spyne.const
     from spyne import Application, ServiceBase, rpc
     from spyne.protocol.soap import Soap11
     from spyne.server.wsgi import WsgiApplication
@@ -38,6 +39,12 @@ __all__ = [
     "operation_envelope",
     "spyne_models",
 ]
+
+# spyne runs a full gc.collect() after a request, at most once a second, to close request files promptly. Our
+# services hold no files, and in a process with a large heap (the seeded population, compiled schemas) a full
+# collection stalls every thread: 63 % of the BOSS emulator's CPU under bench/flows.py. Python's own collector
+# is enough.
+spyne.const.MIN_GC_INTERVAL = float("inf")
 
 ACK_ENVIRON_KEY = "onepoint.ack"  # the hub's routing outcome (Ack fields) for its operation to answer with
 PARSED_ENVIRON_KEY = "onepoint.envelope"  # the checked soap:Envelope element, for spyne not to parse the body
