@@ -15,6 +15,7 @@ from typing import Any
 from lxml import etree
 
 from hub.envelope import Envelope
+from hub.validation.acks import stamp_ack
 from hub.validation.namespaces import COMMON_NS
 
 __all__ = ["call_header", "command_element", "fields", "forward_document", "text_of", "timestamp", "with_ack"]
@@ -84,21 +85,6 @@ def with_ack(answer: etree._Element, envelope: Envelope, received_at: datetime |
     ack = document.find(f"{{{namespace}}}Ack")
     if ack is None:
         raise ValueError(f"{etree.QName(document).localname} has no Ack")
-    message_id = ack.find(f"{{{COMMON_NS}}}MessageId")
-    if message_id is None:
-        raise ValueError("the Ack has no MessageId")
-    message_id.text = envelope.message_id
-    correlation = ack.find(f"{{{COMMON_NS}}}CorrelationId")
-    if envelope.correlation_id is None:
-        if correlation is not None:
-            ack.remove(correlation)
-    else:
-        if correlation is None:
-            correlation = etree.Element(f"{{{COMMON_NS}}}CorrelationId")
-            message_id.addnext(correlation)
-        correlation.text = envelope.correlation_id
-    if received_at is not None:
-        received = ack.find(f"{{{COMMON_NS}}}ReceivedAt")
-        if received is not None:
-            received.text = timestamp(received_at)
+    stamp_ack(ack, message_id=envelope.message_id, correlation_id=envelope.correlation_id,
+              received_at=None if received_at is None else timestamp(received_at))
     return document

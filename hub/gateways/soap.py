@@ -18,22 +18,21 @@ Failures come out classified (``hub.gateways.failures``); an open circuit answer
 from __future__ import annotations
 
 import logging
-import time
 import warnings
 from typing import Any
 
 import httpx
 from lxml import etree
 
-from hub.gateways.breaker import Circuit, CircuitBreakers, CircuitOpenError
+from hub.gateways.breaker import Circuit, CircuitBreakers
 from hub.gateways.failures import InvalidAnswer, failure_of
 from hub.gateways.loop import LoopThread
+from hub.gateways.observed import ObservedCall
 from hub.gateways.settings import GatewaySettings, http_timeout
 from hub.gateways.soap_answers import check_answer, soap_answer
 from hub.observability.metrics import Metrics
 from hub.validation.command_sets import CommandSet
 from hub.validation.parser import ParserLimits
-from hub.workers.errors import PermanentError, TransientError
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -102,25 +101,8 @@ class SoapGateway:
             raise failure_of(self.system, operation, exc) from exc
 
     async def call_async(self, operation: str, **arguments: Any) -> etree._Element:
-        started = time.perf_counter()
-        outcome = "ok"
-        try:
+        with ObservedCall(self.system, operation, self.metrics):
             return await self.circuit.call_async(operation, lambda: self._send(operation, arguments))
-        except CircuitOpenError:
-            outcome = "open"
-            raise
-        except TransientError:
-            outcome = "transient"
-            raise
-        except PermanentError:
-            outcome = "permanent"
-            raise
-        finally:
-            seconds = time.perf_counter() - started
-            if self.metrics is not None:
-                self.metrics.gateway_call(self.system, seconds, outcome)
-            log.debug("gateway call", extra={"system": self.system, "operation": operation, "outcome": outcome,
-                                             "seconds": round(seconds, 4)})
 
     async def _send(self, operation: str, arguments: dict[str, Any]) -> etree._Element:
         try:

@@ -13,19 +13,18 @@ Failures come out classified (``hub.gateways.failures``); an open circuit answer
 from __future__ import annotations
 
 import logging
-import time
 
 import httpx
 from lxml import etree
 
-from hub.gateways.breaker import Circuit, CircuitBreakers, CircuitOpenError
+from hub.gateways.breaker import Circuit, CircuitBreakers
 from hub.gateways.failures import InvalidAnswer, failure_of
+from hub.gateways.observed import ObservedCall
 from hub.gateways.settings import GatewaySettings, http_timeout
 from hub.gateways.soap_answers import check_answer
 from hub.observability.metrics import Metrics
 from hub.validation.command_sets import CommandSet
 from hub.validation.parser import ParserLimits, parse_document
-from hub.workers.errors import PermanentError, TransientError
 
 __all__ = ["XmlGateway"]
 
@@ -55,25 +54,8 @@ class XmlGateway:
         """POST ``document`` (the ``operation`` command) to the system's URL; its XSD-valid answer document."""
         body = document if isinstance(document, bytes) else etree.tostring(document, encoding="UTF-8",
                                                                             xml_declaration=True)
-        started = time.perf_counter()
-        outcome = "ok"
-        try:
+        with ObservedCall(self.system, operation, self.metrics):
             return self.circuit.call(operation, lambda: self._exchange(operation, body))
-        except CircuitOpenError:
-            outcome = "open"
-            raise
-        except TransientError:
-            outcome = "transient"
-            raise
-        except PermanentError:
-            outcome = "permanent"
-            raise
-        finally:
-            seconds = time.perf_counter() - started
-            if self.metrics is not None:
-                self.metrics.gateway_call(self.system, seconds, outcome)
-            log.debug("gateway call", extra={"system": self.system, "operation": operation, "outcome": outcome,
-                                             "seconds": round(seconds, 4)})
 
     def _exchange(self, operation: str, body: bytes) -> etree._Element:
         try:

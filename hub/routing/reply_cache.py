@@ -30,6 +30,7 @@ from lxml import etree
 
 from hub.envelope import Envelope
 from hub.routing.table import Route
+from hub.validation.acks import stamp_ack
 from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import ParserLimits, parse_document
 
@@ -84,21 +85,8 @@ def restamped(reply: bytes, envelope: Envelope) -> bytes:
     ack = _ack(root)
     if ack is None:
         raise ValueError("a cached answer has no Ack")
-    message_id = ack.find(f"{{{COMMON_NS}}}MessageId")
-    assert message_id is not None  # _ack checked it
-    message_id.text = envelope.message_id
-    correlation = ack.find(f"{{{COMMON_NS}}}CorrelationId")
-    if envelope.correlation_id is None:
-        if correlation is not None:
-            ack.remove(correlation)
-    else:
-        if correlation is None:
-            correlation = etree.Element(f"{{{COMMON_NS}}}CorrelationId")
-            message_id.addnext(correlation)
-        correlation.text = envelope.correlation_id
-    received = ack.find(f"{{{COMMON_NS}}}ReceivedAt")
-    if received is not None:
-        received.text = envelope.received_at.isoformat(timespec="milliseconds")
+    stamp_ack(ack, message_id=envelope.message_id, correlation_id=envelope.correlation_id,
+              received_at=envelope.received_at.isoformat(timespec="milliseconds"))
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     return data
 
