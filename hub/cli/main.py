@@ -13,6 +13,7 @@ from hub.cli.dlq import dlq
 from hub.cli.emulate import emulate, emulator
 from hub.cli.routes import routes
 from hub.cli.serve import serve
+from hub.cli.taxonomy import taxonomy
 from hub.cli.worker import worker
 from hub.security.secrets import hash_password, hash_token
 from hub.validation.command_sets import CommandSetRegistry
@@ -89,6 +90,7 @@ main.add_command(emulate)
 main.add_command(emulator)
 main.add_command(worker)
 main.add_command(demo)
+main.add_command(taxonomy)
 
 
 if __name__ == "__main__":  # pragma: no cover

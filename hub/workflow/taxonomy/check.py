@@ -1,0 +1,137 @@
+"""Checking the raw vocabulary, targets and templates, building them; every problem is noted, none stops the check.
+
+The categories are checked by `hub.workflow.taxonomy.check_categories`, against the templates built here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from hub.workflow.taxonomy.errors import Problems
+from hub.workflow.taxonomy.fields import FIELD_TYPES, FieldSpec
+from hub.workflow.taxonomy.sources import Entry
+from hub.workflow.taxonomy.templates import SYSTEM_CODES, DispatchTemplate, Target
+
+__all__ = ["MAX_QUESTIONS", "build_fields", "build_targets", "build_templates", "known_keys", "text_of", "unique"]
+
+MAX_QUESTIONS = 5  # intake questions before handing over: 3-5 at most (domain notes, "Work-order rules")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def unique(entries: Iterable[Entry], problems: Problems, what: str) -> list[Entry]:
+    """The entries whose name is not taken by an earlier one; each later duplicate is a problem."""
+    first: dict[str, Entry] = {}
+    for entry in entries:
+        if entry.name in first:
+            problems.add(entry.source, entry.key, f"duplicate {what} (first in {first[entry.name].source})")
+        else:
+            first[entry.name] = entry
+    return list(first.values())
+
+
+def known_keys(entry: Entry, allowed: tuple[str, ...], problems: Problems) -> None:
+    for key in entry.table:
+        if key not in allowed:
+            problems.add(entry.source, entry.key, f"unknown key {key!r} (expected {', '.join(allowed)})")
+
+
+def text_of(entry: Entry, key: str, problems: Problems, *, required: bool = True) -> str:
+    """A string value, stripped; a missing, blank or non-string required value is a problem."""
+    value = entry.table.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        if required or value is not None:
+            problems.add(entry.source, entry.key, f"empty or missing {key}")
+        return ""
+    return value.strip()
+
+
+def _texts(entry: Entry, key: str, problems: Problems) -> tuple[str, ...]:
+    value: Any = entry.table.get(key, [])
+    if not isinstance(value, list):
+        problems.add(entry.source, entry.key, f"{key} must be an array of strings")
+        return ()
+    texts: list[str] = []
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            problems.add(entry.source, entry.key, f"{key}[{index}] is empty or not a string")
+        else:
+            texts.append(item.strip())
+    return tuple(texts)
+
+
+def build_fields(entries: Iterable[Entry], problems: Problems) -> dict[str, FieldSpec]:
+    fields: dict[str, FieldSpec] = {}
+    for entry in unique(entries, problems, "field"):
+        known_keys(entry, ("label", "label_zh", "type", "pattern", "choices"), problems)
+        if not _NAME.fullmatch(entry.name):
+            problems.add(entry.source, entry.key, "a field name is lower case letters, digits and _")
+        label = text_of(entry, "label", problems)
+        kind = entry.table.get("type", "text")
+        if kind not in FIELD_TYPES:
+            problems.add(entry.source, entry.key, f"unknown type {kind!r} (expected {', '.join(FIELD_TYPES)})")
+            kind = "text"
+        pattern = None
+        if (source := entry.table.get("pattern")) is not None:
+            try:
+                pattern = re.compile(str(source))
+            except re.error as exc:
+                problems.add(entry.source, entry.key, f"pattern is not a regular expression: {exc}")
+        choices = _texts(entry, "choices", problems)
+        if (kind == "choice") != bool(choices):
+            problems.add(entry.source, entry.key, "a field has choices if and only if its type is 'choice'")
+        fields[entry.name] = FieldSpec(entry.name, label, str(kind), pattern, choices,
+                                       text_of(entry, "label_zh", problems, required=False))
+    return fields
+
+
+def build_targets(entries: Iterable[Entry], problems: Problems) -> dict[str, Target]:
+    targets: dict[str, Target] = {}
+    for entry in unique(entries, problems, "target"):
+        known_keys(entry, ("name", "name_zh", "system"), problems)
+        system = entry.table.get("system")
+        if system not in SYSTEM_CODES:
+            problems.add(entry.source, entry.key, f"unknown system {system!r} (expected {', '.join(SYSTEM_CODES)})")
+        elif entry.name in SYSTEM_CODES and entry.name != system:
+            problems.add(entry.source, entry.key, f"the target {entry.name} is the system itself, not {system}")
+        targets[entry.name] = Target(entry.name, text_of(entry, "name", problems), str(system),
+                                     text_of(entry, "name_zh", problems, required=False))
+    return targets
+
+
+def build_templates(entries: Iterable[Entry], fields: dict[str, FieldSpec], targets: dict[str, Target],
+                    problems: Problems) -> dict[str, DispatchTemplate]:
+    """The templates; one with an unknown target or field is still built (without it) so checking goes on."""
+    templates: dict[str, DispatchTemplate] = {}
+    for entry in unique(entries, problems, "template"):
+        known_keys(entry, ("name", "target", "questions", "checks", "fields"), problems)
+        target_code = entry.table.get("target")
+        target = targets.get(target_code) if isinstance(target_code, str) else None
+        if target is None:
+            problems.add(entry.source, entry.key, f"unknown target {target_code!r}")
+            target = Target(str(target_code), str(target_code), "")
+        questions = _texts(entry, "questions", problems)
+        if not questions:
+            problems.add(entry.source, entry.key, "no intake questions")
+        elif len(questions) > MAX_QUESTIONS:
+            problems.add(entry.source, entry.key,
+                         f"{len(questions)} intake questions (at most {MAX_QUESTIONS} before handing over)")
+        checks = _texts(entry, "checks", problems)
+        if not checks:
+            problems.add(entry.source, entry.key, "no pre-processing checks")
+        specs: list[FieldSpec] = []
+        for name in _texts(entry, "fields", problems):
+            if name not in fields:
+                problems.add(entry.source, entry.key, f"unknown field {name!r}")
+            elif fields[name] in specs:
+                problems.add(entry.source, entry.key, f"field {name!r} listed twice")
+            else:
+                specs.append(fields[name])
+        if not specs:
+            problems.add(entry.source, entry.key, "no fields: a dispatch must carry at least the phone number")
+        templates[entry.name] = DispatchTemplate(entry.name, text_of(entry, "name", problems), target, questions,
+                                                 checks, tuple(specs))
+    return templates

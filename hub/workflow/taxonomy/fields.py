@@ -1,0 +1,93 @@
+"""The dispatch field vocabulary: every field a dispatch may carry, declared once with a label and a type.
+
+A field's type checks a value's form (``msisdn``: an 11-digit mobile number, ``month``: ``YYYYMM``, ...); an
+optional ``pattern`` (a regular expression the whole value must match) narrows it further.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+__all__ = ["FIELD_TYPES", "FieldSpec"]
+
+_MSISDN = re.compile(r"1[3-8][0-9]{9}")
+_FIXED_LINE = re.compile(r"0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7}")
+_MONTH = re.compile(r"([0-9]{4})-?(0[1-9]|1[0-2])")
+
+
+def _text(value: str) -> str | None:
+    return None  # any non-blank text; blank values are refused before the type is asked
+
+
+def _msisdn(value: str) -> str | None:
+    return None if _MSISDN.fullmatch(value) else "not a mobile number (11 digits, 13x-18x)"
+
+
+def _phone(value: str) -> str | None:
+    if _MSISDN.fullmatch(value) or _FIXED_LINE.fullmatch(value):
+        return None
+    return "not a mobile or fixed-line number (e.g. 13800138000 or 010-12345678)"
+
+
+def _datetime(value: str) -> str | None:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return "not a date and time (YYYY-MM-DD HH:MM)"
+    return None
+
+
+def _month(value: str) -> str | None:
+    return None if _MONTH.fullmatch(value) else "not a month (YYYYMM)"
+
+
+def _amount(value: str) -> str | None:
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        return "not an amount in yuan (e.g. 12.50)"
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        return "not an amount in yuan (e.g. 12.50)"
+    return None
+
+
+def _choice(value: str) -> str | None:
+    return None  # checked against the field's choices
+
+
+FIELD_TYPES: dict[str, Callable[[str], str | None]] = {
+    "text": _text,
+    "msisdn": _msisdn,
+    "phone": _phone,
+    "datetime": _datetime,
+    "month": _month,
+    "amount": _amount,
+    "choice": _choice,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field of the vocabulary: its name, label, type, and optional pattern or choices."""
+
+    name: str
+    label: str
+    type: str
+    pattern: re.Pattern[str] | None = None
+    choices: tuple[str, ...] = ()
+    label_zh: str = ""
+
+    def problem(self, value: str) -> str | None:
+        """What is wrong with a non-blank value of this field, or None when it is acceptable."""
+        wrong = FIELD_TYPES[self.type](value)
+        if wrong is not None:
+            return wrong
+        if self.choices and value not in self.choices:
+            return f"not one of {', '.join(self.choices)}"
+        if self.pattern is not None and not self.pattern.fullmatch(value):
+            return f"does not match {self.pattern.pattern}"
+        return None

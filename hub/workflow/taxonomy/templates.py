@@ -1,0 +1,58 @@
+"""Dispatch targets and templates: what an agent asks and checks for a phenomenon, and what a dispatch carries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from hub.workflow.taxonomy.fields import FieldSpec
+
+__all__ = ["SYSTEM_CODES", "DispatchTemplate", "Target"]
+
+SYSTEM_CODES = ("BOSS", "CRM", "NSP", "DSMP", "OA")  # schemas/common.xsd SystemCode that receive dispatches
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a dispatch goes: a system, or a department reached through one (the NMC through NSP)."""
+
+    code: str
+    name: str
+    system: str
+    name_zh: str = ""
+
+    @property
+    def is_system(self) -> bool:
+        return self.code == self.system
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchTemplate:
+    """One phenomenon's template: intake questions, pre-processing checks, required fields and the target."""
+
+    id: str
+    name: str
+    target: Target
+    questions: tuple[str, ...]
+    checks: tuple[str, ...]
+    fields: tuple[FieldSpec, ...]
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(spec.name for spec in self.fields)
+
+    def missing_fields(self, fields: Mapping[str, str]) -> list[str]:
+        """Every required field missing or blank, and every value failing its type, each named; [] when complete.
+
+        The workflow refuses a dispatch whose list is not empty and shows the list to the agent.
+        """
+        missing: list[str] = []
+        for spec in self.fields:
+            value = (fields.get(spec.name) or "").strip()
+            if not value:
+                missing.append(f"{spec.name} ({spec.label}): missing")
+                continue
+            wrong = spec.problem(value)
+            if wrong is not None:
+                missing.append(f"{spec.name} ({spec.label}): {wrong}")
+        return missing
