@@ -12,6 +12,7 @@ from hub.config.settings import HubSettings, load_settings
 from hub.ingress.app import HubApp, create_app
 from hub.routing.router import InMemoryRouter
 from hub.validation.command_sets import CommandSetRegistry, schema_directory
+from tests.support.postgres_server import PostgresServer, postgres_fixture
 from tests.support.rabbitmq_server import RabbitMQServer, rabbitmq_fixture
 from tests.support.servers import running_asgi
 
@@ -20,6 +21,13 @@ from tests.support.servers import running_asgi
 def rabbitmq_server() -> Iterator[RabbitMQServer]:
     """A private RabbitMQ on free ports of 127.0.0.1, started once per session (fails, never skips)."""
     yield from rabbitmq_fixture()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL cluster on a free port of 127.0.0.1, started once per session (fails on CI, never
+    skips there; skips with the reason elsewhere when Debian's postgresql-15 is missing)."""
+    yield from postgres_fixture()
 
 
 @pytest.fixture(scope="session")

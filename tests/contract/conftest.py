@@ -11,6 +11,7 @@ import pytest
 
 from hub.transport import Broker, DelayTier, Delivery, TopologyConfig, open_broker
 from tests.support.rabbitmq_server import RabbitMQServer
+from tests.support.workorder_store import open_workorder_store, store_url, workorder_store  # noqa: F401 (fixtures)
 
 WAIT = 20.0  # seconds before a missing delivery fails a test (never asserted on)
 

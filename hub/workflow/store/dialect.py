@@ -1,0 +1,79 @@
+"""Everything that differs between SQLite and PostgreSQL in the work-order store, in one place.
+
+* **Engine.** SQLite: WAL, ``synchronous=NORMAL``, a busy timeout, foreign keys on, and SQLAlchemy's transactions
+  begun by us: ``BEGIN IMMEDIATE`` (the write lock at once, so two writers queue instead of failing on upgrade from a
+  read lock) or a plain ``BEGIN`` for reads (``read_only()``). ``sqlite://`` (memory) is one shared connection,
+  for single-threaded tests. PostgreSQL: a connection pool, READ COMMITTED.
+* **Message lock.** PostgreSQL: ``pg_try_advisory_xact_lock`` on the message id (64-bit hash), so a second worker
+  holding the same id learns it is busy at once instead of running the effect twice; the lock ends with the
+  transaction, also when the process dies. SQLite: the ``BEGIN IMMEDIATE`` write lock already serializes.
+* **Insert-or-ignore** (``ON CONFLICT DO NOTHING``) through each dialect's own ``insert``.
+* ``FOR UPDATE SKIP LOCKED`` needs no branch: SQLAlchemy renders it on PostgreSQL and nothing on SQLite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.dml import Insert
+
+__all__ = ["READ_ONLY", "create_store_engine", "insert_ignore", "lock_message", "lock_migrations"]
+
+READ_ONLY = "onepoint_read_only"  # execution option: a SQLite transaction that only reads begins with plain BEGIN
+_MIGRATIONS_LOCK = 0x6F6E65706F696E74  # "onepoint": the advisory lock key serializing concurrent migrations
+
+
+def create_store_engine(url: str, *, busy_timeout_ms: int = 10_000, **options: Any) -> Engine:
+    """An engine for ``sqlite:///path``, ``sqlite://`` (memory) or ``postgresql+psycopg://…``."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True, **options)
+    if parsed.get_backend_name() != "sqlite":
+        raise ValueError(f"unsupported work-order store URL {parsed.render_as_string(hide_password=True)!r}")
+    memory = parsed.database in (None, "", ":memory:")
+    if memory:
+        options.setdefault("poolclass", StaticPool)
+    engine = create_engine(parsed, connect_args={"check_same_thread": False}, **options)
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # the driver's own implicit BEGIN off: see _begin
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def lock_message(connection: Connection, message_id: str) -> bool:
+    """Hold ``message_id`` for this transaction; False if another transaction holds it."""
+    if connection.dialect.name != "postgresql":
+        return True  # SQLite: BEGIN IMMEDIATE holds the database's write lock already
+    held = connection.execute(text("SELECT pg_try_advisory_xact_lock(hashtextextended(:id, 0))"), {"id": message_id})
+    return bool(held.scalar_one())
+
+
+def lock_migrations(connection: Connection) -> None:
+    """Serialize concurrent migrations of one database (several hub processes starting at once)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATIONS_LOCK})
+
+
+def insert_ignore(connection: Connection, table: Table) -> Insert:
+    """``INSERT … ON CONFLICT DO NOTHING`` for this connection's dialect."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()

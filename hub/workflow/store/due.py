@@ -1,0 +1,71 @@
+"""The scheduler's side of the store: claim the deadlines that are due, act on them, mark them fired — together.
+
+``claim_due(engine, now, limit)`` is a context manager::
+
+    with store.claim_due_deadlines(now, limit=100) as due:
+        for deadline in due.deadlines:
+            escalate(due.tx, deadline)          # the effect, in the same transaction
+    # committed here: the effects and fired_at = now of every claimed deadline (unless released)
+
+The query is ``WHERE fired_at IS NULL AND due_at <= now ORDER BY due_at LIMIT n`` on the partial index
+``ix_deadlines_open_due`` (``due_at`` of the deadlines not yet fired), so a pass reads the due rows only, however
+many work orders are open or how many deadlines fired before. On PostgreSQL the rows are taken ``FOR UPDATE SKIP
+LOCKED``: a second hub process running the same pass at the same moment skips them and takes the next ones, so each
+deadline fires once. On SQLite the ``BEGIN IMMEDIATE`` write lock makes passes take turns. An exception inside the
+block rolls everything back: the deadlines stay due and come back on the next pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine, Select, select, update
+
+from hub.workflow.store.records import DueDeadline
+from hub.workflow.store.schema import deadlines
+from hub.workflow.store.transaction import WorkOrderTransaction, open_unit
+
+__all__ = ["DueBatch", "claim_due", "due_query"]
+
+
+@dataclass
+class DueBatch:
+    """The claimed deadlines and the transaction their effects use."""
+
+    tx: WorkOrderTransaction
+    deadlines: list[DueDeadline]
+    released: set[int] = field(default_factory=set)
+
+    def release(self, deadline: DueDeadline) -> None:
+        """Leave ``deadline`` unfired (it stays due and is claimed again by a later pass)."""
+        self.released.add(deadline.id)
+
+
+def due_query(now: datetime, limit: int) -> Select[int, str, str, datetime]:
+    """The due deadlines, oldest first, locked and skipping rows another transaction holds."""
+    return (
+        select(deadlines.c.id, deadlines.c.work_order_id, deadlines.c.kind, deadlines.c.due_at)
+        .where(deadlines.c.fired_at.is_(None), deadlines.c.due_at <= now)
+        .order_by(deadlines.c.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+@contextmanager
+def claim_due(engine: Engine, now: datetime, limit: int = 100) -> Iterator[DueBatch]:
+    tx = open_unit(engine, None)
+    try:
+        rows = tx.db.execute(due_query(now, limit)).all()
+        batch = DueBatch(tx, [DueDeadline(int(r[0]), str(r[1]), str(r[2]), r[3]) for r in rows])
+        yield batch
+        fired = [d.id for d in batch.deadlines if d.id not in batch.released]
+        for start in range(0, len(fired), 500):
+            tx.db.execute(update(deadlines).where(deadlines.c.id.in_(fired[start:start + 500])).values(fired_at=now))
+    except BaseException:
+        tx.rollback()
+        raise
+    tx.commit(now)

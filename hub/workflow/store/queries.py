@@ -1,0 +1,88 @@
+"""The store's reads: one work order with its history, QueryWorkOrders' filtered pages, a customer's recent ones.
+
+Each filter has its index (see ``schema``); the category filter is a prefix (``01.02`` matches ``01.02`` and
+``01.02.*``), a ``LIKE 'prefix.%'`` that PostgreSQL answers from the ``text_pattern_ops`` index in any collation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.engine import Connection
+
+from hub.workflow.store.records import WorkOrderPage, WorkOrderView
+from hub.workflow.store.schema import deadlines, work_order_history, work_orders
+
+__all__ = ["MAX_PAGE_SIZE", "find_work_orders", "load_work_order", "work_orders_of"]
+
+MAX_PAGE_SIZE = 500
+_wo = work_orders.c
+
+
+def load_work_order(connection: Connection, work_order_id: str) -> WorkOrderView | None:
+    row = connection.execute(select(work_orders).where(_wo.id == work_order_id)).mappings().first()
+    if row is None:
+        return None
+    history = connection.execute(
+        select(work_order_history).where(work_order_history.c.work_order_id == work_order_id)
+        .order_by(work_order_history.c.seq)
+    ).mappings()
+    due = connection.execute(
+        select(deadlines).where(deadlines.c.work_order_id == work_order_id).order_by(deadlines.c.due_at, deadlines.c.id)
+    ).mappings()
+    return WorkOrderView(dict(row), [dict(h) for h in history], [dict(d) for d in due])
+
+
+def find_work_orders(
+    connection: Connection,
+    *,
+    msisdn: str | None = None,
+    states: Collection[str] | None = None,
+    category_prefix: str | None = None,
+    area: str | None = None,
+    tier: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> WorkOrderPage:
+    """Work orders matching every given filter, newest first; ``created_to`` is exclusive; pages count from 1."""
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page {page} of size {page_size}: pages count from 1, sizes 1..{MAX_PAGE_SIZE}")
+    where: list[ColumnElement[bool]] = []
+    if msisdn is not None:
+        where.append(_wo.msisdn == msisdn)
+    if states is not None:
+        where.append(_wo.state.in_(list(states)))
+    if category_prefix is not None:
+        prefix = category_prefix.rstrip(".")
+        where.append(or_(_wo.category_code == prefix, _wo.category_code.startswith(prefix + ".", autoescape=True)))
+    if area is not None:
+        where.append(_wo.area_code == area)
+    if tier is not None:
+        where.append(_wo.tier == tier)
+    if created_from is not None:
+        where.append(_wo.created_at >= created_from)
+    if created_to is not None:
+        where.append(_wo.created_at < created_to)
+    total = connection.execute(select(func.count()).select_from(work_orders).where(*where)).scalar_one()
+    rows = connection.execute(
+        select(work_orders).where(*where).order_by(_wo.created_at.desc(), _wo.id.desc())
+        .limit(page_size).offset((page - 1) * page_size)
+    ).mappings()
+    return WorkOrderPage(int(total), [dict(r) for r in rows])
+
+
+def work_orders_of(connection: Connection, msisdn: str, *, since: datetime | None = None,
+                   states: Collection[str] | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """A customer's work orders from every channel, newest first: created since ``since`` and/or in ``states``."""
+    query = select(work_orders).where(_wo.msisdn == msisdn)
+    if since is not None:
+        query = query.where(_wo.created_at >= since)
+    if states is not None:
+        query = query.where(_wo.state.in_(list(states)))
+    rows = connection.execute(query.order_by(_wo.created_at.desc(), _wo.id.desc()).limit(limit)).mappings()
+    return [dict(r) for r in rows]

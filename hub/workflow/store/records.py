@@ -1,0 +1,71 @@
+"""The values the work-order store takes and gives: history entries, a work order with its history, a page of work
+orders, a due deadline, and the work-order id format."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal, NamedTuple
+
+__all__ = ["WORK_ORDER_ID", "DueDeadline", "HistoryEntry", "WorkOrderPage", "WorkOrderView", "new_work_order_id"]
+
+WORK_ORDER_ID = re.compile(r"^WO\d{8}[0-9A-Z]{8}$")
+_ALPHABET = string.digits + string.ascii_uppercase
+
+
+def new_work_order_id(now: datetime) -> str:
+    """``WO`` + ``now``'s date (yyyymmdd, in ``now``'s own zone) + 8 random characters of [0-9A-Z].
+
+    36⁸ ≈ 2.8·10¹² per day: processes need no coordination; the store still inserts with ON CONFLICT DO NOTHING and
+    draws again on the (vanishingly rare) collision."""
+    return "WO" + now.strftime("%Y%m%d") + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryEntry:
+    """One step of a work order's history: a state change (``kind='state'``) or a field change (``kind='field'``).
+
+    ``message_id`` defaults to the causing message of the transaction that appends it."""
+
+    at: datetime
+    kind: Literal["state", "field"]
+    actor: str | None = None
+    system: str | None = None
+    message_id: str | None = None
+    action: str | None = None
+    from_state: str | None = None
+    to_state: str | None = None
+    field: str | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+    note: str | None = None
+
+    def columns(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkOrderView:
+    """A work order's row, its whole history (oldest first) and its deadlines (fired or not)."""
+
+    row: dict[str, Any]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    deadlines: list[dict[str, Any]] = field(default_factory=list)
+
+
+class WorkOrderPage(NamedTuple):
+    """One page of a query: how many work orders match in all, and this page's rows (newest first)."""
+
+    total: int
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class DueDeadline:
+    id: int
+    work_order_id: str
+    kind: str
+    due_at: datetime

@@ -1,0 +1,154 @@
+"""The work-order database: SQLAlchemy Core tables (the migrations in ``migrations/versions`` create exactly these;
+``tests/contract/test_workorder_store.py`` checks that they agree).
+
+Times are ``UTCDateTime`` (aware UTC). The indexes serve the store's queries: a customer's recent work orders
+(msisdn + created_at), the QueryWorkOrders filters (state, category prefix, area, tier, created_at) and the scheduler's
+due deadlines (``due_at`` of the deadlines not yet fired: a partial index on both dialects, so it stays as small as
+the set of open deadlines however many have fired).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from hub.workflow.store.types import UTCDateTime
+
+__all__ = [
+    "VERSION_TABLE",
+    "deadlines",
+    "event_listeners",
+    "metadata",
+    "processed_messages",
+    "work_order_events",
+    "work_order_history",
+    "work_orders",
+]
+
+VERSION_TABLE = "workflow_alembic_version"  # not Alembic's default name: the database may hold other schemas
+
+# An auto-increment key: BIGSERIAL-like on PostgreSQL, the ROWID alias on SQLite (which needs plain INTEGER).
+Serial = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+work_orders = Table(
+    "work_orders", metadata,
+    Column("id", String(18), primary_key=True),  # WO + yyyymmdd + 8 of [0-9A-Z]
+    Column("channel", String(32), nullable=False),
+    Column("msisdn", String(20), nullable=False),
+    Column("contact_number", String(32)),
+    Column("category_code", String(16), nullable=False),  # 01.02.03 or 01.02.03.004
+    Column("phenomenon", Text),
+    Column("description", Text),
+    Column("occurred_at", UTCDateTime()),
+    Column("location", Text),
+    Column("area_code", String(16)),
+    Column("district", String(64)),
+    Column("taken_by", String(64)),
+    Column("tier", String(32)),
+    Column("priority", SmallInteger),
+    Column("state", String(32), nullable=False),
+    Column("owner", String(64)),  # the owning department
+    Column("state_before_suspension", String(32)),
+    Column("escalation_level", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("first_response_due", UTCDateTime()),
+    Column("reply_due", UTCDateTime()),
+    Column("return_visit_due", UTCDateTime()),
+    Column("paused_since", UTCDateTime()),
+    Column("paused_seconds", Integer, nullable=False, server_default="0"),
+    Column("replied_at", UTCDateTime()),
+    Column("closed_at", UTCDateTime()),
+    Column("satisfaction", String(32)),
+    Column("dispatch_fields", Text),  # JSON object text
+    Column("invalid_dispatches", Integer, nullable=False, server_default="0"),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("outage_id", String(64)),
+    Column("incident_id", String(64)),
+    Index("ix_work_orders_msisdn_created", "msisdn", "created_at"),
+    Index("ix_work_orders_state", "state"),
+    Index("ix_work_orders_category", "category_code", postgresql_ops={"category_code": "text_pattern_ops"}),
+    Index("ix_work_orders_area", "area_code"),
+    Index("ix_work_orders_tier", "tier"),
+    Index("ix_work_orders_created", "created_at"),
+)
+
+work_order_history = Table(
+    "work_order_history", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("work_order_id", String(18), ForeignKey("work_orders.id"), nullable=False),
+    Column("seq", Integer, nullable=False),  # 1, 2, … per work order
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(64)),
+    Column("system", String(32)),
+    Column("message_id", String(200)),
+    Column("kind", String(8), nullable=False),
+    Column("action", String(48)),
+    Column("from_state", String(32)),
+    Column("to_state", String(32)),
+    Column("field", String(64)),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("note", Text),
+    UniqueConstraint("work_order_id", "seq", name="uq_work_order_history_seq"),
+    CheckConstraint("kind IN ('state', 'field')", name="ck_work_order_history_kind"),
+)
+
+deadlines = Table(
+    "deadlines", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("work_order_id", String(18), ForeignKey("work_orders.id"), nullable=False),
+    Column("kind", String(32), nullable=False),  # first_response, reply, return_visit, warning, …
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("fired_at", UTCDateTime()),
+    Index("ix_deadlines_open_due", "due_at",
+          postgresql_where=text("fired_at IS NULL"), sqlite_where=text("fired_at IS NULL")),
+    Index("ix_deadlines_work_order", "work_order_id"),
+)
+
+processed_messages = Table(  # not hub.store's table name: both may share one SQLite file
+    "workflow_processed_messages", metadata,
+    Column("message_id", String(200), primary_key=True),
+    Column("outcome", String(64), nullable=False),
+    Column("reply", LargeBinary),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+work_order_events = Table(  # the outbox of the event listeners: written with the change, published after
+    "work_order_events", metadata,
+    Column("position", Serial, primary_key=True, autoincrement=True),  # global order of writing
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("work_order_id", String(18), ForeignKey("work_orders.id"), nullable=False),
+    Column("seq", Integer, nullable=False),  # 1, 2, … per work order: delivery order
+    Column("kind", String(32), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("published_at", UTCDateTime()),
+    UniqueConstraint("work_order_id", "seq", name="uq_work_order_events_seq"),
+    Index("ix_work_order_events_unpublished", "position",
+          postgresql_where=text("published_at IS NULL"), sqlite_where=text("published_at IS NULL")),
+)
+
+event_listeners = Table(
+    "event_listeners", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("callback_url", Text, nullable=False),
+    Column("filter", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+)

@@ -1,0 +1,138 @@
+"""``WorkOrderStore``: the work-order database behind one interface, SQLite or PostgreSQL by URL.
+
+    store = WorkOrderStore.open("sqlite:///var/onepoint-workorders.db")   # or postgresql+psycopg://…
+    with store.transaction(message_id=message.message_id) as tx:
+        if not tx.duplicate:
+            work_order_id = tx.insert_work_order(row, history=[...])
+            tx.replace_deadlines(work_order_id, [("reply", due)])
+            tx.complete("created", reply=answer)
+    # one commit: the effects and the processed-message record; an exception rolls both back
+
+Opening runs the migrations (``upgrade head``). Handlers called by a worker whose processed-message store is
+``WorkOrderProcessedStore(store)`` find the worker's transaction with ``store.current_transaction()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+from hub.workflow.store.dialect import READ_ONLY, create_store_engine
+from hub.workflow.store.due import DueBatch, claim_due
+from hub.workflow.store.migrate import upgrade
+from hub.workflow.store.queries import find_work_orders, load_work_order, work_orders_of
+from hub.workflow.store.records import WorkOrderPage, WorkOrderView
+from hub.workflow.store.transaction import WorkOrderTransaction, open_unit
+
+__all__ = ["NoTransactionError", "WorkOrderStore"]
+
+
+class NoTransactionError(RuntimeError):
+    """``current_transaction()`` was called outside a store transaction."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class WorkOrderStore:
+    """Work orders, their history and deadlines, processed messages and the event outbox, on one database."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = _utcnow, migrate: bool = True) -> None:
+        self.engine = engine
+        self.clock = clock  # stamps processed-message records only; every work-order time is given by the caller
+        self._current: ContextVar[WorkOrderTransaction | None] = ContextVar(f"workorder-tx-{id(self)}", default=None)
+        if migrate:
+            upgrade(engine)
+
+    @classmethod
+    def open(cls, url: str, *, clock: Callable[[], datetime] = _utcnow, **engine_options: Any) -> WorkOrderStore:
+        """``sqlite:///path`` (``sqlite://``: memory, one thread), ``postgresql+psycopg://user@host:port/db``."""
+        return cls(create_store_engine(url, **engine_options), clock=clock)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writes --------------------------------------------------------------------------------------------------
+
+    def begin(self, message_id: str | None = None) -> WorkOrderTransaction:
+        """An open unit of work (see ``transaction``); end it with ``finish``."""
+        return open_unit(self.engine, message_id)
+
+    def finish(self, tx: WorkOrderTransaction, *, commit: bool) -> None:
+        if tx.duplicate:
+            return
+        if commit:
+            tx.commit(self.clock())
+        else:
+            tx.rollback()
+
+    @contextmanager
+    def transaction(self, message_id: str | None = None) -> Iterator[WorkOrderTransaction]:
+        """One message's unit of work: a duplicate message id gives ``tx.duplicate`` and changes nothing; otherwise
+        everything done through ``tx`` and the processed record commit together at the end of the block, or
+        nothing does if it raises. ``ClaimBusyError``: another transaction holds this message id now."""
+        tx = self.begin(message_id)
+        token = self._current.set(tx)
+        try:
+            yield tx
+        except BaseException:
+            self.finish(tx, commit=False)
+            raise
+        else:
+            self.finish(tx, commit=True)
+        finally:
+            self._current.reset(token)
+
+    def current_transaction(self) -> WorkOrderTransaction:
+        """The transaction this thread (or task) is inside: a ``transaction`` block or a worker's claim."""
+        tx = self._current.get()
+        if tx is None:
+            raise NoTransactionError("no work-order store transaction is open here")
+        return tx
+
+    def _enter(self, tx: WorkOrderTransaction) -> Callable[[], None]:
+        """Make ``tx`` current; returns what undoes it (for claims opened and closed in separate calls)."""
+        token = self._current.set(tx)
+        return lambda: self._current.reset(token)
+
+    def claim_due_deadlines(self, now: datetime, limit: int = 100) -> AbstractContextManager[DueBatch]:
+        """The due deadlines (``due_at <= now``, not fired), marked fired with the block's effects (see ``due``)."""
+        return claim_due(self.engine, now, limit)
+
+    # -- reads ---------------------------------------------------------------------------------------------------
+
+    def get_work_order(self, work_order_id: str) -> WorkOrderView | None:
+        with self._reading() as connection:
+            return load_work_order(connection, work_order_id)
+
+    def query(self, **filters: Any) -> WorkOrderPage:
+        """QueryWorkOrders: ``msisdn``, ``states``, ``category_prefix``, ``area``, ``tier``, ``created_from``,
+        ``created_to``, ``page``, ``page_size``; returns ``(total, rows)``."""
+        with self._reading() as connection:
+            return find_work_orders(connection, **filters)
+
+    def recent_for_msisdn(self, msisdn: str, since: datetime, *, limit: int = 50) -> list[dict[str, Any]]:
+        """The customer's work orders created since ``since``, every channel, newest first (repeat complaints)."""
+        with self._reading() as connection:
+            return work_orders_of(connection, msisdn, since=since, limit=limit)
+
+    def open_for_msisdn(self, msisdn: str, states: Collection[str], *, limit: int = 50) -> list[dict[str, Any]]:
+        """The customer's work orders in ``states`` (the caller's open states), newest first."""
+        with self._reading() as connection:
+            return work_orders_of(connection, msisdn, states=states, limit=limit)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection, connection.execution_options(**{READ_ONLY: True}).begin():
+            yield connection
