@@ -75,7 +75,7 @@ name = "  "
 target = "NOWHERE"
 questions = ["1?", "2?", "3?", "4?", "5?", "6?"]
 checks = ["look"]
-fields = ["msisdn", "colour"]
+fields = ["msisdn", "colour", "msisdn"]
 
 """
 
@@ -88,6 +88,7 @@ EXPECTED = [  # (file, key, what) of every problem BROKEN has, and nothing else
     ("b.toml", "templates.chatty", "unknown target 'NOWHERE'"),
     ("b.toml", "templates.chatty", "6 intake questions (at most 5"),
     ("b.toml", "templates.chatty", "unknown field 'colour'"),
+    ("b.toml", "templates.chatty", "field 'msisdn' listed twice"),
     ("b.toml", "1.02", "bad code '1.02'"),
     ("b.toml", "01", "duplicate code (first in "),
     ("b.toml", "01.02", "duplicate code (first in "),
@@ -159,6 +160,25 @@ def test_unreadable_files_are_problems_too(base_dir, text, what):
     (base_dir / "b.toml").write_text(text, encoding="utf-8")
     with pytest.raises(TaxonomyError, match=r"b\.toml: .*" + re.escape(what)):
         load_taxonomy(base_dir)
+
+
+@pytest.mark.parametrize(("text", "key", "what"), [
+    ("[templates.t]\nname = 'T'\ntarget = 'NMC'\nquestions = []\nchecks = ['c']\nfields = ['msisdn']",
+     "templates.t", "no intake questions"),
+    ("[templates.t]\nname = 'T'\ntarget = 'NMC'\nquestions = ['q']\nchecks = ['', 'c']\nfields = ['msisdn']",
+     "templates.t", "checks[0] is empty"),
+    ("[templates.t]\nname = 'T'\ntarget = 'NMC'\nquestions = ['q']\nchecks = ['c']\nfields = []",
+     "templates.t", "no fields"),
+    ("[fields.apn]\nlabel = 'APN'\ntype = 'choice'", "fields.apn", "choices if and only if"),
+    ("[fields.Bad-Name]\nlabel = 'Bad'", "fields.Bad-Name", "lower case letters"),
+    ("[targets.OA]\nname = 'Office automation'\nsystem = 'BOSS'", "targets.OA", "the system itself"),
+    ("[targets.PNMC]\nname = ''\nsystem = 'NSP'", "targets.PNMC", "empty or missing name"),
+])
+def test_template_field_and_target_rules(base_dir, text, key, what):
+    (base_dir / "b.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(TaxonomyError) as caught:
+        load_taxonomy(base_dir)
+    assert [(p.key, what in p.message) for p in caught.value.problems] == [(key, True)], caught.value
 
 
 def test_an_empty_directory_is_a_problem(tmp_path):
