@@ -57,6 +57,8 @@ def show_command(code: str | None, path: Path | None) -> None:
         console = Console(width=200)
     if code is not None and loaded.category(code).template is not None:
         console.print(" → ".join(f"{c} {n}" for c, n in zip(_codes(code), loaded.path(code), strict=True)))
+        if loaded.category(code).inherited:
+            console.print(f"(the template of {loaded.category(code).parent})")
         console.print(_template_table(loaded.phenomenon(code)))
     else:
         console.print(_tree(loaded, code))
@@ -74,7 +76,8 @@ def _label(category: Category) -> str:
     if category.name_zh:
         text += f" ({escape(category.name_zh)})"
     if category.template is not None:
-        text += f"  [dim]{category.template.id} → {_target(category.template)}[/dim]"
+        inherited = " (inherited)" if category.inherited else ""
+        text += f"  [dim]{category.template.id}{inherited} → {_target(category.template)}[/dim]"
     return text
 
 

@@ -33,10 +33,11 @@ def build_categories(entries: Iterable[Entry], templates: dict[str, DispatchTemp
         parent = parent_of(code)
         if parent is not None and parent not in own:
             problems.add(entry.source, code, _orphan(code, parent))
-        if level_of(code) == 4 and template is None and parent in own:
-            template = own[parent][2]  # a refinement inherits its phenomenon's template
+        inherited = level_of(code) == 4 and template is None and parent in own
+        if inherited:
+            template = own[str(parent)][2]  # a refinement inherits its phenomenon's template
         categories[code] = Category(code, name, text_of(entry, "name_zh", problems, required=False), template,
-                                    entry.source)
+                                    entry.source, inherited)
     return categories
 
 

@@ -35,13 +35,17 @@ class UnknownCategory(KeyError):
 
 @dataclass(frozen=True, slots=True)
 class Category:
-    """One node of the taxonomy; ``template`` is its resolved dispatch template (phenomena and refinements)."""
+    """One node of the taxonomy; ``template`` is its resolved dispatch template (phenomena and refinements).
+
+    ``inherited`` marks a refinement that names no template of its own and uses its phenomenon's.
+    """
 
     code: str
     name: str
     name_zh: str
     template: DispatchTemplate | None
     source: str
+    inherited: bool = False
 
     @property
     def level(self) -> int:

@@ -60,6 +60,7 @@ def test_refinements_inherit_their_phenomenons_template_unless_they_name_one(tax
     assert taxonomy.phenomenon("01.02.03.002") is taxonomy.phenomenon(ORIGINATE)
     since_reconnection = taxonomy.phenomenon("01.02.03.001")
     assert since_reconnection.id == "user_data_sync" and since_reconnection.target.system == "BOSS"
+    assert taxonomy.category("01.02.03.002").inherited and not taxonomy.category("01.02.03.001").inherited
     assert taxonomy.path("01.02.03.001")[:3] == taxonomy.path(ORIGINATE)
     for refinement in taxonomy.refinements():
         assert refinement.template is not None
