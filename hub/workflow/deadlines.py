@@ -1,0 +1,273 @@
+"""A work order's deadlines as a pure function of its timing facts, the SLA table and the calendars.
+
+The clock runs from creation in the calendar of whichever department owns the work order at each moment, and
+stops while the order is PENDING or SUSPENDED: a deadline is the instant at which the limit's business time has run
+*outside* the pauses, so every pause moves it by the business time it covered (a pause over a night or a holiday
+moves it by nothing). While the order is paused a deadline that was not yet reached has no instant: it is a `Due`
+with ``at=None`` and the ``remaining`` business time it will have when the clock resumes. A deadline reached before
+the pause began keeps its instant (a pause does not undo a breach).
+
+Recalculation contract (for the store and the scheduler): deadlines depend on nothing but ``(facts, sla,
+calendars)``. Store ``Deadlines.sla_version`` and ``Deadlines.calendar_version`` with the work order; when a table
+or calendar is reloaded, every open work order for which `is_current` is false gets ``compute_deadlines`` again from
+its facts and the new tables (`recalculate` answers ``None`` when nothing moved). The same call after every
+pause, resume, handover, first response and reply keeps the stored due times right. Schedule only `Alert` s from
+`Deadlines.alerts` (a paused deadline has none); on an alarm escalate with `next_escalation`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from hub.workflow.calendar import BusinessCalendar
+from hub.workflow.calendars import Calendars
+from hub.workflow.clock import as_utc
+from hub.workflow.sla import SlaRow, SlaTable
+
+__all__ = ["WALL_CLOCK", "Alert", "AlertLevel", "Deadline", "DeadlineKind", "Deadlines", "Due", "EscalationStep",
+           "TimingFacts", "calendar_version", "compute_deadlines", "is_current", "next_escalation", "recalculate"]
+
+WALL_CLOCK = BusinessCalendar.open_always("wall_clock", "UTC")  # the return visit's clock
+
+Segment = tuple[datetime, datetime | None, BusinessCalendar]  # the clock runs in [start, end) on this calendar
+
+
+class DeadlineKind(StrEnum):
+    FIRST_RESPONSE = "FIRST_RESPONSE"
+    REPLY = "REPLY"
+    RETURN_VISIT = "RETURN_VISIT"
+
+
+class AlertLevel(StrEnum):
+    WARNING = "WARNING"  # the warning share of the limit has run
+    ALARM = "ALARM"  # the limit has run: breach, escalate
+
+
+@dataclass(frozen=True, slots=True)
+class TimingFacts:
+    """What a work order's deadlines depend on, all instants aware.
+
+    ``department`` owns the order from ``created_at``; ``handovers`` are later owner changes ``(at, department)``
+    in time order. ``pauses`` are the finished pending/suspended intervals ``(start, end)``; ``paused_since`` is
+    set while the order is paused now.
+    """
+
+    created_at: datetime
+    tier: str | None
+    department: str
+    handovers: tuple[tuple[datetime, str], ...] = ()
+    pauses: tuple[tuple[datetime, datetime], ...] = ()
+    paused_since: datetime | None = None
+    first_responded_at: datetime | None = None
+    replied_at: datetime | None = None
+    return_visited_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A due instant, or (``at`` is ``None``) paused with ``remaining`` business time left when the clock resumes."""
+
+    at: datetime | None
+    remaining: timedelta | None = None
+
+    @property
+    def paused(self) -> bool:
+        return self.at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    kind: DeadlineKind
+    limit: timedelta
+    due: Due
+    warning: Due
+    met_at: datetime | None  # when the step was done; a met deadline raises no more alerts
+
+    @property
+    def open(self) -> bool:
+        return self.met_at is None
+
+    def breached(self) -> bool:
+        """Whether the step was done, and done after its due instant."""
+        return self.met_at is not None and self.due.at is not None and self.met_at > self.due.at
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    at: datetime
+    kind: DeadlineKind
+    level: AlertLevel
+
+
+@dataclass(frozen=True, slots=True)
+class Deadlines:
+    tier: str | None
+    priority: int
+    sla_version: str
+    calendar_version: str  # the calendars (and department mapping) the clock ran on
+    first_response: Deadline
+    reply: Deadline
+    return_visit: Deadline | None  # only once replied
+
+    @property
+    def all(self) -> tuple[Deadline, ...]:
+        return tuple(d for d in (self.first_response, self.reply, self.return_visit) if d is not None)
+
+    @property
+    def paused(self) -> bool:
+        return any(deadline.open and deadline.due.paused for deadline in self.all)
+
+    def alerts(self) -> list[Alert]:
+        """The warnings and alarms still to fire (open deadlines with an instant), in time order."""
+        alerts = []
+        for deadline in self.all:
+            if not deadline.open:
+                continue
+            for level, due in ((AlertLevel.WARNING, deadline.warning), (AlertLevel.ALARM, deadline.due)):
+                if due.at is not None:
+                    alerts.append(Alert(due.at, deadline.kind, level))
+        return sorted(alerts, key=lambda alert: alert.at)
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationStep:
+    """Escalate to ``role`` (level ``level``) at ``due``: level 1 at the breach, each next one an interval later."""
+
+    level: int
+    role: str
+    due: Due
+
+
+def compute_deadlines(facts: TimingFacts, sla: SlaTable, calendars: Calendars) -> Deadlines:
+    """The work order's deadlines from its facts (pure: same inputs, same answer)."""
+    row = sla.row(facts.tier)
+    segments = _segments(facts, calendars)
+    first = _deadline(DeadlineKind.FIRST_RESPONSE, row.first_response, row, segments, facts.first_responded_at)
+    reply = _deadline(DeadlineKind.REPLY, row.reply, row, segments, facts.replied_at)
+    visit = None
+    if facts.replied_at is not None:
+        visit_segments = _running(as_utc(facts.replied_at), [(as_utc(facts.replied_at), WALL_CLOCK)], _pauses(facts))
+        visit = _deadline(DeadlineKind.RETURN_VISIT, row.return_visit, row, visit_segments, facts.return_visited_at)
+    return Deadlines(facts.tier, row.priority, sla.version, calendar_version(facts, calendars), first, reply, visit)
+
+
+def recalculate(previous: Deadlines, facts: TimingFacts, sla: SlaTable, calendars: Calendars) -> Deadlines | None:
+    """The new deadlines after a table or calendar change, ``None`` when nothing (versions included) changed."""
+    fresh = compute_deadlines(facts, sla, calendars)
+    return None if fresh == previous else fresh
+
+
+def is_current(deadlines: Deadlines, facts: TimingFacts, sla: SlaTable, calendars: Calendars) -> bool:
+    """Whether ``deadlines`` were computed from these very SLA table and calendars (else: recalculate)."""
+    return deadlines.sla_version == sla.version and deadlines.calendar_version == calendar_version(facts, calendars)
+
+
+def next_escalation(facts: TimingFacts, sla: SlaTable, calendars: Calendars, kind: DeadlineKind,
+                    current_level: int) -> EscalationStep | None:
+    """The escalation after ``current_level`` (0 = none yet) of a breached deadline; ``None`` past the chain's end.
+
+    Level 1 is due at the deadline itself, level n at the deadline plus (n - 1) escalation intervals, counted on
+    the same clock as the deadline (pauses credited), so recalculation moves escalations too.
+    """
+    row = sla.row(facts.tier)
+    step = row.next_escalation(current_level)
+    if step is None:
+        return None
+    extra = row.escalation_interval * (step.level - 1)
+    if kind is DeadlineKind.RETURN_VISIT:
+        if facts.replied_at is None:
+            raise ValueError("no return-visit deadline before the reply")
+        replied = as_utc(facts.replied_at)
+        due = _due(row.return_visit + extra, _running(replied, [(replied, WALL_CLOCK)], _pauses(facts)))
+    else:
+        limit = row.first_response if kind is DeadlineKind.FIRST_RESPONSE else row.reply
+        due = _due(limit + extra, _segments(facts, calendars))
+    return EscalationStep(step.level, step.role, due)
+
+
+def calendar_version(facts: TimingFacts, calendars: Calendars) -> str:
+    """A hash of the calendars the work order's owners work by (a change of any of them changes it)."""
+    owners = [facts.department, *(department for _, department in facts.handovers)]
+    text = ";".join(f"{d}={calendars.for_department(d).name}@{calendars.for_department(d).version}" for d in owners)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _deadline(kind: DeadlineKind, limit: timedelta, row: SlaRow, segments: Sequence[Segment],
+              met_at: datetime | None) -> Deadline:
+    return Deadline(kind, limit, _due(limit, segments), _due(limit * row.warning_share, segments),
+                    None if met_at is None else as_utc(met_at))
+
+
+def _due(limit: timedelta, segments: Sequence[Segment]) -> Due:
+    remaining = limit
+    for start, end, calendar in segments:
+        candidate = calendar.add(start, remaining)
+        if end is None or candidate <= end:
+            return Due(candidate)
+        remaining -= calendar.elapsed(start, end)
+    return Due(None, remaining)  # the segments stop at a pause that has not ended
+
+
+def _segments(facts: TimingFacts, calendars: Calendars) -> list[Segment]:
+    created = as_utc(facts.created_at)
+    owners = [(created, calendars.for_department(facts.department))]
+    for at, department in facts.handovers:
+        moment = as_utc(at)
+        if moment < owners[-1][0]:
+            raise ValueError(f"handover to {department} at {moment.isoformat()} precedes the previous owner's start")
+        owners.append((moment, calendars.for_department(department)))
+    return _running(created, owners, _pauses(facts))
+
+
+def _pauses(facts: TimingFacts) -> list[tuple[datetime, datetime | None]]:
+    """The pauses in time order, overlaps merged, the current one (if any) open-ended."""
+    intervals: list[tuple[datetime, datetime | None]] = []
+    for start, end in facts.pauses:
+        first, last = as_utc(start), as_utc(end)
+        if last < first:
+            raise ValueError(f"pause ends {last.isoformat()} before it starts {first.isoformat()}")
+        intervals.append((first, last))
+    if facts.paused_since is not None:
+        intervals.append((as_utc(facts.paused_since), None))
+    intervals.sort(key=lambda pause: pause[0])
+    merged: list[tuple[datetime, datetime | None]] = []
+    for begin, finish in intervals:
+        if merged and (merged[-1][1] is None or begin <= merged[-1][1]):
+            previous_start, previous_end = merged[-1]
+            merged[-1] = (previous_start, None if finish is None or previous_end is None else max(finish, previous_end))
+        else:
+            merged.append((begin, finish))
+    return merged
+
+
+def _running(start: datetime, owners: Sequence[tuple[datetime, BusinessCalendar]],
+             pauses: Sequence[tuple[datetime, datetime | None]]) -> list[Segment]:
+    return list(_iter_running(start, owners, pauses))
+
+
+def _iter_running(start: datetime, owners: Sequence[tuple[datetime, BusinessCalendar]],
+                  pauses: Sequence[tuple[datetime, datetime | None]]) -> Iterator[Segment]:
+    """The stretches from ``start`` on where the clock runs: each owner's time less the pauses."""
+    for index, (since, calendar) in enumerate(owners):
+        until = owners[index + 1][0] if index + 1 < len(owners) else None
+        cursor = max(since, start)
+        if until is not None and until <= cursor:
+            continue
+        for pause_start, pause_end in pauses:
+            if pause_end is not None and pause_end <= cursor:
+                continue
+            if until is not None and pause_start >= until:
+                break
+            if pause_start > cursor:
+                yield cursor, pause_start, calendar
+            if pause_end is None:
+                return  # paused now: the clock has not run since
+            cursor = max(cursor, pause_end)
+            if until is not None and cursor >= until:
+                break
+        if until is None or cursor < until:
+            yield cursor, until, calendar
