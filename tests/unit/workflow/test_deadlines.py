@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -298,3 +299,35 @@ class TestClocks:
         now = SystemClock().now()
         assert now.tzinfo is UTC
         assert isinstance(SystemClock(), Clock)
+
+
+def reference_due(created: datetime, limit: timedelta, owners: list[tuple[datetime, str]],
+                  pauses: list[tuple[datetime, datetime]], calendars: Calendars) -> datetime:
+    """Reference: walk minute by minute, counting the minutes its owner works and no pause covers."""
+    counted = timedelta(0)
+    moment = created
+    while True:
+        owner = [department for since, department in owners if since <= moment][-1]
+        paused = any(start <= moment < end for start, end in pauses)
+        if not paused and calendars.for_department(owner).is_open(moment):
+            counted += M
+            if counted == limit:
+                return moment + M
+        moment += M
+
+
+def test_pause_credit_agrees_with_a_minute_by_minute_walk(sla: SlaTable, calendars: Calendars) -> None:
+    rng = random.Random(2026)
+    for _ in range(40):
+        created = sh(9, 14) + rng.randrange(0, 10 * 24 * 60) * M  # around Mid-Autumn and National Day
+        owners = [(created, rng.choice([HOTLINE, NETWORK]))]
+        if rng.random() < 0.5:
+            owners.append((created + rng.randrange(0, 3 * 24 * 60) * M, rng.choice([HOTLINE, NETWORK, "BILLING"])))
+        pauses = []
+        for _ in range(rng.randrange(0, 4)):
+            start = created + rng.randrange(-60, 6 * 24 * 60) * M
+            pauses.append((start, start + rng.randrange(0, 2 * 24 * 60) * M))
+        order = TimingFacts(created, "VIP_GOLD", owners[0][1], handovers=tuple(owners[1:]), pauses=tuple(pauses))
+        deadlines = compute_deadlines(order, sla, calendars)
+        assert deadlines.reply.due.at == reference_due(created, 6 * H, owners, pauses, calendars), order
+        assert deadlines.reply.warning.at == reference_due(created, 4.5 * H, owners, pauses, calendars), order
