@@ -150,3 +150,19 @@ def test_redelivery_after_a_lost_ack_does_not_repeat_the_effect(
     assert outcomes == [False]
     assert processed.outcome(sent.message_id) == "created"
     assert workorder_store.query().total == 1
+
+
+def test_a_batch_leaves_an_id_held_elsewhere_to_its_holder(open_workorder_store: Callable[..., WorkOrderStore]) -> None:
+    holder = WorkOrderProcessedStore(open_workorder_store())
+    batch_store = open_workorder_store(busy_timeout_ms=50)
+    batch = WorkOrderProcessedStore(batch_store)
+    with holder.claim("m-held") as claim:
+        results = batch.run_batch([("m-held", lambda: pytest.fail("a held id ran")),
+                                   ("m-free", lambda: create_work_order(batch_store) and "created")])
+        claim.complete("done")
+    assert results[0].busy
+    if batch_store.dialect == "postgresql":  # only the held id waits; SQLite's whole batch waits for the write lock
+        assert (results[1].ran, batch.outcome("m-free")) == (True, "created")
+    else:
+        assert results[1].busy
+    assert batch.outcome("m-held") == "done"

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import Insert
 
-__all__ = ["READ_ONLY", "create_store_engine", "insert_ignore", "lock_message", "lock_migrations"]
+__all__ = ["READ_ONLY", "create_store_engine", "insert_ignore", "lock_message", "lock_messages", "lock_migrations"]
 
 READ_ONLY = "onepoint_read_only"  # execution option: a SQLite transaction that only reads begins with plain BEGIN
 _MIGRATIONS_LOCK = 0x6F6E65706F696E74  # "onepoint": the advisory lock key serializing concurrent migrations
@@ -64,6 +64,17 @@ def lock_message(connection: Connection, message_id: str) -> bool:
         return True  # SQLite: BEGIN IMMEDIATE holds the database's write lock already
     held = connection.execute(text("SELECT pg_try_advisory_xact_lock(hashtextextended(:id, 0))"), {"id": message_id})
     return bool(held.scalar_one())
+
+
+def lock_messages(connection: Connection, message_ids: list[str]) -> set[str]:
+    """Hold each of ``message_ids`` for this transaction (one statement); returns those another transaction holds."""
+    if connection.dialect.name != "postgresql" or not message_ids:
+        return set()
+    held = connection.execute(
+        text("SELECT id, pg_try_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest(CAST(:ids AS text[])) AS id"),
+        {"ids": list(dict.fromkeys(message_ids))},
+    )
+    return {str(row[0]) for row in held if not row[1]}
 
 
 def lock_migrations(connection: Connection) -> None:

@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import func, select
 
 from hub.store.base import BatchOutcome, ClaimBusyError, ProcessedStore, Recorded
-from hub.workflow.store.dialect import READ_ONLY, insert_ignore, lock_message
+from hub.workflow.store import statements as st
+from hub.workflow.store.dialect import READ_ONLY, insert_ignore, lock_messages
 from hub.workflow.store.schema import processed_messages
 from hub.workflow.store.store import WorkOrderStore
 from hub.workflow.store.transaction import WorkOrderTransaction, recorded
@@ -75,20 +76,23 @@ class WorkOrderProcessedStore(ProcessedStore):
 
     def run_batch(self, items: Sequence[tuple[str, Callable[[], str]]]) -> list[BatchOutcome]:
         """The whole batch in one transaction (one commit), each effect in a savepoint: an effect that raises
-        undoes only its own changes. Effects reach the transaction through ``store.current_transaction()``."""
-        results: list[BatchOutcome] = []
+        undoes only its own changes. Effects reach the transaction through ``store.current_transaction()``.
+        The batch's ids are locked (PostgreSQL) and looked up (processed already?) with one statement each."""
         try:
             tx = self.store.begin(None)
         except ClaimBusyError:
             return [BatchOutcome(message_id, busy=True) for message_id, _ in items]
         leave = self.store._enter(tx)
         try:
+            ids = [message_id for message_id, _ in items]
+            busy = lock_messages(tx.db, ids)
+            known = self._known(tx, [i for i in ids if i not in busy])
             done: dict[str, str] = {}
-            for message_id, effect in items:
-                results.append(self._run_one(tx, message_id, effect, done))
+            results = [self._run_one(tx, message_id, effect, busy, known, done) for message_id, effect in items]
             if done:
-                tx.db.execute(processed_messages.insert(), [
-                    {"message_id": mid, "outcome": outcome, "reply": None, "recorded_at": self.store.clock()}
+                now = self.store.clock()
+                tx.db.execute(st.INSERT_PROCESSED, [
+                    {"message_id": mid, "outcome": outcome, "reply": None, "recorded_at": now}
                     for mid, outcome in done.items()
                 ])
         except BaseException:
@@ -101,15 +105,23 @@ class WorkOrderProcessedStore(ProcessedStore):
         return results
 
     @staticmethod
-    def _run_one(tx: WorkOrderTransaction, message_id: str, effect: Callable[[], str],
-                 done: dict[str, str]) -> BatchOutcome:
-        if message_id in done:
-            return BatchOutcome(message_id, duplicate=True, outcome=done[message_id])
-        if not lock_message(tx.db, message_id):
+    def _known(tx: WorkOrderTransaction, ids: list[str]) -> dict[str, str]:
+        """The recorded outcomes of those of ``ids`` processed already."""
+        found: dict[str, str] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 500):
+            for message_id, outcome in tx.db.execute(st.SELECT_PROCESSED_MANY, {"mids": unique[start:start + 500]}):
+                found[str(message_id)] = str(outcome)
+        return found
+
+    @staticmethod
+    def _run_one(tx: WorkOrderTransaction, message_id: str, effect: Callable[[], str], busy: set[str],
+                 known: dict[str, str], done: dict[str, str]) -> BatchOutcome:
+        if message_id in busy:
             return BatchOutcome(message_id, busy=True)
-        prior = recorded(tx.db, message_id)
+        prior = done.get(message_id, known.get(message_id))
         if prior is not None:
-            return BatchOutcome(message_id, duplicate=True, outcome=prior.outcome)
+            return BatchOutcome(message_id, duplicate=True, outcome=prior)
         try:
             with tx.savepoint():
                 outcome = effect()

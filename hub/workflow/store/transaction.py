@@ -13,16 +13,16 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from hub.store.base import ClaimBusyError, Recorded
-from hub.workflow.store.dialect import insert_ignore, lock_message
+from hub.workflow.store import statements as st
+from hub.workflow.store.dialect import lock_message
 from hub.workflow.store.records import HistoryEntry, new_work_order_id
-from hub.workflow.store.schema import deadlines, processed_messages, work_order_events, work_order_history, work_orders
 
 __all__ = ["StaleWorkOrderError", "UnknownWorkOrderError", "WorkOrderTransaction", "open_unit"]
 
@@ -48,6 +48,8 @@ class WorkOrderTransaction:
         self.duplicate = recorded is not None
         self.outcome: str | None = recorded.outcome if recorded is not None else None
         self.reply: bytes | None = recorded.reply if recorded is not None else None
+        self._seqs: dict[tuple[str, str], int] = {}  # last history / event seq per work order, in this transaction
+        self._without_deadlines: set[str] = set()  # work orders known to have no open deadline
 
     @property
     def db(self) -> Connection:
@@ -67,39 +69,40 @@ class WorkOrderTransaction:
         """Insert a work order (its id drawn from ``created_at`` when ``row`` has none); returns its id."""
         values = {"updated_at": row["created_at"], **row, "version": 1}
         if "id" in row:
-            self.db.execute(work_orders.insert().values(values))
+            self.db.execute(st.INSERT_WORK_ORDER, values)
             work_order_id = str(row["id"])
         else:
+            insert = st.insert_new_work_order(self.db.dialect.name)
             for _ in range(_ID_ATTEMPTS):
                 work_order_id = new_work_order_id(row["created_at"])
-                inserted = insert_ignore(self.db, work_orders).values({**values, "id": work_order_id})
-                if self.db.execute(inserted.returning(work_orders.c.id)).first() is not None:
+                if self.db.execute(insert, {**values, "id": work_order_id}).first() is not None:
                     break
                 log.warning("work-order id collision, drawing again", extra={"work_order_id": work_order_id})
             else:
                 raise RuntimeError(f"no free work-order id after {_ID_ATTEMPTS} draws")
+        self._seqs[("history", work_order_id)] = self._seqs[("events", work_order_id)] = 0
+        self._without_deadlines.add(work_order_id)
         self.append_history(work_order_id, history)
         return work_order_id
 
     def get(self, work_order_id: str, *, for_update: bool = True) -> dict[str, Any] | None:
         """The work order's row; ``for_update`` locks it until the transaction ends (PostgreSQL; SQLite's write
         lock is held already)."""
-        query = select(work_orders).where(work_orders.c.id == work_order_id)
-        if for_update:
-            query = query.with_for_update()
-        found = self.db.execute(query).mappings().first()
+        query = st.SELECT_WORK_ORDER_FOR_UPDATE if for_update else st.SELECT_WORK_ORDER
+        found = self.db.execute(query, {"wid": work_order_id}).mappings().first()
         return None if found is None else dict(found)
 
     def update(self, work_order_id: str, changes: Mapping[str, Any], *, history: Sequence[HistoryEntry] = (),
                expected_version: int | None = None) -> int:
         """Apply ``changes`` and append ``history``; returns the new version. ``expected_version`` guards against
         a change made since the caller read the row (``StaleWorkOrderError``)."""
-        query = update(work_orders).where(work_orders.c.id == work_order_id)
-        if expected_version is not None:
-            query = query.where(work_orders.c.version == expected_version)
-        result = self.db.execute(
-            query.values({**changes, "version": work_orders.c.version + 1}).returning(work_orders.c.version)
-        ).first()
+        if "version" in changes or "id" in changes:
+            raise ValueError("a work order's id and version are the store's to set")
+        if expected_version is None:
+            result = self.db.execute(st.UPDATE_WORK_ORDER, {**changes, "wid": work_order_id}).first()
+        else:
+            result = self.db.execute(st.UPDATE_WORK_ORDER_AT_VERSION,
+                                     {**changes, "wid": work_order_id, "expected_version": expected_version}).first()
         if result is None:
             if expected_version is not None and self.get(work_order_id, for_update=False) is not None:
                 raise StaleWorkOrderError(f"work order {work_order_id} is no longer at version {expected_version}")
@@ -111,38 +114,52 @@ class WorkOrderTransaction:
         rows = [entry.columns() for entry in entries]
         if not rows:
             return
-        seq = self._next_seq(work_order_history.c.seq, work_order_history.c.work_order_id, work_order_id)
+        seq = self._take_seqs("history", work_order_id, len(rows))
         for offset, row in enumerate(rows):
             row.update(work_order_id=work_order_id, seq=seq + offset)
             if row["message_id"] is None:
                 row["message_id"] = self.message_id
-        self.db.execute(work_order_history.insert(), rows)
+        self.db.execute(st.INSERT_HISTORY, rows)
 
     def replace_deadlines(self, work_order_id: str, due: Iterable[tuple[str, datetime]]) -> None:
         """The work order's open deadlines become ``due`` (kind, due time); deadlines already fired stay."""
-        self.db.execute(delete(deadlines).where(deadlines.c.work_order_id == work_order_id,
-                                                 deadlines.c.fired_at.is_(None)))
+        if work_order_id not in self._without_deadlines:
+            self.db.execute(st.DELETE_OPEN_DEADLINES, {"wid": work_order_id})
         rows = [{"work_order_id": work_order_id, "kind": kind, "due_at": due_at} for kind, due_at in due]
         if rows:
-            self.db.execute(deadlines.insert(), rows)
+            self.db.execute(st.INSERT_DEADLINES, rows)
+            self._without_deadlines.discard(work_order_id)
+        else:
+            self._without_deadlines.add(work_order_id)
 
     def add_event(self, work_order_id: str, kind: str, payload: str, *, at: datetime) -> str:
         """Put an event in the outbox (delivered to listeners after commit, in ``seq`` order); returns its id."""
         event_id = str(uuid.uuid4())
-        seq = self._next_seq(work_order_events.c.seq, work_order_events.c.work_order_id, work_order_id)
-        self.db.execute(work_order_events.insert().values(
-            event_id=event_id, work_order_id=work_order_id, seq=seq, kind=kind, payload=payload, created_at=at))
+        seq = self._take_seqs("events", work_order_id, 1)
+        self.db.execute(st.INSERT_EVENT, {"event_id": event_id, "work_order_id": work_order_id, "seq": seq,
+                                          "kind": kind, "payload": payload, "created_at": at})
         return event_id
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A nested transaction: an exception inside undoes only what was done inside."""
-        with self.db.begin_nested():
-            yield
+        try:
+            with self.db.begin_nested():
+                yield
+        except BaseException:
+            self._seqs.clear()  # what this transaction knew may have been undone: ask the database again
+            self._without_deadlines.clear()
+            raise
 
-    def _next_seq(self, seq: Any, owner: Any, work_order_id: str) -> int:
-        found = self.db.execute(select(func.coalesce(func.max(seq), 0)).where(owner == work_order_id)).scalar_one()
-        return int(found) + 1
+    def _take_seqs(self, series: Literal["history", "events"], work_order_id: str, count: int) -> int:
+        """The first of ``count`` next sequence numbers of the work order's history or events. The last one is
+        remembered for the rest of the transaction, which holds the work order (its row lock or SQLite's)."""
+        last = self._seqs.get((series, work_order_id))
+        if last is None:
+            query = st.NEXT_HISTORY_SEQ if series == "history" else st.NEXT_EVENT_SEQ
+            last = int(self.db.execute(query, {"wid": work_order_id}).scalar_one())
+        self._seqs[(series, work_order_id)] = last + count
+        return last + 1
 
     # -- end -----------------------------------------------------------------------------------------------------
 
@@ -151,9 +168,8 @@ class WorkOrderTransaction:
         db = self.db
         try:
             if self.message_id is not None:
-                db.execute(processed_messages.insert().values(
-                    message_id=self.message_id, outcome=self.outcome or "done", reply=self.reply,
-                    recorded_at=recorded_at))
+                db.execute(st.INSERT_PROCESSED, {"message_id": self.message_id, "outcome": self.outcome or "done",
+                                                 "reply": self.reply, "recorded_at": recorded_at})
             db.commit()
         finally:
             db.close()
@@ -167,10 +183,7 @@ class WorkOrderTransaction:
 
 
 def recorded(connection: Connection, message_id: str) -> Recorded | None:
-    found = connection.execute(
-        select(processed_messages.c.outcome, processed_messages.c.reply)
-        .where(processed_messages.c.message_id == message_id)
-    ).first()
+    found = connection.execute(st.SELECT_PROCESSED, {"mid": message_id}).first()
     return None if found is None else Recorded(str(found[0]), None if found[1] is None else bytes(found[1]))
 
 
