@@ -18,7 +18,7 @@ pause, resume, handover, first response and reply keeps the stored due times rig
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -27,13 +27,12 @@ from hub.workflow.calendar import BusinessCalendar
 from hub.workflow.calendars import Calendars
 from hub.workflow.clock import as_utc
 from hub.workflow.sla import SlaRow, SlaTable
+from hub.workflow.timeline import Due, Segment, due_after, merged_pauses, running
 
 __all__ = ["WALL_CLOCK", "Alert", "AlertLevel", "Deadline", "DeadlineKind", "Deadlines", "Due", "EscalationStep",
            "TimingFacts", "calendar_version", "compute_deadlines", "is_current", "next_escalation", "recalculate"]
 
 WALL_CLOCK = BusinessCalendar.open_always("wall_clock", "UTC")  # the return visit's clock
-
-Segment = tuple[datetime, datetime | None, BusinessCalendar]  # the clock runs in [start, end) on this calendar
 
 
 class DeadlineKind(StrEnum):
@@ -65,18 +64,6 @@ class TimingFacts:
     first_responded_at: datetime | None = None
     replied_at: datetime | None = None
     return_visited_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Due:
-    """A due instant, or (``at`` is ``None``) paused with ``remaining`` business time left when the clock resumes."""
-
-    at: datetime | None
-    remaining: timedelta | None = None
-
-    @property
-    def paused(self) -> bool:
-        return self.at is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +137,8 @@ def compute_deadlines(facts: TimingFacts, sla: SlaTable, calendars: Calendars) -
     reply = _deadline(DeadlineKind.REPLY, row.reply, row, segments, facts.replied_at)
     visit = None
     if facts.replied_at is not None:
-        visit_segments = _running(as_utc(facts.replied_at), [(as_utc(facts.replied_at), WALL_CLOCK)], _pauses(facts))
-        visit = _deadline(DeadlineKind.RETURN_VISIT, row.return_visit, row, visit_segments, facts.return_visited_at)
+        visit = _deadline(DeadlineKind.RETURN_VISIT, row.return_visit, row, _visit_segments(facts, facts.replied_at),
+                          facts.return_visited_at)
     return Deadlines(facts.tier, row.priority, sla.version, calendar_version(facts, calendars), first, reply, visit)
 
 
@@ -181,11 +168,10 @@ def next_escalation(facts: TimingFacts, sla: SlaTable, calendars: Calendars, kin
     if kind is DeadlineKind.RETURN_VISIT:
         if facts.replied_at is None:
             raise ValueError("no return-visit deadline before the reply")
-        replied = as_utc(facts.replied_at)
-        due = _due(row.return_visit + extra, _running(replied, [(replied, WALL_CLOCK)], _pauses(facts)))
+        due = due_after(row.return_visit + extra, _visit_segments(facts, facts.replied_at))
     else:
         limit = row.first_response if kind is DeadlineKind.FIRST_RESPONSE else row.reply
-        due = _due(limit + extra, _segments(facts, calendars))
+        due = due_after(limit + extra, _segments(facts, calendars))
     return EscalationStep(step.level, step.role, due)
 
 
@@ -198,18 +184,8 @@ def calendar_version(facts: TimingFacts, calendars: Calendars) -> str:
 
 def _deadline(kind: DeadlineKind, limit: timedelta, row: SlaRow, segments: Sequence[Segment],
               met_at: datetime | None) -> Deadline:
-    return Deadline(kind, limit, _due(limit, segments), _due(limit * row.warning_share, segments),
+    return Deadline(kind, limit, due_after(limit, segments), due_after(limit * row.warning_share, segments),
                     None if met_at is None else as_utc(met_at))
-
-
-def _due(limit: timedelta, segments: Sequence[Segment]) -> Due:
-    remaining = limit
-    for start, end, calendar in segments:
-        candidate = calendar.add(start, remaining)
-        if end is None or candidate <= end:
-            return Due(candidate)
-        remaining -= calendar.elapsed(start, end)
-    return Due(None, remaining)  # the segments stop at a pause that has not ended
 
 
 def _segments(facts: TimingFacts, calendars: Calendars) -> list[Segment]:
@@ -220,54 +196,13 @@ def _segments(facts: TimingFacts, calendars: Calendars) -> list[Segment]:
         if moment < owners[-1][0]:
             raise ValueError(f"handover to {department} at {moment.isoformat()} precedes the previous owner's start")
         owners.append((moment, calendars.for_department(department)))
-    return _running(created, owners, _pauses(facts))
+    return running(created, owners, _pauses(facts))
+
+
+def _visit_segments(facts: TimingFacts, replied_at: datetime) -> list[Segment]:
+    replied = as_utc(replied_at)
+    return running(replied, [(replied, WALL_CLOCK)], _pauses(facts))
 
 
 def _pauses(facts: TimingFacts) -> list[tuple[datetime, datetime | None]]:
-    """The pauses in time order, overlaps merged, the current one (if any) open-ended."""
-    intervals: list[tuple[datetime, datetime | None]] = []
-    for start, end in facts.pauses:
-        first, last = as_utc(start), as_utc(end)
-        if last < first:
-            raise ValueError(f"pause ends {last.isoformat()} before it starts {first.isoformat()}")
-        intervals.append((first, last))
-    if facts.paused_since is not None:
-        intervals.append((as_utc(facts.paused_since), None))
-    intervals.sort(key=lambda pause: pause[0])
-    merged: list[tuple[datetime, datetime | None]] = []
-    for begin, finish in intervals:
-        if merged and (merged[-1][1] is None or begin <= merged[-1][1]):
-            previous_start, previous_end = merged[-1]
-            merged[-1] = (previous_start, None if finish is None or previous_end is None else max(finish, previous_end))
-        else:
-            merged.append((begin, finish))
-    return merged
-
-
-def _running(start: datetime, owners: Sequence[tuple[datetime, BusinessCalendar]],
-             pauses: Sequence[tuple[datetime, datetime | None]]) -> list[Segment]:
-    return list(_iter_running(start, owners, pauses))
-
-
-def _iter_running(start: datetime, owners: Sequence[tuple[datetime, BusinessCalendar]],
-                  pauses: Sequence[tuple[datetime, datetime | None]]) -> Iterator[Segment]:
-    """The stretches from ``start`` on where the clock runs: each owner's time less the pauses."""
-    for index, (since, calendar) in enumerate(owners):
-        until = owners[index + 1][0] if index + 1 < len(owners) else None
-        cursor = max(since, start)
-        if until is not None and until <= cursor:
-            continue
-        for pause_start, pause_end in pauses:
-            if pause_end is not None and pause_end <= cursor:
-                continue
-            if until is not None and pause_start >= until:
-                break
-            if pause_start > cursor:
-                yield cursor, pause_start, calendar
-            if pause_end is None:
-                return  # paused now: the clock has not run since
-            cursor = max(cursor, pause_end)
-            if until is not None and cursor >= until:
-                break
-        if until is None or cursor < until:
-            yield cursor, until, calendar
+    return merged_pauses(facts.pauses, facts.paused_since)
