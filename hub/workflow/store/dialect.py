@@ -8,6 +8,7 @@
   holding the same id learns it is busy at once instead of running the effect twice; the lock ends with the
   transaction, also when the process dies. SQLite: the ``BEGIN IMMEDIATE`` write lock already serializes.
 * **Insert-or-ignore** (``ON CONFLICT DO NOTHING``) through each dialect's own ``insert``.
+* **Category prefix** in the form each dialect's index serves (``category_under``).
 * ``FOR UPDATE SKIP LOCKED`` needs no branch: SQLAlchemy renders it on PostgreSQL and nothing on SQLite.
 """
 
@@ -15,20 +16,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, text
+from sqlalchemy import ColumnElement, Engine, Table, and_, create_engine, event, or_, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import Insert
 
-__all__ = ["READ_ONLY", "create_store_engine", "insert_ignore", "lock_message", "lock_messages", "lock_migrations"]
+__all__ = [
+    "READ_ONLY",
+    "category_under",
+    "create_store_engine",
+    "insert_ignore",
+    "lock_message",
+    "lock_messages",
+    "lock_migrations",
+]
 
 READ_ONLY = "onepoint_read_only"  # execution option: a SQLite transaction that only reads begins with plain BEGIN
 _MIGRATIONS_LOCK = 0x6F6E65706F696E74  # "onepoint": the advisory lock key serializing concurrent migrations
 
 
-def create_store_engine(url: str, *, busy_timeout_ms: int = 10_000, **options: Any) -> Engine:
-    """An engine for ``sqlite:///path``, ``sqlite://`` (memory) or ``postgresql+psycopg://…``."""
+def create_store_engine(url: str, *, busy_timeout_ms: int = 10_000, cache_mib: int = 64, **options: Any) -> Engine:
+    """An engine for ``sqlite:///path``, ``sqlite://`` (memory) or ``postgresql+psycopg://…``.
+
+    SQLite's page cache is ``cache_mib`` per connection (its default is 2 MiB): random work-order ids land all over
+    the primary-key index, and a store of a million work orders should find those pages in memory."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
         return create_engine(parsed, pool_pre_ping=True, **options)
@@ -47,6 +59,7 @@ def create_store_engine(url: str, *, busy_timeout_ms: int = 10_000, **options: A
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute(f"PRAGMA cache_size=-{int(cache_mib) * 1024}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -56,6 +69,15 @@ def create_store_engine(url: str, *, busy_timeout_ms: int = 10_000, **options: A
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def category_under(column: ColumnElement[str], prefix: str, dialect: str) -> ColumnElement[bool]:
+    """``column`` is ``prefix`` or below it (``01.02`` → ``01.02`` and ``01.02.*``), in a form each dialect answers
+    from the category index: ``LIKE 'p.%'`` (PostgreSQL, ``text_pattern_ops``), a range ``'p.' <= c < 'p/'``
+    (SQLite, whose LIKE ignores indexes; binary order puts ``/`` right after ``.``)."""
+    below = column.startswith(prefix + ".", autoescape=True) if dialect == "postgresql" else (
+        and_(column >= prefix + ".", column < prefix + "/"))
+    return or_(column == prefix, below)
 
 
 def lock_message(connection: Connection, message_id: str) -> bool:

@@ -1,7 +1,7 @@
 """The store's reads: one work order with its history, QueryWorkOrders' filtered pages, a customer's recent ones.
 
-Each filter has its index (see ``schema``); the category filter is a prefix (``01.02`` matches ``01.02`` and
-``01.02.*``), a ``LIKE 'prefix.%'`` that PostgreSQL answers from the ``text_pattern_ops`` index in any collation.
+Each filter has its index (see ``schema``); the category filter is a prefix of whole levels (``01.02`` matches
+``01.02`` and ``01.02.*``), written for each dialect's index by ``dialect.category_under``.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.engine import Connection
 
+from hub.workflow.store.dialect import category_under
 from hub.workflow.store.records import WorkOrderPage, WorkOrderView
 from hub.workflow.store.schema import deadlines, work_order_history, work_orders
 
@@ -59,7 +60,7 @@ def find_work_orders(
         where.append(_wo.state.in_(list(states)))
     if category_prefix is not None:
         prefix = category_prefix.rstrip(".")
-        where.append(or_(_wo.category_code == prefix, _wo.category_code.startswith(prefix + ".", autoescape=True)))
+        where.append(category_under(_wo.category_code, prefix, connection.dialect.name))
     if area is not None:
         where.append(_wo.area_code == area)
     if tier is not None:
