@@ -3,8 +3,9 @@
 Working hours are local wall times per weekday (several intervals a day, e.g. a lunch break); holidays close a
 day, extra working days (China's 调休 make-up days, often a Saturday or Sunday) open one with the hours of a chosen
 weekday. Business time is real elapsed time inside the open intervals, so a day that loses or gains an hour to
-daylight saving time counts what really passed. A local time that does not exist (inside a spring-forward gap)
-is read as zoneinfo reads it with ``fold=0``. An always-open calendar (the 7×24 hotline) is plain elapsed time.
+daylight saving time counts what really passed. A repeated local hour (fall-back) lies inside the interval that
+names it; a local time that does not exist (inside a spring-forward gap) is read as zoneinfo reads it (``fold=0``).
+An always-open calendar (the 7×24 hotline) is plain elapsed time.
 
 `add` and `elapsed` walk whole days and whole weeks from cached per-day totals, never minute by minute: a
 30-day limit is a handful of dictionary look-ups.
@@ -188,15 +189,22 @@ class BusinessCalendar:
     def _local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
 
-    def _instant(self, day: date, minute: int) -> datetime:
+    def _instant(self, day: date, minute: int, *, closing: bool = False) -> datetime:
+        """A local wall time as UTC; a repeated wall time (DST fall-back) opens at its first and closes at its
+        last occurrence, so the repeated hour is inside the interval that names it."""
         if minute >= DAY_MINUTES:
             day, minute = day + _DAY, minute - DAY_MINUTES
-        return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=self.zone).astimezone(UTC)
+        local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=self.zone)
+        if closing:
+            last = local.replace(fold=1)
+            if last.utcoffset() != local.utcoffset() and _exists(last):
+                local = last
+        return local.astimezone(UTC)
 
     def _compute_day(self, day: date) -> tuple[tuple[Span, ...], timedelta]:
         spans = []
         for start, end in self.hours_on(day):
-            span = (self._instant(day, start), self._instant(day, end))
+            span = (self._instant(day, start), self._instant(day, end, closing=True))
             if span[1] > span[0]:
                 spans.append(span)
         return tuple(spans), sum((end - start for start, end in spans), _ZERO)
@@ -217,6 +225,11 @@ class BusinessCalendar:
         text = repr((self.zone.key, self.week, sorted(self.holidays), sorted(self.extra_working_days),
                      self.extra_day_weekday))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _exists(local: datetime) -> bool:
+    """Whether an aware local time is a real wall time of its zone (not inside a spring-forward gap)."""
+    return local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) == local.replace(tzinfo=None)
 
 
 def _checked(hours: tuple[Interval, ...], weekday: int) -> tuple[Interval, ...]:

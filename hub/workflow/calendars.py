@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -81,7 +82,7 @@ def parse_calendars(document: Mapping[str, Any], version: str, source: str = "<m
         else:
             departments[department] = name
     problems.raise_if_any()
-    return Calendars(calendars, departments, str(default), version, source)
+    return Calendars(MappingProxyType(calendars), MappingProxyType(departments), str(default), version, source)
 
 
 def _calendar(problems: Problems, name: str, table: Any, sets: Mapping[str, tuple[set[dt.date], set[dt.date]]],

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from hub.routing.table import TIERS
@@ -110,7 +111,7 @@ def parse_sla_table(document: Mapping[str, Any], version: str, source: str = "<m
     unknown = _row(problems, UNKNOWN_TIER, UNKNOWN_TIER, document.get(UNKNOWN_TIER), defaults)
     problems.raise_if_any()
     assert unknown is not None  # every problem of the row was raised above
-    return SlaTable(rows, unknown, version, source)
+    return SlaTable(MappingProxyType(rows), unknown, version, source)
 
 
 def _row(problems: Problems, key: str, tier: str, table: Any, defaults: Mapping[str, Any]) -> SlaRow | None:

@@ -199,6 +199,17 @@ class TestDaylightSaving:
         assert calendar.elapsed(self.berlin(10, 25, 0), self.berlin(10, 25, 6)) == 5 * H  # 02:00-03:00 twice
         assert calendar.elapsed(self.berlin(3, 29, 0), self.berlin(3, 29, 6)) == 3 * H  # 02:00-03:00 never
 
+    def test_an_interval_that_ends_in_the_repeated_hour_takes_both(self) -> None:
+        calendar = BusinessCalendar("early", BERLIN, {6: ((60, 150),)})  # Sundays 01:00-02:30 local
+        first_0230 = self.berlin(10, 25, 2, 30)  # fold=0: 02:30 CEST
+        last_0230 = first_0230.replace(fold=1).astimezone(UTC)  # 02:30 CET, an hour later (in UTC: PEP 495 never
+        # lets a fold=1 time equal a time of another zone)
+        assert calendar.is_open(last_0230 - M)
+        assert not calendar.is_open(last_0230)
+        assert calendar.elapsed(self.berlin(10, 25, 0), self.berlin(10, 25, 6)) == 2.5 * H  # 1.5 h + the repeated hour
+        assert calendar.add(self.berlin(10, 25, 0), 2.5 * H) == last_0230
+        assert calendar.elapsed(self.berlin(10, 18, 0), self.berlin(10, 18, 6)) == 1.5 * H
+
     def test_office_hours_across_the_change(self) -> None:
         calendar = BusinessCalendar("berlin-office", BERLIN, {day: ((540, 1020),) for day in range(5)})
         assert calendar.add(self.berlin(3, 27, 16), 2 * H) == self.berlin(3, 30, 10)
