@@ -1,7 +1,7 @@
 """``LoopThread``: a private asyncio loop on a daemon thread, so synchronous handlers can run async calls.
 
 Handlers run on worker threads and are plain functions; zeep's ``AsyncClient`` and its httpx transport live on
-one loop that no handler owns. ``run(coroutine, timeout)`` blocks the calling thread until the result is there;
+one loop that no handler owns (uvloop's, as the ingress's: bench/README.md, flows). ``run(coroutine, timeout)`` blocks the calling thread until the result is there;
 many worker threads can wait on the same loop at once, their calls overlap on it.
 """
 
@@ -14,6 +14,8 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+import uvloop
+
 __all__ = ["LoopThread"]
 
 T = TypeVar("T")
@@ -21,7 +23,7 @@ T = TypeVar("T")
 
 class LoopThread:
     def __init__(self, name: str) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop = uvloop.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
         self._thread.start()
 
