@@ -52,7 +52,8 @@ class TimingFacts:
 
     ``department`` owns the order from ``created_at``; ``handovers`` are later owner changes ``(at, department)``
     in time order. ``pauses`` are the finished pending/suspended intervals ``(start, end)``; ``paused_since`` is
-    set while the order is paused now.
+    set while the order is paused now. ``first_responded_at`` is the first answer to the customer or the channel
+    (an order replied without one counts its reply).
     """
 
     created_at: datetime
@@ -133,7 +134,8 @@ def compute_deadlines(facts: TimingFacts, sla: SlaTable, calendars: Calendars) -
     """The work order's deadlines from its facts (pure: same inputs, same answer)."""
     row = sla.row(facts.tier)
     segments = _segments(facts, calendars)
-    first = _deadline(DeadlineKind.FIRST_RESPONSE, row.first_response, row, segments, facts.first_responded_at)
+    responded = facts.first_responded_at or facts.replied_at  # a reply is a response too
+    first = _deadline(DeadlineKind.FIRST_RESPONSE, row.first_response, row, segments, responded)
     reply = _deadline(DeadlineKind.REPLY, row.reply, row, segments, facts.replied_at)
     visit = None
     if facts.replied_at is not None:

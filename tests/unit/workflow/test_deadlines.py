@@ -182,6 +182,11 @@ class TestHandoversAndSteps:
         assert not deadlines.reply.breached()
         assert {alert.kind for alert in deadlines.alerts()} == {DeadlineKind.REPLY}
 
+    def test_a_reply_answers_the_first_response_too(self, sla: SlaTable, calendars: Calendars) -> None:
+        deadlines = compute_deadlines(facts(sh(3, 6, 16), replied_at=sh(3, 6, 16, 30)), sla, calendars)
+        assert deadlines.first_response.met_at == deadlines.reply.met_at == sh(3, 6, 16, 30)
+        assert {alert.kind for alert in deadlines.alerts()} == {DeadlineKind.RETURN_VISIT}
+
     def test_the_return_visit_is_24_wall_clock_hours_after_the_reply(self, sla: SlaTable,
                                                                      calendars: Calendars) -> None:
         replied = facts(sh(9, 29, 9), first_responded_at=sh(9, 29, 9, 30), replied_at=sh(9, 30, 20))
