@@ -18,7 +18,7 @@ pause, resume, handover, first response and reply keeps the stored due times rig
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -26,11 +26,13 @@ from enum import StrEnum
 from hub.workflow.calendar import BusinessCalendar
 from hub.workflow.calendars import Calendars
 from hub.workflow.clock import as_utc
+from hub.workflow.lifecycle import PAUSED
 from hub.workflow.sla import SlaRow, SlaTable
 from hub.workflow.timeline import Due, Segment, due_after, merged_pauses, running
 
 __all__ = ["WALL_CLOCK", "Alert", "AlertLevel", "Deadline", "DeadlineKind", "Deadlines", "Due", "EscalationStep",
-           "TimingFacts", "calendar_version", "compute_deadlines", "is_current", "next_escalation", "recalculate"]
+           "TimingFacts", "calendar_version", "compute_deadlines", "is_current", "next_escalation",
+           "pauses_from_states", "recalculate"]
 
 WALL_CLOCK = BusinessCalendar.open_always("wall_clock", "UTC")  # the return visit's clock
 
@@ -175,6 +177,24 @@ def next_escalation(facts: TimingFacts, sla: SlaTable, calendars: Calendars, kin
         limit = row.first_response if kind is DeadlineKind.FIRST_RESPONSE else row.reply
         due = due_after(limit + extra, _segments(facts, calendars))
     return EscalationStep(step.level, step.role, due)
+
+
+def pauses_from_states(changes: Iterable[tuple[datetime, str, str]],
+                       ) -> tuple[tuple[tuple[datetime, datetime], ...], datetime | None]:
+    """``(pauses, paused_since)`` for `TimingFacts` from a work order's state changes ``(at, from, to)`` in order.
+
+    A pause starts when the order enters PENDING or SUSPENDED from a running state and ends when it leaves them for
+    one (PENDING → SUSPENDED keeps it paused). The store can feed its history's state entries here.
+    """
+    pauses: list[tuple[datetime, datetime]] = []
+    since: datetime | None = None
+    for at, before, after in changes:
+        if after in PAUSED and before not in PAUSED and since is None:
+            since = at
+        elif before in PAUSED and after not in PAUSED and since is not None:
+            pauses.append((since, at))
+            since = None
+    return tuple(pauses), since
 
 
 def calendar_version(facts: TimingFacts, calendars: Calendars) -> str:

@@ -22,6 +22,7 @@ from hub.workflow.deadlines import (
     compute_deadlines,
     is_current,
     next_escalation,
+    pauses_from_states,
     recalculate,
 )
 from hub.workflow.sla import SlaTable, load_sla_table
@@ -164,6 +165,21 @@ class TestPauses:
         deadlines = compute_deadlines(facts(self.created, paused_since=sh(3, 5, 9)), sla, calendars)
         assert deadlines.reply.warning.at == sh(3, 4, 14, 42)  # 19.2 h: Wed 13:30 + 1 h 12 min
         assert deadlines.reply.due == Due(None, 1.5 * H)  # used: 7 + 7.5 + 7.5 + 0.5
+
+
+def test_pauses_from_state_changes() -> None:
+    changes = [
+        (sh(3, 2, 9), "NEW", "ACCEPTED"),
+        (sh(3, 2, 10), "ACCEPTED", "DISPATCHED"),
+        (sh(3, 2, 11), "DISPATCHED", "IN_PROGRESS"),
+        (sh(3, 2, 12), "IN_PROGRESS", "PENDING"),
+        (sh(3, 2, 13), "PENDING", "SUSPENDED"),  # still paused
+        (sh(3, 2, 15), "SUSPENDED", "IN_PROGRESS"),
+        (sh(3, 3, 9), "IN_PROGRESS", "SUSPENDED"),
+    ]
+    assert pauses_from_states(changes) == (((sh(3, 2, 12), sh(3, 2, 15)),), sh(3, 3, 9))
+    assert pauses_from_states(changes[:-1]) == (((sh(3, 2, 12), sh(3, 2, 15)),), None)
+    assert pauses_from_states([]) == ((), None)
 
 
 class TestHandoversAndSteps:
