@@ -17,8 +17,9 @@ from hub.workflow.store import (
     UnknownWorkOrderError,
     WorkOrderStore,
 )
+from hub.workflow.store.dialect import create_store_engine
 from hub.workflow.store.migrate import current_revision, head_revision, upgrade
-from hub.workflow.store.schema import VERSION_TABLE, metadata
+from hub.workflow.store.schema import VERSION_TABLE, metadata, work_orders
 from tests.support.workorder_store import T0, created, make_row
 
 
@@ -233,18 +234,57 @@ def test_due_deadlines_fire_once_with_their_effect(workorder_store: WorkOrderSto
     assert escalated.deadlines[0]["fired_at"] == now
 
 
-def test_events_are_numbered_per_work_order(workorder_store: WorkOrderStore) -> None:
+def test_events_wait_in_the_outbox_in_order_until_published(workorder_store: WorkOrderStore) -> None:
     with workorder_store.transaction() as tx:
         first = tx.insert_work_order(make_row(0))
         second = tx.insert_work_order(make_row(1))
         events = [tx.add_event(first, "created", '{"n": 1}', at=T0), tx.add_event(second, "created", "{}", at=T0),
                   tx.add_event(first, "stateChanged", '{"n": 2}', at=T0)]
-    assert len(set(events)) == 3
-    from sqlalchemy import select
 
-    from hub.workflow.store.schema import work_order_events
-    with workorder_store.engine.connect() as connection:
-        rows = connection.execute(select(work_order_events.c.event_id, work_order_events.c.seq)
-                                  .where(work_order_events.c.work_order_id == first)
-                                  .order_by(work_order_events.c.position)).all()
-    assert [(row[0], row[1]) for row in rows] == [(events[0], 1), (events[2], 2)]
+    def event_then_failure() -> None:
+        with workorder_store.transaction() as tx:
+            tx.add_event(first, "closed", "{}", at=T0)
+            raise Boom
+
+    with pytest.raises(Boom):
+        event_then_failure()  # a change that rolled back leaves no event
+    pending = workorder_store.pending_events()
+    assert len(set(events)) == 3
+    assert [(e.event_id, e.work_order_id, e.seq, e.kind) for e in pending] == [
+        (events[0], first, 1, "created"), (events[1], second, 1, "created"), (events[2], first, 2, "stateChanged"),
+    ]
+    assert pending[2].payload == '{"n": 2}'
+    workorder_store.mark_published(events[:2], T0 + timedelta(seconds=1))
+    assert [e.event_id for e in workorder_store.pending_events()] == [events[2]]
+    with workorder_store.transaction() as tx:
+        later = tx.add_event(first, "closed", "{}", at=T0)
+    assert [(e.event_id, e.seq) for e in workorder_store.pending_events()] == [(events[2], 2), (later, 3)]
+
+
+def test_listeners_register_and_unregister(workorder_store: WorkOrderStore) -> None:
+    crm = workorder_store.add_listener("http://127.0.0.1:9/crm", "state=CLOSED", T0)
+    oa = workorder_store.add_listener("http://127.0.0.1:9/oa", None, T0 + timedelta(seconds=1))
+    assert [(li.id, li.callback_url, li.filter) for li in workorder_store.listeners()] == [
+        (crm.id, "http://127.0.0.1:9/crm", "state=CLOSED"), (oa.id, "http://127.0.0.1:9/oa", None)]
+    assert workorder_store.remove_listener(crm.id)
+    assert not workorder_store.remove_listener(crm.id)
+    assert [li.id for li in workorder_store.listeners()] == [oa.id]
+
+
+def test_a_database_at_an_older_revision_is_brought_to_head_with_its_rows(store_url: str) -> None:
+    store = WorkOrderStore(create_store_engine(store_url), migrate=False)
+    try:
+        upgrade(store.engine, "0001")
+        assert current_revision(store.engine) == "0001"
+        with store.engine.begin() as connection:
+            connection.execute(work_orders.insert().values(
+                id="WO20261203OLD00001", channel="hotline", msisdn="13800000000", category_code="01.02.03",
+                state="NEW", created_at=T0, updated_at=T0))
+        upgrade(store.engine)
+        assert current_revision(store.engine) == head_revision() != "0001"
+        found = store.get_work_order("WO20261203OLD00001")
+        assert found is not None
+        assert (found.row["msisdn"], found.row["sla_version"], found.row["first_responded_at"]) == (
+            "13800000000", None, None)
+    finally:
+        store.close()

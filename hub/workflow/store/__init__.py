@@ -5,6 +5,7 @@
 """
 
 from hub.workflow.store.due import DueBatch
+from hub.workflow.store.outbox import Listener, PendingEvent
 from hub.workflow.store.processed import WorkOrderProcessedStore
 from hub.workflow.store.records import (
     WORK_ORDER_ID,
@@ -22,7 +23,9 @@ __all__ = [
     "DueBatch",
     "DueDeadline",
     "HistoryEntry",
+    "Listener",
     "NoTransactionError",
+    "PendingEvent",
     "StaleWorkOrderError",
     "UnknownWorkOrderError",
     "WorkOrderPage",

@@ -81,6 +81,12 @@ work_orders = Table(
     Column("version", Integer, nullable=False, server_default="1"),
     Column("outage_id", String(64)),
     Column("incident_id", String(64)),
+    # 0002: what deadline recalculation needs (hub.workflow.deadlines): the versions of the SLA table and calendars
+    # the stored due times came from, and the instants of the first response and the return visit
+    Column("sla_version", String(32)),
+    Column("calendar_version", String(32)),
+    Column("first_responded_at", UTCDateTime()),
+    Column("return_visited_at", UTCDateTime()),
     Index("ix_work_orders_msisdn_created", "msisdn", "created_at"),
     Index("ix_work_orders_state", "state"),
     Index("ix_work_orders_category", "category_code", postgresql_ops={"category_code": "text_pattern_ops"}),

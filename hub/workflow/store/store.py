@@ -14,7 +14,7 @@ Opening runs the migrations (``upgrade head``). Handlers called by a worker whos
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -26,6 +26,15 @@ from sqlalchemy.engine import Connection
 from hub.workflow.store.dialect import READ_ONLY, create_store_engine
 from hub.workflow.store.due import DueBatch, claim_due
 from hub.workflow.store.migrate import upgrade
+from hub.workflow.store.outbox import (
+    Listener,
+    PendingEvent,
+    add_listener,
+    listeners,
+    mark_published,
+    pending_events,
+    remove_listener,
+)
 from hub.workflow.store.queries import find_work_orders, load_work_order, work_orders_of
 from hub.workflow.store.records import WorkOrderPage, WorkOrderView
 from hub.workflow.store.transaction import WorkOrderTransaction, open_unit
@@ -131,6 +140,28 @@ class WorkOrderStore:
         """The customer's work orders in ``states`` (the caller's open states), newest first."""
         with self._reading() as connection:
             return work_orders_of(connection, msisdn, states=states, limit=limit)
+
+    # -- the event outbox and its listeners (see ``outbox``) -----------------------------------------------------
+
+    def pending_events(self, limit: int = 100) -> list[PendingEvent]:
+        with self._reading() as connection:
+            return pending_events(connection, limit)
+
+    def mark_published(self, event_ids: Sequence[str], at: datetime) -> None:
+        with self.engine.begin() as connection:
+            mark_published(connection, event_ids, at)
+
+    def add_listener(self, callback_url: str, filter_text: str | None, at: datetime) -> Listener:
+        with self.engine.begin() as connection:
+            return add_listener(connection, callback_url, filter_text, at)
+
+    def remove_listener(self, listener_id: str) -> bool:
+        with self.engine.begin() as connection:
+            return remove_listener(connection, listener_id)
+
+    def listeners(self) -> list[Listener]:
+        with self._reading() as connection:
+            return listeners(connection)
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
