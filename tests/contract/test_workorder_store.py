@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from hub.workflow.store import (
     WORK_ORDER_ID,
     HistoryEntry,
+    NestedTransactionError,
     NoTransactionError,
     StaleWorkOrderError,
     UnknownWorkOrderError,
@@ -140,8 +141,14 @@ def test_the_current_transaction_is_the_open_block(workorder_store: WorkOrderSto
         workorder_store.current_transaction()
     with workorder_store.transaction(message_id="m-ctx") as tx:
         assert workorder_store.current_transaction() is tx
+        with pytest.raises(NestedTransactionError):
+            workorder_store.begin("m-inner")
+    with workorder_store.claim_due_deadlines(T0) as due:
+        assert workorder_store.current_transaction() is due.tx
     with pytest.raises(NoTransactionError):
         workorder_store.current_transaction()
+    with workorder_store.transaction(message_id="m-ctx") as again:  # the first one committed
+        assert again.duplicate
 
 
 def test_query_filters_and_pages(workorder_store: WorkOrderStore) -> None:

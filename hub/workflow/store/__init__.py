@@ -15,7 +15,7 @@ from hub.workflow.store.records import (
     WorkOrderView,
     new_work_order_id,
 )
-from hub.workflow.store.store import NoTransactionError, WorkOrderStore
+from hub.workflow.store.store import NestedTransactionError, NoTransactionError, WorkOrderStore
 from hub.workflow.store.transaction import StaleWorkOrderError, UnknownWorkOrderError, WorkOrderTransaction
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "DueDeadline",
     "HistoryEntry",
     "Listener",
+    "NestedTransactionError",
     "NoTransactionError",
     "PendingEvent",
     "StaleWorkOrderError",

@@ -1,10 +1,10 @@
 """The scheduler's side of the store: claim the deadlines that are due, act on them, mark them fired — together.
 
-``claim_due(engine, now, limit)`` is a context manager::
+``WorkOrderStore.claim_due_deadlines(now, limit)`` (``take_due`` … ``mark_fired`` in one transaction)::
 
     with store.claim_due_deadlines(now, limit=100) as due:
         for deadline in due.deadlines:
-            escalate(due.tx, deadline)          # the effect, in the same transaction
+            escalate(due.tx, deadline)          # the effect, in the same transaction (also store.current_transaction())
     # committed here: the effects and fired_at = now of every claimed deadline (unless released)
 
 The query is ``WHERE fired_at IS NULL AND due_at <= now ORDER BY due_at LIMIT n`` on the partial index
@@ -17,18 +17,16 @@ block rolls everything back: the deadlines stay due and come back on the next pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, Select, select, update
+from sqlalchemy import Select, select, update
 
 from hub.workflow.store.records import DueDeadline
 from hub.workflow.store.schema import deadlines
-from hub.workflow.store.transaction import WorkOrderTransaction, open_unit
+from hub.workflow.store.transaction import WorkOrderTransaction
 
-__all__ = ["DueBatch", "claim_due", "due_query"]
+__all__ = ["DueBatch", "due_query", "mark_fired", "take_due"]
 
 
 @dataclass
@@ -55,17 +53,14 @@ def due_query(now: datetime, limit: int) -> Select[int, str, str, datetime]:
     )
 
 
-@contextmanager
-def claim_due(engine: Engine, now: datetime, limit: int = 100) -> Iterator[DueBatch]:
-    tx = open_unit(engine, None)
-    try:
-        rows = tx.db.execute(due_query(now, limit)).all()
-        batch = DueBatch(tx, [DueDeadline(int(r[0]), str(r[1]), str(r[2]), r[3]) for r in rows])
-        yield batch
-        fired = [d.id for d in batch.deadlines if d.id not in batch.released]
-        for start in range(0, len(fired), 500):
-            tx.db.execute(update(deadlines).where(deadlines.c.id.in_(fired[start:start + 500])).values(fired_at=now))
-    except BaseException:
-        tx.rollback()
-        raise
-    tx.commit(now)
+def take_due(tx: WorkOrderTransaction, now: datetime, limit: int) -> DueBatch:
+    """Lock and read the due deadlines in ``tx``."""
+    rows = tx.db.execute(due_query(now, limit)).all()
+    return DueBatch(tx, [DueDeadline(int(r[0]), str(r[1]), str(r[2]), r[3]) for r in rows])
+
+
+def mark_fired(batch: DueBatch, now: datetime) -> None:
+    """Mark the batch's deadlines (but the released ones) fired at ``now``, in its transaction."""
+    fired = [d.id for d in batch.deadlines if d.id not in batch.released]
+    for start in range(0, len(fired), 500):
+        batch.tx.db.execute(update(deadlines).where(deadlines.c.id.in_(fired[start:start + 500])).values(fired_at=now))

@@ -15,7 +15,7 @@ Opening runs the migrations (``upgrade head``). Handlers called by a worker whos
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from hub.workflow.store.dialect import READ_ONLY, create_store_engine
-from hub.workflow.store.due import DueBatch, claim_due
+from hub.workflow.store.due import DueBatch, mark_fired, take_due
 from hub.workflow.store.migrate import upgrade
 from hub.workflow.store.outbox import (
     Listener,
@@ -39,11 +39,15 @@ from hub.workflow.store.queries import find_work_orders, load_work_order, work_o
 from hub.workflow.store.records import WorkOrderPage, WorkOrderView
 from hub.workflow.store.transaction import WorkOrderTransaction, open_unit
 
-__all__ = ["NoTransactionError", "WorkOrderStore"]
+__all__ = ["NestedTransactionError", "NoTransactionError", "WorkOrderStore"]
 
 
 class NoTransactionError(RuntimeError):
     """``current_transaction()`` was called outside a store transaction."""
+
+
+class NestedTransactionError(RuntimeError):
+    """A transaction was begun inside another one of the same store, in the same thread."""
 
 
 def _utcnow() -> datetime:
@@ -75,7 +79,11 @@ class WorkOrderStore:
     # -- writes --------------------------------------------------------------------------------------------------
 
     def begin(self, message_id: str | None = None) -> WorkOrderTransaction:
-        """An open unit of work (see ``transaction``); end it with ``finish``."""
+        """An open unit of work (see ``transaction``); end it with ``finish``. Refused inside another one (it would
+        wait for the write lock its own thread holds, on SQLite): code inside uses ``current_transaction()``."""
+        enclosing = self._current.get()
+        if enclosing is not None and not enclosing.duplicate:
+            raise NestedTransactionError("a work-order transaction is open here already: use current_transaction()")
         return open_unit(self.engine, message_id)
 
     def finish(self, tx: WorkOrderTransaction, *, commit: bool) -> None:
@@ -115,9 +123,13 @@ class WorkOrderStore:
         token = self._current.set(tx)
         return lambda: self._current.reset(token)
 
-    def claim_due_deadlines(self, now: datetime, limit: int = 100) -> AbstractContextManager[DueBatch]:
+    @contextmanager
+    def claim_due_deadlines(self, now: datetime, limit: int = 100) -> Iterator[DueBatch]:
         """The due deadlines (``due_at <= now``, not fired), marked fired with the block's effects (see ``due``)."""
-        return claim_due(self.engine, now, limit)
+        with self.transaction() as tx:
+            batch = take_due(tx, now, limit)
+            yield batch
+            mark_fired(batch, now)
 
     # -- reads ---------------------------------------------------------------------------------------------------
 
