@@ -201,6 +201,16 @@ def test_a_customers_recent_and_open_work_orders(workorder_store: WorkOrderStore
     assert {r["id"] for r in workorder_store.recent_for_msisdn("13700000000", T0)} == {old, open_old, recent}
 
 
+def test_a_pass_over_the_open_work_orders_reads_each_once_in_chunks(workorder_store: WorkOrderStore) -> None:
+    states = ["NEW", "IN_PROGRESS", "PENDING", "CLOSED"]
+    with workorder_store.transaction() as tx:
+        ids = {tx.insert_work_order(make_row(n, state=states[n % 4])): states[n % 4] for n in range(23)}
+    chunks = list(workorder_store.iter_work_orders(["NEW", "PENDING"], chunk=4))
+    seen = [row["id"] for rows in chunks for row in rows]
+    assert sorted(seen) == sorted(i for i, state in ids.items() if state in ("NEW", "PENDING"))
+    assert all(1 <= len(rows) <= 4 for rows in chunks)
+
+
 def test_replacing_deadlines_keeps_those_already_fired(workorder_store: WorkOrderStore) -> None:
     with workorder_store.transaction() as tx:
         work_order_id = tx.insert_work_order(make_row())

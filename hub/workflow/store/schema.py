@@ -88,7 +88,7 @@ work_orders = Table(
     Column("first_responded_at", UTCDateTime()),
     Column("return_visited_at", UTCDateTime()),
     Index("ix_work_orders_msisdn_created", "msisdn", "created_at"),
-    Index("ix_work_orders_state", "state"),
+    Index("ix_work_orders_state_id", "state", "id"),  # 0003: a pass over the open ones reads it in id order
     Index("ix_work_orders_category", "category_code", postgresql_ops={"category_code": "text_pattern_ops"}),
     Index("ix_work_orders_area", "area_code"),
     Index("ix_work_orders_tier", "tier"),

@@ -35,7 +35,7 @@ from hub.workflow.store.outbox import (
     pending_events,
     remove_listener,
 )
-from hub.workflow.store.queries import find_work_orders, load_work_order, work_orders_of
+from hub.workflow.store.queries import find_work_orders, load_work_order, work_orders_in_state, work_orders_of
 from hub.workflow.store.records import WorkOrderPage, WorkOrderView
 from hub.workflow.store.transaction import WorkOrderTransaction, open_unit
 
@@ -152,6 +152,20 @@ class WorkOrderStore:
         """The customer's work orders in ``states`` (the caller's open states), newest first."""
         with self._reading() as connection:
             return work_orders_of(connection, msisdn, states=states, limit=limit)
+
+    def iter_work_orders(self, states: Collection[str], *, chunk: int = 500) -> Iterator[list[dict[str, Any]]]:
+        """Every work order in ``states``, a chunk at a time (each read in its own short transaction, so writers go
+        on between chunks): the pass that recalculates open work orders' deadlines after a table change."""
+        for state in states:
+            after: str | None = None
+            while True:
+                with self._reading() as connection:
+                    rows = work_orders_in_state(connection, state, after=after, limit=chunk)
+                if rows:
+                    yield rows
+                if len(rows) < chunk:
+                    break
+                after = str(rows[-1]["id"])
 
     # -- the event outbox and its listeners (see ``outbox``) -----------------------------------------------------
 
