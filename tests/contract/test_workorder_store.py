@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.exc import StatementError
 
 from hub.workflow.store import (
     WORK_ORDER_ID,
@@ -85,6 +86,20 @@ def test_generated_ids_are_unique_and_well_formed(workorder_store: WorkOrderStor
         ids = [tx.insert_work_order(make_row(n)) for n in range(60)]
     assert len(set(ids)) == 60
     assert all(WORK_ORDER_ID.match(i) for i in ids)
+
+
+def test_times_come_back_as_the_same_instants_in_utc(workorder_store: WorkOrderStore) -> None:
+    beijing = timezone(timedelta(hours=8))
+    local = datetime(2026, 12, 3, 16, 30, 15, 250_000, tzinfo=beijing)  # 08:30:15.25 UTC
+    with workorder_store.transaction() as tx:
+        work_order_id = tx.insert_work_order(make_row(created_at=local, occurred_at=T0))
+    found = workorder_store.get_work_order(work_order_id)
+    assert found is not None
+    assert found.row["created_at"] == local
+    assert found.row["created_at"].utcoffset() == timedelta(0)
+    assert workorder_store.query(created_from=local, created_to=local + timedelta(microseconds=1)).total == 1
+    with pytest.raises(StatementError, match="naive datetime"), workorder_store.transaction() as tx:
+        tx.insert_work_order(make_row(occurred_at=datetime(2026, 12, 3, 8, 0)))
 
 
 def test_a_stale_or_unknown_work_order_is_refused(workorder_store: WorkOrderStore) -> None:
