@@ -13,12 +13,21 @@ from typing import Any
 from hub.config.adapters import AdapterSettings, parse_adapters
 from hub.config.bulletin import BulletinSettings, parse_bulletin
 from hub.config.runtime import DEFAULT_GC_YOUNG_THRESHOLD
+from hub.config.workflow import WorkflowSettings, parse_workflow
 from hub.transport.topology import DelayTier, TopologyConfig
 from hub.transport.urls import BrokerURLError, node_urls, scheme
 from hub.validation.parser import ParserLimits
 
-__all__ = ["AdapterSettings", "BulletinSettings", "CallerConfig", "ConfigError", "HubSettings", "SecuritySettings",
-           "load_settings"]
+__all__ = [
+    "AdapterSettings",
+    "BulletinSettings",
+    "CallerConfig",
+    "ConfigError",
+    "HubSettings",
+    "SecuritySettings",
+    "WorkflowSettings",
+    "load_settings",
+]
 
 
 DEFAULT_DELAY_TIERS = TopologyConfig().delay_tiers
@@ -79,6 +88,7 @@ class HubSettings:
     adapters: tuple[AdapterSettings, ...] = ()  # [adapters.<system>]: how the hub calls each backend system
     audit: AuditSettings = field(default_factory=AuditSettings)  # [audit]: the SMS-log audit trail (hub.audit)
     bulletin: BulletinSettings = field(default_factory=BulletinSettings)  # [bulletin]: outage notices for agents
+    workflow: WorkflowSettings = field(default_factory=WorkflowSettings)  # [workflow]: the work-order engine
     source: str = "built-in defaults"
 
     def adapter(self, system: str) -> AdapterSettings:
@@ -245,6 +255,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             adapters=parse_adapters(data.get("adapters"), source),
             audit=_audit(data.get("audit", {}), source),
             bulletin=parse_bulletin(data.get("bulletin"), source),
+            workflow=parse_workflow(data.get("workflow"), source),
             source=source,
         )
     except ValueError as exc:

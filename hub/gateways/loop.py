@@ -1,7 +1,8 @@
 """``LoopThread``: a private asyncio loop on a daemon thread, so synchronous handlers can run async calls.
 
 Handlers run on worker threads and are plain functions; zeep's ``AsyncClient`` and its httpx transport live on
-one loop that no handler owns (uvloop's, as the ingress's: bench/README.md, flows). ``run(coroutine, timeout)`` blocks the calling thread until the result is there;
+one loop that no handler owns (uvloop's, as the ingress's: bench/README.md, flows). ``run(coroutine, timeout)``
+blocks the calling thread until the result is there;
 many worker threads can wait on the same loop at once, their calls overlap on it.
 """
 

@@ -1,0 +1,97 @@
+"""``[workflow]``: the work-order engine's database, data files and intake rules.
+
+::
+
+    [workflow]
+    database = "onepoint-workorders.db"  # SQLite file (relative to the settings file's folder), or a URL:
+                                         # sqlite:///path, postgresql+psycopg://user@host:5432/db (several hubs)
+    sla = "sla.toml"                     # the SLA table; without it the packaged seed (hub/workflow/data)
+    calendars = "calendars.toml"         # business calendars and departments; packaged seed without it
+    taxonomy = "taxonomy/"               # complaint taxonomy and dispatch templates; packaged seed without it
+    intake_department = "CUSTOMER_SERVICE"
+    repeat_window_hours = 168            # same number, same phenomenon within it: a repeat complaint
+    tier_cache_seconds = 300             # the workflow's cache of BOSS tiers
+    link = "http://127.0.0.1:8000/workorders/{work_order_id}"   # OA items link back here
+    scheduler_interval_seconds = 5       # how often due deadlines are looked for (0: no scheduler here)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULT_LINK", "WorkflowSettings", "parse_workflow"]
+
+DEFAULT_LINK = "http://127.0.0.1:8000/workorders/{work_order_id}"
+
+_KEYS = {"database", "sla", "calendars", "taxonomy", "intake_department", "repeat_window_hours",
+         "tier_cache_seconds", "link", "scheduler_interval_seconds"}
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowSettings:
+    database: str = "sqlite:///onepoint-workorders.db"
+    sla: Path | None = None
+    calendars: Path | None = None
+    taxonomy: Path | None = None
+    intake_department: str = "CUSTOMER_SERVICE"
+    repeat_window_hours: float = 168.0
+    tier_cache_seconds: float = 300.0
+    link: str = DEFAULT_LINK
+    scheduler_interval_seconds: float = 5.0
+
+
+def _relative(value: str, source: str) -> Path:
+    path = Path(value)
+    if not path.is_absolute() and source != "built-in defaults":
+        path = Path(source).parent / path
+    return path
+
+
+def _database(value: Any, source: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{source}: workflow.database must be a file name or a database URL")
+    if "://" in value:
+        if not value.startswith(("sqlite://", "postgresql")):
+            raise ValueError(f"{source}: workflow.database {value!r}: sqlite:// or postgresql+psycopg:// only")
+        return value
+    return f"sqlite:///{_relative(value, source)}"
+
+
+def _number(section: dict[str, Any], key: str, default: float, source: str, *, zero_ok: bool = False) -> float:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or (value == 0 and not zero_ok):
+        raise ValueError(f"{source}: workflow.{key} must be a positive number")
+    return float(value)
+
+
+def parse_workflow(section: Any, source: str) -> WorkflowSettings:
+    """The ``[workflow]`` table; ``ValueError`` names each bad entry."""
+    if section is None:
+        return WorkflowSettings()
+    if not isinstance(section, dict):
+        raise ValueError(f"{source}: [workflow] must be a table")
+    if unknown := set(section) - _KEYS:
+        raise ValueError(f"{source}: unknown keys in [workflow]: {sorted(unknown)}")
+    paths: dict[str, Path | None] = {}
+    for key in ("sla", "calendars", "taxonomy"):
+        value = section.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ValueError(f"{source}: workflow.{key} must be a file name")
+        paths[key] = None if value is None else _relative(value, source)
+    department = section.get("intake_department", "CUSTOMER_SERVICE")
+    link = section.get("link", DEFAULT_LINK)
+    if not isinstance(department, str) or not department:
+        raise ValueError(f"{source}: workflow.intake_department must be a department name")
+    if not isinstance(link, str) or "{work_order_id}" not in link or not link.startswith(("http://", "https://")):
+        raise ValueError(f"{source}: workflow.link must be an http(s) URL with {{work_order_id}} in it")
+    return WorkflowSettings(
+        database=_database(section.get("database", "onepoint-workorders.db"), source),
+        sla=paths["sla"], calendars=paths["calendars"], taxonomy=paths["taxonomy"],
+        intake_department=department,
+        repeat_window_hours=_number(section, "repeat_window_hours", 168.0, source),
+        tier_cache_seconds=_number(section, "tier_cache_seconds", 300.0, source, zero_ok=True),
+        link=link,
+        scheduler_interval_seconds=_number(section, "scheduler_interval_seconds", 5.0, source, zero_ok=True),
+    )

@@ -1,0 +1,138 @@
+"""The workflow's answers: CreateWorkOrderResponse, WorkOrderActionResponse, QueryWorkOrder(s)Response, built from
+the store's rows (``hub.workflow.store``). Pure functions; every answer validates against workorder.xsd."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+
+from hub.envelope import Envelope
+from hub.gateways.documents import timestamp
+
+__all__ = ["action_answer", "created_answer", "work_order_answer", "work_order_element", "work_orders_answer"]
+
+WO = "urn:onepoint:workorder:1"
+C = "urn:onepoint:common:1"
+NSMAP = {"wo": WO, "c": C}
+
+Row = Mapping[str, Any]
+
+
+def _add(parent: etree._Element, name: str, value: object, namespace: str = WO) -> etree._Element:
+    element = etree.SubElement(parent, f"{{{namespace}}}{name}")
+    if isinstance(value, datetime):
+        element.text = timestamp(value)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = str(value)
+    return element
+
+
+def _root(name: str, envelope: Envelope, now: datetime) -> etree._Element:
+    root = etree.Element(f"{{{WO}}}{name}", nsmap=NSMAP)
+    ack = _add(root, "Ack", None)
+    _add(ack, "MessageId", envelope.message_id, C)
+    if envelope.correlation_id:
+        _add(ack, "CorrelationId", envelope.correlation_id, C)
+    _add(ack, "Status", "COMPLETED", C)
+    _add(ack, "ReceivedAt", now, C)
+    return root
+
+
+def _deadlines(parent: etree._Element, row: Row) -> None:
+    deadlines = _add(parent, "Deadlines", None)
+    for name, column in (("FirstResponseDue", "first_response_due"), ("ReplyDue", "reply_due"),
+                         ("ReturnVisitDue", "return_visit_due")):
+        if row.get(column) is not None:
+            _add(deadlines, name, row[column])
+    _add(deadlines, "Paused", row.get("paused_since") is not None)
+    if row.get("sla_version"):
+        _add(deadlines, "SlaVersion", row["sla_version"])
+
+
+def created_answer(envelope: Envelope, row: Row, customer_orders: Iterable[Row], *, repeat: bool,
+                   now: datetime) -> etree._Element:
+    root = _root("CreateWorkOrderResponse", envelope, now)
+    _add(root, "WorkOrderId", row["id"])
+    _add(root, "State", row["state"])
+    if row.get("tier"):
+        _add(root, "Tier", row["tier"])
+    _add(root, "Priority", row["priority"])
+    _deadlines(root, row)
+    _add(root, "RepeatComplaint", repeat)
+    for other in list(customer_orders)[:50]:
+        ref = _add(root, "CustomerWorkOrder", None)
+        for name, column in (("WorkOrderId", "id"), ("State", "state"), ("Channel", "channel"),
+                             ("CategoryCode", "category_code"), ("CreatedAt", "created_at")):
+            _add(ref, name, other[column])
+    return root
+
+
+def action_answer(envelope: Envelope, row: Row, now: datetime) -> etree._Element:
+    root = _root("WorkOrderActionResponse", envelope, now)
+    _add(root, "WorkOrderId", row["id"])
+    _add(root, "State", row["state"])
+    if row.get("owner"):
+        _add(root, "Owner", row["owner"])
+    _deadlines(root, row)
+    return root
+
+
+def _history(parent: etree._Element, entry: Row) -> None:
+    element = _add(parent, "History", None)
+    _add(element, "At", entry["at"])
+    _add(element, "By", entry.get("actor") or "hub")
+    for name, column in (("System", "system"), ("Action", "action"), ("FromState", "from_state"),
+                         ("State", "to_state"), ("Field", "field"), ("OldValue", "old_value"),
+                         ("NewValue", "new_value"), ("Note", "note"), ("MessageId", "message_id")):
+        value = entry.get(column)
+        if value is not None and value != "":
+            _add(element, name, value)
+
+
+def work_order_element(row: Row, history: Iterable[Row] = (), *, repeat: bool | None = None,
+                       parent: etree._Element | None = None) -> etree._Element:
+    """A ``wo:WorkOrder`` (under ``parent`` when given): the row's fields, then its history oldest first."""
+    element = (etree.Element(f"{{{WO}}}WorkOrder", nsmap=NSMAP) if parent is None
+               else _add(parent, "WorkOrder", None))
+    for name, column in (("WorkOrderId", "id"), ("State", "state"), ("Channel", "channel"), ("Msisdn", "msisdn"),
+                         ("CategoryCode", "category_code"), ("Phenomenon", "phenomenon")):
+        _add(element, name, row[column])
+    if row.get("tier"):
+        _add(element, "Tier", row["tier"])
+    _add(element, "Priority", row["priority"])
+    _add(element, "CreatedAt", row["created_at"])
+    _add(element, "DueAt", row.get("reply_due") or row.get("return_visit_due") or row["created_at"])
+    if row.get("area_code"):
+        area = _add(element, "Area", None)
+        _add(area, "AreaCode", row["area_code"], C)
+        if row.get("district"):
+            _add(area, "District", row["district"], C)
+    if row.get("owner"):
+        _add(element, "Owner", row["owner"])
+    _add(element, "EscalationLevel", row.get("escalation_level") or 0)
+    _deadlines(element, row)
+    if repeat is not None:
+        _add(element, "RepeatComplaint", repeat)
+    for entry in history:
+        _history(element, entry)
+    return element
+
+
+def work_order_answer(envelope: Envelope, row: Row | None, history: Iterable[Row], now: datetime) -> etree._Element:
+    root = _root("QueryWorkOrderResponse", envelope, now)
+    if row is not None:
+        work_order_element(row, history, parent=root)
+    return root
+
+
+def work_orders_answer(envelope: Envelope, total: int, rows: Iterable[Row], now: datetime) -> etree._Element:
+    root = _root("QueryWorkOrdersResponse", envelope, now)
+    _add(root, "Total", total)
+    for row in rows:
+        work_order_element(row, parent=root)
+    return root

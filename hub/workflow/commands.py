@@ -1,0 +1,161 @@
+"""The work-order commands as the engine takes them: a ``Complaint`` from CreateWorkOrder, an ``ActionRequest`` from
+WorkOrderAction (and from the NSP reply and OA completion call-backs), a ``WorkOrderQuery`` from QueryWorkOrders.
+
+Pure functions over validated documents (the ingress validated them against workorder.xsd), no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lxml import etree
+
+from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
+
+__all__ = ["ACTION_ELEMENTS", "ActionRequest", "Complaint", "WorkOrderQuery", "action_request", "complaint",
+           "work_order_id", "work_order_query"]
+
+WO = "urn:onepoint:workorder:1"
+C = "urn:onepoint:common:1"
+
+# The WorkOrderAction choice element → the lifecycle action it asks for.
+ACTION_ELEMENTS: dict[str, LifecycleAction] = {
+    "Dispatch": LifecycleAction.DISPATCH,
+    "RejectDispatch": LifecycleAction.REJECT_DISPATCH,
+    "Start": LifecycleAction.START,
+    "Pend": LifecycleAction.PEND,
+    "RequestInfo": LifecycleAction.REQUEST_INFO,
+    "SupplyInfo": LifecycleAction.SUPPLY_INFO,
+    "Reply": LifecycleAction.REPLY,
+    "Suspend": LifecycleAction.SUSPEND,
+    "Resume": LifecycleAction.RESUME,
+    "Escalate": LifecycleAction.ESCALATE,
+    "Callback": LifecycleAction.RETURN_VISIT,
+    "Close": LifecycleAction.CLOSE,
+    "Cancel": LifecycleAction.CANCEL,
+}
+
+
+def _text(element: etree._Element, path: str) -> str | None:
+    found: str | None = element.findtext(path, namespaces={"wo": WO, "c": C})
+    return found
+
+
+def _time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    """A complaint as a channel took it (CreateWorkOrder)."""
+
+    channel: str
+    msisdn: str
+    contact_number: str
+    category_code: str
+    phenomenon: str
+    description: str
+    occurred_at: datetime
+    location: str
+    area_code: str
+    district: str | None = None
+    taken_by: str | None = None
+    source_system: str = "CS"
+
+
+def complaint(document: etree._Element) -> Complaint:
+    occurred = _time(_text(document, "wo:OccurredAt"))
+    if occurred is None:
+        raise ValueError("CreateWorkOrder has no OccurredAt")
+    return Complaint(
+        channel=_text(document, "wo:Channel") or "",
+        msisdn=_text(document, "wo:Msisdn") or "",
+        contact_number=_text(document, "wo:ContactNumber") or "",
+        category_code=_text(document, "wo:CategoryCode") or "",
+        phenomenon=_text(document, "wo:Phenomenon") or "",
+        description=_text(document, "wo:Description") or "",
+        occurred_at=occurred,
+        location=_text(document, "wo:Location") or "",
+        area_code=_text(document, "wo:Area/c:AreaCode") or "",
+        district=_text(document, "wo:Area/c:District"),
+        taken_by=_text(document, "wo:TakenBy"),
+        source_system=_text(document, "wo:Header/c:SourceSystem") or "CS",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRequest:
+    """One lifecycle action on a work order, by an operator of a system, with the action's own details."""
+
+    work_order_id: str
+    action: LifecycleAction
+    operator: str
+    system: str
+    details: dict[str, str] = field(default_factory=dict)
+    dispatch_fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def note(self) -> str | None:
+        for key in ("Reason", "Question", "Note", "Instructions", "Result"):
+            if self.details.get(key):
+                return self.details[key]
+        return None
+
+
+def action_request(document: etree._Element) -> ActionRequest:
+    """The ``WorkOrderAction`` document as an ``ActionRequest`` (its one choice element names the action)."""
+    chosen = next((child for child in document if etree.QName(child).localname in ACTION_ELEMENTS), None)
+    if chosen is None:
+        raise ValueError("WorkOrderAction names no action")
+    details: dict[str, str] = {}
+    dispatch_fields: dict[str, str] = {}
+    for child in chosen:
+        name = etree.QName(child).localname
+        if name == "Field":
+            dispatch_fields[child.get("name", "")] = child.text or ""
+        else:
+            details[name] = child.text or ""
+    return ActionRequest(
+        work_order_id=_text(document, "wo:WorkOrderId") or "",
+        action=ACTION_ELEMENTS[etree.QName(chosen).localname],
+        operator=_text(document, "wo:Operator") or "",
+        system=_text(document, "wo:Header/c:SourceSystem") or "CS",
+        details=details,
+        dispatch_fields=dispatch_fields,
+    )
+
+
+def work_order_id(document: etree._Element) -> str:
+    """The WorkOrderId of a QueryWorkOrder."""
+    return _text(document, "wo:WorkOrderId") or ""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkOrderQuery:
+    """QueryWorkOrders' filters; every one optional, pages of ``page_size`` newest first."""
+
+    msisdn: str | None = None
+    states: tuple[WorkOrderState, ...] = ()
+    category: str | None = None
+    area_code: str | None = None
+    tiers: tuple[str, ...] = ()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    page: int = 1
+    page_size: int = 20
+
+
+def work_order_query(document: etree._Element) -> WorkOrderQuery:
+    ns = {"wo": WO, "c": C}
+    return WorkOrderQuery(
+        msisdn=_text(document, "wo:Msisdn"),
+        states=tuple(WorkOrderState(e.text or "") for e in document.iterfind("wo:State", ns)),
+        category=_text(document, "wo:Category"),
+        area_code=_text(document, "wo:AreaCode"),
+        tiers=tuple(e.text or "" for e in document.iterfind("wo:Tier", ns)),
+        created_from=_time(_text(document, "wo:CreatedIn/c:From")),
+        created_to=_time(_text(document, "wo:CreatedIn/c:To")),
+        page=int(_text(document, "wo:Page") or 1),
+        page_size=int(_text(document, "wo:PageSize") or 20),
+    )

@@ -1,0 +1,254 @@
+"""The work-order engine: a complaint becomes a work order, actions move it through the lifecycle table, and
+every change recomputes its deadlines and leaves history, deadline rows and an event in the same transaction.
+
+The engine works on a ``WorkOrderTransaction`` (``hub.workflow.store``) and pure inputs; it sends nothing itself:
+what other systems must be told comes back as ``FollowUp`` values, which the handlers send through the outbound
+path before the transaction commits (their message ids are derived, so a retried message sends the same ids).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from hub.workflow.calendars import Calendars
+from hub.workflow.commands import ActionRequest, Complaint
+from hub.workflow.deadlines import Deadlines, TimingFacts, compute_deadlines, pauses_from_states
+from hub.workflow.lifecycle import LIFECYCLE, PAUSED, LifecycleAction, TransitionRefused, WorkOrderState
+from hub.workflow.sla import SlaTable
+from hub.workflow.store import HistoryEntry, WorkOrderTransaction
+from hub.workflow.store.queries import load_work_order, work_orders_of
+from hub.workflow.taxonomy import Taxonomy, UnknownCategory
+from hub.workflow.tiers import TierFacts
+
+__all__ = ["Changed", "Created", "EngineSettings", "FollowUp", "WorkOrderEngine", "WorkOrderRefused"]
+
+log = logging.getLogger("onepoint.workflow")
+
+A = LifecycleAction
+S = WorkOrderState
+Row = dict[str, Any]
+
+
+class WorkOrderRefused(Exception):
+    """A command the engine will not carry out; ``code`` becomes the c:Error code of the answer."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    intake_department: str = "CUSTOMER_SERVICE"
+    repeat_window: timedelta = timedelta(days=7)  # same number, same phenomenon within it: a repeat complaint
+    customer_orders_shown: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A command the hub owes another system because of a change: its kind and what it needs to say."""
+
+    kind: str  # "nsp-dispatch" | "crm-notify" | "oa-todo" | "oa-toread"
+    work_order: Row
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    row: Row
+    customer_orders: list[Row]
+    repeat: bool
+    follow_ups: list[FollowUp]
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    row: Row
+    previous_state: WorkOrderState
+    follow_ups: list[FollowUp]
+
+
+def _deadline_columns(deadlines: Deadlines) -> Row:
+    visit = deadlines.return_visit
+    return {
+        "priority": deadlines.priority,
+        "first_response_due": deadlines.first_response.due.at,
+        "reply_due": deadlines.reply.due.at,
+        "return_visit_due": None if visit is None else visit.due.at,
+        "sla_version": deadlines.sla_version,
+        "calendar_version": deadlines.calendar_version,
+    }
+
+
+def _alerts(deadlines: Deadlines, state: WorkOrderState) -> list[tuple[str, datetime]]:
+    if state in (S.CLOSED, S.CANCELLED):
+        return []
+    return [(f"{alert.kind.value}:{alert.level.value}", alert.at) for alert in deadlines.alerts()]
+
+
+class WorkOrderEngine:
+    def __init__(self, sla: SlaTable, calendars: Calendars, taxonomy: Taxonomy,
+                 settings: EngineSettings | None = None) -> None:
+        self.sla, self.calendars, self.taxonomy = sla, calendars, taxonomy
+        self.settings = settings or EngineSettings()
+
+    # -- creation ------------------------------------------------------------------------------------------------
+
+    def create(self, tx: WorkOrderTransaction, complaint: Complaint, tier: TierFacts, now: datetime) -> Created:
+        try:
+            self.taxonomy.phenomenon(complaint.category_code)
+        except UnknownCategory as exc:
+            raise WorkOrderRefused(str(exc).strip("'\""), code="unknown-category") from None
+        owner = self.settings.intake_department
+        facts = TimingFacts(created_at=now, tier=tier.tier, department=owner)
+        deadlines = compute_deadlines(facts, self.sla, self.calendars)
+        row: Row = {
+            "channel": complaint.channel, "msisdn": complaint.msisdn, "contact_number": complaint.contact_number,
+            "category_code": complaint.category_code, "phenomenon": complaint.phenomenon,
+            "description": complaint.description, "occurred_at": complaint.occurred_at,
+            "location": complaint.location, "area_code": complaint.area_code, "district": complaint.district,
+            "taken_by": complaint.taken_by, "tier": tier.tier, "state": S.ACCEPTED.value, "owner": owner,
+            "escalation_level": 0, "created_at": now, "updated_at": now, **_deadline_columns(deadlines),
+        }
+        actor = complaint.taken_by or complaint.source_system
+        tier_note = (f"tier {tier.tier} from BOSS: priority {deadlines.priority}" if tier.known
+                     else tier.note or "tier unknown: ordinary time limits")
+        history = [
+            HistoryEntry(at=now, kind="state", actor=actor, system=complaint.source_system, action="CREATE",
+                         to_state=S.NEW.value, note=f"{complaint.channel} complaint"),
+            HistoryEntry(at=now, kind="state", actor="hub", system="HUB", action=A.ACCEPT.value,
+                         from_state=S.NEW.value, to_state=S.ACCEPTED.value, note=tier_note),
+        ]
+        since = now - self.settings.repeat_window
+        earlier = work_orders_of(tx.db, complaint.msisdn, since=since, limit=self.settings.customer_orders_shown)
+        repeat = any(other["category_code"][:8] == complaint.category_code[:8] for other in earlier)
+        work_order_id = tx.insert_work_order(row, history=history)
+        row["id"] = work_order_id
+        tx.replace_deadlines(work_order_id, _alerts(deadlines, S.ACCEPTED))
+        self._event(tx, row, "WorkOrderCreateEvent", now, repeat=repeat)
+        follow_ups = [FollowUp("crm-notify", row, {"account_manager": tier.account_manager_id})
+                      ] if tier.has_account_manager else []
+        return Created(row, earlier, repeat, follow_ups)
+
+    # -- actions -------------------------------------------------------------------------------------------------
+
+    def act(self, tx: WorkOrderTransaction, request: ActionRequest, now: datetime) -> Changed:
+        view = load_work_order(tx.db, request.work_order_id)
+        if view is None:
+            raise WorkOrderRefused(f"no work order {request.work_order_id}", code="unknown-work-order")
+        row = dict(view.row)
+        state = S(row["state"])
+        try:
+            transition = LIFECYCLE.transition(state, request.action, request.work_order_id)
+            target = LIFECYCLE.target(state, request.action, work_order_id=request.work_order_id,
+                                      resume_to=None if row["state_before_suspension"] is None
+                                      else S(row["state_before_suspension"]))
+        except TransitionRefused as exc:
+            raise WorkOrderRefused(str(exc), code="transition-refused") from None
+        if transition.needs_reason and not request.note:
+            raise WorkOrderRefused(f"{request.action.value} needs a reason", code="reason-required")
+        changes: Row = {"state": target.value, "updated_at": now}
+        entries = [HistoryEntry(at=now, kind="state", actor=request.operator, system=request.system,
+                                action=request.action.value, from_state=state.value, to_state=target.value,
+                                note=request.note)]
+        follow_ups = self._effects(tx, row, request, state, target, changes, now)
+        new_owner = changes.get("owner")
+        if new_owner is not None and new_owner != row["owner"]:
+            entries.append(HistoryEntry(at=now, kind="field", actor=request.operator, system=request.system,
+                                        field="owner", old_value=row["owner"], new_value=str(new_owner)))
+        row.update(changes)
+        facts = self.timing_facts(row, [*view.history, *(e.columns() for e in entries)])
+        deadlines = compute_deadlines(facts, self.sla, self.calendars)
+        deadline_changes = _deadline_columns(deadlines)
+        deadline_changes.pop("priority")
+        row.update(deadline_changes)
+        tx.update(request.work_order_id, {**changes, **deadline_changes}, history=entries)
+        tx.replace_deadlines(request.work_order_id, _alerts(deadlines, target))
+        self._event(tx, row, "WorkOrderStateChangeEvent", now, action=request.action.value, previous=state.value)
+        return Changed(row, state, follow_ups)
+
+    def _effects(self, tx: WorkOrderTransaction, row: Row, request: ActionRequest, state: WorkOrderState,
+                 target: WorkOrderState, changes: Row, now: datetime) -> list[FollowUp]:
+        """What the action changes beyond the state, and what other systems must hear of it."""
+        action = request.action
+        if action in (A.PEND, A.REQUEST_INFO, A.SUSPEND) and target in PAUSED:
+            changes["paused_since"] = now
+        if action is A.SUSPEND:
+            changes["state_before_suspension"] = state.value
+        if action in (A.RESUME, A.SUPPLY_INFO):
+            changes["paused_since"] = None
+            changes["state_before_suspension"] = None
+        if action in (A.DISPATCH, A.REPLY, A.AUTO_ANSWER, A.ESCALATE) and row["first_responded_at"] is None:
+            changes["first_responded_at"] = now
+        if action is A.REPLY:
+            changes["replied_at"] = now
+        if action is A.RETURN_VISIT:
+            changes["return_visited_at"] = now
+            changes["satisfaction"] = request.details.get("Satisfaction")
+        if action in (A.CLOSE, A.CANCEL):
+            changes["closed_at"] = now
+        if action is A.REJECT_DISPATCH:
+            changes["invalid_dispatches"] = int(row["invalid_dispatches"] or 0) + 1
+            changes["owner"] = self.settings.intake_department
+        if action is A.ESCALATE:
+            changes["escalation_level"] = int(row["escalation_level"] or 0) + 1
+            changes["owner"] = request.details.get("ToDepartment") or row["owner"]
+            return [FollowUp("oa-todo", {**row, **changes}, {"reason": request.note or "escalated",
+                                                             "manager": changes["owner"]})]
+        if action is A.DISPATCH:
+            return self._dispatch(tx, row, request, changes)
+        return []
+
+    def _dispatch(self, tx: WorkOrderTransaction, row: Row, request: ActionRequest, changes: Row) -> list[FollowUp]:
+        template = self.taxonomy.phenomenon(row["category_code"])
+        given = {"msisdn": row["msisdn"], "contact_number": row["contact_number"] or "", **request.dispatch_fields}
+        missing = template.missing_fields(given)
+        if missing:  # counted: the refusal stays in the history (it commits with the c:Error answer)
+            tx.append_history(row["id"], [HistoryEntry(
+                at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,
+                action="DISPATCH_REFUSED", field="dispatch", new_value="; ".join(missing)[:2000],
+                note=f"template {template.id}")])
+            raise WorkOrderRefused(f"dispatch of {row['id']} refused, template {template.id} needs: "
+                                   + "; ".join(missing), code="dispatch-incomplete")
+        changes["owner"] = request.details.get("ToDepartment") or template.target.code
+        changes["dispatch_fields"] = json.dumps(given, ensure_ascii=False, sort_keys=True)
+        system = request.details.get("ToSystem") or template.target.system
+        if system == "NSP":
+            return [FollowUp("nsp-dispatch", {**row, **changes}, {"fields": {**given, "_template": template.id},
+                                                                  "instructions": request.details.get("Instructions")})]
+        return []
+
+    # -- clock ---------------------------------------------------------------------------------------------------
+
+    def timing_facts(self, row: Mapping[str, Any], history: list[Mapping[str, Any]]) -> TimingFacts:
+        states = [(h["at"], h["from_state"] or "", h["to_state"] or "") for h in history
+                  if h["kind"] == "state" and h["from_state"]]
+        pauses, paused_since = pauses_from_states(states)
+        handovers = tuple((h["at"], str(h["new_value"])) for h in history
+                          if h["kind"] == "field" and h["field"] == "owner")
+        return TimingFacts(created_at=row["created_at"], tier=row["tier"], department=self.settings.intake_department,
+                           handovers=handovers, pauses=pauses, paused_since=paused_since,
+                           first_responded_at=row.get("first_responded_at"), replied_at=row.get("replied_at"),
+                           return_visited_at=row.get("return_visited_at"))
+
+    def note(self, tx: WorkOrderTransaction, work_order_id: str, fields: Mapping[str, str], *, actor: str,
+             system: str, now: datetime, note: str | None = None) -> Row:
+        """Record what another system reported on a work order (field entries of its history), state unchanged."""
+        row = tx.get(work_order_id)
+        if row is None:
+            raise WorkOrderRefused(f"no work order {work_order_id}", code="unknown-work-order")
+        entries = [HistoryEntry(at=now, kind="field", actor=actor, system=system, field=name, new_value=value,
+                                note=note) for name, value in fields.items()]
+        tx.update(work_order_id, {"updated_at": now}, history=entries)
+        row["updated_at"] = now
+        return row
+
+    def _event(self, tx: WorkOrderTransaction, row: Row, kind: str, now: datetime, **extra: Any) -> None:
+        payload = {"eventType": kind, "workOrderId": row["id"], "state": row["state"], "owner": row.get("owner"),
+                   "priority": row.get("priority"), "at": now.isoformat(), **extra}
+        tx.add_event(row["id"], kind, json.dumps(payload, sort_keys=True), at=now)

@@ -1,0 +1,147 @@
+"""The workflow's handlers (queue ``workflow``): the work-order commands and the systems' call-backs.
+
+* ``workorder.CreateWorkOrder``: tier from BOSS (cached), the work order accepted with its priority and deadlines;
+  the answer lists the customer's open and recent work orders and marks a repeat complaint;
+* ``workorder.WorkOrderAction``: one lifecycle action (refused with c:Error naming state and action);
+* ``workorder.QueryWorkOrder`` / ``QueryWorkOrders``: a work order with its history / a filtered page;
+* ``nsp.NetworkComplaintReply``: NSP's answer recorded on the work order, which moves on to IN_PROGRESS;
+* ``oa.CompleteTodo``: a manager completed an escalation to-do: the escalated work order is taken up again;
+* ``nsp.OutageNotice`` (broadcast): noted; the outage rules act on it (issue 13).
+
+Every handler changes the work-order store only through ``workflow.store.current_transaction()``: the worker's
+claim opened it (``WorkOrderProcessedStore``) and commits it with the processed-message record. Dependency (by
+name): ``workflow`` (``WorkflowRuntime``, built by ``hub.workflow.runtime``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from lxml import etree
+
+from hub.envelope import Envelope
+from hub.gateways.documents import command_element
+from hub.observability import mask_msisdn
+from hub.routing.outbound import Sender
+from hub.workers import BusinessRejection, HandlerRegistry, Reply
+from hub.workflow import answers, commands
+from hub.workflow.engine import FollowUp, WorkOrderRefused
+from hub.workflow.follow_ups import follow_up_document
+from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
+from hub.workflow.runtime import WorkflowRuntime
+
+__all__ = ["CONSUMER", "handlers"]
+
+CONSUMER = "workflow"
+NSP = "urn:onepoint:nsp:1"
+OA = "urn:onepoint:oa:1"
+log = logging.getLogger("onepoint.workflow")
+
+handlers = HandlerRegistry()
+
+
+def _send(follow_ups: list[FollowUp], outbound: Sender, workflow: WorkflowRuntime, operator: str) -> None:
+    now = workflow.clock.now()
+    for number, follow_up in enumerate(follow_ups):
+        document = follow_up_document(follow_up, now, operator=operator, link_base=workflow.link_base)
+        outbound.send(document, step=f"{follow_up.kind}-{number}")
+
+
+@handlers.handler("workorder.CreateWorkOrder", consumer=CONSUMER)
+def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> Reply:
+    complaint = commands.complaint(command_element(envelope))
+    now = workflow.clock.now()
+    tier = workflow.tiers.facts(complaint.msisdn, outbound, now)
+    try:
+        created = workflow.engine.create(workflow.store.current_transaction(), complaint, tier, now)
+    except WorkOrderRefused as exc:
+        raise BusinessRejection(str(exc), code=exc.code) from None
+    _send(created.follow_ups, outbound, workflow, complaint.taken_by or "hub")
+    log.info("work order created", extra={"message_id": envelope.message_id, "work_order_id": created.row["id"],
+                                          "msisdn": mask_msisdn(complaint.msisdn), "tier": tier.tier,
+                                          "priority": created.row["priority"], "repeat": created.repeat})
+    answer = answers.created_answer(envelope, created.row, created.customer_orders, repeat=created.repeat, now=now)
+    return Reply(answer, outcome=f"created {created.row['id']}")
+
+
+@handlers.handler("workorder.WorkOrderAction", consumer=CONSUMER)
+def work_order_action(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> Reply:
+    request = commands.action_request(command_element(envelope))
+    now = workflow.clock.now()
+    try:
+        changed = workflow.engine.act(workflow.store.current_transaction(), request, now)
+    except WorkOrderRefused as exc:
+        raise BusinessRejection(str(exc), code=exc.code) from None
+    _send(changed.follow_ups, outbound, workflow, request.operator)
+    return Reply(answers.action_answer(envelope, changed.row, now),
+                 outcome=f"{request.action.value} {changed.previous_state.value} -> {changed.row['state']}")
+
+
+@handlers.handler("workorder.QueryWorkOrder", consumer=CONSUMER)
+def query_work_order(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
+    work_order_id = commands.work_order_id(command_element(envelope))
+    view = workflow.store.get_work_order(work_order_id)
+    if view is None:
+        raise BusinessRejection(f"no work order {work_order_id}", code="unknown-work-order")
+    now = workflow.clock.now()
+    return Reply(answers.work_order_answer(envelope, view.row, view.history, now), outcome="work order")
+
+
+@handlers.handler("workorder.QueryWorkOrders", consumer=CONSUMER)
+def query_work_orders(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
+    query = commands.work_order_query(command_element(envelope))
+    page = workflow.store.query(
+        msisdn=query.msisdn, states=[s.value for s in query.states] or None, category_prefix=query.category,
+        area=query.area_code, tiers=list(query.tiers) or None, created_from=query.created_from,
+        created_to=query.created_to, page=query.page, page_size=query.page_size)
+    now = workflow.clock.now()
+    return Reply(answers.work_orders_answer(envelope, page.total, page.rows, now),
+                 outcome=f"{len(page.rows)} of {page.total}")
+
+
+@handlers.handler("nsp.NetworkComplaintReply", consumer=CONSUMER)
+def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime) -> str:
+    document = command_element(envelope)
+    work_order_id = document.findtext(f"{{{NSP}}}WorkOrderId") or ""
+    replied_by = document.find(f"{{{NSP}}}RepliedBy")
+    operator = "NSP" if replied_by is None else (replied_by.findtext(f"{{{NSP}}}Name")
+                                                 or replied_by.findtext(f"{{{NSP}}}StaffId") or "NSP")
+    fields = {f"nsp_{name.lower()}": document.findtext(f"{{{NSP}}}{name}") or ""
+              for name in ("NspTicketId", "Cause", "Action", "Result", "Resolved")}
+    tx, now = workflow.store.current_transaction(), workflow.clock.now()
+    try:
+        row = workflow.engine.note(tx, work_order_id, fields, actor=operator, system="NSP", now=now,
+                                   note="NSP answered the dispatch")
+        if row["state"] == WorkOrderState.DISPATCHED.value:
+            request = commands.ActionRequest(work_order_id, LifecycleAction.START, operator, "NSP",
+                                             {"Note": f"NSP: {fields['nsp_result']}"[:200]})
+            workflow.engine.act(tx, request, now)
+    except WorkOrderRefused as exc:
+        raise BusinessRejection(str(exc), code=exc.code) from None
+    return f"nsp reply on {work_order_id}"
+
+
+@handlers.handler("oa.CompleteTodo", consumer=CONSUMER)
+def complete_todo(envelope: Envelope, workflow: WorkflowRuntime) -> str:
+    document = command_element(envelope)
+    item_id = document.findtext(f"{{{OA}}}ItemId") or ""
+    user = document.findtext(f"{{{OA}}}UserId") or "OA"
+    work_order_id = item_id[:18]
+    tx, now = workflow.store.current_transaction(), workflow.clock.now()
+    outcome = document.findtext(f"{{{OA}}}Outcome") or "completed"
+    try:
+        row = workflow.engine.note(tx, work_order_id, {"oa_todo": f"{item_id}: {outcome}"}, actor=user,
+                                   system="OA", now=now)
+        if row["state"] == WorkOrderState.ESCALATED.value:
+            workflow.engine.act(tx, commands.ActionRequest(work_order_id, LifecycleAction.START, user, "OA",
+                                                           {"Note": outcome[:200]}), now)
+    except WorkOrderRefused as exc:
+        raise BusinessRejection(str(exc), code=exc.code) from None
+    return f"to-do {item_id} completed"
+
+
+@handlers.handler("nsp.OutageNotice", consumer=CONSUMER)
+def outage_notice(envelope: Envelope) -> str:
+    notice = etree.fromstring(envelope.payload).findtext(f"{{{NSP}}}NoticeId") or "?"
+    log.info("outage notice reached the workflow", extra={"message_id": envelope.message_id, "notice_id": notice})
+    return f"outage notice {notice} noted"

@@ -1,0 +1,43 @@
+"""``WorkflowRuntime``: what the workflow's handlers and scheduler share in one process — the work-order store,
+the engine with its SLA table, calendars and taxonomy (each checked at start, every error named), the tier cache,
+the clock and the link OA items carry back to a work order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from hub.config.workflow import DEFAULT_LINK, WorkflowSettings
+from hub.workflow.calendars import load_calendars
+from hub.workflow.clock import Clock, SystemClock
+from hub.workflow.engine import EngineSettings, WorkOrderEngine
+from hub.workflow.sla import load_sla_table
+from hub.workflow.store import WorkOrderStore
+from hub.workflow.taxonomy import load_taxonomy
+from hub.workflow.tiers import TierLookup
+
+__all__ = ["WorkflowRuntime", "open_runtime"]
+
+
+@dataclass
+class WorkflowRuntime:
+    store: WorkOrderStore
+    engine: WorkOrderEngine
+    tiers: TierLookup
+    clock: Clock = field(default_factory=SystemClock)
+    link_base: str = DEFAULT_LINK
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None) -> WorkflowRuntime:
+    """Load and check the data files, open (and migrate) the store."""
+    engine = WorkOrderEngine(
+        load_sla_table(settings.sla), load_calendars(settings.calendars), load_taxonomy(settings.taxonomy),
+        EngineSettings(intake_department=settings.intake_department,
+                       repeat_window=timedelta(hours=settings.repeat_window_hours)))
+    used = clock or SystemClock()
+    store = WorkOrderStore.open(settings.database, clock=used.now)
+    return WorkflowRuntime(store, engine, TierLookup(ttl=max(settings.tier_cache_seconds, 0.001)), used,
+                           settings.link)

@@ -1,0 +1,106 @@
+"""The customer's tier for a new work order: asked of BOSS (``boss.QueryCustomerTier`` through the outbound path, so
+through the BOSS adapter), kept in a bounded TTL cache per process.
+
+BOSS answers the highest identity (``EffectiveTier``) and the account manager. A number BOSS does not know is
+another network's caller (``OTHER_BRAND``). When BOSS cannot answer in time the work order is not held up: it
+is created with ordinary time limits (``TierFacts.known`` False, said in its history) — the hotline cannot keep a
+customer waiting on a back-office outage.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from cachetools import TTLCache
+from lxml import etree
+
+from hub.gateways.documents import timestamp
+from hub.observability import mask_msisdn
+from hub.routing.outbound import OutboundError, Sender
+
+__all__ = ["TierFacts", "TierLookup", "tier_query_document"]
+
+BOSS = "urn:onepoint:boss:1"
+C = "urn:onepoint:common:1"
+ERROR = f"{{{C}}}Error"
+UNKNOWN_NUMBER_TIER = "OTHER_BRAND"
+GROUP_TIERS = frozenset({"GROUP_KEY_PERSON", "GROUP_MEMBER"})
+VIP_TIERS = frozenset({"VIP_DIAMOND", "VIP_GOLD", "VIP_SILVER"})
+
+log = logging.getLogger("onepoint.workflow")
+
+
+@dataclass(frozen=True, slots=True)
+class TierFacts:
+    msisdn: str
+    tier: str | None
+    account_manager_id: str | None = None
+    account_manager_name: str | None = None
+    known: bool = True  # False: BOSS did not answer; ordinary limits apply
+    note: str | None = None
+
+    @property
+    def has_account_manager(self) -> bool:
+        """VIP and group customers' account managers are told of their complaints."""
+        return self.account_manager_id is not None and (self.tier in VIP_TIERS or self.tier in GROUP_TIERS)
+
+
+def tier_query_document(msisdn: str, message_id: str, now: datetime) -> etree._Element:
+    root = etree.Element(f"{{{BOSS}}}QueryCustomerTier", nsmap={"boss": BOSS, "c": C})
+    header = etree.SubElement(root, f"{{{BOSS}}}Header")
+    etree.SubElement(header, f"{{{C}}}MessageId").text = message_id  # replaced by the derived id
+    etree.SubElement(header, f"{{{C}}}SourceSystem").text = "HUB"
+    etree.SubElement(header, f"{{{C}}}SentAt").text = timestamp(now)
+    etree.SubElement(root, f"{{{BOSS}}}Msisdn").text = msisdn
+    return root
+
+
+def _facts(msisdn: str, answer: bytes) -> TierFacts:
+    document = etree.fromstring(answer)
+    if document.tag == ERROR:
+        code = document.findtext(f"{{{C}}}Code") or "error"
+        return TierFacts(msisdn, UNKNOWN_NUMBER_TIER, note=f"BOSS: {code}; treated as another network's caller")
+    return TierFacts(
+        msisdn,
+        document.findtext(f"{{{BOSS}}}EffectiveTier") or UNKNOWN_NUMBER_TIER,
+        account_manager_id=document.findtext(f"{{{BOSS}}}AccountManagerId"),
+        account_manager_name=document.findtext(f"{{{BOSS}}}AccountManagerName"),
+    )
+
+
+class TierLookup:
+    """``facts(msisdn, outbound, now)``: cached for ``ttl`` seconds (``maxsize`` numbers), else asked of BOSS."""
+
+    def __init__(self, *, ttl: float = 300.0, maxsize: int = 100_000) -> None:
+        self._cache: TTLCache[str, TierFacts] = TTLCache(maxsize=maxsize, ttl=ttl)
+        self._lock = threading.Lock()
+        self.asked = 0
+        self.unanswered = 0
+
+    def remember(self, facts: TierFacts) -> None:
+        with self._lock:
+            self._cache[facts.msisdn] = facts
+
+    def cached(self, msisdn: str) -> TierFacts | None:
+        with self._lock:
+            return self._cache.get(msisdn)
+
+    def facts(self, msisdn: str, outbound: Sender, now: datetime) -> TierFacts:
+        found = self.cached(msisdn)
+        if found is not None:
+            return found
+        self.asked += 1
+        try:
+            answer = outbound.request(tier_query_document(msisdn, "tier-lookup-00", now), step="tier")
+        except (OutboundError, TimeoutError) as exc:
+            self.unanswered += 1
+            log.warning("BOSS gave no tier: ordinary time limits", extra={"msisdn": mask_msisdn(msisdn),
+                                                                          "error": str(exc)})
+            return TierFacts(msisdn, None, known=False, note=f"BOSS gave no tier ({type(exc).__name__}): "
+                                                              "ordinary time limits")
+        facts = _facts(msisdn, answer)
+        self.remember(facts)
+        return facts

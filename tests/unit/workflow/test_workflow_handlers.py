@@ -1,0 +1,163 @@
+"""The workflow's handlers through the worker pipeline (no broker): a complaint from creation to close, on SQLite.
+
+BOSS's tier answer comes from the RecordingOutbound (the schema example: VIP_GOLD with an account manager); what
+the handlers send (CRM notice, NSP dispatch) is validated and routed as on a broker and kept in ``client.sent``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from hub.config.workflow import WorkflowSettings
+from hub.envelope import Envelope
+from hub.routing.outbound import RecordingOutbound
+from hub.routing.table import RoutingTable
+from hub.transport import TopologyConfig
+from hub.validation.command_sets import CommandSetRegistry
+from hub.validation.validator import DocumentValidator
+from hub.workers import WorkerTestClient
+from hub.workflow.clock import ManualClock
+from hub.workflow.handlers import CONSUMER, handlers
+from hub.workflow.runtime import WorkflowRuntime, open_runtime
+from hub.workflow.store import WorkOrderProcessedStore
+
+pytestmark = pytest.mark.unit
+
+WO = "urn:onepoint:workorder:1"
+C = "urn:onepoint:common:1"
+EXAMPLES = Path(__file__).parents[3] / "schemas" / "examples"
+START = datetime(2026, 11, 23, 1, 15, tzinfo=UTC)  # 09:15 in Shenzhen, a Monday
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> WorkflowRuntime:
+    settings = WorkflowSettings(database=f"sqlite:///{tmp_path / 'workorders.db'}")
+    opened = open_runtime(settings, clock=ManualClock(START))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def client(runtime: WorkflowRuntime) -> WorkerTestClient:
+    registry = CommandSetRegistry.installed()
+    table = RoutingTable.load(None, consumers=TopologyConfig().consumers, command_types=registry.command_types())
+    tier_answer = (EXAMPLES / "boss" / "responses" / "QueryCustomerTierResponse.xml").read_bytes()
+    outbound = RecordingOutbound(table, DocumentValidator(registry), answer=lambda envelope: tier_answer)
+    return WorkerTestClient(handlers, consumer=CONSUMER, dependencies={"workflow": runtime},
+                            store=WorkOrderProcessedStore(runtime.store), outbound=outbound)
+
+
+def command(name: str, **replace: str) -> tuple[Envelope, etree._Element]:
+    document = etree.parse(str(EXAMPLES / "workorder" / name)).getroot()
+    message_id = f"cs-{uuid.uuid4().hex[:16]}"
+    document.find(f"{{{WO}}}Header/{{{C}}}MessageId").text = message_id
+    for local, value in replace.items():
+        document.find(f"{{{WO}}}{local}").text = value
+    return document, message_id
+
+
+def envelope(document: etree._Element, message_id: str) -> Envelope:
+    command_type = "workorder." + etree.QName(document).localname
+    return Envelope(message_id, command_type, "CS", etree.tostring(document))
+
+
+def answer(result: object) -> etree._Element:
+    reply = result.reply
+    assert reply is not None
+    return etree.fromstring(reply)
+
+
+def text(root: etree._Element, path: str) -> str | None:
+    return root.findtext(path, namespaces={"wo": WO, "c": C})
+
+
+def act(client: WorkerTestClient, work_order_id: str, example: str) -> etree._Element:
+    document, message_id = command(example, WorkOrderId=work_order_id)
+    return answer(client.request(envelope(document, message_id)))
+
+
+def test_a_complaint_from_creation_to_close(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    document, message_id = command("CreateWorkOrder.valid.xml")
+    created = answer(client.request(envelope(document, message_id)))
+    work_order_id = text(created, "wo:WorkOrderId")
+    assert work_order_id is not None
+    assert text(created, "wo:State") == "ACCEPTED"
+    assert text(created, "wo:Tier") == "VIP_GOLD"
+    assert text(created, "wo:Priority") == "1"
+    assert text(created, "wo:RepeatComplaint") == "false"
+    assert text(created, "wo:Deadlines/wo:ReplyDue") is not None
+    sent = [e.command_type for e, _ in client.sent]
+    assert sent == ["boss.QueryCustomerTier", "crm.NotifyAccountManager"]  # VIP: the account manager is told
+
+    refused = act(client, work_order_id, "WorkOrderAction.valid-close.xml")
+    assert refused.tag == f"{{{C}}}Error"
+    message = text(refused, "c:Message") or ""
+    assert "CLOSE is not allowed" in message
+    assert "ACCEPTED" in message
+
+    dispatched = act(client, work_order_id, "WorkOrderAction.valid-dispatch.xml")
+    assert dispatched.tag == f"{{{C}}}Error"  # the template wants more than the example gives
+    assert "fault_time" in (text(dispatched, "c:Message") or "")
+
+    document, message_id = command("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id)
+    dispatch = document.find(f"{{{WO}}}Dispatch")
+    for name, value in (("fault_time", "2026-11-23T08:40:00+08:00"), ("calling_functions_affected", "local")):
+        field = etree.SubElement(dispatch, f"{{{WO}}}Field", name=name)
+        field.text = value
+    moved = answer(client.request(envelope(document, message_id)))
+    assert text(moved, "wo:State") == "DISPATCHED"
+    assert client.sent[-1][0].command_type == "nsp.NetworkComplaintDispatch"
+
+    assert text(act(client, work_order_id, "WorkOrderAction.valid-reply.xml"), "wo:State") == "REPLIED"
+    assert text(act(client, work_order_id, "WorkOrderAction.valid-callback.xml"), "wo:State") == "RETURN_VISITED"
+    assert text(act(client, work_order_id, "WorkOrderAction.valid-close.xml"), "wo:State") == "CLOSED"
+
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None
+    actions = [h["action"] for h in view.history if h["kind"] == "state"]
+    assert actions == ["CREATE", "ACCEPT", "DISPATCH", "REPLY", "RETURN_VISIT", "CLOSE"]
+    refusals = [h for h in view.history if h["action"] == "DISPATCH_REFUSED"]
+    assert len(refusals) == 1 and "fault_time" in refusals[0]["new_value"]
+    assert view.deadlines == [] or all(d["fired_at"] is not None for d in view.deadlines)
+
+
+def test_the_same_complaint_twice_is_one_work_order_and_the_same_answer(client: WorkerTestClient) -> None:
+    document, message_id = command("CreateWorkOrder.valid.xml")
+    first = client.request(envelope(document, message_id))
+    again = client.request(envelope(document, message_id))
+    assert again.duplicate
+    assert again.reply == first.reply
+
+
+def test_a_second_complaint_of_the_same_phenomenon_is_a_repeat(client: WorkerTestClient) -> None:
+    first = answer(client.request(envelope(*command("CreateWorkOrder.valid.xml"))))
+    second = answer(client.request(envelope(*command("CreateWorkOrder.valid.xml"))))
+    assert text(second, "wo:RepeatComplaint") == "true"
+    assert text(second, "wo:CustomerWorkOrder/wo:WorkOrderId") == text(first, "wo:WorkOrderId")
+
+
+def test_an_unknown_category_is_refused_by_name(client: WorkerTestClient) -> None:
+    refused = answer(client.request(envelope(*command("CreateWorkOrder.valid.xml", CategoryCode="99.99.99"))))
+    assert refused.tag == f"{{{C}}}Error"
+    assert text(refused, "c:Code") == "unknown-category"
+    assert "99.99.99" in (text(refused, "c:Message") or "")
+
+
+def test_pending_pauses_the_clock_and_the_deadline_moves(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    created = answer(client.request(envelope(*command("CreateWorkOrder.valid.xml"))))
+    work_order_id = text(created, "wo:WorkOrderId") or ""
+    reply_due = datetime.fromisoformat(text(created, "wo:Deadlines/wo:ReplyDue") or "")
+    suspended = act(client, work_order_id, "WorkOrderAction.valid-suspend.xml")
+    assert text(suspended, "wo:State") == "SUSPENDED"
+    assert text(suspended, "wo:Deadlines/wo:Paused") == "true"
+    assert text(suspended, "wo:Deadlines/wo:ReplyDue") is None
+    assert isinstance(runtime.clock, ManualClock)
+    runtime.clock.advance(timedelta(hours=1))  # the hotline's calendar is 7x24: an hour of credit
+    resumed = act(client, work_order_id, "WorkOrderAction.valid-resume.xml")
+    assert text(resumed, "wo:State") == "ACCEPTED"
+    assert datetime.fromisoformat(text(resumed, "wo:Deadlines/wo:ReplyDue") or "") == reply_due + timedelta(hours=1)
