@@ -59,7 +59,7 @@ class WorkOrderProcessedStore(ProcessedStore):
         if tx.duplicate:
             return Recorded(tx.outcome or "", tx.reply)
         with self._lock:
-            self._open[message_id] = (tx, self.store._enter(tx))
+            self._open[message_id] = (tx, self.store.make_current(tx))
         return None
 
     def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> None:
@@ -82,7 +82,7 @@ class WorkOrderProcessedStore(ProcessedStore):
             tx = self.store.begin(None)
         except ClaimBusyError:
             return [BatchOutcome(message_id, busy=True) for message_id, _ in items]
-        leave = self.store._enter(tx)
+        leave = self.store.make_current(tx)
         try:
             ids = [message_id for message_id, _ in items]
             busy = lock_messages(tx.db, ids)

@@ -118,7 +118,7 @@ class WorkOrderStore:
             raise NoTransactionError("no work-order store transaction is open here")
         return tx
 
-    def _enter(self, tx: WorkOrderTransaction) -> Callable[[], None]:
+    def make_current(self, tx: WorkOrderTransaction) -> Callable[[], None]:
         """Make ``tx`` current; returns what undoes it (for claims opened and closed in separate calls)."""
         token = self._current.set(tx)
         return lambda: self._current.reset(token)
