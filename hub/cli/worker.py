@@ -121,7 +121,10 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     concurrency = capacity["concurrency"] if concurrency is None else concurrency
     prefetch = max(16, 2 * concurrency) if prefetch is None else prefetch
     broker = open_broker(settings.broker_url, settings.topology)
-    processed = open_store(store or f"sqlite:///onepoint-{consumer}.sqlite3")
+    if kit is not None and kit.processed_store is not None and store is None and dependencies_ref is None:
+        processed = kit.processed_store(dependencies)  # the workflow: its own database, one transaction
+    else:
+        processed = open_store(store or f"sqlite:///onepoint-{consumer}.sqlite3")
     try:
         outbound = _outbound(settings, broker) if registry.needs(consumer, OUTBOUND) else None
         with Worker(broker, consumer, registry, store=processed, dependencies=dependencies, metrics=metrics,

@@ -45,7 +45,8 @@ def demo_settings(broker_url: str, folder: Path) -> HubSettings:
     settings = load_settings()
     return replace(settings, broker_url=broker_url, topology_prefix=f"demo{uuid.uuid4().hex[:8]}",
                    audit=replace(settings.audit, path=folder / "audit.db"),
-                   bulletin=replace(settings.bulletin, path=folder / "bulletin.db"))
+                   bulletin=replace(settings.bulletin, path=folder / "bulletin.db"),
+                   workflow=replace(settings.workflow, database=f"sqlite:///{folder / 'workorders.db'}"))
 
 
 class DemoStage:

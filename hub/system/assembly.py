@@ -118,7 +118,12 @@ class HubSystem:
 
     def _start_worker(self, kit: ConsumerKit, router: BrokerRouter) -> RunningConsumer:
         deps = kit.dependencies(self.settings, breakers=self.breakers, metrics=self.metrics, registry=self.registry)
-        store = open_store(processed_store_url(self.settings, kit.consumer))
+        try:
+            store = (kit.processed_store(deps) if kit.processed_store is not None
+                     else open_store(processed_store_url(self.settings, kit.consumer)))
+        except BaseException:
+            kit.close(deps)
+            raise
         try:
             outbound = None
             if kit.handlers.needs(kit.consumer, OUTBOUND):

@@ -1,9 +1,10 @@
 """The consumers the hub can run, each a package of the adapters' shape: ``CONSUMER``, ``handlers`` (a
-``HandlerRegistry``), ``dependencies(settings, *, breakers, metrics, registry) -> dict`` and ``close(deps)``.
+``HandlerRegistry``), ``dependencies(settings, *, breakers, metrics, registry) -> dict`` and ``close(deps)``;
+optionally ``processed_store(deps)``, when the consumer records its processed messages in its own database (the
+workflow: in the transaction of their effects).
 
 The packages are named, not imported, here: one that is missing or not built yet (an adapter still empty) is
-*unavailable* with the reason, and the rest of the system runs without it. The ``workflow`` queue has no
-consumer yet (issue 12): its commands wait in their queue.
+*unavailable* with the reason, and the rest of the system runs without it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hub.store import ProcessedStore
 from hub.workers import HandlerRegistry
 
 __all__ = ["CONSUMER_PACKAGES", "ConsumerKit", "ConsumerUnavailable", "consumer_kit", "consumer_kits"]
@@ -25,6 +27,7 @@ CONSUMER_PACKAGES: dict[str, str] = {
     "dsmp": "adapters.dsmp",
     "oa": "adapters.oa",
     "bulletin": "hub.bulletin",
+    "workflow": "hub.workflow.wiring",
 }
 
 
@@ -41,6 +44,7 @@ class ConsumerKit:
     handlers: HandlerRegistry
     dependencies: Callable[..., Mapping[str, Any]]
     close: Callable[[Mapping[str, Any]], None]
+    processed_store: Callable[[Mapping[str, Any]], ProcessedStore] | None = None  # None: open one by URL
 
     @property
     def handlers_ref(self) -> str:
@@ -63,7 +67,8 @@ def consumer_kit(consumer: str) -> ConsumerKit:
         raise ConsumerUnavailable(f"{consumer}: {package} does not export handlers, dependencies and close (yet)")
     if not handlers.for_consumer(consumer):
         raise ConsumerUnavailable(f"{consumer}: {package} registers no handler for queue {consumer!r}")
-    return ConsumerKit(consumer, package, handlers, dependencies, close)
+    own_store = getattr(module, "processed_store", None)
+    return ConsumerKit(consumer, package, handlers, dependencies, close, own_store if callable(own_store) else None)
 
 
 def consumer_kits(consumers: tuple[str, ...]) -> tuple[list[ConsumerKit], dict[str, str]]:

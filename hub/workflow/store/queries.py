@@ -45,6 +45,7 @@ def find_work_orders(
     category_prefix: str | None = None,
     area: str | None = None,
     tier: str | None = None,
+    tiers: Collection[str] | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
     page: int = 1,
@@ -65,6 +66,8 @@ def find_work_orders(
         where.append(_wo.area_code == area)
     if tier is not None:
         where.append(_wo.tier == tier)
+    if tiers is not None:
+        where.append(_wo.tier.in_(list(tiers)))
     if created_from is not None:
         where.append(_wo.created_at >= created_from)
     if created_to is not None:

@@ -138,8 +138,8 @@ class WorkOrderStore:
             return load_work_order(connection, work_order_id)
 
     def query(self, **filters: Any) -> WorkOrderPage:
-        """QueryWorkOrders: ``msisdn``, ``states``, ``category_prefix``, ``area``, ``tier``, ``created_from``,
-        ``created_to``, ``page``, ``page_size``; returns ``(total, rows)``."""
+        """QueryWorkOrders: ``msisdn``, ``states``, ``category_prefix``, ``area``, ``tier`` (or ``tiers``),
+        ``created_from``, ``created_to``, ``page``, ``page_size``; returns ``(total, rows)``."""
         with self._reading() as connection:
             return find_work_orders(connection, **filters)
 

@@ -130,6 +130,7 @@ def running_system(broker_url: str, tmp_path: Path, start_emulator: Any, plan: F
         broker_url=broker_url, topology_prefix=f"r{uuid.uuid4().hex[:8]}", delay_tiers=FAST_TIERS,
         audit=AuditSettings(path=tmp_path / "audit.db", key_env=AUDIT_KEY_ENV),
         bulletin=replace(defaults.bulletin, path=tmp_path / "bulletin.db"),
+        workflow=replace(defaults.workflow, database=f"sqlite:///{tmp_path / 'workorders.db'}"),
     )
     settings = replace(settings, adapters=tuple(
         replace(a, connect_timeout=1.0, read_timeout=plan.read_timeout, breaker_fail_max=plan.breaker_fail_max,

@@ -13,6 +13,7 @@ import pytest
 
 from hub.config.bulletin import BulletinSettings
 from hub.config.settings import load_settings
+from hub.config.workflow import WorkflowSettings
 from hub.gateways import CircuitBreakers
 from hub.ingress.app import create_app
 from hub.routing.router import InMemoryRouter
@@ -29,10 +30,13 @@ from hub.system import (
 pytestmark = pytest.mark.unit
 
 
-def test_every_queue_but_the_workflows_has_a_consumer_package() -> None:
+def test_every_queue_has_a_consumer_package() -> None:
     kits, missing = consumer_kits(load_settings().topology.consumers)
-    assert [k.consumer for k in kits] == ["boss", "crm", "nsp", "dsmp", "oa", "bulletin"]
-    assert list(missing) == ["workflow"] and "no package consumes queue 'workflow'" in missing["workflow"]
+    assert sorted(k.consumer for k in kits) == ["boss", "bulletin", "crm", "dsmp", "nsp", "oa", "workflow"]
+    assert missing == {}
+    workflow = consumer_kit("workflow")
+    assert workflow.processed_store is not None  # the work-order store records them, in the effect's transaction
+    assert all(k.processed_store is None for k in kits if k.consumer != "workflow")
     bulletin = consumer_kit("bulletin")
     assert bulletin.handlers_ref == "hub.bulletin:handlers"
     assert [s.command_type for s in bulletin.handlers.for_consumer("bulletin")] == ["nsp.OutageNotice"]
@@ -71,12 +75,13 @@ def test_processed_ids_last_only_where_the_messages_do() -> None:
 
 
 def test_on_memory_the_workers_run_in_the_hubs_process_and_stop_with_it(tmp_path: Path) -> None:
-    settings = replace(load_settings(), adapters=(), bulletin=BulletinSettings(tmp_path / "bulletin.db"))
-    system = HubSystem(settings)  # no [adapters.*]: only the bulletin can run
+    settings = replace(load_settings(), adapters=(), bulletin=BulletinSettings(tmp_path / "bulletin.db"),
+                       workflow=WorkflowSettings(database=f"sqlite:///{tmp_path / 'workorders.db'}"))
+    system = HubSystem(settings)  # no [adapters.*]: only the bulletin and the workflow can run
     app = system.start()
-    assert [r.consumer for r in system.running] == ["bulletin"]
+    assert [r.consumer for r in system.running] == ["bulletin", "workflow"]
     assert "no [adapters.boss] section" in system.unavailable["boss"]
-    assert system.idle_queues == ["boss", "crm", "nsp", "dsmp", "oa", "workflow"]
+    assert system.idle_queues == ["boss", "crm", "nsp", "dsmp", "oa"]
     assert system.running[0].worker.broker is app.router.broker  # type: ignore[attr-defined]
     assert app.on_shutdown[0] == system.stop  # the app's shutdown drains the workers first
     system.stop()
@@ -114,7 +119,7 @@ def test_worker_without_handlers_runs_its_consumers_package_or_says_there_is_non
 
     from hub.cli.main import main
 
-    refused = CliRunner().invoke(main, ["worker", "workflow"])
+    refused = CliRunner().invoke(main, ["worker", "billing"])
     assert refused.exit_code != 0
-    assert "no package consumes queue 'workflow'" in refused.output and "--handlers" in refused.output
+    assert "no package consumes queue 'billing'" in refused.output and "--handlers" in refused.output
 

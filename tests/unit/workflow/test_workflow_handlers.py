@@ -161,3 +161,28 @@ def test_pending_pauses_the_clock_and_the_deadline_moves(client: WorkerTestClien
     resumed = act(client, work_order_id, "WorkOrderAction.valid-resume.xml")
     assert text(resumed, "wo:State") == "ACCEPTED"
     assert datetime.fromisoformat(text(resumed, "wo:Deadlines/wo:ReplyDue") or "") == reply_due + timedelta(hours=1)
+
+
+def test_query_work_orders_filters_by_category_area_and_tiers(client: WorkerTestClient) -> None:
+    created = answer(client.request(envelope(*command("CreateWorkOrder.valid.xml"))))
+    document, message_id = command("QueryWorkOrders.valid-category-area-tier.xml")
+    for state in document.findall(f"{{{WO}}}State"):
+        document.remove(state)
+    document.remove(document.find(f"{{{WO}}}CreatedIn"))
+    found = answer(client.request(envelope(document, message_id)))
+    assert text(found, "wo:Total") == "1"
+    assert text(found, "wo:WorkOrder/wo:WorkOrderId") == text(created, "wo:WorkOrderId")
+    document, message_id = command("QueryWorkOrders.valid-category-area-tier.xml")
+    for state in document.findall(f"{{{WO}}}State"):
+        document.remove(state)
+    document.remove(document.find(f"{{{WO}}}CreatedIn"))
+    document.find(f"{{{WO}}}Category").text = "02"
+    assert text(answer(client.request(envelope(document, message_id))), "wo:Total") == "0"
+
+
+def test_query_work_order_has_the_history(client: WorkerTestClient) -> None:
+    created = answer(client.request(envelope(*command("CreateWorkOrder.valid.xml"))))
+    document, message_id = command("QueryWorkOrder.valid.xml", WorkOrderId=text(created, "wo:WorkOrderId") or "")
+    found = answer(client.request(envelope(document, message_id)))
+    assert [e.text for e in found.iterfind("wo:WorkOrder/wo:History/wo:Action", {"wo": WO})] == ["CREATE", "ACCEPT"]
+    assert text(found, "wo:WorkOrder/wo:Tier") == "VIP_GOLD"
