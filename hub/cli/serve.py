@@ -48,8 +48,7 @@ def _print_table(system: Any, hub_url: str, emulators: dict[str, str]) -> None:
                  (r.consumer for r in system.running)}
     for consumer, reason in system.unavailable.items():
         queue = f"{system.settings.topology_prefix}.{consumer}"
-        consumers[queue] = ("no consumer until issue 12 (the workflow): its commands wait in the queue"
-                            if consumer == "workflow" else f"no worker here: {reason}")
+        consumers[queue] = f"no worker here: {reason}"
     table = Table(title=f"OnePoint Hub on {hub_url} · broker {redacted(system.settings.broker_url)}",
                   title_justify="left")
     for column in ("", "what", "where"):

@@ -21,22 +21,6 @@ def example(name: str) -> str:
     return match.group(1)
 
 
-def test_soap_example_runs_against_a_real_hub(hub, tmp_path):
-    script = tmp_path / "example.py"
-    script.write_text(example("soap"))
-    env = {"ONEPOINT_URL": hub.base_url, "PATH": "/usr/bin:/bin"}
-    first = subprocess.run(
-        [sys.executable, "-W", "ignore", str(script)], capture_output=True, text=True, env=env, timeout=60, check=False
-    )
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == "ACCEPTED readme-000000001"
-    again = subprocess.run(
-        [sys.executable, "-W", "ignore", str(script)], capture_output=True, text=True, env=env, timeout=60, check=False
-    )
-    assert again.stdout.strip() == "DUPLICATE readme-000000001"
-    assert [e.message_id for e in hub.router.envelopes].count("readme-000000001") == 1
-
-
 def test_handler_example_runs(tmp_path):
     script = tmp_path / "handlers.py"
     script.write_text(example("handlers"))
