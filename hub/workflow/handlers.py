@@ -103,15 +103,15 @@ def query_work_orders(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
 def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime) -> str:
     document = command_element(envelope)
     work_order_id = document.findtext(f"{{{NSP}}}WorkOrderId") or ""
-    replied_by = document.find(f"{{{NSP}}}RepliedBy")
-    operator = "NSP" if replied_by is None else (replied_by.findtext(f"{{{NSP}}}Name")
-                                                 or replied_by.findtext(f"{{{NSP}}}StaffId") or "NSP")
+    # the actor is the staff id (a PartyId, as History/By must be); the handler's name goes into the note
+    operator = document.findtext(f"{{{NSP}}}RepliedBy/{{{NSP}}}StaffId") or "NSP"
+    handler_name = document.findtext(f"{{{NSP}}}RepliedBy/{{{NSP}}}Name")
     fields = {f"nsp_{name.lower()}": document.findtext(f"{{{NSP}}}{name}") or ""
               for name in ("NspTicketId", "Cause", "Action", "Result", "Resolved")}
     tx, now = workflow.store.current_transaction(), workflow.clock.now()
     try:
         row = workflow.engine.note(tx, work_order_id, fields, actor=operator, system="NSP", now=now,
-                                   note="NSP answered the dispatch")
+                                   note=f"NSP answered the dispatch ({handler_name or 'no name given'})")
         if row["state"] == WorkOrderState.DISPATCHED.value:
             request = commands.ActionRequest(work_order_id, LifecycleAction.START, operator, "NSP",
                                              {"Note": f"NSP: {fields['nsp_result']}"[:200]})
