@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from hub.workflow.calendars import Calendars
 from hub.workflow.commands import ActionRequest, Complaint
 from hub.workflow.deadlines import Deadlines, TimingFacts, compute_deadlines, pauses_from_states
 from hub.workflow.lifecycle import LIFECYCLE, PAUSED, LifecycleAction, TransitionRefused, WorkOrderState
+from hub.workflow.schedule import deadline_rows
 from hub.workflow.sla import SlaTable
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.queries import load_work_order, work_orders_of
@@ -85,12 +86,6 @@ def _deadline_columns(deadlines: Deadlines) -> Row:
     }
 
 
-def _alerts(deadlines: Deadlines, state: WorkOrderState) -> list[tuple[str, datetime]]:
-    if state in (S.CLOSED, S.CANCELLED):
-        return []
-    return [(f"{alert.kind.value}:{alert.level.value}", alert.at) for alert in deadlines.alerts()]
-
-
 class WorkOrderEngine:
     def __init__(self, sla: SlaTable, calendars: Calendars, taxonomy: Taxonomy,
                  settings: EngineSettings | None = None) -> None:
@@ -129,7 +124,8 @@ class WorkOrderEngine:
         repeat = any(other["category_code"][:8] == complaint.category_code[:8] for other in earlier)
         work_order_id = tx.insert_work_order(row, history=history)
         row["id"] = work_order_id
-        tx.replace_deadlines(work_order_id, _alerts(deadlines, S.ACCEPTED))
+        tx.replace_deadlines(work_order_id, deadline_rows(deadlines, facts, self.sla, self.calendars,
+                                                          state=S.ACCEPTED, escalation_level=0, fired=()))
         self._event(tx, row, "WorkOrderCreateEvent", now, repeat=repeat)
         follow_ups = [FollowUp("crm-notify", row, {"account_manager": tier.account_manager_id})
                       ] if tier.has_account_manager else []
@@ -168,7 +164,10 @@ class WorkOrderEngine:
         deadline_changes.pop("priority")
         row.update(deadline_changes)
         tx.update(request.work_order_id, {**changes, **deadline_changes}, history=entries)
-        tx.replace_deadlines(request.work_order_id, _alerts(deadlines, target))
+        fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
+        tx.replace_deadlines(request.work_order_id, deadline_rows(
+            deadlines, facts, self.sla, self.calendars, state=target,
+            escalation_level=int(row["escalation_level"] or 0), fired=fired))
         self._event(tx, row, "WorkOrderStateChangeEvent", now, action=request.action.value, previous=state.value)
         return Changed(row, state, follow_ups)
 
@@ -183,7 +182,7 @@ class WorkOrderEngine:
         if action in (A.RESUME, A.SUPPLY_INFO):
             changes["paused_since"] = None
             changes["state_before_suspension"] = None
-        if action in (A.DISPATCH, A.REPLY, A.AUTO_ANSWER, A.ESCALATE) and row["first_responded_at"] is None:
+        if action in (A.DISPATCH, A.START, A.REPLY, A.AUTO_ANSWER) and row["first_responded_at"] is None:
             changes["first_responded_at"] = now
         if action is A.REPLY:
             changes["replied_at"] = now
@@ -225,7 +224,7 @@ class WorkOrderEngine:
 
     # -- clock ---------------------------------------------------------------------------------------------------
 
-    def timing_facts(self, row: Mapping[str, Any], history: list[Mapping[str, Any]]) -> TimingFacts:
+    def timing_facts(self, row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> TimingFacts:
         states = [(h["at"], h["from_state"] or "", h["to_state"] or "") for h in history
                   if h["kind"] == "state" and h["from_state"]]
         pauses, paused_since = pauses_from_states(states)

@@ -6,79 +6,17 @@ the handlers send (CRM notice, NSP dispatch) is validated and routed as on a bro
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
 import pytest
 from lxml import etree
 
-from hub.config.workflow import WorkflowSettings
-from hub.envelope import Envelope
-from hub.routing.outbound import RecordingOutbound
-from hub.routing.table import RoutingTable
-from hub.transport import TopologyConfig
-from hub.validation.command_sets import CommandSetRegistry
-from hub.validation.validator import DocumentValidator
 from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
-from hub.workflow.handlers import CONSUMER, handlers
-from hub.workflow.runtime import WorkflowRuntime, open_runtime
-from hub.workflow.store import WorkOrderProcessedStore
+from hub.workflow.runtime import WorkflowRuntime
+from tests.unit.workflow.kit import WO, C, act, answer, command, envelope, text
 
 pytestmark = pytest.mark.unit
-
-WO = "urn:onepoint:workorder:1"
-C = "urn:onepoint:common:1"
-EXAMPLES = Path(__file__).parents[3] / "schemas" / "examples"
-START = datetime(2026, 11, 23, 1, 15, tzinfo=UTC)  # 09:15 in Shenzhen, a Monday
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> WorkflowRuntime:
-    settings = WorkflowSettings(database=f"sqlite:///{tmp_path / 'workorders.db'}")
-    opened = open_runtime(settings, clock=ManualClock(START))
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def client(runtime: WorkflowRuntime) -> WorkerTestClient:
-    registry = CommandSetRegistry.installed()
-    table = RoutingTable.load(None, consumers=TopologyConfig().consumers, command_types=registry.command_types())
-    tier_answer = (EXAMPLES / "boss" / "responses" / "QueryCustomerTierResponse.xml").read_bytes()
-    outbound = RecordingOutbound(table, DocumentValidator(registry), answer=lambda envelope: tier_answer)
-    return WorkerTestClient(handlers, consumer=CONSUMER, dependencies={"workflow": runtime},
-                            store=WorkOrderProcessedStore(runtime.store), outbound=outbound)
-
-
-def command(name: str, **replace: str) -> tuple[Envelope, etree._Element]:
-    document = etree.parse(str(EXAMPLES / "workorder" / name)).getroot()
-    message_id = f"cs-{uuid.uuid4().hex[:16]}"
-    document.find(f"{{{WO}}}Header/{{{C}}}MessageId").text = message_id
-    for local, value in replace.items():
-        document.find(f"{{{WO}}}{local}").text = value
-    return document, message_id
-
-
-def envelope(document: etree._Element, message_id: str) -> Envelope:
-    command_type = "workorder." + etree.QName(document).localname
-    return Envelope(message_id, command_type, "CS", etree.tostring(document))
-
-
-def answer(result: object) -> etree._Element:
-    reply = result.reply
-    assert reply is not None
-    return etree.fromstring(reply)
-
-
-def text(root: etree._Element, path: str) -> str | None:
-    return root.findtext(path, namespaces={"wo": WO, "c": C})
-
-
-def act(client: WorkerTestClient, work_order_id: str, example: str) -> etree._Element:
-    document, message_id = command(example, WorkOrderId=work_order_id)
-    return answer(client.request(envelope(document, message_id)))
 
 
 def test_a_complaint_from_creation_to_close(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
@@ -186,3 +124,4 @@ def test_query_work_order_has_the_history(client: WorkerTestClient) -> None:
     found = answer(client.request(envelope(document, message_id)))
     assert [e.text for e in found.iterfind("wo:WorkOrder/wo:History/wo:Action", {"wo": WO})] == ["CREATE", "ACCEPT"]
     assert text(found, "wo:WorkOrder/wo:Tier") == "VIP_GOLD"
+

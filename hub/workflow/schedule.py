@@ -1,0 +1,53 @@
+"""Which deadline rows a work order has, from its computed ``Deadlines``: the warning and the alarm of each open
+limit, then, once an alarm has fired, the next escalation of that limit — never a kind that fired already.
+
+A row's kind is ``<LIMIT>:<WHAT>``: ``REPLY:WARNING``, ``REPLY:ALARM``, ``REPLY:ESCALATE2`` (level 2 of the chain;
+level 1 is the alarm's own escalation). Fired rows stay in the store, so recomputing after any change (a pause,
+a handover, a table reload) re-creates only what is still to come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from hub.workflow.calendars import Calendars
+from hub.workflow.deadlines import AlertLevel, DeadlineKind, Deadlines, TimingFacts, next_escalation
+from hub.workflow.lifecycle import FINAL, WorkOrderState
+from hub.workflow.sla import SlaTable
+
+__all__ = ["ESCALATE", "deadline_kind", "deadline_rows", "parse_kind"]
+
+ESCALATE = "ESCALATE"
+
+
+def deadline_kind(limit: DeadlineKind, what: AlertLevel | str) -> str:
+    return f"{limit.value}:{what.value if isinstance(what, AlertLevel) else what}"
+
+
+def parse_kind(kind: str) -> tuple[DeadlineKind, str, int]:
+    """``REPLY:ESCALATE2`` → (REPLY, "ESCALATE", 2); ``REPLY:ALARM`` → (REPLY, "ALARM", 1); warnings level 0."""
+    limit, _, what = kind.partition(":")
+    if what.startswith(ESCALATE):
+        return DeadlineKind(limit), ESCALATE, int(what[len(ESCALATE):])
+    return DeadlineKind(limit), what, 1 if what == AlertLevel.ALARM.value else 0
+
+
+def deadline_rows(deadlines: Deadlines, facts: TimingFacts, sla: SlaTable, calendars: Calendars, *,
+                  state: WorkOrderState, escalation_level: int, fired: Collection[str]) -> list[tuple[str, datetime]]:
+    if state in FINAL:
+        return []
+    rows: list[tuple[str, datetime]] = []
+    for alert in deadlines.alerts():
+        kind = deadline_kind(alert.kind, alert.level)
+        if kind not in fired:
+            rows.append((kind, alert.at))
+    for deadline in deadlines.all:
+        if not deadline.open or deadline_kind(deadline.kind, AlertLevel.ALARM) not in fired:
+            continue
+        step = next_escalation(facts, sla, calendars, deadline.kind, max(escalation_level, 1))
+        if step is not None and step.due.at is not None:
+            kind = deadline_kind(deadline.kind, f"{ESCALATE}{step.level}")
+            if kind not in fired:
+                rows.append((kind, step.due.at))
+    return sorted(rows, key=lambda row: row[1])

@@ -1,0 +1,40 @@
+"""Fixtures of the workflow's unit tests: a runtime on a SQLite file with a ManualClock, and a WorkerTestClient
+whose outbound path answers BOSS's tier lookups with the schema example (VIP_GOLD with an account manager)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hub.config.workflow import WorkflowSettings
+from hub.routing.outbound import RecordingOutbound
+from hub.routing.table import RoutingTable
+from hub.transport import TopologyConfig
+from hub.validation.command_sets import CommandSetRegistry
+from hub.validation.validator import DocumentValidator
+from hub.workers import WorkerTestClient
+from hub.workflow.clock import ManualClock
+from hub.workflow.handlers import CONSUMER, handlers
+from hub.workflow.runtime import WorkflowRuntime, open_runtime
+from hub.workflow.store import WorkOrderProcessedStore
+from tests.unit.workflow.kit import EXAMPLES, START
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[WorkflowRuntime]:
+    settings = WorkflowSettings(database=f"sqlite:///{tmp_path / 'workorders.db'}")
+    opened = open_runtime(settings, clock=ManualClock(START))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def client(runtime: WorkflowRuntime) -> WorkerTestClient:
+    registry = CommandSetRegistry.installed()
+    table = RoutingTable.load(None, consumers=TopologyConfig().consumers, command_types=registry.command_types())
+    tier_answer = (EXAMPLES / "boss" / "responses" / "QueryCustomerTierResponse.xml").read_bytes()
+    outbound = RecordingOutbound(table, DocumentValidator(registry), answer=lambda envelope: tier_answer)
+    return WorkerTestClient(handlers, consumer=CONSUMER, dependencies={"workflow": runtime},
+                            store=WorkOrderProcessedStore(runtime.store), outbound=outbound)

@@ -1,0 +1,46 @@
+"""Helpers of the workflow's unit tests: the schema examples as commands, answers read back."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lxml import etree
+
+from hub.envelope import Envelope
+from hub.workers import WorkerTestClient
+
+WO = "urn:onepoint:workorder:1"
+C = "urn:onepoint:common:1"
+EXAMPLES = Path(__file__).parents[3] / "schemas" / "examples"
+START = datetime(2026, 11, 23, 1, 15, tzinfo=UTC)  # 09:15 in Shenzhen, a Monday
+
+
+def command(name: str, **replace: str) -> tuple[Envelope, etree._Element]:
+    document = etree.parse(str(EXAMPLES / "workorder" / name)).getroot()
+    message_id = f"cs-{uuid.uuid4().hex[:16]}"
+    document.find(f"{{{WO}}}Header/{{{C}}}MessageId").text = message_id
+    for local, value in replace.items():
+        document.find(f"{{{WO}}}{local}").text = value
+    return document, message_id
+
+
+def envelope(document: etree._Element, message_id: str) -> Envelope:
+    command_type = "workorder." + etree.QName(document).localname
+    return Envelope(message_id, command_type, "CS", etree.tostring(document))
+
+
+def answer(result: object) -> etree._Element:
+    reply = result.reply
+    assert reply is not None
+    return etree.fromstring(reply)
+
+
+def text(root: etree._Element, path: str) -> str | None:
+    return root.findtext(path, namespaces={"wo": WO, "c": C})
+
+
+def act(client: WorkerTestClient, work_order_id: str, example: str) -> etree._Element:
+    document, message_id = command(example, WorkOrderId=work_order_id)
+    return answer(client.request(envelope(document, message_id)))

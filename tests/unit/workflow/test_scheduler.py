@@ -1,0 +1,120 @@
+"""The deadline scheduler, by moving a ManualClock: warnings remind the owner, alarms escalate along the tier's
+chain (OA to-dos), nothing fires twice, and a changed SLA table recalculates the open work orders."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from lxml import etree
+
+from hub.workflow.clock import ManualClock
+from hub.workflow.deadlines import DeadlineKind
+from hub.workflow.runtime import WorkflowRuntime
+from hub.workflow.scheduler import DeadlineScheduler
+from hub.workflow.sla import load_sla_table, parse_sla_table
+from tests.unit.workflow.kit import answer, command, envelope, text
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def scheduler(runtime: WorkflowRuntime, client) -> DeadlineScheduler:
+    return DeadlineScheduler(runtime, client.outbound, batch=50)
+
+
+def created_id(client) -> str:
+    return text(answer(client.request(envelope(*command("CreateWorkOrder.valid.xml")))), "wo:WorkOrderId") or ""
+
+
+def clock(runtime: WorkflowRuntime) -> ManualClock:
+    assert isinstance(runtime.clock, ManualClock)
+    return runtime.clock
+
+
+def test_warning_then_alarm_then_the_next_level(runtime, client, scheduler) -> None:
+    work_order_id = created_id(client)  # VIP_GOLD: first response 20 min (7x24 hotline), warning at 75 %
+    assert scheduler.run_pass().fired == 0
+
+    clock(runtime).advance(timedelta(minutes=16))
+    warned = scheduler.run_pass()
+    assert (warned.fired, warned.warnings, warned.escalations) == (1, 1, 0)
+    assert warned.sent == ["PushToRead"]  # the owner is reminded
+    assert scheduler.run_pass().fired == 0  # fired once
+
+    clock(runtime).advance(timedelta(minutes=5))
+    breached = scheduler.run_pass()
+    assert (breached.fired, breached.escalations) == (1, 1)
+    assert breached.sent == ["PushTodo"]
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None
+    assert (view.row["state"], view.row["owner"], view.row["escalation_level"]) == ("ESCALATED", "SHIFT_LEADER", 1)
+    todo = etree.fromstring(client.sent[-1][0].payload)
+    assert todo.findtext("{urn:onepoint:oa:1}UserId") == "SHIFT_LEADER"
+    assert scheduler.run_pass().fired == 0
+
+    clock(runtime).advance(timedelta(hours=1))  # VIP_GOLD's escalation interval
+    again = scheduler.run_pass()
+    assert again.escalations == 1
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None
+    assert (view.row["owner"], view.row["escalation_level"]) == ("DEPARTMENT_MANAGER", 2)
+    actions = [h["action"] for h in view.history]
+    assert actions.count("ESCALATE") == 2 and actions.count("WARNING") == 1
+
+
+def test_a_work_order_answered_in_time_raises_nothing(runtime, client, scheduler) -> None:
+    work_order_id = created_id(client)
+    document, message_id = command("WorkOrderAction.valid-reply.xml", WorkOrderId=work_order_id)
+    assert text(answer(client.request(envelope(document, message_id))), "wo:State") == "REPLIED"
+    clock(runtime).advance(timedelta(hours=7))  # past the first-response and reply limits: both met
+    assert scheduler.run_pass().fired == 0
+    clock(runtime).advance(timedelta(hours=20))  # the return visit (24 h after the reply) is late now
+    late = scheduler.run_pass()
+    assert late.warnings == 1 and late.escalations == 1 and late.sent == ["PushToRead", "PushTodo"]
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None and view.row["state"] == "REPLIED"  # no escalation from REPLIED: the role is told
+
+
+def test_a_changed_sla_table_recalculates_open_work_orders(runtime, client, scheduler) -> None:
+    work_order_id = created_id(client)
+    before = runtime.store.get_work_order(work_order_id)
+    assert before is not None
+    assert scheduler.recalculate() == 0  # computed from this very table
+
+    table = load_sla_table()
+    faster = parse_sla_table({"defaults": {"warning_share": 0.8, "return_visit": "24h",
+                                           "escalation": ["SHIFT_LEADER"], "escalation_interval": "1h"},
+                              "tiers": {tier: {"priority": row.priority, "first_response": "10m", "reply": "2h"}
+                                        for tier, row in table.rows.items()},
+                              "unknown_tier": {"priority": 4, "first_response": "10m", "reply": "2h"}},
+                             version="faster")
+    runtime.engine = replace_engine(runtime, faster)
+    assert scheduler.recalculate() == 1
+    after = runtime.store.get_work_order(work_order_id)
+    assert after is not None
+    assert after.row["reply_due"] - after.row["created_at"] == timedelta(hours=2)
+    assert after.row["sla_version"] == "faster"
+    assert after.history[-1]["action"] == "RECALCULATE"
+    kinds = sorted(d["kind"] for d in after.deadlines if d["fired_at"] is None)
+    assert kinds == sorted(f"{k.value}:{w}" for k in (DeadlineKind.FIRST_RESPONSE, DeadlineKind.REPLY)
+                           for w in ("WARNING", "ALARM"))
+    assert scheduler.recalculate() == 0
+
+
+def replace_engine(runtime: WorkflowRuntime, sla):
+    from hub.workflow.engine import WorkOrderEngine
+
+    engine = runtime.engine
+    return WorkOrderEngine(sla, engine.calendars, engine.taxonomy, engine.settings)
+
+
+def test_due_rows_are_found_by_the_index_not_by_scanning_work_orders(runtime) -> None:
+    from sqlalchemy import text as sql
+
+    with runtime.store.engine.connect() as connection:
+        plan = " ".join(str(r[-1]) for r in connection.execute(sql(
+            "EXPLAIN QUERY PLAN SELECT id FROM deadlines WHERE fired_at IS NULL AND due_at <= '2026-01-01' "
+            "ORDER BY due_at LIMIT 100")))
+    assert "ix_deadlines_open_due" in plan and "work_orders" not in plan
+
