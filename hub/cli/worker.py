@@ -133,8 +133,15 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
             log.info("worker started", extra={"consumer": consumer, "queue": running.queue,
                                               "max_attempts": running.max_attempts})
             click.echo(f"consuming {running.queue} (Ctrl-C to stop)", err=True)
-            while not stop.wait(1.0):  # wakes for signals on every platform
-                pass
+            stop_background = (kit.background(dependencies, outbound=outbound, settings=settings)
+                               if kit is not None and kit.background is not None and dependencies_ref is None
+                               else None)  # the workflow's deadline scheduler
+            try:
+                while not stop.wait(1.0):  # wakes for signals on every platform
+                    pass
+            finally:
+                if stop_background is not None:
+                    stop_background()
             log.info("worker stopping", extra={"consumer": consumer})
     except (ValueError, LookupError) as exc:
         raise click.ClickException(str(exc)) from None

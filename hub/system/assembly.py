@@ -14,7 +14,7 @@ processed stores are closed; the app closes the broker afterwards.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +63,7 @@ class RunningConsumer:
     worker: Worker
     dependencies: Mapping[str, Any]
     store: ProcessedStore
+    stop_background: Callable[[], None] | None = None  # what the consumer runs beside its worker (a scheduler)
 
     @property
     def consumer(self) -> str:
@@ -137,12 +138,24 @@ class HubSystem:
             kit.close(deps)
             store.close()
             raise
+        stop_background = None
+        if kit.background is not None:
+            try:
+                stop_background = kit.background(deps, outbound=outbound, settings=self.settings)
+            except BaseException:
+                worker.stop()
+                kit.close(deps)
+                store.close()
+                raise
         log.info("worker running in the hub", extra={"consumer": kit.consumer, "package": kit.package})
-        return RunningConsumer(kit, worker, deps, store)
+        return RunningConsumer(kit, worker, deps, store, stop_background)
 
     def stop(self) -> None:
         """Drain and close every worker of this process (idempotent)."""
         running, self.running = self.running, []
+        for item in running:
+            if item.stop_background is not None:
+                item.stop_background()
         for item in running:
             item.worker.stop()
         for item in running:

@@ -1,7 +1,8 @@
 """The consumers the hub can run, each a package of the adapters' shape: ``CONSUMER``, ``handlers`` (a
 ``HandlerRegistry``), ``dependencies(settings, *, breakers, metrics, registry) -> dict`` and ``close(deps)``;
 optionally ``processed_store(deps)``, when the consumer records its processed messages in its own database (the
-workflow: in the transaction of their effects).
+workflow: in the transaction of their effects), and ``background(deps, *, outbound, settings) -> stop``, what
+runs beside the worker (the workflow's deadline scheduler).
 
 The packages are named, not imported, here: one that is missing or not built yet (an adapter still empty) is
 *unavailable* with the reason, and the rest of the system runs without it.
@@ -45,6 +46,7 @@ class ConsumerKit:
     dependencies: Callable[..., Mapping[str, Any]]
     close: Callable[[Mapping[str, Any]], None]
     processed_store: Callable[[Mapping[str, Any]], ProcessedStore] | None = None  # None: open one by URL
+    background: Callable[..., Callable[[], None]] | None = None  # started beside the worker; returns its stop
 
     @property
     def handlers_ref(self) -> str:
@@ -67,8 +69,9 @@ def consumer_kit(consumer: str) -> ConsumerKit:
         raise ConsumerUnavailable(f"{consumer}: {package} does not export handlers, dependencies and close (yet)")
     if not handlers.for_consumer(consumer):
         raise ConsumerUnavailable(f"{consumer}: {package} registers no handler for queue {consumer!r}")
-    own_store = getattr(module, "processed_store", None)
-    return ConsumerKit(consumer, package, handlers, dependencies, close, own_store if callable(own_store) else None)
+    own_store, background = getattr(module, "processed_store", None), getattr(module, "background", None)
+    return ConsumerKit(consumer, package, handlers, dependencies, close, own_store if callable(own_store) else None,
+                       background if callable(background) else None)
 
 
 def consumer_kits(consumers: tuple[str, ...]) -> tuple[list[ConsumerKit], dict[str, str]]:
