@@ -62,6 +62,7 @@ class Complaint:
     district: str | None = None
     taken_by: str | None = None
     source_system: str = "CS"
+    dispatch_fields: dict[str, str] = field(default_factory=dict)  # the template's fields, filled at intake
 
 
 def complaint(document: etree._Element) -> Complaint:
@@ -81,6 +82,7 @@ def complaint(document: etree._Element) -> Complaint:
         district=_text(document, "wo:Area/c:District"),
         taken_by=_text(document, "wo:TakenBy"),
         source_system=_text(document, "wo:Header/c:SourceSystem") or "CS",
+        dispatch_fields={e.get("name", ""): e.text or "" for e in document.iterfind(f"{{{WO}}}Field")},
     )
 
 

@@ -131,6 +131,12 @@ class WorkOrderEngine:
                       ] if tier.has_account_manager else []
         return Created(row, earlier, repeat, follow_ups)
 
+    def dispatchable(self, complaint: Complaint) -> bool:
+        """Whether the fields filled at intake complete the phenomenon's template (then it is dispatched at once)."""
+        template = self.taxonomy.phenomenon(complaint.category_code)
+        given = {"msisdn": complaint.msisdn, "contact_number": complaint.contact_number, **complaint.dispatch_fields}
+        return not template.missing_fields(given)
+
     # -- actions -------------------------------------------------------------------------------------------------
 
     def act(self, tx: WorkOrderTransaction, request: ActionRequest, now: datetime) -> Changed:

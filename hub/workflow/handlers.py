@@ -52,11 +52,20 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
     complaint = commands.complaint(command_element(envelope))
     now = workflow.clock.now()
     tier = workflow.tiers.facts(complaint.msisdn, outbound, now)
+    tx = workflow.store.current_transaction()
     try:
-        created = workflow.engine.create(workflow.store.current_transaction(), complaint, tier, now)
+        created = workflow.engine.create(tx, complaint, tier, now)
     except WorkOrderRefused as exc:
         raise BusinessRejection(str(exc), code=exc.code) from None
-    _send(created.follow_ups, outbound, workflow, complaint.taken_by or "hub")
+    follow_ups = list(created.follow_ups)
+    if complaint.dispatch_fields and workflow.engine.dispatchable(complaint):
+        request = commands.ActionRequest(created.row["id"], LifecycleAction.DISPATCH, complaint.taken_by or "hub",
+                                         complaint.source_system, {"Note": "dispatched at intake"},
+                                         complaint.dispatch_fields)
+        changed = workflow.engine.act(tx, request, now)
+        created.row.update(changed.row)
+        follow_ups += changed.follow_ups
+    _send(follow_ups, outbound, workflow, complaint.taken_by or "hub")
     log.info("work order created", extra={"message_id": envelope.message_id, "work_order_id": created.row["id"],
                                           "msisdn": mask_msisdn(complaint.msisdn), "tier": tier.tier,
                                           "priority": created.row["priority"], "repeat": created.repeat})

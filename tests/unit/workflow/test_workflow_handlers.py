@@ -125,3 +125,12 @@ def test_query_work_order_has_the_history(client: WorkerTestClient) -> None:
     assert [e.text for e in found.iterfind("wo:WorkOrder/wo:History/wo:Action", {"wo": WO})] == ["CREATE", "ACCEPT"]
     assert text(found, "wo:WorkOrder/wo:Tier") == "VIP_GOLD"
 
+
+
+def test_a_complaint_with_its_templates_fields_is_dispatched_at_intake(client: WorkerTestClient) -> None:
+    created = answer(client.request(envelope(*command("CreateWorkOrder.valid-dispatch-at-intake.xml"))))
+    assert text(created, "wo:State") == "DISPATCHED"
+    assert [e.command_type for e, _ in client.sent][-1] == "nsp.NetworkComplaintDispatch"
+    document, message_id = command("CreateWorkOrder.valid-dispatch-at-intake.xml")
+    document.remove(document.find(f"{{{WO}}}Field"))  # terminal_type missing: accepted, not dispatched
+    assert text(answer(client.request(envelope(document, message_id))), "wo:State") == "ACCEPTED"
