@@ -63,6 +63,7 @@ class Complaint:
     taken_by: str | None = None
     source_system: str = "CS"
     dispatch_fields: dict[str, str] = field(default_factory=dict)  # the template's fields, filled at intake
+    message_id: str | None = None  # the causing message, kept in the history
 
 
 def complaint(document: etree._Element) -> Complaint:
@@ -83,6 +84,7 @@ def complaint(document: etree._Element) -> Complaint:
         taken_by=_text(document, "wo:TakenBy"),
         source_system=_text(document, "wo:Header/c:SourceSystem") or "CS",
         dispatch_fields={e.get("name", ""): e.text or "" for e in document.iterfind(f"{{{WO}}}Field")},
+        message_id=_text(document, "wo:Header/c:MessageId"),
     )
 
 
@@ -96,6 +98,7 @@ class ActionRequest:
     system: str
     details: dict[str, str] = field(default_factory=dict)
     dispatch_fields: dict[str, str] = field(default_factory=dict)
+    message_id: str | None = None  # the causing message, kept in the history
 
     @property
     def note(self) -> str | None:
@@ -125,6 +128,7 @@ def action_request(document: etree._Element) -> ActionRequest:
         system=_text(document, "wo:Header/c:SourceSystem") or "CS",
         details=details,
         dispatch_fields=dispatch_fields,
+        message_id=_text(document, "wo:Header/c:MessageId"),
     )
 
 

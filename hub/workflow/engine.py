@@ -115,9 +115,10 @@ class WorkOrderEngine:
                      else tier.note or "tier unknown: ordinary time limits")
         history = [
             HistoryEntry(at=now, kind="state", actor=actor, system=complaint.source_system, action="CREATE",
-                         to_state=S.NEW.value, note=f"{complaint.channel} complaint"),
+                         to_state=S.NEW.value, note=f"{complaint.channel} complaint", message_id=complaint.message_id),
             HistoryEntry(at=now, kind="state", actor="hub", system="HUB", action=A.ACCEPT.value,
-                         from_state=S.NEW.value, to_state=S.ACCEPTED.value, note=tier_note),
+                         from_state=S.NEW.value, to_state=S.ACCEPTED.value, note=tier_note,
+                         message_id=complaint.message_id),
         ]
         since = now - self.settings.repeat_window
         earlier = work_orders_of(tx.db, complaint.msisdn, since=since, limit=self.settings.customer_orders_shown)
@@ -157,12 +158,13 @@ class WorkOrderEngine:
         changes: Row = {"state": target.value, "updated_at": now}
         entries = [HistoryEntry(at=now, kind="state", actor=request.operator, system=request.system,
                                 action=request.action.value, from_state=state.value, to_state=target.value,
-                                note=request.note)]
+                                note=request.note, message_id=request.message_id)]
         follow_ups = self._effects(tx, row, request, state, target, changes, now)
         new_owner = changes.get("owner")
         if new_owner is not None and new_owner != row["owner"]:
             entries.append(HistoryEntry(at=now, kind="field", actor=request.operator, system=request.system,
-                                        field="owner", old_value=row["owner"], new_value=str(new_owner)))
+                                        field="owner", old_value=row["owner"], new_value=str(new_owner),
+                                        message_id=request.message_id))
         row.update(changes)
         facts = self.timing_facts(row, [*view.history, *(e.columns() for e in entries)])
         deadlines = compute_deadlines(facts, self.sla, self.calendars)
@@ -217,7 +219,7 @@ class WorkOrderEngine:
             tx.append_history(row["id"], [HistoryEntry(
                 at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,
                 action="DISPATCH_REFUSED", field="dispatch", new_value="; ".join(missing)[:2000],
-                note=f"template {template.id}")])
+                note=f"template {template.id}", message_id=request.message_id)])
             raise WorkOrderRefused(f"dispatch of {row['id']} refused, template {template.id} needs: "
                                    + "; ".join(missing), code="dispatch-incomplete")
         changes["owner"] = request.details.get("ToDepartment") or template.target.code
@@ -242,13 +244,13 @@ class WorkOrderEngine:
                            return_visited_at=row.get("return_visited_at"))
 
     def note(self, tx: WorkOrderTransaction, work_order_id: str, fields: Mapping[str, str], *, actor: str,
-             system: str, now: datetime, note: str | None = None) -> Row:
+             system: str, now: datetime, note: str | None = None, message_id: str | None = None) -> Row:
         """Record what another system reported on a work order (field entries of its history), state unchanged."""
         row = tx.get(work_order_id)
         if row is None:
             raise WorkOrderRefused(f"no work order {work_order_id}", code="unknown-work-order")
         entries = [HistoryEntry(at=now, kind="field", actor=actor, system=system, field=name, new_value=value,
-                                note=note) for name, value in fields.items()]
+                                note=note, message_id=message_id) for name, value in fields.items()]
         tx.update(work_order_id, {"updated_at": now}, history=entries)
         row["updated_at"] = now
         return row

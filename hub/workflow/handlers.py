@@ -61,7 +61,7 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
     if complaint.dispatch_fields and workflow.engine.dispatchable(complaint):
         request = commands.ActionRequest(created.row["id"], LifecycleAction.DISPATCH, complaint.taken_by or "hub",
                                          complaint.source_system, {"Note": "dispatched at intake"},
-                                         complaint.dispatch_fields)
+                                         complaint.dispatch_fields, message_id=complaint.message_id)
         changed = workflow.engine.act(tx, request, now)
         created.row.update(changed.row)
         follow_ups += changed.follow_ups
@@ -120,10 +120,12 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime) -> st
     tx, now = workflow.store.current_transaction(), workflow.clock.now()
     try:
         row = workflow.engine.note(tx, work_order_id, fields, actor=operator, system="NSP", now=now,
-                                   note=f"NSP answered the dispatch ({handler_name or 'no name given'})")
+                                   note=f"NSP answered the dispatch ({handler_name or 'no name given'})",
+                                   message_id=envelope.message_id)
         if row["state"] == WorkOrderState.DISPATCHED.value:
             request = commands.ActionRequest(work_order_id, LifecycleAction.START, operator, "NSP",
-                                             {"Note": f"NSP: {fields['nsp_result']}"[:200]})
+                                             {"Note": f"NSP: {fields['nsp_result']}"[:200]},
+                                             message_id=envelope.message_id)
             workflow.engine.act(tx, request, now)
     except WorkOrderRefused as exc:
         raise BusinessRejection(str(exc), code=exc.code) from None
@@ -140,10 +142,11 @@ def complete_todo(envelope: Envelope, workflow: WorkflowRuntime) -> str:
     outcome = document.findtext(f"{{{OA}}}Outcome") or "completed"
     try:
         row = workflow.engine.note(tx, work_order_id, {"oa_todo": f"{item_id}: {outcome}"}, actor=user,
-                                   system="OA", now=now)
+                                   system="OA", now=now, message_id=envelope.message_id)
         if row["state"] == WorkOrderState.ESCALATED.value:
             workflow.engine.act(tx, commands.ActionRequest(work_order_id, LifecycleAction.START, user, "OA",
-                                                           {"Note": outcome[:200]}), now)
+                                                           {"Note": outcome[:200]}, message_id=envelope.message_id),
+                                now)
     except WorkOrderRefused as exc:
         raise BusinessRejection(str(exc), code=exc.code) from None
     return f"to-do {item_id} completed"

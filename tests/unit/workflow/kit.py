@@ -17,7 +17,7 @@ EXAMPLES = Path(__file__).parents[3] / "schemas" / "examples"
 START = datetime(2026, 11, 23, 1, 15, tzinfo=UTC)  # 09:15 in Shenzhen, a Monday
 
 
-def command(name: str, **replace: str) -> tuple[Envelope, etree._Element]:
+def command(name: str, **replace: str) -> tuple[etree._Element, str]:
     document = etree.parse(str(EXAMPLES / "workorder" / name)).getroot()
     message_id = f"cs-{uuid.uuid4().hex[:16]}"
     document.find(f"{{{WO}}}Header/{{{C}}}MessageId").text = message_id
