@@ -3,6 +3,7 @@ the scenario's customer, ids and times filled in, so that each is what a real ca
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,9 @@ from lxml import etree
 from hub.validation.command_sets import schema_directory
 from hub.validation.namespaces import COMMON_NS
 
-__all__ = ["account_manager_notice", "complaint_dispatch", "now_text", "sms_log_query", "todo"]
+__all__ = ["new_complaint", "now_text", "sms_log_query", "work_order_action", "work_order_query"]
 
-CRM, DSMP, OA = "urn:onepoint:crm:1", "urn:onepoint:dsmp:1", "urn:onepoint:oa:1"
+DSMP, WO = "urn:onepoint:dsmp:1", "urn:onepoint:workorder:1"
 
 
 def now_text() -> str:
@@ -28,7 +29,7 @@ def _example(path: str) -> etree._Element:
     return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
 
 
-def _fill(document: etree._Element, namespace: str, values: dict[str, str]) -> etree._Element:
+def _fill(document: etree._Element, namespace: str, values: Mapping[str, str]) -> etree._Element:
     """Set each ``path`` (``Field`` or ``Parent/c:Field`` style, ``c:`` the common namespace) to its value."""
     for path, value in values.items():
         steps = [f"{{{COMMON_NS}}}{step[2:]}" if step.startswith("c:") else f"{{{namespace}}}{step}"
@@ -40,40 +41,65 @@ def _fill(document: etree._Element, namespace: str, values: dict[str, str]) -> e
     return document
 
 
+def _remove(document: etree._Element, namespace: str, path: str) -> None:
+    """Drop every ``path`` element (an optional one the scenario does not send)."""
+    for element in document.findall("/".join(f"{{{namespace}}}{step}" for step in path.split("/"))):
+        parent = element.getparent()
+        if parent is not None:
+            parent.remove(element)
+
+
 def _bytes(document: etree._Element) -> bytes:
     data: bytes = etree.tostring(document, xml_declaration=True, encoding="UTF-8")
     return data
+
+
+def _header(message_id: str) -> dict[str, str]:
+    return {"Header/c:MessageId": message_id, "Header/c:SourceSystem": "CS", "Header/c:SentAt": now_text()}
 
 
 def sms_log_query(message_id: str, msisdn: str, operator: str, window_to: datetime, *, days: int = 3,
                   page_size: int = 20) -> bytes:
     """A complaint front end's QuerySmsLog: the last ``days`` of DSMP's records, both directions."""
     document = _fill(_example("dsmp/QuerySmsLog.valid.xml"), DSMP, {
-        "Header/c:MessageId": message_id, "Header/c:SourceSystem": "CS", "Header/c:SentAt": now_text(),
-        "Msisdn": msisdn, "Period/c:From": (window_to - timedelta(days=days)).isoformat(),
+        **_header(message_id), "Msisdn": msisdn, "Period/c:From": (window_to - timedelta(days=days)).isoformat(),
         "Period/c:To": window_to.isoformat(), "OperatorAccount": operator, "PageSize": str(page_size),
     })
-    direction = document.find(f"{{{DSMP}}}Direction")
-    if direction is not None:
-        document.remove(direction)
+    _remove(document, DSMP, "Direction")
     return _bytes(document)
 
 
-def complaint_dispatch() -> bytes:
-    """NetworkComplaintDispatch as the workflow sends it (its ids are the hub's, set when sent)."""
-    return _bytes(_example("nsp/NetworkComplaintDispatch.valid.xml"))
+def new_complaint(message_id: str, customer: Any, agent: str, occurred_at: datetime) -> bytes:
+    """CreateWorkOrder: the hotline takes a complaint of ``customer`` (a seeded subscriber) in their own area."""
+    document = _fill(_example("workorder/CreateWorkOrder.valid.xml"), WO, {
+        **_header(message_id), "Msisdn": customer.msisdn, "OccurredAt": occurred_at.isoformat(timespec="seconds"),
+        "Location": f"Near the customer's home, {customer.district}", "Area/c:AreaCode": customer.area_code,
+        "Area/c:District": customer.district, "TakenBy": agent,
+    })
+    _remove(document, WO, "Attachment")
+    return _bytes(document)
 
 
-def account_manager_notice(customer: Any) -> bytes:
-    """NotifyAccountManager for ``customer`` (a seeded subscriber with an account manager)."""
-    summary = (f"{customer.effective_tier} customer {customer.customer_name}: complaint taken by the hotline, "
-               "dispatched to the network centre.")
-    return _bytes(_fill(_example("crm/NotifyAccountManager.valid.xml"), CRM, {
-        "AccountManagerId": customer.account_manager_id, "Msisdn": customer.msisdn,
-        "CustomerTier": customer.effective_tier, "CustomerName": customer.customer_name, "Summary": summary,
-    }))
+def work_order_action(message_id: str, work_order_id: str, operator: str, action: str,
+                      values: Mapping[str, str] | None = None, fields: Mapping[str, str] | None = None) -> bytes:
+    """WorkOrderAction from its example ``WorkOrderAction.valid-<action>.xml`` (``dispatch``, ``reply``...):
+    ``values`` set the action's own elements (``Escalate/ToDepartment``); ``fields`` are a dispatch's
+    template fields (``<wo:Field name=...>``), replacing the example's."""
+    document = _fill(_example(f"workorder/WorkOrderAction.valid-{action}.xml"), WO, {
+        **_header(message_id), "WorkOrderId": work_order_id, "Operator": operator, **(values or {}),
+    })
+    if fields is not None:
+        dispatch = document.find(f"{{{WO}}}Dispatch")
+        if dispatch is None:
+            raise LookupError(f"the {action} example is no Dispatch: it carries no fields")
+        _remove(document, WO, "Dispatch/Field")
+        _remove(document, WO, "Dispatch/DueAt")  # the work order's own deadline applies
+        for name, value in fields.items():
+            etree.SubElement(dispatch, f"{{{WO}}}Field", name=name).text = value
+    return _bytes(document)
 
 
-def todo(user: str) -> bytes:
-    """PushTodo: an overdue work order for ``user``'s to-do list in OA."""
-    return _bytes(_fill(_example("oa/PushTodo.valid.xml"), OA, {"UserId": user}))
+def work_order_query(message_id: str, work_order_id: str) -> bytes:
+    """QueryWorkOrder: one work order with its whole history."""
+    return _bytes(_fill(_example("workorder/QueryWorkOrder.valid.xml"), WO,
+                        {**_header(message_id), "WorkOrderId": work_order_id}))

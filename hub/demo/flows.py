@@ -17,17 +17,16 @@ from typing import Any
 from lxml import etree
 
 from hub.audit import AuditLog
-from hub.demo.documents import account_manager_notice, complaint_dispatch, sms_log_query, todo
-from hub.demo.scene import FlowFailed, Scene
+from hub.demo.complaints import network_complaint, vip_complaint
+from hub.demo.documents import sms_log_query
+from hub.demo.scene import AGENT, ORDINARY_TIERS, FlowFailed, Scene
 from hub.observability.logging import mask_msisdn
 
 __all__ = ["FLOWS", "Flow"]
 
-DSMP, NSP, OA, C = "urn:onepoint:dsmp:1", "urn:onepoint:nsp:1", "urn:onepoint:oa:1", "urn:onepoint:common:1"
-ORDINARY_TIERS = ("PREPAID", "SHENZHOUXING", "OTHER_BRAND", "CONTRACT")
-ALLOWED_OPERATOR, DENIED_OPERATOR = "net-bo-liqiang", "cs-agent-0042"  # roles by [adapters.dsmp] operator_roles
-TODO_USER = "mgr-cs-0755-03"
-OUTAGE_AREA, AGENT = "0755", "cs-agent-0042"
+DSMP, C = "urn:onepoint:dsmp:1", "urn:onepoint:common:1"
+ALLOWED_OPERATOR, DENIED_OPERATOR = "net-bo-liqiang", AGENT  # roles by [adapters.dsmp] operator_roles
+OUTAGE_AREA = "0755"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,63 +113,10 @@ def sms_log(scene: Scene) -> str:
     return "allowed query answered, denied one refused (422); both audited first, chain intact"
 
 
-def network_complaint(scene: Scene) -> str:
-    at = time.time()
-    sent = scene.send_as_workflow(complaint_dispatch(), "dispatch-nsp")
-    scene.note("workflow (the demo)", "hub outbound", "nsp.NetworkComplaintDispatch", f"→ {', '.join(sent.targets)}",
-               at=at)
-    nsp = scene.admin("nsp")
-
-    def ticket() -> dict[str, Any] | None:
-        return next((t for t in nsp.state()["tickets"] if t["message_id"] == sent.message_id), None)
-
-    found = scene.wait(ticket, "NSP's ticket for the dispatch")
-    reply = scene.http.post(f"{scene.system_url('nsp')}/nsp/tickets/{found['ticket_id']}/reply", json={})
-    if reply.status_code != 200:
-        raise FlowFailed(f"NSP did not reply to {found['ticket_id']}: {reply.status_code} {reply.text}")
-    scene.note("NSP operator", "NSP", "reply now", f"ticket {found['ticket_id']}: NSP calls the hub back")
-    answer = scene.take_from_workflow("nsp.NetworkComplaintReply", "NSP's reply in the workflow queue",
-                                      lambda e: e.correlation_id == sent.message_id)
-    ticket_id = etree.fromstring(answer.payload).findtext(f"{{{NSP}}}NspTicketId")
-    scene.note("workflow queue", "workflow (the demo)", "nsp.NetworkComplaintReply", f"taken: ticket {ticket_id} "
-               "(the workflow consumes it from issue 12)")
-    if ticket_id != found["ticket_id"]:
-        raise FlowFailed(f"the reply names ticket {ticket_id}, NSP opened {found['ticket_id']}")
-    return f"dispatched to NSP (ticket {ticket_id}); NSP's reply call-back reached the workflow queue"
-
-
-def vip_group(scene: Scene) -> str:
-    vip = scene.vip
-    at = time.time()
-    notified = scene.send_as_workflow(account_manager_notice(vip), "notify-am")
-    scene.note("workflow (the demo)", "hub outbound", "crm.NotifyAccountManager",
-               f"{vip.account_manager_id} about {mask_msisdn(vip.msisdn)} → {', '.join(notified.targets)}", at=at)
-    at = time.time()
-    pushed = scene.send_as_workflow(todo(TODO_USER), "todo")
-    scene.note("workflow (the demo)", "hub outbound", "oa.PushTodo", f"for {TODO_USER} → {', '.join(pushed.targets)}",
-               at=at)
-    scene.wait(lambda: scene.admin("crm").count("NotifyAccountManager") >= 1, "CRM's NotifyAccountManager")
-    items = f"{scene.system_url('oa')}/oa/users/{TODO_USER}/items"
-
-    def pushed_item() -> dict[str, Any] | None:
-        return next((t for t in scene.http.get(items).json()["todo"] if t["message_id"] == pushed.message_id), None)
-
-    item = scene.wait(pushed_item, "the to-do in the OA user's list")
-    done = scene.http.post(f"{scene.system_url('oa')}/oa/todos/{item['item_id']}/complete",
-                           json={"outcome": "Called the customer back"})
-    if done.status_code != 200:
-        raise FlowFailed(f"OA did not complete {item['item_id']}: {done.status_code} {done.text}")
-    scene.note(TODO_USER, "OA", "complete to-do", f"{item['item_id']}: OA calls the hub back")
-    completed = scene.take_from_workflow("oa.CompleteTodo", "OA's CompleteTodo in the workflow queue",
-                                         lambda e: e.correlation_id == pushed.message_id)
-    outcome = etree.fromstring(completed.payload).findtext(f"{{{OA}}}Outcome")
-    scene.note("workflow queue", "workflow (the demo)", "oa.CompleteTodo", f"taken: {outcome!r}")
-    return f"CRM told {vip.account_manager_id}; the OA to-do pushed, completed, and CompleteTodo came back"
-
-
 def outage_notice(scene: Scene) -> str:
     spec = {"title": "Futian: base station SZ-FT-0412 out of service", "areas": [OUTAGE_AREA],
             "services": ["VOICE", "DATA"], "wording": "A base station fault affects calls around the Civic Center."}
+    raised_at = time.time()
     raised = scene.http.post(f"{scene.system_url('nsp')}/nsp/outages", json=spec)
     if raised.status_code != 201:
         raise FlowFailed(f"NSP refused the outage: {raised.status_code} {raised.text}")
@@ -192,9 +138,8 @@ def outage_notice(scene: Scene) -> str:
     scene.wait(to_read, f"the to-read items of {', '.join(managers)} in OA")
     scene.note("OA inboxes", "the demo (looked)", "to-read items", f"for {', '.join(managers)}: one each")
     scene.wait(lambda: scene.admin("crm").count("NotifyAreaOutage") >= 1, "CRM's NotifyAreaOutage")
-    scene.take_from_workflow("nsp.OutageNotice", "the notice in the workflow queue")
-    scene.note("workflow queue", "workflow (the demo)", "nsp.OutageNotice",
-               "taken (the workflow consumes it from issue 12)")
+    scene.wait(lambda: scene.handled("workflow", "nsp.OutageNotice", since=raised_at),
+               "the workflow worker to handle the notice")
     if not notice.get("unread"):
         raise FlowFailed(f"{notice_id} is on the bulletin but not unread for {AGENT}")
     return f"{notice_id} on the bulletin (unread), to-read for {len(managers)} manager(s) in OA, CRM told"
@@ -204,7 +149,7 @@ FLOWS: tuple[Flow, ...] = (
     Flow("tier", "Customer tier lookup (SOAP → BOSS, reply cache)", tier_lookup),
     Flow("hlr", "HLR sync (SOAP → BOSS, the diff back)", hlr_sync),
     Flow("sms-log", "SMS log (XML → DSMP, audited)", sms_log),
-    Flow("network", "Network complaint (→ NSP, reply call-back)", network_complaint),
-    Flow("vip", "VIP customer (→ CRM, OA to-do, CompleteTodo)", vip_group),
-    Flow("outage", "Outage notice (NSP → bulletin, OA, CRM)", outage_notice),
+    Flow("network", "Network complaint (work order → NSP, reply call-back, closed)", network_complaint),
+    Flow("vip", "VIP complaint (→ CRM, escalated to an OA to-do, CompleteTodo)", vip_complaint),
+    Flow("outage", "Outage notice (NSP → bulletin, OA, CRM, workflow)", outage_notice),
 )

@@ -1,10 +1,8 @@
 """What the scenario's flows share: the running stage, the seeded customers, the callers' SOAP clients and XML
-posts (the development credentials), the workflow's outbound path, the notes of the callers' side, and waiting.
+posts (the development credentials), the notes of the callers' side, what the hub logged (the tap), and waiting.
 
-The workflow (issue 12) does not exist yet: the demo plays it. It sends the hub-internal commands
-(``nsp.NetworkComplaintDispatch``, ``crm.NotifyAccountManager``, ``oa.PushTodo``) through the hub's outbound path
-as a workflow handler would (CS may not send them through the ingress), and reads what arrives in the workflow's
-queue (NSP's reply, OA's CompleteTodo, the outage notice).
+The workflow is the hub's own (``hub.workflow``, the ``workflow`` worker of the system): the demo plays only the
+callers and the people at the systems (a CS agent, an NSP operator, an OA user), never the workflow.
 """
 
 from __future__ import annotations
@@ -19,17 +17,14 @@ import httpx
 
 from emulators.population import Population, generate_population
 from emulators.toolkit import EmulatorAdmin
-from hub.demo.events import Event
+from hub.demo.events import Event, HubTap
 from hub.demo.stage import DemoStage
-from hub.envelope import Envelope
-from hub.routing.codec import envelope_from_message
-from hub.routing.outbound import BrokerOutbound
-from hub.routing.router import RouteResult
-from hub.validation.validator import DocumentValidator
 
-__all__ = ["CS_PASSWORD", "CS_TOKEN", "CS_USER", "FlowFailed", "Scene"]
+__all__ = ["AGENT", "CS_PASSWORD", "CS_TOKEN", "CS_USER", "ORDINARY_TIERS", "FlowFailed", "Scene"]
 
 CS_USER, CS_PASSWORD, CS_TOKEN = "cs-frontend", "cs-dev-password", "cs-dev-token"  # development credentials
+AGENT = "cs-agent-0042"  # the CS agent at the front end
+ORDINARY_TIERS = ("PREPAID", "SHENZHOUXING", "OTHER_BRAND", "CONTRACT")
 WAIT = 20.0  # seconds before a missing effect fails its flow
 
 
@@ -38,25 +33,17 @@ class FlowFailed(RuntimeError):
 
 
 class Scene:
-    """The demo's side of the conversation (callers, the workflow's stand-in, an OA user, an NSP operator)."""
+    """The demo's side of the conversation (callers, an OA user, an NSP operator); ``tap``: the hub's records."""
 
-    def __init__(self, stage: DemoStage, *, seed: int = 0, subscribers: int = 1000) -> None:
-        self.stage = stage
+    def __init__(self, stage: DemoStage, tap: HubTap, *, seed: int = 0, subscribers: int = 1000) -> None:
+        self.stage, self.tap = stage, tap
         self.population: Population = generate_population(seed, subscribers)  # what the emulators hold
         self.run = uuid.uuid4().hex[:6]
         self.notes: list[Event] = []
-        self.stray: list[Envelope] = []  # workflow-queue messages no flow waited for
         self._count = 0
         self._soap: dict[str, Any] = {}
         self._admins: dict[str, EmulatorAdmin] = {}
         self.http = httpx.Client(timeout=30.0)
-        system = stage.system
-        if system is None or system.app is None:
-            raise RuntimeError("the scene needs a started stage")
-        router: Any = system.app.router
-        self.outbound = BrokerOutbound(router.broker, router.table, DocumentValidator(system.registry))
-        self.cause = Envelope(self.message_id("wo"), "workorder.CreateWorkOrder", "CS", b"<demo/>",
-                              correlation_id=self.message_id("cs"))
 
     @property
     def vip(self) -> Any:
@@ -123,37 +110,11 @@ class Scene:
     def system_url(self, system: str) -> str:
         return self.stage.urls[system]
 
-    # -- the workflow's stand-in ------------------------------------------------------------------------------
-    def send_as_workflow(self, document: bytes, step: str) -> RouteResult:
-        """Send a hub-internal command through the routing table as a workflow handler would."""
-        return self.outbound.send(document, cause=self.cause, step=f"{self.run}-{step}", consumer="workflow")
-
-    def take_from_workflow(self, command_type: str, what: str, match: Callable[[Envelope], bool] | None = None,
-                           *, timeout: float = WAIT) -> Envelope:
-        """The next ``command_type`` message in the workflow's queue (taken and acked); others are kept aside."""
-        broker, queue = self.stage.broker, self.stage.queue("workflow")
-
-        def wanted(envelope: Envelope) -> bool:
-            return envelope.command_type == command_type and (match is None or match(envelope))
-
-        for envelope in self.stray:
-            if wanted(envelope):
-                self.stray.remove(envelope)
-                return envelope
-
-        def arrived() -> Envelope | None:
-            delivery = broker.get(queue)
-            if delivery is None:
-                return None
-            delivery.ack()
-            envelope = envelope_from_message(delivery.message)
-            if wanted(envelope):
-                return envelope
-            self.stray.append(envelope)
-            return None
-
-        found: Envelope = self.wait(arrived, what, timeout)
-        return found
+    # -- the hub ----------------------------------------------------------------------------------------------
+    def handled(self, consumer: str, command_type: str, since: float) -> Event | None:
+        """The hub's record of ``consumer``'s worker having handled a ``command_type`` since ``since``."""
+        return next((e for e in list(self.tap.events) if e.at >= since and e.target == f"{consumer} worker"
+                     and e.command == command_type), None)
 
     def close(self) -> None:
         for admin in self._admins.values():

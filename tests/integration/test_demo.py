@@ -38,9 +38,11 @@ def test_the_demo_plays_every_flow_on_the_embedded_broker(tmp_path: Path) -> Non
     # each flow's own hops: what the callers sent, what the systems got, what came back
     for hop in ("CS → hub (SOAP)", "hub → BOSS", "QueryCustomerTierResponse", "(BOSS not asked)",
                 "SyncHLRResponse", "hub → DSMP", "audit row #1", "audit row #2", "422: role-not-allowed",
-                "hub → NSP", "nsp (xml) → hub", "nsp.NetworkComplaintReply", "hub → CRM", "NotifyAccountManager",
-                "hub → OA", "PushTodo", "oa.CompleteTodo", "nsp.OutageNotice", "hub → bulletin worker",
-                "NotifyAreaOutage", "PushToRead", "unread"):
+                "workorder.CreateWorkOrder", "CreateWorkOrderResponse", "422 dispatch-incomplete",
+                "hub → workflow worker", "hub → NSP", "nsp (xml) → hub", "nsp.NetworkComplaintReply",
+                "QueryWorkOrderResponse", "hub → CRM", "NotifyAccountManager", "hub → OA", "PushTodo",
+                "oa.CompleteTodo", "nsp.OutageNotice", "hub → bulletin worker", "NotifyAreaOutage", "PushToRead",
+                "unread"):
         assert hop in out, hop
     assert "Summary: 6 of 6 flows passed" in out and "Every flow completed." in out
     assert "0 in 7 DLQs" in out and "OK: 2 rows, chain intact" in out
@@ -55,9 +57,29 @@ def test_the_demo_runs_the_same_on_rabbitmq_and_reports_json(tmp_path: Path, rab
     run = json.loads(result.stdout)
     assert run["passed"] is True and run["broker"].startswith("amqp://")
     assert [(f["flow"], f["passed"]) for f in run["flows"]] == [(name, True) for name in FLOW_NAMES]
-    systems = {f["flow"]: {e["target"] for e in f["timeline"] if e["side"] == "system"} for f in run["flows"]}
-    assert systems == {"tier": {"BOSS"}, "hlr": {"BOSS"}, "sms-log": {"DSMP"}, "network": {"NSP"},
-                       "vip": {"CRM", "OA"}, "outage": {"CRM", "OA"}}
+    timelines = {f["flow"]: f["timeline"] for f in run["flows"]}
+    systems = {name: {e["target"] for e in timeline if e["side"] == "system"} for name, timeline in timelines.items()}
+    assert systems == {"tier": {"BOSS"}, "hlr": {"BOSS"}, "sms-log": {"DSMP"}, "network": {"BOSS", "NSP"},
+                       "vip": {"BOSS", "CRM", "OA"}, "outage": {"CRM", "OA"}}
+    # the complaints went through the hub's workflow: its worker handled the commands and the call-backs
+    handled = {name: {e["command"] for e in timeline if e["target"] == "workflow worker"}
+               for name, timeline in timelines.items()}
+    assert handled["network"] == {"workorder.CreateWorkOrder", "workorder.WorkOrderAction", "workorder.QueryWorkOrder",
+                                  "nsp.NetworkComplaintReply"}
+    assert handled["vip"] == {"workorder.CreateWorkOrder", "workorder.WorkOrderAction", "workorder.QueryWorkOrder",
+                              "oa.CompleteTodo"}
+    assert handled["outage"] == {"nsp.OutageNotice"}
+    answers = {name: [e["outcome"] for e in timeline if e["target"] == "CS" and "WorkOrder" in e["command"]]
+               for name, timeline in timelines.items()}
+    network = answers["network"]  # created; dispatched without the template's fields, then with them; ...
+    work_order_id = network[0].split()[0]
+    assert [a.split()[0].rstrip(",") for a in network] == [
+        work_order_id, "422", "DISPATCHED", "IN_PROGRESS", "REPLIED", "RETURN_VISITED", "CLOSED", "CLOSED"], network
+    assert "ACCEPTED: tier " in network[0] and "dispatch-incomplete" in network[1] and "terminal_type" in network[1]
+    assert ("history NEW (CS) → ACCEPTED (HUB) → DISPATCHED (CS) → IN_PROGRESS (NSP) → REPLIED (CS) → "
+            "RETURN_VISITED (CS) → CLOSED (CS);") in network[-1]
+    assert "ACCEPTED: tier VIP_" in answers["vip"][0] and answers["vip"][1].startswith("ESCALATED, owner mgr-")
+    assert "history NEW (CS) → ACCEPTED (HUB) → ESCALATED (CS) → IN_PROGRESS (OA);" in answers["vip"][-1]
     assert set(run["dead_letters"].values()) == {0} and run["audit"]["intact"] is True
     assert run["left_in_queues"] == {}
     assert list(tmp_path.iterdir()) == []
@@ -88,7 +110,8 @@ def test_a_failing_flow_is_named_and_fails_the_run(tmp_path: Path, monkeypatch: 
     from hub.demo import Flow
 
     def lost_reply(scene: Scene) -> str:
-        scene.take_from_workflow("nsp.NetworkComplaintReply", "a reply nobody asked for", timeout=0.5)
+        scene.wait(lambda: scene.handled("workflow", "nsp.NetworkComplaintReply", since=0), "a reply nobody asked for",
+                   timeout=0.5)
         return "unreachable"
 
     monkeypatch.setattr("hub.demo.runner.FLOWS", (FLOWS[1], Flow("lost", "A reply that never comes", lost_reply)))
