@@ -1,0 +1,45 @@
+"""``[workflow]``: defaults, relative paths, URLs, and every bad entry named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.config.settings import ConfigError, load_settings
+from hub.config.workflow import WorkflowSettings, parse_workflow
+
+pytestmark = pytest.mark.unit
+
+
+def test_defaults_and_relative_paths(tmp_path: Path) -> None:
+    assert load_settings().workflow == WorkflowSettings()
+    config = tmp_path / "hub.toml"
+    parsed = parse_workflow({"database": "data/wo.db", "sla": "sla.toml", "scheduler_interval_seconds": 0},
+                            str(config))
+    assert parsed.database == f"sqlite:///{tmp_path / 'data' / 'wo.db'}"
+    assert parsed.sla == tmp_path / "sla.toml"
+    assert parsed.scheduler_interval_seconds == 0.0
+    url = "postgresql+psycopg://hub@127.0.0.1:5432/workorders"
+    assert parse_workflow({"database": url}, str(config)).database == url
+
+
+@pytest.mark.parametrize(("section", "named"), [
+    ({"database": "mysql://x"}, "workflow.database"),
+    ({"database": ""}, "workflow.database"),
+    ({"repeat_window_hours": -1}, "workflow.repeat_window_hours"),
+    ({"link": "ftp://x/{work_order_id}"}, "workflow.link"),
+    ({"link": "http://x/"}, "workflow.link"),
+    ({"intake_department": ""}, "workflow.intake_department"),
+    ({"colour": "blue"}, "unknown keys in [workflow]: ['colour']"),
+])
+def test_bad_entries_are_named(section: dict[str, object], named: str, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=named.replace("[", r"\[").replace("]", r"\]")):
+        parse_workflow(section, str(tmp_path / "hub.toml"))
+
+
+def test_a_bad_workflow_section_stops_the_settings(tmp_path: Path) -> None:
+    config = tmp_path / "hub.toml"
+    config.write_text('[workflow]\ndatabase = "mysql://x"\n', "utf-8")
+    with pytest.raises(ConfigError, match=r"workflow\.database"):
+        load_settings(config)
