@@ -10,15 +10,24 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from hub.workflow import events
 from hub.workflow.calendars import Calendars
 from hub.workflow.commands import ActionRequest, Complaint
 from hub.workflow.deadlines import Deadlines, TimingFacts, compute_deadlines, pauses_from_states
-from hub.workflow.lifecycle import LIFECYCLE, PAUSED, LifecycleAction, TransitionRefused, WorkOrderState
+from hub.workflow.lifecycle import (
+    LIFECYCLE,
+    PAUSED,
+    TMF621_STATUS,
+    LifecycleAction,
+    TransitionRefused,
+    WorkOrderState,
+)
 from hub.workflow.schedule import deadline_rows
 from hub.workflow.sla import SlaTable
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
@@ -127,7 +136,7 @@ class WorkOrderEngine:
         row["id"] = work_order_id
         tx.replace_deadlines(work_order_id, deadline_rows(deadlines, facts, self.sla, self.calendars,
                                                           state=S.ACCEPTED, escalation_level=0, fired=()))
-        self._event(tx, row, "WorkOrderCreateEvent", now, repeat=repeat)
+        self._events(tx, row, [events.CREATE], now, repeat_complaint=repeat)
         follow_ups = [FollowUp("crm-notify", row, {"account_manager": tier.account_manager_id})
                       ] if tier.has_account_manager else []
         return Created(row, earlier, repeat, follow_ups)
@@ -176,7 +185,8 @@ class WorkOrderEngine:
         tx.replace_deadlines(request.work_order_id, deadline_rows(
             deadlines, facts, self.sla, self.calendars, state=target,
             escalation_level=int(row["escalation_level"] or 0), fired=fired))
-        self._event(tx, row, "WorkOrderStateChangeEvent", now, action=request.action.value, previous=state.value)
+        self._events(tx, row, events.events_of_action(request.action), now, action=request.action.value,
+                     previousState=state.value, previousStatus=TMF621_STATUS[state], reason=request.note)
         return Changed(row, state, follow_ups)
 
     def _effects(self, tx: WorkOrderTransaction, row: Row, request: ActionRequest, state: WorkOrderState,
@@ -255,7 +265,10 @@ class WorkOrderEngine:
         row["updated_at"] = now
         return row
 
-    def _event(self, tx: WorkOrderTransaction, row: Row, kind: str, now: datetime, **extra: Any) -> None:
-        payload = {"eventType": kind, "workOrderId": row["id"], "state": row["state"], "owner": row.get("owner"),
-                   "priority": row.get("priority"), "at": now.isoformat(), **extra}
-        tx.add_event(row["id"], kind, json.dumps(payload, sort_keys=True), at=now)
+    def _events(self, tx: WorkOrderTransaction, row: Row, kinds: Sequence[str], now: datetime,
+                **details: Any) -> None:
+        """The outbox events of a change (``hub.workflow.events``), written in its transaction, in order."""
+        for kind in kinds:
+            event_id = str(uuid.uuid4())
+            document = events.event_document(event_id, kind, row, now, **details)
+            tx.add_event(row["id"], kind, json.dumps(document, ensure_ascii=False), at=now, event_id=event_id)

@@ -30,10 +30,12 @@ __all__ = [
     "lock_message",
     "lock_messages",
     "lock_migrations",
+    "try_lock_publisher",
 ]
 
 READ_ONLY = "onepoint_read_only"  # execution option: a SQLite transaction that only reads begins with plain BEGIN
 _MIGRATIONS_LOCK = 0x6F6E65706F696E74  # "onepoint": the advisory lock key serializing concurrent migrations
+_PUBLISHER_LOCK = 0x6F6E65706F696E75  # the session lock of the one event publisher per database
 
 
 def create_store_engine(url: str, *, busy_timeout_ms: int = 10_000, cache_mib: int = 64, **options: Any) -> Engine:
@@ -105,6 +107,16 @@ def lock_migrations(connection: Connection) -> None:
     """Serialize concurrent migrations of one database (several hub processes starting at once)."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATIONS_LOCK})
+
+
+def try_lock_publisher(connection: Connection) -> bool:
+    """Become the database's one event publisher: a session advisory lock on PostgreSQL, held while ``connection``
+    stays open (a process that dies lets it go); SQLite: always (run one hub process on a SQLite store)."""
+    if connection.dialect.name != "postgresql":
+        return True
+    held = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _PUBLISHER_LOCK}).scalar_one()
+    connection.commit()  # the session lock outlives the transaction; end it so no snapshot is held open
+    return bool(held)
 
 
 def insert_ignore(connection: Connection, table: Table) -> Insert:

@@ -1,11 +1,13 @@
 """The event outbox and the listeners' registrations (TMF621's hub model), read and written beside the work orders.
 
 An event is written by the transaction that changed its work order (``WorkOrderTransaction.add_event``), so it
-exists if and only if the change committed. A publisher reads the pending events in the order they were written
-(``pending_events``), delivers them, and only then marks them published (``mark_published``): a crash in between
-delivers them again — at least once, each with its stable ``event_id`` for the listener to drop a repeat. Per work
-order the order of writing is the order of ``seq``. Run one publisher per database: two would deliver in order each,
-but twice.
+exists if and only if the change committed. Each listener has a cursor, ``delivered_position``: the last outbox
+position it has passed (delivered with a 2xx, or filtered out). A new listener starts at the end of the outbox: it
+gets the events written after it registered. The publisher (``hub.workflow.publisher``) reads the events after a
+cursor in ``position`` order, delivers them and only then moves the cursor (``advance``): a crash in between
+delivers the event again — at least once, each with its stable ``event_id`` for the listener to drop a repeat. Per
+work order the order of writing is the order of ``seq`` and of ``position``. An event every listener has passed is
+marked published (``mark_published_through``). Run one publisher per database (an advisory lock on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -14,16 +16,20 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Connection, Row
 
 from hub.workflow.store.schema import event_listeners, work_order_events
 
-__all__ = ["Listener", "PendingEvent", "add_listener", "listeners", "mark_published", "pending_events",
-           "remove_listener"]
+__all__ = ["Listener", "PendingEvent", "add_listener", "advance_listener", "events_after", "listener",
+           "listener_failed", "listeners", "mark_published", "mark_published_through", "outbox_end",
+           "pending_events", "remove_listener"]
 
 _ev = work_order_events.c
+_li = event_listeners.c
+_EVENT_COLUMNS = (_ev.position, _ev.event_id, _ev.work_order_id, _ev.seq, _ev.kind, _ev.payload, _ev.created_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,15 +49,39 @@ class Listener:
     callback_url: str
     filter: str | None
     created_at: datetime
+    delivered_position: int = 0
+    failures: int = 0  # failed attempts in a row at the event after delivered_position
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    source_system: str | None = None
+
+
+def _event(row: Sequence[Any]) -> PendingEvent:
+    return PendingEvent(int(row[0]), str(row[1]), str(row[2]), int(row[3]), str(row[4]), str(row[5]), row[6])
+
+
+def _listener(r: Row[Any]) -> Listener:
+    return Listener(str(r.id), str(r.callback_url), r.filter, r.created_at, int(r.delivered_position),
+                    int(r.failures), r.next_attempt_at, r.last_error, r.source_system)
 
 
 def pending_events(connection: Connection, limit: int = 100) -> list[PendingEvent]:
     """The oldest events not yet published (the partial index ``ix_work_order_events_unpublished`` holds them)."""
     rows = connection.execute(
-        select(_ev.position, _ev.event_id, _ev.work_order_id, _ev.seq, _ev.kind, _ev.payload, _ev.created_at)
-        .where(_ev.published_at.is_(None)).order_by(_ev.position).limit(limit)
-    ).all()
-    return [PendingEvent(int(r[0]), str(r[1]), str(r[2]), int(r[3]), str(r[4]), str(r[5]), r[6]) for r in rows]
+        select(*_EVENT_COLUMNS).where(_ev.published_at.is_(None)).order_by(_ev.position).limit(limit)).all()
+    return [_event(r) for r in rows]
+
+
+def events_after(connection: Connection, position: int, limit: int = 100) -> list[PendingEvent]:
+    """The events written after outbox position ``position``, oldest first (a listener's next ones)."""
+    rows = connection.execute(
+        select(*_EVENT_COLUMNS).where(_ev.position > position).order_by(_ev.position).limit(limit)).all()
+    return [_event(r) for r in rows]
+
+
+def outbox_end(connection: Connection) -> int:
+    """The last position written so far (0: none)."""
+    return int(connection.execute(select(func.coalesce(func.max(_ev.position), 0))).scalar_one())
 
 
 def mark_published(connection: Connection, event_ids: Sequence[str], at: datetime) -> None:
@@ -61,19 +91,54 @@ def mark_published(connection: Connection, event_ids: Sequence[str], at: datetim
                            .values(published_at=at))
 
 
-def add_listener(connection: Connection, callback_url: str, filter_text: str | None, at: datetime) -> Listener:
-    listener = Listener(str(uuid.uuid4()), callback_url, filter_text, at)
+def mark_published_through(connection: Connection, position: int, at: datetime) -> int:
+    """Mark published every event up to ``position`` (every listener has passed them); returns how many."""
+    result = connection.execute(update(work_order_events)
+                                .where(_ev.published_at.is_(None), _ev.position <= position).values(published_at=at))
+    return int(result.rowcount)
+
+
+def add_listener(connection: Connection, callback_url: str, filter_text: str | None, at: datetime, *,
+                 source_system: str | None = None) -> Listener:
+    """Register a listener whose cursor is the end of the outbox: it gets the events written after it."""
+    listener = Listener(str(uuid.uuid4()), callback_url, filter_text, at, outbox_end(connection),
+                        source_system=source_system)
     connection.execute(event_listeners.insert().values(
-        id=listener.id, callback_url=callback_url, filter=filter_text, created_at=at))
+        id=listener.id, callback_url=callback_url, filter=filter_text, created_at=at,
+        delivered_position=listener.delivered_position, failures=0, source_system=source_system))
     return listener
 
 
 def remove_listener(connection: Connection, listener_id: str) -> bool:
-    gone = connection.execute(delete(event_listeners).where(event_listeners.c.id == listener_id)
-                              .returning(event_listeners.c.id)).first()
+    gone = connection.execute(delete(event_listeners).where(_li.id == listener_id).returning(_li.id)).first()
     return gone is not None
 
 
 def listeners(connection: Connection) -> list[Listener]:
-    rows = connection.execute(select(event_listeners).order_by(event_listeners.c.created_at, event_listeners.c.id))
-    return [Listener(str(r.id), str(r.callback_url), r.filter, r.created_at) for r in rows]
+    rows = connection.execute(select(event_listeners).order_by(_li.created_at, _li.id))
+    return [_listener(r) for r in rows]
+
+
+def listener(connection: Connection, listener_id: str) -> Listener | None:
+    found = connection.execute(select(event_listeners).where(_li.id == listener_id)).first()
+    return None if found is None else _listener(found)
+
+
+def advance_listener(connection: Connection, listener_id: str, position: int, at: datetime, *,
+                     delivered: bool) -> bool:
+    """Move the listener's cursor on to ``position`` and clear its failures; False if it is gone (unregistered)."""
+    values: dict[str, object] = {"delivered_position": position, "failures": 0, "next_attempt_at": None,
+                                 "last_error": None}
+    if delivered:
+        values["delivered_at"] = at
+    result = connection.execute(update(event_listeners).where(_li.id == listener_id, _li.delivered_position < position)
+                                .values(**values))
+    return int(result.rowcount) > 0
+
+
+def listener_failed(connection: Connection, listener_id: str, failures: int, next_attempt_at: datetime,
+                    error: str) -> bool:
+    """Record a failed delivery: the listener is tried again, at the same event, at ``next_attempt_at``."""
+    result = connection.execute(update(event_listeners).where(_li.id == listener_id).values(
+        failures=failures, next_attempt_at=next_attempt_at, last_error=error[:2000]))
+    return int(result.rowcount) > 0

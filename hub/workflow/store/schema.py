@@ -142,7 +142,7 @@ work_order_events = Table(  # the outbox of the event listeners: written with th
     Column("event_id", String(36), nullable=False, unique=True),
     Column("work_order_id", String(18), ForeignKey("work_orders.id"), nullable=False),
     Column("seq", Integer, nullable=False),  # 1, 2, … per work order: delivery order
-    Column("kind", String(32), nullable=False),
+    Column("kind", String(64), nullable=False),  # 0004: the TMF621 event type names
     Column("payload", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("published_at", UTCDateTime()),
@@ -155,6 +155,14 @@ event_listeners = Table(
     "event_listeners", metadata,
     Column("id", String(36), primary_key=True),
     Column("callback_url", Text, nullable=False),
-    Column("filter", Text),
+    Column("filter", Text),  # JSON: {"eventTypes": [...], "category": "01.02", "areaCode": "0755"}; none: all
     Column("created_at", UTCDateTime(), nullable=False),
+    # 0004: the publisher's cursor (hub.workflow.publisher): the last outbox position passed (delivered or
+    # filtered out), the failed attempts in a row at the next one, when it is tried again, and why it failed
+    Column("delivered_position", Serial, nullable=False, server_default="0"),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime()),
+    Column("last_error", Text),
+    Column("delivered_at", UTCDateTime()),
+    Column("source_system", String(32)),  # who registered it
 )

@@ -30,8 +30,13 @@ from hub.workflow.store.outbox import (
     Listener,
     PendingEvent,
     add_listener,
+    advance_listener,
+    events_after,
+    listener,
+    listener_failed,
     listeners,
     mark_published,
+    mark_published_through,
     pending_events,
     remove_listener,
 )
@@ -177,9 +182,10 @@ class WorkOrderStore:
         with self.engine.begin() as connection:
             mark_published(connection, event_ids, at)
 
-    def add_listener(self, callback_url: str, filter_text: str | None, at: datetime) -> Listener:
+    def add_listener(self, callback_url: str, filter_text: str | None, at: datetime, *,
+                     source_system: str | None = None) -> Listener:
         with self.engine.begin() as connection:
-            return add_listener(connection, callback_url, filter_text, at)
+            return add_listener(connection, callback_url, filter_text, at, source_system=source_system)
 
     def remove_listener(self, listener_id: str) -> bool:
         with self.engine.begin() as connection:
@@ -188,6 +194,26 @@ class WorkOrderStore:
     def listeners(self) -> list[Listener]:
         with self._reading() as connection:
             return listeners(connection)
+
+    def listener(self, listener_id: str) -> Listener | None:
+        with self._reading() as connection:
+            return listener(connection, listener_id)
+
+    def events_after(self, position: int, limit: int = 100) -> list[PendingEvent]:
+        with self._reading() as connection:
+            return events_after(connection, position, limit)
+
+    def advance_listener(self, listener_id: str, position: int, at: datetime, *, delivered: bool) -> bool:
+        with self.engine.begin() as connection:
+            return advance_listener(connection, listener_id, position, at, delivered=delivered)
+
+    def listener_failed(self, listener_id: str, failures: int, next_attempt_at: datetime, error: str) -> bool:
+        with self.engine.begin() as connection:
+            return listener_failed(connection, listener_id, failures, next_attempt_at, error)
+
+    def mark_published_through(self, position: int, at: datetime) -> int:
+        with self.engine.begin() as connection:
+            return mark_published_through(connection, position, at)
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:

@@ -132,9 +132,11 @@ class WorkOrderTransaction:
         else:
             self._without_deadlines.add(work_order_id)
 
-    def add_event(self, work_order_id: str, kind: str, payload: str, *, at: datetime) -> str:
-        """Put an event in the outbox (delivered to listeners after commit, in ``seq`` order); returns its id."""
-        event_id = str(uuid.uuid4())
+    def add_event(self, work_order_id: str, kind: str, payload: str, *, at: datetime,
+                  event_id: str | None = None) -> str:
+        """Put an event in the outbox (delivered to listeners after commit, in ``seq`` order); returns its id
+        (``event_id`` when given: a payload may carry its own id)."""
+        event_id = event_id or str(uuid.uuid4())
         seq = self._take_seqs("events", work_order_id, 1)
         self.db.execute(st.INSERT_EVENT, {"event_id": event_id, "work_order_id": work_order_id, "seq": seq,
                                           "kind": kind, "payload": payload, "created_at": at})
