@@ -64,6 +64,12 @@ class Metrics:
                                           ["system", "outcome"], buckets=LATENCY_BUCKETS, registry=r)
         self._circuit = Gauge(f"{p}_circuit_state", "Circuit per backend system: 0 closed, 1 half-open, 2 open.",
                               ["system"], registry=r)
+        self._wo_actions = Counter(f"{p}_work_order_actions", "Work-order actions carried out (CREATE, DISPATCH, ...).",
+                                   ["action"], registry=r)
+        self._wo_refusals = Counter(f"{p}_work_order_refusals", "Work-order commands refused, by c:Error code "
+                                    "(dispatch-incomplete: a dispatch too poor to act on).", ["code"], registry=r)
+        self._deadlines = Counter(f"{p}_deadlines_fired", "Deadline rows the scheduler fired, by kind.", ["kind"],
+                                  registry=r)
 
     # -- ingress ------------------------------------------------------------------------------------------
     def accepted(self, command_type: str) -> None:
@@ -111,6 +117,16 @@ class Metrics:
     def breaker_state(self, system: str, state: str) -> None:
         """``system``'s circuit is now ``closed``, ``half-open`` or ``open``."""
         self._circuit.labels(system=system).set(CIRCUIT_STATES[state])
+
+    # -- the work-order engine -------------------------------------------------------------------------------
+    def work_order_action(self, action: str) -> None:
+        self._wo_actions.labels(action=action).inc()
+
+    def work_order_refused(self, code: str) -> None:
+        self._wo_refusals.labels(code=code).inc()
+
+    def deadline_fired(self, kind: str) -> None:
+        self._deadlines.labels(kind=kind).inc()
 
     # -- exposition ---------------------------------------------------------------------------------------
     def value(self, name: str, **labels: str) -> float:

@@ -6,7 +6,8 @@
 * ``workorder.QueryWorkOrder`` / ``QueryWorkOrders``: a work order with its history / a filtered page;
 * ``nsp.NetworkComplaintReply``: NSP's answer recorded on the work order, which moves on to IN_PROGRESS;
 * ``oa.CompleteTodo``: a manager completed an escalation to-do: the escalated work order is taken up again;
-* ``nsp.OutageNotice`` (broadcast): noted; the outage rules act on it (issue 13).
+* ``nsp.OutageNotice`` (broadcast): noted; the outage rules act on it (issue 13);
+* ``workorder.RegisterListener`` / ``UnregisterListener``: event listeners (``hub.workflow.listeners``).
 
 Every handler changes the work-order store only through ``workflow.store.current_transaction()``: the worker's
 claim opened it (``WorkOrderProcessedStore``) and commits it with the processed-message record. Dependency (by
@@ -24,7 +25,7 @@ from hub.gateways.documents import command_element
 from hub.observability import mask_msisdn
 from hub.routing.outbound import Sender
 from hub.workers import BusinessRejection, HandlerRegistry, Reply
-from hub.workflow import answers, commands
+from hub.workflow import answers, commands, listeners
 from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
@@ -56,13 +57,16 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
     try:
         created = workflow.engine.create(tx, complaint, tier, now)
     except WorkOrderRefused as exc:
+        workflow.refused(exc.code)
         raise BusinessRejection(str(exc), code=exc.code) from None
+    workflow.counted("CREATE")
     follow_ups = list(created.follow_ups)
     if complaint.dispatch_fields and workflow.engine.dispatchable(complaint):
         request = commands.ActionRequest(created.row["id"], LifecycleAction.DISPATCH, complaint.taken_by or "hub",
                                          complaint.source_system, {"Note": "dispatched at intake"},
                                          complaint.dispatch_fields, message_id=complaint.message_id)
         changed = workflow.engine.act(tx, request, now)
+        workflow.counted(request.action.value)
         created.row.update(changed.row)
         follow_ups += changed.follow_ups
     _send(follow_ups, outbound, workflow, complaint.taken_by or "hub")
@@ -80,7 +84,9 @@ def work_order_action(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
     try:
         changed = workflow.engine.act(workflow.store.current_transaction(), request, now)
     except WorkOrderRefused as exc:
+        workflow.refused(exc.code)
         raise BusinessRejection(str(exc), code=exc.code) from None
+    workflow.counted(request.action.value)
     _send(changed.follow_ups, outbound, workflow, request.operator)
     return Reply(answers.action_answer(envelope, changed.row, now),
                  outcome=f"{request.action.value} {changed.previous_state.value} -> {changed.row['state']}")
@@ -157,3 +163,6 @@ def outage_notice(envelope: Envelope) -> str:
     notice = etree.fromstring(envelope.payload).findtext(f"{{{NSP}}}NoticeId") or "?"
     log.info("outage notice reached the workflow", extra={"message_id": envelope.message_id, "notice_id": notice})
     return f"outage notice {notice} noted"
+
+
+listeners.register(handlers, CONSUMER)

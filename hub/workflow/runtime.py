@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from hub.config.workflow import DEFAULT_LINK, WorkflowSettings
+from hub.observability.metrics import Metrics
 from hub.workflow.calendars import load_calendars
 from hub.workflow.clock import Clock, SystemClock
 from hub.workflow.engine import EngineSettings, WorkOrderEngine
@@ -26,12 +27,22 @@ class WorkflowRuntime:
     tiers: TierLookup
     clock: Clock = field(default_factory=SystemClock)
     link_base: str = DEFAULT_LINK
+    metrics: Metrics | None = None
 
     def close(self) -> None:
         self.store.close()
 
+    def counted(self, action: str) -> None:
+        if self.metrics is not None:
+            self.metrics.work_order_action(action)
 
-def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None) -> WorkflowRuntime:
+    def refused(self, code: str) -> None:
+        if self.metrics is not None:
+            self.metrics.work_order_refused(code)
+
+
+def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None,
+                 metrics: Metrics | None = None) -> WorkflowRuntime:
     """Load and check the data files, open (and migrate) the store."""
     engine = WorkOrderEngine(
         load_sla_table(settings.sla), load_calendars(settings.calendars), load_taxonomy(settings.taxonomy),
@@ -40,4 +51,4 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None) -> W
     used = clock or SystemClock()
     store = WorkOrderStore.open(settings.database, clock=used.now)
     return WorkflowRuntime(store, engine, TierLookup(ttl=max(settings.tier_cache_seconds, 0.001)), used,
-                           settings.link)
+                           settings.link, metrics)

@@ -69,6 +69,8 @@ class DeadlineScheduler:
                 for number, follow_up in enumerate(follow_ups):
                     self._send(follow_up, deadline, number, now, done)
                 done.fired += 1
+                if self.runtime.metrics is not None:
+                    self.runtime.metrics.deadline_fired(deadline.kind)
         return done
 
     def _fire(self, tx: WorkOrderTransaction, deadline: DueDeadline, now: datetime,

@@ -1,7 +1,7 @@
 """How the workflow consumer is assembled from the settings, in the adapters' shape (``hub.system.consumers``):
 ``CONSUMER``, ``handlers``, ``dependencies(settings, ...)``, ``close(deps)``, ``processed_store(deps)`` (the
 work-order store itself records the workflow's processed messages, in the transaction of their effects) and
-``background(deps, ...)``: the deadline scheduler beside the worker.
+``background(deps, ...)``: the deadline scheduler and the event publisher beside the worker.
 
 ::
 
@@ -14,6 +14,7 @@ work-order store itself records the workflow's processed messages, in the transa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from hub.config.settings import HubSettings
@@ -23,6 +24,7 @@ from hub.routing.outbound import Outbound
 from hub.store import ProcessedStore
 from hub.validation import CommandSetRegistry
 from hub.workflow.handlers import CONSUMER, handlers
+from hub.workflow.publisher import EventPublisher
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from hub.workflow.scheduler import DeadlineScheduler
 from hub.workflow.store import WorkOrderProcessedStore
@@ -34,7 +36,7 @@ def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = No
                  registry: CommandSetRegistry | None = None) -> dict[str, Any]:
     """``workflow`` (a ``WorkflowRuntime``: loads and checks the SLA table, calendars and taxonomy, opens and
     migrates the work-order database)."""
-    return {"workflow": open_runtime(settings.workflow)}
+    return {"workflow": open_runtime(settings.workflow, metrics=metrics)}
 
 
 def processed_store(built: Mapping[str, Any]) -> ProcessedStore:
@@ -45,15 +47,28 @@ def processed_store(built: Mapping[str, Any]) -> ProcessedStore:
 
 
 def background(built: Mapping[str, Any], *, outbound: Outbound | None, settings: HubSettings) -> Callable[[], None]:
-    """The deadline scheduler (``[workflow] scheduler_interval_seconds``; 0: none in this process). It first
-    recalculates the open work orders whose deadlines came from another SLA table or calendar."""
-    interval = settings.workflow.scheduler_interval_seconds
-    if interval <= 0:
-        return lambda: None
+    """The deadline scheduler (``[workflow] scheduler_interval_seconds``; 0: none in this process; it first
+    recalculates the open work orders whose deadlines came from another SLA table or calendar) and the event
+    publisher (``publisher_interval_seconds``; retries along ``[broker] delay_tiers``). Returns what stops both."""
     runtime = built["workflow"]
     if not isinstance(runtime, WorkflowRuntime):
         raise TypeError("the workflow's dependencies hold no WorkflowRuntime")
-    return DeadlineScheduler(runtime, outbound, interval=interval).start().stop
+    config = settings.workflow
+    stops: list[Callable[[], None]] = []
+    if config.scheduler_interval_seconds > 0:
+        stops.append(DeadlineScheduler(runtime, outbound, interval=config.scheduler_interval_seconds).start().stop)
+    if config.publisher_interval_seconds > 0:
+        stops.append(EventPublisher(
+            runtime.store, runtime.clock, delays=[timedelta(milliseconds=t.ttl_ms) for t in settings.delay_tiers],
+            connect_timeout=config.listener_connect_timeout_seconds,
+            read_timeout=config.listener_read_timeout_seconds, interval=config.publisher_interval_seconds,
+            gap=timedelta(seconds=config.listener_gap_seconds)).start().stop)
+
+    def stop() -> None:
+        for each in reversed(stops):
+            each()
+
+    return stop
 
 
 def close(built: Mapping[str, Any]) -> None:

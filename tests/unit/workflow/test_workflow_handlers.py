@@ -134,3 +134,15 @@ def test_a_complaint_with_its_templates_fields_is_dispatched_at_intake(client: W
     document, message_id = command("CreateWorkOrder.valid-dispatch-at-intake.xml")
     document.remove(document.find(f"{{{WO}}}Field"))  # terminal_type missing: accepted, not dispatched
     assert text(answer(client.request(envelope(document, message_id))), "wo:State") == "ACCEPTED"
+
+
+def test_actions_and_refusals_are_counted_in_the_metrics(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    from hub.observability.metrics import Metrics
+
+    runtime.metrics = metrics = Metrics()
+    work_order_id = text(answer(client.request(envelope(*command("CreateWorkOrder.valid.xml")))), "wo:WorkOrderId")
+    act(client, work_order_id or "", "WorkOrderAction.valid-dispatch.xml")  # fields missing: refused
+    act(client, work_order_id or "", "WorkOrderAction.valid-suspend.xml")
+    assert metrics.value("onepoint_work_order_actions_total", action="CREATE") == 1
+    assert metrics.value("onepoint_work_order_actions_total", action="SUSPEND") == 1
+    assert metrics.value("onepoint_work_order_refusals_total", code="dispatch-incomplete") == 1
