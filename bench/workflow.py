@@ -1,0 +1,185 @@
+"""Benchmark: work orders from CreateWorkOrder to DISPATCHED through the hub's workflow, against a minimal consumer
+written by hand, side by side in one run (issue 12, item 9). Not a test. Needs Debian's rabbitmq-server (a private
+node on free 127.0.0.1 ports, stopped at the end, also on errors, Ctrl-C or SIGTERM). From the repository root:
+
+    .venv/bin/python bench/workflow.py [--orders 5000] [--rounds 3] [--prefilled 1000000] [--quick]
+
+1. Rate: N CreateWorkOrder requests carrying the template's fields (dispatched at intake) are published onto the
+   workflow queue as the ingress does (persistent, reply-to), and timed from the first publish until N work orders
+   are DISPATCHED in the store (committed). The hub: the real ``Worker`` with the workflow's handlers and
+   ``WorkOrderProcessedStore`` on SQLite, in its own process as ``onepoint worker workflow`` runs it, the tiers
+   warm in its cache, the dispatch to NSP published with its confirm, the answer sent to the reply-to. The minimal
+   consumer (``workflowkit/minimal_worker.py``): pika and sqlite3 by hand, the same rows, the same two confirmed
+   publishes. Each round on a new empty database, the sides alternating. Targets: >= 1,000/s, >= 60 % of minimal.
+2. The hub's rate with ``--prefilled`` work orders already in the store: >= 80 % of its rate on an empty store.
+3. One ``DeadlineScheduler.run_pass`` claiming ``--pass-size`` due alarms with ``--prefilled`` open work orders,
+   against the same with ``--small`` open work orders: at most twice as long.
+4. RSS of the consumer processes at the end of their rounds.
+
+Checks (exit 1): every work order DISPATCHED, every request answered with a DISPATCHED work order, N dispatches in
+the NSP queue (published and confirmed), nothing dead-lettered or left in the workflow queue, every pass fires its
+rows. Exit status: 0 all targets met, 3 a target missed, 1 a check failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # tests.support.rabbitmq_server and bench.workflowkit
+
+from bench.workflowkit.prefill import SCHEMA_REVISION, empty_store, prefilled_store  # noqa: E402
+from bench.workflowkit.scheduler import median_ms, pass_seconds  # noqa: E402
+from bench.workflowkit.sides import BenchFailure, ConsumerProcess, RoundResult, run_round  # noqa: E402
+from hub.transport import TopologyConfig, open_broker  # noqa: E402
+from tests.support.rabbitmq_server import RabbitMQServer  # noqa: E402
+
+TARGET_RATE = 1000.0
+TARGET_RATIO = 0.60
+TARGET_FILLED = 0.80
+TARGET_PASS = 2.0
+PREFIX = "bench"
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextlib.contextmanager
+def private_broker() -> Iterator[str]:
+    server = RabbitMQServer()
+    try:
+        print(f"starting a private RabbitMQ node on 127.0.0.1:{server.port} ...", flush=True)
+        yield server.start()
+    finally:
+        server.close()
+        print("private RabbitMQ node stopped", flush=True)
+
+
+def hub_side(url: str, database: Path, args: argparse.Namespace) -> ConsumerProcess:
+    return ConsumerProcess("hub_worker.py", url, PREFIX, str(database), str(args.msisdns), str(args.prefetch),
+                           str(args.hub_threads))
+
+
+def minimal_side(url: str, database: Path, args: argparse.Namespace) -> ConsumerProcess:
+    return ConsumerProcess("minimal_worker.py", url, PREFIX, str(database), str(args.prefetch))
+
+
+def one_round(url: str, topology: TopologyConfig, database: Path, side: str, args: argparse.Namespace,
+              tag: str) -> RoundResult:
+    consumer = (hub_side if side == "hub" else minimal_side)(url, database, args)
+    try:
+        result = run_round(url, topology, database, consumer, args.orders, args.msisdns, tag, args.timeout)
+    finally:
+        consumer.close()
+    print(f"  {tag:<28} {result.rate:8,.0f} work orders/s  ({result.orders:,} in {result.seconds:.2f} s, "
+          f"RSS {result.rss_mib:.0f} MiB)", flush=True)
+    return result
+
+
+def run(url: str, workdir: Path, args: argparse.Namespace) -> bool:
+    topology = TopologyConfig(prefix=PREFIX)
+    open_broker(url, topology).close()  # the topology, declared as the hub does
+    results: dict[str, list[RoundResult]] = {"hub": [], "minimal": [], "hub filled": []}
+    print(f"\nrate on an empty store: {args.rounds} rounds of {args.orders:,} work orders", flush=True)
+    for number in range(args.rounds):
+        for side in (("hub", "minimal") if number % 2 == 0 else ("minimal", "hub")):
+            database = empty_store(workdir / f"{side}-{number}.db")
+            results[side].append(one_round(url, topology, database, side, args, f"{side} round {number + 1}"))
+            database.unlink()
+    due = (args.rounds + 1) * args.pass_size
+    print(f"\nrate with {args.prefilled:,} work orders in the store (schema {SCHEMA_REVISION})", flush=True)
+    filled = prefilled_store(workdir / "filled.db", args.prefilled, due)
+    for number in range(args.rounds):
+        results["hub filled"].append(one_round(url, topology, filled, "hub", args, f"hub filled round {number + 1}"))
+    print(f"\nscheduler passes of {args.pass_size} due alarms", flush=True)
+    small = prefilled_store(workdir / "small.db", args.small, due)
+    passes = {}
+    for label, database in (("small", small), ("large", filled)):
+        times = pass_seconds(database, args.pass_size, args.rounds + 1)[1:]  # the first pass warms up
+        passes[label] = median_ms(times)
+        print(f"  {label:<6} {', '.join(f'{t * 1000:.0f}' for t in times)} ms", flush=True)
+    return report(args, results, passes)
+
+
+def report(args: argparse.Namespace, results: dict[str, list[RoundResult]], passes: dict[str, float]) -> bool:
+    verdict = {True: "met", False: "MISSED"}
+    hub, minimal, filled = (median([r.rate for r in results[k]]) for k in ("hub", "minimal", "hub filled"))
+    rss = {k: max(r.rss_mib for r in v) for k, v in results.items()}
+    rows: list[tuple[str, str, str, str]] = []
+    met = [hub >= TARGET_RATE]
+    rows.append(("work orders/s, empty store", f"hub {hub:,.0f}/s  minimal {minimal:,.0f}/s",
+                 f">= {TARGET_RATE:,.0f}/s", verdict[met[-1]]))
+    met.append(hub >= TARGET_RATIO * minimal)
+    rows.append(("hub / minimal consumer", f"{hub / minimal:.0%}", f">= {TARGET_RATIO:.0%}", verdict[met[-1]]))
+    met.append(filled >= TARGET_FILLED * hub)
+    rows.append((f"work orders/s, {args.prefilled:,} in the store",
+                 f"hub {filled:,.0f}/s = {filled / hub:.0%} of empty", f">= {TARGET_FILLED:.0%} of empty", verdict[met[-1]]))
+    met.append(passes["large"] <= TARGET_PASS * passes["small"])
+    rows.append((f"scheduler pass of {args.pass_size}, {args.prefilled:,} open",
+                 f"{passes['large']:.0f} ms against {passes['small']:.0f} ms with {args.small:,} open = "
+                 f"{passes['large'] / passes['small']:.2f}x", f"<= {TARGET_PASS:.0f}x", verdict[met[-1]]))
+    rows.append(("RSS of the consumer processes", f"hub {rss['hub']:.0f} MiB (filled store {rss['hub filled']:.0f}),"
+                 f" minimal {rss['minimal']:.0f} MiB", "-", "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    header = ("row", f"measured (medians of {args.rounds} rounds)", "target", "")
+    print("\n" + "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+    return all(met)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=5000, help="work orders per round and side")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (medians are printed)")
+    parser.add_argument("--prefilled", type=int, default=1_000_000, help="work orders already in the store")
+    parser.add_argument("--small", type=int, default=1000, help="open work orders of the scheduler's reference")
+    parser.add_argument("--pass-size", type=int, default=200, help="due deadlines a scheduler pass claims")
+    parser.add_argument("--msisdns", type=int, default=1000, help="distinct callers (their tiers warm in the cache)")
+    parser.add_argument("--prefetch", type=int, default=16, help="consumer prefetch (both sides; the hub's default)")
+    parser.add_argument("--hub-threads", type=int, default=1, help="the hub worker's handler threads (default 1)")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds a round may take before it fails")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes for the test: 100 orders, 1 round, 3,000 prefilled, passes of 50")
+    args = parser.parse_args()
+    if args.quick:
+        args.orders, args.rounds, args.prefilled, args.small, args.pass_size = 100, 1, 3000, 1000, 50
+        args.timeout = min(args.timeout, 120.0)
+    if min(args.orders, args.rounds, args.prefilled, args.small, args.pass_size, args.msisdns) < 1:
+        parser.error("sizes must be positive")
+    if (args.rounds + 1) * args.pass_size > args.small:
+        parser.error("--small must hold (--rounds + 1) x --pass-size due work orders")
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with private_broker() as url, tempfile.TemporaryDirectory(prefix="onepoint-bench-") as tmp:
+            met = run(url, Path(tmp), args)
+    except BenchFailure as exc:
+        print(f"\nFAILED: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    print("\nall targets met" if met else "\nsome targets missed (see above)")
+    return 0 if met else 3
+
+
+if __name__ == "__main__":
+    started = time.monotonic()
+    code = main()
+    print(f"({time.monotonic() - started:.0f} s)")
+    sys.exit(code)

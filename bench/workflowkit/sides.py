@@ -1,0 +1,175 @@
+"""One round of ``bench/workflow.py``: a consumer process (the hub's worker or the minimal consumer) on its own
+database, N CreateWorkOrder requests published as the ingress does, timed until N work orders are DISPATCHED in the
+store; then the checks (every answer received and DISPATCHED, N dispatches confirmed into the NSP queue, the
+workflow's dead-letter queue empty)."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pika
+
+from bench.workflowkit.documents import create_work_order, msisdn
+from hub.transport.topology import TopologyConfig
+
+__all__ = ["BenchFailure", "ConsumerProcess", "RoundResult", "run_round"]
+
+HERE = Path(__file__).resolve().parent
+DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
+COMMAND = "workorder.CreateWorkOrder"
+
+
+class BenchFailure(RuntimeError):
+    """A check failed: the figures of this run mean nothing."""
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class ConsumerProcess:
+    """``hub_worker.py`` or ``minimal_worker.py`` as a child: started, ``ready`` awaited, stopped by closing stdin."""
+
+    def __init__(self, script: str, *args: str) -> None:
+        self.process = subprocess.Popen([sys.executable, str(HERE / script), *args], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        if line != "ready":
+            self.process.kill()
+            raise BenchFailure(f"{script} did not start (said {line!r}, exit {self.process.wait()})")
+
+    @property
+    def rss(self) -> float:
+        return rss_mib(self.process.pid)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    orders: int
+    seconds: float
+    rss_mib: float
+
+    @property
+    def rate(self) -> float:
+        return self.orders / self.seconds
+
+
+class Requester:
+    """The ingress's part: CreateWorkOrder requests (reply-to RabbitMQ's direct reply-to, persistent) published on a
+    thread, the answers counted; ``started`` is the time of the first publish."""
+
+    def __init__(self, url: str, topology: TopologyConfig, documents: list[tuple[str, bytes]]) -> None:
+        self.url, self.topology, self.documents = url, topology, documents
+        self.answers: list[bytes] = []
+        self.started = 0.0
+        self.error: BaseException | None = None
+        self.ready = threading.Event()
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="requester", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        self.ready.wait(30)
+
+    def _run(self) -> None:
+        try:
+            connection = pika.BlockingConnection(pika.URLParameters(self.url))
+            channel = connection.channel()
+            channel.basic_consume(DIRECT_REPLY_TO, lambda _c, _m, _p, body: self.answers.append(body), auto_ack=True)
+            exchange, key = self.topology.commands_exchange, f"workflow.{COMMAND}"
+            self.ready.set()
+            self.started = time.perf_counter()
+            for message_id, body in self.documents:
+                channel.basic_publish(exchange, key, body, pika.BasicProperties(
+                    message_id=message_id, correlation_id=message_id, reply_to=DIRECT_REPLY_TO, type=COMMAND,
+                    content_type="application/xml", app_id="CS", timestamp=int(time.time()), delivery_mode=2))
+            while len(self.answers) < len(self.documents) and not self._stop.is_set():
+                connection.process_data_events(time_limit=0.05)
+            connection.close()
+        except BaseException as exc:  # reported by run_round
+            self.error = exc
+            self.ready.set()
+
+    def stop(self, timeout: float) -> None:
+        self.thread.join(timeout)
+        self._stop.set()
+        self.thread.join(5)
+
+
+def dispatched_since(database: Path, since: str) -> int:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        return int(db.execute("SELECT count(*) FROM work_orders WHERE created_at >= ? AND state = 'DISPATCHED'",
+                              (since,)).fetchone()[0])
+
+
+def queue_depth(channel: pika.adapters.blocking_connection.BlockingChannel, queue: str) -> int:
+    return int(channel.queue_declare(queue, passive=True).method.message_count)
+
+
+def run_round(url: str, topology: TopologyConfig, database: Path, consumer: ConsumerProcess, orders: int,
+              msisdns: int, tag: str, timeout: float) -> RoundResult:
+    """Publish ``orders`` requests and time them until DISPATCHED; check and clean up; the consumer's RSS."""
+    documents = []
+    for number in range(orders):
+        message_id = f"bench-{tag}-{uuid.uuid4().hex[:16]}"
+        documents.append((message_id, create_work_order(message_id, msisdn(number % msisdns))))
+    since = (datetime.now(UTC) - timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    requester = Requester(url, topology, documents)
+    requester.start()
+    deadline = time.monotonic() + timeout
+    done = 0
+    while (done := dispatched_since(database, since)) < orders:
+        if time.monotonic() > deadline or requester.error is not None:
+            requester.stop(0)
+            raise BenchFailure(f"{tag}: {done} of {orders} work orders DISPATCHED after {timeout:.0f} s"
+                               + (f" ({requester.error!r})" if requester.error else ""))
+        time.sleep(0.01)
+    seconds = time.perf_counter() - requester.started
+    rss = consumer.rss
+    requester.stop(timeout=30)
+    _check(url, topology, tag, orders, requester.answers)
+    return RoundResult(orders, seconds, rss)
+
+
+def _check(url: str, topology: TopologyConfig, tag: str, orders: int, answers: list[bytes]) -> None:
+    if len(answers) != orders:
+        raise BenchFailure(f"{tag}: {len(answers)} answers for {orders} requests")
+    wrong = [a for a in answers if b"DISPATCHED" not in a]
+    if wrong:
+        raise BenchFailure(f"{tag}: {len(wrong)} answers without DISPATCHED, e.g. {wrong[0][:300]!r}")
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        channel = connection.channel()
+        nsp, dlq = topology.queue("nsp"), topology.dead_letter_queue("workflow")
+        deadline = time.monotonic() + 10
+        while (depth := queue_depth(channel, nsp)) < orders and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if depth != orders:
+            raise BenchFailure(f"{tag}: {depth} dispatches in {nsp} for {orders} work orders")
+        if (dead := queue_depth(channel, dlq)) or (left := queue_depth(channel, topology.queue("workflow"))):
+            raise BenchFailure(f"{tag}: {dead} dead-lettered, {left if not dead else '?'} left in the workflow queue")
+        channel.queue_purge(nsp)
+    finally:
+        connection.close()
