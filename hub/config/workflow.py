@@ -13,6 +13,11 @@
     tier_cache_seconds = 300             # the workflow's cache of BOSS tiers
     link = "http://127.0.0.1:8000/workorders/{work_order_id}"   # OA items link back here
     scheduler_interval_seconds = 5       # how often due deadlines are looked for (0: no scheduler here)
+    publisher_interval_seconds = 1       # how often the event listeners' next events are looked for (0: none here)
+    listener_connect_timeout_seconds = 5 # a listener's call-back: connecting, then waiting for its answer
+    listener_read_timeout_seconds = 10
+    listener_gap_seconds = 60            # PostgreSQL: how long a hole in the outbox's positions is waited for (a
+                                         # transaction still open) before the events after it are delivered
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ __all__ = ["DEFAULT_LINK", "WorkflowSettings", "parse_workflow"]
 DEFAULT_LINK = "http://127.0.0.1:8000/workorders/{work_order_id}"
 
 _KEYS = {"database", "sla", "calendars", "taxonomy", "intake_department", "repeat_window_hours",
-         "tier_cache_seconds", "link", "scheduler_interval_seconds"}
+         "tier_cache_seconds", "link", "scheduler_interval_seconds", "publisher_interval_seconds",
+         "listener_connect_timeout_seconds", "listener_read_timeout_seconds", "listener_gap_seconds"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +46,10 @@ class WorkflowSettings:
     tier_cache_seconds: float = 300.0
     link: str = DEFAULT_LINK
     scheduler_interval_seconds: float = 5.0
+    publisher_interval_seconds: float = 1.0
+    listener_connect_timeout_seconds: float = 5.0
+    listener_read_timeout_seconds: float = 10.0
+    listener_gap_seconds: float = 60.0
 
 
 def _relative(value: str, source: str) -> Path:
@@ -94,4 +104,8 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
         tier_cache_seconds=_number(section, "tier_cache_seconds", 300.0, source, zero_ok=True),
         link=link,
         scheduler_interval_seconds=_number(section, "scheduler_interval_seconds", 5.0, source, zero_ok=True),
+        publisher_interval_seconds=_number(section, "publisher_interval_seconds", 1.0, source, zero_ok=True),
+        listener_connect_timeout_seconds=_number(section, "listener_connect_timeout_seconds", 5.0, source),
+        listener_read_timeout_seconds=_number(section, "listener_read_timeout_seconds", 10.0, source),
+        listener_gap_seconds=_number(section, "listener_gap_seconds", 60.0, source, zero_ok=True),
     )

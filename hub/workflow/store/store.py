@@ -37,6 +37,7 @@ from hub.workflow.store.outbox import (
     listeners,
     mark_published,
     mark_published_through,
+    outbox_end,
     pending_events,
     remove_listener,
 )
@@ -210,6 +211,10 @@ class WorkOrderStore:
     def listener_failed(self, listener_id: str, failures: int, next_attempt_at: datetime, error: str) -> bool:
         with self.engine.begin() as connection:
             return listener_failed(connection, listener_id, failures, next_attempt_at, error)
+
+    def outbox_end(self) -> int:
+        with self._reading() as connection:
+            return outbox_end(connection)
 
     def mark_published_through(self, position: int, at: datetime) -> int:
         with self.engine.begin() as connection:

@@ -1,0 +1,138 @@
+"""Event listeners (TMF621's hub model): a system registers a call-back URL with a filter and gets the work-order
+events that pass it (``hub.workflow.publisher`` delivers them).
+
+* ``workorder.RegisterListener``: ``Callback`` (http or https), ``Filter`` (``EventType``s, a ``Category`` prefix,
+  an ``AreaCode``; each given one must match; none: every event); answered with the ``ListenerId``. The listener
+  gets the events written after it registered.
+* ``workorder.UnregisterListener``: by ``ListenerId``, only by the system that registered it.
+
+Both are requests answered by the workflow and change the store in the worker's transaction (so a repeated
+message registers once). ``register(registry, consumer)`` adds them to the workflow's handlers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from hub.envelope import Envelope
+from hub.gateways.documents import command_element
+from hub.workers import BusinessRejection, HandlerRegistry, Reply
+from hub.workflow.events import EVENT_TYPES
+from hub.workflow.runtime import WorkflowRuntime
+from hub.workflow.store.outbox import add_listener, listener, remove_listener
+
+__all__ = ["ListenerFilter", "register", "register_listener", "unregister_listener"]
+
+WO = "urn:onepoint:workorder:1"
+C = "urn:onepoint:common:1"
+log = logging.getLogger("onepoint.workflow.listeners")
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerFilter:
+    """Which events a listener gets: every condition given must hold (none given: every event)."""
+
+    event_types: frozenset[str] = frozenset()
+    category: str | None = None  # a category code prefix: "01.02" is 01.02 and every category below it
+    area_code: str | None = None
+
+    def matches(self, event_type: str, document: Mapping[str, Any]) -> bool:
+        if self.event_types and event_type not in self.event_types:
+            return False
+        ticket = document.get("event", {}).get("troubleTicket", {})
+        if self.category is not None:
+            category = str(ticket.get("category") or "")
+            if category != self.category and not category.startswith(self.category + "."):
+                return False
+        return self.area_code is None or (ticket.get("area") or {}).get("areaCode") == self.area_code
+
+    def to_text(self) -> str | None:
+        if not self.event_types and self.category is None and self.area_code is None:
+            return None
+        return json.dumps({"eventTypes": sorted(self.event_types), "category": self.category,
+                           "areaCode": self.area_code}, sort_keys=True)
+
+    @classmethod
+    def from_text(cls, text: str | None) -> ListenerFilter:
+        """The stored form (``to_text``); an unreadable filter matches nothing rather than everything."""
+        if not text:
+            return cls()
+        try:
+            data = json.loads(text)
+            return cls(frozenset(data.get("eventTypes") or ()), data.get("category"), data.get("areaCode"))
+        except (ValueError, AttributeError, TypeError):
+            log.error("unreadable listener filter: it matches nothing", extra={"filter": text[:200]})
+            return cls(frozenset({"(unreadable filter)"}))
+
+
+def _text(parent: etree._Element, path: str) -> str | None:
+    found = parent.findtext(path, namespaces={"wo": WO})
+    return found.strip() if found is not None and found.strip() else None
+
+
+def _callback(document: etree._Element) -> str:
+    url = _text(document, "wo:Callback") or ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BusinessRejection(f"call-back {url!r} is not an http(s) URL", code="bad-callback")
+    return url
+
+
+def _filter(document: etree._Element) -> ListenerFilter:
+    found = document.find(f"{{{WO}}}Filter")
+    if found is None:
+        return ListenerFilter()
+    types = frozenset(t.text.strip() for t in found.findall(f"{{{WO}}}EventType") if t.text)
+    if unknown := sorted(types - set(EVENT_TYPES)):
+        raise BusinessRejection(f"unknown event types {unknown}; known: {list(EVENT_TYPES)}", code="bad-filter")
+    return ListenerFilter(types, _text(found, "wo:Category"), _text(found, "wo:AreaCode"))
+
+
+def _answer(name: str, envelope: Envelope, workflow: WorkflowRuntime, listener_id: str) -> etree._Element:
+    root = etree.Element(f"{{{WO}}}{name}", nsmap={"wo": WO, "c": C})
+    ack = etree.SubElement(root, f"{{{WO}}}Ack")
+    etree.SubElement(ack, f"{{{C}}}MessageId").text = envelope.message_id
+    if envelope.correlation_id:
+        etree.SubElement(ack, f"{{{C}}}CorrelationId").text = envelope.correlation_id
+    etree.SubElement(ack, f"{{{C}}}Status").text = "COMPLETED"
+    etree.SubElement(ack, f"{{{C}}}ReceivedAt").text = workflow.clock.now().isoformat(timespec="milliseconds")
+    etree.SubElement(root, f"{{{WO}}}ListenerId").text = listener_id
+    return root
+
+
+def register_listener(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
+    document = command_element(envelope)
+    url, wanted = _callback(document), _filter(document)
+    tx = workflow.store.current_transaction()
+    added = add_listener(tx.db, url, wanted.to_text(), workflow.clock.now(), source_system=envelope.source_system)
+    log.info("event listener registered", extra={"listener_id": added.id, "system": envelope.source_system,
+                                                 "callback": url, "from_position": added.delivered_position})
+    return Reply(_answer("RegisterListenerResponse", envelope, workflow, added.id), outcome=f"listener {added.id}")
+
+
+def unregister_listener(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
+    listener_id = _text(command_element(envelope), "wo:ListenerId") or ""
+    tx = workflow.store.current_transaction()
+    found = listener(tx.db, listener_id)
+    if found is None:
+        raise BusinessRejection(f"no listener {listener_id}", code="unknown-listener")
+    if found.source_system not in (None, envelope.source_system):
+        raise BusinessRejection(f"listener {listener_id} was registered by {found.source_system}",
+                                code="not-your-listener")
+    remove_listener(tx.db, listener_id)
+    log.info("event listener unregistered", extra={"listener_id": listener_id, "system": envelope.source_system})
+    return Reply(_answer("UnregisterListenerResponse", envelope, workflow, listener_id),
+                 outcome=f"listener {listener_id} removed")
+
+
+def register(registry: HandlerRegistry, consumer: str) -> None:
+    """Add the listeners' commands to the workflow's handlers."""
+    registry.add("workorder.RegisterListener", register_listener, consumer=consumer)
+    registry.add("workorder.UnregisterListener", unregister_listener, consumer=consumer)

@@ -1,0 +1,95 @@
+"""Event listeners (issue 12 point 7): registered and removed through the workflow's handlers, and the events the
+engine writes for each change, in TMF621's shape."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hub.workers import WorkerTestClient
+from hub.workflow.listeners import ListenerFilter
+from hub.workflow.runtime import WorkflowRuntime
+from tests.unit.workflow.kit import C, answer, command, envelope, text
+from tests.unit.workflow.listener_kit import create, register, to_close, unregister
+
+pytestmark = pytest.mark.unit
+
+URL = "http://listener.test/events"
+
+
+def test_a_listener_is_registered_with_its_filter_from_the_end_of_the_outbox(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    create(client)
+    end = len(runtime.store.pending_events(limit=1000))
+    listener_id = register(client, URL, event_types=("TroubleTicketCloseEvent",), category="01.02",
+                           area_code="0755")
+    [listener] = runtime.store.listeners()
+    assert (listener.id, listener.callback_url, listener.source_system) == (listener_id, URL, "CS")
+    assert listener.delivered_position == end > 0  # it gets only what is written after it registered
+    assert ListenerFilter.from_text(listener.filter) == ListenerFilter(
+        frozenset({"TroubleTicketCloseEvent"}), "01.02", "0755")
+
+
+def test_only_http_call_backs_are_taken(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    for url in ("ftp://listener.test/events", "http:///no-host"):
+        refused = answer(client.request(envelope(*command("RegisterListener.valid-no-filter.xml", Callback=url))))
+        assert refused.tag == f"{{{C}}}Error" and text(refused, "c:Code") == "bad-callback"
+    assert runtime.store.listeners() == []
+
+
+def test_unregister_removes_only_the_registering_systems_listener(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    listener_id = register(client, URL)
+    refused = unregister(client, listener_id, source="CRM")
+    assert refused.tag == f"{{{C}}}Error" and text(refused, "c:Code") == "not-your-listener"
+    assert text(unregister(client, listener_id), "wo:ListenerId") == listener_id
+    assert runtime.store.listeners() == []
+    gone = unregister(client, listener_id)
+    assert text(gone, "c:Code") == "unknown-listener"
+
+
+def test_each_change_writes_its_tmf621_events_in_order(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    work_order_id = create(client)
+    to_close(client, work_order_id)
+    events = runtime.store.pending_events(limit=100)
+    assert [e.kind for e in events] == [
+        "TroubleTicketCreateEvent",
+        "TroubleTicketStatusChangeEvent",  # DISPATCH
+        "TroubleTicketStatusChangeEvent",  # START
+        "TroubleTicketStatusChangeEvent", "TroubleTicketInformationRequiredEvent",  # PEND
+        "TroubleTicketStatusChangeEvent",  # SUPPLY_INFO
+        "TroubleTicketStatusChangeEvent", "TroubleTicketResolvedEvent",  # REPLY
+        "TroubleTicketStatusChangeEvent",  # RETURN_VISIT
+        "TroubleTicketStatusChangeEvent", "TroubleTicketCloseEvent",  # CLOSE
+    ]
+    assert [e.seq for e in events] == list(range(1, 12))
+    documents = [json.loads(e.payload) for e in events]
+    assert [d["eventId"] for d in documents] == [e.event_id for e in events]
+    assert [d["eventType"] for d in documents] == [e.kind for e in events]
+    tickets = [d["event"]["troubleTicket"] for d in documents]
+    assert [t["status"] for t in tickets] == ["acknowledged", "inProgress", "inProgress", "pending", "pending",
+                                              "inProgress", "resolved", "resolved", "resolved", "closed", "closed"]
+    assert tickets[3]["statusChange"]["action"] == "PEND"
+    assert tickets[3]["statusChange"]["previousState"] == "IN_PROGRESS"
+    assert {t["id"] for t in tickets} == {work_order_id}
+    assert tickets[0]["ticketType"] == "complaint" and tickets[0]["category"] == "01.02.03"
+    assert tickets[0]["area"]["areaCode"] == "0755" and tickets[0]["priority"] == "1"
+    assert tickets[0]["relatedParty"] == [{"role": "customer", "id": "*******8000"}]
+    assert all("13800138000" not in e.payload for e in events)  # the customer's number stays in the hub
+
+
+def test_filters_match_event_type_category_prefix_and_area() -> None:
+    ticket = {"event": {"troubleTicket": {"category": "01.02.03", "area": {"areaCode": "0755"}}}}
+    assert ListenerFilter().matches("TroubleTicketCreateEvent", ticket)
+    assert ListenerFilter(category="01.02").matches("TroubleTicketCreateEvent", ticket)
+    assert ListenerFilter(category="01.02.03").matches("TroubleTicketCreateEvent", ticket)
+    assert not ListenerFilter(category="01.0").matches("TroubleTicketCreateEvent", ticket)
+    assert not ListenerFilter(category="01.03").matches("TroubleTicketCreateEvent", ticket)
+    assert not ListenerFilter(area_code="020").matches("TroubleTicketCreateEvent", ticket)
+    closing = ListenerFilter(frozenset({"TroubleTicketCloseEvent"}))
+    assert closing.matches("TroubleTicketCloseEvent", ticket)
+    assert not closing.matches("TroubleTicketCreateEvent", ticket)
+    assert ListenerFilter.from_text(closing.to_text()) == closing
+    assert ListenerFilter().to_text() is None
+    assert not ListenerFilter.from_text("{not json").matches("TroubleTicketCreateEvent", ticket)
