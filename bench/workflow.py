@@ -127,7 +127,8 @@ def report(args: argparse.Namespace, results: dict[str, list[RoundResult]], pass
     rows.append(("hub / minimal consumer", f"{hub / minimal:.0%}", f">= {TARGET_RATIO:.0%}", verdict[met[-1]]))
     met.append(filled >= TARGET_FILLED * hub)
     rows.append((f"work orders/s, {args.prefilled:,} in the store",
-                 f"hub {filled:,.0f}/s = {filled / hub:.0%} of empty", f">= {TARGET_FILLED:.0%} of empty", verdict[met[-1]]))
+                 f"hub {filled:,.0f}/s = {filled / hub:.0%} of empty", f">= {TARGET_FILLED:.0%} of empty",
+                 verdict[met[-1]]))
     met.append(passes["large"] <= TARGET_PASS * passes["small"])
     rows.append((f"scheduler pass of {args.pass_size}, {args.prefilled:,} open",
                  f"{passes['large']:.0f} ms against {passes['small']:.0f} ms with {args.small:,} open = "
