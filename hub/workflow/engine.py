@@ -30,8 +30,8 @@ from hub.workflow.lifecycle import (
 )
 from hub.workflow.schedule import deadline_rows
 from hub.workflow.sla import SlaTable
-from hub.workflow.store import HistoryEntry, WorkOrderTransaction
-from hub.workflow.store.queries import load_work_order, work_orders_of
+from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
+from hub.workflow.store.queries import load_work_order, new_work_order_view, work_orders_of
 from hub.workflow.taxonomy import Taxonomy, UnknownCategory
 from hub.workflow.tiers import TierFacts
 
@@ -74,6 +74,7 @@ class Created:
     customer_orders: list[Row]
     repeat: bool
     follow_ups: list[FollowUp]
+    view: WorkOrderView | None = None  # the new work order as the store would read it back (for ``act(view=)``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +140,7 @@ class WorkOrderEngine:
         self._events(tx, row, [events.CREATE], now, repeat_complaint=repeat)
         follow_ups = [FollowUp("crm-notify", row, {"account_manager": tier.account_manager_id})
                       ] if tier.has_account_manager else []
-        return Created(row, earlier, repeat, follow_ups)
+        return Created(row, earlier, repeat, follow_ups, new_work_order_view(row, history))
 
     def dispatchable(self, complaint: Complaint) -> bool:
         """Whether the fields filled at intake complete the phenomenon's template (then it is dispatched at once)."""
@@ -149,8 +150,11 @@ class WorkOrderEngine:
 
     # -- actions -------------------------------------------------------------------------------------------------
 
-    def act(self, tx: WorkOrderTransaction, request: ActionRequest, now: datetime) -> Changed:
-        view = load_work_order(tx.db, request.work_order_id)
+    def act(self, tx: WorkOrderTransaction, request: ActionRequest, now: datetime, *,
+            view: WorkOrderView | None = None) -> Changed:
+        """``view``: the work order as it stands in ``tx`` when the caller has it (``Created.view``), else read."""
+        if view is None or view.row["id"] != request.work_order_id:
+            view = load_work_order(tx.db, request.work_order_id)
         if view is None:
             raise WorkOrderRefused(f"no work order {request.work_order_id}", code="unknown-work-order")
         row = dict(view.row)
@@ -182,9 +186,11 @@ class WorkOrderEngine:
         row.update(deadline_changes)
         tx.update(request.work_order_id, {**changes, **deadline_changes}, history=entries)
         fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
+        until = request.details.get("Until") if request.action is A.SUSPEND else None
         tx.replace_deadlines(request.work_order_id, deadline_rows(
             deadlines, facts, self.sla, self.calendars, state=target,
-            escalation_level=int(row["escalation_level"] or 0), fired=fired))
+            escalation_level=int(row["escalation_level"] or 0), fired=fired,
+            resume_at=datetime.fromisoformat(until) if until else None))
         self._events(tx, row, events.events_of_action(request.action), now, action=request.action.value,
                      previousState=state.value, previousStatus=TMF621_STATUS[state], reason=request.note)
         return Changed(row, state, follow_ups)

@@ -2,7 +2,8 @@
 limit, then, once an alarm has fired, the next escalation of that limit — never a kind that fired already.
 
 A row's kind is ``<LIMIT>:<WHAT>``: ``REPLY:WARNING``, ``REPLY:ALARM``, ``REPLY:ESCALATE2`` (level 2 of the chain;
-level 1 is the alarm's own escalation). Fired rows stay in the store, so recomputing after any change (a pause,
+level 1 is the alarm's own escalation); a suspended work order also has ``SUSPENSION:RESUME`` at its Until.
+Fired rows stay in the store, so recomputing after any change (a pause,
 a handover, a table reload) re-creates only what is still to come.
 """
 
@@ -16,9 +17,10 @@ from hub.workflow.deadlines import AlertLevel, DeadlineKind, Deadlines, TimingFa
 from hub.workflow.lifecycle import FINAL, WorkOrderState
 from hub.workflow.sla import SlaTable
 
-__all__ = ["ESCALATE", "deadline_kind", "deadline_rows", "parse_kind"]
+__all__ = ["ESCALATE", "RESUME", "deadline_kind", "deadline_rows", "parse_kind"]
 
 ESCALATE = "ESCALATE"
+RESUME = "SUSPENSION:RESUME"  # a suspended work order resumes at its Suspend's Until
 
 
 def deadline_kind(limit: DeadlineKind, what: AlertLevel | str) -> str:
@@ -34,10 +36,13 @@ def parse_kind(kind: str) -> tuple[DeadlineKind, str, int]:
 
 
 def deadline_rows(deadlines: Deadlines, facts: TimingFacts, sla: SlaTable, calendars: Calendars, *,
-                  state: WorkOrderState, escalation_level: int, fired: Collection[str]) -> list[tuple[str, datetime]]:
+                  state: WorkOrderState, escalation_level: int, fired: Collection[str],
+                  resume_at: datetime | None = None) -> list[tuple[str, datetime]]:
     if state in FINAL:
         return []
     rows: list[tuple[str, datetime]] = []
+    if state is WorkOrderState.SUSPENDED and resume_at is not None:
+        rows.append((RESUME, resume_at))
     for alert in deadlines.alerts():
         kind = deadline_kind(alert.kind, alert.level)
         if kind not in fired:

@@ -2,6 +2,7 @@
 
 * a warning (``<LIMIT>:WARNING``, the SLA table's share of the limit run): noted in the history and a reminder
   (OA to-read) to the current owner;
+* a suspension's end (``SUSPENSION:RESUME``, its Until): the work order resumes where it was suspended;
 * an alarm (``<LIMIT>:ALARM``, the limit run) or a later escalation (``<LIMIT>:ESCALATE<n>``): the work order is
   escalated to the next role of its tier's chain (``ESCALATE``, the owner changes) and the role gets an OA to-do;
   where the state allows no escalation (a late return visit) the role gets the to-do and the history says so.
@@ -30,7 +31,7 @@ from hub.workflow.engine import FollowUp
 from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.lifecycle import FINAL, LIFECYCLE, LifecycleAction, WorkOrderState
 from hub.workflow.runtime import WorkflowRuntime
-from hub.workflow.schedule import deadline_rows, parse_kind
+from hub.workflow.schedule import RESUME, deadline_rows, parse_kind
 from hub.workflow.store import DueDeadline, HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.due import DueBatch, mark_fired
 from hub.workflow.store.queries import load_work_order
@@ -80,6 +81,12 @@ class DeadlineScheduler:
         if view is None or WorkOrderState(view.row["state"]) in FINAL:
             return []
         row = view.row
+        if deadline.kind == RESUME:
+            if row["state"] != WorkOrderState.SUSPENDED.value:
+                return []
+            request = ActionRequest(row["id"], LifecycleAction.RESUME, "hub", "HUB",
+                                    {"Note": f"suspended until {deadline.due_at.isoformat()}"})
+            return self.runtime.engine.act(tx, request, now).follow_ups
         limit, what, _ = parse_kind(deadline.kind)
         if what == "WARNING":
             done.warnings += 1
@@ -160,9 +167,10 @@ class DeadlineScheduler:
                                  action="RECALCULATE", field="sla_version", old_value=row["sla_version"],
                                  new_value=deadlines.sla_version, note="deadlines recalculated")])
         fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
+        resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME and d["fired_at"] is None), None)
         tx.replace_deadlines(work_order_id, deadline_rows(
             deadlines, facts, engine.sla, engine.calendars, state=WorkOrderState(row["state"]),
-            escalation_level=int(row["escalation_level"] or 0), fired=fired))
+            escalation_level=int(row["escalation_level"] or 0), fired=fired, resume_at=resume_at))
         return 1
 
     # -- the thread ----------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from hub.workflow.deadlines import DeadlineKind
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.scheduler import DeadlineScheduler
 from hub.workflow.sla import load_sla_table, parse_sla_table
-from tests.unit.workflow.kit import answer, command, envelope, text
+from tests.unit.workflow.kit import WO, answer, command, envelope, text
 
 pytestmark = pytest.mark.unit
 
@@ -118,3 +118,21 @@ def test_due_rows_are_found_by_the_index_not_by_scanning_work_orders(runtime) ->
             "ORDER BY due_at LIMIT 100")))
     assert "ix_deadlines_open_due" in plan and "work_orders" not in plan
 
+
+
+def test_a_suspended_work_order_resumes_at_its_until(runtime, client, scheduler) -> None:
+    work_order_id = created_id(client)
+    clock(runtime).advance(timedelta(minutes=5))  # before any warning
+    until = clock(runtime).now() + timedelta(hours=2)
+    document, message_id = command("WorkOrderAction.valid-suspend.xml", WorkOrderId=work_order_id)
+    document.find(f"{{{WO}}}Suspend/{{{WO}}}Until").text = until.isoformat()
+    assert text(answer(client.request(envelope(document, message_id))), "wo:State") == "SUSPENDED"
+    clock(runtime).set(until - timedelta(minutes=1))
+    assert scheduler.run_pass().fired == 0  # paused: no warning, no alarm, not yet resumed
+    clock(runtime).set(until)
+    resumed = scheduler.run_pass()
+    assert (resumed.fired, resumed.warnings, resumed.escalations) == (1, 0, 0)
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None and view.row["state"] == "ACCEPTED" and view.row["paused_since"] is None
+    assert [h["action"] for h in view.history if h["kind"] == "state"][-1] == "RESUME"
+    assert view.row["first_response_due"] == view.row["created_at"] + timedelta(minutes=20, hours=2)  # credited
