@@ -15,6 +15,7 @@ from hub.cli.routes import routes
 from hub.cli.serve import serve
 from hub.cli.taxonomy import taxonomy
 from hub.cli.worker import worker
+from hub.cli.workorders import workorders
 from hub.security.secrets import hash_password, hash_token
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.documents import DocumentSetValidator
@@ -91,6 +92,7 @@ main.add_command(emulator)
 main.add_command(worker)
 main.add_command(demo)
 main.add_command(taxonomy)
+main.add_command(workorders)
 
 
 if __name__ == "__main__":  # pragma: no cover

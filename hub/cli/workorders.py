@@ -1,0 +1,133 @@
+"""``onepoint workorders``: look at a work order's timeline, list work orders, and recalculate open work orders'
+deadlines after the SLA table or a calendar changed — straight on the work-order database of the settings."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hub.config.settings import ConfigError, HubSettings, load_settings
+
+__all__ = ["workorders"]
+
+_CONFIG = click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                       help="Hub settings (TOML); the built-in defaults without it.")
+
+
+def _settings(config_path: Path | None) -> HubSettings:
+    try:
+        return load_settings(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _runtime(config_path: Path | None) -> Any:
+    from hub.workflow.runtime import open_runtime
+
+    try:
+        return open_runtime(_settings(config_path).workflow)
+    except (ValueError, OSError) as exc:  # a data file with errors names each one
+        raise click.ClickException(str(exc)) from None
+
+
+def _when(moment: Any) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if isinstance(moment, datetime) else "—"
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 160)
+
+
+@click.group("workorders")
+def workorders() -> None:
+    """Work orders in the workflow's database: a timeline, a list, deadline recalculation."""
+
+
+@workorders.command("show")
+@click.argument("work_order_id")
+@_CONFIG
+def show_command(work_order_id: str, config_path: Path | None) -> None:
+    """A work order: its fields, its deadlines and its whole history as a timeline."""
+    from rich.table import Table
+
+    runtime = _runtime(config_path)
+    try:
+        view = runtime.store.get_work_order(work_order_id)
+    finally:
+        runtime.close()
+    if view is None:
+        raise click.ClickException(f"no work order {work_order_id}")
+    row = view.row
+    console = _console()
+    fields = Table(title=f"{row['id']}: {row['state']}", title_justify="left", show_header=False)
+    for label, value in (("channel", row["channel"]), ("category", f"{row['category_code']} {row['phenomenon']}"),
+                         ("number", f"…{str(row['msisdn'])[-4:]}"), ("area", row["area_code"]),
+                         ("tier / priority", f"{row['tier']} / {row['priority']}"), ("owner", row["owner"]),
+                         ("escalation level", row["escalation_level"]), ("created", _when(row["created_at"])),
+                         ("first response due", _when(row["first_response_due"])),
+                         ("reply due", _when(row["reply_due"])), ("return visit due", _when(row["return_visit_due"])),
+                         ("paused since", _when(row["paused_since"]))):
+        fields.add_row(label, str(value))
+    console.print(fields)
+    timeline = Table(title="history", title_justify="left")
+    for column in ("when", "who", "system", "what", "change", "note"):
+        timeline.add_column(column, overflow="fold")
+    for entry in view.history:
+        change = (f"{entry['from_state'] or ''} → {entry['to_state']}" if entry["kind"] == "state"
+                  else f"{entry['field']}: {entry['old_value'] or ''} → {entry['new_value'] or ''}")
+        timeline.add_row(_when(entry["at"]), entry["actor"] or "", entry["system"] or "",
+                         entry["action"] or entry["kind"], change, entry["note"] or "")
+    console.print(timeline)
+    due = Table(title="deadline rows", title_justify="left")
+    for column in ("kind", "due", "fired"):
+        due.add_column(column)
+    for deadline in sorted(view.deadlines, key=lambda d: d["due_at"]):
+        due.add_row(deadline["kind"], _when(deadline["due_at"]), _when(deadline["fired_at"]))
+    console.print(due)
+
+
+@workorders.command("list")
+@click.option("--msisdn")
+@click.option("--state", "states", multiple=True, help="A state (repeatable).")
+@click.option("--category", help="A category at any level: 01, 01.02, 01.02.03.")
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--page-size", type=int, default=20, show_default=True)
+@_CONFIG
+def list_command(msisdn: str | None, states: tuple[str, ...], category: str | None, page: int, page_size: int,
+                 config_path: Path | None) -> None:
+    """Work orders, newest first, as a table."""
+    from rich.table import Table
+
+    runtime = _runtime(config_path)
+    try:
+        found = runtime.store.query(msisdn=msisdn, states=list(states) or None, category_prefix=category,
+                                    page=page, page_size=page_size)
+    finally:
+        runtime.close()
+    table = Table(title=f"{found.total} work order(s); page {page}", title_justify="left")
+    for column in ("id", "state", "created", "category", "tier", "priority", "owner", "reply due"):
+        table.add_column(column)
+    for row in found.rows:
+        table.add_row(row["id"], row["state"], _when(row["created_at"]), row["category_code"], row["tier"] or "",
+                      str(row["priority"]), row["owner"] or "", _when(row["reply_due"]))
+    _console().print(table)
+
+
+@workorders.command("recalculate")
+@_CONFIG
+def recalculate_command(config_path: Path | None) -> None:
+    """Recompute the deadlines of the open work orders computed from another SLA table or calendar."""
+    from hub.workflow.scheduler import DeadlineScheduler
+
+    runtime = _runtime(config_path)
+    try:
+        changed = DeadlineScheduler(runtime, None).recalculate()
+    finally:
+        runtime.close()
+    click.echo(f"{changed} open work order(s) recalculated (SLA table {runtime.engine.sla.version})")
