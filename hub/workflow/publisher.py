@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from hub.workflow.clock import Clock
 from hub.workflow.listeners import ListenerFilter
@@ -155,14 +156,28 @@ class EventPublisher:
     # -- one publisher per database ------------------------------------------------------------------------------
 
     def _leader(self) -> bool:
-        if self._lock is not None or self.store.dialect != "postgresql":
+        if self.store.dialect != "postgresql":
             return True
+        if self._lock is not None:
+            try:  # the lock lives as long as its session: a broken connection has lost it
+                self._lock.exec_driver_sql("SELECT 1")
+                self._lock.commit()
+                return True
+            except SQLAlchemyError:
+                log.warning("the event publisher's lock connection broke; taking the lock again")
+                self._release()
         connection = self.store.engine.connect()
         if try_lock_publisher(connection):
             self._lock = connection
             return True
         connection.close()
         return False
+
+    def _release(self) -> None:
+        if self._lock is not None:  # the session ends (not back to the pool, lock held): the lock is let go
+            self._lock.invalidate()
+            self._lock.close()
+            self._lock = None
 
     # -- the thread ----------------------------------------------------------------------------------------------
 
@@ -184,6 +199,4 @@ class EventPublisher:
         if self._thread is not None:
             self._thread.join(timeout=30)
         self.client.close()
-        if self._lock is not None:
-            self._lock.close()  # lets the advisory lock go
-            self._lock = None
+        self._release()
