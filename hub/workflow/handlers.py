@@ -65,7 +65,7 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
         request = commands.ActionRequest(created.row["id"], LifecycleAction.DISPATCH, complaint.taken_by or "hub",
                                          complaint.source_system, {"Note": "dispatched at intake"},
                                          complaint.dispatch_fields, message_id=complaint.message_id)
-        changed = workflow.engine.act(tx, request, now)
+        changed = workflow.engine.act(tx, request, now, view=created.view)
         workflow.counted(request.action.value)
         created.row.update(changed.row)
         follow_ups += changed.follow_ups

@@ -6,18 +6,19 @@ Each filter has its index (see ``schema``); the category filter is a prefix of w
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import datetime
+from collections.abc import Collection, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from hub.workflow.store.dialect import category_under
-from hub.workflow.store.records import WorkOrderPage, WorkOrderView
+from hub.workflow.store.records import HistoryEntry, WorkOrderPage, WorkOrderView
 from hub.workflow.store.schema import deadlines, work_order_history, work_orders
 
-__all__ = ["MAX_PAGE_SIZE", "find_work_orders", "load_work_order", "work_orders_in_state", "work_orders_of"]
+__all__ = ["MAX_PAGE_SIZE", "find_work_orders", "load_work_order", "new_work_order_view", "work_orders_in_state",
+           "work_orders_of"]
 
 MAX_PAGE_SIZE = 500
 _wo = work_orders.c
@@ -40,6 +41,18 @@ def load_work_order(connection: Connection, work_order_id: str) -> WorkOrderView
     history = connection.execute(_HISTORY, params).mappings()
     due = connection.execute(_DEADLINES, params).mappings()
     return WorkOrderView(dict(row), [dict(h) for h in history], [dict(d) for d in due])
+
+
+_DEFAULTS = {"escalation_level": 0, "paused_seconds": 0, "invalid_dispatches": 0, "version": 1}
+_NEW_ROW = {column.name: _DEFAULTS.get(column.name) for column in work_orders.c}
+
+
+def new_work_order_view(row: Mapping[str, Any], history: Sequence[HistoryEntry]) -> WorkOrderView:
+    """What ``load_work_order`` reads back for a work order just inserted (``row`` with its id, ``history``, no
+    deadline fired yet) in the same transaction, without reading it: the other columns at their defaults, times in
+    UTC as the store gives them. The dispatch at intake acts on it right after the creation."""
+    values = {name: value.astimezone(UTC) if isinstance(value, datetime) else value for name, value in row.items()}
+    return WorkOrderView({**_NEW_ROW, **values}, [entry.columns() for entry in history], [])
 
 
 def find_work_orders(
