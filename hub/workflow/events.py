@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from hub.observability import mask_msisdn
 from hub.workflow.lifecycle import TMF621_STATUS, LifecycleAction, WorkOrderState
 
 __all__ = ["CLOSE", "CREATE", "EVENT_TYPES", "INFORMATION_REQUIRED", "RESOLVED", "STATUS_CHANGE", "event_document",
@@ -90,6 +91,7 @@ def event_document(event_id: str, event_type: str, row: Mapping[str, Any], at: d
         ticket["repeatComplaint"] = repeat_complaint
     if details:
         ticket["statusChangeDate"] = at.isoformat()
-        ticket["statusChange"] = {k: v for k, v in details.items() if v is not None}
+        ticket["statusChange"] = {k: mask_msisdn(v) if isinstance(v, str) else v for k, v in details.items()
+                                  if v is not None}  # a reason may quote a number
     return {"eventId": event_id, "eventTime": at.isoformat(), "eventType": event_type,
             "event": {"troubleTicket": ticket}}

@@ -4,13 +4,16 @@ engine writes for each change, in TMF621's shape."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from hub.config.workflow import parse_workflow
 from hub.workers import WorkerTestClient
+from hub.workflow.events import event_document
 from hub.workflow.listeners import ListenerFilter
 from hub.workflow.runtime import WorkflowRuntime
-from tests.unit.workflow.kit import C, answer, command, envelope, text
+from tests.unit.workflow.kit import START, C, answer, command, envelope, text
 from tests.unit.workflow.listener_kit import create, register, to_close, unregister
 
 pytestmark = pytest.mark.unit
@@ -93,3 +96,22 @@ def test_filters_match_event_type_category_prefix_and_area() -> None:
     assert ListenerFilter.from_text(closing.to_text()) == closing
     assert ListenerFilter().to_text() is None
     assert not ListenerFilter.from_text("{not json").matches("TroubleTicketCreateEvent", ticket)
+
+
+def test_a_reason_quoting_a_number_travels_masked() -> None:
+    row = {"id": "WO20261123A7K2M9Q1", "state": "PENDING", "msisdn": "13800138000", "priority": 1}
+    document = event_document("e-1", "TroubleTicketStatusChangeEvent", row, START, action="PEND",
+                              reason="call back on 13912345678 after six")
+    change = document["event"]["troubleTicket"]["statusChange"]
+    assert "13912345678" not in change["reason"] and change["reason"].endswith("5678 after six")
+    assert document["event"]["troubleTicket"]["relatedParty"] == [{"role": "customer", "id": "*******8000"}]
+
+
+def test_the_publishers_settings(tmp_path: Path) -> None:
+    source = str(tmp_path / "hub.toml")
+    parsed = parse_workflow({"publisher_interval_seconds": 0, "listener_gap_seconds": 5,
+                             "listener_connect_timeout_seconds": 2}, source)
+    assert (parsed.publisher_interval_seconds, parsed.listener_gap_seconds) == (0.0, 5.0)
+    assert (parsed.listener_connect_timeout_seconds, parsed.listener_read_timeout_seconds) == (2.0, 10.0)
+    with pytest.raises(ValueError, match="listener_read_timeout_seconds"):
+        parse_workflow({"listener_read_timeout_seconds": 0}, source)
