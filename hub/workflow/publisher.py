@@ -149,7 +149,8 @@ class EventPublisher:
         through = min((li.delivered_position for li in fresh), default=None)
         if through is None:
             through = self.store.outbox_end()
-        if through > 0:
+        oldest = self.store.pending_events(limit=1)  # a read: the write (SQLite's write lock) only when needed
+        if oldest and oldest[0].position <= through:
             self.store.mark_published_through(through, self.clock.now())
         self._gaps = {key: seen for key, seen in self._gaps.items() if key[1] > through}
 

@@ -5,14 +5,19 @@ stable event ids on redelivery, holes in the outbox's positions, the published m
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
 import pytest
 import respx
 
+from hub.config.settings import HubSettings
+from hub.config.workflow import WorkflowSettings
 from hub.workers import WorkerTestClient
+from hub.workflow import wiring
 from hub.workflow.clock import ManualClock
 from hub.workflow.publisher import EventPublisher
 from hub.workflow.runtime import WorkflowRuntime
@@ -202,3 +207,26 @@ def test_a_hole_in_the_positions_is_waited_for_then_passed(
     _clock(runtime).advance(timedelta(seconds=1))
     publisher.run_round()
     assert [b["eventId"] for b in bodies(route.calls)] == [created.event_id, late["eventId"]]
+
+
+def test_with_no_listener_the_events_are_published_as_they_come(
+        client: WorkerTestClient, runtime: WorkflowRuntime, publisher: EventPublisher) -> None:
+    create(client)
+    assert runtime.store.pending_events() != []
+    done = publisher.run_round()
+    assert (done.delivered, done.failed) == ([], [])
+    assert runtime.store.pending_events() == []
+
+
+def test_the_publisher_runs_beside_the_worker_and_stops_with_it(runtime: WorkflowRuntime) -> None:
+    settings = replace(HubSettings(), workflow=WorkflowSettings(scheduler_interval_seconds=0,
+                                                                publisher_interval_seconds=30))
+    stop = wiring.background({"workflow": runtime}, outbound=None, settings=settings)
+    running = {thread.name for thread in threading.enumerate()}
+    assert "event-publisher" in running and "deadline-scheduler" not in running
+    stop()
+    assert "event-publisher" not in {thread.name for thread in threading.enumerate()}
+    none = wiring.background({"workflow": runtime}, outbound=None, settings=replace(
+        settings, workflow=WorkflowSettings(scheduler_interval_seconds=0, publisher_interval_seconds=0)))
+    assert "event-publisher" not in {thread.name for thread in threading.enumerate()}
+    none()
