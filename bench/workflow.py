@@ -71,11 +71,12 @@ def private_broker() -> Iterator[str]:
 
 def hub_side(url: str, database: Path, args: argparse.Namespace) -> ConsumerProcess:
     return ConsumerProcess("hub_worker.py", url, PREFIX, str(database), str(args.msisdns), str(args.prefetch),
-                           str(args.hub_threads))
+                           str(args.hub_threads), args.hub_log_level, log=database.parent / "hub-worker.log")
 
 
 def minimal_side(url: str, database: Path, args: argparse.Namespace) -> ConsumerProcess:
-    return ConsumerProcess("minimal_worker.py", url, PREFIX, str(database), str(args.prefetch))
+    return ConsumerProcess("minimal_worker.py", url, PREFIX, str(database), str(args.prefetch),
+                           log=database.parent / "minimal-worker.log")
 
 
 def one_round(url: str, topology: TopologyConfig, database: Path, side: str, args: argparse.Namespace,
@@ -154,6 +155,8 @@ def main() -> int:
     parser.add_argument("--msisdns", type=int, default=1000, help="distinct callers (their tiers warm in the cache)")
     parser.add_argument("--prefetch", type=int, default=16, help="consumer prefetch (both sides; the hub's default)")
     parser.add_argument("--hub-threads", type=int, default=1, help="the hub worker's handler threads (default 1)")
+    parser.add_argument("--hub-log-level", default="INFO",
+                        help="the hub worker's log level, as onepoint worker --log-level (its lines go to a file)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds a round may take before it fails")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes for the test: 100 orders, 1 round, 3,000 prefilled, passes of 50")

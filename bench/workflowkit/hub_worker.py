@@ -1,11 +1,13 @@
 """The hub's workflow consumer as its own process, as ``onepoint worker workflow`` runs it (not run by hand).
 
-    python bench/workflowkit/hub_worker.py URL PREFIX DATABASE MSISDNS PREFETCH THREADS
+    python bench/workflowkit/hub_worker.py URL PREFIX DATABASE MSISDNS PREFETCH THREADS LOG_LEVEL
 
 The real ``Worker`` with the workflow's handlers, its dependencies (``open_runtime``: SLA table, calendars,
 taxonomy, the SQLite store) and ``WorkOrderProcessedStore``, the outbound path of ``onepoint worker`` (the
 built-in routing table, the installed command sets' validator). The tiers of the bench's MSISDNS numbers are put
 in the tier cache first (``TierLookup.remember``), as if BOSS had answered them. No deadline scheduler runs here.
+It logs as ``onepoint worker --log-level LOG_LEVEL`` does (INFO: a JSON line per message and command sent), to
+stderr.
 Prints ``ready``; EOF on stdin stops it.
 """
 
@@ -20,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.workflowkit.documents import TIERS, msisdn
 from hub.config import HubSettings, tune_garbage_collector
 from hub.config.workflow import WorkflowSettings
+from hub.observability.logging import configure_logging
 from hub.routing.factory import load_routing_table
 from hub.routing.outbound import BrokerOutbound
 from hub.transport import open_broker
@@ -31,7 +34,8 @@ from hub.workflow.tiers import TierFacts
 
 
 def main() -> None:
-    url, prefix, database, msisdns, prefetch, threads = sys.argv[1:7]
+    url, prefix, database, msisdns, prefetch, threads, log_level = sys.argv[1:8]
+    configure_logging(log_level.upper())
     settings = replace(HubSettings(), broker_url=url, topology_prefix=prefix,
                        workflow=WorkflowSettings(database=f"sqlite:///{database}", scheduler_interval_seconds=0))
     deps = wiring.dependencies(settings)

@@ -41,14 +41,15 @@ def rss_mib(pid: int) -> float:
 class ConsumerProcess:
     """``hub_worker.py`` or ``minimal_worker.py`` as a child: started, ``ready`` awaited, stopped by closing stdin."""
 
-    def __init__(self, script: str, *args: str) -> None:
-        self.process = subprocess.Popen([sys.executable, str(HERE / script), *args], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
+    def __init__(self, script: str, *args: str, log: Path | None = None) -> None:
+        with open(log or "/dev/null", "ab") as stderr:
+            self.process = subprocess.Popen([sys.executable, str(HERE / script), *args], stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, stderr=stderr, text=True)
         assert self.process.stdout is not None
         line = self.process.stdout.readline().strip()
         if line != "ready":
             self.process.kill()
-            raise BenchFailure(f"{script} did not start (said {line!r}, exit {self.process.wait()})")
+            raise BenchFailure(f"{script} did not start (said {line!r}, exit {self.process.wait()}; log: {log})")
 
     @property
     def rss(self) -> float:
