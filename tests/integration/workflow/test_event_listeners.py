@@ -1,7 +1,8 @@
-"""Event listeners through the running system (issue 12 point 7): a real HTTP listener on a free 127.0.0.1 port is
-registered through the hub's XML ingress (CS); a work order is created and moved to close; the listener receives
-created → status changes → information required → resolved → closed, in order, each event once by its id (its
-first answer is a 500: the publisher retries the same event, with the same id, after the backbone's delay).
+"""Event listeners through the running system (issue 12 point 7), on memory:// and a real RabbitMQ: a real HTTP
+listener on a free 127.0.0.1 port is registered through the hub's XML ingress (CS); a work order is created and
+moved to close; the listener receives created → status changes → information required → resolved → closed, in
+order, each event once by its id (its first answer is a 500: the publisher retries the same event, with the same
+id, after the backbone's delay).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tests.integration.workflow.test_complaint_end_to_end import (
     SUBSCRIBERS,
     WO,
     HotlineAgent,
+    broker_url,  # noqa: F401 - the fixture: memory:// and a private RabbitMQ
     settle,
     text,
     vip_with_account_manager,
@@ -79,7 +81,7 @@ def listening() -> Iterator[tuple[str, Listener]]:
 
 
 def test_a_registered_listener_gets_a_work_orders_events_in_order_once_each(
-        tmp_path: Path, emulator_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        broker_url: str, tmp_path: Path, emulator_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     monkeypatch.setenv(AUDIT_KEY_ENV, "workflow-listeners-audit-key-0123456789abcdef")
     monkeypatch.chdir(tmp_path)
 
@@ -91,7 +93,7 @@ def test_a_registered_listener_gets_a_work_orders_events_in_order_once_each(
         return emulator_factory(name, **options)
 
     vip = vip_with_account_manager()
-    with listening() as (url, listener), running_system("memory://", tmp_path, start_emulator, CALM) as hub, \
+    with listening() as (url, listener), running_system(broker_url, tmp_path, start_emulator, CALM) as hub, \
             closing(HotlineAgent(hub)) as agent:
         registered = agent.answered(agent.document("RegisterListener.valid-no-filter.xml", Callback=url))
         listener_id = text(registered, "wo:ListenerId")
