@@ -86,7 +86,8 @@ class EventPublisher:
 
     def _serve(self, listener: Listener, done: PublishRound) -> None:
         wanted = ListenerFilter.from_text(listener.filter)
-        cursor = passed = listener.delivered_position
+        cursor = passed = listener.delivered_position  # stored / passed here (filtered out since the last move)
+        failures = listener.failures
         for event in self._contiguous(cursor, self.store.events_after(cursor, self.batch)):
             document = json.loads(event.payload)
             if not wanted.matches(event.kind, document):
@@ -97,7 +98,9 @@ class EventPublisher:
             error = self._post(listener, document)
             now = self.clock.now()
             if error is not None:
-                self._failed(listener, event, passed, error, now)
+                if passed > cursor:  # the filtered-out events before it stay passed
+                    self.store.advance_listener(listener.id, passed, now, delivered=False)
+                self._failed(listener, event, failures + 1, error, now)
                 done.failed.append((listener.id, event.event_id, error))
                 return
             if not self.store.advance_listener(listener.id, event.position, now, delivered=True):
@@ -105,6 +108,7 @@ class EventPublisher:
                 return
             done.delivered.append((listener.id, event.event_id))
             cursor = passed = event.position
+            failures = 0
         if passed > cursor:
             self.store.advance_listener(listener.id, passed, self.clock.now(), delivered=False)
 
@@ -133,10 +137,8 @@ class EventPublisher:
             return None
         return f"HTTP {response.status_code}"
 
-    def _failed(self, listener: Listener, event: PendingEvent, passed: int, error: str, now: datetime) -> None:
-        if passed > listener.delivered_position:  # the filtered-out events before it stay passed
-            self.store.advance_listener(listener.id, passed, now, delivered=False)
-        failures = listener.failures + 1
+    def _failed(self, listener: Listener, event: PendingEvent, failures: int, error: str, now: datetime) -> None:
+        """Hold the listener at ``event`` until the delay of its ``failures``-th failure in a row has passed."""
         delay = self.delays[min(failures, len(self.delays)) - 1]
         self.store.listener_failed(listener.id, failures, now + delay, error)
         log.warning("event delivery failed; the listener waits", extra={

@@ -230,3 +230,23 @@ def test_the_publisher_runs_beside_the_worker_and_stops_with_it(runtime: Workflo
         settings, workflow=WorkflowSettings(scheduler_interval_seconds=0, publisher_interval_seconds=0)))
     assert "event-publisher" not in {thread.name for thread in threading.enumerate()}
     none()
+
+
+def test_a_delivery_ends_a_failure_streak_so_the_next_failure_waits_the_shortest_delay(
+        client: WorkerTestClient, runtime: WorkflowRuntime, publisher: EventPublisher,
+        mock: respx.MockRouter) -> None:
+    clock = _clock(runtime)
+    mock.post(CRM).mock(side_effect=[httpx.Response(500), httpx.Response(500), httpx.Response(200),
+                                     httpx.Response(500)])
+    listener_id = register(client, CRM)
+    create(client)
+    publisher.run_round()
+    clock.advance(timedelta(seconds=5))
+    publisher.run_round()
+    create(client)
+    clock.advance(timedelta(seconds=30))
+    done = publisher.run_round()
+    assert len(done.delivered) == 1 and len(done.failed) == 1
+    listener = runtime.store.listener(listener_id)
+    assert listener is not None and listener.failures == 1
+    assert listener.next_attempt_at == clock.now() + timedelta(seconds=5)
