@@ -19,12 +19,14 @@ from tests.unit.workflow.test_listeners_publisher import (  # noqa: F401 - colle
     publisher,
     test_a_crash_between_the_post_and_the_cursor_delivers_the_same_event_again,
     test_a_dead_listener_holds_back_only_itself,
+    test_a_delivery_ends_a_failure_streak_so_the_next_failure_waits_the_shortest_delay,
     test_a_failed_delivery_is_retried_along_the_delay_tiers_with_the_same_event,
     test_a_hole_in_the_positions_is_waited_for_then_passed,
     test_a_listener_gets_every_event_of_a_work_order_in_order_once,
     test_a_listener_gets_only_the_events_written_after_it_registered,
     test_an_unregistered_listener_gets_nothing_more,
     test_filters_choose_the_events,
+    test_with_no_listener_the_events_are_published_as_they_come,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
