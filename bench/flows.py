@@ -3,7 +3,7 @@
 Not a test. Run from the repository root:
 
     .venv/bin/python bench/flows.py [--rounds 3] [--lookups 1000] [--queries 600] [--rate 200] [--seconds 10]
-                                    [--connections 8] [--memory-lookups 120000] [--broker amqp://]
+                                    [--connections 8] [--memory-lookups 300000] [--broker amqp://]
 
 The hub runs as ``onepoint serve --config`` (its workers in its process; ``memory://`` by default, or a private
 RabbitMQ node with ``--broker amqp://``), the five emulators in another process (``onepoint emulate all``), the
@@ -159,14 +159,25 @@ def memory_mix(cached: Sequence[str], unasked: Sequence[str], total: int, miss_s
     return mix
 
 
+def settled_table(entries: int) -> int:
+    """After how many insertions a dict holding at most ``entries`` (the oldest deleted as new ones come) has its
+    final table: CPython resizes a full table to the power of two >= 3 x live entries, so the table of that size
+    is reached when the one half its size has filled its two thirds: size / 3 insertions (bench/README.md)."""
+    size = 8
+    while size < 3 * entries:
+        size *= 2
+    return size // 3
+
+
 def bounded_memories_full(hub: HubProcess, sent: int, asked: int, mix: Sequence[str], cached: Sequence[str]) -> int:
     """After how many lookups of ``mix`` the hub's bounded memories are full: the WS-Security nonces it remembers
-    (the settings' ``nonce_cache_size``; ``sent`` SOAP requests so far) and the tier cache's answers (the route's
+    (the settings' ``nonce_cache_size``, in a dict whose table settles later: ``settled_table``; ``sent`` SOAP
+    requests so far) and the tier cache's answers (the route's
     ``cache_size``, default; ``asked`` distinct msisdns so far). Expiry (TTL, replay window) only lowers it."""
     from hub.config.settings import load_settings
     from hub.routing.table import DEFAULT_CACHE_SIZE
 
-    nonces = max(0, load_settings(hub.config).security.nonce_cache_size - sent)
+    nonces = max(0, settled_table(load_settings(hub.config).security.nonce_cache_size) - sent)
     known, new = set(cached), 0
     answers = len(mix)
     for n, msisdn in enumerate(mix):
@@ -322,8 +333,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=200.0, help="cached lookups per second (open loop)")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the open-loop run per round")
     parser.add_argument("--connections", type=int, default=8, help="client connections of the closed loops")
-    parser.add_argument("--memory-lookups", type=int, default=120_000,
-                        help="lookups of the RSS run (0: skip); the hub's bounded memories fill in the first ~85,000")
+    parser.add_argument("--memory-lookups", type=int, default=300_000,
+                        help="lookups of the RSS run (0: skip); bounded memories settle in the first ~175,000")
     parser.add_argument("--memory-step", type=int, default=10_000, help="lookups between two RSS readings")
     parser.add_argument("--memory-miss-share", type=float, default=0.1,
                         help="share of the RSS run's lookups that miss the cache (never-asked msisdns)")

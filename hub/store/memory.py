@@ -2,7 +2,10 @@
 
 It remembers the last ``remember`` processed ids (oldest forgotten first), so a long-running embedded hub keeps a
 flat memory: on ``memory://`` a copy of a message comes back within moments (a redelivery, a retry tier), never
-after a hundred thousand later messages, and nothing survives a restart anyway.
+after a hundred thousand later messages, and nothing survives a restart anyway. A request's recorded answer is
+kept only for the last ``remember_replies`` ids (older records keep their outcome): a redelivered request is
+answered again while its requester may still wait (the route's reply timeout, seconds), and a long run does not
+hold a kilobyte per request it ever answered (bench/README.md, flows: the RSS run).
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ __all__ = ["MemoryProcessedStore"]
 
 
 class MemoryProcessedStore(ProcessedStore):
-    def __init__(self, lease_seconds: float = 300.0, *, remember: int = 100_000) -> None:
+    def __init__(self, lease_seconds: float = 300.0, *, remember: int = 100_000,
+                 remember_replies: int = 1_000) -> None:
         super().__init__(lease_seconds)
         self._lock = threading.Lock()
         self._done: OrderedDict[str, Recorded] = OrderedDict()
         self._remember = remember
+        self._remember_replies = remember_replies
+        self._with_reply: OrderedDict[str, None] = OrderedDict()  # ids whose record holds an answer, oldest first
         self._leases: dict[str, float] = {}
 
     def outcome(self, message_id: str) -> str | None:
@@ -38,9 +44,8 @@ class MemoryProcessedStore(ProcessedStore):
         with self._lock:
             if message_id in self._done:
                 return False
-            self._done[message_id] = Recorded(outcome, reply)
+            self._keep(message_id, Recorded(outcome, reply))
             self._leases.pop(message_id, None)
-            self._forget_oldest()
             return True
 
     def _acquire(self, message_id: str) -> Recorded | None:
@@ -57,12 +62,20 @@ class MemoryProcessedStore(ProcessedStore):
         with self._lock:
             self._leases.pop(message_id, None)
             if outcome is not None and message_id not in self._done:
-                self._done[message_id] = Recorded(outcome, reply)
-                self._forget_oldest()
+                self._keep(message_id, Recorded(outcome, reply))
 
-    def _forget_oldest(self) -> None:  # under the lock
+    def _keep(self, message_id: str, recorded: Recorded) -> None:  # under the lock
+        self._done[message_id] = recorded
+        if recorded.reply is not None:
+            self._with_reply[message_id] = None
+            while len(self._with_reply) > self._remember_replies:
+                old, _ = self._with_reply.popitem(last=False)
+                kept = self._done.get(old)
+                if kept is not None:
+                    self._done[old] = Recorded(kept.outcome)  # the outcome stays; its place in the order too
         while len(self._done) > self._remember:
-            self._done.popitem(last=False)
+            forgotten, _ = self._done.popitem(last=False)
+            self._with_reply.pop(forgotten, None)
 
     def count(self) -> int:
         with self._lock:

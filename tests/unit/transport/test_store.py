@@ -113,3 +113,18 @@ def test_the_memory_store_forgets_the_oldest_ids_beyond_its_bound() -> None:
     assert store.count() == 3
     assert store.outcome("m0") is None and store.outcome("m1") is None
     assert [store.outcome(f"m{n}") for n in (2, 3, 4)] == ["done 2", "done 3", "done 4"]
+
+
+def test_the_memory_store_keeps_answers_of_the_latest_requests_only() -> None:
+    from hub.store.memory import MemoryProcessedStore
+
+    store = MemoryProcessedStore(remember=10, remember_replies=2)
+    for n in range(4):
+        with store.claim(f"r{n}") as claim:
+            claim.complete(f"answered {n}", reply=f"<answer {n}/>".encode())
+    assert [store.reply(f"r{n}") for n in range(4)] == [None, None, b"<answer 2/>", b"<answer 3/>"]
+    assert [store.outcome(f"r{n}") for n in range(4)] == [f"answered {n}" for n in range(4)]  # still duplicates
+    with store.claim("r0") as again:
+        assert again.duplicate and again.reply is None
+    store.record("r4", reply=b"<answer 4/>")
+    assert store.reply("r2") is None and store.reply("r4") == b"<answer 4/>"
