@@ -28,8 +28,13 @@ def hub_config(path: Path, *, port: int, broker_url: str, prefix: str, token: st
             "[broker]", f'url = "{broker_url}"', f'prefix = "{prefix}"', "",
             "[[callers]]", 'system = "CS"', 'username = "cs-frontend"',
             f'token_hashes = ["{hash_token(token)}"]', 'commands = ["workorder.*"]', "",
+            "[routing]", 'file = "ingest-routes.toml"', "",
         ])
     )
+    # The ingest of a command (accept -> confirmed publish), as before CreateWorkOrder became a request the
+    # workflow answers: the bench routes work orders one way (bench/README.md, backbone).
+    path.with_name("ingest-routes.toml").write_text(
+        '[[routes]]\nname = "work orders, one way"\ncommands = ["workorder.*"]\nto = ["workflow"]\n', "utf-8")
     return path
 
 

@@ -74,9 +74,10 @@ class HubSystem:
     """Build with ``start()`` (returns the app to serve); ``stop()`` runs when the app shuts down."""
 
     def __init__(self, settings: HubSettings, *, workers: bool = True, registry: CommandSetRegistry | None = None,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, left_to_others: tuple[str, ...] = ()) -> None:
         self.settings = settings
         self.with_workers = workers
+        self.left_to_others = left_to_others  # queues this process runs no worker for (other processes consume them)
         self.registry = registry or CommandSetRegistry.installed()
         self.metrics = metrics or Metrics()
         self.breakers = CircuitBreakers(self.metrics)
@@ -100,7 +101,9 @@ class HubSystem:
         router = app.router
         if not isinstance(router, BrokerRouter):
             raise TypeError("the hub's workers need the broker-backed router of the settings")
-        kits, self.unavailable = consumer_kits(self.settings.topology.consumers)
+        ours = tuple(c for c in self.settings.topology.consumers if c not in self.left_to_others)
+        kits, self.unavailable = consumer_kits(ours)
+        self.unavailable.update(dict.fromkeys(self.left_to_others, "left to other processes"))
         try:
             for kit in kits:
                 try:

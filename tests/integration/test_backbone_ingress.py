@@ -45,9 +45,17 @@ def observer(rabbitmq_server, prefix):
     broker.close()
 
 
-def settings_for(url: str, prefix: str) -> HubSettings:
+ONE_WAY = ('[[routes]]\nname = "work orders, one way: these tests look at the hand-over, not the workflow\'s answer"\n'
+           'commands = ["workorder.*"]\nto = ["workflow"]\n')
+
+
+def settings_for(url: str, prefix: str, tmp_path: Path) -> HubSettings:
+    """The ingress on RabbitMQ with CreateWorkOrder routed one way (the built-in table makes it a request the
+    workflow answers): accepted means confirmed, and the command waits in the workflow's queue for the test."""
+    routes = tmp_path / "one-way-routes.toml"
+    routes.write_text(ONE_WAY, "utf-8")
     defaults = load_settings()
-    return HubSettings(callers=defaults.callers, broker_url=url, topology_prefix=prefix)
+    return HubSettings(callers=defaults.callers, broker_url=url, topology_prefix=prefix, routing_file=routes)
 
 
 def work_order(examples_dir: Path, message_id: str) -> bytes:
@@ -71,9 +79,9 @@ def drain(broker, queue: str, count: int) -> list[Message]:
 
 
 def test_accepted_commands_are_confirmed_in_rabbitmq_with_their_envelope(
-    rabbitmq_server, prefix, observer, examples_dir
+    rabbitmq_server, prefix, observer, examples_dir, tmp_path
 ):
-    hub = create_app(settings_for(rabbitmq_server.url, prefix))
+    hub = create_app(settings_for(rabbitmq_server.url, prefix, tmp_path))
     with running_asgi(hub.asgi) as base_url:
         assert httpx.get(f"{base_url}/readyz").status_code == 200
         response = httpx.post(f"{base_url}/xml/workorder", content=work_order(examples_dir, "bb-accept-00001"),
@@ -96,9 +104,9 @@ def test_accepted_commands_are_confirmed_in_rabbitmq_with_their_envelope(
 
 
 def test_readiness_follows_the_broker_and_nothing_is_accepted_while_it_is_down(
-    rabbitmq_server, prefix, observer, examples_dir
+    rabbitmq_server, prefix, observer, examples_dir, tmp_path
 ):
-    hub = create_app(settings_for(rabbitmq_server.url, prefix))
+    hub = create_app(settings_for(rabbitmq_server.url, prefix, tmp_path))
     with running_asgi(hub.asgi) as base_url:
         rabbitmq_server.stop(hard=True)
         try:
