@@ -25,17 +25,14 @@ Exit status: 0 all targets met, 3 a target missed, 1 a check failed (lost messag
 from __future__ import annotations
 
 import argparse
-import contextlib
 import secrets
-import signal
 import statistics
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from types import FrameType
 
 from hub.transport import Topology, TopologyConfig, routing_key
 from hub.validation import CommandSetRegistry, DocumentValidator
@@ -50,7 +47,8 @@ from bench.ingest.wrk import WRK_MISSING, WrkResult, run_wrk, wrk_path  # noqa: 
 from bench.pipeline.hub import HubSide  # noqa: E402
 from bench.pipeline.minimal import MinimalPipeline  # noqa: E402
 from bench.pipeline.raw import COMMAND, BenchFailure, RawRun, ValidatedRawRun, declare  # noqa: E402
-from tests.support.rabbitmq_server import RabbitMQServer, free_port  # noqa: E402
+from bench.private_node import private_broker, stop_on_sigterm  # noqa: E402
+from tests.support.rabbitmq_server import free_port  # noqa: E402
 
 TARGET_RATIO = 0.70
 TARGET_INGEST = 2000.0
@@ -229,19 +227,6 @@ def bench_ingest(url: str, workdir: Path, args: argparse.Namespace) -> bool:
 
 
 # -- main -------------------------------------------------------------------------------------------------------
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-@contextlib.contextmanager
-def private_broker() -> Iterator[str]:
-    broker = RabbitMQServer()
-    try:
-        print(f"starting a private RabbitMQ node on 127.0.0.1:{broker.port} ...", flush=True)
-        yield broker.start()
-    finally:
-        broker.close()
-        print("private RabbitMQ node stopped", flush=True)
 
 
 def main() -> int:
@@ -276,7 +261,7 @@ def main() -> int:
     if not args.skip_ingest and wrk_path() is None:
         print(WRK_MISSING, file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, _interrupt)
+    stop_on_sigterm()
     met = True
     try:
         with private_broker() as url, tempfile.TemporaryDirectory(prefix="onepoint-bench-") as tmp:

@@ -31,7 +31,6 @@ Exit status: 0 all targets met, 3 a target missed, 1 a check failed.
 from __future__ import annotations
 
 import argparse
-import signal
 import statistics
 import sys
 import tempfile
@@ -40,7 +39,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from types import FrameType
 
 REPO = Path(__file__).resolve().parent.parent
 if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
@@ -110,15 +108,10 @@ def broker(choice: str) -> Iterator[str]:
     if choice == "memory://":
         yield "memory://"
         return
-    from tests.support.rabbitmq_server import RabbitMQServer
+    from bench.private_node import private_broker
 
-    server = RabbitMQServer()
-    try:
-        print(f"starting a private RabbitMQ node on 127.0.0.1:{server.port} ...", flush=True)
-        yield server.start()
-    finally:
-        server.close()
-        print("private RabbitMQ node stopped", flush=True)
+    with private_broker() as url:
+        yield url
 
 
 def sms_subjects(emulators: Emulators, population: Sequence[str]) -> tuple[list[str], list[int], dict[str, str]]:
@@ -321,8 +314,6 @@ def report(args: argparse.Namespace, figures: Figures, memory: MemoryRun | None)
     return all(met)
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def main() -> int:
@@ -344,7 +335,9 @@ def main() -> int:
     args = parser.parse_args()
     if min(args.rounds, args.lookups, args.queries, args.connections, args.memory_step) < 1 or args.rate <= 0:
         parser.error("sizes must be positive")
-    signal.signal(signal.SIGTERM, _interrupt)
+    from bench.private_node import stop_on_sigterm
+
+    stop_on_sigterm()
     print(f"flows through the hub (onepoint serve, {args.broker}, workers in its process) against the systems "
           f"called directly; emulators in their own process; {args.rounds} round(s)", flush=True)
     try:

@@ -24,24 +24,20 @@ rows. Exit status: 0 all targets met, 3 a target missed, 1 a check failed.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # tests.support.rabbitmq_server and bench.workflowkit
 
+from bench.private_node import private_broker, stop_on_sigterm  # noqa: E402
 from bench.workflowkit.prefill import SCHEMA_REVISION, empty_store, prefilled_store  # noqa: E402
 from bench.workflowkit.scheduler import median_ms, pass_seconds  # noqa: E402
 from bench.workflowkit.sides import BenchFailure, ConsumerProcess, RoundResult, run_round  # noqa: E402
 from hub.transport import TopologyConfig, open_broker  # noqa: E402
-from tests.support.rabbitmq_server import RabbitMQServer  # noqa: E402
 
 TARGET_RATE = 1000.0
 TARGET_RATIO = 0.60
@@ -54,19 +50,6 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-@contextlib.contextmanager
-def private_broker() -> Iterator[str]:
-    server = RabbitMQServer()
-    try:
-        print(f"starting a private RabbitMQ node on 127.0.0.1:{server.port} ...", flush=True)
-        yield server.start()
-    finally:
-        server.close()
-        print("private RabbitMQ node stopped", flush=True)
 
 
 def hub_side(url: str, database: Path, args: argparse.Namespace) -> ConsumerProcess:
@@ -168,7 +151,7 @@ def main() -> int:
         parser.error("sizes must be positive")
     if (args.rounds + 1) * args.pass_size > args.small:
         parser.error("--small must hold (--rounds + 1) x --pass-size due work orders")
-    signal.signal(signal.SIGTERM, _interrupt)
+    stop_on_sigterm()
     try:
         with private_broker() as url, tempfile.TemporaryDirectory(prefix="onepoint-bench-") as tmp:
             met = run(url, Path(tmp), args)
