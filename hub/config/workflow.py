@@ -18,6 +18,13 @@
     listener_read_timeout_seconds = 10
     listener_gap_seconds = 60            # PostgreSQL: how long a hole in the outbox's positions is waited for (a
                                          # transaction still open) before the events after it are delivered
+    outage_services = "outage-services.toml"  # which categories an outage of which service explains (packaged seed)
+    outage_auto_answer = true            # answer complaints an active outage notice explains at intake
+    mass_incidents = true                # open an incident for a mass complaint
+    mass_complaint_threshold = 10        # complaints of one phenomenon at one intake point …
+    mass_complaint_window_minutes = 30   # … within this window open an incident
+    enforce_templates = true             # refuse a dispatch that misses its template's fields
+    statistics_timezone = "Asia/Shanghai"  # the day the statistics' counters are kept by
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["DEFAULT_LINK", "WorkflowSettings", "parse_workflow"]
 
@@ -32,7 +40,9 @@ DEFAULT_LINK = "http://127.0.0.1:8000/workorders/{work_order_id}"
 
 _KEYS = {"database", "sla", "calendars", "taxonomy", "intake_department", "repeat_window_hours",
          "tier_cache_seconds", "link", "scheduler_interval_seconds", "publisher_interval_seconds",
-         "listener_connect_timeout_seconds", "listener_read_timeout_seconds", "listener_gap_seconds"}
+         "listener_connect_timeout_seconds", "listener_read_timeout_seconds", "listener_gap_seconds",
+         "outage_services", "outage_auto_answer", "mass_incidents", "mass_complaint_threshold",
+         "mass_complaint_window_minutes", "enforce_templates", "statistics_timezone"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +60,13 @@ class WorkflowSettings:
     listener_connect_timeout_seconds: float = 5.0
     listener_read_timeout_seconds: float = 10.0
     listener_gap_seconds: float = 60.0
+    outage_services: Path | None = None
+    outage_auto_answer: bool = True
+    mass_incidents: bool = True
+    mass_complaint_threshold: int = 10
+    mass_complaint_window_minutes: float = 30.0
+    enforce_templates: bool = True
+    statistics_timezone: str = "Asia/Shanghai"
 
 
 def _relative(value: str, source: str) -> Path:
@@ -76,6 +93,21 @@ def _number(section: dict[str, Any], key: str, default: float, source: str, *, z
     return float(value)
 
 
+def _flag(section: dict[str, Any], key: str, source: str) -> bool:
+    value = section.get(key, True)
+    if not isinstance(value, bool):
+        raise ValueError(f"{source}: workflow.{key} must be true or false")
+    return value
+
+
+def _timezone(value: Any, source: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (TypeError, ValueError, ZoneInfoNotFoundError):
+        raise ValueError(f"{source}: workflow.statistics_timezone {value!r} is not a time zone name") from None
+    return str(value)
+
+
 def parse_workflow(section: Any, source: str) -> WorkflowSettings:
     """The ``[workflow]`` table; ``ValueError`` names each bad entry."""
     if section is None:
@@ -85,7 +117,7 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
     if unknown := set(section) - _KEYS:
         raise ValueError(f"{source}: unknown keys in [workflow]: {sorted(unknown)}")
     paths: dict[str, Path | None] = {}
-    for key in ("sla", "calendars", "taxonomy"):
+    for key in ("sla", "calendars", "taxonomy", "outage_services"):
         value = section.get(key)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise ValueError(f"{source}: workflow.{key} must be a file name")
@@ -108,4 +140,11 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
         listener_connect_timeout_seconds=_number(section, "listener_connect_timeout_seconds", 5.0, source),
         listener_read_timeout_seconds=_number(section, "listener_read_timeout_seconds", 10.0, source),
         listener_gap_seconds=_number(section, "listener_gap_seconds", 60.0, source, zero_ok=True),
+        outage_services=paths["outage_services"],
+        outage_auto_answer=_flag(section, "outage_auto_answer", source),
+        mass_incidents=_flag(section, "mass_incidents", source),
+        mass_complaint_threshold=int(_number(section, "mass_complaint_threshold", 10, source)),
+        mass_complaint_window_minutes=_number(section, "mass_complaint_window_minutes", 30.0, source),
+        enforce_templates=_flag(section, "enforce_templates", source),
+        statistics_timezone=_timezone(section.get("statistics_timezone", "Asia/Shanghai"), source),
     )

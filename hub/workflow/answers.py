@@ -55,7 +55,8 @@ def _deadlines(parent: etree._Element, row: Row) -> None:
 
 
 def created_answer(envelope: Envelope, row: Row, customer_orders: Iterable[Row], *, repeat: bool,
-                   now: datetime) -> etree._Element:
+                   now: datetime, extra: Mapping[str, str] | None = None) -> etree._Element:
+    """``extra``: what the intake rules add (``OutageNoticeId``, ``AutoAnswer``, ``IncidentId``), in that order."""
     root = _root("CreateWorkOrderResponse", envelope, now)
     _add(root, "WorkOrderId", row["id"])
     _add(root, "State", row["state"])
@@ -69,6 +70,9 @@ def created_answer(envelope: Envelope, row: Row, customer_orders: Iterable[Row],
         for name, column in (("WorkOrderId", "id"), ("State", "state"), ("Channel", "channel"),
                              ("CategoryCode", "category_code"), ("CreatedAt", "created_at")):
             _add(ref, name, other[column])
+    for name in ("OutageNoticeId", "AutoAnswer", "IncidentId"):
+        if extra and extra.get(name):
+            _add(root, name, extra[name])
     return root
 
 
@@ -118,6 +122,11 @@ def work_order_element(row: Row, history: Iterable[Row] = (), *, repeat: bool | 
     _deadlines(element, row)
     if repeat is not None:
         _add(element, "RepeatComplaint", repeat)
+    _add(element, "TicketType", row.get("ticket_type") or "COMPLAINT")
+    for name, column in (("IntakePoint", "intake_point"), ("SpCode", "sp_code"), ("OutageNoticeId", "outage_id"),
+                         ("IncidentId", "incident_id"), ("ChildCount", "child_count")):
+        if row.get(column) is not None:
+            _add(element, name, row[column])
     for entry in history:
         _history(element, entry)
     return element

@@ -64,6 +64,13 @@ class Complaint:
     source_system: str = "CS"
     dispatch_fields: dict[str, str] = field(default_factory=dict)  # the template's fields, filled at intake
     message_id: str | None = None  # the causing message, kept in the history
+    intake_point: str | None = None  # where it was taken, as sent (None: ``intake_point_of`` names one)
+    sp_code: str | None = None  # the SP a value-added complaint concerns
+
+    @property
+    def intake(self) -> str:
+        """The intake point the mass-complaint rule counts by: as sent, else the channel at the area."""
+        return self.intake_point or f"{self.channel}-{self.area_code}"
 
 
 def complaint(document: etree._Element) -> Complaint:
@@ -85,6 +92,8 @@ def complaint(document: etree._Element) -> Complaint:
         source_system=_text(document, "wo:Header/c:SourceSystem") or "CS",
         dispatch_fields={e.get("name", ""): e.text or "" for e in document.iterfind(f"{{{WO}}}Field")},
         message_id=_text(document, "wo:Header/c:MessageId"),
+        intake_point=_text(document, "wo:IntakePoint"),
+        sp_code=_text(document, "wo:SpCode"),
     )
 
 

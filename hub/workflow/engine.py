@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from hub.workflow import events
 from hub.workflow.calendars import Calendars
@@ -35,7 +35,8 @@ from hub.workflow.store.queries import load_work_order, new_work_order_view, wor
 from hub.workflow.taxonomy import Taxonomy, UnknownCategory
 from hub.workflow.tiers import TierFacts
 
-__all__ = ["Changed", "Created", "EngineSettings", "FollowUp", "WorkOrderEngine", "WorkOrderRefused"]
+__all__ = ["Changed", "Created", "EngineSettings", "FollowUp", "WorkOrderEngine", "WorkOrderObserver",
+           "WorkOrderRefused"]
 
 log = logging.getLogger("onepoint.workflow")
 
@@ -57,6 +58,7 @@ class EngineSettings:
     intake_department: str = "CUSTOMER_SERVICE"
     repeat_window: timedelta = timedelta(days=7)  # same number, same phenomenon within it: a repeat complaint
     customer_orders_shown: int = 20
+    enforce_templates: bool = True  # False: a dispatch missing its template's fields goes out (and is noted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,17 @@ class Changed:
     follow_ups: list[FollowUp]
 
 
+class WorkOrderObserver(Protocol):
+    """Told of every creation and every action the engine carries out, in the change's transaction (the
+    statistics' counters, the incidents' children): what it returns is sent with the change's own follow-ups."""
+
+    def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
+                now: datetime) -> list[FollowUp]: ...
+
+    def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
+                now: datetime) -> list[FollowUp]: ...
+
+
 def _deadline_columns(deadlines: Deadlines) -> Row:
     visit = deadlines.return_visit
     return {
@@ -101,6 +114,7 @@ class WorkOrderEngine:
                  settings: EngineSettings | None = None) -> None:
         self.sla, self.calendars, self.taxonomy = sla, calendars, taxonomy
         self.settings = settings or EngineSettings()
+        self.observers: list[WorkOrderObserver] = []  # in the order they were added
 
     # -- creation ------------------------------------------------------------------------------------------------
 
@@ -118,6 +132,7 @@ class WorkOrderEngine:
             "description": complaint.description, "occurred_at": complaint.occurred_at,
             "location": complaint.location, "area_code": complaint.area_code, "district": complaint.district,
             "taken_by": complaint.taken_by, "tier": tier.tier, "state": S.ACCEPTED.value, "owner": owner,
+            "ticket_type": "COMPLAINT", "intake_point": complaint.intake, "sp_code": complaint.sp_code,
             "escalation_level": 0, "created_at": now, "updated_at": now, **_deadline_columns(deadlines),
         }
         actor = complaint.taken_by or complaint.source_system
@@ -140,7 +155,10 @@ class WorkOrderEngine:
         self._events(tx, row, [events.CREATE], now, repeat_complaint=repeat)
         follow_ups = [FollowUp("crm-notify", row, {"account_manager": tier.account_manager_id})
                       ] if tier.has_account_manager else []
-        return Created(row, earlier, repeat, follow_ups, new_work_order_view(row, history))
+        created = Created(row, earlier, repeat, follow_ups, new_work_order_view(row, history))
+        for observer in self.observers:
+            follow_ups += observer.created(tx, created, complaint, now)
+        return created
 
     def dispatchable(self, complaint: Complaint) -> bool:
         """Whether the fields filled at intake complete the phenomenon's template (then it is dispatched at once)."""
@@ -193,7 +211,10 @@ class WorkOrderEngine:
             resume_at=datetime.fromisoformat(until) if until else None))
         self._events(tx, row, events.events_of_action(request.action), now, action=request.action.value,
                      previousState=state.value, previousStatus=TMF621_STATUS[state], reason=request.note)
-        return Changed(row, state, follow_ups)
+        changed = Changed(row, state, follow_ups)
+        for observer in self.observers:
+            follow_ups += observer.changed(tx, changed, request, now)
+        return changed
 
     def _effects(self, tx: WorkOrderTransaction, row: Row, request: ActionRequest, state: WorkOrderState,
                  target: WorkOrderState, changes: Row, now: datetime) -> list[FollowUp]:
@@ -231,7 +252,12 @@ class WorkOrderEngine:
         template = self.taxonomy.phenomenon(row["category_code"])
         given = {"msisdn": row["msisdn"], "contact_number": row["contact_number"] or "", **request.dispatch_fields}
         missing = template.missing_fields(given)
-        if missing:  # counted: the refusal stays in the history (it commits with the c:Error answer)
+        if missing and not self.settings.enforce_templates:
+            tx.append_history(row["id"], [HistoryEntry(
+                at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,
+                action="DISPATCH_UNCHECKED", field="dispatch", new_value="; ".join(missing)[:2000],
+                note=f"template {template.id} not enforced", message_id=request.message_id)])
+        elif missing:  # counted: the refusal stays in the history (it commits with the c:Error answer)
             tx.append_history(row["id"], [HistoryEntry(
                 at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,
                 action="DISPATCH_REFUSED", field="dispatch", new_value="; ".join(missing)[:2000],

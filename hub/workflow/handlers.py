@@ -28,6 +28,7 @@ from hub.workers import BusinessRejection, HandlerRegistry, Reply
 from hub.workflow import answers, commands, listeners
 from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.follow_ups import follow_up_document
+from hub.workflow.intake import apply_intake_rules
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.runtime import WorkflowRuntime
 
@@ -61,7 +62,11 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
         raise BusinessRejection(str(exc), code=exc.code) from None
     workflow.counted("CREATE")
     follow_ups = list(created.follow_ups)
-    if complaint.dispatch_fields and workflow.engine.dispatchable(complaint):
+    outcomes = apply_intake_rules(workflow.intake_rules, tx, created, complaint, now)
+    for outcome in outcomes:
+        follow_ups += outcome.follow_ups
+    handled = any(outcome.handled for outcome in outcomes)
+    if not handled and complaint.dispatch_fields and workflow.engine.dispatchable(complaint):
         request = commands.ActionRequest(created.row["id"], LifecycleAction.DISPATCH, complaint.taken_by or "hub",
                                          complaint.source_system, {"Note": "dispatched at intake"},
                                          complaint.dispatch_fields, message_id=complaint.message_id)
@@ -73,7 +78,8 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
     log.info("work order created", extra={"message_id": envelope.message_id, "work_order_id": created.row["id"],
                                           "msisdn": mask_msisdn(complaint.msisdn), "tier": tier.tier,
                                           "priority": created.row["priority"], "repeat": created.repeat})
-    answer = answers.created_answer(envelope, created.row, created.customer_orders, repeat=created.repeat, now=now)
+    answer = answers.created_answer(envelope, created.row, created.customer_orders, repeat=created.repeat, now=now,
+                                    extra={k: v for outcome in outcomes for k, v in outcome.answer.items()})
     return Reply(answer, outcome=f"created {created.row['id']}")
 
 

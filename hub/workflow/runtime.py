@@ -12,6 +12,7 @@ from hub.observability.metrics import Metrics
 from hub.workflow.calendars import load_calendars
 from hub.workflow.clock import Clock, SystemClock
 from hub.workflow.engine import EngineSettings, WorkOrderEngine
+from hub.workflow.intake import IntakeRule
 from hub.workflow.sla import load_sla_table
 from hub.workflow.store import WorkOrderStore
 from hub.workflow.taxonomy import load_taxonomy
@@ -28,6 +29,7 @@ class WorkflowRuntime:
     clock: Clock = field(default_factory=SystemClock)
     link_base: str = DEFAULT_LINK
     metrics: Metrics | None = None
+    intake_rules: list[IntakeRule] = field(default_factory=list)  # outage auto-answer, mass complaints (in order)
 
     def close(self) -> None:
         self.store.close()
@@ -47,7 +49,8 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None,
     engine = WorkOrderEngine(
         load_sla_table(settings.sla), load_calendars(settings.calendars), load_taxonomy(settings.taxonomy),
         EngineSettings(intake_department=settings.intake_department,
-                       repeat_window=timedelta(hours=settings.repeat_window_hours)))
+                       repeat_window=timedelta(hours=settings.repeat_window_hours),
+                       enforce_templates=settings.enforce_templates))
     used = clock or SystemClock()
     store = WorkOrderStore.open(settings.database, clock=used.now)
     return WorkflowRuntime(store, engine, TierLookup(ttl=max(settings.tier_cache_seconds, 0.001)), used,

@@ -43,7 +43,8 @@ def load_work_order(connection: Connection, work_order_id: str) -> WorkOrderView
     return WorkOrderView(dict(row), [dict(h) for h in history], [dict(d) for d in due])
 
 
-_DEFAULTS = {"escalation_level": 0, "paused_seconds": 0, "invalid_dispatches": 0, "version": 1}
+_DEFAULTS = {"escalation_level": 0, "paused_seconds": 0, "invalid_dispatches": 0, "version": 1,
+             "ticket_type": "COMPLAINT"}
 _NEW_ROW = {column.name: _DEFAULTS.get(column.name) for column in work_orders.c}
 
 

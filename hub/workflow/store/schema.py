@@ -30,10 +30,14 @@ from hub.workflow.store.types import UTCDateTime
 
 __all__ = [
     "VERSION_TABLE",
+    "complaint_windows",
     "deadlines",
     "event_listeners",
     "metadata",
+    "open_incidents",
+    "outage_notices",
     "processed_messages",
+    "work_order_counters",
     "work_order_events",
     "work_order_history",
     "work_orders",
@@ -87,12 +91,18 @@ work_orders = Table(
     Column("calendar_version", String(32)),
     Column("first_responded_at", UTCDateTime()),
     Column("return_visited_at", UTCDateTime()),
+    # 0005: COMPLAINT (a customer's) or INCIDENT (a mass complaint's parent); where it was taken; the SP concerned
+    Column("ticket_type", String(16), nullable=False, server_default="COMPLAINT"),
+    Column("intake_point", String(64)),
+    Column("sp_code", String(32)),
     Index("ix_work_orders_msisdn_created", "msisdn", "created_at"),
     Index("ix_work_orders_state_id", "state", "id"),  # 0003: a pass over the open ones reads it in id order
     Index("ix_work_orders_category", "category_code", postgresql_ops={"category_code": "text_pattern_ops"}),
     Index("ix_work_orders_area", "area_code"),
     Index("ix_work_orders_tier", "tier"),
     Index("ix_work_orders_created", "created_at"),
+    Index("ix_work_orders_incident", "incident_id"),  # 0005: an incident's children
+    Index("ix_work_orders_outage", "outage_id"),  # 0005: the complaints linked to an outage notice
 )
 
 work_order_history = Table(
@@ -165,4 +175,55 @@ event_listeners = Table(
     Column("last_error", Text),
     Column("delivered_at", UTCDateTime()),
     Column("source_system", String(32)),  # who registered it
+)
+
+# 0005: the operator's rules (issue 13)
+
+outage_notices = Table(  # NSP's notices as the auto-answer rule matches them (the newest revision of each)
+    "outage_notices", metadata,
+    Column("notice_id", String(32), primary_key=True),  # FLT-20261123-0007
+    Column("revision", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),  # FAULT | PLANNED_WORK
+    Column("title", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # ACTIVE | CLEARED
+    Column("services", Text, nullable=False),  # space-separated nsp:AffectedService values
+    Column("areas", Text, nullable=False),  # JSON list of {"code": "0755", "district": "南山区" | null}
+    Column("start_at", UTCDateTime(), nullable=False),
+    Column("expected_end", UTCDateTime()),
+    Column("cleared_at", UTCDateTime()),
+    Column("customer_wording", Text, nullable=False),
+    Column("content", Text),
+    Column("sending_department", String(64)),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("linked_count", Integer, nullable=False, server_default="0"),  # complaints linked to it
+    Column("auto_answered_count", Integer, nullable=False, server_default="0"),  # of them, answered at intake
+    Column("dispatch_count", Integer, nullable=False, server_default="0"),  # of them, dispatched (before it came)
+    Index("ix_outage_notices_status", "status"),
+)
+
+complaint_windows = Table(  # the mass-complaint rule's sliding windows: complaints per key and minute
+    "complaint_windows", metadata,
+    Column("window_key", String(160), primary_key=True),  # phenomenon category | intake point
+    Column("bucket_start", UTCDateTime(), primary_key=True),  # the minute
+    Column("count", Integer, nullable=False),
+)
+
+open_incidents = Table(  # the open incident of each window key: later matching complaints become its children
+    "open_incidents", metadata,
+    Column("window_key", String(160), primary_key=True),
+    Column("incident_id", String(18), ForeignKey("work_orders.id"), nullable=False),
+    Column("opened_at", UTCDateTime(), nullable=False),
+)
+
+work_order_counters = Table(  # the statistics' maintained counters: one row per day, dimensions and measure
+    "work_order_counters", metadata,
+    Column("day", String(10), primary_key=True),  # the operator's local date, YYYY-MM-DD
+    Column("category_code", String(16), primary_key=True),
+    Column("area_code", String(16), primary_key=True),
+    Column("tier", String(32), primary_key=True),
+    Column("channel", String(32), primary_key=True),
+    Column("sp_code", String(32), primary_key=True),  # "" when the complaint concerns no SP
+    Column("measure", String(32), primary_key=True),  # created, repeat, dispatched, invalid_dispatch, …
+    Column("count", BigInteger, nullable=False),
 )
