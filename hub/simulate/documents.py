@@ -1,0 +1,60 @@
+"""The documents the simulated front ends send: CreateWorkOrder built for an ``Arrival`` (in the schema's order,
+its times in simulated time) and the work-order actions, made from the command set's valid examples by
+``hub.demo.documents`` (the same builder the demo uses), with the simulated instant where a time is asked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from hub.demo.documents import work_order_action
+from hub.validation.namespaces import COMMON_NS
+
+if TYPE_CHECKING:
+    from hub.simulate.arrivals import Arrival
+
+__all__ = ["action", "create_work_order"]
+
+WO = "urn:onepoint:workorder:1"
+
+
+def _sub(parent: etree._Element, name: str, text: str, namespace: str = WO) -> etree._Element:
+    element = etree.SubElement(parent, f"{{{namespace}}}{name}")
+    element.text = text
+    return element
+
+
+def create_work_order(arrival: Arrival, message_id: str, *, taken_by: str) -> bytes:
+    """CreateWorkOrder for ``arrival``: the intake fields as ``wo:Field`` (complete ones get it dispatched at once)."""
+    root = etree.Element(f"{{{WO}}}CreateWorkOrder", nsmap={"wo": WO, "c": COMMON_NS})
+    header = etree.SubElement(root, f"{{{WO}}}Header")
+    _sub(header, "MessageId", message_id, COMMON_NS)
+    _sub(header, "SourceSystem", "CS", COMMON_NS)
+    _sub(header, "SentAt", datetime.now(UTC).isoformat(timespec="seconds"), COMMON_NS)
+    _sub(root, "Channel", arrival.channel)
+    _sub(root, "Msisdn", arrival.msisdn)
+    _sub(root, "ContactNumber", arrival.msisdn)
+    _sub(root, "CategoryCode", arrival.category)
+    _sub(root, "Phenomenon", arrival.phenomenon[:200])
+    _sub(root, "Description", f"{arrival.phenomenon}: the customer reports it at {arrival.location}.")
+    _sub(root, "OccurredAt", (arrival.at.replace(microsecond=0)).isoformat())
+    _sub(root, "Location", arrival.location[:200])
+    area = etree.SubElement(root, f"{{{WO}}}Area")
+    _sub(area, "AreaCode", arrival.area_code, COMMON_NS)
+    _sub(area, "District", arrival.district, COMMON_NS)
+    _sub(root, "TakenBy", taken_by)
+    if arrival.intake_point:
+        _sub(root, "IntakePoint", arrival.intake_point)
+    for name, value in arrival.fields.items():
+        _sub(root, "Field", value).set("name", name)
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return data
+
+
+def action(message_id: str, work_order_id: str, operator: str, name: str, *,
+           values: Mapping[str, str] | None = None, fields: Mapping[str, str] | None = None) -> bytes:
+    """WorkOrderAction ``name`` (dispatch, reject-dispatch, reply, callback, close) as in the command set's examples."""
+    return work_order_action(message_id, work_order_id, operator, name, values, fields)

@@ -1,0 +1,311 @@
+"""The player: the day's arrivals and every simulated person's next step on one timeline of simulated instants,
+each step run when the simulated clock reaches it (a few at a time, on a small thread pool), each step scheduling
+the next one of its complaint from the hub's answer. The outage notice and its clearing are barriers: nothing
+later is sent before NSP's call-back reached the hub, so "before" and "after the notice" mean what they say.
+
+What the player keeps is only what the hub cannot know (which complaints belong to the outage's burst or to the
+mass complaint, what a rejected dispatch lacked); the figures are read from the hub's store afterwards.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from hub.simulate.arrivals import VAGUE, Arrival
+from hub.simulate.clock import SimulatedTime
+from hub.simulate.desk import Answer, HubDesk, NspDesk
+from hub.simulate.documents import action
+from hub.simulate.people import People
+from hub.simulate.scenario import CHINA, Scenario
+
+__all__ = ["Case", "PlayLog", "Player"]
+
+log = logging.getLogger("onepoint.simulate")
+TAIL = timedelta(hours=36)  # after the day: the last complaints' replies and return visits, then the play stops
+TICKET_RETRIES = 20
+
+
+@dataclass
+class Case:
+    """One complaint as the people around it see it."""
+
+    arrival: Arrival
+    people: People
+    work_order_id: str = ""
+    tier: str = ""
+    priority: int = 4
+    sent_fields: dict[str, str] = field(default_factory=dict)
+    incident_id: str = ""
+    outage_notice: str = ""
+
+
+@dataclass
+class PlayLog:
+    """The player's own account (what happened on its side; the hub's figures come from the store)."""
+
+    run: str
+    cases: list[Case] = field(default_factory=list)
+    incidents: set[str] = field(default_factory=set)
+    refused: Counter[str] = field(default_factory=Counter)  # "action: code"
+    steps: int = 0
+    unfinished: int = 0
+    max_lag_seconds: float = 0.0  # simulated seconds a step ran after its instant
+    notice_delivered: bool = False
+    cleared_delivered: bool = False
+
+
+@dataclass(order=True)
+class _Step:
+    due: datetime
+    order: int
+    label: str = field(compare=False)
+    run: Callable[[], None] = field(compare=False)
+    barrier: bool = field(compare=False, default=False)
+
+
+class Player:
+    """``Player(scenario, time_, hub_url, nsp_url).play(arrivals)`` returns the ``PlayLog``."""
+
+    def __init__(self, scenario: Scenario, time_: SimulatedTime, hub_url: str, nsp_url: str, *, threads: int = 4,
+                 progress: Callable[[PlayLog, datetime, int], None] | None = None) -> None:
+        self.scenario, self.time = scenario, time_
+        self.hub, self.nsp = HubDesk(hub_url), NspDesk(nsp_url)
+        self.log = PlayLog(uuid.uuid4().hex[:6])
+        self.threads = threads
+        self.progress = progress
+        self._heap: list[_Step] = []
+        self._lock = threading.Lock()
+        self._order = itertools.count()
+        self._ids = itertools.count(1)
+        self._notice_known = False
+        self._auto_answered: list[Case] = []
+        self._children: dict[str, list[Case]] = {}
+
+    # -- the timeline --------------------------------------------------------------------------------------------
+    def at(self, due: datetime, label: str, run: Callable[[], None], *, barrier: bool = False) -> None:
+        with self._lock:
+            heapq.heappush(self._heap, _Step(due, next(self._order), label, run, barrier))
+
+    def after(self, delay: timedelta, label: str, run: Callable[[], None]) -> None:
+        self.at(self.time.now() + delay, label, run)
+
+    def play(self, arrivals: Iterable[Arrival]) -> PlayLog:
+        outage = self.scenario.outage
+        self.at(outage.notice_at, "outage notice", self._raise_notice, barrier=True)
+        self.at(outage.cleared_at, "outage cleared", self._clear_notice, barrier=True)
+        for arrival in arrivals:
+            self.at(arrival.at, f"complaint {arrival.number}", lambda a=arrival: self._intake(a))  # type: ignore[misc]
+        stop_at = self.scenario.day_end + TAIL
+        running: set[Future[None]] = set()
+        with ThreadPoolExecutor(self.threads, thread_name_prefix="simulate") as pool:
+            while True:
+                running = {f for f in running if not f.done()}
+                with self._lock:
+                    step = self._heap[0] if self._heap else None
+                if step is None and not running:
+                    break
+                if step is None or (wait := self.time.real_wait(step.due)) > 0:
+                    time.sleep(min(0.05, max(wait if step else 0.05, 0.001)))
+                    self._report(len(running))
+                    continue
+                if step.due > stop_at:
+                    break
+                with self._lock:
+                    heapq.heappop(self._heap)
+                self.log.max_lag_seconds = max(self.log.max_lag_seconds, -wait * self.time.speed)
+                self.log.steps += 1
+                if step.barrier:
+                    for future in running:
+                        future.result()
+                    self._guarded(step)
+                else:
+                    running.add(pool.submit(self._guarded, step))
+        with self._lock:
+            self.log.unfinished = len(self._heap)
+        self._report(0)
+        self.hub.close()
+        self.nsp.close()
+        return self.log
+
+    def _guarded(self, step: _Step) -> None:
+        try:
+            step.run()
+        except Exception:  # one step failing must not stop the day: it is logged and counted
+            log.exception("simulation step failed", extra={"step": step.label})
+            with self._lock:
+                self.log.refused[f"{step.label.split()[0]}: failed"] += 1
+
+    def _report(self, running: int) -> None:
+        if self.progress is not None:
+            self.progress(self.log, self.time.now(), running)
+
+    # -- calls ---------------------------------------------------------------------------------------------------
+    def _message_id(self, label: str) -> str:
+        return f"sim-{self.log.run}-{label}-{next(self._ids):06d}"
+
+    def _act(self, case: Case, name: str, operator: str, *, values: dict[str, str] | None = None,
+             fields: dict[str, str] | None = None, work_order_id: str | None = None) -> Answer:
+        document = action(self._message_id(name), work_order_id or case.work_order_id, operator, name,
+                          values=values, fields=fields)
+        answer = self.hub.post(document)
+        if not answer.ok:
+            with self._lock:
+                self.log.refused[f"{name}: {answer.code}"] += 1
+        return answer
+
+    # -- the complaint's way ---------------------------------------------------------------------------------------
+    def _intake(self, arrival: Arrival) -> None:
+        case = Case(arrival, People(self.scenario.seed, arrival.number))
+        answer = self.hub.post(arrival.document(arrival.message_id(self.log.run), taken_by=case.people.agent()))
+        if not answer.ok:
+            with self._lock:
+                self.log.refused[f"create: {answer.code}"] += 1
+            return
+        case.work_order_id, case.tier = answer.text("wo:WorkOrderId"), answer.text("wo:Tier")
+        case.priority = int(answer.text("wo:Priority") or 4)
+        case.incident_id, case.outage_notice = answer.text("wo:IncidentId"), answer.text("wo:OutageNoticeId")
+        with self._lock:
+            self.log.cases.append(case)
+        state = answer.state
+        if state == "AUTO_ANSWERED":
+            with self._lock:
+                self._auto_answered.append(case)
+            return
+        if case.incident_id and state != "DISPATCHED":
+            self._child(case)
+            return
+        if not arrival.network:
+            self.after(case.people.cs_answers_itself(), "reply", lambda: self._reply(case, None))
+        elif state == "DISPATCHED":
+            case.sent_fields = dict(arrival.fields)
+            self._dispatched(case)
+        else:
+            self.after(case.people.agent_dispatch(), "dispatch", lambda: self._dispatch(case, arrival.fields))
+
+    def _child(self, case: Case) -> None:
+        with self._lock:
+            known = case.incident_id in self.log.incidents
+            self.log.incidents.add(case.incident_id)
+            self._children.setdefault(case.incident_id, []).append(case)
+        if not known:
+            incident = Case(case.arrival, People(self.scenario.seed, 100_000 + case.arrival.number),
+                            work_order_id=case.incident_id, tier=case.tier, priority=1)
+            incident.sent_fields = dict(case.arrival.full_fields)
+            self._dispatched(incident, incident=True)
+
+    def _dispatch(self, case: Case, fields: dict[str, str]) -> None:
+        answer = self._act(case, "dispatch", case.people.agent(), fields=fields)
+        if answer.ok:
+            case.sent_fields = dict(fields)
+            self._dispatched(case)
+        elif answer.code == "dispatch-incomplete":
+            self.after(case.people.agent_completes(), "dispatch",
+                       lambda: self._dispatch(case, case.arrival.full_fields))
+
+    def _poor(self, case: Case) -> str | None:
+        """Why the network centre cannot act on what was dispatched (None: it can)."""
+        missing = sorted(set(case.arrival.full_fields) - set(case.sent_fields))
+        if missing:
+            return f"Dispatch lacks {', '.join(missing)}: cannot act on it"[:200]
+        vague = sorted(k for k, v in case.sent_fields.items() if v == VAGUE)
+        return f"{', '.join(vague)} not known: cannot locate the fault"[:200] if vague else None
+
+    def _explained(self, case: Case) -> bool:
+        return case.arrival.kind == "outage"
+
+    def _dispatched(self, case: Case, *, incident: bool = False) -> None:
+        people = case.people
+        if not incident and self._poor(case) is not None:
+            self.after(people.nsp_rejects(), "reject", lambda: self._reject(case))
+            return
+        if self._explained(case):
+            due = max(self.time.now() + people.nsp_matches_outage(),
+                      self.scenario.outage.notice_at + timedelta(minutes=5))
+            self.at(due, "nsp-reply", lambda: self._nsp_reply(case, 0))
+            return
+        self.after(people.nsp_answers(case.priority), "nsp-reply", lambda: self._nsp_reply(case, 0, incident))
+
+    def _reject(self, case: Case) -> None:
+        reason = self._poor(case) or "dispatch too poor to act on"
+        answer = self._act(case, "reject-dispatch", case.people.engineer(case.arrival.area_code),
+                           values={"RejectDispatch/Reason": reason})
+        if answer.ok:
+            self.after(case.people.agent_clarifies(), "dispatch",
+                       lambda: self._dispatch(case, case.arrival.full_fields))
+        else:  # the work order moved on meanwhile (escalated): the centre answers it after all
+            self.after(case.people.nsp_answers(case.priority), "nsp-reply", lambda: self._nsp_reply(case, 0))
+
+    def _nsp_reply(self, case: Case, attempt: int, incident: bool = False) -> None:
+        ticket = self.nsp.ticket_of(case.work_order_id)
+        if ticket is None:
+            if attempt < TICKET_RETRIES:
+                self.after(timedelta(minutes=5), "nsp-reply", lambda: self._nsp_reply(case, attempt + 1, incident))
+            else:
+                with self._lock:
+                    self.log.refused["nsp-reply: no NSP ticket"] += 1
+            return
+        outage = self.scenario.outage
+        overrides: dict[str, object] = {}
+        if self._explained(case):
+            overrides = {"cause": f"Known fault {outage.notice_id}", "resolved": False,
+                         "result": "Matched to the active network notice; the customer is told the agreed wording."}
+        reply = self.nsp.reply(ticket, overrides) or {"cause": "Answered by NSP", "action": "See NSP's ticket",
+                                                     "result": "Answered", "resolved": True}
+        values = {"Reply/Cause": str(reply["cause"])[:200], "Reply/Action": str(reply["action"])[:2000],
+                  "Reply/Result": str(reply["result"])[:2000], "Reply/Resolved": str(bool(reply["resolved"])).lower()}
+        self.after(case.people.cs_tells_findings(), "reply", lambda: self._reply(case, values, incident))
+
+    def _reply(self, case: Case, values: dict[str, str] | None, incident: bool = False) -> None:
+        values = values or {"Reply/Cause": "Explained to the customer at first contact",
+                            "Reply/Action": "Checked the account and explained the rule",
+                            "Reply/Result": "The customer accepts the explanation", "Reply/Resolved": "true"}
+        answer = self._act(case, "reply", case.people.agent(), values=values)
+        if incident:
+            children = self._children.get(case.work_order_id, [])
+            for child in children:
+                self.after(child.people.return_visit(child.tier), "callback", lambda c=child: self._visit(c))  # type: ignore[misc]
+        if answer.ok or incident:
+            self.after(case.people.return_visit(case.tier), "callback", lambda: self._visit(case))
+
+    def _visit(self, case: Case) -> None:
+        people = case.people
+        answer = self._act(case, "callback", people.visitor(), values={
+            "Callback/VisitedAt": self.time.now().astimezone(CHINA).isoformat(timespec="seconds"),
+            "Callback/Satisfaction": people.satisfaction(), "Callback/Note": "Return visit by the simulated team."})
+        if answer.ok or answer.code == "transition-refused":
+            self.after(people.closes(), "close", lambda: self._close(case))
+
+    def _close(self, case: Case) -> None:
+        self._act(case, "close", case.people.agent())
+
+    # -- the outage ----------------------------------------------------------------------------------------------
+    def _raise_notice(self) -> None:
+        outage = self.scenario.outage
+        sent = self.nsp.raise_notice({
+            "notice_id": outage.notice_id, "kind": "FAULT", "title": f"Base station fault, {outage.district}",
+            "areas": [{"area_code": outage.area_code, "district": outage.district}],
+            "services": list(outage.services), "start": outage.starts.isoformat(),
+            "expected_end": (outage.starts + outage.clears_after + timedelta(hours=1)).isoformat(),
+            "wording": f"A base station fault in {outage.district} affects calls and mobile data; engineers are on "
+                       "site and service is expected back within a few hours. We are sorry for the trouble."})
+        self.log.notice_delivered = self.nsp.delivered(str(sent["message_id"]))
+        self._notice_known = True
+
+    def _clear_notice(self) -> None:
+        outage = self.scenario.outage
+        sent = self.nsp.clear_notice(outage.notice_id, f"Service in {outage.district} is back to normal.")
+        self.log.cleared_delivered = self.nsp.delivered(str(sent["message_id"]))
+        with self._lock:
+            answered = list(self._auto_answered)
+        for case in answered:
+            self.after(case.people.return_visit(case.tier), "callback", lambda c=case: self._visit(c))  # type: ignore[misc]

@@ -1,0 +1,88 @@
+"""One simulated day against a private system (``run_day``), or the same seed twice, every rule on then off
+(``run_both``): start the stage on simulated time, play the arrivals and the people, read the figures from the
+hub's store, stop the stage."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hub.simulate.arrivals import arrivals
+from hub.simulate.clock import SimulatedTime
+from hub.simulate.figures import Figures, read_figures
+from hub.simulate.player import Player, PlayLog
+from hub.simulate.scenario import Scenario, build_scenario
+from hub.simulate.stage import SimulationStage
+
+__all__ = ["SimulationRun", "run_both", "run_day"]
+
+log = logging.getLogger("onepoint.simulate")
+Progress = Callable[[PlayLog, datetime, int], None]
+
+
+@dataclass
+class SimulationRun:
+    seed: int
+    scale: float
+    speed: float
+    rules: bool
+    day: str
+    rules_in_force: list[str] = field(default_factory=list)
+    arrivals: dict[str, int] = field(default_factory=dict)  # day | outage | mass
+    steps: int = 0
+    unfinished: int = 0
+    refused: dict[str, int] = field(default_factory=dict)  # the hub's refusals the people met, "action: code"
+    max_lag_seconds: float = 0.0
+    startup_seconds: float = 0.0
+    seconds: float = 0.0
+    simulated_hours: float = 0.0
+    notice_delivered: bool = False
+    figures: Figures = field(default_factory=Figures)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"seed": self.seed, "scale": self.scale, "speed": self.speed,
+                "rules": "on" if self.rules else "off", "day": self.day, "rules_in_force": self.rules_in_force,
+                "arrivals": self.arrivals, "steps": self.steps, "unfinished_steps": self.unfinished,
+                "refused": self.refused, "max_lag_seconds": round(self.max_lag_seconds, 1),
+                "startup_seconds": round(self.startup_seconds, 2), "seconds": round(self.seconds, 2),
+                "simulated_hours": round(self.simulated_hours, 2), "notice_delivered": self.notice_delivered,
+                "figures": self.figures.as_dict()}
+
+
+def run_day(scenario: Scenario, *, rules: bool, speed: float, broker_url: str = "memory://",
+            progress: Progress | None = None, threads: int = 4) -> SimulationRun:
+    """Play ``scenario`` once with every operator rule on (``rules``) or off."""
+    run = SimulationRun(scenario.seed, scenario.scale, speed, rules, scenario.day.isoformat())
+    day = list(arrivals(scenario))
+    run.arrivals = dict(Counter(a.kind for a in day))
+    started = time.perf_counter()
+    sim = SimulatedTime(scenario.day_start, speed)
+    with SimulationStage(sim, rules=rules, seed=scenario.seed, subscribers=scenario.subscribers,
+                         broker_url=broker_url) as stage:
+        run.rules_in_force = stage.rules_in_force()
+        run.startup_seconds = time.perf_counter() - started
+        sim.restart()
+        player = Player(scenario, sim, stage.hub_url, stage.urls["nsp"], threads=threads, progress=progress)
+        played = player.play(day)
+        now = sim.now()
+        run.simulated_hours = (now - scenario.day_start).total_seconds() / 3600
+        ids = {kind: [c.work_order_id for c in played.cases if c.arrival.kind == kind] for kind in ("outage", "mass")}
+        run.figures = read_figures(stage.database, now, outage_ids=ids["outage"], mass_ids=ids["mass"])
+    run.steps, run.unfinished, run.refused = played.steps, played.unfinished, dict(played.refused.most_common())
+    run.max_lag_seconds, run.notice_delivered = played.max_lag_seconds, played.notice_delivered
+    run.seconds = time.perf_counter() - started
+    log.info("simulated day played", extra={"seed": scenario.seed, "rules": rules, "seconds": run.seconds})
+    return run
+
+
+def run_both(seed: int, *, scale: float = 1.0, speed: float, broker_url: str = "memory://",
+             progress: Progress | None = None) -> list[SimulationRun]:
+    """The same seed with every rule on, then every rule off."""
+    scenario = build_scenario(seed, scale)
+    return [run_day(scenario, rules=rules, speed=speed, broker_url=broker_url, progress=progress)
+            for rules in (True, False)]
