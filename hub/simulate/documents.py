@@ -6,19 +6,41 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from lxml import etree
 
 from hub.demo.documents import work_order_action
 from hub.validation.namespaces import COMMON_NS
 
-if TYPE_CHECKING:
-    from hub.simulate.arrivals import Arrival
-
-__all__ = ["action", "create_work_order"]
+__all__ = ["Intake", "action", "create_work_order"]
 
 WO = "urn:onepoint:workorder:1"
+
+
+class Intake(Protocol):
+    """What CreateWorkOrder says of a complaint (``hub.simulate.arrivals.Arrival``)."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def msisdn(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def phenomenon(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def area_code(self) -> str: ...
+    @property
+    def district(self) -> str: ...
+    @property
+    def intake_point(self) -> str | None: ...
+    @property
+    def fields(self) -> dict[str, str]: ...
 
 
 def _sub(parent: etree._Element, name: str, text: str, namespace: str = WO) -> etree._Element:
@@ -27,7 +49,7 @@ def _sub(parent: etree._Element, name: str, text: str, namespace: str = WO) -> e
     return element
 
 
-def create_work_order(arrival: Arrival, message_id: str, *, taken_by: str) -> bytes:
+def create_work_order(arrival: Intake, message_id: str, *, taken_by: str) -> bytes:
     """CreateWorkOrder for ``arrival``: the intake fields as ``wo:Field`` (complete ones get it dispatched at once)."""
     root = etree.Element(f"{{{WO}}}CreateWorkOrder", nsmap={"wo": WO, "c": COMMON_NS})
     header = etree.SubElement(root, f"{{{WO}}}Header")
