@@ -25,6 +25,8 @@
     mass_complaint_window_minutes = 30   # … within this window open an incident
     enforce_templates = true             # refuse a dispatch that misses its template's fields
     statistics_timezone = "Asia/Shanghai"  # the day the statistics' counters are kept by
+    worker_batch = 32                    # the workflow worker runs up to this many waiting messages in one
+                                         # transaction, their confirms awaited once (1: one at a time)
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ _KEYS = {"database", "sla", "calendars", "taxonomy", "intake_department", "repea
          "tier_cache_seconds", "link", "scheduler_interval_seconds", "publisher_interval_seconds",
          "listener_connect_timeout_seconds", "listener_read_timeout_seconds", "listener_gap_seconds",
          "outage_services", "outage_auto_answer", "mass_incidents", "mass_complaint_threshold",
-         "mass_complaint_window_minutes", "enforce_templates", "statistics_timezone"}
+         "mass_complaint_window_minutes", "enforce_templates", "statistics_timezone", "worker_batch"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,7 @@ class WorkflowSettings:
     mass_complaint_window_minutes: float = 30.0
     enforce_templates: bool = True
     statistics_timezone: str = "Asia/Shanghai"
+    worker_batch: int = 32
 
 
 def _relative(value: str, source: str) -> Path:
@@ -147,4 +150,5 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
         mass_complaint_window_minutes=_number(section, "mass_complaint_window_minutes", 30.0, source),
         enforce_templates=_flag(section, "enforce_templates", source),
         statistics_timezone=_timezone(section.get("statistics_timezone", "Asia/Shanghai"), source),
+        worker_batch=int(_number(section, "worker_batch", 32, source)),
     )

@@ -12,6 +12,10 @@ processed store drops the copies. Handlers get a ``Sender`` bound to the message
         return "dispatched"
 
 ``BrokerOutbound`` publishes on a ``Broker``; ``RecordingOutbound`` keeps what was sent (tests).
+
+A batch worker sends inside ``with outbound.deferred_confirms() as pending:``: a send returns at once, published
+when its handler succeeded (``pending.release``), and ``pending.wait()`` awaits every confirm of the batch together
+before the batch commits (one round trip per batch instead of one per command).
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from __future__ import annotations
 import copy
 import logging
 import re
+import threading
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
+from functools import partial
 
 from lxml import etree
 
@@ -37,7 +44,8 @@ from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import parse_document
 from hub.validation.validator import DocumentValidator
 
-__all__ = ["BrokerOutbound", "Outbound", "OutboundError", "RecordingOutbound", "Sender", "derive_message_id"]
+__all__ = ["BrokerOutbound", "Outbound", "OutboundError", "PendingConfirms", "RecordingOutbound", "Sender",
+           "derive_message_id"]
 
 log = logging.getLogger("onepoint.routing")
 
@@ -65,6 +73,50 @@ def _set(header: etree._Element, name: str, value: str, after: str | None = None
     field.text = value
 
 
+class PendingConfirms:
+    """The sends made inside ``Outbound.deferred_confirms()``, by the message that caused them: each is *held*
+    until its message's handler succeeded (``release``: published then, its confirm in flight) or failed
+    (``discard``: never published, as its effect is undone); ``wait`` publishes what is still held and awaits
+    every confirm together."""
+
+    __slots__ = ("_held", "_sent")
+
+    def __init__(self) -> None:
+        self._held: dict[str, list[tuple[str, Callable[[], Future[None]]]]] = {}
+        self._sent: list[tuple[str, Future[None]]] = []
+
+    def hold(self, cause_id: str, what: str, publish: Callable[[], Future[None]]) -> None:
+        self._held.setdefault(cause_id, []).append((what, publish))
+
+    def release(self, cause_id: str) -> None:
+        """Publish the sends of ``cause_id`` (its handler returned); their confirms are awaited by ``wait``."""
+        for what, publish in self._held.pop(cause_id, ()):
+            try:
+                future = publish()
+            except Exception as exc:
+                future = Future()
+                future.set_exception(exc)
+            self._sent.append((what, future))
+
+    def discard(self, cause_id: str) -> None:
+        """Drop the sends of ``cause_id`` unpublished (its handler failed: its effect is undone)."""
+        self._held.pop(cause_id, None)
+
+    def __len__(self) -> int:
+        return len(self._sent) + sum(len(held) for held in self._held.values())
+
+    def wait(self, timeout: float) -> None:
+        """Publish what is held, then await every confirm; ``OutboundError`` naming the first not confirmed."""
+        for cause_id in list(self._held):
+            self.release(cause_id)
+        sent, self._sent = self._sent, []
+        for what, future in sent:
+            try:
+                future.result(timeout=timeout)
+            except Exception as exc:
+                raise OutboundError(f"{what} not confirmed: {type(exc).__name__}: {exc}") from exc
+
+
 class Outbound(ABC):
     """Validates, identifies and routes a command; subclasses deliver it."""
 
@@ -74,6 +126,24 @@ class Outbound(ABC):
         self.validator = validator
         self.source_system = source_system
         self.request_timeout = request_timeout
+        self._deferring = threading.local()  # this thread's ``PendingConfirms`` inside ``deferred_confirms``
+
+    @contextmanager
+    def deferred_confirms(self) -> Iterator[PendingConfirms]:
+        """Sends of this thread inside the block do not await their confirms: ``PendingConfirms.wait`` does."""
+        if getattr(self._deferring, "pending", None) is not None:
+            raise RuntimeError("deferred_confirms is open on this thread already")
+        pending = PendingConfirms()
+        self._deferring.pending = pending
+        try:
+            yield pending
+        finally:
+            self._deferring.pending = None
+
+    def _pending(self) -> PendingConfirms | None:
+        """This thread's open ``PendingConfirms`` (None: await each send's confirms before it returns)."""
+        pending: PendingConfirms | None = getattr(self._deferring, "pending", None)
+        return pending
 
     def reload(self, table: RoutingTable) -> None:
         self.table = table
@@ -135,6 +205,13 @@ class BrokerOutbound(Outbound):
 
     def _publish(self, envelope: Envelope, targets: tuple[str, ...]) -> None:
         where = "the broker"
+        pending = self._pending()
+        if pending is not None:
+            cause = str(envelope.headers.get("caused-by", envelope.message_id))
+            for exchange, key in addresses(self.broker.config, targets, envelope.command_type):
+                pending.hold(cause, f"{envelope.command_type} {envelope.message_id} to {key}",
+                             partial(self.broker.publish, exchange, message_from_envelope(envelope, key)))
+            return
         try:
             futures: list[tuple[str, Future[None]]] = [
                 (key, self.broker.publish(exchange, message_from_envelope(envelope, key)))

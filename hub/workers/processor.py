@@ -140,6 +140,19 @@ class Processor:
         log.info("message processed", extra={**self._extra(message, envelope), "outcome": outcome})
         return Decision(Action.ACK, mid, outcome=outcome, attempts=used, reply=reply)
 
+    def resolve(self, message: Message) -> tuple[Envelope, HandlerSpec]:
+        """The message's envelope and handler; raises what ``process`` would dead-letter (undecodable, unknown)."""
+        envelope = _decode(message)
+        return envelope, self.registry.resolve(self.consumer, envelope.command_type)
+
+    def run_handler(self, spec: HandlerSpec, envelope: Envelope, message: Message) -> tuple[str, bytes | None]:
+        """One attempt of the handler, no retries (a batch's): (outcome, the answer to a request or None)."""
+        return self._call(spec, envelope, message, 1)
+
+    def failed(self, message: Message, exc: Exception, envelope: Envelope | None = None) -> Decision:
+        """The decision for a first attempt that raised ``exc`` (RETRY, DEAD or WAIT), as ``process`` makes it."""
+        return self._failed(message, exc, used=1, envelope=envelope)
+
     def _call(self, spec: HandlerSpec, envelope: Envelope, message: Message, used: int) -> tuple[str, bytes | None]:
         """Run the handler once: (outcome, the answer to a request or None)."""
         prior = h.attempts_so_far(message)

@@ -33,6 +33,8 @@ from hub.transport.broker import Broker
 from hub.transport.consumer import Consumer
 from hub.transport.message import Delivery, Message
 from hub.workers import headers as h
+from hub.workers.batch import BatchRun
+from hub.workers.claims import BatchClaims
 from hub.workers.classify import Classifier
 from hub.workers.processor import Action, Decision, Processor
 from hub.workers.registry import HandlerRegistry
@@ -60,7 +62,12 @@ def dead_letter_copy(message: Message, queue: str, decision: Decision) -> Messag
 
 
 class Worker:
-    """Runs the handlers of ``consumer`` (``boss``, ``crm``, ...) on its queue. Use as a context manager."""
+    """Runs the handlers of ``consumer`` (``boss``, ``crm``, ...) on its queue. Use as a context manager.
+
+    Batch mode (``hub.workers.batch``): when ``store`` runs batches of claims (``BatchClaims``, the work-order
+    store) and ``max_batch`` (default: the store's ``max_batch``) is above 1, the worker consumes batches of up
+    to ``max_batch`` waiting deliveries, with a prefetch of at least twice that; otherwise one at a time.
+    """
 
     def __init__(
         self,
@@ -78,6 +85,7 @@ class Worker:
         concurrency: int = 1,
         confirm_timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
+        max_batch: int | None = None,
     ) -> None:
         config = broker.config
         if consumer not in config.consumers:
@@ -98,16 +106,28 @@ class Worker:
         self._confirm_timeout = confirm_timeout
         self._sleep = sleep
         self._consumer: Consumer | None = None
+        claims = store if isinstance(store, BatchClaims) else None
+        self.max_batch = 1 if claims is None else max(1, claims.max_batch if max_batch is None else max_batch)
+        self._batch = BatchRun(self, claims, confirm_timeout) if claims is not None and self.max_batch > 1 else None
+
+    @property
+    def confirm_timeout(self) -> float:
+        return self._confirm_timeout
 
     def start(self) -> Worker:
         if self._consumer is None:
             if self.metrics is not None:
                 self.metrics.track_broker(self.broker.ready)
-            self._consumer = self.broker.consume(
-                self.queue, self.handle, prefetch=self._prefetch, concurrency=self._concurrency
-            )
+            if self._batch is not None:
+                self._consumer = self.broker.consume_batches(
+                    self.queue, self.handle_batch, max_batch=self.max_batch,
+                    prefetch=max(self._prefetch, 2 * self.max_batch), concurrency=self._concurrency)
+            else:
+                self._consumer = self.broker.consume(
+                    self.queue, self.handle, prefetch=self._prefetch, concurrency=self._concurrency
+                )
             log.info("worker started", extra={"consumer": self.consumer, "queue": self.queue,
-                                              "max_attempts": self.max_attempts})
+                                              "max_attempts": self.max_attempts, "max_batch": self.max_batch})
         return self
 
     def stop(self) -> None:
@@ -125,8 +145,19 @@ class Worker:
     # -- one delivery ---------------------------------------------------------------------------------
     def handle(self, delivery: Delivery) -> None:
         """The consumer callback: process, then settle. Never raises."""
+        self.settle(delivery, self.processor.process(delivery.message))
+
+    def handle_batch(self, deliveries: list[Delivery]) -> None:
+        """The batch consumer's callback (batch mode: ``hub.workers.batch``; otherwise one at a time)."""
+        if self._batch is None:
+            for delivery in deliveries:
+                self.handle(delivery)
+        else:
+            self._batch.handle(deliveries)
+
+    def settle(self, delivery: Delivery, decision: Decision) -> None:
+        """Turn the processor's decision into broker operations (see the module docstring)."""
         message = delivery.message
-        decision = self.processor.process(message)
         config = self.broker.config
         if decision.action is Action.ACK:
             if decision.reply is not None and message.reply_to and not self._answer(delivery, decision.reply):
@@ -196,6 +227,9 @@ class Worker:
             return False
         delivery.ack()
         return True
+
+    def count(self, outcome: str) -> None:
+        self._count(outcome)
 
     def _count(self, outcome: str) -> None:
         if self.metrics is not None:

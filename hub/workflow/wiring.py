@@ -1,7 +1,9 @@
 """How the workflow consumer is assembled from the settings, in the adapters' shape (``hub.system.consumers``):
 ``CONSUMER``, ``handlers``, ``dependencies(settings, ...)``, ``close(deps)``, ``processed_store(deps)`` (the
 work-order store itself records the workflow's processed messages, in the transaction of their effects) and
-``background(deps, ...)``: the deadline scheduler and the event publisher beside the worker.
+``background(deps, ...)``: the deadline scheduler and the event publisher beside the worker. The processed store
+runs batches of up to ``[workflow] worker_batch`` messages (``hub.workers.batch``): the ``Worker`` built on it
+consumes in batches.
 
 ::
 
@@ -29,21 +31,23 @@ from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from hub.workflow.scheduler import DeadlineScheduler
 from hub.workflow.store import WorkOrderProcessedStore
 
-__all__ = ["CONSUMER", "background", "close", "dependencies", "handlers", "processed_store"]
+__all__ = ["BATCH", "CONSUMER", "background", "close", "dependencies", "handlers", "processed_store"]
+
+BATCH = "workflow_batch"  # the dependencies' entry naming the worker's batch size (no handler asks for it)
 
 
 def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = None, metrics: Metrics | None = None,
                  registry: CommandSetRegistry | None = None) -> dict[str, Any]:
     """``workflow`` (a ``WorkflowRuntime``: loads and checks the SLA table, calendars and taxonomy, opens and
-    migrates the work-order database)."""
-    return {"workflow": open_runtime(settings.workflow, metrics=metrics)}
+    migrates the work-order database) and ``workflow_batch`` (``[workflow] worker_batch``)."""
+    return {"workflow": open_runtime(settings.workflow, metrics=metrics), BATCH: settings.workflow.worker_batch}
 
 
 def processed_store(built: Mapping[str, Any]) -> ProcessedStore:
     runtime = built["workflow"]
     if not isinstance(runtime, WorkflowRuntime):
         raise TypeError("the workflow's dependencies hold no WorkflowRuntime")
-    return WorkOrderProcessedStore(runtime.store)
+    return WorkOrderProcessedStore(runtime.store, max_batch=int(built.get(BATCH, 1)))
 
 
 def background(built: Mapping[str, Any], *, outbound: Outbound | None, settings: HubSettings) -> Callable[[], None]:

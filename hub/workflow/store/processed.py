@@ -6,16 +6,21 @@ claim of the same id raises ``ClaimBusyError`` on PostgreSQL, waits its turn beh
 the handler makes its changes through ``store.current_transaction()``; completing the claim inserts the processed
 row and commits — the effect and its record in one transaction. A claim released without completion (or whose
 effect raised) rolls everything back. No lease is needed: a dead process's transaction ends with its connection.
+
+It is also the batch worker's ``BatchClaims`` (``hub.workers.claims``): ``run_claims`` runs a batch of messages in
+one transaction, each effect in a savepoint, records their outcomes and answers with one insert, and commits once.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 
 from hub.store.base import BatchOutcome, ClaimBusyError, ProcessedStore, Recorded
+from hub.workers.claims import ClaimEffect, ClaimResult
 from hub.workflow.store import statements as st
 from hub.workflow.store.dialect import READ_ONLY, insert_ignore, lock_messages
 from hub.workflow.store.schema import processed_messages
@@ -26,9 +31,14 @@ __all__ = ["WorkOrderProcessedStore"]
 
 
 class WorkOrderProcessedStore(ProcessedStore):
-    def __init__(self, store: WorkOrderStore) -> None:
+    """``max_batch``: how many messages a worker may run in one ``run_claims`` transaction (1: one at a time)."""
+
+    def __init__(self, store: WorkOrderStore, *, max_batch: int = 1) -> None:
         super().__init__(lease_seconds=0.0)  # no lease: the open transaction holds the id
+        if max_batch < 1:
+            raise ValueError("max_batch must be at least 1")
         self.store = store
+        self.max_batch = max_batch
         self._open: dict[str, tuple[WorkOrderTransaction, Callable[[], None]]] = {}
         self._lock = threading.Lock()
 
@@ -129,3 +139,64 @@ class WorkOrderProcessedStore(ProcessedStore):
             return BatchOutcome(message_id, error=exc)
         done[message_id] = outcome
         return BatchOutcome(message_id, ran=True, outcome=outcome)
+
+    def run_claims(self, items: Sequence[tuple[str, ClaimEffect]],
+                   before_commit: Callable[[], None]) -> list[ClaimResult]:
+        """``BatchClaims.run_claims``: one transaction, a savepoint per effect, the history rows of each effect
+        carrying its own message id; the outcomes and answers inserted with one statement, then
+        ``before_commit()``, then one commit. Anything raised outside an effect rolls the whole batch back."""
+        tx = self.store.begin(None)  # ClaimBusyError: the whole batch is busy
+        leave = self.store.make_current(tx)
+        try:
+            ids = [message_id for message_id, _ in items]
+            busy = lock_messages(tx.db, ids)
+            known = self._recorded(tx, [i for i in ids if i not in busy])
+            done: dict[str, Recorded] = {}
+            results = [self._claim_one(tx, message_id, effect, busy, known, done) for message_id, effect in items]
+            tx.message_id = None
+            if done:
+                now = self.store.clock()
+                tx.db.execute(st.INSERT_PROCESSED, [
+                    {"message_id": mid, "outcome": rec.outcome, "reply": rec.reply, "recorded_at": now}
+                    for mid, rec in done.items()
+                ])
+            before_commit()
+        except BaseException:
+            tx.message_id = None
+            self.store.finish(tx, commit=False)
+            raise
+        else:
+            self.store.finish(tx, commit=True)
+        finally:
+            leave()
+        return results
+
+    @staticmethod
+    def _recorded(tx: WorkOrderTransaction, ids: list[str]) -> dict[str, Recorded]:
+        """The records (outcome and answer) of those of ``ids`` processed already."""
+        found: dict[str, Recorded] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 500):
+            rows: Any = tx.db.execute(st.SELECT_RECORDED_MANY, {"mids": unique[start:start + 500]})
+            for message_id, outcome, reply in rows:
+                found[str(message_id)] = Recorded(str(outcome), None if reply is None else bytes(reply))
+        return found
+
+    @staticmethod
+    def _claim_one(tx: WorkOrderTransaction, message_id: str, effect: ClaimEffect, busy: set[str],
+                   known: dict[str, Recorded], done: dict[str, Recorded]) -> ClaimResult:
+        if message_id in busy:
+            return ClaimResult(message_id, busy=True)
+        prior = done.get(message_id) or known.get(message_id)
+        if prior is not None:
+            return ClaimResult(message_id, duplicate=True, outcome=prior.outcome, reply=prior.reply)
+        tx.message_id = message_id  # the history rows of this effect name its message
+        try:
+            with tx.savepoint():
+                outcome, reply = effect()
+        except Exception as exc:
+            return ClaimResult(message_id, error=exc)
+        finally:
+            tx.message_id = None
+        done[message_id] = Recorded(outcome, reply)
+        return ClaimResult(message_id, ran=True, outcome=outcome, reply=reply)

@@ -25,6 +25,7 @@ __all__ = [
     "NEXT_HISTORY_SEQ",
     "SELECT_PROCESSED",
     "SELECT_PROCESSED_MANY",
+    "SELECT_RECORDED_MANY",
     "SELECT_WORK_ORDER",
     "SELECT_WORK_ORDER_FOR_UPDATE",
     "UPDATE_WORK_ORDER",
@@ -68,6 +69,9 @@ SELECT_PROCESSED = select(processed_messages.c.outcome, processed_messages.c.rep
 SELECT_PROCESSED_MANY = select(processed_messages.c.message_id, processed_messages.c.outcome).where(
     processed_messages.c.message_id.in_(bindparam("mids", expanding=True))
 )
+SELECT_RECORDED_MANY = select(
+    processed_messages.c.message_id, processed_messages.c.outcome, processed_messages.c.reply
+).where(processed_messages.c.message_id.in_(bindparam("mids", expanding=True)))
 
 
 @functools.cache

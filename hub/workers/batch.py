@@ -1,0 +1,193 @@
+"""The worker's batch mode: a batch of deliveries in one store transaction, its confirms awaited once per batch.
+
+For a consumer whose effects are local to its store (the workflow: ``WorkOrderProcessedStore`` is ``BatchClaims``),
+``Worker`` consumes with ``Broker.consume_batches`` and hands each batch to ``BatchRun.handle``:
+
+1. each delivery decoded and its handler found (an undecodable or unknown one goes the single-message way);
+2. ``run_claims``: one transaction; per message a savepoint, one attempt of the handler (its sends published once
+   it returned, their confirms *not* awaited: ``Outbound.deferred_confirms``; a failed handler's sends never
+   leave), the outcome and answer recorded;
+   duplicates skipped and answered from their record; then every confirm of the batch awaited together, then
+   one commit;
+3. the answers of the batch (ran or duplicate) published to their reply-to together, their confirms awaited;
+4. acks (a request whose answer the broker did not take is requeued: its redelivery answers from the record);
+5. the messages whose handler raised, after the others are settled: a transient failure goes the single-message
+   way (``Worker.handle``: claim, in-process retries, RETRY/DEAD/WAIT), a permanent or held-back one is settled
+   from the batch's attempt (``Processor.failed``: dead-lettered or waiting, not run again). A message held by
+   another transaction (PostgreSQL) goes the single-message way too (BUSY).
+
+A failing handler's savepoint undoes its changes only: the batch's other effects commit. If the batch cannot
+commit (a confirm missing, the database, the whole batch busy), nothing of it is recorded and every delivery goes
+the single-message way, which re-sends the same derived ids (receivers drop copies). The guarantees of the
+single-message path thus hold for each message: effect and record in one transaction, once per id, acked only
+after the commit (and after its answer's confirm).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from typing import Protocol
+
+from hub.envelope import Envelope
+from hub.routing.outbound import PendingConfirms
+from hub.transport.broker import Broker
+from hub.transport.message import Delivery
+from hub.workers.claims import BatchClaims, ClaimEffect, ClaimResult
+from hub.workers.processor import Decision, Processor
+from hub.workers.registry import HandlerSpec
+
+__all__ = ["BatchRun", "Settling"]
+
+log = logging.getLogger("onepoint.worker")
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    delivery: Delivery
+    envelope: Envelope
+    spec: HandlerSpec
+
+
+class Settling(Protocol):
+    """What a batch needs of its ``Worker``: the processor, the broker, the single path and the settlement."""
+
+    consumer: str
+    processor: Processor
+    broker: Broker
+
+    def handle(self, delivery: Delivery) -> None: ...
+
+    def settle(self, delivery: Delivery, decision: Decision) -> None: ...
+
+    def count(self, outcome: str) -> None: ...
+
+
+class BatchRun:
+    """Handles the batches of one ``Worker`` whose store runs batches of claims (see the module docstring)."""
+
+    def __init__(self, worker: Settling, claims: BatchClaims, confirm_timeout: float) -> None:
+        self.worker = worker
+        self.claims = claims
+        self.confirm_timeout = confirm_timeout
+
+    def handle(self, deliveries: list[Delivery]) -> None:
+        """The batch consumer's callback: every delivery settled. Never raises (but ``BaseException``)."""
+        processor = self.worker.processor
+        items: list[_Item] = []
+        alone: list[Delivery] = []
+        for delivery in deliveries:
+            try:
+                envelope, spec = processor.resolve(delivery.message)
+            except Exception:
+                alone.append(delivery)  # dead-lettered by the single path, with its reason
+                continue
+            items.append(_Item(delivery, envelope, spec))
+        if len(items) <= 1:
+            alone = list(deliveries)  # nothing to share: the single path as before
+            items = []
+        try:
+            results = self._run(items) if items else []
+        except Exception as exc:
+            log.warning("batch not committed; each message on its own", extra={
+                "consumer": self.worker.consumer, "deliveries": len(items), "error": f"{type(exc).__name__}: {exc}"})
+            results = []
+            alone = [item.delivery for item in items] + alone
+            items = []
+        later = self._settle(items, results)
+        for delivery in alone:
+            self.worker.handle(delivery)
+        for item, result in later:
+            self._settle_failed(item, result)
+
+    def _run(self, items: list[_Item]) -> list[ClaimResult]:
+        outbound = self.worker.processor.outbound
+        scope: AbstractContextManager[PendingConfirms | None] = (
+            outbound.deferred_confirms() if outbound is not None else nullcontext(None))
+        with scope as pending:
+            def before_commit() -> None:
+                if pending is not None:
+                    pending.wait(self.confirm_timeout)
+
+            return self.claims.run_claims(
+                [(self.worker.processor.key(item.envelope.message_id), self._effect(item, pending)) for item in items],
+                before_commit)
+
+    def _effect(self, item: _Item, pending: PendingConfirms | None) -> ClaimEffect:
+        processor = self.worker.processor
+
+        def effect() -> tuple[str, bytes | None]:
+            try:
+                done = processor.run_handler(item.spec, item.envelope, item.delivery.message)
+            except BaseException:
+                if pending is not None:
+                    pending.discard(item.envelope.message_id)  # undone: its sends never leave
+                raise
+            if pending is not None:
+                pending.release(item.envelope.message_id)  # published now, confirmed before the commit
+            return done
+
+        return effect
+
+    def _settle(self, items: list[_Item], results: list[ClaimResult]) -> list[tuple[_Item, ClaimResult]]:
+        """Answer and ack what the batch committed; returns the items still to settle (failed, busy)."""
+        broker = self.worker.broker
+        answering: list[tuple[_Item, ClaimResult, Callable[[], None] | None]] = []
+        later: list[tuple[_Item, ClaimResult]] = []
+        for item, result in zip(items, results, strict=True):
+            if result.error is not None or result.busy:
+                later.append((item, result))
+                continue
+            wait: Callable[[], None] | None = None
+            message = item.delivery.message
+            if result.reply is not None and message.reply_to:
+                try:
+                    future = broker.reply(message, result.reply, content_type="application/xml")
+                    wait = _waiter(future.result, self.confirm_timeout)
+                except Exception as exc:
+                    wait = _raiser(exc)
+            answering.append((item, result, wait))
+        processed = duplicates = 0
+        for item, result, wait in answering:
+            if wait is not None:
+                try:
+                    wait()
+                except Exception as exc:
+                    log.error("could not send the answer; requeueing the request", extra={
+                        "message_id": item.envelope.message_id, "consumer": self.worker.consumer, "error": repr(exc)})
+                    item.delivery.nack(requeue=True)
+                    self.worker.count("requeued")
+                    continue
+            item.delivery.ack()
+            self.worker.count("duplicate" if result.duplicate else "processed")
+            duplicates += result.duplicate
+            processed += not result.duplicate
+        if answering:
+            log.info("batch processed", extra={"consumer": self.worker.consumer, "processed": processed,
+                                               "duplicates": duplicates, "failed": len(later)})
+        return later
+
+    def _settle_failed(self, item: _Item, result: ClaimResult) -> None:
+        """A handler that raised in the batch (its changes undone): a transient failure is retried the single
+        way (in-process retries first); a permanent or held-back one is settled from this attempt."""
+        error = result.error
+        if error is None or self.worker.processor.classifier(error).retried_now:
+            self.worker.handle(item.delivery)
+            return
+        self.worker.settle(item.delivery, self.worker.processor.failed(item.delivery.message, error, item.envelope))
+
+
+def _waiter(result: Callable[..., object], timeout: float) -> Callable[[], None]:
+    def wait() -> None:
+        result(timeout=timeout)
+
+    return wait
+
+
+def _raiser(exc: Exception) -> Callable[[], None]:
+    def wait() -> None:
+        raise exc
+
+    return wait

@@ -1,0 +1,240 @@
+"""The worker's batch mode (``hub.workers.batch``) on the in-memory broker with the workflow's store and handlers:
+one transaction per batch, and each message's guarantees as on the single-message path."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+from sqlalchemy import event, select
+
+from hub.config.workflow import WorkflowSettings
+from hub.envelope import Envelope
+from hub.routing.codec import envelope_from_message, message_from_envelope
+from hub.routing.outbound import BrokerOutbound, Sender
+from hub.routing.table import RoutingTable
+from hub.transport import Broker, Delivery, Message, TopologyConfig, open_broker, routing_key
+from hub.validation.command_sets import CommandSetRegistry
+from hub.validation.validator import DocumentValidator
+from hub.workers import HandlerRegistry, PermanentError, Reply, TransientError, Worker
+from hub.workflow import wiring
+from hub.workflow.clock import ManualClock
+from hub.workflow.runtime import WorkflowRuntime, open_runtime
+from hub.workflow.store import WorkOrderProcessedStore
+from hub.workflow.store.schema import work_order_history, work_orders
+from hub.workflow.tiers import TierFacts
+from tests.unit.workers.kit import take_all, wait_until
+from tests.unit.workflow.kit import START, WO, command, envelope
+
+pytestmark = pytest.mark.unit
+
+DISPATCH_AT_INTAKE = "CreateWorkOrder.valid-dispatch-at-intake.xml"
+
+
+@dataclass
+class Faults:
+    """Which messages the wrapped CreateWorkOrder fails *after* the real handler made its changes and sends."""
+
+    poison: set[str] = field(default_factory=set)  # PermanentError every time
+    flaky: set[str] = field(default_factory=set)  # TransientError once
+    runs: list[str] = field(default_factory=list)
+
+
+def faulty_handlers(faults: Faults) -> HandlerRegistry:
+    real = wiring.handlers.resolve(wiring.CONSUMER, "workorder.CreateWorkOrder")
+    registry = HandlerRegistry()
+
+    @registry.handler("workorder.CreateWorkOrder", consumer=wiring.CONSUMER)
+    def create(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> Reply:
+        faults.runs.append(envelope.message_id)
+        result: Reply = real.func(envelope, workflow=workflow, outbound=outbound)
+        if envelope.message_id in faults.poison:
+            raise PermanentError("poison: this work order cannot be")
+        if envelope.message_id in faults.flaky:
+            faults.flaky.discard(envelope.message_id)
+            raise TransientError("flaky: try again")
+        return result
+
+    return registry
+
+
+@dataclass
+class Kit:
+    broker: Broker
+    runtime: WorkflowRuntime
+    store: WorkOrderProcessedStore
+    outbound: BrokerOutbound
+    faults: Faults
+    commits: list[int]
+
+    def worker(self, broker: Any = None, **options: Any) -> Worker:
+        return Worker(broker or self.broker, wiring.CONSUMER, faulty_handlers(self.faults), store=self.store,
+                      dependencies={"workflow": self.runtime}, outbound=self.outbound, **options)
+
+    def request(self, env: Envelope) -> Future[Message]:
+        message = message_from_envelope(env, routing_key(wiring.CONSUMER, env.command_type), for_request=True)
+        return self.broker.request(self.broker.config.commands_exchange, message, timeout=15)
+
+    def waiting(self, count: int) -> list[Delivery]:
+        queue = self.broker.config.queue(wiring.CONSUMER)
+        deliveries = [self.broker.get(queue) for _ in range(count)]
+        assert all(d is not None for d in deliveries)
+        return [d for d in deliveries if d is not None]
+
+    def work_orders(self) -> int:
+        with self.runtime.store.engine.connect() as db:
+            return len(db.execute(select(work_orders.c.id)).all())
+
+
+@pytest.fixture
+def kit(tmp_path: Path) -> Iterator[Kit]:
+    config = TopologyConfig(prefix=f"b{uuid.uuid4().hex[:10]}")
+    runtime = open_runtime(WorkflowSettings(database=f"sqlite:///{tmp_path / 'workorders.db'}", mass_incidents=False),
+                           clock=ManualClock(START))
+    runtime.tiers.remember(TierFacts("13800138000", "VIP_GOLD"))
+    commits: list[int] = []
+    event.listen(runtime.store.engine, "commit", lambda _connection: commits.append(1))
+    sets = CommandSetRegistry.installed()
+    table = RoutingTable.load(None, consumers=config.consumers, command_types=sets.command_types())
+    with open_broker("memory://", config) as broker:
+        outbound = BrokerOutbound(broker, table, DocumentValidator(sets), confirm_timeout=5)
+        yield Kit(broker, runtime, WorkOrderProcessedStore(runtime.store, max_batch=8), outbound, Faults(), commits)
+    runtime.close()
+
+
+def create(**replace: str) -> Envelope:
+    return envelope(*command(DISPATCH_AT_INTAKE, **replace))
+
+
+def state(reply: Message) -> str | None:
+    return etree.fromstring(reply.body).findtext(f"{{{WO}}}State")
+
+
+def causes(messages: list[Message]) -> list[str]:
+    """The ids of the messages whose handling sent ``messages`` (the envelope's ``caused-by``)."""
+    return sorted(envelope_from_message(m).headers["caused-by"] for m in messages)
+
+
+def test_one_batch_one_commit_and_each_message_settled_as_alone(kit: Kit) -> None:
+    """ok, a duplicate of an answered request, a business rejection, a poison message, a transient failure."""
+    ok, known, rejected, poison, flaky = create(), create(), create(CategoryCode="99.99.99"), create(), create()
+    worker = kit.worker()
+    assert worker.max_batch == 8
+    first = kit.request(known)
+    worker.handle_batch(kit.waiting(1))  # a batch of one: the single-message path
+    answered_before = first.result(5).body
+    kit.faults.poison.add(poison.message_id)
+    kit.faults.flaky.add(flaky.message_id)
+    futures = [kit.request(env) for env in (ok, known, rejected, poison, flaky)]
+    kit.commits.clear()
+
+    worker.handle_batch(kit.waiting(5))
+
+    assert kit.commits == [1, 1]  # the batch's, then the transient failure's own on the single path
+    assert state(futures[0].result(5)) == "DISPATCHED"
+    assert futures[1].result(5).body == answered_before  # the duplicate: answered again from the record
+    refusal = etree.fromstring(futures[2].result(5).body)
+    assert refusal.findtext("{urn:onepoint:common:1}Code") == "unknown-category"
+    assert state(futures[4].result(5)) == "DISPATCHED"  # retried on the single path
+    assert not futures[3].done()  # dead-lettered: no answer
+    assert kit.faults.runs.count(known.message_id) == 1  # not run again as a duplicate
+    assert kit.faults.runs.count(poison.message_id) == 1  # settled from the batch's attempt
+    assert kit.faults.runs.count(flaky.message_id) == 2
+    config = kit.broker.config
+    [dead] = take_all(kit.broker, config.dead_letter_queue(wiring.CONSUMER))
+    assert dead.message_id == poison.message_id and "poison" in str(dead.headers["x-onepoint-dead-reason"])
+    assert kit.broker.message_count(config.queue(wiring.CONSUMER)) == 0
+    assert causes(take_all(kit.broker, config.queue("nsp"))) == sorted(
+        env.message_id for env in (known, ok, flaky))  # once each; the poison's send never left
+    assert kit.work_orders() == 3  # known, ok, flaky: the poison's rows undone, the rejection wrote none
+    assert kit.store.reply(f"{wiring.CONSUMER}:{ok.message_id}") == futures[0].result(5).body
+    assert kit.store.outcome(f"{wiring.CONSUMER}:{rejected.message_id}") == "rejected: unknown-category"
+    assert not kit.store.seen(f"{wiring.CONSUMER}:{poison.message_id}")
+
+
+def test_each_history_row_names_the_message_of_its_batch(kit: Kit) -> None:
+    envs = [create() for _ in range(3)]
+    futures = [kit.request(env) for env in envs]
+    kit.worker().handle_batch(kit.waiting(3))
+    assert all(state(f.result(5)) == "DISPATCHED" for f in futures)
+    with kit.runtime.store.engine.connect() as db:
+        named = {str(row[0]) for row in db.execute(select(work_order_history.c.message_id))}
+    assert named == {env.message_id for env in envs}
+
+
+class UnconfirmedDispatch:
+    """A broker whose first publish to the NSP queue is never confirmed (a broker nack)."""
+
+    def __init__(self, broker: Broker) -> None:
+        self._broker, self.refused = broker, 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._broker, name)
+
+    def publish(self, exchange: str, message: Message, **options: Any) -> Future[None]:
+        if not self.refused and message.type == "nsp.NetworkComplaintDispatch":
+            self.refused += 1
+            failed: Future[None] = Future()
+            failed.set_exception(ConnectionError("nacked"))
+            return failed
+        return self._broker.publish(exchange, message, **options)
+
+
+def test_a_missing_confirm_undoes_the_batch_and_each_message_goes_alone(kit: Kit) -> None:
+    flaky_broker = UnconfirmedDispatch(kit.broker)
+    kit.outbound = BrokerOutbound(flaky_broker, kit.outbound.table, kit.outbound.validator,  # type: ignore[arg-type]
+                                  confirm_timeout=5)
+    envs = [create() for _ in range(3)]
+    futures = [kit.request(env) for env in envs]
+    kit.commits.clear()
+    kit.worker().handle_batch(kit.waiting(3))
+    assert flaky_broker.refused == 1
+    assert all(state(f.result(5)) == "DISPATCHED" for f in futures)
+    assert len(kit.commits) == 3  # the batch rolled back; one commit per message on the single path
+    assert kit.work_orders() == 3
+    sent = take_all(kit.broker, kit.broker.config.queue("nsp"))
+    assert set(causes(sent)) == {env.message_id for env in envs}
+    assert len({m.message_id for m in sent}) == 3  # a dispatch sent twice carries the same id both times
+
+
+def test_the_worker_consumes_in_batches_and_answers_every_request(kit: Kit) -> None:
+    envs = [create() for _ in range(20)]
+    with kit.worker(prefetch=4):
+        futures = [kit.request(env) for env in envs]
+        wait_until(lambda: all(f.done() for f in futures), "every answer")
+    assert all(state(f.result(0)) == "DISPATCHED" for f in futures)
+    assert kit.work_orders() == 20
+    assert len(take_all(kit.broker, kit.broker.config.queue("nsp"))) == 20
+
+
+def test_a_store_without_batches_or_max_batch_one_keeps_the_single_path(kit: Kit) -> None:
+    assert kit.worker(max_batch=1).max_batch == 1
+    alone = WorkOrderProcessedStore(kit.runtime.store)
+    worker = Worker(kit.broker, wiring.CONSUMER, faulty_handlers(kit.faults), store=alone,
+                    dependencies={"workflow": kit.runtime}, outbound=kit.outbound)
+    assert worker.max_batch == 1
+    envs = [create() for _ in range(2)]
+    futures = [kit.request(env) for env in envs]
+    kit.commits.clear()
+    worker.handle_batch(kit.waiting(2))
+    assert all(state(f.result(5)) == "DISPATCHED" for f in futures) and len(kit.commits) == 2
+
+
+def test_the_workflow_wiring_gives_the_configured_batch(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from hub.config import HubSettings
+
+    settings = replace(HubSettings(), workflow=WorkflowSettings(database=f"sqlite:///{tmp_path / 'w.db'}",
+                                                                worker_batch=12))
+    deps = wiring.dependencies(settings)
+    try:
+        assert wiring.processed_store(deps).max_batch == 12  # type: ignore[attr-defined]
+    finally:
+        wiring.close(deps)
