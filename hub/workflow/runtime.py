@@ -12,6 +12,7 @@ from hub.observability.metrics import Metrics
 from hub.workflow.calendars import load_calendars
 from hub.workflow.clock import Clock, SystemClock
 from hub.workflow.engine import EngineSettings, WorkOrderEngine
+from hub.workflow.incidents import mass_incident_rules
 from hub.workflow.intake import IntakeRule
 from hub.workflow.sla import load_sla_table
 from hub.workflow.store import WorkOrderStore
@@ -53,5 +54,11 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None,
                        enforce_templates=settings.enforce_templates))
     used = clock or SystemClock()
     store = WorkOrderStore.open(settings.database, clock=used.now)
-    return WorkflowRuntime(store, engine, TierLookup(ttl=max(settings.tier_cache_seconds, 0.001)), used,
-                           settings.link, metrics)
+    runtime = WorkflowRuntime(store, engine, TierLookup(ttl=max(settings.tier_cache_seconds, 0.001)), used,
+                              settings.link, metrics)
+    if settings.mass_incidents:  # after the outage rule: a complaint an outage explains is no mass complaint
+        mass_rule, resolution = mass_incident_rules(engine, threshold=settings.mass_complaint_threshold,
+                                                    window_minutes=settings.mass_complaint_window_minutes)
+        runtime.intake_rules.append(mass_rule)
+        engine.observers.append(resolution)
+    return runtime

@@ -1,0 +1,59 @@
+"""An incident's children: the complaints of its window found when it opens, a complaint linked to it (its
+``incident_id`` and a field entry in its history), the children it has, and how many."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Connection
+
+from hub.workflow.store import HistoryEntry, WorkOrderStore, WorkOrderTransaction
+from hub.workflow.store.dialect import READ_ONLY
+from hub.workflow.store.schema import work_orders
+
+__all__ = ["child_count", "children_of", "complaints_of_window", "link"]
+
+_wo = work_orders.c
+
+# The window's complaints not linked yet (to an outage or an incident): read once, when an incident opens; the
+# creation-time index bounds it to the window's minutes.
+_WINDOW_COMPLAINTS = (
+    select(_wo.id, _wo.msisdn, _wo.contact_number, _wo.occurred_at, _wo.location, _wo.dispatch_fields,
+           _wo.created_at)
+    .where(_wo.created_at >= bindparam("since"), _wo.category_code == bindparam("category"),
+           _wo.intake_point == bindparam("intake"), _wo.ticket_type == "COMPLAINT",
+           _wo.incident_id.is_(None), _wo.outage_id.is_(None))
+    .order_by(_wo.created_at, _wo.id)
+)
+_CHILDREN = select(_wo.id, _wo.state).where(_wo.incident_id == bindparam("incident")).order_by(_wo.created_at,
+                                                                                               _wo.id)
+_CHILD_COUNT = select(func.count()).select_from(work_orders).where(_wo.incident_id == bindparam("incident"))
+
+
+def complaints_of_window(connection: Connection, category_code: str, intake_point: str,
+                         since: datetime) -> list[dict[str, Any]]:
+    """The complaints of one window key created since ``since`` and linked to nothing, oldest first."""
+    found = connection.execute(_WINDOW_COMPLAINTS, {"since": since, "category": category_code,
+                                                    "intake": intake_point})
+    return [dict(row) for row in found.mappings()]
+
+
+def link(tx: WorkOrderTransaction, work_order_id: str, incident_id: str, now: datetime, *,
+         message_id: str | None = None) -> None:
+    """The complaint becomes a child of the incident (said in its history)."""
+    tx.update(work_order_id, {"incident_id": incident_id, "updated_at": now}, history=[HistoryEntry(
+        at=now, kind="field", actor="hub", system="HUB", field="incident_id", new_value=incident_id,
+        note=f"linked to incident {incident_id}", message_id=message_id)])
+
+
+def children_of(connection: Connection, incident_id: str) -> list[tuple[str, str]]:
+    """The incident's children as ``(id, state)``, oldest first (the incident-id index)."""
+    return [(str(row[0]), str(row[1])) for row in connection.execute(_CHILDREN, {"incident": incident_id})]
+
+
+def child_count(store: WorkOrderStore, incident_id: str) -> int:
+    """How many complaints the incident has (QueryWorkOrder's ChildCount), read outside any write transaction."""
+    with store.engine.connect() as connection, connection.execution_options(**{READ_ONLY: True}).begin():
+        return int(connection.execute(_CHILD_COUNT, {"incident": incident_id}).scalar_one())

@@ -1,0 +1,80 @@
+"""Resolving an incident resolves its children: a ``WorkOrderObserver`` told of every action, so whatever replies
+to the incident (an agent's WorkOrderAction Reply, NSP's resolved answer) answers each open child with the
+incident's resolution copied into its note and sends it to return visit (REPLIED, its return-visit deadline set),
+each through ``engine.act`` (history, events, deadlines, the other observers). The incident's key is let go and its
+window starts from zero, so a later burst opens a new incident.
+
+Children by state: ACCEPTED, DISPATCHED, IN_PROGRESS, ESCALATED are replied; PENDING is first given the incident's
+resolution as the information it waited for (SUPPLY_INFO), SUSPENDED is resumed, then both are replied; a child in
+DISPATCH_REJECTED (no reply from there) gets the resolution in its history for its agent; children answered or
+closed already are left as they are. A cancelled incident lets its key go; its children stay open for their agents.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from hub.workflow.commands import ActionRequest, Complaint
+from hub.workflow.engine import Changed, Created, FollowUp, WorkOrderEngine
+from hub.workflow.incidents.children import children_of
+from hub.workflow.incidents.window import ComplaintWindow
+from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
+from hub.workflow.store import WorkOrderTransaction
+
+__all__ = ["IncidentResolution"]
+
+log = logging.getLogger("onepoint.workflow.incidents")
+
+A, S = LifecycleAction, WorkOrderState
+REPLYABLE = frozenset({S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.ESCALATED})
+BROUGHT_BACK = {S.PENDING: A.SUPPLY_INFO, S.SUSPENDED: A.RESUME}  # one step to a state a reply leaves from
+
+
+class IncidentResolution:
+    """The incidents' ``WorkOrderObserver``."""
+
+    def __init__(self, engine: WorkOrderEngine, window: ComplaintWindow) -> None:
+        self.engine, self.window = engine, window
+
+    def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
+                now: datetime) -> list[FollowUp]:
+        return []
+
+    def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
+                now: datetime) -> list[FollowUp]:
+        row = changed.row
+        if row.get("ticket_type") != "INCIDENT" or request.action not in (A.REPLY, A.CANCEL):
+            return []
+        key = self.window.release(tx.db, str(row["id"]))
+        if request.action is A.CANCEL:
+            log.info("incident cancelled", extra={"work_order_id": row["id"], "window_key": key})
+            return []
+        follow_ups: list[FollowUp] = []
+        replied = 0
+        for child_id, state in children_of(tx.db, str(row["id"])):
+            follow_ups += self._resolve(tx, str(row["id"]), child_id, S(state), request, now)
+            replied += 1
+        log.info("incident resolved", extra={"work_order_id": row["id"], "window_key": key, "children": replied})
+        return follow_ups
+
+    def _resolve(self, tx: WorkOrderTransaction, incident_id: str, child_id: str, state: WorkOrderState,
+                 request: ActionRequest, now: datetime) -> list[FollowUp]:
+        resolution = request.note or "resolved"
+        note = f"incident {incident_id} resolved: {resolution}"
+        follow_ups: list[FollowUp] = []
+        step = BROUGHT_BACK.get(state)
+        if step is not None:
+            back = self.engine.act(tx, ActionRequest(child_id, step, request.operator, request.system,
+                                                     {"Note": note[:200]}, message_id=request.message_id), now)
+            follow_ups += back.follow_ups
+            state = S(back.row["state"])
+        if state in REPLYABLE:
+            details = {**request.details, "Note": note}
+            reply = self.engine.act(tx, ActionRequest(child_id, A.REPLY, request.operator, request.system, details,
+                                                      message_id=request.message_id), now)
+            return follow_ups + reply.follow_ups
+        if state is S.DISPATCH_REJECTED:
+            self.engine.note(tx, child_id, {"incident_resolution": resolution[:2000]}, actor=request.operator,
+                             system=request.system, now=now, note=note[:2000], message_id=request.message_id)
+        return follow_ups

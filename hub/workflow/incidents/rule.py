@@ -1,0 +1,86 @@
+"""The mass-complaint intake rule: a complaint whose key (phenomenon category | intake point) has an open incident
+becomes its child at once; otherwise it is counted in its key's window, and the complaint that brings the window to
+the threshold opens the incident, whose children the window's complaints become. A linked complaint is taken over
+(``IntakeOutcome.handled``): it is not dispatched on its own, the incident's fault report covers it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from hub.workflow.commands import Complaint
+from hub.workflow.engine import Created, FollowUp, WorkOrderEngine
+from hub.workflow.incidents.children import complaints_of_window, link
+from hub.workflow.incidents.opening import (
+    IncidentFacts,
+    create_incident,
+    dispatch_incident,
+    manager_todo,
+)
+from hub.workflow.incidents.window import ComplaintWindow, window_key
+from hub.workflow.intake import IntakeOutcome
+from hub.workflow.store import WorkOrderTransaction
+
+__all__ = ["MassComplaintRule"]
+
+log = logging.getLogger("onepoint.workflow.incidents")
+
+
+class _KeyTaken(Exception):
+    """Another transaction opened the key's incident first: undo this one's."""
+
+
+@dataclass
+class MassComplaintRule:
+    """``threshold`` complaints of one key within ``window`` open one incident (an ``IntakeRule``)."""
+
+    engine: WorkOrderEngine
+    threshold: int = 10
+    window: ComplaintWindow = field(default_factory=lambda: ComplaintWindow(timedelta(minutes=30)))
+    name: str = "mass-complaint"
+
+    def at_intake(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
+                  now: datetime) -> IntakeOutcome | None:
+        key = window_key(complaint.category_code, complaint.intake)
+        incident_id = self.window.open_incident(tx.db, key)
+        follow_ups: list[FollowUp] = []
+        if incident_id is None:
+            counted = self.window.count(tx.db, key, now)
+            if counted.count < self.threshold:
+                return None
+            # a transaction that opened it meanwhile has committed: this read sees it (READ COMMITTED)
+            incident_id = self.window.open_incident(tx.db, key)
+            if incident_id is None:
+                opened = self._open(tx, key, complaint, counted.count, counted.since, now)
+                if opened is not None:
+                    incident_id, follow_ups = opened
+                    return IntakeOutcome(True, {"incident_id": incident_id}, follow_ups,
+                                         {"IncidentId": incident_id})
+                incident_id = self.window.open_incident(tx.db, key)
+                if incident_id is None:  # opened and already closed by others: this complaint stands alone
+                    return None
+        link(tx, str(created.row["id"]), incident_id, now, message_id=complaint.message_id)
+        return IntakeOutcome(True, {"incident_id": incident_id}, follow_ups, {"IncidentId": incident_id})
+
+    def _open(self, tx: WorkOrderTransaction, key: str, complaint: Complaint, count: int, since: datetime,
+              now: datetime) -> tuple[str, list[FollowUp]] | None:
+        """Open the key's incident (None: another transaction holds the key, nothing of this attempt remains)."""
+        complaints = complaints_of_window(tx.db, complaint.category_code, complaint.intake, since)
+        facts = IncidentFacts(complaint, count, self.window.length.total_seconds() / 60, complaints)
+        try:
+            with tx.savepoint():
+                row, history = create_incident(tx, self.engine, facts, now)
+                if not self.window.claim(tx.db, key, row["id"], now):
+                    raise _KeyTaken(key)
+                for child in complaints:
+                    link(tx, str(child["id"]), row["id"], now, message_id=complaint.message_id)
+                follow_ups = dispatch_incident(tx, self.engine, row, history, facts, now)
+        except _KeyTaken:
+            log.info("mass-complaint incident opened by another transaction", extra={"window_key": key})
+            return None
+        follow_ups.append(manager_todo(self.engine, row, facts))
+        log.warning("mass-complaint incident opened", extra={
+            "work_order_id": row["id"], "window_key": key, "complaints": count, "children": len(complaints)})
+        return row["id"], follow_ups

@@ -1,0 +1,279 @@
+"""Mass-complaint incidents through the workflow's handlers (no broker), on SQLite with a ManualClock (again on
+PostgreSQL: tests/integration/workflow/test_incidents_on_postgres.py).
+
+Ten complaints of one phenomenon at one business hall within 30 minutes open one incident: emergency priority,
+dispatched to NSP as a mass complaint, the ten complaints its children; later ones are linked as they come;
+replying to the incident replies every child with its resolution and a new burst opens a new incident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Connection
+
+from hub.envelope import Envelope
+from hub.workers import WorkerTestClient
+from hub.workflow.clock import ManualClock
+from hub.workflow.lifecycle import WorkOrderState
+from hub.workflow.runtime import WorkflowRuntime, open_runtime
+from hub.workflow.store.schema import work_order_events
+from tests.unit.workflow.incident_kit import (
+    CALLS,
+    HALL,
+    NSP,
+    SMS,
+    children,
+    client_of,
+    complain,
+    field,
+    incidents,
+    mass_dispatches,
+    nsp_dispatches,
+    open_incident_rows,
+    query,
+    settings,
+    window_rows,
+)
+from tests.unit.workflow.kit import EXAMPLES, START, WO, act, answer, command, envelope, text
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """Where a test's own runtime keeps its work orders (PostgreSQL's module gives a database of its cluster)."""
+    return f"sqlite:///{tmp_path / 'own.db'}"
+
+
+def clock_of(runtime: WorkflowRuntime) -> ManualClock:
+    assert isinstance(runtime.clock, ManualClock)
+    return runtime.clock
+
+
+def burst(client: WorkerTestClient, runtime: WorkflowRuntime, count: int, *, first: int = 0,
+          every: timedelta = timedelta(minutes=2), intake: str = HALL, category: str = CALLS) -> list[etree._Element]:
+    """``count`` complaints of different customers, ``every`` apart (the clock moves before each but the first)."""
+    answers = []
+    for number in range(first, first + count):
+        if number > first:
+            clock_of(runtime).advance(every)
+        answers.append(complain(client, number, intake=intake, category=category))
+    return answers
+
+
+def opened(client: WorkerTestClient, runtime: WorkflowRuntime, *, first: int = 0) -> tuple[str, list[str]]:
+    """A burst of ten: the incident's id and the ten complaints' ids."""
+    answers = burst(client, runtime, 10, first=first)
+    incident_id = text(answers[-1], "wo:IncidentId")
+    assert incident_id is not None
+    return incident_id, [text(a, "wo:WorkOrderId") or "" for a in answers]
+
+
+def test_nine_complaints_open_nothing_and_the_tenth_opens_one_incident(client: WorkerTestClient,
+                                                                        runtime: WorkflowRuntime) -> None:
+    nine = burst(client, runtime, 9)
+    assert all(text(a, "wo:IncidentId") is None for a in nine)
+    assert all(text(a, "wo:State") == "DISPATCHED" for a in nine)  # each dispatched at intake on its own
+    assert incidents(runtime) == []
+    assert len(nsp_dispatches(client)) == 9 and mass_dispatches(client) == []
+
+    clock_of(runtime).advance(timedelta(minutes=2))  # the tenth 18 minutes after the first
+    tenth = complain(client, 9)
+    incident_id = text(tenth, "wo:IncidentId")
+    assert incident_id is not None
+    assert text(tenth, "wo:State") == "ACCEPTED"  # taken over by the incident: not dispatched on its own
+    (incident,) = incidents(runtime)
+    assert incident["id"] == incident_id
+
+    found = query(client, incident_id)
+    assert field(found, "TicketType") == "INCIDENT"
+    assert field(found, "Priority") == "1"
+    assert field(found, "State") == "DISPATCHED"
+    assert field(found, "CategoryCode") == CALLS
+    assert field(found, "IntakePoint") == HALL
+    assert field(found, "ChildCount") == "10"
+    assert text(found, "wo:WorkOrder/wo:Area/c:AreaCode") == "0755"
+    description = incident["description"]
+    assert "10 complaints" in description and "30 minutes" in description and HALL in description
+    actions = [text(h, "wo:Action") for h in found.iterfind("wo:WorkOrder/wo:History", {"wo": WO})
+               if text(h, "wo:State")]
+    assert actions == ["CREATE", "ACCEPT", "DISPATCH"]
+    assert incident["reply_due"] is not None and incident["first_responded_at"] is not None
+    with runtime.store.engine.connect() as connection:
+        kinds = [r[0] for r in connection.execute(select(work_order_events.c.kind).where(
+            work_order_events.c.work_order_id == incident_id).order_by(work_order_events.c.seq))]
+    assert kinds[0] == "TroubleTicketCreateEvent" and len(kinds) >= 2
+
+    (mass,) = mass_dispatches(client)
+    assert len(nsp_dispatches(client)) == 10  # nine before the incident, then one for all of them
+    assert mass.findtext(f"{{{NSP}}}WorkOrderId") == incident_id
+    assert mass.findtext(f"{{{NSP}}}ComplaintCount") == "10"
+    assert mass.findtext(f"{{{NSP}}}Priority") == "1"
+    todos = [e for e, _ in client.sent if e.command_type == "oa.PushTodo"]
+    assert len(todos) == 1 and incident_id.encode() in todos[0].payload
+
+    linked = children(runtime, incident_id)
+    assert sorted(c["id"] for c in linked) == sorted(text(a, "wo:WorkOrderId") for a in [*nine, tenth])
+    for child in linked:
+        view = runtime.store.get_work_order(child["id"])
+        assert view is not None
+        assert any(h["note"] == f"linked to incident {incident_id}" for h in view.history)
+    assert open_incident_rows(runtime) == [(f"{CALLS}|{HALL}", incident_id)]
+
+
+def test_complaints_31_minutes_apart_are_not_one_window(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    burst(client, runtime, 9, every=timedelta(seconds=20))
+    clock_of(runtime).advance(timedelta(minutes=31))
+    late = complain(client, 9)
+    assert text(late, "wo:IncidentId") is None
+    assert incidents(runtime) == [] and mass_dispatches(client) == []
+    # the window moved on: nine more within it make ten again (the late one and nine new)
+    answers = burst(client, runtime, 9, first=10, every=timedelta(minutes=1))
+    assert text(answers[-1], "wo:IncidentId") is not None
+    assert [int(d.findtext(f"{{{NSP}}}ComplaintCount") or 0) for d in mass_dispatches(client)] == [10]
+
+
+def test_other_intake_points_and_phenomena_are_counted_apart(client: WorkerTestClient,
+                                                             runtime: WorkflowRuntime) -> None:
+    burst(client, runtime, 9, every=timedelta(seconds=30))
+    other_hall = complain(client, 9, intake="HALL-0755-NS02")
+    other_phenomenon = complain(client, 10, category=SMS)
+    assert text(other_hall, "wo:IncidentId") is None and text(other_phenomenon, "wo:IncidentId") is None
+    assert incidents(runtime) == []
+    tenth = complain(client, 11)
+    assert text(tenth, "wo:IncidentId") is not None
+    (incident,) = incidents(runtime)
+    assert len(children(runtime, incident["id"])) == 10  # neither the other hall's nor the SMS complaint
+
+
+def test_a_complaint_while_the_incident_is_open_is_linked_not_dispatched(client: WorkerTestClient,
+                                                                        runtime: WorkflowRuntime) -> None:
+    incident_id, _ = opened(client, runtime)
+    dispatched = len(nsp_dispatches(client))
+    clock_of(runtime).advance(timedelta(hours=2))  # long after the window: the incident is what counts
+    eleventh = complain(client, 10)
+    assert text(eleventh, "wo:IncidentId") == incident_id
+    assert text(eleventh, "wo:State") == "ACCEPTED"
+    assert len(nsp_dispatches(client)) == dispatched
+    assert field(query(client, incident_id), "ChildCount") == "11"
+    found = query(client, text(eleventh, "wo:WorkOrderId") or "")
+    assert field(found, "IncidentId") == incident_id and field(found, "TicketType") == "COMPLAINT"
+
+
+def test_replying_to_the_incident_replies_every_child_and_sends_it_to_return_visit(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    incident_id, ids = opened(client, runtime)
+    # one child in progress then pending at NSP, the last (not dispatched) suspended
+    assert text(act(client, ids[0], "WorkOrderAction.valid-start.xml"), "wo:State") == "IN_PROGRESS"
+    assert text(act(client, ids[0], "WorkOrderAction.valid-pend.xml"), "wo:State") == "PENDING"
+    document, message_id = command("WorkOrderAction.valid-suspend.xml", WorkOrderId=ids[-1])
+    until = document.find(f"{{{WO}}}Suspend/{{{WO}}}Until")
+    assert until is not None
+    until.text = (START + timedelta(days=2)).isoformat()
+    assert text(answer(client.request(envelope(document, message_id))), "wo:State") == "SUSPENDED"
+
+    clock_of(runtime).advance(timedelta(minutes=40))
+    replied = act(client, incident_id, "WorkOrderAction.valid-reply.xml")
+    assert text(replied, "wo:State") == "REPLIED"
+    resolution = "Calls from the area work again since 11:05; tested with the customer's number."
+    linked = children(runtime, incident_id)
+    assert len(linked) == 10
+    for child in linked:
+        assert child["state"] == WorkOrderState.REPLIED.value
+        assert child["return_visit_due"] is not None  # sent to return visit
+        view = runtime.store.get_work_order(child["id"])
+        assert view is not None
+        reply = [h for h in view.history if h["action"] == "REPLY"]
+        assert len(reply) == 1 and resolution in reply[0]["note"] and incident_id in reply[0]["note"]
+    assert open_incident_rows(runtime) == [] and window_rows(runtime) == 0
+
+    # a new burst opens a new incident; nine are not enough
+    clock_of(runtime).advance(timedelta(minutes=5))
+    nine = burst(client, runtime, 9, first=100, every=timedelta(minutes=1))
+    assert all(text(a, "wo:IncidentId") is None for a in nine)
+    clock_of(runtime).advance(timedelta(minutes=1))
+    second_id = text(complain(client, 109), "wo:IncidentId")
+    assert second_id is not None and second_id != incident_id
+    assert len(children(runtime, second_id)) == 10  # the nine after the reply and the tenth, within 30 minutes
+    assert len(mass_dispatches(client)) == 2
+
+
+def test_nsps_resolved_answer_on_the_incident_resolves_its_children(client: WorkerTestClient,
+                                                                    runtime: WorkflowRuntime) -> None:
+    incident_id, _ = opened(client, runtime)
+    reply = etree.parse(str(EXAMPLES / "nsp" / "NetworkComplaintReply.valid.xml")).getroot()
+    reply.find(f"{{{NSP}}}WorkOrderId").text = incident_id
+    assert reply.findtext(f"{{{NSP}}}Resolved") == "true"
+    result = reply.findtext(f"{{{NSP}}}Result") or ""
+    client.send(Envelope("nsp-20261123-120000-0001", "nsp.NetworkComplaintReply", "NSP", etree.tostring(reply)))
+    assert field(query(client, incident_id), "State") == "REPLIED"
+    for child in children(runtime, incident_id):
+        assert child["state"] == WorkOrderState.REPLIED.value
+        view = runtime.store.get_work_order(child["id"])
+        assert view is not None
+        assert any(h["action"] == "REPLY" and result[:40] in (h["note"] or "") for h in view.history)
+    assert open_incident_rows(runtime) == []
+
+
+def test_switched_off_ten_complaints_are_ten_complaints(database_url: str) -> None:
+    runtime = open_runtime(settings(database_url, mass_incidents=False), clock=ManualClock(START))
+    try:
+        client = client_of(runtime)
+        answers = burst(client, runtime, 12, every=timedelta(seconds=30))
+        assert all(text(a, "wo:IncidentId") is None for a in answers)
+        assert all(text(a, "wo:State") == "DISPATCHED" for a in answers)
+        assert incidents(runtime) == [] and mass_dispatches(client) == []
+        assert open_incident_rows(runtime) == [] and window_rows(runtime) == 0
+    finally:
+        runtime.close()
+
+
+def test_a_lower_threshold_and_a_shorter_window_from_the_settings(database_url: str) -> None:
+    runtime = open_runtime(settings(database_url, mass_complaint_threshold=3, mass_complaint_window_minutes=5),
+                           clock=ManualClock(START))
+    try:
+        client = client_of(runtime)
+        burst(client, runtime, 2, every=timedelta(minutes=1))
+        clock_of(runtime).advance(timedelta(minutes=6))  # the window left the first two behind
+        assert text(complain(client, 2), "wo:IncidentId") is None
+        third = burst(client, runtime, 2, first=3, every=timedelta(minutes=1))[-1]
+        assert text(third, "wo:IncidentId") is not None
+        assert [d.findtext(f"{{{NSP}}}ComplaintCount") for d in mass_dispatches(client)] == ["3"]
+    finally:
+        runtime.close()
+
+
+@pytest.fixture
+def statements(runtime: WorkflowRuntime) -> Iterator[list[str]]:
+    """Every statement the store executes while the test runs."""
+    executed: list[str] = []
+
+    def record(conn: Connection, cursor: object, statement: str, *args: object) -> None:
+        executed.append(statement)
+
+    event.listen(runtime.store.engine, "before_cursor_execute", record)
+    yield executed
+    event.remove(runtime.store.engine, "before_cursor_execute", record)
+
+
+def test_counting_costs_the_same_statements_however_full_the_store(client: WorkerTestClient, runtime: WorkflowRuntime,
+                                                                    statements: list[str]) -> None:
+    def window_statements_of_one_complaint(number: int, intake: str) -> list[str]:
+        statements.clear()
+        complain(client, number, intake=intake)
+        return [s for s in statements if "complaint_windows" in s or "open_incidents" in s]
+
+    few = window_statements_of_one_complaint(0, "HALL-A")
+    for number in range(1, 40):  # 39 more complaints at 13 other halls, none reaching the threshold
+        complain(client, number, intake=f"HALL-{number % 13}")
+    many = window_statements_of_one_complaint(40, "HALL-B")
+    assert len(few) == len(many) == 4  # the open incident, the bucket, the pruning, the sum
+    assert all("work_orders" not in s for s in many)
+    with runtime.store.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(work_order_events)).scalar_one() >= 41
