@@ -7,7 +7,8 @@
 * ``nsp.NetworkComplaintReply``: NSP's answer recorded on the work order, which moves on to IN_PROGRESS;
 * ``oa.CompleteTodo``: a manager completed an escalation to-do: the escalated work order is taken up again;
 * ``nsp.OutageNotice`` (broadcast): noted; the outage rules act on it (issue 13);
-* ``workorder.RegisterListener`` / ``UnregisterListener``: event listeners (``hub.workflow.listeners``).
+* ``workorder.RegisterListener`` / ``UnregisterListener``: event listeners (``hub.workflow.listeners``);
+* ``workorder.QueryStatistics``: the figures of a window of days from the counters (``hub.workflow.statistics``).
 
 Every handler changes the work-order store only through ``workflow.store.current_transaction()``: the worker's
 claim opened it (``WorkOrderProcessedStore``) and commits it with the processed-message record. Dependency (by
@@ -25,7 +26,7 @@ from hub.gateways.documents import command_element
 from hub.observability import mask_msisdn
 from hub.routing.outbound import Sender
 from hub.workers import BusinessRejection, HandlerRegistry, Reply
-from hub.workflow import answers, commands, incidents, listeners
+from hub.workflow import answers, commands, listeners, statistics
 from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.intake import apply_intake_rules
@@ -105,10 +106,7 @@ def query_work_order(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     if view is None:
         raise BusinessRejection(f"no work order {work_order_id}", code="unknown-work-order")
     now = workflow.clock.now()
-    row = view.row
-    if row.get("ticket_type") == "INCIDENT":
-        row = {**row, "child_count": incidents.child_count(workflow.store, work_order_id)}
-    return Reply(answers.work_order_answer(envelope, row, view.history, now), outcome="work order")
+    return Reply(answers.work_order_answer(envelope, view.row, view.history, now), outcome="work order")
 
 
 @handlers.handler("workorder.QueryWorkOrders", consumer=CONSUMER)
@@ -141,13 +139,7 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime) -> st
             request = commands.ActionRequest(work_order_id, LifecycleAction.START, operator, "NSP",
                                              {"Note": f"NSP: {fields['nsp_result']}"[:200]},
                                              message_id=envelope.message_id)
-            row = workflow.engine.act(tx, request, now).row
-        if row.get("ticket_type") == "INCIDENT" and fields["nsp_resolved"] in ("true", "1") and row["state"] in (
-                WorkOrderState.IN_PROGRESS.value, WorkOrderState.ESCALATED.value):  # its children replied with it
-            resolution = {"Cause": fields["nsp_cause"], "Action": fields["nsp_action"],
-                          "Result": fields["nsp_result"], "Resolved": "true"}
-            workflow.engine.act(tx, commands.ActionRequest(work_order_id, LifecycleAction.REPLY, operator, "NSP",
-                                                           resolution, message_id=envelope.message_id), now)
+            workflow.engine.act(tx, request, now)
     except WorkOrderRefused as exc:
         raise BusinessRejection(str(exc), code=exc.code) from None
     return f"nsp reply on {work_order_id}"
@@ -181,3 +173,16 @@ def outage_notice(envelope: Envelope) -> str:
 
 
 listeners.register(handlers, CONSUMER)
+
+
+@handlers.handler("workorder.QueryStatistics", consumer=CONSUMER)
+def query_statistics(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
+    zone = statistics.zone_of(workflow.engine.observers)
+    now = workflow.clock.now()
+    try:
+        query = statistics.statistics_query(command_element(envelope), zone, now.astimezone(zone).date())
+    except ValueError as exc:
+        raise BusinessRejection(str(exc), code="bad-window") from None
+    figures = statistics.read_figures(workflow.store.current_transaction().db, query, zone)
+    return Reply(statistics.statistics_answer(envelope, figures, now),
+                 outcome=f"statistics {query.first_day}..{query.last_day}: {figures.totals.complaints} complaints")

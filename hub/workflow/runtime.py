@@ -12,9 +12,9 @@ from hub.observability.metrics import Metrics
 from hub.workflow.calendars import load_calendars
 from hub.workflow.clock import Clock, SystemClock
 from hub.workflow.engine import EngineSettings, WorkOrderEngine
-from hub.workflow.incidents import mass_incident_rules
 from hub.workflow.intake import IntakeRule
 from hub.workflow.sla import load_sla_table
+from hub.workflow.statistics import CounterObserver
 from hub.workflow.store import WorkOrderStore
 from hub.workflow.taxonomy import load_taxonomy
 from hub.workflow.tiers import TierLookup
@@ -52,13 +52,8 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None,
         EngineSettings(intake_department=settings.intake_department,
                        repeat_window=timedelta(hours=settings.repeat_window_hours),
                        enforce_templates=settings.enforce_templates))
+    engine.observers.append(CounterObserver(settings.statistics_timezone))  # first: the statistics' counters
     used = clock or SystemClock()
     store = WorkOrderStore.open(settings.database, clock=used.now)
-    runtime = WorkflowRuntime(store, engine, TierLookup(ttl=max(settings.tier_cache_seconds, 0.001)), used,
-                              settings.link, metrics)
-    if settings.mass_incidents:  # after the outage rule: a complaint an outage explains is no mass complaint
-        mass_rule, resolution = mass_incident_rules(engine, threshold=settings.mass_complaint_threshold,
-                                                    window_minutes=settings.mass_complaint_window_minutes)
-        runtime.intake_rules.append(mass_rule)
-        engine.observers.append(resolution)
-    return runtime
+    return WorkflowRuntime(store, engine, TierLookup(ttl=max(settings.tier_cache_seconds, 0.001)), used,
+                           settings.link, metrics)

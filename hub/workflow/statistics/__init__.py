@@ -1,1 +1,18 @@
-"""Complaint statistics (issue 13): hot spots, per-SP figures, SLA compliance and shares, from maintained counters."""
+"""Complaint statistics (issue 13): hot spots, per-SP figures, SLA compliance and shares, from maintained counters.
+
+* ``measures``: what a creation and each action count, under the work order's creation day and dimensions;
+* ``counters``: ``CounterObserver`` (an engine observer) keeps ``work_order_counters`` in each change's transaction;
+* ``rebuild``: the counters recomputed from the work orders and their history;
+* ``figures`` / ``queries``: the figures of a window of days, from one summing read of the counters;
+* ``documents``: QueryStatistics in, QueryStatisticsResponse out.
+"""
+
+from hub.workflow.statistics.counters import CounterObserver, add_counts, zone_of
+from hub.workflow.statistics.documents import statistics_answer, statistics_query
+from hub.workflow.statistics.figures import Figures, StatisticsQuery, compute_figures
+from hub.workflow.statistics.measures import MEASURES, Measure
+from hub.workflow.statistics.queries import read_figures
+from hub.workflow.statistics.rebuild import RebuildResult, rebuild_counters
+
+__all__ = ["MEASURES", "CounterObserver", "Figures", "Measure", "RebuildResult", "StatisticsQuery", "add_counts",
+           "compute_figures", "read_figures", "rebuild_counters", "statistics_answer", "statistics_query", "zone_of"]

@@ -1,0 +1,168 @@
+"""The figures QueryStatistics and ``onepoint stats`` show, computed from the window's counter sums (pure).
+
+``CounterSum`` rows are the window's counters summed per category, area, tier, SP and measure (``queries``); every
+figure is a sum or a ratio of them: hot spots (complaints per category prefix of the asked level and area, top N),
+complaints per SP, SLA compliance per tier (replied in time / replied), and the shares of first-contact
+resolution and repeat complaints (of the complaints) and of invalid dispatches (of the dispatches).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from hub.workflow.statistics.measures import Measure
+
+__all__ = ["CounterSum", "Figures", "HotSpot", "OutageFigures", "SpFigures", "StatisticsQuery", "TierSla", "Totals",
+           "category_prefix", "compute_figures", "share"]
+
+M = Measure
+LEVEL_LENGTH = {1: 2, 2: 5, 3: 8, 4: 12}  # 01 · 01.02 · 01.02.03 · 01.02.03.004
+
+
+@dataclass(frozen=True, slots=True)
+class StatisticsQuery:
+    first_day: date
+    last_day: date  # inclusive
+    area_code: str | None = None
+    level: int = 3
+    top: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class CounterSum:
+    category_code: str
+    area_code: str
+    tier: str
+    sp_code: str
+    measure: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    complaints: int = 0
+    repeat_complaints: int = 0
+    dispatched: int = 0
+    invalid_dispatches: int = 0
+    auto_answered: int = 0
+    first_contact_resolved: int = 0
+    replied: int = 0
+    replied_in_sla: int = 0
+    replied_late: int = 0
+    return_visited: int = 0
+    closed: int = 0
+    incidents: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HotSpot:
+    category: str
+    area_code: str
+    complaints: int
+    share: float
+
+
+@dataclass(frozen=True, slots=True)
+class SpFigures:
+    sp_code: str
+    complaints: int
+    share: float
+
+
+@dataclass(frozen=True, slots=True)
+class TierSla:
+    tier: str  # "" when the tier was not known
+    replied: int
+    in_sla: int
+    late: int
+    compliance: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutageFigures:
+    notice_id: str
+    title: str
+    start_at: datetime
+    status: str
+    linked: int
+    auto_answered: int
+    dispatched: int
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    query: StatisticsQuery
+    totals: Totals
+    first_contact_resolution: float | None
+    invalid_dispatch: float | None
+    repeat_complaint: float | None
+    sla_compliance: float | None
+    hot_spots: list[HotSpot] = field(default_factory=list)
+    service_providers: list[SpFigures] = field(default_factory=list)
+    tiers: list[TierSla] = field(default_factory=list)
+    outages: list[OutageFigures] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The figures as JSON-ready values (dates and instants in ISO 8601)."""
+        def plain(value: Any) -> Any:
+            if isinstance(value, date | datetime):
+                return value.isoformat()
+            if isinstance(value, dict):
+                return {k: plain(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [plain(v) for v in value]
+            return value
+        return {str(k): plain(v) for k, v in asdict(self).items()}
+
+
+def share(part: int, whole: int) -> float | None:
+    """``part / whole`` to 4 decimals, None when the whole is 0."""
+    return None if whole <= 0 else round(part / whole, 4)
+
+
+def category_prefix(code: str, level: int) -> str:
+    return code[:LEVEL_LENGTH[level]]
+
+
+def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum],
+                    outages: Iterable[OutageFigures] = ()) -> Figures:
+    by_measure: Counter[str] = Counter()
+    spots: Counter[tuple[str, str]] = Counter()
+    providers: Counter[str] = Counter()
+    replied_by_tier: dict[str, Counter[str]] = {}
+    for s in sums:
+        by_measure[s.measure] += s.count
+        if s.measure == M.CREATED:
+            spots[(category_prefix(s.category_code, query.level), s.area_code)] += s.count
+            if s.sp_code:
+                providers[s.sp_code] += s.count
+        elif s.measure in (M.REPLIED_IN_SLA, M.REPLIED_LATE):
+            replied_by_tier.setdefault(s.tier, Counter())[s.measure] += s.count
+    complaints = by_measure[M.CREATED]
+    totals = Totals(
+        complaints=complaints, repeat_complaints=by_measure[M.REPEAT], dispatched=by_measure[M.DISPATCHED],
+        invalid_dispatches=by_measure[M.INVALID_DISPATCH], auto_answered=by_measure[M.AUTO_ANSWERED],
+        first_contact_resolved=by_measure[M.FIRST_CONTACT_RESOLVED], replied=by_measure[M.REPLIED],
+        replied_in_sla=by_measure[M.REPLIED_IN_SLA], replied_late=by_measure[M.REPLIED_LATE],
+        return_visited=by_measure[M.RETURN_VISITED], closed=by_measure[M.CLOSED],
+        incidents=by_measure[M.INCIDENT_PREFIX + M.CREATED])
+    hot = sorted(spots.items(), key=lambda item: (-item[1], item[0]))[:query.top]
+    sp_total = sum(providers.values())
+    tiers = []
+    for tier, counts in sorted(replied_by_tier.items()):
+        in_sla, late = counts[M.REPLIED_IN_SLA], counts[M.REPLIED_LATE]
+        tiers.append(TierSla(tier, in_sla + late, in_sla, late, share(in_sla, in_sla + late)))
+    return Figures(
+        query=query, totals=totals,
+        first_contact_resolution=share(totals.first_contact_resolved, complaints),
+        invalid_dispatch=share(totals.invalid_dispatches, totals.dispatched),
+        repeat_complaint=share(totals.repeat_complaints, complaints),
+        sla_compliance=share(totals.replied_in_sla, totals.replied_in_sla + totals.replied_late),
+        hot_spots=[HotSpot(category, area, n, share(n, complaints) or 0.0) for (category, area), n in hot],
+        service_providers=[SpFigures(sp, n, share(n, sp_total) or 0.0)
+                           for sp, n in sorted(providers.items(), key=lambda item: (-item[1], item[0]))[:query.top]],
+        tiers=tiers, outages=sorted(outages, key=lambda o: (o.start_at, o.notice_id)))

@@ -1,0 +1,108 @@
+"""What a work order's creation and each of its actions add to the statistics' counters: pure functions of the row,
+shared by the maintained counters (``counters``) and their rebuild from the history (``rebuild``), so both count
+the same.
+
+A count is kept under the work order's *creation* day (in the statistics' time zone) and its dimensions (category,
+area, tier, channel, SP): a reply given on the 3rd to a complaint of the 1st counts on the 1st, so the shares of a
+window (replied in time / replied, first-contact resolutions / complaints) relate to the same complaints.
+An incident (ticket type INCIDENT, a mass complaint's parent) counts under ``incident_``-prefixed measures, never
+as a complaint. The incident rule writes an incident without ``engine.create`` (no creation observer hears of it),
+so an incident is counted as created with its first action — its dispatch to NSP at opening — (``first=True``:
+its history's third state entry, after CREATE and ACCEPT), by the maintained counters and the rebuild alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+from typing import Any
+
+from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
+
+__all__ = ["COUNTED_ACTIONS", "FIRST_ACTION_ENTRY", "MEASURES", "CounterKey", "Measure", "change_measures",
+           "counter_key", "creation_measures", "is_incident", "local_day"]
+
+A = LifecycleAction
+
+CounterKey = tuple[str, str, str, str, str, str, str]  # day, category, area, tier, channel, sp, measure
+
+
+class Measure:
+    """The measure names of ``work_order_counters``."""
+
+    CREATED = "created"  # a customer's complaint
+    REPEAT = "repeat"  # of them, the customer's repeat complaint (Created.repeat)
+    DISPATCHED = "dispatched"  # each dispatch (a re-dispatch after a rejection too)
+    INVALID_DISPATCH = "invalid_dispatch"  # each dispatch the handling department sent back (REJECT_DISPATCH)
+    AUTO_ANSWERED = "auto_answered"
+    FIRST_CONTACT_RESOLVED = "first_contact_resolved"  # replied or auto-answered without ever being dispatched
+    REPLIED = "replied"
+    REPLIED_IN_SLA = "replied_in_sla"  # replied_at <= reply_due (which already credits the paused time)
+    REPLIED_LATE = "replied_late"
+    RETURN_VISITED = "return_visited"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    ESCALATED = "escalated"
+    INCIDENT_PREFIX = "incident_"  # an incident's measures: incident_created, incident_dispatched, …
+
+
+MEASURES = (Measure.CREATED, Measure.REPEAT, Measure.DISPATCHED, Measure.INVALID_DISPATCH, Measure.AUTO_ANSWERED,
+            Measure.FIRST_CONTACT_RESOLVED, Measure.REPLIED, Measure.REPLIED_IN_SLA, Measure.REPLIED_LATE,
+            Measure.RETURN_VISITED, Measure.CLOSED, Measure.CANCELLED, Measure.ESCALATED)
+
+_BY_ACTION: dict[LifecycleAction, str] = {
+    A.DISPATCH: Measure.DISPATCHED, A.REJECT_DISPATCH: Measure.INVALID_DISPATCH, A.AUTO_ANSWER: Measure.AUTO_ANSWERED,
+    A.REPLY: Measure.REPLIED, A.RETURN_VISIT: Measure.RETURN_VISITED, A.CLOSE: Measure.CLOSED,
+    A.CANCEL: Measure.CANCELLED, A.ESCALATE: Measure.ESCALATED,
+}
+COUNTED_ACTIONS = frozenset(_BY_ACTION)
+FIRST_ACTION_ENTRY = 3  # CREATE, ACCEPT, then the first action: its state entry's position in the history
+
+
+def local_day(moment: datetime, zone: tzinfo) -> str:
+    """The operator's calendar day of an aware instant, ``YYYY-MM-DD``."""
+    return moment.astimezone(zone).date().isoformat()
+
+
+def counter_key(row: Mapping[str, Any], zone: tzinfo, measure: str) -> CounterKey:
+    """The counter a work order's ``measure`` is added to (its creation day and dimensions)."""
+    return (local_day(row["created_at"], zone), str(row["category_code"]), str(row.get("area_code") or ""),
+            str(row.get("tier") or ""), str(row["channel"]), str(row.get("sp_code") or ""), measure)
+
+
+def _named(row: Mapping[str, Any], measures: list[str]) -> list[str]:
+    if is_incident(row):
+        return [Measure.INCIDENT_PREFIX + m for m in measures if m != Measure.REPEAT]
+    return measures
+
+
+def creation_measures(row: Mapping[str, Any], *, repeat: bool) -> list[str]:
+    """A complaint's creation (an incident is counted with its first action: see the module's note)."""
+    if is_incident(row):
+        return []
+    return [Measure.CREATED, *([Measure.REPEAT] if repeat else [])]
+
+
+def is_incident(row: Mapping[str, Any]) -> bool:
+    return row.get("ticket_type") == "INCIDENT"
+
+
+def change_measures(row: Mapping[str, Any], action: LifecycleAction, previous: WorkOrderState, *,
+                    first: bool = False) -> list[str]:
+    """The measures an action adds; ``row`` is the work order after it (``replied_at``, ``reply_due`` and
+    ``dispatch_fields`` are final once it is replied: no pause, handover or dispatch comes after a reply).
+    ``first``: the work order's first action after its acceptance (what counts an incident as created)."""
+    opened = [Measure.CREATED] if first and is_incident(row) else []
+    measure = _BY_ACTION.get(action)
+    if measure is None:
+        return _named(row, opened)
+    found = [*opened, measure]
+    if action is A.AUTO_ANSWER:
+        found.append(Measure.FIRST_CONTACT_RESOLVED)  # only NEW or ACCEPTED can be auto-answered: never dispatched
+    elif action is A.REPLY:
+        due, replied = row.get("reply_due"), row.get("replied_at")
+        late = due is not None and replied is not None and replied > due
+        found.append(Measure.REPLIED_LATE if late else Measure.REPLIED_IN_SLA)
+        if row.get("dispatch_fields") is None and previous is not WorkOrderState.AUTO_ANSWERED:
+            found.append(Measure.FIRST_CONTACT_RESOLVED)
+    return _named(row, found)

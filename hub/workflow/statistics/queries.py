@@ -1,0 +1,71 @@
+"""The statistics' reads: the window's counters summed in one statement, the outage notices of the window, and
+``read_figures`` combining them (``figures.compute_figures``).
+
+The counters' primary key begins with the day, so the window is one range of it: the read costs the counter rows of
+the window (bounded by days × the dimensions' combinations that occurred), never the work orders of the store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from hub.workflow.statistics.figures import CounterSum, Figures, OutageFigures, StatisticsQuery, compute_figures
+from hub.workflow.store.schema import outage_notices, work_order_counters
+
+__all__ = ["counter_sums", "day_range", "outages_in", "read_figures"]
+
+_c = work_order_counters.c
+_o = outage_notices.c
+
+
+def day_range(first: date, last: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The instants the local days ``first``…``last`` (inclusive) span: ``[start, end)``."""
+    start = datetime.combine(first, time(), zone)
+    end = datetime.combine(last + timedelta(days=1), time(), zone)
+    return start, end
+
+
+def counter_sums(connection: Connection, query: StatisticsQuery) -> Iterator[CounterSum]:
+    """The window's counters summed per category, area, tier, SP and measure (days and channels folded)."""
+    total = func.sum(_c.count)
+    where = [_c.day >= query.first_day.isoformat(), _c.day <= query.last_day.isoformat()]
+    if query.area_code:
+        where.append(_c.area_code == query.area_code)
+    statement = (select(_c.category_code, _c.area_code, _c.tier, _c.sp_code, _c.measure, total)
+                 .where(and_(*where))
+                 .group_by(_c.category_code, _c.area_code, _c.tier, _c.sp_code, _c.measure))
+    for category, area, tier, sp, measure, count in connection.execute(statement):
+        yield CounterSum(category, area, tier, sp, measure, int(count))
+
+
+def outages_in(connection: Connection, query: StatisticsQuery, zone: tzinfo) -> list[OutageFigures]:
+    """The outage notices active at some time in the window (started before its end, not cleared before its
+    start), of the area when one is asked, with the counts the outage rule keeps on them."""
+    start, end = day_range(query.first_day, query.last_day, zone)
+    statement = select(_o.notice_id, _o.title, _o.start_at, _o.status, _o.areas, _o.linked_count,
+                       _o.auto_answered_count, _o.dispatch_count).where(
+        _o.start_at < end, or_(_o.cleared_at.is_(None), _o.cleared_at >= start))
+    found = []
+    for row in connection.execute(statement).mappings():
+        if query.area_code and query.area_code not in _area_codes(row["areas"]):
+            continue
+        found.append(OutageFigures(row["notice_id"], row["title"], row["start_at"], row["status"],
+                                   int(row["linked_count"]), int(row["auto_answered_count"]),
+                                   int(row["dispatch_count"])))
+    return found
+
+
+def _area_codes(areas: str) -> set[str]:
+    try:
+        parsed = json.loads(areas)
+    except ValueError:
+        return set()
+    return {str(a.get("code")) for a in parsed if isinstance(a, dict)} if isinstance(parsed, list) else set()
+
+
+def read_figures(connection: Connection, query: StatisticsQuery, zone: tzinfo) -> Figures:
+    return compute_figures(query, counter_sums(connection, query), outages_in(connection, query, zone))

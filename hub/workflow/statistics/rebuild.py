@@ -1,0 +1,111 @@
+"""``rebuild_counters``: the statistics' counters recomputed from the work orders and their history — after a
+restore, or for a store filled by other means — with the same measure functions the maintained counters use.
+
+One transaction: it takes the counters over first (PostgreSQL: ``LOCK TABLE … IN EXCLUSIVE MODE``, so a change
+committing meanwhile waits and then adds its own counts on top; SQLite: the write lock of ``BEGIN IMMEDIATE``),
+streams the work orders in customer order (the repeat mark is recomputed as the engine marks it: an earlier work
+order of the same number and phenomenon among the customer's ``shown`` newest within ``repeat_window``), reads the
+counted actions of each chunk of them from the history, and replaces every counter row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from sqlalchemy import Connection, Engine, delete, select, text
+
+from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
+from hub.workflow.statistics.measures import (
+    FIRST_ACTION_ENTRY,
+    CounterKey,
+    change_measures,
+    counter_key,
+    creation_measures,
+)
+from hub.workflow.store.schema import work_order_counters, work_order_history, work_orders
+
+__all__ = ["RebuildResult", "rebuild_counters"]
+
+log = logging.getLogger("onepoint.workflow.statistics")
+
+_ACTIONS = {a.value: a for a in LifecycleAction}
+_w = work_orders.c
+_h = work_order_history.c
+CHUNK = 2_000
+INSERT_CHUNK = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildResult:
+    work_orders: int
+    counter_rows: int
+
+
+def rebuild_counters(engine: Engine, zone: tzinfo, *, repeat_window: timedelta = timedelta(days=7),
+                     shown: int = 20) -> RebuildResult:
+    with engine.connect() as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("LOCK TABLE work_order_counters IN EXCLUSIVE MODE"))
+        counts, seen = _count(connection, zone, repeat_window, shown)
+        connection.execute(delete(work_order_counters))
+        rows = [{"day": k[0], "category_code": k[1], "area_code": k[2], "tier": k[3], "channel": k[4],
+                 "sp_code": k[5], "measure": k[6], "count": n} for k, n in counts.items() if n]
+        for start in range(0, len(rows), INSERT_CHUNK):
+            connection.execute(work_order_counters.insert(), rows[start:start + INSERT_CHUNK])
+    log.info("statistics counters rebuilt", extra={"work_orders": seen, "counter_rows": len(rows)})
+    return RebuildResult(seen, len(rows))
+
+
+def _count(connection: Connection, zone: tzinfo, window: timedelta,
+           shown: int) -> tuple[Counter[CounterKey], int]:
+    counts: Counter[CounterKey] = Counter()
+    statement = (select(_w.id, _w.msisdn, _w.created_at, _w.category_code, _w.area_code, _w.tier, _w.channel,
+                        _w.sp_code, _w.ticket_type, _w.replied_at, _w.reply_due,
+                        _w.dispatch_fields.is_not(None).label("dispatched"))
+                 .order_by(_w.msisdn, _w.created_at, _w.id))
+    recent: deque[tuple[datetime, str]] = deque(maxlen=shown)
+    customer: str | None = None
+    seen = 0
+    result = connection.execution_options(stream_results=True, yield_per=CHUNK).execute(statement)
+    for partition in result.mappings().partitions():
+        rows = [dict(r) for r in partition]
+        actions = _actions(connection, [r["id"] for r in rows])
+        for row in rows:
+            if row["msisdn"] != customer:
+                customer = row["msisdn"]
+                recent.clear()
+            phenomenon = str(row["category_code"])[:8]
+            since = row["created_at"] - window
+            repeat = any(at >= since and earlier == phenomenon for at, earlier in recent)
+            recent.append((row["created_at"], phenomenon))
+            row["dispatch_fields"] = "" if row.pop("dispatched") else None
+            for measure in creation_measures(row, repeat=repeat):
+                counts[counter_key(row, zone, measure)] += 1
+            for action, previous, position in actions.get(row["id"], ()):
+                first = position == FIRST_ACTION_ENTRY
+                for measure in change_measures(row, action, previous, first=first):
+                    counts[counter_key(row, zone, measure)] += 1
+        seen += len(rows)
+    return counts, seen
+
+
+def _actions(connection: Connection,
+             ids: Sequence[str]) -> dict[str, list[tuple[LifecycleAction, WorkOrderState, int]]]:
+    """The actions of these work orders after their acceptance, each with the state it left and the position of
+    its entry among the work order's state entries (1: CREATE, 2: ACCEPT), in history order."""
+    found: dict[str, list[tuple[LifecycleAction, WorkOrderState, int]]] = {}
+    positions: Counter[str] = Counter()
+    statement = (select(_h.work_order_id, _h.action, _h.from_state)
+                 .where(_h.work_order_id.in_(list(ids)), _h.kind == "state")
+                 .order_by(_h.work_order_id, _h.seq))
+    for work_order_id, action, from_state in connection.execute(statement):
+        positions[work_order_id] += 1
+        if from_state is None or action not in _ACTIONS:
+            continue
+        found.setdefault(work_order_id, []).append(
+            (_ACTIONS[action], WorkOrderState(from_state), positions[work_order_id]))
+    return found
