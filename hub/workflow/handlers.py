@@ -6,7 +6,7 @@
 * ``workorder.QueryWorkOrder`` / ``QueryWorkOrders``: a work order with its history / a filtered page;
 * ``nsp.NetworkComplaintReply``: NSP's answer recorded on the work order, which moves on to IN_PROGRESS;
 * ``oa.CompleteTodo``: a manager completed an escalation to-do: the escalated work order is taken up again;
-* ``nsp.OutageNotice`` (broadcast): noted; the outage rules act on it (issue 13);
+* ``nsp.OutageNotice`` (broadcast): kept; the outage rule links or clears the complaints it explains (issue 13);
 * ``workorder.RegisterListener`` / ``UnregisterListener``: event listeners (``hub.workflow.listeners``);
 * ``workorder.QueryStatistics``: the figures of a window of days from the counters (``hub.workflow.statistics``).
 
@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import logging
 
-from lxml import etree
-
+from hub.bulletin.notice import parse_outage_notice
 from hub.envelope import Envelope
 from hub.gateways.documents import command_element
 from hub.observability import mask_msisdn
@@ -31,6 +30,7 @@ from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.intake import apply_intake_rules
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
+from hub.workflow.outages import outage_rule, record_notice
 from hub.workflow.runtime import WorkflowRuntime
 
 __all__ = ["CONSUMER", "handlers"]
@@ -166,10 +166,19 @@ def complete_todo(envelope: Envelope, workflow: WorkflowRuntime) -> str:
 
 
 @handlers.handler("nsp.OutageNotice", consumer=CONSUMER)
-def outage_notice(envelope: Envelope) -> str:
-    notice = etree.fromstring(envelope.payload).findtext(f"{{{NSP}}}NoticeId") or "?"
-    log.info("outage notice reached the workflow", extra={"message_id": envelope.message_id, "notice_id": notice})
-    return f"outage notice {notice} noted"
+def outage_notice(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> str:
+    notice = parse_outage_notice(envelope.payload)  # an inconsistent notice is refused for good (dead-lettered)
+    tx, now = workflow.store.current_transaction(), workflow.clock.now()
+    rule = outage_rule(workflow.intake_rules)
+    if rule is None:  # auto-answer switched off: the notice is kept, no complaint is touched
+        arrival = record_notice(tx.db, notice, now)
+        return f"outage notice {notice.notice_id} r{notice.revision} kept={arrival.applied} (auto-answer off)"
+    outcome = rule.notice_received(tx, notice, now, message_id=envelope.message_id)
+    _send(outcome.follow_ups, outbound, workflow, "hub")
+    log.info("outage notice reached the workflow",
+             extra={"message_id": envelope.message_id, "notice_id": notice.notice_id, "revision": notice.revision,
+                    "status": notice.status, "linked": len(outcome.linked), "replied": len(outcome.replied)})
+    return outcome.summary()
 
 
 listeners.register(handlers, CONSUMER)

@@ -13,6 +13,7 @@ from hub.workflow.calendars import load_calendars
 from hub.workflow.clock import Clock, SystemClock
 from hub.workflow.engine import EngineSettings, WorkOrderEngine
 from hub.workflow.intake import IntakeRule
+from hub.workflow.outages import OutageRule, load_outage_services
 from hub.workflow.sla import load_sla_table
 from hub.workflow.statistics import CounterObserver
 from hub.workflow.store import WorkOrderStore
@@ -55,5 +56,10 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None,
     engine.observers.append(CounterObserver(settings.statistics_timezone))  # first: the statistics' counters
     used = clock or SystemClock()
     store = WorkOrderStore.open(settings.database, clock=used.now)
-    return WorkflowRuntime(store, engine, TierLookup(ttl=max(settings.tier_cache_seconds, 0.001)), used,
-                           settings.link, metrics)
+    runtime = WorkflowRuntime(store, engine, TierLookup(ttl=max(settings.tier_cache_seconds, 0.001)), used,
+                              settings.link, metrics)
+    if settings.outage_auto_answer:  # issue 13: answered from NSP's outage notices, the first intake rule
+        outages = OutageRule(engine, load_outage_services(settings.outage_services, engine.taxonomy))
+        runtime.intake_rules.insert(0, outages)
+        engine.observers.append(outages)  # keeps the answered ones off the SLA clock
+    return runtime

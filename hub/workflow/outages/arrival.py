@@ -1,0 +1,141 @@
+"""What a notice's arrival does to complaints taken before it: an active notice links the open ones it explains and
+tells their owners; a clearance sends the linked ones still open the recovery notice and on to the return visit.
+
+Linking reads the open complaints of the notice's area codes (``ix_work_orders_area``, then the state and the
+notice's Start), once per notice revision; clearing reads the notice's linked work orders (``ix_work_orders_outage``).
+Clearance per state (docs/outages.md): AUTO_ANSWERED, ACCEPTED, DISPATCHED, IN_PROGRESS, ESCALATED are REPLIED with
+the recovery wording; PENDING is given the information (SUPPLY_INFO) and SUSPENDED resumed first, then replied;
+DISPATCH_REJECTED cannot be replied: the history notes the recovery and its owner gets an OA to-read.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+from hub.workflow.commands import ActionRequest
+from hub.workflow.engine import FollowUp, WorkOrderEngine
+from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
+from hub.workflow.outages.matching import ComplaintFacts, explains
+from hub.workflow.outages.notices import NoticeArrival, StoredNotice, add_counts
+from hub.workflow.outages.services import OutageServices
+from hub.workflow.store import HistoryEntry, WorkOrderTransaction
+from hub.workflow.store.schema import work_orders
+
+__all__ = ["LINKABLE", "NoticeOutcome", "clear_linked", "link_entry", "link_open"]
+
+log = logging.getLogger("onepoint.workflow.outages")
+
+S = WorkOrderState
+A = LifecycleAction
+# Taken, not yet answered: a late notice links these (an answered or finished one keeps its own story).
+LINKABLE = (S.ACCEPTED, S.DISPATCHED, S.DISPATCH_REJECTED, S.IN_PROGRESS, S.PENDING, S.SUSPENDED, S.ESCALATED)
+_ANSWERED_DIRECTLY = {S.AUTO_ANSWERED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.ESCALATED}
+_wo = work_orders.c
+_OPEN_IN_AREAS = (
+    select(work_orders)
+    .where(_wo.area_code.in_(bindparam("areas", expanding=True)), _wo.state.in_([s.value for s in LINKABLE]),
+           _wo.outage_id.is_(None), _wo.ticket_type == "COMPLAINT", _wo.created_at >= bindparam("since"))
+    .order_by(_wo.id)
+)
+_LINKED_OPEN = (
+    select(work_orders)
+    .where(_wo.outage_id == bindparam("nid"), _wo.state.in_([s.value for s in (*LINKABLE, S.AUTO_ANSWERED)]))
+    .order_by(_wo.id)
+)
+
+
+@dataclass
+class NoticeOutcome:
+    """What a notice message did: its arrival, the work orders linked, replied, left for their owners, and the
+    follow-ups to send (OA to-reads) with the message's transaction."""
+
+    arrival: NoticeArrival
+    linked: list[str] = field(default_factory=list)
+    replied: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+    follow_ups: list[FollowUp] = field(default_factory=list)
+
+    def summary(self) -> str:
+        stored = self.arrival.stored
+        if not self.arrival.applied:
+            return f"outage notice {stored.notice_id}: revision kept is {stored.revision}, nothing changed"
+        return (f"outage notice {stored.notice_id} r{stored.revision} {stored.status}: linked {len(self.linked)}, "
+                f"replied {len(self.replied)}, left to owners {len(self.left)}")
+
+
+def link_entry(notice: StoredNotice, now: datetime, *, note: str) -> HistoryEntry:
+    """The history's field entry of a work order linked to ``notice``."""
+    return HistoryEntry(at=now, kind="field", actor="hub", system="HUB", action="OUTAGE_LINK", field="outage_id",
+                        new_value=notice.notice_id, note=f"{note}: {notice.kind} notice {notice.title}"[:500])
+
+
+def _told(row: dict[str, Any], notice: StoredNotice, reason: str) -> FollowUp:
+    return FollowUp("oa-toread", row, {"manager": row["owner"], "step": f"{notice.notice_id}.{notice.revision}",
+                                       "reason": reason[:1000]})
+
+
+def link_open(tx: WorkOrderTransaction, services: OutageServices, notice: StoredNotice, now: datetime,
+              outcome: NoticeOutcome) -> None:
+    """Link the open complaints taken since the notice's Start that it explains; their owners are told."""
+    areas = sorted({area.code for area in notice.areas})
+    rows = tx.db.execute(_OPEN_IN_AREAS, {"areas": areas, "since": notice.start_at}).mappings().all()
+    dispatched = 0
+    for found in rows:
+        row = dict(found)
+        if not explains(notice, services, ComplaintFacts.of_row(row)):
+            continue
+        tx.update(row["id"], {"outage_id": notice.notice_id, "updated_at": now},
+                  history=[link_entry(notice, now, note="linked when the notice arrived")])
+        row["outage_id"] = notice.notice_id
+        outcome.linked.append(row["id"])
+        dispatched += row["dispatch_fields"] is not None
+        outcome.follow_ups.append(_told(row, notice, f"Outage notice {notice.notice_id} ({notice.title}) explains "
+                                                     f"this complaint. Agreed wording: {notice.customer_wording}"))
+    add_counts(tx.db, notice.notice_id, linked=len(outcome.linked), dispatched=dispatched)
+    if outcome.linked:
+        log.info("open complaints linked to an outage notice",
+                 extra={"notice_id": notice.notice_id, "work_orders": len(outcome.linked), "dispatched": dispatched})
+
+
+def recovery_note(notice: StoredNotice) -> str:
+    cleared = notice.cleared_at.isoformat() if notice.cleared_at is not None else "now"
+    return f"{notice.customer_wording} (outage {notice.notice_id} cleared at {cleared})"
+
+
+def clear_linked(tx: WorkOrderTransaction, engine: WorkOrderEngine, notice: StoredNotice, now: datetime,
+                 outcome: NoticeOutcome, *, message_id: str | None) -> None:
+    """Reply the recovery notice to every linked work order still open (see the module's list per state)."""
+    note = recovery_note(notice)
+    rows = tx.db.execute(_LINKED_OPEN, {"nid": notice.notice_id}).mappings().all()
+    for found in rows:
+        row = dict(found)
+        state = S(row["state"])
+
+        def act(action: LifecycleAction, text: str, work_order_id: str = row["id"]) -> S:
+            request = ActionRequest(work_order_id, action, "hub", "HUB", {"Note": text[:2000]},
+                                    message_id=message_id)
+            changed = engine.act(tx, request, now)
+            outcome.follow_ups.extend(changed.follow_ups)
+            return S(changed.row["state"])
+
+        if state is S.PENDING:
+            state = act(A.SUPPLY_INFO, f"outage {notice.notice_id} cleared: the customer's problem is explained")
+        elif state is S.SUSPENDED:
+            state = act(A.RESUME, f"outage {notice.notice_id} cleared")
+        if state in _ANSWERED_DIRECTLY:
+            act(A.REPLY, note)
+            outcome.replied.append(row["id"])
+            continue
+        tx.append_history(row["id"], [HistoryEntry(at=now, kind="field", actor="hub", system="HUB",
+                                                   action="OUTAGE_CLEARED", field="outage_id",
+                                                   new_value=notice.notice_id, note=note[:2000])])
+        outcome.left.append(row["id"])
+        outcome.follow_ups.append(_told(row, notice, f"Outage notice {notice.notice_id} is cleared; work order "
+                                                     f"{row['id']} is {state.value}: reply to the customer. {note}"))
+    log.info("outage notice cleared", extra={"notice_id": notice.notice_id, "replied": len(outcome.replied),
+                                             "left": len(outcome.left)})

@@ -1,0 +1,132 @@
+"""NSP's outage notices as the workflow keeps them (table ``outage_notices``): the newest revision of each notice,
+with the counters of the complaints it explains.
+
+A revision is stored only if it is newer than the one kept (an older or repeated revision is ignored: NSP's
+call-backs may overtake each other); CLEARED sets ``cleared_at`` (the notice's ClearedAt, else the arrival time).
+``active_notices`` reads the few ACTIVE ones through ``ix_outage_notices_status``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection
+
+from hub.bulletin.notice import AffectedArea, OutageNotice
+from hub.workflow.clock import as_utc
+from hub.workflow.store.dialect import insert_ignore
+from hub.workflow.store.schema import outage_notices
+
+__all__ = ["ACTIVE", "CLEARED", "NoticeArrival", "StoredNotice", "active_notices", "add_counts", "get_notice",
+           "record_notice"]
+
+ACTIVE, CLEARED = "ACTIVE", "CLEARED"
+_on = outage_notices.c
+_ACTIVE = select(outage_notices).where(_on.status == ACTIVE).order_by(_on.notice_id)
+_ONE = select(outage_notices).where(_on.notice_id == bindparam("nid"))
+_COUNTS = update(outage_notices).where(_on.notice_id == bindparam("nid")).values(
+    linked_count=_on.linked_count + bindparam("linked"),
+    auto_answered_count=_on.auto_answered_count + bindparam("auto_answered"),
+    dispatch_count=_on.dispatch_count + bindparam("dispatched"))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredNotice:
+    """One notice's newest revision, times in UTC."""
+
+    notice_id: str
+    revision: int
+    kind: str
+    title: str
+    status: str
+    services: frozenset[str]
+    areas: tuple[AffectedArea, ...]
+    start_at: datetime
+    expected_end: datetime | None
+    cleared_at: datetime | None
+    customer_wording: str
+    linked_count: int = 0
+    auto_answered_count: int = 0
+    dispatch_count: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.status == ACTIVE
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> StoredNotice:
+        areas = tuple(AffectedArea(area["code"], area.get("district")) for area in json.loads(row["areas"]))
+        return cls(row["notice_id"], int(row["revision"]), row["kind"], row["title"], row["status"],
+                   frozenset(row["services"].split()), areas, row["start_at"], row["expected_end"],
+                   row["cleared_at"], row["customer_wording"], int(row["linked_count"] or 0),
+                   int(row["auto_answered_count"] or 0), int(row["dispatch_count"] or 0))
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeArrival:
+    """What storing a revision did: ``applied`` False for an older or repeated revision (``stored`` is then the
+    kept one); ``previous_status`` is the kept revision's status before (None for a notice seen first)."""
+
+    stored: StoredNotice
+    applied: bool
+    previous_status: str | None
+
+
+def _time(value: str | None) -> datetime | None:
+    return None if value is None else as_utc(datetime.fromisoformat(value))
+
+
+def _columns(notice: OutageNotice, now: datetime) -> dict[str, Any]:
+    cleared = _time(notice.cleared_at)
+    if notice.status == CLEARED and cleared is None:
+        cleared = now
+    return {
+        "revision": notice.revision, "kind": notice.kind, "title": notice.title, "status": notice.status,
+        "services": " ".join(notice.services),
+        "areas": json.dumps([{"code": a.code, "district": a.district} for a in notice.areas], ensure_ascii=False),
+        "start_at": _time(notice.start), "expected_end": _time(notice.expected_end), "cleared_at": cleared,
+        "customer_wording": notice.customer_wording, "content": notice.content,
+        "sending_department": notice.sending_department, "updated_at": now,
+    }
+
+
+def get_notice(db: Connection, notice_id: str, *, for_update: bool = False) -> StoredNotice | None:
+    query = _ONE.with_for_update() if for_update else _ONE
+    row = db.execute(query, {"nid": notice_id}).mappings().first()
+    return None if row is None else StoredNotice.from_row(dict(row))
+
+
+def record_notice(db: Connection, notice: OutageNotice, now: datetime) -> NoticeArrival:
+    """Keep ``notice`` if it is the notice's first or a newer revision; the row stays locked until commit."""
+    columns = _columns(notice, now)
+    inserted = db.execute(insert_ignore(db, outage_notices).values(
+        notice_id=notice.notice_id, received_at=now, **columns))
+    kept = get_notice(db, notice.notice_id, for_update=True)
+    assert kept is not None  # inserted above, or there before
+    if inserted.rowcount == 1:
+        return NoticeArrival(kept, True, None)
+    if kept.revision >= notice.revision:
+        return NoticeArrival(kept, False, kept.status)
+    db.execute(update(outage_notices).where(_on.notice_id == notice.notice_id).values(**columns))
+    fresh = get_notice(db, notice.notice_id)
+    assert fresh is not None
+    return NoticeArrival(fresh, True, kept.status)
+
+
+def active_notices(db: Connection) -> list[StoredNotice]:
+    """The ACTIVE notices (a handful: the status index reads only them), in notice id order."""
+    return [StoredNotice.from_row(dict(row)) for row in db.execute(_ACTIVE).mappings()]
+
+
+def add_counts(db: Connection, notice_id: str, *, linked: int = 0, auto_answered: int = 0,
+               dispatched: int = 0) -> None:
+    """Add to the notice's counters (in the caller's transaction: the complaints' changes and the counts commit
+    together)."""
+    if linked or auto_answered or dispatched:
+        db.execute(_COUNTS, {"nid": notice_id, "linked": linked, "auto_answered": auto_answered,
+                             "dispatched": dispatched})

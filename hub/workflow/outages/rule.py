@@ -1,0 +1,95 @@
+"""The outage auto-answer rule: an intake rule (``name = "outage"``), the handler of NSP's notices, and an engine
+observer that keeps auto-answered work orders off the SLA clock.
+
+At intake a complaint an ACTIVE notice explains (``matching``) is answered at once: AUTO_ANSWER with the notice's
+CustomerWording as the note, linked to the notice (``outage_id``), not dispatched, counted on the notice. The active
+notices are read in the complaint's own transaction (one indexed read of a handful of rows, skipped for categories
+no outage explains): every hub process sees a notice the moment it commits, which a per-process cache would not.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from hub.bulletin.notice import OutageNotice
+from hub.workflow.commands import ActionRequest, Complaint
+from hub.workflow.engine import Changed, Created, FollowUp, WorkOrderEngine
+from hub.workflow.intake import IntakeOutcome
+from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
+from hub.workflow.outages.arrival import NoticeOutcome, clear_linked, link_entry, link_open
+from hub.workflow.outages.matching import ComplaintFacts, best_notice
+from hub.workflow.outages.notices import ACTIVE, active_notices, add_counts, record_notice
+from hub.workflow.outages.services import OutageServices
+from hub.workflow.store import WorkOrderTransaction
+
+__all__ = ["OFF_THE_CLOCK", "OutageRule"]
+
+log = logging.getLogger("onepoint.workflow.outages")
+
+# Answered from a notice and not replied since: no first-response, reply or escalation deadline may fire (a return
+# visit made straight from AUTO_ANSWERED leaves the reply limit unmet too: nothing is due any more).
+OFF_THE_CLOCK = frozenset({WorkOrderState.AUTO_ANSWERED, WorkOrderState.RETURN_VISITED})
+
+
+class OutageRule:
+    """Outage auto-answer; ``services`` is the checked category-to-service data."""
+
+    name = "outage"
+
+    def __init__(self, engine: WorkOrderEngine, services: OutageServices) -> None:
+        self.engine, self.services = engine, services
+
+    # -- intake (IntakeRule) -------------------------------------------------------------------------------------
+
+    def at_intake(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
+                  now: datetime) -> IntakeOutcome | None:
+        if not self.services.services_of(complaint.category_code):
+            return None  # no outage explains this category (billing, service quality, …): nothing to read
+        facts = ComplaintFacts(complaint.category_code, complaint.area_code, complaint.district,
+                               complaint.occurred_at, now)
+        notice = best_notice(active_notices(tx.db), self.services, facts)
+        if notice is None:
+            return None
+        work_order_id = created.row["id"]
+        request = ActionRequest(work_order_id, LifecycleAction.AUTO_ANSWER, "hub", "HUB",
+                                {"Note": notice.customer_wording}, message_id=complaint.message_id)
+        changed = self.engine.act(tx, request, now, view=created.view)
+        link = {"outage_id": notice.notice_id, "reply_due": None, "updated_at": now}
+        tx.update(work_order_id, link, history=[link_entry(notice, now, note="answered at intake")])
+        add_counts(tx.db, notice.notice_id, linked=1, auto_answered=1)
+        log.info("complaint answered from an outage notice",
+                 extra={"work_order_id": work_order_id, "notice_id": notice.notice_id})
+        return IntakeOutcome(handled=True, row={**changed.row, **link}, follow_ups=list(changed.follow_ups),
+                             answer={"OutageNoticeId": notice.notice_id, "AutoAnswer": notice.customer_wording})
+
+    # -- NSP's notices -------------------------------------------------------------------------------------------
+
+    def notice_received(self, tx: WorkOrderTransaction, notice: OutageNotice, now: datetime, *,
+                        message_id: str | None = None) -> NoticeOutcome:
+        """Keep the revision; an active one links the open complaints it explains, a clearance replies to the
+        linked ones. An older or repeated revision, or a second clearance, changes nothing."""
+        arrival = record_notice(tx.db, notice, now)
+        outcome = NoticeOutcome(arrival)
+        if not arrival.applied:
+            return outcome
+        if arrival.stored.status == ACTIVE:
+            link_open(tx, self.services, arrival.stored, now, outcome)
+        elif arrival.previous_status == ACTIVE:
+            clear_linked(tx, self.engine, arrival.stored, now, outcome, message_id=message_id)
+        return outcome
+
+    # -- off the SLA clock (WorkOrderObserver) -------------------------------------------------------------------
+
+    def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
+                now: datetime) -> list[FollowUp]:
+        return []
+
+    def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
+                now: datetime) -> list[FollowUp]:
+        """An answered-from-notice work order has no deadline left: the engine recomputed the open reply limit's
+        warning and alarm (its reply is the clearance's); they are taken back in the same transaction."""
+        row = changed.row
+        if WorkOrderState(row["state"]) in OFF_THE_CLOCK and row.get("replied_at") is None:
+            tx.replace_deadlines(row["id"], [])
+        return []
