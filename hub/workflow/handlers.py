@@ -25,7 +25,7 @@ from hub.gateways.documents import command_element
 from hub.observability import mask_msisdn
 from hub.routing.outbound import Sender
 from hub.workers import BusinessRejection, HandlerRegistry, Reply
-from hub.workflow import answers, commands, listeners, statistics
+from hub.workflow import answers, commands, incidents, listeners, statistics
 from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.intake import apply_intake_rules
@@ -106,7 +106,10 @@ def query_work_order(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     if view is None:
         raise BusinessRejection(f"no work order {work_order_id}", code="unknown-work-order")
     now = workflow.clock.now()
-    return Reply(answers.work_order_answer(envelope, view.row, view.history, now), outcome="work order")
+    row = view.row
+    if row.get("ticket_type") == "INCIDENT":
+        row = {**row, "child_count": incidents.child_count(workflow.store, work_order_id)}
+    return Reply(answers.work_order_answer(envelope, row, view.history, now), outcome="work order")
 
 
 @handlers.handler("workorder.QueryWorkOrders", consumer=CONSUMER)
@@ -139,7 +142,13 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime) -> st
             request = commands.ActionRequest(work_order_id, LifecycleAction.START, operator, "NSP",
                                              {"Note": f"NSP: {fields['nsp_result']}"[:200]},
                                              message_id=envelope.message_id)
-            workflow.engine.act(tx, request, now)
+            row = workflow.engine.act(tx, request, now).row
+        if row.get("ticket_type") == "INCIDENT" and fields["nsp_resolved"] in ("true", "1") and row["state"] in (
+                WorkOrderState.IN_PROGRESS.value, WorkOrderState.ESCALATED.value):  # its children replied with it
+            resolution = {"Cause": fields["nsp_cause"], "Action": fields["nsp_action"],
+                          "Result": fields["nsp_result"], "Resolved": "true"}
+            workflow.engine.act(tx, commands.ActionRequest(work_order_id, LifecycleAction.REPLY, operator, "NSP",
+                                                           resolution, message_id=envelope.message_id), now)
     except WorkOrderRefused as exc:
         raise BusinessRejection(str(exc), code=exc.code) from None
     return f"nsp reply on {work_order_id}"

@@ -12,6 +12,7 @@ from hub.observability.metrics import Metrics
 from hub.workflow.calendars import load_calendars
 from hub.workflow.clock import Clock, SystemClock
 from hub.workflow.engine import EngineSettings, WorkOrderEngine
+from hub.workflow.incidents import mass_incident_rules
 from hub.workflow.intake import IntakeRule
 from hub.workflow.outages import OutageRule, load_outage_services
 from hub.workflow.sla import load_sla_table
@@ -62,4 +63,9 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None,
         outages = OutageRule(engine, load_outage_services(settings.outage_services, engine.taxonomy))
         runtime.intake_rules.insert(0, outages)
         engine.observers.append(outages)  # keeps the answered ones off the SLA clock
+    if settings.mass_incidents:  # after the outage rule: a complaint an outage explains is no mass complaint
+        mass_rule, resolution = mass_incident_rules(engine, threshold=settings.mass_complaint_threshold,
+                                                    window_minutes=settings.mass_complaint_window_minutes)
+        runtime.intake_rules.append(mass_rule)
+        engine.observers.append(resolution)
     return runtime
