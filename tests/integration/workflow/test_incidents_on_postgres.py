@@ -1,0 +1,124 @@
+"""The mass-complaint incident tests of tests/unit/workflow/test_incidents.py again on PostgreSQL (a fresh database
+of the session's private cluster per test), and what only PostgreSQL can show: two transactions crossing the
+threshold of one key at once open one incident, the second's complaint becoming its child."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text as sql
+
+from hub.workflow.clock import ManualClock
+from hub.workflow.commands import Complaint
+from hub.workflow.incidents import MassComplaintRule
+from hub.workflow.intake import IntakeOutcome
+from hub.workflow.runtime import WorkflowRuntime, open_runtime
+from hub.workflow.tiers import TierFacts
+from tests.support.postgres_server import PostgresServer
+from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
+from tests.unit.workflow.incident_kit import CALLS, HALL, children, incidents, open_incident_rows, settings
+from tests.unit.workflow.kit import START
+from tests.unit.workflow.test_incidents import (  # noqa: F401 - collected here too
+    statements,
+    test_a_complaint_while_the_incident_is_open_is_linked_not_dispatched,
+    test_a_lower_threshold_and_a_shorter_window_from_the_settings,
+    test_complaints_31_minutes_apart_are_not_one_window,
+    test_counting_costs_the_same_statements_however_full_the_store,
+    test_nine_complaints_open_nothing_and_the_tenth_opens_one_incident,
+    test_nsps_resolved_answer_on_the_incident_resolves_its_children,
+    test_other_intake_points_and_phenomena_are_counted_apart,
+    test_replying_to_the_incident_replies_every_child_and_sends_it_to_return_visit,
+    test_switched_off_ten_complaints_are_ten_complaints,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+
+@pytest.fixture
+def database_url(postgres_server: PostgresServer) -> str:
+    return postgres_server.create_database()
+
+
+@pytest.fixture
+def runtime(database_url: str) -> Iterator[WorkflowRuntime]:
+    opened = open_runtime(settings(database_url), clock=ManualClock(START))
+    yield opened
+    opened.close()
+
+
+def _complaint(number: int) -> Complaint:
+    return Complaint(channel="HOTLINE", msisdn=f"1390013{number:04d}", contact_number=f"1390013{number:04d}",
+                     category_code=CALLS, phenomenon="Cannot originate calls", description="calls fail",
+                     occurred_at=START, location="Futian", area_code="0755", district="Futian",
+                     taken_by="agent-1024", message_id=f"cs-two-{number}", intake_point=HALL)
+
+
+def _mass_rule(runtime: WorkflowRuntime) -> MassComplaintRule:
+    (rule,) = [r for r in runtime.intake_rules if isinstance(r, MassComplaintRule)]
+    return rule
+
+
+def _take(runtime: WorkflowRuntime, number: int, minutes: int, *,
+          tier: str = "PREPAID") -> tuple[str, IntakeOutcome | None]:
+    """One complaint created and put through the mass-complaint rule in its own committed transaction."""
+    now = START + timedelta(minutes=minutes)
+    with runtime.store.transaction(f"cs-two-{number}") as tx:
+        created = runtime.engine.create(tx, _complaint(number), TierFacts("", tier), now)
+        return str(created.row["id"]), _mass_rule(runtime).at_intake(tx, created, _complaint(number), now)
+
+
+def _waiting_for_a_lock(runtime: WorkflowRuntime) -> bool:
+    with runtime.store.engine.connect() as connection:
+        waiting = connection.execute(sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                         "AND datname = current_database()")).scalar_one()
+        return int(waiting) > 0
+
+
+def test_two_transactions_crossing_the_threshold_at_once_open_one_incident(runtime: WorkflowRuntime,
+                                                                           caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="onepoint.workflow.incidents")
+    for number in range(9):  # nine committed in the first minute: the window holds 9
+        _, outcome = _take(runtime, number, 0)
+        assert outcome is None
+    first = runtime.store.begin("cs-two-first")
+    now_first = START + timedelta(minutes=1)
+    created_first = runtime.engine.create(first, _complaint(100), TierFacts("", "PREPAID"), now_first)
+    opened = _mass_rule(runtime).at_intake(first, created_first, _complaint(100), now_first)
+    assert opened is not None and opened.handled  # the first sees ten: it opens, not committed yet
+
+    # the second, a minute later (another bucket: it does not queue there; another tier: nor on the statistics'
+    # counter rows), also sees ten — nine committed and its own — and tries to open; its claim waits for the first
+    # transaction's row of the key
+    second: dict[str, object] = {}
+
+    def second_transaction() -> None:
+        try:
+            second["result"] = _take(runtime, 101, 2, tier="CONTRACT")
+        except BaseException as exc:  # reported to the test thread
+            second["error"] = exc
+
+    thread = threading.Thread(target=second_transaction)
+    thread.start()
+    for _ in range(2000):  # until the second transaction waits on a lock (or has finished, if it never had to)
+        if _waiting_for_a_lock(runtime) or not thread.is_alive():
+            break
+        thread.join(0.005)
+    runtime.store.finish(first, commit=True)
+    thread.join(60)
+    assert not thread.is_alive()
+    assert "error" not in second, second.get("error")
+
+    (incident,) = incidents(runtime)
+    assert opened.answer["IncidentId"] == incident["id"]
+    second_id, second_outcome = second["result"]  # type: ignore[misc]
+    assert second_outcome is not None and second_outcome.answer["IncidentId"] == incident["id"]
+    assert open_incident_rows(runtime) == [(f"{CALLS}|{HALL}", incident["id"])]
+    linked = {c["id"] for c in children(runtime, incident["id"])}
+    assert second_id in linked and created_first.row["id"] in linked and len(linked) == 11
+    # the second did try to open one and gave way on the key's row (its own incident undone with its savepoint)
+    assert [r.getMessage() for r in caplog.records if "another transaction" in r.getMessage()] == [
+        "mass-complaint incident opened by another transaction"]
