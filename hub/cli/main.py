@@ -13,6 +13,7 @@ from hub.cli.dlq import dlq
 from hub.cli.emulate import emulate, emulator
 from hub.cli.routes import routes
 from hub.cli.serve import serve
+from hub.cli.stats import stats
 from hub.cli.taxonomy import taxonomy
 from hub.cli.worker import worker
 from hub.cli.workorders import workorders
@@ -93,6 +94,7 @@ main.add_command(worker)
 main.add_command(demo)
 main.add_command(taxonomy)
 main.add_command(workorders)
+main.add_command(stats)
 
 
 if __name__ == "__main__":  # pragma: no cover

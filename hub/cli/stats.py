@@ -1,0 +1,147 @@
+"""``onepoint stats``: the complaint statistics of a window of days — hot spots, complaints per SP, SLA compliance
+per tier, the shares, the outages — as tables, or as JSON for scripts; ``onepoint stats rebuild`` recomputes the
+counters from the work orders and their history. Straight on the work-order database of the settings."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from hub.config.settings import ConfigError, HubSettings, load_settings
+
+__all__ = ["stats"]
+
+_CONFIG = click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                       help="Hub settings (TOML); the built-in defaults without it.")
+
+
+def _settings(config_path: Path | None) -> HubSettings:
+    try:
+        return load_settings(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is no date (YYYY-MM-DD)") from None
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+@click.group("stats", invoke_without_command=True)
+@click.option("--from", "first", metavar="YYYY-MM-DD", help="First day (default: 29 days before --to).")
+@click.option("--to", "last", metavar="YYYY-MM-DD", help="Last day, inclusive (default: today).")
+@click.option("--area", help="Only this area code (0755).")
+@click.option("--level", type=click.IntRange(1, 4), default=3, show_default=True,
+              help="Category level of the hot spots: 1 domain, 2 service, 3 phenomenon, 4 refinement.")
+@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True, help="Hot spots and SPs shown.")
+@click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
+@_CONFIG
+@click.pass_context
+def stats(ctx: click.Context, first: str | None, last: str | None, area: str | None, level: int, top: int,
+          as_json: bool, config_path: Path | None) -> None:
+    """Complaint statistics of a window of days (days of [workflow] statistics_timezone, each work order counted
+    on its creation day), from the maintained counters."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from hub.workflow.statistics import StatisticsQuery, read_figures
+    from hub.workflow.store import WorkOrderStore
+
+    config = _settings(config_path).workflow
+    zone = ZoneInfo(config.statistics_timezone)
+    to_day = _day(last) or datetime.now(UTC).astimezone(zone).date()
+    from_day = _day(first) or to_day - timedelta(days=29)
+    if to_day < from_day:
+        raise click.BadParameter(f"--to {to_day} is before --from {from_day}")
+    query = StatisticsQuery(from_day, to_day, area, level, top)
+    store = WorkOrderStore.open(config.database)
+    try:
+        with store.engine.connect() as connection:
+            figures = read_figures(connection, query, zone)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(figures.as_json(), ensure_ascii=False, indent=2))
+        return
+    _print_tables(figures)
+
+
+def _print_tables(figures: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    query, totals = figures.query, figures.totals
+    where = f", area {query.area_code}" if query.area_code else ""
+    summary = Table(title=f"complaints {query.first_day} … {query.last_day}{where}", title_justify="left",
+                    show_header=False)
+    for label, value in (("complaints", totals.complaints), ("repeat complaints", totals.repeat_complaints),
+                         ("dispatched", totals.dispatched), ("invalid dispatches", totals.invalid_dispatches),
+                         ("auto-answered", totals.auto_answered), ("replied", totals.replied),
+                         ("  in SLA / late", f"{totals.replied_in_sla} / {totals.replied_late}"),
+                         ("return visits", totals.return_visited), ("closed", totals.closed),
+                         ("incidents", totals.incidents)):
+        summary.add_row(label, str(value))
+    for label, share in (("first-contact resolution", figures.first_contact_resolution),
+                         ("invalid-dispatch share", figures.invalid_dispatch),
+                         ("repeat-complaint share", figures.repeat_complaint),
+                         ("SLA compliance", figures.sla_compliance)):
+        summary.add_row(label, _share(share))
+    console.print(summary)
+    spots = Table(title=f"hot spots (category level {query.level})", title_justify="left")
+    for column in ("category", "area", "complaints", "share"):
+        spots.add_column(column, justify="right" if column in ("complaints", "share") else "left")
+    for spot in figures.hot_spots:
+        spots.add_row(spot.category, spot.area_code or "—", str(spot.complaints), _share(spot.share))
+    console.print(spots)
+    providers = Table(title="complaints per SP", title_justify="left")
+    for column in ("SP", "complaints", "share"):
+        providers.add_column(column, justify="left" if column == "SP" else "right")
+    for provider in figures.service_providers:
+        providers.add_row(provider.sp_code, str(provider.complaints), _share(provider.share))
+    console.print(providers)
+    tiers = Table(title="SLA compliance per tier", title_justify="left")
+    for column in ("tier", "replied", "in SLA", "late", "compliance"):
+        tiers.add_column(column, justify="left" if column == "tier" else "right")
+    for tier in figures.tiers:
+        tiers.add_row(tier.tier or "(unknown)", str(tier.replied), str(tier.in_sla), str(tier.late),
+                      _share(tier.compliance))
+    console.print(tiers)
+    outages = Table(title="outages", title_justify="left")
+    for column in ("notice", "status", "start", "linked", "auto-answered", "dispatched", "title"):
+        outages.add_column(column, justify="right" if column in ("linked", "auto-answered", "dispatched") else "left")
+    for outage in figures.outages:
+        outages.add_row(outage.notice_id, outage.status, outage.start_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                        str(outage.linked), str(outage.auto_answered), str(outage.dispatched), outage.title)
+    console.print(outages)
+
+
+@stats.command("rebuild")
+@_CONFIG
+def rebuild_command(config_path: Path | None) -> None:
+    """Recompute the counters from the work orders and their history (after a restore, or a store filled by other
+    means). Holds the counters for its duration; changes committed meanwhile wait and then add their own counts."""
+    from hub.workflow.statistics import rebuild_counters
+    from hub.workflow.store import WorkOrderStore
+
+    config = _settings(config_path).workflow
+    store = WorkOrderStore.open(config.database)
+    try:
+        result = rebuild_counters(store.engine, ZoneInfo(config.statistics_timezone),
+                                  repeat_window=timedelta(hours=config.repeat_window_hours))
+    finally:
+        store.close()
+    click.echo(f"{result.work_orders} work order(s) counted into {result.counter_rows} counter row(s)")

@@ -1,0 +1,75 @@
+"""``onepoint stats``: the figures as tables and as JSON, and ``stats rebuild``, on the settings' database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import delete
+
+from hub.cli.main import main
+from hub.workers import WorkerTestClient
+from hub.workflow.runtime import WorkflowRuntime
+from hub.workflow.store.schema import work_order_counters
+from tests.unit.workflow.kit import act, answer, command, envelope, text
+
+pytestmark = pytest.mark.unit
+
+WINDOW = ["--from", "2026-11-20", "--to", "2026-11-23"]
+
+
+@pytest.fixture
+def config(runtime: WorkflowRuntime, tmp_path: Path) -> Path:
+    path = tmp_path / "hub.toml"
+    path.write_text(f'[workflow]\ndatabase = "{runtime.store.engine.url.render_as_string(hide_password=False)}"\n')
+    return path
+
+
+def complaints(client: WorkerTestClient) -> None:
+    first = text(answer(client.request(envelope(*command("CreateWorkOrder.valid.xml")))), "wo:WorkOrderId")
+    assert first is not None
+    act(client, first, "WorkOrderAction.valid-reply.xml")
+    answer(client.request(envelope(*command("CreateWorkOrder.valid.xml"))))  # a repeat
+    answer(client.request(envelope(*command("CreateWorkOrder.valid-dispatch-at-intake.xml", Msisdn="13700137000"))))
+
+
+def test_stats_prints_tables_and_json(client: WorkerTestClient, config: Path) -> None:
+    complaints(client)
+    shown = CliRunner().invoke(main, ["stats", *WINDOW, "--level", "2", "--config", str(config)])
+    assert shown.exit_code == 0, shown.output
+    assert "complaints 2026-11-20 … 2026-11-23" in shown.output
+    assert "hot spots (category level 2)" in shown.output and "01.02" in shown.output
+    assert "SLA compliance per tier" in shown.output and "VIP_GOLD" in shown.output
+    assert "repeat-complaint share" in shown.output and "33.3%" in shown.output
+    as_json = CliRunner().invoke(main, ["stats", *WINDOW, "--json", "--config", str(config)])
+    assert as_json.exit_code == 0, as_json.output
+    figures = json.loads(as_json.output)
+    assert figures["totals"]["complaints"] == 3 and figures["totals"]["repeat_complaints"] == 1
+    assert figures["totals"]["dispatched"] == 1 and figures["totals"]["replied_in_sla"] == 1
+    assert figures["hot_spots"] == [{"category": "01.02.03", "area_code": "0755", "complaints": 3, "share": 1.0}]
+    assert figures["query"]["first_day"] == "2026-11-20" and figures["query"]["level"] == 3
+    other_area = CliRunner().invoke(main, ["stats", *WINDOW, "--area", "020", "--json", "--config", str(config)])
+    assert json.loads(other_area.output)["totals"]["complaints"] == 0
+
+
+def test_stats_rebuild_restores_the_counters(client: WorkerTestClient, runtime: WorkflowRuntime,
+                                             config: Path) -> None:
+    complaints(client)
+    before = json.loads(CliRunner().invoke(main, ["stats", *WINDOW, "--json", "--config", str(config)]).output)
+    with runtime.store.engine.begin() as connection:  # as after a restore that had no counters
+        connection.execute(delete(work_order_counters))
+    emptied = json.loads(CliRunner().invoke(main, ["stats", *WINDOW, "--json", "--config", str(config)]).output)
+    assert emptied["totals"]["complaints"] == 0
+    rebuilt = CliRunner().invoke(main, ["stats", "rebuild", "--config", str(config)])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert rebuilt.output.startswith("3 work order(s) counted into ")
+    after = json.loads(CliRunner().invoke(main, ["stats", *WINDOW, "--json", "--config", str(config)]).output)
+    assert after == before
+
+
+def test_stats_refuses_a_window_that_ends_before_it_begins(config: Path) -> None:
+    refused = CliRunner().invoke(main, ["stats", "--from", "2026-11-23", "--to", "2026-11-01", "--config",
+                                        str(config)])
+    assert refused.exit_code != 0 and "before --from" in refused.output
