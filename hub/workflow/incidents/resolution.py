@@ -51,11 +51,11 @@ class IncidentResolution:
             log.info("incident cancelled", extra={"work_order_id": row["id"], "window_key": key})
             return []
         follow_ups: list[FollowUp] = []
-        replied = 0
-        for child_id, state in children_of(tx.db, str(row["id"])):
+        children = children_of(tx.db, str(row["id"]))
+        for child_id, state in children:
             follow_ups += self._resolve(tx, str(row["id"]), child_id, S(state), request, now)
-            replied += 1
-        log.info("incident resolved", extra={"work_order_id": row["id"], "window_key": key, "children": replied})
+        log.info("incident resolved", extra={"work_order_id": row["id"], "window_key": key,
+                                             "children": len(children)})
         return follow_ups
 
     def _resolve(self, tx: WorkOrderTransaction, incident_id: str, child_id: str, state: WorkOrderState,

@@ -26,6 +26,8 @@ from tests.unit.workflow.test_incidents import (  # noqa: F401 - collected here 
     statements,
     test_a_complaint_while_the_incident_is_open_is_linked_not_dispatched,
     test_a_lower_threshold_and_a_shorter_window_from_the_settings,
+    test_a_rejected_child_gets_the_resolution_in_its_history_and_a_cancelled_incident_lets_its_key_go,
+    test_an_incident_whose_template_cannot_be_filled_stays_accepted_for_the_manager,
     test_complaints_31_minutes_apart_are_not_one_window,
     test_counting_costs_the_same_statements_however_full_the_store,
     test_nine_complaints_open_nothing_and_the_tenth_opens_one_incident,

@@ -277,3 +277,36 @@ def test_counting_costs_the_same_statements_however_full_the_store(client: Worke
     assert all("work_orders" not in s for s in many)
     with runtime.store.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(work_order_events)).scalar_one() >= 41
+
+
+def test_a_rejected_child_gets_the_resolution_in_its_history_and_a_cancelled_incident_lets_its_key_go(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    incident_id, ids = opened(client, runtime)
+    assert text(act(client, ids[1], "WorkOrderAction.valid-reject-dispatch.xml"), "wo:State") == "DISPATCH_REJECTED"
+    assert text(act(client, incident_id, "WorkOrderAction.valid-reply.xml"), "wo:State") == "REPLIED"
+    rejected = runtime.store.get_work_order(ids[1])
+    assert rejected is not None and rejected.row["state"] == "DISPATCH_REJECTED"  # no reply from there
+    (entry,) = [h for h in rejected.history if h["field"] == "incident_resolution"]
+    assert "Calls from the area work again" in entry["new_value"] and incident_id in entry["note"]
+
+    clock_of(runtime).advance(timedelta(minutes=5))
+    second_id, _ = opened(client, runtime, first=100)
+    assert text(act(client, second_id, "WorkOrderAction.valid-cancel.xml"), "wo:State") == "CANCELLED"
+    assert open_incident_rows(runtime) == [] and window_rows(runtime) == 0
+    states = {c["state"] for c in children(runtime, second_id)}
+    assert "REPLIED" not in states and "CANCELLED" not in states  # the children stay, for their agents
+    later = complain(client, 300)
+    assert text(later, "wo:IncidentId") is None and text(later, "wo:State") == "DISPATCHED"
+
+
+def test_an_incident_whose_template_cannot_be_filled_stays_accepted_for_the_manager(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    answers = burst(client, runtime, 10, category="08.01.04")  # sim_card: an ICCID no complaint gave
+    incident_id = text(answers[-1], "wo:IncidentId")
+    assert incident_id is not None
+    found = query(client, incident_id)
+    assert (field(found, "State"), field(found, "ChildCount")) == ("ACCEPTED", "10")
+    assert mass_dispatches(client) == []
+    assert any(e.command_type == "oa.PushTodo" and incident_id.encode() in e.payload for e, _ in client.sent)
+    view = runtime.store.get_work_order(incident_id)
+    assert view is not None and not any(h["action"] == "DISPATCH_REFUSED" for h in view.history)
