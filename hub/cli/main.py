@@ -13,6 +13,7 @@ from hub.cli.dlq import dlq
 from hub.cli.emulate import emulate, emulator
 from hub.cli.routes import routes
 from hub.cli.serve import serve
+from hub.cli.simulate import simulate
 from hub.cli.stats import stats
 from hub.cli.taxonomy import taxonomy
 from hub.cli.worker import worker
@@ -94,6 +95,7 @@ main.add_command(worker)
 main.add_command(demo)
 main.add_command(taxonomy)
 main.add_command(workorders)
+main.add_command(simulate)
 main.add_command(stats)
 
 

@@ -26,14 +26,25 @@ class SimulatedTime:
         self.day_start = as_utc(day_start)
         self.speed = speed
         self._origin = time.monotonic()
+        self._skipped = 0.0  # simulated seconds jumped over
 
     def restart(self) -> None:
         """Put the simulated clock back at ``day_start`` now (when the play begins, after the system started)."""
-        self._origin = time.monotonic()
+        self._origin, self._skipped = time.monotonic(), 0.0
 
     def elapsed(self) -> float:
         """Simulated seconds since ``day_start``."""
-        return (time.monotonic() - self._origin) * self.speed
+        return (time.monotonic() - self._origin) * self.speed + self._skipped
+
+    def skip_to(self, instant: datetime) -> None:
+        """Jump forward to ``instant`` (nothing happens when it is not ahead)."""
+        ahead = (as_utc(instant) - self.now()).total_seconds()
+        if ahead > 0:
+            self._skipped += ahead
+
+    @property
+    def skipped(self) -> float:
+        return self._skipped
 
     def now(self) -> datetime:
         return self.day_start + timedelta(seconds=self.elapsed())

@@ -45,7 +45,9 @@ class BurstFigures:
 
     complaints: int = 0
     answered_at_intake: int = 0
-    dispatches: int = 0  # to the network centre: the complaints' own and their incidents'
+    dispatches: int = 0  # DISPATCH actions in the hub's history: the complaints' own and their incidents'
+    nsp_tickets: int = 0  # what NSP received for them (its tickets: an incident's fault report counts too)
+    incident_tickets: int = 0  # of them, for their incidents
     incidents: int = 0
     linked: int = 0  # to an outage notice or an incident
     intake_to_answer_s: float | None = None  # median, answered at intake (simulated seconds)
@@ -93,9 +95,11 @@ def _first(history: list[dict[str, Any]], match: Any) -> datetime | None:
 
 
 def _burst(ids: Collection[str], orders: dict[str, dict[str, Any]], history: dict[str, list[dict[str, Any]]],
-           column: str) -> BurstFigures:
+           column: str, tickets: Counter[str]) -> BurstFigures:
     burst = BurstFigures(complaints=len(ids))
     incidents = {orders[i]["incident_id"] for i in ids if i in orders and orders[i]["incident_id"]}
+    burst.nsp_tickets = sum(tickets[i] for i in [*ids, *incidents])
+    burst.incident_tickets = sum(tickets[i] for i in incidents)
     answers, replies = [], []
     for work_order_id in [*ids, *incidents]:
         entries = history.get(work_order_id, [])
@@ -140,8 +144,10 @@ def _sla(rows: Iterable[dict[str, Any]], auto: set[str], now: datetime) -> dict[
 
 
 def read_figures(database: str, now: datetime, *, outage_ids: Collection[str] = (),
-                 mass_ids: Collection[str] = ()) -> Figures:
-    """The figures of the store at ``database`` (a SQLAlchemy URL) as of the simulated instant ``now``."""
+                 mass_ids: Collection[str] = (), nsp_tickets: Iterable[str] = ()) -> Figures:
+    """The figures of the store at ``database`` (a SQLAlchemy URL) as of the simulated instant ``now``;
+    ``nsp_tickets``: the work order of each ticket NSP holds."""
+    tickets = Counter(nsp_tickets)
     engine = create_engine(database)
     try:
         with engine.connect() as db:
@@ -173,5 +179,6 @@ def read_figures(database: str, now: datetime, *, outage_ids: Collection[str] = 
         dispatches_rejected=sum(1 for h in entries if h["action"] == "REJECT_DISPATCH" and h["kind"] == "state"),
         auto_answered=len(auto), sla=_sla(complaints, auto, now),
         first_response_median_s=_median(first), reply_median_s=_median(replied),
-        outage=_burst(outage_ids, orders, history, "outage_id"), mass=_burst(mass_ids, orders, history, "incident_id"),
+        outage=_burst(outage_ids, orders, history, "outage_id", tickets),
+        mass=_burst(mass_ids, orders, history, "incident_id", tickets),
         notices=notices)

@@ -9,7 +9,8 @@ complaint's number, so a seed plays the same decisions whatever the rules change
   3-8 h, and a complaint a known outage explains 20-40 min after it came (it looks the fault up), never before
   the outage is known to it.
 * Customer service tells the customer NSP's findings 10-40 min after they came, answers a complaint it handles
-  itself 5-45 min after intake, visits back 1-6 h after the reply (1-2 h for VIPs) and closes 2-10 min later.
+  itself 5-45 min after intake (2-12 min for priority 1), visits back 1-6 h after the reply (1-2 h for VIPs)
+  and closes 2-10 min later.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ class People:
     def cs_tells_findings(self) -> timedelta:
         return _minutes(self.rng, 10, 40)
 
-    def cs_answers_itself(self) -> timedelta:
-        return _minutes(self.rng, 5, 45)
+    def cs_answers_itself(self, priority: int) -> timedelta:
+        return _minutes(self.rng, 2, 12) if priority == 1 else _minutes(self.rng, 5, 45)
 
     def return_visit(self, tier: str) -> timedelta:
         return _minutes(self.rng, 60, 120) if tier in VIP else _minutes(self.rng, 60, 360)

@@ -33,6 +33,7 @@ __all__ = ["Case", "PlayLog", "Player"]
 log = logging.getLogger("onepoint.simulate")
 TAIL = timedelta(hours=36)  # after the day: the last complaints' replies and return visits, then the play stops
 TICKET_RETRIES = 20
+SETTLE = 0.05  # real seconds without a step before the clock may jump over an idle gap (call-backs land first)
 
 
 @dataclass
@@ -77,11 +78,11 @@ class Player:
     """``Player(scenario, time_, hub_url, nsp_url).play(arrivals)`` returns the ``PlayLog``."""
 
     def __init__(self, scenario: Scenario, time_: SimulatedTime, hub_url: str, nsp_url: str, *, threads: int = 4,
-                 progress: Callable[[PlayLog, datetime, int], None] | None = None) -> None:
+                 skip_idle: bool = True, progress: Callable[[PlayLog, datetime, int], None] | None = None) -> None:
         self.scenario, self.time = scenario, time_
         self.hub, self.nsp = HubDesk(hub_url), NspDesk(nsp_url)
         self.log = PlayLog(uuid.uuid4().hex[:6])
-        self.threads = threads
+        self.threads, self.skip_idle = threads, skip_idle
         self.progress = progress
         self._heap: list[_Step] = []
         self._lock = threading.Lock()
@@ -100,6 +101,13 @@ class Player:
         self.at(self.time.now() + delay, label, run)
 
     def play(self, arrivals: Iterable[Arrival]) -> PlayLog:
+        try:
+            return self._play(arrivals)
+        finally:
+            self.hub.close()
+            self.nsp.close()
+
+    def _play(self, arrivals: Iterable[Arrival]) -> PlayLog:
         outage = self.scenario.outage
         self.at(outage.notice_at, "outage notice", self._raise_notice, barrier=True)
         self.at(outage.cleared_at, "outage cleared", self._clear_notice, barrier=True)
@@ -107,15 +115,22 @@ class Player:
             self.at(arrival.at, f"complaint {arrival.number}", lambda a=arrival: self._intake(a))  # type: ignore[misc]
         stop_at = self.scenario.day_end + TAIL
         running: set[Future[None]] = set()
+        last_step = time.monotonic()
         with ThreadPoolExecutor(self.threads, thread_name_prefix="simulate") as pool:
             while True:
                 running = {f for f in running if not f.done()}
+                if running:
+                    last_step = time.monotonic()
                 with self._lock:
                     step = self._heap[0] if self._heap else None
                 if step is None and not running:
                     break
-                if step is None or (wait := self.time.real_wait(step.due)) > 0:
-                    time.sleep(min(0.05, max(wait if step else 0.05, 0.001)))
+                wait = 0.05 if step is None else self.time.real_wait(step.due)
+                if step is not None and wait > 0 and self.skip_idle and time.monotonic() - last_step > SETTLE:
+                    self.time.skip_to(min(step.due, stop_at))
+                    wait = self.time.real_wait(step.due)
+                if step is None or wait > 0:
+                    time.sleep(min(0.05, max(wait, 0.001)))
                     self._report(len(running))
                     continue
                 if step.due > stop_at:
@@ -124,6 +139,7 @@ class Player:
                     heapq.heappop(self._heap)
                 self.log.max_lag_seconds = max(self.log.max_lag_seconds, -wait * self.time.speed)
                 self.log.steps += 1
+                last_step = time.monotonic()
                 if step.barrier:
                     for future in running:
                         future.result()
@@ -133,8 +149,6 @@ class Player:
         with self._lock:
             self.log.unfinished = len(self._heap)
         self._report(0)
-        self.hub.close()
-        self.nsp.close()
         return self.log
 
     def _guarded(self, step: _Step) -> None:
@@ -185,7 +199,7 @@ class Player:
             self._child(case)
             return
         if not arrival.network:
-            self.after(case.people.cs_answers_itself(), "reply", lambda: self._reply(case, None))
+            self.after(case.people.cs_answers_itself(case.priority), "reply", lambda: self._reply(case, None))
         elif state == "DISPATCHED":
             case.sent_fields = dict(arrival.fields)
             self._dispatched(case)
@@ -211,6 +225,8 @@ class Player:
         elif answer.code == "dispatch-incomplete":
             self.after(case.people.agent_completes(), "dispatch",
                        lambda: self._dispatch(case, case.arrival.full_fields))
+        elif answer.code == "transition-refused":  # escalated meanwhile: the manager's team answers it
+            self.after(case.people.cs_answers_itself(case.priority), "reply", lambda: self._reply(case, None))
 
     def _poor(self, case: Case) -> str | None:
         """Why the network centre cannot act on what was dispatched (None: it can)."""
@@ -274,7 +290,7 @@ class Player:
             children = self._children.get(case.work_order_id, [])
             for child in children:
                 self.after(child.people.return_visit(child.tier), "callback", lambda c=child: self._visit(c))  # type: ignore[misc]
-        if answer.ok or incident:
+        if answer.ok or incident or answer.code == "transition-refused":  # refused: replied by its incident
             self.after(case.people.return_visit(case.tier), "callback", lambda: self._visit(case))
 
     def _visit(self, case: Case) -> None:

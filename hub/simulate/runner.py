@@ -14,6 +14,7 @@ from typing import Any
 
 from hub.simulate.arrivals import arrivals
 from hub.simulate.clock import SimulatedTime
+from hub.simulate.desk import NspDesk
 from hub.simulate.figures import Figures, read_figures
 from hub.simulate.player import Player, PlayLog
 from hub.simulate.scenario import Scenario, build_scenario
@@ -41,6 +42,7 @@ class SimulationRun:
     startup_seconds: float = 0.0
     seconds: float = 0.0
     simulated_hours: float = 0.0
+    skipped_hours: float = 0.0  # of them, jumped over (nothing happening)
     notice_delivered: bool = False
     figures: Figures = field(default_factory=Figures)
 
@@ -50,13 +52,15 @@ class SimulationRun:
                 "arrivals": self.arrivals, "steps": self.steps, "unfinished_steps": self.unfinished,
                 "refused": self.refused, "max_lag_seconds": round(self.max_lag_seconds, 1),
                 "startup_seconds": round(self.startup_seconds, 2), "seconds": round(self.seconds, 2),
-                "simulated_hours": round(self.simulated_hours, 2), "notice_delivered": self.notice_delivered,
+                "simulated_hours": round(self.simulated_hours, 2),
+                "skipped_hours": round(self.skipped_hours, 2), "notice_delivered": self.notice_delivered,
                 "figures": self.figures.as_dict()}
 
 
 def run_day(scenario: Scenario, *, rules: bool, speed: float, broker_url: str = "memory://",
-            progress: Progress | None = None, threads: int = 4) -> SimulationRun:
-    """Play ``scenario`` once with every operator rule on (``rules``) or off."""
+            progress: Progress | None = None, threads: int = 4, skip_idle: bool = True) -> SimulationRun:
+    """Play ``scenario`` once with every operator rule on (``rules``) or off; ``skip_idle``: the clock jumps over
+    the gaps where nothing happens (else it runs evenly at ``speed``)."""
     run = SimulationRun(scenario.seed, scenario.scale, speed, rules, scenario.day.isoformat())
     day = list(arrivals(scenario))
     run.arrivals = dict(Counter(a.kind for a in day))
@@ -67,12 +71,20 @@ def run_day(scenario: Scenario, *, rules: bool, speed: float, broker_url: str = 
         run.rules_in_force = stage.rules_in_force()
         run.startup_seconds = time.perf_counter() - started
         sim.restart()
-        player = Player(scenario, sim, stage.hub_url, stage.urls["nsp"], threads=threads, progress=progress)
+        player = Player(scenario, sim, stage.hub_url, stage.urls["nsp"], threads=threads,
+                        skip_idle=skip_idle, progress=progress)
         played = player.play(day)
         now = sim.now()
         run.simulated_hours = (now - scenario.day_start).total_seconds() / 3600
+        run.skipped_hours = sim.skipped / 3600
         ids = {kind: [c.work_order_id for c in played.cases if c.arrival.kind == kind] for kind in ("outage", "mass")}
-        run.figures = read_figures(stage.database, now, outage_ids=ids["outage"], mass_ids=ids["mass"])
+        nsp = NspDesk(stage.urls["nsp"])
+        try:
+            tickets = [t["work_order_id"] for t in nsp.tickets()]
+        finally:
+            nsp.close()
+        run.figures = read_figures(stage.database, now, outage_ids=ids["outage"], mass_ids=ids["mass"],
+                                   nsp_tickets=tickets)
     run.steps, run.unfinished, run.refused = played.steps, played.unfinished, dict(played.refused.most_common())
     run.max_lag_seconds, run.notice_delivered = played.max_lag_seconds, played.notice_delivered
     run.seconds = time.perf_counter() - started
@@ -81,8 +93,8 @@ def run_day(scenario: Scenario, *, rules: bool, speed: float, broker_url: str = 
 
 
 def run_both(seed: int, *, scale: float = 1.0, speed: float, broker_url: str = "memory://",
-             progress: Progress | None = None) -> list[SimulationRun]:
+             progress: Progress | None = None, skip_idle: bool = True) -> list[SimulationRun]:
     """The same seed with every rule on, then every rule off."""
     scenario = build_scenario(seed, scale)
-    return [run_day(scenario, rules=rules, speed=speed, broker_url=broker_url, progress=progress)
-            for rules in (True, False)]
+    return [run_day(scenario, rules=rules, speed=speed, broker_url=broker_url, progress=progress,
+                    skip_idle=skip_idle) for rules in (True, False)]

@@ -1,0 +1,79 @@
+"""``onepoint simulate``: play a province day from a seed, time-compressed, against a private hub with its
+workers and the five emulators, and print what the hub did (docs/simulate.md).
+
+Exit status 0 when the day was played, 2 when the system could not start.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from hub.observability.logging import configure_logging
+from hub.transport.urls import BrokerURLError, node_urls, scheme
+
+__all__ = ["simulate"]
+
+
+def _broker(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        if scheme(value) != "memory":
+            node_urls(value)
+    except BrokerURLError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+@click.command()
+@click.option("--seed", type=int, default=1, show_default=True, help="The day: arrivals, customers, outage, mass "
+              "complaint and every simulated person's choice come from it.")
+@click.option("--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
+              help="The day's background traffic (1: about 400 complaints; the outage and mass complaint stay whole).")
+@click.option("--hours-per-minute", type=click.FloatRange(min=0.01), default=None,
+              help="Compression: simulated hours per real minute  [default: 12, a day in 2 minutes].")
+@click.option("--speed", type=click.FloatRange(min=1), default=None,
+              help="Compression as simulated seconds per real second (720 = 12 hours per minute).")
+@click.option("--rules", type=click.Choice(["on", "off", "both"]), default="on", show_default=True,
+              help="The operator rules (outage auto-answer, mass-complaint incidents, dispatch templates); both: "
+                   "the same day twice, the published figures side by side.")
+@click.option("--broker", "broker_url", default="memory://", show_default=True, callback=_broker,
+              help="The backbone: memory:// or amqp://user:pass@host:port/vhost (a fresh queue prefix).")
+@click.option("--json", "as_json_output", is_flag=True, help="Print the figures as JSON instead of tables.")
+@click.option("--log-level", default="ERROR", show_default=True, help="The hub's own log lines (to stderr).")
+def simulate(seed: int, scale: float, hours_per_minute: float | None, speed: float | None, rules: str,
+             broker_url: str, as_json_output: bool, log_level: str) -> None:
+    """Play one province day of complaints from SEED against the whole system on simulated time and report the
+    hub's figures: complaints by channel and tier, dispatches, answers at intake, incidents, SLA per tier."""
+    from hub.config.settings import ConfigError
+    from hub.simulate import StageError, build_scenario, run_day
+    from hub.simulate.arrivals import arrivals
+    from hub.simulate.progress import ProgressBar
+    from hub.simulate.report import as_json, print_both, print_report
+    from hub.system import SystemStartError
+    from hub.transport.errors import TransportError
+
+    if speed is not None and hours_per_minute is not None:
+        raise click.UsageError("give --speed or --hours-per-minute, not both")
+    factor = speed if speed is not None else (hours_per_minute or 12.0) * 60.0
+    configure_logging(log_level.upper())
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(log_level.upper())
+    scenario = build_scenario(seed, scale)
+    total = sum(1 for _ in arrivals(scenario))
+    runs = []
+    try:
+        for on in {"on": (True,), "off": (False,), "both": (True, False)}[rules]:
+            bar = ProgressBar(scenario.day_start, total, label=f"rules {'on' if on else 'off'} ")
+            runs.append(run_day(scenario, rules=on, speed=factor, broker_url=broker_url, progress=bar))
+            bar.done()
+    except (StageError, SystemStartError, TransportError, ConfigError, OSError) as exc:
+        click.echo(f"onepoint simulate: the system did not start: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(2)
+    if as_json_output:
+        click.echo(as_json(runs))
+    elif len(runs) == 1:
+        print_report(runs[0])
+    else:
+        print_both(runs)
