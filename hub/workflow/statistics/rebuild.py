@@ -70,7 +70,7 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
     recent: deque[tuple[datetime, str]] = deque(maxlen=shown)
     customer: str | None = None
     seen = 0
-    result = connection.execution_options(stream_results=True, yield_per=CHUNK).execute(statement)
+    result = connection.execute(statement.execution_options(yield_per=CHUNK))  # streamed (server-side on PG)
     for partition in result.mappings().partitions():
         rows = [dict(r) for r in partition]
         actions = _actions(connection, [r["id"] for r in rows])

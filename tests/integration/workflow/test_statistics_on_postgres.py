@@ -1,0 +1,36 @@
+"""The statistics' unit tests again on PostgreSQL (a fresh database of the session's private cluster per test): the
+counters' upsert, the rebuild and the figures' read are the same SQL on both dialects, and so are the counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from hub.config.workflow import WorkflowSettings
+from hub.workflow.clock import ManualClock
+from hub.workflow.runtime import WorkflowRuntime, open_runtime
+from tests.support.postgres_server import PostgresServer
+from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
+from tests.unit.workflow.kit import START
+from tests.unit.workflow.test_statistics_cli import (  # noqa: F401 - collected here too
+    config,
+    test_stats_prints_tables_and_json,
+    test_stats_rebuild_restores_the_counters,
+)
+from tests.unit.workflow.test_statistics_counters import (  # noqa: F401
+    test_an_auto_answer_is_a_first_contact_resolution_and_a_repeat_is_marked,
+    test_an_incident_counts_apart_from_the_complaints,
+    test_creation_dispatch_rejection_and_reply_are_counted_under_the_creation_day,
+    test_query_statistics_answers_the_figures,
+    test_replies_in_time_late_and_in_time_thanks_to_a_credited_pause,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+
+@pytest.fixture
+def runtime(postgres_server: PostgresServer) -> Iterator[WorkflowRuntime]:
+    opened = open_runtime(WorkflowSettings(database=postgres_server.create_database()), clock=ManualClock(START))
+    yield opened
+    opened.close()
