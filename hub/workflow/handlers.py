@@ -181,7 +181,7 @@ def outage_notice(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sende
     rule = outage_rule(workflow.intake_rules)
     if rule is None:  # auto-answer switched off: the notice is kept, no complaint is touched
         arrival = record_notice(tx.db, notice, now)
-        return f"outage notice {notice.notice_id} r{notice.revision} kept={arrival.applied} (auto-answer off)"
+        return f"{notice.notice_id} r{notice.revision} {'kept' if arrival.applied else 'ignored'}, auto-answer off"
     outcome = rule.notice_received(tx, notice, now, message_id=envelope.message_id)
     _send(outcome.follow_ups, outbound, workflow, "hub")
     log.info("outage notice reached the workflow",

@@ -61,11 +61,12 @@ class NoticeOutcome:
     follow_ups: list[FollowUp] = field(default_factory=list)
 
     def summary(self) -> str:
+        """The processed message's outcome (at most 64 characters, the store's column)."""
         stored = self.arrival.stored
         if not self.arrival.applied:
-            return f"outage notice {stored.notice_id}: revision kept is {stored.revision}, nothing changed"
-        return (f"outage notice {stored.notice_id} r{stored.revision} {stored.status}: linked {len(self.linked)}, "
-                f"replied {len(self.replied)}, left to owners {len(self.left)}")
+            return f"{stored.notice_id}: r{stored.revision} kept, older revision ignored"
+        return (f"{stored.notice_id} r{stored.revision} {stored.status}: {len(self.linked)} linked, "
+                f"{len(self.replied)} replied, {len(self.left)} left")[:64]
 
 
 def link_entry(notice: StoredNotice, now: datetime, *, note: str) -> HistoryEntry:

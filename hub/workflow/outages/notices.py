@@ -105,10 +105,10 @@ def record_notice(db: Connection, notice: OutageNotice, now: datetime) -> Notice
     """Keep ``notice`` if it is the notice's first or a newer revision; the row stays locked until commit."""
     columns = _columns(notice, now)
     inserted = db.execute(insert_ignore(db, outage_notices).values(
-        notice_id=notice.notice_id, received_at=now, **columns))
+        notice_id=notice.notice_id, received_at=now, **columns).returning(_on.notice_id)).first()
     kept = get_notice(db, notice.notice_id, for_update=True)
     assert kept is not None  # inserted above, or there before
-    if inserted.rowcount == 1:
+    if inserted is not None:
         return NoticeArrival(kept, True, None)
     if kept.revision >= notice.revision:
         return NoticeArrival(kept, False, kept.status)

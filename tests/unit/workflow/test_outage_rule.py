@@ -321,7 +321,7 @@ def test_an_older_revision_is_ignored(client: WorkerTestClient, runtime: Workflo
     newer = "抢修进展：预计今天14点前恢复。"
     assert client.send(notice_envelope(Revision="3", CustomerWording=newer)).processed
     result = client.send(notice_envelope(Revision="2"))
-    assert result.processed and "nothing changed" in (result.outcome or "")
+    assert result.processed and "older revision ignored" in (result.outcome or "")
     notice = stored(runtime)
     assert (notice.revision, notice.customer_wording) == (3, newer)
     assert text(complain(client), "wo:AutoAnswer") == newer
@@ -345,3 +345,14 @@ def test_an_inconsistent_notice_is_dead_lettered(client: WorkerTestClient, runti
     assert client.send(Envelope("nsp-inconsistent-0001", "nsp.OutageNotice", "NSP", bad)).dead
     with runtime.store.transaction() as tx:
         assert get_notice(tx.db, NOTICE_ID) is None
+
+
+def test_switched_off_a_notice_is_kept_and_answers_nothing(client: WorkerTestClient,
+                                                           runtime: WorkflowRuntime) -> None:
+    runtime.intake_rules[:] = [r for r in runtime.intake_rules if r.name != "outage"]  # as open_runtime leaves it
+    waiting = text(complain(client), "wo:WorkOrderId") or ""
+    result = client.send(notice_envelope())
+    assert result.processed and "auto-answer off" in (result.outcome or "")
+    assert stored(runtime).active
+    assert text(complain(client), "wo:State") == "ACCEPTED"
+    assert runtime.store.get_work_order(waiting).row["outage_id"] is None
