@@ -3,7 +3,9 @@ with the counters of the complaints it explains.
 
 A revision is stored only if it is newer than the one kept (an older or repeated revision is ignored: NSP's
 call-backs may overtake each other); CLEARED sets ``cleared_at`` (the notice's ClearedAt, else the arrival time).
-``active_notices`` reads the few ACTIVE ones through ``ix_outage_notices_status``.
+``active_notices`` reads the few ACTIVE ones through ``ix_outage_notices_status``; ``ActiveNotices`` is what the
+intake rule reads them by: in each complaint's own transaction only their ids and revisions (on SQLite about 40 µs
+against 100-200 µs for reading and parsing the rows), the parsed notices kept per process by (id, revision).
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ from hub.workflow.clock import as_utc
 from hub.workflow.store.dialect import insert_ignore
 from hub.workflow.store.schema import outage_notices
 
-__all__ = ["ACTIVE", "CLEARED", "NoticeArrival", "StoredNotice", "active_notices", "add_counts", "get_notice",
-           "record_notice"]
+__all__ = ["ACTIVE", "CLEARED", "ActiveNotices", "NoticeArrival", "StoredNotice", "active_notices", "add_counts",
+           "get_notice", "record_notice"]
 
 ACTIVE, CLEARED = "ACTIVE", "CLEARED"
 _on = outage_notices.c
 _ACTIVE = select(outage_notices).where(_on.status == ACTIVE).order_by(_on.notice_id)
+_ACTIVE_KEYS = select(_on.notice_id, _on.revision).where(_on.status == ACTIVE).order_by(_on.notice_id)
 _ONE = select(outage_notices).where(_on.notice_id == bindparam("nid"))
 _COUNTS = update(outage_notices).where(_on.notice_id == bindparam("nid")).values(
     linked_count=_on.linked_count + bindparam("linked"),
@@ -130,3 +133,24 @@ def add_counts(db: Connection, notice_id: str, *, linked: int = 0, auto_answered
     if linked or auto_answered or dispatched:
         db.execute(_COUNTS, {"nid": notice_id, "linked": linked, "auto_answered": auto_answered,
                              "dispatched": dispatched})
+
+
+class ActiveNotices:
+    """The ACTIVE notices as of the caller's transaction, without re-reading and re-parsing unchanged ones.
+
+    Every read asks the store which notices are active at which revision (exact on any number of hub processes: a
+    notice counts the moment it commits, which a time-to-live cache could not promise); only a notice or revision
+    not seen before is read in full. The counters of the notices returned are those of their first read."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[tuple[str, int], StoredNotice] = {}
+
+    def read(self, db: Connection) -> list[StoredNotice]:
+        keys = [(str(notice_id), int(revision)) for notice_id, revision in db.execute(_ACTIVE_KEYS)]
+        if any(key not in self._parsed for key in keys):
+            fresh = {(notice.notice_id, notice.revision): notice for notice in active_notices(db)}
+            self._parsed = {key: fresh.get(key) or self._parsed[key] for key in keys
+                            if key in fresh or key in self._parsed}
+        elif len(self._parsed) != len(keys):
+            self._parsed = {key: self._parsed[key] for key in keys}
+        return [self._parsed[key] for key in keys if key in self._parsed]

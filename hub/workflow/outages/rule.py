@@ -2,9 +2,10 @@
 observer that keeps auto-answered work orders off the SLA clock.
 
 At intake a complaint an ACTIVE notice explains (``matching``) is answered at once: AUTO_ANSWER with the notice's
-CustomerWording as the note, linked to the notice (``outage_id``), not dispatched, counted on the notice. The active
-notices are read in the complaint's own transaction (one indexed read of a handful of rows, skipped for categories
-no outage explains): every hub process sees a notice the moment it commits, which a per-process cache would not.
+CustomerWording as the note, linked to the notice (``outage_id``), not dispatched, counted on the notice. Which
+notices are active is read in the complaint's own transaction (``ActiveNotices``: ids and revisions through the
+status index, the parsed notices kept per process; skipped for categories no outage explains): every hub process
+sees a notice the moment it commits, which a per-process cache with a time to live would not.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from hub.workflow.intake import IntakeOutcome
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.outages.arrival import NoticeOutcome, clear_linked, link_entry, link_open
 from hub.workflow.outages.matching import ComplaintFacts, best_notice
-from hub.workflow.outages.notices import ACTIVE, active_notices, add_counts, record_notice
+from hub.workflow.outages.notices import ACTIVE, ActiveNotices, add_counts, record_notice
 from hub.workflow.outages.services import OutageServices
 from hub.workflow.store import WorkOrderTransaction
 
@@ -39,6 +40,7 @@ class OutageRule:
 
     def __init__(self, engine: WorkOrderEngine, services: OutageServices) -> None:
         self.engine, self.services = engine, services
+        self.active = ActiveNotices()
 
     # -- intake (IntakeRule) -------------------------------------------------------------------------------------
 
@@ -48,7 +50,7 @@ class OutageRule:
             return None  # no outage explains this category (billing, service quality, …): nothing to read
         facts = ComplaintFacts(complaint.category_code, complaint.area_code, complaint.district,
                                complaint.occurred_at, now)
-        notice = best_notice(active_notices(tx.db), self.services, facts)
+        notice = best_notice(self.active.read(tx.db), self.services, facts)
         if notice is None:
             return None
         work_order_id = created.row["id"]

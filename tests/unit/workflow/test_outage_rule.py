@@ -19,7 +19,7 @@ from hub.envelope import Envelope
 from hub.validation.command_sets import CommandSetRegistry
 from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
-from hub.workflow.outages import StoredNotice, get_notice
+from hub.workflow.outages import OutageRule, StoredNotice, get_notice
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.scheduler import DeadlineScheduler
 from hub.workflow.store.schema import work_order_events
@@ -356,3 +356,21 @@ def test_switched_off_a_notice_is_kept_and_answers_nothing(client: WorkerTestCli
     assert stored(runtime).active
     assert text(complain(client), "wo:State") == "ACCEPTED"
     assert runtime.store.get_work_order(waiting).row["outage_id"] is None
+
+
+def test_the_active_notices_are_read_by_revision_and_parsed_once(client: WorkerTestClient,
+                                                                runtime: WorkflowRuntime) -> None:
+    (rule,) = [r for r in runtime.intake_rules if isinstance(r, OutageRule)]
+    with runtime.store.transaction() as tx:
+        assert rule.active.read(tx.db) == []
+    client.send(notice_envelope())
+    with runtime.store.transaction() as tx:
+        (first,) = rule.active.read(tx.db)
+        assert rule.active.read(tx.db)[0] is first  # unchanged: not parsed again
+    client.send(notice_envelope(Revision="2", CustomerWording="新的口径"))
+    with runtime.store.transaction() as tx:
+        (second,) = rule.active.read(tx.db)
+    assert (second.revision, second.customer_wording) == (2, "新的口径")
+    client.send(cleared_envelope(revision=3))
+    with runtime.store.transaction() as tx:
+        assert rule.active.read(tx.db) == []
