@@ -23,11 +23,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.workflow.commands import ActionRequest, Complaint
 from hub.workflow.engine import Changed, Created, FollowUp
+from hub.workflow.statistics.grains import counter_keys
 from hub.workflow.statistics.measures import (
     FIRST_ACTION_ENTRY,
     CounterKey,
     change_measures,
-    counter_key,
     creation_measures,
     is_incident,
 )
@@ -61,7 +61,7 @@ def _state_entries(connection: Connection, work_order_id: str) -> int:
 
 
 def _counted(row: Mapping[str, object], zone: tzinfo, measures: Iterable[str]) -> Counter[CounterKey]:
-    return Counter(counter_key(row, zone, measure) for measure in measures)
+    return Counter(key for measure in measures for key in counter_keys(row, zone, measure))
 
 
 class CounterObserver:

@@ -1,9 +1,10 @@
 """The figures QueryStatistics and ``onepoint stats`` show, computed from the window's counter sums (pure).
 
-``CounterSum`` rows are the window's counters summed per category, area, tier, SP and measure (``queries``); every
-figure is a sum or a ratio of them: hot spots (complaints per category prefix of the asked level and area, top N),
-complaints per SP, SLA compliance per tier (replied in time / replied), and the shares of first-contact
-resolution and repeat complaints (of the complaints) and of invalid dispatches (of the dispatches).
+``CounterSum`` rows are the window's counter rows summed over its periods, per grain, area and measure (``grains``,
+``queries``); every figure is a sum or a ratio of them: hot spots (complaints per category prefix of the asked
+level and area, top N), complaints per SP, SLA compliance per tier (replied in time / replied), and the shares
+of first-contact resolution and repeat complaints (of the complaints) and of invalid dispatches (of the
+dispatches).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from hub.workflow.statistics.grains import ALL
 from hub.workflow.statistics.measures import Measure
 
 __all__ = ["CounterSum", "Figures", "HotSpot", "OutageFigures", "SpFigures", "StatisticsQuery", "TierSla", "Totals",
@@ -134,14 +136,15 @@ def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum],
     spots: Counter[tuple[str, str]] = Counter()
     providers: Counter[str] = Counter()
     replied_by_tier: dict[str, Counter[str]] = {}
-    for s in sums:
-        by_measure[s.measure] += s.count
-        if s.measure == M.CREATED:
+    for s in sums:  # each row is one grain (``grains``): the dimension it keeps is the one not ``*``
+        if s.category_code != ALL:
             spots[(category_prefix(s.category_code, query.level), s.area_code)] += s.count
-            if s.sp_code:
-                providers[s.sp_code] += s.count
-        elif s.measure in (M.REPLIED_IN_SLA, M.REPLIED_LATE):
+        elif s.sp_code != ALL:
+            providers[s.sp_code] += s.count
+        elif s.tier != ALL:
             replied_by_tier.setdefault(s.tier, Counter())[s.measure] += s.count
+        else:
+            by_measure[s.measure] += s.count
     complaints = by_measure[M.CREATED]
     totals = Totals(
         complaints=complaints, repeat_complaints=by_measure[M.REPEAT], dispatched=by_measure[M.DISPATCHED],

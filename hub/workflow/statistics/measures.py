@@ -2,8 +2,8 @@
 shared by the maintained counters (``counters``) and their rebuild from the history (``rebuild``), so both count
 the same.
 
-A count is kept under the work order's *creation* day (in the statistics' time zone) and its dimensions (category,
-area, tier, channel, SP): a reply given on the 3rd to a complaint of the 1st counts on the 1st, so the shares of a
+A count is kept under the work order's *creation* day (in the statistics' time zone) and its dimensions
+(``grains``): a reply given on the 3rd to a complaint of the 1st counts on the 1st, so the shares of a
 window (replied in time / replied, first-contact resolutions / complaints) relate to the same complaints.
 An incident (ticket type INCIDENT, a mass complaint's parent) counts under ``incident_``-prefixed measures, never
 as a complaint. The incident rule writes an incident without ``engine.create`` (no creation observer hears of it),
@@ -20,7 +20,7 @@ from typing import Any
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 
 __all__ = ["COUNTED_ACTIONS", "FIRST_ACTION_ENTRY", "MEASURES", "CounterKey", "Measure", "change_measures",
-           "counter_key", "creation_measures", "is_incident", "local_day"]
+           "creation_measures", "is_incident", "local_day"]
 
 A = LifecycleAction
 
@@ -62,12 +62,6 @@ FIRST_ACTION_ENTRY = 3  # CREATE, ACCEPT, then the first action: its state entry
 def local_day(moment: datetime, zone: tzinfo) -> str:
     """The operator's calendar day of an aware instant, ``YYYY-MM-DD``."""
     return moment.astimezone(zone).date().isoformat()
-
-
-def counter_key(row: Mapping[str, Any], zone: tzinfo, measure: str) -> CounterKey:
-    """The counter a work order's ``measure`` is added to (its creation day and dimensions)."""
-    return (local_day(row["created_at"], zone), str(row["category_code"]), str(row.get("area_code") or ""),
-            str(row.get("tier") or ""), str(row["channel"]), str(row.get("sp_code") or ""), measure)
 
 
 def _named(row: Mapping[str, Any], measures: list[str]) -> list[str]:

@@ -1,8 +1,8 @@
 """The statistics' reads: the window's counters summed in one statement, the outage notices of the window, and
 ``read_figures`` combining them (``figures.compute_figures``).
 
-The counters' primary key begins with the day, so the window is one range of it: the read costs the counter rows of
-the window (bounded by days × the dimensions' combinations that occurred), never the work orders of the store.
+The counters' primary key begins with the period, so the window is a few ranges of it (``grains.window_periods``):
+the read costs the rolled-up rows of the window's months and days, never the work orders of the store.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import json
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from hub.workflow.statistics.figures import CounterSum, Figures, OutageFigures, StatisticsQuery, compute_figures
+from hub.workflow.statistics.grains import window_periods
 from hub.workflow.store.schema import outage_notices, work_order_counters
 
 __all__ = ["counter_sums", "day_range", "outages_in", "read_figures"]
@@ -30,9 +31,9 @@ def day_range(first: date, last: date, zone: tzinfo) -> tuple[datetime, datetime
 
 
 def counter_sums(connection: Connection, query: StatisticsQuery) -> Iterator[CounterSum]:
-    """The window's counters summed per category, area, tier, SP and measure (days and channels folded)."""
+    """The window's counter rows (its whole months and the other days) summed per grain, area and measure."""
     total = func.sum(_c.count)
-    where = [_c.day >= query.first_day.isoformat(), _c.day <= query.last_day.isoformat()]
+    where: list[ColumnElement[bool]] = [_c.day.in_(window_periods(query.first_day, query.last_day))]
     if query.area_code:
         where.append(_c.area_code == query.area_code)
     statement = (select(_c.category_code, _c.area_code, _c.tier, _c.sp_code, _c.measure, total)

@@ -19,11 +19,11 @@ from datetime import datetime, timedelta, tzinfo
 from sqlalchemy import Connection, Engine, delete, select, text
 
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
+from hub.workflow.statistics.grains import counter_keys
 from hub.workflow.statistics.measures import (
     FIRST_ACTION_ENTRY,
     CounterKey,
     change_measures,
-    counter_key,
     creation_measures,
 )
 from hub.workflow.store.schema import work_order_counters, work_order_history, work_orders
@@ -84,11 +84,11 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
             recent.append((row["created_at"], phenomenon))
             row["dispatch_fields"] = "" if row.pop("dispatched") else None
             for measure in creation_measures(row, repeat=repeat):
-                counts[counter_key(row, zone, measure)] += 1
+                counts.update(counter_keys(row, zone, measure))
             for action, previous, position in actions.get(row["id"], ()):
                 first = position == FIRST_ACTION_ENTRY
                 for measure in change_measures(row, action, previous, first=first):
-                    counts[counter_key(row, zone, measure)] += 1
+                    counts.update(counter_keys(row, zone, measure))
         seen += len(rows)
     return counts, seen
 

@@ -34,9 +34,11 @@ def counter_rows(runtime: WorkflowRuntime) -> dict[tuple[str, ...], int]:
 
 
 def measures(runtime: WorkflowRuntime) -> Counter[str]:
+    """Each measure's count: the sum of its total rows per day (the grain of every measure)."""
     found: Counter[str] = Counter()
-    for key, count in counter_rows(runtime).items():
-        found[key[-1]] += count
+    for (period, category, _area, tier, channel, sp, measure), count in counter_rows(runtime).items():
+        if len(period) == 10 and category == tier == channel == sp == "*":
+            found[measure] += count
     return found
 
 
@@ -79,10 +81,12 @@ def test_creation_dispatch_rejection_and_reply_are_counted_under_the_creation_da
     assert text(act(client, work_order_id, "WorkOrderAction.valid-close.xml"), "wo:State") == "CLOSED"
     assert measures(runtime) == Counter(created=1, dispatched=2, invalid_dispatch=1, replied=1, replied_late=1,
                                         return_visited=1, closed=1)
-    days = {key[0] for key in counter_rows(runtime)}
-    assert days == {"2026-11-23"}  # every count on the creation day (Shenzhen time)
-    key = next(iter(counter_rows(runtime)))
-    assert key[1:6] == ("01.02.03", "0755", "VIP_GOLD", "HOTLINE", "")  # category, area, tier, channel, no SP
+    rows = counter_rows(runtime)
+    assert {key[0] for key in rows} == {"2026-11-23", "2026-11"}  # the creation day (Shenzhen time), its month
+    assert rows[("2026-11-23", "01.02.03", "0755", "*", "*", "*", "created")] == 1  # the hot-spot grain
+    assert rows[("2026-11", "*", "0755", "VIP_GOLD", "*", "*", "replied_late")] == 1  # the tier grain
+    assert rows[("2026-11", "*", "0755", "*", "*", "*", "dispatched")] == 2  # the total grain
+    assert not any(key[5] not in ("*",) for key in rows)  # no SP: no SP grain
     check_rebuild(runtime)
 
 

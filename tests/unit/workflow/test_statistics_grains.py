@@ -1,0 +1,59 @@
+"""The counters' periods and grains (pure): which rows a count goes to, which rows a window reads."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from hub.workflow.statistics.figures import CounterSum, StatisticsQuery, compute_figures
+from hub.workflow.statistics.grains import counter_keys, window_periods
+
+pytestmark = pytest.mark.unit
+
+SHENZHEN = ZoneInfo("Asia/Shanghai")
+ROW = {"created_at": datetime(2026, 11, 30, 17, 0, tzinfo=UTC), "category_code": "01.02.03.004",
+       "area_code": "0755", "tier": "VIP_GOLD", "channel": "HOTLINE", "sp_code": "801234"}
+
+
+def test_a_count_goes_to_the_local_creation_day_and_its_month_in_each_grain() -> None:
+    keys = counter_keys(ROW, SHENZHEN, "created")  # 17:00 UTC on the 30th is 01:00 on December 1st in Shenzhen
+    assert keys == [
+        ("2026-12-01", "*", "0755", "*", "*", "*", "created"),
+        ("2026-12-01", "01.02.03.004", "0755", "*", "*", "*", "created"),
+        ("2026-12-01", "*", "0755", "*", "*", "801234", "created"),
+        ("2026-12", "*", "0755", "*", "*", "*", "created"),
+        ("2026-12", "01.02.03.004", "0755", "*", "*", "*", "created"),
+        ("2026-12", "*", "0755", "*", "*", "801234", "created"),
+    ]
+    assert [k[3] for k in counter_keys(ROW, SHENZHEN, "replied_late")] == ["*", "VIP_GOLD", "*", "VIP_GOLD"]
+    assert len(counter_keys(ROW, SHENZHEN, "dispatched")) == 2  # the total grain only
+
+
+@pytest.mark.parametrize(("first", "last", "periods"), [
+    (date(2026, 11, 1), date(2026, 11, 30), ["2026-11"]),
+    (date(2026, 10, 30), date(2026, 12, 1), ["2026-10-30", "2026-10-31", "2026-11", "2026-12-01"]),
+    (date(2026, 11, 23), date(2026, 11, 23), ["2026-11-23"]),
+    (date(2028, 2, 28), date(2028, 3, 31), ["2028-02-28", "2028-02-29", "2028-03"]),
+    (date(2025, 12, 1), date(2026, 2, 28), ["2025-12", "2026-01", "2026-02"]),
+])
+def test_a_window_reads_its_whole_months_and_the_other_days(first: date, last: date, periods: list[str]) -> None:
+    assert window_periods(first, last) == periods
+
+
+def test_figures_from_the_grains() -> None:
+    query = StatisticsQuery(date(2026, 11, 1), date(2026, 11, 30), level=2, top=1)
+    total = [("created", 10), ("repeat", 2), ("dispatched", 4), ("invalid_dispatch", 1)]
+    sums = [CounterSum("*", "0755", "*", "*", measure, n) for measure, n in total]
+    sums += [CounterSum(code, "0755", "*", "*", "created", n) for code, n in (("01.02.03", 6), ("01.02.01", 1),
+                                                                           ("02.01.01", 3))]
+    sums += [CounterSum("*", "0755", "*", "801234", "created", 2), CounterSum("*", "0755", "VIP_GOLD", "*",
+                                                                             "replied_in_sla", 3),
+             CounterSum("*", "0755", "VIP_GOLD", "*", "replied_late", 1)]
+    figures = compute_figures(query, sums)
+    assert figures.totals.complaints == 10 and figures.repeat_complaint == 0.2 and figures.invalid_dispatch == 0.25
+    assert [(s.category, s.complaints, s.share) for s in figures.hot_spots] == [("01.02", 7, 0.7)]  # top 1, level 2
+    assert [(p.sp_code, p.share) for p in figures.service_providers] == [("801234", 1.0)]
+    assert [(t.tier, t.replied, t.compliance) for t in figures.tiers] == [("VIP_GOLD", 4, 0.75)]
+    assert figures.first_contact_resolution == 0.0 and figures.sla_compliance is None  # no total-grain replies
