@@ -14,7 +14,7 @@ from rich.table import Table
 from hub.simulate.figures import BurstFigures, Figures, TierSla
 from hub.simulate.runner import SimulationRun
 
-__all__ = ["as_json", "comparison_table", "print_both", "print_report"]
+__all__ = ["as_json", "comparison_table", "print_both", "print_report", "statistics_table"]
 
 TIERS = ("VIP_DIAMOND", "VIP_GOLD", "VIP_SILVER", "GROUP_KEY_PERSON", "GROUP_MEMBER", "LONG_DISTANCE_ROAMING",
          "CONTRACT", "PREPAID", "SHENZHOUXING", "OTHER_BRAND")
@@ -118,6 +118,30 @@ COMPARED: tuple[Row, ...] = (
 )
 
 
+def statistics_table(runs: Sequence[SimulationRun]) -> Table:
+    """What the hub's own QueryStatistics said of the day (its maintained counters)."""
+    table = Table(title="The hub's own statistics of the day (workorder.QueryStatistics)", title_justify="left")
+    table.add_column("", no_wrap=True)
+    for run in runs:
+        table.add_column(f"rules {'on' if run.rules else 'off'}", justify="right")
+    stats = [run.statistics for run in runs]
+    if all(s.error for s in stats):
+        table.add_row("not answered", *(s.error for s in stats))
+        return table
+    for key in ("Complaints", "Dispatched", "InvalidDispatches", "AutoAnswered", "Incidents", "Replied",
+                "RepliedInSla"):
+        table.add_row(key, *(str(s.totals.get(key, "—")) for s in stats))
+    for key in ("InvalidDispatch", "SlaCompliance", "FirstContactResolution", "RepeatComplaint"):
+        table.add_row(f"share: {key}", *(share(s.shares.get(key)) for s in stats))
+    tiers = [t for t in TIERS if any(t in s.tier_sla for s in stats)]
+    for tier in tiers:
+        table.add_row(f"SLA {tier}", *(share(s.tier_sla.get(tier)) for s in stats))
+    table.add_row("outages: linked / answered at intake / dispatched",
+                  *(", ".join(f"{o.get('NoticeId')} {o.get('Linked')}/{o.get('AutoAnswered')}/{o.get('Dispatched')}"
+                              for o in s.outages) or "—" for s in stats))
+    return table
+
+
 def comparison_table(runs: Sequence[SimulationRun]) -> Table:
     table = Table(title="The published figures, one seed with the rules on and off", title_justify="left")
     table.add_column("", no_wrap=True)
@@ -135,6 +159,7 @@ def print_report(run: SimulationRun, console: Console | None = None) -> None:
     console.print(_counts("Complaints by tier", run.figures.by_tier))
     console.print(figures_table(run))
     console.print(sla_table([run]))
+    console.print(statistics_table([run]))
 
 
 def print_both(runs: Sequence[SimulationRun], console: Console | None = None) -> None:
@@ -144,6 +169,7 @@ def print_both(runs: Sequence[SimulationRun], console: Console | None = None) ->
         console.print(figures_table(run))
     console.print(comparison_table(runs))
     console.print(sla_table(runs))
+    console.print(statistics_table(runs))
 
 
 def as_json(runs: Sequence[SimulationRun]) -> str:

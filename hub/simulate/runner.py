@@ -19,6 +19,7 @@ from hub.simulate.figures import Figures, read_figures
 from hub.simulate.player import Player, PlayLog
 from hub.simulate.scenario import Scenario, build_scenario
 from hub.simulate.stage import SimulationStage
+from hub.simulate.statistics import HubStatistics, query_statistics
 
 __all__ = ["SimulationRun", "run_both", "run_day"]
 
@@ -45,6 +46,7 @@ class SimulationRun:
     skipped_hours: float = 0.0  # of them, jumped over (nothing happening)
     notice_delivered: bool = False
     figures: Figures = field(default_factory=Figures)
+    statistics: HubStatistics = field(default_factory=HubStatistics)  # the hub's QueryStatistics of the day
 
     def as_dict(self) -> dict[str, Any]:
         return {"seed": self.seed, "scale": self.scale, "speed": self.speed,
@@ -54,7 +56,7 @@ class SimulationRun:
                 "startup_seconds": round(self.startup_seconds, 2), "seconds": round(self.seconds, 2),
                 "simulated_hours": round(self.simulated_hours, 2),
                 "skipped_hours": round(self.skipped_hours, 2), "notice_delivered": self.notice_delivered,
-                "figures": self.figures.as_dict()}
+                "figures": self.figures.as_dict(), "statistics": self.statistics.as_dict()}
 
 
 def run_day(scenario: Scenario, *, rules: bool, speed: float, broker_url: str = "memory://",
@@ -85,6 +87,7 @@ def run_day(scenario: Scenario, *, rules: bool, speed: float, broker_url: str = 
             nsp.close()
         run.figures = read_figures(stage.database, now, outage_ids=ids["outage"], mass_ids=ids["mass"],
                                    nsp_tickets=tickets)
+        run.statistics = query_statistics(stage.hub_url, scenario.day, f"sim-{played.run}-statistics")
     run.steps, run.unfinished, run.refused = played.steps, played.unfinished, dict(played.refused.most_common())
     run.max_lag_seconds, run.notice_delivered = played.max_lag_seconds, played.notice_delivered
     run.seconds = time.perf_counter() - started

@@ -61,6 +61,9 @@ def test_with_the_rules_on_the_outage_is_answered_at_intake_after_its_notice(rul
     assert outage.answered_at_intake == 7  # every complaint taken after the notice arrived
     assert outage.dispatches == 3 and outage.nsp_tickets == 3  # only those taken before it
     assert outage.linked == 10  # the notice links the earlier ones too
+    hub = rules_on.statistics  # the hub's own counters agree
+    assert not hub.error, hub.error
+    assert [(o["Linked"], o["AutoAnswered"], o["Dispatched"]) for o in hub.outages] == [("10", "7", "3")]
 
 
 @pytest.mark.integration
@@ -92,6 +95,7 @@ def test_templates_lower_the_invalid_dispatch_share(rules_on: SimulationRun, rul
     assert on.invalid_dispatch_share is not None and off.invalid_dispatch_share is not None
     assert on.invalid_dispatch_share < off.invalid_dispatch_share
     assert on.dispatches_rejected < off.dispatches_rejected
+    assert rules_on.statistics.totals["InvalidDispatches"] < rules_off.statistics.totals["InvalidDispatches"]
 
 
 @pytest.mark.integration

@@ -17,6 +17,7 @@ from hub.simulate.player import PlayLog
 from hub.simulate.progress import ProgressBar
 from hub.simulate.report import as_json, duration, print_both, print_report, share
 from hub.simulate.runner import SimulationRun
+from hub.simulate.statistics import HubStatistics
 
 START = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 
@@ -80,8 +81,11 @@ def _run(rules: bool) -> SimulationRun:
                                           dispatch_to_reply_s=1800.0),
                       mass=BurstFigures(complaints=12, incidents=1 if rules else 0, nsp_tickets=10 if rules else 12,
                                         incident_tickets=1 if rules else 0))
+    statistics = HubStatistics(totals={"Complaints": 30, "Dispatched": 20}, shares={"InvalidDispatch": 0.05},
+                               tier_sla={"CONTRACT": 0.875},
+                               outages=[{"NoticeId": "FLT-1", "Linked": "10", "AutoAnswered": "7", "Dispatched": "3"}])
     return SimulationRun(1, 0.1, 1000, rules, "2026-11-23", rules_in_force=["outage"] if rules else [],
-                         arrivals={"day": 8, "outage": 10, "mass": 12}, figures=figures)
+                         arrivals={"day": 8, "outage": 10, "mass": 12}, figures=figures, statistics=statistics)
 
 
 def test_the_report_sets_the_published_figures_side_by_side() -> None:
@@ -93,6 +97,7 @@ def test_the_report_sets_the_published_figures_side_by_side() -> None:
     assert "5.0 % (1/20)" in text and "15.0 % (3/20)" in text
     assert "9 + 1" in text and "12 + 0" in text
     assert "90.0 % (9/10) · 100.0 % (8/8)" in text
+    assert "QueryStatistics" in text and "FLT-1 10/7/3" in text and "87.5 %" in text
     console = Console(file=io.StringIO(), width=200, record=True)
     print_report(_run(True), console)
     assert "HOTLINE" in console.export_text()
