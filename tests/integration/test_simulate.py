@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -129,3 +130,15 @@ def test_the_command_prints_the_figures_as_json() -> None:
     data = json.loads(result.output)
     assert data["rules"] == "off" and data["figures"]["complaints"] == sum(data["arrivals"].values())
     assert data["figures"]["outage"]["dispatches"] == 10 and data["skipped_hours"] > 0
+
+
+@pytest.mark.integration
+@pytest.mark.rabbitmq
+def test_the_day_plays_the_same_on_rabbitmq(scenario: Scenario, rabbitmq_server: Any) -> None:
+    small = replace(scenario, daily_complaints=8)
+    run = run_day(small, rules=True, speed=SPEED, broker_url=rabbitmq_server.url)
+    assert run.figures.complaints == sum(run.arrivals.values()) and run.unfinished == 0
+    _needs(run, "outage")
+    assert (run.figures.outage.answered_at_intake, run.figures.outage.dispatches) == (7, 3)
+    _needs(run, "mass-complaint")
+    assert run.figures.mass.incidents == 1 and run.figures.mass.incident_tickets == 1
