@@ -25,8 +25,8 @@ from tests.unit.workflow.test_outage_rule import (  # noqa: F401 - collected her
     test_an_answered_complaint_stays_off_the_sla_clock,
     test_an_inconsistent_notice_is_dead_lettered,
     test_an_older_revision_is_ignored,
-    test_the_active_notices_are_read_by_revision_and_parsed_once,
     test_clearance_replies_the_recovery_notice_to_the_linked_complaints,
+    test_the_active_notices_are_read_by_revision_and_parsed_once,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
