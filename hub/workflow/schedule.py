@@ -38,7 +38,7 @@ def parse_kind(kind: str) -> tuple[DeadlineKind, str, int]:
 def deadline_rows(deadlines: Deadlines, facts: TimingFacts, sla: SlaTable, calendars: Calendars, *,
                   state: WorkOrderState, escalation_level: int, fired: Collection[str],
                   resume_at: datetime | None = None) -> list[tuple[str, datetime]]:
-    if state in FINAL:
+    if state in FINAL or state is WorkOrderState.AUTO_ANSWERED:  # answered from an outage notice: off the clock
         return []
     rows: list[tuple[str, datetime]] = []
     if state is WorkOrderState.SUSPENDED and resume_at is not None:

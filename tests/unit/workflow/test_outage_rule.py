@@ -167,6 +167,22 @@ def test_an_answered_complaint_stays_off_the_sla_clock(client: WorkerTestClient,
     assert view is not None and view.deadlines == []
 
 
+def test_a_recalculation_keeps_an_answered_complaint_off_the_clock(client: WorkerTestClient,
+                                                                  runtime: WorkflowRuntime) -> None:
+    """An SLA table change recalculates open work orders' deadlines without the engine's observers: the
+    schedule itself gives an AUTO_ANSWERED work order no deadline rows."""
+    scheduler = DeadlineScheduler(runtime, client.outbound, batch=50)
+    client.send(notice_envelope())
+    work_order_id = text(complain(client), "wo:WorkOrderId") or ""
+    with runtime.store.transaction() as tx:
+        tx.update(work_order_id, {"sla_version": "an older table"})
+    assert scheduler.recalculate() == 1
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None and view.row["state"] == "AUTO_ANSWERED" and view.deadlines == []
+    clock(runtime).advance(timedelta(days=3))
+    assert scheduler.run_pass().fired == 0
+
+
 @pytest.mark.parametrize(("why", "complaint", "notice"), [
     ("another area code", {"area": "020"}, {}),
     ("another district of the area", {"district": "Nanshan"}, {}),
