@@ -9,15 +9,11 @@ mass complaint, what a rejected dispatch lacked); the figures are read from the 
 
 from __future__ import annotations
 
-import heapq
 import itertools
-import logging
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,13 +23,12 @@ from hub.simulate.desk import Answer, HubDesk, NspDesk
 from hub.simulate.documents import action
 from hub.simulate.people import People
 from hub.simulate.scenario import CHINA, Scenario
+from hub.simulate.timeline import Timeline
 
 __all__ = ["Case", "PlayLog", "Player"]
 
-log = logging.getLogger("onepoint.simulate")
 TAIL = timedelta(hours=36)  # after the day: the last complaints' replies and return visits, then the play stops
 TICKET_RETRIES = 20
-SETTLE = 0.05  # real seconds without a step before the clock may jump over an idle gap (call-backs land first)
 
 
 @dataclass
@@ -65,15 +60,6 @@ class PlayLog:
     cleared_delivered: bool = False
 
 
-@dataclass(order=True)
-class _Step:
-    due: datetime
-    order: int
-    label: str = field(compare=False)
-    run: Callable[[], None] = field(compare=False)
-    barrier: bool = field(compare=False, default=False)
-
-
 class Player:
     """``Player(scenario, time_, hub_url, nsp_url).play(arrivals)`` returns the ``PlayLog``."""
 
@@ -82,84 +68,33 @@ class Player:
         self.scenario, self.time = scenario, time_
         self.hub, self.nsp = HubDesk(hub_url), NspDesk(nsp_url)
         self.log = PlayLog(uuid.uuid4().hex[:6])
-        self.threads, self.skip_idle = threads, skip_idle
+        self.timeline = Timeline(time_, threads=threads, skip_idle=skip_idle)
+        self.at, self.after = self.timeline.at, self.timeline.after
         self.progress = progress
-        self._heap: list[_Step] = []
         self._lock = threading.Lock()
-        self._order = itertools.count()
         self._ids = itertools.count(1)
-        self._notice_known = False
         self._auto_answered: list[Case] = []
         self._children: dict[str, list[Case]] = {}
 
-    # -- the timeline --------------------------------------------------------------------------------------------
-    def at(self, due: datetime, label: str, run: Callable[[], None], *, barrier: bool = False) -> None:
-        with self._lock:
-            heapq.heappush(self._heap, _Step(due, next(self._order), label, run, barrier))
-
-    def after(self, delay: timedelta, label: str, run: Callable[[], None]) -> None:
-        self.at(self.time.now() + delay, label, run)
-
     def play(self, arrivals: Iterable[Arrival]) -> PlayLog:
-        try:
-            return self._play(arrivals)
-        finally:
-            self.hub.close()
-            self.nsp.close()
-
-    def _play(self, arrivals: Iterable[Arrival]) -> PlayLog:
         outage = self.scenario.outage
         self.at(outage.notice_at, "outage notice", self._raise_notice, barrier=True)
         self.at(outage.cleared_at, "outage cleared", self._clear_notice, barrier=True)
         for arrival in arrivals:
             self.at(arrival.at, f"complaint {arrival.number}", lambda a=arrival: self._intake(a))  # type: ignore[misc]
-        stop_at = self.scenario.day_end + TAIL
-        running: set[Future[None]] = set()
-        last_step = time.monotonic()
-        with ThreadPoolExecutor(self.threads, thread_name_prefix="simulate") as pool:
-            while True:
-                running = {f for f in running if not f.done()}
-                if running:
-                    last_step = time.monotonic()
-                with self._lock:
-                    step = self._heap[0] if self._heap else None
-                if step is None and not running:
-                    break
-                wait = 0.05 if step is None else self.time.real_wait(step.due)
-                if step is not None and wait > 0 and self.skip_idle and time.monotonic() - last_step > SETTLE:
-                    self.time.skip_to(min(step.due, stop_at))
-                    wait = self.time.real_wait(step.due)
-                if step is None or wait > 0:
-                    time.sleep(min(0.05, max(wait, 0.001)))
-                    self._report(len(running))
-                    continue
-                if step.due > stop_at:
-                    break
-                with self._lock:
-                    heapq.heappop(self._heap)
-                self.log.max_lag_seconds = max(self.log.max_lag_seconds, -wait * self.time.speed)
-                self.log.steps += 1
-                last_step = time.monotonic()
-                if step.barrier:
-                    for future in running:
-                        future.result()
-                    self._guarded(step)
-                else:
-                    running.add(pool.submit(self._guarded, step))
-        with self._lock:
-            self.log.unfinished = len(self._heap)
-        self._report(0)
+        try:
+            self.timeline.run(self.scenario.day_end + TAIL, self._tick)
+        finally:
+            self.hub.close()
+            self.nsp.close()
+        timeline = self.timeline
+        self.log.steps, self.log.unfinished = timeline.steps, timeline.unfinished
+        self.log.max_lag_seconds = timeline.max_lag_seconds
+        self.log.refused.update({f"{kind}: failed": n for kind, n in timeline.failed.items()})
         return self.log
 
-    def _guarded(self, step: _Step) -> None:
-        try:
-            step.run()
-        except Exception:  # one step failing must not stop the day: it is logged and counted
-            log.exception("simulation step failed", extra={"step": step.label})
-            with self._lock:
-                self.log.refused[f"{step.label.split()[0]}: failed"] += 1
-
-    def _report(self, running: int) -> None:
+    def _tick(self, running: int) -> None:
+        self.log.steps, self.log.max_lag_seconds = self.timeline.steps, self.timeline.max_lag_seconds
         if self.progress is not None:
             self.progress(self.log, self.time.now(), running)
 
@@ -315,7 +250,6 @@ class Player:
             "wording": f"A base station fault in {outage.district} affects calls and mobile data; engineers are on "
                        "site and service is expected back within a few hours. We are sorry for the trouble."})
         self.log.notice_delivered = self.nsp.delivered(str(sent["message_id"]))
-        self._notice_known = True
 
     def _clear_notice(self) -> None:
         outage = self.scenario.outage
