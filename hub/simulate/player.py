@@ -27,7 +27,7 @@ from hub.simulate.timeline import Timeline
 
 __all__ = ["Case", "PlayLog", "Player"]
 
-TAIL = timedelta(hours=36)  # after the day: the last complaints' replies and return visits, then the play stops
+TAIL = timedelta(hours=48)  # after the day: the last complaints' replies and return visits, then the play stops
 TICKET_RETRIES = 20
 
 
