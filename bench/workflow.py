@@ -10,7 +10,9 @@ node on free 127.0.0.1 ports, stopped at the end, also on errors, Ctrl-C or SIGT
    ``WorkOrderProcessedStore`` on SQLite, in its own process as ``onepoint worker workflow`` runs it, the tiers
    warm in its cache, the dispatch to NSP published with its confirm, the answer sent to the reply-to. The minimal
    consumer (``workflowkit/minimal_worker.py``): pika and sqlite3 by hand, the same rows, the same two confirmed
-   publishes. Each round on a new empty database, the sides alternating. Targets: >= 1,000/s, >= 60 % of minimal.
+   publishes. Both sides take ``--batch`` waiting messages at a time: one transaction, the dispatches' confirms
+   awaited together before the commit, the answers' after it. Each round on a new empty database, the sides
+   alternating. Targets: >= 1,000/s, >= 60 % of minimal.
 2. The hub's rate with ``--prefilled`` work orders already in the store: >= 80 % of its rate on an empty store.
 3. One ``DeadlineScheduler.run_pass`` claiming ``--pass-size`` due alarms with ``--prefilled`` open work orders,
    against the same with ``--small`` open work orders: at most twice as long.
@@ -54,11 +56,12 @@ def median(values: list[float]) -> float:
 
 def hub_side(url: str, database: Path, args: argparse.Namespace) -> ConsumerProcess:
     return ConsumerProcess("hub_worker.py", url, PREFIX, str(database), str(args.msisdns), str(args.prefetch),
-                           str(args.hub_threads), args.hub_log_level, log=database.parent / "hub-worker.log")
+                           str(args.hub_threads), args.hub_log_level, str(args.batch),
+                           log=database.parent / "hub-worker.log")
 
 
 def minimal_side(url: str, database: Path, args: argparse.Namespace) -> ConsumerProcess:
-    return ConsumerProcess("minimal_worker.py", url, PREFIX, str(database), str(args.prefetch),
+    return ConsumerProcess("minimal_worker.py", url, PREFIX, str(database), str(args.prefetch), str(args.batch),
                            log=database.parent / "minimal-worker.log")
 
 
@@ -78,7 +81,8 @@ def run(url: str, workdir: Path, args: argparse.Namespace) -> bool:
     topology = TopologyConfig(prefix=PREFIX)
     open_broker(url, topology).close()  # the topology, declared as the hub does
     results: dict[str, list[RoundResult]] = {"hub": [], "minimal": [], "hub filled": []}
-    print(f"\nrate on an empty store: {args.rounds} rounds of {args.orders:,} work orders", flush=True)
+    print(f"\nrate on an empty store: {args.rounds} rounds of {args.orders:,} work orders, batches of up to "
+          f"{args.batch} (both sides)", flush=True)
     for number in range(args.rounds):
         for side in (("hub", "minimal") if number % 2 == 0 else ("minimal", "hub")):
             database = empty_store(workdir / f"{side}-{number}.db")
@@ -137,6 +141,9 @@ def main() -> int:
     parser.add_argument("--pass-size", type=int, default=200, help="due deadlines a scheduler pass claims")
     parser.add_argument("--msisdns", type=int, default=1000, help="distinct callers (their tiers warm in the cache)")
     parser.add_argument("--prefetch", type=int, default=16, help="consumer prefetch (both sides; the hub's default)")
+    parser.add_argument("--batch", type=int, default=32,
+                        help="batch size, both sides: the hub's [workflow] worker_batch; the minimal consumer's"
+                             " batches (1: a transaction and confirms per message); prefetch >= 2 x batch")
     parser.add_argument("--hub-threads", type=int, default=1, help="the hub worker's handler threads (default 1)")
     parser.add_argument("--hub-log-level", default="INFO",
                         help="the hub worker's log level, as onepoint worker --log-level (its lines go to a file)")
@@ -147,7 +154,7 @@ def main() -> int:
     if args.quick:
         args.orders, args.rounds, args.prefilled, args.small, args.pass_size = 100, 1, 3000, 1000, 50
         args.timeout = min(args.timeout, 120.0)
-    if min(args.orders, args.rounds, args.prefilled, args.small, args.pass_size, args.msisdns) < 1:
+    if min(args.orders, args.rounds, args.prefilled, args.small, args.pass_size, args.msisdns, args.batch) < 1:
         parser.error("sizes must be positive")
     if (args.rounds + 1) * args.pass_size > args.small:
         parser.error("--small must hold (--rounds + 1) x --pass-size due work orders")

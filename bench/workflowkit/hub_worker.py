@@ -1,11 +1,14 @@
 """The hub's workflow consumer as its own process, as ``onepoint worker workflow`` runs it (not run by hand).
 
-    python bench/workflowkit/hub_worker.py URL PREFIX DATABASE MSISDNS PREFETCH THREADS LOG_LEVEL
+    python bench/workflowkit/hub_worker.py URL PREFIX DATABASE MSISDNS PREFETCH THREADS LOG_LEVEL BATCH
 
 The real ``Worker`` with the workflow's handlers, its dependencies (``open_runtime``: SLA table, calendars,
 taxonomy, the SQLite store) and ``WorkOrderProcessedStore``, the outbound path of ``onepoint worker`` (the
 built-in routing table, the installed command sets' validator). The tiers of the bench's MSISDNS numbers are put
 in the tier cache first (``TierLookup.remember``), as if BOSS had answered them. No deadline scheduler runs here.
+``BATCH``: ``[workflow] worker_batch`` (the worker's batch mode, ``hub.workers.batch``; 1: one message at a time).
+The mass-complaint rule is off (``mass_incidents = false``): the bench's one phenomenon from a thousand callers at
+one intake point would open an incident and leave the work orders undispatched, which is not this measurement.
 It logs as ``onepoint worker --log-level LOG_LEVEL`` does (INFO: a JSON line per message and command sent), to
 stderr.
 Prints ``ready``; EOF on stdin stops it.
@@ -34,10 +37,11 @@ from hub.workflow.tiers import TierFacts
 
 
 def main() -> None:
-    url, prefix, database, msisdns, prefetch, threads, log_level = sys.argv[1:8]
+    url, prefix, database, msisdns, prefetch, threads, log_level, batch = sys.argv[1:9]
     configure_logging(log_level.upper())
     settings = replace(HubSettings(), broker_url=url, topology_prefix=prefix,
-                       workflow=WorkflowSettings(database=f"sqlite:///{database}", scheduler_interval_seconds=0))
+                       workflow=WorkflowSettings(database=f"sqlite:///{database}", scheduler_interval_seconds=0,
+                                                 mass_incidents=False, worker_batch=int(batch)))
     deps = wiring.dependencies(settings)
     tiers = deps["workflow"].tiers
     for number in range(int(msisdns)):

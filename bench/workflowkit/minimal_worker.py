@@ -1,15 +1,18 @@
 """The minimal consumer written by hand, as its own process (not run by hand): what any implementation of
 *CreateWorkOrder → work order DISPATCHED, NSP told with a confirm* could hope for here.
 
-    python bench/workflowkit/minimal_worker.py URL PREFIX DATABASE PREFETCH
+    python bench/workflowkit/minimal_worker.py URL PREFIX DATABASE PREFETCH BATCH
 
-pika's ``BlockingConnection``: one channel consumes ``<PREFIX>.workflow`` (``PREFETCH``), one confirm-mode channel
-publishes. Per delivery, with the standard library's ``sqlite3`` on the hub's schema (WAL, ``synchronous=NORMAL``):
-``BEGIN IMMEDIATE``; the message id looked up in the processed table; the document parsed with lxml and its fields
-read; the work-order row (state DISPATCHED, fixed deadlines), three history rows, the deadline rows, two outbox
-events and the processed id inserted; the NetworkComplaintDispatch (the schema example, ids and number replaced,
-not validated) published to the NSP queue and its confirm awaited; ``COMMIT``; the answer published to the
-request's reply-to with its confirm; ack. No hub code. Prints ``ready``; EOF on stdin stops it.
+pika's ``BlockingConnection``: one channel consumes ``<PREFIX>.workflow`` (prefetch ``max(PREFETCH, 2 x BATCH)``, as
+the hub's worker), one confirm-mode channel publishes. The deliveries waiting are taken ``BATCH`` at a time (the
+hub's batch mode); per batch, with the standard library's ``sqlite3`` on the hub's schema (WAL,
+``synchronous=NORMAL``): ``BEGIN IMMEDIATE``; the message ids looked up in the processed table (one query); per
+message the document parsed with lxml and its fields read, the work-order row (state DISPATCHED, fixed deadlines),
+three history rows, the deadline rows, two outbox events, the NetworkComplaintDispatch (the schema example, ids
+and number replaced, not validated) published to the NSP queue; the batch's confirms awaited together; the
+processed ids inserted; ``COMMIT``; the answers published to the requests' reply-to, their confirms awaited
+together; acks. BATCH 1 is a transaction and two awaited confirms per message. No hub code. Prints ``ready``;
+EOF on stdin stops it.
 """
 
 from __future__ import annotations
@@ -54,28 +57,63 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+class Confirms:
+    """Publisher confirms awaited per batch: pika's ``BlockingChannel`` awaits each publish, so this publishes on the
+    channel's asynchronous core and lets the connection's event processing collect the acks."""
+
+    def __init__(self, connection: pika.BlockingConnection) -> None:
+        self.connection = connection
+        self.channel = connection.channel()._impl  # the asynchronous channel under the blocking one
+        self.next_tag = 0
+        self.unconfirmed: set[int] = set()
+        self.nacked = 0
+        self.channel.confirm_delivery(self._confirmed)
+
+    def _confirmed(self, frame: Any) -> None:
+        method = frame.method
+        done = {t for t in self.unconfirmed if t <= method.delivery_tag} if method.multiple else {method.delivery_tag}
+        self.unconfirmed -= done
+        if isinstance(method, pika.spec.Basic.Nack):
+            self.nacked += len(done)
+        if not self.unconfirmed:  # a timer is an event the blocking layer returns for (a confirm is not)
+            self.connection.call_later(0, _nothing)
+
+    def publish(self, exchange: str, key: str, body: bytes, properties: pika.BasicProperties,
+                mandatory: bool = False) -> None:
+        self.channel.basic_publish(exchange, key, body, properties, mandatory)
+        self.next_tag += 1
+        self.unconfirmed.add(self.next_tag)
+
+    def wait(self) -> None:
+        while self.unconfirmed:
+            self.connection.process_data_events(time_limit=1)
+        if self.nacked:
+            raise RuntimeError(f"{self.nacked} publishes nacked")
+
+
+def _nothing() -> None:
+    return None
+
+
 def main() -> None:
-    url, prefix, database, prefetch = sys.argv[1:5]
+    url, prefix, database, prefetch, max_batch = sys.argv[1:6]
+    batch_size = int(max_batch)
     db = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000", "cache_size=-65536",
                    "foreign_keys=ON"):
         db.execute(f"PRAGMA {pragma}")
     connection = pika.BlockingConnection(pika.URLParameters(url))
-    consuming, publishing = connection.channel(), connection.channel()
-    publishing.confirm_delivery()
-    consuming.basic_qos(prefetch_count=int(prefetch))
+    consuming = connection.channel()
+    confirms = Confirms(connection)
+    consuming.basic_qos(prefetch_count=max(int(prefetch), 2 * batch_size))
     dispatch_key = "nsp.nsp.NetworkComplaintDispatch"
+    waiting: list[tuple[Any, pika.BasicProperties, bytes]] = []
+    stop = threading.Event()
 
-    def handle(channel: Any, method: Any, properties: pika.BasicProperties, body: bytes) -> None:
-        mid = properties.message_id
-        db.execute("BEGIN IMMEDIATE")
-        if db.execute("SELECT 1 FROM workflow_processed_messages WHERE message_id = ?", (mid,)).fetchone():
-            db.execute("COMMIT")
-            channel.basic_ack(method.delivery_tag)
-            return
+    def create(mid: str, body: bytes, now: datetime) -> str:
+        """The work order's rows, and its dispatch published (confirm awaited with the batch's)."""
         doc = etree.fromstring(body)
         text = doc.findtext
-        now = datetime.now(UTC)
         at = stamp(now)
         wid = "WO" + now.strftime("%Y%m%d") + "".join(secrets.choice(ALPHABET) for _ in range(8))
         msisdn, taken_by = text("wo:Msisdn", namespaces=NS), text("wo:TakenBy", namespaces=NS)
@@ -99,30 +137,58 @@ def main() -> None:
              json.dumps({"workOrderId": wid, "state": "ACCEPTED"}), at),
             (str(uuid.uuid4()), wid, 2, "WorkOrderStateChangeEvent",
              json.dumps({"workOrderId": wid, "state": "DISPATCHED"}), at)])
-        db.execute("INSERT INTO workflow_processed_messages (message_id, outcome, recorded_at) VALUES (?, ?, ?)",
-                   (f"workflow:{mid}", f"created {wid}", at))
         dispatch = DISPATCH.replace("hub-1a2b3c4d5e6f7081", uuid.uuid4().hex).replace(
             "WO20261123A7K2M9Q1", wid).replace("13800138000", msisdn or "")
-        publishing.basic_publish(f"{prefix}.commands", dispatch_key, dispatch.encode(), pika.BasicProperties(
+        confirms.publish(f"{prefix}.commands", dispatch_key, dispatch.encode(), pika.BasicProperties(
             message_id=uuid.uuid4().hex, type="nsp.NetworkComplaintDispatch", content_type="application/xml",
             app_id="HUB", delivery_mode=2), mandatory=True)
-        db.execute("COMMIT")
-        if properties.reply_to:
-            answer = ANSWER.format(wo=WO, c=C, mid=mid, now=now.isoformat(), wid=wid).encode()
-            publishing.basic_publish("", properties.reply_to, answer, pika.BasicProperties(
-                correlation_id=properties.correlation_id, content_type="application/xml"))
-        channel.basic_ack(method.delivery_tag)
+        return wid
 
-    consuming.basic_consume(f"{prefix}.workflow", handle)
+    def handle(batch: list[tuple[Any, pika.BasicProperties, bytes]]) -> None:
+        """One transaction for the batch: the processed ids looked up at once, each work order created, the
+        dispatches' confirms awaited, the processed ids inserted, COMMIT; the answers, their confirms; acks."""
+        ids = [f"workflow:{properties.message_id}" for _, properties, _ in batch]
+        db.execute("BEGIN IMMEDIATE")
+        marks = ",".join("?" * len(ids))
+        seen = {row[0] for row in db.execute(
+            f"SELECT message_id FROM workflow_processed_messages WHERE message_id IN ({marks})", ids)}  # noqa: S608
+        now = datetime.now(UTC)
+        created: list[tuple[pika.BasicProperties, str]] = []
+        for (_, properties, body), key in zip(batch, ids, strict=True):
+            if key not in seen:
+                seen.add(key)
+                created.append((properties, create(properties.message_id, body, now)))
+        confirms.wait()
+        db.executemany("INSERT INTO workflow_processed_messages (message_id, outcome, recorded_at) VALUES (?, ?, ?)",
+                       [(f"workflow:{p.message_id}", f"created {wid}", stamp(now)) for p, wid in created])
+        db.execute("COMMIT")
+        for properties, wid in created:
+            if properties.reply_to:
+                answer = ANSWER.format(wo=WO, c=C, mid=properties.message_id, now=now.isoformat(), wid=wid).encode()
+                confirms.publish("", properties.reply_to, answer, pika.BasicProperties(
+                    correlation_id=properties.correlation_id, content_type="application/xml"))
+        confirms.wait()
+        for method, _, _ in batch:
+            consuming.basic_ack(method.delivery_tag)
+
+    def receive(channel: Any, method: Any, properties: pika.BasicProperties, body: bytes) -> None:
+        waiting.append((method, properties, body))
+
+    consuming.basic_consume(f"{prefix}.workflow", receive)
 
     def wait_for_eof() -> None:
         sys.stdin.read()
-        connection.add_callback_threadsafe(consuming.stop_consuming)
+        stop.set()
 
     threading.Thread(target=wait_for_eof, daemon=True).start()
     print("ready", flush=True)
     try:
-        consuming.start_consuming()
+        while not stop.is_set():
+            connection.process_data_events(time_limit=0.2)
+            while waiting:
+                batch = waiting[:batch_size]
+                del waiting[:batch_size]
+                handle(batch)
     finally:
         connection.close()
         db.close()

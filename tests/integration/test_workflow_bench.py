@@ -29,5 +29,6 @@ def test_the_workflow_benchmark_runs_both_sides_on_a_private_rabbitmq() -> None:
         assert any(line.startswith(row) for line in lines), (row, run.stdout)
     for side in ("hub round 1", "minimal round 1", "hub filled round 1"):
         assert any(line.strip().startswith(side) for line in lines), (side, run.stdout)
+    assert "batches of up to 32 (both sides)" in run.stdout  # the batch mode is the default on both sides
     assert "private RabbitMQ node stopped" in run.stdout
     assert "FAILED" not in run.stdout + run.stderr

@@ -92,11 +92,22 @@ class Kit:
             return len(db.execute(select(work_orders.c.id)).all())
 
 
+def settings(database: str) -> WorkflowSettings:
+    """The mass-complaint rule off: these tests send one phenomenon many times and look at batches, not incidents."""
+    return WorkflowSettings(database=database, mass_incidents=False)
+
+
 @pytest.fixture
-def kit(tmp_path: Path) -> Iterator[Kit]:
+def batch_runtime(tmp_path: Path) -> Iterator[WorkflowRuntime]:
+    opened = open_runtime(settings(f"sqlite:///{tmp_path / 'workorders.db'}"), clock=ManualClock(START))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def kit(batch_runtime: WorkflowRuntime) -> Iterator[Kit]:
     config = TopologyConfig(prefix=f"b{uuid.uuid4().hex[:10]}")
-    runtime = open_runtime(WorkflowSettings(database=f"sqlite:///{tmp_path / 'workorders.db'}", mass_incidents=False),
-                           clock=ManualClock(START))
+    runtime = batch_runtime
     runtime.tiers.remember(TierFacts("13800138000", "VIP_GOLD"))
     commits: list[int] = []
     event.listen(runtime.store.engine, "commit", lambda _connection: commits.append(1))
@@ -105,7 +116,6 @@ def kit(tmp_path: Path) -> Iterator[Kit]:
     with open_broker("memory://", config) as broker:
         outbound = BrokerOutbound(broker, table, DocumentValidator(sets), confirm_timeout=5)
         yield Kit(broker, runtime, WorkOrderProcessedStore(runtime.store, max_batch=8), outbound, Faults(), commits)
-    runtime.close()
 
 
 def create(**replace: str) -> Envelope:
