@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 __all__ = ["FIELD_TYPES", "FieldSpec"]
 
-_MSISDN = re.compile(r"1[3-8][0-9]{9}")
+_MSISDN = re.compile(r"1[3-9][0-9]{9}")  # as c:Msisdn (19x numbers exist: 198, 199)
 _FIXED_LINE = re.compile(r"0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7}")
 _MONTH = re.compile(r"([0-9]{4})-?(0[1-9]|1[0-2])")
 
