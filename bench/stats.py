@@ -13,13 +13,13 @@ the standard library's ``statistics`` for every script in bench/.) From the repo
    cached in the temporary directory (keyed by the schema revision, the generator and ``n``) and copied per run.
 2. ``onepoint stats rebuild``'s function recomputes the counters from those work orders and their history (timed).
 3. The figures QueryStatistics answers (``read_figures`` and the answer document) are timed, median of
-   ``--rounds``, for the last 30 days, the whole year, and the last 30 days of one area; and, for contrast, the
-   hot spots of the last 30 days counted straight from ``work_orders`` (what the statistics would cost without
-   counters).
+   ``--rounds``, for November (a whole month: one period key), 30 days across two months (2 day and 4 week
+   keys), the whole year (12 month keys) and November in one area; and, for contrast, November's hot spots
+   counted straight from ``work_orders`` (what they would cost without counters).
 
 Checks (exit 1): the rebuild counts every work order; the year's figures count every complaint; the hot spots
-from the counters equal those counted from the work orders. Target (exit 3 if missed): the 30-day figures on the
-large store within 100 ms.
+from the counters equal those counted from the work orders. Target (exit 3 if missed): 30 days' figures on the
+large store within 100 ms (the slower of the two 30-day windows).
 """
 
 from __future__ import annotations
@@ -241,34 +241,37 @@ def main() -> int:
     failures: list[str] = []
     month = StatisticsQuery(LAST_DAY - timedelta(days=29), LAST_DAY, level=3, top=10)
     year = StatisticsQuery(LAST_DAY - timedelta(days=SPAN_DAYS - 1), LAST_DAY, level=2, top=10)
+    across = StatisticsQuery(date(2026, 10, 17), date(2026, 11, 15), level=3, top=10)  # no whole month
     area = StatisticsQuery(month.first_day, month.last_day, area_code="0755", level=3, top=10)
     with tempfile.TemporaryDirectory(prefix="onepoint-stats-") as folder:
         sides = [Side(n, Path(folder), args.rounds, print) for n in (args.small, args.large)]
         rows: list[tuple[str, list[str]]] = []
-        for label, query in (("figures, last 30 days", month), ("figures, whole year", year),
-                             ("figures, 30 days, area 0755", area)):
+        for label, query in (("figures, November (1 month key)", month),
+                             ("figures, Oct 17 - Nov 15 (2 days, 4 weeks)", across),
+                             ("figures, whole year (12 month keys)", year), ("figures, November, area 0755", area)):
             cells = []
             for side in sides:
                 ms, figures = side.figures(query)
                 cells.append(f"{ms:.1f} ms")
                 if query is year and figures.totals.complaints != side.n:
                     failures.append(f"{side.n:,}: the year counts {figures.totals.complaints} complaints")
-                if query is month:
+                if query in (month, across):
                     spots = [(s.category, s.area_code, s.complaints) for s in figures.hot_spots]
-                    if spots != direct_hot_spots(side.store, month):
+                    if spots != direct_hot_spots(side.store, query):
                         failures.append(f"{side.n:,}: hot spots from the counters differ from the work orders'")
-                    side.month_ms = ms  # type: ignore[attr-defined]
+                if query in (month, across):
+                    side.month_ms = max(ms, getattr(side, "month_ms", 0.0))  # type: ignore[attr-defined]
             rows.append((label, cells))
-        rows.append(("hot spots from work_orders, 30 days", [f"{s.direct(month)[0]:.1f} ms" for s in sides]))
+        rows.append(("hot spots from work_orders, November", [f"{s.direct(month)[0]:.1f} ms" for s in sides]))
         rows.append(("counter rows", [f"{s.rebuilt.counter_rows:,}" for s in sides]))
         rows.append(("rebuild of the counters", [f"{s.rebuild_s:.1f} s" for s in sides]))
         for side in sides:
             if side.rebuilt.work_orders != side.n:
                 failures.append(f"{side.n:,}: the rebuild counted {side.rebuilt.work_orders} work orders")
         print(f"\nQueryStatistics figures (median of {args.rounds} rounds; SQLite, counters rebuilt first)")
-        print(f"{'':40}" + "".join(f"{f'{s.n:,} work orders':>24}" for s in sides))
+        print(f"{'':42}" + "".join(f"{f'{s.n:,} work orders':>24}" for s in sides))
         for label, cells in rows:
-            print(f"{label:40}" + "".join(f"{cell:>24}" for cell in cells))
+            print(f"{label:42}" + "".join(f"{cell:>24}" for cell in cells))
         large_ms = float(sides[-1].month_ms)  # type: ignore[attr-defined]
         for side in sides:
             side.store.close()
@@ -277,7 +280,7 @@ def main() -> int:
     if failures:
         return 1
     met = large_ms <= TARGET_MS
-    print(f"target: 30-day figures on {args.large:,} work orders within {TARGET_MS:.0f} ms: "
+    print(f"target: 30 days' figures on {args.large:,} work orders within {TARGET_MS:.0f} ms: "
           f"{'met' if met else 'MISSED'} ({large_ms:.1f} ms)")
     return 0 if met else 3
 

@@ -2,8 +2,8 @@
 so a read costs the combinations the figures show, never the work orders.
 
 A row of ``work_order_counters`` is one *grain* over one *period*. The period (column ``day``) is a local day
-``2026-11-23`` or a month ``2026-11``; every count goes to both. The grain is the dimensions the row keeps, the
-others being ``*``:
+``2026-11-23``, an ISO week ``2026-W48`` or a month ``2026-11``; every count goes to all three. The grain is the
+dimensions the row keeps, the others being ``*``:
 
 * total — ``(period, *, area, *, *, *, measure)``: every measure (the totals and shares, by area);
 * hot spot — ``(period, category, area, *, *, *, created)``: complaints per full category code and area (a hot
@@ -11,9 +11,10 @@ others being ``*``:
 * SP — ``(period, *, area, *, *, sp, created)``: complaints about an SP;
 * tier — ``(period, *, area, tier, *, *, replied_in_sla | replied_late)``: SLA compliance per tier.
 
-A window reads the months it covers whole and the days of the months it covers in part (``window_periods``):
-a year is 12 month keys; the detail per day, which at a province's volume has about as many combinations as
-complaints, is never kept (see bench/README.md, ``stats.py``).
+A window reads the months it covers whole, then the whole weeks of the rest, then its other days
+(``window_periods``): a year is 12 month keys, any 30 days at most 12 keys (9 days). The detail per day and every
+dimension, which at a province's volume has about as many combinations as complaints, is never kept (see
+bench/README.md, ``stats.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 from hub.workflow.statistics.measures import CounterKey, Measure
 
-__all__ = ["ALL", "counter_keys", "window_periods"]
+__all__ = ["ALL", "counter_keys", "week_of", "window_periods"]
 
 ALL = "*"  # a dimension the row does not keep
 _TIER_MEASURES = frozenset({Measure.REPLIED_IN_SLA, Measure.REPLIED_LATE})
@@ -42,24 +43,47 @@ def counter_keys(row: Mapping[str, Any], zone: tzinfo, measure: str) -> list[Cou
     elif measure in _TIER_MEASURES:
         grains.append((ALL, str(row.get("tier") or ""), ALL, ALL))
     keys = []
-    for period in (day.isoformat(), day.isoformat()[:7]):
+    for period in (day.isoformat(), week_of(day), day.isoformat()[:7]):
         for category, tier, channel, sp in grains:
             keys.append((period, category, area, tier, channel, sp, measure))
     return keys
 
 
+def week_of(day: date) -> str:
+    """The ISO week's key (Monday to Sunday): ``2026-W48``."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 def window_periods(first: date, last: date) -> list[str]:
-    """The period keys that cover ``first``…``last`` (inclusive) exactly: whole months as months, the rest as days."""
+    """The period keys that cover ``first``…``last`` (inclusive) exactly: whole months as months, whole weeks of
+    the rest as weeks, the other days as days (any 30 days: at most 12 day keys)."""
     periods: list[str] = []
+    run_start: date | None = None  # the days not in a whole month, gathered into runs
     month = first.replace(day=1)
     while month <= last:
         following = (month + timedelta(days=32)).replace(day=1)
         if first <= month and following - timedelta(days=1) <= last:
+            if run_start is not None:
+                periods += _weeks_and_days(run_start, month - timedelta(days=1))
+                run_start = None
             periods.append(month.isoformat()[:7])
-        else:
-            day = max(first, month)
-            while day < following and day <= last:
-                periods.append(day.isoformat())
-                day += timedelta(days=1)
+        elif run_start is None:
+            run_start = max(first, month)
         month = following
+    if run_start is not None:
+        periods += _weeks_and_days(run_start, last)
+    return periods
+
+
+def _weeks_and_days(first: date, last: date) -> list[str]:
+    periods: list[str] = []
+    day = first
+    while day <= last:
+        if day.weekday() == 0 and day + timedelta(days=6) <= last:
+            periods.append(week_of(day))
+            day += timedelta(days=7)
+        else:
+            periods.append(day.isoformat())
+            day += timedelta(days=1)
     return periods

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
-ROWS = ("figures, last 30 days", "figures, whole year", "figures, 30 days, area 0755",
-        "hot spots from work_orders, 30 days", "counter rows", "rebuild of the counters")
+ROWS = ("figures, November (1 month key)", "figures, Oct 17 - Nov 15 (2 days, 4 weeks)",
+        "figures, whole year (12 month keys)", "figures, November, area 0755", "hot spots from work_orders, November",
+        "counter rows", "rebuild of the counters")
 
 
 @pytest.mark.integration

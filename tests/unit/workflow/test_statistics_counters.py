@@ -82,7 +82,7 @@ def test_creation_dispatch_rejection_and_reply_are_counted_under_the_creation_da
     assert measures(runtime) == Counter(created=1, dispatched=2, invalid_dispatch=1, replied=1, replied_late=1,
                                         return_visited=1, closed=1)
     rows = counter_rows(runtime)
-    assert {key[0] for key in rows} == {"2026-11-23", "2026-11"}  # the creation day (Shenzhen time), its month
+    assert {key[0] for key in rows} == {"2026-11-23", "2026-W48", "2026-11"}  # the creation day (Shenzhen), week, month
     assert rows[("2026-11-23", "01.02.03", "0755", "*", "*", "*", "created")] == 1  # the hot-spot grain
     assert rows[("2026-11", "*", "0755", "VIP_GOLD", "*", "*", "replied_late")] == 1  # the tier grain
     assert rows[("2026-11", "*", "0755", "*", "*", "*", "dispatched")] == 2  # the total grain
