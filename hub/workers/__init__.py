@@ -4,7 +4,9 @@
 id (``ProcessedStore``), and settles: ack after the effect is committed, retry through the delay tiers, or
 dead-letter with the reason (``hub.workers.retry`` documents the bound on attempts); a message whose system
 is down (``CallsHeldBack``, an open circuit) waits in a delay tier without counting attempts
-(``hub.workers.waiting``). ``WorkerTestClient``
+(``hub.workers.waiting``). A store that runs batches of claims in one transaction (``hub.workers.claims``: the
+work-order store) gives the worker its batch mode (``hub.workers.batch``: one commit and one round of confirms per
+batch, each message's guarantees kept). ``WorkerTestClient``
 runs the same pipeline without a broker; ``DeadLetterQueues`` lists, shows, replays and purges the DLQs.
 
 A handler answers a request with ``Reply(document)`` (or refuses it with ``BusinessRejection(..., code=)``,
