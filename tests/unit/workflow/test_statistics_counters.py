@@ -20,6 +20,7 @@ from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.statistics import rebuild_counters, zone_of
 from hub.workflow.store import HistoryEntry
 from hub.workflow.store.schema import work_order_counters
+from tests.unit.workflow.incident_kit import complain
 from tests.unit.workflow.kit import WO, C, act, answer, command, envelope, text
 
 pytestmark = pytest.mark.unit
@@ -207,3 +208,22 @@ def test_a_window_ending_before_it_begins_is_refused(client: WorkerTestClient) -
     refused = answer(client.request(envelope(document, message_id)))
     assert refused.tag == f"{{{C}}}Error" and text(refused, "c:Code") == "bad-window"
 
+
+
+def test_a_mass_complaint_counts_ten_complaints_and_one_incident(client: WorkerTestClient,
+                                                                 runtime: WorkflowRuntime) -> None:
+    """The incident rule's own incident (written without engine.create) is counted apart, with its dispatch."""
+    clock = runtime.clock
+    assert isinstance(clock, ManualClock)
+    answers = []
+    for number in range(10):  # ten customers at one business hall within 30 minutes
+        clock.advance(timedelta(minutes=2))
+        answers.append(complain(client, number))
+    incident_id = text(answers[-1], "wo:IncidentId")
+    assert incident_id is not None
+    counted = measures(runtime)
+    assert counted["created"] == 10 and counted["incident_created"] == 1 and counted["incident_dispatched"] == 1
+    assert act(client, incident_id, "WorkOrderAction.valid-reply.xml") is not None  # replies every child too
+    counted = measures(runtime)
+    assert counted["incident_replied"] == 1 and counted["replied"] == 10 and counted["created"] == 10
+    check_rebuild(runtime)
