@@ -93,9 +93,10 @@ def change_measures(row: Mapping[str, Any], action: LifecycleAction, previous: W
     found = [*opened, measure]
     if action is A.AUTO_ANSWER:
         found.append(Measure.FIRST_CONTACT_RESOLVED)  # only NEW or ACCEPTED can be auto-answered: never dispatched
-    elif action is A.REPLY:
+    elif action is A.REPLY:  # an auto-answered complaint was answered at intake, off the clock: in time
         due, replied = row.get("reply_due"), row.get("replied_at")
-        late = due is not None and replied is not None and replied > due
+        late = (previous is not WorkOrderState.AUTO_ANSWERED and due is not None and replied is not None
+                and replied > due)
         found.append(Measure.REPLIED_LATE if late else Measure.REPLIED_IN_SLA)
         if row.get("dispatch_fields") is None and previous is not WorkOrderState.AUTO_ANSWERED:
             found.append(Measure.FIRST_CONTACT_RESOLVED)

@@ -22,6 +22,8 @@ from hub.workflow.store import HistoryEntry
 from hub.workflow.store.schema import work_order_counters
 from tests.unit.workflow.incident_kit import complain
 from tests.unit.workflow.kit import WO, C, act, answer, command, envelope, text
+from tests.unit.workflow.test_outage_rule import cleared_envelope, notice_envelope
+from tests.unit.workflow.test_outage_rule import complain as outage_complaint
 
 pytestmark = pytest.mark.unit
 
@@ -226,4 +228,20 @@ def test_a_mass_complaint_counts_ten_complaints_and_one_incident(client: WorkerT
     assert act(client, incident_id, "WorkOrderAction.valid-reply.xml") is not None  # replies every child too
     counted = measures(runtime)
     assert counted["incident_replied"] == 1 and counted["replied"] == 10 and counted["created"] == 10
+    check_rebuild(runtime)
+
+
+def test_an_outage_auto_answer_and_its_recovery_reply_are_in_time(client: WorkerTestClient,
+                                                                  runtime: WorkflowRuntime) -> None:
+    """The outage rule answers at intake (off the SLA clock); the recovery reply days later is no late reply."""
+    clock = runtime.clock
+    assert isinstance(clock, ManualClock)
+    assert client.send(notice_envelope()).processed
+    answered = outage_complaint(client, "CreateWorkOrder.valid-dispatch-at-intake.xml")
+    assert text(answered, "wo:State") == "AUTO_ANSWERED"
+    assert measures(runtime) == Counter(created=1, auto_answered=1, first_contact_resolved=1)
+    clock.advance(timedelta(days=3))
+    assert client.send(cleared_envelope()).processed
+    assert measures(runtime) == Counter(created=1, auto_answered=1, first_contact_resolved=1, replied=1,
+                                        replied_in_sla=1)
     check_rebuild(runtime)
