@@ -14,7 +14,7 @@ import logging
 from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import Connection, Engine, delete, select, text
 
@@ -62,7 +62,9 @@ def rebuild_counters(engine: Engine, zone: tzinfo, *, repeat_window: timedelta =
 
 def _count(connection: Connection, zone: tzinfo, window: timedelta,
            shown: int) -> tuple[Counter[CounterKey], int]:
-    counts: Counter[CounterKey] = Counter()
+    """Every work order's measures, counted per creation day, dimensions and measure first (many work orders
+    share them), then spread over the counter rows (``grains.counter_keys``) once per distinct combination."""
+    bases: Counter[tuple[date, str, str, str, str, str, str]] = Counter()
     statement = (select(_w.id, _w.msisdn, _w.created_at, _w.category_code, _w.area_code, _w.tier, _w.channel,
                         _w.sp_code, _w.ticket_type, _w.replied_at, _w.reply_due,
                         _w.dispatch_fields.is_not(None).label("dispatched"))
@@ -83,13 +85,23 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
             repeat = any(at >= since and earlier == phenomenon for at, earlier in recent)
             recent.append((row["created_at"], phenomenon))
             row["dispatch_fields"] = "" if row.pop("dispatched") else None
+            dims = (row["created_at"].astimezone(zone).date(), str(row["category_code"]),
+                    str(row["area_code"] or ""), str(row["tier"] or ""), str(row["channel"]),
+                    str(row["sp_code"] or ""))
             for measure in creation_measures(row, repeat=repeat):
-                counts.update(counter_keys(row, zone, measure))
+                bases[(*dims, measure)] += 1
             for action, previous, position in actions.get(row["id"], ()):
                 first = position == FIRST_ACTION_ENTRY
                 for measure in change_measures(row, action, previous, first=first):
-                    counts.update(counter_keys(row, zone, measure))
+                    bases[(*dims, measure)] += 1
         seen += len(rows)
+    counts: Counter[CounterKey] = Counter()
+    for (day, category, area, tier, channel, sp, measure), n in bases.items():
+        created_at = datetime.combine(day, time(12), zone)  # any instant of the local day
+        row = {"created_at": created_at, "category_code": category, "area_code": area, "tier": tier,
+               "channel": channel, "sp_code": sp}
+        for key in counter_keys(row, zone, measure):
+            counts[key] += n
     return counts, seen
 
 
