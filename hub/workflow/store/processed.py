@@ -192,7 +192,7 @@ class WorkOrderProcessedStore(ProcessedStore):
             return ClaimResult(message_id, duplicate=True, outcome=prior.outcome, reply=prior.reply)
         tx.message_id = message_id  # the history rows of this effect name its message
         try:
-            with tx.savepoint():
+            with tx.savepoint("claim"):
                 outcome, reply = effect()
         except Exception as exc:
             return ClaimResult(message_id, error=exc)

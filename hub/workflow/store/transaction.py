@@ -143,11 +143,24 @@ class WorkOrderTransaction:
         return event_id
 
     @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        """A nested transaction: an exception inside undoes only what was done inside."""
+    def savepoint(self, name: str | None = None) -> Iterator[None]:
+        """A nested transaction: an exception inside undoes only what was done inside. ``name``: the SAVEPOINT
+        statements issued directly (~15 µs against ~105 µs for SQLAlchemy's nested transaction, measured: a batch
+        takes one per message); savepoints opened inside it may be either kind."""
         try:
-            with self.db.begin_nested():
-                yield
+            if name is None:
+                with self.db.begin_nested():
+                    yield
+            else:
+                db = self.db
+                db.exec_driver_sql(f"SAVEPOINT {name}")
+                try:
+                    yield
+                except BaseException:
+                    db.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
+                    db.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+                    raise
+                db.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
         except BaseException:
             self._seqs.clear()  # what this transaction knew may have been undone: ask the database again
             self._without_deadlines.clear()

@@ -14,6 +14,7 @@ from tests.unit.workers.test_batch_worker import (  # noqa: F401 - the fixture a
     kit,
     settings,
     test_a_missing_confirm_undoes_the_batch_and_each_message_goes_alone,
+    test_a_statement_the_database_refuses_undoes_only_its_message,
     test_each_history_row_names_the_message_of_its_batch,
     test_one_batch_one_commit_and_each_message_settled_as_alone,
     test_the_worker_consumes_in_batches_and_answers_every_request,

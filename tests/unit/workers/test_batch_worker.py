@@ -43,6 +43,7 @@ class Faults:
 
     poison: set[str] = field(default_factory=set)  # PermanentError every time
     flaky: set[str] = field(default_factory=set)  # TransientError once
+    broken_sql: set[str] = field(default_factory=set)  # a statement the database refuses, once
     runs: list[str] = field(default_factory=list)
 
 
@@ -59,6 +60,9 @@ def faulty_handlers(faults: Faults) -> HandlerRegistry:
         if envelope.message_id in faults.flaky:
             faults.flaky.discard(envelope.message_id)
             raise TransientError("flaky: try again")
+        if envelope.message_id in faults.broken_sql:
+            faults.broken_sql.discard(envelope.message_id)
+            workflow.store.current_transaction().db.exec_driver_sql("SELECT no_such_column FROM work_orders")
         return result
 
     return registry
@@ -176,6 +180,18 @@ def test_each_history_row_names_the_message_of_its_batch(kit: Kit) -> None:
     with kit.runtime.store.engine.connect() as db:
         named = {str(row[0]) for row in db.execute(select(work_order_history.c.message_id))}
     assert named == {env.message_id for env in envs}
+
+
+def test_a_statement_the_database_refuses_undoes_only_its_message(kit: Kit) -> None:
+    """The savepoint recovers the transaction (on PostgreSQL an error aborts it until ROLLBACK TO SAVEPOINT)."""
+    envs = [create() for _ in range(3)]
+    kit.faults.broken_sql.add(envs[1].message_id)
+    futures = [kit.request(env) for env in envs]
+    kit.commits.clear()
+    kit.worker().handle_batch(kit.waiting(3))
+    assert all(state(f.result(5)) == "DISPATCHED" for f in futures)
+    assert len(kit.commits) == 2  # the batch's (two work orders), then the refused one's on the single path
+    assert kit.work_orders() == 3 and kit.faults.runs.count(envs[1].message_id) == 2
 
 
 class UnconfirmedDispatch:
