@@ -264,3 +264,12 @@ def test_the_workflow_wiring_gives_the_configured_batch(tmp_path: Path) -> None:
         assert wiring.processed_store(deps).max_batch == 12  # type: ignore[attr-defined]
     finally:
         wiring.close(deps)
+
+
+def test_worker_batch_is_a_positive_workflow_setting() -> None:
+    from hub.config.workflow import parse_workflow
+
+    assert parse_workflow({}, "built-in defaults").worker_batch == 32
+    assert parse_workflow({"worker_batch": 1}, "hub.toml").worker_batch == 1
+    with pytest.raises(ValueError, match="worker_batch"):
+        parse_workflow({"worker_batch": 0}, "hub.toml")
