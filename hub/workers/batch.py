@@ -112,7 +112,8 @@ class BatchRun:
                     pending.wait(self.confirm_timeout)
 
             return self.claims.run_claims(
-                [(self.worker.processor.key(item.envelope.message_id), self._effect(item, pending)) for item in items],
+                [(self.worker.processor.key(item.delivery.message.message_id), self._effect(item, pending))
+                 for item in items],
                 before_commit)
 
     def _effect(self, item: _Item, pending: PendingConfirms | None) -> ClaimEffect:
