@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,17 @@ from hub.validation.command_sets import CommandSetRegistry, schema_directory
 from tests.support.postgres_server import PostgresServer, postgres_fixture
 from tests.support.rabbitmq_server import RabbitMQServer, rabbitmq_fixture
 from tests.support.servers import running_asgi
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_restored() -> Iterator[None]:
+    """A command run in-process (``CliRunner``) configures logging for a process: its root handlers and level
+    (``--log-level ERROR``) would otherwise silence the log records later tests assert on."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

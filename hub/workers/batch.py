@@ -163,6 +163,11 @@ class BatchRun:
                     continue
             item.delivery.ack()
             self.worker.count("duplicate" if result.duplicate else "processed")
+            extra = self.worker.processor.log_extra(item.delivery.message, item.envelope)
+            if result.duplicate:
+                log.info("duplicate message: effect skipped", extra=extra)
+            else:  # each message's trace, as the single path writes it
+                log.info("message processed", extra={**extra, "outcome": result.outcome})
             duplicates += result.duplicate
             processed += not result.duplicate
         if answering:

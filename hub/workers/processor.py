@@ -121,7 +121,7 @@ class Processor:
         try:
             with self.store.claim(self.key(mid)) as claim:
                 if claim.duplicate:
-                    log.info("duplicate message: effect skipped", extra=self._extra(message, envelope))
+                    log.info("duplicate message: effect skipped", extra=self.log_extra(message, envelope))
                     return Decision(Action.ACK, mid, outcome=claim.outcome, duplicate=True, reply=claim.reply)
                 outcome, reply = run_with_retries(
                     lambda: self._call(spec, envelope, message, used),
@@ -133,11 +133,11 @@ class Processor:
                 )
                 claim.complete(outcome, reply=reply)
         except ClaimBusyError:
-            log.info("message claimed by another worker; deferring", extra=self._extra(message, envelope))
+            log.info("message claimed by another worker; deferring", extra=self.log_extra(message, envelope))
             return Decision(Action.BUSY, mid)
         except Exception as exc:
             return self._failed(message, exc, used=max(used, 1), envelope=envelope)
-        log.info("message processed", extra={**self._extra(message, envelope), "outcome": outcome})
+        log.info("message processed", extra={**self.log_extra(message, envelope), "outcome": outcome})
         return Decision(Action.ACK, mid, outcome=outcome, attempts=used, reply=reply)
 
     def resolve(self, message: Message) -> tuple[Envelope, HandlerSpec]:
@@ -188,7 +188,7 @@ class Processor:
             h.LAST_ERROR: found.reason,
             h.ERROR_CLASS: type(exc).__name__,
         }
-        extra = {**self._extra(message, envelope), "attempts": attempts, "error": found.reason}
+        extra = {**self.log_extra(message, envelope), "attempts": attempts, "error": found.reason}
         trips = message.retry_count
         if found.transient and trips < len(self.tiers):
             log.warning("transient failure; retrying through a delay tier", extra={**extra, "tier": self.tiers[trips]})
@@ -209,11 +209,12 @@ class Processor:
         tier, wait = wait_tier(self.tiers, self.delays, retry_in)
         if log.isEnabledFor(logging.DEBUG):  # one line per waiting message per tier TTL: the circuit logs the outage
             log.debug("system unavailable; the message waits", extra={
-                **self._extra(message, envelope), "tier": tier, "wait": wait, "error": reason})
+                **self.log_extra(message, envelope), "tier": tier, "wait": wait, "error": reason})
         return Decision(Action.WAIT, message.message_id, attempts=h.attempts_so_far(message), tier=tier, wait=wait,
                         reason=reason)
 
-    def _extra(self, message: Message, envelope: Envelope | None) -> dict[str, Any]:
+    def log_extra(self, message: Message, envelope: Envelope | None) -> dict[str, Any]:
+        """The facts every log line about ``message`` carries."""
         return {
             "message_id": message.message_id,
             "consumer": self.consumer,

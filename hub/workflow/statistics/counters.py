@@ -2,9 +2,9 @@
 ``work_order_counters`` in the change's own transaction, so the figures never disagree with the work orders they
 count (a rolled-back message counts nothing).
 
-One statement per change: ``INSERT … VALUES (…), (…) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count``
-through the dialect's own ``insert`` (the same SQL on SQLite and PostgreSQL). The rows of one statement have distinct
-keys (PostgreSQL refuses to update one row twice in a statement), which ``Counter`` guarantees.
+One execution per change: ``INSERT … VALUES (…) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count``,
+built once per dialect (the same SQL on SQLite and PostgreSQL), with the change's rows as its parameters, in key
+order.
 
 A dispatch refused for missing template fields (``dispatch-incomplete``) is no engine change: it raises before any
 observer is told, so it is not counted here (its DISPATCH_REFUSED history entry stays for an audit).
@@ -12,14 +12,16 @@ observer is told, so it is not counted here (its DISPATCH_REFUSED history entry 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
 
 from hub.workflow.commands import ActionRequest, Complaint
 from hub.workflow.engine import Changed, Created, FollowUp
@@ -41,16 +43,21 @@ log = logging.getLogger("onepoint.workflow.statistics")
 _KEY = ("day", "category_code", "area_code", "tier", "channel", "sp_code", "measure")
 
 
-def add_counts(connection: Connection, counts: Mapping[CounterKey, int]) -> None:
-    """Add ``counts`` to the counters (new keys start at 0), in one statement."""
-    rows = [{**dict(zip(_KEY, key, strict=True)), "count": n} for key, n in counts.items() if n]
-    if not rows:
-        return
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(work_order_counters).values(rows)
-    statement = statement.on_conflict_do_update(
+@functools.cache
+def _upsert(dialect: str) -> Insert:
+    """The counters' upsert, built once per dialect (building it per change cost ~40 % of a worker's CPU)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(work_order_counters).values({name: bindparam(name) for name in (*_KEY, "count")})
+    return statement.on_conflict_do_update(
         index_elements=list(_KEY), set_={"count": work_order_counters.c.count + statement.excluded.count})
-    connection.execute(statement)
+
+
+def add_counts(connection: Connection, counts: Mapping[CounterKey, int]) -> None:
+    """Add ``counts`` to the counters (new keys start at 0), in one execution; the rows in key order, so two
+    transactions that add to the same rows lock them in the same order (no deadlock between them)."""
+    rows = [{**dict(zip(_KEY, key, strict=True)), "count": n} for key, n in sorted(counts.items()) if n]
+    if rows:
+        connection.execute(_upsert(connection.dialect.name), rows)
 
 
 def _state_entries(connection: Connection, work_order_id: str) -> int:

@@ -52,10 +52,10 @@ def runtime(database_url: str) -> Iterator[WorkflowRuntime]:
     opened.close()
 
 
-def _complaint(number: int) -> Complaint:
+def _complaint(number: int, area_code: str = "0755") -> Complaint:
     return Complaint(channel="HOTLINE", msisdn=f"1390013{number:04d}", contact_number=f"1390013{number:04d}",
                      category_code=CALLS, phenomenon="Cannot originate calls", description="calls fail",
-                     occurred_at=START, location="Futian", area_code="0755", district="Futian",
+                     occurred_at=START, location="Futian", area_code=area_code, district="Futian",
                      taken_by="agent-1024", message_id=f"cs-two-{number}", intake_point=HALL)
 
 
@@ -65,12 +65,13 @@ def _mass_rule(runtime: WorkflowRuntime) -> MassComplaintRule:
 
 
 def _take(runtime: WorkflowRuntime, number: int, minutes: int, *,
-          tier: str = "PREPAID") -> tuple[str, IntakeOutcome | None]:
+          area_code: str = "0755") -> tuple[str, IntakeOutcome | None]:
     """One complaint created and put through the mass-complaint rule in its own committed transaction."""
     now = START + timedelta(minutes=minutes)
+    complaint = _complaint(number, area_code)
     with runtime.store.transaction(f"cs-two-{number}") as tx:
-        created = runtime.engine.create(tx, _complaint(number), TierFacts("", tier), now)
-        return str(created.row["id"]), _mass_rule(runtime).at_intake(tx, created, _complaint(number), now)
+        created = runtime.engine.create(tx, complaint, TierFacts("", "PREPAID"), now)
+        return str(created.row["id"]), _mass_rule(runtime).at_intake(tx, created, complaint, now)
 
 
 def _waiting_for_a_lock(runtime: WorkflowRuntime) -> bool:
@@ -92,14 +93,15 @@ def test_two_transactions_crossing_the_threshold_at_once_open_one_incident(runti
     opened = _mass_rule(runtime).at_intake(first, created_first, _complaint(100), now_first)
     assert opened is not None and opened.handled  # the first sees ten: it opens, not committed yet
 
-    # the second, a minute later (another bucket: it does not queue there; another tier: nor on the statistics'
-    # counter rows), also sees ten — nine committed and its own — and tries to open; its claim waits for the first
+    # the second, a minute later (another bucket: it does not queue there) and from another area (the window's key
+    # is phenomenon and intake point, but the statistics' counter rows are per area: it does not queue on them
+    # either), also sees ten — nine committed and its own — and tries to open; its claim waits for the first
     # transaction's row of the key
     second: dict[str, object] = {}
 
     def second_transaction() -> None:
         try:
-            second["result"] = _take(runtime, 101, 2, tier="CONTRACT")
+            second["result"] = _take(runtime, 101, 2, area_code="0769")
         except BaseException as exc:  # reported to the test thread
             second["error"] = exc
 

@@ -3,6 +3,7 @@ one transaction per batch, and each message's guarantees as on the single-messag
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -180,6 +181,22 @@ def test_each_history_row_names_the_message_of_its_batch(kit: Kit) -> None:
     with kit.runtime.store.engine.connect() as db:
         named = {str(row[0]) for row in db.execute(select(work_order_history.c.message_id))}
     assert named == {env.message_id for env in envs}
+
+
+def test_each_message_of_a_batch_leaves_its_own_log_line(kit: Kit, caplog: pytest.LogCaptureFixture) -> None:
+    """The trace of one message reads the same whether it was handled alone or in a batch."""
+    envs = [create() for _ in range(3)]
+    kit.request(envs[0])
+    kit.worker().handle_batch(kit.waiting(1))
+    for env in envs:
+        kit.request(env)
+    caplog.set_level(logging.INFO, logger="onepoint.worker")
+    kit.worker().handle_batch(kit.waiting(3))
+    lines = {(r.getMessage(), getattr(r, "message_id", None)) for r in caplog.records if r.name == "onepoint.worker"}
+    assert ("duplicate message: effect skipped", envs[0].message_id) in lines
+    assert {("message processed", env.message_id) for env in envs[1:]} <= lines
+    processed = [r for r in caplog.records if r.getMessage() == "message processed"]
+    assert all(r.__dict__["command_type"] == "workorder.CreateWorkOrder" and r.__dict__["outcome"] for r in processed)
 
 
 def test_a_statement_the_database_refuses_undoes_only_its_message(kit: Kit) -> None:
