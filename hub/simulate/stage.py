@@ -19,7 +19,6 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -30,11 +29,9 @@ import httpx
 from hub.config.settings import HubSettings
 from hub.demo.cleanup import remove_topology
 from hub.demo.stage import DEMO_CALLBACK_TOKENS, demo_settings
-from hub.routing.broker_router import BrokerRouter
 from hub.simulate.clock import EmulatorClock, SimulatedTime
-from hub.system import EmulatedSystems, HubSystem, RunningConsumer, point_adapters
-from hub.system.consumers import ConsumerKit
-from hub.workflow.runtime import WorkflowRuntime, open_runtime
+from hub.system import EmulatedSystems, HubSystem, point_adapters
+from hub.workflow.runtime import WorkflowRuntime
 
 __all__ = ["SimulatedHub", "SimulationStage", "StageError", "simulation_settings"]
 
@@ -58,19 +55,11 @@ def simulation_settings(broker_url: str, folder: Path, *, rules: bool, speed: fl
 
 
 class SimulatedHub(HubSystem):
-    """``HubSystem`` whose workflow runs on simulated time (``open_runtime(clock=...)``)."""
+    """``HubSystem`` whose workflow runs on simulated time (its ``dependencies(clock=...)``)."""
 
     def __init__(self, settings: HubSettings, time_: SimulatedTime) -> None:
-        super().__init__(settings)
+        super().__init__(settings, dependency_options={"workflow": {"clock": time_}})
         self.time = time_
-
-    def _start_worker(self, kit: ConsumerKit, router: BrokerRouter) -> RunningConsumer:
-        if kit.consumer == "workflow":
-            def dependencies(settings: HubSettings, **options: Any) -> Mapping[str, Any]:
-                return {"workflow": open_runtime(settings.workflow, clock=self.time, metrics=options.get("metrics"))}
-
-            kit = replace(kit, dependencies=dependencies)
-        return super()._start_worker(kit, router)
 
     @property
     def workflow(self) -> WorkflowRuntime:

@@ -74,8 +74,12 @@ class HubSystem:
     """Build with ``start()`` (returns the app to serve); ``stop()`` runs when the app shuts down."""
 
     def __init__(self, settings: HubSettings, *, workers: bool = True, registry: CommandSetRegistry | None = None,
-                 metrics: Metrics | None = None, left_to_others: tuple[str, ...] = ()) -> None:
+                 metrics: Metrics | None = None, left_to_others: tuple[str, ...] = (),
+                 dependency_options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        """``dependency_options``: extra keyword arguments of a consumer's ``dependencies`` (its wiring module's),
+        e.g. ``{"workflow": {"clock": simulated_time}}``: the workflow on a clock of the caller's."""
         self.settings = settings
+        self.dependency_options = dict(dependency_options or {})
         self.with_workers = workers
         self.left_to_others = left_to_others  # queues this process runs no worker for (other processes consume them)
         self.registry = registry or CommandSetRegistry.installed()
@@ -121,7 +125,8 @@ class HubSystem:
         return app
 
     def _start_worker(self, kit: ConsumerKit, router: BrokerRouter) -> RunningConsumer:
-        deps = kit.dependencies(self.settings, breakers=self.breakers, metrics=self.metrics, registry=self.registry)
+        deps = kit.dependencies(self.settings, breakers=self.breakers, metrics=self.metrics, registry=self.registry,
+                                **self.dependency_options.get(kit.consumer, {}))
         try:
             store = (kit.processed_store(deps) if kit.processed_store is not None
                      else open_store(processed_store_url(self.settings, kit.consumer)))

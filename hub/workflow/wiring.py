@@ -25,6 +25,7 @@ from hub.observability.metrics import Metrics
 from hub.routing.outbound import Outbound
 from hub.store import ProcessedStore
 from hub.validation import CommandSetRegistry
+from hub.workflow.clock import Clock
 from hub.workflow.handlers import CONSUMER, handlers
 from hub.workflow.publisher import EventPublisher
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
@@ -37,10 +38,12 @@ BATCH = "workflow_batch"  # the dependencies' entry naming the worker's batch si
 
 
 def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = None, metrics: Metrics | None = None,
-                 registry: CommandSetRegistry | None = None) -> dict[str, Any]:
+                 registry: CommandSetRegistry | None = None, clock: Clock | None = None) -> dict[str, Any]:
     """``workflow`` (a ``WorkflowRuntime``: loads and checks the SLA table, calendars and taxonomy, opens and
-    migrates the work-order database) and ``workflow_batch`` (``[workflow] worker_batch``)."""
-    return {"workflow": open_runtime(settings.workflow, metrics=metrics), BATCH: settings.workflow.worker_batch}
+    migrates the work-order database; on ``clock``, the system's time without it) and ``workflow_batch``
+    (``[workflow] worker_batch``)."""
+    return {"workflow": open_runtime(settings.workflow, clock=clock, metrics=metrics),
+            BATCH: settings.workflow.worker_batch}
 
 
 def processed_store(built: Mapping[str, Any]) -> ProcessedStore:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -26,6 +27,7 @@ from hub.system import (
     point_adapters,
     processed_store_url,
 )
+from hub.workflow.clock import ManualClock
 
 pytestmark = pytest.mark.unit
 
@@ -87,6 +89,22 @@ def test_on_memory_the_workers_run_in_the_hubs_process_and_stop_with_it(tmp_path
     system.stop()
     assert system.running == []
     app.router.broker.close()  # type: ignore[attr-defined]
+
+
+def test_a_consumers_dependencies_take_the_callers_options(tmp_path: Path) -> None:
+    """The workflow on a clock of the caller's (the simulator's simulated time), batches as configured."""
+    settings = replace(load_settings(), adapters=(), bulletin=BulletinSettings(tmp_path / "bulletin.db"),
+                       workflow=WorkflowSettings(database=f"sqlite:///{tmp_path / 'workorders.db'}", worker_batch=8))
+    clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    system = HubSystem(settings, dependency_options={"workflow": {"clock": clock}})
+    app = system.start()
+    try:
+        (workflow,) = [r for r in system.running if r.consumer == "workflow"]
+        assert workflow.dependencies["workflow"].clock is clock
+        assert workflow.worker.max_batch == 8
+    finally:
+        system.stop()
+        app.router.broker.close()  # type: ignore[attr-defined]
 
 
 def test_without_workers_every_queue_is_left_to_worker_processes() -> None:
