@@ -2,25 +2,31 @@
 written by hand, side by side in one run (issue 12, item 9). Not a test. Needs Debian's rabbitmq-server (a private
 node on free 127.0.0.1 ports, stopped at the end, also on errors, Ctrl-C or SIGTERM). From the repository root:
 
-    .venv/bin/python bench/workflow.py [--orders 5000] [--rounds 3] [--prefilled 1000000] [--quick]
+    .venv/bin/python bench/workflow.py [--orders 5000] [--rounds 3] [--prefilled 1000000] [--seed 1] [--quick]
 
-1. Rate: N CreateWorkOrder requests carrying the template's fields (dispatched at intake) are published onto the
-   workflow queue as the ingress does (persistent, reply-to), and timed from the first publish until N work orders
-   are DISPATCHED in the store (committed). The hub: the real ``Worker`` with the workflow's handlers and
-   ``WorkOrderProcessedStore`` on SQLite, in its own process as ``onepoint worker workflow`` runs it, the tiers
-   warm in its cache, the dispatch to NSP published with its confirm, the answer sent to the reply-to. The minimal
-   consumer (``workflowkit/minimal_worker.py``): pika and sqlite3 by hand, the same rows, the same two confirmed
-   publishes. Both sides take ``--batch`` waiting messages at a time: one transaction, the dispatches' confirms
-   awaited together before the commit, the answers' after it. Each round on a new empty database, the sides
-   alternating. Targets: >= 1,000/s, >= 60 % of minimal.
+The load: the province-day simulator's CreateWorkOrder documents (``workflowkit/documents.py``): the network
+complaints of the seeded day taken with every template field, which the hub dispatches at intake, from the
+callers of the BOSS emulator's seeded population (their tiers as BOSS answers them, ``workflowkit/callers.py``);
+a distinct document (message id) for every work order of the run.
+
+1. Rate: N CreateWorkOrder requests are published onto the workflow queue as the ingress does (persistent,
+   reply-to), and timed from the first publish until N work orders are DISPATCHED in the store (committed). The
+   hub: the real ``Worker`` with the workflow's handlers and ``WorkOrderProcessedStore`` on SQLite, in its own
+   process as ``onepoint worker workflow`` runs it, the callers' tiers warm in its cache, the dispatch to NSP
+   published with its confirm (and CRM's NotifyAccountManager for a caller with an account manager), the answer
+   sent to the reply-to. The minimal consumer (``workflowkit/minimal_worker.py``): pika and sqlite3 by hand, the
+   same rows, the same confirmed publishes. Both sides take ``--batch`` waiting messages at a time: one
+   transaction, the dispatches' confirms awaited together before the commit, the answers' after it. Each round on
+   a new empty database, the sides alternating. Targets: >= 1,000/s, >= 60 % of minimal.
 2. The hub's rate with ``--prefilled`` work orders already in the store: >= 80 % of its rate on an empty store.
 3. One ``DeadlineScheduler.run_pass`` claiming ``--pass-size`` due alarms with ``--prefilled`` open work orders,
    against the same with ``--small`` open work orders: at most twice as long.
 4. RSS of the consumer processes at the end of their rounds.
 
 Checks (exit 1): every work order DISPATCHED, every request answered with a DISPATCHED work order, N dispatches in
-the NSP queue (published and confirmed), nothing dead-lettered or left in the workflow queue, every pass fires its
-rows. Exit status: 0 all targets met, 3 a target missed, 1 a check failed.
+the NSP queue (published and confirmed), a CRM notice per caller with an account manager, nothing dead-lettered or
+left in the workflow queue, every pass fires its rows. Exit status: 0 all targets met, 3 a target missed, 1 a check
+failed.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # tests.support.rabbitmq_server and bench.workflowkit
 
 from bench.private_node import private_broker, stop_on_sigterm  # noqa: E402
+from bench.workflowkit.callers import write_callers  # noqa: E402
+from bench.workflowkit.documents import BenchDocument, Load, simulated_load  # noqa: E402
 from bench.workflowkit.prefill import SCHEMA_REVISION, empty_store, prefilled_store  # noqa: E402
 from bench.workflowkit.scheduler import median_ms, pass_seconds  # noqa: E402
 from bench.workflowkit.sides import BenchFailure, ConsumerProcess, RoundResult, run_round  # noqa: E402
@@ -46,30 +54,30 @@ TARGET_RATIO = 0.60
 TARGET_FILLED = 0.80
 TARGET_PASS = 2.0
 PREFIX = "bench"
+SERIES = ("hub", "minimal", "hub filled")
 
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
-
-
-def hub_side(url: str, database: Path, args: argparse.Namespace) -> ConsumerProcess:
-    return ConsumerProcess("hub_worker.py", url, PREFIX, str(database), str(args.msisdns), str(args.prefetch),
+def hub_side(url: str, database: Path, callers: Path, args: argparse.Namespace) -> ConsumerProcess:
+    return ConsumerProcess("hub_worker.py", url, PREFIX, str(database), str(callers), str(args.prefetch),
                            str(args.hub_threads), args.hub_log_level, str(args.batch),
                            log=database.parent / "hub-worker.log")
 
 
-def minimal_side(url: str, database: Path, args: argparse.Namespace) -> ConsumerProcess:
-    return ConsumerProcess("minimal_worker.py", url, PREFIX, str(database), str(args.prefetch), str(args.batch),
-                           log=database.parent / "minimal-worker.log")
+def minimal_side(url: str, database: Path, callers: Path, args: argparse.Namespace) -> ConsumerProcess:
+    return ConsumerProcess("minimal_worker.py", url, PREFIX, str(database), str(callers), str(args.prefetch),
+                           str(args.batch), log=database.parent / "minimal-worker.log")
 
 
-def one_round(url: str, topology: TopologyConfig, database: Path, side: str, args: argparse.Namespace,
-              tag: str) -> RoundResult:
-    consumer = (hub_side if side == "hub" else minimal_side)(url, database, args)
+def one_round(url: str, topology: TopologyConfig, database: Path, side: str, load: list[BenchDocument],
+              args: argparse.Namespace, tag: str) -> RoundResult:
+    callers = database.parent / "callers.json"
+    consumer = (hub_side if side.startswith("hub") else minimal_side)(url, database, callers, args)
     try:
-        result = run_round(url, topology, database, consumer, args.orders, args.msisdns, tag, args.timeout)
+        result = run_round(url, topology, database, consumer, load, tag, args.timeout)
     finally:
         consumer.close()
     print(f"  {tag:<28} {result.rate:8,.0f} work orders/s  ({result.orders:,} in {result.seconds:.2f} s, "
@@ -77,22 +85,36 @@ def one_round(url: str, topology: TopologyConfig, database: Path, side: str, arg
     return result
 
 
+def generate(workdir: Path, args: argparse.Namespace) -> dict[tuple[str, int], list[BenchDocument]]:
+    """The simulator's documents, one series per side and round; the callers' file both consumers read."""
+    print(f"\nload: {args.rounds} x {args.orders:,} x {len(SERIES)} CreateWorkOrder documents", flush=True)
+    load: Load = simulated_load(args.seed, args.rounds * args.orders * len(SERIES))
+    print(load.summary(), flush=True)
+    write_callers(workdir / "callers.json", load.callers)
+    series = load.series(args.rounds * len(SERIES))
+    return {(side, number): series[number * len(SERIES) + index]
+            for number in range(args.rounds) for index, side in enumerate(SERIES)}
+
+
 def run(url: str, workdir: Path, args: argparse.Namespace) -> bool:
     topology = TopologyConfig(prefix=PREFIX)
     open_broker(url, topology).close()  # the topology, declared as the hub does
-    results: dict[str, list[RoundResult]] = {"hub": [], "minimal": [], "hub filled": []}
+    loads = generate(workdir, args)
+    results: dict[str, list[RoundResult]] = {side: [] for side in SERIES}
     print(f"\nrate on an empty store: {args.rounds} rounds of {args.orders:,} work orders, batches of up to "
           f"{args.batch} (both sides)", flush=True)
     for number in range(args.rounds):
         for side in (("hub", "minimal") if number % 2 == 0 else ("minimal", "hub")):
             database = empty_store(workdir / f"{side}-{number}.db")
-            results[side].append(one_round(url, topology, database, side, args, f"{side} round {number + 1}"))
+            results[side].append(one_round(url, topology, database, side, loads[side, number], args,
+                                           f"{side} round {number + 1}"))
             database.unlink()
     due = (args.rounds + 1) * args.pass_size
     print(f"\nrate with {args.prefilled:,} work orders in the store (schema {SCHEMA_REVISION})", flush=True)
     filled = prefilled_store(workdir / "filled.db", args.prefilled, due)
     for number in range(args.rounds):
-        results["hub filled"].append(one_round(url, topology, filled, "hub", args, f"hub filled round {number + 1}"))
+        results["hub filled"].append(one_round(url, topology, filled, "hub filled", loads["hub filled", number],
+                                               args, f"hub filled round {number + 1}"))
     print(f"\nscheduler passes of {args.pass_size} due alarms", flush=True)
     small = prefilled_store(workdir / "small.db", args.small, due)
     passes = {}
@@ -139,7 +161,9 @@ def main() -> int:
     parser.add_argument("--prefilled", type=int, default=1_000_000, help="work orders already in the store")
     parser.add_argument("--small", type=int, default=1000, help="open work orders of the scheduler's reference")
     parser.add_argument("--pass-size", type=int, default=200, help="due deadlines a scheduler pass claims")
-    parser.add_argument("--msisdns", type=int, default=1000, help="distinct callers (their tiers warm in the cache)")
+    parser.add_argument("--seed", type=int, default=1,
+                        help="the simulator's day (hub.simulate.build_scenario) and the BOSS population the callers"
+                             " come from")
     parser.add_argument("--prefetch", type=int, default=16, help="consumer prefetch (both sides; the hub's default)")
     parser.add_argument("--batch", type=int, default=32,
                         help="batch size, both sides: the hub's [workflow] worker_batch; the minimal consumer's"
@@ -154,7 +178,7 @@ def main() -> int:
     if args.quick:
         args.orders, args.rounds, args.prefilled, args.small, args.pass_size = 100, 1, 3000, 1000, 50
         args.timeout = min(args.timeout, 120.0)
-    if min(args.orders, args.rounds, args.prefilled, args.small, args.pass_size, args.msisdns, args.batch) < 1:
+    if min(args.orders, args.rounds, args.prefilled, args.small, args.pass_size, args.batch) < 1:
         parser.error("sizes must be positive")
     if (args.rounds + 1) * args.pass_size > args.small:
         parser.error("--small must hold (--rounds + 1) x --pass-size due work orders")

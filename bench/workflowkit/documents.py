@@ -1,24 +1,138 @@
-"""The bench's CreateWorkOrder documents: the schema example that carries the template's fields (dispatched at
-intake), with a fresh MessageId and one of ``MSISDNS`` numbers (their tiers warm in the hub's cache)."""
+"""The bench's CreateWorkOrder documents, from the province-day simulator (``hub.simulate``, issue 13's load source).
+
+One seeded day (``build_scenario(seed, scale)``), its background traffic scaled until it holds enough complaints:
+the arrivals of kind ``day`` that are network complaints (``arrival.network``) taken completely (quality
+``complete``: every field of the phenomenon's dispatch template filled at intake). The outage's burst and the mass
+complaint are left out (they exist for the intake rules, which answer or link them instead of dispatching), and so
+are the incomplete and vague intakes (not dispatched at intake, or refused). Each chosen document is then read the
+way the workflow's handler reads it (``commands.complaint``) and kept only if the hub would dispatch it at intake:
+fields given, the template complete (``WorkOrderEngine.dispatchable``, the SLA table, calendars and taxonomy of
+the default settings) and the template's target system NSP. The callers are the day's customers: the BOSS
+emulator's seeded population (``emulators.population``, the same seed).
+
+The chosen documents are spread evenly over the day (every k-th of the qualifying ones, in time order) and dealt
+round-robin to the bench's series (rounds × sides), so every series sees the same mix of hours, phenomena, channels
+and tiers. Message ids are the simulator's (``Arrival.message_id``), unique within the load.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
-__all__ = ["EXAMPLE", "TIERS", "create_work_order", "msisdn"]
+from lxml import etree
 
-EXAMPLE = (Path(__file__).resolve().parents[2] / "schemas" / "examples" / "workorder"
-           / "CreateWorkOrder.valid-dispatch-at-intake.xml")
-TIERS = ("PREPAID", "CONTRACT", "VIP_GOLD", "GROUP_MEMBER", "OTHER_BRAND")  # none with an account manager
-_TEXT = EXAMPLE.read_text(encoding="utf-8")
-assert "cs-20261123-000002" in _TEXT
-assert "13800138000" in _TEXT
+from bench.workflowkit.callers import Caller, boss_caller
+from hub.config.workflow import WorkflowSettings
+from hub.simulate import Arrival, Scenario, arrivals, build_scenario
+from hub.simulate.scenario import DAILY_COMPLAINTS, NETWORK_SHARE
+from hub.workflow import commands
+from hub.workflow.calendars import load_calendars
+from hub.workflow.engine import WorkOrderEngine
+from hub.workflow.sla import load_sla_table
+from hub.workflow.taxonomy import load_taxonomy
+
+__all__ = ["BenchDocument", "Load", "simulated_load"]
+
+_T = TypeVar("_T")
+MARGIN = 1.05  # the day drawn this much larger than needed (the shares are drawn, not exact)
 
 
-def msisdn(number: int) -> str:
-    return f"139{number:08d}"
+@dataclass(frozen=True, slots=True)
+class BenchDocument:
+    message_id: str
+    body: bytes
+    msisdn: str
+    notifies_crm: bool  # the caller has an account manager: the hub also sends CRM a NotifyAccountManager
 
 
-def create_work_order(message_id: str, number: str) -> bytes:
-    """The example with ``message_id`` and ``number``; everything else as the hotline sent it."""
-    return _TEXT.replace("cs-20261123-000002", message_id).replace("13800138000", number).encode()
+@dataclass(frozen=True)
+class Load:
+    seed: int
+    scale: float
+    arrivals: int  # the day's complaints (every kind)
+    complete: int  # of them of kind day, network, taken completely
+    dispatched: int  # of those, the ones the hub dispatches at intake to NSP
+    documents: tuple[BenchDocument, ...]
+    callers: dict[str, Caller]
+    seconds: float  # generation time (scenario, arrivals, documents, the hub's check)
+
+    def series(self, parts: int) -> list[list[BenchDocument]]:
+        """The documents dealt round-robin into ``parts`` series."""
+        return [list(self.documents[part::parts]) for part in range(parts)]
+
+    def summary(self) -> str:
+        tiers = Counter(self.callers[d.msisdn].tier for d in self.documents)
+        crm = sum(d.notifies_crm for d in self.documents)
+        mix = ", ".join(f"{tier} {count / len(self.documents):.0%}" for tier, count in tiers.most_common())
+        return (f"  CreateWorkOrder from the simulator: seed {self.seed}, scale {self.scale:g} "
+                f"({self.arrivals:,} complaints in the day; {self.complete:,} network complaints of the day taken"
+                f" completely, {self.dispatched:,} of them dispatched at intake by the hub),"
+                f" {len(self.documents):,} used (spread over the day); generated in {self.seconds:.1f} s\n"
+                f"  callers: {len({d.msisdn for d in self.documents}):,} of the seeded population (tiers as BOSS"
+                f" answers them): {mix}\n"
+                f"  with an account manager (the hub also notifies CRM): {crm:,} = {crm / len(self.documents):.0%}")
+
+
+class _DispatchCheck:
+    """Whether the hub dispatches a CreateWorkOrder at intake to NSP: the handler's own reading and test."""
+
+    def __init__(self) -> None:
+        settings = WorkflowSettings()
+        self.engine = WorkOrderEngine(load_sla_table(settings.sla), load_calendars(settings.calendars),
+                                      load_taxonomy(settings.taxonomy))
+
+    def __call__(self, body: bytes) -> bool:
+        complaint = commands.complaint(etree.fromstring(body))
+        template = self.engine.taxonomy.phenomenon(complaint.category_code)
+        return (bool(complaint.dispatch_fields) and self.engine.dispatchable(complaint)
+                and template.target.system == "NSP")
+
+
+def _candidates(scenario: Scenario) -> tuple[int, list[Arrival]]:
+    """The day's complaints counted, and those of kind ``day``, network and taken completely."""
+    chosen, total = [], 0
+    for arrival in arrivals(scenario):
+        total += 1
+        if arrival.kind == "day" and arrival.network and arrival.quality == "complete":
+            chosen.append(arrival)
+    return total, chosen
+
+
+def _first_scale(seed: int, count: int) -> float:
+    """The scale whose day should hold ``count`` complete network complaints (its shares read from the scenario)."""
+    shares = build_scenario(seed)
+    complete = 1 - shares.incomplete_share - shares.vague_share
+    return max(0.1, round(count * MARGIN / (DAILY_COMPLAINTS * NETWORK_SHARE * complete), 2))
+
+
+def simulated_load(seed: int, count: int, *, run: str = "bench") -> Load:
+    """``count`` CreateWorkOrder documents from the day of ``seed``, each dispatched at intake by the hub."""
+    started = time.perf_counter()
+    check = _DispatchCheck()
+    scale = _first_scale(seed, count)
+    while True:
+        scenario = build_scenario(seed, scale)
+        total, candidates = _candidates(scenario)
+        built = [(arrival, arrival.document(arrival.message_id(f"{run}{seed}"))) for arrival in candidates]
+        dispatched = [(arrival, body) for arrival, body in built if check(body)]
+        if len(dispatched) >= count:
+            break
+        scale = round(scale * count / max(len(dispatched), 1) * MARGIN, 2)
+    callers: dict[str, Caller] = {}
+    documents: list[BenchDocument] = []
+    for arrival, body in _spread(dispatched, count):
+        caller = callers.get(arrival.msisdn) or callers.setdefault(
+            arrival.msisdn, boss_caller(arrival.customer, scenario.population))
+        documents.append(BenchDocument(arrival.message_id(f"{run}{seed}"), body, arrival.msisdn,
+                                       caller.has_account_manager))
+    return Load(seed, scale, total, len(candidates), len(dispatched), tuple(documents), callers,
+                time.perf_counter() - started)
+
+
+def _spread(items: Sequence[_T], count: int) -> list[_T]:
+    """Every k-th of ``items`` (time order), so that ``count`` of them cover the whole day."""
+    return [items[index * len(items) // count] for index in range(count)]

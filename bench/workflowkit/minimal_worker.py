@@ -1,18 +1,20 @@
 """The minimal consumer written by hand, as its own process (not run by hand): what any implementation of
 *CreateWorkOrder → work order DISPATCHED, NSP told with a confirm* could hope for here.
 
-    python bench/workflowkit/minimal_worker.py URL PREFIX DATABASE PREFETCH BATCH
+    python bench/workflowkit/minimal_worker.py URL PREFIX DATABASE CALLERS PREFETCH BATCH
 
 pika's ``BlockingConnection``: one channel consumes ``<PREFIX>.workflow`` (prefetch ``max(PREFETCH, 2 x BATCH)``, as
 the hub's worker), one confirm-mode channel publishes. The deliveries waiting are taken ``BATCH`` at a time (the
 hub's batch mode); per batch, with the standard library's ``sqlite3`` on the hub's schema (WAL,
 ``synchronous=NORMAL``): ``BEGIN IMMEDIATE``; the message ids looked up in the processed table (one query); per
-message the document parsed with lxml and its fields read, the work-order row (state DISPATCHED, fixed deadlines),
-three history rows, the deadline rows, two outbox events, the NetworkComplaintDispatch (the schema example, ids
-and number replaced, not validated) published to the NSP queue; the batch's confirms awaited together; the
-processed ids inserted; ``COMMIT``; the answers published to the requests' reply-to, their confirms awaited
-together; acks. BATCH 1 is a transaction and two awaited confirms per message. No hub code. Prints ``ready``;
-EOF on stdin stops it.
+message the document parsed with lxml and its fields read, the caller's tier looked up (the JSON file CALLERS of
+``workflowkit/callers.py``, what the hub's worker has in its tier cache), the work-order row (state DISPATCHED,
+fixed deadlines), three history rows, the deadline rows, two outbox events, the NetworkComplaintDispatch (the
+schema example, ids and number replaced, not validated) published to the NSP queue, and for a caller with an
+account manager the NotifyAccountManager (the schema example, ids, number, tier, category replaced) published to
+the CRM queue, as the hub does; the batch's confirms awaited together; the processed ids inserted; ``COMMIT``; the
+answers published to the requests' reply-to, their confirms awaited together; acks. BATCH 1 is a transaction and
+two (three with a CRM notice) awaited confirms per message. No hub code. Prints ``ready``; EOF on stdin stops it.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from lxml import etree
 WO, C = "urn:onepoint:workorder:1", "urn:onepoint:common:1"
 NS = {"wo": WO, "c": C}
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-DISPATCH = (Path(__file__).resolve().parents[2] / "schemas" / "examples" / "nsp"
-            / "NetworkComplaintDispatch.valid.xml").read_text(encoding="utf-8")
+EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples"
+DISPATCH = (EXAMPLES / "nsp" / "NetworkComplaintDispatch.valid.xml").read_text(encoding="utf-8")
+NOTICE = (EXAMPLES / "crm" / "NotifyAccountManager.valid.xml").read_text(encoding="utf-8")
 ANSWER = ('<?xml version="1.0" encoding="UTF-8"?><wo:CreateWorkOrderResponse xmlns:wo="{wo}" xmlns:c="{c}">'
           "<wo:Header><c:MessageId>{mid}-r</c:MessageId><c:CorrelationId>{mid}</c:CorrelationId>"
           "<c:SourceSystem>HUB</c:SourceSystem><c:SentAt>{now}</c:SentAt></wo:Header>"
@@ -96,8 +99,10 @@ def _nothing() -> None:
 
 
 def main() -> None:
-    url, prefix, database, prefetch, max_batch = sys.argv[1:6]
+    url, prefix, database, callers, prefetch, max_batch = sys.argv[1:7]
     batch_size = int(max_batch)
+    tiers = {c["msisdn"]: (c["tier"], c["account_manager_id"])
+             for c in json.loads(Path(callers).read_text(encoding="utf-8"))}
     db = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000", "cache_size=-65536",
                    "foreign_keys=ON"):
@@ -106,7 +111,7 @@ def main() -> None:
     consuming = connection.channel()
     confirms = Confirms(connection)
     consuming.basic_qos(prefetch_count=max(int(prefetch), 2 * batch_size))
-    dispatch_key = "nsp.nsp.NetworkComplaintDispatch"
+    dispatch_key, notice_key = "nsp.nsp.NetworkComplaintDispatch", "crm.crm.NotifyAccountManager"
     waiting: list[tuple[Any, pika.BasicProperties, bytes]] = []
     stop = threading.Event()
 
@@ -116,18 +121,20 @@ def main() -> None:
         text = doc.findtext
         at = stamp(now)
         wid = "WO" + now.strftime("%Y%m%d") + "".join(secrets.choice(ALPHABET) for _ in range(8))
-        msisdn, taken_by = text("wo:Msisdn", namespaces=NS), text("wo:TakenBy", namespaces=NS)
+        msisdn, taken_by = text("wo:Msisdn", namespaces=NS) or "", text("wo:TakenBy", namespaces=NS)
+        category = text("wo:CategoryCode", namespaces=NS) or ""
+        tier, manager = tiers.get(msisdn, ("OTHER_BRAND", None))
         fields = {e.get("name"): e.text for e in doc.iterfind("wo:Field", NS)}
         db.execute(WORK_ORDER, (
             wid, text("wo:Channel", namespaces=NS), msisdn, text("wo:ContactNumber", namespaces=NS),
-            text("wo:CategoryCode", namespaces=NS), text("wo:Phenomenon", namespaces=NS),
+            category, text("wo:Phenomenon", namespaces=NS),
             text("wo:Description", namespaces=NS), stamp(datetime.fromisoformat(text("wo:OccurredAt", namespaces=NS))),
             text("wo:Location", namespaces=NS), text("wo:Area/c:AreaCode", namespaces=NS),
-            text("wo:Area/c:District", namespaces=NS), taken_by, "PREPAID", at, at,
+            text("wo:Area/c:District", namespaces=NS), taken_by, tier, at, at,
             stamp(now + timedelta(hours=2)), stamp(now + timedelta(hours=24)), json.dumps(fields, sort_keys=True), at))
         db.executemany(HISTORY, [
             (wid, 1, at, taken_by, "CS", mid, "CREATE", None, "NEW", "HOTLINE complaint"),
-            (wid, 2, at, "hub", "HUB", mid, "ACCEPT", "NEW", "ACCEPTED", "tier PREPAID"),
+            (wid, 2, at, "hub", "HUB", mid, "ACCEPT", "NEW", "ACCEPTED", f"tier {tier}"),
             (wid, 3, at, taken_by, "CS", mid, "DISPATCH", "ACCEPTED", "DISPATCHED", "dispatched at intake"),
         ])
         db.executemany(DEADLINE, [(wid, "REPLY:WARNING", stamp(now + timedelta(hours=18))),
@@ -138,10 +145,17 @@ def main() -> None:
             (str(uuid.uuid4()), wid, 2, "WorkOrderStateChangeEvent",
              json.dumps({"workOrderId": wid, "state": "DISPATCHED"}), at)])
         dispatch = DISPATCH.replace("hub-1a2b3c4d5e6f7081", uuid.uuid4().hex).replace(
-            "WO20261123A7K2M9Q1", wid).replace("13800138000", msisdn or "")
+            "WO20261123A7K2M9Q1", wid).replace("13800138000", msisdn)
         confirms.publish(f"{prefix}.commands", dispatch_key, dispatch.encode(), pika.BasicProperties(
             message_id=uuid.uuid4().hex, type="nsp.NetworkComplaintDispatch", content_type="application/xml",
             app_id="HUB", delivery_mode=2), mandatory=True)
+        if manager:
+            notice = NOTICE.replace("hub-c2e8f1a07b6d4391", uuid.uuid4().hex).replace("am-0755-0042", manager).replace(
+                "WO20261123A7K2M9Q1", wid).replace("13800138000", msisdn).replace("VIP_GOLD", tier).replace(
+                "01.02.03", category)
+            confirms.publish(f"{prefix}.commands", notice_key, notice.encode(), pika.BasicProperties(
+                message_id=uuid.uuid4().hex, type="crm.NotifyAccountManager", content_type="application/xml",
+                app_id="HUB", delivery_mode=2), mandatory=True)
         return wid
 
     def handle(batch: list[tuple[Any, pika.BasicProperties, bytes]]) -> None:

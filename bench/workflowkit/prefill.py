@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def empty_store(path: Path) -> Path:
     return path
 
 
-def prefilled_store(path: Path, n: int, due: int, *, say: callable = print) -> Path:  # type: ignore[valid-type]
+def prefilled_store(path: Path, n: int, due: int, *, say: Callable[[str], object] = print) -> Path:
     """Copy the cached database of ``n`` work orders (``due`` of them with a due alarm) to ``path``."""
     CACHE.mkdir(exist_ok=True)
     cached = CACHE / f"workorders-{SCHEMA_REVISION}-g{GENERATOR}-{n}-{due}.db"

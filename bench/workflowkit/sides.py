@@ -1,7 +1,8 @@
 """One round of ``bench/workflow.py``: a consumer process (the hub's worker or the minimal consumer) on its own
-database, N CreateWorkOrder requests published as the ingress does, timed until N work orders are DISPATCHED in the
-store; then the checks (every answer received and DISPATCHED, N dispatches confirmed into the NSP queue, the
-workflow's dead-letter queue empty)."""
+database, N CreateWorkOrder requests (``workflowkit/documents.py``: the simulator's) published as the ingress does,
+timed until N work orders are DISPATCHED in the store; then the checks (every answer received and DISPATCHED, N
+dispatches confirmed into the NSP queue, one NotifyAccountManager in the CRM queue per caller with an account
+manager, the workflow's dead-letter queue empty)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pika
 
-from bench.workflowkit.documents import create_work_order, msisdn
+from bench.workflowkit.documents import BenchDocument
 from hub.transport.topology import TopologyConfig
 
 __all__ = ["BenchFailure", "ConsumerProcess", "RoundResult", "run_round"]
@@ -135,13 +136,11 @@ def queue_depth(channel: pika.adapters.blocking_connection.BlockingChannel, queu
     return int(channel.queue_declare(queue, passive=True).method.message_count)
 
 
-def run_round(url: str, topology: TopologyConfig, database: Path, consumer: ConsumerProcess, orders: int,
-              msisdns: int, tag: str, timeout: float) -> RoundResult:
-    """Publish ``orders`` requests and time them until DISPATCHED; check and clean up; the consumer's RSS."""
-    documents = []
-    for number in range(orders):
-        message_id = f"bench-{tag}-{uuid.uuid4().hex[:16]}"
-        documents.append((message_id, create_work_order(message_id, msisdn(number % msisdns))))
+def run_round(url: str, topology: TopologyConfig, database: Path, consumer: ConsumerProcess,
+              load: Sequence[BenchDocument], tag: str, timeout: float) -> RoundResult:
+    """Publish the ``load``'s requests and time them until DISPATCHED; check and clean up; the consumer's RSS."""
+    orders = len(load)
+    documents = [(document.message_id, document.body) for document in load]
     since = (datetime.now(UTC) - timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S.%f")
     requester = Requester(url, topology, documents)
     requester.start()
@@ -158,11 +157,11 @@ def run_round(url: str, topology: TopologyConfig, database: Path, consumer: Cons
     requester.stop(timeout=30)
     if (dispatched := created_since(database, since, dispatched=True)) != orders:
         raise BenchFailure(f"{tag}: {dispatched} of the {orders} work orders created are DISPATCHED")
-    _check(url, topology, tag, orders, requester.answers)
+    _check(url, topology, tag, orders, sum(d.notifies_crm for d in load), requester.answers)
     return RoundResult(orders, seconds, rss)
 
 
-def _check(url: str, topology: TopologyConfig, tag: str, orders: int, answers: list[bytes]) -> None:
+def _check(url: str, topology: TopologyConfig, tag: str, orders: int, notices: int, answers: list[bytes]) -> None:
     if len(answers) != orders:
         raise BenchFailure(f"{tag}: {len(answers)} answers for {orders} requests")
     wrong = [a for a in answers if b"DISPATCHED" not in a]
@@ -171,14 +170,16 @@ def _check(url: str, topology: TopologyConfig, tag: str, orders: int, answers: l
     connection = pika.BlockingConnection(pika.URLParameters(url))
     try:
         channel = connection.channel()
-        nsp, dlq = topology.queue("nsp"), topology.dead_letter_queue("workflow")
-        deadline = time.monotonic() + 10
-        while (depth := queue_depth(channel, nsp)) < orders and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if depth != orders:
-            raise BenchFailure(f"{tag}: {depth} dispatches in {nsp} for {orders} work orders")
+        nsp, crm, dlq = topology.queue("nsp"), topology.queue("crm"), topology.dead_letter_queue("workflow")
+        for queue, wanted, what in ((nsp, orders, "dispatches"), (crm, notices, "account-manager notices")):
+            deadline = time.monotonic() + 10
+            while (depth := queue_depth(channel, queue)) < wanted and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if depth != wanted:
+                raise BenchFailure(f"{tag}: {depth} {what} in {queue}, {wanted} expected")
         if (dead := queue_depth(channel, dlq)) or (left := queue_depth(channel, topology.queue("workflow"))):
             raise BenchFailure(f"{tag}: {dead} dead-lettered, {left if not dead else '?'} left in the workflow queue")
         channel.queue_purge(nsp)
+        channel.queue_purge(crm)
     finally:
         connection.close()
