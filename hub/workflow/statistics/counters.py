@@ -2,9 +2,12 @@
 ``work_order_counters`` in the change's own transaction, so the figures never disagree with the work orders they
 count (a rolled-back message counts nothing).
 
-One execution per change: ``INSERT … VALUES (…) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count``,
-built once per dialect (the same SQL on SQLite and PostgreSQL), with the change's rows as its parameters, in key
-order.
+The additions are held by the transaction and written just before its commit (``add_at_commit``): summed over
+the transaction (a batch of 32 messages writes each counter row once), with one execution of
+``INSERT … VALUES (…) ON CONFLICT (key) DO UPDATE SET count = count + excluded.count`` (built once per dialect, the
+same SQL on SQLite and PostgreSQL) with the rows in key order. Every complaint of an area and day adds to the same
+rows; written at the end, they are locked only for the commit and always in one order, so several workers on one
+PostgreSQL neither queue on them for a whole batch nor deadlock. A savepoint that is rolled back drops its part.
 
 A dispatch refused for missing template fields (``dispatch-incomplete``) is no engine change: it raises before any
 observer is told, so it is not counted here (its DISPATCH_REFUSED history entry stays for an audit).
@@ -79,7 +82,8 @@ class CounterObserver:
 
     def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
                 now: datetime) -> list[FollowUp]:
-        add_counts(tx.db, _counted(created.row, self.zone, creation_measures(created.row, repeat=created.repeat)))
+        tx.add_at_commit(add_counts, _counted(created.row, self.zone,
+                                              creation_measures(created.row, repeat=created.repeat)))
         return []
 
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
@@ -88,7 +92,7 @@ class CounterObserver:
         first = is_incident(row) and _state_entries(tx.db, str(row["id"])) == FIRST_ACTION_ENTRY
         measures = change_measures(row, request.action, changed.previous_state, first=first)
         if measures:
-            add_counts(tx.db, _counted(changed.row, self.zone, measures))
+            tx.add_at_commit(add_counts, _counted(changed.row, self.zone, measures))
         return []
 
 

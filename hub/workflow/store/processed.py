@@ -160,6 +160,7 @@ class WorkOrderProcessedStore(ProcessedStore):
                     {"message_id": mid, "outcome": rec.outcome, "reply": rec.reply, "recorded_at": now}
                     for mid, rec in done.items()
                 ])
+            tx.write_held_additions()  # before the confirms: a statement refused here sends nothing
             before_commit()
         except BaseException:
             tx.message_id = None

@@ -23,6 +23,7 @@ from tests.unit.workflow.test_statistics_counters import (  # noqa: F401
     test_an_auto_answer_is_a_first_contact_resolution_and_a_repeat_is_marked,
     test_an_incident_counts_apart_from_the_complaints,
     test_an_outage_auto_answer_and_its_recovery_reply_are_in_time,
+    test_counts_are_written_at_the_commit_summed_and_undone_with_their_savepoint,
     test_creation_dispatch_rejection_and_reply_are_counted_under_the_creation_day,
     test_query_statistics_answers_the_figures,
     test_replies_in_time_late_and_in_time_thanks_to_a_credited_pause,

@@ -17,7 +17,7 @@ from hub.workflow.clock import ManualClock
 from hub.workflow.commands import ActionRequest
 from hub.workflow.lifecycle import LifecycleAction
 from hub.workflow.runtime import WorkflowRuntime
-from hub.workflow.statistics import rebuild_counters, zone_of
+from hub.workflow.statistics import add_counts, rebuild_counters, zone_of
 from hub.workflow.store import HistoryEntry
 from hub.workflow.store.schema import work_order_counters
 from tests.unit.workflow.incident_kit import complain
@@ -245,3 +245,24 @@ def test_an_outage_auto_answer_and_its_recovery_reply_are_in_time(client: Worker
     assert measures(runtime) == Counter(created=1, auto_answered=1, first_contact_resolved=1, replied=1,
                                         replied_in_sla=1)
     check_rebuild(runtime)
+
+
+def test_counts_are_written_at_the_commit_summed_and_undone_with_their_savepoint(runtime: WorkflowRuntime) -> None:
+    """A batch's counts reach the counter rows once, just before its commit; a message whose savepoint is rolled
+    back leaves none of its counts, the others keep theirs."""
+    key = ("2026-11-23", "*", "0755", "*", "*", "*", "created")
+    other = ("2026-11-23", "*", "0769", "*", "*", "*", "created")
+    with runtime.store.transaction("counts-at-commit") as tx:
+        tx.add_at_commit(add_counts, {key: 1})
+        with pytest.raises(RuntimeError), tx.savepoint("claim"):
+            tx.add_at_commit(add_counts, {key: 5, other: 1})
+            raise RuntimeError("this message is undone")
+        with tx.savepoint():
+            tx.add_at_commit(add_counts, {key: 2})
+        assert tx.db.execute(select(work_order_counters)).all() == []  # held: nothing written before the commit
+    assert counter_rows(runtime) == {key: 3}
+    with pytest.raises(RuntimeError), runtime.store.transaction("counts-rolled-back") as tx:
+        tx.add_at_commit(add_counts, {key: 1})
+        tx.write_held_additions()  # written early (a batch does, before awaiting its confirms)...
+        raise RuntimeError("...and rolled back with the transaction")
+    assert counter_rows(runtime) == {key: 3}
