@@ -21,11 +21,12 @@ from sqlalchemy.engine import Connection
 
 from hub.bulletin.notice import AffectedArea, OutageNotice
 from hub.workflow.clock import as_utc
+from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.dialect import insert_ignore
 from hub.workflow.store.schema import outage_notices
 
 __all__ = ["ACTIVE", "CLEARED", "ActiveNotices", "NoticeArrival", "StoredNotice", "active_notices", "add_counts",
-           "get_notice", "record_notice"]
+           "get_notice", "hold_counts", "record_notice", "write_held_counts"]
 
 ACTIVE, CLEARED = "ACTIVE", "CLEARED"
 _on = outage_notices.c
@@ -133,6 +134,24 @@ def add_counts(db: Connection, notice_id: str, *, linked: int = 0, auto_answered
     if linked or auto_answered or dispatched:
         db.execute(_COUNTS, {"nid": notice_id, "linked": linked, "auto_answered": auto_answered,
                              "dispatched": dispatched})
+
+
+def write_held_counts(db: Connection, counts: Mapping[Any, int]) -> None:
+    """``WorkOrderTransaction.add_at_commit``'s writer of the notices' counters: ``{(notice_id, "linked" |
+    "auto_answered" | "dispatched"): n}``, one update per notice, in notice order."""
+    per_notice: dict[str, dict[str, int]] = {}
+    for (notice_id, measure), n in counts.items():
+        per_notice.setdefault(str(notice_id), {"linked": 0, "auto_answered": 0, "dispatched": 0})[str(measure)] += n
+    rows = [{"nid": notice_id, **added} for notice_id, added in sorted(per_notice.items()) if any(added.values())]
+    if rows:
+        db.execute(_COUNTS, rows)
+
+
+def hold_counts(tx: WorkOrderTransaction, notice_id: str, *, linked: int = 0, auto_answered: int = 0) -> None:
+    """Add to the notice's counters at the commit of ``tx``: every complaint an outage explains adds to its
+    notice's row, which is then locked only for the commit (a burst's complaints in several workers' batches do
+    not queue on it for whole batches)."""
+    tx.add_at_commit(write_held_counts, {(notice_id, "linked"): linked, (notice_id, "auto_answered"): auto_answered})
 
 
 class ActiveNotices:

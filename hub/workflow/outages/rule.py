@@ -20,7 +20,7 @@ from hub.workflow.intake import IntakeOutcome
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.outages.arrival import NoticeOutcome, clear_linked, link_entry, link_open
 from hub.workflow.outages.matching import ComplaintFacts, best_notice
-from hub.workflow.outages.notices import ACTIVE, ActiveNotices, add_counts, record_notice
+from hub.workflow.outages.notices import ACTIVE, ActiveNotices, hold_counts, record_notice
 from hub.workflow.outages.services import OutageServices
 from hub.workflow.store import WorkOrderTransaction
 
@@ -59,7 +59,7 @@ class OutageRule:
         changed = self.engine.act(tx, request, now, view=created.view)
         link = {"outage_id": notice.notice_id, "reply_due": None, "updated_at": now}
         tx.update(work_order_id, link, history=[link_entry(notice, now, note="answered at intake")])
-        add_counts(tx.db, notice.notice_id, linked=1, auto_answered=1)
+        hold_counts(tx, notice.notice_id, linked=1, auto_answered=1)
         log.info("complaint answered from an outage notice",
                  extra={"work_order_id": work_order_id, "notice_id": notice.notice_id})
         return IntakeOutcome(handled=True, row={**changed.row, **link}, follow_ups=list(changed.follow_ups),
