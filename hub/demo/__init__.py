@@ -4,8 +4,11 @@ hop took, then a summary.
 
 ``DemoStage`` starts the system (hub, in-process workers, the five emulators; fresh queue prefix, temporary
 files); ``FLOWS`` are the plays; ``run_demo`` runs them and collects the timeline (``events``); ``report`` shows it.
+The complaints the operator's rules act on are the simulator's (``ProvinceDay``: built by ``onepoint demo`` from
+``hub.simulate``, which this package may not import).
 """
 
+from hub.demo.day import SEED, DayComplaint, DayOutage, ProvinceDay, WorkOrderMaker
 from hub.demo.events import Event, HubTap, system_events
 from hub.demo.flows import FLOWS, Flow
 from hub.demo.report import as_json, print_report
@@ -15,6 +18,9 @@ from hub.demo.stage import DemoStage, StageError
 
 __all__ = [
     "FLOWS",
+    "SEED",
+    "DayComplaint",
+    "DayOutage",
     "DemoRun",
     "DemoStage",
     "Event",
@@ -22,8 +28,10 @@ __all__ = [
     "FlowFailed",
     "FlowResult",
     "HubTap",
+    "ProvinceDay",
     "Scene",
     "StageError",
+    "WorkOrderMaker",
     "as_json",
     "print_report",
     "run_demo",

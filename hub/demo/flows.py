@@ -2,7 +2,8 @@
 
 A play returns one line saying what it showed, or raises ``FlowFailed`` (or anything else) naming what went
 wrong. The plays run in order; each waits for every effect it caused, so what the hub and the systems did in
-between belongs to it on the timeline.
+between belongs to it on the timeline. The complaints, the outage and the mass-complaint plays are modules of their
+own (``complaints``, ``outage``, ``mass``); the last two play complaints of the simulator's day.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from lxml import etree
 from hub.audit import AuditLog
 from hub.demo.complaints import network_complaint, vip_complaint
 from hub.demo.documents import sms_log_query
+from hub.demo.mass import mass_complaint
+from hub.demo.outage import outage_notice
 from hub.demo.scene import AGENT, ORDINARY_TIERS, FlowFailed, Scene
 from hub.observability.logging import mask_msisdn
 
@@ -26,7 +29,6 @@ __all__ = ["FLOWS", "Flow"]
 
 DSMP, C = "urn:onepoint:dsmp:1", "urn:onepoint:common:1"
 ALLOWED_OPERATOR, DENIED_OPERATOR = "net-bo-liqiang", AGENT  # roles by [adapters.dsmp] operator_roles
-OUTAGE_AREA = "0755"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,43 +115,12 @@ def sms_log(scene: Scene) -> str:
     return "allowed query answered, denied one refused (422); both audited first, chain intact"
 
 
-def outage_notice(scene: Scene) -> str:
-    spec = {"title": "Futian: base station SZ-FT-0412 out of service", "areas": [OUTAGE_AREA],
-            "services": ["VOICE", "DATA"], "wording": "A base station fault affects calls around the Civic Center."}
-    raised_at = time.time()
-    raised = scene.http.post(f"{scene.system_url('nsp')}/nsp/outages", json=spec)
-    if raised.status_code != 201:
-        raise FlowFailed(f"NSP refused the outage: {raised.status_code} {raised.text}")
-    notice_id = raised.json()["notice_id"]
-    scene.note("NSP operator", "NSP", "raise outage", f"{notice_id} in area {OUTAGE_AREA}: NSP calls the hub")
-
-    def on_bulletin() -> dict[str, Any] | None:
-        return next((n for n in scene.bulletin(AGENT)["notices"] if n["notice_id"] == notice_id), None)
-
-    notice = scene.wait(on_bulletin, "the notice on the agents' bulletin")
-    scene.note(f"CS agent {AGENT}", "hub (GET /bulletin)", "bulletin",
-               f"{notice_id} {'unread' if notice.get('unread') else 'read'}: {notice.get('title', '')}")
-    managers = scene.stage.settings.adapter("oa").options["area_managers"][OUTAGE_AREA]
-
-    def to_read() -> bool:
-        inbox = [scene.http.get(f"{scene.system_url('oa')}/oa/users/{m}/items").json()["toread"] for m in managers]
-        return all(any(notice_id in item["item_id"] for item in items) for items in inbox)
-
-    scene.wait(to_read, f"the to-read items of {', '.join(managers)} in OA")
-    scene.note("OA inboxes", "the demo (looked)", "to-read items", f"for {', '.join(managers)}: one each")
-    scene.wait(lambda: scene.admin("crm").count("NotifyAreaOutage") >= 1, "CRM's NotifyAreaOutage")
-    scene.wait(lambda: scene.handled("workflow", "nsp.OutageNotice", since=raised_at),
-               "the workflow worker to handle the notice")
-    if not notice.get("unread"):
-        raise FlowFailed(f"{notice_id} is on the bulletin but not unread for {AGENT}")
-    return f"{notice_id} on the bulletin (unread), to-read for {len(managers)} manager(s) in OA, CRM told"
-
-
 FLOWS: tuple[Flow, ...] = (
     Flow("tier", "Customer tier lookup (SOAP → BOSS, reply cache)", tier_lookup),
     Flow("hlr", "HLR sync (SOAP → BOSS, the diff back)", hlr_sync),
     Flow("sms-log", "SMS log (XML → DSMP, audited)", sms_log),
     Flow("network", "Network complaint (work order → NSP, reply call-back, closed)", network_complaint),
     Flow("vip", "VIP complaint (→ CRM, escalated to an OA to-do, CompleteTodo)", vip_complaint),
-    Flow("outage", "Outage notice (NSP → bulletin, OA, CRM, workflow)", outage_notice),
+    Flow("outage", "Outage (broadcast, complaints answered at intake, cleared)", outage_notice),
+    Flow("mass", "Mass complaint (one incident, one fault report, an OA to-do)", mass_complaint),
 )

@@ -1,5 +1,7 @@
 """Play the whole scenario once: start the stage, run every flow in order, collect the timeline and the summary.
 
+The complaints the operator's rules act on come from the simulator's day (``ProvinceDay``, handed in by the CLI).
+
 The timeline merges the callers' notes, the hub's tapped records and the emulators' journals, each event given
 to the flow whose play was running when it happened (a play waits for all of its effects). The summary counts
 the messages, the dead letters (0 when every flow completed), what is left in the queues, and verifies the
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.audit import AuditLog
+from hub.demo.day import ProvinceDay
 from hub.demo.events import Event, HubTap, system_events
 from hub.demo.flows import FLOWS
 from hub.demo.scene import FlowFailed, Scene
@@ -35,11 +38,12 @@ class FlowResult:
     detail: str
     started: float
     ended: float
+    facts: dict[str, Any] = field(default_factory=dict)  # what the play established (ids, states, counts)
     events: list[Event] = field(default_factory=list)
 
     def as_dict(self, origin: float) -> dict[str, Any]:
         return {"flow": self.name, "title": self.title, "passed": self.passed, "detail": self.detail,
-                "seconds": round(self.ended - self.started, 3),
+                "seconds": round(self.ended - self.started, 3), "facts": self.facts,
                 "timeline": [{**e.as_dict(), "offset_s": round(e.at - origin, 3)} for e in self.events]}
 
 
@@ -77,6 +81,7 @@ class DemoRun:
 
 def _play(scene: Scene, run: DemoRun) -> None:
     for flow in FLOWS:
+        scene.facts = {}
         started = time.time()
         try:
             detail, passed = flow.play(scene), True
@@ -86,7 +91,7 @@ def _play(scene: Scene, run: DemoRun) -> None:
             detail, passed = f"{type(exc).__name__}: {exc}", False
         if not passed:
             log.error("demo flow failed", extra={"flow": flow.name, "reason": detail})
-        run.flows.append(FlowResult(flow.name, flow.title, passed, detail, started, time.time()))
+        run.flows.append(FlowResult(flow.name, flow.title, passed, detail, started, time.time(), scene.facts))
 
 
 def _assign(run: DemoRun, events: list[Event]) -> None:
@@ -116,14 +121,15 @@ def _count(run: DemoRun, stage: DemoStage, tapped: list[Event], systems: list[Ev
         run.problems.append(f"audit chain: {report.summary()}")
 
 
-def run_demo(broker_url: str = "memory://") -> DemoRun:
-    """Run the system and the scenario once; the result says which flows passed and what happened."""
+def run_demo(day: ProvinceDay, broker_url: str = "memory://") -> DemoRun:
+    """Run the system and the scenario once, the emulators seeded as ``day``; the result says which flows passed
+    and what happened."""
     run = DemoRun(redacted(broker_url), "", time.time())
     clock = time.perf_counter()
-    with HubTap() as tap, DemoStage(broker_url) as stage:
+    with HubTap() as tap, DemoStage(broker_url, seed=day.seed) as stage:
         run.hub_url, run.prefix = stage.hub_url, stage.settings.topology_prefix
         run.startup_seconds = time.perf_counter() - clock
-        scene = Scene(stage, tap)
+        scene = Scene(stage, tap, day)
         try:
             _play(scene, run)
             time.sleep(SETTLE)

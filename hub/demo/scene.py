@@ -1,5 +1,7 @@
-"""What the scenario's flows share: the running stage, the seeded customers, the callers' SOAP clients and XML
-posts (the development credentials), the notes of the callers' side, what the hub logged (the tap), and waiting.
+"""What the scenario's flows share: the running stage, the seeded customers, the simulator's day (the load source
+of the complaints the operator's rules act on), the callers' SOAP clients and XML posts (the development
+credentials), the notes of the callers' side, the facts each play establishes (for ``--json``), what the hub logged
+(the tap), and waiting.
 
 The workflow is the hub's own (``hub.workflow``, the ``workflow`` worker of the system): the demo plays only the
 callers and the people at the systems (a CS agent, an NSP operator, an OA user), never the workflow.
@@ -10,6 +12,7 @@ from __future__ import annotations
 import time
 import uuid
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +20,7 @@ import httpx
 
 from emulators.population import Population, generate_population
 from emulators.toolkit import EmulatorAdmin
+from hub.demo.day import ProvinceDay
 from hub.demo.events import Event, HubTap
 from hub.demo.stage import DemoStage
 
@@ -35,11 +39,12 @@ class FlowFailed(RuntimeError):
 class Scene:
     """The demo's side of the conversation (callers, an OA user, an NSP operator); ``tap``: the hub's records."""
 
-    def __init__(self, stage: DemoStage, tap: HubTap, *, seed: int = 0, subscribers: int = 1000) -> None:
-        self.stage, self.tap = stage, tap
-        self.population: Population = generate_population(seed, subscribers)  # what the emulators hold
+    def __init__(self, stage: DemoStage, tap: HubTap, day: ProvinceDay, *, subscribers: int = 1000) -> None:
+        self.stage, self.tap, self.day = stage, tap, day
+        self.population: Population = generate_population(day.seed, subscribers)  # what the emulators hold
         self.run = uuid.uuid4().hex[:6]
         self.notes: list[Event] = []
+        self.facts: dict[str, Any] = {}  # what the running play established (the runner keeps them per flow)
         self._count = 0
         self._soap: dict[str, Any] = {}
         self._admins: dict[str, EmulatorAdmin] = {}
@@ -115,6 +120,18 @@ class Scene:
         """The hub's record of ``consumer``'s worker having handled a ``command_type`` since ``since``."""
         return next((e for e in list(self.tap.events) if e.at >= since and e.target == f"{consumer} worker"
                      and e.command == command_type), None)
+
+    def settled(self, since: float) -> bool:
+        """Whether every command the hub's handlers sent since ``since`` has been handled by its consumer's worker
+        (so the system it was for has got it)."""
+        owed: Counter[tuple[str, str]] = Counter()
+        for event in [e for e in list(self.tap.events) if e.at >= since]:
+            if event.target.startswith("queue "):
+                for consumer in event.target.removeprefix("queue ").split(", "):
+                    owed[consumer, event.command] += 1
+            elif event.target.endswith(" worker"):
+                owed[event.target.removesuffix(" worker"), event.command] -= 1
+        return all(count <= 0 for count in owed.values())
 
     def close(self) -> None:
         for admin in self._admins.values():

@@ -25,6 +25,7 @@ import httpx
 
 from hub.config.settings import HubSettings, load_settings
 from hub.demo.cleanup import remove_topology
+from hub.demo.day import SEED
 from hub.system import EmulatedSystems, HubSystem, point_adapters, start_emulators
 
 __all__ = ["DEMO_CALLBACK_TOKENS", "DemoStage", "StageError"]
@@ -52,8 +53,8 @@ def demo_settings(broker_url: str, folder: Path) -> HubSettings:
 class DemoStage:
     """``with DemoStage("memory://") as stage:`` the hub at ``stage.hub_url``, the emulators at ``stage.urls``."""
 
-    def __init__(self, broker_url: str = "memory://") -> None:
-        self.broker_url = broker_url
+    def __init__(self, broker_url: str = "memory://", *, seed: int = SEED) -> None:
+        self.broker_url, self.seed = broker_url, seed  # seed: the emulators' (BOSS's population, NSP's answers)
         self.folder = Path(tempfile.mkdtemp(prefix="onepoint-demo-"))
         self.settings = demo_settings(broker_url, self.folder)
         self.emulated = EmulatedSystems()
@@ -85,7 +86,7 @@ class DemoStage:
         sock = bind_socket(LOOPBACK, 0)
         self.hub_url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
         try:
-            self.emulated = start_emulators(self.hub_url, DEMO_CALLBACK_TOKENS, base_port=0)
+            self.emulated = start_emulators(self.hub_url, DEMO_CALLBACK_TOKENS, base_port=0, seed=self.seed)
             self.settings = point_adapters(self.settings, self.emulated.urls())
             self.system = HubSystem(self.settings)
             hub = self.system.start()

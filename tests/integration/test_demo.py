@@ -1,5 +1,6 @@
 """``onepoint demo`` as a newcomer runs it: the whole system started privately, every flow played through the
-hub, a timeline and a summary printed, exit 0; on memory:// and on a real RabbitMQ; a failing flow is named and
+hub, a timeline and a summary printed, exit 0; on memory:// and on a real RabbitMQ; the operator's rules shown on
+the simulator's complaints (outage answered at intake, mass complaint's incident); a failing flow is named and
 makes the exit status 1."""
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def test_the_demo_plays_every_flow_on_the_embedded_broker(tmp_path: Path) -> Non
     result = demo([], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    assert FLOW_NAMES == ["tier", "hlr", "sms-log", "network", "vip", "outage"]
+    assert FLOW_NAMES == ["tier", "hlr", "sms-log", "network", "vip", "outage", "mass"]
     for number, flow in enumerate(FLOWS, 1):
         assert f"{number}. {flow.name} ✓" in out and flow.title in out
     # each flow's own hops: what the callers sent, what the systems got, what came back
@@ -42,9 +43,9 @@ def test_the_demo_plays_every_flow_on_the_embedded_broker(tmp_path: Path) -> Non
                 "hub → workflow worker", "hub → NSP", "nsp (xml) → hub", "nsp.NetworkComplaintReply",
                 "QueryWorkOrderResponse", "hub → CRM", "NotifyAccountManager", "hub → OA", "PushTodo",
                 "oa.CompleteTodo", "nsp.OutageNotice", "hub → bulletin worker", "NotifyAreaOutage", "PushToRead",
-                "unread"):
+                "unread", "AUTO_ANSWERED", "clear outage", "BH-0757-CHANCHENG-01", "INCIDENT"):
         assert hop in out, hop
-    assert "Summary: 6 of 6 flows passed" in out and "Every flow completed." in out
+    assert "Summary: 7 of 7 flows passed" in out and "Every flow completed." in out
     assert "0 in 7 DLQs" in out and "OK: 2 rows, chain intact" in out
     assert list(tmp_path.iterdir()) == []  # its audit log, bulletin and stores lived in a folder of its own
 
@@ -59,8 +60,11 @@ def test_the_demo_runs_the_same_on_rabbitmq_and_reports_json(tmp_path: Path, rab
     assert [(f["flow"], f["passed"]) for f in run["flows"]] == [(name, True) for name in FLOW_NAMES]
     timelines = {f["flow"]: f["timeline"] for f in run["flows"]}
     systems = {name: {e["target"] for e in timeline if e["side"] == "system"} for name, timeline in timelines.items()}
-    assert systems == {"tier": {"BOSS"}, "hlr": {"BOSS"}, "sms-log": {"DSMP"}, "network": {"BOSS", "NSP"},
-                       "vip": {"BOSS", "CRM", "OA"}, "outage": {"CRM", "OA"}}
+    assert {name: systems[name] for name in FLOW_NAMES[:5]} == {
+        "tier": {"BOSS"}, "hlr": {"BOSS"}, "sms-log": {"DSMP"}, "network": {"BOSS", "NSP"},
+        "vip": {"BOSS", "CRM", "OA"}}
+    assert "NSP" not in systems["outage"] and {"BOSS", "CRM", "OA"} <= systems["outage"]  # tiers, area outage, to-reads
+    assert {"BOSS", "NSP", "OA"} <= systems["mass"]
     # the complaints went through the hub's workflow: its worker handled the commands and the call-backs
     handled = {name: {e["command"] for e in timeline if e["target"] == "workflow worker"}
                for name, timeline in timelines.items()}
@@ -68,7 +72,8 @@ def test_the_demo_runs_the_same_on_rabbitmq_and_reports_json(tmp_path: Path, rab
                                   "nsp.NetworkComplaintReply"}
     assert handled["vip"] == {"workorder.CreateWorkOrder", "workorder.WorkOrderAction", "workorder.QueryWorkOrder",
                               "oa.CompleteTodo"}
-    assert handled["outage"] == {"nsp.OutageNotice"}
+    assert handled["outage"] == {"nsp.OutageNotice", "workorder.CreateWorkOrder", "workorder.QueryWorkOrder"}
+    assert {"workorder.CreateWorkOrder", "workorder.QueryWorkOrder"} <= handled["mass"]
     answers = {name: [e["outcome"] for e in timeline if e["target"] == "CS" and "WorkOrder" in e["command"]]
                for name, timeline in timelines.items()}
     network = answers["network"]  # created; dispatched without the template's fields, then with them; ...
@@ -80,10 +85,58 @@ def test_the_demo_runs_the_same_on_rabbitmq_and_reports_json(tmp_path: Path, rab
             "RETURN_VISITED (CS) → CLOSED (CS);") in network[-1]
     assert "ACCEPTED: tier VIP_" in answers["vip"][0] and answers["vip"][1].startswith("ESCALATED, owner mgr-")
     assert "history NEW (CS) → ACCEPTED (HUB) → ESCALATED (CS) → IN_PROGRESS (OA);" in answers["vip"][-1]
+    assert_operator_rules(run)
     assert set(run["dead_letters"].values()) == {0} and run["audit"]["intact"] is True
     assert run["left_in_queues"] == {}
     assert list(tmp_path.iterdir()) == []
     assert run["prefix"] and not declared_queues(rabbitmq_server.url, run["prefix"])  # a shared broker: removed
+
+
+@pytest.mark.integration
+def test_the_demo_shows_the_operators_rules_on_the_simulators_complaints(tmp_path: Path) -> None:
+    result = demo(["--json"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    run = json.loads(result.stdout)
+    assert [(f["flow"], f["passed"]) for f in run["flows"]] == [(name, True) for name in FLOW_NAMES]
+    assert_operator_rules(run)
+
+
+def assert_operator_rules(run: dict[str, Any]) -> None:
+    """The outage and mass flows of a ``--json`` run: what the rules did to the simulator's day's complaints."""
+    flows = {f["flow"]: f for f in run["flows"]}
+    outage, mass = flows["outage"], flows["mass"]
+    # the outage: complaints of the burst answered at intake with the notice, never dispatched, replied at clearance
+    notice = outage["facts"]["notice_id"]
+    complaints = outage["facts"]["complaints"]
+    assert notice.startswith("FLT-") and len(complaints) >= 2
+    for complaint in complaints:
+        assert complaint["at_intake"] == "AUTO_ANSWERED" and complaint["outage_notice_id"] == notice, complaint
+        assert complaint["after_clearance"] == "REPLIED" and complaint["return_visit_due"], complaint
+    answered = [e["outcome"] for e in outage["timeline"] if e["command"] == "CreateWorkOrderResponse"]
+    assert [a.split()[:2] for a in answered] == [[c["work_order_id"], "AUTO_ANSWERED:"] for c in complaints]
+    assert all(f"outage {notice}, answered at intake" in a for a in answered)
+    # neither sent by the hub nor received by NSP
+    assert not [e for e in outage["timeline"] if "NetworkComplaintDispatch" in e["command"]]
+    # the mass complaint: the threshold's complaint opens one incident, the later ones are linked on arrival
+    facts = mass["facts"]
+    incident, threshold, taken = facts["incident_id"], facts["threshold"], facts["complaints"]
+    assert (facts["ticket_type"], facts["priority"], facts["intake_point"]) == ("INCIDENT", 1, "BH-0757-CHANCHENG-01")
+    assert len(taken) == 12 and threshold == 10 and facts["child_count"] == len(taken)  # every complaint its child
+    linked_on_arrival = len(taken) - threshold + 1
+    assert [c["answer_incident_id"] for c in taken] == [None] * (threshold - 1) + [incident] * linked_on_arrival
+    assert all(c["at_intake"] == "ACCEPTED" for c in taken[threshold - 1:])  # not dispatched on their own
+    # NSP: one fault report standing for the threshold's complaints; nothing for the complaints linked to it;
+    # those taken before the threshold had gone out on their own at intake (complete, as the simulator takes them)
+    assert facts["fault_reports"] == [{"work_order_id": incident, "complaint_count": threshold}]
+    before = {c["work_order_id"] for c in taken[:threshold - 1]}
+    assert set(facts["dispatched_before_threshold"]) <= before
+    to_nsp = [e for e in mass["timeline"] if e["side"] == "system" and e["target"] == "NSP"]
+    sent = [e for e in mass["timeline"] if e["command"] == "nsp.NetworkComplaintDispatch" and e["side"] == "hub"
+            and e["target"].startswith("queue ")]
+    assert len(to_nsp) == len(sent) == len(facts["dispatched_before_threshold"]) + 1
+    assert {e["command"] for e in to_nsp} == {"NetworkComplaintDispatch"}
+    assert facts["oa_todo"].startswith(incident)  # the manager's to-do
+    assert [e for e in mass["timeline"] if e["side"] == "system" and e["command"] == "PushTodo"]
 
 
 def declared_queues(url: str, prefix: str) -> list[str]:
