@@ -4,11 +4,13 @@ One seeded day (``build_scenario(seed, scale)``), its background traffic scaled 
 the arrivals of kind ``day`` that are network complaints (``arrival.network``) taken completely (quality
 ``complete``: every field of the phenomenon's dispatch template filled at intake). The outage's burst and the mass
 complaint are left out (they exist for the intake rules, which answer or link them instead of dispatching), and so
-are the incomplete and vague intakes (not dispatched at intake, or refused). Each chosen document is then read the
-way the workflow's handler reads it (``commands.complaint``) and kept only if the hub would dispatch it at intake:
-fields given, the template complete (``WorkOrderEngine.dispatchable``, the SLA table, calendars and taxonomy of
-the default settings) and the template's target system NSP. The callers are the day's customers: the BOSS
-emulator's seeded population (``emulators.population``, the same seed).
+are the intakes missing a field (the hub does not dispatch them at intake) and the vague ones (the hub would
+dispatch them, "not known" being a value, but they stand for the poor intakes the network centre rejects, not for
+the traffic the rate is about). Each chosen document is then read the way the workflow's handler reads it
+(``commands.complaint``) and kept only if the hub would dispatch it at intake: fields given, the template complete
+(``WorkOrderEngine.dispatchable``, the SLA table, calendars and taxonomy of the default settings) and the template's
+target system NSP. The callers are the day's customers: the BOSS emulator's seeded population
+(``emulators.population``, the same seed).
 
 The chosen documents are spread evenly over the day (every k-th of the qualifying ones, in time order) and dealt
 round-robin to the bench's series (rounds × sides), so every series sees the same mix of hours, phenomena, channels
