@@ -102,6 +102,19 @@ def _assign(run: DemoRun, events: list[Event]) -> None:
                 break
 
 
+def _left_in_queues(stage: DemoStage, patience: float = 3.0) -> dict[str, int]:
+    """What waits in the consumers' queues, once what is on its way has been taken: a system may still call the
+    hub back on its own (NSP answers its tickets a few seconds after a dispatch), and a message that has just
+    arrived is not left behind."""
+    broker = stage.broker
+    deadline = time.monotonic() + patience
+    while True:
+        left = {c: n for c in broker.config.consumers if (n := broker.message_count(stage.queue(c)))}
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
+
+
 def _count(run: DemoRun, stage: DemoStage, tapped: list[Event], systems: list[Event]) -> None:
     run.counts = {
         "accepted at the ingress": sum(1 for e in tapped if e.target == "hub"),
@@ -111,7 +124,7 @@ def _count(run: DemoRun, stage: DemoStage, tapped: list[Event], systems: list[Ev
     }
     broker = stage.broker
     run.dead_letters = DeadLetterQueues(broker).counts()
-    run.left_in_queues = {c: n for c in broker.config.consumers if (n := broker.message_count(stage.queue(c)))}
+    run.left_in_queues = _left_in_queues(stage)
     with AuditLog.open(stage.settings.audit, create=False) as audit:
         report = audit.verify()
     run.audit, run.audit_intact = report.summary(), report.intact

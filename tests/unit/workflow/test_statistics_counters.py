@@ -18,7 +18,7 @@ from hub.workflow.commands import ActionRequest
 from hub.workflow.lifecycle import LifecycleAction
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.statistics import add_counts, rebuild_counters, zone_of
-from hub.workflow.store import HistoryEntry
+from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.schema import work_order_counters
 from tests.unit.workflow.incident_kit import complain
 from tests.unit.workflow.kit import WO, C, act, answer, command, envelope, text
@@ -252,17 +252,27 @@ def test_counts_are_written_at_the_commit_summed_and_undone_with_their_savepoint
     back leaves none of its counts, the others keep theirs."""
     key = ("2026-11-23", "*", "0755", "*", "*", "*", "created")
     other = ("2026-11-23", "*", "0769", "*", "*", "*", "created")
-    with runtime.store.transaction("counts-at-commit") as tx:
-        tx.add_at_commit(add_counts, {key: 1})
-        with pytest.raises(RuntimeError), tx.savepoint("claim"):
+
+    def undone_message(tx: WorkOrderTransaction) -> None:
+        with tx.savepoint("claim"):
             tx.add_at_commit(add_counts, {key: 5, other: 1})
             raise RuntimeError("this message is undone")
+
+    with runtime.store.transaction("counts-at-commit") as tx:
+        tx.add_at_commit(add_counts, {key: 1})
+        with pytest.raises(RuntimeError):
+            undone_message(tx)
         with tx.savepoint():
             tx.add_at_commit(add_counts, {key: 2})
         assert tx.db.execute(select(work_order_counters)).all() == []  # held: nothing written before the commit
     assert counter_rows(runtime) == {key: 3}
-    with pytest.raises(RuntimeError), runtime.store.transaction("counts-rolled-back") as tx:
-        tx.add_at_commit(add_counts, {key: 1})
-        tx.write_held_additions()  # written early (a batch does, before awaiting its confirms)...
-        raise RuntimeError("...and rolled back with the transaction")
+
+    def rolled_back() -> None:
+        with runtime.store.transaction("counts-rolled-back") as tx:
+            tx.add_at_commit(add_counts, {key: 1})
+            tx.write_held_additions()  # written early (a batch does, before awaiting its confirms)...
+            raise RuntimeError("...and rolled back with the transaction")
+
+    with pytest.raises(RuntimeError):
+        rolled_back()
     assert counter_rows(runtime) == {key: 3}
