@@ -90,8 +90,13 @@ class OutageRule:
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]:
         """An answered-from-notice work order has no deadline left: the engine recomputed the open reply limit's
-        warning and alarm (its reply is the clearance's); they are taken back in the same transaction."""
+        warning and alarm (its reply is the clearance's); they are taken back in the same transaction. Its reply
+        keeps no reply limit either (the return visit's limit counts from it as for any reply)."""
         row = changed.row
         if WorkOrderState(row["state"]) in OFF_THE_CLOCK and row.get("replied_at") is None:
             tx.replace_deadlines(row["id"], [])
+        elif changed.previous_state is WorkOrderState.AUTO_ANSWERED and row.get("reply_due") is not None:
+            # its reply (the clearance's recovery notice) had no limit: the one the engine recomputed is dropped
+            tx.update(row["id"], {"reply_due": None})
+            row["reply_due"] = None
         return []

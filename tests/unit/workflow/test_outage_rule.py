@@ -311,6 +311,8 @@ def test_clearance_replies_the_recovery_notice_to_the_linked_complaints(client: 
         assert RECOVERY in reply["note"] and "2026-11-23T03:05:00+00:00" in reply["note"]  # ClearedAt 11:05+08
         assert (reply["actor"], reply["message_id"]) == ("hub", message_id)
         assert view.row["return_visit_due"] is not None  # on to the return visit
+        if work_order_id == answered:  # answered at intake: its recovery reply had no limit either
+            assert view.row["reply_due"] is None
         assert any(d["kind"].startswith("RETURN_VISIT") for d in view.deadlines)
     left = runtime.store.get_work_order(rejected)
     assert left is not None and left.row["state"] == "DISPATCH_REJECTED"
