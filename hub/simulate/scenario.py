@@ -96,6 +96,8 @@ class Scenario:
     vague_share: float = 0.03  # network complaints whose fields are given but too vague to act on
     network_mix: dict[str, float] = field(default_factory=lambda: dict(NETWORK_MIX))
     first_contact: tuple[str, ...] = ()
+    _pools: dict[tuple[str | None, str | None], list[Subscriber]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)  # the customers per area and district
 
     @property
     def day_start(self) -> datetime:
@@ -108,9 +110,13 @@ class Scenario:
     def subscriber(self, rng: random.Random, *, area: str | None = None, district: str | None = None
                    ) -> Subscriber:
         """A seeded customer (active; of ``area``/``district`` when given)."""
-        pool = [s for s in self.population.subscribers if s.status == "ACTIVE" and _DISPATCHABLE.fullmatch(s.msisdn)
-                and (area is None or s.area_code == area) and (district is None or s.district == district)]
-        return rng.choice(pool or list(self.population.subscribers))
+        pool = self._pools.get((area, district))
+        if pool is None:  # filtered once per area and district (a day at scale draws tens of thousands)
+            pool = [s for s in self.population.subscribers if s.status == "ACTIVE"
+                    and _DISPATCHABLE.fullmatch(s.msisdn) and (area is None or s.area_code == area)
+                    and (district is None or s.district == district)] or list(self.population.subscribers)
+            self._pools[(area, district)] = pool
+        return rng.choice(pool)
 
 
 def build_scenario(seed: int, scale: float = 1.0, *, subscribers: int = 1000, burst: int = 10,
