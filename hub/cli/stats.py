@@ -90,6 +90,7 @@ def _print_tables(figures: Any) -> None:
                     show_header=False)
     for label, value in (("complaints", totals.complaints), ("repeat complaints", totals.repeat_complaints),
                          ("dispatched", totals.dispatched), ("invalid dispatches", totals.invalid_dispatches),
+                         ("dispatches refused (template)", totals.dispatches_refused),
                          ("auto-answered", totals.auto_answered), ("replied", totals.replied),
                          ("  in SLA / late", f"{totals.replied_in_sla} / {totals.replied_late}"),
                          ("return visits", totals.return_visited), ("closed", totals.closed),

@@ -128,8 +128,8 @@ def statistics_table(runs: Sequence[SimulationRun]) -> Table:
     if all(s.error for s in stats):
         table.add_row("not answered", *(s.error for s in stats))
         return table
-    for key in ("Complaints", "Dispatched", "InvalidDispatches", "AutoAnswered", "Incidents", "Replied",
-                "RepliedInSla"):
+    for key in ("Complaints", "Dispatched", "InvalidDispatches", "DispatchesRefused", "AutoAnswered", "Incidents",
+                "Replied", "RepliedInSla"):
         table.add_row(key, *(str(s.totals.get(key, "—")) for s in stats))
     for key in ("InvalidDispatch", "SlaCompliance", "FirstContactResolution", "RepeatComplaint"):
         table.add_row(f"share: {key}", *(share(s.shares.get(key)) for s in stats))

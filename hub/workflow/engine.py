@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from hub.workflow import events
 from hub.workflow.calendars import Calendars
@@ -35,8 +35,8 @@ from hub.workflow.store.queries import load_work_order, new_work_order_view, wor
 from hub.workflow.taxonomy import Taxonomy, UnknownCategory
 from hub.workflow.tiers import TierFacts
 
-__all__ = ["Changed", "Created", "EngineSettings", "FollowUp", "WorkOrderEngine", "WorkOrderObserver",
-           "WorkOrderRefused"]
+__all__ = ["Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "FollowUp", "WorkOrderEngine",
+           "WorkOrderObserver", "WorkOrderRefused"]
 
 log = logging.getLogger("onepoint.workflow")
 
@@ -95,6 +95,14 @@ class WorkOrderObserver(Protocol):
 
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]: ...
+
+
+@runtime_checkable
+class DispatchRefusalObserver(Protocol):
+    """Also told of a dispatch the engine refused for missing template fields (its DISPATCH_REFUSED history entry
+    commits with the refusal's answer): the statistics count it."""
+
+    def dispatch_refused(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None: ...
 
 
 def _deadline_columns(deadlines: Deadlines) -> Row:
@@ -262,6 +270,9 @@ class WorkOrderEngine:
                 at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,
                 action="DISPATCH_REFUSED", field="dispatch", new_value="; ".join(missing)[:2000],
                 note=f"template {template.id}", message_id=request.message_id)])
+            for observer in self.observers:
+                if isinstance(observer, DispatchRefusalObserver):
+                    observer.dispatch_refused(tx, row, changes["updated_at"])
             raise WorkOrderRefused(f"dispatch of {row['id']} refused, template {template.id} needs: "
                                    + "; ".join(missing), code="dispatch-incomplete")
         changes["owner"] = request.details.get("ToDepartment") or template.target.code

@@ -97,6 +97,9 @@ def test_templates_lower_the_invalid_dispatch_share(rules_on: SimulationRun, rul
     assert on.invalid_dispatch_share < off.invalid_dispatch_share
     assert on.dispatches_rejected < off.dispatches_rejected
     assert rules_on.statistics.totals["InvalidDispatches"] < rules_off.statistics.totals["InvalidDispatches"]
+    # the hub's own statistics count the refusals as the store's history holds them
+    assert rules_on.statistics.totals["DispatchesRefused"] == on.dispatches_refused
+    assert rules_off.statistics.totals["DispatchesRefused"] == 0
 
 
 @pytest.mark.integration

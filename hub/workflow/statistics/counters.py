@@ -9,8 +9,9 @@ same SQL on SQLite and PostgreSQL) with the rows in key order. Every complaint o
 rows; written at the end, they are locked only for the commit and always in one order, so several workers on one
 PostgreSQL neither queue on them for a whole batch nor deadlock. A savepoint that is rolled back drops its part.
 
-A dispatch refused for missing template fields (``dispatch-incomplete``) is no engine change: it raises before any
-observer is told, so it is not counted here (its DISPATCH_REFUSED history entry stays for an audit).
+A dispatch refused for missing template fields (``dispatch-incomplete``) changes no state: the engine tells the
+observer apart (``dispatch_refused``), and it counts under ``dispatch_refused`` (its DISPATCH_REFUSED history entry
+commits with the refusal's answer, and the rebuild counts those entries).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, func, select
@@ -35,6 +37,7 @@ from hub.workflow.statistics.measures import (
     change_measures,
     creation_measures,
     is_incident,
+    refusal_measures,
 )
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.schema import work_order_counters, work_order_history
@@ -85,6 +88,10 @@ class CounterObserver:
         tx.add_at_commit(add_counts, _counted(created.row, self.zone,
                                               creation_measures(created.row, repeat=created.repeat)))
         return []
+
+    def dispatch_refused(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None:
+        """A ``DispatchRefusalObserver``: a dispatch refused for missing template fields."""
+        tx.add_at_commit(add_counts, _counted(row, self.zone, refusal_measures(row)))
 
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]:

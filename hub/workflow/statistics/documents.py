@@ -74,7 +74,7 @@ def statistics_answer(envelope: Envelope, figures: Figures, now: datetime) -> et
     element = _add(root, "Totals", None)
     for name, value in (("Complaints", totals.complaints), ("RepeatComplaints", totals.repeat_complaints),
                         ("Dispatched", totals.dispatched), ("InvalidDispatches", totals.invalid_dispatches),
-                        ("AutoAnswered", totals.auto_answered),
+                        ("DispatchesRefused", totals.dispatches_refused), ("AutoAnswered", totals.auto_answered),
                         ("FirstContactResolved", totals.first_contact_resolved), ("Replied", totals.replied),
                         ("RepliedInSla", totals.replied_in_sla), ("RepliedLate", totals.replied_late),
                         ("ReturnVisited", totals.return_visited), ("Closed", totals.closed),

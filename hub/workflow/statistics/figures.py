@@ -50,6 +50,7 @@ class Totals:
     repeat_complaints: int = 0
     dispatched: int = 0
     invalid_dispatches: int = 0
+    dispatches_refused: int = 0  # by the hub, for missing template fields (never sent)
     auto_answered: int = 0
     first_contact_resolved: int = 0
     replied: int = 0
@@ -148,7 +149,8 @@ def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum],
     complaints = by_measure[M.CREATED]
     totals = Totals(
         complaints=complaints, repeat_complaints=by_measure[M.REPEAT], dispatched=by_measure[M.DISPATCHED],
-        invalid_dispatches=by_measure[M.INVALID_DISPATCH], auto_answered=by_measure[M.AUTO_ANSWERED],
+        invalid_dispatches=by_measure[M.INVALID_DISPATCH], dispatches_refused=by_measure[M.DISPATCH_REFUSED],
+        auto_answered=by_measure[M.AUTO_ANSWERED],
         first_contact_resolved=by_measure[M.FIRST_CONTACT_RESOLVED], replied=by_measure[M.REPLIED],
         replied_in_sla=by_measure[M.REPLIED_IN_SLA], replied_late=by_measure[M.REPLIED_LATE],
         return_visited=by_measure[M.RETURN_VISITED], closed=by_measure[M.CLOSED],

@@ -20,7 +20,7 @@ from typing import Any
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 
 __all__ = ["COUNTED_ACTIONS", "FIRST_ACTION_ENTRY", "MEASURES", "CounterKey", "Measure", "change_measures",
-           "creation_measures", "is_incident", "local_day"]
+           "creation_measures", "is_incident", "local_day", "refusal_measures"]
 
 A = LifecycleAction
 
@@ -34,6 +34,7 @@ class Measure:
     REPEAT = "repeat"  # of them, the customer's repeat complaint (Created.repeat)
     DISPATCHED = "dispatched"  # each dispatch (a re-dispatch after a rejection too)
     INVALID_DISPATCH = "invalid_dispatch"  # each dispatch the handling department sent back (REJECT_DISPATCH)
+    DISPATCH_REFUSED = "dispatch_refused"  # each dispatch the hub refused for missing template fields
     AUTO_ANSWERED = "auto_answered"
     FIRST_CONTACT_RESOLVED = "first_contact_resolved"  # replied or auto-answered without ever being dispatched
     REPLIED = "replied"
@@ -46,9 +47,9 @@ class Measure:
     INCIDENT_PREFIX = "incident_"  # an incident's measures: incident_created, incident_dispatched, …
 
 
-MEASURES = (Measure.CREATED, Measure.REPEAT, Measure.DISPATCHED, Measure.INVALID_DISPATCH, Measure.AUTO_ANSWERED,
-            Measure.FIRST_CONTACT_RESOLVED, Measure.REPLIED, Measure.REPLIED_IN_SLA, Measure.REPLIED_LATE,
-            Measure.RETURN_VISITED, Measure.CLOSED, Measure.CANCELLED, Measure.ESCALATED)
+MEASURES = (Measure.CREATED, Measure.REPEAT, Measure.DISPATCHED, Measure.INVALID_DISPATCH, Measure.DISPATCH_REFUSED,
+            Measure.AUTO_ANSWERED, Measure.FIRST_CONTACT_RESOLVED, Measure.REPLIED, Measure.REPLIED_IN_SLA,
+            Measure.REPLIED_LATE, Measure.RETURN_VISITED, Measure.CLOSED, Measure.CANCELLED, Measure.ESCALATED)
 
 _BY_ACTION: dict[LifecycleAction, str] = {
     A.DISPATCH: Measure.DISPATCHED, A.REJECT_DISPATCH: Measure.INVALID_DISPATCH, A.AUTO_ANSWER: Measure.AUTO_ANSWERED,
@@ -68,6 +69,11 @@ def _named(row: Mapping[str, Any], measures: list[str]) -> list[str]:
     if is_incident(row):
         return [Measure.INCIDENT_PREFIX + m for m in measures if m != Measure.REPEAT]
     return measures
+
+
+def refusal_measures(row: Mapping[str, Any]) -> list[str]:
+    """A dispatch the hub refused for missing template fields (the ``DISPATCH_REFUSED`` history entry)."""
+    return _named(row, [Measure.DISPATCH_REFUSED])
 
 
 def creation_measures(row: Mapping[str, Any], *, repeat: bool) -> list[str]:

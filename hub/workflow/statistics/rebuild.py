@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import Connection, Engine, delete, select, text
+from sqlalchemy import Connection, Engine, delete, func, select, text
 
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.statistics.grains import counter_keys
@@ -25,6 +25,7 @@ from hub.workflow.statistics.measures import (
     CounterKey,
     change_measures,
     creation_measures,
+    refusal_measures,
 )
 from hub.workflow.store.schema import work_order_counters, work_order_history, work_orders
 
@@ -76,6 +77,7 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
     for partition in result.mappings().partitions():
         rows = [dict(r) for r in partition]
         actions = _actions(connection, [r["id"] for r in rows])
+        refused = _refusals(connection, [r["id"] for r in rows])
         for row in rows:
             if row["msisdn"] != customer:
                 customer = row["msisdn"]
@@ -94,6 +96,9 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
                 first = position == FIRST_ACTION_ENTRY
                 for measure in change_measures(row, action, previous, first=first):
                     bases[(*dims, measure)] += 1
+            if refused[row["id"]]:
+                for measure in refusal_measures(row):
+                    bases[(*dims, measure)] += refused[row["id"]]
         seen += len(rows)
     counts: Counter[CounterKey] = Counter()
     for (day, category, area, tier, channel, sp, measure), n in bases.items():
@@ -103,6 +108,14 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
         for key in counter_keys(row, zone, measure):
             counts[key] += n
     return counts, seen
+
+
+def _refusals(connection: Connection, ids: Sequence[str]) -> Counter[str]:
+    """How many dispatches of these work orders the hub refused for missing template fields."""
+    statement = (select(_h.work_order_id, func.count())
+                 .where(_h.work_order_id.in_(list(ids)), _h.kind == "field", _h.action == "DISPATCH_REFUSED")
+                 .group_by(_h.work_order_id))
+    return Counter({str(work_order_id): int(n) for work_order_id, n in connection.execute(statement)})
 
 
 def _actions(connection: Connection,

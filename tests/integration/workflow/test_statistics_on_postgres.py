@@ -19,6 +19,7 @@ from tests.unit.workflow.test_statistics_cli import (  # noqa: F401 - collected 
     test_stats_rebuild_restores_the_counters,
 )
 from tests.unit.workflow.test_statistics_counters import (  # noqa: F401
+    test_a_dispatch_refused_for_missing_template_fields_is_counted,
     test_a_mass_complaint_counts_ten_complaints_and_one_incident,
     test_an_auto_answer_is_a_first_contact_resolution_and_a_repeat_is_marked,
     test_an_incident_counts_apart_from_the_complaints,

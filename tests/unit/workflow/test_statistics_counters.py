@@ -93,13 +93,6 @@ def test_creation_dispatch_rejection_and_reply_are_counted_under_the_creation_da
     check_rebuild(runtime)
 
 
-def test_a_refused_dispatch_counts_nothing(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
-    work_order_id = create(client)
-    refused = act(client, work_order_id, "WorkOrderAction.valid-dispatch.xml")  # the template wants more fields
-    assert refused.tag == f"{{{C}}}Error"
-    assert measures(runtime) == Counter(created=1)
-
-
 def test_replies_in_time_late_and_in_time_thanks_to_a_credited_pause(client: WorkerTestClient,
                                                                    runtime: WorkflowRuntime) -> None:
     clock = runtime.clock
@@ -276,3 +269,15 @@ def test_counts_are_written_at_the_commit_summed_and_undone_with_their_savepoint
     with pytest.raises(RuntimeError):
         rolled_back()
     assert counter_rows(runtime) == {key: 3}
+
+
+def test_a_dispatch_refused_for_missing_template_fields_is_counted(client: WorkerTestClient,
+                                                                    runtime: WorkflowRuntime) -> None:
+    work_order_id = create(client)  # its template's fields not taken at intake: not dispatched
+    refused = act(client, work_order_id, "WorkOrderAction.valid-dispatch.xml")
+    assert refused.findtext(f"{{{C}}}Code") == "dispatch-incomplete"
+    assert text(dispatch_with_fields(client, work_order_id), "wo:State") == "DISPATCHED"
+    assert measures(runtime) == Counter(created=1, dispatch_refused=1, dispatched=1)
+    check_rebuild(runtime)
+    figures = answer(client.request(envelope(*command("QueryStatistics.valid-no-window.xml"))))
+    assert text(figures, "wo:Totals/wo:DispatchesRefused") == "1"
