@@ -12,12 +12,20 @@ import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from datetime import datetime
+from typing import Any
 
 from hub.workflow import events
 from hub.workflow.calendars import Calendars
+from hub.workflow.changes import (
+    Changed,
+    Created,
+    DispatchRefusalObserver,
+    EngineSettings,
+    FollowUp,
+    WorkOrderObserver,
+    WorkOrderRefused,
+)
 from hub.workflow.commands import ActionRequest, Complaint
 from hub.workflow.deadlines import Deadlines, TimingFacts, compute_deadlines, pauses_from_states
 from hub.workflow.lifecycle import (
@@ -36,73 +44,13 @@ from hub.workflow.taxonomy import Taxonomy, UnknownCategory
 from hub.workflow.tiers import TierFacts
 
 __all__ = ["Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "FollowUp", "WorkOrderEngine",
-           "WorkOrderObserver", "WorkOrderRefused"]
+           "WorkOrderObserver", "WorkOrderRefused"]  # the values and observers of hub.workflow.changes, re-exported
 
 log = logging.getLogger("onepoint.workflow")
 
 A = LifecycleAction
 S = WorkOrderState
 Row = dict[str, Any]
-
-
-class WorkOrderRefused(Exception):
-    """A command the engine will not carry out; ``code`` becomes the c:Error code of the answer."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-@dataclass(frozen=True, slots=True)
-class EngineSettings:
-    intake_department: str = "CUSTOMER_SERVICE"
-    repeat_window: timedelta = timedelta(days=7)  # same number, same phenomenon within it: a repeat complaint
-    customer_orders_shown: int = 20
-    enforce_templates: bool = True  # False: a dispatch missing its template's fields goes out (and is noted)
-
-
-@dataclass(frozen=True, slots=True)
-class FollowUp:
-    """A command the hub owes another system because of a change: its kind and what it needs to say."""
-
-    kind: str  # "nsp-dispatch" | "crm-notify" | "oa-todo" | "oa-toread"
-    work_order: Row
-    details: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Created:
-    row: Row
-    customer_orders: list[Row]
-    repeat: bool
-    follow_ups: list[FollowUp]
-    view: WorkOrderView | None = None  # the new work order as the store would read it back (for ``act(view=)``)
-
-
-@dataclass(frozen=True, slots=True)
-class Changed:
-    row: Row
-    previous_state: WorkOrderState
-    follow_ups: list[FollowUp]
-
-
-class WorkOrderObserver(Protocol):
-    """Told of every creation and every action the engine carries out, in the change's transaction (the
-    statistics' counters, the incidents' children): what it returns is sent with the change's own follow-ups."""
-
-    def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
-                now: datetime) -> list[FollowUp]: ...
-
-    def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
-                now: datetime) -> list[FollowUp]: ...
-
-
-@runtime_checkable
-class DispatchRefusalObserver(Protocol):
-    """Also told of a dispatch the engine refused for missing template fields (its DISPATCH_REFUSED history entry
-    commits with the refusal's answer): the statistics count it."""
-
-    def dispatch_refused(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None: ...
 
 
 def _deadline_columns(deadlines: Deadlines) -> Row:

@@ -1,0 +1,80 @@
+"""What the engine's changes are and who hears of them: the values ``WorkOrderEngine`` returns (``Created``,
+``Changed``, the ``FollowUp`` commands the hub owes other systems), its settings, its refusal, and the observers it
+tells of every change in the change's transaction (the statistics' counters, the operator's rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
+
+from hub.workflow.commands import ActionRequest, Complaint
+from hub.workflow.lifecycle import WorkOrderState
+from hub.workflow.store import WorkOrderTransaction, WorkOrderView
+
+__all__ = ["Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "FollowUp", "WorkOrderObserver",
+           "WorkOrderRefused"]
+
+Row = dict[str, Any]
+
+
+class WorkOrderRefused(Exception):
+    """A command the engine will not carry out; ``code`` becomes the c:Error code of the answer."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    intake_department: str = "CUSTOMER_SERVICE"
+    repeat_window: timedelta = timedelta(days=7)  # same number, same phenomenon within it: a repeat complaint
+    customer_orders_shown: int = 20
+    enforce_templates: bool = True  # False: a dispatch missing its template's fields goes out (and is noted)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """A command the hub owes another system because of a change: its kind and what it needs to say."""
+
+    kind: str  # "nsp-dispatch" | "crm-notify" | "oa-todo" | "oa-toread"
+    work_order: Row
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    row: Row
+    customer_orders: list[Row]
+    repeat: bool
+    follow_ups: list[FollowUp]
+    view: WorkOrderView | None = None  # the new work order as the store would read it back (for ``act(view=)``)
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    row: Row
+    previous_state: WorkOrderState
+    follow_ups: list[FollowUp]
+
+
+class WorkOrderObserver(Protocol):
+    """Told of every creation and every action the engine carries out, in the change's transaction (the
+    statistics' counters, the incidents' children): what it returns is sent with the change's own follow-ups."""
+
+    def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
+                now: datetime) -> list[FollowUp]: ...
+
+    def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
+                now: datetime) -> list[FollowUp]: ...
+
+
+@runtime_checkable
+class DispatchRefusalObserver(Protocol):
+    """Also told of a dispatch the engine refused for missing template fields (its DISPATCH_REFUSED history entry
+    commits with the refusal's answer): the statistics count it."""
+
+    def dispatch_refused(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None: ...
