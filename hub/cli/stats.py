@@ -135,14 +135,24 @@ def _print_tables(figures: Any) -> None:
 def rebuild_command(config_path: Path | None) -> None:
     """Recompute the counters from the work orders and their history (after a restore, or a store filled by other
     means). Holds the counters for its duration; changes committed meanwhile wait and then add their own counts."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     from hub.workflow.statistics import rebuild_counters
     from hub.workflow.store import WorkOrderStore
 
     config = _settings(config_path).workflow
     store = WorkOrderStore.open(config.database)
+    console = Console(stderr=True)
+    progress = Progress(TextColumn("counting work orders"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=console, transient=True, disable=not console.is_terminal)
     try:
-        result = rebuild_counters(store.engine, ZoneInfo(config.statistics_timezone),
-                                  repeat_window=timedelta(hours=config.repeat_window_hours))
+        with progress:
+            task = progress.add_task("rebuild", total=None)
+            result = rebuild_counters(store.engine, ZoneInfo(config.statistics_timezone),
+                                      repeat_window=timedelta(hours=config.repeat_window_hours),
+                                      progress=lambda done, total: progress.update(task, completed=done,
+                                                                                   total=total))
     finally:
         store.close()
     click.echo(f"{result.work_orders} work order(s) counted into {result.counter_rows} counter row(s)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -47,11 +47,14 @@ class RebuildResult:
 
 
 def rebuild_counters(engine: Engine, zone: tzinfo, *, repeat_window: timedelta = timedelta(days=7),
-                     shown: int = 20) -> RebuildResult:
+                     shown: int = 20, progress: Callable[[int, int], None] | None = None) -> RebuildResult:
+    """``progress(counted, total)``: told after each chunk of work orders counted (a million take minutes)."""
     with engine.connect() as connection, connection.begin():
         if connection.dialect.name == "postgresql":
             connection.execute(text("LOCK TABLE work_order_counters IN EXCLUSIVE MODE"))
-        counts, seen = _count(connection, zone, repeat_window, shown)
+        total = int(connection.execute(select(func.count()).select_from(work_orders)).scalar_one())
+        counts, seen = _count(connection, zone, repeat_window, shown,
+                              (lambda done: progress(done, total)) if progress is not None else None)
         connection.execute(delete(work_order_counters))
         rows = [{"day": k[0], "category_code": k[1], "area_code": k[2], "tier": k[3], "channel": k[4],
                  "sp_code": k[5], "measure": k[6], "count": n} for k, n in counts.items() if n]
@@ -61,8 +64,8 @@ def rebuild_counters(engine: Engine, zone: tzinfo, *, repeat_window: timedelta =
     return RebuildResult(seen, len(rows))
 
 
-def _count(connection: Connection, zone: tzinfo, window: timedelta,
-           shown: int) -> tuple[Counter[CounterKey], int]:
+def _count(connection: Connection, zone: tzinfo, window: timedelta, shown: int,
+           progress: Callable[[int], None] | None) -> tuple[Counter[CounterKey], int]:
     """Every work order's measures, counted per creation day, dimensions and measure first (many work orders
     share them), then spread over the counter rows (``grains.counter_keys``) once per distinct combination."""
     bases: Counter[tuple[date, str, str, str, str, str, str]] = Counter()
@@ -100,6 +103,8 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
                 for measure in refusal_measures(row):
                     bases[(*dims, measure)] += refused[row["id"]]
         seen += len(rows)
+        if progress is not None:
+            progress(seen)
     counts: Counter[CounterKey] = Counter()
     for (day, category, area, tier, channel, sp, measure), n in bases.items():
         created_at = datetime.combine(day, time(12), zone)  # any instant of the local day

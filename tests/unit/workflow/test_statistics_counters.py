@@ -63,9 +63,12 @@ def dispatch_with_fields(client: WorkerTestClient, work_order_id: str) -> etree.
 
 def check_rebuild(runtime: WorkflowRuntime) -> None:
     maintained = counter_rows(runtime)
-    result = rebuild_counters(runtime.store.engine, zone_of(runtime.engine.observers))
+    told: list[tuple[int, int]] = []
+    result = rebuild_counters(runtime.store.engine, zone_of(runtime.engine.observers),
+                              progress=lambda done, total: told.append((done, total)))
     assert counter_rows(runtime) == maintained
     assert result.counter_rows == len(maintained)
+    assert told and told[-1] == (result.work_orders, result.work_orders)  # the progress reached the end
 
 
 def test_creation_dispatch_rejection_and_reply_are_counted_under_the_creation_day(
