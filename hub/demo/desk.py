@@ -14,7 +14,7 @@ from typing import Any
 from lxml import etree
 
 from hub.demo.day import DayComplaint
-from hub.demo.documents import new_complaint, work_order_action, work_order_query
+from hub.demo.documents import new_complaint, read_xml, work_order_action, work_order_query
 from hub.demo.scene import FlowFailed, Scene
 from hub.observability.logging import mask_msisdn
 
@@ -96,7 +96,7 @@ class WorkOrderDesk:
         sent, started = time.time(), time.perf_counter()
         response = self.scene.post_xml("workorder", document)
         took = time.perf_counter() - started
-        return Answer(response.status_code, etree.fromstring(response.content)), sent, took
+        return Answer(response.status_code, read_xml(response.content)), sent, took
 
     def _expect(self, answer: Answer, what: str) -> Answer:
         if answer.status != 200:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lxml import etree
-
+from hub.demo.documents import read_xml
 from hub.demo.scene import FlowFailed, Scene
 
 __all__ = ["DISPATCH", "Dispatch", "hub_dispatches", "nsp_dispatches"]
@@ -31,8 +30,7 @@ class Dispatch:
 def _dispatch(entry: dict[str, object]) -> Dispatch:
     if entry.get("request_truncated"):
         raise FlowFailed(f"NSP's journal kept only part of dispatch #{entry.get('seq')}")
-    document = etree.fromstring(str(entry["request_body"]).encode(), etree.XMLParser(resolve_entities=False,
-                                                                                     no_network=True))
+    document = read_xml(str(entry["request_body"]).encode())
     command = next(document.iter(f"{{{NSP}}}NetworkComplaintDispatch"), None)
     if command is None:
         raise FlowFailed(f"NSP's journal entry #{entry.get('seq')} holds no NetworkComplaintDispatch")

@@ -13,9 +13,15 @@ from lxml import etree
 from hub.validation.command_sets import schema_directory
 from hub.validation.namespaces import COMMON_NS
 
-__all__ = ["new_complaint", "now_text", "sms_log_query", "work_order_action", "work_order_query"]
+__all__ = ["new_complaint", "now_text", "read_xml", "sms_log_query", "work_order_action", "work_order_query"]
 
 DSMP, WO = "urn:onepoint:dsmp:1", "urn:onepoint:workorder:1"
+
+
+def read_xml(data: bytes) -> etree._Element:
+    """A document the demo reads (an example, the hub's answer, a system's journal entry): no entities, no network
+    (a parser per call: lxml's parsers are not to be shared between threads)."""
+    return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
 
 
 def now_text() -> str:
@@ -26,7 +32,7 @@ def now_text() -> str:
 def _example(path: str) -> etree._Element:
     with schema_directory() as directory:
         data = Path(directory, "examples", path).read_bytes()
-    return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    return read_xml(data)
 
 
 def _fill(document: etree._Element, namespace: str, values: Mapping[str, str]) -> etree._Element:

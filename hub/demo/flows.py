@@ -15,11 +15,9 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from lxml import etree
-
 from hub.audit import AuditLog
 from hub.demo.complaints import network_complaint, vip_complaint
-from hub.demo.documents import sms_log_query
+from hub.demo.documents import read_xml, sms_log_query
 from hub.demo.mass import mass_complaint
 from hub.demo.outage import outage_notice
 from hub.demo.scene import AGENT, ORDINARY_TIERS, FlowFailed, Scene
@@ -92,7 +90,7 @@ def sms_log(scene: Scene) -> str:
         document = sms_log_query(scene.message_id("sms"), customer.msisdn, operator, window_to)
         scene.note("CS", "hub (XML)", "dsmp.QuerySmsLog", f"by {operator} for {mask_msisdn(customer.msisdn)}")
         response, sent, took = _timed(partial(scene.post_xml, "dsmp", document))
-        answer = etree.fromstring(response.content)
+        answer = read_xml(response.content)
         if response.status_code == 200:
             outcome = (f"200: {len(answer.findall(f'{{{DSMP}}}Record'))} record(s) of "
                        f"{answer.findtext(f'{{{DSMP}}}Total')}")
