@@ -33,7 +33,7 @@ def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = No
 
 
 def close(built: Mapping[str, Any]) -> None:
-    """Close what ``dependencies`` opened (the gateway's connections and loop thread)."""
+    """Close what ``dependencies`` opened (the gateway's connections)."""
     client = built.get("boss")
     if isinstance(client, BossClient):
         client.close()

@@ -29,7 +29,6 @@ from hub.gateways.failures import (
     fault_failure,
     status_failure,
 )
-from hub.gateways.loop import LoopThread
 from hub.gateways.settings import GatewaySettings, http_timeout
 from hub.gateways.soap import SoapGateway
 from hub.gateways.soap_answers import check_answer
@@ -41,7 +40,6 @@ __all__ = [
     "CircuitOpenError",
     "GatewaySettings",
     "InvalidAnswer",
-    "LoopThread",
     "SoapGateway",
     "SystemRefused",
     "SystemUnavailable",

@@ -1,4 +1,4 @@
-"""The BOSS adapter's handlers through the worker pipeline, BOSS played by respx behind zeep's AsyncTransport."""
+"""The BOSS adapter's handlers through the worker pipeline, BOSS played by respx behind the gateway's httpx."""
 
 from __future__ import annotations
 

@@ -1,0 +1,82 @@
+"""``HttpxTransport``: zeep's synchronous transport on one reused ``httpx.Client``, called from the worker threads.
+
+zeep builds and signs the request in the calling thread and hands it to ``post_xml``; the request goes out on
+the gateway's ``httpx.Client`` (keep-alive, a bounded pool, the connect and read timeouts of the settings) and
+its ``RawAnswer`` (status, reason, body) comes back (``zeep.Settings(raw_response=True)``): the gateway reads it
+(``hub.gateways.soap_answers``). No event loop and no thread hand-off per call: before, each call went from the
+worker thread to the gateway's loop thread and back, and httpx's async stack (anyio) cost about as much CPU as
+the rest of the hub's work per lookup (bench/README.md, flows, 2026-12-04).
+
+Every call is also bounded as a whole: the answer must be complete within ``deadline`` seconds
+(``httpx.ReadTimeout`` otherwise), so a system that trickles its answer cannot hold a worker thread for longer.
+The WSDL is read once, with a client of its own (``wsdl_client``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from lxml import etree
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from zeep.exceptions import TransportError
+    from zeep.transports import Transport
+    from zeep.wsdl.utils import etree_to_string
+
+__all__ = ["HttpxTransport", "RawAnswer"]
+
+
+@dataclass(frozen=True, slots=True)
+class RawAnswer:
+    """A system's HTTP answer as received: status, reason phrase, the whole body."""
+
+    status_code: int
+    reason: str
+    content: bytes
+
+
+class HttpxTransport(Transport):  # type: ignore[misc]  # zeep is untyped
+    """zeep's transport over ``client`` (calls) and ``wsdl_client`` (the WSDL and its imports, read once)."""
+
+    def __init__(self, client: httpx.Client, wsdl_client: httpx.Client, *, deadline: float) -> None:
+        # zeep's Transport.__init__ opens a requests.Session: not needed here, so not called
+        self.cache = None
+        self._close_session = False
+        self.logger = logging.getLogger("zeep.transports")
+        self.client = client
+        self.wsdl_client = wsdl_client
+        self.deadline = deadline
+
+    def _load_remote_data(self, url: str) -> bytes:
+        response = self.wsdl_client.get(url)
+        if response.is_error:
+            raise TransportError(status_code=response.status_code)  # type: ignore[no-untyped-call]
+        return response.content
+
+    def post_xml(self, address: str, envelope: etree._Element, headers: dict[str, str]) -> RawAnswer:
+        return self.post(address, etree_to_string(envelope), headers)  # type: ignore[no-untyped-call]
+
+    def post(self, address: str, message: bytes, headers: dict[str, str]) -> RawAnswer:
+        """POST ``message``; the answer read completely within ``deadline`` seconds (``httpx.ReadTimeout``)."""
+        started = time.monotonic()
+        request = self.client.build_request("POST", address, content=message, headers=headers)
+        response = self.client.send(request, stream=True)
+        try:
+            chunks = []
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                if time.monotonic() - started > self.deadline:
+                    raise httpx.ReadTimeout(f"no complete answer within {self.deadline:.1f} s", request=request)
+            return RawAnswer(response.status_code, response.reason_phrase, b"".join(chunks))
+        finally:
+            response.close()
+
+    def get(self, address: str, params: Any, headers: dict[str, str]) -> RawAnswer:
+        response = self.client.get(address, params=params, headers=headers)
+        return RawAnswer(response.status_code, response.reason_phrase, response.content)
