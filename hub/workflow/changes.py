@@ -48,7 +48,7 @@ class FollowUp:
 @dataclass(frozen=True, slots=True)
 class Created:
     row: Row
-    customer_orders: list[Row]
+    customer_orders: list[Row]  # the customer's recent ones (``customer_work_orders``: id, state, channel, …)
     repeat: bool
     follow_ups: list[FollowUp]
     view: WorkOrderView | None = None  # the new work order as the store would read it back (for ``act(view=)``)

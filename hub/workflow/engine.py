@@ -39,7 +39,7 @@ from hub.workflow.lifecycle import (
 from hub.workflow.schedule import deadline_rows
 from hub.workflow.sla import SlaTable
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
-from hub.workflow.store.queries import load_work_order, new_work_order_view, work_orders_of
+from hub.workflow.store.queries import customer_work_orders, load_work_order, new_work_order_view
 from hub.workflow.taxonomy import Taxonomy, UnknownCategory
 from hub.workflow.tiers import TierFacts
 
@@ -102,7 +102,8 @@ class WorkOrderEngine:
                          message_id=complaint.message_id),
         ]
         since = now - self.settings.repeat_window
-        earlier = work_orders_of(tx.db, complaint.msisdn, since=since, limit=self.settings.customer_orders_shown)
+        earlier = customer_work_orders(tx.db, complaint.msisdn, since=since,
+                                       limit=self.settings.customer_orders_shown)
         repeat = any(other["category_code"][:8] == complaint.category_code[:8] for other in earlier)
         work_order_id = tx.insert_work_order(row, history=history)
         row["id"] = work_order_id

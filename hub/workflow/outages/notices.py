@@ -23,6 +23,7 @@ from hub.bulletin.notice import AffectedArea, OutageNotice
 from hub.workflow.clock import as_utc
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.dialect import insert_ignore
+from hub.workflow.store.prepared import Prepared
 from hub.workflow.store.schema import outage_notices
 
 __all__ = ["ACTIVE", "CLEARED", "ActiveNotices", "NoticeArrival", "StoredNotice", "active_notices", "add_counts",
@@ -31,7 +32,7 @@ __all__ = ["ACTIVE", "CLEARED", "ActiveNotices", "NoticeArrival", "StoredNotice"
 ACTIVE, CLEARED = "ACTIVE", "CLEARED"
 _on = outage_notices.c
 _ACTIVE = select(outage_notices).where(_on.status == ACTIVE).order_by(_on.notice_id)
-_ACTIVE_KEYS = select(_on.notice_id, _on.revision).where(_on.status == ACTIVE).order_by(_on.notice_id)
+_ACTIVE_KEYS = Prepared(select(_on.notice_id, _on.revision).where(_on.status == ACTIVE).order_by(_on.notice_id))
 _ONE = select(outage_notices).where(_on.notice_id == bindparam("nid"))
 _COUNTS = update(outage_notices).where(_on.notice_id == bindparam("nid")).values(
     linked_count=_on.linked_count + bindparam("linked"),
@@ -165,7 +166,7 @@ class ActiveNotices:
         self._parsed: dict[tuple[str, int], StoredNotice] = {}
 
     def read(self, db: Connection) -> list[StoredNotice]:
-        keys = [(str(notice_id), int(revision)) for notice_id, revision in db.execute(_ACTIVE_KEYS)]
+        keys = [(str(notice_id), int(revision)) for notice_id, revision in _ACTIVE_KEYS.all(db, {})]
         if any(key not in self._parsed for key in keys):
             fresh = {(notice.notice_id, notice.revision): notice for notice in active_notices(db)}
             self._parsed = {key: fresh.get(key) or self._parsed[key] for key in keys

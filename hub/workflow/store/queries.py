@@ -14,11 +14,12 @@ from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from hub.workflow.store.dialect import category_under
+from hub.workflow.store.prepared import Prepared
 from hub.workflow.store.records import HistoryEntry, WorkOrderPage, WorkOrderView
 from hub.workflow.store.schema import deadlines, work_order_history, work_orders
 
-__all__ = ["MAX_PAGE_SIZE", "find_work_orders", "load_work_order", "new_work_order_view", "work_orders_in_state",
-           "work_orders_of"]
+__all__ = ["MAX_PAGE_SIZE", "customer_work_orders", "find_work_orders", "load_work_order", "new_work_order_view",
+           "work_orders_in_state", "work_orders_of"]
 
 MAX_PAGE_SIZE = 500
 _wo = work_orders.c
@@ -29,6 +30,11 @@ _HISTORY = (select(work_order_history).where(work_order_history.c.work_order_id 
             .order_by(work_order_history.c.seq))
 _DEADLINES = (select(deadlines).where(deadlines.c.work_order_id == bindparam("wid"))
               .order_by(deadlines.c.due_at, deadlines.c.id))
+_CUSTOMER_ORDER_COLUMNS = ("id", "state", "channel", "category_code", "created_at")
+_CUSTOMER_ORDERS = Prepared(
+    select(*(_wo[name] for name in _CUSTOMER_ORDER_COLUMNS))
+    .where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"))
+    .order_by(_wo.created_at.desc(), _wo.id.desc()).limit(bindparam("limit")))
 _RECENT = (select(work_orders).where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"))
            .order_by(_wo.created_at.desc(), _wo.id.desc()).limit(bindparam("limit")))
 
@@ -102,7 +108,7 @@ def find_work_orders(
 def work_orders_of(connection: Connection, msisdn: str, *, since: datetime | None = None,
                    states: Collection[str] | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """A customer's work orders from every channel, newest first: created since ``since`` and/or in ``states``."""
-    if since is not None and states is None:  # the repeat check of every new work order
+    if since is not None and states is None:
         found = connection.execute(_RECENT, {"msisdn": msisdn, "since": since, "limit": limit}).mappings()
         return [dict(r) for r in found]
     query = select(work_orders).where(_wo.msisdn == msisdn)
@@ -112,6 +118,14 @@ def work_orders_of(connection: Connection, msisdn: str, *, since: datetime | Non
         query = query.where(_wo.state.in_(list(states)))
     rows = connection.execute(query.order_by(_wo.created_at.desc(), _wo.id.desc()).limit(limit)).mappings()
     return [dict(r) for r in rows]
+
+
+def customer_work_orders(connection: Connection, msisdn: str, *, since: datetime, limit: int) -> list[dict[str, Any]]:
+    """The repeat check of every new work order and its answer's list: the customer's work orders from every
+    channel created since ``since``, newest first, with only the columns they show (id, state, channel,
+    category_code, created_at)."""
+    found = _CUSTOMER_ORDERS.all(connection, {"msisdn": msisdn, "since": since, "limit": limit})
+    return [dict(zip(_CUSTOMER_ORDER_COLUMNS, row, strict=True)) for row in found]
 
 
 def work_orders_in_state(connection: Connection, state: str, *, after: str | None, limit: int) -> list[dict[str, Any]]:
