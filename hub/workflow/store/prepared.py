@@ -155,7 +155,7 @@ def _compile(statement: Executable, connection: Connection, params: Mapping[str,
             names.append(_CONSTANT)
             processors.append(None)
             constants.append(bind.value if process is None else process(bind.value))
-    columns = statement.selected_columns if isinstance(statement, Select) else compiled.effective_returning
+    columns = statement.selected_columns if isinstance(statement, Select) else compiled.effective_returning or None
     results = None if columns is None else tuple(
         column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
     return _Form(compiled.string, tuple(names), tuple(processors), tuple(constants), results)

@@ -8,9 +8,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.sqlite import DATETIME
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from hub.workflow.store import statements as st
@@ -18,6 +21,7 @@ from hub.workflow.store.dialect import create_store_engine
 from hub.workflow.store.migrate import upgrade
 from hub.workflow.store.prepared import Prepared, run_driver_sql
 from hub.workflow.store.schema import work_order_history, work_orders
+from hub.workflow.store.types import UTCDateTime
 
 NOW = datetime(2026, 12, 4, 8, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))
 
@@ -108,3 +112,31 @@ def test_outside_a_transaction_sqlalchemy_runs_it_and_begins_one(engine: Engine)
         assert connection.in_transaction()  # SQLAlchemy's autobegin
         connection.rollback()
     assert _raw(engine, "SELECT count(*) FROM work_orders") == [(0,)]
+
+
+def test_inserts_without_returning_run_on_the_cursor(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    with engine.begin() as connection:
+        Prepared(st.INSERT_WORK_ORDER).execute(connection, _work_order("WO20261204AAAAAAA1"))
+        monkeypatch.setattr(type(connection), "execute", lambda *_a, **_k: pytest.fail("SQLAlchemy's path taken"))
+        Prepared(st.INSERT_HISTORY).executemany(connection, [
+            {"work_order_id": "WO20261204AAAAAAA1", "seq": seq, "at": NOW, "kind": "state"} for seq in (1, 2)])
+        Prepared(st.INSERT_DEADLINES).executemany(connection, [
+            {"work_order_id": "WO20261204AAAAAAA1", "kind": "reply", "due_at": NOW}])
+        Prepared(st.UPDATE_WORK_ORDER).execute(connection, {"state": "DISPATCHED", "wid": "WO20261204AAAAAAA1"})
+    assert _raw(engine, "SELECT count(*) FROM work_order_history") == [(2,)]
+
+
+@pytest.mark.parametrize("value", [NOW, datetime(2026, 12, 4, tzinfo=UTC), datetime(33, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+                                   datetime(2026, 12, 4, 7, 59, 59, 999999, tzinfo=ZoneInfo("Asia/Shanghai"))])
+def test_sqlite_times_are_the_text_sqlalchemys_datetime_writes_and_reads(value: datetime) -> None:
+    dialect = sqlite.dialect()
+    ours = UTCDateTime().dialect_impl(dialect)
+    as_text = ours.bind_processor(dialect)
+    sqlalchemys = DATETIME().bind_processor(dialect)
+    assert as_text is not None and sqlalchemys is not None
+    stored = as_text(value)
+    assert stored == sqlalchemys(value.astimezone(UTC).replace(tzinfo=None))
+    read = ours.result_processor(dialect, None)
+    assert read is not None and read(stored) == value and read(stored).tzinfo is UTC
+    with pytest.raises(ValueError, match="naive datetime"):
+        as_text(value.replace(tzinfo=None))
