@@ -1,11 +1,12 @@
 """``SoapGateway``: calls one SOAP system through zeep, the WSDL read once, every call bounded and guarded.
 
-The gateway owns a ``zeep.Client`` whose transport is httpx (``HttpxTransport``: one reused ``httpx.Client``, so
-respx can stand in for the system in unit tests), signs each call with a WS-Security UsernameToken (password
-digest) when the settings name a user, bounds it with the connect and read timeouts of the settings (and the whole
-answer with their sum), and posts to the configured ``url`` whatever address the WSDL names. zeep builds and signs
-the request only: it hands back the raw answer (``raw_response``), which ``hub.gateways.soap_answers`` reads with
-the hub's hardened parser and checks against the command set's XSD (no zeep objects parsed and rendered back).
+The gateway owns a ``zeep.Client`` whose transport is httpx (``HttpxTransport``: an ``httpx.Client`` per calling
+thread, reused, so respx can stand in for the system in unit tests), signs each call with a WS-Security
+UsernameToken (password digest) when the settings name a user, bounds it with the connect and read timeouts of the
+settings (and the whole answer with their sum), and posts to the configured ``url`` whatever address the WSDL
+names. zeep builds and signs the request only: it hands back the raw answer (``raw_response``), which
+``hub.gateways.soap_answers`` reads with the hub's hardened parser and checks against the command set's XSD (no zeep
+objects parsed and rendered back).
 ``call(operation, **args)`` runs in the calling worker thread (no event loop in between: bench/README.md, flows)::
 
     boss = SoapGateway(settings.adapter("boss"), registry.get("boss"), breakers=breakers, metrics=metrics)
@@ -25,6 +26,7 @@ import httpx
 from lxml import etree
 
 from hub.gateways.breaker import Circuit, CircuitBreakers
+from hub.gateways.clients import ThreadClients
 from hub.gateways.failures import InvalidAnswer, failure_of
 from hub.gateways.observed import ObservedCall
 from hub.gateways.settings import GatewaySettings, http_timeout
@@ -50,17 +52,18 @@ class SoapGateway:
     """One SOAP system (``settings.system``) of command set ``command_set``; close it when done."""
 
     def __init__(self, settings: GatewaySettings, command_set: CommandSet, *, breakers: CircuitBreakers | None = None,
-                 metrics: Metrics | None = None, limits: ParserLimits | None = None, max_connections: int = 32) -> None:
+                 metrics: Metrics | None = None, limits: ParserLimits | None = None) -> None:
         self.system = settings.system
         self.limits = limits or ParserLimits()
         self.command_set = command_set
         self.settings = settings
         self.metrics = metrics
         self.circuit: Circuit = (breakers or CircuitBreakers(metrics)).circuit(settings)
-        self._http = httpx.Client(timeout=http_timeout(settings), limits=httpx.Limits(max_connections=max_connections))
+        timeout = http_timeout(settings)
+        self._clients = ThreadClients(lambda: httpx.Client(timeout=timeout))
         wsdl_client = httpx.Client(timeout=httpx.Timeout(max(settings.read_timeout, WSDL_READ_TIMEOUT),
                                                          connect=settings.connect_timeout))
-        transport = HttpxTransport(self._http, wsdl_client,
+        transport = HttpxTransport(self._clients, wsdl_client,
                                    deadline=settings.connect_timeout + settings.read_timeout)
         wsse = (UsernameToken(settings.username, settings.password or "", use_digest=True)  # type: ignore[no-untyped-call]
                 if settings.username else None)
@@ -71,10 +74,10 @@ class SoapGateway:
             if len(bindings) != 1:
                 raise InvalidAnswer(self.system, "WSDL", f"expected one binding, found {len(bindings)}")
         except InvalidAnswer:
-            self._http.close()
+            self._clients.close()
             raise
         except Exception as exc:
-            self._http.close()
+            self._clients.close()
             raise failure_of(self.system, "WSDL", exc) from exc
         finally:
             wsdl_client.close()  # the WSDL is read once, here
@@ -96,7 +99,7 @@ class SoapGateway:
 
     def close(self) -> None:
         """Close the HTTP connections."""
-        self._http.close()
+        self._clients.close()
 
     def __enter__(self) -> SoapGateway:
         return self

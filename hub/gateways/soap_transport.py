@@ -1,7 +1,8 @@
-"""``HttpxTransport``: zeep's synchronous transport on one reused ``httpx.Client``, called from the worker threads.
+"""``HttpxTransport``: zeep's synchronous transport on httpx, called from the worker threads.
 
 zeep builds and signs the request in the calling thread and hands it to ``post_xml``; the request goes out on
-the gateway's ``httpx.Client`` (keep-alive, a bounded pool, the connect and read timeouts of the settings) and
+the calling thread's ``httpx.Client`` (``ThreadClients``: keep-alive, the connect and read timeouts of the
+settings) and
 its ``RawAnswer`` (status, reason, body) comes back (``zeep.Settings(raw_response=True)``): the gateway reads it
 (``hub.gateways.soap_answers``). No event loop and no thread hand-off per call: before, each call went from the
 worker thread to the gateway's loop thread and back, and httpx's async stack (anyio) cost about as much CPU as
@@ -23,6 +24,8 @@ from typing import Any
 import httpx
 from lxml import etree
 
+from hub.gateways.clients import ThreadClients
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from zeep.exceptions import TransportError
@@ -42,14 +45,14 @@ class RawAnswer:
 
 
 class HttpxTransport(Transport):  # type: ignore[misc]  # zeep is untyped
-    """zeep's transport over ``client`` (calls) and ``wsdl_client`` (the WSDL and its imports, read once)."""
+    """zeep's transport over ``clients`` (calls) and ``wsdl_client`` (the WSDL and its imports, read once)."""
 
-    def __init__(self, client: httpx.Client, wsdl_client: httpx.Client, *, deadline: float) -> None:
+    def __init__(self, clients: ThreadClients, wsdl_client: httpx.Client, *, deadline: float) -> None:
         # zeep's Transport.__init__ opens a requests.Session: not needed here, so not called
         self.cache = None
         self._close_session = False
         self.logger = logging.getLogger("zeep.transports")
-        self.client = client
+        self.clients = clients
         self.wsdl_client = wsdl_client
         self.deadline = deadline
 
@@ -65,8 +68,9 @@ class HttpxTransport(Transport):  # type: ignore[misc]  # zeep is untyped
     def post(self, address: str, message: bytes, headers: dict[str, str]) -> RawAnswer:
         """POST ``message``; the answer read completely within ``deadline`` seconds (``httpx.ReadTimeout``)."""
         started = time.monotonic()
-        request = self.client.build_request("POST", address, content=message, headers=headers)
-        response = self.client.send(request, stream=True)
+        client = self.clients.get()
+        request = client.build_request("POST", address, content=message, headers=headers)
+        response = client.send(request, stream=True)
         try:
             chunks = []
             for chunk in response.iter_bytes():
@@ -78,5 +82,5 @@ class HttpxTransport(Transport):  # type: ignore[misc]  # zeep is untyped
             response.close()
 
     def get(self, address: str, params: Any, headers: dict[str, str]) -> RawAnswer:
-        response = self.client.get(address, params=params, headers=headers)
+        response = self.clients.get().get(address, params=params, headers=headers)
         return RawAnswer(response.status_code, response.reason_phrase, response.content)

@@ -1,8 +1,9 @@
 """``XmlGateway``: posts command documents to one XML-over-HTTP system and returns its checked answer.
 
-One ``httpx.Client`` per gateway, reused by every call (keep-alive, a bounded pool), with the connect and read
-timeouts of the settings and the system's credentials (a bearer token, or HTTP basic for a user). The answer is
-parsed with the hub's hardened parser and must be a response of the command set, valid against its XSD::
+One ``httpx.Client`` per calling thread (``ThreadClients``), reused by every call it makes (keep-alive), with the
+connect and read timeouts of the settings and the system's credentials (a bearer token, or HTTP basic for a user).
+The answer is parsed with the hub's hardened parser and must be a response of the command set, valid against its
+XSD::
 
     nsp = XmlGateway(settings.adapter("nsp"), registry.get("nsp"), breakers=breakers, metrics=metrics)
     answer = nsp.post("NetworkComplaintDispatch", document)   # lxml element: <nsp:...Response>
@@ -18,6 +19,7 @@ import httpx
 from lxml import etree
 
 from hub.gateways.breaker import Circuit, CircuitBreakers
+from hub.gateways.clients import ThreadClients
 from hub.gateways.failures import InvalidAnswer, failure_of
 from hub.gateways.observed import ObservedCall
 from hub.gateways.settings import GatewaySettings, http_timeout
@@ -35,7 +37,7 @@ class XmlGateway:
     """One XML system (``settings.system``) of command set ``command_set``; close it when done."""
 
     def __init__(self, settings: GatewaySettings, command_set: CommandSet, *, breakers: CircuitBreakers | None = None,
-                 metrics: Metrics | None = None, limits: ParserLimits | None = None, max_connections: int = 32) -> None:
+                 metrics: Metrics | None = None, limits: ParserLimits | None = None) -> None:
         self.system = settings.system
         self.command_set = command_set
         self.settings = settings
@@ -47,8 +49,8 @@ class XmlGateway:
             headers["authorization"] = f"Bearer {settings.token}"
         auth = httpx.BasicAuth(settings.username, settings.password or "") if (
             settings.username and not settings.token) else None
-        self._http = httpx.Client(timeout=http_timeout(settings), headers=headers, auth=auth,
-                                  limits=httpx.Limits(max_connections=max_connections))
+        timeout = http_timeout(settings)
+        self._clients = ThreadClients(lambda: httpx.Client(timeout=timeout, headers=headers, auth=auth))
 
     def post(self, operation: str, document: bytes | etree._Element) -> etree._Element:
         """POST ``document`` (the ``operation`` command) to the system's URL; its XSD-valid answer document."""
@@ -59,7 +61,7 @@ class XmlGateway:
 
     def _exchange(self, operation: str, body: bytes) -> etree._Element:
         try:
-            response = self._http.post(self.settings.url, content=body)
+            response = self._clients.get().post(self.settings.url, content=body)
             response.raise_for_status()
         except Exception as exc:
             raise failure_of(self.system, operation, exc) from exc
@@ -71,7 +73,7 @@ class XmlGateway:
         return answer
 
     def close(self) -> None:
-        self._http.close()
+        self._clients.close()
 
     def __enter__(self) -> XmlGateway:
         return self

@@ -1,0 +1,52 @@
+"""``ThreadClients``: one ``httpx.Client`` per calling thread of a gateway, each reused for every call it makes.
+
+A worker's handler threads each make one call at a time, so each needs one keep-alive connection. Shared, one
+pool would hold a connection per thread, and httpcore checks *every* pooled connection for a server-side close
+(one ``poll()`` system call each, the GIL released around it) on every request and again when the answer is read:
+with 8 handler threads that was ~17 system calls, ~60 context switches and most of the per-call CPU of a lookup
+in the hub process (bench/README.md, flows, 2026-12-04). A client of its own per thread checks its one
+connection; the clients share their settings (timeouts, headers, credentials).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import httpx
+
+__all__ = ["ThreadClients"]
+
+
+class ThreadClients:
+    """``get()``: the calling thread's client (made by ``factory`` on its first call); ``close()`` closes them all."""
+
+    def __init__(self, factory: Callable[[], httpx.Client]) -> None:
+        self._factory = factory
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[httpx.Client] = []
+        self._closed = False
+
+    def get(self) -> httpx.Client:
+        client: httpx.Client | None = getattr(self._local, "client", None)
+        if client is None or client.is_closed:
+            client = self._factory()
+            with self._lock:
+                if self._closed:
+                    client.close()
+                    raise RuntimeError("the gateway is closed")
+                self._all.append(client)
+            self._local.client = client
+        return client
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._all)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            clients, self._all = self._all, []
+        for client in clients:
+            client.close()
