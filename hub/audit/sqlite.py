@@ -1,9 +1,11 @@
-"""SQLite audit storage: WAL, ``synchronous=FULL``, one connection per thread, one ``BEGIN IMMEDIATE`` per row.
+"""SQLite audit storage: WAL, ``synchronous=FULL``, one connection per thread, one ``BEGIN IMMEDIATE`` per batch.
 
-The threads of one process take turns on a lock; processes are serialised by SQLite.
+The threads of one process that append at once share one transaction (``hub.audit.group.GroupCommit``): the rows
+waiting are chained and committed together, and each ``append`` returns once the commit holding its row is
+durable. Processes are serialised by SQLite.
 
-``BEGIN IMMEDIATE`` takes the database's write lock before the head is read, so threads and processes that
-append at once are serialised by SQLite itself and every row follows the one committed before it. With WAL and
+``BEGIN IMMEDIATE`` takes the database's write lock before the head is read, so processes that append at once are
+serialised by SQLite itself and every row follows the one committed before it. With WAL and
 ``synchronous=FULL`` a commit is on disk (the WAL fsync'd) when ``append`` returns. Triggers refuse UPDATE and
 DELETE on the rows: that stops mistakes, not an attacker with the file (he can drop them); the MAC chain is
 what detects him.
@@ -14,13 +16,14 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from hub.audit.chain import Anchor
 from hub.audit.entry import AuditRecord, Value
+from hub.audit.group import GroupCommit
 from hub.audit.storage import AuditSnapshot, AuditStorage, Head, LinkFunction
 
 __all__ = ["ROW_COLUMNS", "SQLiteAuditStorage"]
@@ -98,9 +101,9 @@ class SQLiteAuditStorage(AuditStorage):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
-        # The threads of one process queue here rather than in SQLite's busy handler, which sleeps in steps of
-        # up to 100 ms and made appends from 8 threads wait ~17 ms each (bench/README.md, flows).
-        self._write_lock = threading.Lock()
+        # The threads of one process commit together rather than queue in SQLite's busy handler, which sleeps in
+        # steps of up to 100 ms and made appends from 8 threads wait ~17 ms each (bench/README.md, flows).
+        self._group: GroupCommit[tuple[tuple[Value, ...], LinkFunction], AuditRecord] = GroupCommit(self._append_many)
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db().executescript(_SCHEMA)
@@ -126,26 +129,34 @@ class SQLiteAuditStorage(AuditStorage):
         return db
 
     def append(self, values: tuple[Value, ...], link: LinkFunction) -> AuditRecord:
-        with self._write_lock:
-            return self._append(self._db(), values, link)
+        return self._group.submit((values, link))
 
-    def _append(self, db: sqlite3.Connection, values: tuple[Value, ...], link: LinkFunction) -> AuditRecord:
+    def _append_many(self, batch: Sequence[tuple[tuple[Value, ...], LinkFunction]]) -> list[AuditRecord]:
+        """One transaction: each row linked after the one before it (the first after the log's head), the anchor
+        moved to the last, committed durably; a refusal of any link (``AuditIntegrityError``) commits none."""
+        db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
             row = db.execute("SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
             head = Head.of_empty_log() if row is None else Head(int(row[0]), _blob(row[1]))
-            made = link(head, self._anchor(db))
-            db.execute(_INSERT, (made.seq, made.at, *values, made.prev_mac, made.mac))
+            anchor = self._anchor(db)
+            records = []
+            for values, link in batch:
+                made = link(head, anchor)
+                db.execute(_INSERT, (made.seq, made.at, *values, made.prev_mac, made.mac))
+                records.append(AuditRecord(made.seq, made.at, values, made.prev_mac, made.mac))
+                head, anchor = Head(made.seq, made.mac), made.anchor
+            assert anchor is not None  # the batch is never empty
             db.execute("INSERT INTO audit_anchor (id, seq, mac, anchor_mac) VALUES (1, ?, ?, ?)"
                        " ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, mac=excluded.mac,"
                        " anchor_mac=excluded.anchor_mac",
-                       (made.anchor.seq, made.anchor.mac, made.anchor.anchor_mac))
+                       (anchor.seq, anchor.mac, anchor.anchor_mac))
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
-        return AuditRecord(made.seq, made.at, values, made.prev_mac, made.mac)
+        return records
 
     @contextmanager
     def snapshot(self) -> Iterator[AuditSnapshot]:
