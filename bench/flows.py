@@ -93,13 +93,14 @@ class WorkerTimes:
         for i in range(3):
             totals[i] += after[i] - before[i]
 
-    def notes(self) -> list[str]:
+    def notes(self, threads: Mapping[str, int]) -> list[str]:
+        """One line per system; ``threads``: the handler threads of each system's worker (``concurrency``)."""
         lines = []
         for system, (runs, handler, calls) in self.runs.items():
             if runs:
                 lines.append(f"hub's {system} worker: {runs:,.0f} handler runs, {handler / runs * 1000:.1f} ms each, "
-                             f"of which {calls / runs * 1000:.1f} ms in the call to {system.upper()} (one at a time:"
-                             f" at most {runs / handler:,.0f}/s)")
+                             f"of which {calls / runs * 1000:.1f} ms in the call to {system.upper()} "
+                             f"({threads[system]} handler threads: at most {threads[system] * runs / handler:,.0f}/s)")
         return lines
 
 
@@ -265,7 +266,10 @@ def run(args: argparse.Namespace, workdir: Path, broker_url: str) -> tuple[Figur
         rows = hub.audit_rows()
         if rows != sent_to_audit:
             raise BenchFailure(f"the audit log has {rows} rows, {sent_to_audit} queries were sent through the hub")
-        notes = workers.notes()
+        from hub.config.settings import load_settings
+
+        settings = load_settings(hub.config)
+        notes = workers.notes({system: settings.adapter(system).concurrency for system in ("boss", "dsmp")})
         notes += [f"audit log: {rows:,} rows, one per query sent through the hub, chain intact (onepoint audit verify)"]
         return figures, memory, notes
     except RuntimeError as exc:
