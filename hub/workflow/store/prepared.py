@@ -11,6 +11,7 @@ Only the execution is direct: ``cursor.execute`` / ``executemany`` on the DBAPI 
 SQLite only (qmark parameters, no statement options SQLAlchemy resolves at run time). Any other dialect, and any
 statement whose compiled form needs more than this (Python-side column defaults, parameters expanded at run time)
 runs through ``Connection.execute`` unchanged, so the two paths give the same rows (a unit test compares them).
+A form is compiled on first use per parameter-name set and kept for the process (threads may compile one twice).
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ from sqlalchemy.sql.dml import UpdateBase
 __all__ = ["Prepared", "run_driver_sql"]
 
 Processor = Callable[[Any], Any] | None
-
-
 _CONSTANT = ""  # the name of a parameter whose value is the statement's own (``version + 1``)
 
 
@@ -48,8 +47,8 @@ class _Form:
         results = self.results or ()
         if not any(results):
             return [tuple(row) for row in found]
-        return [tuple(value if process is None or value is None else process(value)
-                      for value, process in zip(row, results, strict=True)) for row in found]
+        return [tuple(value if process is None else process(value) for value, process in zip(row, results, strict=True))
+                for row in found]
 
     def arguments(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
         """The parameters in order, processed; a processor's refusal raised as SQLAlchemy raises it."""
