@@ -4,7 +4,7 @@ once its batch is committed; a failing batch is retried item by item so a bad it
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -47,19 +47,31 @@ def run(group: GroupCommit[int, str], items: range, results: dict[int, object]) 
     return threads
 
 
-def test_submitters_waiting_during_a_commit_share_the_next_and_each_gets_its_own_result() -> None:
-    commit = Recorder()
-    group = GroupCommit(commit)
+def _nobody_answered_yet(results: dict[int, object]) -> None:
+    assert results == {}  # nobody is answered before its batch is committed
+
+
+def while_one_commits(commit: Recorder, group: GroupCommit[int, str],
+                      before_release: Callable[[dict[int, object]], None] = lambda _: None) -> dict[int, object]:
+    """Item 0 submitted and its commit held; items 1-5 submitted and waiting; ``before_release`` looks; then the
+    commit goes on and every submitter is joined. Returns each item's result."""
     results: dict[int, object] = {}
     first = run(group, range(0, 1), results)
     assert commit.entered.wait(10)
     others = run(group, range(1, 6), results)
     while group.waiting() < 5:
         threading.Event().wait(0.001)
-    assert results == {}  # nobody is answered before its batch is committed
+    before_release(results)
     commit.release.set()
     for thread in first + others:
         thread.join(10)
+    return results
+
+
+def test_submitters_waiting_during_a_commit_share_the_next_and_each_gets_its_own_result() -> None:
+    commit = Recorder()
+    group = GroupCommit(commit)
+    results = while_one_commits(commit, group, _nobody_answered_yet)
     assert len(commit.batches) == 2 and sorted(commit.batches[1]) == [1, 2, 3, 4, 5]
     assert results == {n: f"row {n}" for n in range(6)}
 
@@ -67,15 +79,7 @@ def test_submitters_waiting_during_a_commit_share_the_next_and_each_gets_its_own
 def test_a_bad_item_fails_alone_and_the_rest_of_its_batch_is_committed() -> None:
     commit = Recorder(bad=frozenset({3}))
     group = GroupCommit(commit)
-    results: dict[int, object] = {}
-    first = run(group, range(0, 1), results)
-    assert commit.entered.wait(10)
-    others = run(group, range(1, 6), results)
-    while group.waiting() < 5:
-        threading.Event().wait(0.001)
-    commit.release.set()
-    for thread in first + others:
-        thread.join(10)
+    results = while_one_commits(commit, group)
     assert isinstance(results.pop(3), ValueError)
     assert results == {n: f"row {n}" for n in (0, 1, 2, 4, 5)}
     assert commit.committed == {0, 1, 2, 4, 5}
@@ -84,14 +88,6 @@ def test_a_bad_item_fails_alone_and_the_rest_of_its_batch_is_committed() -> None
 def test_a_batch_is_at_most_max_batch_items_and_the_lead_passes_on() -> None:
     commit = Recorder()
     group = GroupCommit(commit, max_batch=2)
-    results: dict[int, object] = {}
-    first = run(group, range(0, 1), results)
-    assert commit.entered.wait(10)
-    others = run(group, range(1, 6), results)
-    while group.waiting() < 5:
-        threading.Event().wait(0.001)
-    commit.release.set()
-    for thread in first + others:
-        thread.join(10)
+    results = while_one_commits(commit, group)
     assert [len(batch) for batch in commit.batches] == [1, 2, 2, 1]
     assert results == {n: f"row {n}" for n in range(6)}
