@@ -96,7 +96,7 @@ class Prepared:
         try:
             _cursor(connection).executemany(form.sql, arguments)
         except connection.dialect.loaded_dbapi.Error as exc:
-            raise _wrapped(connection, form, arguments, exc) from exc
+            raise _wrapped(connection, form.sql, arguments, exc) from exc
 
     def _run(self, connection: Connection, params: Mapping[str, Any], *, first: bool) -> list[tuple[Any, ...]]:
         form = self._form(connection, params)
@@ -113,7 +113,7 @@ class Prepared:
                 return []
             found = cursor.fetchall()  # all of them also with ``first``: SQLite finishes a statement once read
         except connection.dialect.loaded_dbapi.Error as exc:
-            raise _wrapped(connection, form, arguments, exc) from exc
+            raise _wrapped(connection, form.sql, arguments, exc) from exc
         return form.rows(found[:1] if first else found)
 
     def _form(self, connection: Connection, params: Mapping[str, Any]) -> _Form | None:
@@ -169,13 +169,12 @@ def run_driver_sql(connection: Connection, sql: str) -> None:
     try:
         _cursor(connection).execute(sql)
     except connection.dialect.loaded_dbapi.Error as exc:
-        raise DBAPIError.instance(sql, (), exc, connection.dialect.loaded_dbapi.Error,
-                                  dialect=connection.dialect) from exc
+        raise _wrapped(connection, sql, (), exc) from exc
 
 
-def _wrapped(connection: Connection, form: _Form, arguments: Any, exc: Exception) -> BaseException:
+def _wrapped(connection: Connection, sql: str, arguments: Any, exc: Exception) -> BaseException:
     """The driver's error as SQLAlchemy raises it (``IntegrityError``, ``OperationalError``, …): callers catch those."""
-    return DBAPIError.instance(form.sql, arguments, exc, connection.dialect.loaded_dbapi.Error,
+    return DBAPIError.instance(sql, arguments, exc, connection.dialect.loaded_dbapi.Error,
                                dialect=connection.dialect)
 
 
