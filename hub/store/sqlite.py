@@ -53,9 +53,11 @@ class SQLiteProcessedStore(ProcessedStore):
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            # The busy timeout first: switching to WAL takes the file's lock, and a second process opening the
+            # same store at that moment must wait for it instead of failing with "database is locked".
+            db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
             self._local.db = db
             with self._all_lock:
                 self._all.append(db)
