@@ -4,11 +4,10 @@ For a consumer whose effects are local to its store (the workflow: ``WorkOrderPr
 ``Worker`` consumes with ``Broker.consume_batches`` and hands each batch to ``BatchRun.handle``:
 
 1. each delivery decoded and its handler found (an undecodable or unknown one goes the single-message way);
-2. ``run_claims``: one transaction; per message a savepoint, one attempt of the handler (its sends published once
-   it returned, their confirms *not* awaited: ``Outbound.deferred_confirms``; a failed handler's sends never
-   leave), the outcome and answer recorded;
-   duplicates skipped and answered from their record; then every confirm of the batch awaited together, then
-   one commit;
+2. ``run_claims``: one transaction; per message a savepoint, one attempt of the handler (its sends held:
+   ``Outbound.deferred_confirms``; a failed handler's sends never leave), the outcome and answer recorded;
+   duplicates skipped and answered from their record; then the sends of the handlers that succeeded published,
+   in order, and their confirms awaited together, then one commit;
 3. the answers of the batch (ran or duplicate) published to their reply-to together, their confirms awaited;
 4. acks (a request whose answer the broker did not take is requeued: its redelivery answers from the record);
 5. the messages whose handler raised, after the others are settled: a transient failure goes the single-message
@@ -127,7 +126,7 @@ class BatchRun:
                     pending.discard(item.envelope.message_id)  # undone: its sends never leave
                 raise
             if pending is not None:
-                pending.release(item.envelope.message_id)  # published now, confirmed before the commit
+                pending.release(item.envelope.message_id)  # published and confirmed before the commit
             return done
 
         return effect

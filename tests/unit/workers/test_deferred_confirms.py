@@ -1,5 +1,6 @@
-"""``Outbound.deferred_confirms``: a batch's sends held per cause, published when its handler returned, and their
-confirms awaited together (``PendingConfirms.wait``); outside the block every send awaits its own confirm."""
+"""``Outbound.deferred_confirms``: a batch's sends held per cause, released when its handler returned, published
+in the order released and their confirms awaited together (``PendingConfirms.wait``); outside the block every
+send awaits its own confirm."""
 
 from __future__ import annotations
 
@@ -52,10 +53,28 @@ def test_sends_leave_when_released_and_a_discarded_cause_sends_nothing(broker: B
         assert broker.message_count(nsp) == 0 and len(pending) == 2  # held, nothing published yet
         pending.release(kept.message_id)
         pending.discard(dropped.message_id)
+        assert broker.message_count(nsp) == 0 and len(pending) == 1  # released: published by wait, at once
         pending.wait(5)
         assert len(pending) == 0
     [sent] = take_all(broker, nsp)
     assert envelope_from_message(sent).headers["caused-by"] == kept.message_id
+
+
+def test_released_sends_are_published_in_the_order_their_causes_were_released(
+    broker: Broker, registry: CommandSetRegistry,
+) -> None:
+    outbound = outbound_on(broker, registry)
+    nsp = broker.config.queue("nsp")
+    first, second, held = cause(), cause(), cause()
+    with outbound.deferred_confirms() as pending:
+        for which in (held, second, first):
+            outbound.send(example(DISPATCH), cause=which, step="dispatch-0")
+            outbound.send(example(DISPATCH), cause=which, step="dispatch-1")
+        pending.release(first.message_id)
+        pending.release(second.message_id)
+        pending.wait(5)  # what is still held goes last
+    causes = [envelope_from_message(sent).headers["caused-by"] for sent in take_all(broker, nsp)]
+    assert causes == [first.message_id] * 2 + [second.message_id] * 2 + [held.message_id] * 2
 
 
 def test_wait_publishes_what_is_still_held_and_raises_for_a_missing_confirm(registry: CommandSetRegistry) -> None:
