@@ -73,27 +73,49 @@ class Complaint:
         return self.intake_point or f"{self.channel}-{self.area_code}"
 
 
+def _first_children(element: etree._Element | None) -> dict[object, etree._Element]:
+    """The first child of each tag, by tag (Clark notation): one pass instead of a path search per field."""
+    children: dict[object, etree._Element] = {}
+    if element is not None:
+        for child in element:
+            children.setdefault(child.tag, child)
+    return children
+
+
+def _child_text(children: dict[object, etree._Element], tag: str) -> str | None:
+    """As ``findtext``: ``None`` without the element, ``""`` for an empty one."""
+    found = children.get(tag)
+    return None if found is None else found.text or ""
+
+
 def complaint(document: etree._Element) -> Complaint:
-    occurred = _time(_text(document, "wo:OccurredAt"))
+    fields = _first_children(document)
+    header = _first_children(fields.get(f"{{{WO}}}Header"))
+    area = _first_children(fields.get(f"{{{WO}}}Area"))
+
+    def text(name: str) -> str | None:
+        return _child_text(fields, f"{{{WO}}}{name}")
+
+    occurred = _time(text("OccurredAt"))
     if occurred is None:
         raise ValueError("CreateWorkOrder has no OccurredAt")
     return Complaint(
-        channel=_text(document, "wo:Channel") or "",
-        msisdn=_text(document, "wo:Msisdn") or "",
-        contact_number=_text(document, "wo:ContactNumber") or "",
-        category_code=_text(document, "wo:CategoryCode") or "",
-        phenomenon=_text(document, "wo:Phenomenon") or "",
-        description=_text(document, "wo:Description") or "",
+        channel=text("Channel") or "",
+        msisdn=text("Msisdn") or "",
+        contact_number=text("ContactNumber") or "",
+        category_code=text("CategoryCode") or "",
+        phenomenon=text("Phenomenon") or "",
+        description=text("Description") or "",
         occurred_at=occurred,
-        location=_text(document, "wo:Location") or "",
-        area_code=_text(document, "wo:Area/c:AreaCode") or "",
-        district=_text(document, "wo:Area/c:District"),
-        taken_by=_text(document, "wo:TakenBy"),
-        source_system=_text(document, "wo:Header/c:SourceSystem") or "CS",
+        location=text("Location") or "",
+        area_code=_child_text(area, f"{{{C}}}AreaCode") or "",
+        district=_child_text(area, f"{{{C}}}District"),
+        taken_by=text("TakenBy"),
+        source_system=_child_text(header, f"{{{C}}}SourceSystem") or "CS",
         dispatch_fields={e.get("name", ""): e.text or "" for e in document.iterfind(f"{{{WO}}}Field")},
-        message_id=_text(document, "wo:Header/c:MessageId"),
-        intake_point=_text(document, "wo:IntakePoint"),
-        sp_code=_text(document, "wo:SpCode"),
+        message_id=_child_text(header, f"{{{C}}}MessageId"),
+        intake_point=text("IntakePoint"),
+        sp_code=text("SpCode"),
     )
 
 

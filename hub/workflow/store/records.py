@@ -14,6 +14,7 @@ __all__ = ["WORK_ORDER_ID", "DueDeadline", "HistoryEntry", "WorkOrderPage", "Wor
 
 WORK_ORDER_ID = re.compile(r"^WO\d{8}[0-9A-Z]{8}$")
 _ALPHABET = string.digits + string.ascii_uppercase
+_RANDOM_IDS = 36**8
 
 
 def new_work_order_id(now: datetime) -> str:
@@ -21,7 +22,11 @@ def new_work_order_id(now: datetime) -> str:
 
     36⁸ ≈ 2.8·10¹² per day: processes need no coordination; the store still inserts with ON CONFLICT DO NOTHING and
     draws again on the (vanishingly rare) collision."""
-    return "WO" + now.strftime("%Y%m%d") + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    number, tail = secrets.randbelow(_RANDOM_IDS), []
+    for _ in range(8):  # one draw, written in base 36 (eight draws of one character cost ~8x as much)
+        number, digit = divmod(number, 36)
+        tail.append(_ALPHABET[digit])
+    return f"WO{now.year:04d}{now.month:02d}{now.day:02d}{''.join(tail)}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
