@@ -17,6 +17,9 @@ __all__ = ["BenchFailure", "Connection", "Load", "Request", "Target", "closed_lo
 Request = Callable[[int], tuple[str, bytes]]
 #: raises BenchFailure when an answer (status, body) is not the expected one
 Check = Callable[[int, bytes], None]
+#: seconds an idle connection of the open loop may wait to be reused: below the servers' keep-alive timeout
+#: (uvicorn's 5 s), after which the server closes it and a request sent on it meets the closed socket
+IDLE_EXPIRY = 4.0
 
 
 class BenchFailure(RuntimeError):
@@ -129,16 +132,20 @@ def closed_loop(target: Target, request: Request, *, total: int, connections: in
 
 async def _open(target: Target, request: Request, rate: float, seconds: float, first: int) -> Load:
     loop = asyncio.get_running_loop()
-    idle: list[Connection] = [await Connection.open(target.port) for _ in range(4)]
+    idle: list[tuple[Connection, float]] = [(await Connection.open(target.port), loop.time()) for _ in range(4)]
     opened = len(idle)
     latencies: list[float] = []
     failures: list[BaseException] = []
 
     async def one(number: int, planned: float) -> None:
         nonlocal opened
-        if idle:
-            connection = idle.pop()
-        else:
+        connection = None
+        while idle and connection is None:
+            connection, since = idle.pop()
+            if loop.time() - since > IDLE_EXPIRY:  # the server may be closing it: never reused (as httpx does)
+                connection.close()
+                connection = None
+        if connection is None:
             opened += 1
             connection = await Connection.open(target.port)
         try:
@@ -148,7 +155,7 @@ async def _open(target: Target, request: Request, rate: float, seconds: float, f
             connection.close()
             return
         latencies.append(loop.time() - planned)
-        idle.append(connection)
+        idle.append((connection, loop.time()))
 
     count = int(rate * seconds)
     start = loop.time() + 0.05
@@ -160,7 +167,7 @@ async def _open(target: Target, request: Request, rate: float, seconds: float, f
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(first + i, planned)))
     await asyncio.gather(*tasks)
-    for connection in idle:
+    for connection, _ in idle:
         connection.close()
     if failures:
         raise BenchFailure(f"{len(failures)} of {count} requests failed, the first: {failures[0]!r}")
