@@ -36,17 +36,17 @@ def query_customer_tier(envelope: Envelope, boss: BossClient) -> Reply:
         log.warning("BOSS's effective tier is not the highest identity; BOSS's kept",
                     extra={"msisdn": mask_msisdn(tier.msisdn), "effective_tier": tier.effective_tier,
                            "highest": highest})
-    return Reply(with_ack(tier.document, envelope), outcome=f"tier {tier.effective_tier}")
+    return Reply(with_ack(tier.document, envelope, in_place=True), outcome=f"tier {tier.effective_tier}")
 
 
 @handlers.handler("boss.QuerySubscriber", consumer=CONSUMER)
 def query_subscriber(envelope: Envelope, boss: BossClient) -> Reply:
     record = boss.query_subscriber(mapping.subscriber_arguments(envelope))
-    return Reply(with_ack(record, envelope), outcome="subscriber record")
+    return Reply(with_ack(record, envelope, in_place=True), outcome="subscriber record")
 
 
 @handlers.handler("boss.SyncHLR", consumer=CONSUMER)
 def sync_hlr(envelope: Envelope, boss: BossClient) -> Reply:
     synced = boss.sync_hlr(mapping.sync_arguments(envelope))
     outcome = f"hlr repaired: {len(synced.changes)} field(s)" if synced.changed else "hlr already in sync"
-    return Reply(with_ack(synced.document, envelope), outcome=outcome)
+    return Reply(with_ack(synced.document, envelope, in_place=True), outcome=outcome)

@@ -64,10 +64,10 @@ def query_sms_log(envelope: Envelope, dsmp: DsmpClient, audit_log: AuditLog, sms
     record(audit_log, query, role=role, outcome=Outcome.ALLOWED, rows_returned=page.rows,
            message_id=envelope.message_id)
     log.info("SMS-log query answered", extra={**facts, "rows": page.rows, "dsmp_audit_id": page.audit_id})
-    return Reply(with_ack(page.document, envelope), outcome=f"{page.rows} record(s) of {page.total}")
+    return Reply(with_ack(page.document, envelope, in_place=True), outcome=f"{page.rows} record(s) of {page.total}")
 
 
 @handlers.handler("dsmp.QuerySpComplaintStats", consumer=CONSUMER)
 def query_sp_complaint_stats(envelope: Envelope, dsmp: DsmpClient) -> Reply:
     stats = dsmp.query_sp_complaint_stats(mapping.query_document(envelope))
-    return Reply(with_ack(stats.document, envelope), outcome=f"{stats.rows} row(s) of {stats.total}")
+    return Reply(with_ack(stats.document, envelope, in_place=True), outcome=f"{stats.rows} row(s) of {stats.total}")

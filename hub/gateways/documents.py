@@ -78,9 +78,13 @@ def fields(document: etree._Element, names: Iterable[str], *, repeated: Iterable
     return found
 
 
-def with_ack(answer: etree._Element, envelope: Envelope, received_at: datetime | None = None) -> etree._Element:
-    """A copy of ``answer`` whose ``Ack`` names the caller's ``MessageId``/``CorrelationId`` (and ``received_at``)."""
-    document = copy.deepcopy(answer)
+def with_ack(answer: etree._Element, envelope: Envelope, received_at: datetime | None = None, *,
+             in_place: bool = False) -> etree._Element:
+    """A copy of ``answer`` whose ``Ack`` names the caller's ``MessageId``/``CorrelationId`` (and ``received_at``).
+
+    ``in_place``: ``answer`` itself is stamped and returned, no copy made: for an answer its caller parsed for
+    this reply and uses no more (a 42 KB SMS-log page took ~0.2 ms to copy)."""
+    document = answer if in_place else copy.deepcopy(answer)
     namespace = etree.QName(document).namespace
     ack = document.find(f"{{{namespace}}}Ack")
     if ack is None:

@@ -3,7 +3,8 @@
 `Acceptance.admit` identifies the command once, lets the protocol check it (the SOAP ingress's SOAPAction),
 authorizes the caller once (the command type before the schema work, then the Header's source system),
 validates it and wraps it in an `Envelope`; `accept` hands the envelope to the `Router` and answers once
-routing confirmed it; `answer` checks a request's reply. Every failure is an exception that
+routing confirmed it; `answer` checks a request's reply (`pass_on`: one the XML ingress sends on as it came).
+Every failure is an exception that
 `hub.ingress.outcomes.refusal_for` maps to one `Refusal`, which each ingress renders in its protocol.
 The message id from the document's Header is the idempotency key.
 """
@@ -11,14 +12,14 @@ The message id from the document's Header is the idempotency key.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from lxml import etree
 
 from hub.config.settings import CallerConfig
 from hub.envelope import Envelope
-from hub.ingress.replies import checked_reply
+from hub.ingress.replies import checked_reply, reply_kind
 from hub.observability.metrics import Metrics
 from hub.routing.envelopes import envelope_for
 from hub.routing.router import Router
@@ -41,6 +42,7 @@ class AckInfo:
     status: str
     received_at: datetime
     reply: bytes | None = None  # a request's answer (the consumer's response document), unchecked
+    reply_validated: bool = False  # the answer's consumer checked it against the XSD where it entered the hub
 
     def as_fields(self) -> dict[str, object]:
         fields: dict[str, object] = {
@@ -73,16 +75,25 @@ class Acceptance:
 
     ``reads_facts(command_type)``: whether the routing table has a content predicate for the command; the
     routing facts are read from the document only then (the default: always).
+
+    ``validated_answers``: the consumers whose answers are checked against the command set's XSD where they enter
+    the hub, the adapters (``[adapters.<system>]``): each answers a request only with its system's answer, which
+    its gateway parsed with the hardened parser and checked (``hub.gateways.check_answer``: the trust boundary),
+    and stamps the caller's ids in its Ack. The broker that brings the answer back is the hub's own, which the
+    workers trust in turn for the commands this ingress checked. Their answers are therefore not checked against
+    the XSD again here; their kind still is (this command's response, or a ``c:Error``). Every other consumer's
+    answer (the workflow's, handlers of one's own) is checked whole.
     """
 
     def __init__(
         self, router: Router, validator: DocumentValidator, metrics: Metrics | None = None, *,
-        reads_facts: Callable[[str], bool] = _always,
+        reads_facts: Callable[[str], bool] = _always, validated_answers: Collection[str] = (),
     ) -> None:
         self.router = router
         self.validator = validator
         self.metrics = metrics
         self.reads_facts = reads_facts
+        self.validated_answers = frozenset(validated_answers)
 
     def admit(
         self, element: etree._Element, caller: CallerConfig, *, expected_set: str, ingress: str,
@@ -114,9 +125,24 @@ class Acceptance:
                 "caller": envelope.headers.get("caller"), "ingress": envelope.headers.get("ingress"),
                 "status": status, "targets": list(result.targets),
             })
-        return AckInfo(envelope.message_id, envelope.correlation_id, status, envelope.received_at, result.reply)
+        validated = (result.reply is not None and len(result.targets) == 1  # a request has one target
+                     and result.targets[0] in self.validated_answers)
+        return AckInfo(envelope.message_id, envelope.correlation_id, status, envelope.received_at, result.reply,
+                       validated)
 
-    def answer(self, admitted: Admitted, reply: bytes) -> etree._Element:
+    def answer(self, admitted: Admitted, ack: AckInfo) -> etree._Element:
         """A request's reply, checked: its ``<Command>Response`` element; raises `ReplyRefusal` (the backend
-        refused, 422) or `BadReply` (a backend defect, 502)."""
-        return checked_reply(admitted.command_set, admitted.command, reply, self.validator.limits)
+        refused, 422) or `BadReply` (a backend defect, 502). See the class for the answers not checked again."""
+        assert ack.reply is not None
+        return checked_reply(admitted.command_set, admitted.command, ack.reply, self.validator.limits,
+                             validated=ack.reply_validated)
+
+    def pass_on(self, admitted: Admitted, ack: AckInfo) -> bytes:
+        """A request's reply as the bytes to send on: checked whole as `answer` checks it, or, when its consumer
+        checked it already, only what it is (its root's start tag: no parse, no copy of a large answer)."""
+        assert ack.reply is not None
+        if ack.reply_validated:
+            reply_kind(admitted.command_set, admitted.command, ack.reply, self.validator.limits)
+        else:
+            checked_reply(admitted.command_set, admitted.command, ack.reply, self.validator.limits)
+        return ack.reply

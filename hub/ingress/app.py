@@ -85,15 +85,16 @@ def create_app(
         window_seconds=security.sign_in_window_seconds, max_tracked=security.sign_in_tracked,
         refusal_delay=security.sign_in_refusal_delay_seconds,
     )
+    adapters = [adapter.system for adapter in settings.adapters]  # their answers are checked at their gateway
     if isinstance(router, BrokerRouter):
         table_router = router  # a reloaded table is asked too
 
         def reads_facts(command_type: str) -> bool:
             return table_router.table.reads_facts(command_type)
 
-        acceptance = Acceptance(router, validator, metrics, reads_facts=reads_facts)
+        acceptance = Acceptance(router, validator, metrics, reads_facts=reads_facts, validated_answers=adapters)
     else:
-        acceptance = Acceptance(router, validator, metrics)
+        acceptance = Acceptance(router, validator, metrics, validated_answers=adapters)
     verifier = UsernameTokenVerifier(
         callers, settings.security.replay_window_seconds, settings.security.nonce_cache_size
     )

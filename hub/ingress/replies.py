@@ -3,6 +3,12 @@
 A reply is either the command's ``<Command>Response`` element, valid against the command set's XSD, or a
 ``c:Error`` document (the backend refused the request). Anything else is the backend's fault, never the
 caller's: the ingress answers 502 / ``Server.BadReply``.
+
+A reply of a consumer whose answers were checked where they entered the hub (an adapter: its gateway checks the
+system's answer against the same XSD, ``hub.gateways.check_answer``, and the adapter only stamps the caller's
+ids in its Ack) is not checked against the XSD a second time: ``checked_reply(..., validated=True)`` still
+parses it and reads what it is, and ``reply_kind`` reads only its root's start tag (the XML ingress passes the
+bytes on as they came). Which consumers those are is the ingress's ``Acceptance`` to say.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import ParserLimits, parse_document
 from hub.validation.violations import DocumentRefused
 
-__all__ = ["BadReply", "ReplyRefusal", "checked_reply"]
+__all__ = ["BadReply", "ReplyRefusal", "checked_reply", "reply_kind"]
 
 
 class BadReply(Exception):
@@ -38,10 +44,16 @@ class ReplyRefusal(Exception):
         return data
 
 
-def checked_reply(command_set: CommandSet, command: str, reply: bytes, limits: ParserLimits) -> etree._Element:
-    """The reply's root element if it is this command's valid response; raises `ReplyRefusal` or `BadReply`."""
+def _reply_limits(limits: ParserLimits) -> ParserLimits:
+    return ParserLimits(max(limits.max_bytes, 16 * 1024 * 1024), limits.max_depth)
+
+
+def checked_reply(command_set: CommandSet, command: str, reply: bytes, limits: ParserLimits, *,
+                  validated: bool = False) -> etree._Element:
+    """The reply's root element if it is this command's valid response; raises `ReplyRefusal` or `BadReply`.
+    ``validated``: the reply was checked against the command set's XSD where it entered the hub (not again)."""
     try:
-        root = parse_document(reply, ParserLimits(max(limits.max_bytes, 16 * 1024 * 1024), limits.max_depth))
+        root = parse_document(reply, _reply_limits(limits))
     except DocumentRefused as exc:
         raise BadReply(f"the reply is not usable XML: {exc}") from None
     expected = f"{{{command_set.namespace}}}{command}Response"
@@ -49,8 +61,34 @@ def checked_reply(command_set: CommandSet, command: str, reply: bytes, limits: P
         raise ReplyRefusal(root)
     if root.tag != expected:
         raise BadReply(f"the reply is {root.tag}, expected {expected}")
+    if validated:
+        return root
     schema = command_set.lxml_schema
     if not schema.validate(root):
         first = schema.error_log[0]
         raise BadReply(f"the reply is not valid: line {first.line}: {first.message}")
     return root
+
+
+def reply_kind(command_set: CommandSet, command: str, reply: bytes, limits: ParserLimits) -> None:
+    """Nothing when ``reply`` (checked against the XSD where it entered the hub) is this command's response, read
+    from its root's start tag only; raises `ReplyRefusal` (a ``c:Error``, parsed whole) or `BadReply`."""
+    root = _root_tag(reply)
+    if root == f"{{{COMMON_NS}}}Error":
+        checked_reply(command_set, command, reply, limits, validated=True)  # raises ReplyRefusal with its fields
+    expected = f"{{{command_set.namespace}}}{command}Response"
+    if root != expected:
+        raise BadReply(f"the reply is {root or 'not usable XML'}, expected {expected}")
+
+
+def _root_tag(reply: bytes, chunk: int = 512) -> str | None:
+    """The root element's ``{namespace}name``, from the first bytes of ``reply``; None if there is none."""
+    parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        for start in range(0, len(reply), chunk):
+            parser.feed(reply[start:start + chunk])
+            for _, element in parser.read_events():
+                return str(element.tag)
+    except etree.XMLSyntaxError:
+        return None
+    return None

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.config.settings import CallerConfig
-from hub.ingress.acceptance import Acceptance, Admitted
+from hub.ingress.acceptance import Acceptance, AckInfo, Admitted
 from hub.ingress.body import read_capped_body
 from hub.ingress.outcomes import Refusal, refusal_for
 from hub.ingress.refusals import fault_response
@@ -132,7 +132,7 @@ class SoapIngress:
         admitted = self._admit(body, name, request.headers.get("soapaction"), address)
         ack = await self.acceptance.accept(admitted.envelope)
         if ack.reply is not None:
-            return self._reply(admitted, ack.reply)
+            return self._reply(admitted, ack)
         # spyne reads the operation from PARSED_ENVIRON_KEY, never the body: the request was parsed once, above
         parsed = operation_envelope(admitted.command_set.namespace, admitted.command)
         environ = _environ(request, b"", {ACK_ENVIRON_KEY: ack.as_fields(), PARSED_ENVIRON_KEY: parsed})
@@ -161,9 +161,9 @@ class SoapIngress:
 
         return self.acceptance.admit(command_element, caller, expected_set=name, ingress="soap", check=soap_action)
 
-    def _reply(self, admitted: Admitted, reply: bytes) -> Response:
+    def _reply(self, admitted: Admitted, ack: AckInfo) -> Response:
         """A request's answer in a SOAP envelope (`Acceptance.answer` raises the backend's refusal or defect)."""
-        element = self.acceptance.answer(admitted, reply)
+        element = self.acceptance.answer(admitted, ack)
         envelope = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soap": SOAP_NS})
         etree.SubElement(envelope, f"{{{SOAP_NS}}}Body").append(element)
         data = etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")

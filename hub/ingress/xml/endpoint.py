@@ -114,8 +114,8 @@ class XmlIngress:
             admitted = await self.admit(body, name, caller)
             ack = await self.acceptance.accept(admitted.envelope)
             if ack.reply is not None:
-                self.acceptance.answer(admitted, ack.reply)
-                return Response(ack.reply, status_code=200, media_type="application/xml")
+                return Response(self.acceptance.pass_on(admitted, ack), status_code=200,
+                                media_type="application/xml")
         except Exception as exc:  # every failure is a refusal (refusal_for logs what deserves it)
             refusal = refusal_for(exc, system=name)
             if isinstance(exc, SignInThrottled):

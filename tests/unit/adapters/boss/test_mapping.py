@@ -67,3 +67,12 @@ def test_the_answer_names_the_callers_ids_and_stays_valid(correlation_id: str | 
     assert document.findtext(f".//{{{C}}}ReceivedAt") == "2026-11-23T01:15:00.000+00:00"
     assert registry().get("boss").lxml_schema.validate(document)
     assert answer.findtext(f".//{{{C}}}MessageId") == "hub-7f3a9c2e41d84b5a"  # the cached original is untouched
+
+
+def test_an_answer_of_the_handlers_own_is_stamped_in_place() -> None:
+    answer = etree.fromstring(example("boss/responses/QueryCustomerTierResponse.xml"))
+    envelope = command("boss/QueryCustomerTier.valid.xml", message_id="cs-q-00000078", correlation_id=None)
+    document = with_ack(answer, envelope, SENT, in_place=True)
+    assert document is answer  # no copy of a large answer
+    assert document.findtext(f".//{{{C}}}MessageId") == "cs-q-00000078"
+    assert registry().get("boss").lxml_schema.validate(document)
