@@ -62,15 +62,26 @@ def derive_message_id(cause_id: str, step: str, consumer: str = "") -> str:
     return uuid.uuid5(_IDS, f"{consumer}\n{cause_id}\n{step}").hex
 
 
-def _set(header: etree._Element, name: str, value: str, after: str | None = None) -> None:
-    tag = f"{{{COMMON_NS}}}{name}"
-    field = header.find(tag)
-    if field is None:
-        if after is None or (anchor := header.find(f"{{{COMMON_NS}}}{after}")) is None:
-            return  # left to validation to refuse
-        field = etree.Element(tag)
-        anchor.addnext(field)
-    field.text = value
+_MESSAGE_ID_TAG, _SOURCE_SYSTEM_TAG, _CORRELATION_ID_TAG = (
+    f"{{{COMMON_NS}}}{name}" for name in ("MessageId", "SourceSystem", "CorrelationId"))
+
+
+def _identify(header: etree._Element, message_id: str, source_system: str, correlation: str) -> None:
+    """The Header's MessageId and SourceSystem set, its CorrelationId added after MessageId when it has none and
+    ``correlation`` is an id (one pass over the Header; a missing MessageId or SourceSystem is left to validation
+    to refuse)."""
+    fields: dict[object, etree._Element] = {}
+    for child in header:
+        fields.setdefault(child.tag, child)
+    found = fields.get(_MESSAGE_ID_TAG)
+    if found is not None:
+        found.text = message_id
+        if _CORRELATION_ID_TAG not in fields and _MESSAGE_ID.fullmatch(correlation):
+            added = etree.Element(_CORRELATION_ID_TAG)
+            added.text = correlation
+            found.addnext(added)
+    if (found := fields.get(_SOURCE_SYSTEM_TAG)) is not None:
+        found.text = source_system
 
 
 class PendingConfirms:
@@ -171,11 +182,7 @@ class Outbound(ABC):
         message_id = derive_message_id(cause.message_id, step, consumer)
         header = element[0] if len(element) else None
         if header is not None:
-            _set(header, "MessageId", message_id)
-            _set(header, "SourceSystem", self.source_system)
-            correlation = cause.correlation_id or cause.message_id
-            if header.find(f"{{{COMMON_NS}}}CorrelationId") is None and _MESSAGE_ID.fullmatch(correlation):
-                _set(header, "CorrelationId", correlation, after="MessageId")
+            _identify(header, message_id, self.source_system, cause.correlation_id or cause.message_id)
         command = self.validator.validate_element(element)
         return envelope_for(command, headers={"caused-by": cause.message_id, "step": step})
 

@@ -17,6 +17,7 @@ pause, resume, handover, first response and reply keeps the stored due times rig
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -200,7 +201,14 @@ def pauses_from_states(changes: Iterable[tuple[datetime, str, str]],
 def calendar_version(facts: TimingFacts, calendars: Calendars) -> str:
     """A hash of the calendars the work order's owners work by (a change of any of them changes it)."""
     owners = [facts.department, *(department for _, department in facts.handovers)]
-    text = ";".join(f"{d}={calendars.for_department(d).name}@{calendars.for_department(d).version}" for d in owners)
+    text = ";".join(f"{d}={calendar.name}@{calendar.version}"
+                    for d, calendar in zip(owners, map(calendars.for_department, owners), strict=True))
+    return _digest(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _digest(text: str) -> str:
+    """The hash of a work order's calendars (few distinct texts: each is hashed once)."""
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

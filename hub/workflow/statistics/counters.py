@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
@@ -73,8 +72,12 @@ def _state_entries(connection: Connection, work_order_id: str) -> int:
     return int(connection.execute(statement).scalar_one())
 
 
-def _counted(row: Mapping[str, object], zone: tzinfo, measures: Iterable[str]) -> Counter[CounterKey]:
-    return Counter(key for measure in measures for key in counter_keys(row, zone, measure))
+def _counted(row: Mapping[str, object], zone: tzinfo, measures: Iterable[str]) -> dict[CounterKey, int]:
+    counts: dict[CounterKey, int] = {}
+    for measure in measures:
+        for key in counter_keys(row, zone, measure):
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 class CounterObserver:

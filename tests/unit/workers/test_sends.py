@@ -111,3 +111,32 @@ def test_a_send_the_broker_does_not_confirm_is_a_transient_outbound_error(regist
         with pytest.raises(OutboundError, match="UnroutableError") as failed:
             outbound.send(example("nsp/NetworkComplaintDispatch.valid.xml"), cause=work_order(), step="dispatch")
     assert Classifier()(failed.value).transient
+
+
+def _sent_header(document: etree._Element, cause: Envelope) -> list[tuple[str, str]]:
+    handlers = HandlerRegistry()
+
+    @handlers.handler("workorder.CreateWorkOrder", consumer="workflow")
+    def create(env: Envelope, outbound: Sender) -> str:
+        outbound.send(document, step="dispatch-nsp")
+        return "dispatched"
+
+    client = WorkerTestClient(handlers, consumer="workflow")
+    assert client.send(cause).processed
+    [(sent, _)] = client.sent
+    return [(etree.QName(field).localname, field.text or "") for field in etree.fromstring(sent.payload)[0]]
+
+
+def test_the_header_gets_our_ids_and_the_causes_correlation_id_only_when_it_has_none() -> None:
+    cause = work_order()
+    given = etree.fromstring(example("nsp/NetworkComplaintDispatch.valid.xml"))
+    before = etree.tostring(given)
+    derived = derive_message_id(cause.message_id, "dispatch-nsp", "workflow")
+    assert _sent_header(given, cause)[:3] == [("MessageId", derived), ("CorrelationId", "cs-20261123-000100"),
+                                              ("SourceSystem", "HUB")]
+    assert etree.tostring(given) == before  # the caller's element is not changed
+    header = given[0]
+    header.remove(header.find(f"{{{C}}}CorrelationId"))
+    header.find(f"{{{C}}}SourceSystem").text = "CS"
+    assert _sent_header(given, cause)[:3] == [("MessageId", derived), ("CorrelationId", "cs-corr-000042"),
+                                              ("SourceSystem", "HUB")]
