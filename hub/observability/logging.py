@@ -17,11 +17,12 @@ from typing import Any
 __all__ = ["JsonFormatter", "MaskingFilter", "configure_logging", "mask_msisdn"]
 
 _MSISDN = re.compile(r"(?<![0-9])(?:\+?86)?(1[3-9][0-9])([0-9]{4})([0-9]{4})(?![0-9])")
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+_ENCODE = json.JSONEncoder(default=str, ensure_ascii=False).encode  # one encoder for every line
 
 
 def mask_msisdn(text: str) -> str:
-    return _MSISDN.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return _MSISDN.sub(r"\1****\3", text)
 
 
 def _mask(value: Any) -> Any:
@@ -38,8 +39,11 @@ class MaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = mask_msisdn(record.getMessage())
         record.args = None
-        for key in set(vars(record)) - _STANDARD:
-            setattr(record, key, _mask(getattr(record, key)))
+        fields = record.__dict__
+        for key in [key for key in fields if key not in _STANDARD]:
+            value = fields[key]
+            if isinstance(value, str | dict | list | tuple):
+                fields[key] = _mask(value)
         return True
 
 
@@ -54,7 +58,7 @@ class JsonFormatter(logging.Formatter):
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        return _ENCODE(entry)
 
 
 def configure_logging(level: str = "INFO") -> None:
