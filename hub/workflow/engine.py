@@ -51,6 +51,9 @@ log = logging.getLogger("onepoint.workflow")
 A = LifecycleAction
 S = WorkOrderState
 Row = dict[str, Any]
+# encoders built once (json.dumps builds one per call when given options)
+_EVENT_JSON = json.JSONEncoder(ensure_ascii=False).encode
+_FIELDS_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def _deadline_columns(deadlines: Deadlines) -> Row:
@@ -225,7 +228,7 @@ class WorkOrderEngine:
             raise WorkOrderRefused(f"dispatch of {row['id']} refused, template {template.id} needs: "
                                    + "; ".join(missing), code="dispatch-incomplete")
         changes["owner"] = request.details.get("ToDepartment") or template.target.code
-        changes["dispatch_fields"] = json.dumps(given, ensure_ascii=False, sort_keys=True)
+        changes["dispatch_fields"] = _FIELDS_JSON(given)
         system = request.details.get("ToSystem") or template.target.system
         if system == "NSP":
             return [FollowUp("nsp-dispatch", {**row, **changes}, {"fields": {**given, "_template": template.id},
@@ -263,4 +266,4 @@ class WorkOrderEngine:
         for kind in kinds:
             event_id = str(uuid.uuid4())
             document = events.event_document(event_id, kind, row, now, **details)
-            tx.add_event(row["id"], kind, json.dumps(document, ensure_ascii=False), at=now, event_id=event_id)
+            tx.add_event(row["id"], kind, _EVENT_JSON(document), at=now, event_id=event_id)
