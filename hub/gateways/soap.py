@@ -1,12 +1,12 @@
 """``SoapGateway``: calls one SOAP system through zeep, the WSDL read once, every call bounded and guarded.
 
-The gateway owns a ``zeep.Client`` whose transport is httpx (``HttpxTransport``: an ``httpx.Client`` per calling
-thread, reused, so respx can stand in for the system in unit tests), signs each call with a WS-Security
-UsernameToken (password digest) when the settings name a user, bounds it with the connect and read timeouts of the
-settings (and the whole answer with their sum), and posts to the configured ``url`` whatever address the WSDL
-names. zeep builds and signs the request only: it hands back the raw answer (``raw_response``), which
-``hub.gateways.soap_answers`` reads with the hub's hardened parser and checks against the command set's XSD (no zeep
-objects parsed and rendered back).
+The gateway owns a ``zeep.Client`` whose transport is httpx (``HttpxTransport``: an ``HttpExchange`` on httpx's
+transport per calling thread, reused, so respx can stand in for the system in unit tests), signs each call with
+a WS-Security UsernameToken (password digest) when the settings name a user, bounds it with the connect and read
+timeouts of the settings (and the whole answer with their sum), and posts to the configured ``url`` whatever
+address the WSDL names. zeep builds and signs the request only: it hands back the raw answer (``raw_response``),
+which ``hub.gateways.soap_answers`` reads with the hub's hardened parser and checks against the command set's XSD
+(no zeep objects parsed and rendered back).
 ``call(operation, **args)`` runs in the calling worker thread (no event loop in between: bench/README.md, flows)::
 
     boss = SoapGateway(settings.adapter("boss"), registry.get("boss"), breakers=breakers, metrics=metrics)
@@ -27,6 +27,7 @@ from lxml import etree
 
 from hub.gateways.breaker import Circuit, CircuitBreakers
 from hub.gateways.clients import ThreadClients
+from hub.gateways.exchange import HttpExchange
 from hub.gateways.failures import InvalidAnswer, failure_of
 from hub.gateways.observed import ObservedCall
 from hub.gateways.settings import GatewaySettings, http_timeout
@@ -60,7 +61,7 @@ class SoapGateway:
         self.metrics = metrics
         self.circuit: Circuit = (breakers or CircuitBreakers(metrics)).circuit(settings)
         timeout = http_timeout(settings)
-        self._clients = ThreadClients(lambda: httpx.Client(timeout=timeout))
+        self._clients = ThreadClients(lambda: HttpExchange(settings.url, timeout))
         wsdl_client = httpx.Client(timeout=httpx.Timeout(max(settings.read_timeout, WSDL_READ_TIMEOUT),
                                                          connect=settings.connect_timeout))
         transport = HttpxTransport(self._clients, wsdl_client,

@@ -1,16 +1,16 @@
 """``HttpxTransport``: zeep's synchronous transport on httpx, called from the worker threads.
 
 zeep builds and signs the request in the calling thread and hands it to ``post_xml``; the request goes out on
-the calling thread's ``httpx.Client`` (``ThreadClients``: keep-alive, the connect and read timeouts of the
-settings) and
-its ``RawAnswer`` (status, reason, body) comes back (``zeep.Settings(raw_response=True)``): the gateway reads it
-(``hub.gateways.soap_answers``). No event loop and no thread hand-off per call: before, each call went from the
-worker thread to the gateway's loop thread and back, and httpx's async stack (anyio) cost about as much CPU as
-the rest of the hub's work per lookup (bench/README.md, flows, 2026-12-04).
+the calling thread's ``HttpExchange`` (``ThreadClients``: httpx's transport, keep-alive, the connect and read
+timeouts of the settings) and its ``RawAnswer`` (status, reason, body) comes back
+(``zeep.Settings(raw_response=True)``): the gateway reads it (``hub.gateways.soap_answers``). No event loop and no
+thread hand-off per call: before, each call went from the worker thread to the gateway's loop thread and back,
+and httpx's async stack (anyio) cost about as much CPU as the rest of the hub's work per lookup (bench/README.md,
+flows, 2026-12-04).
 
 Every call is also bounded as a whole: the answer must be complete within ``deadline`` seconds
 (``httpx.ReadTimeout`` otherwise), so a system that trickles its answer cannot hold a worker thread for longer.
-The WSDL is read once, with a client of its own (``wsdl_client``).
+The WSDL is read once, with a client of its own (``wsdl_client``), which also serves zeep's other GETs.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import httpx
 from lxml import etree
 
 from hub.gateways.clients import ThreadClients
+from hub.gateways.exchange import HttpExchange
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -47,7 +48,7 @@ class RawAnswer:
 class HttpxTransport(Transport):  # type: ignore[misc]  # zeep is untyped
     """zeep's transport over ``clients`` (calls) and ``wsdl_client`` (the WSDL and its imports, read once)."""
 
-    def __init__(self, clients: ThreadClients, wsdl_client: httpx.Client, *, deadline: float) -> None:
+    def __init__(self, clients: ThreadClients[HttpExchange], wsdl_client: httpx.Client, *, deadline: float) -> None:
         # zeep's Transport.__init__ opens a requests.Session: not needed here, so not called
         self.cache = None
         self._close_session = False
@@ -68,19 +69,18 @@ class HttpxTransport(Transport):  # type: ignore[misc]  # zeep is untyped
     def post(self, address: str, message: bytes, headers: dict[str, str]) -> RawAnswer:
         """POST ``message``; the answer read completely within ``deadline`` seconds (``httpx.ReadTimeout``)."""
         started = time.monotonic()
-        client = self.clients.get()
-        request = client.build_request("POST", address, content=message, headers=headers)
-        response = client.send(request, stream=True)
+        response = self.clients.get().send("POST", address, content=message, headers=headers)
         try:
             chunks = []
             for chunk in response.iter_bytes():
                 chunks.append(chunk)
                 if time.monotonic() - started > self.deadline:
-                    raise httpx.ReadTimeout(f"no complete answer within {self.deadline:.1f} s", request=request)
+                    raise httpx.ReadTimeout(f"no complete answer within {self.deadline:.1f} s",
+                                            request=response.request)
             return RawAnswer(response.status_code, response.reason_phrase, b"".join(chunks))
         finally:
             response.close()
 
     def get(self, address: str, params: Any, headers: dict[str, str]) -> RawAnswer:
-        response = self.clients.get().get(address, params=params, headers=headers)
+        response = self.wsdl_client.get(address, params=params, headers=headers)  # zeep GETs documents only
         return RawAnswer(response.status_code, response.reason_phrase, response.content)

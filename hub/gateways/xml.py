@@ -1,7 +1,8 @@
 """``XmlGateway``: posts command documents to one XML-over-HTTP system and returns its checked answer.
 
-One ``httpx.Client`` per calling thread (``ThreadClients``), reused by every call it makes (keep-alive), with the
-connect and read timeouts of the settings and the system's credentials (a bearer token, or HTTP basic for a user).
+One ``HttpExchange`` per calling thread (``ThreadClients``: httpx's transport, no client per call), reused by every
+call it makes (keep-alive), with the connect and read timeouts of the settings and the system's credentials (a
+bearer token, or HTTP basic for a user).
 The answer is parsed with the hub's hardened parser and must be a response of the command set, valid against its
 XSD::
 
@@ -13,13 +14,14 @@ Failures come out classified (``hub.gateways.failures``); an open circuit answer
 
 from __future__ import annotations
 
+import base64
 import logging
 
-import httpx
 from lxml import etree
 
 from hub.gateways.breaker import Circuit, CircuitBreakers
 from hub.gateways.clients import ThreadClients
+from hub.gateways.exchange import HttpExchange
 from hub.gateways.failures import InvalidAnswer, failure_of
 from hub.gateways.observed import ObservedCall
 from hub.gateways.settings import GatewaySettings, http_timeout
@@ -28,9 +30,14 @@ from hub.observability.metrics import Metrics
 from hub.validation.command_sets import CommandSet
 from hub.validation.parser import ParserLimits, parse_document
 
-__all__ = ["XmlGateway"]
+__all__ = ["XmlGateway", "basic_credentials"]
 
 log = logging.getLogger("onepoint.gateway")
+
+
+def basic_credentials(username: str, password: str) -> str:
+    """The ``Authorization`` value of HTTP basic authentication (user and password UTF-8, as httpx encodes them)."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
 
 
 class XmlGateway:
@@ -47,10 +54,10 @@ class XmlGateway:
         headers = {"content-type": "application/xml", "accept": "application/xml"}
         if settings.token:
             headers["authorization"] = f"Bearer {settings.token}"
-        auth = httpx.BasicAuth(settings.username, settings.password or "") if (
-            settings.username and not settings.token) else None
+        elif settings.username:
+            headers["authorization"] = basic_credentials(settings.username, settings.password or "")
         timeout = http_timeout(settings)
-        self._clients = ThreadClients(lambda: httpx.Client(timeout=timeout, headers=headers, auth=auth))
+        self._clients = ThreadClients(lambda: HttpExchange(settings.url, timeout, headers))
 
     def post(self, operation: str, document: bytes | etree._Element) -> etree._Element:
         """POST ``document`` (the ``operation`` command) to the system's URL; its XSD-valid answer document."""
@@ -61,7 +68,7 @@ class XmlGateway:
 
     def _exchange(self, operation: str, body: bytes) -> etree._Element:
         try:
-            response = self._clients.get().post(self.settings.url, content=body)
+            response = self._clients.get().post(self.settings.url, body)
             response.raise_for_status()
         except Exception as exc:
             raise failure_of(self.system, operation, exc) from exc
