@@ -82,7 +82,8 @@ class Acceptance:
     and stamps the caller's ids in its Ack. The broker that brings the answer back is the hub's own, which the
     workers trust in turn for the commands this ingress checked. Their answers are therefore not checked against
     the XSD again here; their kind still is (this command's response, or a ``c:Error``). Every other consumer's
-    answer (the workflow's, handlers of one's own) is checked whole.
+    answer (the workflow's, handlers of one's own on a queue of their own) is checked whole; whoever runs handlers
+    of their own for an adapter's queue (``onepoint worker boss --handlers ...``) takes over its promise.
     """
 
     def __init__(
