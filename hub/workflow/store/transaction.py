@@ -163,7 +163,7 @@ class WorkOrderTransaction:
         commit too). ``name``: the SAVEPOINT statements issued directly (a few µs on SQLite's cursor against
         ~105 µs for SQLAlchemy's nested transaction, measured: a batch takes one per message); savepoints opened
         inside it may be either kind."""
-        held = len(self._at_commit)  # the additions made inside are dropped if it is undone
+        held, kept = self._at_commit, len(self._at_commit)  # undone: the additions held at the start, only
         try:
             if name is None:
                 with self.db.begin_nested():
@@ -181,7 +181,7 @@ class WorkOrderTransaction:
         except BaseException:
             self._seqs.clear()  # what this transaction knew may have been undone: ask the database again
             self._without_deadlines.clear()
-            del self._at_commit[held:]
+            self._at_commit = held[:kept]  # (also when they were written inside: that write is undone too)
             raise
 
     def add_at_commit(self, write: AtCommit, counts: Mapping[Any, int]) -> None:

@@ -273,6 +273,19 @@ def test_counts_are_written_at_the_commit_summed_and_undone_with_their_savepoint
         rolled_back()
     assert counter_rows(runtime) == {key: 3}
 
+    def written_then_undone(tx: WorkOrderTransaction) -> None:
+        with tx.savepoint("claim"):
+            tx.add_at_commit(add_counts, {other: 4})
+            tx.write_held_additions()  # both written inside the savepoint, then undone with it...
+            tx.add_at_commit(add_counts, {other: 7})
+            raise RuntimeError("this message is undone")
+
+    with runtime.store.transaction("counts-written-inside-an-undone-savepoint") as tx:
+        tx.add_at_commit(add_counts, {key: 10})
+        with pytest.raises(RuntimeError):
+            written_then_undone(tx)
+    assert counter_rows(runtime) == {key: 13}  # ...the 10 held before it still counted, nothing of it
+
 
 def test_a_dispatch_refused_for_missing_template_fields_is_counted(client: WorkerTestClient,
                                                                     runtime: WorkflowRuntime) -> None:
