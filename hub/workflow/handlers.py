@@ -22,6 +22,7 @@ import logging
 from hub.bulletin.notice import parse_outage_notice
 from hub.envelope import Envelope
 from hub.gateways.documents import command_element
+from hub.observability import mask_msisdn
 from hub.routing.outbound import Sender
 from hub.workers import BusinessRejection, HandlerRegistry, Reply
 from hub.workflow import answers, commands, incidents, listeners, statistics
@@ -75,11 +76,12 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
         created.row.update(changed.row)
         follow_ups += changed.follow_ups
     _send(follow_ups, outbound, workflow, complaint.taken_by or "hub")
+    log.info("work order created", extra={"message_id": envelope.message_id, "work_order_id": created.row["id"],
+                                          "msisdn": mask_msisdn(complaint.msisdn), "tier": tier.tier,
+                                          "priority": created.row["priority"], "repeat": created.repeat})
     answer = answers.created_answer(envelope, created.row, created.customer_orders, repeat=created.repeat, now=now,
                                     extra={k: v for outcome in outcomes for k, v in outcome.answer.items()})
-    # the worker's "message processed" line carries the outcome: no line of its own (one fewer per work order)
-    return Reply(answer, outcome=f"created {created.row['id']} {created.row['state']}, tier {tier.tier}, priority "
-                                 f"{created.row['priority']}{', repeat complaint' if created.repeat else ''}")
+    return Reply(answer, outcome=f"created {created.row['id']}")
 
 
 @handlers.handler("workorder.WorkOrderAction", consumer=CONSUMER)
