@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hub.observability.logging import configure_logging
+from hub.cli.log_options import log_format_option
+from hub.observability.logging import LogFormat, configure_logging
 from hub.transport.urls import BrokerURLError, node_urls, scheme
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ def _broker(ctx: click.Context, param: click.Parameter, value: str) -> str:
                    "queues get a fresh prefix, so other queues on that broker are left alone).")
 @click.option("--json", "as_json_output", is_flag=True, help="Print the run as JSON (for scripts) instead of tables.")
 @click.option("--log-level", default="ERROR", show_default=True, help="The hub's own log lines (to stderr).")
-def demo(broker_url: str, as_json_output: bool, log_level: str) -> None:
+@log_format_option
+def demo(broker_url: str, as_json_output: bool, log_level: str, log_format: LogFormat) -> None:
     """Start the hub, its workers and the five emulators on free 127.0.0.1 ports, play a scenario through every
     flow (tier lookup, HLR sync, SMS log, network complaint, VIP customer, outage notice with complaints answered
     at intake, mass complaint) and print a timeline and a summary. Takes well under a minute on memory://."""
@@ -52,7 +54,7 @@ def demo(broker_url: str, as_json_output: bool, log_level: str) -> None:
     from hub.system import SystemStartError
     from hub.transport.errors import TransportError
 
-    configure_logging(log_level.upper())
+    configure_logging(log_level.upper(), log_format)
     for handler in logging.getLogger().handlers:  # the demo taps the hub's DEBUG records: keep them off stderr
         handler.setLevel(log_level.upper())
     try:

@@ -27,6 +27,9 @@ from typing import Any
 
 import click
 
+from hub.cli.log_options import log_format_option
+from hub.observability.logging import LogFormat
+
 __all__ = ["emulate", "emulator"]
 
 LOOPBACK = "127.0.0.1"
@@ -88,10 +91,11 @@ def _tokens(tokens: tuple[str, ...], names: list[str]) -> dict[str, str]:
 @click.option("--option", "-o", "options", multiple=True, help="Emulator option KEY=VALUE (JSON value), repeated.")
 @click.option("--skip-missing", is_flag=True, help="With 'all': skip emulators that cannot be imported.")
 @click.option("--log-level", default="INFO", show_default=True)
+@log_format_option
 def emulate(
     name: str, port: int | None, base_port: int, host: str, seed: int, subscribers: int | None, hub_url: str | None,
     hub_tokens: tuple[str, ...], faults: tuple[str, ...], options: tuple[str, ...], skip_missing: bool,
-    log_level: str,
+    log_level: str, log_format: LogFormat,
 ) -> None:
     """Run the emulator NAME (boss, crm, nsp, dsmp, oa) or 'all' of them until Ctrl-C / SIGTERM."""
     from emulators.toolkit import FaultSpecError, serve_all
@@ -103,7 +107,7 @@ def emulate(
     if name != "all" and name not in catalog:
         raise click.ClickException(f"no emulator {name!r}; registered: {', '.join(order)}, or all")
     fault_specs, extra, tokens = _faults(faults), _pairs(options, "--option"), _tokens(hub_tokens, names)
-    configure_logging(log_level.upper())
+    configure_logging(log_level.upper(), log_format)
     apps: list[tuple[Any, int]] = []
     for index, system in enumerate(order):
         if system not in names:

@@ -19,8 +19,10 @@ from typing import Any
 
 import click
 
+from hub.cli.log_options import log_format_option
 from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
+from hub.observability.logging import LogFormat
 from hub.transport.urls import redacted
 
 __all__ = ["serve"]
@@ -78,9 +80,10 @@ def _print_table(system: Any, hub_url: str, emulators: dict[str, str]) -> None:
 @click.option("--pid-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the process id here (for `onepoint routes reload`).")
 @click.option("--log-level", default="INFO", show_default=True)
+@log_format_option
 def serve(host: str | None, port: int | None, config_path: Path | None, workers: bool, emulators: bool | None,
           emulator_base_port: int, emulator_seed: int, hub_tokens: tuple[str, ...], pid_file: Path | None,
-          log_level: str) -> None:
+          log_level: str, log_format: LogFormat) -> None:
     """Run the hub: SOAP at /soap/<set>, XML at /xml/<set>, /bulletin, /healthz, /readyz, /metrics, with its
     workers and (for development) the emulators. SIGHUP reloads the routes."""
     import uvicorn
@@ -97,7 +100,7 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     bind_host, bind_port = host or settings.host, port or settings.port
-    configure_logging(log_level.upper())
+    configure_logging(log_level.upper(), log_format)
     log = logging.getLogger("onepoint.serve")
     if settings.uses_development_credentials:
         log.warning("no --config given: running with the built-in DEVELOPMENT credentials (see README)")

@@ -11,7 +11,8 @@ import sys
 
 import click
 
-from hub.observability.logging import configure_logging
+from hub.cli.log_options import log_format_option
+from hub.observability.logging import LogFormat, configure_logging
 from hub.transport.urls import BrokerURLError, node_urls, scheme
 
 __all__ = ["simulate"]
@@ -42,8 +43,9 @@ def _broker(ctx: click.Context, param: click.Parameter, value: str) -> str:
               help="The backbone: memory:// or amqp://user:pass@host:port/vhost (a fresh queue prefix).")
 @click.option("--json", "as_json_output", is_flag=True, help="Print the figures as JSON instead of tables.")
 @click.option("--log-level", default="ERROR", show_default=True, help="The hub's own log lines (to stderr).")
+@log_format_option
 def simulate(seed: int, scale: float, hours_per_minute: float | None, speed: float | None, rules: str,
-             broker_url: str, as_json_output: bool, log_level: str) -> None:
+             broker_url: str, as_json_output: bool, log_level: str, log_format: LogFormat) -> None:
     """Play one province day of complaints from SEED against the whole system on simulated time and report the
     hub's figures: complaints by channel and tier, dispatches, answers at intake, incidents, SLA per tier."""
     from hub.config.settings import ConfigError
@@ -57,7 +59,7 @@ def simulate(seed: int, scale: float, hours_per_minute: float | None, speed: flo
     if speed is not None and hours_per_minute is not None:
         raise click.UsageError("give --speed or --hours-per-minute, not both")
     factor = speed if speed is not None else (hours_per_minute or 12.0) * 60.0
-    configure_logging(log_level.upper())
+    configure_logging(log_level.upper(), log_format)
     for handler in logging.getLogger().handlers:
         handler.setLevel(log_level.upper())
     scenario = build_scenario(seed, scale)

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from hub.cli.log_options import log_format_option
 from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
+from hub.observability.logging import LogFormat
 
 if TYPE_CHECKING:
     from hub.routing.outbound import Outbound
@@ -59,9 +61,10 @@ def _outbound(settings: HubSettings, broker: Broker) -> Outbound:
               "[adapters.<system>] concurrency (8), else 1]")
 @click.option("--metrics-port", type=int, default=None, help="Serve Prometheus metrics on 127.0.0.1:PORT.")
 @click.option("--log-level", default="INFO", show_default=True)
+@log_format_option
 def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None, config_path: Path | None,
            store: str | None, prefetch: int | None, concurrency: int | None, metrics_port: int | None,
-           log_level: str) -> None:
+           log_level: str, log_format: LogFormat) -> None:
     """Consume the queue of CONSUMER (boss, crm, nsp, dsmp, oa, bulletin, workflow) with its handlers.
 
     Without --handlers, the consumer's own package runs (``onepoint worker boss``: the BOSS adapter, calling BOSS
@@ -88,7 +91,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         settings = load_settings(config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    configure_logging(log_level.upper())
+    configure_logging(log_level.upper(), log_format)
     log = logging.getLogger("onepoint.worker")
     metrics = Metrics()
     kit: ConsumerKit | None = None

@@ -1,5 +1,12 @@
 """Observability: structured, masked logs (and, with the backbone, metrics)."""
 
-from hub.observability.logging import JsonFormatter, MaskingFilter, configure_logging, mask_msisdn
+from hub.observability.logging import (
+    LOG_FORMATS,
+    JsonFormatter,
+    MaskingFilter,
+    TextFormatter,
+    configure_logging,
+    mask_msisdn,
+)
 
-__all__ = ["JsonFormatter", "MaskingFilter", "configure_logging", "mask_msisdn"]
+__all__ = ["LOG_FORMATS", "JsonFormatter", "MaskingFilter", "TextFormatter", "configure_logging", "mask_msisdn"]

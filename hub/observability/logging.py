@@ -1,20 +1,27 @@
-"""Structured logs: one JSON object per line, phone numbers masked.
+"""Structured logs: one JSON object per line for machines, or one readable line on a terminal; phone numbers masked.
 
 Every record passes through `MaskingFilter`, which masks mobile numbers (MSISDNs) in the message and in any
 extra fields, keeping the first three and last four digits (``138****8000``) so that logs stay useful for
-support without exposing subscribers.
+support without exposing subscribers. ``configure_logging`` writes JSON lines (`JsonFormatter`) unless standard
+error is a terminal, where `TextFormatter` writes ``time level logger event key=value …`` (``log_format`` chooses
+either one explicitly).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
+import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, TextIO
 
-__all__ = ["JsonFormatter", "MaskingFilter", "configure_logging", "mask_msisdn"]
+__all__ = ["LOG_FORMATS", "JsonFormatter", "MaskingFilter", "TextFormatter", "configure_logging", "mask_msisdn"]
+
+LogFormat = Literal["auto", "json", "text"]
+LOG_FORMATS: tuple[LogFormat, ...] = ("auto", "json", "text")
 
 _MSISDN = re.compile(r"(?<![0-9])(?:\+?86)?(1[3-9][0-9])([0-9]{4})([0-9]{4})(?![0-9])")
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -57,14 +64,57 @@ class JsonFormatter(logging.Formatter):
         }
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = mask_msisdn(self.formatException(record.exc_info))
         return _ENCODE(entry)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Send every log record, masked, as JSON lines to standard error."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+_PLAIN = re.compile(r"[^\s=\"']+")  # a value written as it is after key=; any other is quoted
+_LEVEL_COLOURS = {"DEBUG": "2", "WARNING": "33", "ERROR": "31", "CRITICAL": "1;31"}  # ANSI: dim, yellow, red
+
+
+def _text_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value if _PLAIN.fullmatch(value) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
+    return str(value)
+
+
+class TextFormatter(logging.Formatter):
+    """One line a person reads: local time, level, logger (without ``onepoint.``), the event, then the fields as
+    ``key=value`` (quoted when they hold spaces); an exception's traceback on the lines after it. ``colour``:
+    the level in ANSI colours (warnings yellow, errors red)."""
+
+    def __init__(self, *, colour: bool = False) -> None:
+        super().__init__()
+        self.colour = colour
+
+    def format(self, record: logging.LogRecord) -> str:
+        clock = time.strftime("%H:%M:%S", time.localtime(record.created)) + f".{int(record.msecs):03d}"
+        level = f"{record.levelname:<7}"
+        code = _LEVEL_COLOURS.get(record.levelname) if self.colour else None
+        if code is not None:
+            level = f"\x1b[{code}m{level}\x1b[0m"
+        logger = record.name.removeprefix("onepoint.")
+        fields = " ".join(f"{key}={_text_value(value)}" for key, value in vars(record).items()
+                          if key not in _STANDARD)
+        line = f"{clock} {level} {logger:<20} {record.getMessage()}" + (f"  {fields}" if fields else "")
+        if record.exc_info:
+            line += "\n" + mask_msisdn(self.formatException(record.exc_info))
+        return line
+
+
+def configure_logging(level: str = "INFO", log_format: LogFormat = "auto", stream: TextIO | None = None) -> None:
+    """Send every log record, masked, to ``stream`` (standard error): JSON lines, or readable lines
+    (`TextFormatter`) with ``log_format="text"`` or, with ``"auto"``, when the stream is a terminal (coloured
+    unless ``NO_COLOR`` is set)."""
+    stream = stream or sys.stderr
+    terminal = stream.isatty()
+    handler = logging.StreamHandler(stream)
+    if log_format == "text" or (log_format == "auto" and terminal):
+        handler.setFormatter(TextFormatter(colour=terminal and "NO_COLOR" not in os.environ))
+    else:
+        handler.setFormatter(JsonFormatter())
     handler.addFilter(MaskingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -1,9 +1,12 @@
+import io
 import json
 import logging
+import re
+import sys
 
 import pytest
 
-from hub.observability import JsonFormatter, MaskingFilter, mask_msisdn
+from hub.observability import JsonFormatter, MaskingFilter, TextFormatter, configure_logging, mask_msisdn
 
 pytestmark = pytest.mark.unit
 
@@ -24,3 +27,57 @@ def test_records_are_json_with_masked_fields():
     assert entry["msisdn"] == "139****5678"
     assert entry["nested"] == {"numbers": ["150****5678"]}
     assert entry["level"] == "info"
+
+
+class _Stream(io.StringIO):
+    def __init__(self, terminal: bool) -> None:
+        super().__init__()
+        self.terminal = terminal
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+
+def _logged(terminal: bool, log_format: str = "auto", **environment: str) -> str:
+    stream = _Stream(terminal)
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("NO_COLOR", raising=False)
+        for name, value in environment.items():
+            patch.setenv(name, value)
+        try:
+            configure_logging("INFO", log_format, stream)  # type: ignore[arg-type]
+            logging.getLogger("onepoint.workflow").warning(
+                "work order created", extra={"msisdn": "13800138000", "tier": "VIP_GOLD", "note": "two words",
+                                             "targets": ["nsp", "crm"]})
+        finally:
+            root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+    return stream.getvalue()
+
+
+def test_a_terminal_gets_readable_lines_and_anything_else_json() -> None:
+    line = _logged(terminal=True, NO_COLOR="1")
+    assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3} WARNING workflow +work order created  msisdn=138\*\*\*\*8000 "
+                        r'tier=VIP_GOLD note="two words" targets=\["nsp","crm"\]\n', line), line
+    entry = json.loads(_logged(terminal=False))
+    assert (entry["event"], entry["msisdn"], entry["logger"]) == ("work order created", "138****8000",
+                                                                   "onepoint.workflow")
+
+
+def test_the_format_can_be_chosen_and_a_terminal_sees_the_level_in_colour() -> None:
+    assert json.loads(_logged(terminal=True, log_format="json"))["tier"] == "VIP_GOLD"
+    assert _logged(terminal=False, log_format="text").split()[1] == "WARNING"  # piped: no colour codes
+    assert "\x1b[33mWARNING" in _logged(terminal=True)
+
+
+def test_an_exception_follows_its_line_masked_in_both_formats() -> None:
+    try:
+        raise ValueError("broken 13912345678")
+    except ValueError:
+        record = logging.LogRecord("onepoint.x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+    assert MaskingFilter().filter(record)
+    first, *rest = TextFormatter().format(record).splitlines()
+    assert first.endswith("x                    failed") and rest[0].startswith("Traceback")
+    assert rest[-1] == "ValueError: broken 139****5678"
+    assert json.loads(JsonFormatter().format(record))["exception"].endswith("ValueError: broken 139****5678")
