@@ -69,6 +69,7 @@ class JsonFormatter(logging.Formatter):
 
 
 _PLAIN = re.compile(r"[^\s=\"']+")  # a value written as it is after key=; any other is quoted
+_TEXT_SKIPPED = frozenset({"color_message"})  # uvicorn's copy of the event with colour codes in it
 _LEVEL_COLOURS = {"DEBUG": "2", "WARNING": "33", "ERROR": "31", "CRITICAL": "1;31"}  # ANSI: dim, yellow, red
 
 
@@ -97,7 +98,7 @@ class TextFormatter(logging.Formatter):
             level = f"\x1b[{code}m{level}\x1b[0m"
         logger = record.name.removeprefix("onepoint.")
         fields = " ".join(f"{key}={_text_value(value)}" for key, value in vars(record).items()
-                          if key not in _STANDARD)
+                          if key not in _STANDARD and key not in _TEXT_SKIPPED)
         line = f"{clock} {level} {logger:<20} {record.getMessage()}" + (f"  {fields}" if fields else "")
         if record.exc_info:
             line += "\n" + mask_msisdn(self.formatException(record.exc_info))

@@ -81,3 +81,9 @@ def test_an_exception_follows_its_line_masked_in_both_formats() -> None:
     assert first.endswith("x                    failed") and rest[0].startswith("Traceback")
     assert rest[-1] == "ValueError: broken 139****5678"
     assert json.loads(JsonFormatter().format(record))["exception"].endswith("ValueError: broken 139****5678")
+
+
+def test_uvicorns_coloured_copy_of_the_event_is_not_repeated_on_a_text_line() -> None:
+    record = logging.LogRecord("uvicorn.error", logging.INFO, __file__, 1, "Finished server process [%d]", (42,), None)
+    record.color_message = "Finished server process [\x1b[36m%d\x1b[0m]"
+    assert TextFormatter().format(record).endswith("uvicorn.error        Finished server process [42]")
