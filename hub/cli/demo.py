@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import click
 
 from hub.cli.log_options import log_format_option
-from hub.observability.logging import LogFormat, configure_logging
+from hub.observability import LogFormat
+from hub.observability.logging import configure_logging
 from hub.transport.urls import BrokerURLError, node_urls, scheme
 
 if TYPE_CHECKING:

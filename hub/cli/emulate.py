@@ -28,7 +28,7 @@ from typing import Any
 import click
 
 from hub.cli.log_options import log_format_option
-from hub.observability.logging import LogFormat
+from hub.observability import LogFormat
 
 __all__ = ["emulate", "emulator"]
 

@@ -22,7 +22,7 @@ import click
 from hub.cli.log_options import log_format_option
 from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
-from hub.observability.logging import LogFormat
+from hub.observability import LogFormat
 from hub.transport.urls import redacted
 
 __all__ = ["serve"]

@@ -12,7 +12,8 @@ import sys
 import click
 
 from hub.cli.log_options import log_format_option
-from hub.observability.logging import LogFormat, configure_logging
+from hub.observability import LogFormat
+from hub.observability.logging import configure_logging
 from hub.transport.urls import BrokerURLError, node_urls, scheme
 
 __all__ = ["simulate"]

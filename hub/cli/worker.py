@@ -15,7 +15,7 @@ import click
 from hub.cli.log_options import log_format_option
 from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
-from hub.observability.logging import LogFormat
+from hub.observability import LogFormat
 
 if TYPE_CHECKING:
     from hub.routing.outbound import Outbound

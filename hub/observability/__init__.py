@@ -3,10 +3,12 @@
 from hub.observability.logging import (
     LOG_FORMATS,
     JsonFormatter,
+    LogFormat,
     MaskingFilter,
     TextFormatter,
     configure_logging,
     mask_msisdn,
 )
 
-__all__ = ["LOG_FORMATS", "JsonFormatter", "MaskingFilter", "TextFormatter", "configure_logging", "mask_msisdn"]
+__all__ = ["LOG_FORMATS", "JsonFormatter", "LogFormat", "MaskingFilter", "TextFormatter", "configure_logging",
+           "mask_msisdn"]

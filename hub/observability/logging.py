@@ -18,7 +18,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
-__all__ = ["LOG_FORMATS", "JsonFormatter", "MaskingFilter", "TextFormatter", "configure_logging", "mask_msisdn"]
+__all__ = ["LOG_FORMATS", "JsonFormatter", "LogFormat", "MaskingFilter", "TextFormatter", "configure_logging",
+           "mask_msisdn"]
 
 LogFormat = Literal["auto", "json", "text"]
 LOG_FORMATS: tuple[LogFormat, ...] = ("auto", "json", "text")
