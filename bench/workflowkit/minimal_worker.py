@@ -8,13 +8,17 @@ the hub's worker), one confirm-mode channel publishes. The deliveries waiting ar
 hub's batch mode); per batch, with the standard library's ``sqlite3`` on the hub's schema (WAL,
 ``synchronous=NORMAL``): ``BEGIN IMMEDIATE``; the message ids looked up in the processed table (one query); per
 message the document parsed with lxml and its fields read, the caller's tier looked up (the JSON file CALLERS of
-``workflowkit/callers.py``, what the hub's worker has in its tier cache), the work-order row (state DISPATCHED,
-fixed deadlines), three history rows, the deadline rows, two outbox events, the NetworkComplaintDispatch (the
-schema example, ids and number replaced, not validated) published to the NSP queue, and for a caller with an
-account manager the NotifyAccountManager (the schema example, ids, number, tier, category replaced) published to
-the CRM queue, as the hub does; the batch's confirms awaited together; the processed ids inserted; ``COMMIT``; the
-answers published to the requests' reply-to, their confirms awaited together; acks. BATCH 1 is a transaction and
-two (three with a CRM notice) awaited confirms per message. No hub code. Prints ``ready``; EOF on stdin stops it.
+``workflowkit/callers.py``, what the hub's worker has in its tier cache), the same two reads as the hub (the
+caller's work orders of the last 7 days, for the repeat mark; the active outage notices), the work-order row
+(state DISPATCHED, fixed deadlines), the same four history rows (created, accepted, dispatched, the owner's
+change), the deadline rows, two outbox events, the NetworkComplaintDispatch (the schema example, ids and number
+replaced, not validated) published to the NSP queue, and for a caller with an account manager the
+NotifyAccountManager (the schema example, ids, number, tier, category replaced) published to the CRM queue, as
+the hub does; the batch's statistics counters (the same rows as the hub's: created, repeat and dispatched, by
+day, ISO week and month in Asia/Shanghai, overall, by category and by SP, summed over the batch) added with one
+upsert per row; the batch's confirms awaited together; the processed ids inserted; ``COMMIT``; the answers
+published to the requests' reply-to, their confirms awaited together; acks. BATCH 1 is a transaction and two
+(three with a CRM notice) awaited confirms per message. No hub code. Prints ``ready``; EOF on stdin stops it.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ import sqlite3
 import sys
 import threading
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pika
 from lxml import etree
@@ -45,14 +51,30 @@ ANSWER = ('<?xml version="1.0" encoding="UTF-8"?><wo:CreateWorkOrderResponse xml
 WORK_ORDER = ("INSERT INTO work_orders (id, channel, msisdn, contact_number, category_code, phenomenon, description,"
               " occurred_at, location, area_code, district, taken_by, tier, priority, state, owner, escalation_level,"
               " created_at, updated_at, first_response_due, reply_due, paused_seconds, dispatch_fields,"
-              " invalid_dispatches, version, sla_version, calendar_version, first_responded_at)"
+              " invalid_dispatches, version, sla_version, calendar_version, first_responded_at, sp_code)"
               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 3, 'DISPATCHED', 'NETWORK_OPS', 0, ?, ?, ?, ?, 0, ?,"
-              " 0, 2, 'bench', 'bench', ?)")
+              " 0, 2, 'bench', 'bench', ?, ?)")
 HISTORY = ("INSERT INTO work_order_history (work_order_id, seq, at, actor, system, message_id, kind, action,"
            " from_state, to_state, note) VALUES (?, ?, ?, ?, ?, ?, 'state', ?, ?, ?, ?)")
+OWNER_CHANGE = ("INSERT INTO work_order_history (work_order_id, seq, at, actor, system, message_id, kind, field,"
+                " old_value, new_value) VALUES (?, ?, ?, ?, ?, ?, 'field', 'owner', ?, ?)")
 DEADLINE = "INSERT INTO deadlines (work_order_id, kind, due_at) VALUES (?, ?, ?)"
 EVENT = ("INSERT INTO work_order_events (event_id, work_order_id, seq, kind, payload, created_at)"
          " VALUES (?, ?, ?, ?, ?, ?)")
+EARLIER = ("SELECT id, state, channel, category_code, created_at FROM work_orders WHERE msisdn = ? AND created_at >= ?"
+           " ORDER BY created_at DESC, id DESC LIMIT 20")
+NOTICES = "SELECT notice_id, revision FROM outage_notices WHERE status = 'ACTIVE' ORDER BY notice_id"
+COUNTER = ("INSERT INTO work_order_counters (day, category_code, area_code, tier, channel, sp_code, measure, count)"
+           " VALUES (?, ?, ?, '*', '*', ?, ?, ?) ON CONFLICT (day, category_code, area_code, tier, channel, sp_code,"
+           " measure) DO UPDATE SET count = work_order_counters.count + excluded.count")
+ZONE = ZoneInfo("Asia/Shanghai")  # the hub's default statistics_timezone
+
+
+def periods(now: datetime) -> tuple[str, str, str]:
+    """The day, ISO week and month a work order created at ``now`` is counted under."""
+    day = now.astimezone(ZONE).date()
+    year, week, _ = day.isocalendar()
+    return day.isoformat(), f"{year}-W{week:02d}", day.isoformat()[:7]
 
 
 def stamp(moment: datetime) -> str:
@@ -115,28 +137,43 @@ def main() -> None:
     waiting: list[tuple[Any, pika.BasicProperties, bytes]] = []
     stop = threading.Event()
 
-    def create(mid: str, body: bytes, now: datetime) -> str:
-        """The work order's rows, and its dispatch published (confirm awaited with the batch's)."""
+    def create(mid: str, body: bytes, now: datetime, counts: Counter[tuple[str, str, str, str, str]]) -> str:
+        """The work order's rows, and its dispatch published (confirm awaited with the batch's); its statistics
+        counted into ``counts`` (day, category, area, sp, measure)."""
         doc = etree.fromstring(body)
         text = doc.findtext
         at = stamp(now)
         wid = "WO" + now.strftime("%Y%m%d") + "".join(secrets.choice(ALPHABET) for _ in range(8))
         msisdn, taken_by = text("wo:Msisdn", namespaces=NS) or "", text("wo:TakenBy", namespaces=NS)
         category = text("wo:CategoryCode", namespaces=NS) or ""
+        area, sp_code = text("wo:Area/c:AreaCode", namespaces=NS) or "", text("wo:SpCode", namespaces=NS)
         tier, manager = tiers.get(msisdn, ("OTHER_BRAND", None))
+        earlier = db.execute(EARLIER, (msisdn, stamp(now - timedelta(days=7)))).fetchall()
+        repeat = any(row[3][:8] == category[:8] for row in earlier)
+        db.execute(NOTICES).fetchall()
         fields = {e.get("name"): e.text for e in doc.iterfind("wo:Field", NS)}
         db.execute(WORK_ORDER, (
             wid, text("wo:Channel", namespaces=NS), msisdn, text("wo:ContactNumber", namespaces=NS),
             category, text("wo:Phenomenon", namespaces=NS),
             text("wo:Description", namespaces=NS), stamp(datetime.fromisoformat(text("wo:OccurredAt", namespaces=NS))),
-            text("wo:Location", namespaces=NS), text("wo:Area/c:AreaCode", namespaces=NS),
+            text("wo:Location", namespaces=NS), area,
             text("wo:Area/c:District", namespaces=NS), taken_by, tier, at, at,
-            stamp(now + timedelta(hours=2)), stamp(now + timedelta(hours=24)), json.dumps(fields, sort_keys=True), at))
+            stamp(now + timedelta(hours=2)), stamp(now + timedelta(hours=24)), json.dumps(fields, sort_keys=True), at,
+            sp_code))
         db.executemany(HISTORY, [
             (wid, 1, at, taken_by, "CS", mid, "CREATE", None, "NEW", "HOTLINE complaint"),
             (wid, 2, at, "hub", "HUB", mid, "ACCEPT", "NEW", "ACCEPTED", f"tier {tier}"),
             (wid, 3, at, taken_by, "CS", mid, "DISPATCH", "ACCEPTED", "DISPATCHED", "dispatched at intake"),
         ])
+        db.execute(OWNER_CHANGE, (wid, 4, at, taken_by, "CS", mid, "CUSTOMER_SERVICE", "NETWORK_OPS"))
+        for period in periods(now):
+            counts[(period, "*", area, "*", "created")] += 1
+            counts[(period, category, area, "*", "created")] += 1
+            if sp_code:
+                counts[(period, "*", area, sp_code, "created")] += 1
+            if repeat:
+                counts[(period, "*", area, "*", "repeat")] += 1
+            counts[(period, "*", area, "*", "dispatched")] += 1
         db.executemany(DEADLINE, [(wid, "REPLY:WARNING", stamp(now + timedelta(hours=18))),
                                   (wid, "REPLY:ALARM", stamp(now + timedelta(hours=24)))])
         db.executemany(EVENT, [
@@ -168,10 +205,12 @@ def main() -> None:
             f"SELECT message_id FROM workflow_processed_messages WHERE message_id IN ({marks})", ids)}  # noqa: S608
         now = datetime.now(UTC)
         created: list[tuple[pika.BasicProperties, str]] = []
+        counts: Counter[tuple[str, str, str, str, str]] = Counter()
         for (_, properties, body), key in zip(batch, ids, strict=True):
             if key not in seen:
                 seen.add(key)
-                created.append((properties, create(properties.message_id, body, now)))
+                created.append((properties, create(properties.message_id, body, now, counts)))
+        db.executemany(COUNTER, [(*k, n) for k, n in counts.items()])
         confirms.wait()
         db.executemany("INSERT INTO workflow_processed_messages (message_id, outcome, recorded_at) VALUES (?, ?, ?)",
                        [(f"workflow:{p.message_id}", f"created {wid}", stamp(now)) for p, wid in created])
