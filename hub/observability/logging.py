@@ -25,12 +25,13 @@ LogFormat = Literal["auto", "json", "text"]
 LOG_FORMATS: tuple[LogFormat, ...] = ("auto", "json", "text")
 
 _MSISDN = re.compile(r"(?<![0-9])(?:\+?86)?(1[3-9][0-9])([0-9]{4})([0-9]{4})(?![0-9])")
+_ELEVEN_DIGITS = re.compile(r"[0-9]{11}")  # in every MSISDN: a text without them is left as it is, unscanned
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 _ENCODE = json.JSONEncoder(default=str, ensure_ascii=False).encode  # one encoder for every line
 
 
 def mask_msisdn(text: str) -> str:
-    return _MSISDN.sub(r"\1****\3", text)
+    return _MSISDN.sub(r"\1****\3", text) if _ELEVEN_DIGITS.search(text) else text
 
 
 def _mask(value: Any) -> Any:

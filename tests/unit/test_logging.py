@@ -1,6 +1,7 @@
 import io
 import json
 import logging
+import random
 import re
 import sys
 
@@ -15,6 +16,25 @@ def test_msisdns_are_masked():
     assert mask_msisdn("call 13800138000 now") == "call 138****8000 now"
     assert mask_msisdn("+8613912345678") == "139****5678"
     assert mask_msisdn("order WO20261123ABCD1234 and 075583765432") == "order WO20261123ABCD1234 and 075583765432"
+
+
+def test_the_quick_test_before_masking_never_leaves_a_number_unmasked() -> None:
+    """Texts without 11 digits in a row are not scanned: every text masks as the full pattern alone would."""
+    full = re.compile(r"(?<![0-9])(?:\+?86)?(1[3-9][0-9])([0-9]{4})([0-9]{4})(?![0-9])")
+    rng = random.Random(7)
+
+    def token() -> str:  # a run of 8-14 digits, sometimes after +86 or 86, or a separator
+        if rng.random() < 0.3:
+            return rng.choice([" ", "-", "x", "+", "WO"])
+        digits = "1" + rng.choice("0123456789") + "".join(rng.choice("0123456789") for _ in range(rng.randrange(6, 13)))
+        return rng.choice(["", "", "86", "+86"]) + digits
+
+    texts = ["".join(token() for _ in range(rng.randrange(0, 6))) for _ in range(5000)]
+    texts += ["+86 13800138000", "8613800138000", "1380013800", "138001380001", "a13912345678b",
+              "１３８００１３８０００"]
+    for text in texts:
+        assert mask_msisdn(text) == full.sub(r"\1****\3", text), text
+    assert sum(mask_msisdn(t) != t for t in texts) > 200  # the random texts do hold numbers to mask
 
 
 def test_records_are_json_with_masked_fields():
