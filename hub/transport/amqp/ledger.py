@@ -6,7 +6,10 @@ tag, a return is matched to the oldest in-flight publish of that message, everyt
 for resending when the channel goes. `Outbox`: every publish from ``publish`` to its settlement — waiting,
 in flight (the ledger), by age for the deadline — and the rules: ack → done (or ``UnroutableError`` after a
 return), nack → resend on a new channel (RabbitMQ 3.10.8 can nack every publish of a channel after a quorum
-leader failover), deadline → ``PublishNackedError`` if it was nacked, else ``PublishTimeoutError``.
+leader failover), deadline → ``PublishNackedError`` if it was nacked, ``UnroutableError`` if it was returned,
+else ``PublishTimeoutError``. A return within ``RECOVERY_GRACE`` seconds of a reconnect is treated like a nack:
+RabbitMQ 3.10 accepts connections after a crash before its quorum queues run again, and returns what it cannot
+route to them yet (a returned message is stored nowhere, so sending it again cannot make a duplicate).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from hub.transport.message import Message
 __all__ = ["ConfirmLedger", "Outbox", "PendingPublish", "settle"]
 
 log = logging.getLogger("onepoint.transport")
+RECOVERY_GRACE = 15.0  # seconds after a reconnect in which a returned publish is sent again, not failed
 
 
 class _Future(Protocol):
@@ -147,6 +151,7 @@ class PendingPublish:
     deadline: float
     returned: bool = False
     nacked: bool = False
+    returned_while_recovering: bool = False
 
 
 class Outbox:
@@ -160,6 +165,8 @@ class Outbox:
         self.by_age: deque[PendingPublish] = deque()  # every unsettled publish, by deadline
         self._prune_on_ack = prune_on_ack  # only when ``expire`` runs on the same thread as the confirms
         self.resent = 0
+        self._connection_lost = False
+        self._recovering_until = float("-inf")  # returns before this time are sent again (``RECOVERY_GRACE``)
 
     def __len__(self) -> int:
         """Publishes waiting or in flight."""
@@ -192,27 +199,46 @@ class Outbox:
         if not self.ledger.mark_returned(exchange, routing_key, message_id):
             log.warning("basic.return for no in-flight message", extra={"message_id": message_id})
 
-    def confirmed(self, tag: int, multiple: bool, ack: bool) -> bool:
-        """Apply an ack or nack. Returns True for a nack: the driver must close the channel and resend on a new
-        one after a pause, never on the same channel."""
+    def opened(self, now: float) -> None:
+        """A channel is open (``now`` on the deadlines' clock): after a lost connection, the recovery grace starts."""
+        if self._connection_lost:
+            self._connection_lost = False
+            self._recovering_until = now + RECOVERY_GRACE
+
+    def confirmed(self, tag: int, multiple: bool, ack: bool, now: float) -> bool:
+        """Apply an ack or nack (``now`` on the deadlines' clock). Returns True for a nack, or for a return while
+        the broker recovers from a reconnect: the driver must close the channel and resend on a new one after a
+        pause, never on the same channel."""
         done = self.ledger.confirmed(tag, multiple)
         if ack:
+            again = []
             for p in done:
-                settle(p.future, UnroutableError(p.exchange, p.message.routing_key, p.message.message_id)
-                       if p.returned else None)
+                if p.returned and now < self._recovering_until:
+                    p.returned_while_recovering = True
+                    again.append(p)
+                else:
+                    settle(p.future, UnroutableError(p.exchange, p.message.routing_key, p.message.message_id)
+                           if p.returned else None)
             if self._prune_on_ack:
                 by_age = self.by_age
                 while by_age and by_age[0].future.done():  # forget them now, while they are in the CPU's cache
                     by_age.popleft()
-            return False
-        for p in done:
-            p.nacked = True
-        log.warning("publish nacked; recycling the channel", extra={"nacked": len(done)})
+            if not again:
+                return False
+            log.warning("returned while the broker recovers; sending again", extra={"returned": len(again)})
+            self.resent += len(again)
+            done = again
+        else:
+            for p in done:
+                p.nacked = True
+            log.warning("publish nacked; recycling the channel", extra={"nacked": len(done)})
         self.waiting.extendleft(reversed(done))
         return True
 
-    def channel_lost(self, why: str) -> None:
-        """The channel (or connection) is gone: everything unconfirmed is sent again on the next one."""
+    def channel_lost(self, why: str, *, connection: bool = False) -> None:
+        """The channel (or, with ``connection``, the connection) is gone: everything unconfirmed is sent again on
+        the next one."""
+        self._connection_lost = self._connection_lost or connection
         self.resent += self.ledger.requeue_unconfirmed(self.waiting, why)
 
     def expire(self, now: float) -> None:
@@ -221,6 +247,9 @@ class Outbox:
         while by_age and (by_age[0].future.done() or by_age[0].deadline <= now):
             p = by_age.popleft()
             if not p.future.done():  # most were confirmed: build no error for them
+                if p.returned_while_recovering:
+                    settle(p.future, UnroutableError(p.exchange, p.message.routing_key, p.message.message_id))
+                    continue
                 kind = PublishNackedError if p.nacked else PublishTimeoutError
                 settle(p.future, kind(f"message {p.message.message_id} not confirmed in time"))
 

@@ -96,7 +96,9 @@ class LoopPublisher:
         if channel is not self._channel:
             return
         method = frame.method
-        if not self._outbox.confirmed(method.delivery_tag, method.multiple, isinstance(method, Basic.Ack)):
+        assert self.loop is not None
+        if not self._outbox.confirmed(method.delivery_tag, method.multiple, isinstance(method, Basic.Ack),
+                                      self.loop.time()):
             if self._ready:
                 self._outbox.send(channel)
         elif not self._recycling and channel.is_open:
@@ -160,7 +162,7 @@ class LoopPublisher:
 
     def _on_close(self, _connection: Any, reason: BaseException) -> None:
         self._ready, self._channel = False, None
-        self._outbox.channel_lost("connection lost")
+        self._outbox.channel_lost("connection lost", connection=True)
         if self._closed:
             self._gone.set()
         else:
@@ -180,6 +182,8 @@ class LoopPublisher:
     def _on_channel_open(self, channel: Channel) -> None:
         self._channel = channel
         self._outbox.ledger.new_channel()
+        assert self.loop is not None
+        self._outbox.opened(self.loop.time())
         channel.add_on_close_callback(self._on_channel_closed)
         channel.add_on_return_callback(self._on_return)
         channel.confirm_delivery(ack_nack_callback=lambda frame: self._on_confirm(channel, frame),

@@ -87,7 +87,7 @@ class ConfirmPublisher:
         self._open_channel(connection)
 
     def on_disconnected(self) -> None:
-        self._outbox.channel_lost("connection lost")
+        self._outbox.channel_lost("connection lost", connection=True)
         self._channel = None
         self._ready = False
 
@@ -98,6 +98,7 @@ class ConfirmPublisher:
     def _on_channel_open(self, channel: Channel) -> None:
         self._channel = channel
         self._outbox.ledger.new_channel()
+        self._outbox.opened(time.monotonic())
         channel.add_on_close_callback(self._on_channel_closed)
         channel.add_on_return_callback(self._on_return)
         channel.confirm_delivery(ack_nack_callback=self._on_confirm, callback=lambda _: self._start_replies(channel))
@@ -131,7 +132,8 @@ class ConfirmPublisher:
 
     def _on_confirm(self, frame: Any) -> None:
         method = frame.method
-        if not self._outbox.confirmed(method.delivery_tag, method.multiple, isinstance(method, pika.spec.Basic.Ack)):
+        if not self._outbox.confirmed(method.delivery_tag, method.multiple, isinstance(method, pika.spec.Basic.Ack),
+                                      time.monotonic()):
             self._pump()
             return
         channel = self._channel

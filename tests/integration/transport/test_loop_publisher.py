@@ -254,8 +254,9 @@ def test_broker_killed_mid_stream_every_publish_is_confirmed_and_stored_or_raise
     assert reconnects >= 1
     assert len(outcomes) == total  # every publish returned or raised
     failed = {mid: exc for mid, exc in outcomes.items() if exc is not None}
-    # RabbitMQ 3.10 accepts connections before its quorum queues are back: a publish in that window is returned
-    # unroutable (raised, stored nowhere; the ingress answers 503 "retry later"). Only then, never before the kill.
+    # RabbitMQ 3.10 accepts connections before its quorum queues are back and returns what it cannot route yet:
+    # the publisher sends it again for RECOVERY_GRACE seconds after the reconnect, then raises UnroutableError
+    # (stored nowhere; the ingress answers 503 "retry later"). Only after the kill, never before.
     unroutable = {mid for mid, exc in failed.items() if isinstance(exc, UnroutableError)}
     assert unroutable <= settled_after_kill, sorted(unroutable - settled_after_kill)[:5]
     assert all(isinstance(exc, PublishTimeoutError | PublishNackedError | UnroutableError)
