@@ -132,7 +132,7 @@ class WorkOrderEngine:
             view: WorkOrderView | None = None) -> Changed:
         """``view``: the work order as it stands in ``tx`` when the caller has it (``Created.view``), else read."""
         if view is None or view.row["id"] != request.work_order_id:
-            view = load_work_order(tx.db, request.work_order_id)
+            view = load_work_order(tx.db, request.work_order_id, for_update=True)
         if view is None:
             raise WorkOrderRefused(f"no work order {request.work_order_id}", code="unknown-work-order")
         row = dict(view.row)
@@ -162,7 +162,8 @@ class WorkOrderEngine:
         deadline_changes = _deadline_columns(deadlines)
         deadline_changes.pop("priority")
         row.update(deadline_changes)
-        tx.update(request.work_order_id, {**changes, **deadline_changes}, history=entries)
+        tx.update(request.work_order_id, {**changes, **deadline_changes}, history=entries,
+                  expected_version=int(view.row["version"]))
         fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
         until = request.details.get("Until") if request.action is A.SUSPEND else None
         tx.replace_deadlines(request.work_order_id, deadline_rows(
@@ -251,7 +252,7 @@ class WorkOrderEngine:
     def note(self, tx: WorkOrderTransaction, work_order_id: str, fields: Mapping[str, str], *, actor: str,
              system: str, now: datetime, note: str | None = None, message_id: str | None = None) -> Row:
         """Record what another system reported on a work order (field entries of its history), state unchanged."""
-        row = tx.get(work_order_id)
+        row = tx.get(work_order_id, for_update=True)
         if row is None:
             raise WorkOrderRefused(f"no work order {work_order_id}", code="unknown-work-order")
         entries = [HistoryEntry(at=now, kind="field", actor=actor, system=system, field=name, new_value=value,

@@ -77,7 +77,7 @@ class DeadlineScheduler:
     def _fire(self, tx: WorkOrderTransaction, deadline: DueDeadline, now: datetime,
               done: SchedulerPass) -> list[FollowUp]:
         mark_fired(DueBatch(tx, [deadline]), now)  # first: the rows recomputed below must not bring it back
-        view = load_work_order(tx.db, deadline.work_order_id)
+        view = load_work_order(tx.db, deadline.work_order_id, for_update=True)
         if view is None or WorkOrderState(view.row["state"]) in FINAL:
             return []
         row = view.row
@@ -152,7 +152,7 @@ class DeadlineScheduler:
                     and deadlines.calendar_version == view.row["calendar_version"])
 
     def _recompute(self, tx: WorkOrderTransaction, work_order_id: str) -> int:
-        view = load_work_order(tx.db, work_order_id)
+        view = load_work_order(tx.db, work_order_id, for_update=True)
         if view is None:
             return 0
         engine, row = self.runtime.engine, view.row

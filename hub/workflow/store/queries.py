@@ -26,6 +26,7 @@ _wo = work_orders.c
 
 # Built once: building a select per call cost more Python than running it (bench/README.md, the workflow section).
 _WORK_ORDER = select(work_orders).where(_wo.id == bindparam("wid"))
+_WORK_ORDER_FOR_UPDATE = _WORK_ORDER.with_for_update()  # PostgreSQL locks the row; SQLite's write lock is held
 _HISTORY = (select(work_order_history).where(work_order_history.c.work_order_id == bindparam("wid"))
             .order_by(work_order_history.c.seq))
 _DEADLINES = (select(deadlines).where(deadlines.c.work_order_id == bindparam("wid"))
@@ -39,9 +40,11 @@ _RECENT = (select(work_orders).where(_wo.msisdn == bindparam("msisdn"), _wo.crea
            .order_by(_wo.created_at.desc(), _wo.id.desc()).limit(bindparam("limit")))
 
 
-def load_work_order(connection: Connection, work_order_id: str) -> WorkOrderView | None:
+def load_work_order(connection: Connection, work_order_id: str, *, for_update: bool = False) -> WorkOrderView | None:
+    """The work order with its history and deadlines; ``for_update``: its row locked until the transaction ends
+    (a change read from it cannot be overtaken by another process's change of the same work order)."""
     params = {"wid": work_order_id}
-    row = connection.execute(_WORK_ORDER, params).mappings().first()
+    row = connection.execute(_WORK_ORDER_FOR_UPDATE if for_update else _WORK_ORDER, params).mappings().first()
     if row is None:
         return None
     history = connection.execute(_HISTORY, params).mappings()

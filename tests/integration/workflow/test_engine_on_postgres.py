@@ -3,13 +3,18 @@ session's private cluster per test): the engine's SQL is the same on both dialec
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
 
 from hub.config.workflow import WorkflowSettings
 from hub.workflow.clock import ManualClock
+from hub.workflow.commands import ActionRequest, Complaint
+from hub.workflow.engine import WorkOrderRefused
+from hub.workflow.lifecycle import LifecycleAction
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
+from hub.workflow.tiers import TierFacts
 from tests.support.postgres_server import PostgresServer
 from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
 from tests.unit.workflow.kit import START
@@ -41,3 +46,39 @@ def runtime(postgres_server: PostgresServer) -> Iterator[WorkflowRuntime]:
     opened = open_runtime(WorkflowSettings(database=postgres_server.create_database()), clock=ManualClock(START))
     yield opened
     opened.close()
+
+
+def test_two_actions_on_one_work_order_at_once_are_taken_one_after_the_other(runtime: WorkflowRuntime) -> None:
+    """Two processes act on the same work order at the same time: the second waits for the first's commit and is
+    judged on the state the first left (REPLIED allows no CANCEL), never on the state both read before."""
+    complaint = Complaint(channel="HOTLINE", msisdn="13800138000", contact_number="13800138000",
+                          category_code="01.02.03", phenomenon="cannot originate", description="no calls",
+                          occurred_at=START, location="Futian", area_code="0755")
+    now = runtime.clock.now()
+    with runtime.store.transaction() as tx:
+        work_order_id = runtime.engine.create(tx, complaint, TierFacts("13800138000", "CONTRACT"), now).row["id"]
+    second_may_start, outcome = threading.Event(), {}
+
+    def cancel() -> None:
+        second_may_start.wait()
+        try:
+            with runtime.store.transaction(message_id="m-cancel") as tx:
+                runtime.engine.act(tx, ActionRequest(work_order_id, LifecycleAction.CANCEL, "op2", "CS",
+                                                     {"Reason": "withdrawn"}), now)
+            outcome["cancel"] = "done"
+        except WorkOrderRefused as refused:
+            outcome["cancel"] = str(refused)
+
+    other = threading.Thread(target=cancel)
+    other.start()
+    with runtime.store.transaction(message_id="m-reply") as tx:
+        runtime.engine.act(tx, ActionRequest(work_order_id, LifecycleAction.REPLY, "op1", "CS", {"Result": "fixed"}),
+                           now)
+        second_may_start.set()
+        other.join(timeout=1.0)  # the CANCEL waits on the row until this transaction ends
+        assert other.is_alive()
+    other.join(timeout=30)
+    assert "CANCEL is not allowed" in outcome["cancel"] and "in state REPLIED" in outcome["cancel"]
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None and view.row["state"] == "REPLIED"
+    assert [h["action"] for h in view.history if h["kind"] == "state"] == ["CREATE", "ACCEPT", "REPLY"]
