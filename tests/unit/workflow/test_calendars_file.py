@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from hub.config.workflow import WorkflowSettings
 from hub.workflow.calendars import load_calendars
+from hub.workflow.taxonomy import load_taxonomy
 from hub.workflow.datafile import DataFileError
 
 pytestmark = pytest.mark.unit
@@ -52,6 +54,16 @@ def test_the_seed() -> None:
     assert {day.year for day in network.holidays} == {2026, 2027}
     assert calendars.get("office").holidays == network.holidays
     assert not calendars.get("business_hall").holidays
+
+
+def test_every_department_a_work_order_can_belong_to_has_its_calendar_in_the_seed() -> None:
+    """A dispatch makes the template's target the owner: a target missing from [departments] would have its
+    deadlines counted on the default calendar (office hours) instead of its own, silently."""
+    calendars, taxonomy = load_calendars(), load_taxonomy()
+    owners = {WorkflowSettings().intake_department, *taxonomy.targets}
+    assert sorted(owners - set(calendars.departments)) == []
+    assert calendars.for_department("NMC").name == "network_ops"  # NSP's desk, as the file says
+    assert {template.target.code for template in taxonomy.templates.values()} <= set(calendars.departments)
 
 
 def test_a_good_file(tmp_path: Path) -> None:
