@@ -35,6 +35,7 @@ from hub.routing.outbound import PendingConfirms
 from hub.transport.broker import Broker
 from hub.transport.message import Delivery
 from hub.workers.claims import BatchClaims, ClaimEffect, ClaimResult
+from hub.workers.fingerprint import answer_for, seal
 from hub.workers.processor import Decision, Processor
 from hub.workers.registry import HandlerSpec
 
@@ -127,7 +128,8 @@ class BatchRun:
                 raise
             if pending is not None:
                 pending.release(item.envelope.message_id)  # published and confirmed before the commit
-            return done
+            outcome, answer = done
+            return outcome, seal(answer, item.envelope)  # recorded with the request's fingerprint
 
         return effect
 
@@ -142,9 +144,13 @@ class BatchRun:
                 continue
             wait: Callable[[], None] | None = None
             message = item.delivery.message
-            if result.reply is not None and message.reply_to:
+            answer, reused = answer_for(item.envelope, result.reply)
+            if reused:
+                log.warning("message id reused for another request: refused",
+                            extra=self.worker.processor.log_extra(message, item.envelope))
+            if answer is not None and message.reply_to:
                 try:
-                    future = broker.reply(message, result.reply, content_type="application/xml")
+                    future = broker.reply(message, answer, content_type="application/xml")
                     wait = _waiter(future.result, self.confirm_timeout)
                 except Exception as exc:
                     wait = _raiser(exc)

@@ -35,6 +35,7 @@ from hub.transport.message import Message
 from hub.workers import headers as h
 from hub.workers.classify import Classifier
 from hub.workers.errors import BusinessRejection, PermanentError
+from hub.workers.fingerprint import answer_for, seal
 from hub.workers.registry import OUTBOUND, HandlerContext, HandlerRegistry, HandlerSpec
 from hub.workers.reply import Reply, error_document
 from hub.workers.retry import RetryPolicy, run_with_retries
@@ -121,8 +122,7 @@ class Processor:
         try:
             with self.store.claim(self.key(mid)) as claim:
                 if claim.duplicate:
-                    log.info("duplicate message: effect skipped", extra=self.log_extra(message, envelope))
-                    return Decision(Action.ACK, mid, outcome=claim.outcome, duplicate=True, reply=claim.reply)
+                    return self._duplicate(message, envelope, claim.outcome, claim.reply)
                 outcome, reply = run_with_retries(
                     lambda: self._call(spec, envelope, message, used),
                     self.policy,
@@ -131,7 +131,7 @@ class Processor:
                     on_attempt=attempt,
                     on_retry=lambda _n, _e: self._count_in_process_retry(),
                 )
-                claim.complete(outcome, reply=reply)
+                claim.complete(outcome, reply=seal(reply, envelope))
         except ClaimBusyError:
             log.info("message claimed by another worker; deferring", extra=self.log_extra(message, envelope))
             return Decision(Action.BUSY, mid)
@@ -139,6 +139,16 @@ class Processor:
             return self._failed(message, exc, used=max(used, 1), envelope=envelope)
         log.info("message processed", extra={**self.log_extra(message, envelope), "outcome": outcome})
         return Decision(Action.ACK, mid, outcome=outcome, attempts=used, reply=reply)
+
+    def _duplicate(self, message: Message, envelope: Envelope, outcome: str | None,
+                   recorded: bytes | None) -> Decision:
+        answer, reused = answer_for(envelope, recorded)
+        if reused:
+            log.warning("message id reused for another request: refused",
+                        extra=self.log_extra(message, envelope))
+        else:
+            log.info("duplicate message: effect skipped", extra=self.log_extra(message, envelope))
+        return Decision(Action.ACK, message.message_id, outcome=outcome, duplicate=True, reply=answer)
 
     def resolve(self, message: Message) -> tuple[Envelope, HandlerSpec]:
         """The message's envelope and handler; raises what ``process`` would dead-letter (undecodable, unknown)."""

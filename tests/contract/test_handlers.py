@@ -22,6 +22,7 @@ from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.parser import ParserLimits
 from hub.validation.validator import DocumentValidator
 from hub.workers import HandlerRegistry, Reply, RetryPolicy, Sender, TransientError, Worker
+from tests.support.answers import recorded_answer
 from tests.support.worker_handlers import UNKNOWN_SUBSCRIBER, example, handlers, tier_query
 from tests.unit.workers.kit import wait_until
 
@@ -64,7 +65,7 @@ def test_a_worker_answers_a_request_with_its_handlers_response(
         reply = ask(hub_broker, env).result(WAIT)
     root = checked_reply(registry.get("boss"), "QueryCustomerTier", reply.body, ParserLimits())
     assert root.findtext("{urn:onepoint:boss:1}Ack/{urn:onepoint:common:1}MessageId") == env.message_id
-    assert sqlite_store.reply(f"boss:{env.message_id}") == reply.body
+    assert recorded_answer(sqlite_store.reply(f"boss:{env.message_id}")) == reply.body
 
 
 def test_a_rejection_is_answered_as_c_error(

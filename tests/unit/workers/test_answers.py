@@ -19,6 +19,7 @@ from hub.transport import Broker, Message, open_broker, routing_key
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.parser import ParserLimits
 from hub.workers import HandlerRegistry, Reply, Worker, WorkerTestClient
+from tests.support.answers import recorded_answer
 from tests.support.worker_handlers import UNKNOWN_SUBSCRIBER, handlers, tier_query
 from tests.unit.workers.kit import short_config
 
@@ -52,7 +53,7 @@ def test_the_answer_is_the_valid_response_and_is_recorded(registry: CommandSetRe
     assert result.reply is not None
     root = checked_reply(registry.get("boss"), "QueryCustomerTier", result.reply, ParserLimits())
     assert root.findtext("{urn:onepoint:boss:1}Ack/{urn:onepoint:common:1}MessageId") == env.message_id
-    assert client.store.reply(f"boss:{env.message_id}") == result.reply
+    assert recorded_answer(client.store.reply(f"boss:{env.message_id}")) == result.reply
 
 
 def test_a_redelivered_request_gets_the_recorded_answer_without_running_the_handler() -> None:
@@ -62,6 +63,26 @@ def test_a_redelivered_request_gets_the_recorded_answer_without_running_the_hand
     first, again = client.request(env), client.request(env)
     assert again.duplicate and again.reply == first.reply is not None
     assert calls == [env.message_id]
+
+
+def test_a_message_id_reused_for_another_request_is_refused_not_answered_with_the_recorded_answer(
+        registry: CommandSetRegistry) -> None:
+    """The recorded answer belongs to the request it answered: another number (or another caller) under the same
+    message id gets the c:Error message-id-reused, never the first customer's answer, and no handler runs."""
+    calls: list[str] = []
+    client = WorkerTestClient(answering(calls), consumer="boss")
+    first = query("13800138000")
+    answered = client.request(first)
+    other_number = Envelope(first.message_id, first.command_type, "CS", tier_query("13900139000", first.message_id))
+    other_caller = Envelope(first.message_id, first.command_type, "CRM", first.payload)
+    for reused in (other_number, other_caller):
+        result = client.request(reused)
+        assert result.duplicate and result.reply is not None and result.reply != answered.reply
+        with pytest.raises(ReplyRefusal) as refusal:
+            checked_reply(registry.get("boss"), "QueryCustomerTier", result.reply, ParserLimits())
+        assert refusal.value.code == "message-id-reused" and first.message_id in str(refusal.value)
+    assert client.request(first).reply == answered.reply  # the very request again: its answer
+    assert calls == [first.message_id]
 
 
 def test_a_rejection_is_a_c_error_answer_recorded_and_not_retried(registry: CommandSetRegistry) -> None:
@@ -138,7 +159,7 @@ def test_the_worker_sends_the_answer_only_after_it_is_recorded(broker: Broker) -
         future.add_done_callback(lambda _f: recorded_when_answered.append(store.seen(f"boss:{env.message_id}")))
         reply = future.result(20)
     assert recorded_when_answered == [True]
-    assert reply.body == store.reply(f"boss:{env.message_id}")
+    assert reply.body == recorded_answer(store.reply(f"boss:{env.message_id}"))
     assert reply.content_type == "application/xml"
 
 
@@ -170,7 +191,7 @@ def test_an_answer_the_broker_does_not_take_requeues_the_request_and_the_recorde
     with Worker(flaky, "boss", answering(calls), store=store):  # type: ignore[arg-type]
         reply = request(broker, env).result(20)
     assert flaky.refused == 1 and calls == [env.message_id]
-    assert reply.body == store.reply(f"boss:{env.message_id}")
+    assert reply.body == recorded_answer(store.reply(f"boss:{env.message_id}"))
 
 
 # -- the SQLite store keeps answers ------------------------------------------------------------------------------

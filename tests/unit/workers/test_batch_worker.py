@@ -30,6 +30,7 @@ from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from hub.workflow.store import WorkOrderProcessedStore
 from hub.workflow.store.schema import work_order_history, work_orders
 from hub.workflow.tiers import TierFacts
+from tests.support.answers import recorded_answer
 from tests.unit.workers.kit import take_all, wait_until
 from tests.unit.workflow.kit import START, WO, command, envelope
 
@@ -168,9 +169,25 @@ def test_one_batch_one_commit_and_each_message_settled_as_alone(kit: Kit) -> Non
     assert causes(take_all(kit.broker, config.queue("nsp"))) == sorted(
         env.message_id for env in (known, ok, flaky))  # once each; the poison's send never left
     assert kit.work_orders() == 3  # known, ok, flaky: the poison's rows undone, the rejection wrote none
-    assert kit.store.reply(f"{wiring.CONSUMER}:{ok.message_id}") == futures[0].result(5).body
+    assert recorded_answer(kit.store.reply(f"{wiring.CONSUMER}:{ok.message_id}")) == futures[0].result(5).body
     assert kit.store.outcome(f"{wiring.CONSUMER}:{rejected.message_id}") == "rejected: unknown-category"
     assert not kit.store.seen(f"{wiring.CONSUMER}:{poison.message_id}")
+
+
+def test_in_a_batch_a_message_id_reused_for_another_complaint_is_refused(kit: Kit) -> None:
+    """A second customer's CreateWorkOrder under the first one's message id: refused (message-id-reused), not
+    given the first customer's work order; the same request again gets its recorded answer."""
+    first, other = create(), create(Msisdn="13900139000")
+    reused = Envelope(first.message_id, other.command_type, other.source_system, other.payload)
+    worker = kit.worker()
+    answered = kit.request(first)
+    worker.handle_batch(kit.waiting(1))
+    futures = [kit.request(env) for env in (reused, first)]
+    worker.handle_batch(kit.waiting(2))
+    refusal = etree.fromstring(futures[0].result(5).body)
+    assert refusal.findtext("{urn:onepoint:common:1}Code") == "message-id-reused"
+    assert futures[1].result(5).body == answered.result(5).body
+    assert kit.work_orders() == 1 and kit.faults.runs.count(first.message_id) == 1
 
 
 def test_each_history_row_names_the_message_of_its_batch(kit: Kit) -> None:
