@@ -14,8 +14,8 @@ from hub.workflow.commands import ActionRequest, Complaint
 from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.store import WorkOrderTransaction, WorkOrderView
 
-__all__ = ["Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "FollowUp", "WorkOrderObserver",
-           "WorkOrderRefused"]
+__all__ = ["Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "EscalationObserver", "FollowUp",
+           "WorkOrderObserver", "WorkOrderRefused"]
 
 Row = dict[str, Any]
 
@@ -78,3 +78,11 @@ class DispatchRefusalObserver(Protocol):
     commits with the refusal's answer): the statistics count it."""
 
     def dispatch_refused(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None: ...
+
+
+@runtime_checkable
+class EscalationObserver(Protocol):
+    """Also told of an escalation on a breach (``WorkOrderEngine.escalate_on_breach``: the level rises, the state
+    and the owner stay): the statistics count it with the ESCALATE actions."""
+
+    def escalated(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None: ...

@@ -22,6 +22,7 @@ from hub.workflow.changes import (
     Created,
     DispatchRefusalObserver,
     EngineSettings,
+    EscalationObserver,
     FollowUp,
     WorkOrderObserver,
     WorkOrderRefused,
@@ -36,15 +37,15 @@ from hub.workflow.lifecycle import (
     TransitionRefused,
     WorkOrderState,
 )
-from hub.workflow.schedule import deadline_rows
+from hub.workflow.schedule import RESUME, deadline_rows
 from hub.workflow.sla import SlaTable
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
 from hub.workflow.store.queries import customer_work_orders, load_work_order, new_work_order_view
 from hub.workflow.taxonomy import Taxonomy, UnknownCategory
 from hub.workflow.tiers import TierFacts
 
-__all__ = ["Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "FollowUp", "WorkOrderEngine",
-           "WorkOrderObserver", "WorkOrderRefused"]  # the values and observers of hub.workflow.changes, re-exported
+__all__ = ["Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "EscalationObserver", "FollowUp",
+           "WorkOrderEngine", "WorkOrderObserver", "WorkOrderRefused"]  # hub.workflow.changes' values, re-exported
 
 log = logging.getLogger("onepoint.workflow")
 
@@ -236,6 +237,36 @@ class WorkOrderEngine:
                                                                   "instructions": request.details.get("Instructions")})]
         return []
 
+    def escalate_on_breach(self, tx: WorkOrderTransaction, view: WorkOrderView, role: str, reason: str,
+                           now: datetime) -> list[FollowUp]:
+        """A time limit breached (the scheduler's alarm or next level): the work order's escalation level rises and
+        ``role`` (the tier's chain's next) gets an OA to-do. The state and the owner stay: the handling department
+        keeps the work and its calendar, so a breach never delays a deadline, and the flow goes on as it would
+        (an ACCEPTED order can still be dispatched, a DISPATCHED one refused as invalid). A department hands a hard
+        case up with the ESCALATE action instead (the state ESCALATED, the owner the department it names)."""
+        row = dict(view.row)
+        level = int(row["escalation_level"] or 0) + 1
+        entry = HistoryEntry(at=now, kind="field", actor="hub", system="HUB", action=A.ESCALATE.value,
+                             field="escalation_level", old_value=str(level - 1), new_value=str(level),
+                             note=f"{reason}; {role} told"[:2000])
+        tx.update(row["id"], {"escalation_level": level, "updated_at": now}, history=[entry],
+                  expected_version=int(row["version"]))
+        row.update(escalation_level=level, updated_at=now)
+        facts = self.timing_facts(row, view.history)
+        fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
+        resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME
+                          and d["fired_at"] is None), None)
+        tx.replace_deadlines(row["id"], deadline_rows(
+            compute_deadlines(facts, self.sla, self.calendars), facts, self.sla, self.calendars,
+            state=S(row["state"]), escalation_level=level, fired=fired, resume_at=resume_at))
+        self._events(tx, row, [events.ATTRIBUTE_VALUE_CHANGE], now, attribute_change={
+            "fieldPath": "escalationLevel", "previousValue": level - 1, "value": level, "escalatedTo": role,
+            "reason": reason})
+        for observer in self.observers:
+            if isinstance(observer, EscalationObserver):
+                observer.escalated(tx, row, now)
+        return [FollowUp("oa-todo", row, {"manager": role, "reason": reason})]
+
     # -- clock ---------------------------------------------------------------------------------------------------
 
     def timing_facts(self, row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> TimingFacts:
@@ -262,9 +293,9 @@ class WorkOrderEngine:
         return row
 
     def _events(self, tx: WorkOrderTransaction, row: Row, kinds: Sequence[str], now: datetime,
-                **details: Any) -> None:
+                attribute_change: Mapping[str, Any] | None = None, **details: Any) -> None:
         """The outbox events of a change (``hub.workflow.events``), written in its transaction, in order."""
         for kind in kinds:
             event_id = str(uuid.uuid4())
-            document = events.event_document(event_id, kind, row, now, **details)
+            document = events.event_document(event_id, kind, row, now, attribute_change=attribute_change, **details)
             tx.add_event(row["id"], kind, _EVENT_JSON(document), at=now, event_id=event_id)

@@ -3,7 +3,9 @@
 Each change writes its events to the outbox in the transaction of the change (``WorkOrderEngine``): a creation
 ``TroubleTicketCreateEvent``; every state change ``TroubleTicketStatusChangeEvent``, followed in the same
 transaction by ``TroubleTicketInformationRequiredEvent`` (PEND, REQUEST_INFO), ``TroubleTicketResolvedEvent``
-(REPLY, AUTO_ANSWER) or ``TroubleTicketCloseEvent`` (CLOSE, CANCEL). The document is TMF621's event envelope::
+(REPLY, AUTO_ANSWER) or ``TroubleTicketCloseEvent`` (CLOSE, CANCEL); a change that is no state change (an
+escalation on a breach: the level rises) ``TroubleTicketAttributeValueChangeEvent``. The document is TMF621's
+event envelope::
 
     {"eventId": "…", "eventTime": "…", "eventType": "TroubleTicketStatusChangeEvent",
      "event": {"troubleTicket": {"id": "WO…", "status": "inProgress", "state": "IN_PROGRESS", …}}}
@@ -21,15 +23,16 @@ from typing import Any
 from hub.observability import mask_msisdn
 from hub.workflow.lifecycle import TMF621_STATUS, LifecycleAction, WorkOrderState
 
-__all__ = ["CLOSE", "CREATE", "EVENT_TYPES", "INFORMATION_REQUIRED", "RESOLVED", "STATUS_CHANGE", "event_document",
-           "events_of_action", "masked_number", "trouble_ticket"]
+__all__ = ["ATTRIBUTE_VALUE_CHANGE", "CLOSE", "CREATE", "EVENT_TYPES", "INFORMATION_REQUIRED", "RESOLVED",
+           "STATUS_CHANGE", "event_document", "events_of_action", "masked_number", "trouble_ticket"]
 
 CREATE = "TroubleTicketCreateEvent"
 STATUS_CHANGE = "TroubleTicketStatusChangeEvent"
 INFORMATION_REQUIRED = "TroubleTicketInformationRequiredEvent"
 RESOLVED = "TroubleTicketResolvedEvent"
 CLOSE = "TroubleTicketCloseEvent"
-EVENT_TYPES = (CREATE, STATUS_CHANGE, INFORMATION_REQUIRED, RESOLVED, CLOSE)
+ATTRIBUTE_VALUE_CHANGE = "TroubleTicketAttributeValueChangeEvent"
+EVENT_TYPES = (CREATE, STATUS_CHANGE, INFORMATION_REQUIRED, RESOLVED, CLOSE, ATTRIBUTE_VALUE_CHANGE)
 
 A = LifecycleAction
 _AFTER_STATUS_CHANGE: dict[LifecycleAction, str] = {
@@ -83,12 +86,17 @@ def trouble_ticket(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def event_document(event_id: str, event_type: str, row: Mapping[str, Any], at: datetime, *,
-                   repeat_complaint: bool | None = None, **details: Any) -> dict[str, Any]:
+                   repeat_complaint: bool | None = None, attribute_change: Mapping[str, Any] | None = None,
+                   **details: Any) -> dict[str, Any]:
     """The event as delivered: TMF621's envelope around the trouble ticket. ``details`` (the action, the previous
-    state, the reason) go into the ticket as ``statusChange``."""
+    state, the reason) go into the ticket as ``statusChange``; ``attribute_change`` (which attribute, why) as
+    ``attributeValueChange``."""
     ticket = trouble_ticket(row)
     if repeat_complaint is not None:
         ticket["repeatComplaint"] = repeat_complaint
+    if attribute_change:
+        ticket["attributeValueChange"] = {k: mask_msisdn(v) if isinstance(v, str) else v
+                                          for k, v in attribute_change.items() if v is not None}
     if details:
         ticket["statusChangeDate"] = at.isoformat()
         ticket["statusChange"] = {k: mask_msisdn(v) if isinstance(v, str) else v for k, v in details.items()

@@ -3,9 +3,10 @@
 * a warning (``<LIMIT>:WARNING``, the SLA table's share of the limit run): noted in the history and a reminder
   (OA to-read) to the current owner;
 * a suspension's end (``SUSPENSION:RESUME``, its Until): the work order resumes where it was suspended;
-* an alarm (``<LIMIT>:ALARM``, the limit run) or a later escalation (``<LIMIT>:ESCALATE<n>``): the work order is
-  escalated to the next role of its tier's chain (``ESCALATE``, the owner changes) and the role gets an OA to-do;
-  where the state allows no escalation (a late return visit) the role gets the to-do and the history says so.
+* an alarm (``<LIMIT>:ALARM``, the limit run) or a later escalation (``<LIMIT>:ESCALATE<n>``): the work order's
+  escalation level rises and the next role of its tier's chain gets an OA to-do
+  (``WorkOrderEngine.escalate_on_breach``); its state and owner stay, so the flow goes on and no deadline moves
+  to another department's calendar; past the chain's last role the breach is noted in the history.
 
 A pass claims at most ``batch`` rows in one store transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL: several
 hub processes on one database fire each deadline once) and sends what the rows owe other systems before it
@@ -29,7 +30,7 @@ from hub.workflow.commands import ActionRequest
 from hub.workflow.deadlines import compute_deadlines, is_current
 from hub.workflow.engine import FollowUp
 from hub.workflow.follow_ups import follow_up_document
-from hub.workflow.lifecycle import FINAL, LIFECYCLE, LifecycleAction, WorkOrderState
+from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.schedule import RESUME, deadline_rows, parse_kind
 from hub.workflow.store import DueDeadline, HistoryEntry, WorkOrderTransaction
@@ -105,14 +106,7 @@ class DeadlineScheduler:
                                                        note="the escalation chain is exhausted")])
             return []
         done.escalations += 1
-        if LifecycleAction.ESCALATE in LIFECYCLE.allowed(WorkOrderState(row["state"])):
-            request = ActionRequest(row["id"], LifecycleAction.ESCALATE, "hub", "HUB",
-                                    {"Reason": reason, "ToDepartment": step.role})
-            return engine.act(tx, request, now).follow_ups
-        tx.append_history(row["id"], [HistoryEntry(at=now, kind="field", actor="hub", system="HUB", action="BREACH",
-                                                   field="deadline", new_value=reason,
-                                                   note=f"{step.role} told; the state allows no escalation")])
-        return [FollowUp("oa-todo", row, {"manager": step.role, "reason": reason, "step": deadline.id})]
+        return engine.escalate_on_breach(tx, view, step.role, reason, now)
 
     def _send(self, follow_up: FollowUp, deadline: DueDeadline, number: int, now: datetime,
               done: SchedulerPass) -> None:

@@ -35,6 +35,7 @@ from hub.workflow.statistics.measures import (
     CounterKey,
     change_measures,
     creation_measures,
+    escalation_measures,
     is_incident,
     refusal_measures,
 )
@@ -95,6 +96,10 @@ class CounterObserver:
     def dispatch_refused(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None:
         """A ``DispatchRefusalObserver``: a dispatch refused for missing template fields."""
         tx.add_at_commit(add_counts, _counted(row, self.zone, refusal_measures(row)))
+
+    def escalated(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None:
+        """An ``EscalationObserver``: an escalation on a breach."""
+        tx.add_at_commit(add_counts, _counted(row, self.zone, escalation_measures(row)))
 
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]:

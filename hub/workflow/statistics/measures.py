@@ -20,7 +20,7 @@ from typing import Any
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 
 __all__ = ["COUNTED_ACTIONS", "FIRST_ACTION_ENTRY", "MEASURES", "CounterKey", "Measure", "change_measures",
-           "creation_measures", "is_incident", "local_day", "refusal_measures"]
+           "creation_measures", "escalation_measures", "is_incident", "local_day", "refusal_measures"]
 
 A = LifecycleAction
 
@@ -74,6 +74,12 @@ def _named(row: Mapping[str, Any], measures: list[str]) -> list[str]:
 def refusal_measures(row: Mapping[str, Any]) -> list[str]:
     """A dispatch the hub refused for missing template fields (the ``DISPATCH_REFUSED`` history entry)."""
     return _named(row, [Measure.DISPATCH_REFUSED])
+
+
+def escalation_measures(row: Mapping[str, Any]) -> list[str]:
+    """An escalation on a breach (the ``ESCALATE`` field entry: the level rose, the state stayed); a department's
+    ESCALATE action is counted by ``change_measures``."""
+    return _named(row, [Measure.ESCALATED])
 
 
 def creation_measures(row: Mapping[str, Any], *, repeat: bool) -> list[str]:

@@ -25,6 +25,7 @@ from hub.workflow.statistics.measures import (
     CounterKey,
     change_measures,
     creation_measures,
+    escalation_measures,
     refusal_measures,
 )
 from hub.workflow.store.schema import work_order_counters, work_order_history, work_orders
@@ -80,7 +81,8 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta, shown: int,
     for partition in result.mappings().partitions():
         rows = [dict(r) for r in partition]
         actions = _actions(connection, [r["id"] for r in rows])
-        refused = _refusals(connection, [r["id"] for r in rows])
+        refused = _field_entries(connection, [r["id"] for r in rows], "DISPATCH_REFUSED")
+        escalated = _field_entries(connection, [r["id"] for r in rows], "ESCALATE")
         for row in rows:
             if row["msisdn"] != customer:
                 customer = row["msisdn"]
@@ -102,6 +104,9 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta, shown: int,
             if refused[row["id"]]:
                 for measure in refusal_measures(row):
                     bases[(*dims, measure)] += refused[row["id"]]
+            if escalated[row["id"]]:
+                for measure in escalation_measures(row):
+                    bases[(*dims, measure)] += escalated[row["id"]]
         seen += len(rows)
         if progress is not None:
             progress(seen)
@@ -115,10 +120,11 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta, shown: int,
     return counts, seen
 
 
-def _refusals(connection: Connection, ids: Sequence[str]) -> Counter[str]:
-    """How many dispatches of these work orders the hub refused for missing template fields."""
+def _field_entries(connection: Connection, ids: Sequence[str], action: str) -> Counter[str]:
+    """How many field entries of ``action`` each of these work orders has: ``DISPATCH_REFUSED`` (a dispatch the
+    hub refused for missing template fields), ``ESCALATE`` (an escalation on a breach)."""
     statement = (select(_h.work_order_id, func.count())
-                 .where(_h.work_order_id.in_(list(ids)), _h.kind == "field", _h.action == "DISPATCH_REFUSED")
+                 .where(_h.work_order_id.in_(list(ids)), _h.kind == "field", _h.action == action)
                  .group_by(_h.work_order_id))
     return Counter({str(work_order_id): int(n) for work_order_id, n in connection.execute(statement)})
 

@@ -9,8 +9,8 @@ import pytest
 
 from hub.config.workflow import WorkflowSettings
 from hub.workflow.calendars import load_calendars
-from hub.workflow.taxonomy import load_taxonomy
 from hub.workflow.datafile import DataFileError
+from hub.workflow.taxonomy import load_taxonomy
 
 pytestmark = pytest.mark.unit
 

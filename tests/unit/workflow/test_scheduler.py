@@ -34,6 +34,8 @@ def clock(runtime: WorkflowRuntime) -> ManualClock:
 
 def test_warning_then_alarm_then_the_next_level(runtime, client, scheduler) -> None:
     work_order_id = created_id(client)  # VIP_GOLD: first response 20 min (7x24 hotline), warning at 75 %
+    before = runtime.store.get_work_order(work_order_id)
+    assert before is not None
     assert scheduler.run_pass().fired == 0
 
     clock(runtime).advance(timedelta(minutes=16))
@@ -47,20 +49,33 @@ def test_warning_then_alarm_then_the_next_level(runtime, client, scheduler) -> N
     assert (breached.fired, breached.escalations) == (1, 1)
     assert breached.sent == ["PushTodo"]
     view = runtime.store.get_work_order(work_order_id)
-    assert view is not None
-    assert (view.row["state"], view.row["owner"], view.row["escalation_level"]) == ("ESCALATED", "SHIFT_LEADER", 1)
+    assert view is not None  # the level rises; the state, the owner and so the hotline's clock stay
+    assert (view.row["state"], view.row["owner"], view.row["escalation_level"]) == ("ACCEPTED", "CUSTOMER_SERVICE", 1)
+    assert view.row["reply_due"] == before.row["reply_due"]  # a breach never moves a deadline
     todo = etree.fromstring(client.sent[-1][0].payload)
     assert todo.findtext("{urn:onepoint:oa:1}UserId") == "SHIFT_LEADER"
     assert scheduler.run_pass().fired == 0
 
     clock(runtime).advance(timedelta(hours=1))  # VIP_GOLD's escalation interval
     again = scheduler.run_pass()
-    assert again.escalations == 1
+    assert again.escalations == 1 and again.sent == ["PushTodo"]
+    todo = etree.fromstring(client.sent[-1][0].payload)
+    assert todo.findtext("{urn:onepoint:oa:1}UserId") == "DEPARTMENT_MANAGER"
     view = runtime.store.get_work_order(work_order_id)
     assert view is not None
-    assert (view.row["owner"], view.row["escalation_level"]) == ("DEPARTMENT_MANAGER", 2)
-    actions = [h["action"] for h in view.history]
-    assert actions.count("ESCALATE") == 2 and actions.count("WARNING") == 1
+    assert (view.row["owner"], view.row["escalation_level"]) == ("CUSTOMER_SERVICE", 2)
+    escalations = [h for h in view.history if h["action"] == "ESCALATE"]
+    assert [(h["kind"], h["old_value"], h["new_value"]) for h in escalations] == [("field", "0", "1"),
+                                                                                 ("field", "1", "2")]
+    assert "DEPARTMENT_MANAGER told" in escalations[-1]["note"]
+    assert [h["action"] for h in view.history].count("WARNING") == 1
+
+    # the escalated complaint goes on as any other: dispatched to the network centre, on its calendar
+    document, message_id = command("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id)
+    dispatch = document.find(f"{{{WO}}}Dispatch")
+    for name, value in (("fault_time", "2026-11-23T08:40:00+08:00"), ("calling_functions_affected", "local")):
+        etree.SubElement(dispatch, f"{{{WO}}}Field", name=name).text = value  # the template's other two fields
+    assert text(answer(client.request(envelope(document, message_id))), "wo:State") == "DISPATCHED"
 
 
 def test_a_work_order_answered_in_time_raises_nothing(runtime, client, scheduler) -> None:

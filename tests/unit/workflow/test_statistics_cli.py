@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from hub.cli.main import main
 from hub.workers import WorkerTestClient
+from hub.workflow.clock import ManualClock
 from hub.workflow.runtime import WorkflowRuntime
+from hub.workflow.scheduler import DeadlineScheduler
 from hub.workflow.store.schema import work_order_counters
 from tests.unit.workflow.kit import act, answer, command, envelope, text
 
@@ -57,7 +60,12 @@ def test_stats_prints_tables_and_json(client: WorkerTestClient, config: Path) ->
 def test_stats_rebuild_restores_the_counters(client: WorkerTestClient, runtime: WorkflowRuntime,
                                              config: Path) -> None:
     complaints(client)
+    assert isinstance(runtime.clock, ManualClock)
+    runtime.clock.advance(timedelta(minutes=25))  # the open ones' first response breached: escalated (level 1)
+    assert DeadlineScheduler(runtime, client.outbound).run_pass().escalations == 1
     before = json.loads(CliRunner().invoke(main, ["stats", *WINDOW, "--json", "--config", str(config)]).output)
+    counted = counter_rows(runtime)
+    assert any(row[-2] == "escalated" for row in counted)
     with runtime.store.engine.begin() as connection:  # as after a restore that had no counters
         connection.execute(delete(work_order_counters))
     emptied = json.loads(CliRunner().invoke(main, ["stats", *WINDOW, "--json", "--config", str(config)]).output)
@@ -67,6 +75,12 @@ def test_stats_rebuild_restores_the_counters(client: WorkerTestClient, runtime: 
     assert rebuilt.output.startswith("3 work order(s) counted into ")
     after = json.loads(CliRunner().invoke(main, ["stats", *WINDOW, "--json", "--config", str(config)]).output)
     assert after == before
+    assert counter_rows(runtime) == counted  # every measure, the escalations on a breach too
+
+
+def counter_rows(runtime: WorkflowRuntime) -> list[tuple[object, ...]]:
+    with runtime.store.engine.connect() as connection:
+        return sorted(tuple(row) for row in connection.execute(select(work_order_counters)))
 
 
 def test_stats_refuses_a_window_that_ends_before_it_begins(config: Path) -> None:
