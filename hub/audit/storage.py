@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from hub.audit.chain import GENESIS, Anchor, ChainKey
 from hub.audit.entry import AuditRecord, Value
 
-__all__ = ["AuditIntegrityError", "AuditSnapshot", "AuditStorage", "Head", "Link", "LinkFunction", "link_after"]
+__all__ = ["EVERY_ROW", "AuditIntegrityError", "AuditSnapshot", "AuditStorage", "Head", "Link", "LinkFunction",
+           "link_after"]
 
 
 class AuditIntegrityError(RuntimeError):
@@ -79,7 +80,11 @@ class AuditSnapshot(ABC):
 
     @abstractmethod
     def records(self, start: int = 1, limit: int | None = None) -> Iterator[AuditRecord]:
-        """Rows in sequence order from sequence number ``start``, streamed."""
+        """Rows in sequence order from sequence number ``start`` (``EVERY_ROW``: whatever their numbers, rows
+        put in below 1 by hand too), streamed."""
+
+
+EVERY_ROW = -(2**63)  # ``records(start=EVERY_ROW)``: the lowest sequence number SQLite can hold
 
 
 class AuditStorage(ABC):

@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from hub.audit.chain import GENESIS, Anchor, ChainKey
 from hub.audit.entry import AuditRecord
-from hub.audit.storage import AuditSnapshot, AuditStorage, Head
+from hub.audit.storage import EVERY_ROW, AuditSnapshot, AuditStorage, Head
 
 __all__ = ["Finding", "Problem", "VerifyReport", "verify_chain"]
 
@@ -73,7 +73,7 @@ def verify_chain(storage: AuditStorage, key: ChainKey, *, expected_head: Head | 
 def _walk(snapshot: AuditSnapshot, key: ChainKey, expected_head: Head | None,
           progress: Callable[[int], None] | None) -> VerifyReport:
     expected, prev_mac, rows = 1, GENESIS, 0
-    for record in snapshot.records():
+    for record in snapshot.records(start=EVERY_ROW):  # a row forged below 1 is a row too
         rows += 1
         finding = _check_row(snapshot, key, record, expected, prev_mac)
         if finding is None and expected_head is not None and record.seq == expected_head.seq \

@@ -186,3 +186,13 @@ def test_a_row_moved_beyond_the_window_is_still_named_at_its_place(path):
     log = filled_log(path, 80)
     tamper(path, *swap(2, 79))
     assert verdict(log) == (Problem.ALTERED, 2)
+
+
+@pytest.mark.parametrize("seq", [0, -1])
+def test_a_row_forged_below_the_first_sequence_number_is_found(path, seq):
+    """Rows are numbered from 1; a row put in at 0 or below is checked like any other (it was skipped before)."""
+    log = filled_log(path, 5)
+    tamper(path, f"INSERT INTO audit_log SELECT {seq}, at, 'FORGED-ceo', role, client_address, msisdn_masked,"  # noqa: S608
+                 " period_from, period_to, purpose, 500, outcome, reason, message_id, prev_mac, mac"
+                 " FROM audit_log WHERE seq = 3")
+    assert verdict(log) == (Problem.ALTERED, seq)
