@@ -8,8 +8,9 @@ the hub's worker), one confirm-mode channel publishes. The deliveries waiting ar
 hub's batch mode); per batch, with the standard library's ``sqlite3`` on the hub's schema (WAL,
 ``synchronous=NORMAL``): ``BEGIN IMMEDIATE``; the message ids looked up in the processed table (one query); per
 message the document parsed with lxml and its fields read, the caller's tier looked up (the JSON file CALLERS of
-``workflowkit/callers.py``, what the hub's worker has in its tier cache), the same two reads as the hub (the
-caller's work orders of the last 7 days, for the repeat mark; the active outage notices), the work-order row
+``workflowkit/callers.py``, what the hub's worker has in its tier cache), the same three reads as the hub (the
+caller's open work orders and those of the last 7 days, for the answer; whether one of the last 7 days was of the
+same phenomenon, the repeat mark; the active outage notices), the work-order row
 (state DISPATCHED, fixed deadlines), the same four history rows (created, accepted, dispatched, the owner's
 change), the deadline rows, two outbox events, the NetworkComplaintDispatch (the schema example, ids and number
 replaced, not validated) published to the NSP queue, and for a caller with an account manager the
@@ -61,8 +62,10 @@ OWNER_CHANGE = ("INSERT INTO work_order_history (work_order_id, seq, at, actor, 
 DEADLINE = "INSERT INTO deadlines (work_order_id, kind, due_at) VALUES (?, ?, ?)"
 EVENT = ("INSERT INTO work_order_events (event_id, work_order_id, seq, kind, payload, created_at)"
          " VALUES (?, ?, ?, ?, ?, ?)")
-EARLIER = ("SELECT id, state, channel, category_code, created_at FROM work_orders WHERE msisdn = ? AND created_at >= ?"
-           " ORDER BY created_at DESC, id DESC LIMIT 20")
+EARLIER = ("SELECT id, state, channel, category_code, created_at FROM work_orders WHERE msisdn = ?"
+           " AND (created_at >= ? OR state NOT IN ('CLOSED', 'CANCELLED')) ORDER BY created_at DESC, id DESC LIMIT 20")
+REPEATED = ("SELECT id FROM work_orders WHERE msisdn = ? AND created_at >= ? AND substr(category_code, 1, ?) = ?"
+            " LIMIT 1")
 NOTICES = "SELECT notice_id, revision FROM outage_notices WHERE status = 'ACTIVE' ORDER BY notice_id"
 COUNTER = ("INSERT INTO work_order_counters (day, category_code, area_code, tier, channel, sp_code, measure, count)"
            " VALUES (?, ?, ?, '*', '*', ?, ?, ?) ON CONFLICT (day, category_code, area_code, tier, channel, sp_code,"
@@ -148,8 +151,9 @@ def main() -> None:
         category = text("wo:CategoryCode", namespaces=NS) or ""
         area, sp_code = text("wo:Area/c:AreaCode", namespaces=NS) or "", text("wo:SpCode", namespaces=NS)
         tier, manager = tiers.get(msisdn, ("OTHER_BRAND", None))
-        earlier = db.execute(EARLIER, (msisdn, stamp(now - timedelta(days=7)))).fetchall()
-        repeat = any(row[3][:8] == category[:8] for row in earlier)
+        since = stamp(now - timedelta(days=7))
+        db.execute(EARLIER, (msisdn, since)).fetchall()
+        repeat = db.execute(REPEATED, (msisdn, since, len(category[:8]), category[:8])).fetchone() is not None
         db.execute(NOTICES).fetchall()
         fields = {e.get("name"): e.text for e in doc.iterfind("wo:Field", NS)}
         db.execute(WORK_ORDER, (

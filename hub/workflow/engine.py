@@ -40,7 +40,12 @@ from hub.workflow.lifecycle import (
 from hub.workflow.schedule import RESUME, deadline_rows
 from hub.workflow.sla import SlaTable
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
-from hub.workflow.store.queries import customer_work_orders, load_work_order, new_work_order_view
+from hub.workflow.store.queries import (
+    complained_of_before,
+    customer_work_orders,
+    load_work_order,
+    new_work_order_view,
+)
 from hub.workflow.taxonomy import Taxonomy, UnknownCategory
 from hub.workflow.tiers import TierFacts
 
@@ -108,7 +113,7 @@ class WorkOrderEngine:
         since = now - self.settings.repeat_window
         earlier = customer_work_orders(tx.db, complaint.msisdn, since=since,
                                        limit=self.settings.customer_orders_shown)
-        repeat = any(other["category_code"][:8] == complaint.category_code[:8] for other in earlier)
+        repeat = complained_of_before(tx.db, complaint.msisdn, complaint.category_code[:8], since=since)
         work_order_id = tx.insert_work_order(row, history=history)
         row["id"] = work_order_id
         tx.replace_deadlines(work_order_id, deadline_rows(deadlines, facts, self.sla, self.calendars,

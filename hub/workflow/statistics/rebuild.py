@@ -4,7 +4,7 @@ restore, or for a store filled by other means — with the same measure function
 One transaction: it takes the counters over first (PostgreSQL: ``LOCK TABLE … IN EXCLUSIVE MODE``, so a change
 committing meanwhile waits and then adds its own counts on top; SQLite: the write lock of ``BEGIN IMMEDIATE``),
 streams the work orders in customer order (the repeat mark is recomputed as the engine marks it: an earlier work
-order of the same number and phenomenon among the customer's ``shown`` newest within ``repeat_window``), reads the
+order of the same number and phenomenon created within ``repeat_window``), reads the
 counted actions of each chunk of them from the history, and replaces every counter row.
 """
 
@@ -48,13 +48,13 @@ class RebuildResult:
 
 
 def rebuild_counters(engine: Engine, zone: tzinfo, *, repeat_window: timedelta = timedelta(days=7),
-                     shown: int = 20, progress: Callable[[int, int], None] | None = None) -> RebuildResult:
+                     progress: Callable[[int, int], None] | None = None) -> RebuildResult:
     """``progress(counted, total)``: told after each chunk of work orders counted (a million take minutes)."""
     with engine.connect() as connection, connection.begin():
         if connection.dialect.name == "postgresql":
             connection.execute(text("LOCK TABLE work_order_counters IN EXCLUSIVE MODE"))
         total = int(connection.execute(select(func.count()).select_from(work_orders)).scalar_one())
-        counts, seen = _count(connection, zone, repeat_window, shown,
+        counts, seen = _count(connection, zone, repeat_window,
                               (lambda done: progress(done, total)) if progress is not None else None)
         connection.execute(delete(work_order_counters))
         rows = [{"day": k[0], "category_code": k[1], "area_code": k[2], "tier": k[3], "channel": k[4],
@@ -65,7 +65,7 @@ def rebuild_counters(engine: Engine, zone: tzinfo, *, repeat_window: timedelta =
     return RebuildResult(seen, len(rows))
 
 
-def _count(connection: Connection, zone: tzinfo, window: timedelta, shown: int,
+def _count(connection: Connection, zone: tzinfo, window: timedelta,
            progress: Callable[[int], None] | None) -> tuple[Counter[CounterKey], int]:
     """Every work order's measures, counted per creation day, dimensions and measure first (many work orders
     share them), then spread over the counter rows (``grains.counter_keys``) once per distinct combination."""
@@ -74,7 +74,7 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta, shown: int,
                         _w.sp_code, _w.ticket_type, _w.replied_at, _w.reply_due,
                         _w.dispatch_fields.is_not(None).label("dispatched"))
                  .order_by(_w.msisdn, _w.created_at, _w.id))
-    recent: deque[tuple[datetime, str]] = deque(maxlen=shown)
+    recent: deque[tuple[datetime, str]] = deque()  # the customer's complaints within the repeat window
     customer: str | None = None
     seen = 0
     result = connection.execute(statement.execution_options(yield_per=CHUNK))  # streamed (server-side on PG)
@@ -89,7 +89,9 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta, shown: int,
                 recent.clear()
             phenomenon = str(row["category_code"])[:8]
             since = row["created_at"] - window
-            repeat = any(at >= since and earlier == phenomenon for at, earlier in recent)
+            while recent and recent[0][0] < since:  # rows come in creation order: what left the window stays out
+                recent.popleft()
+            repeat = any(earlier == phenomenon for _, earlier in recent)
             recent.append((row["created_at"], phenomenon))
             row["dispatch_fields"] = "" if row.pop("dispatched") else None
             dims = (row["created_at"].astimezone(zone).date(), str(row["category_code"]),

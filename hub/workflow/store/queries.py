@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, select
+from sqlalchemy import ColumnElement, bindparam, func, or_, select
 from sqlalchemy.engine import Connection
 
 from hub.workflow.store.dialect import category_under
@@ -18,8 +18,8 @@ from hub.workflow.store.prepared import Prepared
 from hub.workflow.store.records import HistoryEntry, WorkOrderPage, WorkOrderView
 from hub.workflow.store.schema import deadlines, work_order_history, work_orders
 
-__all__ = ["MAX_PAGE_SIZE", "customer_work_orders", "find_work_orders", "load_work_order", "new_work_order_view",
-           "work_orders_in_state", "work_orders_of"]
+__all__ = ["MAX_PAGE_SIZE", "complained_of_before", "customer_work_orders", "find_work_orders", "load_work_order",
+           "new_work_order_view", "work_orders_in_state", "work_orders_of"]
 
 MAX_PAGE_SIZE = 500
 _wo = work_orders.c
@@ -32,10 +32,17 @@ _HISTORY = (select(work_order_history).where(work_order_history.c.work_order_id 
 _DEADLINES = (select(deadlines).where(deadlines.c.work_order_id == bindparam("wid"))
               .order_by(deadlines.c.due_at, deadlines.c.id))
 _CUSTOMER_ORDER_COLUMNS = ("id", "state", "channel", "category_code", "created_at")
+_FINAL_STATES = ("CLOSED", "CANCELLED")  # hub.workflow.lifecycle.FINAL (the store does not import the lifecycle)
 _CUSTOMER_ORDERS = Prepared(
     select(*(_wo[name] for name in _CUSTOMER_ORDER_COLUMNS))
-    .where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"))
+    .where(_wo.msisdn == bindparam("msisdn"),
+           or_(_wo.created_at >= bindparam("since"), _wo.state.not_in(_FINAL_STATES)))
     .order_by(_wo.created_at.desc(), _wo.id.desc()).limit(bindparam("limit")))
+_REPEATED = Prepared(
+    select(_wo.id)
+    .where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"),
+           func.substr(_wo.category_code, 1, bindparam("length")) == bindparam("phenomenon"))
+    .limit(1))
 _RECENT = (select(work_orders).where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"))
            .order_by(_wo.created_at.desc(), _wo.id.desc()).limit(bindparam("limit")))
 
@@ -124,11 +131,19 @@ def work_orders_of(connection: Connection, msisdn: str, *, since: datetime | Non
 
 
 def customer_work_orders(connection: Connection, msisdn: str, *, since: datetime, limit: int) -> list[dict[str, Any]]:
-    """The repeat check of every new work order and its answer's list: the customer's work orders from every
-    channel created since ``since``, newest first, with only the columns they show (id, state, channel,
-    category_code, created_at)."""
+    """A new work order's answer's list: the customer's work orders from every channel that are still open
+    (whatever their age) or were created since ``since``, newest first, at most ``limit``, with only the columns
+    they show (id, state, channel, category_code, created_at)."""
     found = _CUSTOMER_ORDERS.all(connection, {"msisdn": msisdn, "since": since, "limit": limit})
     return [dict(zip(_CUSTOMER_ORDER_COLUMNS, row, strict=True)) for row in found]
+
+
+def complained_of_before(connection: Connection, msisdn: str, phenomenon: str, *, since: datetime) -> bool:
+    """The repeat check: whether the customer complained of ``phenomenon`` (a category code's prefix: the first
+    three levels) in a work order created since ``since``, however many others came in between."""
+    found = _REPEATED.all(connection, {"msisdn": msisdn, "since": since, "length": len(phenomenon),
+                                       "phenomenon": phenomenon})
+    return bool(found)
 
 
 def work_orders_in_state(connection: Connection, state: str, *, after: str | None, limit: int) -> list[dict[str, Any]]:

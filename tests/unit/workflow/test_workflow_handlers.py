@@ -79,6 +79,27 @@ def test_a_second_complaint_of_the_same_phenomenon_is_a_repeat(client: WorkerTes
     assert text(second, "wo:CustomerWorkOrder/wo:WorkOrderId") == text(first, "wo:WorkOrderId")
 
 
+def test_the_answer_lists_old_open_work_orders_and_the_repeat_check_sees_past_the_list(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    """The customer's open work orders are listed however old; the repeat mark looks at every complaint of the
+    window, not only at the newest the answer has room for."""
+    assert isinstance(runtime.clock, ManualClock)
+    old = text(answer(client.request(envelope(*command("CreateWorkOrder.valid.xml")))), "wo:WorkOrderId")
+    runtime.clock.advance(timedelta(days=10))  # past the 7-day repeat window; still ACCEPTED
+    first = answer(client.request(envelope(*command("CreateWorkOrder.valid.xml"))))
+    assert text(first, "wo:RepeatComplaint") == "false"
+    assert old in [e.text for e in first.iterfind(f"{{{WO}}}CustomerWorkOrder/{{{WO}}}WorkOrderId")]
+    for _ in range(20):  # twenty complaints of another phenomenon fill the answer's list
+        runtime.clock.advance(timedelta(minutes=1))
+        other = answer(client.request(envelope(*command("CreateWorkOrder.valid.xml", CategoryCode="01.01.02"))))
+        assert text(other, "wo:WorkOrderId") is not None
+    runtime.clock.advance(timedelta(minutes=30))
+    again = answer(client.request(envelope(*command("CreateWorkOrder.valid.xml"))))
+    assert text(again, "wo:RepeatComplaint") == "true"
+    listed = [e.text for e in again.iterfind(f"{{{WO}}}CustomerWorkOrder/{{{WO}}}WorkOrderId")]
+    assert len(listed) == 20 and text(first, "wo:WorkOrderId") not in listed
+
+
 def test_an_unknown_category_is_refused_by_name(client: WorkerTestClient) -> None:
     refused = answer(client.request(envelope(*command("CreateWorkOrder.valid.xml", CategoryCode="99.99.99"))))
     assert refused.tag == f"{{{C}}}Error"
