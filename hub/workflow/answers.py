@@ -110,7 +110,9 @@ def work_order_element(row: Row, history: Iterable[Row] = (), *, repeat: bool | 
         _add(element, "Tier", row["tier"])
     _add(element, "Priority", row["priority"])
     _add(element, "CreatedAt", row["created_at"])
-    _add(element, "DueAt", row.get("reply_due") or row.get("return_visit_due") or row["created_at"])
+    due = row.get("reply_due") or row.get("return_visit_due")
+    if due is not None:  # none while paused: the deadline moves by the pause, unknown until it ends
+        _add(element, "DueAt", due)
     if row.get("area_code"):
         area = _add(element, "Area", None)
         _add(area, "AreaCode", row["area_code"], C)

@@ -74,6 +74,25 @@ def _deadline_columns(deadlines: Deadlines) -> Row:
     }
 
 
+def _visited_at(request: ActionRequest, row: Row, now: datetime) -> datetime:
+    """When the return visit happened: the Callback's VisitedAt when it lies between the reply and now, else the
+    time it is recorded (the given time stays in the history's note)."""
+    given = request.details.get("VisitedAt")
+    if not given:
+        return now
+    visited = datetime.fromisoformat(given)
+    replied = row.get("replied_at")
+    return visited if visited <= now and (replied is None or visited >= replied) else now
+
+
+def _visit_note(request: ActionRequest, visited: datetime) -> str:
+    given = request.details.get("VisitedAt")
+    if given and datetime.fromisoformat(given) != visited:
+        return f"visited at {given} by the caller's account (before the reply or ahead of now): recorded at " \
+               f"{visited.isoformat()}"
+    return f"visited at {visited.isoformat()}"
+
+
 class WorkOrderEngine:
     def __init__(self, sla: SlaTable, calendars: Calendars, taxonomy: Taxonomy,
                  settings: EngineSettings | None = None) -> None:
@@ -157,6 +176,12 @@ class WorkOrderEngine:
                                 action=request.action.value, from_state=state.value, to_state=target.value,
                                 note=request.note, message_id=request.message_id)]
         follow_ups = self._effects(tx, row, request, state, target, changes, now)
+        if request.action is A.RETURN_VISIT:  # the visit's outcome, with when it happened
+            entries.append(HistoryEntry(at=now, kind="field", actor=request.operator, system=request.system,
+                                        field="satisfaction", old_value=row["satisfaction"],
+                                        new_value=changes["satisfaction"],
+                                        note=_visit_note(request, changes["return_visited_at"]),
+                                        message_id=request.message_id))
         new_owner = changes.get("owner")
         if new_owner is not None and new_owner != row["owner"]:
             entries.append(HistoryEntry(at=now, kind="field", actor=request.operator, system=request.system,
@@ -191,15 +216,16 @@ class WorkOrderEngine:
             changes["paused_since"] = now
         if action is A.SUSPEND:
             changes["state_before_suspension"] = state.value
-        if action in (A.RESUME, A.SUPPLY_INFO):
+        if target not in PAUSED and row["paused_since"] is not None:  # RESUME, SUPPLY_INFO, ESCALATE, CANCEL
             changes["paused_since"] = None
+        if state is S.SUSPENDED:
             changes["state_before_suspension"] = None
         if action in (A.DISPATCH, A.START, A.REPLY, A.AUTO_ANSWER) and row["first_responded_at"] is None:
             changes["first_responded_at"] = now
         if action is A.REPLY:
             changes["replied_at"] = now
         if action is A.RETURN_VISIT:
-            changes["return_visited_at"] = now
+            changes["return_visited_at"] = _visited_at(request, row, now)
             changes["satisfaction"] = request.details.get("Satisfaction")
         if action in (A.CLOSE, A.CANCEL):
             changes["closed_at"] = now

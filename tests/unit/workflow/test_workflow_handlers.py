@@ -122,6 +122,35 @@ def test_pending_pauses_the_clock_and_the_deadline_moves(client: WorkerTestClien
     assert datetime.fromisoformat(text(resumed, "wo:Deadlines/wo:ReplyDue") or "") == reply_due + timedelta(hours=1)
 
 
+def test_leaving_a_pause_any_way_clears_it_and_a_paused_order_shows_no_due_time(client: WorkerTestClient) -> None:
+    work_order_id = text(answer(client.request(envelope(*command("CreateWorkOrder.valid.xml")))), "wo:WorkOrderId")
+    assert work_order_id is not None
+    for example in ("WorkOrderAction.valid-escalate.xml", "WorkOrderAction.valid-start.xml"):
+        act(client, work_order_id, example)
+    pending = act(client, work_order_id, "WorkOrderAction.valid-pend.xml")
+    assert text(pending, "wo:State") == "PENDING" and text(pending, "wo:Deadlines/wo:Paused") == "true"
+    shown = act(client, work_order_id, "QueryWorkOrder.valid.xml")
+    assert text(shown, "wo:WorkOrder/wo:State") == "PENDING" and text(shown, "wo:WorkOrder/wo:DueAt") is None
+    escalated = act(client, work_order_id, "WorkOrderAction.valid-escalate.xml")  # out of PENDING, not resumed
+    assert text(escalated, "wo:State") == "ESCALATED" and text(escalated, "wo:Deadlines/wo:Paused") == "false"
+    shown = act(client, work_order_id, "QueryWorkOrder.valid.xml")
+    assert text(shown, "wo:WorkOrder/wo:DueAt") is not None
+
+
+def test_the_return_visits_satisfaction_is_in_the_history_with_its_time(client: WorkerTestClient,
+                                                                        runtime: WorkflowRuntime) -> None:
+    work_order_id = text(answer(client.request(envelope(*command("CreateWorkOrder.valid.xml")))), "wo:WorkOrderId")
+    assert work_order_id is not None
+    act(client, work_order_id, "WorkOrderAction.valid-reply.xml")
+    assert isinstance(runtime.clock, ManualClock)
+    runtime.clock.advance(timedelta(days=2))  # the example's VisitedAt (2026-11-24 10:12) lies in between
+    assert text(act(client, work_order_id, "WorkOrderAction.valid-callback.xml"), "wo:State") == "RETURN_VISITED"
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None and view.row["return_visited_at"] == datetime.fromisoformat("2026-11-24T10:12:00+08:00")
+    [entry] = [h for h in view.history if h["field"] == "satisfaction"]
+    assert (entry["new_value"], entry["actor"]) == ("SATISFIED", "rv-2207") and "2026-11-24T10:12" in entry["note"]
+
+
 def test_query_work_orders_filters_by_category_area_and_tiers(client: WorkerTestClient) -> None:
     created = answer(client.request(envelope(*command("CreateWorkOrder.valid.xml"))))
     document, message_id = command("QueryWorkOrders.valid-category-area-tier.xml")
