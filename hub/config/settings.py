@@ -211,7 +211,43 @@ def _audit(section: Any, source: str) -> AuditSettings:
     )
 
 
+_SECTIONS: dict[str, frozenset[str] | None] = {  # None: the section's own parser checks its keys
+    "server": frozenset({"host", "port"}),
+    "limits": frozenset({"max_body_bytes", "max_depth"}),
+    "security": frozenset({"replay_window_seconds", "nonce_cache_size", "sign_in_failures_per_caller",
+                           "sign_in_failures_per_address", "sign_in_window_seconds", "sign_in_tracked",
+                           "sign_in_refusal_delay_seconds"}),
+    "routing": frozenset({"file"}),
+    "broker": None, "runtime": None, "callers": None, "adapters": None, "audit": None, "bulletin": None,
+    "workflow": None,
+}
+
+
+def _check_sections(data: dict[str, Any], source: str) -> None:
+    """Every top-level key a known section, every key of the simple sections known: a misspelt setting is an
+    error, never a default silently kept."""
+    problems = [f"unknown section or key [{key}]" for key in sorted(set(data) - set(_SECTIONS))]
+    for name, allowed in _SECTIONS.items():
+        section = data.get(name)
+        if allowed is None or section is None:
+            continue
+        if not isinstance(section, dict):
+            problems.append(f"[{name}] must be a table")
+        elif unknown := sorted(set(section) - allowed):
+            problems.append(f"unknown keys in [{name}]: {unknown} (known: {sorted(allowed)})")
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
+
+
+def _integer(section: dict[str, Any], name: str, key: str, default: int, source: str) -> int:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{source}: {name}.{key} must be a whole number, not {value!r}")
+    return value
+
+
 def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
+    _check_sections(data, source)
     server, limits, security = data.get("server", {}), data.get("limits", {}), data.get("security", {})
     broker, runtime = data.get("broker", {}), data.get("runtime", {})
     if unknown_runtime := set(runtime) - {"gc_young_threshold"}:
@@ -231,13 +267,14 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
     try:
         return HubSettings(
             host=str(server.get("host", "127.0.0.1")),
-            port=int(server.get("port", 8000)),
+            port=_integer(server, "server", "port", 8000, source),
             limits=ParserLimits(
-                max_bytes=int(limits.get("max_body_bytes", 1_048_576)), max_depth=int(limits.get("max_depth", 64))
+                max_bytes=_integer(limits, "limits", "max_body_bytes", 1_048_576, source),
+                max_depth=_integer(limits, "limits", "max_depth", 64, source),
             ),
             security=SecuritySettings(
-                replay_window_seconds=int(security.get("replay_window_seconds", 300)),
-                nonce_cache_size=int(security.get("nonce_cache_size", 100_000)),
+                replay_window_seconds=_integer(security, "security", "replay_window_seconds", 300, source),
+                nonce_cache_size=_integer(security, "security", "nonce_cache_size", 100_000, source),
                 sign_in_failures_per_caller=_positive(security, "sign_in_failures_per_caller", 5, source),
                 sign_in_failures_per_address=_positive(security, "sign_in_failures_per_address", 20, source),
                 sign_in_window_seconds=float(_positive(security, "sign_in_window_seconds", 60, source)),
@@ -259,7 +296,8 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             source=source,
         )
     except ValueError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+        message = str(exc)
+        raise ConfigError(message if message.startswith(f"{source}:") else f"{source}: {message}") from None
 
 
 def load_settings(path: Path | None = None) -> HubSettings:

@@ -37,6 +37,13 @@ def test_a_config_file_with_secret_from_the_environment(tmp_path, monkeypatch):
         ('[[callers]]\nsystem = "CS"\nusername = "a"\nws_password_env = "NOT_SET_X"\n', "NOT_SET_X"),
         ("[limits]\nmax_depth = 1000\n", "max_depth"),
         ("[limits\n", "hub.toml"),
+        ("[server]\nbogus = 1\n", "unknown keys in [server]: ['bogus']"),
+        ("[limits]\nmax_dept = 3\n", "unknown keys in [limits]: ['max_dept']"),
+        ("[security]\nreplay_window = 60\n", "unknown keys in [security]: ['replay_window']"),
+        ("[routing]\nfiles = 'r.toml'\n", "unknown keys in [routing]: ['files']"),
+        ("[bogus]\nx = 1\n", "unknown section or key [bogus]"),
+        ("bogus = 1\n", "unknown section or key [bogus]"),
+        ("[server]\nport = 'abc'\n", "server.port must be a whole number, not 'abc'"),
     ],
 )
 def test_bad_config_names_the_entry(tmp_path, text, message):
@@ -86,3 +93,11 @@ def test_bulletin_section_gives_the_board_path_relative_to_the_file_and_its_read
     path.write_text('[bulletin]\nreader = ["CS"]\n')
     with pytest.raises(ConfigError, match="unknown keys in \\[bulletin\\]"):
         load_settings(path)
+
+
+def test_an_error_of_a_section_names_the_file_once(tmp_path):
+    path = tmp_path / "hub.toml"
+    path.write_text("[workflow]\nsurprise = 1\n")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(path)
+    assert str(refused.value).count(str(path)) == 1
