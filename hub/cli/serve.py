@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ def _tokens(items: tuple[str, ...], settings: HubSettings) -> dict[str, str]:
 
 def _print_table(system: Any, hub_url: str, emulators: dict[str, str]) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from hub.system import endpoints
@@ -56,7 +58,7 @@ def _print_table(system: Any, hub_url: str, emulators: dict[str, str]) -> None:
     for column in ("", "what", "where"):
         table.add_column(column, overflow="fold")
     for row in endpoints(hub_url, system.registry.names(), emulators=emulators, consumers=consumers):
-        table.add_row(row.group, row.what, row.url)
+        table.add_row(escape(row.group), escape(row.what), escape(row.url))  # "[adapters.boss]" is not markup
     console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(table)
     console.print("Ctrl-C stops the hub, drains the workers and stops the emulators.")
@@ -64,7 +66,7 @@ def _print_table(system: Any, hub_url: str, emulators: dict[str, str]) -> None:
 
 @click.command()
 @click.option("--host", default=None, help="Address to bind (default from config: 127.0.0.1).")
-@click.option("--port", default=None, type=int, help="Port (default from config: 8000).")
+@click.option("--port", default=None, type=int, help="Port (default from config: 8000; 0: a free port).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Settings file (TOML). Without it: built-in defaults with development credentials.")
 @click.option("--workers/--no-workers", default=True, show_default=True,
@@ -99,7 +101,11 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
         settings = load_settings(config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    bind_host, bind_port = host or settings.host, port or settings.port
+    bind_host, bind_port = host or settings.host, settings.port if port is None else port
+    if bind_port == 0:  # a free port, chosen now: the emulators' call-backs must know it before the hub binds
+        with socket.socket() as probe:
+            probe.bind((bind_host, 0))
+            bind_port = probe.getsockname()[1]
     configure_logging(log_level.upper(), log_format)
     log = logging.getLogger("onepoint.serve")
     if settings.uses_development_credentials:

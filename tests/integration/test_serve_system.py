@@ -115,13 +115,21 @@ def rabbitmq_config(url: str, tmp_path: Path, *, emulator_base: int = 8101) -> P
 
 @pytest.fixture
 def system(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
-    """``onepoint serve`` with no config, on a free port, the emulators on free ports."""
-    port = free_port()
+    """``onepoint serve`` with no config, on a free port it chooses (``--port 0``), the emulators on free ports."""
     out = tmp_path / "serve.out"
     with out.open("wb") as log:
-        process = onepoint(["serve", "--port", str(port), "--emulator-base-port", "0"], tmp_path, log)
-        base_url = f"http://127.0.0.1:{port}"
+        process = onepoint(["serve", "--port", "0", "--emulator-base-port", "0"], tmp_path, log)
+        found: list[str] = []
+
+        def banner() -> bool:
+            printed = re.search(r"OnePoint Hub on (http://127\.0\.0\.1:(\d+))", out.read_text("utf-8", "replace"))
+            if printed is not None and printed.group(2) not in ("0", "8000"):
+                found.append(printed.group(1))
+            return bool(found)
+
         try:
+            wait_for(banner, "the banner naming the hub's port", process)
+            base_url = found[0]
             wait_for(lambda: ready(base_url), "the whole system to serve", process)
             yield base_url, out, process
         finally:
