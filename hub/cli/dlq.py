@@ -20,6 +20,7 @@ import click
 
 from hub.observability.logging import mask_msisdn
 from hub.transport import Broker, BrokerURLError, TopologyConfig, TransportError, open_broker
+from hub.transport.urls import scheme
 from hub.workers.dlq import DeadLetter, DeadLetterQueues
 
 __all__ = ["dlq"]
@@ -65,6 +66,10 @@ def _queues(broker_url: str | None, config_path: Path | None, prefix: str) -> It
         topology = settings.topology
     if broker_url is None:
         raise click.UsageError("no broker: give --broker URL, $ONEPOINT_BROKER_URL or --config FILE")
+    if scheme(broker_url) == "memory":
+        raise click.UsageError("memory:// lives inside the hub's own process: another process cannot see its dead"
+                               " letters (the hub counts them in /metrics, onepoint_messages_dead_lettered_total,"
+                               " and logs each with its reason); the dlq commands work on RabbitMQ (amqp://)")
     broker: Broker = open_broker(broker_url, topology, declare=False)
     try:
         yield DeadLetterQueues(broker)

@@ -140,3 +140,10 @@ def test_a_missing_broker_is_a_clean_error() -> None:
     result = CliRunner(env={"ONEPOINT_BROKER_URL": None}).invoke(dlq, ["list"])
     assert result.exit_code == 2
     assert "no broker" in result.output
+
+
+def test_the_dlq_commands_refuse_the_in_process_broker_with_the_reason() -> None:
+    from hub.cli.main import main
+
+    refused = CliRunner().invoke(main, ["dlq", "list", "--broker", "memory://"])
+    assert refused.exit_code == 2 and "memory:// lives inside the hub's own process" in refused.output
