@@ -5,7 +5,8 @@ instead of a client: a call needs none of the client's per-request work (its def
 the auth flow's generator, the redirect loop, the cookie jar filled through urllib's request class, the event
 hooks), which cost ~0.12-0.15 ms of CPU per call in the calling thread against a local server (bench/README.md,
 flows, 2026-12-04 afternoon). What the gateways need is kept here: the headers every request carries (the
-credentials among them), the connect and read timeouts (the request's ``timeout`` extension, as a client sets it),
+credentials among them), the connect and read timeouts (the request's ``timeout`` extension, as a client sets it)
+and, for a whole call, a deadline every wait shares (``hub.gateways.deadline``),
 one keep-alive connection per thread, redirects not followed (a client's default too), and the proxy the
 environment names for the system's URL (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``). respx
 still stands in for the system in tests: it replaces httpcore, below the transport.
@@ -17,6 +18,8 @@ import urllib.request
 from collections.abc import Mapping
 
 import httpx
+
+from hub.gateways.deadline import bounded_transport, read_within, within
 
 __all__ = ["HttpExchange", "environment_proxy"]
 
@@ -38,12 +41,15 @@ def environment_proxy(url: str) -> str | None:
 
 
 class HttpExchange:
-    """Requests to ``url``'s system with ``headers`` on every one, bounded by ``timeout``; close it when done."""
+    """Requests to ``url``'s system with ``headers`` on every one, each wait bounded by ``timeout`` and a whole
+    ``post`` by ``deadline`` seconds (a ``send`` by the caller's ``within``); close it when done."""
 
-    def __init__(self, url: str, timeout: httpx.Timeout, headers: Mapping[str, str] | None = None) -> None:
-        self._transport = httpx.HTTPTransport(proxy=environment_proxy(url))
+    def __init__(self, url: str, timeout: httpx.Timeout, headers: Mapping[str, str] | None = None, *,
+                 deadline: float | None = None) -> None:
+        self._transport = bounded_transport(environment_proxy(url))
         self._headers = dict(headers or {})
         self._timeout = timeout.as_dict()
+        self.deadline = deadline
         self._closed = False
 
     @property
@@ -60,10 +66,16 @@ class HttpExchange:
         return response
 
     def post(self, url: str, content: bytes, headers: Mapping[str, str] | None = None) -> httpx.Response:
-        """POST ``content``; the response with its whole body read."""
+        """POST ``content``; the response with its whole body read, all within the deadline."""
+        if self.deadline is None:
+            return self._post(url, content, headers)
+        with within(self.deadline):
+            return self._post(url, content, headers)
+
+    def _post(self, url: str, content: bytes, headers: Mapping[str, str] | None) -> httpx.Response:
         response = self.send("POST", url, content=content, headers=headers)
         try:
-            response.read()
+            response._content = read_within(response)  # what ``read()`` sets, checked against the deadline
         finally:
             response.close()
         return response

@@ -8,15 +8,15 @@ thread hand-off per call: before, each call went from the worker thread to the g
 and httpx's async stack (anyio) cost about as much CPU as the rest of the hub's work per lookup (bench/README.md,
 flows, 2026-12-04).
 
-Every call is also bounded as a whole: the answer must be complete within ``deadline`` seconds
-(``httpx.ReadTimeout`` otherwise), so a system that trickles its answer cannot hold a worker thread for longer.
+Every call is also bounded as a whole: the connection, the request and the whole answer, headers included, within
+``deadline`` seconds (``hub.gateways.deadline``; httpx's timeout errors otherwise), so a system that trickles its
+answer cannot hold a worker thread for longer.
 The WSDL is read once, with a client of its own (``wsdl_client``), which also serves zeep's other GETs.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +25,7 @@ import httpx
 from lxml import etree
 
 from hub.gateways.clients import ThreadClients
+from hub.gateways.deadline import read_within, within
 from hub.gateways.exchange import HttpExchange
 
 with warnings.catch_warnings():
@@ -68,18 +69,12 @@ class HttpxTransport(Transport):  # type: ignore[misc]  # zeep is untyped
 
     def post(self, address: str, message: bytes, headers: dict[str, str]) -> RawAnswer:
         """POST ``message``; the answer read completely within ``deadline`` seconds (``httpx.ReadTimeout``)."""
-        started = time.monotonic()
-        response = self.clients.get().send("POST", address, content=message, headers=headers)
-        try:
-            chunks = []
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                if time.monotonic() - started > self.deadline:
-                    raise httpx.ReadTimeout(f"no complete answer within {self.deadline:.1f} s",
-                                            request=response.request)
-            return RawAnswer(response.status_code, response.reason_phrase, b"".join(chunks))
-        finally:
-            response.close()
+        with within(self.deadline):  # the headers' wait too, not only the body's
+            response = self.clients.get().send("POST", address, content=message, headers=headers)
+            try:
+                return RawAnswer(response.status_code, response.reason_phrase, read_within(response))
+            finally:
+                response.close()
 
     def get(self, address: str, params: Any, headers: dict[str, str]) -> RawAnswer:
         response = self.wsdl_client.get(address, params=params, headers=headers)  # zeep GETs documents only

@@ -57,7 +57,8 @@ class XmlGateway:
         elif settings.username:
             headers["authorization"] = basic_credentials(settings.username, settings.password or "")
         timeout = http_timeout(settings)
-        self._clients = ThreadClients(lambda: HttpExchange(settings.url, timeout, headers))
+        self._clients = ThreadClients(lambda: HttpExchange(settings.url, timeout, headers,
+                                                           deadline=settings.connect_timeout + settings.read_timeout))
 
     def post(self, operation: str, document: bytes | etree._Element) -> etree._Element:
         """POST ``document`` (the ``operation`` command) to the system's URL; its XSD-valid answer document."""
