@@ -108,7 +108,11 @@ def _table(records: list[AuditRecord], total: int) -> Any:
     for name, justify in (("seq", "right"), ("when (UTC)", "left"), ("operator", "left"), ("role", "left"),
                           ("client", "left"), ("msisdn", "left"), ("period (UTC)", "left"), ("purpose", "left"),
                           ("rows", "right"), ("outcome", "left")):
-        table.add_column(name, justify=justify, no_wrap=name != "outcome")  # type: ignore[arg-type]
+        if name in ("purpose", "outcome"):  # free text: folded within a bounded width, never the others squeezed
+            table.add_column(name, justify=justify, overflow="fold", max_width=36,  # type: ignore[arg-type]
+                             min_width=len(name))
+        else:
+            table.add_column(name, justify=justify, no_wrap=True, min_width=len(name))  # type: ignore[arg-type]
     for record in records:
         row = record.as_dict()
         outcome = str(row["outcome"]) + (f": {row['reason']}" if row["reason"] else "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,15 @@ def test_show_prints_the_newest_rows_with_numbers_masked(config):
     assert "zhang.wei" in result.stdout
     assert [line.split("│")[1].strip() for line in result.stdout.splitlines()
             if line.startswith("│") and line.split("│")[1].strip()] == ["26", "27", "28", "29", "30"]
+
+
+def test_show_keeps_every_column_readable_beside_a_long_purpose(config):
+    long_purpose = "WO20261201ABCD1234 repeated SMS delivery failures, the customer's third call " * 3
+    with AuditLog.open(load_settings(config).audit) as log:
+        log.append(replace(entry(7), purpose=long_purpose))
+    result = onepoint("show", "--config", str(config), "--last", "1")
+    assert result.returncode == 0
+    row = next(line for line in result.stdout.splitlines() if line.startswith("│") and "31" in line.split("│")[1])
+    cells = [cell.strip() for cell in row.split("│")[1:-1]]
+    assert cells[0] == "31" and cells[4] == "10.1.2.3" and cells[5] == "*******8000"
+    assert cells[8] == "7" and cells[9] == "allowed"
