@@ -76,10 +76,10 @@ def stats(ctx: click.Context, first: str | None, last: str | None, area: str | N
     if as_json:
         click.echo(json.dumps(figures.as_json(), ensure_ascii=False, indent=2))
         return
-    _print_tables(figures)
+    _print_tables(figures, zone)
 
 
-def _print_tables(figures: Any) -> None:
+def _print_tables(figures: Any, zone: ZoneInfo) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -122,10 +122,10 @@ def _print_tables(figures: Any) -> None:
                       _share(tier.compliance))
     console.print(tiers)
     outages = Table(title="outages", title_justify="left")
-    for column in ("notice", "status", "start", "linked", "auto-answered", "dispatched", "title"):
+    for column in ("notice", "status", f"start ({zone.key})", "linked", "auto-answered", "dispatched", "title"):
         outages.add_column(column, justify="right" if column in ("linked", "auto-answered", "dispatched") else "left")
     for outage in figures.outages:
-        outages.add_row(outage.notice_id, outage.status, outage.start_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+        outages.add_row(outage.notice_id, outage.status, outage.start_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                         str(outage.linked), str(outage.auto_answered), str(outage.dispatched), outage.title)
     console.print(outages)
 

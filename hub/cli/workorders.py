@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from hub.config.settings import ConfigError, HubSettings, load_settings
+from hub.workflow.lifecycle import WorkOrderState
 
 __all__ = ["workorders"]
 
@@ -94,7 +95,8 @@ def show_command(work_order_id: str, config_path: Path | None) -> None:
 
 @workorders.command("list")
 @click.option("--msisdn")
-@click.option("--state", "states", multiple=True, help="A state (repeatable).")
+@click.option("--state", "states", multiple=True, help="A state (repeatable).",
+              type=click.Choice([state.value for state in WorkOrderState], case_sensitive=False))
 @click.option("--category", help="A category at any level: 01, 01.02, 01.02.03.")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--page-size", type=int, default=20, show_default=True)

@@ -78,7 +78,9 @@ class BulletinAPI:
         value = request.query_params.get(name)
         if value is None and not required:
             return None
-        if value is None or not pattern.match(value):
+        if value is None:
+            raise _Refused(400, "missing-parameter", f"{name} is required (?{name}=..., matching {pattern.pattern})")
+        if not pattern.match(value):
             raise _Refused(400, "bad-parameter", f"{name} must match {pattern.pattern}, not {value!r}")
         return value
 

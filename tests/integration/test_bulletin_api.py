@@ -110,7 +110,8 @@ def test_only_authenticated_readers_with_good_parameters(hub: Hub) -> None:
     nsp = httpx.get(f"{hub.url}/bulletin", params={"agent": "cs-1"}, headers={"Authorization": "Bearer nsp-dev-token"})
     assert nsp.status_code == 403 and "NSP" in nsp.json()["message"]
     assert nsp.headers["X-OnePoint-Refusal"] == "forbidden"
-    assert httpx.get(f"{hub.url}/bulletin", auth=CS).status_code == 400
+    missing = httpx.get(f"{hub.url}/bulletin", auth=CS)
+    assert missing.status_code == 400 and "agent is required" in missing.text
     assert httpx.get(f"{hub.url}/bulletin", params={"agent": "x y"}, auth=CS).status_code == 400
     assert httpx.get(f"{hub.url}/bulletin", params={"agent": "a", "area": "755"}, auth=CS).status_code == 400
     unknown = httpx.post(f"{hub.url}/bulletin/FLT-20991231-0001/read", params={"agent": "a"}, auth=CS)
