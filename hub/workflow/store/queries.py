@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, literal_column, or_, select
 from sqlalchemy.engine import Connection
 
 from hub.workflow.store.dialect import category_under
@@ -36,7 +36,8 @@ _FINAL_STATES = ("CLOSED", "CANCELLED")  # hub.workflow.lifecycle.FINAL (the sto
 _CUSTOMER_ORDERS = Prepared(
     select(*(_wo[name] for name in _CUSTOMER_ORDER_COLUMNS))
     .where(_wo.msisdn == bindparam("msisdn"),
-           or_(_wo.created_at >= bindparam("since"), _wo.state.not_in(_FINAL_STATES)))
+           or_(_wo.created_at >= bindparam("since"),
+               _wo.state.not_in([literal_column(f"'{state}'") for state in _FINAL_STATES])))  # no expanding bind
     .order_by(_wo.created_at.desc(), _wo.id.desc()).limit(bindparam("limit")))
 _REPEATED = Prepared(
     select(_wo.id)

@@ -1,0 +1,155 @@
+"""The store's reads: one work order with its history, QueryWorkOrders' filtered pages, a customer's recent ones.
+
+Each filter has its index (see ``schema``); the category filter is a prefix of whole levels (``01.02`` matches
+``01.02`` and ``01.02.*``), written for each dialect's index by ``dialect.category_under``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, bindparam, func, or_, select
+from sqlalchemy.engine import Connection
+
+from hub.workflow.store.dialect import category_under
+from hub.workflow.store.prepared import Prepared
+from hub.workflow.store.records import HistoryEntry, WorkOrderPage, WorkOrderView
+from hub.workflow.store.schema import deadlines, work_order_history, work_orders
+
+__all__ = ["MAX_PAGE_SIZE", "complained_of_before", "customer_work_orders", "find_work_orders", "load_work_order",
+           "new_work_order_view", "work_orders_in_state", "work_orders_of"]
+
+MAX_PAGE_SIZE = 500
+_wo = work_orders.c
+
+# Built once: building a select per call cost more Python than running it (bench/README.md, the workflow section).
+_WORK_ORDER = select(work_orders).where(_wo.id == bindparam("wid"))
+_WORK_ORDER_FOR_UPDATE = _WORK_ORDER.with_for_update()  # PostgreSQL locks the row; SQLite's write lock is held
+_HISTORY = (select(work_order_history).where(work_order_history.c.work_order_id == bindparam("wid"))
+            .order_by(work_order_history.c.seq))
+_DEADLINES = (select(deadlines).where(deadlines.c.work_order_id == bindparam("wid"))
+              .order_by(deadlines.c.due_at, deadlines.c.id))
+_CUSTOMER_ORDER_COLUMNS = ("id", "state", "channel", "category_code", "created_at")
+_FINAL_STATES = ("CLOSED", "CANCELLED")  # hub.workflow.lifecycle.FINAL (the store does not import the lifecycle)
+_CUSTOMER_ORDERS = Prepared(
+    select(*(_wo[name] for name in _CUSTOMER_ORDER_COLUMNS))
+    .where(_wo.msisdn == bindparam("msisdn"),
+           or_(_wo.created_at >= bindparam("since"), _wo.state.not_in(_FINAL_STATES)))
+    .order_by(_wo.created_at.desc(), _wo.id.desc()).limit(bindparam("limit")))
+_REPEATED = Prepared(
+    select(_wo.id)
+    .where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"),
+           func.substr(_wo.category_code, 1, bindparam("length")) == bindparam("phenomenon"))
+    .limit(1))
+_RECENT = (select(work_orders).where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"))
+           .order_by(_wo.created_at.desc(), _wo.id.desc()).limit(bindparam("limit")))
+
+
+def load_work_order(connection: Connection, work_order_id: str, *, for_update: bool = False) -> WorkOrderView | None:
+    """The work order with its history and deadlines; ``for_update``: its row locked until the transaction ends
+    (a change read from it cannot be overtaken by another process's change of the same work order)."""
+    params = {"wid": work_order_id}
+    row = connection.execute(_WORK_ORDER_FOR_UPDATE if for_update else _WORK_ORDER, params).mappings().first()
+    if row is None:
+        return None
+    history = connection.execute(_HISTORY, params).mappings()
+    due = connection.execute(_DEADLINES, params).mappings()
+    return WorkOrderView(dict(row), [dict(h) for h in history], [dict(d) for d in due])
+
+
+_DEFAULTS = {"escalation_level": 0, "paused_seconds": 0, "invalid_dispatches": 0, "version": 1,
+             "ticket_type": "COMPLAINT"}
+_NEW_ROW = {column.name: _DEFAULTS.get(column.name) for column in work_orders.c}
+
+
+def new_work_order_view(row: Mapping[str, Any], history: Sequence[HistoryEntry]) -> WorkOrderView:
+    """What ``load_work_order`` reads back for a work order just inserted (``row`` with its id, ``history``, no
+    deadline fired yet) in the same transaction, without reading it: the other columns at their defaults, times in
+    UTC as the store gives them. The dispatch at intake acts on it right after the creation."""
+    values = {name: value.astimezone(UTC) if isinstance(value, datetime) else value for name, value in row.items()}
+    return WorkOrderView({**_NEW_ROW, **values}, [entry.columns() for entry in history], [])
+
+
+def find_work_orders(
+    connection: Connection,
+    *,
+    msisdn: str | None = None,
+    states: Collection[str] | None = None,
+    category_prefix: str | None = None,
+    area: str | None = None,
+    tier: str | None = None,
+    tiers: Collection[str] | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> WorkOrderPage:
+    """Work orders matching every given filter, newest first; ``created_to`` is exclusive; pages count from 1."""
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page {page} of size {page_size}: pages count from 1, sizes 1..{MAX_PAGE_SIZE}")
+    where: list[ColumnElement[bool]] = []
+    if msisdn is not None:
+        where.append(_wo.msisdn == msisdn)
+    if states is not None:
+        where.append(_wo.state.in_(list(states)))
+    if category_prefix is not None:
+        prefix = category_prefix.rstrip(".")
+        where.append(category_under(_wo.category_code, prefix, connection.dialect.name))
+    if area is not None:
+        where.append(_wo.area_code == area)
+    if tier is not None:
+        where.append(_wo.tier == tier)
+    if tiers is not None:
+        where.append(_wo.tier.in_(list(tiers)))
+    if created_from is not None:
+        where.append(_wo.created_at >= created_from)
+    if created_to is not None:
+        where.append(_wo.created_at < created_to)
+    total = connection.execute(select(func.count()).select_from(work_orders).where(*where)).scalar_one()
+    rows = connection.execute(
+        select(work_orders).where(*where).order_by(_wo.created_at.desc(), _wo.id.desc())
+        .limit(page_size).offset((page - 1) * page_size)
+    ).mappings()
+    return WorkOrderPage(int(total), [dict(r) for r in rows])
+
+
+def work_orders_of(connection: Connection, msisdn: str, *, since: datetime | None = None,
+                   states: Collection[str] | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """A customer's work orders from every channel, newest first: created since ``since`` and/or in ``states``."""
+    if since is not None and states is None:
+        found = connection.execute(_RECENT, {"msisdn": msisdn, "since": since, "limit": limit}).mappings()
+        return [dict(r) for r in found]
+    query = select(work_orders).where(_wo.msisdn == msisdn)
+    if since is not None:
+        query = query.where(_wo.created_at >= since)
+    if states is not None:
+        query = query.where(_wo.state.in_(list(states)))
+    rows = connection.execute(query.order_by(_wo.created_at.desc(), _wo.id.desc()).limit(limit)).mappings()
+    return [dict(r) for r in rows]
+
+
+def customer_work_orders(connection: Connection, msisdn: str, *, since: datetime, limit: int) -> list[dict[str, Any]]:
+    """A new work order's answer's list: the customer's work orders from every channel that are still open
+    (whatever their age) or were created since ``since``, newest first, at most ``limit``, with only the columns
+    they show (id, state, channel, category_code, created_at)."""
+    found = _CUSTOMER_ORDERS.all(connection, {"msisdn": msisdn, "since": since, "limit": limit})
+    return [dict(zip(_CUSTOMER_ORDER_COLUMNS, row, strict=True)) for row in found]
+
+
+def complained_of_before(connection: Connection, msisdn: str, phenomenon: str, *, since: datetime) -> bool:
+    """The repeat check: whether the customer complained of ``phenomenon`` (a category code's prefix: the first
+    three levels) in a work order created since ``since``, however many others came in between."""
+    found = _REPEATED.all(connection, {"msisdn": msisdn, "since": since, "length": len(phenomenon),
+                                       "phenomenon": phenomenon})
+    return bool(found)
+
+
+def work_orders_in_state(connection: Connection, state: str, *, after: str | None, limit: int) -> list[dict[str, Any]]:
+    """The next ``limit`` work orders in ``state`` by id after ``after``: a range of ``ix_work_orders_state_id``,
+    so a whole pass costs the same per chunk however far it has gone (no OFFSET)."""
+    query = select(work_orders).where(_wo.state == state)
+    if after is not None:
+        query = query.where(_wo.id > after)
+    return [dict(r) for r in connection.execute(query.order_by(_wo.id).limit(limit)).mappings()]
