@@ -11,6 +11,8 @@
     intake_department = "CUSTOMER_SERVICE"
     repeat_window_hours = 168            # same number, same phenomenon within it: a repeat complaint
     tier_cache_seconds = 300             # the workflow's cache of BOSS tiers
+    tier_timeout_seconds = 3             # how long a new work order waits for BOSS's tier (then ordinary limits)
+    tier_pause_seconds = 30              # after BOSS gave no tier: new work orders do not wait for it that long
     link = "http://127.0.0.1:8000/workorders/{work_order_id}"   # OA items link back here
     scheduler_interval_seconds = 5       # how often due deadlines are looked for (0: no scheduler here)
     publisher_interval_seconds = 1       # how often the event listeners' next events are looked for (0: none here)
@@ -41,7 +43,8 @@ __all__ = ["DEFAULT_LINK", "WorkflowSettings", "parse_workflow"]
 DEFAULT_LINK = "http://127.0.0.1:8000/workorders/{work_order_id}"
 
 _KEYS = {"database", "sla", "calendars", "taxonomy", "intake_department", "repeat_window_hours",
-         "tier_cache_seconds", "link", "scheduler_interval_seconds", "publisher_interval_seconds",
+         "tier_cache_seconds", "tier_timeout_seconds", "tier_pause_seconds", "link", "scheduler_interval_seconds",
+         "publisher_interval_seconds",
          "listener_connect_timeout_seconds", "listener_read_timeout_seconds", "listener_gap_seconds",
          "outage_services", "outage_auto_answer", "mass_incidents", "mass_complaint_threshold",
          "mass_complaint_window_minutes", "enforce_templates", "statistics_timezone", "worker_batch"}
@@ -56,6 +59,8 @@ class WorkflowSettings:
     intake_department: str = "CUSTOMER_SERVICE"
     repeat_window_hours: float = 168.0
     tier_cache_seconds: float = 300.0
+    tier_timeout_seconds: float = 3.0
+    tier_pause_seconds: float = 30.0
     link: str = DEFAULT_LINK
     scheduler_interval_seconds: float = 5.0
     publisher_interval_seconds: float = 1.0
@@ -137,6 +142,8 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
         intake_department=department,
         repeat_window_hours=_number(section, "repeat_window_hours", 168.0, source),
         tier_cache_seconds=_number(section, "tier_cache_seconds", 300.0, source, zero_ok=True),
+        tier_timeout_seconds=_number(section, "tier_timeout_seconds", 3.0, source),
+        tier_pause_seconds=_number(section, "tier_pause_seconds", 30.0, source, zero_ok=True),
         link=link,
         scheduler_interval_seconds=_number(section, "scheduler_interval_seconds", 5.0, source, zero_ok=True),
         publisher_interval_seconds=_number(section, "publisher_interval_seconds", 1.0, source, zero_ok=True),

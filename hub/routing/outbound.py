@@ -197,13 +197,15 @@ class Outbound(ABC):
                                         "caused_by": cause.message_id, "step": step, "targets": list(targets)})
         return RouteResult(envelope.message_id, targets)
 
-    def request(self, document: bytes | etree._Element, *, cause: Envelope, step: str, consumer: str = "") -> bytes:
-        """Send a request to the one consumer its route names and return the answer document."""
+    def request(self, document: bytes | etree._Element, *, cause: Envelope, step: str, consumer: str = "",
+                timeout: float | None = None) -> bytes:
+        """Send a request to the one consumer its route names and return the answer document; ``timeout``: the
+        caller's own bound, else the route's reply timeout."""
         envelope = self.envelope(document, cause=cause, step=step, consumer=consumer)
-        targets, timeout = self.table.decide(envelope)
+        targets, route_timeout = self.table.decide(envelope)
         if len(targets) != 1 or targets[0] == BROADCAST:
             raise ValueError(f"{envelope.command_type} goes to {targets}: a request needs exactly one consumer")
-        return self._ask(envelope, targets[0], timeout or self.request_timeout)
+        return self._ask(envelope, targets[0], timeout or route_timeout or self.request_timeout)
 
     @abstractmethod
     def _publish(self, envelope: Envelope, targets: tuple[str, ...]) -> None: ...
@@ -295,5 +297,6 @@ class Sender:
     def send(self, document: bytes | etree._Element, *, step: str) -> RouteResult:
         return self._path.send(document, cause=self._cause, step=self._step(step), consumer=self._consumer)
 
-    def request(self, document: bytes | etree._Element, *, step: str) -> bytes:
-        return self._path.request(document, cause=self._cause, step=self._step(step), consumer=self._consumer)
+    def request(self, document: bytes | etree._Element, *, step: str, timeout: float | None = None) -> bytes:
+        return self._path.request(document, cause=self._cause, step=self._step(step), consumer=self._consumer,
+                                  timeout=timeout)

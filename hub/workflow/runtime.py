@@ -57,8 +57,9 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None,
     engine.observers.append(CounterObserver(settings.statistics_timezone))  # first: the statistics' counters
     used = clock or SystemClock()
     store = WorkOrderStore.open(settings.database, clock=used.now)
-    runtime = WorkflowRuntime(store, engine, TierLookup(ttl=max(settings.tier_cache_seconds, 0.001)), used,
-                              settings.link, metrics)
+    tiers = TierLookup(ttl=max(settings.tier_cache_seconds, 0.001), timeout=settings.tier_timeout_seconds,
+                       pause=settings.tier_pause_seconds)
+    runtime = WorkflowRuntime(store, engine, tiers, used, settings.link, metrics)
     if settings.outage_auto_answer:  # issue 13: answered from NSP's outage notices, the first intake rule
         outages = OutageRule(engine, load_outage_services(settings.outage_services, engine.taxonomy))
         runtime.intake_rules.insert(0, outages)

@@ -2,15 +2,19 @@
 through the BOSS adapter), kept in a bounded TTL cache per process.
 
 BOSS answers the highest identity (``EffectiveTier``) and the account manager. A number BOSS does not know is
-another network's caller (``OTHER_BRAND``). When BOSS cannot answer in time the work order is not held up: it
-is created with ordinary time limits (``TierFacts.known`` False, said in its history) — the hotline cannot keep a
-customer waiting on a back-office outage.
+another network's caller (``OTHER_BRAND``). When BOSS cannot answer in time (``timeout``, 3 s by default, not the
+route's 10 s) the work order is not held up: it is created with ordinary time limits (``TierFacts.known`` False,
+said in its history) — the hotline cannot keep a customer waiting on a back-office outage. After BOSS gave no tier
+the lookups pause for ``pause`` seconds: new work orders take ordinary limits at once instead of each waiting the
+timeout (the workflow's transaction waits with them), then BOSS is asked again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,9 +78,12 @@ def _facts(msisdn: str, answer: bytes) -> TierFacts:
 class TierLookup:
     """``facts(msisdn, outbound, now)``: cached for ``ttl`` seconds (``maxsize`` numbers), else asked of BOSS."""
 
-    def __init__(self, *, ttl: float = 300.0, maxsize: int = 100_000) -> None:
+    def __init__(self, *, ttl: float = 300.0, maxsize: int = 100_000, timeout: float | None = None,
+                 pause: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._cache: TTLCache[str, TierFacts] = TTLCache(maxsize=maxsize, ttl=ttl)
         self._lock = threading.Lock()
+        self.timeout, self.pause, self._clock = timeout, pause, clock
+        self._paused_until = 0.0
         self.asked = 0
         self.unanswered = 0
 
@@ -92,13 +99,19 @@ class TierLookup:
         found = self.cached(msisdn)
         if found is not None:
             return found
+        if self._clock() < self._paused_until:
+            self.unanswered += 1
+            return TierFacts(msisdn, None, known=False, note="BOSS gave no tier a moment ago, not asked again yet: "
+                                                             "ordinary time limits")
         self.asked += 1
         try:
-            answer = outbound.request(tier_query_document(msisdn, "tier-lookup-00", now), step="tier")
+            answer = outbound.request(tier_query_document(msisdn, "tier-lookup-00", now), step="tier",
+                                      timeout=self.timeout)
         except (OutboundError, TimeoutError) as exc:
             self.unanswered += 1
-            log.warning("BOSS gave no tier: ordinary time limits", extra={"msisdn": mask_msisdn(msisdn),
-                                                                          "error": str(exc)})
+            self._paused_until = self._clock() + self.pause
+            log.warning("BOSS gave no tier: ordinary time limits", extra={
+                "msisdn": mask_msisdn(msisdn), "error": str(exc), "not_asked_for_seconds": self.pause})
             return TierFacts(msisdn, None, known=False, note=f"BOSS gave no tier ({type(exc).__name__}): "
                                                               "ordinary time limits")
         facts = _facts(msisdn, answer)

@@ -1,0 +1,61 @@
+"""The workflow's tier lookup: BOSS's answer cached; BOSS silent → ordinary limits within the lookup's own timeout,
+and the next work orders not held up by asking again at once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from hub.validation import schema_directory
+from hub.workflow.tiers import TierLookup
+
+pytestmark = pytest.mark.unit
+
+NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+
+class Boss:
+    """A ``Sender`` standing for the route to BOSS: answers, or times out, and notes each request's timeout."""
+
+    def __init__(self, answer: bytes | None) -> None:
+        self.answer = answer
+        self.timeouts: list[float | None] = []
+
+    def request(self, document: bytes | etree._Element, *, step: str, timeout: float | None = None) -> bytes:
+        self.timeouts.append(timeout)
+        if self.answer is None:
+            raise TimeoutError(f"no reply in {timeout} s")
+        return self.answer
+
+
+def tier_answer() -> bytes:
+    with schema_directory() as directory:
+        return Path(directory, "examples/boss/responses/QueryCustomerTierResponse.xml").read_bytes()
+
+
+def test_boss_answers_once_and_the_tier_is_cached() -> None:
+    boss, lookup = Boss(tier_answer()), TierLookup(timeout=3.0)
+    first = lookup.facts("13800138000", boss, NOW)  # type: ignore[arg-type]
+    again = lookup.facts("13800138000", boss, NOW)  # type: ignore[arg-type]
+    assert first.known and first.tier and again == first
+    assert boss.timeouts == [3.0]
+
+
+def test_boss_silent_ordinary_limits_then_no_waiting_until_the_pause_is_over() -> None:
+    clock = [100.0]
+    boss = Boss(None)
+    lookup = TierLookup(timeout=3.0, pause=30.0, clock=lambda: clock[0])
+    first = lookup.facts("13800138000", boss, NOW)  # type: ignore[arg-type]
+    assert not first.known and first.tier is None and "ordinary time limits" in first.note
+    assert boss.timeouts == [3.0]  # the lookup's own bound, not the route's 10 s
+    clock[0] += 10
+    second = lookup.facts("13900139000", boss, NOW)  # type: ignore[arg-type]
+    assert not second.known and "not asked again yet" in second.note and boss.timeouts == [3.0]
+    clock[0] += 21
+    boss.answer = tier_answer()  # BOSS is back: asked again once the pause is over
+    third = lookup.facts("13900139000", boss, NOW)  # type: ignore[arg-type]
+    assert third.known and boss.timeouts == [3.0, 3.0]
+    assert (lookup.asked, lookup.unanswered) == (2, 2)
