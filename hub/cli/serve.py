@@ -94,7 +94,7 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
     from hub.routing.broker_router import BrokerRouter
     from hub.routing.factory import load_routing_table
     from hub.routing.table import RoutingTableError
-    from hub.system import EmulatedSystems, HubSystem, SystemStartError, point_adapters, start_emulators
+    from hub.system import EmulatedSystems, HubSystem, SystemStartError, links_to, point_adapters, start_emulators
     from hub.transport.urls import scheme
 
     try:
@@ -113,6 +113,7 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
     if not workers and scheme(settings.broker_url) == "memory":
         log.warning("--no-workers on memory://: nothing can consume the queues (they live in this process)")
     hub_url = f"http://{bind_host}:{bind_port}"
+    settings = links_to(settings, hub_url)
     running = EmulatedSystems()
     if settings.uses_development_credentials if emulators is None else emulators:
         try:

@@ -26,7 +26,7 @@ import httpx
 from hub.config.settings import HubSettings, load_settings
 from hub.demo.cleanup import remove_topology
 from hub.demo.day import SEED
-from hub.system import EmulatedSystems, HubSystem, point_adapters, start_emulators
+from hub.system import EmulatedSystems, HubSystem, links_to, point_adapters, start_emulators
 
 __all__ = ["DEMO_CALLBACK_TOKENS", "DemoStage", "StageError"]
 
@@ -87,7 +87,7 @@ class DemoStage:
         self.hub_url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
         try:
             self.emulated = start_emulators(self.hub_url, DEMO_CALLBACK_TOKENS, base_port=0, seed=self.seed)
-            self.settings = point_adapters(self.settings, self.emulated.urls())
+            self.settings = links_to(point_adapters(self.settings, self.emulated.urls()), self.hub_url)
             self.system = HubSystem(self.settings)
             hub = self.system.start()
             config = uvicorn.Config(hub.asgi, lifespan="on", log_config=None, access_log=False,

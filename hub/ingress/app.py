@@ -26,6 +26,7 @@ from hub.ingress.acceptance import Acceptance
 from hub.ingress.bulletin import BulletinAPI
 from hub.ingress.refusals import REFUSAL_HEADER
 from hub.ingress.soap.endpoint import SoapIngress
+from hub.ingress.workorder_link import WorkOrderLink
 from hub.ingress.xml.endpoint import XmlIngress
 from hub.observability.metrics import Metrics
 from hub.routing.broker_router import BrokerRouter
@@ -139,6 +140,7 @@ def create_app(
         Route("/xml/{system}", counted(xml.endpoint), methods=["POST"]),
         Route("/bulletin", counted(notices.list_notices), methods=["GET"]),
         Route("/bulletin/{notice}/read", counted(notices.mark_read), methods=["POST"]),
+        Route("/workorders/{work_order_id}", counted(WorkOrderLink(xml).endpoint), methods=["GET"]),
     ]
 
     hooks: list[Callable[[], None]] = [notices.close]

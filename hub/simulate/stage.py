@@ -30,7 +30,7 @@ from hub.config.settings import HubSettings
 from hub.demo.cleanup import remove_topology
 from hub.demo.stage import DEMO_CALLBACK_TOKENS, demo_settings
 from hub.simulate.clock import EmulatorClock, SimulatedTime
-from hub.system import EmulatedSystems, HubSystem, point_adapters
+from hub.system import EmulatedSystems, HubSystem, links_to, point_adapters
 from hub.workflow.runtime import WorkflowRuntime
 
 __all__ = ["SimulatedHub", "SimulationStage", "StageError", "simulation_settings"]
@@ -136,7 +136,7 @@ class SimulationStage:
         self.hub_url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
         try:
             self.emulated = _start_emulators(self.hub_url, EmulatorClock(self.time), self.seed, self.subscribers)
-            self.settings = point_adapters(self.settings, self.emulated.urls())
+            self.settings = links_to(point_adapters(self.settings, self.emulated.urls()), self.hub_url)
             self.system = SimulatedHub(self.settings, self.time)
             hub = self.system.start()
             config = uvicorn.Config(hub.asgi, lifespan="on", log_config=None, access_log=False,

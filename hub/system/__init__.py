@@ -10,6 +10,7 @@ from hub.system.assembly import HubSystem, RunningConsumer, SystemStartError, pr
 from hub.system.consumers import CONSUMER_PACKAGES, ConsumerKit, ConsumerUnavailable, consumer_kit, consumer_kits
 from hub.system.emulated import EmulatedSystems, point_adapters, start_emulators
 from hub.system.endpoints import Endpoint, endpoints
+from hub.system.links import links_to
 
 __all__ = [
     "CONSUMER_PACKAGES",
@@ -23,6 +24,7 @@ __all__ = [
     "consumer_kit",
     "consumer_kits",
     "endpoints",
+    "links_to",
     "point_adapters",
     "processed_store_url",
     "start_emulators",

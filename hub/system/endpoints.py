@@ -25,6 +25,7 @@ def endpoints(hub_url: str, command_sets: list[str], *, emulators: Mapping[str, 
     rows += [Endpoint("hub", f"XML {name}", f"{hub_url}/xml/{name}") for name in command_sets]
     rows += [
         Endpoint("hub", "bulletin (CS agents)", f"{hub_url}/bulletin?agent=ID"),
+        Endpoint("hub", "work order (OA items' links)", f"{hub_url}/workorders/ID"),
         Endpoint("hub", "health · readiness · metrics", f"{hub_url}/healthz · /readyz · /metrics"),
     ]
     for name, url in (emulators or {}).items():

@@ -22,6 +22,7 @@ import pytest
 
 from emulators.population import generate_population
 from emulators.toolkit import EmulatorAdmin
+from hub.validation import schema_directory
 from tests.support.servers import free_port
 
 with warnings.catch_warnings():
@@ -66,6 +67,13 @@ def stop(process: subprocess.Popen[bytes]) -> int:
         process.kill()
         process.wait(WAIT)
         raise
+
+
+def create_work_order(message_id: str) -> bytes:
+    """The schema's CreateWorkOrder example under ``message_id``."""
+    with schema_directory() as directory:
+        document = Path(directory, "examples/workorder/CreateWorkOrder.valid.xml").read_bytes()
+    return re.sub(rb"<c:MessageId>[^<]*</c:MessageId>", f"<c:MessageId>{message_id}</c:MessageId>".encode(), document)
 
 
 def seeded_customer() -> Any:
@@ -167,6 +175,21 @@ def test_one_command_runs_the_hub_its_workers_and_the_emulators(
     example = subprocess.run([sys.executable, "-W", "ignore", str(script)], capture_output=True, text=True,
                              env={**ENV, "ONEPOINT_URL": base_url}, timeout=WAIT, check=False)
     assert example.stdout.split() == ["COMPLETED", "ACCEPTED", "True"], example.stderr
+
+    # the link OA's items carry: GET /workorders/ID, the work order as QueryWorkOrder answers it
+    created = httpx.post(f"{base_url}/xml/workorder", content=create_work_order(f"cs-link-{uuid.uuid4().hex[:12]}"),
+                         headers={"Content-Type": "application/xml", "Authorization": "Bearer cs-dev-token"},
+                         timeout=WAIT)
+    work_order_id = re.search(rb"<wo:WorkOrderId>(WO\w+)</wo:WorkOrderId>", created.content).group(1).decode()  # type: ignore[union-attr]
+    shown = httpx.get(f"{base_url}/workorders/{work_order_id}", headers={"Authorization": "Bearer oa-dev-token"},
+                      timeout=WAIT)
+    assert shown.status_code == 200 and b"QueryWorkOrderResponse" in shown.content
+    assert f"<wo:WorkOrderId>{work_order_id}</wo:WorkOrderId>".encode() in shown.content
+    assert httpx.get(f"{base_url}/workorders/WO20260101AAAAAAAA", headers={"Authorization": "Bearer oa-dev-token"},
+                     timeout=WAIT).status_code == 404
+    assert httpx.get(f"{base_url}/workorders/{work_order_id}", timeout=WAIT).status_code == 401
+    assert httpx.get(f"{base_url}/workorders/{work_order_id}", headers={"Authorization": "Bearer nsp-dev-token"},
+                     timeout=WAIT).status_code == 403
 
     # NSP raises an outage: its call-back reaches the hub, the broadcast reaches the bulletin's worker
     raised = httpx.post(f"{emulators['nsp']}/nsp/outages", timeout=10, json={

@@ -1,0 +1,25 @@
+"""The links the hub sends (OA items, outage notices) follow the address it serves on, unless set in the config."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from hub.config import load_settings
+from hub.system import links_to
+
+pytestmark = pytest.mark.unit
+
+
+def test_the_built_in_links_follow_the_hubs_address() -> None:
+    settings = links_to(load_settings(), "http://127.0.0.1:18123")
+    assert settings.workflow.link == "http://127.0.0.1:18123/workorders/{work_order_id}"
+    oa = next(adapter for adapter in settings.adapters if adapter.system == "oa")
+    assert oa.options["notice_link"] == "http://127.0.0.1:18123/bulletin#{notice_id}"
+
+
+def test_links_a_deployment_set_itself_are_kept() -> None:
+    built_in = load_settings()
+    own = replace(built_in, workflow=replace(built_in.workflow, link="https://hub.example/wo/{work_order_id}"))
+    assert links_to(own, "http://127.0.0.1:18123").workflow.link == "https://hub.example/wo/{work_order_id}"
