@@ -20,6 +20,7 @@ from hub.security.throttle import SignInThrottled
 from hub.transport.errors import RequestTimeoutError, TransportError
 from hub.validation.violations import DocumentRefused, RefusalKind, Violation
 from hub.values import value_class
+from hub.workers.worker import DEAD_LETTERED
 
 __all__ = ["QuietLog", "Refusal", "refusal_for"]
 
@@ -93,8 +94,9 @@ def refusal_for(
         return Refusal(401, "unauthenticated", exc.reason, auth_code=exc.code)
     if isinstance(exc, NotAuthorized):
         return Refusal(403, "forbidden", str(exc))
-    if isinstance(exc, ReplyRefusal):
-        return Refusal(422, exc.code, str(exc), document=exc.document())
+    if isinstance(exc, ReplyRefusal):  # the request's own fault (422), or the system behind it failed it (502)
+        status = 502 if exc.code == DEAD_LETTERED else 422
+        return Refusal(status, exc.code, str(exc), document=exc.document())
     if isinstance(exc, BadReply):
         log.error("bad reply from a consumer", extra={"system": system, "reason": str(exc)})
         return Refusal(502, "bad-reply", str(exc))

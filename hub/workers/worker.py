@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from hub.observability.logging import mask_msisdn
 from hub.observability.metrics import Metrics
 from hub.routing.outbound import Outbound
 from hub.store.base import ProcessedStore
@@ -38,10 +39,13 @@ from hub.workers.claims import BatchClaims
 from hub.workers.classify import Classifier
 from hub.workers.processor import Action, Decision, Processor
 from hub.workers.registry import HandlerRegistry
+from hub.workers.reply import error_document
 from hub.workers.retry import RetryPolicy, max_total_attempts
 from hub.workers.waiting import MAX_HOLD, wait_copy
 
-__all__ = ["Worker", "dead_letter_copy", "retry_copy"]
+__all__ = ["DEAD_LETTERED", "Worker", "dead_letter_copy", "retry_copy"]
+
+DEAD_LETTERED = "dead-lettered"  # the c:Error code a dead-lettered request is answered with
 
 log = logging.getLogger("onepoint.worker")
 
@@ -176,6 +180,8 @@ class Worker:
                 self._count("dead_lettered")
                 if self.metrics is not None:
                     self.metrics.dead_lettered(self.consumer, decision.kind or "permanent")
+                if message.reply_to:
+                    self._tell_requester(message, decision)
         elif decision.action is Action.WAIT:
             self._wait(delivery, decision)
         elif self.tiers:  # BUSY: wait in the first tier without counting a trip
@@ -196,6 +202,18 @@ class Worker:
             self._sleep(min(decision.wait or 0.0, MAX_HOLD))
             delivery.nack(requeue=True)
         self._count("waiting")
+
+    def _tell_requester(self, message: Message, decision: Decision) -> None:
+        """A dead-lettered request is answered at once with the c:Error ``dead-lettered`` and the reason, instead
+        of leaving its requester to wait for its timeout. Best effort: the dead letter is what is kept."""
+        reason = mask_msisdn(decision.reason or "no reason recorded")
+        answer = error_document(DEAD_LETTERED, f"the request could not be carried out ({decision.kind or 'permanent'}"
+                                               f" failure) and went to the dead-letter queue: {reason}"[:1000])
+        try:
+            self.broker.reply(message, answer, content_type="application/xml").result(timeout=self._confirm_timeout)
+        except Exception as exc:  # the requester may be gone (a replayed dead letter): nobody to tell
+            log.info("a dead-lettered request's requester was not told", extra={
+                "message_id": message.message_id, "consumer": self.consumer, "error": repr(exc)})
 
     def _answer(self, delivery: Delivery, reply: bytes) -> bool:
         """Send a request's recorded answer and wait for the confirm; requeue the request if that fails."""

@@ -28,9 +28,9 @@ class Clock:
         return self.now
 
 
-def backend_error() -> etree._Element:
+def backend_error(code: str = "unknown-customer") -> etree._Element:
     error = etree.Element(f"{{{C}}}Error", nsmap={"c": C})
-    etree.SubElement(error, f"{{{C}}}Code").text = "unknown-customer"
+    etree.SubElement(error, f"{{{C}}}Code").text = code
     etree.SubElement(error, f"{{{C}}}Message").text = "no such MSISDN"
     return error
 
@@ -45,6 +45,7 @@ def backend_error() -> etree._Element:
         (SignInThrottled(19.2), 429, "throttled", 20),
         (NotAuthorized("may not send boss.SyncHLR"), 403, "forbidden", None),
         (ReplyRefusal(backend_error()), 422, "unknown-customer", None),
+        (ReplyRefusal(backend_error("dead-lettered")), 502, "dead-lettered", None),
         (BadReply("not a response"), 502, "bad-reply", None),
         (NoRouteError("no route takes x"), 500, "no-route", None),
         (RequestTimeoutError("5 s"), 504, "timeout", None),

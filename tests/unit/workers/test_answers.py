@@ -19,6 +19,7 @@ from hub.transport import Broker, Message, open_broker, routing_key
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.parser import ParserLimits
 from hub.workers import HandlerRegistry, Reply, Worker, WorkerTestClient
+from hub.workers.errors import PermanentError
 from tests.support.answers import recorded_answer
 from tests.support.worker_handlers import UNKNOWN_SUBSCRIBER, handlers, tier_query
 from tests.unit.workers.kit import short_config
@@ -161,6 +162,23 @@ def test_the_worker_sends_the_answer_only_after_it_is_recorded(broker: Broker) -
     assert recorded_when_answered == [True]
     assert reply.body == recorded_answer(store.reply(f"boss:{env.message_id}"))
     assert reply.content_type == "application/xml"
+
+
+def test_a_dead_lettered_request_is_answered_at_once_with_the_reason(broker: Broker) -> None:
+    """The system refused it for good: the requester hears so now (c:Error dead-lettered, 502 at the ingress)
+    instead of waiting for its timeout; the dead letter is kept as ever."""
+    failing = HandlerRegistry()
+
+    @failing.handler("boss.QueryCustomerTier")
+    def refused(env: Envelope) -> Reply:
+        raise PermanentError("BOSS answered 403 Forbidden: the hub's credentials were refused")
+
+    with Worker(broker, "boss", failing, store=MemoryProcessedStore()):
+        reply = request(broker, query()).result(10)
+    error = etree.fromstring(reply.body)
+    assert error.findtext("{urn:onepoint:common:1}Code") == "dead-lettered"
+    assert "403 Forbidden" in (error.findtext("{urn:onepoint:common:1}Message") or "")
+    assert broker.message_count(broker.config.dead_letter_queue("boss")) == 1
 
 
 class RefusingReplies:

@@ -158,7 +158,8 @@ def test_one_batch_one_commit_and_each_message_settled_as_alone(kit: Kit) -> Non
     refusal = etree.fromstring(futures[2].result(5).body)
     assert refusal.findtext("{urn:onepoint:common:1}Code") == "unknown-category"
     assert state(futures[4].result(5)) == "DISPATCHED"  # retried on the single path
-    assert not futures[3].done()  # dead-lettered: no answer
+    dead = etree.fromstring(futures[3].result(5).body)  # dead-lettered: its requester told so at once
+    assert dead.findtext("{urn:onepoint:common:1}Code") == "dead-lettered"
     assert kit.faults.runs.count(known.message_id) == 1  # not run again as a duplicate
     assert kit.faults.runs.count(poison.message_id) == 1  # settled from the batch's attempt
     assert kit.faults.runs.count(flaky.message_id) == 2
