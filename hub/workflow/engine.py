@@ -29,9 +29,9 @@ from hub.workflow.changes import (
 )
 from hub.workflow.commands import ActionRequest, Complaint
 from hub.workflow.deadlines import Deadlines, TimingFacts, compute_deadlines, pauses_from_states
+from hub.workflow.effects import action_effects, visit_note
 from hub.workflow.lifecycle import (
     LIFECYCLE,
-    PAUSED,
     TMF621_STATUS,
     LifecycleAction,
     TransitionRefused,
@@ -57,9 +57,8 @@ log = logging.getLogger("onepoint.workflow")
 A = LifecycleAction
 S = WorkOrderState
 Row = dict[str, Any]
-# encoders built once (json.dumps builds one per call when given options)
+# built once (json.dumps builds an encoder per call when given options)
 _EVENT_JSON = json.JSONEncoder(ensure_ascii=False).encode
-_FIELDS_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def _deadline_columns(deadlines: Deadlines) -> Row:
@@ -72,25 +71,6 @@ def _deadline_columns(deadlines: Deadlines) -> Row:
         "sla_version": deadlines.sla_version,
         "calendar_version": deadlines.calendar_version,
     }
-
-
-def _visited_at(request: ActionRequest, row: Row, now: datetime) -> datetime:
-    """When the return visit happened: the Callback's VisitedAt when it lies between the reply and now, else the
-    time it is recorded (the given time stays in the history's note)."""
-    given = request.details.get("VisitedAt")
-    if not given:
-        return now
-    visited = datetime.fromisoformat(given)
-    replied = row.get("replied_at")
-    return visited if visited <= now and (replied is None or visited >= replied) else now
-
-
-def _visit_note(request: ActionRequest, visited: datetime) -> str:
-    given = request.details.get("VisitedAt")
-    if given and datetime.fromisoformat(given) != visited:
-        return f"visited at {given} by the caller's account (before the reply or ahead of now): recorded at " \
-               f"{visited.isoformat()}"
-    return f"visited at {visited.isoformat()}"
 
 
 class WorkOrderEngine:
@@ -175,12 +155,13 @@ class WorkOrderEngine:
         entries = [HistoryEntry(at=now, kind="state", actor=request.operator, system=request.system,
                                 action=request.action.value, from_state=state.value, to_state=target.value,
                                 note=request.note, message_id=request.message_id)]
-        follow_ups = self._effects(tx, row, request, state, target, changes, now)
+        follow_ups = action_effects(tx, row, request, state, target, changes, now, taxonomy=self.taxonomy,
+                                    settings=self.settings, observers=self.observers)
         if request.action is A.RETURN_VISIT:  # the visit's outcome, with when it happened
             entries.append(HistoryEntry(at=now, kind="field", actor=request.operator, system=request.system,
                                         field="satisfaction", old_value=row["satisfaction"],
                                         new_value=changes["satisfaction"],
-                                        note=_visit_note(request, changes["return_visited_at"]),
+                                        note=visit_note(request, changes["return_visited_at"]),
                                         message_id=request.message_id))
         new_owner = changes.get("owner")
         if new_owner is not None and new_owner != row["owner"]:
@@ -207,66 +188,6 @@ class WorkOrderEngine:
         for observer in self.observers:
             follow_ups += observer.changed(tx, changed, request, now)
         return changed
-
-    def _effects(self, tx: WorkOrderTransaction, row: Row, request: ActionRequest, state: WorkOrderState,
-                 target: WorkOrderState, changes: Row, now: datetime) -> list[FollowUp]:
-        """What the action changes beyond the state, and what other systems must hear of it."""
-        action = request.action
-        if action in (A.PEND, A.REQUEST_INFO, A.SUSPEND) and target in PAUSED:
-            changes["paused_since"] = now
-        if action is A.SUSPEND:
-            changes["state_before_suspension"] = state.value
-        if target not in PAUSED and row["paused_since"] is not None:  # RESUME, SUPPLY_INFO, ESCALATE, CANCEL
-            changes["paused_since"] = None
-        if state is S.SUSPENDED:
-            changes["state_before_suspension"] = None
-        if action in (A.DISPATCH, A.START, A.REPLY, A.AUTO_ANSWER) and row["first_responded_at"] is None:
-            changes["first_responded_at"] = now
-        if action is A.REPLY:
-            changes["replied_at"] = now
-        if action is A.RETURN_VISIT:
-            changes["return_visited_at"] = _visited_at(request, row, now)
-            changes["satisfaction"] = request.details.get("Satisfaction")
-        if action in (A.CLOSE, A.CANCEL):
-            changes["closed_at"] = now
-        if action is A.REJECT_DISPATCH:
-            changes["invalid_dispatches"] = int(row["invalid_dispatches"] or 0) + 1
-            changes["owner"] = self.settings.intake_department
-        if action is A.ESCALATE:
-            changes["escalation_level"] = int(row["escalation_level"] or 0) + 1
-            changes["owner"] = request.details.get("ToDepartment") or row["owner"]
-            return [FollowUp("oa-todo", {**row, **changes}, {"reason": request.note or "escalated",
-                                                             "manager": changes["owner"]})]
-        if action is A.DISPATCH:
-            return self._dispatch(tx, row, request, changes)
-        return []
-
-    def _dispatch(self, tx: WorkOrderTransaction, row: Row, request: ActionRequest, changes: Row) -> list[FollowUp]:
-        template = self.taxonomy.phenomenon(row["category_code"])
-        given = {"msisdn": row["msisdn"], "contact_number": row["contact_number"] or "", **request.dispatch_fields}
-        missing = template.missing_fields(given)
-        if missing and not self.settings.enforce_templates:
-            tx.append_history(row["id"], [HistoryEntry(
-                at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,
-                action="DISPATCH_UNCHECKED", field="dispatch", new_value="; ".join(missing)[:2000],
-                note=f"template {template.id} not enforced", message_id=request.message_id)])
-        elif missing:  # counted: the refusal stays in the history (it commits with the c:Error answer)
-            tx.append_history(row["id"], [HistoryEntry(
-                at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,
-                action="DISPATCH_REFUSED", field="dispatch", new_value="; ".join(missing)[:2000],
-                note=f"template {template.id}", message_id=request.message_id)])
-            for observer in self.observers:
-                if isinstance(observer, DispatchRefusalObserver):
-                    observer.dispatch_refused(tx, row, changes["updated_at"])
-            raise WorkOrderRefused(f"dispatch of {row['id']} refused, template {template.id} needs: "
-                                   + "; ".join(missing), code="dispatch-incomplete")
-        changes["owner"] = request.details.get("ToDepartment") or template.target.code
-        changes["dispatch_fields"] = _FIELDS_JSON(given)
-        system = request.details.get("ToSystem") or template.target.system
-        if system == "NSP":
-            return [FollowUp("nsp-dispatch", {**row, **changes}, {"fields": {**given, "_template": template.id},
-                                                                  "instructions": request.details.get("Instructions")})]
-        return []
 
     def escalate_on_breach(self, tx: WorkOrderTransaction, view: WorkOrderView, role: str, reason: str,
                            now: datetime) -> list[FollowUp]:

@@ -1,0 +1,107 @@
+"""What a lifecycle action changes beyond the state, and the commands other systems are owed for it: the pause and
+its end, the first response, the reply, the return visit (and when it happened), closing, a refused dispatch's
+count, an escalation's level and owner, and a dispatch checked against its phenomenon's template (refused, listing
+what is missing, when the template is enforced). ``WorkOrderEngine.act`` applies them in the action's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from hub.workflow.changes import DispatchRefusalObserver, EngineSettings, FollowUp, WorkOrderRefused
+from hub.workflow.commands import ActionRequest
+from hub.workflow.lifecycle import PAUSED, LifecycleAction, WorkOrderState
+from hub.workflow.store import HistoryEntry, WorkOrderTransaction
+from hub.workflow.taxonomy import Taxonomy
+
+__all__ = ["action_effects", "visit_note", "visited_at"]
+
+A = LifecycleAction
+S = WorkOrderState
+Row = dict[str, Any]
+_FIELDS_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # built once
+
+
+def visited_at(request: ActionRequest, row: Row, now: datetime) -> datetime:
+    """When the return visit happened: the Callback's VisitedAt when it lies between the reply and now, else the
+    time it is recorded (the given time stays in the history's note)."""
+    given = request.details.get("VisitedAt")
+    if not given:
+        return now
+    visited = datetime.fromisoformat(given)
+    replied = row.get("replied_at")
+    return visited if visited <= now and (replied is None or visited >= replied) else now
+
+
+def visit_note(request: ActionRequest, visited: datetime) -> str:
+    given = request.details.get("VisitedAt")
+    if given and datetime.fromisoformat(given) != visited:
+        return f"visited at {given} by the caller's account (before the reply or ahead of now): recorded at " \
+               f"{visited.isoformat()}"
+    return f"visited at {visited.isoformat()}"
+
+
+def action_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, state: WorkOrderState,
+                   target: WorkOrderState, changes: Row, now: datetime, *, taxonomy: Taxonomy,
+                   settings: EngineSettings, observers: Sequence[object]) -> list[FollowUp]:
+    """What the action changes beyond the state (into ``changes``), and what other systems must hear of it."""
+    action = request.action
+    if action in (A.PEND, A.REQUEST_INFO, A.SUSPEND) and target in PAUSED:
+        changes["paused_since"] = now
+    if action is A.SUSPEND:
+        changes["state_before_suspension"] = state.value
+    if target not in PAUSED and row["paused_since"] is not None:  # RESUME, SUPPLY_INFO, ESCALATE, CANCEL
+        changes["paused_since"] = None
+    if state is S.SUSPENDED:
+        changes["state_before_suspension"] = None
+    if action in (A.DISPATCH, A.START, A.REPLY, A.AUTO_ANSWER) and row["first_responded_at"] is None:
+        changes["first_responded_at"] = now
+    if action is A.REPLY:
+        changes["replied_at"] = now
+    if action is A.RETURN_VISIT:
+        changes["return_visited_at"] = visited_at(request, row, now)
+        changes["satisfaction"] = request.details.get("Satisfaction")
+    if action in (A.CLOSE, A.CANCEL):
+        changes["closed_at"] = now
+    if action is A.REJECT_DISPATCH:
+        changes["invalid_dispatches"] = int(row["invalid_dispatches"] or 0) + 1
+        changes["owner"] = settings.intake_department
+    if action is A.ESCALATE:
+        changes["escalation_level"] = int(row["escalation_level"] or 0) + 1
+        changes["owner"] = request.details.get("ToDepartment") or row["owner"]
+        return [FollowUp("oa-todo", {**row, **changes}, {"reason": request.note or "escalated",
+                                                         "manager": changes["owner"]})]
+    if action is A.DISPATCH:
+        return _dispatch(tx, row, request, changes, taxonomy=taxonomy, settings=settings, observers=observers)
+    return []
+
+def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, changes: Row, *, taxonomy: Taxonomy,
+              settings: EngineSettings, observers: Sequence[object]) -> list[FollowUp]:
+    template = taxonomy.phenomenon(row["category_code"])
+    given = {"msisdn": row["msisdn"], "contact_number": row["contact_number"] or "", **request.dispatch_fields}
+    missing = template.missing_fields(given)
+    if missing and not settings.enforce_templates:
+        tx.append_history(row["id"], [HistoryEntry(
+            at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,
+            action="DISPATCH_UNCHECKED", field="dispatch", new_value="; ".join(missing)[:2000],
+            note=f"template {template.id} not enforced", message_id=request.message_id)])
+    elif missing:  # counted: the refusal stays in the history (it commits with the c:Error answer)
+        tx.append_history(row["id"], [HistoryEntry(
+            at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,
+            action="DISPATCH_REFUSED", field="dispatch", new_value="; ".join(missing)[:2000],
+            note=f"template {template.id}", message_id=request.message_id)])
+        for observer in observers:
+            if isinstance(observer, DispatchRefusalObserver):
+                observer.dispatch_refused(tx, row, changes["updated_at"])
+        raise WorkOrderRefused(f"dispatch of {row['id']} refused, template {template.id} needs: "
+                               + "; ".join(missing), code="dispatch-incomplete")
+    changes["owner"] = request.details.get("ToDepartment") or template.target.code
+    changes["dispatch_fields"] = _FIELDS_JSON(given)
+    system = request.details.get("ToSystem") or template.target.system
+    if system == "NSP":
+        return [FollowUp("nsp-dispatch", {**row, **changes}, {"fields": {**given, "_template": template.id},
+                                                              "instructions": request.details.get("Instructions")})]
+    return []
