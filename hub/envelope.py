@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Mapping
@@ -76,3 +77,13 @@ class Envelope:
 
     def with_headers(self, **headers: Any) -> Envelope:
         return replace(self, headers={**self.headers, **headers})
+
+    def fingerprint(self) -> str:
+        """What makes this the same command as another of its message id: the SHA-256 (hex) of its source
+        system, command type and document. Two envelopes of one message id with different fingerprints are a
+        reused id, not a retry."""
+        digest = hashlib.sha256()
+        for part in (self.source_system.encode(), self.command_type.encode(), self.payload):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+        return digest.hexdigest()

@@ -14,12 +14,14 @@ import time
 from collections.abc import Callable
 
 from hub.ingress.replies import BadReply, ReplyRefusal
+from hub.routing.router import MessageIdReused
 from hub.routing.table import NoRouteError
 from hub.security.callers import AuthenticationFailed, NotAuthorized
 from hub.security.throttle import SignInThrottled
 from hub.transport.errors import RequestTimeoutError, TransportError
 from hub.validation.violations import DocumentRefused, RefusalKind, Violation
 from hub.values import value_class
+from hub.workers.fingerprint import MESSAGE_ID_REUSED
 from hub.workers.worker import DEAD_LETTERED
 
 __all__ = ["QuietLog", "Refusal", "refusal_for"]
@@ -94,8 +96,10 @@ def refusal_for(
         return Refusal(401, "unauthenticated", exc.reason, auth_code=exc.code)
     if isinstance(exc, NotAuthorized):
         return Refusal(403, "forbidden", str(exc))
-    if isinstance(exc, ReplyRefusal):  # the request's own fault (422), or the system behind it failed it (502)
-        status = 502 if exc.code == DEAD_LETTERED else 422
+    if isinstance(exc, MessageIdReused):
+        return Refusal(409, MESSAGE_ID_REUSED, str(exc))
+    if isinstance(exc, ReplyRefusal):  # the request's own fault (422; its id reused: 409), or the system behind it
+        status = {DEAD_LETTERED: 502, MESSAGE_ID_REUSED: 409}.get(exc.code, 422)  # failed it (502)
         return Refusal(status, exc.code, str(exc), document=exc.document())
     if isinstance(exc, BadReply):
         log.error("bad reply from a consumer", extra={"system": system, "reason": str(exc)})

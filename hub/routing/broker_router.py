@@ -29,7 +29,7 @@ from hub.observability.metrics import Metrics
 from hub.routing.addresses import addresses
 from hub.routing.codec import message_from_envelope
 from hub.routing.reply_cache import ReplyCache, RequestKey, request_key, shared_answer
-from hub.routing.router import RouteResult
+from hub.routing.router import MessageIdReused, RouteResult
 from hub.routing.table import Route, RoutingTable
 from hub.transport import Broker, PublisherUnavailableError, routing_key
 
@@ -54,7 +54,7 @@ class BrokerRouter:
         self.replies = ReplyCache(clock=clock)  # answers of requests whose route has cache_ttl
         self._flights: dict[Flight, asyncio.Task[bytes]] = {}  # identical requests in flight, by loop and route
         self._table = table
-        self._recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        self._recent: OrderedDict[str, tuple[tuple[str, ...], str]] = OrderedDict()  # id → targets, fingerprint
         self._remember = remember
         self._address_cache: dict[tuple[tuple[str, ...], str], tuple[tuple[str, str], ...]] = {}
 
@@ -75,7 +75,9 @@ class BrokerRouter:
         recent = self._recent
         prior = recent.get(envelope.message_id)
         if prior is not None:
-            return RouteResult(envelope.message_id, prior, duplicate=True)
+            if prior[1] != envelope.fingerprint():
+                raise MessageIdReused(envelope)
+            return RouteResult(envelope.message_id, prior[0], duplicate=True)
         decision = self._table.decision(envelope)
         if decision.request is not None:
             return await self._request(envelope, decision.targets[0], decision.request)
@@ -95,8 +97,10 @@ class BrokerRouter:
         if self.metrics is not None:
             for target in targets:
                 self.metrics.published(target)
-        recent[envelope.message_id] = targets  # each step is atomic under the GIL; a lost race only
-        if len(recent) > self._remember:  # forgets an entry early, which the consumers' store covers
+        # each step is atomic under the GIL; a lost race only forgets an entry early, which the consumers' store
+        # covers
+        recent[envelope.message_id] = (targets, envelope.fingerprint())
+        if len(recent) > self._remember:
             recent.popitem(last=False)
         return RouteResult(envelope.message_id, targets)
 

@@ -9,7 +9,17 @@ from typing import Protocol, runtime_checkable
 from hub.envelope import Envelope
 from hub.values import value_class
 
-__all__ = ["InMemoryRouter", "RouteResult", "Router"]
+__all__ = ["InMemoryRouter", "MessageIdReused", "RouteResult", "Router"]
+
+
+class MessageIdReused(Exception):
+    """A command under the message id of another command accepted before (another document, another system):
+    refused, never taken for its duplicate (the message id is the idempotency key: the same id, the same
+    command)."""
+
+    def __init__(self, envelope: Envelope) -> None:
+        super().__init__(f"message id {envelope.message_id} was already used for another command; the same id "
+                         "must carry the same document: send a new id")
 
 
 @value_class
@@ -40,17 +50,19 @@ class InMemoryRouter:
 
     def __init__(self, maxlen: int = 10_000) -> None:
         self.envelopes: deque[Envelope] = deque(maxlen=maxlen)
-        self._seen: dict[str, RouteResult] = {}
+        self._seen: dict[str, tuple[RouteResult, str]] = {}
         self._lock = asyncio.Lock()
 
     async def route(self, envelope: Envelope) -> RouteResult:
         async with self._lock:
             if envelope.message_id in self._seen:
-                prior = self._seen[envelope.message_id]
+                prior, fingerprint = self._seen[envelope.message_id]
+                if fingerprint != envelope.fingerprint():
+                    raise MessageIdReused(envelope)
                 return RouteResult(prior.message_id, prior.targets, duplicate=True)
             self.envelopes.append(envelope)
             result = RouteResult(envelope.message_id, (envelope.system,))
-            self._seen[envelope.message_id] = result
+            self._seen[envelope.message_id] = (result, envelope.fingerprint())
             if len(self._seen) > 4 * (self.envelopes.maxlen or 10_000):
                 self._seen.pop(next(iter(self._seen)))
             return result

@@ -14,8 +14,6 @@ it is.
 
 from __future__ import annotations
 
-import hashlib
-
 from hub.envelope import Envelope
 from hub.workers.reply import error_document
 
@@ -27,11 +25,7 @@ _DIGEST_LENGTH = 64  # hex characters
 
 
 def request_fingerprint(envelope: Envelope) -> bytes:
-    digest = hashlib.sha256()
-    for part in (envelope.source_system.encode(), envelope.command_type.encode(), envelope.payload):
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.hexdigest().encode()
+    return envelope.fingerprint().encode()
 
 
 def seal(answer: bytes | None, envelope: Envelope) -> bytes | None:

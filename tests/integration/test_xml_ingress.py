@@ -47,6 +47,18 @@ def test_duplicate_message_id_is_200_duplicate_and_routed_once(hub, create):
     assert len(hub.router.envelopes) == before + 1
 
 
+def test_a_message_id_reused_for_another_command_is_409_and_not_routed(hub, create):
+    before = len(hub.router.envelopes)
+    assert post(hub, with_id(create, "xml-reuse-000001")).status_code == 202
+    other = with_id(create, "xml-reuse-000001").replace(b"0755-83765432", b"0755-83760000")  # another document
+    reused = post(hub, other)
+    assert reused.status_code == 409
+    error = etree.fromstring(reused.content)
+    assert error.findtext(f"{{{C}}}Code") == "message-id-reused" and "xml-reuse-000001" in reused.text
+    assert len(hub.router.envelopes) == before + 1  # the second one was not taken for the first's duplicate
+    assert post(hub, with_id(create, "xml-reuse-000001")).status_code == 200  # the very same again: DUPLICATE
+
+
 def test_basic_authentication_works(hub, create):
     response = httpx.post(
         hub.xml("workorder"),

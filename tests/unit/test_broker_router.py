@@ -8,6 +8,7 @@ import pytest
 
 from hub.envelope import Envelope
 from hub.routing import BrokerRouter, RoutingTable, envelope_from_message
+from hub.routing.router import MessageIdReused
 from hub.transport import TopologyConfig, open_broker
 from hub.transport.topology import DEFAULT_CONSUMERS
 
@@ -69,6 +70,15 @@ def test_a_retry_of_a_confirmed_message_is_a_duplicate_and_not_published_again(b
     asyncio.run(router.route(envelope("m-000000000003")))
     again = asyncio.run(router.route(envelope("m-000000000003")))
     assert again.duplicate
+    assert broker.message_count(broker.config.queue("workflow")) == 1
+
+
+def test_a_message_id_reused_for_another_command_is_refused_and_not_published(broker):
+    router = BrokerRouter(broker, routes("workflow"))
+    asyncio.run(router.route(envelope("m-000000000004")))
+    other = Envelope("m-000000000004", "workorder.CreateWorkOrder", "CS", b"<y/>", headers={"ingress": "xml"})
+    with pytest.raises(MessageIdReused, match="m-000000000004"):
+        asyncio.run(router.route(other))
     assert broker.message_count(broker.config.queue("workflow")) == 1
 
 

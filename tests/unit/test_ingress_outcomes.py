@@ -7,8 +7,10 @@ import logging
 import pytest
 from lxml import etree
 
+from hub.envelope import Envelope
 from hub.ingress.outcomes import QuietLog, refusal_for
 from hub.ingress.replies import BadReply, ReplyRefusal
+from hub.routing.router import MessageIdReused
 from hub.routing.table import NoRouteError
 from hub.security.callers import AuthenticationFailed, NotAuthorized
 from hub.security.throttle import SignInThrottled
@@ -46,6 +48,8 @@ def backend_error(code: str = "unknown-customer") -> etree._Element:
         (NotAuthorized("may not send boss.SyncHLR"), 403, "forbidden", None),
         (ReplyRefusal(backend_error()), 422, "unknown-customer", None),
         (ReplyRefusal(backend_error("dead-lettered")), 502, "dead-lettered", None),
+        (ReplyRefusal(backend_error("message-id-reused")), 409, "message-id-reused", None),
+        (MessageIdReused(Envelope("m-1", "oa.CompleteTodo", "OA", b"<x/>")), 409, "message-id-reused", None),
         (BadReply("not a response"), 502, "bad-reply", None),
         (NoRouteError("no route takes x"), 500, "no-route", None),
         (RequestTimeoutError("5 s"), 504, "timeout", None),
