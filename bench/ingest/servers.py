@@ -87,9 +87,12 @@ class ServerProcess:
 
 
 def start_hub(config: Path, port: int, log: Path, *, log_level: str = "INFO", workers: int = 1) -> ServerProcess:
-    """``onepoint serve --config`` (one worker); with ``workers > 1`` the same app under ``uvicorn --workers``."""
+    """``onepoint serve --config --no-workers`` (one process; its queues are the bench's drainers' alone: on
+    amqp:// serve would otherwise consume them with its own workers); with ``workers > 1`` the same app under
+    ``uvicorn --workers``."""
     if workers == 1:
-        argv = [str(VENV_BIN / "onepoint"), "serve", "--config", str(config), "--log-level", log_level]
+        argv = [str(VENV_BIN / "onepoint"), "serve", "--config", str(config), "--no-workers", "--log-level",
+                log_level]
         return ServerProcess("hub", argv, port, "/readyz", log)
     argv = [sys.executable, str(HERE / "hub_workers.py"), "--config", str(config), "--workers", str(workers),
             "--log-level", log_level]
