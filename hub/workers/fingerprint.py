@@ -1,26 +1,23 @@
-"""A message's fingerprint, kept with its processed record: a message id reused for another message is refused.
+"""A request's fingerprint, kept with its recorded answer: a message id reused for another request is refused.
 
 The message id is the idempotency key (``hub.envelope``): the same id must mean the same command. A redelivered
-or re-sent message is a duplicate only if it is the same message: same source system, same command, same
-document (``Envelope.fingerprint``, a SHA-256 over the three). A request that reuses an id for anything else
-(another number, another operator, another command) is answered with the ``c:Error`` ``message-id-reused``, so
-a recorded answer never reaches a request it was not made for and the new one is neither authorized nor audited
-on the strength of the old one's record; a command that does is dead-lettered with that reason, not dropped as
-the first one's duplicate (the ingress refuses both with 409 when it saw the first; this covers what reaches a
-worker another way: another hub process, a replay).
+or re-sent request gets its recorded answer again, but only if it is the same request: same source system,
+same command, same document (a SHA-256 over the three). A request that reuses an id for anything else (another
+number, another operator, another command) is answered with the ``c:Error`` ``message-id-reused``, so a
+recorded answer never reaches a request it was not made for and the new one is neither authorized nor
+audited on the strength of the old one's record.
 
-The fingerprint travels inside the recorded answer (``seal``; a command's answer is empty): a prefix no XML
-document can start with, so every processed store keeps it without a column of its own, and an answer recorded
-without one is given back as it is.
+The fingerprint travels inside the recorded answer (``seal``): a prefix no XML document can start with, so
+every processed store keeps it without a column of its own, and an answer recorded without one is given back as
+it is.
 """
 
 from __future__ import annotations
 
 from hub.envelope import Envelope
-from hub.workers.errors import PermanentError
 from hub.workers.reply import error_document
 
-__all__ = ["MESSAGE_ID_REUSED", "answer_for", "request_fingerprint", "reused_id_error", "seal", "unseal"]
+__all__ = ["MESSAGE_ID_REUSED", "answer_for", "request_fingerprint", "seal", "unseal"]
 
 MESSAGE_ID_REUSED = "message-id-reused"
 _MARK = b"\x00request-sha256:"  # no XML document starts with a NUL byte
@@ -31,9 +28,11 @@ def request_fingerprint(envelope: Envelope) -> bytes:
     return envelope.fingerprint().encode()
 
 
-def seal(answer: bytes | None, envelope: Envelope) -> bytes:
-    """The answer to record: ``answer`` (empty for a command) behind the fingerprint of the message it answers."""
-    return _MARK + request_fingerprint(envelope) + b"\n" + (answer or b"")
+def seal(answer: bytes | None, envelope: Envelope) -> bytes | None:
+    """The answer to record: ``answer`` behind the fingerprint of the request it answers."""
+    if answer is None:
+        return None
+    return _MARK + request_fingerprint(envelope) + b"\n" + answer
 
 
 def unseal(recorded: bytes) -> tuple[bytes | None, bytes]:
@@ -45,19 +44,12 @@ def unseal(recorded: bytes) -> tuple[bytes | None, bytes]:
 
 
 def answer_for(envelope: Envelope, recorded: bytes | None) -> tuple[bytes | None, bool]:
-    """What a duplicate gets from its recorded answer, and whether its id was reused: the answer if it was
-    recorded for this very message (None for a command's empty one), the ``c:Error`` ``message-id-reused`` if it
-    was recorded for another one."""
+    """What a request gets from a recorded answer, and whether its id was reused: the answer if it was recorded
+    for this very request, the ``c:Error`` ``message-id-reused`` if it was recorded for another one."""
     if recorded is None:
         return None, False
     fingerprint, answer = unseal(recorded)
     if fingerprint is None or fingerprint == request_fingerprint(envelope):
-        return answer or None, False
+        return answer, False
     return error_document(MESSAGE_ID_REUSED, f"message id {envelope.message_id} was already used for another "
                                              f"request; the same id must carry the same document: send a new id"), True
-
-
-def reused_id_error(envelope: Envelope) -> PermanentError:
-    """Why a command under a reused message id is dead-lettered."""
-    return PermanentError(f"{MESSAGE_ID_REUSED}: message id {envelope.message_id} was already processed for another "
-                          "command (another document or source system); this one was not carried out")

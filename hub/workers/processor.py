@@ -35,7 +35,7 @@ from hub.transport.message import Message
 from hub.workers import headers as h
 from hub.workers.classify import Classifier
 from hub.workers.errors import BusinessRejection, PermanentError
-from hub.workers.fingerprint import answer_for, reused_id_error, seal
+from hub.workers.fingerprint import answer_for, seal
 from hub.workers.registry import OUTBOUND, HandlerContext, HandlerRegistry, HandlerSpec
 from hub.workers.reply import Reply, error_document
 from hub.workers.retry import RetryPolicy, run_with_retries
@@ -143,8 +143,6 @@ class Processor:
     def _duplicate(self, message: Message, envelope: Envelope, outcome: str | None,
                    recorded: bytes | None) -> Decision:
         answer, reused = answer_for(envelope, recorded)
-        if reused and not message.reply_to:  # a command: nobody to answer; the dead letter says why
-            return self._failed(message, reused_id_error(envelope), used=1, envelope=envelope)
         if reused:
             log.warning("message id reused for another request: refused",
                         extra=self.log_extra(message, envelope))

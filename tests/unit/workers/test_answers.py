@@ -132,19 +132,6 @@ def test_a_reply_to_a_plain_command_is_recorded_as_its_outcome_only() -> None:
     assert result.processed and result.outcome == "tier sent" and result.reply is None
 
 
-def test_a_command_reusing_the_id_of_another_is_dead_lettered_not_dropped_as_its_duplicate() -> None:
-    """What reaches a worker another way than through the ingress that saw the first (another hub process)."""
-    calls: list[str] = []
-    client = WorkerTestClient(answering(calls), consumer="boss")
-    first = query("13800138000")
-    assert client.send(first).processed
-    assert client.send(first).duplicate  # the very same again: a duplicate, as ever
-    other = Envelope(first.message_id, first.command_type, "CS", tier_query("13900139000", first.message_id))
-    result = client.send(other)
-    assert result.dead and "message-id-reused" in (result.reason or "") and first.message_id in (result.reason or "")
-    assert calls == [first.message_id]
-
-
 def test_a_reply_holds_an_element_as_bytes() -> None:
     element = etree.fromstring(b"<a><b>1</b></a>")
     assert Reply(element).body == b"<?xml version='1.0' encoding='UTF-8'?>\n<a><b>1</b></a>"
