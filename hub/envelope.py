@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -38,6 +39,9 @@ class _SecondClock:
 now_in_whole_seconds = _SecondClock().now
 """The current time in whole seconds of UTC: what an envelope's ``received_at`` holds (and the AMQP
 ``timestamp`` property carries exactly)."""
+
+
+_SENT_AT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?SentAt>[^<]*</(?:[A-Za-z_][\w.-]*:)?SentAt>")  # the header's
 
 
 def new_message_id() -> str:
@@ -80,10 +84,11 @@ class Envelope:
 
     def fingerprint(self) -> str:
         """What makes this the same command as another of its message id: the SHA-256 (hex) of its source
-        system, command type and document. Two envelopes of one message id with different fingerprints are a
-        reused id, not a retry."""
+        system, command type and document, the document's ``SentAt`` left out (a retry may be sent again at
+        another time). Two envelopes of one message id with different fingerprints are a reused id, not a
+        retry."""
         digest = hashlib.sha256()
-        for part in (self.source_system.encode(), self.command_type.encode(), self.payload):
+        for part in (self.source_system.encode(), self.command_type.encode(), _SENT_AT.sub(b"", self.payload)):
             digest.update(len(part).to_bytes(8, "big"))
             digest.update(part)
         return digest.hexdigest()

@@ -12,7 +12,8 @@ A request (``reply_to`` set) is answered by the handler's ``Reply``, or by the `
 ``BusinessRejection`` (an answer, not a failure: recorded, acked, never retried). The answer is recorded
 with the outcome and travels in ``Decision.reply``; a duplicate request carries the recorded answer again.
 A handler that answers a request with no ``Reply`` is a defect: permanent, dead-lettered with the reason
-(the requester then times out) and nothing recorded, so a replay after the fix answers.
+(the worker answers the requester ``c:Error`` ``dead-lettered``, the reason kept with the dead letter) and
+nothing recorded, so a replay after the fix answers.
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from hub.observability.logging import mask_msisdn
 from hub.observability.metrics import Metrics
 from hub.routing.outbound import Outbound
 from hub.store.base import ProcessedStore
@@ -204,11 +203,13 @@ class Worker:
         self._count("waiting")
 
     def _tell_requester(self, message: Message, decision: Decision) -> None:
-        """A dead-lettered request is answered at once with the c:Error ``dead-lettered`` and the reason, instead
-        of leaving its requester to wait for its timeout. Best effort: the dead letter is what is kept."""
-        reason = mask_msisdn(decision.reason or "no reason recorded")
-        answer = error_document(DEAD_LETTERED, f"the request could not be carried out ({decision.kind or 'permanent'}"
-                                               f" failure) and went to the dead-letter queue: {reason}"[:1000])
+        """A dead-lettered request is answered at once with the c:Error ``dead-lettered``, instead of leaving its
+        requester to wait for its timeout. The reason stays with the dead letter and in the log (it may name
+        internal systems and addresses): the requester learns the kind and its message id. Best effort: the dead
+        letter is what is kept."""
+        answer = error_document(DEAD_LETTERED, f"request {message.message_id} could not be carried out "
+                                               f"({decision.kind or 'permanent'} failure) and went to the dead-letter "
+                                               "queue; the operator sees why there")
         try:
             self.broker.reply(message, answer, content_type="application/xml").result(timeout=self._confirm_timeout)
         except Exception as exc:  # the requester may be gone (a replayed dead letter): nobody to tell

@@ -81,6 +81,8 @@ class DeadlineScheduler:
         view = load_work_order(tx.db, deadline.work_order_id, for_update=True)
         if view is None or WorkOrderState(view.row["state"]) in FINAL:
             return []
+        if all(d["id"] != deadline.id for d in view.deadlines):  # replaced by an earlier row of this pass firing
+            return []
         row = view.row
         if deadline.kind == RESUME:
             if row["state"] != WorkOrderState.SUSPENDED.value:

@@ -31,6 +31,7 @@ BOSS = "urn:onepoint:boss:1"
 C = "urn:onepoint:common:1"
 ERROR = f"{{{C}}}Error"
 UNKNOWN_NUMBER_TIER = "OTHER_BRAND"
+SUBSCRIBER_NOT_FOUND = "subscriber-not-found"  # the BOSS adapter's answer for a number BOSS does not know
 GROUP_TIERS = frozenset({"GROUP_KEY_PERSON", "GROUP_MEMBER"})
 VIP_TIERS = frozenset({"VIP_DIAMOND", "VIP_GOLD", "VIP_SILVER"})
 
@@ -62,10 +63,17 @@ def tier_query_document(msisdn: str, message_id: str, now: datetime) -> etree._E
     return root
 
 
+class NoTier(Exception):
+    """BOSS's side answered, but with no tier: an error other than an unknown number (the request dead-lettered,
+    refused): as if BOSS had not answered."""
+
+
 def _facts(msisdn: str, answer: bytes) -> TierFacts:
     document = etree.fromstring(answer)
     if document.tag == ERROR:
         code = document.findtext(f"{{{C}}}Code") or "error"
+        if code != SUBSCRIBER_NOT_FOUND:
+            raise NoTier(f"BOSS's side answered {code}")
         return TierFacts(msisdn, UNKNOWN_NUMBER_TIER, note=f"BOSS: {code}; treated as another network's caller")
     return TierFacts(
         msisdn,
@@ -107,13 +115,13 @@ class TierLookup:
         try:
             answer = outbound.request(tier_query_document(msisdn, "tier-lookup-00", now), step="tier",
                                       timeout=self.timeout)
-        except (OutboundError, TimeoutError) as exc:
+            facts = _facts(msisdn, answer)
+        except (OutboundError, TimeoutError, NoTier) as exc:
             self.unanswered += 1
             self._paused_until = self._clock() + self.pause
             log.warning("BOSS gave no tier: ordinary time limits", extra={
                 "msisdn": mask_msisdn(msisdn), "error": str(exc), "not_asked_for_seconds": self.pause})
             return TierFacts(msisdn, None, known=False, note=f"BOSS gave no tier ({type(exc).__name__}): "
                                                               "ordinary time limits")
-        facts = _facts(msisdn, answer)
         self.remember(facts)
         return facts

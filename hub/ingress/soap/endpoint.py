@@ -43,7 +43,8 @@ def _environ(request: Request, body: bytes, extra: dict[str, Any]) -> dict[str, 
 
 
 FAULTCODES = {"forbidden": "Client.NotAuthorized", "throttled": "Client.Throttled", "no-route": "Server.NoRoute",
-              "timeout": "Server.Timeout", "unavailable": "Server.Unavailable", "bad-reply": "Server.BadReply"}
+              "timeout": "Server.Timeout", "unavailable": "Server.Unavailable", "bad-reply": "Server.BadReply",
+              "message-id-reused": "Client.MessageIdReused", "dead-lettered": "Server.DeadLettered"}
 STATUS_KEPT = {413, 415, 429, 502, 503, 504}  # a Fault is HTTP 500 unless the status tells the client what to do
 DOCUMENT_KINDS = {kind.value: kind for kind in RefusalKind}
 

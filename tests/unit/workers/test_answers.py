@@ -22,7 +22,7 @@ from hub.workers import HandlerRegistry, Reply, Worker, WorkerTestClient
 from hub.workers.errors import PermanentError
 from tests.support.answers import recorded_answer
 from tests.support.worker_handlers import UNKNOWN_SUBSCRIBER, handlers, tier_query
-from tests.unit.workers.kit import short_config
+from tests.unit.workers.kit import short_config, take_all
 
 pytestmark = pytest.mark.unit
 
@@ -177,8 +177,10 @@ def test_a_dead_lettered_request_is_answered_at_once_with_the_reason(broker: Bro
         reply = request(broker, query()).result(10)
     error = etree.fromstring(reply.body)
     assert error.findtext("{urn:onepoint:common:1}Code") == "dead-lettered"
-    assert "403 Forbidden" in (error.findtext("{urn:onepoint:common:1}Message") or "")
-    assert broker.message_count(broker.config.dead_letter_queue("boss")) == 1
+    told = error.findtext("{urn:onepoint:common:1}Message") or ""
+    assert "permanent" in told and "403" not in told  # the reason stays with the dead letter
+    [dead] = take_all(broker, broker.config.dead_letter_queue("boss"))
+    assert "403 Forbidden" in str(dead.headers["x-onepoint-dead-reason"])
 
 
 class RefusingReplies:

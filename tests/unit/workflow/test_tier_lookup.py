@@ -59,3 +59,18 @@ def test_boss_silent_ordinary_limits_then_no_waiting_until_the_pause_is_over() -
     third = lookup.facts("13900139000", boss, NOW)  # type: ignore[arg-type]
     assert third.known and boss.timeouts == [3.0, 3.0]
     assert (lookup.asked, lookup.unanswered) == (2, 2)
+
+
+def error_answer(code: str) -> bytes:
+    return (f'<c:Error xmlns:c="urn:onepoint:common:1"><c:Code>{code}</c:Code>'
+            f"<c:Message>{code}</c:Message></c:Error>").encode()
+
+
+def test_an_unknown_number_is_another_networks_caller_but_any_other_error_is_no_tier() -> None:
+    lookup = TierLookup(timeout=3.0, pause=30.0, clock=lambda: 0.0)
+    unknown = lookup.facts("13800138000", Boss(error_answer("subscriber-not-found")), NOW)  # type: ignore[arg-type]
+    assert unknown.known and unknown.tier == "OTHER_BRAND"
+    for code in ("dead-lettered", "message-id-reused"):  # BOSS's side failed: not a tier, not cached
+        lookup = TierLookup(timeout=3.0, pause=30.0, clock=lambda: 0.0)
+        failed = lookup.facts("13900139000", Boss(error_answer(code)), NOW)  # type: ignore[arg-type]
+        assert not failed.known and failed.tier is None and lookup.cached("13900139000") is None
