@@ -14,7 +14,7 @@ from typing import Any
 
 from hub.values import value_class
 
-__all__ = ["Envelope", "new_message_id", "now_in_whole_seconds"]
+__all__ = ["HUB_SYSTEM", "Envelope", "new_message_id", "now_in_whole_seconds"]
 
 _NO_FACTS: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
@@ -42,6 +42,9 @@ now_in_whole_seconds = _SecondClock().now
 
 
 _SENT_AT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?SentAt>[^<]*</(?:[A-Za-z_][\w.-]*:)?SentAt>")  # the header's
+
+
+HUB_SYSTEM = "HUB"  # the hub's own source system: what it sends itself, under ids derived from cause and step
 
 
 def new_message_id() -> str:

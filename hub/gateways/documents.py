@@ -14,13 +14,11 @@ from typing import Any
 
 from lxml import etree
 
-from hub.envelope import Envelope
+from hub.envelope import HUB_SYSTEM, Envelope
 from hub.validation.acks import stamp_ack
 from hub.validation.namespaces import COMMON_NS
 
 __all__ = ["call_header", "command_element", "fields", "forward_document", "text_of", "timestamp", "with_ack"]
-
-HUB_SYSTEM = "HUB"
 
 
 def timestamp(moment: datetime | None = None) -> str:

@@ -33,7 +33,7 @@ from functools import partial
 
 from lxml import etree
 
-from hub.envelope import Envelope
+from hub.envelope import HUB_SYSTEM, Envelope
 from hub.routing.addresses import addresses
 from hub.routing.codec import message_from_envelope
 from hub.routing.envelopes import envelope_for
@@ -142,7 +142,7 @@ class PendingConfirms:
 class Outbound(ABC):
     """Validates, identifies and routes a command; subclasses deliver it."""
 
-    def __init__(self, table: RoutingTable, validator: DocumentValidator, *, source_system: str = "HUB",
+    def __init__(self, table: RoutingTable, validator: DocumentValidator, *, source_system: str = HUB_SYSTEM,
                  request_timeout: float = 10.0) -> None:
         self.table = table
         self.validator = validator
@@ -218,7 +218,7 @@ class BrokerOutbound(Outbound):
     """Publishes on a ``Broker`` with a confirm per target (all in flight at once)."""
 
     def __init__(self, broker: Broker, table: RoutingTable, validator: DocumentValidator, *,
-                 source_system: str = "HUB", confirm_timeout: float = 30.0, request_timeout: float = 10.0) -> None:
+                 source_system: str = HUB_SYSTEM, confirm_timeout: float = 30.0, request_timeout: float = 10.0) -> None:
         super().__init__(table, validator, source_system=source_system, request_timeout=request_timeout)
         self.broker = broker
         self.confirm_timeout = confirm_timeout
@@ -258,7 +258,7 @@ class RecordingOutbound(Outbound):
 
     ``answer(envelope)`` gives the document a ``request`` gets back (none configured: ``LookupError``)."""
 
-    def __init__(self, table: RoutingTable, validator: DocumentValidator, *, source_system: str = "HUB",
+    def __init__(self, table: RoutingTable, validator: DocumentValidator, *, source_system: str = HUB_SYSTEM,
                  answer: Callable[[Envelope], bytes] | None = None) -> None:
         super().__init__(table, validator, source_system=source_system)
         self.sent: list[tuple[Envelope, tuple[str, ...]]] = []

@@ -14,13 +14,12 @@ it is.
 
 from __future__ import annotations
 
-from hub.envelope import Envelope
+from hub.envelope import HUB_SYSTEM, Envelope
 from hub.workers.reply import error_document
 
 __all__ = ["MESSAGE_ID_REUSED", "answer_for", "request_fingerprint", "seal", "unseal"]
 
 MESSAGE_ID_REUSED = "message-id-reused"
-OWN_SOURCE = "HUB"  # the hub's own requests: ids derived from their cause and step, a re-run is the same request
 _MARK = b"\x00request-sha256:"  # no XML document starts with a NUL byte
 _DIGEST_LENGTH = 64  # hex characters
 
@@ -50,7 +49,9 @@ def answer_for(envelope: Envelope, recorded: bytes | None) -> tuple[bytes | None
     if recorded is None:
         return None, False
     fingerprint, answer = unseal(recorded)
-    if fingerprint is None or envelope.source_system == OWN_SOURCE or fingerprint == request_fingerprint(envelope):
+    if fingerprint is None or envelope.source_system == HUB_SYSTEM:  # the hub's own: a re-run is the same request
+        return answer, False
+    if fingerprint == request_fingerprint(envelope):
         return answer, False
     return error_document(MESSAGE_ID_REUSED, f"message id {envelope.message_id} was already used for another "
                                              f"request; the same id must carry the same document: send a new id"), True

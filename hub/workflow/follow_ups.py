@@ -10,6 +10,7 @@ from typing import Any
 
 from lxml import etree
 
+from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import timestamp
 from hub.workflow.engine import FollowUp
 
@@ -30,7 +31,7 @@ def _root(prefix: str, name: str, now: datetime) -> etree._Element:
     root = etree.Element(f"{{{namespace}}}{name}", nsmap={prefix: namespace, "c": C})
     header = etree.SubElement(root, f"{{{namespace}}}Header")
     etree.SubElement(header, f"{{{C}}}MessageId").text = "workflow-follow-up"  # replaced by the derived id
-    etree.SubElement(header, f"{{{C}}}SourceSystem").text = "HUB"
+    etree.SubElement(header, f"{{{C}}}SourceSystem").text = HUB_SYSTEM
     etree.SubElement(header, f"{{{C}}}SentAt").text = timestamp(now)
     return root
 

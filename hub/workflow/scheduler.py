@@ -24,7 +24,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from hub.envelope import Envelope
+from hub.envelope import HUB_SYSTEM, Envelope
 from hub.routing.outbound import Outbound
 from hub.workflow.commands import ActionRequest
 from hub.workflow.deadlines import compute_deadlines, is_current
@@ -115,7 +115,7 @@ class DeadlineScheduler:
         if self.outbound is None:
             return
         document = follow_up_document(follow_up, now, operator="hub", link_base=self.runtime.link_base)
-        cause = Envelope(f"deadline-{deadline.id}-{deadline.kind}", "workflow.Deadline", "HUB", b"")
+        cause = Envelope(f"deadline-{deadline.id}-{deadline.kind}", "workflow.Deadline", HUB_SYSTEM, b"")
         self.outbound.send(document, cause=cause, step=f"{follow_up.kind}-{number}", consumer="workflow-scheduler")
         done.sent.append(etree.QName(document).localname)
 

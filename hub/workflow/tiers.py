@@ -21,6 +21,7 @@ from datetime import datetime
 from cachetools import TTLCache
 from lxml import etree
 
+from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import timestamp
 from hub.observability import mask_msisdn
 from hub.routing.outbound import OutboundError, Sender
@@ -57,7 +58,7 @@ def tier_query_document(msisdn: str, message_id: str, now: datetime) -> etree._E
     root = etree.Element(f"{{{BOSS}}}QueryCustomerTier", nsmap={"boss": BOSS, "c": C})
     header = etree.SubElement(root, f"{{{BOSS}}}Header")
     etree.SubElement(header, f"{{{C}}}MessageId").text = message_id  # replaced by the derived id
-    etree.SubElement(header, f"{{{C}}}SourceSystem").text = "HUB"
+    etree.SubElement(header, f"{{{C}}}SourceSystem").text = HUB_SYSTEM
     etree.SubElement(header, f"{{{C}}}SentAt").text = timestamp(now)
     etree.SubElement(root, f"{{{BOSS}}}Msisdn").text = msisdn
     return root
