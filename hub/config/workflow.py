@@ -26,7 +26,7 @@
     mass_complaint_threshold = 10        # complaints of one phenomenon at one intake point …
     mass_complaint_window_minutes = 30   # … within this window open an incident
     enforce_templates = true             # refuse a dispatch that misses its template's fields
-    statistics_timezone = "Asia/Shanghai"  # the day the statistics' counters are kept by
+    statistics_timezone = "Asia/Shanghai"  # the operator's day: statistics counters, work-order ids
     worker_batch = 32                    # the workflow worker runs up to this many waiting messages in one
                                          # transaction, their confirms awaited once (1: one at a time)
 """

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
 from hub.workflow.commands import ActionRequest, Complaint
 from hub.workflow.lifecycle import WorkOrderState
@@ -28,12 +29,16 @@ class WorkOrderRefused(Exception):
         self.code = code
 
 
+_OPERATOR_ZONE = ZoneInfo("Asia/Shanghai")  # the default [workflow] statistics_timezone
+
+
 @dataclass(frozen=True, slots=True)
 class EngineSettings:
     intake_department: str = "CUSTOMER_SERVICE"
     repeat_window: timedelta = timedelta(days=7)  # same number, same phenomenon within it: a repeat complaint
     customer_orders_shown: int = 20
     enforce_templates: bool = True  # False: a dispatch missing its template's fields goes out (and is noted)
+    local_zone: tzinfo = _OPERATOR_ZONE  # the operator's day: the date in a work order's id
 
 
 @dataclass(frozen=True, slots=True)

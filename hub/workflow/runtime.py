@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from hub.config.workflow import DEFAULT_LINK, WorkflowSettings
 from hub.observability.metrics import Metrics
@@ -53,7 +54,8 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None,
         load_sla_table(settings.sla), load_calendars(settings.calendars), load_taxonomy(settings.taxonomy),
         EngineSettings(intake_department=settings.intake_department,
                        repeat_window=timedelta(hours=settings.repeat_window_hours),
-                       enforce_templates=settings.enforce_templates))
+                       enforce_templates=settings.enforce_templates,
+                       local_zone=ZoneInfo(settings.statistics_timezone)))
     engine.observers.append(CounterObserver(settings.statistics_timezone))  # first: the statistics' counters
     used = clock or SystemClock()
     store = WorkOrderStore.open(settings.database, clock=used.now)

@@ -100,7 +100,7 @@ def create_incident(tx: WorkOrderTransaction, engine: WorkOrderEngine, facts: In
                      from_state=S.NEW.value, to_state=S.ACCEPTED.value,
                      note=f"incident: emergency priority {EMERGENCY_PRIORITY}", message_id=complaint.message_id),
     ]
-    row["id"] = tx.insert_work_order(row, history=history)
+    row["id"] = tx.insert_work_order(row, history=history, id_zone=engine.settings.local_zone)
     tx.replace_deadlines(row["id"], deadline_rows(deadlines, timing, engine.sla, engine.calendars,
                                                   state=S.ACCEPTED, escalation_level=0, fired=()))
     event_id = str(uuid.uuid4())

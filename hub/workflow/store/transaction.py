@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, Literal
 
 from sqlalchemy import Engine
@@ -80,16 +80,18 @@ class WorkOrderTransaction:
 
     # -- work orders ---------------------------------------------------------------------------------------------
 
-    def insert_work_order(self, row: Mapping[str, Any], *, history: Sequence[HistoryEntry] = ()) -> str:
-        """Insert a work order (its id drawn from ``created_at`` when ``row`` has none); returns its id."""
+    def insert_work_order(self, row: Mapping[str, Any], *, history: Sequence[HistoryEntry] = (),
+                          id_zone: tzinfo | None = None) -> str:
+        """Insert a work order (its id drawn from ``created_at``'s date in ``id_zone``, else in its own zone, when
+        ``row`` has none); returns its id."""
         values = {"updated_at": row["created_at"], **row, "version": 1}
         if "id" in row:
             _INSERT_WORK_ORDER.execute(self.db, values)
             work_order_id = str(row["id"])
         else:
-            insert = _INSERT_NEW_WORK_ORDER[self.db.dialect.name]
+            insert, created = _INSERT_NEW_WORK_ORDER[self.db.dialect.name], row["created_at"]
             for _ in range(_ID_ATTEMPTS):
-                work_order_id = new_work_order_id(row["created_at"])
+                work_order_id = new_work_order_id(created if id_zone is None else created.astimezone(id_zone))
                 if insert.execute(self.db, {**values, "id": work_order_id}) is not None:
                     break
                 log.warning("work-order id collision, drawing again", extra={"work_order_id": work_order_id})

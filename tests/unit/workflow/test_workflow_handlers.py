@@ -6,7 +6,7 @@ the handlers send (CRM notice, NSP dispatch) is validated and routed as on a bro
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from lxml import etree
@@ -196,3 +196,12 @@ def test_actions_and_refusals_are_counted_in_the_metrics(client: WorkerTestClien
     assert metrics.value("onepoint_work_order_actions_total", action="CREATE") == 1
     assert metrics.value("onepoint_work_order_actions_total", action="SUSPEND") == 1
     assert metrics.value("onepoint_work_order_refusals_total", code="dispatch-incomplete") == 1
+
+
+def test_the_work_order_id_carries_the_operators_date(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    clock = runtime.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(datetime(2026, 11, 23, 23, 30, tzinfo=UTC))  # 07:30 on the 24th in Shanghai, the operator's day
+    document, message_id = command("CreateWorkOrder.valid.xml")
+    created = answer(client.request(envelope(document, message_id)))
+    assert (text(created, "wo:WorkOrderId") or "").startswith("WO20261124")
