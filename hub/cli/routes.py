@@ -1,13 +1,15 @@
-"""``onepoint routes``: check a routing table, and have a running hub reload its table."""
+"""``onepoint routes``: check a routing table, and have a running hub (or worker) reload its table."""
 
 from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import click
 
+from hub.routing.reloads import outcome_path, read_outcome
 from hub.routing.table import RoutingTable, RoutingTableError
 from hub.transport.topology import DEFAULT_CONSUMERS
 from hub.validation.command_sets import CommandSetRegistry
@@ -39,16 +41,38 @@ def check(file: Path | None) -> None:
 
 @routes.command()
 @click.option("--pid-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="The file `onepoint serve --pid-file` wrote.")
-@click.option("--pid", type=int, help="The hub's process id.")
-def reload(pid_file: Path | None, pid: int | None) -> None:
-    """Make a running hub reload its routing table (SIGHUP); in-flight messages keep their routes."""
+              help="The file `onepoint serve --pid-file` (or `onepoint worker --pid-file`) wrote.")
+@click.option("--pid", type=int, help="The process id (then the outcome is only in its log).")
+@click.option("--wait", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds to wait for the process's outcome (with --pid-file).")
+def reload(pid_file: Path | None, pid: int | None, wait: float) -> None:
+    """Make a running hub or worker reload its routing table (SIGHUP); in-flight messages keep their routes.
+
+    With --pid-file, waits for the outcome: exit 0 when the table was taken, 1 with every error when it was
+    refused (the running table stays) or nothing answered."""
     if pid is None:
         if pid_file is None:
             raise click.UsageError("give --pid-file or --pid")
-        pid = int(pid_file.read_text().strip())
+        text = pid_file.read_text().strip()
+        if not text.isdigit():
+            raise click.ClickException(f"{pid_file} holds no process id")
+        pid = int(text)
+    where = outcome_path(pid_file) if pid_file is not None else None
+    before = read_outcome(where) if where is not None else None
     try:
         os.kill(pid, signal.SIGHUP)
     except ProcessLookupError:
         raise click.ClickException(f"no process {pid}") from None
-    click.echo(f"asked hub {pid} to reload its routing table")
+    if where is None:
+        click.echo(f"asked process {pid} to reload its routing table; its log says whether it took it")
+        return
+    deadline = time.monotonic() + wait
+    while (outcome := read_outcome(where)) is None or outcome.pid != pid or outcome == before:
+        if time.monotonic() > deadline:
+            raise click.ClickException(f"process {pid} did not say within {wait:g} s whether it reloaded its routing "
+                                       f"table (is it `onepoint serve` or `onepoint worker` with --pid-file "
+                                       f"{pid_file}?)")
+        time.sleep(0.05)
+    if not outcome.ok:
+        raise click.ClickException(outcome.describe())
+    click.echo(outcome.describe())

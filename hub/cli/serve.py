@@ -91,8 +91,7 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
     import uvicorn
 
     from hub.observability.logging import configure_logging
-    from hub.routing.broker_router import BrokerRouter
-    from hub.routing.factory import load_routing_table
+    from hub.routing.reloads import RouteReloads, outcome_path
     from hub.routing.table import RoutingTableError
     from hub.system import EmulatedSystems, HubSystem, SystemStartError, links_to, point_adapters, start_emulators
     from hub.transport.urls import scheme
@@ -131,21 +130,13 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
     except BaseException:
         running.stop()
         raise
-    router = hub.router
-
-    def reload_routes(signum: int, frame: object) -> None:
-        if not isinstance(router, BrokerRouter):
-            return
-        try:
-            router.reload(load_routing_table(settings, hub.registry, router.broker))
-        except RoutingTableError as exc:
-            log.error("routing table not reloaded: the running table stays", extra={"reason": str(exc)})
-
-    signal.signal(signal.SIGHUP, reload_routes)
+    reloads = RouteReloads(system.reload_routes, source=str(settings.routing_file or "built-in"), pid_file=pid_file)
+    signal.signal(signal.SIGHUP, lambda signum, frame: reloads())
     if pid_file is not None:
         pid_file.write_text(f"{os.getpid()}\n")
         # uvicorn re-raises SIGTERM/SIGINT after its shutdown, so clean up in the app's shutdown, not in finally
         hub.on_shutdown.append(lambda: pid_file.unlink(missing_ok=True))
+        hub.on_shutdown.append(lambda: outcome_path(pid_file).unlink(missing_ok=True))
     hub.on_shutdown.append(running.stop)  # after the workers drained
     tune_garbage_collector(settings.gc_young_threshold)
     _print_table(system, hub_url, running.urls())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import signal
 import threading
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from hub.observability import LogFormat
 
 if TYPE_CHECKING:
     from hub.routing.outbound import Outbound
+    from hub.routing.table import RoutingTable
     from hub.transport.broker import Broker
 
 __all__ = ["worker"]
@@ -36,13 +38,19 @@ def _load(reference: str, what: str) -> Any:
 
 def _outbound(settings: HubSettings, broker: Broker) -> Outbound:
     """The outbound path of the handlers: the settings' routing table and the installed command sets."""
-    from hub.routing.factory import load_routing_table
     from hub.routing.outbound import BrokerOutbound
     from hub.validation.command_sets import CommandSetRegistry
     from hub.validation.validator import DocumentValidator
 
     sets = CommandSetRegistry.installed()
-    return BrokerOutbound(broker, load_routing_table(settings, sets, broker), DocumentValidator(sets, settings.limits))
+    return BrokerOutbound(broker, _routing_table(settings, broker), DocumentValidator(sets, settings.limits))
+
+
+def _routing_table(settings: HubSettings, broker: Broker) -> RoutingTable:
+    from hub.routing.factory import load_routing_table
+    from hub.validation.command_sets import CommandSetRegistry
+
+    return load_routing_table(settings, CommandSetRegistry.installed(detailed=False), broker)
 
 
 @click.command()
@@ -60,11 +68,13 @@ def _outbound(settings: HubSettings, broker: Broker) -> Outbound:
 @click.option("--concurrency", type=int, default=None, help="Handler threads  [default: an adapter's "
               "[adapters.<system>] concurrency (8), else 1]")
 @click.option("--metrics-port", type=int, default=None, help="Serve Prometheus metrics on 127.0.0.1:PORT.")
+@click.option("--pid-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the process id here (for `onepoint routes reload`).")
 @click.option("--log-level", default="INFO", show_default=True)
 @log_format_option
 def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None, config_path: Path | None,
            store: str | None, prefetch: int | None, concurrency: int | None, metrics_port: int | None,
-           log_level: str, log_format: LogFormat) -> None:
+           pid_file: Path | None, log_level: str, log_format: LogFormat) -> None:
     """Consume the queue of CONSUMER (boss, crm, nsp, dsmp, oa, bulletin, workflow) with its handlers.
 
     Without --handlers, the consumer's own package runs (``onepoint worker boss``: the BOSS adapter, calling BOSS
@@ -73,13 +83,14 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     Each delivery is acked only after its handler's effect is recorded in the store; a request's answer is
     sent after it is recorded. Transient errors are retried (in process, then through the delay tiers),
     permanent ones dead-lettered with their reason. Handlers that ask for ``outbound`` send commands through
-    the routing table of the settings.
+    the routing table of the settings; SIGHUP loads it again (``onepoint routes reload``).
     """
     from prometheus_client import start_http_server
 
     from hub.gateways import CircuitBreakers
     from hub.observability.logging import configure_logging
     from hub.observability.metrics import Metrics
+    from hub.routing.reloads import RouteReloads, outcome_path
     from hub.store import open_store
     from hub.system.assembly import worker_capacity
     from hub.system.consumers import ConsumerKit, ConsumerUnavailable, consumer_kit
@@ -117,9 +128,10 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         raise click.BadParameter(f"{dependencies_ref} did not give a mapping of dependencies")
     if metrics_port is not None:
         start_http_server(metrics_port, addr="127.0.0.1", registry=metrics.registry)
-    stop = threading.Event()
+    stop, reload_asked = threading.Event(), threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    signal.signal(signal.SIGHUP, lambda *_: reload_asked.set())  # the loop below reloads, outside the handler
     capacity = worker_capacity(settings, consumer)
     concurrency = capacity["concurrency"] if concurrency is None else concurrency
     prefetch = max(16, 2 * concurrency) if prefetch is None else prefetch
@@ -130,6 +142,14 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         processed = open_store(store or f"sqlite:///onepoint-{consumer}.sqlite3")
     try:
         outbound = _outbound(settings, broker) if registry.needs(consumer, OUTBOUND) else None
+
+        def reload_table() -> RoutingTable:
+            table = _routing_table(settings, broker)
+            if outbound is not None:
+                outbound.reload(table)
+            return table
+
+        reloads = RouteReloads(reload_table, source=str(settings.routing_file or "built-in"), pid_file=pid_file)
         with Worker(broker, consumer, registry, store=processed, dependencies=dependencies, metrics=metrics,
                     outbound=outbound, prefetch=prefetch, concurrency=concurrency) as running:
             tune_garbage_collector(settings.gc_young_threshold)
@@ -139,10 +159,17 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
             stop_background = (kit.background(dependencies, outbound=outbound, settings=settings)
                                if kit is not None and kit.background is not None and dependencies_ref is None
                                else None)  # the workflow's deadline scheduler
+            if pid_file is not None:
+                pid_file.write_text(f"{os.getpid()}\n")
             try:
-                while not stop.wait(1.0):  # wakes for signals on every platform
-                    pass
+                while not stop.wait(0.2):  # wakes for signals on every platform
+                    if reload_asked.is_set():
+                        reload_asked.clear()
+                        reloads()
             finally:
+                if pid_file is not None:
+                    pid_file.unlink(missing_ok=True)
+                    outcome_path(pid_file).unlink(missing_ok=True)
                 if stop_background is not None:
                     stop_background()
             log.info("worker stopping", extra={"consumer": consumer})

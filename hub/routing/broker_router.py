@@ -69,7 +69,6 @@ class BrokerRouter:
         """Swap in a new table. Routes in flight finish with the table they started with."""
         self._table = table
         self.replies.clear()
-        log.info("routing table reloaded", extra={"source": table.source, "routes": len(table.routes)})
 
     async def route(self, envelope: Envelope) -> RouteResult:
         recent = self._recent

@@ -23,7 +23,9 @@ from hub.gateways import CircuitBreakers
 from hub.ingress.app import HubApp, create_app
 from hub.observability.metrics import Metrics
 from hub.routing.broker_router import BrokerRouter
-from hub.routing.outbound import BrokerOutbound
+from hub.routing.factory import load_routing_table
+from hub.routing.outbound import BrokerOutbound, Outbound
+from hub.routing.table import RoutingTable
 from hub.store import ProcessedStore, open_store
 from hub.system.consumers import ConsumerKit, consumer_kits
 from hub.transport.urls import scheme
@@ -64,6 +66,7 @@ class RunningConsumer:
     dependencies: Mapping[str, Any]
     store: ProcessedStore
     stop_background: Callable[[], None] | None = None  # what the consumer runs beside its worker (a scheduler)
+    outbound: Outbound | None = None  # its handlers' outbound path (routed by the hub's table)
 
     @property
     def consumer(self) -> str:
@@ -156,7 +159,21 @@ class HubSystem:
                 store.close()
                 raise
         log.info("worker running in the hub", extra={"consumer": kit.consumer, "package": kit.package})
-        return RunningConsumer(kit, worker, deps, store, stop_background)
+        return RunningConsumer(kit, worker, deps, store, stop_background, outbound)
+
+    def reload_routes(self) -> RoutingTable:
+        """Load the settings' routing table again and route by it from now on: the ingress and the in-process
+        workers' outbound paths (the hub's own commands) alike. ``RoutingTableError`` (nothing changed) if the
+        table is refused. Routes in flight finish with the table they started with."""
+        app = self.app
+        if app is None or not isinstance(app.router, BrokerRouter):
+            raise RuntimeError("the hub is not started")
+        table = load_routing_table(self.settings, self.registry, app.router.broker)
+        app.router.reload(table)
+        for item in self.running:
+            if item.outbound is not None:
+                item.outbound.reload(table)
+        return table
 
     def stop(self) -> None:
         """Drain and close every worker of this process (idempotent)."""

@@ -174,6 +174,7 @@ def test_routes_reload_on_sighup_without_losing_in_flight_commands(rabbitmq_serv
         result = subprocess.run([sys.executable, "-W", "ignore", "-m", "hub.cli.main", "routes", "reload",
                                  "--pid-file", str(pid_file)], capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
+        assert f"{server.pid} reloaded its routing table: {routes}, 6 routes" in result.stdout
         reloaded_at = len(accepted)
         wait_for(lambda: observer.message_count(observer.config.queue("oa")) >= 20, "commands routed to oa")
         stop.set()
@@ -184,11 +185,17 @@ def test_routes_reload_on_sighup_without_losing_in_flight_commands(rabbitmq_serv
         assert sorted(workflow_ids) == sorted(accepted)  # every accepted command, once, reload or not
         oa_count = observer.message_count(observer.config.queue("oa"))
         assert 0 < oa_count <= total - 50
+        routes.write_text('[[routes]]\nname = "wo"\ncommands = "workorder.*"\nto = "billing"\n' + everything_else)
+        refused = subprocess.run([sys.executable, "-W", "ignore", "-m", "hub.cli.main", "routes", "reload",
+                                  "--pid-file", str(pid_file)], capture_output=True, text=True, check=False)
+        assert refused.returncode == 1, refused.stdout  # the hub said no: the running table stays
+        assert f"{server.pid} kept its routing table" in refused.stderr and "billing" in refused.stderr
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(WAIT)
         log.close()
     assert not pid_file.exists(), (tmp_path / "hub.log").read_text()
+    assert not (tmp_path / "hub.pid.reload").exists()
 
 
 def _ready(base_url: str) -> bool:

@@ -18,6 +18,7 @@ from hub.config.workflow import WorkflowSettings
 from hub.gateways import CircuitBreakers
 from hub.ingress.app import create_app
 from hub.routing.router import InMemoryRouter
+from hub.routing.table import RoutingTableError
 from hub.system import (
     ConsumerUnavailable,
     HubSystem,
@@ -141,3 +142,31 @@ def test_worker_without_handlers_runs_its_consumers_package_or_says_there_is_non
     assert refused.exit_code != 0
     assert "no package consumes queue 'billing'" in refused.output and "--handlers" in refused.output
 
+
+
+def test_a_reload_reroutes_the_ingress_and_the_in_process_workers_and_a_bad_table_changes_nothing(
+        tmp_path: Path) -> None:
+    """SIGHUP's work: the hub's own commands (a workflow's dispatch) follow the new table like the ingress does."""
+    builtin = (Path(__file__).parents[3] / "hub" / "routing" / "default_routes.toml").read_text("utf-8")
+    routes = tmp_path / "routes.toml"
+    routes.write_text(builtin, "utf-8")
+    settings = replace(load_settings(), adapters=(), bulletin=BulletinSettings(tmp_path / "bulletin.db"),
+                       workflow=WorkflowSettings(database=f"sqlite:///{tmp_path / 'workorders.db'}"),
+                       routing_file=routes)
+    system = HubSystem(settings)
+    app = system.start()
+    try:
+        (workflow,) = [r for r in system.running if r.consumer == "workflow"]
+        assert workflow.outbound is not None and workflow.outbound.table is app.router.table  # type: ignore[attr-defined]
+        routes.write_text(builtin.replace('commands = ["nsp.NetworkComplaintDispatch"]\nto = ["nsp"]',
+                                          'commands = ["nsp.NetworkComplaintDispatch"]\nto = ["nsp", "oa"]'), "utf-8")
+        table = system.reload_routes()
+        assert app.router.table is table and workflow.outbound.table is table  # type: ignore[attr-defined]
+        assert {r.name: r.to for r in table.routes}["network complaints dispatched to NSP"] == ("nsp", "oa")
+        routes.write_text(builtin + '\n[[routes]]\nname = "nowhere"\ncommands = ["nsp.*"]\nto = ["billing"]\n')
+        with pytest.raises(RoutingTableError, match="billing"):
+            system.reload_routes()
+        assert app.router.table is table and workflow.outbound.table is table  # type: ignore[attr-defined]
+    finally:
+        system.stop()
+        app.router.broker.close()  # type: ignore[attr-defined]
