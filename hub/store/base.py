@@ -29,6 +29,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import ClassVar
 
 from hub.values import value_class
 
@@ -78,6 +79,10 @@ class BatchOutcome:
 
 class ProcessedStore(ABC):
     """Thread-safe record of processed message ids and their outcomes."""
+
+    # whether a command's record keeps its fingerprint (``hub.workers.fingerprint``): a reused id is then
+    # dead-lettered, not dropped as a duplicate. False where answers are kept only for a while (memory).
+    keeps_fingerprints: ClassVar[bool] = True
 
     def __init__(self, lease_seconds: float = 300.0) -> None:
         self.lease_seconds = lease_seconds

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from hub.envelope import Envelope
@@ -35,7 +35,7 @@ from hub.routing.outbound import PendingConfirms
 from hub.transport.broker import Broker
 from hub.transport.message import Delivery
 from hub.workers.claims import BatchClaims, ClaimEffect, ClaimResult
-from hub.workers.fingerprint import answer_for, seal
+from hub.workers.fingerprint import answer_for, reused_id_error, seal
 from hub.workers.processor import Decision, Processor
 from hub.workers.registry import HandlerSpec
 
@@ -129,7 +129,7 @@ class BatchRun:
             if pending is not None:
                 pending.release(item.envelope.message_id)  # published and confirmed before the commit
             outcome, answer = done
-            return outcome, seal(answer, item.envelope)  # recorded with the request's fingerprint
+            return outcome, seal(answer, item.envelope, commands=processor.store.keeps_fingerprints)
 
         return effect
 
@@ -145,6 +145,9 @@ class BatchRun:
             wait: Callable[[], None] | None = None
             message = item.delivery.message
             answer, reused = answer_for(item.envelope, result.reply)
+            if reused and not message.reply_to:  # a command under a reused id: dead-lettered, with the reason
+                later.append((item, replace(result, error=reused_id_error(item.envelope))))
+                continue
             if reused:
                 log.warning("message id reused for another request: refused",
                             extra=self.worker.processor.log_extra(message, item.envelope))

@@ -1,23 +1,30 @@
-"""A request's fingerprint, kept with its recorded answer: a message id reused for another request is refused.
+"""A message's fingerprint, kept with its processed record: a message id reused for another message is refused.
 
 The message id is the idempotency key (``hub.envelope``): the same id must mean the same command. A redelivered
-or re-sent request gets its recorded answer again, but only if it is the same request: same source system,
-same command, same document (a SHA-256 over the three). A request that reuses an id for anything else (another
-number, another operator, another command) is answered with the ``c:Error`` ``message-id-reused``, so a
-recorded answer never reaches a request it was not made for and the new one is neither authorized nor
-audited on the strength of the old one's record.
+or re-sent message is a duplicate only if it is the same message: same source system, same command, same
+document with its ``SentAt`` left out (``Envelope.fingerprint``, a SHA-256 over the three). A request that reuses
+an id for anything else (another number, another operator, another command) is answered with the ``c:Error``
+``message-id-reused``, so a recorded answer never reaches a request it was not made for and the new one is
+neither authorized nor audited on the strength of the old one's record. A command that does is dead-lettered
+with that reason instead of being dropped as the first one's duplicate: the ingress refuses both with 409 when it
+saw the first, and this covers what reaches a worker another way (another hub process behind the same address,
+a hub restarted since, a replay).
 
-The fingerprint travels inside the recorded answer (``seal``): a prefix no XML document can start with, so
-every processed store keeps it without a column of its own, and an answer recorded without one is given back as
-it is.
+The fingerprint travels inside the recorded answer (``seal``; a command's answer is empty): a prefix no XML
+document can start with, so every processed store keeps it without a column of its own, and an answer recorded
+without one is given back as it is. The hub's own messages (source ``HUB``, ids derived from their cause and
+step) are never taken for reuse: a re-run builds them again with new times. A store that caps what it keeps of
+answers (``ProcessedStore.keeps_fingerprints`` false: the in-process memory store, whose ingress in the same
+process refuses reused ids already) keeps none for commands.
 """
 
 from __future__ import annotations
 
 from hub.envelope import HUB_SYSTEM, Envelope
+from hub.workers.errors import PermanentError
 from hub.workers.reply import error_document
 
-__all__ = ["MESSAGE_ID_REUSED", "answer_for", "request_fingerprint", "seal", "unseal"]
+__all__ = ["MESSAGE_ID_REUSED", "answer_for", "request_fingerprint", "reused_id_error", "seal", "unseal"]
 
 MESSAGE_ID_REUSED = "message-id-reused"
 _MARK = b"\x00request-sha256:"  # no XML document starts with a NUL byte
@@ -28,11 +35,12 @@ def request_fingerprint(envelope: Envelope) -> bytes:
     return envelope.fingerprint().encode()
 
 
-def seal(answer: bytes | None, envelope: Envelope) -> bytes | None:
-    """The answer to record: ``answer`` behind the fingerprint of the request it answers."""
-    if answer is None:
+def seal(answer: bytes | None, envelope: Envelope, *, commands: bool = True) -> bytes | None:
+    """The answer to record: ``answer`` (empty for a command) behind the fingerprint of the message it answers.
+    None for a command of the hub's own, or for any command when ``commands`` is false."""
+    if answer is None and (not commands or envelope.source_system == HUB_SYSTEM):
         return None
-    return _MARK + request_fingerprint(envelope) + b"\n" + answer
+    return _MARK + request_fingerprint(envelope) + b"\n" + (answer or b"")
 
 
 def unseal(recorded: bytes) -> tuple[bytes | None, bytes]:
@@ -44,14 +52,21 @@ def unseal(recorded: bytes) -> tuple[bytes | None, bytes]:
 
 
 def answer_for(envelope: Envelope, recorded: bytes | None) -> tuple[bytes | None, bool]:
-    """What a request gets from a recorded answer, and whether its id was reused: the answer if it was recorded
-    for this very request, the ``c:Error`` ``message-id-reused`` if it was recorded for another one."""
+    """What a duplicate gets from its recorded answer, and whether its id was reused: the answer if it was
+    recorded for this very message (None for a command's empty one), the ``c:Error`` ``message-id-reused`` if it
+    was recorded for another one."""
     if recorded is None:
         return None, False
     fingerprint, answer = unseal(recorded)
-    if fingerprint is None or envelope.source_system == HUB_SYSTEM:  # the hub's own: a re-run is the same request
-        return answer, False
+    if fingerprint is None or envelope.source_system == HUB_SYSTEM:  # the hub's own: a re-run is the same message
+        return answer or None, False
     if fingerprint == request_fingerprint(envelope):
-        return answer, False
+        return answer or None, False
     return error_document(MESSAGE_ID_REUSED, f"message id {envelope.message_id} was already used for another "
                                              f"request; the same id must carry the same document: send a new id"), True
+
+
+def reused_id_error(envelope: Envelope) -> PermanentError:
+    """Why a command under a reused message id is dead-lettered (there is nobody to answer)."""
+    return PermanentError(f"{MESSAGE_ID_REUSED}: message id {envelope.message_id} was already processed for another "
+                          "command (another document or source system); this one was not carried out")

@@ -36,7 +36,7 @@ from hub.transport.message import Message
 from hub.workers import headers as h
 from hub.workers.classify import Classifier
 from hub.workers.errors import BusinessRejection, PermanentError
-from hub.workers.fingerprint import answer_for, seal
+from hub.workers.fingerprint import answer_for, reused_id_error, seal
 from hub.workers.registry import OUTBOUND, HandlerContext, HandlerRegistry, HandlerSpec
 from hub.workers.reply import Reply, error_document
 from hub.workers.retry import RetryPolicy, run_with_retries
@@ -132,7 +132,7 @@ class Processor:
                     on_attempt=attempt,
                     on_retry=lambda _n, _e: self._count_in_process_retry(),
                 )
-                claim.complete(outcome, reply=seal(reply, envelope))
+                claim.complete(outcome, reply=seal(reply, envelope, commands=self.store.keeps_fingerprints))
         except ClaimBusyError:
             log.info("message claimed by another worker; deferring", extra=self.log_extra(message, envelope))
             return Decision(Action.BUSY, mid)
@@ -144,6 +144,8 @@ class Processor:
     def _duplicate(self, message: Message, envelope: Envelope, outcome: str | None,
                    recorded: bytes | None) -> Decision:
         answer, reused = answer_for(envelope, recorded)
+        if reused and not message.reply_to:  # a command: nobody to answer; the dead letter says why
+            return self._failed(message, reused_id_error(envelope), used=1, envelope=envelope)
         if reused:
             log.warning("message id reused for another request: refused",
                         extra=self.log_extra(message, envelope))

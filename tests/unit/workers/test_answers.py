@@ -132,6 +132,42 @@ def test_a_reply_to_a_plain_command_is_recorded_as_its_outcome_only() -> None:
     assert result.processed and result.outcome == "tier sent" and result.reply is None
 
 
+def test_a_command_reusing_the_id_of_another_is_dead_lettered_not_dropped_as_its_duplicate(tmp_path: Path) -> None:
+    """What reaches a worker another way than through the ingress that saw the first (another hub process, a hub
+    restarted since): on a store that keeps fingerprints (SQLite, the work-order store)."""
+    calls: list[str] = []
+    client = WorkerTestClient(answering(calls), consumer="boss",
+                              store=SQLiteProcessedStore(tmp_path / "processed.sqlite3"))
+    first = query("13800138000")
+    assert client.send(first).processed
+    assert client.send(first).duplicate  # the very same again: a duplicate, as ever
+    sent_later = first.payload.replace(b"2026-11-23T09:15:01+08:00", b"2026-11-23T09:17:30+08:00")
+    assert sent_later != first.payload
+    assert client.send(Envelope(first.message_id, first.command_type, "CS", sent_later)).duplicate  # a re-send
+    other = Envelope(first.message_id, first.command_type, "CS", tier_query("13900139000", first.message_id))
+    result = client.send(other)
+    assert result.dead and "message-id-reused" in (result.reason or "") and first.message_id in (result.reason or "")
+    assert calls == [first.message_id]
+
+
+def test_the_hubs_own_commands_and_a_memory_store_keep_no_fingerprint_of_a_command(tmp_path: Path) -> None:
+    """The hub's own re-sends (ids derived from cause and step, built again with new times) stay duplicates; the
+    memory store keeps its answer slots for requests."""
+    calls: list[str] = []
+    durable = WorkerTestClient(answering(calls), consumer="boss",
+                               store=SQLiteProcessedStore(tmp_path / "processed.sqlite3"))
+    ours = query("13800138000")
+    ours = Envelope(ours.message_id, ours.command_type, "HUB", ours.payload)
+    assert durable.send(ours).processed
+    rebuilt = Envelope(ours.message_id, ours.command_type, "HUB", tier_query("13900139000", ours.message_id))
+    again = durable.send(rebuilt)
+    assert again.duplicate and not again.dead
+    assert durable.store.reply(f"boss:{ours.message_id}") is None
+    in_memory = WorkerTestClient(answering(calls), consumer="boss")
+    theirs = query()
+    assert in_memory.send(theirs).processed and in_memory.store.reply(f"boss:{theirs.message_id}") is None
+
+
 def test_a_reply_holds_an_element_as_bytes() -> None:
     element = etree.fromstring(b"<a><b>1</b></a>")
     assert Reply(element).body == b"<?xml version='1.0' encoding='UTF-8'?>\n<a><b>1</b></a>"

@@ -191,6 +191,27 @@ def test_in_a_batch_a_message_id_reused_for_another_complaint_is_refused(kit: Ki
     assert kit.work_orders() == 1 and kit.faults.runs.count(first.message_id) == 1
 
 
+def test_in_a_batch_a_command_reusing_another_commands_id_is_dead_lettered(kit: Kit) -> None:
+    first, other, fresh, later = create(), create(Msisdn="13900139000"), create(), create()
+    reused = Envelope(first.message_id, other.command_type, other.source_system, other.payload)
+    exchange = kit.broker.config.commands_exchange
+
+    def publish(env: Envelope) -> None:
+        kit.broker.publish(exchange, message_from_envelope(env, routing_key(wiring.CONSUMER, env.command_type)))
+
+    worker = kit.worker()
+    for env in (first, fresh):
+        publish(env)
+    worker.handle_batch(kit.waiting(2))
+    for env in (reused, later):
+        publish(env)
+    worker.handle_batch(kit.waiting(2))
+    [dead] = take_all(kit.broker, kit.broker.config.dead_letter_queue(wiring.CONSUMER))
+    assert dead.message_id == first.message_id
+    assert "message-id-reused" in str(dead.headers["x-onepoint-dead-reason"])
+    assert kit.work_orders() == 3  # first, fresh, later: the reused one was not carried out
+
+
 def test_each_history_row_names_the_message_of_its_batch(kit: Kit) -> None:
     envs = [create() for _ in range(3)]
     futures = [kit.request(env) for env in envs]
