@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -116,6 +116,11 @@ class ProcessedStore(ABC):
 
     def close(self) -> None:
         return None
+
+    def attempt(self, message_id: str) -> AbstractContextManager[None]:
+        """One attempt of the effect of ``message_id``'s open claim. A store whose transaction holds the effect
+        undoes what a failed attempt did (a savepoint), so an in-process retry does not do it twice."""
+        return nullcontext()
 
     @contextmanager
     def claim(self, message_id: str) -> Iterator[Claim]:

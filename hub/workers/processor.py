@@ -8,6 +8,12 @@ and becomes ``RETRY`` (next delay tier) or ``DEAD`` (with the reason); a held-ba
 open circuit) becomes ``WAIT``: no attempt counted, the message waits for the system (``hub.workers.waiting``).
 The ``Worker`` turns decisions into broker operations; the ``WorkerTestClient`` simulates them.
 
+Each in-process attempt starts clean: a store whose transaction holds the effect (the work-order store) undoes a
+failed attempt's rows with a savepoint (``ProcessedStore.attempt``), and a handler's sends are held until it
+returned (``Outbound.deferred_confirms``), then published and confirmed before the claim records the message: a
+handler that raised sent nothing. A crash after the confirms and before the record re-sends under the same
+derived ids (receivers drop the copies).
+
 A request (``reply_to`` set) is answered by the handler's ``Reply``, or by the ``c:Error`` of a
 ``BusinessRejection`` (an answer, not a failure: recorded, acked, never retried). The answer is recorded
 with the outcome and travels in ``Decision.reply``; a duplicate request carries the recorded answer again.
@@ -84,6 +90,7 @@ class Processor:
         classifier: Classifier | None = None,
         metrics: Metrics | None = None,
         outbound: Outbound | None = None,
+        confirm_timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.consumer = consumer
@@ -98,6 +105,7 @@ class Processor:
         self.classifier = classifier or Classifier()
         self.metrics = metrics
         self.outbound = outbound
+        self.confirm_timeout = confirm_timeout  # the longest a handler's sends wait for their confirms
         self._sleep = sleep
         if OUTBOUND in self.dependencies:
             raise ValueError(f"{OUTBOUND!r} is a built-in: pass the outbound path as outbound=, not a dependency")
@@ -125,7 +133,7 @@ class Processor:
                 if claim.duplicate:
                     return self._duplicate(message, envelope, claim.outcome, claim.reply)
                 outcome, reply = run_with_retries(
-                    lambda: self._call(spec, envelope, message, used),
+                    lambda: self._attempt(spec, envelope, message, used),
                     self.policy,
                     self.classifier,
                     sleep=self._sleep,
@@ -165,6 +173,24 @@ class Processor:
     def failed(self, message: Message, exc: Exception, envelope: Envelope | None = None) -> Decision:
         """The decision for a first attempt that raised ``exc`` (RETRY, DEAD or WAIT), as ``process`` makes it."""
         return self._failed(message, exc, used=1, envelope=envelope)
+
+    def _attempt(self, spec: HandlerSpec, envelope: Envelope, message: Message,
+                 used: int) -> tuple[str, bytes | None]:
+        """One in-process attempt of a claimed message: what it did in the store is undone if it raises (a
+        store that holds the effect opens a savepoint: the next attempt starts clean), and its sends leave only
+        if it returned, their confirms awaited before the claim records it."""
+        with self.store.attempt(self.key(message.message_id)):
+            if self.outbound is None:
+                return self._call(spec, envelope, message, used)
+            with self.outbound.deferred_confirms() as pending:
+                try:
+                    done = self._call(spec, envelope, message, used)
+                except BaseException:
+                    pending.discard(envelope.message_id)
+                    raise
+                pending.release(envelope.message_id)
+                pending.wait(self.confirm_timeout)
+                return done
 
     def _call(self, spec: HandlerSpec, envelope: Envelope, message: Message, used: int) -> tuple[str, bytes | None]:
         """Run the handler once: (outcome, the answer to a request or None)."""

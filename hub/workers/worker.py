@@ -101,7 +101,7 @@ class Worker:
         self.processor = Processor(
             consumer, registry, store, tiers=self.tiers, delays=tuple(t.ttl_ms / 1000 for t in config.delay_tiers),
             dependencies=dependencies, policy=policy,
-            classifier=classifier, metrics=metrics, outbound=outbound, sleep=sleep,
+            classifier=classifier, metrics=metrics, outbound=outbound, confirm_timeout=confirm_timeout, sleep=sleep,
         )
         self.max_attempts = max_total_attempts(self.processor.policy, len(self.tiers))
         self._prefetch = prefetch

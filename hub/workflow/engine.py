@@ -113,7 +113,8 @@ class WorkOrderEngine:
         earlier = customer_work_orders(tx.db, complaint.msisdn, since=since,
                                        limit=self.settings.customer_orders_shown)
         repeat = complained_of_before(tx.db, complaint.msisdn, complaint.category_code[:8], since=since)
-        work_order_id = tx.insert_work_order(row, history=history, id_zone=self.settings.local_zone)
+        work_order_id = tx.insert_work_order(row, history=history, id_zone=self.settings.local_zone,
+                                             id_key=complaint.message_id)
         row["id"] = work_order_id
         tx.replace_deadlines(work_order_id, deadline_rows(deadlines, facts, self.sla, self.calendars,
                                                           state=S.ACCEPTED, escalation_level=0, fired=()))

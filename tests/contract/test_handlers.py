@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -101,17 +102,24 @@ def test_a_request_recorded_before_a_crash_gets_the_recorded_answer_again(
 def test_a_handler_run_twice_on_one_message_takes_effect_once_downstream(
     hub_broker: Broker, sqlite_store: ProcessedStore, registry: CommandSetRegistry
 ) -> None:
-    """The workflow dispatches to NSP, then fails before recording (as a crash would): the retry dispatches
-    again with the same message id, and the NSP consumer's store drops the copy."""
-    failures = [TransientError("failed after the dispatch was confirmed")]
+    """The workflow dispatches to NSP (confirmed), then fails to record it (as a crash would): the retry
+    dispatches again with the same message id, and the NSP consumer's store drops the copy. (A handler that
+    raises sends nothing: its sends are held until it returns.)"""
     workflow = HandlerRegistry()
 
     @workflow.handler("workorder.CreateWorkOrder", consumer="workflow")
     def create(env: Envelope, outbound: Sender) -> str:
         outbound.send(example("nsp/NetworkComplaintDispatch.valid.xml"), step="dispatch-nsp")
-        if failures:
-            raise failures.pop(0)
         return "dispatched"
+
+    class FailsToRecordOnce(MemoryProcessedStore):
+        failures: ClassVar[list[Exception]] = [TransientError("failed after the dispatch was confirmed")]
+
+        def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> None:
+            if outcome is not None and self.failures:
+                super()._finish(message_id, None)
+                raise self.failures.pop(0)
+            super()._finish(message_id, outcome, reply)
 
     effects: list[str] = []
     nsp = HandlerRegistry()
@@ -133,7 +141,7 @@ def test_a_handler_run_twice_on_one_message_takes_effect_once_downstream(
         return sum(metrics.value("onepoint_messages_consumed_total", consumer="nsp", outcome=o)
                    for o in ("processed", "duplicate"))
 
-    with (Worker(hub_broker, "workflow", workflow, store=MemoryProcessedStore(), outbound=outbound,
+    with (Worker(hub_broker, "workflow", workflow, store=FailsToRecordOnce(), outbound=outbound,
                  policy=RetryPolicy(initial=0.0)),
           Worker(hub_broker, "nsp", nsp, store=sqlite_store, metrics=metrics)):
         wait_until(lambda: settled() >= 2, "the dispatch twice at NSP")

@@ -100,7 +100,8 @@ def create_incident(tx: WorkOrderTransaction, engine: WorkOrderEngine, facts: In
                      from_state=S.NEW.value, to_state=S.ACCEPTED.value,
                      note=f"incident: emergency priority {EMERGENCY_PRIORITY}", message_id=complaint.message_id),
     ]
-    row["id"] = tx.insert_work_order(row, history=history, id_zone=engine.settings.local_zone)
+    row["id"] = tx.insert_work_order(row, history=history, id_zone=engine.settings.local_zone,
+                                      id_key=f"{complaint.message_id}:incident")
     tx.replace_deadlines(row["id"], deadline_rows(deadlines, timing, engine.sla, engine.calendars,
                                                   state=S.ACCEPTED, escalation_level=0, fired=()))
     event_id = str(uuid.uuid4())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import func, select
@@ -71,6 +72,12 @@ class WorkOrderProcessedStore(ProcessedStore):
         with self._lock:
             self._open[message_id] = (tx, self.store.make_current(tx))
         return None
+
+    def attempt(self, message_id: str) -> AbstractContextManager[None]:
+        """A savepoint in the claim's transaction: a failed attempt's rows go, the next one starts clean."""
+        with self._lock:
+            tx, _ = self._open[message_id]
+        return tx.savepoint("attempt")
 
     def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> None:
         with self._lock:

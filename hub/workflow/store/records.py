@@ -3,6 +3,7 @@ orders, a due deadline, and the work-order id format."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import string
@@ -17,12 +18,20 @@ _ALPHABET = string.digits + string.ascii_uppercase
 _RANDOM_IDS = 36**8
 
 
-def new_work_order_id(now: datetime) -> str:
-    """``WO`` + ``now``'s date (yyyymmdd, in ``now``'s own zone) + 8 random characters of [0-9A-Z].
+def new_work_order_id(now: datetime, key: str | None = None, draw: int = 0) -> str:
+    """``WO`` + ``now``'s date (yyyymmdd, in ``now``'s own zone) + 8 characters of [0-9A-Z]: random, or taken from
+    a SHA-256 of ``key`` (the causing message's id) and ``draw`` — then a re-run of the same message (a retry
+    after its transaction was undone, a redelivery) makes the same work order, under the same id its follow-ups
+    already carried.
 
     36⁸ ≈ 2.8·10¹² per day: processes need no coordination; the store still inserts with ON CONFLICT DO NOTHING and
-    draws again on the (vanishingly rare) collision."""
-    number, tail = secrets.randbelow(_RANDOM_IDS), []
+    draws again (the next ``draw``) on the (vanishingly rare) collision."""
+    if key is None:
+        number = secrets.randbelow(_RANDOM_IDS)
+    else:
+        digest = hashlib.sha256(f"{key}\x00{draw}".encode()).digest()
+        number = int.from_bytes(digest[:8], "big") % _RANDOM_IDS
+    tail: list[str] = []
     for _ in range(8):  # one draw, written in base 36 (eight draws of one character cost ~8x as much)
         number, digit = divmod(number, 36)
         tail.append(_ALPHABET[digit])
