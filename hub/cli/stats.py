@@ -8,12 +8,15 @@ import json
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
 
 from hub.config.settings import ConfigError, HubSettings, load_settings
+
+if TYPE_CHECKING:
+    from hub.workflow.statistics import StatisticsQuery
 
 __all__ = ["stats"]
 
@@ -37,6 +40,25 @@ def _day(value: str | None) -> date | None:
         raise click.BadParameter(f"{value!r} is no date (YYYY-MM-DD)") from None
 
 
+def _query(first: date | None, last: date | None, today: date, area: str | None, level: int,
+           top: int) -> StatisticsQuery:
+    """The window asked (``--to`` default today, ``--from`` 29 days before it); a usage error (exit 2) for one the
+    statistics cannot read (backwards, outside their days, longer than about 10 years)."""
+    from hub.workflow.statistics.figures import EARLIEST_DAY, LATEST_DAY, BadWindow, StatisticsQuery
+
+    to_day = last or today
+    if not EARLIEST_DAY <= to_day <= LATEST_DAY:  # in range, 29 days before it is a date too
+        raise click.BadParameter(f"{to_day} is not one of the days the statistics read: {EARLIEST_DAY} … "
+                                 f"{LATEST_DAY}", param_hint="--to")
+    try:
+        from_day = first or to_day - timedelta(days=29)
+        if to_day < from_day:
+            raise click.BadParameter(f"--to {to_day} is before --from {from_day}")
+        return StatisticsQuery(from_day, to_day, area, level, top)
+    except BadWindow as exc:
+        raise click.UsageError(f"--from/--to: {exc}") from None
+
+
 def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
@@ -57,20 +79,16 @@ def stats(ctx: click.Context, first: str | None, last: str | None, area: str | N
     on its creation day), from the maintained counters."""
     if ctx.invoked_subcommand is not None:
         return
-    from hub.workflow.statistics import StatisticsQuery, read_figures
+    from hub.workflow.statistics import read_figures
     from hub.workflow.store import WorkOrderStore
 
     config = _settings(config_path).workflow
     zone = ZoneInfo(config.statistics_timezone)
-    to_day = _day(last) or datetime.now(UTC).astimezone(zone).date()
-    from_day = _day(first) or to_day - timedelta(days=29)
-    if to_day < from_day:
-        raise click.BadParameter(f"--to {to_day} is before --from {from_day}")
-    query = StatisticsQuery(from_day, to_day, area, level, top)
+    query = _query(_day(first), _day(last), datetime.now(UTC).astimezone(zone).date(), area, level, top)
     store = WorkOrderStore.open(config.database)
     try:
         with store.engine.connect() as connection:
-            figures = read_figures(connection, query, zone)
+            figures = read_figures(connection, query, zone, now=datetime.now(UTC))
     finally:
         store.close()
     if as_json:
@@ -93,6 +111,7 @@ def _print_tables(figures: Any, zone: ZoneInfo) -> None:
                          ("dispatches refused (template)", totals.dispatches_refused),
                          ("auto-answered", totals.auto_answered), ("replied", totals.replied),
                          ("  in SLA / late", f"{totals.replied_in_sla} / {totals.replied_late}"),
+                         ("overdue, not replied", totals.overdue),
                          ("return visits", totals.return_visited), ("closed", totals.closed),
                          ("incidents", totals.incidents)):
         summary.add_row(label, str(value))
@@ -114,12 +133,13 @@ def _print_tables(figures: Any, zone: ZoneInfo) -> None:
     for provider in figures.service_providers:
         providers.add_row(provider.sp_code, str(provider.complaints), _share(provider.share))
     console.print(providers)
-    tiers = Table(title="SLA compliance per tier", title_justify="left")
-    for column in ("tier", "replied", "in SLA", "late", "compliance"):
+    tiers = Table(title="SLA compliance per tier (in SLA, of the replies and the overdue not replied)",
+                  title_justify="left")
+    for column in ("tier", "replied", "in SLA", "late", "overdue, not replied", "compliance"):
         tiers.add_column(column, justify="left" if column == "tier" else "right")
     for tier in figures.tiers:
         tiers.add_row(tier.tier or "(unknown)", str(tier.replied), str(tier.in_sla), str(tier.late),
-                      _share(tier.compliance))
+                      str(tier.overdue), _share(tier.compliance))
     console.print(tiers)
     outages = Table(title="outages", title_justify="left")
     for column in ("notice", "status", f"start ({zone.key})", "linked", "auto-answered", "dispatched", "title"):

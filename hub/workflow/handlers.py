@@ -201,6 +201,6 @@ def query_statistics(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
         query = statistics.statistics_query(command_element(envelope), zone, now.astimezone(zone).date())
     except ValueError as exc:
         raise BusinessRejection(str(exc), code="bad-window") from None
-    figures = statistics.read_figures(workflow.store.current_transaction().db, query, zone)
+    figures = statistics.read_figures(workflow.store.current_transaction().db, query, zone, now=now)
     return Reply(statistics.statistics_answer(envelope, figures, now),
                  outcome=f"statistics {query.first_day}..{query.last_day}: {figures.totals.complaints} complaints")

@@ -1,19 +1,22 @@
 """QueryStatistics as the statistics take it, and QueryStatisticsResponse built from the figures (pure; the answer
 validates against workorder.xsd).
 
-The window is whole local days of the statistics' time zone: ``Days`` as given, ``CreatedIn`` widened to the days
-its instants fall on, none: the 30 days up to today.
+The window is whole local days of the statistics' time zone: ``Days`` as given (an ``xs:date`` with a time zone,
+``2026-11-01+08:00``, is the day written), ``CreatedIn`` widened to the days its instants fall on, none: the 30 days
+up to today. A window the statistics cannot read (``figures.check_window``: backwards, outside
+``EARLIEST_DAY``…``LATEST_DAY``, longer than ``MAX_WINDOW_DAYS``) raises ``BadWindow``.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, tzinfo
 
 from lxml import etree
 
 from hub.envelope import Envelope
 from hub.gateways.documents import timestamp
-from hub.workflow.statistics.figures import Figures, StatisticsQuery
+from hub.workflow.statistics.figures import EARLIEST_DAY, LATEST_DAY, BadWindow, Figures, StatisticsQuery
 
 __all__ = ["DEFAULT_DAYS", "statistics_answer", "statistics_query"]
 
@@ -23,18 +26,40 @@ NS = {"wo": WO, "c": C}
 DEFAULT_DAYS = 30
 
 
+_XS_DATE = re.compile(r"(-?\d{4,})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?")
+
+
+def _day(value: str) -> date:
+    """An ``xs:date`` as the day written (its time zone, if any, left aside)."""
+    found = _XS_DATE.fullmatch(value.strip())
+    try:
+        if found is None:
+            raise ValueError(value)
+        return date(int(found[1]), int(found[2]), int(found[3]))
+    except ValueError:
+        raise BadWindow(f"the day {value!r} is not one of the days the statistics read: "
+                        f"{EARLIEST_DAY} … {LATEST_DAY}") from None
+
+
+def _local_day(value: str, zone: tzinfo) -> date:
+    """The local day an ``xs:dateTime`` of ``CreatedIn`` falls on."""
+    try:
+        return datetime.fromisoformat(value).astimezone(zone).date()
+    except (ValueError, OverflowError):
+        raise BadWindow(f"the instant {value!r} is not within the days the statistics read: "
+                        f"{EARLIEST_DAY} … {LATEST_DAY}") from None
+
+
 def statistics_query(document: etree._Element, zone: tzinfo, today: date) -> StatisticsQuery:
+    """The query of a QueryStatistics; ``BadWindow`` (a ValueError) for a window the statistics cannot read."""
     first, last = today - timedelta(days=DEFAULT_DAYS - 1), today
     days = document.find("wo:Days", NS)
     created_in = document.find("wo:CreatedIn", NS)
     if days is not None:
-        first = date.fromisoformat(days.findtext("wo:From", "", NS))
-        last = date.fromisoformat(days.findtext("wo:To", "", NS))
+        first, last = _day(days.findtext("wo:From", "", NS)), _day(days.findtext("wo:To", "", NS))
     elif created_in is not None:
-        first = datetime.fromisoformat(created_in.findtext("c:From", "", NS)).astimezone(zone).date()
-        last = datetime.fromisoformat(created_in.findtext("c:To", "", NS)).astimezone(zone).date()
-    if last < first:
-        raise ValueError(f"the window ends ({last}) before it begins ({first})")
+        first = _local_day(created_in.findtext("c:From", "", NS), zone)
+        last = _local_day(created_in.findtext("c:To", "", NS), zone)
     level = document.findtext("wo:CategoryLevel", None, NS)
     top = document.findtext("wo:Top", None, NS)
     return StatisticsQuery(first, last, document.findtext("wo:AreaCode", None, NS),
@@ -77,8 +102,8 @@ def statistics_answer(envelope: Envelope, figures: Figures, now: datetime) -> et
                         ("DispatchesRefused", totals.dispatches_refused), ("AutoAnswered", totals.auto_answered),
                         ("FirstContactResolved", totals.first_contact_resolved), ("Replied", totals.replied),
                         ("RepliedInSla", totals.replied_in_sla), ("RepliedLate", totals.replied_late),
-                        ("ReturnVisited", totals.return_visited), ("Closed", totals.closed),
-                        ("Incidents", totals.incidents)):
+                        ("Overdue", totals.overdue), ("ReturnVisited", totals.return_visited),
+                        ("Closed", totals.closed), ("Incidents", totals.incidents)):
         _add(element, name, value)
     element = _add(root, "Shares", None)
     for name, share in (("FirstContactResolution", figures.first_contact_resolution),
@@ -99,7 +124,8 @@ def statistics_answer(envelope: Envelope, figures: Figures, now: datetime) -> et
     for tier in figures.tiers[:11]:
         element = _add(root, "TierSla", None)
         _optional(element, "Tier", tier.tier)
-        for name, value in (("Replied", tier.replied), ("InSla", tier.in_sla), ("Late", tier.late)):
+        for name, value in (("Replied", tier.replied), ("InSla", tier.in_sla), ("Late", tier.late),
+                            ("Overdue", tier.overdue)):
             _add(element, name, value)
         _optional(element, "Compliance", tier.compliance)
     for outage in figures.outages[:500]:

@@ -2,15 +2,16 @@
 
 ``CounterSum`` rows are the window's counter rows summed over its periods, per grain, area and measure (``grains``,
 ``queries``); every figure is a sum or a ratio of them: hot spots (complaints per category prefix of the asked
-level and area, top N), complaints per SP, SLA compliance per tier (replied in time / replied), and the shares
-of first-contact resolution and repeat complaints (of the complaints) and of invalid dispatches (of the
-dispatches).
+level and area, top N), complaints per SP, the shares of first-contact resolution and repeat complaints (of the
+complaints) and of invalid dispatches (of the dispatches). SLA compliance per tier adds what no counter can hold, the
+open complaints whose reply limit has passed by the time of the read (``queries.overdue_replies``): replied in
+time, of the replies and of those (``sla_compliance``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -18,20 +19,50 @@ from typing import Any
 from hub.workflow.statistics.grains import ALL
 from hub.workflow.statistics.measures import Measure
 
-__all__ = ["CounterSum", "Figures", "HotSpot", "OutageFigures", "SpFigures", "StatisticsQuery", "TierSla", "Totals",
-           "category_prefix", "compute_figures", "share"]
+__all__ = ["EARLIEST_DAY", "LATEST_DAY", "MAX_WINDOW_DAYS", "BadWindow", "CounterSum", "Figures", "HotSpot",
+           "OutageFigures", "SpFigures", "StatisticsQuery", "TierSla", "Totals", "category_prefix", "check_window",
+           "compute_figures", "share", "sla_compliance"]
 
 M = Measure
 LEVEL_LENGTH = {1: 2, 2: 5, 3: 8, 4: 12}  # 01 · 01.02 · 01.02.03 · 01.02.03.004
 
 
+# The days a window may cover: its day, week and month keys and the instants of its days (in any time zone) stay
+# within the calendar's range, and the read stays a few dozen counter keys (``grains.window_periods``).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(9998, 12, 31)
+MAX_WINDOW_DAYS = 3660  # about 10 years
+
+
+class BadWindow(ValueError):
+    """A window of days the statistics cannot read (QueryStatistics answers ``c:Error`` code ``bad-window``)."""
+
+
+def check_window(first: date, last: date) -> None:
+    """Refuse a window that ends before it begins, reaches outside ``EARLIEST_DAY``…``LATEST_DAY`` or spans more
+    than ``MAX_WINDOW_DAYS``; the message names the limit."""
+    if last < first:
+        raise BadWindow(f"the window ends ({last}) before it begins ({first})")
+    if first < EARLIEST_DAY or last > LATEST_DAY:
+        raise BadWindow(f"the window {first} … {last} reaches outside the days the statistics read: "
+                        f"{EARLIEST_DAY} … {LATEST_DAY}")
+    days = (last - first).days + 1
+    if days > MAX_WINDOW_DAYS:
+        raise BadWindow(f"the window {first} … {last} spans {days} days; at most {MAX_WINDOW_DAYS} (about 10 years)")
+
+
 @dataclass(frozen=True, slots=True)
 class StatisticsQuery:
+    """A window of whole local days (``check_window``: refused with ``BadWindow`` when it cannot be read)."""
+
     first_day: date
     last_day: date  # inclusive
     area_code: str | None = None
     level: int = 3
     top: int = 10
+
+    def __post_init__(self) -> None:
+        check_window(self.first_day, self.last_day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +87,7 @@ class Totals:
     replied: int = 0
     replied_in_sla: int = 0
     replied_late: int = 0
+    overdue: int = 0  # open complaints past their reply limit, not replied yet (as of the read)
     return_visited: int = 0
     closed: int = 0
     incidents: int = 0
@@ -78,11 +110,14 @@ class SpFigures:
 
 @dataclass(frozen=True, slots=True)
 class TierSla:
+    """A tier's reply limits: kept (replied in time) of all that ran out (replied, or overdue and not replied)."""
+
     tier: str  # "" when the tier was not known
     replied: int
     in_sla: int
     late: int
-    compliance: float | None
+    compliance: float | None  # in_sla / (in_sla + late + overdue)
+    overdue: int = 0  # open complaints past their reply limit, not replied yet: breached already
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +166,20 @@ def category_prefix(code: str, level: int) -> str:
     return code[:LEVEL_LENGTH[level]]
 
 
-def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum],
-                    outages: Iterable[OutageFigures] = ()) -> Figures:
+def sla_compliance(in_sla: int, late: int, overdue: int) -> float | None:
+    """The share of reply limits kept: replied in time, of the replies and of the complaints whose limit passed
+    unreplied (each of those will be replied late, if ever: a pause after the limit credits no time before it)."""
+    return share(in_sla, in_sla + late + overdue)
+
+
+def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum], outages: Iterable[OutageFigures] = (),
+                    overdue: Mapping[str, int] | None = None) -> Figures:
+    """``overdue``: per tier, the window's open complaints past their reply limit (``queries.overdue_replies``)."""
+    overdue = overdue or {}
     by_measure: Counter[str] = Counter()
     spots: Counter[tuple[str, str]] = Counter()
     providers: Counter[str] = Counter()
-    replied_by_tier: dict[str, Counter[str]] = {}
+    replied_by_tier: dict[str, Counter[str]] = {tier: Counter() for tier in overdue}
     for s in sums:  # each row is one grain (``grains``): the dimension it keeps is the one not ``*``
         if s.category_code != ALL:
             spots[(category_prefix(s.category_code, query.level), s.area_code)] += s.count
@@ -153,20 +196,20 @@ def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum],
         auto_answered=by_measure[M.AUTO_ANSWERED],
         first_contact_resolved=by_measure[M.FIRST_CONTACT_RESOLVED], replied=by_measure[M.REPLIED],
         replied_in_sla=by_measure[M.REPLIED_IN_SLA], replied_late=by_measure[M.REPLIED_LATE],
-        return_visited=by_measure[M.RETURN_VISITED], closed=by_measure[M.CLOSED],
+        overdue=sum(overdue.values()), return_visited=by_measure[M.RETURN_VISITED], closed=by_measure[M.CLOSED],
         incidents=by_measure[M.INCIDENT_PREFIX + M.CREATED])
     hot = sorted(spots.items(), key=lambda item: (-item[1], item[0]))[:query.top]
     sp_total = sum(providers.values())
     tiers = []
     for tier, counts in sorted(replied_by_tier.items()):
-        in_sla, late = counts[M.REPLIED_IN_SLA], counts[M.REPLIED_LATE]
-        tiers.append(TierSla(tier, in_sla + late, in_sla, late, share(in_sla, in_sla + late)))
+        in_sla, late, open_late = counts[M.REPLIED_IN_SLA], counts[M.REPLIED_LATE], overdue.get(tier, 0)
+        tiers.append(TierSla(tier, in_sla + late, in_sla, late, sla_compliance(in_sla, late, open_late), open_late))
     return Figures(
         query=query, totals=totals,
         first_contact_resolution=share(totals.first_contact_resolved, complaints),
         invalid_dispatch=share(totals.invalid_dispatches, totals.dispatched),
         repeat_complaint=share(totals.repeat_complaints, complaints),
-        sla_compliance=share(totals.replied_in_sla, totals.replied_in_sla + totals.replied_late),
+        sla_compliance=sla_compliance(totals.replied_in_sla, totals.replied_late, totals.overdue),
         hot_spots=[HotSpot(category, area, n, share(n, complaints) or 0.0) for (category, area), n in hot],
         service_providers=[SpFigures(sp, n, share(n, sp_total) or 0.0)
                            for sp, n in sorted(providers.items(), key=lambda item: (-item[1], item[0]))[:query.top]],

@@ -19,8 +19,9 @@ from typing import Any
 
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 
-__all__ = ["COUNTED_ACTIONS", "FIRST_ACTION_ENTRY", "MEASURES", "CounterKey", "Measure", "change_measures",
-           "creation_measures", "escalation_measures", "is_incident", "local_day", "refusal_measures"]
+__all__ = ["COUNTED_ACTIONS", "FIRST_ACTION_ENTRY", "HANDOVER_COLUMNS", "LINK_COLUMNS", "MEASURES", "CounterKey",
+           "Measure", "change_measures", "creation_measures", "escalation_measures", "first_contact_reply",
+           "is_incident", "local_day", "refusal_measures"]
 
 A = LifecycleAction
 
@@ -36,7 +37,7 @@ class Measure:
     INVALID_DISPATCH = "invalid_dispatch"  # each dispatch the handling department sent back (REJECT_DISPATCH)
     DISPATCH_REFUSED = "dispatch_refused"  # each dispatch the hub refused for missing template fields
     AUTO_ANSWERED = "auto_answered"
-    FIRST_CONTACT_RESOLVED = "first_contact_resolved"  # replied or auto-answered without ever being dispatched
+    FIRST_CONTACT_RESOLVED = "first_contact_resolved"  # answered by the desk that took it: see ``first_contact_reply``
     REPLIED = "replied"
     REPLIED_IN_SLA = "replied_in_sla"  # replied_at <= reply_due (which already credits the paused time)
     REPLIED_LATE = "replied_late"
@@ -58,6 +59,11 @@ _BY_ACTION: dict[LifecycleAction, str] = {
 }
 COUNTED_ACTIONS = frozenset(_BY_ACTION)
 FIRST_ACTION_ENTRY = 3  # CREATE, ACCEPT, then the first action: its state entry's position in the history
+# What takes a complaint beyond its first contact, as the row holds it at an action: linked to a mass complaint's
+# incident or to an outage notice, escalated (by a department or on a breach). The rebuild replays them from the
+# history (their field entries and ESCALATE actions), since a later change may set them after the reply.
+LINK_COLUMNS = ("incident_id", "outage_id")
+HANDOVER_COLUMNS = (*LINK_COLUMNS, "escalation_level")
 
 
 def local_day(moment: datetime, zone: tzinfo) -> str:
@@ -93,11 +99,22 @@ def is_incident(row: Mapping[str, Any]) -> bool:
     return row.get("ticket_type") == "INCIDENT"
 
 
+def first_contact_reply(row: Mapping[str, Any], previous: WorkOrderState) -> bool:
+    """A reply is a first-contact resolution when the desk that took the complaint answered it itself: never
+    dispatched, and before the reply neither linked to an incident (its resolution answers the children hours
+    later) nor to an outage notice (a late notice's complaints are answered at its clearance), nor escalated.
+    A complaint the outage rule answered at intake counted with its AUTO_ANSWER; its recovery reply is not another.
+    ``row``: the work order at the reply (``HANDOVER_COLUMNS`` as they stood then)."""
+    return (previous is not WorkOrderState.AUTO_ANSWERED and row.get("dispatch_fields") is None
+            and not row.get("incident_id") and not row.get("outage_id") and not int(row.get("escalation_level") or 0))
+
+
 def change_measures(row: Mapping[str, Any], action: LifecycleAction, previous: WorkOrderState, *,
                     first: bool = False) -> list[str]:
     """The measures an action adds; ``row`` is the work order after it (``replied_at``, ``reply_due`` and
     ``dispatch_fields`` are final once it is replied: no pause, handover or dispatch comes after a reply).
-    ``first``: the work order's first action after its acceptance (what counts an incident as created)."""
+    ``first``: the work order's first action after its acceptance (what counts an incident as created). The
+    ``HANDOVER_COLUMNS`` must be as they stood at the action (the rebuild replays them from the history)."""
     opened = [Measure.CREATED] if first and is_incident(row) else []
     measure = _BY_ACTION.get(action)
     if measure is None:
@@ -110,6 +127,6 @@ def change_measures(row: Mapping[str, Any], action: LifecycleAction, previous: W
         late = (previous is not WorkOrderState.AUTO_ANSWERED and due is not None and replied is not None
                 and replied > due)
         found.append(Measure.REPLIED_LATE if late else Measure.REPLIED_IN_SLA)
-        if row.get("dispatch_fields") is None and previous is not WorkOrderState.AUTO_ANSWERED:
+        if first_contact_reply(row, previous):
             found.append(Measure.FIRST_CONTACT_RESOLVED)
     return _named(row, found)

@@ -5,7 +5,9 @@ One transaction: it takes the counters over first (PostgreSQL: ``LOCK TABLE … 
 committing meanwhile waits and then adds its own counts on top; SQLite: the write lock of ``BEGIN IMMEDIATE``),
 streams the work orders in customer order (the repeat mark is recomputed as the engine marks it: an earlier work
 order of the same number and phenomenon created within ``repeat_window``), reads the
-counted actions of each chunk of them from the history, and replaces every counter row.
+counted actions of each chunk of them from the history — with the incident and outage links and the escalations
+replayed up to each action, as the row held them then (what a first-contact resolution depends on) — and replaces
+every counter row.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, select, text
+from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, or_, select, text
 
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.statistics.grains import counter_keys
 from hub.workflow.statistics.measures import (
     FIRST_ACTION_ENTRY,
+    LINK_COLUMNS,
     CounterKey,
     change_measures,
     creation_measures,
@@ -35,6 +39,7 @@ __all__ = ["RebuildResult", "rebuild_counters"]
 log = logging.getLogger("onepoint.workflow.statistics")
 
 _ACTIONS = {a.value: a for a in LifecycleAction}
+A_ESCALATE = LifecycleAction.ESCALATE.value  # a department's ESCALATE action, or an escalation on a breach
 _w = work_orders.c
 _h = work_order_history.c
 CHUNK = 2_000
@@ -99,9 +104,10 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
                     str(row["sp_code"] or ""))
             for measure in creation_measures(row, repeat=repeat):
                 bases[(*dims, measure)] += 1
-            for action, previous, position in actions.get(row["id"], ()):
-                first = position == FIRST_ACTION_ENTRY
-                for measure in change_measures(row, action, previous, first=first):
+            for counted in actions.get(row["id"], ()):
+                first = counted.position == FIRST_ACTION_ENTRY
+                at_action = {**row, **counted.handovers}
+                for measure in change_measures(at_action, counted.action, counted.previous, first=first):
                     bases[(*dims, measure)] += 1
             if refused[row["id"]]:
                 for measure in refusal_measures(row):
@@ -131,19 +137,43 @@ def _field_entries(connection: Connection, ids: Sequence[str], action: str) -> C
     return Counter({str(work_order_id): int(n) for work_order_id, n in connection.execute(statement)})
 
 
-def _actions(connection: Connection,
-             ids: Sequence[str]) -> dict[str, list[tuple[LifecycleAction, WorkOrderState, int]]]:
-    """The actions of these work orders after their acceptance, each with the state it left and the position of
-    its entry among the work order's state entries (1: CREATE, 2: ACCEPT), in history order."""
-    found: dict[str, list[tuple[LifecycleAction, WorkOrderState, int]]] = {}
+@dataclass(frozen=True, slots=True)
+class CountedAction:
+    """An action of the history after the acceptance: the state it left, its state entry's position (1: CREATE,
+    2: ACCEPT) and the ``HANDOVER_COLUMNS`` as they stood at it."""
+
+    action: LifecycleAction
+    previous: WorkOrderState
+    position: int
+    handovers: dict[str, Any]
+
+
+def _handover_entries() -> ColumnElement[bool]:
+    """The field entries that take a complaint beyond its first contact: an incident or outage link, an
+    escalation on a breach."""
+    return and_(_h.kind == "field", or_(_h.field.in_(LINK_COLUMNS), _h.action == A_ESCALATE))
+
+
+def _actions(connection: Connection, ids: Sequence[str]) -> dict[str, list[CountedAction]]:
+    """The actions of these work orders after their acceptance, in history order, each with the handovers
+    replayed up to it (an ESCALATE action or entry raises the level, a link sets its column)."""
+    found: dict[str, list[CountedAction]] = {}
     positions: Counter[str] = Counter()
-    statement = (select(_h.work_order_id, _h.action, _h.from_state)
-                 .where(_h.work_order_id.in_(list(ids)), _h.kind == "state")
+    handovers: dict[str, dict[str, Any]] = {}
+    statement = (select(_h.work_order_id, _h.kind, _h.action, _h.from_state, _h.field, _h.new_value)
+                 .where(_h.work_order_id.in_(list(ids)), or_(_h.kind == "state", _handover_entries()))
                  .order_by(_h.work_order_id, _h.seq))
-    for work_order_id, action, from_state in connection.execute(statement):
+    for work_order_id, kind, action, from_state, field, new_value in connection.execute(statement):
+        held = handovers.setdefault(work_order_id, {**dict.fromkeys(LINK_COLUMNS), "escalation_level": 0})
+        if action == A_ESCALATE:
+            held["escalation_level"] += 1
+        elif kind == "field":
+            held[field] = new_value
+        if kind != "state":
+            continue
         positions[work_order_id] += 1
         if from_state is None or action not in _ACTIONS:
             continue
         found.setdefault(work_order_id, []).append(
-            (_ACTIONS[action], WorkOrderState(from_state), positions[work_order_id]))
+            CountedAction(_ACTIONS[action], WorkOrderState(from_state), positions[work_order_id], dict(held)))
     return found
