@@ -15,7 +15,11 @@ For a consumer whose effects are local to its store (the workflow: ``WorkOrderPr
    from the batch's attempt (``Processor.failed``: dead-lettered or waiting, not run again). A message held by
    another transaction (PostgreSQL) goes the single-message way too (BUSY).
 
-A failing handler's savepoint undoes its changes only: the batch's other effects commit. If the batch cannot
+A batch's transaction takes handlers for ``budget`` seconds at most (2 s; at least one message): the messages
+after it go into the next transaction of the same batch, so the answers of the first ones do not wait for the
+whole batch (a handler waiting for a slow system, such as a tier lookup from BOSS, would otherwise hold every
+answer of the batch past its requester's reply timeout). A failing handler's savepoint undoes its changes only: the
+batch's other effects commit. If the batch cannot
 commit (a confirm missing, the database, the whole batch busy), nothing of it is recorded and every delivery goes
 the single-message way, which re-sends the same derived ids (receivers drop copies). The guarantees of the
 single-message path thus hold for each message: effect and record in one transaction, once per id, acked only
@@ -25,6 +29,7 @@ after the commit (and after its answer's confirm).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
@@ -39,9 +44,14 @@ from hub.workers.fingerprint import answer_for, reused_id_error, seal
 from hub.workers.processor import Decision, Processor
 from hub.workers.registry import HandlerSpec
 
-__all__ = ["BatchRun", "Settling"]
+__all__ = ["DEFAULT_BUDGET", "BatchRun", "OverBudget", "Settling"]
 
 log = logging.getLogger("onepoint.worker")
+DEFAULT_BUDGET = 2.0  # seconds: far inside a request route's reply timeout (the workflow's: 15 s)
+
+
+class OverBudget(Exception):
+    """A message of a batch left for the batch's next transaction: the time budget of this one ran out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +78,14 @@ class Settling(Protocol):
 class BatchRun:
     """Handles the batches of one ``Worker`` whose store runs batches of claims (see the module docstring)."""
 
-    def __init__(self, worker: Settling, claims: BatchClaims, confirm_timeout: float) -> None:
+    def __init__(self, worker: Settling, claims: BatchClaims, confirm_timeout: float,
+                 budget: float = DEFAULT_BUDGET) -> None:
         self.worker = worker
         self.claims = claims
         self.confirm_timeout = confirm_timeout
+        self.budget = budget  # seconds of handlers per transaction (its answers wait for its commit)
+        self._budget_ends = 0.0
+        self._ran = 0
 
     def handle(self, deliveries: list[Delivery]) -> None:
         """The batch consumer's callback: every delivery settled. Never raises (but ``BaseException``)."""
@@ -88,21 +102,29 @@ class BatchRun:
         if len(items) <= 1:
             alone = list(deliveries)  # nothing to share: the single path as before
             items = []
-        try:
-            results = self._run(items) if items else []
-        except Exception as exc:
-            log.warning("batch not committed; each message on its own", extra={
-                "consumer": self.worker.consumer, "deliveries": len(items), "error": f"{type(exc).__name__}: {exc}"})
-            results = []
-            alone = [item.delivery for item in items] + alone
-            items = []
-        later = self._settle(items, results)
+        later: list[tuple[_Item, ClaimResult]] = []
+        while items:  # a transaction per share of the batch its time budget allows (at least one message each)
+            try:
+                results = self._run(items)
+            except Exception as exc:
+                log.warning("batch not committed; each message on its own", extra={
+                    "consumer": self.worker.consumer, "deliveries": len(items),
+                    "error": f"{type(exc).__name__}: {exc}"})
+                alone = [item.delivery for item in items] + alone
+                break
+            over = [i for i, result in enumerate(results) if isinstance(result.error, OverBudget)]
+            cut = over[0] if over else len(items)
+            later += self._settle(items[:cut], results[:cut])  # answered now, not after the whole batch
+            items = items[cut:]
         for delivery in alone:
             self.worker.handle(delivery)
         for item, result in later:
             self._settle_failed(item, result)
 
     def _run(self, items: list[_Item]) -> list[ClaimResult]:
+        """One transaction over ``items``: those the time budget leaves out end with ``OverBudget`` (not run)."""
+        self._budget_ends = time.monotonic() + self.budget
+        self._ran = 0
         outbound = self.worker.processor.outbound
         scope: AbstractContextManager[PendingConfirms | None] = (
             outbound.deferred_confirms() if outbound is not None else nullcontext(None))
@@ -120,6 +142,9 @@ class BatchRun:
         processor = self.worker.processor
 
         def effect() -> tuple[str, bytes | None]:
+            if self._ran and time.monotonic() > self._budget_ends:
+                raise OverBudget(item.envelope.message_id)
+            self._ran += 1
             try:
                 done = processor.run_handler(item.spec, item.envelope, item.delivery.message)
             except BaseException:

@@ -33,7 +33,7 @@ from hub.transport.broker import Broker
 from hub.transport.consumer import Consumer
 from hub.transport.message import Delivery, Message
 from hub.workers import headers as h
-from hub.workers.batch import BatchRun
+from hub.workers.batch import DEFAULT_BUDGET, BatchRun
 from hub.workers.claims import BatchClaims
 from hub.workers.classify import Classifier
 from hub.workers.processor import Action, Decision, Processor
@@ -69,7 +69,8 @@ class Worker:
 
     Batch mode (``hub.workers.batch``): when ``store`` runs batches of claims (``BatchClaims``, the work-order
     store) and ``max_batch`` (default: the store's ``max_batch``) is above 1, the worker consumes batches of up
-    to ``max_batch`` waiting deliveries, with a prefetch of at least twice that; otherwise one at a time.
+    to ``max_batch`` waiting deliveries, with a prefetch of at least twice that, a transaction taking handlers for
+    ``batch_budget`` seconds at most (the rest of the batch in the next one); otherwise one at a time.
     """
 
     def __init__(
@@ -89,6 +90,7 @@ class Worker:
         confirm_timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
         max_batch: int | None = None,
+        batch_budget: float = DEFAULT_BUDGET,
     ) -> None:
         config = broker.config
         if consumer not in config.consumers:
@@ -111,7 +113,8 @@ class Worker:
         self._consumer: Consumer | None = None
         claims = store if isinstance(store, BatchClaims) else None
         self.max_batch = 1 if claims is None else max(1, claims.max_batch if max_batch is None else max_batch)
-        self._batch = BatchRun(self, claims, confirm_timeout) if claims is not None and self.max_batch > 1 else None
+        self._batch = (BatchRun(self, claims, confirm_timeout, batch_budget)
+                       if claims is not None and self.max_batch > 1 else None)
 
     @property
     def confirm_timeout(self) -> float:

@@ -102,3 +102,9 @@ def test_an_unexpected_error_keeps_its_traceback(caplog):
         except RuntimeError as exc:
             refusal_for(exc, system="workorder")
     assert caplog.records[-1].exc_info is not None
+
+
+def test_a_timeout_says_the_request_may_still_be_carried_out_and_how_to_get_its_answer():
+    refusal = refusal_for(RequestTimeoutError("15 s"), system="workorder")
+    assert refusal.status == 504
+    assert "may still be carried out" in refusal.message and "same MessageId" in refusal.message

@@ -4,6 +4,7 @@ one transaction per batch, and each message's guarantees as on the single-messag
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -329,3 +330,30 @@ def test_worker_batch_is_a_positive_workflow_setting() -> None:
     assert parse_workflow({"worker_batch": 1}, "hub.toml").worker_batch == 1
     with pytest.raises(ValueError, match="worker_batch"):
         parse_workflow({"worker_batch": 0}, "hub.toml")
+
+
+def test_a_batch_waiting_for_a_slow_system_answers_its_first_messages_before_the_last_is_run(kit: Kit) -> None:
+    """BOSS answers each tier lookup in 0.3 s; with a time budget of 0.5 s per transaction, eight new customers'
+    complaints are committed and answered a few at a time, not all after the whole batch (which, at the default
+    32 and a slow BOSS, outlasted the callers' reply timeout)."""
+    tier_answer = (Path(__file__).parents[3] / "schemas" / "examples" / "boss" / "responses"
+                   / "QueryCustomerTierResponse.xml").read_bytes()
+    futures: list[Future[Message]] = []
+    answered_when_asked: list[int] = []
+
+    def boss(delivery: Delivery) -> None:
+        answered_when_asked.append(sum(f.done() for f in futures))
+        time.sleep(0.3)
+        kit.broker.reply(delivery.message, tier_answer, content_type="application/xml").result(5)
+        delivery.ack()
+
+    lookups = kit.broker.consume(kit.broker.config.queue("boss"), boss)
+    try:
+        futures += [kit.request(create(Msisdn=f"1390013900{n}")) for n in range(8)]
+        kit.worker(batch_budget=0.5).handle_batch(kit.waiting(8))
+        assert all(state(f.result(5)) == "DISPATCHED" for f in futures)
+    finally:
+        lookups.close()
+    assert kit.work_orders() == 8 and len(answered_when_asked) == 8
+    assert answered_when_asked[-1] >= 2  # the first ones were answered while the batch still ran
+    assert len(kit.commits) >= 3
