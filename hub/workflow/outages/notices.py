@@ -107,7 +107,9 @@ def get_notice(db: Connection, notice_id: str, *, for_update: bool = False) -> S
 
 
 def record_notice(db: Connection, notice: OutageNotice, now: datetime) -> NoticeArrival:
-    """Keep ``notice`` if it is the notice's first or a newer revision; the row stays locked until commit."""
+    """Keep ``notice`` if it is the notice's first or a newer revision, or its clearance at the same revision (a
+    notice sent without a Revision is revision 1, so is its clearance; the status only moves forward, as on the
+    bulletin); the row stays locked until commit."""
     columns = _columns(notice, now)
     inserted = db.execute(insert_ignore(db, outage_notices).values(
         notice_id=notice.notice_id, received_at=now, **columns).returning(_on.notice_id)).first()
@@ -115,7 +117,8 @@ def record_notice(db: Connection, notice: OutageNotice, now: datetime) -> Notice
     assert kept is not None  # inserted above, or there before
     if inserted is not None:
         return NoticeArrival(kept, True, None)
-    if kept.revision >= notice.revision:
+    cleared_now = kept.revision == notice.revision and kept.status == "ACTIVE" and notice.status == "CLEARED"
+    if kept.revision >= notice.revision and not cleared_now:
         return NoticeArrival(kept, False, kept.status)
     db.execute(update(outage_notices).where(_on.notice_id == notice.notice_id).values(**columns))
     fresh = get_notice(db, notice.notice_id)

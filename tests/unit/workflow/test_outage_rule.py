@@ -349,6 +349,29 @@ def test_an_older_revision_is_ignored(client: WorkerTestClient, runtime: Workflo
     assert stored(runtime).status == "CLEARED"
 
 
+def test_a_notice_sent_without_a_revision_is_cleared_at_the_same_revision(client: WorkerTestClient,
+                                                                         runtime: WorkflowRuntime) -> None:
+    """nsp:Revision is optional (read as 1): the clearance of such a notice is revision 1 too, and must clear."""
+
+    def without_revision(env: Envelope) -> Envelope:
+        root = etree.fromstring(env.payload)
+        root.remove(root.find(f"{{{NSP}}}Revision"))
+        return Envelope(env.message_id, env.command_type, env.source_system, etree.tostring(root))
+
+    assert client.send(without_revision(notice_envelope())).processed
+    during = complain(client, "CreateWorkOrder.valid-dispatch-at-intake.xml")
+    assert text(during, "wo:State") == "AUTO_ANSWERED"
+    runtime.clock.advance(timedelta(hours=3))
+    assert client.send(without_revision(cleared_envelope())).processed
+    assert stored(runtime).status == "CLEARED"
+    work_order = runtime.store.get_work_order(text(during, "wo:WorkOrderId") or "")
+    assert work_order is not None and work_order.row["state"] == "REPLIED"  # the recovery notice went out
+    assert client.send(without_revision(notice_envelope())).processed  # the same revision active again: stale
+    assert stored(runtime).status == "CLEARED"
+    after = complain(client, "CreateWorkOrder.valid-dispatch-at-intake.xml", Msisdn="13900139000")
+    assert text(after, "wo:State") != "AUTO_ANSWERED"
+
+
 def test_a_notice_first_seen_cleared_is_kept_and_answers_nothing(client: WorkerTestClient,
                                                                  runtime: WorkflowRuntime) -> None:
     waiting = text(complain(client), "wo:WorkOrderId") or ""
