@@ -101,6 +101,13 @@ def _number(section: dict[str, Any], key: str, default: float, source: str, *, z
     return float(value)
 
 
+def _count(section: dict[str, Any], key: str, default: int, source: str, *, least: int = 1) -> int:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{source}: workflow.{key} must be a whole number of at least {least}")
+    return value
+
+
 def _flag(section: dict[str, Any], key: str, source: str) -> bool:
     value = section.get(key, True)
     if not isinstance(value, bool):
@@ -153,9 +160,9 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
         outage_services=paths["outage_services"],
         outage_auto_answer=_flag(section, "outage_auto_answer", source),
         mass_incidents=_flag(section, "mass_incidents", source),
-        mass_complaint_threshold=int(_number(section, "mass_complaint_threshold", 10, source)),
+        mass_complaint_threshold=_count(section, "mass_complaint_threshold", 10, source, least=2),
         mass_complaint_window_minutes=_number(section, "mass_complaint_window_minutes", 30.0, source),
         enforce_templates=_flag(section, "enforce_templates", source),
         statistics_timezone=_timezone(section.get("statistics_timezone", "Asia/Shanghai"), source),
-        worker_batch=int(_number(section, "worker_batch", 32, source)),
+        worker_batch=_count(section, "worker_batch", 32, source),
     )

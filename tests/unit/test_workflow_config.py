@@ -32,6 +32,9 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     ({"link": "http://x/"}, "workflow.link"),
     ({"intake_department": ""}, "workflow.intake_department"),
     ({"colour": "blue"}, "unknown keys in [workflow]: ['colour']"),
+    ({"mass_complaint_threshold": 0.5}, "workflow.mass_complaint_threshold must be a whole number of at least 2"),
+    ({"mass_complaint_threshold": 1}, "workflow.mass_complaint_threshold"),
+    ({"worker_batch": 2.5}, "workflow.worker_batch must be a whole number"),
 ])
 def test_bad_entries_are_named(section: dict[str, object], named: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=named.replace("[", r"\[").replace("]", r"\]")):

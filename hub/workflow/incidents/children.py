@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
+from hub.workflow.incidents.window import PHENOMENON_LENGTH
 from hub.workflow.store import HistoryEntry, WorkOrderStore, WorkOrderTransaction
 from hub.workflow.store.dialect import READ_ONLY
 from hub.workflow.store.schema import work_orders
@@ -22,7 +23,8 @@ _wo = work_orders.c
 _WINDOW_COMPLAINTS = (
     select(_wo.id, _wo.msisdn, _wo.contact_number, _wo.occurred_at, _wo.location, _wo.dispatch_fields,
            _wo.created_at)
-    .where(_wo.created_at >= bindparam("since"), _wo.category_code == bindparam("category"),
+    .where(_wo.created_at >= bindparam("since"),
+           func.substr(_wo.category_code, 1, PHENOMENON_LENGTH) == bindparam("category"),
            _wo.intake_point == bindparam("intake"), _wo.ticket_type == "COMPLAINT",
            _wo.incident_id.is_(None), _wo.outage_id.is_(None))
     .order_by(_wo.created_at, _wo.id)
@@ -34,8 +36,9 @@ _CHILD_COUNT = select(func.count()).select_from(work_orders).where(_wo.incident_
 
 def complaints_of_window(connection: Connection, category_code: str, intake_point: str,
                          since: datetime) -> list[dict[str, Any]]:
-    """The complaints of one window key created since ``since`` and linked to nothing, oldest first."""
-    found = connection.execute(_WINDOW_COMPLAINTS, {"since": since, "category": category_code,
+    """The complaints of one window key (``category_code``'s phenomenon, ``intake_point``) created since ``since``
+    and linked to nothing, oldest first."""
+    found = connection.execute(_WINDOW_COMPLAINTS, {"since": since, "category": category_code[:PHENOMENON_LENGTH],
                                                     "intake": intake_point})
     return [dict(row) for row in found.mappings()]
 

@@ -1,7 +1,9 @@
 """The mass-complaint intake rule: a complaint whose key (phenomenon category | intake point) has an open incident
 becomes its child at once; otherwise it is counted in its key's window, and the complaint that brings the window to
 the threshold opens the incident, whose children the window's complaints become. A linked complaint is taken over
-(``IntakeOutcome.handled``): it is not dispatched on its own, the incident's fault report covers it.
+(``IntakeOutcome.handled``): it is not dispatched on its own, the incident's fault report covers it. Only network
+complaints count (their template dispatches to NSP, which the fault report goes to); a phenomenon is its level-3
+category, its level-4 refinements with it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from hub.workflow.store import WorkOrderTransaction
 __all__ = ["MassComplaintRule"]
 
 log = logging.getLogger("onepoint.workflow.incidents")
+NETWORK_SYSTEM = "NSP"  # the phenomena whose templates dispatch to it are the ones a mass complaint is counted for
 
 
 class _KeyTaken(Exception):
@@ -43,6 +46,8 @@ class MassComplaintRule:
 
     def at_intake(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
                   now: datetime) -> IntakeOutcome | None:
+        if self.engine.taxonomy.phenomenon(complaint.category_code).target.system != NETWORK_SYSTEM:
+            return None  # a mass complaint is a network fault reported to NSP; others are handled one by one
         key = window_key(complaint.category_code, complaint.intake)
         incident_id = self.window.open_incident(tx.db, key)
         follow_ups: list[FollowUp] = []

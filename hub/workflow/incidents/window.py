@@ -26,7 +26,7 @@ from sqlalchemy.sql.dml import Insert
 
 from hub.workflow.store.schema import complaint_windows, open_incidents
 
-__all__ = ["ComplaintWindow", "WindowCount", "bucket_of", "window_key"]
+__all__ = ["PHENOMENON_LENGTH", "ComplaintWindow", "WindowCount", "bucket_of", "window_key"]
 
 _cw, _oi = complaint_windows.c, open_incidents.c
 
@@ -39,9 +39,13 @@ _RESET = delete(complaint_windows).where(_cw.window_key == bindparam("key"))
 _KEY_OF_INCIDENT = select(_oi.window_key).where(_oi.incident_id == bindparam("incident"))
 
 
+PHENOMENON_LENGTH = 8  # 01.02.03: the level-3 phenomenon, its level-4 local refinements counted with it
+
+
 def window_key(category_code: str, intake_point: str) -> str:
-    """The key complaints are counted by: the phenomenon's category code and where the complaint was taken."""
-    return f"{category_code}|{intake_point}"[:160]
+    """The key complaints are counted by: the phenomenon (the category's level 3, as the repeat mark reads it: a
+    level-4 refinement is the same phenomenon) and where the complaint was taken."""
+    return f"{category_code[:PHENOMENON_LENGTH]}|{intake_point}"[:160]
 
 
 def bucket_of(at: datetime) -> datetime:

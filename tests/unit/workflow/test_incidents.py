@@ -8,6 +8,7 @@ replying to the incident replies every child with its resolution and a new burst
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from lxml import etree
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection
 
+import hub.workflow.taxonomy
 from hub.envelope import Envelope
 from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
@@ -150,6 +152,26 @@ def test_other_intake_points_and_phenomena_are_counted_apart(client: WorkerTestC
     assert text(tenth, "wo:IncidentId") is not None
     (incident,) = incidents(runtime)
     assert len(children(runtime, incident["id"])) == 10  # neither the other hall's nor the SMS complaint
+
+
+def test_a_level_4_refinement_is_counted_with_its_phenomenon(client: WorkerTestClient,
+                                                             runtime: WorkflowRuntime) -> None:
+    burst(client, runtime, 9, every=timedelta(seconds=30))
+    tenth = complain(client, 9, category=CALLS + ".002")  # cannot originate, on a TD-SCDMA terminal
+    assert text(tenth, "wo:IncidentId") is not None
+    (incident,) = incidents(runtime)
+    assert len(children(runtime, incident["id"])) == 10
+
+
+@pytest.mark.parametrize("category", ["05.01.04", "07.02.02"])  # data charges too high; long queues at the hall
+def test_a_burst_of_complaints_that_are_not_network_faults_opens_no_incident(client: WorkerTestClient,
+                                                                             runtime: WorkflowRuntime,
+                                                                             category: str) -> None:
+    """A mass complaint is a network fault reported to NSP: billing or service-hall complaints are handled one by
+    one by their own departments, however many arrive together."""
+    answers = burst(client, runtime, 12, every=timedelta(seconds=30), category=category)
+    assert all(text(a, "wo:IncidentId") is None for a in answers)
+    assert incidents(runtime) == [] and mass_dispatches(client) == []
 
 
 def test_a_complaint_while_the_incident_is_open_is_linked_not_dispatched(client: WorkerTestClient,
@@ -299,14 +321,29 @@ def test_a_rejected_child_gets_the_resolution_in_its_history_and_a_cancelled_inc
     assert text(later, "wo:IncidentId") is None and text(later, "wo:State") == "DISPATCHED"
 
 
-def test_an_incident_whose_template_cannot_be_filled_stays_accepted_for_the_manager(
-        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
-    answers = burst(client, runtime, 10, category="08.01.04")  # sim_card: an ICCID no complaint gave
-    incident_id = text(answers[-1], "wo:IncidentId")
-    assert incident_id is not None
-    found = query(client, incident_id)
-    assert (field(found, "State"), field(found, "ChildCount")) == ("ACCEPTED", "10")
-    assert mass_dispatches(client) == []
-    assert any(e.command_type == "oa.PushTodo" and incident_id.encode() in e.payload for e, _ in client.sent)
-    view = runtime.store.get_work_order(incident_id)
-    assert view is not None and not any(h["action"] == "DISPATCH_REFUSED" for h in view.history)
+def test_an_incident_whose_template_cannot_be_filled_stays_accepted_for_the_manager(database_url: str,
+                                                                                   tmp_path: Path) -> None:
+    """A taxonomy whose network template asks for a field no complaint gives and no placeholder fills (the IMEI,
+    a pattern): the incident's fault report is refused, the incident waits for its manager."""
+    data = tmp_path / "taxonomy"
+    shutil.copytree(Path(hub.workflow.taxonomy.__file__).parent / "data", data)
+    templates = data / "templates.toml"
+    text_of = templates.read_text("utf-8")
+    assert '[templates.voice_originate]' in text_of
+    head, _, tail = text_of.partition("[templates.voice_originate]")
+    templates.write_text(head + "[templates.voice_originate]" + tail.replace('fields = ["msisdn", ',
+                                                                            'fields = ["msisdn", "imei", ', 1))
+    runtime = open_runtime(settings(database_url, taxonomy=data), clock=ManualClock(START))
+    try:
+        client = client_of(runtime)
+        answers = burst(client, runtime, 10)
+        incident_id = text(answers[-1], "wo:IncidentId")
+        assert incident_id is not None
+        found = query(client, incident_id)
+        assert (field(found, "State"), field(found, "ChildCount")) == ("ACCEPTED", "10")
+        assert mass_dispatches(client) == []
+        assert any(e.command_type == "oa.PushTodo" and incident_id.encode() in e.payload for e, _ in client.sent)
+        view = runtime.store.get_work_order(incident_id)
+        assert view is not None and not any(h["action"] == "DISPATCH_REFUSED" for h in view.history)
+    finally:
+        runtime.close()
