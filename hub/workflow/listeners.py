@@ -1,9 +1,10 @@
 """Event listeners (TMF621's hub model): a system registers a call-back URL with a filter and gets the work-order
 events that pass it (``hub.workflow.publisher`` delivers them).
 
-* ``workorder.RegisterListener``: ``Callback`` (http or https), ``Filter`` (``EventType``s, a ``Category`` prefix,
-  an ``AreaCode``; each given one must match; none: every event); answered with the ``ListenerId``. The listener
-  gets the events written after it registered.
+* ``workorder.RegisterListener``: ``Callback`` (an http(s) URL the hub can send to, ``callback_problem``: a host
+  name that cannot be encoded is refused as ``bad-callback``), ``Filter`` (``EventType``s, a ``Category`` prefix, an
+  ``AreaCode``; each given one must match; none: every event); answered with the ``ListenerId``. The listener gets
+  the events written after it registered.
 * ``workorder.UnregisterListener``: by ``ListenerId``, only by the system that registered it.
 
 Both are requests answered by the workflow and change the store in the worker's transaction (so a repeated
@@ -17,8 +18,8 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
+import httpx
 from lxml import etree
 
 from hub.envelope import Envelope
@@ -28,7 +29,7 @@ from hub.workflow.events import EVENT_TYPES
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.store.outbox import add_listener, listener, remove_listener
 
-__all__ = ["ListenerFilter", "register", "register_listener", "unregister_listener"]
+__all__ = ["ListenerFilter", "callback_problem", "register", "register_listener", "unregister_listener"]
 
 WO = "urn:onepoint:workorder:1"
 C = "urn:onepoint:common:1"
@@ -77,11 +78,27 @@ def _text(parent: etree._Element, path: str) -> str | None:
     return found.strip() if found is not None and found.strip() else None
 
 
+def callback_problem(url: str) -> str | None:
+    """Why the hub cannot POST to ``url`` (None: it can): not http(s), no host, or a host name that httpx or the
+    socket layer cannot encode (IDNA: an empty label as in ``a..b``, a label over 63 characters). The schema's
+    pattern and ``urlsplit`` take such names; delivery would fail on them every time."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        return str(exc)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return "not an http(s) URL"
+    try:
+        parsed.raw_host.decode("ascii").encode("idna")  # what name resolution is given (socket.getaddrinfo)
+    except UnicodeError as exc:
+        return f"host name {parsed.host!r} cannot be encoded ({exc})"
+    return None
+
+
 def _callback(document: etree._Element) -> str:
     url = _text(document, "wo:Callback") or ""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BusinessRejection(f"call-back {url!r} is not an http(s) URL", code="bad-callback")
+    if (problem := callback_problem(url)) is not None:
+        raise BusinessRejection(f"call-back {url!r} cannot be used: {problem}", code="bad-callback")
     return url
 
 

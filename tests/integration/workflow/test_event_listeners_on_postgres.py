@@ -17,6 +17,7 @@ from tests.unit.workflow.kit import START
 from tests.unit.workflow.test_listeners_publisher import (  # noqa: F401 - collected here too
     mock,
     publisher,
+    test_a_call_back_httpx_cannot_send_to_fails_alone_and_holds_back_no_one,
     test_a_crash_between_the_post_and_the_cursor_delivers_the_same_event_again,
     test_a_dead_listener_holds_back_only_itself,
     test_a_delivery_ends_a_failure_streak_so_the_next_failure_waits_the_shortest_delay,
@@ -25,6 +26,7 @@ from tests.unit.workflow.test_listeners_publisher import (  # noqa: F401 - colle
     test_a_listener_gets_every_event_of_a_work_order_in_order_once,
     test_a_listener_gets_only_the_events_written_after_it_registered,
     test_an_unregistered_listener_gets_nothing_more,
+    test_any_error_of_one_delivery_is_that_listeners_failure,
     test_filters_choose_the_events,
     test_with_no_listener_the_events_are_published_as_they_come,
 )

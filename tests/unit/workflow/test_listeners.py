@@ -41,6 +41,20 @@ def test_only_http_call_backs_are_taken(client: WorkerTestClient, runtime: Workf
     assert runtime.store.listeners() == []
 
 
+@pytest.mark.parametrize("url", ["http://a..b/events", "http://exämple..com/events", "http://.listener.test/",
+                                 f"http://{'a' * 64}.test/events"])
+def test_a_call_back_whose_host_name_cannot_be_encoded_is_refused(
+        url: str, client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    refused = answer(client.request(envelope(*command("RegisterListener.valid-no-filter.xml", Callback=url))))
+    assert refused.tag == f"{{{C}}}Error" and text(refused, "c:Code") == "bad-callback"
+    assert runtime.store.listeners() == []
+
+
+def test_an_international_host_name_is_taken(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    register(client, "https://exämple.test:8443/events?system=crm")
+    assert [li.callback_url for li in runtime.store.listeners()] == ["https://exämple.test:8443/events?system=crm"]
+
+
 def test_unregister_removes_only_the_registering_systems_listener(
         client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
     listener_id = register(client, URL)

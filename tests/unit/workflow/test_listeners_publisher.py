@@ -250,3 +250,40 @@ def test_a_delivery_ends_a_failure_streak_so_the_next_failure_waits_the_shortest
     listener = runtime.store.listener(listener_id)
     assert listener is not None and listener.failures == 1
     assert listener.next_attempt_at == clock.now() + timedelta(seconds=5)
+
+
+@pytest.mark.parametrize("unreachable", ["http://a..b/events", "http://exämple..com/events"])
+def test_a_call_back_httpx_cannot_send_to_fails_alone_and_holds_back_no_one(
+        unreachable: str, client: WorkerTestClient, runtime: WorkflowRuntime, publisher: EventPublisher,
+        mock: respx.MockRouter) -> None:
+    alive = mock.post(CRM).mock(return_value=httpx.Response(204))
+    # stored before registration refused such host names: the first listener of the round
+    broken = runtime.store.add_listener(unreachable, None, runtime.clock.now(), source_system="CS")
+    _clock(runtime).advance(timedelta(seconds=1))
+    register(client, CRM)
+    create(client)
+    for _ in range(2):  # every round, not only the first
+        done = publisher.run_round()
+        assert [listener_id for listener_id, _event, _error in done.failed] == [broken.id]
+        _clock(runtime).advance(timedelta(minutes=10))
+    assert [b["eventType"] for b in bodies(alive.calls)] == ["TroubleTicketCreateEvent"]
+    stored = runtime.store.listener(broken.id)
+    assert stored is not None and stored.failures == 2 and stored.next_attempt_at is not None
+    assert stored.delivered_position == broken.delivered_position
+    assert "cannot be used" in (stored.last_error or "") and "idna" in (stored.last_error or "").lower()
+
+
+def test_any_error_of_one_delivery_is_that_listeners_failure(
+        client: WorkerTestClient, runtime: WorkflowRuntime, publisher: EventPublisher,
+        mock: respx.MockRouter) -> None:
+    mock.post(OA).mock(side_effect=RuntimeError("a bug below the client"))
+    alive = mock.post(CRM).mock(return_value=httpx.Response(200))
+    odd_id = register(client, OA)
+    _clock(runtime).advance(timedelta(seconds=1))
+    register(client, CRM)
+    create(client)
+    done = publisher.run_round()
+    assert [b["eventType"] for b in bodies(alive.calls)] == ["TroubleTicketCreateEvent"]
+    assert [failed[0] for failed in done.failed] == [odd_id]
+    stored = runtime.store.listener(odd_id)
+    assert stored is not None and stored.failures == 1 and "RuntimeError" in (stored.last_error or "")
