@@ -68,6 +68,7 @@ class TimingFacts:
     first_responded_at: datetime | None = None
     replied_at: datetime | None = None
     return_visited_at: datetime | None = None
+    return_visit: bool = True  # False: no customer to call back (an incident: its children are visited)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,7 @@ def compute_deadlines(facts: TimingFacts, sla: SlaTable, calendars: Calendars) -
     first = _deadline(DeadlineKind.FIRST_RESPONSE, row.first_response, row, segments, responded)
     reply = _deadline(DeadlineKind.REPLY, row.reply, row, segments, facts.replied_at)
     visit = None
-    if facts.replied_at is not None:
+    if facts.replied_at is not None and facts.return_visit:
         visit = _deadline(DeadlineKind.RETURN_VISIT, row.return_visit, row, _visit_segments(facts, facts.replied_at),
                           facts.return_visited_at)
     return Deadlines(facts.tier, row.priority, sla.version, calendar_version(facts, calendars), first, reply, visit)

@@ -231,7 +231,8 @@ class WorkOrderEngine:
         return TimingFacts(created_at=row["created_at"], tier=row["tier"], department=self.settings.intake_department,
                            handovers=handovers, pauses=pauses, paused_since=paused_since,
                            first_responded_at=row.get("first_responded_at"), replied_at=row.get("replied_at"),
-                           return_visited_at=row.get("return_visited_at"))
+                           return_visited_at=row.get("return_visited_at"),
+                           return_visit=row.get("ticket_type") != "INCIDENT")
 
     def note(self, tx: WorkOrderTransaction, work_order_id: str, fields: Mapping[str, str], *, actor: str,
              system: str, now: datetime, note: str | None = None, message_id: str | None = None) -> Row:

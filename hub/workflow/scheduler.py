@@ -155,9 +155,12 @@ class DeadlineScheduler:
         facts = engine.timing_facts(row, view.history)
         deadlines = compute_deadlines(facts, engine.sla, engine.calendars)
         visit = deadlines.return_visit
-        tx.update(work_order_id, {
-            "priority": deadlines.priority, "first_response_due": deadlines.first_response.due.at,
-            "reply_due": deadlines.reply.due.at, "return_visit_due": None if visit is None else visit.due.at,
+        responded = row["first_responded_at"] is not None or row["replied_at"] is not None
+        tx.update(work_order_id, {  # a limit already met or missed stays what it was when it was answered
+            "priority": deadlines.priority,
+            "first_response_due": row["first_response_due"] if responded else deadlines.first_response.due.at,
+            "reply_due": row["reply_due"] if row["replied_at"] is not None else deadlines.reply.due.at,
+            "return_visit_due": None if visit is None else visit.due.at,
             "sla_version": deadlines.sla_version, "calendar_version": deadlines.calendar_version,
         }, history=[HistoryEntry(at=self.runtime.clock.now(), kind="field", actor="hub", system="HUB",
                                  action="RECALCULATE", field="sla_version", old_value=row["sla_version"],

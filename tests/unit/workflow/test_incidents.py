@@ -214,6 +214,9 @@ def test_replying_to_the_incident_replies_every_child_and_sends_it_to_return_vis
         reply = [h for h in view.history if h["action"] == "REPLY"]
         assert len(reply) == 1 and resolution in reply[0]["note"] and incident_id in reply[0]["note"]
     assert open_incident_rows(runtime) == [] and window_rows(runtime) == 0
+    incident = runtime.store.get_work_order(incident_id)  # no customer to call back: its children are visited
+    assert incident is not None and incident.row["return_visit_due"] is None
+    assert [d["kind"] for d in incident.deadlines if d["fired_at"] is None] == []
 
     # a new burst opens a new incident; nine are not enough
     clock_of(runtime).advance(timedelta(minutes=5))
