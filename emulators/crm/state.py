@@ -6,7 +6,7 @@ the request's MessageId: a repeated notice gets the id of the first one and is n
 at least once). The most recent ``max_notices`` notices are kept in full; the counts cover every notice.
 
 An area outage (``notify_area``) is told to the account managers whose VIP and group customers live in the affected
-areas (area code, and the district when the outage names one that contains the customer's district), once per
+areas (area code, and the district when the outage names the customer's, hub.areas.district_covers), once per
 notice id and status: the notice told again with the same status (a later revision, a retry) changes nothing and
 is answered with the first telling, marked a repeat.
 """
@@ -22,6 +22,7 @@ from typing import Any
 
 from emulators.population import Population, Subscriber, generate_population
 from emulators.toolkit.logs import emulator_logger, log_event
+from hub.areas import district_covers
 from hub.observability.logging import mask_msisdn
 
 __all__ = ["AccountManagerNotFound", "AreaOutage", "CrmState", "ManagerTold", "Notice"]
@@ -81,7 +82,7 @@ class AreaOutage:
 
 
 def _in_area(sub: Subscriber, areas: tuple[tuple[str, str | None], ...]) -> bool:
-    return any(sub.area_code == code and (not district or sub.district.casefold() in district.casefold())
+    return any(sub.area_code == code and (not district or district_covers(district, sub.district))
                for code, district in areas)
 
 

@@ -2,9 +2,10 @@
 complaint's area, its time the complaint's. Pure functions over a ``StoredNotice`` and a complaint's facts.
 
 * area: one of the notice's areas has the complaint's area code, and, when that area names a district, the
-  complaint's district is part of it (case-insensitive: a notice's "Futian, around Shenzhen Civic Center" covers a
-  complaint from "Futian"; the CRM emulator tells account managers by the same rule). A complaint without a district
-  is not covered by a district-wide notice: the hub cannot tell, the complaint is handled as usual.
+  complaint's district is one it names (``hub.areas.district_covers``: a notice's "Futian, around Shenzhen Civic
+  Center" covers a complaint from "Futian" or "Futian District", not one from "Shenzhen"; the CRM emulator tells
+  account managers by the same rule). A complaint without a district is not covered by a district-wide notice: the
+  hub cannot tell, the complaint is handled as usual.
 * time: the complaint's moment (its OccurredAt, or the intake time if the customer gives a later one) lies between
   the notice's Start and its ClearedAt (or now, while it is active).
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from hub.areas import district_covers
 from hub.workflow.clock import as_utc
 from hub.workflow.outages.notices import StoredNotice
 from hub.workflow.outages.services import OutageServices
@@ -45,10 +47,8 @@ class ComplaintFacts:
 
 
 def district_matches(named: str, district: str | None) -> bool:
-    """Whether the complaint's ``district`` lies in the notice's ``named`` district (contained, any case)."""
-    if district is None or not district.strip():
-        return False
-    return district.strip().casefold() in named.casefold()
+    """Whether the complaint's ``district`` is one the notice's ``named`` district text gives."""
+    return district_covers(named, district)
 
 
 def area_matches(notice: StoredNotice, facts: ComplaintFacts) -> bool:

@@ -155,6 +155,12 @@ def test_district_matching() -> None:
     assert not district_matches("Futian", "Nanshan")
     assert not district_matches("Futian", None)
     assert not district_matches("Futian", "  ")
+    # a district with its suffix is the district; a piece of a name or a landmark's word is not
+    assert district_matches("Futian", "Futian District") and district_matches("福田", "福田区")
+    assert district_matches("Futian District", "futian") and district_matches("Longgang; Pingshan", "Pingshan")
+    for not_it in ("Shenzhen", "Center", "an"):
+        assert not district_matches("Futian, around Shenzhen Civic Center", not_it)
+    assert not district_matches("Longgang", "Long") and not district_matches("Nanshan", "an")
 
 
 def test_time_matching_uses_the_earlier_of_occurrence_and_intake() -> None:
