@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +14,7 @@ from hub.config.adapters import AdapterSettings
 from hub.gateways import SoapGateway, XmlGateway
 from hub.validation import CommandSetRegistry, schema_directory
 from hub.workers.errors import TransientError
+from tests.support.trickling import trickling_server
 from tests.unit.adapters.soap_kit import wsdl
 
 pytestmark = pytest.mark.integration
@@ -27,39 +26,9 @@ HEADERS = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 150\r\n
 def trickling_system(where: str) -> Iterator[int]:
     """A server on 127.0.0.1 that reads a request, then sends the headers (``where="headers"``: them too) a byte
     every 0.2 s for ``TRICKLE_SECONDS``."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def answer(connection: socket.socket) -> None:
-        with connection:
-            connection.settimeout(TRICKLE_SECONDS)
-            received = b""
-            try:
-                while b"\r\n\r\n" not in received:
-                    received += connection.recv(65536)
-                if where == "body":
-                    connection.sendall(HEADERS)
-                for byte in (HEADERS if where == "headers" else b" " * 150):
-                    if stop.wait(0.2):
-                        return
-                    connection.sendall(bytes([byte]))
-            except OSError:
-                return
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=answer, args=(connection,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        listener.close()
+    trickled = HEADERS if where == "headers" else b" " * 150
+    with trickling_server(trickled, at_once=HEADERS if where == "body" else b"", give_up=TRICKLE_SECONDS) as port:
+        yield port
 
 
 @pytest.fixture(params=["headers", "body"])

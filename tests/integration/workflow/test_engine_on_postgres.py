@@ -23,6 +23,7 @@ from tests.unit.workflow.test_nsp_reply import (  # noqa: F401 - collected here 
 )
 from tests.unit.workflow.test_scheduler import (  # noqa: F401
     scheduler,
+    test_a_changed_sla_table_leaves_the_limits_of_a_replied_work_order_as_they_were,
     test_a_changed_sla_table_recalculates_open_work_orders,
     test_a_work_order_answered_in_time_raises_nothing,
     test_warning_then_alarm_then_the_next_level,

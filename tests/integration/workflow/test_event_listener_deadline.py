@@ -4,7 +4,6 @@ the trickling listener registered first."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
 from hub.workflow.publisher import EventPublisher
 from hub.workflow.runtime import WorkflowRuntime
+from tests.support.trickling import trickling_server
 from tests.unit.workflow.conftest import client, runtime  # noqa: F401 - the fixtures: a SQLite file, a ManualClock
 from tests.unit.workflow.listener_kit import create, register
 
@@ -31,37 +31,8 @@ ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 
 @contextmanager
 def trickling_listener() -> Iterator[str]:
     """A call-back on 127.0.0.1 that reads a request, then sends its answer (headers and body) a byte every 0.3 s."""
-    server = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def answer(connection: socket.socket) -> None:
-        with connection:
-            connection.settimeout(TRICKLE_SECONDS)
-            received = b""
-            try:
-                while b"\r\n\r\n" not in received:
-                    received += connection.recv(65536)
-                for byte in ANSWER:
-                    if stop.wait(0.3):
-                        return
-                    connection.sendall(bytes([byte]))
-            except OSError:
-                return
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                return
-            threading.Thread(target=answer, args=(connection,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}/events"
-    finally:
-        stop.set()
-        server.close()
+    with trickling_server(ANSWER, every=0.3, give_up=TRICKLE_SECONDS) as port:
+        yield f"http://127.0.0.1:{port}/events"
 
 
 @contextmanager

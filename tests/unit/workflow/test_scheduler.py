@@ -12,7 +12,7 @@ from hub.workflow.clock import ManualClock
 from hub.workflow.deadlines import DeadlineKind
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.scheduler import DeadlineScheduler
-from hub.workflow.sla import load_sla_table, parse_sla_table
+from hub.workflow.sla import SlaTable, load_sla_table, parse_sla_table
 from tests.unit.workflow.kit import WO, act, answer, command, envelope, text
 
 pytestmark = pytest.mark.unit
@@ -97,14 +97,7 @@ def test_a_changed_sla_table_recalculates_open_work_orders(runtime, client, sche
     assert before is not None
     assert scheduler.recalculate() == 0  # computed from this very table
 
-    table = load_sla_table()
-    faster = parse_sla_table({"defaults": {"warning_share": 0.8, "return_visit": "24h",
-                                           "escalation": ["SHIFT_LEADER"], "escalation_interval": "1h"},
-                              "tiers": {tier: {"priority": row.priority, "first_response": "10m", "reply": "2h"}
-                                        for tier, row in table.rows.items()},
-                              "unknown_tier": {"priority": 4, "first_response": "10m", "reply": "2h"}},
-                             version="faster")
-    runtime.engine = replace_engine(runtime, faster)
+    runtime.engine = replace_engine(runtime, faster_table())
     assert scheduler.recalculate() == 1
     after = runtime.store.get_work_order(work_order_id)
     assert after is not None
@@ -125,20 +118,24 @@ def test_a_changed_sla_table_leaves_the_limits_of_a_replied_work_order_as_they_w
     assert text(act(client, work_order_id, "WorkOrderAction.valid-reply.xml"), "wo:State") == "REPLIED"
     before = runtime.store.get_work_order(work_order_id)
     assert before is not None
-    table = load_sla_table()
-    faster = parse_sla_table({"defaults": {"warning_share": 0.8, "return_visit": "12h",
-                                           "escalation": ["SHIFT_LEADER"], "escalation_interval": "1h"},
-                              "tiers": {tier: {"priority": row.priority, "first_response": "10m", "reply": "2h"}
-                                        for tier, row in table.rows.items()},
-                              "unknown_tier": {"priority": 4, "first_response": "10m", "reply": "2h"}},
-                             version="faster")
-    runtime.engine = replace_engine(runtime, faster)
+    runtime.engine = replace_engine(runtime, faster_table(return_visit="12h"))
     assert scheduler.recalculate() == 1
     after = runtime.store.get_work_order(work_order_id)
     assert after is not None and after.row["sla_version"] == "faster"
     for limit in ("first_response_due", "reply_due"):
         assert after.row[limit] == before.row[limit]  # not two hours after creation: the reply came at three
     assert after.row["return_visit_due"] - after.row["replied_at"] == timedelta(hours=12)  # still open: the new
+
+
+def faster_table(return_visit: str = "24h") -> SlaTable:
+    """Every tier's first response in 10 minutes and reply in 2 hours (version "faster")."""
+    table = load_sla_table()
+    return parse_sla_table({"defaults": {"warning_share": 0.8, "return_visit": return_visit,
+                                         "escalation": ["SHIFT_LEADER"], "escalation_interval": "1h"},
+                            "tiers": {tier: {"priority": row.priority, "first_response": "10m", "reply": "2h"}
+                                      for tier, row in table.rows.items()},
+                            "unknown_tier": {"priority": 4, "first_response": "10m", "reply": "2h"}},
+                           version="faster")
 
 
 def replace_engine(runtime: WorkflowRuntime, sla):
