@@ -3,9 +3,8 @@ window's open complaints past their reply limit, and ``read_figures`` combining 
 
 The counters' primary key begins with the period, so the window is a few ranges of it (``grains.window_periods``):
 the read costs the rolled-up rows of the window's months and days, never the work orders of the store. The
-overdue complaints depend on the time of the read, so no counter holds them: they are read from the partial
-covering index of the complaints awaiting their reply (``ix_work_orders_awaiting_reply``, ``schema.AWAITING_REPLY``:
-not the store's closed millions, and not the work orders' rows).
+overdue complaints depend on the time of the read, so no counter holds them: they are read from the open work
+orders through the state index (``ix_work_orders_state_id``: the open ones, not the store's closed millions).
 """
 
 from __future__ import annotations
@@ -14,17 +13,23 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, text
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
+from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.statistics.figures import CounterSum, Figures, OutageFigures, StatisticsQuery, compute_figures
 from hub.workflow.statistics.grains import window_periods
-from hub.workflow.store.schema import AWAITING_REPLY, outage_notices, work_order_counters, work_orders
+from hub.workflow.store.schema import outage_notices, work_order_counters, work_orders
 
-__all__ = ["counter_sums", "day_range", "outages_in", "overdue_replies", "read_figures"]
+__all__ = ["AWAITING_REPLY", "counter_sums", "day_range", "outages_in", "overdue_replies", "read_figures"]
 
 _c = work_order_counters.c
 _o = outage_notices.c
 _w = work_orders.c
+S = WorkOrderState
+# Taken and not answered yet: the reply limit runs (PENDING and SUSPENDED hold it: their reply_due is the limit
+# reached before the pause, or none). AUTO_ANSWERED is off the clock, CANCELLED never needs a reply.
+AWAITING_REPLY = (S.NEW, S.ACCEPTED, S.DISPATCHED, S.DISPATCH_REJECTED, S.IN_PROGRESS, S.PENDING, S.SUSPENDED,
+                  S.ESCALATED)
 
 
 def day_range(first: date, last: date, zone: tzinfo) -> tuple[datetime, datetime]:
@@ -68,11 +73,12 @@ def overdue_replies(connection: Connection, query: StatisticsQuery, zone: tzinfo
     """Per tier ("" unknown), the window's complaints still awaiting their reply whose reply limit (``reply_due``,
     the paused time credited) passed before ``now``."""
     start, end = day_range(query.first_day, query.last_day, zone)
-    where: list[ColumnElement[bool]] = [_w.reply_due < now, _w.created_at >= start, _w.created_at < end]
+    where: list[ColumnElement[bool]] = [
+        _w.state.in_([s.value for s in AWAITING_REPLY]), _w.ticket_type == "COMPLAINT", _w.replied_at.is_(None),
+        _w.reply_due < now, _w.created_at >= start, _w.created_at < end]
     if query.area_code:
         where.append(_w.area_code == query.area_code)
-    statement = (select(_w.tier, func.count())  # the partial index's own condition, written out: it serves the read
-                 .where(text(AWAITING_REPLY), and_(*where)).group_by(_w.tier))
+    statement = select(_w.tier, func.count()).where(and_(*where)).group_by(_w.tier)
     return {str(tier or ""): int(n) for tier, n in connection.execute(statement)}
 
 

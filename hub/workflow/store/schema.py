@@ -28,15 +28,7 @@ from sqlalchemy import (
 
 from hub.workflow.store.types import UTCDateTime
 
-# A complaint taken and not answered yet (its reply limit runs; PENDING and SUSPENDED hold it: their reply_due is
-# the limit reached before the pause, or none; AUTO_ANSWERED is off the clock, CANCELLED needs no reply): the
-# condition of the partial index the statistics' overdue count reads (0006). Written out, not bound, so that SQLite
-# sees a query with the very same terms is one the index serves.
-AWAITING_REPLY = ("replied_at IS NULL AND ticket_type = 'COMPLAINT' AND state IN ('NEW', 'ACCEPTED', 'DISPATCHED', "
-                  "'DISPATCH_REJECTED', 'IN_PROGRESS', 'PENDING', 'SUSPENDED', 'ESCALATED')")
-
 __all__ = [
-    "AWAITING_REPLY",
     "VERSION_TABLE",
     "complaint_windows",
     "deadlines",
@@ -111,9 +103,6 @@ work_orders = Table(
     Index("ix_work_orders_created", "created_at"),
     Index("ix_work_orders_incident", "incident_id"),  # 0005: an incident's children
     Index("ix_work_orders_outage", "outage_id"),  # 0005: the complaints linked to an outage notice
-    # 0006: the complaints awaiting their reply, with what the overdue count per tier and area reads (covering)
-    Index("ix_work_orders_awaiting_reply", "created_at", "reply_due", "tier", "area_code",
-          sqlite_where=text(AWAITING_REPLY), postgresql_where=text(AWAITING_REPLY)),
 )
 
 work_order_history = Table(
