@@ -12,9 +12,11 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
+from lxml import etree
+
 from hub.values import value_class
 
-__all__ = ["HUB_SYSTEM", "Envelope", "new_message_id", "now_in_whole_seconds"]
+__all__ = ["FINGERPRINT", "HUB_SYSTEM", "Envelope", "document_fingerprint", "new_message_id", "now_in_whole_seconds"]
 
 _NO_FACTS: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
@@ -41,7 +43,23 @@ now_in_whole_seconds = _SecondClock().now
 ``timestamp`` property carries exactly)."""
 
 
-_SENT_AT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?SentAt>[^<]*</(?:[A-Za-z_][\w.-]*:)?SentAt>")  # the header's
+# the header's SentAt (exclusive C14N writes its namespace declaration on it: attributes allowed)
+_SENT_AT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?SentAt(?:\s[^>]*)?>[^<]*</(?:[A-Za-z_][\w.-]*:)?SentAt>")
+FINGERPRINT = "fingerprint"  # the envelope header that carries it, taken where the document was parsed
+# for a payload without it: the document was validated when it was accepted; nothing of it is fetched or expanded
+_TRUSTED_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def document_fingerprint(source_system: str, command_type: str, document: etree._Element) -> str:
+    """The SHA-256 (hex) of a command's source system, type and document in exclusive canonical XML (C14N: the
+    same however it was serialized — with or without an XML declaration, inside a SOAP Body or alone, attributes
+    in any order), its ``SentAt`` left out (a retry may be sent again at another time)."""
+    digest = hashlib.sha256()
+    canonical = etree.tostring(document, method="c14n", exclusive=True)
+    for part in (source_system.encode(), command_type.encode(), _SENT_AT.sub(b"", canonical)):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
 
 
 HUB_SYSTEM = "HUB"  # the hub's own source system: what it sends itself, under ids derived from cause and step
@@ -86,12 +104,13 @@ class Envelope:
         return replace(self, headers={**self.headers, **headers})
 
     def fingerprint(self) -> str:
-        """What makes this the same command as another of its message id: the SHA-256 (hex) of its source
-        system, command type and document, the document's ``SentAt`` left out (a retry may be sent again at
-        another time). Two envelopes of one message id with different fingerprints are a reused id, not a
-        retry."""
-        digest = hashlib.sha256()
-        for part in (self.source_system.encode(), self.command_type.encode(), _SENT_AT.sub(b"", self.payload)):
-            digest.update(len(part).to_bytes(8, "big"))
-            digest.update(part)
-        return digest.hexdigest()
+        """What makes this the same command as another of its message id (``document_fingerprint``): taken by
+        the ingress from the tree it validated and carried in the ``fingerprint`` header, else computed from the
+        payload. Two envelopes of one message id with different fingerprints are a reused id, not a retry."""
+        carried = self.headers.get(FINGERPRINT)
+        if isinstance(carried, bytes):
+            carried = carried.decode("ascii", "replace")
+        if isinstance(carried, str) and carried:
+            return carried
+        return document_fingerprint(self.source_system, self.command_type,
+                                    etree.fromstring(self.payload, _TRUSTED_PARSER))

@@ -27,7 +27,8 @@ from hub.workers.reply import error_document
 __all__ = ["MESSAGE_ID_REUSED", "answer_for", "request_fingerprint", "reused_id_error", "seal", "unseal"]
 
 MESSAGE_ID_REUSED = "message-id-reused"
-_MARK = b"\x00request-sha256:"  # no XML document starts with a NUL byte
+_MARK = b"\x00c14n-sha256:"  # no XML document starts with a NUL byte
+_BYTES_MARK = b"\x00request-sha256:"  # recorded before the fingerprint was taken of the canonical document
 _DIGEST_LENGTH = 64  # hex characters
 
 
@@ -38,13 +39,17 @@ def request_fingerprint(envelope: Envelope) -> bytes:
 def seal(answer: bytes | None, envelope: Envelope, *, commands: bool = True) -> bytes | None:
     """The answer to record: ``answer`` (empty for a command) behind the fingerprint of the message it answers.
     None for a command of the hub's own, or for any command when ``commands`` is false."""
-    if answer is None and (not commands or envelope.source_system == HUB_SYSTEM):
+    if envelope.source_system == HUB_SYSTEM:  # never taken for reuse (``answer_for``): nothing to keep
+        return answer
+    if answer is None and not commands:
         return None
     return _MARK + request_fingerprint(envelope) + b"\n" + (answer or b"")
 
 
 def unseal(recorded: bytes) -> tuple[bytes | None, bytes]:
     """(the fingerprint, the answer) of a recorded answer; (None, it) for one recorded without a fingerprint."""
+    if recorded.startswith(_BYTES_MARK):  # another kind of digest: taken as none (the answer, as for any retry)
+        return None, recorded[len(_BYTES_MARK) + _DIGEST_LENGTH + 1:]
     if not recorded.startswith(_MARK):
         return None, recorded
     start = len(_MARK)

@@ -1,5 +1,7 @@
 """XML over HTTP: POST /xml/<set> with a command document."""
 
+import re
+
 import httpx
 import pytest
 from lxml import etree
@@ -57,6 +59,21 @@ def test_a_message_id_reused_for_another_command_is_409_and_not_routed(hub, crea
     assert error.findtext(f"{{{C}}}Code") == "message-id-reused" and "xml-reuse-000001" in reused.text
     assert len(hub.router.envelopes) == before + 1  # the second one was not taken for the first's duplicate
     assert post(hub, with_id(create, "xml-reuse-000001")).status_code == 200  # the very same again: DUPLICATE
+
+
+def test_a_retry_serialized_otherwise_is_the_same_command(hub, create):
+    """The fingerprint is of the document's canonical form: a retry without the XML declaration, with its
+    attributes and namespace declarations written otherwise, or sent later (SentAt), is a duplicate, not a reuse."""
+    before = len(hub.router.envelopes)
+    first = with_id(create, "xml-retry-0000001")
+    assert first.startswith(b"<?xml")
+    assert post(hub, first).status_code == 202
+    bare = first.split(b"?>", 1)[1].lstrip()
+    later = re.sub(rb"<c:SentAt>[^<]*</c:SentAt>", b"<c:SentAt>2026-12-31T23:59:59+08:00</c:SentAt>", bare)
+    for retry in (bare, later, b"\n  " + bare + b"\n"):
+        answered = post(hub, retry)
+        assert answered.status_code == 200, (retry[:60], answered.text[:300])  # DUPLICATE
+    assert len(hub.router.envelopes) == before + 1
 
 
 def test_basic_authentication_works(hub, create):
