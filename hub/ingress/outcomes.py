@@ -116,5 +116,7 @@ def refusal_for(
         return Refusal(503, "unavailable", "the command could not be handed on; nothing was accepted: retry later",
                        retry_after=RETRY_UNAVAILABLE)
     log.error("refused after an unexpected error", exc_info=exc)
-    return Refusal(503, "unavailable", "the command could not be handed on; nothing was accepted: retry later",
+    # it may have come after the command was handed on (an answer being passed on): say only what is known
+    return Refusal(503, "unavailable", "the hub failed on this request (logged); it may or may not have been "
+                   "accepted: send it again with the same MessageId (a duplicate is answered as such)",
                    retry_after=RETRY_UNAVAILABLE)

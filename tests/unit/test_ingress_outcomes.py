@@ -108,3 +108,8 @@ def test_a_timeout_says_the_request_may_still_be_carried_out_and_how_to_get_its_
     refusal = refusal_for(RequestTimeoutError("15 s"), system="workorder")
     assert refusal.status == 504
     assert "may still be carried out" in refusal.message and "same MessageId" in refusal.message
+
+
+def test_an_unexpected_error_does_not_claim_that_nothing_was_accepted():
+    refusal = refusal_for(RuntimeError("a bug"), system="workorder")
+    assert "nothing was accepted" not in refusal.message and "same MessageId" in refusal.message
