@@ -15,7 +15,7 @@ from hub.routing.router import InMemoryRouter
 from hub.validation.command_sets import CommandSetRegistry, schema_directory
 from tests.support.postgres_server import PostgresServer, postgres_fixture
 from tests.support.rabbitmq_server import RabbitMQServer, rabbitmq_fixture
-from tests.support.servers import running_asgi
+from tests.support.servers import free_port, running_asgi, served_at
 
 
 @pytest.fixture(autouse=True)
@@ -72,9 +72,9 @@ class RunningHub:
 
 
 def start_hub(settings: HubSettings, registry: CommandSetRegistry) -> Iterator[RunningHub]:
-    router = InMemoryRouter()
-    app = create_app(settings, router=router, registry=registry)
-    with running_asgi(app.asgi) as base_url:
+    router, port = InMemoryRouter(), free_port()
+    app = create_app(served_at(settings, port), router=router, registry=registry)
+    with running_asgi(app.asgi, port=port) as base_url:
         yield RunningHub(base_url, app, router)
 
 

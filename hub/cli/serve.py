@@ -111,8 +111,8 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
         log.warning("no --config given: running with the built-in DEVELOPMENT credentials (see README)")
     if not workers and scheme(settings.broker_url) == "memory":
         log.warning("--no-workers on memory://: nothing can consume the queues (they live in this process)")
-    hub_url = f"http://{bind_host}:{bind_port}"
-    settings = links_to(settings, hub_url)
+    hub_url = f"http://{f'[{bind_host}]' if ':' in bind_host else bind_host}:{bind_port}"
+    settings = links_to(settings, hub_url)  # the real port, also for the WSDLs unless [server] public_url is set
     running = EmulatedSystems()
     if settings.uses_development_credentials if emulators is None else emulators:
         try:
@@ -140,7 +140,8 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
     hub.on_shutdown.append(running.stop)  # after the workers drained
     tune_garbage_collector(settings.gc_young_threshold)
     _print_table(system, hub_url, running.urls())
-    log.info("serving", extra={"host": bind_host, "port": bind_port, "command_sets": hub.registry.names(),
+    log.info("serving", extra={"host": bind_host, "port": bind_port, "public_url": settings.hub_url,
+                               "command_sets": hub.registry.names(),
                                "config": settings.source, "broker": redacted(settings.broker_url),
                                "workers": [r.consumer for r in system.running], "emulators": running.urls()})
     try:

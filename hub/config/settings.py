@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from hub.config.adapters import AdapterSettings, parse_adapters
 from hub.config.bulletin import BulletinSettings, parse_bulletin
@@ -52,7 +53,7 @@ class CallerConfig:
 @dataclass(frozen=True, slots=True)
 class SecuritySettings:
     replay_window_seconds: int = 300
-    nonce_cache_size: int = 100_000
+    nonce_cache_size: int = 1_000_000
     # failed sign-ins (hub.security.throttle): a burst of this many, then one per window / limit
     sign_in_failures_per_caller: int = 5
     sign_in_failures_per_address: int = 20
@@ -75,6 +76,8 @@ class AuditSettings:
 class HubSettings:
     host: str = "127.0.0.1"
     port: int = 8000
+    # [server] public_url: the base URL clients reach the hub at (the WSDL's soap:address); None: `hub_url`
+    public_url: str | None = None
     limits: ParserLimits = field(default_factory=ParserLimits)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     callers: tuple[CallerConfig, ...] = ()
@@ -97,6 +100,15 @@ class HubSettings:
             if found.system == system:
                 return found
         raise ConfigError(f"{self.source}: no [adapters.{system}] section")
+
+    @property
+    def hub_url(self) -> str:
+        """The hub's public base URL, without a trailing slash: ``[server] public_url``, else
+        ``http://<host>:<port>`` of the server settings (``onepoint serve`` sets the port it really bound)."""
+        if self.public_url is not None:
+            return self.public_url
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def uses_development_credentials(self) -> bool:
@@ -191,6 +203,36 @@ def _seconds(section: dict[str, Any], key: str, default: float, source: str) -> 
     return float(value)
 
 
+_URL_FORBIDDEN = frozenset(' "<>\\^`{|}')
+
+
+def _public_url(value: Any, source: str) -> str | None:
+    """``server.public_url``: ``http[s]://host[:port][/path]``, no credentials, query or fragment; kept without
+    its trailing slash (the SOAP addresses are ``<public_url>/soap/<set>``)."""
+    if value is None:
+        return None
+    problem = _url_problem(value) if isinstance(value, str) else "must be a string"
+    if problem is None:
+        return str(value).rstrip("/")
+    raise ConfigError(f"{source}: server.public_url {problem}, such as \"https://hub.example.com\", not {value!r}")
+
+
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the hub's public base URL (None: it can)."""
+    if any(char in _URL_FORBIDDEN or not char.isprintable() for char in url):
+        return "must not contain spaces, quotes or control characters"
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number in 0-65535)
+    except ValueError:
+        return "must have a valid port"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an absolute http:// or https:// URL"
+    if parts.username is not None or parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "must not carry credentials, a query or a fragment"
+    return None
+
+
 def _audit(section: Any, source: str) -> AuditSettings:
     """``[audit]``: path (relative to the settings file), key_env or key_file, development_key."""
     if not isinstance(section, dict):
@@ -212,7 +254,7 @@ def _audit(section: Any, source: str) -> AuditSettings:
 
 
 _SECTIONS: dict[str, frozenset[str] | None] = {  # None: the section's own parser checks its keys
-    "server": frozenset({"host", "port"}),
+    "server": frozenset({"host", "port", "public_url"}),
     "limits": frozenset({"max_body_bytes", "max_depth"}),
     "security": frozenset({"replay_window_seconds", "nonce_cache_size", "sign_in_failures_per_caller",
                            "sign_in_failures_per_address", "sign_in_window_seconds", "sign_in_tracked",
@@ -268,13 +310,14 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
         return HubSettings(
             host=str(server.get("host", "127.0.0.1")),
             port=_integer(server, "server", "port", 8000, source),
+            public_url=_public_url(server.get("public_url"), source),
             limits=ParserLimits(
                 max_bytes=_integer(limits, "limits", "max_body_bytes", 1_048_576, source),
                 max_depth=_integer(limits, "limits", "max_depth", 64, source),
             ),
             security=SecuritySettings(
                 replay_window_seconds=_integer(security, "security", "replay_window_seconds", 300, source),
-                nonce_cache_size=_integer(security, "security", "nonce_cache_size", 100_000, source),
+                nonce_cache_size=_integer(security, "security", "nonce_cache_size", 1_000_000, source),
                 sign_in_failures_per_caller=_positive(security, "sign_in_failures_per_caller", 5, source),
                 sign_in_failures_per_address=_positive(security, "sign_in_failures_per_address", 20, source),
                 sign_in_window_seconds=float(_positive(security, "sign_in_window_seconds", 60, source)),

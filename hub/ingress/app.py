@@ -96,10 +96,9 @@ def create_app(
         acceptance = Acceptance(router, validator, metrics, reads_facts=reads_facts, validated_answers=adapters)
     else:
         acceptance = Acceptance(router, validator, metrics, validated_answers=adapters)
-    verifier = UsernameTokenVerifier(
-        callers, settings.security.replay_window_seconds, settings.security.nonce_cache_size
-    )
-    soap = SoapIngress(registry, validator, verifier, acceptance, throttle)
+    verifier = UsernameTokenVerifier(callers, security.replay_window_seconds, security.nonce_cache_size,
+                                     nonces_per_user=max(1, security.nonce_cache_size // 2))  # none fills it alone
+    soap = SoapIngress(registry, validator, verifier, acceptance, throttle, settings.hub_url)
     xml = XmlIngress(registry, callers, acceptance, throttle)
     notices = BulletinAPI(settings.bulletin, xml, bulletin)
 

@@ -5,7 +5,11 @@ then one more every ``window / limit`` seconds. Two keys are charged per attempt
 guessing one caller's password from one place stops after a few tries, and the address alone, so that
 spraying many usernames from one place stops too. A caller with the right credentials from another address
 is never touched; a successful sign-in refunds its own charge and forgets its own (username, address) key
-only. Memory is bounded: the least recently failed keys are forgotten first.
+only. A credential already verified without the throttle (a cached Basic pair, a bearer token, a WS-Security
+digest, all cheap to check) is refused only while its own (username, address) key is over its limit
+(`SignInThrottle.check_caller`): other callers' failures at a shared address (a NAT, a proxy) do not lock it
+out, and a guessed password still learns nothing. Memory is bounded: the least recently failed keys are
+forgotten first.
 
 The costly checks of one address run one at a time (`SignInThrottle.one_at_a_time`): a burst of guesses
 takes one core, not all of them, and callers that sign in at once with the same new credentials pay once.
@@ -132,6 +136,14 @@ class SignInThrottle:
         with self._lock:
             now = self._clock()
             wait = max(self._callers.wait((username, address), now), self._addresses.wait(address, now))
+        if wait > 0:
+            raise SignInThrottled(wait)
+
+    def check_caller(self, username: str, address: str) -> None:
+        """`SignInThrottled` if ``username`` failed too often from ``address`` (charges nothing). For a
+        credential already verified: the address's failures, others' too, do not count here."""
+        with self._lock:
+            wait = self._callers.wait((username, address), self._clock())
         if wait > 0:
             raise SignInThrottled(wait)
 

@@ -1,6 +1,7 @@
 """The hub's own links in what it sends (OA items' work-order links, the outage notices' bulletin link) follow the
 address the hub actually serves on, when the settings keep the built-in ``http://127.0.0.1:8000`` ones: a hub
-started with ``--port 0`` or by ``onepoint demo`` must not send managers to port 8000."""
+started with ``--port 0`` or by ``onepoint demo`` must not send managers to port 8000. So does the address its
+WSDLs give SOAP clients (``[server] public_url``), unless the deployment configured one."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ def _moved(link: str, hub_url: str) -> str:
 
 
 def links_to(settings: HubSettings, hub_url: str) -> HubSettings:
-    """``settings`` with the built-in links moved to ``hub_url``; links a deployment set itself are kept."""
+    """``settings`` with the built-in links moved to ``hub_url`` and ``hub_url`` as the public URL when none is
+    configured; links and a public URL a deployment set itself are kept."""
     workflow = replace(settings.workflow, link=_moved(settings.workflow.link, hub_url))
     adapters = []
     for adapter in settings.adapters:
@@ -28,4 +30,5 @@ def links_to(settings: HubSettings, hub_url: str) -> HubSettings:
             adapter = replace(adapter, options=MappingProxyType({**adapter.options,
                                                                  "notice_link": _moved(link, hub_url)}))
         adapters.append(adapter)
-    return replace(settings, workflow=workflow, adapters=tuple(adapters))
+    public_url = settings.public_url if settings.public_url is not None else hub_url.rstrip("/")
+    return replace(settings, workflow=workflow, adapters=tuple(adapters), public_url=public_url)

@@ -15,7 +15,7 @@ from hub.config.settings import HubSettings, load_settings
 from hub.ingress.app import create_app
 from hub.routing.codec import envelope_from_message
 from hub.routing.factory import open_router
-from tests.support.servers import running_asgi
+from tests.support.servers import free_port, running_asgi
 
 C = "urn:onepoint:common:1"
 CS = {"authorization": "Bearer cs-dev-token", "content-type": "application/xml"}
@@ -30,11 +30,12 @@ def running(request, registry, tmp_path):
         '[[routes]]\nname = "tier"\ncommands = "boss.*"\nto = "boss"\nreply_timeout = 1.5\n'
         '[[routes]]\nname = "rest"\ncommands = ["workorder.*", "crm.*", "nsp.*", "dsmp.*", "oa.*"]\nto = "workflow"\n'
     )
+    port = free_port()
     settings = HubSettings(callers=load_settings().callers, broker_url=url, topology_prefix=f"r{uuid.uuid4().hex[:8]}",
-                           routing_file=routes)
+                           routing_file=routes, public_url=f"http://127.0.0.1:{port}")
     router = open_router(settings, registry)
     hub = create_app(settings, router=router, registry=registry)
-    with running_asgi(hub.asgi) as base_url:
+    with running_asgi(hub.asgi, port=port) as base_url:
         yield base_url, router.broker
     router.broker.close()
 

@@ -44,6 +44,16 @@ def test_a_config_file_with_secret_from_the_environment(tmp_path, monkeypatch):
         ("[bogus]\nx = 1\n", "unknown section or key [bogus]"),
         ("bogus = 1\n", "unknown section or key [bogus]"),
         ("[server]\nport = 'abc'\n", "server.port must be a whole number, not 'abc'"),
+        ("[server]\npublic_url = 8000\n", "server.public_url must be a string"),
+        ('[server]\npublic_url = "hub.example.com"\n', "public_url must be an absolute http:// or https:// URL"),
+        ('[server]\npublic_url = "ftp://hub.example.com"\n', "public_url must be an absolute http"),
+        ('[server]\npublic_url = "https://"\n', "public_url must be an absolute http"),
+        ('[server]\npublic_url = "https://hub.example.com:99999"\n', "public_url must have a valid port"),
+        ('[server]\npublic_url = "https://u:p@hub.example.com"\n', "public_url must not carry credentials"),
+        ('[server]\npublic_url = "https://hub.example.com/?x=1"\n', "must not carry credentials, a query"),
+        ('[server]\npublic_url = "https://hub.example.com/#top"\n', "must not carry credentials, a query"),
+        ('[server]\npublic_url = "https://hub.example.com/a b"\n', "must not contain spaces, quotes"),
+        ('[server]\npublic_url = "https://evil\\"><x"\n', "must not contain spaces, quotes"),
     ],
 )
 def test_bad_config_names_the_entry(tmp_path, text, message):
@@ -101,3 +111,23 @@ def test_an_error_of_a_section_names_the_file_once(tmp_path):
     with pytest.raises(ConfigError) as refused:
         load_settings(path)
     assert str(refused.value).count(str(path)) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "public_url"),
+    [("https://hub.example.com", "https://hub.example.com"), ("https://hub.example.com/", "https://hub.example.com"),
+     ("http://10.0.0.5:8080/onepoint/", "http://10.0.0.5:8080/onepoint"), ("http://[::1]:8000", "http://[::1]:8000")],
+)
+def test_the_public_url_of_the_server_section(tmp_path, value, public_url):
+    path = tmp_path / "hub.toml"
+    path.write_text(f'[server]\nport = 9100\npublic_url = "{value}"\n')
+    settings = load_settings(path)
+    assert settings.public_url == settings.hub_url == public_url
+
+
+def test_without_a_public_url_the_hub_url_is_the_servers_address(tmp_path):
+    path = tmp_path / "hub.toml"
+    path.write_text('[server]\nhost = "::1"\nport = 9100\n')
+    settings = load_settings(path)
+    assert settings.public_url is None and settings.hub_url == "http://[::1]:9100"
+    assert load_settings().hub_url == "http://127.0.0.1:8000"

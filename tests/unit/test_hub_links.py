@@ -23,3 +23,11 @@ def test_links_a_deployment_set_itself_are_kept() -> None:
     built_in = load_settings()
     own = replace(built_in, workflow=replace(built_in.workflow, link="https://hub.example/wo/{work_order_id}"))
     assert links_to(own, "http://127.0.0.1:18123").workflow.link == "https://hub.example/wo/{work_order_id}"
+
+
+def test_the_public_url_follows_the_hubs_address_unless_configured() -> None:
+    assert load_settings().hub_url == "http://127.0.0.1:8000"  # [server] host and port
+    moved = links_to(load_settings(), "http://127.0.0.1:18123/")
+    assert (moved.public_url, moved.hub_url) == ("http://127.0.0.1:18123", "http://127.0.0.1:18123")
+    own = replace(load_settings(), public_url="https://hub.example.com")
+    assert links_to(own, "http://127.0.0.1:18123").hub_url == "https://hub.example.com"

@@ -194,3 +194,27 @@ def test_check_refuses_like_an_attempt_but_charges_nothing():
         fail(guard, "cs-frontend", "10.0.0.9")
     with pytest.raises(SignInThrottled):
         guard.check("cs-frontend", "10.0.0.9")
+
+
+def test_a_verified_credential_is_refused_only_for_its_own_failures_here():
+    clock = Clock()
+    guard = throttle(clock, per_address=4)
+    for user in ("a", "b", "c", "d"):  # others' failures empty the address's bucket
+        guard.failed(user, "10.0.0.9")
+    with pytest.raises(SignInThrottled):
+        guard.check("oa", "10.0.0.9")
+    guard.check_caller("oa", "10.0.0.9")  # the caller's own key is untouched: not refused
+    assert guard.tracked() == 5  # nothing charged
+
+
+def test_a_verified_credential_is_refused_while_it_is_guessed_from_there():
+    clock = Clock()
+    guard = throttle(clock)
+    for _ in range(3):
+        fail(guard, "oa", "10.0.0.9")
+    with pytest.raises(SignInThrottled) as refused:
+        guard.check_caller("oa", "10.0.0.9")
+    assert refused.value.retry_after == 20
+    guard.check_caller("oa", "10.0.0.10")  # from elsewhere: not touched
+    clock.now += 20
+    guard.check_caller("oa", "10.0.0.9")

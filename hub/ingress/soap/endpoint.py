@@ -6,11 +6,16 @@ WS-Security UsernameToken (PasswordDigest) → known operation of this set → S
 authorized → XSD validation (every violation) → routing confirmed → spyne builds the ``<Command>Response``.
 This module only frames: the acceptance path and the refusals are `hub.ingress.acceptance` and
 `hub.ingress.outcomes`, shared with the XML ingress; `fault_for` renders a refusal as a Fault.
+
+The WSDL's ``soap:address`` is the hub's public URL (``[server] public_url``, else the address it serves on),
+never the request's ``Host`` header: one WSDL per command set, built on its first request and kept.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio.to_thread
 from lxml import etree
@@ -20,7 +25,7 @@ from starlette.responses import Response
 from hub.config.settings import CallerConfig
 from hub.ingress.acceptance import Acceptance, AckInfo, Admitted
 from hub.ingress.body import read_capped_body
-from hub.ingress.outcomes import Refusal, refusal_for
+from hub.ingress.outcomes import QuietLog, Refusal, refusal_for
 from hub.ingress.refusals import fault_response
 from hub.security.callers import AuthenticationFailed
 from hub.security.throttle import SignInThrottle, SignInThrottled
@@ -30,7 +35,7 @@ from hub.soap.namespaces import SOAP_NS
 from hub.soap.service import ACK_ENVIRON_KEY, PARSED_ENVIRON_KEY, build_soap_application, operation_envelope
 from hub.soap.wsdl import contract_wsdl
 from hub.soap.wsgi import call_wsgi, wsgi_environ
-from hub.soap.wsse import SecurityTokenRefused, UsernameTokenVerifier
+from hub.soap.wsse import NonceCacheFull, SecurityTokenRefused, UsernameTokenVerifier
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.parser import parse_document
 from hub.validation.validator import DocumentValidator
@@ -38,15 +43,26 @@ from hub.validation.violations import RefusalKind
 
 __all__ = ["SoapIngress"]
 
+log = logging.getLogger("onepoint.ingress")
+
 def _environ(request: Request, body: bytes, extra: dict[str, Any]) -> dict[str, Any]:
     return wsgi_environ(request.method, str(request.url), request.headers, body, extra)
 
 
 FAULTCODES = {"forbidden": "Client.NotAuthorized", "throttled": "Client.Throttled", "no-route": "Server.NoRoute",
               "timeout": "Server.Timeout", "unavailable": "Server.Unavailable", "bad-reply": "Server.BadReply",
-              "message-id-reused": "Client.MessageIdReused", "dead-lettered": "Server.DeadLettered"}
+              "message-id-reused": "Client.MessageIdReused", "dead-lettered": "Server.DeadLettered",
+              "busy": "Server.Busy"}
 STATUS_KEPT = {413, 415, 429, 502, 503, 504}  # a Fault is HTTP 500 unless the status tells the client what to do
 DOCUMENT_KINDS = {kind.value: kind for kind in RefusalKind}
+_busy = QuietLog("WS-Security nonce cache full: tokens refused (503)")
+
+
+def busy_refusal(exc: NonceCacheFull) -> Refusal:
+    """A valid token the hub cannot remember the nonce of (its replay cache is full of live nonces): refused,
+    to be sent again later (503, ``Retry-After``); not a failed sign-in."""
+    _busy.warn(caller=exc.caller, scope=exc.scope, retry_after=exc.retry_after)
+    return Refusal(503, "busy", exc.reason, retry_after=exc.retry_after)
 
 
 def fault_for(refusal: Refusal) -> SoapFault:
@@ -78,6 +94,7 @@ class SoapIngress:
         verifier: UsernameTokenVerifier[CallerConfig],
         acceptance: Acceptance,
         throttle: SignInThrottle,
+        public_url: str,
     ) -> None:
         self.registry = registry
         self.validator = validator
@@ -85,7 +102,8 @@ class SoapIngress:
         self.acceptance = acceptance
         self.throttle = throttle
         self.apps = {command_set.name: build_soap_application(command_set) for command_set in registry}
-        self._wsdl: dict[tuple[str, str], bytes] = {}
+        self.public_url = public_url.rstrip("/")
+        self._wsdl: dict[str, bytes] = {}  # by command set: bounded by the registry
 
     async def endpoint(self, request: Request) -> Response:
         name = request.path_params["system"]
@@ -100,7 +118,7 @@ class SoapIngress:
         except SoapFault as fault:
             return fault_response(fault)
         except Exception as exc:  # every failure of the shared path is a refusal (refusal_for logs it)
-            refusal = refusal_for(exc, system=name)
+            refusal = busy_refusal(exc) if isinstance(exc, NonceCacheFull) else refusal_for(exc, system=name)
             if isinstance(exc, SignInThrottled):
                 await self.throttle.hold()
             response = fault_response(fault_for(refusal))
@@ -111,14 +129,28 @@ class SoapIngress:
         if "wsdl" not in request.query_params:
             return fault_response(SoapFault("Client.MethodNotAllowed", "GET serves only the WSDL: add ?wsdl",
                                             code="method-not-allowed", status=405))
-        key = (name, f"{request.url.scheme}://{request.headers.get('host', '')}")
-        if key not in self._wsdl:
-            environ = _environ(request, b"", {})
-            status, _, body = await anyio.to_thread.run_sync(call_wsgi, self.apps[name], environ)
-            if status != 200:
+        document = self._wsdl.get(name)
+        if document is None:
+            document = await anyio.to_thread.run_sync(self._build_wsdl, name)
+            if document is None:
                 return fault_response(SoapFault("Server", "the WSDL could not be generated", code="wsdl"))
-            self._wsdl[key] = contract_wsdl(body, self.registry.get(name))
-        return Response(self._wsdl[key], media_type="text/xml; charset=utf-8")
+            self._wsdl[name] = document
+        return Response(document, media_type="text/xml; charset=utf-8")
+
+    def soap_address(self, name: str) -> str:
+        """Where clients send the commands of set ``name``: the ``soap:address`` of its WSDL."""
+        return f"{self.public_url}/soap/{name}"
+
+    def _build_wsdl(self, name: str) -> bytes | None:
+        """The contract WSDL of set ``name`` addressed at `soap_address` (spyne keeps the first it builds, so it
+        is only ever asked with that address); None when spyne cannot build it."""
+        address = self.soap_address(name)
+        environ = wsgi_environ("GET", f"{address}?wsdl", {"host": urlsplit(address).netloc}, b"")
+        status, _, body = call_wsgi(self.apps[name], environ)
+        if status != 200:
+            log.error("WSDL not generated", extra={"system": name, "status": status})
+            return None
+        return contract_wsdl(body, self.registry.get(name))
 
     async def _handle(self, request: Request, name: str) -> Response:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -148,11 +180,15 @@ class SoapIngress:
         command_element, soap_header = unwrap_soap_envelope(root)
         try:
             caller = self.verifier.verify(soap_header)
+        except NonceCacheFull:
+            raise  # the right password: not a failed sign-in, a busy hub (`busy_refusal`)
         except SecurityTokenRefused as exc:
             if exc.username is not None:  # a wrong password counts; SignInThrottled once over the limit
                 self.throttle.failed(exc.username, address)
             raise AuthenticationFailed(exc.reason, exc.code) from None
-        self.throttle.check(caller.username, address)  # throttled: even the right password learns nothing
+        # while this caller's password is being guessed from here, even the right one learns nothing; other
+        # callers' failures at this address do not refuse it (as a verified bearer token or Basic pair on XML)
+        self.throttle.check_caller(caller.username, address)
 
         def soap_action(command: str) -> None:
             if not _soap_action_matches(soapaction, command):

@@ -2,6 +2,7 @@
 
 from hub.soap.wsse.username_token import (
     NonceCache,
+    NonceCacheFull,
     SecurityTokenRefused,
     UsernameTokenVerifier,
     WsAccount,
@@ -13,6 +14,7 @@ from hub.soap.wsse.username_token import (
 
 __all__ = [
     "NonceCache",
+    "NonceCacheFull",
     "SecurityTokenRefused",
     "UsernameTokenVerifier",
     "WsAccount",

@@ -2,6 +2,11 @@
 
 ``Password = Base64(SHA-1(nonce + created + password))``. A token is accepted only when its ``Created`` lies
 within the replay window of now (both directions) and its nonce has not been seen within that window.
+
+Every nonce is remembered until its token expires (``Created`` + the window), never forgotten earlier: a
+replayed token would carry any command. The memory is bounded in all and per username (`NonceCache`); when a
+bound is reached by live nonces, a new token is refused with `NonceCacheFull` (fail closed: send it again
+later) rather than a live nonce forgotten, and one caller's traffic cannot take the others' share.
 The verifier looks users up through `WsAccountLookup` (the hub passes its caller directory, an emulator a
 `WsUsers` table), so it knows nothing of how accounts are configured.
 """
@@ -11,10 +16,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import heapq
 import hmac
+import math
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +33,7 @@ from hub.soap.namespaces import DIGEST_TYPE, WSSE_NS, WSU_NS
 
 __all__ = [
     "NonceCache",
+    "NonceCacheFull",
     "SecurityTokenRefused",
     "UsernameTokenVerifier",
     "WsAccount",
@@ -85,28 +92,70 @@ def password_digest(nonce: bytes, created: str, password: str) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-class NonceCache:
-    """Nonces seen within the replay window, bounded in size; the oldest are forgotten first."""
+class NonceCacheFull(SecurityTokenRefused):
+    """A valid token whose nonce cannot be remembered: the cache (``scope="cache"``) or this username's share of
+    it (``scope="caller"``) is full of nonces still inside their window. Not a wrong password: the token may be
+    sent again (with a new nonce) after ``retry_after`` seconds, when the oldest of them has expired. A consumer
+    that does not tell it apart refuses it as any other token (fail closed)."""
 
-    def __init__(self, window_seconds: int, max_entries: int) -> None:
+    def __init__(self, caller: str, scope: str, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))  # whole seconds, as ``Retry-After`` carries them
+        super().__init__(f"the hub is busy: too many recent WS-Security tokens ({scope} limit); "
+                         f"retry after {self.retry_after} s")
+        self.caller = caller
+        self.scope = scope
+
+
+class NonceCache:
+    """The nonces of accepted tokens, each until its token expires: at most ``max_entries`` in all and
+    ``max_per_user`` per username (default: no share smaller than the whole).
+
+    Expired nonces are forgotten first (a heap by expiry); a live one never is. `check_and_add` raises
+    `NonceCacheFull` when a bound is reached by live nonces only.
+    """
+
+    def __init__(self, window_seconds: int, max_entries: int, max_per_user: int | None = None) -> None:
+        if max_entries < 1 or (max_per_user is not None and max_per_user < 1):
+            raise ValueError("the nonce cache's sizes must be positive")
         self.window = window_seconds
         self.max_entries = max_entries
-        self._seen: OrderedDict[tuple[str, bytes], float] = OrderedDict()
+        self.max_per_user = max_entries if max_per_user is None else min(max_per_user, max_entries)
+        self._by_user: dict[str, dict[bytes, float]] = {}  # username → nonce → expiry, oldest first
+        self._expiries: list[tuple[float, str, bytes]] = []  # a heap: the next nonce to expire first
         self._lock = threading.Lock()
 
-    def check_and_add(self, username: str, nonce: bytes, now: float) -> bool:
-        """True when this nonce is new (and now remembered); False for a replay."""
-        key = (username, nonce)
+    def __len__(self) -> int:
+        return len(self._expiries)
+
+    def held_by(self, username: str) -> int:
+        """How many live nonces of ``username`` are remembered."""
+        return len(self._by_user.get(username, ()))
+
+    def check_and_add(self, username: str, nonce: bytes, now: float, expires_at: float | None = None) -> bool:
+        """True when this nonce is new (and now remembered until ``expires_at``, by default twice the window
+        from now); False for a replay. `NonceCacheFull` when it cannot be remembered without forgetting a live
+        nonce."""
+        expires_at = now + 2 * self.window if expires_at is None else expires_at
         with self._lock:
-            while self._seen:
-                oldest_key, seen_at = next(iter(self._seen.items()))
-                if now - seen_at <= 2 * self.window and len(self._seen) < self.max_entries:
-                    break
-                del self._seen[oldest_key]
-            if key in self._seen:
+            self._forget_expired(now)
+            held = self._by_user.get(username)
+            if held is not None and nonce in held:
                 return False
-            self._seen[key] = now
+            if held is not None and len(held) >= self.max_per_user:
+                raise NonceCacheFull(username, "caller", next(iter(held.values())) - now)
+            if len(self._expiries) >= self.max_entries:
+                raise NonceCacheFull(username, "cache", self._expiries[0][0] - now)
+            self._by_user.setdefault(username, {})[nonce] = expires_at
+            heapq.heappush(self._expiries, (expires_at, username, nonce))
             return True
+
+    def _forget_expired(self, now: float) -> None:
+        while self._expiries and self._expiries[0][0] < now:
+            _, username, nonce = heapq.heappop(self._expiries)
+            held = self._by_user[username]
+            del held[nonce]
+            if not held:
+                del self._by_user[username]
 
 
 def _parse_created(text: str) -> datetime:
@@ -120,11 +169,12 @@ class UsernameTokenVerifier(Generic[AccountT]):
     """Checks the UsernameToken of the ``wsse:Security`` header block targeted at us; returns its account."""
 
     def __init__(
-        self, accounts: WsAccountLookup[AccountT], window_seconds: int = 300, nonce_cache_size: int = 100_000
+        self, accounts: WsAccountLookup[AccountT], window_seconds: int = 300, nonce_cache_size: int = 100_000,
+        *, nonces_per_user: int | None = None,
     ) -> None:
         self.accounts = accounts
         self.window = window_seconds
-        self.nonces = NonceCache(window_seconds, nonce_cache_size)
+        self.nonces = NonceCache(window_seconds, nonce_cache_size, nonces_per_user)
 
     def verify(self, soap_header: etree._Element | None, *, now: float | None = None) -> AccountT:
         """The authenticated account of a SOAP message, from its ``soap:Header``; raises `SecurityTokenRefused`."""
@@ -160,7 +210,8 @@ class UsernameTokenVerifier(Generic[AccountT]):
         expected = None if secret is None else password_digest(nonce, created.strip(), secret)
         if account is None or expected is None or not hmac.compare_digest(expected, (password.text or "").strip()):
             raise SecurityTokenRefused("unknown user or wrong password", username=username)
-        if not self.nonces.check_and_add(username, nonce, now):
+        # remembered until the token expires; NonceCacheFull (a valid token, a busy hub) when it cannot be
+        if not self.nonces.check_and_add(username, nonce, now, created_at + self.window):
             raise SecurityTokenRefused("this nonce was used before (replay)", "FailedAuthentication",
                                        username=username)
         return account

@@ -120,14 +120,15 @@ def running_hub(request: pytest.FixtureRequest, registry: Any, tmp_path: Path) -
     from hub.ingress.app import create_app
     from hub.routing.factory import open_router
     from tests.integration.adapters.hub_kit import RunningHub
-    from tests.support.servers import running_asgi
+    from tests.support.servers import free_port, running_asgi, served_at
 
     url = "memory://" if request.param == "memory" else request.getfixturevalue("rabbitmq_server").url
-    settings = replace(load_settings(), broker_url=url, topology_prefix=f"a{uuid.uuid4().hex[:8]}")
+    port = free_port()
+    settings = served_at(replace(load_settings(), broker_url=url, topology_prefix=f"a{uuid.uuid4().hex[:8]}"), port)
     router = open_router(settings, registry)
     hub = create_app(settings, router=router, registry=registry)
     try:
-        with running_asgi(hub.asgi) as base_url:
+        with running_asgi(hub.asgi, port=port) as base_url:
             yield RunningHub(base_url, settings, router, registry, tmp_path)
     finally:
         router.broker.close()

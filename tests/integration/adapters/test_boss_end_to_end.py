@@ -22,7 +22,7 @@ from hub.store import SQLiteProcessedStore
 from hub.validation.command_sets import CommandSetRegistry
 from hub.workers import Worker
 from tests.integration.adapters.conftest import gateway_settings
-from tests.support.servers import running_asgi
+from tests.support.servers import free_port, running_asgi
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -37,8 +37,9 @@ def hub_with_boss(request: pytest.FixtureRequest, registry: CommandSetRegistry, 
                   tmp_path: Path) -> Iterator[str]:
     """The hub (built-in routing: boss.* are requests) and the BOSS adapter's Worker, BOSS being the emulator."""
     url = "memory://" if request.param == "memory" else request.getfixturevalue("rabbitmq_server").url
+    port = free_port()
     settings = replace(load_settings(), broker_url=url, topology_prefix=f"a{uuid.uuid4().hex[:8]}",
-                       adapters=(gateway_settings("boss", boss_emulator.base_url),))
+                       adapters=(gateway_settings("boss", boss_emulator.base_url),), public_url=f"http://127.0.0.1:{port}")
     router = open_router(settings, registry)
     store = SQLiteProcessedStore(tmp_path / "boss.db")
     metrics = Metrics()
@@ -47,7 +48,7 @@ def hub_with_boss(request: pytest.FixtureRequest, registry: CommandSetRegistry, 
     try:
         with (Worker(router.broker, boss_adapter.CONSUMER, boss_adapter.handlers, store=store, dependencies=deps,
                      metrics=metrics),
-              running_asgi(hub.asgi) as base_url):
+              running_asgi(hub.asgi, port=port) as base_url):
             yield base_url
     finally:
         boss_adapter.close(deps)

@@ -19,7 +19,7 @@ from hub.routing.factory import open_router
 from hub.store import SQLiteProcessedStore
 from hub.validation.command_sets import CommandSetRegistry
 from hub.workers import Worker
-from tests.support.servers import running_asgi
+from tests.support.servers import free_port, running_asgi
 from tests.support.worker_handlers import UNKNOWN_SUBSCRIBER, handlers, tier_query
 
 C = "urn:onepoint:common:1"
@@ -33,14 +33,15 @@ def hub_with_boss_worker(request: pytest.FixtureRequest, registry: CommandSetReg
                          tmp_path: Path) -> Iterator[str]:
     """A hub on the built-in routing table (boss.* are requests) and a Worker running the boss handlers."""
     url = "memory://" if request.param == "memory" else request.getfixturevalue("rabbitmq_server").url
+    port = free_port()
     settings = HubSettings(callers=load_settings().callers, broker_url=url,
-                           topology_prefix=f"e{uuid.uuid4().hex[:8]}")
+                           topology_prefix=f"e{uuid.uuid4().hex[:8]}", public_url=f"http://127.0.0.1:{port}")
     router = open_router(settings, registry)
     store = SQLiteProcessedStore(tmp_path / "boss.db")
     hub = create_app(settings, router=router, registry=registry)
     try:
         with (Worker(router.broker, "boss", handlers, store=store, dependencies={"effects": tmp_path / "e"}),
-              running_asgi(hub.asgi) as base_url):
+              running_asgi(hub.asgi, port=port) as base_url):
             yield base_url
     finally:
         router.broker.close()

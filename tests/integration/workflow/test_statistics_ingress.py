@@ -29,7 +29,7 @@ from hub.workflow.handlers import CONSUMER, handlers
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from hub.workflow.store import WorkOrderProcessedStore
 from hub.workflow.tiers import TierFacts
-from tests.support.servers import running_asgi
+from tests.support.servers import free_port, running_asgi
 from tests.unit.workflow.kit import START
 
 pytestmark = pytest.mark.integration
@@ -73,8 +73,9 @@ def fill(runtime: WorkflowRuntime) -> None:
 
 @pytest.fixture
 def hub(registry: CommandSetRegistry, tmp_path: Path) -> Iterator[Hub]:
+    port = free_port()
     settings = HubSettings(callers=load_settings().callers, broker_url="memory://",
-                           topology_prefix=f"s{uuid.uuid4().hex[:8]}")
+                           topology_prefix=f"s{uuid.uuid4().hex[:8]}", public_url=f"http://127.0.0.1:{port}")
     runtime = open_runtime(WorkflowSettings(database=f"sqlite:///{tmp_path / 'workorders.db'}"),
                            clock=ManualClock(START))
     fill(runtime)
@@ -84,7 +85,7 @@ def hub(registry: CommandSetRegistry, tmp_path: Path) -> Iterator[Hub]:
         with (Worker(router.broker, CONSUMER, handlers, store=WorkOrderProcessedStore(runtime.store),
                      dependencies={"workflow": runtime},
                      outbound=BrokerOutbound(router.broker, router.table, DocumentValidator(registry))),
-              running_asgi(app.asgi) as base_url):
+              running_asgi(app.asgi, port=port) as base_url):
             yield Hub(base_url, runtime)
     finally:
         router.broker.close()

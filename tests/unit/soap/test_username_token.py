@@ -10,7 +10,7 @@ from lxml import etree
 from hub.config.settings import CallerConfig
 from hub.security import CallerDirectory
 from hub.soap.namespaces import ACTOR_NEXT
-from hub.soap.wsse import SecurityTokenRefused, UsernameTokenVerifier, WsUser, WsUsers
+from hub.soap.wsse import NonceCache, NonceCacheFull, SecurityTokenRefused, UsernameTokenVerifier, WsUser, WsUsers
 from tests.support.soap import SOAP_NS, security_header
 
 pytestmark = pytest.mark.unit
@@ -62,9 +62,11 @@ class TestUsernameToken:
 
     def test_nonce_cache_is_bounded(self):
         verifier = self.verifier()
-        for _ in range(250):
+        for _ in range(100):
             verifier.verify(soap_header(security_header("cs", "ws-s3cret")))
-        assert len(verifier.nonces._seen) <= 100
+        with pytest.raises(NonceCacheFull):
+            verifier.verify(soap_header(security_header("cs", "ws-s3cret")))
+        assert len(verifier.nonces) == 100
 
     def test_password_text_and_missing_token_are_refused(self):
         text = security_header("cs", "ws-s3cret").replace("#PasswordDigest", "#PasswordText")
@@ -108,3 +110,74 @@ def test_an_account_without_a_ws_password_cannot_sign_in():
     directory = CallerDirectory((CallerConfig(system="NSP", username="nsp"),))
     with pytest.raises(SecurityTokenRefused, match="unknown user or wrong password"):
         UsernameTokenVerifier(directory).verify(soap_header(security_header("nsp", "")))
+
+
+NSP = CallerConfig(system="NSP", username="nsp", ws_password="nsp-s3cret", commands=("nsp.*",))
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def token(username: str, password: str, at: datetime, nonce: bytes | None = None) -> etree._Element:
+    return soap_header(security_header(username, password, created=at, nonce=nonce))
+
+
+class TestNonceCache:
+    """A nonce is remembered until its token expires, never forgotten earlier; full: refuse, not forget."""
+
+    def verifier(self, size: int, per_user: int | None = None) -> UsernameTokenVerifier[CallerConfig]:
+        return UsernameTokenVerifier(CallerDirectory((CS, NSP)), window_seconds=300, nonce_cache_size=size,
+                                     nonces_per_user=per_user)
+
+    def test_a_full_cache_refuses_new_tokens_and_still_knows_the_replay(self):
+        verifier, now = self.verifier(3), T0.timestamp()
+        victim = token("nsp", "nsp-s3cret", T0)
+        assert verifier.verify(victim, now=now) is NSP
+        for second in (1, 2):
+            verifier.verify(token("cs", "ws-s3cret", T0 + timedelta(seconds=second)), now=now + second)
+        with pytest.raises(NonceCacheFull) as full:  # a valid token: the hub is busy, it is not forgotten
+            verifier.verify(token("cs", "ws-s3cret", T0 + timedelta(seconds=3)), now=now + 3)
+        assert (full.value.scope, full.value.caller, full.value.retry_after) == ("cache", "cs", 297)
+        assert full.value.username is None  # not a failed sign-in of anyone
+        with pytest.raises(SecurityTokenRefused, match="replay"):
+            verifier.verify(victim, now=now + 4)
+
+    def test_expired_nonces_make_room_first(self):
+        verifier, now = self.verifier(2), T0.timestamp()
+        verifier.verify(token("cs", "ws-s3cret", T0), now=now)
+        verifier.verify(token("cs", "ws-s3cret", T0 + timedelta(seconds=200)), now=now + 200)
+        later = T0 + timedelta(seconds=301)  # the first token has expired: its nonce can go
+        assert verifier.verify(token("cs", "ws-s3cret", later), now=later.timestamp()) is CS
+        assert len(verifier.nonces) == 2
+
+    def test_a_nonce_is_remembered_while_its_token_is_valid(self):
+        verifier, nonce = self.verifier(10), os.urandom(16)
+        ahead = T0 + timedelta(seconds=250)  # a client clock ahead of ours: valid until T0 + 550 s
+        verifier.verify(token("cs", "ws-s3cret", ahead, nonce), now=T0.timestamp())
+        with pytest.raises(SecurityTokenRefused, match="replay"):
+            verifier.verify(token("cs", "ws-s3cret", ahead, nonce), now=T0.timestamp() + 540)
+
+    def test_each_username_has_its_own_share(self):
+        verifier, now = self.verifier(4, per_user=2), T0.timestamp()
+        for second in (0, 1):
+            verifier.verify(token("cs", "ws-s3cret", T0 + timedelta(seconds=second)), now=now + second)
+        with pytest.raises(NonceCacheFull) as full:
+            verifier.verify(token("cs", "ws-s3cret", T0 + timedelta(seconds=2)), now=now + 2)
+        assert (full.value.scope, full.value.retry_after) == ("caller", 298)
+        assert verifier.verify(token("nsp", "nsp-s3cret", T0 + timedelta(seconds=3)), now=now + 3) is NSP
+        assert (verifier.nonces.held_by("cs"), verifier.nonces.held_by("nsp")) == (2, 1)
+
+    def test_a_refused_token_is_not_remembered(self):
+        verifier, now = self.verifier(1), T0.timestamp()
+        verifier.verify(token("cs", "ws-s3cret", T0), now=now)
+        nonce = os.urandom(16)
+        with pytest.raises(NonceCacheFull):
+            verifier.verify(token("cs", "ws-s3cret", T0, nonce), now=now + 1)
+        later = T0 + timedelta(seconds=301)  # sent again once there is room: accepted, then a replay
+        assert verifier.verify(token("cs", "ws-s3cret", later, nonce), now=later.timestamp()) is CS
+        with pytest.raises(SecurityTokenRefused, match="replay"):
+            verifier.verify(token("cs", "ws-s3cret", later, nonce), now=later.timestamp() + 1)
+
+    def test_sizes_must_be_positive(self):
+        with pytest.raises(ValueError, match="positive"):
+            NonceCache(300, 0)
+        with pytest.raises(ValueError, match="positive"):
+            NonceCache(300, 10, 0)
