@@ -17,7 +17,7 @@ from hub.config.runtime import DEFAULT_GC_YOUNG_THRESHOLD
 from hub.config.workflow import WorkflowSettings, parse_workflow
 from hub.transport.topology import DelayTier, TopologyConfig
 from hub.transport.urls import BrokerURLError, node_urls, scheme
-from hub.validation.parser import ParserLimits
+from hub.validation.parser import DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_ATTRIBUTES_PER_ELEMENT, ParserLimits
 
 __all__ = [
     "AdapterSettings",
@@ -255,7 +255,7 @@ def _audit(section: Any, source: str) -> AuditSettings:
 
 _SECTIONS: dict[str, frozenset[str] | None] = {  # None: the section's own parser checks its keys
     "server": frozenset({"host", "port", "public_url"}),
-    "limits": frozenset({"max_body_bytes", "max_depth"}),
+    "limits": frozenset({"max_body_bytes", "max_depth", "max_attributes_per_element", "max_attributes"}),
     "security": frozenset({"replay_window_seconds", "nonce_cache_size", "sign_in_failures_per_caller",
                            "sign_in_failures_per_address", "sign_in_window_seconds", "sign_in_tracked",
                            "sign_in_refusal_delay_seconds"}),
@@ -314,6 +314,9 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             limits=ParserLimits(
                 max_bytes=_integer(limits, "limits", "max_body_bytes", 1_048_576, source),
                 max_depth=_integer(limits, "limits", "max_depth", 64, source),
+                max_attributes_per_element=_integer(limits, "limits", "max_attributes_per_element",
+                                                    DEFAULT_MAX_ATTRIBUTES_PER_ELEMENT, source),
+                max_attributes=_integer(limits, "limits", "max_attributes", DEFAULT_MAX_ATTRIBUTES, source),
             ),
             security=SecuritySettings(
                 replay_window_seconds=_integer(security, "security", "replay_window_seconds", 300, source),

@@ -83,7 +83,7 @@ def refusal_for(
     """The refusal for a failure of the acceptance path of a request to command set ``system``."""
     if isinstance(exc, DocumentRefused):
         if exc.kind is RefusalKind.INVALID:
-            message = f"the document is not valid against its schema ({len(exc.violations)} violation(s))"
+            message = f"the document is not valid against its schema ({len(exc.violations)} violation(s) listed)"
         else:
             message = str(exc)
         status = 413 if exc.kind is RefusalKind.TOO_LARGE else 400

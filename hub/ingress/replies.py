@@ -13,6 +13,8 @@ bytes on as they came). Which consumers those are is the ingress's ``Acceptance`
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from lxml import etree
 
 from hub.validation.command_sets import CommandSet
@@ -45,7 +47,7 @@ class ReplyRefusal(Exception):
 
 
 def _reply_limits(limits: ParserLimits) -> ParserLimits:
-    return ParserLimits(max(limits.max_bytes, 16 * 1024 * 1024), limits.max_depth)
+    return replace(limits, max_bytes=max(limits.max_bytes, 16 * 1024 * 1024))  # the other limits as configured
 
 
 def checked_reply(command_set: CommandSet, command: str, reply: bytes, limits: ParserLimits, *,

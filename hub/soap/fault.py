@@ -65,7 +65,7 @@ def refusal_fault(exc: DocumentRefused) -> SoapFault:
     """The Fault naming every violation of a refused document (413 for the size cap, else 500)."""
     status = 413 if exc.kind is RefusalKind.TOO_LARGE else 500
     if exc.kind is RefusalKind.INVALID:
-        message = f"the document is not valid against its schema ({len(exc.violations)} violation(s))"
+        message = f"the document is not valid against its schema ({len(exc.violations)} violation(s) listed)"
     else:
         message = "; ".join(str(v) for v in exc.violations[:3])
     return SoapFault(REFUSAL_FAULTCODES[exc.kind], message, code=exc.kind.value, violations=exc.violations,

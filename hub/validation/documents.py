@@ -45,7 +45,7 @@ class DocumentSetValidator:
         command_set, name = self.identify(element)
         schema = command_set.lxml_schema
         if not schema.validate(element):
-            violations = DocumentValidator.explain(command_set, element, schema.error_log)
+            violations = DocumentValidator.explain(command_set, element, schema.error_log, name)
             raise DocumentRefused(RefusalKind.INVALID, violations)
         if name in command_set.rules:
             enforce(command_set.rules[name], element)

@@ -6,6 +6,9 @@ What it refuses, and how:
 - network access and entity resolution are off in libxml2 as a second line of defence;
 - XInclude never runs (it only would if ``xinclude()`` were called; an ``xi:include`` element is refused);
 - bodies over ``max_bytes`` and trees deeper than ``max_depth`` (both configurable);
+- an element with more than ``max_attributes_per_element`` attributes, or a document with more than
+  ``max_attributes`` in all (both configurable): refused before any schema work, since the explaining pass
+  (xmlschema) spends time quadratic to cubic in the attributes of one element;
 - empty bodies and bytes that are not well-formed XML in their declared encoding;
 - a byte-order mark and an encoding declaration that disagree (libxml2 would silently trust the mark).
 """
@@ -20,12 +23,29 @@ from typing import ClassVar
 
 from lxml import etree
 
+from hub.validation.rules import path_of
 from hub.validation.violations import DocumentRefused, RefusalKind
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_DEPTH", "ParserLimits", "check_tree", "parse_document"]
+__all__ = [
+    "DEFAULT_MAX_ATTRIBUTES",
+    "DEFAULT_MAX_ATTRIBUTES_PER_ELEMENT",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_DEPTH",
+    "ParserLimits",
+    "check_attributes",
+    "check_tree",
+    "count_attributes",
+    "parse_document",
+]
 
 DEFAULT_MAX_BYTES = 1_048_576
 DEFAULT_MAX_DEPTH = 64
+# The XSDs give an element one attribute at most (wo:Field's name); a SOAP header block a handful (wsu:Id,
+# soap:mustUnderstand, soap:actor). 64 leaves room for xsi: attributes and any envelope, and keeps the
+# explaining pass cheap.
+DEFAULT_MAX_ATTRIBUTES_PER_ELEMENT = 64
+# In all, in one document (replies of up to 16 MiB included): ours carry a few dozen at most.
+DEFAULT_MAX_ATTRIBUTES = 10_000
 
 XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
 
@@ -36,6 +56,8 @@ class ParserLimits:
 
     max_bytes: int = DEFAULT_MAX_BYTES
     max_depth: int = DEFAULT_MAX_DEPTH
+    max_attributes_per_element: int = DEFAULT_MAX_ATTRIBUTES_PER_ELEMENT
+    max_attributes: int = DEFAULT_MAX_ATTRIBUTES
 
     def __post_init__(self) -> None:
         if self.max_bytes < 1:
@@ -43,6 +65,11 @@ class ParserLimits:
         # libxml2 itself refuses more than 256 levels without huge_tree, which we never enable.
         if not 2 <= self.max_depth <= 256:
             raise ValueError("max_depth must be between 2 and 256")
+        # Past a few hundred attributes on one element the explaining pass takes seconds (hub.validation.validator).
+        if not 1 <= self.max_attributes_per_element <= 256:
+            raise ValueError("max_attributes_per_element must be between 1 and 256")
+        if self.max_attributes < self.max_attributes_per_element:
+            raise ValueError("max_attributes must be at least max_attributes_per_element")
 
 
 _local = threading.local()
@@ -81,6 +108,34 @@ class _DepthProbe:
             probe = etree.XPath("boolean(/" + "/*" * (max_depth + 1) + ")")
             cls._cache[max_depth] = probe
         return bool(probe(root))
+
+
+_COUNT_ATTRIBUTES = etree.XPath("count(descendant-or-self::*/@*)")
+
+
+class _AttributeProbe:
+    """An XPath finding the first element with more attributes than the cap (compiled once per limit)."""
+
+    _cache: ClassVar[dict[int, etree.XPath]] = {}
+
+    @classmethod
+    def first_crowded(cls, root: etree._Element, max_per_element: int) -> etree._Element | None:
+        probe = cls._cache.get(max_per_element)
+        if probe is None:
+            probe = etree.XPath(f"(descendant-or-self::*[count(@*) > {max_per_element}])[1]")
+            cls._cache[max_per_element] = probe
+        found = probe(root)
+        return found[0] if isinstance(found, list) and found and isinstance(found[0], etree._Element) else None
+
+
+def count_attributes(root: etree._Element) -> int:
+    """The attributes of ``root`` and every element below it (namespace declarations are not attributes)."""
+    return int(_COUNT_ATTRIBUTES(root))
+
+
+def _prefixed_name(element: etree._Element) -> str:
+    local = etree.QName(element).localname
+    return f"{element.prefix}:{local}" if element.prefix else local
 
 
 _ROOT_START = re.compile(r"<[A-Za-z_:\u0080-\uffff]")
@@ -168,9 +223,33 @@ def parse_document(data: bytes, limits: ParserLimits, *, check_structure: bool =
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise DocumentRefused.single(RefusalKind.FORBIDDEN, "a DOCTYPE is not allowed (DTDs and entities are refused)")
+    check_attributes(root, limits)
     if check_structure:
         check_tree(root, limits)
     return root
+
+
+def check_attributes(root: etree._Element, limits: ParserLimits) -> None:
+    """Refuse an element with more attributes than ``max_attributes_per_element``, or a tree with more than
+    ``max_attributes`` in all (one XPath count for an ordinary document; the element is looked for only when
+    the document holds more attributes than one element may)."""
+    total = count_attributes(root)
+    if total <= limits.max_attributes_per_element:
+        return
+    crowded = _AttributeProbe.first_crowded(root, limits.max_attributes_per_element)
+    if crowded is not None:
+        raise DocumentRefused.single(
+            RefusalKind.TOO_LARGE,
+            f"the element {_prefixed_name(crowded)} has {len(crowded.attrib)} attributes, over the limit of "
+            f"{limits.max_attributes_per_element} attributes per element",
+            line=crowded.sourceline,
+            path=path_of(crowded, root),
+        )
+    if total > limits.max_attributes:
+        raise DocumentRefused.single(
+            RefusalKind.TOO_LARGE,
+            f"the document has {total} attributes, over the limit of {limits.max_attributes} attributes in all",
+        )
 
 
 def check_tree(root: etree._Element, limits: ParserLimits) -> None:

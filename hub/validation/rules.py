@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from types import MappingProxyType
 
 from lxml import etree
 
 from hub.validation.violations import DocumentRefused, RefusalKind, Violation
 
-__all__ = ["NO_RULES", "Check", "Rule", "RuleBook", "enforce", "only_when", "path_of"]
+__all__ = ["NO_RULES", "Check", "Rule", "RuleBook", "broken_rules", "enforce", "only_when", "path_of"]
 
 Check = Callable[[etree._Element], Iterable[Violation]]
 """What a rule finds wrong in a command element that passed its XSD (nothing when it holds)."""
@@ -107,6 +108,29 @@ class RuleBook:
 
 def enforce(rules: Iterable[Rule], element: etree._Element) -> None:
     """Every violation of ``rules`` in ``element`` (a command that passed its XSD), refused at once; else nothing."""
-    violations = [violation for rule in rules for violation in rule.check(element)]
+    violations = broken_rules(rules, element)
     if violations:
         raise DocumentRefused(RefusalKind.INVALID, violations)
+
+
+def broken_rules(rules: Iterable[Rule], element: etree._Element, *, schema_valid: bool = True,
+                 limit: int | None = None) -> list[Violation]:
+    """The violations of ``rules`` in ``element``. ``schema_valid=False``: the XSD refused the tree, which may
+    then break what a rule takes for granted; a rule whose check fails on it says nothing (its violations would
+    follow the XSD's). ``limit``: at most that many violations of each rule."""
+    found: list[Violation] = []
+    for rule in rules:
+        found.extend(_violations(rule, element, limit) if schema_valid else _tolerated(rule, element, limit))
+    return found
+
+
+def _violations(rule: Rule, element: etree._Element, limit: int | None) -> list[Violation]:
+    return list(islice(rule.check(element), limit))
+
+
+def _tolerated(rule: Rule, element: etree._Element, limit: int | None) -> list[Violation]:
+    """A rule's violations in a tree its XSD refused; none when the rule cannot read that tree."""
+    try:
+        return _violations(rule, element, limit)
+    except Exception:  # a rule may assume the XSD held; the XSD's own violations say what is wrong
+        return []

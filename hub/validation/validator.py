@@ -1,13 +1,21 @@
 """Validation of command documents: lxml's XMLSchema on the fast path, xmlschema to explain a refusal.
 
 Valid documents cost one libxml2 parse and one libxml2 validation. Only a document that fails gets the second,
-slower pass, which lists *every* violation as (line, path, reason); libxml2's own messages are the fallback
-should the two ever disagree. A command whose set has co-occurrence rules (`hub.validation.rules`) is then held
-to them: one call, only for such a command.
+slower pass, which lists the violations as (line, path, reason); libxml2's own messages are the fallback should
+the two ever disagree. A command whose set has co-occurrence rules (`hub.validation.rules`) is then held to
+them: one call, only for such a command; when the XSD refused it too, the rules' violations follow the XSD's.
+
+The second pass is bounded, since xmlschema's cost grows faster than the document (an error per unknown
+attribute copies the element's attributes; an error per unexpected child counts its siblings): it reads only a
+tree of at most `EXPLAINED_ELEMENTS` elements and `EXPLAINED_ATTRIBUTES` attributes (`EXPLAINED_ATTRIBUTES_PER_ELEMENT`
+on one element), a larger one is explained by libxml2's messages; and it lists at most `MAX_LISTED_VIOLATIONS`
+violations, then one entry saying that more were found.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import islice
 from typing import NamedTuple
 
 import xmlschema
@@ -16,11 +24,27 @@ from lxml import etree
 from hub.validation.command_sets import CommandSet, CommandSetRegistry
 from hub.validation.facts import Facts, read_facts
 from hub.validation.namespaces import COMMON_NS
-from hub.validation.parser import ParserLimits, check_tree, parse_document
-from hub.validation.rules import enforce
+from hub.validation.parser import ParserLimits, check_tree, count_attributes, parse_document
+from hub.validation.rules import broken_rules, enforce
 from hub.validation.violations import DocumentRefused, RefusalKind, Violation
 
-__all__ = ["DocumentValidator", "ValidatedCommand"]
+__all__ = [
+    "EXPLAINED_ATTRIBUTES",
+    "EXPLAINED_ATTRIBUTES_PER_ELEMENT",
+    "EXPLAINED_ELEMENTS",
+    "MAX_LISTED_VIOLATIONS",
+    "DocumentValidator",
+    "ValidatedCommand",
+]
+
+MAX_LISTED_VIOLATIONS = 100
+"""Violations listed for one refused document; an entry after them says that more were found."""
+EXPLAINED_ELEMENTS = 2_000
+"""The largest tree (elements) the xmlschema pass reads: 2,000 unexpected siblings cost it 0.05 s, 20,000 3 s."""
+EXPLAINED_ATTRIBUTES = 1_000
+"""The most attributes in all the xmlschema pass reads."""
+EXPLAINED_ATTRIBUTES_PER_ELEMENT = 64
+"""The most attributes on one element the xmlschema pass reads (500 cost it 0.3 s, 2,000 15 s)."""
 
 _MESSAGE_ID = f"{{{COMMON_NS}}}MessageId"
 _CORRELATION_ID = f"{{{COMMON_NS}}}CorrelationId"
@@ -96,7 +120,7 @@ class DocumentValidator:
         if not schema.validate(element):
             if not structure_checked and schema_bounds_tree:
                 check_tree(element, self.limits)
-            raise DocumentRefused(RefusalKind.INVALID, self.explain(command_set, element, schema.error_log))
+            raise DocumentRefused(RefusalKind.INVALID, self.explain(command_set, element, schema.error_log, command))
         if command_set.rules and command in command_set.rules:  # what XSD 1.0 cannot say; most sets have none
             enforce(command_set.rules[command], element)
         header = self._header(element)
@@ -142,20 +166,66 @@ class DocumentValidator:
 
     @staticmethod
     def explain(
-        command_set: CommandSet, element: etree._Element, fallback: etree._ListErrorLog
+        command_set: CommandSet, element: etree._Element, fallback: etree._ListErrorLog, command: str | None = None
     ) -> list[Violation]:
-        """Every violation in the element, as (line, path, reason)."""
-        resource = xmlschema.XMLResource(element, allow="none", defuse="always")
-        violations = [
-            Violation(error.sourceline or None, error.path or "/", str(error.reason or error.message))
-            for error in command_set.detailed_schema.iter_errors(resource)
-        ]
-        if violations:
-            return violations
-        return [Violation(e.line or None, e.path or "/", e.message) for e in fallback]
+        """The violations of a tree its XSD refused, as (line, path, reason): at most `MAX_LISTED_VIOLATIONS` of
+        the XSD, then those of ``command``'s rules (when it has any and they can read the tree), then, if the XSD
+        found more, an entry saying so (and how many, when libxml2 explained: xmlschema is not read past them)."""
+        listing = _explained(command_set, element, fallback)
+        rules = command_set.rules.get(command, ()) if command is not None else ()
+        also = broken_rules(rules, element, schema_valid=False, limit=MAX_LISTED_VIOLATIONS) if rules else []
+        return [*listing.listed, *also, *listing.more]
 
     @staticmethod
     def _header(element: etree._Element) -> dict[str, str]:
         """The text of the command's Header fields (the XSDs require the Header as its first child)."""
         header = element[0] if len(element) else None
         return {} if header is None else {child.tag: child.text for child in header}
+
+
+class _Listing(NamedTuple):
+    """The violations listed, and the entry saying that more were found (empty when none were)."""
+
+    listed: list[Violation]
+    more: tuple[Violation, ...]
+
+
+def _explained(command_set: CommandSet, element: etree._Element, fallback: etree._ListErrorLog) -> _Listing:
+    """The XSD's violations by xmlschema when the tree is within its budget, else (or should it find none)
+    libxml2's."""
+    if _within_detailed_budget(element):
+        resource = xmlschema.XMLResource(element, allow="none", defuse="always")
+        found = (
+            Violation(error.sourceline or None, error.path or "/", str(error.reason or error.message))
+            for error in command_set.detailed_schema.iter_errors(resource)
+        )
+        listing = _first_violations(found)
+        if listing.listed:
+            return listing
+    libxml2 = (Violation(e.line or None, e.path or "/", e.message) for e in fallback)
+    return _first_violations(libxml2, total=len(fallback))
+
+
+def _first_violations(found: Iterable[Violation], *, total: int | None = None) -> _Listing:
+    """At most `MAX_LISTED_VIOLATIONS` of ``found``, which is read no further than one past them; ``total``:
+    how many there are, when known without reading them."""
+    listed = list(islice(found, MAX_LISTED_VIOLATIONS + 1))
+    if len(listed) <= MAX_LISTED_VIOLATIONS:
+        return _Listing(listed, ())
+    more = (f"… and {total - MAX_LISTED_VIOLATIONS} more violations" if total is not None
+            else f"… and more violations: only the first {MAX_LISTED_VIOLATIONS} are listed")
+    return _Listing(listed[:MAX_LISTED_VIOLATIONS], (Violation(None, "/", more),))
+
+
+_COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
+_CROWDED = etree.XPath(f"boolean(descendant-or-self::*[count(@*) > {EXPLAINED_ATTRIBUTES_PER_ELEMENT}])")
+
+
+def _within_detailed_budget(element: etree._Element) -> bool:
+    """Whether xmlschema may read this tree: few enough elements and attributes that its cost stays small."""
+    if _COUNT_ELEMENTS(element) > EXPLAINED_ELEMENTS:
+        return False
+    attributes = count_attributes(element)
+    if attributes > EXPLAINED_ATTRIBUTES:
+        return False
+    return attributes <= EXPLAINED_ATTRIBUTES_PER_ELEMENT or not _CROWDED(element)

@@ -111,3 +111,60 @@ def test_a_byte_order_mark_the_declaration_contradicts_is_refused(document, says
 )
 def test_a_byte_order_mark_that_agrees_with_the_declaration_is_accepted(document):
     assert parse_document(document, ParserLimits()).text == "café"
+
+
+# Attribute caps: refused before any schema work (the explaining pass's cost is cubic in one element's attributes).
+
+
+def _attributes(count: int, prefix: str = "x") -> bytes:
+    return b" ".join(f"{prefix}{i}='1'".encode() for i in range(count))
+
+
+def test_an_element_with_more_attributes_than_the_cap_is_refused_naming_it_and_the_count():
+    document = b"<a>\n<b>\n<c " + _attributes(2_000) + b"/></b></a>"
+    with pytest.raises(DocumentRefused) as refused:
+        parse_document(document, ParserLimits(), check_structure=False)  # refused whatever the caller checks
+    assert refused.value.kind is RefusalKind.TOO_LARGE
+    [violation] = refused.value.violations
+    assert (violation.line, violation.path) == (3, "/a/b/c")
+    assert violation.reason == "the element c has 2000 attributes, over the limit of 64 attributes per element"
+
+
+def test_the_element_over_the_cap_is_named_with_its_prefix():
+    document = b"<p:a xmlns:p='urn:p'><p:b " + _attributes(65) + b"/></p:a>"
+    with pytest.raises(DocumentRefused, match="the element p:b has 65 attributes") as refused:
+        parse_document(document, ParserLimits())
+    assert refused.value.violations[0].path == "/p:a/p:b"
+
+
+def test_a_document_with_more_attributes_in_all_than_the_cap_is_refused():
+    document = b"<a>" + b"".join(b"<b " + _attributes(60) + b"/>" for _ in range(200)) + b"</a>"
+    with pytest.raises(DocumentRefused) as refused:
+        parse_document(document, ParserLimits())
+    assert refused.value.kind is RefusalKind.TOO_LARGE
+    assert refused.value.violations[0].reason == (
+        "the document has 12000 attributes, over the limit of 10000 attributes in all"
+    )
+
+
+def test_attribute_caps_are_configurable_and_namespace_declarations_do_not_count():
+    limits = ParserLimits(max_attributes_per_element=3, max_attributes=5)
+    declarations = b" ".join(f"xmlns:n{i}='urn:{i}'".encode() for i in range(100))
+    assert parse_document(b"<a " + declarations + b" x='1' y='2' z='3'><b u='1' v='2'/></a>", limits) is not None
+    with pytest.raises(DocumentRefused, match="the element b has 4 attributes, over the limit of 3"):
+        parse_document(b"<a><b " + _attributes(4) + b"/></a>", limits)
+    with pytest.raises(DocumentRefused, match="the document has 6 attributes, over the limit of 5"):
+        parse_document(b"<a " + _attributes(3) + b"><b " + _attributes(3) + b"/></a>", limits)
+
+
+def test_an_ordinary_command_is_within_the_attribute_caps():
+    assert parse_document(VALID_BODY, ParserLimits(max_attributes_per_element=1, max_attributes=1)) is not None
+
+
+@pytest.mark.parametrize(
+    ("per_element", "in_all", "message"),
+    [(0, 10, "max_attributes_per_element"), (257, 1000, "max_attributes_per_element"), (64, 63, "max_attributes")],
+)
+def test_attribute_caps_are_checked(per_element, in_all, message):
+    with pytest.raises(ValueError, match=message):
+        ParserLimits(max_attributes_per_element=per_element, max_attributes=in_all)

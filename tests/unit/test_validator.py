@@ -1,6 +1,6 @@
 import pytest
 
-from hub.validation import DocumentRefused, DocumentValidator, RefusalKind
+from hub.validation import DocumentRefused, DocumentValidator, RefusalKind, Violation
 
 pytestmark = pytest.mark.unit
 
@@ -109,12 +109,129 @@ def test_an_outage_notice_whose_kind_and_adjustment_kind_disagree_is_refused_wit
     assert violation.reason == "Kind PLANNED_WORK needs its AdjustmentKind, which is missing"
 
 
-def test_an_xsd_violation_is_reported_before_any_rule_runs(validator, examples_dir):
+def test_the_violations_of_the_xsd_and_of_a_rule_are_reported_together(validator, examples_dir):
     planned = (examples_dir / "nsp" / "OutageNotice.valid-planned-work.xml").read_bytes()
     document = planned.replace(b"<nsp:AdjustmentKind>CUT_OVER</nsp:AdjustmentKind>", b"")
     with pytest.raises(DocumentRefused) as refused:
         validator.validate_bytes(document.replace(b"<c:AreaCode>0572", b"<c:AreaCode>572"))
-    assert [v.path for v in refused.value.violations] == ["/nsp:OutageNotice/nsp:Area[3]/c:AreaCode"]
+    assert refused.value.kind is RefusalKind.INVALID
+    assert [(v.path, v.reason) for v in refused.value.violations[1:]] == [
+        ("/nsp:OutageNotice/nsp:Kind", "Kind PLANNED_WORK needs its AdjustmentKind, which is missing"),
+    ]
+    assert [v.path for v in refused.value.violations[:1]] == ["/nsp:OutageNotice/nsp:Area[3]/c:AreaCode"]
+
+
+def test_a_document_refused_by_the_xsd_is_held_to_the_rules_too_by_the_document_validator(registry, examples_dir):
+    from hub.validation import DocumentSetValidator
+
+    planned = (examples_dir / "nsp" / "OutageNotice.valid-planned-work.xml").read_bytes()
+    document = planned.replace(b"<nsp:AdjustmentKind>CUT_OVER</nsp:AdjustmentKind>", b"")
+    with pytest.raises(DocumentRefused) as refused:
+        DocumentSetValidator(registry).validate_bytes(document.replace(b"<c:AreaCode>0572", b"<c:AreaCode>572"))
+    assert [v.path for v in refused.value.violations] == [
+        "/nsp:OutageNotice/nsp:Area[3]/c:AreaCode", "/nsp:OutageNotice/nsp:Kind",
+    ]
+
+
+def test_a_rule_that_cannot_read_a_tree_the_xsd_refused_says_nothing(registry, examples_dir):
+    from hub.validation import CommandSetRegistry, schema_directory
+    from hub.validation.rules import Rule, RuleBook
+
+    def needs_a_valid_tree(command):
+        raise AttributeError("'NoneType' object has no attribute 'text'")
+
+    book = RuleBook().add("crm.NotifyAccountManager", Rule("assumes its XSD held", needs_a_valid_tree))
+    with schema_directory() as directory:
+        own = DocumentValidator(CommandSetRegistry.from_directory(directory, detailed=False, rules=book))
+    notice = (examples_dir / "crm" / "NotifyAccountManager.valid.xml").read_bytes()
+    with pytest.raises(DocumentRefused) as refused:
+        own.validate_bytes(notice.replace(b"<crm:Priority>1<", b"<crm:Priority>9<"))
+    assert refused.value.kind is RefusalKind.INVALID
+    assert [v.path for v in refused.value.violations] == ["/crm:NotifyAccountManager/crm:Priority"]
+    with pytest.raises(AttributeError):  # on a tree the XSD accepted, a broken rule is a defect, not a refusal
+        own.validate_bytes(notice)
+
+
+# Bounds of the explaining pass (xmlschema): its cost grows faster than the document.
+
+
+def _with_attributes(document: bytes, start_tag: bytes, count: int, *, times: int = 1) -> bytes:
+    """``document`` with ``count`` unknown attributes added to the first ``times`` of ``start_tag``."""
+    attributes = b" ".join(b"x%d='1'" % i for i in range(count))
+    return document.replace(start_tag, start_tag[:-1] + b" " + attributes + b">", times)
+
+
+@pytest.mark.timeout(10)  # minutes before the attribute caps: xmlschema's cost was cubic in them
+def test_a_command_with_2000_unknown_attributes_on_one_element_is_refused_before_the_schema(
+        validator, examples_dir):
+    todo = (examples_dir / "oa" / "CompleteTodo.valid.xml").read_bytes()
+    document = _with_attributes(todo, b"<oa:UserId>", 2_000)
+    assert len(document) < 20_000
+    with pytest.raises(DocumentRefused) as refused:
+        validator.validate_bytes(document, expected_set="oa")
+    assert refused.value.kind is RefusalKind.TOO_LARGE
+    [violation] = refused.value.violations
+    assert violation.path == "/oa:CompleteTodo/oa:UserId"
+    assert "<oa:UserId " in document.decode().splitlines()[violation.line - 1]
+    assert violation.reason == (
+        "the element oa:UserId has 2000 attributes, over the limit of 64 attributes per element"
+    )
+
+
+@pytest.mark.timeout(10)
+def test_an_element_over_the_explaining_budget_is_explained_by_libxml2_and_the_list_is_bounded(
+        registry, examples_dir):
+    from hub.validation import ParserLimits
+
+    permissive = DocumentValidator(registry, ParserLimits(max_attributes_per_element=256))
+    todo = (examples_dir / "oa" / "CompleteTodo.valid.xml").read_bytes()
+    with pytest.raises(DocumentRefused) as refused:
+        permissive.validate_bytes(_with_attributes(todo, b"<oa:UserId>", 250), expected_set="oa")
+    violations = refused.value.violations
+    assert refused.value.kind is RefusalKind.INVALID
+    assert len(violations) == 101
+    assert all(v.path == "/oa:CompleteTodo/oa:UserId" for v in violations[:100])
+    assert violations[-1].reason == "… and 150 more violations"
+
+
+def test_300_schema_violations_are_listed_as_the_first_100_and_a_line_saying_more_were_found(
+        validator, examples_dir):
+    from hub.validation.validator import MAX_LISTED_VIOLATIONS
+
+    todo = (examples_dir / "oa" / "CompleteTodo.valid.xml").read_bytes()
+    document = todo.replace(b"</oa:CompleteTodo>", b"<oa:Unknown/>" * 300 + b"</oa:CompleteTodo>")
+    with pytest.raises(DocumentRefused) as refused:
+        validator.validate_bytes(document, expected_set="oa")
+    violations = refused.value.violations
+    assert MAX_LISTED_VIOLATIONS == 100
+    assert len(violations) == 101
+    assert [v.reason for v in violations[:100]] == [
+        f"Unexpected child with tag 'oa:Unknown' at position {position}." for position in range(6, 106)
+    ]
+    assert violations[-1] == Violation(None, "/", "… and more violations: only the first 100 are listed")
+
+
+def test_more_violations_than_listed_still_name_the_broken_rule(validator, examples_dir):
+    planned = (examples_dir / "nsp" / "OutageNotice.valid-planned-work.xml").read_bytes()
+    document = planned.replace(b"<nsp:AdjustmentKind>CUT_OVER</nsp:AdjustmentKind>", b"")
+    document = _with_attributes(document, b"<c:AreaCode>", 40, times=5)  # 200 unknown attributes
+    with pytest.raises(DocumentRefused) as refused:
+        validator.validate_bytes(document)
+    violations = refused.value.violations
+    assert len(violations) == 102
+    assert violations[-2].reason == "Kind PLANNED_WORK needs its AdjustmentKind, which is missing"
+    assert violations[-1].reason.startswith("… and ")
+
+
+@pytest.mark.timeout(10)
+def test_a_tree_too_large_to_explain_in_detail_is_explained_by_libxml2(validator, examples_dir):
+    todo = (examples_dir / "oa" / "CompleteTodo.valid.xml").read_bytes()
+    document = todo.replace(b"</oa:CompleteTodo>", b"<oa:Unknown/>" * 50_000 + b"</oa:CompleteTodo>")
+    with pytest.raises(DocumentRefused) as refused:
+        validator.validate_bytes(document, expected_set="oa")
+    [violation] = refused.value.violations
+    assert violation.path == "/oa:CompleteTodo/oa:Unknown[1]"
+    assert "not expected" in violation.reason
 
 
 def test_the_rules_of_a_command_set_are_its_own(registry, examples_dir):
