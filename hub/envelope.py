@@ -47,15 +47,20 @@ now_in_whole_seconds = _SecondClock().now
 _SENT_AT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?SentAt(?:\s[^>]*)?>[^<]*</(?:[A-Za-z_][\w.-]*:)?SentAt>")
 FINGERPRINT = "fingerprint"  # the envelope header that carries it, taken where the document was parsed
 # for a payload without it: the document was validated when it was accepted; nothing of it is fetched or expanded
-_TRUSTED_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+# (the ingress's parser options: comments and processing instructions dropped, so both fingerprints agree)
+_TRUSTED_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
+                                  remove_comments=True, remove_pis=True)
 
 
 def document_fingerprint(source_system: str, command_type: str, document: etree._Element) -> str:
-    """The SHA-256 (hex) of a command's source system, type and document in exclusive canonical XML (C14N: the
-    same however it was serialized — with or without an XML declaration, inside a SOAP Body or alone, attributes
-    in any order), its ``SentAt`` left out (a retry may be sent again at another time)."""
+    """The SHA-256 (hex) of a command's source system, type and document in exclusive canonical XML, its
+    ``SentAt`` left out (a retry may be sent again at another time). C14N makes the same document the same bytes
+    with or without an XML declaration, inside a SOAP Body or alone, whatever its attribute order, quoting,
+    character references, comments or where its namespaces are declared; it keeps the namespace prefixes and the
+    whitespace between elements, which differ only when another program writes the retry (C14N 2.0's prefix
+    rewriting would cover them at ~8× the cost on the ingress's path: bench/README.md)."""
     digest = hashlib.sha256()
-    canonical = etree.tostring(document, method="c14n", exclusive=True)
+    canonical = etree.tostring(document, method="c14n", exclusive=True, with_comments=False)
     for part in (source_system.encode(), command_type.encode(), _SENT_AT.sub(b"", canonical)):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)

@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,7 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
         log.warning("no --config given: running with the built-in DEVELOPMENT credentials (see README)")
     if not workers and scheme(settings.broker_url) == "memory":
         log.warning("--no-workers on memory://: nothing can consume the queues (they live in this process)")
-    hub_url = f"http://{f'[{bind_host}]' if ':' in bind_host else bind_host}:{bind_port}"
+    hub_url = replace(settings, host=bind_host, port=bind_port, public_url=None).hub_url  # where it serves
     settings = links_to(settings, hub_url)  # the real port, also for the WSDLs unless [server] public_url is set
     running = EmulatedSystems()
     if settings.uses_development_credentials if emulators is None else emulators:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from hub.routing.outbound import Outbound
     from hub.routing.table import RoutingTable
     from hub.transport.broker import Broker
+    from hub.validation.command_sets import CommandSetRegistry
 
 __all__ = ["worker"]
 
@@ -36,21 +37,18 @@ def _load(reference: str, what: str) -> Any:
         raise click.BadParameter(f"cannot load {reference!r}: {exc}") from None
 
 
-def _outbound(settings: HubSettings, broker: Broker) -> Outbound:
+def _outbound(settings: HubSettings, broker: Broker, sets: CommandSetRegistry) -> Outbound:
     """The outbound path of the handlers: the settings' routing table and the installed command sets."""
     from hub.routing.outbound import BrokerOutbound
-    from hub.validation.command_sets import CommandSetRegistry
     from hub.validation.validator import DocumentValidator
 
-    sets = CommandSetRegistry.installed()
-    return BrokerOutbound(broker, _routing_table(settings, broker), DocumentValidator(sets, settings.limits))
+    return BrokerOutbound(broker, _routing_table(settings, broker, sets), DocumentValidator(sets, settings.limits))
 
 
-def _routing_table(settings: HubSettings, broker: Broker) -> RoutingTable:
+def _routing_table(settings: HubSettings, broker: Broker, sets: CommandSetRegistry) -> RoutingTable:
     from hub.routing.factory import load_routing_table
-    from hub.validation.command_sets import CommandSetRegistry
 
-    return load_routing_table(settings, CommandSetRegistry.installed(detailed=False), broker)
+    return load_routing_table(settings, sets, broker)
 
 
 @click.command()
@@ -95,6 +93,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     from hub.system.assembly import worker_capacity
     from hub.system.consumers import ConsumerKit, ConsumerUnavailable, consumer_kit
     from hub.transport import open_broker
+    from hub.validation.command_sets import CommandSetRegistry
     from hub.workers import HandlerRegistry, Worker
     from hub.workers.registry import OUTBOUND
 
@@ -141,10 +140,11 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     else:
         processed = open_store(store or f"sqlite:///onepoint-{consumer}.sqlite3")
     try:
-        outbound = _outbound(settings, broker) if registry.needs(consumer, OUTBOUND) else None
+        sets = CommandSetRegistry.installed()  # compiled once: the outbound path's validator and every reload
+        outbound = _outbound(settings, broker, sets) if registry.needs(consumer, OUTBOUND) else None
 
         def reload_table() -> RoutingTable:
-            table = _routing_table(settings, broker)
+            table = _routing_table(settings, broker, sets)
             if outbound is not None:
                 outbound.reload(table)
             return table

@@ -5,11 +5,12 @@ then one more every ``window / limit`` seconds. Two keys are charged per attempt
 guessing one caller's password from one place stops after a few tries, and the address alone, so that
 spraying many usernames from one place stops too. A caller with the right credentials from another address
 is never touched; a successful sign-in refunds its own charge and forgets its own (username, address) key
-only. A credential already verified without the throttle (a cached Basic pair, a bearer token, a WS-Security
-digest, all cheap to check) is refused only while its own (username, address) key is over its limit
+only. A password verified without the throttle (a Basic pair verified before, a WS-Security digest: both cheap
+to check) is refused only while its own (username, address) key is over its limit
 (`SignInThrottle.check_caller`): other callers' failures at a shared address (a NAT, a proxy) do not lock it
-out, and a guessed password still learns nothing. Memory is bounded: the least recently failed keys are
-forgotten first.
+out, and a guessed password still learns nothing. A bearer token (a random secret, checked by its digest) is
+not throttled when valid; an invalid one counts against its address. Memory is bounded: the least recently
+failed keys are forgotten first.
 
 The costly checks of one address run one at a time (`SignInThrottle.one_at_a_time`): a burst of guesses
 takes one core, not all of them, and callers that sign in at once with the same new credentials pay once.

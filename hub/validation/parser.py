@@ -35,6 +35,7 @@ __all__ = [
     "check_attributes",
     "check_tree",
     "count_attributes",
+    "crowded_element",
     "parse_document",
 ]
 
@@ -126,6 +127,11 @@ class _AttributeProbe:
             cls._cache[max_per_element] = probe
         found = probe(root)
         return found[0] if isinstance(found, list) and found and isinstance(found[0], etree._Element) else None
+
+
+def crowded_element(root: etree._Element, max_per_element: int) -> etree._Element | None:
+    """The first element (document order) with more than ``max_per_element`` attributes, or None."""
+    return _AttributeProbe.first_crowded(root, max_per_element)
 
 
 def count_attributes(root: etree._Element) -> int:

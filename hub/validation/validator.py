@@ -24,7 +24,7 @@ from lxml import etree
 from hub.validation.command_sets import CommandSet, CommandSetRegistry
 from hub.validation.facts import Facts, read_facts
 from hub.validation.namespaces import COMMON_NS
-from hub.validation.parser import ParserLimits, check_tree, count_attributes, parse_document
+from hub.validation.parser import ParserLimits, check_tree, count_attributes, crowded_element, parse_document
 from hub.validation.rules import broken_rules, enforce
 from hub.validation.violations import DocumentRefused, RefusalKind, Violation
 
@@ -218,7 +218,6 @@ def _first_violations(found: Iterable[Violation], *, total: int | None = None) -
 
 
 _COUNT_ELEMENTS = etree.XPath("count(descendant-or-self::*)")
-_CROWDED = etree.XPath(f"boolean(descendant-or-self::*[count(@*) > {EXPLAINED_ATTRIBUTES_PER_ELEMENT}])")
 
 
 def _within_detailed_budget(element: etree._Element) -> bool:
@@ -228,4 +227,5 @@ def _within_detailed_budget(element: etree._Element) -> bool:
     attributes = count_attributes(element)
     if attributes > EXPLAINED_ATTRIBUTES:
         return False
-    return attributes <= EXPLAINED_ATTRIBUTES_PER_ELEMENT or not _CROWDED(element)
+    return (attributes <= EXPLAINED_ATTRIBUTES_PER_ELEMENT
+            or crowded_element(element, EXPLAINED_ATTRIBUTES_PER_ELEMENT) is None)

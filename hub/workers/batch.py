@@ -54,6 +54,24 @@ class OverBudget(Exception):
     """A message of a batch left for the batch's next transaction: the time budget of this one ran out."""
 
 
+class _Budget:
+    """The handlers' time of one transaction: it starts with its first handler (not while the transaction waited
+    for the database's lock), which always runs."""
+
+    __slots__ = ("_ends", "_seconds")
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds, self._ends = seconds, 0.0
+
+    def take(self) -> bool:
+        """Whether one more handler may run in this transaction."""
+        now = time.monotonic()
+        if not self._ends:
+            self._ends = now + self._seconds
+            return True
+        return now <= self._ends
+
+
 @dataclass(frozen=True, slots=True)
 class _Item:
     delivery: Delivery
@@ -84,8 +102,6 @@ class BatchRun:
         self.claims = claims
         self.confirm_timeout = confirm_timeout
         self.budget = budget  # seconds of handlers per transaction (its answers wait for its commit)
-        self._budget_ends = 0.0
-        self._ran = 0
 
     def handle(self, deliveries: list[Delivery]) -> None:
         """The batch consumer's callback: every delivery settled. Never raises (but ``BaseException``)."""
@@ -123,8 +139,7 @@ class BatchRun:
 
     def _run(self, items: list[_Item]) -> list[ClaimResult]:
         """One transaction over ``items``: those the time budget leaves out end with ``OverBudget`` (not run)."""
-        self._budget_ends = time.monotonic() + self.budget
-        self._ran = 0
+        budget = _Budget(self.budget)  # this transaction's own (a worker may run batches on several threads)
         outbound = self.worker.processor.outbound
         scope: AbstractContextManager[PendingConfirms | None] = (
             outbound.deferred_confirms() if outbound is not None else nullcontext(None))
@@ -134,17 +149,16 @@ class BatchRun:
                     pending.wait(self.confirm_timeout)
 
             return self.claims.run_claims(
-                [(self.worker.processor.key(item.delivery.message.message_id), self._effect(item, pending))
+                [(self.worker.processor.key(item.delivery.message.message_id), self._effect(item, pending, budget))
                  for item in items],
                 before_commit)
 
-    def _effect(self, item: _Item, pending: PendingConfirms | None) -> ClaimEffect:
+    def _effect(self, item: _Item, pending: PendingConfirms | None, budget: _Budget) -> ClaimEffect:
         processor = self.worker.processor
 
         def effect() -> tuple[str, bytes | None]:
-            if self._ran and time.monotonic() > self._budget_ends:
+            if not budget.take():
                 raise OverBudget(item.envelope.message_id)
-            self._ran += 1
             try:
                 done = processor.run_handler(item.spec, item.envelope, item.delivery.message)
             except BaseException:

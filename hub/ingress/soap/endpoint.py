@@ -187,7 +187,7 @@ class SoapIngress:
                 self.throttle.failed(exc.username, address)
             raise AuthenticationFailed(exc.reason, exc.code) from None
         # while this caller's password is being guessed from here, even the right one learns nothing; other
-        # callers' failures at this address do not refuse it (as a verified bearer token or Basic pair on XML)
+        # callers' failures at this address do not refuse it (as a Basic pair verified before, on XML)
         self.throttle.check_caller(caller.username, address)
 
         def soap_action(command: str) -> None:

@@ -86,8 +86,9 @@ class XmlIngress:
                 username, _, password = base64.b64decode(credentials.strip(), validate=True).decode().partition(":")
             except (binascii.Error, UnicodeDecodeError):
                 raise AuthenticationFailed("malformed Basic credentials") from None
-            cached = self.callers.cached_basic(username, password)  # verified before: no hashing, no throttle
-            if cached is not None:
+            cached = self.callers.cached_basic(username, password)  # verified before: no hashing
+            if cached is not None:  # but not while this caller's password is guessed from here (as on SOAP)
+                self.throttle.check_caller(username, address)
                 return cached
             self.throttle.check(username, address)  # a throttled guess does not even wait for its turn
             async with self.throttle.one_at_a_time(address):

@@ -95,7 +95,8 @@ def password_digest(nonce: bytes, created: str, password: str) -> str:
 class NonceCacheFull(SecurityTokenRefused):
     """A valid token whose nonce cannot be remembered: the cache (``scope="cache"``) or this username's share of
     it (``scope="caller"``) is full of nonces still inside their window. Not a wrong password: the token may be
-    sent again (with a new nonce) after ``retry_after`` seconds, when the oldest of them has expired. A consumer
+    sent again (with a new nonce) after ``retry_after`` seconds, when the first nonce of the cache expires (for a
+    caller's full share, a lower bound of when one of its own does). A consumer
     that does not tell it apart refuses it as any other token (fail closed)."""
 
     def __init__(self, caller: str, scope: str, retry_after: float) -> None:
@@ -120,7 +121,7 @@ class NonceCache:
         self.window = window_seconds
         self.max_entries = max_entries
         self.max_per_user = max_entries if max_per_user is None else min(max_per_user, max_entries)
-        self._by_user: dict[str, dict[bytes, float]] = {}  # username → nonce → expiry, oldest first
+        self._by_user: dict[str, dict[bytes, float]] = {}  # username → nonce → expiry
         self._expiries: list[tuple[float, str, bytes]] = []  # a heap: the next nonce to expire first
         self._lock = threading.Lock()
 
@@ -141,8 +142,8 @@ class NonceCache:
             held = self._by_user.get(username)
             if held is not None and nonce in held:
                 return False
-            if held is not None and len(held) >= self.max_per_user:
-                raise NonceCacheFull(username, "caller", next(iter(held.values())) - now)
+            if held is not None and len(held) >= self.max_per_user:  # the cache's first expiry: a lower bound of
+                raise NonceCacheFull(username, "caller", self._expiries[0][0] - now)  # this caller's, found in O(1)
             if len(self._expiries) >= self.max_entries:
                 raise NonceCacheFull(username, "cache", self._expiries[0][0] - now)
             self._by_user.setdefault(username, {})[nonce] = expires_at

@@ -24,7 +24,8 @@ _WINDOW_COMPLAINTS = (
     select(_wo.id, _wo.msisdn, _wo.contact_number, _wo.occurred_at, _wo.location, _wo.dispatch_fields,
            _wo.created_at)
     .where(_wo.created_at >= bindparam("since"),
-           func.substr(_wo.category_code, 1, PHENOMENON_LENGTH) == bindparam("category"),
+           # the phenomenon and its refinements: a range of the category index ('.' < '/')
+           _wo.category_code >= bindparam("category"), _wo.category_code < bindparam("category_end"),
            _wo.intake_point == bindparam("intake"), _wo.ticket_type == "COMPLAINT",
            _wo.incident_id.is_(None), _wo.outage_id.is_(None))
     .order_by(_wo.created_at, _wo.id)
@@ -38,7 +39,9 @@ def complaints_of_window(connection: Connection, category_code: str, intake_poin
                          since: datetime) -> list[dict[str, Any]]:
     """The complaints of one window key (``category_code``'s phenomenon, ``intake_point``) created since ``since``
     and linked to nothing, oldest first."""
-    found = connection.execute(_WINDOW_COMPLAINTS, {"since": since, "category": category_code[:PHENOMENON_LENGTH],
+    phenomenon = category_code[:PHENOMENON_LENGTH]
+    found = connection.execute(_WINDOW_COMPLAINTS, {"since": since, "category": phenomenon,
+                                                    "category_end": phenomenon + "/",
                                                     "intake": intake_point})
     return [dict(row) for row in found.mappings()]
 
