@@ -17,10 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pika
-from lxml import etree
 
 from bench.workflowkit.documents import BenchDocument
-from hub.envelope import FINGERPRINT, document_fingerprint
 from hub.routing.codec import PREFIX
 from hub.transport.topology import TopologyConfig
 
@@ -87,15 +85,12 @@ class RoundResult:
 
 class Requester:
     """The ingress's part: CreateWorkOrder requests (reply-to RabbitMQ's direct reply-to, persistent) published on a
-    thread with the headers the XML ingress gives them (``ingress``, ``caller`` and the document's fingerprint, taken
-    before the round as the ingress takes it at admission), the answers counted; ``started`` is the time of the
-    first publish."""
+    thread with the headers the XML ingress gives them (``ingress``, ``caller``), the answers counted; ``started``
+    is the time of the first publish."""
 
     def __init__(self, url: str, topology: TopologyConfig, documents: list[tuple[str, bytes]]) -> None:
         self.url, self.topology, self.documents = url, topology, documents
-        self.headers = {message_id: {f"{PREFIX}ingress": "xml", f"{PREFIX}caller": "cs", f"{PREFIX}{FINGERPRINT}":
-                                     document_fingerprint(SOURCE_SYSTEM, COMMAND, etree.fromstring(body))}
-                        for message_id, body in documents}
+        self.headers = {f"{PREFIX}ingress": "xml", f"{PREFIX}caller": "cs"}
         self.answers: list[bytes] = []
         self.started = 0.0
         self.error: BaseException | None = None
@@ -119,7 +114,7 @@ class Requester:
                 channel.basic_publish(exchange, key, body, pika.BasicProperties(
                     message_id=message_id, correlation_id=message_id, reply_to=DIRECT_REPLY_TO, type=COMMAND,
                     content_type="application/xml", app_id=SOURCE_SYSTEM, timestamp=int(time.time()), delivery_mode=2,
-                    headers=self.headers[message_id]))
+                    headers=self.headers))
             while len(self.answers) < len(self.documents) and not self._stop.is_set():
                 connection.process_data_events(time_limit=0.05)
             connection.close()

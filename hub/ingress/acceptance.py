@@ -18,7 +18,7 @@ from datetime import datetime
 from lxml import etree
 
 from hub.config.settings import CallerConfig
-from hub.envelope import FINGERPRINT, Envelope, document_fingerprint
+from hub.envelope import Envelope
 from hub.ingress.replies import checked_reply, reply_kind
 from hub.observability.metrics import Metrics
 from hub.routing.envelopes import envelope_for
@@ -110,9 +110,7 @@ class Acceptance:
         CallerDirectory.authorize_command(caller, command_type)
         validated = self.validator.validate_identified(element, command_set, command)
         CallerDirectory.authorize_source(caller, validated.source_system)
-        fingerprint = document_fingerprint(validated.source_system, command_type, element)
-        envelope = envelope_for(validated, headers={"ingress": ingress, "caller": caller.username,
-                                                    FINGERPRINT: fingerprint},
+        envelope = envelope_for(validated, headers={"ingress": ingress, "caller": caller.username},
                                 document=document, facts=self.reads_facts(command_type))
         return Admitted(command_set, command, envelope)
 

@@ -27,8 +27,8 @@ from hub.workers.reply import error_document
 __all__ = ["MESSAGE_ID_REUSED", "answer_for", "request_fingerprint", "reused_id_error", "seal", "unseal"]
 
 MESSAGE_ID_REUSED = "message-id-reused"
-_MARK = b"\x00c14n-sha256:"  # no XML document starts with a NUL byte
-_BYTES_MARK = b"\x00request-sha256:"  # recorded before the fingerprint was taken of the canonical document
+_MARK = b"\x00doc-sha256:"  # no XML document starts with a NUL byte
+_OLDER_MARKS = (b"\x00request-sha256:", b"\x00c14n-sha256:")  # digests of other kinds: read as no fingerprint
 _DIGEST_LENGTH = 64  # hex characters
 
 
@@ -48,8 +48,9 @@ def seal(answer: bytes | None, envelope: Envelope, *, commands: bool = True) -> 
 
 def unseal(recorded: bytes) -> tuple[bytes | None, bytes]:
     """(the fingerprint, the answer) of a recorded answer; (None, it) for one recorded without a fingerprint."""
-    if recorded.startswith(_BYTES_MARK):  # another kind of digest: taken as none (the answer, as for any retry)
-        return None, recorded[len(_BYTES_MARK) + _DIGEST_LENGTH + 1:]
+    for older in _OLDER_MARKS:  # another kind of digest: taken as none (the answer, as for any retry)
+        if recorded.startswith(older):
+            return None, recorded[len(older) + _DIGEST_LENGTH + 1:]
     if not recorded.startswith(_MARK):
         return None, recorded
     start = len(_MARK)
