@@ -48,7 +48,7 @@ class SoapGate:
         self.command_set = command_set
         self.validator = validator
         self.verifier = None if ws_users is None else UsernameTokenVerifier(WsUsers(ws_users))
-        self._wsdl: dict[str, bytes] = {}
+        self._wsdl: bytes | None = None
         self._wsdl_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -85,15 +85,17 @@ class SoapGate:
             raise refusal_fault(exc) from None
 
     def wsdl(self, environ: dict[str, Any]) -> bytes:
-        """The contract WSDL for the host the client used (spyne puts it in ``soap:address``)."""
-        host = environ.get("HTTP_HOST", "")
+        """The contract WSDL, its ``soap:address`` the address this emulator listens on (the server's, never the
+        request's ``Host`` header: spyne keeps the first WSDL it builds, so one caller's Host would be everyone's)."""
         with self._wsdl_lock:
-            if host not in self._wsdl:
-                status, _, data = call_wsgi(self.service, {**environ, "wsgi.input": io.BytesIO(b"")})
+            if self._wsdl is None:
+                listening = f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '80')}"
+                status, _, data = call_wsgi(self.service, {**environ, "HTTP_HOST": listening,
+                                                           "wsgi.input": io.BytesIO(b"")})
                 if status != 200:
                     raise RuntimeError(f"spyne could not generate the WSDL (HTTP {status})")
-                self._wsdl[host] = contract_wsdl(data, self.command_set)
-            return self._wsdl[host]
+                self._wsdl = contract_wsdl(data, self.command_set)
+            return self._wsdl
 
     @staticmethod
     def _fault(start_response: StartResponse, fault: SoapFault) -> Iterable[bytes]:

@@ -188,3 +188,13 @@ def test_wsdl_carries_the_real_schemas(boss):
     assert resp.status_code == 200
     assert b'targetNamespace="urn:onepoint:boss:1"' in resp.content
     assert b'name="Msisdn"' in resp.content and b"1[3-9][0-9]{9}" in resp.content
+
+
+def test_the_wsdl_address_is_where_the_emulator_listens_whatever_host_a_caller_names(boss):
+    """spyne keeps the first WSDL it builds: a caller's Host header must not become every caller's address."""
+    handle, _ = boss
+    first = handle.http.get("/?wsdl", headers={"Host": "attacker.example"})
+    second = handle.http.get("/?wsdl")
+    assert first.status_code == second.status_code == 200
+    assert b"attacker.example" not in first.content and first.content == second.content
+    assert b'location="http://' in first.content
