@@ -66,6 +66,7 @@ class Complaint:
     message_id: str | None = None  # the causing message, kept in the history
     intake_point: str | None = None  # where it was taken, as sent (None: ``intake_point_of`` names one)
     sp_code: str | None = None  # the SP a value-added complaint concerns
+    received_at: datetime | None = None  # when the hub accepted it: the work order id's date (None: creation's)
 
     @property
     def intake(self) -> str:
@@ -88,7 +89,9 @@ def _child_text(children: dict[object, etree._Element], tag: str) -> str | None:
     return None if found is None else found.text or ""
 
 
-def complaint(document: etree._Element) -> Complaint:
+def complaint(document: etree._Element, received_at: datetime | None = None) -> Complaint:
+    """The complaint a CreateWorkOrder document carries; ``received_at`` is when the hub accepted it (the
+    envelope's), so every run of the same message dates its work order's id alike, even across midnight."""
     fields = _first_children(document)
     header = _first_children(fields.get(f"{{{WO}}}Header"))
     area = _first_children(fields.get(f"{{{WO}}}Area"))
@@ -116,6 +119,7 @@ def complaint(document: etree._Element) -> Complaint:
         message_id=_child_text(header, f"{{{C}}}MessageId"),
         intake_point=text("IntakePoint"),
         sp_code=text("SpCode"),
+        received_at=received_at,
     )
 
 

@@ -114,7 +114,7 @@ class WorkOrderEngine:
                                        limit=self.settings.customer_orders_shown)
         repeat = complained_of_before(tx.db, complaint.msisdn, complaint.category_code[:8], since=since)
         work_order_id = tx.insert_work_order(row, history=history, id_zone=self.settings.local_zone,
-                                             id_key=complaint.message_id)
+                                             id_key=complaint.message_id, id_at=complaint.received_at)
         row["id"] = work_order_id
         tx.replace_deadlines(work_order_id, deadline_rows(deadlines, facts, self.sla, self.calendars,
                                                           state=S.ACCEPTED, escalation_level=0, fired=()))

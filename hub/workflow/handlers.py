@@ -52,7 +52,7 @@ def _send(follow_ups: list[FollowUp], outbound: Sender, workflow: WorkflowRuntim
 
 @handlers.handler("workorder.CreateWorkOrder", consumer=CONSUMER)
 def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> Reply:
-    complaint = commands.complaint(command_element(envelope))
+    complaint = commands.complaint(command_element(envelope), envelope.received_at)
     now = workflow.clock.now()
     tier = workflow.tiers.facts(complaint.msisdn, outbound, now)
     tx = workflow.store.current_transaction()

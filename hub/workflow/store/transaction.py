@@ -81,18 +81,19 @@ class WorkOrderTransaction:
     # -- work orders ---------------------------------------------------------------------------------------------
 
     def insert_work_order(self, row: Mapping[str, Any], *, history: Sequence[HistoryEntry] = (),
-                          id_zone: tzinfo | None = None, id_key: str | None = None) -> str:
+                          id_zone: tzinfo | None = None, id_key: str | None = None,
+                          id_at: datetime | None = None) -> str:
         """Insert a work order; returns its id. When ``row`` has none, it is drawn (``new_work_order_id``) with
-        ``created_at``'s date in ``id_zone`` (else in its own zone) and, given ``id_key``, from it: the same key
-        gives the same id again."""
+        the date of ``id_at`` (default ``created_at``) in ``id_zone`` (else in its own zone) and, given ``id_key``,
+        from it: the same key and instant give the same id again."""
         values = {"updated_at": row["created_at"], **row, "version": 1}
         if "id" in row:
             _INSERT_WORK_ORDER.execute(self.db, values)
             work_order_id = str(row["id"])
         else:
-            insert, created = _INSERT_NEW_WORK_ORDER[self.db.dialect.name], row["created_at"]
+            insert, dated = _INSERT_NEW_WORK_ORDER[self.db.dialect.name], id_at or row["created_at"]
             for draw in range(_ID_ATTEMPTS):
-                work_order_id = new_work_order_id(created if id_zone is None else created.astimezone(id_zone),
+                work_order_id = new_work_order_id(dated if id_zone is None else dated.astimezone(id_zone),
                                                   id_key, draw)
                 if insert.execute(self.db, {**values, "id": work_order_id}) is not None:
                     break

@@ -7,9 +7,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from lxml import etree
@@ -108,3 +110,48 @@ def test_work_order_ids_follow_the_causing_message_and_the_operators_day() -> No
     assert new_work_order_id(at, "cs-0001") != new_work_order_id(at, "cs-0002")
     assert new_work_order_id(at, "cs-0001", 1) != new_work_order_id(at, "cs-0001")  # a collision's next draw
     assert new_work_order_id(at) != new_work_order_id(at)  # no key: random
+
+
+def test_a_retry_after_the_operators_midnight_keeps_the_id_the_first_attempt_drew(tmp_path: Path) -> None:
+    """The id's date is the day the hub accepted the complaint (the envelope's), not the attempt's: a retry that
+    runs after midnight in Shanghai makes the same work order the first attempt's sends already named."""
+    before_midnight = datetime(2026, 11, 23, 15, 59, 59, tzinfo=UTC)  # 23:59:59 in Shanghai
+    clock = ManualClock(before_midnight)
+    runtime = open_runtime(WorkflowSettings(database=f"sqlite:///{tmp_path / 'wo.db'}", mass_incidents=False),
+                           clock=clock)
+    config = TopologyConfig(prefix=f"r{uuid.uuid4().hex[:8]}")
+    sets = CommandSetRegistry.installed()
+    table = RoutingTable.load(None, consumers=config.consumers, command_types=sets.command_types())
+    try:
+        with open_broker("memory://", config) as broker:
+            outbound = BrokerOutbound(broker, table, DocumentValidator(sets), confirm_timeout=2)
+            runtime.tiers.remember(TierFacts("13800138000", "VIP_GOLD", "AM-0042", "Li Na"))
+            real = broker.publish
+
+            def publish(exchange: str, message: Message, **options: Any) -> Future[None]:
+                if message.type == "nsp.NetworkComplaintDispatch" and clock.now() == before_midnight:
+                    clock.advance(timedelta(seconds=2))  # the first attempt fails past midnight; the retry runs then
+                    future: Future[None] = Future()
+                    future.set_exception(TimeoutError("confirm not received"))
+                    return future
+                return real(exchange, message, **options)
+
+            broker.publish = publish  # type: ignore[method-assign]
+            document, message_id = command("CreateWorkOrder.valid-dispatch-at-intake.xml")
+            env = replace(envelope(document, message_id), received_at=before_midnight)
+            message = message_from_envelope(env, routing_key(wiring.CONSUMER, env.command_type), for_request=True)
+            reply = broker.request(broker.config.commands_exchange, message, timeout=10)
+            worker = Worker(broker, wiring.CONSUMER, wiring.handlers, store=WorkOrderProcessedStore(runtime.store),
+                            dependencies={"workflow": runtime}, outbound=outbound, policy=RetryPolicy(initial=0.0))
+            delivery = broker.get(broker.config.queue(wiring.CONSUMER))
+            assert delivery is not None
+            worker.handle_batch([delivery])
+            answer = etree.fromstring(reply.result(5).body)
+            assert clock.now() > before_midnight, "the first attempt was to fail past midnight"
+            drawn = new_work_order_id(before_midnight.astimezone(ZoneInfo("Asia/Shanghai")), message_id)
+            assert answer.findtext(f"{{{WO}}}WorkOrderId") == drawn and drawn.startswith("WO20261123")
+            notices = take_all(broker, broker.config.queue("crm"))  # left with the first attempt: it names that id
+            assert notices and all(drawn.encode() in n.body for n in notices)
+            assert rows(runtime)[0] == [drawn]
+    finally:
+        runtime.close()

@@ -6,6 +6,7 @@ the handlers send (CRM notice, NSP dispatch) is validated and routed as on a bro
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -201,7 +202,7 @@ def test_actions_and_refusals_are_counted_in_the_metrics(client: WorkerTestClien
 def test_the_work_order_id_carries_the_operators_date(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
     clock = runtime.clock
     assert isinstance(clock, ManualClock)
-    clock.set(datetime(2026, 11, 23, 23, 30, tzinfo=UTC))  # 07:30 on the 24th in Shanghai, the operator's day
+    accepted = clock.set(datetime(2026, 11, 23, 23, 30, tzinfo=UTC))  # 07:30 on the 24th in Shanghai
     document, message_id = command("CreateWorkOrder.valid.xml")
-    created = answer(client.request(envelope(document, message_id)))
+    created = answer(client.request(replace(envelope(document, message_id), received_at=accepted)))
     assert (text(created, "wo:WorkOrderId") or "").startswith("WO20261124")
