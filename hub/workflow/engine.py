@@ -38,7 +38,7 @@ from hub.workflow.lifecycle import (
     WorkOrderState,
 )
 from hub.workflow.schedule import RESUME, deadline_rows
-from hub.workflow.sla import SlaTable
+from hub.workflow.sla import Escalation, SlaTable
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
 from hub.workflow.store.queries import (
     complained_of_before,
@@ -190,35 +190,42 @@ class WorkOrderEngine:
             follow_ups += observer.changed(tx, changed, request, now)
         return changed
 
-    def escalate_on_breach(self, tx: WorkOrderTransaction, view: WorkOrderView, role: str, reason: str,
+    def escalate_on_breach(self, tx: WorkOrderTransaction, view: WorkOrderView, step: Escalation, reason: str,
                            now: datetime) -> list[FollowUp]:
-        """A time limit breached (the scheduler's alarm or next level): the work order's escalation level rises and
-        ``role`` (the tier's chain's next) gets an OA to-do. The state and the owner stay: the handling department
-        keeps the work and its calendar, so a breach never delays a deadline, and the flow goes on as it would
-        (an ACCEPTED order can still be dispatched, a DISPATCHED one refused as invalid). A department hands a hard
-        case up with the ESCALATE action instead (the state ESCALATED, the owner the department it names)."""
+        """A time limit breached (the scheduler's alarm, level 1, or a later level of that limit): the work order's
+        escalation level rises to ``step``'s and its role gets an OA to-do. The state and the owner stay: the
+        handling department keeps the work and its calendar, so a breach never delays a deadline, and the flow goes
+        on as it would (an ACCEPTED order can still be dispatched, a DISPATCHED one refused as invalid). A
+        department hands a hard case up with the ESCALATE action instead (the state ESCALATED, the owner the
+        department it names)."""
         row = dict(view.row)
-        level = int(row["escalation_level"] or 0) + 1
+        previous, level, role = int(row["escalation_level"] or 0), step.level, step.role
         entry = HistoryEntry(at=now, kind="field", actor="hub", system="HUB", action=A.ESCALATE.value,
-                             field="escalation_level", old_value=str(level - 1), new_value=str(level),
+                             field="escalation_level", old_value=str(previous), new_value=str(level),
                              note=f"{reason}; {role} told"[:2000])
         tx.update(row["id"], {"escalation_level": level, "updated_at": now}, history=[entry],
                   expected_version=int(row["version"]))
         row.update(escalation_level=level, updated_at=now)
+        self.reschedule(tx, row, view)
+        self._events(tx, row, [events.ATTRIBUTE_VALUE_CHANGE], now, attribute_change={
+            "fieldPath": "escalationLevel", "previousValue": previous, "value": level, "escalatedTo": role,
+            "reason": reason})
+        for observer in self.observers:
+            if isinstance(observer, EscalationObserver):
+                observer.escalated(tx, row, now)
+        return [FollowUp("oa-todo", row, {"manager": role, "reason": reason})]
+
+    def reschedule(self, tx: WorkOrderTransaction, row: Row, view: WorkOrderView) -> None:
+        """Replace the work order's pending deadline rows by those ``row`` (its current escalation level, state and
+        history) owes now; rows fired already stay fired."""
         facts = self.timing_facts(row, view.history)
         fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
         resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME
                           and d["fired_at"] is None), None)
         tx.replace_deadlines(row["id"], deadline_rows(
             compute_deadlines(facts, self.sla, self.calendars), facts, self.sla, self.calendars,
-            state=S(row["state"]), escalation_level=level, fired=fired, resume_at=resume_at))
-        self._events(tx, row, [events.ATTRIBUTE_VALUE_CHANGE], now, attribute_change={
-            "fieldPath": "escalationLevel", "previousValue": level - 1, "value": level, "escalatedTo": role,
-            "reason": reason})
-        for observer in self.observers:
-            if isinstance(observer, EscalationObserver):
-                observer.escalated(tx, row, now)
-        return [FollowUp("oa-todo", row, {"manager": role, "reason": reason})]
+            state=S(row["state"]), escalation_level=int(row["escalation_level"] or 0), fired=fired,
+            resume_at=resume_at))
 
     # -- clock ---------------------------------------------------------------------------------------------------
 

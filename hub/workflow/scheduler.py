@@ -90,7 +90,7 @@ class DeadlineScheduler:
             request = ActionRequest(row["id"], LifecycleAction.RESUME, "hub", "HUB",
                                     {"Note": f"suspended until {deadline.due_at.isoformat()}"})
             return self.runtime.engine.act(tx, request, now).follow_ups
-        limit, what, _ = parse_kind(deadline.kind)
+        limit, what, level = parse_kind(deadline.kind)
         if what == "WARNING":
             done.warnings += 1
             tx.append_history(row["id"], [HistoryEntry(
@@ -100,15 +100,22 @@ class DeadlineScheduler:
                                                 "reason": f"{limit.value} deadline at {deadline.due_at.isoformat()}"
                                                           f": work order {row['id']} is not answered yet"})]
         engine = self.runtime.engine
-        step = engine.sla.row(row["tier"]).next_escalation(int(row["escalation_level"] or 0))
+        current = int(row["escalation_level"] or 0)
         reason = f"{limit.value} deadline {deadline.due_at.isoformat()} breached"
+        if level <= current:  # another limit's breach took it this far: level n of a limit is not told twice
+            tx.append_history(row["id"], [HistoryEntry(
+                at=now, kind="field", actor="hub", system="HUB", action="BREACH", field="deadline",
+                new_value=reason, note=f"already escalated to level {current}")])
+            engine.reschedule(tx, row, view)  # this limit's next level, due later
+            return []
+        step = engine.sla.row(row["tier"]).escalation_at(level)
         if step is None:
             tx.append_history(row["id"], [HistoryEntry(at=now, kind="field", actor="hub", system="HUB",
                                                        action="BREACH", field="deadline", new_value=reason,
                                                        note="the escalation chain is exhausted")])
             return []
         done.escalations += 1
-        return engine.escalate_on_breach(tx, view, step.role, reason, now)
+        return engine.escalate_on_breach(tx, view, step, reason, now)
 
     def _send(self, follow_up: FollowUp, deadline: DueDeadline, number: int, now: datetime,
               done: SchedulerPass) -> None:

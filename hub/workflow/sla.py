@@ -60,6 +60,12 @@ class SlaRow:
             return None
         return Escalation(current_level + 1, self.escalation[current_level])
 
+    def escalation_at(self, level: int) -> Escalation | None:
+        """Level ``level`` of the chain (1 = its first role), ``None`` past its end."""
+        if level < 1:
+            raise ValueError(f"escalation level {level} < 1")
+        return Escalation(level, self.escalation[level - 1]) if level <= len(self.escalation) else None
+
 
 @dataclass(frozen=True)
 class SlaTable:

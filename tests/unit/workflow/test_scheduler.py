@@ -172,3 +172,40 @@ def test_a_suspended_work_order_resumes_at_its_until(runtime, client, scheduler)
     assert view is not None and view.row["state"] == "ACCEPTED" and view.row["paused_since"] is None
     assert [h["action"] for h in view.history if h["kind"] == "state"][-1] == "RESUME"
     assert view.row["first_response_due"] == view.row["created_at"] + timedelta(minutes=20, hours=2)  # credited
+
+
+def test_two_limits_breached_at_once_escalate_one_level_and_each_level_is_told_once(runtime, client,
+                                                                                     scheduler) -> None:
+    """Level n of the chain is due (n - 1) intervals after a limit's alarm; a work order another limit's breach
+    took to level n already is not escalated again for it (its breach is noted), so the hub coming back after a
+    stop, or two limits ending together, never skips a role of the chain."""
+    table = load_sla_table()
+    runtime.engine = replace_engine(runtime, parse_sla_table({
+        "defaults": {"warning_share": 0.8, "return_visit": "24h", "escalation_interval": "1h",
+                     "escalation": ["SHIFT_LEADER", "DEPARTMENT_MANAGER", "DIRECTOR"]},
+        "tiers": {tier: {"priority": row.priority, "first_response": "2h", "reply": "2h"}
+                  for tier, row in table.rows.items()},
+        "unknown_tier": {"priority": 4, "first_response": "2h", "reply": "2h"}}, version="together"))
+    work_order_id = created_id(client)
+    clock(runtime).advance(timedelta(hours=2, minutes=1))  # both limits ran out in the same minute
+    breached = scheduler.run_pass()
+    assert breached.escalations == 1 and breached.sent.count("PushTodo") == 1
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None and view.row["escalation_level"] == 1
+    assert [h["note"] for h in view.history if h["action"] == "BREACH"] == ["already escalated to level 1"]
+
+    clock(runtime).advance(timedelta(hours=1))  # level 2 of both limits
+    again = scheduler.run_pass()
+    assert again.escalations == 1 and again.sent == ["PushTodo"]
+    todo = etree.fromstring(client.sent[-1][0].payload)
+    assert todo.findtext("{urn:onepoint:oa:1}UserId") == "DEPARTMENT_MANAGER"
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None and view.row["escalation_level"] == 2
+
+    clock(runtime).advance(timedelta(hours=1))
+    assert scheduler.run_pass().escalations == 1
+    told = [etree.fromstring(p.payload).findtext("{urn:onepoint:oa:1}UserId") for p, *_ in client.sent
+            if etree.QName(etree.fromstring(p.payload)).localname == "PushTodo"]
+    assert told == ["SHIFT_LEADER", "DEPARTMENT_MANAGER", "DIRECTOR"]  # each role once, none skipped
+    clock(runtime).advance(timedelta(hours=5))
+    assert scheduler.run_pass().fired == 0  # the chain's end: nothing more is due
