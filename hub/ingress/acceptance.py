@@ -24,6 +24,7 @@ from hub.observability.metrics import Metrics
 from hub.routing.envelopes import envelope_for
 from hub.routing.router import Router
 from hub.security.callers import CallerDirectory
+from hub.validation.audited import audited_command_types
 from hub.validation.command_sets import CommandSet
 from hub.validation.validator import DocumentValidator
 from hub.values import value_class
@@ -95,14 +96,17 @@ class Acceptance:
         self.metrics = metrics
         self.reads_facts = reads_facts
         self.validated_answers = frozenset(validated_answers)
+        self.audited = audited_command_types()
 
     def admit(
         self, element: etree._Element, caller: CallerConfig, *, expected_set: str, ingress: str,
-        document: bytes | None = None, check: Callable[[str], None] | None = None,
+        document: bytes | None = None, check: Callable[[str], None] | None = None, peer: str | None = None,
     ) -> Admitted:
         """Identify, check (``check(command)`` raises the protocol's refusal), authorize and validate the
         command ``element``; raises `DocumentRefused` or `NotAuthorized`. ``document``: the request body when
-        it is the command document itself (sent on as received; otherwise the element is serialized)."""
+        it is the command document itself (sent on as received; otherwise the element is serialized).
+        ``peer``: the caller's network address, carried (header ``peer``) by audited commands only
+        (`hub.validation.audited`), for their audit trail."""
         command_set, command = self.validator.identify(element, expected_set=expected_set)
         if check is not None:
             check(command)
@@ -110,8 +114,10 @@ class Acceptance:
         CallerDirectory.authorize_command(caller, command_type)
         validated = self.validator.validate_identified(element, command_set, command)
         CallerDirectory.authorize_source(caller, validated.source_system)
-        envelope = envelope_for(validated, headers={"ingress": ingress, "caller": caller.username},
-                                document=document, facts=self.reads_facts(command_type))
+        headers = {"ingress": ingress, "caller": caller.username}
+        if peer and command_type in self.audited:
+            headers["peer"] = peer
+        envelope = envelope_for(validated, headers=headers, document=document, facts=self.reads_facts(command_type))
         return Admitted(command_set, command, envelope)
 
     async def accept(self, envelope: Envelope) -> AckInfo:

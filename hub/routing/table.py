@@ -18,7 +18,8 @@ A route with ``reply_timeout = <seconds>`` makes its commands requests: the one 
 with the response document (``<Command>Response``), which the ingress returns to the caller. A request route
 may add ``cache_ttl = <seconds>`` (and ``cache_size = <entries>``, default 10000): the ingress's router then
 answers a repeat of the same request (same command, same fields after the Header) from its cache for that
-long, without a broker round trip (`hub.routing.reply_cache`). Only reads should be cached.
+long, without a broker round trip (`hub.routing.reply_cache`). Only reads should be cached, and never an
+audited command's (`hub.validation.audited`): a table caching one is refused.
 Content predicates read the envelope's ``facts``, read from the validated tree (`hub.validation.facts`) for
 the commands `reads_facts` names: routing never parses a payload. A table is checked completely when loaded;
 every error names its route.
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.envelope import Envelope
+from hub.validation.audited import audited_command_types
 from hub.validation.facts import ROUTING_FACTS
 
 __all__ = ["BROADCAST", "DEFAULT_CACHE_SIZE", "NoRouteError", "Route", "RouteDecision", "RoutingTable",
@@ -258,6 +260,11 @@ def _check(
             problems.append("a request route ('reply_timeout') needs exactly one consumer in 'to'")
     timeout = None if reply_timeout is None else float(reply_timeout)
     cache_ttl, cache_size = _cache(entry, timeout, problems)
+    if cache_ttl is not None and commands is not None:
+        kept = sorted(c for c in audited_command_types() if any(fnmatch.fnmatchcase(c, p) for p in commands))
+        if kept:
+            problems.append(f"'cache_ttl' would keep the answers of audited commands ({', '.join(kept)}): an "
+                            "audited answer is never kept, each query is authorized and audited (route them apart)")
     route = Route(name, commands or (), to or (), tuple(when), bool(final), timeout, cache_ttl, cache_size)
     if problems or commands is None or to is None:
         return route, problems

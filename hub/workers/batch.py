@@ -40,7 +40,7 @@ from hub.routing.outbound import PendingConfirms
 from hub.transport.broker import Broker
 from hub.transport.message import Delivery
 from hub.workers.claims import BatchClaims, ClaimEffect, ClaimResult
-from hub.workers.fingerprint import answer_for, reused_id_error, seal
+from hub.workers.fingerprint import answer_for, answered_unkept, reused_id_error, seal
 from hub.workers.processor import Decision, Processor
 from hub.workers.registry import HandlerSpec
 
@@ -168,7 +168,8 @@ class BatchRun:
             if pending is not None:
                 pending.release(item.envelope.message_id)  # published and confirmed before the commit
             outcome, answer = done
-            return outcome, seal(answer, item.envelope, commands=processor.store.keeps_fingerprints)
+            return outcome, seal(answer, item.envelope, commands=processor.store.keeps_fingerprints,
+                                 kept=item.envelope.command_type not in processor.audited)
 
         return effect
 
@@ -183,6 +184,9 @@ class BatchRun:
                 continue
             wait: Callable[[], None] | None = None
             message = item.delivery.message
+            if result.duplicate and message.reply_to and answered_unkept(item.envelope, result.reply):
+                later.append((item, replace(result, duplicate=False)))  # an audited request: run again, alone
+                continue
             answer, reused = answer_for(item.envelope, result.reply)
             if reused and not message.reply_to:  # a command under a reused id: dead-lettered, with the reason
                 later.append((item, replace(result, error=reused_id_error(item.envelope))))

@@ -12,10 +12,12 @@ a hub restarted since, a replay).
 
 The fingerprint travels inside the recorded answer (``seal``; a command's answer is empty): a prefix no XML
 document can start with, so every processed store keeps it without a column of its own, and an answer recorded
-without one is given back as it is. The hub's own messages (source ``HUB``, ids derived from their cause and
-step) are never taken for reuse: a re-run builds them again with new times. A store that caps what it keeps of
-answers (``ProcessedStore.keeps_fingerprints`` false: the in-process memory store, whose ingress in the same
-process refuses reused ids already) keeps none for commands.
+without one is given back as it is. An audited request's answer (`hub.validation.audited`: personal data) is
+never kept: its record holds the fingerprint alone (``_UNKEPT``), and a repeat of it is run again
+(``answered_unkept``), authorized and audited again by its handler. The hub's own messages (source ``HUB``, ids
+derived from their cause and step) are never taken for reuse: a re-run builds them again with new times. A store
+that caps what it keeps of answers (``ProcessedStore.keeps_fingerprints`` false: the in-process memory store,
+whose ingress in the same process refuses reused ids already) keeps none for commands.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from hub.envelope import HUB_SYSTEM, Envelope
 from hub.workers.errors import PermanentError
 from hub.workers.reply import error_document
 
-__all__ = ["MESSAGE_ID_REUSED", "answer_for", "request_fingerprint", "reused_id_error", "seal", "unseal"]
+__all__ = ["MESSAGE_ID_REUSED", "answer_for", "answered_unkept", "request_fingerprint", "reused_id_error", "seal",
+           "unseal"]
 
 MESSAGE_ID_REUSED = "message-id-reused"
 _MARK = b"\x00doc-sha256:"  # no XML document starts with a NUL byte
+_UNKEPT = b"\x00unkept-sha256:"  # the fingerprint of a request answered, its answer not kept
 _OLDER_MARKS = (b"\x00request-sha256:", b"\x00c14n-sha256:")  # digests of other kinds: read as no fingerprint
 _DIGEST_LENGTH = 64  # hex characters
 
@@ -36,13 +40,16 @@ def request_fingerprint(envelope: Envelope) -> bytes:
     return envelope.fingerprint().encode()
 
 
-def seal(answer: bytes | None, envelope: Envelope, *, commands: bool = True) -> bytes | None:
+def seal(answer: bytes | None, envelope: Envelope, *, commands: bool = True, kept: bool = True) -> bytes | None:
     """The answer to record: ``answer`` (empty for a command) behind the fingerprint of the message it answers.
-    None for a command of the hub's own, or for any command when ``commands`` is false."""
+    None for a command of the hub's own, or for any command when ``commands`` is false. Not ``kept`` (an
+    audited request's): the fingerprint alone."""
     if envelope.source_system == HUB_SYSTEM:  # never taken for reuse (``answer_for``): nothing to keep
-        return answer
+        return answer if kept else None
     if answer is None and not commands:
         return None
+    if not kept and answer is not None:
+        return _UNKEPT + request_fingerprint(envelope)
     return _MARK + request_fingerprint(envelope) + b"\n" + (answer or b"")
 
 
@@ -51,6 +58,8 @@ def unseal(recorded: bytes) -> tuple[bytes | None, bytes]:
     for older in _OLDER_MARKS:  # another kind of digest: taken as none (the answer, as for any retry)
         if recorded.startswith(older):
             return None, recorded[len(older) + _DIGEST_LENGTH + 1:]
+    if recorded.startswith(_UNKEPT):
+        return recorded[len(_UNKEPT):len(_UNKEPT) + _DIGEST_LENGTH], b""
     if not recorded.startswith(_MARK):
         return None, recorded
     start = len(_MARK)
@@ -70,6 +79,12 @@ def answer_for(envelope: Envelope, recorded: bytes | None) -> tuple[bytes | None
         return answer or None, False
     return error_document(MESSAGE_ID_REUSED, f"message id {envelope.message_id} was already used for another "
                                              f"request; the same id must carry the same document: send a new id"), True
+
+
+def answered_unkept(envelope: Envelope, recorded: bytes | None) -> bool:
+    """Whether ``recorded`` says this very request was answered and its answer not kept: a repeat runs again."""
+    return (recorded is not None and recorded.startswith(_UNKEPT)
+            and recorded[len(_UNKEPT):] == request_fingerprint(envelope))
 
 
 def reused_id_error(envelope: Envelope) -> PermanentError:

@@ -16,7 +16,9 @@ derived ids (receivers drop the copies).
 
 A request (``reply_to`` set) is answered by the handler's ``Reply``, or by the ``c:Error`` of a
 ``BusinessRejection`` (an answer, not a failure: recorded, acked, never retried). The answer is recorded
-with the outcome and travels in ``Decision.reply``; a duplicate request carries the recorded answer again.
+with the outcome and travels in ``Decision.reply``; a duplicate request carries the recorded answer again, but
+for an audited request's (``hub.validation.audited``): never kept, the repeat runs again (authorized and audited
+by its handler again) and nothing is recorded anew.
 A handler that answers a request with no ``Reply`` is a defect: permanent, dead-lettered with the reason
 (the worker answers the requester ``c:Error`` ``dead-lettered``, the reason kept with the dead letter) and
 nothing recorded, so a replay after the fix answers.
@@ -39,10 +41,11 @@ from hub.routing.codec import envelope_from_message
 from hub.routing.outbound import Outbound
 from hub.store.base import ClaimBusyError, ProcessedStore
 from hub.transport.message import Message
+from hub.validation.audited import audited_command_types
 from hub.workers import headers as h
 from hub.workers.classify import Classifier
 from hub.workers.errors import BusinessRejection, PermanentError
-from hub.workers.fingerprint import answer_for, reused_id_error, seal
+from hub.workers.fingerprint import answer_for, answered_unkept, reused_id_error, seal
 from hub.workers.registry import OUTBOUND, HandlerContext, HandlerRegistry, HandlerSpec
 from hub.workers.reply import Reply, error_document
 from hub.workers.retry import RetryPolicy, run_with_retries
@@ -107,6 +110,7 @@ class Processor:
         self.outbound = outbound
         self.confirm_timeout = confirm_timeout  # the longest a handler's sends wait for their confirms
         self._sleep = sleep
+        self.audited = audited_command_types()  # answers never kept: a repeat runs again
         if OUTBOUND in self.dependencies:
             raise ValueError(f"{OUTBOUND!r} is a built-in: pass the outbound path as outbound=, not a dependency")
         provided = {**self.dependencies, OUTBOUND: outbound} if outbound is not None else self.dependencies
@@ -130,9 +134,10 @@ class Processor:
 
         try:
             with self.store.claim(self.key(mid)) as claim:
-                if claim.duplicate:
+                again = claim.duplicate and bool(message.reply_to) and answered_unkept(envelope, claim.reply)
+                if claim.duplicate and not again:
                     return self._duplicate(message, envelope, claim.outcome, claim.reply)
-                outcome, reply = run_with_retries(
+                outcome, reply = run_with_retries(  # a repeat of an audited request runs again (not kept)
                     lambda: self._attempt(spec, envelope, message, used),
                     self.policy,
                     self.classifier,
@@ -140,7 +145,9 @@ class Processor:
                     on_attempt=attempt,
                     on_retry=lambda _n, _e: self._count_in_process_retry(),
                 )
-                claim.complete(outcome, reply=seal(reply, envelope, commands=self.store.keeps_fingerprints))
+                if not again:
+                    claim.complete(outcome, reply=seal(reply, envelope, commands=self.store.keeps_fingerprints,
+                                                       kept=envelope.command_type not in self.audited))
         except ClaimBusyError:
             log.info("message claimed by another worker; deferring", extra=self.log_extra(message, envelope))
             return Decision(Action.BUSY, mid)

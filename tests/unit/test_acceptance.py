@@ -166,3 +166,18 @@ def test_routing_facts_are_read_only_for_commands_a_content_route_applies_to(
     everything = Acceptance(InMemoryRouter(), DocumentValidator(registry))
     admitted = everything.admit(etree.fromstring(document), caller, expected_set="workorder", ingress="xml")
     assert dict(admitted.envelope.facts) == {"category": ("01.02.03",), "area": ("0755",)}
+
+
+def test_an_audited_command_carries_the_callers_address_and_others_do_not(probed: Any, examples_dir: Any) -> None:
+    """For the audit trail of an SMS-log query (``hub.validation.audited``): who asked from where, as the ingress
+    saw it, beside what the document says of itself. Other commands carry no more than before."""
+    post, router = probed
+    sms_log = (examples_dir / "dsmp" / "QuerySmsLog.valid.xml").read_bytes().replace(
+        b"SourceSystem>HUB<", b"SourceSystem>CS<")
+    for path, body in (("/xml/dsmp", sms_log),
+                       ("/xml/workorder", (examples_dir / "workorder" / "CreateWorkOrder.valid.xml").read_bytes())):
+        response = post(path, body, {"content-type": "application/xml", "authorization": "Bearer cs-dev-token"})
+        assert response.status_code in (200, 202), response.text
+    audited, other = list(router.envelopes)[-2:]
+    assert audited.command_type == "dsmp.QuerySmsLog" and audited.headers["peer"] == "127.0.0.1"
+    assert audited.headers["caller"] == "cs-frontend" and "peer" not in other.headers

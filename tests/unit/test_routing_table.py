@@ -209,6 +209,9 @@ def test_the_built_in_table_caches_tier_lookups_only(registry):
         ({"name": "r", "commands": "crm.*", "to": "crm", "reply_timeout": 3, "cache_ttl": 5, "cache_size": 2.5},
          "at least 1"),
         ({"name": "r", "commands": "crm.*", "to": "crm", "reply_timeout": 3, "cache_size": 10}, "needs a 'cache_ttl'"),
+        ({"name": "r", "commands": "dsmp.QuerySmsLog", "to": "dsmp", "reply_timeout": 3, "cache_ttl": 5},
+         r"keep the answers of audited commands \(dsmp.QuerySmsLog\)"),
+        ({"name": "r", "commands": "dsmp.*", "to": "dsmp", "reply_timeout": 3, "cache_ttl": 5}, "audited"),
     ],
 )
 def test_bad_cache_settings(route, message):

@@ -196,7 +196,8 @@ class SoapIngress:
                                 f"SOAPAction {soapaction!r} does not match the operation {command!r}",
                                 code="soapaction-mismatch")
 
-        return self.acceptance.admit(command_element, caller, expected_set=name, ingress="soap", check=soap_action)
+        return self.acceptance.admit(command_element, caller, expected_set=name, ingress="soap", check=soap_action,
+                                     peer=address or None)
 
     def _reply(self, admitted: Admitted, ack: AckInfo) -> Response:
         """A request's answer in a SOAP envelope (`Acceptance.answer` raises the backend's refusal or defect)."""

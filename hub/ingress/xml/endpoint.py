@@ -112,7 +112,7 @@ class XmlIngress:
                 return error_document(415, "unsupported-media-type",
                                       f"send application/xml or text/xml, not {media or 'no content type'!r}")
             body = await read_capped_body(request, self.limits.max_bytes)
-            admitted = await self.admit(body, name, caller)
+            admitted = await self.admit(body, name, caller, peer=request.client.host if request.client else None)
             ack = await self.acceptance.accept(admitted.envelope)
             if ack.reply is not None:
                 return Response(self.acceptance.pass_on(admitted, ack), status_code=200,
@@ -125,11 +125,11 @@ class XmlIngress:
         return Response(ack_document(ack), status_code=200 if ack.status == "DUPLICATE" else 202,
                         media_type="application/xml")
 
-    async def admit(self, body: bytes, name: str, caller: CallerConfig) -> Admitted:
-        """Parse ``body`` and take it through the shared acceptance path. The parsed tree lives in this frame
-        only: it is freed before the route is awaited (see `Acceptance`)."""
+    async def admit(self, body: bytes, name: str, caller: CallerConfig, *, peer: str | None = None) -> Admitted:
+        """Parse ``body`` and take it through the shared acceptance path (``peer``: the caller's address). The
+        parsed tree lives in this frame only: it is freed before the route is awaited (see `Acceptance`)."""
         if len(body) > OFFLOAD_BYTES:
             element = await anyio.to_thread.run_sync(parse_document, body, self.limits)
         else:
             element = parse_document(body, self.limits)
-        return self.acceptance.admit(element, caller, expected_set=name, ingress="xml", document=body)
+        return self.acceptance.admit(element, caller, expected_set=name, ingress="xml", document=body, peer=peer)

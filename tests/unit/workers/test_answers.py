@@ -20,9 +20,11 @@ from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.parser import ParserLimits
 from hub.workers import HandlerRegistry, Reply, Worker, WorkerTestClient
 from hub.workers.errors import PermanentError
+from hub.workers.fingerprint import answered_unkept, seal
 from tests.support.answers import recorded_answer
 from tests.support.worker_handlers import UNKNOWN_SUBSCRIBER, handlers, tier_query
 from tests.unit.workers.kit import short_config, take_all
+from tests.unit.workflow.kit import EXAMPLES
 
 pytestmark = pytest.mark.unit
 
@@ -273,3 +275,46 @@ def test_a_store_written_before_answers_existed_gains_the_column(tmp_path: Path)
     assert store.outcome("old") == "created" and store.reply("old") is None
     assert store.record("new", "answered", reply=b"<r/>") and store.reply("new") == b"<r/>"
     store.close()
+
+
+def sms_log_query(message_id: str, msisdn: str = "13501105566") -> Envelope:
+    document = etree.parse(str(EXAMPLES / "dsmp" / "QuerySmsLog.valid.xml")).getroot()
+    document.find("{urn:onepoint:dsmp:1}Header/{urn:onepoint:common:1}MessageId").text = message_id
+    document.find("{urn:onepoint:dsmp:1}Msisdn").text = msisdn
+    return Envelope(message_id, "dsmp.QuerySmsLog", "CS", etree.tostring(document))
+
+
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+def test_an_audited_requests_answer_is_never_kept_and_its_repeat_runs_again(tmp_path: Path, store: str) -> None:
+    """An SMS log is personal data (``hub.validation.audited``): the record says it was answered, not what; the
+    same request again is run again (its handler authorizes and audits it again), a reused id is still refused."""
+    calls: list[str] = []
+    audited = HandlerRegistry()
+
+    @audited.handler("dsmp.QuerySmsLog")
+    def sms_log(env: Envelope) -> Reply:
+        calls.append(env.message_id)
+        return Reply(f"<records run='{len(calls)}'>13501105566</records>".encode())
+
+    processed = (MemoryProcessedStore() if store == "memory"
+                 else SQLiteProcessedStore(tmp_path / "processed.sqlite3"))
+    client = WorkerTestClient(audited, consumer="dsmp", store=processed)
+    env = sms_log_query("cs-sms-000000001")
+    first, again = client.request(env), client.request(env)
+    assert first.reply is not None and b"run='1'" in first.reply
+    assert again.reply is not None and b"run='2'" in again.reply and not again.dead
+    assert calls == [env.message_id, env.message_id]
+    recorded = client.store.reply(f"dsmp:{env.message_id}")
+    assert recorded is not None and b"13501105566" not in recorded and b"records" not in recorded
+    if store == "sqlite":
+        assert b"13501105566" not in (tmp_path / "processed.sqlite3").read_bytes()
+        reused = client.request(sms_log_query(env.message_id, msisdn="13900139000"))
+        assert reused.reply is not None and b"message-id-reused" in reused.reply and len(calls) == 2
+
+
+def test_a_request_that_is_not_audited_keeps_its_answer() -> None:
+    assert seal(b"<a/>", query(), kept=True) != seal(b"<a/>", query(), kept=False)
+    env = query()
+    assert answered_unkept(env, seal(b"<a/>", env, kept=False))
+    assert not answered_unkept(env, seal(b"<a/>", env))
+    assert not answered_unkept(query(), seal(b"<a/>", env, kept=False))  # another request's record
