@@ -1,17 +1,27 @@
 """Circuit breakers: a system that keeps failing is left alone for a while instead of being called again and again.
 
-One ``Circuit`` per backend system, built on purgatory (3.x). Why purgatory rather than pybreaker 1.4: our SOAP
-calls are coroutines on the gateway's loop (purgatory guards them natively), and pybreaker's
-``CircuitBreaker.call`` holds one lock for the whole call, which would make concurrent calls to a system wait
-for each other. Both count consecutive failures, open at ``breaker_fail_max``, let a trial call through after
-``breaker_reset_seconds`` and close again when it succeeds.
+One ``Circuit`` per backend system, on purgatory's (3.x) breaker state machine. Why purgatory rather than
+pybreaker 1.4: pybreaker's ``CircuitBreaker.call`` holds one lock for the whole call, which would make concurrent
+calls to a system wait for each other. Both count consecutive failures, open at ``breaker_fail_max``, let a trial
+call through after ``breaker_reset_seconds`` and close again when it succeeds.
+
+purgatory's breaker is not thread-safe (its exit drains a shared list of events without a lock), and a worker's
+handler threads share their system's circuit, so ``Circuit`` takes its own lock around the entry check and
+around the exit and its drain, never around the call itself: concurrent calls still run side by side. Under the
+same lock the circuit tells the board its state, read from the breaker (not from events that may cross on
+their way), so ``/readyz`` and ``/metrics`` always show the state the breaker is in.
+
+Half-open admits **one** trial call at a time: while it is out the other calls are held back as if the circuit
+were open (``CircuitOpenError``, for at most the trial's deadline, connect plus read timeout), and only the trial's
+outcome closes or reopens the circuit (a call that started earlier and ends meanwhile does not decide). A trial
+still out twice its deadline is taken as lost: the next call is the trial.
 
 Only *transient* failures count (timeouts, resets, 5xx, Server faults): a refusal (``PermanentError``) proves
-the system is up. While a circuit is open a call fails at once with ``CircuitOpenError`` (a ``TransientError``)
+the system is up. While a circuit is open a call fails at once with ``CircuitOpenError`` (a ``CallsHeldBack``)
 without reaching the system: the message goes to the next delay tier and waits there, the system is not called.
 
 ``CircuitBreakers`` is the board of one process: ``states()`` and ``open_systems()`` for ``/readyz``, and the
-``onepoint_circuit_state{system}`` gauge (``Metrics.breaker_state``) is set on every change.
+``onepoint_circuit_state{system}`` gauge, computed at every scrape from the same state ``/readyz`` reads.
 """
 
 from __future__ import annotations
@@ -22,9 +32,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from purgatory import AsyncCircuitBreakerFactory, SyncCircuitBreakerFactory
-from purgatory.domain.model import OpenedState
-from purgatory.service._async.circuitbreaker import AsyncCircuitBreaker
+from purgatory import SyncCircuitBreakerFactory
+from purgatory.domain.model import HALF_OPENED, OpenedState
 from purgatory.service._sync.circuitbreaker import SyncCircuitBreaker
 
 from hub.gateways.failures import SystemUnavailable
@@ -40,56 +49,90 @@ _STATES = {"closed": "closed", "opened": "open", "half-opened": "half-open"}  # 
 
 
 class CircuitOpenError(SystemUnavailable, CallsHeldBack):
-    """The system's circuit is open: not called; the message waits ``retry_in`` seconds (until a trial call)
-    without counting an attempt (``CallsHeldBack``)."""
+    """The system's circuit is open (or half-open with its trial call out): not called; the message waits
+    ``retry_in`` seconds without counting an attempt (``CallsHeldBack``)."""
 
-    def __init__(self, system: str, operation: str, retry_in: float) -> None:
-        super().__init__(system, operation, f"circuit open (failing system; next trial call in {retry_in:.1f} s)")
+    def __init__(self, system: str, operation: str, retry_in: float, *, trial: bool = False) -> None:
+        reason = (f"circuit half-open (a trial call is out; next try in {retry_in:.1f} s)" if trial
+                  else f"circuit open (failing system; next trial call in {retry_in:.1f} s)")
+        super().__init__(system, operation, reason)
         self.retry_in = retry_in
 
 
 class Circuit:
-    """One system's circuit breaker; ``call_async`` guards a coroutine (SOAP), ``call`` a plain call (XML)."""
+    """One system's circuit breaker, shared by threads; ``call`` guards a plain call, ``call_async`` a coroutine."""
 
     def __init__(self, settings: GatewaySettings, board: CircuitBreakers) -> None:
         self.system = settings.system
         self.fail_max = settings.breaker_fail_max
         self.reset_seconds = settings.breaker_reset_seconds
+        self.trial_seconds = settings.connect_timeout + settings.read_timeout  # a call's deadline
         self._board = board
-        options: dict[str, Any] = {"default_threshold": self.fail_max, "default_ttl": self.reset_seconds,
-                                   "exclude": [PermanentError]}
-        self._async_factory = AsyncCircuitBreakerFactory(**options)
-        self._async_factory.add_listener(self._on_event)
-        self._sync_factory = SyncCircuitBreakerFactory(**options)
-        self._sync_factory.add_listener(self._on_event)
-        self._async_breaker: AsyncCircuitBreaker | None = None
-        self._sync_breaker: SyncCircuitBreaker | None = None
-
-    async def call_async(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
-        if self._async_breaker is None:
-            self._async_breaker = await self._async_factory.get_breaker(self.system)
-        try:
-            async with self._async_breaker:
-                return await call()
-        except OpenedState as exc:
-            raise self._refusal(operation, exc) from None
+        self._lock = threading.Lock()
+        factory = SyncCircuitBreakerFactory(default_threshold=self.fail_max, default_ttl=self.reset_seconds,
+                                            exclude=[PermanentError])
+        self._sync_breaker: SyncCircuitBreaker = factory.get_breaker(self.system)
+        self._trial: object | None = None  # the half-open trial call that is out, if any
+        self._trial_started = 0.0
+        self._told: tuple[str, float | None] = ("closed", None)  # what the board was last told
 
     def call(self, operation: str, call: Callable[[], T]) -> T:
-        if self._sync_breaker is None:
-            self._sync_breaker = self._sync_factory.get_breaker(self.system)
+        trial = self._enter(operation)
         try:
-            with self._sync_breaker:
-                return call()
-        except OpenedState as exc:
-            raise self._refusal(operation, exc) from None
+            result = call()
+        except BaseException as exc:
+            self._exit(trial, exc)
+            raise
+        self._exit(trial, None)
+        return result
 
-    def _refusal(self, operation: str, opened: OpenedState) -> CircuitOpenError:
-        return CircuitOpenError(self.system, operation, max(0.0, opened.opened_at + self.reset_seconds - time.time()))
+    async def call_async(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
+        trial = self._enter(operation)  # the lock is held for bookkeeping only, never across an await
+        try:
+            result = await call()
+        except BaseException as exc:
+            self._exit(trial, exc)
+            raise
+        self._exit(trial, None)
+        return result
 
-    def _on_event(self, name: str, kind: str, event: Any) -> None:
-        if kind == "state_changed":
-            self._board.changed(self.system, _STATES.get(str(event.state), "closed"), event.opened_at,
-                                self.reset_seconds)
+    def _enter(self, operation: str) -> object | None:
+        """Let the call through (returning its token if it is the half-open trial) or raise ``CircuitOpenError``."""
+        with self._lock:
+            if self._trial is not None:
+                wait = self._trial_started + self.trial_seconds - time.monotonic()
+                if wait > -self.trial_seconds:
+                    raise CircuitOpenError(self.system, operation, max(0.0, wait), trial=True)
+                self._trial = None  # out twice its deadline: lost (it no longer decides), this call is the trial
+            try:
+                self._sync_breaker.__enter__()  # open, its reset time over: half-open, and this call the trial
+            except OpenedState as opened:
+                wait = max(0.0, opened.opened_at + self.reset_seconds - time.time())
+                raise CircuitOpenError(self.system, operation, wait) from None
+            trial = object() if self._sync_breaker.context.state == HALF_OPENED else None
+            if trial is not None:
+                self._trial, self._trial_started = trial, time.monotonic()
+            self._tell_board()
+            return trial
+
+    def _exit(self, trial: object | None, error: BaseException | None) -> None:
+        """The call ended (``error`` if it raised): the breaker counts it (while half-open, the trial only)."""
+        with self._lock:
+            if trial is not None and trial is self._trial:
+                self._trial = None
+            elif self._sync_breaker.context.state == HALF_OPENED:
+                return  # started before the trial: only the trial's outcome closes or reopens the circuit
+            self._sync_breaker.__exit__(type(error) if error is not None else None, error,
+                                        error.__traceback__ if error is not None else None)
+            self._tell_board()
+
+    def _tell_board(self) -> None:
+        """Under the lock: the board learns the breaker's state when it changed, in the order it changed."""
+        context = self._sync_breaker.context
+        now = (_STATES.get(context.state, "closed"), context.opened_at)
+        if now != self._told:
+            self._told = now
+            self._board.changed(self.system, now[0], now[1], self.reset_seconds)
 
 
 class CircuitBreakers:
@@ -104,23 +147,24 @@ class CircuitBreakers:
     def circuit(self, settings: GatewaySettings) -> Circuit:
         with self._lock:
             found = self._circuits.get(settings.system)
-            if found is None:
-                found = self._circuits[settings.system] = Circuit(settings, self)
-                self._states[settings.system] = ("closed", None, settings.breaker_reset_seconds)
+            if found is not None:
+                return found
+            found = self._circuits[settings.system] = Circuit(settings, self)
+            self._states[settings.system] = ("closed", None, settings.breaker_reset_seconds)
         if self.metrics is not None:
-            self.metrics.breaker_state(settings.system, self.state(settings.system))
+            self.metrics.track_circuit(settings.system, lambda: self.state(settings.system))
         return found
 
     def changed(self, system: str, state: str, opened_at: float | None, reset_seconds: float) -> None:
+        """``system``'s breaker is now in ``state`` (its circuit calls this under its lock, in order)."""
         with self._lock:
             self._states[system] = (state, opened_at, reset_seconds)
         level = logging.WARNING if state == "open" else logging.INFO
         log.log(level, "circuit %s", state, extra={"system": system, "circuit": state})
-        if self.metrics is not None:
-            self.metrics.breaker_state(system, state)
 
     def state(self, system: str) -> str:
-        """``closed``, ``open`` or ``half-open`` (open, but its reset time is over: the next call is a trial)."""
+        """``closed``, ``open`` or ``half-open`` (a trial call is out, or the circuit is open but its reset time
+        is over: the next call is a trial). ``/readyz`` and the gauge both read this."""
         with self._lock:
             state, opened_at, reset = self._states.get(system, ("closed", None, 0.0))
         if state == "open" and opened_at is not None and time.time() >= opened_at + reset:
@@ -142,3 +186,4 @@ class CircuitBreakers:
         is degraded (that system's messages wait), not unready: other flows still work."""
         states = self.states()
         return {"circuits": states, "open": [system for system, state in states.items() if state == "open"]}
+

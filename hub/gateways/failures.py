@@ -9,7 +9,10 @@
   take, an answer that is not the XML it should be or fails its XSD.
 
 ``SystemRefused.code`` keeps the fault code (``Client.SubscriberNotFound``) or the HTTP status, so an adapter can
-turn a refusal the system meant (an unknown subscriber) into a ``BusinessRejection``. Reasons mask phone numbers.
+turn a refusal the system meant (an unknown subscriber) into a ``BusinessRejection``. An XML system says why in a
+``c:Error`` body (``Code``, ``Message``; schemas/common.xsd): read with the hardened parser (at most
+``MAX_ERROR_BYTES``, clipped), its code and message become the refusal's ``detail`` (and ``error_code``) or the
+unavailability's reason. Reasons mask phone numbers.
 """
 
 from __future__ import annotations
@@ -22,12 +25,18 @@ from zeep.exceptions import ValidationError as ZeepValidationError
 from zeep.exceptions import XMLSyntaxError as ZeepXMLSyntaxError
 
 from hub.observability.logging import mask_msisdn
+from hub.validation.namespaces import COMMON_NS
+from hub.validation.parser import ParserLimits, parse_document
 from hub.workers.errors import PermanentError, TransientError
 
-__all__ = ["InvalidAnswer", "SystemRefused", "SystemUnavailable", "failure_of", "fault_code", "fault_failure",
-           "status_failure"]
+__all__ = ["MAX_ERROR_BYTES", "InvalidAnswer", "SystemRefused", "SystemUnavailable", "error_answer", "failure_of",
+           "fault_code", "fault_failure", "status_failure"]
 
 RETRYABLE_STATUS = frozenset({408, 429})
+MAX_ERROR_BYTES = 65_536  # a c:Error body larger than this is not read (its status alone is the reason)
+_ERROR_LIMITS = ParserLimits(max_bytes=MAX_ERROR_BYTES, max_depth=8, max_attributes_per_element=16,
+                             max_attributes=64)
+_MAX_CODE, _MAX_MESSAGE = 100, 500  # characters of the c:Error's Code and Message kept
 
 
 class SystemUnavailable(TransientError):
@@ -42,12 +51,13 @@ class SystemUnavailable(TransientError):
 class SystemRefused(PermanentError):
     """The system answered and refused the call (a SOAP Client fault, an HTTP 4xx): asking again cannot help."""
 
-    def __init__(self, system: str, operation: str, code: str, reason: str) -> None:
+    def __init__(self, system: str, operation: str, code: str, reason: str, *, error_code: str | None = None) -> None:
         super().__init__(mask_msisdn(f"{system} {operation} refused ({code}): {reason}"))
         self.system = system
         self.operation = operation
         self.code = code  # fault code without its prefix ("Client.SubscriberNotFound") or the HTTP status ("404")
-        self.detail = mask_msisdn(reason)
+        self.detail = mask_msisdn(reason)  # the system's reason: its c:Error "code: message", fault string, status
+        self.error_code = error_code  # the Code of the c:Error an XML system refused with ("invalid-period")
 
 
 class InvalidAnswer(PermanentError):
@@ -76,11 +86,30 @@ def fault_failure(system: str, operation: str, code: str | None,
     return SystemRefused(system, operation, local or "Fault", str(message))
 
 
-def status_failure(system: str, operation: str, status: int, text: str) -> TransientError | PermanentError:
-    """An HTTP ``status`` other than success: 5xx, 408, 429 (and no status) transient, other 4xx refused."""
+def error_answer(content: bytes) -> tuple[str, str] | None:
+    """``(Code, Message)`` of a ``c:Error`` answer body, clipped; None if ``content`` is not one (or too large)."""
+    if not content or len(content) > MAX_ERROR_BYTES:
+        return None
+    try:
+        root = parse_document(content, _ERROR_LIMITS)
+    except Exception:  # not a document: the status line is all there is
+        return None
+    if root.tag != f"{{{COMMON_NS}}}Error":
+        return None
+    code = " ".join((root.findtext(f"{{{COMMON_NS}}}Code") or "").split())[:_MAX_CODE]
+    message = " ".join((root.findtext(f"{{{COMMON_NS}}}Message") or "").split())[:_MAX_MESSAGE]
+    return (code, message) if code or message else None
+
+
+def status_failure(system: str, operation: str, status: int, text: str,
+                   error: tuple[str, str] | None = None) -> TransientError | PermanentError:
+    """An HTTP ``status`` other than success: 5xx, 408, 429 (and no status) transient, other 4xx refused. ``error``:
+    the ``(code, message)`` of the ``c:Error`` the system answered with (``error_answer``), its reason."""
+    said = ": ".join(part for part in error if part) if error else ""
+    line = f"HTTP {status} {text}".rstrip()
     if status >= 500 or status in RETRYABLE_STATUS or status == 0:
-        return SystemUnavailable(system, operation, f"HTTP {status} {text}".rstrip())
-    return SystemRefused(system, operation, str(status), f"HTTP {status} {text}".rstrip())
+        return SystemUnavailable(system, operation, f"{line}: {said}" if said else line)
+    return SystemRefused(system, operation, str(status), said or line, error_code=(error[0] or None) if error else None)
 
 
 def failure_of(system: str, operation: str, exc: BaseException) -> TransientError | PermanentError:
@@ -92,7 +121,12 @@ def failure_of(system: str, operation: str, exc: BaseException) -> TransientErro
     if isinstance(exc, ZeepTransportError):
         return status_failure(system, operation, exc.status_code, str(exc.message or ""))
     if isinstance(exc, httpx.HTTPStatusError):
-        return status_failure(system, operation, exc.response.status_code, exc.response.reason_phrase)
+        response = exc.response
+        try:
+            error = error_answer(response.content)
+        except httpx.ResponseNotRead:  # a streamed answer, its body not read: the status line is the reason
+            error = None
+        return status_failure(system, operation, response.status_code, response.reason_phrase, error)
     if isinstance(exc, httpx.TimeoutException):
         return SystemUnavailable(system, operation, f"timed out ({type(exc).__name__})")
     if isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError | OSError):

@@ -1,4 +1,8 @@
-"""One call to a system, observed: its outcome (ok, open, transient, permanent) and time go to the metrics and log."""
+"""One call to a system, observed: its outcome and time go to the metrics and log.
+
+Outcomes: ``ok`` (returned), ``open`` (held back by its circuit, not called), ``transient`` or ``permanent`` (a
+classified failure), ``error`` (anything else escaped: a defect, never counted as ``ok``).
+"""
 
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ class ObservedCall:
         seconds = time.perf_counter() - self._started
         outcome = ("ok" if error is None else "open" if isinstance(error, CircuitOpenError)
                    else "transient" if isinstance(error, TransientError)
-                   else "permanent" if isinstance(error, PermanentError) else "ok")
+                   else "permanent" if isinstance(error, PermanentError) else "error")
         if self._metrics is not None:
             self._metrics.gateway_call(self._system, seconds, outcome)
         log.debug("gateway call", extra={"system": self._system, "operation": self._operation, "outcome": outcome,

@@ -4,7 +4,8 @@ The SOAP gateway lets zeep build and sign the request but reads the answer itsel
 envelope through the hub's hardened parser (``hub.validation.parse_document``), then a SOAP ``Fault`` or the
 Body's single child, checked against the command set's XSD (no zeep objects built, none rendered back to XML).
 
-* a SOAP Fault: ``Server``/``Receiver`` → ``SystemUnavailable``; any other code → ``SystemRefused`` keeping it;
+* a SOAP Fault: ``Server``/``Receiver`` → ``SystemUnavailable``; any other code → ``SystemRefused`` keeping it
+  (a fault whose code cannot be read: as its HTTP status says, e.g. 500 → transient);
 * an HTTP status other than 200 without a Fault: 5xx, 408, 429 → transient, other 4xx → permanent;
 * anything else that is not one XSD-valid ``<operation>Response`` → ``InvalidAnswer``.
 """
@@ -45,7 +46,7 @@ def soap_answer(system: str, operation: str, command_set: CommandSet, status: in
     body = envelope.find(f"{{{namespace}}}Body")
     children = [] if body is None else [child for child in body if isinstance(child.tag, str)]
     if len(children) == 1 and children[0].tag == f"{{{namespace}}}Fault":
-        raise _fault(system, operation, namespace, children[0])
+        raise _fault(system, operation, namespace, children[0], status, reason)
     if status != 200:
         raise status_failure(system, operation, status, reason)
     if len(children) != 1:
@@ -57,18 +58,31 @@ def soap_answer(system: str, operation: str, command_set: CommandSet, status: in
     return document
 
 
-def _fault(system: str, operation: str, namespace: str, fault: etree._Element) -> TransientError | PermanentError:
-    """SOAP 1.1 ``faultcode``/``faultstring`` (unqualified) or SOAP 1.2 ``Code/Value``/``Reason/Text``."""
+def _fault(system: str, operation: str, namespace: str, fault: etree._Element, status: int,
+           reason: str) -> TransientError | PermanentError:
+    """SOAP 1.1 ``faultcode``/``faultstring`` (unqualified as the spec writes them, or in the envelope's namespace
+    as some servers do: looked up by local name) or SOAP 1.2 ``Code/Value``/``Reason/Text``. A fault whose code
+    cannot be read is judged by its HTTP status (500: transient) when it came with one."""
     if namespace == SOAP11_NS:
-        code = (fault.findtext("faultcode") or "").strip()
-        message = fault.findtext("faultstring") or ""
+        code = _child_text(fault, "faultcode").strip()
+        message = _child_text(fault, "faultstring")
     else:
         code = (fault.findtext(f"{{{namespace}}}Code/{{{namespace}}}Value") or "").strip()
         subcode = fault.findtext(f"{{{namespace}}}Code/{{{namespace}}}Subcode/{{{namespace}}}Value")
         if subcode:
             code = f"{code}.{subcode.strip().rpartition(':')[2]}"
         message = fault.findtext(f"{{{namespace}}}Reason/{{{namespace}}}Text") or ""
+    if not code and status != 200:
+        return status_failure(system, operation, status, reason, ("", message.strip()) if message.strip() else None)
     return fault_failure(system, operation, code, message)
+
+
+def _child_text(parent: etree._Element, localname: str) -> str:
+    """The text of ``parent``'s first child element named ``localname``, whatever its namespace ("" if none)."""
+    for child in parent:
+        if isinstance(child.tag, str) and etree.QName(child).localname == localname:
+            return child.text or ""
+    return ""
 
 
 def _tidy(document: etree._Element, command_set: CommandSet) -> etree._Element:
@@ -82,10 +96,13 @@ def _tidy(document: etree._Element, command_set: CommandSet) -> etree._Element:
 
 
 def check_answer(system: str, operation: str, command_set: CommandSet, document: etree._Element) -> None:
-    """``InvalidAnswer`` unless ``document`` is a response of ``command_set`` valid against its XSD."""
+    """``InvalidAnswer`` unless ``document`` is ``operation``'s own response (``<operation>Response`` of
+    ``command_set``; another operation's answer is refused too) valid against its XSD."""
     qname = etree.QName(document)
     if qname.namespace != command_set.namespace or qname.localname not in command_set.responses:
         raise InvalidAnswer(system, operation, f"{qname.text} is not a response of {command_set.name}")
+    if qname.localname != f"{operation}Response":
+        raise InvalidAnswer(system, operation, f"{qname.localname} is not {operation}Response (another operation's)")
     schema = command_set.lxml_schema
     if not schema.validate(document):
         first = schema.error_log.last_error

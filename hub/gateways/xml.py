@@ -3,8 +3,9 @@
 One ``HttpExchange`` per calling thread (``ThreadClients``: httpx's transport, no client per call), reused by every
 call it makes (keep-alive), with the connect and read timeouts of the settings and the system's credentials (a
 bearer token, or HTTP basic for a user).
-The answer is parsed with the hub's hardened parser and must be a response of the command set, valid against its
-XSD::
+The answer is parsed with the hub's hardened parser and must be the operation's own ``<operation>Response`` of the
+command set, valid against its XSD. A refusal (any status but 2xx) keeps the ``c:Error`` the system answered with:
+its code and message are the failure's reason (``hub.gateways.failures.error_answer``)::
 
     nsp = XmlGateway(settings.adapter("nsp"), registry.get("nsp"), breakers=breakers, metrics=metrics)
     answer = nsp.post("NetworkComplaintDispatch", document)   # lxml element: <nsp:...Response>

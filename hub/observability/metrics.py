@@ -15,7 +15,8 @@ Every name is prefixed ``onepoint_``; counters are exposed with prometheus' ``_t
 * ``onepoint_handler_latency_seconds{consumer}`` (histogram, one observation per handler attempt)
 * ``onepoint_broker_connected`` (gauge: 1 while the broker is connected with its topology declared)
 * ``onepoint_gateway_call_seconds{system,outcome}`` (histogram, one observation per call to a backend system;
-  outcome: ok, transient, permanent, open — refused by an open circuit without calling)
+  outcome: ok, transient, permanent, open — refused by an open circuit without calling —, error — an
+  exception nobody classified)
 * ``onepoint_circuit_state{system}`` (gauge: 0 closed, 1 half-open, 2 open — calls to the system are held back)
 
 ``render()`` gives ``(body, content_type)`` for a ``GET /metrics`` endpoint, e.g. in Starlette::
@@ -111,12 +112,14 @@ class Metrics:
 
     # -- gateways (calls to backend systems) ------------------------------------------------------------
     def gateway_call(self, system: str, seconds: float, outcome: str) -> None:
-        """One call to ``system`` took ``seconds``; outcome ``ok``, ``transient``, ``permanent`` or ``open``."""
+        """One call to ``system`` took ``seconds``; outcome ``ok``, ``transient``, ``permanent``, ``open`` or ``error``
+        (an exception nobody classified)."""
         self._gateway_latency.labels(system=system, outcome=outcome).observe(seconds)
 
-    def breaker_state(self, system: str, state: str) -> None:
-        """``system``'s circuit is now ``closed``, ``half-open`` or ``open``."""
-        self._circuit.labels(system=system).set(CIRCUIT_STATES[state])
+    def track_circuit(self, system: str, state: Callable[[], str]) -> None:
+        """Make ``system``'s circuit gauge read ``state()`` (``closed``, ``half-open``, ``open``) at every scrape,
+        so it turns half-open when the reset time is over, as ``/readyz`` does, without waiting for a call."""
+        self._circuit.labels(system=system).set_function(lambda: float(CIRCUIT_STATES[state()]))
 
     # -- the work-order engine -------------------------------------------------------------------------------
     def work_order_action(self, action: str) -> None:

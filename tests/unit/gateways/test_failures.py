@@ -49,3 +49,41 @@ def test_fault_codes_lose_their_envelope_prefix_only() -> None:
     assert fault_code(Fault("x", code="soap11env:Client.SubscriberNotFound")) == "Client.SubscriberNotFound"
     assert fault_code(Fault("x", code="wsse:InvalidSecurity")) == "wsse:InvalidSecurity"
     assert fault_code(Fault("x", code=None)) == ""
+
+
+C_ERROR = (b'<c:Error xmlns:c="urn:onepoint:common:1"><c:Code> invalid-period </c:Code>'
+           b"<c:Message>the period\n  ends before it starts (13800138000)</c:Message></c:Error>")
+
+
+def status_error(status: int, content: bytes) -> httpx.HTTPStatusError:
+    request = httpx.Request("POST", "http://dsmp.test/xml")
+    response = httpx.Response(status, content=content, request=request)
+    return httpx.HTTPStatusError("refused", request=request, response=response)
+
+
+def test_an_http_refusal_carries_the_c_error_it_came_with_masked() -> None:
+    refused = failure_of("dsmp", "QuerySmsLog", status_error(400, C_ERROR))
+    assert isinstance(refused, SystemRefused) and refused.code == "400" and refused.error_code == "invalid-period"
+    assert refused.detail == "invalid-period: the period ends before it starts (138****8000)"
+    unavailable = failure_of("dsmp", "QuerySmsLog", status_error(502, C_ERROR))
+    assert isinstance(unavailable, SystemUnavailable)
+    assert str(unavailable).endswith("HTTP 502 Bad Gateway: invalid-period: the period ends before it starts "
+                                     "(138****8000)")
+
+
+def test_only_a_c_error_of_bounded_size_is_read_and_clipped() -> None:
+    from hub.gateways.failures import error_answer
+
+    assert error_answer(C_ERROR) == ("invalid-period", "the period ends before it starts (13800138000)")
+    assert error_answer(b'<Error><Code>x</Code><Message>y</Message></Error>') is None  # not c:Error
+    assert error_answer(b"") is None and error_answer(b"<c:Error") is None
+    long = C_ERROR.replace(b"the period", b"w" * 2000)
+    assert len(error_answer(long)[1]) == 500  # type: ignore[index]
+    assert error_answer(C_ERROR + b" " * 70_000) is None
+
+
+def test_a_streamed_refusal_whose_body_was_not_read_keeps_its_status_line() -> None:
+    request = httpx.Request("POST", "http://dsmp.test/xml")
+    response = httpx.Response(400, stream=httpx.ByteStream(C_ERROR), request=request)
+    refused = failure_of("dsmp", "QuerySmsLog", httpx.HTTPStatusError("refused", request=request, response=response))
+    assert isinstance(refused, SystemRefused) and refused.detail == "HTTP 400 Bad Request"

@@ -76,3 +76,26 @@ def test_the_answer_of_another_operation_is_invalid() -> None:
 def test_a_doctype_is_refused_before_it_is_read() -> None:
     with pytest.raises(InvalidAnswer, match="DOCTYPE"):
         read(200, b'<!DOCTYPE x [<!ENTITY a "b">]>' + tier_answer())
+
+
+S11 = "http://schemas.xmlsoap.org/soap/envelope/"
+
+
+@pytest.mark.parametrize("fault", [
+    f'<Envelope xmlns="{S11}"><Body><Fault><faultcode>Server</faultcode><faultstring>db down</faultstring></Fault>'
+    f"</Body></Envelope>",
+    f'<soap:Envelope xmlns:soap="{S11}"><soap:Body><soap:Fault><soap:faultcode>soap:Server</soap:faultcode>'
+    f"<soap:faultstring>db down</soap:faultstring></soap:Fault></soap:Body></soap:Envelope>",
+], ids=["default-namespace", "qualified-children"])
+def test_a_soap11_fault_whose_children_are_in_the_envelopes_namespace_is_read_by_local_name(fault: str) -> None:
+    with pytest.raises(SystemUnavailable, match="SOAP fault Server: db down"):
+        read(500, fault.encode())
+
+
+def test_a_soap11_fault_whose_code_cannot_be_read_is_judged_by_its_http_status() -> None:
+    fault = (f'<soap:Envelope xmlns:soap="{S11}"><soap:Body><soap:Fault><faultstring>db down</faultstring>'
+             f"</soap:Fault></soap:Body></soap:Envelope>").encode()
+    with pytest.raises(SystemUnavailable, match="HTTP 500 Reason: db down"):
+        read(500, fault)
+    with pytest.raises(SystemRefused, match=r"refused \(Fault\)"):  # a fault answered 200 says nothing more
+        read(200, fault)

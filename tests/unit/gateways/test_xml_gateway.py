@@ -58,9 +58,12 @@ def test_a_user_signs_in_with_basic_auth(route: respx.Route) -> None:
     (httpx.Response(400, text="bad"), SystemRefused, r"refused \(400\)"),
     (httpx.Response(200, content=b"not xml"), InvalidAnswer, "not a document"),
     (httpx.Response(200, content=DISPATCH), InvalidAnswer, "is not a response of nsp"),
+    (httpx.Response(200, content=example("nsp/responses/NetworkComplaintReplyResponse.xml")), InvalidAnswer,
+     "NetworkComplaintReplyResponse is not NetworkComplaintDispatchResponse"),
     (httpx.Response(200, content=ANSWER.replace(b"<c:Status>COMPLETED", b"<c:Status>MAYBE")), InvalidAnswer,
      "fails its XSD"),
-], ids=["503", "429", "refused", "read-timeout", "400", "not-xml", "a-command", "fails-xsd"])
+], ids=["503", "429", "refused", "read-timeout", "400", "not-xml", "a-command", "another-operations-answer",
+       "fails-xsd"])
 def test_failures_come_out_classified(route: respx.Route, answer: object, error: type[Exception], text: str) -> None:
     route.side_effect = [answer]
     with gateway() as nsp, pytest.raises(error, match=text):
@@ -77,3 +80,40 @@ def test_an_open_circuit_answers_at_once_without_calling(route: respx.Route) -> 
         with pytest.raises(CircuitOpenError) as held:
             nsp.post("NetworkComplaintDispatch", DISPATCH)
     assert route.call_count == 2 and breakers.open_systems() == ["nsp"] and held.value.retry_in > 0
+
+
+def c_error(code: str, message: str) -> bytes:
+    return (f"<?xml version='1.0' encoding='UTF-8'?><c:Error xmlns:c=\"urn:onepoint:common:1\"><c:Code>{code}</c:Code>"
+            f"<c:Message>{message}</c:Message></c:Error>").encode()
+
+
+def test_a_refusal_keeps_the_code_and_message_of_the_c_error_the_system_answered(route: respx.Route) -> None:
+    route.respond(400, content=c_error("unknown-area", "area 0755 district Futian is not served"))
+    with gateway() as nsp, pytest.raises(SystemRefused) as refused:
+        nsp.post("NetworkComplaintDispatch", DISPATCH)
+    assert refused.value.code == "400"  # as before: the adapters tell the system's refusals by status
+    assert refused.value.error_code == "unknown-area"
+    assert refused.value.detail == "unknown-area: area 0755 district Futian is not served"
+    assert str(refused.value) == ("nsp NetworkComplaintDispatch refused (400): unknown-area: area 0755 district "
+                                  "Futian is not served")
+
+
+def test_an_unavailable_system_names_the_c_error_it_answered_with(route: respx.Route) -> None:
+    route.respond(503, content=c_error("overloaded", "try again in a minute"))
+    with gateway() as nsp, pytest.raises(SystemUnavailable) as failed:
+        nsp.post("NetworkComplaintDispatch", DISPATCH)
+    assert str(failed.value) == ("nsp NetworkComplaintDispatch: HTTP 503 Service Unavailable: overloaded: try again "
+                                 "in a minute")
+
+
+@pytest.mark.parametrize("body", [
+    b"<html><body>400 Bad Request</body></html>",
+    b"not xml at all",
+    b'<!DOCTYPE c:Error [<!ENTITY x "leak">]>' + c_error("&x;", "entity"),
+    c_error("big", "x" * 70_000),
+], ids=["html", "not-xml", "doctype", "oversized"])
+def test_a_refusal_whose_body_is_no_readable_c_error_keeps_its_status_line(route: respx.Route, body: bytes) -> None:
+    route.respond(400, content=body)
+    with gateway() as nsp, pytest.raises(SystemRefused) as refused:
+        nsp.post("NetworkComplaintDispatch", DISPATCH)
+    assert (refused.value.code, refused.value.detail, refused.value.error_code) == ("400", "HTTP 400 Bad Request", None)
