@@ -48,6 +48,7 @@ from bench.flowkit.documents import (  # noqa: E402
     sms_log_check,
     sms_log_query,
     sms_log_request,
+    sms_purposes,
     tier_check,
     tier_request,
 )
@@ -191,6 +192,7 @@ def side_by_side(figures: Figures, sides: Mapping[str, Callable[..., Load]], rou
 
 def run(args: argparse.Namespace, workdir: Path, broker_url: str) -> tuple[Figures, MemoryRun | None, list[str]]:
     from emulators.population import generate_population
+    from hub.config.settings import load_settings
 
     population = [s.msisdn for s in generate_population(0, args.subscribers).subscribers]
     needed = CACHED_MSISDNS + (args.rounds + 1) * args.lookups
@@ -206,6 +208,7 @@ def run(args: argparse.Namespace, workdir: Path, broker_url: str) -> tuple[Figur
         dsmp_port = int(emulators.urls["dsmp"].rsplit(":", 1)[1])
         cached, fresh = population[:CACHED_MSISDNS], population[CACHED_MSISDNS:]
         sms_msisdns, totals, window = sms_subjects(emulators, population)
+        sms_purposes(load_settings(hub.config).workflow.database, sms_msisdns)  # the queries' work orders
         soap, xml = "text/xml; charset=utf-8", "application/xml"
         hub_tier = Target(port, "/soap/boss", soap, tier_check(fresh))
         boss_tier = Target(boss_port, "/", soap, tier_check(fresh))

@@ -2,31 +2,55 @@
 
 Consumes queue ``dsmp`` — ``dsmp.QuerySmsLog`` and ``dsmp.QuerySpComplaintStats``, both requests — and answers
 each with DSMP's response (XML over HTTP through ``hub.gateways.XmlGateway``). An SMS-log query is allowed only
-to an operator whose role ``[adapters.dsmp]`` allows (``SmsLogAccess``); every one, allowed or denied, is first
-written to the hash-chained audit log (``hub.audit``): no record leaves before its row is committed. A denied
-query is answered ``c:Error`` ``role-not-allowed``; a query DSMP refuses, ``dsmp-refused``. Emits nothing.
+to an operator whose role ``[adapters.dsmp]`` allows (``SmsLogAccess``), for a readable period, with a purpose
+the hub knows: a work order of the queried subscriber (``WorkOrderLookup`` over the hub's work-order store).
+Every one, allowed, denied or failed, is first written to the hash-chained audit log (``hub.audit``), with the
+caller the hub authenticated and its address: no record leaves before its row is committed. A denied query is
+answered ``c:Error`` with the refusal's code (``adapters.dsmp.refusals``); a query DSMP refuses, ``dsmp-refused``.
+Emits nothing.
 """
 
 from adapters.dsmp.access import OperatorRole, SmsLogAccess
 from adapters.dsmp.client import DsmpClient, DsmpRefused
-from adapters.dsmp.handlers import CONSUMER, ROLE_NOT_ALLOWED, OperatorNotAllowed, handlers
+from adapters.dsmp.handlers import CONSUMER, handlers
 from adapters.dsmp.mapping import SmsLogPage, SmsLogQuery, SpComplaintStats
+from adapters.dsmp.purpose import InMemoryWorkOrders, StoredWorkOrders, WorkOrderLookup, WorkOrderParties
+from adapters.dsmp.refusals import (
+    INVALID_PERIOD,
+    OTHER_CUSTOMER,
+    ROLE_NOT_ALLOWED,
+    UNKNOWN_WORK_ORDER,
+    OperatorNotAllowed,
+    PeriodRefused,
+    PurposeRefused,
+    QueryRefused,
+)
 from adapters.dsmp.trail import AuditLogTampered, AuditUnavailable
 from adapters.dsmp.wiring import close, dependencies
 
 __all__ = [
     "CONSUMER",
+    "INVALID_PERIOD",
+    "OTHER_CUSTOMER",
     "ROLE_NOT_ALLOWED",
+    "UNKNOWN_WORK_ORDER",
     "AuditLogTampered",
     "AuditUnavailable",
     "DsmpClient",
     "DsmpRefused",
+    "InMemoryWorkOrders",
     "OperatorNotAllowed",
     "OperatorRole",
+    "PeriodRefused",
+    "PurposeRefused",
+    "QueryRefused",
     "SmsLogAccess",
     "SmsLogPage",
     "SmsLogQuery",
     "SpComplaintStats",
+    "StoredWorkOrders",
+    "WorkOrderLookup",
+    "WorkOrderParties",
     "close",
     "dependencies",
     "handlers",

@@ -1,14 +1,19 @@
 """The DSMP adapter's handlers (queue ``dsmp``): both queries are requests, answered with DSMP's response.
 
-* ``dsmp.QuerySmsLog``: the operator's role is checked (``adapters.dsmp.access``); every query, allowed or
-  denied, gets its audit row (``adapters.dsmp.trail``) *before* the handler returns, and the worker sends the
-  answer only after the handler returned, so no record leaves before its row is committed. A denied query is
-  answered ``c:Error`` ``role-not-allowed`` (DSMP is not asked); a failed call is audited ``failed`` and raised
-  again as classified.
+* ``dsmp.QuerySmsLog``: the operator's role is checked (``adapters.dsmp.access``), then the period
+  (``adapters.dsmp.periods``) and the purpose: the work order it names must exist and concern the queried number
+  (``adapters.dsmp.purpose``). Every query, answered, refused or failed, gets its audit row
+  (``adapters.dsmp.trail``) *before* the handler returns or raises, and the worker sends the answer only after
+  the handler returned, so no record leaves before its row is committed. A refusal of the hub's is answered
+  ``c:Error`` with its code (``role-not-allowed``, ``invalid-period``, ``purpose-unknown-work-order``,
+  ``purpose-other-customer``; DSMP is not asked) and audited ``denied``; any other error, before or during the
+  call, is audited ``failed`` and raised again as classified. The one exception: DSMP's circuit is open
+  (``CallsHeldBack``), DSMP was not asked and the query waits; it is audited when it runs. A message delivered
+  again runs again and is audited again (another row with the same message id).
 * ``dsmp.QuerySpComplaintStats``: the figures per SP (no personal data, not audited).
 
-Dependencies (by name): ``dsmp`` (``DsmpClient``), ``audit_log`` (``hub.audit.AuditLog``) and
-``sms_log_access`` (``SmsLogAccess``), built by ``adapters.dsmp.wiring.dependencies``.
+Dependencies (by name): ``dsmp`` (``DsmpClient``), ``audit_log`` (``hub.audit.AuditLog``), ``sms_log_access``
+(``SmsLogAccess``) and ``work_orders`` (a ``WorkOrderLookup``), built by ``adapters.dsmp.wiring.dependencies``.
 """
 
 from __future__ import annotations
@@ -18,44 +23,47 @@ import logging
 from adapters.dsmp import mapping
 from adapters.dsmp.access import SmsLogAccess
 from adapters.dsmp.client import DsmpClient
-from adapters.dsmp.trail import record
-from hub.audit import AuditLog, Outcome
+from adapters.dsmp.purpose import WorkOrderLookup, check_purpose
+from adapters.dsmp.refusals import ROLE_NOT_ALLOWED, OperatorNotAllowed, QueryRefused
+from adapters.dsmp.trail import NO_ROLE, record
+from hub.audit import AuditLog, Outcome, mask_msisdn_tail, mask_numbers_in
 from hub.envelope import Envelope
 from hub.gateways import with_ack
-from hub.observability.logging import mask_msisdn
-from hub.workers import BusinessRejection, CallsHeldBack, HandlerRegistry, Reply
+from hub.workers import CallsHeldBack, HandlerRegistry, Reply
 
 __all__ = ["CONSUMER", "ROLE_NOT_ALLOWED", "OperatorNotAllowed", "handlers"]
 
 CONSUMER = "dsmp"
-ROLE_NOT_ALLOWED = "role-not-allowed"
 log = logging.getLogger("onepoint.adapters.dsmp")
 
 handlers = HandlerRegistry()
 
 
-class OperatorNotAllowed(BusinessRejection):
-    def __init__(self, operator: str, role: str | None) -> None:
-        held = f"role {role}" if role else "no role"
-        super().__init__(f"operator {operator} ({held}) may not query SMS logs", code=ROLE_NOT_ALLOWED)
-        self.operator, self.role = operator, role
+def _facts(query: mapping.SmsLogQuery, message_id: str, role: str | None) -> dict[str, object]:
+    """What the adapter logs of a query: every number masked, however it was written."""
+    return {"message_id": mask_numbers_in(message_id), "operator": mask_numbers_in(query.operator),
+            "role": role or NO_ROLE, "msisdn": mask_msisdn_tail(query.msisdn),
+            "work_order_id": mask_numbers_in(query.work_order_id), "caller": query.caller, "peer": query.peer}
 
 
 @handlers.handler("dsmp.QuerySmsLog", consumer=CONSUMER)
-def query_sms_log(envelope: Envelope, dsmp: DsmpClient, audit_log: AuditLog, sms_log_access: SmsLogAccess) -> Reply:
-    query = mapping.sms_log_query(envelope)
+def query_sms_log(envelope: Envelope, dsmp: DsmpClient, audit_log: AuditLog, sms_log_access: SmsLogAccess,
+                  work_orders: WorkOrderLookup) -> Reply:
+    query = mapping.sms_log_query(envelope)  # never raises: whatever happens next is audited with these facts
     role = sms_log_access.role_of(query.operator)
-    facts = {"message_id": envelope.message_id, "operator": query.operator, "role": role,
-             "msisdn": mask_msisdn(query.msisdn), "work_order_id": query.work_order_id}
-    if not sms_log_access.allows(role):
-        refusal = OperatorNotAllowed(query.operator, role)
-        record(audit_log, query, role=role, outcome=Outcome.DENIED, reason=str(refusal),
-               message_id=envelope.message_id)
-        log.warning("SMS-log query denied", extra=facts)
-        raise refusal
     try:
+        query.require()
+        if not sms_log_access.allows(role):
+            raise OperatorNotAllowed(query.operator, role)
+        query.period()
+        check_purpose(work_orders, query.work_order_id, query.msisdn)
         page = dsmp.query_sms_log(mapping.query_document(envelope))
     except CallsHeldBack:  # DSMP's circuit is open: DSMP was not asked, nothing left; audited when the query runs
+        raise
+    except QueryRefused as refusal:
+        record(audit_log, query, role=role, outcome=Outcome.DENIED, reason=f"{refusal.code}: {refusal}",
+               message_id=envelope.message_id)
+        log.warning("SMS-log query denied", extra={**_facts(query, envelope.message_id, role), "code": refusal.code})
         raise
     except Exception as exc:
         record(audit_log, query, role=role, outcome=Outcome.FAILED, reason=f"{type(exc).__name__}: {exc}",
@@ -63,7 +71,8 @@ def query_sms_log(envelope: Envelope, dsmp: DsmpClient, audit_log: AuditLog, sms
         raise
     record(audit_log, query, role=role, outcome=Outcome.ALLOWED, rows_returned=page.rows,
            message_id=envelope.message_id)
-    log.info("SMS-log query answered", extra={**facts, "rows": page.rows, "dsmp_audit_id": page.audit_id})
+    log.info("SMS-log query answered", extra={**_facts(query, envelope.message_id, role), "rows": page.rows,
+                                              "dsmp_audit_id": page.audit_id})
     return Reply(with_ack(page.document, envelope, in_place=True), outcome=f"{page.rows} record(s) of {page.total}")
 
 

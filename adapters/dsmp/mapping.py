@@ -1,16 +1,20 @@
 """DSMP documents ↔ calls: the hub's dsmp.* queries as DSMP gets them, the facts of an SMS-log query for its audit
 row, DSMP's answers as ``SmsLogPage`` / ``SpComplaintStats``.
 
-Pure functions over lxml elements (no I/O), unit-tested on the schema examples.
+Pure functions over lxml elements (no I/O), unit-tested on the schema examples. The facts of a query are read
+whatever the document holds (``sms_log_query`` never raises: a query that cannot be run is still audited with
+what it says); ``SmsLogQuery.require`` and ``SmsLogQuery.period`` then refuse what cannot be run.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
 from lxml import etree
 
+from adapters.dsmp.periods import Moment, check_period, read_moment
 from hub.envelope import Envelope
 from hub.gateways import command_element, forward_document
 from hub.validation.namespaces import COMMON_NS, DSMP_NS
@@ -18,26 +22,65 @@ from hub.validation.namespaces import COMMON_NS, DSMP_NS
 __all__ = ["DSMP_NS", "SmsLogPage", "SmsLogQuery", "SpComplaintStats", "query_document", "sms_log_page",
            "sms_log_query", "sp_complaint_stats"]
 
+_D, _C = f"{{{DSMP_NS}}}", f"{{{COMMON_NS}}}"
+_REQUIRED = {"msisdn": f"{_D}Msisdn", "operator": f"{_D}OperatorAccount", "operator_ip": f"{_D}OperatorIp",
+             "period_from": f"{_D}Period/{_C}From", "period_to": f"{_D}Period/{_C}To", "purpose": f"{_D}Purpose",
+             "work_order_id": f"{_D}WorkOrderId"}
 
 
 @dataclass(frozen=True, slots=True)
 class SmsLogQuery:
-    """Who asks for whose SMS records, from where, for which period and why (the facts its audit row keeps)."""
+    """Who asks for whose SMS records, from where, for which period and why (the facts its audit row keeps), as
+    the document says them (a field it lacks: ""); and who sent it, as the hub's ingress saw it."""
 
     msisdn: str
     operator: str
     operator_ip: str
-    period_from: datetime
-    period_to: datetime
+    period_from_text: str
+    period_to_text: str
     purpose: str
     work_order_id: str
     approval_id: str | None = None
+    caller: str | None = None  # the caller the ingress authenticated (envelope header "caller")
+    peer: str | None = None  # the address its connection came from (envelope header "peer")
+    unreadable: str | None = None  # why the document could not be read at all
 
     @property
     def stated_purpose(self) -> str:
         """The purpose as audited: the work order it serves, the reason given, the approval if any."""
         approval = f" (approval {self.approval_id})" if self.approval_id else ""
         return f"{self.work_order_id}: {self.purpose}{approval}"
+
+    def require(self) -> None:
+        """``ValueError`` for a document that could not be read or lacks a field the XSD requires."""
+        if self.unreadable:
+            raise ValueError(f"QuerySmsLog unreadable: {self.unreadable}")
+        missing = [name for name in _REQUIRED if not getattr(self, _field(name))]
+        if missing:
+            raise ValueError(f"QuerySmsLog without {', '.join(missing)}")
+
+    def period(self) -> tuple[Moment, Moment]:
+        """The period, read; ``PeriodRefused`` for one the hub cannot read or that ends before it starts."""
+        start, end = read_moment(self.period_from_text), read_moment(self.period_to_text)
+        check_period(start, end)
+        return start, end
+
+    def audited_period(self) -> tuple[datetime | str | None, datetime | str | None]:
+        """The period as its audit row keeps it: each end in UTC, or as written when the hub cannot read it."""
+        return _audited(self.period_from_text), _audited(self.period_to_text)
+
+
+def _field(name: str) -> str:
+    return f"{name}_text" if name.startswith("period_") else name
+
+
+def _audited(text: str) -> datetime | str | None:
+    if not text:
+        return None
+    try:
+        return read_moment(text).audited
+    except ValueError:  # PeriodRefused too: kept as written
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,30 +100,33 @@ class SpComplaintStats:
     document: etree._Element
 
 
-def _text(element: etree._Element, path: str) -> str:
-    found = element.findtext(path)
-    if not found:
-        raise ValueError(f"{etree.QName(element).localname} without {path.rsplit('}', 1)[-1]}")
-    return str(found)
-
-
 def sms_log_query(envelope: Envelope) -> SmsLogQuery:
-    """The facts of a ``dsmp.QuerySmsLog`` (the XSD requires each one; a missing one is a ``ValueError``)."""
-    document = command_element(envelope)
-    d, c = f"{{{DSMP_NS}}}", f"{{{COMMON_NS}}}"
-    return SmsLogQuery(
-        msisdn=_text(document, f"{d}Msisdn"), operator=_text(document, f"{d}OperatorAccount"),
-        operator_ip=_text(document, f"{d}OperatorIp"),
-        period_from=datetime.fromisoformat(_text(document, f"{d}Period/{c}From")),
-        period_to=datetime.fromisoformat(_text(document, f"{d}Period/{c}To")),
-        purpose=_text(document, f"{d}Purpose"), work_order_id=_text(document, f"{d}WorkOrderId"),
-        approval_id=document.findtext(f"{d}ApprovalId"),
-    )
+    """The facts of a ``dsmp.QuerySmsLog`` and of who sent it; never raises (see ``SmsLogQuery.check``)."""
+    caller, peer = (_header(envelope, name) for name in ("caller", "peer"))
+    try:
+        document = command_element(envelope)
+    except Exception as exc:  # the ingress validated it: a message of another hub, or a broken one
+        return SmsLogQuery("", "", "", "", "", "", "", caller=caller, peer=peer,
+                           unreadable=f"{type(exc).__name__}: {exc}")
+    found = {_field(name): (document.findtext(path) or "").strip() for name, path in _REQUIRED.items()}
+    return SmsLogQuery(**found, approval_id=document.findtext(f"{_D}ApprovalId"), caller=caller, peer=peer)
+
+
+def _header(envelope: Envelope, name: str) -> str | None:
+    value = envelope.headers.get(name)
+    return None if value is None or value == "" else str(value)
 
 
 def query_document(envelope: Envelope, sent_at: datetime | None = None) -> etree._Element:
-    """A dsmp.* query as DSMP gets it: every field the caller gave, under the hub's header (same MessageId)."""
-    return forward_document(envelope, sent_at)
+    """A dsmp.* query as DSMP gets it: every field the caller gave, under the hub's header (same MessageId); a
+    period end written ``T24:00:00`` as 00:00 of the next day (the same moment, in the spelling every reader
+    knows)."""
+    document = forward_document(envelope, sent_at)
+    for end in document.iterfind(f"{_D}Period/*"):
+        if end.text and "T24:" in end.text:
+            with suppress(ValueError):  # DSMP refuses what it cannot read
+                end.text = read_moment(end.text).forwarded
+    return document
 
 
 def _count(document: etree._Element, name: str) -> int | None:

@@ -12,7 +12,7 @@ from bench.flowkit.load import BenchFailure, Request
 from tests.support.soap import envelope, security_header
 
 __all__ = ["CS_PASSWORD", "CS_TOKEN", "CS_USERNAME", "sms_log_check", "sms_log_query", "sms_log_request",
-           "tier_check", "tier_request"]
+           "sms_purposes", "sms_work_order", "tier_check", "tier_request"]
 
 CS_USERNAME = "cs-frontend"  # the complaint front ends' development credentials (hub/config/defaults.toml)
 CS_PASSWORD = "cs-dev-password"  # noqa: S105
@@ -47,13 +47,36 @@ def tier_check(msisdns: Sequence[str]) -> Callable[[int, bytes], None]:
     return check
 
 
-def sms_log_query(msisdn: str, window: dict[str, str], message_id: str) -> bytes:
-    """The QuerySmsLog example from CS by a network back-office operator, over DSMP's window, both directions."""
+def sms_work_order(index: int) -> str:
+    """The work order the SMS-log queries for the ``index``-th subscriber name as their purpose."""
+    return f"WO20261123BENCH{index:03d}"
+
+
+def sms_purposes(database_url: str, msisdns: Sequence[str]) -> None:
+    """A complaint work order of each subscriber (``sms_work_order``) in the hub's work-order store: the hub
+    refuses an SMS-log query whose purpose is not a work order of the queried subscriber."""
+    from hub.workflow.store import WorkOrderStore
+    from tests.support.workorder_store import make_row
+
+    store = WorkOrderStore.open(database_url)
+    try:
+        with store.transaction() as tx:
+            for index, msisdn in enumerate(msisdns):
+                tx.insert_work_order(make_row(index, id=sms_work_order(index), msisdn=msisdn,
+                                              category_code="03.01.02"))
+    finally:
+        store.close()
+
+
+def sms_log_query(msisdn: str, window: dict[str, str], message_id: str,
+                  work_order_id: str = "WO20261123SMS00042") -> bytes:
+    """The QuerySmsLog example from CS by a network back-office operator, over DSMP's window, both directions,
+    for the subscriber's work order ``work_order_id``."""
     document = etree.fromstring((EXAMPLES / "dsmp" / "QuerySmsLog.valid.xml").read_bytes())
     for path, value in ((f"{{{DSMP}}}Header/{{{C}}}MessageId", message_id),
                         (f"{{{DSMP}}}Header/{{{C}}}SourceSystem", "CS"), (f"{{{DSMP}}}Msisdn", msisdn),
                         (f"{{{DSMP}}}Period/{{{C}}}From", window["from"]),
-                        (f"{{{DSMP}}}Period/{{{C}}}To", window["to"])):
+                        (f"{{{DSMP}}}Period/{{{C}}}To", window["to"]), (f"{{{DSMP}}}WorkOrderId", work_order_id)):
         field = document.find(path)
         if field is None:
             raise BenchFailure(f"the QuerySmsLog example has no {path}")
@@ -66,8 +89,9 @@ def sms_log_query(msisdn: str, window: dict[str, str], message_id: str) -> bytes
 
 
 def sms_log_request(tag: str, msisdns: Sequence[str], window: dict[str, str]) -> Request:
-    """Request number ``n``: the SMS-log query for ``msisdns[n % len]`` with the CS bearer token."""
-    templates = [sms_log_query(m, window, "MESSAGE-ID-PLACEHOLDER") for m in msisdns]
+    """Request number ``n``: the SMS-log query for ``msisdns[n % len]`` (its work order ``sms_work_order``) with
+    the CS bearer token."""
+    templates = [sms_log_query(m, window, "MESSAGE-ID-PLACEHOLDER", sms_work_order(i)) for i, m in enumerate(msisdns)]
 
     def build(number: int) -> tuple[str, bytes]:
         body = templates[number % len(templates)].replace(b"MESSAGE-ID-PLACEHOLDER",

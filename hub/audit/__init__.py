@@ -1,24 +1,27 @@
 """The audit trail of SMS-log queries: append-only rows in an HMAC chain whose key is kept away from the log.
 
-Every QuerySmsLog, allowed or denied, gets a row (who, role, client address, number masked but for its last 4
-digits, period, purpose, rows returned, outcome) committed before any record is sent; ``onepoint audit verify``
-names the first altered, removed or reordered row, or a cut tail. See README, "Configuration / audit".
+Every QuerySmsLog, allowed, denied or failed, gets a row (who, role, client address, the caller the hub
+authenticated and its address, number masked but for its last 4 digits, period, purpose, rows returned, outcome)
+committed before any record is sent; ``onepoint audit verify`` names the first altered, removed or reordered row,
+or a cut tail, and says so when it is given another key than the log's. See README, "Configuration / audit".
 """
 
 from hub.audit.chain import Anchor, ChainKey
-from hub.audit.entry import AuditEntry, AuditRecord, Outcome, mask_msisdn_tail
+from hub.audit.entry import UNKNOWN, AuditEntry, AuditRecord, Outcome, mask_msisdn_tail, mask_numbers_in
 from hub.audit.keys import DEVELOPMENT_KEY, AuditKeyError, load_chain_key
 from hub.audit.log import AuditLog
 from hub.audit.sqlite import SQLiteAuditStorage
-from hub.audit.storage import AuditIntegrityError, AuditStorage, Head
+from hub.audit.storage import AuditIntegrityError, AuditKeyMismatch, AuditStorage, Head
 from hub.audit.verify import Finding, Problem, VerifyReport
 
 __all__ = [
     "DEVELOPMENT_KEY",
+    "UNKNOWN",
     "Anchor",
     "AuditEntry",
     "AuditIntegrityError",
     "AuditKeyError",
+    "AuditKeyMismatch",
     "AuditLog",
     "AuditRecord",
     "AuditStorage",
@@ -31,4 +34,5 @@ __all__ = [
     "VerifyReport",
     "load_chain_key",
     "mask_msisdn_tail",
+    "mask_numbers_in",
 ]

@@ -2,7 +2,8 @@
 
 The caller sends SMS records only after :meth:`AuditLog.append` returned: the row is then on disk, so no record
 leaves without its row. ``append`` raises (and nothing must be sent) when the row cannot be committed or when
-the log's tail no longer matches its anchor (:class:`~hub.audit.storage.AuditIntegrityError`).
+the log's tail no longer matches its anchor (:class:`~hub.audit.storage.AuditIntegrityError`) or the log was
+sealed with another key (:class:`~hub.audit.storage.AuditKeyMismatch`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from types import TracebackType
 
 from hub.audit.chain import ChainKey
 from hub.audit.entry import AuditEntry, AuditRecord, utc_text
-from hub.audit.keys import load_chain_key
+from hub.audit.keys import AuditKeyError, load_chain_key
 from hub.audit.sqlite import SQLiteAuditStorage
-from hub.audit.storage import AuditStorage, Head, link_after
+from hub.audit.storage import AuditStorage, Head, another_key, link_after
 from hub.audit.verify import VerifyReport, verify_chain
 from hub.config.settings import AuditSettings
 
@@ -37,9 +38,23 @@ class AuditLog:
 
     @classmethod
     def open(cls, settings: AuditSettings, *, create: bool = True) -> AuditLog:
-        """The log named by ``[audit]``; the key is checked first, so a misplaced key never creates a log."""
+        """The log named by ``[audit]``; the key is checked first, so a misplaced key never creates a log.
+
+        To write (``create``): a new log records the key's id now, and a log sealed with another key is refused
+        (``AuditKeyError``: no row is ever sealed with a second key). Only to read (``create=False``: verify,
+        show), nothing is written and ``verify`` reports another key itself."""
         key = load_chain_key(settings)
-        return cls(SQLiteAuditStorage(settings.path, create=create), key)
+        storage = SQLiteAuditStorage(settings.path, create=create)
+        if create:
+            try:
+                recorded = storage.adopt_key_id(key.key_id)
+            except BaseException:
+                storage.close()
+                raise
+            if recorded is not None and recorded != key.key_id:
+                storage.close()
+                raise AuditKeyError(f"{settings.path}: {another_key(recorded, key.key_id)}")
+        return cls(storage, key)
 
     def append(self, entry: AuditEntry) -> AuditRecord:
         """Seal and commit one row; return it once it is durable."""

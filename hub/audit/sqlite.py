@@ -8,7 +8,7 @@ durable. Processes are serialised by SQLite.
 serialised by SQLite itself and every row follows the one committed before it. With WAL and
 ``synchronous=FULL`` a commit is on disk (the WAL fsync'd) when ``append`` returns. Triggers refuse UPDATE and
 DELETE on the rows: that stops mistakes, not an attacker with the file (he can drop them); the MAC chain is
-what detects him.
+what detects him. The tables, their upgrade from older logs and the reading of tampered rows: ``sqlite_schema``.
 """
 
 from __future__ import annotations
@@ -19,75 +19,48 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from hub.audit.chain import Anchor
 from hub.audit.entry import AuditRecord, Value
 from hub.audit.group import GroupCommit
+from hub.audit.sqlite_schema import (
+    ROW_COLUMNS,
+    SCHEMA,
+    blob_of,
+    read_anchor,
+    read_key_id,
+    record_of,
+    row_select,
+    text_of,
+    upgrade,
+)
 from hub.audit.storage import AuditSnapshot, AuditStorage, Head, LinkFunction
 
 __all__ = ["ROW_COLUMNS", "SQLiteAuditStorage"]
 
 log = logging.getLogger("onepoint.audit")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    seq            INTEGER PRIMARY KEY,
-    at             TEXT NOT NULL,
-    operator       TEXT NOT NULL,
-    role           TEXT NOT NULL,
-    client_address TEXT NOT NULL,
-    msisdn_masked  TEXT NOT NULL,
-    period_from    TEXT,
-    period_to      TEXT,
-    purpose        TEXT NOT NULL,
-    rows_returned  INTEGER NOT NULL,
-    outcome        TEXT NOT NULL,
-    reason         TEXT NOT NULL,
-    message_id     TEXT NOT NULL,
-    prev_mac       BLOB NOT NULL,
-    mac            BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit_anchor (
-    id         INTEGER PRIMARY KEY CHECK (id = 1),
-    seq        INTEGER NOT NULL,
-    mac        BLOB NOT NULL,
-    anchor_mac BLOB NOT NULL
-);
-CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"""
-# the columns of FIELDS, in its order (tests/unit/audit checks that they agree)
-ROW_COLUMNS = ("seq, at, operator, role, client_address, msisdn_masked, period_from, period_to, purpose,"
-                " rows_returned, outcome, reason, message_id, prev_mac, mac")
-_SELECT = "SELECT " + ROW_COLUMNS + " FROM audit_log"  # noqa: S608 - constant text, no input
-_INSERT = "INSERT INTO audit_log (" + ROW_COLUMNS + ") VALUES (" + ", ".join("?" * 15) + ")"  # noqa: S608
-
-
-def _blob(value: Any) -> bytes:
-    """A MAC column as bytes, whatever a tamperer put there (verification then reports the row)."""
-    return bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
-
-
-def _record(row: tuple[Any, ...]) -> AuditRecord:
-    values: tuple[Value, ...] = tuple(row[2:-2])
-    return AuditRecord(int(row[0]), str(row[1]), values, _blob(row[-2]), _blob(row[-1]))
+_INSERT = "INSERT INTO audit_log (" + ROW_COLUMNS + ") VALUES (" + ", ".join("?" * 17) + ")"  # noqa: S608
 
 
 class _Snapshot(AuditSnapshot):
-    def __init__(self, db: sqlite3.Connection, anchor: Anchor | None) -> None:
-        self._db, self._anchor = db, anchor
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._anchor = read_anchor(db)  # the first read fixes the snapshot
+        self._key_id = read_key_id(db)
+        self._select = row_select(db)
 
     def anchor(self) -> Anchor | None:
         return self._anchor
 
+    def key_id(self) -> str | None:
+        return self._key_id
+
     def records(self, start: int = 1, limit: int | None = None) -> Iterator[AuditRecord]:
-        cursor = self._db.execute(f"{_SELECT} WHERE seq >= ? ORDER BY seq LIMIT ?",
+        cursor = self._db.execute(f"{self._select} WHERE seq >= ? ORDER BY seq LIMIT ?",
                                   (start, -1 if limit is None else limit))
         for row in cursor:
-            yield _record(row)
+            yield record_of(row)
 
 
 class SQLiteAuditStorage(AuditStorage):
@@ -106,7 +79,8 @@ class SQLiteAuditStorage(AuditStorage):
         self._group: GroupCommit[tuple[tuple[Value, ...], LinkFunction], AuditRecord] = GroupCommit(self._append_many)
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db().executescript(_SCHEMA)
+            self._db().executescript(SCHEMA)
+            upgrade(self._db())
             return
         try:
             found = self._db().execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'")
@@ -120,6 +94,7 @@ class SQLiteAuditStorage(AuditStorage):
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.text_factory = text_of
             db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
@@ -137,15 +112,18 @@ class SQLiteAuditStorage(AuditStorage):
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
-            row = db.execute("SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-            head = Head.of_empty_log() if row is None else Head(int(row[0]), _blob(row[1]))
-            anchor = self._anchor(db)
+            newest = db.execute("SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+            head = Head.of_empty_log() if newest is None else Head(int(newest[0]), blob_of(newest[1]))
+            anchor, key_id = read_anchor(db), read_key_id(db)
             records = []
             for values, link in batch:
-                made = link(head, anchor)
+                made = link(head, anchor, key_id)
                 db.execute(_INSERT, (made.seq, made.at, *values, made.prev_mac, made.mac))
                 records.append(AuditRecord(made.seq, made.at, values, made.prev_mac, made.mac))
                 head, anchor = Head(made.seq, made.mac), made.anchor
+                if key_id is None:  # a new log, or one from before key ids whose anchor held under this key
+                    key_id = made.key_id
+                    db.execute("INSERT INTO audit_key (id, key_id) VALUES (1, ?)", (key_id,))
             assert anchor is not None  # the batch is never empty
             db.execute("INSERT INTO audit_anchor (id, seq, mac, anchor_mac) VALUES (1, ?, ?, ?)"
                        " ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, mac=excluded.mac,"
@@ -162,28 +140,41 @@ class SQLiteAuditStorage(AuditStorage):
     def snapshot(self) -> Iterator[AuditSnapshot]:
         # a connection of its own, in one read transaction: WAL keeps its view while others commit
         db = sqlite3.connect(self.path, isolation_level=None)
+        db.text_factory = text_of
         try:
             db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
             db.execute("BEGIN")
-            yield _Snapshot(db, self._anchor(db))  # the first read fixes the snapshot
+            yield _Snapshot(db)
             db.execute("COMMIT")
         finally:
             db.close()
 
     def last(self, count: int) -> list[AuditRecord]:
-        rows = self._db().execute(f"{_SELECT} ORDER BY seq DESC LIMIT ?", (count,)).fetchall()
-        return [_record(row) for row in reversed(rows)]
+        db = self._db()
+        rows = db.execute(f"{row_select(db)} ORDER BY seq DESC LIMIT ?", (count,)).fetchall()
+        return [record_of(row) for row in reversed(rows)]
 
     def count(self) -> int:
         return int(self._db().execute("SELECT count(*) FROM audit_log").fetchone()[0])
 
-    @staticmethod
-    def _anchor(db: sqlite3.Connection) -> Anchor | None:
+    def key_id(self) -> str | None:
+        return read_key_id(self._db())
+
+    def adopt_key_id(self, key_id: str) -> str | None:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
         try:
-            row = db.execute("SELECT seq, mac, anchor_mac FROM audit_anchor WHERE id = 1").fetchone()
-        except sqlite3.OperationalError:  # the anchor's table dropped: verify reports the anchor missing
-            return None
-        return None if row is None else Anchor(int(row[0]), _blob(row[1]), _blob(row[2]))
+            recorded = read_key_id(db)
+            if recorded is None and read_anchor(db) is None \
+                    and db.execute("SELECT 1 FROM audit_log LIMIT 1").fetchone() is None:
+                db.execute("INSERT INTO audit_key (id, key_id) VALUES (1, ?)", (key_id,))
+                recorded = key_id
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return recorded
 
     def close(self) -> None:
         with self._all_lock:

@@ -1,9 +1,11 @@
 """Where audit rows live: the interface an engine implements (SQLite now, PostgreSQL later).
 
-An engine stores rows and the anchor; it does not know HMAC. :meth:`AuditStorage.append` runs one write
-transaction that reads the head and the anchor, asks ``link`` (engine-independent, below) for the next
-sequence number, time and MACs, inserts the row and replaces the anchor, and commits before returning. The time
-is read inside the transaction, so rows are numbered in the order of their times (as far as the clock allows).
+An engine stores rows, the anchor and the key id beside it; it does not know HMAC. :meth:`AuditStorage.append`
+runs one write transaction that reads the head, the anchor and the recorded key id, asks ``link``
+(engine-independent, below) for the next sequence number, time and MACs, inserts the row, replaces the anchor,
+records the key id if the log has none yet (a new log, or one written before key ids) and commits before
+returning. The time is read inside the transaction, so rows are numbered in the order of their times (as far as
+the clock allows).
 """
 
 from __future__ import annotations
@@ -16,12 +18,22 @@ from dataclasses import dataclass
 from hub.audit.chain import GENESIS, Anchor, ChainKey
 from hub.audit.entry import AuditRecord, Value
 
-__all__ = ["EVERY_ROW", "AuditIntegrityError", "AuditSnapshot", "AuditStorage", "Head", "Link", "LinkFunction",
-           "link_after"]
+__all__ = ["EVERY_ROW", "AuditIntegrityError", "AuditKeyMismatch", "AuditSnapshot", "AuditStorage", "Head", "Link",
+           "LinkFunction", "another_key", "link_after"]
 
 
 class AuditIntegrityError(RuntimeError):
     """The log's tail does not match its anchor: nothing is appended (and so nothing is sent) until it is examined."""
+
+
+class AuditKeyMismatch(AuditIntegrityError):
+    """The log was sealed with another key than the one given: nothing is appended with this one."""
+
+
+def another_key(recorded: str, given: str) -> str:
+    """The words for a log sealed with another key than the one given (the ids only, never a key)."""
+    return (f"this log was sealed with another key (key id {recorded}, given key id {given}): check [audit]"
+            " key_file / key_env (an unset $ONEPOINT_AUDIT_KEY means the built-in development key)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,18 +57,22 @@ class Link:
     prev_mac: bytes
     mac: bytes
     anchor: Anchor
+    key_id: str  # recorded beside the anchor when the log has none yet
 
 
-LinkFunction = Callable[[Head, Anchor | None], Link]
+LinkFunction = Callable[[Head, Anchor | None, str | None], Link]  # (head, anchor, recorded key id) -> Link
 
 
 def link_after(key: ChainKey, clock: Callable[[], str], values: tuple[Value, ...]) -> LinkFunction:
     """The ``link`` for :meth:`AuditStorage.append`: refuses to extend a log whose tail disagrees with its anchor.
 
-    Appending after a truncated tail would move the anchor onto the shortened chain and hide the truncation.
+    Appending after a truncated tail would move the anchor onto the shortened chain and hide the truncation; with
+    another key than the log's, every later row would be sealed with it.
     """
 
-    def link(head: Head, anchor: Anchor | None) -> Link:
+    def link(head: Head, anchor: Anchor | None, key_id: str | None) -> Link:
+        if key_id is not None and key_id != key.key_id:
+            raise AuditKeyMismatch(another_key(key_id, key.key_id))
         if anchor is None and head.seq != 0:
             raise AuditIntegrityError(f"the audit log has {head.seq} rows but no anchor: run `onepoint audit verify`")
         if anchor is not None:
@@ -67,7 +83,7 @@ def link_after(key: ChainKey, clock: Callable[[], str], values: tuple[Value, ...
                                           " (or another MAC): run `onepoint audit verify`")
         seq, at = head.seq + 1, clock()
         mac = key.seal(head.mac, seq, at, values)
-        return Link(seq, at, head.mac, mac, key.anchor(seq, mac))
+        return Link(seq, at, head.mac, mac, key.anchor(seq, mac), key.key_id)
 
     return link
 
@@ -77,6 +93,10 @@ class AuditSnapshot(ABC):
 
     @abstractmethod
     def anchor(self) -> Anchor | None: ...
+
+    @abstractmethod
+    def key_id(self) -> str | None:
+        """The id of the key the log was sealed with, recorded beside the anchor (None: not recorded)."""
 
     @abstractmethod
     def records(self, start: int = 1, limit: int | None = None) -> Iterator[AuditRecord]:
@@ -101,6 +121,11 @@ class AuditStorage(ABC):
     @abstractmethod
     def snapshot(self) -> AbstractContextManager[AuditSnapshot]:
         """A read transaction: verification reads rows and anchor of the same moment (no false cut tail)."""
+
+    @abstractmethod
+    def adopt_key_id(self, key_id: str) -> str | None:
+        """Record ``key_id`` for a log that has no rows, no anchor and no key id yet (a new log); return the key id
+        the log has now (None: an older log that records none until its next append)."""
 
     @abstractmethod
     def last(self, count: int) -> list[AuditRecord]:

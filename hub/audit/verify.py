@@ -5,7 +5,14 @@ row's content is an alteration, unless the row verifies under another nearby seq
 was moved (swapped with the row written there, or renumbered after a removal; a row moved further than
 ``WINDOW`` places is reported as altered, still at the right place); a row whose own MAC holds but
 whose predecessor is not the row before it breaks the chain there. After the last row the anchor (committed
-with every row, MAC'd with the key) says whether rows were cut from the end.
+with every row, MAC'd with the key) says whether rows were cut from the end. A value no row can hold (a BLOB
+where text belongs) is an alteration like any other.
+
+Before all that, the key: a log records the id of the key it was sealed with beside its anchor. Given another
+key, nothing in the log can hold, and the report says so (``KEY``: ``onepoint audit verify`` exits 2, not 1)
+rather than naming row 1 as altered, unless the log's anchor or first row does hold under the given key: then
+it is the log's key and the recorded id was changed (``ANCHOR``). A log written before key ids records none until
+its next append; an alteration found at its first row then says that another key would look the same.
 
 Limits, honestly: the anchor lives in the same database, so an attacker who kept an old copy of the whole file
 (rows and anchor) can put the older, shorter state back and the log verifies. Against that, record the head
@@ -17,12 +24,12 @@ in the middle of the chain.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from hub.audit.chain import GENESIS, Anchor, ChainKey
 from hub.audit.entry import AuditRecord
-from hub.audit.storage import EVERY_ROW, AuditSnapshot, AuditStorage, Head
+from hub.audit.storage import EVERY_ROW, AuditSnapshot, AuditStorage, Head, another_key
 
 __all__ = ["Finding", "Problem", "VerifyReport", "verify_chain"]
 
@@ -36,6 +43,7 @@ class Problem(StrEnum):
     REORDERED = "REORDERED"
     TRUNCATED = "TRUNCATED"
     ANCHOR = "ANCHOR"
+    KEY = "KEY"  # the log was sealed with another key: it cannot be checked with this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +55,7 @@ class Finding:
     detail: str
 
     def __str__(self) -> str:
-        return f"{self.problem} at row {self.seq}: {self.detail}"
+        return self.detail if self.problem is Problem.KEY else f"{self.problem} at row {self.seq}: {self.detail}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +66,11 @@ class VerifyReport:
     @property
     def intact(self) -> bool:
         return self.finding is None
+
+    @property
+    def other_key(self) -> bool:
+        """The log was sealed with another key than the one given: not checked (not a finding of tampering)."""
+        return self.finding is not None and self.finding.problem is Problem.KEY
 
     def summary(self) -> str:
         return f"OK: {self.rows} rows, chain intact" if self.finding is None else str(self.finding)
@@ -70,8 +83,26 @@ def verify_chain(storage: AuditStorage, key: ChainKey, *, expected_head: Head | 
         return _walk(snapshot, key, expected_head, progress)
 
 
+def _key_finding(snapshot: AuditSnapshot, key: ChainKey) -> Finding | None:
+    """``KEY`` when the log records another key's id and nothing in it holds under this key; ``ANCHOR`` (its row
+    named once the rows are read) when something does (this is the log's key: its recorded id was changed)."""
+    recorded = snapshot.key_id()
+    if recorded is None or recorded == key.key_id:
+        return None
+    anchor = snapshot.anchor()
+    first = next(iter(snapshot.records(start=EVERY_ROW, limit=1)), None)
+    if (anchor is not None and key.anchor_holds(anchor)) or (
+            first is not None and key.holds(first.prev_mac, first.seq, first.at, first.values, first.mac)):
+        return Finding(Problem.ANCHOR, 0, f"the key id recorded beside the anchor ({recorded}) is not this key's"
+                       f" ({key.key_id}), yet the log holds under this key: the recorded key id was changed")
+    return Finding(Problem.KEY, 0, another_key(recorded, key.key_id))
+
+
 def _walk(snapshot: AuditSnapshot, key: ChainKey, expected_head: Head | None,
           progress: Callable[[int], None] | None) -> VerifyReport:
+    key_finding = _key_finding(snapshot, key)
+    if key_finding is not None and key_finding.problem is Problem.KEY:
+        return VerifyReport(0, key_finding)
     expected, prev_mac, rows = 1, GENESIS, 0
     for record in snapshot.records(start=EVERY_ROW):  # a row forged below 1 is a row too
         rows += 1
@@ -80,6 +111,9 @@ def _walk(snapshot: AuditSnapshot, key: ChainKey, expected_head: Head | None,
                 and record.mac != expected_head.mac:
             finding = Finding(Problem.ALTERED, record.seq, "its MAC is not the one recorded with --head")
         if finding is not None:
+            if rows == 1 and finding.problem is Problem.ALTERED and snapshot.key_id() is None:
+                finding = Finding(finding.problem, finding.seq, finding.detail + "; or the log was sealed with"
+                                  " another key (it records no key id: written before key ids were kept)")
             return VerifyReport(rows, finding)
         expected, prev_mac = record.seq + 1, record.mac
         if progress is not None and rows % PROGRESS_EVERY == 0:
@@ -91,7 +125,10 @@ def _walk(snapshot: AuditSnapshot, key: ChainKey, expected_head: Head | None,
         return VerifyReport(rows, Finding(Problem.TRUNCATED, last + 1, f"rows {_span(last + 1, expected_head.seq)}"
                                           " were cut from the end (the recorded --head names row"
                                           f" {expected_head.seq})"))
-    return VerifyReport(rows, _check_anchor(key, snapshot.anchor(), last, prev_mac))
+    finding = _check_anchor(key, snapshot.anchor(), last, prev_mac)
+    if finding is None and key_finding is not None:
+        finding = replace(key_finding, seq=last + 1)
+    return VerifyReport(rows, finding)
 
 
 def _span(first: int, last: int) -> str:

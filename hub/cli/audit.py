@@ -2,7 +2,8 @@
 
 The log and its key come from the ``[audit]`` section of ``--config`` (without it: the built-in development
 defaults). ``verify`` exits 0 when the chain is intact, 1 when a row was altered, removed or reordered or the
-tail was cut, 2 when the log cannot be checked at all (no log, no key, bad config).
+tail was cut, 2 when the log cannot be checked at all (no log, no key, bad config, or the log was sealed with
+another key than the one given: its key id, recorded beside the anchor, is not the given key's).
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ def _head(text: str | None) -> Head | None:
 @click.option("--head", "head_text", metavar="SEQ:MAC",
               help="A head recorded earlier (`onepoint audit head`): also detects the whole file rolled back.")
 def verify_command(config_path: Path | None, head_text: str | None) -> None:
-    """Walk the chain: prints "OK: N rows, chain intact" (exit 0) or the first bad row and what is wrong (exit 1)."""
+    """Walk the chain: prints "OK: N rows, chain intact" (exit 0) or the first bad row and what is wrong (exit 1);
+    exit 2 when the log cannot be checked (no log, no key, or a log sealed with another key)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -79,6 +81,8 @@ def verify_command(config_path: Path | None, head_text: str | None) -> None:
             task = progress.add_task("verify", total=total)
             report = log.verify(expected_head=expected_head,
                                 progress=lambda done: progress.update(task, completed=done))
+    if report.other_key:
+        raise CannotCheck(report.summary())
     click.echo(report.summary())
     if not report.intact:
         sys.exit(1)
@@ -89,7 +93,8 @@ def verify_command(config_path: Path | None, head_text: str | None) -> None:
 @click.option("--last", "count", default=20, show_default=True, type=click.IntRange(min=1),
               help="How many of the newest rows.")
 def show_command(config_path: Path | None, count: int) -> None:
-    """Print the newest rows as a table (numbers masked but for their last 4 digits). Does not verify."""
+    """Print the newest rows as a table (numbers masked but for their last 4 digits), with the caller the hub
+    authenticated beside the operator the query named. Does not verify."""
     from rich.console import Console
 
     with _open(config_path) as log:
@@ -107,7 +112,7 @@ def _table(records: list[AuditRecord], total: int) -> Any:
                   caption="`onepoint audit verify` checks the chain")
     for name, justify in (("seq", "right"), ("when (UTC)", "left"), ("operator", "left"), ("role", "left"),
                           ("client", "left"), ("msisdn", "left"), ("period (UTC)", "left"), ("purpose", "left"),
-                          ("rows", "right"), ("outcome", "left")):
+                          ("rows", "right"), ("outcome", "left"), ("caller (peer)", "left")):
         if name in ("purpose", "outcome"):  # free text: folded within a bounded width, never the others squeezed
             table.add_column(name, justify=justify, overflow="fold", max_width=36,  # type: ignore[arg-type]
                              min_width=len(name))
@@ -115,18 +120,29 @@ def _table(records: list[AuditRecord], total: int) -> Any:
             table.add_column(name, justify=justify, no_wrap=True, min_width=len(name))  # type: ignore[arg-type]
     for record in records:
         row = record.as_dict()
-        outcome = str(row["outcome"]) + (f": {row['reason']}" if row["reason"] else "")
+        outcome = _cell(row["outcome"]) + (f": {_cell(row['reason'])}" if row["reason"] else "")
         style = None if row["outcome"] == "allowed" else "yellow"
-        table.add_row(str(record.seq), _short(record.at), str(row["operator"]), str(row["role"]),
-                      str(row["client_address"]), mask_msisdn_tail(str(row["msisdn_masked"])),
-                      f"{_short(row['period_from'], 16)} → {_short(row['period_to'], 16)}", str(row["purpose"]),
-                      str(row["rows_returned"]), outcome, style=style)
+        table.add_row(str(record.seq), _short(record.at), _cell(row["operator"]), _cell(row["role"]),
+                      _cell(row["client_address"]), mask_msisdn_tail(_cell(row["msisdn_masked"])),
+                      f"{_short(row['period_from'], 16)} → {_short(row['period_to'], 16)}", _cell(row["purpose"]),
+                      _cell(row["rows_returned"]), outcome, _caller(row), style=style)
     return table
+
+
+def _cell(value: object) -> str:
+    """A value as printed: bytes a tamperer stored that are not UTF-8 shown as U+FFFD, never a crash."""
+    return str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _caller(row: dict[str, object]) -> str:
+    """Who really asked: the caller the hub authenticated and the address it came from ("-": a row from before
+    the hub kept them)."""
+    return "-" if row["caller"] is None else f"{_cell(row['caller'])} ({_cell(row['peer'])})"
 
 
 def _short(moment: object, length: int = 19) -> str:
     """``2026-01-01T08:00:00.000000+00:00`` → ``2026-01-01 08:00:00`` (``length`` 16: to the minute)."""
-    return "-" if moment is None else str(moment)[:length].replace("T", " ")
+    return "-" if moment is None else _cell(moment)[:length].replace("T", " ")
 
 
 @audit.command("head")

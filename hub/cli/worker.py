@@ -90,9 +90,10 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     from hub.observability.metrics import Metrics
     from hub.routing.reloads import RouteReloads, outcome_path
     from hub.store import open_store
-    from hub.system.assembly import worker_capacity
+    from hub.system.assembly import dependency_defaults, worker_capacity
     from hub.system.consumers import ConsumerKit, ConsumerUnavailable, consumer_kit
     from hub.transport import open_broker
+    from hub.transport.errors import TransportError
     from hub.validation.command_sets import CommandSetRegistry
     from hub.workers import HandlerRegistry, Worker
     from hub.workers.registry import OUTBOUND
@@ -120,7 +121,8 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         dependencies = dependencies()
     elif kit is not None and dependencies_ref is None:
         try:
-            dependencies = kit.dependencies(settings, breakers=CircuitBreakers(metrics), metrics=metrics)
+            dependencies = kit.dependencies(settings, breakers=CircuitBreakers(metrics), metrics=metrics,
+                                            **dependency_defaults(settings, consumer))
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
     if not isinstance(dependencies, Mapping):
@@ -134,7 +136,10 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     capacity = worker_capacity(settings, consumer)
     concurrency = capacity["concurrency"] if concurrency is None else concurrency
     prefetch = max(16, 2 * concurrency) if prefetch is None else prefetch
-    broker = open_broker(settings.broker_url, settings.topology)
+    try:
+        broker = open_broker(settings.broker_url, settings.topology)
+    except TransportError as exc:  # nothing consumed, nothing to undo: say why, no traceback
+        raise click.ClickException(str(exc)) from None
     if kit is not None and kit.processed_store is not None and store is None and dependencies_ref is None:
         processed = kit.processed_store(dependencies)  # the workflow: its own database, one transaction
     else:

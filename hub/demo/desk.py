@@ -103,10 +103,14 @@ class WorkOrderDesk:
             raise FlowFailed(f"{what} refused: {answer.refusal}")
         return answer
 
-    def create(self, customer: Any, who: str, occurred_at: datetime) -> Answer:
-        """CreateWorkOrder for ``customer``: the answer carries the id, the tier BOSS gave, priority, deadlines."""
-        document = new_complaint(self.scene.message_id("wo"), customer, self.agent, occurred_at)
-        return self._create(document, f"{who} {mask_msisdn(customer.msisdn)}: cannot originate calls (01.02.03)")
+    def create(self, customer: Any, who: str, occurred_at: datetime,
+               phenomenon: Mapping[str, str] | None = None) -> Answer:
+        """CreateWorkOrder for ``customer``: the answer carries the id, the tier BOSS gave, priority, deadlines;
+        ``phenomenon``: its ``CategoryCode`` and ``Phenomenon`` (else the example's: cannot originate calls)."""
+        document = new_complaint(self.scene.message_id("wo"), customer, self.agent, occurred_at, phenomenon)
+        said = (f"{phenomenon['Phenomenon'].lower()} ({phenomenon['CategoryCode']})" if phenomenon
+                else "cannot originate calls (01.02.03)")
+        return self._create(document, f"{who} {mask_msisdn(customer.msisdn)}: {said}")
 
     def take(self, complaint: DayComplaint, who: str) -> Answer:
         """CreateWorkOrder of a complaint of the simulator's day, as the simulator writes it, happening now."""

@@ -64,23 +64,27 @@ def _header(message_id: str) -> dict[str, str]:
     return {"Header/c:MessageId": message_id, "Header/c:SourceSystem": "CS", "Header/c:SentAt": now_text()}
 
 
-def sms_log_query(message_id: str, msisdn: str, operator: str, window_to: datetime, *, days: int = 3,
-                  page_size: int = 20) -> bytes:
-    """A complaint front end's QuerySmsLog: the last ``days`` of DSMP's records, both directions."""
+def sms_log_query(message_id: str, msisdn: str, operator: str, window_to: datetime, work_order_id: str, *,
+                  days: int = 3, page_size: int = 20) -> bytes:
+    """A complaint front end's QuerySmsLog: the last ``days`` of DSMP's records, both directions, for the
+    customer's complaint ``work_order_id`` (the hub refuses a query whose work order is not the customer's)."""
     document = _fill(_example("dsmp/QuerySmsLog.valid.xml"), DSMP, {
         **_header(message_id), "Msisdn": msisdn, "Period/c:From": (window_to - timedelta(days=days)).isoformat(),
         "Period/c:To": window_to.isoformat(), "OperatorAccount": operator, "PageSize": str(page_size),
+        "WorkOrderId": work_order_id,
     })
     _remove(document, DSMP, "Direction")
     return _bytes(document)
 
 
-def new_complaint(message_id: str, customer: Any, agent: str, occurred_at: datetime) -> bytes:
-    """CreateWorkOrder: the hotline takes a complaint of ``customer`` (a seeded subscriber) in their own area."""
+def new_complaint(message_id: str, customer: Any, agent: str, occurred_at: datetime,
+                  phenomenon: Mapping[str, str] | None = None) -> bytes:
+    """CreateWorkOrder: the hotline takes a complaint of ``customer`` (a seeded subscriber) in their own area;
+    ``phenomenon``: other values of ``CategoryCode``, ``Phenomenon``, ``Description`` than the example's."""
     document = _fill(_example("workorder/CreateWorkOrder.valid.xml"), WO, {
         **_header(message_id), "Msisdn": customer.msisdn, "OccurredAt": occurred_at.isoformat(timespec="seconds"),
         "Location": f"Near the customer's home, {customer.district}", "Area/c:AreaCode": customer.area_code,
-        "Area/c:District": customer.district, "TakenBy": agent,
+        "Area/c:District": customer.district, "TakenBy": agent, **(phenomenon or {}),
     })
     _remove(document, WO, "Attachment")
     return _bytes(document)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from hub.audit import AuditLog
 from hub.demo.complaints import network_complaint, vip_complaint
+from hub.demo.desk import CHINA, WorkOrderDesk
 from hub.demo.documents import read_xml, sms_log_query
 from hub.demo.mass import mass_complaint
 from hub.demo.outage import outage_notice
@@ -27,6 +28,8 @@ __all__ = ["FLOWS", "Flow"]
 
 DSMP, C = "urn:onepoint:dsmp:1", "urn:onepoint:common:1"
 ALLOWED_OPERATOR, DENIED_OPERATOR = "net-bo-liqiang", AGENT  # roles by [adapters.dsmp] operator_roles
+SMS_NOT_RECEIVED = {"CategoryCode": "03.01.02", "Phenomenon": "Cannot receive SMS",
+                    "Description": "Bank verification codes from 95588 have not arrived since yesterday evening."}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +88,14 @@ def hlr_sync(scene: Scene) -> str:
 def sms_log(scene: Scene) -> str:
     customer = scene.population.subscribers[0]
     window_to = datetime.fromisoformat(scene.admin("dsmp").state()["window"]["to"])
+    complaint = WorkOrderDesk(scene, AGENT).create(customer, "customer", datetime.now(CHINA) - timedelta(hours=2),
+                                                   SMS_NOT_RECEIVED)  # the purpose the query must name
+    work_order_id = complaint.text("wo:WorkOrderId")
     outcomes = {}
     for operator in (ALLOWED_OPERATOR, DENIED_OPERATOR):
-        document = sms_log_query(scene.message_id("sms"), customer.msisdn, operator, window_to)
-        scene.note("CS", "hub (XML)", "dsmp.QuerySmsLog", f"by {operator} for {mask_msisdn(customer.msisdn)}")
+        document = sms_log_query(scene.message_id("sms"), customer.msisdn, operator, window_to, work_order_id)
+        scene.note("CS", "hub (XML)", "dsmp.QuerySmsLog",
+                   f"by {operator} for {mask_msisdn(customer.msisdn)}, purpose {work_order_id}")
         response, sent, took = _timed(partial(scene.post_xml, "dsmp", document))
         answer = read_xml(response.content)
         if response.status_code == 200:
@@ -107,10 +114,11 @@ def sms_log(scene: Scene) -> str:
         at = datetime.fromisoformat(str(row["at"]).replace("Z", "+00:00")).timestamp()
         scene.note("DSMP adapter", "audit log", f"audit row #{row['seq']}",
                    f"{row['outcome']}: {row['operator']} ({row['role']}) from {row['client_address']}, "
-                   f"{row['msisdn_masked']}, {row['rows_returned']} row(s)", at=at)
+                   f"{row['msisdn_masked']}, {row['rows_returned']} row(s); sent by {row['caller']}", at=at)
     if [r["outcome"] for r in rows] != ["allowed", "denied"] or not intact:
         raise FlowFailed(f"the audit log does not hold both queries in an intact chain: {rows}")
-    return "allowed query answered, denied one refused (422); both audited first, chain intact"
+    return (f"allowed query for the customer's complaint {work_order_id} answered, denied one refused (422); both "
+            "audited first, chain intact")
 
 
 FLOWS: tuple[Flow, ...] = (

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from hub.config.settings import ConfigError, HubSettings
@@ -34,7 +35,8 @@ from hub.validation.validator import DocumentValidator
 from hub.workers import Worker
 from hub.workers.registry import OUTBOUND
 
-__all__ = ["HubSystem", "RunningConsumer", "SystemStartError", "processed_store_url", "worker_capacity"]
+__all__ = ["HubSystem", "RunningConsumer", "SystemStartError", "dependency_defaults", "processed_store_url",
+           "worker_capacity"]
 
 log = logging.getLogger("onepoint.system")
 
@@ -53,6 +55,16 @@ def worker_capacity(settings: HubSettings, consumer: str) -> dict[str, int]:
     except ConfigError:
         threads = 1
     return {"concurrency": threads, "prefetch": max(16, 2 * threads)}
+
+
+def dependency_defaults(settings: HubSettings, consumer: str) -> dict[str, Any]:
+    """What a consumer's ``dependencies`` is given that it may not open itself: the DSMP adapter, what opens the
+    work-order store its purpose check reads (adapters never import the workflow's modules)."""
+    if consumer != "dsmp":
+        return {}
+    from hub.workflow.store import WorkOrderStore
+
+    return {"work_order_store": partial(WorkOrderStore.open, settings.workflow.database)}
 
 
 class SystemStartError(RuntimeError):
@@ -128,8 +140,9 @@ class HubSystem:
         return app
 
     def _start_worker(self, kit: ConsumerKit, router: BrokerRouter) -> RunningConsumer:
+        options = {**dependency_defaults(self.settings, kit.consumer), **self.dependency_options.get(kit.consumer, {})}
         deps = kit.dependencies(self.settings, breakers=self.breakers, metrics=self.metrics, registry=self.registry,
-                                **self.dependency_options.get(kit.consumer, {}))
+                                **options)
         try:
             store = (kit.processed_store(deps) if kit.processed_store is not None
                      else open_store(processed_store_url(self.settings, kit.consumer)))

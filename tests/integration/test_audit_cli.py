@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.audit import AuditLog
+from hub.audit import DEVELOPMENT_KEY, AuditLog, ChainKey
 from hub.config import load_settings
-from tests.unit.audit.kit import MSISDN, entry, tamper
+from tests.unit.audit.kit import MSISDN, entry, old_log, tamper
 
 pytestmark = pytest.mark.integration
 
@@ -70,9 +70,39 @@ def test_a_cut_tail_and_a_rolled_back_head(config):
     assert (result.returncode, result.stdout.split(":")[0]) == (1, "TRUNCATED at row 28")
 
 
-def test_the_wrong_key_sees_the_first_row_altered(config):
+def test_another_key_is_named_as_such_and_exits_2_not_as_tampering(config):
+    """E.g. $ONEPOINT_AUDIT_KEY unset in the auditor's shell: the built-in development key is not the log's."""
+    sealed_with = ChainKey(KEY.encode(), "x").key_id
     result = onepoint("verify", "--config", str(config), key="another-key-of-at-least-32-bytes-long")
-    assert (result.returncode, result.stdout.split(":")[0]) == (1, "ALTERED at row 1")
+    given = ChainKey(b"another-key-of-at-least-32-bytes-long", "x").key_id
+    assert (result.returncode, result.stdout) == (2, "")
+    assert f"this log was sealed with another key (key id {sealed_with}, given key id {given})" in result.stderr
+    assert "another-key-of-at-least" not in result.stderr and KEY not in result.stderr
+    config.write_text(config.read_text() + "development_key = true\n")
+    result = onepoint("verify", "--config", str(config), key=None)
+    dev = ChainKey(DEVELOPMENT_KEY, "x").key_id
+    assert result.returncode == 2 and f"(key id {sealed_with}, given key id {dev})" in result.stderr
+
+
+def test_a_field_turned_into_a_blob_is_named_as_altered(config):
+    tamper(config.parent / "data" / "audit.db",
+           "UPDATE audit_log SET purpose = CAST(purpose AS BLOB) WHERE seq = 12",
+           "UPDATE audit_log SET operator = CAST(x'c3' AS TEXT) WHERE seq = 20")
+    result = onepoint("verify", "--config", str(config))
+    assert (result.returncode, result.stdout.split(":")[0], result.stderr) == (1, "ALTERED at row 12", "")
+    shown = onepoint("show", "--config", str(config), "--last", "30")
+    assert shown.returncode == 0 and shown.stderr == ""
+
+
+def test_a_log_written_before_key_ids_and_callers_still_verifies(tmp_path):
+    path = tmp_path / "hub.toml"
+    path.write_text('[audit]\npath = "old/audit.db"\nkey_env = "TEST_AUDIT_KEY"\n')
+    (tmp_path / "old").mkdir()
+    old_log(tmp_path / "old" / "audit.db", 12, ChainKey(KEY.encode(), "x"))
+    result = onepoint("verify", "--config", str(path))
+    assert (result.returncode, result.stdout) == (0, "OK: 12 rows, chain intact\n"), result.stderr
+    result = onepoint("verify", "--config", str(path), key="another-key-of-at-least-32-bytes-long")
+    assert result.returncode == 1 and "ALTERED at row 1" in result.stdout and "another key" in result.stdout
 
 
 def test_no_key_or_no_log_cannot_be_checked(config, tmp_path):

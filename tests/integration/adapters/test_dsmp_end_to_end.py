@@ -1,11 +1,16 @@
 """End to end: a caller's QuerySmsLog through the hub's XML ingress → broker → the DSMP adapter's Worker (role check,
-audit row) → the DSMP emulator over HTTP → the records back to the caller; a denied query audited and refused
-(422); ``onepoint audit verify`` intact afterwards. On memory:// and on RabbitMQ."""
+the purpose's work order read from a real work-order store, audit row) → the DSMP emulator over HTTP → the records
+back to the caller; denied queries (role, a work order the hub does not have) audited and refused (422);
+``onepoint audit verify`` intact afterwards. On memory:// and on RabbitMQ."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +20,16 @@ from lxml import etree
 
 import adapters.dsmp as dsmp_adapter
 from hub.audit import AuditLog
-from hub.config.settings import load_settings
+from hub.config.adapters import AdapterSettings
+from hub.config.settings import AuditSettings, load_settings
+from hub.gateways import CircuitBreakers
+from hub.observability.metrics import Metrics
+from hub.store import SQLiteProcessedStore
+from hub.workers import Worker
+from hub.workflow.store import WorkOrderStore
 from tests.integration.adapters.conftest import xml_gateway_settings
 from tests.integration.adapters.hub_kit import RunningHub
+from tests.support.workorder_store import make_row
 from tests.unit.adapters.soap_kit import example
 
 DSMP = "urn:onepoint:dsmp:1"
@@ -27,13 +39,18 @@ KEY = "dsmp-end-to-end-audit-key-0123456789abcdef"
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def sms_log_query(msisdn: str, window: dict[str, str], *, message_id: str, account: str = "net-bo-liqiang") -> bytes:
+WORK_ORDER = "WO20261123SMS00042"  # the example query's purpose
+
+
+def sms_log_query(msisdn: str, window: dict[str, str], *, message_id: str, account: str = "net-bo-liqiang",
+                  work_order_id: str = WORK_ORDER) -> bytes:
     """The example query as the front end sends it: its own SourceSystem, the window DSMP holds records for."""
     document = etree.fromstring(example("dsmp/QuerySmsLog.valid.xml"))
     for path, value in ((f"{{{DSMP}}}Header/{{{C}}}MessageId", message_id),
                         (f"{{{DSMP}}}Header/{{{C}}}SourceSystem", "CS"), (f"{{{DSMP}}}Msisdn", msisdn),
                         (f"{{{DSMP}}}Period/{{{C}}}From", window["from"]),
-                        (f"{{{DSMP}}}Period/{{{C}}}To", window["to"]), (f"{{{DSMP}}}OperatorAccount", account)):
+                        (f"{{{DSMP}}}Period/{{{C}}}To", window["to"]), (f"{{{DSMP}}}OperatorAccount", account),
+                        (f"{{{DSMP}}}WorkOrderId", work_order_id)):
         field = document.find(path)
         assert field is not None
         field.text = value
@@ -56,6 +73,37 @@ def subscriber_with_records(dsmp: Any, window: dict[str, str]) -> tuple[str, int
     pytest.fail("no seeded subscriber with SMS records among the first 50")
 
 
+def work_order_store(tmp_path: Path, msisdn: str) -> str:
+    """A work-order database holding the query's work order: a complaint of ``msisdn`` (its URL)."""
+    url = f"sqlite:///{tmp_path / 'workorders.db'}"
+    store = WorkOrderStore.open(url)
+    try:
+        with store.transaction() as tx:
+            tx.insert_work_order(make_row(id=WORK_ORDER, msisdn=msisdn, category_code="03.01.02"))
+    finally:
+        store.close()
+    return url
+
+
+@contextmanager
+def dsmp_worker(hub: RunningHub, gateway: AdapterSettings, audit: AuditSettings,
+                store_url: str) -> Iterator[dict[str, Any]]:
+    """The DSMP adapter's Worker on the hub's broker, wired as ``hub.system`` wires it: the work-order store's
+    opener given (an adapter may not open it itself)."""
+    metrics = Metrics()
+    deps = dsmp_adapter.dependencies(replace(hub.settings, adapters=(gateway,), audit=audit),
+                                     breakers=CircuitBreakers(metrics), metrics=metrics, registry=hub.registry,
+                                     work_order_store=partial(WorkOrderStore.open, store_url))
+    store = SQLiteProcessedStore(hub.tmp_path / "dsmp-processed.db")
+    try:
+        with Worker(hub.broker, dsmp_adapter.CONSUMER, dsmp_adapter.handlers, store=store, dependencies=deps,
+                    metrics=metrics):
+            yield deps
+    finally:
+        dsmp_adapter.close(deps)
+        store.close()
+
+
 def verify(config: Path) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "TEST_DSMP_AUDIT_KEY": KEY}
     return subprocess.run([sys.executable, "-W", "ignore", "-m", "hub.cli.main", "audit", "verify", "--config",
@@ -72,12 +120,14 @@ def test_sms_log_queries_are_audited_answered_or_refused(running_hub: RunningHub
     msisdn, total = subscriber_with_records(dsmp_emulator, window)
     gateway = xml_gateway_settings("dsmp", dsmp_emulator.base_url,
                                    options=running_hub.settings.adapter("dsmp").options)  # the built-in roles
-    with running_hub.adapter(dsmp_adapter, gateway, audit=audit) as deps:
+    with dsmp_worker(running_hub, gateway, audit, work_order_store(tmp_path, msisdn)) as deps:
         allowed = running_hub.post("dsmp", sms_log_query(msisdn, window, message_id="e2e-sms-00000001"),
                                    token=CS_TOKEN)
         rows_when_answered = deps["audit_log"].count()
         denied = running_hub.post("dsmp", sms_log_query(msisdn, window, message_id="e2e-sms-00000002",
                                                         account="cs-agent-0042"), token=CS_TOKEN)
+        unknown = running_hub.post("dsmp", sms_log_query(msisdn, window, message_id="e2e-sms-00000003",
+                                                         work_order_id="WO20991231NOSUCH00"), token=CS_TOKEN)
     assert allowed.status_code == 200, allowed.text
     answer = etree.fromstring(allowed.content)
     records = answer.findall(f"{{{DSMP}}}Record")
@@ -87,15 +137,20 @@ def test_sms_log_queries_are_audited_answered_or_refused(running_hub: RunningHub
     assert denied.status_code == 422
     error = etree.fromstring(denied.content)
     assert error.findtext(f"{{{C}}}Code") == "role-not-allowed"
+    assert unknown.status_code == 422
+    assert etree.fromstring(unknown.content).findtext(f"{{{C}}}Code") == "purpose-unknown-work-order"
     asked = [(e["message_id"], e["operator_account"], e["source_system"]) for e in dsmp_emulator.state()["audit"]
              if e["message_id"].startswith("e2e-")]
-    assert asked == [("e2e-sms-00000001", "net-bo-liqiang", "HUB")]  # the denied query never reached DSMP
+    assert asked == [("e2e-sms-00000001", "net-bo-liqiang", "HUB")]  # the denied queries never reached DSMP
     with AuditLog.open(audit, create=False) as log:
         rows = [r.as_dict() for r in log.last(10)]
     assert [(r["message_id"], r["outcome"], r["role"], r["rows_returned"]) for r in rows] == [
         ("e2e-sms-00000001", "allowed", "network-backoffice", len(records)),
-        ("e2e-sms-00000002", "denied", "customer-service", 0)]
+        ("e2e-sms-00000002", "denied", "customer-service", 0),
+        ("e2e-sms-00000003", "denied", "network-backoffice", 0)]
     assert all(r["msisdn_masked"] == "*" * (len(msisdn) - 4) + msisdn[-4:] for r in rows)
-    assert {r["client_address"] for r in rows} == {"10.212.34.17"}
+    assert {r["client_address"] for r in rows} == {"10.212.34.17"}  # what the document names
+    assert {r["caller"] for r in rows} == {"cs-frontend"}  # who the ingress authenticated (token cs-dev-token)
+    assert {r["peer"] for r in rows} <= {"127.0.0.1", "unknown"}  # its address, once the ingress passes it on
     result = verify(config)
-    assert (result.returncode, result.stdout) == (0, "OK: 2 rows, chain intact\n"), result.stderr
+    assert (result.returncode, result.stdout) == (0, "OK: 3 rows, chain intact\n"), result.stderr

@@ -36,11 +36,19 @@ C = "urn:onepoint:common:1"
 KEY = "xml-adapters-audit-key-0123456789abcdef"
 
 
+def dsmp_work_orders() -> dict[str, Any]:
+    """The DSMP adapter's purpose check: the example query's work order is a complaint of its subscriber."""
+    orders = dsmp_adapter.InMemoryWorkOrders()
+    orders.add("WO20261123SMS00042", "13501105566")
+    return {"work_orders": orders}
+
+
 @contextmanager
 def worker(module: ModuleType, broker: Broker, store: ProcessedStore, gateway: AdapterSettings,
-           breakers: CircuitBreakers, metrics: Metrics, **settings: Any) -> Iterator[dict[str, Any]]:
+           breakers: CircuitBreakers, metrics: Metrics, options: dict[str, Any] | None = None,
+           **settings: Any) -> Iterator[dict[str, Any]]:
     configured = HubSettings(adapters=(gateway,), **settings)
-    deps = module.dependencies(configured, breakers=breakers, metrics=metrics)
+    deps = module.dependencies(configured, breakers=breakers, metrics=metrics, **(options or {}))
     registry = CommandSetRegistry.installed(detailed=False)
     outbound = BrokerOutbound(broker, load_routing_table(configured, registry, broker), DocumentValidator(registry))
     try:
@@ -80,7 +88,7 @@ def test_sms_log_query_failed_at_dsmp_is_audited_then_answered(
                 .replace(b"2026-11-22T23:59:59+08:00", window["to"].encode()))
     gateway = xml_gateway_settings("dsmp", dsmp_emulator.base_url, options=load_settings().adapter("dsmp").options)
     sent = envelope(document, "dsmp.QuerySmsLog")
-    with worker(dsmp_adapter, broker, store, gateway, breakers, metrics, audit=audit):
+    with worker(dsmp_adapter, broker, store, gateway, breakers, metrics, dsmp_work_orders(), audit=audit):
         answer = etree.fromstring(ask(broker, "dsmp", sent))
     assert answer.tag == f"{{{DSMP}}}QuerySmsLogResponse"
     with AuditLog.open(audit, create=False) as log:
@@ -96,7 +104,7 @@ def test_sp_complaint_figures_come_from_dsmp_and_a_refused_period_is_answered(
     stats = envelope(example("dsmp/QuerySpComplaintStats.valid.xml"), "dsmp.QuerySpComplaintStats")
     too_long = envelope(example("dsmp/QuerySpComplaintStats.valid.xml").replace(b"2026-11-", b"2024-11-", 1),
                         "dsmp.QuerySpComplaintStats")
-    with worker(dsmp_adapter, broker, store, gateway, breakers, metrics, audit=audit):
+    with worker(dsmp_adapter, broker, store, gateway, breakers, metrics, dsmp_work_orders(), audit=audit):
         answer = etree.fromstring(ask(broker, "dsmp", stats))
         refused = etree.fromstring(ask(broker, "dsmp", too_long))
     assert answer.tag == f"{{{DSMP}}}QuerySpComplaintStatsResponse"

@@ -58,7 +58,8 @@ def test_the_canonical_encoding_covers_the_sequence_number_time_and_every_field(
     assert canonical(7, "2026-12-01T00:00:00.000001+00:00", values) != base
     for index in range(len(values)):
         changed = list(values)
-        changed[index] = "x" if values[index] != "x" else "y"
+        changed[index] = (values[index] + 1 if isinstance(values[index], int)
+                          else "x" if values[index] != "x" else "y")
         assert canonical(7, "2026-12-01T00:00:00.000000+00:00", tuple(changed)) != base, FIELDS[index]
 
 

@@ -47,7 +47,7 @@ def test_a_key_file_elsewhere_seals_the_log(tmp_path):
         log.append(entry())
         assert log.verify().intact
         # the trailing newline of the file is not part of the key
-        assert log.key.seal(b"", 1, "t", ()) == ChainKey(KEY.encode(), "same").seal(b"", 1, "t", ())
+        assert log.key.key_id == ChainKey(KEY.encode(), "same").key_id
 
 
 def test_a_key_file_others_can_read_is_warned_about(tmp_path, caplog):
@@ -75,7 +75,7 @@ def test_the_key_from_the_environment(tmp_path):
 def test_the_development_key_only_when_the_settings_allow_it(tmp_path, caplog):
     settings = AuditSettings(path=tmp_path / "audit.db", development_key=True)
     key = load_chain_key(settings, environ={})
-    assert key.seal(b"", 1, "t", ()) == ChainKey(DEVELOPMENT_KEY, "dev").seal(b"", 1, "t", ())
+    assert key.key_id == ChainKey(DEVELOPMENT_KEY, "dev").key_id
     assert "DEVELOPMENT key" in caplog.text
     assert load_chain_key(settings, environ={"ONEPOINT_AUDIT_KEY": KEY}).origin == "$ONEPOINT_AUDIT_KEY"
     with pytest.raises(AuditKeyError):

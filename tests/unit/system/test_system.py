@@ -170,3 +170,25 @@ def test_a_reload_reroutes_the_ingress_and_the_in_process_workers_and_a_bad_tabl
     finally:
         system.stop()
         app.router.broker.close()  # type: ignore[attr-defined]
+
+
+def test_a_separate_dsmp_worker_gets_the_work_order_store_its_purpose_check_reads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``onepoint worker dsmp`` builds what ``onepoint serve`` gives the DSMP adapter (the work-order store, which
+    an adapter may not open itself): it gets as far as the broker, here unreachable, and says so plainly."""
+    from click.testing import CliRunner
+
+    import hub.transport
+    from hub.cli.main import main
+    from hub.transport.errors import TransportError
+
+    def unreachable(*_: object) -> None:
+        raise TransportError("could not connect to the broker: refused")
+
+    monkeypatch.setattr(hub.transport, "open_broker", unreachable)  # no network: the broker is the last step
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "hub.toml").write_text('[broker]\nurl = "amqp://guest:guest@127.0.0.1:1/"\n[audit]\n'
+                                       'development_key = true\n[adapters.dsmp]\nurl = "http://127.0.0.1:1/xml"\n')
+    result = CliRunner().invoke(main, ["worker", "dsmp", "--config", "hub.toml", "--log-level", "ERROR"])
+    assert result.exit_code == 1 and "could not connect to the broker" in result.output, result.output
+    assert "work-order store" not in result.output and (tmp_path / "onepoint-workorders.db").is_file()

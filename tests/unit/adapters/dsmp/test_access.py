@@ -73,5 +73,19 @@ def test_without_an_audit_key_no_dsmp_worker_can_be_wired(tmp_path: Path, monkey
     path.write_text('[adapters.dsmp]\nurl = "http://127.0.0.1:9/xml"\n'
                     '[audit]\npath = "audit.db"\nkey_env = "TEST_NO_AUDIT_KEY"\n')
     with pytest.raises(ConfigError, match=r"\[audit\]: no audit key"):
+        dsmp_adapter.dependencies(load_settings(path), work_orders=dsmp_adapter.InMemoryWorkOrders())
+    assert not (tmp_path / "audit.db").exists()
+
+
+def test_without_the_work_order_store_no_dsmp_worker_can_be_wired(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nobody would check the purpose of a query: no worker runs (the assembler gives the store, hub.system)."""
+    import adapters.dsmp as dsmp_adapter
+
+    monkeypatch.setenv("TEST_AUDIT_KEY", "a-test-audit-key-of-at-least-32-bytes")
+    path = tmp_path / "hub.toml"
+    path.write_text('[adapters.dsmp]\nurl = "http://127.0.0.1:9/xml"\n'
+                    '[audit]\npath = "audit.db"\nkey_env = "TEST_AUDIT_KEY"\n')
+    with pytest.raises(ConfigError, match="work-order store"):
         dsmp_adapter.dependencies(load_settings(path))
     assert not (tmp_path / "audit.db").exists()

@@ -7,92 +7,44 @@ a temporary file.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import respx
 from lxml import etree
 
-from adapters.dsmp import DsmpClient, OperatorRole, SmsLogAccess, handlers
+from adapters.dsmp import DsmpClient, handlers
 from adapters.dsmp.mapping import query_document, sms_log_page, sms_log_query
-from hub.audit import AuditEntry, AuditLog, AuditRecord, ChainKey, SQLiteAuditStorage
 from hub.gateways import CircuitBreakers, XmlGateway
 from hub.workers import WorkerTestClient
-from tests.unit.adapters.soap_kit import BASE_URL, command, example, registry, settings
+from tests.unit.adapters.dsmp.kit import (
+    ACCESS,
+    ANSWER,
+    BASE_URL,
+    DSMP,
+    STATS,
+    C,
+    Dsmp,
+    WatchedAuditLog,
+    answered,
+    query,
+    work_orders,
+)
+from tests.unit.adapters.soap_kit import command, registry, settings
 from tests.unit.audit.kit import tamper
 
 pytestmark = pytest.mark.unit
-DSMP = "urn:onepoint:dsmp:1"
-C = "urn:onepoint:common:1"
-KEY = ChainKey(b"dsmp-adapter-test-key-0123456789abcdef", "tests")
-ANSWER = example("dsmp/responses/QuerySmsLogResponse.xml")
-STATS = example("dsmp/responses/QuerySpComplaintStatsResponse.xml")
-ACCESS = SmsLogAccess(frozenset({"network-backoffice"}), (OperatorRole("net-bo-*", "network-backoffice"),
-                                                          OperatorRole("cs-*", "customer-service")))
-
-
-class WatchedAuditLog(AuditLog):
-    """The real log, noting each committed row in ``events`` (shared with the DSMP route) to see the order."""
-
-    def __init__(self, path: Path, events: list[str]) -> None:
-        super().__init__(SQLiteAuditStorage(path), KEY)
-        self.events = events
-
-    def append(self, entry: AuditEntry) -> AuditRecord:
-        committed = super().append(entry)
-        self.events.append(f"audit {entry.outcome}")
-        return committed
-
-
-@dataclass
-class Dsmp:
-    route: respx.Route
-    client: WorkerTestClient
-    audit_log: WatchedAuditLog
-    events: list[str]
-
-    def rows(self) -> list[dict[str, Any]]:
-        return [r.as_dict() for r in self.audit_log.last(100)]  # oldest first
-
-
-@pytest.fixture
-def dsmp(tmp_path: Path) -> Iterator[Dsmp]:
-    events: list[str] = []
-    with respx.mock(assert_all_called=False) as router:
-        route = router.post(BASE_URL)
-        gateway = XmlGateway(settings("dsmp"), registry().get("dsmp"), breakers=CircuitBreakers())
-        audit_log = WatchedAuditLog(tmp_path / "audit.db", events)
-        deps = {"dsmp": DsmpClient(gateway), "audit_log": audit_log, "sms_log_access": ACCESS}
-        try:
-            yield Dsmp(route, WorkerTestClient(handlers, consumer="dsmp", dependencies=deps), audit_log, events)
-        finally:
-            gateway.close()
-            audit_log.close()
-
-
-def answered(content: bytes, events: list[str]) -> Any:
-    """A respx side effect: DSMP answers ``content`` and the call is noted in ``events``."""
-    def answer(request: httpx.Request) -> httpx.Response:
-        events.append("dsmp called")
-        return httpx.Response(200, content=content)
-    return answer
-
-
-def query(account: str = "net-bo-liqiang", message_id: str = "cs-sms-00000001") -> Any:
-    return command("dsmp/QuerySmsLog.valid.xml", message_id=message_id,
-                   replace={b"net-bo-liqiang": account.encode()})
 
 
 def test_the_query_facts_and_the_stated_purpose() -> None:
     found = sms_log_query(query())
     assert (found.msisdn, found.operator, found.operator_ip, found.work_order_id) == (
         "13501105566", "net-bo-liqiang", "10.212.34.17", "WO20261123SMS00042")
-    assert found.period_from == datetime.fromisoformat("2026-11-20T00:00:00+08:00")
+    assert found.period()[0].at == datetime.fromisoformat("2026-11-20T00:00:00+08:00")
+    assert (found.caller, found.peer) == (None, None)  # no ingress put its headers on this one
     assert found.stated_purpose == ("WO20261123SMS00042: Customer says bank SMS codes from 95588 did not arrive "
                                     "(approval SEC-2026-1123-009)")
     sent = query_document(query(), datetime(2026, 11, 23, tzinfo=UTC))
@@ -156,7 +108,8 @@ def test_a_query_held_back_by_dsmps_open_circuit_waits_unaudited_then_is_audited
         gateway = XmlGateway(replace(settings("dsmp"), breaker_fail_max=1, breaker_reset_seconds=0.05),
                              registry().get("dsmp"), breakers=CircuitBreakers())
         audit_log = WatchedAuditLog(tmp_path / "audit.db", events)
-        deps = {"dsmp": DsmpClient(gateway), "audit_log": audit_log, "sms_log_access": ACCESS}
+        deps = {"dsmp": DsmpClient(gateway), "audit_log": audit_log, "sms_log_access": ACCESS,
+                "work_orders": work_orders()}
         client = WorkerTestClient(handlers, consumer="dsmp", dependencies=deps)
         try:
             result = client.request(query(), on_wait=time.sleep)  # the 503 opens the circuit; the retry waits
