@@ -13,7 +13,7 @@ import pytest
 from hub.workflow.store import HistoryEntry, WorkOrderStore
 from tests.support.postgres_server import PostgresServer
 
-__all__ = ["T0", "make_row", "open_workorder_store", "store_url", "workorder_store"]
+__all__ = ["T0", "make_row", "open_workorder_store", "store_complaint", "store_url", "workorder_store"]
 
 T0 = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
@@ -69,3 +69,14 @@ def make_row(n: int = 0, **fields: Any) -> dict[str, Any]:
 
 def created(at: datetime, *, actor: str = "agent-7") -> HistoryEntry:
     return HistoryEntry(at=at, kind="state", actor=actor, system="CS", action="CREATE", to_state="NEW")
+
+
+def store_complaint(database_url: str, work_order_id: str, msisdn: str, category_code: str = "03.01.02") -> None:
+    """Put a complaint of ``msisdn`` under ``work_order_id`` in the work-order database at ``database_url`` (what
+    an SMS-log query may name as its purpose)."""
+    store = WorkOrderStore.open(database_url)
+    try:
+        with store.transaction() as tx:
+            tx.insert_work_order(make_row(id=work_order_id, msisdn=msisdn, category_code=category_code))
+    finally:
+        store.close()

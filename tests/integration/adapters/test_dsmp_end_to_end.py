@@ -29,7 +29,7 @@ from hub.workers import Worker
 from hub.workflow.store import WorkOrderStore
 from tests.integration.adapters.conftest import xml_gateway_settings
 from tests.integration.adapters.hub_kit import RunningHub
-from tests.support.workorder_store import make_row
+from tests.support.workorder_store import store_complaint
 from tests.unit.adapters.soap_kit import example
 
 DSMP = "urn:onepoint:dsmp:1"
@@ -76,12 +76,7 @@ def subscriber_with_records(dsmp: Any, window: dict[str, str]) -> tuple[str, int
 def work_order_store(tmp_path: Path, msisdn: str) -> str:
     """A work-order database holding the query's work order: a complaint of ``msisdn`` (its URL)."""
     url = f"sqlite:///{tmp_path / 'workorders.db'}"
-    store = WorkOrderStore.open(url)
-    try:
-        with store.transaction() as tx:
-            tx.insert_work_order(make_row(id=WORK_ORDER, msisdn=msisdn, category_code="03.01.02"))
-    finally:
-        store.close()
+    store_complaint(url, WORK_ORDER, msisdn)
     return url
 
 

@@ -112,16 +112,9 @@ SMS_LOG_WORK_ORDER = ("WO20261123SMS00042", "13501105566")  # the example QueryS
 def sms_log_purpose(database_url: str) -> None:
     """The work order the example QuerySmsLog names, a complaint of its subscriber, in the hub's work-order store
     (the DSMP adapter refuses a query whose work order the hub does not have, or is another customer's)."""
-    from hub.workflow.store import WorkOrderStore
-    from tests.support.workorder_store import make_row
+    from tests.support.workorder_store import store_complaint
 
-    work_order_id, msisdn = SMS_LOG_WORK_ORDER
-    store = WorkOrderStore.open(database_url)
-    try:
-        with store.transaction() as tx:
-            tx.insert_work_order(make_row(id=work_order_id, msisdn=msisdn, category_code="03.01.02"))
-    finally:
-        store.close()
+    store_complaint(database_url, *SMS_LOG_WORK_ORDER)
 
 
 def sms_log_query(window: dict[str, str]) -> bytes:

@@ -67,8 +67,10 @@ def unconfirmed_once(broker: Broker, command_type: str) -> list[str]:
 
 
 def run_alone(runtime: WorkflowRuntime, broker: Broker, outbound: BrokerOutbound, document: etree._Element,
-              message_id: str) -> bytes:
+              message_id: str, received_at: datetime | None = None) -> bytes:
     env = envelope(document, message_id)
+    if received_at is not None:
+        env = replace(env, received_at=received_at)
     message = message_from_envelope(env, routing_key(wiring.CONSUMER, env.command_type), for_request=True)
     reply = broker.request(broker.config.commands_exchange, message, timeout=10)
     worker = Worker(broker, wiring.CONSUMER, wiring.handlers, store=WorkOrderProcessedStore(runtime.store),
@@ -138,15 +140,7 @@ def test_a_retry_after_the_operators_midnight_keeps_the_id_the_first_attempt_dre
 
             broker.publish = publish  # type: ignore[method-assign]
             document, message_id = command("CreateWorkOrder.valid-dispatch-at-intake.xml")
-            env = replace(envelope(document, message_id), received_at=before_midnight)
-            message = message_from_envelope(env, routing_key(wiring.CONSUMER, env.command_type), for_request=True)
-            reply = broker.request(broker.config.commands_exchange, message, timeout=10)
-            worker = Worker(broker, wiring.CONSUMER, wiring.handlers, store=WorkOrderProcessedStore(runtime.store),
-                            dependencies={"workflow": runtime}, outbound=outbound, policy=RetryPolicy(initial=0.0))
-            delivery = broker.get(broker.config.queue(wiring.CONSUMER))
-            assert delivery is not None
-            worker.handle_batch([delivery])
-            answer = etree.fromstring(reply.result(5).body)
+            answer = etree.fromstring(run_alone(runtime, broker, outbound, document, message_id, before_midnight))
             assert clock.now() > before_midnight, "the first attempt was to fail past midnight"
             drawn = new_work_order_id(before_midnight.astimezone(ZoneInfo("Asia/Shanghai")), message_id)
             assert answer.findtext(f"{{{WO}}}WorkOrderId") == drawn and drawn.startswith("WO20261123")
