@@ -83,6 +83,8 @@ def hub_settings(path: Path, *, port: int, broker_url: str, emulators: dict[str,
     text = text.replace("development_key = true", "development_key = false", 1)
     for system, default in DEFAULT_PORTS.items():
         text = text.replace(f"http://127.0.0.1:{default}", emulators[system])
+    if "\n[workflow]" not in text:  # beside the settings file (the default is the hub's working folder's)
+        text += '\n[workflow]\ndatabase = "onepoint-workorders.db"\n'
     path.write_text(text, "utf-8")
     return path
 
