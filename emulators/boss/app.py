@@ -18,8 +18,9 @@ def create_emulator(*, seed: int = 0, subscribers: int = 1000, hlr_drift_share: 
     """A fresh BOSS emulator; ``options`` go to :class:`EmulatorApp` (journal_capacity, clock, wsgi_threads...)."""
     state = BossState(seed=seed, subscribers=subscribers, hlr_drift_share=hlr_drift_share)
     boss = contract("boss")
-    app = boss.soap_app(boss_handlers(state, boss), ws_users=ws_users)
-    hooks = EmulatorHooks(protocol="soap11", reset=state.reset, state=state.snapshot)
+    app = boss.soap_app(boss_handlers(state, boss, options.get("clock")), ws_users=ws_users)
+    hooks = EmulatorHooks(protocol="soap11", reset=state.reset, state=state.snapshot,
+                          commands=boss.command_set.commands)
     emulator = EmulatorApp(app, name="boss", hooks=hooks, seed=seed, **options)
     emulator.boss_state = state  # type: ignore[attr-defined]  # for in-process tests and the benchmark
     return emulator

@@ -12,6 +12,7 @@ from typing import Any
 
 from emulators.boss.state import BossState, SubscriberNotFound
 from emulators.population import Subscriber
+from emulators.toolkit.clock import Clock
 from emulators.toolkit.logs import emulator_logger, log_event
 from emulators.toolkit.soapcontract import Contract, DomainFault, local_now
 from hub.observability.logging import mask_msisdn
@@ -31,7 +32,9 @@ def _subscriber(state: BossState, msisdn: str) -> Subscriber:
         raise DomainFault(SUBSCRIBER_NOT_FOUND, f"subscriber not found: {mask_msisdn(msisdn)}") from None
 
 
-def boss_handlers(state: BossState, contract: Contract) -> dict[str, Callable[[ValidatedCommand, Any], Any]]:
+def boss_handlers(state: BossState, contract: Contract,
+                  clock: Clock | None = None) -> dict[str, Callable[[ValidatedCommand, Any], Any]]:
+    """The three operations; Ack ReceivedAt and SyncedAt come from ``clock`` (default: the system clock)."""
     m = contract.models
     area_type = m["Subscriber"]._type_info["HomeArea"]
     area_model = getattr(area_type, "__orig__", None) or area_type  # the customized (minOccurs) class warns
@@ -70,20 +73,21 @@ def boss_handlers(state: BossState, contract: Contract) -> dict[str, Callable[[V
         parts = tier_parts.get(sub.msisdn)
         if parts is None:
             parts = tier_parts.setdefault(sub.msisdn, tier_answer(sub))
-        return m["QueryCustomerTierResponse"](Ack=contract.ack(validated), **parts)
+        return m["QueryCustomerTierResponse"](Ack=contract.ack(validated, clock), **parts)
 
     def query_subscriber(validated: ValidatedCommand, request: Any) -> Any:
         sub = _subscriber(state, request.Msisdn)
         record = records.get(sub.msisdn)
         if record is None:
             record = records.setdefault(sub.msisdn, subscriber_record(sub))
-        return m["QuerySubscriberResponse"](Ack=contract.ack(validated), Subscriber=record)
+        return m["QuerySubscriberResponse"](Ack=contract.ack(validated, clock), Subscriber=record)
 
     def sync_hlr(validated: ValidatedCommand, request: Any) -> Any:
         _subscriber(state, request.Msisdn)
         changes = state.sync(request.Msisdn)
         return m["SyncHLRResponse"](
-            Ack=contract.ack(validated), Changed=bool(changes), SyncedAt=local_now().replace(microsecond=0),
+            Ack=contract.ack(validated, clock), Changed=bool(changes),
+            SyncedAt=local_now(clock).replace(microsecond=0),
             Change=[m["FieldChange"](Field=c.field, HlrValue=c.hlr_value, BossValue=c.boss_value) for c in changes],
         )
 

@@ -18,8 +18,9 @@ def create_emulator(*, seed: int = 0, subscribers: int = 1000, hlr_drift_share: 
     """A fresh CRM emulator; ``options`` go to :class:`EmulatorApp` (journal_capacity, clock, wsgi_threads...)."""
     state = CrmState(seed=seed, subscribers=subscribers, hlr_drift_share=hlr_drift_share)
     crm = contract("crm")
-    app = crm.soap_app(crm_handlers(state, crm), ws_users=ws_users)
-    hooks = EmulatorHooks(protocol="soap11", reset=state.reset, state=state.snapshot)
+    app = crm.soap_app(crm_handlers(state, crm, options.get("clock")), ws_users=ws_users)
+    hooks = EmulatorHooks(protocol="soap11", reset=state.reset, state=state.snapshot,
+                          commands=crm.command_set.commands)
     emulator = EmulatorApp(app, name="crm", hooks=hooks, seed=seed, **options)
     emulator.crm_state = state  # type: ignore[attr-defined]  # for in-process tests
     return emulator

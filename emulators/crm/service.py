@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from emulators.crm.state import AccountManagerNotFound, CrmState
+from emulators.toolkit.clock import Clock
 from emulators.toolkit.soapcontract import Contract, DomainFault
 from hub.validation import ValidatedCommand
 
@@ -25,13 +26,15 @@ def _listed(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def crm_handlers(state: CrmState, contract: Contract) -> dict[str, Callable[[ValidatedCommand, Any], Any]]:
+def crm_handlers(state: CrmState, contract: Contract,
+                 clock: Clock | None = None) -> dict[str, Callable[[ValidatedCommand, Any], Any]]:
+    """The two operations; Ack ReceivedAt (and the notices' received time) come from ``clock``."""
     response_model = contract.models["NotifyAccountManagerResponse"]
     outage_model = contract.models["NotifyAreaOutageResponse"]
     told_model = contract.models["AccountManagerTold"]
 
     def notify_area_outage(validated: ValidatedCommand, request: Any) -> Any:
-        ack = contract.ack(validated)
+        ack = contract.ack(validated, clock)
         areas = tuple((str(a.AreaCode), str(a.District) if a.District else None) for a in _listed(request.Area))
         outage = state.notify_area(
             message_id=validated.message_id, outage_notice_id=request.OutageNoticeId, status=request.Status,
@@ -46,7 +49,7 @@ def crm_handlers(state: CrmState, contract: Contract) -> dict[str, Callable[[Val
         return outage_model(Ack=ack, AffectedCustomers=outage.affected_customers, AccountManager=managers)
 
     def notify_account_manager(validated: ValidatedCommand, request: Any) -> Any:
-        ack = contract.ack(validated)
+        ack = contract.ack(validated, clock)
         channels = request.Channel if isinstance(request.Channel, list | tuple) else [request.Channel]
         try:
             notice = state.notify(

@@ -22,8 +22,8 @@ from starlette.routing import Route
 from emulators.dsmp.service import DsmpService
 from emulators.dsmp.state import DsmpState
 from emulators.population import EPOCH, generate_population
-from emulators.toolkit import Clock, EmulatorApp, EmulatorHooks, SystemClock
-from emulators.toolkit.xmlcommand import command_endpoint, route_operation, validator
+from emulators.toolkit import Clock, EmulatorApp, SystemClock
+from emulators.toolkit.xmlcommand import command_endpoint, validator, xml_hooks
 
 __all__ = ["DSMP_ROUTES", "build_app", "create_emulator"]
 
@@ -60,6 +60,5 @@ def create_emulator(
     state = DsmpState(seed=seed, clock=clock, population=generate_population(seed, subscribers),
                       anchor=anchor or EPOCH, days=days, sp_count=sp_count)
     service = DsmpService(state, clock)
-    hooks = EmulatorHooks(protocol="xml", operation=route_operation(DSMP_ROUTES), reset=state.reset,
-                          state=state.snapshot)
+    hooks = xml_hooks("dsmp", DSMP_ROUTES, reset=state.reset, state=state.snapshot)
     return EmulatorApp(build_app(service), name="dsmp", hooks=hooks, seed=seed, clock=clock, **options)

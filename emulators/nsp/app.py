@@ -31,13 +31,13 @@ from emulators.callbacks import CallbackClient
 from emulators.nsp.notices import NoticeSpecError
 from emulators.nsp.script import load_script
 from emulators.nsp.service import NspService
-from emulators.toolkit import Clock, EmulatorHooks, SystemClock
+from emulators.toolkit import Clock, SystemClock
 from emulators.toolkit.xmlcommand import (
     CommandError,
     ServiceEmulatorApp,
     command_endpoint,
-    route_operation,
     validator,
+    xml_hooks,
 )
 from hub.validation import DocumentRefused
 
@@ -61,6 +61,8 @@ async def _json(request: Request) -> Any:
         return json.loads(body)
     except ValueError as exc:
         raise NoticeSpecError(f"invalid JSON: {exc}") from exc
+    except RecursionError:
+        raise NoticeSpecError("invalid JSON: nested too deeply") from None
 
 
 def _refusal(exc: Exception) -> JSONResponse:
@@ -77,7 +79,7 @@ def build_app(service: NspService) -> Starlette:
     refusals = (CommandError, DocumentRefused, NoticeSpecError, KeyError)
 
     async def list_outages(request: Request) -> Response:
-        return JSONResponse({"notices": service.snapshot()["notices"]})
+        return JSONResponse({"notices": service.notices()})
 
     async def raise_outage(request: Request) -> Response:
         try:
@@ -95,7 +97,7 @@ def build_app(service: NspService) -> Starlette:
             return _refusal(exc)
 
     async def list_tickets(request: Request) -> Response:
-        return JSONResponse({"tickets": service.snapshot()["tickets"]})
+        return JSONResponse({"tickets": await run_in_threadpool(service.tickets)})
 
     async def reply_ticket(request: Request) -> Response:
         try:
@@ -121,9 +123,12 @@ def create_emulator(
     *, seed: int = 0, hub_url: str | None = None, hub_token: str | None = None, reply_delay: float = 5.0,
     auto_reply: bool = True, answer_known_faults: bool = True,
     schedule: str | Path | list[Any] | dict[str, Any] | None = None, clock: Clock | None = None,
-    callback_attempts: int = 5, callback_backoff: float = 0.5, **options: Any,
+    callback_attempts: int = 5, callback_backoff: float = 0.5, max_tickets: int = 10_000, state_limit: int = 1_000,
+    **options: Any,
 ) -> ServiceEmulatorApp:
-    """A fresh NSP emulator; ``options`` go to :class:`~emulators.toolkit.EmulatorApp` (journal sizes...)."""
+    """A fresh NSP emulator; ``options`` go to :class:`~emulators.toolkit.EmulatorApp` (journal sizes...).
+    ``max_tickets``: tickets kept (the oldest answered go first); ``state_limit``: tickets and notices
+    ``GET /__admin/state`` lists (the newest; their counts are always there)."""
     clock = clock or SystemClock()
     validator()  # compile the schemas now, not on the first request
     callbacks = CallbackClient(hub_url, hub_token, system="nsp", attempts=callback_attempts,
@@ -131,8 +136,8 @@ def create_emulator(
     service = NspService(
         seed=seed, clock=clock, callbacks=callbacks, reply_delay=float(reply_delay), auto_reply=auto_reply,
         answer_known_faults=answer_known_faults, script=load_script(schedule) if schedule is not None else None,
+        max_tickets=max_tickets, state_limit=state_limit,
     )
-    hooks = EmulatorHooks(protocol="xml", operation=route_operation(NSP_ROUTES), reset=service.reset,
-                          state=service.snapshot)
+    hooks = xml_hooks("nsp", NSP_ROUTES, reset=service.reset, state=service.snapshot)
     return ServiceEmulatorApp(build_app(service), name="nsp", hooks=hooks, seed=seed, clock=clock,
                               start=service.start_script, stop=service.stop, **options)

@@ -13,6 +13,7 @@ rule the hub enforces and XSD 1.0 cannot express). Every document is validated a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ __all__ = ["FUNCTION_SERVICES", "NSP_NS", "Notice", "NoticeSpecError", "notice_d
 SENDING_DEPARTMENT = "Provincial Network Management Centre"
 RECIPIENT_DEPARTMENT = "Customer Service Centre"
 DEFAULT_CONTACT = ("NMC duty officer", "020-87650000")
+LATEST = 253_402_214_400.0  # 9999-12-30T00:00:00Z: still a year-9999 time in China Standard Time
 
 #: the services a complaint's FunctionAffected falls under, to match it with an active notice.
 FUNCTION_SERVICES: dict[str, frozenset[str]] = {
@@ -84,9 +86,15 @@ class Notice:
         }
 
 
+def _in_range(epoch: float, key: str) -> float:
+    if not math.isfinite(epoch) or not 0 <= epoch <= LATEST:
+        raise NoticeSpecError(f"'{key}' is out of range: give a time between 1970 and 9999")
+    return float(epoch)
+
+
 def _instant(value: Any, key: str) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        return _in_range(value, key)
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)
@@ -94,8 +102,24 @@ def _instant(value: Any, key: str) -> float:
             raise NoticeSpecError(f"'{key}' is not an ISO 8601 time: {value!r}") from exc
         if parsed.tzinfo is None:
             raise NoticeSpecError(f"'{key}' needs a UTC offset: {value!r}")
-        return parsed.timestamp()
+        try:
+            return _in_range(parsed.timestamp(), key)
+        except OverflowError as exc:
+            raise NoticeSpecError(f"'{key}' is out of range: give a time between 1970 and 9999") from exc
     raise NoticeSpecError(f"'{key}' must be an ISO 8601 time or epoch seconds")
+
+
+def _seconds(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise NoticeSpecError(f"'{key}' must be a number of seconds >= 0")
+    return float(value)
+
+
+def _text(spec: dict[str, Any], key: str, default: str | None = None) -> str | None:
+    value = spec.get(key, default)
+    if value is not None and not isinstance(value, str):
+        raise NoticeSpecError(f"'{key}' must be a string")
+    return value
 
 
 def _areas(value: Any) -> list[tuple[str, str | None]]:
@@ -105,9 +129,10 @@ def _areas(value: Any) -> list[tuple[str, str | None]]:
     for item in value:
         if isinstance(item, str):
             areas.append((item, None))
-        elif isinstance(item, dict) and isinstance(item.get("area_code"), str):
+        elif (isinstance(item, dict) and isinstance(item.get("area_code"), str)
+              and isinstance(item.get("district"), str | None)):
             district = item.get("district")
-            areas.append((item["area_code"], str(district) if district else None))
+            areas.append((item["area_code"], district or None))
         else:
             raise NoticeSpecError(f"bad area {item!r}: give an area code or {{area_code, district}}")
     return areas
@@ -123,22 +148,27 @@ def parse_notice_spec(spec: Any, *, now: float, notice_id: str) -> Notice:
     services = spec.get("services")
     if not isinstance(services, list) or not services or not all(isinstance(s, str) for s in services):
         raise NoticeSpecError("'services' must be a non-empty list such as [\"VOICE\", \"DATA\"]")
-    kind = spec.get("kind", "FAULT")
-    adjustment = spec.get("adjustment_kind")
+    kind, adjustment = _text(spec, "kind", "FAULT"), _text(spec, "adjustment_kind")
+    named = _text(spec, "notice_id")
+    if named is not None and not named.strip():
+        raise NoticeSpecError("'notice_id' must be a non-empty string (or left out for a new number)")
     if kind == "PLANNED_WORK" and not adjustment:
         raise NoticeSpecError("a PLANNED_WORK notice needs 'adjustment_kind'")
     if kind == "FAULT" and adjustment:
         raise NoticeSpecError("a FAULT notice has no 'adjustment_kind'")
     start = _instant(spec["start"], "start") if "start" in spec else now
+    if "expected_end" in spec and "expected_end_in" in spec:
+        raise NoticeSpecError("give 'expected_end' or 'expected_end_in', not both")
     expected_end = _instant(spec["expected_end"], "expected_end") if "expected_end" in spec else None
     if "expected_end_in" in spec:
-        expected_end = start + float(spec["expected_end_in"])
-    contact = (str(spec.get("contact", DEFAULT_CONTACT[0])), str(spec.get("contact_phone", DEFAULT_CONTACT[1])))
+        expected_end = _in_range(start + _seconds(spec["expected_end_in"], "expected_end_in"), "expected_end_in")
+    contact = (_text(spec, "contact", DEFAULT_CONTACT[0]) or DEFAULT_CONTACT[0],
+               _text(spec, "contact_phone", DEFAULT_CONTACT[1]) or DEFAULT_CONTACT[1])
     return Notice(
-        notice_id=str(spec.get("notice_id") or notice_id), kind=str(kind), title=spec["title"],
+        notice_id=named or notice_id, kind=kind or "FAULT", title=spec["title"],
         areas=_areas(spec.get("areas")), services=list(services), wording=spec["wording"], start=start,
-        adjustment_kind=str(adjustment) if adjustment else None, expected_end=expected_end,
-        content=spec.get("content"), contact=contact,
+        adjustment_kind=adjustment or None, expected_end=expected_end, content=_text(spec, "content"),
+        contact=contact,
     )
 
 

@@ -6,6 +6,10 @@
   an active notice covers the complaint's area and services, the reply goes at once with the notice's wording.
   ``auto_reply=False`` leaves replies to ``POST /nsp/tickets/{id}/reply``.
 - Notices are raised, revised and cleared through ``/nsp/outages`` or a script; each revision goes to the hub.
+- A notice is a revision of an earlier one only when the caller names it (``notice_id``); an auto-numbered notice
+  never takes an id in use.
+- At most ``max_tickets`` tickets are kept (the oldest answered go first); ``GET /__admin/state`` lists the newest
+  ``state_limit`` tickets and notices with their counts, ``GET /nsp/tickets`` every ticket kept.
 Reset: tickets, notices and pending replies are dropped and the script starts again from the reset.
 """
 
@@ -37,13 +41,15 @@ class NspService:
     def __init__(
         self, *, seed: int | str, clock: Clock, callbacks: CallbackClient, reply_delay: float = 5.0,
         auto_reply: bool = True, answer_known_faults: bool = True, script: list[ScriptEvent] | None = None,
+        max_tickets: int = 10_000, state_limit: int = 1_000,
     ) -> None:
-        if reply_delay < 0:
-            raise ValueError("reply_delay must be >= 0")
+        if reply_delay < 0 or state_limit < 0:
+            raise ValueError("reply_delay and state_limit must be >= 0")
         self.seed, self.clock, self.callbacks = seed, clock, callbacks
         self.reply_delay, self.auto_reply, self.answer_known_faults = reply_delay, auto_reply, answer_known_faults
         self.script = script or []
-        self.state = NspState(seed)
+        self.state = NspState(seed, max_tickets=max_tickets)
+        self.state_limit = state_limit
         self.scheduler = Scheduler(clock, name="nsp")
         self.ids = MessageIds("nsp")
         self.log = emulator_logger("nsp")
@@ -90,8 +96,7 @@ class NspService:
                 "priority": int(text_of(el, "Priority", NSP_NS) or 4), "received_at": iso(now),
                 "status": "acknowledged", "reply": None, "reply_message_id": None,
             }
-            self.state.tickets[ticket_id] = ticket
-            self.state.by_message[command.message_id] = ticket_id
+            self.state.add_ticket(ticket)
             notice = self.state.covering_notice(area_code, district, functions) if self.answer_known_faults else None
         log_event(self.log, logging.INFO, "nsp.dispatch", ticket_id=ticket_id, work_order_id=ticket["work_order_id"],
                   area_code=area_code, known_fault=notice.notice_id if notice else None)
@@ -115,6 +120,9 @@ class NspService:
             base = seeded_reply(self.seed, ticket["work_order_id"], ticket["functions"], ticket["area_code"],
                                 ticket["fault_place"] or "")
         fields = {k: overrides[k] for k in ("cause", "action", "result", "resolved") if k in overrides}
+        for key, value in fields.items():
+            if not isinstance(value, bool if key == "resolved" else str):
+                raise NoticeSpecError(f"'{key}' must be {'true or false' if key == 'resolved' else 'a string'}")
         return self._send_reply(ticket_id, replace(base, **fields))
 
     def _send_reply(self, ticket_id: str, reply: Reply | None = None) -> dict[str, Any]:
@@ -132,25 +140,33 @@ class NspService:
             validate_own(root)
             ticket.update(status="resolved" if reply.resolved else "replied", reply={**reply.to_json(), "at": iso(now)},
                           reply_message_id=message_id)
+            self.state.answered(ticket_id)
         self.callbacks.submit("nsp", "NetworkComplaintReply", etree.tostring(root, xml_declaration=True,
                               encoding="UTF-8"), message_id=message_id, ref=ticket_id)
         return {"ticket_id": ticket_id, "message_id": message_id, **reply.to_json()}
 
     # -- notices ------------------------------------------------------------------------------------------------
     def raise_notice(self, spec: Any) -> dict[str, Any]:
-        """Raise a notice, or revise an active one with the same ``notice_id``."""
+        """Raise a notice, or revise the active one the caller names with ``notice_id``."""
         now = self.clock.now()
         with self._lock:
-            kind = spec.get("kind", "FAULT") if isinstance(spec, dict) else "FAULT"
-            notice = parse_notice_spec(spec, now=now, notice_id=self.state.next_notice_id(kind, now))
-            previous = self.state.notices.get(notice.notice_id)
+            notice = parse_notice_spec(spec, now=now, notice_id="")
+            named = bool(notice.notice_id)
+            if not named:
+                notice.notice_id = self.state.next_notice_id(notice.kind, now)
+            previous = self.state.notices.get(notice.notice_id) if named else None
             if previous is not None:
                 if previous.status != "ACTIVE":
                     raise CommandError(409, "notice-cleared", f"notice {notice.notice_id} is already cleared")
                 notice.revision, notice.history = previous.revision + 1, previous.history
             return self._send_notice(notice, now)
 
-    def clear_notice(self, notice_id: str, spec: dict[str, Any]) -> dict[str, Any]:
+    def clear_notice(self, notice_id: str, spec: Any) -> dict[str, Any]:
+        """Clear a notice; ``spec`` a JSON object with an optional ``wording`` of the CLEARED revision."""
+        if not isinstance(spec, dict):
+            raise NoticeSpecError("the clear body is a JSON object, e.g. {\"wording\": \"...\"}")
+        if spec.get("wording") is not None and not isinstance(spec["wording"], str):
+            raise NoticeSpecError("'wording' must be a string")
         now = self.clock.now()
         with self._lock:
             notice = self.state.notices[notice_id]
@@ -184,13 +200,26 @@ class NspService:
             self.clear_notice(notice_id, event.spec)
 
     # -- admin view ---------------------------------------------------------------------------------------------
-    def snapshot(self) -> dict[str, Any]:
-        """``GET /__admin/state``: tickets with their call-back, notices, call-backs, due work, configuration."""
+    def notices(self) -> list[dict[str, Any]]:
+        """``GET /nsp/outages``: every notice."""
+        with self._lock:
+            return [n.to_json() for n in self.state.notices.values()]
+
+    def tickets(self) -> list[dict[str, Any]]:
+        """``GET /nsp/tickets``: every ticket kept, with its call-back."""
+        tickets: list[dict[str, Any]] = self.snapshot(limit=None)["tickets"]
+        return tickets
+
+    def snapshot(self, limit: int | None = -1) -> dict[str, Any]:
+        """``GET /__admin/state``: the newest ``state_limit`` tickets (with their call-back) and notices, their counts,
+        call-backs, due work, configuration. ``limit``: how many to list instead (None: all)."""
         history = {r["message_id"]: r for r in self.callbacks.history()}
-        view = self.state.snapshot()
+        view = self.state.snapshot(self.state_limit if limit == -1 else limit)
         tickets = [{**t, "callback": history.get(t["reply_message_id"] or "")} for t in view["tickets"]]
-        return {"tickets": tickets, "notices": view["notices"], "callbacks": list(history.values()),
-                "scheduled": self.scheduler.due,
+        return {"tickets": tickets, "notices": view["notices"], "ticket_count": view["ticket_count"],
+                "notice_count": view["notice_count"], "tickets_evicted": view["tickets_evicted"],
+                "callbacks": list(history.values()), "scheduled": self.scheduler.due,
                 "config": {"reply_delay": self.reply_delay, "auto_reply": self.auto_reply,
                            "answer_known_faults": self.answer_known_faults, "hub_url": self.callbacks.hub_url,
-                           "script_events": len(self.script)}}
+                           "script_events": len(self.script), "max_tickets": self.state.max_tickets,
+                           "state_limit": self.state_limit}}

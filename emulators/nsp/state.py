@@ -1,6 +1,9 @@
 """The NSP emulator's state: tickets of dispatched complaints and network notices, with their numbering.
 
-Tickets are numbered ``NSP<yyyymmdd><6 digits>`` from a seeded offset, notices ``FLT-``/``ADJ-<yyyymmdd>-<4 digits>``.
+Tickets are numbered ``NSP<yyyymmdd><6 digits>`` from a seeded offset, notices ``FLT-``/``ADJ-<yyyymmdd>-<4 digits>``;
+a number already in use (a notice id a tester chose, a ticket number after the sequence wrapped) is skipped. At most
+``max_tickets`` tickets are kept: past that, the oldest answered ticket goes first (the oldest of all when none is
+answered); the MessageIds seen are remembered four times as long, so a repeated dispatch is still DUPLICATE.
 A reset forgets everything. Callers hold :attr:`NspState.lock` while they read or change several fields together.
 """
 
@@ -8,48 +11,89 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
 from emulators.nsp.notices import Notice
-from emulators.toolkit.xmlcommand import CST
+from emulators.toolkit.xmlcommand import CST, CommandError
 
 __all__ = ["NspState"]
 
+TICKET_NUMBERS = 10**6
+NOTICE_NUMBERS = 10**4
+
 
 class NspState:
-    def __init__(self, seed: int | str) -> None:
+    def __init__(self, seed: int | str, *, max_tickets: int = 10_000) -> None:
+        if max_tickets < 1:
+            raise ValueError("max_tickets must be at least 1")
         self.seed = seed
+        self.max_tickets = max_tickets
         self.lock = threading.RLock()
         self.reset()
 
     def reset(self) -> None:
         with self.lock:
             self.tickets: dict[str, dict[str, Any]] = {}
-            self.by_message: dict[str, str] = {}
+            self.by_message: OrderedDict[str, str] = OrderedDict()
             self.notices: dict[str, Notice] = {}
             self.script_names: dict[str, str] = {}
+            self._answered: OrderedDict[str, None] = OrderedDict()  # ticket ids, oldest answer first
+            self.evicted = 0
             self._ticket_seq = random.Random(f"{self.seed}:nsp-tickets").randrange(1, 5000)  # noqa: S311
             self._notice_seq = 0
 
     def next_ticket_id(self, now: float) -> str:
+        day = f"{datetime.fromtimestamp(now, CST):%Y%m%d}"
         with self.lock:
-            self._ticket_seq += 1
-            return f"NSP{datetime.fromtimestamp(now, CST):%Y%m%d}{self._ticket_seq % 10**6:06d}"
+            for _ in range(TICKET_NUMBERS):
+                self._ticket_seq += 1
+                ticket_id = f"NSP{day}{self._ticket_seq % TICKET_NUMBERS:06d}"
+                if ticket_id not in self.tickets:
+                    return ticket_id
+        raise CommandError(503, "no-ticket-number", f"every ticket number of {day} is in use")
 
     def next_notice_id(self, kind: str, now: float) -> str:
+        prefix = "ADJ" if kind == "PLANNED_WORK" else "FLT"
+        day = f"{datetime.fromtimestamp(now, CST):%Y%m%d}"
         with self.lock:
-            self._notice_seq += 1
-            prefix = "ADJ" if kind == "PLANNED_WORK" else "FLT"
-            return f"{prefix}-{datetime.fromtimestamp(now, CST):%Y%m%d}-{self._notice_seq % 10**4:04d}"
+            for _ in range(NOTICE_NUMBERS):
+                self._notice_seq += 1
+                notice_id = f"{prefix}-{day}-{self._notice_seq % NOTICE_NUMBERS:04d}"
+                if notice_id not in self.notices:
+                    return notice_id
+        raise CommandError(503, "no-notice-number", f"every {prefix} notice number of {day} is in use")
+
+    def add_ticket(self, ticket: dict[str, Any]) -> None:
+        """Keep a new ticket (and its MessageId), evicting as the module docstring says."""
+        with self.lock:
+            self.tickets[ticket["ticket_id"]] = ticket
+            self.by_message[ticket["message_id"]] = ticket["ticket_id"]
+            while len(self.by_message) > 4 * self.max_tickets:
+                self.by_message.popitem(last=False)
+            while len(self.tickets) > self.max_tickets:
+                victim = next(iter(self._answered)) if self._answered else next(iter(self.tickets))
+                self._answered.pop(victim, None)
+                del self.tickets[victim]
+                self.evicted += 1
+
+    def answered(self, ticket_id: str) -> None:
+        """The ticket was replied to: first in line when tickets must be evicted."""
+        with self.lock:
+            if ticket_id in self.tickets:
+                self._answered[ticket_id] = None
 
     def covering_notice(self, area_code: str, district: str | None, functions: list[str]) -> Notice | None:
         """The active notice that explains a complaint in this area about these services, if any."""
         with self.lock:
             return next((n for n in self.notices.values() if n.covers(area_code, district, functions)), None)
 
-    def snapshot(self) -> dict[str, Any]:
-        """Copies of the tickets and the notices (the admin view adds the call-backs to them)."""
+    def snapshot(self, limit: int | None = None) -> dict[str, Any]:
+        """Copies of the tickets and the notices, the newest ``limit`` of each (all with None), and their counts."""
         with self.lock:
-            return {"tickets": [dict(t) for t in self.tickets.values()],
-                    "notices": [n.to_json() for n in self.notices.values()]}
+            tickets, notices = list(self.tickets.values()), list(self.notices.values())
+            counts = {"ticket_count": len(tickets), "notice_count": len(notices), "tickets_evicted": self.evicted}
+            if limit is not None:
+                tickets, notices = (tickets[-limit:], notices[-limit:]) if limit > 0 else ([], [])
+            return {"tickets": [dict(t) for t in tickets], "notices": [n.to_json() for n in notices], **counts}

@@ -29,8 +29,8 @@ from emulators.callbacks import CallbackClient
 from emulators.oa.feeds import ATOM_MEDIA_TYPE
 from emulators.oa.service import OaService
 from emulators.oa.state import InboxError
-from emulators.toolkit import Clock, EmulatorHooks, SystemClock
-from emulators.toolkit.xmlcommand import ServiceEmulatorApp, command_endpoint, route_operation, validator
+from emulators.toolkit import Clock, SystemClock
+from emulators.toolkit.xmlcommand import ServiceEmulatorApp, command_endpoint, validator, xml_hooks
 from hub.validation import DocumentRefused
 
 __all__ = ["OA_ROUTES", "build_app", "create_emulator"]
@@ -52,8 +52,13 @@ async def _options(request: Request) -> dict[str, Any]:
         data = json.loads(body)
     except ValueError as exc:
         raise InboxError(400, "invalid-json", f"invalid JSON: {exc}") from exc
+    except RecursionError:
+        raise InboxError(400, "invalid-json", "invalid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise InboxError(400, "invalid-json", "the body is a JSON object")
+    for key in ("outcome", "user_id"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise InboxError(400, "invalid-json", f"'{key}' must be a string")
     return data
 
 
@@ -99,14 +104,15 @@ def build_app(service: OaService) -> Starlette:
 
 def create_emulator(
     *, seed: int = 0, hub_url: str | None = None, hub_token: str | None = None, clock: Clock | None = None,
-    callback_attempts: int = 5, callback_backoff: float = 0.5, **options: Any,
+    callback_attempts: int = 5, callback_backoff: float = 0.5, max_items: int = 10_000, state_limit: int = 1_000,
+    **options: Any,
 ) -> ServiceEmulatorApp:
-    """A fresh OA emulator; ``options`` go to :class:`~emulators.toolkit.EmulatorApp`."""
+    """A fresh OA emulator; ``options`` go to :class:`~emulators.toolkit.EmulatorApp`. ``max_items``: items kept
+    (the oldest closed go first); ``state_limit``: items ``GET /__admin/state`` lists in full (the newest)."""
     clock = clock or SystemClock()
     validator()  # compile the schemas now, not on the first request
     callbacks = CallbackClient(hub_url, hub_token, system="oa", attempts=callback_attempts, backoff=callback_backoff)
-    service = OaService(clock=clock, callbacks=callbacks)
-    hooks = EmulatorHooks(protocol="xml", operation=route_operation(OA_ROUTES), reset=service.reset,
-                          state=service.state)
+    service = OaService(clock=clock, callbacks=callbacks, max_items=max_items, state_limit=state_limit)
+    hooks = xml_hooks("oa", OA_ROUTES, reset=service.reset, state=service.state)
     return ServiceEmulatorApp(build_app(service), name="oa", hooks=hooks, seed=seed, clock=clock,
                               start=lambda: None, stop=service.stop, **options)

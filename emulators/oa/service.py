@@ -35,9 +35,12 @@ __all__ = ["OA_NS", "OaService"]
 
 
 class OaService:
-    def __init__(self, *, clock: Clock, callbacks: CallbackClient) -> None:
-        self.clock, self.callbacks = clock, callbacks
-        self.inbox = Inbox()
+    def __init__(self, *, clock: Clock, callbacks: CallbackClient, max_items: int = 10_000,
+                 state_limit: int = 1_000) -> None:
+        if state_limit < 0:
+            raise ValueError("state_limit must be >= 0")
+        self.clock, self.callbacks, self.state_limit = clock, callbacks, state_limit
+        self.inbox = Inbox(max_items=max_items)
         self.ids = MessageIds("oa")
         self.log = emulator_logger("oa")
         self.epoch = clock.now()
@@ -115,11 +118,12 @@ class OaService:
     # -- feeds and state ----------------------------------------------------------------------------------------
     def feed(self, user_id: str, inbox: str, self_url: str) -> bytes:
         items = self.inbox.open_items(user_id, inbox)
-        changes = [self.epoch] + [max(i.updated, i.closed_at or 0.0) for i in self.inbox.items.values()
-                                  if i.user_id == user_id and i.inbox == inbox]
+        changes = [self.epoch] + [max(i.updated, i.closed_at or 0.0) for i in self.inbox.items_of(user_id, inbox)]
         return build_feed(user_id, inbox, items, updated=max(changes), self_url=self_url)
 
     def state(self) -> dict[str, Any]:
+        """``GET /__admin/state``: open items per user, the newest ``state_limit`` items, counts, call-backs."""
         history = {r["message_id"]: r for r in self.callbacks.history()}
-        return {**self.inbox.snapshot(), "callbacks": list(history.values()),
-                "config": {"hub_url": self.callbacks.hub_url}}
+        return {**self.inbox.snapshot(self.state_limit), "callbacks": list(history.values()),
+                "config": {"hub_url": self.callbacks.hub_url, "max_items": self.inbox.max_items,
+                           "state_limit": self.state_limit}}

@@ -7,11 +7,14 @@
 - ``POST /oa/toreads/{item}/read`` marks a to-read as read. Feeds list the open items of an inbox.
 Unknown items are refused 404 (``unknown-item``), an item of another user 404 too, CompleteTodo on a to-read or on
 a to-do already completed in OA 409.
+At most ``max_items`` items are kept: past that, the oldest closed item goes first (the oldest of all when none is
+closed); the MessageIds seen are remembered four times as long, so a repeated push is still DUPLICATE.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,14 +57,24 @@ class Item:
 class Inbox:
     """Every user's items, by id; thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_items: int = 10_000) -> None:
+        if max_items < 1:
+            raise ValueError("max_items must be at least 1")
+        self.max_items = max_items
         self._lock = threading.Lock()
         self.reset()
 
     def reset(self) -> None:
         with self._lock:
             self.items: dict[str, Item] = {}
-            self.messages: dict[str, str] = {}  # MessageId -> ItemId
+            self.messages: OrderedDict[str, str] = OrderedDict()  # MessageId -> ItemId, oldest first
+            self._closed: OrderedDict[str, None] = OrderedDict()  # item ids, oldest closing first
+            self.evicted = 0
+
+    def _remember(self, message_id: str, item_id: str) -> None:
+        self.messages[message_id] = item_id
+        while len(self.messages) > 4 * self.max_items:
+            self.messages.popitem(last=False)
 
     def seen(self, message_id: str) -> str | None:
         with self._lock:
@@ -73,7 +86,13 @@ class Inbox:
             if previous is not None:
                 item.revision, item.published = previous.revision + 1, previous.published
             self.items[item.item_id] = item
-            self.messages[message_id] = item.item_id
+            self._closed.pop(item.item_id, None)  # a re-push reopens it
+            self._remember(message_id, item.item_id)
+            while len(self.items) > self.max_items:
+                victim = next(iter(self._closed)) if self._closed else next(iter(self.items))
+                self._closed.pop(victim, None)
+                del self.items[victim]
+                self.evicted += 1
             return item
 
     def get(self, item_id: str, user_id: str | None = None) -> Item:
@@ -96,9 +115,16 @@ class Inbox:
                     return item  # the hub telling us again: idempotent
                 raise InboxError(409, "already-closed", f"{item_id} is already {item.status}")
             item.status, item.closed_at, item.closed_by, item.outcome = status, at, by, outcome
+            if self.items.get(item_id) is item:
+                self._closed[item_id] = None
             if message_id is not None:
-                self.messages[message_id] = item_id
+                self._remember(message_id, item_id)
             return item
+
+    def items_of(self, user_id: str, inbox: str) -> list[Item]:
+        """Every item kept of one inbox, open or closed."""
+        with self._lock:
+            return [i for i in self.items.values() if i.user_id == user_id and i.inbox == inbox]
 
     def open_items(self, user_id: str, inbox: str) -> list[Item]:
         """Open items of one inbox, newest first."""
@@ -106,12 +132,15 @@ class Inbox:
             items = [i for i in self.items.values() if i.user_id == user_id and i.inbox == inbox and i.status == "open"]
         return sorted(items, key=lambda i: (i.updated, i.item_id), reverse=True)
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, limit: int | None = None) -> dict[str, Any]:
+        """Open item ids per user, the newest ``limit`` items in full (all with None), and the counts."""
         with self._lock:
-            items = list(self.items.values())
+            items, evicted = list(self.items.values()), self.evicted
+            listed = items if limit is None else (items[-limit:] if limit > 0 else [])
+            rendered = [i.to_json() for i in listed]
         users: dict[str, dict[str, list[str]]] = {}
         for item in items:
             box = users.setdefault(item.user_id, {"todo": [], "toread": []})
             if item.status == "open":
                 box[item.inbox].append(item.item_id)
-        return {"users": users, "items": [i.to_json() for i in items]}
+        return {"users": users, "items": rendered, "item_count": len(items), "items_evicted": evicted}

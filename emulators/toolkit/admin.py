@@ -15,11 +15,15 @@ DELETE     /__admin/faults/{id}             remove one fault
 GET        /__admin/journal                 entries, oldest first; filters below, ``limit`` (newest N),
                                             ``bodies=0`` to leave the bodies out
 DELETE     /__admin/journal                 forget every entry
-GET        /__admin/journal/count           ``{"count": n, "by_operation": {...}}`` for the filters
+GET        /__admin/journal/count           ``{"count": n, "by_operation": {...}, "unsearchable": u,
+                                            "dropped": d}`` for the filters
 =========  ===============================  ==========================================================
 
 Journal filters (query string): ``operation``, ``status``, ``fault`` (a fault kind, ``any`` or ``none``),
-``xpath`` with namespaces as repeated ``ns=prefix=uri`` (e.g. ``ns=b=urn:onepoint:boss:1``). Errors are
+``xpath`` with namespaces as repeated ``ns=prefix=uri`` (e.g. ``ns=b=urn:onepoint:boss:1``). ``unsearchable``
+counts requests the XPath could not judge (stored truncated, over ``body_cap``); ``dropped`` the entries the
+journal pushed out since the last reset. Journal queries run in a worker thread, never on the server's event
+loop, two at a time, and stop with a 400 after the emulator's ``journal_query_seconds``. Errors are
 ``{"error": "..."}`` with 400, 404 or 405.
 """
 
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
@@ -46,6 +51,7 @@ class Administered(Protocol):
     clock: Clock
     faults: FaultEngine
     journal: Journal
+    journal_query_seconds: float
     log: logging.Logger
 
     def health(self) -> dict[str, Any]: ...
@@ -77,6 +83,8 @@ def _json_body(body: bytes, *, required: bool) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise AdminError(400, f"invalid JSON: {exc}") from exc
+    except RecursionError:
+        raise AdminError(400, "invalid JSON: nested too deeply") from None
 
 
 def _single(params: dict[str, list[str]], key: str) -> str | None:
@@ -111,8 +119,15 @@ def journal_query(params: dict[str, list[str]]) -> JournalQuery:
 class AdminAPI:
     """Routes ``/__admin/...`` requests of one emulator."""
 
-    def __init__(self, emulator: Administered) -> None:
+    def __init__(self, emulator: Administered, *, concurrent_queries: int = 2) -> None:
         self.emulator = emulator
+        self._queries = threading.BoundedSemaphore(concurrent_queries)
+
+    @staticmethod
+    def is_query(scope: dict[str, Any]) -> bool:
+        """A journal read (``GET /__admin/journal...``): may be slow, so the caller runs it in a thread."""
+        path: str = scope["path"]
+        return scope["method"] == "GET" and (path.rstrip("/") + "/").startswith("/__admin/journal/")
 
     def handle(self, scope: dict[str, Any], body: bytes) -> BufferedResponse:
         method: str = scope["method"]
@@ -181,11 +196,12 @@ class AdminAPI:
         return json_response(200, found.to_json(now))
 
     def _journal(self, method: str, sub: str | None, params: dict[str, list[str]]) -> BufferedResponse:
-        journal = self.emulator.journal
+        journal, seconds = self.emulator.journal, self.emulator.journal_query_seconds
         if sub == "count":
             self._allow(method, "GET")
-            count, by_operation = journal.count(journal_query(params))
-            return json_response(200, {"count": count, "by_operation": by_operation})
+            query = journal_query(params)
+            with self._queries:
+                return json_response(200, journal.count_details(query, max_seconds=seconds))
         if sub is not None:
             raise AdminError(404, f"no admin resource /__admin/journal/{sub}")
         self._allow(method, "GET", "DELETE")
@@ -194,7 +210,9 @@ class AdminAPI:
             return json_response(200, {"cleared": True})
         limit = _int_param(params, "limit")
         bodies = _single(params, "bodies") not in ("0", "false", "no")
-        entries = journal.select(journal_query(params), limit=limit)
+        query = journal_query(params)
+        with self._queries:
+            entries = journal.select(query, limit=limit, max_seconds=seconds)
         return json_response(200, {
             "entries": [e.to_json(bodies=bodies) for e in entries],
             "capacity": journal.capacity, "recorded": journal.total_recorded,

@@ -120,6 +120,16 @@ class EmulatorAdmin:
         ]
         return result
 
+    def count_details(
+        self, operation: str | None = None, *, xpath: str | None = None, namespaces: Mapping[str, str] | None = None,
+        status: int | None = None, fault: str | None = None,
+    ) -> dict[str, Any]:
+        """``count``, ``by_operation``, ``unsearchable`` (requests stored truncated, which an XPath cannot judge) and
+        ``dropped`` (entries the journal pushed out since the last reset)."""
+        result: dict[str, Any] = self._call("GET", "journal/count",
+                                            params=_query(operation, xpath, namespaces, status, fault))
+        return result
+
     def count_by_operation(self, **filters: Any) -> dict[str, int]:
         params = _query(filters.get("operation"), filters.get("xpath"), filters.get("namespaces"),
                         filters.get("status"), filters.get("fault"))

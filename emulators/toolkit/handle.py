@@ -41,8 +41,10 @@ class EmulatorHandle:
         self, operation: str | None = None, times: int | None = None, *, at_least: int = 1,
         xpath: str | None = None, namespaces: Mapping[str, str] | None = None,
     ) -> int:
-        """Assert the journal holds ``times`` (exactly) or ``at_least`` requests matching; returns the count."""
-        count = self.admin.count(operation, xpath=xpath, namespaces=namespaces)
+        """Assert the journal holds ``times`` (exactly) or ``at_least`` requests matching; returns the count.
+        A failure says when requests could not be judged (stored truncated) or were pushed out of the journal."""
+        details = self.admin.count_details(operation, xpath=xpath, namespaces=namespaces)
+        count: int = details["count"]
         ok = count == times if times is not None else count >= at_least
         if not ok:
             wanted = f"exactly {times}" if times is not None else f"at least {at_least}"
@@ -50,8 +52,14 @@ class EmulatorHandle:
             what = operation or "any operation"
             if xpath is not None:
                 what += f" matching {xpath!r}"
+            notes = ""
+            if details.get("unsearchable"):
+                notes += (f"; {details['unsearchable']} more request(s) were journalled truncated (over body_cap) "
+                          "and could not be checked against the XPath")
+            if details.get("dropped"):
+                notes += f"; the journal dropped {details['dropped']} older request(s) (capacity)"
             raise AssertionError(f"{self.name}: expected {wanted} call(s) of {what}, found {count}; "
-                                 f"journal by operation: {seen}")
+                                 f"journal by operation: {seen}{notes}")
         return count
 
     def assert_not_called(

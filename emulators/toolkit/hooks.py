@@ -7,15 +7,19 @@ the emulator wrapper, the runner's server and the in-process transports.
 - ``reset()`` puts the emulator's own state back to its seeded start (``POST /__admin/reset``);
 - ``state()`` returns a JSON-serialisable snapshot (``GET /__admin/state``);
 - ``render_error(operation, status, message)`` (optional) renders injected errors in the system's own format;
-  by default SOAP emulators answer a SOAP 1.1 Fault (faultcode ``Server``, HTTP 500) and XML ones plain HTTP
-  ``status``.
+  by default SOAP emulators answer a SOAP 1.1 Fault (faultcode ``Server`` for 5xx, ``Client`` for 4xx) with HTTP
+  ``status`` and XML ones plain HTTP ``status``;
+- ``commands`` (the operations of the emulated interface) and ``controls`` (the names the extractor gives the
+  emulator's own routes, such as ``RaiseOutage``) are the operations a fault may be scoped to (both empty: any
+  name). An *operation request* (hit by unscoped faults) is a POST that is not one of the ``controls``: never
+  ``GET ?wsdl``, a feed or a list.
 """
 
 from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from emulators.toolkit.wsgi import BufferedResponse
@@ -64,6 +68,17 @@ class EmulatorHooks:
     reset: Callable[[], None] | None = None
     state: Callable[[], Mapping[str, Any]] | None = None
     render_error: Callable[[str | None, int, str], BufferedResponse] | None = None
+    commands: frozenset[str] = field(default_factory=frozenset)
+    controls: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def operations(self) -> frozenset[str] | None:
+        """Every operation name a fault may be scoped to; None when the emulator declared none."""
+        return (self.commands | self.controls) or None
+
+    def is_operation_request(self, scope: Mapping[str, Any], operation: str | None) -> bool:
+        """Whether unscoped faults hit this request: a POST of the emulated interface (see the module docstring)."""
+        return scope.get("method") == "POST" and operation not in self.controls
 
     def operation_of(self, body: bytes, scope: Mapping[str, Any]) -> str | None:
         if self.operation is not None:

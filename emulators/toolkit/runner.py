@@ -171,17 +171,39 @@ def start_server(app: Any, *, host: str = LOOPBACK, port: int = 0, name: str | N
     return server.start()
 
 
+class _Stopped(Exception):
+    """SIGTERM arrived (re-raised by uvicorn after its graceful shutdown)."""
+
+
+def _raise_stopped(signum: int, frame: Any) -> None:
+    raise _Stopped
+
+
 def serve_forever(app: Any, *, host: str = LOOPBACK, port: int = 8100, log_level: str = "info") -> None:
-    """Serve ``app`` in the foreground until SIGINT/SIGTERM (``onepoint emulate boss --port 8101``)."""
+    """Serve ``app`` in the foreground until SIGINT/SIGTERM (``onepoint emulate boss --port 8101``), then return.
+
+    The app is (re)opened first, as :func:`start_server` does (an NSP notice script starts then); Ctrl-C and
+    SIGTERM end it quietly, after uvicorn's graceful shutdown.
+    """
     server = _EmulatorServer(_config(app, log_level=log_level))
     sock = bind_socket(host, port)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_stopped)
     try:
+        reopen = getattr(app, "reopen", None)
+        if reopen is not None:
+            reopen()
         server.run(sockets=[sock])
+    except (KeyboardInterrupt, _Stopped):
+        pass
     finally:
         close = getattr(app, "close", None)
         if close is not None:
             close()
         sock.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def serve_all(

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import Any
 
+from emulators.toolkit.clock import Clock
 from emulators.toolkit.soapgate import VALIDATED_ENVIRON_KEY, SoapGate
 from hub.soap.service import PreParsedSoap11, spyne_models
 from hub.validation import CommandSet, CommandSetRegistry, DocumentValidator, ValidatedCommand
@@ -33,9 +34,10 @@ CHINA_TIME = timezone(timedelta(hours=8), "CST")
 Handler = Callable[[ValidatedCommand, Any], Any]
 
 
-def local_now() -> datetime:
-    """Now in China Standard Time, to the millisecond (the Timestamp type needs an explicit offset)."""
-    now = datetime.now(CHINA_TIME)
+def local_now(clock: Clock | None = None) -> datetime:
+    """Now on ``clock`` (default: the system clock) in China Standard Time, to the millisecond (the Timestamp
+    type needs an explicit offset)."""
+    now = datetime.fromtimestamp(clock.now(), CHINA_TIME) if clock is not None else datetime.now(CHINA_TIME)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
@@ -74,10 +76,10 @@ class Contract:
     ack_model: Any
     validator: DocumentValidator
 
-    def ack(self, validated: ValidatedCommand) -> Any:
-        """``Ack``: MessageId and CorrelationId of the request, Status COMPLETED, ReceivedAt now."""
+    def ack(self, validated: ValidatedCommand, clock: Clock | None = None) -> Any:
+        """``Ack``: MessageId and CorrelationId of the request, Status COMPLETED, ReceivedAt now on ``clock``."""
         return self.ack_model(MessageId=validated.message_id, CorrelationId=validated.correlation_id,
-                              Status="COMPLETED", ReceivedAt=local_now())
+                              Status="COMPLETED", ReceivedAt=local_now(clock))
 
     def _operation(self, command: str, handler: Handler) -> Any:
         def method(ctx: Any, request: Any) -> Any:

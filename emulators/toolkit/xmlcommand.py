@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulators.toolkit import EmulatorApp, root_element_operation
+from emulators.toolkit import EmulatorApp, EmulatorHooks, root_element_operation
 from hub.validation import (
     CommandSetRegistry,
     DocumentRefused,
@@ -57,6 +57,7 @@ __all__ = [
     "text_of",
     "validate_own",
     "validator",
+    "xml_hooks",
 ]
 
 CST = timezone(timedelta(hours=8), "CST")
@@ -203,6 +204,15 @@ def route_operation(routes: Sequence[tuple[str, str, str]]) -> Callable[[bytes, 
         return next((name for m, rx, name in compiled if m == method and rx.fullmatch(path)), None)
 
     return operation
+
+
+def xml_hooks(command_set: str, routes: Sequence[tuple[str, str, str]], *, reset: Callable[[], None],
+              state: Callable[[], Mapping[str, Any]]) -> EmulatorHooks:
+    """The hooks of an XML emulator: operations from the root element of ``POST /xml`` and from ``routes`` (the
+    emulator's own control routes, which unscoped faults leave alone), its command set's commands."""
+    return EmulatorHooks(protocol="xml", operation=route_operation(routes), reset=reset, state=state,
+                         commands=validator().registry.get(command_set).commands,
+                         controls=frozenset(name for _, _, name in routes))
 
 
 class ServiceEmulatorApp(EmulatorApp):

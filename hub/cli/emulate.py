@@ -14,13 +14,15 @@
 Emulators are found through the catalogue :mod:`emulators.catalog` (``"name": "module:factory"``) and
 imported only when started; one that cannot be imported is a clear error. Port 0 picks a free port. Each started
 emulator prints one line ``<name> <url>``; Ctrl-C or SIGTERM stops them all. Tokens for call-backs to the hub:
-``--hub-token TOKEN`` (one emulator) or ``--hub-token name=TOKEN`` (``all``); never built in.
+``--hub-token TOKEN`` (every emulator started; the whole value, '=' included) or ``--hub-token NAME=TOKEN`` (NAME a
+registered emulator; repeated); a NAME that is no emulator is refused. Never built in.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -71,10 +73,35 @@ def _faults(specs: tuple[str, ...]) -> list[dict[str, Any]]:
     return faults
 
 
-def _tokens(tokens: tuple[str, ...], names: list[str]) -> dict[str, str]:
-    if len(tokens) == 1 and "=" not in tokens[0]:
-        return dict.fromkeys(names, tokens[0])
-    return {key: str(value) for key, value in _pairs(tokens, "--hub-token").items()}
+_NAME_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def _tokens(tokens: tuple[str, ...], names: list[str], registered: list[str]) -> dict[str, str]:
+    """Call-back tokens by emulator. ``NAME=TOKEN`` when NAME is a registered emulator (TOKEN may hold '='); any
+    other value is the token of every emulator started (base64 padding and all). A value shaped like NAME=TOKEN
+    whose NAME is no emulator (a misspelling) is refused rather than sent as a token."""
+    named: dict[str, str] = {}
+    bare: list[str] = []
+    for value in tokens:
+        key, sep, token = value.partition("=")
+        if sep and key in registered:
+            if not token:
+                raise click.BadParameter(f"no token after {key}=", param_hint="--hub-token")
+            named[key] = token
+        elif sep and _NAME_LIKE.fullmatch(key) and token and not token.startswith("="):
+            raise click.BadParameter(
+                f"{key!r} is not an emulator (known: {', '.join(registered)}); give NAME=TOKEN with one of them, "
+                f"e.g. {names[0]}={value} for a token that contains '='", param_hint="--hub-token")
+        else:
+            bare.append(value)
+    if len(bare) > 1:
+        raise click.BadParameter("give one token for every emulator, or NAME=TOKEN for each", param_hint="--hub-token")
+    out = dict.fromkeys(names, bare[0]) if bare else {}
+    out.update(named)
+    if tokens and not any(name in out for name in names):
+        raise click.BadParameter(f"no token for {', '.join(names)} (tokens given for {', '.join(named)})",
+                                 param_hint="--hub-token")
+    return out
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -86,7 +113,7 @@ def _tokens(tokens: tuple[str, ...], names: list[str]) -> dict[str, str]:
 @click.option("--subscribers", type=int, default=None, help="Population size (boss, crm, dsmp).")
 @click.option("--hub-url", default=None, help="Hub base URL for call-backs (nsp, oa), e.g. http://127.0.0.1:8000.")
 @click.option("--hub-token", "hub_tokens", multiple=True, envvar="ONEPOINT_HUB_TOKEN",
-              help="Bearer token for call-backs; with 'all': NAME=TOKEN, repeated.")
+              help="Bearer token for call-backs (every emulator), or NAME=TOKEN for one, repeated.")
 @click.option("--fault", "faults", multiple=True, help="A fault to install at start (JSON), repeated.")
 @click.option("--option", "-o", "options", multiple=True, help="Emulator option KEY=VALUE (JSON value), repeated.")
 @click.option("--skip-missing", is_flag=True, help="With 'all': skip emulators that cannot be imported.")
@@ -106,7 +133,7 @@ def emulate(
     names = order if name == "all" else [name]
     if name != "all" and name not in catalog:
         raise click.ClickException(f"no emulator {name!r}; registered: {', '.join(order)}, or all")
-    fault_specs, extra, tokens = _faults(faults), _pairs(options, "--option"), _tokens(hub_tokens, names)
+    fault_specs, extra, tokens = _faults(faults), _pairs(options, "--option"), _tokens(hub_tokens, names, order)
     configure_logging(log_level.upper(), log_format)
     apps: list[tuple[Any, int]] = []
     for index, system in enumerate(order):

@@ -95,13 +95,13 @@ def test_xml_error_is_plain_http_and_scoped(demo):
     assert demo.state()["tiers"] == SEED_TIERS  # the app was not called
 
 
-def test_soap_error_is_a_fault_with_faultcode_server(soap):
+def test_soap_error_is_a_fault_with_faultcode_server_sent_with_the_faults_status(soap):
     ok = soap.http.post("/", content=soap_request(), headers={"content-type": "text/xml"})
     assert ok.status_code == 200
     assert b"gold" in ok.content
     soap.admin.add_fault("error", operation="QueryCustomerTier", status=503, message="BOSS busy")
     response = soap.http.post("/", content=soap_request(), headers={"content-type": "text/xml"})
-    assert response.status_code == 500
+    assert response.status_code == 503  # the status the fault names, and the journal says so
     fault = etree.fromstring(response.content).find(f"{{{SOAP_ENV}}}Body/{{{SOAP_ENV}}}Fault")
     assert fault is not None
     assert fault.findtext("faultcode") == "soap11env:Server"
@@ -134,7 +134,7 @@ def test_outage_window_on_a_fake_clock():
             response = soap.http.post("/", content=soap_request(), headers={"content-type": "text/xml"})
             statuses.append(response.status_code)
             clock.advance(40)
-        assert statuses == [200, 200, 500, 200]  # t=0, 40, 80 (in the window), 120 (window closed)
+        assert statuses == [200, 200, 503, 200]  # t=0, 40, 80 (in the window), 120 (window closed)
         assert soap.admin.count(fault="outage") == 1
 
 
