@@ -124,9 +124,11 @@ def _timezone(value: Any, source: str) -> str:
 
 
 def parse_workflow(section: Any, source: str) -> WorkflowSettings:
-    """The ``[workflow]`` table; ``ValueError`` names each bad entry."""
+    """The ``[workflow]`` table; ``ValueError`` names each bad entry. A settings file without one gets the
+    defaults, its files beside the settings file like those it names (every process of one settings file,
+    whatever its working folder, shares one database: the DSMP worker reads the workflow's)."""
     if section is None:
-        return WorkflowSettings()
+        section = {}
     if not isinstance(section, dict):
         raise ValueError(f"{source}: [workflow] must be a table")
     if unknown := set(section) - _KEYS:

@@ -46,3 +46,12 @@ def test_a_bad_workflow_section_stops_the_settings(tmp_path: Path) -> None:
     config.write_text('[workflow]\ndatabase = "mysql://x"\n', "utf-8")
     with pytest.raises(ConfigError, match=r"workflow\.database"):
         load_settings(config)
+
+
+def test_a_settings_file_without_a_workflow_table_keeps_the_database_beside_it(tmp_path: Path) -> None:
+    """Every process started with one settings file shares one work-order database, whatever its working folder
+    (the DSMP worker reads the workflow's work orders); only the built-in defaults use the working folder."""
+    source = str(tmp_path / "hub.toml")
+    assert parse_workflow(None, source).database == f"sqlite:///{tmp_path / 'onepoint-workorders.db'}"
+    assert parse_workflow(None, source) == parse_workflow({}, source)
+    assert parse_workflow(None, "built-in defaults").database == "sqlite:///onepoint-workorders.db"
