@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from adapters.dsmp.refusals import PurposeRefused
 from hub.audit.masking import fold
@@ -40,32 +40,24 @@ class WorkOrderLookup(Protocol):
     def parties(self, work_order_id: str) -> WorkOrderParties | None: ...
 
 
-class _View(Protocol):
-    @property
-    def row(self) -> Mapping[str, Any]: ...
-
-
 class WorkOrderReader(Protocol):
     """What ``StoredWorkOrders`` needs of the work-order store (``hub.workflow.store.WorkOrderStore``)."""
 
-    def get_work_order(self, work_order_id: str) -> _View | None: ...
+    def parties(self, work_order_id: str) -> tuple[str, str | None] | None: ...
 
     def close(self) -> None: ...
 
 
 class StoredWorkOrders:
-    """``WorkOrderLookup`` over the hub's work-order store (whoever opened the store closes it)."""
+    """``WorkOrderLookup`` over the hub's work-order store (whoever opened the store closes it): one indexed read
+    of the two numbers, not the work order with its history."""
 
     def __init__(self, store: WorkOrderReader) -> None:
         self.store = store
 
     def parties(self, work_order_id: str) -> WorkOrderParties | None:
-        found = self.store.get_work_order(work_order_id)
-        if found is None:
-            return None
-        row = found.row
-        return WorkOrderParties(str(row["msisdn"]), None if row.get("contact_number") is None
-                                else str(row["contact_number"]))
+        found = self.store.parties(work_order_id)
+        return None if found is None else WorkOrderParties(*found)
 
 
 class InMemoryWorkOrders:

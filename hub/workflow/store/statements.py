@@ -23,6 +23,7 @@ __all__ = [
     "INSERT_WORK_ORDER",
     "NEXT_EVENT_SEQ",
     "NEXT_HISTORY_SEQ",
+    "SELECT_PARTIES",
     "SELECT_PROCESSED",
     "SELECT_PROCESSED_MANY",
     "SELECT_RECORDED_MANY",
@@ -36,6 +37,7 @@ __all__ = [
 _wo = work_orders.c
 
 SELECT_WORK_ORDER = select(work_orders).where(_wo.id == bindparam("wid"))
+SELECT_PARTIES = select(_wo.msisdn, _wo.contact_number).where(_wo.id == bindparam("wid"))
 SELECT_WORK_ORDER_FOR_UPDATE = SELECT_WORK_ORDER.with_for_update()
 INSERT_WORK_ORDER = work_orders.insert()
 UPDATE_WORK_ORDER = (

@@ -43,6 +43,7 @@ from hub.workflow.store.outbox import (
 )
 from hub.workflow.store.queries import find_work_orders, load_work_order, work_orders_in_state, work_orders_of
 from hub.workflow.store.records import WorkOrderPage, WorkOrderView
+from hub.workflow.store.statements import SELECT_PARTIES
 from hub.workflow.store.transaction import WorkOrderTransaction, open_unit
 
 __all__ = ["NestedTransactionError", "NoTransactionError", "WorkOrderStore"]
@@ -142,6 +143,13 @@ class WorkOrderStore:
     def get_work_order(self, work_order_id: str) -> WorkOrderView | None:
         with self._reading() as connection:
             return load_work_order(connection, work_order_id)
+
+    def parties(self, work_order_id: str) -> tuple[str, str | None] | None:
+        """Whose complaint a work order is: its number and contact number (None: no such work order). One
+        indexed read, for the SMS-log purpose check of every query."""
+        with self._reading() as connection:
+            found = connection.execute(SELECT_PARTIES, {"wid": work_order_id}).first()
+        return None if found is None else (str(found[0]), None if found[1] is None else str(found[1]))
 
     def query(self, **filters: Any) -> WorkOrderPage:
         """QueryWorkOrders: ``msisdn``, ``states``, ``category_prefix``, ``area``, ``tier`` (or ``tiers``),
