@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from lxml import etree
 
+from emulators.toolkit.instants import iso_instant
 from emulators.toolkit.xmlcommand import COMMON_NS, add_header, iso, sub
 from hub.validation.namespaces import NSP_NS
 
@@ -97,15 +97,9 @@ def _instant(value: Any, key: str) -> float:
         return _in_range(value, key)
     if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value)
+            return _in_range(iso_instant(value, key), key)
         except ValueError as exc:
-            raise NoticeSpecError(f"'{key}' is not an ISO 8601 time: {value!r}") from exc
-        if parsed.tzinfo is None:
-            raise NoticeSpecError(f"'{key}' needs a UTC offset: {value!r}")
-        try:
-            return _in_range(parsed.timestamp(), key)
-        except OverflowError as exc:
-            raise NoticeSpecError(f"'{key}' is out of range: give a time between 1970 and 9999") from exc
+            raise NoticeSpecError(str(exc)) from exc
     raise NoticeSpecError(f"'{key}' must be an ISO 8601 time or epoch seconds")
 
 

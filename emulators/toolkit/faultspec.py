@@ -11,8 +11,9 @@ import math
 import random
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal, cast
+
+from emulators.toolkit.instants import iso_instant
 
 __all__ = ["FAULT_KINDS", "MAX_SECONDS", "Fault", "FaultSpecError", "LatencyModel", "parse_fault"]
 
@@ -48,12 +49,9 @@ def _instant(value: Any, key: str) -> float:
     """Epoch seconds, or ISO 8601 with a UTC offset (a time without one would be read in the host's zone)."""
     if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value)
+            return iso_instant(value, key)
         except ValueError as exc:
-            raise FaultSpecError(f"'{key}' is not an ISO 8601 instant: {value!r}") from exc
-        if parsed.tzinfo is None:
-            raise FaultSpecError(f"'{key}' needs a UTC offset (e.g. {value}+08:00 or {value}Z): {value!r}")
-        return parsed.timestamp()
+            raise FaultSpecError(str(exc)) from exc
     return _num({key: value}, key, maximum=_LATEST_INSTANT)
 
 
