@@ -20,8 +20,9 @@ queries as XML with the CS bearer token. Per round, in alternating order:
 
 Then ``--memory-lookups`` lookups, ``--memory-miss-share`` of them (every tenth) of never-asked msisdns that go
 all the way to BOSS and fill the tier cache until it evicts, the rest cached: the hub's RSS every
-``--memory-step`` and its slope after warm-up, i.e. once the hub's bounded memories are full (the 100,000
-WS-Security nonces it remembers, the tier cache's 10,000 answers) and at least 30 % into the run.
+``--memory-step`` and its slope after warm-up, i.e. once the hub's bounded memories are full (the tier cache's
+10,000 answers; the WS-Security nonces, each kept until its token expires: two replay windows into the load) and
+at least 30 % into the run.
 Checks: every answer is the expected one; cached lookups made no BOSS call; ``onepoint audit verify`` finds the
 chain intact with one row per query sent through the hub.
 
@@ -154,33 +155,27 @@ def memory_mix(cached: Sequence[str], unasked: Sequence[str], total: int, miss_s
     return mix
 
 
-def settled_table(entries: int) -> int:
-    """After how many insertions a dict holding at most ``entries`` (the oldest deleted as new ones come) has its
-    final table: CPython resizes a full table to the power of two >= 3 x live entries, so the table of that size
-    is reached when the one half its size has filled its two thirds: size / 3 insertions (bench/README.md)."""
-    size = 8
-    while size < 3 * entries:
-        size *= 2
-    return size // 3
-
-
-def bounded_memories_full(hub: HubProcess, sent: int, asked: int, mix: Sequence[str], cached: Sequence[str]) -> int:
-    """After how many lookups of ``mix`` the hub's bounded memories are full: the WS-Security nonces it remembers
-    (the settings' ``nonce_cache_size``, in a dict whose table settles later: ``settled_table``; ``sent`` SOAP
-    requests so far) and the tier cache's answers (the route's
-    ``cache_size``, default; ``asked`` distinct msisdns so far). Expiry (TTL, replay window) only lowers it."""
-    from hub.config.settings import load_settings
+def bounded_memories_full(asked: int, mix: Sequence[str], cached: Sequence[str]) -> int:
+    """After how many lookups of ``mix`` the tier cache's answers are full (the route's ``cache_size``, default;
+    ``asked`` distinct msisdns so far). Expiry (TTL) only lowers it. The WS-Security nonces are bounded by time
+    (``nonces_settle_seconds``)."""
     from hub.routing.table import DEFAULT_CACHE_SIZE
 
-    nonces = max(0, settled_table(load_settings(hub.config).security.nonce_cache_size) - sent)
     known, new = set(cached), 0
-    answers = len(mix)
     for n, msisdn in enumerate(mix):
         if asked + new >= DEFAULT_CACHE_SIZE:
-            answers = n
-            break
+            return n
         new += msisdn not in known
-    return max(nonces, answers)
+    return len(mix)
+
+
+def nonces_settle_seconds(hub: HubProcess) -> float:
+    """How long into a load the hub's WS-Security nonces keep growing: each is kept until its token expires
+    (``replay_window_seconds``), so their number is flat one window in; their dict's table, whose deleted slots are
+    reclaimed when it fills, settles within a second window."""
+    from hub.config.settings import load_settings
+
+    return 2.0 * load_settings(hub.config).security.replay_window_seconds
 
 
 def side_by_side(figures: Figures, sides: Mapping[str, Callable[..., Load]], round_number: int, **load: int) -> None:
@@ -259,13 +254,11 @@ def run(args: argparse.Namespace, workdir: Path, broker_url: str) -> tuple[Figur
         if args.memory_lookups:
             mix = memory_mix(cached, fresh[(args.rounds + 1) * args.lookups:], args.memory_lookups,
                              args.memory_miss_share)
-            sent = CACHED_MSISDNS + args.lookups + sum(load.requests for name in ("cached at rate", "cached",
-                                                                                  "uncached hub")
-                                                       for load in figures.rows[name])
             asked = CACHED_MSISDNS + (args.rounds + 1) * args.lookups
             memory = measure_memory(hub, Target(port, "/soap/boss", soap, tier_check(mix)),
                                     tier_request("mem", mix), total=args.memory_lookups, connections=conns,
-                                    step=args.memory_step, full_at=bounded_memories_full(hub, sent, asked, mix, cached))
+                                    step=args.memory_step, full_at=bounded_memories_full(asked, mix, cached),
+                                    settle_seconds=nonces_settle_seconds(hub))
         rows = hub.audit_rows()
         if rows != sent_to_audit:
             raise BenchFailure(f"the audit log has {rows} rows, {sent_to_audit} queries were sent through the hub")

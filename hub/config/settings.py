@@ -53,7 +53,7 @@ class CallerConfig:
 @dataclass(frozen=True, slots=True)
 class SecuritySettings:
     replay_window_seconds: int = 300
-    nonce_cache_size: int = 1_000_000
+    nonce_cache_size: int = 2_000_000
     # failed sign-ins (hub.security.throttle): a burst of this many, then one per window / limit
     sign_in_failures_per_caller: int = 5
     sign_in_failures_per_address: int = 20
@@ -320,7 +320,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             ),
             security=SecuritySettings(
                 replay_window_seconds=_integer(security, "security", "replay_window_seconds", 300, source),
-                nonce_cache_size=_integer(security, "security", "nonce_cache_size", 1_000_000, source),
+                nonce_cache_size=_integer(security, "security", "nonce_cache_size", 2_000_000, source),
                 sign_in_failures_per_caller=_positive(security, "sign_in_failures_per_caller", 5, source),
                 sign_in_failures_per_address=_positive(security, "sign_in_failures_per_address", 20, source),
                 sign_in_window_seconds=float(_positive(security, "sign_in_window_seconds", 60, source)),
