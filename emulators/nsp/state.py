@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Container
 from datetime import datetime
 from typing import Any
 
@@ -47,22 +48,20 @@ class NspState:
     def next_ticket_id(self, now: float) -> str:
         day = f"{datetime.fromtimestamp(now, CST):%Y%m%d}"
         with self.lock:
-            for _ in range(TICKET_NUMBERS):
-                self._ticket_seq += 1
-                ticket_id = f"NSP{day}{self._ticket_seq % TICKET_NUMBERS:06d}"
-                if ticket_id not in self.tickets:
-                    return ticket_id
+            found = _first_free(self._ticket_seq, TICKET_NUMBERS, lambda n: f"NSP{day}{n:06d}", self.tickets)
+            if found is not None:
+                self._ticket_seq, ticket_id = found
+                return ticket_id
         raise CommandError(503, "no-ticket-number", f"every ticket number of {day} is in use")
 
     def next_notice_id(self, kind: str, now: float) -> str:
         prefix = "ADJ" if kind == "PLANNED_WORK" else "FLT"
         day = f"{datetime.fromtimestamp(now, CST):%Y%m%d}"
         with self.lock:
-            for _ in range(NOTICE_NUMBERS):
-                self._notice_seq += 1
-                notice_id = f"{prefix}-{day}-{self._notice_seq % NOTICE_NUMBERS:04d}"
-                if notice_id not in self.notices:
-                    return notice_id
+            found = _first_free(self._notice_seq, NOTICE_NUMBERS, lambda n: f"{prefix}-{day}-{n:04d}", self.notices)
+            if found is not None:
+                self._notice_seq, notice_id = found
+                return notice_id
         raise CommandError(503, "no-notice-number", f"every {prefix} notice number of {day} is in use")
 
     def add_ticket(self, ticket: dict[str, Any]) -> None:
@@ -97,3 +96,14 @@ class NspState:
             if limit is not None:
                 tickets, notices = (tickets[-limit:], notices[-limit:]) if limit > 0 else ([], [])
             return {"tickets": [dict(t) for t in tickets], "notices": [n.to_json() for n in notices], **counts}
+
+
+def _first_free(last: int, numbers: int, name: Callable[[int], str], used: Container[str]) -> tuple[int, str] | None:
+    """The sequence number after ``last`` whose id (``name`` of it modulo ``numbers``) is not ``used``, with that
+    id; None when all ``numbers`` ids are taken. An id a tester chose, or one still kept after the sequence
+    wrapped, is skipped, never reused."""
+    for sequence in range(last + 1, last + numbers + 1):
+        candidate = name(sequence % numbers)
+        if candidate not in used:
+            return sequence, candidate
+    return None
