@@ -9,16 +9,14 @@ A text that is no ``c:Timestamp`` at all cannot come past the ingress's validati
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from adapters.dsmp.refusals import PeriodRefused
+from hub.validation.instants import InstantBeyondRange, InstantUnreadable, read_written_instant
 
 __all__ = ["Moment", "check_period", "read_moment"]
 
-_DATETIME = re.compile(r"(-?)([0-9]{4,})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
-                       r"(Z|[+\-][0-9]{2}:[0-9]{2})")
 # the earliest and latest moments a datetime holds (offsets of almost a day, beyond the ±14:00 of XSD): every time
 # written with a year in 1-9999 lies between them, so a clamped end never reverses a period
 _FIRST = datetime.min.replace(tzinfo=timezone(timedelta(hours=23, minutes=59)))
@@ -45,38 +43,21 @@ class Moment:
         return self.at.isoformat() if self.exact and self.end_of_day else self.text
 
 
-def _offset(zone: str) -> timezone:
-    if zone == "Z":
-        return UTC
-    sign = -1 if zone[0] == "-" else 1
-    return timezone(sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
-
-
 def read_moment(text: str) -> Moment:
     """``text`` (an ``xs:dateTime`` with offset) as a ``Moment``; ``PeriodRefused`` if it is none."""
-    written = text.strip()
-    found = _DATETIME.fullmatch(written)
-    if found is None:
-        raise PeriodRefused(f"{written[:40]!r} is not a time with an offset (xs:dateTime)")
-    sign, year_text, month, day, hour, minute, second, fraction, zone = found.groups()
-    year = -int(year_text) if sign else int(year_text)
-    end_of_day = hour == "24"
-    if end_of_day and (minute, second, (fraction or "0").strip("0")) != ("00", "00", ""):
-        raise PeriodRefused(f"{written!r}: hour 24 is only 24:00:00 (the end of the day)")
-    if year < 1 or year > 9999:
-        return Moment(written, _FIRST if year < 1 else _LAST, exact=False, end_of_day=end_of_day)
     try:
-        offset = _offset(zone)
-        at = datetime(year, int(month), int(day), 0 if end_of_day else int(hour), int(minute), int(second),
-                      int((fraction or "0")[:6].ljust(6, "0")), tzinfo=offset)
-    except ValueError as exc:  # a 30 February, a minute 61, an offset of 24 hours: no xs:dateTime either
-        raise PeriodRefused(f"{written!r}: {exc}") from None
-    if end_of_day:
-        try:
-            at += timedelta(days=1)
-        except OverflowError:  # 9999-12-31T24:00:00: the day after the last one a datetime holds
-            return Moment(written, _LAST, exact=False, end_of_day=True)
-    return Moment(written, at, end_of_day=end_of_day)
+        parts = read_written_instant(text)
+    except InstantUnreadable as exc:
+        raise PeriodRefused(str(exc)) from None
+    if parts.year < 1 or parts.year > 9999:
+        return Moment(parts.text, _FIRST if parts.year < 1 else _LAST, exact=False, end_of_day=parts.end_of_day)
+    try:
+        at = parts.local()
+    except InstantBeyondRange:  # 9999-12-31T24:00:00: the day after the last one a datetime holds
+        return Moment(parts.text, _LAST, exact=False, end_of_day=True)
+    except InstantUnreadable as exc:  # a 30 February, a minute 61: no xs:dateTime either
+        raise PeriodRefused(str(exc)) from None
+    return Moment(parts.text, at, end_of_day=parts.end_of_day)
 
 
 def check_period(start: Moment, end: Moment) -> None:
