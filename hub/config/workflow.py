@@ -29,16 +29,24 @@
     statistics_timezone = "Asia/Shanghai"  # the operator's day: statistics counters, work-order ids
     worker_batch = 32                    # the workflow worker runs up to this many waiting messages in one
                                          # transaction, their confirms awaited once (1: one at a time)
+
+    [workflow.listeners]                 # the event listeners' registrations and call-backs (docs/event-listeners.md)
+    allowed_destinations = []            # networks ("10.20.0.0/16") and host-name suffixes (".crm.example.net"),
+                                         # none: any address but link-local, unspecified, multicast, broadcast
+    max_per_system = 20                  # listeners one system may hold
+    park_after_failures = 10             # failed deliveries of one event in a row that park (suspend) a listener
+                                         # (the backbone's [broker] delivery_limit by default)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ipaddress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["DEFAULT_LINK", "WorkflowSettings", "parse_workflow"]
+__all__ = ["DEFAULT_LINK", "ListenerSettings", "WorkflowSettings", "parse_workflow"]
 
 DEFAULT_LINK = "http://127.0.0.1:8000/workorders/{work_order_id}"
 
@@ -47,7 +55,20 @@ _KEYS = {"database", "sla", "calendars", "taxonomy", "intake_department", "repea
          "publisher_interval_seconds",
          "listener_connect_timeout_seconds", "listener_read_timeout_seconds", "listener_gap_seconds",
          "outage_services", "outage_auto_answer", "mass_incidents", "mass_complaint_threshold",
-         "mass_complaint_window_minutes", "enforce_templates", "statistics_timezone", "worker_batch"}
+         "mass_complaint_window_minutes", "enforce_templates", "statistics_timezone", "worker_batch", "listeners"}
+_TABLE = "workflow.listeners"
+_LISTENER_KEYS = {"allowed_destinations", "max_per_system", "park_after_failures"}
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerSettings:
+    """``[workflow.listeners]``: where call-backs may point and how many listeners a system holds, and when a
+    listener that keeps failing is parked."""
+
+    allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    allowed_host_suffixes: tuple[str, ...] = ()  # lower case, with their leading dot
+    max_per_system: int = 20
+    park_after_failures: int = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +96,7 @@ class WorkflowSettings:
     enforce_templates: bool = True
     statistics_timezone: str = "Asia/Shanghai"
     worker_batch: int = 32
+    listeners: ListenerSettings = field(default_factory=ListenerSettings)
 
 
 def _relative(value: str, source: str) -> Path:
@@ -101,10 +123,11 @@ def _number(section: dict[str, Any], key: str, default: float, source: str, *, z
     return float(value)
 
 
-def _count(section: dict[str, Any], key: str, default: int, source: str, *, least: int = 1) -> int:
+def _count(section: dict[str, Any], key: str, default: int, source: str, *, least: int = 1,
+           table: str = "workflow") -> int:
     value = section.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise ValueError(f"{source}: workflow.{key} must be a whole number of at least {least}")
+        raise ValueError(f"{source}: {table}.{key} must be a whole number of at least {least}")
     return value
 
 
@@ -121,6 +144,36 @@ def _timezone(value: Any, source: str) -> str:
     except (TypeError, ValueError, ZoneInfoNotFoundError):
         raise ValueError(f"{source}: workflow.statistics_timezone {value!r} is not a time zone name") from None
     return str(value)
+
+
+def _destinations(value: Any, source: str) -> tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...],
+                                                     tuple[str, ...]]:
+    if not isinstance(value, list) or not all(isinstance(entry, str) and entry.strip() for entry in value):
+        raise ValueError(f"{source}: workflow.listeners.allowed_destinations must be a list of networks and "
+                         "host-name suffixes")
+    networks, suffixes = [], []
+    for entry in (each.strip().lower() for each in value):
+        if entry[0].isdigit() or ":" in entry:
+            try:
+                networks.append(ipaddress.ip_network(entry))
+            except ValueError as exc:
+                raise ValueError(f"{source}: workflow.listeners.allowed_destinations: {exc}") from None
+        else:
+            suffixes.append("." + entry.lstrip("."))
+    return tuple(networks), tuple(suffixes)
+
+
+def _listeners(section: Any, source: str) -> ListenerSettings:
+    if section is None:
+        section = {}
+    if not isinstance(section, dict):
+        raise ValueError(f"{source}: [workflow.listeners] must be a table")
+    if unknown := set(section) - _LISTENER_KEYS:
+        raise ValueError(f"{source}: unknown keys in [workflow.listeners]: {sorted(unknown)}")
+    networks, suffixes = _destinations(section.get("allowed_destinations", []), source)
+    return ListenerSettings(networks, suffixes,
+                            max_per_system=_count(section, "max_per_system", 20, source, table=_TABLE),
+                            park_after_failures=_count(section, "park_after_failures", 10, source, table=_TABLE))
 
 
 def parse_workflow(section: Any, source: str) -> WorkflowSettings:
@@ -167,4 +220,5 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
         enforce_templates=_flag(section, "enforce_templates", source),
         statistics_timezone=_timezone(section.get("statistics_timezone", "Asia/Shanghai"), source),
         worker_batch=_count(section, "worker_batch", 32, source),
+        listeners=_listeners(section.get("listeners"), source),
     )

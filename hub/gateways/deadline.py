@@ -7,21 +7,32 @@ backend so that every connect, read and write of the calling thread waits at mos
 ``within(seconds)`` set for the call, and fails with httpcore's own timeout errors (httpx's ``ConnectTimeout``,
 ``ReadTimeout``, ``WriteTimeout``: transient, retried as any timeout) when nothing is left. The deadline is the
 calling thread's (the gateways' connections are per thread, ``ThreadClients``).
+
+Name resolution is a wait too: ``socket.getaddrinfo`` takes no timeout (a resolver that does not answer holds the
+caller for the system's resolver timeout times its attempts). Inside ``within`` a host name is resolved on a
+helper thread that the caller waits for at most what is left of the deadline (then ``ConnectTimeout``; the
+helper ends when the resolver does), and the connection is made to the resolved addresses one after another, as
+``socket.create_connection`` does. Outside ``within`` a connection is made as httpcore makes it. An
+``address_check`` (the event listeners' destination policy) refuses resolved addresses with ``ConnectError``
+naming the reason; the adapters give none.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import threading
 import time
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 import httpcore
 import httpx
 
-__all__ = ["DeadlineBackend", "bounded_transport", "read_within", "within"]
+__all__ = ["AddressCheck", "DeadlineBackend", "bounded_transport", "read_within", "within"]
 
+AddressCheck = Callable[[str], str | None]  # an IP address -> why it may not be connected to (None: it may)
 _current = threading.local()
 
 
@@ -48,17 +59,58 @@ def _left(timeout: float | None, error: type[Exception], what: str) -> float | N
     return left if timeout is None else min(timeout, left)
 
 
-def read_within(response: httpx.Response) -> bytes:
+def read_within(response: httpx.Response, limit: int | None = None) -> bytes:
     """``response``'s whole body, checked against this thread's deadline after every chunk as well (the sockets
-    are bounded by the backend; this bounds a body whatever carries it, a test double's stream too)."""
-    chunks = []
-    for chunk in response.iter_bytes():
+    are bounded by the backend; this bounds a body whatever carries it, a test double's stream too). With
+    ``limit``: at most its first ``limit`` bytes as they came (not decoded), the rest left unread (close the
+    response: its connection is closed, not reused)."""
+    chunks, size = [], 0
+    for chunk in (response.iter_bytes() if limit is None else response.iter_raw()):
+        if limit is not None and size + len(chunk) >= limit:
+            chunks.append(chunk[:limit - size])
+            break
         chunks.append(chunk)
+        size += len(chunk)
         at: float | None = getattr(_current, "at", None)
         if at is not None and time.monotonic() > at:
             raise httpx.ReadTimeout("the call's deadline passed before the answer was read: timed out",
                                     request=response.request)
     return b"".join(chunks)
+
+
+def _literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _resolve(host: str, port: int, timeout: float | None) -> list[str]:
+    """``host``'s addresses for a TCP connection, waited for at most ``timeout`` seconds (a helper thread asks the
+    resolver: ``getaddrinfo`` has no timeout of its own)."""
+    if _literal(host):
+        return [host]
+    found: list[list[str] | BaseException] = []
+
+    def ask() -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            found.append(list(dict.fromkeys(str(info[4][0]) for info in infos)))
+        except BaseException as exc:  # handed to the caller
+            found.append(exc)
+
+    helper = threading.Thread(target=ask, name="resolve-host", daemon=True)
+    helper.start()
+    helper.join(timeout)
+    if not found:
+        raise httpcore.ConnectTimeout(f"name resolution of {host!r} did not end within the call's deadline")
+    outcome = found[0]
+    if isinstance(outcome, BaseException):
+        raise httpcore.ConnectError(f"name resolution of {host!r} failed: {outcome}") from outcome
+    if not outcome:
+        raise httpcore.ConnectError(f"name resolution of {host!r} gave no address")
+    return outcome
 
 
 class _BoundedStream(httpcore.NetworkStream):
@@ -84,15 +136,36 @@ class _BoundedStream(httpcore.NetworkStream):
 
 
 class DeadlineBackend(httpcore.NetworkBackend):
-    """``backend`` (httpcore's synchronous sockets) with every wait cut to the calling thread's deadline."""
+    """``backend`` (httpcore's synchronous sockets) with every wait cut to the calling thread's deadline, name
+    resolution included; ``address_check`` refuses the addresses it names a reason for."""
 
-    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+    def __init__(self, backend: httpcore.NetworkBackend, address_check: AddressCheck | None = None) -> None:
         self._backend = backend
+        self._check = address_check
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: Iterable[typing.Any] | None = None) -> httpcore.NetworkStream:
         timeout = _left(timeout, httpcore.ConnectTimeout, "connection was made")
-        return _BoundedStream(self._backend.connect_tcp(host, port, timeout, local_address, socket_options))
+        if getattr(_current, "at", None) is None and self._check is None:  # as httpcore connects
+            return _BoundedStream(self._backend.connect_tcp(host, port, timeout, local_address, socket_options))
+        addresses = _resolve(host, port, timeout)
+        if self._check is not None:
+            refused = {address: self._check(address) for address in addresses}
+            addresses = [address for address, reason in refused.items() if reason is None]
+            if not addresses:
+                reasons = "; ".join(f"{address}: {reason}" for address, reason in refused.items())
+                raise httpcore.ConnectError(f"destination refused: {host!r} resolves to {reasons}")
+        error: Exception | None = None
+        for address in addresses:  # one after another, as socket.create_connection tries them
+            try:
+                left = _left(timeout, httpcore.ConnectTimeout, "connection was made")
+                stream = self._backend.connect_tcp(address, port, left, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+                continue
+            return _BoundedStream(stream)
+        assert error is not None  # _resolve gives at least one address
+        raise error
 
     def connect_unix_socket(self, path: str, timeout: float | None = None,
                             socket_options: Iterable[typing.Any] | None = None) -> httpcore.NetworkStream:
@@ -103,9 +176,9 @@ class DeadlineBackend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
-def bounded_transport(proxy: str | None) -> httpx.HTTPTransport:
+def bounded_transport(proxy: str | None, *, address_check: AddressCheck | None = None) -> httpx.HTTPTransport:
     """An ``httpx.HTTPTransport`` whose connection pool dials through a ``DeadlineBackend``."""
     transport = httpx.HTTPTransport(proxy=proxy)
     pool = transport._pool  # httpx builds its pool itself and has no argument for the network backend
-    pool._network_backend = DeadlineBackend(pool._network_backend)
+    pool._network_backend = DeadlineBackend(pool._network_backend, address_check)
     return transport

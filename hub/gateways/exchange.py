@@ -9,7 +9,10 @@ credentials among them), the connect and read timeouts (the request's ``timeout`
 and, for a whole call, a deadline every wait shares (``hub.gateways.deadline``),
 one keep-alive connection per thread, redirects not followed (a client's default too), and the proxy the
 environment names for the system's URL (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``). respx
-still stands in for the system in tests: it replaces httpcore, below the transport.
+still stands in for the system in tests: it replaces httpcore, below the transport. Two choices are the caller's
+(the event publisher makes them; the adapters do not): ``answer_limit``, how much of a ``post``'s answer is kept
+(the first bytes as they came; the rest is not read and the connection is closed), and ``address_check``, which
+addresses a connection may be made to (``hub.gateways.deadline``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from hub.gateways.deadline import bounded_transport, read_within, within
+from hub.gateways.deadline import AddressCheck, bounded_transport, read_within, within
 
 __all__ = ["HttpExchange", "environment_proxy"]
 
@@ -42,14 +45,17 @@ def environment_proxy(url: str) -> str | None:
 
 class HttpExchange:
     """Requests to ``url``'s system with ``headers`` on every one, each wait bounded by ``timeout`` and a whole
-    ``post`` by ``deadline`` seconds (a ``send`` by the caller's ``within``); close it when done."""
+    ``post`` by ``deadline`` seconds (a ``send`` by the caller's ``within``), a ``post``'s answer kept whole or,
+    with ``answer_limit``, its first ``answer_limit`` bytes; close it when done."""
 
     def __init__(self, url: str, timeout: httpx.Timeout, headers: Mapping[str, str] | None = None, *,
-                 deadline: float | None = None) -> None:
-        self._transport = bounded_transport(environment_proxy(url))
+                 deadline: float | None = None, answer_limit: int | None = None,
+                 address_check: AddressCheck | None = None) -> None:
+        self._transport = bounded_transport(environment_proxy(url), address_check=address_check)
         self._headers = dict(headers or {})
         self._timeout = timeout.as_dict()
         self.deadline = deadline
+        self.answer_limit = answer_limit
         self._closed = False
 
     @property
@@ -66,7 +72,8 @@ class HttpExchange:
         return response
 
     def post(self, url: str, content: bytes, headers: Mapping[str, str] | None = None) -> httpx.Response:
-        """POST ``content``; the response with its whole body read, all within the deadline."""
+        """POST ``content``; the response with its body read (whole, or up to ``answer_limit``), all within the
+        deadline."""
         if self.deadline is None:
             return self._post(url, content, headers)
         with within(self.deadline):
@@ -75,7 +82,7 @@ class HttpExchange:
     def _post(self, url: str, content: bytes, headers: Mapping[str, str] | None) -> httpx.Response:
         response = self.send("POST", url, content=content, headers=headers)
         try:
-            response._content = read_within(response)  # what ``read()`` sets, checked against the deadline
+            response._content = read_within(response, self.answer_limit)  # what ``read()`` sets, within the deadline
         finally:
             response.close()
         return response

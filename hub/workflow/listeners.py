@@ -2,13 +2,18 @@
 events that pass it (``hub.workflow.publisher`` delivers them).
 
 * ``workorder.RegisterListener``: ``Callback`` (an http(s) URL the hub can send to, ``callback_problem``: a host
-  name that cannot be encoded is refused as ``bad-callback``), ``Filter`` (``EventType``s, a ``Category`` prefix, an
-  ``AreaCode``; each given one must match; none: every event); answered with the ``ListenerId``. The listener gets
-  the events written after it registered.
+  name that cannot be encoded is refused as ``bad-callback``; a URL with a user name or password, or to an address
+  the destination policy refuses, ``hub.workflow.destinations``, as ``refused-callback``), ``Filter``
+  (``EventType``s, a ``Category`` prefix, an ``AreaCode``; each given one must match; none: every event); answered
+  with the ``ListenerId``. The listener gets the events written after it registered. The same system registering
+  the same call-back with the same filter again gets the ``ListenerId`` it has (a parked listener is resumed at its
+  cursor); a system holding ``max_per_system`` listeners is refused a new one as ``too-many-listeners``.
 * ``workorder.UnregisterListener``: by ``ListenerId``, only by the system that registered it.
 
 Both are requests answered by the workflow and change the store in the worker's transaction (so a repeated
-message registers once). ``register(registry, consumer)`` adds them to the workflow's handlers.
+message registers once). ``register(registry, consumer)`` adds them to the workflow's handlers. The rules
+(``[workflow.listeners]``, ``ListenerSettings``) are the runtime's ``listener_settings`` when it carries them, else
+the defaults.
 """
 
 from __future__ import annotations
@@ -22,12 +27,21 @@ from typing import Any
 import httpx
 from lxml import etree
 
+from hub.config.workflow import ListenerSettings
 from hub.envelope import Envelope
 from hub.gateways.documents import command_element
 from hub.workers import BusinessRejection, HandlerRegistry, Reply
+from hub.workflow.destinations import DestinationPolicy, redacted
 from hub.workflow.events import EVENT_TYPES
 from hub.workflow.runtime import WorkflowRuntime
-from hub.workflow.store.outbox import add_listener, listener, remove_listener
+from hub.workflow.store.outbox import (
+    add_listener,
+    count_listeners,
+    find_listener,
+    listener,
+    remove_listener,
+    resume_listener,
+)
 
 __all__ = ["ListenerFilter", "callback_problem", "register", "register_listener", "unregister_listener"]
 
@@ -95,10 +109,18 @@ def callback_problem(url: str) -> str | None:
     return None
 
 
-def _callback(document: etree._Element) -> str:
+def listener_settings(workflow: WorkflowRuntime) -> ListenerSettings:
+    """The runtime's ``[workflow.listeners]`` rules, the defaults when it carries none."""
+    found = getattr(workflow, "listener_settings", None)
+    return found if isinstance(found, ListenerSettings) else ListenerSettings()
+
+
+def _callback(document: etree._Element, policy: DestinationPolicy) -> str:
     url = _text(document, "wo:Callback") or ""
     if (problem := callback_problem(url)) is not None:
-        raise BusinessRejection(f"call-back {url!r} cannot be used: {problem}", code="bad-callback")
+        raise BusinessRejection(f"call-back {redacted(url)!r} cannot be used: {problem}", code="bad-callback")
+    if (refused := policy.url_problem(url)) is not None:
+        raise BusinessRejection(f"call-back {redacted(url)!r} refused: {refused}", code="refused-callback")
     return url
 
 
@@ -125,11 +147,23 @@ def _answer(name: str, envelope: Envelope, workflow: WorkflowRuntime, listener_i
 
 
 def register_listener(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
+    settings = listener_settings(workflow)
     document = command_element(envelope)
-    url, wanted = _callback(document), _filter(document)
+    url, wanted = _callback(document, DestinationPolicy(settings)), _filter(document)
+    system, filter_text = envelope.source_system, wanted.to_text()
     tx = workflow.store.current_transaction()
-    added = add_listener(tx.db, url, wanted.to_text(), workflow.clock.now(), source_system=envelope.source_system)
-    log.info("event listener registered", extra={"listener_id": added.id, "system": envelope.source_system,
+    held = find_listener(tx.db, system, url, filter_text)
+    if held is not None:
+        resumed = resume_listener(tx.db, held.id)
+        log.info("event listener registered again", extra={"listener_id": held.id, "system": system,
+                                                           "callback": url, "resumed": resumed})
+        return Reply(_answer("RegisterListenerResponse", envelope, workflow, held.id), outcome=f"listener {held.id}")
+    if count_listeners(tx.db, system) >= settings.max_per_system:
+        raise BusinessRejection(f"{system} holds {settings.max_per_system} listeners, the most a system may "
+                                "([workflow.listeners] max_per_system): unregister one first",
+                                code="too-many-listeners")
+    added = add_listener(tx.db, url, filter_text, workflow.clock.now(), source_system=system)
+    log.info("event listener registered", extra={"listener_id": added.id, "system": system,
                                                  "callback": url, "from_position": added.delivered_position})
     return Reply(_answer("RegisterListenerResponse", envelope, workflow, added.id), outcome=f"listener {added.id}")
 

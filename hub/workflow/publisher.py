@@ -1,288 +1,115 @@
 """The event publisher: delivers the outbox's work-order events to the registered listeners (TMF621's hub model).
 
-Each listener has a cursor in the outbox (``hub.workflow.store.outbox``). A round reads, per listener that is due,
-the events after its cursor in position order and POSTs each one that passes its filter as JSON; the cursor moves
-on only after a 2xx answer (events its filter refuses are passed with the next move). A failure (a timeout, a
-refused connection, any other status, any error at all in sending to that listener, a call-back the hub cannot
-send to) holds the listener at that event and backs it off along the backbone's delay tiers (``[broker]
-delay_tiers``: 5 s, 30 s, 5 min, then the longest again and again), so the order holds, per work order and overall.
-A crash between a POST and the cursor's move sends the event again with the same ``eventId``: at least once;
-listeners drop repeats by id. An event every listener has passed is marked published.
+Each listener has a cursor in the outbox (``hub.workflow.store.outbox``). A listener's turn reads the events after
+its cursor in position order (up to ``batch``) and POSTs each one that passes its filter as JSON (``turns``); the
+cursor moves on only after a 2xx answer (events its filter refuses are passed with the next move). A failure (a
+timeout, a refused connection, any other status, any error at all in sending to that listener, a call-back the hub
+cannot or may not send to) holds the listener at that event and backs it off along the backbone's delay tiers
+(``[broker] delay_tiers``: 5 s, 30 s, 5 min, then the longest again and again), so the order holds, per work order
+and overall. After ``park_after_failures`` failures in a row at one event (``[workflow.listeners]``, 10 as the
+backbone's ``delivery_limit``) the listener is parked (``suspended_at``, a WARNING ``event listener parked``): it
+is not served and the published mark no longer waits for it, until its system registers it again (the same
+call-back and filter), which resumes it at its cursor. A crash between a POST and the cursor's move sends the
+event again with the same ``eventId``: at least once; listeners drop repeats by id. An event every served
+listener has passed is marked published.
 
-A dead or slow listener holds back only itself: different listeners are served at once, on a small pool of
-delivery threads (``threads``), each listener's events strictly one after another (its next POST only after its
-cursor moved); every POST, the wait for its answer's headers and body included, ends by its deadline
-(``connect_timeout + read_timeout``, ``hub.gateways.deadline``), so a listener that trickles its answer a byte at
-a time cannot hold the round either. The delivery threads only send (``HttpExchange``, one per listener, its
-connections kept between rounds); the store is read and written on the round's thread alone, which holds the
-PostgreSQL lock below. ``run_round`` returns when every delivery of the round has ended.
+A dead or slow listener holds back only itself: each listener takes its own turns on a small pool of delivery
+threads (``threads``), its events strictly one after another (its next POST only after its cursor moved). In the
+publisher's thread a listener whose turn ended with its batch done and more events possibly waiting (its cursor
+moved, or it read a full batch) takes its next turn at once, reading its cursor and next events then; the others
+are looked at every ``interval`` seconds (new listeners, new events, retries that are due). Every POST, the wait
+for its answer included, ends by its deadline (``connect_timeout + read_timeout``, ``hub.gateways.deadline``, name
+resolution included); of the answer only its status and first bytes are read (``callbacks``). The delivery
+threads only send; the store is read and written on the publisher's thread alone. ``run_round`` (tests, on a
+``ManualClock``: nothing sleeps) gives every due listener one turn and returns when they have ended. ``stop``
+sends nothing more: it returns once the thread has let go of its turns; a POST under way then is not recorded and
+its event goes again later (at least once).
 
-One publisher per database: on PostgreSQL the publisher holds a session advisory lock and a second hub process
-skips publishing until the first one lets go (or dies); on SQLite run one hub process. On PostgreSQL positions
-are taken from a sequence when an event is written but become visible when its transaction commits, so a hole in
-the positions may still fill: a listener is not moved past a hole younger than ``gap`` (``listener_gap_seconds``).
-Time comes from the runtime's clock: tests move a ``ManualClock`` and call ``run_round``; nothing sleeps there.
+One publisher per database (``leadership``): on PostgreSQL the publisher holds a session advisory lock, checked
+again before every POST, and a second hub process skips publishing until the first one lets go (or dies); taking
+it over, it first waits one delivery deadline. On SQLite run one hub process. On PostgreSQL positions are taken
+from a sequence when an event is written but become visible when its transaction commits, so a hole in the
+positions may still fill: a listener is not moved past a hole younger than ``gap`` (``listener_gap_seconds``).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, InvalidStateError, ThreadPoolExecutor, wait
 from contextlib import suppress
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
 
-from hub.gateways.exchange import HttpExchange
+from hub.config.workflow import ListenerSettings
+from hub.observability.metrics import Metrics
+from hub.workflow.callbacks import Callbacks
 from hub.workflow.clock import Clock
-from hub.workflow.listeners import ListenerFilter, callback_problem
+from hub.workflow.destinations import DestinationPolicy, redacted
+from hub.workflow.leadership import PublisherLock
+from hub.workflow.listeners import ListenerFilter
 from hub.workflow.store import Listener, PendingEvent, WorkOrderStore
-from hub.workflow.store.dialect import try_lock_publisher
+from hub.workflow.store.outbox import suspend_listener
+from hub.workflow.turns import Holes, PublishRound, Turn, described, post_event
 
 __all__ = ["DEFAULT_DELAYS", "EventPublisher", "PublishRound"]
 
 log = logging.getLogger("onepoint.workflow.publisher")
 DEFAULT_DELAYS = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=5))
-HEADERS = {"User-Agent": "OnePoint-Hub-Events/1", "Content-Type": "application/json"}
-
-
-@dataclass
-class PublishRound:
-    delivered: list[tuple[str, str]] = field(default_factory=list)  # (listener id, event id), listener by listener
-    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (listener id, event id, error)
-    passed: int = 0  # events a listener's filter refused
-    held_back: int = 0  # listeners not due yet (backing off)
-    leader: bool = True  # False: another process publishes for this database
-
-    def add(self, turn: _Turn) -> None:
-        self.delivered.extend(turn.delivered)
-        self.failed.extend(turn.failed)
-        self.passed += turn.filtered
-
-
-@dataclass
-class _Turn:
-    """One listener's part of a round: its events still to go, in position order, and where it stands."""
-
-    listener: Listener
-    wanted: ListenerFilter
-    events: deque[PendingEvent]
-    cursor: int  # stored
-    passed: int  # passed here: the cursor plus the events filtered out since its last move
-    failures: int
-    delivered: list[tuple[str, str]] = field(default_factory=list)
-    failed: list[tuple[str, str, str]] = field(default_factory=list)
-    filtered: int = 0
-
-
-def _described(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:500]
-
-
-def _post(exchange: HttpExchange, url: str, document: dict[str, object]) -> str | None:
-    """One delivery, on a delivery thread: None on a 2xx answer, else what went wrong."""
-    body = json.dumps(document, ensure_ascii=False).encode()
-    try:
-        response = exchange.post(url, body, {"X-Event-Id": str(document["eventId"])})
-    except Exception as exc:  # whatever sending to one listener raises fails that delivery, never the round
-        return _described(exc)
-    if 200 <= response.status_code < 300:
-        return None
-    return f"HTTP {response.status_code}"
 
 
 class EventPublisher:
     def __init__(self, store: WorkOrderStore, clock: Clock, *, delays: Sequence[timedelta] = DEFAULT_DELAYS,
                  connect_timeout: float = 5.0, read_timeout: float = 10.0, interval: float = 1.0,
-                 batch: int = 100, gap: timedelta = timedelta(seconds=60), threads: int = 4) -> None:
+                 batch: int = 100, gap: timedelta = timedelta(seconds=60), threads: int = 4,
+                 settings: ListenerSettings | None = None, metrics: Metrics | None = None) -> None:
         if not delays:
             raise ValueError("the publisher needs at least one retry delay")
-        self.store, self.clock = store, clock
+        self.store, self.clock, self.metrics = store, clock, metrics
         self.delays = tuple(delays)
         self.interval, self.batch, self.gap = interval, batch, gap
+        self.rules = settings or ListenerSettings()
         self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self.deadline = connect_timeout + read_timeout  # one POST, its answer read, all told
-        self._exchanges: dict[str, HttpExchange] = {}  # listener id -> its connections, kept between rounds
+        self._callbacks = Callbacks(DestinationPolicy(self.rules), self.timeout, self.deadline)
         self._senders = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="event-delivery")
-        self._gaps: dict[tuple[int, int], datetime] = {}  # (last position before, first after) -> first seen
-        self._lock: Connection | None = None
+        self._sending: dict[Future[str | None], tuple[Turn, PendingEvent]] = {}
+        self._busy: dict[str, Turn] = {}  # listener id -> its turn under way
+        self._ended: list[Turn] = []
+        self._holes = Holes(gap)
+        self._lock = PublisherLock(store.engine, deadline=self.deadline)
         self._stop = threading.Event()
+        self._wake: Future[None] = Future()  # done on stop: ends a wait for deliveries
         self._thread: threading.Thread | None = None
 
-    # -- one round -----------------------------------------------------------------------------------------------
+    # -- one round (tests) and the thread ------------------------------------------------------------------------
 
     def run_round(self) -> PublishRound:
-        """Deliver to every due listener up to ``batch`` events each, the listeners at once; returns when every
-        delivery has ended. The thread repeats while rounds deliver."""
+        """One turn for every due listener, the listeners at once; returns when every turn has ended."""
         done = PublishRound()
-        if not self._leader():
+        if not self._lock.leader():
             done.leader = False
             return done
-        registered = self.store.listeners()
-        turns = []
-        for listener in registered:
-            if listener.next_attempt_at is not None and listener.next_attempt_at > self.clock.now():
-                done.held_back += 1
-                continue
-            turns.append(self._turn(listener))
-        self._take_turns(turns)
-        for turn in turns:
+        if self._lock.taking_over:
+            done.taking_over = True
+            return done
+        try:
+            registered = self._look(done)
+            self._drain(again=False, timeout=None)
+        except BaseException:
+            self._abandon(wait_for_posts=True)  # a round the store failed leaves no POST behind it either
+            raise
+        for turn in self._ended:
             done.add(turn)
+        self._ended.clear()
         self._mark_published(registered)
-        self._forget_gone(registered)
+        self._callbacks.keep_only({li.id for li in registered if li.suspended_at is None})
         return done
-
-    def _turn(self, listener: Listener) -> _Turn:
-        cursor = listener.delivered_position
-        events = self._contiguous(cursor, self.store.events_after(cursor, self.batch))
-        return _Turn(listener, ListenerFilter.from_text(listener.filter), deque(events), cursor, cursor,
-                     listener.failures)
-
-    def _take_turns(self, turns: list[_Turn]) -> None:
-        """Each turn's events one after another, different turns' at once; the store only on this thread."""
-        sending: dict[Future[str | None], tuple[_Turn, PendingEvent]] = {}
-        try:
-            for turn in turns:
-                self._send_next(turn, sending)
-            while sending:
-                finished, _ = wait(sending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    turn, event = sending.pop(future)
-                    if self._settle(turn, event, future.result()):
-                        self._send_next(turn, sending)
-        finally:
-            wait(sending)  # a round the store failed leaves no POST behind it either
-
-    def _send_next(self, turn: _Turn, sending: dict[Future[str | None], tuple[_Turn, PendingEvent]]) -> None:
-        """Hand the turn's next wanted event to a delivery thread; with none left, pass what its filter refused."""
-        wanted = self._next_wanted(turn)
-        if wanted is None:
-            if turn.passed > turn.cursor:
-                self.store.advance_listener(turn.listener.id, turn.passed, self.clock.now(), delivered=False)
-            return
-        event, document = wanted
-        try:
-            exchange = self._exchange(turn.listener)
-        except Exception as exc:  # a call-back the hub cannot send to: that listener's failed delivery
-            self._settle(turn, event, _described(exc))
-            return
-        sending[self._senders.submit(_post, exchange, turn.listener.callback_url, document)] = (turn, event)
-
-    def _next_wanted(self, turn: _Turn) -> tuple[PendingEvent, dict[str, object]] | None:
-        """The turn's next event its filter takes, with its document; those it refuses are passed."""
-        while turn.events:
-            event = turn.events.popleft()
-            document: dict[str, object] = json.loads(event.payload)
-            if turn.wanted.matches(event.kind, document):
-                document["eventId"] = event.event_id  # the outbox row's id: the same on every redelivery
-                return event, document
-            turn.passed = event.position
-            turn.filtered += 1
-        return None
-
-    def _settle(self, turn: _Turn, event: PendingEvent, error: str | None) -> bool:
-        """Record how the delivery of ``event`` went (None: a 2xx); True when the turn's next event may go."""
-        listener, now = turn.listener, self.clock.now()
-        if error is not None:
-            if turn.passed > turn.cursor:  # the filtered-out events before it stay passed
-                self.store.advance_listener(listener.id, turn.passed, now, delivered=False)
-            self._failed(turn, event, error, now)
-            return False
-        if not self.store.advance_listener(listener.id, event.position, now, delivered=True):
-            log.info("listener gone during delivery", extra={"listener_id": listener.id})
-            return False
-        turn.delivered.append((listener.id, event.event_id))
-        turn.cursor = turn.passed = event.position
-        turn.failures = 0
-        return True
-
-    def _exchange(self, listener: Listener) -> HttpExchange:
-        """The listener's connections; ValueError for a call-back the hub cannot send to (stored before
-        registration refused such URLs)."""
-        found = self._exchanges.get(listener.id)
-        if found is None:
-            if (problem := callback_problem(listener.callback_url)) is not None:
-                raise ValueError(f"call-back {listener.callback_url!r} cannot be used: {problem}")
-            found = HttpExchange(listener.callback_url, self.timeout, HEADERS, deadline=self.deadline)
-            self._exchanges[listener.id] = found
-        return found
-
-    def _forget_gone(self, registered: list[Listener]) -> None:
-        """Close the connections of listeners no longer registered."""
-        for gone in self._exchanges.keys() - {listener.id for listener in registered}:
-            self._exchanges.pop(gone).close()
-
-    def _contiguous(self, cursor: int, events: list[PendingEvent]) -> list[PendingEvent]:
-        """The events up to the first hole in the positions that may still fill (see the module's docstring)."""
-        expected, ready = cursor + 1, []
-        now = self.clock.now()
-        for event in events:
-            if event.position > expected:
-                first_seen = self._gaps.setdefault((expected - 1, event.position), now)
-                if now - first_seen < self.gap:
-                    break
-            ready.append(event)
-            expected = event.position + 1
-        return ready
-
-    def _failed(self, turn: _Turn, event: PendingEvent, error: str, now: datetime) -> None:
-        """Hold the listener at ``event`` until the delay of its failures in a row (this one included) has passed."""
-        listener, failures = turn.listener, turn.failures + 1
-        delay = self.delays[min(failures, len(self.delays)) - 1]
-        self.store.listener_failed(listener.id, failures, now + delay, error)
-        turn.failed.append((listener.id, event.event_id, error))
-        log.warning("event delivery failed; the listener waits", extra={
-            "listener_id": listener.id, "event_id": event.event_id, "work_order_id": event.work_order_id,
-            "failures": failures, "retry_in_seconds": delay.total_seconds(), "error": error})
-
-    def _mark_published(self, registered: list[Listener]) -> None:
-        """Events every listener has passed are published (with no listener, every event so far)."""
-        fresh = self.store.listeners() if registered else []
-        through = min((li.delivered_position for li in fresh), default=None)
-        if through is None:
-            through = self.store.outbox_end()
-        oldest = self.store.pending_events(limit=1)  # a read: the write (SQLite's write lock) only when needed
-        if oldest and oldest[0].position <= through:
-            self.store.mark_published_through(through, self.clock.now())
-        self._gaps = {key: seen for key, seen in self._gaps.items() if key[1] > through}
-
-    # -- one publisher per database ------------------------------------------------------------------------------
-
-    def _leader(self) -> bool:
-        if self.store.dialect != "postgresql":
-            return True
-        if self._lock is not None:
-            try:  # the lock lives as long as its session: a broken connection has lost it
-                self._lock.exec_driver_sql("SELECT 1")
-                self._lock.commit()
-                return True
-            except SQLAlchemyError:
-                log.warning("the event publisher's lock connection broke; taking the lock again")
-                self._release()
-        connection = self.store.engine.connect()
-        if try_lock_publisher(connection):
-            self._lock = connection
-            return True
-        connection.close()
-        return False
-
-    def _release(self) -> None:
-        if self._lock is not None:  # the session ends (not back to the pool, lock held): the lock is let go
-            with suppress(SQLAlchemyError):  # now, not when the server has ended the session (a broken one has)
-                self._lock.exec_driver_sql("SELECT pg_advisory_unlock_all()")
-                self._lock.commit()
-            self._lock.invalidate()
-            self._lock.close()
-            self._lock = None
-
-    # -- the thread ----------------------------------------------------------------------------------------------
 
     def start(self) -> EventPublisher:
         self._thread = threading.Thread(target=self._run, name="event-publisher", daemon=True)
@@ -290,19 +117,176 @@ class EventPublisher:
         return self
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        next_look = time.monotonic()
+        while not self._stop.is_set():
             try:
-                while self.run_round().delivered and not self._stop.is_set():
-                    pass
-            except Exception:  # the next round tries again from the cursors
-                log.exception("event publisher round failed")
+                if time.monotonic() >= next_look:
+                    next_look = time.monotonic() + self.interval
+                    self._tick()
+                left = max(next_look - time.monotonic(), 0.0)
+                if self._sending:
+                    self._drain(again=True, timeout=left)
+                else:
+                    self._stop.wait(left)
+            except Exception:  # the next look tries again from the cursors
+                log.exception("event publisher failed; it starts again from the cursors")
+                self._abandon(wait_for_posts=True)
+        self._abandon(wait_for_posts=False)
+
+    def _tick(self) -> None:
+        if not self._lock.leader() or self._lock.taking_over:
+            return
+        registered = self._look(None)
+        self._again()
+        self._mark_published(registered)
+        self._callbacks.keep_only({li.id for li in registered if li.suspended_at is None})
 
     def stop(self) -> None:
         self._stop.set()
+        with suppress(InvalidStateError):
+            self._wake.set_result(None)
         if self._thread is not None:
-            self._thread.join(timeout=30)
-        self._senders.shutdown(wait=True)
-        for exchange in self._exchanges.values():
-            exchange.close()
-        self._exchanges.clear()
-        self._release()
+            self._thread.join(timeout=self.deadline + 5)
+        self._senders.shutdown(wait=False, cancel_futures=True)
+        self._callbacks.close()
+        self._lock.release()
+
+    # -- turns ---------------------------------------------------------------------------------------------------
+
+    def _look(self, done: PublishRound | None) -> list[Listener]:
+        """Start a turn for every served listener that is due and has none under way."""
+        registered = self.store.listeners()
+        now = self.clock.now()
+        for listener in registered:
+            if listener.suspended_at is not None or listener.id in self._busy:
+                continue
+            if listener.next_attempt_at is not None and listener.next_attempt_at > now:
+                if done is not None:
+                    done.held_back += 1
+                continue
+            self._begin(listener)
+        return registered
+
+    def _begin(self, listener: Listener) -> None:
+        cursor = listener.delivered_position
+        read = self.store.events_after(cursor, self.batch)
+        events = self._holes.contiguous(cursor, read, self.clock.now())
+        turn = Turn(listener, ListenerFilter.from_text(listener.filter), deque(events), cursor, cursor,
+                    listener.failures, full=len(events) == len(read) == self.batch)
+        self._busy[listener.id] = turn
+        self._send_next(turn)
+
+    def _again(self) -> None:
+        """Listeners whose turn ended with more possibly waiting take their next turn now (the thread only)."""
+        while self._ended and not self._stop.is_set():
+            ended, self._ended = self._ended, []
+            for turn in ended:
+                if turn.again and turn.listener.id not in self._busy:
+                    fresh = self.store.listener(turn.listener.id)
+                    if fresh is not None and fresh.suspended_at is None and fresh.next_attempt_at is None:
+                        self._begin(fresh)
+
+    def _drain(self, *, again: bool, timeout: float | None) -> None:
+        """Settle deliveries as they end, handing out each turn's next event, until none is under way, ``timeout``
+        has passed or the publisher stops."""
+        until = None if timeout is None else time.monotonic() + timeout
+        while self._sending and not self._stop.is_set():
+            left = None if until is None else until - time.monotonic()
+            if left is not None and left <= 0:
+                return
+            waiting: list[Future[Any]] = [*self._sending, self._wake]
+            finished, _ = wait(waiting, timeout=left, return_when=FIRST_COMPLETED)
+            for future in finished:
+                if future is not self._wake:
+                    turn, event = self._sending.pop(future)
+                    self._settle(turn, event, future.result())
+            if again:
+                self._again()
+
+    def _may_send(self) -> bool:
+        """Not stopping, and on PostgreSQL still the database's publisher (its lock's session alive)."""
+        return not self._stop.is_set() and self._lock.held()
+
+    def _send_next(self, turn: Turn) -> None:
+        """Hand the turn's next wanted event to a delivery thread; with none left, pass what its filter refused."""
+        if not self._may_send():
+            self._end(turn)  # the cursor stays as stored: the next publisher starts there
+            return
+        wanted = turn.next_wanted()
+        if wanted is None:
+            if turn.passed > turn.cursor:
+                self.store.advance_listener(turn.listener.id, turn.passed, self.clock.now(), delivered=False)
+                turn.moved = True
+            self._end(turn)
+            return
+        event, document = wanted
+        try:
+            exchange = self._callbacks.exchange(turn.listener)
+        except Exception as exc:  # a call-back the hub cannot or may not send to: that listener's failed delivery
+            self._settle(turn, event, described(exc))
+            return
+        self._sending[self._senders.submit(post_event, exchange, turn.listener.callback_url, document)] = (
+            turn, event)
+
+    def _settle(self, turn: Turn, event: PendingEvent, error: str | None) -> None:
+        """Record how the delivery of ``event`` went (None: a 2xx), then hand out the turn's next event."""
+        listener, now = turn.listener, self.clock.now()
+        if error is not None:
+            if turn.passed > turn.cursor:  # the filtered-out events before it stay passed
+                self.store.advance_listener(listener.id, turn.passed, now, delivered=False)
+            self._failed(turn, event, error, now)
+            self._end(turn)
+            return
+        if not self.store.advance_listener(listener.id, event.position, now, delivered=True):
+            log.info("listener gone during delivery", extra={"listener_id": listener.id})
+            self._end(turn)
+            return
+        turn.delivered.append((listener.id, event.event_id))
+        turn.cursor = turn.passed = event.position
+        turn.failures, turn.moved = 0, True
+        self._send_next(turn)
+
+    def _end(self, turn: Turn) -> None:
+        self._busy.pop(turn.listener.id, None)
+        self._ended.append(turn)
+
+    def _abandon(self, *, wait_for_posts: bool) -> None:
+        """Let go of every turn (their cursors stay as stored); ``wait_for_posts``: after the POSTs under way end."""
+        if wait_for_posts:
+            wait(self._sending)
+        self._sending.clear()
+        self._busy.clear()
+        self._ended.clear()
+
+    def _failed(self, turn: Turn, event: PendingEvent, error: str, now: datetime) -> None:
+        """Hold the listener at ``event`` until the delay of its failures in a row (this one included) has passed;
+        park it after ``park_after_failures`` of them."""
+        listener, failures = turn.listener, turn.failures + 1
+        turn.failed.append((listener.id, event.event_id, error))
+        facts = {"listener_id": listener.id, "event_id": event.event_id, "work_order_id": event.work_order_id,
+                 "failures": failures, "error": error}
+        if failures >= self.rules.park_after_failures:
+            self.store.listener_failed(listener.id, failures, now, error)
+            with self.store.engine.begin() as connection:
+                suspend_listener(connection, listener.id, now, error)
+            turn.parked = True
+            log.warning("event listener parked: no more deliveries until its system registers it again", extra={
+                **facts, "system": listener.source_system, "callback": redacted(listener.callback_url)})
+            if self.metrics is not None:
+                self.metrics.dead_lettered("event-listeners", "listener-parked")
+            return
+        delay = self.delays[min(failures, len(self.delays)) - 1]
+        self.store.listener_failed(listener.id, failures, now + delay, error)
+        log.warning("event delivery failed; the listener waits",
+                    extra={**facts, "retry_in_seconds": delay.total_seconds()})
+
+    def _mark_published(self, registered: list[Listener]) -> None:
+        """Events every served listener has passed are published (with none, every event so far)."""
+        fresh = [li for li in self.store.listeners() if li.suspended_at is None] if registered else []
+        through = min((li.delivered_position for li in fresh), default=None)
+        if through is None:
+            through = self.store.outbox_end()
+        oldest = self.store.pending_events(limit=1)  # a read: the write (SQLite's write lock) only when needed
+        if oldest and oldest[0].position <= through:
+            self.store.mark_published_through(through, self.clock.now())
+        self._holes.forget_through(through)

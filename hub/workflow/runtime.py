@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from hub.config.workflow import DEFAULT_LINK, WorkflowSettings
+from hub.config.workflow import DEFAULT_LINK, ListenerSettings, WorkflowSettings
 from hub.observability.metrics import Metrics
 from hub.workflow.calendars import load_calendars
 from hub.workflow.clock import Clock, SystemClock
@@ -34,6 +34,7 @@ class WorkflowRuntime:
     link_base: str = DEFAULT_LINK
     metrics: Metrics | None = None
     intake_rules: list[IntakeRule] = field(default_factory=list)  # outage auto-answer, mass complaints (in order)
+    listener_settings: ListenerSettings = field(default_factory=ListenerSettings)  # [workflow.listeners]
 
     def close(self) -> None:
         self.store.close()
@@ -61,7 +62,8 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None,
     store = WorkOrderStore.open(settings.database, clock=used.now)
     tiers = TierLookup(ttl=max(settings.tier_cache_seconds, 0.001), timeout=settings.tier_timeout_seconds,
                        pause=settings.tier_pause_seconds)
-    runtime = WorkflowRuntime(store, engine, tiers, used, settings.link, metrics)
+    runtime = WorkflowRuntime(store, engine, tiers, used, settings.link, metrics,
+                              listener_settings=settings.listeners)
     if settings.outage_auto_answer:  # issue 13: answered from NSP's outage notices, the first intake rule
         outages = OutageRule(engine, load_outage_services(settings.outage_services, engine.taxonomy))
         runtime.intake_rules.insert(0, outages)

@@ -69,7 +69,8 @@ def background(built: Mapping[str, Any], *, outbound: Outbound | None, settings:
             runtime.store, runtime.clock, delays=[timedelta(milliseconds=t.ttl_ms) for t in settings.delay_tiers],
             connect_timeout=config.listener_connect_timeout_seconds,
             read_timeout=config.listener_read_timeout_seconds, interval=config.publisher_interval_seconds,
-            gap=timedelta(seconds=config.listener_gap_seconds)).start().stop)
+            gap=timedelta(seconds=config.listener_gap_seconds), settings=config.listeners,
+            metrics=runtime.metrics).start().stop)
 
     def stop() -> None:
         for each in reversed(stops):

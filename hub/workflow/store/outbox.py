@@ -8,6 +8,8 @@ cursor in ``position`` order, delivers them and only then moves the cursor (``ad
 delivers the event again — at least once, each with its stable ``event_id`` for the listener to drop a repeat. Per
 work order the order of writing is the order of ``seq`` and of ``position``. An event every listener has passed is
 marked published (``mark_published_through``). Run one publisher per database (an advisory lock on PostgreSQL).
+A listener that failed too often in a row is parked (``suspend_listener``: ``suspended_at``): the publisher skips
+it and the published mark passes it by, until it is resumed (``resume_listener``: registered again) at its cursor.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -23,9 +25,10 @@ from sqlalchemy.engine import Connection, Row
 
 from hub.workflow.store.schema import event_listeners, work_order_events
 
-__all__ = ["Listener", "PendingEvent", "add_listener", "advance_listener", "events_after", "listener",
-           "listener_failed", "listeners", "mark_published", "mark_published_through", "outbox_end",
-           "pending_events", "remove_listener"]
+__all__ = ["IN_FLIGHT", "Listener", "PendingEvent", "add_listener", "advance_listener", "count_listeners",
+           "events_after", "find_listener", "listener", "listener_failed", "listeners", "mark_published",
+           "mark_published_through", "outbox_end", "pending_events", "remove_listener", "resume_listener",
+           "suspend_listener"]
 
 _ev = work_order_events.c
 _li = event_listeners.c
@@ -54,6 +57,7 @@ class Listener:
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     source_system: str | None = None
+    suspended_at: datetime | None = None  # parked: not served, not waited for
 
 
 def _event(row: Sequence[Any]) -> PendingEvent:
@@ -62,7 +66,7 @@ def _event(row: Sequence[Any]) -> PendingEvent:
 
 def _listener(r: Row[Any]) -> Listener:
     return Listener(str(r.id), str(r.callback_url), r.filter, r.created_at, int(r.delivered_position),
-                    int(r.failures), r.next_attempt_at, r.last_error, r.source_system)
+                    int(r.failures), r.next_attempt_at, r.last_error, r.source_system, r.suspended_at)
 
 
 def pending_events(connection: Connection, limit: int = 100) -> list[PendingEvent]:
@@ -98,15 +102,67 @@ def mark_published_through(connection: Connection, position: int, at: datetime) 
     return int(result.rowcount)
 
 
+IN_FLIGHT = timedelta(seconds=60)  # how old a change still committing may be (the publisher's default ``gap``)
+
+
+def _start(connection: Connection, at: datetime, in_flight: timedelta) -> int:
+    """A new listener's cursor: the end of the outbox; on PostgreSQL the last position before the first hole among
+    the events of the last ``in_flight`` (a hole may be a change still committing, its event written before the
+    listener registered but visible only after: the listener gets it, and the younger events before it again)."""
+    end = outbox_end(connection)
+    if connection.dialect.name != "postgresql":
+        return end
+    old = select(_ev.position).where(_ev.created_at < at - in_flight).order_by(_ev.position.desc()).limit(1)
+    before = int(connection.execute(old).scalar_one_or_none() or 0)
+    lagged = select(_ev.position, func.lag(_ev.position, 1, before).over(order_by=_ev.position).label("prev")) \
+        .where(_ev.position > before).subquery()
+    hole = connection.execute(select(func.min(lagged.c.prev)).where(lagged.c.position > lagged.c.prev + 1))
+    first = hole.scalar_one_or_none()
+    return end if first is None else min(int(first), end)
+
+
 def add_listener(connection: Connection, callback_url: str, filter_text: str | None, at: datetime, *,
-                 source_system: str | None = None) -> Listener:
-    """Register a listener whose cursor is the end of the outbox: it gets the events written after it."""
-    listener = Listener(str(uuid.uuid4()), callback_url, filter_text, at, outbox_end(connection),
+                 source_system: str | None = None, in_flight: timedelta = IN_FLIGHT) -> Listener:
+    """Register a listener whose cursor is the end of the outbox (``_start``): it gets the events written after
+    it."""
+    listener = Listener(str(uuid.uuid4()), callback_url, filter_text, at, _start(connection, at, in_flight),
                         source_system=source_system)
     connection.execute(event_listeners.insert().values(
         id=listener.id, callback_url=callback_url, filter=filter_text, created_at=at,
         delivered_position=listener.delivered_position, failures=0, source_system=source_system))
     return listener
+
+
+def find_listener(connection: Connection, source_system: str | None, callback_url: str,
+                  filter_text: str | None) -> Listener | None:
+    """The registration ``source_system`` already holds for this call-back and filter, if any."""
+    query = select(event_listeners).where(
+        _li.callback_url == callback_url,
+        _li.source_system.is_(None) if source_system is None else _li.source_system == source_system,
+        _li.filter.is_(None) if filter_text is None else _li.filter == filter_text)
+    found = connection.execute(query.order_by(_li.created_at, _li.id).limit(1)).first()
+    return None if found is None else _listener(found)
+
+
+def count_listeners(connection: Connection, source_system: str | None) -> int:
+    """How many listeners ``source_system`` holds."""
+    held = _li.source_system.is_(None) if source_system is None else _li.source_system == source_system
+    return int(connection.execute(select(func.count()).select_from(event_listeners).where(held)).scalar_one())
+
+
+def suspend_listener(connection: Connection, listener_id: str, at: datetime, error: str) -> bool:
+    """Park the listener at its cursor: the publisher skips it until ``resume_listener``."""
+    result = connection.execute(update(event_listeners).where(_li.id == listener_id).values(
+        suspended_at=at, next_attempt_at=None, last_error=error[:2000]))
+    return int(result.rowcount) > 0
+
+
+def resume_listener(connection: Connection, listener_id: str) -> bool:
+    """Serve a parked listener again from its cursor, its failures forgotten; False if it was not parked."""
+    result = connection.execute(update(event_listeners)
+                                .where(_li.id == listener_id, _li.suspended_at.is_not(None))
+                                .values(suspended_at=None, failures=0, next_attempt_at=None))
+    return int(result.rowcount) > 0
 
 
 def remove_listener(connection: Connection, listener_id: str) -> bool:

@@ -95,6 +95,8 @@ work_orders = Table(
     Column("ticket_type", String(16), nullable=False, server_default="COMPLAINT"),
     Column("intake_point", String(64)),
     Column("sp_code", String(32)),
+    # 0007: the system the last dispatch went to (ToSystem, else the template's target): whose reply it awaits
+    Column("dispatch_system", String(16)),
     Index("ix_work_orders_msisdn_created", "msisdn", "created_at"),
     Index("ix_work_orders_state_id", "state", "id"),  # 0003: a pass over the open ones reads it in id order
     Index("ix_work_orders_category", "category_code", postgresql_ops={"category_code": "text_pattern_ops"}),
@@ -175,6 +177,7 @@ event_listeners = Table(
     Column("last_error", Text),
     Column("delivered_at", UTCDateTime()),
     Column("source_system", String(32)),  # who registered it
+    Column("suspended_at", UTCDateTime()),  # 0006: parked after too many failures in a row (None: served)
 )
 
 # 0005: the operator's rules (issue 13)

@@ -4,18 +4,14 @@ session's private cluster per test): the engine's SQL is the same on both dialec
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 
-from hub.config.workflow import WorkflowSettings
-from hub.workflow.clock import ManualClock
 from hub.workflow.commands import ActionRequest, Complaint
 from hub.workflow.engine import WorkOrderRefused
 from hub.workflow.lifecycle import LifecycleAction
-from hub.workflow.runtime import WorkflowRuntime, open_runtime
+from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.tiers import TierFacts
-from tests.support.postgres_server import PostgresServer
 from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
 from tests.unit.workflow.kit import START
 from tests.unit.workflow.test_nsp_reply import (  # noqa: F401 - collected here too
@@ -43,10 +39,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 
 @pytest.fixture
-def runtime(postgres_server: PostgresServer) -> Iterator[WorkflowRuntime]:
-    opened = open_runtime(WorkflowSettings(database=postgres_server.create_database()), clock=ManualClock(START))
-    yield opened
-    opened.close()
+def runtime(postgres_runtime: WorkflowRuntime) -> WorkflowRuntime:
+    return postgres_runtime
 
 
 def test_two_actions_on_one_work_order_at_once_are_taken_one_after_the_other(runtime: WorkflowRuntime) -> None:
@@ -79,7 +73,7 @@ def test_two_actions_on_one_work_order_at_once_are_taken_one_after_the_other(run
         other.join(timeout=1.0)  # the CANCEL waits on the row until this transaction ends
         assert other.is_alive()
     other.join(timeout=30)
-    assert "CANCEL is not allowed" in outcome["cancel"] and "in state REPLIED" in outcome["cancel"]
+    assert "Cancel is not allowed" in outcome["cancel"] and "in state REPLIED" in outcome["cancel"]
     view = runtime.store.get_work_order(work_order_id)
     assert view is not None and view.row["state"] == "REPLIED"
     assert [h["action"] for h in view.history if h["kind"] == "state"] == ["CREATE", "ACCEPT", "REPLY"]

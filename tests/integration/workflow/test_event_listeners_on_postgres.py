@@ -3,17 +3,11 @@ cluster per test), and its one-publisher-per-database rule: a session advisory l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from hub.config.workflow import WorkflowSettings
-from hub.workflow.clock import ManualClock
 from hub.workflow.publisher import EventPublisher
-from hub.workflow.runtime import WorkflowRuntime, open_runtime
-from tests.support.postgres_server import PostgresServer
+from hub.workflow.runtime import WorkflowRuntime
 from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
-from tests.unit.workflow.kit import START
 from tests.unit.workflow.test_listeners_publisher import (  # noqa: F401 - collected here too
     mock,
     publisher,
@@ -35,10 +29,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 
 @pytest.fixture
-def runtime(postgres_server: PostgresServer) -> Iterator[WorkflowRuntime]:
-    opened = open_runtime(WorkflowSettings(database=postgres_server.create_database()), clock=ManualClock(START))
-    yield opened
-    opened.close()
+def runtime(postgres_runtime: WorkflowRuntime) -> WorkflowRuntime:
+    return postgres_runtime
 
 
 def test_one_publisher_per_database(runtime: WorkflowRuntime) -> None:

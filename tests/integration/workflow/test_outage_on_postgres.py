@@ -4,16 +4,10 @@ SQL on both dialects, with the same results."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from hub.config.workflow import WorkflowSettings
-from hub.workflow.clock import ManualClock
-from hub.workflow.runtime import WorkflowRuntime, open_runtime
-from tests.support.postgres_server import PostgresServer
+from hub.workflow.runtime import WorkflowRuntime
 from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
-from tests.unit.workflow.kit import START
 from tests.unit.workflow.test_outage_rule import (  # noqa: F401 - collected here too
     test_a_cleared_notice_answers_nothing,
     test_a_complaint_an_active_notice_explains_is_answered_at_intake,
@@ -33,7 +27,5 @@ pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 
 @pytest.fixture
-def runtime(postgres_server: PostgresServer) -> Iterator[WorkflowRuntime]:
-    opened = open_runtime(WorkflowSettings(database=postgres_server.create_database()), clock=ManualClock(START))
-    yield opened
-    opened.close()
+def runtime(postgres_runtime: WorkflowRuntime) -> WorkflowRuntime:
+    return postgres_runtime

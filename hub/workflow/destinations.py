@@ -1,0 +1,103 @@
+"""Where the event listeners' call-backs may point (``[workflow.listeners] allowed_destinations``).
+
+A call-back is the registrant's choice of URL and the hub POSTs to it, so the hub refuses destinations that are
+never a listener: a link-local address (169.254.0.0/16 with the cloud's metadata service, fe80::/10), the
+unspecified address (0.0.0.0, ::), a multicast address and the broadcast address 255.255.255.255 (IPv4 addresses
+mapped into IPv6 are judged as the IPv4 address). A URL with a user name or password in it is refused as well (it
+would be stored and logged with its credentials). Loopback and private networks are allowed (the test and
+development systems listen on 127.0.0.1). ``allowed_destinations`` restricts further: a call-back's host must then
+end with one of its host-name suffixes or resolve into one of its networks.
+
+Checked twice: at registration (``url_problem``: the URL, and the address when the host is a literal IP) and when
+the publisher connects (``address_check``: every address the host name resolves to, ``hub.gateways.deadline``),
+so a name that resolves to a refused address later is refused then too. Through a proxy the environment names the
+connection, and so the address checked, is the proxy's.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+import httpx
+
+from hub.config.workflow import ListenerSettings
+from hub.gateways.deadline import AddressCheck
+
+__all__ = ["DestinationPolicy", "redacted"]
+
+_BROADCAST = ipaddress.IPv4Address("255.255.255.255")
+
+
+def _never(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why no listener ever has ``address`` (None: one may)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address.is_unspecified:
+        return "an unspecified address"
+    if address.is_link_local:
+        return "a link-local address"
+    if address.is_multicast:
+        return "a multicast address"
+    if address == _BROADCAST:
+        return "the broadcast address"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationPolicy:
+    settings: ListenerSettings = field(default_factory=ListenerSettings)
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.settings.allowed_networks or self.settings.allowed_host_suffixes)
+
+    def _named(self, host: str) -> bool:
+        """``host`` ends with an allowed suffix (or is the suffix's own name)."""
+        host = "." + host.lower().rstrip(".")
+        return any(host.endswith(suffix) for suffix in self.settings.allowed_host_suffixes)
+
+    def address_problem(self, address: str, *, named: bool = False) -> str | None:
+        """Why the hub may not connect to ``address`` (None: it may); ``named``: its host name is an allowed one."""
+        try:
+            parsed = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            return f"{address!r} is not an IP address"
+        if (never := _never(parsed)) is not None:
+            return f"{address} is {never}"
+        if self.restricted and not named and not any(parsed in network
+                                                     for network in self.settings.allowed_networks):
+            return f"{address} is outside the allowed destinations"
+        return None
+
+    def url_problem(self, url: str) -> str | None:
+        """Why ``url`` cannot be registered as a call-back (None: it can, as far as its text tells)."""
+        parsed = httpx.URL(url)
+        if parsed.userinfo:
+            return "a call-back may not carry a user name or password"
+        host = parsed.host
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            if self.restricted and not self._named(host) and not self.settings.allowed_networks:
+                return f"host {host!r} is not among the allowed destinations"
+            return None  # a name: its addresses are checked when the publisher connects
+        return self.address_problem(host)
+
+    def address_check(self, url: str) -> AddressCheck:
+        """What the publisher's connections to ``url``'s host check each resolved address with."""
+        named = self._named(httpx.URL(url).host)
+
+        def check(address: str) -> str | None:
+            return self.address_problem(address, named=named)
+
+        return check
+
+
+def redacted(url: str) -> str:
+    """``url`` without its user name and password (for logs of URLs stored before they were refused)."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return "(an unreadable URL)"
+    return str(parsed.copy_with(userinfo=b"")) if parsed.userinfo else url

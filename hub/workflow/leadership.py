@@ -1,0 +1,78 @@
+"""One event publisher per database (``hub.workflow.publisher``): on PostgreSQL a session advisory lock
+(``try_lock_publisher``), held on a connection of its own and checked before every POST; on SQLite always (run
+one hub process).
+
+The lock lives as long as its session: a connection that broke (a network fault, ``idle_session_timeout``, an
+administrator's ``pg_terminate_backend``, a failover) has lost it, and another hub process may have taken it. A
+publisher that takes the lock over from another one (it found the lock held, or lost its own) is ``taking_over``
+for one delivery deadline: the other's last POST, begun before it noticed, has ended by then.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import suppress
+
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from hub.workflow.store.dialect import try_lock_publisher
+
+__all__ = ["PublisherLock"]
+
+log = logging.getLogger("onepoint.workflow.publisher")
+
+
+class PublisherLock:
+    def __init__(self, engine: Engine, *, deadline: float) -> None:
+        self.engine, self.deadline = engine, deadline
+        self._lock: Connection | None = None
+        self._another = False  # another publisher held the lock (or ours was lost) since we last held it
+        self._quiet_until = 0.0  # monotonic: no POST before it
+
+    @property
+    def taking_over(self) -> bool:
+        return time.monotonic() < self._quiet_until
+
+    def leader(self) -> bool:
+        """Hold the lock (take it if it is free): True while this process is the database's publisher."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self._lock is not None and self.held():
+            return True
+        connection = self.engine.connect()
+        if try_lock_publisher(connection):
+            self._lock = connection
+            if self._another:  # the previous publisher's last POST may still be under way
+                self._quiet_until = time.monotonic() + self.deadline
+                self._another = False
+            return True
+        connection.close()
+        self._another = True
+        return False
+
+    def held(self) -> bool:
+        """Still the publisher (SQLite: always): the lock's session answers."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self._lock is None:
+            return False
+        try:
+            self._lock.exec_driver_sql("SELECT 1")
+            self._lock.commit()
+            return True
+        except SQLAlchemyError:
+            log.warning("the event publisher's lock connection broke; it sends nothing until it holds the lock")
+            self.release()
+            self._another = True  # another process may have taken the lock meanwhile
+            return False
+
+    def release(self) -> None:
+        if self._lock is not None:  # the session ends (not back to the pool, lock held): the lock is let go
+            with suppress(SQLAlchemyError):  # now, not when the server has ended the session (a broken one has)
+                self._lock.exec_driver_sql("SELECT pg_advisory_unlock_all()")
+                self._lock.commit()
+            self._lock.invalidate()
+            self._lock.close()
+            self._lock = None
