@@ -1,5 +1,8 @@
 """The workflow's answers: CreateWorkOrderResponse, WorkOrderActionResponse, QueryWorkOrder(s)Response, built from
-the store's rows (``hub.workflow.store``). Pure functions; every answer validates against workorder.xsd."""
+the store's rows (``hub.workflow.store``). Pure functions; every answer validates against workorder.xsd.
+
+Times are shown to the millisecond, except a work order's ``CreatedAt``: to the microsecond, as stored, so the value
+a caller was shown is a bound of QueryWorkOrders' CreatedIn that finds that work order (both ends inclusive)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,12 @@ C = "urn:onepoint:common:1"
 NSMAP = {"wo": WO, "c": C}
 
 Row = Mapping[str, Any]
+_ANSWERED = frozenset({"AUTO_ANSWERED", "REPLIED", "RETURN_VISITED", "CLOSED"})  # after the reply: DueAt's visit
+
+
+def _created_at(row: Row) -> str:
+    created: datetime = row["created_at"]
+    return created.isoformat(timespec="microseconds")
 
 
 def _add(parent: etree._Element, name: str, value: object, namespace: str = WO) -> etree._Element:
@@ -68,8 +77,9 @@ def created_answer(envelope: Envelope, row: Row, customer_orders: Iterable[Row],
     for other in list(customer_orders)[:50]:
         ref = _add(root, "CustomerWorkOrder", None)
         for name, column in (("WorkOrderId", "id"), ("State", "state"), ("Channel", "channel"),
-                             ("CategoryCode", "category_code"), ("CreatedAt", "created_at")):
+                             ("CategoryCode", "category_code")):
             _add(ref, name, other[column])
+        _add(ref, "CreatedAt", _created_at(other))
     for name in ("OutageNoticeId", "AutoAnswer", "IncidentId"):
         if extra and extra.get(name):
             _add(root, name, extra[name])
@@ -109,8 +119,9 @@ def work_order_element(row: Row, history: Iterable[Row] = (), *, repeat: bool | 
     if row.get("tier"):
         _add(element, "Tier", row["tier"])
     _add(element, "Priority", row["priority"])
-    _add(element, "CreatedAt", row["created_at"])
-    due = row.get("reply_due") or row.get("return_visit_due")
+    _add(element, "CreatedAt", _created_at(row))
+    # the reply's deadline; once replied, the return visit's (an incident has none: still the reply's)
+    due = (row.get("return_visit_due") if row["state"] in _ANSWERED else None) or row.get("reply_due")
     if due is not None:  # none while paused: the deadline moves by the pause, unknown until it ends
         _add(element, "DueAt", due)
     if row.get("area_code"):
@@ -141,9 +152,13 @@ def work_order_answer(envelope: Envelope, row: Row | None, history: Iterable[Row
     return root
 
 
-def work_orders_answer(envelope: Envelope, total: int, rows: Iterable[Row], now: datetime) -> etree._Element:
+def work_orders_answer(envelope: Envelope, total: int, rows: Iterable[Row], now: datetime, *,
+                       next_cursor: str | None = None) -> etree._Element:
+    """``next_cursor``: the ``Next`` of a full page (``commands.page_cursor`` of its last row)."""
     root = _root("QueryWorkOrdersResponse", envelope, now)
     _add(root, "Total", total)
     for row in rows:
         work_order_element(row, parent=root)
+    if next_cursor is not None:
+        _add(root, "Next", next_cursor)
     return root

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
-from hub.workflow.commands import ActionRequest, Complaint
+from hub.workflow.commands import ActionRequest, Complaint, WorkOrderRefused
 from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.store import WorkOrderTransaction, WorkOrderView
 
@@ -19,15 +19,8 @@ __all__ = ["Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "E
            "WorkOrderObserver", "WorkOrderRefused"]
 
 Row = dict[str, Any]
-
-
-class WorkOrderRefused(Exception):
-    """A command the engine will not carry out; ``code`` becomes the c:Error code of the answer."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.code = code
-
+# ``WorkOrderRefused`` (defined with the commands, which refuse an instant out of range as they read it) is exported
+# here with the other values of the engine's changes
 
 _OPERATOR_ZONE = ZoneInfo("Asia/Shanghai")  # the default [workflow] statistics_timezone
 

@@ -1,20 +1,24 @@
 """The work-order commands as the engine takes them: a ``Complaint`` from CreateWorkOrder, an ``ActionRequest`` from
 WorkOrderAction (and from the NSP reply and OA completion call-backs), a ``WorkOrderQuery`` from QueryWorkOrders.
 
-Pure functions over validated documents (the ingress validated them against workorder.xsd), no I/O.
+Pure functions over validated documents (the ingress validated them against workorder.xsd), no I/O. Every
+``c:Timestamp`` is read as ``xs:dateTime`` defines it (``hub.validation.instants``: ``T24:00:00`` is the next day's
+00:00); an instant no ``datetime`` holds in UTC (years 1-9999) is refused with ``WorkOrderRefused`` code
+``instant-out-of-range``, except a bound of QueryWorkOrders' CreatedIn, which is taken as the calendar's end.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from lxml import etree
 
+from hub.validation.instants import InstantBeyondRange, read_instant, read_written_instant
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 
-__all__ = ["ACTION_ELEMENTS", "ActionRequest", "Complaint", "WorkOrderQuery", "action_request", "complaint",
-           "work_order_id", "work_order_query"]
+__all__ = ["ACTION_ELEMENTS", "ActionRequest", "Complaint", "WorkOrderQuery", "WorkOrderRefused", "action_request",
+           "complaint", "element_name", "instant", "page_cursor", "work_order_id", "work_order_query"]
 
 WO = "urn:onepoint:workorder:1"
 C = "urn:onepoint:common:1"
@@ -42,8 +46,45 @@ def _text(element: etree._Element, path: str) -> str | None:
     return found
 
 
-def _time(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
+ELEMENT_NAMES: dict[LifecycleAction, str] = {action: name for name, action in ACTION_ELEMENTS.items()}
+# the Action elements whose text is a c:Timestamp (read with ``instant`` where they are used)
+TIMESTAMP_DETAILS = ("Until", "VisitedAt", "DueAt")
+
+
+class WorkOrderRefused(Exception):
+    """A command the engine will not carry out; ``code`` becomes the c:Error code of the answer."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def element_name(action: LifecycleAction) -> str:
+    """The WorkOrderAction element a caller sends for ``action`` (``Callback`` for RETURN_VISIT); an action no
+    caller can send (ACCEPT, AUTO_ANSWER) by its own name."""
+    return ELEMENT_NAMES.get(action, action.value)
+
+
+def instant(value: str, name: str) -> datetime:
+    """A ``c:Timestamp`` the hub keeps or compares (OccurredAt, Until, VisitedAt): beyond years 1-9999 in UTC it is
+    refused (``instant-out-of-range``, answered 422), as a moment the work-order store cannot hold."""
+    try:
+        return read_instant(value)
+    except InstantBeyondRange:
+        raise WorkOrderRefused(f"{name} {value.strip()!r} lies outside the years 1-9999 (in UTC) the hub can keep",
+                               code="instant-out-of-range") from None
+
+
+def _bound(value: str | None) -> datetime | None:
+    """A bound of a time range: beyond years 1-9999 in UTC it is the calendar's first or last instant (a range
+    to the year 0 or 10000 holds the same work orders as one to the calendar's end)."""
+    if value is None:
+        return None
+    try:
+        return read_instant(value)
+    except InstantBeyondRange:
+        return datetime.min.replace(tzinfo=UTC) if read_written_instant(value).year <= 1 else \
+            datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +140,10 @@ def complaint(document: etree._Element, received_at: datetime | None = None) -> 
     def text(name: str) -> str | None:
         return _child_text(fields, f"{{{WO}}}{name}")
 
-    occurred = _time(text("OccurredAt"))
-    if occurred is None:
+    occurred_text = text("OccurredAt")
+    if occurred_text is None:
         raise ValueError("CreateWorkOrder has no OccurredAt")
+    occurred = instant(occurred_text, "OccurredAt")
     return Complaint(
         channel=text("Channel") or "",
         msisdn=text("Msisdn") or "",
@@ -156,6 +198,8 @@ def action_request(document: etree._Element) -> ActionRequest:
             dispatch_fields[child.get("name", "")] = child.text or ""
         else:
             details[name] = child.text or ""
+            if name in TIMESTAMP_DETAILS:
+                instant(details[name], name)  # refused here, before the engine acts, when out of range
     return ActionRequest(
         work_order_id=_text(document, "wo:WorkOrderId") or "",
         action=ACTION_ELEMENTS[etree.QName(chosen).localname],
@@ -174,7 +218,8 @@ def work_order_id(document: etree._Element) -> str:
 
 @dataclass(frozen=True, slots=True)
 class WorkOrderQuery:
-    """QueryWorkOrders' filters; every one optional, pages of ``page_size`` newest first."""
+    """QueryWorkOrders' filters; every one optional, pages of ``page_size`` newest first; ``created_from`` and
+    ``created_to`` both inclusive (c:TimeRange)."""
 
     msisdn: str | None = None
     states: tuple[WorkOrderState, ...] = ()
@@ -185,6 +230,22 @@ class WorkOrderQuery:
     created_to: datetime | None = None
     page: int = 1
     page_size: int = 20
+    after: tuple[datetime, str] | None = None  # keyset paging: the rows after (created_at, id), newest first
+
+
+CURSOR_TIME = "%Y%m%dT%H%M%S.%fZ"  # wo:PageCursor: the CreatedAt in UTC to the microsecond, "_", the id
+
+
+def page_cursor(created_at: datetime, work_order_id: str) -> str:
+    """The wo:PageCursor of a work order: a QueryWorkOrders' After continues with the ones after it."""
+    return f"{created_at.astimezone(UTC).strftime(CURSOR_TIME)}_{work_order_id}"
+
+
+def _cursor(value: str | None) -> tuple[datetime, str] | None:
+    if value is None:
+        return None
+    at, _, work_order = value.partition("_")
+    return datetime.strptime(at, CURSOR_TIME).replace(tzinfo=UTC), work_order
 
 
 def work_order_query(document: etree._Element) -> WorkOrderQuery:
@@ -195,8 +256,9 @@ def work_order_query(document: etree._Element) -> WorkOrderQuery:
         category=_text(document, "wo:Category"),
         area_code=_text(document, "wo:AreaCode"),
         tiers=tuple(e.text or "" for e in document.iterfind("wo:Tier", ns)),
-        created_from=_time(_text(document, "wo:CreatedIn/c:From")),
-        created_to=_time(_text(document, "wo:CreatedIn/c:To")),
+        created_from=_bound(_text(document, "wo:CreatedIn/c:From")),
+        created_to=_bound(_text(document, "wo:CreatedIn/c:To")),
         page=int(_text(document, "wo:Page") or 1),
         page_size=int(_text(document, "wo:PageSize") or 20),
+        after=_cursor(_text(document, "wo:After")),
     )

@@ -1,23 +1,24 @@
 """What a lifecycle action changes beyond the state, and the commands other systems are owed for it: the pause and
 its end, the first response, the reply, the return visit (and when it happened), closing, a refused dispatch's
 count, an escalation's level and owner, and a dispatch checked against its phenomenon's template (refused, listing
-what is missing, when the template is enforced). ``WorkOrderEngine.act`` applies them in the action's transaction.
+what is missing, when the template is enforced; the system it went to kept in ``dispatch_system``). A Suspend whose
+Until has passed is refused (``until-not-future``). ``WorkOrderEngine.act`` applies them in the action's transaction.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from hub.workflow.changes import DispatchRefusalObserver, EngineSettings, FollowUp, WorkOrderRefused
-from hub.workflow.commands import ActionRequest
-from hub.workflow.lifecycle import PAUSED, LifecycleAction, WorkOrderState
+from hub.workflow.commands import ELEMENT_NAMES, ActionRequest, element_name, instant
+from hub.workflow.lifecycle import PAUSED, LifecycleAction, TransitionRefused, WorkOrderState
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.taxonomy import Taxonomy
 
-__all__ = ["action_effects", "visit_note", "visited_at"]
+__all__ = ["action_effects", "dispatch_answer", "refusal_text", "visit_note", "visited_at"]
 
 A = LifecycleAction
 S = WorkOrderState
@@ -31,17 +32,38 @@ def visited_at(request: ActionRequest, row: Row, now: datetime) -> datetime:
     given = request.details.get("VisitedAt")
     if not given:
         return now
-    visited = datetime.fromisoformat(given)
+    visited = instant(given, "VisitedAt")
     replied = row.get("replied_at")
     return visited if visited <= now and (replied is None or visited >= replied) else now
 
 
 def visit_note(request: ActionRequest, visited: datetime) -> str:
     given = request.details.get("VisitedAt")
-    if given and datetime.fromisoformat(given) != visited:
+    if given and instant(given, "VisitedAt") != visited:
         return f"visited at {given} by the caller's account (before the reply or ahead of now): recorded at " \
                f"{visited.isoformat()}"
     return f"visited at {visited.isoformat()}"
+
+
+def refusal_text(refused: TransitionRefused, work_order_id: str) -> str:
+    """A refused transition in the caller's words: the WorkOrderAction elements (``Callback``, not RETURN_VISIT),
+    and of what the state allows only what a caller can send (no ACCEPT, no AUTO_ANSWER)."""
+    state = refused.state.value
+    allowed = [element_name(action) for action in refused.allowed if action in ELEMENT_NAMES]
+    return (f"{element_name(refused.action)} is not allowed on work order {work_order_id} in state {state}; "
+            f"allowed in {state}: {', '.join(allowed) or 'no action (the work order is finished)'}")
+
+
+def dispatch_answer(history: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """NSP's reply to the work order's last dispatch (its ``nsp_result`` entry, written by the NetworkComplaintReply
+    handler), when one came after it; None when NSP has not answered it."""
+    for index in range(len(history) - 1, -1, -1):
+        entry: Mapping[str, Any] = history[index]
+        if entry["kind"] == "state" and entry["action"] == A.DISPATCH.value:
+            return None
+        if entry["kind"] == "field" and entry["system"] == "NSP" and entry["field"] == "nsp_result":
+            return entry
+    return None
 
 
 def action_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, state: WorkOrderState,
@@ -53,6 +75,10 @@ def action_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, s
         changes["paused_since"] = now
     if action is A.SUSPEND:
         changes["state_before_suspension"] = state.value
+        until = request.details.get("Until")
+        if until and instant(until, "Until") <= now:  # the scheduler would resume it at once
+            raise WorkOrderRefused(f"Suspend of {row['id']} until {until}: that time has passed (it is "
+                                   f"{now.isoformat(timespec='seconds')})", code="until-not-future")
     if target not in PAUSED and row["paused_since"] is not None:  # RESUME, SUPPLY_INFO, ESCALATE, CANCEL
         changes["paused_since"] = None
     if state is S.SUSPENDED:
@@ -81,7 +107,8 @@ def action_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, s
 def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, changes: Row, *, taxonomy: Taxonomy,
               settings: EngineSettings, observers: Sequence[object]) -> list[FollowUp]:
     template = taxonomy.phenomenon(row["category_code"])
-    given = {"msisdn": row["msisdn"], "contact_number": row["contact_number"] or "", **request.dispatch_fields}
+    given = template.normalised({"msisdn": row["msisdn"], "contact_number": row["contact_number"] or "",
+                                 **request.dispatch_fields})  # what is checked is what NSP gets
     missing = template.missing_fields(given)
     if missing and not settings.enforce_templates:
         tx.append_history(row["id"], [HistoryEntry(
@@ -101,6 +128,7 @@ def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, change
     changes["owner"] = request.details.get("ToDepartment") or template.target.code
     changes["dispatch_fields"] = _FIELDS_JSON(given)
     system = request.details.get("ToSystem") or template.target.system
+    changes["dispatch_system"] = system  # whose call-back the work order awaits (NSP's reply is checked by it)
     if system == "NSP":
         return [FollowUp("nsp-dispatch", {**row, **changes}, {"fields": {**given, "_template": template.id},
                                                               "instructions": request.details.get("Instructions")})]

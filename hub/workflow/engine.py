@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,9 +27,9 @@ from hub.workflow.changes import (
     WorkOrderObserver,
     WorkOrderRefused,
 )
-from hub.workflow.commands import ActionRequest, Complaint
+from hub.workflow.commands import ActionRequest, Complaint, instant
 from hub.workflow.deadlines import Deadlines, TimingFacts, compute_deadlines, pauses_from_states
-from hub.workflow.effects import action_effects, visit_note
+from hub.workflow.effects import action_effects, dispatch_answer, refusal_text, visit_note
 from hub.workflow.lifecycle import (
     LIFECYCLE,
     TMF621_STATUS,
@@ -149,7 +149,7 @@ class WorkOrderEngine:
                                       resume_to=None if row["state_before_suspension"] is None
                                       else S(row["state_before_suspension"]))
         except TransitionRefused as exc:
-            raise WorkOrderRefused(str(exc), code="transition-refused") from None
+            raise WorkOrderRefused(refusal_text(exc, request.work_order_id), code="transition-refused") from None
         if transition.needs_reason and not request.note:
             raise WorkOrderRefused(f"{request.action.value} needs a reason", code="reason-required")
         changes: Row = {"state": target.value, "updated_at": now}
@@ -182,12 +182,19 @@ class WorkOrderEngine:
         tx.replace_deadlines(request.work_order_id, deadline_rows(
             deadlines, facts, self.sla, self.calendars, state=target,
             escalation_level=int(row["escalation_level"] or 0), fired=fired,
-            resume_at=datetime.fromisoformat(until) if until else None))
+            resume_at=instant(until, "Until") if until else None))
         self._events(tx, row, events.events_of_action(request.action), now, action=request.action.value,
                      previousState=state.value, previousStatus=TMF621_STATUS[state], reason=request.note)
         changed = Changed(row, state, follow_ups)
         for observer in self.observers:
             follow_ups += observer.changed(tx, changed, request, now)
+        answer = dispatch_answer(view.history) if request.action is A.RESUME and target is S.DISPATCHED else None
+        if answer is not None:  # NSP answered while the work order was suspended: it goes on as the answer asked
+            started = self.act(tx, ActionRequest(
+                request.work_order_id, A.START, answer["actor"] or "NSP", "NSP",
+                {"Note": f"NSP answered while suspended: {answer['new_value'] or ''}"[:200]},
+                message_id=request.message_id), now)
+            return Changed(started.row, state, [*follow_ups, *started.follow_ups])
         return changed
 
     def escalate_on_breach(self, tx: WorkOrderTransaction, view: WorkOrderView, step: Escalation, reason: str,
@@ -242,11 +249,16 @@ class WorkOrderEngine:
                            return_visit=row.get("ticket_type") != "INCIDENT")
 
     def note(self, tx: WorkOrderTransaction, work_order_id: str, fields: Mapping[str, str], *, actor: str,
-             system: str, now: datetime, note: str | None = None, message_id: str | None = None) -> Row:
-        """Record what another system reported on a work order (field entries of its history), state unchanged."""
+             system: str, now: datetime, note: str | None = None, message_id: str | None = None,
+             expected: Callable[[Row], None] | None = None) -> Row:
+        """Record what another system reported on a work order (field entries of its history), state unchanged;
+        ``expected`` raises ``WorkOrderRefused`` for a work order that report has no business with (nothing
+        written)."""
         row = tx.get(work_order_id, for_update=True)
         if row is None:
             raise WorkOrderRefused(f"no work order {work_order_id}", code="unknown-work-order")
+        if expected is not None:
+            expected(row)
         entries = [HistoryEntry(at=now, kind="field", actor=actor, system=system, field=name, new_value=value,
                                 note=note, message_id=message_id) for name, value in fields.items()]
         tx.update(work_order_id, {"updated_at": now}, history=entries)

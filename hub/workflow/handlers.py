@@ -3,9 +3,14 @@
 * ``workorder.CreateWorkOrder``: tier from BOSS (cached), the work order accepted with its priority and deadlines;
   the answer lists the customer's open and recent work orders and marks a repeat complaint;
 * ``workorder.WorkOrderAction``: one lifecycle action (refused with c:Error naming state and action);
-* ``workorder.QueryWorkOrder`` / ``QueryWorkOrders``: a work order with its history / a filtered page;
-* ``nsp.NetworkComplaintReply``: NSP's answer recorded on the work order, which moves on to IN_PROGRESS;
-* ``oa.CompleteTodo``: a manager completed an escalation to-do: the escalated work order is taken up again;
+* ``workorder.QueryWorkOrder`` / ``QueryWorkOrders``: a work order with its history / a filtered page (a full page
+  ends with ``Next``, the cursor its ``After`` continues from);
+* ``nsp.NetworkComplaintReply``: NSP's answer recorded on the work order, which moves on to IN_PROGRESS (refused,
+  dead-lettered with the reason, for a work order not dispatched to NSP or finished); one that came while the work
+  order was suspended moves it on when it resumes (``WorkOrderEngine.act``);
+* ``oa.CompleteTodo``: a manager completed the escalation to-do ``<id>-esc<level>-<step>`` of the work order's
+  current escalation level: the escalated work order is taken up again (another item, an earlier level's or a
+  finished work order's is refused);
 * ``nsp.OutageNotice`` (broadcast): kept; the outage rule links or clears the complaints it explains (issue 13);
 * ``workorder.RegisterListener`` / ``UnregisterListener``: event listeners (``hub.workflow.listeners``);
 * ``workorder.QueryStatistics``: the figures of a window of days from the counters (``hub.workflow.statistics``).
@@ -18,6 +23,8 @@ name): ``workflow`` (``WorkflowRuntime``, built by ``hub.workflow.runtime``).
 from __future__ import annotations
 
 import logging
+import re
+from typing import Any
 
 from hub.bulletin.notice import parse_outage_notice
 from hub.envelope import Envelope
@@ -29,13 +36,16 @@ from hub.workflow import answers, commands, incidents, listeners, statistics
 from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.intake import apply_intake_rules
-from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
+from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.outages import outage_rule, record_notice
 from hub.workflow.runtime import WorkflowRuntime
 
 __all__ = ["CONSUMER", "handlers"]
 
 CONSUMER = "workflow"
+FINISHED = frozenset(state.value for state in FINAL)  # no call-back is taken for a finished work order
+# the item id of an escalation to-do as hub.workflow.follow_ups pushes it: the level it was pushed at, then a step
+ESCALATION_TODO = re.compile(r"(?P<work_order_id>.+)-esc(?P<level>[0-9]+)-(?P<step>[0-9]+)")
 NSP = "urn:onepoint:nsp:1"
 OA = "urn:onepoint:oa:1"
 log = logging.getLogger("onepoint.workflow")
@@ -52,11 +62,11 @@ def _send(follow_ups: list[FollowUp], outbound: Sender, workflow: WorkflowRuntim
 
 @handlers.handler("workorder.CreateWorkOrder", consumer=CONSUMER)
 def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> Reply:
-    complaint = commands.complaint(command_element(envelope), envelope.received_at)
-    now = workflow.clock.now()
-    tier = workflow.tiers.facts(complaint.msisdn, outbound, now)
-    tx = workflow.store.current_transaction()
-    try:
+    try:  # an OccurredAt out of range is refused as the complaint is read
+        complaint = commands.complaint(command_element(envelope), envelope.received_at)
+        now = workflow.clock.now()
+        tier = workflow.tiers.facts(complaint.msisdn, outbound, now)
+        tx = workflow.store.current_transaction()
         created = workflow.engine.create(tx, complaint, tier, now)
     except WorkOrderRefused as exc:
         workflow.refused(exc.code)
@@ -86,9 +96,9 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
 
 @handlers.handler("workorder.WorkOrderAction", consumer=CONSUMER)
 def work_order_action(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> Reply:
-    request = commands.action_request(command_element(envelope))
     now = workflow.clock.now()
     try:
+        request = commands.action_request(command_element(envelope))
         changed = workflow.engine.act(workflow.store.current_transaction(), request, now)
     except WorkOrderRefused as exc:
         workflow.refused(exc.code)
@@ -118,10 +128,25 @@ def query_work_orders(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     page = workflow.store.query(
         msisdn=query.msisdn, states=[s.value for s in query.states] or None, category_prefix=query.category,
         area=query.area_code, tiers=list(query.tiers) or None, created_from=query.created_from,
-        created_to=query.created_to, page=query.page, page_size=query.page_size)
+        created_to=query.created_to, page=query.page, page_size=query.page_size, after=query.after)
     now = workflow.clock.now()
-    return Reply(answers.work_orders_answer(envelope, page.total, page.rows, now),
+    last = page.rows[-1] if len(page.rows) == query.page_size else None  # a full page: more may follow
+    next_cursor = None if last is None else commands.page_cursor(last["created_at"], last["id"])
+    return Reply(answers.work_orders_answer(envelope, page.total, page.rows, now, next_cursor=next_cursor),
                  outcome=f"{len(page.rows)} of {page.total}")
+
+
+def _expects_nsp_reply(row: dict[str, Any]) -> None:
+    """NSP's reply is taken for a work order dispatched to NSP and not finished; one dispatched before the target
+    was recorded (``dispatch_system`` empty, ``dispatch_fields`` kept) is taken as before."""
+    state, target = row["state"], row["dispatch_system"]
+    if state in FINISHED or (target is None and row["dispatch_fields"] is None):
+        raise WorkOrderRefused(f"NSP's reply for work order {row['id']} in state {state}, "
+                               f"{'finished' if state in FINISHED else 'never dispatched'}: no reply is expected",
+                               code="callback-not-expected")
+    if target not in (None, "NSP"):
+        raise WorkOrderRefused(f"NSP's reply for work order {row['id']}, dispatched to {target}, not to NSP",
+                               code="not-dispatched-to-nsp")
 
 
 @handlers.handler("nsp.NetworkComplaintReply", consumer=CONSUMER)
@@ -137,7 +162,7 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime) -> st
     try:
         row = workflow.engine.note(tx, work_order_id, fields, actor=operator, system="NSP", now=now,
                                    note=f"NSP answered the dispatch ({handler_name or 'no name given'})",
-                                   message_id=envelope.message_id)
+                                   message_id=envelope.message_id, expected=_expects_nsp_reply)
         if row["state"] == WorkOrderState.DISPATCHED.value:
             request = commands.ActionRequest(work_order_id, LifecycleAction.START, operator, "NSP",
                                              {"Note": f"NSP: {fields['nsp_result']}"[:200]},
@@ -150,7 +175,7 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime) -> st
             workflow.engine.act(tx, commands.ActionRequest(work_order_id, LifecycleAction.REPLY, operator, "NSP",
                                                            resolution, message_id=envelope.message_id), now)
     except WorkOrderRefused as exc:
-        raise BusinessRejection(str(exc), code=exc.code) from None
+        raise BusinessRejection(f"{exc.code}: {exc}", code=exc.code) from None  # the dead letter's reason
     return f"nsp reply on {work_order_id}"
 
 
@@ -159,18 +184,32 @@ def complete_todo(envelope: Envelope, workflow: WorkflowRuntime) -> str:
     document = command_element(envelope)
     item_id = document.findtext(f"{{{OA}}}ItemId") or ""
     user = document.findtext(f"{{{OA}}}UserId") or "OA"
-    work_order_id = item_id[:18]
+    todo = ESCALATION_TODO.fullmatch(item_id)
+    if todo is None:
+        raise BusinessRejection(f"unknown-todo: {item_id!r} is no escalation to-do of the hub "
+                                "(<work order>-esc<level>-<step>)", code="unknown-todo")
+    work_order_id, level = todo["work_order_id"], int(todo["level"])
     tx, now = workflow.store.current_transaction(), workflow.clock.now()
     outcome = document.findtext(f"{{{OA}}}Outcome") or "completed"
+
+    def expected(row: dict[str, Any]) -> None:
+        current = int(row["escalation_level"] or 0)
+        if row["state"] in FINISHED or current == 0:
+            raise WorkOrderRefused(f"to-do {item_id} of work order {work_order_id} in state {row['state']} at "
+                                   f"escalation level {current}: no to-do is open", code="callback-not-expected")
+        if level != current:
+            raise WorkOrderRefused(f"to-do {item_id} is of escalation level {level}; work order {work_order_id} is "
+                                   f"at level {current}, whose to-do is still open", code="stale-todo")
+
     try:
         row = workflow.engine.note(tx, work_order_id, {"oa_todo": f"{item_id}: {outcome}"}, actor=user,
-                                   system="OA", now=now, message_id=envelope.message_id)
+                                   system="OA", now=now, message_id=envelope.message_id, expected=expected)
         if row["state"] == WorkOrderState.ESCALATED.value:
             workflow.engine.act(tx, commands.ActionRequest(work_order_id, LifecycleAction.START, user, "OA",
                                                            {"Note": outcome[:200]}, message_id=envelope.message_id),
                                 now)
     except WorkOrderRefused as exc:
-        raise BusinessRejection(str(exc), code=exc.code) from None
+        raise BusinessRejection(f"{exc.code}: {exc}", code=exc.code) from None  # the dead letter's reason
     return f"to-do {item_id} completed"
 
 

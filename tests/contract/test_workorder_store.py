@@ -193,7 +193,7 @@ def test_query_filters_and_pages(workorder_store: WorkOrderStore) -> None:
     assert found(area="020") == expected(lambda r: r["area_code"] == "020")
     assert found(tier="VIP_GOLD", states=["NEW"]) == expected(lambda r: r["tier"] == "VIP_GOLD" and r["state"] == "NEW")
     since, until = T0 + timedelta(minutes=10), T0 + timedelta(minutes=20)
-    assert found(created_from=since, created_to=until) == expected(lambda r: since <= r["created_at"] < until)
+    assert found(created_from=since, created_to=until) == expected(lambda r: since <= r["created_at"] <= until)
 
     everything = expected(lambda r: True)
     pages = [workorder_store.query(page=p, page_size=10) for p in range(1, 6)]

@@ -16,6 +16,7 @@ from lxml import etree
 
 from hub.envelope import Envelope
 from hub.gateways.documents import timestamp
+from hub.validation.instants import read_instant
 from hub.workflow.statistics.figures import EARLIEST_DAY, LATEST_DAY, BadWindow, Figures, StatisticsQuery
 
 __all__ = ["DEFAULT_DAYS", "statistics_answer", "statistics_query"]
@@ -44,8 +45,8 @@ def _day(value: str) -> date:
 def _local_day(value: str, zone: tzinfo) -> date:
     """The local day an ``xs:dateTime`` of ``CreatedIn`` falls on."""
     try:
-        return datetime.fromisoformat(value).astimezone(zone).date()
-    except (ValueError, OverflowError):
+        return read_instant(value).astimezone(zone).date()
+    except (ValueError, OverflowError):  # InstantUnreadable is a ValueError
         raise BadWindow(f"the instant {value!r} is not within the days the statistics read: "
                         f"{EARLIEST_DAY} … {LATEST_DAY}") from None
 

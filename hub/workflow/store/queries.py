@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.engine import Connection
 
 from hub.workflow.store.dialect import category_under
@@ -86,8 +86,12 @@ def find_work_orders(
     created_to: datetime | None = None,
     page: int = 1,
     page_size: int = 20,
+    after: tuple[datetime, str] | None = None,
 ) -> WorkOrderPage:
-    """Work orders matching every given filter, newest first; ``created_to`` is exclusive; pages count from 1."""
+    """Work orders matching every given filter, newest first; ``created_from`` and ``created_to`` both inclusive
+    (c:TimeRange); pages count from 1. ``after`` (a work order's created_at and id): keyset paging, the page is the
+    ``page_size`` rows after that one in this order (``page`` is not used), so rows created or leaving the filter
+    between two pages neither repeat nor push others off; ``total`` still counts every row the filters match."""
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValueError(f"page {page} of size {page_size}: pages count from 1, sizes 1..{MAX_PAGE_SIZE}")
     where: list[ColumnElement[bool]] = []
@@ -107,11 +111,14 @@ def find_work_orders(
     if created_from is not None:
         where.append(_wo.created_at >= created_from)
     if created_to is not None:
-        where.append(_wo.created_at < created_to)
+        where.append(_wo.created_at <= created_to)
     total = connection.execute(select(func.count()).select_from(work_orders).where(*where)).scalar_one()
+    if after is not None:
+        at, work_order_id = after
+        where.append(or_(_wo.created_at < at, and_(_wo.created_at == at, _wo.id < work_order_id)))
     rows = connection.execute(
         select(work_orders).where(*where).order_by(_wo.created_at.desc(), _wo.id.desc())
-        .limit(page_size).offset((page - 1) * page_size)
+        .limit(page_size).offset(0 if after is not None else (page - 1) * page_size)
     ).mappings()
     return WorkOrderPage(int(total), [dict(r) for r in rows])
 

@@ -1,7 +1,9 @@
 """The dispatch field vocabulary: every field a dispatch may carry, declared once with a label and a type.
 
 A field's type checks a value's form (``msisdn``: an 11-digit mobile number, ``month``: ``YYYYMM``, ...); an
-optional ``pattern`` (a regular expression the whole value must match) narrows it further.
+optional ``pattern`` (a regular expression the whole value must match) narrows it further. A number (``msisdn``,
+``phone``) is checked, and dispatched, as ``normal_number`` writes it: what c:PhoneNumber lets a caller write
+(``139-8765-4321``, ``+8613987654321``) is the number the check knows (``13987654321``).
 """
 
 from __future__ import annotations
@@ -12,11 +14,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["FIELD_TYPES", "FieldSpec"]
+__all__ = ["FIELD_TYPES", "FieldSpec", "normal_number"]
 
 _MSISDN = re.compile(r"1[3-9][0-9]{9}")  # as c:Msisdn (19x numbers exist: 198, 199)
 _FIXED_LINE = re.compile(r"0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7}")
 _MONTH = re.compile(r"([0-9]{4})-?(0[1-9]|1[0-2])")
+_SEPARATORS = re.compile(r"[\s\-.()]")
+_COUNTRY = ("+86", "0086")  # China's country code, as dialled from a mobile or from abroad
+_NUMBER_TYPES = frozenset({"msisdn", "phone"})
+
+
+def normal_number(value: str) -> str:
+    """A telephone number without separators (spaces, dashes, dots, brackets) and without China's country code: a
+    mobile number as its 11 digits, a fixed line with its trunk 0 (``+86 10 12345678`` is ``01012345678``). Any
+    other text comes back without its separators (the check then names what is wrong)."""
+    number = _SEPARATORS.sub("", value)
+    for prefix in _COUNTRY:
+        if number.startswith(prefix):
+            national = number[len(prefix):]
+            return national if _MSISDN.fullmatch(national) or national.startswith("0") else f"0{national}"
+    return number
 
 
 def _text(value: str) -> str | None:
@@ -80,6 +97,10 @@ class FieldSpec:
     pattern: re.Pattern[str] | None = None
     choices: tuple[str, ...] = ()
     label_zh: str = ""
+
+    def normal(self, value: str) -> str:
+        """The value as it is checked and dispatched: a number (``msisdn``, ``phone``) by ``normal_number``."""
+        return normal_number(value) if self.type in _NUMBER_TYPES else value
 
     def problem(self, value: str) -> str | None:
         """What is wrong with a non-blank value of this field, or None when it is acceptable."""

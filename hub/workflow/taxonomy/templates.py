@@ -41,8 +41,17 @@ class DispatchTemplate:
     def field_names(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.fields)
 
+    def normalised(self, fields: Mapping[str, str]) -> dict[str, str]:
+        """``fields`` with the template's numbers as they are checked and dispatched (``FieldSpec.normal``)."""
+        normal = dict(fields)
+        for spec in self.fields:
+            if fields.get(spec.name):
+                normal[spec.name] = spec.normal(fields[spec.name])
+        return normal
+
     def missing_fields(self, fields: Mapping[str, str]) -> list[str]:
         """Every required field missing or blank, and every value failing its type, each named; [] when complete.
+        A number is checked as ``FieldSpec.normal`` writes it (``139-8765-4321`` as ``13987654321``).
 
         The workflow refuses a dispatch whose list is not empty and shows the list to the agent.
         """
@@ -52,7 +61,7 @@ class DispatchTemplate:
             if not value:
                 missing.append(f"{spec.name} ({spec.label}): missing")
                 continue
-            wrong = spec.problem(value)
+            wrong = spec.problem(spec.normal(value))
             if wrong is not None:
                 missing.append(f"{spec.name} ({spec.label}): {wrong}")
         return missing

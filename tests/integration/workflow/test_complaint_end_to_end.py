@@ -179,7 +179,7 @@ def test_a_vip_complaint_from_creation_to_close(broker_url: str, tmp_path: Path,
         status, refused = agent.send(agent.document("WorkOrderAction.valid-close.xml", WorkOrderId=work_order_id))
         assert (status, refused.tag) == (422, f"{{{C}}}Error")
         assert text(refused, "c:Code") == "transition-refused"
-        assert "CLOSE is not allowed" in text(refused, "c:Message")
+        assert "Close is not allowed" in text(refused, "c:Message")
         assert "in state ACCEPTED" in text(refused, "c:Message")
         assert text(agent.query(work_order_id), "wo:State") == "ACCEPTED"
 

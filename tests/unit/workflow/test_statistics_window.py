@@ -65,6 +65,15 @@ def test_a_created_in_instant_outside_the_calendar_is_answered_bad_window(client
     assert text(refused, "c:Code") == "bad-window" and "1900-01-01" in (text(refused, "c:Message") or "")
 
 
+def test_a_created_in_ending_at_24_00_is_read_as_the_next_days_midnight(client: WorkerTestClient) -> None:
+    document, message_id = command("QueryStatistics.valid-time-range.xml")
+    created_in = document.find(f"{{{WO}}}CreatedIn")
+    assert created_in is not None
+    created_in[0].text, created_in[1].text = "2026-11-20T00:00:00+08:00", "2026-11-22T24:00:00+08:00"
+    figures = answer(client.request(envelope(document, message_id)))
+    assert text(figures, "wo:Days/wo:From") == "2026-11-20" and text(figures, "wo:Days/wo:To") == "2026-11-23"
+
+
 def test_the_widest_windows_allowed_are_read(runtime: WorkflowRuntime) -> None:
     latest = StatisticsQuery(date.fromordinal(LATEST_DAY.toordinal() - MAX_WINDOW_DAYS + 1), LATEST_DAY)
     earliest = StatisticsQuery(EARLIEST_DAY, date.fromordinal(EARLIEST_DAY.toordinal() + MAX_WINDOW_DAYS - 1))

@@ -36,7 +36,7 @@ def test_a_complaint_from_creation_to_close(client: WorkerTestClient, runtime: W
     refused = act(client, work_order_id, "WorkOrderAction.valid-close.xml")
     assert refused.tag == f"{{{C}}}Error"
     message = text(refused, "c:Message") or ""
-    assert "CLOSE is not allowed" in message
+    assert "Close is not allowed" in message  # named as the caller sends it (<wo:Close>)
     assert "ACCEPTED" in message
 
     dispatched = act(client, work_order_id, "WorkOrderAction.valid-dispatch.xml")
