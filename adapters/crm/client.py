@@ -3,7 +3,8 @@
 CRM refuses an account manager it does not know with the SOAP fault ``Client.AccountManagerNotFound``:
 ``AccountManagerNotFound`` (a ``BusinessRejection``: the command is dead-lettered with that reason). CRM keeps
 one notice per MessageId, so a retried call (the hub forwards the command's own id) records nothing twice, and
-tells the account managers of an area outage once per notice id and status (a repeat is answered DUPLICATE).
+keeps the newest (Revision, Status) of each area outage: an older or repeated version tells nobody (DUPLICATE), a
+newer revision tells the account managers not told yet.
 """
 
 from __future__ import annotations

@@ -5,8 +5,11 @@
 * ``nsp.OutageNotice`` (broadcast): becomes one ``crm.NotifyAreaOutage`` sent through ``outbound`` (step
   ``area-outage-<status>``: sent once per notice message and status, retried on its own).
 * ``crm.NotifyAreaOutage`` (a command): CRM tells the account managers of the VIP and group customers in the
-  affected areas; who was told and how many customers is the outcome. CRM tells them once per notice id and
-  status, so a later revision with the same status (or a retry) tells nobody twice.
+  affected areas; who was told and how many customers is the outcome. The command carries the notice's Revision
+  (none for a clearance sent without one: CRM clears the revision it kept) and Status; CRM keeps the newest, so a
+  stale revision arriving after the clearance, or a retry, tells nobody, and a revision adding areas tells only the
+  account managers not told yet. A notice with a time no ``datetime`` holds is refused (dead-lettered), as the
+  bulletin and the workflow refuse it.
 
 Dependency (by name): ``crm`` (``CrmClient``), built by ``adapters.crm.wiring``; ``outbound`` is the worker's.
 """

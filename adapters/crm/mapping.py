@@ -15,11 +15,13 @@ from lxml import etree
 
 from hub.envelope import Envelope
 from hub.gateways import call_header, command_element, fields, timestamp
+from hub.validation.instants import InstantUnreadable, read_instant
 from hub.validation.namespaces import COMMON_NS, CRM_NS, NSP_NS
+from hub.workers.errors import BusinessRejection
 
 __all__ = ["AREA_OUTAGE_FIELDS", "CRM_NS", "NOTICE_FIELDS", "NSP_NS", "AccountManagerNotice", "AccountManagerTold",
-           "AreaOutageTold", "area_outage_arguments", "area_outage_document", "area_outage_told", "notice",
-           "notify_arguments"]
+           "AreaOutageTold", "UnreadableNoticeTime", "area_outage_arguments", "area_outage_document",
+           "area_outage_told", "notice", "notify_arguments"]
 
 AREA_OUTAGE_FIELDS = ("OutageNoticeId", "Revision", "Kind", "Status", "Title", "Summary", "Area", "Service", "Start",
                       "ExpectedEnd", "ClearedAt", "CustomerWording")  # NotifyAreaOutage after its Header, in order
@@ -27,6 +29,24 @@ _SUMMARY = 500  # crm:Summary
 _PLACEHOLDER_ID = "hub-placeholder"  # the outbound path sets the real MessageId
 NOTICE_FIELDS = ("AccountManagerId", "Msisdn", "CustomerTier", "CustomerName", "WorkOrderId", "CategoryCode",
                  "Summary", "Channel", "Priority", "DueAt")  # NotifyAccountManager after its Header, in order
+
+
+class UnreadableNoticeTime(BusinessRejection):
+    """An outage notice's time no ``datetime`` holds (a year beyond 9999): refused for good, with the reason, as
+    the bulletin and the workflow refuse it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, code="inconsistent-notice")
+
+
+def _check_times(notice: etree._Element) -> None:
+    for name in ("Start", "ExpectedEnd", "ClearedAt"):
+        written = notice.findtext(f"{{{NSP_NS}}}{name}")
+        if written is not None:
+            try:
+                read_instant(written)
+            except InstantUnreadable as exc:
+                raise UnreadableNoticeTime(f"OutageNotice {name}: {exc}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +137,10 @@ def _summary(notice: etree._Element) -> str:
 
 def area_outage_document(envelope: Envelope, sent_at: datetime | None = None) -> etree._Element:
     """The ``crm:NotifyAreaOutage`` telling CRM of the ``nsp.OutageNotice`` of ``envelope`` (the outbound path sets
-    its MessageId; CorrelationId: the notice's message)."""
+    its MessageId; CorrelationId: the notice's message). Its times are copied as written (CRM reads
+    ``xs:dateTime``); one no ``datetime`` holds is refused (``UnreadableNoticeTime``)."""
     notice = command_element(envelope)
+    _check_times(notice)
     n = f"{{{NSP_NS}}}"
     root = etree.Element(f"{{{CRM_NS}}}NotifyAreaOutage", nsmap={"crm": CRM_NS, "c": COMMON_NS})
     header = etree.SubElement(root, f"{{{CRM_NS}}}Header")

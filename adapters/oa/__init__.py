@@ -10,7 +10,8 @@ from adapters.oa.client import OaClient
 from adapters.oa.handlers import CONSUMER, handlers
 from adapters.oa.mapping import InconsistentNotice, OaItem, OutageNotice
 from adapters.oa.readers import AreaManagers
+from adapters.oa.versions import NoticeVersion, ToReadVersions
 from adapters.oa.wiring import close, dependencies
 
-__all__ = ["CONSUMER", "AreaManagers", "InconsistentNotice", "OaClient", "OaItem", "OutageNotice", "close",
-           "dependencies", "handlers"]
+__all__ = ["CONSUMER", "AreaManagers", "InconsistentNotice", "NoticeVersion", "OaClient", "OaItem", "OutageNotice",
+           "ToReadVersions", "close", "dependencies", "handlers"]

@@ -4,10 +4,13 @@
   completes a to-do in OA later, and OA's ``oa.CompleteTodo`` comes back through the ingress to the workflow.
 * ``nsp.OutageNotice`` (broadcast): each manager of an affected area (``AreaManagers``) gets a to-read item,
   sent as its own ``oa.PushToRead`` command through ``outbound`` (step ``to-read-<user>``: one idempotent command
-  per manager, retried on its own, never pushed twice for one notice revision).
+  per manager, retried on its own). Newest revision wins, as on the bulletin (``versions``): a revision older than
+  the one kept (a stale ACTIVE after the clearance) or the same one unchanged pushes nothing; a push overtaken by
+  a newer one of the same item (the worker's threads run them concurrently) is skipped, never lands after it.
+  A notice's to-read reaches OA under a MessageId derived from what it shows (``mapping.versioned_push``).
 
-Dependencies (by name): ``oa`` (``OaClient``), ``area_managers`` (``AreaManagers``), built by
-``adapters.oa.wiring``; ``outbound`` is the worker's.
+Dependencies (by name): ``oa`` (``OaClient``), ``area_managers`` (``AreaManagers``), ``to_read_versions``
+(``ToReadVersions``), built by ``adapters.oa.wiring``; ``outbound`` is the worker's.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import logging
 from adapters.oa import mapping
 from adapters.oa.client import OaClient
 from adapters.oa.readers import AreaManagers
+from adapters.oa.versions import NoticeVersion, ToReadVersions
 from hub.envelope import Envelope
+from hub.routing.outbound import derive_message_id
 from hub.workers import BusinessRejection, HandlerRegistry, Sender
 
 __all__ = ["CONSUMER", "handlers"]
@@ -35,23 +40,41 @@ def push_todo(envelope: Envelope, oa: OaClient) -> str:
 
 
 @handlers.handler("oa.PushToRead", consumer=CONSUMER)
-def push_to_read(envelope: Envelope, oa: OaClient) -> str:
-    pushed = oa.push_to_read(mapping.push_document(envelope))
+def push_to_read(envelope: Envelope, oa: OaClient, to_read_versions: ToReadVersions) -> str:
+    document = mapping.versioned_push(mapping.push_document(envelope))
+    with to_read_versions.pushing(envelope.message_id) as wanted:
+        if not wanted:
+            item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId")
+            log.info("to-read overtaken: a newer version of the item (or this one) is in OA already", extra={
+                "message_id": envelope.message_id, "item_id": item_id})
+            return f"to-read {item_id}: overtaken (a newer version, or this one, is in OA already), not pushed"
+        pushed = oa.push_to_read(document)
     return f"to-read {pushed.item_id or '(no item id)'}"
 
 
 @handlers.handler("nsp.OutageNotice", consumer=CONSUMER)
-def outage_notice(envelope: Envelope, outbound: Sender, area_managers: AreaManagers) -> str:
+def outage_notice(envelope: Envelope, outbound: Sender, area_managers: AreaManagers,
+                  to_read_versions: ToReadVersions) -> str:
     try:
         notice = mapping.outage_notice(envelope)
     except mapping.InconsistentNotice as exc:
         raise BusinessRejection(str(exc), code="inconsistent-notice") from exc
+    notice = notice.with_revision(to_read_versions.kept_revision(notice.notice_id))
+    verdict, sequence = to_read_versions.offer(notice.notice_id, NoticeVersion(notice.revision, notice.cleared),
+                                               notice.fingerprint(), envelope.message_id)
+    facts = {"message_id": envelope.message_id, "notice_id": notice.notice_id, "revision": notice.revision,
+             "status": notice.status, "areas": list(notice.area_codes)}
+    if verdict != "newer":
+        log.info("outage notice: %s, no to-read pushed", verdict, extra=facts)
+        return f"{notice.notice_id} r{notice.revision} {notice.status}: {verdict}, no to-read pushed"
     managers = area_managers.managers_of(notice.area_codes)
     link = area_managers.link_for(notice.notice_id)
     for user in managers:
-        outbound.send(mapping.to_read_document(notice, user, link), step=f"to-read-{user}")
-    facts = {"message_id": envelope.message_id, "notice_id": notice.notice_id, "revision": notice.revision,
-             "areas": list(notice.area_codes), "managers": len(managers)}
+        step = f"to-read-{user}"
+        to_read_versions.announce(derive_message_id(envelope.message_id, step, CONSUMER),
+                                  mapping.to_read_item_id(notice, user), sequence)
+        outbound.send(mapping.to_read_document(notice, user, link), step=step)
+    facts["managers"] = len(managers)
     if not managers:
         log.warning("outage notice: no OA manager for its areas", extra=facts)
         return f"{notice.notice_id} r{notice.revision}: no manager for areas {', '.join(notice.area_codes)}"

@@ -1,25 +1,35 @@
 """OA documents ↔ calls: the hub's oa.* pushes as OA gets them, OA's answer as an ``OaItem``, and an NSP outage
 notice as the to-read item each manager of an affected area gets.
 
+A notice's to-read carries its version in what OA shows (title "… cleared", priority, "(revision N)" in the
+summary) and in its MessageId, derived from that content (``to_read_message_id``): the same version pushed again
+(NSP re-sending a revision under a new MessageId, a redelivery) is answered DUPLICATE by OA and does not reopen an
+item the manager read. Times are read as ``xs:dateTime`` (``hub.validation.instants``); a time no ``datetime``
+holds is refused (``InconsistentNotice``), as the bulletin and the workflow refuse it.
+
 Pure functions over lxml elements (no I/O), unit-tested on the schema examples.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import re
+from dataclasses import astuple, dataclass, replace
 from datetime import UTC, datetime
 
 from lxml import etree
 
 from hub.envelope import Envelope
 from hub.gateways import command_element, forward_document, timestamp
+from hub.validation.instants import InstantUnreadable, read_instant
 from hub.validation.namespaces import COMMON_NS, NSP_NS, OA_NS
 
 __all__ = ["NSP_NS", "OA_NS", "InconsistentNotice", "OaItem", "OutageNotice", "item", "outage_notice",
-           "push_document", "to_read_document", "to_read_item_id"]
+           "push_document", "to_read_document", "to_read_item_id", "to_read_message_id", "versioned_push"]
 
 _SHORT, _SUMMARY = 200, 1000  # c:ShortText and oa:Summary lengths
 _PLACEHOLDER_ID = "hub-to-read-item"  # replaced by the id the outbound path derives
+_NOTICE_ITEM = re.compile(r"toread-(?:FLT|ADJ)-[0-9]{8}-[0-9]{4}-.+")  # to_read_item_id's
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +57,26 @@ class OutageNotice:
     wording: str
     status: str  # ACTIVE | CLEARED
     cleared_at: str | None
+    revision_given: bool = True  # False: sent without a Revision (``with_revision`` resolves it)
 
     @property
     def area_codes(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(code for code, _ in self.areas))
+
+    @property
+    def cleared(self) -> bool:
+        return self.status == "CLEARED"
+
+    def with_revision(self, kept_revision: int | None) -> OutageNotice:
+        """The revision a notice without one stands for: a clearance clears the kept revision, else 1."""
+        if self.revision_given:
+            return self
+        revision = kept_revision if self.cleared and kept_revision is not None else 1
+        return replace(self, revision=revision, revision_given=True)
+
+    def fingerprint(self) -> str:
+        """What the notice says, hashed: a changed notice that kept its revision has another fingerprint."""
+        return hashlib.sha256(repr(astuple(self)).encode()).hexdigest()
 
 
 class InconsistentNotice(ValueError):
@@ -86,19 +112,46 @@ def outage_notice(envelope: Envelope) -> OutageNotice:
         raise InconsistentNotice(f"notice {text('NoticeId')}: a PLANNED_WORK notice needs its AdjustmentKind")
     if kind == "FAULT" and adjustment:
         raise InconsistentNotice(f"notice {text('NoticeId')}: a FAULT notice has no AdjustmentKind")
+    for name in ("Start", "ExpectedEnd", "ClearedAt"):
+        written = text(name)
+        if written is not None:
+            try:
+                read_instant(written)
+            except InstantUnreadable as exc:
+                raise InconsistentNotice(f"notice {text('NoticeId')}: {name}: {exc}") from None
     areas = tuple((area.findtext(f"{{{COMMON_NS}}}AreaCode") or "", area.findtext(f"{{{COMMON_NS}}}District"))
                   for area in document.iterfind(n + "Area"))
+    revision = text("Revision")
     return OutageNotice(
-        notice_id=text("NoticeId") or "", revision=int(text("Revision") or 1), kind=kind, adjustment_kind=adjustment,
+        notice_id=text("NoticeId") or "", revision=int(revision or 1), kind=kind, adjustment_kind=adjustment,
         title=text("Title") or "", areas=areas, services=tuple(s.text or "" for s in document.iterfind(n + "Service")),
         start=text("Start") or "", expected_end=text("ExpectedEnd"), wording=text("CustomerWording") or "",
-        status=text("Status") or "ACTIVE", cleared_at=text("ClearedAt"),
+        status=text("Status") or "ACTIVE", cleared_at=text("ClearedAt"), revision_given=revision is not None,
     )
 
 
 def to_read_item_id(notice: OutageNotice, user_id: str) -> str:
-    """One to-read item per notice and manager: a revision replaces (and reopens) the manager's item."""
+    """One to-read item per notice and manager: a newer revision replaces (and reopens) the manager's item."""
     return f"toread-{notice.notice_id}-{user_id}"
+
+
+def to_read_message_id(document: etree._Element) -> str:
+    """The MessageId of a notice's to-read push, derived from what it shows (item, so notice and manager; title,
+    so status; summary, so revision and content; priority; link): the same version twice is the same message."""
+    shown = "\n".join(document.findtext(f"{{{OA_NS}}}{name}") or ""
+                       for name in ("ItemId", "UserId", "Title", "Link", "Priority", "Summary"))
+    return "oa-toread-" + hashlib.sha256(shown.encode()).hexdigest()[:40]
+
+
+def versioned_push(document: etree._Element) -> etree._Element:
+    """A PushToRead of a notice's to-read (``to_read_item_id``) with its MessageId derived from its content
+    (``to_read_message_id``); any other push unchanged."""
+    if not _NOTICE_ITEM.fullmatch(document.findtext(f"{{{OA_NS}}}ItemId") or ""):
+        return document
+    header_id = document.find(f"{{{OA_NS}}}Header/{{{COMMON_NS}}}MessageId")
+    if header_id is not None:
+        header_id.text = to_read_message_id(document)
+    return document
 
 
 def _clip(text: str, limit: int) -> str:

@@ -2,7 +2,7 @@
 
 From ``[adapters.oa]``::
 
-    notice_link = "http://hub.example/bulletin#{notice_id}"   # {notice_id} filled in
+    notice_link = "http://hub.example/bulletin?notice={notice_id}"   # {notice_id} filled in: the notice's page
     [adapters.oa.area_managers]
     "0755" = ["mgr-0755-01", "mgr-0755-02"]                    # area code -> OA user ids
 

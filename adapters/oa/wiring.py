@@ -17,6 +17,7 @@ from typing import Any
 from adapters.oa.client import OaClient
 from adapters.oa.handlers import CONSUMER
 from adapters.oa.readers import AreaManagers
+from adapters.oa.versions import ToReadVersions
 from hub.config.settings import ConfigError, HubSettings
 from hub.gateways import CircuitBreakers, XmlGateway
 from hub.observability.metrics import Metrics
@@ -27,7 +28,8 @@ __all__ = ["CONSUMER", "close", "dependencies"]
 
 def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = None, metrics: Metrics | None = None,
                  registry: CommandSetRegistry | None = None) -> dict[str, Any]:
-    """``oa`` (an ``OaClient`` on an ``XmlGateway``) and ``area_managers`` (``AreaManagers``)."""
+    """``oa`` (an ``OaClient`` on an ``XmlGateway``), ``area_managers`` (``AreaManagers``) and
+    ``to_read_versions`` (``ToReadVersions``: which version of a notice each to-read shows)."""
     adapter = settings.adapter(CONSUMER)
     try:
         managers = AreaManagers.from_options(adapter.options, f"{settings.source}: [adapters.{CONSUMER}]")
@@ -35,7 +37,7 @@ def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = No
         raise ConfigError(str(exc)) from None
     command_set = (registry or CommandSetRegistry.installed(detailed=False)).get("oa")
     return {"oa": OaClient(XmlGateway(adapter, command_set, breakers=breakers, metrics=metrics)),
-            "area_managers": managers}
+            "area_managers": managers, "to_read_versions": ToReadVersions()}
 
 
 def close(built: Mapping[str, Any]) -> None:

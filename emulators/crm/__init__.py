@@ -6,7 +6,8 @@ customers from the same seeded population as the BOSS emulator (same arguments -
 and answers the Ack (MessageId echoed, COMPLETED) and the NoticeId; an unknown manager is a Fault
 ``Client.AccountManagerNotFound``; an invalid request a Fault ``Client.SchemaValidationError`` listing every
 violation. ``NotifyAreaOutage`` tells the account managers whose VIP and group customers live in the outage's areas,
-once per notice id and status (``area_outages`` in the state; a repeat is answered Ack DUPLICATE), and answers
+keeping the newest version (revision, status) of each notice: an older or repeated version tells nobody (Ack
+DUPLICATE), a newer revision tells only the account managers not yet told (``area_outages`` in the state), and answers
 whom it told and how many customers. ``POST /__admin/reset`` forgets every notice.
 """
 

@@ -1,7 +1,7 @@
 """The CRM operations. NotifyAccountManager: store the notice, answer its NoticeId (an account manager CRM does not
 know is refused with a SOAP Fault ``Client.AccountManagerNotFound``, HTTP 500). NotifyAreaOutage: tell the account
 managers of the affected areas' VIP and group customers, answer whom and how many customers (Ack DUPLICATE when
-this notice was told before with this status).
+this version of the notice, or a newer one, was told before: ``emulators.crm.state``).
 """
 
 from __future__ import annotations

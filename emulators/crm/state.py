@@ -6,9 +6,13 @@ the request's MessageId: a repeated notice gets the id of the first one and is n
 at least once). The most recent ``max_notices`` notices are kept in full; the counts cover every notice.
 
 An area outage (``notify_area``) is told to the account managers whose VIP and group customers live in the affected
-areas (area code, and the district when the outage names the customer's, hub.areas.district_covers), once per
-notice id and status: the notice told again with the same status (a later revision, a retry) changes nothing and
-is answered with the first telling, marked a repeat.
+areas (area code, and the district when the outage names the customer's, hub.areas.district_covers). CRM keeps the
+newest version of each notice, as the hub's bulletin does: (revision, status), a clearance after ACTIVE at the same
+revision; a request without a Revision is revision 1, a clearance without one clears the kept revision. An older
+version (a stale ACTIVE after the clearance, a late retry) tells nobody and is answered as a repeat (Ack DUPLICATE),
+so is the same version again. A newer ACTIVE revision tells only the account managers not yet told that the notice
+is active (those of the areas it adds; when there are none it is answered as a repeat of the telling before); the
+clearance tells everyone told it was active and those of its areas.
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ class ManagerTold:
 
 @dataclass(frozen=True, slots=True)
 class AreaOutage:
-    """An area outage CRM was told of (once per notice id and status), and whom CRM told."""
+    """One telling of an area outage (a version of the notice CRM kept), and whom CRM told then."""
 
     outage_notice_id: str
     status: str  # ACTIVE | CLEARED
@@ -81,6 +85,25 @@ class AreaOutage:
         return sum(m.affected_customers for m in self.managers)
 
 
+_RANK = {"ACTIVE": 0, "CLEARED": 1}  # at one revision, the clearance comes after ACTIVE
+
+
+@dataclass(slots=True)
+class _Kept:
+    """A notice's newest version CRM was told: whom it told of its current status so far."""
+
+    version: tuple[int, int]
+    status: str
+    key: tuple[str, int, str]
+    told: AreaOutage
+    told_now: dict[str, ManagerTold]
+
+
+def _merged(managers: tuple[ManagerTold, ...], told: dict[str, ManagerTold]) -> tuple[ManagerTold, ...]:
+    by_id = {**told, **{m.account_manager_id: m for m in managers}}
+    return tuple(by_id[key] for key in sorted(by_id))
+
+
 def _in_area(sub: Subscriber, areas: tuple[tuple[str, str | None], ...]) -> bool:
     return any(sub.area_code == code and (not district or district_covers(district, sub.district))
                for code, district in areas)
@@ -96,7 +119,8 @@ class CrmState:
         self._per_day: Counter[str] = Counter()
         self._by_manager: Counter[str] = Counter()
         self._total = 0
-        self._outages: OrderedDict[tuple[str, str], AreaOutage] = OrderedDict()  # by (notice id, status)
+        self._outages: OrderedDict[tuple[str, int, str], AreaOutage] = OrderedDict()  # (notice, revision, status)
+        self._newest: dict[str, _Kept] = {}  # per notice id
 
     def reset(self) -> None:
         with self._lock:
@@ -105,6 +129,7 @@ class CrmState:
             self._by_manager = Counter()
             self._total = 0
             self._outages = OrderedDict()
+            self._newest = {}
 
     def managers_in(self, areas: tuple[tuple[str, str | None], ...]) -> tuple[ManagerTold, ...]:
         """The account managers of VIP and group customers in ``areas``, with how many of theirs live there."""
@@ -119,22 +144,36 @@ class CrmState:
     def notify_area(self, *, message_id: str, outage_notice_id: str, status: str, kind: str, revision: int | None,
                     title: str, areas: tuple[tuple[str, str | None], ...], services: tuple[str, ...],
                     received: datetime) -> AreaOutage:
-        """Tell the account managers of the areas (once per notice id and status); a repeat is the first telling."""
-        key = (outage_notice_id, status)
-        with self._lock:
-            previous = self._outages.get(key)
-            if previous is not None:
-                return replace(previous, repeat=True)
+        """Tell the account managers of the areas who were not told this status yet, if this is the notice's newest
+        version; an older or the same version is the newest telling, marked a repeat (see the module docstring)."""
         managers = self.managers_in(areas)
-        outage = AreaOutage(outage_notice_id=outage_notice_id, status=status, kind=kind, revision=revision,
-                            message_id=message_id, title=title, areas=areas, services=services,
-                            received_at=received.isoformat(), managers=managers)
         with self._lock:
-            outage = self._outages.setdefault(key, outage)
+            kept = self._newest.get(outage_notice_id)
+            if revision is None:
+                revision = kept.version[0] if kept is not None and status == "CLEARED" else 1
+            version = (revision, _RANK.get(status, 0))
+            if kept is not None and version <= kept.version:
+                return replace(self._outages.get(kept.key) or kept.told, repeat=True)
+            already = kept.told_now if kept is not None and kept.status == status else {}
+            if status == "CLEARED" and kept is not None and kept.status != "CLEARED":
+                managers = _merged(managers, kept.told_now)  # everyone told it was active hears it is over
+            fresh = tuple(m for m in managers if m.account_manager_id not in already)
+            if kept is not None and kept.status == status and not fresh:
+                kept.version = version  # a newer revision telling nobody new: answered as the telling before
+                return replace(self._outages.get(kept.key) or kept.told, repeat=True)
+            outage = AreaOutage(outage_notice_id=outage_notice_id, status=status, kind=kind, revision=revision,
+                                message_id=message_id, title=title, areas=areas, services=services,
+                                received_at=received.isoformat(), managers=fresh)
+            key = (outage_notice_id, revision, status)
+            self._outages[key] = outage
+            self._newest[outage_notice_id] = _Kept(version, status, key, outage,
+                                                   {**already, **{m.account_manager_id: m for m in fresh}})
             while len(self._outages) > self.max_notices:
                 self._outages.popitem(last=False)
+            while len(self._newest) > self.max_notices:
+                self._newest.pop(next(iter(self._newest)))
         log_event(log, logging.INFO, "crm.area_outage_told", outage_notice_id=outage_notice_id, status=status,
-                  areas=[code for code, _ in areas], managers=len(outage.managers),
+                  revision=revision, areas=[code for code, _ in areas], managers=len(outage.managers),
                   customers=outage.affected_customers)
         return outage
 

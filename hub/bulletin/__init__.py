@@ -7,7 +7,7 @@ updated by a higher revision, cleared; the hub serves it at ``GET /bulletin?agen
 from hub.bulletin.board import BulletinBoard, BulletinEntry
 from hub.bulletin.consumer import CONSUMER, close, dependencies, handlers
 from hub.bulletin.notice import AffectedArea, InconsistentNotice, OutageNotice, parse_outage_notice
-from hub.bulletin.views import bulletin_json, bulletin_xml
+from hub.bulletin.views import bulletin_json, bulletin_xml, entry_json, notice_xml
 
 __all__ = [
     "CONSUMER",
@@ -20,6 +20,8 @@ __all__ = [
     "bulletin_xml",
     "close",
     "dependencies",
+    "entry_json",
     "handlers",
+    "notice_xml",
     "parse_outage_notice",
 ]

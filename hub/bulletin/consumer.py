@@ -41,7 +41,7 @@ def post_outage_notice(envelope: Envelope, bulletin: BulletinBoard) -> str:
 
 def dependencies(settings: HubSettings, **_: Any) -> dict[str, Any]:
     """``bulletin``: the board at ``[bulletin] path`` (the keyword arguments of the adapters' shape are unused)."""
-    return {"bulletin": BulletinBoard(settings.bulletin.path)}
+    return {"bulletin": BulletinBoard.from_settings(settings.bulletin)}
 
 
 def close(built: Mapping[str, Any]) -> None:

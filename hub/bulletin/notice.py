@@ -2,18 +2,27 @@
 
 The XSD cannot tie ``AdjustmentKind`` to ``Kind`` (schemas/nsp.xsd); this module does: a PLANNED_WORK notice
 without it, or a FAULT notice with it, is refused (``InconsistentNotice``, a permanent failure: dead-lettered).
+Its times are read as ``xs:dateTime`` (``hub.validation.instants``: ``T24:00:00`` is 00:00 of the next day); a
+time no ``datetime`` holds (a year beyond 9999) is refused the same way, with the reason, by every consumer of the
+notice (the bulletin, the workflow, the OA and CRM adapters).
+
+``Revision`` is optional in nsp.xsd: a notice without it is revision 1, except a clearance, which clears the
+revision kept (``revision_given`` False; the consumer resolves it with ``resolve_revision``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from lxml import etree
 
+from hub.validation.instants import InstantUnreadable, read_instant
 from hub.validation.namespaces import COMMON_NS, NSP_NS
 from hub.workers.errors import PermanentError
 
-__all__ = ["NSP_NS", "AffectedArea", "InconsistentNotice", "OutageNotice", "parse_outage_notice"]
+__all__ = ["NSP_NS", "AffectedArea", "InconsistentNotice", "OutageNotice", "notice_instant", "parse_outage_notice",
+           "resolve_revision"]
 
 _NS = {"nsp": NSP_NS, "c": COMMON_NS}
 
@@ -49,10 +58,29 @@ class OutageNotice:
     expected_end: str | None = None
     cleared_at: str | None = None
     content: str | None = None
+    revision_given: bool = True  # False: the document had no Revision (see ``resolve_revision``)
 
     @property
     def active(self) -> bool:
         return self.status == "ACTIVE"
+
+
+def resolve_revision(notice: OutageNotice, kept_revision: int | None) -> OutageNotice:
+    """``notice`` with the revision it stands for: a clearance without a Revision clears the revision kept
+    (``kept_revision``; 1 for a notice not seen before), anything else without one is revision 1."""
+    if notice.revision_given:
+        return notice
+    revision = kept_revision if not notice.active and kept_revision is not None else 1
+    return replace(notice, revision=revision, revision_given=True)
+
+
+def notice_instant(text: str, name: str = "time") -> datetime:
+    """A notice's time read as ``xs:dateTime``; ``InconsistentNotice`` (permanent) names a time no ``datetime``
+    holds (a year beyond 9999) or one that is no time at all."""
+    try:
+        return read_instant(text)
+    except InstantUnreadable as exc:
+        raise InconsistentNotice(f"OutageNotice {name}: {exc}") from None
 
 
 def _text(root: etree._Element, path: str) -> str | None:
@@ -83,6 +111,10 @@ def parse_outage_notice(document: bytes | etree._Element) -> OutageNotice:
         for area in root.iterfind("nsp:Area", _NS)
     )
     revision = _text(root, "nsp:Revision")
+    for name in ("Start", "ExpectedEnd", "ClearedAt"):
+        written = _text(root, f"nsp:{name}")
+        if written is not None:
+            notice_instant(written, name)
     return OutageNotice(
         notice_id=_required(root, "nsp:NoticeId"),
         revision=int(revision) if revision is not None else 1,
@@ -100,4 +132,5 @@ def parse_outage_notice(document: bytes | etree._Element) -> OutageNotice:
         expected_end=_text(root, "nsp:ExpectedEnd"),
         cleared_at=_text(root, "nsp:ClearedAt"),
         content=_text(root, "nsp:Content"),
+        revision_given=revision is not None,
     )

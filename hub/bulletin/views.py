@@ -10,7 +10,7 @@ from lxml import etree
 
 from hub.bulletin.board import BulletinEntry
 
-__all__ = ["BULLETIN_NS", "bulletin_json", "bulletin_xml", "entry_json"]
+__all__ = ["BULLETIN_NS", "bulletin_json", "bulletin_xml", "entry_json", "notice_xml"]
 
 BULLETIN_NS = "urn:onepoint:bulletin:1"
 
@@ -35,23 +35,39 @@ def bulletin_json(agent: str, entries: Sequence[BulletinEntry]) -> dict[str, Any
     return {"agent": agent, "unread": sum(e.unread for e in entries), "notices": [entry_json(e) for e in entries]}
 
 
-def bulletin_xml(agent: str, entries: Sequence[BulletinEntry]) -> bytes:
-    """``<b:Bulletin agent= unread=>`` with one ``<b:Notice id= revision= status= unread=>`` per entry."""
+def _notice_element(parent: etree._Element | None, entry: BulletinEntry) -> etree._Element:
     q = f"{{{BULLETIN_NS}}}"
-    root = etree.Element(f"{q}Bulletin", nsmap={"b": BULLETIN_NS},
+    data = entry_json(entry)
+    attributes = {"id": data["notice_id"], "revision": str(data["revision"]), "status": data["status"],
+                  "unread": "true" if entry.unread else "false"}
+    notice = (etree.Element(f"{q}Notice", attributes, nsmap={"b": BULLETIN_NS}) if parent is None
+              else etree.SubElement(parent, f"{q}Notice", attributes))
+    for key in ("kind", "adjustment_kind", "title", "customer_wording", "content", "start", "expected_end",
+                "cleared_at", "sending_department", "contact", "contact_phone", "raised_at", "updated_at"):
+        if data[key] is not None:
+            etree.SubElement(notice, q + "".join(p.title() for p in key.split("_"))).text = str(data[key])
+    for area in entry.notice.areas:
+        element = etree.SubElement(notice, f"{q}Area", code=area.code)
+        element.text = area.district
+    for service in entry.notice.services:
+        etree.SubElement(notice, f"{q}Service").text = service
+    return notice
+
+
+def bulletin_xml(agent: str, entries: Sequence[BulletinEntry], *, next_page: str | None = None) -> bytes:
+    """``<b:Bulletin agent= unread= [next=]>`` with one ``<b:Notice id= revision= status= unread=>`` per entry;
+    ``next``: the cursor of the following page."""
+    root = etree.Element(f"{{{BULLETIN_NS}}}Bulletin", nsmap={"b": BULLETIN_NS},
                          agent=agent, unread=str(sum(e.unread for e in entries)))
+    if next_page is not None:
+        root.set("next", next_page)
     for entry in entries:
-        data = entry_json(entry)
-        notice = etree.SubElement(root, f"{q}Notice", id=data["notice_id"], revision=str(data["revision"]),
-                                  status=data["status"], unread="true" if entry.unread else "false")
-        for key in ("kind", "adjustment_kind", "title", "customer_wording", "content", "start", "expected_end",
-                    "cleared_at", "sending_department", "contact", "contact_phone", "raised_at", "updated_at"):
-            if data[key] is not None:
-                etree.SubElement(notice, q + "".join(p.title() for p in key.split("_"))).text = str(data[key])
-        for area in entry.notice.areas:
-            element = etree.SubElement(notice, f"{q}Area", code=area.code)
-            element.text = area.district
-        for service in entry.notice.services:
-            etree.SubElement(notice, f"{q}Service").text = service
+        _notice_element(root, entry)
     data_bytes: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return data_bytes
+
+
+def notice_xml(entry: BulletinEntry) -> bytes:
+    """One ``<b:Notice>`` as its own document (``GET /bulletin?notice=ID``)."""
+    data_bytes: bytes = etree.tostring(_notice_element(None, entry), xml_declaration=True, encoding="UTF-8")
     return data_bytes

@@ -1,10 +1,14 @@
-"""``[bulletin]``: where the complaint front ends' bulletin of outage notices is kept and who may read it.
+"""``[bulletin]``: where the complaint front ends' bulletin of outage notices is kept, who may read it, how long.
 
 ::
 
     [bulletin]
     path = "onepoint-bulletin.db"   # SQLite (WAL); relative to the settings file's folder
     readers = ["CS"]                # caller systems allowed to GET /bulletin and mark notices read
+    notice_readers = ["OA"]         # caller systems that may also read one notice (GET /bulletin?notice=ID),
+                                    # the page the OA to-read of an outage notice links to
+    keep_cleared_days = 30          # a cleared notice (and who read it) is kept this long after its clearance
+    keep_messages_days = 30         # the record of an applied notice message (redeliveries absorbed) this long
 """
 
 from __future__ import annotations
@@ -15,11 +19,30 @@ from typing import Any
 
 __all__ = ["BulletinSettings", "parse_bulletin"]
 
+_KEYS = {"path", "readers", "notice_readers", "keep_cleared_days", "keep_messages_days"}
+
 
 @dataclass(frozen=True, slots=True)
 class BulletinSettings:
     path: Path = Path("onepoint-bulletin.db")
     readers: tuple[str, ...] = ("CS",)
+    notice_readers: tuple[str, ...] = ("OA",)
+    keep_cleared_days: float = 30.0
+    keep_messages_days: float = 30.0
+
+
+def _systems(section: dict[str, Any], key: str, default: list[str], source: str) -> tuple[str, ...]:
+    value = section.get(key, default)
+    if not isinstance(value, list) or not all(isinstance(r, str) and r for r in value):
+        raise ValueError(f"{source}: bulletin.{key} must be a list of caller systems such as [\"CS\"]")
+    return tuple(value)
+
+
+def _days(section: dict[str, Any], key: str, source: str) -> float:
+    value = section.get(key, 30)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 3650:
+        raise ValueError(f"{source}: bulletin.{key} must be a number of days from 0 (excluded) to 3650")
+    return float(value)
 
 
 def parse_bulletin(section: Any, source: str) -> BulletinSettings:
@@ -28,15 +51,14 @@ def parse_bulletin(section: Any, source: str) -> BulletinSettings:
         return BulletinSettings()
     if not isinstance(section, dict):
         raise ValueError(f"{source}: [bulletin] must be a table")
-    if unknown := set(section) - {"path", "readers"}:
+    if unknown := set(section) - _KEYS:
         raise ValueError(f"{source}: unknown keys in [bulletin]: {sorted(unknown)}")
     path = section.get("path", "onepoint-bulletin.db")
     if not isinstance(path, str) or not path.strip():
         raise ValueError(f"{source}: bulletin.path must be a non-empty string")
-    readers = section.get("readers", ["CS"])
-    if not isinstance(readers, list) or not all(isinstance(r, str) and r for r in readers):
-        raise ValueError(f"{source}: bulletin.readers must be a list of caller systems such as [\"CS\"]")
     resolved = Path(path)
     if not resolved.is_absolute() and source != "built-in defaults":
         resolved = Path(source).parent / resolved
-    return BulletinSettings(resolved, tuple(readers))
+    return BulletinSettings(resolved, _systems(section, "readers", ["CS"], source),
+                            _systems(section, "notice_readers", ["OA"], source),
+                            _days(section, "keep_cleared_days", source), _days(section, "keep_messages_days", source))

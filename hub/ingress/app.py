@@ -23,7 +23,7 @@ from hub.bulletin import BulletinBoard
 from hub.config.settings import HubSettings
 from hub.gateways import CircuitBreakers
 from hub.ingress.acceptance import Acceptance
-from hub.ingress.bulletin import BulletinAPI
+from hub.ingress.bulletin import BulletinAPI, allowing
 from hub.ingress.refusals import REFUSAL_HEADER
 from hub.ingress.soap.endpoint import SoapIngress
 from hub.ingress.workorder_link import WorkOrderLink
@@ -41,6 +41,7 @@ from hub.validation.validator import DocumentValidator
 __all__ = ["HubApp", "create_app"]
 
 log = logging.getLogger("onepoint.ingress")
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 @dataclass
@@ -137,8 +138,9 @@ def create_app(
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/soap/{system}", counted(soap.endpoint), methods=["GET", "POST"]),
         Route("/xml/{system}", counted(xml.endpoint), methods=["POST"]),
-        Route("/bulletin", counted(notices.list_notices), methods=["GET"]),
-        Route("/bulletin/{notice}/read", counted(notices.mark_read), methods=["POST"]),
+        # every method reaches the bulletin's endpoints: the API answers its own JSON 405 to the wrong ones
+        Route("/bulletin", counted(allowing("GET", notices.list_notices)), methods=ANY_METHOD),
+        Route("/bulletin/{notice}/read", counted(allowing("POST", notices.mark_read)), methods=ANY_METHOD),
         Route("/workorders/{work_order_id}", counted(WorkOrderLink(xml).endpoint), methods=["GET"]),
     ]
 

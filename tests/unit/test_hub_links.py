@@ -16,7 +16,7 @@ def test_the_built_in_links_follow_the_hubs_address() -> None:
     settings = links_to(load_settings(), "http://127.0.0.1:18123")
     assert settings.workflow.link == "http://127.0.0.1:18123/workorders/{work_order_id}"
     oa = next(adapter for adapter in settings.adapters if adapter.system == "oa")
-    assert oa.options["notice_link"] == "http://127.0.0.1:18123/bulletin#{notice_id}"
+    assert oa.options["notice_link"] == "http://127.0.0.1:18123/bulletin?notice={notice_id}"
 
 
 def test_links_a_deployment_set_itself_are_kept() -> None:

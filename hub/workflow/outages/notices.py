@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
-from hub.bulletin.notice import AffectedArea, OutageNotice
+from hub.bulletin.notice import AffectedArea, OutageNotice, notice_instant, resolve_revision
 from hub.workflow.clock import as_utc
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.dialect import insert_ignore
@@ -83,7 +83,9 @@ class NoticeArrival:
 
 
 def _time(value: str | None) -> datetime | None:
-    return None if value is None else as_utc(datetime.fromisoformat(value))
+    """A notice's time as ``xs:dateTime`` reads it (T24:00:00 included); beyond a ``datetime``: refused for good
+    (``InconsistentNotice``, as the bulletin refuses it)."""
+    return None if value is None else as_utc(notice_instant(value))
 
 
 def _columns(notice: OutageNotice, now: datetime) -> dict[str, Any]:
@@ -106,19 +108,37 @@ def get_notice(db: Connection, notice_id: str, *, for_update: bool = False) -> S
     return None if row is None else StoredNotice.from_row(dict(row))
 
 
+def _same(db: Connection, notice_id: str, columns: Mapping[str, Any]) -> bool:
+    """Whether the kept row says what ``columns`` say (the bulletin's "unchanged"; times compared as moments)."""
+    row = db.execute(_ONE, {"nid": notice_id}).mappings().first()
+
+    def said(value: Any) -> Any:
+        return as_utc(value) if isinstance(value, datetime) else value
+
+    return row is not None and all(said(row[key]) == said(value) for key, value in columns.items()
+                                   if key not in ("revision", "updated_at"))
+
+
 def record_notice(db: Connection, notice: OutageNotice, now: datetime) -> NoticeArrival:
-    """Keep ``notice`` if it is the notice's first or a newer revision, or its clearance at the same revision (a
-    notice sent without a Revision is revision 1, so is its clearance; the status only moves forward, as on the
-    bulletin); the row stays locked until commit."""
-    columns = _columns(notice, now)
-    inserted = db.execute(insert_ignore(db, outage_notices).values(
-        notice_id=notice.notice_id, received_at=now, **columns).returning(_on.notice_id)).first()
+    """Keep ``notice`` by the bulletin's rule (``hub.bulletin.board``): the notice's first revision, a newer one, a
+    changed notice that kept its revision (NSP corrected it), or its clearance at the same revision; an older
+    revision, the same one unchanged, or an ACTIVE one after its clearance at the same revision is ignored. A
+    notice without a Revision is revision 1, except a clearance, which clears the kept revision. The row stays
+    locked until commit."""
     kept = get_notice(db, notice.notice_id, for_update=True)
-    assert kept is not None  # inserted above, or there before
-    if inserted is not None:
-        return NoticeArrival(kept, True, None)
-    cleared_now = kept.revision == notice.revision and kept.status == "ACTIVE" and notice.status == "CLEARED"
-    if kept.revision >= notice.revision and not cleared_now:
+    notice = resolve_revision(notice, None if kept is None else kept.revision)
+    columns = _columns(notice, now)
+    if kept is None:
+        inserted = db.execute(insert_ignore(db, outage_notices).values(
+            notice_id=notice.notice_id, received_at=now, **columns).returning(_on.notice_id)).first()
+        kept = get_notice(db, notice.notice_id, for_update=True)
+        assert kept is not None  # inserted above, or by a concurrent transaction just before
+        if inserted is not None:
+            return NoticeArrival(kept, True, None)
+    if notice.cleared_at is None and notice.status == CLEARED and kept.status == CLEARED:
+        columns["cleared_at"] = kept.cleared_at  # the same clearance again: not cleared a second time "now"
+    if notice.revision < kept.revision or (notice.revision == kept.revision and (
+            (kept.status == CLEARED and notice.status == ACTIVE) or _same(db, notice.notice_id, columns))):
         return NoticeArrival(kept, False, kept.status)
     db.execute(update(outage_notices).where(_on.notice_id == notice.notice_id).values(**columns))
     fresh = get_notice(db, notice.notice_id)

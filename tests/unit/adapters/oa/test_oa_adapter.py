@@ -12,8 +12,8 @@ import pytest
 import respx
 from lxml import etree
 
-from adapters.oa import AreaManagers, OaClient, handlers
-from adapters.oa.mapping import InconsistentNotice, outage_notice, to_read_document
+from adapters.oa import AreaManagers, OaClient, ToReadVersions, handlers
+from adapters.oa.mapping import InconsistentNotice, outage_notice, to_read_document, to_read_message_id
 from hub.config.settings import load_settings
 from hub.envelope import Envelope
 from hub.gateways import CircuitBreakers, XmlGateway
@@ -41,7 +41,7 @@ def oa() -> Iterator[Oa]:
     with respx.mock(assert_all_called=False) as router:
         route = router.post(BASE_URL)
         gateway = XmlGateway(settings("oa"), registry().get("oa"), breakers=CircuitBreakers())
-        deps = {"oa": OaClient(gateway), "area_managers": MANAGERS}
+        deps = {"oa": OaClient(gateway), "area_managers": MANAGERS, "to_read_versions": ToReadVersions()}
         try:
             yield Oa(route, WorkerTestClient(handlers, consumer="oa", dependencies=deps))
         finally:
@@ -110,7 +110,8 @@ def test_the_pushed_to_read_reaches_oa_and_its_item_id_is_recorded(oa: Oa) -> No
     assert result.processed and result.outcome == f"to-read {item_id}"
     posted = etree.fromstring(oa.route.calls.last.request.content)
     assert posted.findtext(f"{{{OA}}}UserId") == "mgr-0755-01"
-    assert posted.findtext(f"{{{OA}}}Header/{{{C}}}MessageId") == push.message_id
+    # a notice's to-read reaches OA under a MessageId derived from what it shows: a resend is OA's duplicate
+    assert posted.findtext(f"{{{OA}}}Header/{{{C}}}MessageId") == to_read_message_id(posted)
 
 
 def test_a_notice_for_areas_without_managers_sends_nothing(oa: Oa) -> None:
