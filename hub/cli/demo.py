@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hub.cli.log_options import log_format_option
+from hub.cli.log_options import log_format_option, log_level_option
 from hub.observability import LogFormat
 from hub.observability.logging import configure_logging
 from hub.transport.urls import BrokerURLError, node_urls, scheme
@@ -44,7 +44,7 @@ def _broker(ctx: click.Context, param: click.Parameter, value: str) -> str:
               help="The backbone: the embedded memory:// or amqp://user:pass@host:port/vhost (RabbitMQ; the demo's "
                    "queues get a fresh prefix, so other queues on that broker are left alone).")
 @click.option("--json", "as_json_output", is_flag=True, help="Print the run as JSON (for scripts) instead of tables.")
-@click.option("--log-level", default="ERROR", show_default=True, help="The hub's own log lines (to stderr).")
+@log_level_option("ERROR", help="The hub's own log lines (to stderr).")
 @log_format_option
 def demo(broker_url: str, as_json_output: bool, log_level: str, log_format: LogFormat) -> None:
     """Start the hub, its workers and the five emulators on free 127.0.0.1 ports, play a scenario through every

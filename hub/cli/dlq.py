@@ -1,9 +1,13 @@
 """``onepoint dlq``: list, show, replay and purge dead-lettered messages (wraps ``hub.workers.dlq``).
 
 The broker comes from ``--broker URL``, ``$ONEPOINT_BROKER_URL`` or the ``[broker] url`` of ``--config``;
-the queue names from ``--prefix`` (default ``onepoint``). The tool never (re)declares the topology: it
-works on the queues as deployed. ``--queue`` takes a consumer (``boss``), its queue or its DLQ name.
-Bodies and reasons are shown with phone numbers masked unless ``--unmasked``.
+the queue names from ``--prefix`` / ``$ONEPOINT_PREFIX`` when given (over the config's), else the ``[broker]
+prefix`` of ``--config``, else ``onepoint``. The tool never (re)declares the topology: it works on the queues as
+deployed: when the DLQ of ``--queue``, or none of the DLQs, exists (a wrong prefix or vhost) that is an error (exit
+1), never "0 dead letters"; DLQs of only some consumers missing are named in a warning and skipped.
+``--queue`` takes a consumer (``boss``), its queue or its DLQ name. Bodies are decoded by the encoding they name
+(`hub.cli.dlq_body`) and, like reasons and headers, shown with phone numbers masked unless ``--unmasked``.
+``purge`` deletes only the letters it counted (and asked about): letters dead-lettered since then stay.
 """
 
 from __future__ import annotations
@@ -12,15 +16,18 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
+from hub.cli.dlq_body import shown_body
+from hub.config.settings import ConfigError
 from hub.observability.logging import mask_msisdn
 from hub.transport import Broker, BrokerURLError, TopologyConfig, TransportError, open_broker
-from hub.transport.urls import scheme
+from hub.transport.urls import redacted, scheme
 from hub.workers.dlq import DeadLetter, DeadLetterQueues
 
 __all__ = ["dlq"]
@@ -36,8 +43,9 @@ def _connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--broker", "broker_url", envvar="ONEPOINT_BROKER_URL", help="AMQP URL of the broker."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
                      help="Settings file whose [broker] url is used when --broker is not given."),
-        click.option("--prefix", envvar="ONEPOINT_PREFIX", default="onepoint", show_default=True,
-                     help="Topology prefix (queue names are <prefix>.<consumer>.dlq)."),
+        click.option("--prefix", envvar="ONEPOINT_PREFIX", default=None,
+                     help="Topology prefix (queue names are <prefix>.<consumer>.dlq)  [default: the [broker] prefix "
+                          "of --config, else onepoint]"),
         click.option("--queue", "-q", default=None, help="One consumer (boss, crm, ...); default: every DLQ."),
     ]
     for option in reversed(options):
@@ -49,6 +57,8 @@ def _connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(**kwargs)
         except (TransportError, BrokerURLError, OSError) as exc:
             raise click.ClickException(f"broker error: {exc}") from None
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
         except KeyError as exc:
             raise click.ClickException(str(exc.args[0] if exc.args else exc)) from None
 
@@ -56,14 +66,16 @@ def _connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def _queues(broker_url: str | None, config_path: Path | None, prefix: str) -> Iterator[DeadLetterQueues]:
-    topology = TopologyConfig(prefix=prefix)
+def _queues(broker_url: str | None, config_path: Path | None, prefix: str | None,
+            queue: str | None) -> Iterator[DeadLetterQueues]:
+    """The DLQs on the broker; a usage error for memory://, an error when a DLQ of ``queue`` does not exist."""
+    topology = TopologyConfig(prefix=prefix or "onepoint")
     if config_path is not None:
         from hub.config.settings import load_settings
 
         settings = load_settings(config_path)
         broker_url = broker_url or settings.broker_url
-        topology = settings.topology
+        topology = replace(settings.topology, prefix=prefix) if prefix is not None else settings.topology
     if broker_url is None:
         raise click.UsageError("no broker: give --broker URL, $ONEPOINT_BROKER_URL or --config FILE")
     if scheme(broker_url) == "memory":
@@ -72,22 +84,28 @@ def _queues(broker_url: str | None, config_path: Path | None, prefix: str) -> It
                                " and logs each with its reason); the dlq commands work on RabbitMQ (amqp://)")
     broker: Broker = open_broker(broker_url, topology, declare=False)
     try:
-        yield DeadLetterQueues(broker)
+        queues = DeadLetterQueues(broker)
+        missing = queues.missing(queue)
+        if missing and (queue is not None or len(missing) == len(queues.consumers())):
+            raise click.ClickException(
+                f"no dead-letter queue {', '.join(missing)} on the broker {redacted(broker_url)}: wrong --prefix "
+                f"({topology.prefix}), --config or vhost? (the dlq commands never declare queues)")
+        if missing:  # some consumers' DLQs only (a topology deployed with fewer consumers): the others are read
+            click.echo(f"warning: no dead-letter queue {', '.join(missing)} on the broker; skipped", err=True)
+        yield queues
     finally:
         broker.close()
-
-
-def _show_text(text: str, unmasked: bool) -> str:
-    return text if unmasked else mask_msisdn(text)
 
 
 @dlq.command("list")
 @_connection_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def list_command(broker_url: str | None, config_path: Path | None, prefix: str, queue: str | None,
+def list_command(broker_url: str | None, config_path: Path | None, prefix: str | None, queue: str | None,
                  as_json: bool) -> None:
-    """List dead letters: id, consumer, original routing key, attempts, first/last failure, reason."""
-    with _queues(broker_url, config_path, prefix) as queues:
+    """List dead letters: id, consumer, original routing key, attempts, first/last failure, reason.
+
+    Oldest first per DLQ; letters dead-lettered while the list runs are not listed (and end up among the others)."""
+    with _queues(broker_url, config_path, prefix, queue) as queues:
         letters = queues.browse(queue)
     for letter in letters:
         if as_json:
@@ -105,15 +123,15 @@ def list_command(broker_url: str | None, config_path: Path | None, prefix: str, 
 @_connection_options
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--unmasked", is_flag=True, help="Show phone numbers in the body as they are.")
-def show_command(message_id: str, broker_url: str | None, config_path: Path | None, prefix: str,
+def show_command(message_id: str, broker_url: str | None, config_path: Path | None, prefix: str | None,
                  queue: str | None, as_json: bool, unmasked: bool) -> None:
     """Show one dead letter with its headers and body."""
-    with _queues(broker_url, config_path, prefix) as queues:
+    with _queues(broker_url, config_path, prefix, queue) as queues:
         found = queues.show(message_id, queue)
     if not found:
         raise click.ClickException(f"no dead letter {message_id}")
     for letter in found:
-        body = _show_text(letter.message.body.decode("utf-8", errors="replace"), unmasked)
+        body = shown_body(letter.message.body, unmasked)
         if as_json:
             click.echo(json.dumps({**letter.as_dict(), "body": body}, default=str))
             continue
@@ -134,7 +152,8 @@ def _echo_letter(letter: DeadLetter, body: str) -> None:
 @click.argument("message_ids", nargs=-1)
 @_connection_options
 @click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter (of --queue, or all DLQs).")
-def replay_command(message_ids: tuple[str, ...], broker_url: str | None, config_path: Path | None, prefix: str,
+def replay_command(message_ids: tuple[str, ...], broker_url: str | None, config_path: Path | None,
+                   prefix: str | None,
                    queue: str | None, replay_all: bool) -> None:
     """Put dead letters back on their original routing key, with their original message ids."""
     if bool(message_ids) == replay_all:
@@ -142,7 +161,7 @@ def replay_command(message_ids: tuple[str, ...], broker_url: str | None, config_
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    with _queues(broker_url, config_path, prefix) as queues:
+    with _queues(broker_url, config_path, prefix, queue) as queues:
         total = sum(queues.counts(queue).values())
         progress = Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(),
                             console=Console(stderr=True), transient=True)
@@ -166,10 +185,13 @@ def replay_command(message_ids: tuple[str, ...], broker_url: str | None, config_
 @dlq.command("purge")
 @_connection_options
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def purge_command(broker_url: str | None, config_path: Path | None, prefix: str, queue: str | None,
+def purge_command(broker_url: str | None, config_path: Path | None, prefix: str | None, queue: str | None,
                   yes: bool) -> None:
-    """Delete every dead letter (of --queue, or of all DLQs). Asks first unless --yes."""
-    with _queues(broker_url, config_path, prefix) as queues:
+    """Delete the dead letters there are now (of --queue, or of all DLQs). Asks first unless --yes.
+
+    Only the letters counted (and asked about) are deleted, oldest first: letters dead-lettered after the count
+    stay in their DLQ, and the tool says how many."""
+    with _queues(broker_url, config_path, prefix, queue) as queues:
         counts = queues.counts(queue)
         total = sum(counts.values())
         if total == 0:
@@ -178,5 +200,8 @@ def purge_command(broker_url: str | None, config_path: Path | None, prefix: str,
         summary = ", ".join(f"{consumer}: {n}" for consumer, n in counts.items() if n)
         if not yes:
             click.confirm(f"Permanently delete {total} dead letter(s) ({summary})?", abort=True)
-        purged = queues.purge(queue)
+        purged = queues.purge(queue, at_most={c: n for c, n in counts.items() if n})
+        kept = sum(queues.counts(queue).values())
     click.echo(f"purged {sum(purged.values())} dead letter(s)")
+    if kept:
+        click.echo(f"{kept} dead letter(s) not counted before (dead-lettered since) kept", err=True)

@@ -29,12 +29,14 @@ from typing import Any
 
 import click
 
-from hub.cli.log_options import log_format_option
+from hub.cli.log_options import log_format_option, log_level_option
+from hub.cli.ports import PORT, base_port, check_host
 from hub.observability import LogFormat
 
 __all__ = ["emulate", "emulator"]
 
 LOOPBACK = "127.0.0.1"
+EMULATORS_IN_ALL = 5  # boss, crm, nsp, dsmp, oa: 'all' serves them on --base-port and the four ports after it
 
 
 def _catalog() -> tuple[dict[str, Any], Callable[[str], Callable[..., Any]], type[Exception]]:
@@ -106,9 +108,11 @@ def _tokens(tokens: tuple[str, ...], names: list[str], registered: list[str]) ->
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("name")
-@click.option("--port", type=int, default=None, help="Port (one emulator; default 8101 + its place in the catalogue).")
-@click.option("--base-port", type=int, default=8101, show_default=True, help="First port for 'all' (0: free ports).")
-@click.option("--host", default=LOOPBACK, show_default=True, help="Address to bind.")
+@click.option("--port", type=PORT, default=None, help="Port (one emulator; default 8101 + its place in the catalogue).")
+@click.option("--base-port", type=base_port(EMULATORS_IN_ALL), default=8101, show_default=True,
+              help="First port for 'all' (0: free ports); the others follow it.")
+@click.option("--host", default=LOOPBACK, show_default=True, help="Address to bind.",
+              callback=lambda _ctx, _param, value: check_host(value))
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--subscribers", type=int, default=None, help="Population size (boss, crm, dsmp).")
 @click.option("--hub-url", default=None, help="Hub base URL for call-backs (nsp, oa), e.g. http://127.0.0.1:8000.")
@@ -117,7 +121,7 @@ def _tokens(tokens: tuple[str, ...], names: list[str], registered: list[str]) ->
 @click.option("--fault", "faults", multiple=True, help="A fault to install at start (JSON), repeated.")
 @click.option("--option", "-o", "options", multiple=True, help="Emulator option KEY=VALUE (JSON value), repeated.")
 @click.option("--skip-missing", is_flag=True, help="With 'all': skip emulators that cannot be imported.")
-@click.option("--log-level", default="INFO", show_default=True)
+@log_level_option("INFO")
 @log_format_option
 def emulate(
     name: str, port: int | None, base_port: int, host: str, seed: int, subscribers: int | None, hub_url: str | None,

@@ -21,7 +21,8 @@ from typing import Any
 
 import click
 
-from hub.cli.log_options import log_format_option
+from hub.cli.log_options import log_format_option, log_level_option
+from hub.cli.ports import MAX_PORT, PORT, base_port, check_host
 from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
 from hub.observability import LogFormat
@@ -29,6 +30,7 @@ from hub.transport.urls import redacted
 
 __all__ = ["serve"]
 
+EMULATED_SYSTEMS = 5  # boss, crm, nsp, dsmp, oa: on --emulator-base-port and the four ports after it
 DEVELOPMENT_CALLBACK_TOKENS = {"nsp": "nsp-dev-token", "oa": "oa-dev-token"}  # of the built-in callers only
 
 
@@ -67,7 +69,7 @@ def _print_table(system: Any, hub_url: str, emulators: dict[str, str]) -> None:
 
 @click.command()
 @click.option("--host", default=None, help="Address to bind (default from config: 127.0.0.1).")
-@click.option("--port", default=None, type=int, help="Port (default from config: 8000; 0: a free port).")
+@click.option("--port", default=None, type=PORT, help="Port (default from config: 8000; 0: a free port).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Settings file (TOML). Without it: built-in defaults with development credentials.")
 @click.option("--workers/--no-workers", default=True, show_default=True,
@@ -75,14 +77,14 @@ def _print_table(system: Any, hub_url: str, emulators: dict[str, str]) -> None:
                    "`onepoint worker <consumer>` processes consume them; amqp:// only).")
 @click.option("--emulators/--no-emulators", default=None,
               help="Start the five emulators and point the adapters at them  [default: on without --config]")
-@click.option("--emulator-base-port", default=8101, show_default=True, type=int,
+@click.option("--emulator-base-port", default=8101, show_default=True, type=base_port(EMULATED_SYSTEMS),
               help="First emulator port (boss, crm, nsp, dsmp, oa follow); 0: free ports.")
 @click.option("--emulator-seed", default=0, show_default=True, type=int, help="Seed of the emulated population.")
 @click.option("--hub-token", "hub_tokens", multiple=True, metavar="NAME=TOKEN",
               help="Bearer token an emulator calls the hub back with (default: the development tokens).")
 @click.option("--pid-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the process id here (for `onepoint routes reload`).")
-@click.option("--log-level", default="INFO", show_default=True)
+@log_level_option("INFO")
 @log_format_option
 def serve(host: str | None, port: int | None, config_path: Path | None, workers: bool, emulators: bool | None,
           emulator_base_port: int, emulator_seed: int, hub_tokens: tuple[str, ...], pid_file: Path | None,
@@ -102,10 +104,16 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     bind_host, bind_port = host or settings.host, settings.port if port is None else port
+    check_host(bind_host, "--host" if host else "[server] host")
+    if not 0 <= bind_port <= MAX_PORT:
+        raise click.ClickException(f"{settings.source}: [server] port {bind_port} is not in 0-{MAX_PORT}")
     if bind_port == 0:  # a free port, chosen now: the emulators' call-backs must know it before the hub binds
-        with socket.socket() as probe:
-            probe.bind((bind_host, 0))
-            bind_port = probe.getsockname()[1]
+        try:
+            with socket.socket() as probe:
+                probe.bind((bind_host, 0))
+                bind_port = probe.getsockname()[1]
+        except OSError as exc:
+            raise click.ClickException(f"cannot bind {bind_host}: {exc}") from None
     configure_logging(log_level.upper(), log_format)
     log = logging.getLogger("onepoint.serve")
     if settings.uses_development_credentials:

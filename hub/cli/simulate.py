@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from hub.cli.log_options import log_format_option
+from hub.cli.log_options import log_format_option, log_level_option
 from hub.observability import LogFormat
 from hub.observability.logging import configure_logging
 from hub.transport.urls import BrokerURLError, node_urls, scheme
@@ -43,7 +43,7 @@ def _broker(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.option("--broker", "broker_url", default="memory://", show_default=True, callback=_broker,
               help="The backbone: memory:// or amqp://user:pass@host:port/vhost (a fresh queue prefix).")
 @click.option("--json", "as_json_output", is_flag=True, help="Print the figures as JSON instead of tables.")
-@click.option("--log-level", default="ERROR", show_default=True, help="The hub's own log lines (to stderr).")
+@log_level_option("ERROR", help="The hub's own log lines (to stderr).")
 @log_format_option
 def simulate(seed: int, scale: float, hours_per_minute: float | None, speed: float | None, rules: str,
              broker_url: str, as_json_output: bool, log_level: str, log_format: LogFormat) -> None:

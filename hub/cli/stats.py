@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from hub.cli.workorder_database import opening, require_existing
 from hub.config.settings import ConfigError, HubSettings, load_settings
 
 if TYPE_CHECKING:
@@ -85,12 +86,14 @@ def stats(ctx: click.Context, first: str | None, last: str | None, area: str | N
     config = _settings(config_path).workflow
     zone = ZoneInfo(config.statistics_timezone)
     query = _query(_day(first), _day(last), datetime.now(UTC).astimezone(zone).date(), area, level, top)
-    store = WorkOrderStore.open(config.database)
-    try:
-        with store.engine.connect() as connection:
-            figures = read_figures(connection, query, zone, now=datetime.now(UTC))
-    finally:
-        store.close()
+    require_existing(config.database)  # reading creates nothing: a missing database is an error, not zero
+    with opening(config.database):
+        store = WorkOrderStore.open(config.database)
+        try:
+            with store.engine.connect() as connection:
+                figures = read_figures(connection, query, zone, now=datetime.now(UTC))
+        finally:
+            store.close()
     if as_json:
         click.echo(json.dumps(figures.as_json(), ensure_ascii=False, indent=2))
         return
@@ -162,12 +165,13 @@ def rebuild_command(config_path: Path | None) -> None:
     from hub.workflow.store import WorkOrderStore
 
     config = _settings(config_path).workflow
-    store = WorkOrderStore.open(config.database)
+    with opening(config.database):
+        store = WorkOrderStore.open(config.database)
     console = Console(stderr=True)
     progress = Progress(TextColumn("counting work orders"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                         console=console, transient=True, disable=not console.is_terminal)
     try:
-        with progress:
+        with opening(config.database), progress:
             task = progress.add_task("rebuild", total=None)
             result = rebuild_counters(store.engine, ZoneInfo(config.statistics_timezone),
                                       repeat_window=timedelta(hours=config.repeat_window_hours),

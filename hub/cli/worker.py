@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hub.cli.log_options import log_format_option
+from hub.cli.log_options import log_format_option, log_level_option
+from hub.cli.ports import PORT
 from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
 from hub.observability import LogFormat
+from hub.transport.urls import scheme
 
 if TYPE_CHECKING:
     from hub.routing.outbound import Outbound
@@ -24,7 +26,16 @@ if TYPE_CHECKING:
     from hub.transport.broker import Broker
     from hub.validation.command_sets import CommandSetRegistry
 
-__all__ = ["worker"]
+__all__ = ["MEMORY_REFUSED", "worker"]
+
+MEMORY_REFUSED = ("memory:// lives inside one process: no other process can publish to this worker's queue, so it "
+                  "would wait forever doing nothing (`onepoint serve` runs the workers in its own process on "
+                  "memory://); give --config with a [broker] url on RabbitMQ (amqp://)")
+
+
+def _cannot_start(consumer: str, exc: Exception) -> str:
+    reason = getattr(exc, "orig", None) or exc  # a database driver's own error, without SQLAlchemy's wrapping
+    return f"cannot start the {consumer} worker: {type(reason).__name__}: {reason}"
 
 
 def _load(reference: str, what: str) -> Any:
@@ -59,16 +70,17 @@ def _routing_table(settings: HubSettings, broker: Broker, sets: CommandSetRegist
 @click.option("--dependencies", "dependencies_ref", metavar="MODULE:ATTR",
               help="A mapping, or a callable returning one, of the dependencies the handlers ask for by name.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Settings file: [broker] url, prefix, delay tiers. Without it: built-in defaults (memory://).")
+              help="Settings file: [broker] url (amqp://), prefix, delay tiers. Required in practice: the built-in "
+                   "defaults' memory:// is refused.")
 @click.option("--store", default=None, help="Processed-message store URL  [default: sqlite:///onepoint-CONSUMER.sqlite3]")
 @click.option("--prefetch", type=int, default=None,
               help="Unacknowledged deliveries at most  [default: 16, or twice the concurrency]")
 @click.option("--concurrency", type=int, default=None, help="Handler threads  [default: an adapter's "
               "[adapters.<system>] concurrency (8), else 1]")
-@click.option("--metrics-port", type=int, default=None, help="Serve Prometheus metrics on 127.0.0.1:PORT.")
+@click.option("--metrics-port", type=PORT, default=None, help="Serve Prometheus metrics on 127.0.0.1:PORT.")
 @click.option("--pid-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the process id here (for `onepoint routes reload`).")
-@click.option("--log-level", default="INFO", show_default=True)
+@log_level_option("INFO")
 @log_format_option
 def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None, config_path: Path | None,
            store: str | None, prefetch: int | None, concurrency: int | None, metrics_port: int | None,
@@ -82,6 +94,10 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     sent after it is recorded. Transient errors are retried (in process, then through the delay tiers),
     permanent ones dead-lettered with their reason. Handlers that ask for ``outbound`` send commands through
     the routing table of the settings; SIGHUP loads it again (``onepoint routes reload``).
+
+    The broker must be RabbitMQ (amqp://): a memory:// broker (the built-in defaults, without --config) lives inside
+    one process, so nothing could publish to this worker's queue; ``onepoint serve`` runs the workers there.
+    A worker that cannot start (a system's WSDL unreadable, a database that cannot be opened) says why in one line.
     """
     from prometheus_client import start_http_server
 
@@ -116,6 +132,8 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         registry = _load(handlers_ref, "--handlers")
     if not isinstance(registry, HandlerRegistry):
         raise click.BadParameter(f"{handlers_ref} is a {type(registry).__name__}, not a HandlerRegistry")
+    if scheme(settings.broker_url) == "memory":
+        raise click.UsageError(MEMORY_REFUSED if config_path is None else f"{settings.source}: {MEMORY_REFUSED}")
     dependencies: Any = _load(dependencies_ref, "--dependencies") if dependencies_ref else {}
     if callable(dependencies):
         dependencies = dependencies()
@@ -125,6 +143,8 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
                                             **dependency_defaults(settings, consumer))
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
+        except Exception as exc:  # e.g. the system's WSDL cannot be read: one line, as `onepoint serve` says it
+            raise click.ClickException(_cannot_start(consumer, exc)) from None
     if not isinstance(dependencies, Mapping):
         raise click.BadParameter(f"{dependencies_ref} did not give a mapping of dependencies")
     if metrics_port is not None:
@@ -140,10 +160,16 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         broker = open_broker(settings.broker_url, settings.topology)
     except TransportError as exc:  # nothing consumed, nothing to undo: say why, no traceback
         raise click.ClickException(str(exc)) from None
-    if kit is not None and kit.processed_store is not None and store is None and dependencies_ref is None:
-        processed = kit.processed_store(dependencies)  # the workflow: its own database, one transaction
-    else:
-        processed = open_store(store or f"sqlite:///onepoint-{consumer}.sqlite3")
+    try:
+        if kit is not None and kit.processed_store is not None and store is None and dependencies_ref is None:
+            processed = kit.processed_store(dependencies)  # the workflow: its own database, one transaction
+        else:
+            processed = open_store(store or f"sqlite:///onepoint-{consumer}.sqlite3")
+    except Exception as exc:  # a store that cannot be opened
+        broker.close()
+        if kit is not None and dependencies_ref is None:
+            kit.close(dependencies)
+        raise click.ClickException(_cannot_start(consumer, exc)) from None
     try:
         sets = CommandSetRegistry.installed()  # compiled once: the outbound path's validator and every reload
         outbound = _outbound(settings, broker, sets) if registry.needs(consumer, OUTBOUND) else None

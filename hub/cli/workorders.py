@@ -10,10 +10,14 @@ from typing import Any
 
 import click
 
+from hub.cli.workorder_database import opening, require_existing
 from hub.config.settings import ConfigError, HubSettings, load_settings
+from hub.observability.logging import mask_msisdn
 from hub.workflow.lifecycle import WorkOrderState
 
-__all__ = ["workorders"]
+__all__ = ["PAGE_SIZE_MAX", "workorders"]
+
+PAGE_SIZE_MAX = 500  # the store's largest page (hub.workflow.store.queries.MAX_PAGE_SIZE)
 
 _CONFIG = click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                        help="Hub settings (TOML); the built-in defaults without it.")
@@ -26,11 +30,16 @@ def _settings(config_path: Path | None) -> HubSettings:
         raise click.ClickException(str(exc)) from None
 
 
-def _runtime(config_path: Path | None) -> Any:
+def _runtime(config_path: Path | None, *, read_only: bool) -> Any:
+    """The workflow's runtime on the database of the settings; ``read_only``: that database must exist."""
     from hub.workflow.runtime import open_runtime
 
+    settings = _settings(config_path).workflow
+    if read_only:
+        require_existing(settings.database)
     try:
-        return open_runtime(_settings(config_path).workflow)
+        with opening(settings.database):
+            return open_runtime(settings)
     except (ValueError, OSError) as exc:  # a data file with errors names each one
         raise click.ClickException(str(exc)) from None
 
@@ -53,28 +62,36 @@ def workorders() -> None:
 @workorders.command("show")
 @click.argument("work_order_id")
 @_CONFIG
-def show_command(work_order_id: str, config_path: Path | None) -> None:
-    """A work order: its fields, its deadlines and its whole history as a timeline."""
+@click.option("--unmasked", is_flag=True, help="Show phone numbers (the customer's, those in notes and values) as "
+                                                 "they are.")
+def show_command(work_order_id: str, config_path: Path | None, unmasked: bool) -> None:
+    """A work order: its fields, its deadlines and its whole history as a timeline. Phone numbers are masked (the
+    customer's number to its last 4 digits, numbers in notes and changed values as 138****8000) unless --unmasked."""
     from rich.table import Table
 
-    runtime = _runtime(config_path)
+    runtime = _runtime(config_path, read_only=True)
     try:
         view = runtime.store.get_work_order(work_order_id)
     finally:
         runtime.close()
     if view is None:
         raise click.ClickException(f"no work order {work_order_id}")
+
+    def shown(value: object) -> str:
+        return str(value) if unmasked else mask_msisdn(str(value))
+
     row = view.row
+    number = str(row["msisdn"]) if unmasked else f"…{str(row['msisdn'])[-4:]}"
     console = _console()
     fields = Table(title=f"{row['id']}: {row['state']}", title_justify="left", show_header=False)
     for label, value in (("channel", row["channel"]), ("category", f"{row['category_code']} {row['phenomenon']}"),
-                         ("number", f"…{str(row['msisdn'])[-4:]}"), ("area", row["area_code"]),
+                         ("number", number), ("area", row["area_code"]),
                          ("tier / priority", f"{row['tier']} / {row['priority']}"), ("owner", row["owner"]),
                          ("escalation level", row["escalation_level"]), ("created", _when(row["created_at"])),
                          ("first response due", _when(row["first_response_due"])),
                          ("reply due", _when(row["reply_due"])), ("return visit due", _when(row["return_visit_due"])),
                          ("paused since", _when(row["paused_since"]))):
-        fields.add_row(label, str(value))
+        fields.add_row(label, shown(value))
     console.print(fields)
     timeline = Table(title="history", title_justify="left")
     for column in ("when", "who", "system", "what", "change", "note"):
@@ -82,8 +99,8 @@ def show_command(work_order_id: str, config_path: Path | None) -> None:
     for entry in view.history:
         change = (f"{entry['from_state'] or ''} → {entry['to_state']}" if entry["kind"] == "state"
                   else f"{entry['field']}: {entry['old_value'] or ''} → {entry['new_value'] or ''}")
-        timeline.add_row(_when(entry["at"]), entry["actor"] or "", entry["system"] or "",
-                         entry["action"] or entry["kind"], change, entry["note"] or "")
+        timeline.add_row(_when(entry["at"]), shown(entry["actor"] or ""), entry["system"] or "",
+                         entry["action"] or entry["kind"], shown(change), shown(entry["note"] or ""))
     console.print(timeline)
     due = Table(title="deadline rows", title_justify="left")
     for column in ("kind", "due", "fired"):
@@ -98,15 +115,15 @@ def show_command(work_order_id: str, config_path: Path | None) -> None:
 @click.option("--state", "states", multiple=True, help="A state (repeatable).",
               type=click.Choice([state.value for state in WorkOrderState], case_sensitive=False))
 @click.option("--category", help="A category at any level: 01, 01.02, 01.02.03.")
-@click.option("--page", type=int, default=1, show_default=True)
-@click.option("--page-size", type=int, default=20, show_default=True)
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--page-size", type=click.IntRange(1, PAGE_SIZE_MAX), default=20, show_default=True)
 @_CONFIG
 def list_command(msisdn: str | None, states: tuple[str, ...], category: str | None, page: int, page_size: int,
                  config_path: Path | None) -> None:
     """Work orders, newest first, as a table."""
     from rich.table import Table
 
-    runtime = _runtime(config_path)
+    runtime = _runtime(config_path, read_only=True)
     try:
         found = runtime.store.query(msisdn=msisdn, states=list(states) or None, category_prefix=category,
                                     page=page, page_size=page_size)
@@ -127,7 +144,7 @@ def recalculate_command(config_path: Path | None) -> None:
     """Recompute the deadlines of the open work orders computed from another SLA table or calendar."""
     from hub.workflow.scheduler import DeadlineScheduler
 
-    runtime = _runtime(config_path)
+    runtime = _runtime(config_path, read_only=False)
     try:
         changed = DeadlineScheduler(runtime, None).recalculate()
     finally:

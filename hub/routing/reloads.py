@@ -1,9 +1,11 @@
 """What a running hub (or worker) made of its last routing-table reload, written beside its pid file.
 
 SIGHUP makes ``onepoint serve`` and ``onepoint worker`` load their routing table again; a table that does not
-check is refused and the running one stays. A signal has no answer, so the process writes the outcome to
-``<pid file>.reload`` (one JSON object, replaced atomically) and ``onepoint routes reload --pid-file`` waits for it
-to change: exit 0 when the table was taken, 1 with the reason when it was refused or nothing answered.
+check (or cannot be read: not UTF-8, gone) is refused and the running one stays; any other error of the reload is
+refused the same way, never raised out of the signal handler. A signal has no answer, so the process writes the
+outcome to ``<pid file>.reload`` (one JSON object, replaced atomically) and ``onepoint routes reload --pid-file``
+waits for it to change: exit 0 when the table was taken, 1 with the reason when it was refused or nothing
+answered.
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ class RouteReloads:
         except RoutingTableError as exc:
             log.error("routing table not reloaded: the running table stays", extra={"reason": str(exc)})
             outcome = ReloadOutcome(os.getpid(), self.seq, False, self.source, 0, str(exc))
+        except Exception as exc:  # anything else (a bug, an unexpected error): still refused, never the process
+            log.exception("routing table not reloaded: the running table stays")
+            outcome = ReloadOutcome(os.getpid(), self.seq, False, self.source, 0, f"{type(exc).__name__}: {exc}")
         else:
             log.info("routing table reloaded", extra={"source": table.source, "routes": len(table.routes)})
             outcome = ReloadOutcome(os.getpid(), self.seq, True, str(table.source), len(table.routes))

@@ -169,6 +169,9 @@ class RoutingTable:
                 text, source = path.read_text("utf-8"), str(path)
             except OSError as exc:
                 raise RoutingTableError(f"{path}: {exc.strerror}") from None
+            except UnicodeDecodeError as exc:  # TOML is UTF-8: a table saved in GBK (say) is refused, not a crash
+                raise RoutingTableError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                                        f"{exc.start}); save the table as UTF-8") from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

@@ -1,27 +1,32 @@
 """Dead-letter queues: list, show, replay and purge (the API behind ``onepoint dlq``).
 
-**Browsing never loses a message and keeps the order.** A pass over a DLQ takes each of the ``n`` messages
-ready when it starts (``basic.get``, manual ack) and either replays it or *moves it to the tail* of the same
-DLQ: the copy is published (same message id, body and headers) and confirmed, and only then the original
-is acked. After a full pass the queue holds the same messages in the same order. Why not get + requeue:
-measured on RabbitMQ 3.10 quorum queues, a requeued message goes to the *back* of the queue (a partial pass
-would rotate it anyway), returns on channel close come back in hash order (scrambled), and every requeue
-increments ``x-delivery-count`` -- RabbitMQ 4.x gives quorum queues a default delivery limit of 20, and a
-DLQ has no dead-letter exchange, so repeated browsing would *drop* messages there. A moved copy starts
-again at delivery count 0. If the process dies between the confirm and the ack, a message is in the DLQ
-twice (same id): replaying both is harmless, the worker's idempotency skips the second.
+**Browsing never loses a message and keeps the order of the ones it handles.** A pass over a DLQ takes each of the
+``n`` messages ready when it starts (``basic.get``, manual ack) and either replays it or *moves it to the tail* of
+the same DLQ: the copy is published (same message id, body and headers) and confirmed, and only then the original
+is acked. After a full pass the queue holds the same messages in the same order (letters arriving meanwhile:
+below). Why not get + requeue: measured on RabbitMQ 3.10 quorum queues, a requeued message goes to the *back* of
+the queue (a partial pass would rotate it anyway), returns on channel close come back in hash order (scrambled),
+and every requeue increments ``x-delivery-count`` -- RabbitMQ 4.x gives quorum queues a default delivery limit of
+20, and a DLQ has no dead-letter exchange, so repeated browsing would *drop* messages there. A moved copy starts
+again at delivery count 0. If the process dies between the confirm and the ack, a message is in the DLQ twice
+(same id): replaying both is harmless, the worker's idempotency skips the second.
 
-Messages dead-lettered while a pass runs stay behind the ``n`` it handles. Replay publishes the message
-with its **original message id** (so the processed store still applies) on its **original routing key**
-(through the commands exchange when that key reaches exactly this consumer; otherwise straight to the
-consumer queue, with the key in ``x-original-routing-key``), without the headers of its failed life, so it
-gets a fresh retry budget; it is acked from the DLQ only after the broker confirmed the replay.
+**Messages dead-lettered while a pass runs are not part of it**, but they do not stay behind the ``n`` it
+handles: a newcomer lands at the tail as it is then, behind the copies moved so far and so ahead of the copies
+the pass makes afterwards. After the pass the ``n`` keep their order among themselves and the newcomer sits
+among them (after the ones moved before it arrived); a pass with no arrivals keeps the queue exactly as it was.
+Keeping newcomers last would take a second queue.
+
+Replay publishes the message with its **original message id** (so the processed store still applies) on its
+**original routing key** (through the commands exchange when that key reaches exactly this consumer; otherwise
+straight to the consumer queue, with the key in ``x-original-routing-key``), without the headers of its failed
+life, so it gets a fresh retry budget; it is acked from the DLQ only after the broker confirmed the replay.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -35,6 +40,8 @@ from hub.workers import headers as h
 __all__ = ["DeadLetter", "DeadLetterQueues", "ReplayReport"]
 
 log = logging.getLogger("onepoint.worker")
+
+_NOT_FOUND = 404  # the AMQP reply code of a passive declare of a queue that does not exist
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,17 +137,27 @@ class DeadLetterQueues:
         raise KeyError(f"no consumer queue {queue!r}; have {', '.join(self.config.consumers)}")
 
     def count(self, consumer: str) -> int | None:
-        """Messages ready in the consumer's DLQ; None when that DLQ does not exist."""
+        """Messages ready in the consumer's DLQ; None when that DLQ does not exist (other errors are raised)."""
         try:
             return self.broker.message_count(self.config.dead_letter_queue(consumer))
-        except (TransportError, KeyError):
+        except KeyError:  # memory://: no such queue
             return None
+        except TransportError as exc:
+            if getattr(exc.__cause__, "reply_code", None) == _NOT_FOUND:  # RabbitMQ: 404 NOT_FOUND, no such queue
+                return None
+            raise
 
     def counts(self, queue: str | None = None) -> dict[str, int]:
+        """Ready messages per consumer whose DLQ exists (`missing` names the others)."""
         return {c: n for c in self.consumers(queue) if (n := self.count(c)) is not None}
 
+    def missing(self, queue: str | None = None) -> list[str]:
+        """The DLQs (of ``queue``, or every consumer's) that do not exist on the broker: a wrong prefix or vhost."""
+        return [self.config.dead_letter_queue(c) for c in self.consumers(queue) if self.count(c) is None]
+
     def browse(self, queue: str | None = None) -> list[DeadLetter]:
-        """Every dead letter, oldest first per consumer (a full pass: the DLQs keep them, in order)."""
+        """Every dead letter, oldest first per consumer (a full pass: the DLQs keep them, in order; letters arriving
+        during the pass are not listed and end up among them, see the module's doc)."""
         letters: list[DeadLetter] = []
         for consumer in self.counts(queue):
             letters.extend(self._pass(consumer, lambda _letter: False, ReplayReport(), None))
@@ -160,10 +177,25 @@ class DeadLetterQueues:
             self._pass(consumer, lambda letter: wanted is None or letter.message_id in wanted, report, progress)
         return report
 
-    def purge(self, queue: str | None = None) -> dict[str, int]:
-        purged = {c: self.broker.purge(self.config.dead_letter_queue(c)) for c in self.counts(queue)}
+    def purge(self, queue: str | None = None, *, at_most: Mapping[str, int] | None = None) -> dict[str, int]:
+        """Delete dead letters; returns how many per consumer.
+
+        With ``at_most`` (a consumer's count, as `counts` gave it), only that many of the *oldest* letters of
+        each named DLQ are deleted, one by one (get and ack): letters dead-lettered since the count stay. Without
+        it, every DLQ of ``queue`` is purged whole (``queue.purge``)."""
+        if at_most is None:
+            purged = {c: self.broker.purge(self.config.dead_letter_queue(c)) for c in self.counts(queue)}
+        else:
+            purged = {c: self._delete_oldest(c, n) for c, n in at_most.items() if c in self.consumers(queue)}
         log.warning("dead-letter queues purged", extra={"purged": purged})
         return purged
+
+    def _delete_oldest(self, consumer: str, n: int) -> int:
+        dlq, deleted = self.config.dead_letter_queue(consumer), 0
+        while deleted < n and (delivery := self.broker.get(dlq)) is not None:
+            delivery.ack()
+            deleted += 1
+        return deleted
 
     # -- one pass over one DLQ ------------------------------------------------------------------------
     def _pass(

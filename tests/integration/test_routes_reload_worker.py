@@ -6,9 +6,12 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.support.rabbitmq_server import RabbitMQServer
 
 pytestmark = pytest.mark.integration
 
@@ -20,11 +23,14 @@ def onepoint(*args: str) -> subprocess.CompletedProcess[str]:
                           text=True, check=False, timeout=60, env={**os.environ, "PYTHONWARNINGS": "ignore"})
 
 
-def test_a_worker_reports_each_reload_and_keeps_its_table_when_the_new_one_is_refused(tmp_path: Path) -> None:
+@pytest.mark.rabbitmq
+def test_a_worker_reports_each_reload_and_keeps_its_table_when_the_new_one_is_refused(
+        tmp_path: Path, rabbitmq_server: RabbitMQServer) -> None:
     routes = tmp_path / "routes.toml"
     routes.write_text(BUILTIN.read_text("utf-8"), "utf-8")
-    config = tmp_path / "hub.toml"
-    config.write_text('[broker]\nurl = "memory://"\n[routing]\nfile = "routes.toml"\n', "utf-8")
+    config = tmp_path / "hub.toml"  # a worker refuses memory://: nothing could publish to it
+    config.write_text(f'[broker]\nurl = "{rabbitmq_server.url}"\nprefix = "r{uuid.uuid4().hex[:8]}"\n'
+                      '[routing]\nfile = "routes.toml"\n', "utf-8")
     pid_file = tmp_path / "worker.pid"
     log = (tmp_path / "worker.log").open("wb")
     process = subprocess.Popen(
@@ -48,13 +54,19 @@ def test_a_worker_reports_each_reload_and_keeps_its_table_when_the_new_one_is_re
         assert refused.returncode == 1, refused.stdout
         assert f"process {process.pid} kept its routing table" in refused.stderr
         assert "route 'x': unknown target 'billing'" in refused.stderr
+
+        routes.write_bytes(("# 路由表\n" + BUILTIN.read_text("utf-8")).encode("gbk"))  # an editor's GBK (audit d16)
+        gbk = onepoint("routes", "reload", "--pid-file", str(pid_file))
+        assert gbk.returncode == 1, gbk.stdout
+        assert f"process {process.pid} kept its routing table: {routes}: not UTF-8 text" in gbk.stderr
+        assert process.poll() is None  # before the fix: UnicodeDecodeError out of the reload, the worker died
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(60) == 0
         log.close()
     assert not pid_file.exists() and not (tmp_path / "worker.pid.reload").exists()
     lines = (tmp_path / "worker.log").read_text()
-    assert lines.count('"routing table reloaded"') == 2 and lines.count('"routing table not reloaded') == 1
+    assert lines.count('"routing table reloaded"') == 2 and lines.count('"routing table not reloaded') == 2
 
 
 def test_without_an_answer_reload_fails_and_says_why(tmp_path: Path) -> None:

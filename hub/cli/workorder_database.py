@@ -1,0 +1,53 @@
+"""The work-order database of ``onepoint workorders`` and ``onepoint stats``, as the commands open it: the read-only
+ones (``workorders list|show``, ``stats``) never create one where the settings name none, and a database that
+cannot be opened is one line naming it, never a traceback."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+__all__ = ["opening", "require_existing", "shown_url"]
+
+
+def shown_url(url: str) -> str:
+    """The database URL as printed: without its password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def require_existing(url: str) -> None:
+    """A usage error "no work-order database at PATH" when ``url`` names a SQLite file that does not exist (a
+    read-only command would otherwise create and migrate an empty one, and report zero). Other databases (memory,
+    PostgreSQL) are left to `opening`."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or database in (None, "", ":memory:") or database.startswith("file:"):
+        return
+    if not os.path.isfile(database):
+        raise click.ClickException(f"no work-order database at {os.path.abspath(database)} (the [workflow] database "
+                                   "of the settings: give --config, or run where the hub keeps it)")
+
+
+@contextmanager
+def opening(url: str) -> Iterator[None]:
+    """Errors of opening or reading the database (a folder that does not exist, a file that is no database, a
+    server that refuses) as one line naming it."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise click.ClickException(f"cannot open the work-order database {shown_url(url)}: "
+                                   f"{type(reason).__name__}: {reason}") from None

@@ -1,0 +1,88 @@
+"""``onepoint dlq`` without a broker: a bad --config is one line (audit d3), --prefix / $ONEPOINT_PREFIX apply over
+the config's prefix (d5), and ``dlq show`` decodes a body by the encoding it names before masking (d9)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import hub.cli.dlq as dlq_cli
+from hub.cli.dlq import dlq
+from hub.cli.dlq_body import body_encoding, decode_body, shown_body
+from hub.transport import TopologyConfig, open_broker
+
+pytestmark = pytest.mark.unit
+
+UTF16 = '<?xml version="1.0" encoding="UTF-16"?><Q><Msisdn>13800138000</Msisdn></Q>'
+
+
+@pytest.mark.parametrize("text", ['[broker\nurl = \n', '[broker]\nurl = "amqp://127.0.0.1:1/%2F"\nbogus_key = 1\n'])
+@pytest.mark.parametrize("command", [["list"], ["show", "X"], ["replay", "--all"], ["purge", "--yes"]])
+def test_a_bad_settings_file_is_one_line(tmp_path: Path, text: str, command: list[str]) -> None:
+    config = tmp_path / "hub.toml"
+    config.write_text(text)
+    result = CliRunner().invoke(dlq, [*command, "--config", str(config)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert result.output.startswith(f"Error: {config}: ")
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[TopologyConfig]:
+    """The topologies the commands open their broker with (an in-memory one: every DLQ there, all empty)."""
+    seen: list[TopologyConfig] = []
+
+    def fake_open(url: str, topology: TopologyConfig, declare: bool = True) -> Any:
+        seen.append(topology)
+        return open_broker("memory://", topology)
+
+    monkeypatch.setattr(dlq_cli, "open_broker", fake_open)
+    return seen
+
+
+def test_prefix_applies_over_the_configs(tmp_path: Path, opened: list[TopologyConfig],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "hub.toml"
+    config.write_text('[broker]\nurl = "amqp://guest:guest@127.0.0.1:1/%2F"\nprefix = "fromfile"\n'
+                      'delay_tiers = ["1s", "2s"]\n')
+    runner = CliRunner()
+    assert runner.invoke(dlq, ["list", "--config", str(config)]).exit_code == 0
+    assert runner.invoke(dlq, ["list", "--config", str(config), "--prefix", "given"]).exit_code == 0
+    monkeypatch.setenv("ONEPOINT_PREFIX", "fromenv")
+    assert runner.invoke(dlq, ["list", "--config", str(config)]).exit_code == 0
+    monkeypatch.delenv("ONEPOINT_PREFIX")
+    assert runner.invoke(dlq, ["list", "--broker", "amqp://guest:guest@127.0.0.1:1/%2F"]).exit_code == 0
+    assert [t.prefix for t in opened] == ["fromfile", "given", "fromenv", "onepoint"]
+    assert [t.name for t in opened[1].delay_tiers] == ["1s", "2s"]  # the rest of the config's topology stays
+
+
+def test_a_utf16_body_is_decoded_then_masked() -> None:
+    body = UTF16.encode("utf-16")
+    assert decode_body(body) == UTF16
+    assert "<Msisdn>138****8000</Msisdn>" in shown_body(body, unmasked=False)
+    assert "13800138000" in shown_body(body, unmasked=True)
+
+
+@pytest.mark.parametrize(("body", "encoding"), [
+    ('<?xml version="1.0" encoding="GBK"?><Q>客户13800138000</Q>'.encode("gbk"), "GBK"),
+    ("<Q>13800138000</Q>".encode("utf-16-le"), "utf-16-le"),  # no byte-order mark: Appendix F's "<\0"
+    ("<Q>13800138000</Q>".encode("utf-32"), "utf-32"),
+    (b"\xef\xbb\xbf<Q>13800138000</Q>", "utf-8-sig"),
+    (b"<Q>13800138000</Q>", "utf-8"),
+])
+def test_bodies_are_decoded_by_the_encoding_they_name(body: bytes, encoding: str) -> None:
+    assert body_encoding(body) == encoding
+    assert "138****8000" in shown_body(body, unmasked=False)
+
+
+@pytest.mark.parametrize("body", [
+    b"<Q>\xd3\xc9 13800138000</Q>",  # GBK bytes in a body that names no encoding: not UTF-8
+    b'<?xml version="1.0" encoding="no-such-codec"?><Q>13800138000</Q>',
+    b'<?xml version="1.0" encoding="base64"?><Q>13800138000</Q>',
+])
+def test_a_body_that_cannot_be_decoded_is_never_printed_raw_when_masked(body: bytes) -> None:
+    shown = shown_body(body, unmasked=False)
+    assert shown.startswith(f"({len(body)} bytes that are not text in the encoding they name")
+    assert "1380013" not in shown and "\x00" not in shown
