@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from hub.validation import DocumentRefused, DocumentValidator, RefusalKind, Violation
@@ -107,6 +109,39 @@ def test_an_outage_notice_whose_kind_and_adjustment_kind_disagree_is_refused_wit
     assert violation.path == "/nsp:OutageNotice/nsp:Kind"
     assert "<nsp:Kind>PLANNED_WORK" in document.decode().splitlines()[violation.line - 1]
     assert violation.reason == "Kind PLANNED_WORK needs its AdjustmentKind, which is missing"
+
+
+@pytest.mark.parametrize(("replace", "path", "reason"), [
+    ((b"<nsp:Start>2026-11-23T08:35:00+08:00</nsp:Start>", b"<nsp:Start>10000-01-01T00:00:00Z</nsp:Start>"),
+     "/nsp:OutageNotice/nsp:Start", "Start 10000-01-01T00:00:00Z lies outside the years 0001-9999 (UTC)"),
+    ((b"<nsp:Start>2026-11-23T08:35:00+08:00</nsp:Start>", b"<nsp:Start>0001-01-01T00:00:00+08:00</nsp:Start>"),
+     "/nsp:OutageNotice/nsp:Start", "Start 0001-01-01T00:00:00+08:00 lies outside the years 0001-9999 (UTC)"),
+    ((b"<nsp:Start>2026-11-23T08:35:00+08:00</nsp:Start>", b"<nsp:Start>2026-11-24T08:35:00+08:00</nsp:Start>"),
+     "/nsp:OutageNotice/nsp:ExpectedEnd", "ExpectedEnd 2026-11-23T12:00:00+08:00 is before Start"),
+    ((b"<nsp:Status>ACTIVE</nsp:Status>",
+      b"<nsp:Status>ACTIVE</nsp:Status><nsp:ClearedAt>2026-11-23T11:05:00+08:00</nsp:ClearedAt>"),
+     "/nsp:OutageNotice/nsp:ClearedAt", "ClearedAt is only for Status CLEARED, not Status ACTIVE"),
+])
+def test_an_outage_notice_whose_times_no_consumer_can_agree_on_is_refused(validator, examples_dir, replace, path,
+                                                                          reason):
+    fault = (examples_dir / "nsp" / "OutageNotice.valid-fault.xml").read_bytes()
+    assert replace[0] in fault
+    with pytest.raises(DocumentRefused) as refused:
+        validator.validate_bytes(fault.replace(*replace))
+    [violation] = refused.value.violations
+    assert violation.path == path and violation.reason.startswith(reason), violation
+
+
+def test_an_outage_notice_ending_at_24_00_or_cleared_before_a_planned_start_is_taken(validator, examples_dir):
+    fault = (examples_dir / "nsp" / "OutageNotice.valid-fault.xml").read_bytes()
+    end = re.search(rb"<nsp:ExpectedEnd>[^<]+</nsp:ExpectedEnd>", fault)
+    assert end is not None
+    midnight = b"<nsp:ExpectedEnd>2026-11-23T24:00:00+08:00</nsp:ExpectedEnd>"
+    validator.validate_bytes(fault.replace(end.group(), midnight))
+    cleared = (examples_dir / "nsp" / "OutageNotice.valid-cleared.xml").read_bytes()
+    start = re.search(rb"<nsp:Start>[^<]+</nsp:Start>", cleared)
+    assert start is not None
+    validator.validate_bytes(cleared.replace(start.group(), b"<nsp:Start>2026-12-30T02:00:00+08:00</nsp:Start>"))
 
 
 def test_the_violations_of_the_xsd_and_of_a_rule_are_reported_together(validator, examples_dir):
