@@ -39,6 +39,7 @@ from hub.workflow.store.outbox import (
     count_listeners,
     find_listener,
     listener,
+    lock_registrations,
     remove_listener,
     resume_listener,
 )
@@ -152,6 +153,7 @@ def register_listener(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     url, wanted = _callback(document, DestinationPolicy(settings)), _filter(document)
     system, filter_text = envelope.source_system, wanted.to_text()
     tx = workflow.store.current_transaction()
+    lock_registrations(tx.db, system)  # a registration at the same moment waits: it finds this one, counts it
     held = find_listener(tx.db, system, url, filter_text)
     if held is not None:
         resumed = resume_listener(tx.db, held.id)

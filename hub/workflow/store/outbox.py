@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.engine import Connection, Row
 
 from hub.workflow.store.schema import event_listeners, work_order_events
 
 __all__ = ["IN_FLIGHT", "Listener", "PendingEvent", "add_listener", "advance_listener", "count_listeners",
-           "events_after", "find_listener", "listener", "listener_failed", "listeners", "mark_published",
+           "events_after", "find_listener", "listener", "listener_failed", "listeners", "lock_registrations",
+           "mark_published",
            "mark_published_through", "outbox_end", "pending_events", "remove_listener", "resume_listener",
            "suspend_listener"]
 
@@ -131,6 +132,18 @@ def add_listener(connection: Connection, callback_url: str, filter_text: str | N
         id=listener.id, callback_url=callback_url, filter=filter_text, created_at=at,
         delivered_position=listener.delivered_position, failures=0, source_system=source_system))
     return listener
+
+
+_REGISTRATIONS_LOCK = 0x6F6E6570  # "onep": the class of the registration locks (two-key form, apart from the others)
+
+
+def lock_registrations(connection: Connection, source_system: str | None) -> None:
+    """Hold the listener registrations of ``source_system`` until this transaction ends (waiting for another
+    transaction that holds them): two identical registrations at once find one another, and ``max_per_system``
+    counts what is committed. PostgreSQL only; SQLite's ``BEGIN IMMEDIATE`` write lock already serializes."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:kind, hashtext(:system))"),
+                           {"kind": _REGISTRATIONS_LOCK, "system": source_system or ""})
 
 
 def find_listener(connection: Connection, source_system: str | None, callback_url: str,

@@ -3,10 +3,15 @@ cluster per test), and its one-publisher-per-database rule: a session advisory l
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from hub.workflow.publisher import EventPublisher
 from hub.workflow.runtime import WorkflowRuntime
+from hub.workflow.store import Listener
+from hub.workflow.store.outbox import add_listener, find_listener, lock_registrations
 from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
 from tests.unit.workflow.test_listeners_publisher import (  # noqa: F401 - collected here too
     mock,
@@ -45,3 +50,29 @@ def test_one_publisher_per_database(runtime: WorkflowRuntime) -> None:
     finally:
         first.stop()
         second.stop()
+
+
+def test_two_identical_registrations_at_once_are_one_listener(runtime: WorkflowRuntime) -> None:
+    """The second waits for the first's transaction (``lock_registrations``) and finds its listener."""
+    url, now = "http://127.0.0.1:9/events", runtime.clock.now()
+    first_added, second_may_look = threading.Event(), threading.Event()
+    found: list[Listener | None] = []
+
+    def second() -> None:
+        first_added.wait(10)
+        with runtime.store.transaction() as tx:
+            second_may_look.set()
+            lock_registrations(tx.db, "CRM")  # waits until the first registration commits
+            found.append(find_listener(tx.db, "CRM", url, None))
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with runtime.store.transaction() as tx:
+        lock_registrations(tx.db, "CRM")
+        assert find_listener(tx.db, "CRM", url, None) is None
+        added = add_listener(tx.db, url, None, now, source_system="CRM")
+        first_added.set()
+        second_may_look.wait(10)
+        time.sleep(0.2)  # the second is (most likely) waiting for the lock now; it passes either way
+    thread.join(10)
+    assert found and found[0] is not None and found[0].id == added.id
