@@ -150,7 +150,7 @@ class WorkOrderEngine:
                                       else S(row["state_before_suspension"]))
         except TransitionRefused as exc:
             raise WorkOrderRefused(refusal_text(exc, request.work_order_id), code="transition-refused") from None
-        if transition.needs_reason and not request.note:
+        if transition.needs_reason and not (request.note or "").strip():  # a Reason of blanks says nothing
             raise WorkOrderRefused(f"{request.action.value} needs a reason", code="reason-required")
         changes: Row = {"state": target.value, "updated_at": now}
         entries = [HistoryEntry(at=now, kind="state", actor=request.operator, system=request.system,

@@ -30,6 +30,15 @@ def test_a_suspension_until_a_past_time_is_refused(client: WorkerTestClient, unt
     assert state(client, work_order_id) == "ACCEPTED"
 
 
+@pytest.mark.parametrize("reason", [" ", " \t "])
+def test_a_reason_of_blanks_is_no_reason(client: WorkerTestClient, reason: str) -> None:
+    work_order_id = created(client)
+    refused = send(client, "WorkOrderAction.valid-suspend.xml", WorkOrderId=work_order_id,
+                   **{"Suspend/wo:Reason": reason, "Suspend/wo:Until": (START + timedelta(days=1)).isoformat()})
+    assert text(refused, "c:Code") == "reason-required"
+    assert state(client, work_order_id) == "ACCEPTED"
+
+
 def allowed_in(message: str, state_name: str) -> list[str]:
     found = re.search(rf"allowed in {state_name}: (.*)$", message)
     assert found is not None, message
