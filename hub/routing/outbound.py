@@ -36,6 +36,7 @@ from lxml import etree
 from hub.envelope import HUB_SYSTEM, Envelope
 from hub.routing.addresses import addresses
 from hub.routing.codec import message_from_envelope
+from hub.routing.confirms import OutboundError, PendingConfirms
 from hub.routing.envelopes import envelope_for
 from hub.routing.router import RouteResult
 from hub.routing.table import BROADCAST, RoutingTable
@@ -51,10 +52,6 @@ log = logging.getLogger("onepoint.routing")
 
 _IDS = uuid.UUID("5b0f3c8e-8a52-4d0e-9c1e-0e7d7c1f0a10")  # the namespace of derived message ids
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{7,63}")  # c:MessageId in schemas/common.xsd
-
-
-class OutboundError(ConnectionError):
-    """The broker did not confirm a sent command: transient, the handler's message is retried."""
 
 
 def derive_message_id(cause_id: str, step: str, consumer: str = "") -> str:
@@ -82,61 +79,6 @@ def _identify(header: etree._Element, message_id: str, source_system: str, corre
             found.addnext(added)
     if (found := fields.get(_SOURCE_SYSTEM_TAG)) is not None:
         found.text = source_system
-
-
-class PendingConfirms:
-    """The sends made inside ``Outbound.deferred_confirms()``, by the message that caused them: each is *held*
-    until its message's handler succeeded (``release``: to be published) or failed (``discard``: never published,
-    as its effect is undone); ``wait`` publishes the released sends, in the order they were released, then what
-    is still held, and awaits every confirm together.
-
-    Publishing them all at once, at ``wait``, wakes the broker's I/O thread once per batch instead of once per
-    message: each wake-up hands it the GIL in the middle of the next handler (measured in ``bench/README.md``,
-    workflow section)."""
-
-    __slots__ = ("_held", "_released", "_sent")
-
-    def __init__(self) -> None:
-        self._held: dict[str, list[tuple[str, Callable[[], Future[None]]]]] = {}
-        self._released: list[tuple[str, Callable[[], Future[None]]]] = []
-        self._sent: list[tuple[str, Future[None]]] = []
-
-    def hold(self, cause_id: str, what: str, publish: Callable[[], Future[None]]) -> None:
-        self._held.setdefault(cause_id, []).append((what, publish))
-
-    def release(self, cause_id: str) -> None:
-        """The sends of ``cause_id`` are to be published (its handler returned): ``wait`` publishes them."""
-        self._released += self._held.pop(cause_id, ())
-
-    def _publish(self, sends: list[tuple[str, Callable[[], Future[None]]]]) -> None:
-        for what, publish in sends:
-            try:
-                future = publish()
-            except Exception as exc:
-                future = Future()
-                future.set_exception(exc)
-            self._sent.append((what, future))
-
-    def discard(self, cause_id: str) -> None:
-        """Drop the sends of ``cause_id`` unpublished (its handler failed: its effect is undone)."""
-        self._held.pop(cause_id, None)
-
-    def __len__(self) -> int:
-        return len(self._sent) + len(self._released) + sum(len(held) for held in self._held.values())
-
-    def wait(self, timeout: float) -> None:
-        """Publish what was released, then what is held, then await every confirm; ``OutboundError`` naming the
-        first not confirmed."""
-        for cause_id in list(self._held):
-            self.release(cause_id)
-        released, self._released = self._released, []
-        self._publish(released)
-        sent, self._sent = self._sent, []
-        for what, future in sent:
-            try:
-                future.result(timeout=timeout)
-            except Exception as exc:
-                raise OutboundError(f"{what} not confirmed: {type(exc).__name__}: {exc}") from exc
 
 
 class Outbound(ABC):

@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from hub.envelope import Envelope
-from hub.routing.outbound import PendingConfirms
+from hub.routing.confirms import PendingConfirms
 from hub.transport.broker import Broker
 from hub.transport.message import Delivery
 from hub.workers.claims import BatchClaims, ClaimEffect, ClaimResult
