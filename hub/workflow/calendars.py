@@ -1,7 +1,10 @@
 """The named business calendars and which department works by which, loaded and checked from ``calendars.toml``.
 
 Holiday sets (e.g. mainland China's statutory holidays with their make-up working days) are defined once and
-shared by the calendars that keep them. Every problem in the file is named in one `DataFileError`.
+shared by the calendars that keep them. A calendar that works some Saturdays or Sundays keeps a shared set too:
+a make-up day of the set that falls on a day it works anyway stays an ordinary working day with that day's hours
+(only a calendar's own ``extra_working_days`` are refused on a day it works). Every problem in the file is named in
+one `DataFileError`.
 """
 
 from __future__ import annotations
@@ -94,14 +97,16 @@ def _calendar(problems: Problems, name: str, table: Any, sets: Mapping[str, tupl
     before = len(problems.found)
     _unknown(problems, key, table, _CALENDAR_KEYS)
     zone = _zone(problems, f"{key}.time_zone", table.get("time_zone", "Asia/Shanghai"))
-    holidays, extra = _holiday_set(problems, key, {k: table[k] for k in _SET_KEYS if k in table})
+    holidays, own_extra = _holiday_set(problems, key, {k: table[k] for k in _SET_KEYS if k in table})
+    shared_extra: set[dt.date] = set()
     set_name = table.get("holiday_set")
     if set_name is not None:
         if set_name not in sets:
             problems.add(f"{key}.holiday_set", f"unknown holiday set {set_name!r}")
         else:
             holidays |= sets[set_name][0]
-            extra |= sets[set_name][1]
+            shared_extra = set(sets[set_name][1])
+    extra = own_extra | shared_extra
     week = None
     if table.get("always_open", False) is True:
         if "hours" in table or holidays or extra:
@@ -114,10 +119,11 @@ def _calendar(problems: Problems, name: str, table: Any, sets: Mapping[str, tupl
         extra_day = "mon"
     for day in sorted(holidays & extra):
         problems.add(key, f"{day} is both a holiday and an extra working day")
-    if week is not None:
-        for day in sorted(extra - holidays):
+    if week is not None:  # a make-up day of a shared set on a day this calendar works anyway keeps its own hours
+        for day in sorted(own_extra - holidays):
             if week.get(day.weekday()):
                 problems.add(key, f"extra working day {day} is a {WEEKDAYS[day.weekday()]}, already a working day")
+        extra -= {day for day in shared_extra - own_extra if week.get(day.weekday())}
     if zone is None or len(problems.found) > before:
         return None
     try:

@@ -64,7 +64,10 @@ def parse_duration(value: Any) -> timedelta:
     if not isinstance(value, str) or not value or not (match := _DURATION.fullmatch(value.strip())):
         raise ValueError(f"{value!r} is not a duration like '30m', '2h', '1h30m' or '3d'")
     days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:
+        raise ValueError(f"{value!r} is too long a duration") from None
 
 
 def format_duration(duration: timedelta) -> str:

@@ -28,7 +28,7 @@ from hub.workflow.changes import (
     WorkOrderRefused,
 )
 from hub.workflow.commands import ActionRequest, Complaint, instant
-from hub.workflow.deadlines import Deadlines, TimingFacts, compute_deadlines, pauses_from_states
+from hub.workflow.deadlines import TimingFacts, compute_deadlines, pauses_from_states
 from hub.workflow.effects import action_effects, dispatch_answer, refusal_text, visit_note
 from hub.workflow.lifecycle import (
     LIFECYCLE,
@@ -37,7 +37,8 @@ from hub.workflow.lifecycle import (
     TransitionRefused,
     WorkOrderState,
 )
-from hub.workflow.schedule import RESUME, deadline_rows
+from hub.workflow.limit_columns import limit_columns
+from hub.workflow.schedule import RESUME, chain_level, deadline_rows
 from hub.workflow.sla import Escalation, SlaTable
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
 from hub.workflow.store.queries import (
@@ -59,18 +60,7 @@ S = WorkOrderState
 Row = dict[str, Any]
 # built once (json.dumps builds an encoder per call when given options)
 _EVENT_JSON = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def _deadline_columns(deadlines: Deadlines) -> Row:
-    visit = deadlines.return_visit
-    return {
-        "priority": deadlines.priority,
-        "first_response_due": deadlines.first_response.due.at,
-        "reply_due": deadlines.reply.due.at,
-        "return_visit_due": None if visit is None else visit.due.at,
-        "sla_version": deadlines.sla_version,
-        "calendar_version": deadlines.calendar_version,
-    }
+RulesRefresh = Callable[[bool], object]  # looks at the SLA table's and calendars' files (True: now, not throttled)
 
 
 class WorkOrderEngine:
@@ -79,6 +69,7 @@ class WorkOrderEngine:
         self.sla, self.calendars, self.taxonomy = sla, calendars, taxonomy
         self.settings = settings or EngineSettings()
         self.observers: list[WorkOrderObserver] = []  # in the order they were added
+        self.refresh_rules: RulesRefresh | None = None  # the runtime's RuleFiles.refresh: edited files reloaded
 
     # -- creation ------------------------------------------------------------------------------------------------
 
@@ -87,9 +78,12 @@ class WorkOrderEngine:
             self.taxonomy.phenomenon(complaint.category_code)
         except UnknownCategory as exc:
             raise WorkOrderRefused(str(exc).strip("'\""), code="unknown-category") from None
+        if self.refresh_rules is not None:
+            self.refresh_rules(False)
         owner = self.settings.intake_department
         facts = TimingFacts(created_at=now, tier=tier.tier, department=owner)
-        deadlines = compute_deadlines(facts, self.sla, self.calendars)
+        sla, calendars = self.sla, self.calendars  # one table throughout, whatever a reload does meanwhile
+        deadlines = compute_deadlines(facts, sla, calendars)
         row: Row = {
             "channel": complaint.channel, "msisdn": complaint.msisdn, "contact_number": complaint.contact_number,
             "category_code": complaint.category_code, "phenomenon": complaint.phenomenon,
@@ -97,7 +91,7 @@ class WorkOrderEngine:
             "location": complaint.location, "area_code": complaint.area_code, "district": complaint.district,
             "taken_by": complaint.taken_by, "tier": tier.tier, "state": S.ACCEPTED.value, "owner": owner,
             "ticket_type": "COMPLAINT", "intake_point": complaint.intake, "sp_code": complaint.sp_code,
-            "escalation_level": 0, "created_at": now, "updated_at": now, **_deadline_columns(deadlines),
+            "escalation_level": 0, "created_at": now, "updated_at": now, **limit_columns(deadlines),
         }
         actor = complaint.taken_by or complaint.source_system
         tier_note = (f"tier {tier.tier} from BOSS: priority {deadlines.priority}" if tier.known
@@ -116,7 +110,7 @@ class WorkOrderEngine:
         work_order_id = tx.insert_work_order(row, history=history, id_zone=self.settings.local_zone,
                                              id_key=complaint.message_id, id_at=complaint.received_at)
         row["id"] = work_order_id
-        tx.replace_deadlines(work_order_id, deadline_rows(deadlines, facts, self.sla, self.calendars,
+        tx.replace_deadlines(work_order_id, deadline_rows(deadlines, facts, sla, calendars,
                                                           state=S.ACCEPTED, escalation_level=0, fired=()))
         self._events(tx, row, [events.CREATE], now, repeat_complaint=repeat)
         follow_ups = [FollowUp("crm-notify", row, {"account_manager": tier.account_manager_id})
@@ -141,6 +135,8 @@ class WorkOrderEngine:
             view = load_work_order(tx.db, request.work_order_id, for_update=True)
         if view is None:
             raise WorkOrderRefused(f"no work order {request.work_order_id}", code="unknown-work-order")
+        if self.refresh_rules is not None:  # stored from another table (a recalculation after an edit?): look now
+            self.refresh_rules(view.row["sla_version"] != self.sla.version)
         row = dict(view.row)
         state = S(row["state"])
         try:
@@ -171,8 +167,9 @@ class WorkOrderEngine:
                                         message_id=request.message_id))
         row.update(changes)
         facts = self.timing_facts(row, [*view.history, *(e.columns() for e in entries)])
-        deadlines = compute_deadlines(facts, self.sla, self.calendars)
-        deadline_changes = _deadline_columns(deadlines)
+        sla, calendars = self.sla, self.calendars  # one table throughout, whatever a reload does meanwhile
+        deadlines = compute_deadlines(facts, sla, calendars)
+        deadline_changes = limit_columns(deadlines, view.row)  # the limits answered before stay as they were
         deadline_changes.pop("priority")
         row.update(deadline_changes)
         tx.update(request.work_order_id, {**changes, **deadline_changes}, history=entries,
@@ -180,8 +177,7 @@ class WorkOrderEngine:
         fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
         until = request.details.get("Until") if request.action is A.SUSPEND else None
         tx.replace_deadlines(request.work_order_id, deadline_rows(
-            deadlines, facts, self.sla, self.calendars, state=target,
-            escalation_level=int(row["escalation_level"] or 0), fired=fired,
+            deadlines, facts, sla, calendars, state=target, escalation_level=chain_level(fired), fired=fired,
             resume_at=instant(until, "Until") if until else None))
         self._events(tx, row, events.events_of_action(request.action), now, action=request.action.value,
                      previousState=state.value, previousStatus=TMF621_STATUS[state], reason=request.note)
@@ -199,14 +195,16 @@ class WorkOrderEngine:
 
     def escalate_on_breach(self, tx: WorkOrderTransaction, view: WorkOrderView, step: Escalation, reason: str,
                            now: datetime) -> list[FollowUp]:
-        """A time limit breached (the scheduler's alarm, level 1, or a later level of that limit): the work order's
-        escalation level rises to ``step``'s and its role gets an OA to-do. The state and the owner stay: the
-        handling department keeps the work and its calendar, so a breach never delays a deadline, and the flow goes
-        on as it would (an ACCEPTED order can still be dispatched, a DISPATCHED one refused as invalid). A
-        department hands a hard case up with the ESCALATE action instead (the state ESCALATED, the owner the
-        department it names)."""
+        """A time limit breached (the scheduler's alarm, level 1, or a later level of that limit): ``step``'s role
+        of the SLA chain gets an OA to-do and the work order's escalation level rises to ``step``'s, or one above
+        its own when a department's ESCALATE took it there already (the to-do's id names that level, which OA's
+        CompleteTodo must give back). The state and the owner stay: the handling department keeps the work and
+        its calendar, so a breach never delays a deadline, and the flow goes on as it would (an ACCEPTED order can
+        still be dispatched, a DISPATCHED one refused as invalid). A department hands a hard case up with the
+        ESCALATE action instead (the state ESCALATED, the owner the department it names)."""
         row = dict(view.row)
-        previous, level, role = int(row["escalation_level"] or 0), step.level, step.role
+        previous, role = int(row["escalation_level"] or 0), step.role
+        level = max(previous + 1, step.level)
         entry = HistoryEntry(at=now, kind="field", actor="hub", system="HUB", action=A.ESCALATE.value,
                              field="escalation_level", old_value=str(previous), new_value=str(level),
                              note=f"{reason}; {role} told"[:2000])
@@ -225,14 +223,13 @@ class WorkOrderEngine:
     def reschedule(self, tx: WorkOrderTransaction, row: Row, view: WorkOrderView) -> None:
         """Replace the work order's pending deadline rows by those ``row`` (its current escalation level, state and
         history) owes now; rows fired already stay fired."""
-        facts = self.timing_facts(row, view.history)
+        facts, sla, calendars = self.timing_facts(row, view.history), self.sla, self.calendars
         fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
         resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME
                           and d["fired_at"] is None), None)
         tx.replace_deadlines(row["id"], deadline_rows(
-            compute_deadlines(facts, self.sla, self.calendars), facts, self.sla, self.calendars,
-            state=S(row["state"]), escalation_level=int(row["escalation_level"] or 0), fired=fired,
-            resume_at=resume_at))
+            compute_deadlines(facts, sla, calendars), facts, sla, calendars,
+            state=S(row["state"]), escalation_level=chain_level(fired), fired=fired, resume_at=resume_at))
 
     # -- clock ---------------------------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """``WorkflowRuntime``: what the workflow's handlers and scheduler share in one process — the work-order store,
-the engine with its SLA table, calendars and taxonomy (each checked at start, every error named), the tier cache,
-the clock and the link OA items carry back to a work order."""
+the engine with its SLA table, calendars and taxonomy (each checked at start, every error named; the SLA table and
+calendars reloaded when their files change, ``rule_files``), the tier cache, the clock and the link OA items carry
+back to a work order."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from hub.workflow.engine import EngineSettings, WorkOrderEngine
 from hub.workflow.incidents import mass_incident_rules
 from hub.workflow.intake import IntakeRule
 from hub.workflow.outages import OutageRule, load_outage_services
+from hub.workflow.rule_files import RuleFiles
 from hub.workflow.sla import load_sla_table
 from hub.workflow.statistics import CounterObserver
 from hub.workflow.store import WorkOrderStore
@@ -35,6 +37,7 @@ class WorkflowRuntime:
     metrics: Metrics | None = None
     intake_rules: list[IntakeRule] = field(default_factory=list)  # outage auto-answer, mass complaints (in order)
     listener_settings: ListenerSettings = field(default_factory=ListenerSettings)  # [workflow.listeners]
+    rules: RuleFiles | None = None  # the SLA table's and calendars' files, reloaded when they change
 
     def close(self) -> None:
         self.store.close()
@@ -62,8 +65,10 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None,
     store = WorkOrderStore.open(settings.database, clock=used.now)
     tiers = TierLookup(ttl=max(settings.tier_cache_seconds, 0.001), timeout=settings.tier_timeout_seconds,
                        pause=settings.tier_pause_seconds)
+    rules = RuleFiles(engine, settings.sla, settings.calendars)
+    engine.refresh_rules = rules.refresh
     runtime = WorkflowRuntime(store, engine, tiers, used, settings.link, metrics,
-                              listener_settings=settings.listeners)
+                              listener_settings=settings.listeners, rules=rules)
     if settings.outage_auto_answer:  # issue 13: answered from NSP's outage notices, the first intake rule
         outages = OutageRule(engine, load_outage_services(settings.outage_services, engine.taxonomy))
         runtime.intake_rules.insert(0, outages)

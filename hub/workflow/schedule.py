@@ -5,6 +5,11 @@ A row's kind is ``<LIMIT>:<WHAT>``: ``REPLY:WARNING``, ``REPLY:ALARM``, ``REPLY:
 level 1 is the alarm's own escalation); a suspended work order also has ``SUSPENSION:RESUME`` at its Until.
 Fired rows stay in the store, so recomputing after any change (a pause,
 a handover, a table reload) re-creates only what is still to come.
+
+The SLA chain's progress is read from the fired rows too (`chain_level`): the highest level any limit's alarm or
+escalation reached. It is not the work order's ``escalation_level``, which a department's own ESCALATE action
+raises as well: a hand-up tells the department it names, not the chain's role, so the chain's first role is still
+told at the first breach.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from hub.workflow.deadlines import AlertLevel, DeadlineKind, Deadlines, TimingFa
 from hub.workflow.lifecycle import FINAL, WorkOrderState
 from hub.workflow.sla import SlaTable
 
-__all__ = ["ESCALATE", "RESUME", "deadline_kind", "deadline_rows", "parse_kind"]
+__all__ = ["ESCALATE", "RESUME", "chain_level", "deadline_kind", "deadline_rows", "parse_kind"]
 
 ESCALATE = "ESCALATE"
 RESUME = "SUSPENSION:RESUME"  # a suspended work order resumes at its Suspend's Until
@@ -35,9 +40,17 @@ def parse_kind(kind: str) -> tuple[DeadlineKind, str, int]:
     return DeadlineKind(limit), what, 1 if what == AlertLevel.ALARM.value else 0
 
 
+def chain_level(fired: Collection[str]) -> int:
+    """The SLA chain level the fired rows ``fired`` (kinds) reached: the highest alarm (1) or escalation level of any
+    limit; 0 before the first breach. Warnings and the suspension's end do not count."""
+    return max((parse_kind(kind)[2] for kind in fired if kind != RESUME), default=0)
+
+
 def deadline_rows(deadlines: Deadlines, facts: TimingFacts, sla: SlaTable, calendars: Calendars, *,
                   state: WorkOrderState, escalation_level: int, fired: Collection[str],
                   resume_at: datetime | None = None) -> list[tuple[str, datetime]]:
+    """``escalation_level``: the SLA chain level told so far (`chain_level` of ``fired``), not the work order's
+    ``escalation_level`` column (a manual ESCALATE raises that one too)."""
     if state in FINAL or state is WorkOrderState.AUTO_ANSWERED:  # answered from an outage notice: off the clock
         return []
     rows: list[tuple[str, datetime]] = []

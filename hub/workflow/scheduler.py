@@ -8,11 +8,19 @@
   (``WorkOrderEngine.escalate_on_breach``); its state and owner stay, so the flow goes on and no deadline moves
   to another department's calendar; past the chain's last role the breach is noted in the history.
 
-A pass claims at most ``batch`` rows in one store transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL: several
+A pass claims at most ``batch`` rows in one store transaction (on PostgreSQL their work orders, then the rows,
+``FOR UPDATE ... SKIP LOCKED``: the lock order of every action, so a pass and an action never deadlock, and several
 hub processes on one database fire each deadline once) and sends what the rows owe other systems before it
 commits, with message ids derived from the deadline row, so a pass repeated after a failed commit sends the same
-ids. ``recalculate()`` recomputes the open work orders' deadlines after the SLA table or a calendar changed.
-Time comes from the runtime's clock: every rule is tested by moving a ``ManualClock``, never by sleeping.
+ids (OA answers a repeated MessageId DUPLICATE). Each row fires in its own savepoint: a row that fails for good
+(a document OA's schema refuses, a limit a calendar cannot place) is marked fired with the error in its work
+order's history and the log, and the pass goes on; a failure of the database or the broker rolls the pass back
+(a deadlock or a serialization failure is run again at once, anything else at the next interval).
+
+The thread first recalculates (``hub.workflow.recalculation``) the open work orders whose deadlines came from
+another SLA table or calendar, off the start path, and again whenever the process reloaded an edited ``sla.toml``
+or ``calendars.toml`` (``hub.workflow.rule_files``, looked at before every pass). Time comes from the runtime's
+clock: every rule is tested by moving a ``ManualClock``, never by sleeping.
 """
 
 from __future__ import annotations
@@ -23,24 +31,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from lxml import etree
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from hub.envelope import HUB_SYSTEM, Envelope
 from hub.routing.outbound import Outbound
 from hub.workflow.commands import ActionRequest
-from hub.workflow.deadlines import compute_deadlines, is_current
 from hub.workflow.engine import FollowUp
 from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
+from hub.workflow.recalculation import recalculate
 from hub.workflow.runtime import WorkflowRuntime
-from hub.workflow.schedule import RESUME, deadline_rows, parse_kind
-from hub.workflow.store import DueDeadline, HistoryEntry, WorkOrderTransaction
+from hub.workflow.schedule import RESUME, chain_level, parse_kind
+from hub.workflow.store import DueDeadline, HistoryEntry, StaleWorkOrderError, WorkOrderTransaction
 from hub.workflow.store.due import DueBatch, mark_fired
 from hub.workflow.store.queries import load_work_order
 
 __all__ = ["DeadlineScheduler", "SchedulerPass"]
 
 log = logging.getLogger("onepoint.workflow.scheduler")
-OPEN_STATES = tuple(state.value for state in WorkOrderState if state not in FINAL)
+# a pass that fails on these rolls back whole and is run again: the database or the broker, not the row, failed
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError, StaleWorkOrderError)
+RETRY_AT_ONCE = {"40P01", "40001"}  # PostgreSQL: deadlock detected, serialization failure
+QUICK_RETRIES = 3
 
 
 @dataclass
@@ -48,6 +60,7 @@ class SchedulerPass:
     fired: int = 0
     warnings: int = 0
     escalations: int = 0
+    failed: int = 0  # rows that failed for good: marked fired, the error in the work order's history
     sent: list[str] = field(default_factory=list)  # command types sent, in order
 
 
@@ -58,6 +71,7 @@ class DeadlineScheduler:
         self.interval, self.batch = interval, batch
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._recalculated_for: tuple[str, str] | None = None  # (SLA table, calendars) versions
 
     # -- one pass ------------------------------------------------------------------------------------------------
 
@@ -67,22 +81,43 @@ class DeadlineScheduler:
         done = SchedulerPass()
         with self.runtime.store.claim_due_deadlines(now, limit=self.batch) as due:
             for deadline in due.deadlines:
-                follow_ups = self._fire(due.tx, deadline, now, done)
-                for number, follow_up in enumerate(follow_ups):
-                    self._send(follow_up, deadline, number, now, done)
+                counted = len(done.sent), done.warnings, done.escalations
+                try:
+                    with due.tx.savepoint("deadline_row"):
+                        follow_ups = self._fire(due.tx, deadline, now, done)
+                        for number, follow_up in enumerate(follow_ups):
+                            self._send(follow_up, deadline, number, now, done)
+                except TRANSIENT:
+                    raise
+                except Exception as error:  # this row cannot fire: the queue goes on without it
+                    del done.sent[counted[0]:]
+                    done.warnings, done.escalations = counted[1:]
+                    self._failed(due.tx, deadline, now, error)
+                    done.failed += 1
                 done.fired += 1
                 if self.runtime.metrics is not None:
                     self.runtime.metrics.deadline_fired(deadline.kind)
         return done
 
+    def _failed(self, tx: WorkOrderTransaction, deadline: DueDeadline, now: datetime, error: Exception) -> None:
+        log.error("deadline failed: marked fired, the error is in the work order's history", exc_info=error,
+                  extra={"work_order_id": deadline.work_order_id, "deadline": deadline.kind,
+                         "deadline_id": deadline.id})
+        if mark_fired(DueBatch(tx, [deadline]), now):  # (a row replaced meanwhile has nothing left to mark)
+            tx.append_history(deadline.work_order_id, [HistoryEntry(
+                at=now, kind="field", actor="hub", system="HUB", action="DEADLINE_FAILED", field="deadline",
+                new_value=f"{deadline.kind} due {deadline.due_at.isoformat()}",
+                note=f"{type(error).__name__}: {error}"[:2000])])
+
     def _fire(self, tx: WorkOrderTransaction, deadline: DueDeadline, now: datetime,
               done: SchedulerPass) -> list[FollowUp]:
-        mark_fired(DueBatch(tx, [deadline]), now)  # first: the rows recomputed below must not bring it back
+        if not mark_fired(DueBatch(tx, [deadline]), now):  # first: the rows recomputed below must not bring it back
+            return []  # fired or replaced since it was claimed
         view = load_work_order(tx.db, deadline.work_order_id, for_update=True)
         if view is None or WorkOrderState(view.row["state"]) in FINAL:
             return []
-        if all(d["id"] != deadline.id for d in view.deadlines):  # replaced by an earlier row of this pass firing
-            return []
+        if not any(d["id"] == deadline.id and d["kind"] == deadline.kind for d in view.deadlines):
+            return []  # replaced by an earlier row of this pass firing
         row = view.row
         if deadline.kind == RESUME:
             if row["state"] != WorkOrderState.SUSPENDED.value:
@@ -100,12 +135,12 @@ class DeadlineScheduler:
                                                 "reason": f"{limit.value} deadline at {deadline.due_at.isoformat()}"
                                                           f": work order {row['id']} is not answered yet"})]
         engine = self.runtime.engine
-        current = int(row["escalation_level"] or 0)
+        told = chain_level({d["kind"] for d in view.deadlines if d["fired_at"] is not None and d["id"] != deadline.id})
         reason = f"{limit.value} deadline {deadline.due_at.isoformat()} breached"
-        if level <= current:  # another limit's breach took it this far: level n of a limit is not told twice
+        if level <= told:  # another limit's breach told this level of the chain: a role is not told twice
             tx.append_history(row["id"], [HistoryEntry(
                 at=now, kind="field", actor="hub", system="HUB", action="BREACH", field="deadline",
-                new_value=reason, note=f"already escalated to level {current}")])
+                new_value=reason, note=f"already escalated to level {told}")])
             engine.reschedule(tx, row, view)  # this limit's next level, due later
             return []
         step = engine.sla.row(row["tier"]).escalation_at(level)
@@ -130,73 +165,61 @@ class DeadlineScheduler:
 
     def recalculate(self) -> int:
         """Recompute the deadlines of every open work order computed from another SLA table or calendar."""
-        engine, store, changed = self.runtime.engine, self.runtime.store, 0
-        for chunk in store.iter_work_orders(OPEN_STATES):
-            stale = [row["id"] for row in chunk if row["sla_version"] != engine.sla.version
-                     or row["calendar_version"] is None]
-            stale += [row["id"] for row in chunk if row["id"] not in stale and not self._current(row)]
-            if not stale:
-                continue
-            with store.transaction() as tx:
-                for work_order_id in stale:
-                    changed += self._recompute(tx, work_order_id)
-        if changed:
-            log.info("deadlines recalculated", extra={"work_orders": changed, "sla_version": engine.sla.version})
-        return changed
+        return recalculate(self.runtime, stopping=self._stop.is_set)
 
-    def _current(self, row: dict[str, object]) -> bool:
-        view = self.runtime.store.get_work_order(str(row["id"]))
-        if view is None:
-            return True
+    def follow_rule_files(self) -> int:
+        """Reload an edited SLA table or calendars file, then recalculate unless done for these versions already
+        (also when an action of this process reloaded them first); how many work orders were recalculated."""
+        if self.runtime.rules is not None:
+            self.runtime.rules.refresh()
         engine = self.runtime.engine
-        facts = engine.timing_facts(view.row, view.history)
-        deadlines = compute_deadlines(facts, engine.sla, engine.calendars)
-        return bool(is_current(deadlines, facts, engine.sla, engine.calendars)
-                    and deadlines.calendar_version == view.row["calendar_version"])
-
-    def _recompute(self, tx: WorkOrderTransaction, work_order_id: str) -> int:
-        view = load_work_order(tx.db, work_order_id, for_update=True)
-        if view is None:
+        versions = (engine.sla.version, engine.calendars.version)
+        if versions == self._recalculated_for:
             return 0
-        engine, row = self.runtime.engine, view.row
-        facts = engine.timing_facts(row, view.history)
-        deadlines = compute_deadlines(facts, engine.sla, engine.calendars)
-        visit = deadlines.return_visit
-        responded = row["first_responded_at"] is not None or row["replied_at"] is not None
-        tx.update(work_order_id, {  # a limit already met or missed stays what it was when it was answered
-            "priority": deadlines.priority,
-            "first_response_due": row["first_response_due"] if responded else deadlines.first_response.due.at,
-            "reply_due": row["reply_due"] if row["replied_at"] is not None else deadlines.reply.due.at,
-            "return_visit_due": None if visit is None else visit.due.at,
-            "sla_version": deadlines.sla_version, "calendar_version": deadlines.calendar_version,
-        }, history=[HistoryEntry(at=self.runtime.clock.now(), kind="field", actor="hub", system="HUB",
-                                 action="RECALCULATE", field="sla_version", old_value=row["sla_version"],
-                                 new_value=deadlines.sla_version, note="deadlines recalculated")])
-        fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
-        resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME and d["fired_at"] is None), None)
-        tx.replace_deadlines(work_order_id, deadline_rows(
-            deadlines, facts, engine.sla, engine.calendars, state=WorkOrderState(row["state"]),
-            escalation_level=int(row["escalation_level"] or 0), fired=fired, resume_at=resume_at))
-        return 1
+        changed = self.recalculate()
+        if not self._stop.is_set():
+            self._recalculated_for = versions
+        return changed
 
     # -- the thread ----------------------------------------------------------------------------------------------
 
     def start(self) -> DeadlineScheduler:
-        self.recalculate()
+        """Start the thread (it recalculates first: the caller, the hub's start, does not wait for it)."""
         self._thread = threading.Thread(target=self._run, name="deadline-scheduler", daemon=True)
         self._thread.start()
         return self
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        while True:
             try:
-                while self.run_pass().fired >= self.batch and not self._stop.is_set():
-                    pass
+                self.follow_rule_files()
+            except Exception:  # tried again before the next pass
+                log.exception("deadline recalculation failed")
+            if self._stop.wait(self.interval):
+                return
+            try:
+                self.run_passes()
             except Exception:  # the next pass tries again: the claimed rows were rolled back
                 log.exception("deadline scheduler pass failed")
+
+    def run_passes(self) -> None:
+        """Passes while they come back full; one PostgreSQL aborted on a deadlock or a serialization failure is run
+        again at once (``QUICK_RETRIES`` times), not an interval later."""
+        retries = 0
+        while not self._stop.is_set():
+            try:
+                done = self.run_pass()
+            except DBAPIError as exc:
+                if getattr(exc.orig, "sqlstate", None) not in RETRY_AT_ONCE or retries >= QUICK_RETRIES:
+                    raise
+                retries += 1
+                log.warning("deadline scheduler pass rolled back, run again", extra={"reason": str(exc.orig)})
+                continue
+            retries = 0
+            if done.fired < self.batch:
+                return
 
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-

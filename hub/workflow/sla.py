@@ -9,6 +9,7 @@ problem in one `DataFileError`; the table's version is the hash of the file's by
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,7 +20,8 @@ from typing import Any
 from hub.routing.table import TIERS
 from hub.workflow.datafile import Problems, packaged, read_toml
 
-__all__ = ["PRIORITIES", "UNKNOWN_TIER", "Escalation", "SlaRow", "SlaTable", "load_sla_table", "parse_sla_table"]
+__all__ = ["MAX_LIMIT", "PRIORITIES", "ROLE", "UNKNOWN_TIER", "Escalation", "SlaRow", "SlaTable", "load_sla_table",
+           "parse_sla_table"]
 
 log = logging.getLogger("onepoint.workflow")
 
@@ -29,6 +31,8 @@ _TOP_KEYS = {"defaults", "tiers", UNKNOWN_TIER}
 _ROW_KEYS = {"priority", "first_response", "reply", "return_visit", "warning_share", "escalation",
              "escalation_interval"}
 _DEFAULT_KEYS = _ROW_KEYS - {"priority", "first_response", "reply"}
+ROLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")  # OA's UserId (c:PartyId in schemas/common.xsd)
+MAX_LIMIT = timedelta(days=365)  # the longest limit or escalation interval: a calendar places it within its search
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,7 @@ def _row(problems: Problems, key: str, tier: str, table: Any, defaults: Mapping[
     priority = merged.get("priority")
     if "priority" in merged and (type(priority) is not int or priority not in PRIORITIES):
         problems.add(where("priority"), f"{priority!r} is not a priority 1..4")
-    durations = {name: problems.duration(where(name), merged[name]) if name in merged else None
+    durations = {name: _duration(problems, where(name), merged[name]) if name in merged else None
                  for name in ("first_response", "reply", "return_visit", "escalation_interval")}
     first, reply = durations["first_response"], durations["reply"]
     if first is not None and reply is not None and reply < first:
@@ -152,6 +156,11 @@ def _row(problems: Problems, key: str, tier: str, table: Any, defaults: Mapping[
         problems.add(where("escalation"), "must be a non-empty list of role names")
     elif isinstance(chain, list) and len(set(chain)) != len(chain):
         problems.add(where("escalation"), f"a role appears twice in {chain}")
+    elif isinstance(chain, list):
+        for role in chain:
+            if not ROLE.fullmatch(role):
+                problems.add(where("escalation"), f"{role!r} is not an OA user id (c:PartyId: a letter or digit, "
+                                                  "then up to 31 letters, digits, '.', '_' or '-')")
     if len(problems.found) > before:
         return None
     zero = timedelta(0)
@@ -165,3 +174,11 @@ def _row(problems: Problems, key: str, tier: str, table: Any, defaults: Mapping[
         escalation=tuple(merged["escalation"]),
         escalation_interval=durations["escalation_interval"] or zero,
     )
+
+
+def _duration(problems: Problems, key: str, value: Any) -> timedelta | None:
+    duration = problems.duration(key, value)
+    if duration is not None and duration > MAX_LIMIT:
+        problems.add(key, f"{value!r} is longer than {MAX_LIMIT.days} days")
+        return None
+    return duration

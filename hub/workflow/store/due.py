@@ -9,10 +9,13 @@
 
 The query is ``WHERE fired_at IS NULL AND due_at <= now ORDER BY due_at LIMIT n`` on the partial index
 ``ix_deadlines_open_due`` (``due_at`` of the deadlines not yet fired), so a pass reads the due rows only, however
-many work orders are open or how many deadlines fired before. On PostgreSQL the rows are taken ``FOR UPDATE SKIP
-LOCKED``: a second hub process running the same pass at the same moment skips them and takes the next ones, so each
-deadline fires once. On SQLite the ``BEGIN IMMEDIATE`` write lock makes passes take turns. An exception inside the
-block rolls everything back: the deadlines stay due and come back on the next pass.
+many work orders are open or how many deadlines fired before. On PostgreSQL it takes the rows' work orders and then
+the rows ``FOR UPDATE OF work_orders, deadlines SKIP LOCKED``: the one lock order of every writer (an action locks
+its work order, then replaces its deadline rows), so a pass never waits for an action or another pass and never
+deadlocks with one; a due row whose work order another transaction holds is skipped and comes back on a later pass,
+and a second hub process running the same pass at the same moment takes the next ones, so each deadline fires
+once. On SQLite the ``BEGIN IMMEDIATE`` write lock makes passes take turns. An exception inside the block rolls
+everything back: the deadlines stay due and come back on the next pass.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select, tuple_, update
 
 from hub.workflow.store.records import DueDeadline
-from hub.workflow.store.schema import deadlines
+from hub.workflow.store.schema import deadlines, work_orders
 from hub.workflow.store.transaction import WorkOrderTransaction
 
 __all__ = ["DueBatch", "due_query", "mark_fired", "take_due"]
@@ -43,13 +46,15 @@ class DueBatch:
 
 
 def due_query(now: datetime, limit: int) -> Select[int, str, str, datetime]:
-    """The due deadlines, oldest first, locked and skipping rows another transaction holds."""
+    """The due deadlines, oldest first, each locked after its work order (``OF work_orders, deadlines``: that
+    order, as every action takes them), skipping rows whose work order or row another transaction holds."""
     return (
         select(deadlines.c.id, deadlines.c.work_order_id, deadlines.c.kind, deadlines.c.due_at)
+        .join(work_orders, work_orders.c.id == deadlines.c.work_order_id)
         .where(deadlines.c.fired_at.is_(None), deadlines.c.due_at <= now)
         .order_by(deadlines.c.due_at)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=[work_orders, deadlines])
     )
 
 
@@ -59,8 +64,13 @@ def take_due(tx: WorkOrderTransaction, now: datetime, limit: int) -> DueBatch:
     return DueBatch(tx, [DueDeadline(int(r[0]), str(r[1]), str(r[2]), r[3]) for r in rows])
 
 
-def mark_fired(batch: DueBatch, now: datetime) -> None:
-    """Mark the batch's deadlines (but the released ones) fired at ``now``, in its transaction."""
-    fired = [d.id for d in batch.deadlines if d.id not in batch.released]
+def mark_fired(batch: DueBatch, now: datetime) -> int:
+    """Mark the batch's deadlines (but the released ones) fired at ``now``, in its transaction; returns how many
+    were still there unfired. A row fired or replaced meanwhile is left as it is: a row is matched by its id and
+    kind and must still be due (SQLite gives a deleted row's id to the next one inserted)."""
+    fired, marked = [(d.id, d.kind) for d in batch.deadlines if d.id not in batch.released], 0
     for start in range(0, len(fired), 500):
-        batch.tx.db.execute(update(deadlines).where(deadlines.c.id.in_(fired[start:start + 500])).values(fired_at=now))
+        marked += batch.tx.db.execute(update(deadlines).where(
+            tuple_(deadlines.c.id, deadlines.c.kind).in_(fired[start:start + 500]), deadlines.c.fired_at.is_(None),
+            deadlines.c.due_at <= now).values(fired_at=now)).rowcount
+    return marked

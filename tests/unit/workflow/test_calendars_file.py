@@ -142,7 +142,9 @@ NETWORK_OPS = "network"
 
 
 def test_a_make_up_day_that_already_works_is_refused(tmp_path: Path) -> None:
-    text = GOOD.replace("extra_working_days = [2026-10-10]", "extra_working_days = [2026-10-12]")  # a Monday
+    """A calendar's own make-up day on a day it works anyway is a mistake in that calendar (a shared set's is not:
+    test_calendar_make_up_days.py)."""
+    text = GOOD.replace('holiday_set = "cn"\n', 'holiday_set = "cn"\nextra_working_days = [2026-10-12]\n')  # a Monday
     with pytest.raises(DataFileError, match="extra working day 2026-10-12 is a mon, already a working day"):
         load_calendars(write(tmp_path, text))
 

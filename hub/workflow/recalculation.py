@@ -1,0 +1,89 @@
+"""Recalculation: the open work orders whose deadlines came from another SLA table or calendar get them again from
+their facts (``docs/deadlines.md``, "Contract for the store and the scheduler").
+
+Which ones is asked of the store in SQL (``store.stale``): the SLA table's version is compared there, and one work
+order per calendar hash in use tells whether all those with that hash are current. So a recalculation with nothing
+to do costs a few statements, not a read of every open work order: the deadline scheduler runs it in its own thread
+at start and whenever the running process reloaded the SLA table or the calendars (``rule_files``), and
+``onepoint workorders recalculate`` runs it on demand. Each recomputed work order keeps what was answered
+(``limit_columns``) and the rows that fired; it gets a ``RECALCULATE`` history entry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from hub.workflow.deadlines import Deadlines, calendar_version, compute_deadlines
+from hub.workflow.lifecycle import FINAL, WorkOrderState
+from hub.workflow.limit_columns import limit_columns
+from hub.workflow.runtime import WorkflowRuntime
+from hub.workflow.schedule import RESUME, chain_level, deadline_rows
+from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
+from hub.workflow.store.queries import load_work_order
+from hub.workflow.store.stale import calendar_groups, stale_work_orders
+
+__all__ = ["OPEN_STATES", "recalculate", "recompute"]
+
+log = logging.getLogger("onepoint.workflow.scheduler")
+OPEN_STATES = tuple(state.value for state in WorkOrderState if state not in FINAL)
+
+
+def recalculate(runtime: WorkflowRuntime, *, stopping: Callable[[], bool] = lambda: False, chunk: int = 500) -> int:
+    """Recompute the open work orders computed from another SLA table or calendar; how many were. ``stopping``:
+    asked between chunks (the scheduler's stop), a chunk at a time in its own transaction."""
+    engine, store = runtime.engine, runtime.store
+    sla_version = engine.sla.version
+    stale_calendars = [version for version, work_order_id in calendar_groups(store.engine, OPEN_STATES, sla_version)
+                       if not _current_calendars(runtime, work_order_id, version)]
+    changed, after = 0, None
+    while not stopping():
+        ids = stale_work_orders(store.engine, OPEN_STATES, sla_version, stale_calendars, after=after, limit=chunk)
+        if ids:
+            with store.transaction() as tx:
+                changed += sum(_recompute(runtime, tx, work_order_id) for work_order_id in ids)
+        if len(ids) < chunk:
+            break
+        after = ids[-1]
+    if changed:
+        log.info("deadlines recalculated", extra={"work_orders": changed, "sla_version": engine.sla.version})
+    return changed
+
+
+def _current_calendars(runtime: WorkflowRuntime, work_order_id: str, stored: str) -> bool:
+    """Whether the work order's owners' calendars are those its stored hash ``stored`` was computed from."""
+    view = runtime.store.get_work_order(work_order_id)
+    if view is None:
+        return True
+    engine = runtime.engine
+    return calendar_version(engine.timing_facts(view.row, view.history), engine.calendars) == stored
+
+
+def _recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, work_order_id: str) -> int:
+    view = load_work_order(tx.db, work_order_id, for_update=True)
+    if view is None or WorkOrderState(view.row["state"]) in FINAL:
+        return 0
+    row = view.row
+    recompute(runtime, tx, view, lambda deadlines: HistoryEntry(
+        at=runtime.clock.now(), kind="field", actor="hub", system="HUB", action="RECALCULATE", field="sla_version",
+        old_value=row["sla_version"], new_value=deadlines.sla_version, note="deadlines recalculated"))
+    return 1
+
+
+def recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, view: WorkOrderView,
+              entry: Callable[[Deadlines], HistoryEntry], changes: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Give the locked work order ``view`` its deadlines again from its facts with ``changes`` applied (a tier BOSS
+    gave late, ``tier_recheck``): priority and the limits still running, the pending deadline rows; ``entry`` (of
+    the new deadlines) goes to its history. Returns the row as it is now."""
+    engine, row = runtime.engine, {**view.row, **(changes or {})}
+    facts = engine.timing_facts(row, view.history)
+    deadlines = compute_deadlines(facts, engine.sla, engine.calendars)
+    columns = {**(changes or {}), **limit_columns(deadlines, view.row)}
+    tx.update(row["id"], columns, history=[entry(deadlines)])
+    fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
+    resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME and d["fired_at"] is None), None)
+    tx.replace_deadlines(row["id"], deadline_rows(
+        deadlines, facts, engine.sla, engine.calendars, state=WorkOrderState(row["state"]),
+        escalation_level=chain_level(fired), fired=fired, resume_at=resume_at))
+    return {**row, **columns}
