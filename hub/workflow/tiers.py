@@ -26,7 +26,7 @@ from hub.gateways.documents import timestamp
 from hub.observability import mask_msisdn
 from hub.routing.outbound import OutboundError, Sender
 
-__all__ = ["TierFacts", "TierLookup", "tier_query_document"]
+__all__ = ["NoTier", "TierFacts", "TierLookup", "tier_query_document"]
 
 BOSS = "urn:onepoint:boss:1"
 C = "urn:onepoint:common:1"
@@ -93,6 +93,7 @@ class TierLookup:
         self._lock = threading.Lock()
         self.timeout, self.pause, self._clock = timeout, pause, clock
         self._paused_until = 0.0
+        self.answered_at = 0.0  # on ``clock``: when BOSS last answered a question (0.0: not yet)
         self.asked = 0
         self.unanswered = 0
 
@@ -114,9 +115,7 @@ class TierLookup:
                                                              "ordinary time limits")
         self.asked += 1
         try:
-            answer = outbound.request(tier_query_document(msisdn, "tier-lookup-00", now), step="tier",
-                                      timeout=self.timeout)
-            facts = _facts(msisdn, answer)
+            facts = self._asked(msisdn, outbound, now)
         except (OutboundError, TimeoutError, NoTier) as exc:
             self.unanswered += 1
             self._paused_until = self._clock() + self.pause
@@ -124,5 +123,24 @@ class TierLookup:
                 "msisdn": mask_msisdn(msisdn), "error": str(exc), "not_asked_for_seconds": self.pause})
             return TierFacts(msisdn, None, known=False, note=f"BOSS gave no tier ({type(exc).__name__}): "
                                                               "ordinary time limits")
+        return facts
+
+    @property
+    def paused(self) -> bool:
+        """BOSS gave no tier less than ``pause`` seconds ago: new work orders do not ask it now."""
+        return self._clock() < self._paused_until
+
+    def ask(self, msisdn: str, outbound: Sender, now: datetime) -> TierFacts:
+        """Ask BOSS now, leaving the pause of new work orders as it is (the tier recheck's question: its failure
+        is no reason to keep new complaints from asking); raises ``OutboundError``, ``TimeoutError`` or ``NoTier``
+        when BOSS gave no tier."""
+        self.asked += 1
+        return self._asked(msisdn, outbound, now)
+
+    def _asked(self, msisdn: str, outbound: Sender, now: datetime) -> TierFacts:
+        answer = outbound.request(tier_query_document(msisdn, "tier-lookup-00", now), step="tier",
+                                  timeout=self.timeout)
+        facts = _facts(msisdn, answer)
+        self.answered_at = self._clock()
         self.remember(facts)
         return facts

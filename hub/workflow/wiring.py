@@ -31,6 +31,7 @@ from hub.workflow.publisher import EventPublisher
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from hub.workflow.scheduler import DeadlineScheduler
 from hub.workflow.store import WorkOrderProcessedStore
+from hub.workflow.tier_recheck import TierRecheck
 
 __all__ = ["BATCH", "CONSUMER", "background", "close", "dependencies", "handlers", "processed_store"]
 
@@ -54,9 +55,11 @@ def processed_store(built: Mapping[str, Any]) -> ProcessedStore:
 
 
 def background(built: Mapping[str, Any], *, outbound: Outbound | None, settings: HubSettings) -> Callable[[], None]:
-    """The deadline scheduler (``[workflow] scheduler_interval_seconds``; 0: none in this process; it first
-    recalculates the open work orders whose deadlines came from another SLA table or calendar) and the event
-    publisher (``publisher_interval_seconds``; retries along ``[broker] delay_tiers``). Returns what stops both."""
+    """The deadline scheduler (``[workflow] scheduler_interval_seconds``; 0: none in this process; in its thread,
+    not before this returns, it recalculates the open work orders whose deadlines came from another SLA table or
+    calendar, and again after it reloaded an edited file), beside it the tier recheck (``tier_recheck``: work orders
+    created while BOSS gave no tier get it once BOSS answers) and the event publisher (``publisher_interval_seconds``;
+    retries along ``[broker] delay_tiers``). Returns what stops them."""
     runtime = built["workflow"]
     if not isinstance(runtime, WorkflowRuntime):
         raise TypeError("the workflow's dependencies hold no WorkflowRuntime")
@@ -64,6 +67,7 @@ def background(built: Mapping[str, Any], *, outbound: Outbound | None, settings:
     stops: list[Callable[[], None]] = []
     if config.scheduler_interval_seconds > 0:
         stops.append(DeadlineScheduler(runtime, outbound, interval=config.scheduler_interval_seconds).start().stop)
+        stops.append(TierRecheck(runtime, outbound, interval=config.scheduler_interval_seconds).start().stop)
     if config.publisher_interval_seconds > 0:
         stops.append(EventPublisher(
             runtime.store, runtime.clock, delays=[timedelta(milliseconds=t.ttl_ms) for t in settings.delay_tiers],
