@@ -1,7 +1,10 @@
 """The BOSS adapter's handlers (queue ``boss``): each request answered with BOSS's ``<Command>Response``.
 
 * ``boss.QueryCustomerTier``: the customer's tier from BOSS (repeats within the route's ``cache_ttl`` are
-  answered by the ingress's reply cache and never reach this queue);
+  answered by the ingress's reply cache and never reach this queue). The highest identity wins: when BOSS's
+  ``EffectiveTier`` is not the highest of the identities still valid (``ValidUntil`` not passed on the day the
+  request was received), the answer says the highest one and its priority (logged as a warning), so the caller,
+  the reply cache and the workflow's tier cache all get it;
 * ``boss.QuerySubscriber``: the subscriber record;
 * ``boss.SyncHLR``: BOSS repairs the HLR; the diff (``Change`` per field) goes back to the caller.
 
@@ -31,11 +34,13 @@ handlers = HandlerRegistry()
 @handlers.handler("boss.QueryCustomerTier", consumer=CONSUMER)
 def query_customer_tier(envelope: Envelope, boss: BossClient) -> Reply:
     tier = boss.query_customer_tier(mapping.tier_arguments(envelope))
-    highest = mapping.highest_tier([i.tier for i in tier.identities]) if tier.identities else tier.effective_tier
+    live = mapping.live_identities(tier.identities, envelope.received_at.date())
+    highest = mapping.highest_tier([i.tier for i in live]) if live else tier.effective_tier
     if highest != tier.effective_tier:
-        log.warning("BOSS's effective tier is not the highest identity; BOSS's kept",
+        log.warning("BOSS's effective tier is not the highest valid identity; the highest answered",
                     extra={"msisdn": mask_msisdn(tier.msisdn), "effective_tier": tier.effective_tier,
                            "highest": highest})
+        tier = mapping.with_effective_tier(tier, highest)
     return Reply(with_ack(tier.document, envelope, in_place=True), outcome=f"tier {tier.effective_tier}")
 
 

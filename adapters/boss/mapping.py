@@ -7,7 +7,7 @@ is the order of ``common.xsd``'s ``CustomerTier`` enumeration, read from the ins
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -28,11 +28,14 @@ __all__ = [
     "customer_tier",
     "highest_tier",
     "hlr_sync",
+    "live_identities",
     "msisdn_of",
     "subscriber_arguments",
     "sync_arguments",
     "tier_arguments",
     "tier_order",
+    "tier_priority",
+    "with_effective_tier",
 ]
 
 _XS = "http://www.w3.org/2001/XMLSchema"
@@ -111,6 +114,56 @@ def highest_tier(tiers: list[str] | tuple[str, ...]) -> str:
     """The highest of ``tiers`` (the effective tier of a customer with these identities)."""
     order = tier_order()
     return min(tiers, key=lambda t: order.index(t) if t in order else len(order))
+
+
+def tier_priority(tier: str) -> int:
+    """The work-order priority of an effective tier (boss.xsd, QueryCustomerTierResponse): VIP_* and
+    GROUP_KEY_PERSON 1; GROUP_MEMBER 2; LONG_DISTANCE_ROAMING and CONTRACT 3; the others 4."""
+    if tier.startswith("VIP_") or tier == "GROUP_KEY_PERSON":
+        return 1
+    return {"GROUP_MEMBER": 2, "LONG_DISTANCE_ROAMING": 3, "CONTRACT": 3}.get(tier, 4)
+
+
+def live_identities(identities: tuple[Identity, ...], today: date) -> tuple[Identity, ...]:
+    """The identities still valid on ``today``: those without a ``ValidUntil`` or valid until today or later
+    (one that cannot be read is kept: BOSS listed it)."""
+    def live(identity: Identity) -> bool:
+        if not identity.valid_until:
+            return True
+        try:
+            return date.fromisoformat(identity.valid_until[:10]) >= today
+        except ValueError:
+            return True
+
+    return tuple(identity for identity in identities if live(identity))
+
+
+_AFTER_EFFECTIVE = ("Identity", "Brand", "Msisdn", "Ack")  # what precedes it in boss.xsd's sequence, backwards
+_AFTER_PRIORITY = ("AccountManagerName", "AccountManagerId", "EffectiveTier", "Identity", "Brand", "Msisdn", "Ack")
+
+
+def _set_in_sequence(document: etree._Element, name: str, value: str, after: tuple[str, ...]) -> None:
+    """``document``'s child ``name`` set to ``value``; added where the XSD's sequence puts it when missing."""
+    found = document.find(f"{{{BOSS_NS}}}{name}")
+    if found is None:
+        found = etree.Element(f"{{{BOSS_NS}}}{name}")
+        previous = next((hits[-1] for hits in (document.findall(f"{{{BOSS_NS}}}{before}") for before in after)
+                         if hits), None)
+        if previous is None:
+            document.insert(0, found)
+        else:
+            previous.addnext(found)
+    found.text = value
+
+
+def with_effective_tier(tier: CustomerTier, effective: str) -> CustomerTier:
+    """``tier`` answered as ``effective`` with its priority: the document's ``EffectiveTier`` and ``Priority``
+    rewritten in place (both XSD-valid: a tier of the enumeration, a priority 1-4)."""
+    priority = tier_priority(effective)
+    _set_in_sequence(tier.document, "EffectiveTier", effective, _AFTER_EFFECTIVE)
+    _set_in_sequence(tier.document, "Priority", str(priority), _AFTER_PRIORITY)
+    return CustomerTier(tier.msisdn, tier.brand, tier.identities, effective, priority, tier.account_manager,
+                        tier.document)
 
 
 def msisdn_of(envelope: Envelope) -> str:

@@ -1,5 +1,6 @@
 """The BOSS operations: QueryCustomerTier, QuerySubscriber and SyncHLR, answered from :class:`BossState`.
 
+SyncHLR is idempotent on its MessageId: a repeat is answered with the first sync's diff (``BossState.sync_once``).
 An MSISDN BOSS does not know is refused the way a BOSS interface refuses it: a SOAP Fault with faultcode
 ``Client.SubscriberNotFound`` (HTTP 500), faultstring "subscriber not found" with the masked number.
 """
@@ -83,11 +84,11 @@ def boss_handlers(state: BossState, contract: Contract,
         return m["QuerySubscriberResponse"](Ack=contract.ack(validated, clock), Subscriber=record)
 
     def sync_hlr(validated: ValidatedCommand, request: Any) -> Any:
-        _subscriber(state, request.Msisdn)
-        changes = state.sync(request.Msisdn)
+        _subscriber(state, request.Msisdn)  # a repeated MessageId is answered with its first sync (BossState)
+        synced = state.sync_once(validated.message_id, request.Msisdn, local_now(clock).replace(microsecond=0))
+        changes = synced.changes
         return m["SyncHLRResponse"](
-            Ack=contract.ack(validated, clock), Changed=bool(changes),
-            SyncedAt=local_now(clock).replace(microsecond=0),
+            Ack=contract.ack(validated, clock), Changed=bool(changes), SyncedAt=synced.synced_at,
             Change=[m["FieldChange"](Field=c.field, HlrValue=c.hlr_value, BossValue=c.boss_value) for c in changes],
         )
 

@@ -2,21 +2,27 @@
 
 The HLR starts as the population says (a configurable share disagreeing with BOSS); ``sync`` writes BOSS's
 values into the HLR and returns each field it changed; ``reset`` puts every HLR record back to the seeded start.
+
+BOSS is idempotent on a SyncHLR's MessageId (as CRM is on its notices): ``sync_once`` answers a MessageId it
+synced before (for the same number) with that first sync's outcome, its diff and time, and syncs nothing again,
+so a caller that lost the answer (its read timed out) and sends the same request again learns what was repaired.
+The most recent ``max_syncs`` outcomes are kept.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from emulators.population import Population, Subscriber, generate_population
 from emulators.toolkit.logs import emulator_logger, log_event
 from hub.observability.logging import mask_msisdn
 
-__all__ = ["BossState", "FieldChange", "SubscriberNotFound"]
+__all__ = ["BossState", "FieldChange", "SubscriberNotFound", "SyncOutcome"]
 
 log = emulator_logger("boss")
 
@@ -32,13 +38,26 @@ class FieldChange:
     boss_value: str
 
 
+@dataclass(frozen=True, slots=True)
+class SyncOutcome:
+    """One SyncHLR's outcome: the fields it changed and when; ``repeat`` when it is a MessageId's first, again."""
+
+    msisdn: str
+    changes: tuple[FieldChange, ...]
+    synced_at: datetime
+    repeat: bool = False
+
+
 class BossState:
     """The BOSS record of a seeded population plus the HLR, thread-safe."""
 
-    def __init__(self, *, seed: int = 0, subscribers: int = 1000, hlr_drift_share: float = 0.1) -> None:
+    def __init__(self, *, seed: int = 0, subscribers: int = 1000, hlr_drift_share: float = 0.1,
+                 max_syncs: int = 100_000) -> None:
         self.population: Population = generate_population(seed, subscribers, hlr_drift_share=hlr_drift_share)
         self._lock = threading.Lock()
         self._hlr: dict[str, dict[str, str]] = {}
+        self._synced: OrderedDict[str, SyncOutcome] = OrderedDict()  # by MessageId, the most recent max_syncs
+        self.max_syncs = max_syncs
         self._syncs = 0
         self._fields_changed = 0
         self.reset()
@@ -46,6 +65,7 @@ class BossState:
     def reset(self) -> None:
         with self._lock:
             self._hlr = {s.msisdn: s.hlr.fields() for s in self.population.subscribers}
+            self._synced.clear()
             self._syncs = 0
             self._fields_changed = 0
 
@@ -70,15 +90,36 @@ class BossState:
 
     def sync(self, msisdn: str) -> list[FieldChange]:
         """Make the HLR match BOSS; the fields changed (none when they already agree)."""
-        wanted = self.subscriber(msisdn).boss_hlr_fields()
         with self._lock:
-            current = self._hlr[msisdn]
-            changes = [FieldChange(f, current[f], v) for f, v in wanted.items() if current.get(f) != v]
-            current.update((c.field, c.boss_value) for c in changes)
-            self._syncs += 1
-            self._fields_changed += len(changes)
+            changes = self._sync_locked(msisdn)
         log_event(log, logging.INFO, "boss.hlr_sync", msisdn=mask_msisdn(msisdn),
                   changed=[c.field for c in changes])
+        return changes
+
+    def sync_once(self, message_id: str, msisdn: str, now: datetime) -> SyncOutcome:
+        """``sync`` for the SyncHLR with ``message_id``: its first outcome again (``repeat``) when this MessageId
+        synced ``msisdn`` before, else a sync now, remembered under the MessageId."""
+        with self._lock:  # one sync per MessageId, also when two copies of it arrive at once
+            first = self._synced.get(message_id)
+            if first is None or first.msisdn != msisdn:
+                outcome = SyncOutcome(msisdn, tuple(self._sync_locked(msisdn)), now)
+                self._synced[message_id] = outcome
+                while len(self._synced) > self.max_syncs:
+                    self._synced.popitem(last=False)
+        if first is not None and first.msisdn == msisdn:
+            log_event(log, logging.INFO, "boss.hlr_sync_repeat", msisdn=mask_msisdn(msisdn), message_id=message_id)
+            return SyncOutcome(first.msisdn, first.changes, first.synced_at, repeat=True)
+        log_event(log, logging.INFO, "boss.hlr_sync", msisdn=mask_msisdn(msisdn),
+                  changed=[c.field for c in outcome.changes])
+        return outcome
+
+    def _sync_locked(self, msisdn: str) -> list[FieldChange]:
+        wanted = self.subscriber(msisdn).boss_hlr_fields()
+        current = self._hlr[msisdn]
+        changes = [FieldChange(f, current[f], v) for f, v in wanted.items() if current.get(f) != v]
+        current.update((c.field, c.boss_value) for c in changes)
+        self._syncs += 1
+        self._fields_changed += len(changes)
         return changes
 
     def drifted(self) -> list[str]:

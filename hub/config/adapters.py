@@ -4,6 +4,7 @@ One section per system the hub calls (``boss``, ``crm``, ``nsp``, ``dsmp``, ``oa
 
     [adapters.boss]
     url = "http://127.0.0.1:8101/"   # the endpoint; a SOAP system's WSDL defaults to url + "?wsdl"
+    # binding = "BossSoap"           # SOAP: which binding of the WSDL (default: its SOAP 1.1 binding)
     username = "hub"                 # WS-Security UsernameToken (SOAP) or HTTP basic (XML)
     password_env = "BOSS_PASSWORD"   # or password = "..." (development only), or token / token_env (XML bearer)
     connect_timeout = 2              # seconds to open the TCP connection
@@ -30,8 +31,8 @@ from typing import Any
 __all__ = ["SYSTEM_OPTIONS", "AdapterSettings", "parse_adapters"]
 
 _KEYS = frozenset({
-    "url", "wsdl", "username", "password", "password_env", "token", "token_env", "connect_timeout", "read_timeout",
-    "breaker_fail_max", "breaker_reset_seconds", "concurrency",
+    "url", "wsdl", "binding", "username", "password", "password_env", "token", "token_env", "connect_timeout",
+    "read_timeout", "breaker_fail_max", "breaker_reset_seconds", "concurrency",
 })
 #: keys that used to be read here, and where that setting lives now (named when an old file still has them)
 _MOVED: Mapping[str, str] = MappingProxyType({
@@ -52,6 +53,7 @@ class AdapterSettings:
     system: str
     url: str
     wsdl: str | None = None  # SOAP: where the WSDL is (default: url + "?wsdl"); read once per gateway
+    binding: str | None = None  # SOAP: the WSDL's binding to call (default: its SOAP 1.1 one; hub.gateways)
     username: str | None = None
     password: str | None = None
     token: str | None = None
@@ -102,6 +104,7 @@ def _adapter(system: str, entry: Any, where: str) -> AdapterSettings:
         system=system,
         url=url,
         wsdl=None if entry.get("wsdl") is None else str(entry["wsdl"]),
+        binding=None if entry.get("binding") is None else str(entry["binding"]),
         username=None if entry.get("username") is None else str(entry["username"]),
         password=_secret(entry, "password", where),
         token=_secret(entry, "token", where),

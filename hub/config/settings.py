@@ -54,6 +54,9 @@ class CallerConfig:
 class SecuritySettings:
     replay_window_seconds: int = 300
     nonce_cache_size: int = 2_000_000
+    # where WS-Security nonces are remembered: "memory" (this process), "workflow" ([workflow] database) or a
+    # database URL (sqlite:///…, postgresql+psycopg://…): several hub processes need a shared one
+    nonce_store: str = "memory"
     # failed sign-ins (hub.security.throttle): a burst of this many, then one per window / limit
     sign_in_failures_per_caller: int = 5
     sign_in_failures_per_address: int = 20
@@ -206,6 +209,14 @@ def _seconds(section: dict[str, Any], key: str, default: float, source: str) -> 
 _URL_FORBIDDEN = frozenset(' "<>\\^`{|}')
 
 
+def _nonce_store(value: Any, source: str) -> str:
+    """``security.nonce_store``: "memory", "workflow" or a sqlite:// or postgresql URL."""
+    if value in ("memory", "workflow") or (isinstance(value, str) and value.startswith(("sqlite://", "postgresql"))):
+        return str(value)
+    raise ConfigError(f"{source}: security.nonce_store must be \"memory\", \"workflow\" (the work-order database) "
+                      f"or a sqlite:// or postgresql+psycopg:// URL, not {value!r}")
+
+
 def _public_url(value: Any, source: str) -> str | None:
     """``server.public_url``: ``http[s]://host[:port][/path]``, no credentials, query or fragment; kept without
     its trailing slash (the SOAP addresses are ``<public_url>/soap/<set>``)."""
@@ -256,7 +267,7 @@ def _audit(section: Any, source: str) -> AuditSettings:
 _SECTIONS: dict[str, frozenset[str] | None] = {  # None: the section's own parser checks its keys
     "server": frozenset({"host", "port", "public_url"}),
     "limits": frozenset({"max_body_bytes", "max_depth", "max_attributes_per_element", "max_attributes"}),
-    "security": frozenset({"replay_window_seconds", "nonce_cache_size", "sign_in_failures_per_caller",
+    "security": frozenset({"replay_window_seconds", "nonce_cache_size", "nonce_store", "sign_in_failures_per_caller",
                            "sign_in_failures_per_address", "sign_in_window_seconds", "sign_in_tracked",
                            "sign_in_refusal_delay_seconds"}),
     "routing": frozenset({"file"}),
@@ -321,6 +332,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             security=SecuritySettings(
                 replay_window_seconds=_integer(security, "security", "replay_window_seconds", 300, source),
                 nonce_cache_size=_integer(security, "security", "nonce_cache_size", 2_000_000, source),
+                nonce_store=_nonce_store(security.get("nonce_store", "memory"), source),
                 sign_in_failures_per_caller=_positive(security, "sign_in_failures_per_caller", 5, source),
                 sign_in_failures_per_address=_positive(security, "sign_in_failures_per_address", 20, source),
                 sign_in_window_seconds=float(_positive(security, "sign_in_window_seconds", 60, source)),

@@ -30,7 +30,8 @@ from contextlib import contextmanager
 import httpcore
 import httpx
 
-__all__ = ["AddressCheck", "DeadlineBackend", "bounded_transport", "read_within", "within"]
+__all__ = ["AddressCheck", "AnswerTooLarge", "DeadlineBackend", "bounded_transport", "read_answer", "read_within",
+           "within"]
 
 AddressCheck = Callable[[str], str | None]  # an IP address -> why it may not be connected to (None: it may)
 _current = threading.local()
@@ -59,11 +60,38 @@ def _left(timeout: float | None, error: type[Exception], what: str) -> float | N
     return left if timeout is None else min(timeout, left)
 
 
-def read_within(response: httpx.Response, limit: int | None = None) -> bytes:
+class AnswerTooLarge(ValueError):
+    """A system's answer is larger than the hub reads (announced by its ``Content-Length``, or streamed past the
+    cap): refused before it is read whole."""
+
+    def __init__(self, size: int | None, max_bytes: int) -> None:
+        said = f"announced as {size} bytes" if size is not None else "streamed past the cap"
+        super().__init__(f"the answer is over {max_bytes} bytes ({said}): not read")
+        self.max_bytes = max_bytes
+
+
+def read_answer(response: httpx.Response, max_bytes: int) -> bytes:
+    """A successful answer's body, at most ``max_bytes`` (the parser's cap: it would refuse more anyway): a larger
+    ``Content-Length`` is refused before any byte is read, a body streamed past the cap once the cap is passed
+    (``AnswerTooLarge``; close the response, its connection is not reused). Any other answer (an error status)
+    over the cap comes back empty: its status alone says what happened."""
+    if not response.is_success:
+        try:
+            return read_within(response, max_bytes=max_bytes)
+        except AnswerTooLarge:
+            return b""
+    announced = response.headers.get("content-length")
+    if announced is not None and announced.strip().isdigit() and int(announced) > max_bytes:
+        raise AnswerTooLarge(int(announced), max_bytes)
+    return read_within(response, max_bytes=max_bytes)
+
+
+def read_within(response: httpx.Response, limit: int | None = None, *, max_bytes: int | None = None) -> bytes:
     """``response``'s whole body, checked against this thread's deadline after every chunk as well (the sockets
     are bounded by the backend; this bounds a body whatever carries it, a test double's stream too). With
     ``limit``: at most its first ``limit`` bytes as they came (not decoded), the rest left unread (close the
-    response: its connection is closed, not reused)."""
+    response: its connection is closed, not reused). With ``max_bytes``: `AnswerTooLarge` as soon as more than
+    that has come (decoded), nothing more read."""
     chunks, size = [], 0
     for chunk in (response.iter_bytes() if limit is None else response.iter_raw()):
         if limit is not None and size + len(chunk) >= limit:
@@ -71,6 +99,8 @@ def read_within(response: httpx.Response, limit: int | None = None) -> bytes:
             break
         chunks.append(chunk)
         size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            raise AnswerTooLarge(None, max_bytes)
         at: float | None = getattr(_current, "at", None)
         if at is not None and time.monotonic() > at:
             raise httpx.ReadTimeout("the call's deadline passed before the answer was read: timed out",

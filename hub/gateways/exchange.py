@@ -12,7 +12,8 @@ environment names for the system's URL (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_P
 still stands in for the system in tests: it replaces httpcore, below the transport. Two choices are the caller's
 (the event publisher makes them; the adapters do not): ``answer_limit``, how much of a ``post``'s answer is kept
 (the first bytes as they came; the rest is not read and the connection is closed), and ``address_check``, which
-addresses a connection may be made to (``hub.gateways.deadline``).
+addresses a connection may be made to (``hub.gateways.deadline``). The XML gateway gives ``max_answer``, the
+parser's cap: a successful answer larger than that is refused (``AnswerTooLarge``) before it is read whole.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Mapping
 
 import httpx
 
-from hub.gateways.deadline import AddressCheck, bounded_transport, read_within, within
+from hub.gateways.deadline import AddressCheck, bounded_transport, read_answer, read_within, within
 
 __all__ = ["HttpExchange", "environment_proxy"]
 
@@ -50,12 +51,13 @@ class HttpExchange:
 
     def __init__(self, url: str, timeout: httpx.Timeout, headers: Mapping[str, str] | None = None, *,
                  deadline: float | None = None, answer_limit: int | None = None,
-                 address_check: AddressCheck | None = None) -> None:
+                 address_check: AddressCheck | None = None, max_answer: int | None = None) -> None:
         self._transport = bounded_transport(environment_proxy(url), address_check=address_check)
         self._headers = dict(headers or {})
         self._timeout = timeout.as_dict()
         self.deadline = deadline
         self.answer_limit = answer_limit
+        self.max_answer = max_answer
         self._closed = False
 
     @property
@@ -82,7 +84,10 @@ class HttpExchange:
     def _post(self, url: str, content: bytes, headers: Mapping[str, str] | None) -> httpx.Response:
         response = self.send("POST", url, content=content, headers=headers)
         try:
-            response._content = read_within(response, self.answer_limit)  # what ``read()`` sets, within the deadline
+            if self.max_answer is not None:  # a successful answer over the cap is refused, not read whole
+                response._content = read_answer(response, self.max_answer)
+            else:  # what ``read()`` sets, within the deadline
+                response._content = read_within(response, self.answer_limit)
         finally:
             response.close()
         return response

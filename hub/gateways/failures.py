@@ -4,9 +4,13 @@
 
 * **transient** (``SystemUnavailable``, a ``TransientError``: retried in-process, then through the delay tiers):
   connect/read timeouts, refused or reset connections, HTTP 5xx, 408 and 429, SOAP ``Server``/``Receiver`` faults;
+  HTTP 408, 429 and 503 whatever fault came with them (a throttling system may say ``Client.Throttled``); with a
+  ``Retry-After`` (``SystemThrottled``, a ``CallsHeldBack``) the message waits that long in a delay tier instead,
+  no attempt counted (``hub.workers.waiting``);
 * **permanent** (``SystemRefused`` / ``InvalidAnswer``, ``PermanentError``\\ s: dead-lettered at once with the
   reason): HTTP 4xx, SOAP ``Client``/``Sender`` faults (and WS-Security refusals), arguments the operation does not
-  take, an answer that is not the XML it should be or fails its XSD.
+  take, an answer that is not the XML it should be or fails its XSD, or is larger than the parser's cap
+  (``AnswerTooLarge``, refused before it is read whole).
 
 ``SystemRefused.code`` keeps the fault code (``Client.SubscriberNotFound``) or the HTTP status, so an adapter can
 turn a refusal the system meant (an unknown subscriber) into a ``BusinessRejection``. An XML system says why in a
@@ -17,6 +21,9 @@ unavailability's reason. Reasons mask phone numbers.
 
 from __future__ import annotations
 
+import email.utils
+import time
+
 import httpx
 from lxml import etree
 from zeep.exceptions import Fault as ZeepFault
@@ -24,15 +31,18 @@ from zeep.exceptions import TransportError as ZeepTransportError
 from zeep.exceptions import ValidationError as ZeepValidationError
 from zeep.exceptions import XMLSyntaxError as ZeepXMLSyntaxError
 
+from hub.gateways.deadline import AnswerTooLarge
 from hub.observability.logging import mask_msisdn
 from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import ParserLimits, parse_document
-from hub.workers.errors import PermanentError, TransientError
+from hub.workers.errors import CallsHeldBack, PermanentError, TransientError
 
-__all__ = ["MAX_ERROR_BYTES", "InvalidAnswer", "SystemRefused", "SystemUnavailable", "error_answer", "failure_of",
-           "fault_code", "fault_failure", "status_failure"]
+__all__ = ["MAX_ERROR_BYTES", "THROTTLED_STATUS", "InvalidAnswer", "SystemRefused", "SystemThrottled",
+           "SystemUnavailable", "error_answer", "failure_of", "fault_code", "fault_failure", "retry_after",
+           "retry_after_seconds", "status_failure"]
 
 RETRYABLE_STATUS = frozenset({408, 429})
+THROTTLED_STATUS = frozenset({408, 429, 503})  # "try again later" whatever the body says (a Client fault too)
 MAX_ERROR_BYTES = 65_536  # a c:Error body larger than this is not read (its status alone is the reason)
 _ERROR_LIMITS = ParserLimits(max_bytes=MAX_ERROR_BYTES, max_depth=8, max_attributes_per_element=16,
                              max_attributes=64)
@@ -46,6 +56,31 @@ class SystemUnavailable(TransientError):
         super().__init__(mask_msisdn(f"{system} {operation}: {reason}"))
         self.system = system
         self.operation = operation
+
+
+class SystemThrottled(SystemUnavailable, CallsHeldBack):
+    """The system asked to be called again later (HTTP 408, 429 or 503 with ``Retry-After``): the message waits
+    ``retry_in`` seconds in a delay tier without counting an attempt, as the system said."""
+
+    def __init__(self, system: str, operation: str, reason: str, retry_in: float) -> None:
+        super().__init__(system, operation, f"{reason} (Retry-After {retry_in:g} s)")
+        self.retry_in = retry_in
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """A ``Retry-After`` header's wait in seconds (delay-seconds or an HTTP date); None if absent or unreadable."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 class SystemRefused(PermanentError):
@@ -101,12 +136,23 @@ def error_answer(content: bytes) -> tuple[str, str] | None:
     return (code, message) if code or message else None
 
 
+def retry_after(response: httpx.Response) -> float | None:
+    """The wait a throttling answer (408, 429, 503) asks for with ``Retry-After``; None for any other."""
+    if response.status_code not in THROTTLED_STATUS:
+        return None
+    return retry_after_seconds(response.headers.get("retry-after"))
+
+
 def status_failure(system: str, operation: str, status: int, text: str,
-                   error: tuple[str, str] | None = None) -> TransientError | PermanentError:
+                   error: tuple[str, str] | None = None, retry_after: float | None = None,
+                   ) -> TransientError | PermanentError:
     """An HTTP ``status`` other than success: 5xx, 408, 429 (and no status) transient, other 4xx refused. ``error``:
-    the ``(code, message)`` of the ``c:Error`` the system answered with (``error_answer``), its reason."""
+    the ``(code, message)`` of the ``c:Error`` (or SOAP Fault) the system answered with, its reason;
+    ``retry_after``: the seconds its ``Retry-After`` asked for (408, 429, 503: ``SystemThrottled``)."""
     said = ": ".join(part for part in error if part) if error else ""
     line = f"HTTP {status} {text}".rstrip()
+    if status in THROTTLED_STATUS and retry_after is not None:
+        return SystemThrottled(system, operation, f"{line}: {said}" if said else line, retry_after)
     if status >= 500 or status in RETRYABLE_STATUS or status == 0:
         return SystemUnavailable(system, operation, f"{line}: {said}" if said else line)
     return SystemRefused(system, operation, str(status), said or line, error_code=(error[0] or None) if error else None)
@@ -116,6 +162,8 @@ def failure_of(system: str, operation: str, exc: BaseException) -> TransientErro
     """The worker's view of ``exc``, raised by a call to ``operation`` of ``system`` (already classified: as is)."""
     if isinstance(exc, TransientError | PermanentError):
         return exc
+    if isinstance(exc, AnswerTooLarge):
+        return InvalidAnswer(system, operation, str(exc))
     if isinstance(exc, ZeepFault):
         return fault_failure(system, operation, exc.code, exc.message)
     if isinstance(exc, ZeepTransportError):
@@ -126,7 +174,8 @@ def failure_of(system: str, operation: str, exc: BaseException) -> TransientErro
             error = error_answer(response.content)
         except httpx.ResponseNotRead:  # a streamed answer, its body not read: the status line is the reason
             error = None
-        return status_failure(system, operation, response.status_code, response.reason_phrase, error)
+        return status_failure(system, operation, response.status_code, response.reason_phrase, error,
+                              retry_after(response))
     if isinstance(exc, httpx.TimeoutException):
         return SystemUnavailable(system, operation, f"timed out ({type(exc).__name__})")
     if isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError | OSError):

@@ -4,7 +4,8 @@ The gateway owns a ``zeep.Client`` whose transport is httpx (``HttpxTransport``:
 transport per calling thread, reused, so respx can stand in for the system in unit tests), signs each call with
 a WS-Security UsernameToken (password digest) when the settings name a user, bounds it with the connect and read
 timeouts of the settings (and the whole answer with their sum), and posts to the configured ``url`` whatever
-address the WSDL names. zeep builds and signs the request only: it hands back the raw answer (``raw_response``),
+address the WSDL names, through its SOAP 1.1 binding (``hub.gateways.soap_binding``: a WSDL may offer SOAP 1.2
+too). zeep builds and signs the request only: it hands back the raw answer (``raw_response``),
 which ``hub.gateways.soap_answers`` reads with the hub's hardened parser and checks against the command set's XSD
 (no zeep objects parsed and rendered back).
 ``call(operation, **args)`` runs in the calling worker thread (no event loop in between: bench/README.md, flows)::
@@ -32,6 +33,7 @@ from hub.gateways.failures import InvalidAnswer, failure_of
 from hub.gateways.observed import ObservedCall
 from hub.gateways.settings import GatewaySettings, http_timeout
 from hub.gateways.soap_answers import check_answer, soap_answer
+from hub.gateways.soap_binding import choose_binding
 from hub.gateways.soap_transport import HttpxTransport, RawAnswer
 from hub.observability.metrics import Metrics
 from hub.validation.command_sets import CommandSet
@@ -64,16 +66,14 @@ class SoapGateway:
         self._clients = ThreadClients(lambda: HttpExchange(settings.url, timeout))
         wsdl_client = httpx.Client(timeout=httpx.Timeout(max(settings.read_timeout, WSDL_READ_TIMEOUT),
                                                          connect=settings.connect_timeout))
-        transport = HttpxTransport(self._clients, wsdl_client,
+        transport = HttpxTransport(self._clients, wsdl_client, max_bytes=self.limits.max_bytes,
                                    deadline=settings.connect_timeout + settings.read_timeout)
         wsse = (UsernameToken(settings.username, settings.password or "", use_digest=True)  # type: ignore[no-untyped-call]
                 if settings.username else None)
         try:
             client = zeep.Client(settings.wsdl_location, transport=transport, wsse=wsse,  # type: ignore[no-untyped-call]
                                  settings=zeep.Settings(forbid_dtd=True, forbid_entities=True, raw_response=True))
-            bindings = list(client.wsdl.bindings.values())
-            if len(bindings) != 1:
-                raise InvalidAnswer(self.system, "WSDL", f"expected one binding, found {len(bindings)}")
+            binding = choose_binding(self.system, client.wsdl, settings.url, settings.binding)  # SOAP 1.1
         except InvalidAnswer:
             self._clients.close()
             raise
@@ -82,7 +82,7 @@ class SoapGateway:
             raise failure_of(self.system, "WSDL", exc) from exc
         finally:
             wsdl_client.close()  # the WSDL is read once, here
-        self._service = ServiceProxy(client, bindings[0], address=settings.url)  # type: ignore[no-untyped-call]
+        self._service = ServiceProxy(client, binding, address=settings.url)  # type: ignore[no-untyped-call]
 
     # -- calls ----------------------------------------------------------------------------------------
     def call(self, operation: str, **arguments: Any) -> etree._Element:
@@ -96,7 +96,7 @@ class SoapGateway:
         except Exception as exc:
             raise failure_of(self.system, operation, exc) from exc
         return soap_answer(self.system, operation, self.command_set, response.status_code, response.reason,
-                           response.content, self.limits)
+                           response.content, self.limits, response.retry_after)
 
     def close(self) -> None:
         """Close the HTTP connections."""

@@ -5,7 +5,9 @@ envelope through the hub's hardened parser (``hub.validation.parse_document``), 
 Body's single child, checked against the command set's XSD (no zeep objects built, none rendered back to XML).
 
 * a SOAP Fault: ``Server``/``Receiver`` → ``SystemUnavailable``; any other code → ``SystemRefused`` keeping it
-  (a fault whose code cannot be read: as its HTTP status says, e.g. 500 → transient);
+  (a fault whose code cannot be read: as its HTTP status says, e.g. 500 → transient); but a Fault sent with HTTP
+  408, 429 or 503 is transient whatever its code (the status says "try again later"; a throttling system answers
+  ``Client.Throttled``), and with ``Retry-After`` waits that long (``SystemThrottled``);
 * an HTTP status other than 200 without a Fault: 5xx, 408, 429 → transient, other 4xx → permanent;
 * anything else that is not one XSD-valid ``<operation>Response`` → ``InvalidAnswer``.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from hub.gateways.failures import InvalidAnswer, fault_failure, status_failure
+from hub.gateways.failures import THROTTLED_STATUS, InvalidAnswer, fault_code, fault_failure, status_failure
 from hub.validation.command_sets import CommandSet
 from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import ParserLimits, parse_document
@@ -28,27 +30,28 @@ _ENVELOPES = (SOAP11_NS, SOAP12_NS)
 
 
 def soap_answer(system: str, operation: str, command_set: CommandSet, status: int, reason: str, content: bytes,
-                limits: ParserLimits) -> etree._Element:
-    """The ``<operation>Response`` of ``command_set`` that ``content`` (answered with HTTP ``status``) carries."""
+                limits: ParserLimits, retry_after: float | None = None) -> etree._Element:
+    """The ``<operation>Response`` of ``command_set`` that ``content`` (answered with HTTP ``status``) carries;
+    ``retry_after``: the seconds a throttling answer's ``Retry-After`` asked for."""
     if status != 200 and not content.strip():
-        raise status_failure(system, operation, status, reason)
+        raise status_failure(system, operation, status, reason, retry_after=retry_after)
     try:
         envelope = parse_document(content, limits)
     except Exception as exc:
         if status != 200:
-            raise status_failure(system, operation, status, reason) from exc
+            raise status_failure(system, operation, status, reason, retry_after=retry_after) from exc
         raise InvalidAnswer(system, operation, f"not XML: {exc}") from exc
     namespace = etree.QName(envelope).namespace
     if namespace not in _ENVELOPES or etree.QName(envelope).localname != "Envelope":
         if status != 200:
-            raise status_failure(system, operation, status, reason)
+            raise status_failure(system, operation, status, reason, retry_after=retry_after)
         raise InvalidAnswer(system, operation, f"not XML of SOAP: {etree.QName(envelope).text} instead of an Envelope")
     body = envelope.find(f"{{{namespace}}}Body")
     children = [] if body is None else [child for child in body if isinstance(child.tag, str)]
     if len(children) == 1 and children[0].tag == f"{{{namespace}}}Fault":
-        raise _fault(system, operation, namespace, children[0], status, reason)
+        raise _fault(system, operation, namespace, children[0], status, reason, retry_after)
     if status != 200:
-        raise status_failure(system, operation, status, reason)
+        raise status_failure(system, operation, status, reason, retry_after=retry_after)
     if len(children) != 1:
         raise InvalidAnswer(system, operation, f"the SOAP Body holds {len(children)} elements, not one")
     if etree.QName(children[0]).localname != f"{operation}Response":
@@ -59,10 +62,11 @@ def soap_answer(system: str, operation: str, command_set: CommandSet, status: in
 
 
 def _fault(system: str, operation: str, namespace: str, fault: etree._Element, status: int,
-           reason: str) -> TransientError | PermanentError:
+           reason: str, retry_after: float | None = None) -> TransientError | PermanentError:
     """SOAP 1.1 ``faultcode``/``faultstring`` (unqualified as the spec writes them, or in the envelope's namespace
     as some servers do: looked up by local name) or SOAP 1.2 ``Code/Value``/``Reason/Text``. A fault whose code
-    cannot be read is judged by its HTTP status (500: transient) when it came with one."""
+    cannot be read is judged by its HTTP status (500: transient) when it came with one; so is a fault sent with a
+    "try again later" status (408, 429, 503), whatever its code."""
     if namespace == SOAP11_NS:
         code = _child_text(fault, "faultcode").strip()
         message = _child_text(fault, "faultstring")
@@ -72,8 +76,9 @@ def _fault(system: str, operation: str, namespace: str, fault: etree._Element, s
         if subcode:
             code = f"{code}.{subcode.strip().rpartition(':')[2]}"
         message = fault.findtext(f"{{{namespace}}}Reason/{{{namespace}}}Text") or ""
-    if not code and status != 200:
-        return status_failure(system, operation, status, reason, ("", message.strip()) if message.strip() else None)
+    if status in THROTTLED_STATUS or (not code and status != 200):
+        said = (fault_code(code), message.strip()) if code or message.strip() else None
+        return status_failure(system, operation, status, reason, said, retry_after)
     return fault_failure(system, operation, code, message)
 
 

@@ -8,6 +8,8 @@ thread hand-off per call: before, each call went from the worker thread to the g
 and httpx's async stack (anyio) cost about as much CPU as the rest of the hub's work per lookup (bench/README.md,
 flows, 2026-12-04).
 
+An answer is read at most up to the parser's cap (``max_bytes``): a larger ``Content-Length`` is refused before a
+byte of the body is read, and a body streamed past the cap is refused there (``hub.gateways.deadline.read_answer``).
 Every call is also bounded as a whole: the connection, the request and the whole answer, headers included, within
 ``deadline`` seconds (``hub.gateways.deadline``; httpx's timeout errors otherwise), so a system that trickles its
 answer cannot hold a worker thread for longer.
@@ -25,8 +27,9 @@ import httpx
 from lxml import etree
 
 from hub.gateways.clients import ThreadClients
-from hub.gateways.deadline import read_within, within
+from hub.gateways.deadline import read_answer, within
 from hub.gateways.exchange import HttpExchange
+from hub.gateways.failures import retry_after
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -39,17 +42,20 @@ __all__ = ["HttpxTransport", "RawAnswer"]
 
 @dataclass(frozen=True, slots=True)
 class RawAnswer:
-    """A system's HTTP answer as received: status, reason phrase, the whole body."""
+    """A system's HTTP answer as received: status, reason phrase, the whole body, and the seconds a throttling
+    answer's ``Retry-After`` asks for (408, 429, 503; else None)."""
 
     status_code: int
     reason: str
     content: bytes
+    retry_after: float | None = None
 
 
 class HttpxTransport(Transport):  # type: ignore[misc]  # zeep is untyped
     """zeep's transport over ``clients`` (calls) and ``wsdl_client`` (the WSDL and its imports, read once)."""
 
-    def __init__(self, clients: ThreadClients[HttpExchange], wsdl_client: httpx.Client, *, deadline: float) -> None:
+    def __init__(self, clients: ThreadClients[HttpExchange], wsdl_client: httpx.Client, *, deadline: float,
+                 max_bytes: int) -> None:
         # zeep's Transport.__init__ opens a requests.Session: not needed here, so not called
         self.cache = None
         self._close_session = False
@@ -57,6 +63,7 @@ class HttpxTransport(Transport):  # type: ignore[misc]  # zeep is untyped
         self.clients = clients
         self.wsdl_client = wsdl_client
         self.deadline = deadline
+        self.max_bytes = max_bytes  # the most of an answer read (the parser's cap: it refuses more anyway)
 
     def _load_remote_data(self, url: str) -> bytes:
         response = self.wsdl_client.get(url)
@@ -68,11 +75,13 @@ class HttpxTransport(Transport):  # type: ignore[misc]  # zeep is untyped
         return self.post(address, etree_to_string(envelope), headers)  # type: ignore[no-untyped-call]
 
     def post(self, address: str, message: bytes, headers: dict[str, str]) -> RawAnswer:
-        """POST ``message``; the answer read completely within ``deadline`` seconds (``httpx.ReadTimeout``)."""
+        """POST ``message``; the answer read completely within ``deadline`` seconds (``httpx.ReadTimeout``), a
+        successful one at most ``max_bytes`` (``AnswerTooLarge``: refused before it is read whole)."""
         with within(self.deadline):  # the headers' wait too, not only the body's
             response = self.clients.get().send("POST", address, content=message, headers=headers)
             try:
-                return RawAnswer(response.status_code, response.reason_phrase, read_within(response))
+                return RawAnswer(response.status_code, response.reason_phrase, read_answer(response, self.max_bytes),
+                                 retry_after(response))
             finally:
                 response.close()
 

@@ -2,7 +2,8 @@
 
 One ``HttpExchange`` per calling thread (``ThreadClients``: httpx's transport, no client per call), reused by every
 call it makes (keep-alive), with the connect and read timeouts of the settings and the system's credentials (a
-bearer token, or HTTP basic for a user).
+bearer token, or HTTP basic for a user). A successful answer is read at most up to the parser's cap: a larger
+``Content-Length`` is refused before its body is read, a body streamed past the cap there (``InvalidAnswer``).
 The answer is parsed with the hub's hardened parser and must be the operation's own ``<operation>Response`` of the
 command set, valid against its XSD. A refusal (any status but 2xx) keeps the ``c:Error`` the system answered with:
 its code and message are the failure's reason (``hub.gateways.failures.error_answer``)::
@@ -59,7 +60,8 @@ class XmlGateway:
             headers["authorization"] = basic_credentials(settings.username, settings.password or "")
         timeout = http_timeout(settings)
         self._clients = ThreadClients(lambda: HttpExchange(settings.url, timeout, headers,
-                                                           deadline=settings.connect_timeout + settings.read_timeout))
+                                                           deadline=settings.connect_timeout + settings.read_timeout,
+                                                           max_answer=self.limits.max_bytes))
 
     def post(self, operation: str, document: bytes | etree._Element) -> etree._Element:
         """POST ``document`` (the ``operation`` command) to the system's URL; its XSD-valid answer document."""

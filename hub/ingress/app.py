@@ -33,6 +33,7 @@ from hub.routing.broker_router import BrokerRouter
 from hub.routing.factory import open_router
 from hub.routing.router import Router
 from hub.security.callers import CallerDirectory
+from hub.security.nonces import SqlNonceStore, open_nonce_store
 from hub.security.throttle import SignInThrottle
 from hub.soap.wsse import UsernameTokenVerifier
 from hub.validation.command_sets import CommandSetRegistry
@@ -97,8 +98,8 @@ def create_app(
         acceptance = Acceptance(router, validator, metrics, reads_facts=reads_facts, validated_answers=adapters)
     else:
         acceptance = Acceptance(router, validator, metrics, validated_answers=adapters)
-    verifier = UsernameTokenVerifier(callers, security.replay_window_seconds, security.nonce_cache_size,
-                                     nonces_per_user=max(1, security.nonce_cache_size // 2))  # none fills it alone
+    nonces = open_nonce_store(settings)  # [security] nonce_store: memory, or shared by the hub processes
+    verifier = UsernameTokenVerifier(callers, security.replay_window_seconds, nonces=nonces)
     soap = SoapIngress(registry, validator, verifier, acceptance, throttle, settings.hub_url)
     xml = XmlIngress(registry, callers, acceptance, throttle)
     notices = BulletinAPI(settings.bulletin, xml, bulletin)
@@ -145,6 +146,8 @@ def create_app(
     ]
 
     hooks: list[Callable[[], None]] = [notices.close]
+    if isinstance(nonces, SqlNonceStore):
+        hooks.append(nonces.close)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

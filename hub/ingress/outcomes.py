@@ -109,8 +109,10 @@ def refusal_for(
         return Refusal(500, "no-route", f"{exc}; nothing was accepted")
     if isinstance(exc, RequestTimeoutError):
         return Refusal(504, "timeout", f"no reply from {system} in time: {exc}; the request was accepted and may "
-                                       "still be carried out: send it again with the same MessageId for its answer "
-                                       "(a new id would be a second request)")
+                                       "still be carried out: send it again with the same MessageId for the answer "
+                                       "the hub recorded for it (a new id would be a second request); a write "
+                                       "(boss.SyncHLR) the hub had to repeat is answered as the system answered "
+                                       "the repeat: its first outcome where the system keys on the MessageId")
     if isinstance(exc, (ConnectionError, TransportError)):  # the broker is down or did not confirm
         outages.warn(reason=str(exc))
         return Refusal(503, "unavailable", "the command could not be handed on; nothing was accepted: retry later",

@@ -26,8 +26,9 @@ def _schema_text(path: str) -> bytes:
     return data
 
 
-def contract_wsdl(spyne_wsdl: bytes, command_set: CommandSet) -> bytes:
-    """Replace the types of spyne's WSDL with the command set's XSDs.
+def contract_wsdl(spyne_wsdl: bytes, command_set: CommandSet, address: str | None = None) -> bytes:
+    """Replace the types of spyne's WSDL with the command set's XSDs; with ``address``, every port's
+    ``soap:address`` is exactly it (spyne quotes the path it is given again: ``%20`` would become ``%2520``).
 
     The schemas are spliced in as text: QName values such as ``type="c:MessageId"`` use prefixes that no tag
     uses, and lxml would drop or rename those declarations if the elements were moved into the WSDL's tree.
@@ -39,6 +40,11 @@ def contract_wsdl(spyne_wsdl: bytes, command_set: CommandSet) -> bytes:
         wsdl.insert(0, types)
     for child in list(types):
         types.remove(child)
+    if address is not None:
+        for port in wsdl.iterfind(f"{{{WSDL_NS}}}service/{{{WSDL_NS}}}port"):
+            for element in port:
+                if isinstance(element.tag, str) and etree.QName(element).localname == "address":
+                    element.set("location", address)
     types.text = "@@TYPES@@"
     text: bytes = etree.tostring(wsdl, xml_declaration=True, encoding="UTF-8")
     schemas = _schema_text(str(command_set.path.with_name("common.xsd"))) + _schema_text(str(command_set.path))

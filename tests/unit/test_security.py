@@ -1,6 +1,6 @@
 import pytest
 
-from hub.config.settings import CallerConfig
+from hub.config.settings import CallerConfig, ConfigError, load_settings
 from hub.security import (
     AuthenticationFailed,
     CallerDirectory,
@@ -10,6 +10,8 @@ from hub.security import (
     verify_password,
     verify_token,
 )
+from hub.security.nonces import SqlNonceStore, nonce_store_url, open_nonce_store
+from hub.soap.wsse import NonceCache
 
 pytestmark = pytest.mark.unit
 
@@ -80,3 +82,33 @@ def test_authorization_table_and_source_system():
         CallerDirectory.authorize_command(CS, "boss.SyncHLR")
     with pytest.raises(NotAuthorized, match="may not send as NSP"):
         CallerDirectory.authorize_source(CS, "NSP")
+
+
+class TestNonceStoreSetting:
+    """``[security] nonce_store``: this process's memory by default, else a database the hub processes share."""
+
+    def load(self, tmp_path, text: str):
+        path = tmp_path / "hub.toml"
+        path.write_text(text, encoding="utf-8")
+        return load_settings(path)
+
+    def test_memory_by_default(self, tmp_path):
+        settings = self.load(tmp_path, "")
+        assert settings.security.nonce_store == "memory" and nonce_store_url(settings) is None
+        assert isinstance(open_nonce_store(settings), NonceCache)
+
+    def test_the_workflow_database_or_a_url(self, tmp_path):
+        shared = self.load(tmp_path, '[security]\nnonce_store = "workflow"\n[workflow]\ndatabase = "work.db"\n')
+        assert nonce_store_url(shared) == f"sqlite:///{tmp_path / 'work.db'}"
+        store = open_nonce_store(shared)
+        try:
+            assert isinstance(store, SqlNonceStore) and store.check_and_add("cs", b"n", 1.0, 2.0)
+        finally:
+            store.close()
+        url = f"sqlite:///{tmp_path / 'nonces.db'}"
+        assert nonce_store_url(self.load(tmp_path, f'[security]\nnonce_store = "{url}"\n')) == url
+
+    @pytest.mark.parametrize("value", ['"redis://cache"', '"disk"', "1"])
+    def test_anything_else_is_refused_naming_the_setting(self, tmp_path, value):
+        with pytest.raises(ConfigError, match=r"security\.nonce_store"):
+            self.load(tmp_path, f"[security]\nnonce_store = {value}\n")

@@ -1,4 +1,4 @@
-"""SOAP 1.1 ingress at ``/soap/<set>`` (WSDL at ``?wsdl``).
+"""SOAP 1.1 ingress at ``/soap/<set>`` (WSDL at ``?wsdl``, any case: ``?WSDL`` as SoapUI and Axis ask).
 
 Each request goes through the same gate before spyne sees it, and every refusal is a SOAP Fault naming why:
 size cap → hardened parse → SOAP 1.1 envelope rules (`hub.soap.envelope`: header blocks, one Body child) →
@@ -8,7 +8,9 @@ This module only frames: the acceptance path and the refusals are `hub.ingress.a
 `hub.ingress.outcomes`, shared with the XML ingress; `fault_for` renders a refusal as a Fault.
 
 The WSDL's ``soap:address`` is the hub's public URL (``[server] public_url``, else the address it serves on),
-never the request's ``Host`` header: one WSDL per command set, built on its first request and kept.
+never the request's ``Host`` header, and exactly as configured (a percent-encoded path is not encoded again): one
+WSDL per command set, built on its first request and kept. The WS-Security nonce store may be a database
+(``[security] nonce_store``): its round trip runs on a worker thread, never on the event loop.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from hub.soap.namespaces import SOAP_NS
 from hub.soap.service import ACK_ENVIRON_KEY, PARSED_ENVIRON_KEY, build_soap_application, operation_envelope
 from hub.soap.wsdl import contract_wsdl
 from hub.soap.wsgi import call_wsgi, wsgi_environ
-from hub.soap.wsse import NonceCacheFull, SecurityTokenRefused, UsernameTokenVerifier
+from hub.soap.wsse import AcceptedToken, NonceCacheFull, SecurityTokenRefused, UsernameTokenVerifier
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.parser import parse_document
 from hub.validation.validator import DocumentValidator
@@ -126,7 +128,7 @@ class SoapIngress:
             return response
 
     async def wsdl(self, request: Request, name: str) -> Response:
-        if "wsdl" not in request.query_params:
+        if not any(key.lower() == "wsdl" for key in request.query_params):  # ?wsdl, ?WSDL (SoapUI, Axis), ...
             return fault_response(SoapFault("Client.MethodNotAllowed", "GET serves only the WSDL: add ?wsdl",
                                             code="method-not-allowed", status=405))
         document = self._wsdl.get(name)
@@ -150,7 +152,7 @@ class SoapIngress:
         if status != 200:
             log.error("WSDL not generated", extra={"system": name, "status": status})
             return None
-        return contract_wsdl(body, self.registry.get(name))
+        return contract_wsdl(body, self.registry.get(name), address)
 
     async def _handle(self, request: Request, name: str) -> Response:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -162,7 +164,7 @@ class SoapIngress:
             )
         body = await read_capped_body(request, self.validator.limits.max_bytes)
         address = request.client.host if request.client else ""
-        admitted = self._admit(body, name, request.headers.get("soapaction"), address)
+        admitted = await self._admit(body, name, request.headers.get("soapaction"), address)
         ack = await self.acceptance.accept(admitted.envelope)
         if ack.reply is not None:
             return self._reply(admitted, ack)
@@ -172,20 +174,41 @@ class SoapIngress:
         status, headers, data = await anyio.to_thread.run_sync(call_wsgi, self.apps[name], environ)
         return Response(data, status_code=status, headers=dict(headers))
 
-    def _admit(self, body: bytes, name: str, soapaction: str | None, address: str) -> Admitted:
-        """The SOAP framing of the shared acceptance path: parse, envelope rules, WS-Security (throttled per
-        caller and address), then `Acceptance.admit` with the SOAPAction check. Raises `SoapFault` or the
-        shared path's exceptions. The parsed tree lives in this frame only (see `Acceptance`)."""
-        root = parse_document(body, self.validator.limits)
-        command_element, soap_header = unwrap_soap_envelope(root)
+    def _signed_in(self, soap_header: etree._Element | None, address: str) -> AcceptedToken[CallerConfig]:
+        """The UsernameToken checked but for its nonce; a refusal counts as a failed sign-in of its user from
+        ``address`` (`SignInThrottled` once over the limit), raised as `AuthenticationFailed`."""
         try:
-            caller = self.verifier.verify(soap_header)
+            return self.verifier.check(soap_header)
+        except SecurityTokenRefused as exc:
+            raise self._failed(exc, address) from None
+
+    def _remember(self, accepted: AcceptedToken[CallerConfig], address: str) -> CallerConfig:
+        """The token's nonce remembered (a replay refused as a failed sign-in); its caller."""
+        try:
+            self.verifier.remember(accepted)
         except NonceCacheFull:
             raise  # the right password: not a failed sign-in, a busy hub (`busy_refusal`)
         except SecurityTokenRefused as exc:
-            if exc.username is not None:  # a wrong password counts; SignInThrottled once over the limit
-                self.throttle.failed(exc.username, address)
-            raise AuthenticationFailed(exc.reason, exc.code) from None
+            raise self._failed(exc, address) from None
+        return accepted.account
+
+    def _failed(self, exc: SecurityTokenRefused, address: str) -> AuthenticationFailed:
+        if exc.username is not None:  # a wrong password counts; SignInThrottled once over the limit
+            self.throttle.failed(exc.username, address)
+        return AuthenticationFailed(exc.reason, exc.code)
+
+    async def _admit(self, body: bytes, name: str, soapaction: str | None, address: str) -> Admitted:
+        """The SOAP framing of the shared acceptance path: parse, envelope rules, WS-Security (its nonce
+        remembered on a worker thread when the store is a database; throttled per caller and address), then
+        `Acceptance.admit` with the SOAPAction check. Raises `SoapFault` or the shared path's exceptions. The
+        parsed tree lives in this frame only, freed before the route is awaited (see `Acceptance`)."""
+        root = parse_document(body, self.validator.limits)
+        command_element, soap_header = unwrap_soap_envelope(root)
+        accepted = self._signed_in(soap_header, address)
+        if self.verifier.nonces.blocking:  # a shared store (a database): its round trip off the event loop
+            caller = await anyio.to_thread.run_sync(self._remember, accepted, address)
+        else:
+            caller = self._remember(accepted, address)
         # while this caller's password is being guessed from here, even the right one learns nothing; other
         # callers' failures at this address do not refuse it (as a Basic pair verified before, on XML)
         self.throttle.check_caller(caller.username, address)

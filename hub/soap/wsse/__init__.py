@@ -1,8 +1,10 @@
 """WS-Security (OASIS WSS 1.1) for SOAP 1.1: UsernameToken with PasswordDigest."""
 
 from hub.soap.wsse.username_token import (
+    AcceptedToken,
     NonceCache,
     NonceCacheFull,
+    NonceStore,
     SecurityTokenRefused,
     UsernameTokenVerifier,
     WsAccount,
@@ -13,8 +15,10 @@ from hub.soap.wsse.username_token import (
 )
 
 __all__ = [
+    "AcceptedToken",
     "NonceCache",
     "NonceCacheFull",
+    "NonceStore",
     "SecurityTokenRefused",
     "UsernameTokenVerifier",
     "WsAccount",

@@ -8,7 +8,14 @@ replayed token would carry any command. The memory is bounded in all and per use
 bound is reached by live nonces, a new token is refused with `NonceCacheFull` (fail closed: send it again
 later) rather than a live nonce forgotten, and one caller's traffic cannot take the others' share.
 The verifier looks users up through `WsAccountLookup` (the hub passes its caller directory, an emulator a
-`WsUsers` table), so it knows nothing of how accounts are configured.
+`WsUsers` table), so it knows nothing of how accounts are configured. Where the nonces are remembered is a
+`NonceStore`: `NonceCache` (this process's memory, the default) or a store shared by every hub process (the hub's
+`hub.security.nonces.SqlNonceStore`): with several hub processes, or across a restart, only a shared store refuses
+a token replayed to another process.
+
+A ``wsu:Timestamp`` in the same ``wsse:Security`` block (WSS 1.1 §10) is checked too: its ``Expires``, when it
+has one, must not have passed (allowing the same clock skew as ``Created``: the window), else the message is
+refused with ``wsse:MessageExpired``.
 """
 
 from __future__ import annotations
@@ -16,10 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import heapq
 import hmac
-import math
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,10 +34,13 @@ from lxml import etree
 
 from hub.soap.header import security_block
 from hub.soap.namespaces import DIGEST_TYPE, WSSE_NS, WSU_NS
+from hub.soap.wsse.nonces import NonceCache, NonceCacheFull, NonceStore, SecurityTokenRefused
 
 __all__ = [
+    "AcceptedToken",
     "NonceCache",
     "NonceCacheFull",
+    "NonceStore",
     "SecurityTokenRefused",
     "UsernameTokenVerifier",
     "WsAccount",
@@ -77,113 +84,85 @@ class WsUsers:
         return self._users.get(username)
 
 
-class SecurityTokenRefused(Exception):
-    """The UsernameToken does not authenticate anyone. ``code`` is the WSS fault code (``wsse:<code>``)."""
-
-    def __init__(self, reason: str, code: str = "FailedAuthentication", *, username: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.code = code
-        self.username = username
-
-
 def password_digest(nonce: bytes, created: str, password: str) -> str:
     raw = hashlib.sha1(nonce + created.encode("utf-8") + password.encode("utf-8")).digest()  # noqa: S324 (WSS spec)
     return base64.b64encode(raw).decode("ascii")
 
 
-class NonceCacheFull(SecurityTokenRefused):
-    """A valid token whose nonce cannot be remembered: the cache (``scope="cache"``) or this username's share of
-    it (``scope="caller"``) is full of nonces still inside their window. Not a wrong password: the token may be
-    sent again (with a new nonce) after ``retry_after`` seconds, when the first nonce of the cache expires (for a
-    caller's full share, a lower bound of when one of its own does). A consumer
-    that does not tell it apart refuses it as any other token (fail closed)."""
-
-    def __init__(self, caller: str, scope: str, retry_after: float) -> None:
-        self.retry_after = max(1, math.ceil(retry_after))  # whole seconds, as ``Retry-After`` carries them
-        super().__init__(f"the hub is busy: too many recent WS-Security tokens ({scope} limit); "
-                         f"retry after {self.retry_after} s")
-        self.caller = caller
-        self.scope = scope
-
-
-class NonceCache:
-    """The nonces of accepted tokens, each until its token expires: at most ``max_entries`` in all and
-    ``max_per_user`` per username (default: no share smaller than the whole).
-
-    Expired nonces are forgotten first (a heap by expiry); a live one never is. `check_and_add` raises
-    `NonceCacheFull` when a bound is reached by live nonces only.
-    """
-
-    def __init__(self, window_seconds: int, max_entries: int, max_per_user: int | None = None) -> None:
-        if max_entries < 1 or (max_per_user is not None and max_per_user < 1):
-            raise ValueError("the nonce cache's sizes must be positive")
-        self.window = window_seconds
-        self.max_entries = max_entries
-        self.max_per_user = max_entries if max_per_user is None else min(max_per_user, max_entries)
-        self._by_user: dict[str, dict[bytes, float]] = {}  # username → nonce → expiry
-        self._expiries: list[tuple[float, str, bytes]] = []  # a heap: the next nonce to expire first
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._expiries)
-
-    def held_by(self, username: str) -> int:
-        """How many live nonces of ``username`` are remembered."""
-        return len(self._by_user.get(username, ()))
-
-    def check_and_add(self, username: str, nonce: bytes, now: float, expires_at: float | None = None) -> bool:
-        """True when this nonce is new (and now remembered until ``expires_at``, by default twice the window
-        from now); False for a replay. `NonceCacheFull` when it cannot be remembered without forgetting a live
-        nonce."""
-        expires_at = now + 2 * self.window if expires_at is None else expires_at
-        with self._lock:
-            self._forget_expired(now)
-            held = self._by_user.get(username)
-            if held is not None and nonce in held:
-                return False
-            if held is not None and len(held) >= self.max_per_user:  # the cache's first expiry: a lower bound of
-                raise NonceCacheFull(username, "caller", self._expiries[0][0] - now)  # this caller's, found in O(1)
-            if len(self._expiries) >= self.max_entries:
-                raise NonceCacheFull(username, "cache", self._expiries[0][0] - now)
-            self._by_user.setdefault(username, {})[nonce] = expires_at
-            heapq.heappush(self._expiries, (expires_at, username, nonce))
-            return True
-
-    def _forget_expired(self, now: float) -> None:
-        while self._expiries and self._expiries[0][0] < now:
-            _, username, nonce = heapq.heappop(self._expiries)
-            held = self._by_user[username]
-            del held[nonce]
-            if not held:
-                del self._by_user[username]
-
-
-def _parse_created(text: str) -> datetime:
+def _parse_created(text: str, what: str = "Created") -> datetime:
     value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if value.tzinfo is None:
-        raise ValueError("Created has no time zone")
+        raise ValueError(f"{what} has no time zone")
     return value
 
 
+def _check_timestamp(security: etree._Element, now: float, skew: float) -> None:
+    """``wsu:Timestamp`` of the Security block: refused (``MessageExpired``) when its ``Expires`` is more than
+    ``skew`` seconds past; a malformed one is ``InvalidSecurity``. No Timestamp, or none with Expires: nothing."""
+    timestamp = security.find(f"{{{WSU_NS}}}Timestamp")
+    if timestamp is None:
+        return
+    expires = timestamp.findtext(f"{{{WSU_NS}}}Expires")
+    if expires is None:
+        return
+    try:
+        expires_at = _parse_created(expires, "Expires").astimezone(UTC).timestamp()
+    except ValueError as exc:
+        raise SecurityTokenRefused(f"malformed wsu:Timestamp: {exc}", "InvalidSecurity") from None
+    if now - expires_at > skew:
+        raise SecurityTokenRefused(f"the message expired at {expires.strip()} (wsu:Timestamp)", "MessageExpired")
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedToken(Generic[AccountT]):
+    """A token whose digest is right, its nonce not remembered yet (`UsernameTokenVerifier.remember`)."""
+
+    account: AccountT
+    username: str
+    nonce: bytes
+    now: float
+    expires_at: float
+
+
 class UsernameTokenVerifier(Generic[AccountT]):
-    """Checks the UsernameToken of the ``wsse:Security`` header block targeted at us; returns its account."""
+    """Checks the UsernameToken of the ``wsse:Security`` header block targeted at us; returns its account.
+
+    ``verify`` does it all; a caller on an event loop whose store is ``blocking`` calls `check` there and
+    `remember` (the store's I/O) on a worker thread.
+    """
 
     def __init__(
         self, accounts: WsAccountLookup[AccountT], window_seconds: int = 300, nonce_cache_size: int = 100_000,
-        *, nonces_per_user: int | None = None,
+        *, nonces_per_user: int | None = None, nonces: NonceStore | None = None,
     ) -> None:
+        """``nonces``: where nonces are remembered (default: a `NonceCache` of ``nonce_cache_size``, at most
+        ``nonces_per_user`` per username, in this process's memory)."""
         self.accounts = accounts
         self.window = window_seconds
-        self.nonces = NonceCache(window_seconds, nonce_cache_size, nonces_per_user)
+        self.nonces: NonceStore = (nonces if nonces is not None
+                                   else NonceCache(window_seconds, nonce_cache_size, nonces_per_user))
 
     def verify(self, soap_header: etree._Element | None, *, now: float | None = None) -> AccountT:
         """The authenticated account of a SOAP message, from its ``soap:Header``; raises `SecurityTokenRefused`."""
+        accepted = self.check(soap_header, now=now)
+        self.remember(accepted)
+        return accepted.account
+
+    def remember(self, accepted: AcceptedToken[AccountT]) -> None:
+        """Remember the token's nonce until it expires; `SecurityTokenRefused` for a replay, `NonceCacheFull` (a
+        valid token, a busy hub) when it cannot be remembered."""
+        if not self.nonces.check_and_add(accepted.username, accepted.nonce, accepted.now, accepted.expires_at):
+            raise SecurityTokenRefused("this nonce was used before (replay)", "FailedAuthentication",
+                                       username=accepted.username)
+
+    def check(self, soap_header: etree._Element | None, *, now: float | None = None) -> AcceptedToken[AccountT]:
+        """The token of a SOAP message checked but for its nonce (`remember`); raises `SecurityTokenRefused`."""
         now = time.time() if now is None else now
         security = security_block(soap_header)
         token = None if security is None else security.find(f"{{{WSSE_NS}}}UsernameToken")
-        if token is None:
+        if security is None or token is None:
             raise SecurityTokenRefused("a WS-Security UsernameToken is required", "InvalidSecurity")
+        _check_timestamp(security, now, self.window)
         username = (token.findtext(f"{{{WSSE_NS}}}Username") or "").strip()
         password = token.find(f"{{{WSSE_NS}}}Password")
         nonce_text = token.findtext(f"{{{WSSE_NS}}}Nonce")
@@ -211,8 +190,4 @@ class UsernameTokenVerifier(Generic[AccountT]):
         expected = None if secret is None else password_digest(nonce, created.strip(), secret)
         if account is None or expected is None or not hmac.compare_digest(expected, (password.text or "").strip()):
             raise SecurityTokenRefused("unknown user or wrong password", username=username)
-        # remembered until the token expires; NonceCacheFull (a valid token, a busy hub) when it cannot be
-        if not self.nonces.check_and_add(username, nonce, now, created_at + self.window):
-            raise SecurityTokenRefused("this nonce was used before (replay)", "FailedAuthentication",
-                                       username=username)
-        return account
+        return AcceptedToken(account, username, nonce, now, created_at + self.window)  # remembered until it expires

@@ -84,17 +84,34 @@ def test_sync_hlr_reports_each_change_once_and_persists(boss):
     handle, state = boss
     for msisdn in state.drifted()[:25]:
         expected = {(c.field, c.hlr_value, c.boss_value) for c in state.differences(msisdn)}
-        first = body_child(post(handle, boss_command("SyncHLR", msisdn)).content)
+        first = body_child(post(handle, boss_command("SyncHLR", msisdn, message_id=f"hub-first-{msisdn}")).content)
         assert_valid("boss", first)
         assert first.findtext("boss:Changed", namespaces=NS) == "true"
         changes = {(c.findtext("boss:Field", namespaces=NS), c.findtext("boss:HlrValue", namespaces=NS),
                     c.findtext("boss:BossValue", namespaces=NS)) for c in first.iterfind("boss:Change", NS)}
         assert changes == expected and changes
-        second = body_child(post(handle, boss_command("SyncHLR", msisdn)).content)
+        second = body_child(post(handle, boss_command("SyncHLR", msisdn, message_id=f"hub-again-{msisdn}")).content)
         assert_valid("boss", second)
         assert second.findtext("boss:Changed", namespaces=NS) == "false"
         assert second.find("boss:Change", NS) is None
         assert state.hlr(msisdn) == state.subscriber(msisdn).boss_hlr_fields()
+
+
+def test_a_repeated_sync_hlr_message_id_is_answered_with_its_first_diff(boss):
+    handle, state = boss
+    msisdn = state.drifted()[0]
+    expected = {(c.field, c.hlr_value, c.boss_value) for c in state.differences(msisdn)}
+    answers = [body_child(post(handle, boss_command("SyncHLR", msisdn, message_id="hub-lost-answer-01")).content)
+               for _ in range(2)]
+    for answer in answers:  # the second: the caller lost the first answer (read timeout) and sent it again
+        assert_valid("boss", answer)
+        assert answer.findtext("boss:Changed", namespaces=NS) == "true"
+        assert {(c.findtext("boss:Field", namespaces=NS), c.findtext("boss:HlrValue", namespaces=NS),
+                 c.findtext("boss:BossValue", namespaces=NS)) for c in answer.iterfind("boss:Change", NS)} == expected
+    assert answers[0].findtext("boss:SyncedAt", namespaces=NS) == answers[1].findtext("boss:SyncedAt", namespaces=NS)
+    assert handle.state()["hlr_syncs"] == 1  # synced once
+    again = body_child(post(handle, boss_command("SyncHLR", msisdn, message_id="hub-new-request-02")).content)
+    assert again.findtext("boss:Changed", namespaces=NS) == "false"  # a new MessageId is a new sync
 
 
 def test_stale_status_after_reconnection_is_repaired(boss):
