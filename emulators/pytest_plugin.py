@@ -9,7 +9,12 @@ Fixtures
     test. The handle has ``base_url``, ``admin`` (:class:`~emulators.toolkit.client.EmulatorAdmin`), ``http`` (an
     ``httpx.Client`` bound to it) and ``assert_called("QueryCustomerTier", times=1)``.
 ``emulators``
-    A lazy mapping: ``emulators["boss"]`` starts the registered ``boss`` emulator on first access.
+    A lazy mapping: ``emulators["boss"]`` starts the registered ``boss`` emulator on first access. Within one test,
+    ``emulators["boss"]`` and the ``boss_emulator`` fixture are the same server (one journal, faults and state).
+
+Warnings: spyne 2.14 (the SOAP emulators) bundles an old ``six`` and imports ``cgi``; the plugin registers the two
+filters that silence exactly those (:data:`SPYNE_WARNING_FILTERS`) in ``pytest_configure``, so a project that runs
+with ``filterwarnings = error`` keeps working whatever order its tests run in.
 
 Adding a system's emulator (for whoever writes ``emulators/<system>/``)
 -----------------------------------------------------------------------
@@ -40,14 +45,31 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EMULATORS",
+    "SPYNE_WARNING_FILTERS",
     "EmulatorUnavailable",
     "StartEmulator",
     "emulator_factory",
     "emulator_fixture",
     "emulators",
+    "pytest_configure",
     "register_emulator",
     "resolve_emulator",
 ]
+
+SPYNE_WARNING_FILTERS = (
+    # spyne 2.14's bundled six: its meta path importer has no find_spec (ImportWarning on every later import)
+    "ignore:.*_SixMetaPathImporter.*:ImportWarning",
+    # spyne imports cgi, deprecated since Python 3.11
+    "ignore:'cgi' is deprecated:DeprecationWarning",
+)
+"""The warnings the SOAP emulators' spyne raises on Python 3.11, ignored in every project using the plugin."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Add :data:`SPYNE_WARNING_FILTERS` after the project's own ``filterwarnings`` (later lines win)."""
+    for line in SPYNE_WARNING_FILTERS:
+        config.addinivalue_line("filterwarnings", line)
+
 
 class StartEmulator(Protocol):
     def __call__(
@@ -97,19 +119,33 @@ def emulator_fixture(name: str, **factory_kwargs: Any) -> Any:
     """A function-scoped fixture starting the emulator registered as ``name`` (``boss_emulator = ...``)."""
 
     @pytest.fixture(name=f"{name}_emulator")
-    def _fixture(emulator_factory: StartEmulator) -> EmulatorHandle:
-        return emulator_factory(name, **factory_kwargs)
+    def _fixture(emulator_factory: StartEmulator, _emulators_by_name: dict[str, EmulatorHandle]) -> EmulatorHandle:
+        if name in _emulators_by_name:  # emulators[name] started it earlier in this test's setup
+            if factory_kwargs:
+                pytest.fail(f"{name}_emulator takes {sorted(factory_kwargs)}, but emulators[{name!r}] already "
+                            f"started {name!r} without them in this test; request {name}_emulator first",
+                            pytrace=False)
+            return _emulators_by_name[name]
+        handle = _emulators_by_name[name] = emulator_factory(name, **factory_kwargs)
+        return handle
 
     _fixture.__doc__ = f"The {name} emulator on a free port of 127.0.0.1 (stopped after the test)."
     return _fixture
 
 
-class _LazyEmulators:
-    """``emulators["boss"]``: start a registered emulator on first access, then reuse it within the test."""
+@pytest.fixture
+def _emulators_by_name() -> dict[str, EmulatorHandle]:
+    """The emulators started by name in this test, shared by the named fixtures and ``emulators``."""
+    return {}
 
-    def __init__(self, start: StartEmulator) -> None:
+
+class _LazyEmulators:
+    """``emulators["boss"]``: start a registered emulator on first access, then reuse it within the test (the
+    ``boss_emulator`` fixture's, if the test has it)."""
+
+    def __init__(self, start: StartEmulator, handles: dict[str, EmulatorHandle]) -> None:
         self._start = start
-        self._handles: dict[str, EmulatorHandle] = {}
+        self._handles = handles
 
     def __getitem__(self, name: str) -> EmulatorHandle:
         if name not in self._handles:
@@ -127,9 +163,9 @@ class _LazyEmulators:
 
 
 @pytest.fixture
-def emulators(emulator_factory: StartEmulator) -> _LazyEmulators:
+def emulators(emulator_factory: StartEmulator, _emulators_by_name: dict[str, EmulatorHandle]) -> _LazyEmulators:
     """Every registered emulator, started lazily by name: ``emulators["nsp"].base_url``."""
-    return _LazyEmulators(emulator_factory)
+    return _LazyEmulators(emulator_factory, _emulators_by_name)
 
 
 boss_emulator = emulator_fixture("boss")

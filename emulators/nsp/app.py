@@ -35,6 +35,8 @@ from emulators.toolkit import Clock, SystemClock
 from emulators.toolkit.xmlcommand import (
     CommandError,
     ServiceEmulatorApp,
+    XmlTextError,
+    check_json_text,
     command_endpoint,
     validator,
     xml_hooks,
@@ -58,11 +60,13 @@ async def _json(request: Request) -> Any:
     if not body.strip():
         return {}
     try:
-        return json.loads(body)
+        data = json.loads(body)
     except ValueError as exc:
         raise NoticeSpecError(f"invalid JSON: {exc}") from exc
     except RecursionError:
         raise NoticeSpecError("invalid JSON: nested too deeply") from None
+    check_json_text(data)  # every text goes into an XML document: one XML 1.0 cannot hold is named, 400
+    return data
 
 
 def _refusal(exc: Exception) -> JSONResponse:
@@ -72,11 +76,13 @@ def _refusal(exc: Exception) -> JSONResponse:
         return JSONResponse({"error": "invalid document", "violations": [str(v) for v in exc.violations]}, 400)
     if isinstance(exc, NoticeSpecError):
         return JSONResponse({"error": str(exc), "violations": exc.violations}, status_code=400)
+    if isinstance(exc, XmlTextError):
+        return JSONResponse({"error": str(exc), "field": exc.field}, status_code=400)
     return JSONResponse({"error": f"not found: {exc}"}, status_code=404)
 
 
 def build_app(service: NspService) -> Starlette:
-    refusals = (CommandError, DocumentRefused, NoticeSpecError, KeyError)
+    refusals = (CommandError, DocumentRefused, NoticeSpecError, XmlTextError, KeyError)
 
     async def list_outages(request: Request) -> Response:
         return JSONResponse({"notices": service.notices()})

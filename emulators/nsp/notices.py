@@ -20,7 +20,7 @@ from typing import Any
 from lxml import etree
 
 from emulators.toolkit.instants import iso_instant
-from emulators.toolkit.xmlcommand import COMMON_NS, add_header, iso, sub
+from emulators.toolkit.xmlcommand import COMMON_NS, XmlTextError, add_header, check_json_text, iso, sub
 from hub.validation.namespaces import NSP_NS
 
 __all__ = ["FUNCTION_SERVICES", "NSP_NS", "Notice", "NoticeSpecError", "notice_document", "parse_notice_spec"]
@@ -136,6 +136,10 @@ def parse_notice_spec(spec: Any, *, now: float, notice_id: str) -> Notice:
     """A :class:`Notice` from a JSON specification (checks the shape; :func:`notice_document` checks the XSD)."""
     if not isinstance(spec, dict):
         raise NoticeSpecError("a notice is a JSON object")
+    try:
+        check_json_text(spec)  # a script's text too: what XML 1.0 cannot hold is named at load, not when sent
+    except XmlTextError as exc:
+        raise NoticeSpecError(str(exc)) from None
     for key in ("title", "wording"):
         if not isinstance(spec.get(key), str) or not spec[key].strip():
             raise NoticeSpecError(f"'{key}' is required (a non-empty string)")

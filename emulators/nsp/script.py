@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from emulators.nsp.notices import NoticeSpecError, parse_notice_spec
+from emulators.toolkit.xmltext import XmlTextError, check_json_text
 
 __all__ = ["ScriptEvent", "load_script"]
 
@@ -75,6 +76,11 @@ def load_script(source: str | Path | list[Any] | dict[str, Any]) -> list[ScriptE
             try:
                 parse_notice_spec(spec, now=0.0, notice_id="FLT-00000000-0000")
             except NoticeSpecError as exc:
+                raise ValueError(f"event {number} ({name}): {exc}") from exc
+        else:
+            try:
+                check_json_text(spec)  # the CLEARED revision's wording goes into an OutageNotice too
+            except XmlTextError as exc:
                 raise ValueError(f"event {number} ({name}): {exc}") from exc
         events.append(ScriptEvent(float(at), action, name, spec))
     events.sort(key=lambda e: e.at)

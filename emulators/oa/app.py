@@ -30,7 +30,14 @@ from emulators.oa.feeds import ATOM_MEDIA_TYPE
 from emulators.oa.service import OaService
 from emulators.oa.state import InboxError
 from emulators.toolkit import Clock, SystemClock
-from emulators.toolkit.xmlcommand import ServiceEmulatorApp, command_endpoint, validator, xml_hooks
+from emulators.toolkit.xmlcommand import (
+    ServiceEmulatorApp,
+    XmlTextError,
+    check_json_text,
+    command_endpoint,
+    validator,
+    xml_hooks,
+)
 from hub.validation import DocumentRefused
 
 __all__ = ["OA_ROUTES", "build_app", "create_emulator"]
@@ -59,6 +66,10 @@ async def _options(request: Request) -> dict[str, Any]:
     for key in ("outcome", "user_id"):
         if data.get(key) is not None and not isinstance(data[key], str):
             raise InboxError(400, "invalid-json", f"'{key}' must be a string")
+    try:
+        check_json_text(data)  # the outcome goes into CompleteTodo: text XML 1.0 cannot hold is named, 400
+    except XmlTextError as exc:
+        raise InboxError(400, "invalid-text", str(exc)) from None
     return data
 
 
@@ -79,6 +90,8 @@ def build_app(service: OaService) -> Starlette:
         except DocumentRefused as exc:
             return JSONResponse({"error": "invalid CompleteTodo", "code": "invalid",
                                  "violations": [str(v) for v in exc.violations]}, status_code=400)
+        except XmlTextError as exc:
+            return JSONResponse({"error": str(exc), "code": "invalid-text"}, status_code=400)
 
     async def read(request: Request) -> Response:
         try:

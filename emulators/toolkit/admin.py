@@ -19,7 +19,8 @@ GET        /__admin/journal/count           ``{"count": n, "by_operation": {...}
                                             "dropped": d}`` for the filters
 =========  ===============================  ==========================================================
 
-Journal filters (query string): ``operation``, ``status``, ``fault`` (a fault kind, ``any`` or ``none``),
+Journal filters (query string): ``operation``, ``status``, ``fault`` (a fault kind, ``any`` or ``none``; an
+operation the emulator does not know or a kind that does not exist is a 400 listing the known ones),
 ``xpath`` with namespaces as repeated ``ns=prefix=uri`` (e.g. ``ns=b=urn:onepoint:boss:1``). ``unsearchable``
 counts requests the XPath could not judge (stored truncated, over ``body_cap``); ``dropped`` the entries the
 journal pushed out since the last reset. Journal queries run in a worker thread, never on the server's event
@@ -38,6 +39,7 @@ from urllib.parse import parse_qs
 from emulators.toolkit.clock import Clock
 from emulators.toolkit.faults import FaultEngine, FaultSpecError
 from emulators.toolkit.journal import Journal, JournalQuery, XPathQueryError
+from emulators.toolkit.journalnames import UnknownJournalName, check_journal_names
 from emulators.toolkit.logs import log_event
 from emulators.toolkit.wsgi import BufferedResponse
 
@@ -129,6 +131,11 @@ class AdminAPI:
         path: str = scope["path"]
         return scope["method"] == "GET" and (path.rstrip("/") + "/").startswith("/__admin/journal/")
 
+    @staticmethod
+    def is_reset(scope: dict[str, Any]) -> bool:
+        """``POST /__admin/reset``: waits for the requests the application is running, so off the event loop."""
+        return scope["method"] == "POST" and [p for p in scope["path"].split("/") if p] == ["__admin", "reset"]
+
     def handle(self, scope: dict[str, Any], body: bytes) -> BufferedResponse:
         method: str = scope["method"]
         parts = [p for p in scope["path"].split("/") if p][1:]  # drop "__admin"
@@ -137,7 +144,7 @@ class AdminAPI:
             return self._route(method, parts, params, body)
         except AdminError as exc:
             return json_response(exc.status, {"error": exc.message})
-        except (FaultSpecError, XPathQueryError) as exc:
+        except (FaultSpecError, XPathQueryError, UnknownJournalName) as exc:
             return json_response(400, {"error": str(exc)})
 
     def _route(self, method: str, parts: list[str], params: dict[str, list[str]], body: bytes) -> BufferedResponse:
@@ -195,11 +202,19 @@ class AdminAPI:
             raise AdminError(404, f"no fault {fault_id}")
         return json_response(200, found.to_json(now))
 
+    def _query(self, params: dict[str, list[str]]) -> JournalQuery:
+        """The filters of a journal read, refused when they name what cannot be in the journal."""
+        query = journal_query(params)
+        journal = self.emulator.journal
+        check_journal_names(query, declared=self.emulator.faults.operations,
+                            seen=lambda: {entry.operation for entry in journal.snapshot()})
+        return query
+
     def _journal(self, method: str, sub: str | None, params: dict[str, list[str]]) -> BufferedResponse:
         journal, seconds = self.emulator.journal, self.emulator.journal_query_seconds
         if sub == "count":
             self._allow(method, "GET")
-            query = journal_query(params)
+            query = self._query(params)
             with self._queries:
                 return json_response(200, journal.count_details(query, max_seconds=seconds))
         if sub is not None:
@@ -210,7 +225,7 @@ class AdminAPI:
             return json_response(200, {"cleared": True})
         limit = _int_param(params, "limit")
         bodies = _single(params, "bodies") not in ("0", "false", "no")
-        query = journal_query(params)
+        query = self._query(params)
         with self._queries:
             entries = journal.select(query, limit=limit, max_seconds=seconds)
         return json_response(200, {

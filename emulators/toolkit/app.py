@@ -19,14 +19,14 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import anyio.to_thread
 
 from emulators.toolkit.admin import AdminAPI
 from emulators.toolkit.answers import plain_response, render_injected_error
-from emulators.toolkit.asgi import ASGIApp, Scope, call_asgi, hold, is_asgi, send_buffered, until_disconnect
+from emulators.toolkit.apprunner import ApplicationRunner
+from emulators.toolkit.asgi import ASGIApp, Scope, hold, is_asgi, send_buffered, until_disconnect
 from emulators.toolkit.clock import Clock, Releaser, SystemClock
 from emulators.toolkit.faults import Decision, Fault, FaultEngine
 from emulators.toolkit.hooks import (
@@ -39,7 +39,7 @@ from emulators.toolkit.hooks import (
 )
 from emulators.toolkit.journal import DEFAULT_BODY_CAP, DEFAULT_CAPACITY, DEFAULT_MAX_STORED_BYTES, Journal
 from emulators.toolkit.logs import emulator_logger, log_event
-from emulators.toolkit.wsgi import BufferedResponse, WSGIApp, call_wsgi
+from emulators.toolkit.wsgi import BufferedResponse, WSGIApp
 
 __all__ = ["EmulatorApp", "plain_response"]
 
@@ -65,22 +65,31 @@ class EmulatorApp:
         self.max_body = max_body
         self.log = emulator_logger(name)
         self.hanging = 0
-        self.resets = 0
         self._hang_lock = threading.Lock()
-        self._wsgi_threads = wsgi_threads
-        self._executor: ThreadPoolExecutor | None = None
+        self._runner = ApplicationRunner(app, is_asgi=self.is_asgi, name=name, log=self.log,
+                                         generation=lambda: self.journal.generation, wsgi_threads=wsgi_threads)
+        self._gate = self._runner.gate
         self._admin = AdminAPI(self)
 
     # -- lifecycle and admin operations -------------------------------------------------------------------
+    @property
+    def resets(self) -> int:
+        """How many resets have begun."""
+        return self._gate.resets
+
     def reset(self, seed: int | str | None = None) -> None:
         """Faults, journal and the emulator's own state back to the seeded start; pending hangs and delays released
-        (a request they held is not passed on, nor journalled: its connection is reset)."""
-        self.resets += 1  # before the release: a released request sees it
-        self.releaser.release_all()
-        self.faults.clear(seed)
-        self.journal.reset()
-        if self.hooks.reset is not None:
-            self.hooks.reset()
+        (a request they held is not passed on, nor journalled: its connection is reset), and so is a request that
+        arrived before the reset and had not reached the application; one the application was running is waited
+        for (:mod:`emulators.toolkit.resetgate`). Blocks while it waits: the admin API calls it off the event loop."""
+        # counted before the release: a released request sees it
+        with self._gate.resetting(begun=self.releaser.release_all) as drained:
+            if not drained:
+                self.log.warning("emulator %s: reset while requests still ran in the application", self.name)
+            self.faults.clear(seed)
+            self.journal.reset()
+            if self.hooks.reset is not None:
+                self.hooks.reset()
         log_event(self.log, logging.INFO, "emulator.reset", emulator=self.name, seed=self.faults.seed)
 
     def state(self) -> dict[str, Any]:
@@ -99,9 +108,7 @@ class EmulatorApp:
     def close(self) -> None:
         """Release every wait for good and stop the WSGI thread pool (the runner calls this on shutdown)."""
         self.releaser.close()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        self._runner.close()
 
     def reopen(self) -> None:
         self.releaser.reopen()
@@ -124,7 +131,7 @@ class EmulatorApp:
         if body is None:  # the client left before sending its request
             return
         if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
-            if self._admin.is_query(scope):  # XPath over the journal: off the event loop
+            if self._admin.is_query(scope) or self._admin.is_reset(scope):  # slow or waiting: off the event loop
                 await send_buffered(send, await anyio.to_thread.run_sync(self._admin.handle, scope, body))
             else:
                 await send_buffered(send, self._admin.handle(scope, body))
@@ -168,21 +175,13 @@ class EmulatorApp:
             resp = self._render_error(operation, terminal)
             applied = tuple({**a, "status": resp.status} if a["id"] == terminal.id else a for a in applied)
         else:
-            resp = await self._call_app(scope, body, receive)
+            answered = await self._runner.run(scope, body, receive, resets)
+            if answered is None:  # reset since it arrived: it belongs to before the reset
+                await self._abort(scope, receive, "the emulator was reset before the request reached it")
+                return
+            resp, generation = answered
         self._record(scope, body, operation, applied, resp.status, resp.body, (started, generation))
         await send_buffered(send, resp)
-
-    async def _call_app(self, scope: Scope, body: bytes, receive: Callable[[], Any]) -> BufferedResponse:
-        try:
-            if not self.is_asgi:
-                if self._executor is None:
-                    self._executor = ThreadPoolExecutor(self._wsgi_threads, thread_name_prefix=f"emulator-{self.name}")
-                loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(self._executor, call_wsgi, self.app, scope, body)
-            return await call_asgi(self.app, scope, body, receive)
-        except Exception:
-            self.log.exception("emulator %s: the application failed", self.name)
-            return plain_response(500, "Internal Server Error")
 
     def _render_error(self, operation: str | None, fault: Fault) -> BufferedResponse:
         """The injected error, sent with the fault's status (the journal records the status really sent)."""

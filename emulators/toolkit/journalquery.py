@@ -4,12 +4,14 @@ search over a journal is bounded.
 XPath queries run on the stored request bytes, parsed with the hardened parser of :mod:`emulators.toolkit.xmlutil`
 (no DTD, no entities, no network). A request stored truncated (over the journal's ``body_cap``) cannot be matched:
 a search counts such entries as ``unsearchable`` instead of silently missing them. A search stops with
-:class:`JournalQueryTimeout` once it has run for its time budget.
+:class:`JournalQueryTimeout` once it has run for its time budget: its XPath is evaluated in a child process killed
+when the budget is spent (:mod:`emulators.toolkit.xpathworker`), so even one costly expression over one large
+request cannot run past it.
 """
 
 from __future__ import annotations
 
-import math
+import contextlib
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from typing import Any
 from lxml import etree
 
 from emulators.toolkit.xmlutil import UnsafeXMLError, parse_xml
+from emulators.toolkit.xpathworker import XPathWorkerError, XPathWorkerTimeout, evaluate, truthy
 
 __all__ = ["JournalEntry", "JournalQuery", "JournalQueryTimeout", "SearchResult", "XPathQueryError", "search"]
 
@@ -78,16 +81,6 @@ class JournalEntry:
         return out
 
 
-def _truthy(result: Any) -> bool:
-    if isinstance(result, bool):
-        return result
-    if isinstance(result, float):
-        return result != 0 and not math.isnan(result)
-    if isinstance(result, str | bytes | list):
-        return len(result) > 0
-    return result is not None
-
-
 @dataclass(frozen=True, slots=True)
 class JournalQuery:
     """A filter over journal entries; every given criterion must hold."""
@@ -121,7 +114,7 @@ class JournalQuery:
 
     def xpath_matches(self, compiled: etree.XPath, entry: JournalEntry) -> bool:
         try:
-            return _truthy(compiled(parse_xml(entry.request_body)))
+            return truthy(compiled(parse_xml(entry.request_body)))
         except UnsafeXMLError:
             return False
         except etree.XPathError as exc:
@@ -151,30 +144,49 @@ class SearchResult:
 
 def search(entries: Iterable[JournalEntry], query: JournalQuery | None, *, max_seconds: float | None = None,
            total: int | None = None) -> SearchResult:
-    """Run ``query`` over ``entries``; raises :class:`JournalQueryTimeout` after ``max_seconds``."""
+    """Run ``query`` over ``entries``; raises :class:`JournalQueryTimeout` after ``max_seconds`` (an XPath then
+    runs in a child process, stopped at the deadline; without a budget it runs here)."""
     result = SearchResult()
     if query is None:
         result.entries = list(entries)
         return result
     compiled = query.compile()
-    deadline = time.monotonic() + max_seconds if max_seconds is not None else math.inf
+    if compiled is None or max_seconds is None:
+        for entry in entries:
+            if not query.prefilter(entry):
+                continue
+            if compiled is not None:
+                if entry.request_truncated:
+                    result.unsearchable += 1
+                    continue
+                if not query.xpath_matches(compiled, entry):
+                    continue
+            result.entries.append(entry)
+        return result
+    deadline = time.monotonic() + max_seconds
+    candidates: list[tuple[JournalEntry, bytes]] = []  # each with its request as the hardened parser read it
     for scanned, entry in enumerate(entries):
         if not query.prefilter(entry):
             continue
-        if compiled is not None:
-            if entry.request_truncated:
-                result.unsearchable += 1
-                continue
-            matched = query.xpath_matches(compiled, entry)
-            if time.monotonic() > deadline:
-                raise JournalQueryTimeout(_timeout_message(query, max_seconds, scanned + 1, total))
-            if not matched:
-                continue
-        result.entries.append(entry)
+        if entry.request_truncated:
+            result.unsearchable += 1
+            continue
+        with contextlib.suppress(UnsafeXMLError):  # not XML the emulators read: never matches
+            candidates.append((entry, etree.tostring(parse_xml(entry.request_body))))
+        if time.monotonic() > deadline:
+            raise JournalQueryTimeout(_timeout_message(query, max_seconds, scanned + 1, total))
+    try:
+        matches = evaluate(query.xpath or "", query.namespaces, [doc for _, doc in candidates],
+                           deadline - time.monotonic())
+    except XPathWorkerTimeout:
+        raise JournalQueryTimeout(_timeout_message(query, max_seconds, len(candidates), total)) from None
+    except XPathWorkerError as exc:
+        raise XPathQueryError(str(exc)) from exc
+    result.entries = [entry for (entry, _), matched in zip(candidates, matches, strict=True) if matched]
     return result
 
 
 def _timeout_message(query: JournalQuery, max_seconds: float | None, scanned: int, total: int | None) -> str:
     of = f" of {total}" if total is not None else ""
-    return (f"the journal query took over {max_seconds:g} s (XPath {query.xpath!r}, {scanned}{of} entries scanned); "
+    return (f"the journal query took over {max_seconds:g} s (XPath {query.xpath!r}, {scanned}{of} entries to check); "
             "narrow it with 'operation' or a cheaper XPath")

@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulators.toolkit import EmulatorApp, EmulatorHooks, root_element_operation
+from emulators.toolkit.xmltext import XmlTextError, check_json_text, check_xml_text
 from hub.validation import (
     CommandSetRegistry,
     DocumentRefused,
@@ -47,7 +48,9 @@ __all__ = [
     "CommandHandler",
     "MessageIds",
     "ServiceEmulatorApp",
+    "XmlTextError",
     "add_header",
+    "check_json_text",
     "command_endpoint",
     "error_document",
     "iso",
@@ -99,9 +102,14 @@ def text_of(element: etree._Element, local: str, ns: str) -> str | None:
 
 
 def sub(parent: etree._Element, ns: str, local: str, value: object | None = None) -> etree._Element:
+    """A child element ``local`` with ``value`` as its text; :class:`XmlTextError` (a ValueError naming ``local``)
+    when the text holds a character XML 1.0 cannot carry, where lxml would raise a bare ValueError."""
+    text = None if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    if text is not None:
+        check_xml_text(local, text)
     child = etree.SubElement(parent, f"{{{ns}}}{local}")
-    if value is not None:
-        child.text = str(value).lower() if isinstance(value, bool) else str(value)
+    if text is not None:
+        child.text = text
     return child
 
 
@@ -179,6 +187,8 @@ def command_endpoint(
             root = handler(command)
         except CommandError as exc:
             return exc.response()
+        except XmlTextError as exc:
+            return error_document(400, "invalid-text", str(exc))
         body_out = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
         return Response(body_out, status_code=200, media_type="application/xml")
 

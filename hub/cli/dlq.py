@@ -8,6 +8,8 @@ deployed: when the DLQ of ``--queue``, or none of the DLQs, exists (a wrong pref
 ``--queue`` takes a consumer (``boss``), its queue or its DLQ name. Bodies are decoded by the encoding they name
 (`hub.cli.dlq_body`) and, like reasons and headers, shown with phone numbers masked unless ``--unmasked``.
 ``purge`` deletes only the letters it counted (and asked about): letters dead-lettered since then stay.
+Headers that are not what the hub writes are shown ``?`` (and named: ``unreadable=``); ``replay`` keeps a letter
+whose origin cannot be read in its DLQ and reports it as failed, and always prints what it did replay.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from hub.config.settings import ConfigError
 from hub.observability.logging import mask_msisdn
 from hub.transport import Broker, BrokerURLError, TopologyConfig, TransportError, open_broker
 from hub.transport.urls import redacted, scheme
+from hub.workers import headers as h
+from hub.workers.dead_letter import UNKNOWN
 from hub.workers.dlq import DeadLetter, DeadLetterQueues
 
 __all__ = ["dlq"]
@@ -111,10 +115,11 @@ def list_command(broker_url: str | None, config_path: Path | None, prefix: str |
         if as_json:
             click.echo(json.dumps(letter.as_dict(), default=str))
         else:
-            attempts = "?" if letter.attempts is None else str(letter.attempts)
+            attempts = UNKNOWN if letter.attempts is None else str(letter.attempts)
+            unreadable = f"  unreadable={','.join(letter.unreadable)}" if letter.unreadable else ""
             click.echo(f"{letter.message_id}  {letter.consumer:<9} {letter.original_routing_key}  attempts={attempts}"
                        f"  first={letter.first_failure or '-'}  last={letter.last_failure or '-'}"
-                       f"  reason={letter.reason}")
+                       f"  reason={letter.reason}{unreadable}")
     click.echo(f"{len(letters)} dead letter(s)", err=True)
 
 
@@ -138,9 +143,14 @@ def show_command(message_id: str, broker_url: str | None, config_path: Path | No
         _echo_letter(letter, body)
 
 
+_FIELD_HEADERS = {"attempts": h.ATTEMPTS, "replayed": h.REPLAYED}  # shown fields read from one header each
+
+
 def _echo_letter(letter: DeadLetter, body: str) -> None:
+    unreadable = letter.unreadable
     for key, value in letter.as_dict().items():
-        click.echo(f"{key + ':':<14} {'-' if value is None else value}")
+        none = UNKNOWN if _FIELD_HEADERS.get(key) in unreadable else "-"
+        click.echo(f"{key + ':':<14} {none if value is None else value}")
     click.echo("headers:")
     for key, value in sorted(letter.message.headers.items()):
         click.echo(f"  {key}: {mask_msisdn(str(value))}")
@@ -165,10 +175,22 @@ def replay_command(message_ids: tuple[str, ...], broker_url: str | None, config_
         total = sum(queues.counts(queue).values())
         progress = Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(),
                             console=Console(stderr=True), transient=True)
-        with progress:
-            task = progress.add_task("replay", total=total)
-            report = queues.replay(None if replay_all else message_ids, queue,
-                                   progress=lambda _letter, _done: progress.advance(task))
+        replayed: list[DeadLetter] = []
+
+        def advance(letter: DeadLetter, done: bool) -> None:
+            if done:
+                replayed.append(letter)
+            progress.advance(task)
+
+        try:
+            with progress:
+                task = progress.add_task("replay", total=total)
+                report = queues.replay(None if replay_all else message_ids, queue, progress=advance)
+        except Exception:  # the broker went away mid-pass: say what was replayed before it did
+            for letter in replayed:
+                click.echo(f"replayed {letter.message_id} -> {letter.original_routing_key}")
+            click.echo(f"{len(replayed)} replayed before the error; the others stay in their DLQ", err=True)
+            raise
     for letter in report.replayed:
         click.echo(f"replayed {letter.message_id} -> {letter.original_routing_key}")
     for letter, error in report.failed:

@@ -1,4 +1,5 @@
-"""The command sets: one XSD per system in the installed ``schemas`` package, compiled once at start.
+"""The command sets: one XSD per system in the installed ``onepoint_schemas`` package
+(the repo's ``schemas/`` folder), compiled once at start.
 
 A command set's commands are derived from its XSD, not listed by hand: a top-level element ``X`` is a command
 when a top-level ``XResponse`` exists beside it. Its documents are every top-level element (commands, responses);
@@ -22,16 +23,18 @@ from lxml import etree
 from hub.validation.command_rules import INSTALLED_RULES
 from hub.validation.rules import NO_RULES, Rule, RuleBook
 
-__all__ = ["CommandSet", "CommandSetRegistry", "schema_directory"]
+__all__ = ["SCHEMA_PACKAGE", "CommandSet", "CommandSetRegistry", "schema_directory"]
 
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
 COMMON = "common"
+SCHEMA_PACKAGE = "onepoint_schemas"
+"""The installed package of the XSDs (the repo's ``schemas/`` folder): a name no tester's own ``schemas`` shadows."""
 
 
 @contextlib.contextmanager
 def schema_directory() -> Iterator[Path]:
     """The folder holding the installed XSDs (extracted to a temporary folder if the package is zipped)."""
-    with resources.as_file(resources.files("schemas")) as path:
+    with resources.as_file(resources.files(SCHEMA_PACKAGE)) as path:
         yield Path(path)
 
 

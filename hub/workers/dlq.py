@@ -20,7 +20,9 @@ Keeping newcomers last would take a second queue.
 Replay publishes the message with its **original message id** (so the processed store still applies) on its
 **original routing key** (through the commands exchange when that key reaches exactly this consumer; otherwise
 straight to the consumer queue, with the key in ``x-original-routing-key``), without the headers of its failed
-life, so it gets a fresh retry budget; it is acked from the DLQ only after the broker confirmed the replay.
+life, so it gets a fresh retry budget; it is acked from the DLQ only after the broker confirmed the replay. A letter
+whose headers do not say where it came from, or how often it was replayed (`hub.workers.dead_letter`), is not
+replayed: the report's ``failed`` says why, and it stays in the DLQ, in its place.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from hub.observability.metrics import Metrics
 from hub.transport.broker import Broker
@@ -36,79 +37,13 @@ from hub.transport.errors import TransportError
 from hub.transport.message import Delivery, Message
 from hub.transport.routing import topic_matches
 from hub.workers import headers as h
+from hub.workers.dead_letter import DeadLetter
 
 __all__ = ["DeadLetter", "DeadLetterQueues", "ReplayReport"]
 
 log = logging.getLogger("onepoint.worker")
 
 _NOT_FOUND = 404  # the AMQP reply code of a passive declare of a queue that does not exist
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    consumer: str
-    message: Message
-
-    @property
-    def message_id(self) -> str:
-        return self.message.message_id
-
-    def _death(self) -> dict[str, Any]:
-        deaths = self.message.headers.get("x-death") or []
-        return dict(deaths[-1]) if deaths else {}  # the oldest death: the original queue and key
-
-    @property
-    def reason(self) -> str:
-        reason = self.message.headers.get(h.DEAD_REASON)
-        if reason is not None:
-            return h.text(reason)
-        deaths = self.message.headers.get("x-death") or []
-        native = deaths[0].get("reason") if deaths else None  # the latest death
-        return f"dead-lettered by the broker ({h.text(native)})" if native else "unknown"
-
-    @property
-    def kind(self) -> str:
-        return h.text(self.message.headers.get(h.DEAD_KIND, "broker"))
-
-    @property
-    def attempts(self) -> int | None:
-        value = self.message.headers.get(h.ATTEMPTS)
-        return None if value is None else int(value)
-
-    @property
-    def first_failure(self) -> str | None:
-        value = self.message.headers.get(h.FIRST_FAILURE, self._death().get("time"))
-        return None if value is None else (value.isoformat() if hasattr(value, "isoformat") else h.text(value))
-
-    @property
-    def last_failure(self) -> str | None:
-        value = self.message.headers.get(h.LAST_FAILURE)
-        return self.first_failure if value is None else h.text(value)
-
-    @property
-    def original_routing_key(self) -> str:
-        value = self.message.headers.get(h.ORIGINAL_ROUTING_KEY)
-        if value is None:
-            keys = self._death().get("routing-keys") or [self.message.routing_key]
-            value = keys[0]
-        return h.text(value)
-
-    @property
-    def original_exchange(self) -> str:
-        value = self.message.headers.get(h.ORIGINAL_EXCHANGE, self._death().get("exchange", ""))
-        return h.text(value)
-
-    @property
-    def replayed(self) -> int:
-        return int(self.message.headers.get(h.REPLAYED, 0))
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "message_id": self.message_id, "consumer": self.consumer, "command_type": self.message.type,
-            "routing_key": self.original_routing_key, "exchange": self.original_exchange, "reason": self.reason,
-            "kind": self.kind, "attempts": self.attempts, "first_failure": self.first_failure,
-            "last_failure": self.last_failure, "replayed": self.replayed,
-        }
 
 
 @dataclass(slots=True)
@@ -217,6 +152,12 @@ class DeadLetterQueues:
         return kept
 
     def _replay(self, delivery: Delivery, letter: DeadLetter, report: ReplayReport) -> bool:
+        unreplayable = letter.unreplayable
+        if unreplayable is not None:
+            log.error("dead letter not replayed: its headers are unreadable; it stays in the DLQ",
+                      extra={"message_id": letter.message_id, "consumer": letter.consumer, "error": unreplayable})
+            report.failed.append((letter, unreplayable))
+            return False
         exchange, message = self.replay_message(letter)
         try:
             self.broker.publish(exchange, message).result(timeout=self.confirm_timeout)
@@ -234,7 +175,10 @@ class DeadLetterQueues:
         return True
 
     def replay_message(self, letter: DeadLetter) -> tuple[str, Message]:
-        """Where and what a replay publishes: the original id and key, without its failed life's headers."""
+        """Where and what a replay publishes: the original id and key, without its failed life's headers.
+        Raises ValueError for a letter whose headers do not say that (`DeadLetter.unreplayable`)."""
+        if (unreplayable := letter.unreplayable) is not None or letter.replayed is None:
+            raise ValueError(f"dead letter {letter.message_id} cannot be replayed: {unreplayable}")
         c, key = self.config, letter.original_routing_key
         headers = {k: v for k, v in letter.message.headers.items() if k not in h.LIFE_HEADERS}
         headers[h.REPLAYED] = letter.replayed + 1

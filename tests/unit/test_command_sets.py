@@ -39,7 +39,7 @@ RESPONSE_RE = re.compile(r"^(?P<command>[A-Za-z]+)Response\.xml$")
 
 
 def _schema_dir() -> Path:
-    root = Path(str(files("schemas")))
+    root = Path(str(files("onepoint_schemas")))
     assert (root / "common.xsd").is_file(), f"schemas package has no common.xsd at {root}"
     return root
 

@@ -38,7 +38,7 @@ def test_packaged_data_has_the_realistic_seed(taxonomy):
 
 
 def test_every_phenomenon_code_is_a_category_code_of_the_schemas(taxonomy):
-    xsd = resources.files("schemas").joinpath("common.xsd").read_text("utf-8")
+    xsd = resources.files("onepoint_schemas").joinpath("common.xsd").read_text("utf-8")
     pattern = re.search(r'name="CategoryCode">.*?<xs:pattern value="([^"]+)"', xsd, re.S).group(1)
     codes = [category.code for category in taxonomy if category.level >= 3]
     assert codes and all(re.fullmatch(pattern, code) for code in codes)
