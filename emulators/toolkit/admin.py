@@ -70,6 +70,16 @@ class AdminError(Exception):
         self.message = message
 
 
+_RESOURCES = {
+    "GET /__admin/health": "liveness and the fault and journal figures",
+    "GET /__admin/state": "the emulator's state (seeded numbers, tickets, items, ...)",
+    "POST /__admin/reset": "back to the seeded start (body: {\"seed\": ...}, optional)",
+    "GET|POST|DELETE /__admin/faults[/<id>]": "the faults injected: list, add, remove",
+    "GET|DELETE /__admin/journal[/count]": "the requests received, or clear them (filters: operation, status, "
+                                           "fault, xpath with ns=prefix=uri; limit, bodies)",
+}
+
+
 def json_response(status: int, payload: Any) -> BufferedResponse:
     body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
     return BufferedResponse(status, [(b"content-type", b"application/json"),
@@ -150,6 +160,9 @@ class AdminAPI:
     def _route(self, method: str, parts: list[str], params: dict[str, list[str]], body: bytes) -> BufferedResponse:
         emu = self.emulator
         route = tuple(parts[:1]), len(parts)
+        if not parts:  # the root the URL table prints: what is here
+            self._allow(method, "GET")
+            return json_response(200, {"resources": _RESOURCES})
         if route == (("health",), 1):
             self._allow(method, "GET")
             return json_response(200, emu.health())

@@ -264,3 +264,19 @@ def test_admin_changes_are_logged_as_structured_events(demo, caplog):
     added = events[0][1]
     assert (added["kind"], added["operation"], added["probability"]) == ("error", "Ping", 0.5)
     assert events[1][1] == {"emulator": "demo", "seed": 42}
+
+
+def test_the_admin_root_the_url_table_prints_lists_its_resources() -> None:
+    """``onepoint serve`` prints ``…/__admin/`` as each emulator's admin API: it answers with what is there."""
+    from emulators.toolkit.admin import AdminAPI
+
+    class _Emulator:
+        journal = None
+        journal_query_seconds = 1.0
+
+    api = AdminAPI(_Emulator())  # type: ignore[arg-type]
+    for path in ("/__admin", "/__admin/"):
+        response = api.handle({"method": "GET", "path": path, "query_string": b""}, b"")
+        assert response.status == 200
+        assert b"/__admin/state" in response.body and b"/__admin/faults" in response.body
+    assert api.handle({"method": "POST", "path": "/__admin/", "query_string": b""}, b"").status == 405
