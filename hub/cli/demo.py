@@ -3,7 +3,8 @@
 The complaints of the outage and mass-complaint flows come from the simulator's day (``hub.simulate``, the load
 source): ``province_day`` hands them to ``hub.demo``, which stands below ``hub.simulate`` in the layers and cannot
 import it. Exit status 0 when every flow completed (no dead letters, the audit chain intact), 1 otherwise with the
-failing flows named, 2 when the system could not start.
+failing flows named, 2 when the system could not start, 130 when interrupted (Ctrl-C or SIGTERM: the system is
+stopped, its queues and temporary folder removed first).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from typing import TYPE_CHECKING
 import click
 
 from hub.cli.log_options import log_format_option, log_level_option
+from hub.cli.private_runs import broker_url, interruptible
 from hub.observability import LogFormat
 from hub.observability.logging import configure_logging
-from hub.transport.urls import BrokerURLError, node_urls, scheme
 
 if TYPE_CHECKING:
     from hub.demo import DayComplaint, ProvinceDay, WorkOrderMaker
@@ -30,17 +31,8 @@ __all__ = ["demo", "province_day"]
 FIELD_TIME = "%Y-%m-%d %H:%M"  # a template field of type datetime as the simulator's intake writes it
 
 
-def _broker(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    try:
-        if scheme(value) != "memory":
-            node_urls(value)
-    except BrokerURLError as exc:
-        raise click.BadParameter(str(exc)) from None
-    return value
-
-
 @click.command()
-@click.option("--broker", "broker_url", default="memory://", show_default=True, callback=_broker,
+@click.option("--broker", "broker_url", default="memory://", show_default=True, callback=broker_url,
               help="The backbone: the embedded memory:// or amqp://user:pass@host:port/vhost (RabbitMQ; the demo's "
                    "queues get a fresh prefix, so other queues on that broker are left alone).")
 @click.option("--json", "as_json_output", is_flag=True, help="Print the run as JSON (for scripts) instead of tables.")
@@ -58,11 +50,12 @@ def demo(broker_url: str, as_json_output: bool, log_level: str, log_format: LogF
     configure_logging(log_level.upper(), log_format)
     for handler in logging.getLogger().handlers:  # the demo taps the hub's DEBUG records: keep them off stderr
         handler.setLevel(log_level.upper())
-    try:
-        run = run_demo(province_day(SEED), broker_url)
-    except (StageError, SystemStartError, TransportError, ConfigError, OSError) as exc:
-        click.echo(f"onepoint demo: the system did not start: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(2)
+    with interruptible("demo"):  # Ctrl-C or SIGTERM: the stage cleans up, exit 130
+        try:
+            run = run_demo(province_day(SEED), broker_url)
+        except (StageError, SystemStartError, TransportError, ConfigError, OSError) as exc:
+            click.echo(f"onepoint demo: the system did not start: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(2)
     if as_json_output:
         click.echo(as_json(run))
     else:

@@ -5,7 +5,9 @@ every queue that has a consumer (the BOSS, CRM, NSP, DSMP and OA adapters, the b
 on 127.0.0.1:8101-8105, their call-backs pointed at the hub with the development tokens and the adapters pointed
 at them; a table of the URLs is printed. ``--no-emulators`` calls the systems at the ``[adapters.<system>]``
 endpoints of ``--config``; ``--no-workers`` (on ``amqp://``) leaves the queues to ``onepoint worker <consumer>``
-processes. Ctrl-C / SIGTERM: stop taking requests, drain the workers, stop the emulators.
+processes. The hub's port is bound before anything starts (taken: one line, exit 1, nothing left running).
+Ctrl-C / SIGTERM: stop taking requests, drain the workers (on ``memory://`` until its queues are empty, see
+``hub.system.drain``), stop the emulators.
 """
 
 from __future__ import annotations
@@ -31,16 +33,27 @@ from hub.transport.urls import redacted
 __all__ = ["serve"]
 
 EMULATED_SYSTEMS = 5  # boss, crm, nsp, dsmp, oa: on --emulator-base-port and the four ports after it
-DEVELOPMENT_CALLBACK_TOKENS = {"nsp": "nsp-dev-token", "oa": "oa-dev-token"}  # of the built-in callers only
+STARTUP_FAILURE = 3  # uvicorn's exit status when the app's startup failed
 
 
 def _tokens(items: tuple[str, ...], settings: HubSettings) -> dict[str, str]:
-    tokens = dict(DEVELOPMENT_CALLBACK_TOKENS) if settings.uses_development_credentials else {}
+    """The emulators' call-back tokens: the development tokens, with or without --config, but for those of
+    ``--hub-token``; a warning (one line) names the emulators whose token no caller of ``settings`` accepts."""
+    from hub.system.callbacks import callback_tokens, refused_callbacks
+
+    given: dict[str, str] = {}
     for item in items:
         name, sep, token = item.partition("=")
         if not sep or not name or not token:
             raise click.BadParameter(f"expected NAME=TOKEN, got {item!r}", param_hint="--hub-token")
-        tokens[name.strip()] = token.strip()
+        given[name.strip()] = token.strip()
+    tokens = callback_tokens(given)
+    refused = refused_callbacks(settings.callers, tokens)
+    if refused:
+        logging.getLogger("onepoint.serve").warning(
+            f"the hub will refuse (401) the call-backs of the emulators {', '.join(refused)}: no [[callers]] entry "
+            f"of {settings.source} for that system accepts the token they call back with (the development token "
+            f"unless --hub-token NAME=TOKEN gives one)", extra={"emulators": refused})
     return tokens
 
 
@@ -91,14 +104,6 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
           log_level: str, log_format: LogFormat) -> None:
     """Run the hub: SOAP at /soap/<set>, XML at /xml/<set>, /bulletin, /healthz, /readyz, /metrics, with its
     workers and (for development) the emulators. SIGHUP reloads the routes."""
-    import uvicorn
-
-    from hub.observability.logging import configure_logging
-    from hub.routing.reloads import RouteReloads, outcome_path
-    from hub.routing.table import RoutingTableError
-    from hub.system import EmulatedSystems, HubSystem, SystemStartError, links_to, point_adapters, start_emulators
-    from hub.transport.urls import scheme
-
     try:
         settings = load_settings(config_path)
     except ConfigError as exc:
@@ -107,13 +112,45 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
     check_host(bind_host, "--host" if host else "[server] host")
     if not 0 <= bind_port <= MAX_PORT:
         raise click.ClickException(f"{settings.source}: [server] port {bind_port} is not in 0-{MAX_PORT}")
-    if bind_port == 0:  # a free port, chosen now: the emulators' call-backs must know it before the hub binds
-        try:
-            with socket.socket() as probe:
-                probe.bind((bind_host, 0))
-                bind_port = probe.getsockname()[1]
-        except OSError as exc:
-            raise click.ClickException(f"cannot bind {bind_host}: {exc}") from None
+    sock = _listen(bind_host, bind_port)  # before anything starts: a taken port is one line, nothing to stop
+    try:
+        _serve(sock, bind_host, settings, workers=workers, emulators=emulators, emulator_base_port=emulator_base_port,
+               emulator_seed=emulator_seed, hub_tokens=hub_tokens, pid_file=pid_file, log_level=log_level,
+               log_format=log_format)
+    finally:
+        sock.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The hub's listening socket, bound now (port 0: a free one, which the emulators' call-backs then know);
+    a port that cannot be bound (taken, privileged) is a ``ClickException``: one line, exit 1."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)  # as uvicorn
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        hint = " (try --port 0 for a free one)" if port else ""
+        raise click.ClickException(f"cannot bind the hub to {host}:{port}: {exc.strerror or exc}{hint}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, workers: bool, emulators: bool | None,
+           emulator_base_port: int, emulator_seed: int, hub_tokens: tuple[str, ...], pid_file: Path | None,
+           log_level: str, log_format: LogFormat) -> None:
+    """Start the emulators, the hub's system and its workers, print the table and serve on ``sock`` (bound to
+    ``bind_host``, as given: the hub's URL names it)."""
+    import uvicorn
+
+    from hub.observability.logging import configure_logging
+    from hub.routing.reloads import RouteReloads, outcome_path
+    from hub.routing.table import RoutingTableError
+    from hub.system import EmulatedSystems, HubSystem, SystemStartError, links_to, point_adapters, start_emulators
+    from hub.transport.urls import scheme
+
+    bind_port = int(sock.getsockname()[1])
     configure_logging(log_level.upper(), log_format)
     log = logging.getLogger("onepoint.serve")
     if settings.uses_development_credentials:
@@ -153,9 +190,12 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
                                "command_sets": hub.registry.names(),
                                "config": settings.source, "broker": redacted(settings.broker_url),
                                "workers": [r.consumer for r in system.running], "emulators": running.urls()})
+    server = uvicorn.Server(uvicorn.Config(hub.asgi, host=bind_host, port=bind_port, log_config=None,
+                                           access_log=False, log_level=log_level.lower()))
     try:
-        uvicorn.run(hub.asgi, host=bind_host, port=bind_port, log_config=None, access_log=False,
-                    log_level=log_level.lower())
+        server.run(sockets=[sock])
     finally:
-        running.stop()  # if uvicorn never started the app (the port was taken)
+        running.stop()  # if uvicorn never started the app (its startup failed)
         system.stop()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)

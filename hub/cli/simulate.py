@@ -1,7 +1,8 @@
 """``onepoint simulate``: play a province day from a seed, time-compressed, against a private hub with its
 workers and the five emulators, and print what the hub did (docs/simulate.md).
 
-Exit status 0 when the day was played, 2 when the system could not start.
+Exit status 0 when the day was played, 2 when the system could not start, 130 when interrupted (Ctrl-C or
+SIGTERM: the system is stopped, its queues and temporary folder removed first).
 """
 
 from __future__ import annotations
@@ -12,20 +13,11 @@ import sys
 import click
 
 from hub.cli.log_options import log_format_option, log_level_option
+from hub.cli.private_runs import broker_url, interruptible
 from hub.observability import LogFormat
 from hub.observability.logging import configure_logging
-from hub.transport.urls import BrokerURLError, node_urls, scheme
 
 __all__ = ["simulate"]
-
-
-def _broker(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    try:
-        if scheme(value) != "memory":
-            node_urls(value)
-    except BrokerURLError as exc:
-        raise click.BadParameter(str(exc)) from None
-    return value
 
 
 @click.command()
@@ -40,7 +32,7 @@ def _broker(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.option("--rules", type=click.Choice(["on", "off", "both"]), default="on", show_default=True,
               help="The operator rules (outage auto-answer, mass-complaint incidents, dispatch templates); both: "
                    "the same day twice, the published figures side by side.")
-@click.option("--broker", "broker_url", default="memory://", show_default=True, callback=_broker,
+@click.option("--broker", "broker_url", default="memory://", show_default=True, callback=broker_url,
               help="The backbone: memory:// or amqp://user:pass@host:port/vhost (a fresh queue prefix).")
 @click.option("--json", "as_json_output", is_flag=True, help="Print the figures as JSON instead of tables.")
 @log_level_option("ERROR", help="The hub's own log lines (to stderr).")
@@ -66,14 +58,15 @@ def simulate(seed: int, scale: float, hours_per_minute: float | None, speed: flo
     scenario = build_scenario(seed, scale)
     total = sum(1 for _ in arrivals(scenario))
     runs = []
-    try:
-        for on in {"on": (True,), "off": (False,), "both": (True, False)}[rules]:
-            bar = ProgressBar(scenario.day_start, total, label=f"rules {'on' if on else 'off'} ")
-            runs.append(run_day(scenario, rules=on, speed=factor, broker_url=broker_url, progress=bar))
-            bar.done()
-    except (StageError, SystemStartError, TransportError, ConfigError, OSError) as exc:
-        click.echo(f"onepoint simulate: the system did not start: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(2)
+    with interruptible("simulate"):  # Ctrl-C or SIGTERM: the stage cleans up, exit 130
+        try:
+            for on in {"on": (True,), "off": (False,), "both": (True, False)}[rules]:
+                bar = ProgressBar(scenario.day_start, total, label=f"rules {'on' if on else 'off'} ")
+                runs.append(run_day(scenario, rules=on, speed=factor, broker_url=broker_url, progress=bar))
+                bar.done()
+        except (StageError, SystemStartError, TransportError, ConfigError, OSError) as exc:
+            click.echo(f"onepoint simulate: the system did not start: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(2)
     if as_json_output:
         click.echo(as_json(runs))
     elif len(runs) == 1:

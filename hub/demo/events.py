@@ -3,7 +3,10 @@
 * the callers' side: what the demo sent and got back (``Event.caller``), recorded by the scenario;
 * the hub's side: its own log records, tapped while the demo runs (``HubTap``): the ingress accepting a
   command (who sent it, where it went), a worker having handled one (its outcome), a handler sending a
-  follow-up command (to which queues);
+  follow-up command (to which queues). The ingress writes its record once the command is routed (a request's
+  once its answer is back); ``ReceiptClock``, the demo hub's outermost ASGI middleware, notes when each request
+  reached the hub, so the tap stamps the ingress's event at its receipt and gives it the time the hub held the
+  command (``took``);
 * the systems' side: each emulator's request journal (``system_events``): when BOSS, CRM, NSP, DSMP or OA got
   a call from the hub and how long it took to answer.
 """
@@ -11,13 +14,20 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulators.toolkit import EmulatorAdmin
 from hub.observability.logging import mask_msisdn
 
-__all__ = ["Event", "HubTap", "system_events"]
+__all__ = ["Event", "HubTap", "ReceiptClock", "system_events"]
+
+_RECEIVED: ContextVar[float | None] = ContextVar("onepoint_demo_received", default=None)
 
 SERVICE_PATHS = frozenset({"/", "/xml"})  # what the hub calls; the rest (web pages, inbox lists) is the demo
 SYSTEM_NAMES = {"boss": "BOSS", "crm": "CRM", "nsp": "NSP", "dsmp": "DSMP", "oa": "OA"}
@@ -39,6 +49,24 @@ class Event:
         return {"at": self.at, "source": self.source, "target": self.target, "command": self.command,
                 "outcome": self.outcome, "side": self.side, "took_ms": None if self.took is None
                 else round(self.took * 1000, 1)}
+
+
+class ReceiptClock:
+    """ASGI middleware: notes (in the request's context) when each HTTP request reached the hub."""
+
+    def __init__(self, app: ASGIApp, clock: Callable[[], float] = time.time) -> None:
+        self.app = app
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = _RECEIVED.set(self.clock())
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _RECEIVED.reset(token)
 
 
 class HubTap(logging.Handler):
@@ -81,11 +109,13 @@ class HubTap(logging.Handler):
     def _event(record: logging.LogRecord) -> Event | None:
         facts: dict[str, Any] = record.__dict__
         message = record.getMessage()
-        if message == "command accepted":
+        if message == "command accepted":  # written once routed: stamped at the request's receipt when known
             caller = str(facts.get("caller") or "?")
             targets = ", ".join(facts.get("targets") or ()) or "nobody"
-            return Event(record.created, f"{caller} ({facts.get('ingress', '?')})", "hub",
-                         str(facts.get("command")), f"{facts.get('status')} → {targets}", "hub")
+            received = _RECEIVED.get()
+            at, took = (record.created, None) if received is None else (received, max(record.created - received, 0))
+            return Event(at, f"{caller} ({facts.get('ingress', '?')})", "hub",
+                         str(facts.get("command")), f"{facts.get('status')} → {targets}", "hub", took)
         if message == "message processed":
             outcome = mask_msisdn(str(facts.get("outcome", "")))
             return Event(record.created, "hub", f"{facts.get('consumer')} worker", str(facts.get("command_type")),

@@ -49,7 +49,7 @@ def tier_lookup(scene: Scene) -> str:
     subscribers = scene.population.subscribers
     vip = scene.vip
     ordinary = next(s for s in subscribers if s.effective_tier in ORDINARY_TIERS and len(s.identities) == 1)
-    boss = scene.soap("boss")
+    boss = scene.soap("boss")  # zeep reads the WSDL now: not part of any hop
     answers = []
     for who, customer in (("VIP", vip), ("ordinary", ordinary), ("VIP again", vip)):
         header = scene.header("tier")
@@ -76,7 +76,8 @@ def hlr_sync(scene: Scene) -> str:
     drifted = scene.population.drifted()[0]
     scene.note("CS", "hub (SOAP)", "boss.SyncHLR", f"{mask_msisdn(drifted.msisdn)}: HLR drift "
                f"{', '.join(drifted.drift)}")
-    answer, sent, took = _timed(lambda: scene.soap("boss").service.SyncHLR(
+    boss = scene.soap("boss")  # its WSDL read before the call is timed
+    answer, sent, took = _timed(lambda: boss.service.SyncHLR(
         Header=scene.header("hlr"), Msisdn=drifted.msisdn, Reason="Cannot originate since reconnection"))
     changes = [f"{c.Field}: HLR {c.HlrValue} → BOSS {c.BossValue}" for c in answer.Change]
     if not answer.Changed or not changes:

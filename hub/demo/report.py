@@ -1,6 +1,13 @@
-"""How a demo run is shown: a timeline table per flow (time since the start, from → to, command, outcome, the
-hop: time since the flow's previous step), then a summary (flows passed or failed, messages, dead letters, the
-audit chain, timing). ``as_json`` gives the same for scripts."""
+"""How a demo run is shown: a timeline table per flow, then a summary (flows passed or failed, messages, dead
+letters, the audit chain, timing). ``as_json`` gives the same for scripts.
+
+The timeline's rows are in the order things happened (``t``: seconds since the demo started): a caller's request
+when it was sent, the hub's acceptance when the request reached the hub, a system's call when the system got it,
+a worker's step when it had handled its message, an answer when the caller got it. ``took`` is how long that hop
+itself took, where its vantage point measured it: a caller's round trip (the answer's row), the time the hub held
+a command from its receipt until routed (a request's: until its answer was back), a system's time to answer (its
+journal); blank otherwise (a request as sent, a worker's step). Consecutive rows may belong to different messages
+(the mass complaint's), so no gap between rows is shown: ``t`` gives it."""
 
 from __future__ import annotations
 
@@ -29,17 +36,16 @@ def timeline_table(run: DemoRun) -> Table:
     table.add_column("from → to", overflow="fold", max_width=36)
     table.add_column("command", overflow="fold", max_width=30)
     table.add_column("outcome", overflow="fold")
-    table.add_column("hop", justify="right", no_wrap=True)
+    table.add_column("took", justify="right", no_wrap=True)
     for number, flow in enumerate(run.flows, 1):
         mark = "[green]✓[/]" if flow.passed else "[red]✗[/]"
         table.add_section()
         table.add_row("", f"[bold]{number}. {flow.name}[/] {mark}", "", f"[bold]{flow.title}[/]", "")
-        previous = flow.started
         for event in flow.events:
             style = SIDE_STYLE.get(event.side, "")
+            took = "" if event.took is None else _ms(event.took)
             table.add_row(f"+{event.at - run.started:.3f}s", f"[{style}]{event.source} → {event.target}[/]",
-                          event.command, event.outcome, _ms(max(event.at - previous, 0.0)))
-            previous = event.at
+                          event.command, event.outcome, took)
         if not flow.passed:
             table.add_row("", "", "[red]FAILED[/]", f"[red]{flow.detail}[/]", "")
     return table

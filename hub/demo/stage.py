@@ -26,14 +26,16 @@ import httpx
 from hub.config.settings import HubSettings, load_settings
 from hub.demo.cleanup import remove_topology
 from hub.demo.day import SEED
+from hub.demo.events import ReceiptClock
 from hub.system import EmulatedSystems, HubSystem, links_to, point_adapters, start_emulators
+from hub.system.callbacks import DEVELOPMENT_CALLBACK_TOKENS
 
 __all__ = ["DEMO_CALLBACK_TOKENS", "DemoStage", "StageError"]
 
 log = logging.getLogger("onepoint.demo")
 
 LOOPBACK = "127.0.0.1"
-DEMO_CALLBACK_TOKENS = {"nsp": "nsp-dev-token", "oa": "oa-dev-token"}  # the built-in callers' development tokens
+DEMO_CALLBACK_TOKENS = DEVELOPMENT_CALLBACK_TOKENS  # the built-in callers' development tokens
 START_TIMEOUT = 30.0  # seconds for the hub to answer /readyz
 
 
@@ -88,8 +90,9 @@ class DemoStage:
         try:
             self.emulated = start_emulators(self.hub_url, DEMO_CALLBACK_TOKENS, base_port=0, seed=self.seed)
             self.settings = links_to(point_adapters(self.settings, self.emulated.urls()), self.hub_url)
-            self.system = HubSystem(self.settings)
+            self.system = HubSystem(self.settings, drain_seconds=None)  # its queues are thrown away with it
             hub = self.system.start()
+            hub.asgi.add_middleware(ReceiptClock)  # the tap stamps the ingress's events at their receipt
             config = uvicorn.Config(hub.asgi, lifespan="on", log_config=None, access_log=False,
                                     log_level="warning", timeout_graceful_shutdown=5)
             self._server = uvicorn.Server(config)

@@ -58,7 +58,8 @@ class SimulatedHub(HubSystem):
     """``HubSystem`` whose workflow runs on simulated time (its ``dependencies(clock=...)``)."""
 
     def __init__(self, settings: HubSettings, time_: SimulatedTime) -> None:
-        super().__init__(settings, dependency_options={"workflow": {"clock": time_}})
+        super().__init__(settings, dependency_options={"workflow": {"clock": time_}},
+                         drain_seconds=None)  # a private run: its queues are thrown away with it
         self.time = time_
 
     @property

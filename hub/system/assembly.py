@@ -6,9 +6,12 @@ this is the only way they can: the broker lives in this process). With ``workers
 competing consumers of the same queues. Workers, the app's ``/readyz`` and ``/metrics`` share one ``Metrics``
 and one ``CircuitBreakers``: ``/readyz`` names an open circuit, ``/metrics`` shows each gateway's calls.
 
-Shutdown (the app's lifespan end, after uvicorn stopped taking requests): each worker stops consuming and its
-running handlers finish (unsettled deliveries go back to the queue), then the adapters' clients and the
-processed stores are closed; the app closes the broker afterwards.
+Shutdown (the app's lifespan end, after uvicorn stopped taking requests; a direct ``stop()`` first closes
+admission: new requests get 503): what runs beside the workers (the deadline scheduler) stops; on ``memory://``
+the workers then drain the queues of this process, their delay tiers included, for up to ``drain_seconds``
+(``hub.system.drain``: whatever is left is logged as lost, per queue); each worker stops consuming and its running
+handlers finish (unsettled deliveries go back to the queue, which on RabbitMQ keeps them for the next start), then
+the adapters' clients and the processed stores are closed; the app closes the broker afterwards.
 """
 
 from __future__ import annotations
@@ -28,7 +31,10 @@ from hub.routing.factory import load_routing_table
 from hub.routing.outbound import BrokerOutbound, Outbound
 from hub.routing.table import RoutingTable
 from hub.store import ProcessedStore, open_store
+from hub.system.admission import Admission, AdmissionGate
 from hub.system.consumers import ConsumerKit, consumer_kits
+from hub.system.drain import DRAIN_SECONDS, drain, report_lost
+from hub.transport.memory import MemoryBroker
 from hub.transport.urls import scheme
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.validator import DocumentValidator
@@ -90,10 +96,15 @@ class HubSystem:
 
     def __init__(self, settings: HubSettings, *, workers: bool = True, registry: CommandSetRegistry | None = None,
                  metrics: Metrics | None = None, left_to_others: tuple[str, ...] = (),
-                 dependency_options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+                 dependency_options: Mapping[str, Mapping[str, Any]] | None = None,
+                 drain_seconds: float | None = DRAIN_SECONDS) -> None:
         """``dependency_options``: extra keyword arguments of a consumer's ``dependencies`` (its wiring module's),
-        e.g. ``{"workflow": {"clock": simulated_time}}``: the workflow on a clock of the caller's."""
+        e.g. ``{"workflow": {"clock": simulated_time}}``: the workflow on a clock of the caller's.
+        ``drain_seconds``: on ``memory://``, how long ``stop()`` lets the workers empty the queues before they
+        stop; ``None`` for a disposable system (the demo's), whose queues are neither drained nor reported."""
         self.settings = settings
+        self.drain_seconds = drain_seconds
+        self.admission = Admission()
         self.dependency_options = dict(dependency_options or {})
         self.with_workers = workers
         self.left_to_others = left_to_others  # queues this process runs no worker for (other processes consume them)
@@ -114,6 +125,7 @@ class HubSystem:
         app = self.app = create_app(self.settings, registry=self.registry, metrics=self.metrics,
                                     breakers=self.breakers)
         app.on_shutdown.insert(0, self.stop)
+        app.asgi.add_middleware(AdmissionGate, admission=self.admission)
         if not self.with_workers:
             self.unavailable = dict.fromkeys(self.settings.topology.consumers, "--no-workers: run `onepoint worker`")
             return app
@@ -188,14 +200,28 @@ class HubSystem:
                 item.outbound.reload(table)
         return table
 
+    def _in_process_broker(self) -> MemoryBroker | None:
+        router = None if self.app is None else self.app.router
+        broker = router.broker if isinstance(router, BrokerRouter) else None
+        return broker if isinstance(broker, MemoryBroker) else None
+
     def stop(self) -> None:
-        """Drain and close every worker of this process (idempotent)."""
+        """Stop admission, drain (``memory://``) and close every worker of this process (idempotent)."""
+        self.admission.close()
         running, self.running = self.running, []
         for item in running:
             if item.stop_background is not None:
                 item.stop_background()
+        broker = self._in_process_broker() if running and self.drain_seconds is not None else None
+        if broker is not None and self.drain_seconds is not None:
+            config = broker.config
+            consumed = {config.queue(item.consumer) for item in running}
+            tiers = {config.delay_exchange(tier.name) for tier in config.delay_tiers}  # each tier's queue: its name
+            drain(lambda due: broker.depths(due_before=due), consumed | tiers, self.drain_seconds)
         for item in running:
             item.worker.stop()
+        if broker is not None:
+            report_lost(broker.depths())
         for item in running:
             try:
                 item.kit.close(item.dependencies)

@@ -5,7 +5,8 @@ mandatory → ``UnroutableError``, ``x-max-length`` + ``reject-publish`` → ``P
 ack/nack/reject, redelivery (``redelivered`` and ``x-delivery-count``) on requeue and on consumer close,
 ``x-delivery-limit`` (delivered at most limit+1 times, then dead-lettered with reason ``delivery_limit``),
 queue TTL (``expired``), ``x-death``/``x-first-death-*`` headers, topic/fanout/direct/default exchanges,
-and direct reply-to. Nothing is persisted.
+and direct reply-to. Nothing is persisted: whatever a queue (or a delay tier) holds when the process ends is
+gone, so whoever stops it drains it first (``depths`` tells how much each queue still holds; ``hub.system.drain``).
 """
 
 from __future__ import annotations
@@ -300,6 +301,15 @@ class MemoryBroker(Broker):
     def message_count(self, queue: str) -> int:
         with self._lock:
             return len(self._queues[queue].ready)
+
+    def depths(self, *, due_before: float | None = None) -> dict[str, int]:
+        """Every queue's messages, waiting or delivered and not yet settled (delay tiers and DLQs included);
+        ``due_before`` (on ``time.monotonic``): leave out the messages whose time-to-live ends later (a delay tier's
+        messages that cannot come back before then)."""
+        with self._lock:
+            return {name: len(q.unacked) + sum(1 for item in q.ready if due_before is None or item.expires_at is None
+                                               or item.expires_at <= due_before)
+                    for name, q in self._queues.items()}
 
     def purge(self, queue: str) -> int:
         with self._lock:

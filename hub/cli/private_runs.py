@@ -1,0 +1,72 @@
+"""What ``onepoint demo`` and ``onepoint simulate`` share: both run a private system (the hub, its workers and the
+emulators, a fresh queue prefix, a temporary folder) on the broker of ``--broker``.
+
+``broker_url``: the ``--broker`` option's check. A URL that cannot open a broker -- an unknown scheme, no host, a
+bad port, or an option the AMQP client refuses (``?heartbeat=abc``, ``?channel_max=0``, ``?unknown=1``) -- is a
+usage error naming it (one line, exit 2), before anything starts; never a traceback nor exit 1, which says a flow
+failed.
+
+``interruptible``: SIGTERM as Ctrl-C. The stage cleans up when the run is left by an exception: the hub and the
+emulators stopped, the run's queues removed from the broker, its temporary folder removed. Ctrl-C raises
+``KeyboardInterrupt`` in the main thread and so takes that path; ``interruptible`` makes SIGTERM (a CI job's
+timeout, ``kill PID``) do the same, and ends either with one line and exit status 130 (128 + SIGINT, an
+interrupt).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+import click
+import pika
+
+from hub.transport.urls import BrokerURLError, node_urls, redacted, scheme
+
+__all__ = ["INTERRUPTED", "broker_url", "check_broker_url", "interruptible"]
+
+INTERRUPTED = 128 + signal.SIGINT  # 130: what a shell reports for a command stopped by Ctrl-C
+
+
+def check_broker_url(url: str) -> str:
+    """``url`` if a broker can be opened from it: ``memory://`` or an ``amqp[s]://`` URL whose every node address
+    the AMQP client takes, options included; ``BrokerURLError`` naming the problem (never the password)."""
+    if scheme(url) == "memory":
+        return url
+    for node in node_urls(url):
+        try:
+            pika.URLParameters(node)
+        except (ValueError, TypeError, SyntaxError, KeyError) as exc:  # pika's option parsing (ast, ssl, int)
+            raise BrokerURLError(f"broker URL {redacted(url)!r}: {exc}") from None
+    return url
+
+
+def broker_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """The ``--broker`` option's callback: a URL ``check_broker_url`` refuses is a usage error (exit 2)."""
+    try:
+        return check_broker_url(value)
+    except BrokerURLError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextmanager
+def interruptible(command: str) -> Iterator[None]:
+    """Run the body with SIGTERM raising ``KeyboardInterrupt`` like Ctrl-C; an interrupt that reaches here (after
+    the body's clean-up ran) is said in one line and ends the command with ``INTERRUPTED``."""
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        how = str(exc) or "SIGINT"
+        click.echo(f"onepoint {command}: interrupted ({how}); its system was stopped and its queues and temporary "
+                   "folder removed", err=True)
+        sys.exit(INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,80 @@
+"""What ``onepoint demo`` and ``onepoint simulate`` share (``hub.cli.private_runs``): SIGTERM ends the run as
+Ctrl-C does (the run's clean-up runs, one line, exit 130; audit defect 3), and a ``--broker`` URL the AMQP client
+would refuse is a one-line usage error, exit 2, before anything starts (audit defect 7)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+from click.testing import CliRunner
+
+from hub.cli.main import main
+from hub.cli.private_runs import INTERRUPTED, check_broker_url, interruptible
+from hub.transport import BrokerURLError
+
+pytestmark = pytest.mark.unit
+
+URL = "amqp://guest:secret@127.0.0.1:1/%2F"
+
+
+def run_until_signalled(signum: signal.Signals, cleaned: list[str]) -> None:
+    with interruptible("demo"):
+        try:
+            os.kill(os.getpid(), signum)
+            threading.Event().wait(30)  # the run, waiting on its flows: the signal ends the wait
+            pytest.fail("the signal did not interrupt the run")
+        finally:
+            cleaned.append("stage stopped")  # where DemoStage.__exit__ removes its queues and folder
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
+def test_a_termination_unwinds_the_run_like_ctrl_c_and_exits_as_an_interrupt(
+        signum: signal.Signals, capsys: pytest.CaptureFixture[str]) -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    cleaned: list[str] = []
+    ctrl_c = signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's own, whatever ran before
+    try:
+        with pytest.raises(SystemExit) as ended:
+            run_until_signalled(signum, cleaned)
+    finally:
+        signal.signal(signal.SIGINT, ctrl_c)
+    assert ended.value.code == INTERRUPTED == 130
+    assert cleaned == ["stage stopped"]
+    assert capsys.readouterr().err.strip() == (
+        f"onepoint demo: interrupted ({signum.name}); its system was stopped and its queues and temporary folder "
+        "removed")
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_run_that_ends_normally_keeps_its_outcome() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    with interruptible("simulate"):
+        assert signal.getsignal(signal.SIGTERM) is not before
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+@pytest.mark.parametrize(("options", "said"), [
+    ("heartbeat=abc", "Invalid heartbeat value 'abc'"),
+    ("channel_max=0", "channel_max must be <= 65535 and > 0"),
+    ("frame_max=1", "Min AMQP 0.9.1 Frame Size is 4096"),
+    ("unknown=1", "Unknown URL parameter: 'unknown'"),
+    ("ssl_options=garbage", "malformed node or string"),
+])
+def test_an_option_the_amqp_client_refuses_is_named_without_the_password(options: str, said: str) -> None:
+    with pytest.raises(BrokerURLError, match=said) as refused:
+        check_broker_url(f"{URL}?{options}")
+    assert "secret" not in str(refused.value) and "guest:***@" in str(refused.value)
+    assert check_broker_url(f"{URL}?heartbeat=30") == f"{URL}?heartbeat=30"
+    assert check_broker_url("memory://") == "memory://"
+
+
+@pytest.mark.parametrize("command", [["demo"], ["simulate", "--scale", "0.01"]])
+@pytest.mark.parametrize("url", [f"{URL}?heartbeat=abc", "amqp://guest:secret@/%2F", "redis://127.0.0.1"])
+def test_a_broker_url_that_cannot_open_a_broker_is_a_one_line_usage_error(command: list[str], url: str) -> None:
+    result = CliRunner().invoke(main, [*command, "--broker", url])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), (result.output, result.exception)
+    (line,) = [text for text in result.output.splitlines() if text.startswith("Error:")]
+    assert "Invalid value for '--broker'" in line and "secret" not in result.output
