@@ -1,10 +1,11 @@
 """Structured logs: one JSON object per line for machines, or one readable line on a terminal; phone numbers masked.
 
 Every record passes through `MaskingFilter`, which masks mobile numbers (MSISDNs) in the message and in any
-extra fields, keeping the first three and last four digits (``138****8000``) so that logs stay useful for
-support without exposing subscribers. ``configure_logging`` writes JSON lines (`JsonFormatter`) unless standard
-error is a terminal, where `TextFormatter` writes ``time level logger event key=value …`` (``log_format`` chooses
-either one explicitly).
+extra fields, however they are written (``138-0013-8000``, ``+86 138 0013 8000``, full-width digits: see
+`hub.observability.masking`), keeping the first three and last four digits (``138****8000``) so that logs stay
+useful for support without exposing subscribers; a number glued to letters or digits (inside an id) is left as it
+is. ``configure_logging`` writes JSON lines (`JsonFormatter`) unless standard error is a terminal, where
+`TextFormatter` writes ``time level logger event key=value …`` (``log_format`` chooses either one explicitly).
 """
 
 from __future__ import annotations
@@ -18,20 +19,16 @@ import time
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
+from hub.observability.masking import mask_msisdn
+
 __all__ = ["LOG_FORMATS", "JsonFormatter", "LogFormat", "MaskingFilter", "TextFormatter", "configure_logging",
            "mask_msisdn"]
 
 LogFormat = Literal["auto", "json", "text"]
 LOG_FORMATS: tuple[LogFormat, ...] = ("auto", "json", "text")
 
-_MSISDN = re.compile(r"(?<![0-9])(?:\+?86)?(1[3-9][0-9])([0-9]{4})([0-9]{4})(?![0-9])")
-_ELEVEN_DIGITS = re.compile(r"[0-9]{11}")  # in every MSISDN: a text without them is left as it is, unscanned
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 _ENCODE = json.JSONEncoder(default=str, ensure_ascii=False).encode  # one encoder for every line
-
-
-def mask_msisdn(text: str) -> str:
-    return _MSISDN.sub(r"\1****\3", text) if _ELEVEN_DIGITS.search(text) else text
 
 
 def _mask(value: Any) -> Any:

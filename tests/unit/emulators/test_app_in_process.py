@@ -259,11 +259,11 @@ def test_admin_changes_are_logged_as_structured_events(demo, caplog):
     caplog.set_level(logging.INFO, logger="onepoint.emulators.demo")
     demo.admin.add_fault("error", operation="Ping", probability=0.5)
     demo.admin.reset()
-    events = [(r.event, r.fields) for r in caplog.records if hasattr(r, "event")]
-    assert [name for name, _ in events] == ["fault.added", "emulator.reset"]
-    added = events[0][1]
+    events = [(r.getMessage(), vars(r)) for r in caplog.records if hasattr(r, "emulator")]
+    assert [name for name, _ in events] == ["fault.added", "emulator.reset"]  # the event's name is the message
+    added = events[0][1]  # and its fields are the record's extras
     assert (added["kind"], added["operation"], added["probability"]) == ("error", "Ping", 0.5)
-    assert events[1][1] == {"emulator": "demo", "seed": 42}
+    assert (events[1][1]["emulator"], events[1][1]["seed"]) == ("demo", 42)
 
 
 def test_the_admin_root_the_url_table_prints_lists_its_resources() -> None:

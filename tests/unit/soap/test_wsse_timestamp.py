@@ -23,7 +23,12 @@ from tests.support.soap import SOAP_NS, envelope, security_header
 pytestmark = pytest.mark.unit
 
 CS = CallerConfig(system="CS", username="cs", ws_password="ws-s3cret", commands=("workorder.*",))
-NOW = datetime.now(UTC)
+EPOCH_EXPIRED = datetime(2020, 1, 1, 0, 5, tzinfo=UTC)
+
+
+def now() -> datetime:
+    """Read at each use, not at collection: a suite run longer than the window must not age the timestamps."""
+    return datetime.now(UTC)
 
 
 def stamp(at: datetime) -> str:
@@ -31,7 +36,7 @@ def stamp(at: datetime) -> str:
 
 
 def with_timestamp(header: str, expires: datetime | None, created: datetime | None = None) -> str:
-    parts = f"<wsu:Created>{stamp(created or NOW - timedelta(minutes=1))}</wsu:Created>"
+    parts = f"<wsu:Created>{stamp(created or now() - timedelta(minutes=1))}</wsu:Created>"
     if expires is not None:
         parts += f"<wsu:Expires>{stamp(expires)}</wsu:Expires>"
     return header.replace("<wsse:UsernameToken>", f'<wsu:Timestamp xmlns:wsu="{WSU_NS}" wsu:Id="TS-1">{parts}'
@@ -43,21 +48,24 @@ def verify(header: str) -> CallerConfig:
     return verifier.verify(etree.fromstring(f'<soap:Header xmlns:soap="{SOAP_NS}">{header}</soap:Header>'))
 
 
-@pytest.mark.parametrize("expires", [datetime(2020, 1, 1, 0, 5, tzinfo=UTC), NOW - timedelta(seconds=301)])
+@pytest.mark.parametrize("expires", [EPOCH_EXPIRED, timedelta(seconds=-301)])
 def test_an_expired_timestamp_is_refused_as_message_expired(expires):
+    at = expires if isinstance(expires, datetime) else now() + expires
     with pytest.raises(SecurityTokenRefused) as failed:
-        verify(with_timestamp(security_header("cs", "ws-s3cret"), expires))
+        verify(with_timestamp(security_header("cs", "ws-s3cret"), at))
     assert failed.value.code == "MessageExpired" and "wsu:Timestamp" in failed.value.reason
 
 
-@pytest.mark.parametrize("expires", [NOW + timedelta(minutes=5), NOW - timedelta(seconds=200), None])
+@pytest.mark.parametrize("expires", [timedelta(minutes=5), timedelta(seconds=-200), None])
 def test_a_live_timestamp_within_the_clock_skew_or_one_without_expires_is_accepted(expires):
-    assert verify(with_timestamp(security_header("cs", "ws-s3cret"), expires)) is CS
+    at = None if expires is None else now() + expires
+    assert verify(with_timestamp(security_header("cs", "ws-s3cret"), at)) is CS
 
 
 def test_a_malformed_expires_is_invalid_security():
-    header = with_timestamp(security_header("cs", "ws-s3cret"), NOW).replace(stamp(NOW) + "</wsu:Expires>",
-                                                                            "tomorrow</wsu:Expires>")
+    at = now()
+    header = with_timestamp(security_header("cs", "ws-s3cret"), at).replace(stamp(at) + "</wsu:Expires>",
+                                                                           "tomorrow</wsu:Expires>")
     with pytest.raises(SecurityTokenRefused) as failed:
         verify(header)
     assert failed.value.code == "InvalidSecurity"
@@ -67,7 +75,7 @@ def test_the_soap_ingress_refuses_an_expired_message_and_routes_nothing(dev_sett
     router = InMemoryRouter()
     app = create_app(dev_settings, router=router, registry=registry)
     document = (examples_dir / "oa/CompleteTodo.valid.xml").read_bytes()
-    header = with_timestamp(security_header("oa", "oa-dev-password"), datetime(2020, 1, 1, 0, 5, tzinfo=UTC))
+    header = with_timestamp(security_header("oa", "oa-dev-password"), EPOCH_EXPIRED)
 
     async def main() -> httpx.Response:
         transport = httpx.ASGITransport(app=app.asgi)

@@ -1,0 +1,132 @@
+"""Phone numbers out of logs, audit rows and printed text: one pattern for every spelling of a mobile number.
+
+A number is found however it is written: full-width or other Unicode digits (each character compared by its NFKC
+form, so the rest of the text is kept as it was written), spaces, hyphens or dots between the digits, a ``+86`` /
+``86`` / ``0086`` prefix. ``138-0013-8000``, ``+86 138 0013 8000`` and ``１３８００１３８０００`` are all one number.
+A number glued to a letter or another digit is part of something else (an id such as ``71ffd13312345066bc…``)
+and is left as it is, as is a dotted IPv4 address.
+
+Two ways to mask what is found: `mask_msisdn` (the logs and what the CLI prints: ``138****8000``, the first
+three and last four digits kept, the prefix and separators dropped) and `mask_numbers_in` (the audit rows:
+``*******8000``, see `mask_msisdn_tail`).
+
+Cost: both run on every string field of every log record, so a text is first looked at by one quick search that
+any number matches (`_may_hold_a_number`); most texts (ids, names, short numbers, prose) end there.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+__all__ = ["fold", "mask_msisdn", "mask_msisdn_tail", "mask_numbers_in"]
+
+_SEP = r"[\s.\-]{0,2}"  # between two digits: up to two spaces, hyphens or dots ("135- 0110", "135. 0110")
+_ALNUM = "[0-9A-Za-z]"  # what a number must not be glued to, before or after
+_MOBILE = re.compile(rf"(?<!{_ALNUM})(?:(?:\+|00)?86{_SEP})?1{_SEP}[3-9](?:{_SEP}[0-9]){{9}}(?!{_ALNUM})")
+_IPV4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+
+# The quick search first (`_quick_ascii`, `_quick_other`): any number matches it, most texts do not. An ASCII text
+# is its own folded form, and a number in it holds "1", then [3-9] and 9 more digits, with up to two separators
+# between any two: a literal first character, which the engine scans for fast. Any other text is searched as it
+# was written, for 11 characters that fold to digits with up to two that fold to separators between them. The
+# classes are written out (no \d or \s, which the engine checks character by character against the Unicode
+# database; listed ranges become one bitmap): every decimal digit and every other character `fold` reads as a
+# digit (superscripts, circled digits…), any character beyond the BMP (a few digits among them; more characters
+# than needed only cost the full scan), every space and the compatibility forms of the dot and the hyphen.
+# tests/unit/test_log_masking.py checks both classes against every code point.
+_OTHER_DIGITS = (
+    r"\u00b2\u00b3\u00b9\u0660-\u0669\u06f0-\u06f9\u07c0-\u07c9\u0966-\u096f\u09e6-\u09ef\u0a66-\u0a6f\u0ae6-\u0aef"
+    r"\u0b66-\u0b6f\u0be6-\u0bef\u0c66-\u0c6f\u0ce6-\u0cef\u0d66-\u0d6f\u0de6-\u0def\u0e50-\u0e59\u0ed0-\u0ed9"
+    r"\u0f20-\u0f29\u1040-\u1049\u1090-\u1099\u1369-\u1371\u17e0-\u17e9\u1810-\u1819\u1946-\u194f\u19d0-\u19da"
+    r"\u1a80-\u1a89\u1a90-\u1a99\u1b50-\u1b59\u1bb0-\u1bb9\u1c40-\u1c49\u1c50-\u1c59\u2070\u2074-\u2079"
+    r"\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788"
+    r"\u278a-\u2792\ua620-\ua629\ua8d0-\ua8d9\ua900-\ua909\ua9d0-\ua9d9\ua9f0-\ua9f9\uaa50-\uaa59\uabf0-\uabf9"
+    r"\uff10-\uff19\U00010000-\U0010ffff")
+_ANY_DIGIT = rf"[0-9{_OTHER_DIGITS}]"
+_ANY_SEP = (r"[\t-\r\x1c- .\-\u0085\u00a0\u1680\u2000-\u200a\u2024\u2028\u2029\u202f\u205f\u3000\ufe52\ufe63"
+            r"\uff0d\uff0e]")
+_quick_ascii = re.compile(rf"1{_SEP}[3-9](?:{_SEP}[0-9]){{9}}").search
+_quick_other = re.compile(rf"{_ANY_DIGIT}(?:{_ANY_SEP}{{0,2}}{_ANY_DIGIT}){{10}}").search
+
+
+def _fold_char(ch: str) -> str:
+    digit = unicodedata.digit(ch, None)
+    if digit is not None:
+        return str(digit)
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded if len(folded) == 1 else ch
+
+
+class _Folded(dict[int, str]):
+    """``str.translate``'s table for `fold`: each character's folded form, worked out when first seen and kept for
+    the BMP's characters (at most 65,536 entries, a few MB)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        if code < 0x10000:
+            self[code] = folded
+        return folded
+
+
+_FOLDED = _Folded()
+
+
+def fold(text: str) -> str:
+    """``text`` with every character that has a one-character NFKC form (full-width digits and punctuation, the
+    ideographic space) replaced by it, and every decimal digit of any script by its ASCII digit: one character
+    for one, so that positions in the folded text are positions in ``text``."""
+    return text if text.isascii() else text.translate(_FOLDED)
+
+
+def _may_hold_a_number(text: str) -> bool:
+    """False only when ``text`` holds no number (true for some texts that hold none)."""
+    return (_quick_ascii if text.isascii() else _quick_other)(text) is not None
+
+
+def _masked(text: str, mask: Callable[[str], str]) -> str:
+    """``text`` with each number `mask`-ed (``text`` passed `_may_hold_a_number`)."""
+    folded = fold(text)
+    out, end = [], 0
+    for match in _MOBILE.finditer(folded):
+        if _IPV4.fullmatch(match.group(0)):
+            continue
+        out.append(text[end:match.start()])
+        out.append(mask(match.group(0)))
+        end = match.end()
+    if not out:
+        return text
+    out.append(text[end:])
+    return "".join(out)
+
+
+def mask_msisdn_tail(msisdn: str) -> str:
+    """``13800138000`` → ``*******8000``: every digit but the last four hidden (a number of 4 digits or less: all).
+
+    Digits of any script count (``１３８…`` as ``138…``); masking a masked number changes nothing, so a value
+    read back from the log can be masked again safely.
+    """
+    kept = [ch for ch in fold(msisdn) if ch in "0123456789*"]
+    hidden = len(kept) - 4 if len(kept) > 4 else len(kept)
+    return "*" * hidden + "".join(kept[hidden:])
+
+
+def _first_three_last_four(found: str) -> str:
+    digits = [ch for ch in found if "0" <= ch <= "9"][-11:]  # found is folded; its last 11 digits: the number
+    return "".join(digits[:3]) + "****" + "".join(digits[7:])
+
+
+def mask_numbers_in(text: str) -> str:
+    """Every mobile number in ``text``, however spelt, masked by :func:`mask_msisdn_tail` (``*******8000``)."""
+    return _masked(text, mask_msisdn_tail) if _may_hold_a_number(text) else text
+
+
+def mask_msisdn(text: str) -> str:
+    """Every mobile number in ``text``, however spelt, as ``138****8000`` (its prefix and separators dropped):
+    ``call +86 138-0013-8000`` → ``call 138****8000``. A text holding none is returned as it is.
+
+    On every string field of every log record: the quick search is written out here, not called."""
+    if (_quick_ascii if text.isascii() else _quick_other)(text) is None:
+        return text
+    return _masked(text, _first_three_last_four)
