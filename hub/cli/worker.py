@@ -21,6 +21,9 @@ from hub.observability import LogFormat
 from hub.transport.urls import scheme
 
 if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+
+    from hub.observability.metrics import Metrics
     from hub.routing.outbound import Outbound
     from hub.routing.table import RoutingTable
     from hub.transport.broker import Broker
@@ -38,6 +41,18 @@ def _cannot_start(consumer: str, exc: Exception) -> str:
     return f"cannot start the {consumer} worker: {type(reason).__name__}: {reason}"
 
 
+def _serve_metrics(port: int, registry: CollectorRegistry) -> int:
+    """Serve Prometheus metrics on 127.0.0.1:``port`` (0: a free port); the port bound. A port that cannot be bound
+    (taken, not allowed) is one line (``ClickException``), as ``onepoint serve`` says it, not a traceback."""
+    from prometheus_client import start_http_server
+
+    try:
+        server, _ = start_http_server(port, addr="127.0.0.1", registry=registry)
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve the metrics on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    return int(server.server_address[1])
+
+
 def _load(reference: str, what: str) -> Any:
     module_name, _, attr = reference.partition(":")
     if not module_name or not attr:
@@ -48,12 +63,13 @@ def _load(reference: str, what: str) -> Any:
         raise click.BadParameter(f"cannot load {reference!r}: {exc}") from None
 
 
-def _outbound(settings: HubSettings, broker: Broker, sets: CommandSetRegistry) -> Outbound:
+def _outbound(settings: HubSettings, broker: Broker, sets: CommandSetRegistry, metrics: Metrics) -> Outbound:
     """The outbound path of the handlers: the settings' routing table and the installed command sets."""
     from hub.routing.outbound import BrokerOutbound
     from hub.validation.validator import DocumentValidator
 
-    return BrokerOutbound(broker, _routing_table(settings, broker, sets), DocumentValidator(sets, settings.limits))
+    return BrokerOutbound(broker, _routing_table(settings, broker, sets), DocumentValidator(sets, settings.limits),
+                          metrics=metrics)
 
 
 def _routing_table(settings: HubSettings, broker: Broker, sets: CommandSetRegistry) -> RoutingTable:
@@ -99,8 +115,6 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     one process, so nothing could publish to this worker's queue; ``onepoint serve`` runs the workers there.
     A worker that cannot start (a system's WSDL unreadable, a database that cannot be opened) says why in one line.
     """
-    from prometheus_client import start_http_server
-
     from hub.gateways import CircuitBreakers
     from hub.observability.logging import configure_logging
     from hub.observability.metrics import Metrics
@@ -148,7 +162,14 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     if not isinstance(dependencies, Mapping):
         raise click.BadParameter(f"{dependencies_ref} did not give a mapping of dependencies")
     if metrics_port is not None:
-        start_http_server(metrics_port, addr="127.0.0.1", registry=metrics.registry)
+        try:
+            bound = _serve_metrics(metrics_port, metrics.registry)
+        except click.ClickException:
+            if kit is not None and dependencies_ref is None:
+                kit.close(dependencies)
+            raise
+        log.info("metrics served", extra={"consumer": consumer, "url": f"http://127.0.0.1:{bound}/metrics"})
+        click.echo(f"metrics on http://127.0.0.1:{bound}/metrics", err=True)
     stop, reload_asked = threading.Event(), threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -160,6 +181,9 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         broker = open_broker(settings.broker_url, settings.topology)
     except TransportError as exc:  # nothing consumed, nothing to undo: say why, no traceback
         raise click.ClickException(str(exc)) from None
+    if metrics_port is not None:  # this worker's queue and its DLQ, read at scrape time
+        own = [settings.topology.queue(consumer), settings.topology.dead_letter_queue(consumer)]
+        metrics.track_queues(lambda: broker.message_counts(own) if broker.ready() else {})
     try:
         if kit is not None and kit.processed_store is not None and store is None and dependencies_ref is None:
             processed = kit.processed_store(dependencies)  # the workflow: its own database, one transaction
@@ -172,7 +196,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         raise click.ClickException(_cannot_start(consumer, exc)) from None
     try:
         sets = CommandSetRegistry.installed()  # compiled once: the outbound path's validator and every reload
-        outbound = _outbound(settings, broker, sets) if registry.needs(consumer, OUTBOUND) else None
+        outbound = _outbound(settings, broker, sets, metrics) if registry.needs(consumer, OUTBOUND) else None
 
         def reload_table() -> RoutingTable:
             table = _routing_table(settings, broker, sets)

@@ -3,7 +3,12 @@ ASGI server (uvicorn).
 
 ``/readyz``: 200 ``{"ready": true, "status": "ok"}``; with ``breakers``, an open circuit makes the status
 ``"degraded"`` and names the system (``"open": ["boss"]``), still 200: other flows work and that system's
-messages wait in its queue. 503 only when the hub cannot accept anything (no schemas, the broker is down).
+messages wait in its queue. 503 only when the hub cannot accept anything (no schemas, the broker is down:
+``"checks": {"router": false, "broker": false}``). A dependency checked in the background (``HubApp.probes``, e.g.
+``database``: the work-order store, added by ``hub.system``) that fails is ``false`` in ``"checks"`` and named with
+its reason in ``"failing"``; the status is ``"degraded"``, still 200: the ingress accepts every command and every
+other flow works, while work-order commands wait (answered 504 after their reply timeout, carried out when the
+database is back as their retries allow). The probes are read, never run, by a request.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from hub.ingress.soap.endpoint import SoapIngress
 from hub.ingress.workorder_link import WorkOrderLink
 from hub.ingress.xml.endpoint import XmlIngress
 from hub.observability.metrics import Metrics
+from hub.observability.probes import BackgroundProbe
 from hub.routing.broker_router import BrokerRouter
 from hub.routing.factory import open_router
 from hub.routing.router import Router
@@ -36,10 +42,11 @@ from hub.security.callers import CallerDirectory
 from hub.security.nonces import SqlNonceStore, open_nonce_store
 from hub.security.throttle import SignInThrottle
 from hub.soap.wsse import UsernameTokenVerifier
+from hub.transport import Broker
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.validator import DocumentValidator
 
-__all__ = ["HubApp", "create_app"]
+__all__ = ["HubApp", "create_app", "queue_depths"]
 
 log = logging.getLogger("onepoint.ingress")
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -59,6 +66,7 @@ class HubApp:
     router: Router
     metrics: Metrics
     on_shutdown: list[Callable[[], None]] = field(default_factory=list)
+    probes: dict[str, BackgroundProbe] = field(default_factory=dict)  # dependency → its probe, for /readyz
 
 
 def create_app(
@@ -80,6 +88,7 @@ def create_app(
         router = owned = open_router(settings, registry, metrics)
     if isinstance(router, BrokerRouter):
         metrics.track_broker(router.connected)
+        metrics.track_queues(queue_depths(router.broker))
     validator = DocumentValidator(registry, settings.limits)
     callers = CallerDirectory(settings.callers)
     security = settings.security
@@ -107,9 +116,21 @@ def create_app(
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "alive"})
 
+    probes: dict[str, BackgroundProbe] = {}
+
     async def readyz(request: Request) -> Response:
         checks = {"schemas": len(registry.names()) > 0, "router": await router.ready()}
+        failing: dict[str, str] = {}
+        if isinstance(router, BrokerRouter):
+            checks["broker"] = router.connected()
+            if not checks["broker"]:
+                failing["broker"] = "not connected: nothing can be accepted"
         ready = all(checks.values())
+        for name, probe in probes.items():  # last known states: no call to the dependency here
+            state = probe.state()
+            checks[name] = state.ok
+            if not state.ok:
+                failing[name] = state.reason or "failing"
         body: dict[str, object] = {"ready": ready, "checks": checks}
         status = "ok" if ready else "unready"
         if breakers is not None:
@@ -117,11 +138,15 @@ def create_app(
             body.update(circuits)
             if ready and circuits["open"]:
                 status = "degraded"
+        if failing:
+            body["failing"] = failing
+            if ready:
+                status = "degraded"
         body["status"] = status
         return JSONResponse(body, status_code=200 if ready else 503)
 
     async def metrics_endpoint(request: Request) -> Response:
-        body, content_type = metrics.render()
+        body, content_type = await anyio.to_thread.run_sync(metrics.render)  # a queue-depth read may wait
         return Response(body, media_type=content_type)
 
     def counted(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
@@ -163,4 +188,15 @@ def create_app(
             await owned.broker.stop_loop()
             owned.broker.close()
 
-    return HubApp(Starlette(routes=routes, lifespan=lifespan), settings, registry, router, metrics, hooks)
+    return HubApp(Starlette(routes=routes, lifespan=lifespan), settings, registry, router, metrics, hooks, probes)
+
+
+def queue_depths(broker: Broker) -> Callable[[], dict[str, int]]:
+    """The read of ``onepoint_queue_messages``: every queue of the broker's topology (consumers' queues, their DLQs,
+    the delay tiers) in one ``message_counts``; nothing while the broker is not connected."""
+    names = [queue.name for queue in broker.topology.queues]
+
+    def read() -> dict[str, int]:
+        return broker.message_counts(names) if broker.ready() else {}
+
+    return read

@@ -9,11 +9,11 @@ the refusal in its protocol: a ``c:Error`` document (XML) or a SOAP Fault.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
 from hub.ingress.replies import BadReply, ReplyRefusal
+from hub.observability.quiet import QuietLog as _QuietLog
 from hub.routing.router import MessageIdReused
 from hub.routing.table import NoRouteError
 from hub.security.callers import AuthenticationFailed, NotAuthorized
@@ -51,26 +51,12 @@ class Refusal:
         return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
-class QuietLog:
-    """One WARNING line for an event that comes in floods (a broker outage, throttled sign-ins), then at most
-    one every ``interval`` seconds counting the events in between: never a line per request."""
+class QuietLog(_QuietLog):
+    """``hub.observability.quiet.QuietLog`` on the ingress's logger: one WARNING line for a flood, then at most one
+    every ``interval`` seconds counting the events in between."""
 
     def __init__(self, event: str, interval: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.event = event
-        self.interval = interval
-        self._clock = clock
-        self._last = -float("inf")
-        self._quiet = 0
-        self._lock = threading.Lock()
-
-    def warn(self, **fields: object) -> None:
-        with self._lock:
-            now = self._clock()
-            if now - self._last < self.interval:
-                self._quiet += 1
-                return
-            quiet, self._quiet, self._last = self._quiet, 0, now
-        log.warning(self.event, extra={**fields, "since_last_line": quiet})
+        super().__init__(event, interval, clock, logger=log)
 
 
 _outages = QuietLog("broker unavailable: commands refused (503)")

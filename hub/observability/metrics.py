@@ -18,6 +18,10 @@ Every name is prefixed ``onepoint_``; counters are exposed with prometheus' ``_t
   outcome: ok, transient, permanent, open — refused by an open circuit without calling —, error — an
   exception nobody classified)
 * ``onepoint_circuit_state{system}`` (gauge: 0 closed, 1 half-open, 2 open — calls to the system are held back)
+* ``onepoint_queue_messages{queue}`` (gauge: messages ready in each consumer's queue, delay tier and DLQ, read from
+  the broker at scrape time, at most once every 2 s: ``hub.observability.queues``)
+* ``onepoint_dependency_up{dependency}`` (gauge: 1 while a dependency the process checks in the background answers,
+  e.g. ``database``: the work-order store; 0 while it fails)
 
 ``render()`` gives ``(body, content_type)`` for a ``GET /metrics`` endpoint, e.g. in Starlette::
 
@@ -27,9 +31,11 @@ Every name is prefixed ``onepoint_``; counters are exposed with prometheus' ``_t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from hub.observability.queues import QUEUE_DEPTH_MAX_AGE, QueueDepths
 
 __all__ = ["CIRCUIT_STATES", "LATENCY_BUCKETS", "Metrics"]
 
@@ -69,6 +75,10 @@ class Metrics:
                                    ["action"], registry=r)
         self._wo_refusals = Counter(f"{p}_work_order_refusals", "Work-order commands refused, by c:Error code "
                                     "(dispatch-incomplete: a dispatch too poor to act on).", ["code"], registry=r)
+        self._dependency = Gauge(f"{p}_dependency_up", "1 while a dependency checked in the background answers "
+                                 "(database: the work-order store), 0 while it fails.", ["dependency"], registry=r)
+        self._prefix = p
+        self._queues: QueueDepths | None = None
         self._deadlines = Counter(f"{p}_deadlines_fired", "Deadline rows the scheduler fired, by kind.", ["kind"],
                                   registry=r)
 
@@ -109,6 +119,20 @@ class Metrics:
     def track_broker(self, ready: Callable[[], bool]) -> None:
         """Make the gauge read ``ready()`` (e.g. ``broker.ready``) at every scrape."""
         self._connected.set_function(lambda: 1.0 if ready() else 0.0)
+
+    def track_queues(self, read: Callable[[], Mapping[str, int]], *, max_age: float = QUEUE_DEPTH_MAX_AGE) -> None:
+        """Expose ``read()`` (queue → messages ready, e.g. ``broker.message_counts(names)``) as
+        ``onepoint_queue_messages{queue}``, read at scrape time and kept ``max_age`` seconds; a second call replaces
+        the read."""
+        if self._queues is None:
+            self._queues = QueueDepths(read, name=f"{self._prefix}_queue_messages", max_age=max_age)
+            self.registry.register(self._queues)
+        else:
+            self._queues.read, self._queues.max_age = read, max_age
+
+    def track_dependency(self, dependency: str, up: Callable[[], bool]) -> None:
+        """Make ``onepoint_dependency_up{dependency}`` read ``up()`` at every scrape (1 up, 0 failing)."""
+        self._dependency.labels(dependency=dependency).set_function(lambda: 1.0 if up() else 0.0)
 
     # -- gateways (calls to backend systems) ------------------------------------------------------------
     def gateway_call(self, system: str, seconds: float, outcome: str) -> None:

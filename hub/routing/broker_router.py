@@ -32,6 +32,7 @@ from hub.routing.reply_cache import ReplyCache, RequestKey, request_key, shared_
 from hub.routing.router import MessageIdReused, RouteResult
 from hub.routing.table import Route, RoutingTable
 from hub.transport import Broker, PublisherUnavailableError, routing_key
+from hub.transport.errors import RequestTimeoutError
 
 __all__ = ["BrokerRouter", "BrokerUnavailableError"]
 
@@ -145,9 +146,14 @@ class BrokerRouter:
         """One round trip through the broker; a successful answer to a cached route is kept."""
         assert route.reply_timeout is not None
         message = message_from_envelope(envelope, routing_key(target, envelope.command_type), for_request=True)
-        reply = await asyncio.wrap_future(
-            self.broker.request(self.broker.config.commands_exchange, message, timeout=route.reply_timeout)
-        )
+        try:
+            reply = await asyncio.wrap_future(
+                self.broker.request(self.broker.config.commands_exchange, message, timeout=route.reply_timeout)
+            )
+        except RequestTimeoutError:  # published (and confirmed), only not answered in time
+            self._count_published(target)
+            raise
+        self._count_published(target)
         if key is not None:
             self.replies.put(route, key, envelope, reply.body)
         return reply.body
@@ -157,6 +163,10 @@ class BrokerRouter:
             del self._flights[flight_key]
         if not flight.cancelled():
             flight.exception()  # retrieved: every caller that waited got it already
+
+    def _count_published(self, target: str) -> None:
+        if self.metrics is not None:
+            self.metrics.published(target)
 
     def _count_cache(self, envelope: Envelope, *, hit: bool) -> None:
         if self.metrics is not None:

@@ -34,6 +34,7 @@ from functools import partial
 from lxml import etree
 
 from hub.envelope import HUB_SYSTEM, Envelope
+from hub.observability.metrics import Metrics
 from hub.routing.addresses import addresses
 from hub.routing.codec import message_from_envelope
 from hub.routing.confirms import OutboundError, PendingConfirms
@@ -41,6 +42,7 @@ from hub.routing.envelopes import envelope_for
 from hub.routing.router import RouteResult
 from hub.routing.table import BROADCAST, RoutingTable
 from hub.transport.broker import Broker
+from hub.transport.errors import RequestTimeoutError
 from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import parse_document
 from hub.validation.validator import DocumentValidator
@@ -160,24 +162,40 @@ class BrokerOutbound(Outbound):
     """Publishes on a ``Broker`` with a confirm per target (all in flight at once)."""
 
     def __init__(self, broker: Broker, table: RoutingTable, validator: DocumentValidator, *,
-                 source_system: str = HUB_SYSTEM, confirm_timeout: float = 30.0, request_timeout: float = 10.0) -> None:
+                 source_system: str = HUB_SYSTEM, confirm_timeout: float = 30.0, request_timeout: float = 10.0,
+                 metrics: Metrics | None = None) -> None:
+        """``metrics``: counts each confirmed publish per target (``onepoint_messages_published_total``)."""
         super().__init__(table, validator, source_system=source_system, request_timeout=request_timeout)
         self.broker = broker
         self.confirm_timeout = confirm_timeout
+        self.metrics = metrics
+
+    def _counted(self, target: str, publish: Callable[[], Future[None]]) -> Future[None]:
+        """``publish()``, its confirm counted for ``target`` when it comes."""
+        future = publish()
+        metrics = self.metrics
+        if metrics is not None:
+            future.add_done_callback(lambda done: None if done.cancelled() or done.exception() is not None
+                                     else metrics.published(target))
+        return future
 
     def _publish(self, envelope: Envelope, targets: tuple[str, ...]) -> None:
         where = "the broker"
         pending = self._pending()
         if pending is not None:
             cause = str(envelope.headers.get("caused-by", envelope.message_id))
-            for exchange, key in addresses(self.broker.config, targets, envelope.command_type):
+            for target, (exchange, key) in zip(targets, addresses(self.broker.config, targets,
+                                                                   envelope.command_type), strict=True):
                 pending.hold(cause, f"{envelope.command_type} {envelope.message_id} to {key}",
-                             partial(self.broker.publish, exchange, message_from_envelope(envelope, key)))
+                             partial(self._counted, target, partial(self.broker.publish, exchange,
+                                                                    message_from_envelope(envelope, key))))
             return
         try:
             futures: list[tuple[str, Future[None]]] = [
-                (key, self.broker.publish(exchange, message_from_envelope(envelope, key)))
-                for exchange, key in addresses(self.broker.config, targets, envelope.command_type)
+                (key, self._counted(target, partial(self.broker.publish, exchange,
+                                                    message_from_envelope(envelope, key))))
+                for target, (exchange, key) in zip(targets, addresses(self.broker.config, targets,
+                                                                      envelope.command_type), strict=True)
             ]
             for where, future in futures:  # noqa: B007 (``where`` names the failed target below)
                 future.result(timeout=self.confirm_timeout)
@@ -189,10 +207,18 @@ class BrokerOutbound(Outbound):
         [(exchange, key)] = addresses(self.broker.config, (target,), envelope.command_type)
         message = message_from_envelope(envelope, key, for_request=True)
         try:
-            return self.broker.request(exchange, message, timeout=timeout).result(timeout=timeout + 5.0).body
+            body = self.broker.request(exchange, message, timeout=timeout).result(timeout=timeout + 5.0).body
+        except RequestTimeoutError as exc:  # published, only not answered in time
+            if self.metrics is not None:
+                self.metrics.published(target)
+            raise OutboundError(f"{envelope.command_type} {envelope.message_id} to {target}: no answer: "
+                                f"{type(exc).__name__}: {exc}") from exc
         except Exception as exc:
             raise OutboundError(f"{envelope.command_type} {envelope.message_id} to {target}: no answer: "
                                 f"{type(exc).__name__}: {exc}") from exc
+        if self.metrics is not None:
+            self.metrics.published(target)
+        return body
 
 
 class RecordingOutbound(Outbound):

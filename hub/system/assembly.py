@@ -34,6 +34,7 @@ from hub.store import ProcessedStore, open_store
 from hub.system.admission import Admission, AdmissionGate
 from hub.system.consumers import ConsumerKit, consumer_kits
 from hub.system.drain import DRAIN_SECONDS, drain, report_lost
+from hub.system.health import DATABASE, database_probe
 from hub.transport.memory import MemoryBroker
 from hub.transport.urls import scheme
 from hub.validation.command_sets import CommandSetRegistry
@@ -149,7 +150,17 @@ class HubSystem:
             self.stop()
             router.broker.close()
             raise
+        self._watch_dependencies(app)
         return app
+
+    def _watch_dependencies(self, app: HubApp) -> None:
+        """The work-order database of an in-process workflow worker, checked in the background for ``/readyz``
+        (``checks.database``) and ``/metrics`` (``onepoint_dependency_up``): ``hub.system.health``."""
+        for item in self.running:
+            probe = database_probe(item.dependencies)
+            if probe is not None and DATABASE not in app.probes:
+                app.probes[DATABASE] = probe.start()
+                self.metrics.track_dependency(DATABASE, probe.ok)
 
     def _start_worker(self, kit: ConsumerKit, router: BrokerRouter) -> RunningConsumer:
         options = {**dependency_defaults(self.settings, kit.consumer), **self.dependency_options.get(kit.consumer, {})}
@@ -165,7 +176,7 @@ class HubSystem:
             outbound = None
             if kit.handlers.needs(kit.consumer, OUTBOUND):
                 validator = DocumentValidator(self.registry, self.settings.limits)
-                outbound = BrokerOutbound(router.broker, router.table, validator)
+                outbound = BrokerOutbound(router.broker, router.table, validator, metrics=self.metrics)
             capacity = worker_capacity(self.settings, kit.consumer)
             worker = Worker(router.broker, kit.consumer, kit.handlers, store=store, dependencies=deps,
                             metrics=self.metrics, outbound=outbound, prefetch=capacity["prefetch"],
@@ -208,6 +219,9 @@ class HubSystem:
     def stop(self) -> None:
         """Stop admission, drain (``memory://``) and close every worker of this process (idempotent)."""
         self.admission.close()
+        if self.app is not None:
+            for probe in self.app.probes.values():
+                probe.stop()
         running, self.running = self.running, []
         for item in running:
             if item.stop_background is not None:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
 
 from hub.transport.consumer import BatchConsumer, Consumer, ConsumerFactory
-from hub.transport.errors import PublisherUnavailableError
+from hub.transport.errors import PublisherUnavailableError, TransportError
 from hub.transport.message import BatchHandler, Delivery, Handler, Message
 from hub.transport.topology import Topology, TopologyConfig
 
@@ -149,6 +149,17 @@ class Broker(ABC):
     @abstractmethod
     def message_count(self, queue: str) -> int:
         """Messages ready in ``queue`` (not counting unacknowledged ones)."""
+
+    def message_counts(self, queues: Iterable[str]) -> dict[str, int]:
+        """``message_count`` of each of ``queues`` in one read where the broker can (one connection to RabbitMQ);
+        a queue that cannot be read (not declared) is left out."""
+        counts: dict[str, int] = {}
+        for queue in queues:
+            try:
+                counts[queue] = self.message_count(queue)
+            except (KeyError, TransportError):
+                continue
+        return counts
 
     @abstractmethod
     def purge(self, queue: str) -> int:

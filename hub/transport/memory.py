@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -301,6 +302,10 @@ class MemoryBroker(Broker):
     def message_count(self, queue: str) -> int:
         with self._lock:
             return len(self._queues[queue].ready)
+
+    def message_counts(self, queues: Iterable[str]) -> dict[str, int]:
+        with self._lock:
+            return {name: len(self._queues[name].ready) for name in queues if name in self._queues}
 
     def depths(self, *, due_before: float | None = None) -> dict[str, int]:
         """Every queue's messages, waiting or delivered and not yet settled (delay tiers and DLQs included);

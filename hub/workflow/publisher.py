@@ -48,6 +48,7 @@ import httpx
 
 from hub.config.workflow import ListenerSettings
 from hub.observability.metrics import Metrics
+from hub.observability.quiet import OutageLog
 from hub.workflow.callbacks import Callbacks
 from hub.workflow.clock import Clock
 from hub.workflow.destinations import DestinationPolicy, redacted
@@ -86,6 +87,8 @@ class EventPublisher:
         self._stop = threading.Event()
         self._wake: Future[None] = Future()  # done on stop: ends a wait for deliveries
         self._thread: threading.Thread | None = None
+        self._failures = OutageLog(log, "event publisher",
+                                   event="event publisher failed; it starts again from the cursors")
 
     # -- one round (tests) and the thread ------------------------------------------------------------------------
 
@@ -123,13 +126,14 @@ class EventPublisher:
                 if time.monotonic() >= next_look:
                     next_look = time.monotonic() + self.interval
                     self._tick()
+                    self._failures.succeeded()  # the store answered again after an outage: said once
                 left = max(next_look - time.monotonic(), 0.0)
                 if self._sending:
                     self._drain(again=True, timeout=left)
                 else:
                     self._stop.wait(left)
-            except Exception:  # the next look tries again from the cursors
-                log.exception("event publisher failed; it starts again from the cursors")
+            except Exception as exc:  # the next look tries again from the cursors; an outage is logged once
+                self._failures.failed(exc)
                 self._abandon(wait_for_posts=True)
         self._abandon(wait_for_posts=False)
 

@@ -34,6 +34,7 @@ from lxml import etree
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from hub.envelope import HUB_SYSTEM, Envelope
+from hub.observability.quiet import OutageLog
 from hub.routing.outbound import Outbound
 from hub.workflow.commands import ActionRequest
 from hub.workflow.engine import FollowUp
@@ -190,17 +191,23 @@ class DeadlineScheduler:
         return self
 
     def _run(self) -> None:
+        recalculation = OutageLog(log, "deadline recalculation")  # an outage (the database down): a few lines
+        passes = OutageLog(log, "deadline scheduler pass")
         while True:
             try:
                 self.follow_rule_files()
-            except Exception:  # tried again before the next pass
-                log.exception("deadline recalculation failed")
+            except Exception as exc:  # tried again before the next pass
+                recalculation.failed(exc)
+            else:
+                recalculation.succeeded()
             if self._stop.wait(self.interval):
                 return
             try:
                 self.run_passes()
-            except Exception:  # the next pass tries again: the claimed rows were rolled back
-                log.exception("deadline scheduler pass failed")
+            except Exception as exc:  # the next pass tries again: the claimed rows were rolled back
+                passes.failed(exc)
+            else:
+                passes.succeeded()
 
     def run_passes(self) -> None:
         """Passes while they come back full; one PostgreSQL aborted on a deadlock or a serialization failure is run

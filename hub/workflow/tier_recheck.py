@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from hub.envelope import HUB_SYSTEM, Envelope
+from hub.observability.quiet import OutageLog
 from hub.routing.outbound import Outbound, OutboundError
 from hub.workflow.changes import FollowUp
 from hub.workflow.follow_ups import follow_up_document
@@ -132,11 +133,14 @@ class TierRecheck:
         return self
 
     def _run(self) -> None:
+        failures = OutageLog(log, "tier recheck pass")  # an outage (the database down): a few lines, not one a pass
         while not self._stop.wait(self.interval):
             try:
                 self.run_pass()
-            except Exception:  # asked again at the next interval: nothing was half applied
-                log.exception("tier recheck pass failed")
+            except Exception as exc:  # asked again at the next interval: nothing was half applied
+                failures.failed(exc)
+            else:
+                failures.succeeded()
 
     def stop(self) -> None:
         self._stop.set()

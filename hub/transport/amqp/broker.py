@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
 
@@ -123,6 +123,25 @@ class RabbitMQBroker(Broker):
 
     def message_count(self, queue: str) -> int:
         return self._queue_op(queue, purge=False)
+
+    def message_counts(self, queues: Iterable[str]) -> dict[str, int]:
+        """One connection, one passive declare per queue (a missing queue closes the channel: it is left out and
+        the next one read on a new channel)."""
+        conn = self._blocking()
+        counts: dict[str, int] = {}
+        try:
+            ch = conn.channel()
+            for queue in queues:
+                try:
+                    counts[queue] = int(ch.queue_declare(queue, passive=True).method.message_count)
+                except pika.exceptions.ChannelClosed:
+                    ch = conn.channel()
+        except pika.exceptions.AMQPError as exc:
+            raise TransportError(f"reading the queues' depths: {exc!r}") from exc
+        finally:
+            if conn.is_open:
+                conn.close()
+        return counts
 
     def purge(self, queue: str) -> int:
         return self._queue_op(queue, purge=True)

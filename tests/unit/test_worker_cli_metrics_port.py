@@ -1,0 +1,57 @@
+"""``onepoint worker --metrics-port``: a port that cannot be bound is one line, not a traceback (audit repro 08);
+``--metrics-port 0`` says which port it took."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import click
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from hub.cli.main import main
+from hub.cli.worker import _serve_metrics
+from hub.observability.metrics import Metrics
+
+pytestmark = pytest.mark.unit
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_a_taken_metrics_port_stops_the_worker_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "hub.toml"  # the broker is never reached: the metrics port is bound first
+    config.write_text(f'[broker]\nurl = "amqp://guest:guest@127.0.0.1:{free_port()}/%2F"\n')
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["worker", "bulletin", "--config", str(config), "--metrics-port",
+                                           str(port), "--log-level", "CRITICAL"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert result.output.startswith(f"Error: cannot serve the metrics on 127.0.0.1:{port}: "), result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_metrics_port_zero_serves_on_the_port_it_returns() -> None:
+    metrics = Metrics()
+    metrics.published("boss")
+    port = _serve_metrics(0, metrics.registry)
+    assert port > 0
+    body = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+    assert 'onepoint_messages_published_total{target="boss"} 1.0' in body
+
+
+def test_serving_on_a_taken_port_is_a_click_exception() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(click.ClickException, match=r"cannot serve the metrics on 127\.0\.0\.1"):
+            _serve_metrics(taken.getsockname()[1], Metrics().registry)
