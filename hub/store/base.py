@@ -17,8 +17,11 @@ Use it as ``claim → effect → complete → ack``::
   duplicate's claim carries it back (``claim.reply``), so a redelivered request gets the same answer again.
 * If the block raises, the claim is released (nothing recorded) and the message can be processed again.
 * A claim holds a lease: if the process dies mid-effect, another worker may take the id once the lease
-  expires. An effect outside the store (a SOAP call) that completed just before a crash can thus run
-  again: such effects must themselves be idempotent on the message id (the backends get it).
+  expires, or at once where the store can tell that the owning process is gone (SQLite: ``hub.store.owner``).
+  The lease is short (``DEFAULT_LEASE_SECONDS``) and renewed while the effect runs (``hub.store.lease``), so a
+  slow effect keeps its claim and a crashed worker's claims are free within seconds. An effect outside the
+  store (a SOAP call) that completed just before a crash can thus run again: such effects must themselves be
+  idempotent on the message id (the backends get it).
 
 ``process_once()`` wraps exactly this sequence for a ``Delivery``.
 """
@@ -31,9 +34,13 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import ClassVar
 
+from hub.store.lease import LeaseKeeper
 from hub.values import value_class
 
-__all__ = ["BatchOutcome", "Claim", "ClaimBusyError", "ProcessedStore", "Recorded"]
+__all__ = ["DEFAULT_LEASE_SECONDS", "BatchOutcome", "Claim", "ClaimBusyError", "ProcessedStore", "Recorded"]
+
+
+DEFAULT_LEASE_SECONDS = 30.0  # renewed every third of it while the effect runs (``LeaseKeeper``)
 
 
 class ClaimBusyError(Exception):
@@ -83,9 +90,17 @@ class ProcessedStore(ABC):
     # whether a command's record keeps its fingerprint (``hub.workers.fingerprint``): a reused id is then
     # dead-lettered, not dropped as a duplicate. False where answers are kept only for a while (memory).
     keeps_fingerprints: ClassVar[bool] = True
+    # whether ``_renew`` extends open claims' leases: a ``LeaseKeeper`` then calls it every third of the lease
+    renews_leases: ClassVar[bool] = False
 
-    def __init__(self, lease_seconds: float = 300.0) -> None:
+    def __init__(self, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> None:
         self.lease_seconds = lease_seconds
+        interval = lease_seconds / 3 if self.renews_leases else 0.0
+        self._lease_keeper = LeaseKeeper(self._renew, interval)
+
+    def _renew(self, message_ids: Sequence[str]) -> None:
+        """Extend the leases of this process's open claims of ``message_ids`` (``renews_leases`` stores)."""
+        return None
 
     @abstractmethod
     def outcome(self, message_id: str) -> str | None:
@@ -115,7 +130,7 @@ class ProcessedStore(ABC):
         """How many ids are recorded as processed."""
 
     def close(self) -> None:
-        return None
+        self._lease_keeper.close()
 
     def attempt(self, message_id: str) -> AbstractContextManager[None]:
         """One attempt of the effect of ``message_id``'s open claim. A store whose transaction holds the effect
@@ -129,15 +144,19 @@ class ProcessedStore(ABC):
             yield Claim(message_id, duplicate=True, outcome=prior.outcome, reply=prior.reply)
             return
         claim = Claim(message_id, duplicate=False)
+        self._lease_keeper.hold(message_id)
         try:
-            yield claim
-        except BaseException:
-            self._finish(message_id, None)
-            raise
-        if claim.completed:
-            self._finish(message_id, claim.outcome, claim.reply)
-        else:
-            self._finish(message_id, None)
+            try:
+                yield claim
+            except BaseException:
+                self._finish(message_id, None)
+                raise
+            if claim.completed:
+                self._finish(message_id, claim.outcome, claim.reply)
+            else:
+                self._finish(message_id, None)
+        finally:
+            self._lease_keeper.release(message_id)
 
     def run_once(self, message_id: str, effect: Callable[[], str]) -> tuple[bool, str]:
         """Run ``effect`` unless the id was processed; returns (ran, outcome)."""

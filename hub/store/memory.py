@@ -13,8 +13,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 
-from hub.store.base import ClaimBusyError, ProcessedStore, Recorded
+from hub.store.base import DEFAULT_LEASE_SECONDS, ClaimBusyError, ProcessedStore, Recorded
 
 __all__ = ["MemoryProcessedStore"]
 
@@ -22,8 +23,9 @@ __all__ = ["MemoryProcessedStore"]
 class MemoryProcessedStore(ProcessedStore):
     # its answer slots are for requests; on memory:// the ingress of the same process refuses a reused id anyway
     keeps_fingerprints = False
+    renews_leases = True  # a claim in the same process outlives a slow effect (another thread would take it)
 
-    def __init__(self, lease_seconds: float = 300.0, *, remember: int = 100_000,
+    def __init__(self, lease_seconds: float = DEFAULT_LEASE_SECONDS, *, remember: int = 100_000,
                  remember_replies: int = 1_000) -> None:
         super().__init__(lease_seconds)
         self._lock = threading.Lock()
@@ -60,6 +62,13 @@ class MemoryProcessedStore(ProcessedStore):
                 raise ClaimBusyError(message_id)
             self._leases[message_id] = now + self.lease_seconds
             return None
+
+    def _renew(self, message_ids: Sequence[str]) -> None:
+        until = time.monotonic() + self.lease_seconds
+        with self._lock:
+            for message_id in message_ids:
+                if message_id in self._leases:
+                    self._leases[message_id] = until
 
     def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> None:
         with self._lock:

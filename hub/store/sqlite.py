@@ -7,7 +7,12 @@ NOTHING`` (one statement is one transaction); only an id already present takes t
 that reads its state (done, leased by another worker, or a lease that expired).
 
 A request's answer is kept in the ``reply`` column, written by the same statement as the outcome. A database
-created before that column existed gets it when opened (``ALTER TABLE … ADD COLUMN``, no rewrite).
+created before a column existed gets it when opened (``ALTER TABLE … ADD COLUMN``, no rewrite).
+
+A claim names its process in ``owner`` (``hub.store.owner``): the workers sharing a store file run on one
+machine, so one that finds a claim leased by a process that is gone (a SIGKILLed worker) takes it over at once
+instead of deferring the message until the lease ends. The lease itself is short and renewed while the effect
+runs (``_renew``, called by the store's ``LeaseKeeper``), the fallback where the owner cannot be checked.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hub.store.base import BatchOutcome, ClaimBusyError, ProcessedStore, Recorded
+from hub.store import owner as owners
+from hub.store.base import DEFAULT_LEASE_SECONDS, BatchOutcome, ClaimBusyError, ProcessedStore, Recorded
 
 __all__ = ["SQLiteProcessedStore"]
 
@@ -30,14 +36,19 @@ CREATE TABLE IF NOT EXISTS processed_messages (
     outcome     TEXT,
     lease_until REAL,
     updated_at  REAL NOT NULL,
-    reply       BLOB
+    reply       BLOB,
+    owner       TEXT
 )
 """
 
 
 class SQLiteProcessedStore(ProcessedStore):
-    def __init__(self, path: str | Path, lease_seconds: float = 300.0, busy_timeout_ms: int = 10_000) -> None:
+    renews_leases = True
+
+    def __init__(self, path: str | Path, lease_seconds: float = DEFAULT_LEASE_SECONDS,
+                 busy_timeout_ms: int = 10_000) -> None:
         super().__init__(lease_seconds)
+        self._owner = owners.owner()
         self.path = str(path)
         self._busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
@@ -48,6 +59,8 @@ class SQLiteProcessedStore(ProcessedStore):
             columns = {row[1] for row in db.execute("PRAGMA table_info(processed_messages)")}
             if "reply" not in columns:  # a store written before requests were answered
                 db.execute("ALTER TABLE processed_messages ADD COLUMN reply BLOB")
+            if "owner" not in columns:  # a store written before claims named their process
+                db.execute("ALTER TABLE processed_messages ADD COLUMN owner TEXT")
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -96,26 +109,44 @@ class SQLiteProcessedStore(ProcessedStore):
     def _acquire(self, message_id: str) -> Recorded | None:
         now = time.time()
         fresh = self._db().execute(
-            "INSERT INTO processed_messages (message_id, state, lease_until, updated_at) VALUES (?, 'claimed', ?, ?)"
-            " ON CONFLICT(message_id) DO NOTHING",
-            (message_id, now + self.lease_seconds, now),
+            "INSERT INTO processed_messages (message_id, state, lease_until, updated_at, owner)"
+            " VALUES (?, 'claimed', ?, ?, ?) ON CONFLICT(message_id) DO NOTHING",
+            (message_id, now + self.lease_seconds, now, self._owner),
         )
         if fresh.rowcount == 1:
             return None
         with self._tx() as db:
             row = db.execute(
-                "SELECT state, outcome, lease_until, reply FROM processed_messages WHERE message_id=?", (message_id,)
+                "SELECT state, outcome, lease_until, reply, owner FROM processed_messages WHERE message_id=?",
+                (message_id,),
             ).fetchone()
             if row is not None and row[0] == "done":
                 return Recorded(str(row[1]), None if row[3] is None else bytes(row[3]))
-            if row is not None and row[2] is not None and row[2] > now:
+            if row is not None and self._held(row[2], row[4], now):
                 raise ClaimBusyError(message_id)
             db.execute(
-                "INSERT OR REPLACE INTO processed_messages (message_id, state, lease_until, updated_at)"
-                " VALUES (?, 'claimed', ?, ?)",
-                (message_id, now + self.lease_seconds, now),
+                "INSERT OR REPLACE INTO processed_messages (message_id, state, lease_until, updated_at, owner)"
+                " VALUES (?, 'claimed', ?, ?, ?)",
+                (message_id, now + self.lease_seconds, now, self._owner),
             )
             return None
+
+    @staticmethod
+    def _held(lease_until: float | None, holder: str | None, now: float) -> bool:
+        """A claim still holds its id: its lease runs and its owner is not known to be gone."""
+        return lease_until is not None and lease_until > now and not owners.gone(holder)
+
+    def _renew(self, message_ids: Sequence[str]) -> None:
+        now = time.time()
+        db = self._db()  # the keeper's thread: its own connection; one statement per 500 ids
+        for start in range(0, len(message_ids), 500):
+            chunk = list(message_ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))  # only placeholders are formatted in; the ids are bound parameters
+            db.execute(
+                f"UPDATE processed_messages SET lease_until=? WHERE state='claimed' AND owner=?"  # noqa: S608
+                f" AND message_id IN ({marks})",
+                (now + self.lease_seconds, self._owner, *chunk),
+            )
 
     def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> None:
         db = self._db()  # one statement: its own transaction (the outcome and the answer together)
@@ -143,7 +174,7 @@ class SQLiteProcessedStore(ProcessedStore):
                 if row is not None and row[0] == "done":
                     results.append(BatchOutcome(message_id, duplicate=True, outcome=str(row[1])))
                     continue
-                if row is not None and row[2] is not None and row[2] > now:
+                if row is not None and self._held(row[2], row[3], now):
                     results.append(BatchOutcome(message_id, busy=True))
                     continue
                 try:
@@ -151,7 +182,7 @@ class SQLiteProcessedStore(ProcessedStore):
                 except Exception as exc:
                     results.append(BatchOutcome(message_id, error=exc))
                     continue
-                known[message_id] = ("done", outcome, None)  # the same id again in this batch is a duplicate
+                known[message_id] = ("done", outcome, None, None)  # the same id again in this batch is a duplicate
                 done.append((message_id, outcome, now))
                 results.append(BatchOutcome(message_id, ran=True, outcome=outcome))
             db.executemany(
@@ -162,15 +193,15 @@ class SQLiteProcessedStore(ProcessedStore):
         return results
 
     @staticmethod
-    def _known(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str, Any, float | None]]:
-        """State, outcome and lease of those of ``ids`` the store holds."""
-        found: dict[str, tuple[str, Any, float | None]] = {}
+    def _known(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str, Any, float | None, str | None]]:
+        """State, outcome, lease and owner of those of ``ids`` the store holds."""
+        found: dict[str, tuple[str, Any, float | None, str | None]] = {}
         for start in range(0, len(ids), 500):  # well under SQLite's limit on bound parameters
             chunk = ids[start:start + 500]
             marks = ",".join("?" * len(chunk))  # only placeholders are formatted in; the ids are bound parameters
-            query = f"SELECT message_id, state, outcome, lease_until FROM processed_messages WHERE message_id IN ({marks})"  # noqa: S608, E501
-            for message_id, state, outcome, lease in db.execute(query, chunk):
-                found[message_id] = (state, outcome, lease)
+            query = f"SELECT message_id, state, outcome, lease_until, owner FROM processed_messages WHERE message_id IN ({marks})"  # noqa: S608, E501
+            for message_id, state, outcome, lease, holder in db.execute(query, chunk):
+                found[message_id] = (state, outcome, lease, holder)
         return found
 
     def count(self) -> int:
@@ -178,6 +209,7 @@ class SQLiteProcessedStore(ProcessedStore):
         return int(row[0])
 
     def close(self) -> None:
+        super().close()  # the lease keeper first: it uses a connection of its own
         with self._all_lock:
             for db in self._all:
                 db.close()

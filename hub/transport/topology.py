@@ -24,6 +24,18 @@ With the default prefix ``onepoint``:
   ``broadcast_consumers``: by default those that act on an outage notice (``DEFAULT_BROADCAST_CONSUMERS``: the
   agents' bulletin, CRM, OA and the workflow), not BOSS, DSMP or NSP, which sent it. ``None``: every queue.
 
+Why the tiers keep at-least-once dead-lettering. An audit reported copies "stuck for good"
+in the 5 s tier after an NSP worker was SIGKILLed mid-call, and suspected rabbitmq-server#10718 (quorum queues with
+a TTL whose messages do not expire). Measured on 3.10.8 with that scenario: the copies were not stuck. They were
+fetchable by ``basic.get`` and ``ready`` (``messages_unacknowledged`` 0, rabbit_fifo: 0 discarded, 0 checked out),
+and their ``x-death`` count rose by one every ~5 s: the tier expired them on time, and the surviving worker sent
+them straight back as BUSY because the dead worker's claims were leased for 300 s. The same cycle showed with
+at-most-once dead-lettering on the tiers and with classic tier queues. The fix is in the claims (a dead owner's
+claim is taken over at once, ``hub.store.owner``; leases are short and renewed, ``hub.store.lease``), not here:
+at-most-once would drop a copy that its consumer queue refuses (``reject-publish`` with ``max_length``), and
+at-least-once keeps retrying it. The tiers' depths are in ``onepoint_queue_messages{queue}`` with every other
+queue's, so a tier that ever does keep copies shows.
+
 ``Topology`` is a plain description (``ExchangeSpec``/``QueueSpec``/``BindingSpec``) that both broker
 implementations interpret, so the in-memory broker follows exactly the same arguments as RabbitMQ.
 """
