@@ -29,6 +29,8 @@
     statistics_timezone = "Asia/Shanghai"  # the operator's day: statistics counters, work-order ids
     worker_batch = 32                    # the workflow worker runs up to this many waiting messages in one
                                          # transaction, their confirms awaited once (1: one at a time)
+    keep_processed_days = 7              # a processed message's record (its answer, its fingerprint) is deleted
+                                         # this long after it was made: a copy arriving later is taken as new
 
     [workflow.listeners]                 # the event listeners' registrations and call-backs (docs/event-listeners.md)
     allowed_destinations = []            # networks ("10.20.0.0/16") and host-name suffixes (".crm.example.net"),
@@ -55,7 +57,8 @@ _KEYS = {"database", "sla", "calendars", "taxonomy", "intake_department", "repea
          "publisher_interval_seconds",
          "listener_connect_timeout_seconds", "listener_read_timeout_seconds", "listener_gap_seconds",
          "outage_services", "outage_auto_answer", "mass_incidents", "mass_complaint_threshold",
-         "mass_complaint_window_minutes", "enforce_templates", "statistics_timezone", "worker_batch", "listeners"}
+         "mass_complaint_window_minutes", "enforce_templates", "statistics_timezone", "worker_batch",
+         "keep_processed_days", "listeners"}
 _TABLE = "workflow.listeners"
 _LISTENER_KEYS = {"allowed_destinations", "max_per_system", "park_after_failures"}
 
@@ -96,6 +99,7 @@ class WorkflowSettings:
     enforce_templates: bool = True
     statistics_timezone: str = "Asia/Shanghai"
     worker_batch: int = 32
+    keep_processed_days: float = 7.0
     listeners: ListenerSettings = field(default_factory=ListenerSettings)
 
 
@@ -220,5 +224,6 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
         enforce_templates=_flag(section, "enforce_templates", source),
         statistics_timezone=_timezone(section.get("statistics_timezone", "Asia/Shanghai"), source),
         worker_batch=_count(section, "worker_batch", 32, source),
+        keep_processed_days=_number(section, "keep_processed_days", 7.0, source),
         listeners=_listeners(section.get("listeners"), source),
     )

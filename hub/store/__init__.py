@@ -4,6 +4,7 @@ from hub.store.base import BatchOutcome, Claim, ClaimBusyError, ProcessedStore, 
 from hub.store.batch import BatchResult, process_batch_once
 from hub.store.idempotent import process_once
 from hub.store.memory import MemoryProcessedStore
+from hub.store.retention import RetainingSQLiteStore
 from hub.store.sqlite import SQLiteProcessedStore
 
 __all__ = [
@@ -22,9 +23,10 @@ __all__ = [
 
 
 def open_store(url: str = "sqlite:///onepoint-processed.db") -> ProcessedStore:
-    """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or ``memory://``."""
+    """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` (its records kept 7 days: ``hub.store.retention``) or
+    ``memory://``."""
     if url.startswith("memory://"):
         return MemoryProcessedStore()
     if url.startswith("sqlite:///"):
-        return SQLiteProcessedStore(url.removeprefix("sqlite:///"))
+        return RetainingSQLiteStore(url.removeprefix("sqlite:///"))
     raise ValueError(f"unsupported store URL {url!r}")

@@ -27,7 +27,7 @@ from hub.workers.errors import PermanentError
 from hub.workers.reply import error_document
 
 __all__ = ["MESSAGE_ID_REUSED", "answer_for", "answered_unkept", "request_fingerprint", "reused_id_error", "seal",
-           "unseal"]
+           "unkept", "unseal"]
 
 MESSAGE_ID_REUSED = "message-id-reused"
 _MARK = b"\x00doc-sha256:"  # no XML document starts with a NUL byte
@@ -51,6 +51,15 @@ def seal(answer: bytes | None, envelope: Envelope, *, commands: bool = True, kep
     if not kept and answer is not None:
         return _UNKEPT + request_fingerprint(envelope)
     return _MARK + request_fingerprint(envelope) + b"\n" + (answer or b"")
+
+
+def unkept(recorded: bytes | None) -> bytes | None:
+    """A sealed answer's record when the answer need not be kept (a read's, answered afresh on a repeat): its
+    fingerprint alone, as ``seal`` keeps an audited request's. One without a fingerprint stays as it is."""
+    if recorded is None or not recorded.startswith(_MARK):
+        return recorded
+    start = len(_MARK)
+    return _UNKEPT + recorded[start:start + _DIGEST_LENGTH]
 
 
 def unseal(recorded: bytes) -> tuple[bytes | None, bytes]:

@@ -16,7 +16,8 @@
 * ``workorder.QueryStatistics``: the figures of a window of days from the counters (``hub.workflow.statistics``).
 
 Every handler changes the work-order store only through ``workflow.store.current_transaction()``: the worker's
-claim opened it (``WorkOrderProcessedStore``) and commits it with the processed-message record. Dependency (by
+claim opened it (``WorkOrderProcessedStore``) and commits it with the processed-message record. A query says
+``workflow.store.only_reads()``: its record keeps no answer, and a repeat is answered afresh. Dependency (by
 name): ``workflow`` (``WorkflowRuntime``, built by ``hub.workflow.runtime``).
 """
 
@@ -111,6 +112,7 @@ def work_order_action(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
 
 @handlers.handler("workorder.QueryWorkOrder", consumer=CONSUMER)
 def query_work_order(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
+    workflow.store.only_reads()  # the answer is not kept: a repeat is answered afresh
     work_order_id = commands.work_order_id(command_element(envelope))
     view = workflow.store.get_work_order(work_order_id)
     if view is None:
@@ -124,6 +126,7 @@ def query_work_order(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
 
 @handlers.handler("workorder.QueryWorkOrders", consumer=CONSUMER)
 def query_work_orders(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
+    workflow.store.only_reads()
     query = commands.work_order_query(command_element(envelope))
     page = workflow.store.query(
         msisdn=query.msisdn, states=[s.value for s in query.states] or None, category_prefix=query.category,
@@ -234,6 +237,7 @@ listeners.register(handlers, CONSUMER)
 
 @handlers.handler("workorder.QueryStatistics", consumer=CONSUMER)
 def query_statistics(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
+    workflow.store.only_reads()
     zone = statistics.zone_of(workflow.engine.observers)
     now = workflow.clock.now()
     try:

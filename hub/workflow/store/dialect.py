@@ -4,9 +4,10 @@
   begun by us: ``BEGIN IMMEDIATE`` (the write lock at once, so two writers queue instead of failing on upgrade from a
   read lock) or a plain ``BEGIN`` for reads (``read_only()``). ``sqlite://`` (memory) is one shared connection,
   for single-threaded tests. PostgreSQL: a connection pool, READ COMMITTED.
-* **Message lock.** PostgreSQL: ``pg_try_advisory_xact_lock`` on the message id (64-bit hash), so a second worker
-  holding the same id learns it is busy at once instead of running the effect twice; the lock ends with the
-  transaction, also when the process dies. SQLite: the ``BEGIN IMMEDIATE`` write lock already serializes.
+* **Message lock.** PostgreSQL: ``pg_try_advisory_xact_lock`` on the message id (64-bit hash) not yet recorded,
+  taken with its lookup (``claiming``), so a second worker holding the same id learns it is busy at once instead
+  of running the effect twice; the lock ends with the transaction, also when the process dies. SQLite: the
+  ``BEGIN IMMEDIATE`` write lock already serializes.
 * **Insert-or-ignore** (``ON CONFLICT DO NOTHING``) through each dialect's own ``insert``.
 * **Category prefix** in the form each dialect's index serves (``category_under``).
 * ``FOR UPDATE SKIP LOCKED`` needs no branch: SQLAlchemy renders it on PostgreSQL and nothing on SQLite.
@@ -27,8 +28,6 @@ __all__ = [
     "category_under",
     "create_store_engine",
     "insert_ignore",
-    "lock_message",
-    "lock_messages",
     "lock_migrations",
     "try_lock_publisher",
 ]
@@ -82,25 +81,6 @@ def category_under(column: ColumnElement[str], prefix: str, dialect: str) -> Col
     below = column.startswith(prefix + ".", autoescape=True) if dialect == "postgresql" else (
         and_(column >= prefix + ".", column < prefix + "/"))
     return or_(column == prefix, below)
-
-
-def lock_message(connection: Connection, message_id: str) -> bool:
-    """Hold ``message_id`` for this transaction; False if another transaction holds it."""
-    if connection.dialect.name != "postgresql":
-        return True  # SQLite: BEGIN IMMEDIATE holds the database's write lock already
-    held = connection.execute(text("SELECT pg_try_advisory_xact_lock(hashtextextended(:id, 0))"), {"id": message_id})
-    return bool(held.scalar_one())
-
-
-def lock_messages(connection: Connection, message_ids: list[str]) -> set[str]:
-    """Hold each of ``message_ids`` for this transaction (one statement); returns those another transaction holds."""
-    if connection.dialect.name != "postgresql" or not message_ids:
-        return set()
-    held = connection.execute(
-        text("SELECT id, pg_try_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest(CAST(:ids AS text[])) AS id"),
-        {"ids": list(dict.fromkeys(message_ids))},
-    )
-    return {str(row[0]) for row in held if not row[1]}
 
 
 def lock_migrations(connection: Connection) -> None:

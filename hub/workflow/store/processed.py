@@ -1,29 +1,36 @@
 """The work-order store as the worker's processed-message store: the claim *is* the store transaction.
 
 ``WorkOrderProcessedStore`` plugs into ``hub.store.process_once`` / ``process_batch_once`` (and the workers built on
-them): claiming a message id opens the work-order transaction (``dialect.lock_message`` holds the id: a concurrent
-claim of the same id raises ``ClaimBusyError`` on PostgreSQL, waits its turn behind ``BEGIN IMMEDIATE`` on SQLite);
+them): claiming a message id opens the work-order transaction (``claiming.claimable``: a recorded id is a duplicate,
+answered from its record without holding it; an id not recorded is held, and a concurrent claim of it raises
+``ClaimBusyError`` on PostgreSQL, waits its turn behind ``BEGIN IMMEDIATE`` on SQLite);
 the handler makes its changes through ``store.current_transaction()``; completing the claim inserts the processed
 row and commits — the effect and its record in one transaction. A claim released without completion (or whose
 effect raised) rolls everything back. No lease is needed: a dead process's transaction ends with its connection.
 
 It is also the batch worker's ``BatchClaims`` (``hub.workers.claims``): ``run_claims`` runs a batch of messages in
 one transaction, each effect in a savepoint, records their outcomes and answers with one insert, and commits once.
+
+A message that only reads (``WorkOrderStore.only_reads()``: QueryWorkOrder(s), QueryStatistics) is recorded without
+its answer: the fingerprint alone (``hub.workers.fingerprint.unkept``), so a repeat is answered afresh (run again in
+a transaction of its own, rolled back: ``attempt``) and an id reused for another document is still refused. Records
+are deleted ``[workflow] keep_processed_days`` after they were made (``hub.workflow.store.retention``).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 
 from sqlalchemy import func, select
 
 from hub.store.base import BatchOutcome, ClaimBusyError, ProcessedStore, Recorded
 from hub.workers.claims import ClaimEffect, ClaimResult
+from hub.workers.fingerprint import unkept
 from hub.workflow.store import statements as st
-from hub.workflow.store.dialect import READ_ONLY, insert_ignore, lock_messages
+from hub.workflow.store.claiming import claimable
+from hub.workflow.store.dialect import READ_ONLY, insert_ignore
 from hub.workflow.store.schema import processed_messages
 from hub.workflow.store.store import WorkOrderStore
 from hub.workflow.store.transaction import WorkOrderTransaction, recorded
@@ -74,10 +81,24 @@ class WorkOrderProcessedStore(ProcessedStore):
         return None
 
     def attempt(self, message_id: str) -> AbstractContextManager[None]:
-        """A savepoint in the claim's transaction: a failed attempt's rows go, the next one starts clean."""
+        """A savepoint in the claim's transaction: a failed attempt's rows go, the next one starts clean. A repeat
+        run without a claim (a read, or an audited request, whose answer was not kept) gets a transaction of its
+        own, rolled back at the end: it records nothing anew."""
         with self._lock:
-            tx, _ = self._open[message_id]
-        return tx.savepoint("attempt")
+            opened = self._open.get(message_id)
+        return self._unclaimed() if opened is None else opened[0].savepoint("attempt")
+
+    @contextmanager
+    def _unclaimed(self) -> Iterator[None]:
+        tx = self.store.begin(None)
+        leave = self.store.make_current(tx)
+        try:
+            yield
+        finally:
+            try:
+                self.store.finish(tx, commit=False)
+            finally:
+                leave()
 
     def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> None:
         with self._lock:
@@ -86,7 +107,7 @@ class WorkOrderProcessedStore(ProcessedStore):
             if outcome is None:
                 self.store.finish(tx, commit=False)
             else:
-                tx.complete(outcome, reply=reply)
+                tx.complete(outcome, reply=reply if tx.keeps_answer else unkept(reply))
                 self.store.finish(tx, commit=True)
         finally:
             leave()
@@ -94,16 +115,15 @@ class WorkOrderProcessedStore(ProcessedStore):
     def run_batch(self, items: Sequence[tuple[str, Callable[[], str]]]) -> list[BatchOutcome]:
         """The whole batch in one transaction (one commit), each effect in a savepoint: an effect that raises
         undoes only its own changes. Effects reach the transaction through ``store.current_transaction()``.
-        The batch's ids are locked (PostgreSQL) and looked up (processed already?) with one statement each."""
+        The batch's ids are looked up (processed already?) and those not recorded held (``claiming``)."""
         try:
             tx = self.store.begin(None)
         except ClaimBusyError:
             return [BatchOutcome(message_id, busy=True) for message_id, _ in items]
         leave = self.store.make_current(tx)
         try:
-            ids = [message_id for message_id, _ in items]
-            busy = lock_messages(tx.db, ids)
-            known = self._known(tx, [i for i in ids if i not in busy])
+            claims = claimable(tx.db, [message_id for message_id, _ in items])
+            busy, known = claims.busy, {mid: rec.outcome for mid, rec in claims.recorded.items()}
             done: dict[str, str] = {}
             results = [self._run_one(tx, message_id, effect, busy, known, done) for message_id, effect in items]
             if done:
@@ -120,16 +140,6 @@ class WorkOrderProcessedStore(ProcessedStore):
         finally:
             leave()
         return results
-
-    @staticmethod
-    def _known(tx: WorkOrderTransaction, ids: list[str]) -> dict[str, str]:
-        """The recorded outcomes of those of ``ids`` processed already."""
-        found: dict[str, str] = {}
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), 500):
-            for message_id, outcome in tx.db.execute(st.SELECT_PROCESSED_MANY, {"mids": unique[start:start + 500]}):
-                found[str(message_id)] = str(outcome)
-        return found
 
     @staticmethod
     def _run_one(tx: WorkOrderTransaction, message_id: str, effect: Callable[[], str], busy: set[str],
@@ -155,9 +165,8 @@ class WorkOrderProcessedStore(ProcessedStore):
         tx = self.store.begin(None)  # ClaimBusyError: the whole batch is busy
         leave = self.store.make_current(tx)
         try:
-            ids = [message_id for message_id, _ in items]
-            busy = lock_messages(tx.db, ids)
-            known = self._recorded(tx, [i for i in ids if i not in busy])
+            claims = claimable(tx.db, [message_id for message_id, _ in items])
+            busy, known = claims.busy, claims.recorded
             done: dict[str, Recorded] = {}
             results = [self._claim_one(tx, message_id, effect, busy, known, done) for message_id, effect in items]
             tx.message_id = None
@@ -180,17 +189,6 @@ class WorkOrderProcessedStore(ProcessedStore):
         return results
 
     @staticmethod
-    def _recorded(tx: WorkOrderTransaction, ids: list[str]) -> dict[str, Recorded]:
-        """The records (outcome and answer) of those of ``ids`` processed already."""
-        found: dict[str, Recorded] = {}
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), 500):
-            rows: Any = tx.db.execute(st.SELECT_RECORDED_MANY, {"mids": unique[start:start + 500]})
-            for message_id, outcome, reply in rows:
-                found[str(message_id)] = Recorded(str(outcome), None if reply is None else bytes(reply))
-        return found
-
-    @staticmethod
     def _claim_one(tx: WorkOrderTransaction, message_id: str, effect: ClaimEffect, busy: set[str],
                    known: dict[str, Recorded], done: dict[str, Recorded]) -> ClaimResult:
         if message_id in busy:
@@ -202,9 +200,10 @@ class WorkOrderProcessedStore(ProcessedStore):
         try:
             with tx.savepoint("claim"):
                 outcome, reply = effect()
+            kept = tx.keeps_answer
         except Exception as exc:
             return ClaimResult(message_id, error=exc)
         finally:
-            tx.message_id = None
-        done[message_id] = Recorded(outcome, reply)
+            tx.message_id, tx.keeps_answer = None, True
+        done[message_id] = Recorded(outcome, reply if kept else unkept(reply))  # the answer sent: ``reply``
         return ClaimResult(message_id, ran=True, outcome=outcome, reply=reply)

@@ -146,6 +146,7 @@ processed_messages = Table(  # not hub.store's table name: both may share one SQ
     Column("outcome", String(64), nullable=False),
     Column("reply", LargeBinary),
     Column("recorded_at", UTCDateTime(), nullable=False),
+    Index("ix_workflow_processed_recorded", "recorded_at"),  # 0008: the retention's purge, oldest first
 )
 
 work_order_events = Table(  # the outbox of the event listeners: written with the change, published after

@@ -25,7 +25,6 @@ __all__ = [
     "NEXT_HISTORY_SEQ",
     "SELECT_PARTIES",
     "SELECT_PROCESSED",
-    "SELECT_PROCESSED_MANY",
     "SELECT_RECORDED_MANY",
     "SELECT_WORK_ORDER",
     "SELECT_WORK_ORDER_FOR_UPDATE",
@@ -67,9 +66,6 @@ DELETE_OPEN_DEADLINES = delete(deadlines).where(
 INSERT_PROCESSED = processed_messages.insert()
 SELECT_PROCESSED = select(processed_messages.c.outcome, processed_messages.c.reply).where(
     processed_messages.c.message_id == bindparam("mid")
-)
-SELECT_PROCESSED_MANY = select(processed_messages.c.message_id, processed_messages.c.outcome).where(
-    processed_messages.c.message_id.in_(bindparam("mids", expanding=True))
 )
 SELECT_RECORDED_MANY = select(
     processed_messages.c.message_id, processed_messages.c.outcome, processed_messages.c.reply

@@ -125,6 +125,13 @@ class WorkOrderStore:
             raise NoTransactionError("no work-order store transaction is open here")
         return tx
 
+    def only_reads(self) -> None:
+        """The message being handled only reads (a query): its record keeps no answer, only its fingerprint, so a
+        repeat is answered afresh (``WorkOrderProcessedStore``). Outside a worker's transaction: nothing to do."""
+        tx = self._current.get()
+        if tx is not None and not tx.duplicate:
+            tx.keeps_answer = False
+
     def make_current(self, tx: WorkOrderTransaction) -> Callable[[], None]:
         """Make ``tx`` current; returns what undoes it (for claims opened and closed in separate calls)."""
         token = self._current.set(tx)

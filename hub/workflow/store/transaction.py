@@ -1,9 +1,10 @@
 """The unit of work of one message: its effects on work orders and its processed-message record, one transaction.
 
-``open_unit`` begins the transaction and takes the message id (see ``dialect.lock_message``); if the id was
-processed already the transaction is closed at once and the unit is a ``duplicate`` carrying the recorded outcome
-and answer. Otherwise the caller changes work orders through the unit and ends it with ``commit()`` (which writes
-the processed row in the same transaction) or ``rollback()`` (nothing of it remains).
+``open_unit`` begins the transaction and looks the message id up, holding it if it is not recorded
+(``claiming.claimable``); if the id was processed already the transaction is closed at once and the unit is a
+``duplicate`` carrying the recorded outcome and answer. Otherwise the caller changes work orders through the unit
+and ends it with ``commit()`` (which writes the processed row in the same transaction) or ``rollback()`` (nothing
+of it remains).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from hub.store.base import ClaimBusyError, Recorded
 from hub.workflow.store import statements as st
-from hub.workflow.store.dialect import lock_message
+from hub.workflow.store.claiming import claimable
 from hub.workflow.store.prepared import Prepared, run_driver_sql
 from hub.workflow.store.records import HistoryEntry, new_work_order_id
 
@@ -62,6 +63,7 @@ class WorkOrderTransaction:
         self.duplicate = recorded is not None
         self.outcome: str | None = recorded.outcome if recorded is not None else None
         self.reply: bytes | None = recorded.reply if recorded is not None else None
+        self.keeps_answer = True  # False: the message only reads, its record keeps no answer (``only_reads``)
         self._seqs: dict[tuple[str, str], int] = {}  # last history / event seq per work order, in this transaction
         self._without_deadlines: set[str] = set()  # work orders known to have no open deadline
         self._at_commit: list[tuple[AtCommit, Mapping[Any, int]]] = []  # additions written just before the commit
@@ -255,9 +257,10 @@ def open_unit(engine: Engine, message_id: str | None) -> WorkOrderTransaction:
         except OperationalError as exc:
             raise ClaimBusyError(message_id or "(no message)") from exc
         if message_id is not None:
-            if not lock_message(connection, message_id):
+            claims = claimable(connection, [message_id])
+            if claims.busy:
                 raise ClaimBusyError(message_id)
-            prior = recorded(connection, message_id)
+            prior = claims.recorded.get(message_id)
             if prior is not None:
                 connection.rollback()
                 connection.close()
