@@ -14,15 +14,9 @@ from click.testing import CliRunner
 from hub.cli.main import main
 from hub.cli.worker import _serve_metrics
 from hub.observability.metrics import Metrics
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.unit
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_a_taken_metrics_port_stops_the_worker_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,22 +3,15 @@ d13) and a consumer whose dependencies cannot be built (audit d12), as ``onepoin
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from hub.cli.main import main
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.unit
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_a_worker_on_memory_is_refused_with_the_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
