@@ -68,6 +68,8 @@ class WorkOrderStore:
         self.engine = engine
         self.clock = clock  # stamps processed-message records only; every work-order time is given by the caller
         self._current: ContextVar[WorkOrderTransaction | None] = ContextVar(f"workorder-tx-{id(self)}", default=None)
+        # SQLite: the parties read runs on a pooled driver connection (~8 µs; ~65 µs through Connection.execute)
+        self._parties_sql = str(SELECT_PARTIES.compile(dialect=engine.dialect)) if self.dialect == "sqlite" else None
         if migrate:
             upgrade(engine)
 
@@ -153,9 +155,18 @@ class WorkOrderStore:
 
     def parties(self, work_order_id: str) -> tuple[str, str | None] | None:
         """Whose complaint a work order is: its number and contact number (None: no such work order). One
-        indexed read, for the SMS-log purpose check of every query."""
-        with self._reading() as connection:
-            found = connection.execute(SELECT_PARTIES, {"wid": work_order_id}).first()
+        indexed read, for the SMS-log purpose check of every query (on SQLite one autocommit statement)."""
+        if self._parties_sql is not None:
+            pooled = self.engine.raw_connection()
+            try:
+                cursor = pooled.cursor()
+                cursor.execute(self._parties_sql, (work_order_id,))
+                found = cursor.fetchone()
+            finally:
+                pooled.close()
+        else:
+            with self._reading() as connection:
+                found = connection.execute(SELECT_PARTIES, {"wid": work_order_id}).first()
         return None if found is None else (str(found[0]), None if found[1] is None else str(found[1]))
 
     def query(self, **filters: Any) -> WorkOrderPage:
