@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hub.config.values import relative_path
+
 __all__ = ["BulletinSettings", "parse_bulletin"]
 
 _KEYS = {"path", "readers", "notice_readers", "keep_cleared_days", "keep_messages_days"}
@@ -56,9 +58,6 @@ def parse_bulletin(section: Any, source: str) -> BulletinSettings:
     path = section.get("path", "onepoint-bulletin.db")
     if not isinstance(path, str) or not path.strip():
         raise ValueError(f"{source}: bulletin.path must be a non-empty string")
-    resolved = Path(path)
-    if not resolved.is_absolute() and source != "built-in defaults":
-        resolved = Path(source).parent / resolved
-    return BulletinSettings(resolved, _systems(section, "readers", ["CS"], source),
+    return BulletinSettings(relative_path(path, source) or Path(path), _systems(section, "readers", ["CS"], source),
                             _systems(section, "notice_readers", ["OA"], source),
                             _days(section, "keep_cleared_days", source), _days(section, "keep_messages_days", source))

@@ -48,6 +48,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hub.config.values import relative_path
+
 __all__ = ["DEFAULT_LINK", "ListenerSettings", "WorkflowSettings", "parse_workflow"]
 
 DEFAULT_LINK = "http://127.0.0.1:8000/workorders/{work_order_id}"
@@ -103,12 +105,6 @@ class WorkflowSettings:
     listeners: ListenerSettings = field(default_factory=ListenerSettings)
 
 
-def _relative(value: str, source: str) -> Path:
-    path = Path(value)
-    if not path.is_absolute() and source != "built-in defaults":
-        path = Path(source).parent / path
-    return path
-
 
 def _database(value: Any, source: str) -> str:
     if not isinstance(value, str) or not value.strip():
@@ -117,7 +113,7 @@ def _database(value: Any, source: str) -> str:
         if not value.startswith(("sqlite://", "postgresql")):
             raise ValueError(f"{source}: workflow.database {value!r}: sqlite:// or postgresql+psycopg:// only")
         return value
-    return f"sqlite:///{_relative(value, source)}"
+    return f"sqlite:///{relative_path(value, source)}"
 
 
 def _number(section: dict[str, Any], key: str, default: float, source: str, *, zero_ok: bool = False) -> float:
@@ -195,7 +191,7 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
         value = section.get(key)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise ValueError(f"{source}: workflow.{key} must be a file name")
-        paths[key] = None if value is None else _relative(value, source)
+        paths[key] = None if value is None else relative_path(value, source)
     department = section.get("intake_department", "CUSTOMER_SERVICE")
     link = section.get("link", DEFAULT_LINK)
     if not isinstance(department, str) or not department:

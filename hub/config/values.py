@@ -1,0 +1,51 @@
+"""One typed value of a settings section, checked: whole numbers, positive numbers, seconds, paths.
+
+Each reader raises ``ValueError`` naming the settings file and the key (``<file>: <section>.<key> must be …``);
+``load_settings`` turns it into a ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = ["BUILT_IN", "positive", "relative_path", "seconds", "whole_number"]
+
+BUILT_IN = "built-in defaults"  # the source name of the settings shipped with the package
+
+
+def whole_number(section: dict[str, Any], name: str, key: str, default: int, source: str, *,
+                 minimum: int | None = None) -> int:
+    """``[name] key``: a whole number (not a boolean), at least ``minimum`` when one is given."""
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{source}: {name}.{key} must be a whole number, not {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{source}: {name}.{key} must be {minimum} or more, not {value!r}")
+    return value
+
+
+def positive(section: dict[str, Any], name: str, key: str, default: int, source: str) -> int:
+    """``[name] key``: a positive whole number."""
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{source}: {name}.{key} must be a positive whole number, not {value!r}")
+    return value
+
+
+def seconds(section: dict[str, Any], name: str, key: str, default: float, source: str) -> float:
+    """``[name] key``: a number of seconds, 0 or more."""
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError(f"{source}: {name}.{key} must be a number of seconds (0 or more), not {value!r}")
+    return float(value)
+
+
+def relative_path(value: Any, source: str) -> Path | None:
+    """A path from the settings file, relative to that file's folder (the built-in defaults: as written)."""
+    if value is None:
+        return None
+    path = Path(str(value))
+    if path.is_absolute() or source == BUILT_IN:
+        return path
+    return Path(source).parent / path
