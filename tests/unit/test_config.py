@@ -84,6 +84,9 @@ def test_topology_from_the_broker_section(tmp_path):
         ('delay_tiers = ["30s", "5s"]', "must grow strictly"),
         ("delay_tiers = []", "must be a list of durations"),
         ('exchange = "x"', r"unknown keys in \[broker\]"),
+        ("delivery_limit = [3]", r"broker.delivery_limit must be a positive whole number"),
+        ("delivery_limit = 0", r"broker.delivery_limit must be a positive whole number"),
+        ('max_queue_length = "many"', r"broker.max_queue_length must be a positive whole number"),
     ],
 )
 def test_bad_broker_section(tmp_path, broker, message):
@@ -131,3 +134,12 @@ def test_without_a_public_url_the_hub_url_is_the_servers_address(tmp_path):
     settings = load_settings(path)
     assert settings.public_url is None and settings.hub_url == "http://[::1]:9100"
     assert load_settings().hub_url == "http://127.0.0.1:8000"
+
+
+@pytest.mark.parametrize("text", ['[runtime]\ngc_young_threshold = "abc"\n', "[runtime]\ngc_young_threshold = -1\n",
+                                  'callers = ["alice"]\n', 'callers = "alice"\n'])
+def test_a_value_of_the_wrong_kind_is_a_config_error_naming_its_key(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=r"gc_young_threshold|callers"):
+        load_settings(path)
