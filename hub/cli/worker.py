@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from hub.observability.metrics import Metrics
     from hub.routing.outbound import Outbound
     from hub.routing.table import RoutingTable
+    from hub.system.worker_probes import WorkerProbes
     from hub.transport.broker import Broker
     from hub.validation.command_sets import CommandSetRegistry
 
@@ -41,13 +42,13 @@ def _cannot_start(consumer: str, exc: Exception) -> str:
     return f"cannot start the {consumer} worker: {type(reason).__name__}: {reason}"
 
 
-def _serve_metrics(port: int, registry: CollectorRegistry) -> int:
-    """Serve Prometheus metrics on 127.0.0.1:``port`` (0: a free port); the port bound. A port that cannot be bound
-    (taken, not allowed) is one line (``ClickException``), as ``onepoint serve`` says it, not a traceback."""
-    from prometheus_client import start_http_server
+def _serve_probes(port: int, registry: CollectorRegistry, probes: WorkerProbes) -> int:
+    """Serve /metrics, /healthz and /readyz on 127.0.0.1:``port`` (0: a free port); the port bound. A port that
+    cannot be bound (taken, not allowed) is one line (``ClickException``), as ``onepoint serve`` says it."""
+    from hub.system.worker_probes import serve_worker_probes
 
     try:
-        server, _ = start_http_server(port, addr="127.0.0.1", registry=registry)
+        server = serve_worker_probes(port, registry, probes)
     except OSError as exc:
         raise click.ClickException(f"cannot serve the metrics on 127.0.0.1:{port}: {exc.strerror or exc}") from None
     return int(server.server_address[1])
@@ -93,7 +94,7 @@ def _routing_table(settings: HubSettings, broker: Broker, sets: CommandSetRegist
               help="Unacknowledged deliveries at most  [default: 16, or twice the concurrency]")
 @click.option("--concurrency", type=int, default=None, help="Handler threads  [default: an adapter's "
               "[adapters.<system>] concurrency (8), else 1]")
-@click.option("--metrics-port", type=PORT, default=None, help="Serve Prometheus metrics on 127.0.0.1:PORT.")
+@click.option("--metrics-port", type=PORT, default=None, help="Serve /metrics (Prometheus), /healthz and /readyz on 127.0.0.1:PORT.")
 @click.option("--pid-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the process id here (for `onepoint routes reload`).")
 @log_level_option("INFO")
@@ -122,6 +123,8 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     from hub.store import open_store
     from hub.system.assembly import dependency_defaults, worker_capacity
     from hub.system.consumers import ConsumerKit, ConsumerUnavailable, consumer_kit
+    from hub.system.health import DATABASE, database_probe
+    from hub.system.worker_probes import WorkerProbes
     from hub.transport import open_broker
     from hub.transport.errors import TransportError
     from hub.validation.command_sets import CommandSetRegistry
@@ -135,6 +138,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     configure_logging(log_level.upper(), log_format)
     log = logging.getLogger("onepoint.worker")
     metrics = Metrics()
+    breakers = CircuitBreakers(metrics)
     kit: ConsumerKit | None = None
     if handlers_ref is None:
         try:
@@ -153,7 +157,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         dependencies = dependencies()
     elif kit is not None and dependencies_ref is None:
         try:
-            dependencies = kit.dependencies(settings, breakers=CircuitBreakers(metrics), metrics=metrics,
+            dependencies = kit.dependencies(settings, breakers=breakers, metrics=metrics,
                                             **dependency_defaults(settings, consumer))
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
@@ -161,15 +165,19 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
             raise click.ClickException(_cannot_start(consumer, exc)) from None
     if not isinstance(dependencies, Mapping):
         raise click.BadParameter(f"{dependencies_ref} did not give a mapping of dependencies")
+    opened: list[Broker] = []  # the broker, once open: /readyz reads its connection
+    database = database_probe(dependencies)  # the workflow's store, checked in the background for /readyz
+    probes = WorkerProbes(consumer, lambda: bool(opened) and opened[0].ready(), breakers,
+                          [database] if database is not None else [])
     if metrics_port is not None:
         try:
-            bound = _serve_metrics(metrics_port, metrics.registry)
+            bound = _serve_probes(metrics_port, metrics.registry, probes)
         except click.ClickException:
             if kit is not None and dependencies_ref is None:
                 kit.close(dependencies)
             raise
         log.info("metrics served", extra={"consumer": consumer, "url": f"http://127.0.0.1:{bound}/metrics"})
-        click.echo(f"metrics on http://127.0.0.1:{bound}/metrics", err=True)
+        click.echo(f"metrics on http://127.0.0.1:{bound}/metrics (/healthz, /readyz)", err=True)
     stop, reload_asked = threading.Event(), threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -181,6 +189,10 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         broker = open_broker(settings.broker_url, settings.topology)
     except TransportError as exc:  # nothing consumed, nothing to undo: say why, no traceback
         raise click.ClickException(str(exc)) from None
+    opened.append(broker)
+    if metrics_port is not None and database is not None:
+        database.start()
+        metrics.track_dependency(DATABASE, database.ok)
     if metrics_port is not None:  # this worker's queue and its DLQ, read at scrape time
         own = [settings.topology.queue(consumer), settings.topology.dead_letter_queue(consumer)]
         metrics.track_queues(lambda: broker.message_counts(own) if broker.ready() else {})
@@ -231,6 +243,8 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     except (ValueError, LookupError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
+        if database is not None:
+            database.stop()
         broker.close()
         processed.close()
         if kit is not None and dependencies_ref is None:

@@ -1,4 +1,5 @@
-"""``onepoint worker`` as a real process on a real RabbitMQ: effects once, permanent errors dead-lettered."""
+"""``onepoint worker`` as a real process on a real RabbitMQ: effects once, permanent errors dead-lettered, its own
+``/readyz`` on --metrics-port."""
 
 import os
 import signal
@@ -7,11 +8,13 @@ import sys
 import time
 import uuid
 
+import httpx
 import pytest
 
 from hub.envelope import Envelope
 from hub.routing.codec import message_from_envelope
 from hub.transport import TopologyConfig, open_broker, routing_key
+from tests.support.servers import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.rabbitmq]
 
@@ -30,11 +33,13 @@ def test_worker_process_applies_each_effect_once_and_dead_letters_permanent_erro
     config.write_text(f'[broker]\nurl = "{rabbitmq_server.url}"\nprefix = "{prefix}"\n')
     effects = tmp_path / "effects.txt"
     log = (tmp_path / "worker.log").open("wb")
+    probes_port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-W", "ignore", "-m", "hub.cli.main", "worker", "boss",
          "--handlers", "tests.support.worker_handlers:handlers",
          "--dependencies", "tests.support.worker_handlers:dependencies",
-         "--config", str(config), "--store", f"sqlite:///{tmp_path / 'processed.sqlite3'}"],
+         "--config", str(config), "--store", f"sqlite:///{tmp_path / 'processed.sqlite3'}",
+         "--metrics-port", str(probes_port)],
         stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "ONEPOINT_TEST_EFFECTS": str(effects), "PYTHONWARNINGS": "ignore"},
     )
@@ -54,6 +59,9 @@ def test_worker_process_applies_each_effect_once_and_dead_letters_permanent_erro
         wait_for(lambda: broker.message_count(broker.config.dead_letter_queue("boss")) == 1, "the dead letter")
         wait_for(lambda: broker.message_count(broker.config.queue("boss")) == 0, "the queue to drain")
         assert sorted(effects.read_text().split()) == [f"sync-{n:012d}" for n in range(5)]
+        readiness = httpx.get(f"http://127.0.0.1:{probes_port}/readyz", timeout=10)  # the worker's own /readyz
+        assert readiness.status_code == 200, readiness.text
+        assert readiness.json()["checks"] == {"broker": True} and readiness.json()["consumer"] == "boss"
     finally:
         process.send_signal(signal.SIGTERM)
         code = process.wait(60)

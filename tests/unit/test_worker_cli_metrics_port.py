@@ -1,9 +1,11 @@
 """``onepoint worker --metrics-port``: a port that cannot be bound is one line, not a traceback (audit repro 08);
-``--metrics-port 0`` says which port it took."""
+``--metrics-port 0`` says which port it took; the port also answers ``/healthz`` and ``/readyz`` (the broker, this
+process's circuits, its database probe), as ``onepoint serve`` does for the workers in its process."""
 
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 
 import click
@@ -12,8 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from hub.cli.main import main
-from hub.cli.worker import _serve_metrics
+from hub.cli.worker import _serve_probes
+from hub.gateways import CircuitBreakers
 from hub.observability.metrics import Metrics
+from hub.observability.probes import BackgroundProbe
+from hub.system.worker_probes import WorkerProbes
 from tests.support.servers import free_port
 
 pytestmark = pytest.mark.unit
@@ -37,7 +42,7 @@ def test_a_taken_metrics_port_stops_the_worker_in_one_line(tmp_path: Path, monke
 def test_metrics_port_zero_serves_on_the_port_it_returns() -> None:
     metrics = Metrics()
     metrics.published("boss")
-    port = _serve_metrics(0, metrics.registry)
+    port = _serve_probes(0, metrics.registry, WorkerProbes("boss", lambda: True))
     assert port > 0
     body = httpx.get(f"http://127.0.0.1:{port}/metrics").text
     assert 'onepoint_messages_published_total{target="boss"} 1.0' in body
@@ -48,4 +53,32 @@ def test_serving_on_a_taken_port_is_a_click_exception() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         with pytest.raises(click.ClickException, match=r"cannot serve the metrics on 127\.0\.0\.1"):
-            _serve_metrics(taken.getsockname()[1], Metrics().registry)
+            _serve_probes(taken.getsockname()[1], Metrics().registry, WorkerProbes("boss", lambda: True))
+
+
+def test_readyz_of_a_worker_is_unready_without_its_broker_and_names_an_open_circuit() -> None:
+    connected = [False]
+    breakers = CircuitBreakers(Metrics())
+    probes = WorkerProbes("boss", lambda: connected[0], breakers)
+    port = _serve_probes(0, Metrics().registry, probes)
+    answer = httpx.get(f"http://127.0.0.1:{port}/readyz")
+    assert answer.status_code == 503
+    assert answer.json()["status"] == "unready" and answer.json()["failing"]["broker"].startswith("not connected")
+    connected[0] = True
+    assert httpx.get(f"http://127.0.0.1:{port}/readyz").json() == {
+        "consumer": "boss", "ready": True, "checks": {"broker": True}, "circuits": {}, "open": [], "status": "ok"}
+    breakers.changed("boss", "open", time.time(), 30.0)
+    answer = httpx.get(f"http://127.0.0.1:{port}/readyz")
+    assert answer.status_code == 200 and answer.json()["status"] == "degraded" and answer.json()["open"] == ["boss"]
+    assert httpx.get(f"http://127.0.0.1:{port}/healthz").json() == {"status": "alive", "consumer": "boss"}
+
+
+def test_readyz_of_the_workflow_worker_reports_its_database_probe() -> None:
+    def broken() -> None:
+        raise OSError("database is gone")
+
+    database = BackgroundProbe("database", broken)
+    database.check_now()
+    ready, body = WorkerProbes("workflow", lambda: True, None, [database]).readiness()
+    assert ready and body["status"] == "degraded" and body["checks"] == {"broker": True, "database": False}
+    assert "database is gone" in body["failing"]["database"]
