@@ -94,7 +94,8 @@ def _routing_table(settings: HubSettings, broker: Broker, sets: CommandSetRegist
               help="Unacknowledged deliveries at most  [default: 16, or twice the concurrency]")
 @click.option("--concurrency", type=int, default=None, help="Handler threads  [default: an adapter's "
               "[adapters.<system>] concurrency (8), else 1]")
-@click.option("--metrics-port", type=PORT, default=None, help="Serve /metrics (Prometheus), /healthz and /readyz on 127.0.0.1:PORT.")
+@click.option("--metrics-port", type=PORT, default=None,
+              help="Serve /metrics (Prometheus), /healthz and /readyz on 127.0.0.1:PORT.")
 @click.option("--pid-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the process id here (for `onepoint routes reload`).")
 @log_level_option("INFO")
