@@ -55,6 +55,8 @@ def _head(text: str | None) -> Head | None:
         head = Head(int(seq), bytes.fromhex(mac))
     except ValueError:
         raise click.BadParameter("expected SEQ:MAC as printed by `onepoint audit head`", param_hint="--head") from None
+    if head == Head.of_empty_log():  # what `audit head` prints before the first row: a log that was empty
+        return head
     if head.seq < 1 or len(head.mac) != MAC_BYTES:
         raise click.BadParameter("expected SEQ:MAC as printed by `onepoint audit head`", param_hint="--head")
     return head

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from hub.cli.pid_files import command_line, is_onepoint
 from hub.routing.reloads import outcome_path, read_outcome
 from hub.routing.table import RoutingTable, RoutingTableError
 from hub.transport.topology import DEFAULT_CONSUMERS
@@ -49,7 +50,8 @@ def reload(pid_file: Path | None, pid: int | None, wait: float) -> None:
     """Make a running hub or worker reload its routing table (SIGHUP); in-flight messages keep their routes.
 
     With --pid-file, waits for the outcome: exit 0 when the table was taken, 1 with every error when it was
-    refused (the running table stays) or nothing answered."""
+    refused (the running table stays) or nothing answered. A pid file naming a process that is not `onepoint`
+    (left by a hub that died, its id since given to another program) is refused: nothing is signalled."""
     if pid is None:
         if pid_file is None:
             raise click.UsageError("give --pid-file or --pid")
@@ -57,6 +59,7 @@ def reload(pid_file: Path | None, pid: int | None, wait: float) -> None:
         if not text.isdigit():
             raise click.ClickException(f"{pid_file} holds no process id")
         pid = int(text)
+        _refuse_a_stranger(pid_file, pid)
     where = outcome_path(pid_file) if pid_file is not None else None
     before = read_outcome(where) if where is not None else None
     try:
@@ -76,3 +79,16 @@ def reload(pid_file: Path | None, pid: int | None, wait: float) -> None:
     if not outcome.ok:
         raise click.ClickException(outcome.describe())
     click.echo(outcome.describe())
+
+
+def _refuse_a_stranger(pid_file: Path, pid: int) -> None:
+    """A ``ClickException`` unless process ``pid`` runs ``onepoint`` (or no ``/proc`` here can tell)."""
+    try:
+        arguments = command_line(pid)
+    except ProcessLookupError:
+        raise click.ClickException(f"{pid_file}: no process {pid} (the hub that wrote it is gone)") from None
+    if arguments is None or is_onepoint(arguments):
+        return
+    shown = " ".join(arguments)[:80] or "unknown"
+    raise click.ClickException(f"{pid_file}: process {pid} is not `onepoint serve` or `onepoint worker` (it runs "
+                               f"{shown!r}): a stale pid file, nothing signalled (--pid {pid} signals it anyway)")

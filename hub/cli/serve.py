@@ -147,7 +147,9 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     from hub.observability.logging import configure_logging
     from hub.routing.reloads import RouteReloads, outcome_path
     from hub.routing.table import RoutingTableError
+    from hub.security.nonces import NonceStoreUnavailable
     from hub.system import EmulatedSystems, HubSystem, SystemStartError, links_to, point_adapters, start_emulators
+    from hub.transport.errors import TransportError
     from hub.transport.urls import scheme
 
     bind_port = int(sock.getsockname()[1])
@@ -170,9 +172,14 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     try:
         system = HubSystem(settings, workers=workers)
         hub = system.start()
-    except (RoutingTableError, ConfigError, SystemStartError, ValueError, LookupError) as exc:
+    except (RoutingTableError, ConfigError, SystemStartError, NonceStoreUnavailable, ValueError,
+            LookupError) as exc:
         running.stop()
         raise click.ClickException(str(exc)) from None
+    except TransportError as exc:  # the broker unreachable at start: say which, no traceback
+        running.stop()
+        raise click.ClickException(f"{settings.source}: [broker] url "
+                                   f"{redacted(settings.broker_url)}: {exc}") from None
     except BaseException:
         running.stop()
         raise

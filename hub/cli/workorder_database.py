@@ -42,11 +42,15 @@ def require_existing(url: str) -> None:
 @contextmanager
 def opening(url: str) -> Iterator[None]:
     """Errors of opening or reading the database (a folder that does not exist, a file that is no database, a
-    server that refuses) as one line naming it."""
+    server that refuses, a revision of a newer release) as one line naming it."""
     from sqlalchemy.exc import SQLAlchemyError
+
+    from hub.workflow.store.migrate import UnknownRevision
 
     try:
         yield
+    except UnknownRevision as exc:  # a newer release migrated it: this one must not touch it
+        raise click.ClickException(str(exc)) from None
     except SQLAlchemyError as exc:
         reason = getattr(exc, "orig", None) or exc
         raise click.ClickException(f"cannot open the work-order database {shown_url(url)}: "

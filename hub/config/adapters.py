@@ -1,6 +1,8 @@
 """``[adapters.<system>]``: where each backend system is, how to sign in, how long to wait, when to stop calling.
 
-One section per system the hub calls (``boss``, ``crm``, ``nsp``, ``dsmp``, ``oa``)::
+One section per system the hub calls (``SYSTEMS``: ``boss``, ``crm``, ``nsp``, ``dsmp``, ``oa``, each with its
+package ``adapters.<system>`` and its queue); any other section name (``[adapters.bosss]``, ``[adapters.NSP]``) is
+refused naming the closest system, since no worker would ever read it::
 
     [adapters.boss]
     url = "http://127.0.0.1:8101/"   # the endpoint; a SOAP system's WSDL defaults to url + "?wsdl"
@@ -22,13 +24,17 @@ routing table (hub/routing/default_routes.toml), not here.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["SYSTEM_OPTIONS", "AdapterSettings", "parse_adapters"]
+__all__ = ["SYSTEMS", "SYSTEM_OPTIONS", "AdapterSettings", "parse_adapters"]
+
+#: the backend systems the hub calls: an adapter package and a queue each (hub.system.consumers)
+SYSTEMS: tuple[str, ...] = ("boss", "crm", "nsp", "dsmp", "oa")
 
 _KEYS = frozenset({
     "url", "wsdl", "binding", "username", "password", "password_env", "token", "token_env", "connect_timeout",
@@ -123,4 +129,15 @@ def parse_adapters(section: Any, source: str) -> tuple[AdapterSettings, ...]:
         return ()
     if not isinstance(section, dict):
         raise ValueError(f"{source}: [adapters] must be a table of [adapters.<system>] tables")
+    for system in section:
+        _known_system(system, f"{source}: [adapters.{system}]")
     return tuple(_adapter(system, entry, f"{source}: [adapters.{system}]") for system, entry in section.items())
+
+
+def _known_system(system: str, where: str) -> None:
+    """``ValueError`` naming the closest of ``SYSTEMS`` when ``system`` is none of them (a typo, upper case)."""
+    if system in SYSTEMS:
+        return
+    closest = difflib.get_close_matches(system.lower(), SYSTEMS, n=1, cutoff=0.5)
+    hint = f": did you mean [adapters.{closest[0]}]?" if closest else ""
+    raise ValueError(f"{where} names no system the hub calls ({', '.join(SYSTEMS)}){hint}")

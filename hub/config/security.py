@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +15,8 @@ __all__ = ["CallerConfig", "SecuritySettings", "parse_callers", "parse_security"
 
 _CALLER_KEYS = frozenset({"system", "username", "password_hash", "token_hashes", "ws_password", "ws_password_env",
                           "commands"})
+_SHORTEST_REPLAY_WINDOW = 30  # seconds
+_TOKEN_HASH = re.compile(r"sha256\$[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +49,10 @@ class SecuritySettings:
 def parse_security(section: dict[str, Any], source: str) -> SecuritySettings:
     """``[security]`` (its keys were checked against the known ones by ``load_settings``)."""
     return SecuritySettings(
-        replay_window_seconds=whole_number(section, "security", "replay_window_seconds", 300, source),
-        nonce_cache_size=whole_number(section, "security", "nonce_cache_size", 2_000_000, source),
+        # a token's Created is written to the second and clocks drift: a shorter window refuses honest tokens
+        replay_window_seconds=whole_number(section, "security", "replay_window_seconds", 300, source,
+                                           minimum=_SHORTEST_REPLAY_WINDOW),
+        nonce_cache_size=positive(section, "security", "nonce_cache_size", 2_000_000, source),
         nonce_store=_nonce_store(section.get("nonce_store", "memory"), source),
         sign_in_failures_per_caller=positive(section, "security", "sign_in_failures_per_caller", 5, source),
         sign_in_failures_per_address=positive(section, "security", "sign_in_failures_per_address", 20, source),
@@ -77,22 +84,80 @@ def parse_callers(value: Any, source: str) -> tuple[CallerConfig, ...]:
 def _caller(entry: Any, where: str) -> CallerConfig:
     if not isinstance(entry, dict):
         raise ValueError(f"{where} must be a table")
-    try:
-        system, username = str(entry["system"]), str(entry["username"])
-    except KeyError as exc:
-        raise ValueError(f"{where}: missing {exc.args[0]!r}") from None
-    ws_password = entry.get("ws_password")
-    if env := entry.get("ws_password_env"):
-        ws_password = os.environ.get(str(env))
-        if ws_password is None:
-            raise ValueError(f"{where}: environment variable {env} (ws_password_env) is not set")
     if unknown := set(entry) - _CALLER_KEYS:
         raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    for key in ("system", "username"):
+        if key not in entry:
+            raise ValueError(f"{where}: missing {key!r}")
+    ws_password = _optional_text(entry, "ws_password", where)
+    if env := _optional_text(entry, "ws_password_env", where):
+        ws_password = os.environ.get(env)
+        if ws_password is None:
+            raise ValueError(f"{where}: environment variable {env} (ws_password_env) is not set")
     return CallerConfig(
-        system=system,
-        username=username,
-        password_hash=entry.get("password_hash"),
-        token_hashes=tuple(entry.get("token_hashes", ())),
+        system=_text(entry, "system", where),
+        username=_text(entry, "username", where),
+        password_hash=_password_hash(entry.get("password_hash"), where),
+        token_hashes=tuple(_token_hash(item, f"{where}.token_hashes[{i}]")
+                           for i, item in enumerate(_texts(entry, "token_hashes", where))),
         ws_password=ws_password,
-        commands=tuple(entry.get("commands", ())),
+        commands=_texts(entry, "commands", where),
     )
+
+
+def _text(entry: dict[str, Any], key: str, where: str) -> str:
+    """``callers[i].key``: a non-empty string (a secret's value is never shown)."""
+    value = entry[key]
+    if not isinstance(value, str) or not value:
+        shown = f"a {type(value).__name__}" if key == "ws_password" else repr(value)
+        raise ValueError(f"{where}.{key} must be a non-empty string, not {shown}")
+    return value
+
+
+def _optional_text(entry: dict[str, Any], key: str, where: str) -> str | None:
+    return _text(entry, key, where) if key in entry else None
+
+
+def _texts(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """``callers[i].key``: a list of non-empty strings (a string alone is refused, not split into characters)."""
+    value = entry.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise ValueError(f"{where}.{key} must be a list of non-empty strings such as [\"workorder.*\"], "
+                         f"not {value!r}")
+    return tuple(value)
+
+
+def _password_hash(value: Any, where: str) -> str | None:
+    """``callers[i].password_hash``: ``scrypt$N$r$p$salt$digest`` (``onepoint hash-password``), never a password."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{where}.password_hash must be a string, the scrypt hash from `onepoint hash-password`, "
+                         f"not {value!r}")
+    if not _is_scrypt_hash(value):  # not shown: it may be the password itself
+        raise ValueError(f"{where}.password_hash is not an scrypt hash (scrypt$N$r$p$salt$digest, from `onepoint "
+                         "hash-password`); write the hash, never the password")
+    return value
+
+
+def _is_scrypt_hash(value: str) -> bool:
+    parts = value.split("$")
+    if len(parts) != 6 or parts[0] != "scrypt" or not all(
+            part.isascii() and part.isdigit() for part in parts[1:4]):
+        return False
+    n, r, p = (int(part) for part in parts[1:4])
+    if n < 2 or n & (n - 1) or r < 1 or p < 1:
+        return False
+    try:
+        salt, digest = (base64.b64decode(part, validate=True) for part in parts[4:])
+    except binascii.Error:
+        return False
+    return bool(salt) and bool(digest)
+
+
+def _token_hash(value: str, where: str) -> str:
+    """One of ``callers[i].token_hashes``: ``sha256$<64 hex digits>`` (``onepoint hash-token``), never a token."""
+    if not _TOKEN_HASH.fullmatch(value):
+        raise ValueError(f"{where} must be sha256$<64 hex digits> from `onepoint hash-token`, not a token or "
+                         f"another form")
+    return value

@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,9 +34,11 @@ from sqlalchemy.engine import Engine
 from hub.config.settings import HubSettings
 from hub.soap.wsse import NonceCache, NonceStore
 
-__all__ = ["NONCES", "SqlNonceStore", "nonce_store_url", "open_nonce_store"]
+__all__ = ["NONCES", "NonceStoreUnavailable", "SqlNonceStore", "nonce_store_url", "open_nonce_store"]
 
 log = logging.getLogger("onepoint.ingress")
+
+CONNECT_TIMEOUT_SECONDS = 10  # as the work-order store's (psycopg alone waits ~130 s)
 
 _metadata = sa.MetaData()
 NONCES = sa.Table(
@@ -54,6 +57,11 @@ def _create_table(engine: Engine) -> None:
     except sa.exc.DBAPIError:
         if not sa.inspect(engine).has_table(NONCES.name):
             raise
+
+
+class NonceStoreUnavailable(RuntimeError):
+    """The database of ``[security] nonce_store`` could not be opened; the message is one line naming the setting
+    and the URL (without its password)."""
 
 
 class SqlNonceStore:
@@ -81,8 +89,14 @@ class SqlNonceStore:
 
     @classmethod
     def open(cls, url: str, window_seconds: int, *, purge_seconds: float | None = None) -> SqlNonceStore:
-        """A store on the database at ``url`` (SQLAlchemy URL)."""
-        return cls(sa.create_engine(url, pool_pre_ping=True), window_seconds, purge_seconds=purge_seconds)
+        """A store on the database at ``url`` (SQLAlchemy URL); a PostgreSQL connection not made within
+        ``CONNECT_TIMEOUT_SECONDS`` fails (unless the URL sets ``connect_timeout``): a hung server is no hang here."""
+        parsed = sa.engine.make_url(url)
+        options: dict[str, Any] = {}
+        if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+            options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        return cls(sa.create_engine(parsed, pool_pre_ping=True, **options), window_seconds,
+                   purge_seconds=purge_seconds)
 
     def check_and_add(self, username: str, nonce: bytes, now: float, expires_at: float | None = None) -> bool:
         """True when this nonce of ``username`` is new anywhere (now remembered until ``expires_at``, by default
@@ -138,4 +152,21 @@ def open_nonce_store(settings: HubSettings) -> NonceStore:
     if url is None:  # one caller holds half of the cache at most: none fills it alone
         return NonceCache(security.replay_window_seconds, security.nonce_cache_size,
                           max(1, security.nonce_cache_size // 2))
-    return SqlNonceStore.open(url, security.replay_window_seconds)
+    try:
+        return SqlNonceStore.open(url, security.replay_window_seconds)
+    except sa.exc.SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        first_line = (str(reason).strip().splitlines() or [""])[0]
+        setting = ("[security] nonce_store = \"workflow\" ([workflow] database "
+                   if security.nonce_store == "workflow" else "[security] nonce_store (")
+        raise NonceStoreUnavailable(
+            f"{settings.source}: cannot open the WS-Security nonce store, {setting}{_shown(url)}): "
+            f"{type(reason).__name__}: {first_line}") from None
+
+
+def _shown(url: str) -> str:
+    """``url`` without its password."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url

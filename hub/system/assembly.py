@@ -35,6 +35,7 @@ from hub.system.admission import Admission, AdmissionGate
 from hub.system.consumers import ConsumerKit, consumer_kits
 from hub.system.drain import DRAIN_SECONDS, drain, report_lost
 from hub.system.health import DATABASE, database_probe
+from hub.system.start_errors import start_failure
 from hub.transport.memory import MemoryBroker
 from hub.transport.urls import scheme
 from hub.validation.command_sets import CommandSetRegistry
@@ -144,8 +145,7 @@ class HubSystem:
                     log.warning("no worker for a queue", extra={"consumer": kit.consumer, "reason": str(exc)})
                     self.unavailable[kit.consumer] = str(exc)
                 except Exception as exc:  # e.g. the system's WSDL cannot be read: say which and why, stop
-                    raise SystemStartError(f"cannot start the {kit.consumer} worker: {type(exc).__name__}: {exc}"
-                                           ) from exc
+                    raise SystemStartError(start_failure(self.settings, kit.consumer, exc)) from exc
         except BaseException:
             self.stop()
             router.broker.close()

@@ -3,7 +3,8 @@
 * **Engine.** SQLite: WAL, ``synchronous=NORMAL``, a busy timeout, foreign keys on, and SQLAlchemy's transactions
   begun by us: ``BEGIN IMMEDIATE`` (the write lock at once, so two writers queue instead of failing on upgrade from a
   read lock) or a plain ``BEGIN`` for reads (``read_only()``). ``sqlite://`` (memory) is one shared connection,
-  for single-threaded tests. PostgreSQL: a connection pool, READ COMMITTED.
+  for single-threaded tests. PostgreSQL: a connection pool, READ COMMITTED, a connection given up after
+  ``CONNECT_TIMEOUT_SECONDS`` unless the URL sets ``connect_timeout``.
 * **Message lock.** PostgreSQL: ``pg_try_advisory_xact_lock`` on the message id (64-bit hash) not yet recorded,
   taken with its lookup (``claiming``), so a second worker holding the same id learns it is busy at once instead
   of running the effect twice; the lock ends with the transaction, also when the process dies. SQLite: the
@@ -24,6 +25,7 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import Insert
 
 __all__ = [
+    "CONNECT_TIMEOUT_SECONDS",
     "READ_ONLY",
     "category_under",
     "create_store_engine",
@@ -32,6 +34,7 @@ __all__ = [
     "try_lock_publisher",
 ]
 
+CONNECT_TIMEOUT_SECONDS = 10  # PostgreSQL: a connection not made by then fails (psycopg alone waits ~130 s)
 READ_ONLY = "onepoint_read_only"  # execution option: a SQLite transaction that only reads begins with plain BEGIN
 _MIGRATIONS_LOCK = 0x6F6E65706F696E74  # "onepoint": the advisory lock key serializing concurrent migrations
 _PUBLISHER_LOCK = 0x6F6E65706F696E75  # the session lock of the one event publisher per database
@@ -44,6 +47,8 @@ def create_store_engine(url: str, *, busy_timeout_ms: int = 10_000, cache_mib: i
     the primary-key index, and a store of a million work orders should find those pages in memory."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
+        if "connect_timeout" not in parsed.query:  # a server that accepts and never answers: fail, do not hang
+            options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, **options.get("connect_args", {})}
         return create_engine(parsed, pool_pre_ping=True, **options)
     if parsed.get_backend_name() != "sqlite":
         raise ValueError(f"unsupported work-order store URL {parsed.render_as_string(hide_password=True)!r}")

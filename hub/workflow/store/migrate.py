@@ -2,7 +2,9 @@
 
 ``upgrade(engine)`` brings a database to the newest revision; the store calls it on open, so a new release's
 migrations run when its first process starts (concurrent starts are serialized: an advisory lock on PostgreSQL,
-the ``BEGIN IMMEDIATE`` write lock on SQLite). On a database already at head it changes nothing.
+the ``BEGIN IMMEDIATE`` write lock on SQLite). On a database already at head it changes nothing. A database at a
+revision these scripts do not know (a newer release migrated it, then was rolled back) is refused before anything
+runs: `UnknownRevision`, one line naming the database and both revisions.
 """
 
 from __future__ import annotations
@@ -13,16 +15,25 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from hub.workflow.store.dialect import lock_migrations
 from hub.workflow.store.schema import VERSION_TABLE
 
-__all__ = ["current_revision", "head_revision", "upgrade"]
+__all__ = ["UnknownRevision", "current_revision", "head_revision", "upgrade"]
 
 log = logging.getLogger("onepoint.workflow.store")
 
 SCRIPT_LOCATION = "hub.workflow.store:migrations"
+
+
+class UnknownRevision(RuntimeError):
+    """The database is at a revision this release's migrations do not know: a newer release's."""
+
+    def __init__(self, url: str, revision: str, head: str) -> None:
+        super().__init__(f"work-order database {url} is at revision {revision}, newer than this release's head "
+                         f"{head}; run the release that migrated it")
+        self.url, self.revision, self.head = url, revision, head
 
 
 def _config() -> Config:
@@ -48,6 +59,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     config = _config()
     with engine.begin() as connection:
         lock_migrations(connection)
+        _refuse_unknown_revision(connection, ScriptDirectory.from_config(config))
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     log.debug("work-order store at revision %s", revision)
+
+
+def _refuse_unknown_revision(connection: Connection, scripts: ScriptDirectory) -> None:
+    """`UnknownRevision` when the database's revision is none of ``scripts``' (Alembic would fail deep inside)."""
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    known = {script.revision for script in scripts.walk_revisions()}
+    for revision in context.get_current_heads():
+        if revision not in known:
+            url = connection.engine.url.render_as_string(hide_password=True)
+            raise UnknownRevision(url, revision, scripts.get_current_head() or "none")

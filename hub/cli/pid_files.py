@@ -1,0 +1,37 @@
+"""Is the process a pid file names still the ``onepoint serve`` or ``onepoint worker`` that wrote it?
+
+A hub killed without its shutdown (``kill -9``, out of memory, power loss) leaves its pid file; the system later
+gives that process id to another program, which a SIGHUP would terminate. On Linux the process's command line
+(``/proc/<pid>/cmdline``) tells: the ``onepoint`` script, or ``python -m hub.cli.main``. Where there is no
+``/proc`` nothing can be told and the process is taken at its word.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["command_line", "is_onepoint"]
+
+_PROC = Path("/proc")
+_MODULES = frozenset({"hub.cli.main", "hub.cli"})
+
+
+def command_line(pid: int) -> list[str] | None:
+    """The process's arguments; None where they cannot be read (no ``/proc`` here). ``ProcessLookupError`` when
+    no such process runs."""
+    if not (_PROC / "self" / "cmdline").exists():
+        return None
+    try:
+        raw = (_PROC / str(pid) / "cmdline").read_bytes()
+    except FileNotFoundError:
+        raise ProcessLookupError(pid) from None
+    except OSError:  # /proc mounted hidepid: another user's process cannot be looked at
+        return []
+    return [arg.decode("utf-8", "replace") for arg in raw.split(b"\0") if arg]
+
+
+def is_onepoint(arguments: list[str]) -> bool:
+    """Whether a command line runs the ``onepoint`` command (its script, or ``-m hub.cli.main``)."""
+    return any(os.path.basename(arg) == "onepoint" or arg in _MODULES or arg.endswith("hub/cli/main.py")
+               for arg in arguments)

@@ -1,0 +1,62 @@
+"""Why a worker of the system did not start, in one line an operator can act on.
+
+A database the settings name (``[workflow] database``, ``[bulletin] path``) that cannot be opened is named with
+its setting and its file or URL (without the password), and a SQLite file whose folder does not exist says so;
+the driver's own message is kept, SQLAlchemy's wrapping and its "Background on this error" link are not. A work-order
+database of a newer release (`UnknownRevision`) is its own line already.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from hub.config.settings import HubSettings
+
+__all__ = ["start_failure"]
+
+
+def start_failure(settings: HubSettings, consumer: str, exc: BaseException) -> str:
+    """The one-line reason ``consumer``'s worker could not start because of ``exc``."""
+    from hub.workflow.store.migrate import UnknownRevision  # only when a worker failed: Alembic is not loaded else
+
+    head = f"cannot start the {consumer} worker"
+    if isinstance(exc, UnknownRevision):
+        return f"{settings.source}: {head}: {exc}"
+    reason = getattr(exc, "orig", None) or exc  # a database driver's own error, without SQLAlchemy's wrapping
+    text = f"{type(reason).__name__}: {_first_line(reason)}"
+    named = _database_setting(settings, consumer)
+    if named is None or not isinstance(exc, SQLAlchemyError | sqlite3.Error | OSError):
+        return f"{head}: {text}"
+    setting, shown, folder = named
+    if folder is not None and not folder.is_dir():
+        text = f"the folder {folder} does not exist ({text})"
+    return f"{settings.source}: {head}: {setting} {shown}: {text}"
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line for line in str(error).strip().splitlines()
+             if line.strip() and not line.startswith("(Background on this error")]
+    return lines[0] if lines else ""
+
+
+def _database_setting(settings: HubSettings, consumer: str) -> tuple[str, str, Path | None] | None:
+    """The setting naming ``consumer``'s database, the database as shown, and its folder when it is a file."""
+    if consumer == "bulletin":
+        path = Path(settings.bulletin.path)
+        return "[bulletin] path", str(path.absolute()), path.absolute().parent
+    if consumer == "workflow":
+        url = settings.workflow.database
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            return "[workflow] database", url, None
+        database = parsed.database
+        if parsed.get_backend_name() != "sqlite" or database in (None, "", ":memory:") or database.startswith("file:"):
+            return "[workflow] database", parsed.render_as_string(hide_password=True), None
+        path = Path(database).absolute()
+        return "[workflow] database", str(path), path.parent
+    return None
