@@ -3,7 +3,9 @@ deadlines after the SLA table or a calendar changed — straight on the work-ord
 
 from __future__ import annotations
 
+import re
 import sys
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,9 +17,12 @@ from hub.config.settings import ConfigError, HubSettings, load_settings
 from hub.observability.logging import mask_msisdn
 from hub.workflow.lifecycle import WorkOrderState
 
-__all__ = ["PAGE_SIZE_MAX", "workorders"]
+__all__ = ["PAGE_MAX", "PAGE_SIZE_MAX", "customer_number", "workorders"]
 
 PAGE_SIZE_MAX = 500  # the store's largest page (hub.workflow.store.queries.MAX_PAGE_SIZE)
+PAGE_MAX = 100_000  # QueryWorkOrders' c:PageNumber: 100,000 pages of 500 hold more than a province's year
+_MSISDN = re.compile(r"1[3-9][0-9]{9}")  # c:Msisdn: how the work orders keep the number
+_SEPARATORS = re.compile(r"[\s.\-()]")
 
 _CONFIG = click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                        help="Hub settings (TOML); the built-in defaults without it.")
@@ -42,6 +47,28 @@ def _runtime(config_path: Path | None, *, read_only: bool) -> Any:
             return open_runtime(settings)
     except (ValueError, OSError) as exc:  # a data file with errors names each one
         raise click.ClickException(str(exc)) from None
+
+
+def customer_number(text: str) -> str:
+    """A mobile number as people write it (``+86 138 0013 8000``, ``138-0013-8000``, ``008613800138000``,
+    full-width digits) as the work orders keep it (``13800138000``); ``ValueError`` for anything else."""
+    digits = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text))
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            digits = digits[len(prefix):]
+            break
+    if not _MSISDN.fullmatch(digits):
+        raise ValueError(f"{text!r} is no mobile number (11 digits 1[3-9]…, optionally +86, spaces or hyphens)")
+    return digits
+
+
+def _msisdn_option(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return customer_number(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _when(moment: Any) -> str:
@@ -111,11 +138,12 @@ def show_command(work_order_id: str, config_path: Path | None, unmasked: bool) -
 
 
 @workorders.command("list")
-@click.option("--msisdn")
+@click.option("--msisdn", callback=_msisdn_option,
+              help="The customer's number, however written (+86 138 0013 8000): their complaints, no incident.")
 @click.option("--state", "states", multiple=True, help="A state (repeatable).",
               type=click.Choice([state.value for state in WorkOrderState], case_sensitive=False))
 @click.option("--category", help="A category at any level: 01, 01.02, 01.02.03.")
-@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--page", type=click.IntRange(1, PAGE_MAX), default=1, show_default=True)
 @click.option("--page-size", type=click.IntRange(1, PAGE_SIZE_MAX), default=20, show_default=True)
 @_CONFIG
 def list_command(msisdn: str | None, states: tuple[str, ...], category: str | None, page: int, page_size: int,

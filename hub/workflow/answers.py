@@ -110,7 +110,8 @@ def _history(parent: etree._Element, entry: Row) -> None:
 
 def work_order_element(row: Row, history: Iterable[Row] = (), *, repeat: bool | None = None,
                        parent: etree._Element | None = None) -> etree._Element:
-    """A ``wo:WorkOrder`` (under ``parent`` when given): the row's fields, then its history oldest first."""
+    """A ``wo:WorkOrder`` (under ``parent`` when given): the row's fields, then its history oldest first.
+    ``RepeatComplaint``: ``repeat``, else the row's mark (none for a work order created before it was kept)."""
     element = (etree.Element(f"{{{WO}}}WorkOrder", nsmap=NSMAP) if parent is None
                else _add(parent, "WorkOrder", None))
     for name, column in (("WorkOrderId", "id"), ("State", "state"), ("Channel", "channel"), ("Msisdn", "msisdn"),
@@ -120,9 +121,11 @@ def work_order_element(row: Row, history: Iterable[Row] = (), *, repeat: bool | 
         _add(element, "Tier", row["tier"])
     _add(element, "Priority", row["priority"])
     _add(element, "CreatedAt", _created_at(row))
-    # the reply's deadline; once replied, the return visit's (an incident has none: still the reply's)
+    # the reply's deadline; once replied, the return visit's (an incident has none: still the reply's). None while
+    # the clock is paused (Deadlines/Paused): the deadline moves by the pause, unknown until it ends, even when the
+    # limit shown before the pause (kept in Deadlines) had passed already
     due = (row.get("return_visit_due") if row["state"] in _ANSWERED else None) or row.get("reply_due")
-    if due is not None:  # none while paused: the deadline moves by the pause, unknown until it ends
+    if due is not None and row.get("paused_since") is None:
         _add(element, "DueAt", due)
     if row.get("area_code"):
         area = _add(element, "Area", None)
@@ -133,6 +136,8 @@ def work_order_element(row: Row, history: Iterable[Row] = (), *, repeat: bool | 
         _add(element, "Owner", row["owner"])
     _add(element, "EscalationLevel", row.get("escalation_level") or 0)
     _deadlines(element, row)
+    if repeat is None and row.get("repeat_complaint") is not None:  # kept since store migration 0009
+        repeat = bool(row["repeat_complaint"])
     if repeat is not None:
         _add(element, "RepeatComplaint", repeat)
     _add(element, "TicketType", row.get("ticket_type") or "COMPLAINT")

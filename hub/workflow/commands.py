@@ -5,6 +5,8 @@ Pure functions over validated documents (the ingress validated them against work
 ``c:Timestamp`` is read as ``xs:dateTime`` defines it (``hub.validation.instants``: ``T24:00:00`` is the next day's
 00:00); an instant no ``datetime`` holds in UTC (years 1-9999) is refused with ``WorkOrderRefused`` code
 ``instant-out-of-range``, except a bound of QueryWorkOrders' CreatedIn, which is taken as the calendar's end.
+QueryWorkOrders' ``After`` naming no time of the calendar is refused as ``bad-cursor`` (the query's handler has no
+engine refusal to translate: the ``BusinessRejection`` is raised here).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from hub.validation.instants import InstantBeyondRange, read_instant, read_written_instant
+from hub.workers import BusinessRejection
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 
-__all__ = ["ACTION_ELEMENTS", "ActionRequest", "Complaint", "WorkOrderQuery", "WorkOrderRefused", "action_request",
-           "complaint", "element_name", "instant", "page_cursor", "work_order_id", "work_order_query"]
+__all__ = ["ACTION_ELEMENTS", "NOTE_LENGTH", "RECORDED_DETAILS", "REPLY_RESOLVED", "UNRESOLVED", "ActionRequest",
+           "Complaint", "WorkOrderQuery", "WorkOrderRefused", "action_request", "complaint", "element_name", "instant",
+           "page_cursor", "resolved", "work_order_id", "work_order_query"]
 
 WO = "urn:onepoint:workorder:1"
 C = "urn:onepoint:common:1"
@@ -49,6 +53,17 @@ def _text(element: etree._Element, path: str) -> str | None:
 ELEMENT_NAMES: dict[LifecycleAction, str] = {action: name for name, action in ACTION_ELEMENTS.items()}
 # the Action elements whose text is a c:Timestamp (read with ``instant`` where they are used)
 TIMESTAMP_DETAILS = ("Until", "VisitedAt", "DueAt")
+REPLY_RESOLVED = "reply_resolved"  # the history field of a Reply's Resolved ("true" / "false")
+UNRESOLVED = " (Resolved: false)"  # the end of the note of a reply that did not resolve the complaint
+NOTE_LENGTH = 4000  # a history entry's Note and NewValue: c:LongText
+# The details an action keeps as field entries of its history (element → field), beside the one its state entry
+# keeps as its note (``ActionRequest.note``: a Reply's Result, a Close's Note). Like NSP's reply (``nsp_*``) they
+# are field entries (Field, NewValue: no Action, so the action's one entry of that Action stays its state entry):
+# what QueryWorkOrder shows of them, and what the statistics' rebuild reads a reply's Resolved from.
+RECORDED_DETAILS: dict[LifecycleAction, tuple[tuple[str, str], ...]] = {
+    LifecycleAction.REPLY: (("Cause", "reply_cause"), ("Action", "reply_action"), ("Resolved", REPLY_RESOLVED)),
+    LifecycleAction.CLOSE: (("ClosureCode", "closure_code"),),
+}
 
 
 class WorkOrderRefused(Exception):
@@ -63,6 +78,12 @@ def element_name(action: LifecycleAction) -> str:
     """The WorkOrderAction element a caller sends for ``action`` (``Callback`` for RETURN_VISIT); an action no
     caller can send (ACCEPT, AUTO_ANSWER) by its own name."""
     return ELEMENT_NAMES.get(action, action.value)
+
+
+def resolved(value: str | None) -> bool:
+    """A Reply's ``Resolved`` (``xs:boolean``: ``false`` or ``0``, blanks around allowed, say not resolved); a
+    reply without one (the hub's own: an incident's resolution, an outage's recovery notice) is resolved."""
+    return value is None or value.strip() not in ("false", "0")
 
 
 def instant(value: str, name: str) -> datetime:
@@ -179,10 +200,19 @@ class ActionRequest:
 
     @property
     def note(self) -> str | None:
+        """The state entry's note: the action's reason, question, note, instructions or result; a reply that
+        says it did not resolve the complaint says so in it too (``Resolved: false``, also a field entry)."""
         for key in ("Reason", "Question", "Note", "Instructions", "Result"):
             if self.details.get(key):
-                return self.details[key]
-        return None
+                if self.resolved:
+                    return self.details[key]
+                return f"{self.details[key][:NOTE_LENGTH - len(UNRESOLVED)]}{UNRESOLVED}"
+        return None if self.resolved else UNRESOLVED.strip(" ()")
+
+    @property
+    def resolved(self) -> bool:
+        """A Reply's ``Resolved`` (True without one): only a resolved reply can be a first-contact resolution."""
+        return resolved(self.details.get("Resolved"))
 
 
 def action_request(document: etree._Element) -> ActionRequest:
@@ -242,10 +272,17 @@ def page_cursor(created_at: datetime, work_order_id: str) -> str:
 
 
 def _cursor(value: str | None) -> tuple[datetime, str] | None:
+    """QueryWorkOrders' ``After``. wo:PageCursor's pattern lets through times no calendar has (month 13, hour 25,
+    year 0000): such a cursor was never answered, and it is refused as the caller's mistake (``BusinessRejection``
+    code ``bad-cursor``, answered 422 at once and never retried), naming it."""
     if value is None:
         return None
-    at, _, work_order = value.partition("_")
-    return datetime.strptime(at, CURSOR_TIME).replace(tzinfo=UTC), work_order
+    at, _, work_order = value.strip().partition("_")
+    try:
+        return datetime.strptime(at, CURSOR_TIME).replace(tzinfo=UTC), work_order
+    except ValueError:
+        raise BusinessRejection(f"After {value.strip()!r} is no page cursor the hub gave: {at!r} is no time of the "
+                                "calendar (yyyymmddThhmmss.ffffffZ in UTC)", code="bad-cursor") from None
 
 
 def work_order_query(document: etree._Element) -> WorkOrderQuery:

@@ -1,8 +1,9 @@
 """What a lifecycle action changes beyond the state, and the commands other systems are owed for it: the pause and
-its end, the first response, the reply, the return visit (and when it happened), closing, a refused dispatch's
-count, an escalation's level and owner, and a dispatch checked against its phenomenon's template (refused, listing
-what is missing, when the template is enforced; the system it went to kept in ``dispatch_system``). A Suspend whose
-Until has passed is refused (``until-not-future``). ``WorkOrderEngine.act`` applies them in the action's transaction.
+its end, the first response, the reply (its Cause, Action and Resolved kept as history field entries), the return
+visit (and when it happened), closing (its ClosureCode kept likewise), a refused dispatch's count, an escalation's
+level and owner, and a dispatch checked against its phenomenon's template (refused, listing what is missing, when
+the template is enforced; the system it went to kept in ``dispatch_system``). A Suspend whose Until has passed is
+refused (``until-not-future``). ``WorkOrderEngine.act`` applies them in the action's transaction.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ from datetime import datetime
 from typing import Any
 
 from hub.workflow.changes import DispatchRefusalObserver, EngineSettings, FollowUp, WorkOrderRefused
-from hub.workflow.commands import ELEMENT_NAMES, ActionRequest, element_name, instant
+from hub.workflow.commands import (
+    ELEMENT_NAMES,
+    NOTE_LENGTH,
+    RECORDED_DETAILS,
+    REPLY_RESOLVED,
+    ActionRequest,
+    element_name,
+    instant,
+    resolved,
+)
 from hub.workflow.lifecycle import PAUSED, LifecycleAction, TransitionRefused, WorkOrderState
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.taxonomy import Taxonomy
@@ -92,6 +102,8 @@ def action_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, s
         changes["satisfaction"] = request.details.get("Satisfaction")
     if action in (A.CLOSE, A.CANCEL):
         changes["closed_at"] = now
+    if action in RECORDED_DETAILS:
+        _record_details(tx, row, request, now)
     if action is A.REJECT_DISPATCH:
         changes["invalid_dispatches"] = int(row["invalid_dispatches"] or 0) + 1
         changes["owner"] = settings.intake_department
@@ -103,6 +115,23 @@ def action_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, s
     if action is A.DISPATCH:
         return _dispatch(tx, row, request, changes, taxonomy=taxonomy, settings=settings, observers=observers)
     return []
+
+
+def _record_details(tx: WorkOrderTransaction, row: Row, request: ActionRequest, now: datetime) -> None:
+    """The action's details beyond its note (``commands.RECORDED_DETAILS``: a Reply's Cause, Action and Resolved, a
+    Close's ClosureCode) as field entries of the history, in the action's transaction, just before its state
+    entry (as NSP's reply: its ``nsp_*`` entries, then the START); Resolved written ``true`` or ``false``."""
+    entries = []
+    for element, name in RECORDED_DETAILS[request.action]:
+        value = request.details.get(element)
+        if value is None:
+            continue
+        if name == REPLY_RESOLVED:
+            value = "true" if resolved(value) else "false"
+        entries.append(HistoryEntry(at=now, kind="field", actor=request.operator, system=request.system,
+                                    field=name, new_value=value[:NOTE_LENGTH], message_id=request.message_id))
+    tx.append_history(row["id"], entries)
+
 
 def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, changes: Row, *, taxonomy: Taxonomy,
               settings: EngineSettings, observers: Sequence[object]) -> list[FollowUp]:

@@ -16,7 +16,10 @@ once; the notice's message id is derived from the work order, so CRM drops a sec
 BOSS is asked outside any transaction (SQLite's write lock is not held for a network call). A work order whose
 number BOSS's side answered with an error (other than an unknown number) is not asked again for ``backoff`` (in this
 process), and the others are asked meanwhile.
-The creation statistics keep the tier known when the complaint was counted; later counters use the new tier.
+The creation statistics keep the tier known when the complaint was counted; later counters use the new tier. A work
+order already replied (``replied_at`` set: REPLIED, RETURN_VISITED, or finished) is left without a tier: its reply
+was counted under the tier it had (the statistics' SLA per tier), and ``onepoint stats rebuild``, which reads the
+stored tier, must count it there again (docs/statistics.md, "Limits"); nor is its account manager told any more.
 """
 
 from __future__ import annotations
@@ -112,7 +115,8 @@ class TierRecheck:
                done: RecheckPass) -> None:
         with self.runtime.store.transaction() as tx:
             view = load_work_order(tx.db, work_order_id, for_update=True)
-            if view is None or WorkOrderState(view.row["state"]) in FINAL or view.row["tier"] is not None:
+            if (view is None or WorkOrderState(view.row["state"]) in FINAL or view.row["tier"] is not None
+                    or view.row["replied_at"] is not None):  # replied meanwhile: counted under no tier, left so
                 return
             row = recompute(self.runtime, tx, view, lambda deadlines: HistoryEntry(
                 at=now, kind="field", actor="hub", system="HUB", action="TIER", field="tier", old_value=None,

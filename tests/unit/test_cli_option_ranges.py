@@ -20,7 +20,8 @@ def usage_error(*args: str) -> str:
 
 
 @pytest.mark.parametrize(("args", "said"), [
-    (["--page", "0"], "'--page': 0 is not in the range x>=1"),
+    (["--page", "0"], "'--page': 0 is not in the range 1<=x<=100000"),  # c:PageNumber
+    (["--page", "100001"], "'--page': 100001 is not in the range 1<=x<=100000"),
     (["--page-size", "0"], "'--page-size': 0 is not in the range 1<=x<=500"),
     (["--page-size", "501"], "'--page-size': 501 is not in the range 1<=x<=500"),
 ])

@@ -105,7 +105,8 @@ class CounterObserver:
                 now: datetime) -> list[FollowUp]:
         row = changed.row
         first = is_incident(row) and _state_entries(tx.db, str(row["id"])) == FIRST_ACTION_ENTRY
-        measures = change_measures(row, request.action, changed.previous_state, first=first)
+        measures = change_measures(row, request.action, changed.previous_state, first=first,
+                                   resolved=request.resolved)
         if measures:
             tx.add_at_commit(add_counts, _counted(changed.row, self.zone, measures))
         return []

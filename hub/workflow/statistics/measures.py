@@ -99,22 +99,24 @@ def is_incident(row: Mapping[str, Any]) -> bool:
     return row.get("ticket_type") == "INCIDENT"
 
 
-def first_contact_reply(row: Mapping[str, Any], previous: WorkOrderState) -> bool:
-    """A reply is a first-contact resolution when the desk that took the complaint answered it itself: never
+def first_contact_reply(row: Mapping[str, Any], previous: WorkOrderState, *, resolved: bool = True) -> bool:
+    """A reply is a first-contact resolution when the desk that took the complaint answered it itself and resolved
+    it (a Reply saying ``Resolved`` false answered the customer without resolving the complaint): never
     dispatched, and before the reply neither linked to an incident (its resolution answers the children hours
     later) nor to an outage notice (a late notice's complaints are answered at its clearance), nor escalated.
     A complaint the outage rule answered at intake counted with its AUTO_ANSWER; its recovery reply is not another.
     ``row``: the work order at the reply (``HANDOVER_COLUMNS`` as they stood then)."""
-    return (previous is not WorkOrderState.AUTO_ANSWERED and row.get("dispatch_fields") is None
+    return (resolved and previous is not WorkOrderState.AUTO_ANSWERED and row.get("dispatch_fields") is None
             and not row.get("incident_id") and not row.get("outage_id") and not int(row.get("escalation_level") or 0))
 
 
 def change_measures(row: Mapping[str, Any], action: LifecycleAction, previous: WorkOrderState, *,
-                    first: bool = False) -> list[str]:
+                    first: bool = False, resolved: bool = True) -> list[str]:
     """The measures an action adds; ``row`` is the work order after it (``replied_at``, ``reply_due`` and
     ``dispatch_fields`` are final once it is replied: no pause, handover or dispatch comes after a reply).
     ``first``: the work order's first action after its acceptance (what counts an incident as created). The
-    ``HANDOVER_COLUMNS`` must be as they stood at the action (the rebuild replays them from the history)."""
+    ``HANDOVER_COLUMNS`` must be as they stood at the action (the rebuild replays them from the history).
+    ``resolved``: a reply's ``Resolved`` (the request's, or its ``reply_resolved`` history entry)."""
     opened = [Measure.CREATED] if first and is_incident(row) else []
     measure = _BY_ACTION.get(action)
     if measure is None:
@@ -127,6 +129,6 @@ def change_measures(row: Mapping[str, Any], action: LifecycleAction, previous: W
         late = (previous is not WorkOrderState.AUTO_ANSWERED and due is not None and replied is not None
                 and replied > due)
         found.append(Measure.REPLIED_LATE if late else Measure.REPLIED_IN_SLA)
-        if first_contact_reply(row, previous):
+        if first_contact_reply(row, previous, resolved=resolved):
             found.append(Measure.FIRST_CONTACT_RESOLVED)
     return _named(row, found)

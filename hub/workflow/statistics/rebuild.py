@@ -3,10 +3,12 @@ restore, or for a store filled by other means — with the same measure function
 
 One transaction: it takes the counters over first (PostgreSQL: ``LOCK TABLE … IN EXCLUSIVE MODE``, so a change
 committing meanwhile waits and then adds its own counts on top; SQLite: the write lock of ``BEGIN IMMEDIATE``),
-streams the work orders in customer order (the repeat mark is recomputed as the engine marks it: an earlier work
-order of the same number and phenomenon created within ``repeat_window``), reads the
+streams the work orders in customer order (the repeat mark is the one the engine kept on the work order; for one
+created before it was kept, recomputed as the engine marks it: an earlier complaint, not an incident, of the same
+number and phenomenon created within ``repeat_window``), reads the
 counted actions of each chunk of them from the history — with the incident and outage links and the escalations
-replayed up to each action, as the row held them then (what a first-contact resolution depends on) — and replaces
+replayed up to each action, as the row held them then, and each reply's ``Resolved`` (its ``reply_resolved`` field
+entry, written just before the REPLY's state entry): what a first-contact resolution depends on — and replaces
 every counter row.
 """
 
@@ -21,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, or_, select, text
 
+from hub.workflow.commands import REPLY_RESOLVED
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.statistics.grains import counter_keys
 from hub.workflow.statistics.measures import (
@@ -30,6 +33,7 @@ from hub.workflow.statistics.measures import (
     change_measures,
     creation_measures,
     escalation_measures,
+    is_incident,
     refusal_measures,
 )
 from hub.workflow.store.schema import work_order_counters, work_order_history, work_orders
@@ -76,7 +80,7 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
     share them), then spread over the counter rows (``grains.counter_keys``) once per distinct combination."""
     bases: Counter[tuple[date, str, str, str, str, str, str]] = Counter()
     statement = (select(_w.id, _w.msisdn, _w.created_at, _w.category_code, _w.area_code, _w.tier, _w.channel,
-                        _w.sp_code, _w.ticket_type, _w.replied_at, _w.reply_due,
+                        _w.sp_code, _w.ticket_type, _w.replied_at, _w.reply_due, _w.repeat_complaint,
                         _w.dispatch_fields.is_not(None).label("dispatched"))
                  .order_by(_w.msisdn, _w.created_at, _w.id))
     recent: deque[tuple[datetime, str]] = deque()  # the customer's complaints within the repeat window
@@ -96,8 +100,10 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
             since = row["created_at"] - window
             while recent and recent[0][0] < since:  # rows come in creation order: what left the window stays out
                 recent.popleft()
-            repeat = any(earlier == phenomenon for _, earlier in recent)
-            recent.append((row["created_at"], phenomenon))
+            marked = row.pop("repeat_complaint")  # as the engine marked it (store migration 0009), else recomputed
+            repeat = any(earlier == phenomenon for _, earlier in recent) if marked is None else bool(marked)
+            if not is_incident(row):  # an incident carries a complainant's number but is no complaint of theirs
+                recent.append((row["created_at"], phenomenon))
             row["dispatch_fields"] = "" if row.pop("dispatched") else None
             dims = (row["created_at"].astimezone(zone).date(), str(row["category_code"]),
                     str(row["area_code"] or ""), str(row["tier"] or ""), str(row["channel"]),
@@ -107,7 +113,8 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
             for counted in actions.get(row["id"], ()):
                 first = counted.position == FIRST_ACTION_ENTRY
                 at_action = {**row, **counted.handovers}
-                for measure in change_measures(at_action, counted.action, counted.previous, first=first):
+                for measure in change_measures(at_action, counted.action, counted.previous, first=first,
+                                               resolved=counted.resolved):
                     bases[(*dims, measure)] += 1
             if refused[row["id"]]:
                 for measure in refusal_measures(row):
@@ -140,26 +147,30 @@ def _field_entries(connection: Connection, ids: Sequence[str], action: str) -> C
 @dataclass(frozen=True, slots=True)
 class CountedAction:
     """An action of the history after the acceptance: the state it left, its state entry's position (1: CREATE,
-    2: ACCEPT) and the ``HANDOVER_COLUMNS`` as they stood at it."""
+    2: ACCEPT), the ``HANDOVER_COLUMNS`` as they stood at it and, for a reply, its ``Resolved`` (True without a
+    ``reply_resolved`` entry: a reply the hub gave, or one written before the entry was kept)."""
 
     action: LifecycleAction
     previous: WorkOrderState
     position: int
     handovers: dict[str, Any]
+    resolved: bool = True
 
 
 def _handover_entries() -> ColumnElement[bool]:
     """The field entries that take a complaint beyond its first contact: an incident or outage link, an
-    escalation on a breach."""
-    return and_(_h.kind == "field", or_(_h.field.in_(LINK_COLUMNS), _h.action == A_ESCALATE))
+    escalation on a breach; and a reply's ``Resolved``."""
+    return and_(_h.kind == "field", or_(_h.field.in_((*LINK_COLUMNS, REPLY_RESOLVED)), _h.action == A_ESCALATE))
 
 
 def _actions(connection: Connection, ids: Sequence[str]) -> dict[str, list[CountedAction]]:
     """The actions of these work orders after their acceptance, in history order, each with the handovers
-    replayed up to it (an ESCALATE action or entry raises the level, a link sets its column)."""
+    replayed up to it (an ESCALATE action or entry raises the level, a link sets its column) and the
+    ``reply_resolved`` entry just before it taken as its ``Resolved``."""
     found: dict[str, list[CountedAction]] = {}
     positions: Counter[str] = Counter()
     handovers: dict[str, dict[str, Any]] = {}
+    resolved: dict[str, bool] = {}  # a reply's Resolved, written before its state entry
     statement = (select(_h.work_order_id, _h.kind, _h.action, _h.from_state, _h.field, _h.new_value)
                  .where(_h.work_order_id.in_(list(ids)), or_(_h.kind == "state", _handover_entries()))
                  .order_by(_h.work_order_id, _h.seq))
@@ -167,13 +178,16 @@ def _actions(connection: Connection, ids: Sequence[str]) -> dict[str, list[Count
         held = handovers.setdefault(work_order_id, {**dict.fromkeys(LINK_COLUMNS), "escalation_level": 0})
         if action == A_ESCALATE:
             held["escalation_level"] += 1
+        elif kind == "field" and field == REPLY_RESOLVED:
+            resolved[work_order_id] = new_value != "false"
         elif kind == "field":
             held[field] = new_value
         if kind != "state":
             continue
         positions[work_order_id] += 1
+        given = resolved.pop(work_order_id, True)
         if from_state is None or action not in _ACTIONS:
             continue
-        found.setdefault(work_order_id, []).append(
-            CountedAction(_ACTIONS[action], WorkOrderState(from_state), positions[work_order_id], dict(held)))
+        found.setdefault(work_order_id, []).append(CountedAction(
+            _ACTIONS[action], WorkOrderState(from_state), positions[work_order_id], dict(held), given))
     return found

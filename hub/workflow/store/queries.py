@@ -2,6 +2,10 @@
 
 Each filter has its index (see ``schema``); the category filter is a prefix of whole levels (``01.02`` matches
 ``01.02`` and ``01.02.*``), written for each dialect's index by ``dialect.category_under``.
+
+A customer's work orders (by number: CreateWorkOrder's list, the repeat check, QueryWorkOrders' and ``onepoint
+workorders list``'s ``msisdn``) are the complaints: a mass complaint's incident (ticket type INCIDENT) carries the
+first complainant's number as its reporting number, but it is the hub's fault report, not that customer's own.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, literal_column, or_, select
 from sqlalchemy.engine import Connection
 
 from hub.workflow.store.dialect import category_under
@@ -33,18 +37,21 @@ _DEADLINES = (select(deadlines).where(deadlines.c.work_order_id == bindparam("wi
               .order_by(deadlines.c.due_at, deadlines.c.id))
 _CUSTOMER_ORDER_COLUMNS = ("id", "state", "channel", "category_code", "created_at")
 _FINAL_STATES = ("CLOSED", "CANCELLED")  # hub.workflow.lifecycle.FINAL (the store does not import the lifecycle)
+_INCIDENT = "INCIDENT"
+_COMPLAINTS = _wo.ticket_type != literal_column(f"'{_INCIDENT}'")  # a customer's own: no incident (see above)
+_FINISHED = _wo.state.in_([literal_column(f"'{state}'") for state in _FINAL_STATES])  # no expanding bind
 _CUSTOMER_ORDERS = Prepared(
     select(*(_wo[name] for name in _CUSTOMER_ORDER_COLUMNS))
-    .where(_wo.msisdn == bindparam("msisdn"),
-           or_(_wo.created_at >= bindparam("since"),
-               _wo.state.not_in([literal_column(f"'{state}'") for state in _FINAL_STATES])))  # no expanding bind
-    .order_by(_wo.created_at.desc(), _wo.id.desc()).limit(bindparam("limit")))
+    .where(_wo.msisdn == bindparam("msisdn"), _COMPLAINTS, or_(_wo.created_at >= bindparam("since"), ~_FINISHED))
+    .order_by(case((_FINISHED, 1), else_=0), _wo.created_at.desc(), _wo.id.desc())  # the open ones first
+    .limit(bindparam("limit")))
 _REPEATED = Prepared(
     select(_wo.id)
-    .where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"),
+    .where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"), _COMPLAINTS,
            func.substr(_wo.category_code, 1, bindparam("length")) == bindparam("phenomenon"))
     .limit(1))
-_RECENT = (select(work_orders).where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"))
+_RECENT = (select(work_orders)
+           .where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"), _COMPLAINTS)
            .order_by(_wo.created_at.desc(), _wo.id.desc()).limit(bindparam("limit")))
 
 
@@ -89,14 +96,15 @@ def find_work_orders(
     after: tuple[datetime, str] | None = None,
 ) -> WorkOrderPage:
     """Work orders matching every given filter, newest first; ``created_from`` and ``created_to`` both inclusive
-    (c:TimeRange); pages count from 1. ``after`` (a work order's created_at and id): keyset paging, the page is the
-    ``page_size`` rows after that one in this order (``page`` is not used), so rows created or leaving the filter
-    between two pages neither repeat nor push others off; ``total`` still counts every row the filters match."""
+    (c:TimeRange); pages count from 1; by ``msisdn``, the customer's complaints (no incident). ``after`` (a work
+    order's created_at and id): keyset paging, the page is the ``page_size`` rows after that one in this order
+    (``page`` is not used), so rows created or leaving the filter between two pages neither repeat nor push others
+    off; ``total`` still counts every row the filters match."""
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValueError(f"page {page} of size {page_size}: pages count from 1, sizes 1..{MAX_PAGE_SIZE}")
     where: list[ColumnElement[bool]] = []
     if msisdn is not None:
-        where.append(_wo.msisdn == msisdn)
+        where.extend((_wo.msisdn == msisdn, _COMPLAINTS))
     if states is not None:
         where.append(_wo.state.in_(list(states)))
     if category_prefix is not None:
@@ -125,11 +133,12 @@ def find_work_orders(
 
 def work_orders_of(connection: Connection, msisdn: str, *, since: datetime | None = None,
                    states: Collection[str] | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    """A customer's work orders from every channel, newest first: created since ``since`` and/or in ``states``."""
+    """A customer's work orders from every channel (no incident), newest first: created since ``since`` and/or in
+    ``states``."""
     if since is not None and states is None:
         found = connection.execute(_RECENT, {"msisdn": msisdn, "since": since, "limit": limit}).mappings()
         return [dict(r) for r in found]
-    query = select(work_orders).where(_wo.msisdn == msisdn)
+    query = select(work_orders).where(_wo.msisdn == msisdn, _COMPLAINTS)
     if since is not None:
         query = query.where(_wo.created_at >= since)
     if states is not None:
@@ -139,16 +148,19 @@ def work_orders_of(connection: Connection, msisdn: str, *, since: datetime | Non
 
 
 def customer_work_orders(connection: Connection, msisdn: str, *, since: datetime, limit: int) -> list[dict[str, Any]]:
-    """A new work order's answer's list: the customer's work orders from every channel that are still open
-    (whatever their age) or were created since ``since``, newest first, at most ``limit``, with only the columns
-    they show (id, state, channel, category_code, created_at)."""
+    """A new work order's answer's list: the customer's work orders from every channel (no incident) that are
+    still open (whatever their age) or were created since ``since``, with only the columns they show (id, state,
+    channel, category_code, created_at). At most ``limit``: the open ones first (an open complaint is never crowded
+    out by newer closed or cancelled ones), then the newest finished ones; listed newest first."""
     found = _CUSTOMER_ORDERS.all(connection, {"msisdn": msisdn, "since": since, "limit": limit})
-    return [dict(zip(_CUSTOMER_ORDER_COLUMNS, row, strict=True)) for row in found]
+    rows = [dict(zip(_CUSTOMER_ORDER_COLUMNS, row, strict=True)) for row in found]
+    return sorted(rows, key=lambda row: (row["created_at"], row["id"]), reverse=True)
 
 
 def complained_of_before(connection: Connection, msisdn: str, phenomenon: str, *, since: datetime) -> bool:
     """The repeat check: whether the customer complained of ``phenomenon`` (a category code's prefix: the first
-    three levels) in a work order created since ``since``, however many others came in between."""
+    three levels) in a work order created since ``since`` (an incident is none), however many others came in
+    between."""
     found = _REPEATED.all(connection, {"msisdn": msisdn, "since": since, "length": len(phenomenon),
                                        "phenomenon": phenomenon})
     return bool(found)

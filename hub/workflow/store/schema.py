@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -97,6 +98,9 @@ work_orders = Table(
     Column("sp_code", String(32)),
     # 0007: the system the last dispatch went to (ToSystem, else the template's target): whose reply it awaits
     Column("dispatch_system", String(16)),
+    # 0009: the customer complained of the same phenomenon within the repeat window (CreateWorkOrder's answer said
+    # so); NULL: created before 0009, or an incident
+    Column("repeat_complaint", Boolean),
     Index("ix_work_orders_msisdn_created", "msisdn", "created_at"),
     Index("ix_work_orders_state_id", "state", "id"),  # 0003: a pass over the open ones reads it in id order
     Index("ix_work_orders_category", "category_code", postgresql_ops={"category_code": "text_pattern_ops"}),

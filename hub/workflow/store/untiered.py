@@ -1,4 +1,5 @@
-"""The tier recheck's side of the store: the open work orders created while BOSS gave no tier (``tier`` NULL).
+"""The tier recheck's side of the store: the open work orders created while BOSS gave no tier (``tier`` NULL) and
+not replied yet (``replied_at`` NULL: a reply was counted under the tier it had, docs/statistics.md).
 
 A number BOSS does not know is stored as ``OTHER_BRAND``, so a NULL tier means only "BOSS did not answer". The read
 is one indexed query (``ix_work_orders_tier`` holds the NULLs on SQLite and PostgreSQL), oldest first, bounded by
@@ -22,10 +23,11 @@ _wo = work_orders.c
 
 def untiered_work_orders(engine: Engine, states: Collection[str], *, since: datetime,
                          limit: int) -> list[tuple[str, str]]:
-    """``(id, msisdn)`` of up to ``limit`` work orders in ``states`` with no tier, created at or after ``since``,
-    oldest first."""
+    """``(id, msisdn)`` of up to ``limit`` work orders in ``states`` with no tier and no reply, created at or after
+    ``since``, oldest first."""
     query = (select(_wo.id, _wo.msisdn)
-             .where(_wo.tier.is_(None), _wo.state.in_(list(states)), _wo.created_at >= since)
+             .where(_wo.tier.is_(None), _wo.state.in_(list(states)), _wo.created_at >= since,
+                    _wo.replied_at.is_(None))
              .order_by(_wo.created_at, _wo.id).limit(limit))
     with engine.connect() as connection, connection.execution_options(**{READ_ONLY: True}).begin():
         return [(str(r[0]), str(r[1])) for r in connection.execute(query)]

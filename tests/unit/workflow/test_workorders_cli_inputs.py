@@ -1,0 +1,58 @@
+"""``onepoint workorders list``: ``--page`` is bounded as QueryWorkOrders' c:PageNumber (1-100000; beyond, a usage
+error, never a traceback), and ``--msisdn`` takes a number as people write it (``+86 138 0013 8000``,
+``138-0013-8000``) and refuses what is no mobile number (usage error, exit 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hub.cli.main import main
+from hub.workers import WorkerTestClient
+from hub.workflow.runtime import WorkflowRuntime
+from tests.unit.workflow.audit_kit import created
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def config(runtime: WorkflowRuntime, tmp_path: Path) -> Path:
+    path = tmp_path / "hub.toml"
+    path.write_text(f'[workflow]\ndatabase = "{runtime.store.engine.url.render_as_string(hide_password=False)}"\n')
+    return path
+
+
+def listing(config: Path, *options: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["workorders", "list", *options, "--config", str(config)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("page", ["100000000000000000000", "100001", "0"])
+def test_a_page_beyond_the_bounds_is_a_usage_error(client: WorkerTestClient, config: Path, page: str) -> None:
+    created(client)
+    code, output = listing(config, "--page", page)
+    assert code == 2 and "--page" in output
+
+
+def test_the_last_page_is_listed(client: WorkerTestClient, config: Path) -> None:
+    created(client)
+    code, output = listing(config, "--page", "100000")
+    assert code == 0 and "1 work order(s); page 100000" in output
+
+
+@pytest.mark.parametrize("spelling", ["13800138000", "+8613800138000", "+86 138 0013 8000", "138 0013 8000",
+                                      "138-0013-8000", "008613800138000", "８６１３８００１３８０００"])
+def test_the_customers_number_however_written(client: WorkerTestClient, config: Path, spelling: str) -> None:
+    work_order_id = created(client)
+    code, output = listing(config, "--msisdn", spelling)
+    assert code == 0 and work_order_id in output and "1 work order(s)" in output
+
+
+@pytest.mark.parametrize("spelling", ["1380013800", "23800138000", "+1 415 555 0100", "abc"])
+def test_what_is_no_mobile_number_is_a_usage_error(client: WorkerTestClient, config: Path, spelling: str) -> None:
+    created(client)
+    code, output = listing(config, "--msisdn", spelling)
+    assert code == 2 and "--msisdn" in output and "no mobile number" in output
