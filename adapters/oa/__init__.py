@@ -9,9 +9,10 @@ command. OA's ``oa.CompleteTodo`` call-back comes back through the ingress to th
 from adapters.oa.client import OaClient
 from adapters.oa.handlers import CONSUMER, handlers
 from adapters.oa.mapping import InconsistentNotice, OaItem, OutageNotice
+from adapters.oa.notice_book import NoticeBookFile
 from adapters.oa.readers import AreaManagers
 from adapters.oa.versions import NoticeVersion, ToReadVersions
 from adapters.oa.wiring import close, dependencies
 
-__all__ = ["CONSUMER", "AreaManagers", "InconsistentNotice", "NoticeVersion", "OaClient", "OaItem", "OutageNotice",
-           "ToReadVersions", "close", "dependencies", "handlers"]
+__all__ = ["CONSUMER", "AreaManagers", "InconsistentNotice", "NoticeBookFile", "NoticeVersion", "OaClient", "OaItem",
+           "OutageNotice", "ToReadVersions", "close", "dependencies", "handlers"]

@@ -1,4 +1,4 @@
-"""``OaClient``: OA's PushTodo and PushToRead as typed methods over an ``XmlGateway``.
+"""``OaClient``: OA's PushTodo, PushToRead and (hub → OA) CompleteTodo as typed methods over an ``XmlGateway``.
 
 OA keeps one item per ItemId (a repeated push replaces it) and one answer per MessageId (a repeated push is
 answered DUPLICATE), so a retried call adds nothing. Failures come out of the gateway classified.
@@ -25,6 +25,10 @@ class OaClient:
     def push_to_read(self, document: etree._Element) -> OaItem:
         """Put a to-read in a manager's OA inbox (for information)."""
         return item(self.gateway.post("PushToRead", document))
+
+    def complete_todo(self, document: etree._Element) -> etree._Element:
+        """Close a to-do the work order no longer needs (the hub's CompleteTodo); OA's answer document."""
+        return self.gateway.post("CompleteTodo", document)
 
     def close(self) -> None:
         self.gateway.close()

@@ -2,6 +2,9 @@
 
 * ``oa.PushTodo`` / ``oa.PushToRead`` (commands): the item goes to OA; its ItemId is the outcome. The manager
   completes a to-do in OA later, and OA's ``oa.CompleteTodo`` comes back through the ingress to the workflow.
+* ``oa.CompleteTodo`` from the hub (routed here by its source, ``HUB``): an escalation to-do its work order no
+  longer needs (finished, or superseded by a higher level: ``hub.workflow.todos``) is closed in OA; one OA has
+  not open (``already-closed``, ``unknown-item``) is nothing to close.
 * ``nsp.OutageNotice`` (broadcast): each manager of an affected area (``AreaManagers``) gets a to-read item,
   sent as its own ``oa.PushToRead`` command through ``outbound`` (step ``to-read-<user>``: one idempotent command
   per manager, retried on its own). Newest revision wins, as on the bulletin (``versions``): a revision older than
@@ -22,12 +25,14 @@ from adapters.oa.client import OaClient
 from adapters.oa.readers import AreaManagers
 from adapters.oa.versions import NoticeVersion, ToReadVersions
 from hub.envelope import Envelope
+from hub.gateways import SystemRefused
 from hub.routing.outbound import derive_message_id
 from hub.workers import BusinessRejection, HandlerRegistry, Sender
 
 __all__ = ["CONSUMER", "handlers"]
 
 CONSUMER = "oa"
+NOT_OPEN = frozenset({"already-closed", "unknown-item"})  # OA's refusals of a CompleteTodo for no open to-do
 log = logging.getLogger("onepoint.adapters.oa")
 
 handlers = HandlerRegistry()
@@ -50,6 +55,23 @@ def push_to_read(envelope: Envelope, oa: OaClient, to_read_versions: ToReadVersi
             return f"to-read {item_id}: overtaken (a newer version, or this one, is in OA already), not pushed"
         pushed = oa.push_to_read(document)
     return f"to-read {pushed.item_id or '(no item id)'}"
+
+
+@handlers.handler("oa.CompleteTodo", consumer=CONSUMER)
+def complete_todo(envelope: Envelope, oa: OaClient) -> str:
+    """The hub closes an escalation to-do its work order no longer needs; one OA no longer has open (the manager
+    completed it meanwhile, or it never arrived) is nothing to close."""
+    document = mapping.push_document(envelope)
+    item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId")
+    try:
+        oa.complete_todo(document)
+    except SystemRefused as exc:
+        if exc.error_code not in NOT_OPEN:
+            raise
+        log.info("to-do not open in OA: nothing to close", extra={
+            "message_id": envelope.message_id, "item_id": item_id, "reason": exc.detail})
+        return f"to-do {item_id}: not open in OA ({exc.error_code}), nothing to close"
+    return f"to-do {item_id} closed"
 
 
 @handlers.handler("nsp.OutageNotice", consumer=CONSUMER)

@@ -1,7 +1,7 @@
 """Which version of an outage notice each manager's OA to-read shows: newest revision wins, as on the bulletin.
 
 OA keeps one item per ItemId and lets the last push win; it has no field for a version (oa.xsd), so the adapter
-keeps the order itself, in its worker process:
+keeps the order itself:
 
 * ``offer`` (the broadcast ``nsp.OutageNotice``): a notice's version is (revision, cleared after ACTIVE at one
   revision). An older version than the one kept (a stale ACTIVE after the clearance) is ``stale``, the same version
@@ -12,10 +12,12 @@ keeps the order itself, in its worker process:
   and says ``skip`` for a push overtaken by a newer one of the same item: a slow push of revision 1 can no longer
   land after the clearance's.
 
-The record lives in memory (at most ``max_notices`` notices, the least recently changed forgotten first): after a
-restart a PushToRead nobody announced is pushed as it is, and a stale notice is judged only against what arrived
-since. A resend still changes nothing in OA: the push's MessageId is derived from its content
-(``mapping.to_read_message_id``), so OA answers it DUPLICATE.
+The kept versions live in a ``NoticeBook`` (``adapters.oa.notice_book``): the OA worker's file (``NoticeBookFile``,
+opened by ``adapters.oa.wiring``), shared by every OA worker process and kept over restarts, so a stale revision
+that arrives after a restart or at another worker is still judged against the newest one accepted; without one,
+this process's memory. Which push an item is waiting for (``announce``, ``pushing``) stays in the process that
+sent it: after a restart a PushToRead nobody announced is pushed as it is. A resend still changes nothing in OA:
+the push's MessageId is derived from its content (``mapping.to_read_message_id``), so OA answers it DUPLICATE.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from adapters.oa.notice_book import KeptNotice, MemoryNoticeBook, NoticeBook
 
 __all__ = ["NoticeVersion", "ToReadVersions"]
 
@@ -37,48 +41,41 @@ class NoticeVersion:
     cleared: bool
 
 
-@dataclass(slots=True)
-class _Notice:
-    version: NoticeVersion
-    fingerprint: str
-    sequence: int
-    message_id: str  # of the notice message that brought this version (its retry sends again)
-
-
 class ToReadVersions:
-    """Thread-safe; one per OA worker process (``adapters.oa.wiring``)."""
+    """Thread-safe; one per OA worker process (``adapters.oa.wiring``), its versions in ``book`` (default: memory)."""
 
-    def __init__(self, max_notices: int = 10_000) -> None:
+    def __init__(self, max_notices: int = 10_000, book: NoticeBook | None = None) -> None:
         self.max_notices = max_notices
+        self.book: NoticeBook = book if book is not None else MemoryNoticeBook(max_notices)
         self._lock = threading.Lock()
-        self._notices: OrderedDict[str, _Notice] = OrderedDict()
         self._announced: OrderedDict[str, tuple[str, int]] = OrderedDict()  # message id -> (item id, sequence)
         self._newest: dict[str, int] = {}  # item id -> newest sequence announced
         self._pushed: dict[str, int] = {}  # item id -> sequence OA shows
         self._items: dict[str, threading.Lock] = {}
 
     def kept_revision(self, notice_id: str) -> int | None:
-        with self._lock:
-            kept = self._notices.get(notice_id)
-            return None if kept is None else kept.version.revision
+        with self._lock, self.book.page() as page:
+            kept = page.get(notice_id)
+            return None if kept is None else kept.revision
 
     def offer(self, notice_id: str, version: NoticeVersion, fingerprint: str, message_id: str = "") -> tuple[str, int]:
         """``("stale" | "unchanged", kept sequence)`` or ``("newer", sequence)`` for a version to push; the retry
         of the message that brought the kept version is ``newer`` again (its sends failed part-way)."""
-        with self._lock:
-            kept = self._notices.get(notice_id)
+        with self._lock, self.book.page() as page:
+            kept = page.get(notice_id)
             if kept is not None and message_id and kept.message_id == message_id:
                 return "newer", kept.sequence
-            if kept is not None and version < kept.version:
+            if kept is not None and version < NoticeVersion(kept.revision, kept.cleared):
                 return "stale", kept.sequence
-            if kept is not None and version == kept.version and fingerprint == kept.fingerprint:
+            if kept is not None and version == NoticeVersion(kept.revision, kept.cleared) \
+                    and fingerprint == kept.fingerprint:
                 return "unchanged", kept.sequence
             sequence = 1 if kept is None else kept.sequence + 1
-            self._notices[notice_id] = _Notice(version, fingerprint, sequence, message_id)
-            self._notices.move_to_end(notice_id)
-            while len(self._notices) > self.max_notices:
-                self._notices.popitem(last=False)
+            page.put(notice_id, KeptNotice(version.revision, version.cleared, fingerprint, sequence, message_id))
             return "newer", sequence
+
+    def close(self) -> None:
+        self.book.close()
 
     def announce(self, message_id: str, item_id: str, sequence: int) -> None:
         """The PushToRead ``message_id`` will put version ``sequence`` of item ``item_id`` in OA."""

@@ -12,12 +12,14 @@ POST        /oa/toreads/{item}/read               the user reads a to-read -> 20
 GET         /oa/users/{user}/items                ``{"todo": [...], "toread": [...]}`` open items as JSON
 ==========  ====================================  ==============================================================
 
-JSON refusals are ``{"error": "...", "code": "..."}`` with 400, 404 (unknown item) or 409 (already closed).
+JSON refusals are ``{"error": "...", "code": "..."}`` with 400, 404 (unknown item) or 409 (already closed); a feed
+of a user id that is no ``c:PartyId`` (the only user ids a PushTodo/PushToRead can name) is a 400 ``invalid-user``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.applications import Starlette
@@ -40,7 +42,7 @@ from emulators.toolkit.xmlcommand import (
 )
 from hub.validation import DocumentRefused
 
-__all__ = ["OA_ROUTES", "build_app", "create_emulator"]
+__all__ = ["OA_ROUTES", "USER_ID", "build_app", "create_emulator"]
 
 OA_ROUTES = (
     ("GET", r"/feeds/[^/]+/todo\.atom", "TodoFeed"),
@@ -49,6 +51,7 @@ OA_ROUTES = (
     ("POST", r"/oa/toreads/[^/]+/read", "UserReadToRead"),
     ("GET", r"/oa/users/[^/]+/items", "ListItems"),
 )
+USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")  # c:PartyId (schemas/common.xsd): OA's UserId
 
 
 async def _options(request: Request) -> dict[str, Any]:
@@ -77,7 +80,12 @@ def build_app(service: OaService) -> Starlette:
     async def feed(request: Request) -> Response:
         user, inbox = request.path_params["user"], request.path_params["inbox"]
         if inbox not in ("todo", "toread"):
-            return JSONResponse({"error": f"no feed {inbox}.atom (todo.atom, toread.atom)"}, status_code=404)
+            return JSONResponse({"error": f"no feed {inbox}.atom (todo.atom, toread.atom)", "code": "unknown-feed"},
+                                status_code=404)
+        if not USER_ID.fullmatch(user):  # no item can be pushed for it; and the feed's XML could not carry it
+            return JSONResponse({"error": f"{user!r} is no OA user id (c:PartyId: a letter or digit, then up to 31 "
+                                          "letters, digits, '.', '_' or '-')", "code": "invalid-user"},
+                                status_code=400)
         return Response(service.feed(user, inbox, str(request.url)), media_type=ATOM_MEDIA_TYPE)
 
     async def complete(request: Request) -> Response:

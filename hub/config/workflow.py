@@ -8,7 +8,7 @@
     sla = "sla.toml"                     # the SLA table; without it the packaged seed (hub/workflow/data)
     calendars = "calendars.toml"         # business calendars and departments; packaged seed without it
     taxonomy = "taxonomy/"               # complaint taxonomy and dispatch templates; packaged seed without it
-    intake_department = "CUSTOMER_SERVICE"
+    intake_department = "CUSTOMER_SERVICE"   # owner of new work orders, an OA user id (c:PartyId), checked
     repeat_window_hours = 168            # same number, same phenomenon within it: a repeat complaint
     tier_cache_seconds = 300             # the workflow's cache of BOSS tiers
     tier_timeout_seconds = 3             # how long a new work order waits for BOSS's tier (then ordinary limits)
@@ -43,6 +43,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,9 +51,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.config.values import relative_path
 
-__all__ = ["DEFAULT_LINK", "ListenerSettings", "WorkflowSettings", "parse_workflow"]
+__all__ = ["DEFAULT_LINK", "PARTY_ID", "ListenerSettings", "WorkflowSettings", "parse_workflow"]
 
 DEFAULT_LINK = "http://127.0.0.1:8000/workorders/{work_order_id}"
+PARTY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")  # c:PartyId (schemas/common.xsd): owners, OA user ids
 
 _KEYS = {"database", "sla", "calendars", "taxonomy", "intake_department", "repeat_window_hours",
          "tier_cache_seconds", "tier_timeout_seconds", "tier_pause_seconds", "link", "scheduler_interval_seconds",
@@ -194,8 +196,10 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
         paths[key] = None if value is None else relative_path(value, source)
     department = section.get("intake_department", "CUSTOMER_SERVICE")
     link = section.get("link", DEFAULT_LINK)
-    if not isinstance(department, str) or not department:
-        raise ValueError(f"{source}: workflow.intake_department must be a department name")
+    if not isinstance(department, str) or not PARTY_ID.fullmatch(department):
+        raise ValueError(f"{source}: workflow.intake_department must be a department code, {department!r} is not: "
+                         "it becomes the owner of new work orders and the OA user id of their owners' items "
+                         "(c:PartyId: a letter or digit, then up to 31 letters, digits, '.', '_' or '-')")
     if not isinstance(link, str) or "{work_order_id}" not in link or not link.startswith(("http://", "https://")):
         raise ValueError(f"{source}: workflow.link must be an http(s) URL with {{work_order_id}} in it")
     return WorkflowSettings(

@@ -29,7 +29,7 @@ from hub.workflow.changes import (
 )
 from hub.workflow.commands import ActionRequest, Complaint, instant
 from hub.workflow.deadlines import TimingFacts, compute_deadlines, pauses_from_states
-from hub.workflow.effects import action_effects, dispatch_answer, refusal_text, visit_note
+from hub.workflow.effects import action_effects, refusal_text, visit_note
 from hub.workflow.lifecycle import (
     LIFECYCLE,
     TMF621_STATUS,
@@ -38,7 +38,8 @@ from hub.workflow.lifecycle import (
     WorkOrderState,
 )
 from hub.workflow.limit_columns import limit_columns
-from hub.workflow.schedule import RESUME, chain_level, deadline_rows
+from hub.workflow.resumption import answered_while_suspended
+from hub.workflow.schedule import ESCALATE, RESUME, chain_level, deadline_rows, parse_kind
 from hub.workflow.sla import Escalation, SlaTable
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
 from hub.workflow.store.queries import (
@@ -49,6 +50,7 @@ from hub.workflow.store.queries import (
 )
 from hub.workflow.taxonomy import Taxonomy, UnknownCategory
 from hub.workflow.tiers import TierFacts
+from hub.workflow.todos import close_todos, open_todos
 
 __all__ = ["Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "EscalationObserver", "FollowUp",
            "WorkOrderEngine", "WorkOrderObserver", "WorkOrderRefused"]  # hub.workflow.changes' values, re-exported
@@ -185,12 +187,10 @@ class WorkOrderEngine:
         changed = Changed(row, state, follow_ups)
         for observer in self.observers:
             follow_ups += observer.changed(tx, changed, request, now)
-        answer = dispatch_answer(view.history) if request.action is A.RESUME and target is S.DISPATCHED else None
-        if answer is not None:  # NSP answered while the work order was suspended: it goes on as the answer asked
-            started = self.act(tx, ActionRequest(
-                request.work_order_id, A.START, answer["actor"] or "NSP", "NSP",
-                {"Note": f"NSP answered while suspended: {answer['new_value'] or ''}"[:200]},
-                message_id=request.message_id), now)
+        answer = answered_while_suspended(view.history, row, target) if request.action is A.RESUME else None
+        if answer is not None:  # NSP or OA answered while the work order was suspended: it goes on as asked
+            started = self.act(tx, ActionRequest(request.work_order_id, A.START, answer.actor, answer.system,
+                                                 {"Note": answer.note}, message_id=request.message_id), now)
             return Changed(started.row, state, [*follow_ups, *started.follow_ups])
         return changed
 
@@ -212,25 +212,41 @@ class WorkOrderEngine:
         tx.update(row["id"], {"escalation_level": level, "updated_at": now}, history=[entry],
                   expected_version=int(row["version"]))
         row.update(escalation_level=level, updated_at=now)
-        self.reschedule(tx, row, view)
+        superseded = [todo for todo in open_todos(row, view.history) if todo.level < level]
+        closing = close_todos(tx, row, superseded, f"work order {row['id']} escalated to level {level}", now)
+        pending = self.reschedule(tx, row, view)
         self._events(tx, row, [events.ATTRIBUTE_VALUE_CHANGE], now, attribute_change={
             "fieldPath": "escalationLevel", "previousValue": previous, "value": level, "escalatedTo": role,
             "reason": reason})
         for observer in self.observers:
             if isinstance(observer, EscalationObserver):
                 observer.escalated(tx, row, now)
-        return [FollowUp("oa-todo", row, {"manager": role, "reason": reason})]
+        return [*closing, FollowUp("oa-todo", row, {"manager": role, "reason": reason,
+                                                    "due": self.todo_due(row, pending, now)})]
 
-    def reschedule(self, tx: WorkOrderTransaction, row: Row, view: WorkOrderView) -> None:
+    def todo_due(self, row: Row, pending: Sequence[tuple[str, datetime]], now: datetime) -> datetime:
+        """When an escalation to-do pushed at ``now`` is due (docs/deadlines.md): when the next level of the chain
+        would be told (the earliest pending escalation row of ``pending``, the work order's deadline rows), else
+        — the chain's last role, a paused clock, an incident's to-do before any breach — one escalation interval
+        of the tier's row from ``now`` on the owner's calendar. Never the breached limit: that has passed."""
+        later = [at for kind, at in pending if parse_kind(kind)[1] == ESCALATE and at > now]
+        if later:
+            return min(later)
+        interval = self.sla.row(row["tier"]).escalation_interval
+        return self.calendars.for_department(str(row["owner"])).add(now, interval)
+
+    def reschedule(self, tx: WorkOrderTransaction, row: Row,
+                   view: WorkOrderView) -> list[tuple[str, datetime]]:
         """Replace the work order's pending deadline rows by those ``row`` (its current escalation level, state and
-        history) owes now; rows fired already stay fired."""
+        history) owes now (returned: kind and due instant); rows fired already stay fired."""
         facts, sla, calendars = self.timing_facts(row, view.history), self.sla, self.calendars
         fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
         resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME
                           and d["fired_at"] is None), None)
-        tx.replace_deadlines(row["id"], deadline_rows(
-            compute_deadlines(facts, sla, calendars), facts, sla, calendars,
-            state=S(row["state"]), escalation_level=chain_level(fired), fired=fired, resume_at=resume_at))
+        rows = deadline_rows(compute_deadlines(facts, sla, calendars), facts, sla, calendars, state=S(row["state"]),
+                             escalation_level=chain_level(fired), fired=fired, resume_at=resume_at)
+        tx.replace_deadlines(row["id"], rows)
+        return rows
 
     # -- clock ---------------------------------------------------------------------------------------------------
 

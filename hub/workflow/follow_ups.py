@@ -1,6 +1,7 @@
 """The commands a work-order change owes other systems, as documents: NSP's NetworkComplaintDispatch, CRM's
-NotifyAccountManager, OA's PushTodo / PushToRead. Pure builders; the handlers send them through the outbound
-path (validated against the systems' XSDs there, message ids derived from the causing message and the step)."""
+NotifyAccountManager, OA's PushTodo / PushToRead and CompleteTodo (a to-do the hub closes). Pure builders; the
+handlers send them through the outbound path (validated against the systems' XSDs there, message ids derived from
+the causing message and the step)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from lxml import etree
 from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import timestamp
 from hub.workflow.engine import FollowUp
+from hub.workflow.todos import CLOSE_TODO
 
 __all__ = ["follow_up_document"]
 
@@ -61,6 +63,16 @@ def _function(fields: Mapping[str, str], category_code: str) -> str:
 def _due(row: Mapping[str, Any], now: datetime) -> datetime:
     due = row.get("reply_due")
     return due if isinstance(due, datetime) else now + timedelta(hours=4)
+
+
+def _todo_due(follow_up: FollowUp, now: datetime) -> datetime:
+    """An escalation to-do's Due: the engine's (``WorkOrderEngine.todo_due``: when the next level would be told);
+    without one, the reply limit while it is ahead, else four hours on (never a time already past)."""
+    due = follow_up.details.get("due")
+    if isinstance(due, datetime):
+        return due
+    reply = _due(follow_up.work_order, now)
+    return reply if reply > now else now + timedelta(hours=4)
 
 
 def nsp_dispatch(follow_up: FollowUp, now: datetime, operator: str) -> etree._Element:
@@ -119,11 +131,23 @@ def oa_item(follow_up: FollowUp, now: datetime, link_base: str) -> etree._Elemen
     _add(root, "UserId", follow_up.details["manager"])
     _add(root, "Title", _short(f"{'Escalated' if todo else 'Reminder'}: {row['id']} {row['phenomenon']}", 200))
     _add(root, "Link", link_base.format(work_order_id=row["id"]))
-    if todo or row.get("reply_due") is not None:
+    if todo:
+        _add(root, "Due", _todo_due(follow_up, now))
+    elif row.get("reply_due") is not None:
         _add(root, "Due", _due(row, now))
     _add(root, "Priority", row["priority"])
     _add(root, "WorkOrderId", row["id"])
     _add(root, "Summary", _short(str(follow_up.details.get("reason") or row["description"]), 1000))
+    return root
+
+
+def oa_close(follow_up: FollowUp, now: datetime) -> etree._Element:
+    """An escalation to-do the work order no longer needs (``hub.workflow.todos``): closed in OA by the hub."""
+    root = _root("oa", "CompleteTodo", now)
+    _add(root, "ItemId", follow_up.details["item_id"])
+    _add(root, "UserId", follow_up.details["manager"])
+    _add(root, "CompletedAt", now)
+    _add(root, "Outcome", _short(str(follow_up.details.get("reason") or "closed by the hub"), 200))
     return root
 
 
@@ -134,4 +158,6 @@ def follow_up_document(follow_up: FollowUp, now: datetime, *, operator: str, lin
         return crm_notice(follow_up, now)
     if follow_up.kind in ("oa-todo", "oa-toread"):
         return oa_item(follow_up, now, link_base)
+    if follow_up.kind == CLOSE_TODO:
+        return oa_close(follow_up, now)
     raise ValueError(f"no document for the follow-up {follow_up.kind!r}")

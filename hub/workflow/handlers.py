@@ -32,6 +32,7 @@ from hub.envelope import Envelope
 from hub.gateways.documents import command_element
 from hub.observability import mask_msisdn
 from hub.routing.outbound import Sender
+from hub.validation.violations import DocumentRefused
 from hub.workers import BusinessRejection, HandlerRegistry, Reply
 from hub.workflow import answers, commands, incidents, listeners, statistics
 from hub.workflow.engine import FollowUp, WorkOrderRefused
@@ -39,6 +40,7 @@ from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.intake import apply_intake_rules
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.outages import outage_rule, record_notice
+from hub.workflow.resumption import TODO_FIELD
 from hub.workflow.runtime import WorkflowRuntime
 
 __all__ = ["CONSUMER", "handlers"]
@@ -54,11 +56,21 @@ log = logging.getLogger("onepoint.workflow")
 handlers = HandlerRegistry()
 
 
-def _send(follow_ups: list[FollowUp], outbound: Sender, workflow: WorkflowRuntime, operator: str) -> None:
+def _send(follow_ups: list[FollowUp], outbound: Sender, workflow: WorkflowRuntime, operator: str, *,
+          each_alone: bool = False) -> None:
+    """``each_alone``: a document the receiving system's schema refuses (an owner that is no OA user id, say) is
+    logged and left out, the others sent (a notice's to-reads: one bad owner must not dead-letter the notice);
+    otherwise it refuses the whole message."""
     now = workflow.clock.now()
     for number, follow_up in enumerate(follow_ups):
         document = follow_up_document(follow_up, now, operator=operator, link_base=workflow.link_base)
-        outbound.send(document, step=f"{follow_up.kind}-{number}")
+        try:
+            outbound.send(document, step=f"{follow_up.kind}-{number}")
+        except DocumentRefused as exc:
+            if not each_alone:
+                raise
+            log.error("follow-up refused by its schema, left out", extra={
+                "work_order_id": follow_up.work_order.get("id"), "follow_up": follow_up.kind, "reason": str(exc)})
 
 
 @handlers.handler("workorder.CreateWorkOrder", consumer=CONSUMER)
@@ -205,7 +217,7 @@ def complete_todo(envelope: Envelope, workflow: WorkflowRuntime) -> str:
                                    f"at level {current}, whose to-do is still open", code="stale-todo")
 
     try:
-        row = workflow.engine.note(tx, work_order_id, {"oa_todo": f"{item_id}: {outcome}"}, actor=user,
+        row = workflow.engine.note(tx, work_order_id, {TODO_FIELD: f"{item_id}: {outcome}"}, actor=user,
                                    system="OA", now=now, message_id=envelope.message_id, expected=expected)
         if row["state"] == WorkOrderState.ESCALATED.value:
             workflow.engine.act(tx, commands.ActionRequest(work_order_id, LifecycleAction.START, user, "OA",
@@ -225,7 +237,7 @@ def outage_notice(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sende
         arrival = record_notice(tx.db, notice, now)
         return f"{notice.notice_id} r{notice.revision} {'kept' if arrival.applied else 'ignored'}, auto-answer off"
     outcome = rule.notice_received(tx, notice, now, message_id=envelope.message_id)
-    _send(outcome.follow_ups, outbound, workflow, "hub")
+    _send(outcome.follow_ups, outbound, workflow, "hub", each_alone=True)
     log.info("outage notice reached the workflow",
              extra={"message_id": envelope.message_id, "notice_id": notice.notice_id, "revision": notice.revision,
                     "status": notice.status, "linked": len(outcome.linked), "replied": len(outcome.replied)})

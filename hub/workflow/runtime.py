@@ -23,6 +23,7 @@ from hub.workflow.statistics import CounterObserver
 from hub.workflow.store import WorkOrderStore
 from hub.workflow.taxonomy import load_taxonomy
 from hub.workflow.tiers import TierLookup
+from hub.workflow.todos import TodoCloser
 
 __all__ = ["WorkflowRuntime", "open_runtime"]
 
@@ -61,6 +62,7 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None,
                        enforce_templates=settings.enforce_templates,
                        local_zone=ZoneInfo(settings.statistics_timezone)))
     engine.observers.append(CounterObserver(settings.statistics_timezone))  # first: the statistics' counters
+    engine.observers.append(TodoCloser())  # escalation to-dos closed in OA once finished or superseded
     used = clock or SystemClock()
     store = WorkOrderStore.open(settings.database, clock=used.now)
     tiers = TierLookup(ttl=max(settings.tier_cache_seconds, 0.001), timeout=settings.tier_timeout_seconds,

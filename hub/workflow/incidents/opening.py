@@ -24,9 +24,9 @@ from hub.workflow.deadlines import TimingFacts, compute_deadlines
 from hub.workflow.engine import FollowUp, WorkOrderEngine, WorkOrderRefused
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.schedule import deadline_rows
-from hub.workflow.sla import SlaTable
+from hub.workflow.sla import Escalation, SlaTable
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
-from hub.workflow.store.queries import new_work_order_view
+from hub.workflow.store.queries import load_work_order, new_work_order_view
 from hub.workflow.taxonomy.templates import DispatchTemplate
 
 __all__ = ["EMERGENCY_PRIORITY", "IncidentFacts", "create_incident", "dispatch_fields", "dispatch_incident",
@@ -166,10 +166,19 @@ def dispatch_incident(tx: WorkOrderTransaction, engine: WorkOrderEngine, row: di
             for f in changed.follow_ups]
 
 
-def manager_todo(engine: WorkOrderEngine, row: dict[str, Any], facts: IncidentFacts) -> FollowUp:
-    """The emergency flow's to-do for the first role of the incident's escalation chain."""
+def manager_todo(tx: WorkOrderTransaction, engine: WorkOrderEngine, row: dict[str, Any], facts: IncidentFacts,
+                 now: datetime) -> FollowUp:
+    """The emergency flow's to-do for the first role of the incident's escalation chain: the incident is escalated
+    to level 1 at once, as a breach would (``WorkOrderEngine.escalate_on_breach``: an ``ESCALATE`` field entry,
+    counted as the incident's escalation, the level the to-do's id names), so the manager's CompleteTodo is taken
+    like any escalation to-do's."""
     chain = engine.sla.row(row["tier"]).escalation
     manager = chain[0] if chain else engine.settings.intake_department
     reason = (f"Incident {row['id']}: {facts.count} complaints of {row['phenomenon']} at {row['intake_point']} "
               f"within {facts.window_minutes:g} minutes; state {row['state']}.")
-    return FollowUp("oa-todo", row, {"reason": reason, "manager": manager})
+    view = load_work_order(tx.db, row["id"], for_update=True)
+    if view is None:  # written in this transaction a moment ago
+        raise LookupError(f"incident {row['id']} is not in its own transaction")
+    (follow_up,) = engine.escalate_on_breach(tx, view, Escalation(1, manager), reason, now)
+    row.update(follow_up.work_order)
+    return follow_up

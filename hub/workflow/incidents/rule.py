@@ -85,7 +85,7 @@ class MassComplaintRule:
         except _KeyTaken:
             log.info("mass-complaint incident opened by another transaction", extra={"window_key": key})
             return None
-        follow_ups.append(manager_todo(self.engine, row, facts))
+        follow_ups.append(manager_todo(tx, self.engine, row, facts, now))
         log.warning("mass-complaint incident opened", extra={
             "work_order_id": row["id"], "window_key": key, "complaints": count, "children": len(complaints)})
         return row["id"], follow_ups

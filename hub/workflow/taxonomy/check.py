@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from hub.workflow.sla import ROLE
 from hub.workflow.taxonomy.errors import Problems
 from hub.workflow.taxonomy.fields import FIELD_TYPES, FieldSpec
 from hub.workflow.taxonomy.sources import Entry
@@ -97,6 +98,10 @@ def build_targets(entries: Iterable[Entry], problems: Problems) -> dict[str, Tar
             problems.add(entry.source, entry.key, f"unknown system {system!r} (expected {', '.join(SYSTEM_CODES)})")
         elif entry.name in SYSTEM_CODES and entry.name != system:
             problems.add(entry.source, entry.key, f"the target {entry.name} is the system itself, not {system}")
+        if not ROLE.fullmatch(entry.name):  # a dispatch makes it the owner, and the owner an OA UserId
+            problems.add(entry.source, entry.key, f"the target code {entry.name!r} is not a department code: it "
+                         "becomes the work order's owner and the OA user id of its items (c:PartyId: a letter or "
+                         "digit, then up to 31 letters, digits, '.', '_' or '-')")
         targets[entry.name] = Target(entry.name, text_of(entry, "name", problems), str(system),
                                      text_of(entry, "name_zh", problems, required=False))
     return targets

@@ -58,7 +58,7 @@ def test_warning_then_alarm_then_the_next_level(runtime, client, scheduler) -> N
 
     clock(runtime).advance(timedelta(hours=1))  # VIP_GOLD's escalation interval
     again = scheduler.run_pass()
-    assert again.escalations == 1 and again.sent == ["PushTodo"]
+    assert again.escalations == 1 and again.sent == ["CompleteTodo", "PushTodo"]  # level 1's closed in OA
     todo = etree.fromstring(client.sent[-1][0].payload)
     assert todo.findtext("{urn:onepoint:oa:1}UserId") == "DEPARTMENT_MANAGER"
     view = runtime.store.get_work_order(work_order_id)
@@ -196,7 +196,7 @@ def test_two_limits_breached_at_once_escalate_one_level_and_each_level_is_told_o
 
     clock(runtime).advance(timedelta(hours=1))  # level 2 of both limits
     again = scheduler.run_pass()
-    assert again.escalations == 1 and again.sent == ["PushTodo"]
+    assert again.escalations == 1 and again.sent == ["CompleteTodo", "PushTodo"]  # level 1's closed in OA
     todo = etree.fromstring(client.sent[-1][0].payload)
     assert todo.findtext("{urn:onepoint:oa:1}UserId") == "DEPARTMENT_MANAGER"
     view = runtime.store.get_work_order(work_order_id)

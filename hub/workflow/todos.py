@@ -1,0 +1,118 @@
+"""The escalation to-dos a work order still has open in OA, and closing them when they are no longer wanted: the
+work order finished (CANCEL, CLOSE) or a higher escalation level superseded them (its own to-do is the one to act
+on; the lower ones' completion would be refused as ``stale-todo`` anyway). The hub closes one with ``oa:CompleteTodo``
+(hub → OA: "the work order moved on without the manager", oa.xsd), routed to the OA adapter.
+
+Which to-dos were pushed is read from the history, in order, as the engine writes it:
+
+* a department's ``ESCALATE`` action (a state entry): the level rises by one, the to-do goes to the owner after it
+  (the department the escalation names: the ``owner`` field entry right after it, else the owner as it was);
+* an escalation on a breach, or an incident's manager to-do (``WorkOrderEngine.escalate_on_breach``): the
+  ``escalation_level`` field entry, its new value the level, its note ending ``; <role> told``;
+* OA's completion (the ``oa_todo`` field entry, ``<item id>: <outcome>``) and the hub's closing (``oa_todo_closed``,
+  the item id) close one.
+
+Each to-do's item id is ``<work order>-esc<level>-0`` (``follow_ups.oa_item``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from hub.workflow.changes import Changed, Created, FollowUp
+from hub.workflow.commands import ActionRequest, Complaint
+from hub.workflow.lifecycle import LifecycleAction
+from hub.workflow.resumption import TODO_FIELD
+from hub.workflow.store import HistoryEntry, WorkOrderTransaction
+from hub.workflow.store.queries import load_work_order
+
+__all__ = ["CLOSED_FIELD", "CLOSE_TODO", "OpenTodo", "TodoCloser", "close_todos", "open_todos"]
+
+CLOSE_TODO = "oa-close-todo"  # the follow-up: oa:CompleteTodo from the hub (hub.workflow.follow_ups)
+CLOSED_FIELD = "oa_todo_closed"  # the history field of a to-do the hub closed: its item id
+A = LifecycleAction
+_TOLD = " told"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenTodo:
+    item_id: str
+    user_id: str
+    level: int
+
+
+def _told(note: str | None) -> str | None:
+    """The role an escalation on a breach told (its note ``<reason>; <role> told``)."""
+    last = (note or "").rpartition("; ")[2]
+    return last[: -len(_TOLD)] if last.endswith(_TOLD) and len(last) > len(_TOLD) else None
+
+
+def open_todos(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> list[OpenTodo]:
+    """The escalation to-dos of the work order ``row`` that are still open in OA, lowest level first."""
+    work_order_id = str(row["id"])
+    owner = next((str(e["old_value"]) for e in history if e["kind"] == "field" and e["field"] == "owner"
+                  and e["old_value"]), str(row["owner"]))
+    level = 0
+    todos: dict[str, OpenTodo] = {}
+    for index, entry in enumerate(history):
+        kind, field = entry["kind"], entry["field"]
+        if kind == "field" and field == "owner":
+            owner = str(entry["new_value"])
+        elif kind == "state" and entry["action"] == A.ESCALATE.value:
+            level += 1
+            after = history[index + 1] if index + 1 < len(history) else None
+            user = (str(after["new_value"]) if after is not None and after["kind"] == "field"
+                    and after["field"] == "owner" and after["at"] == entry["at"] else owner)
+            todos[f"{work_order_id}-esc{level}-0"] = OpenTodo(f"{work_order_id}-esc{level}-0", user, level)
+        elif kind == "field" and field == "escalation_level" and entry["action"] == A.ESCALATE.value:
+            level = int(entry["new_value"] or level)
+            role = _told(entry["note"])
+            if role is not None:
+                todos[f"{work_order_id}-esc{level}-0"] = OpenTodo(f"{work_order_id}-esc{level}-0", role, level)
+        elif kind == "field" and field == TODO_FIELD and entry["system"] == "OA":
+            todos.pop(str(entry["new_value"] or "").partition(": ")[0], None)
+        elif kind == "field" and field == CLOSED_FIELD:
+            todos.pop(str(entry["new_value"] or ""), None)
+    return sorted(todos.values(), key=lambda todo: todo.level)
+
+
+def close_todos(tx: WorkOrderTransaction, row: Mapping[str, Any], todos: Sequence[OpenTodo], reason: str,
+                now: datetime) -> list[FollowUp]:
+    """Close ``todos`` in OA: an ``oa_todo_closed`` entry each in the history, and the CompleteTodo follow-ups."""
+    if not todos:
+        return []
+    tx.append_history(str(row["id"]), [HistoryEntry(at=now, kind="field", actor="hub", system="HUB",
+                                                    field=CLOSED_FIELD, new_value=todo.item_id,
+                                                    note=f"{reason}; {todo.user_id}'s to-do closed in OA"[:2000])
+                                       for todo in todos])
+    return [FollowUp(CLOSE_TODO, dict(row), {"item_id": todo.item_id, "manager": todo.user_id, "reason": reason})
+            for todo in todos]
+
+
+class TodoCloser:
+    """A ``WorkOrderObserver``: a CANCEL or CLOSE closes every escalation to-do still open, an ESCALATE those of
+    the levels below the new one."""
+
+    def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
+                now: datetime) -> list[FollowUp]:
+        return []
+
+    def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
+                now: datetime) -> list[FollowUp]:
+        row = changed.row
+        if request.action not in (A.CANCEL, A.CLOSE, A.ESCALATE) or not int(row.get("escalation_level") or 0):
+            return []
+        view = load_work_order(tx.db, str(row["id"]))
+        if view is None:
+            return []
+        todos = open_todos(row, view.history)
+        if request.action is A.ESCALATE:
+            level = int(row["escalation_level"])
+            todos = [todo for todo in todos if todo.level < level]
+            reason = f"work order {row['id']} escalated to level {level}"
+        else:
+            reason = f"work order {row['id']} {row['state'].lower()}"
+        return close_todos(tx, row, todos, reason, now)

@@ -1,0 +1,95 @@
+"""Escalation to-dos are closed in OA (``oa:CompleteTodo`` from the hub, routed to the OA adapter) once they are no
+longer wanted: the work order is cancelled or closed, or a higher level supersedes them (a department's second
+ESCALATE, a breach after a hand-up). Each closing is an ``oa_todo_closed`` entry of the history; a to-do the
+manager completed, or the hub closed already, is not closed again (before, nothing in the hub closed them)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from lxml import etree
+
+from hub.workers import WorkerTestClient
+from hub.workflow.runtime import WorkflowRuntime
+from hub.workflow.scheduler import DeadlineScheduler
+from tests.unit.workflow.audit_kit import complete_todo, created, send
+from tests.unit.workflow.deadline_kit import clock
+from tests.unit.workflow.incident_kit import complain, query
+from tests.unit.workflow.kit import text
+
+pytestmark = pytest.mark.unit
+
+OA = "{urn:onepoint:oa:1}"
+
+
+def closings(client: WorkerTestClient, since: int = 0) -> list[tuple[str, str]]:
+    """(ItemId, UserId) of each CompleteTodo the hub sent, and where the routing table sent it."""
+    found = []
+    for envelope, targets in client.sent[since:]:
+        if envelope.command_type == "oa.CompleteTodo":
+            assert envelope.source_system == "HUB" and targets == ("oa",)
+            document = etree.fromstring(envelope.payload)
+            found.append((document.findtext(f"{OA}ItemId") or "", document.findtext(f"{OA}UserId") or ""))
+    return found
+
+
+def escalate(client: WorkerTestClient, work_order_id: str, department: str = "CS-ESCALATION") -> None:
+    assert text(send(client, "WorkOrderAction.valid-escalate.xml", WorkOrderId=work_order_id,
+                     **{"Escalate/wo:ToDepartment": department}), "wo:State") == "ESCALATED"
+
+
+def test_cancelling_an_escalated_order_closes_its_todo_in_oa(client: WorkerTestClient,
+                                                             runtime: WorkflowRuntime) -> None:
+    work_order_id = created(client)
+    escalate(client, work_order_id)
+    assert closings(client) == []
+    send(client, "WorkOrderAction.valid-cancel.xml", WorkOrderId=work_order_id)
+    assert closings(client) == [(f"{work_order_id}-esc1-0", "CS-ESCALATION")]
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None
+    (entry,) = [h for h in view.history if h["field"] == "oa_todo_closed"]
+    assert entry["new_value"] == f"{work_order_id}-esc1-0" and "cancelled" in entry["note"]
+    shown = query(client, work_order_id)  # valid against the schema, the closing among its history
+    assert f"{work_order_id}-esc1-0".encode() in etree.tostring(shown)
+
+
+def test_a_higher_level_closes_the_lower_ones_and_closing_the_order_the_rest(client: WorkerTestClient) -> None:
+    work_order_id = created(client)
+    escalate(client, work_order_id)
+    assert complete_todo(client, f"{work_order_id}-esc1-0").processed  # the manager took it: IN_PROGRESS
+    escalate(client, work_order_id, "NOC-PROV")  # level 2: level 1's was completed already, nothing to close
+    assert closings(client) == []
+    escalate(client, work_order_id, "CS-DIRECTOR")  # level 3 supersedes level 2's
+    assert closings(client) == [(f"{work_order_id}-esc2-0", "NOC-PROV")]
+    before = len(client.sent)
+    for example in ("valid-reply", "valid-callback", "valid-close"):
+        send(client, f"WorkOrderAction.{example}.xml", WorkOrderId=work_order_id)
+    assert closings(client, before) == [(f"{work_order_id}-esc3-0", "CS-DIRECTOR")]
+
+
+def test_a_breach_after_a_hand_up_supersedes_the_hand_ups_todo(client: WorkerTestClient,
+                                                                runtime: WorkflowRuntime) -> None:
+    work_order_id = created(client)
+    escalate(client, work_order_id)
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None
+    clock(runtime).set(view.row["first_response_due"] + timedelta(minutes=1))
+    assert DeadlineScheduler(runtime, client.outbound, batch=50).run_pass().escalations == 1
+    assert closings(client) == [(f"{work_order_id}-esc1-0", "CS-ESCALATION")]
+    before = len(client.sent)
+    send(client, "WorkOrderAction.valid-cancel.xml", WorkOrderId=work_order_id)
+    role = runtime.engine.sla.row(view.row["tier"]).escalation[0]
+    assert closings(client, before) == [(f"{work_order_id}-esc2-0", role)]
+
+
+def test_a_cancelled_incident_closes_its_managers_todo(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    incident_id = None
+    for number in range(10):
+        clock(runtime).advance(timedelta(minutes=1))
+        incident_id = text(complain(client, number), "wo:IncidentId") or incident_id
+    assert incident_id is not None
+    before = len(client.sent)
+    send(client, "WorkOrderAction.valid-cancel.xml", WorkOrderId=incident_id)
+    role = runtime.engine.sla.row("VIP_DIAMOND").escalation[0]
+    assert closings(client, before) == [(f"{incident_id}-esc1-0", role)]
