@@ -9,7 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BUILT_IN", "positive", "relative_path", "seconds", "whole_number"]
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+__all__ = ["BUILT_IN", "database_url_problem", "positive", "relative_path", "seconds", "whole_number"]
 
 BUILT_IN = "built-in defaults"  # the source name of the settings shipped with the package
 
@@ -49,3 +52,20 @@ def relative_path(value: Any, source: str) -> Path | None:
     if path.is_absolute() or source == BUILT_IN:
         return path
     return Path(source).parent / path
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot name a work-order (or nonce) database (None: it can): ``sqlite://…`` or
+    ``postgresql[+psycopg]://…`` (the one PostgreSQL driver installed) with a port that is a number."""
+    try:
+        parsed = make_url(url)
+        parsed.port  # noqa: B018 (make_url reads the port lazily on some versions)
+    except (ArgumentError, ValueError) as exc:
+        return f"is not a database URL ({exc})"
+    if parsed.get_backend_name() == "sqlite":
+        return None
+    if parsed.get_backend_name() != "postgresql":
+        return "must be sqlite:// or postgresql+psycopg://"
+    if parsed.drivername not in ("postgresql", "postgresql+psycopg"):
+        return f"names the driver {parsed.drivername!r}: use postgresql+psycopg:// (psycopg 3, installed with the hub)"
+    return None

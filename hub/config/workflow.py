@@ -49,7 +49,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hub.config.values import relative_path
+from hub.config.values import database_url_problem, relative_path
+from hub.transport.urls import redacted
 
 __all__ = ["DEFAULT_LINK", "PARTY_ID", "ListenerSettings", "WorkflowSettings", "parse_workflow"]
 
@@ -112,8 +113,8 @@ def _database(value: Any, source: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{source}: workflow.database must be a file name or a database URL")
     if "://" in value:
-        if not value.startswith(("sqlite://", "postgresql")):
-            raise ValueError(f"{source}: workflow.database {value!r}: sqlite:// or postgresql+psycopg:// only")
+        if problem := database_url_problem(value):
+            raise ValueError(f"{source}: workflow.database {redacted(value)!r} {problem}")
         return value
     return f"sqlite:///{relative_path(value, source)}"
 

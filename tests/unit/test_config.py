@@ -143,3 +143,17 @@ def test_a_value_of_the_wrong_kind_is_a_config_error_naming_its_key(tmp_path: Pa
     path.write_text(text)
     with pytest.raises(ConfigError, match=r"gc_young_threshold|callers"):
         load_settings(path)
+
+
+@pytest.mark.parametrize(("key", "url", "message"), [
+    ("[workflow]\ndatabase", "postgresql+psycopg://hub:pw@127.0.0.1:notaport/onepoint", "is not a database URL"),
+    ("[workflow]\ndatabase", "postgresql+psycopg2://hub:pw@127.0.0.1:5432/onepoint", "use postgresql\\+psycopg://"),
+    ("[security]\nnonce_store", "postgresql+psycopg2://hub:pw@127.0.0.1/nonces", "use postgresql\\+psycopg://"),
+])
+def test_a_database_url_that_cannot_work_is_refused_at_load_without_its_password(tmp_path: Path, key: str, url: str,
+                                                                                  message: str) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text(f'{key} = "{url}"\n')
+    with pytest.raises(ConfigError, match=message) as refused:
+        load_settings(path)
+    assert "pw" not in str(refused.value)
