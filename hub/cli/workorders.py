@@ -170,11 +170,21 @@ def list_command(msisdn: str | None, states: tuple[str, ...], category: str | No
 @_CONFIG
 def recalculate_command(config_path: Path | None) -> None:
     """Recompute the deadlines of the open work orders computed from another SLA table or calendar."""
-    from hub.workflow.scheduler import DeadlineScheduler
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from hub.workflow.recalculation import recalculate
 
     runtime = _runtime(config_path, read_only=False)
+    console = Console(stderr=True)  # on a terminal only: a long run shows how far it got
+    progress = Progress(SpinnerColumn(), TextColumn("recalculating deadlines: {task.completed} open work orders "
+                                                    "looked at, {task.fields[changed]} changed"),
+                        TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal)
     try:
-        changed = DeadlineScheduler(runtime, None).recalculate()
+        with progress:
+            task = progress.add_task("recalculate", total=None, changed=0)
+            changed = recalculate(runtime, progress=lambda looked_at, changed: progress.update(
+                task, completed=looked_at, changed=changed))
     finally:
         runtime.close()
     click.echo(f"{changed} open work order(s) recalculated (SLA table {runtime.engine.sla.version})")

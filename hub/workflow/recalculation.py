@@ -30,19 +30,24 @@ log = logging.getLogger("onepoint.workflow.scheduler")
 OPEN_STATES = tuple(state.value for state in WorkOrderState if state not in FINAL)
 
 
-def recalculate(runtime: WorkflowRuntime, *, stopping: Callable[[], bool] = lambda: False, chunk: int = 500) -> int:
+def recalculate(runtime: WorkflowRuntime, *, stopping: Callable[[], bool] = lambda: False, chunk: int = 500,
+                progress: Callable[[int, int], None] | None = None) -> int:
     """Recompute the open work orders computed from another SLA table or calendar; how many were. ``stopping``:
-    asked between chunks (the scheduler's stop), a chunk at a time in its own transaction."""
+    asked between chunks (the scheduler's stop), a chunk at a time in its own transaction; ``progress(looked_at,
+    changed)`` after each chunk (the CLI's progress display)."""
     engine, store = runtime.engine, runtime.store
     sla_version = engine.sla.version
     stale_calendars = [version for version, work_order_id in calendar_groups(store.engine, OPEN_STATES, sla_version)
                        if not _current_calendars(runtime, work_order_id, version)]
-    changed, after = 0, None
+    changed, looked_at, after = 0, 0, None
     while not stopping():
         ids = stale_work_orders(store.engine, OPEN_STATES, sla_version, stale_calendars, after=after, limit=chunk)
         if ids:
             with store.transaction() as tx:
                 changed += sum(_recompute(runtime, tx, work_order_id) for work_order_id in ids)
+        looked_at += len(ids)
+        if progress is not None:
+            progress(looked_at, changed)
         if len(ids) < chunk:
             break
         after = ids[-1]

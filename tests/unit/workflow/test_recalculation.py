@@ -60,3 +60,17 @@ def test_a_changed_calendar_recalculates_the_work_orders_on_it(runtime: Workflow
     assert after["calendar_version"] != before["calendar_version"] and after["reply_due"] > before["reply_due"]
     assert [h["action"] for h in history(runtime, hotline_only)].count("RECALCULATE") == 0  # not on that calendar
     assert statements_of_a_recalculation(runtime)[0] == 0
+
+
+def test_a_long_recalculation_reports_each_chunk_it_went_through(runtime: WorkflowRuntime) -> None:
+    from hub.workflow.recalculation import recalculate
+
+    for n in range(7):
+        order = create(runtime, "CONTRACT", msisdn=f"139000001{n:02d}")
+        act(runtime, order, A.DISPATCH)
+    document = tomllib.loads(packaged("calendars.toml").read_text(encoding="utf-8"))
+    document["calendars"]["network_ops"]["hours"] = {day: ["09:00-11:00"] for day in ("mon", "tue", "wed")}
+    runtime.engine.calendars = parse_calendars(document, "short weeks")
+    reported: list[tuple[int, int]] = []
+    assert recalculate(runtime, chunk=3, progress=lambda looked_at, changed: reported.append((looked_at, changed))) == 7
+    assert reported == [(3, 3), (6, 6), (7, 7)]
