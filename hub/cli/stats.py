@@ -88,7 +88,7 @@ def stats(ctx: click.Context, first: str | None, last: str | None, area: str | N
     query = _query(_day(first), _day(last), datetime.now(UTC).astimezone(zone).date(), area, level, top)
     require_existing(config.database)  # reading creates nothing: a missing database is an error, not zero
     with opening(config.database):
-        store = WorkOrderStore.open(config.database)
+        store = WorkOrderStore.open(config.database, reading=True)  # nor migrates: older hubs may still use it
         try:
             with store.engine.connect() as connection:
                 figures = read_figures(connection, query, zone, now=datetime.now(UTC))

@@ -45,11 +45,11 @@ def opening(url: str) -> Iterator[None]:
     server that refuses, a revision of a newer release) as one line naming it."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from hub.workflow.store.migrate import UnknownRevision
+    from hub.workflow.store.migrate import OlderRevision, UnknownRevision
 
     try:
         yield
-    except UnknownRevision as exc:  # a newer release migrated it: this one must not touch it
+    except (UnknownRevision, OlderRevision) as exc:  # another release's schema: a reading command leaves it
         raise click.ClickException(str(exc)) from None
     except SQLAlchemyError as exc:
         reason = getattr(exc, "orig", None) or exc

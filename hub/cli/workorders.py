@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from hub.cli.workorder_database import opening, require_existing
+from hub.cli.workorder_database import opening, require_existing, shown_url
 from hub.config.settings import ConfigError, HubSettings, load_settings
 from hub.observability.logging import mask_msisdn
 from hub.workflow.lifecycle import WorkOrderState
@@ -36,7 +36,8 @@ def _settings(config_path: Path | None) -> HubSettings:
 
 
 def _runtime(config_path: Path | None, *, read_only: bool) -> Any:
-    """The workflow's runtime on the database of the settings; ``read_only``: that database must exist."""
+    """The workflow's runtime on the database of the settings; ``read_only``: that database must exist, at this
+    release's revision (a reading command migrates nothing: older hubs may still be using it)."""
     from hub.workflow.runtime import open_runtime
 
     settings = _settings(config_path).workflow
@@ -44,7 +45,7 @@ def _runtime(config_path: Path | None, *, read_only: bool) -> Any:
         require_existing(settings.database)
     try:
         with opening(settings.database):
-            return open_runtime(settings)
+            return open_runtime(settings, reading=read_only)
     except (ValueError, OSError) as exc:  # a data file with errors names each one
         raise click.ClickException(str(exc)) from None
 
@@ -164,6 +165,28 @@ def list_command(msisdn: str | None, states: tuple[str, ...], category: str | No
         table.add_row(row["id"], row["state"], _when(row["created_at"]), row["category_code"], row["tier"] or "",
                       str(row["priority"]), row["owner"] or "", _when(row["reply_due"]))
     _console().print(table)
+
+
+@workorders.command("migrate")
+@_CONFIG
+def migrate_command(config_path: Path | None) -> None:
+    """Bring the work-order database to this release's schema (what this release's hub does when it starts); run it
+    once no hub or worker of the older release uses the database."""
+    from hub.workflow.store.dialect import create_store_engine
+    from hub.workflow.store.migrate import current_revision, upgrade
+
+    database = _settings(config_path).workflow.database
+    require_existing(database)
+    with opening(database):
+        engine = create_store_engine(database)
+        try:
+            before = current_revision(engine)
+            upgrade(engine)
+            after = current_revision(engine)
+        finally:
+            engine.dispose()
+    click.echo(f"work-order database {shown_url(database)}: revision {before or 'none'} -> {after}"
+               + (" (already there)" if before == after else ""))
 
 
 @workorders.command("recalculate")

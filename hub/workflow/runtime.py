@@ -52,9 +52,10 @@ class WorkflowRuntime:
             self.metrics.work_order_refused(code)
 
 
-def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None,
-                 metrics: Metrics | None = None) -> WorkflowRuntime:
-    """Load and check the data files, open (and migrate) the store."""
+def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metrics: Metrics | None = None,
+                 reading: bool = False) -> WorkflowRuntime:
+    """Load and check the data files, open (and migrate) the store; ``reading``: a store at this release's head,
+    never migrated (``WorkOrderStore.open``)."""
     engine = WorkOrderEngine(
         load_sla_table(settings.sla), load_calendars(settings.calendars), load_taxonomy(settings.taxonomy),
         EngineSettings(intake_department=settings.intake_department,
@@ -64,7 +65,7 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None,
     engine.observers.append(CounterObserver(settings.statistics_timezone))  # first: the statistics' counters
     engine.observers.append(TodoCloser())  # escalation to-dos closed in OA once finished or superseded
     used = clock or SystemClock()
-    store = WorkOrderStore.open(settings.database, clock=used.now)
+    store = WorkOrderStore.open(settings.database, clock=used.now, reading=reading)
     tiers = TierLookup(ttl=max(settings.tier_cache_seconds, 0.001), timeout=settings.tier_timeout_seconds,
                        pause=settings.tier_pause_seconds)
     rules = RuleFiles(engine, settings.sla, settings.calendars)

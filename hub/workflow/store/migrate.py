@@ -4,7 +4,9 @@
 migrations run when its first process starts (concurrent starts are serialized: an advisory lock on PostgreSQL,
 the ``BEGIN IMMEDIATE`` write lock on SQLite). On a database already at head it changes nothing. A database at a
 revision these scripts do not know (a newer release migrated it, then was rolled back) is refused before anything
-runs: `UnknownRevision`, one line naming the database and both revisions.
+runs: `UnknownRevision`, one line naming the database and both revisions. ``require_head(engine)`` is for reading
+commands, which must not change a schema that running hubs of an older release still use: a database not at this
+release's head is refused (`OlderRevision`, or `UnknownRevision`) and nothing is migrated.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy import Connection, Engine
 from hub.workflow.store.dialect import lock_migrations
 from hub.workflow.store.schema import VERSION_TABLE
 
-__all__ = ["UnknownRevision", "current_revision", "head_revision", "upgrade"]
+__all__ = ["OlderRevision", "UnknownRevision", "current_revision", "head_revision", "require_head", "upgrade"]
 
 log = logging.getLogger("onepoint.workflow.store")
 
@@ -33,6 +35,16 @@ class UnknownRevision(RuntimeError):
     def __init__(self, url: str, revision: str, head: str) -> None:
         super().__init__(f"work-order database {url} is at revision {revision}, newer than this release's head "
                          f"{head}; run the release that migrated it")
+        self.url, self.revision, self.head = url, revision, head
+
+
+class OlderRevision(RuntimeError):
+    """A reading command found the database at an older revision than this release's: it does not migrate."""
+
+    def __init__(self, url: str, revision: str | None, head: str) -> None:
+        super().__init__(f"work-order database {url} is at revision {revision or 'none'}, older than this release's "
+                         f"head {head}; a reading command does not migrate it: `onepoint workorders migrate` (or "
+                         "this release's `onepoint serve`) does, once no hub of the older release uses it")
         self.url, self.revision, self.head = url, revision, head
 
 
@@ -73,3 +85,14 @@ def _refuse_unknown_revision(connection: Connection, scripts: ScriptDirectory) -
         if revision not in known:
             url = connection.engine.url.render_as_string(hide_password=True)
             raise UnknownRevision(url, revision, scripts.get_current_head() or "none")
+
+
+def require_head(engine: Engine) -> None:
+    """Nothing when the database is at this release's head; else `OlderRevision` or `UnknownRevision`."""
+    scripts = ScriptDirectory.from_config(_config())
+    head = scripts.get_current_head() or "none"
+    with engine.connect() as connection:
+        _refuse_unknown_revision(connection, scripts)
+        revision = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
+    if revision != head:
+        raise OlderRevision(engine.url.render_as_string(hide_password=True), revision, head)

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from hub.workflow.store.dialect import READ_ONLY, create_store_engine
 from hub.workflow.store.due import DueBatch, mark_fired, take_due
-from hub.workflow.store.migrate import upgrade
+from hub.workflow.store.migrate import require_head, upgrade
 from hub.workflow.store.outbox import (
     Listener,
     PendingEvent,
@@ -74,9 +74,18 @@ class WorkOrderStore:
             upgrade(engine)
 
     @classmethod
-    def open(cls, url: str, *, clock: Callable[[], datetime] = _utcnow, **engine_options: Any) -> WorkOrderStore:
-        """``sqlite:///path`` (``sqlite://``: memory, one thread), ``postgresql+psycopg://user@host:port/db``."""
-        return cls(create_store_engine(url, **engine_options), clock=clock)
+    def open(cls, url: str, *, clock: Callable[[], datetime] = _utcnow, reading: bool = False,
+             **engine_options: Any) -> WorkOrderStore:
+        """``sqlite:///path`` (``sqlite://``: memory, one thread), ``postgresql+psycopg://user@host:port/db``, migrated
+        to this release's head; ``reading``: never migrated, refused unless at head (``migrate.require_head``)."""
+        store = cls(create_store_engine(url, **engine_options), clock=clock, migrate=not reading)
+        if reading:
+            try:
+                require_head(store.engine)
+            except BaseException:
+                store.close()
+                raise
+        return store
 
     @property
     def dialect(self) -> str:
