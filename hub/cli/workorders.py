@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -170,12 +171,15 @@ def list_command(msisdn: str | None, states: tuple[str, ...], category: str | No
 @workorders.command("migrate")
 @_CONFIG
 def migrate_command(config_path: Path | None) -> None:
-    """Bring the work-order database to this release's schema (what this release's hub does when it starts); run it
-    once no hub or worker of the older release uses the database."""
+    """Bring the work-order database to this release's schema (what this release's hub does when it starts), and
+    count the statistics of work orders written before the counters existed; run it once no hub or worker of the
+    older release uses the database."""
+    from hub.workflow.statistics.backfill import fill_missing_counters
     from hub.workflow.store.dialect import create_store_engine
     from hub.workflow.store.migrate import current_revision, upgrade
 
-    database = _settings(config_path).workflow.database
+    settings = _settings(config_path).workflow
+    database = settings.database
     require_existing(database)
     with opening(database):
         engine = create_store_engine(database)
@@ -183,10 +187,14 @@ def migrate_command(config_path: Path | None) -> None:
             before = current_revision(engine)
             upgrade(engine)
             after = current_revision(engine)
+            counted = fill_missing_counters(engine, ZoneInfo(settings.statistics_timezone),
+                                            timedelta(hours=settings.repeat_window_hours))
         finally:
             engine.dispose()
     click.echo(f"work-order database {shown_url(database)}: revision {before or 'none'} -> {after}"
                + (" (already there)" if before == after else ""))
+    if counted is not None:
+        click.echo(f"statistics counted for {counted.work_orders} work order(s) written before the counters existed")
 
 
 @workorders.command("recalculate")

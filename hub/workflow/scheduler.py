@@ -17,10 +17,12 @@ ids (OA answers a repeated MessageId DUPLICATE). Each row fires in its own savep
 order's history and the log, and the pass goes on; a failure of the database or the broker rolls the pass back
 (a deadlock or a serialization failure is run again at once, anything else at the next interval).
 
-The thread first recalculates (``hub.workflow.recalculation``) the open work orders whose deadlines came from
-another SLA table or calendar, off the start path, and again whenever the process reloaded an edited ``sla.toml``
-or ``calendars.toml`` (``hub.workflow.rule_files``, looked at before every pass). Time comes from the runtime's
-clock: every rule is tested by moving a ``ManualClock``, never by sleeping.
+The thread first fills the statistics counters of a store that has work orders and none
+(``statistics.backfill``: a store upgraded from before them), then recalculates (``hub.workflow.recalculation``)
+the open work orders whose deadlines came from another SLA table or calendar, off the start path, and again
+whenever the process reloaded an edited ``sla.toml`` or ``calendars.toml`` (``hub.workflow.rule_files``, looked at
+before every pass). Time comes from the runtime's clock: every rule is tested by moving a ``ManualClock``, never by
+sleeping.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.recalculation import recalculate
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.schedule import RESUME, chain_level, parse_kind
+from hub.workflow.statistics.backfill import fill_missing_counters
 from hub.workflow.store import DueDeadline, HistoryEntry, StaleWorkOrderError, WorkOrderTransaction
 from hub.workflow.store.due import DueBatch, mark_fired
 from hub.workflow.store.queries import load_work_order
@@ -190,9 +193,18 @@ class DeadlineScheduler:
         self._thread.start()
         return self
 
+    def fill_missing_counters(self) -> None:
+        """The statistics counters of a store that has work orders and no counters (``statistics.backfill``)."""
+        settings = self.runtime.engine.settings
+        fill_missing_counters(self.runtime.store.engine, settings.local_zone, settings.repeat_window)
+
     def _run(self) -> None:
         recalculation = OutageLog(log, "deadline recalculation")  # an outage (the database down): a few lines
         passes = OutageLog(log, "deadline scheduler pass")
+        try:
+            self.fill_missing_counters()
+        except Exception as exc:  # the figures stay short until `onepoint stats rebuild`; the deadlines go on
+            log.error("statistics counters could not be filled", extra={"reason": str(exc)})
         while True:
             try:
                 self.follow_rule_files()
