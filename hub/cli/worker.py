@@ -169,7 +169,8 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     opened: list[Broker] = []  # the broker, once open: /readyz reads its connection
     database = database_probe(dependencies)  # the workflow's store, checked in the background for /readyz
     probes = WorkerProbes(consumer, lambda: bool(opened) and opened[0].ready(), breakers,
-                          [database] if database is not None else [])
+                          [database] if database is not None else [],
+                          broker_reason=lambda: opened[0].unready_reason() if opened else None)
     if metrics_port is not None:
         try:
             bound = _serve_probes(metrics_port, metrics.registry, probes)
@@ -231,6 +232,8 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
                 pid_file.write_text(f"{os.getpid()}\n")
             try:
                 while not stop.wait(0.2):  # wakes for signals on every platform
+                    if broker.failure is not None:  # e.g. its queue re-declared with other arguments: no retry cures it
+                        raise click.ClickException(f"{consumer} worker stopped: {broker.failure}")
                     if reload_asked.is_set():
                         reload_asked.clear()
                         reloads()

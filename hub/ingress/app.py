@@ -3,8 +3,9 @@ ASGI server (uvicorn).
 
 ``/readyz``: 200 ``{"ready": true, "status": "ok"}``; with ``breakers``, an open circuit makes the status
 ``"degraded"`` and names the system (``"open": ["boss"]``), still 200: other flows work and that system's
-messages wait in its queue. 503 only when the hub cannot accept anything (no schemas, the broker is down:
-``"checks": {"router": false, "broker": false}``). A dependency checked in the background (``HubApp.probes``, e.g.
+messages wait in its queue. 503 only when the hub cannot accept anything (no schemas, the broker is down or blocks
+publishing during a memory or disk alarm: ``"checks": {"router": false, "broker": false}``, the reason in
+``"failing": {"broker": ...}``). A dependency checked in the background (``HubApp.probes``, e.g.
 ``database``: the work-order store, added by ``hub.system``) that fails is ``false`` in ``"checks"`` and named with
 its reason in ``"failing"``; the status is ``"degraded"``, still 200: the ingress accepts every command and every
 other flow works, while work-order commands wait (answered 504 after their reply timeout, carried out when the
@@ -124,7 +125,8 @@ def create_app(
         if isinstance(router, BrokerRouter):
             checks["broker"] = router.connected()
             if not checks["broker"]:
-                failing["broker"] = "not connected: nothing can be accepted"
+                reason = router.unready_reason() or "not connected to the broker"
+                failing["broker"] = f"{reason}: nothing can be accepted"
         ready = all(checks.values())
         for name, probe in probes.items():  # last known states: no call to the dependency here
             state = probe.state()

@@ -18,7 +18,12 @@ from hub.routing.router import MessageIdReused
 from hub.routing.table import NoRouteError
 from hub.security.callers import AuthenticationFailed, NotAuthorized
 from hub.security.throttle import SignInThrottled
-from hub.transport.errors import RequestTimeoutError, TransportError
+from hub.transport.errors import (
+    PublishOutcomeUnknownError,
+    QueueFullError,
+    RequestTimeoutError,
+    TransportError,
+)
 from hub.validation.violations import DocumentRefused, RefusalKind, Violation
 from hub.values import value_class
 from hub.workers.fingerprint import MESSAGE_ID_REUSED
@@ -61,6 +66,7 @@ class QuietLog(_QuietLog):
 
 _outages = QuietLog("broker unavailable: commands refused (503)")
 _throttled = QuietLog("failed sign-ins throttled (429)")
+_unconfirmed = QuietLog("commands handed to the broker but not confirmed: outcome unknown (504)")
 
 
 def refusal_for(
@@ -99,6 +105,15 @@ def refusal_for(
                                        "the hub recorded for it (a new id would be a second request); a write "
                                        "(boss.SyncHLR) the hub had to repeat is answered as the system answered "
                                        "the repeat: its first outcome where the system keys on the MessageId")
+    if isinstance(exc, PublishOutcomeUnknownError):  # written to the broker, never confirmed: it may be stored
+        _unconfirmed.warn(reason=str(exc))
+        return Refusal(504, "timeout", f"the command was handed to the broker but not confirmed in time: {exc}; "
+                                       "it may still be carried out: send it again with the same MessageId (a copy "
+                                       "already carried out is dropped as a duplicate)")
+    if isinstance(exc, QueueFullError):  # a consumer's queue at its max_queue_length: refused by the broker
+        outages.warn(reason=str(exc))
+        return Refusal(503, "unavailable", f"{exc}; the command was not accepted: retry later",
+                       retry_after=RETRY_UNAVAILABLE)
     if isinstance(exc, (ConnectionError, TransportError)):  # the broker is down or did not confirm
         outages.warn(reason=str(exc))
         return Refusal(503, "unavailable", "the command could not be handed on; nothing was accepted: retry later",

@@ -62,6 +62,15 @@ class BrokerRouter:
     def connected(self) -> bool:
         return self.broker.ready()
 
+    def unready_reason(self) -> str | None:
+        """Why nothing can be accepted now (the broker unreachable, or blocking publishes: a memory or disk
+        alarm); None while commands can be handed on."""
+        return self.broker.unready_reason()
+
+    def _refuse(self) -> BrokerUnavailableError:
+        reason = self.broker.unready_reason() or "the message broker is unreachable"
+        return BrokerUnavailableError(f"{reason}; nothing was accepted")
+
     @property
     def table(self) -> RoutingTable:
         return self._table
@@ -83,7 +92,7 @@ class BrokerRouter:
             return await self._request(envelope, decision.targets[0], decision.request)
         if not self.connected():
             # Refuse at once rather than hold the caller for the publish deadline; it retries later.
-            raise BrokerUnavailableError("the message broker is unreachable; nothing was accepted")
+            raise self._refuse()
         targets = decision.targets
         publish = self.broker.publish_async
         futures = [
@@ -128,7 +137,7 @@ class BrokerRouter:
                 self._count_cache(envelope, hit=True)
                 return RouteResult(envelope.message_id, (target,), reply=cached)
         if not self.connected():
-            raise BrokerUnavailableError("the message broker is unreachable; nothing was accepted")
+            raise self._refuse()
         if key is None:
             return RouteResult(envelope.message_id, (target,), reply=await self._send(envelope, target, route, None))
         loop = asyncio.get_running_loop()
@@ -150,7 +159,8 @@ class BrokerRouter:
             reply = await asyncio.wrap_future(
                 self.broker.request(self.broker.config.commands_exchange, message, timeout=route.reply_timeout)
             )
-        except RequestTimeoutError:  # published (and confirmed), only not answered in time
+        except RequestTimeoutError:  # sent, not answered in time: the publish may not even be confirmed yet (the
+            # broker may hold it, e.g. while a memory alarm blocks publishing), and it may still be carried out
             self._count_published(target)
             raise
         self._count_published(target)

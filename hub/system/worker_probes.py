@@ -32,9 +32,11 @@ class WorkerProbes:
     """The readiness of one worker process: its broker connection, its circuits, its background probes."""
 
     def __init__(self, consumer: str, broker_ready: Callable[[], bool], breakers: CircuitBreakers | None = None,
-                 probes: Iterable[BackgroundProbe] = ()) -> None:
+                 probes: Iterable[BackgroundProbe] = (),
+                 broker_reason: Callable[[], str | None] = lambda: None) -> None:
         self.consumer = consumer
         self.broker_ready = broker_ready
+        self.broker_reason = broker_reason
         self.breakers = breakers
         self.probes = list(probes)
 
@@ -43,7 +45,7 @@ class WorkerProbes:
         checks: dict[str, bool] = {"broker": self.broker_ready()}
         failing: dict[str, str] = {}
         if not checks["broker"]:
-            failing["broker"] = "not connected: nothing is consumed"
+            failing["broker"] = f"{self.broker_reason() or 'not connected'}: nothing is consumed"
         ready = checks["broker"]
         for probe in self.probes:  # last known states: no call to the dependency here
             state = probe.state()

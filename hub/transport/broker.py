@@ -47,8 +47,10 @@ class Broker(ABC):
     def publish(self, exchange: str, message: Message, *, mandatory: bool = True) -> Future[None]:
         """Publish a persistent message; the Future resolves once the broker confirms it.
 
-        It fails with ``UnroutableError`` (mandatory and no queue matched), ``PublishNackedError`` (the
-        broker refused it until the deadline), ``PublishTimeoutError`` or ``TransportClosedError``.
+        It fails with ``UnroutableError`` (mandatory and no queue matched), ``QueueFullError`` (a queue it reaches
+        is at its max length: at once), ``PublishNackedError`` (the broker refused it until the deadline),
+        ``PublishOutcomeUnknownError`` (written but not confirmed: it may be stored), ``PublishTimeoutError``
+        (never written: nothing stored) or ``TransportClosedError``.
         """
 
     def publish_async(
@@ -167,7 +169,20 @@ class Broker(ABC):
 
     @abstractmethod
     def ready(self) -> bool:
-        """True while the publisher the caller would use is connected (with the topology declared)."""
+        """True while the publisher the caller would use is connected (with the topology declared) and the broker
+        takes its publishes (RabbitMQ does not while a memory or disk alarm blocks the connection)."""
+
+    def unready_reason(self) -> str | None:
+        """Why ``ready()`` is false, for ``/readyz`` and refusals (e.g. ``publishing blocked by the broker: low on
+        memory (a memory or disk alarm)``); None while it is true."""
+        return None if self.ready() else "not connected to the broker"
+
+    @property
+    def failure(self) -> TransportError | None:
+        """A permanent failure (e.g. the broker refused the topology as inequivalent after a reconnect): nothing
+        more is consumed or published and no retry cures it; a worker process should exit. None while there is
+        none."""
+        return None
 
     @abstractmethod
     def close(self) -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 __all__ = [
     "PublishNackedError",
+    "PublishOutcomeUnknownError",
     "PublishTimeoutError",
     "PublisherUnavailableError",
+    "QueueFullError",
     "RequestTimeoutError",
+    "TopologyMismatchError",
     "TransportClosedError",
     "TransportError",
     "UnroutableError",
@@ -35,15 +38,43 @@ class PublishNackedError(TransportError):
     """The broker kept refusing (nacking) a publish until its deadline ran out."""
 
 
+class QueueFullError(PublishNackedError):
+    """The broker refused (nacked) a publish because a queue it routes to is full (``x-max-length`` with
+    ``reject-publish``): definite, at once, never resent. A broadcast may be stored in its other queues."""
+
+    def __init__(self, queues: tuple[str, ...], message_id: str) -> None:
+        named = f"queue {queues[0]} is full" if len(queues) == 1 else f"one of the queues {', '.join(queues)} is full"
+        super().__init__(f"{named} (its max length reached): the broker refused message {message_id}")
+        self.queues = queues
+        self.message_id = message_id
+
+
 class PublishTimeoutError(TransportError):
     """A publish was not confirmed before its deadline (e.g. the broker stayed unreachable).
 
-    The message *may* still have been stored: retry with the same message id and let consumers deduplicate.
+    This class itself: the message was never written to the broker (nothing was stored). Its subclass
+    ``PublishOutcomeUnknownError``: it was written, and *may* have been stored.
     """
+
+
+class PublishOutcomeUnknownError(PublishTimeoutError):
+    """A publish was written to the broker but not confirmed (its deadline passed, the connection went, or the
+    broker blocked publishing after reading it: a memory or disk alarm). The message *may* have been stored and
+    be carried out later: retry with the same message id and let consumers deduplicate."""
 
 
 class PublisherUnavailableError(TransportError, ConnectionError):
     """A ``fail_fast`` publish while the broker is not connected: nothing was sent, the caller may retry."""
+
+
+class TopologyMismatchError(TransportError):
+    """A declaration was refused as inequivalent (406 PRECONDITION_FAILED: a queue of that name exists with
+    other arguments). Permanent until an operator removes or renames the entity: never retried."""
+
+    def __init__(self, entity: str, reason: str) -> None:
+        super().__init__(f"{entity} exists on the broker with other arguments: {reason}")
+        self.entity = entity
+        self.reason = reason
 
 
 class RequestTimeoutError(TransportError, TimeoutError):

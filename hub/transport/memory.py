@@ -1,7 +1,7 @@
 """``memory://``: an in-process broker with RabbitMQ's semantics, for the embedded mode and unit tests.
 
 It interprets the same ``Topology`` arguments as RabbitMQ (quorum queues): publisher confirms (a Future),
-mandatory → ``UnroutableError``, ``x-max-length`` + ``reject-publish`` → ``PublishNackedError``, manual
+mandatory → ``UnroutableError``, ``x-max-length`` + ``reject-publish`` → ``QueueFullError`` (a nack), manual
 ack/nack/reject, redelivery (``redelivered`` and ``x-delivery-count``) on requeue and on consumer close,
 ``x-delivery-limit`` (delivered at most limit+1 times, then dead-lettered with reason ``delivery_limit``),
 queue TTL (``expired``), ``x-death``/``x-first-death-*`` headers, topic/fanout/direct/default exchanges,
@@ -26,7 +26,7 @@ from typing import Any
 
 from hub.transport.broker import DIRECT_REPLY_TO, Broker
 from hub.transport.consumer import Consumer, ConsumerFactory
-from hub.transport.errors import PublishNackedError, TransportClosedError, TransportError, UnroutableError
+from hub.transport.errors import QueueFullError, TransportClosedError, TransportError, UnroutableError
 from hub.transport.message import Delivery, Message, Settlement
 from hub.transport.routing import topic_matches
 from hub.transport.rpc import PendingReplies
@@ -136,7 +136,7 @@ class MemoryBroker(Broker):
             limit = q.args.get("x-max-length")
             # Like a quorum queue in 3.10: the limit is checked before enqueueing, so one more fits.
             if limit is not None and len(q.ready) + len(q.unacked) > limit:
-                return PublishNackedError(f"queue {q.name} is full (x-max-length={limit})")
+                return QueueFullError((q.name,), message.message_id)
         for q in queues:
             self._enqueue(q, _Item(message))
         return None

@@ -68,3 +68,36 @@ def test_worker_process_applies_each_effect_once_and_dead_letters_permanent_erro
         log.close()
         broker.close()
     assert code == 0, (tmp_path / "worker.log").read_text()
+
+
+def test_a_worker_whose_queue_was_redeclared_otherwise_exits_naming_it(rabbitmq_server, tmp_path):
+    """The queue deleted and declared again as a classic queue (an operator's mistake, another version), then the
+    worker's connections closed: its reconnect is refused (406 inequivalent arg) and no retry cures that, so the
+    process exits 1 with the queue named instead of staying alive consuming nothing."""
+    import pika
+
+    prefix = f"w{uuid.uuid4().hex[:8]}"
+    config = tmp_path / "hub.toml"
+    config.write_text(f'[broker]\nurl = "{rabbitmq_server.url}"\nprefix = "{prefix}"\n')
+    process = subprocess.Popen(
+        [sys.executable, "-W", "ignore", "-m", "hub.cli.main", "worker", "bulletin", "--config", str(config),
+         "--store", f"sqlite:///{tmp_path / 'processed.sqlite3'}", "--log-level", "ERROR"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    queue = TopologyConfig(prefix=prefix).queue("bulletin")
+    try:
+        wait_for(lambda: queue in rabbitmq_server.ctl("list_consumers", "queue_name", "--quiet"), "the consumer")
+        connection = pika.BlockingConnection(pika.URLParameters(rabbitmq_server.url))
+        channel = connection.channel()
+        channel.queue_delete(queue)
+        channel.queue_declare(queue, durable=True)  # classic, not quorum
+        connection.close()
+        rabbitmq_server.ctl("close_all_connections", "test: reconnect")
+        code = process.wait(60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        output = process.stdout.read().decode() if process.stdout else ""
+        if process.stdout:
+            process.stdout.close()
+    assert code == 1, output
+    assert queue in output and "bulletin worker stopped" in output, output

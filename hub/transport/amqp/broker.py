@@ -5,11 +5,15 @@ Why one asynchronous connection: publisher confirms are the limit on durable pub
 needs many confirms in flight; a ``SelectConnection`` on a dedicated thread pipelines them for every
 caller (WSGI threads and asyncio alike) through one channel. Consumers get their own channels on the
 same connection and run handlers on worker threads, so a slow handler never stalls heartbeats or
-confirms. Topology declarations (and queue inspection) use a short-lived ``BlockingConnection``: they are
-rare, synchronous by nature, and must raise to the caller. The ingress publishes from its event loop instead
-(``LoopPublisher``): no thread hand-off per command (bench/README.md).
+confirms. Topology declarations (and queue inspection) use a short-lived ``BlockingConnection``
+(`Declarations`): they are rare, synchronous by nature, and must raise to the caller. The ingress publishes from
+its event loop instead (``LoopPublisher``): no thread hand-off per command (bench/README.md).
 
 Every connection knows all node addresses of the URL and moves to the next one when its node goes.
+
+``ready()`` is false while the caller's publishing connection is down or blocked by the broker (a memory or disk
+alarm), and for good once the I/O thread met a permanent ``failure`` (its topology refused as inequivalent after
+a reconnect); ``unready_reason()`` says which.
 """
 
 from __future__ import annotations
@@ -21,13 +25,12 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
 
-import pika
-import pika.exceptions
-
+from hub.transport.amqp.bounded import BoundedQueues
+from hub.transport.amqp.declarations import Declarations
 from hub.transport.amqp.getter import BlockingGetter
 from hub.transport.amqp.io import IOThread
 from hub.transport.amqp.loop_publisher import LoopPublisher
-from hub.transport.amqp.nodes import ConnectionState, NodeAddresses, quiet_pika
+from hub.transport.amqp.nodes import ConnectionState, NodeAddresses, blocked_reason, quiet_pika
 from hub.transport.amqp.publisher import ConfirmPublisher
 from hub.transport.amqp.subscription import Subscription
 from hub.transport.broker import Broker
@@ -61,7 +64,7 @@ class RabbitMQBroker(Broker):
         quiet_pika()
         self.topology = topology
         self._urls = tuple(node_urls(urls) if isinstance(urls, str) else urls)
-        self._blocking_nodes = NodeAddresses(self._urls)
+        self._declarations = Declarations(NodeAddresses(self._urls), topology)
         self._state = ConnectionState()
         self._max_in_flight, self._publish_timeout = max_in_flight, publish_timeout
         self._nack_pause, self._connect_timeout = nack_pause, connect_timeout
@@ -74,8 +77,11 @@ class RabbitMQBroker(Broker):
         # declare=False (tools such as the DLQ CLI): use the deployed topology as it is, never redeclare it.
         self._io = IOThread(NodeAddresses(self._urls), self._state, prepare=self.declare if declare else lambda: None)
         self._getter = BlockingGetter(NodeAddresses(self._urls), self._retry)
-        self._publisher = ConfirmPublisher(self._io, self._replies.resolve, max_in_flight, publish_timeout, nack_pause)
+        self._bounded = BoundedQueues(topology)  # a nack of a publish to one of them: the queue is full
+        self._publisher = ConfirmPublisher(self._io, self._replies.resolve, max_in_flight, publish_timeout, nack_pause,
+                                           bounded=self._bounded)
         self._io.add_listener(self._publisher)
+        self._io.on_blocking(lambda _reason: None, self._publisher.on_unblocked)
         self._exchanges = {"", *(e.name for e in topology.exchanges)}
         try:
             self._io.start(connect_timeout)
@@ -84,67 +90,18 @@ class RabbitMQBroker(Broker):
             self._scheduler.close()
             raise
 
-    # -- topology and inspection (blocking, short-lived connection) ---------------------------------------
-    def _blocking(self) -> pika.BlockingConnection:
-        try:
-            return pika.BlockingConnection(self._blocking_nodes.in_turn())
-        except pika.exceptions.AMQPError as exc:
-            raise TransportError(f"cannot connect to the broker: {exc!r}") from exc
-
+    # -- topology and inspection (blocking, short-lived connection: `Declarations`) --------------------------
     def declare(self) -> None:
-        conn = self._blocking()
-        try:
-            ch = conn.channel()
-            for ex in self.topology.exchanges:
-                ch.exchange_declare(ex.name, ex.type, durable=True)
-            for q in self.topology.queues:
-                ch.queue_declare(q.name, durable=True, arguments=dict(q.arguments))
-            for b in self.topology.bindings:
-                ch.queue_bind(b.queue, b.exchange, routing_key=b.routing_key)
-        except pika.exceptions.AMQPError as exc:
-            raise TransportError(f"declaring the topology failed: {exc!r}") from exc
-        finally:
-            if conn.is_open:
-                conn.close()
-        log.info("topology declared", extra={"prefix": self.config.prefix, "queues": len(self.topology.queues)})
-
-    def _queue_op(self, queue: str, purge: bool) -> int:
-        conn = self._blocking()
-        try:
-            ch = conn.channel()
-            if purge:
-                return int(ch.queue_purge(queue).method.message_count)
-            return int(ch.queue_declare(queue, passive=True).method.message_count)
-        except pika.exceptions.AMQPError as exc:
-            raise TransportError(f"queue {queue}: {exc!r}") from exc
-        finally:
-            if conn.is_open:
-                conn.close()
+        self._declarations.declare()
 
     def message_count(self, queue: str) -> int:
-        return self._queue_op(queue, purge=False)
+        return self._declarations.queue_op(queue, purge=False)
 
     def message_counts(self, queues: Iterable[str]) -> dict[str, int]:
-        """One connection, one passive declare per queue (a missing queue closes the channel: it is left out and
-        the next one read on a new channel)."""
-        conn = self._blocking()
-        counts: dict[str, int] = {}
-        try:
-            ch = conn.channel()
-            for queue in queues:
-                try:
-                    counts[queue] = int(ch.queue_declare(queue, passive=True).method.message_count)
-                except pika.exceptions.ChannelClosed:
-                    ch = conn.channel()
-        except pika.exceptions.AMQPError as exc:
-            raise TransportError(f"reading the queues' depths: {exc!r}") from exc
-        finally:
-            if conn.is_open:
-                conn.close()
-        return counts
+        return self._declarations.message_counts(queues)
 
     def purge(self, queue: str) -> int:
-        return self._queue_op(queue, purge=True)
+        return self._declarations.queue_op(queue, purge=True)
 
     def get(self, queue: str) -> Delivery | None:
         return self._getter.get(queue)
@@ -178,6 +135,7 @@ class RabbitMQBroker(Broker):
         publisher = LoopPublisher(
             self._urls, exchanges=self._exchanges, state=self._state, max_in_flight=self._max_in_flight,
             publish_timeout=self._publish_timeout, nack_pause=self._nack_pause, connect_timeout=self._connect_timeout,
+            bounded=self._bounded,
         )
         await publisher.start()
         self._loop_publisher = publisher
@@ -237,13 +195,25 @@ class RabbitMQBroker(Broker):
         return self._publisher.resent + (loop_publisher.resent if loop_publisher is not None else 0)
 
     def ready(self) -> bool:
-        """The connection of the publisher the caller uses: the loop publisher's on its loop, else the I/O thread's."""
+        """The connection of the publisher the caller uses: the loop publisher's on its loop, else the I/O thread's
+        (connected, not blocked by the broker)."""
+        return self.unready_reason() is None
+
+    def unready_reason(self) -> str | None:
         if self._closed:
-            return False
+            return "broker closed"
+        if self._io.failure is not None:
+            return str(self._io.failure)
+        if self._io.blocked is not None:  # an alarm is node-wide: the other connection is blocked at its next publish
+            return blocked_reason(self._io.blocked)
         publisher = self._loop_publisher
         if publisher is not None and publisher.loop is asyncio._get_running_loop():
-            return publisher.ready
-        return self._io.connected
+            return publisher.unready_reason
+        return None if self._io.connected else "not connected to the broker"
+
+    @property
+    def failure(self) -> TransportError | None:
+        return self._io.failure
 
     def close(self, drain_timeout: float = 5.0) -> None:
         with self._lock:
@@ -272,7 +242,7 @@ class RabbitMQBroker(Broker):
                 done.set()
 
         waited = 0.0
-        while waited < timeout and not done.is_set():
+        while waited < timeout and not done.is_set() and self._io.connected:  # disconnected: nothing can drain
             self._io.call_soon(check)
             done.wait(0.05)
             waited += 0.05

@@ -5,6 +5,12 @@ pika objects are not thread-safe, so every other thread talks to the connection 
 (a queue drained on the I/O thread; only one wake-up is pending at a time, so a burst of publishes costs
 one ``add_callback_threadsafe``). While the connection is down, calls wait in the queue and run after
 the next successful (re)connect, once the listeners have reopened their channels.
+
+Failed attempts to reconnect are WARNING lines, at most one every ``RETRY_LOG_INTERVAL`` seconds. A topology the
+broker refuses as inequivalent (``TopologyMismatchError``: a queue re-declared with other arguments while the
+process ran, found when it reconnects) is permanent: one ERROR naming the queue and the argument, no more
+attempts, and ``failure`` says why (the broker is not ready again; a worker process exits on it). While RabbitMQ
+blocks the connection (``connection.blocked``: a memory or disk alarm) ``blocked`` holds its reason.
 """
 
 from __future__ import annotations
@@ -18,13 +24,15 @@ from typing import Any, Protocol
 
 import pika
 
+from hub.observability.quiet import QuietLog
 from hub.transport.amqp.nodes import ConnectionState, NodeAddresses
 from hub.transport.amqp.reads import LargeReadSelectConnection
-from hub.transport.errors import TransportClosedError, TransportError
+from hub.transport.errors import TopologyMismatchError, TransportClosedError, TransportError
 
 __all__ = ["ConnectionListener", "IOThread"]
 
 log = logging.getLogger("onepoint.transport")
+RETRY_LOG_INTERVAL = 30.0
 
 
 class ConnectionListener(Protocol):
@@ -51,6 +59,11 @@ class IOThread:
         self._first_error: BaseException | None = None
         self.connection: pika.SelectConnection | None = None
         self.connected = False
+        self.blocked: str | None = None  # the broker's reason while it blocks the connection
+        self.failure: TopologyMismatchError | None = None  # permanent: no more reconnects
+        self._unblocked: list[Callable[[], None]] = []
+        self._blocked_hooks: list[Callable[[str], None]] = []
+        self._retries = QuietLog("broker connection attempt failed; trying again", RETRY_LOG_INTERVAL, logger=log)
         self.reconnects = 0
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
@@ -63,11 +76,20 @@ class IOThread:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
+    def on_blocking(self, blocked: Callable[[str], None], unblocked: Callable[[], None]) -> None:
+        """Call ``blocked(reason)`` on ``connection.blocked`` and ``unblocked()`` on ``connection.unblocked`` (on the
+        I/O thread). Register before ``start()``."""
+        self._blocked_hooks.append(blocked)
+        self._unblocked.append(unblocked)
+
     def start(self, timeout: float = 30.0) -> None:
         self._thread.start()
         if not self._first.wait(timeout):
             self.stop()
             raise TransportError(f"could not connect to the broker within {timeout}s")
+        if isinstance(self._first_error, TopologyMismatchError):
+            self.stop()
+            raise self._first_error
         if self._first_error is not None:
             self.stop()
             raise TransportError(f"could not connect to the broker: {self._first_error}") from self._first_error
@@ -128,13 +150,18 @@ class IOThread:
                     on_open_error_callback=self._on_open_error,
                     on_close_callback=self._on_close,
                 )
+                conn.add_on_connection_blocked_callback(self._on_blocked)
+                conn.add_on_connection_unblocked_callback(self._on_unblocked)
                 self.connection = conn
                 try:
                     conn.ioloop.start()
                 finally:
                     conn.ioloop.close()
+            except TopologyMismatchError as exc:
+                self._failed(exc)
             except Exception as exc:
                 self._open_failed(exc)
+            self.blocked = None
             was_connected = self.connected
             with self._lock:
                 self._loop = None
@@ -144,7 +171,7 @@ class IOThread:
             if was_connected:
                 for listener in self._listeners:
                     listener.on_disconnected()
-            if self._stopping.is_set() or self._first_error is not None:
+            if self._stopping.is_set() or self._first_error is not None or self.failure is not None:
                 break
             node = self._nodes.describe()
             delay = self._nodes.failed()
@@ -152,10 +179,41 @@ class IOThread:
             self._stopping.wait(delay)
 
     def _open_failed(self, exc: BaseException) -> None:
-        log.debug("broker connection failed", extra={"node": self._nodes.describe(), "error": repr(exc)})
+        if self._first.is_set():  # at start, ``start()`` raises with the reason
+            self._retries.warn(node=self._nodes.describe(), error=repr(exc))
+        else:
+            log.debug("broker connection failed", extra={"node": self._nodes.describe(), "error": repr(exc)})
         if not self._first.is_set() and self._nodes.tried_all():
             self._first_error = exc
             self._first.set()
+
+    def _failed(self, exc: TopologyMismatchError) -> None:
+        """A refusal no retry can cure: stop for good."""
+        self.failure = exc
+        if not self._first.is_set():
+            self._first_error = exc
+            self._first.set()
+            return  # ``start()`` raises it: one line where the process starts
+        log.error("the broker refused the topology: no more reconnects, nothing more is consumed or published "
+                  "(remove or rename the entity, then restart)",
+                  extra={"entity": exc.entity, "reason": exc.reason, "node": self._nodes.describe()})
+
+    def _on_blocked(self, conn: pika.SelectConnection, frame: Any) -> None:
+        if conn is not self.connection:
+            return
+        self.blocked = str(getattr(frame.method, "reason", "") or "no reason given")
+        log.warning("broker blocks the connection's publishes",
+                    extra={"reason": self.blocked, "connection": self._name})
+        for hook in self._blocked_hooks:
+            hook(self.blocked)
+
+    def _on_unblocked(self, conn: pika.SelectConnection, _frame: Any) -> None:
+        if conn is not self.connection or self.blocked is None:
+            return
+        log.warning("broker unblocked the connection", extra={"reason": self.blocked, "connection": self._name})
+        self.blocked = None
+        for hook in self._unblocked:
+            hook()
 
     def _on_open(self, conn: pika.SelectConnection) -> None:
         if self._first.is_set():

@@ -10,6 +10,12 @@ The confirm rules are the `Outbox`'s (as in the threaded ``ConfirmPublisher``); 
 connection and channel on the loop: a lost connection is re-established on the next node address and every
 unconfirmed message resent (duplicates possible: consumers deduplicate by message id). While disconnected
 ``ready`` is false and publishes wait (or fail at once with ``fail_fast=True``). It declares nothing.
+
+While RabbitMQ blocks the connection (``connection.blocked``: a memory or disk alarm; it stops reading from the
+socket until ``connection.unblocked``) ``ready`` is false too and nothing more is written: the publishes it had
+read before blocking are failed at once as outcome unknown (``PublishOutcomeUnknownError``: they are stored, and
+carried out, once the alarm clears). A channel recycled after a nack (`Outbox`) is a pause, not an outage:
+``ready`` stays true and publishes wait for the new channel.
 """
 
 from __future__ import annotations
@@ -22,9 +28,11 @@ from typing import Any
 from pika.channel import Channel
 from pika.spec import Basic
 
-from hub.transport.amqp.ledger import Outbox, PendingPublish
+from hub.observability.quiet import QuietLog
+from hub.transport.amqp.ledger import PendingPublish
 from hub.transport.amqp.loop_connection import CoalescingAsyncioConnection
-from hub.transport.amqp.nodes import ConnectionState, NodeAddresses
+from hub.transport.amqp.nodes import ConnectionState, NodeAddresses, blocked_reason
+from hub.transport.amqp.outbox import BoundedQueuesOf, Outbox
 from hub.transport.amqp.properties import to_properties
 from hub.transport.errors import PublisherUnavailableError, TransportClosedError, TransportError
 from hub.transport.message import Message
@@ -40,7 +48,7 @@ SWEEP_INTERVAL = 0.25
 class LoopPublisher:
     def __init__(self, urls: str | Sequence[str], *, max_in_flight: int = 1000, publish_timeout: float = 30.0,
                  nack_pause: float = 0.2, connect_timeout: float = 30.0, exchanges: Collection[str] | None = None,
-                 state: ConnectionState | None = None) -> None:
+                 state: ConnectionState | None = None, bounded: BoundedQueuesOf | None = None) -> None:
         self._nodes = NodeAddresses(node_urls(urls) if isinstance(urls, str) else urls)
         self._state = state if state is not None else ConnectionState()
         self.publish_timeout, self.nack_pause, self.connect_timeout = publish_timeout, nack_pause, connect_timeout
@@ -50,17 +58,30 @@ class LoopPublisher:
         self._connection: Any = None
         self._channel: Any = None  # pika Channel
         self._ready = self._recycling = self._closed = self._ever_connected = False
+        self._blocked: str | None = None  # the broker's reason while it blocks the connection
+        self._reopen_pause = nack_pause
         self._start_error: BaseException | None = None
         self._timer: asyncio.TimerHandle | None = None  # the pending reconnect or channel reopen
         self._sweeper: asyncio.TimerHandle | None = None
         self._opened, self._gone = asyncio.Event(), asyncio.Event()
-        self._outbox = Outbox(max_in_flight, prune_on_ack=True)
+        self._outbox = Outbox(max_in_flight, prune_on_ack=True, bounded=bounded)
+        self._retries = QuietLog("broker connection attempt failed; trying again", 30.0, logger=log)
         self.reconnects = self.recycles = 0
 
     @property
     def ready(self) -> bool:
-        """True while a confirm-mode channel is open."""
-        return self._ready
+        """True while a confirm-mode channel is open (or reopening after a nack) and the broker does not block
+        the connection."""
+        return (self._ready or self._recycling) and self._blocked is None
+
+    @property
+    def unready_reason(self) -> str | None:
+        """Why ``ready`` is false (None while it is true)."""
+        if self.ready:
+            return None
+        if self._blocked is not None:
+            return blocked_reason(self._blocked)
+        return "publisher closed" if self._closed else "not connected to the broker"
 
     @property
     def resent(self) -> int:
@@ -79,14 +100,18 @@ class LoopPublisher:
             future.set_exception(TransportClosedError("publisher closed"))
         elif self._exchanges is not None and exchange not in self._exchanges:
             future.set_exception(TransportError(f"no exchange {exchange!r} in the topology"))
-        elif fail_fast and not self._ready:
-            future.set_exception(PublisherUnavailableError("not connected to the broker; nothing was sent"))
+        elif fail_fast and not self.ready:
+            future.set_exception(PublisherUnavailableError(f"{self.unready_reason}; nothing was sent"))
         else:
             deadline = self.loop.time() + self.publish_timeout
             self._outbox.add(PendingPublish(exchange, message, to_properties(message), mandatory, future, deadline))
-            if self._ready:
-                self._outbox.send(self._channel)
+            self._pump()
         return future
+
+    def _pump(self) -> None:
+        """Write what waits, unless the channel is not usable or the broker blocks the connection."""
+        if self._ready and self._blocked is None:
+            self._outbox.send(self._channel)
 
     def _on_return(self, channel: Channel, method: Any, props: Any, _body: bytes) -> None:
         if channel is self._channel:
@@ -99,10 +124,10 @@ class LoopPublisher:
         assert self.loop is not None
         if not self._outbox.confirmed(method.delivery_tag, method.multiple, isinstance(method, Basic.Ack),
                                       self.loop.time()):
-            if self._ready:
-                self._outbox.send(channel)
+            self._pump()
         elif not self._recycling and channel.is_open:
             self._recycling, self._ready = True, False
+            self._reopen_pause = self._outbox.recycle_pause(self.nack_pause)
             self.recycles += 1
             channel.close()
 
@@ -133,10 +158,28 @@ class LoopPublisher:
         self._timer = None
         if not self._closed:
             assert self.loop is not None
-            self._connection = CoalescingAsyncioConnection(
+            connection = CoalescingAsyncioConnection(
                 self._nodes.current, on_open_callback=self._on_open, on_open_error_callback=self._on_open_error,
                 on_close_callback=self._on_close, custom_ioloop=self.loop,
             )
+            connection.add_on_connection_blocked_callback(self._on_blocked)
+            connection.add_on_connection_unblocked_callback(self._on_unblocked)
+            self._connection = connection
+
+    def _on_blocked(self, connection: Any, frame: Any) -> None:
+        if connection is not self._connection:
+            return
+        self._blocked = str(getattr(frame.method, "reason", "") or "no reason given")
+        failed = self._outbox.blocked(self._blocked)
+        log.warning("broker blocks publishing: commands refused until it unblocks",
+                    extra={"reason": self._blocked, "unknown_outcome": failed})
+
+    def _on_unblocked(self, connection: Any, _frame: Any) -> None:
+        if connection is not self._connection or self._blocked is None:
+            return
+        log.warning("broker unblocked publishing", extra={"reason": self._blocked})
+        self._blocked = None
+        self._pump()
 
     def _later(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
         if self._timer is not None:
@@ -161,7 +204,8 @@ class LoopPublisher:
             self._reconnect_later(error)
 
     def _on_close(self, _connection: Any, reason: BaseException) -> None:
-        self._ready, self._channel = False, None
+        self._ready = self._recycling = False
+        self._channel, self._blocked = None, None
         self._outbox.channel_lost("connection lost", connection=True)
         if self._closed:
             self._gone.set()
@@ -172,7 +216,7 @@ class LoopPublisher:
     def _reconnect_later(self, why: BaseException) -> None:
         node = self._nodes.describe()
         delay = self._nodes.failed()
-        log.debug("reconnecting", extra={"node": node, "reason": repr(why), "next": self._nodes.describe()})
+        self._retries.warn(node=node, reason=repr(why), next=self._nodes.describe())
         self._later(delay, self._connect)
 
     def _open_channel(self, connection: Any) -> None:
@@ -194,7 +238,7 @@ class LoopPublisher:
             self._ready, self._recycling = True, False
             self._opened.set()
             self._state.back("loop-publisher", self._nodes.describe())
-            self._outbox.send(channel)
+            self._pump()
 
     def _on_channel_closed(self, channel: Channel, reason: BaseException) -> None:
         if channel is not self._channel:
@@ -204,9 +248,12 @@ class LoopPublisher:
         connection = self._connection
         if self._closed or connection is None or not connection.is_open:
             return  # the connection's close callback reconnects
-        if not self._recycling:  # e.g. 404 (exchange deleted): its publishes are resent until their deadline
+        pause = self.nack_pause
+        if self._recycling:
+            pause = self._reopen_pause
+        else:  # e.g. 404 (exchange deleted): its publishes are resent until their deadline
             log.warning("publishing channel closed by the broker", extra={"reason": repr(reason)})
-        self._later(self.nack_pause, self._open_channel, connection)
+        self._later(pause, self._open_channel, connection)
 
     # -- shutdown -------------------------------------------------------------------------------------------
     def unconfirmed(self) -> int:
@@ -220,7 +267,7 @@ class LoopPublisher:
         end = self.loop.time() + drain_timeout
         while self._ready and self.unconfirmed() and self.loop.time() < end:
             await asyncio.sleep(0.02)
-        self._ready = False
+        self._ready = self._recycling = False
         for handle in (self._timer, self._sweeper):
             if handle is not None:
                 handle.cancel()

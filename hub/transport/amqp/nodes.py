@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import pika
 
-__all__ = ["ConnectionState", "NodeAddresses", "backoff", "quiet_pika"]
+__all__ = ["ConnectionState", "NodeAddresses", "backoff", "blocked_reason", "quiet_pika"]
 
 log = logging.getLogger("onepoint.transport")
 
@@ -23,6 +23,12 @@ log = logging.getLogger("onepoint.transport")
 def backoff(attempt: int, initial: float = 0.2, maximum: float = 5.0) -> float:
     """Exponential backoff with jitter (attempt 0 → ~initial)."""
     return float(min(maximum, initial * 2**attempt) * random.uniform(0.75, 1.25))  # noqa: S311
+
+
+def blocked_reason(reason: str) -> str:
+    """What ``/readyz`` and a refusal say while RabbitMQ blocks a publishing connection (``connection.blocked``
+    with its reason, e.g. ``low on memory``)."""
+    return f"publishing blocked by the broker: {reason} (a memory or disk alarm)"
 
 
 def quiet_pika() -> None:

@@ -1,9 +1,12 @@
 """Pipelined publishing with confirms on one channel, driven by the I/O thread (for callers on any thread).
 
-The rules (persistent, mandatory unless asked, ``max_in_flight``, nack → new channel after ``nack_pause`` and
-resend, resend after a reconnect, deadlines) are the `Outbox`'s; this class feeds it from any thread (one
+The rules (persistent, mandatory unless asked, ``max_in_flight``, a full queue's nack → ``QueueFullError``, other
+nacks → new channel after a pause and resend, resend after a reconnect, deadlines) are the `Outbox`'s; this class
+feeds it from any thread (one
 I/O-thread wake-up per burst of publishes), drives its channel and runs a sweeper thread that fails the
-publishes whose deadline passed while the broker was unreachable (the I/O loop does not run then).
+publishes whose deadline passed while the broker was unreachable (the I/O loop does not run then). While RabbitMQ
+blocks the connection (a memory or disk alarm) nothing is written: publishes wait for ``connection.unblocked``
+or their deadline; those already written are confirmed when the alarm clears, or expire as outcome unknown.
 
 The same channel consumes ``amq.rabbitmq.reply-to`` (direct reply-to) for ``Broker.request``.
 """
@@ -22,7 +25,8 @@ import pika
 from pika.channel import Channel
 
 from hub.transport.amqp.io import IOThread
-from hub.transport.amqp.ledger import Outbox, PendingPublish
+from hub.transport.amqp.ledger import PendingPublish
+from hub.transport.amqp.outbox import BoundedQueuesOf, Outbox
 from hub.transport.amqp.properties import from_pika, to_properties
 from hub.transport.broker import DIRECT_REPLY_TO
 from hub.transport.errors import TransportClosedError
@@ -43,6 +47,7 @@ class ConfirmPublisher:
         max_in_flight: int = 1000,
         publish_timeout: float = 30.0,
         nack_pause: float = 0.2,
+        bounded: BoundedQueuesOf | None = None,
     ) -> None:
         self._io = io
         self._on_reply = on_reply
@@ -51,7 +56,8 @@ class ConfirmPublisher:
         self._channel: Channel | None = None
         self._ready = False
         self._recycling = False
-        self._outbox = Outbox(max_in_flight, prune_on_ack=False)  # the sweeper thread prunes
+        self._outbox = Outbox(max_in_flight, prune_on_ack=False, bounded=bounded)  # the sweeper thread prunes
+        self._reopen_pause = nack_pause
         self._incoming: deque[PendingPublish] = deque()  # appended by any thread, drained on the I/O thread
         self._take_scheduled = False
         self._closed = threading.Event()
@@ -89,7 +95,7 @@ class ConfirmPublisher:
     def on_disconnected(self) -> None:
         self._outbox.channel_lost("connection lost", connection=True)
         self._channel = None
-        self._ready = False
+        self._ready = self._recycling = False
 
     def _open_channel(self, connection: pika.SelectConnection) -> None:
         if connection.is_open:
@@ -124,8 +130,12 @@ class ConfirmPublisher:
         self._pump()
 
     def _pump(self) -> None:
-        if self._ready and self._channel is not None:
+        """Write what waits, unless the channel is not usable or the broker blocks the connection."""
+        if self._ready and self._channel is not None and self._io.blocked is None:
             self._outbox.send(self._channel)
+
+    def on_unblocked(self) -> None:
+        self._pump()
 
     def _on_return(self, _ch: Channel, method: Any, props: pika.BasicProperties, _body: bytes) -> None:
         self._outbox.returned(method.exchange, method.routing_key, props.message_id)
@@ -139,6 +149,7 @@ class ConfirmPublisher:
         channel = self._channel
         if not self._recycling and channel is not None:
             self._recycling, self._ready = True, False
+            self._reopen_pause = self._outbox.recycle_pause(self.nack_pause)
             if channel.is_open:
                 channel.close()
 
@@ -151,9 +162,12 @@ class ConfirmPublisher:
         connection = self._io.connection
         if connection is None or not connection.is_open or self._closed.is_set():
             return  # the I/O thread reconnects and calls on_connected
-        if not self._recycling:
+        pause = self.nack_pause
+        if self._recycling:
+            pause = self._reopen_pause
+        else:
             log.warning("publishing channel closed by the broker", extra={"reason": repr(reason)})
-        self._io.call_later(self.nack_pause, lambda: self._open_channel(connection))
+        self._io.call_later(pause, lambda: self._open_channel(connection))
 
     # -- shutdown -------------------------------------------------------------------------------------
     def in_flight(self) -> int:

@@ -23,6 +23,7 @@ from hub.transport import (
     open_broker,
 )
 from hub.transport.amqp.loop_publisher import LoopPublisher, PublisherUnavailableError
+from hub.transport.errors import PublishOutcomeUnknownError
 from tests.support.rabbitmq_server import RabbitMQServer, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.rabbitmq]
@@ -166,7 +167,8 @@ def test_unroutable_mandatory_publish_raises_and_others_are_unaffected(
 def test_nack_recycles_the_channel_and_resends_until_the_deadline(
     rabbitmq_server: RabbitMQServer, config: TopologyConfig
 ) -> None:
-    """A full ``reject-publish`` queue nacks: new channel, resend; confirmed once there is room, else raised."""
+    """A nack for a queue the publisher does not know to be bounded (here: a queue outside its topology) is taken for
+    the 3.10 failover fault: new channel, resend; confirmed once there is room, else raised."""
     tiny = f"{config.prefix}.tiny"
     conn = pika.BlockingConnection(pika.URLParameters(rabbitmq_server.url))
     conn.channel().queue_declare(tiny, durable=True, arguments={"x-max-length": 1, "x-overflow": "reject-publish"})
@@ -184,7 +186,8 @@ def test_nack_recycles_the_channel_and_resends_until_the_deadline(
         await publisher.start()
         try:
             await publisher.publish("", Message(b"first", tiny))  # fills the queue
-            with pytest.raises(PublishNackedError):
+            # refused at its deadline (a resend caught in flight then is an unknown outcome: it may be stored)
+            with pytest.raises((PublishNackedError, PublishOutcomeUnknownError)):
                 await impatient.publish("", Message(b"refused", tiny))
             assert impatient.recycles >= 1
             second = publisher.publish("", Message(b"second", tiny))

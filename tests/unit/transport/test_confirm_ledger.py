@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from hub.transport.amqp.ledger import RECOVERY_GRACE, ConfirmLedger, Outbox, PendingPublish
+from hub.transport.amqp.ledger import ConfirmLedger, PendingPublish
+from hub.transport.amqp.outbox import RECOVERY_GRACE, Outbox
 from hub.transport.amqp.properties import to_properties
 from hub.transport.errors import UnroutableError
 from hub.transport.message import Message

@@ -1,0 +1,176 @@
+"""``RabbitMQBroker`` on a real RabbitMQ when the broker refuses: a memory alarm (``connection.blocked``), a full
+queue (``max_queue_length``: ``reject-publish``), a queue re-declared with other arguments while the hub ran
+(audit 2, repro 01, 04 and 02). Each answer says what the broker did, at once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pika
+import pytest
+
+from hub.transport import Broker, Message, PublisherUnavailableError, Topology, TopologyConfig, open_broker
+from hub.transport.errors import PublishOutcomeUnknownError, QueueFullError, TopologyMismatchError
+from tests.support.rabbitmq_server import RabbitMQServer
+
+pytestmark = [pytest.mark.integration, pytest.mark.rabbitmq]
+
+WAIT = 30.0  # seconds before a wait gives up (a failure, never an assertion on speed)
+
+
+def cleanup(url: str, config: TopologyConfig) -> None:
+    conn = pika.BlockingConnection(pika.URLParameters(url))
+    ch = conn.channel()
+    topology = Topology.build(config)
+    for queue in topology.queues:
+        ch.queue_delete(queue.name)
+    for exchange in topology.exchanges:
+        ch.exchange_delete(exchange.name)
+    conn.close()
+
+
+@pytest.fixture
+def config(request: pytest.FixtureRequest, rabbitmq_server: RabbitMQServer) -> Iterator[TopologyConfig]:
+    config = TopologyConfig(prefix=f"rf{uuid.uuid4().hex[:8]}", consumers=("boss", "workflow"), max_length=3)
+    yield config
+    if rabbitmq_server.running:
+        cleanup(rabbitmq_server.url, config)
+
+
+def drain(url: str, queue: str) -> list[str]:
+    conn = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        ch, ids = conn.channel(), []
+        while True:
+            method, props, _ = ch.basic_get(queue, auto_ack=True)
+            if method is None:
+                return ids
+            ids.append(props.message_id)
+    finally:
+        conn.close()
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    end = time.monotonic() + WAIT
+    while not condition():
+        if time.monotonic() > end:
+            pytest.fail(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def test_a_memory_alarm_makes_the_broker_unready_and_what_it_blocked_an_unknown_outcome(
+    rabbitmq_server: RabbitMQServer, config: TopologyConfig
+) -> None:
+    broker = open_broker(rabbitmq_server.url, config, publish_timeout=10.0)
+    exchange, key = config.commands_exchange, "boss.workorder.CreateWorkOrder"
+
+    async def main() -> None:
+        await broker.start_loop()
+        try:
+            await broker.publish_async(exchange, Message(b"", key, message_id="before"), fail_fast=True)
+            await asyncio.to_thread(rabbitmq_server.ctl, "set_vm_memory_high_watermark", "0.0001")
+            try:
+                await asyncio.sleep(1.0)  # RabbitMQ says "blocked" to a connection when it next publishes
+                started = time.monotonic()
+                with pytest.raises(PublishOutcomeUnknownError, match="low on memory"):
+                    await asyncio.wait_for(
+                        broker.publish_async(exchange, Message(b"", key, message_id="during"), fail_fast=True), 5.0)
+                assert time.monotonic() - started < 3.0
+                assert not broker.ready()
+                assert broker.unready_reason() == ("publishing blocked by the broker: low on memory "
+                                                   "(a memory or disk alarm)")
+                with pytest.raises(PublisherUnavailableError, match="publishing blocked by the broker"):
+                    await broker.publish_async(exchange, Message(b"", key, message_id="refused"), fail_fast=True)
+            finally:
+                await asyncio.to_thread(rabbitmq_server.ctl, "set_vm_memory_high_watermark", "0.4")
+            await until(broker.ready, "the broker to unblock publishing")
+            await broker.publish_async(exchange, Message(b"", key, message_id="after"), fail_fast=True)
+        finally:
+            await broker.stop_loop()
+
+    try:
+        asyncio.run(main())
+    finally:
+        broker.close()
+    # "during" was read before the broker blocked: stored once the alarm cleared; "refused" was never written
+    assert drain(rabbitmq_server.url, config.queue("boss")) == ["before", "during", "after"]
+
+
+def test_a_full_queue_refuses_at_once_without_recycling_and_other_queues_go_on(
+    rabbitmq_server: RabbitMQServer, config: TopologyConfig
+) -> None:
+    broker = open_broker(rabbitmq_server.url, config, publish_timeout=20.0)
+    exchange, full = config.commands_exchange, config.queue("boss")
+
+    async def publish(key: str, mid: str) -> None:
+        await asyncio.wait_for(broker.publish_async(exchange, Message(b"", key, message_id=mid), fail_fast=True), 5.0)
+
+    async def main() -> Any:
+        await broker.start_loop()
+        try:
+            for i in range(8):  # a 3.10 quorum queue takes max_length + 1
+                try:
+                    await publish("boss.workorder.CreateWorkOrder", f"fill-{i}")
+                except QueueFullError:
+                    break
+            else:
+                pytest.fail("the queue never refused a publish")
+            started = time.monotonic()
+            for i in range(3):
+                with pytest.raises(QueueFullError, match=f"queue {full} is full"):
+                    await publish("boss.workorder.CreateWorkOrder", f"more-{i}")
+            assert time.monotonic() - started < 2.0
+            assert broker.ready()
+            await publish("workflow.workorder.CreateWorkOrder", "other-queue")
+            return broker._loop_publisher.recycles  # type: ignore[attr-defined]
+        finally:
+            await broker.stop_loop()
+
+    try:
+        assert asyncio.run(main()) == 0  # the channel was kept: nothing in flight resent
+    finally:
+        broker.close()
+    assert drain(rabbitmq_server.url, config.queue("workflow")) == ["other-queue"]
+
+
+def close_connections_of(rabbitmq_server: RabbitMQServer, broker: Broker) -> None:
+    """Close the broker's I/O-thread connection from the server's side (as a restart does, but only it)."""
+    port = broker._io.connection._transport._sock.getsockname()[1]  # type: ignore[attr-defined]
+    rows = rabbitmq_server.ctl("list_connections", "pid", "peer_port", "--quiet", "--no-table-headers")
+    pids = [row.split()[0] for row in rows.splitlines() if row.split()[1:] == [str(port)]]
+    assert pids, rows
+    for pid in pids:
+        rabbitmq_server.ctl("close_connection", pid, "test: reconnect")
+
+
+def test_a_queue_redeclared_with_other_arguments_stops_the_broker_with_an_error_naming_it(
+    rabbitmq_server: RabbitMQServer, config: TopologyConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    queue = config.queue("workflow")
+    broker = open_broker(rabbitmq_server.url, config)
+    try:
+        conn = pika.BlockingConnection(pika.URLParameters(rabbitmq_server.url))
+        ch = conn.channel()
+        ch.queue_delete(queue)
+        ch.queue_declare(queue, durable=True)  # classic, not quorum: an operator's mistake, another version
+        conn.close()
+        with caplog.at_level(logging.WARNING, logger="onepoint.transport"):
+            close_connections_of(rabbitmq_server, broker)
+            end = time.monotonic() + WAIT
+            while broker.failure is None and time.monotonic() < end:
+                time.sleep(0.05)
+        failure = broker.failure
+        assert isinstance(failure, TopologyMismatchError), failure
+        assert failure.entity == f"queue {queue}" and "inequivalent arg" in failure.reason
+        assert not broker.ready() and queue in (broker.unready_reason() or "")
+        errors = [r for r in caplog.records if r.levelno == logging.ERROR and r.name == "onepoint.transport"]
+        assert len(errors) == 1 and getattr(errors[0], "entity", None) == f"queue {queue}"
+    finally:
+        broker.close()
+    with pytest.raises(TopologyMismatchError, match=f"queue {queue} exists on the broker with other arguments"):
+        open_broker(rabbitmq_server.url, config)  # at start: the same refusal, raised
