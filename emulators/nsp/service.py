@@ -1,7 +1,9 @@
 """The NSP emulator's behaviour: tickets for dispatched complaints, replies, network notices (kept in its state).
 
 - A NetworkComplaintDispatch gets a ticket ``NSP<yyyymmdd><6 digits>`` (the sequence starts at a seeded offset) and
-  is acknowledged ACCEPTED; a repeated MessageId is answered DUPLICATE with the same ticket.
+  is acknowledged ACCEPTED; a repeated MessageId is answered DUPLICATE with the same ticket. The ticket keeps what
+  NSP's staff read: the fault time (``occurred_at``), the terminal, the functions and every template ``Field`` by
+  name (``fields``; the numbers masked as the Msisdn is); the request journal keeps the document itself.
 - ``reply_delay`` seconds later (clock time; 0 allowed) the reply goes to the hub as a NetworkComplaintReply. When
   an active notice covers the complaint's area and services, the reply goes at once with the notice's wording.
   ``auto_reply=False`` leaves replies to ``POST /nsp/tickets/{id}/reply``.
@@ -35,6 +37,12 @@ from hub.validation import DocumentRefused, ValidatedCommand
 from hub.validation.namespaces import COMMON_NS as C
 
 __all__ = ["NspService"]
+
+_NUMBERS = frozenset({"msisdn", "peer_number", "contact_number"})  # template fields kept masked, as Msisdn is
+
+
+def _masked(name: str, value: str) -> str:
+    return mask_msisdn(value) if name in _NUMBERS else value
 
 
 class NspService:
@@ -88,11 +96,15 @@ class NspService:
             area_code = (text_of(area, "AreaCode", C) or "") if area is not None else ""
             district = text_of(area, "District", C) if area is not None else None
             functions = [f.text or "" for f in el.iterfind(f"{{{NSP_NS}}}FunctionAffected")]
+            fields = {f.get("name") or "": _masked(f.get("name") or "", f.text or "")
+                      for f in el.iterfind(f"{{{NSP_NS}}}Field")}
             ticket: dict[str, Any] = {
                 "ticket_id": ticket_id, "work_order_id": text_of(el, "WorkOrderId", NSP_NS),
                 "message_id": command.message_id, "msisdn": mask_msisdn(text_of(el, "Msisdn", NSP_NS) or ""),
                 "category": text_of(el, "CategoryCode", NSP_NS), "area_code": area_code, "district": district,
                 "fault_place": text_of(el, "FaultPlace", NSP_NS), "functions": functions,
+                "occurred_at": text_of(el, "OccurredAt", NSP_NS), "terminal_type": text_of(el, "TerminalType", NSP_NS),
+                "fields": fields,
                 "priority": int(text_of(el, "Priority", NSP_NS) or 4), "received_at": iso(now),
                 "status": "acknowledged", "reply": None, "reply_message_id": None,
             }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from hub.workflow.changes import DispatchRefusalObserver, EngineSettings, FollowUp, WorkOrderRefused
@@ -27,8 +27,13 @@ from hub.workflow.commands import (
 from hub.workflow.lifecycle import PAUSED, LifecycleAction, TransitionRefused, WorkOrderState
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.taxonomy import Taxonomy
+from hub.workflow.tiers import GROUP_TIERS, VIP_TIERS
 
-__all__ = ["action_effects", "dispatch_answer", "refusal_text", "visit_note", "visited_at"]
+__all__ = ["DEPARTMENT_TODO", "RETURN_VISIT_NOTICE", "action_effects", "dispatch_answer", "fault_time",
+           "refusal_text", "return_visit_notices", "visit_note", "visited_at"]
+
+DEPARTMENT_TODO = "oa-dispatch"  # a dispatch to a department not reached through NSP: the department's OA to-do
+RETURN_VISIT_NOTICE = "crm-return-visit"  # a VIP or group customer's complaint replied: the manager's visit
 
 A = LifecycleAction
 S = WorkOrderState
@@ -53,6 +58,26 @@ def visit_note(request: ActionRequest, visited: datetime) -> str:
         return f"visited at {given} by the caller's account (before the reply or ahead of now): recorded at " \
                f"{visited.isoformat()}"
     return f"visited at {visited.isoformat()}"
+
+
+def fault_time(fields: Mapping[str, str], zone: tzinfo) -> datetime | None:
+    """The template's ``fault_time`` as an instant (a time without offset is the operator's, ``zone``); None when
+    the dispatch gave none (or one the template's type would refuse: its check is the template's)."""
+    given = (fields.get("fault_time") or "").strip()
+    try:
+        at = datetime.fromisoformat(given) if given else None
+    except ValueError:
+        return None
+    return None if at is None else at if at.tzinfo is not None else at.replace(tzinfo=zone)
+
+
+def return_visit_notices(row: Row) -> list[FollowUp]:
+    """A VIP or group customer's complaint replied: the account manager makes the personal return visit (domain:
+    "they get personal return visits"), told with the return-visit deadline. The manager is BOSS's (asked when the
+    notice is sent: ``hub.workflow.handlers``)."""
+    if row.get("ticket_type", "COMPLAINT") != "COMPLAINT" or row.get("tier") not in VIP_TIERS | GROUP_TIERS:
+        return []
+    return [FollowUp(RETURN_VISIT_NOTICE, dict(row), {})]
 
 
 def refusal_text(refused: TransitionRefused, work_order_id: str) -> str:
@@ -158,7 +183,12 @@ def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, change
     changes["dispatch_fields"] = _FIELDS_JSON(given)
     system = request.details.get("ToSystem") or template.target.system
     changes["dispatch_system"] = system  # whose call-back the work order awaits (NSP's reply is checked by it)
+    details = {"fields": {**given, "_template": template.id}, "template_fields": template.field_names,
+               "instructions": request.details.get("Instructions")}
     if system == "NSP":
-        return [FollowUp("nsp-dispatch", {**row, **changes}, {"fields": {**given, "_template": template.id},
-                                                              "instructions": request.details.get("Instructions")})]
-    return []
+        return [FollowUp("nsp-dispatch", {**row, **changes},
+                         {**details, "fault_time": fault_time(given, settings.local_zone)})]
+    # no command set of DSMP, BOSS or CRM takes a dispatch: the department's people hear of it as an OA to-do
+    dispatch = int(row["invalid_dispatches"] or 0) + 1  # a DISPATCH comes first, or after each refused one
+    return [FollowUp(DEPARTMENT_TODO, {**row, **changes},
+                     {**details, "department": changes["owner"], "system": system, "dispatch": dispatch})]

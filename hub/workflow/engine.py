@@ -29,7 +29,7 @@ from hub.workflow.changes import (
 )
 from hub.workflow.commands import ActionRequest, Complaint, instant
 from hub.workflow.deadlines import TimingFacts, compute_deadlines, pauses_from_states
-from hub.workflow.effects import action_effects, refusal_text, visit_note
+from hub.workflow.effects import action_effects, refusal_text, return_visit_notices, visit_note
 from hub.workflow.lifecycle import (
     LIFECYCLE,
     TMF621_STATUS,
@@ -175,6 +175,8 @@ class WorkOrderEngine:
         deadline_changes = limit_columns(deadlines, view.row)  # the limits answered before stay as they were
         deadline_changes.pop("priority")
         row.update(deadline_changes)
+        if request.action is A.REPLY:  # with its return-visit deadline: a VIP's or group's manager visits
+            follow_ups += return_visit_notices(row)
         tx.update(request.work_order_id, {**changes, **deadline_changes}, history=entries,
                   expected_version=int(view.row["version"]))
         fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}

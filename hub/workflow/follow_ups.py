@@ -1,5 +1,7 @@
-"""The commands a work-order change owes other systems, as documents: NSP's NetworkComplaintDispatch, CRM's
-NotifyAccountManager, OA's PushTodo / PushToRead and CompleteTodo (a to-do the hub closes). Pure builders; the
+"""The commands a work-order change owes other systems, as documents: NSP's NetworkComplaintDispatch
+(``hub.workflow.network_dispatch``), CRM's NotifyAccountManager (at creation, and when a VIP or group customer's
+work order is replied: the return visit the account manager makes), OA's PushTodo (an escalation, or a dispatch to a
+department that is not reached through NSP) / PushToRead and CompleteTodo (a to-do the hub closes). Pure builders; the
 handlers send them through the outbound path (validated against the systems' XSDs there, message ids derived from
 the causing message and the step)."""
 
@@ -13,19 +15,16 @@ from lxml import etree
 
 from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import timestamp
+from hub.workflow.effects import DEPARTMENT_TODO, RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp
+from hub.workflow.network_dispatch import dispatch_field_items, nsp_dispatch
 from hub.workflow.todos import CLOSE_TODO
 
-__all__ = ["follow_up_document"]
+__all__ = ["DEPARTMENT_TODO", "RETURN_VISIT_NOTICE", "department_todo", "department_todo_id", "follow_up_document",
+           "return_visit_notice"]
 
 C = "urn:onepoint:common:1"
-NAMESPACES = {"nsp": "urn:onepoint:nsp:1", "crm": "urn:onepoint:crm:1", "oa": "urn:onepoint:oa:1"}
-
-# The NSP function a phenomenon's template affects (nsp:FunctionAffected); the rest: call quality.
-FUNCTION_OF_TEMPLATE = {
-    "voice_originate": "ORIGINATE_CALL", "voice_terminate": "RECEIVE_CALL", "network_busy": "ORIGINATE_CALL",
-    "voice_quality": "CALL_QUALITY", "coverage": "CALL_QUALITY", "roaming": "ROAMING",
-}
+NAMESPACES = {"crm": "urn:onepoint:crm:1", "oa": "urn:onepoint:oa:1"}
 
 
 def _root(prefix: str, name: str, now: datetime) -> etree._Element:
@@ -52,14 +51,6 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _function(fields: Mapping[str, str], category_code: str) -> str:
-    template = fields.get("_template", "")
-    if template in FUNCTION_OF_TEMPLATE:
-        return FUNCTION_OF_TEMPLATE[template]
-    domain = category_code[:2]
-    return {"02": "DATA", "03": "SEND_SMS"}.get(domain, "CALL_QUALITY")
-
-
 def _due(row: Mapping[str, Any], now: datetime) -> datetime:
     due = row.get("reply_due")
     return due if isinstance(due, datetime) else now + timedelta(hours=4)
@@ -73,35 +64,6 @@ def _todo_due(follow_up: FollowUp, now: datetime) -> datetime:
         return due
     reply = _due(follow_up.work_order, now)
     return reply if reply > now else now + timedelta(hours=4)
-
-
-def nsp_dispatch(follow_up: FollowUp, now: datetime, operator: str) -> etree._Element:
-    row, fields = follow_up.work_order, follow_up.details["fields"]
-    root = _root("nsp", "NetworkComplaintDispatch", now)
-    _add(root, "WorkOrderId", row["id"])
-    _add(root, "Msisdn", row["msisdn"])
-    _add(root, "CategoryCode", row["category_code"])
-    _add(root, "Phenomenon", row["phenomenon"] or row["category_code"])
-    instructions = follow_up.details.get("instructions")
-    _add(root, "Description", _short(f"{row['description']}\n\n{instructions}" if instructions
-                                     else str(row["description"]), 2000))
-    _add(root, "FaultPlace", _short(fields.get("fault_place") or row.get("location") or "unknown", 200))
-    area = _add(root, "Area", None)
-    etree.SubElement(area, f"{{{C}}}AreaCode").text = row["area_code"]
-    if row.get("district"):
-        etree.SubElement(area, f"{{{C}}}District").text = row["district"]
-    _add(root, "OccurredAt", row["occurred_at"])
-    _add(root, "TerminalType", _short(fields.get("terminal_type") or "unknown", 64))
-    _add(root, "AnnouncementHeard", _short(fields.get("announcement_heard") or "none", 200))
-    _add(root, "FunctionAffected", _function(fields, row["category_code"]))
-    _add(root, "ContactNumber", fields.get("contact_number") or row["contact_number"] or row["msisdn"])
-    if follow_up.details.get("mass_complaint"):  # an incident's fault report (hub.workflow.incidents)
-        _add(root, "MassComplaint", "true")
-        _add(root, "ComplaintCount", follow_up.details["complaint_count"])
-    _add(root, "DueAt", _due(row, now))
-    _add(root, "Priority", row["priority"])
-    _add(root, "DispatchedBy", operator)
-    return root
 
 
 def crm_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
@@ -141,6 +103,57 @@ def oa_item(follow_up: FollowUp, now: datetime, link_base: str) -> etree._Elemen
     return root
 
 
+def department_todo_id(work_order_id: str, dispatch: int) -> str:
+    """A dispatched department's to-do: ``<work order>-dsp<n>``, ``n`` the work order's dispatch (1, then 2 after
+    a refused dispatch ...); never an escalation to-do's ``-esc<level>-<step>`` nor a reminder's ``-rem…``."""
+    return f"{work_order_id}-dsp{dispatch}"
+
+
+def department_todo(follow_up: FollowUp, now: datetime, link_base: str) -> etree._Element:
+    """A dispatch to a department whose template target is reached through OA, DSMP, BOSS or CRM (none of their
+    command sets takes a dispatch): a to-do for the department's OA user id, with the dispatch's fields. The
+    department answers with WorkOrderAction (Start, Reply, RejectDispatch ...), not by completing the to-do."""
+    row, details = follow_up.work_order, follow_up.details
+    root = _root("oa", "PushTodo", now)
+    _add(root, "ItemId", department_todo_id(str(row["id"]), int(details["dispatch"])))
+    _add(root, "UserId", details["department"])
+    _add(root, "Title", _short(f"Dispatched to you: {row['id']} {row['phenomenon'] or row['category_code']}", 200))
+    _add(root, "Link", link_base.format(work_order_id=row["id"]))
+    reply = _due(row, now)
+    _add(root, "Due", reply if reply > now else now + timedelta(hours=4))
+    _add(root, "Priority", row["priority"])
+    _add(root, "WorkOrderId", row["id"])
+    fields = "; ".join(f"{name}: {value}" for name, value in
+                       dispatch_field_items(details["fields"], details.get("template_fields") or ()))
+    instructions = details.get("instructions")
+    summary = "\n".join(part for part in (
+        f"{row['category_code']} via {details.get('system') or 'OA'}: {row['description']}",
+        f"Instructions: {instructions}" if instructions else "", f"Fields: {fields}" if fields else "") if part)
+    _add(root, "Summary", _short(summary, 1000))
+    return root
+
+
+def return_visit_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
+    """A VIP or group customer's work order was replied: its account manager makes the personal return visit by
+    the return-visit deadline (DueAt)."""
+    row = follow_up.work_order
+    root = _root("crm", "NotifyAccountManager", now)
+    _add(root, "AccountManagerId", follow_up.details["account_manager"])
+    _add(root, "Msisdn", row["msisdn"])
+    _add(root, "CustomerTier", row["tier"])
+    _add(root, "WorkOrderId", row["id"])
+    _add(root, "CategoryCode", row["category_code"])
+    due = row.get("return_visit_due")
+    by = f" by {timestamp(due)}" if isinstance(due, datetime) else ""
+    _add(root, "Summary", _short(f"Replied, return visit due{by}: {row['phenomenon']}: {row['description']}", 500))
+    _add(root, "Channel", "WORK_ORDER")
+    _add(root, "Channel", "SMS")
+    _add(root, "Priority", row["priority"])
+    if isinstance(due, datetime):
+        _add(root, "DueAt", due)
+    return root
+
+
 def oa_close(follow_up: FollowUp, now: datetime) -> etree._Element:
     """An escalation to-do the work order no longer needs (``hub.workflow.todos``): closed in OA by the hub."""
     root = _root("oa", "CompleteTodo", now)
@@ -156,6 +169,10 @@ def follow_up_document(follow_up: FollowUp, now: datetime, *, operator: str, lin
         return nsp_dispatch(follow_up, now, operator)
     if follow_up.kind == "crm-notify":
         return crm_notice(follow_up, now)
+    if follow_up.kind == RETURN_VISIT_NOTICE:
+        return return_visit_notice(follow_up, now)
+    if follow_up.kind == DEPARTMENT_TODO:
+        return department_todo(follow_up, now, link_base)
     if follow_up.kind in ("oa-todo", "oa-toread"):
         return oa_item(follow_up, now, link_base)
     if follow_up.kind == CLOSE_TODO:

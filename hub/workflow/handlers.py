@@ -35,6 +35,7 @@ from hub.routing.outbound import Sender
 from hub.validation.violations import DocumentRefused
 from hub.workers import BusinessRejection, HandlerRegistry, Reply
 from hub.workflow import answers, commands, incidents, listeners, statistics
+from hub.workflow.effects import RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.intake import apply_intake_rules
@@ -62,7 +63,10 @@ def _send(follow_ups: list[FollowUp], outbound: Sender, workflow: WorkflowRuntim
     logged and left out, the others sent (a notice's to-reads: one bad owner must not dead-letter the notice);
     otherwise it refuses the whole message."""
     now = workflow.clock.now()
-    for number, follow_up in enumerate(follow_ups):
+    for number, owed in enumerate(follow_ups):
+        follow_up = _with_account_manager(owed, outbound, workflow) if owed.kind == RETURN_VISIT_NOTICE else owed
+        if follow_up is None:
+            continue
         document = follow_up_document(follow_up, now, operator=operator, link_base=workflow.link_base)
         try:
             outbound.send(document, step=f"{follow_up.kind}-{number}")
@@ -71,6 +75,18 @@ def _send(follow_ups: list[FollowUp], outbound: Sender, workflow: WorkflowRuntim
                 raise
             log.error("follow-up refused by its schema, left out", extra={
                 "work_order_id": follow_up.work_order.get("id"), "follow_up": follow_up.kind, "reason": str(exc)})
+
+
+def _with_account_manager(follow_up: FollowUp, outbound: Sender, workflow: WorkflowRuntime) -> FollowUp | None:
+    """A replied VIP or group complaint's return-visit notice, for the account manager BOSS names now (the tier
+    cache, else BOSS asked); None, logged, when BOSS names none or gives no answer: nothing to send."""
+    row = follow_up.work_order
+    facts = workflow.tiers.facts(str(row["msisdn"]), outbound, workflow.clock.now())
+    if not facts.has_account_manager:
+        log.warning("no account manager to tell of the return visit", extra={
+            "work_order_id": row.get("id"), "tier": facts.tier, "known": facts.known})
+        return None
+    return FollowUp(follow_up.kind, row, {**follow_up.details, "account_manager": facts.account_manager_id})
 
 
 @handlers.handler("workorder.CreateWorkOrder", consumer=CONSUMER)
@@ -165,7 +181,7 @@ def _expects_nsp_reply(row: dict[str, Any]) -> None:
 
 
 @handlers.handler("nsp.NetworkComplaintReply", consumer=CONSUMER)
-def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime) -> str:
+def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> str:
     document = command_element(envelope)
     work_order_id = document.findtext(f"{{{NSP}}}WorkOrderId") or ""
     # the actor is the staff id (a PartyId, as History/By must be); the handler's name goes into the note
@@ -174,6 +190,7 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime) -> st
     fields = {f"nsp_{name.lower()}": document.findtext(f"{{{NSP}}}{name}") or ""
               for name in ("NspTicketId", "Cause", "Action", "Result", "Resolved")}
     tx, now = workflow.store.current_transaction(), workflow.clock.now()
+    follow_ups: list[FollowUp] = []
     try:
         row = workflow.engine.note(tx, work_order_id, fields, actor=operator, system="NSP", now=now,
                                    note=f"NSP answered the dispatch ({handler_name or 'no name given'})",
@@ -182,15 +199,18 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime) -> st
             request = commands.ActionRequest(work_order_id, LifecycleAction.START, operator, "NSP",
                                              {"Note": f"NSP: {fields['nsp_result']}"[:200]},
                                              message_id=envelope.message_id)
-            row = workflow.engine.act(tx, request, now).row
+            started = workflow.engine.act(tx, request, now)
+            row, follow_ups = started.row, [*follow_ups, *started.follow_ups]
         if row.get("ticket_type") == "INCIDENT" and fields["nsp_resolved"] in ("true", "1") and row["state"] in (
                 WorkOrderState.IN_PROGRESS.value, WorkOrderState.ESCALATED.value):  # its children replied with it
             resolution = {"Cause": fields["nsp_cause"], "Action": fields["nsp_action"],
                           "Result": fields["nsp_result"], "Resolved": "true"}
-            workflow.engine.act(tx, commands.ActionRequest(work_order_id, LifecycleAction.REPLY, operator, "NSP",
-                                                           resolution, message_id=envelope.message_id), now)
+            follow_ups += workflow.engine.act(tx, commands.ActionRequest(
+                work_order_id, LifecycleAction.REPLY, operator, "NSP", resolution, message_id=envelope.message_id),
+                now).follow_ups
     except WorkOrderRefused as exc:
         raise BusinessRejection(f"{exc.code}: {exc}", code=exc.code) from None  # the dead letter's reason
+    _send(follow_ups, outbound, workflow, operator, each_alone=True)  # the children's return-visit notices
     return f"nsp reply on {work_order_id}"
 
 

@@ -20,12 +20,16 @@ from typing import Any
 from hub.routing.table import TIERS
 from hub.workflow.datafile import Problems, packaged, read_toml
 
-__all__ = ["MAX_LIMIT", "PRIORITIES", "ROLE", "UNKNOWN_TIER", "Escalation", "SlaRow", "SlaTable", "load_sla_table",
-           "parse_sla_table"]
+__all__ = ["GROUP_TIERS", "MAX_LIMIT", "PRIORITIES", "ROLE", "UNKNOWN_TIER", "VIP_TIERS", "Escalation", "SlaRow",
+           "SlaTable", "load_sla_table", "parse_sla_table"]
 
 log = logging.getLogger("onepoint.workflow")
 
 PRIORITIES = (1, 2, 3, 4)  # 1 is the most urgent
+# "Requests (complaints included) from VIP and group customers take priority over ordinary ones": every other tier
+# (and the unknown tier's row) must be less urgent than each of these (a higher priority number), checked at load
+VIP_TIERS = frozenset({"VIP_DIAMOND", "VIP_GOLD", "VIP_SILVER"})
+GROUP_TIERS = frozenset({"GROUP_KEY_PERSON", "GROUP_MEMBER"})
 UNKNOWN_TIER = "unknown_tier"  # the row for a tier BOSS did not give or the table does not know
 _TOP_KEYS = {"defaults", "tiers", UNKNOWN_TIER}
 _ROW_KEYS = {"priority", "first_response", "reply", "return_visit", "warning_share", "escalation",
@@ -119,9 +123,26 @@ def parse_sla_table(document: Mapping[str, Any], version: str, source: str = "<m
         if tier not in tiers:
             problems.add(f"tiers.{tier}", "missing: every tier needs its row")
     unknown = _row(problems, UNKNOWN_TIER, UNKNOWN_TIER, document.get(UNKNOWN_TIER), defaults)
+    _check_order(problems, rows, unknown)
     problems.raise_if_any()
     assert unknown is not None  # every problem of the row was raised above
     return SlaTable(MappingProxyType(rows), unknown, version, source)
+
+
+def _check_order(problems: Problems, rows: Mapping[str, SlaRow], unknown: SlaRow | None) -> None:
+    """VIP and group customers before ordinary ones: an ordinary tier (or the unknown tier's row) as urgent as or
+    more urgent than a VIP or group tier is a problem naming both."""
+    preferred = [row for tier, row in rows.items() if tier in VIP_TIERS | GROUP_TIERS]
+    if not preferred:
+        return
+    least = max(preferred, key=lambda row: row.priority)
+    ordinary = [row for tier, row in rows.items() if tier not in VIP_TIERS | GROUP_TIERS]
+    for row in [*ordinary, *([unknown] if unknown is not None else [])]:
+        if row.priority <= least.priority:
+            key = row.tier if row.tier == UNKNOWN_TIER else f"tiers.{row.tier}"
+            problems.add(f"{key}.priority", f"{row.priority} is as urgent as or more urgent than {least.tier}'s "
+                                            f"{least.priority}: an ordinary tier must come after every VIP and "
+                                            "group tier (a higher number)")
 
 
 def _row(problems: Problems, key: str, tier: str, table: Any, defaults: Mapping[str, Any]) -> SlaRow | None:

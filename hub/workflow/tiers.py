@@ -25,16 +25,15 @@ from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import timestamp
 from hub.observability import mask_msisdn
 from hub.routing.outbound import OutboundError, Sender
+from hub.workflow.sla import GROUP_TIERS, VIP_TIERS
 
-__all__ = ["NoTier", "TierFacts", "TierLookup", "tier_query_document"]
+__all__ = ["GROUP_TIERS", "VIP_TIERS", "NoTier", "TierFacts", "TierLookup", "tier_query_document"]
 
 BOSS = "urn:onepoint:boss:1"
 C = "urn:onepoint:common:1"
 ERROR = f"{{{C}}}Error"
 UNKNOWN_NUMBER_TIER = "OTHER_BRAND"
 SUBSCRIBER_NOT_FOUND = "subscriber-not-found"  # the BOSS adapter's answer for a number BOSS does not know
-GROUP_TIERS = frozenset({"GROUP_KEY_PERSON", "GROUP_MEMBER"})
-VIP_TIERS = frozenset({"VIP_DIAMOND", "VIP_GOLD", "VIP_SILVER"})
 
 log = logging.getLogger("onepoint.workflow")
 

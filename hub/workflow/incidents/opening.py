@@ -22,6 +22,7 @@ from hub.workflow import events
 from hub.workflow.commands import ActionRequest, Complaint
 from hub.workflow.deadlines import TimingFacts, compute_deadlines
 from hub.workflow.engine import FollowUp, WorkOrderEngine, WorkOrderRefused
+from hub.workflow.incidents.window import PHENOMENON_LENGTH
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.schedule import deadline_rows
 from hub.workflow.sla import Escalation, SlaTable
@@ -73,6 +74,7 @@ def create_incident(tx: WorkOrderTransaction, engine: WorkOrderEngine, facts: In
     """Insert the incident (ACCEPTED, priority 1) with its history, deadlines and creation event; returns its row
     and history (what ``engine.act(view=)`` acts on)."""
     complaint, first = facts.complaint, facts.first
+    phenomenon = complaint.category_code[:PHENOMENON_LENGTH]  # the window's key: a refinement counts with it
     tier = emergency_tier(engine.sla)
     owner = engine.settings.intake_department
     timing = TimingFacts(created_at=now, tier=tier, department=owner)
@@ -82,7 +84,7 @@ def create_incident(tx: WorkOrderTransaction, engine: WorkOrderEngine, facts: In
     row: dict[str, Any] = {
         "channel": complaint.channel, "msisdn": first.get("msisdn") or complaint.msisdn,
         "contact_number": first.get("contact_number") or complaint.contact_number,
-        "category_code": complaint.category_code, "phenomenon": complaint.phenomenon,
+        "category_code": phenomenon, "phenomenon": engine.taxonomy.category(phenomenon).name,
         "description": facts.description, "occurred_at": occurred,
         "location": first.get("location") or complaint.location, "area_code": complaint.area_code,
         "district": complaint.district, "taken_by": "hub", "tier": tier, "priority": EMERGENCY_PRIORITY,

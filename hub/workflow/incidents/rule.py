@@ -2,8 +2,8 @@
 becomes its child at once; otherwise it is counted in its key's window, and the complaint that brings the window to
 the threshold opens the incident, whose children the window's complaints become. A linked complaint is taken over
 (``IntakeOutcome.handled``): it is not dispatched on its own, the incident's fault report covers it. Only network
-complaints count (their template dispatches to NSP, which the fault report goes to); a phenomenon is its level-3
-category, its level-4 refinements with it.
+complaints count (their level-3 phenomenon's template dispatches to NSP, which the fault report goes to); a
+phenomenon is its level-3 category, its level-4 refinements with it (whatever template a refinement names).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from hub.workflow.incidents.opening import (
     dispatch_incident,
     manager_todo,
 )
-from hub.workflow.incidents.window import ComplaintWindow, window_key
+from hub.workflow.incidents.window import PHENOMENON_LENGTH, ComplaintWindow, window_key
 from hub.workflow.intake import IntakeOutcome
 from hub.workflow.store import WorkOrderTransaction
 
@@ -46,7 +46,10 @@ class MassComplaintRule:
 
     def at_intake(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
                   now: datetime) -> IntakeOutcome | None:
-        if self.engine.taxonomy.phenomenon(complaint.category_code).target.system != NETWORK_SYSTEM:
+        # the level-3 phenomenon decides, as it keys the window: a refinement (01.02.03.001, its own template
+        # dispatching to BOSS, say) is counted with its phenomenon (01.02.03, dispatched to NSP)
+        phenomenon = complaint.category_code[:PHENOMENON_LENGTH]
+        if self.engine.taxonomy.phenomenon(phenomenon).target.system != NETWORK_SYSTEM:
             return None  # a mass complaint is a network fault reported to NSP; others are handled one by one
         key = window_key(complaint.category_code, complaint.intake)
         incident_id = self.window.open_incident(tx.db, key)

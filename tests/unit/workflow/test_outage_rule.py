@@ -318,8 +318,13 @@ def test_clearance_replies_the_recovery_notice_to_the_linked_complaints(client: 
     assert left is not None and left.row["state"] == "DISPATCH_REJECTED"
     assert left.history[-1]["action"] == "OUTAGE_CLEARED"
     assert runtime.store.get_work_order(other).row["state"] == "ACCEPTED"
-    told = [etree.fromstring(e.payload) for e, _ in client.sent[before:]]
+    sent = [(e.command_type, etree.fromstring(e.payload)) for e, _ in client.sent[before:]]
+    told = [doc for kind, doc in sent if kind.startswith("oa.")]
     assert [t.findtext(f"{{{OA}}}WorkOrderId") for t in told] == [rejected]
+    # the replied ones are VIP_GOLD's (the fixture's BOSS): their account manager hears of the return visit
+    visits = [doc for kind, doc in sent if kind == "crm.NotifyAccountManager"]
+    assert sorted(v.findtext("{urn:onepoint:crm:1}WorkOrderId") for v in visits) == sorted(
+        [answered, pending, suspended])
     notice = stored(runtime)
     assert notice.status == "CLEARED" and notice.cleared_at is not None
     assert notice.cleared_at.isoformat() == "2026-11-23T03:05:00+00:00"
@@ -329,7 +334,7 @@ def test_clearance_replies_the_recovery_notice_to_the_linked_complaints(client: 
     again = client.send(cleared_envelope(revision=3))  # a newer clearance revision: nothing replied twice
     assert again.processed
     assert {wid: len(runtime.store.get_work_order(wid).history) for wid in history} == history
-    assert len(client.sent) == before + 1
+    assert len(client.sent) == before + 4  # the to-read and the three return-visit notices, once
     assert stored(runtime).revision == 3
 
 

@@ -17,14 +17,19 @@ VIP_LIKE = ("VIP_DIAMOND", "VIP_GOLD", "VIP_SILVER", "GROUP_KEY_PERSON")
 ORDINARY = ("GROUP_MEMBER", "LONG_DISTANCE_ROAMING", "CONTRACT", "PREPAID", "SHENZHOUXING", "OTHER_BRAND")
 
 GOOD_ROW = 'priority = 3\nfirst_response = "1h"\nreply = "24h"\n'
+FIRST_ROW = 'priority = 1\nfirst_response = "30m"\nreply = "8h"\n'  # VIP and group tiers come before the others
 GOOD_DEFAULTS = ('[defaults]\nwarning_share = 0.8\nreturn_visit = "24h"\nescalation = ["LEADER"]\n'
                  'escalation_interval = "4h"\n')
 
 
 def table_text(rows: dict[str, str] | None = None, extra: str = "") -> str:
-    rows = rows if rows is not None else {tier: GOOD_ROW for tier in TIERS}
+    rows = rows if rows is not None else good_rows()
     body = "".join(f"[tiers.{tier}]\n{row}\n" for tier, row in rows.items())
     return f"{GOOD_DEFAULTS}\n{body}[unknown_tier]\n{GOOD_ROW}\n{extra}"
+
+
+def good_rows() -> dict[str, str]:
+    return {tier: FIRST_ROW if tier in (*VIP_LIKE, "GROUP_MEMBER") else GOOD_ROW for tier in TIERS}
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -83,7 +88,7 @@ def test_escalation_goes_up_the_chain_and_stops() -> None:
 
 
 def test_every_problem_is_named_in_one_error(tmp_path: Path) -> None:
-    rows = {tier: GOOD_ROW for tier in TIERS if tier != "PREPAID"}  # PREPAID missing
+    rows = {tier: row for tier, row in good_rows().items() if tier != "PREPAID"}  # PREPAID missing
     rows["VIP_DIAMOND"] = 'priority = 1\nfirst_response = "0m"\nreply = "4h"\n'  # zero duration
     rows["VIP_GOLD"] = 'priority = 1\nfirst_response = "-20m"\nreply = "6h"\n'  # negative duration
     rows["VIP_SILVER"] = 'priority = 5\nfirst_response = "30m"\nreply = "8h"\n'  # priority out of range
@@ -127,7 +132,7 @@ def test_a_bad_default_is_named_where_it_is(tmp_path: Path) -> None:
 
 
 def test_a_missing_unknown_tier_row_and_missing_keys(tmp_path: Path) -> None:
-    text = table_text({tier: GOOD_ROW for tier in TIERS}).replace(f"[unknown_tier]\n{GOOD_ROW}", "")
+    text = table_text(good_rows()).replace(f"[unknown_tier]\n{GOOD_ROW}", "")
     text = text.replace("[tiers.CONTRACT]\npriority = 3\n", "[tiers.CONTRACT]\n")
     with pytest.raises(DataFileError) as caught:
         load_sla_table(write(tmp_path, text))
@@ -157,3 +162,20 @@ def test_durations(text: str, expected: timedelta) -> None:
 def test_bad_durations(text: object) -> None:
     with pytest.raises(ValueError, match="is not a duration"):
         parse_duration(text)
+
+
+def test_long_distance_and_roaming_customers_come_after_group_members() -> None:
+    table = load_sla_table()
+    assert table.row("GROUP_MEMBER").priority < table.row("LONG_DISTANCE_ROAMING").priority == 3  # as BOSS says
+
+
+@pytest.mark.parametrize(("tier", "priority"), [("LONG_DISTANCE_ROAMING", 2), ("CONTRACT", 1), ("PREPAID", 2)])
+def test_an_ordinary_tier_as_urgent_as_a_vip_or_group_tier_is_refused_naming_it(tmp_path: Path, tier: str,
+                                                                                  priority: int) -> None:
+    rows = good_rows()
+    rows["GROUP_MEMBER"] = 'priority = 2\nfirst_response = "30m"\nreply = "16h"\n'
+    rows[tier] = f'priority = {priority}\nfirst_response = "1h"\nreply = "16h"\n'
+    with pytest.raises(DataFileError) as caught:
+        load_sla_table(write(tmp_path, table_text(rows)))
+    assert {key for key, _ in caught.value.problems} == {f"tiers.{tier}.priority"}
+    assert "GROUP_MEMBER" in str(caught.value)

@@ -154,3 +154,19 @@ def test_callback_queue_is_bounded_and_never_blocks():
     release.set()
     client.close()
     assert {r["status"] for r in client.history()} <= {"delivered", "dropped", "abandoned"}
+
+
+def test_a_dispatch_with_template_fields_is_taken_and_kept_with_them(examples_dir):
+    document = (examples_dir / "nsp" / "NetworkComplaintDispatch.valid-template-fields.xml").read_bytes()
+    with in_process_emulator(create_emulator(seed=4, auto_reply=False, clock=FakeClock())) as nsp:
+        answered = nsp.http.post("/xml", content=document, headers=XML)
+        assert answered.status_code == 200, answered.text
+        (ticket,) = nsp.state()["tickets"]
+        assert ticket["fields"]["fault_time"] == "2026-11-23T08:40:00+08:00"
+        assert ticket["fields"]["announcement_heard"] == "The subscriber you dialled is powered off"
+        assert ticket["fields"]["peer_number"] != "13912345678"  # masked as the Msisdn is
+        assert ticket["fields"]["peer_number"].endswith("5678")
+        assert ticket["occurred_at"] == "2026-11-23T08:40:00+08:00"
+        counted = nsp.http.get("/__admin/journal/count", params={
+            "xpath": "//n:Field[@name='peer_number' and .='13912345678']", "ns": "n=urn:onepoint:nsp:1"}).json()
+        assert counted["count"] == 1  # the journal keeps the document as it came

@@ -1,0 +1,122 @@
+"""NSP's ``NetworkComplaintDispatch`` for a dispatched work order: the work order's facts, and every field of the
+phenomenon's template as the agent gave it (normalised as the template checks it: ``DispatchTemplate.normalised``).
+
+The named elements summarise (``FaultPlace``, ``TerminalType``, ``AnnouncementHeard``, ``ContactNumber``); the
+agent's own words go with them, word for word, as ``Field`` elements (template fields first, in the template's
+order, then any other field the agent gave), so nothing the template made the agent ask for is lost on the way:
+the other party's number of "cannot be called", a free-text "calling functions affected", how often it happens,
+the roaming place, the APN, the WLAN hotspot, the web address. ``OccurredAt`` is the template's fault time when
+the dispatch gave one (``fault_time``, read by ``effects`` in the operator's zone when it has no offset), else
+when the complaint says it began. ``FunctionAffected`` lists the functions the agent named when they are codes of
+nsp:FunctionAffected (``RECEIVE_CALL, SEND_SMS``), else the one the phenomenon's template concerns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from lxml import etree
+
+from hub.envelope import HUB_SYSTEM
+from hub.gateways.documents import timestamp
+from hub.workflow.changes import FollowUp
+
+__all__ = ["FUNCTION_CODES", "FUNCTION_OF_TEMPLATE", "MAX_FIELDS", "dispatch_field_items", "functions_affected",
+           "nsp_dispatch"]
+
+C = "urn:onepoint:common:1"
+NSP = "urn:onepoint:nsp:1"
+MAX_FIELDS = 40  # nsp:NetworkComplaintDispatch's Field maxOccurs (as the WorkOrderAction's Dispatch)
+FIELD_LENGTH = 200  # c:ShortText
+# The NSP function a phenomenon's template affects (nsp:FunctionAffected); the rest: by domain, else call quality.
+FUNCTION_OF_TEMPLATE = {
+    "voice_originate": "ORIGINATE_CALL", "voice_terminate": "RECEIVE_CALL", "network_busy": "ORIGINATE_CALL",
+    "voice_quality": "CALL_QUALITY", "coverage": "CALL_QUALITY", "roaming": "ROAMING",
+}
+FUNCTION_CODES = ("ORIGINATE_CALL", "RECEIVE_CALL", "CALL_QUALITY", "SEND_SMS", "RECEIVE_SMS", "MMS", "DATA",
+                  "VOLTE", "ROAMING", "SIGNAL")  # nsp:FunctionAffected
+_WORDS = re.compile(r"[A-Za-z_]+")
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # nsp:FieldName
+
+
+def functions_affected(fields: Mapping[str, str], template_id: str, category_code: str) -> list[str]:
+    """The agent's ``calling_functions_affected`` when it names codes of nsp:FunctionAffected (each once, at most
+    ten), else the template's function (by domain for templates without one)."""
+    named = [word.upper() for word in _WORDS.findall(fields.get("calling_functions_affected") or "")]
+    codes = list(dict.fromkeys(word for word in named if word in FUNCTION_CODES))[:10]
+    if codes:
+        return codes
+    if template_id in FUNCTION_OF_TEMPLATE:
+        return [FUNCTION_OF_TEMPLATE[template_id]]
+    return [{"02": "DATA", "03": "SEND_SMS"}.get(category_code[:2], "CALL_QUALITY")]
+
+
+def dispatch_field_items(fields: Mapping[str, str], template_fields: Sequence[str]) -> list[tuple[str, str]]:
+    """The fields a dispatch carries, by name: the template's in its order, then the others the agent gave (sorted),
+    blank ones and the hub's own (``_template``) left out, at most ``MAX_FIELDS``, each cut to c:ShortText."""
+    names = [*dict.fromkeys(n for n in template_fields if n in fields),
+             *sorted(n for n in fields if n not in template_fields)]
+    items = [(name, _short(str(fields[name]).strip(), FIELD_LENGTH)) for name in names
+             if _FIELD_NAME.fullmatch(name) and str(fields[name] or "").strip()]
+    return items[:MAX_FIELDS]
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _add(parent: etree._Element, name: str, value: object) -> etree._Element:
+    element = etree.SubElement(parent, f"{{{NSP}}}{name}")
+    if isinstance(value, datetime):
+        element.text = timestamp(value)
+    elif value is not None:
+        element.text = str(value)
+    return element
+
+
+def _due(row: Mapping[str, Any], now: datetime) -> datetime:
+    due = row.get("reply_due")
+    return due if isinstance(due, datetime) else now + timedelta(hours=4)
+
+
+def nsp_dispatch(follow_up: FollowUp, now: datetime, operator: str) -> etree._Element:
+    """The ``nsp-dispatch`` follow-up as NSP's document (the header's MessageId is replaced by the derived id)."""
+    row, details = follow_up.work_order, follow_up.details
+    fields: Mapping[str, str] = details["fields"]
+    root = etree.Element(f"{{{NSP}}}NetworkComplaintDispatch", nsmap={"nsp": NSP, "c": C})
+    header = _add(root, "Header", None)
+    etree.SubElement(header, f"{{{C}}}MessageId").text = "workflow-follow-up"
+    etree.SubElement(header, f"{{{C}}}SourceSystem").text = HUB_SYSTEM
+    etree.SubElement(header, f"{{{C}}}SentAt").text = timestamp(now)
+    _add(root, "WorkOrderId", row["id"])
+    _add(root, "Msisdn", row["msisdn"])
+    _add(root, "CategoryCode", row["category_code"])
+    _add(root, "Phenomenon", _short(str(row["phenomenon"] or row["category_code"]), FIELD_LENGTH))
+    instructions = details.get("instructions")
+    _add(root, "Description", _short(f"{row['description']}\n\n{instructions}" if instructions
+                                     else str(row["description"]), 2000))
+    _add(root, "FaultPlace", _short(fields.get("fault_place") or row.get("location") or "unknown", FIELD_LENGTH))
+    area = _add(root, "Area", None)
+    etree.SubElement(area, f"{{{C}}}AreaCode").text = row["area_code"]
+    if row.get("district"):
+        etree.SubElement(area, f"{{{C}}}District").text = row["district"]
+    fault_time = details.get("fault_time")
+    _add(root, "OccurredAt", fault_time if isinstance(fault_time, datetime) else row["occurred_at"])
+    _add(root, "TerminalType", _short(fields.get("terminal_type") or "unknown", 64))
+    _add(root, "AnnouncementHeard", _short(fields.get("announcement_heard") or "none", FIELD_LENGTH))
+    template_id = str(fields.get("_template", ""))
+    for function in functions_affected(fields, template_id, str(row["category_code"])):
+        _add(root, "FunctionAffected", function)
+    _add(root, "ContactNumber", fields.get("contact_number") or row["contact_number"] or row["msisdn"])
+    for name, value in dispatch_field_items(fields, details.get("template_fields") or ()):
+        _add(root, "Field", value).set("name", name)
+    if details.get("mass_complaint"):  # an incident's fault report (hub.workflow.incidents)
+        _add(root, "MassComplaint", "true")
+        _add(root, "ComplaintCount", details["complaint_count"])
+    _add(root, "DueAt", _due(row, now))
+    _add(root, "Priority", row["priority"])
+    _add(root, "DispatchedBy", operator)
+    return root
