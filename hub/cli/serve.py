@@ -144,6 +144,7 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     ``bind_host``, as given: the hub's URL names it)."""
     import uvicorn
 
+    from hub.cli.graceful import GracefulServer
     from hub.observability.logging import configure_logging
     from hub.routing.reloads import RouteReloads, outcome_path
     from hub.routing.table import RoutingTableError
@@ -187,7 +188,7 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     signal.signal(signal.SIGHUP, lambda signum, frame: reloads())
     if pid_file is not None:
         pid_file.write_text(f"{os.getpid()}\n")
-        # uvicorn re-raises SIGTERM/SIGINT after its shutdown, so clean up in the app's shutdown, not in finally
+        # cleaned up in the app's shutdown: it runs before the workers' and emulators' stop below
         hub.on_shutdown.append(lambda: pid_file.unlink(missing_ok=True))
         hub.on_shutdown.append(lambda: outcome_path(pid_file).unlink(missing_ok=True))
     hub.on_shutdown.append(running.stop)  # after the workers drained
@@ -197,7 +198,7 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
                                "command_sets": hub.registry.names(),
                                "config": settings.source, "broker": redacted(settings.broker_url),
                                "workers": [r.consumer for r in system.running], "emulators": running.urls()})
-    server = uvicorn.Server(uvicorn.Config(hub.asgi, host=bind_host, port=bind_port, log_config=None,
+    server = GracefulServer(uvicorn.Config(hub.asgi, host=bind_host, port=bind_port, log_config=None,
                                            access_log=False, log_level=log_level.lower()))
     try:
         server.run(sockets=[sock])
