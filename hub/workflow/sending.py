@@ -1,0 +1,53 @@
+"""The commands a work order's change owes other systems (``FollowUp``), built and sent through the outbound path.
+
+``send_follow_ups`` builds each follow-up's document (``follow_ups.follow_up_document``) and sends it; a replied
+VIP or group complaint's return-visit notice is first given the account manager BOSS names now (the tier cache,
+else BOSS asked). ``each_alone``: a document the receiving system's schema refuses is logged and left out, the
+others sent (an outage notice's to-reads: one bad owner must not dead-letter the notice); otherwise the refusal
+refuses the whole message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from hub.routing.outbound import Sender
+from hub.validation.violations import DocumentRefused
+from hub.workflow.effects import RETURN_VISIT_NOTICE
+from hub.workflow.engine import FollowUp
+from hub.workflow.follow_ups import follow_up_document
+from hub.workflow.runtime import WorkflowRuntime
+
+__all__ = ["send_follow_ups"]
+
+log = logging.getLogger("onepoint.workflow")
+
+
+def send_follow_ups(follow_ups: list[FollowUp], outbound: Sender, workflow: WorkflowRuntime, operator: str, *,
+          each_alone: bool = False) -> None:
+    """Send ``follow_ups`` (see the module); ``operator``: who the documents name as their sender."""
+    now = workflow.clock.now()
+    for number, owed in enumerate(follow_ups):
+        follow_up = _with_account_manager(owed, outbound, workflow) if owed.kind == RETURN_VISIT_NOTICE else owed
+        if follow_up is None:
+            continue
+        document = follow_up_document(follow_up, now, operator=operator, link_base=workflow.link_base)
+        try:
+            outbound.send(document, step=f"{follow_up.kind}-{number}")
+        except DocumentRefused as exc:
+            if not each_alone:
+                raise
+            log.error("follow-up refused by its schema, left out", extra={
+                "work_order_id": follow_up.work_order.get("id"), "follow_up": follow_up.kind, "reason": str(exc)})
+
+
+def _with_account_manager(follow_up: FollowUp, outbound: Sender, workflow: WorkflowRuntime) -> FollowUp | None:
+    """A replied VIP or group complaint's return-visit notice, for the account manager BOSS names now (the tier
+    cache, else BOSS asked); None, logged, when BOSS names none or gives no answer: nothing to send."""
+    row = follow_up.work_order
+    facts = workflow.tiers.facts(str(row["msisdn"]), outbound, workflow.clock.now())
+    if not facts.has_account_manager:
+        log.warning("no account manager to tell of the return visit", extra={
+            "work_order_id": row.get("id"), "tier": facts.tier, "known": facts.known})
+        return None
+    return FollowUp(follow_up.kind, row, {**follow_up.details, "account_manager": facts.account_manager_id})

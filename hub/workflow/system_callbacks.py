@@ -1,0 +1,142 @@
+"""The systems' call-backs to the workflow (queue ``workflow``), registered by ``register``:
+
+* ``nsp.NetworkComplaintReply``: NSP's answer recorded on the work order, which moves on to IN_PROGRESS (refused,
+  dead-lettered with the reason, for a work order not dispatched to NSP or finished); one that came while the work
+  order was suspended moves it on when it resumes (``WorkOrderEngine.act``); an incident NSP resolved is replied;
+* ``oa.CompleteTodo``: a manager completed the escalation to-do ``<id>-esc<level>-<step>`` of the work order's
+  current escalation level: the escalated work order is taken up again (another item, an earlier level's or a
+  finished work order's is refused);
+* ``nsp.OutageNotice`` (broadcast): kept; the outage rule links or clears the complaints it explains (issue 13).
+
+As every workflow handler, they change the store only through ``workflow.store.current_transaction()``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from hub.bulletin.notice import parse_outage_notice
+from hub.envelope import Envelope
+from hub.gateways.documents import command_element
+from hub.routing.outbound import Sender
+from hub.workers import BusinessRejection, HandlerRegistry
+from hub.workflow import commands
+from hub.workflow.engine import FollowUp, WorkOrderRefused
+from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
+from hub.workflow.outages import outage_rule, record_notice
+from hub.workflow.resumption import TODO_FIELD
+from hub.workflow.runtime import WorkflowRuntime
+from hub.workflow.sending import send_follow_ups
+
+__all__ = ["FINISHED", "complete_todo", "network_complaint_reply", "outage_notice", "register"]
+
+FINISHED = frozenset(state.value for state in FINAL)  # no call-back is taken for a finished work order
+# the item id of an escalation to-do as hub.workflow.follow_ups pushes it: the level it was pushed at, then a step
+ESCALATION_TODO = re.compile(r"(?P<work_order_id>.+)-esc(?P<level>[0-9]+)-(?P<step>[0-9]+)")
+NSP = "urn:onepoint:nsp:1"
+OA = "urn:onepoint:oa:1"
+
+log = logging.getLogger("onepoint.workflow")
+
+
+def _expects_nsp_reply(row: dict[str, Any]) -> None:
+    """NSP's reply is taken for a work order dispatched to NSP and not finished; one dispatched before the target
+    was recorded (``dispatch_system`` empty, ``dispatch_fields`` kept) is taken as before."""
+    state, target = row["state"], row["dispatch_system"]
+    if state in FINISHED or (target is None and row["dispatch_fields"] is None):
+        raise WorkOrderRefused(f"NSP's reply for work order {row['id']} in state {state}, "
+                               f"{'finished' if state in FINISHED else 'never dispatched'}: no reply is expected",
+                               code="callback-not-expected")
+    if target not in (None, "NSP"):
+        raise WorkOrderRefused(f"NSP's reply for work order {row['id']}, dispatched to {target}, not to NSP",
+                               code="not-dispatched-to-nsp")
+
+
+def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> str:
+    document = command_element(envelope)
+    work_order_id = document.findtext(f"{{{NSP}}}WorkOrderId") or ""
+    # the actor is the staff id (a PartyId, as History/By must be); the handler's name goes into the note
+    operator = document.findtext(f"{{{NSP}}}RepliedBy/{{{NSP}}}StaffId") or "NSP"
+    handler_name = document.findtext(f"{{{NSP}}}RepliedBy/{{{NSP}}}Name")
+    fields = {f"nsp_{name.lower()}": document.findtext(f"{{{NSP}}}{name}") or ""
+              for name in ("NspTicketId", "Cause", "Action", "Result", "Resolved")}
+    tx, now = workflow.store.current_transaction(), workflow.clock.now()
+    follow_ups: list[FollowUp] = []
+    try:
+        row = workflow.engine.note(tx, work_order_id, fields, actor=operator, system="NSP", now=now,
+                                   note=f"NSP answered the dispatch ({handler_name or 'no name given'})",
+                                   message_id=envelope.message_id, expected=_expects_nsp_reply)
+        if row["state"] == WorkOrderState.DISPATCHED.value:
+            request = commands.ActionRequest(work_order_id, LifecycleAction.START, operator, "NSP",
+                                             {"Note": f"NSP: {fields['nsp_result']}"[:200]},
+                                             message_id=envelope.message_id)
+            started = workflow.engine.act(tx, request, now)
+            row, follow_ups = started.row, [*follow_ups, *started.follow_ups]
+        if row.get("ticket_type") == "INCIDENT" and fields["nsp_resolved"] in ("true", "1") and row["state"] in (
+                WorkOrderState.IN_PROGRESS.value, WorkOrderState.ESCALATED.value):  # its children replied with it
+            resolution = {"Cause": fields["nsp_cause"], "Action": fields["nsp_action"],
+                          "Result": fields["nsp_result"], "Resolved": "true"}
+            follow_ups += workflow.engine.act(tx, commands.ActionRequest(
+                work_order_id, LifecycleAction.REPLY, operator, "NSP", resolution, message_id=envelope.message_id),
+                now).follow_ups
+    except WorkOrderRefused as exc:
+        raise BusinessRejection(f"{exc.code}: {exc}", code=exc.code) from None  # the dead letter's reason
+    send_follow_ups(follow_ups, outbound, workflow, operator, each_alone=True)  # the children's return-visit notices
+    return f"nsp reply on {work_order_id}"
+
+
+def complete_todo(envelope: Envelope, workflow: WorkflowRuntime) -> str:
+    document = command_element(envelope)
+    item_id = document.findtext(f"{{{OA}}}ItemId") or ""
+    user = document.findtext(f"{{{OA}}}UserId") or "OA"
+    todo = ESCALATION_TODO.fullmatch(item_id)
+    if todo is None:
+        raise BusinessRejection(f"unknown-todo: {item_id!r} is no escalation to-do of the hub "
+                                "(<work order>-esc<level>-<step>)", code="unknown-todo")
+    work_order_id, level = todo["work_order_id"], int(todo["level"])
+    tx, now = workflow.store.current_transaction(), workflow.clock.now()
+    outcome = document.findtext(f"{{{OA}}}Outcome") or "completed"
+
+    def expected(row: dict[str, Any]) -> None:
+        current = int(row["escalation_level"] or 0)
+        if row["state"] in FINISHED or current == 0:
+            raise WorkOrderRefused(f"to-do {item_id} of work order {work_order_id} in state {row['state']} at "
+                                   f"escalation level {current}: no to-do is open", code="callback-not-expected")
+        if level != current:
+            raise WorkOrderRefused(f"to-do {item_id} is of escalation level {level}; work order {work_order_id} is "
+                                   f"at level {current}, whose to-do is still open", code="stale-todo")
+
+    try:
+        row = workflow.engine.note(tx, work_order_id, {TODO_FIELD: f"{item_id}: {outcome}"}, actor=user,
+                                   system="OA", now=now, message_id=envelope.message_id, expected=expected)
+        if row["state"] == WorkOrderState.ESCALATED.value:
+            workflow.engine.act(tx, commands.ActionRequest(work_order_id, LifecycleAction.START, user, "OA",
+                                                           {"Note": outcome[:200]}, message_id=envelope.message_id),
+                                now)
+    except WorkOrderRefused as exc:
+        raise BusinessRejection(f"{exc.code}: {exc}", code=exc.code) from None  # the dead letter's reason
+    return f"to-do {item_id} completed"
+
+
+def outage_notice(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> str:
+    notice = parse_outage_notice(envelope.payload)  # an inconsistent notice is refused for good (dead-lettered)
+    tx, now = workflow.store.current_transaction(), workflow.clock.now()
+    rule = outage_rule(workflow.intake_rules)
+    if rule is None:  # auto-answer switched off: the notice is kept, no complaint is touched
+        arrival = record_notice(tx.db, notice, now)
+        return f"{notice.notice_id} r{notice.revision} {'kept' if arrival.applied else 'ignored'}, auto-answer off"
+    outcome = rule.notice_received(tx, notice, now, message_id=envelope.message_id)
+    send_follow_ups(outcome.follow_ups, outbound, workflow, "hub", each_alone=True)
+    log.info("outage notice reached the workflow",
+             extra={"message_id": envelope.message_id, "notice_id": notice.notice_id, "revision": notice.revision,
+                    "status": notice.status, "linked": len(outcome.linked), "replied": len(outcome.replied)})
+    return outcome.summary()
+
+
+def register(registry: HandlerRegistry, consumer: str) -> None:
+    """The call-backs on ``registry``, for ``consumer``'s queue."""
+    registry.add("nsp.NetworkComplaintReply", network_complaint_reply, consumer=consumer)
+    registry.add("oa.CompleteTodo", complete_todo, consumer=consumer)
+    registry.add("nsp.OutageNotice", outage_notice, consumer=consumer)
