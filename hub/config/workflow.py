@@ -33,8 +33,10 @@
                                          # this long after it was made: a copy arriving later is taken as new
 
     [workflow.listeners]                 # the event listeners' registrations and call-backs (docs/event-listeners.md)
-    allowed_destinations = []            # networks ("10.20.0.0/16") and host-name suffixes (".crm.example.net"),
-                                         # none: any address but link-local, unspecified, multicast, broadcast
+    allowed_destinations = []            # networks ("10.20.0.0/16") and host-name suffixes (".crm.example.net");
+                                         # none: public addresses only (loopback and private ones only when
+                                         # named here; link-local, unspecified, multicast, broadcast never)
+    refused_paths = ["/__admin/"]        # path prefixes no call-back may have (the emulators' admin API)
     max_per_system = 20                  # listeners one system may hold
     park_after_failures = 10             # failed deliveries of one event in a row that park (suspend) a listener
                                          # (the backbone's [broker] delivery_limit by default)
@@ -65,7 +67,8 @@ _KEYS = {"database", "sla", "calendars", "taxonomy", "intake_department", "repea
          "mass_complaint_window_minutes", "enforce_templates", "statistics_timezone", "worker_batch",
          "keep_processed_days", "listeners"}
 _TABLE = "workflow.listeners"
-_LISTENER_KEYS = {"allowed_destinations", "max_per_system", "park_after_failures"}
+_LISTENER_KEYS = {"allowed_destinations", "refused_paths", "max_per_system", "park_after_failures"}
+REFUSED_PATHS = ("/__admin/",)  # the emulators' admin API: never a listener
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,7 @@ class ListenerSettings:
     allowed_host_suffixes: tuple[str, ...] = ()  # lower case, with their leading dot
     max_per_system: int = 20
     park_after_failures: int = 10
+    refused_paths: tuple[str, ...] = REFUSED_PATHS  # lower case, each starting with "/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +180,14 @@ def _listeners(section: Any, source: str) -> ListenerSettings:
     networks, suffixes = _destinations(section.get("allowed_destinations", []), source)
     return ListenerSettings(networks, suffixes,
                             max_per_system=_count(section, "max_per_system", 20, source, table=_TABLE),
-                            park_after_failures=_count(section, "park_after_failures", 10, source, table=_TABLE))
+                            park_after_failures=_count(section, "park_after_failures", 10, source, table=_TABLE),
+                            refused_paths=_paths(section.get("refused_paths", list(REFUSED_PATHS)), source))
+
+
+def _paths(value: Any, source: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(entry, str) and entry.startswith("/") for entry in value):
+        raise ValueError(f"{source}: workflow.listeners.refused_paths must be a list of paths starting with '/'")
+    return tuple(entry.lower() for entry in value)
 
 
 def parse_workflow(section: Any, source: str) -> WorkflowSettings:

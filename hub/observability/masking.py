@@ -1,8 +1,11 @@
 """Phone numbers out of logs, audit rows and printed text: one pattern for every spelling of a mobile number.
 
 A number is found however it is written: full-width or other Unicode digits (each character compared by its NFKC
-form, so the rest of the text is kept as it was written), spaces, hyphens or dots between the digits, a ``+86`` /
-``86`` / ``0086`` prefix. ``138-0013-8000``, ``+86 138 0013 8000`` and ``１３８００１３８０００`` are all one number.
+form, so the rest of the text is kept as it was written), up to two separators between two digits (spaces, dots,
+hyphens, the dashes U+2010-U+2015 and the minus sign U+2212, ``/``, ``_``, ``~``, ``,``, ``·`` and zero-width
+spaces), its first three digits in brackets, a ``+86`` / ``86`` / ``0086`` prefix. ``138-0013-8000``,
+``+86 138 0013 8000``, ``138—0013—8000``, ``(138)0013-8000``, ``138/0013/8000`` and ``１３８００１３８０００`` are
+all one number.
 A number glued to a letter or another digit is part of something else (an id such as ``71ffd13312345066bc…``)
 and is left as it is, as is a dotted IPv4 address.
 
@@ -22,19 +25,29 @@ from collections.abc import Callable
 
 __all__ = ["fold", "mask_msisdn", "mask_msisdn_tail", "mask_numbers_in"]
 
-_SEP = r"[\s.\-]{0,2}"  # between two digits: up to two spaces, hyphens or dots ("135- 0110", "135. 0110")
+# Between two digits of the folded text: up to two separators ("135- 0110", "135—0110", "135/ 0110"). Folding
+# makes the full-width and small forms (－ ／ ， ～ ＿ （ ）) these ASCII ones.
+_SEP_CLASS = r"[\s.\-/_~,\u00b7\u200b-\u200d\u2010-\u2015\u2060\u2212\ufeff]"
+_SEP = rf"{_SEP_CLASS}{{0,2}}"
 _ALNUM = "[0-9A-Za-z]"  # what a number must not be glued to, before or after
-_MOBILE = re.compile(rf"(?<!{_ALNUM})(?:(?:\+|00)?86{_SEP})?1{_SEP}[3-9](?:{_SEP}[0-9]){{9}}(?!{_ALNUM})")
+_PREFIX = rf"(?:\+|00)?86{_SEP}"
+_PLAIN = rf"(?<!{_ALNUM})(?:{_PREFIX})?1{_SEP}[3-9]{_SEP}[0-9]{_SEP}[0-9]"  # its first four digits
+_BRACKETED = rf"(?:(?<!{_ALNUM}){_PREFIX})?\(1[3-9][0-9]\){_SEP_CLASS}?[0-9]"  # "(139)1234-5678", "(139) 1234…"
+# "(?=[18+0(])": a number's first character ("1", "86", "+86", "0086", "(") tried first, before the alternatives
+# (a third of the full scan's cost: bench/README.md)
+_MOBILE = re.compile(rf"(?=[18+0(])(?:{_PLAIN}|{_BRACKETED})(?:{_SEP}[0-9]){{7}}(?!{_ALNUM})")
 _IPV4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 
 # The quick search first (`_quick_ascii`, `_quick_other`): any number matches it, most texts do not. An ASCII text
 # is its own folded form, and a number in it holds "1", then [3-9] and 9 more digits, with up to two separators
-# between any two: a literal first character, which the engine scans for fast. Any other text is searched as it
+# between any two (a bracket closing the first three digits counted as one): a literal first character, which the
+# engine scans for fast. Any other text is searched as it
 # was written, for 11 characters that fold to digits with up to two that fold to separators between them. The
 # classes are written out (no \d or \s, which the engine checks character by character against the Unicode
 # database; listed ranges become one bitmap): every decimal digit and every other character `fold` reads as a
 # digit (superscripts, circled digits…), any character beyond the BMP (a few digits among them; more characters
-# than needed only cost the full scan), every space and the compatibility forms of the dot and the hyphen.
+# than needed only cost the full scan), every separator and every character that folds to one (the closing
+# bracket among them).
 # tests/unit/test_log_masking.py checks both classes against every code point.
 _OTHER_DIGITS = (
     r"\u00b2\u00b3\u00b9\u0660-\u0669\u06f0-\u06f9\u07c0-\u07c9\u0966-\u096f\u09e6-\u09ef\u0a66-\u0a6f\u0ae6-\u0aef"
@@ -45,9 +58,11 @@ _OTHER_DIGITS = (
     r"\u278a-\u2792\ua620-\ua629\ua8d0-\ua8d9\ua900-\ua909\ua9d0-\ua9d9\ua9f0-\ua9f9\uaa50-\uaa59\uabf0-\uabf9"
     r"\uff10-\uff19\U00010000-\U0010ffff")
 _ANY_DIGIT = rf"[0-9{_OTHER_DIGITS}]"
-_ANY_SEP = (r"[\t-\r\x1c- .\-\u0085\u00a0\u1680\u2000-\u200a\u2024\u2028\u2029\u202f\u205f\u3000\ufe52\ufe63"
-            r"\uff0d\uff0e]")
-_quick_ascii = re.compile(rf"1{_SEP}[3-9](?:{_SEP}[0-9]){{9}}").search
+_ANY_SEP = (r"[\t-\r\x1c- ),\-./_~\u0085\u00a0\u00b7\u0387\u1680\u2000-\u200d\u2010-\u2015\u2024\u2028"
+            r"\u2029\u202f\u205f\u2060\u207b\u207e\u208b\u208e\u2212\u3000\ufe10\ufe31-\ufe34\ufe36"
+            r"\ufe4d-\ufe50\ufe52\ufe58\ufe5a\ufe63\ufeff\uff09\uff0c\uff0d\uff0e\uff0f\uff3f\uff5e]")
+_ASCII_SEP = r"[\t-\r\x1c- ),\-./_~]{0,2}"  # the ASCII separators, with ")" of "(139)1234"
+_quick_ascii = re.compile(rf"1{_ASCII_SEP}[3-9](?:{_ASCII_SEP}[0-9]){{9}}").search
 _quick_other = re.compile(rf"{_ANY_DIGIT}(?:{_ANY_SEP}{{0,2}}{_ANY_DIGIT}){{10}}").search
 
 

@@ -15,7 +15,8 @@ one ``INSERT … ON CONFLICT DO UPDATE … WHERE expires_at < now`` (the same SQ
 new nonce or takes over an expired row not purged yet, and changes nothing for a live one: a replay, whichever
 process saw the token first (of two racing for one nonce, one wins). Expired rows are deleted in bulk at most once
 per ``purge_seconds`` by each process, never per request. The nonce is stored as its SHA-256 (a fixed 32 bytes
-whatever a client sends).
+whatever a client sends); the verifier takes no Nonce over ``MAX_NONCE_BYTES`` (64) before either store sees it, so
+the memory cache and this store remember the same tokens.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ to check) is refused only while its own (username, address) key is over its limi
 (`SignInThrottle.check_caller`): other callers' failures at a shared address (a NAT, a proxy) do not lock it
 out, and a guessed password still learns nothing. A bearer token (a random secret, checked by its digest) is
 not throttled when valid; an invalid one counts against its address. Memory is bounded: the least recently
-failed keys are forgotten first.
+failed keys are forgotten first, and a key is a fixed-size digest of the username with the address (a
+client's username of any length costs the same few bytes).
 
 The costly checks of one address run one at a time (`SignInThrottle.one_at_a_time`): a burst of guesses
 takes one core, not all of them, and callers that sign in at once with the same new credentials pay once.
@@ -23,6 +24,7 @@ at once.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 import threading
 import time
@@ -41,6 +43,12 @@ class SignInThrottled(Exception):
     def __init__(self, retry_after: float) -> None:
         self.retry_after = max(1, math.ceil(retry_after))  # whole seconds, as ``Retry-After`` carries them
         super().__init__(f"too many failed sign-ins: retry after {self.retry_after} s")
+
+
+def _pair(username: str, address: str) -> tuple[bytes, str]:
+    """The (username, address) key: the username as a 16-byte digest, whatever its length (the address is the
+    connection's, short)."""
+    return hashlib.blake2b(username.encode("utf-8", "surrogatepass"), digest_size=16).digest(), address
 
 
 class _Buckets:
@@ -136,7 +144,7 @@ class SignInThrottle:
         """`SignInThrottled` if an attempt of ``username`` from ``address`` would be refused now (charges nothing)."""
         with self._lock:
             now = self._clock()
-            wait = max(self._callers.wait((username, address), now), self._addresses.wait(address, now))
+            wait = max(self._callers.wait(_pair(username, address), now), self._addresses.wait(address, now))
         if wait > 0:
             raise SignInThrottled(wait)
 
@@ -144,7 +152,7 @@ class SignInThrottle:
         """`SignInThrottled` if ``username`` failed too often from ``address`` (charges nothing). For a
         credential already verified: the address's failures, others' too, do not count here."""
         with self._lock:
-            wait = self._callers.wait((username, address), self._clock())
+            wait = self._callers.wait(_pair(username, address), self._clock())
         if wait > 0:
             raise SignInThrottled(wait)
 
@@ -152,7 +160,7 @@ class SignInThrottle:
     def attempt(self, username: str, address: str) -> Iterator[None]:
         """Charge one attempt of ``username`` from ``address``; refund it unless the block raises
         `AuthenticationFailed`. Raises `SignInThrottled` (and runs nothing) when either bucket is empty."""
-        pair = (username, address)
+        pair = _pair(username, address)
         with self._lock:
             now = self._clock()
             wait = max(self._callers.wait(pair, now), self._addresses.wait(address, now))
@@ -174,7 +182,7 @@ class SignInThrottle:
     def failed(self, username: str, address: str) -> None:
         """Count a failure found without hashing (an unknown bearer token); `SignInThrottled` instead when
         the caller or the address is already over its limit."""
-        pair = (username, address)
+        pair = _pair(username, address)
         with self._lock:
             now = self._clock()
             wait = max(self._callers.wait(pair, now), self._addresses.wait(address, now))
@@ -183,7 +191,7 @@ class SignInThrottle:
             self._callers.charge(pair, now)
             self._addresses.charge(address, now)
 
-    def _refund(self, pair: tuple[str, str], address: str) -> None:
+    def _refund(self, pair: tuple[bytes, str], address: str) -> None:
         with self._lock:
             now = self._clock()
             self._callers.refund(pair, now)

@@ -27,6 +27,14 @@ pytestmark = pytest.mark.unit
 FORMS = ["13800138000", "138-0013-8000", "138 0013 8000", "138.0013.8000", "+86 138 0013 8000",
          "+86-138-0013-8000", "+8613800138000", "8613800138000", "0086 13800138000", "008613800138000",
          "１３８００１３８０００", "１３８－００１３－８０００", "138- 0013 -8000"]
+# dashes, slashes, brackets and the like (auth audit repro_05): each a spelling of its own
+OTHER_SEPARATORS = ["138\u20100013\u20108000", "138\u20110013\u20118000", "138\u20120013\u20128000",
+                    "138—0013—8000", "138–0013–8000", "138―0013―8000", "138−0013−8000", "138/0013/8000",
+                    "138_0013_8000", "138·0013·8000", "138~0013~8000", "138,0013,8000", "138\u200b0013\u200b8000",
+                    "138\ufeff0013\u20608000", "138\u200c0013\u200d8000", "(138)0013-8000", "(138) 0013 8000",
+                    "（138）0013－8000", "+86 (138)0013-8000", "138／0013／8000", "138— 0013 —8000",
+                    "１３８—００１３—８０００", "138/ 0013/ 8000"]
+FORMS += OTHER_SEPARATORS
 
 
 def _digits(text: str) -> str:
@@ -78,8 +86,27 @@ def test_the_quick_search_knows_every_character_that_folds_to_a_digit_or_a_separ
         folded = masking._fold_char(ch)
         if folded in "0123456789" and len(folded) == 1:
             assert digit.fullmatch(ch), hex(code)
-        elif len(folded) == 1 and re.fullmatch(r"[\s.\-]", folded):
+        elif len(folded) == 1 and re.fullmatch(SEPARATORS, folded):
             assert separator.fullmatch(ch), hex(code)
+
+
+SEPARATORS = r"[\s.\-/_~,)\u00b7\u200b-\u200d\u2010-\u2015\u2060\u2212\ufeff]"  # ")" of "(138)0013…"
+
+
+def test_the_full_pattern_reads_every_separator_and_the_quick_search_too() -> None:
+    """Each separator of the full pattern, and each character that folds to one, between the digits of a number:
+    masked, and seen by the quick search (on ASCII and on other text)."""
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        folded = masking._fold_char(ch)
+        if len(folded) != 1 or folded == ")" or not re.fullmatch(SEPARATORS, folded):
+            continue
+        for text in (f"138{ch}0013{ch}8000", f"客户 138{ch}0013{ch}8000 撤诉"):
+            assert masking._may_hold_a_number(text), hex(code)
+            assert "0013" not in mask_msisdn(text), hex(code)
+    for bracketed in ("(138)0013 8000", "tel(138)0013-8000", "（138）００１３８０００", "﹙138﹚0013 8000"):
+        assert masking._may_hold_a_number(bracketed), bracketed
+        assert "0013" not in mask_msisdn(bracketed) and "138****8000" in mask_msisdn(bracketed), bracketed
 
 
 def _lines(log_format: str) -> list[str]:
@@ -140,3 +167,11 @@ def test_listener_events_mask_every_spelling_in_reasons_and_changed_values() -> 
     ticket = document["event"]["troubleTicket"]
     assert ticket["attributeValueChange"] == {"attribute": "contact", "value": "139****5678"}
     assert ticket["statusChange"] == {"reason": "客户改用 137****7000 联系"}
+
+
+@pytest.mark.parametrize("form", ["139—1234—5678", "139–1234–5678", "(139)1234-5678", "139/1234/5678"])
+def test_listener_events_mask_numbers_written_with_dashes_slashes_or_brackets(form: str) -> None:
+    row = {"id": "WO20261205ABCD1234", "state": "CANCELLED", "msisdn": "13800138000"}
+    document = event_document("e1", "TroubleTicketStatusChangeEvent", row, datetime(2026, 12, 5, tzinfo=UTC),
+                              reason=f"客户来电 {form} 撤诉")
+    assert document["event"]["troubleTicket"]["statusChange"] == {"reason": "客户来电 139****5678 撤诉"}

@@ -27,14 +27,19 @@ def test_the_quick_test_before_masking_never_leaves_a_number_unmasked(monkeypatc
             return rng.choice([" ", "-", "x", "+", "WO", ".", "  ", "客户"])
         digits = "1" + rng.choice("0123456789") + "".join(rng.choice("0123456789") for _ in range(rng.randrange(6, 13)))
         if rng.random() < 0.3:
-            digits = "".join(d + rng.choice(["", "", "", " ", "-", ".", " - "]) for d in digits).rstrip(" -.")
+            digits = "".join(d + rng.choice(["", "", "", " ", "-", ".", " - ", "—", "–", "/", "_", "·", "~", ",",
+                                             "\u200b", "\u2212", "/ ", ")", ") ", "）"])
+                             for d in digits).rstrip(" -.")
+        if rng.random() < 0.1:  # its first three digits in brackets
+            digits = rng.choice(["(", "（", "﹙"]) + digits[:3] + rng.choice([")", "）", "﹚"]) + digits[3:]
         if rng.random() < 0.1:
             digits = digits.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
         return rng.choice(["", "", "86", "+86", "0086", "+86 "]) + digits
 
     texts = ["".join(token() for _ in range(rng.randrange(0, 6))) for _ in range(5000)]
     texts += ["+86 13800138000", "8613800138000", "1380013800", "138001380001", "a13912345678b",
-              "１３８００１３８０００", "138-0013-8000", "⑴③⑧⓪⓪①③⑧⓪⓪⓪"]
+              "１３８００１３８０００", "138-0013-8000", "⑴③⑧⓪⓪①③⑧⓪⓪⓪", "(138)0013-8000", "138—0013—8000",
+              "138/0013/8000", "（138）0013 8000", "138\u200b0013\u200b8000"]
     masked = [mask_msisdn(text) for text in texts]
     monkeypatch.setattr(masking, "_quick_ascii", lambda text: True)  # every text scanned
     monkeypatch.setattr(masking, "_quick_other", lambda text: True)

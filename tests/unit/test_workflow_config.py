@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import ipaddress
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from hub.config.settings import ConfigError, load_settings
-from hub.config.workflow import WorkflowSettings, parse_workflow
+from hub.config.workflow import ListenerSettings, WorkflowSettings, parse_workflow
 
 pytestmark = pytest.mark.unit
 
 
 def test_defaults_and_relative_paths(tmp_path: Path) -> None:
-    assert load_settings().workflow == WorkflowSettings()
+    built_in = load_settings().workflow  # the development defaults name loopback for their listeners (only that)
+    assert replace(built_in, listeners=WorkflowSettings().listeners) == WorkflowSettings()
+    assert built_in.listeners == replace(ListenerSettings(), allowed_networks=(
+        ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128")))
     config = tmp_path / "hub.toml"
     parsed = parse_workflow({"database": "data/wo.db", "sla": "sla.toml", "scheduler_interval_seconds": 0},
                             str(config))

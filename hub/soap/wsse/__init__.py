@@ -1,6 +1,8 @@
 """WS-Security (OASIS WSS 1.1) for SOAP 1.1: UsernameToken with PasswordDigest."""
 
 from hub.soap.wsse.username_token import (
+    MAX_NONCE_BYTES,
+    MAX_USERNAME,
     AcceptedToken,
     NonceCache,
     NonceCacheFull,
@@ -15,6 +17,8 @@ from hub.soap.wsse.username_token import (
 )
 
 __all__ = [
+    "MAX_NONCE_BYTES",
+    "MAX_USERNAME",
     "AcceptedToken",
     "NonceCache",
     "NonceCacheFull",

@@ -16,6 +16,10 @@ a token replayed to another process.
 A ``wsu:Timestamp`` in the same ``wsse:Security`` block (WSS 1.1 §10) is checked too: its ``Expires``, when it
 has one, must not have passed (allowing the same clock skew as ``Created``: the window), else the message is
 refused with ``wsse:MessageExpired``.
+
+What a client sends is bounded before it is kept anywhere: a Username over `MAX_USERNAME` characters and a Nonce
+over `MAX_NONCE_BYTES` bytes are refused (``wsse:InvalidSecurityToken``), and a time that cannot be converted to
+UTC (``0001-01-01T00:00:00+01:00``) is a malformed token, not a failure of the hub.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from hub.soap.namespaces import DIGEST_TYPE, WSSE_NS, WSU_NS
 from hub.soap.wsse.nonces import NonceCache, NonceCacheFull, NonceStore, SecurityTokenRefused
 
 __all__ = [
+    "MAX_NONCE_BYTES",
+    "MAX_USERNAME",
     "AcceptedToken",
     "NonceCache",
     "NonceCacheFull",
@@ -84,21 +90,32 @@ class WsUsers:
         return self._users.get(username)
 
 
+MAX_USERNAME = 255  # characters: a longer Username is refused before it is looked up, counted or logged
+MAX_NONCE_BYTES = 64  # a decoded Nonce longer than this is refused (16 are usual): a nonce is kept for the window
+_MAX_NONCE_TEXT = 4 * -(-MAX_NONCE_BYTES // 3)  # its base64 length, padding included
+
+
 def password_digest(nonce: bytes, created: str, password: str) -> str:
     raw = hashlib.sha1(nonce + created.encode("utf-8") + password.encode("utf-8")).digest()  # noqa: S324 (WSS spec)
     return base64.b64encode(raw).decode("ascii")
 
 
-def _parse_created(text: str, what: str = "Created") -> datetime:
+def _seconds(text: str, what: str = "Created") -> float:
+    """``text`` (ISO 8601 with a time zone) in seconds since the epoch; ValueError when it is none, or when it lies
+    outside the years 1-9999 once converted to UTC (``0001-01-01T00:00:00+01:00``)."""
     value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if value.tzinfo is None:
         raise ValueError(f"{what} has no time zone")
-    return value
+    try:
+        return value.astimezone(UTC).timestamp()
+    except OverflowError:
+        raise ValueError(f"{what} {text.strip()[:40]!r} is out of range in UTC") from None
 
 
-def _check_timestamp(security: etree._Element, now: float, skew: float) -> None:
+def _check_timestamp(security: etree._Element, now: float, skew: float, username: str) -> None:
     """``wsu:Timestamp`` of the Security block: refused (``MessageExpired``) when its ``Expires`` is more than
-    ``skew`` seconds past; a malformed one is ``InvalidSecurity``. No Timestamp, or none with Expires: nothing."""
+    ``skew`` seconds past; a malformed one is ``InvalidSecurity``. No Timestamp, or none with Expires: nothing.
+    Either refusal names ``username`` (counted as a failed sign-in of it)."""
     timestamp = security.find(f"{{{WSU_NS}}}Timestamp")
     if timestamp is None:
         return
@@ -106,11 +123,39 @@ def _check_timestamp(security: etree._Element, now: float, skew: float) -> None:
     if expires is None:
         return
     try:
-        expires_at = _parse_created(expires, "Expires").astimezone(UTC).timestamp()
+        expires_at = _seconds(expires, "Expires")
     except ValueError as exc:
-        raise SecurityTokenRefused(f"malformed wsu:Timestamp: {exc}", "InvalidSecurity") from None
+        raise SecurityTokenRefused(f"malformed wsu:Timestamp: {exc}", "InvalidSecurity",
+                                   username=username) from None
     if now - expires_at > skew:
-        raise SecurityTokenRefused(f"the message expired at {expires.strip()} (wsu:Timestamp)", "MessageExpired")
+        raise SecurityTokenRefused(f"the message expired at {expires.strip()[:40]} (wsu:Timestamp)",
+                                   "MessageExpired", username=username)
+
+
+def _username(token: etree._Element) -> str:
+    """The token's Username; a longer one than `MAX_USERNAME` is refused at once, counted for no username (its
+    address still counts: the throttle's key ``""``)."""
+    username = (token.findtext(f"{{{WSSE_NS}}}Username") or "").strip()
+    if len(username) > MAX_USERNAME:
+        raise SecurityTokenRefused(f"the Username is longer than {MAX_USERNAME} characters",
+                                   "InvalidSecurityToken", username="")
+    return username
+
+
+def _nonce(text: str, username: str) -> bytes:
+    """The decoded Nonce; malformed or longer than `MAX_NONCE_BYTES`: ``InvalidSecurityToken``."""
+    text = text.strip()
+    try:
+        if len(text) > _MAX_NONCE_TEXT:
+            raise ValueError(f"the Nonce is longer than {MAX_NONCE_BYTES} bytes")
+        nonce = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise SecurityTokenRefused(f"malformed UsernameToken: {exc}", "InvalidSecurityToken",
+                                   username=username) from None
+    if len(nonce) > MAX_NONCE_BYTES:
+        raise SecurityTokenRefused(f"malformed UsernameToken: the Nonce is longer than {MAX_NONCE_BYTES} bytes",
+                                   "InvalidSecurityToken", username=username)
+    return nonce
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +207,8 @@ class UsernameTokenVerifier(Generic[AccountT]):
         token = None if security is None else security.find(f"{{{WSSE_NS}}}UsernameToken")
         if security is None or token is None:
             raise SecurityTokenRefused("a WS-Security UsernameToken is required", "InvalidSecurity")
-        _check_timestamp(security, now, self.window)
-        username = (token.findtext(f"{{{WSSE_NS}}}Username") or "").strip()
+        username = _username(token)
+        _check_timestamp(security, now, self.window, username)
         password = token.find(f"{{{WSSE_NS}}}Password")
         nonce_text = token.findtext(f"{{{WSSE_NS}}}Nonce")
         created = token.findtext(f"{{{WSU_NS}}}Created")
@@ -174,15 +219,15 @@ class UsernameTokenVerifier(Generic[AccountT]):
         if not nonce_text or not created:
             raise SecurityTokenRefused("PasswordDigest needs a Nonce and a wsu:Created", "InvalidSecurityToken",
                                        username=username)
+        nonce = _nonce(nonce_text, username)
         try:
-            nonce = base64.b64decode(nonce_text.strip(), validate=True)
-            created_at = _parse_created(created).astimezone(UTC).timestamp()
-        except (binascii.Error, ValueError) as exc:
+            created_at = _seconds(created)
+        except ValueError as exc:
             raise SecurityTokenRefused(f"malformed UsernameToken: {exc}", "InvalidSecurityToken",
                                        username=username) from None
         if abs(now - created_at) > self.window:
             raise SecurityTokenRefused(
-                f"the token was created {created.strip()}, outside the {self.window} s window", "MessageExpired",
+                f"the token was created {created.strip()[:40]}, outside the {self.window} s window", "MessageExpired",
                 username=username,
             )
         account = self.accounts.get(username)

@@ -20,6 +20,7 @@ from hub.workflow.runtime import WorkflowRuntime
 from tests.support.trickling import trickling_server
 from tests.unit.workflow.conftest import client, runtime  # noqa: F401 - the fixtures: a SQLite file, a ManualClock
 from tests.unit.workflow.listener_kit import create, register
+from tests.unit.workflow.local_listener import LOOPBACK
 
 pytestmark = pytest.mark.integration
 
@@ -62,8 +63,9 @@ def healthy_listener() -> Iterator[tuple[str, list[float]]]:
 def test_a_trickling_listener_costs_the_others_nothing_and_ends_at_its_deadline(
         client: WorkerTestClient, runtime: WorkflowRuntime) -> None:  # noqa: F811 - the fixtures
     assert isinstance(runtime.clock, ManualClock)
+    runtime.listener_settings = LOOPBACK  # both listeners are on 127.0.0.1
     publisher = EventPublisher(runtime.store, runtime.clock, connect_timeout=CONNECT_TIMEOUT,
-                               read_timeout=READ_TIMEOUT)
+                               read_timeout=READ_TIMEOUT, settings=LOOPBACK)
     with trickling_listener() as slow_url, healthy_listener() as (healthy_url, arrivals):
         slow_id = register(client, slow_url)
         runtime.clock.advance(timedelta(seconds=1))  # served first: registered first

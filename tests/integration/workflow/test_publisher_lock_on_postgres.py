@@ -20,13 +20,14 @@ from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from tests.support.postgres_server import PostgresServer
 from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
 from tests.unit.workflow.listener_kit import create, register
-from tests.unit.workflow.local_listener import local_listener
+from tests.unit.workflow.local_listener import LOOPBACK, local_listener
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 
 @pytest.fixture
 def runtime(postgres_runtime: WorkflowRuntime) -> WorkflowRuntime:
+    postgres_runtime.listener_settings = LOOPBACK  # the listeners are on 127.0.0.1
     return postgres_runtime
 
 
@@ -46,8 +47,8 @@ def test_a_publisher_that_lost_its_lock_mid_turn_sends_nothing_more(
         handler.send_header("Content-Length", "0")
         handler.end_headers()
 
-    first = EventPublisher(runtime.store, runtime.clock)
-    second = EventPublisher(runtime.store, runtime.clock)
+    first = EventPublisher(runtime.store, runtime.clock, settings=LOOPBACK)
+    second = EventPublisher(runtime.store, runtime.clock, settings=LOOPBACK)
     with local_listener(end_the_locks_session) as listener:
         register(client, listener.url)
         for _ in range(2):
@@ -63,8 +64,8 @@ def test_a_publisher_that_lost_its_lock_mid_turn_sends_nothing_more(
 
 
 def test_a_publisher_taking_the_lock_over_waits_for_the_others_last_post(runtime: WorkflowRuntime) -> None:
-    first = EventPublisher(runtime.store, runtime.clock)
-    second = EventPublisher(runtime.store, runtime.clock, connect_timeout=30, read_timeout=30)
+    first = EventPublisher(runtime.store, runtime.clock, settings=LOOPBACK)
+    second = EventPublisher(runtime.store, runtime.clock, settings=LOOPBACK, connect_timeout=30, read_timeout=30)
     try:
         assert first.run_round().leader and not second.run_round().leader
         first.stop()
@@ -99,7 +100,7 @@ def test_a_listener_gets_an_event_whose_change_was_still_committing_when_it_regi
             register(client, listener.url)
             commit.set()
             changing.join()
-            publisher = EventPublisher(runtime.store, runtime.clock, gap=timedelta(seconds=60))
+            publisher = EventPublisher(runtime.store, runtime.clock, settings=LOOPBACK, gap=timedelta(seconds=60))
             try:
                 publisher.run_round()
             finally:

@@ -5,16 +5,19 @@ two processes (in process: httpx's ASGI transport, a SQLite file as the shared d
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from hub.config.settings import HubSettings
 from hub.ingress.app import HubApp, create_app
 from hub.routing.router import InMemoryRouter
+from hub.security.nonces import NONCES
 from hub.validation.command_sets import CommandSetRegistry
 from tests.support.soap import envelope, security_header
 
@@ -76,3 +79,22 @@ def test_with_the_memory_store_each_process_knows_only_its_own_tokens(dev_settin
     token = security_header("cs-frontend", "cs-dev-password")
     assert post(hub_a, envelope(tier_query("cs-original-0001", "13800138000"), token)).status_code == 200
     assert post(hub_a, envelope(tier_query("attacker-0000001", "13911112222"), token)).status_code == 500
+
+
+def test_the_shared_store_takes_the_same_nonces_as_the_memory_cache(dev_settings, registry, tmp_path):
+    """A Nonce over 64 bytes is refused before any store (auth audit repro_04); one of 64 is remembered in the
+    shared store as its 32-byte digest, and its replay refused there."""
+    settings = shared(dev_settings, tmp_path)
+    (hub_a, routed_a), (hub_b, _) = hub(settings, registry), hub(settings, registry)
+    big = security_header("cs-frontend", "cs-dev-password", nonce=os.urandom(65))
+    refused = post(hub_a, envelope(tier_query("cs-big-nonce-001", "13800138000"), big))
+    assert refused.status_code == 500 and not routed_a.envelopes
+    assert re.search(rb"<faultcode>wsse:InvalidSecurityToken</faultcode>", refused.content)
+    assert b"longer than 64 bytes" in refused.content
+    token = security_header("cs-frontend", "cs-dev-password", nonce=os.urandom(64))
+    assert post(hub_a, envelope(tier_query("cs-max-nonce-001", "13800138000"), token)).status_code == 200
+    assert b"replay" in post(hub_b, envelope(tier_query("cs-max-nonce-002", "13800138000"), token)).content
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'nonces.db'}")
+    with engine.connect() as connection:
+        assert [len(row.nonce) for row in connection.execute(sa.select(NONCES.c.nonce))] == [32]
+    engine.dispose()

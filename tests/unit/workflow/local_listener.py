@@ -3,12 +3,17 @@ each POST's event id and answers 204, or lets a test's ``answer`` do it (block, 
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from hub.config.workflow import ListenerSettings
+
 Answer = Callable[[BaseHTTPRequestHandler], None]
+# [workflow.listeners] of the tests whose call-backs are on this machine (loopback is refused unless named)
+LOOPBACK = ListenerSettings(allowed_networks=(ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128")))
 
 
 class LocalListener:

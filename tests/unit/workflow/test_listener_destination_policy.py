@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from hub.config.settings import load_settings
 from hub.config.workflow import ListenerSettings, parse_workflow
 from hub.workflow.destinations import DestinationPolicy, redacted
 
@@ -21,7 +22,8 @@ def test_allowed_destinations_restrict_call_backs_to_their_networks_and_host_nam
     assert settings.allowed_host_suffixes == (".crm.example.net", ".oa.example.net")
     policy = DestinationPolicy(settings)
     assert policy.url_problem("http://10.20.3.4/events") is None
-    assert "outside the allowed destinations" in (policy.url_problem("http://127.0.0.1/events") or "")
+    assert "loopback address, refused unless" in (policy.url_problem("http://127.0.0.1/events") or "")
+    assert "outside the allowed destinations" in (policy.url_problem("http://198.51.99.1/events") or "")
     assert policy.url_problem("https://events.crm.example.net/x") is None
     assert policy.url_problem("https://oa.example.net/x") is None
     # a name outside the suffixes may still resolve into an allowed network: its addresses are checked on connect
@@ -44,3 +46,60 @@ def test_urls_are_shown_without_their_credentials() -> None:
     assert redacted("https://u:p@crm.example.net/e?x=1") == "https://crm.example.net/e?x=1"
     assert redacted("https://crm.example.net/e") == "https://crm.example.net/e"
     assert "user name or password" in (DestinationPolicy().url_problem("http://u:p@10.0.0.1/") or "")
+
+
+@pytest.mark.parametrize(("address", "kind"), [
+    ("127.0.0.1", "loopback"), ("127.255.0.9", "loopback"), ("::1", "loopback"), ("::ffff:127.0.0.1", "loopback"),
+    ("2002:7f00:1::", "loopback"), ("64:ff9b::7f00:1", "loopback"), ("10.1.2.3", "private"),
+    ("172.31.0.1", "private"), ("192.168.0.1", "private"), ("100.64.0.1", "private"), ("fd12::1", "private"),
+    ("198.18.0.1", "private"), ("240.0.0.1", "private")])
+def test_addresses_that_are_not_public_are_refused_by_default(address: str, kind: str) -> None:
+    """Deny by default: no caller makes the hub POST to the services beside it (auth audit repro_01)."""
+    policy = DestinationPolicy()
+    said = policy.address_problem(address) or ""
+    assert kind in said and "allowed_destinations names it" in said
+    assert policy.address_check("https://listener.example.net/")(address) == said  # on connect too
+    assert policy.address_problem("198.51.99.1") is None  # a public address is not
+
+
+def test_allowed_destinations_name_loopback_and_private_networks_and_names() -> None:
+    settings = parse_workflow({"listeners": {"allowed_destinations": ["127.0.0.1/32", "::1", "10.20.0.0/16",
+                                                                      "crm.internal"]}}, "hub.toml").listeners
+    policy = DestinationPolicy(settings)
+    for url in ("http://127.0.0.1:8080/events", "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://10.20.9.9/"):
+        assert policy.url_problem(url) is None, url
+    assert policy.address_check("https://events.crm.internal/")("10.99.0.1") is None  # a named host's address
+    assert "private" in (policy.url_problem("http://10.21.0.1/") or "")
+    assert "loopback" in (policy.url_problem("http://127.0.0.2/") or "")
+    assert "loopback" in (DestinationPolicy().url_problem("http://localhost:8000/events") or "")
+    assert "loopback" in (DestinationPolicy().url_problem("http://api.localhost./events") or "")
+    assert DestinationPolicy(ListenerSettings(allowed_host_suffixes=(".localhost",))).url_problem(
+        "http://localhost/events") is None
+
+
+@pytest.mark.parametrize("path", ["/__admin/reset", "/__ADMIN/faults", "//__admin/reset", "/%5F%5Fadmin/reset",
+                                  "/x/../__admin/reset", "/__admin"])
+def test_refused_paths_are_refused_however_written(path: str) -> None:
+    assert "refused_paths" in (DestinationPolicy().url_problem(f"https://listener.example.net{path}") or "")
+    assert DestinationPolicy(ListenerSettings(refused_paths=())).url_problem(
+        f"https://listener.example.net{path}") is None
+    assert DestinationPolicy().url_problem("https://listener.example.net/events/__admin/x") is None
+
+
+def test_refused_paths_are_read_and_checked() -> None:
+    assert parse_workflow({}, "hub.toml").listeners.refused_paths == ("/__admin/",)
+    assert parse_workflow({"listeners": {"refused_paths": ["/Ops/", "/x"]}}, "hub.toml").listeners.refused_paths == (
+        "/ops/", "/x")
+    assert parse_workflow({"listeners": {"refused_paths": []}}, "hub.toml").listeners.refused_paths == ()
+    for bad in ("/__admin/", ["admin/"], [1]):
+        with pytest.raises(ValueError, match="refused_paths"):
+            parse_workflow({"listeners": {"refused_paths": bad}}, "hub.toml")
+
+
+def test_the_development_defaults_name_loopback_and_a_file_of_ones_own_does_not() -> None:
+    built_in = DestinationPolicy(load_settings().workflow.listeners)
+    assert built_in.url_problem("http://127.0.0.1:8101/events") is None  # the development systems' listeners
+    assert "refused_paths" in (built_in.url_problem("http://127.0.0.1:8101/__admin/reset") or "")
+    assert "private" in (built_in.url_problem("http://10.0.0.1/events") or "")
+    assert "loopback" in (DestinationPolicy(parse_workflow({}, "hub.toml").listeners).url_problem(
+        "http://127.0.0.1:8101/events") or "")

@@ -16,9 +16,16 @@ from hub.workflow.clock import ManualClock
 from hub.workflow.publisher import EventPublisher
 from hub.workflow.runtime import WorkflowRuntime
 from tests.unit.workflow.listener_kit import create, register, to_close
-from tests.unit.workflow.local_listener import Answer, local_listener
+from tests.unit.workflow.local_listener import LOOPBACK, Answer, local_listener
 
 pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def runtime(runtime: WorkflowRuntime) -> WorkflowRuntime:
+    """The workflow's runtime with call-backs on loopback allowed: these listeners are on 127.0.0.1."""
+    runtime.listener_settings = LOOPBACK
+    return runtime
 
 
 def _held_until(release: threading.Event) -> Answer:
@@ -47,7 +54,8 @@ def test_a_listener_held_at_a_post_holds_back_no_other_listener(
         _advance(runtime)
         register(client, fast.url)
         first = create(client)
-        publisher = EventPublisher(runtime.store, runtime.clock, interval=0.01, read_timeout=60).start()
+        publisher = EventPublisher(runtime.store, runtime.clock, settings=LOOPBACK, interval=0.01,
+                                   read_timeout=60).start()
         try:
             assert slow.wait_for_count(1)  # held at its first event
             assert fast.wait_for(_event_ids(runtime, first)[-1])
@@ -70,7 +78,7 @@ def test_a_listener_whose_filter_refuses_most_events_walks_the_outbox_without_wa
                 tx.add_event(first, "TroubleTicketStatusChangeEvent", "{}", at=runtime.clock.now())
         to_close(client, first)
         close_event = _event_ids(runtime, first)[-1]
-        publisher = EventPublisher(runtime.store, runtime.clock, interval=3600, batch=10).start()
+        publisher = EventPublisher(runtime.store, runtime.clock, settings=LOOPBACK, interval=3600, batch=10).start()
         try:
             assert listener.wait_for(close_event)  # within the first look: the interval is an hour
             assert listener.received == [close_event]
@@ -85,7 +93,8 @@ def test_stop_sends_nothing_more_and_does_not_wait_for_a_post_under_way(
         listener_id = register(client, slow.url)
         for _ in range(3):
             create(client)
-        publisher = EventPublisher(runtime.store, runtime.clock, interval=0.01, read_timeout=60).start()
+        publisher = EventPublisher(runtime.store, runtime.clock, settings=LOOPBACK, interval=0.01,
+                                   read_timeout=60).start()
         try:
             assert slow.wait_for_count(1)
             with caplog.at_level(logging.INFO, logger="onepoint.workflow.publisher"):
