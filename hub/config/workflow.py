@@ -10,6 +10,7 @@
     taxonomy = "taxonomy/"               # complaint taxonomy and dispatch templates; packaged seed without it
     intake_department = "CUSTOMER_SERVICE"   # owner of new work orders, an OA user id (c:PartyId), checked
     repeat_window_hours = 168            # same number, same phenomenon within it: a repeat complaint
+    customer_orders_shown = 20           # the customer's work orders in CreateWorkOrder's answer (1-50)
     tier_cache_seconds = 300             # the workflow's cache of BOSS tiers
     tier_timeout_seconds = 3             # how long a new work order waits for BOSS's tier (then ordinary limits)
     tier_pause_seconds = 30              # after BOSS gave no tier: new work orders do not wait for it that long
@@ -60,8 +61,8 @@ DEFAULT_LINK = "http://127.0.0.1:8000/workorders/{work_order_id}"
 PARTY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")  # c:PartyId (schemas/common.xsd): owners, OA user ids
 
 _KEYS = {"database", "sla", "calendars", "taxonomy", "intake_department", "repeat_window_hours",
-         "tier_cache_seconds", "tier_timeout_seconds", "tier_pause_seconds", "link", "scheduler_interval_seconds",
-         "publisher_interval_seconds",
+         "customer_orders_shown", "tier_cache_seconds", "tier_timeout_seconds", "tier_pause_seconds", "link",
+         "scheduler_interval_seconds", "publisher_interval_seconds",
          "listener_connect_timeout_seconds", "listener_read_timeout_seconds", "listener_gap_seconds",
          "outage_services", "outage_auto_answer", "mass_incidents", "mass_complaint_threshold",
          "mass_complaint_window_minutes", "enforce_templates", "statistics_timezone", "worker_batch",
@@ -91,6 +92,7 @@ class WorkflowSettings:
     taxonomy: Path | None = None
     intake_department: str = "CUSTOMER_SERVICE"
     repeat_window_hours: float = 168.0
+    customer_orders_shown: int = 20  # at most 50: CreateWorkOrderResponse's CustomerWorkOrder
     tier_cache_seconds: float = 300.0
     tier_timeout_seconds: float = 3.0
     tier_pause_seconds: float = 30.0
@@ -136,6 +138,14 @@ def _count(section: dict[str, Any], key: str, default: int, source: str, *, leas
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
         raise ValueError(f"{source}: {table}.{key} must be a whole number of at least {least}")
     return value
+
+
+def _orders_shown(section: dict[str, Any], source: str) -> int:
+    shown = _count(section, "customer_orders_shown", 20, source)
+    if shown > 50:
+        raise ValueError(f"{source}: workflow.customer_orders_shown must be 50 or less (CreateWorkOrderResponse lists "
+                         f"at most 50 CustomerWorkOrder), not {shown}")
+    return shown
 
 
 def _flag(section: dict[str, Any], key: str, source: str) -> bool:
@@ -219,6 +229,7 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
         sla=paths["sla"], calendars=paths["calendars"], taxonomy=paths["taxonomy"],
         intake_department=department,
         repeat_window_hours=_number(section, "repeat_window_hours", 168.0, source),
+        customer_orders_shown=_orders_shown(section, source),
         tier_cache_seconds=_number(section, "tier_cache_seconds", 300.0, source, zero_ok=True),
         tier_timeout_seconds=_number(section, "tier_timeout_seconds", 3.0, source),
         tier_pause_seconds=_number(section, "tier_pause_seconds", 30.0, source, zero_ok=True),

@@ -52,6 +52,9 @@ def node_urls(url: str) -> tuple[str, ...]:
     userinfo, at, hosts = parts.netloc.rpartition("@")
     if not hosts:
         raise BrokerURLError(f"broker URL {redacted(url)!r} names no host")
+    if at and ":" not in userinfo:  # pika cannot read it (a TypeError deep inside): say what to write
+        raise BrokerURLError(f"broker URL {redacted(url)!r} names the user {userinfo!r} without a password: write "
+                             f"{kind}://{userinfo}:PASSWORD@… (an empty one as {kind}://{userinfo}:@…)")
     urls = []
     for address in hosts.split(","):
         address = address.strip()

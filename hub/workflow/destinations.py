@@ -23,6 +23,7 @@ connection, and so the address checked, is the proxy's.
 from __future__ import annotations
 
 import ipaddress
+import posixpath
 import re
 from dataclasses import dataclass, field
 
@@ -103,11 +104,14 @@ class DestinationPolicy:
 
     def path_problem(self, url: httpx.URL) -> str | None:
         """Why a call-back may not have ``url``'s path (``refused_paths``; compared decoded, in lower case, its
-        repeated slashes as one)."""
-        path = re.sub(r"/{2,}", "/", url.path).lower()
-        for refused in self.settings.refused_paths:
-            if path.startswith(refused) or path == refused.rstrip("/"):
-                return f"its path {url.path!r} is refused ([workflow.listeners] refused_paths: {refused!r})"
+        repeated slashes as one, and again with its dot segments resolved and backslashes read as slashes, as a
+        server or proxy that decodes before resolving would route it: ``/x/%2E%2E/__admin/``)."""
+        collapsed = re.sub(r"/{2,}", "/", url.path).lower()
+        resolved = posixpath.normpath("/" + collapsed.replace("\\", "/").lstrip("/"))
+        for path in (collapsed, resolved if resolved.endswith("/") else f"{resolved}/"):
+            for refused in self.settings.refused_paths:
+                if path.startswith(refused) or path == refused.rstrip("/"):
+                    return f"its path {url.path!r} is refused ([workflow.listeners] refused_paths: {refused!r})"
         return None
 
     def url_problem(self, url: str) -> str | None:

@@ -60,6 +60,7 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
         load_sla_table(settings.sla), load_calendars(settings.calendars), load_taxonomy(settings.taxonomy),
         EngineSettings(intake_department=settings.intake_department,
                        repeat_window=timedelta(hours=settings.repeat_window_hours),
+                       customer_orders_shown=settings.customer_orders_shown,
                        enforce_templates=settings.enforce_templates,
                        local_zone=ZoneInfo(settings.statistics_timezone)))
     engine.observers.append(CounterObserver(settings.statistics_timezone))  # first: the statistics' counters

@@ -60,3 +60,13 @@ def test_a_settings_file_without_a_workflow_table_keeps_the_database_beside_it(t
     assert parse_workflow(None, source).database == f"sqlite:///{tmp_path / 'onepoint-workorders.db'}"
     assert parse_workflow(None, source) == parse_workflow({}, source)
     assert parse_workflow(None, "built-in defaults").database == "sqlite:///onepoint-workorders.db"
+
+
+def test_customer_orders_shown_is_a_setting_of_1_to_50() -> None:
+    from hub.config.workflow import parse_workflow
+
+    assert parse_workflow({}, "hub.toml").customer_orders_shown == 20
+    assert parse_workflow({"customer_orders_shown": 50}, "hub.toml").customer_orders_shown == 50
+    for bad in (0, 51, "20", True):
+        with pytest.raises(ValueError, match="customer_orders_shown"):
+            parse_workflow({"customer_orders_shown": bad}, "hub.toml")

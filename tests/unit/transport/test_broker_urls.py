@@ -36,6 +36,7 @@ def test_a_cluster_url_gives_one_url_per_node_with_the_shared_credentials_vhost_
     "amqp://hub:s3cret@127.0.0.1:http/%2F",  # a port that is no number
     "amqp://hub:s3cret@127.0.0.1:70000/%2F",  # out of range
     "amqp://hub:s3cret@:5672/%2F",  # no host
+    "amqp://hub@127.0.0.1:5672/%2F",  # a user without a password (pika failed on it with a TypeError)
 ])
 def test_malformed_urls_are_refused_without_showing_the_password(url: str) -> None:
     with pytest.raises(BrokerURLError) as refused:
@@ -75,7 +76,8 @@ def test_settings_accept_a_cluster_url(tmp_path: Path) -> None:
     assert load_settings(config_file(tmp_path, CLUSTER)).broker_url == CLUSTER
 
 
-@pytest.mark.parametrize("url", ["amqp://hub:s3cret@127.0.0.1:99999/%2F", "kafka://x", "", "amqp://u:p@a:1,,b:2/"])
+@pytest.mark.parametrize("url", ["amqp://hub:s3cret@127.0.0.1:99999/%2F", "kafka://x", "", "amqp://u:p@a:1,,b:2/",
+                                 "amqp://hub@127.0.0.1:5672/"])
 def test_a_malformed_broker_url_is_a_configuration_error_naming_the_setting(tmp_path: Path, url: str) -> None:
     with pytest.raises(ConfigError, match=r"broker\.url") as refused:
         load_settings(config_file(tmp_path, url))

@@ -78,7 +78,8 @@ def test_allowed_destinations_name_loopback_and_private_networks_and_names() -> 
 
 
 @pytest.mark.parametrize("path", ["/__admin/reset", "/__ADMIN/faults", "//__admin/reset", "/%5F%5Fadmin/reset",
-                                  "/x/../__admin/reset", "/__admin"])
+                                  "/x/../__admin/reset", "/__admin", "/x/%2E%2E/__admin/faults",
+                                  "/x/..%2F__admin/faults", "/x/%2e./__admin/faults", "/x/..%5C__admin/faults"])
 def test_refused_paths_are_refused_however_written(path: str) -> None:
     assert "refused_paths" in (DestinationPolicy().url_problem(f"https://listener.example.net{path}") or "")
     assert DestinationPolicy(ListenerSettings(refused_paths=())).url_problem(
