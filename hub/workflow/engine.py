@@ -110,6 +110,7 @@ class WorkOrderEngine:
                                        limit=self.settings.customer_orders_shown)
         repeat = complained_of_before(tx.db, complaint.msisdn, complaint.category_code[:8], since=since)
         row["repeat_complaint"] = repeat  # kept: QueryWorkOrder(s) show it (store migration 0009)
+        row["account_manager_id"] = tier.account_manager_id if tier.has_account_manager else None  # (0010)
         work_order_id = tx.insert_work_order(row, history=history, id_zone=self.settings.local_zone,
                                              id_key=complaint.message_id, id_at=complaint.received_at)
         row["id"] = work_order_id

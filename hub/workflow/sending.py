@@ -9,6 +9,7 @@ refuses the whole message.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from hub.routing.outbound import Sender
@@ -42,10 +43,16 @@ def send_follow_ups(follow_ups: list[FollowUp], outbound: Sender, workflow: Work
 
 
 def _with_account_manager(follow_up: FollowUp, outbound: Sender, workflow: WorkflowRuntime) -> FollowUp | None:
-    """A replied VIP or group complaint's return-visit notice, for the account manager BOSS names now (the tier
-    cache, else BOSS asked); None, logged, when BOSS names none or gives no answer: nothing to send."""
+    """A replied VIP or group complaint's return-visit notice, for the account manager kept on the work order (BOSS
+    named the manager when the tier was known); for a work order from before it was kept, the one BOSS names now
+    (the tier cache, else BOSS asked: one question per number, so an incident's many children each get theirs);
+    None, logged, when there is none to tell."""
     row = follow_up.work_order
-    facts = workflow.tiers.facts(str(row["msisdn"]), outbound, workflow.clock.now())
+    if row.get("account_manager_id"):
+        return FollowUp(follow_up.kind, row, {**follow_up.details, "account_manager": row["account_manager_id"]})
+    msisdn = str(row["msisdn"])
+    step = f"tier-{hashlib.sha256(msisdn.encode()).hexdigest()[:16]}"  # the number not spelt in the step's header
+    facts = workflow.tiers.facts(msisdn, outbound, workflow.clock.now(), step=step)
     if not facts.has_account_manager:
         log.warning("no account manager to tell of the return visit", extra={
             "work_order_id": row.get("id"), "tier": facts.tier, "known": facts.known})

@@ -121,7 +121,9 @@ class TierRecheck:
             row = recompute(self.runtime, tx, view, lambda deadlines: HistoryEntry(
                 at=now, kind="field", actor="hub", system="HUB", action="TIER", field="tier", old_value=None,
                 new_value=facts.tier, note=f"tier {facts.tier} from BOSS, asked again after it had given none: "
-                                           f"priority {deadlines.priority}"), changes={"tier": facts.tier})
+                                           f"priority {deadlines.priority}"), changes={
+                "tier": facts.tier,
+                "account_manager_id": facts.account_manager_id if facts.has_account_manager else None})
             if facts.has_account_manager and self.outbound is not None:
                 follow_up = FollowUp("crm-notify", row, {"account_manager": facts.account_manager_id})
                 document = follow_up_document(follow_up, now, operator="hub", link_base=self.runtime.link_base)

@@ -104,7 +104,8 @@ class TierLookup:
         with self._lock:
             return self._cache.get(msisdn)
 
-    def facts(self, msisdn: str, outbound: Sender, now: datetime) -> TierFacts:
+    def facts(self, msisdn: str, outbound: Sender, now: datetime, *, step: str = "tier") -> TierFacts:
+        """``step``: the outbound step of the question (one per number when a message asks for several)."""
         found = self.cached(msisdn)
         if found is not None:
             return found
@@ -114,7 +115,7 @@ class TierLookup:
                                                              "ordinary time limits")
         self.asked += 1
         try:
-            facts = self._asked(msisdn, outbound, now)
+            facts = self._asked(msisdn, outbound, now, step=step)
         except (OutboundError, TimeoutError, NoTier) as exc:
             self.unanswered += 1
             self._paused_until = self._clock() + self.pause
@@ -136,8 +137,8 @@ class TierLookup:
         self.asked += 1
         return self._asked(msisdn, outbound, now)
 
-    def _asked(self, msisdn: str, outbound: Sender, now: datetime) -> TierFacts:
-        answer = outbound.request(tier_query_document(msisdn, "tier-lookup-00", now), step="tier",
+    def _asked(self, msisdn: str, outbound: Sender, now: datetime, *, step: str = "tier") -> TierFacts:
+        answer = outbound.request(tier_query_document(msisdn, "tier-lookup-00", now), step=step,
                                   timeout=self.timeout)
         facts = _facts(msisdn, answer)
         self.answered_at = self._clock()

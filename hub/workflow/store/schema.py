@@ -101,6 +101,9 @@ work_orders = Table(
     # 0009: the customer complained of the same phenomenon within the repeat window (CreateWorkOrder's answer said
     # so); NULL: created before 0009, or an incident
     Column("repeat_complaint", Boolean),
+    # 0010: the account manager BOSS named for a VIP or group customer when the tier was known: told of the
+    # complaint then, and of the return visit at the reply without asking BOSS again; NULL: none, or before 0010
+    Column("account_manager_id", String(32)),
     Index("ix_work_orders_msisdn_created", "msisdn", "created_at"),
     Index("ix_work_orders_state_id", "state", "id"),  # 0003: a pass over the open ones reads it in id order
     Index("ix_work_orders_category", "category_code", postgresql_ops={"category_code": "text_pattern_ops"}),
