@@ -7,7 +7,8 @@ at them; a table of the URLs is printed. ``--no-emulators`` calls the systems at
 endpoints of ``--config``; ``--no-workers`` (on ``amqp://``) leaves the queues to ``onepoint worker <consumer>``
 processes. The hub's port is bound before anything starts (taken: one line, exit 1, nothing left running).
 Ctrl-C / SIGTERM: stop taking requests, drain the workers (on ``memory://`` until its queues are empty, see
-``hub.system.drain``), stop the emulators.
+``hub.system.drain``), stop the emulators, exit 0; while it is still starting too: what started is stopped
+(``hub.cli.graceful``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import socket
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,6 +30,10 @@ from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
 from hub.observability import LogFormat
 from hub.transport.urls import redacted
+
+if TYPE_CHECKING:
+    from hub.ingress.app import HubApp
+    from hub.system import EmulatedSystems, HubSystem
 
 __all__ = ["serve"]
 
@@ -141,69 +146,106 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
            emulator_base_port: int, emulator_seed: int, hub_tokens: tuple[str, ...], pid_file: Path | None,
            log_level: str, log_format: LogFormat) -> None:
     """Start the emulators, the hub's system and its workers, print the table and serve on ``sock`` (bound to
-    ``bind_host``, as given: the hub's URL names it)."""
+    ``bind_host``, as given: the hub's URL names it). SIGTERM or Ctrl-C at any point of it is the normal stop: what
+    started is stopped (the workers drained, then the emulators) and the process exits 0
+    (``hub.cli.graceful``)."""
     import uvicorn
 
-    from hub.cli.graceful import GracefulServer
+    from hub.cli.graceful import GracefulServer, StartupSignals, StopRequested
     from hub.observability.logging import configure_logging
-    from hub.routing.reloads import RouteReloads, outcome_path
-    from hub.routing.table import RoutingTableError
-    from hub.security.nonces import NonceStoreUnavailable
-    from hub.system import EmulatedSystems, HubSystem, SystemStartError, links_to, point_adapters, start_emulators
-    from hub.transport.errors import TransportError
+    from hub.system import EmulatedSystems, HubSystem, links_to, point_adapters
     from hub.transport.urls import scheme
 
-    bind_port = int(sock.getsockname()[1])
     configure_logging(log_level.upper(), log_format)
     log = logging.getLogger("onepoint.serve")
     if settings.uses_development_credentials:
         log.warning("no --config given: running with the built-in DEVELOPMENT credentials (see README)")
     if not workers and scheme(settings.broker_url) == "memory":
         log.warning("--no-workers on memory://: nothing can consume the queues (they live in this process)")
+    bind_port = int(sock.getsockname()[1])
     hub_url = replace(settings, host=bind_host, port=bind_port, public_url=None).hub_url  # where it serves
     settings = links_to(settings, hub_url)  # the real port, also for the WSDLs unless [server] public_url is set
     running = EmulatedSystems()
-    if settings.uses_development_credentials if emulators is None else emulators:
+    system: HubSystem | None = None
+    server: GracefulServer | None = None
+    wrote_pid = False
+    with StartupSignals() as signals:  # before anything starts: a stop signal from here on runs the stop below
         try:
-            running = start_emulators(hub_url, _tokens(hub_tokens, settings), base_port=emulator_base_port,
-                                      seed=emulator_seed)
-        except OSError as exc:
-            raise click.ClickException(f"cannot start the emulators: {exc} (try --emulator-base-port 0)") from None
-        settings = point_adapters(settings, running.urls())
+            if settings.uses_development_credentials if emulators is None else emulators:
+                running = _start_emulators(hub_url, settings, hub_tokens, emulator_base_port, emulator_seed)
+                settings = point_adapters(settings, running.urls())
+            system = HubSystem(settings, workers=workers)
+            hub = _start_system(system, settings)
+            wrote_pid = _prepare(system, hub, settings, pid_file, running)
+            _print_table(system, hub_url, running.urls())
+            log.info("serving", extra={"host": bind_host, "port": bind_port,
+                                       "public_url": settings.hub_url, "command_sets": hub.registry.names(),
+                                       "config": settings.source, "broker": redacted(settings.broker_url),
+                                       "workers": [r.consumer for r in system.running],
+                                       "emulators": running.urls()})
+            server = GracefulServer(uvicorn.Config(hub.asgi, host=bind_host, port=bind_port,
+                                                   log_config=None, access_log=False, log_level=log_level.lower()))
+            server.run(sockets=[sock])  # uvicorn handles the stop signals while it serves
+        except StopRequested as stop:
+            log.info("stop requested while starting", extra={"signal": str(stop)})
+        finally:
+            signals.stopping()
+            if system is not None:
+                system.stop()  # if uvicorn never ran the app's shutdown (a stop before serving, a failed startup)
+            running.stop()  # after the workers drained
+            if wrote_pid and pid_file is not None:
+                _remove_pid_file(pid_file)
+    if server is not None and not server.started and signals.requested is None:
+        sys.exit(STARTUP_FAILURE)
+
+
+def _start_emulators(hub_url: str, settings: HubSettings, hub_tokens: tuple[str, ...], emulator_base_port: int,
+                     emulator_seed: int) -> EmulatedSystems:
+    from hub.system import start_emulators
+
     try:
-        system = HubSystem(settings, workers=workers)
-        hub = system.start()
+        return start_emulators(hub_url, _tokens(hub_tokens, settings), base_port=emulator_base_port,
+                               seed=emulator_seed)
+    except OSError as exc:
+        raise click.ClickException(f"cannot start the emulators: {exc} (try --emulator-base-port 0)") from None
+
+
+def _start_system(system: HubSystem, settings: HubSettings) -> HubApp:
+    """The hub's app with its workers started; what cannot start is a ``ClickException`` (one line, exit 1)."""
+    from hub.routing.table import RoutingTableError
+    from hub.security.nonces import NonceStoreUnavailable
+    from hub.system import SystemStartError
+    from hub.transport.errors import TransportError
+
+    try:
+        return system.start()
     except (RoutingTableError, ConfigError, SystemStartError, NonceStoreUnavailable, ValueError,
             LookupError) as exc:
-        running.stop()
         raise click.ClickException(str(exc)) from None
     except TransportError as exc:  # the broker unreachable at start: say which, no traceback
-        running.stop()
         raise click.ClickException(f"{settings.source}: [broker] url "
                                    f"{redacted(settings.broker_url)}: {exc}") from None
-    except BaseException:
-        running.stop()
-        raise
+
+
+def _prepare(system: HubSystem, hub: HubApp, settings: HubSettings, pid_file: Path | None,
+             running: EmulatedSystems) -> bool:
+    """SIGHUP reloads the routes; the pid file written (True) and removed in the app's shutdown, which stops the
+    emulators after the workers drained."""
+    from hub.routing.reloads import RouteReloads
+
     reloads = RouteReloads(system.reload_routes, source=str(settings.routing_file or "built-in"), pid_file=pid_file)
     signal.signal(signal.SIGHUP, lambda signum, frame: reloads())
     if pid_file is not None:
         pid_file.write_text(f"{os.getpid()}\n")
         # cleaned up in the app's shutdown: it runs before the workers' and emulators' stop below
-        hub.on_shutdown.append(lambda: pid_file.unlink(missing_ok=True))
-        hub.on_shutdown.append(lambda: outcome_path(pid_file).unlink(missing_ok=True))
+        hub.on_shutdown.append(lambda: _remove_pid_file(pid_file))
     hub.on_shutdown.append(running.stop)  # after the workers drained
     tune_garbage_collector(settings.gc_young_threshold)
-    _print_table(system, hub_url, running.urls())
-    log.info("serving", extra={"host": bind_host, "port": bind_port, "public_url": settings.hub_url,
-                               "command_sets": hub.registry.names(),
-                               "config": settings.source, "broker": redacted(settings.broker_url),
-                               "workers": [r.consumer for r in system.running], "emulators": running.urls()})
-    server = GracefulServer(uvicorn.Config(hub.asgi, host=bind_host, port=bind_port, log_config=None,
-                                           access_log=False, log_level=log_level.lower()))
-    try:
-        server.run(sockets=[sock])
-    finally:
-        running.stop()  # if uvicorn never started the app (its startup failed)
-        system.stop()
-    if not server.started:
-        sys.exit(STARTUP_FAILURE)
+    return pid_file is not None
+
+
+def _remove_pid_file(pid_file: Path) -> None:
+    from hub.routing.reloads import outcome_path
+
+    pid_file.unlink(missing_ok=True)
+    outcome_path(pid_file).unlink(missing_ok=True)

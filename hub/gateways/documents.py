@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lxml import etree
@@ -20,10 +20,20 @@ from hub.validation.namespaces import COMMON_NS
 
 __all__ = ["call_header", "command_element", "fields", "forward_document", "text_of", "timestamp", "with_ack"]
 
+_MINUTE = timedelta(minutes=1)
+_LARGEST_OFFSET = timedelta(hours=14)  # xs:dateTime's timezone: -14:00 to +14:00
+
 
 def timestamp(moment: datetime | None = None) -> str:
-    """An ``xs:dateTime`` with its offset and milliseconds (the common ``Timestamp`` type wants the offset)."""
+    """An ``xs:dateTime`` with its offset and milliseconds (the common ``Timestamp`` type wants the offset).
+
+    ``xs:dateTime`` carries an offset in whole minutes, at most 14 hours: a moment whose offset has seconds (given
+    as ``+08:00:30``, or a zone's local mean time before 1901, Shanghai's ``+08:05:43``) or lies beyond 14 hours
+    (a ``datetime`` takes up to 24) is written as the same instant in UTC, with ``Z``."""
     moment = moment or datetime.now(UTC)
+    offset = moment.utcoffset()
+    if offset is not None and (offset % _MINUTE or abs(offset) > _LARGEST_OFFSET):
+        return moment.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
     return moment.isoformat(timespec="milliseconds")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from hub.workflow.changes import DispatchRefusalObserver, EngineSettings, FollowUp, WorkOrderRefused
@@ -62,19 +62,29 @@ def visit_note(request: ActionRequest, visited: datetime) -> str:
 
 def fault_time(fields: Mapping[str, str], zone: tzinfo) -> datetime | None:
     """The template's ``fault_time`` as an instant (a time without offset is the operator's, ``zone``); None when
-    the dispatch gave none (or one the template's type would refuse: its check is the template's)."""
+    the dispatch gave none (or one the template's type would refuse: its check is the template's), or a moment no
+    ``datetime`` holds in UTC (``0001-01-01T00:00+08:00``), which no xs:dateTime of NSP's could carry either.
+    An offset with seconds (``+08:00:30``, a zone's local mean time before 1901) is kept: ``OccurredAt`` is
+    written as the same instant in UTC (``hub.gateways.documents.timestamp``)."""
     given = (fields.get("fault_time") or "").strip()
     try:
         at = datetime.fromisoformat(given) if given else None
     except ValueError:
         return None
-    return None if at is None else at if at.tzinfo is not None else at.replace(tzinfo=zone)
+    if at is None:
+        return None
+    at = at if at.tzinfo is not None else at.replace(tzinfo=zone)
+    try:
+        at.astimezone(UTC)
+    except OverflowError:
+        return None
+    return at
 
 
 def return_visit_notices(row: Row) -> list[FollowUp]:
     """A VIP or group customer's complaint replied: the account manager makes the personal return visit (domain:
-    "they get personal return visits"), told with the return-visit deadline. The manager is BOSS's (asked when the
-    notice is sent: ``hub.workflow.handlers``)."""
+    "they get personal return visits"), told with the return-visit deadline. The manager is the one kept on the work
+    order (BOSS's, when the tier was known), else asked of BOSS when the notice is sent (``hub.workflow.sending``)."""
     if row.get("ticket_type", "COMPLAINT") != "COMPLAINT" or row.get("tier") not in VIP_TIERS | GROUP_TIERS:
         return []
     return [FollowUp(RETURN_VISIT_NOTICE, dict(row), {})]
@@ -183,8 +193,9 @@ def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, change
     changes["dispatch_fields"] = _FIELDS_JSON(given)
     system = request.details.get("ToSystem") or template.target.system
     changes["dispatch_system"] = system  # whose call-back the work order awaits (NSP's reply is checked by it)
+    added = [name for name in ("msisdn", "contact_number") if name not in request.dispatch_fields]  # the hub's
     details = {"fields": {**given, "_template": template.id}, "template_fields": template.field_names,
-               "instructions": request.details.get("Instructions")}
+               "added_fields": added, "instructions": request.details.get("Instructions")}
     if system == "NSP":
         return [FollowUp("nsp-dispatch", {**row, **changes},
                          {**details, "fault_time": fault_time(given, settings.local_zone)})]

@@ -25,6 +25,7 @@ __all__ = ["DEPARTMENT_TODO", "RETURN_VISIT_NOTICE", "department_todo", "departm
 
 C = "urn:onepoint:common:1"
 NAMESPACES = {"crm": "urn:onepoint:crm:1", "oa": "urn:onepoint:oa:1"}
+SUMMARY_LENGTH = 1000  # oa:Summary
 
 
 def _root(prefix: str, name: str, now: datetime) -> etree._Element:
@@ -124,13 +125,24 @@ def department_todo(follow_up: FollowUp, now: datetime, link_base: str) -> etree
     _add(root, "Priority", row["priority"])
     _add(root, "WorkOrderId", row["id"])
     fields = "; ".join(f"{name}: {value}" for name, value in
-                       dispatch_field_items(details["fields"], details.get("template_fields") or ()))
-    instructions = details.get("instructions")
-    summary = "\n".join(part for part in (
-        f"{row['category_code']} via {details.get('system') or 'OA'}: {row['description']}",
-        f"Instructions: {instructions}" if instructions else "", f"Fields: {fields}" if fields else "") if part)
-    _add(root, "Summary", _short(summary, 1000))
+                       dispatch_field_items(details["fields"], details.get("template_fields") or (),
+                                            added=details.get("added_fields") or ()))
+    _add(root, "Summary", _todo_summary(f"{row['category_code']} via {details.get('system') or 'OA'}", [
+        ("Fields", fields), ("Instructions", str(details.get("instructions") or "")),
+        ("Description", str(row["description"] or ""))]))
     return root
+
+
+def _todo_summary(head: str, parts: list[tuple[str, str]], limit: int = SUMMARY_LENGTH) -> str:
+    """``head``, then each part given (``label: text``) on a line of its own, in order, each cut to the room the
+    ones before it left (oa:Summary takes ``limit`` characters): the dispatch's fields come before the instructions
+    and the description (c:LongText, up to 4000), so a long description never pushes them out."""
+    summary = head
+    for label, text in parts:
+        room = limit - len(summary) - 1  # the line break
+        if text.strip() and room > len(label) + 2:
+            summary = f"{summary}\n{_short(f'{label}: {text}', room)}"
+    return summary
 
 
 def return_visit_notice(follow_up: FollowUp, now: datetime) -> etree._Element:

@@ -14,7 +14,7 @@ nsp:FunctionAffected (``RECEIVE_CALL, SEND_SMS``), else the one the phenomenon's
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,13 +54,22 @@ def functions_affected(fields: Mapping[str, str], template_id: str, category_cod
     return [{"02": "DATA", "03": "SEND_SMS"}.get(category_code[:2], "CALL_QUALITY")]
 
 
-def dispatch_field_items(fields: Mapping[str, str], template_fields: Sequence[str]) -> list[tuple[str, str]]:
+def dispatch_field_items(fields: Mapping[str, str], template_fields: Sequence[str], *,
+                         added: Collection[str] = ()) -> list[tuple[str, str]]:
     """The fields a dispatch carries, by name: the template's in its order, then the others the agent gave (sorted),
-    blank ones and the hub's own (``_template``) left out, at most ``MAX_FIELDS``, each cut to c:ShortText."""
+    blank ones and the hub's own (``_template``) left out, at most ``MAX_FIELDS``, each cut to c:ShortText.
+
+    ``added`` names the entries the hub put in for the agent (``msisdn``, ``contact_number``: the work order's,
+    which the dispatch's named elements carry too): beyond ``MAX_FIELDS`` those make way first, so the agent's
+    own fields (``wo:Dispatch`` takes as many as ``nsp:NetworkComplaintDispatch``) are never cut for them."""
     names = [*dict.fromkeys(n for n in template_fields if n in fields),
              *sorted(n for n in fields if n not in template_fields)]
     items = [(name, _short(str(fields[name]).strip(), FIELD_LENGTH)) for name in names
              if _FIELD_NAME.fullmatch(name) and str(fields[name] or "").strip()]
+    over = len(items) - MAX_FIELDS
+    if over > 0:
+        spare = [name for name, _ in items if name in added][-over:]  # the last of them first
+        items = [item for item in items if item[0] not in spare]
     return items[:MAX_FIELDS]
 
 
@@ -111,7 +120,8 @@ def nsp_dispatch(follow_up: FollowUp, now: datetime, operator: str) -> etree._El
     for function in functions_affected(fields, template_id, str(row["category_code"])):
         _add(root, "FunctionAffected", function)
     _add(root, "ContactNumber", fields.get("contact_number") or row["contact_number"] or row["msisdn"])
-    for name, value in dispatch_field_items(fields, details.get("template_fields") or ()):
+    for name, value in dispatch_field_items(fields, details.get("template_fields") or (),
+                                            added=details.get("added_fields") or ()):
         _add(root, "Field", value).set("name", name)
     if details.get("mass_complaint"):  # an incident's fault report (hub.workflow.incidents)
         _add(root, "MassComplaint", "true")
