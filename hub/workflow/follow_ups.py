@@ -67,7 +67,8 @@ def _todo_due(follow_up: FollowUp, now: datetime) -> datetime:
     return reply if reply > now else now + timedelta(hours=4)
 
 
-def crm_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
+def _manager_notice(follow_up: FollowUp, now: datetime, summary: str) -> etree._Element:
+    """A ``crm:NotifyAccountManager`` for the work order's account manager, up to its Summary."""
     row = follow_up.work_order
     root = _root("crm", "NotifyAccountManager", now)
     _add(root, "AccountManagerId", follow_up.details["account_manager"])
@@ -75,7 +76,13 @@ def crm_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
     _add(root, "CustomerTier", row["tier"])
     _add(root, "WorkOrderId", row["id"])
     _add(root, "CategoryCode", row["category_code"])
-    _add(root, "Summary", _short(f"{row['phenomenon']}: {row['description']}", 500))
+    _add(root, "Summary", _short(summary, 500))
+    return root
+
+
+def crm_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
+    row = follow_up.work_order
+    root = _manager_notice(follow_up, now, f"{row['phenomenon']}: {row['description']}")
     _add(root, "Channel", "SMS")
     _add(root, "Channel", "WORK_ORDER")
     _add(root, "Priority", row["priority"])
@@ -149,15 +156,9 @@ def return_visit_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
     """A VIP or group customer's work order was replied: its account manager makes the personal return visit by
     the return-visit deadline (DueAt)."""
     row = follow_up.work_order
-    root = _root("crm", "NotifyAccountManager", now)
-    _add(root, "AccountManagerId", follow_up.details["account_manager"])
-    _add(root, "Msisdn", row["msisdn"])
-    _add(root, "CustomerTier", row["tier"])
-    _add(root, "WorkOrderId", row["id"])
-    _add(root, "CategoryCode", row["category_code"])
     due = row.get("return_visit_due")
     by = f" by {timestamp(due)}" if isinstance(due, datetime) else ""
-    _add(root, "Summary", _short(f"Replied, return visit due{by}: {row['phenomenon']}: {row['description']}", 500))
+    root = _manager_notice(follow_up, now, f"Replied, return visit due{by}: {row['phenomenon']}: {row['description']}")
     _add(root, "Channel", "WORK_ORDER")
     _add(root, "Channel", "SMS")
     _add(root, "Priority", row["priority"])
