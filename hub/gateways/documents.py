@@ -18,7 +18,8 @@ from hub.envelope import HUB_SYSTEM, Envelope
 from hub.validation.acks import stamp_ack
 from hub.validation.namespaces import COMMON_NS
 
-__all__ = ["call_header", "command_element", "fields", "forward_document", "text_of", "timestamp", "with_ack"]
+__all__ = ["add_child", "call_header", "command_element", "fields", "forward_document", "shortened", "text_of",
+           "timestamp", "with_ack"]
 
 _MINUTE = timedelta(minutes=1)
 _LARGEST_OFFSET = timedelta(hours=14)  # xs:dateTime's timezone: -14:00 to +14:00
@@ -35,6 +36,23 @@ def timestamp(moment: datetime | None = None) -> str:
     if offset is not None and (offset % _MINUTE or abs(offset) > _LARGEST_OFFSET):
         return moment.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
     return moment.isoformat(timespec="milliseconds")
+
+
+def add_child(parent: etree._Element, name: str, value: object) -> etree._Element:
+    """A child ``name`` of ``parent``, in its namespace: a time as ``timestamp`` writes it, None as an empty
+    element, anything else as its text."""
+    namespace = etree.QName(parent).namespace
+    element = etree.SubElement(parent, f"{{{namespace}}}{name}")
+    if isinstance(value, datetime):
+        element.text = timestamp(value)
+    elif value is not None:
+        element.text = str(value)
+    return element
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, an ellipsis where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def command_element(envelope: Envelope) -> etree._Element:

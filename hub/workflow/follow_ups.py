@@ -14,7 +14,7 @@ from typing import Any
 from lxml import etree
 
 from hub.envelope import HUB_SYSTEM
-from hub.gateways.documents import timestamp
+from hub.gateways.documents import add_child, shortened, timestamp
 from hub.workflow.effects import DEPARTMENT_TODO, RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp
 from hub.workflow.network_dispatch import dispatch_field_items, nsp_dispatch
@@ -38,18 +38,6 @@ def _root(prefix: str, name: str, now: datetime) -> etree._Element:
     return root
 
 
-def _add(parent: etree._Element, name: str, value: object) -> etree._Element:
-    namespace = etree.QName(parent).namespace
-    element = etree.SubElement(parent, f"{{{namespace}}}{name}")
-    if isinstance(value, datetime):
-        element.text = timestamp(value)
-    elif value is not None:
-        element.text = str(value)
-    return element
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _due(row: Mapping[str, Any], now: datetime) -> datetime:
@@ -71,23 +59,23 @@ def _manager_notice(follow_up: FollowUp, now: datetime, summary: str) -> etree._
     """A ``crm:NotifyAccountManager`` for the work order's account manager, up to its Summary."""
     row = follow_up.work_order
     root = _root("crm", "NotifyAccountManager", now)
-    _add(root, "AccountManagerId", follow_up.details["account_manager"])
-    _add(root, "Msisdn", row["msisdn"])
-    _add(root, "CustomerTier", row["tier"])
-    _add(root, "WorkOrderId", row["id"])
-    _add(root, "CategoryCode", row["category_code"])
-    _add(root, "Summary", _short(summary, 500))
+    add_child(root, "AccountManagerId", follow_up.details["account_manager"])
+    add_child(root, "Msisdn", row["msisdn"])
+    add_child(root, "CustomerTier", row["tier"])
+    add_child(root, "WorkOrderId", row["id"])
+    add_child(root, "CategoryCode", row["category_code"])
+    add_child(root, "Summary", shortened(summary, 500))
     return root
 
 
 def crm_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
     row = follow_up.work_order
     root = _manager_notice(follow_up, now, f"{row['phenomenon']}: {row['description']}")
-    _add(root, "Channel", "SMS")
-    _add(root, "Channel", "WORK_ORDER")
-    _add(root, "Priority", row["priority"])
+    add_child(root, "Channel", "SMS")
+    add_child(root, "Channel", "WORK_ORDER")
+    add_child(root, "Priority", row["priority"])
     if row.get("reply_due") is not None:
-        _add(root, "DueAt", row["reply_due"])
+        add_child(root, "DueAt", row["reply_due"])
     return root
 
 
@@ -97,17 +85,17 @@ def oa_item(follow_up: FollowUp, now: datetime, link_base: str) -> etree._Elemen
     todo = follow_up.kind == "oa-todo"
     root = _root("oa", "PushTodo" if todo else "PushToRead", now)
     level = row.get("escalation_level") or 0
-    _add(root, "ItemId", f"{row['id']}-{'esc' if todo else 'rem'}{level}-{follow_up.details.get('step', 0)}")
-    _add(root, "UserId", follow_up.details["manager"])
-    _add(root, "Title", _short(f"{'Escalated' if todo else 'Reminder'}: {row['id']} {row['phenomenon']}", 200))
-    _add(root, "Link", link_base.format(work_order_id=row["id"]))
+    add_child(root, "ItemId", f"{row['id']}-{'esc' if todo else 'rem'}{level}-{follow_up.details.get('step', 0)}")
+    add_child(root, "UserId", follow_up.details["manager"])
+    add_child(root, "Title", shortened(f"{'Escalated' if todo else 'Reminder'}: {row['id']} {row['phenomenon']}", 200))
+    add_child(root, "Link", link_base.format(work_order_id=row["id"]))
     if todo:
-        _add(root, "Due", _todo_due(follow_up, now))
+        add_child(root, "Due", _todo_due(follow_up, now))
     elif row.get("reply_due") is not None:
-        _add(root, "Due", _due(row, now))
-    _add(root, "Priority", row["priority"])
-    _add(root, "WorkOrderId", row["id"])
-    _add(root, "Summary", _short(str(follow_up.details.get("reason") or row["description"]), 1000))
+        add_child(root, "Due", _due(row, now))
+    add_child(root, "Priority", row["priority"])
+    add_child(root, "WorkOrderId", row["id"])
+    add_child(root, "Summary", shortened(str(follow_up.details.get("reason") or row["description"]), 1000))
     return root
 
 
@@ -123,18 +111,19 @@ def department_todo(follow_up: FollowUp, now: datetime, link_base: str) -> etree
     department answers with WorkOrderAction (Start, Reply, RejectDispatch ...), not by completing the to-do."""
     row, details = follow_up.work_order, follow_up.details
     root = _root("oa", "PushTodo", now)
-    _add(root, "ItemId", department_todo_id(str(row["id"]), int(details["dispatch"])))
-    _add(root, "UserId", details["department"])
-    _add(root, "Title", _short(f"Dispatched to you: {row['id']} {row['phenomenon'] or row['category_code']}", 200))
-    _add(root, "Link", link_base.format(work_order_id=row["id"]))
+    add_child(root, "ItemId", department_todo_id(str(row["id"]), int(details["dispatch"])))
+    add_child(root, "UserId", details["department"])
+    title = f"Dispatched to you: {row['id']} {row['phenomenon'] or row['category_code']}"
+    add_child(root, "Title", shortened(title, 200))
+    add_child(root, "Link", link_base.format(work_order_id=row["id"]))
     reply = _due(row, now)
-    _add(root, "Due", reply if reply > now else now + timedelta(hours=4))
-    _add(root, "Priority", row["priority"])
-    _add(root, "WorkOrderId", row["id"])
+    add_child(root, "Due", reply if reply > now else now + timedelta(hours=4))
+    add_child(root, "Priority", row["priority"])
+    add_child(root, "WorkOrderId", row["id"])
     fields = "; ".join(f"{name}: {value}" for name, value in
                        dispatch_field_items(details["fields"], details.get("template_fields") or (),
                                             added=details.get("added_fields") or ()))
-    _add(root, "Summary", _todo_summary(f"{row['category_code']} via {details.get('system') or 'OA'}", [
+    add_child(root, "Summary", _todo_summary(f"{row['category_code']} via {details.get('system') or 'OA'}", [
         ("Fields", fields), ("Instructions", str(details.get("instructions") or "")),
         ("Description", str(row["description"] or ""))]))
     return root
@@ -148,7 +137,7 @@ def _todo_summary(head: str, parts: list[tuple[str, str]], limit: int = SUMMARY_
     for label, text in parts:
         room = limit - len(summary) - 1  # the line break
         if text.strip() and room > len(label) + 2:
-            summary = f"{summary}\n{_short(f'{label}: {text}', room)}"
+            summary = f"{summary}\n{shortened(f'{label}: {text}', room)}"
     return summary
 
 
@@ -159,21 +148,21 @@ def return_visit_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
     due = row.get("return_visit_due")
     by = f" by {timestamp(due)}" if isinstance(due, datetime) else ""
     root = _manager_notice(follow_up, now, f"Replied, return visit due{by}: {row['phenomenon']}: {row['description']}")
-    _add(root, "Channel", "WORK_ORDER")
-    _add(root, "Channel", "SMS")
-    _add(root, "Priority", row["priority"])
+    add_child(root, "Channel", "WORK_ORDER")
+    add_child(root, "Channel", "SMS")
+    add_child(root, "Priority", row["priority"])
     if isinstance(due, datetime):
-        _add(root, "DueAt", due)
+        add_child(root, "DueAt", due)
     return root
 
 
 def oa_close(follow_up: FollowUp, now: datetime) -> etree._Element:
     """An escalation to-do the work order no longer needs (``hub.workflow.todos``): closed in OA by the hub."""
     root = _root("oa", "CompleteTodo", now)
-    _add(root, "ItemId", follow_up.details["item_id"])
-    _add(root, "UserId", follow_up.details["manager"])
-    _add(root, "CompletedAt", now)
-    _add(root, "Outcome", _short(str(follow_up.details.get("reason") or "closed by the hub"), 200))
+    add_child(root, "ItemId", follow_up.details["item_id"])
+    add_child(root, "UserId", follow_up.details["manager"])
+    add_child(root, "CompletedAt", now)
+    add_child(root, "Outcome", shortened(str(follow_up.details.get("reason") or "closed by the hub"), 200))
     return root
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from lxml import etree
 
 from hub.envelope import HUB_SYSTEM
-from hub.gateways.documents import timestamp
+from hub.gateways.documents import add_child, shortened, timestamp
 from hub.workflow.changes import FollowUp
 
 __all__ = ["FUNCTION_CODES", "FUNCTION_OF_TEMPLATE", "MAX_FIELDS", "dispatch_field_items", "functions_affected",
@@ -64,7 +64,7 @@ def dispatch_field_items(fields: Mapping[str, str], template_fields: Sequence[st
     own fields (``wo:Dispatch`` takes as many as ``nsp:NetworkComplaintDispatch``) are never cut for them."""
     names = [*dict.fromkeys(n for n in template_fields if n in fields),
              *sorted(n for n in fields if n not in template_fields)]
-    items = [(name, _short(str(fields[name]).strip(), FIELD_LENGTH)) for name in names
+    items = [(name, shortened(str(fields[name]).strip(), FIELD_LENGTH)) for name in names
              if _FIELD_NAME.fullmatch(name) and str(fields[name] or "").strip()]
     over = len(items) - MAX_FIELDS
     if over > 0:
@@ -73,17 +73,6 @@ def dispatch_field_items(fields: Mapping[str, str], template_fields: Sequence[st
     return items[:MAX_FIELDS]
 
 
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _add(parent: etree._Element, name: str, value: object) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{NSP}}}{name}")
-    if isinstance(value, datetime):
-        element.text = timestamp(value)
-    elif value is not None:
-        element.text = str(value)
-    return element
 
 
 def _due(row: Mapping[str, Any], now: datetime) -> datetime:
@@ -96,37 +85,38 @@ def nsp_dispatch(follow_up: FollowUp, now: datetime, operator: str) -> etree._El
     row, details = follow_up.work_order, follow_up.details
     fields: Mapping[str, str] = details["fields"]
     root = etree.Element(f"{{{NSP}}}NetworkComplaintDispatch", nsmap={"nsp": NSP, "c": C})
-    header = _add(root, "Header", None)
+    header = add_child(root, "Header", None)
     etree.SubElement(header, f"{{{C}}}MessageId").text = "workflow-follow-up"
     etree.SubElement(header, f"{{{C}}}SourceSystem").text = HUB_SYSTEM
     etree.SubElement(header, f"{{{C}}}SentAt").text = timestamp(now)
-    _add(root, "WorkOrderId", row["id"])
-    _add(root, "Msisdn", row["msisdn"])
-    _add(root, "CategoryCode", row["category_code"])
-    _add(root, "Phenomenon", _short(str(row["phenomenon"] or row["category_code"]), FIELD_LENGTH))
+    add_child(root, "WorkOrderId", row["id"])
+    add_child(root, "Msisdn", row["msisdn"])
+    add_child(root, "CategoryCode", row["category_code"])
+    add_child(root, "Phenomenon", shortened(str(row["phenomenon"] or row["category_code"]), FIELD_LENGTH))
     instructions = details.get("instructions")
-    _add(root, "Description", _short(f"{row['description']}\n\n{instructions}" if instructions
+    add_child(root, "Description", shortened(f"{row['description']}\n\n{instructions}" if instructions
                                      else str(row["description"]), 2000))
-    _add(root, "FaultPlace", _short(fields.get("fault_place") or row.get("location") or "unknown", FIELD_LENGTH))
-    area = _add(root, "Area", None)
+    place = fields.get("fault_place") or row.get("location") or "unknown"
+    add_child(root, "FaultPlace", shortened(place, FIELD_LENGTH))
+    area = add_child(root, "Area", None)
     etree.SubElement(area, f"{{{C}}}AreaCode").text = row["area_code"]
     if row.get("district"):
         etree.SubElement(area, f"{{{C}}}District").text = row["district"]
     fault_time = details.get("fault_time")
-    _add(root, "OccurredAt", fault_time if isinstance(fault_time, datetime) else row["occurred_at"])
-    _add(root, "TerminalType", _short(fields.get("terminal_type") or "unknown", 64))
-    _add(root, "AnnouncementHeard", _short(fields.get("announcement_heard") or "none", FIELD_LENGTH))
+    add_child(root, "OccurredAt", fault_time if isinstance(fault_time, datetime) else row["occurred_at"])
+    add_child(root, "TerminalType", shortened(fields.get("terminal_type") or "unknown", 64))
+    add_child(root, "AnnouncementHeard", shortened(fields.get("announcement_heard") or "none", FIELD_LENGTH))
     template_id = str(fields.get("_template", ""))
     for function in functions_affected(fields, template_id, str(row["category_code"])):
-        _add(root, "FunctionAffected", function)
-    _add(root, "ContactNumber", fields.get("contact_number") or row["contact_number"] or row["msisdn"])
+        add_child(root, "FunctionAffected", function)
+    add_child(root, "ContactNumber", fields.get("contact_number") or row["contact_number"] or row["msisdn"])
     for name, value in dispatch_field_items(fields, details.get("template_fields") or (),
                                             added=details.get("added_fields") or ()):
-        _add(root, "Field", value).set("name", name)
+        add_child(root, "Field", value).set("name", name)
     if details.get("mass_complaint"):  # an incident's fault report (hub.workflow.incidents)
-        _add(root, "MassComplaint", "true")
-        _add(root, "ComplaintCount", details["complaint_count"])
-    _add(root, "DueAt", _due(row, now))
-    _add(root, "Priority", row["priority"])
-    _add(root, "DispatchedBy", operator)
+        add_child(root, "MassComplaint", "true")
+        add_child(root, "ComplaintCount", details["complaint_count"])
+    add_child(root, "DueAt", _due(row, now))
+    add_child(root, "Priority", row["priority"])
+    add_child(root, "DispatchedBy", operator)
     return root

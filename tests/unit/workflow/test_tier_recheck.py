@@ -71,7 +71,7 @@ def recheck(runtime: WorkflowRuntime, boss: Boss) -> Callable[[], TierRecheck]:
     return lambda: TierRecheck(runtime, outbound, backoff=timedelta(minutes=10))
 
 
-def _untiered(runtime: WorkflowRuntime, msisdn: str = "13800138000") -> str:
+def untiered(runtime: WorkflowRuntime, msisdn: str = "13800138000") -> str:
     complaint = Complaint(channel="HOTLINE", msisdn=msisdn, contact_number=msisdn, category_code="01.02.03",
                           phenomenon="Cannot originate", description="no calls", occurred_at=START,
                           location="Futian", area_code="0755", message_id=f"m-{uuid.uuid4().hex[:12]}")
@@ -88,7 +88,7 @@ def _sent(recheck: TierRecheck, command: str) -> list[etree._Element]:
 
 def test_a_work_order_taken_during_a_boss_outage_gets_vip_handling_once_boss_answers(
         runtime: WorkflowRuntime, boss: Boss, recheck: Callable[[], TierRecheck]) -> None:
-    work_order_id = _untiered(runtime)
+    work_order_id = untiered(runtime)
     before = row(runtime, work_order_id)
     assert before["tier"] is None
     checker = recheck()
@@ -122,7 +122,7 @@ def test_a_second_process_that_read_the_same_work_order_changes_nothing_more(
         runtime: WorkflowRuntime, boss: Boss, recheck: Callable[[], TierRecheck]) -> None:
     """Both processes found it untiered and asked BOSS; the one that takes the lock second finds it tiered."""
     boss.down = False
-    work_order_id = _untiered(runtime)
+    work_order_id = untiered(runtime)
     first, second = recheck(), recheck()
     assert first.run_pass().tiered == [work_order_id]
     version = row(runtime, work_order_id)["version"]
@@ -137,12 +137,12 @@ def test_a_second_process_that_read_the_same_work_order_changes_nothing_more(
 
 def test_closed_and_old_work_orders_are_left_and_a_refused_number_does_not_hold_up_the_others(
         runtime: WorkflowRuntime, boss: Boss, recheck: Callable[[], TierRecheck]) -> None:
-    old = _untiered(runtime, "13800138001")
+    old = untiered(runtime, "13800138001")
     clock(runtime).advance(timedelta(hours=25))  # older than the window when asked
-    cancelled = _untiered(runtime, "13800138002")
+    cancelled = untiered(runtime, "13800138002")
     act(runtime, cancelled, A.CANCEL)
-    refused = _untiered(runtime, "13800138003")
-    wanted = _untiered(runtime, "13800138004")
+    refused = untiered(runtime, "13800138003")
+    wanted = untiered(runtime, "13800138004")
     boss.down, boss.refused = False, {"13800138003"}
 
     checker = recheck()
@@ -159,7 +159,7 @@ def test_closed_and_old_work_orders_are_left_and_a_refused_number_does_not_hold_
 
 def test_after_boss_gave_it_nothing_the_recheck_waits_unless_boss_answered_a_new_complaint(
         runtime: WorkflowRuntime, boss: Boss, recheck: Callable[[], TierRecheck]) -> None:
-    work_order_id = _untiered(runtime)
+    work_order_id = untiered(runtime)
     checker = recheck()
     assert checker.run_pass().unanswered
     boss.down = False

@@ -4,7 +4,6 @@ again — the rebuild equals the maintained counters (docs/statistics.md, "Limit
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -17,16 +16,15 @@ from hub.routing.table import RoutingTable
 from hub.transport import TopologyConfig
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.validator import DocumentValidator
-from hub.workflow.commands import Complaint
 from hub.workflow.lifecycle import LifecycleAction as A
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.statistics import zone_of
 from hub.workflow.statistics.rebuild import rebuild_counters
 from hub.workflow.store.schema import work_order_counters
 from hub.workflow.tier_recheck import TierRecheck
-from hub.workflow.tiers import TierFacts
 from tests.unit.workflow.deadline_kit import act, clock, open_on, row
-from tests.unit.workflow.kit import EXAMPLES, START
+from tests.unit.workflow.kit import EXAMPLES
+from tests.unit.workflow.test_tier_recheck import untiered
 
 pytestmark = pytest.mark.unit
 
@@ -38,14 +36,6 @@ def runtime(tmp_path: Path) -> WorkflowRuntime:
     return open_on(f"sqlite:///{tmp_path / 'wo.db'}", tier_pause_seconds=0)
 
 
-def untiered(runtime: WorkflowRuntime, msisdn: str) -> str:
-    complaint = Complaint(channel="HOTLINE", msisdn=msisdn, contact_number=msisdn, category_code="01.02.03",
-                          phenomenon="Cannot originate", description="no calls", occurred_at=START,
-                          location="Futian", area_code="0755", message_id=f"m-{uuid.uuid4().hex[:12]}")
-    with runtime.store.transaction() as tx:
-        created = runtime.engine.create(tx, complaint, TierFacts(msisdn, None, known=False, note="BOSS gave no tier"),
-                                        runtime.clock.now())
-    return str(created.row["id"])
 
 
 def recheck(runtime: WorkflowRuntime) -> TierRecheck:
