@@ -16,6 +16,9 @@ socket until ``connection.unblocked``) ``ready`` is false too and nothing more i
 read before blocking are failed at once as outcome unknown (``PublishOutcomeUnknownError``: they are stored, and
 carried out, once the alarm clears). A channel recycled after a nack (`Outbox`) is a pause, not an outage:
 ``ready`` stays true and publishes wait for the new channel.
+
+This module keeps the connection and the channel; the publishes, their confirms and ``ready`` are its base
+``LoopConfirms`` (``hub.transport.amqp.loop_confirms``).
 """
 
 from __future__ import annotations
@@ -26,26 +29,21 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from pika.channel import Channel
-from pika.spec import Basic
 
 from hub.observability.quiet import QuietLog
-from hub.transport.amqp.ledger import PendingPublish
+from hub.transport.amqp.loop_confirms import SWEEP_INTERVAL, LoopConfirms
 from hub.transport.amqp.loop_connection import CoalescingAsyncioConnection
-from hub.transport.amqp.nodes import ConnectionState, NodeAddresses, blocked_reason
+from hub.transport.amqp.nodes import ConnectionState, NodeAddresses
 from hub.transport.amqp.outbox import BoundedQueuesOf, Outbox
-from hub.transport.amqp.properties import to_properties
 from hub.transport.errors import PublisherUnavailableError, TransportClosedError, TransportError
-from hub.transport.message import Message
 from hub.transport.urls import node_urls
 
 __all__ = ["LoopPublisher", "PublisherUnavailableError"]
 
 log = logging.getLogger("onepoint.transport")
 
-SWEEP_INTERVAL = 0.25
 
-
-class LoopPublisher:
+class LoopPublisher(LoopConfirms):
     def __init__(self, urls: str | Sequence[str], *, max_in_flight: int = 1000, publish_timeout: float = 30.0,
                  nack_pause: float = 0.2, connect_timeout: float = 30.0, exchanges: Collection[str] | None = None,
                  state: ConnectionState | None = None, bounded: BoundedQueuesOf | None = None) -> None:
@@ -67,76 +65,6 @@ class LoopPublisher:
         self._outbox = Outbox(max_in_flight, prune_on_ack=True, bounded=bounded)
         self._retries = QuietLog("broker connection attempt failed; trying again", 30.0, logger=log)
         self.reconnects = self.recycles = 0
-
-    @property
-    def ready(self) -> bool:
-        """True while a confirm-mode channel is open (or reopening after a nack) and the broker does not block
-        the connection."""
-        return (self._ready or self._recycling) and self._blocked is None
-
-    @property
-    def unready_reason(self) -> str | None:
-        """Why ``ready`` is false (None while it is true)."""
-        if self.ready:
-            return None
-        if self._blocked is not None:
-            return blocked_reason(self._blocked)
-        return "publisher closed" if self._closed else "not connected to the broker"
-
-    @property
-    def resent(self) -> int:
-        """Messages published again because their confirm was lost (reconnect or nack)."""
-        return self._outbox.resent
-
-    # -- publishing (one asyncio future per message) --------------------------------------------------------
-    def publish(
-        self, exchange: str, message: Message, *, mandatory: bool = True, fail_fast: bool = False
-    ) -> asyncio.Future[None]:
-        """``await publisher.publish(...)`` returns once the broker confirmed; errors: see ``Broker.publish``."""
-        if self.loop is None:
-            raise TransportClosedError("publisher not started")
-        future: asyncio.Future[None] = self.loop.create_future()
-        if self._closed:
-            future.set_exception(TransportClosedError("publisher closed"))
-        elif self._exchanges is not None and exchange not in self._exchanges:
-            future.set_exception(TransportError(f"no exchange {exchange!r} in the topology"))
-        elif fail_fast and not self.ready:
-            future.set_exception(PublisherUnavailableError(f"{self.unready_reason}; nothing was sent"))
-        else:
-            deadline = self.loop.time() + self.publish_timeout
-            self._outbox.add(PendingPublish(exchange, message, to_properties(message), mandatory, future, deadline))
-            self._pump()
-        return future
-
-    def _pump(self) -> None:
-        """Write what waits, unless the channel is not usable or the broker blocks the connection."""
-        if self._ready and self._blocked is None:
-            self._outbox.send(self._channel)
-
-    def _on_return(self, channel: Channel, method: Any, props: Any, _body: bytes) -> None:
-        if channel is self._channel:
-            self._outbox.returned(method.exchange, method.routing_key, props.message_id)
-
-    def _on_confirm(self, channel: Channel, frame: Any) -> None:
-        if channel is not self._channel:
-            return
-        method = frame.method
-        assert self.loop is not None
-        if not self._outbox.confirmed(method.delivery_tag, method.multiple, isinstance(method, Basic.Ack),
-                                      self.loop.time()):
-            self._pump()
-        elif not self._recycling and channel.is_open:
-            self._recycling, self._ready = True, False
-            self._reopen_pause = self._outbox.recycle_pause(self.nack_pause)
-            self.recycles += 1
-            channel.close()
-
-    def _sweep(self) -> None:
-        assert self.loop is not None
-        self._outbox.expire(self.loop.time())
-        if not self._ready:
-            self._outbox.drop_settled_waiting()
-        self._sweeper = self.loop.call_later(SWEEP_INTERVAL, self._sweep)
 
     # -- connection and channel -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -256,9 +184,6 @@ class LoopPublisher:
         self._later(pause, self._open_channel, connection)
 
     # -- shutdown -------------------------------------------------------------------------------------------
-    def unconfirmed(self) -> int:
-        return self._outbox.unconfirmed()
-
     async def close(self, drain_timeout: float = 5.0) -> None:
         """Refuse new publishes, wait up to ``drain_timeout`` for confirms, close; the rest fail (closed)."""
         already, self._closed = self._closed, True

@@ -1,0 +1,107 @@
+"""Running a message's handler (``Processor``, ``hub.workers.processor``, claims the message and retries): one
+attempt undone in the store if it raises and its sends held until it returned (``Outbound.deferred_confirms``),
+the handler called with the dependencies and the built-ins (``context``, ``message``, the outbound path), its
+time observed, and its result made the outcome and, for a request, the answer (a ``Reply``, or the ``c:Error``
+of a ``BusinessRejection``).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from lxml import etree
+
+from hub.envelope import Envelope
+from hub.observability.metrics import Metrics
+from hub.routing.codec import envelope_from_message
+from hub.routing.outbound import Outbound
+from hub.store.base import ProcessedStore
+from hub.transport.message import Message
+from hub.workers import headers as h
+from hub.workers.errors import BusinessRejection, PermanentError
+from hub.workers.registry import OUTBOUND, HandlerContext, HandlerRegistry, HandlerSpec
+from hub.workers.reply import Reply, error_document
+
+__all__ = ["HandlerAttempts", "decode_envelope"]
+
+
+class HandlerAttempts:
+    """The handler runs of ``Processor``; its ``__init__`` sets these attributes."""
+
+    consumer: str
+    registry: HandlerRegistry
+    store: ProcessedStore
+    dependencies: dict[str, Any]
+    metrics: Metrics | None
+    outbound: Outbound | None
+    confirm_timeout: float
+
+    def key(self, message_id: str) -> str:
+        return f"{self.consumer}:{message_id}"
+
+    def resolve(self, message: Message) -> tuple[Envelope, HandlerSpec]:
+        """The message's envelope and handler; raises what ``process`` would dead-letter (undecodable, unknown)."""
+        envelope = decode_envelope(message)
+        return envelope, self.registry.resolve(self.consumer, envelope.command_type)
+
+    def run_handler(self, spec: HandlerSpec, envelope: Envelope, message: Message) -> tuple[str, bytes | None]:
+        """One attempt of the handler, no retries (a batch's): (outcome, the answer to a request or None)."""
+        return self._call(spec, envelope, message, 1)
+
+    def _attempt(self, spec: HandlerSpec, envelope: Envelope, message: Message,
+                 used: int) -> tuple[str, bytes | None]:
+        """One in-process attempt of a claimed message: what it did in the store is undone if it raises (a
+        store that holds the effect opens a savepoint: the next attempt starts clean), and its sends leave only
+        if it returned, their confirms awaited before the claim records it."""
+        with self.store.attempt(self.key(message.message_id)):
+            if self.outbound is None:
+                return self._call(spec, envelope, message, used)
+            with self.outbound.deferred_confirms() as pending:
+                try:
+                    done = self._call(spec, envelope, message, used)
+                except BaseException:
+                    pending.discard(envelope.message_id)
+                    raise
+                pending.release(envelope.message_id)
+                pending.wait(self.confirm_timeout)
+                return done
+
+    def _call(self, spec: HandlerSpec, envelope: Envelope, message: Message, used: int) -> tuple[str, bytes | None]:
+        """Run the handler once: (outcome, the answer to a request or None)."""
+        prior = h.attempts_so_far(message)
+        builtins: dict[str, Any] = {"context": HandlerContext(self.consumer, prior + used, message), "message": message}
+        if self.outbound is not None:
+            builtins[OUTBOUND] = self.outbound.bind(envelope, self.consumer)
+        started = time.perf_counter()
+        try:
+            result = spec.call(envelope, {**self.dependencies, **builtins})
+        except BusinessRejection as exc:
+            if not message.reply_to:
+                raise
+            return f"rejected: {exc.code}", error_document(exc.code, str(exc))
+        finally:
+            if self.metrics is not None:
+                self.metrics.observe_handler(self.consumer, time.perf_counter() - started)
+        return _outcome(spec, result, message)
+
+    def _count_in_process_retry(self) -> None:
+        if self.metrics is not None:
+            self.metrics.retried(self.consumer, "in-process")
+
+
+def _outcome(spec: HandlerSpec, result: Any, message: Message) -> tuple[str, bytes | None]:
+    if isinstance(result, Reply):
+        return result.outcome, result.body if message.reply_to else None
+    if isinstance(result, bytes | bytearray | etree._Element):
+        raise PermanentError(f"handler {spec.name} returned a bare document: return Reply(document) to answer")
+    if message.reply_to:
+        raise PermanentError(f"handler {spec.name} answered the request {spec.command_type} with no Reply")
+    return ("done" if result is None else str(result)), None
+
+
+def decode_envelope(message: Message) -> Envelope:
+    try:
+        return envelope_from_message(message)
+    except Exception as exc:
+        raise PermanentError(f"undecodable envelope: {type(exc).__name__}: {exc}") from exc

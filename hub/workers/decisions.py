@@ -1,0 +1,106 @@
+"""What a ``Processor`` (``hub.workers.processor``) decides about a message (``Decision``: ``Action`` and what the
+worker needs to carry it out), and how it decides about a failure: the ``Classifier``'s verdict makes it a
+``RETRY`` through the next delay tier (``Decision.headers``: the failure headers of the retried copy), ``DEAD``
+(permanent, or retries exhausted) or ``WAIT`` (the system is down: no attempt counted).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from hub.envelope import Envelope
+from hub.transport.message import Message
+from hub.workers import headers as h
+from hub.workers.classify import Classifier
+from hub.workers.waiting import wait_tier
+
+__all__ = ["Action", "Decision", "FailureDecisions"]
+
+log = logging.getLogger("onepoint.worker")
+
+
+class Action(Enum):
+    ACK = "ack"  # processed now, or a duplicate: ack
+    RETRY = "retry"  # transient failure: send to delay tier ``Decision.tier``
+    DEAD = "dead"  # permanent failure or retries exhausted: to the DLQ with ``Decision.reason``
+    BUSY = "busy"  # another worker holds the claim: come back later (not an attempt)
+    WAIT = "wait"  # the system is down (calls held back): wait in delay tier ``Decision.tier`` (not an attempt)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: Action
+    message_id: str
+    outcome: str | None = None
+    duplicate: bool = False
+    attempts: int = 0  # failed attempts over the message's whole life (RETRY/DEAD), attempts used (ACK)
+    tier: str | None = None  # RETRY: the next tier; WAIT: the tier to wait in (None: the topology has none)
+    wait: float | None = None  # WAIT: seconds the copy waits (the tier's TTL, or ``retry_in`` if unknown)
+    reason: str | None = None
+    kind: str | None = None  # DEAD: "permanent" | "exhausted"
+    headers: Mapping[str, Any] = field(default_factory=dict)  # for the retried / dead-lettered copy
+    reply: bytes | None = None  # ACK of a request: the answer to send to its reply-to (recorded first)
+
+
+class FailureDecisions:
+    """The failure decisions of ``Processor``; its ``__init__`` sets these attributes."""
+
+    consumer: str
+    tiers: tuple[str, ...]
+    delays: tuple[float, ...]
+    classifier: Classifier
+
+    def failed(self, message: Message, exc: Exception, envelope: Envelope | None = None) -> Decision:
+        """The decision for a first attempt that raised ``exc`` (RETRY, DEAD or WAIT), as ``process`` makes it."""
+        return self._failed(message, exc, used=1, envelope=envelope)
+
+    def _failed(self, message: Message, exc: Exception, used: int, envelope: Envelope | None = None) -> Decision:
+        found = self.classifier(exc)
+        if found.waits:
+            return self._waiting(message, exc, found.reason, envelope)
+        attempts = h.attempts_so_far(message) + used
+        now = h.now_iso()
+        headers: dict[str, Any] = {
+            h.ATTEMPTS: attempts,
+            h.FIRST_FAILURE: h.text(message.headers.get(h.FIRST_FAILURE, now)),
+            h.LAST_FAILURE: now,
+            h.LAST_ERROR: found.reason,
+            h.ERROR_CLASS: type(exc).__name__,
+        }
+        extra = {**self.log_extra(message, envelope), "attempts": attempts, "error": found.reason}
+        trips = message.retry_count
+        if found.transient and trips < len(self.tiers):
+            log.warning("transient failure; retrying through a delay tier", extra={**extra, "tier": self.tiers[trips]})
+            return Decision(Action.RETRY, message.message_id, attempts=attempts, tier=self.tiers[trips],
+                            reason=found.reason, headers=headers)
+        if found.transient:
+            kind, reason = "exhausted", f"retries exhausted after {attempts} attempts: {found.reason}"
+        else:
+            kind, reason = "permanent", found.reason
+        log.error("dead-lettering message", extra={**extra, "kind": kind})
+        headers.update({h.DEAD_REASON: reason, h.DEAD_KIND: kind})
+        return Decision(Action.DEAD, message.message_id, attempts=attempts, reason=reason, kind=kind, headers=headers)
+
+    def _waiting(self, message: Message, exc: Exception, reason: str, envelope: Envelope | None) -> Decision:
+        """The system is down: the message waits, and none of this delivery's failures count (a trial call that
+        failed and reopened the circuit is the system's failure, not the message's)."""
+        retry_in = max(0.0, float(getattr(exc, "retry_in", 0.0)))
+        tier, wait = wait_tier(self.tiers, self.delays, retry_in)
+        if log.isEnabledFor(logging.DEBUG):  # one line per waiting message per tier TTL: the circuit logs the outage
+            log.debug("system unavailable; the message waits", extra={
+                **self.log_extra(message, envelope), "tier": tier, "wait": wait, "error": reason})
+        return Decision(Action.WAIT, message.message_id, attempts=h.attempts_so_far(message), tier=tier, wait=wait,
+                        reason=reason)
+
+    def log_extra(self, message: Message, envelope: Envelope | None) -> dict[str, Any]:
+        """The facts every log line about ``message`` carries."""
+        return {
+            "message_id": message.message_id,
+            "consumer": self.consumer,
+            "command_type": envelope.command_type if envelope is not None else message.type,
+            "retry_count": message.retry_count,
+        }
