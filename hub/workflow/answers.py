@@ -159,7 +159,7 @@ def work_order_answer(envelope: Envelope, row: Row | None, history: Iterable[Row
 
 def work_orders_answer(envelope: Envelope, total: int, rows: Iterable[Row], now: datetime, *,
                        next_cursor: str | None = None) -> etree._Element:
-    """``next_cursor``: the ``Next`` of a full page (``commands.page_cursor`` of its last row)."""
+    """``next_cursor``: the ``Next`` of a full page (``query_commands.page_cursor`` of its last row)."""
     root = _root("QueryWorkOrdersResponse", envelope, now)
     _add(root, "Total", total)
     for row in rows:

@@ -1,28 +1,26 @@
 """The work-order commands as the engine takes them: a ``Complaint`` from CreateWorkOrder, an ``ActionRequest`` from
-WorkOrderAction (and from the NSP reply and OA completion call-backs), a ``WorkOrderQuery`` from QueryWorkOrders.
+WorkOrderAction (and from the NSP reply and OA completion call-backs); QueryWorkOrders' filters are
+``hub.workflow.query_commands``.
 
 Pure functions over validated documents (the ingress validated them against workorder.xsd), no I/O. Every
 ``c:Timestamp`` is read as ``xs:dateTime`` defines it (``hub.validation.instants``: ``T24:00:00`` is the next day's
 00:00); an instant no ``datetime`` holds in UTC (years 1-9999) is refused with ``WorkOrderRefused`` code
-``instant-out-of-range``, except a bound of QueryWorkOrders' CreatedIn, which is taken as the calendar's end.
-QueryWorkOrders' ``After`` naming no time of the calendar is refused as ``bad-cursor`` (the query's handler has no
-engine refusal to translate: the ``BusinessRejection`` is raised here).
+``instant-out-of-range``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from lxml import etree
 
-from hub.validation.instants import InstantBeyondRange, read_instant, read_written_instant
-from hub.workers import BusinessRejection
-from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
+from hub.validation.instants import InstantBeyondRange, read_instant
+from hub.workflow.lifecycle import LifecycleAction
 
-__all__ = ["ACTION_ELEMENTS", "NOTE_LENGTH", "RECORDED_DETAILS", "REPLY_RESOLVED", "UNRESOLVED", "ActionRequest",
-           "Complaint", "WorkOrderQuery", "WorkOrderRefused", "action_request", "complaint", "element_name", "instant",
-           "page_cursor", "resolved", "work_order_id", "work_order_query"]
+__all__ = ["ACTION_ELEMENTS", "NOTE_LENGTH", "RECORDED_DETAILS", "REPLY_RESOLVED", "UNRESOLVED", "WO", "ActionRequest",
+           "C", "Complaint", "WorkOrderRefused", "action_request", "complaint", "element_name", "instant", "resolved",
+           "text_at", "work_order_id"]
 
 WO = "urn:onepoint:workorder:1"
 C = "urn:onepoint:common:1"
@@ -45,7 +43,8 @@ ACTION_ELEMENTS: dict[str, LifecycleAction] = {
 }
 
 
-def _text(element: etree._Element, path: str) -> str | None:
+def text_at(element: etree._Element, path: str) -> str | None:
+    """The text at ``path`` (prefixes ``wo`` and ``c``) below ``element``, else None."""
     found: str | None = element.findtext(path, namespaces={"wo": WO, "c": C})
     return found
 
@@ -94,18 +93,6 @@ def instant(value: str, name: str) -> datetime:
     except InstantBeyondRange:
         raise WorkOrderRefused(f"{name} {value.strip()!r} lies outside the years 1-9999 (in UTC) the hub can keep",
                                code="instant-out-of-range") from None
-
-
-def _bound(value: str | None) -> datetime | None:
-    """A bound of a time range: beyond years 1-9999 in UTC it is the calendar's first or last instant (a range
-    to the year 0 or 10000 holds the same work orders as one to the calendar's end)."""
-    if value is None:
-        return None
-    try:
-        return read_instant(value)
-    except InstantBeyondRange:
-        return datetime.min.replace(tzinfo=UTC) if read_written_instant(value).year <= 1 else \
-            datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,71 +218,16 @@ def action_request(document: etree._Element) -> ActionRequest:
             if name in TIMESTAMP_DETAILS:
                 instant(details[name], name)  # refused here, before the engine acts, when out of range
     return ActionRequest(
-        work_order_id=_text(document, "wo:WorkOrderId") or "",
+        work_order_id=text_at(document, "wo:WorkOrderId") or "",
         action=ACTION_ELEMENTS[etree.QName(chosen).localname],
-        operator=_text(document, "wo:Operator") or "",
-        system=_text(document, "wo:Header/c:SourceSystem") or "CS",
+        operator=text_at(document, "wo:Operator") or "",
+        system=text_at(document, "wo:Header/c:SourceSystem") or "CS",
         details=details,
         dispatch_fields=dispatch_fields,
-        message_id=_text(document, "wo:Header/c:MessageId"),
+        message_id=text_at(document, "wo:Header/c:MessageId"),
     )
 
 
 def work_order_id(document: etree._Element) -> str:
     """The WorkOrderId of a QueryWorkOrder."""
-    return _text(document, "wo:WorkOrderId") or ""
-
-
-@dataclass(frozen=True, slots=True)
-class WorkOrderQuery:
-    """QueryWorkOrders' filters; every one optional, pages of ``page_size`` newest first; ``created_from`` and
-    ``created_to`` both inclusive (c:TimeRange)."""
-
-    msisdn: str | None = None
-    states: tuple[WorkOrderState, ...] = ()
-    category: str | None = None
-    area_code: str | None = None
-    tiers: tuple[str, ...] = ()
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    page: int = 1
-    page_size: int = 20
-    after: tuple[datetime, str] | None = None  # keyset paging: the rows after (created_at, id), newest first
-
-
-CURSOR_TIME = "%Y%m%dT%H%M%S.%fZ"  # wo:PageCursor: the CreatedAt in UTC to the microsecond, "_", the id
-
-
-def page_cursor(created_at: datetime, work_order_id: str) -> str:
-    """The wo:PageCursor of a work order: a QueryWorkOrders' After continues with the ones after it."""
-    return f"{created_at.astimezone(UTC).strftime(CURSOR_TIME)}_{work_order_id}"
-
-
-def _cursor(value: str | None) -> tuple[datetime, str] | None:
-    """QueryWorkOrders' ``After``. wo:PageCursor's pattern lets through times no calendar has (month 13, hour 25,
-    year 0000): such a cursor was never answered, and it is refused as the caller's mistake (``BusinessRejection``
-    code ``bad-cursor``, answered 422 at once and never retried), naming it."""
-    if value is None:
-        return None
-    at, _, work_order = value.strip().partition("_")
-    try:
-        return datetime.strptime(at, CURSOR_TIME).replace(tzinfo=UTC), work_order
-    except ValueError:
-        raise BusinessRejection(f"After {value.strip()!r} is no page cursor the hub gave: {at!r} is no time of the "
-                                "calendar (yyyymmddThhmmss.ffffffZ in UTC)", code="bad-cursor") from None
-
-
-def work_order_query(document: etree._Element) -> WorkOrderQuery:
-    ns = {"wo": WO, "c": C}
-    return WorkOrderQuery(
-        msisdn=_text(document, "wo:Msisdn"),
-        states=tuple(WorkOrderState(e.text or "") for e in document.iterfind("wo:State", ns)),
-        category=_text(document, "wo:Category"),
-        area_code=_text(document, "wo:AreaCode"),
-        tiers=tuple(e.text or "" for e in document.iterfind("wo:Tier", ns)),
-        created_from=_bound(_text(document, "wo:CreatedIn/c:From")),
-        created_to=_bound(_text(document, "wo:CreatedIn/c:To")),
-        page=int(_text(document, "wo:Page") or 1),
-        page_size=int(_text(document, "wo:PageSize") or 20),
-        after=_cursor(_text(document, "wo:After")),
-    )
+    return text_at(document, "wo:WorkOrderId") or ""

@@ -25,7 +25,7 @@ from hub.gateways.documents import command_element
 from hub.observability import mask_msisdn
 from hub.routing.outbound import Sender
 from hub.workers import BusinessRejection, HandlerRegistry, Reply
-from hub.workflow import answers, commands, incidents, listeners, statistics, system_callbacks
+from hub.workflow import answers, commands, incidents, listeners, query_commands, statistics, system_callbacks
 from hub.workflow.engine import WorkOrderRefused
 from hub.workflow.intake import apply_intake_rules
 from hub.workflow.lifecycle import LifecycleAction
@@ -106,14 +106,14 @@ def query_work_order(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
 @handlers.handler("workorder.QueryWorkOrders", consumer=CONSUMER)
 def query_work_orders(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     workflow.store.only_reads()
-    query = commands.work_order_query(command_element(envelope))
+    query = query_commands.work_order_query(command_element(envelope))
     page = workflow.store.query(
         msisdn=query.msisdn, states=[s.value for s in query.states] or None, category_prefix=query.category,
         area=query.area_code, tiers=list(query.tiers) or None, created_from=query.created_from,
         created_to=query.created_to, page=query.page, page_size=query.page_size, after=query.after)
     now = workflow.clock.now()
     last = page.rows[-1] if len(page.rows) == query.page_size else None  # a full page: more may follow
-    next_cursor = None if last is None else commands.page_cursor(last["created_at"], last["id"])
+    next_cursor = None if last is None else query_commands.page_cursor(last["created_at"], last["id"])
     return Reply(answers.work_orders_answer(envelope, page.total, page.rows, now, next_cursor=next_cursor),
                  outcome=f"{len(page.rows)} of {page.total}")
 
