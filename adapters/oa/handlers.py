@@ -2,9 +2,10 @@
 
 * ``oa.PushTodo`` / ``oa.PushToRead`` (commands): the item goes to OA; its ItemId is the outcome. The manager
   completes a to-do in OA later, and OA's ``oa.CompleteTodo`` comes back through the ingress to the workflow.
-* ``oa.CompleteTodo`` from the hub (routed here by its source, ``HUB``): an escalation to-do its work order no
-  longer needs (finished, or superseded by a higher level: ``hub.workflow.todos``) is closed in OA; one OA has
-  not open (``already-closed``, ``unknown-item``) is nothing to close.
+* ``oa.CompleteTodo`` from the hub (routed here by its source, ``HUB``): a to-do its work order no longer needs is
+  closed in OA, an escalation's (finished, or superseded by a higher level: ``hub.workflow.todos``) or a dispatched
+  department's (``<work order>-dsp<n>``: its part over, ``hub.workflow.department_todos``); one OA has not open
+  (``already-closed``, ``unknown-item``) is nothing to close.
 * ``nsp.OutageNotice`` (broadcast): each manager of an affected area (``AreaManagers``) gets a to-read item,
   sent as its own ``oa.PushToRead`` command through ``outbound`` (step ``to-read-<user>``: one idempotent command
   per manager, retried on its own). Newest revision wins, as on the bulletin (``versions``): a revision older than
@@ -59,8 +60,8 @@ def push_to_read(envelope: Envelope, oa: OaClient, to_read_versions: ToReadVersi
 
 @handlers.handler("oa.CompleteTodo", consumer=CONSUMER)
 def complete_todo(envelope: Envelope, oa: OaClient) -> str:
-    """The hub closes an escalation to-do its work order no longer needs; one OA no longer has open (the manager
-    completed it meanwhile, or it never arrived) is nothing to close."""
+    """The hub closes a to-do (an escalation's, a dispatched department's) its work order no longer needs; one OA no
+    longer has open (its user completed it meanwhile, or it never arrived) is nothing to close."""
     document = mapping.push_document(envelope)
     item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId")
     try:

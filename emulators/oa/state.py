@@ -2,7 +2,9 @@
 
 - PushTodo / PushToRead add an item; a repeated push of the same ItemId replaces it (a new revision, ``updated``
   moves on) and reopens it. A repeated MessageId is answered DUPLICATE and changes nothing.
-- CompleteTodo from the hub (the work order moved on without the manager) closes the to-do without a call-back;
+- CompleteTodo from the hub (the work order moved on without the to-do's user: an escalation's manager, or the
+  department a dispatch went to, whatever the item id) closes the to-do without a call-back, and the feed no longer
+  lists it; the user can no longer complete it (409 ``already-closed``);
   completing it in OA (``POST /oa/todos/{item}/complete``) closes it and calls the hub back with CompleteTodo.
 - ``POST /oa/toreads/{item}/read`` marks a to-read as read. Feeds list the open items of an inbox.
 Unknown items are refused 404 (``unknown-item``), an item of another user 404 too, CompleteTodo on a to-read or on

@@ -15,6 +15,7 @@ from lxml import etree
 
 from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import add_child, shortened, timestamp
+from hub.workflow.department_todos import department_todo_id
 from hub.workflow.effects import DEPARTMENT_TODO, RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp
 from hub.workflow.network_dispatch import dispatch_field_items, nsp_dispatch
@@ -99,16 +100,11 @@ def oa_item(follow_up: FollowUp, now: datetime, link_base: str) -> etree._Elemen
     return root
 
 
-def department_todo_id(work_order_id: str, dispatch: int) -> str:
-    """A dispatched department's to-do: ``<work order>-dsp<n>``, ``n`` the work order's dispatch (1, then 2 after
-    a refused dispatch ...); never an escalation to-do's ``-esc<level>-<step>`` nor a reminder's ``-rem…``."""
-    return f"{work_order_id}-dsp{dispatch}"
-
-
 def department_todo(follow_up: FollowUp, now: datetime, link_base: str) -> etree._Element:
     """A dispatch to a department whose template target is reached through OA, DSMP, BOSS or CRM (none of their
     command sets takes a dispatch): a to-do for the department's OA user id, with the dispatch's fields. The
-    department answers with WorkOrderAction (Start, Reply, RejectDispatch ...), not by completing the to-do."""
+    department answers with WorkOrderAction (Start, Reply, RejectDispatch ...), not by completing the to-do; the hub
+    closes it when the work order no longer wants it (``hub.workflow.department_todos``)."""
     row, details = follow_up.work_order, follow_up.details
     root = _root("oa", "PushTodo", now)
     add_child(root, "ItemId", department_todo_id(str(row["id"]), int(details["dispatch"])))
@@ -157,7 +153,8 @@ def return_visit_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
 
 
 def oa_close(follow_up: FollowUp, now: datetime) -> etree._Element:
-    """An escalation to-do the work order no longer needs (``hub.workflow.todos``): closed in OA by the hub."""
+    """A to-do the work order no longer needs, an escalation's (``hub.workflow.todos``) or a dispatched
+    department's (``hub.workflow.department_todos``): closed in OA by the hub."""
     root = _root("oa", "CompleteTodo", now)
     add_child(root, "ItemId", follow_up.details["item_id"])
     add_child(root, "UserId", follow_up.details["manager"])

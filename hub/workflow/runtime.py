@@ -13,6 +13,7 @@ from hub.config.workflow import DEFAULT_LINK, ListenerSettings, WorkflowSettings
 from hub.observability.metrics import Metrics
 from hub.workflow.calendars import load_calendars
 from hub.workflow.clock import Clock, SystemClock
+from hub.workflow.department_todos import DepartmentTodoCloser
 from hub.workflow.engine import EngineSettings, WorkOrderEngine
 from hub.workflow.incidents import mass_incident_rules
 from hub.workflow.intake import IntakeRule
@@ -65,6 +66,7 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
                        local_zone=ZoneInfo(settings.statistics_timezone)))
     engine.observers.append(CounterObserver(settings.statistics_timezone))  # first: the statistics' counters
     engine.observers.append(TodoCloser())  # escalation to-dos closed in OA once finished or superseded
+    engine.observers.append(DepartmentTodoCloser())  # a dispatched department's to-do, once its part is over
     used = clock or SystemClock()
     store = WorkOrderStore.open(settings.database, clock=used.now, reading=reading)
     tiers = TierLookup(ttl=max(settings.tier_cache_seconds, 0.001), timeout=settings.tier_timeout_seconds,

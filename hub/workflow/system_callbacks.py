@@ -5,7 +5,9 @@
   order was suspended moves it on when it resumes (``WorkOrderEngine.act``); an incident NSP resolved is replied;
 * ``oa.CompleteTodo``: a manager completed the escalation to-do ``<id>-esc<level>-<step>`` of the work order's
   current escalation level: the escalated work order is taken up again (another item, an earlier level's or a
-  finished work order's is refused);
+  finished work order's is refused); a department completed its dispatch to-do ``<id>-dsp<n>``: recorded when it
+  is the work order's open one, the state unchanged (the department answers with WorkOrderAction), else refused
+  as ``stale-todo`` (``hub.workflow.department_todos``);
 * ``nsp.OutageNotice`` (broadcast): kept; the outage rule links or clears the complaints it explains (issue 13).
 
 As every workflow handler, they change the store only through ``workflow.store.current_transaction()``.
@@ -23,12 +25,14 @@ from hub.gateways.documents import command_element
 from hub.routing.outbound import Sender
 from hub.workers import BusinessRejection, HandlerRegistry
 from hub.workflow import commands
+from hub.workflow.department_todos import DEPARTMENT_TODO_ID, not_open
 from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.outages import outage_rule, record_notice
 from hub.workflow.resumption import TODO_FIELD
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.sending import send_follow_ups
+from hub.workflow.store.queries import load_work_order
 
 __all__ = ["FINISHED", "complete_todo", "network_complaint_reply", "outage_notice", "register"]
 
@@ -92,9 +96,12 @@ def complete_todo(envelope: Envelope, workflow: WorkflowRuntime) -> str:
     item_id = document.findtext(f"{{{OA}}}ItemId") or ""
     user = document.findtext(f"{{{OA}}}UserId") or "OA"
     todo = ESCALATION_TODO.fullmatch(item_id)
+    department_todo = DEPARTMENT_TODO_ID.fullmatch(item_id) if todo is None else None
+    if department_todo is not None:
+        return _complete_department_todo(envelope, workflow, department_todo, user)
     if todo is None:
-        raise BusinessRejection(f"unknown-todo: {item_id!r} is no escalation to-do of the hub "
-                                "(<work order>-esc<level>-<step>)", code="unknown-todo")
+        raise BusinessRejection(f"unknown-todo: {item_id!r} is no to-do of the hub (<work order>-esc<level>-<step>, "
+                                "<work order>-dsp<n>)", code="unknown-todo")
     work_order_id, level = todo["work_order_id"], int(todo["level"])
     tx, now = workflow.store.current_transaction(), workflow.clock.now()
     outcome = document.findtext(f"{{{OA}}}Outcome") or "completed"
@@ -118,6 +125,30 @@ def complete_todo(envelope: Envelope, workflow: WorkflowRuntime) -> str:
     except WorkOrderRefused as exc:
         raise BusinessRejection(f"{exc.code}: {exc}", code=exc.code) from None  # the dead letter's reason
     return f"to-do {item_id} completed"
+
+
+def _complete_department_todo(envelope: Envelope, workflow: WorkflowRuntime, todo: re.Match[str], user: str) -> str:
+    """A department completed its dispatch to-do in OA: recorded (``oa_todo``) when it is the work order's open
+    one, so the hub does not close it again; the state stays (the answer is a WorkOrderAction). Any other (an
+    earlier dispatch's, one the hub closed, a finished work order's) is refused as ``stale-todo``."""
+    item_id, work_order_id, dispatch = todo[0], todo["work_order_id"], int(todo["dispatch"])
+    tx, now = workflow.store.current_transaction(), workflow.clock.now()
+    outcome = command_element(envelope).findtext(f"{{{OA}}}Outcome") or "completed"
+
+    def expected(row: dict[str, Any]) -> None:
+        view = load_work_order(tx.db, work_order_id)
+        why = not_open(row, [] if view is None else view.history, item_id, dispatch)
+        if why is not None:
+            raise WorkOrderRefused(f"department to-do {item_id} of work order {work_order_id} (state "
+                                   f"{row['state']}) is not open: {why}", code="stale-todo")
+
+    try:
+        workflow.engine.note(tx, work_order_id, {TODO_FIELD: f"{item_id}: {outcome}"[:2000]}, actor=user,
+                             system="OA", now=now, message_id=envelope.message_id, expected=expected,
+                             note="completed in OA; the department answers with WorkOrderAction")
+    except WorkOrderRefused as exc:
+        raise BusinessRejection(f"{exc.code}: {exc}", code=exc.code) from None  # the dead letter's reason
+    return f"department to-do {item_id} completed in OA: recorded"
 
 
 def outage_notice(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> str:

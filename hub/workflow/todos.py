@@ -12,7 +12,8 @@ Which to-dos were pushed is read from the history, in order, as the engine write
 * OA's completion (the ``oa_todo`` field entry, ``<item id>: <outcome>``) and the hub's closing (``oa_todo_closed``,
   the item id) close one.
 
-Each to-do's item id is ``<work order>-esc<level>-0`` (``follow_ups.oa_item``).
+Each to-do's item id is ``<work order>-esc<level>-0`` (``follow_ups.oa_item``). A dispatched department's to-do
+(``<work order>-dsp<n>``) is closed through ``close_todos`` too, by its own rule (``hub.workflow.department_todos``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from hub.workflow.resumption import TODO_FIELD
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.queries import load_work_order
 
-__all__ = ["CLOSED_FIELD", "CLOSE_TODO", "OpenTodo", "TodoCloser", "close_todos", "open_todos"]
+__all__ = ["CLOSED_FIELD", "CLOSE_TODO", "OpenTodo", "TodoCloser", "close_todos", "first_owner", "open_todos",
+           "owner_after"]
 
 CLOSE_TODO = "oa-close-todo"  # the follow-up: oa:CompleteTodo from the hub (hub.workflow.follow_ups)
 CLOSED_FIELD = "oa_todo_closed"  # the history field of a to-do the hub closed: its item id
@@ -50,11 +52,24 @@ def _told(note: str | None) -> str | None:
     return last[: -len(_TOLD)] if last.endswith(_TOLD) and len(last) > len(_TOLD) else None
 
 
+def first_owner(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> str:
+    """The owner the work order was created with (the first ``owner`` entry's old value, else its owner now)."""
+    return next((str(e["old_value"]) for e in history if e["kind"] == "field" and e["field"] == "owner"
+                 and e["old_value"]), str(row["owner"]))
+
+
+def owner_after(history: Sequence[Mapping[str, Any]], index: int, owner: str) -> str:
+    """The owner after the state entry ``history[index]`` (a DISPATCH, an ESCALATE): the ``owner`` entry the
+    engine writes right after it, at the same time, else ``owner`` as it was (the action kept it)."""
+    after = history[index + 1] if index + 1 < len(history) else None
+    return (str(after["new_value"]) if after is not None and after["kind"] == "field"
+            and after["field"] == "owner" and after["at"] == history[index]["at"] else owner)
+
+
 def open_todos(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> list[OpenTodo]:
     """The escalation to-dos of the work order ``row`` that are still open in OA, lowest level first."""
     work_order_id = str(row["id"])
-    owner = next((str(e["old_value"]) for e in history if e["kind"] == "field" and e["field"] == "owner"
-                  and e["old_value"]), str(row["owner"]))
+    owner = first_owner(row, history)
     level = 0
     todos: dict[str, OpenTodo] = {}
     for index, entry in enumerate(history):
@@ -63,9 +78,7 @@ def open_todos(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> 
             owner = str(entry["new_value"])
         elif kind == "state" and entry["action"] == A.ESCALATE.value:
             level += 1
-            after = history[index + 1] if index + 1 < len(history) else None
-            user = (str(after["new_value"]) if after is not None and after["kind"] == "field"
-                    and after["field"] == "owner" and after["at"] == entry["at"] else owner)
+            user = owner_after(history, index, owner)
             todos[f"{work_order_id}-esc{level}-0"] = OpenTodo(f"{work_order_id}-esc{level}-0", user, level)
         elif kind == "field" and field == "escalation_level" and entry["action"] == A.ESCALATE.value:
             level = int(entry["new_value"] or level)

@@ -3,21 +3,41 @@
 * a to-do pushed (as the workflow sends it) lands in the manager's OA inbox; the manager completes it in OA and
   OA's CompleteTodo call-back comes through the hub's XML ingress (OA's own token) into the workflow's queue;
 * an outage notice NSP raises comes through the ingress, is broadcast, and each manager of its area finds a
-  to-read item in OA (one PushToRead command per manager, sent by the adapter through the routing table).
+  to-read item in OA (one PushToRead command per manager, sent by the adapter through the routing table);
+* with the whole system (the workflow too): a dispatched department's OA to-do is closed in OA by the hub once
+  the work order is cancelled (hub/workflow/department_todos.py).
 """
 
 from __future__ import annotations
 
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
+import pytest
 from lxml import etree
 
 import adapters.oa as oa_adapter
+from emulators.population import generate_population
 from hub.envelope import Envelope
 from hub.routing.outbound import BrokerOutbound
 from hub.validation import DocumentValidator
+from hub.workers import DeadLetterQueues
 from tests.integration.adapters.conftest import take, wait_until, xml_gateway_settings
 from tests.integration.adapters.hub_kit import RunningHub
+from tests.integration.resilience.faulty_system import AUDIT_KEY_ENV, running_system
+from tests.integration.workflow.test_complaint_end_to_end import (
+    CALM,
+    CATEGORY,
+    DISPATCH_FIELDS,
+    SEED,
+    SUBSCRIBERS,
+    HotlineAgent,
+    broker_url,  # noqa: F401 - the fixture: memory:// and RabbitMQ
+    settle,
+)
+from tests.integration.workflow.test_complaint_end_to_end import NS as WO_NS
+from tests.integration.workflow.test_complaint_end_to_end import text as wo_text
 from tests.unit.adapters.soap_kit import example
 
 OA = "urn:onepoint:oa:1"
@@ -73,3 +93,52 @@ def test_the_managers_of_an_outage_area_get_a_to_read_item(running_hub: RunningH
     assert inbox("mgr-020-01") == []  # another area's manager is not told
     assert nsp.state()["callbacks"][0]["status"] == "delivered"
     oa.assert_called("PushToRead", times=2)
+
+
+def test_a_department_todo_is_closed_in_oa_when_the_work_order_is_cancelled(
+        broker_url: str, tmp_path: Path, emulator_factory: Any,  # noqa: F811 - the fixture imported above
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole system: a dispatch to a department reached through BOSS is its OA to-do ``<id>-dsp1``; the work
+    order cancelled, the hub's CompleteTodo goes through the OA adapter and the emulator closes the item (its inbox
+    and its feed no longer list it, ``closed_by`` the hub). Before, the to-do stayed open in OA for ever."""
+    monkeypatch.setenv(AUDIT_KEY_ENV, "oa-department-todo-e2e-audit-key-0123456789ab")
+    monkeypatch.chdir(tmp_path)
+
+    def start_emulator(name: str, **options: Any) -> Any:
+        if name in ("boss", "crm"):
+            options.update(seed=SEED, subscribers=SUBSCRIBERS)
+        return emulator_factory(name, **options)
+
+    department = "NOC-PROV"  # the example dispatch's ToDepartment
+    customer = generate_population(SEED, SUBSCRIBERS).subscribers[0]
+    with running_system(broker_url, tmp_path, start_emulator, CALM) as hub, closing(HotlineAgent(hub)) as agent:
+        oa = hub.emulators["oa"]
+        created = agent.answered(agent.document("CreateWorkOrder.valid.xml", Msisdn=customer.msisdn,
+                                                ContactNumber=customer.msisdn, CategoryCode=CATEGORY))
+        work_order_id = wo_text(created, "wo:WorkOrderId")
+        document = agent.document("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id,
+                                  **{"Dispatch/wo:ToSystem": "BOSS"})  # no dispatch in BOSS's commands: OA
+        dispatch = document.find("wo:Dispatch", WO_NS)
+        assert dispatch is not None
+        for name, value in DISPATCH_FIELDS.items():
+            etree.SubElement(dispatch, f"{{{WO_NS['wo']}}}Field", name=name).text = value
+        assert wo_text(agent.answered(document), "wo:State") == "DISPATCHED"
+        item_id = f"{work_order_id}-dsp1"
+
+        def open_todos() -> list[str]:
+            return [i["item_id"] for i in oa.http.get(f"/oa/users/{department}/items").json()["todo"]]
+
+        settle(lambda: item_id in open_todos(), "the department's to-do in OA")
+        assert wo_text(agent.act("WorkOrderAction.valid-cancel.xml", work_order_id), "wo:State") == "CANCELLED"
+        settle(lambda: item_id not in open_todos(), "the hub to close the department's to-do in OA")
+        (item,) = [i for i in oa.state()["items"] if i["item_id"] == item_id]
+        feed = oa.http.get(f"/feeds/{department}/todo.atom").text
+        shown = agent.query(work_order_id)
+        dead = DeadLetterQueues(hub.broker).counts()
+    assert (item["status"], item["closed_by"]) == ("completed", "hub")
+    assert "cancelled" in (item["outcome"] or "")
+    assert f"urn:onepoint:oa:item:{item_id}" not in feed
+    closed = [e for e in shown.iterfind("wo:History", WO_NS) if e.findtext("wo:Field", namespaces=WO_NS)
+              == "oa_todo_closed"]
+    assert [e.findtext("wo:NewValue", namespaces=WO_NS) for e in closed] == [item_id]
+    assert not any(dead.values()), dead
