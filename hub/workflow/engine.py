@@ -4,6 +4,8 @@ every change recomputes its deadlines and leaves history, deadline rows and an e
 The engine works on a ``WorkOrderTransaction`` (``hub.workflow.store``) and pure inputs; it sends nothing itself:
 what other systems must be told comes back as ``FollowUp`` values, which the handlers send through the outbound
 path before the transaction commits (their message ids are derived, so a retried message sends the same ids).
+What a work order's clock owes (timing facts, rescheduled deadline rows, an escalation to-do's due time) is the
+engine's base ``WorkOrderTiming`` (``hub.workflow.work_order_timing``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from hub.workflow.changes import (
     WorkOrderRefused,
 )
 from hub.workflow.commands import ActionRequest, Complaint, instant
-from hub.workflow.deadlines import TimingFacts, compute_deadlines, pauses_from_states
+from hub.workflow.deadlines import TimingFacts, compute_deadlines
 from hub.workflow.effects import action_effects, refusal_text, return_visit_notices, visit_note
 from hub.workflow.lifecycle import (
     LIFECYCLE,
@@ -39,7 +41,7 @@ from hub.workflow.lifecycle import (
 )
 from hub.workflow.limit_columns import limit_columns
 from hub.workflow.resumption import answered_while_suspended
-from hub.workflow.schedule import ESCALATE, RESUME, chain_level, deadline_rows, parse_kind
+from hub.workflow.schedule import chain_level, deadline_rows
 from hub.workflow.sla import Escalation, SlaTable
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
 from hub.workflow.store.queries import (
@@ -51,6 +53,7 @@ from hub.workflow.store.queries import (
 from hub.workflow.taxonomy import Taxonomy, UnknownCategory
 from hub.workflow.tiers import TierFacts
 from hub.workflow.todos import close_todos, open_todos
+from hub.workflow.work_order_timing import WorkOrderTiming
 
 __all__ = ["Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "EscalationObserver", "FollowUp",
            "WorkOrderEngine", "WorkOrderObserver", "WorkOrderRefused"]  # hub.workflow.changes' values, re-exported
@@ -65,7 +68,7 @@ _EVENT_JSON = json.JSONEncoder(ensure_ascii=False).encode
 RulesRefresh = Callable[[bool], object]  # looks at the SLA table's and calendars' files (True: now, not throttled)
 
 
-class WorkOrderEngine:
+class WorkOrderEngine(WorkOrderTiming):
     def __init__(self, sla: SlaTable, calendars: Calendars, taxonomy: Taxonomy,
                  settings: EngineSettings | None = None) -> None:
         self.sla, self.calendars, self.taxonomy = sla, calendars, taxonomy
@@ -227,43 +230,6 @@ class WorkOrderEngine:
         return [*closing, FollowUp("oa-todo", row, {"manager": role, "reason": reason,
                                                     "due": self.todo_due(row, pending, now)})]
 
-    def todo_due(self, row: Row, pending: Sequence[tuple[str, datetime]], now: datetime) -> datetime:
-        """When an escalation to-do pushed at ``now`` is due (docs/deadlines.md): when the next level of the chain
-        would be told (the earliest pending escalation row of ``pending``, the work order's deadline rows), else
-        — the chain's last role, a paused clock, an incident's to-do before any breach — one escalation interval
-        of the tier's row from ``now`` on the owner's calendar. Never the breached limit: that has passed."""
-        later = [at for kind, at in pending if parse_kind(kind)[1] == ESCALATE and at > now]
-        if later:
-            return min(later)
-        interval = self.sla.row(row["tier"]).escalation_interval
-        return self.calendars.for_department(str(row["owner"])).add(now, interval)
-
-    def reschedule(self, tx: WorkOrderTransaction, row: Row,
-                   view: WorkOrderView) -> list[tuple[str, datetime]]:
-        """Replace the work order's pending deadline rows by those ``row`` (its current escalation level, state and
-        history) owes now (returned: kind and due instant); rows fired already stay fired."""
-        facts, sla, calendars = self.timing_facts(row, view.history), self.sla, self.calendars
-        fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
-        resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME
-                          and d["fired_at"] is None), None)
-        rows = deadline_rows(compute_deadlines(facts, sla, calendars), facts, sla, calendars, state=S(row["state"]),
-                             escalation_level=chain_level(fired), fired=fired, resume_at=resume_at)
-        tx.replace_deadlines(row["id"], rows)
-        return rows
-
-    # -- clock ---------------------------------------------------------------------------------------------------
-
-    def timing_facts(self, row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> TimingFacts:
-        states = [(h["at"], h["from_state"] or "", h["to_state"] or "") for h in history
-                  if h["kind"] == "state" and h["from_state"]]
-        pauses, paused_since = pauses_from_states(states)
-        handovers = tuple((h["at"], str(h["new_value"])) for h in history
-                          if h["kind"] == "field" and h["field"] == "owner")
-        return TimingFacts(created_at=row["created_at"], tier=row["tier"], department=self.settings.intake_department,
-                           handovers=handovers, pauses=pauses, paused_since=paused_since,
-                           first_responded_at=row.get("first_responded_at"), replied_at=row.get("replied_at"),
-                           return_visited_at=row.get("return_visited_at"),
-                           return_visit=row.get("ticket_type") != "INCIDENT")
 
     def note(self, tx: WorkOrderTransaction, work_order_id: str, fields: Mapping[str, str], *, actor: str,
              system: str, now: datetime, note: str | None = None, message_id: str | None = None,

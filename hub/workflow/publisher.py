@@ -30,6 +30,9 @@ again before every POST, and a second hub process skips publishing until the fir
 it over, it first waits one delivery deadline. On SQLite run one hub process. On PostgreSQL positions are taken
 from a sequence when an event is written but become visible when its transaction commits, so a hole in the
 positions may still fill: a listener is not moved past a hole younger than ``gap`` (``listener_gap_seconds``).
+
+Handing out and settling the listeners' turns is the publisher's base ``ListenerDeliveries``
+(``hub.workflow.listener_deliveries``).
 """
 
 from __future__ import annotations
@@ -37,12 +40,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, InvalidStateError, ThreadPoolExecutor, wait
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from contextlib import suppress
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import httpx
 
@@ -51,12 +52,11 @@ from hub.observability.metrics import Metrics
 from hub.observability.quiet import OutageLog
 from hub.workflow.callbacks import Callbacks
 from hub.workflow.clock import Clock
-from hub.workflow.destinations import DestinationPolicy, redacted
+from hub.workflow.destinations import DestinationPolicy
 from hub.workflow.leadership import PublisherLock
-from hub.workflow.listeners import ListenerFilter
+from hub.workflow.listener_deliveries import ListenerDeliveries
 from hub.workflow.store import Listener, PendingEvent, WorkOrderStore
-from hub.workflow.store.outbox import suspend_listener
-from hub.workflow.turns import Holes, PublishRound, Turn, described, post_event
+from hub.workflow.turns import Holes, PublishRound, Turn
 
 __all__ = ["DEFAULT_DELAYS", "EventPublisher", "PublishRound"]
 
@@ -64,7 +64,7 @@ log = logging.getLogger("onepoint.workflow.publisher")
 DEFAULT_DELAYS = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=5))
 
 
-class EventPublisher:
+class EventPublisher(ListenerDeliveries):
     def __init__(self, store: WorkOrderStore, clock: Clock, *, delays: Sequence[timedelta] = DEFAULT_DELAYS,
                  connect_timeout: float = 5.0, read_timeout: float = 10.0, interval: float = 1.0,
                  batch: int = 100, gap: timedelta = timedelta(seconds=60), threads: int = 4,
@@ -154,135 +154,6 @@ class EventPublisher:
         self._senders.shutdown(wait=False, cancel_futures=True)
         self._callbacks.close()
         self._lock.release()
-
-    # -- turns ---------------------------------------------------------------------------------------------------
-
-    def _look(self, done: PublishRound | None) -> list[Listener]:
-        """Start a turn for every served listener that is due and has none under way."""
-        registered = self.store.listeners()
-        now = self.clock.now()
-        for listener in registered:
-            if listener.suspended_at is not None or listener.id in self._busy:
-                continue
-            if listener.next_attempt_at is not None and listener.next_attempt_at > now:
-                if done is not None:
-                    done.held_back += 1
-                continue
-            self._begin(listener)
-        return registered
-
-    def _begin(self, listener: Listener) -> None:
-        cursor = listener.delivered_position
-        read = self.store.events_after(cursor, self.batch)
-        events = self._holes.contiguous(cursor, read, self.clock.now())
-        turn = Turn(listener, ListenerFilter.from_text(listener.filter), deque(events), cursor, cursor,
-                    listener.failures, full=len(events) == len(read) == self.batch)
-        self._busy[listener.id] = turn
-        self._send_next(turn)
-
-    def _again(self) -> None:
-        """Listeners whose turn ended with more possibly waiting take their next turn now (the thread only)."""
-        while self._ended and not self._stop.is_set():
-            ended, self._ended = self._ended, []
-            for turn in ended:
-                if turn.again and turn.listener.id not in self._busy:
-                    fresh = self.store.listener(turn.listener.id)
-                    if fresh is not None and fresh.suspended_at is None and fresh.next_attempt_at is None:
-                        self._begin(fresh)
-
-    def _drain(self, *, again: bool, timeout: float | None) -> None:
-        """Settle deliveries as they end, handing out each turn's next event, until none is under way, ``timeout``
-        has passed or the publisher stops."""
-        until = None if timeout is None else time.monotonic() + timeout
-        while self._sending and not self._stop.is_set():
-            left = None if until is None else until - time.monotonic()
-            if left is not None and left <= 0:
-                return
-            waiting: list[Future[Any]] = [*self._sending, self._wake]
-            finished, _ = wait(waiting, timeout=left, return_when=FIRST_COMPLETED)
-            for future in finished:
-                if future is not self._wake:
-                    turn, event = self._sending.pop(future)
-                    self._settle(turn, event, future.result())
-            if again:
-                self._again()
-
-    def _may_send(self) -> bool:
-        """Not stopping, and on PostgreSQL still the database's publisher (its lock's session alive)."""
-        return not self._stop.is_set() and self._lock.held()
-
-    def _send_next(self, turn: Turn) -> None:
-        """Hand the turn's next wanted event to a delivery thread; with none left, pass what its filter refused."""
-        if not self._may_send():
-            self._end(turn)  # the cursor stays as stored: the next publisher starts there
-            return
-        wanted = turn.next_wanted()
-        if wanted is None:
-            if turn.passed > turn.cursor:
-                self.store.advance_listener(turn.listener.id, turn.passed, self.clock.now(), delivered=False)
-                turn.moved = True
-            self._end(turn)
-            return
-        event, document = wanted
-        try:
-            exchange = self._callbacks.exchange(turn.listener)
-        except Exception as exc:  # a call-back the hub cannot or may not send to: that listener's failed delivery
-            self._settle(turn, event, described(exc))
-            return
-        self._sending[self._senders.submit(post_event, exchange, turn.listener.callback_url, document)] = (
-            turn, event)
-
-    def _settle(self, turn: Turn, event: PendingEvent, error: str | None) -> None:
-        """Record how the delivery of ``event`` went (None: a 2xx), then hand out the turn's next event."""
-        listener, now = turn.listener, self.clock.now()
-        if error is not None:
-            if turn.passed > turn.cursor:  # the filtered-out events before it stay passed
-                self.store.advance_listener(listener.id, turn.passed, now, delivered=False)
-            self._failed(turn, event, error, now)
-            self._end(turn)
-            return
-        if not self.store.advance_listener(listener.id, event.position, now, delivered=True):
-            log.info("listener gone during delivery", extra={"listener_id": listener.id})
-            self._end(turn)
-            return
-        turn.delivered.append((listener.id, event.event_id))
-        turn.cursor = turn.passed = event.position
-        turn.failures, turn.moved = 0, True
-        self._send_next(turn)
-
-    def _end(self, turn: Turn) -> None:
-        self._busy.pop(turn.listener.id, None)
-        self._ended.append(turn)
-
-    def _abandon(self, *, wait_for_posts: bool) -> None:
-        """Let go of every turn (their cursors stay as stored); ``wait_for_posts``: after the POSTs under way end."""
-        if wait_for_posts:
-            wait(self._sending)
-        self._sending.clear()
-        self._busy.clear()
-        self._ended.clear()
-
-    def _failed(self, turn: Turn, event: PendingEvent, error: str, now: datetime) -> None:
-        """Hold the listener at ``event`` until the delay of its failures in a row (this one included) has passed;
-        park it after ``park_after_failures`` of them."""
-        listener, failures = turn.listener, turn.failures + 1
-        turn.failed.append((listener.id, event.event_id, error))
-        facts = {"listener_id": listener.id, "event_id": event.event_id, "work_order_id": event.work_order_id,
-                 "failures": failures, "error": error}
-        if failures >= self.rules.park_after_failures:
-            self.store.listener_failed(listener.id, failures, now, error)
-            with self.store.engine.begin() as connection:
-                suspend_listener(connection, listener.id, now, error)
-            turn.parked = True
-            log.warning("event listener parked: no more deliveries until its system registers it again", extra={
-                **facts, "system": listener.source_system, "callback": redacted(listener.callback_url)})
-            if self.metrics is not None:
-                self.metrics.dead_lettered("event-listeners", "listener-parked")
-            return
-        delay = self.delays[min(failures, len(self.delays)) - 1]
-        self.store.listener_failed(listener.id, failures, now + delay, error)
-        log.warning("event delivery failed; the listener waits",
-                    extra={**facts, "retry_in_seconds": delay.total_seconds()})
 
     def _mark_published(self, registered: list[Listener]) -> None:
         """Events every served listener has passed are published (with none, every event so far)."""
