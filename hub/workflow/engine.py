@@ -44,6 +44,7 @@ from hub.workflow.resumption import answered_while_suspended
 from hub.workflow.schedule import chain_level, deadline_rows
 from hub.workflow.sla import Escalation, SlaTable
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
+from hub.workflow.store.dialect import lock_customer
 from hub.workflow.store.queries import (
     complained_of_before,
     customer_work_orders,
@@ -109,6 +110,7 @@ class WorkOrderEngine(WorkOrderTiming):
                          message_id=complaint.message_id),
         ]
         since = now - self.settings.repeat_window
+        lock_customer(tx.db, complaint.msisdn)  # PostgreSQL: a creation for the number in another process waits
         earlier = customer_work_orders(tx.db, complaint.msisdn, since=since,
                                        limit=self.settings.customer_orders_shown)
         repeat = complained_of_before(tx.db, complaint.msisdn, complaint.category_code[:8], since=since)

@@ -9,6 +9,10 @@
   taken with its lookup (``claiming``), so a second worker holding the same id learns it is busy at once instead
   of running the effect twice; the lock ends with the transaction, also when the process dies. SQLite: the
   ``BEGIN IMMEDIATE`` write lock already serializes.
+* **Customer lock.** PostgreSQL: ``pg_advisory_xact_lock`` on the customer's number (``lock_customer``), taken
+  by a creation before it reads the customer's work orders, so two creations for one number in two processes see
+  each other (the second is the repeat complaint) instead of both reading before either commits. SQLite: the
+  ``BEGIN IMMEDIATE`` write lock already serializes.
 * **Insert-or-ignore** (``ON CONFLICT DO NOTHING``) through each dialect's own ``insert``.
 * **Category prefix** in the form each dialect's index serves (``category_under``).
 * ``FOR UPDATE SKIP LOCKED`` needs no branch: SQLAlchemy renders it on PostgreSQL and nothing on SQLite.
@@ -30,12 +34,15 @@ __all__ = [
     "category_under",
     "create_store_engine",
     "insert_ignore",
+    "lock_customer",
     "lock_migrations",
     "try_lock_publisher",
 ]
 
 CONNECT_TIMEOUT_SECONDS = 10  # PostgreSQL: a connection not made by then fails (psycopg alone waits ~130 s)
 READ_ONLY = "onepoint_read_only"  # execution option: a SQLite transaction that only reads begins with plain BEGIN
+_CUSTOMER_LOCKS = 0x6F6E6570  # "onep": the first key of a customer's lock (the two-key form: a space of its own)
+_LOCK_CUSTOMER = text("SELECT pg_advisory_xact_lock(:space, hashtext(:msisdn))")
 _MIGRATIONS_LOCK = 0x6F6E65706F696E74  # "onepoint": the advisory lock key serializing concurrent migrations
 _PUBLISHER_LOCK = 0x6F6E65706F696E75  # the session lock of the one event publisher per database
 
@@ -102,6 +109,14 @@ def try_lock_publisher(connection: Connection) -> bool:
     held = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _PUBLISHER_LOCK}).scalar_one()
     connection.commit()  # the session lock outlives the transaction; end it so no snapshot is held open
     return bool(held)
+
+
+def lock_customer(connection: Connection, msisdn: str) -> None:
+    """Wait for, then hold until the transaction ends, the lock of the customer ``msisdn`` (PostgreSQL; on SQLite
+    the transaction's write lock is held already). Two numbers may share a lock (a 32-bit hash): they then only
+    wait for each other."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK_CUSTOMER, {"space": _CUSTOMER_LOCKS, "msisdn": msisdn})
 
 
 def insert_ignore(connection: Connection, table: Table) -> Insert:
