@@ -18,6 +18,7 @@ __all__ = ["FIELD_TYPES", "FieldSpec", "normal_number"]
 
 _MSISDN = re.compile(r"1[3-9][0-9]{9}")  # as c:Msisdn (19x numbers exist: 198, 199)
 _FIXED_LINE = re.compile(r"0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7}")
+_DATE_AND_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}")  # how a datetime value starts
 _MONTH = re.compile(r"([0-9]{4})-?(0[1-9]|1[0-2])")
 _SEPARATORS = re.compile(r"[\s\-.()]")
 _COUNTRY = ("+86", "0086")  # China's country code, as dialled from a mobile or from abroad
@@ -51,6 +52,10 @@ def _phone(value: str) -> str | None:
 
 
 def _datetime(value: str) -> str | None:
+    """A calendar date with its hour and minute (``2026-11-23 08:40``, seconds and an offset optional): a date
+    alone, an hour alone or a week date (all ``datetime.fromisoformat`` would take) does not say when it was."""
+    if not _DATE_AND_TIME.match(value):
+        return "not a date and time (YYYY-MM-DD HH:MM)"
     try:
         datetime.fromisoformat(value)
     except ValueError:

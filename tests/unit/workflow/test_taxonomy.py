@@ -130,6 +130,15 @@ def test_field_types(field_type, good, bad):
         assert spec.problem(bad) is not None
 
 
+@pytest.mark.parametrize("bad", ["2026-11-23", "20261123T0840", "2026-11-23T08", "2026-W48-1", "2026-11-23 8:40",
+                                 "2026-11-23 08:61"])
+def test_a_date_and_time_says_the_hour_and_minute(bad):
+    spec = FieldSpec("fault_time", "Fault time", "datetime")
+    assert spec.problem(bad) == "not a date and time (YYYY-MM-DD HH:MM)"
+    for good in ("2026-11-23 08:40", "2026-11-23T08:40:05", "2026-11-23T08:40:00+08:00", "2026-11-23T00:40Z"):
+        assert spec.problem(good) is None
+
+
 def test_patterns_and_choices_narrow_a_field(taxonomy):
     assert taxonomy.fields["imei"].problem("35123456789012") == "does not match [0-9]{15}"
     assert taxonomy.fields["imei"].problem("351234567890123") is None
