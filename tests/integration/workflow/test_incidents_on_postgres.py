@@ -5,12 +5,10 @@ threshold of one key at once open one incident, the second's complaint becoming 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text as sql
 
 from hub.workflow.clock import ManualClock
 from hub.workflow.commands import Complaint
@@ -18,6 +16,7 @@ from hub.workflow.incidents import MassComplaintRule
 from hub.workflow.intake import IntakeOutcome
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from hub.workflow.tiers import TierFacts
+from tests.integration.workflow.lock_waits import SecondTransaction
 from tests.support.postgres_server import PostgresServer
 from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
 from tests.unit.workflow.incident_kit import CALLS, HALL, children, incidents, open_incident_rows, settings
@@ -74,13 +73,6 @@ def _take(runtime: WorkflowRuntime, number: int, minutes: int, *,
         return str(created.row["id"]), _mass_rule(runtime).at_intake(tx, created, complaint, now)
 
 
-def _waiting_for_a_lock(runtime: WorkflowRuntime) -> bool:
-    with runtime.store.engine.connect() as connection:
-        waiting = connection.execute(sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                         "AND datname = current_database()")).scalar_one()
-        return int(waiting) > 0
-
-
 def test_two_transactions_crossing_the_threshold_at_once_open_one_incident(runtime: WorkflowRuntime,
                                                                            caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="onepoint.workflow.incidents")
@@ -97,28 +89,13 @@ def test_two_transactions_crossing_the_threshold_at_once_open_one_incident(runti
     # is phenomenon and intake point, but the statistics' counter rows are per area: it does not queue on them
     # either), also sees ten — nine committed and its own — and tries to open; its claim waits for the first
     # transaction's row of the key
-    second: dict[str, object] = {}
-
-    def second_transaction() -> None:
-        try:
-            second["result"] = _take(runtime, 101, 2, area_code="0769")
-        except BaseException as exc:  # reported to the test thread
-            second["error"] = exc
-
-    thread = threading.Thread(target=second_transaction)
-    thread.start()
-    for _ in range(2000):  # until the second transaction waits on a lock (or has finished, if it never had to)
-        if _waiting_for_a_lock(runtime) or not thread.is_alive():
-            break
-        thread.join(0.005)
+    second = SecondTransaction(runtime, lambda: _take(runtime, 101, 2, area_code="0769"))
+    second.start_and_wait()
     runtime.store.finish(first, commit=True)
-    thread.join(60)
-    assert not thread.is_alive()
-    assert "error" not in second, second.get("error")
+    second_id, second_outcome = second.result()
 
     (incident,) = incidents(runtime)
     assert opened.answer["IncidentId"] == incident["id"]
-    second_id, second_outcome = second["result"]  # type: ignore[misc]
     assert second_outcome is not None and second_outcome.answer["IncidentId"] == incident["id"]
     assert open_incident_rows(runtime) == [(f"{CALLS}|{HALL}", incident["id"])]
     linked = {c["id"] for c in children(runtime, incident["id"])}

@@ -5,7 +5,6 @@ without the lock both read before either commits and neither is marked."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -17,6 +16,7 @@ from hub.workflow.clock import ManualClock
 from hub.workflow.commands import Complaint
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from hub.workflow.tiers import TierFacts
+from tests.integration.workflow.lock_waits import SecondTransaction
 from tests.support.postgres_server import PostgresServer
 from tests.unit.workflow.incident_kit import CALLS, HALL, settings
 from tests.unit.workflow.kit import START
@@ -38,13 +38,6 @@ def _complaint(msisdn: str, message_id: str, area_code: str) -> Complaint:
                      message_id=message_id, intake_point=HALL)
 
 
-def _waiting_for_a_lock(runtime: WorkflowRuntime) -> bool:
-    with runtime.store.engine.connect() as connection:
-        waiting = connection.execute(sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                         "AND datname = current_database()")).scalar_one()
-        return int(waiting) > 0
-
-
 def _create(runtime: WorkflowRuntime, msisdn: str, message_id: str, minutes: int, area_code: str) -> Created:
     with runtime.store.transaction(message_id) as tx:
         return runtime.engine.create(tx, _complaint(msisdn, message_id, area_code), TierFacts("", "PREPAID"),
@@ -59,25 +52,10 @@ def test_the_second_of_two_creations_at_once_for_one_number_is_the_repeat(runtim
     assert not created_first.repeat
 
     # the second, a minute later and from another area (it queues on no bucket or counter row of the first)
-    second: dict[str, object] = {}
-
-    def second_transaction() -> None:
-        try:
-            second["created"] = _create(runtime, msisdn, "cs-repeat-second", 1, "0769")
-        except BaseException as exc:  # reported to the test thread
-            second["error"] = exc
-
-    thread = threading.Thread(target=second_transaction)
-    thread.start()
-    for _ in range(2000):  # until the second transaction waits on a lock (or has finished, if it never had to)
-        if _waiting_for_a_lock(runtime) or not thread.is_alive():
-            break
-        thread.join(0.005)
+    second = SecondTransaction(runtime, lambda: _create(runtime, msisdn, "cs-repeat-second", 1, "0769"))
+    second.start_and_wait()
     runtime.store.finish(first, commit=True)
-    thread.join(60)
-    assert not thread.is_alive()
-    assert "error" not in second, second.get("error")
-    created_second = second["created"]
+    created_second = second.result()
     assert isinstance(created_second, Created)
     assert created_second.repeat
     assert [row["id"] for row in created_second.customer_orders] == [created_first.row["id"]]
@@ -91,14 +69,11 @@ def test_creations_for_two_numbers_do_not_wait_for_each_other(runtime: WorkflowR
     first = runtime.store.begin("cs-apart-first")
     runtime.engine.create(first, _complaint("13900136666", "cs-apart-first", "0755"), TierFacts("", "PREPAID"),
                           START)
-    second: dict[str, Created] = {}
-    thread = threading.Thread(target=lambda: second.update(
-        created=_create(runtime, "13900137777", "cs-apart-second", 1, "0769")))
+    second = SecondTransaction(runtime, lambda: _create(runtime, "13900137777", "cs-apart-second", 1, "0769"))
     try:
-        thread.start()
-        thread.join(30)  # the first is still open: the second finishes without waiting for it
-        assert not thread.is_alive()
+        second.thread.start()
+        second.thread.join(30)  # the first is still open: the second finishes without waiting for it
+        assert not second.thread.is_alive()
     finally:
         runtime.store.finish(first, commit=True)
-        thread.join(60)
-    assert not second["created"].repeat
+    assert not second.result().repeat
