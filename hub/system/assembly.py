@@ -51,7 +51,9 @@ log = logging.getLogger("onepoint.system")
 
 def processed_store_url(settings: HubSettings, consumer: str) -> str:
     """Where a worker records processed message ids: nowhere lasting on ``memory://`` (its messages die with
-    the process too), else ``sqlite:///onepoint-<consumer>.sqlite3`` like ``onepoint worker``."""
+    the process too), else ``sqlite:///onepoint-<consumer>.sqlite3`` like ``onepoint worker``: in the working
+    folder, a deployment's home, so one folder serves one deployment (``docs/deadlines.md``, "The processed stores
+    and the working folder")."""
     return "memory://" if scheme(settings.broker_url) == "memory" else f"sqlite:///onepoint-{consumer}.sqlite3"
 
 

@@ -7,6 +7,11 @@ to do costs a few statements, not a read of every open work order: the deadline 
 at start and whenever the running process reloaded the SLA table or the calendars (``rule_files``), and
 ``onepoint workorders recalculate`` runs it on demand. Each recomputed work order keeps what was answered
 (``limit_columns``) and the rows that fired; it gets a ``RECALCULATE`` history entry.
+
+Several hub processes on one database (and the command beside them) each see the same edit and list the same
+stale work orders, outside any lock. Each work order is judged again once its row is locked: one another process
+recomputed from the same table and calendars while this one waited for the lock is left as it is, so a work order
+is recalculated once per new version, whichever process comes first (``docs/deadlines.md``).
 """
 
 from __future__ import annotations
@@ -66,14 +71,24 @@ def _current_calendars(runtime: WorkflowRuntime, work_order_id: str, stored: str
 
 
 def _recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, work_order_id: str) -> int:
+    """Recompute one work order ``recalculate`` listed as stale; 0 when it is not by the time its row is locked
+    (finished meanwhile, or recomputed from this very table and calendars by another process: a running hub, or
+    ``onepoint workorders recalculate``, whose commit the lock waited for), so it is done once per new version."""
     view = load_work_order(tx.db, work_order_id, for_update=True)
-    if view is None or WorkOrderState(view.row["state"]) in FINAL:
+    if view is None or WorkOrderState(view.row["state"]) in FINAL or _is_current(runtime, view):
         return 0
     row = view.row
     recompute(runtime, tx, view, lambda deadlines: HistoryEntry(
         at=runtime.clock.now(), kind="field", actor="hub", system="HUB", action="RECALCULATE", field="sla_version",
         old_value=row["sla_version"], new_value=deadlines.sla_version, note="deadlines recalculated"))
     return 1
+
+
+def _is_current(runtime: WorkflowRuntime, view: WorkOrderView) -> bool:
+    """Whether the locked work order ``view`` holds deadlines of the engine's SLA table and calendars already."""
+    engine, row = runtime.engine, view.row
+    return (row["sla_version"] == engine.sla.version and row["calendar_version"] is not None
+            and row["calendar_version"] == calendar_version(engine.timing_facts(row, view.history), engine.calendars))
 
 
 def recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, view: WorkOrderView,

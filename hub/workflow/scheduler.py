@@ -11,11 +11,12 @@
 A pass claims at most ``batch`` rows in one store transaction (on PostgreSQL their work orders, then the rows,
 ``FOR UPDATE ... SKIP LOCKED``: the lock order of every action, so a pass and an action never deadlock, and several
 hub processes on one database fire each deadline once) and sends what the rows owe other systems before it
-commits, with message ids derived from the deadline row, so a pass repeated after a failed commit sends the same
-ids (OA answers a repeated MessageId DUPLICATE). Each row fires in its own savepoint: a row that fails for good
-(a document OA's schema refuses, a limit a calendar cannot place) is marked fired with the error in its work
-order's history and the log, and the pass goes on; a failure of the database or the broker rolls the pass back
-(a deadlock or a serialization failure is run again at once, anything else at the next interval).
+commits, with message ids derived from the deadline row and its work order (``deadline_cause_id``), so a pass
+repeated after a failed commit sends the same ids (OA answers a repeated MessageId DUPLICATE). Each row fires in
+its own savepoint: a row that fails for good (a document OA's schema refuses, a limit a calendar cannot place) is
+marked fired with the error in its work order's history and the log, and the pass goes on; a failure of the
+database or the broker rolls the pass back (a deadlock or a serialization failure is run again at once, anything
+else at the next interval).
 
 The thread first fills the statistics counters of a store that has work orders and none
 (``statistics.backfill``: a store upgraded from before them), then recalculates (``hub.workflow.recalculation``)
@@ -50,13 +51,24 @@ from hub.workflow.store import DueDeadline, HistoryEntry, StaleWorkOrderError, W
 from hub.workflow.store.due import DueBatch, mark_fired
 from hub.workflow.store.queries import load_work_order
 
-__all__ = ["DeadlineScheduler", "SchedulerPass"]
+__all__ = ["DeadlineScheduler", "SchedulerPass", "deadline_cause_id"]
 
 log = logging.getLogger("onepoint.workflow.scheduler")
 # a pass that fails on these rolls back whole and is run again: the database or the broker, not the row, failed
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError, StaleWorkOrderError)
 RETRY_AT_ONCE = {"40P01", "40001"}  # PostgreSQL: deadlock detected, serialization failure
 QUICK_RETRIES = 3
+
+
+def deadline_cause_id(deadline: DueDeadline) -> str:
+    """The id of the firing that causes what a due deadline row sends, from which their message ids are derived:
+    the same for a pass run again on the same row (OA answers the repeat DUPLICATE), and unique beyond this
+    database. The row's id alone is unique only inside one database, while the adapters' processed stores outlive
+    it (a database created again, restored, migrated, another deployment's from the same working folder): a new
+    row with an old row's id would be dropped as the old one's duplicate. The work order's id is unique everywhere
+    (``WO`` + date + 8 characters drawn or taken from its complaint's message id), so it comes first. At most 64
+    characters for ids of up to 10 digits: still a ``c:MessageId``, the CorrelationId of what it sends."""
+    return f"deadline-{deadline.work_order_id}-{deadline.id}-{deadline.kind}"
 
 
 @dataclass
@@ -161,7 +173,7 @@ class DeadlineScheduler:
         if self.outbound is None:
             return
         document = follow_up_document(follow_up, now, operator="hub", link_base=self.runtime.link_base)
-        cause = Envelope(f"deadline-{deadline.id}-{deadline.kind}", "workflow.Deadline", HUB_SYSTEM, b"")
+        cause = Envelope(deadline_cause_id(deadline), "workflow.Deadline", HUB_SYSTEM, b"")
         self.outbound.send(document, cause=cause, step=f"{follow_up.kind}-{number}", consumer="workflow-scheduler")
         done.sent.append(etree.QName(document).localname)
 
