@@ -65,9 +65,11 @@ def deadline_cause_id(deadline: DueDeadline) -> str:
     the same for a pass run again on the same row (OA answers the repeat DUPLICATE), and unique beyond this
     database. The row's id alone is unique only inside one database, while the adapters' processed stores outlive
     it (a database created again, restored, migrated, another deployment's from the same working folder): a new
-    row with an old row's id would be dropped as the old one's duplicate. The work order's id is unique everywhere
-    (``WO`` + date + 8 characters drawn or taken from its complaint's message id), so it comes first. At most 64
-    characters for ids of up to 10 digits: still a ``c:MessageId``, the CorrelationId of what it sends."""
+    row with an old row's id would be dropped as the old one's duplicate. The work order's id tells two complaints
+    apart in any database (``WO`` + date + 8 characters drawn or taken from its complaint's message id), so it
+    comes first; the same complaint replayed into a restored database is the same work order, and the same row's
+    reminder the same message (OA drops what it had). At most 64 characters for ids of up to 10 digits: still a
+    ``c:MessageId``, the CorrelationId of what it sends."""
     return f"deadline-{deadline.work_order_id}-{deadline.id}-{deadline.kind}"
 
 
