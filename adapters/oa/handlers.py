@@ -6,6 +6,11 @@
   closed in OA, an escalation's (finished, or superseded by a higher level: ``hub.workflow.todos``) or a dispatched
   department's (``<work order>-dsp<n>``: its part over, ``hub.workflow.department_todos``); one OA has not open
   (``already-closed``, ``unknown-item``) is nothing to close.
+* The two meet in ``closed_todos`` (``adapters.oa.closed_todos``, where every interleaving is worked through): the
+  close records the item FIRST, then asks OA; a push of a recorded item is not made (and the item is closed in OA
+  in case an earlier attempt's push landed unseen), any other push is made, then the record read again and the
+  item closed in OA at once if the hub closed it meanwhile. So a push that waited in a delay tier (OA answered 503)
+  while the work order was cancelled cannot open, after the close, a to-do nothing would ever close again.
 * ``nsp.OutageNotice`` (broadcast): each manager of an affected area (``AreaManagers``) gets a to-read item,
   sent as its own ``oa.PushToRead`` command through ``outbound`` (step ``to-read-<user>``: one idempotent command
   per manager, retried on its own). Newest revision wins, as on the bulletin (``versions``): a revision older than
@@ -14,15 +19,18 @@
   A notice's to-read reaches OA under a MessageId derived from what it shows (``mapping.versioned_push``).
 
 Dependencies (by name): ``oa`` (``OaClient``), ``area_managers`` (``AreaManagers``), ``to_read_versions``
-(``ToReadVersions``), built by ``adapters.oa.wiring``; ``outbound`` is the worker's.
+(``ToReadVersions``), ``closed_todos`` (``ClosedTodos``), built by ``adapters.oa.wiring``; ``outbound`` is the worker's.
 """
 
 from __future__ import annotations
 
 import logging
 
+from lxml import etree
+
 from adapters.oa import mapping
 from adapters.oa.client import OaClient
+from adapters.oa.closed_todos import ClosedTodos
 from adapters.oa.readers import AreaManagers
 from adapters.oa.versions import NoticeVersion, ToReadVersions
 from hub.envelope import Envelope
@@ -39,9 +47,42 @@ log = logging.getLogger("onepoint.adapters.oa")
 handlers = HandlerRegistry()
 
 
+def _close_in_oa(oa: OaClient, document: etree._Element, message_id: str) -> str | None:
+    """Post the hub's CompleteTodo ``document``: None once closed, OA's code when it had the to-do not open."""
+    try:
+        oa.complete_todo(document)
+    except SystemRefused as exc:
+        if exc.error_code not in NOT_OPEN:
+            raise
+        log.info("to-do not open in OA: nothing to close", extra={
+            "message_id": message_id, "item_id": document.findtext(f"{{{mapping.OA_NS}}}ItemId"),
+            "reason": exc.detail})
+        return exc.error_code
+    return None
+
+
+def _close_pushed(envelope: Envelope, oa: OaClient, document: etree._Element) -> str | None:
+    """Close in OA the to-do this push puts there (the hub closed it); MessageId derived from the push's."""
+    closing = mapping.closing_document(document, derive_message_id(envelope.message_id, "hub-closed", CONSUMER),
+                                       "closed by the hub: its work order no longer needs it")
+    return _close_in_oa(oa, closing, envelope.message_id)
+
+
 @handlers.handler("oa.PushTodo", consumer=CONSUMER)
-def push_todo(envelope: Envelope, oa: OaClient) -> str:
-    pushed = oa.push_todo(mapping.push_document(envelope))
+def push_todo(envelope: Envelope, oa: OaClient, closed_todos: ClosedTodos) -> str:
+    """Push the to-do, unless the hub closed it already; closed at once if the hub closed it while it was pushed."""
+    document = mapping.push_document(envelope)
+    item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
+    facts = {"message_id": envelope.message_id, "item_id": item_id}
+    if closed_todos.is_closed(item_id):
+        log.info("to-do closed by the hub already: not pushed", extra=facts)
+        _close_pushed(envelope, oa, document)  # an earlier attempt's push may have landed unseen (a lost answer)
+        return f"to-do {item_id}: closed by the hub already, not pushed"
+    pushed = oa.push_todo(document)
+    if closed_todos.is_closed(item_id):
+        log.info("to-do closed by the hub while it was pushed: closed in OA at once", extra=facts)
+        _close_pushed(envelope, oa, document)
+        return f"to-do {item_id}: closed by the hub while it was pushed, closed in OA at once"
     return f"to-do {pushed.item_id or '(no item id)'}"
 
 
@@ -59,19 +100,16 @@ def push_to_read(envelope: Envelope, oa: OaClient, to_read_versions: ToReadVersi
 
 
 @handlers.handler("oa.CompleteTodo", consumer=CONSUMER)
-def complete_todo(envelope: Envelope, oa: OaClient) -> str:
-    """The hub closes a to-do (an escalation's, a dispatched department's) its work order no longer needs; one OA no
-    longer has open (its user completed it meanwhile, or it never arrived) is nothing to close."""
+def complete_todo(envelope: Envelope, oa: OaClient, closed_todos: ClosedTodos) -> str:
+    """The hub closes a to-do (an escalation's, a dispatched department's) its work order no longer needs: recorded
+    first (a push of it still to come is not made), then closed in OA; one OA has not open (its user completed it
+    meanwhile, or it has not arrived: the record stops it) is nothing to close."""
     document = mapping.push_document(envelope)
-    item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId")
-    try:
-        oa.complete_todo(document)
-    except SystemRefused as exc:
-        if exc.error_code not in NOT_OPEN:
-            raise
-        log.info("to-do not open in OA: nothing to close", extra={
-            "message_id": envelope.message_id, "item_id": item_id, "reason": exc.detail})
-        return f"to-do {item_id}: not open in OA ({exc.error_code}), nothing to close"
+    item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
+    closed_todos.record(item_id)
+    not_open = _close_in_oa(oa, document, envelope.message_id)
+    if not_open is not None:
+        return f"to-do {item_id}: not open in OA ({not_open}), nothing to close"
     return f"to-do {item_id} closed"
 
 

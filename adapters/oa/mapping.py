@@ -24,8 +24,9 @@ from hub.gateways import command_element, forward_document, timestamp
 from hub.validation.instants import InstantUnreadable, read_instant
 from hub.validation.namespaces import COMMON_NS, NSP_NS, OA_NS
 
-__all__ = ["NSP_NS", "OA_NS", "InconsistentNotice", "OaItem", "OutageNotice", "item", "outage_notice",
-           "push_document", "to_read_document", "to_read_item_id", "to_read_message_id", "versioned_push"]
+__all__ = ["NSP_NS", "OA_NS", "InconsistentNotice", "OaItem", "OutageNotice", "closing_document", "item",
+           "outage_notice", "push_document", "to_read_document", "to_read_item_id", "to_read_message_id",
+           "versioned_push"]
 
 _SHORT, _SUMMARY = 200, 1000  # c:ShortText and oa:Summary lengths
 _PLACEHOLDER_ID = "hub-to-read-item"  # replaced by the id the outbound path derives
@@ -89,6 +90,25 @@ class InconsistentNotice(ValueError):
 def push_document(envelope: Envelope, sent_at: datetime | None = None) -> etree._Element:
     """A PushTodo / PushToRead as OA gets it: every field the caller gave, under the hub's header."""
     return forward_document(envelope, sent_at)
+
+
+def closing_document(push: etree._Element, message_id: str, outcome: str,
+                     sent_at: datetime | None = None) -> etree._Element:
+    """The hub's ``oa:CompleteTodo`` of the to-do ``push`` (a PushTodo as OA gets it) puts in OA: same item and
+    user, MessageId ``message_id``, CorrelationId the push's."""
+    when = timestamp(sent_at or datetime.now(UTC))
+    root = etree.Element(f"{{{OA_NS}}}CompleteTodo", nsmap={"oa": OA_NS, "c": COMMON_NS})
+    header = etree.SubElement(root, f"{{{OA_NS}}}Header")
+    for name, value in (("MessageId", message_id),
+                        ("CorrelationId", push.findtext(f"{{{OA_NS}}}Header/{{{COMMON_NS}}}MessageId")),
+                        ("SourceSystem", "HUB"), ("SentAt", when)):
+        if value:
+            etree.SubElement(header, f"{{{COMMON_NS}}}{name}").text = value
+    for name, value in (("ItemId", push.findtext(f"{{{OA_NS}}}ItemId") or ""),
+                        ("UserId", push.findtext(f"{{{OA_NS}}}UserId") or ""), ("CompletedAt", when),
+                        ("Outcome", _clip(outcome, _SHORT))):
+        etree.SubElement(root, f"{{{OA_NS}}}{name}").text = value
+    return root
 
 
 def item(document: etree._Element) -> OaItem:

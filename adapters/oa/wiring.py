@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.oa.client import OaClient
+from adapters.oa.closed_todos import ClosedTodosFile
 from adapters.oa.handlers import CONSUMER
 from adapters.oa.notice_book import FILE_NAME, NoticeBookFile
 from adapters.oa.readers import AreaManagers
@@ -29,26 +30,36 @@ __all__ = ["CONSUMER", "close", "dependencies"]
 
 def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = None, metrics: Metrics | None = None,
                  registry: CommandSetRegistry | None = None) -> dict[str, Any]:
-    """``oa`` (an ``OaClient`` on an ``XmlGateway``), ``area_managers`` (``AreaManagers``) and
-    ``to_read_versions`` (``ToReadVersions``: which version of a notice each to-read shows, kept in
+    """``oa`` (an ``OaClient`` on an ``XmlGateway``), ``area_managers`` (``AreaManagers``),
+    ``to_read_versions`` (``ToReadVersions``: which version of a notice each to-read shows) and ``closed_todos``
+    (``ClosedTodosFile``: the to-dos the hub closed, so a late push does not open one again), both kept in
     ``onepoint-oa-notices.db`` beside the bulletin's file, ``[bulletin] path``'s folder, under the hub's topology
-    prefix: every OA worker of the hub shares it and it outlives a restart)."""
+    prefix: every OA worker of the hub shares it and it outlives a restart."""
     adapter = settings.adapter(CONSUMER)
     try:
         managers = AreaManagers.from_options(adapter.options, f"{settings.source}: [adapters.{CONSUMER}]")
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     command_set = (registry or CommandSetRegistry.installed(detailed=False)).get("oa")
-    book = NoticeBookFile(settings.bulletin.path.parent / FILE_NAME, prefix=settings.topology_prefix)
+    path = settings.bulletin.path.parent / FILE_NAME
+    book = NoticeBookFile(path, prefix=settings.topology_prefix)
+    try:
+        closed = ClosedTodosFile(path, prefix=settings.topology_prefix)
+    except BaseException:
+        book.close()
+        raise
     return {"oa": OaClient(XmlGateway(adapter, command_set, breakers=breakers, metrics=metrics)),
-            "area_managers": managers, "to_read_versions": ToReadVersions(book=book)}
+            "area_managers": managers, "to_read_versions": ToReadVersions(book=book), "closed_todos": closed}
 
 
 def close(built: Mapping[str, Any]) -> None:
-    """Close what ``dependencies`` opened (the gateway's connections, the versions' file)."""
+    """Close what ``dependencies`` opened (the gateway's connections, the versions' and closed to-dos' file)."""
     client = built.get("oa")
     if isinstance(client, OaClient):
         client.close()
     versions = built.get("to_read_versions")
     if isinstance(versions, ToReadVersions):
         versions.close()
+    closed = built.get("closed_todos")
+    if isinstance(closed, ClosedTodosFile):
+        closed.close()

@@ -12,7 +12,7 @@ import pytest
 import respx
 from lxml import etree
 
-from adapters.oa import AreaManagers, OaClient, ToReadVersions, handlers
+from adapters.oa import AreaManagers, MemoryClosedTodos, OaClient, ToReadVersions, handlers
 from adapters.oa.mapping import InconsistentNotice, outage_notice, to_read_document, to_read_message_id
 from hub.config.settings import load_settings
 from hub.envelope import Envelope
@@ -41,7 +41,8 @@ def oa() -> Iterator[Oa]:
     with respx.mock(assert_all_called=False) as router:
         route = router.post(BASE_URL)
         gateway = XmlGateway(settings("oa"), registry().get("oa"), breakers=CircuitBreakers())
-        deps = {"oa": OaClient(gateway), "area_managers": MANAGERS, "to_read_versions": ToReadVersions()}
+        deps = {"oa": OaClient(gateway), "area_managers": MANAGERS, "to_read_versions": ToReadVersions(),
+                "closed_todos": MemoryClosedTodos()}
         try:
             yield Oa(route, WorkerTestClient(handlers, consumer="oa", dependencies=deps))
         finally:

@@ -13,7 +13,16 @@ from pathlib import Path
 import pytest
 import respx
 
-from adapters.oa import NoticeBookFile, NoticeVersion, OaClient, ToReadVersions, close, dependencies, handlers
+from adapters.oa import (
+    MemoryClosedTodos,
+    NoticeBookFile,
+    NoticeVersion,
+    OaClient,
+    ToReadVersions,
+    close,
+    dependencies,
+    handlers,
+)
 from hub.config.settings import load_settings
 from hub.gateways import CircuitBreakers, XmlGateway
 from hub.workers import WorkerTestClient
@@ -84,7 +93,8 @@ def worker(path: Path) -> Iterator[WorkerTestClient]:
         versions = ToReadVersions(book=NoticeBookFile(path))
         try:
             yield WorkerTestClient(handlers, consumer="oa", dependencies={
-                "oa": OaClient(gateway), "area_managers": MANAGERS, "to_read_versions": versions})
+                "oa": OaClient(gateway), "area_managers": MANAGERS, "to_read_versions": versions,
+                "closed_todos": MemoryClosedTodos()})
         finally:
             versions.close()
             gateway.close()
