@@ -24,7 +24,12 @@ from hub.validation.documents import DocumentSetValidator
 from hub.validation.parser import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, ParserLimits
 from hub.validation.violations import DocumentRefused
 
-__all__ = ["main"]
+__all__ = ["MAX_BYTES_RANGE", "MAX_DEPTH_RANGE", "main"]
+
+# What ParserLimits takes (hub/validation/document_limits.py): a positive size, a depth of 2-256 (libxml2's own
+# cap without huge_tree); outside, a usage error naming the option and the range, not ParserLimits' ValueError.
+MAX_BYTES_RANGE = click.IntRange(min=1)
+MAX_DEPTH_RANGE = click.IntRange(2, 256)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,8 +40,10 @@ def main() -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--max-bytes", default=DEFAULT_MAX_BYTES, show_default=True, help="Size cap per document.")
-@click.option("--max-depth", default=DEFAULT_MAX_DEPTH, show_default=True, help="Nesting cap per document.")
+@click.option("--max-bytes", type=MAX_BYTES_RANGE, default=DEFAULT_MAX_BYTES, show_default=True,
+              help="Size cap per document (at least 1).")
+@click.option("--max-depth", type=MAX_DEPTH_RANGE, default=DEFAULT_MAX_DEPTH, show_default=True,
+              help="Nesting cap per document (2-256).")
 def validate(files: tuple[Path, ...], max_bytes: int, max_depth: int) -> None:
     """Validate documents against their command set's XSD: commands, responses, c:Ack and c:Error.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from hub.cli.workorder_database import opening, require_existing, shown_url
-from hub.config.settings import ConfigError, HubSettings, load_settings
-from hub.observability.logging import mask_msisdn
+from hub.config.settings import ConfigError, HubSettings, WorkflowSettings, load_settings
 from hub.workflow.lifecycle import WorkOrderState
 
 __all__ = ["PAGE_MAX", "PAGE_SIZE_MAX", "customer_number", "workorders"]
@@ -36,12 +35,11 @@ def _settings(config_path: Path | None) -> HubSettings:
         raise click.ClickException(str(exc)) from None
 
 
-def _runtime(config_path: Path | None, *, read_only: bool) -> Any:
+def _runtime(settings: WorkflowSettings, *, read_only: bool) -> Any:
     """The workflow's runtime on the database of the settings; ``read_only``: that database must exist, at this
     release's revision (a reading command migrates nothing: older hubs may still be using it)."""
     from hub.workflow.runtime import open_runtime
 
-    settings = _settings(config_path).workflow
     if read_only:
         require_existing(settings.database)
     try:
@@ -73,10 +71,6 @@ def _msisdn_option(context: click.Context, parameter: click.Parameter, value: st
         raise click.BadParameter(str(exc)) from None
 
 
-def _when(moment: Any) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if isinstance(moment, datetime) else "—"
-
-
 def _console() -> Any:
     from rich.console import Console
 
@@ -91,52 +85,24 @@ def workorders() -> None:
 @workorders.command("show")
 @click.argument("work_order_id")
 @_CONFIG
-@click.option("--unmasked", is_flag=True, help="Show phone numbers (the customer's, those in notes and values) as "
-                                                 "they are.")
+@click.option("--unmasked", is_flag=True, help="Show phone numbers (the customer's, the contact's, those in the "
+                                                 "description, notes and values) as they are.")
 def show_command(work_order_id: str, config_path: Path | None, unmasked: bool) -> None:
-    """A work order: its fields, its deadlines and its whole history as a timeline. Phone numbers are masked (the
-    customer's number to its last 4 digits, numbers in notes and changed values as 138****8000) unless --unmasked."""
-    from rich.table import Table
+    """A work order: what the complaint is (description, where and when it occurred, the intake point, the linked
+    incident or outage, the dispatch, the satisfaction), its deadlines and its whole history as a timeline, times in
+    [workflow] statistics_timezone. Phone numbers are masked (the customer's and the contact number to their last
+    4 digits, numbers in the description, notes and changed values as 138****8000) unless --unmasked."""
+    from hub.cli.workorder_view import print_work_order
 
-    runtime = _runtime(config_path, read_only=True)
+    settings = _settings(config_path).workflow
+    runtime = _runtime(settings, read_only=True)
     try:
         view = runtime.store.get_work_order(work_order_id)
     finally:
         runtime.close()
     if view is None:
         raise click.ClickException(f"no work order {work_order_id}")
-
-    def shown(value: object) -> str:
-        return str(value) if unmasked else mask_msisdn(str(value))
-
-    row = view.row
-    number = str(row["msisdn"]) if unmasked else f"…{str(row['msisdn'])[-4:]}"
-    console = _console()
-    fields = Table(title=f"{row['id']}: {row['state']}", title_justify="left", show_header=False)
-    for label, value in (("channel", row["channel"]), ("category", f"{row['category_code']} {row['phenomenon']}"),
-                         ("number", number), ("area", row["area_code"]),
-                         ("tier / priority", f"{row['tier']} / {row['priority']}"), ("owner", row["owner"]),
-                         ("escalation level", row["escalation_level"]), ("created", _when(row["created_at"])),
-                         ("first response due", _when(row["first_response_due"])),
-                         ("reply due", _when(row["reply_due"])), ("return visit due", _when(row["return_visit_due"])),
-                         ("paused since", _when(row["paused_since"]))):
-        fields.add_row(label, shown(value))
-    console.print(fields)
-    timeline = Table(title="history", title_justify="left")
-    for column in ("when", "who", "system", "what", "change", "note"):
-        timeline.add_column(column, overflow="fold")
-    for entry in view.history:
-        change = (f"{entry['from_state'] or ''} → {entry['to_state']}" if entry["kind"] == "state"
-                  else f"{entry['field']}: {entry['old_value'] or ''} → {entry['new_value'] or ''}")
-        timeline.add_row(_when(entry["at"]), shown(entry["actor"] or ""), entry["system"] or "",
-                         entry["action"] or entry["kind"], shown(change), shown(entry["note"] or ""))
-    console.print(timeline)
-    due = Table(title="deadline rows", title_justify="left")
-    for column in ("kind", "due", "fired"):
-        due.add_column(column)
-    for deadline in sorted(view.deadlines, key=lambda d: d["due_at"]):
-        due.add_row(deadline["kind"], _when(deadline["due_at"]), _when(deadline["fired_at"]))
-    console.print(due)
+    print_work_order(_console(), view, ZoneInfo(settings.statistics_timezone), unmasked=unmasked)
 
 
 @workorders.command("list")
@@ -150,21 +116,28 @@ def show_command(work_order_id: str, config_path: Path | None, unmasked: bool) -
 @_CONFIG
 def list_command(msisdn: str | None, states: tuple[str, ...], category: str | None, page: int, page_size: int,
                  config_path: Path | None) -> None:
-    """Work orders, newest first, as a table."""
+    """Work orders, newest first, as a table; times in [workflow] statistics_timezone."""
     from rich.table import Table
+    from rich.text import Text
 
-    runtime = _runtime(config_path, read_only=True)
+    from hub.cli.workorder_view import when, zoned
+
+    settings = _settings(config_path).workflow
+    zone = ZoneInfo(settings.statistics_timezone)
+    runtime = _runtime(settings, read_only=True)
     try:
         found = runtime.store.query(msisdn=msisdn, states=list(states) or None, category_prefix=category,
                                     page=page, page_size=page_size)
     finally:
         runtime.close()
     table = Table(title=f"{found.total} work order(s); page {page}", title_justify="left")
-    for column in ("id", "state", "created", "category", "tier", "priority", "owner", "reply due"):
+    for column in ("id", "state", zoned("created", zone), "category", "tier", "priority", "owner",
+                   zoned("reply due", zone)):
         table.add_column(column)
     for row in found.rows:
-        table.add_row(row["id"], row["state"], _when(row["created_at"]), row["category_code"], row["tier"] or "",
-                      str(row["priority"]), row["owner"] or "", _when(row["reply_due"]))
+        table.add_row(row["id"], row["state"], when(row["created_at"], zone), row["category_code"],
+                      Text(row["tier"] or ""), str(row["priority"]), Text(row["owner"] or ""),
+                      when(row["reply_due"], zone))
     _console().print(table)
 
 
@@ -206,7 +179,7 @@ def recalculate_command(config_path: Path | None) -> None:
 
     from hub.workflow.recalculation import recalculate
 
-    runtime = _runtime(config_path, read_only=False)
+    runtime = _runtime(_settings(config_path).workflow, read_only=False)
     console = Console(stderr=True)  # on a terminal only: a long run shows how far it got
     progress = Progress(SpinnerColumn(), TextColumn("recalculating deadlines: {task.completed} open work orders "
                                                     "looked at, {task.fields[changed]} changed"),

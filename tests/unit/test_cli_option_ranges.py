@@ -1,13 +1,16 @@
 """Options checked by click before anything starts: pages, log levels, ports, hosts -- a usage error (exit 2),
-never a traceback (audit d1, d10, d11)."""
+never a traceback (audit d1, d10, d11; audit 5: validate's caps)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from hub.cli.main import main
 from hub.cli.workorders import PAGE_SIZE_MAX
+from hub.validation.parser import ParserLimits
 from hub.workflow.store.queries import MAX_PAGE_SIZE
 
 pytestmark = pytest.mark.unit
@@ -65,3 +68,33 @@ def test_a_host_that_does_not_resolve_is_a_usage_error(command: list[str]) -> No
     guard = ["--seed", "x"] if command[0] == "emulate" else []  # checked after --host (see above)
     output = usage_error(*command, "--host", "no-such-host.invalid", *guard)
     assert "'no-such-host.invalid' does not resolve to an address to bind" in output
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--max-bytes", "0"], "'--max-bytes': 0 is not in the range x>=1"),
+    (["--max-bytes", "-1"], "'--max-bytes': -1 is not in the range x>=1"),
+    (["--max-depth", "0"], "'--max-depth': 0 is not in the range 2<=x<=256"),
+    (["--max-depth", "1"], "'--max-depth': 1 is not in the range 2<=x<=256"),
+    (["--max-depth", "257"], "'--max-depth': 257 is not in the range 2<=x<=256"),
+    (["--max-depth", "300"], "'--max-depth': 300 is not in the range 2<=x<=256"),
+])
+def test_validate_caps_the_parser_refuses_are_usage_errors(tmp_path: Path, args: list[str], said: str) -> None:
+    # before the fix: ParserLimits' ValueError as a traceback, exit 1 ("a file is invalid")
+    document = tmp_path / "a.xml"
+    document.write_text('<a xmlns="urn:unknown"/>')
+    output = usage_error("validate", *args, str(document))
+    assert said in output and "Traceback" not in output
+
+
+def test_validate_takes_every_cap_the_parser_takes(tmp_path: Path) -> None:
+    """The ranges are ParserLimits' own: its edges are taken (a refused document, exit 1), one beyond is not."""
+    document = tmp_path / "a.xml"
+    document.write_text('<a xmlns="urn:unknown"/>')
+    for args in (["--max-bytes", "1"], ["--max-depth", "2"], ["--max-depth", "256"]):
+        result = CliRunner().invoke(main, ["validate", *args, str(document)])
+        assert result.exit_code == 1 and result.exception is not None and isinstance(result.exception, SystemExit)
+    ParserLimits(max_bytes=1, max_depth=2)
+    ParserLimits(max_depth=256)
+    for bad in ({"max_bytes": 0}, {"max_depth": 1}, {"max_depth": 257}):
+        with pytest.raises(ValueError, match="must be"):
+            ParserLimits(**bad)

@@ -1,0 +1,121 @@
+"""How ``onepoint workorders show`` and ``list`` print a work order: every instant in the operator's zone
+(``[workflow] statistics_timezone``, the zone of ``onepoint stats``' days), named the way ``stats`` names it
+(``created (Asia/Shanghai)``); the customer's and the contact number to their last 4 digits, numbers in free
+text (description, location, dispatch fields, notes, changed values) as ``138****8000``, unless unmasked.
+
+Every cell is plain text (``rich.text.Text``): what a customer wrote (``[urgent]``, ``[/x]``) is printed as it
+is, never read as markup."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from hub.observability.logging import mask_msisdn
+
+__all__ = ["print_work_order", "when", "zoned"]
+
+_NONE = "—"
+
+
+def zoned(label: str, zone: ZoneInfo) -> str:
+    """A time column's or table's label with the zone its times are in, as ``onepoint stats`` labels its own."""
+    return f"{label} ({zone.key})"
+
+
+def when(moment: Any, zone: ZoneInfo) -> str:
+    """An instant of the store in ``zone`` (to the second), ``—`` for none."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if isinstance(moment, datetime) else _NONE
+
+
+def _text(value: Any) -> str:
+    return _NONE if value is None or value == "" else str(value)
+
+
+def _tail(number: Any, unmasked: bool) -> str:
+    """A number of the work order's own (the customer's, the contact's): to its last 4 characters."""
+    if number is None or number == "":
+        return _NONE
+    return str(number) if unmasked else f"…{str(number)[-4:]}"
+
+
+def _dispatch_fields(text: Any) -> str:
+    """The last dispatch's template fields (a JSON object), one ``name: value`` a line."""
+    if not text:
+        return _NONE
+    try:
+        fields = json.loads(text)
+    except ValueError:
+        return str(text)
+    if not isinstance(fields, dict):
+        return str(text)
+    return "\n".join(f"{name}: {_text(value)}" for name, value in fields.items()) or _NONE
+
+
+def _fields(row: Mapping[str, Any], zone: ZoneInfo, unmasked: bool) -> Iterable[tuple[str, str]]:
+    """The rows of the fields table: what the complaint is, whose, where it stands, its times."""
+    kind = _text(row.get("ticket_type") or "COMPLAINT") + (", repeat complaint" if row.get("repeat_complaint") else "")
+    dispatched = _text(row.get("dispatch_system"))
+    if row.get("invalid_dispatches"):
+        dispatched += f" ({row['invalid_dispatches']} sent back as invalid)"
+    paused = when(row.get("paused_since"), zone)
+    if row.get("paused_since") and row.get("state_before_suspension"):
+        paused += f" (from {row['state_before_suspension']})"
+    return (
+        ("type", kind), ("channel", _text(row.get("channel"))), ("intake point", _text(row.get("intake_point"))),
+        ("taken by", _text(row.get("taken_by"))),
+        ("category", f"{row.get('category_code')} {row.get('phenomenon') or ''}".strip()),
+        ("description", _text(row.get("description"))), ("occurred", when(row.get("occurred_at"), zone)),
+        ("location", _text(row.get("location"))),
+        ("area / district", f"{_text(row.get('area_code'))} / {_text(row.get('district'))}"),
+        ("number", _tail(row.get("msisdn"), unmasked)), ("contact number", _tail(row.get("contact_number"), unmasked)),
+        ("SP", _text(row.get("sp_code"))), ("incident", _text(row.get("incident_id"))),
+        ("outage notice", _text(row.get("outage_id"))),
+        ("tier / priority", f"{_text(row.get('tier'))} / {_text(row.get('priority'))}"),
+        ("owner", _text(row.get("owner"))), ("account manager", _text(row.get("account_manager_id"))),
+        ("escalation level", _text(row.get("escalation_level"))), ("dispatched to", dispatched),
+        ("dispatch fields", _dispatch_fields(row.get("dispatch_fields"))),
+        ("satisfaction", _text(row.get("satisfaction"))),
+        ("created", when(row.get("created_at"), zone)), ("first responded", when(row.get("first_responded_at"), zone)),
+        ("replied", when(row.get("replied_at"), zone)), ("return visited", when(row.get("return_visited_at"), zone)),
+        ("closed", when(row.get("closed_at"), zone)),
+        ("first response due", when(row.get("first_response_due"), zone)),
+        ("reply due", when(row.get("reply_due"), zone)), ("return visit due", when(row.get("return_visit_due"), zone)),
+        ("paused since", paused),
+    )
+
+
+def print_work_order(console: Console, view: Any, zone: ZoneInfo, *, unmasked: bool) -> None:
+    """The fields table, the history as a timeline, the deadline rows."""
+    shown: Callable[[Any], Text] = (lambda value: Text(str(value))) if unmasked else (
+        lambda value: Text(mask_msisdn(str(value))))
+    row = view.row
+    fields = Table(title=f"{row['id']}: {row['state']} (times in {zone.key})", title_justify="left",
+                   show_header=False)
+    fields.add_column("field", no_wrap=True)
+    fields.add_column("value", overflow="fold")
+    for label, value in _fields(row, zone, unmasked):
+        fields.add_row(label, shown(value))
+    console.print(fields)
+    timeline = Table(title="history", title_justify="left")
+    for column in (zoned("when", zone), "who", "system", "what", "change", "note"):
+        timeline.add_column(column, overflow="fold")
+    for entry in view.history:
+        change = (f"{entry['from_state'] or ''} → {entry['to_state']}" if entry["kind"] == "state"
+                  else f"{entry['field']}: {entry['old_value'] or ''} → {entry['new_value'] or ''}")
+        timeline.add_row(when(entry["at"], zone), shown(entry["actor"] or ""), Text(entry["system"] or ""),
+                         Text(entry["action"] or entry["kind"]), shown(change), shown(entry["note"] or ""))
+    console.print(timeline)
+    due = Table(title="deadline rows", title_justify="left")
+    for column in ("kind", zoned("due", zone), zoned("fired", zone)):
+        due.add_column(column)
+    for deadline in sorted(view.deadlines, key=lambda d: d["due_at"]):
+        due.add_row(deadline["kind"], when(deadline["due_at"], zone), when(deadline["fired_at"], zone))
+    console.print(due)
