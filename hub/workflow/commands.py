@@ -54,6 +54,7 @@ ELEMENT_NAMES: dict[LifecycleAction, str] = {action: name for name, action in AC
 TIMESTAMP_DETAILS = ("Until", "VisitedAt", "DueAt")
 REPLY_RESOLVED = "reply_resolved"  # the history field of a Reply's Resolved ("true" / "false")
 UNRESOLVED = " (Resolved: false)"  # the end of the note of a reply that did not resolve the complaint
+_WORDS = ("Reason", "Question", "Note", "Instructions", "Result")  # the detail that is an action's note, first given
 NOTE_LENGTH = 4000  # a history entry's Note and NewValue: c:LongText
 # The details an action keeps as field entries of its history (element → field), beside the one its state entry
 # keeps as its note (``ActionRequest.note``: a Reply's Result, a Close's Note). Like NSP's reply (``nsp_*``) they
@@ -186,15 +187,18 @@ class ActionRequest:
     message_id: str | None = None  # the causing message, kept in the history
 
     @property
+    def words(self) -> str | None:
+        """What the action says in its own words: its reason, question, note, instructions or result."""
+        return next((self.details[key] for key in _WORDS if self.details.get(key)), None)
+
+    @property
     def note(self) -> str | None:
-        """The state entry's note: the action's reason, question, note, instructions or result; a reply that
-        says it did not resolve the complaint says so in it too (``Resolved: false``, also a field entry)."""
-        for key in ("Reason", "Question", "Note", "Instructions", "Result"):
-            if self.details.get(key):
-                if self.resolved:
-                    return self.details[key]
-                return f"{self.details[key][:NOTE_LENGTH - len(UNRESOLVED)]}{UNRESOLVED}"
-        return None if self.resolved else UNRESOLVED.strip(" ()")
+        """The state entry's note: the action's own ``words``; a reply that says it did not resolve the complaint
+        says so in it too (``Resolved: false``, also a field entry)."""
+        words = self.words
+        if self.resolved:
+            return words
+        return UNRESOLVED.strip(" ()") if words is None else f"{words[:NOTE_LENGTH - len(UNRESOLVED)]}{UNRESOLVED}"
 
     @property
     def resolved(self) -> bool:

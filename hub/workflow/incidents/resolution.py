@@ -60,7 +60,7 @@ class IncidentResolution:
 
     def _resolve(self, tx: WorkOrderTransaction, incident_id: str, child_id: str, state: WorkOrderState,
                  request: ActionRequest, now: datetime) -> list[FollowUp]:
-        resolution = request.note or "resolved"
+        resolution = request.words or "resolved"  # the child's own REPLY says whether it resolved it
         note = f"incident {incident_id} resolved: {resolution}"
         follow_ups: list[FollowUp] = []
         step = BROUGHT_BACK.get(state)

@@ -229,6 +229,22 @@ def test_replying_to_the_incident_replies_every_child_and_sends_it_to_return_vis
     assert len(mass_dispatches(client)) == 2
 
 
+def test_an_incident_replied_unresolved_says_so_once_in_each_childs_reply(client: WorkerTestClient,
+                                                                         runtime: WorkflowRuntime) -> None:
+    incident_id, _ = opened(client, runtime)
+    document, message_id = command("WorkOrderAction.valid-reply.xml", WorkOrderId=incident_id)
+    resolved = document.find(f"{{{WO}}}Reply/{{{WO}}}Resolved")
+    assert resolved is not None
+    resolved.text = "false"
+    assert text(answer(client.request(envelope(document, message_id))), "wo:State") == "REPLIED"
+    for child in children(runtime, incident_id):
+        view = runtime.store.get_work_order(child["id"])
+        assert view is not None
+        (reply,) = [h for h in view.history if h["action"] == "REPLY"]
+        assert reply["note"].count("Resolved: false") == 1, reply["note"]
+        assert reply["note"].startswith(f"incident {incident_id} resolved: Calls from the area work again")
+
+
 def test_nsps_resolved_answer_on_the_incident_resolves_its_children(client: WorkerTestClient,
                                                                     runtime: WorkflowRuntime) -> None:
     incident_id, _ = opened(client, runtime)
