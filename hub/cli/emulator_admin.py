@@ -54,9 +54,9 @@ def emulator() -> None:
 @click.option("--operation", default=None)
 @click.option("--xpath", default=None, help="XPath the request body must match (true or non-empty).")
 @click.option("--ns", "namespaces", multiple=True, help="Namespace for --xpath as PREFIX=URI, repeated.")
-@click.option("--status", type=int, default=None)
+@click.option("--status", type=click.IntRange(100, 599), default=None, help="Only entries answered with this status.")
 @click.option("--fault", "fault_kind", default=None, help="Fault kind, 'any' or 'none'.")
-@click.option("--limit", type=int, default=None, help="Only the newest N entries.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the newest N entries.")
 @click.option("--count", "count_only", is_flag=True, help="Print only how many entries match.")
 @click.option("--bodies/--no-bodies", default=False, show_default=True)
 def journal(url: str, operation: str | None, xpath: str | None, namespaces: tuple[str, ...], status: int | None,

@@ -98,3 +98,12 @@ def test_validate_takes_every_cap_the_parser_takes(tmp_path: Path) -> None:
     for bad in ({"max_bytes": 0}, {"max_depth": 1}, {"max_depth": 257}):
         with pytest.raises(ValueError, match="must be"):
             ParserLimits(**bad)
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--limit", "0"], "'--limit': 0 is not in the range x>=1"),
+    (["--limit", "-3"], "'--limit': -3 is not in the range x>=1"),
+    (["--status", "42"], "'--status': 42 is not in the range 100<=x<=599"),
+])
+def test_emulator_journal_filters_out_of_range_are_usage_errors(args: list[str], said: str) -> None:
+    assert said in usage_error("emulator", "journal", "http://127.0.0.1:9", *args)
