@@ -10,7 +10,10 @@ failed.
 emulators stopped, the run's queues removed from the broker, its temporary folder removed. Ctrl-C raises
 ``KeyboardInterrupt`` in the main thread and so takes that path; ``interruptible`` makes SIGTERM (a CI job's
 timeout, ``kill PID``) do the same, and ends either with one line and exit status 130 (128 + SIGINT, an
-interrupt).
+interrupt). Once the clean-up has begun a further Ctrl-C or SIGTERM does not break it off (the stage holds them,
+``hub.demo.cleanup.uninterrupted``); a signal that came while a finished run was cleaning up interrupts it once the
+clean-up is done. The line says the queues and the folder were removed only when they were: whatever the clean-up
+could not remove, it names.
 """
 
 from __future__ import annotations
@@ -64,9 +67,13 @@ def interruptible(command: str) -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt as exc:
+        from hub.demo.cleanup import left_behind
+
         how = str(exc) or "SIGINT"
-        click.echo(f"onepoint {command}: interrupted ({how}); its system was stopped and its queues and temporary "
-                   "folder removed", err=True)
+        left = left_behind(exc)
+        done = (f"its system was stopped but it left {' and '.join(left)} behind" if left else
+                "its system was stopped and its queues and temporary folder removed")
+        click.echo(f"onepoint {command}: interrupted ({how}); {done}", err=True)
         sys.exit(INTERRUPTED)
     finally:
         signal.signal(signal.SIGTERM, previous)

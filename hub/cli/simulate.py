@@ -1,14 +1,19 @@
 """``onepoint simulate``: play a province day from a seed, time-compressed, against a private hub with its
 workers and the five emulators, and print what the hub did (docs/simulate.md).
 
-Exit status 0 when the day was played, 2 when the system could not start, 130 when interrupted (Ctrl-C or
-SIGTERM: the system is stopped, its queues and temporary folder removed first).
+Exit status 0 when the day was played, 2 when the system could not start or an option is out of range (one line,
+before anything starts), 3 when the day was played but lagged so far behind its simulated instants that the
+scenario's timing broke (the mass complaint spread past the incident window: the figures are not the rules'; the
+report is printed, the lag said on stderr), 130 when interrupted (Ctrl-C or SIGTERM: the system is stopped, its
+queues and temporary folder removed first).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import sys
+from typing import Any
 
 import click
 
@@ -17,17 +22,36 @@ from hub.cli.private_runs import broker_url, interruptible
 from hub.observability import LogFormat
 from hub.observability.logging import configure_logging
 
-__all__ = ["simulate"]
+__all__ = ["LAGGED", "MAX_SCALE", "MAX_SPEED", "simulate"]
+
+MAX_SCALE = 100.0  # 40,000 complaints of background traffic: a day that still plays in minutes per 1,000
+#: 40 simulated hours a real minute: the hub's processing time, stretched by the compression, keeps the play's lag
+#: (about 2 simulated minutes at 720x on 2 cores, growing with the speed) inside the 10 minutes the mass complaint
+#: leaves of the incident window (docs/simulate.md, "Time compression"); exit 3 says when a run still broke it
+MAX_SPEED = 2_400.0
+LAGGED = 3  # the exit status of a day played with more lag than the scenario's rules allow
+
+
+class FiniteRange(click.FloatRange):
+    """A float in ``[min, max]``; ``nan`` and the infinities are refused like any value out of range (exit 2)."""
+
+    name = "float range"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number in the range {self._describe_range()}.", param, ctx)
+        return number
 
 
 @click.command()
 @click.option("--seed", type=int, default=1, show_default=True, help="The day: arrivals, customers, outage, mass "
               "complaint and every simulated person's choice come from it.")
-@click.option("--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
+@click.option("--scale", type=FiniteRange(min=0.001, max=MAX_SCALE), default=1.0, show_default=True,
               help="The day's background traffic (1: about 400 complaints; the outage and mass complaint stay whole).")
-@click.option("--hours-per-minute", type=click.FloatRange(min=0.01), default=None,
+@click.option("--hours-per-minute", type=FiniteRange(min=0.01, max=MAX_SPEED / 60), default=None,
               help="Compression: simulated hours per real minute  [default: 12, a day in 2 minutes].")
-@click.option("--speed", type=click.FloatRange(min=1), default=None,
+@click.option("--speed", type=FiniteRange(min=1, max=MAX_SPEED), default=None,
               help="Compression as simulated seconds per real second (720 = 12 hours per minute).")
 @click.option("--rules", type=click.Choice(["on", "off", "both"]), default="on", show_default=True,
               help="The operator rules (outage auto-answer, mass-complaint incidents, dispatch templates); both: "
@@ -73,3 +97,12 @@ def simulate(seed: int, scale: float, hours_per_minute: float | None, speed: flo
         print_report(runs[0])
     else:
         print_both(runs)
+    lagged = [run for run in runs if run.lagged]
+    for run in lagged:
+        click.echo(f"onepoint simulate: the run with the rules {'on' if run.rules else 'off'} lagged up to "
+                   f"{run.max_lag_seconds / 60:.1f} simulated minutes behind its steps, more than the "
+                   f"{(run.lag_limit_seconds or 0) / 60:.0f} the scenario allows (the mass complaint must stay inside "
+                   "the incident window): its figures are distorted; play it slower (--speed, --hours-per-minute)",
+                   err=True)
+    if lagged:
+        sys.exit(LAGGED)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hub.demo.desk import CHINA, WorkOrderDesk
+from hub.demo.documents import dispatch_target
 from hub.demo.scene import AGENT, ORDINARY_TIERS, FlowFailed, Scene
 
 __all__ = ["network_complaint", "vip_complaint"]
@@ -51,8 +52,9 @@ def network_complaint(scene: Scene) -> str:
     if created.state != "ACCEPTED" or created.text("wo:Tier") != customer.effective_tier:
         raise FlowFailed(f"{work_order_id} is {created.state} with tier {created.text('wo:Tier')}; expected "
                          f"ACCEPTED with the seeded tier {customer.effective_tier}")
+    to = dispatch_target(TEMPLATE_FIELDS)  # the template's target (the NMC, through NSP)
     refused = desk.act(work_order_id, "dispatch", "to NSP, the template's questions not yet asked", fields={},
-                       refused=True)
+                       values={"Dispatch/ToDepartment": to.code, "Dispatch/ToSystem": to.system}, refused=True)
     if refused.text("c:Code") != "dispatch-incomplete" or "terminal_type" not in refused.text("c:Message"):
         raise FlowFailed(f"a dispatch without the template's fields: {refused.refusal}")
     fields = {**TEMPLATE_FIELDS, "fault_time": f"{occurred:%Y-%m-%d %H:%M}",

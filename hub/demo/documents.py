@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,13 @@ from lxml import etree
 
 from hub.validation.command_sets import schema_directory
 from hub.validation.namespaces import COMMON_NS
+from hub.workflow.taxonomy import DispatchTemplate, Target, load_taxonomy
 
-__all__ = ["new_complaint", "now_text", "read_xml", "sms_log_query", "work_order_action", "work_order_query"]
+__all__ = ["dispatch_instructions", "dispatch_target", "new_complaint", "now_text", "read_xml", "sms_log_query",
+           "work_order_action", "work_order_query"]
 
 DSMP, WO = "urn:onepoint:dsmp:1", "urn:onepoint:workorder:1"
+WITH_THE_ORDER = ("msisdn", "contact_number")  # template fields the hub takes from the work order itself
 
 
 def read_xml(data: bytes) -> etree._Element:
@@ -90,13 +94,50 @@ def new_complaint(message_id: str, customer: Any, agent: str, occurred_at: datet
     return _bytes(document)
 
 
+@cache
+def _templates() -> tuple[DispatchTemplate, ...]:
+    return tuple(load_taxonomy().templates.values())
+
+
+def dispatch_target(fields: Mapping[str, str]) -> Target:
+    """Where a dispatch of ``fields`` goes: the target of the taxonomy's templates that ask for all of them
+    (``LookupError`` when they fit no template, or templates of different targets: name the department)."""
+    given = set(fields) - set(WITH_THE_ORDER)
+    targets = {template.target for template in _templates() if given and given <= set(template.field_names)}
+    if len(targets) != 1:
+        raise LookupError(f"the fields {sorted(given)} name no one dispatch target "
+                          f"({', '.join(sorted(t.code for t in targets)) or 'no template asks for them'})")
+    return targets.pop()
+
+
+def dispatch_instructions(fields: Mapping[str, str], *, what: str = "The customer's fault", where: str = "") -> str:
+    """A dispatch's instructions as the agent writes them from the complaint: ``what`` (its phenomenon) ``where``
+    (its district and area), since the fault time, at the fault place, on the terminal the fields give."""
+    said = what + (f" in {where}" if where else "")
+    for name, text in (("fault_time", " since {}"), ("fault_place", "; place: {}"),
+                       ("terminal_type", "; terminal: {}")):
+        if fields.get(name):
+            said += text.format(fields[name])
+    return (f"{said}. Intake checks done: balance, barring, SIM and HLR without fault. Please check the network "
+            "serving the customer there and reply.")[:2000]
+
+
 def work_order_action(message_id: str, work_order_id: str, operator: str, action: str,
                       values: Mapping[str, str] | None = None, fields: Mapping[str, str] | None = None) -> bytes:
     """WorkOrderAction from its example ``WorkOrderAction.valid-<action>.xml`` (``dispatch``, ``reply``...):
     ``values`` set the action's own elements (``Escalate/ToDepartment``); ``fields`` are a dispatch's
-    template fields (``<wo:Field name=...>``), replacing the example's."""
+    template fields (``<wo:Field name=...>``), replacing the example's. A dispatch of ``fields`` never keeps the
+    example's department and instructions (another complaint's): unless ``values`` give them, it goes to the
+    target of the template the fields fill (``dispatch_target``) with instructions made of the fields
+    (``dispatch_instructions``)."""
+    values = dict(values or {})
+    if fields is not None:
+        if "Dispatch/ToDepartment" not in values:
+            target = dispatch_target(fields)
+            values.update({"Dispatch/ToDepartment": target.code, "Dispatch/ToSystem": target.system})
+        values.setdefault("Dispatch/Instructions", dispatch_instructions(fields))
     document = _fill(_example(f"workorder/WorkOrderAction.valid-{action}.xml"), WO, {
-        **_header(message_id), "WorkOrderId": work_order_id, "Operator": operator, **(values or {}),
+        **_header(message_id), "WorkOrderId": work_order_id, "Operator": operator, **values,
     })
     if fields is not None:
         dispatch = document.find(f"{{{WO}}}Dispatch")

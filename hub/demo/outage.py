@@ -1,8 +1,8 @@
 """The outage play (the operator's first rule, docs/outages.md), on the simulator's outage:
 
 * NSP's operator raises the notice of the day's fault (its area, district and services; started as long before
-  the notice as in the day); NSP calls the hub, which broadcasts it: the agents' bulletin, the area managers' OA
-  to-read items, CRM and the workflow;
+  the complaints played as in the day); NSP calls the hub, which broadcasts it: the agents' bulletin, the area
+  managers' OA to-read items, CRM and the workflow;
 * complaints of the day's burst taken after the notice, sent as the simulator writes them (re-timed to now), are
   answered at intake: CreateWorkOrder's answer is AUTO_ANSWERED with the notice's id and wording, and neither the
   hub's handlers nor NSP saw a dispatch for them;
@@ -31,7 +31,11 @@ RECOVERY = "The base station is repaired: calls and mobile data work again."
 
 
 def _raise(scene: Scene, outage: DayOutage) -> str:
-    starts = datetime.now(CHINA) - outage.noticed_after
+    # the fault began as long before now as it began before the last complaint played in the day: each complaint,
+    # re-timed to when it is taken, keeps how long before its intake its fault occurred (never before the fault)
+    last = max((c.at for c in scene.day.after_notice[:COMPLAINTS]), default=outage.notice_at)
+    began = max(last, outage.notice_at) - outage.starts
+    starts = datetime.now(CHINA) - began
     spec = {"title": f"{outage.district}: base station SZ-FT-0412 out of service",
             "areas": [{"area_code": outage.area_code, "district": outage.district}],
             "services": list(outage.services), "wording": WORDING, "start": starts.isoformat(timespec="seconds"),
@@ -41,7 +45,7 @@ def _raise(scene: Scene, outage: DayOutage) -> str:
     if raised.status_code != 201:
         raise FlowFailed(f"NSP refused the outage: {raised.status_code} {raised.text}")
     notice_id = str(raised.json()["notice_id"])
-    minutes = outage.noticed_after.total_seconds() / 60
+    minutes = began.total_seconds() / 60
     scene.note("NSP operator", "NSP", "raise outage",
                f"{notice_id} in {outage.area_code} {outage.district} ({', '.join(outage.services)}), the fault "
                f"began {minutes:.0f} min ago: NSP calls the hub", at=raised_at)

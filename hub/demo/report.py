@@ -19,8 +19,9 @@ from rich.table import Table
 
 from hub.demo.runner import DemoRun
 
-__all__ = ["as_json", "print_report"]
+__all__ = ["REPORT_WIDTH", "as_json", "print_report", "report_console"]
 
+REPORT_WIDTH = 160  # columns when stdout is no terminal
 SIDE_STYLE = {"caller": "cyan", "hub": "magenta", "system": "green"}
 
 
@@ -74,8 +75,14 @@ def summary_table(run: DemoRun) -> Table:
     return table
 
 
+def report_console() -> Console:
+    """The console a report is printed on: the terminal's width on a terminal, else ``REPORT_WIDTH`` (a file or a
+    pipe would get 80 columns, which cuts ids and splits figures), as ``onepoint stats`` and ``workorders``."""
+    return Console(width=None if sys.stdout.isatty() else REPORT_WIDTH)
+
+
 def print_report(run: DemoRun, console: Console | None = None) -> None:
-    console = console or Console(width=None if sys.stdout.isatty() else 160)
+    console = console or report_console()
     console.print(timeline_table(run))
     console.print(summary_table(run))
     if run.passed:

@@ -24,13 +24,13 @@ from typing import Any
 import httpx
 
 from hub.config.settings import HubSettings, load_settings
-from hub.demo.cleanup import remove_topology
+from hub.demo.cleanup import note_left_behind, remove_topology, uninterrupted
 from hub.demo.day import SEED
 from hub.demo.events import ReceiptClock
 from hub.system import EmulatedSystems, HubSystem, links_to, point_adapters, start_emulators
 from hub.system.callbacks import DEVELOPMENT_CALLBACK_TOKENS
 
-__all__ = ["DEMO_CALLBACK_TOKENS", "DemoStage", "StageError"]
+__all__ = ["DEMO_CALLBACK_TOKENS", "DemoStage", "PrivateStage", "StageError"]
 
 log = logging.getLogger("onepoint.demo")
 
@@ -52,23 +52,117 @@ def demo_settings(broker_url: str, folder: Path) -> HubSettings:
                    workflow=replace(settings.workflow, database=f"sqlite:///{folder / 'workorders.db'}"))
 
 
-class DemoStage:
-    """``with DemoStage("memory://") as stage:`` the hub at ``stage.hub_url``, the emulators at ``stage.urls``."""
+class PrivateStage:
+    """What ``DemoStage`` and ``hub.simulate.SimulationStage`` share: a private system's temporary folder, the hub
+    served by uvicorn in a thread, the emulators, and its clean-up (``stop``).
 
-    def __init__(self, broker_url: str = "memory://", *, seed: int = SEED) -> None:
-        self.broker_url, self.seed = broker_url, seed  # seed: the emulators' (BOSS's population, NSP's answers)
-        self.folder = Path(tempfile.mkdtemp(prefix="onepoint-demo-"))
-        self.settings = demo_settings(broker_url, self.folder)
+    ``stop`` runs every step even when one before it failed (the hub, the emulators, the queues, the folder last),
+    and a second Ctrl-C or SIGTERM does not break it off: the signal is held until the clean-up is done, then raised
+    as the interrupt it is. What it could not remove is in ``left_behind`` and said on the exception that ends the
+    run (``hub.demo.cleanup.left_behind``)."""
+
+    label = "private run"  # in the log line of queues left on the broker
+    start_timeout = START_TIMEOUT
+    error: type[StageError] = StageError  # raised when the hub does not become ready
+    log = log
+
+    def __init__(self, broker_url: str, folder_prefix: str) -> None:
+        self.broker_url = broker_url
+        self.folder = Path(tempfile.mkdtemp(prefix=folder_prefix))
         self.emulated = EmulatedSystems()
         self.system: HubSystem | None = None
         self.hub_url = ""
+        self.left_behind: list[str] = []
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._cwd = os.getcwd()
+        self.settings: HubSettings
 
     @property
     def urls(self) -> dict[str, str]:
         return self.emulated.urls()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{self.hub_url}/readyz", timeout=5).status_code == 200:
+                    return
+            if self._thread is None or not self._thread.is_alive() or time.monotonic() > deadline:
+                raise self.error(f"the hub at {self.hub_url} did not become ready")
+            time.sleep(0.05)
+
+    def _failed_start(self, exc: BaseException) -> None:
+        """Clean up after a start that failed (``exc``); an interrupt held meanwhile gives way to ``exc``."""
+        with contextlib.suppress(KeyboardInterrupt):
+            self.stop()
+        note_left_behind(exc, self.left_behind)
+
+    def stop(self) -> None:
+        """Stop taking requests, drain the workers (the app's shutdown), stop the emulators, remove the run's queues
+        and its folder; raises ``KeyboardInterrupt`` afterwards if a signal came meanwhile."""
+        # the steps run last to first, each whatever the ones before it did
+        with uninterrupted() as held, contextlib.ExitStack() as steps:
+            steps.callback(self._remove_folder)
+            steps.callback(self._remove_queues)
+            steps.callback(self.emulated.stop)
+            self._stop_hub()
+        if held:
+            interrupt = KeyboardInterrupt(held[0])
+            note_left_behind(interrupt, self.left_behind)
+            raise interrupt
+
+    def _stop_hub(self) -> None:
+        server, thread, self._server, self._thread = self._server, self._thread, None, None
+        if server is not None and thread is not None:
+            server.should_exit = True
+            thread.join(30)
+        elif self.system is not None:  # started, never served: the app's shutdown did not run
+            try:
+                self.system.stop()
+            finally:
+                if self.system.app is not None:
+                    self.system.app.router.broker.close()  # type: ignore[attr-defined]
+
+    def _remove_queues(self) -> None:
+        system, self.system = self.system, None
+        if system is not None and not remove_topology(self.broker_url, self.settings.topology):
+            self.log.warning(f"the {self.label}'s queues remain on the broker",
+                             extra={"prefix": self.settings.topology_prefix})
+            self.left_behind.append(f"its queues (prefix {self.settings.topology_prefix}) on the broker")
+
+    def _remove_folder(self) -> None:
+        try:
+            os.chdir(self._cwd)
+        finally:
+            self._remove_tree(self.folder)
+            if self.folder.exists():
+                self.left_behind.append(f"its temporary folder {self.folder}")
+
+    def _remove_tree(self, folder: Path) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            self.stop()
+        except KeyboardInterrupt:
+            if exc is None:  # a signal came while a run that had ended was cleaning up: the run is interrupted
+                raise
+        finally:
+            if exc is not None:
+                note_left_behind(exc, self.left_behind)
+
+
+class DemoStage(PrivateStage):
+    """``with DemoStage("memory://") as stage:`` the hub at ``stage.hub_url``, the emulators at ``stage.urls``."""
+
+    label = "demo"
+
+    def __init__(self, broker_url: str = "memory://", *, seed: int = SEED) -> None:
+        super().__init__(broker_url, "onepoint-demo-")
+        self.seed = seed  # the emulators' (BOSS's population, NSP's answers)
+        self.settings = demo_settings(broker_url, self.folder)
 
     @property
     def broker(self) -> Any:
@@ -100,44 +194,15 @@ class DemoStage:
                                             name="demo-hub", daemon=True)
             self._thread.start()
             self._wait_ready()
-        except BaseException:
-            self.stop()
-            sock.close()
+        except BaseException as exc:
+            try:
+                self._failed_start(exc)
+            finally:
+                sock.close()
             raise
         log.info("demo system running", extra={"hub": self.hub_url, "emulators": self.urls,
                                                "prefix": self.settings.topology_prefix})
         return self
 
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.hub_url}/readyz", timeout=5).status_code == 200:
-                    return
-            if self._thread is None or not self._thread.is_alive() or time.monotonic() > deadline:
-                raise StageError(f"the hub at {self.hub_url} did not become ready")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        """Stop taking requests, drain the workers (the app's shutdown), stop the emulators, remove the folder."""
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(30)
-        elif self.system is not None:  # started, never served: the app's shutdown did not run
-            self.system.stop()
-            if self.system.app is not None:
-                self.system.app.router.broker.close()  # type: ignore[attr-defined]
-        self._server = self._thread = None
-        self.emulated.stop()
-        if self.system is not None and not remove_topology(self.broker_url, self.settings.topology):
-            log.warning("the demo's queues remain on the broker", extra={"prefix": self.settings.topology_prefix})
-        self.system = None
-        os.chdir(self._cwd)
-        shutil.rmtree(self.folder, ignore_errors=True)
-
     def __enter__(self) -> DemoStage:
         return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()

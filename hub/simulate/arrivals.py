@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from emulators.population import Subscriber
 from hub.simulate.documents import create_work_order
 from hub.simulate.scenario import CHANNEL_MIX, CHINA, HOURLY_CURVE, Scenario, build_scenario
-from hub.workflow.taxonomy import DispatchTemplate, FieldSpec
+from hub.workflow.taxonomy import DispatchTemplate, FieldSpec, Target
 
 __all__ = ["Arrival", "arrivals", "create_work_orders", "template_fields"]
 
@@ -34,7 +34,9 @@ _TEXT = {
 @dataclass(frozen=True, slots=True)
 class Arrival:
     """One complaint of the day. ``kind``: day | outage | mass; ``quality``: complete | incomplete | vague (what the
-    dispatch will carry); ``fields``: taken at intake; ``full_fields``: what the agent has after asking again."""
+    dispatch will carry); ``fields``: taken at intake; ``full_fields``: what the agent has after asking again;
+    ``lead``: how long before its intake the fault occurred (``occurred``: CreateWorkOrder's OccurredAt and the
+    template's fault time); ``target``: where its dispatch goes (its template's, for a network complaint)."""
 
     at: datetime
     number: int
@@ -51,10 +53,17 @@ class Arrival:
     quality: str = "complete"
     fields: dict[str, str] = field(default_factory=dict)
     full_fields: dict[str, str] = field(default_factory=dict)
+    lead: timedelta = timedelta(0)
+    target: Target | None = None
 
     @property
     def msisdn(self) -> str:
         return self.customer.msisdn
+
+    @property
+    def occurred(self) -> datetime:
+        """When the customer's fault occurred (re-timing ``at`` moves it alike)."""
+        return self.at - self.lead
 
     def message_id(self, run: str) -> str:
         return f"sim-{run}-{self.number:06d}"
@@ -119,9 +128,12 @@ class _Maker:
         area_code, district = area or (customer.area_code, customer.district)
         place = f"{district}, {rng.choice(('near home', 'at work', 'in the metro', 'on the main street'))}"
         occurred = at - timedelta(minutes=rng.randrange(5, 90))
-        quality, fields, full = "complete", {}, {}
+        if kind == "outage":  # the outage's customers met the fault once it had begun
+            occurred = max(occurred, scenario.outage.starts)
+        quality, fields, full, target = "complete", {}, {}, None
         if network:
             template = scenario.taxonomy.phenomenon(category)
+            target = template.target
             full = template_fields(template, customer, occurred.astimezone(CHINA), place, rng)
             quality = _quality(scenario, rng) if kind == "day" else "complete"
             fields = _damage(quality, full, rng)
@@ -129,7 +141,7 @@ class _Maker:
         return Arrival(at=at, number=self.count, kind=kind, customer=customer, channel=channel, category=category,
                        phenomenon=scenario.taxonomy.category(category).name, area_code=area_code,
                        district=district, location=place, intake_point=intake_point, network=network,
-                       quality=quality, fields=fields, full_fields=full)
+                       quality=quality, fields=fields, full_fields=full, lead=at - occurred, target=target)
 
 
 def _day(scenario: Scenario, maker: _Maker) -> Iterator[Arrival]:

@@ -1,6 +1,8 @@
 """The documents the simulated front ends send: CreateWorkOrder built for an ``Arrival`` (in the schema's order,
-its times in simulated time) and the work-order actions, made from the command set's valid examples by
-``hub.demo.documents`` (the same builder the demo uses), with the simulated instant where a time is asked."""
+its times in simulated time: OccurredAt is when the fault occurred, as the template's fault time says) and the
+work-order actions, made from the command set's valid examples by ``hub.demo.documents`` (the same builder the
+demo uses), with the simulated instant where a time is asked. A dispatch is the complaint's: its template's target
+department and system, instructions written from its phenomenon, area and fields."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ from typing import Protocol
 
 from lxml import etree
 
-from hub.demo.documents import work_order_action
+from hub.demo.documents import dispatch_instructions, work_order_action
 from hub.validation.namespaces import COMMON_NS
+from hub.workflow.taxonomy import Target
 
-__all__ = ["Intake", "action", "create_work_order"]
+__all__ = ["Complaint", "Intake", "action", "create_work_order", "dispatch_values"]
 
 WO = "urn:onepoint:workorder:1"
 
@@ -23,6 +26,8 @@ class Intake(Protocol):
 
     @property
     def at(self) -> datetime: ...
+    @property
+    def occurred(self) -> datetime: ...
     @property
     def msisdn(self) -> str: ...
     @property
@@ -62,7 +67,7 @@ def create_work_order(arrival: Intake, message_id: str, *, taken_by: str) -> byt
     _sub(root, "CategoryCode", arrival.category)
     _sub(root, "Phenomenon", arrival.phenomenon[:200])
     _sub(root, "Description", f"{arrival.phenomenon}: the customer reports it at {arrival.location}.")
-    _sub(root, "OccurredAt", (arrival.at.replace(microsecond=0)).isoformat())
+    _sub(root, "OccurredAt", arrival.occurred.replace(microsecond=0).isoformat())
     _sub(root, "Location", arrival.location[:200])
     area = etree.SubElement(root, f"{{{WO}}}Area")
     _sub(area, "AreaCode", arrival.area_code, COMMON_NS)
@@ -76,7 +81,28 @@ def create_work_order(arrival: Intake, message_id: str, *, taken_by: str) -> byt
     return data
 
 
+class Complaint(Intake, Protocol):
+    """What a dispatch says of its complaint (``hub.simulate.arrivals.Arrival``)."""
+
+    @property
+    def target(self) -> Target | None: ...
+
+
+def dispatch_values(complaint: Complaint, fields: Mapping[str, str]) -> dict[str, str]:
+    """A dispatch's department, system and instructions for ``complaint`` sent with ``fields``."""
+    values = {"Dispatch/Instructions": dispatch_instructions(
+        fields, what=complaint.phenomenon, where=f"{complaint.district} ({complaint.area_code})")}
+    if complaint.target is not None:
+        values.update({"Dispatch/ToDepartment": complaint.target.code, "Dispatch/ToSystem": complaint.target.system})
+    return values
+
+
 def action(message_id: str, work_order_id: str, operator: str, name: str, *,
-           values: Mapping[str, str] | None = None, fields: Mapping[str, str] | None = None) -> bytes:
-    """WorkOrderAction ``name`` (dispatch, reject-dispatch, reply, callback, close) as in the command set's examples."""
+           values: Mapping[str, str] | None = None, fields: Mapping[str, str] | None = None,
+           complaint: Complaint | None = None) -> bytes:
+    """WorkOrderAction ``name`` (dispatch, reject-dispatch, reply, callback, close) as in the command set's examples;
+    a dispatch's department and instructions are ``complaint``'s (``dispatch_values``), else those of the template
+    ``fields`` fill (``hub.demo.documents.work_order_action``)."""
+    if name == "dispatch" and complaint is not None:
+        values = {**dispatch_values(complaint, fields or {}), **(values or {})}
     return work_order_action(message_id, work_order_id, operator, name, values, fields)

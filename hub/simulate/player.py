@@ -105,7 +105,7 @@ class Player:
     def _act(self, case: Case, name: str, operator: str, *, values: dict[str, str] | None = None,
              fields: dict[str, str] | None = None, work_order_id: str | None = None) -> Answer:
         document = action(self._message_id(name), work_order_id or case.work_order_id, operator, name,
-                          values=values, fields=fields)
+                          values=values, fields=fields, complaint=case.arrival)
         answer = self.hub.post(document)
         if not answer.ok:
             with self._lock:

@@ -5,12 +5,12 @@ rules-on and rules-off runs of one seed side by side, the published figures firs
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Sequence
 
 from rich.console import Console
 from rich.table import Table
 
+from hub.demo.report import report_console
 from hub.simulate.figures import BurstFigures, Figures, TierSla
 from hub.simulate.runner import SimulationRun
 
@@ -51,8 +51,8 @@ def _title(run: SimulationRun) -> str:
 
 def _counts(title: str, counts: dict[str, int]) -> Table:
     table = Table(title=title, title_justify="left")
-    table.add_column("", no_wrap=True)
-    table.add_column("complaints", justify="right")
+    table.add_column("", overflow="fold")
+    table.add_column("complaints", justify="right", no_wrap=True)
     for name, count in counts.items():
         table.add_row(name, str(count))
     return table
@@ -66,7 +66,7 @@ def _burst(burst: BurstFigures) -> str:
 def figures_table(run: SimulationRun) -> Table:
     f = run.figures
     table = Table(title="What the hub did", title_justify="left", show_header=False)
-    table.add_column("what", no_wrap=True)
+    table.add_column("what", overflow="fold")
     table.add_column("", overflow="fold")
     table.add_row("complaints", f"{f.complaints} · states " + ", ".join(f"{s} {n}" for s, n in f.by_state.items()))
     table.add_row("dispatches", f"{f.dispatches} · {f.dispatches_refused} refused at the hub (template fields "
@@ -94,7 +94,7 @@ def sla_table(runs: Sequence[SimulationRun]) -> Table:
     table = Table(title="SLA compliance per tier: first response · reply (met/counted)", title_justify="left")
     table.add_column("tier", no_wrap=True)
     for run in runs:
-        table.add_column(f"rules {'on' if run.rules else 'off'}")
+        table.add_column(f"rules {'on' if run.rules else 'off'}", overflow="fold")
     for tier in TIERS:
         if any(tier in run.figures.sla for run in runs):
             table.add_row(tier, *(_sla(run.figures.sla.get(tier)) for run in runs))
@@ -121,9 +121,9 @@ COMPARED: tuple[Row, ...] = (
 def statistics_table(runs: Sequence[SimulationRun]) -> Table:
     """What the hub's own QueryStatistics said of the day (its maintained counters)."""
     table = Table(title="The hub's own statistics of the day (workorder.QueryStatistics)", title_justify="left")
-    table.add_column("", no_wrap=True)
+    table.add_column("", overflow="fold")
     for run in runs:
-        table.add_column(f"rules {'on' if run.rules else 'off'}", justify="right")
+        table.add_column(f"rules {'on' if run.rules else 'off'}", justify="right", overflow="fold")
     stats = [run.statistics for run in runs]
     if all(s.error for s in stats):
         table.add_row("not answered", *(s.error for s in stats))
@@ -144,16 +144,16 @@ def statistics_table(runs: Sequence[SimulationRun]) -> Table:
 
 def comparison_table(runs: Sequence[SimulationRun]) -> Table:
     table = Table(title="The published figures, one seed with the rules on and off", title_justify="left")
-    table.add_column("", no_wrap=True)
+    table.add_column("", overflow="fold")
     for run in runs:
-        table.add_column(f"rules {'on' if run.rules else 'off'}", justify="right")
+        table.add_column(f"rules {'on' if run.rules else 'off'}", justify="right", overflow="fold")
     for label, cell in COMPARED:
         table.add_row(label, *(cell(run.figures) for run in runs))
     return table
 
 
 def print_report(run: SimulationRun, console: Console | None = None) -> None:
-    console = console or Console(file=sys.stdout)
+    console = console or report_console()
     console.print(f"[bold]OnePoint Hub simulate[/] · {_title(run)}")
     console.print(_counts("Complaints by channel", run.figures.by_channel))
     console.print(_counts("Complaints by tier", run.figures.by_tier))
@@ -163,7 +163,7 @@ def print_report(run: SimulationRun, console: Console | None = None) -> None:
 
 
 def print_both(runs: Sequence[SimulationRun], console: Console | None = None) -> None:
-    console = console or Console(file=sys.stdout)
+    console = console or report_console()
     for run in runs:
         console.print(f"[bold]OnePoint Hub simulate[/] · {_title(run)}")
         console.print(figures_table(run))

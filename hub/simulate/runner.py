@@ -21,7 +21,7 @@ from hub.simulate.scenario import Scenario, build_scenario
 from hub.simulate.stage import SimulationStage
 from hub.simulate.statistics import HubStatistics, query_statistics
 
-__all__ = ["SimulationRun", "run_both", "run_day"]
+__all__ = ["SimulationRun", "lag_limit", "run_both", "run_day"]
 
 log = logging.getLogger("onepoint.simulate")
 Progress = Callable[[PlayLog, datetime, int], None]
@@ -40,6 +40,7 @@ class SimulationRun:
     unfinished: int = 0
     refused: dict[str, int] = field(default_factory=dict)  # the hub's refusals the people met, "action: code"
     max_lag_seconds: float = 0.0
+    lag_limit_seconds: float | None = None  # the most lag the scenario's timing takes (``lag_limit``)
     startup_seconds: float = 0.0
     seconds: float = 0.0
     simulated_hours: float = 0.0
@@ -48,15 +49,28 @@ class SimulationRun:
     figures: Figures = field(default_factory=Figures)
     statistics: HubStatistics = field(default_factory=HubStatistics)  # the hub's QueryStatistics of the day
 
+    @property
+    def lagged(self) -> bool:
+        """Whether a step ran so late that the scenario's timing broke (its figures are not the rules')."""
+        return self.lag_limit_seconds is not None and self.max_lag_seconds > self.lag_limit_seconds
+
     def as_dict(self) -> dict[str, Any]:
         return {"seed": self.seed, "scale": self.scale, "speed": self.speed,
                 "rules": "on" if self.rules else "off", "day": self.day, "rules_in_force": self.rules_in_force,
                 "arrivals": self.arrivals, "steps": self.steps, "unfinished_steps": self.unfinished,
                 "refused": self.refused, "max_lag_seconds": round(self.max_lag_seconds, 1),
+                "lag_limit_seconds": self.lag_limit_seconds, "lagged": self.lagged,
                 "startup_seconds": round(self.startup_seconds, 2), "seconds": round(self.seconds, 2),
                 "simulated_hours": round(self.simulated_hours, 2),
                 "skipped_hours": round(self.skipped_hours, 2), "notice_delivered": self.notice_delivered,
                 "figures": self.figures.as_dict(), "statistics": self.statistics.as_dict()}
+
+
+def lag_limit(scenario: Scenario, window_minutes: float) -> float:
+    """The most a step may run behind its simulated instant (simulated seconds) before the scenario's timing breaks:
+    the mass complaint's intakes, ``scenario.mass.spread`` apart, must stay inside the incident rule's window of
+    ``window_minutes`` (each late by up to the lag, they spread up to the spread plus the lag)."""
+    return max(window_minutes * 60 - scenario.mass.spread.total_seconds(), 0.0)
 
 
 def run_day(scenario: Scenario, *, rules: bool, speed: float, broker_url: str = "memory://",
@@ -71,6 +85,8 @@ def run_day(scenario: Scenario, *, rules: bool, speed: float, broker_url: str = 
     with SimulationStage(sim, rules=rules, seed=scenario.seed, subscribers=scenario.subscribers,
                          broker_url=broker_url) as stage:
         run.rules_in_force = stage.rules_in_force()
+        if rules:  # with the rules off no incident window is in force: a lag breaks no rule's timing
+            run.lag_limit_seconds = lag_limit(scenario, stage.settings.workflow.mass_complaint_window_minutes)
         run.startup_seconds = time.perf_counter() - started
         sim.restart()
         player = Player(scenario, sim, stage.hub_url, stage.urls["nsp"], threads=threads,

@@ -11,24 +11,18 @@ The rule switches of ``[workflow]`` (outage_auto_answer, mass_incidents, enforce
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import logging
 import os
 import shutil
-import tempfile
 import threading
-import time
 from dataclasses import replace
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-import httpx
-
 from hub.config.settings import HubSettings
-from hub.demo.cleanup import remove_topology
-from hub.demo.stage import DEMO_CALLBACK_TOKENS, demo_settings
+from hub.demo.stage import DEMO_CALLBACK_TOKENS, PrivateStage, demo_settings
+from hub.demo.stage import StageError as DemoStageError
 from hub.simulate.clock import EmulatorClock, SimulatedTime
 from hub.system import EmulatedSystems, HubSystem, links_to, point_adapters
 from hub.workflow.runtime import WorkflowRuntime
@@ -40,7 +34,7 @@ LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 60.0
 
 
-class StageError(RuntimeError):
+class StageError(DemoStageError):
     """The simulated system could not be started."""
 
 
@@ -92,26 +86,22 @@ def _start_emulators(hub_url: str, clock: EmulatorClock, seed: int, subscribers:
     return running
 
 
-class SimulationStage:
+class SimulationStage(PrivateStage):
     """``with SimulationStage(time_, rules=True, seed=..., subscribers=...) as stage:`` the hub at
-    ``stage.hub_url``, the emulators at ``stage.urls``, the work-order database at ``stage.database``."""
+    ``stage.hub_url``, the emulators at ``stage.urls``, the work-order database at ``stage.database``. Its clean-up
+    is the demo's (``PrivateStage.stop``)."""
+
+    label = "simulation"
+    start_timeout = START_TIMEOUT
+    error = StageError
+    log = log
 
     def __init__(self, time_: SimulatedTime, *, rules: bool, seed: int, subscribers: int,
                  broker_url: str = "memory://") -> None:
+        super().__init__(broker_url, "onepoint-simulate-")
         self.time, self.rules, self.seed, self.subscribers = time_, rules, seed, subscribers
-        self.broker_url = broker_url
-        self.folder = Path(tempfile.mkdtemp(prefix="onepoint-simulate-"))
         self.settings = simulation_settings(broker_url, self.folder, rules=rules, speed=time_.speed)
-        self.emulated = EmulatedSystems()
         self.system: SimulatedHub | None = None
-        self.hub_url = ""
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-        self._cwd = os.getcwd()
-
-    @property
-    def urls(self) -> dict[str, str]:
-        return self.emulated.urls()
 
     @property
     def database(self) -> str:
@@ -147,43 +137,17 @@ class SimulationStage:
                                             name="simulate-hub", daemon=True)
             self._thread.start()
             self._wait_ready()
-        except BaseException:
-            self.stop()
-            sock.close()
+        except BaseException as exc:
+            try:
+                self._failed_start(exc)
+            finally:
+                sock.close()
             raise
         log.info("simulation system running", extra={"hub": self.hub_url, "rules": self.rules_in_force()})
         return self
 
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.hub_url}/readyz", timeout=5).status_code == 200:
-                    return
-            if self._thread is None or not self._thread.is_alive() or time.monotonic() > deadline:
-                raise StageError(f"the hub at {self.hub_url} did not become ready")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(30)
-        elif self.system is not None:
-            self.system.stop()
-            if self.system.app is not None:
-                self.system.app.router.broker.close()  # type: ignore[attr-defined]
-        self._server = self._thread = None
-        self.emulated.stop()
-        if self.system is not None and not remove_topology(self.broker_url, self.settings.topology):
-            log.warning("the simulation's queues remain on the broker",
-                        extra={"prefix": self.settings.topology_prefix})
-        self.system = None
-        os.chdir(self._cwd)
-        shutil.rmtree(self.folder, ignore_errors=True)
+    def _remove_tree(self, folder: Path) -> None:  # this module's shutil, as before the stages shared stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
     def __enter__(self) -> SimulationStage:
         return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()

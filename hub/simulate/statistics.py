@@ -16,6 +16,7 @@ from hub.validation.namespaces import COMMON_NS
 __all__ = ["HubStatistics", "query_statistics", "statistics_document"]
 
 WO = NS["wo"]
+OUTAGE_COUNTS = ("Linked", "AutoAnswered", "Dispatched")  # wo:OutageFigures' xs:nonNegativeInteger elements
 
 
 @dataclass
@@ -25,7 +26,7 @@ class HubStatistics:
     totals: dict[str, int] = field(default_factory=dict)
     shares: dict[str, float] = field(default_factory=dict)
     tier_sla: dict[str, float] = field(default_factory=dict)  # tier -> compliance
-    outages: list[dict[str, str]] = field(default_factory=list)
+    outages: list[dict[str, str | int]] = field(default_factory=list)  # counts as int, the rest as text
     error: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -51,6 +52,11 @@ def _children(element: etree._Element | None) -> dict[str, str]:
     return {etree.QName(child).localname: child.text or "" for child in element}
 
 
+def _outage(values: dict[str, str]) -> dict[str, str | int]:
+    """An outage's figures with its counts as numbers, as the totals are."""
+    return {key: int(value) if key in OUTAGE_COUNTS else value for key, value in values.items()}
+
+
 def query_statistics(hub_url: str, day: date, message_id: str) -> HubStatistics:
     desk = HubDesk(hub_url)
     try:
@@ -67,5 +73,5 @@ def query_statistics(hub_url: str, day: date, message_id: str) -> HubStatistics:
         values = _children(tier)
         if values.get("Compliance"):
             stats.tier_sla[values["Tier"]] = float(values["Compliance"])
-    stats.outages = [_children(outage) for outage in document.iterfind("wo:Outage", NS)]
+    stats.outages = [_outage(_children(outage)) for outage in document.iterfind("wo:Outage", NS)]
     return stats

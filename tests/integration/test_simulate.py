@@ -9,7 +9,13 @@ complaint (12 at one business hall within 20 minutes) stay whole.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,7 +70,7 @@ def test_with_the_rules_on_the_outage_is_answered_at_intake_after_its_notice(rul
     assert outage.linked == 10  # the notice links the earlier ones too
     hub = rules_on.statistics  # the hub's own counters agree
     assert not hub.error, hub.error
-    assert [(o["Linked"], o["AutoAnswered"], o["Dispatched"]) for o in hub.outages] == [("10", "7", "3")]
+    assert [(o["Linked"], o["AutoAnswered"], o["Dispatched"]) for o in hub.outages] == [(10, 7, 3)]
 
 
 @pytest.mark.integration
@@ -145,3 +151,45 @@ def test_the_day_plays_the_same_on_rabbitmq(scenario: Scenario, rabbitmq_server:
     assert (run.figures.outage.answered_at_intake, run.figures.outage.dispatches) == (7, 3)
     _needs(run, "mass-complaint")
     assert run.figures.mass.incidents == 1 and run.figures.mass.incident_tickets == 1
+
+
+_SIGNALLED_IN_CLEAN_UP = """
+import os, signal, sys
+import hub.demo.stage, hub.simulate.stage
+for module in (hub.demo.stage, hub.simulate.stage):
+    if hasattr(module, "remove_topology"):
+        real = module.remove_topology
+        def remove_topology(*args, real=real, **kwargs):
+            os.kill(os.getpid(), signal.SIGINT)   # Ctrl-C again, then a supervisor's SIGTERM, while it cleans up
+            os.kill(os.getpid(), signal.SIGTERM)
+            return real(*args, **kwargs)
+        module.remove_topology = remove_topology
+from hub.cli.main import main
+sys.argv = ["onepoint", "simulate", "--seed", "1", "--scale", "0.01"]
+main()
+"""
+
+
+@pytest.mark.integration
+def test_signals_during_the_clean_up_do_not_break_it_off(tmp_path: Path) -> None:
+    """SIGTERM once the system is up, then Ctrl-C and SIGTERM again while the stage is stopping (sent from inside
+    its clean-up, so they land there): the clean-up finishes, the folder is gone, and the line says so (audit 5)."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-W", "ignore", "-c", _SIGNALLED_IN_CLEAN_UP], cwd=tmp_path, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob("onepoint-simulate-*/workorders.db")):
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "the system never came up"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == ("onepoint simulate: interrupted (SIGTERM); its system was stopped and its "
+                                            "queues and temporary folder removed")
+    assert "Traceback" not in err and sorted(tmp_path.iterdir()) == []

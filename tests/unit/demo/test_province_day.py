@@ -46,7 +46,8 @@ def test_each_document_is_the_simulators_re_timed_to_when_it_is_sent_and_valid()
         document = complaint.document("demo-unit-001", taken_by="cs-agent-0042", at=now)
         assert validator.validate_bytes(document).document_type.endswith("CreateWorkOrder")
         root = etree.fromstring(document)
-        assert root.findtext(f"{{{WO}}}OccurredAt") == now.isoformat()
+        occurred = datetime.fromisoformat(root.findtext(f"{{{WO}}}OccurredAt") or "")
+        assert now - timedelta(minutes=90) <= occurred <= now  # the fault, re-timed with the intake
         assert root.findtext(f"{{{WO}}}Msisdn") == complaint.msisdn
         assert root.findtext(f"{{{WO}}}TakenBy") == "cs-agent-0042"
         fields = {f.get("name"): f.text for f in root.iterfind(f"{{{WO}}}Field")}
