@@ -29,11 +29,12 @@ from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.taxonomy import Taxonomy
 from hub.workflow.tiers import GROUP_TIERS, VIP_TIERS
 
-__all__ = ["DEPARTMENT_TODO", "RETURN_VISIT_NOTICE", "action_effects", "dispatch_answer", "fault_time",
-           "refusal_text", "return_visit_notices", "visit_note", "visited_at"]
+__all__ = ["CREATION_NOTICE", "DEPARTMENT_TODO", "RETURN_VISIT_NOTICE", "action_effects", "dispatch_answer",
+           "fault_time", "refusal_text", "return_visit_notices", "visit_note", "visited_at"]
 
 DEPARTMENT_TODO = "oa-dispatch"  # a dispatch to a department not reached through NSP: the department's OA to-do
 RETURN_VISIT_NOTICE = "crm-return-visit"  # a VIP or group customer's complaint replied: the manager's visit
+CREATION_NOTICE = "crm-notify"  # a VIP or group customer's complaint taken (or its tier given late): the manager told
 
 A = LifecycleAction
 S = WorkOrderState

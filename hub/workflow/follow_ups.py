@@ -1,6 +1,7 @@
 """The commands a work-order change owes other systems, as documents: NSP's NetworkComplaintDispatch
 (``hub.workflow.network_dispatch``), CRM's NotifyAccountManager (at creation, and when a VIP or group customer's
-work order is replied: the return visit the account manager makes), OA's PushTodo (an escalation, or a dispatch to a
+work order is replied: the return visit the account manager makes; both also when BOSS gives the tier late,
+``hub.workflow.tier_recheck``), OA's PushTodo (an escalation, or a dispatch to a
 department that is not reached through NSP) / PushToRead and CompleteTodo (a to-do the hub closes). Pure builders; the
 handlers send them through the outbound path (validated against the systems' XSDs there, message ids derived from
 the causing message and the step)."""
@@ -16,13 +17,13 @@ from lxml import etree
 from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import add_child, shortened, timestamp
 from hub.workflow.department_todos import department_todo_id
-from hub.workflow.effects import DEPARTMENT_TODO, RETURN_VISIT_NOTICE
+from hub.workflow.effects import CREATION_NOTICE, DEPARTMENT_TODO, RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp
 from hub.workflow.network_dispatch import dispatch_field_items, nsp_dispatch
 from hub.workflow.todos import CLOSE_TODO
 
-__all__ = ["DEPARTMENT_TODO", "RETURN_VISIT_NOTICE", "department_todo", "department_todo_id", "follow_up_document",
-           "return_visit_notice"]
+__all__ = ["CREATION_NOTICE", "DEPARTMENT_TODO", "RETURN_VISIT_NOTICE", "department_todo", "department_todo_id",
+           "follow_up_document", "return_visit_notice"]
 
 C = "urn:onepoint:common:1"
 NAMESPACES = {"crm": "urn:onepoint:crm:1", "oa": "urn:onepoint:oa:1"}
@@ -70,12 +71,19 @@ def _manager_notice(follow_up: FollowUp, now: datetime, summary: str) -> etree._
 
 
 def crm_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
+    """The account manager told of a VIP or group customer's complaint, due by its reply limit. A work order replied
+    before BOSS gave its tier (``hub.workflow.tier_recheck``) owes no reply any more: the summary says when it was
+    replied, and no DueAt (its return visit, when still to make, is the return-visit notice's)."""
     row = follow_up.work_order
-    root = _manager_notice(follow_up, now, f"{row['phenomenon']}: {row['description']}")
+    replied = row.get("replied_at")
+    said = f"{row['phenomenon']}: {row['description']}"
+    if isinstance(replied, datetime):
+        said = f"Replied at {timestamp(replied)} while BOSS gave no tier: {said}"
+    root = _manager_notice(follow_up, now, said)
     add_child(root, "Channel", "SMS")
     add_child(root, "Channel", "WORK_ORDER")
     add_child(root, "Priority", row["priority"])
-    if row.get("reply_due") is not None:
+    if row.get("reply_due") is not None and not isinstance(replied, datetime):
         add_child(root, "DueAt", row["reply_due"])
     return root
 
@@ -142,7 +150,8 @@ def return_visit_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
     the return-visit deadline (DueAt)."""
     row = follow_up.work_order
     due = row.get("return_visit_due")
-    by = f" by {timestamp(due)}" if isinstance(due, datetime) else ""
+    by = "" if not isinstance(due, datetime) else f" by {timestamp(due)}" if due > now else \
+        f" by {timestamp(due)}, overdue"  # a tier BOSS gave late, after that limit: the visit is still owed
     root = _manager_notice(follow_up, now, f"Replied, return visit due{by}: {row['phenomenon']}: {row['description']}")
     add_child(root, "Channel", "WORK_ORDER")
     add_child(root, "Channel", "SMS")
@@ -166,7 +175,7 @@ def oa_close(follow_up: FollowUp, now: datetime) -> etree._Element:
 def follow_up_document(follow_up: FollowUp, now: datetime, *, operator: str, link_base: str) -> etree._Element:
     if follow_up.kind == "nsp-dispatch":
         return nsp_dispatch(follow_up, now, operator)
-    if follow_up.kind == "crm-notify":
+    if follow_up.kind == CREATION_NOTICE:
         return crm_notice(follow_up, now)
     if follow_up.kind == RETURN_VISIT_NOTICE:
         return return_visit_notice(follow_up, now)

@@ -1,6 +1,7 @@
 """The tier recheck leaves a work order already replied without the tier BOSS gives late: its reply was counted under
 the tier it had (SLA per tier), and ``onepoint stats rebuild``, which reads the stored tier, must count it there
-again — the rebuild equals the maintained counters (docs/statistics.md, "Limits")."""
+again — the rebuild equals the maintained counters (docs/statistics.md, "Limits"). What BOSS said is recorded beside
+it (``test_tier_recheck_replied_vip``), once."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ def test_a_work_order_replied_before_boss_answered_keeps_its_reply_where_it_was_
     done = recheck(runtime).run_pass()
 
     assert done.tiered == [waiting]  # the one still awaiting its reply gets its tier
+    assert done.recorded == [replied]  # the replied one: BOSS's word recorded, its tier column kept
     assert row(runtime, waiting)["tier"] == "VIP_GOLD"
     assert row(runtime, replied)["tier"] is None and row(runtime, replied)["state"] == "REPLIED"
     maintained = counters(runtime)
@@ -71,12 +73,19 @@ def test_a_work_order_replied_before_boss_answered_keeps_its_reply_where_it_was_
     runtime.close()
 
 
-def test_the_replied_work_order_is_not_asked_of_boss_again(runtime: WorkflowRuntime) -> None:
+def test_the_replied_work_order_is_asked_of_boss_once(runtime: WorkflowRuntime) -> None:
     replied = untiered(runtime, "13800138000")
     act(runtime, replied, A.REPLY, Result="answered at the desk")
     clock(runtime).advance(timedelta(minutes=1))
     checker = recheck(runtime)
     done = checker.run_pass()
-    assert (done.asked, done.tiered) == (0, [])
-    assert isinstance(checker.outbound, RecordingOutbound) and not checker.outbound.sent
+    assert (done.asked, done.tiered) == (1, [])
+    assert row(runtime, replied)["tier"] is None
+    assert isinstance(checker.outbound, RecordingOutbound)
+    sent = len(checker.outbound.sent)
+    assert done.recorded == [replied]
+    clock(runtime).advance(timedelta(minutes=1))
+    again = checker.run_pass()
+    assert (again.asked, again.tiered, again.recorded) == (0, [], [])
+    assert len(checker.outbound.sent) == sent
     runtime.close()
