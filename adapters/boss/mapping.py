@@ -13,6 +13,7 @@ from typing import Any
 
 from lxml import etree
 
+from hub.customer_tiers import AnswerTarget, answer_target, priority_of
 from hub.envelope import Envelope
 from hub.gateways import call_header, command_element, fields, text_of
 from hub.validation import schema_directory
@@ -34,7 +35,6 @@ __all__ = [
     "sync_arguments",
     "tier_arguments",
     "tier_order",
-    "tier_priority",
     "with_effective_tier",
 ]
 
@@ -116,14 +116,6 @@ def highest_tier(tiers: list[str] | tuple[str, ...]) -> str:
     return min(tiers, key=lambda t: order.index(t) if t in order else len(order))
 
 
-def tier_priority(tier: str) -> int:
-    """The work-order priority of an effective tier (boss.xsd, QueryCustomerTierResponse): VIP_* and
-    GROUP_KEY_PERSON 1; GROUP_MEMBER 2; LONG_DISTANCE_ROAMING and CONTRACT 3; the others 4."""
-    if tier.startswith("VIP_") or tier == "GROUP_KEY_PERSON":
-        return 1
-    return {"GROUP_MEMBER": 2, "LONG_DISTANCE_ROAMING": 3, "CONTRACT": 3}.get(tier, 4)
-
-
 def live_identities(identities: tuple[Identity, ...], today: date) -> tuple[Identity, ...]:
     """The identities still valid on ``today``: those without a ``ValidUntil`` or valid until today or later
     (one that cannot be read is kept: BOSS listed it)."""
@@ -156,12 +148,24 @@ def _set_in_sequence(document: etree._Element, name: str, value: str, after: tup
     found.text = value
 
 
+def _set_answer_target(document: etree._Element, target: AnswerTarget) -> None:
+    """``document``'s ``AnswerTarget`` (the last of the sequence) set to ``target``."""
+    for found in document.findall(f"{{{BOSS_NS}}}AnswerTarget"):
+        document.remove(found)
+    element = etree.SubElement(document, f"{{{BOSS_NS}}}AnswerTarget")
+    for name, value in (("ShareAnsweredPercent", target.share_percent), ("AnswerWithinSeconds", target.within_seconds),
+                        ("WindowMinutes", target.window_minutes)):
+        etree.SubElement(element, f"{{{BOSS_NS}}}{name}").text = str(value)
+
+
 def with_effective_tier(tier: CustomerTier, effective: str) -> CustomerTier:
-    """``tier`` answered as ``effective`` with its priority: the document's ``EffectiveTier`` and ``Priority``
-    rewritten in place (both XSD-valid: a tier of the enumeration, a priority 1-4)."""
-    priority = tier_priority(effective)
+    """``tier`` answered as ``effective`` with its priority and published answer target (``hub.customer_tiers``):
+    the document's ``EffectiveTier``, ``Priority`` and ``AnswerTarget`` rewritten in place (XSD-valid: a tier of
+    the enumeration, a priority 1-4); BOSS's ``AnswerTarget`` was the target of the tier BOSS named."""
+    priority = priority_of(effective)
     _set_in_sequence(tier.document, "EffectiveTier", effective, _AFTER_EFFECTIVE)
     _set_in_sequence(tier.document, "Priority", str(priority), _AFTER_PRIORITY)
+    _set_answer_target(tier.document, answer_target(effective))
     return CustomerTier(tier.msisdn, tier.brand, tier.identities, effective, priority, tier.account_manager,
                         tier.document)
 

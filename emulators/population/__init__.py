@@ -1,8 +1,8 @@
 """A seeded, deterministic subscriber population shared by the BOSS, CRM and DSMP emulators.
 
 ``generate_population(seed, subscribers, hlr_drift_share=...)`` returns the same data for the same arguments
-(one ``random.Random(seed)``); :mod:`~emulators.population.tiers` holds the tier order, :func:`effective_tier`
-(highest identity wins), priorities and answer targets.
+(one ``random.Random(seed)``); :mod:`hub.customer_tiers` (the domain's, shared with the hub's BOSS adapter) holds
+the tier order, :func:`effective_tier` (highest identity wins), priorities and answer targets.
 """
 
 from emulators.population.generate import EPOCH, generate_population
@@ -17,7 +17,7 @@ from emulators.population.model import (
     Subscriber,
     hlr_value,
 )
-from emulators.population.tiers import (
+from hub.customer_tiers import (
     ANSWER_TARGETS,
     TIER_ORDER,
     AnswerTarget,

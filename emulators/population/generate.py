@@ -30,7 +30,7 @@ from emulators.population.model import (
     Service,
     Subscriber,
 )
-from emulators.population.tiers import effective_tier, is_account_managed, tier_rank, vip_tier
+from hub.customer_tiers import effective_tier, is_account_managed, tier_rank, vip_tier
 
 __all__ = ["EPOCH", "generate_population"]
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 
-from emulators.population.tiers import AnswerTarget, answer_target, priority_of
+from hub.customer_tiers import AnswerTarget, answer_target, priority_of
 
 __all__ = [
     "DRIFT_KINDS",

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from hub.config.values import is_number
+
 __all__ = ["SYSTEMS", "SYSTEM_OPTIONS", "AdapterSettings", "parse_adapters"]
 
 #: the backend systems the hub calls: an adapter package and a queue each (hub.system.consumers)
@@ -88,8 +90,7 @@ def _secret(entry: dict[str, Any], key: str, where: str) -> str | None:
 def _number(entry: dict[str, Any], key: str, default: float, where: str, *, whole: bool = False,
             minimum: float = 0.0) -> float:
     value = entry.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum or (
-            whole and not isinstance(value, int)):
+    if not is_number(value) or value < minimum or (whole and not isinstance(value, int)):
         kind = "a whole number" if whole else "a number"
         raise ValueError(f"{where}: {key} must be {kind} of at least {minimum:g}, not {value!r}")
     return value

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.config.values import relative_path
+from hub.config.values import is_number, relative_path
 
 __all__ = ["BulletinSettings", "parse_bulletin"]
 
@@ -42,7 +42,7 @@ def _systems(section: dict[str, Any], key: str, default: list[str], source: str)
 
 def _days(section: dict[str, Any], key: str, source: str) -> float:
     value = section.get(key, 30)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 3650:
+    if not is_number(value) or not 0 < value <= 3650:
         raise ValueError(f"{source}: bulletin.{key} must be a number of days from 0 (excluded) to 3650")
     return float(value)
 

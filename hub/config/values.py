@@ -6,15 +6,23 @@ Each reader raises ``ValueError`` naming the settings file and the key (``<file>
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-__all__ = ["BUILT_IN", "database_url_problem", "positive", "relative_path", "seconds", "whole_number"]
+__all__ = ["BUILT_IN", "database_url_problem", "is_number", "positive", "relative_path", "seconds", "whole_number"]
 
 BUILT_IN = "built-in defaults"  # the source name of the settings shipped with the package
+
+
+def is_number(value: Any) -> TypeGuard[int | float]:
+    """Whether a settings value is a finite number: an int or a float, not a boolean, not ``nan`` nor ``inf``
+    (TOML has both; ``nan`` compares false with everything, so a range check alone lets it through). Every
+    numeric reader of ``hub.config`` asks this first."""
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
 
 
 def whole_number(section: dict[str, Any], name: str, key: str, default: int, source: str, *,
@@ -39,7 +47,7 @@ def positive(section: dict[str, Any], name: str, key: str, default: int, source:
 def seconds(section: dict[str, Any], name: str, key: str, default: float, source: str) -> float:
     """``[name] key``: a number of seconds, 0 or more."""
     value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    if not is_number(value) or value < 0:
         raise ValueError(f"{source}: {name}.{key} must be a number of seconds (0 or more), not {value!r}")
     return float(value)
 

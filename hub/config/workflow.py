@@ -27,7 +27,8 @@
     mass_complaint_threshold = 10        # complaints of one phenomenon at one intake point …
     mass_complaint_window_minutes = 30   # … within this window open an incident
     enforce_templates = true             # refuse a dispatch that misses its template's fields
-    statistics_timezone = "Asia/Shanghai"  # the operator's day: statistics counters, work-order ids
+    statistics_timezone = "Asia/Shanghai"  # the operator's day: statistics counters, work-order ids, the day
+                                         # BOSS identities are valid on (the BOSS adapter)
     worker_batch = 32                    # the workflow worker runs up to this many waiting messages in one
                                          # transaction, their confirms awaited once (1: one at a time)
     keep_processed_days = 7              # a processed message's record (its answer, its fingerprint) is deleted
@@ -52,7 +53,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hub.config.values import database_url_problem, relative_path
+from hub.config.values import database_url_problem, is_number, relative_path
 from hub.transport.urls import redacted
 
 __all__ = ["DEFAULT_LINK", "PARTY_ID", "ListenerSettings", "WorkflowSettings", "parse_workflow"]
@@ -127,8 +128,8 @@ def _database(value: Any, source: str) -> str:
 
 def _number(section: dict[str, Any], key: str, default: float, source: str, *, zero_ok: bool = False) -> float:
     value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or (value == 0 and not zero_ok):
-        raise ValueError(f"{source}: workflow.{key} must be a positive number")
+    if not is_number(value) or value < 0 or (value == 0 and not zero_ok):
+        raise ValueError(f"{source}: workflow.{key} must be a positive number, not {value!r}")
     return float(value)
 
 

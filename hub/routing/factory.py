@@ -14,7 +14,8 @@ __all__ = ["load_routing_table", "open_router"]
 
 def load_routing_table(settings: HubSettings, registry: CommandSetRegistry, broker: Broker) -> RoutingTable:
     return RoutingTable.load(
-        settings.routing_file, consumers=broker.config.consumers, command_types=registry.command_types()
+        settings.routing_file, consumers=broker.config.consumers, command_types=registry.command_types(),
+        registry=registry,
     )
 
 

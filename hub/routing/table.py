@@ -22,7 +22,8 @@ long, without a broker round trip (`hub.routing.reply_cache`). Only reads should
 audited command's (`hub.validation.audited`): a table caching one is refused.
 Content predicates read the envelope's ``facts``, read from the validated tree (`hub.validation.facts`) for
 the commands `reads_facts` names: routing never parses a payload. A table is checked completely when loaded;
-every error names its route.
+every error names its route. A content predicate on a fact none of its route's commands can carry (``area`` on
+``crm.NotifyAccountManager``, which has no ``AreaCode``) is refused: that route could never match.
 
 A route and its decision are `hub.routing.routes`; the check of one ``[[routes]]`` entry `hub.routing.route_entries`.
 """
@@ -36,8 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from hub.envelope import Envelope
-from hub.routing.route_entries import TIERS, check_route
+from hub.routing.route_entries import TIERS, carried_facts, check_route
 from hub.routing.routes import BROADCAST, DEFAULT_CACHE_SIZE, Route, RouteDecision
+from hub.validation.command_sets import CommandSetRegistry
 
 __all__ = ["BROADCAST", "DEFAULT_CACHE_SIZE", "TIERS", "NoRouteError", "Route", "RouteDecision", "RoutingTable",
            "RoutingTableError"]
@@ -111,8 +113,10 @@ class RoutingTable:
         return [c for c in command_types if not any(r.takes(c) and not r.when for r in self.routes)]
 
     @classmethod
-    def load(cls, path: Path | None, *, consumers: Iterable[str], command_types: Iterable[str]) -> RoutingTable:
-        """Load and check a table (the built-in default when ``path`` is None)."""
+    def load(cls, path: Path | None, *, consumers: Iterable[str], command_types: Iterable[str],
+             registry: CommandSetRegistry | None = None) -> RoutingTable:
+        """Load and check a table (the built-in default when ``path`` is None); the facts each command type can
+        carry are read from ``registry``'s schemas (default: the installed command sets)."""
         if path is None:
             text, source = resources.files("hub.routing").joinpath("default_routes.toml").read_text("utf-8"), (
                 "built-in routes"
@@ -129,11 +133,13 @@ class RoutingTable:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise RoutingTableError(f"{source}: {exc}") from None
-        return cls.from_mapping(data, source, consumers=set(consumers), command_types=list(command_types))
+        return cls.from_mapping(data, source, consumers=set(consumers), command_types=list(command_types),
+                                registry=registry)
 
     @classmethod
     def from_mapping(
-        cls, data: dict[str, Any], source: str, *, consumers: set[str], command_types: list[str]
+        cls, data: dict[str, Any], source: str, *, consumers: set[str], command_types: list[str],
+        registry: CommandSetRegistry | None = None,
     ) -> RoutingTable:
         errors: list[str] = []
         routes: list[Route] = []
@@ -141,8 +147,9 @@ class RoutingTable:
         if unknown_top:
             errors.append(f"unknown top-level keys {sorted(unknown_top)}")
         names: set[str] = set()
+        carried = carried_facts(registry)
         for index, entry in enumerate(data.get("routes", [])):
-            route, problems = check_route(entry, index, consumers, command_types)
+            route, problems = check_route(entry, index, consumers, command_types, carried)
             if route is not None and route.name in names:
                 problems.append("the name is used by an earlier route")
             errors.extend(f"route {route.name if route else index!r}: {p}" for p in problems)

@@ -16,7 +16,7 @@ from lxml import etree
 
 from hub.validation.command_sets import CommandSet
 
-__all__ = ["NO_FACTS", "ROUTING_FACTS", "FactReader", "Facts", "read_facts"]
+__all__ = ["NO_FACTS", "ROUTING_FACTS", "FactReader", "Facts", "fact_tags", "read_facts"]
 
 Facts = Mapping[str, tuple[str, ...]]
 """Fact name → the values found in the document, in document order (a fact may occur several times)."""
@@ -33,7 +33,7 @@ NO_FACTS: Facts = MappingProxyType({})
 _FACT_OF_NAME = {name: fact for fact, names in ROUTING_FACTS.items() for name in names}
 
 
-def _fact_tags(declaration: Any) -> dict[str, str]:
+def fact_tags(declaration: Any) -> dict[str, str]:
     """``{namespace}local`` → fact name, for every element the declaration can contain that carries a fact."""
     found: dict[str, str] = {}
     seen: set[int] = set()
@@ -67,7 +67,7 @@ class FactReader:
         """The facts of ``element``, a valid ``command`` (no facts when its XSD holds no fact field)."""
         tags = self._tags.get(command)
         if tags is None:
-            by_tag = _fact_tags(self._schema.elements[command])
+            by_tag = fact_tags(self._schema.elements[command])
             tags = self._tags[command] = (by_tag, tuple(by_tag))
         by_tag, names = tags
         if not names:

@@ -157,3 +157,33 @@ def test_a_database_url_that_cannot_work_is_refused_at_load_without_its_password
     with pytest.raises(ConfigError, match=message) as refused:
         load_settings(path)
     assert "pw" not in str(refused.value)
+
+
+_WORKFLOW_NUMBERS = ["repeat_window_hours", "tier_cache_seconds", "tier_timeout_seconds", "tier_pause_seconds",
+                     "scheduler_interval_seconds", "publisher_interval_seconds", "listener_connect_timeout_seconds",
+                     "listener_read_timeout_seconds", "listener_gap_seconds", "mass_complaint_window_minutes",
+                     "keep_processed_days"]
+_ADAPTER = '[adapters.boss]\nurl = "http://127.0.0.1:8101/"\n'
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-nan", "+inf"])
+@pytest.mark.parametrize(("section", "key"), [
+    *(("[workflow]\n", key) for key in _WORKFLOW_NUMBERS),
+    (_ADAPTER, "connect_timeout"), (_ADAPTER, "read_timeout"), (_ADAPTER, "breaker_reset_seconds"),
+    ("[security]\n", "sign_in_refusal_delay_seconds"),
+    ("[bulletin]\n", "keep_cleared_days"), ("[bulletin]\n", "keep_messages_days"),
+])
+def test_a_number_that_is_not_finite_is_refused_naming_its_key(tmp_path: Path, section: str, key: str,
+                                                               value: str) -> None:
+    """TOML has nan and inf; nan compares false with every bound (a timeout of nan: BOSS never asked)."""
+    path = tmp_path / "hub.toml"
+    path.write_text(f"{section}{key} = {value}\n")
+    with pytest.raises(ConfigError, match=rf"{key} must be a "):
+        load_settings(path)
+
+
+def test_the_workflow_error_keeps_its_wording_and_names_the_value(tmp_path: Path) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text("[workflow]\ntier_timeout_seconds = nan\n")
+    with pytest.raises(ConfigError, match=r"workflow\.tier_timeout_seconds must be a positive number, not nan"):
+        load_settings(path)

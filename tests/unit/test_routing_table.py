@@ -63,7 +63,6 @@ def test_final_stops_the_search():
         ({"tier": "GROUP_KEY_PERSON"}, False),
         ({"category": "01.02.*"}, True),
         ({"category": "02.*"}, False),
-        ({"area": "*"}, False),  # the notice names no area
         ({"source": "HUB"}, True),
         ({"source": ["CS", "NSP"]}, False),
         ({"tier": "VIP_GOLD", "category": "01.*", "source": "HUB"}, True),
@@ -226,3 +225,70 @@ def test_a_table_says_which_commands_need_routing_facts():
     assert routes.reads_facts("crm.NotifyAccountManager")
     assert not routes.reads_facts("workorder.CreateWorkOrder")  # the source is a header field, not a fact
     assert not routes.reads_facts("nsp.OutageNotice")
+
+
+@pytest.mark.parametrize(("commands", "when", "fact"), [
+    ("crm.NotifyAccountManager", {"tier": ["VIP_*", "GROUP_KEY_PERSON"], "area": "0755"}, "area"),
+    ("crm.*", {"area": "*"}, "area"),  # COMMANDS: the only crm command is NotifyAccountManager
+    ("nsp.OutageNotice", {"tier": "VIP_*"}, "tier"),
+    ("nsp.OutageNotice", {"category": "01.*"}, "category"),
+])
+def test_a_predicate_on_a_fact_none_of_the_routes_commands_carries_is_refused(commands, when, fact):
+    with pytest.raises(RoutingTableError) as error:
+        table({"name": "never", "commands": commands, "when": when, "to": ["crm", "oa"]})
+    text = str(error.value)
+    assert f"route 'never': 'when' on {fact!r} can never match" in text
+    assert f"carries the {fact} fact" in text
+    assert "crm.NotifyAccountManager" in text or "nsp.OutageNotice" in text  # the commands, named
+
+
+def test_a_predicate_is_kept_when_one_of_the_routes_commands_carries_the_fact():
+    routes = table({"name": "south", "commands": ["crm.NotifyAccountManager", "workorder.CreateWorkOrder"],
+                    "when": {"area": "0755"}, "to": ["oa"]},
+                   {"name": "all", "commands": "*", "to": ["workflow"]})
+    assert routes.reads_facts("crm.NotifyAccountManager") and routes.reads_facts("workorder.CreateWorkOrder")
+
+
+def test_routes_check_refuses_a_table_whose_route_can_never_match(tmp_path):
+    from click.testing import CliRunner
+
+    from hub.cli.routes import routes as routes_cli
+    path = tmp_path / "routes.toml"
+    path.write_text('[[routes]]\nname = "duty desk"\ncommands = ["crm.NotifyAccountManager"]\n'
+                    'when = { tier = ["VIP_*"], area = "0755" }\nto = ["crm"]\n')
+    result = CliRunner().invoke(routes_cli, ["check", str(path)])
+    assert result.exit_code == 1
+    assert "route 'duty desk': 'when' on 'area' can never match" in result.output
+    assert "crm.NotifyAccountManager" in result.output
+
+
+@pytest.mark.parametrize("key", ["reply_timeout", "cache_ttl"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_request_route_refuses_a_number_of_seconds_that_is_not_finite(key, value):
+    route = {"name": "r", "commands": "workorder.*", "to": "workflow", "reply_timeout": 3, key: value}
+    with pytest.raises(RoutingTableError, match="positive number"):
+        table(route)
+
+
+def test_the_readme_routing_table_example_loads_and_routes_as_it_says(registry, examples_dir):
+    import re
+    import tomllib
+    from pathlib import Path
+
+    from hub.system.consumers import consumer_kit
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
+    text = re.search(r"```toml\n(.*?)```", readme.split("### Routing table", 1)[1], re.S).group(1)
+    routes = RoutingTable.from_mapping(tomllib.loads(text), "README", consumers=set(DEFAULT_CONSUMERS),
+                                       command_types=registry.command_types(), registry=registry)
+    validator = DocumentValidator(registry)
+
+    def routed(name: str) -> tuple[str, ...]:
+        command = validator.validate_bytes((examples_dir / "nsp" / name).read_bytes())
+        return routes.targets(envelope_for(command, headers={}))
+
+    assert routed("OutageNotice.valid-fault.xml") == ("crm", "oa")  # area 0755
+    with pytest.raises(NoRouteError):
+        routed("OutageNotice.valid-planned-work.xml")  # 0571, 0572: not Shenzhen's, and nothing else takes it
+    for consumer in ("crm", "oa"):  # each target has a handler for what the route sends it
+        consumer_kit(consumer).handlers.resolve(consumer, "nsp.OutageNotice")

@@ -1,35 +1,44 @@
 """What the BOSS adapter answers when BOSS's answer disagrees with itself or was lost on the way: the highest
-valid identity wins (with its priority), and a SyncHLR whose first answer was lost (BOSS repaired, the read timed
+valid identity wins (with its priority; validity on the operator's day, never BOSS's published answer target of the
+tier it named), and a SyncHLR whose first answer was lost (BOSS repaired, the read timed
 out) still gets the repair's diff on the retry, BOSS (the emulator, in process) keying on the MessageId."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 import respx
 from lxml import etree
 
-from adapters.boss import BossClient, handlers
+from adapters.boss import BossClient, dependencies, handlers
 from emulators.boss import create_emulator
 from emulators.toolkit.handle import EmulatorHandle, in_process_emulator
+from hub.config.settings import HubSettings, WorkflowSettings
 from hub.gateways import SoapGateway
 from hub.workers import WorkerTestClient
 from tests.unit.adapters.soap_kit import BASE_URL, WSDL_URL, C, command, registry, settings, soap_answer, wsdl
 
 pytestmark = pytest.mark.unit
 BOSS = "urn:onepoint:boss:1"
+OPERATOR_ZONE = ZoneInfo("Asia/Shanghai")
+VIP_TARGET = ("<boss:AnswerTarget><boss:ShareAnsweredPercent>95</boss:ShareAnsweredPercent>"
+              "<boss:AnswerWithinSeconds>20</boss:AnswerWithinSeconds><boss:WindowMinutes>30</boss:WindowMinutes>"
+              "</boss:AnswerTarget>")
 
 
-def tier_answer(identities: str, effective: str, priority: int) -> bytes:
+def tier_answer(identities: str, effective: str, priority: int, target: str = "") -> bytes:
     document = (f'<boss:QueryCustomerTierResponse xmlns:boss="{BOSS}" xmlns:c="{C}"><boss:Ack>'
                 "<c:MessageId>cs-test-00000001</c:MessageId><c:Status>COMPLETED</c:Status>"
                 "<c:ReceivedAt>2026-12-05T08:00:00.000+08:00</c:ReceivedAt></boss:Ack>"
                 f"<boss:Msisdn>13800138000</boss:Msisdn><boss:Brand>QQT</boss:Brand>{identities}"
                 f"<boss:EffectiveTier>{effective}</boss:EffectiveTier><boss:Priority>{priority}</boss:Priority>"
-                "</boss:QueryCustomerTierResponse>")
+                f"{target}</boss:QueryCustomerTierResponse>")
     return soap_answer(document.encode())
 
 
@@ -45,13 +54,17 @@ def boss_route() -> Iterator[tuple[respx.Route, WorkerTestClient]]:
         route = router.post(BASE_URL)
         gateway = SoapGateway(settings("boss"), registry().get("boss"))
         try:
-            yield route, WorkerTestClient(handlers, consumer="boss", dependencies={"boss": BossClient(gateway)})
+            yield route, WorkerTestClient(handlers, consumer="boss", dependencies={
+                "boss": BossClient(gateway), "operator_zone": OPERATOR_ZONE})
         finally:
             gateway.close()
 
 
-def answered(client: WorkerTestClient) -> etree._Element:
-    result = client.request(command("boss/QueryCustomerTier.valid.xml"))
+def answered(client: WorkerTestClient, received_at: datetime | None = None) -> etree._Element:
+    envelope = command("boss/QueryCustomerTier.valid.xml")
+    if received_at is not None:
+        envelope = dataclasses.replace(envelope, received_at=received_at)
+    result = client.request(envelope)
     assert result.processed and result.reply is not None, result
     answer = etree.fromstring(result.reply)
     assert registry().get("boss").lxml_schema.validate(answer)
@@ -77,6 +90,41 @@ class TestHighestIdentityWins:
         answer = answered(client)
         assert (answer.findtext(f"{{{BOSS}}}EffectiveTier"), answer.findtext(f"{{{BOSS}}}Priority")) == ("CONTRACT",
                                                                                                         "3")
+
+    def test_a_card_that_expired_yesterday_on_the_operators_calendar_no_longer_counts(self, boss_route):
+        route, client = boss_route
+        route.respond(200, content=tier_answer(identity("VIP_GOLD", "2026-12-05") + identity("CONTRACT"),
+                                               "VIP_GOLD", 1))
+        # 2026-12-05T17:30Z is 2026-12-06 01:30 in Beijing: the card's last day (in the operator's calendar) is over
+        answer = answered(client, received_at=datetime(2026, 12, 5, 17, 30, tzinfo=UTC))
+        assert (answer.findtext(f"{{{BOSS}}}EffectiveTier"), answer.findtext(f"{{{BOSS}}}Priority")) == ("CONTRACT",
+                                                                                                        "3")
+
+    def test_the_day_is_the_operator_zone_the_adapter_is_given(self):
+        with respx.mock(assert_all_called=False) as router:
+            router.get(WSDL_URL).respond(200, content=wsdl("boss"), headers={"content-type": "text/xml"})
+            route = router.post(BASE_URL)
+            route.respond(200, content=tier_answer(identity("VIP_GOLD", "2026-12-05") + identity("CONTRACT"),
+                                                   "VIP_GOLD", 1))
+            london = HubSettings(adapters=(settings("boss"),),
+                                 workflow=WorkflowSettings(statistics_timezone="Europe/London"))
+            deps = dependencies(london)
+            assert deps["operator_zone"] == ZoneInfo("Europe/London")
+            try:
+                client = WorkerTestClient(handlers, consumer="boss", dependencies=deps)
+                answer = answered(client, received_at=datetime(2026, 12, 5, 17, 30, tzinfo=UTC))
+            finally:
+                deps["boss"].close()
+        assert answer.findtext(f"{{{BOSS}}}EffectiveTier") == "VIP_GOLD"  # still the 5th in London
+
+    def test_an_overridden_answer_carries_the_answer_target_of_the_tier_it_names(self, boss_route):
+        route, client = boss_route
+        route.respond(200, content=tier_answer(identity("VIP_GOLD", "2020-12-31") + identity("CONTRACT"),
+                                               "VIP_GOLD", 1, VIP_TARGET))
+        answer = answered(client)
+        assert answer.findtext(f"{{{BOSS}}}EffectiveTier") == "CONTRACT"
+        assert [answer.findtext(f"{{{BOSS}}}AnswerTarget/{{{BOSS}}}{name}")  # CONTRACT's, not the VIP's 95/20/30
+                for name in ("ShareAnsweredPercent", "AnswerWithinSeconds", "WindowMinutes")] == ["80", "20", "60"]
 
     def test_an_answer_that_agrees_is_passed_on_as_boss_gave_it(self, boss_route):
         route, client = boss_route

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -55,7 +56,8 @@ def boss(request: pytest.FixtureRequest) -> Iterator[Boss]:
         router.get(WSDL_URL).respond(200, content=wsdl("boss"), headers={"content-type": "text/xml"})
         route = router.post(BASE_URL)
         gateway = SoapGateway(settings("boss", **options), registry().get("boss"), breakers=breakers, metrics=metrics)
-        client = WorkerTestClient(handlers, consumer="boss", dependencies={"boss": BossClient(gateway)})
+        client = WorkerTestClient(handlers, consumer="boss", dependencies={
+            "boss": BossClient(gateway), "operator_zone": ZoneInfo("Asia/Shanghai")})
         try:
             yield Boss(route, client, breakers, metrics)
         finally:

@@ -8,11 +8,13 @@ import pytest
 from lxml import etree
 
 from adapters.boss import mapping
+from hub.customer_tiers import answer_target, priority_of
 from hub.gateways import with_ack
 from tests.unit.adapters.soap_kit import C, command, example, registry
 
 pytestmark = pytest.mark.unit
 SENT = datetime(2026, 11, 23, 1, 15, tzinfo=UTC)
+BOSS = "urn:onepoint:boss:1"
 
 
 def test_tier_query_is_forwarded_under_the_callers_ids_from_the_hub() -> None:
@@ -76,3 +78,18 @@ def test_an_answer_of_the_handlers_own_is_stamped_in_place() -> None:
     assert document is answer  # no copy of a large answer
     assert document.findtext(f".//{{{C}}}MessageId") == "cs-q-00000078"
     assert registry().get("boss").lxml_schema.validate(document)
+
+
+@pytest.mark.parametrize("effective", ["CONTRACT", "VIP_DIAMOND"])
+def test_an_overridden_tier_carries_its_own_published_answer_target(effective: str) -> None:
+    answer = etree.fromstring(example("boss/responses/QueryCustomerTierResponse.xml"))  # VIP_GOLD, 95/20/30
+    overridden = mapping.with_effective_tier(mapping.customer_tier(answer), effective)
+    document = overridden.document
+    target = answer_target(effective)
+    assert (overridden.effective_tier, overridden.priority) == (effective, priority_of(effective))
+    figures = [document.findtext(f"{{{BOSS}}}AnswerTarget/{{{BOSS}}}{name}")
+               for name in ("ShareAnsweredPercent", "AnswerWithinSeconds", "WindowMinutes")]
+    assert figures == [str(target.share_percent), str(target.within_seconds), str(target.window_minutes)]
+    assert len(document.findall(f"{{{BOSS}}}AnswerTarget")) == 1
+    assert registry().get("boss").lxml_schema.validate(with_ack(document, command("boss/QueryCustomerTier.valid.xml"),
+                                                                SENT))

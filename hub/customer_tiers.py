@@ -1,7 +1,8 @@
 """Customer tiers of the complaint workflow: order, effective tier, priority and published answer targets.
 
-Pure domain (no emulator dependency), so the hub's workflow can share it once it exists. Tier codes are the values
-of ``common.xsd`` ``CustomerTier``, highest first.
+Pure domain, imported by the BOSS emulator (its population) and the hub's BOSS adapter alike (an answer whose
+effective tier the hub corrects carries that tier's priority and answer target). Tier codes are the values of
+``common.xsd`` ``CustomerTier``, highest first.
 
 - :func:`effective_tier`: a customer with several identities is treated at the highest one;
 - :func:`priority_of`: VIP_* and GROUP_KEY_PERSON 1, GROUP_MEMBER 2, LONG_DISTANCE_ROAMING and CONTRACT 3,
