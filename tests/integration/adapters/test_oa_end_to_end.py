@@ -24,12 +24,11 @@ from hub.routing.outbound import BrokerOutbound
 from hub.validation import DocumentValidator
 from hub.workers import DeadLetterQueues
 from tests.integration.adapters.conftest import take, wait_until, xml_gateway_settings
+from tests.integration.adapters.department_dispatch import DEPARTMENT, dispatched_to_department
 from tests.integration.adapters.hub_kit import RunningHub
 from tests.integration.resilience.faulty_system import AUDIT_KEY_ENV, running_system
 from tests.integration.workflow.test_complaint_end_to_end import (
     CALM,
-    CATEGORY,
-    DISPATCH_FIELDS,
     SEED,
     SUBSCRIBERS,
     HotlineAgent,
@@ -109,30 +108,20 @@ def test_a_department_todo_is_closed_in_oa_when_the_work_order_is_cancelled(
             options.update(seed=SEED, subscribers=SUBSCRIBERS)
         return emulator_factory(name, **options)
 
-    department = "NOC-PROV"  # the example dispatch's ToDepartment
     customer = generate_population(SEED, SUBSCRIBERS).subscribers[0]
     with running_system(broker_url, tmp_path, start_emulator, CALM) as hub, closing(HotlineAgent(hub)) as agent:
         oa = hub.emulators["oa"]
-        created = agent.answered(agent.document("CreateWorkOrder.valid.xml", Msisdn=customer.msisdn,
-                                                ContactNumber=customer.msisdn, CategoryCode=CATEGORY))
-        work_order_id = wo_text(created, "wo:WorkOrderId")
-        document = agent.document("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id,
-                                  **{"Dispatch/wo:ToSystem": "BOSS"})  # no dispatch in BOSS's commands: OA
-        dispatch = document.find("wo:Dispatch", WO_NS)
-        assert dispatch is not None
-        for name, value in DISPATCH_FIELDS.items():
-            etree.SubElement(dispatch, f"{{{WO_NS['wo']}}}Field", name=name).text = value
-        assert wo_text(agent.answered(document), "wo:State") == "DISPATCHED"
+        work_order_id = dispatched_to_department(agent, customer.msisdn)
         item_id = f"{work_order_id}-dsp1"
 
         def open_todos() -> list[str]:
-            return [i["item_id"] for i in oa.http.get(f"/oa/users/{department}/items").json()["todo"]]
+            return [i["item_id"] for i in oa.http.get(f"/oa/users/{DEPARTMENT}/items").json()["todo"]]
 
         settle(lambda: item_id in open_todos(), "the department's to-do in OA")
         assert wo_text(agent.act("WorkOrderAction.valid-cancel.xml", work_order_id), "wo:State") == "CANCELLED"
         settle(lambda: item_id not in open_todos(), "the hub to close the department's to-do in OA")
         (item,) = [i for i in oa.state()["items"] if i["item_id"] == item_id]
-        feed = oa.http.get(f"/feeds/{department}/todo.atom").text
+        feed = oa.http.get(f"/feeds/{DEPARTMENT}/todo.atom").text
         shown = agent.query(work_order_id)
         dead = DeadLetterQueues(hub.broker).counts()
     assert (item["status"], item["closed_by"]) == ("completed", "hub")

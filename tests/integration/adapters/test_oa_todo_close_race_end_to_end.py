@@ -11,16 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
 import tests.integration.resilience.faulty_system as faulty
 from emulators.population import generate_population
 from hub.transport import DelayTier
 from hub.workers import DeadLetterQueues
+from tests.integration.adapters.department_dispatch import DEPARTMENT, dispatched_to_department
 from tests.integration.workflow.test_complaint_end_to_end import (
     CALM,
-    CATEGORY,
-    DISPATCH_FIELDS,
     SEED,
     SUBSCRIBERS,
     HotlineAgent,
@@ -31,7 +29,6 @@ from tests.integration.workflow.test_complaint_end_to_end import NS as WO_NS
 from tests.integration.workflow.test_complaint_end_to_end import text as wo_text
 
 OA = "urn:onepoint:oa:1"
-DEPARTMENT = "NOC-PROV"  # the example dispatch's ToDepartment
 TIERS = (DelayTier("5s", 5000), DelayTier("10s", 10_000), DelayTier("20s", 20_000))  # the first as by default
 
 
@@ -52,16 +49,7 @@ def test_a_todo_pushed_after_the_work_order_was_cancelled_ends_closed_in_oa(
             closing(HotlineAgent(hub)) as agent:
         oa = hub.emulators["oa"]
         oa.add_fault("error", "PushTodo", status=503, times=3)  # the push's in-process attempts: to the 5 s tier
-        created = agent.answered(agent.document("CreateWorkOrder.valid.xml", Msisdn=customer.msisdn,
-                                                ContactNumber=customer.msisdn, CategoryCode=CATEGORY))
-        work_order_id = wo_text(created, "wo:WorkOrderId")
-        document = agent.document("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id,
-                                  **{"Dispatch/wo:ToSystem": "BOSS"})  # no dispatch in BOSS's commands: OA
-        dispatch = document.find("wo:Dispatch", WO_NS)
-        assert dispatch is not None
-        for name, value in DISPATCH_FIELDS.items():
-            etree.SubElement(dispatch, f"{{{WO_NS['wo']}}}Field", name=name).text = value
-        assert wo_text(agent.answered(document), "wo:State") == "DISPATCHED"
+        work_order_id = dispatched_to_department(agent, customer.msisdn)
         item_id = f"{work_order_id}-dsp1"
 
         def calls() -> list[tuple[str, int]]:
