@@ -209,6 +209,8 @@ class SQLiteProcessedStore(ProcessedStore):
         return int(row[0])
 
     def close(self) -> None:
+        """Close every thread's connection: call it once no other thread uses the store (a connection closed while
+        another thread's statement runs on it crashes the interpreter's sqlite3 module)."""
         super().close()  # the lease keeper first: it uses a connection of its own
         with self._all_lock:
             for db in self._all:

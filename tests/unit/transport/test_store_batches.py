@@ -91,8 +91,10 @@ def test_process_batch_once_acks_after_the_commit_and_requeues_failures(store: P
 def test_process_batch_once_waits_for_a_busy_id_then_acks_it_as_a_duplicate(store: ProcessedStore) -> None:
     settled: list[tuple[str, Settlement]] = []
     store._acquire("x")  # another worker's process_once holds "x" ...
-    threading.Timer(0.1, store._finish, ("x", "first copy")).start()  # ... and records it a moment later
+    other = threading.Timer(0.1, store._finish, ("x", "first copy"))  # ... and records it a moment later
+    other.start()
     result = process_batch_once(store, [_delivery("x", settled)], lambda m: "second", busy_wait=5.0)
+    other.join()  # its statement done before the fixture closes the store (a connection closed under it crashes)
     assert (result.ran, result.duplicates, result.requeued) == (0, 1, 0)
     assert settled == [("x", Settlement.ACK)] and store.outcome("x") == "first copy"
 
