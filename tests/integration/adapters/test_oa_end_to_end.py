@@ -33,6 +33,7 @@ from tests.integration.workflow.test_complaint_end_to_end import (
     SUBSCRIBERS,
     HotlineAgent,
     broker_url,  # noqa: F401 - the fixture: memory:// and RabbitMQ
+    seeded_emulators,
     settle,
 )
 from tests.integration.workflow.test_complaint_end_to_end import NS as WO_NS
@@ -103,10 +104,7 @@ def test_a_department_todo_is_closed_in_oa_when_the_work_order_is_cancelled(
     monkeypatch.setenv(AUDIT_KEY_ENV, "oa-department-todo-e2e-audit-key-0123456789ab")
     monkeypatch.chdir(tmp_path)
 
-    def start_emulator(name: str, **options: Any) -> Any:
-        if name in ("boss", "crm"):
-            options.update(seed=SEED, subscribers=SUBSCRIBERS)
-        return emulator_factory(name, **options)
+    start_emulator = seeded_emulators(emulator_factory, nsp_replies=True)
 
     customer = generate_population(SEED, SUBSCRIBERS).subscribers[0]
     with running_system(broker_url, tmp_path, start_emulator, CALM) as hub, closing(HotlineAgent(hub)) as agent:

@@ -23,6 +23,7 @@ from tests.integration.workflow.test_complaint_end_to_end import (
     SUBSCRIBERS,
     HotlineAgent,
     broker_url,  # noqa: F401 - the fixture: memory:// and RabbitMQ
+    seeded_emulators,
     settle,
 )
 from tests.integration.workflow.test_complaint_end_to_end import NS as WO_NS
@@ -39,10 +40,7 @@ def test_a_todo_pushed_after_the_work_order_was_cancelled_ends_closed_in_oa(
     monkeypatch.setattr(faulty, "FAST_TIERS", TIERS)
     monkeypatch.chdir(tmp_path)
 
-    def start_emulator(name: str, **options: Any) -> Any:
-        if name in ("boss", "crm"):
-            options.update(seed=SEED, subscribers=SUBSCRIBERS)
-        return emulator_factory(name, **options)
+    start_emulator = seeded_emulators(emulator_factory, nsp_replies=True)
 
     customer = generate_population(SEED, SUBSCRIBERS).subscribers[0]
     with faulty.running_system(broker_url, tmp_path, start_emulator, CALM) as hub, \

@@ -136,18 +136,25 @@ def history(work_order: etree._Element) -> list[dict[str, str]]:
             for entry in work_order.iterfind("wo:History", NS)]
 
 
+def seeded_emulators(emulator_factory: Any, *, nsp_replies: bool = False) -> Callable[..., Any]:
+    """Start the emulators as the resilience system does, BOSS and CRM from our seeded population; NSP replies to
+    a dispatch only when told (``nsp_replies``: at once, as it does by default)."""
+    def start_emulator(name: str, **options: Any) -> Any:
+        if name in ("boss", "crm"):
+            options.update(seed=SEED, subscribers=SUBSCRIBERS)
+        if name == "nsp" and not nsp_replies:
+            options.update(auto_reply=False)
+        return emulator_factory(name, **options)
+
+    return start_emulator
+
+
 def test_a_vip_complaint_from_creation_to_close(broker_url: str, tmp_path: Path, emulator_factory: Any,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(AUDIT_KEY_ENV, "workflow-e2e-audit-key-0123456789abcdefghij")
     monkeypatch.chdir(tmp_path)  # the adapters' processed stores on amqp:// are sqlite files in the working folder
 
-    def start_emulator(name: str, **options: Any) -> Any:
-        """As the resilience system starts them, from our seeded population, and NSP replies only when told."""
-        if name in ("boss", "crm"):
-            options.update(seed=SEED, subscribers=SUBSCRIBERS)
-        if name == "nsp":
-            options.update(auto_reply=False)
-        return emulator_factory(name, **options)
+    start_emulator = seeded_emulators(emulator_factory)
 
     vip = vip_with_account_manager()
     limits = load_sla_table().row(vip.effective_tier)

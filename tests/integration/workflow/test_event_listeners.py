@@ -21,11 +21,10 @@ from tests.integration.resilience.faulty_system import AUDIT_KEY_ENV, running_sy
 from tests.integration.workflow.test_complaint_end_to_end import (
     CALM,
     CATEGORY,
-    SEED,
-    SUBSCRIBERS,
     WO,
     HotlineAgent,
     broker_url,  # noqa: F401 - the fixture: memory:// and a private RabbitMQ
+    seeded_emulators,
     settle,
     text,
     vip_with_account_manager,
@@ -85,12 +84,7 @@ def test_a_registered_listener_gets_a_work_orders_events_in_order_once_each(
     monkeypatch.setenv(AUDIT_KEY_ENV, "workflow-listeners-audit-key-0123456789abcdef")
     monkeypatch.chdir(tmp_path)
 
-    def start_emulator(name: str, **options: Any) -> Any:
-        if name in ("boss", "crm"):
-            options.update(seed=SEED, subscribers=SUBSCRIBERS)
-        if name == "nsp":
-            options.update(auto_reply=False)
-        return emulator_factory(name, **options)
+    start_emulator = seeded_emulators(emulator_factory)
 
     vip = vip_with_account_manager()
     with listening() as (url, listener), running_system(broker_url, tmp_path, start_emulator, CALM) as hub, \

@@ -26,6 +26,7 @@ from tests.integration.workflow.test_complaint_end_to_end import (
     WO,
     HotlineAgent,
     broker_url,  # noqa: F401 - the fixture: memory:// and RabbitMQ
+    seeded_emulators,
     settle,
     text,
 )
@@ -52,12 +53,7 @@ def test_ten_complaints_at_one_hall_reach_nsp_as_one_mass_complaint(
     monkeypatch.setenv(AUDIT_KEY_ENV, "workflow-incident-e2e-audit-key-0123456789abcdef")
     monkeypatch.chdir(tmp_path)
 
-    def start_emulator(name: str, **options: Any) -> Any:
-        if name in ("boss", "crm"):
-            options.update(seed=SEED, subscribers=SUBSCRIBERS)
-        if name == "nsp":
-            options.update(auto_reply=False)
-        return emulator_factory(name, **options)
+    start_emulator = seeded_emulators(emulator_factory)
 
     customers = [s.msisdn for s in generate_population(SEED, SUBSCRIBERS).subscribers[:11]]
     with running_system(broker_url, tmp_path, start_emulator, CALM) as hub, closing(HotlineAgent(hub)) as agent:

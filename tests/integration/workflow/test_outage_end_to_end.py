@@ -20,11 +20,10 @@ from tests.integration.resilience.faulty_system import AUDIT_KEY_ENV, running_sy
 from tests.integration.workflow.test_complaint_end_to_end import (  # noqa: F401 - broker_url: the fixture
     CALM,
     CATEGORY,
-    SEED,
-    SUBSCRIBERS,
     HotlineAgent,
     broker_url,
     history,
+    seeded_emulators,
     settle,
     text,
     vip_with_account_manager,
@@ -47,12 +46,7 @@ def test_a_complaint_during_an_nsp_outage_is_answered_at_intake(broker_url: str,
     monkeypatch.setenv(AUDIT_KEY_ENV, "workflow-e2e-audit-key-0123456789abcdefghij")
     monkeypatch.chdir(tmp_path)
 
-    def start_emulator(name: str, **options: Any) -> Any:
-        if name in ("boss", "crm"):
-            options.update(seed=SEED, subscribers=SUBSCRIBERS)
-        if name == "nsp":
-            options.update(auto_reply=False)
-        return emulator_factory(name, **options)
+    start_emulator = seeded_emulators(emulator_factory)
 
     vip = vip_with_account_manager()
     database = tmp_path / "workorders.db"
