@@ -63,10 +63,10 @@ def _tokens(items: tuple[str, ...], settings: HubSettings) -> dict[str, str]:
 
 
 def _print_table(system: Any, hub_url: str, emulators: dict[str, str]) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
+    from hub.observability.console import report_console
     from hub.system import endpoints
 
     consumers = {f"{system.settings.topology_prefix}.{c}": "worker in this process" for c in
@@ -80,7 +80,7 @@ def _print_table(system: Any, hub_url: str, emulators: dict[str, str]) -> None:
         table.add_column(column, overflow="fold")
     for row in endpoints(hub_url, system.registry.names(), emulators=emulators, consumers=consumers):
         table.add_row(escape(row.group), escape(row.what), escape(row.url))  # "[adapters.boss]" is not markup
-    console = Console(width=None if sys.stdout.isatty() else 160)
+    console = report_console()
     console.print(table)
     console.print("Ctrl-C stops the hub, drains the workers and stops the emulators.")
 

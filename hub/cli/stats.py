@@ -5,7 +5,6 @@ counters from the work orders and their history. Straight on the work-order data
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,10 +100,11 @@ def stats(ctx: click.Context, first: str | None, last: str | None, area: str | N
 
 
 def _print_tables(figures: Any, zone: ZoneInfo) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=None if sys.stdout.isatty() else 160)
+    from hub.observability.console import report_console
+
+    console = report_console()
     query, totals = figures.query, figures.totals
     where = f", area {query.area_code}" if query.area_code else ""
     summary = Table(title=f"complaints {query.first_day} … {query.last_day}{where}", title_justify="left",

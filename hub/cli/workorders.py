@@ -4,7 +4,6 @@ deadlines after the SLA table or a calendar changed — straight on the work-ord
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 from datetime import timedelta
 from pathlib import Path
@@ -72,9 +71,9 @@ def _msisdn_option(context: click.Context, parameter: click.Parameter, value: st
 
 
 def _console() -> Any:
-    from rich.console import Console
+    from hub.observability.console import report_console
 
-    return Console(width=None if sys.stdout.isatty() else 160)
+    return report_console()
 
 
 @click.group("workorders")

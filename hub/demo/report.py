@@ -12,16 +12,15 @@ journal); blank otherwise (a request as sent, a worker's step). Consecutive rows
 from __future__ import annotations
 
 import json
-import sys
 
 from rich.console import Console
 from rich.table import Table
 
 from hub.demo.runner import DemoRun
+from hub.observability.console import report_console
 
-__all__ = ["REPORT_WIDTH", "as_json", "print_report", "report_console"]
+__all__ = ["as_json", "print_report"]
 
-REPORT_WIDTH = 160  # columns when stdout is no terminal
 SIDE_STYLE = {"caller": "cyan", "hub": "magenta", "system": "green"}
 
 
@@ -73,12 +72,6 @@ def summary_table(run: DemoRun) -> Table:
         table.add_row("[red]problem[/]", problem)
     table.add_row("time", f"{run.seconds:.1f} s in all (system start {run.startup_seconds:.1f} s)")
     return table
-
-
-def report_console() -> Console:
-    """The console a report is printed on: the terminal's width on a terminal, else ``REPORT_WIDTH`` (a file or a
-    pipe would get 80 columns, which cuts ids and splits figures), as ``onepoint stats`` and ``workorders``."""
-    return Console(width=None if sys.stdout.isatty() else REPORT_WIDTH)
 
 
 def print_report(run: DemoRun, console: Console | None = None) -> None:

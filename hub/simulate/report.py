@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from rich.console import Console
 from rich.table import Table
 
-from hub.demo.report import report_console
+from hub.observability.console import report_console
 from hub.simulate.figures import BurstFigures, Figures, TierSla
 from hub.simulate.runner import SimulationRun
 
