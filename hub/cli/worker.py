@@ -89,7 +89,9 @@ def _routing_table(settings: HubSettings, broker: Broker, sets: CommandSetRegist
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Settings file: [broker] url (amqp://), prefix, delay tiers. Required in practice: the built-in "
                    "defaults' memory:// is refused.")
-@click.option("--store", default=None, help="Processed-message store URL  [default: sqlite:///onepoint-CONSUMER.sqlite3]")
+@click.option("--store", default=None, help="Processed-message store URL: sqlite:///PATH, or postgresql+psycopg://… "
+              "shared by this consumer's workers on every machine  [default: [workers] processed_store of --config, "
+              "else sqlite:///onepoint-CONSUMER.sqlite3]")
 @click.option("--prefetch", type=int, default=None,
               help="Unacknowledged deliveries at most  [default: 16, or twice the concurrency]")
 @click.option("--concurrency", type=int, default=None, help="Handler threads  [default: an adapter's "
@@ -122,7 +124,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     from hub.observability.metrics import Metrics
     from hub.routing.reloads import RouteReloads, outcome_path
     from hub.store import open_store
-    from hub.system.assembly import dependency_defaults, worker_capacity
+    from hub.system.assembly import dependency_defaults, processed_store_url, worker_capacity
     from hub.system.consumers import ConsumerKit, ConsumerUnavailable, consumer_kit
     from hub.system.health import DATABASE, database_probe
     from hub.system.worker_probes import WorkerProbes
@@ -202,7 +204,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         if kit is not None and kit.processed_store is not None and store is None and dependencies_ref is None:
             processed = kit.processed_store(dependencies)  # the workflow: its own database, one transaction
         else:
-            processed = open_store(store or f"sqlite:///onepoint-{consumer}.sqlite3")
+            processed = open_store(store or processed_store_url(settings, consumer), consumer=consumer)
     except Exception as exc:  # a store that cannot be opened
         broker.close()
         if kit is not None and dependencies_ref is None:

@@ -16,6 +16,7 @@ from hub.config.runtime import DEFAULT_GC_YOUNG_THRESHOLD
 from hub.config.security import CallerConfig, SecuritySettings, parse_callers, parse_security
 from hub.config.server import parse_public_url
 from hub.config.values import BUILT_IN, positive, relative_path, whole_number
+from hub.config.workers import WorkerSettings, parse_workers
 from hub.config.workflow import WorkflowSettings, parse_workflow
 from hub.transport.topology import DelayTier, TopologyConfig
 from hub.transport.urls import BrokerURLError, node_urls, scheme
@@ -29,6 +30,7 @@ __all__ = [
     "ConfigError",
     "HubSettings",
     "SecuritySettings",
+    "WorkerSettings",
     "WorkflowSettings",
     "load_settings",
 ]
@@ -61,6 +63,7 @@ class HubSettings:
     audit: AuditSettings = field(default_factory=AuditSettings)  # [audit]: the SMS-log audit trail (hub.audit)
     bulletin: BulletinSettings = field(default_factory=BulletinSettings)  # [bulletin]: outage notices for agents
     workflow: WorkflowSettings = field(default_factory=WorkflowSettings)  # [workflow]: the work-order engine
+    workers: WorkerSettings = field(default_factory=WorkerSettings)  # [workers]: the adapters' processed store
     source: str = BUILT_IN
 
     def adapter(self, system: str) -> AdapterSettings:
@@ -129,7 +132,7 @@ _SECTIONS: dict[str, frozenset[str] | None] = {  # None: the section's own parse
                            "sign_in_refusal_delay_seconds"}),
     "routing": frozenset({"file"}),
     "broker": None, "runtime": None, "callers": None, "adapters": None, "audit": None, "bulletin": None,
-    "workflow": None,
+    "workflow": None, "workers": None,
 }
 
 
@@ -185,6 +188,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             audit=parse_audit(data.get("audit", {}), source),
             bulletin=parse_bulletin(data.get("bulletin"), source),
             workflow=parse_workflow(data.get("workflow"), source),
+            workers=parse_workers(data.get("workers"), source),
             source=source,
         )
     except ValueError as exc:

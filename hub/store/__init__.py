@@ -1,4 +1,5 @@
-"""Processed-message store: idempotency keyed by message id (SQLite by default, or in memory)."""
+"""Processed-message store: idempotency keyed by message id (SQLite by default, in memory, or PostgreSQL shared by
+the workers of several machines)."""
 
 from hub.store.base import BatchOutcome, Claim, ClaimBusyError, ProcessedStore, Recorded
 from hub.store.batch import BatchResult, process_batch_once
@@ -6,6 +7,7 @@ from hub.store.idempotent import process_once
 from hub.store.memory import MemoryProcessedStore
 from hub.store.retention import RetainingSQLiteStore
 from hub.store.sqlite import SQLiteProcessedStore
+from hub.transport.urls import redacted
 
 __all__ = [
     "BatchOutcome",
@@ -22,11 +24,20 @@ __all__ = [
 ]
 
 
-def open_store(url: str = "sqlite:///onepoint-processed.db") -> ProcessedStore:
-    """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` (its records kept 7 days: ``hub.store.retention``) or
-    ``memory://``."""
+def open_store(url: str = "sqlite:///onepoint-processed.db", *, consumer: str | None = None) -> ProcessedStore:
+    """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` (its records kept 7 days: ``hub.store.retention``),
+    ``memory://``, or ``postgresql://…`` / ``postgresql+psycopg://…``: one database the workers of every machine
+    share, its records kept 7 days too (``hub.store.postgres_retention``), which needs the ``consumer`` whose
+    records the store keeps (one table holds every consumer's)."""
     if url.startswith("memory://"):
         return MemoryProcessedStore()
     if url.startswith("sqlite:///"):
         return RetainingSQLiteStore(url.removeprefix("sqlite:///"))
-    raise ValueError(f"unsupported store URL {url!r}")
+    if url.startswith(("postgresql://", "postgresql+psycopg://")):
+        if not consumer:
+            raise ValueError("a PostgreSQL processed store is shared by the consumers: name the consumer")
+        from hub.store.postgres_retention import RetainingPostgresStore  # SQLAlchemy only where it is used
+
+        return RetainingPostgresStore.open(url, consumer)
+    raise ValueError(f"unsupported store URL {redacted(url)!r}: sqlite:///PATH, memory:// or postgresql+psycopg://…")
+

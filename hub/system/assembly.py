@@ -51,10 +51,13 @@ log = logging.getLogger("onepoint.system")
 
 def processed_store_url(settings: HubSettings, consumer: str) -> str:
     """Where a worker records processed message ids: nowhere lasting on ``memory://`` (its messages die with
-    the process too), else ``sqlite:///onepoint-<consumer>.sqlite3`` like ``onepoint worker``: in the working
-    folder, a deployment's home, so one folder serves one deployment (``docs/deadlines.md``, "The processed stores
-    and the working folder")."""
-    return "memory://" if scheme(settings.broker_url) == "memory" else f"sqlite:///onepoint-{consumer}.sqlite3"
+    the process too), else ``[workers] processed_store`` (a PostgreSQL database the workers of every machine share),
+    else ``sqlite:///onepoint-<consumer>.sqlite3``, as for ``onepoint worker``: in the working folder, a deployment's
+    home, so one folder serves one deployment (``docs/deadlines.md``, "The processed stores and the working
+    folder")."""
+    if scheme(settings.broker_url) == "memory":
+        return "memory://"
+    return settings.workers.processed_store or f"sqlite:///onepoint-{consumer}.sqlite3"
 
 
 def worker_capacity(settings: HubSettings, consumer: str) -> dict[str, int]:
@@ -170,7 +173,7 @@ class HubSystem:
                                 **options)
         try:
             store = (kit.processed_store(deps) if kit.processed_store is not None
-                     else open_store(processed_store_url(self.settings, kit.consumer)))
+                     else open_store(processed_store_url(self.settings, kit.consumer), consumer=kit.consumer))
         except BaseException:
             kit.close(deps)
             raise

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from hub.store import MemoryProcessedStore, ProcessedStore, SQLiteProcessedStore, process_once
 from hub.transport import Broker, Delivery, Message, TopologyConfig
+from tests.support.processed_stores import POSTGRES, open_postgres_store, postgres_database
 
 
-@pytest.fixture(params=["sqlite", "memory"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> ProcessedStore:
+@pytest.fixture(params=["sqlite", "memory", POSTGRES])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProcessedStore]:
     if request.param == "sqlite":
-        return SQLiteProcessedStore(tmp_path / "processed.db")
-    return MemoryProcessedStore()
+        opened: ProcessedStore = SQLiteProcessedStore(tmp_path / "processed.db")
+    elif request.param == "postgresql":
+        opened = open_postgres_store(postgres_database(request))
+    else:
+        opened = MemoryProcessedStore()
+    yield opened
+    opened.close()
 
 
 def test_redelivery_after_a_lost_ack_does_not_repeat_the_effect(

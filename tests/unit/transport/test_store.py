@@ -10,7 +10,7 @@ from hub.store import ClaimBusyError, MemoryProcessedStore, ProcessedStore, SQLi
 pytestmark = pytest.mark.unit
 
 
-@pytest.fixture(params=["sqlite", "memory"])
+@pytest.fixture(params=["sqlite", "memory"])  # on PostgreSQL: tests/integration/transport/test_store_on_postgres.py
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> ProcessedStore:
     if request.param == "sqlite":
         s: ProcessedStore = SQLiteProcessedStore(tmp_path / "p.db")
@@ -56,7 +56,11 @@ def test_a_live_claim_blocks_a_concurrent_one(store: ProcessedStore) -> None:
 
 
 def test_an_expired_lease_can_be_taken_over(tmp_path: Path) -> None:
-    store = SQLiteProcessedStore(tmp_path / "lease.db", lease_seconds=0.0)
+    an_expired_lease_is_taken_over(SQLiteProcessedStore(tmp_path / "lease.db", lease_seconds=0.0))
+
+
+def an_expired_lease_is_taken_over(store: ProcessedStore) -> None:
+    """``store``'s leases last 0 s."""
     with store.claim("e"), store.claim("e") as second:  # the first holder "died": its lease is over
         assert not second.duplicate
     store.close()

@@ -16,7 +16,7 @@ from hub.transport import Delivery, Message, Settlement
 pytestmark = pytest.mark.unit
 
 
-@pytest.fixture(params=["sqlite", "memory"])
+@pytest.fixture(params=["sqlite", "memory"])  # on PostgreSQL: tests/integration/transport/test_store_on_postgres.py
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProcessedStore]:
     s: ProcessedStore = SQLiteProcessedStore(tmp_path / "p.db") if request.param == "sqlite" else MemoryProcessedStore()
     yield s

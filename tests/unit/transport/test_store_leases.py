@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -73,14 +73,19 @@ def test_a_killed_workers_claim_is_taken_over_by_a_batch(holder: tuple[Path, sub
         store.close()
 
 
+# On PostgreSQL: tests/integration/transport/test_store_on_postgres.py.
 @pytest.mark.parametrize("kind", ["sqlite", "memory"])
 def test_a_slow_effect_keeps_its_claim_past_the_lease(kind: str, tmp_path: Path) -> None:
-    """The lease is renewed while the effect runs: after several lease periods the id is still held."""
-    def open_store() -> ProcessedStore:
-        if kind == "sqlite":
-            return SQLiteProcessedStore(tmp_path / "p.db", lease_seconds=0.3)
-        return shared
     shared = MemoryProcessedStore(lease_seconds=0.3)
+    if kind == "sqlite":
+        a_slow_effect_keeps_its_claim(lambda: SQLiteProcessedStore(tmp_path / "p.db", lease_seconds=0.3))
+    else:
+        a_slow_effect_keeps_its_claim(lambda: shared)
+
+
+def a_slow_effect_keeps_its_claim(open_store: Callable[[], ProcessedStore]) -> None:
+    """The lease (0.3 s in ``open_store``'s stores) is renewed while the effect runs: after several lease periods
+    the id is still held."""
     first, second = open_store(), open_store()
     try:
         with first.claim("slow") as claim:

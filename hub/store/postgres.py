@@ -1,0 +1,238 @@
+"""PostgreSQL processed-message store: the adapters' workers of every machine share one record of what they processed.
+
+The SQLite store (``hub.store.sqlite``) is a file in a worker's working folder, so two workers of one consumer on two
+machines each keep their own: a request resent with the same MessageId that reaches the other machine runs again.
+This store keeps the records of every consumer in one table (``hub.store.postgres_schema``), keyed by
+``(consumer, message_id)``, with the same contract as the SQLite store:
+
+* A claim is a row ``state='claimed'`` with a lease (``lease_until``) and its process (``owner``), written by one
+  autocommit ``INSERT … ON CONFLICT DO NOTHING`` (the common case, an id never seen: one statement). No transaction
+  stays open while the effect runs. An id already present is read without a lock: a record (``state='done'``) is a
+  duplicate, answered with its outcome and reply; a claim whose lease runs and whose owner is not known to be gone is
+  busy (``ClaimBusyError``); an ended claim is taken over by a compare-and-set ``UPDATE`` on the lease and owner read,
+  so of two workers taking it over at once one wins and the other finds it busy.
+* ``complete`` writes the outcome and the answer in one upsert, which never overwrites a record already there.
+* Leases are renewed while the effect runs (``_renew``, the store's ``LeaseKeeper``); the times are the database
+  server's, so workers whose clocks differ agree on when a lease ends.
+* ``run_batch`` runs the batch in one transaction: the new ids' claims inserted, the others locked with
+  ``FOR UPDATE SKIP LOCKED`` (one held by another transaction is busy), the outcomes written, one commit. A claim of
+  one of its new ids by another worker meanwhile waits for that commit (PostgreSQL's insert on a key being inserted),
+  then finds the record: the batch's effects must be local and short.
+
+Records are deleted after ``keep_seconds`` by ``hub.store.postgres_retention`` (the store the workers open).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Connection, Engine
+
+from hub.store import owner as owners
+from hub.store.base import DEFAULT_LEASE_SECONDS, BatchOutcome, ClaimBusyError, ProcessedStore, Recorded
+from hub.store.postgres_schema import PROCESSED as T
+from hub.store.postgres_schema import create_processed_engine, create_table
+from hub.transport.urls import redacted
+
+__all__ = ["PostgresProcessedStore", "ProcessedStoreUnavailable"]
+
+_TRIES = 3  # an id released or taken over between two statements is looked at again, this often at most
+_CHUNK = 500  # ids per statement
+
+
+class ProcessedStoreUnavailable(RuntimeError):
+    """The shared store's database could not be opened (unreachable, refused, no such database)."""
+
+
+class PostgresProcessedStore(ProcessedStore):
+    """The records of ``consumer`` in the shared table of ``engine``'s database; thread-safe (a connection pool)."""
+
+    renews_leases = True
+
+    def __init__(self, engine: Engine, consumer: str, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> None:
+        if not consumer:
+            raise ValueError("a shared processed store needs the consumer whose records it keeps")
+        super().__init__(lease_seconds)
+        self.engine = engine
+        self.consumer = consumer
+        self._auto = engine.execution_options(isolation_level="AUTOCOMMIT")  # one statement, one transaction
+        self._owner = owners.owner()
+        create_table(engine)
+
+    @classmethod
+    def open(cls, url: str, consumer: str, **options: Any) -> Self:
+        """A store on the database at ``url`` (``postgresql://`` or ``postgresql+psycopg://``)."""
+        engine = create_processed_engine(url)
+        try:
+            return cls(engine, consumer, **options)
+        except sa.exc.SQLAlchemyError as exc:  # one line naming the store (without its password) and the reason
+            engine.dispose()
+            reason = getattr(exc, "orig", None) or exc
+            first_line = (str(reason).strip().splitlines() or [""])[0]
+            raise ProcessedStoreUnavailable(f"the processed store {redacted(url)} cannot be opened: "
+                                            f"{type(reason).__name__}: {first_line}") from None
+        except BaseException:
+            engine.dispose()
+            raise
+
+    def _mine(self, message_id: str | None = None) -> sa.ColumnElement[bool]:
+        where = T.c.consumer == self.consumer
+        return where if message_id is None else sa.and_(where, T.c.message_id == message_id)
+
+    def _lease_end(self) -> sa.ColumnElement[Any]:
+        return sa.func.now() + sa.literal(timedelta(seconds=self.lease_seconds), sa.Interval)
+
+    def _done(self, message_id: str, column: sa.Column[Any]) -> Any:
+        with self._auto.connect() as db:
+            return db.execute(sa.select(column).where(self._mine(message_id), T.c.state == "done")).first()
+
+    def outcome(self, message_id: str) -> str | None:
+        row = self._done(message_id, T.c.outcome)
+        return None if row is None else str(row[0])
+
+    def reply(self, message_id: str) -> bytes | None:
+        row = self._done(message_id, T.c.reply)
+        return None if row is None or row[0] is None else bytes(row[0])
+
+    def _record_statement(self, message_id: str, outcome: str, reply: bytes | None) -> Any:
+        """Insert the record, or turn a claim into it; a record already there stays (no row returned)."""
+        insert = pg_insert(T).values(consumer=self.consumer, message_id=message_id, state="done", outcome=outcome,
+                                     reply=reply, lease_until=None, updated_at=sa.func.now(), owner=self._owner)
+        return insert.on_conflict_do_update(
+            index_elements=[T.c.consumer, T.c.message_id],
+            set_={"state": "done", "outcome": insert.excluded.outcome, "reply": insert.excluded.reply,
+                  "lease_until": None, "updated_at": insert.excluded.updated_at, "owner": insert.excluded.owner},
+            where=T.c.state == "claimed",
+        ).returning(T.c.message_id)
+
+    def record(self, message_id: str, outcome: str = "done", *, reply: bytes | None = None) -> bool:
+        with self._auto.connect() as db:
+            return db.execute(self._record_statement(message_id, outcome, reply)).first() is not None
+
+    def _acquire(self, message_id: str) -> Recorded | None:
+        claim = (pg_insert(T).values(consumer=self.consumer, message_id=message_id, state="claimed",
+                                     lease_until=self._lease_end(), updated_at=sa.func.now(), owner=self._owner)
+                 .on_conflict_do_nothing().returning(T.c.message_id))
+        with self._auto.connect() as db:
+            for _ in range(_TRIES):
+                if db.execute(claim).first() is not None:
+                    return None  # a new id: claimed
+                row = db.execute(_look(self._mine(message_id))).first()
+                if row is None:
+                    continue  # its claim was released meanwhile: claim it anew
+                if row.state == "done":
+                    return Recorded(str(row.outcome), None if row.reply is None else bytes(row.reply))
+                if _held(row):
+                    raise ClaimBusyError(message_id)
+                if self._take_over(db, message_id, row):
+                    return None
+        raise ClaimBusyError(message_id)  # it kept changing hands under us: another worker is at it
+
+    def _take_over(self, db: Connection, message_id: str, seen: Any) -> bool:
+        """Claim an ended claim, unless another worker changed it since it was read (compare and set)."""
+        taken = db.execute(
+            T.update()
+            .where(self._mine(message_id), T.c.state == "claimed",
+                   T.c.lease_until.is_not_distinct_from(seen.lease_until), T.c.owner.is_not_distinct_from(seen.owner))
+            .values(lease_until=self._lease_end(), updated_at=sa.func.now(), owner=self._owner)
+            .returning(T.c.message_id)
+        ).first()
+        return taken is not None
+
+    def _renew(self, message_ids: Sequence[str]) -> None:
+        with self._auto.connect() as db:
+            for start in range(0, len(message_ids), _CHUNK):
+                db.execute(T.update()
+                           .where(self._mine(), T.c.state == "claimed", T.c.owner == self._owner,
+                                  T.c.message_id.in_(list(message_ids[start:start + _CHUNK])))
+                           .values(lease_until=self._lease_end()))
+
+    def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> None:
+        with self._auto.connect() as db:
+            if outcome is None:  # released: only this process's claim (one taken over since is another's)
+                db.execute(T.delete().where(self._mine(message_id), T.c.state == "claimed", T.c.owner == self._owner))
+            else:
+                db.execute(self._record_statement(message_id, outcome, reply))
+
+    def run_batch(self, items: Sequence[tuple[str, Callable[[], str]]]) -> list[BatchOutcome]:
+        """The whole batch in one transaction (see the module docstring); the effects run while it is open, so
+        they must be local and short."""
+        if not items:
+            return []
+        ids = list(dict.fromkeys(message_id for message_id, _ in items))
+        results: list[BatchOutcome] = []
+        with self.engine.begin() as db:
+            fresh = self._claim_new(db, ids)
+            rows = self._lock_known(db, [message_id for message_id in ids if message_id not in fresh])
+            finished: dict[str, str] = {}
+            for message_id, effect in items:
+                row = rows.get(message_id)
+                if message_id in finished:  # the same id again in this batch
+                    results.append(BatchOutcome(message_id, duplicate=True, outcome=finished[message_id]))
+                elif row is not None and row.state == "done":
+                    results.append(BatchOutcome(message_id, duplicate=True, outcome=str(row.outcome)))
+                elif message_id not in fresh and (row is None or _held(row)):
+                    results.append(BatchOutcome(message_id, busy=True))  # held by another worker or transaction
+                else:
+                    try:
+                        finished[message_id] = effect()
+                    except Exception as exc:
+                        results.append(BatchOutcome(message_id, error=exc))
+                        continue
+                    results.append(BatchOutcome(message_id, ran=True, outcome=finished[message_id]))
+            self._write_batch(db, finished, fresh - set(finished))
+        return results
+
+    def _claim_new(self, db: Connection, ids: list[str]) -> set[str]:
+        fresh: set[str] = set()
+        for start in range(0, len(ids), _CHUNK):
+            values = [{"consumer": self.consumer, "message_id": message_id, "state": "claimed", "lease_until": None,
+                       "updated_at": sa.func.now(), "owner": self._owner} for message_id in ids[start:start + _CHUNK]]
+            inserted = pg_insert(T).values(values).on_conflict_do_nothing().returning(T.c.message_id)
+            fresh.update(str(found) for found in db.execute(inserted).scalars())
+        return fresh
+
+    def _lock_known(self, db: Connection, ids: list[str]) -> dict[str, Any]:
+        """The rows of ``ids`` this transaction could lock (a row another transaction holds is left out)."""
+        rows: dict[str, Any] = {}
+        for start in range(0, len(ids), _CHUNK):
+            query = _look(self._mine(), T.c.message_id).where(T.c.message_id.in_(ids[start:start + _CHUNK]))
+            for row in db.execute(query.with_for_update(skip_locked=True)):
+                rows[str(row.message_id)] = row
+        return rows
+
+    def _write_batch(self, db: Connection, finished: dict[str, str], released: set[str]) -> None:
+        if finished:
+            db.execute(
+                T.update()
+                .where(T.c.consumer == self.consumer, T.c.message_id == sa.bindparam("b_message_id"))
+                .values(state="done", outcome=sa.bindparam("b_outcome"), reply=None, lease_until=None,
+                        updated_at=sa.func.now(), owner=self._owner),
+                [{"b_message_id": message_id, "b_outcome": outcome} for message_id, outcome in finished.items()],
+            )
+        if released:  # new ids whose effect raised: nothing recorded
+            db.execute(T.delete().where(self._mine(), T.c.message_id.in_(sorted(released))))
+
+    def count(self) -> int:
+        with self._auto.connect() as db:
+            query = sa.select(sa.func.count()).select_from(T).where(self._mine(), T.c.state == "done")
+            return int(db.execute(query).scalar_one())
+
+    def close(self) -> None:
+        super().close()  # the lease keeper first: it uses the pool too
+        self.engine.dispose()
+
+
+def _look(where: sa.ColumnElement[bool], *extra: sa.Column[Any]) -> sa.Select[Any]:
+    """A row's state, record and lease, with whether the lease still runs by the database's clock."""
+    return sa.select(*extra, T.c.state, T.c.outcome, T.c.reply, T.c.lease_until, T.c.owner,
+                     sa.func.coalesce(T.c.lease_until > sa.func.now(), False).label("leased")).where(where)
+
+
+def _held(row: Any) -> bool:
+    """A claim still holds its id: its lease runs and its owner is not known to be gone (``hub.store.owner``)."""
+    return bool(row.leased) and not owners.gone(row.owner)
