@@ -4,8 +4,9 @@ With no options: the hub on ``memory://`` (built-in development settings), a wor
 every queue that has a consumer (the BOSS, CRM, NSP, DSMP and OA adapters, the bulletin), and the five emulators
 on 127.0.0.1:8101-8105, their call-backs pointed at the hub with the development tokens and the adapters pointed
 at them; a table of the URLs is printed. ``--no-emulators`` calls the systems at the ``[adapters.<system>]``
-endpoints of ``--config``; ``--no-workers`` (on ``amqp://``) leaves the queues to ``onepoint worker <consumer>``
-processes. The hub's port is bound before anything starts (taken: one line, exit 1, nothing left running).
+endpoints of ``--config``; ``--no-workers`` (on ``amqp://``; on ``memory://`` a usage error, as nothing outside this
+process could consume its queues) leaves the queues to ``onepoint worker <consumer>`` processes. The hub's port is
+bound before anything starts (taken: one line, exit 1, nothing left running).
 Ctrl-C / SIGTERM: stop taking requests, drain the workers (on ``memory://`` until its queues are empty, see
 ``hub.system.drain``), stop the emulators, exit 0; while it is still starting too: what started is stopped
 (``hub.cli.graceful``).
@@ -24,21 +25,25 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from hub.cli.development_credentials import warn_development_credentials
 from hub.cli.log_options import log_format_option, log_level_option
 from hub.cli.ports import MAX_PORT, PORT, base_port, check_host
 from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
 from hub.observability import LogFormat
-from hub.transport.urls import redacted
+from hub.transport.urls import redacted, scheme
 
 if TYPE_CHECKING:
     from hub.ingress.app import HubApp
     from hub.system import EmulatedSystems, HubSystem
 
-__all__ = ["serve"]
+__all__ = ["NO_WORKERS_ON_MEMORY", "serve"]
 
 EMULATED_SYSTEMS = 5  # boss, crm, nsp, dsmp, oa: on --emulator-base-port and the four ports after it
 STARTUP_FAILURE = 3  # uvicorn's exit status when the app's startup failed
+NO_WORKERS_ON_MEMORY = ("--no-workers needs RabbitMQ: memory:// queues live inside this process, where no `onepoint "
+                        "worker` can reach them, so every command accepted would be lost; drop --no-workers, or give "
+                        "--config with a [broker] url on RabbitMQ (amqp://)")
 
 
 def _tokens(items: tuple[str, ...], settings: HubSettings) -> dict[str, str]:
@@ -113,6 +118,9 @@ def serve(host: str | None, port: int | None, config_path: Path | None, workers:
         settings = load_settings(config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    if not workers and scheme(settings.broker_url) == "memory":
+        raise click.UsageError(NO_WORKERS_ON_MEMORY if config_path is None
+                               else f"{settings.source}: {NO_WORKERS_ON_MEMORY}")
     bind_host, bind_port = host or settings.host, settings.port if port is None else port
     check_host(bind_host, "--host" if host else "[server] host")
     if not 0 <= bind_port <= MAX_PORT:
@@ -154,14 +162,10 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     from hub.cli.graceful import GracefulServer, StartupSignals, StopRequested
     from hub.observability.logging import configure_logging
     from hub.system import EmulatedSystems, HubSystem, links_to, point_adapters
-    from hub.transport.urls import scheme
 
     configure_logging(log_level.upper(), log_format)
     log = logging.getLogger("onepoint.serve")
-    if settings.uses_development_credentials:
-        log.warning("no --config given: running with the built-in DEVELOPMENT credentials (see README)")
-    if not workers and scheme(settings.broker_url) == "memory":
-        log.warning("--no-workers on memory://: nothing can consume the queues (they live in this process)")
+    warn_development_credentials(settings, log)
     bind_port = int(sock.getsockname()[1])
     hub_url = replace(settings, host=bind_host, port=bind_port, public_url=None).hub_url  # where it serves
     settings = links_to(settings, hub_url)  # the real port, also for the WSDLs unless [server] public_url is set
@@ -171,7 +175,7 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     wrote_pid = False
     with StartupSignals() as signals:  # before anything starts: a stop signal from here on runs the stop below
         try:
-            if settings.uses_development_credentials if emulators is None else emulators:
+            if settings.built_in if emulators is None else emulators:
                 running = _start_emulators(hub_url, settings, hub_tokens, emulator_base_port, emulator_seed)
                 settings = point_adapters(settings, running.urls())
             system = HubSystem(settings, workers=workers)

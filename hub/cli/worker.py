@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from hub.cli.development_credentials import warn_development_credentials
 from hub.cli.log_options import log_format_option, log_level_option
 from hub.cli.ports import PORT
 from hub.config.runtime import tune_garbage_collector
@@ -155,6 +156,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         raise click.BadParameter(f"{handlers_ref} is a {type(registry).__name__}, not a HandlerRegistry")
     if scheme(settings.broker_url) == "memory":
         raise click.UsageError(MEMORY_REFUSED if config_path is None else f"{settings.source}: {MEMORY_REFUSED}")
+    warn_development_credentials(settings, log)
     dependencies: Any = _load(dependencies_ref, "--dependencies") if dependencies_ref else {}
     if callable(dependencies):
         dependencies = dependencies()

@@ -12,6 +12,7 @@ from typing import Any
 from hub.config.adapters import AdapterSettings, parse_adapters
 from hub.config.audit import AuditSettings, parse_audit
 from hub.config.bulletin import BulletinSettings, parse_bulletin
+from hub.config.development import DevelopmentCaller, development_callers
 from hub.config.runtime import DEFAULT_GC_YOUNG_THRESHOLD
 from hub.config.security import CallerConfig, SecuritySettings, parse_callers, parse_security
 from hub.config.server import parse_public_url
@@ -83,8 +84,19 @@ class HubSettings:
         return f"http://{host}:{self.port}"
 
     @property
-    def uses_development_credentials(self) -> bool:
+    def built_in(self) -> bool:
+        """The built-in defaults, no settings file."""
         return self.source == BUILT_IN
+
+    @property
+    def development_callers(self) -> tuple[DevelopmentCaller, ...]:
+        """The callers accepting a published development credential (``hub.config.development``), whatever the
+        source: a settings file copied from ``defaults.toml`` carries them too."""
+        return development_callers(self.callers)
+
+    @property
+    def uses_development_credentials(self) -> bool:
+        return self.built_in or bool(self.development_callers)
 
     @property
     def topology(self) -> TopologyConfig:

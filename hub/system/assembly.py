@@ -9,9 +9,10 @@ and one ``CircuitBreakers``: ``/readyz`` names an open circuit, ``/metrics`` sho
 Shutdown (the app's lifespan end, after uvicorn stopped taking requests; a direct ``stop()`` first closes
 admission: new requests get 503): what runs beside the workers (the deadline scheduler) stops; on ``memory://``
 the workers then drain the queues of this process, their delay tiers included, for up to ``drain_seconds``
-(``hub.system.drain``: whatever is left is logged as lost, per queue); each worker stops consuming and its running
-handlers finish (unsettled deliveries go back to the queue, which on RabbitMQ keeps them for the next start), then
-the adapters' clients and the processed stores are closed; the app closes the broker afterwards.
+(``hub.system.drain``: whatever is left is logged as lost, per queue, also when no worker ran here); each worker
+stops consuming and its running handlers finish (unsettled deliveries go back to the queue, which on RabbitMQ keeps
+them for the next start), then the adapters' clients and the processed stores are closed; the app closes the broker
+afterwards.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ class HubSystem:
         self.running: list[RunningConsumer] = []
         self.unavailable: dict[str, str] = {}  # consumer → why no worker runs for it here
         self.app: HubApp | None = None
+        self._lost_reported = False  # stop() runs twice (the app's shutdown, then the caller's)
 
     @property
     def idle_queues(self) -> list[str]:
@@ -231,8 +233,9 @@ class HubSystem:
         for item in running:
             if item.stop_background is not None:
                 item.stop_background()
-        broker = self._in_process_broker() if running and self.drain_seconds is not None else None
-        if broker is not None and self.drain_seconds is not None:
+        # memory:// (not thrown away whole): drained if workers run here, what is left reported once, workers or not
+        broker = None if self._lost_reported or self.drain_seconds is None else self._in_process_broker()
+        if broker is not None and running and self.drain_seconds is not None:
             config = broker.config
             consumed = {config.queue(item.consumer) for item in running}
             tiers = {config.delay_exchange(tier.name) for tier in config.delay_tiers}  # each tier's queue: its name
@@ -240,6 +243,7 @@ class HubSystem:
         for item in running:
             item.worker.stop()
         if broker is not None:
+            self._lost_reported = True
             report_lost(broker.depths())
         for item in running:
             try:
