@@ -6,6 +6,9 @@
         --option reply_delay=2 --option schedule=notices.toml --fault '{"kind": "latency", "seconds": 0.5}'
     onepoint emulate all --base-port 8101 [--skip-missing]     # boss 8101, crm 8102, nsp 8103, dsmp 8104, oa 8105
 
+``--port`` places one emulator; with ``all`` it is a usage error (exit 2) naming ``--base-port``. A port that cannot
+be bound is one line naming the emulator and the host:port tried (exit 1).
+
 Emulators are found through the catalogue :mod:`emulators.catalog` (``"name": "module:factory"``) and
 imported only when started; one that cannot be imported is a clear error. Port 0 picks a free port. Each started
 emulator prints one line ``<name> <url>``; Ctrl-C or SIGTERM stops them all. Tokens for call-backs to the hub:
@@ -19,7 +22,7 @@ through its admin API) is ``hub.cli.emulator_admin``.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -44,7 +47,8 @@ def _catalog() -> tuple[dict[str, Any], Callable[[str], Callable[..., Any]], typ
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("name")
-@click.option("--port", type=PORT, default=None, help="Port (one emulator; default 8101 + its place in the catalogue).")
+@click.option("--port", type=PORT, default=None,
+              help="Port of one emulator (default 8101 + its place in the catalogue); not with 'all' (--base-port).")
 @click.option("--base-port", type=base_port(EMULATORS_IN_ALL), default=8101, show_default=True,
               help="First port for 'all' (0: free ports); the others follow it.")
 @click.option("--host", default=LOOPBACK, show_default=True, help="Address to bind.",
@@ -68,6 +72,9 @@ def emulate(
     from emulators.toolkit import FaultSpecError, serve_all
     from hub.observability.logging import configure_logging
 
+    if name == "all" and port is not None:
+        raise click.UsageError(f"--port places one emulator; 'all' serves its {EMULATORS_IN_ALL} on consecutive ports "
+                               f"from --base-port: give --base-port {port} instead (0: free ports)")
     catalog, resolve, unavailable = _catalog()
     order = list(catalog)
     names = order if name == "all" else [name]
@@ -76,7 +83,7 @@ def emulate(
     fault_specs, extra, tokens = (json_faults(faults), key_values(options, "--option"),
                                   tokens_by_emulator(hub_tokens, names, order))
     configure_logging(log_level.upper(), log_format)
-    apps: list[tuple[Any, int]] = []
+    apps: list[tuple[str, Any, int]] = []  # (emulator, app, port)
     for index, system in enumerate(order):
         if system not in names:
             continue
@@ -97,8 +104,8 @@ def emulate(
                 app.faults.add(spec)
         except (TypeError, ValueError, FaultSpecError) as exc:
             raise click.ClickException(f"{system}: {exc}") from None
-        chosen = port if port is not None and name != "all" else (0 if base_port == 0 else base_port + index)
-        apps.append((app, chosen))
+        chosen = port if port is not None else (0 if base_port == 0 else base_port + index)
+        apps.append((system, app, chosen))
     if not apps:
         raise click.ClickException("no emulator could be started")
 
@@ -106,8 +113,25 @@ def emulate(
         for server in servers:
             click.echo(f"{server.name} {server.url}")
 
+    binding: list[tuple[str, int]] = []  # the emulator serve_all is starting (it starts them one by one, in order)
+
+    def in_order() -> Iterator[tuple[Any, int]]:
+        for system, app, chosen in apps:
+            binding[:] = [(system, chosen)]
+            yield app, chosen
+
     try:
-        serve_all(apps, host=host, on_started=started)
+        serve_all(in_order(), host=host, on_started=started)
     except OSError as exc:
-        raise click.ClickException(f"cannot serve: {exc}") from None
+        raise click.ClickException(_bind_failure(exc, host, binding, all_of_them=name == "all")) from None
     click.echo("stopped", err=True)
+
+
+def _bind_failure(exc: OSError, host: str, binding: list[tuple[str, int]], *, all_of_them: bool) -> str:
+    """One line: which emulator could not be served on which host:port, why, and the option that moves it."""
+    if not binding:
+        return f"cannot serve: {exc.strerror or exc}"
+    system, port = binding[0]
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    hint = " (try --base-port 0 for free ports)" if all_of_them else " (try --port 0 for a free one)"
+    return f"cannot serve the {system} emulator on {where}: {exc.strerror or exc}{hint if port else ''}"
