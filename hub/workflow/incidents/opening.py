@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from hub.workflow import events
@@ -112,9 +112,12 @@ def create_incident(tx: WorkOrderTransaction, engine: WorkOrderEngine, facts: In
     return row, history
 
 
-def _placeholder(template: DispatchTemplate, given: dict[str, str], row: Mapping[str, Any]) -> dict[str, str]:
-    """A value of each template field the complaints did not give, of the field's type (patterned ones aside)."""
-    occurred: datetime = row["occurred_at"]
+def _placeholder(template: DispatchTemplate, given: dict[str, str], row: Mapping[str, Any],
+                 zone: tzinfo) -> dict[str, str]:
+    """A value of each template field the complaints did not give, of the field's type (patterned ones aside). The
+    incident's fault time is written in the operator's ``zone``: a template's time without an offset is read there
+    (``effects.fault_time``), as the month is the operator's."""
+    occurred: datetime = row["occurred_at"].astimezone(zone)
     values = {"text": f"mass complaint at {row['intake_point']}: see the description", "msisdn": row["msisdn"],
               "phone": row["contact_number"] or row["msisdn"], "datetime": occurred.strftime("%Y-%m-%d %H:%M"),
               "month": occurred.strftime("%Y%m"), "amount": "0.00"}
@@ -143,7 +146,7 @@ def dispatch_fields(engine: WorkOrderEngine, row: Mapping[str, Any], facts: Inci
     given.setdefault("fault_place", row["location"] or row["intake_point"])
     given.setdefault("terminal_type", "various terminals")
     template = engine.taxonomy.phenomenon(row["category_code"])
-    return {**given, **_placeholder(template, given, row)}
+    return {**given, **_placeholder(template, given, row, engine.settings.local_zone)}
 
 
 def dispatch_incident(tx: WorkOrderTransaction, engine: WorkOrderEngine, row: dict[str, Any],
