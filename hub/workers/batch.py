@@ -184,8 +184,9 @@ class BatchRun:
                 continue
             wait: Callable[[], None] | None = None
             message = item.delivery.message
-            if result.duplicate and message.reply_to and answered_unkept(item.envelope, result.reply):
-                later.append((item, replace(result, duplicate=False)))  # an audited request: run again, alone
+            if result.duplicate and message.reply_to and answered_unkept(item.envelope, result.reply,
+                                                                          reads=item.spec.reads):
+                later.append((item, replace(result, duplicate=False)))  # audited, or a read: run again, alone
                 continue
             answer, reused = answer_for(item.envelope, result.reply)
             if reused and not message.reply_to:  # a command under a reused id: dead-lettered, with the reason

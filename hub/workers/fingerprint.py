@@ -14,10 +14,11 @@ The fingerprint travels inside the recorded answer (``seal``; a command's answer
 document can start with, so every processed store keeps it without a column of its own, and an answer recorded
 without one is given back as it is. An audited request's answer (`hub.validation.audited`: personal data) is
 never kept: its record holds the fingerprint alone (``_UNKEPT``), and a repeat of it is run again
-(``answered_unkept``), authorized and audited again by its handler. The hub's own messages (source ``HUB``, ids
-derived from their cause and step) are never taken for reuse: a re-run builds them again with new times. A store
-that caps what it keeps of answers (``ProcessedStore.keeps_fingerprints`` false: the in-process memory store,
-whose ingress in the same process refuses reused ids already) keeps none for commands.
+(``answered_unkept``), authorized and audited again by its handler. So is a repeat of a read (a handler registered
+``reads``), whatever its record holds: a release before migration 0008 kept reads' answers whole. The hub's own
+messages (source ``HUB``, ids derived from their cause and step) are never taken for reuse: a re-run builds them
+again with new times. A store that caps what it keeps of answers (``ProcessedStore.keeps_fingerprints`` false: the
+in-process memory store, whose ingress in the same process refuses reused ids already) keeps none for commands.
 """
 
 from __future__ import annotations
@@ -90,10 +91,20 @@ def answer_for(envelope: Envelope, recorded: bytes | None) -> tuple[bytes | None
                                              f"request; the same id must carry the same document: send a new id"), True
 
 
-def answered_unkept(envelope: Envelope, recorded: bytes | None) -> bool:
-    """Whether ``recorded`` says this very request was answered and its answer not kept: a repeat runs again."""
-    return (recorded is not None and recorded.startswith(_UNKEPT)
-            and recorded[len(_UNKEPT):] == request_fingerprint(envelope))
+def answered_unkept(envelope: Envelope, recorded: bytes | None, *, reads: bool = False) -> bool:
+    """Whether ``recorded`` says this very request was answered and its answer not kept: a repeat runs again.
+    A request that only ``reads`` (a query) runs again on any record of its own: releases before migration 0008
+    kept a read's answer whole (as one without a fingerprint did before), and that answer is stale. Only a record
+    whose fingerprint names another request is not its own (``answer_for``: the id was reused)."""
+    if recorded is None:
+        return False
+    if recorded.startswith(_UNKEPT):
+        return recorded[len(_UNKEPT):] == request_fingerprint(envelope)
+    if not reads:
+        return False
+    fingerprint, _ = unseal(recorded)
+    return (fingerprint is None or envelope.source_system == HUB_SYSTEM
+            or fingerprint == request_fingerprint(envelope))
 
 
 def reused_id_error(envelope: Envelope) -> PermanentError:

@@ -18,7 +18,7 @@ A request (``reply_to`` set) is answered by the handler's ``Reply``, or by the `
 ``BusinessRejection`` (an answer, not a failure: recorded, acked, never retried). The answer is recorded
 with the outcome and travels in ``Decision.reply``; a duplicate request carries the recorded answer again, but
 for an audited request's (``hub.validation.audited``): never kept, the repeat runs again (authorized and audited
-by its handler again) and nothing is recorded anew.
+by its handler again) and nothing is recorded anew; so does a repeat of a read (``HandlerSpec.reads``).
 A handler that answers a request with no ``Reply`` is a defect: permanent, dead-lettered with the reason
 (the worker answers the requester ``c:Error`` ``dead-lettered``, the reason kept with the dead letter) and
 nothing recorded, so a replay after the fix answers.
@@ -104,7 +104,8 @@ class Processor(HandlerAttempts, FailureDecisions):
 
         try:
             with self.store.claim(self.key(mid)) as claim:
-                again = claim.duplicate and bool(message.reply_to) and answered_unkept(envelope, claim.reply)
+                again = claim.duplicate and bool(message.reply_to) and answered_unkept(envelope, claim.reply,
+                                                                                        reads=spec.reads)
                 if claim.duplicate and not again:
                     return self._duplicate(message, envelope, claim.outcome, claim.reply)
                 outcome, reply = run_with_retries(  # a repeat of an audited request runs again (not kept)

@@ -60,6 +60,7 @@ class HandlerSpec:
     consumer: str | None
     func: HandlerFunc
     dependencies: tuple[str, ...]  # parameter names after the envelope
+    reads: bool = False  # it only reads: a repeat is answered afresh, never from a record (``fingerprint``)
 
     @property
     def name(self) -> str:
@@ -89,20 +90,24 @@ class HandlerRegistry:
     def __init__(self) -> None:
         self._specs: dict[tuple[str | None, str], HandlerSpec] = {}
 
-    def handler(self, command_type: str, *, consumer: str | None = None) -> Callable[[HandlerFunc], HandlerFunc]:
+    def handler(self, command_type: str, *, consumer: str | None = None,
+                reads: bool = False) -> Callable[[HandlerFunc], HandlerFunc]:
+        """Register ``func`` for ``command_type``; ``reads``: a request that only reads (a query), whose repeat is
+        answered afresh whatever its record holds (``hub.workers.fingerprint.answered_unkept``)."""
         def register(func: HandlerFunc) -> HandlerFunc:
-            self.add(command_type, func, consumer=consumer)
+            self.add(command_type, func, consumer=consumer, reads=reads)
             return func
 
         return register
 
-    def add(self, command_type: str, func: HandlerFunc, *, consumer: str | None = None) -> HandlerSpec:
+    def add(self, command_type: str, func: HandlerFunc, *, consumer: str | None = None,
+            reads: bool = False) -> HandlerSpec:
         if "." not in command_type:
             raise ValueError(f"command type {command_type!r} is not '<set>.<Command>'")
         key = (consumer, command_type)
         if key in self._specs:
             raise ValueError(f"a handler for {command_type!r} (consumer {consumer!r}) is already registered")
-        spec = HandlerSpec(command_type, consumer, func, _dependencies(func))
+        spec = HandlerSpec(command_type, consumer, func, _dependencies(func), reads)
         self._specs[key] = spec
         return spec
 

@@ -12,8 +12,9 @@
 
 Every handler changes the work-order store only through ``workflow.store.current_transaction()``: the worker's
 claim opened it (``WorkOrderProcessedStore``) and commits it with the processed-message record. A query says
-``workflow.store.only_reads()``: its record keeps no answer, and a repeat is answered afresh. Dependency (by
-name): ``workflow`` (``WorkflowRuntime``, built by ``hub.workflow.runtime``).
+``workflow.store.only_reads()``: its record keeps no answer; registered ``reads``, a repeat is answered afresh
+(also when a release before migration 0008 kept its answer whole). Dependency (by name): ``workflow``
+(``WorkflowRuntime``, built by ``hub.workflow.runtime``).
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def work_order_action(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
                  outcome=f"{request.action.value} {changed.previous_state.value} -> {changed.row['state']}")
 
 
-@handlers.handler("workorder.QueryWorkOrder", consumer=CONSUMER)
+@handlers.handler("workorder.QueryWorkOrder", consumer=CONSUMER, reads=True)
 def query_work_order(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     workflow.store.only_reads()  # the answer is not kept: a repeat is answered afresh
     work_order_id = commands.work_order_id(command_element(envelope))
@@ -103,7 +104,7 @@ def query_work_order(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     return Reply(answers.work_order_answer(envelope, row, view.history, now), outcome="work order")
 
 
-@handlers.handler("workorder.QueryWorkOrders", consumer=CONSUMER)
+@handlers.handler("workorder.QueryWorkOrders", consumer=CONSUMER, reads=True)
 def query_work_orders(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     workflow.store.only_reads()
     query = query_commands.work_order_query(command_element(envelope))
@@ -122,7 +123,7 @@ system_callbacks.register(handlers, CONSUMER)
 listeners.register(handlers, CONSUMER)
 
 
-@handlers.handler("workorder.QueryStatistics", consumer=CONSUMER)
+@handlers.handler("workorder.QueryStatistics", consumer=CONSUMER, reads=True)
 def query_statistics(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     workflow.store.only_reads()
     zone = statistics.zone_of(workflow.engine.observers)
