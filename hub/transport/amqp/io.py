@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import pika
 
 from hub.observability.quiet import QuietLog
-from hub.transport.amqp.nodes import ConnectionState, NodeAddresses
+from hub.transport.amqp.nodes import ConnectionState, NodeAddresses, failure_reason
 from hub.transport.amqp.reads import LargeReadSelectConnection
 from hub.transport.errors import TopologyMismatchError, TransportClosedError, TransportError
 
@@ -92,7 +92,8 @@ class IOThread:
             raise self._first_error
         if self._first_error is not None:
             self.stop()
-            raise TransportError(f"could not connect to the broker: {self._first_error}") from self._first_error
+            reason = failure_reason(self._first_error)
+            raise TransportError(f"could not connect to the broker: {reason}") from self._first_error
 
     # -- cross-thread calls -------------------------------------------------------------------------------
     def call_soon(self, fn: Callable[[], None]) -> None:

@@ -14,8 +14,9 @@ import threading
 from collections.abc import Sequence
 
 import pika
+import pika.exceptions
 
-__all__ = ["ConnectionState", "NodeAddresses", "backoff", "blocked_reason", "quiet_pika"]
+__all__ = ["ConnectionState", "NodeAddresses", "backoff", "blocked_reason", "failure_reason", "quiet_pika"]
 
 log = logging.getLogger("onepoint.transport")
 
@@ -29,6 +30,32 @@ def blocked_reason(reason: str) -> str:
     """What ``/readyz`` and a refusal say while RabbitMQ blocks a publishing connection (``connection.blocked``
     with its reason, e.g. ``low on memory``)."""
     return f"publishing blocked by the broker: {reason} (a memory or disk alarm)"
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why a connection attempt failed, in one line: the error under pika's wrappers (``AMQPConnectionError``,
+    ``AMQPConnectionWorkflowFailed``'s last exception, a bring-up phase's ``exception``), e.g.
+    ``ConnectionRefusedError: [Errno 111] Connection refused``. pika's own ``str()`` of its wrappers is empty."""
+    root = exc
+    for _ in range(8):  # pika nests a few levels deep; a bound keeps a self-referring error from looping
+        inner = _wrapped(root)
+        if inner is None or inner is root:
+            break
+        root = inner
+    text = str(root).strip()
+    return f"{type(root).__name__}: {text}" if text else repr(root)
+
+
+def _wrapped(exc: BaseException) -> BaseException | None:
+    exceptions = getattr(exc, "exceptions", None)  # AMQPConnectionWorkflowFailed: every attempt's, last one last
+    if isinstance(exceptions, tuple) and exceptions and isinstance(exceptions[-1], BaseException):
+        return exceptions[-1]
+    phase = getattr(exc, "exception", None)  # AMQPConnectorPhaseErrorBase: the error of a bring-up phase
+    if isinstance(phase, BaseException):
+        return phase
+    if isinstance(exc, pika.exceptions.AMQPError) and len(exc.args) == 1 and isinstance(exc.args[0], BaseException):
+        return exc.args[0]
+    return None
 
 
 def quiet_pika() -> None:
