@@ -41,6 +41,8 @@ from pathlib import Path
 import pika
 import pika.exceptions
 
+from tests.support.ports import free_port
+
 __all__ = ["BrokerStartError", "RabbitMQCluster", "RabbitMQServer", "free_port", "running_broker"]
 
 SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
@@ -54,11 +56,6 @@ class BrokerStartError(RuntimeError):
     """The private broker did not come up; the message includes its log."""
 
 
-def free_port() -> int:
-    """A TCP port that was free on 127.0.0.1 a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _kill_group(proc: subprocess.Popen[bytes], timeout: float, sig: int = signal.SIGTERM) -> None:
