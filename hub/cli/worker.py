@@ -127,7 +127,8 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     from hub.store import open_store
     from hub.system.assembly import dependency_defaults, processed_store_url, worker_capacity
     from hub.system.consumers import ConsumerKit, ConsumerUnavailable, consumer_kit
-    from hub.system.health import DATABASE, database_probe
+    from hub.system.health import database_probe, processed_store_probe
+    from hub.system.store_outage import hold_back_while_down
     from hub.system.worker_probes import WorkerProbes
     from hub.transport import open_broker
     from hub.transport.errors import TransportError
@@ -171,9 +172,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     if not isinstance(dependencies, Mapping):
         raise click.BadParameter(f"{dependencies_ref} did not give a mapping of dependencies")
     opened: list[Broker] = []  # the broker, once open: /readyz reads its connection
-    database = database_probe(dependencies)  # the workflow's store, checked in the background for /readyz
     probes = WorkerProbes(consumer, lambda: bool(opened) and opened[0].ready(), breakers,
-                          [database] if database is not None else [],
                           broker_reason=lambda: opened[0].unready_reason() if opened else None)
     if metrics_port is not None:
         try:
@@ -196,10 +195,8 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     except TransportError as exc:  # nothing consumed, nothing to undo: say why, no traceback
         raise click.ClickException(str(exc)) from None
     opened.append(broker)
-    if metrics_port is not None and database is not None:
-        database.start()
-        metrics.track_dependency(DATABASE, database.ok)
-    if metrics_port is not None:  # this worker's queue and its DLQ, read at scrape time
+    if metrics_port is not None:  # the workflow's database checked in the background; the queue and DLQ at scrapes
+        probes.watch(database_probe(dependencies), metrics)
         own = [settings.topology.queue(consumer), settings.topology.dead_letter_queue(consumer)]
         metrics.track_queues(lambda: broker.message_counts(own) if broker.ready() else {})
     try:
@@ -208,11 +205,14 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         else:
             processed = open_store(store or processed_store_url(settings, consumer), consumer=consumer)
     except Exception as exc:  # a store that cannot be opened
+        probes.stop()
         broker.close()
         if kit is not None and dependencies_ref is None:
             kit.close(dependencies)
         raise click.ClickException(_cannot_start(consumer, exc)) from None
     try:
+        # the shared PostgreSQL store checked likewise (even without --metrics-port: its messages wait while it's down)
+        hold_back_while_down(processed, probes.watch(processed_store_probe(processed), metrics))
         sets = CommandSetRegistry.installed()  # compiled once: the outbound path's validator and every reload
         outbound = _outbound(settings, broker, sets, metrics) if registry.needs(consumer, OUTBOUND) else None
 
@@ -251,8 +251,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     except (ValueError, LookupError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
-        if database is not None:
-            database.stop()
+        probes.stop()
         broker.close()
         processed.close()
         if kit is not None and dependencies_ref is None:

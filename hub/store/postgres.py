@@ -15,7 +15,8 @@ This store keeps the records of every consumer in one table (``hub.store.postgre
 * Leases are renewed while the effect runs (``_renew``, the store's ``LeaseKeeper``); the times are the database
   server's, so workers whose clocks differ agree on when a lease ends.
 * ``run_batch`` runs the batch in one transaction: the new ids' claims inserted, the others locked with
-  ``FOR UPDATE SKIP LOCKED`` (one held by another transaction is busy), the outcomes written, one commit. A claim of
+  ``FOR UPDATE SKIP LOCKED`` (one held by another transaction is busy), both in the ids' sorted order whatever the
+  batch's (its effects run in the batch's order), the outcomes written, one commit. A claim of
   one of its new ids by another worker meanwhile waits for that commit (PostgreSQL's insert on a key being inserted),
   then finds the record: the batch's effects must be local and short.
 
@@ -61,6 +62,9 @@ class PostgresProcessedStore(ProcessedStore):
         self.consumer = consumer
         self._auto = engine.execution_options(isolation_level="AUTOCOMMIT")  # one statement, one transaction
         self._owner = owners.owner()
+        # what a claim that cannot reach the database raises instead of the driver's error (None: that error), set
+        # by hub.system.store_outage: the message waits while the store's probe fails
+        self.outage: Callable[[Exception], Exception | None] | None = None
         create_table(engine)
 
     @classmethod
@@ -114,6 +118,15 @@ class PostgresProcessedStore(ProcessedStore):
             return db.execute(self._record_statement(message_id, outcome, reply)).first() is not None
 
     def _acquire(self, message_id: str) -> Recorded | None:
+        try:
+            return self._claim_one(message_id)
+        except sa.exc.OperationalError as exc:
+            instead = None if self.outage is None else self.outage(exc)
+            if instead is None:
+                raise
+            raise instead from exc
+
+    def _claim_one(self, message_id: str) -> Recorded | None:
         claim = (pg_insert(T).values(consumer=self.consumer, message_id=message_id, state="claimed",
                                      lease_until=self._lease_end(), updated_at=sa.func.now(), owner=self._owner)
                  .on_conflict_do_nothing().returning(T.c.message_id))
@@ -188,19 +201,26 @@ class PostgresProcessedStore(ProcessedStore):
         return results
 
     def _claim_new(self, db: Connection, ids: list[str]) -> set[str]:
+        """Insert the claims of the ids never seen, in sorted order: two batches of the same new ids in other orders
+        wait for one another (the second finds the first's records) instead of deadlocking."""
         fresh: set[str] = set()
-        for start in range(0, len(ids), _CHUNK):
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), _CHUNK):
             values = [{"consumer": self.consumer, "message_id": message_id, "state": "claimed", "lease_until": None,
-                       "updated_at": sa.func.now(), "owner": self._owner} for message_id in ids[start:start + _CHUNK]]
+                       "updated_at": sa.func.now(), "owner": self._owner}
+                      for message_id in ordered[start:start + _CHUNK]]
             inserted = pg_insert(T).values(values).on_conflict_do_nothing().returning(T.c.message_id)
             fresh.update(str(found) for found in db.execute(inserted).scalars())
         return fresh
 
     def _lock_known(self, db: Connection, ids: list[str]) -> dict[str, Any]:
-        """The rows of ``ids`` this transaction could lock (a row another transaction holds is left out)."""
+        """The rows of ``ids`` this transaction could lock (a row another transaction holds is left out), locked in
+        sorted order as the new ids are inserted."""
         rows: dict[str, Any] = {}
-        for start in range(0, len(ids), _CHUNK):
-            query = _look(self._mine(), T.c.message_id).where(T.c.message_id.in_(ids[start:start + _CHUNK]))
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), _CHUNK):
+            query = (_look(self._mine(), T.c.message_id).where(T.c.message_id.in_(ordered[start:start + _CHUNK]))
+                     .order_by(T.c.message_id))
             for row in db.execute(query.with_for_update(skip_locked=True)):
                 rows[str(row.message_id)] = row
         return rows

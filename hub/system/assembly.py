@@ -35,8 +35,9 @@ from hub.store import ProcessedStore, open_store
 from hub.system.admission import Admission, AdmissionGate
 from hub.system.consumers import ConsumerKit, consumer_kits
 from hub.system.drain import DRAIN_SECONDS, drain, report_lost
-from hub.system.health import DATABASE, database_probe
+from hub.system.health import PROCESSED_STORE, database_probe, processed_store_probe
 from hub.system.start_errors import start_failure
+from hub.system.store_outage import hold_back_while_down
 from hub.transport.memory import MemoryBroker
 from hub.transport.urls import scheme
 from hub.validation.command_sets import CommandSetRegistry
@@ -161,13 +162,16 @@ class HubSystem:
         return app
 
     def _watch_dependencies(self, app: HubApp) -> None:
-        """The work-order database of an in-process workflow worker, checked in the background for ``/readyz``
-        (``checks.database``) and ``/metrics`` (``onepoint_dependency_up``): ``hub.system.health``."""
+        """The work-order database of an in-process workflow worker and the shared PostgreSQL processed store of
+        the adapters' workers (one database for all of them: one probe), checked in the background for ``/readyz``
+        (``checks.database``, ``checks.processed_store``) and ``/metrics`` (``onepoint_dependency_up``):
+        ``hub.system.health``; while the store's probe fails, its messages wait (``hub.system.store_outage``)."""
         for item in self.running:
-            probe = database_probe(item.dependencies)
-            if probe is not None and DATABASE not in app.probes:
-                app.probes[DATABASE] = probe.start()
-                self.metrics.track_dependency(DATABASE, probe.ok)
+            for probe in (database_probe(item.dependencies), processed_store_probe(item.store)):
+                if probe is not None and probe.name not in app.probes:
+                    app.probes[probe.name] = probe.start()
+                    self.metrics.track_dependency(probe.name, probe.ok)
+            hold_back_while_down(item.store, app.probes.get(PROCESSED_STORE))
 
     def _start_worker(self, kit: ConsumerKit, router: BrokerRouter) -> RunningConsumer:
         options = {**dependency_defaults(self.settings, kit.consumer), **self.dependency_options.get(kit.consumer, {})}

@@ -1,7 +1,12 @@
-"""What ``/readyz`` and ``/metrics`` learn of the hub's own dependencies beyond the broker: the work-order database
-of the workflow worker in this process, checked in the background (``hub.observability.probes``), never by a
-request. ``checks.database`` in ``/readyz`` (failing: status ``degraded``, the reason under ``failing``) and
-``onepoint_dependency_up{dependency="database"}`` read its last outcome."""
+"""What ``/readyz`` and ``/metrics`` learn of the hub's own dependencies beyond the broker, each checked in the
+background (``hub.observability.probes``), never by a request:
+
+* ``database``: the work-order database of the workflow worker in this process;
+* ``processed_store``: the shared PostgreSQL processed-message store of the adapters' workers in this process
+  (``[workers] processed_store``); a SQLite file or memory has nothing to probe.
+
+``checks.<name>`` in ``/readyz`` (failing: status ``degraded``, the reason under ``failing``) and
+``onepoint_dependency_up{dependency="<name>"}`` read the last outcome."""
 
 from __future__ import annotations
 
@@ -11,14 +16,16 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from hub.observability.probes import PROBE_INTERVAL, PROBE_TIMEOUT, BackgroundProbe
+from hub.store.base import ProcessedStore
 
-__all__ = ["DATABASE", "database_probe", "ping"]
+__all__ = ["DATABASE", "PROCESSED_STORE", "database_probe", "ping", "processed_store_probe"]
 
 DATABASE = "database"  # the name of the work-order store's check in /readyz and /metrics
+PROCESSED_STORE = "processed_store"  # the name of the shared processed store's check
 
 
 def ping(engine: Engine) -> None:
-    """``SELECT 1`` on a connection of ``engine``'s pool (the one the workflow's worker uses)."""
+    """``SELECT 1`` on a connection of ``engine``'s pool (the one the worker uses)."""
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
 
@@ -34,3 +41,15 @@ def database_probe(dependencies: Mapping[str, Any], *, interval: float = PROBE_I
         return None
     engine = runtime.store.engine
     return BackgroundProbe(DATABASE, lambda: ping(engine), interval=interval, timeout=timeout)
+
+
+def processed_store_probe(store: ProcessedStore, *, interval: float = PROBE_INTERVAL,
+                          timeout: float = PROBE_TIMEOUT) -> BackgroundProbe | None:
+    """The probe of a worker's processed ``store`` when it is the shared PostgreSQL one (on its own engine), not
+    started; None for a SQLite file, memory, or the workflow's store (the work-order database: ``database``)."""
+    from hub.store.postgres import PostgresProcessedStore  # SQLAlchemy's PostgreSQL dialect only where it is used
+
+    if not isinstance(store, PostgresProcessedStore):
+        return None
+    engine = store.engine
+    return BackgroundProbe(PROCESSED_STORE, lambda: ping(engine), interval=interval, timeout=timeout)

@@ -4,9 +4,10 @@
 On ``amqp://`` a consumer may run in processes of its own (competing consumers): its circuit breaker and its
 database live there, not in the hub's process, so the hub's ``/readyz`` cannot name them. The worker's
 ``/readyz`` has the hub's shape: ``ready`` (the broker connected), ``checks`` (``broker``; ``database`` for the
-workflow's store, checked in the background by ``hub.system.health``), ``circuits`` and ``open`` (this process's
-breakers), ``failing`` (why), ``status`` (``ok``, ``degraded``: an open circuit or a failing database, ``unready``:
-503). Served on 127.0.0.1 only, by the same threaded WSGI server ``prometheus_client`` uses for ``/metrics``.
+workflow's store, ``processed_store`` for the shared PostgreSQL processed store, checked in the background by
+``hub.system.health``), ``circuits`` and ``open`` (this process's breakers), ``failing`` (why), ``status`` (``ok``,
+``degraded``: an open circuit or a failing database, ``unready``: 503). Served on 127.0.0.1 only, by the same
+threaded WSGI server ``prometheus_client`` uses for ``/metrics``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from prometheus_client import CollectorRegistry, make_wsgi_app
 from prometheus_client.exposition import ThreadingWSGIServer, _SilentHandler
 
 from hub.gateways import CircuitBreakers
+from hub.observability.metrics import Metrics
 from hub.observability.probes import BackgroundProbe
 
 __all__ = ["WorkerProbes", "serve_worker_probes"]
@@ -39,6 +41,19 @@ class WorkerProbes:
         self.broker_reason = broker_reason
         self.breakers = breakers
         self.probes = list(probes)
+
+    def watch(self, probe: BackgroundProbe | None, metrics: Metrics) -> BackgroundProbe | None:
+        """Check ``probe`` in the background from now on (None: nothing to check), for ``/readyz`` and
+        ``onepoint_dependency_up{dependency=probe.name}``; ``stop()`` ends it. Returns ``probe``."""
+        if probe is not None:
+            self.probes.append(probe.start())
+            metrics.track_dependency(probe.name, probe.ok)
+        return probe
+
+    def stop(self) -> None:
+        """Stop checking the probes."""
+        for probe in self.probes:
+            probe.stop()
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:
         """``(ready, body)`` of ``/readyz``."""

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -188,3 +189,45 @@ def test_a_database_that_cannot_be_opened_is_one_line_without_the_password(postg
     message = str(raised.value)
     assert "s3cret" not in message and "\n" not in message
     assert "postgres:***@127.0.0.1" in message and "no_such_database" in message
+
+
+def race(machines: list[PostgresProcessedStore], ids: list[str]) -> tuple[list[str], list[BaseException]]:
+    """One batch of ``ids`` on each machine at once, the second in the reverse order: the ids whose effect ran (as
+    often as it ran) and what the batches raised."""
+    orders = [ids, list(reversed(ids))]
+    ran: list[str] = []
+    errors: list[BaseException] = []
+    lock, barrier = threading.Lock(), threading.Barrier(2)
+
+    def effect(message_id: str) -> str:
+        with lock:
+            ran.append(message_id)
+        return "done"
+
+    def batch(machine: int) -> None:
+        barrier.wait()
+        try:
+            machines[machine].run_batch([(m, partial(effect, m)) for m in orders[machine]])
+        except BaseException as exc:  # reported by the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=batch, args=(machine,)) for machine in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return ran, errors
+
+
+def test_batches_of_the_same_new_ids_in_other_orders_run_each_once_without_a_deadlock(
+        database: str, opened: list[PostgresProcessedStore]) -> None:
+    """Two workers' batches claim the same new ids in opposite orders (audit-fresh repro 01): no deadlock raised
+    out of ``run_batch``, every id runs exactly once (the second batch finds the first's records)."""
+    machines = [open_postgres_store(database, "boss") for _ in range(2)]
+    opened += machines
+    for attempt in range(8):
+        ids = [f"b{attempt}-{n:04d}" for n in range(400)]
+        ran, errors = race(machines, ids)
+        assert errors == [], errors
+        assert sorted(ran) == ids  # each once, by one machine or the other
+    assert machines[0].count() == 8 * 400
