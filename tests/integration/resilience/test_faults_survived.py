@@ -58,12 +58,19 @@ REPO = Path(__file__).resolve().parents[3]
 N = 8  # messages of every flow
 SETTLE = 45.0  # seconds before a missing effect fails the test (never asserted on)
 PLAN = FaultPlan()
+LATE_SYNC = PLAN.read_timeout + 2.0  # the first SyncHLR's answer: after the hub's read timeout (set below)
 REFUSED_PUSHES = 2  # OA refuses the first two PushTodo calls with 400: permanent, dead-lettered, then replayed
 NOTICES = ({"title": "Futian: base station SZ-FT-0412 out of service", "areas": ["0755"], "services": ["VOICE"],
             "wording": "A base station fault affects calls around the Civic Center."},
            {"title": "Tianhe: fibre cut on the ring", "areas": ["020"], "services": ["DATA"],
             "wording": "Data service is degraded in Tianhe while the fibre is spliced."})
 CONSUMERS = ("boss", "crm", "nsp", "dsmp", "oa", "bulletin")
+
+
+def late_sync(boss: Any) -> Any:
+    """BOSS's journal entry of the SyncHLR the test's targeted latency (``LATE_SYNC``) delayed, or None yet."""
+    return next((entry for entry in boss.app.journal.snapshot() if entry.operation == "SyncHLR"
+                 and any(f["kind"] == "latency" and f["delay"] >= LATE_SYNC for f in entry.faults)), None)
 
 
 def settle(predicate: Any, what: str, timeout: float = SETTLE) -> None:
@@ -113,9 +120,10 @@ def test_every_flow_completes_once_through_faults_and_an_outage(broker_url: str,
         hub.inject(PLAN, extra={
             "oa": [{"kind": "error", "operation": "PushTodo", "status": 400, "times": REFUSED_PUSHES,
                     "message": "refused: OA is being migrated"}],
-            # BOSS repairs the first HLR but answers after the read timeout: the hub repeats the sync
+            # BOSS repairs the first HLR but answers after the read timeout: the hub repeats the sync (2 s past
+            # it: a loaded machine may leave the hub's thread unscheduled for a while)
             "boss": [{"kind": "latency", "operation": "SyncHLR", "distribution": "fixed",
-                      "seconds": PLAN.read_timeout + 0.3, "times": 1}]})
+                      "seconds": LATE_SYNC, "times": 1}]})
         started = time.monotonic()
         traffic = Traffic(hub.broker)
         notices = []
@@ -167,9 +175,14 @@ def test_every_flow_completes_once_through_faults_and_an_outage(broker_url: str,
 
         settle(all_effected, "every message's effect")
         # the sync BOSS answered late is journalled when its answer is written, after the repeat may have been
-        # answered: on a loaded machine it can land after every effect above
-        settle(lambda: any(n > 1 for n in systems_saw(boss, "SyncHLR").values()),
-               "BOSS's journal entry of the sync it answered after the read timeout")
+        # answered: on a loaded machine it can land after every effect above. The targeted latency falls on the
+        # first SyncHLR BOSS gets, which one of the plan's own faults (503, reset, the outage window a slow start
+        # reaches) may fail as well: then BOSS did not act and nothing is repeated for it
+        settle(lambda: late_sync(boss) is not None, "BOSS's journal entry of the sync the targeted latency delayed")
+        late_sync_acted = late_sync(boss).status == 200  # type: ignore[union-attr]
+        if late_sync_acted:
+            settle(lambda: any(n > 1 for n in systems_saw(boss, "SyncHLR").values()),
+                   "BOSS's journal entry of the sync it answered after the read timeout")
         settle(lambda: hub.broker.message_count(hub.broker.config.queue("workflow")) >= expected_workflow,
                "NSP's replies and the notices in the workflow queue")
         elapsed = time.monotonic() - started
@@ -226,7 +239,7 @@ def test_every_flow_completes_once_through_faults_and_an_outage(broker_url: str,
     empty_diffs = sum(1 for r in traffic.requests["boss.SyncHLR"]
                       if r.answer is not None and r.answer.findtext(f"{{{BOSS}}}Changed") == "false")
     synced_twice = {m for m, n in systems_saw(boss, "SyncHLR").items() if n > 1}
-    assert synced_twice  # the first sync at least (BOSS answered it after the read timeout)
+    assert synced_twice or not late_sync_acted  # the late one at least, if BOSS answered it (after the timeout)
     for request in traffic.requests["boss.SyncHLR"]:
         if request.answer is None:
             continue
