@@ -50,10 +50,11 @@ def demo(broker_url: str, as_json_output: bool, log_level: str, log_format: LogF
     configure_logging(log_level.upper(), log_format)
     for handler in logging.getLogger().handlers:  # the demo taps the hub's DEBUG records: keep them off stderr
         handler.setLevel(log_level.upper())
-    with interruptible("demo"):  # Ctrl-C or SIGTERM: the stage cleans up, exit 130
+    with interruptible("demo") as interrupts:  # Ctrl-C or SIGTERM: the stage cleans up, exit 130
         try:
             run = run_demo(province_day(SEED), broker_url)
         except (StageError, SystemStartError, TransportError, ConfigError, OSError) as exc:
+            interrupts.interrupted_start(exc)  # a start a stop signal broke off: interrupted, exit 130
             click.echo(f"onepoint demo: the system did not start: {type(exc).__name__}: {exc}", err=True)
             sys.exit(2)
     if as_json_output:

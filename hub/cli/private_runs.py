@@ -29,7 +29,7 @@ import pika
 
 from hub.transport.urls import BrokerURLError, node_urls, redacted, scheme
 
-__all__ = ["INTERRUPTED", "broker_url", "check_broker_url", "interruptible"]
+__all__ = ["INTERRUPTED", "Interrupts", "broker_url", "check_broker_url", "interruptible"]
 
 INTERRUPTED = 128 + signal.SIGINT  # 130: what a shell reports for a command stopped by Ctrl-C
 
@@ -55,17 +55,35 @@ def broker_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
         raise click.BadParameter(str(exc)) from None
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
+class Interrupts:
+    """The stop signal the body of ``interruptible`` received, if any (``received``: its name). A start the signal
+    broke off may unwind through code whose own clean-up then fails (a database connection left mid-statement):
+    the body re-raises the interrupt instead of reporting that error (``interrupted_start``)."""
+
+    def __init__(self) -> None:
+        self.received: str | None = None
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        self.received = signal.Signals(signum).name
+        raise KeyboardInterrupt(self.received)
+
+    def interrupted_start(self, error: BaseException) -> None:
+        """Raise the interrupt in place of ``error`` if a stop signal came: a failure it caused, not a cause."""
+        if self.received is not None:
+            interrupt = KeyboardInterrupt(self.received)
+            for note in getattr(error, "__notes__", ()):  # what the clean-up left behind, said on the error
+                interrupt.add_note(note)
+            raise interrupt from error
 
 
 @contextmanager
-def interruptible(command: str) -> Iterator[None]:
+def interruptible(command: str) -> Iterator[Interrupts]:
     """Run the body with SIGTERM raising ``KeyboardInterrupt`` like Ctrl-C; an interrupt that reaches here (after
     the body's clean-up ran) is said in one line and ends the command with ``INTERRUPTED``."""
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    interrupts = Interrupts()
+    previous = {signum: signal.signal(signum, interrupts.handle) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
-        yield
+        yield interrupts
     except KeyboardInterrupt as exc:
         from hub.demo.cleanup import left_behind
 
@@ -76,4 +94,5 @@ def interruptible(command: str) -> Iterator[None]:
         click.echo(f"onepoint {command}: interrupted ({how}); {done}", err=True)
         sys.exit(INTERRUPTED)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

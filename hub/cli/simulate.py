@@ -82,13 +82,14 @@ def simulate(seed: int, scale: float, hours_per_minute: float | None, speed: flo
     scenario = build_scenario(seed, scale)
     total = sum(1 for _ in arrivals(scenario))
     runs = []
-    with interruptible("simulate"):  # Ctrl-C or SIGTERM: the stage cleans up, exit 130
+    with interruptible("simulate") as interrupts:  # Ctrl-C or SIGTERM: the stage cleans up, exit 130
         try:
             for on in {"on": (True,), "off": (False,), "both": (True, False)}[rules]:
                 bar = ProgressBar(scenario.day_start, total, label=f"rules {'on' if on else 'off'} ")
                 runs.append(run_day(scenario, rules=on, speed=factor, broker_url=broker_url, progress=bar))
                 bar.done()
         except (StageError, SystemStartError, TransportError, ConfigError, OSError) as exc:
+            interrupts.interrupted_start(exc)  # a start a stop signal broke off: interrupted, exit 130
             click.echo(f"onepoint simulate: the system did not start: {type(exc).__name__}: {exc}", err=True)
             sys.exit(2)
     if as_json_output:
