@@ -33,6 +33,8 @@
                                          # transaction, their confirms awaited once (1: one at a time)
     keep_processed_days = 7              # a processed message's record (its answer, its fingerprint) is deleted
                                          # this long after it was made: a copy arriving later is taken as new
+    keep_events_days = 7                 # an event of the listeners' outbox is deleted this long after it was
+                                         # published (never before every served listener has passed it)
 
     [workflow.listeners]                 # the event listeners' registrations and call-backs (docs/event-listeners.md)
     allowed_destinations = []            # networks ("10.20.0.0/16") and host-name suffixes (".crm.example.net");
@@ -67,7 +69,7 @@ _KEYS = {"database", "sla", "calendars", "taxonomy", "intake_department", "repea
          "listener_connect_timeout_seconds", "listener_read_timeout_seconds", "listener_gap_seconds",
          "outage_services", "outage_auto_answer", "mass_incidents", "mass_complaint_threshold",
          "mass_complaint_window_minutes", "enforce_templates", "statistics_timezone", "worker_batch",
-         "keep_processed_days", "listeners"}
+         "keep_processed_days", "keep_events_days", "listeners"}
 _TABLE = "workflow.listeners"
 _LISTENER_KEYS = {"allowed_destinations", "refused_paths", "max_per_system", "park_after_failures"}
 REFUSED_PATHS = ("/__admin/",)  # the emulators' admin API: never a listener
@@ -112,6 +114,7 @@ class WorkflowSettings:
     statistics_timezone: str = "Asia/Shanghai"
     worker_batch: int = 32
     keep_processed_days: float = 7.0
+    keep_events_days: float = 7.0  # the outbox's published events (hub.workflow.retention)
     listeners: ListenerSettings = field(default_factory=ListenerSettings)
 
 
@@ -249,5 +252,6 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
         statistics_timezone=_timezone(section.get("statistics_timezone", "Asia/Shanghai"), source),
         worker_batch=_count(section, "worker_batch", 32, source),
         keep_processed_days=_number(section, "keep_processed_days", 7.0, source),
+        keep_events_days=_number(section, "keep_events_days", 7.0, source),
         listeners=_listeners(section.get("listeners"), source),
     )

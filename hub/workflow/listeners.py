@@ -7,7 +7,9 @@ events that pass it (``hub.workflow.publisher`` delivers them).
   (``EventType``s, a ``Category`` prefix, an ``AreaCode``; each given one must match; none: every event); answered
   with the ``ListenerId``. The listener gets the events written after it registered. The same system registering
   the same call-back with the same filter again gets the ``ListenerId`` it has (a parked listener is resumed at its
-  cursor); a system holding ``max_per_system`` listeners is refused a new one as ``too-many-listeners``.
+  cursor, or at the oldest event kept when ``[workflow] keep_events_days`` purged those after it: a WARNING names
+  how many outbox positions it missed); a system holding ``max_per_system`` listeners is refused a new one as
+  ``too-many-listeners``.
 * ``workorder.UnregisterListener``: by ``ListenerId``, only by the system that registered it.
 
 Both are requests answered by the workflow and change the store in the worker's transaction (so a repeated
@@ -158,7 +160,11 @@ def register_listener(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     if held is not None:
         resumed = resume_listener(tx.db, held.id)
         log.info("event listener registered again", extra={"listener_id": held.id, "system": system,
-                                                           "callback": url, "resumed": resumed})
+                                                           "callback": url, "resumed": resumed is not None})
+        if resumed is not None and resumed.skipped:
+            log.warning("parked event listener resumed after the retention purged events it had not passed", extra={
+                "listener_id": held.id, "system": system, "missed_positions": resumed.skipped,
+                "parked_at_position": resumed.parked_at_position, "from_position": resumed.position})
         return Reply(_answer("RegisterListenerResponse", envelope, workflow, held.id), outcome=f"listener {held.id}")
     if count_listeners(tx.db, system) >= settings.max_per_system:
         raise BusinessRejection(f"{system} holds {settings.max_per_system} listeners, the most a system may "

@@ -9,8 +9,9 @@ cannot or may not send to) holds the listener at that event and backs it off alo
 and overall. After ``park_after_failures`` failures in a row at one event (``[workflow.listeners]``, 10 as the
 backbone's ``delivery_limit``) the listener is parked (``suspended_at``, a WARNING ``event listener parked``): it
 is not served and the published mark no longer waits for it, until its system registers it again (the same
-call-back and filter), which resumes it at its cursor. A crash between a POST and the cursor's move sends the
-event again with the same ``eventId``: at least once; listeners drop repeats by id. An event every served
+call-back and filter), which resumes it at its cursor (at the oldest event kept, if the outbox retention purged
+beyond it). A crash between a POST and the cursor's move sends the event again with the same ``eventId``: at least
+once; listeners drop repeats by id. An event every served
 listener has passed is marked published.
 
 A dead or slow listener holds back only itself: each listener takes its own turns on a small pool of delivery

@@ -1,8 +1,15 @@
-"""Beside the deadline scheduler: the workflow's processed-message records are deleted ``[workflow]
-keep_processed_days`` after they were made (``hub.workflow.store.retention``: bounded batches by the
-``recorded_at`` index). A copy of a message can come back while its delivery is retried (the delay tiers: minutes)
-or when a dead letter is replayed; the record outlives both by far, and a copy arriving later still is taken as a
-new message. Every ``interval`` seconds, its first pass at start.
+"""Beside the deadline scheduler, the work-order database's retention (``hub.workflow.store.retention``: bounded
+batches, a pause between two), every ``interval`` seconds, its first pass at start:
+
+* the workflow's processed-message records are deleted ``[workflow] keep_processed_days`` after they were made
+  (by the ``recorded_at`` index). A copy of a message can come back while its delivery is retried (the delay
+  tiers: minutes) or when a dead letter is replayed; the record outlives both by far, and a copy arriving later
+  still is taken as a new message.
+* the listeners' outbox: an event is deleted ``[workflow] keep_events_days`` after it was published (every served
+  listener had passed it then), and not while a served listener has not passed it (one resumed meanwhile); on
+  PostgreSQL the events of the last ``gap`` (``listener_gap_seconds``, at least a new listener's ``IN_FLIGHT``)
+  and the newest one before them stay for the listeners' hole handling. A parked listener holds nothing back: one
+  parked longer than ``keep_events_days`` resumes from the oldest event kept (``outbox.resume_listener``).
 """
 
 from __future__ import annotations
@@ -13,38 +20,58 @@ from datetime import timedelta
 
 from hub.observability.quiet import OutageLog
 from hub.workflow.store import WorkOrderStore
-from hub.workflow.store.retention import PURGE_BATCH, purge_processed
+from hub.workflow.store.outbox import IN_FLIGHT
+from hub.workflow.store.retention import PURGE_BATCH, purge_events, purge_processed
 
-__all__ = ["ProcessedRetention"]
+__all__ = ["WorkflowRetention"]
 
 log = logging.getLogger("onepoint.workflow.retention")
 
 
-class ProcessedRetention:
-    def __init__(self, store: WorkOrderStore, keep: timedelta, *, interval: float = 600.0,
-                 batch: int = PURGE_BATCH, pause: float = 0.05) -> None:
-        if keep <= timedelta(0):
-            raise ValueError("the processed-message records must be kept for a while")
-        self.store, self.keep, self.interval, self.batch = store, keep, interval, batch
+class WorkflowRetention:
+    def __init__(self, store: WorkOrderStore, keep: timedelta, *, keep_events: timedelta = timedelta(days=7),
+                 gap: timedelta = IN_FLIGHT, interval: float = 600.0, batch: int = PURGE_BATCH,
+                 pause: float = 0.05) -> None:
+        if keep <= timedelta(0) or keep_events <= timedelta(0):
+            raise ValueError("the processed-message records and the published events must be kept for a while")
+        self.store, self.keep, self.keep_events, self.interval, self.batch = store, keep, keep_events, interval, batch
+        self.in_flight = max(gap, IN_FLIGHT)  # what the listeners' hole handling may still read (PostgreSQL)
         self.pause = pause  # seconds between two full batches: the workers' transactions go first
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_pass(self) -> int:
-        """Delete the records older than ``keep`` (by the store's clock, which stamps them); how many went."""
+        """Both purges, by the store's clock (which stamps the records); how many rows went."""
+        return self.purge_processed() + self.purge_events()
+
+    def purge_processed(self) -> int:
+        """Delete the processed-message records older than ``keep``; how many went."""
         purged = purge_processed(self.store.engine, self.store.clock() - self.keep, batch=self.batch,
-                                 between=lambda: self._stop.wait(self.pause))
+                                 between=self._between)
         if purged:
             log.info("processed-message records purged", extra={"purged": purged, "keep_days": self.keep.days})
         return purged
 
-    def start(self) -> ProcessedRetention:
-        self._thread = threading.Thread(target=self._run, name="processed-retention", daemon=True)
+    def purge_events(self) -> int:
+        """Delete the outbox's events published longer than ``keep_events`` ago that no listener waits for."""
+        now = self.store.clock()
+        purged = purge_events(self.store.engine, now - self.keep_events, now - self.in_flight, batch=self.batch,
+                              between=self._between)
+        if purged:
+            log.info("published work-order events purged",
+                     extra={"purged": purged, "keep_days": self.keep_events / timedelta(days=1)})
+        return purged
+
+    def _between(self) -> bool:
+        return self._stop.wait(self.pause)
+
+    def start(self) -> WorkflowRetention:
+        self._thread = threading.Thread(target=self._run, name="workflow-retention", daemon=True)
         self._thread.start()
         return self
 
     def _run(self) -> None:
-        passes = OutageLog(log, "processed-message purge")
+        passes = OutageLog(log, "work-order database purge")
         while True:
             try:
                 self.run_pass()

@@ -28,7 +28,7 @@ from hub.validation import CommandSetRegistry
 from hub.workflow.clock import Clock
 from hub.workflow.handlers import CONSUMER, handlers
 from hub.workflow.publisher import EventPublisher
-from hub.workflow.retention import ProcessedRetention
+from hub.workflow.retention import WorkflowRetention
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from hub.workflow.scheduler import DeadlineScheduler
 from hub.workflow.store import WorkOrderProcessedStore
@@ -60,7 +60,8 @@ def background(built: Mapping[str, Any], *, outbound: Outbound | None, settings:
     not before this returns, it recalculates the open work orders whose deadlines came from another SLA table or
     calendar, and again after it reloaded an edited file), beside it the tier recheck (``tier_recheck``: work orders
     created while BOSS gave no tier get it once BOSS answers), the purge of processed-message records older than
-    ``keep_processed_days`` (``hub.workflow.retention``) and the event publisher (``publisher_interval_seconds``;
+    ``keep_processed_days`` and of the outbox's events published longer than ``keep_events_days`` ago
+    (``hub.workflow.retention``) and the event publisher (``publisher_interval_seconds``;
     retries along ``[broker] delay_tiers``). Returns what stops them."""
     runtime = built["workflow"]
     if not isinstance(runtime, WorkflowRuntime):
@@ -70,7 +71,9 @@ def background(built: Mapping[str, Any], *, outbound: Outbound | None, settings:
     if config.scheduler_interval_seconds > 0:
         stops.append(DeadlineScheduler(runtime, outbound, interval=config.scheduler_interval_seconds).start().stop)
         stops.append(TierRecheck(runtime, outbound, interval=config.scheduler_interval_seconds).start().stop)
-        stops.append(ProcessedRetention(runtime.store, timedelta(days=config.keep_processed_days)).start().stop)
+        stops.append(WorkflowRetention(runtime.store, timedelta(days=config.keep_processed_days),
+                                       keep_events=timedelta(days=config.keep_events_days),
+                                       gap=timedelta(seconds=config.listener_gap_seconds)).start().stop)
     if config.publisher_interval_seconds > 0:
         stops.append(EventPublisher(
             runtime.store, runtime.clock, delays=[timedelta(milliseconds=t.ttl_ms) for t in settings.delay_tiers],

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, inspect
 
-from hub.workflow.retention import ProcessedRetention
+from hub.workflow.retention import WorkflowRetention
 from hub.workflow.store import WorkOrderProcessedStore, WorkOrderStore
 from hub.workflow.store.claiming import claimable
 from hub.workflow.store.retention import purge_processed
@@ -114,7 +114,7 @@ def test_the_retention_keeps_records_for_its_days_by_the_stores_clock(
     with processed.claim("m-1") as claim:
         store.current_transaction().insert_work_order(make_row(1))
         claim.complete("created")
-    retention = ProcessedRetention(store, timedelta(days=7))
+    retention = WorkflowRetention(store, timedelta(days=7))
     clock.now = T0 + timedelta(days=6, hours=23)
     assert retention.run_pass() == 0 and processed.seen("m-1")
     clock.now = T0 + timedelta(days=7, seconds=1)

@@ -162,7 +162,7 @@ def test_a_database_url_that_cannot_work_is_refused_at_load_without_its_password
 _WORKFLOW_NUMBERS = ["repeat_window_hours", "tier_cache_seconds", "tier_timeout_seconds", "tier_pause_seconds",
                      "scheduler_interval_seconds", "publisher_interval_seconds", "listener_connect_timeout_seconds",
                      "listener_read_timeout_seconds", "listener_gap_seconds", "mass_complaint_window_minutes",
-                     "keep_processed_days"]
+                     "keep_processed_days", "keep_events_days"]
 _ADAPTER = '[adapters.boss]\nurl = "http://127.0.0.1:8101/"\n'
 
 

@@ -9,7 +9,9 @@ delivers the event again — at least once, each with its stable ``event_id`` fo
 work order the order of writing is the order of ``seq`` and of ``position``. An event every listener has passed is
 marked published (``mark_published_through``). Run one publisher per database (an advisory lock on PostgreSQL).
 A listener that failed too often in a row is parked (``suspend_listener``: ``suspended_at``): the publisher skips
-it and the published mark passes it by, until it is resumed (``resume_listener``: registered again) at its cursor.
+it and the published mark passes it by, until it is resumed (``resume_listener``: registered again) at its cursor,
+or, when the retention (``[workflow] keep_events_days``, ``hub.workflow.store.retention``) has purged the events
+after its cursor meanwhile, from the oldest event kept (``Resumed``: how many positions it skipped).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy.engine import Connection, Row
 
 from hub.workflow.store.schema import event_listeners, work_order_events
 
-__all__ = ["IN_FLIGHT", "Listener", "PendingEvent", "add_listener", "advance_listener", "count_listeners",
+__all__ = ["IN_FLIGHT", "Listener", "PendingEvent", "Resumed", "add_listener", "advance_listener", "count_listeners",
            "events_after", "find_listener", "listener", "listener_failed", "listeners", "lock_registrations",
            "mark_published",
            "mark_published_through", "outbox_end", "pending_events", "remove_listener", "resume_listener",
@@ -85,8 +87,12 @@ def events_after(connection: Connection, position: int, limit: int = 100) -> lis
 
 
 def outbox_end(connection: Connection) -> int:
-    """The last position written so far (0: none)."""
-    return int(connection.execute(select(func.coalesce(func.max(_ev.position), 0))).scalar_one())
+    """The last position written so far (0: none), also when the retention has purged the outbox empty (SQLite's
+    ``sqlite_sequence`` remembers it, 0012; on PostgreSQL the retention always keeps an event)."""
+    end = connection.execute(select(func.max(_ev.position))).scalar_one_or_none()
+    if end is None and connection.dialect.name == "sqlite":
+        end = connection.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'work_order_events'")).scalar()
+    return 0 if end is None else int(end)
 
 
 def mark_published(connection: Connection, event_ids: Sequence[str], at: datetime) -> None:
@@ -170,12 +176,42 @@ def suspend_listener(connection: Connection, listener_id: str, at: datetime, err
     return int(result.rowcount) > 0
 
 
-def resume_listener(connection: Connection, listener_id: str) -> bool:
-    """Serve a parked listener again from its cursor, its failures forgotten; False if it was not parked."""
-    result = connection.execute(update(event_listeners)
+@dataclass(frozen=True, slots=True)
+class Resumed:
+    """A parked listener served again: its cursor when parked, and where it goes on from."""
+
+    parked_at_position: int
+    position: int
+
+    @property
+    def skipped(self) -> int:
+        """The outbox positions purged between the two: on SQLite the events it missed, on PostgreSQL at most that
+        many (a rolled-back change leaves its position unused); its filter would have refused some of them."""
+        return self.position - self.parked_at_position
+
+
+def _oldest_kept(connection: Connection) -> int:
+    """The first outbox position still there, or the next one to be written when none is (1: none ever)."""
+    oldest = connection.execute(select(func.min(_ev.position))).scalar_one_or_none()
+    return outbox_end(connection) + 1 if oldest is None else int(oldest)
+
+
+def resume_listener(connection: Connection, listener_id: str) -> Resumed | None:
+    """Serve a parked listener again, its failures forgotten, from its cursor, or from the oldest event kept when the
+    retention purged those after its cursor while it was parked; None if it was not parked. The listener's row is
+    updated first: on PostgreSQL a purge batch under way (it holds the rows ``FOR SHARE``) ends before the oldest
+    kept position is read, and the next one counts this listener as served."""
+    cursor = connection.execute(update(event_listeners)
                                 .where(_li.id == listener_id, _li.suspended_at.is_not(None))
-                                .values(suspended_at=None, failures=0, next_attempt_at=None))
-    return int(result.rowcount) > 0
+                                .values(suspended_at=None, failures=0, next_attempt_at=None)
+                                .returning(_li.delivered_position)).scalar_one_or_none()
+    if cursor is None:
+        return None
+    oldest = _oldest_kept(connection)
+    if oldest - 1 <= cursor:
+        return Resumed(int(cursor), int(cursor))
+    connection.execute(update(event_listeners).where(_li.id == listener_id).values(delivered_position=oldest - 1))
+    return Resumed(int(cursor), oldest - 1)
 
 
 def remove_listener(connection: Connection, listener_id: str) -> bool:

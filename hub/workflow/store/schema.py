@@ -169,6 +169,7 @@ work_order_events = Table(  # the outbox of the event listeners: written with th
     UniqueConstraint("work_order_id", "seq", name="uq_work_order_events_seq"),
     Index("ix_work_order_events_unpublished", "position",
           postgresql_where=text("published_at IS NULL"), sqlite_where=text("published_at IS NULL")),
+    sqlite_autoincrement=True,  # 0012: a purged position is never handed out again (PostgreSQL: the sequence)
 )
 
 event_listeners = Table(
