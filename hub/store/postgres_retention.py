@@ -12,7 +12,6 @@ left for the next purge. A claim is deleted only once its lease has ended too. T
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -24,7 +23,7 @@ from sqlalchemy.engine import Engine
 from hub.store.base import BatchOutcome
 from hub.store.postgres import PostgresProcessedStore
 from hub.store.postgres_schema import PROCESSED as T
-from hub.store.retention import DEFAULT_KEEP_SECONDS
+from hub.store.purge_schedule import DEFAULT_KEEP_SECONDS, PurgeSchedule
 
 __all__ = ["PostgresRetention", "RetainingPostgresStore", "purge_expired"]
 
@@ -47,37 +46,16 @@ def purge_expired(engine: Engine, consumer: str, keep_seconds: float, *, batch: 
     return max(int(deleted.rowcount or 0), 0)
 
 
-class PostgresRetention:
+class PostgresRetention(PurgeSchedule):
     """When a store's records are purged, and the purge (see the module docstring)."""
 
     def __init__(self, keep_seconds: float = DEFAULT_KEEP_SECONDS, *, every: float = 600.0, batch: int = 2000,
                  batches: int = 5, clock: Callable[[], float] = time.monotonic) -> None:
-        if keep_seconds <= 0:
-            raise ValueError("processed-message records must be kept for a while")
-        self.keep_seconds, self.every, self.batch, self.batches = keep_seconds, every, batch, batches
-        self._clock = clock
-        self._next = 0.0  # the first purge with the first record written
-        self._lock = threading.Lock()
+        super().__init__(keep_seconds, every=every, batch=batch, batches=batches, clock=clock)
 
     def tick(self, engine: Engine, consumer: str) -> int:
         """Purge if due (one thread at a time; the others go on at once); how many records went."""
-        if self._clock() < self._next or not self._lock.acquire(blocking=False):
-            return 0
-        try:
-            now = self._clock()
-            self._next = now + self.every  # (also when the purge fails: not tried again with every message)
-            purged, full = 0, False
-            for _ in range(self.batches):
-                deleted = purge_expired(engine, consumer, self.keep_seconds, batch=self.batch)
-                purged += deleted
-                full = deleted >= self.batch
-                if not full:
-                    break
-            if full:
-                self._next = now + 1.0  # more left: soon again, between other work
-            return purged
-        finally:
-            self._lock.release()
+        return self.run(lambda _now: purge_expired(engine, consumer, self.keep_seconds, batch=self.batch))
 
 
 class RetainingPostgresStore(PostgresProcessedStore):

@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from hub.store.base import BatchOutcome
+from hub.store.purge_schedule import DEFAULT_KEEP_SECONDS, PurgeSchedule
 from hub.store.sqlite import SQLiteProcessedStore
 
 __all__ = ["DEFAULT_KEEP_SECONDS", "RetainingSQLiteStore", "SQLiteRetention", "purge_expired"]
-
-DEFAULT_KEEP_SECONDS = 7 * 86_400.0
 
 log = logging.getLogger("onepoint.store")
 
@@ -37,37 +34,12 @@ def purge_expired(db: sqlite3.Connection, before: float, *, now: float, batch: i
     return max(db.execute(_PURGE, (before, now, batch)).rowcount, 0)
 
 
-class SQLiteRetention:
+class SQLiteRetention(PurgeSchedule):
     """When a store's records are purged, and the purge (see the module docstring)."""
-
-    def __init__(self, keep_seconds: float = DEFAULT_KEEP_SECONDS, *, every: float = 600.0, batch: int = 2000,
-                 batches: int = 5, clock: Callable[[], float] = time.time) -> None:
-        if keep_seconds <= 0:
-            raise ValueError("processed-message records must be kept for a while")
-        self.keep_seconds, self.every, self.batch, self.batches = keep_seconds, every, batch, batches
-        self._clock = clock
-        self._next = 0.0  # the first purge with the first record written
-        self._lock = threading.Lock()
 
     def tick(self, db: sqlite3.Connection) -> int:
         """Purge if due (one thread at a time; the others go on at once); how many records went."""
-        if self._clock() < self._next or not self._lock.acquire(blocking=False):
-            return 0
-        try:
-            now = self._clock()
-            self._next = now + self.every  # (also when the purge fails: not tried again with every message)
-            purged, full = 0, False
-            for _ in range(self.batches):
-                deleted = purge_expired(db, now - self.keep_seconds, now=now, batch=self.batch)
-                purged += deleted
-                full = deleted >= self.batch
-                if not full:
-                    break
-            if full:
-                self._next = now + 1.0  # more left: soon again, between other work
-            return purged
-        finally:
-            self._lock.release()
+        return self.run(lambda now: purge_expired(db, now - self.keep_seconds, now=now, batch=self.batch))
 
 
 class RetainingSQLiteStore(SQLiteProcessedStore):
