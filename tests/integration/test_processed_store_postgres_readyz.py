@@ -7,14 +7,12 @@ request only reads the probe's last check (run at once here, or awaited from the
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,30 +21,16 @@ import pytest
 
 from hub.config.settings import load_settings
 from hub.envelope import Envelope
-from hub.ingress.app import HubApp
 from hub.store import open_store
 from hub.system import HubSystem
 from hub.system.health import processed_store_probe
 from hub.system.store_outage import hold_back_while_down
 from hub.workers import Action, HandlerRegistry, Processor, WorkerTestClient
-from tests.support.postgres_server import PostgresServer, postgres_fixture
+from tests.support.in_process import asgi_get
+from tests.support.postgres_server import PostgresServer
 from tests.unit.workers.kit import envelope
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
-
-
-@pytest.fixture
-def private_postgres() -> Iterator[PostgresServer]:
-    """A cluster of this test's own: it is stopped in the middle (the session's cluster is shared)."""
-    yield from postgres_fixture()
-
-
-def get(app: HubApp, path: str) -> httpx.Response:
-    async def fetch() -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app.asgi), base_url="http://hub") as client:
-            return await client.get(path)
-
-    return asyncio.run(fetch())
 
 
 def config(folder: Path, broker: str, store: str) -> Path:
@@ -105,16 +89,16 @@ def test_the_hubs_readyz_names_the_stopped_processed_store(private_postgres: Pos
     app = system.start()
     try:
         assert "nsp" in {item.consumer for item in system.running}
-        up = get(app, "/readyz").json()
+        up = asgi_get(app, "/readyz").json()
         assert up["status"] == "ok" and up["checks"]["processed_store"] is True, up
         private_postgres.stop()
         app.probes["processed_store"].check_now()
-        answer = get(app, "/readyz")
+        answer = asgi_get(app, "/readyz")
         body = answer.json()
         assert answer.status_code == 200 and body["status"] == "degraded", body
         assert body["checks"]["processed_store"] is False
         assert body["failing"]["processed_store"].startswith("OperationalError: "), body["failing"]
-        assert 'onepoint_dependency_up{dependency="processed_store"} 0.0' in get(app, "/metrics").text
+        assert 'onepoint_dependency_up{dependency="processed_store"} 0.0' in asgi_get(app, "/metrics").text
     finally:
         system.stop()
         app.router.broker.close()  # type: ignore[attr-defined]

@@ -4,36 +4,19 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
 import pytest
 
 from hub.config.bulletin import BulletinSettings
 from hub.config.settings import load_settings
 from hub.config.workflow import WorkflowSettings
-from hub.ingress.app import HubApp
 from hub.system import HubSystem
-from tests.support.postgres_server import PostgresServer, postgres_fixture
+from tests.support.in_process import asgi_get
+from tests.support.postgres_server import PostgresServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
-
-
-@pytest.fixture
-def private_postgres() -> Iterator[PostgresServer]:
-    """A cluster of this test's own: it is stopped in the middle (the session's cluster is shared)."""
-    yield from postgres_fixture()
-
-
-def get(app: HubApp, path: str) -> httpx.Response:
-    async def fetch() -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app.asgi), base_url="http://hub") as client:
-            return await client.get(path)
-
-    return asyncio.run(fetch())
 
 
 def test_readyz_names_the_stopped_work_order_database(private_postgres: PostgresServer, tmp_path: Path) -> None:
@@ -45,15 +28,15 @@ def test_readyz_names_the_stopped_work_order_database(private_postgres: Postgres
     system = HubSystem(settings)
     app = system.start()
     try:
-        assert get(app, "/readyz").json()["checks"]["database"] is True
+        assert asgi_get(app, "/readyz").json()["checks"]["database"] is True
         server.stop()
         app.probes["database"].check_now()
-        answer = get(app, "/readyz")
+        answer = asgi_get(app, "/readyz")
         body = answer.json()
         assert answer.status_code == 200 and body["status"] == "degraded", body
         assert body["checks"]["database"] is False and "database" in body["failing"]
         assert body["failing"]["database"].startswith("OperationalError: "), body["failing"]
-        assert 'onepoint_dependency_up{dependency="database"} 0.0' in get(app, "/metrics").text
+        assert 'onepoint_dependency_up{dependency="database"} 0.0' in asgi_get(app, "/metrics").text
     finally:
         system.stop()
         app.router.broker.close()  # type: ignore[attr-defined]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 import pytest
 
 from hub.config.settings import load_settings
@@ -14,6 +13,7 @@ from hub.ingress.app import create_app
 from hub.ingress.outcomes import refusal_for
 from hub.routing.broker_router import BrokerRouter, BrokerUnavailableError
 from hub.transport.errors import PublishOutcomeUnknownError, QueueFullError
+from tests.support.in_process import asgi_get
 
 pytestmark = pytest.mark.unit
 
@@ -38,11 +38,7 @@ def test_while_the_broker_blocks_publishing_a_command_is_refused_at_once_naming_
         refusal = refusal_for(refused.value, system="workorder")
         assert refusal.status == 503 and refusal.retry_after
 
-        async def readyz() -> httpx.Response:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app.asgi), base_url="http://hub") as client:
-                return await client.get("/readyz")
-
-        answer = asyncio.run(readyz())
+        answer = asgi_get(app, "/readyz")
         assert answer.status_code == 503
         body = answer.json()
         assert body["checks"]["broker"] is False

@@ -5,31 +5,22 @@ work); the broker down is 503 naming it. A request reads the last check, it neve
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from hub.config.bulletin import BulletinSettings
 from hub.config.settings import load_settings
 from hub.config.workflow import WorkflowSettings
-from hub.ingress.app import HubApp, create_app
+from hub.ingress.app import create_app
 from hub.observability.probes import BackgroundProbe
 from hub.routing.broker_router import BrokerRouter
 from hub.system import HubSystem
+from tests.support.in_process import asgi_get
 
 pytestmark = pytest.mark.unit
-
-
-def get(app: HubApp, path: str) -> httpx.Response:
-    async def fetch() -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app.asgi), base_url="http://hub") as client:
-            return await client.get(path)
-
-    return asyncio.run(fetch())
 
 
 def test_a_failing_work_order_database_makes_readyz_degraded_and_names_it(
@@ -41,26 +32,26 @@ def test_a_failing_work_order_database_makes_readyz_degraded_and_names_it(
     system = HubSystem(settings)
     app = system.start()
     try:
-        up = get(app, "/readyz")
+        up = asgi_get(app, "/readyz")
         assert up.status_code == 200 and up.json()["status"] == "ok"
         assert up.json()["checks"] == {"schemas": True, "router": True, "broker": True, "database": True}
-        assert 'onepoint_dependency_up{dependency="database"} 1.0' in get(app, "/metrics").text
+        assert 'onepoint_dependency_up{dependency="database"} 1.0' in asgi_get(app, "/metrics").text
 
         def down(*_: object) -> None:
             raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
 
         monkeypatch.setattr("hub.system.health.ping", down)
-        assert get(app, "/readyz").json()["status"] == "ok"  # a request runs no check: the last one stands
+        assert asgi_get(app, "/readyz").json()["status"] == "ok"  # a request runs no check: the last one stands
         app.probes["database"].check_now()  # what the probe's thread does every few seconds
-        degraded = get(app, "/readyz")
+        degraded = asgi_get(app, "/readyz")
         assert degraded.status_code == 200
         body = degraded.json()
         assert body["ready"] is True and body["status"] == "degraded" and body["checks"]["database"] is False
         assert body["failing"] == {"database": "ConnectionRefusedError: connection refused"}
-        assert 'onepoint_dependency_up{dependency="database"} 0.0' in get(app, "/metrics").text
+        assert 'onepoint_dependency_up{dependency="database"} 0.0' in asgi_get(app, "/metrics").text
         monkeypatch.undo()
         app.probes["database"].check_now()
-        assert get(app, "/readyz").json()["status"] == "ok"
+        assert asgi_get(app, "/readyz").json()["status"] == "ok"
     finally:
         system.stop()
         app.router.broker.close()  # type: ignore[attr-defined]
@@ -70,7 +61,7 @@ def test_a_broker_that_is_down_is_named_beside_the_router() -> None:
     app = create_app(load_settings())
     assert isinstance(app.router, BrokerRouter)
     app.router.broker.close()  # memory:// closed: not ready, as a lost RabbitMQ connection
-    answer = get(app, "/readyz")
+    answer = asgi_get(app, "/readyz")
     assert answer.status_code == 503
     body = answer.json()
     assert body["status"] == "unready" and body["checks"]["router"] is False and body["checks"]["broker"] is False
@@ -85,7 +76,7 @@ def test_a_probe_failing_while_the_broker_is_down_is_unready_and_both_are_named(
     probe = BackgroundProbe("database", gone)
     probe.check_now()
     app.probes["database"] = probe
-    assert get(app, "/readyz").json()["status"] == "degraded"
+    assert asgi_get(app, "/readyz").json()["status"] == "degraded"
     app.router.broker.close()  # type: ignore[attr-defined]
-    body = get(app, "/readyz").json()
+    body = asgi_get(app, "/readyz").json()
     assert body["status"] == "unready" and set(body["failing"]) == {"broker", "database"}

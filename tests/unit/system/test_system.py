@@ -3,7 +3,6 @@ the in-process workers on memory://, and /readyz with an open circuit (degraded,
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ from hub.system import (
     processed_store_url,
 )
 from hub.workflow.clock import ManualClock
+from tests.support.in_process import asgi_get
 
 pytestmark = pytest.mark.unit
 
@@ -120,10 +120,7 @@ def test_readyz_names_an_open_circuit_as_degraded_but_stays_ready() -> None:
     app = create_app(load_settings(), router=InMemoryRouter(), breakers=breakers)
 
     def readyz() -> httpx.Response:
-        async def get() -> httpx.Response:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app.asgi), base_url="http://hub") as client:
-                return await client.get("/readyz")
-        return asyncio.run(get())
+        return asgi_get(app, "/readyz")
 
     assert readyz().json()["status"] == "ok"
     breakers.changed("boss", "open", time.time(), 30.0)
