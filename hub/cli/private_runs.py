@@ -56,7 +56,8 @@ def broker_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 class Interrupts:
-    """The stop signal the body of ``interruptible`` received, if any (``received``: its name). A start the signal
+    """The first stop signal the body of ``interruptible`` received, if any (``received``: its name; the line at the
+    end names it, whatever signal came later, say one held by the clean-up and raised after it). A start the signal
     broke off may unwind through code whose own clean-up then fails (a database connection left mid-statement):
     the body re-raises the interrupt instead of reporting that error (``interrupted_start``)."""
 
@@ -64,8 +65,9 @@ class Interrupts:
         self.received: str | None = None
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
-        self.received = signal.Signals(signum).name
-        raise KeyboardInterrupt(self.received)
+        name = signal.Signals(signum).name
+        self.received = self.received or name
+        raise KeyboardInterrupt(name)
 
     def interrupted_start(self, error: BaseException) -> None:
         """Raise the interrupt in place of ``error`` if a stop signal came: a failure it caused, not a cause."""
@@ -87,7 +89,7 @@ def interruptible(command: str) -> Iterator[Interrupts]:
     except KeyboardInterrupt as exc:
         from hub.demo.cleanup import left_behind
 
-        how = str(exc) or "SIGINT"
+        how = interrupts.received or str(exc) or "SIGINT"
         left = left_behind(exc)
         done = (f"its system was stopped but it left {' and '.join(left)} behind" if left else
                 "its system was stopped and its queues and temporary folder removed")
