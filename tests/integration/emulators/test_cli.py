@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 
@@ -91,7 +92,11 @@ def test_emulator_commands_against_a_running_emulator(examples_dir):
         assert '"tickets"' in runner.invoke(emulator, ["state", nsp.base_url]).output
         assert runner.invoke(emulator, ["reset", nsp.base_url]).exit_code == 0
         assert nsp.state()["tickets"] == []
-    gone = runner.invoke(emulator, ["state", nsp.base_url])
+    # its port is free again, and another test process may take it at once: ask one bound and never listening
+    # instead (a connection to it is refused for as long as it is held)
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        gone = runner.invoke(emulator, ["state", f"http://127.0.0.1:{held.getsockname()[1]}"])
     assert gone.exit_code == 1
     assert "cannot reach" in gone.output
 
