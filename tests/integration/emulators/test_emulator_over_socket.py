@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 
 from emulators.toolkit import EmulatorAdmin, FakeClock, serve_all, start_emulator, start_server
+from tests.support.ports import free_port
 from tests.unit.emulators.demo_apps import (
     DEMO_NS,
     SOAP_ENV,
@@ -121,7 +122,8 @@ def test_a_hang_is_released_by_admin_reset(demo):
 
 
 def test_stop_releases_hung_requests_and_ends_the_server_thread():
-    handle = start_emulator(make_xml_emulator())
+    # a port of this test process's own (tests.support.ports): after the stop nobody else can answer on it
+    handle = start_emulator(make_xml_emulator(), port=free_port())
     handle.admin.add_fault("hang", max_seconds=300)
     errors: list[BaseException] = []
 
