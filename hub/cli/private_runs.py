@@ -89,12 +89,18 @@ def interruptible(command: str) -> Iterator[Interrupts]:
     except KeyboardInterrupt as exc:
         from hub.demo.cleanup import left_behind
 
-        how = interrupts.received or str(exc) or "SIGINT"
-        left = left_behind(exc)
-        done = (f"its system was stopped but it left {' and '.join(left)} behind" if left else
-                "its system was stopped and its queues and temporary folder removed")
-        click.echo(f"onepoint {command}: interrupted ({how}); {done}", err=True)
-        sys.exit(INTERRUPTED)
+        _interrupted(command, interrupts.received or str(exc) or "SIGINT", left_behind(exc))
+    else:
+        if interrupts.received is not None:  # its interrupt was lost: raised inside a callback of the interpreter's
+            _interrupted(command, interrupts.received, [])  # (a weakref's, in a collection), which only prints it
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _interrupted(command: str, how: str, left: list[str]) -> None:
+    """The closing line of an interrupted run, and its exit status."""
+    done = (f"its system was stopped but it left {' and '.join(left)} behind" if left else
+            "its system was stopped and its queues and temporary folder removed")
+    click.echo(f"onepoint {command}: interrupted ({how}); {done}", err=True)
+    sys.exit(INTERRUPTED)

@@ -114,3 +114,20 @@ def test_interrupts_leave_other_start_failures_alone() -> None:
     with pytest.raises(KeyboardInterrupt) as raised:
         interrupts.interrupted_start(error)
     assert str(raised.value) == "SIGTERM" and raised.value.__notes__ == ["left behind: the queues"]
+
+
+def test_a_stop_signal_whose_interrupt_was_lost_still_ends_the_run_as_interrupted() -> None:
+    """SIGTERM landing in a callback the interpreter runs during a garbage collection (a weakref's: SQLAlchemy has
+    them) raises there, and the interpreter only prints 'Exception ignored': the run goes on to its end (a CI run
+    exited 0). The signal was received all the same: exit 130 and the interrupt's line."""
+    def run_whose_interrupt_is_lost() -> None:
+        with interruptible("simulate"):
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)
+            except KeyboardInterrupt:
+                pass  # what the interpreter does with an exception raised inside a weakref callback
+
+    with pytest.raises(SystemExit) as ended:
+        run_whose_interrupt_is_lost()
+    assert ended.value.code == INTERRUPTED
