@@ -26,6 +26,7 @@ from typing import Any
 import click
 
 from hub.cli.dlq_body import shown_body
+from hub.cli.dlq_progress import pass_progress
 from hub.config.settings import ConfigError
 from hub.observability.logging import mask_msisdn
 from hub.transport import Broker, BrokerURLError, TopologyConfig, TransportError, open_broker
@@ -109,8 +110,9 @@ def list_command(broker_url: str | None, config_path: Path | None, prefix: str |
     """List dead letters: id, consumer, original routing key, attempts, first/last failure, reason.
 
     Oldest first per DLQ; letters dead-lettered while the list runs are not listed (and end up among the others)."""
-    with _queues(broker_url, config_path, prefix, queue) as queues:
-        letters = queues.browse(queue)
+    with _queues(broker_url, config_path, prefix, queue) as queues, \
+            pass_progress("reading", sum(queues.counts(queue).values())) as advance:
+        letters = queues.browse(queue, advance)
     for letter in letters:
         if as_json:
             click.echo(json.dumps(letter.as_dict(), default=str))
@@ -131,8 +133,9 @@ def list_command(broker_url: str | None, config_path: Path | None, prefix: str |
 def show_command(message_id: str, broker_url: str | None, config_path: Path | None, prefix: str | None,
                  queue: str | None, as_json: bool, unmasked: bool) -> None:
     """Show one dead letter with its headers and body."""
-    with _queues(broker_url, config_path, prefix, queue) as queues:
-        found = queues.show(message_id, queue)
+    with _queues(broker_url, config_path, prefix, queue) as queues, \
+            pass_progress("looking", sum(queues.counts(queue).values())) as advance:
+        found = queues.show(message_id, queue, advance)
     if not found:
         raise click.ClickException(f"no dead letter {message_id}")
     for letter in found:
@@ -168,23 +171,15 @@ def replay_command(message_ids: tuple[str, ...], broker_url: str | None, config_
     """Put dead letters back on their original routing key, with their original message ids."""
     if bool(message_ids) == replay_all:
         raise click.UsageError("give message ID(s) or --all (not both)")
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     with _queues(broker_url, config_path, prefix, queue) as queues:
-        total = sum(queues.counts(queue).values())
-        progress = Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(),
-                            console=Console(stderr=True), transient=True)
         replayed: list[DeadLetter] = []
-
-        def advance(letter: DeadLetter, done: bool) -> None:
-            if done:
-                replayed.append(letter)
-            progress.advance(task)
-
         try:
-            with progress:
-                task = progress.add_task("replay", total=total)
+            with pass_progress("replaying", sum(queues.counts(queue).values())) as shown:
+                def advance(letter: DeadLetter, done: bool) -> None:
+                    if done:
+                        replayed.append(letter)
+                    shown(letter, done)
+
                 report = queues.replay(None if replay_all else message_ids, queue, progress=advance)
         except Exception:  # the broker went away mid-pass: say what was replayed before it did
             for letter in replayed:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
 from hub.observability.metrics import Metrics
@@ -53,6 +54,10 @@ class ReplayReport:
 
 
 Progress = Callable[[DeadLetter, bool], None]
+
+# How many moved copies a pass has in flight before it waits for their confirms: awaiting each copy's confirm before
+# the next get costs a broker round trip per letter; a window of them costs about one (bench/README.md, "dlq list").
+MOVE_WINDOW = 256
 
 
 class DeadLetterQueues:
@@ -90,17 +95,17 @@ class DeadLetterQueues:
         """The DLQs (of ``queue``, or every consumer's) that do not exist on the broker: a wrong prefix or vhost."""
         return [self.config.dead_letter_queue(c) for c in self.consumers(queue) if self.count(c) is None]
 
-    def browse(self, queue: str | None = None) -> list[DeadLetter]:
+    def browse(self, queue: str | None = None, progress: Progress | None = None) -> list[DeadLetter]:
         """Every dead letter, oldest first per consumer (a full pass: the DLQs keep them, in order; letters arriving
         during the pass are not listed and end up among them, see the module's doc)."""
         letters: list[DeadLetter] = []
         for consumer in self.counts(queue):
-            letters.extend(self._pass(consumer, lambda _letter: False, ReplayReport(), None))
+            letters.extend(self._pass(consumer, lambda _letter: False, ReplayReport(), progress))
         return letters
 
-    def show(self, message_id: str, queue: str | None = None) -> list[DeadLetter]:
+    def show(self, message_id: str, queue: str | None = None, progress: Progress | None = None) -> list[DeadLetter]:
         """Every dead letter with this id (usually one)."""
-        return [letter for letter in self.browse(queue) if letter.message_id == message_id]
+        return [letter for letter in self.browse(queue, progress) if letter.message_id == message_id]
 
     def replay(
         self, message_ids: Collection[str] | None = None, queue: str | None = None, progress: Progress | None = None
@@ -138,17 +143,24 @@ class DeadLetterQueues:
     ) -> list[DeadLetter]:
         dlq = self.config.dead_letter_queue(consumer)
         kept: list[DeadLetter] = []
-        for _ in range(self.broker.message_count(dlq)):
-            delivery = self.broker.get(dlq)
-            if delivery is None:
-                break
-            letter = DeadLetter(consumer, delivery.message)
-            done = pick(letter) and self._replay(delivery, letter, report)
-            if not done:
-                self._move(delivery, "", replace(self._clean(delivery.message), routing_key=dlq))
-                kept.append(letter)
-            if progress is not None:
-                progress(letter, done)
+        moving: list[tuple[Delivery, Future[None]]] = []
+        try:
+            for _ in range(self.broker.message_count(dlq)):
+                delivery = self.broker.get(dlq)
+                if delivery is None:
+                    break
+                letter = DeadLetter(consumer, delivery.message)
+                done = pick(letter) and self._replay(delivery, letter, report)
+                if not done:
+                    copy = replace(self._clean(delivery.message), routing_key=dlq)
+                    moving.append((delivery, self._publish_copy(delivery, copy)))
+                    kept.append(letter)
+                    if len(moving) >= MOVE_WINDOW:
+                        self._settle(moving)
+                if progress is not None:
+                    progress(letter, done)
+        finally:
+            self._settle(moving)
         return kept
 
     def _replay(self, delivery: Delivery, letter: DeadLetter, report: ReplayReport) -> bool:
@@ -195,11 +207,30 @@ class DeadLetterQueues:
         headers = {k: v for k, v in message.headers.items() if k != "x-delivery-count"}
         return replace(message, exchange="", redelivered=False, delivery_count=None, headers=headers)
 
-    def _move(self, delivery: Delivery, exchange: str, copy: Message) -> None:
-        """Publish ``copy`` (confirmed), then ack the original; on failure requeue it and re-raise."""
+    def _publish_copy(self, delivery: Delivery, copy: Message) -> Future[None]:
+        """Publish the moved ``copy`` of a letter (its confirm awaited by `_settle`); if even that fails, the
+        original goes back to the DLQ and the error is raised."""
         try:
-            self.broker.publish(exchange, copy).result(timeout=self.confirm_timeout)
+            return self.broker.publish("", copy)
         except BaseException:
             delivery.nack(requeue=True)
             raise
-        delivery.ack()
+
+    def _settle(self, moving: list[tuple[Delivery, Future[None]]]) -> None:
+        """Wait for the moved copies' confirms, in order: ack each original whose copy the broker confirmed; once one
+        fails, requeue that original and every later one (their copies may be in the DLQ too: the same id twice,
+        which a replay takes once) and raise the first error. Empties ``moving``."""
+        error: BaseException | None = None
+        for delivery, confirm in moving:
+            if error is None:
+                try:
+                    confirm.result(timeout=self.confirm_timeout)
+                except BaseException as exc:
+                    error = exc
+                else:
+                    delivery.ack()
+                    continue
+            delivery.nack(requeue=True)
+        moving.clear()
+        if error is not None:
+            raise error

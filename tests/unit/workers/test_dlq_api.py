@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future
 
 import pytest
 
 from hub.envelope import Envelope
 from hub.store import MemoryProcessedStore
 from hub.transport import Broker, Message, open_broker
+from hub.transport.errors import TransportError
 from hub.workers import BusinessRejection, DeadLetterQueues, HandlerRegistry, RetryPolicy, Worker
+from hub.workers import dlq as dlq_module
 from hub.workers import headers as h
 from tests.unit.workers.kit import Effects, envelope, publish, short_config, take_all, wait_until
 
@@ -123,3 +126,40 @@ def test_purge_and_queue_names(broker: Broker) -> None:
         queues.consumers("nobody")
     assert queues.purge("boss") == {"boss": 2}
     assert queues.browse() == []
+
+
+def test_a_pass_longer_than_its_confirm_window_keeps_the_order(broker: Broker, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dlq_module, "MOVE_WINDOW", 3)  # 10 letters: three full windows and a last partial one
+    ids = [f"w{i}" for i in range(10)]
+    dead_letter(broker, ids)
+    queues = DeadLetterQueues(broker)
+    assert [x.message_id for x in queues.browse("boss")] == ids
+    report = queues.replay(["w4"], "boss")
+    assert [x.message_id for x in report.replayed] == ["w4"]
+    assert [m.message_id for m in take_all(broker, broker.config.dead_letter_queue("boss"))] == ids[:4] + ids[5:]
+
+
+def test_a_copy_the_broker_does_not_confirm_loses_no_letter(broker: Broker, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dlq_module, "MOVE_WINDOW", 4)
+    ids = [f"f{i}" for i in range(8)]
+    dead_letter(broker, ids)
+    publish_copy = broker.publish
+    copies = 0
+
+    def refusing_the_third(exchange: str, message: Message, *, mandatory: bool = True) -> Future[None]:
+        nonlocal copies
+        copies += 1
+        if copies != 3:
+            return publish_copy(exchange, message, mandatory=mandatory)
+        refused: Future[None] = Future()
+        refused.set_exception(TransportError("nack: the broker refused the copy"))
+        return refused
+
+    monkeypatch.setattr(broker, "publish", refusing_the_third)
+    with pytest.raises(TransportError, match="refused the copy"):
+        DeadLetterQueues(broker).browse("boss")
+    # The two confirmed copies' originals were acked; the unconfirmed one and the window's later ones went back: each
+    # letter is still there (the later ones' copies may be there as well: the same id twice, replayed once).
+    left = [m.message_id for m in take_all(broker, broker.config.dead_letter_queue("boss"))]
+    assert set(left) == set(ids)
+    assert left.count("f2") == 1
