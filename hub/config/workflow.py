@@ -19,8 +19,8 @@
     publisher_interval_seconds = 1       # how often the event listeners' next events are looked for (0: none here)
     listener_connect_timeout_seconds = 5 # a listener's call-back: connecting, then waiting for its answer
     listener_read_timeout_seconds = 10
-    listener_gap_seconds = 60            # PostgreSQL: how long a hole in the outbox's positions is waited for (a
-                                         # transaction still open) before the events after it are delivered
+    listener_gap_seconds = 60            # a hole in the outbox's positions: PostgreSQL waits for the transactions
+                                         # that may fill it and warns after this long; SQLite passes it after this
     outage_services = "outage-services.toml"  # which categories an outage of which service explains (packaged seed)
     outage_auto_answer = true            # answer complaints an active outage notice explains at intake
     mass_incidents = true                # open an incident for a mass complaint

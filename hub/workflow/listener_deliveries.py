@@ -71,8 +71,11 @@ class ListenerDeliveries:
 
     def _begin(self, listener: Listener) -> None:
         cursor = listener.delivered_position
+        writers = self.store.running_writers() if self._holes.known else None  # before the read (turns.Holes)
         read = self.store.events_after(cursor, self.batch)
-        events = self._holes.contiguous(cursor, read, self.clock.now())
+        events = self._holes.contiguous(cursor, read, self.clock.now(), writers)
+        if self._holes.unwitnessed and (witnessed := self.store.running_writers()) is not None:
+            self._holes.witness(witnessed)  # after the read that showed them
         turn = Turn(listener, ListenerFilter.from_text(listener.filter), deque(events), cursor, cursor,
                     listener.failures, full=len(events) == len(read) == self.batch)
         self._busy[listener.id] = turn

@@ -9,6 +9,7 @@ listener from passing a hole in the outbox's positions that may still fill (Post
 from __future__ import annotations
 
 import json
+import logging
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +19,8 @@ from hub.workflow.listeners import ListenerFilter
 from hub.workflow.store import Listener, PendingEvent
 
 __all__ = ["Holes", "PublishRound", "Turn", "described", "post_event"]
+
+log = logging.getLogger("onepoint.workflow.publisher")
 
 
 @dataclass
@@ -90,25 +93,72 @@ def post_event(exchange: HttpExchange, url: str, document: dict[str, object]) ->
 
 
 class Holes:
-    """The holes in the outbox's positions seen so far, and since when: a hole younger than ``gap`` may be a
-    transaction still committing (PostgreSQL), so no listener is moved past it."""
+    """The holes in the outbox's positions seen so far: a hole may be a transaction still committing (PostgreSQL), so
+    no listener is moved past it until it cannot fill any more.
+
+    On PostgreSQL a hole is passed once every transaction that was writing the database just after the read that
+    first showed it has ended (`witness`, `hub.workflow.store.writers`), however long that takes: the one that held
+    it has then committed (its event is visible to the next read) or rolled back. One held past ``gap`` is logged
+    once: a long transaction holds the listeners back. On SQLite (writers serialized: a hole is a rolled-back
+    transaction) a hole is passed once it is older than ``gap``."""
 
     def __init__(self, gap: timedelta) -> None:
         self.gap = gap
-        self._seen: dict[tuple[int, int], datetime] = {}  # (last position before, first after) -> first seen
+        self._seen: dict[tuple[int, int], _Hole] = {}  # (last position before, first after) -> when and by whom
 
-    def contiguous(self, cursor: int, events: list[PendingEvent], now: datetime) -> list[PendingEvent]:
-        """The events up to the first hole that may still fill."""
+    @property
+    def known(self) -> bool:
+        """Holes were seen that listeners may still be held at: `contiguous` needs the open writers."""
+        return bool(self._seen)
+
+    def contiguous(self, cursor: int, events: list[PendingEvent], now: datetime,
+                   writers: frozenset[int] | None = None) -> list[PendingEvent]:
+        """The events up to the first hole that may still fill. ``writers``: the database's open writing
+        transactions, taken *before* ``events`` were read (PostgreSQL, when holes are `known`)."""
         expected, ready = cursor + 1, []
         for event in events:
             if event.position > expected:
-                first_seen = self._seen.setdefault((expected - 1, event.position), now)
-                if now - first_seen < self.gap:
+                key = (expected - 1, event.position)
+                hole = self._seen.setdefault(key, _Hole(now))
+                if not hole.passable(now, writers, self.gap, key):
                     break
             ready.append(event)
             expected = event.position + 1
         return ready
 
+    @property
+    def unwitnessed(self) -> bool:
+        return any(hole.holders is None for hole in self._seen.values())
+
+    def witness(self, writers: frozenset[int]) -> None:
+        """The open writing transactions, taken *after* the read that showed the holes not witnessed yet."""
+        for hole in self._seen.values():
+            if hole.holders is None:
+                hole.holders = writers
+
     def forget_through(self, position: int) -> None:
         """Every listener has passed ``position``: the holes before it are of no more interest."""
         self._seen = {key: seen for key, seen in self._seen.items() if key[1] > position}
+
+
+@dataclass
+class _Hole:
+    first_seen: datetime
+    holders: frozenset[int] | None = None  # the writing transactions open just after it was first seen (PostgreSQL)
+    reported: bool = False
+
+    def passable(self, now: datetime, writers: frozenset[int] | None, gap: timedelta, key: tuple[int, int]) -> bool:
+        old = now - self.first_seen >= gap
+        if self.holders is None:  # SQLite; on PostgreSQL not witnessed yet (it is, right after the read showing it)
+            return writers is None and old
+        if writers is None:
+            return False
+        if not self.holders & writers:
+            return True
+        if old and not self.reported:
+            self.reported = True
+            log.warning("an outbox hole is still held by an open transaction: listeners wait for it to end",
+                        extra={"after_position": key[0], "before_position": key[1],
+                               "open_transactions": sorted(self.holders & writers)[:10],
+                               "held_seconds": round((now - self.first_seen).total_seconds())})
+        return False

@@ -45,6 +45,7 @@ from hub.workflow.store.queries import find_work_orders, load_work_order, work_o
 from hub.workflow.store.records import WorkOrderPage, WorkOrderView
 from hub.workflow.store.statements import SELECT_PARTIES
 from hub.workflow.store.transaction import WorkOrderTransaction, open_unit
+from hub.workflow.store.writers import running_writers
 
 __all__ = ["NestedTransactionError", "NoTransactionError", "WorkOrderStore"]
 
@@ -246,6 +247,13 @@ class WorkOrderStore:
     def listener_failed(self, listener_id: str, failures: int, next_attempt_at: datetime, error: str) -> bool:
         with self.engine.begin() as connection:
             return listener_failed(connection, listener_id, failures, next_attempt_at, error)
+
+    def running_writers(self) -> frozenset[int] | None:
+        """This database's other open writing transactions (PostgreSQL; None on SQLite): `store.writers`."""
+        if self.dialect != "postgresql":
+            return None
+        with self.engine.connect() as connection:
+            return running_writers(connection)
 
     def outbox_end(self) -> int:
         with self._reading() as connection:

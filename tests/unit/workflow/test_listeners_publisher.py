@@ -202,6 +202,10 @@ def test_a_hole_in_the_positions_is_waited_for_then_passed(
             kind=created.kind, payload=json.dumps(late), created_at=created.created_at))
     publisher.run_round()
     assert [b["eventId"] for b in bodies(route.calls)] == [created.event_id]
+    if runtime.store.dialect == "postgresql":  # no open transaction can fill it: passed at the next look, at once
+        publisher.run_round()
+        assert [b["eventId"] for b in bodies(route.calls)] == [created.event_id, late["eventId"]]
+        return
     _clock(runtime).advance(timedelta(seconds=59))
     assert publisher.run_round().delivered == []
     _clock(runtime).advance(timedelta(seconds=1))
