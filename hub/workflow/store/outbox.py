@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.engine import Connection, Row
 
 from hub.workflow.store.schema import event_listeners, work_order_events
+from hub.workflow.store.writers import oldest_open_write
 
 __all__ = ["IN_FLIGHT", "Listener", "PendingEvent", "Resumed", "add_listener", "advance_listener", "count_listeners",
            "events_after", "find_listener", "listener", "listener_failed", "listeners", "lock_registrations",
@@ -114,11 +115,13 @@ IN_FLIGHT = timedelta(seconds=60)  # how old a change still committing may be (t
 
 def _start(connection: Connection, at: datetime, in_flight: timedelta) -> int:
     """A new listener's cursor: the end of the outbox; on PostgreSQL the last position before the first hole among
-    the events of the last ``in_flight`` (a hole may be a change still committing, its event written before the
-    listener registered but visible only after: the listener gets it, and the younger events before it again)."""
+    the events of the last ``in_flight`` plus the age of the oldest writing transaction still open (a hole may be a
+    change still committing, its event written before the listener registered but visible only after: the listener
+    gets it, and the younger events before it again)."""
     end = outbox_end(connection)
     if connection.dialect.name != "postgresql":
         return end
+    in_flight += oldest_open_write(connection)  # a change open longer than that may still commit an older event
     old = select(_ev.position).where(_ev.created_at < at - in_flight).order_by(_ev.position.desc()).limit(1)
     before = int(connection.execute(old).scalar_one_or_none() or 0)
     lagged = select(_ev.position, func.lag(_ev.position, 1, before).over(order_by=_ev.position).label("prev")) \

@@ -15,14 +15,17 @@ their long transactions hold no listener back. The hub's sessions all sign in as
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-__all__ = ["running_writers"]
+__all__ = ["oldest_open_write", "running_writers"]
 
-_WRITERS = text(
-    "SELECT backend_xid::text FROM pg_stat_activity"
-    " WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()")
+_WRITERS = text("SELECT backend_xid::text FROM pg_stat_activity"
+                " WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()")
+_OLDEST = text("SELECT extract(epoch FROM clock_timestamp() - min(xact_start)) FROM pg_stat_activity"
+               " WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()")
 
 
 def running_writers(connection: Connection) -> frozenset[int] | None:
@@ -31,3 +34,12 @@ def running_writers(connection: Connection) -> frozenset[int] | None:
     if connection.dialect.name != "postgresql":
         return None
     return frozenset(int(xid) for xid in connection.execute(_WRITERS).scalars())
+
+
+def oldest_open_write(connection: Connection) -> timedelta:
+    """How long the oldest of this database's other open writing transactions has been open, by the database's
+    clock (zero when none is, and on SQLite): a new listener's start looks that much further back for holes."""
+    if connection.dialect.name != "postgresql":
+        return timedelta(0)
+    seconds = connection.execute(_OLDEST).scalar_one_or_none()
+    return timedelta(seconds=max(0.0, float(seconds or 0)))

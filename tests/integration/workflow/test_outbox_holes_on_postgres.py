@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -140,3 +141,22 @@ def test_a_long_transaction_in_another_database_holds_no_listener_back(
         assert len(listener.received) == before
     run_round(runtime, publisher)  # the hole's transaction ended; the other database's is still open
     assert listener.received[before:] == [younger]
+
+
+def test_a_listener_registered_while_a_long_change_is_open_gets_its_event(
+        client: WorkerTestClient, runtime: WorkflowRuntime,  # noqa: F811 - the fixture
+        publisher: EventPublisher) -> None:
+    order = create(client)
+    clock = runtime.clock
+    assert isinstance(clock, ManualClock)
+    with local_listener() as listener:
+        with open_change(runtime, order, commit=True) as late:
+            create(client)  # a younger change commits first
+            younger = runtime.store.events_after(0, 100)[-1].event_id
+            clock.advance(timedelta(seconds=61))  # the younger event is older than listener_gap_seconds ...
+            time.sleep(1.5)  # ... but the change still open is older than that by the database's clock
+            register(client, listener.url)
+            run_round(runtime, publisher)
+            assert listener.received == []  # held at the open change's hole
+        run_round(runtime, publisher)
+        assert listener.received == [late[0], younger]  # the late event, and the younger one again (at least once)
