@@ -8,6 +8,10 @@ notice (the bulletin, the workflow, the OA and CRM adapters).
 
 ``Revision`` is optional in nsp.xsd: a notice without it is revision 1, except a clearance, which clears the
 revision kept (``revision_given`` False; the consumer resolves it with ``resolve_revision``).
+
+``sent_at`` is the header's SentAt as written: NSP corrects a notice without a new revision, and when the original
+comes back after its correction (a redelivery, a delay tier) only the moment each was sent tells which is newer
+(``sent_earlier``). It is no part of what the notice says: the same notice sent again is the same notice.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from hub.validation.namespaces import COMMON_NS, NSP_NS
 from hub.workers.errors import PermanentError
 
 __all__ = ["NSP_NS", "AffectedArea", "InconsistentNotice", "OutageNotice", "notice_instant", "parse_outage_notice",
-           "resolve_revision"]
+           "resolve_revision", "sent_earlier"]
 
 _NS = {"nsp": NSP_NS, "c": COMMON_NS}
 
@@ -59,6 +63,7 @@ class OutageNotice:
     cleared_at: str | None = None
     content: str | None = None
     revision_given: bool = True  # False: the document had no Revision (see ``resolve_revision``)
+    sent_at: str | None = None  # the header's SentAt as written (None: a document without a header)
 
     @property
     def active(self) -> bool:
@@ -72,6 +77,17 @@ def resolve_revision(notice: OutageNotice, kept_revision: int | None) -> OutageN
         return notice
     revision = kept_revision if not notice.active and kept_revision is not None else 1
     return replace(notice, revision=revision, revision_given=True)
+
+
+def sent_earlier(sent_at: str | None, than: str | None) -> bool:
+    """Whether ``sent_at`` is a moment before ``than`` (both SentAt as written); False when either is missing or
+    unreadable: without both moments nothing says which came first."""
+    if sent_at is None or than is None:
+        return False
+    try:
+        return read_instant(sent_at) < read_instant(than)
+    except InstantUnreadable:
+        return False
 
 
 def notice_instant(text: str, name: str = "time") -> datetime:
@@ -133,4 +149,5 @@ def parse_outage_notice(document: bytes | etree._Element) -> OutageNotice:
         cleared_at=_text(root, "nsp:ClearedAt"),
         content=_text(root, "nsp:Content"),
         revision_given=revision is not None,
+        sent_at=_text(root, "nsp:Header/c:SentAt"),
     )

@@ -1,4 +1,9 @@
-"""The bulletin as the front ends read it: JSON (default) or XML, one entry per notice with its unread mark."""
+"""The bulletin as the front ends read it: JSON (default) or XML, one entry per notice with its unread mark.
+
+Each notice carries its ``edition`` (raised by every change, corrections and clearances at the same revision
+included): the number a front end sends back to mark read what it showed. The top-level ``unread`` is the agent's
+count under the list's filter (``BulletinPage.unread``), not the page's; a list given without it counts itself.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +27,8 @@ def _moment(seconds: float) -> str:
 def entry_json(entry: BulletinEntry) -> dict[str, Any]:
     n = entry.notice
     return {
-        "notice_id": n.notice_id, "revision": n.revision, "kind": n.kind, "adjustment_kind": n.adjustment_kind,
+        "notice_id": n.notice_id, "revision": n.revision, "edition": entry.edition, "kind": n.kind,
+        "adjustment_kind": n.adjustment_kind,
         "status": n.status, "title": n.title, "customer_wording": n.customer_wording, "content": n.content,
         "areas": [{"code": a.code, "district": a.district} for a in n.areas], "services": list(n.services),
         "start": n.start, "expected_end": n.expected_end, "cleared_at": n.cleared_at,
@@ -31,15 +37,17 @@ def entry_json(entry: BulletinEntry) -> dict[str, Any]:
     }
 
 
-def bulletin_json(agent: str, entries: Sequence[BulletinEntry]) -> dict[str, Any]:
-    return {"agent": agent, "unread": sum(e.unread for e in entries), "notices": [entry_json(e) for e in entries]}
+def bulletin_json(agent: str, entries: Sequence[BulletinEntry], *, unread: int | None = None) -> dict[str, Any]:
+    """``{"agent", "unread", "notices"}``; ``unread``: the agent's count (default: the entries' own)."""
+    return {"agent": agent, "unread": sum(e.unread for e in entries) if unread is None else unread,
+            "notices": [entry_json(e) for e in entries]}
 
 
 def _notice_element(parent: etree._Element | None, entry: BulletinEntry) -> etree._Element:
     q = f"{{{BULLETIN_NS}}}"
     data = entry_json(entry)
-    attributes = {"id": data["notice_id"], "revision": str(data["revision"]), "status": data["status"],
-                  "unread": "true" if entry.unread else "false"}
+    attributes = {"id": data["notice_id"], "revision": str(data["revision"]), "edition": str(entry.edition),
+                  "status": data["status"], "unread": "true" if entry.unread else "false"}
     notice = (etree.Element(f"{q}Notice", attributes, nsmap={"b": BULLETIN_NS}) if parent is None
               else etree.SubElement(parent, f"{q}Notice", attributes))
     for key in ("kind", "adjustment_kind", "title", "customer_wording", "content", "start", "expected_end",
@@ -54,11 +62,12 @@ def _notice_element(parent: etree._Element | None, entry: BulletinEntry) -> etre
     return notice
 
 
-def bulletin_xml(agent: str, entries: Sequence[BulletinEntry], *, next_page: str | None = None) -> bytes:
-    """``<b:Bulletin agent= unread= [next=]>`` with one ``<b:Notice id= revision= status= unread=>`` per entry;
-    ``next``: the cursor of the following page."""
-    root = etree.Element(f"{{{BULLETIN_NS}}}Bulletin", nsmap={"b": BULLETIN_NS},
-                         agent=agent, unread=str(sum(e.unread for e in entries)))
+def bulletin_xml(agent: str, entries: Sequence[BulletinEntry], *, next_page: str | None = None,
+                 unread: int | None = None) -> bytes:
+    """``<b:Bulletin agent= unread= [next=]>`` with one ``<b:Notice id= revision= edition= status= unread=>`` per
+    entry; ``next``: the cursor of the following page; ``unread`` as in ``bulletin_json``."""
+    count = sum(e.unread for e in entries) if unread is None else unread
+    root = etree.Element(f"{{{BULLETIN_NS}}}Bulletin", nsmap={"b": BULLETIN_NS}, agent=agent, unread=str(count))
     if next_page is not None:
         root.set("next", next_page)
     for entry in entries:

@@ -1,18 +1,24 @@
 """The bulletin API for customer-service agents, authenticated like the XML ingress (HTTP Basic or bearer).
 
-``GET /bulletin?agent=ID[&area=0755][&all=1][&limit=N][&after=CURSOR]`` → the active notices (``all=1``: the
-cleared ones too), newest change first, each with ``unread`` for that agent; at most ``limit`` (1-500, default 200)
-a page, ``next`` the cursor of the following page (``after=``) when there is one. ``GET /bulletin?notice=ID`` →
-that one notice (``{"notice": {...}}``): the page an outage notice's OA to-read links to, readable by the systems
-in ``[bulletin] readers`` and ``notice_readers`` (default OA). JSON, or XML when asked (``format=xml``, or Accept
-with q-values: ``bulletin_http``). ``POST /bulletin/{notice}/read?agent=ID[&revision=N]`` marks read the revision
-the agent was shown (default: the current one; a later revision is unread again).
+``GET /bulletin?agent=ID[&area=0755][&all=1][&limit=N][&after=CURSOR][&format=xml]`` → the active notices
+(``all=1``: the cleared ones too), newest raised first, each with its ``edition`` and ``unread`` for that agent; at
+most ``limit`` (1-500, default 200) a page, ``next`` the cursor of the following page (``after=``) when there is
+one: the pages are in the order notices were raised, which a revision does not change, so a pass shows each notice
+once; the top-level ``unread`` counts all the agent's unread notices under the filter, every page's.
+``GET /bulletin?notice=ID[&format=xml]`` → that one notice (``{"notice": {...}}``): the page an outage notice's OA
+to-read links to, readable by the systems in ``[bulletin] readers`` and ``notice_readers`` (default OA). JSON, or
+XML when asked (``format=xml``, or Accept with q-values: ``bulletin_http``).
+``POST /bulletin/{notice}/read?agent=ID[&edition=N | &revision=N]`` marks read the edition the agent was shown
+(``edition``, from the list), or the first edition of ``revision`` (a correction or clearance that kept the
+revision stays unread), or (neither) the current one.
 
-Parameters are read strictly (``bulletin_http``: whole-value patterns, each at most once, known values of ``all``
-and ``format``). Every answer is ``Vary: Accept`` and ``Cache-Control: private, no-store``. Only callers of the
-systems in ``[bulletin] readers`` (default ``CS``) may list and mark: 401 no or bad credentials · 429 throttled
-sign-ins · 403 another system · 400 a bad parameter (named) · 404 no such notice · 406 neither JSON nor XML
-acceptable. (A method the route does not take is answered by the app's router.)
+Parameters are read strictly (``bulletin_http``: only the endpoint's own, whole-value patterns, each at most once,
+known values of ``all`` and ``format``). Every answer is ``Vary: Accept`` and ``Cache-Control: private,
+no-store``. Only callers of the systems in ``[bulletin] readers`` (default ``CS``) may list and mark: 401 no or bad
+credentials · 429 throttled sign-ins · 403 another system · 400 a bad or unknown parameter (named) · 404 no such
+notice · 406 neither JSON nor XML acceptable · 503 ``bulletin-busy`` (with Retry-After) when the board's database
+stayed locked by another writer: nothing was written, ask again. (A method the route does not take is answered by
+the app's router.)
 """
 
 from __future__ import annotations
@@ -26,10 +32,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.bulletin import BulletinBoard, bulletin_json, bulletin_xml, entry_json, notice_xml
+from hub.bulletin import BoardBusy, BulletinBoard, bulletin_json, bulletin_xml, entry_json, notice_xml
 from hub.config.settings import BulletinSettings, CallerConfig
 from hub.ingress.bulletin_http import ANSWER_HEADERS, JSON, BadParameter, NotAcceptable, Query, media_type
-from hub.ingress.outcomes import refusal_for
+from hub.ingress.outcomes import QuietLog, refusal_for
 from hub.ingress.refusals import REFUSAL_HEADER
 from hub.ingress.xml.endpoint import CHALLENGE, XmlIngress
 from hub.security.throttle import SignInThrottled
@@ -40,8 +46,13 @@ log = logging.getLogger("onepoint.ingress.bulletin")
 AGENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")  # c:PartyId
 AREA = re.compile(r"0[1-9][0-9]{1,2}")  # c:AreaCode
 NOTICE = re.compile(r"(FLT|ADJ)-[0-9]{8}-[0-9]{4}")  # nsp:NoticeId
-CURSOR = re.compile(r"([0-9]{1,12}(?:\.[0-9]{1,9})?)_((?:FLT|ADJ)-[0-9]{8}-[0-9]{4})")  # next page: updated_at_id
+CURSOR = re.compile(r"([0-9]{1,12}(?:\.[0-9]{1,9})?)_((?:FLT|ADJ)-[0-9]{8}-[0-9]{4})")  # next page: raised_at_id
 PAGE, MAX_PAGE = 200, 500
+LIST = ("agent", "area", "all", "limit", "after", "format")  # the parameters each endpoint takes
+ONE_NOTICE = ("notice", "format")
+READ = ("agent", "edition", "revision")
+RETRY_BUSY = 2  # seconds a caller refused with bulletin-busy is asked to wait
+_busy = QuietLog("bulletin database locked by another writer: requests refused (503)")
 
 
 class _Refused(Exception):
@@ -116,6 +127,10 @@ class BulletinAPI:
             return _problem(400, exc.code, str(exc))
         except NotAcceptable as exc:
             return _problem(406, "not-acceptable", str(exc))
+        except BoardBusy as exc:
+            _busy.warn(path=request.url.path)
+            return _problem(503, "bulletin-busy", f"{exc}: ask again in {RETRY_BUSY} seconds",
+                            {"Retry-After": str(RETRY_BUSY)})
         except Exception as exc:
             refusal = refusal_for(exc, system="bulletin")
             if isinstance(exc, SignInThrottled):
@@ -135,9 +150,11 @@ class BulletinAPI:
 
     def _list(self, request: Request) -> Response:
         query = Query(request.url.query)
-        media = media_type(query, request.headers.get("accept"))
         if "notice" in query.values:
-            return self._one(query, media)
+            query.only(ONE_NOTICE, "GET /bulletin?notice=ID")
+            return self._one(query, media_type(query, request.headers.get("accept")))
+        query.only(LIST, "GET /bulletin")
+        media = media_type(query, request.headers.get("accept"))
         agent = query.text("agent", AGENT, required=True)
         assert agent is not None
         area = query.text("area", AREA, required=False)
@@ -149,13 +166,13 @@ class BulletinAPI:
             found = CURSOR.fullmatch(cursor)
             assert found is not None
             after = (float(found.group(1)), found.group(2))
-        entries = self.board().entries(agent, area=area, include_cleared=everything, after=after, limit=limit + 1)
-        page, more = entries[:limit], len(entries) > limit
-        data = bulletin_json(agent, page)
-        if more:
-            last = page[-1]
-            data["next"] = f"{last.updated_at!r}_{last.notice.notice_id}"
-        return _answer(media, data, lambda: bulletin_xml(agent, page, next_page=data.get("next")))
+        page = self.board().page(agent, area=area, include_cleared=everything, after=after, limit=limit)
+        data = bulletin_json(agent, page.entries, unread=page.unread)
+        if page.more:
+            last = page.entries[-1]
+            data["next"] = f"{last.raised_at!r}_{last.notice.notice_id}"
+        return _answer(media, data, lambda: bulletin_xml(agent, page.entries, next_page=data.get("next"),
+                                                         unread=page.unread))
 
     def _one(self, query: Query, media: str) -> Response:
         notice_id = query.text("notice", NOTICE, required=True)
@@ -167,15 +184,21 @@ class BulletinAPI:
 
     def _read(self, request: Request) -> Response:
         query = Query(request.url.query)
+        query.only(READ, "POST /bulletin/ID/read")
         agent = query.text("agent", AGENT, required=True)
         assert agent is not None
+        edition = query.number("edition", 1, 999_999_999)
         revision = query.number("revision", 1, 999_999_999)
+        if edition is not None and revision is not None:
+            raise BadParameter("bad-parameter", "give edition (the one shown) or revision, not both")
         notice_id = request.path_params["notice"]
         if not NOTICE.fullmatch(notice_id):
             raise _Refused(400, "bad-parameter", f"not a notice id: {notice_id!r}")
-        marked = self.board().mark_read(agent, notice_id, revision)
+        marked = self.board().mark_read(agent, notice_id, revision, edition=edition)
         if marked is None:
             raise _Refused(404, "unknown-notice", f"the bulletin has no notice {notice_id}")
-        log.info("notice read", extra={"agent": agent, "notice_id": notice_id, "revision": marked})
-        return JSONResponse({"agent": agent, "notice_id": notice_id, "revision": marked, "read": True},
+        log.info("notice read", extra={"agent": agent, "notice_id": notice_id, "revision": marked.revision,
+                                       "edition": marked.edition})
+        return JSONResponse({"agent": agent, "notice_id": notice_id, "revision": marked.revision,
+                             "edition": marked.edition, "read": True, "unread": marked.unread},
                             headers=dict(ANSWER_HEADERS))

@@ -1,8 +1,9 @@
 """The bulletin API's HTTP terms: its query parameters read strictly, the answer's media type chosen from Accept.
 
-* Parameters: each at most once (a repeated one is refused, never last-wins), its whole value matching its pattern
-  (``fullmatch``: no trailing newline slips through), ``all`` one of 1/0/true/false/yes/no, ``format`` json or
-  xml. A refusal is ``BadParameter`` (400) naming the parameter.
+* Parameters: each at most once (a repeated one is refused, never last-wins), only those the endpoint takes
+  (``Query.only``: a misspelt ``aera=`` or ``Area=`` ignored would answer every area's notices as if filtered), its
+  whole value matching its pattern (``fullmatch``: no trailing newline slips through), ``all`` one of
+  1/0/true/false/yes/no, ``format`` json or xml. A refusal is ``BadParameter`` (400) naming the parameter.
 * ``format`` wins over Accept; else Accept with its q-values (RFC 9110 §12.5.1): JSON and XML are offered
   (``application/json``; ``application/xml`` or ``text/xml``), the most specific range naming a type gives its
   q, ``q=0`` refuses it, the higher q wins (JSON on a tie). No acceptable type: ``NotAcceptable`` (406).
@@ -12,7 +13,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from difflib import get_close_matches
 from urllib.parse import parse_qsl
 
 __all__ = ["ANSWER_HEADERS", "BadParameter", "NotAcceptable", "Query", "media_type"]
@@ -47,6 +49,16 @@ class Query:
         if repeated:
             raise BadParameter("repeated-parameter", f"parameter(s) given more than once: {', '.join(repeated)}")
         self.values = dict(pairs)
+
+    def only(self, allowed: Sequence[str], endpoint: str) -> None:
+        """Refuse (``unknown-parameter``) any parameter ``endpoint`` does not take, naming it, the likely one meant
+        and the ones it takes."""
+        unknown = [name for name in self.values if name not in allowed]
+        if unknown:
+            meant = [f"{name!r} (did you mean {close[0]}?)" if (close := get_close_matches(name.lower(), allowed, 1))
+                     else repr(name) for name in unknown]
+            raise BadParameter("unknown-parameter", f"unknown parameter(s) {', '.join(meant)}: {endpoint} takes "
+                                                    f"{', '.join(allowed)}")
 
     def text(self, name: str, pattern: re.Pattern[str], *, required: bool) -> str | None:
         value = self.values.get(name)

@@ -83,7 +83,8 @@ def test_agents_see_nsps_notices_with_unread_marks(hub: Hub, examples_dir: Path)
     assert fault["customer_wording"].startswith("因通信设备故障") and fault["areas"][0]["code"] == "0755"
     read = httpx.post(f"{hub.url}/bulletin/FLT-20261123-0007/read", params={"agent": "cs-0042"},
                       headers={"Authorization": "Bearer cs-dev-token"})
-    assert read.json() == {"agent": "cs-0042", "notice_id": "FLT-20261123-0007", "revision": 1, "read": True}
+    assert read.json() == {"agent": "cs-0042", "notice_id": "FLT-20261123-0007", "revision": 1, "edition": 1,
+                           "read": True, "unread": False}
     mine = httpx.get(f"{hub.url}/bulletin", params={"agent": "cs-0042", "area": "0755"}, auth=CS).json()
     assert [(n["notice_id"], n["unread"]) for n in mine["notices"]] == [("FLT-20261123-0007", False)]
     other = httpx.get(f"{hub.url}/bulletin", params={"agent": "cs-0043"}, auth=CS).json()

@@ -85,7 +85,8 @@ def test_unread_per_agent_until_read_and_again_after_an_update(board: BulletinBo
     board.post("m2", parse_outage_notice(example(examples_dir, "valid-planned-work")))
     assert {e.notice.notice_id: e.unread for e in board.entries("A1")} == {
         "FLT-20261123-0007": True, "ADJ-20261122-0012": True}
-    assert board.mark_read("A1", "FLT-20261123-0007") == 1
+    mark = board.mark_read("A1", "FLT-20261123-0007")
+    assert mark is not None and (mark.revision, mark.unread) == (1, False)
     assert {e.notice.notice_id: e.unread for e in board.entries("A1")}["FLT-20261123-0007"] is False
     assert all(e.unread for e in board.entries("B2"))  # another agent's marks are its own
     board.post("m3", parse_outage_notice(revised(fault, 2)))

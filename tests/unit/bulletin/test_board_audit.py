@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.bulletin import BulletinBoard, InconsistentNotice, parse_outage_notice
+from hub.bulletin import BulletinBoard, InconsistentNotice, ReadMark, parse_outage_notice
 from tests.unit.bulletin.test_board import board  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.unit
@@ -27,6 +27,11 @@ def fault(examples_dir: Path, revision: int | None = 1, *, status: str = "ACTIVE
     if start:
         text = re.sub(r"<nsp:Start>[^<]*</nsp:Start>", f"<nsp:Start>{start}</nsp:Start>", text)
     return text.encode()
+
+
+def marked_revision(mark: ReadMark | None) -> int | None:
+    assert mark is not None
+    return mark.revision
 
 
 def test_a_clearance_without_revision_clears_the_revised_notice(board: BulletinBoard, examples_dir: Path) -> None:  # noqa: F811
@@ -47,12 +52,12 @@ def test_hour_24_is_read_and_a_year_beyond_range_refused(examples_dir: Path) -> 
 def test_the_agent_marks_read_the_revision_shown(board: BulletinBoard, examples_dir: Path) -> None:  # noqa: F811
     board.post("m1", parse_outage_notice(fault(examples_dir, 1)))
     board.post("m2", parse_outage_notice(fault(examples_dir, 2, title="Revised")))
-    assert board.mark_read("cs-0001", "FLT-20261123-0007", revision=1) == 1
+    assert marked_revision(board.mark_read("cs-0001", "FLT-20261123-0007", revision=1)) == 1
     (entry,) = board.entries("cs-0001")
     assert entry.unread  # revision 2 was never shown
-    assert board.mark_read("cs-0001", "FLT-20261123-0007", revision=9) == 2  # at most the current one
+    assert marked_revision(board.mark_read("cs-0001", "FLT-20261123-0007", revision=9)) == 2  # at most the current
     assert not board.entries("cs-0001")[0].unread
-    assert board.mark_read("cs-0001", "FLT-20261123-0007", revision=1) == 1
+    assert marked_revision(board.mark_read("cs-0001", "FLT-20261123-0007", revision=1)) == 1
     assert not board.entries("cs-0001")[0].unread  # a read never moves back
 
 
@@ -84,6 +89,6 @@ def test_entries_come_in_pages(board: BulletinBoard, examples_dir: Path) -> None
         text = fault(examples_dir, 1).replace(b"FLT-20261123-0007", f"FLT-20261123-000{n}".encode())
         board.post(f"m{n}", parse_outage_notice(text))
     first = board.entries("cs-0001", limit=2)
-    rest = board.entries("cs-0001", after=(first[-1].updated_at, first[-1].notice.notice_id))
+    rest = board.entries("cs-0001", after=(first[-1].raised_at, first[-1].notice.notice_id))
     assert len(first) == 2 and len(rest) == 3
     assert {e.notice.notice_id for e in first + rest} == {f"FLT-20261123-000{n}" for n in range(5)}

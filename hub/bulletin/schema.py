@@ -1,0 +1,83 @@
+"""The bulletin board's SQLite tables, created on a new file and upgraded in place on a file an earlier version made.
+
+Layout (``PRAGMA user_version`` 2):
+
+* ``notices``: one row per notice id, its newest version (the fields as JSON), ``raised_at`` (never changes: the
+  order agents page in) and ``updated_at``;
+* ``notice_editions``: beside each notice, its *edition* (raised by one at every change applied: a new revision,
+  a correction at the same revision, the clearance), the edition at which its current revision arrived, and the
+  SentAt of the version applied. A table of its own rather than columns of ``notices``, so that the first table
+  keeps the layout every earlier version wrote: a notice without an edition row (written by one) is at edition =
+  its revision (``EDITION``), which is what that version's reads count in;
+* ``notice_areas``, ``notice_reads`` (the edition each agent read; indexed by notice for retention and the
+  updates), ``applied_messages`` (indexed by time for retention).
+
+A file made before editions (user_version 0, ``notice_reads.revision``) is upgraded in one write transaction when a
+board first opens it: the read column renamed (a revision read is the edition read, as above), an edition row
+written for every notice, the indexes added. Run the hub and the bulletin worker of one version on one file: an
+earlier version's worker no longer keeps the editions.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+__all__ = ["EDITION", "SCHEMA_VERSION", "open_schema"]
+
+SCHEMA_VERSION = 2
+EDITION = "coalesce(e.edition, n.revision)"  # a notice's edition, with ``notice_editions e`` joined to ``notices n``
+
+_TABLES = (
+    """CREATE TABLE IF NOT EXISTS notices (
+        notice_id  TEXT PRIMARY KEY,
+        revision   INTEGER NOT NULL,
+        status     TEXT NOT NULL CHECK (status IN ('ACTIVE', 'CLEARED')),
+        notice     TEXT NOT NULL,           -- the notice's fields (JSON)
+        raised_at  REAL NOT NULL,
+        updated_at REAL NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS notice_areas (
+        notice_id TEXT NOT NULL, area_code TEXT NOT NULL, PRIMARY KEY (notice_id, area_code))""",
+    """CREATE TABLE IF NOT EXISTS notice_reads (
+        agent TEXT NOT NULL, notice_id TEXT NOT NULL, edition INTEGER NOT NULL, read_at REAL NOT NULL,
+        PRIMARY KEY (agent, notice_id))""",
+    """CREATE TABLE IF NOT EXISTS applied_messages (
+        message_id TEXT PRIMARY KEY, notice_id TEXT NOT NULL, outcome TEXT NOT NULL, applied_at REAL NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS notice_editions (
+        notice_id        TEXT PRIMARY KEY,
+        edition          INTEGER NOT NULL,  -- raised by one at every change applied
+        revision_edition INTEGER NOT NULL,  -- the edition at which the current revision arrived
+        sent_at          TEXT)              -- the applied version's SentAt, as written""",
+)
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS notice_reads_by_notice ON notice_reads (notice_id)",
+    "CREATE INDEX IF NOT EXISTS notices_by_raise ON notices (raised_at DESC, notice_id)",
+    "CREATE INDEX IF NOT EXISTS applied_messages_by_time ON applied_messages (applied_at)",
+)
+
+
+def _columns(db: sqlite3.Connection, table: str) -> set[str]:
+    return {str(row[1]) for row in db.execute(f"PRAGMA table_info({table})")}
+
+
+def open_schema(db: sqlite3.Connection) -> None:
+    """Create the tables of a new file, or bring an earlier version's file to ``SCHEMA_VERSION`` (once: a file
+    already there is only read); in one write transaction, so a hub and a worker opening it together upgrade it
+    once."""
+    if int(db.execute("PRAGMA user_version").fetchone()[0]) >= SCHEMA_VERSION:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if int(db.execute("PRAGMA user_version").fetchone()[0]) < SCHEMA_VERSION:
+            for statement in _TABLES:
+                db.execute(statement)
+            if "revision" in _columns(db, "notice_reads"):  # made before editions: a revision read is that edition
+                db.execute("ALTER TABLE notice_reads RENAME COLUMN revision TO edition")
+            db.execute("INSERT OR IGNORE INTO notice_editions (notice_id, edition, revision_edition, sent_at)"
+                       " SELECT notice_id, revision, revision, NULL FROM notices")
+            for statement in _INDEXES:
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
