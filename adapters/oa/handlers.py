@@ -11,12 +11,15 @@
   in case an earlier attempt's push landed unseen), any other push is made, then the record read again and the
   item closed in OA at once if the hub closed it meanwhile. So a push that waited in a delay tier (OA answered 503)
   while the work order was cancelled cannot open, after the close, a to-do nothing would ever close again.
-* ``nsp.OutageNotice`` (broadcast): each manager of an affected area (``AreaManagers``) gets a to-read item,
-  sent as its own ``oa.PushToRead`` command through ``outbound`` (step ``to-read-<user>``: one idempotent command
-  per manager, retried on its own). Newest revision wins, as on the bulletin (``versions``): a revision older than
-  the one kept (a stale ACTIVE after the clearance) or the same one unchanged pushes nothing; a push overtaken by
-  a newer one of the same item (the worker's threads run them concurrently) is skipped, never lands after it.
-  A notice's to-read reaches OA under a MessageId derived from what it shows (``mapping.versioned_push``).
+* ``nsp.OutageNotice`` (broadcast): each manager of an affected area (``AreaManagers``), and each manager told of
+  an earlier version of the notice, gets a to-read item, sent as its own ``oa.PushToRead`` command through
+  ``outbound`` (step ``to-read-<user>``: one idempotent command per manager, retried on its own): a revision that
+  moves the notice to another area, and the clearance, reach the managers of the area it left. Newest version
+  wins, as on the bulletin (``versions``): a revision older than the one kept (a stale ACTIVE after the
+  clearance), a same-revision variant sent before the kept one (the original after its correction) or the same
+  one unchanged pushes nothing; a push that is not the version announced last for its item is skipped, whichever
+  OA worker process runs it, and one item's pushes never overlap, so an older version never lands after a newer
+  one. A notice's to-read reaches OA under a MessageId derived from what it shows (``mapping.versioned_push``).
 
 Dependencies (by name): ``oa`` (``OaClient``), ``area_managers`` (``AreaManagers``), ``to_read_versions``
 (``ToReadVersions``), ``closed_todos`` (``ClosedTodos``), built by ``adapters.oa.wiring``; ``outbound`` is the worker's.
@@ -88,10 +91,13 @@ def push_todo(envelope: Envelope, oa: OaClient, closed_todos: ClosedTodos) -> st
 
 @handlers.handler("oa.PushToRead", consumer=CONSUMER)
 def push_to_read(envelope: Envelope, oa: OaClient, to_read_versions: ToReadVersions) -> str:
+    """Push the to-read; a notice's only if it is the version its item must show and OA does not show yet."""
     document = mapping.versioned_push(mapping.push_document(envelope))
-    with to_read_versions.pushing(envelope.message_id) as wanted:
+    if not mapping.is_notice_to_read(document):  # a work order's to-read: nothing to order
+        return f"to-read {oa.push_to_read(document).item_id or '(no item id)'}"
+    item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
+    with to_read_versions.pushing(item_id, mapping.to_read_message_id(document)) as wanted:
         if not wanted:
-            item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId")
             log.info("to-read overtaken: a newer version of the item (or this one) is in OA already", extra={
                 "message_id": envelope.message_id, "item_id": item_id})
             return f"to-read {item_id}: overtaken (a newer version, or this one, is in OA already), not pushed"
@@ -116,28 +122,38 @@ def complete_todo(envelope: Envelope, oa: OaClient, closed_todos: ClosedTodos) -
 @handlers.handler("nsp.OutageNotice", consumer=CONSUMER)
 def outage_notice(envelope: Envelope, outbound: Sender, area_managers: AreaManagers,
                   to_read_versions: ToReadVersions) -> str:
+    """Each manager of the notice's areas, and each one told of it before, gets a to-read of this version."""
     try:
         notice = mapping.outage_notice(envelope)
     except mapping.InconsistentNotice as exc:
         raise BusinessRejection(str(exc), code="inconsistent-notice") from exc
     notice = notice.with_revision(to_read_versions.kept_revision(notice.notice_id))
-    verdict, sequence = to_read_versions.offer(notice.notice_id, NoticeVersion(notice.revision, notice.cleared),
-                                               notice.fingerprint(), envelope.message_id)
+    link = area_managers.link_for(notice.notice_id)
+    documents: dict[str, etree._Element] = {}
+
+    def document_for(user: str) -> etree._Element:
+        if user not in documents:
+            documents[user] = mapping.to_read_document(notice, user, link)
+        return documents[user]
+
+    def announced(user: str) -> tuple[str, str]:
+        return mapping.to_read_item_id(notice, user), mapping.to_read_message_id(document_for(user))
+
+    managers = area_managers.managers_of(notice.area_codes)
+    offered = to_read_versions.offer(notice.notice_id, NoticeVersion(notice.revision, notice.cleared),
+                                     notice.fingerprint(), envelope.message_id,
+                                     sent_at=mapping.notice_sent_at(envelope), managers=managers, announce=announced)
     facts = {"message_id": envelope.message_id, "notice_id": notice.notice_id, "revision": notice.revision,
              "status": notice.status, "areas": list(notice.area_codes)}
-    if verdict != "newer":
-        log.info("outage notice: %s, no to-read pushed", verdict, extra=facts)
-        return f"{notice.notice_id} r{notice.revision} {notice.status}: {verdict}, no to-read pushed"
-    managers = area_managers.managers_of(notice.area_codes)
-    link = area_managers.link_for(notice.notice_id)
-    for user in managers:
-        step = f"to-read-{user}"
-        to_read_versions.announce(derive_message_id(envelope.message_id, step, CONSUMER),
-                                  mapping.to_read_item_id(notice, user), sequence)
-        outbound.send(mapping.to_read_document(notice, user, link), step=step)
-    facts["managers"] = len(managers)
-    if not managers:
+    if offered.verdict != "newer":
+        log.info("outage notice: %s, no to-read pushed", offered.verdict, extra=facts)
+        return f"{notice.notice_id} r{notice.revision} {notice.status}: {offered.verdict}, no to-read pushed"
+    for user in offered.recipients:
+        outbound.send(document_for(user), step=f"to-read-{user}")
+    facts["managers"] = len(offered.recipients)
+    facts["told_before"] = len([user for user in offered.recipients if user not in managers])
+    if not offered.recipients:
         log.warning("outage notice: no OA manager for its areas", extra=facts)
         return f"{notice.notice_id} r{notice.revision}: no manager for areas {', '.join(notice.area_codes)}"
     log.info("outage notice: to-read items sent", extra=facts)
-    return f"{notice.notice_id} r{notice.revision}: to-read for {', '.join(managers)}"
+    return f"{notice.notice_id} r{notice.revision}: to-read for {', '.join(offered.recipients)}"

@@ -24,9 +24,9 @@ from hub.gateways import command_element, forward_document, timestamp
 from hub.validation.instants import InstantUnreadable, read_instant
 from hub.validation.namespaces import COMMON_NS, NSP_NS, OA_NS
 
-__all__ = ["NSP_NS", "OA_NS", "InconsistentNotice", "OaItem", "OutageNotice", "closing_document", "item",
-           "outage_notice", "push_document", "to_read_document", "to_read_item_id", "to_read_message_id",
-           "versioned_push"]
+__all__ = ["NSP_NS", "OA_NS", "InconsistentNotice", "OaItem", "OutageNotice", "closing_document",
+           "is_notice_to_read", "item", "notice_sent_at", "outage_notice", "push_document", "to_read_document",
+           "to_read_item_id", "to_read_message_id", "versioned_push"]
 
 _SHORT, _SUMMARY = 200, 1000  # c:ShortText and oa:Summary lengths
 _PLACEHOLDER_ID = "hub-to-read-item"  # replaced by the id the outbound path derives
@@ -150,6 +150,16 @@ def outage_notice(envelope: Envelope) -> OutageNotice:
     )
 
 
+def notice_sent_at(envelope: Envelope) -> datetime | None:
+    """NSP's SentAt of the notice message in UTC: of two variants of one revision, the one sent later is the
+    correction (``versions``). None when it is missing or unreadable (the variant is then judged by content)."""
+    written = command_element(envelope).findtext(f"{{{NSP_NS}}}Header/{{{COMMON_NS}}}SentAt")
+    try:
+        return None if written is None else read_instant(written).astimezone(UTC)
+    except (ValueError, OverflowError):  # InstantUnreadable, InstantBeyondRange
+        return None
+
+
 def to_read_item_id(notice: OutageNotice, user_id: str) -> str:
     """One to-read item per notice and manager: a newer revision replaces (and reopens) the manager's item."""
     return f"toread-{notice.notice_id}-{user_id}"
@@ -163,10 +173,15 @@ def to_read_message_id(document: etree._Element) -> str:
     return "oa-toread-" + hashlib.sha256(shown.encode()).hexdigest()[:40]
 
 
+def is_notice_to_read(document: etree._Element) -> bool:
+    """Whether ``document`` pushes a notice's to-read (``to_read_item_id``), not a work order's."""
+    return _NOTICE_ITEM.fullmatch(document.findtext(f"{{{OA_NS}}}ItemId") or "") is not None
+
+
 def versioned_push(document: etree._Element) -> etree._Element:
     """A PushToRead of a notice's to-read (``to_read_item_id``) with its MessageId derived from its content
     (``to_read_message_id``); any other push unchanged."""
-    if not _NOTICE_ITEM.fullmatch(document.findtext(f"{{{OA_NS}}}ItemId") or ""):
+    if not is_notice_to_read(document):
         return document
     header_id = document.find(f"{{{OA_NS}}}Header/{{{COMMON_NS}}}MessageId")
     if header_id is not None:

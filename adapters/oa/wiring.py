@@ -17,7 +17,7 @@ from typing import Any
 from adapters.oa.client import OaClient
 from adapters.oa.closed_todos import ClosedTodosFile
 from adapters.oa.handlers import CONSUMER
-from adapters.oa.notice_book import FILE_NAME, NoticeBookFile
+from adapters.oa.notice_file import FILE_NAME, NoticeBookFile
 from adapters.oa.readers import AreaManagers
 from adapters.oa.versions import ToReadVersions
 from hub.config.settings import ConfigError, HubSettings
@@ -31,10 +31,10 @@ __all__ = ["CONSUMER", "close", "dependencies"]
 def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = None, metrics: Metrics | None = None,
                  registry: CommandSetRegistry | None = None) -> dict[str, Any]:
     """``oa`` (an ``OaClient`` on an ``XmlGateway``), ``area_managers`` (``AreaManagers``),
-    ``to_read_versions`` (``ToReadVersions``: which version of a notice each to-read shows) and ``closed_todos``
-    (``ClosedTodosFile``: the to-dos the hub closed, so a late push does not open one again), both kept in
-    ``onepoint-oa-notices.db`` beside the bulletin's file, ``[bulletin] path``'s folder, under the hub's topology
-    prefix: every OA worker of the hub shares it and it outlives a restart."""
+    ``to_read_versions`` (``ToReadVersions``: which version of a notice each to-read shows, who was told of it)
+    and ``closed_todos`` (``ClosedTodosFile``: the to-dos the hub closed, so a late push does not open one again),
+    both kept in ``onepoint-oa-notices.db`` beside the bulletin's file, ``[bulletin] path``'s folder, under the
+    hub's topology prefix: every OA worker of the hub shares it and it outlives a restart."""
     adapter = settings.adapter(CONSUMER)
     try:
         managers = AreaManagers.from_options(adapter.options, f"{settings.source}: [adapters.{CONSUMER}]")
@@ -48,8 +48,11 @@ def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = No
     except BaseException:
         book.close()
         raise
+    # a push's lease outlasts the longest push (connect and read time-outs) with a margin
+    lease = 2 * (adapter.connect_timeout + adapter.read_timeout) + 5.0
     return {"oa": OaClient(XmlGateway(adapter, command_set, breakers=breakers, metrics=metrics)),
-            "area_managers": managers, "to_read_versions": ToReadVersions(book=book), "closed_todos": closed}
+            "area_managers": managers, "to_read_versions": ToReadVersions(book=book, lease_seconds=lease),
+            "closed_todos": closed}
 
 
 def close(built: Mapping[str, Any]) -> None:

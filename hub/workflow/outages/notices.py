@@ -2,7 +2,11 @@
 with the counters of the complaints it explains.
 
 A revision is stored only if it is newer than the one kept (an older or repeated revision is ignored: NSP's
-call-backs may overtake each other); CLEARED sets ``cleared_at`` (the notice's ClearedAt, else the arrival time).
+call-backs may overtake each other), and a changed notice that kept its revision only if NSP sent it no earlier
+than the kept one (the original redelivered after its correction is stale); CLEARED sets ``cleared_at`` (the
+notice's ClearedAt, else the arrival time). ``sent_at`` is when NSP last said the kept version: the latest
+SentAt of the applied notice (a resend unchanged moves it on); none for a notice without a readable SentAt, or
+kept before migration 0013 (its next change at the same revision is then judged by content alone).
 ``active_notices`` reads the few ACTIVE ones through ``ix_outage_notices_status``; ``ActiveNotices`` is what the
 intake rule reads them by: in each complaint's own transaction only their ids and revisions (on SQLite about 40 µs
 against 100-200 µs for reading and parsing the rows), the parsed notices kept per process by (id, revision).
@@ -20,6 +24,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from hub.bulletin.notice import AffectedArea, OutageNotice, notice_instant, resolve_revision
+from hub.validation.instants import read_instant
 from hub.workflow.clock import as_utc
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.dialect import insert_ignore
@@ -34,6 +39,9 @@ _on = outage_notices.c
 _ACTIVE = select(outage_notices).where(_on.status == ACTIVE).order_by(_on.notice_id)
 _ACTIVE_KEYS = Prepared(select(_on.notice_id, _on.revision).where(_on.status == ACTIVE).order_by(_on.notice_id))
 _ONE = select(outage_notices).where(_on.notice_id == bindparam("nid"))
+_SAID_AT = update(outage_notices).where(  # NSP said the kept version again, later
+    _on.notice_id == bindparam("nid"), (_on.sent_at.is_(None)) | (_on.sent_at < bindparam("said_at"))
+).values(sent_at=bindparam("said_at"))
 _COUNTS = update(outage_notices).where(_on.notice_id == bindparam("nid")).values(
     linked_count=_on.linked_count + bindparam("linked"),
     auto_answered_count=_on.auto_answered_count + bindparam("auto_answered"),
@@ -88,6 +96,15 @@ def _time(value: str | None) -> datetime | None:
     return None if value is None else as_utc(notice_instant(value))
 
 
+def _sent_at(notice: OutageNotice) -> datetime | None:
+    """NSP's SentAt of the notice message in UTC; None when it has none or none a ``datetime`` holds (then the
+    notice's content alone tells a correction, as before SentAt was compared)."""
+    try:
+        return None if notice.sent_at is None else as_utc(read_instant(notice.sent_at))
+    except (ValueError, OverflowError):  # InstantUnreadable, InstantBeyondRange
+        return None
+
+
 def _columns(notice: OutageNotice, now: datetime) -> dict[str, Any]:
     cleared = _time(notice.cleared_at)
     if notice.status == CLEARED and cleared is None:
@@ -98,7 +115,7 @@ def _columns(notice: OutageNotice, now: datetime) -> dict[str, Any]:
         "areas": json.dumps([{"code": a.code, "district": a.district} for a in notice.areas], ensure_ascii=False),
         "start_at": _time(notice.start), "expected_end": _time(notice.expected_end), "cleared_at": cleared,
         "customer_wording": notice.customer_wording, "content": notice.content,
-        "sending_department": notice.sending_department, "updated_at": now,
+        "sending_department": notice.sending_department, "updated_at": now, "sent_at": _sent_at(notice),
     }
 
 
@@ -108,23 +125,33 @@ def get_notice(db: Connection, notice_id: str, *, for_update: bool = False) -> S
     return None if row is None else StoredNotice.from_row(dict(row))
 
 
-def _same(db: Connection, notice_id: str, columns: Mapping[str, Any]) -> bool:
-    """Whether the kept row says what ``columns`` say (the bulletin's "unchanged"; times compared as moments)."""
-    row = db.execute(_ONE, {"nid": notice_id}).mappings().first()
+def _same_or_overtaken(db: Connection, notice: OutageNotice, columns: Mapping[str, Any]) -> bool:
+    """Whether the kept row (the same revision and status as ``notice``) says what ``columns`` say (the bulletin's
+    "unchanged"; times compared as moments; NSP's later SentAt of it is kept), or says something else NSP sent
+    later (``notice`` is the original its correction overtook)."""
+    row = db.execute(_ONE, {"nid": notice.notice_id}).mappings().first()
+    if row is None:
+        return False
 
     def said(value: Any) -> Any:
         return as_utc(value) if isinstance(value, datetime) else value
 
-    return row is not None and all(said(row[key]) == said(value) for key, value in columns.items()
-                                   if key not in ("revision", "updated_at"))
+    sent_at = _sent_at(notice)
+    if all(said(row[key]) == said(value) for key, value in columns.items()
+           if key not in ("revision", "updated_at", "sent_at")):
+        if sent_at is not None:
+            db.execute(_SAID_AT, {"nid": notice.notice_id, "said_at": sent_at})
+        return True
+    kept_sent_at = said(row["sent_at"])
+    return sent_at is not None and kept_sent_at is not None and sent_at < kept_sent_at
 
 
 def record_notice(db: Connection, notice: OutageNotice, now: datetime) -> NoticeArrival:
     """Keep ``notice`` by the bulletin's rule (``hub.bulletin.board``): the notice's first revision, a newer one, a
     changed notice that kept its revision (NSP corrected it), or its clearance at the same revision; an older
-    revision, the same one unchanged, or an ACTIVE one after its clearance at the same revision is ignored. A
-    notice without a Revision is revision 1, except a clearance, which clears the kept revision. The row stays
-    locked until commit."""
+    revision, the same one unchanged, a changed one NSP sent before the kept one (the original after its
+    correction), or an ACTIVE one after its clearance at the same revision is ignored. A notice without a Revision
+    is revision 1, except a clearance, which clears the kept revision. The row stays locked until commit."""
     kept = get_notice(db, notice.notice_id, for_update=True)
     notice = resolve_revision(notice, None if kept is None else kept.revision)
     columns = _columns(notice, now)
@@ -138,7 +165,8 @@ def record_notice(db: Connection, notice: OutageNotice, now: datetime) -> Notice
     if notice.cleared_at is None and notice.status == CLEARED and kept.status == CLEARED:
         columns["cleared_at"] = kept.cleared_at  # the same clearance again: not cleared a second time "now"
     if notice.revision < kept.revision or (notice.revision == kept.revision and (
-            (kept.status == CLEARED and notice.status == ACTIVE) or _same(db, notice.notice_id, columns))):
+            (kept.status == CLEARED and notice.status == ACTIVE)
+            or (kept.status == notice.status and _same_or_overtaken(db, notice, columns)))):
         return NoticeArrival(kept, False, kept.status)
     db.execute(update(outage_notices).where(_on.notice_id == notice.notice_id).values(**columns))
     fresh = get_notice(db, notice.notice_id)

@@ -208,6 +208,7 @@ outage_notices = Table(  # NSP's notices as the auto-answer rule matches them (t
     Column("sending_department", String(64)),
     Column("received_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),  # NSP's SentAt of the kept version (0013; none before, or none readable)
     Column("linked_count", Integer, nullable=False, server_default="0"),  # complaints linked to it
     Column("auto_answered_count", Integer, nullable=False, server_default="0"),  # of them, answered at intake
     Column("dispatch_count", Integer, nullable=False, server_default="0"),  # of them, dispatched (before it came)

@@ -103,15 +103,15 @@ def test_hour_24_is_read_and_a_year_beyond_range_dead_lettered(oa: Oa) -> None: 
 
 def test_versions_order_by_revision_then_clearance() -> None:
     versions = ToReadVersions()
-    assert versions.offer("N", NoticeVersion(2, False), "a") == ("newer", 1)
-    assert versions.offer("N", NoticeVersion(1, True), "b") == ("stale", 1)
-    assert versions.offer("N", NoticeVersion(2, False), "a") == ("unchanged", 1)
-    assert versions.offer("N", NoticeVersion(2, True), "c") == ("newer", 2)
-    assert versions.offer("N", NoticeVersion(2, False), "a") == ("stale", 2)
+    assert versions.offer("N", NoticeVersion(2, False), "a")[:2] == ("newer", 1)
+    assert versions.offer("N", NoticeVersion(1, True), "b")[:2] == ("stale", 1)
+    assert versions.offer("N", NoticeVersion(2, False), "a")[:2] == ("unchanged", 1)
+    assert versions.offer("N", NoticeVersion(2, True), "c")[:2] == ("newer", 2)
+    assert versions.offer("N", NoticeVersion(2, False), "a")[:2] == ("stale", 2)
 
 
 def test_the_retry_of_a_notice_message_sends_its_pushes_again() -> None:
     versions = ToReadVersions()
-    assert versions.offer("N", NoticeVersion(1, False), "a", "nsp-1") == ("newer", 1)
-    assert versions.offer("N", NoticeVersion(1, False), "a", "nsp-1") == ("newer", 1)  # its sends failed part-way
-    assert versions.offer("N", NoticeVersion(1, False), "a", "nsp-2") == ("unchanged", 1)
+    assert versions.offer("N", NoticeVersion(1, False), "a", "nsp-1")[:2] == ("newer", 1)
+    assert versions.offer("N", NoticeVersion(1, False), "a", "nsp-1")[:2] == ("newer", 1)  # its sends failed part-way
+    assert versions.offer("N", NoticeVersion(1, False), "a", "nsp-2")[:2] == ("unchanged", 1)

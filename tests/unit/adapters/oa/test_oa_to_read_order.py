@@ -1,0 +1,143 @@
+"""An older version of a notice's to-read never replaces a newer one in OA, whichever OA worker process pushes it
+(audit of the bulletin): the check and the record of what each item shows are in the shared notice book, and one
+item's pushes never overlap, across threads and processes (a lease in the book); a lease a dead worker left is
+taken over once it expired."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import respx
+from lxml import etree
+
+from adapters.oa import MemoryClosedTodos, NoticeBookFile, NoticeVersion, OaClient, ToReadVersions, handlers
+from hub.gateways import CircuitBreakers, XmlGateway
+from hub.workers import WorkerTestClient
+from tests.unit.adapters.oa.test_oa_adapter import MANAGERS, OA
+from tests.unit.adapters.oa.test_oa_notice_versions import cleared, fault
+from tests.unit.adapters.soap_kit import BASE_URL, example, registry, settings
+
+pytestmark = pytest.mark.unit
+
+ITEM = "toread-FLT-1-mgr-a"
+ACTIVE_R1, CLEARED_R2, ACTIVE_R3 = NoticeVersion(1, False), NoticeVersion(2, True), NoticeVersion(3, False)
+
+
+@contextmanager
+def processes(path: Path, **options: float) -> Iterator[tuple[ToReadVersions, ToReadVersions]]:
+    """Two OA worker processes' versions on one file (each its own connection, item locks and leases)."""
+    one, two = (ToReadVersions(book=NoticeBookFile(path), **options) for _ in range(2))  # type: ignore[arg-type]
+    try:
+        yield one, two
+    finally:
+        one.close()
+        two.close()
+
+
+def offer(versions: ToReadVersions, version: NoticeVersion, content: str) -> None:
+    assert versions.offer("FLT-1", version, content, f"m-{content}", managers=("mgr-a",),
+                          announce=lambda user: (ITEM, content)).verdict == "newer"
+
+
+def test_a_push_of_revision_1_after_the_clearance_pushed_elsewhere_is_skipped(tmp_path: Path) -> None:
+    with processes(tmp_path / "versions.db") as (a, b):
+        offer(a, ACTIVE_R1, "r1")
+        offer(b, CLEARED_R2, "r2")
+        with b.pushing(ITEM, "r2") as wanted:
+            assert wanted
+        with a.pushing(ITEM, "r1") as wanted:  # A's own push of revision 1, redelivered or late
+            assert not wanted
+        with b.pushing(ITEM, "r2") as wanted:  # OA shows it already
+            assert not wanted
+
+
+def pushed_and_failed(versions: ToReadVersions) -> None:
+    with versions.pushing(ITEM, "r1") as wanted:
+        assert wanted
+        raise ConnectionError("OA did not answer")
+
+
+def test_a_push_that_failed_is_made_again(tmp_path: Path) -> None:
+    with processes(tmp_path / "versions.db") as (a, b):
+        offer(a, ACTIVE_R1, "r1")
+        with pytest.raises(ConnectionError):
+            pushed_and_failed(a)
+        with b.pushing(ITEM, "r1") as wanted:  # the retry, at the other worker
+            assert wanted
+
+
+def test_an_items_pushes_do_not_overlap_across_processes(tmp_path: Path) -> None:
+    with processes(tmp_path / "versions.db") as (a, b):
+        offer(a, ACTIVE_R1, "r1")
+        order: list[str] = []
+        inside = threading.Event()
+
+        def newer_push() -> None:
+            inside.wait()
+            with b.pushing(ITEM, "r3") as wanted:
+                order.append(f"r3 {'pushed' if wanted else 'skipped'}")
+
+        pusher = threading.Thread(target=newer_push)
+        pusher.start()
+        with a.pushing(ITEM, "r1") as wanted:  # revision 1 on its way to OA, slowly
+            assert wanted
+            offer(b, ACTIVE_R3, "r3")
+            inside.set()
+            time.sleep(0.3)  # without the lease, revision 3's push would land meanwhile and revision 1 after it
+            order.append("r1 landed")
+        pusher.join(10)
+        assert order == ["r1 landed", "r3 pushed"]
+        with a.pushing(ITEM, "r1") as wanted:
+            assert not wanted
+
+
+def test_a_lease_a_dead_worker_left_is_taken_over_once_expired(tmp_path: Path) -> None:
+    now = [1000.0]
+    with processes(tmp_path / "versions.db", lease_seconds=60.0) as (a, b):
+        a._clock = b._clock = lambda: now[0]
+        offer(a, ACTIVE_R1, "r1")
+        dead = a.pushing(ITEM, "r1")
+        assert dead.__enter__()  # the worker died pushing: its lease stays in the file
+        offer(b, CLEARED_R2, "r2")
+        now[0] += 61.0
+        with b.pushing(ITEM, "r2") as wanted:
+            assert wanted
+        dead.__exit__(None, None, None)
+        with b.pushing(ITEM, "r1") as wanted:
+            assert not wanted
+
+
+@contextmanager
+def worker(path: Path, oa: respx.Router) -> Iterator[WorkerTestClient]:
+    """An OA worker process: its own versions on the shared file, OA answering every push."""
+    oa.post(BASE_URL).respond(200, content=example("oa/responses/PushToReadResponse.xml"))
+    gateway = XmlGateway(settings("oa"), registry().get("oa"), breakers=CircuitBreakers())
+    versions = ToReadVersions(book=NoticeBookFile(path))
+    try:
+        yield WorkerTestClient(handlers, consumer="oa", dependencies={
+            "oa": OaClient(gateway), "area_managers": MANAGERS, "to_read_versions": versions,
+            "closed_todos": MemoryClosedTodos()})
+    finally:
+        versions.close()
+        gateway.close()
+
+
+def test_two_workers_handling_a_notice_and_its_clearance_end_with_the_clearance_in_oa(tmp_path: Path) -> None:
+    with respx.mock(assert_all_called=False) as oa, worker(tmp_path / "versions.db", oa) as a, \
+            worker(tmp_path / "versions.db", oa) as b:
+        assert a.send(fault("nsp-r1")).processed
+        r1_pushes = [push for push, _ in a.sent]
+        assert b.send(cleared("nsp-r2")).processed
+        for push, _ in b.sent:
+            result = b.send(push)
+            assert result.processed and "overtaken" not in (result.outcome or "")
+        for push in r1_pushes:  # A stopped before pushing them: B gets them
+            result = b.send(push)
+            assert result.processed and "overtaken" in (result.outcome or "")
+        titles = [etree.fromstring(call.request.content).findtext(f"{{{OA}}}Title") or "" for call in oa.calls]
+        assert titles and all(title.startswith("Fault notice cleared") for title in titles)
