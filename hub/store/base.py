@@ -16,6 +16,9 @@ Use it as ``claim → effect → complete → ack``::
 * ``complete(outcome, reply=document)`` records a request's answer with the outcome, in the same write: a
   duplicate's claim carries it back (``claim.reply``), so a redelivered request gets the same answer again.
 * If the block raises, the claim is released (nothing recorded) and the message can be processed again.
+* An outcome reached is recorded before ``claim`` returns, even across an outage of the store's database (the
+  shared PostgreSQL store writes it again until the database answers: ``hub.store.postgres_recording``); where
+  another worker recorded the id first, that record stays and the claim's ``outcome`` and ``reply`` are its.
 * A claim holds a lease: if the process dies mid-effect, another worker may take the id once the lease
   expires, or at once where the store can tell that the owning process is gone (SQLite: ``hub.store.owner``).
   The lease is short (``DEFAULT_LEASE_SECONDS``) and renewed while the effect runs (``hub.store.lease``), so a
@@ -122,8 +125,9 @@ class ProcessedStore(ABC):
         """Take a lease on the id. Returns the record if already processed, raises ``ClaimBusyError``."""
 
     @abstractmethod
-    def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> None:
-        """Record ``outcome`` and ``reply`` in one write (or release the lease if ``outcome`` is None)."""
+    def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> Recorded | None:
+        """Record ``outcome`` and ``reply`` in one write (or release the lease if ``outcome`` is None). A store that
+        can find another record of the id already there keeps it and returns it (None: the one given)."""
 
     @abstractmethod
     def count(self) -> int:
@@ -152,7 +156,9 @@ class ProcessedStore(ABC):
                 self._finish(message_id, None)
                 raise
             if claim.completed:
-                self._finish(message_id, claim.outcome, claim.reply)
+                recorded = self._finish(message_id, claim.outcome, claim.reply)
+                if recorded is not None:  # the record the id has: ours, or another worker's written first
+                    claim.outcome, claim.reply = recorded.outcome, recorded.reply
             else:
                 self._finish(message_id, None)
         finally:
@@ -164,7 +170,7 @@ class ProcessedStore(ABC):
             if claim.duplicate:
                 return False, claim.outcome or ""
             claim.complete(effect())
-            return True, claim.outcome or ""
+        return True, claim.outcome or ""  # as recorded (``claim`` returned)
 
     def run_batch(self, items: Sequence[tuple[str, Callable[[], str]]]) -> list[BatchOutcome]:
         """Run each ``(message id, effect)`` unless its id was processed, and record the outcomes.

@@ -11,7 +11,10 @@ This store keeps the records of every consumer in one table (``hub.store.postgre
   duplicate, answered with its outcome and reply; a claim whose lease runs and whose owner is not known to be gone is
   busy (``ClaimBusyError``); an ended claim is taken over by a compare-and-set ``UPDATE`` on the lease and owner read,
   so of two workers taking it over at once one wins and the other finds it busy.
-* ``complete`` writes the outcome and the answer in one upsert, which never overwrites a record already there.
+* ``complete`` writes the outcome and the answer in one upsert, which never overwrites a record already there. An
+  outcome whose write cannot reach the database (a restart, a failover) is written again until the database answers
+  (``hub.store.postgres_recording``): the message is kept meanwhile and its claim's lease renewed, so its effect, done
+  once, is not taken over and done again. The retry reads the record a lost COMMIT answer left and writes no other.
 * Leases are renewed while the effect runs (``_renew``, the store's ``LeaseKeeper``); the times are the database
   server's, so workers whose clocks differ agree on when a lease ends.
 * ``run_batch`` runs the batch in one transaction: the new ids' claims inserted, the others locked with
@@ -25,6 +28,7 @@ Records are deleted after ``keep_seconds`` by ``hub.store.postgres_retention`` (
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, Self
@@ -33,8 +37,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, Engine
 
+from hub.observability.quiet import short_reason
 from hub.store import owner as owners
 from hub.store.base import DEFAULT_LEASE_SECONDS, BatchOutcome, ClaimBusyError, ProcessedStore, Recorded
+from hub.store.postgres_recording import OutcomeRecorder
 from hub.store.postgres_schema import PROCESSED as T
 from hub.store.postgres_schema import create_processed_engine, create_table
 from hub.transport.urls import redacted
@@ -65,6 +71,8 @@ class PostgresProcessedStore(ProcessedStore):
         # what a claim that cannot reach the database raises instead of the driver's error (None: that error), set
         # by hub.system.store_outage: the message waits while the store's probe fails
         self.outage: Callable[[Exception], Exception | None] | None = None
+        self._closing = threading.Event()  # ends the wait of an outcome for the database (``close``)
+        self._recorder = OutcomeRecorder(consumer, self._closing, reason=self._outage_reason)
         create_table(engine)
 
     @classmethod
@@ -121,10 +129,19 @@ class PostgresProcessedStore(ProcessedStore):
         try:
             return self._claim_one(message_id)
         except sa.exc.OperationalError as exc:
-            instead = None if self.outage is None else self.outage(exc)
-            if instead is None:
-                raise
+            self._raise_outage(exc)
+            raise
+
+    def _raise_outage(self, exc: Exception) -> None:
+        """Raise what the ``outage`` hook makes of a database that cannot be reached (a message that waits), if any."""
+        instead = None if self.outage is None else self.outage(exc)
+        if instead is not None:
             raise instead from exc
+
+    def _outage_reason(self, exc: Exception) -> str:
+        """Why the database cannot be reached: the ``outage`` hook's word (its probe's reason) when it knows it down."""
+        instead = None if self.outage is None else self.outage(exc)
+        return short_reason(exc) if instead is None else str(instead)
 
     def _claim_one(self, message_id: str) -> Recorded | None:
         claim = (pg_insert(T).values(consumer=self.consumer, message_id=message_id, state="claimed",
@@ -164,12 +181,27 @@ class PostgresProcessedStore(ProcessedStore):
                                   T.c.message_id.in_(list(message_ids[start:start + _CHUNK])))
                            .values(lease_until=self._lease_end()))
 
-    def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> None:
-        with self._auto.connect() as db:
-            if outcome is None:  # released: only this process's claim (one taken over since is another's)
+    def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> Recorded | None:
+        if outcome is None:  # released: only this process's claim (one taken over since is another's)
+            with self._auto.connect() as db:
                 db.execute(T.delete().where(self._mine(message_id), T.c.state == "claimed", T.c.owner == self._owner))
-            else:
-                db.execute(self._record_statement(message_id, outcome, reply))
+            return None
+        try:  # the effect is done: its outcome is written until the database takes it (hub.store.postgres_recording)
+            return self._recorder.record(message_id, lambda: self._write_record(message_id, outcome, reply))
+        except sa.exc.OperationalError as exc:  # the store closed before the database answered: nothing recorded
+            self._raise_outage(exc)
+            raise
+
+    def _write_record(self, message_id: str, outcome: str, reply: bytes | None) -> Recorded:
+        """Write the record once; the record the id has now. Idempotent: a record already there is kept and read
+        (ours, if an earlier write's COMMIT went through and only its answer was lost; or another worker's)."""
+        with self._auto.connect() as db:
+            if db.execute(self._record_statement(message_id, outcome, reply)).first() is not None:
+                return Recorded(outcome, reply)
+            row = db.execute(_look(self._mine(message_id))).first()
+        if row is None or row.state != "done":  # purged since (days later): the outcome given is the record
+            return Recorded(outcome, reply)
+        return Recorded(str(row.outcome), None if row.reply is None else bytes(row.reply))
 
     def run_batch(self, items: Sequence[tuple[str, Callable[[], str]]]) -> list[BatchOutcome]:
         """The whole batch in one transaction (see the module docstring); the effects run while it is open, so
@@ -243,6 +275,7 @@ class PostgresProcessedStore(ProcessedStore):
             return int(db.execute(query).scalar_one())
 
     def close(self) -> None:
+        self._closing.set()  # an outcome waiting for the database is given up (not recorded: the message comes back)
         super().close()  # the lease keeper first: it uses the pool too
         self.engine.dispose()
 

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from hub.store.base import BatchOutcome
+from hub.store.base import BatchOutcome, Recorded
 from hub.store.postgres import PostgresProcessedStore
 from hub.store.postgres_schema import PROCESSED as T
 from hub.store.purge_schedule import DEFAULT_KEEP_SECONDS, PurgeSchedule
@@ -66,10 +66,11 @@ class RetainingPostgresStore(PostgresProcessedStore):
         super().__init__(engine, consumer, **options)
         self.retention = retention or PostgresRetention()
 
-    def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> None:
-        super()._finish(message_id, outcome, reply)
+    def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> Recorded | None:
+        recorded = super()._finish(message_id, outcome, reply)
         if outcome is not None:
             self._purge()
+        return recorded
 
     def run_batch(self, items: Sequence[tuple[str, Callable[[], str]]]) -> list[BatchOutcome]:
         results = super().run_batch(items)

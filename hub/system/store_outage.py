@@ -7,6 +7,13 @@ background probe (``hub.system.health``: ``checks.processed_store`` of ``/readyz
 the database raises ``ProcessedStoreDown``, a ``CallsHeldBack``: the message waits in a delay tier, no attempt
 counted, as behind an open circuit (``hub.workers.waiting``), and comes back until the database answers again. Before
 the probe has noticed (at most its interval), the driver's error is a transient failure as any other.
+
+A message whose handler *has* run when the database goes down does not wait in a tier: its effect is done, and a
+failure would bring it back to run again once its claim's lease ran out. Its worker keeps it (unsettled) and writes
+its outcome again until the database answers (``hub.store.postgres_recording``), its claim's lease renewed; the
+logs give this check's reason while it fails. Only if the store closes first (the process stopping) does the record
+give up: the claim raises what ``outage`` makes of the error (a ``ProcessedStoreDown``: the message waits, no attempt
+counted) and the message comes back under its claim's lease, as a redelivery would.
 """
 
 from __future__ import annotations
