@@ -50,7 +50,11 @@ def document_fingerprint(source_system: str, command_type: str, document: bytes)
     """The SHA-256 (hex) of a command's source system, type and document as written, but for what a retry may
     change without being another command: its ``SentAt`` (sent again at another time), an XML declaration and the
     whitespace around the root. Measured against canonical XML (C14N: attribute order, namespace declarations)
-    in bench/README.md: it cost the ingress 10 % of its rate; a client's retries are its own bytes again."""
+    in bench/README.md: it cost the ingress 10 % of its rate; a client's retries are its own bytes again.
+
+    The patterns read ASCII-compatible bytes (UTF-8, GBK...): the XML ingress sends on a UTF-16 or UTF-32 body, and
+    one read in an encoding it does not name, as its parsed document in UTF-8 (`hub.validation.parser
+    .read_document`), so that a retry of it with a new ``SentAt`` is the same command too."""
     digest = hashlib.sha256()
     body = _SENT_AT.sub(b"", _DECLARATION.sub(b"", document, count=1).strip())
     for part in (source_system.encode(), command_type.encode(), body):

@@ -30,8 +30,8 @@ def trace(attrs: str) -> str:
     return TRACE.format(soap=SOAP_NS, attrs=attrs)
 
 
-def post_soap(hub, body: bytes) -> httpx.Response:
-    headers = {"content-type": "text/xml; charset=utf-8", "soapaction": '"QueryWorkOrder"'}
+def post_soap(hub, body: bytes, charset: str = "utf-8") -> httpx.Response:
+    headers = {"content-type": f"text/xml; charset={charset}", "soapaction": '"QueryWorkOrder"'}
     return httpx.post(hub.soap("workorder"), content=body, headers=headers)
 
 
@@ -127,7 +127,7 @@ def test_a_byte_order_mark_that_agrees_with_the_declaration_is_accepted_on_both_
     before = len(hub.router.envelopes)
     xml = post_xml(hub, (prolog + command().decode()).encode(encoding))
     assert xml.status_code == 202, xml.text
-    soap = post_soap(hub, (prolog + envelope(command(), token()).decode()).encode(encoding))
+    soap = post_soap(hub, (prolog + envelope(command(), token()).decode()).encode(encoding), charset=encoding)
     assert soap.status_code == 200, soap.text
     assert len(hub.router.envelopes) == before + 2
 

@@ -7,6 +7,10 @@ authorized → XSD validation (every violation) → routing confirmed → spyne 
 This module only frames: the acceptance path and the refusals are `hub.ingress.acceptance` and
 `hub.ingress.outcomes`, shared with the XML ingress; `fault_for` renders a refusal as a Fault.
 
+The Content-Type's charset reads an envelope whose bytes name no encoding (RFC 7303); one they contradict is a
+Client fault naming both (`hub.validation.charsets`). ``HEAD ?wsdl`` (monitoring probes, load balancers) is
+answered as ``GET ?wsdl`` is, without the body.
+
 The WSDL's ``soap:address`` is the hub's public URL (``[server] public_url``, else the address it serves on),
 never the request's ``Host`` header, and exactly as configured (a percent-encoded path is not encoded again): one
 WSDL per command set, built on its first request and kept. The WS-Security nonce store may be a database
@@ -38,6 +42,7 @@ from hub.soap.service import ACK_ENVIRON_KEY, PARSED_ENVIRON_KEY, build_soap_app
 from hub.soap.wsdl import contract_wsdl
 from hub.soap.wsgi import call_wsgi, wsgi_environ
 from hub.soap.wsse import AcceptedToken, NonceCacheFull, SecurityTokenRefused, UsernameTokenVerifier
+from hub.validation.charsets import charset_codec, charset_parameter
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.parser import parse_document
 from hub.validation.validator import DocumentValidator
@@ -113,7 +118,7 @@ class SoapIngress:
             known = ", ".join(self.registry.names())
             return fault_response(SoapFault("Client.UnknownEndpoint", f"no command set {name!r}; known: {known}",
                                             code="unknown-endpoint", status=404))
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             return await self.wsdl(request, name)
         try:
             return await self._handle(request, name)
@@ -137,6 +142,8 @@ class SoapIngress:
             if document is None:
                 return fault_response(SoapFault("Server", "the WSDL could not be generated", code="wsdl"))
             self._wsdl[name] = document
+        if request.method == "HEAD":  # the GET's headers, its length among them, and no body
+            return Response(b"", media_type="text/xml; charset=utf-8", headers={"content-length": str(len(document))})
         return Response(document, media_type="text/xml; charset=utf-8")
 
     def soap_address(self, name: str) -> str:
@@ -155,7 +162,8 @@ class SoapIngress:
         return contract_wsdl(body, self.registry.get(name), address)
 
     async def _handle(self, request: Request, name: str) -> Response:
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        media, _, parameters = request.headers.get("content-type", "").partition(";")
+        media = media.strip().lower()
         if media != "text/xml":
             raise SoapFault(
                 "Client.UnsupportedMediaType",
@@ -164,7 +172,8 @@ class SoapIngress:
             )
         body = await read_capped_body(request, self.validator.limits.max_bytes)
         address = request.client.host if request.client else ""
-        admitted = await self._admit(body, name, request.headers.get("soapaction"), address)
+        charset = charset_parameter(parameters) if parameters else None
+        admitted = await self._admit(body, name, request.headers.get("soapaction"), address, charset)
         ack = await self.acceptance.accept(admitted.envelope)
         if ack.reply is not None:
             return self._reply(admitted, ack)
@@ -197,12 +206,15 @@ class SoapIngress:
             self.throttle.failed(exc.username, address)
         return AuthenticationFailed(exc.reason, exc.code)
 
-    async def _admit(self, body: bytes, name: str, soapaction: str | None, address: str) -> Admitted:
-        """The SOAP framing of the shared acceptance path: parse, envelope rules, WS-Security (its nonce
-        remembered on a worker thread when the store is a database; throttled per caller and address), then
-        `Acceptance.admit` with the SOAPAction check. Raises `SoapFault` or the shared path's exceptions. The
-        parsed tree lives in this frame only, freed before the route is awaited (see `Acceptance`)."""
-        root = parse_document(body, self.validator.limits)
+    async def _admit(
+        self, body: bytes, name: str, soapaction: str | None, address: str, charset: str | None = None,
+    ) -> Admitted:
+        """The SOAP framing of the shared acceptance path: parse (``charset``: the Content-Type's), envelope rules,
+        WS-Security (its nonce remembered on a worker thread when the store is a database; throttled per caller and
+        address), then `Acceptance.admit` with the SOAPAction check. Raises `SoapFault` or the shared path's
+        exceptions. The parsed tree lives in this frame only, freed before the route is awaited (see `Acceptance`)."""
+        codec = None if charset is None else charset_codec(body, charset)
+        root = parse_document(body, self.validator.limits, decode_as=codec)
         command_element, soap_header = unwrap_soap_envelope(root)
         accepted = self._signed_in(soap_header, address)
         if self.verifier.nonces.blocking:  # a shared store (a database): its round trip off the event loop

@@ -5,12 +5,19 @@ application/xml or text/xml · 413 over the size cap · 400 malformed, hostile o
 listed) · 403 not allowed for this caller · 503 could not be handed on (nothing accepted, retry) · 202 accepted
 · 200 a duplicate of an accepted message, or a request's answer. This module only frames: the acceptance path
 and the refusals are `hub.ingress.acceptance` and `hub.ingress.outcomes`, shared with the SOAP ingress.
+
+The Content-Type's charset reads a document whose bytes name no encoding (RFC 7303; one they contradict is refused:
+`hub.validation.charsets`). A body sent on as received is also what the message id's fingerprint is taken of;
+one that is not ASCII-compatible (UTF-16, UTF-32), or that was read in an encoding it does not name (its charset's,
+GB18030 for a GBK label), is sent on as the parsed document in UTF-8 instead: the fingerprint's byte patterns
+(SentAt, the declaration) read only ASCII-compatible bytes, and whoever parses the payload next sees only it.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import logging
 
 import anyio.to_thread
@@ -25,9 +32,11 @@ from hub.ingress.outcomes import Refusal, refusal_for
 from hub.ingress.refusals import REFUSAL_HEADER, error_document
 from hub.security.callers import AuthenticationFailed, CallerDirectory
 from hub.security.throttle import SignInThrottle, SignInThrottled
+from hub.validation.charsets import charset_codec, charset_parameter
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.namespaces import COMMON_NS
-from hub.validation.parser import parse_document
+from hub.validation.parser import read_document
+from hub.validation.xml_prolog import ascii_compatible
 
 __all__ = ["XmlIngress", "ack_document"]
 
@@ -107,12 +116,14 @@ class XmlIngress:
                                   f"{', '.join(self.registry.names())}")
         try:
             caller = await self.authenticate(request)
-            media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            media, _, parameters = request.headers.get("content-type", "").partition(";")
+            media = media.strip().lower()
             if media not in XML_MEDIA_TYPES:
                 return error_document(415, "unsupported-media-type",
                                       f"send application/xml or text/xml, not {media or 'no content type'!r}")
             body = await read_capped_body(request, self.limits.max_bytes)
-            admitted = await self.admit(body, name, caller, peer=request.client.host if request.client else None)
+            admitted = await self.admit(body, name, caller, peer=request.client.host if request.client else None,
+                                        charset=charset_parameter(parameters) if parameters else None)
             ack = await self.acceptance.accept(admitted.envelope)
             if ack.reply is not None:
                 return Response(self.acceptance.pass_on(admitted, ack), status_code=200,
@@ -125,11 +136,17 @@ class XmlIngress:
         return Response(ack_document(ack), status_code=200 if ack.status == "DUPLICATE" else 202,
                         media_type="application/xml")
 
-    async def admit(self, body: bytes, name: str, caller: CallerConfig, *, peer: str | None = None) -> Admitted:
-        """Parse ``body`` and take it through the shared acceptance path (``peer``: the caller's address). The
-        parsed tree lives in this frame only: it is freed before the route is awaited (see `Acceptance`)."""
+    async def admit(
+        self, body: bytes, name: str, caller: CallerConfig, *, peer: str | None = None, charset: str | None = None,
+    ) -> Admitted:
+        """Parse ``body`` and take it through the shared acceptance path (``peer``: the caller's address;
+        ``charset``: the Content-Type's). The parsed tree lives in this frame only: it is freed before the route
+        is awaited (see `Acceptance`)."""
+        codec = None if charset is None else charset_codec(body, charset)
         if len(body) > OFFLOAD_BYTES:
-            element = await anyio.to_thread.run_sync(parse_document, body, self.limits)
+            read = functools.partial(read_document, body, self.limits, decode_as=codec)
+            element, as_labelled = await anyio.to_thread.run_sync(read)
         else:
-            element = parse_document(body, self.limits)
-        return self.acceptance.admit(element, caller, expected_set=name, ingress="xml", document=body, peer=peer)
+            element, as_labelled = read_document(body, self.limits, decode_as=codec)
+        document = body if as_labelled and ascii_compatible(body) else None  # None: the element, in UTF-8
+        return self.acceptance.admit(element, caller, expected_set=name, ingress="xml", document=document, peer=peer)
