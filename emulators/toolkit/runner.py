@@ -13,6 +13,9 @@ Why uvicorn (already a hub dependency) rather than a WSGI server:
 - **A real TCP reset.** uvicorn accepts an HTTP protocol class. :class:`AbortableHTTPProtocol` gives every request
   an ``onepoint.abort`` extension that sets ``SO_LINGER`` to zero and aborts the transport: the kernel sends an
   RST and the client sees "connection reset by peer".
+- **The hub's server.** The configuration is the hub's (``hub.http.server``): a Java client's ``Upgrade: h2c``
+  offer declined with its body kept, a request that stalls answered 408, connections capped; a tester's client
+  meets the same server in the emulators as in the hub.
 
 Shutdown releases pending hangs and latency waits (``EmulatorApp.close``), closes the listener and keep-alive
 connections, and joins the server thread.
@@ -32,17 +35,18 @@ from types import TracebackType
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from emulators.toolkit.hooks import ABORT_EXTENSION
+from hub.http.server import ServerProtocol, server_config
 
 __all__ = ["AbortableHTTPProtocol", "RunningServer", "bind_socket", "serve_all", "serve_forever", "start_server"]
 
 LOOPBACK = "127.0.0.1"
 
 
-class AbortableHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
-    """uvicorn's HTTP protocol, plus an ``onepoint.abort`` ASGI extension that resets the TCP connection."""
+class AbortableHTTPProtocol(ServerProtocol):  # type: ignore[misc]
+    """The hub's HTTP protocol (``hub.http.server``), plus an ``onepoint.abort`` ASGI extension that resets the
+    TCP connection."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,9 +95,9 @@ class _EmulatorServer(uvicorn.Server):
 
 
 def _config(app: Any, *, log_level: str = "warning") -> uvicorn.Config:
-    return uvicorn.Config(
-        app, http=AbortableHTTPProtocol, interface="asgi3", lifespan="off", log_config=None, log_level=log_level,
-        access_log=False, timeout_graceful_shutdown=5, ws="none", proxy_headers=False, server_header=False,
+    return server_config(
+        app, http=AbortableHTTPProtocol, interface="asgi3", lifespan="off", log_level=log_level,
+        timeout_graceful_shutdown=5, proxy_headers=False, server_header=False,
     )
 
 

@@ -6,7 +6,9 @@ on 127.0.0.1:8101-8105, their call-backs pointed at the hub with the development
 at them; a table of the URLs is printed. ``--no-emulators`` calls the systems at the ``[adapters.<system>]``
 endpoints of ``--config``; ``--no-workers`` (on ``amqp://``; on ``memory://`` a usage error, as nothing outside this
 process could consume its queues) leaves the queues to ``onepoint worker <consumer>`` processes. The hub's port is
-bound before anything starts (taken: one line, exit 1, nothing left running).
+bound before anything starts (taken: one line, exit 1, nothing left running). ``--public-url`` is where callers
+reach the hub (the WSDLs' ``soap:address``); bound to every address (``--host 0.0.0.0``) without one, the hub names
+this machine by its host name and says so at start.
 Ctrl-C / SIGTERM: stop taking requests, drain the workers (on ``memory://`` until its queues are empty, see
 ``hub.system.drain``), stop the emulators, exit 0; while it is still starting too: what started is stopped
 (``hub.cli.graceful``).
@@ -29,6 +31,7 @@ from hub.cli.development_credentials import warn_development_credentials
 from hub.cli.log_options import log_format_option, log_level_option
 from hub.cli.ports import MAX_PORT, PORT, base_port, check_host
 from hub.config.runtime import tune_garbage_collector
+from hub.config.server import binds_every_address, public_url_problem
 from hub.config.settings import ConfigError, HubSettings, load_settings
 from hub.observability import LogFormat
 from hub.transport.urls import redacted, scheme
@@ -90,9 +93,38 @@ def _print_table(system: Any, hub_url: str, emulators: dict[str, str]) -> None:
     console.print("Ctrl-C stops the hub, drains the workers and stops the emulators.")
 
 
+def _public_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if problem := public_url_problem(value):
+        raise click.BadParameter(f"{value!r} {problem}, such as https://hub.example.com")
+    return value.rstrip("/")
+
+
+def _warn_unnamed_address(log: logging.Logger, bound: HubSettings) -> None:
+    """Bound to every address with no public URL: the WSDLs and links name this machine by its host name, a guess
+    that clients elsewhere (a load balancer, another DNS name) may not share."""
+    if binds_every_address(bound.host) and bound.public_url is None:
+        log.warning(f"bound to every address ({bound.host}) with no public URL: the WSDLs' soap:address and the "
+                    f"hub's links name this machine as {bound.hub_url}; if clients reach the hub by another name "
+                    "or port, give --public-url (or [server] public_url)",
+                    extra={"host": bound.host, "hub_url": bound.hub_url})
+
+
+def _local_url(settings: HubSettings) -> str:
+    """Where this machine's own clients (the emulators' call-backs) reach the hub: the loopback address when it is
+    bound to every address."""
+    if not binds_every_address(settings.host):
+        return replace(settings, public_url=None).hub_url
+    return replace(settings, host="::1" if ":" in settings.host else "127.0.0.1", public_url=None).hub_url
+
+
 @click.command()
 @click.option("--host", default=None, help="Address to bind (default from config: 127.0.0.1).")
 @click.option("--port", default=None, type=PORT, help="Port (default from config: 8000; 0: a free port).")
+@click.option("--public-url", default=None, callback=_public_url, metavar="URL",
+              help="Where callers reach the hub, for the WSDLs' soap:address (default from config: [server] "
+                   "public_url, else http://<host>:<port>, this machine's name for 0.0.0.0).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Settings file (TOML). Without it: built-in defaults with development credentials.")
 @click.option("--workers/--no-workers", default=True, show_default=True,
@@ -109,15 +141,17 @@ def _print_table(system: Any, hub_url: str, emulators: dict[str, str]) -> None:
               help="Write the process id here (for `onepoint routes reload`).")
 @log_level_option("INFO")
 @log_format_option
-def serve(host: str | None, port: int | None, config_path: Path | None, workers: bool, emulators: bool | None,
-          emulator_base_port: int, emulator_seed: int, hub_tokens: tuple[str, ...], pid_file: Path | None,
-          log_level: str, log_format: LogFormat) -> None:
+def serve(host: str | None, port: int | None, public_url: str | None, config_path: Path | None, workers: bool,
+          emulators: bool | None, emulator_base_port: int, emulator_seed: int, hub_tokens: tuple[str, ...],
+          pid_file: Path | None, log_level: str, log_format: LogFormat) -> None:
     """Run the hub: SOAP at /soap/<set>, XML at /xml/<set>, /bulletin, /healthz, /readyz, /metrics, with its
     workers and (for development) the emulators. SIGHUP reloads the routes."""
     try:
         settings = load_settings(config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    if public_url is not None:
+        settings = replace(settings, public_url=public_url)
     if not workers and scheme(settings.broker_url) == "memory":
         raise click.UsageError(NO_WORKERS_ON_MEMORY if config_path is None
                                else f"{settings.source}: {NO_WORKERS_ON_MEMORY}")
@@ -157,18 +191,20 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     ``bind_host``, as given: the hub's URL names it). SIGTERM or Ctrl-C at any point of it is the normal stop: what
     started is stopped (the workers drained, then the emulators) and the process exits 0
     (``hub.cli.graceful``)."""
-    import uvicorn
-
     from hub.cli.graceful import GracefulServer, StartupSignals, StopRequested
+    from hub.http.server import server_config
     from hub.observability.logging import configure_logging
     from hub.system import EmulatedSystems, HubSystem, links_to, point_adapters
 
     configure_logging(log_level.upper(), log_format)
     log = logging.getLogger("onepoint.serve")
     warn_development_credentials(settings, log)
-    bind_port = int(sock.getsockname()[1])
-    hub_url = replace(settings, host=bind_host, port=bind_port, public_url=None).hub_url  # where it serves
-    settings = links_to(settings, hub_url)  # the real port, also for the WSDLs unless [server] public_url is set
+    bound = replace(settings, host=bind_host, port=int(sock.getsockname()[1]))
+    bind_port = bound.port
+    hub_url = replace(bound, public_url=None).hub_url  # where it serves (this machine's name for 0.0.0.0)
+    local_url = _local_url(bound)  # the emulators' call-backs, on this machine
+    _warn_unnamed_address(log, bound)
+    settings = links_to(settings, hub_url)  # the real port, also for the WSDLs unless a public URL is set
     running = EmulatedSystems()
     system: HubSystem | None = None
     server: GracefulServer | None = None
@@ -176,7 +212,7 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     with StartupSignals() as signals:  # before anything starts: a stop signal from here on runs the stop below
         try:
             if settings.built_in if emulators is None else emulators:
-                running = _start_emulators(hub_url, settings, hub_tokens, emulator_base_port, emulator_seed)
+                running = _start_emulators(local_url, settings, hub_tokens, emulator_base_port, emulator_seed)
                 settings = point_adapters(settings, running.urls())
             system = HubSystem(settings, workers=workers)
             hub = _start_system(system, settings)
@@ -187,8 +223,9 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
                                        "config": settings.source, "broker": redacted(settings.broker_url),
                                        "workers": [r.consumer for r in system.running],
                                        "emulators": running.urls()})
-            server = GracefulServer(uvicorn.Config(hub.asgi, host=bind_host, port=bind_port,
-                                                   log_config=None, access_log=False, log_level=log_level.lower()))
+            server = GracefulServer(server_config(hub.asgi, host=bind_host, port=bind_port, log_level=log_level.lower(),
+                                                  read_timeout=settings.read_timeout,
+                                                  max_connections=settings.max_connections))
             server.run(sockets=[sock])  # uvicorn handles the stop signals while it serves
         except StopRequested as stop:
             log.info("stop requested while starting", extra={"signal": str(stop)})

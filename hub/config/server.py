@@ -1,11 +1,20 @@
-"""``[server] public_url``: the base URL callers reach the hub at (the WSDLs' ``soap:address``)."""
+"""``[server]``: where callers reach the hub (``public_url``, the WSDLs' ``soap:address``) and how long and how
+many of their connections it serves (``read_timeout_seconds``, ``max_connections``: ``hub.http.server``)."""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["parse_public_url"]
+from hub.config.values import is_number
+
+__all__ = ["READ_TIMEOUT_SECONDS", "binds_every_address", "named_host", "parse_max_connections",
+           "parse_public_url", "parse_read_timeout", "public_url_problem"]
+
+READ_TIMEOUT_SECONDS = 30.0  # as hub.http.server.DEFAULT_READ_TIMEOUT (the emulators' servers)
 
 _URL_FORBIDDEN = frozenset(' "<>\\^`{|}')
 
@@ -15,13 +24,13 @@ def parse_public_url(value: Any, source: str) -> str | None:
     its trailing slash (the SOAP addresses are ``<public_url>/soap/<set>``)."""
     if value is None:
         return None
-    problem = _url_problem(value) if isinstance(value, str) else "must be a string"
+    problem = public_url_problem(value) if isinstance(value, str) else "must be a string"
     if problem is None:
         return str(value).rstrip("/")
     raise ValueError(f"{source}: server.public_url {problem}, such as \"https://hub.example.com\", not {value!r}")
 
 
-def _url_problem(url: str) -> str | None:
+def public_url_problem(url: str) -> str | None:
     """Why ``url`` cannot be the hub's public base URL (None: it can)."""
     if any(char in _URL_FORBIDDEN or not char.isprintable() for char in url):
         return "must not contain spaces, quotes or control characters"
@@ -35,3 +44,44 @@ def _url_problem(url: str) -> str | None:
     if parts.username is not None or parts.query or parts.fragment or url.endswith(("?", "#")):
         return "must not carry credentials, a query or a fragment"
     return None
+
+
+def parse_read_timeout(server: dict[str, Any], source: str) -> float:
+    """``server.read_timeout_seconds``: how long a request may take to arrive whole (headers and body) from its
+    first byte before it is answered 408; more than 0."""
+    value = server.get("read_timeout_seconds", READ_TIMEOUT_SECONDS)
+    if not is_number(value) or value <= 0:
+        raise ValueError(f"{source}: server.read_timeout_seconds must be a number of seconds above 0, such as 30, "
+                         f"not {value!r}")
+    return float(value)
+
+
+def parse_max_connections(server: dict[str, Any], source: str) -> int | None:
+    """``server.max_connections``: the most connections served at once (a request over it is answered 503);
+    absent: half the process's open-file limit (``hub.http.server.default_max_connections``)."""
+    value = server.get("max_connections")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{source}: server.max_connections must be a positive whole number, such as 500, "
+                         f"not {value!r}")
+    return value
+
+
+def binds_every_address(host: str) -> bool:
+    """Whether ``host`` is an unspecified address (``0.0.0.0``, ``::``): one to bind, never one to connect to."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return host == ""
+
+
+@cache
+def _this_machine() -> str:
+    return socket.gethostname() or "localhost"
+
+
+def named_host(host: str) -> str:
+    """The host to write in a URL for the bind address ``host``: this machine's name for an unspecified address
+    (a client elsewhere cannot connect to 0.0.0.0), else ``host`` itself."""
+    return _this_machine() if binds_every_address(host) else host

@@ -15,7 +15,13 @@ from hub.config.bulletin import BulletinSettings, parse_bulletin
 from hub.config.development import DevelopmentCaller, development_callers
 from hub.config.runtime import DEFAULT_GC_YOUNG_THRESHOLD
 from hub.config.security import CallerConfig, SecuritySettings, parse_callers, parse_security
-from hub.config.server import parse_public_url
+from hub.config.server import (
+    READ_TIMEOUT_SECONDS,
+    named_host,
+    parse_max_connections,
+    parse_public_url,
+    parse_read_timeout,
+)
 from hub.config.values import BUILT_IN, positive, relative_path, whole_number
 from hub.config.workers import WorkerSettings, parse_workers
 from hub.config.workflow import WorkflowSettings, parse_workflow
@@ -50,6 +56,9 @@ class HubSettings:
     port: int = 8000
     # [server] public_url: the base URL clients reach the hub at (the WSDL's soap:address); None: `hub_url`
     public_url: str | None = None
+    # [server] read_timeout_seconds, max_connections: what one client may hold of the server (hub.http.server)
+    read_timeout: float = READ_TIMEOUT_SECONDS
+    max_connections: int | None = None  # None: half the process's open-file limit
     limits: ParserLimits = field(default_factory=ParserLimits)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     callers: tuple[CallerConfig, ...] = ()
@@ -77,10 +86,12 @@ class HubSettings:
     @property
     def hub_url(self) -> str:
         """The hub's public base URL, without a trailing slash: ``[server] public_url``, else
-        ``http://<host>:<port>`` of the server settings (``onepoint serve`` sets the port it really bound)."""
+        ``http://<host>:<port>`` of the server settings (``onepoint serve`` sets the port it really bound), this
+        machine's name for a host that binds every address (``0.0.0.0``, ``::``: no client can connect to it)."""
         if self.public_url is not None:
             return self.public_url
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        host = named_host(self.host)
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
 
     @property
@@ -137,7 +148,7 @@ def _broker_url(value: Any, source: str) -> str:
 
 
 _SECTIONS: dict[str, frozenset[str] | None] = {  # None: the section's own parser checks its keys
-    "server": frozenset({"host", "port", "public_url"}),
+    "server": frozenset({"host", "port", "public_url", "read_timeout_seconds", "max_connections"}),
     "limits": frozenset({"max_body_bytes", "max_depth", "max_attributes_per_element", "max_attributes"}),
     "security": frozenset({"replay_window_seconds", "nonce_cache_size", "nonce_store", "sign_in_failures_per_caller",
                            "sign_in_failures_per_address", "sign_in_window_seconds", "sign_in_tracked",
@@ -178,6 +189,8 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             host=str(server.get("host", "127.0.0.1")),
             port=whole_number(server, "server", "port", 8000, source),
             public_url=parse_public_url(server.get("public_url"), source),
+            read_timeout=parse_read_timeout(server, source),
+            max_connections=parse_max_connections(server, source),
             limits=ParserLimits(
                 max_bytes=whole_number(limits, "limits", "max_body_bytes", 1_048_576, source),
                 max_depth=whole_number(limits, "limits", "max_depth", 64, source),

@@ -177,6 +177,7 @@ class DemoStage(PrivateStage):
         import uvicorn
 
         from emulators.toolkit.runner import bind_socket
+        from hub.http.server import server_config
 
         os.chdir(self.folder)  # the workers' processed stores on amqp:// are sqlite files in the working folder
         sock = bind_socket(LOOPBACK, 0)
@@ -187,8 +188,9 @@ class DemoStage(PrivateStage):
             self.system = HubSystem(self.settings, drain_seconds=None)  # its queues are thrown away with it
             hub = self.system.start()
             hub.asgi.add_middleware(ReceiptClock)  # the tap stamps the ingress's events at their receipt
-            config = uvicorn.Config(hub.asgi, lifespan="on", log_config=None, access_log=False,
-                                    log_level="warning", timeout_graceful_shutdown=5)
+            config = server_config(hub.asgi, lifespan="on", log_level="warning", timeout_graceful_shutdown=5,
+                                   read_timeout=self.settings.read_timeout,
+                                   max_connections=self.settings.max_connections)
             self._server = uvicorn.Server(config)
             self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
                                             name="demo-hub", daemon=True)

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from hub.ingress.body import UnsupportedContentEncoding
 from hub.ingress.replies import BadReply, ReplyRefusal
 from hub.observability.quiet import QuietLog as _QuietLog
 from hub.routing.router import MessageIdReused
@@ -73,6 +74,8 @@ def refusal_for(
     exc: BaseException, *, system: str, outages: QuietLog = _outages, throttled: QuietLog = _throttled
 ) -> Refusal:
     """The refusal for a failure of the acceptance path of a request to command set ``system``."""
+    if isinstance(exc, UnsupportedContentEncoding):  # RFC 9110 §15.5.16: 415 names what the body is sent in
+        return Refusal(415, "unsupported-content-encoding", exc.violations[0].reason, tuple(exc.violations))
     if isinstance(exc, DocumentRefused):
         if exc.kind is RefusalKind.INVALID:
             message = f"the document is not valid against its schema ({len(exc.violations)} violation(s) listed)"

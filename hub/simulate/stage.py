@@ -121,6 +121,7 @@ class SimulationStage(PrivateStage):
         import uvicorn
 
         from emulators.toolkit.runner import bind_socket
+        from hub.http.server import server_config
 
         os.chdir(self.folder)
         sock = bind_socket(LOOPBACK, 0)
@@ -130,8 +131,9 @@ class SimulationStage(PrivateStage):
             self.settings = links_to(point_adapters(self.settings, self.emulated.urls()), self.hub_url)
             self.system = SimulatedHub(self.settings, self.time)
             hub = self.system.start()
-            config = uvicorn.Config(hub.asgi, lifespan="on", log_config=None, access_log=False,
-                                    log_level="warning", timeout_graceful_shutdown=5)
+            config = server_config(hub.asgi, lifespan="on", log_level="warning", timeout_graceful_shutdown=5,
+                                   read_timeout=self.settings.read_timeout,
+                                   max_connections=self.settings.max_connections)
             self._server = uvicorn.Server(config)
             self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
                                             name="simulate-hub", daemon=True)

@@ -1,0 +1,223 @@
+"""The HTTP/1.1 server of the hub and of the emulators: uvicorn on httptools, with what its callers need of it.
+
+One configuration (`server_config`) for the four places that serve (``onepoint serve``, the demo's and the
+simulator's private hubs, the emulators), so a client sees the same server everywhere. `ServerProtocol` is
+uvicorn's httptools protocol (the fast one the ingress is benchmarked on) with three things added:
+
+- **An upgrade offer is declined, the request kept.** Java 11+'s ``HttpClient`` (and Spring's ``RestClient``,
+  Ktor, DBeaver) sends every cleartext request with ``Connection: Upgrade, HTTP2-Settings`` and ``Upgrade: h2c``.
+  llhttp then stops at the end of the headers and skips the body, and uvicorn 0.55 hands the app an empty body
+  (Kludex/uvicorn#2722, MagicStack/httptools#124, open). RFC 9110 §7.8 lets a server ignore the offer: the
+  request is parsed again from its headers without ``Upgrade`` (and the ``upgrade`` token of ``Connection``), its
+  body (``Content-Length`` or chunked) read as usual, by a fresh full parser that then serves the connection's next
+  requests too. No WebSocket is served (``ws="none"``), so every offer is declined this way.
+- **A request must arrive whole in time.** From its first byte, a request (headers and body) has
+  ``read_timeout`` seconds (default 30) to arrive; then it is answered 408 and its connection closed, so a client
+  that stalls mid-body (a hung legacy client, a dropped NAT mapping, a slow-body attacker) does not hold a file
+  descriptor for good. Time the server itself is behind (its app has not asked for the body yet: reading paused,
+  ``100-continue`` not sent) does not count. A connection that sends nothing is closed after the keep-alive
+  timeout, as an idle one between two requests is.
+- **At most ``max_connections`` connections** (default: half the process's open-file limit, at most 4096): a
+  request on one over the cap is answered 503 with ``Retry-After`` and its connection closed, so clients that
+  hold connections can never exhaust the process's file descriptors. The probes (``GET /healthz``, ``/readyz``)
+  are answered whatever the count: they read no body, and a hub that stalled clients keep busy is alive and
+  ready for the load balancer, not to be restarted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+from typing import Any
+
+import httptools
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from hub.observability.quiet import QuietLog
+
+__all__ = ["DEFAULT_READ_TIMEOUT", "ServerConfig", "ServerProtocol", "default_max_connections", "server_config"]
+
+DEFAULT_READ_TIMEOUT = 30.0  # seconds a request has to arrive whole (headers and body) from its first byte
+MOST_CONNECTIONS = 4096  # the default cap's ceiling, whatever the open-file limit
+FEWEST_CONNECTIONS = 16  # ... and its floor, on a process allowed very few files
+PROBES = frozenset({b"/healthz", b"/readyz"})
+RETRY_BUSY = 1  # seconds a client refused for the connection cap is asked to wait
+
+log = logging.getLogger("onepoint.http")
+_timed_out = QuietLog("requests that did not arrive whole in time: answered 408, connection closed", logger=log)
+_busy = QuietLog("connections over the cap: requests answered 503", logger=log)
+
+
+def default_max_connections() -> int:
+    """Half the soft open-file limit (``ulimit -n``; the other half for the process's own files, broker and
+    database connections and outgoing calls), between 16 and 4096: 512 under the usual limit of 1024."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MOST_CONNECTIONS
+    return max(FEWEST_CONNECTIONS, min(MOST_CONNECTIONS, soft // 2))
+
+
+class ServerConfig(uvicorn.Config):  # type: ignore[misc]
+    """uvicorn's configuration plus the two limits `ServerProtocol` enforces."""
+
+    def __init__(self, app: Any, *, read_timeout: float = DEFAULT_READ_TIMEOUT, max_connections: int | None = None,
+                 **options: Any) -> None:
+        super().__init__(app, **options)
+        self.read_timeout = read_timeout
+        self.max_connections = default_max_connections() if max_connections is None else max_connections
+
+
+def server_config(app: Any, *, read_timeout: float = DEFAULT_READ_TIMEOUT, max_connections: int | None = None,
+                  http: type[ServerProtocol] | None = None, **options: Any) -> ServerConfig:
+    """The configuration every server of the project runs with (``http``: a subclass of `ServerProtocol`, as the
+    emulators' that can reset a connection); ``options`` go to ``uvicorn.Config`` (log level, lifespan, ...)."""
+    options.setdefault("log_config", None)
+    options.setdefault("access_log", False)
+    return ServerConfig(app, read_timeout=read_timeout, max_connections=max_connections,
+                        http=http or ServerProtocol, ws="none", **options)
+
+
+class ServerProtocol(HttpToolsProtocol):  # type: ignore[misc]
+    """uvicorn's httptools protocol that declines upgrade offers keeping the request, times out requests that do
+    not arrive whole and caps the connections (see the module)."""
+
+    def __init__(self, config: uvicorn.Config, server_state: Any, app_state: dict[str, Any],
+                 _loop: asyncio.AbstractEventLoop | None = None) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.read_timeout = float(getattr(config, "read_timeout", DEFAULT_READ_TIMEOUT))
+        self.max_connections: int | None = getattr(config, "max_connections", None)
+        self._deadline: asyncio.TimerHandle | None = None
+        self._reading: Any = None  # the cycle of the request being read (None until its headers are complete)
+
+    # the connection
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        # closed if no request begins in time, as between two requests (uvicorn arms it only after a response)
+        self.timeout_keep_alive_task = self.loop.call_later(self.timeout_keep_alive, self.timeout_keep_alive_handler)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_deadline()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self._unset_keepalive_if_required()
+        self._feed(data, replayed=False)
+
+    def _feed(self, data: bytes, *, replayed: bool) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            self.logger.warning("Invalid HTTP request received.")
+            self.send_400_response("Invalid HTTP request received.")
+        except httptools.HttpParserUpgrade as upgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            elif replayed or self.parser.get_method() == b"CONNECT":
+                self.send_400_response("This server does not support CONNECT or protocol upgrades.")
+            else:
+                self._replay_without_upgrade(data[upgrade.args[0]:])
+
+    def _replay_without_upgrade(self, rest: bytes) -> None:
+        """The request whose upgrade offer is declined parsed again, from its headers without the offer, by a fresh
+        parser: its body (``rest``, and what comes next) is read as any request's."""
+        head = [self.parser.get_method(), b" ", self.url, b" HTTP/", self.parser.get_http_version().encode(), b"\r\n"]
+        for name, value in self.headers:
+            if name == b"upgrade":
+                continue
+            if name == b"connection":
+                tokens = [token.strip() for token in value.split(b",")]
+                value = b", ".join(token for token in tokens if token and token.lower() != b"upgrade")
+                if not value:
+                    continue
+            head += [name, b": ", value, b"\r\n"]
+        head.append(b"\r\n")
+        self.parser = httptools.HttpRequestParser(self)
+        self.parser.set_dangerous_leniencies(lenient_data_after_close=True)  # as uvicorn's own parser
+        self._feed(b"".join(head) + rest, replayed=True)
+
+    def _declined_upgrade(self) -> bool:
+        """The parser stopped at an upgrade offer this server declines (the request is replayed without it)."""
+        return bool(self.parser.should_upgrade()) and not self._should_upgrade()
+
+    # the parser's callbacks
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._reading = None
+        self._arm_deadline(self.read_timeout)
+
+    def on_headers_complete(self) -> None:
+        if self._declined_upgrade():
+            return
+        if self._over_capacity():
+            app, self.app = self.app, self._refuse_busy
+            try:
+                super().on_headers_complete()
+            finally:
+                self.app = app
+        else:
+            super().on_headers_complete()
+        self._reading = self.cycle
+
+    def on_body(self, body: bytes) -> None:
+        if not self._declined_upgrade():
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if self._declined_upgrade():
+            return
+        self._cancel_deadline()
+        super().on_message_complete()
+
+    # the connection cap
+
+    def _over_capacity(self) -> bool:
+        if self.max_connections is None or len(self.connections) <= self.max_connections:
+            return False
+        return not (self.parser.get_method() in (b"GET", b"HEAD") and httptools.parse_url(self.url).path in PROBES)
+
+    async def _refuse_busy(self, scope: Any, receive: Any, send: Any) -> None:
+        _busy.warn(max_connections=self.max_connections, open=len(self.connections))
+        body = (f"too many connections: this server holds at most {self.max_connections} at once; "
+                f"try again in a moment\n").encode()
+        await send({"type": "http.response.start", "status": 503, "headers": [
+            (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+            (b"retry-after", str(RETRY_BUSY).encode()), (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+    # the read deadline
+
+    def _arm_deadline(self, delay: float) -> None:
+        self._cancel_deadline()
+        self._deadline = self.loop.call_later(delay, self._deadline_passed)
+
+    def _cancel_deadline(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _deadline_passed(self) -> None:
+        """408 and the connection closed, unless the server itself is what the request waits for."""
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        cycle = self._reading
+        if self.flow.read_paused or (cycle is not None and cycle.waiting_for_100_continue):
+            self._arm_deadline(self.read_timeout)  # the app has not asked for the body yet: not the client's time
+            return
+        _timed_out.warn(client=self.client[0] if self.client else None, read_timeout=self.read_timeout)
+        if cycle is None or not cycle.response_started:
+            self.transport.write(self._timeout_response())
+        if cycle is not None and not cycle.response_complete:
+            cycle.disconnected = True  # the app's receive() says the client is gone; what it sends is dropped
+            cycle.message_event.set()
+        self.transport.close()
+
+    def _timeout_response(self) -> bytes:
+        body = (f"the request did not arrive whole within {self.read_timeout:g} s of its first byte: send the "
+                "headers and the whole body without pausing\n").encode()
+        return b"".join([b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n",
+                         b"content-length: ", str(len(body)).encode(), b"\r\nconnection: close\r\n\r\n", body])
