@@ -17,11 +17,7 @@ This store keeps the records of every consumer in one table (``hub.store.postgre
   once, is not taken over and done again. The retry reads the record a lost COMMIT answer left and writes no other.
 * Leases are renewed while the effect runs (``_renew``, the store's ``LeaseKeeper``); the times are the database
   server's, so workers whose clocks differ agree on when a lease ends.
-* ``run_batch`` runs the batch in one transaction: the new ids' claims inserted, the others locked with
-  ``FOR UPDATE SKIP LOCKED`` (one held by another transaction is busy), both in the ids' sorted order whatever the
-  batch's (its effects run in the batch's order), the outcomes written, one commit. A claim of
-  one of its new ids by another worker meanwhile waits for that commit (PostgreSQL's insert on a key being inserted),
-  then finds the record: the batch's effects must be local and short.
+* ``run_batch`` runs the batch in one transaction (``hub.store.postgres_batch``).
 
 Records are deleted after ``keep_seconds`` by ``hub.store.postgres_retention`` (the store the workers open).
 """
@@ -40,7 +36,9 @@ from sqlalchemy.engine import Connection, Engine
 from hub.observability.quiet import short_reason
 from hub.store import owner as owners
 from hub.store.base import DEFAULT_LEASE_SECONDS, BatchOutcome, ClaimBusyError, ProcessedStore, Recorded
+from hub.store.postgres_batch import run_batch
 from hub.store.postgres_recording import OutcomeRecorder
+from hub.store.postgres_rows import CHUNK, held, look_row, of_consumer
 from hub.store.postgres_schema import PROCESSED as T
 from hub.store.postgres_schema import create_processed_engine, create_table
 from hub.transport.urls import redacted
@@ -48,7 +46,6 @@ from hub.transport.urls import redacted
 __all__ = ["PostgresProcessedStore", "ProcessedStoreUnavailable"]
 
 _TRIES = 3  # an id released or taken over between two statements is looked at again, this often at most
-_CHUNK = 500  # ids per statement
 
 
 class ProcessedStoreUnavailable(RuntimeError):
@@ -92,8 +89,7 @@ class PostgresProcessedStore(ProcessedStore):
             raise
 
     def _mine(self, message_id: str | None = None) -> sa.ColumnElement[bool]:
-        where = T.c.consumer == self.consumer
-        return where if message_id is None else sa.and_(where, T.c.message_id == message_id)
+        return of_consumer(self.consumer, message_id)
 
     def _lease_end(self) -> sa.ColumnElement[Any]:
         return sa.func.now() + sa.literal(timedelta(seconds=self.lease_seconds), sa.Interval)
@@ -151,12 +147,12 @@ class PostgresProcessedStore(ProcessedStore):
             for _ in range(_TRIES):
                 if db.execute(claim).first() is not None:
                     return None  # a new id: claimed
-                row = db.execute(_look(self._mine(message_id))).first()
+                row = db.execute(look_row(self._mine(message_id))).first()
                 if row is None:
                     continue  # its claim was released meanwhile: claim it anew
                 if row.state == "done":
                     return Recorded(str(row.outcome), None if row.reply is None else bytes(row.reply))
-                if _held(row):
+                if held(row):
                     raise ClaimBusyError(message_id)
                 if self._take_over(db, message_id, row):
                     return None
@@ -175,10 +171,10 @@ class PostgresProcessedStore(ProcessedStore):
 
     def _renew(self, message_ids: Sequence[str]) -> None:
         with self._auto.connect() as db:
-            for start in range(0, len(message_ids), _CHUNK):
+            for start in range(0, len(message_ids), CHUNK):
                 db.execute(T.update()
                            .where(self._mine(), T.c.state == "claimed", T.c.owner == self._owner,
-                                  T.c.message_id.in_(list(message_ids[start:start + _CHUNK])))
+                                  T.c.message_id.in_(list(message_ids[start:start + CHUNK])))
                            .values(lease_until=self._lease_end()))
 
     def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> Recorded | None:
@@ -198,76 +194,18 @@ class PostgresProcessedStore(ProcessedStore):
         with self._auto.connect() as db:
             if db.execute(self._record_statement(message_id, outcome, reply)).first() is not None:
                 return Recorded(outcome, reply)
-            row = db.execute(_look(self._mine(message_id))).first()
+            row = db.execute(look_row(self._mine(message_id))).first()
         if row is None or row.state != "done":  # purged since (days later): the outcome given is the record
             return Recorded(outcome, reply)
         return Recorded(str(row.outcome), None if row.reply is None else bytes(row.reply))
 
     def run_batch(self, items: Sequence[tuple[str, Callable[[], str]]]) -> list[BatchOutcome]:
-        """The whole batch in one transaction (see the module docstring); the effects run while it is open, so
+        """The whole batch in one transaction (``hub.store.postgres_batch``); the effects run while it is open, so
         they must be local and short."""
         if not items:
             return []
-        ids = list(dict.fromkeys(message_id for message_id, _ in items))
-        results: list[BatchOutcome] = []
         with self.engine.begin() as db:
-            fresh = self._claim_new(db, ids)
-            rows = self._lock_known(db, [message_id for message_id in ids if message_id not in fresh])
-            finished: dict[str, str] = {}
-            for message_id, effect in items:
-                row = rows.get(message_id)
-                if message_id in finished:  # the same id again in this batch
-                    results.append(BatchOutcome(message_id, duplicate=True, outcome=finished[message_id]))
-                elif row is not None and row.state == "done":
-                    results.append(BatchOutcome(message_id, duplicate=True, outcome=str(row.outcome)))
-                elif message_id not in fresh and (row is None or _held(row)):
-                    results.append(BatchOutcome(message_id, busy=True))  # held by another worker or transaction
-                else:
-                    try:
-                        finished[message_id] = effect()
-                    except Exception as exc:
-                        results.append(BatchOutcome(message_id, error=exc))
-                        continue
-                    results.append(BatchOutcome(message_id, ran=True, outcome=finished[message_id]))
-            self._write_batch(db, finished, fresh - set(finished))
-        return results
-
-    def _claim_new(self, db: Connection, ids: list[str]) -> set[str]:
-        """Insert the claims of the ids never seen, in sorted order: two batches of the same new ids in other orders
-        wait for one another (the second finds the first's records) instead of deadlocking."""
-        fresh: set[str] = set()
-        ordered = sorted(ids)
-        for start in range(0, len(ordered), _CHUNK):
-            values = [{"consumer": self.consumer, "message_id": message_id, "state": "claimed", "lease_until": None,
-                       "updated_at": sa.func.now(), "owner": self._owner}
-                      for message_id in ordered[start:start + _CHUNK]]
-            inserted = pg_insert(T).values(values).on_conflict_do_nothing().returning(T.c.message_id)
-            fresh.update(str(found) for found in db.execute(inserted).scalars())
-        return fresh
-
-    def _lock_known(self, db: Connection, ids: list[str]) -> dict[str, Any]:
-        """The rows of ``ids`` this transaction could lock (a row another transaction holds is left out), locked in
-        sorted order as the new ids are inserted."""
-        rows: dict[str, Any] = {}
-        ordered = sorted(ids)
-        for start in range(0, len(ordered), _CHUNK):
-            query = (_look(self._mine(), T.c.message_id).where(T.c.message_id.in_(ordered[start:start + _CHUNK]))
-                     .order_by(T.c.message_id))
-            for row in db.execute(query.with_for_update(skip_locked=True)):
-                rows[str(row.message_id)] = row
-        return rows
-
-    def _write_batch(self, db: Connection, finished: dict[str, str], released: set[str]) -> None:
-        if finished:
-            db.execute(
-                T.update()
-                .where(T.c.consumer == self.consumer, T.c.message_id == sa.bindparam("b_message_id"))
-                .values(state="done", outcome=sa.bindparam("b_outcome"), reply=None, lease_until=None,
-                        updated_at=sa.func.now(), owner=self._owner),
-                [{"b_message_id": message_id, "b_outcome": outcome} for message_id, outcome in finished.items()],
-            )
-        if released:  # new ids whose effect raised: nothing recorded
-            db.execute(T.delete().where(self._mine(), T.c.message_id.in_(sorted(released))))
+            return run_batch(db, self.consumer, self._owner, items)
 
     def count(self) -> int:
         with self._auto.connect() as db:
@@ -278,14 +216,3 @@ class PostgresProcessedStore(ProcessedStore):
         self._closing.set()  # an outcome waiting for the database is given up (not recorded: the message comes back)
         super().close()  # the lease keeper first: it uses the pool too
         self.engine.dispose()
-
-
-def _look(where: sa.ColumnElement[bool], *extra: sa.Column[Any]) -> sa.Select[Any]:
-    """A row's state, record and lease, with whether the lease still runs by the database's clock."""
-    return sa.select(*extra, T.c.state, T.c.outcome, T.c.reply, T.c.lease_until, T.c.owner,
-                     sa.func.coalesce(T.c.lease_until > sa.func.now(), False).label("leased")).where(where)
-
-
-def _held(row: Any) -> bool:
-    """A claim still holds its id: its lease runs and its owner is not known to be gone (``hub.store.owner``)."""
-    return bool(row.leased) and not owners.gone(row.owner)
