@@ -116,9 +116,14 @@ class Processor(HandlerAttempts, FailureDecisions):
                     on_attempt=attempt,
                     on_retry=lambda _n, _e: self._count_in_process_retry(),
                 )
+                sealed = seal(reply, envelope, commands=self.store.keeps_fingerprints,
+                              kept=envelope.command_type not in self.audited)
                 if not again:
-                    claim.complete(outcome, reply=seal(reply, envelope, commands=self.store.keeps_fingerprints,
-                                                       kept=envelope.command_type not in self.audited))
+                    claim.complete(outcome, reply=sealed)
+            if not again and (claim.outcome, claim.reply) != (outcome, sealed):
+                # another worker recorded the id first (it took the claim over from this one): its record stays, and
+                # is the answer, as for any duplicate (``ProcessedStore.claim``)
+                return self._duplicate(message, envelope, claim.outcome, claim.reply)
         except ClaimBusyError:
             log.info("message claimed by another worker; deferring", extra=self.log_extra(message, envelope))
             return Decision(Action.BUSY, mid)

@@ -15,6 +15,7 @@ from hub.envelope import Envelope
 from hub.ingress.replies import ReplyRefusal, checked_reply
 from hub.routing.codec import message_from_envelope
 from hub.store import MemoryProcessedStore, SQLiteProcessedStore
+from hub.store.base import Recorded
 from hub.transport import Broker, Message, open_broker, routing_key
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.parser import ParserLimits
@@ -318,3 +319,29 @@ def test_a_request_that_is_not_audited_keeps_its_answer() -> None:
     assert answered_unkept(env, seal(b"<a/>", env, kept=False))
     assert not answered_unkept(env, seal(b"<a/>", env))
     assert not answered_unkept(query(), seal(b"<a/>", env, kept=False))  # another request's record
+
+
+class OvertakenStore(MemoryProcessedStore):
+    """Another worker took the claim over and recorded the id first: the store keeps its record (as the PostgreSQL
+    store's idempotent write does) and the claim reports it."""
+
+    def __init__(self, other: Recorded) -> None:
+        super().__init__()
+        self.other = other
+
+    def _finish(self, message_id: str, outcome: str | None, reply: bytes | None = None) -> Recorded | None:
+        if outcome is None:
+            super()._finish(message_id, None)
+            return None
+        super()._finish(message_id, self.other.outcome, self.other.reply)
+        return self.other
+
+
+def test_a_request_another_worker_recorded_first_is_answered_with_that_record() -> None:
+    env = query()
+    other_answer = b"<the-other-workers-answer/>"
+    store = OvertakenStore(Recorded("tier sent", seal(other_answer, env)))
+    client = WorkerTestClient(answering([]), consumer="boss", store=store)
+    result = client.request(env)
+    assert result.reply == other_answer  # the answer on record, as every later duplicate gets it
+    assert client.request(env).reply == other_answer
