@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from types import FrameType
 
 import click
@@ -32,6 +35,7 @@ from hub.transport.urls import BrokerURLError, node_urls, redacted, scheme
 __all__ = ["INTERRUPTED", "Interrupts", "broker_url", "check_broker_url", "interruptible"]
 
 INTERRUPTED = 128 + signal.SIGINT  # 130: what a shell reports for a command stopped by Ctrl-C
+AGAIN_AFTER = 0.05  # seconds before an interrupt the interpreter could only print is delivered again
 
 
 def check_broker_url(url: str) -> str:
@@ -63,11 +67,28 @@ class Interrupts:
 
     def __init__(self) -> None:
         self.received: str | None = None
+        self.active = True  # the body runs, with ``handle`` as the stop signals' handler
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
         self.received = self.received or name
         raise KeyboardInterrupt(name)
+
+    def unraisable(self, hook: Callable[[sys.UnraisableHookArgs], object], unraisable: sys.UnraisableHookArgs) -> None:
+        """``sys.unraisablehook`` while the body runs: a stop signal that landed in a callback the interpreter runs
+        itself (a weakref's during a garbage collection, SQLAlchemy has some) raised its interrupt there, where it is
+        only printed ("Exception ignored in ..."). It is delivered again from another thread a moment later (raised
+        in the hook it would be lost the same way; lost again, it comes back here), so the main thread takes it where
+        the body's clean-up handles it as any interrupt; anything else goes to ``hook``, the hook before."""
+        if isinstance(unraisable.exc_value, KeyboardInterrupt) and self.received is not None:
+            threading.Thread(target=self._again, args=(signal.Signals[self.received],), daemon=True).start()
+            return
+        hook(unraisable)
+
+    def _again(self, signum: signal.Signals) -> None:
+        time.sleep(AGAIN_AFTER)  # the main thread has left the hook (raised in it, the interrupt is lost again)
+        if self.active:  # once the body has ended its handlers are restored: nothing to deliver to
+            signal.pthread_kill(threading.main_thread().ident or 0, signum)  # a blocking call is woken, as by the first
 
     def interrupted_start(self, error: BaseException) -> None:
         """Raise the interrupt in place of ``error`` if a stop signal came: a failure it caused, not a cause."""
@@ -84,6 +105,8 @@ def interruptible(command: str) -> Iterator[Interrupts]:
     the body's clean-up ran) is said in one line and ends the command with ``INTERRUPTED``."""
     interrupts = Interrupts()
     previous = {signum: signal.signal(signum, interrupts.handle) for signum in (signal.SIGTERM, signal.SIGINT)}
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = partial(interrupts.unraisable, previous_hook)
     try:
         yield interrupts
     except KeyboardInterrupt as exc:
@@ -94,6 +117,8 @@ def interruptible(command: str) -> Iterator[Interrupts]:
         if interrupts.received is not None:  # its interrupt was lost: raised inside a callback of the interpreter's
             _interrupted(command, interrupts.received, [])  # (a weakref's, in a collection), which only prints it
     finally:
+        interrupts.active = False
+        sys.unraisablehook = previous_hook
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 

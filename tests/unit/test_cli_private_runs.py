@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 import time
+import weakref
 
 import pytest
 from click.testing import CliRunner
@@ -131,3 +132,27 @@ def test_a_stop_signal_whose_interrupt_was_lost_still_ends_the_run_as_interrupte
     with pytest.raises(SystemExit) as ended:
         run_whose_interrupt_is_lost()
     assert ended.value.code == INTERRUPTED
+
+
+def test_a_stop_signal_landing_in_a_weakref_callback_interrupts_the_run_there_and_then(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The interrupt the interpreter could only print ('Exception ignored in ...', a traceback on a CI run's
+    output) is raised again in the main thread: the run stops at once, as for any interrupt, with no traceback."""
+    went_on = []
+
+    class Collected:
+        pass
+
+    def run_interrupted_inside_a_weakref_callback() -> None:
+        with interruptible("simulate") as interrupts:
+            doomed = Collected()
+            callback = weakref.ref(doomed, lambda _: interrupts.handle(signal.SIGTERM, None))
+            del doomed  # the callback runs here, and the signal's interrupt with it
+            time.sleep(5)  # interrupted in a moment
+            went_on.append(callback)
+
+    with pytest.raises(SystemExit) as ended:
+        run_interrupted_inside_a_weakref_callback()
+    assert ended.value.code == INTERRUPTED and went_on == []
+    said = capsys.readouterr().err
+    assert "interrupted (SIGTERM)" in said and "Exception ignored" not in said and "Traceback" not in said
