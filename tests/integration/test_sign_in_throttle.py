@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -116,3 +117,19 @@ def test_soap_wrong_passwords_are_throttled_as_a_fault_with_retry_after(strict_h
     fault = etree.fromstring(refused.content).find(f"{{{SOAP_NS}}}Body/{{{SOAP_NS}}}Fault")
     assert fault.findtext("faultcode") == "soap:Client.Throttled"
     assert post("cs-dev-password", "soap-right-000001").status_code == 429  # no oracle while throttled
+
+
+def test_a_soap_caller_whose_clock_is_off_keeps_hearing_message_expired(strict_hub, create):
+    """Refused before its password is compared, a token from outside the time window teaches a guesser nothing: it is
+    not a failed sign-in, so the caller is told what to fix (its clock) every time, never throttled for it."""
+    skewed = datetime.now(UTC) - timedelta(minutes=20)
+
+    def post(password: str, message_id: str, created: datetime | None = None) -> httpx.Response:
+        body = envelope(with_id(create, message_id), security_header("cs-frontend", password, created=created))
+        return httpx.post(strict_hub.soap("workorder"), content=body,
+                          headers={"content-type": "text/xml", "soapaction": '"CreateWorkOrder"'})
+
+    for n in range(6):  # three times the burst the strict hub allows
+        refused = post("cs-dev-password", f"soap-skew-{n:08d}", created=skewed)
+        assert refused.status_code == 500 and b"MessageExpired" in refused.content
+    assert post("cs-dev-password", "soap-skew-fixed-01").status_code == 200  # clock fixed: in at once

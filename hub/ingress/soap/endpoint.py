@@ -202,7 +202,11 @@ class SoapIngress:
         return accepted.account
 
     def _failed(self, exc: SecurityTokenRefused, address: str) -> AuthenticationFailed:
-        if exc.username is not None:  # a wrong password counts; SignInThrottled once over the limit
+        """A refused token counts as a failed sign-in (SignInThrottled once over the limit), but for one whose only
+        fault is its time (``MessageExpired``): refused before its password is compared, it teaches a guesser
+        nothing, and a caller whose clock is off keeps hearing what it must fix instead of "too many failed
+        sign-ins" after a few tries."""
+        if exc.username is not None and exc.code != "MessageExpired":
             self.throttle.failed(exc.username, address)
         return AuthenticationFailed(exc.reason, exc.code)
 
