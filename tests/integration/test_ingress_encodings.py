@@ -156,3 +156,17 @@ def test_head_wsdl_is_answered_as_get_without_the_body(hub):
     assert head.content == b""
     assert head.headers["content-length"] == str(len(got.content))
     assert httpx.head(hub.soap("workorder")).status_code == httpx.get(hub.soap("workorder")).status_code == 405
+
+
+def test_a_get_without_wsdl_names_the_methods_taken(hub):
+    refused = httpx.get(hub.soap("workorder"))
+    assert refused.status_code == 405 and refused.headers["allow"] == "POST, GET, HEAD"
+
+
+def test_a_missing_soapaction_is_said_so_with_the_one_to_send(hub, create):
+    body = envelope(create.encode(), security_header("cs-frontend", "cs-dev-password"))
+    refused = httpx.post(hub.soap("workorder"), content=body, headers={"content-type": "text/xml"})
+    code, said = faultstring_of(refused)
+    assert code == "soap:Client.SoapActionMismatch"
+    assert said == ("no SOAPAction header does not match the operation 'CreateWorkOrder': "
+                    'send SOAPAction: "CreateWorkOrder"')

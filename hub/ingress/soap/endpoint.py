@@ -134,8 +134,10 @@ class SoapIngress:
 
     async def wsdl(self, request: Request, name: str) -> Response:
         if not any(key.lower() == "wsdl" for key in request.query_params):  # ?wsdl, ?WSDL (SoapUI, Axis), ...
-            return fault_response(SoapFault("Client.MethodNotAllowed", "GET serves only the WSDL: add ?wsdl",
-                                            code="method-not-allowed", status=405))
+            response = fault_response(SoapFault("Client.MethodNotAllowed", "GET serves only the WSDL: add ?wsdl",
+                                                code="method-not-allowed", status=405))
+            response.headers["allow"] = "POST, GET, HEAD"  # RFC 9110 §15.5.6: a 405 names the methods taken
+            return response
         document = self._wsdl.get(name)
         if document is None:
             document = await anyio.to_thread.run_sync(self._build_wsdl, name)
@@ -231,8 +233,9 @@ class SoapIngress:
 
         def soap_action(command: str) -> None:
             if not _soap_action_matches(soapaction, command):
+                given = "no SOAPAction header" if soapaction is None else f"SOAPAction {soapaction!r}"
                 raise SoapFault("Client.SoapActionMismatch",
-                                f"SOAPAction {soapaction!r} does not match the operation {command!r}",
+                                f"{given} does not match the operation {command!r}: send SOAPAction: \"{command}\"",
                                 code="soapaction-mismatch")
 
         return self.acceptance.admit(command_element, caller, expected_set=name, ingress="soap", check=soap_action,
