@@ -38,8 +38,10 @@ from hub.validation import (
     ValidatedCommand,
     Violation,
 )
+from hub.validation.charsets import charset_codec, charset_parameter
 from hub.validation.error_document import error_bytes
 from hub.validation.namespaces import COMMON_NS
+from hub.validation.parser import parse_document
 
 __all__ = [
     "COMMON_NS",
@@ -173,9 +175,12 @@ def command_endpoint(
 ) -> Callable[[Request], Awaitable[Response]]:
     """The ``POST /xml`` endpoint: validate, refuse with every violation, or run the command's handler."""
 
-    def handle(body: bytes) -> Response:
-        try:
-            command = validator().validate_bytes(body, expected_set=command_set)
+    def handle(body: bytes, charset: str | None) -> Response:
+        try:  # a charset the document does not name its encoding by reads it, as at the hub (RFC 7303)
+            codec = None if charset is None else charset_codec(body, charset)
+            checker = validator()
+            element = parse_document(body, checker.limits, check_structure=False, decode_as=codec)
+            command = checker.validate_element(element, expected_set=command_set, structure_checked=False)
         except DocumentRefused as exc:
             status = 413 if exc.kind is RefusalKind.TOO_LARGE else 400
             return error_document(status, exc.kind.value, str(exc), exc.violations)
@@ -196,7 +201,8 @@ def command_endpoint(
         if _media_type(request) not in XML_MEDIA_TYPES:
             return error_document(415, "unsupported-media-type", "send the command as application/xml or text/xml")
         body = await request.body()
-        return await run_in_threadpool(handle, body)
+        _, _, parameters = request.headers.get("content-type", "").partition(";")
+        return await run_in_threadpool(handle, body, charset_parameter(parameters) if parameters else None)
 
     return endpoint
 

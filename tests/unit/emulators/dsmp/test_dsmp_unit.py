@@ -79,3 +79,17 @@ def test_state_and_reset_keep_the_directory_and_forget_the_audit(examples_dir):
         dsmp.reset()
         assert dsmp.state()["audit"] == []
         assert dsmp.state()["sp_directory"] == state["sp_directory"]
+
+
+def test_a_document_announced_only_by_the_content_types_charset_is_read_in_it(examples_dir):
+    """As at the hub (RFC 7303): a body that names no encoding itself is read in its Content-Type's charset, and one
+    whose byte-order mark the charset contradicts is refused naming both."""
+    text = (examples_dir / "dsmp" / "QuerySpComplaintStats.valid.xml").read_text("utf-8")
+    bare = text.split("?>", 1)[1].lstrip() if text.startswith("<?xml") else text
+    with in_process_emulator(create_emulator(seed=5, subscribers=50)) as dsmp:
+        read = dsmp.http.post("/xml", content=bare.encode("utf-16-le"),
+                              headers={"content-type": "application/xml; charset=UTF-16LE"})
+        assert read.status_code == 200, read.text
+        refused = dsmp.http.post("/xml", content=bare.encode("utf-16"),
+                                 headers={"content-type": "application/xml; charset=GBK"})
+        assert refused.status_code == 400 and "charset=GBK" in refused.text
