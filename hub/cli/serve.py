@@ -23,15 +23,15 @@ import socket
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from hub.cli.development_credentials import warn_development_credentials
 from hub.cli.log_options import log_format_option, log_level_option
 from hub.cli.ports import MAX_PORT, PORT, base_port, check_host
+from hub.cli.serve_addresses import callback_url, print_url_table, public_url_option, warn_unnamed_address
 from hub.config.runtime import tune_garbage_collector
-from hub.config.server import binds_every_address, public_url_problem
 from hub.config.settings import ConfigError, HubSettings, load_settings
 from hub.observability import LogFormat
 from hub.transport.urls import redacted, scheme
@@ -70,59 +70,10 @@ def _tokens(items: tuple[str, ...], settings: HubSettings) -> dict[str, str]:
     return tokens
 
 
-def _print_table(system: Any, hub_url: str, emulators: dict[str, str]) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    from hub.observability.console import report_console
-    from hub.system import endpoints
-
-    consumers = {f"{system.settings.topology_prefix}.{c}": "worker in this process" for c in
-                 (r.consumer for r in system.running)}
-    for consumer, reason in system.unavailable.items():
-        queue = f"{system.settings.topology_prefix}.{consumer}"
-        consumers[queue] = f"no worker here: {reason}"
-    table = Table(title=f"OnePoint Hub on {hub_url} · broker {redacted(system.settings.broker_url)}",
-                  title_justify="left")
-    for column in ("", "what", "where"):
-        table.add_column(column, overflow="fold")
-    for row in endpoints(hub_url, system.registry.names(), emulators=emulators, consumers=consumers):
-        table.add_row(escape(row.group), escape(row.what), escape(row.url))  # "[adapters.boss]" is not markup
-    console = report_console()
-    console.print(table)
-    console.print("Ctrl-C stops the hub, drains the workers and stops the emulators.")
-
-
-def _public_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    if problem := public_url_problem(value):
-        raise click.BadParameter(f"{value!r} {problem}, such as https://hub.example.com")
-    return value.rstrip("/")
-
-
-def _warn_unnamed_address(log: logging.Logger, bound: HubSettings) -> None:
-    """Bound to every address with no public URL: the WSDLs and links name this machine by its host name, a guess
-    that clients elsewhere (a load balancer, another DNS name) may not share."""
-    if binds_every_address(bound.host) and bound.public_url is None:
-        log.warning(f"bound to every address ({bound.host}) with no public URL: the WSDLs' soap:address and the "
-                    f"hub's links name this machine as {bound.hub_url}; if clients reach the hub by another name "
-                    "or port, give --public-url (or [server] public_url)",
-                    extra={"host": bound.host, "hub_url": bound.hub_url})
-
-
-def _local_url(settings: HubSettings) -> str:
-    """Where this machine's own clients (the emulators' call-backs) reach the hub: the loopback address when it is
-    bound to every address."""
-    if not binds_every_address(settings.host):
-        return replace(settings, public_url=None).hub_url
-    return replace(settings, host="::1" if ":" in settings.host else "127.0.0.1", public_url=None).hub_url
-
-
 @click.command()
 @click.option("--host", default=None, help="Address to bind (default from config: 127.0.0.1).")
 @click.option("--port", default=None, type=PORT, help="Port (default from config: 8000; 0: a free port).")
-@click.option("--public-url", default=None, callback=_public_url, metavar="URL",
+@click.option("--public-url", default=None, callback=public_url_option, metavar="URL",
               help="Where callers reach the hub, for the WSDLs' soap:address (default from config: [server] "
                    "public_url, else http://<host>:<port>, this machine's name for 0.0.0.0).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -202,8 +153,8 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     bound = replace(settings, host=bind_host, port=int(sock.getsockname()[1]))
     bind_port = bound.port
     hub_url = replace(bound, public_url=None).hub_url  # where it serves (this machine's name for 0.0.0.0)
-    local_url = _local_url(bound)  # the emulators' call-backs, on this machine
-    _warn_unnamed_address(log, bound)
+    local_url = callback_url(bound)  # the emulators' call-backs, on this machine
+    warn_unnamed_address(log, bound)
     settings = links_to(settings, hub_url)  # the real port, also for the WSDLs unless a public URL is set
     running = EmulatedSystems()
     system: HubSystem | None = None
@@ -217,7 +168,7 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
             system = HubSystem(settings, workers=workers)
             hub = _start_system(system, settings)
             wrote_pid = _prepare(system, hub, settings, pid_file, running)
-            _print_table(system, hub_url, running.urls())
+            print_url_table(system, hub_url, running.urls())
             log.info("serving", extra={"host": bind_host, "port": bind_port,
                                        "public_url": settings.hub_url, "command_sets": hub.registry.names(),
                                        "config": settings.source, "broker": redacted(settings.broker_url),
