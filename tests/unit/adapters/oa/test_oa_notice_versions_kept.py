@@ -14,20 +14,16 @@ import pytest
 import respx
 
 from adapters.oa import (
-    MemoryClosedTodos,
     NoticeBookFile,
     NoticeVersion,
-    OaClient,
     ToReadVersions,
     close,
     dependencies,
-    handlers,
 )
 from hub.config.settings import load_settings
-from hub.gateways import CircuitBreakers, XmlGateway
 from hub.workers import WorkerTestClient
-from tests.unit.adapters.oa.test_oa_adapter import MANAGERS
 from tests.unit.adapters.oa.test_oa_notice_versions import cleared, fault
+from tests.unit.adapters.oa.workers import oa_worker
 from tests.unit.adapters.soap_kit import BASE_URL, registry, settings
 
 pytestmark = pytest.mark.unit
@@ -89,15 +85,8 @@ def worker(path: Path) -> Iterator[WorkerTestClient]:
     """An OA worker whose versions are kept in ``path`` (one per process: a restart is a new one)."""
     with respx.mock(assert_all_called=False) as router:
         router.post(BASE_URL)
-        gateway = XmlGateway(settings("oa"), registry().get("oa"), breakers=CircuitBreakers())
-        versions = ToReadVersions(book=NoticeBookFile(path))
-        try:
-            yield WorkerTestClient(handlers, consumer="oa", dependencies={
-                "oa": OaClient(gateway), "area_managers": MANAGERS, "to_read_versions": versions,
-                "closed_todos": MemoryClosedTodos()})
-        finally:
-            versions.close()
-            gateway.close()
+        with oa_worker(path) as client:
+            yield client
 
 
 def test_after_a_restart_a_late_active_revision_sends_no_to_read(tmp_path: Path) -> None:

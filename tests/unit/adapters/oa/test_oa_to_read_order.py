@@ -15,12 +15,12 @@ import pytest
 import respx
 from lxml import etree
 
-from adapters.oa import MemoryClosedTodos, NoticeBookFile, NoticeVersion, OaClient, ToReadVersions, handlers
-from hub.gateways import CircuitBreakers, XmlGateway
+from adapters.oa import NoticeBookFile, NoticeVersion, ToReadVersions
 from hub.workers import WorkerTestClient
-from tests.unit.adapters.oa.test_oa_adapter import MANAGERS, OA
+from tests.unit.adapters.oa.test_oa_adapter import OA
 from tests.unit.adapters.oa.test_oa_notice_versions import cleared, fault
-from tests.unit.adapters.soap_kit import BASE_URL, example, registry, settings
+from tests.unit.adapters.oa.workers import oa_worker
+from tests.unit.adapters.soap_kit import BASE_URL, example
 
 pytestmark = pytest.mark.unit
 
@@ -116,15 +116,8 @@ def test_a_lease_a_dead_worker_left_is_taken_over_once_expired(tmp_path: Path) -
 def worker(path: Path, oa: respx.Router) -> Iterator[WorkerTestClient]:
     """An OA worker process: its own versions on the shared file, OA answering every push."""
     oa.post(BASE_URL).respond(200, content=example("oa/responses/PushToReadResponse.xml"))
-    gateway = XmlGateway(settings("oa"), registry().get("oa"), breakers=CircuitBreakers())
-    versions = ToReadVersions(book=NoticeBookFile(path))
-    try:
-        yield WorkerTestClient(handlers, consumer="oa", dependencies={
-            "oa": OaClient(gateway), "area_managers": MANAGERS, "to_read_versions": versions,
-            "closed_todos": MemoryClosedTodos()})
-    finally:
-        versions.close()
-        gateway.close()
+    with oa_worker(path) as client:
+        yield client
 
 
 def test_two_workers_handling_a_notice_and_its_clearance_end_with_the_clearance_in_oa(tmp_path: Path) -> None:
