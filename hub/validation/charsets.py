@@ -8,9 +8,10 @@ refused naming both, rather than read one way and stored or answered wrongly. A 
 default) changes nothing, so the common request costs one look at its first bytes.
 
 A document read by its charset cannot travel on as its bytes: whoever parses it next sees no Content-Type, only
-the bytes (`hub.validation.parser.read_document` says so). The XML ingress then sends on (and fingerprints) the
-parsed document in UTF-8, as it does for UTF-16 and UTF-32 bodies, whose bytes the fingerprint's patterns cannot
-read (`hub.validation.xml_prolog.ascii_compatible`).
+the bytes (`hub.validation.parser.read_document` says so), even when they are all ASCII: HZ, ISO-2022-JP and
+UTF-7 write their text in ASCII bytes that a plain parser reads as other text. The XML ingress then sends on (and
+fingerprints) the parsed document in UTF-8, as it does for UTF-16 and UTF-32 bodies, whose bytes the fingerprint's
+patterns cannot read (`hub.validation.xml_prolog.ascii_compatible`).
 """
 
 from __future__ import annotations

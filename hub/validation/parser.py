@@ -116,8 +116,10 @@ def read_document(
     data: bytes, limits: ParserLimits, *, check_structure: bool = True, decode_as: str | None = None
 ) -> tuple[etree._Element, bool]:
     """`parse_document`, also saying whether the bytes alone read as this tree: whoever parses them next (a
-    worker, with a plain XML parser) sees no Content-Type and no relabelling. Not so for non-ASCII bytes read in a
-    charset's encoding (``decode_as``), nor for a GBK label read as GB18030 (``hub.validation.encodings``)."""
+    worker, with a plain XML parser) sees no Content-Type and no relabelling. Not so for bytes read in a charset's
+    encoding (``decode_as``) into other text than ASCII reads them as: non-ASCII bytes, and the ASCII bytes of a
+    7-bit escape encoding (HZ's ``~{...~}``, ISO-2022's ESC sequences, UTF-7's ``+...-``); nor for a GBK label
+    read as GB18030 (``hub.validation.encodings``)."""
     if not data or data.isspace():
         raise DocumentRefused.single(RefusalKind.EMPTY, "the body is empty: a command document was expected")
     if len(data) > limits.max_bytes:
@@ -143,7 +145,8 @@ def read_document(
 def _parse(data: bytes, limits: ParserLimits, decode_as: str | None) -> tuple[etree._Element, bool]:
     """The tree, and whether it was read in the encoding the bytes name (or, for ASCII bytes, in any)."""
     if decode_as is not None:
-        return _parse_text(data, limits, decode_as), data.isascii()
+        root, text = _parse_text(data, limits, decode_as)
+        return root, data.isascii() and text == data.decode("ascii")  # HZ, ISO-2022-*, UTF-7: other text
     try:
         return etree.fromstring(data, parser=_parser()), True
     except etree.XMLSyntaxError as exc:
@@ -157,15 +160,16 @@ def _parse(data: bytes, limits: ParserLimits, decode_as: str | None) -> tuple[et
     raise _refused(data, failure, limits, described)
 
 
-def _parse_text(data: bytes, limits: ParserLimits, codec: str) -> etree._Element:
-    """Bytes that name no encoding, read in the one a request's charset named (`charset_codec`)."""
+def _parse_text(data: bytes, limits: ParserLimits, codec: str) -> tuple[etree._Element, str]:
+    """Bytes that name no encoding, read in the one a request's charset named (`charset_codec`): the tree, and
+    the text it was parsed from."""
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
         named = "GBK or GB18030" if codec == GB18030 else codec.upper()
         raise _not_text(located(data, codec, exc), named, "the encoding the Content-Type's charset names") from None
     try:
-        return etree.fromstring(text, parser=_parser())
+        return etree.fromstring(text, parser=_parser()), text
     except etree.XMLSyntaxError as exc:
         raise _refused(data, exc, limits, None) from exc
     except ValueError as exc:  # lxml takes no text with an encoding declaration: charset_codec let none through

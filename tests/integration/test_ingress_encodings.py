@@ -120,6 +120,29 @@ def test_gbk_announced_only_by_the_content_types_charset_is_read_in_it_on_both_i
     assert soap.status_code == 200, soap.text
 
 
+@pytest.mark.parametrize(("charset", "codec", "text"), [
+    ("HZ-GB-2312", "hz", NAMES.replace("堃", "坤").replace("镕", "荣")),  # HZ writes GB2312 only
+    ("ISO-2022-JP", "iso2022_jp", "日本語のテキスト"),
+], ids=["hz", "iso-2022-jp"])
+def test_a_7bit_escape_encoding_named_by_the_charset_is_sent_on_as_the_text_read_on_both_ingresses(
+        hub, create, charset, codec, text):
+    """HZ and ISO-2022-JP bodies are all ASCII bytes: what is sent on must read as the text accepted, alone."""
+    command = document(create, label=None, description=text)
+    body = command.encode(codec)
+    assert body.isascii()
+    xml = post_xml(hub, body, f"application/xml; charset={charset}")
+    assert xml.status_code == 202, xml.text
+    payload = hub.router.envelopes[-1].payload
+    assert etree.fromstring(payload).findtext(".//{urn:onepoint:workorder:1}Description") == text  # a plain parser
+    before = len(hub.router.envelopes)
+    soap_command = command.replace("cs-enc-", "cs-enc-soap-")
+    soap = post_soap(hub, soap_command, label=None, encoding=codec, content_type=f"text/xml; charset={charset}")
+    assert soap.status_code == 200, soap.text
+    assert len(hub.router.envelopes) == before + 1
+    payload = hub.router.envelopes[-1].payload
+    assert etree.fromstring(payload).findtext(".//{urn:onepoint:workorder:1}Description") == text
+
+
 def test_a_charset_the_declaration_contradicts_is_refused_naming_both_on_both_ingresses(hub, create):
     before = len(hub.router.envelopes)
     xml = post_xml(hub, document(create, label="GBK").encode("gbk"), "application/xml; charset=utf-8")

@@ -2,6 +2,7 @@
 bytes name none, refused naming both when they contradict it."""
 
 import pytest
+from lxml import etree
 
 from hub.validation import DocumentRefused, ParserLimits, RefusalKind, parse_document
 from hub.validation.charsets import charset_codec, charset_parameter
@@ -37,6 +38,24 @@ def test_gbk_bytes_that_name_no_encoding_are_read_in_the_charset():
 def test_ascii_bytes_read_in_a_charset_are_the_same_read_alone():
     data = b"<c><d>plain</d></c>"
     assert read_document(data, ParserLimits(), decode_as=charset_codec(data, "ISO-8859-1"))[1] is True
+
+
+@pytest.mark.parametrize(("charset", "codec", "text"), [
+    ("HZ-GB-2312", "hz", TEXT), ("ISO-2022-JP", "iso2022_jp", "<c><d>日本語のテキスト</d></c>"),
+    ("UTF-7", "utf-7", "<c><d>外呼失败 a+b</d></c>"),
+], ids=["hz", "iso-2022-jp", "utf-7"])
+def test_ascii_bytes_of_a_7bit_escape_encoding_are_not_the_same_read_alone(charset, codec, text):
+    """HZ, ISO-2022 and UTF-7 write other text in ASCII bytes: sent on as they are, they would read otherwise."""
+    data = text.encode(codec)
+    assert data.isascii()
+    root, as_labelled = read_document(data, ParserLimits(), decode_as=charset_codec(data, charset))
+    assert etree.tostring(root, encoding="unicode") == text
+    assert as_labelled is False
+
+
+def test_ascii_text_of_a_7bit_escape_encoding_without_escapes_is_the_same_read_alone():
+    data = b"<c><d>plain</d></c>"
+    assert read_document(data, ParserLimits(), decode_as=charset_codec(data, "HZ-GB-2312"))[1] is True
 
 
 @pytest.mark.parametrize("charset", ["utf-8", "UTF8", "us-ascii"])
