@@ -122,14 +122,26 @@ def complete_todo(envelope: Envelope, oa: OaClient, closed_todos: ClosedTodos) -
 @handlers.handler("nsp.OutageNotice", consumer=CONSUMER)
 def outage_notice(envelope: Envelope, outbound: Sender, area_managers: AreaManagers,
                   to_read_versions: ToReadVersions) -> str:
-    """Each manager of the notice's areas, and each one told of it before, gets a to-read of this version."""
+    """Each manager of the notice's areas, and each one told of it before, gets a to-read of this version. One sent
+    without a Revision (a clearance: of the kept revision) is resolved in the judgement's transaction (``offer``'s
+    ``resolve``), so a revision another worker accepted meanwhile is the one it clears."""
     try:
         notice = mapping.outage_notice(envelope)
     except mapping.InconsistentNotice as exc:
         raise BusinessRejection(str(exc), code="inconsistent-notice") from exc
-    notice = notice.with_revision(to_read_versions.kept_revision(notice.notice_id))
+    sent = notice
+    if not sent.revision_given:  # a first reading; the judgement resolves it again (`resolve`)
+        notice = sent.with_revision(to_read_versions.kept_revision(sent.notice_id))
     link = area_managers.link_for(notice.notice_id)
     documents: dict[str, etree._Element] = {}
+
+    def resolve(kept_revision: int | None) -> tuple[NoticeVersion, str]:
+        """What a notice sent without a Revision stands for, resolved in the judgement's transaction: another
+        worker may have accepted a newer revision since the first reading, and a clearance clears that one."""
+        nonlocal notice
+        notice = sent.with_revision(kept_revision)
+        documents.clear()  # none is built before the judgement; any would be of the first reading
+        return NoticeVersion(notice.revision, notice.cleared), notice.fingerprint()
 
     def document_for(user: str) -> etree._Element:
         if user not in documents:
@@ -142,7 +154,8 @@ def outage_notice(envelope: Envelope, outbound: Sender, area_managers: AreaManag
     managers = area_managers.managers_of(notice.area_codes)
     offered = to_read_versions.offer(notice.notice_id, NoticeVersion(notice.revision, notice.cleared),
                                      notice.fingerprint(), envelope.message_id,
-                                     sent_at=mapping.notice_sent_at(envelope), managers=managers, announce=announced)
+                                     sent_at=mapping.notice_sent_at(envelope), managers=managers, announce=announced,
+                                     resolve=None if sent.revision_given else resolve)
     facts = {"message_id": envelope.message_id, "notice_id": notice.notice_id, "revision": notice.revision,
              "status": notice.status, "areas": list(notice.area_codes)}
     if offered.verdict != "newer":

@@ -106,14 +106,24 @@ class ToReadVersions:
 
     def offer(self, notice_id: str, version: NoticeVersion, fingerprint: str, message_id: str = "", *,
               sent_at: datetime | None = None, managers: Sequence[str] = (),
-              announce: Callable[[str], tuple[str, str]] | None = None) -> Offer:
+              announce: Callable[[str], tuple[str, str]] | None = None,
+              resolve: Callable[[int | None], tuple[NoticeVersion, str]] | None = None) -> Offer:
         """Judge a version of the notice; a newer one is recorded with its recipients (``managers``, the current
         areas', and those told before) and, through ``announce(user) -> (item id, push's content MessageId)``,
         each recipient's item. The retry of the message that brought the kept version is ``newer`` again with the
-        same recipients (its sends failed part-way)."""
+        same recipients (its sends failed part-way).
+
+        ``resolve(kept revision or None) -> (version, fingerprint)``, for a notice sent without a Revision (a
+        clearance clears the kept revision): called first in the judgement's transaction, its answer replaces
+        ``version`` and ``fingerprint``, resolved from a reading before it. So a clearance clears the revision kept
+        when it is judged, even one another worker accepted since that reading (else it would clear the revision
+        that one replaced: stale), as the bulletin resolves it in its write transaction; ``announce`` is called
+        after ``resolve``."""
         now = self._clock()
         with self.book.page() as page:
             kept = page.get(notice_id)
+            if resolve is not None:
+                version, fingerprint = resolve(None if kept is None else kept.revision)
             if kept is not None and message_id and kept.message_id == message_id:
                 return Offer("newer", kept.sequence, kept.told)
             verdict = None if kept is None else _judged(kept, version, fingerprint, sent_at)

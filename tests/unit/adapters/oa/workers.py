@@ -17,11 +17,11 @@ __all__ = ["oa_worker"]
 
 
 @contextmanager
-def oa_worker(path: Path) -> Iterator[WorkerTestClient]:
+def oa_worker(path: Path, versions: ToReadVersions | None = None) -> Iterator[WorkerTestClient]:
     """An OA worker whose versions are kept in ``path`` (a restart, or another process, is another one); OA is
-    whatever the caller's respx router answers."""
+    whatever the caller's respx router answers. ``versions``: the caller's, on ``path`` (closed here)."""
     gateway = XmlGateway(settings("oa"), registry().get("oa"), breakers=CircuitBreakers())
-    versions = ToReadVersions(book=NoticeBookFile(path))
+    versions = versions if versions is not None else ToReadVersions(book=NoticeBookFile(path))
     try:
         yield WorkerTestClient(handlers, consumer="oa", dependencies={
             "oa": OaClient(gateway), "area_managers": MANAGERS, "to_read_versions": versions,
