@@ -4,9 +4,11 @@ A body compressed by its client (``Content-Encoding: gzip`` from Axis2's ``MC_GZ
 .NET handler; or ``deflate``, zlib-wrapped or raw) is decoded here, so the parser sees the document and not
 compressed bytes it would call malformed XML. The cap applies twice: to the bytes received and to the decoded
 document, which is never inflated past it (a zip bomb is refused as too large after ``max_bytes`` + 1 bytes of
-output). Any other coding (``br``, ``compress``, ...) is refused naming it. A client that goes away before its
-body is whole (or whose request ``hub.http.server`` timed out and answered 408) is a quiet refusal too,
-not an error of the hub.
+output). A gzip body of more than ``MOST_GZIP_MEMBERS`` members is refused as malformed: each member costs a
+fresh inflater on the event loop, so a megabyte of tiny (or empty) members would hold the loop for most of a second
+before any credential is checked, and no client splits a document that way. Any other coding (``br``,
+``compress``, ...) is refused naming it. A client that goes away before its body is whole (or whose request
+``hub.http.server`` timed out and answered 408) is a quiet refusal too, not an error of the hub.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from starlette.requests import ClientDisconnect, Request
 
 from hub.validation.violations import DocumentRefused, RefusalKind, Violation
 
-__all__ = ["DECODED_CODINGS", "UnsupportedContentEncoding", "read_capped_body"]
+__all__ = ["DECODED_CODINGS", "MOST_GZIP_MEMBERS", "UnsupportedContentEncoding", "read_capped_body"]
 
 _WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 DECODED_CODINGS = ("gzip", "deflate")  # and x-gzip, gzip's old name; "identity" is no coding at all
+MOST_GZIP_MEMBERS = 64  # a client's gzip writer makes one member, concatenated files a few; more is an attack
 
 
 class UnsupportedContentEncoding(DocumentRefused):
@@ -93,7 +96,7 @@ def _decoded(data: bytes, coding: str, max_bytes: int) -> bytes:
 def _inflate(data: bytes, wbits: int, coding: str, max_bytes: int) -> bytes:
     out: list[bytes] = []
     size = 0
-    while True:
+    for _ in range(MOST_GZIP_MEMBERS):
         inflater = zlib.decompressobj(wbits)
         piece = inflater.decompress(data, max_bytes + 1 - size)
         size += len(piece)
@@ -109,3 +112,5 @@ def _inflate(data: bytes, wbits: int, coding: str, max_bytes: int) -> bytes:
             return b"".join(out)
         if wbits != _WBITS["gzip"]:  # gzip may hold several members; deflate is one stream
             raise DocumentRefused.single(RefusalKind.MALFORMED, f"the {coding} body has data after its end")
+    raise DocumentRefused.single(RefusalKind.MALFORMED, f"the {coding} body has more than {MOST_GZIP_MEMBERS} "
+                                 "members: compress the document as one gzip stream")

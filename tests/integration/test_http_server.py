@@ -25,10 +25,13 @@ JAVA_OFFER = (b"Connection: Upgrade, HTTP2-Settings\r\n"
               b"HTTP2-Settings: AAEAAEAAAAIAAAAAAAMAAAAAAAQBAAAAAAUAAEAAAAYABgAA\r\n"
               b"Upgrade: h2c\r\nUser-Agent: Java-http-client/17.0.15\r\n")  # what java.net.http.HttpClient adds
 
+STREAMED = [b"<part>%d</part>\n" % n for n in range(4)]
+
 
 class Echo:
     """An ASGI app answering ``<method> <path> <length> <body>``; ``/hold`` waits for ``release`` first, ``/late``
-    waits ``late`` seconds before it reads the body; it records the requests whose client went away."""
+    waits ``late`` seconds before it reads the body, ``/stream`` answers ``STREAMED`` in chunks ``late`` seconds
+    apart; it records the requests whose client went away."""
 
     def __init__(self, late: float = 0.0) -> None:
         self.late = late
@@ -48,6 +51,13 @@ class Echo:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
+        if scope["path"] == "/stream":
+            await send({"type": "http.response.start", "status": 200, "headers": []})  # chunked
+            for piece in STREAMED:
+                await send({"type": "http.response.body", "body": piece, "more_body": True})
+                await asyncio.sleep(self.late)
+            await send({"type": "http.response.body", "body": b""})
+            return
         if scope["path"] == "/hold":
             self.holding += 1
             while not self.release.is_set():
@@ -203,4 +213,73 @@ def test_a_websocket_offer_is_declined_as_any_other_and_connect_is_refused() -> 
         with connect(port) as sock:
             sock.sendall(b"CONNECT hub:443 HTTP/1.1\r\nHost: hub:443\r\n\r\n")
             status, _, body = response(sock)
-            assert (status, body) == (400, b"This server does not support CONNECT or protocol upgrades.")
+            assert (status, body) == (400, b"This server is no proxy and does not support CONNECT: send requests to "
+                                           b"it directly.")
+
+
+def test_pipelined_requests_each_offering_h2c_are_all_declined_and_answered_in_order() -> None:
+    """Three requests with Java's offer in one packet (the second and third inside the first one's replayed bytes),
+    then a plain one: each answered in turn, none refused (audit 8, defect 1)."""
+    with serving(Echo()) as port, connect(port) as sock:
+        chunked = (b"POST /third HTTP/1.1\r\nHost: hub\r\nTransfer-Encoding: chunked\r\n" + JAVA_OFFER
+                   + b"\r\n3\r\n<c/\r\n1\r\n>\r\n0\r\n\r\n")
+        sock.sendall(post(b"/first", b"<a/>", JAVA_OFFER) + post(b"/second", b"<b/>", JAVA_OFFER) + chunked
+                     + b"GET /fourth HTTP/1.1\r\nHost: hub\r\n\r\n")
+        answers = [response(sock)[:3:2] for _ in range(4)]
+        assert answers == [(200, b"POST /first 4 <a/>"), (200, b"POST /second 4 <b/>"), (200, b"POST /third 4 <c/>"),
+                           (200, b"GET /fourth 0 ")]
+
+
+def test_a_connection_over_the_cap_must_show_a_probe_head_at_once_or_is_closed() -> None:
+    """Connections stalled mid-head over the cap are closed long before the read deadline, so they cannot hold the
+    process's descriptors; a probe over the cap is answered, then its connection closed (audit 8, defect 3)."""
+    with serving(Echo(), max_connections=2) as port:
+        stalled = [connect(port) for _ in range(2)]
+        for sock in stalled:
+            sock.sendall(b"GET /xml/workorder HTTP/1.1\r\nHost: hub\r\n")  # under the cap: the read deadline's
+        with connect(port) as third:
+            third.sendall(b"GET /xml/workorder HTTP/1.1\r\nHost: hub\r\n")
+            third.settimeout(10)  # the read deadline is 30 s: closed without an answer well before it
+            assert third.recv(100) == b""
+        with connect(port) as probe:
+            probe.sendall(b"GET /healthz HTTP/1.1\r\nHost: hub\r\n\r\n")
+            assert response(probe)[:3:2] == (200, b"GET /healthz 0 ")
+            probe.settimeout(10)
+            assert closed(probe)
+        for sock in stalled:
+            sock.close()
+
+
+def test_the_clients_time_starts_again_when_the_server_hands_it_the_turn() -> None:
+    """The app asks for the body late in the read deadline: the client has the whole ``read_timeout`` again from
+    the ``100 Continue`` / from reading resumed, not what was left of it (audit 8, defect 4)."""
+    with serving(Echo(late=1.6), read_timeout=2.0) as port:
+        with connect(port) as sock:
+            sock.sendall(b"POST /late HTTP/1.1\r\nHost: hub\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+            assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue")
+            time.sleep(1.0)  # the client's own time: half its read_timeout
+            sock.sendall(b"<a/>")
+            assert response(sock)[:3:2] == (200, b"POST /late 4 <a/>")
+        with connect(port) as sock:
+            big = b"x" * 200_000
+            head = b"POST /late HTTP/1.1\r\nHost: hub\r\nContent-Length: %d\r\n\r\n" % len(big)
+            sock.sendall(head + big[:100_000])  # past uvicorn's high-water mark: reading paused until the app asks
+            time.sleep(2.6)  # the app asked at 1.6 s; one second of the client's time since
+            sock.sendall(big[100_000:])
+            status, _, body = response(sock)
+            assert (status, len(body)) == (200, len(b"POST /late 200000 ") + len(big))
+
+
+def test_a_408_is_never_written_inside_a_response_still_being_streamed() -> None:
+    """The next request, pipelined while a chunked response streams, stalls mid-head past the deadline: the
+    streamed response ends whole, then the connection is closed (audit 8, defect 5)."""
+    with serving(Echo(late=0.4), read_timeout=0.5) as port, connect(port) as sock:
+        sock.sendall(b"GET /stream HTTP/1.1\r\nHost: hub\r\n\r\n")
+        time.sleep(0.1)
+        sock.sendall(b"GET /next HTTP/1.1\r\nHo")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200") and b"transfer-encoding: chunked" in head.lower()
+    assert body == b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in STREAMED) + b"0\r\n\r\n"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from starlette.requests import Request
 
-from hub.ingress.body import UnsupportedContentEncoding, read_capped_body
+from hub.ingress.body import MOST_GZIP_MEMBERS, UnsupportedContentEncoding, read_capped_body
 from hub.validation.violations import DocumentRefused, RefusalKind
 
 pytestmark = pytest.mark.unit
@@ -101,3 +101,12 @@ def test_a_client_gone_before_its_body_is_whole_is_a_refusal_not_an_error() -> N
     assert refused.kind is RefusalKind.MALFORMED
     assert refused.violations[0].reason == ("the body ended after 50 bytes: the client closed the connection, or "
                                             "did not send the whole body in time")
+
+
+def test_a_gzip_body_of_many_members_is_refused_before_they_are_inflated() -> None:
+    member = gzip.compress(b"", mtime=0)
+    assert read(gzip.compress(DOCUMENT) + member * (MOST_GZIP_MEMBERS - 1), ["gzip"]) == DOCUMENT
+    refused = refusal(member * 50_000, ["gzip"])  # ~1 MiB of empty members: a fresh inflater each, on the loop
+    assert refused.kind is RefusalKind.MALFORMED
+    assert refused.violations[0].reason == (f"the gzip body has more than {MOST_GZIP_MEMBERS} members: compress "
+                                            "the document as one gzip stream")
