@@ -19,7 +19,8 @@
   clearance), a same-revision variant sent before the kept one (the original after its correction) or the same
   one unchanged pushes nothing; a push that is not the version announced last for its item is skipped, whichever
   OA worker process runs it, and one item's pushes never overlap, so an older version never lands after a newer
-  one. A notice's to-read reaches OA under a MessageId derived from what it shows (``mapping.versioned_push``).
+  one. A notice's to-read reaches OA under a MessageId derived from what it shows and from the push's id
+  (``mapping.versioned_push``).
 
 Dependencies (by name): ``oa`` (``OaClient``), ``area_managers`` (``AreaManagers``), ``to_read_versions``
 (``ToReadVersions``), ``closed_todos`` (``ClosedTodos``), built by ``adapters.oa.wiring``; ``outbound`` is the worker's.
@@ -92,11 +93,12 @@ def push_todo(envelope: Envelope, oa: OaClient, closed_todos: ClosedTodos) -> st
 @handlers.handler("oa.PushToRead", consumer=CONSUMER)
 def push_to_read(envelope: Envelope, oa: OaClient, to_read_versions: ToReadVersions) -> str:
     """Push the to-read; a notice's only if it is the version its item must show and OA does not show yet."""
-    document = mapping.versioned_push(mapping.push_document(envelope))
+    document = mapping.versioned_push(mapping.push_document(envelope), envelope.message_id)
     if not mapping.is_notice_to_read(document):  # a work order's to-read: nothing to order
         return f"to-read {oa.push_to_read(document).item_id or '(no item id)'}"
     item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
-    with to_read_versions.pushing(item_id, mapping.to_read_message_id(document)) as wanted:
+    ids = (mapping.to_read_message_id(document, envelope.message_id), mapping.content_message_id(document))
+    with to_read_versions.pushing(item_id, *ids) as wanted:
         if not wanted:
             log.info("to-read overtaken: a newer version of the item (or this one) is in OA already", extra={
                 "message_id": envelope.message_id, "item_id": item_id})
@@ -117,6 +119,11 @@ def complete_todo(envelope: Envelope, oa: OaClient, closed_todos: ClosedTodos) -
     if not_open is not None:
         return f"to-do {item_id}: not open in OA ({not_open}), nothing to close"
     return f"to-do {item_id} closed"
+
+
+def _to_read_step(user: str) -> str:
+    """The step of the send of a notice's to-read to ``user`` (it derives the push's message id)."""
+    return f"to-read-{user}"
 
 
 @handlers.handler("nsp.OutageNotice", consumer=CONSUMER)
@@ -149,7 +156,8 @@ def outage_notice(envelope: Envelope, outbound: Sender, area_managers: AreaManag
         return documents[user]
 
     def announced(user: str) -> tuple[str, str]:
-        return mapping.to_read_item_id(notice, user), mapping.to_read_message_id(document_for(user))
+        push_id = outbound.message_id(_to_read_step(user))
+        return mapping.to_read_item_id(notice, user), mapping.to_read_message_id(document_for(user), push_id)
 
     managers = area_managers.managers_of(notice.area_codes)
     offered = to_read_versions.offer(notice.notice_id, NoticeVersion(notice.revision, notice.cleared),
@@ -162,7 +170,7 @@ def outage_notice(envelope: Envelope, outbound: Sender, area_managers: AreaManag
         log.info("outage notice: %s, no to-read pushed", offered.verdict, extra=facts)
         return f"{notice.notice_id} r{notice.revision} {notice.status}: {offered.verdict}, no to-read pushed"
     for user in offered.recipients:
-        outbound.send(document_for(user), step=f"to-read-{user}")
+        outbound.send(document_for(user), step=_to_read_step(user))
     facts["managers"] = len(offered.recipients)
     facts["told_before"] = len([user for user in offered.recipients if user not in managers])
     if not offered.recipients:

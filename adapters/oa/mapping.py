@@ -2,9 +2,10 @@
 notice as the to-read item each manager of an affected area gets.
 
 A notice's to-read carries its version in what OA shows (title "… cleared", priority, "(revision N)" in the
-summary) and in its MessageId, derived from that content (``to_read_message_id``): the same version pushed again
-(NSP re-sending a revision under a new MessageId, a redelivery) is answered DUPLICATE by OA and does not reopen an
-item the manager read. Times are read as ``xs:dateTime`` (``hub.validation.instants``); a time no ``datetime``
+summary) and in its MessageId, derived from that content and from the id the hub gave the push
+(``to_read_message_id``): a redelivered push is answered DUPLICATE by OA and does not reopen an item the manager
+read, while a correction that brings back an earlier content (A, then B, then A again at one revision) is a new
+message that replaces B. Times are read as ``xs:dateTime`` (``hub.validation.instants``); a time no ``datetime``
 holds is refused (``InconsistentNotice``), as the bulletin and the workflow refuse it.
 
 Pure functions over lxml elements (no I/O), unit-tested on the schema examples.
@@ -24,7 +25,7 @@ from hub.gateways import command_element, forward_document, timestamp
 from hub.validation.instants import InstantUnreadable, read_instant
 from hub.validation.namespaces import COMMON_NS, NSP_NS, OA_NS
 
-__all__ = ["NSP_NS", "OA_NS", "InconsistentNotice", "OaItem", "OutageNotice", "closing_document",
+__all__ = ["NSP_NS", "OA_NS", "InconsistentNotice", "OaItem", "OutageNotice", "closing_document", "content_message_id",
            "is_notice_to_read", "item", "notice_sent_at", "outage_notice", "push_document", "to_read_document",
            "to_read_item_id", "to_read_message_id", "versioned_push"]
 
@@ -165,12 +166,23 @@ def to_read_item_id(notice: OutageNotice, user_id: str) -> str:
     return f"toread-{notice.notice_id}-{user_id}"
 
 
-def to_read_message_id(document: etree._Element) -> str:
-    """The MessageId of a notice's to-read push, derived from what it shows (item, so notice and manager; title,
-    so status; summary, so revision and content; priority; link): the same version twice is the same message."""
-    shown = "\n".join(document.findtext(f"{{{OA_NS}}}{name}") or ""
-                       for name in ("ItemId", "UserId", "Title", "Link", "Priority", "Summary"))
-    return "oa-toread-" + hashlib.sha256(shown.encode()).hexdigest()[:40]
+def to_read_message_id(document: etree._Element, push_id: str) -> str:
+    """The MessageId of a notice's to-read push: derived from what it shows (item, so notice and manager; title, so
+    status; summary, so revision and content; priority; link) and from ``push_id``, the id the hub gave this push
+    (derived from the notice message that brought the version, ``Sender.message_id``). The same push redelivered is
+    the same message; the same content brought back by a later correction is another."""
+    return "oa-toread-" + hashlib.sha256(f"{_shown(document)}\n{push_id}".encode()).hexdigest()[:40]
+
+
+def content_message_id(document: etree._Element) -> str:
+    """The MessageId a notice's to-read push carried before the push's id was part of it (from its content alone):
+    what items announced by an earlier version of the hub expect (``ToReadVersions.pushing`` accepts it)."""
+    return "oa-toread-" + hashlib.sha256(_shown(document).encode()).hexdigest()[:40]
+
+
+def _shown(document: etree._Element) -> str:
+    return "\n".join(document.findtext(f"{{{OA_NS}}}{name}") or ""
+                     for name in ("ItemId", "UserId", "Title", "Link", "Priority", "Summary"))
 
 
 def is_notice_to_read(document: etree._Element) -> bool:
@@ -178,14 +190,14 @@ def is_notice_to_read(document: etree._Element) -> bool:
     return _NOTICE_ITEM.fullmatch(document.findtext(f"{{{OA_NS}}}ItemId") or "") is not None
 
 
-def versioned_push(document: etree._Element) -> etree._Element:
-    """A PushToRead of a notice's to-read (``to_read_item_id``) with its MessageId derived from its content
-    (``to_read_message_id``); any other push unchanged."""
+def versioned_push(document: etree._Element, push_id: str) -> etree._Element:
+    """A PushToRead of a notice's to-read (``to_read_item_id``) with its MessageId derived from its content and
+    ``push_id`` (``to_read_message_id``); any other push unchanged."""
     if not is_notice_to_read(document):
         return document
     header_id = document.find(f"{{{OA_NS}}}Header/{{{COMMON_NS}}}MessageId")
     if header_id is not None:
-        header_id.text = to_read_message_id(document)
+        header_id.text = to_read_message_id(document, push_id)
     return document
 
 

@@ -11,7 +11,7 @@ file, so two processes are judged one after the other):
   clearance go to them as well as to the managers of the notice's current areas, so a manager whose area was
   dropped from the notice is still told it changed or ended;
 * per to-read item (``KeptItem``, one per notice and manager): the sequence of the newest version announced for it
-  and the content-derived MessageId of that version's push (``mapping.to_read_message_id``), the sequence OA shows,
+  and the MessageId of that version's push (``mapping.to_read_message_id``), the sequence OA shows,
   and the lease of the push in flight (``versions.ToReadVersions.pushing``), so whichever process sends a push,
   an older version never replaces a newer one in OA.
 
@@ -51,7 +51,7 @@ class KeptItem:
 
     notice_id: str
     wanted: int  # the sequence of the newest version announced for the item
-    wanted_id: str  # the content-derived MessageId of that version's push
+    wanted_id: str  # the MessageId of that version's push (``mapping.to_read_message_id``)
     pushed: int = 0  # the sequence OA shows (0: none pushed yet)
     lease_owner: str = ""  # the push in flight (any process), until ``lease_until``
     lease_until: float = 0.0

@@ -13,7 +13,7 @@ keeps the order itself, in a ``NoticeBook`` (``adapters.oa.notice_book``):
   number of the notice. Its recipients are the managers of its areas **and every manager
   told before** (a revision that moves the notice to another area, and the clearance, reach the managers of the
   area it left); each recipient's item is announced in the same transaction: the version it must show, named by
-  the content-derived MessageId of its push (``mapping.to_read_message_id``).
+  the MessageId of its push (``mapping.to_read_message_id``: its content and the push's own id).
 * ``pushing`` (the ``oa.PushToRead`` handler, in any OA worker process) around one push of a notice's to-read:
   skipped unless the push carries the version announced last for its item and OA does not show it yet; the
   item's pushes are serialised across threads (a lock per item) and across processes (a lease in the book,
@@ -26,7 +26,7 @@ process and kept over restarts; without one, this process's memory. A cleared no
 ``keep_seconds`` after its last change (7 days, as the processed stores keep their records), at most
 ``prune_batch`` with each accepted version. A lease is held at most ``lease_seconds`` (longer than a push may
 take): a worker that died holding one delays the item's next push that long. A resend changes nothing in OA:
-the push's MessageId is derived from its content, so OA answers it DUPLICATE.
+the push's MessageId is derived from its content and its own id, so OA answers it DUPLICATE.
 """
 
 from __future__ import annotations
@@ -146,16 +146,18 @@ class ToReadVersions:
         self.book.close()
 
     @contextmanager
-    def pushing(self, item_id: str, content_id: str) -> Iterator[bool]:
-        """Around one push of item ``item_id`` whose content MessageId is ``content_id``: yields False when it must
-        be skipped (it is not the version announced last for the item, or OA shows that one already); the item's
-        lock and lease are held meanwhile, and what OA shows is recorded once the push returned."""
+    def pushing(self, item_id: str, content_id: str, former_id: str = "") -> Iterator[bool]:
+        """Around one push of item ``item_id`` whose MessageId is ``content_id``: yields False when it must be
+        skipped (it is not the version announced last for the item, or OA shows that one already); the item's
+        lock and lease are held meanwhile, and what OA shows is recorded once the push returned. ``former_id``:
+        the id an earlier version of the hub announced the same push under (``mapping.content_message_id``), so a
+        push announced before an upgrade and delivered after it is not taken for an overtaken one."""
         with self._lock:
             item_lock = self._item_locks.get(item_id)
             if item_lock is None:
                 item_lock = self._item_locks[item_id] = threading.Lock()
         with item_lock:
-            claim = self._claim(item_id, content_id)
+            claim = self._claim(item_id, (content_id, former_id) if former_id else (content_id,))
             if claim is None or claim.sequence == 0:
                 yield claim is None  # not announced: pushed as it is; announced but overtaken: skipped
                 return
@@ -166,7 +168,7 @@ class ToReadVersions:
                 raise
             self._release(item_id, claim, landed=True)
 
-    def _claim(self, item_id: str, content_id: str) -> _Claim | None:
+    def _claim(self, item_id: str, content_ids: tuple[str, ...]) -> _Claim | None:
         """None for an item nobody announced; sequence 0 for a push to skip; else the lease, once no other process
         holds it (waited for, at most until it expires)."""
         token = uuid.uuid4().hex
@@ -176,7 +178,7 @@ class ToReadVersions:
                 kept = page.item(item_id)
                 if kept is None:
                     return None
-                if kept.wanted_id != content_id or kept.pushed >= kept.wanted:
+                if kept.wanted_id not in content_ids or kept.pushed >= kept.wanted:
                     return _Claim(0, token)
                 if not kept.lease_owner or kept.lease_until <= now:
                     page.put_item(item_id, replace(kept, lease_owner=token, lease_until=now + self.lease_seconds))

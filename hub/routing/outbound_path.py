@@ -124,6 +124,10 @@ class Sender:
         self._steps.add(step)
         return step
 
+    def message_id(self, step: str) -> str:
+        """The message id a send at ``step`` of this handler run carries (the step is not taken by asking)."""
+        return derive_message_id(self._cause.message_id, step, self._consumer)
+
     def send(self, document: bytes | etree._Element, *, step: str) -> RouteResult:
         return self._path.send(document, cause=self._cause, step=self._step(step), consumer=self._consumer)
 

@@ -111,8 +111,9 @@ def test_the_pushed_to_read_reaches_oa_and_its_item_id_is_recorded(oa: Oa) -> No
     assert result.processed and result.outcome == f"to-read {item_id}"
     posted = etree.fromstring(oa.route.calls.last.request.content)
     assert posted.findtext(f"{{{OA}}}UserId") == "mgr-0755-01"
-    # a notice's to-read reaches OA under a MessageId derived from what it shows: a resend is OA's duplicate
-    assert posted.findtext(f"{{{OA}}}Header/{{{C}}}MessageId") == to_read_message_id(posted)
+    # a notice's to-read reaches OA under a MessageId derived from what it shows and the push's id: a redelivery
+    # is OA's duplicate
+    assert posted.findtext(f"{{{OA}}}Header/{{{C}}}MessageId") == to_read_message_id(posted, push.message_id)
 
 
 def test_a_notice_for_areas_without_managers_sends_nothing(oa: Oa) -> None:

@@ -1,6 +1,7 @@
 """The OA adapter keeps the newest version of a notice in the managers' to-reads (audit of the bulletin): a stale
-revision after the clearance pushes nothing, the same revision re-sent pushes nothing and reaches OA under the same
-MessageId, a push overtaken by a newer one of its item is skipped, times are read as xs:dateTime."""
+revision after the clearance pushes nothing, the same revision re-sent pushes nothing, a correction back to an earlier
+content reaches OA as a new message, a push overtaken by a newer one of its item is skipped, times are read as
+xs:dateTime."""
 
 from __future__ import annotations
 
@@ -52,13 +53,36 @@ def test_the_same_revision_resent_pushes_nothing_and_keeps_its_message_id(oa: Oa
     answer_with(oa, push)
     assert oa.client.send(push).processed
     first = etree.fromstring(oa.route.calls.last.request.content)
-    assert first.findtext(f"{{{OA}}}Header/{{{C}}}MessageId") == to_read_message_id(first)
-    # the same to-read content under another command id (a resend after a restart) is the same OA message
-    twin = Envelope("another-command-id-0001", push.command_type, push.source_system, push.payload)
-    assert oa.client.send(twin).processed
-    second = etree.fromstring(oa.route.calls.last.request.content)
-    assert (second.findtext(f"{{{OA}}}Header/{{{C}}}MessageId")
-            == first.findtext(f"{{{OA}}}Header/{{{C}}}MessageId"))
+    assert first.findtext(f"{{{OA}}}Header/{{{C}}}MessageId") == to_read_message_id(first, push.message_id)
+
+
+def test_a_correction_back_to_an_earlier_content_reaches_oa_as_a_new_message(oa: Oa) -> None:  # noqa: F811
+    """A, then B, then A again at one revision (NSP corrected its correction): the third push shows what the first
+    showed, yet OA must take it (its MessageId is not the first's, which OA would answer DUPLICATE, keeping B)."""
+    sent = {"nsp-a": b"09:10:00", "nsp-b": b"09:20:00", "nsp-a-again": b"09:30:00"}
+    corrected = {"nsp-b": {"<nsp:Title>": b"<nsp:Title>Corrected: "}}
+    ids = []
+    for message_id, at in sent.items():
+        before = len(oa.client.sent)
+        assert oa.client.send(fault(message_id, **{"09:10:00": at, **corrected.get(message_id, {})})).processed
+        (push, _), *_ = oa.client.sent[before:]
+        answer_with(oa, push)
+        result = oa.client.send(push)
+        assert result.processed and "overtaken" not in (result.outcome or "")
+        posted = etree.fromstring(oa.route.calls.last.request.content)
+        ids.append(posted.findtext(f"{{{OA}}}Header/{{{C}}}MessageId"))
+    assert len(set(ids)) == 3
+
+
+def test_a_push_announced_before_the_upgrade_is_pushed_after_it() -> None:
+    """Items announced under the former content-only MessageId are still pushed (not taken for overtaken)."""
+    versions = ToReadVersions()
+    versions.offer("FLT-20261123-0007", NoticeVersion(1, False), "f1", "nsp-1", managers=("mgr",),
+                   announce=lambda user: ("toread-FLT-20261123-0007-mgr", "oa-toread-former"))
+    with versions.pushing("toread-FLT-20261123-0007-mgr", "oa-toread-new", "oa-toread-former") as wanted:
+        assert wanted
+    with versions.pushing("toread-FLT-20261123-0007-mgr", "oa-toread-new", "oa-toread-former") as wanted:
+        assert not wanted  # OA shows it now
 
 
 def test_a_changed_notice_that_kept_its_revision_is_pushed(oa: Oa) -> None:  # noqa: F811
