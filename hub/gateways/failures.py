@@ -35,11 +35,24 @@ from hub.gateways.deadline import AnswerTooLarge
 from hub.observability.logging import mask_msisdn
 from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import ParserLimits, parse_document
-from hub.workers.errors import CallsHeldBack, PermanentError, TransientError
+from hub.workers.errors import CallsHeldBack, PermanentError, SystemAnsweredFailure, TransientError
 
-__all__ = ["MAX_ERROR_BYTES", "THROTTLED_STATUS", "InvalidAnswer", "SystemRefused", "SystemThrottled",
-           "SystemUnavailable", "error_answer", "failure_of", "fault_code", "fault_failure", "retry_after",
-           "retry_after_seconds", "status_failure"]
+__all__ = [
+    "MAX_ERROR_BYTES",
+    "THROTTLED_STATUS",
+    "InvalidAnswer",
+    "SystemFailed",
+    "SystemRefused",
+    "SystemThrottled",
+    "SystemUnavailable",
+    "error_answer",
+    "failure_of",
+    "fault_code",
+    "fault_failure",
+    "retry_after",
+    "retry_after_seconds",
+    "status_failure",
+]
 
 RETRYABLE_STATUS = frozenset({408, 429})
 THROTTLED_STATUS = frozenset({408, 429, 503})  # "try again later" whatever the body says (a Client fault too)
@@ -56,6 +69,11 @@ class SystemUnavailable(TransientError):
         super().__init__(mask_msisdn(f"{system} {operation}: {reason}"))
         self.system = system
         self.operation = operation
+
+
+class SystemFailed(SystemUnavailable, SystemAnsweredFailure):
+    """The system answered that it failed on the call (a SOAP Server or Receiver fault, an HTTP 500 with its error
+    document): transient, and counted as the message's attempt even when the circuit then holds calls back."""
 
 
 class SystemThrottled(SystemUnavailable, CallsHeldBack):
@@ -117,7 +135,7 @@ def fault_failure(system: str, operation: str, code: str | None,
     local = fault_code(code)
     kind = local.split(".", 1)[0].lower()
     if kind in ("server", "receiver"):
-        return SystemUnavailable(system, operation, f"SOAP fault {local}: {message}")
+        return SystemFailed(system, operation, f"SOAP fault {local}: {message}")
     return SystemRefused(system, operation, local or "Fault", str(message))
 
 
@@ -153,6 +171,8 @@ def status_failure(system: str, operation: str, status: int, text: str,
     line = f"HTTP {status} {text}".rstrip()
     if status in THROTTLED_STATUS and retry_after is not None:
         return SystemThrottled(system, operation, f"{line}: {said}" if said else line, retry_after)
+    if status == 500 and said:  # the system's own error document: it is up, and failed on this call
+        return SystemFailed(system, operation, f"{line}: {said}")
     if status >= 500 or status in RETRYABLE_STATUS or status == 0:
         return SystemUnavailable(system, operation, f"{line}: {said}" if said else line)
     return SystemRefused(system, operation, str(status), said or line, error_code=(error[0] or None) if error else None)

@@ -28,7 +28,14 @@ message it handles)::
 from hub.routing.outbound import BrokerOutbound, Outbound, RecordingOutbound, Sender
 from hub.workers.classify import Classification, Classifier, Verdict
 from hub.workers.dlq import DeadLetter, DeadLetterQueues, ReplayReport
-from hub.workers.errors import BusinessRejection, CallsHeldBack, PermanentError, TransientError, UnknownCommandError
+from hub.workers.errors import (
+    BusinessRejection,
+    CallsHeldBack,
+    PermanentError,
+    SystemAnsweredFailure,
+    TransientError,
+    UnknownCommandError,
+)
 from hub.workers.processor import Action, Decision, Processor
 from hub.workers.registry import HandlerContext, HandlerRegistry, HandlerSpec
 from hub.workers.reply import Reply, error_document
@@ -58,6 +65,7 @@ __all__ = [
     "RetryPolicy",
     "SendResult",
     "Sender",
+    "SystemAnsweredFailure",
     "TransientError",
     "UnknownCommandError",
     "Verdict",

@@ -1,13 +1,14 @@
 """What a ``Processor`` (``hub.workers.processor``) decides about a message (``Decision``: ``Action`` and what the
 worker needs to carry it out), and how it decides about a failure: the ``Classifier``'s verdict makes it a
 ``RETRY`` through the next delay tier (``Decision.headers``: the failure headers of the retried copy), ``DEAD``
-(permanent, or retries exhausted) or ``WAIT`` (the system is down: no attempt counted).
+(permanent, or retries exhausted) or ``WAIT`` (the system is down: no attempt counted but the failures it answered
+this delivery's calls with before it held them back).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -53,24 +54,23 @@ class FailureDecisions:
     tiers: tuple[str, ...]
     delays: tuple[float, ...]
     classifier: Classifier
+    most_attempts: int  # the bound on a message's handler attempts (``hub.workers.retry.max_total_attempts``)
 
     def failed(self, message: Message, exc: Exception, envelope: Envelope | None = None) -> Decision:
         """The decision for a first attempt that raised ``exc`` (RETRY, DEAD or WAIT), as ``process`` makes it."""
         return self._failed(message, exc, used=1, envelope=envelope)
 
-    def _failed(self, message: Message, exc: Exception, used: int, envelope: Envelope | None = None) -> Decision:
+    def _failed(self, message: Message, exc: Exception, used: int, envelope: Envelope | None = None,
+                answered: Sequence[BaseException] = ()) -> Decision:
+        """``used``: this delivery's attempts, the one that raised ``exc`` included; ``answered``: the failures the
+        system answered with (``SystemAnsweredFailure``) in the attempts before it, retried in-process."""
         found = self.classifier(exc)
         if found.waits:
-            return self._waiting(message, exc, found.reason, envelope)
+            if not answered:
+                return self._waiting(message, exc, found.reason, envelope)
+            return self._held_back_after_calls(message, exc, found.reason, answered, envelope)
         attempts = h.attempts_so_far(message) + used
-        now = h.now_iso()
-        headers: dict[str, Any] = {
-            h.ATTEMPTS: attempts,
-            h.FIRST_FAILURE: h.text(message.headers.get(h.FIRST_FAILURE, now)),
-            h.LAST_FAILURE: now,
-            h.LAST_ERROR: found.reason,
-            h.ERROR_CLASS: type(exc).__name__,
-        }
+        headers = self._failure_headers(message, attempts, found.reason, exc)
         extra = {**self.log_extra(message, envelope), "attempts": attempts, "error": found.reason}
         trips = message.retry_count
         if found.transient and trips < len(self.tiers):
@@ -85,16 +85,49 @@ class FailureDecisions:
         headers.update({h.DEAD_REASON: reason, h.DEAD_KIND: kind})
         return Decision(Action.DEAD, message.message_id, attempts=attempts, reason=reason, kind=kind, headers=headers)
 
-    def _waiting(self, message: Message, exc: Exception, reason: str, envelope: Envelope | None) -> Decision:
-        """The system is down: the message waits, and none of this delivery's failures count (a trial call that
-        failed and reopened the circuit is the system's failure, not the message's)."""
+    def _waiting(self, message: Message, exc: Exception, reason: str, envelope: Envelope | None,
+                 headers: Mapping[str, Any] | None = None) -> Decision:
+        """The system is down: the message waits; ``headers``: the failure headers of the calls this delivery
+        made before it was held back (none: no attempt counted)."""
         retry_in = max(0.0, float(getattr(exc, "retry_in", 0.0)))
         tier, wait = wait_tier(self.tiers, self.delays, retry_in)
         if log.isEnabledFor(logging.DEBUG):  # one line per waiting message per tier TTL: the circuit logs the outage
             log.debug("system unavailable; the message waits", extra={
                 **self.log_extra(message, envelope), "tier": tier, "wait": wait, "error": reason})
-        return Decision(Action.WAIT, message.message_id, attempts=h.attempts_so_far(message), tier=tier, wait=wait,
-                        reason=reason)
+        attempts = int((headers or {}).get(h.ATTEMPTS, h.attempts_so_far(message)))
+        return Decision(Action.WAIT, message.message_id, attempts=attempts, tier=tier, wait=wait, reason=reason,
+                        headers=headers or {})
+
+    def _held_back_after_calls(self, message: Message, exc: Exception, reason: str,
+                               answered: Sequence[BaseException], envelope: Envelope | None) -> Decision:
+        """Held back after the system answered this delivery's calls with failures (``answered``; the last often
+        the half-open trial's, which reopened the circuit): the system is up and the failure may be the
+        message's, so they count, as any attempt that ended does (``hub.workers.retry``), and a message the
+        system always fails on while nothing else calls it is dead-lettered at the bound instead of being the
+        trial of every reopening. A system that is down (timeouts, resets, 502-504) counts nothing here."""
+        attempts = h.attempts_so_far(message) + len(answered)
+        earlier = answered[-1]
+        last = self.classifier(earlier).reason
+        headers = self._failure_headers(message, attempts, last, earlier)
+        if attempts < self.most_attempts:
+            return self._waiting(message, exc, reason, envelope, headers)
+        kind, dead_reason = "exhausted", f"retries exhausted after {attempts} attempts: {last} (then {reason})"
+        log.error("dead-lettering message", extra={**self.log_extra(message, envelope), "attempts": attempts,
+                                                   "error": last, "kind": kind})
+        headers.update({h.DEAD_REASON: dead_reason, h.DEAD_KIND: kind})
+        return Decision(Action.DEAD, message.message_id, attempts=attempts, reason=dead_reason, kind=kind,
+                        headers=headers)
+
+    @staticmethod
+    def _failure_headers(message: Message, attempts: int, reason: str, exc: BaseException) -> dict[str, Any]:
+        now = h.now_iso()
+        return {
+            h.ATTEMPTS: attempts,
+            h.FIRST_FAILURE: h.text(message.headers.get(h.FIRST_FAILURE, now)),
+            h.LAST_FAILURE: now,
+            h.LAST_ERROR: reason,
+            h.ERROR_CLASS: type(exc).__name__,
+        }
 
     def log_extra(self, message: Message, envelope: Envelope | None) -> dict[str, Any]:
         """The facts every log line about ``message`` carries."""

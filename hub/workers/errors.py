@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["BusinessRejection", "CallsHeldBack", "PermanentError", "TransientError", "UnknownCommandError"]
+__all__ = ["BusinessRejection", "CallsHeldBack", "PermanentError", "SystemAnsweredFailure", "TransientError",
+           "UnknownCommandError"]
 
 
 class TransientError(Exception):
@@ -21,6 +22,14 @@ class CallsHeldBack(TransientError):
     def __init__(self, *args: object, retry_in: float = 0.0) -> None:
         super().__init__(*args)
         self.retry_in = retry_in
+
+
+class SystemAnsweredFailure(TransientError):
+    """The system was reached and answered that it failed on this message (a SOAP Server fault, an HTTP 500 with
+    its error document): worth another try, and it counts as the message's attempt even when the system's circuit
+    then holds the next calls back (``hub.workers.decisions``): the system is up, the failure may be this
+    message's, so a message the system always fails on is dead-lettered at the bound while nothing else calls it,
+    rather than being the trial of every reopening of the circuit."""
 
 
 class PermanentError(Exception):

@@ -5,7 +5,9 @@ and consumer* through the ``ProcessedStore`` (key ``"<consumer>:<message id>"``,
 command routed to several consumers takes effect once in each): claim → handler with in-process retries →
 record the outcome (committed) → ``Decision(ACK)``. A failure releases the claim (nothing is recorded)
 and becomes ``RETRY`` (next delay tier) or ``DEAD`` (with the reason); a held-back call (``CallsHeldBack``, an
-open circuit) becomes ``WAIT``: no attempt counted, the message waits for the system (``hub.workers.waiting``).
+open circuit) becomes ``WAIT``: the message waits for the system (``hub.workers.waiting``), no attempt counted but
+the failures the system answered with before it held the calls back (``SystemAnsweredFailure``; at the bound the
+message is dead-lettered).
 The ``Worker`` turns decisions into broker operations; the ``WorkerTestClient`` simulates them.
 
 Each in-process attempt starts clean: a store whose transaction holds the effect (the work-order store) undoes a
@@ -43,9 +45,10 @@ from hub.validation.audited import audited_command_types
 from hub.workers.attempts import HandlerAttempts, decode_envelope
 from hub.workers.classify import Classifier
 from hub.workers.decisions import Action, Decision, FailureDecisions
+from hub.workers.errors import SystemAnsweredFailure
 from hub.workers.fingerprint import answer_for, answered_unkept, reused_id_error, seal
 from hub.workers.registry import OUTBOUND, HandlerRegistry
-from hub.workers.retry import RetryPolicy, run_with_retries
+from hub.workers.retry import RetryPolicy, max_total_attempts, run_with_retries
 
 __all__ = ["Action", "Decision", "Processor"]
 
@@ -78,6 +81,7 @@ class Processor(HandlerAttempts, FailureDecisions):
         self.delays = delays  # the tiers' TTLs in seconds (empty: unknown; a held-back message waits in the first)
         self.dependencies = dict(dependencies or {})
         self.policy = policy or RetryPolicy()
+        self.most_attempts = max_total_attempts(self.policy, len(self.tiers))
         self.classifier = classifier or Classifier()
         self.metrics = metrics
         self.outbound = outbound
@@ -97,10 +101,16 @@ class Processor(HandlerAttempts, FailureDecisions):
         except Exception as exc:
             return self._failed(message, exc, used=1)
         used = 0
+        answered: list[BaseException] = []  # failures the system answered with, retried in-process (they count)
 
         def attempt(n: int) -> None:
             nonlocal used
             used = n
+
+        def retried(_n: int, exc: BaseException) -> None:
+            if isinstance(exc, SystemAnsweredFailure):
+                answered.append(exc)
+            self._count_in_process_retry()
 
         try:
             with self.store.claim(self.key(mid)) as claim:
@@ -114,7 +124,7 @@ class Processor(HandlerAttempts, FailureDecisions):
                     self.classifier,
                     sleep=self._sleep,
                     on_attempt=attempt,
-                    on_retry=lambda _n, _e: self._count_in_process_retry(),
+                    on_retry=retried,
                 )
                 sealed = seal(reply, envelope, commands=self.store.keeps_fingerprints,
                               kept=envelope.command_type not in self.audited)
@@ -128,7 +138,7 @@ class Processor(HandlerAttempts, FailureDecisions):
             log.info("message claimed by another worker; deferring", extra=self.log_extra(message, envelope))
             return Decision(Action.BUSY, mid)
         except Exception as exc:
-            return self._failed(message, exc, used=max(used, 1), envelope=envelope)
+            return self._failed(message, exc, used=max(used, 1), envelope=envelope, answered=answered)
         log.info("message processed", extra={**self.log_extra(message, envelope), "outcome": outcome})
         return Decision(Action.ACK, mid, outcome=outcome, attempts=used, reply=reply)
 

@@ -159,7 +159,7 @@ class WorkerTestClient:
                 message = retry_copy(message, self.queue, decision)
                 continue
             if decision.action is Action.WAIT:
-                copy = wait_copy(message, self.queue, decision.reason or "")
+                copy = wait_copy(message, self.queue, decision.reason or "", decision.headers)
                 if on_wait is None:
                     return SendResult(decision, deliveries, waiting_copy=copy)
                 on_wait(decision.wait or 0.0)

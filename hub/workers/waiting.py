@@ -1,12 +1,15 @@
 """Waiting out a system that is down: where a held-back message waits, and the copy that waits there.
 
 A handler whose call is held back (``CallsHeldBack``: the system's circuit is open, ``retry_in`` seconds until
-a trial call) gets ``Action.WAIT`` from the ``Processor``: no attempt is counted, nothing is retried in-process,
-and the message is republished to the *shortest delay tier at least as long as* ``retry_in`` (the longest tier
-if none is) with its trip count (``x-retry-count``) and failed attempts unchanged. It comes back when the
-system may be up again; if it still is not, it waits again. So an outage of any length dead-letters nothing,
-costs one publish per waiting message per tier TTL and no call to the system, and when the circuit closes the
-backlog flows. ``x-onepoint-waits`` counts the waits (for the DLQ tool and the curious; never a bound).
+a trial call) gets ``Action.WAIT`` from the ``Processor``: nothing is retried in-process, and the message is
+republished to the *shortest delay tier at least as long as* ``retry_in`` (the longest tier if none is) with its
+trip count (``x-retry-count``) unchanged and no attempt counted but the calls this delivery made before it was
+held back (a half-open trial that failed among them: a message the system always fails on, while nothing else
+calls it, is dead-lettered at the bound of ``hub.workers.retry`` instead of being the trial of every reopening).
+It comes back when the system may be up again; if it still is not, it waits again. So an outage of any length
+dead-letters nothing, costs one publish per waiting message per tier TTL and no call to the system, and when the
+circuit closes the backlog flows. ``x-onepoint-waits`` counts the waits (for the DLQ tool and the curious; never
+a bound).
 
 Why wait in a delay tier rather than pause the queue's consumer: a consumer queue may carry commands for
 more than one system, or commands that need no call at all, which should not stop for one system's outage;
@@ -18,7 +21,8 @@ delivery for ``retry_in`` (at most ``MAX_HOLD`` seconds) and then returns it to 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from hub.transport.message import Message
 from hub.workers import headers as h
@@ -46,8 +50,10 @@ def wait_tier(tiers: Sequence[str], delays: Sequence[float], retry_in: float) ->
     return tier, delay
 
 
-def wait_copy(message: Message, queue: str, reason: str) -> Message:
-    """The copy that waits in a delay tier: back to ``queue`` after the TTL, with no trip and no attempt counted."""
+def wait_copy(message: Message, queue: str, reason: str, failures: Mapping[str, Any] | None = None) -> Message:
+    """The copy that waits in a delay tier: back to ``queue`` after the TTL, with no trip counted; ``failures``: the
+    failure headers of the calls the delivery made before it was held back (``Decision.headers``), else none."""
     return message.for_retry(queue).with_headers(
-        **{h.RETRY_COUNT: message.retry_count, h.WAITS: h.waits_so_far(message) + 1, h.LAST_WAIT: reason}
+        **{**(failures or {}), h.RETRY_COUNT: message.retry_count, h.WAITS: h.waits_so_far(message) + 1,
+           h.LAST_WAIT: reason}
     )

@@ -197,7 +197,7 @@ class Worker:
     def _wait(self, delivery: Delivery, decision: Decision) -> None:
         """The system is down: the copy waits in its tier (or, with no tiers, the delivery is held, then requeued)."""
         if decision.tier is not None:
-            copy = wait_copy(delivery.message, self.queue, decision.reason or "")
+            copy = wait_copy(delivery.message, self.queue, decision.reason or "", decision.headers)
             if not self._forward(delivery, self.broker.config.delay_exchange(decision.tier), copy):
                 return
         else:

@@ -8,14 +8,15 @@ from lxml import etree
 from zeep.exceptions import Fault, TransportError, ValidationError, XMLSyntaxError
 
 from hub.gateways import InvalidAnswer, SystemRefused, SystemUnavailable, failure_of, fault_code
+from hub.gateways.failures import SystemFailed
 from hub.workers import Classifier, PermanentError, TransientError
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.mark.parametrize(("exc", "kind", "code"), [
-    (Fault("busy", code="soap11env:Server"), SystemUnavailable, None),
-    (Fault("down", code="soap:Receiver"), SystemUnavailable, None),
+    (Fault("busy", code="soap11env:Server"), SystemFailed, None),
+    (Fault("down", code="soap:Receiver"), SystemFailed, None),
     (Fault("subscriber not found: 13800138000", code="soap11env:Client.SubscriberNotFound"), SystemRefused,
      "Client.SubscriberNotFound"),
     (Fault("bad password", code="wsse:FailedAuthentication"), SystemRefused, "wsse:FailedAuthentication"),

@@ -28,6 +28,7 @@ from hub.workers import (
     Processor,
     Reply,
     RetryPolicy,
+    SystemAnsweredFailure,
     TransientError,
     Worker,
     WorkerTestClient,
@@ -61,6 +62,10 @@ class SystemHeldBack(SystemDown, CallsHeldBack):
         self.retry_in = retry_in
 
 
+class SystemFault(SystemDown, SystemAnsweredFailure):
+    """Like ``hub.gateways.SystemFailed``: the system answered that it failed (a SOAP Server fault)."""
+
+
 class FakeClock:
     def __init__(self) -> None:
         self.now = 0.0
@@ -75,8 +80,9 @@ class FakeClock:
 class FakeSystem:
     """A backend down during ``[0, outage)`` of ``clock``, behind a circuit breaker. Thread-safe."""
 
-    def __init__(self, clock: Callable[[], float], outage: float, reset: float = RESET) -> None:
-        self.clock, self.outage, self.reset = clock, outage, reset
+    def __init__(self, clock: Callable[[], float], outage: float, reset: float = RESET, *,
+                 failure: type[SystemDown] = SystemDown) -> None:
+        self.clock, self.outage, self.reset, self.failure = clock, outage, reset, failure
         self.calls = 0  # calls that reached the system
         self.refused = 0  # calls held back by the open circuit
         self._failures = 0
@@ -94,7 +100,7 @@ class FakeSystem:
                 self._failures += 1
                 if self._opened_at is not None or self._failures >= FAIL_MAX:  # a failed trial reopens at once
                     self._opened_at = now
-                raise SystemDown("boss", "HTTP 503")
+                raise self.failure("boss", "HTTP 503" if self.failure is SystemDown else "SOAP fault Server")
             self._failures, self._opened_at = 0, None
             return "VIP_GOLD"
 
@@ -186,6 +192,37 @@ def test_a_request_waits_too_and_is_answered_once_the_system_is_back() -> None:
     assert result.processed and result.reply == b"<Tier>VIP_GOLD</Tier>"
     assert result.waits > 0 and client.dead_letters == []
     assert clock.now >= OUTAGE
+
+
+def test_a_message_the_system_always_fails_on_is_dead_lettered_at_the_bound_though_it_opens_the_circuit() -> None:
+    """The system answers this one message with a Server fault for good, and nothing else calls it: its failures
+    open the circuit, and each half-open trial is its own call. The answered failures count, so it is
+    dead-lettered after the bound of attempts (it was called for ever, waiting between trials)."""
+    clock = FakeClock()
+    system = FakeSystem(clock, float("inf"), failure=SystemFault)
+    done: Counter[str] = Counter()
+    client = WorkerTestClient(tier_handlers(system, done), consumer="boss")
+    result = client.send(envelope(), on_wait=clock.advance)
+    assert result.dead and result.waits > 0
+    assert system.calls == client.max_attempts == 12
+    (letter,) = client.dead_letters
+    assert letter.headers[h.DEAD_KIND] == "exhausted"
+    assert letter.headers[h.DEAD_REASON].startswith("retries exhausted after 12 attempts: ")
+    assert "SOAP fault Server" in letter.headers[h.DEAD_REASON]
+
+
+def test_a_waiting_copy_carries_the_answered_failures_it_counted() -> None:
+    clock = FakeClock()
+    system = FakeSystem(clock, float("inf"), failure=SystemFault)
+    for _ in range(FAIL_MAX - 1):  # one failure short of opening the circuit
+        with pytest.raises(SystemFault):
+            system.call()
+    client = WorkerTestClient(tier_handlers(system, Counter()), consumer="boss")
+    result = client.send(envelope())
+    assert result.waiting and result.attempts == 1  # its call opened the circuit, the retry was held back
+    copy = result.waiting_copy
+    assert copy is not None and copy.headers[h.ATTEMPTS] == 1 and copy.retry_count == 0
+    assert "SOAP fault Server" in copy.headers[h.LAST_ERROR]
 
 
 def test_a_ten_minute_outage_dead_letters_nothing_and_the_backlog_flows_once_when_it_ends() -> None:
