@@ -6,8 +6,11 @@ hyphens, the dashes U+2010-U+2015 and the minus sign U+2212, ``/``, ``_``, ``~``
 spaces), its first three digits in brackets, a ``+86`` / ``86`` / ``0086`` prefix. ``138-0013-8000``,
 ``+86 138 0013 8000``, ``138—0013—8000``, ``(138)0013-8000``, ``138/0013/8000`` and ``１３８００１３８０００`` are
 all one number.
-A number glued to a letter or another digit is part of something else (an id such as ``71ffd13312345066bc…``)
-and is left as it is, as is a dotted IPv4 address.
+A number glued to another digit or to a hex letter (a-f, A-F) is part of something else (a uuid4 hex message id
+such as ``71ffd13312345066bc…``, in every log line, which masking would make untraceable) and is left as it is, as
+is a dotted IPv4 address. Glued to any other letter (g-z, G-Z, a letter beyond ASCII) it is still a number:
+``8613501105566x`` (a CalledNumber that fails its XSD, quoted in the reason) and ``cs13501105566`` (a DSMP
+MessageId) are masked.
 
 Two ways to mask what is found: `mask_msisdn` (the logs and what the CLI prints: ``138****8000``, the first
 three and last four digits kept, the prefix and separators dropped) and `mask_numbers_in` (the audit rows:
@@ -29,13 +32,15 @@ __all__ = ["fold", "mask_msisdn", "mask_msisdn_tail", "mask_numbers_in"]
 # makes the full-width and small forms (－ ／ ， ～ ＿ （ ）) these ASCII ones.
 _SEP_CLASS = r"[\s.\-/_~,\u00b7\u200b-\u200d\u2010-\u2015\u2060\u2212\ufeff]"
 _SEP = rf"{_SEP_CLASS}{{0,2}}"
-_ALNUM = "[0-9A-Za-z]"  # what a number must not be glued to, before or after
+# What a number must not be glued to, before or after (in the folded text): a digit or a hex letter, so that no
+# run of a hex id is masked; a number glued to "x", "cs" or "号" is masked.
+_ID_CHAR = "[0-9A-Fa-f]"
 _PREFIX = rf"(?:\+|00)?86{_SEP}"
-_PLAIN = rf"(?<!{_ALNUM})(?:{_PREFIX})?1{_SEP}[3-9]{_SEP}[0-9]{_SEP}[0-9]"  # its first four digits
-_BRACKETED = rf"(?:(?<!{_ALNUM}){_PREFIX})?\(1[3-9][0-9]\){_SEP_CLASS}?[0-9]"  # "(139)1234-5678", "(139) 1234…"
+_PLAIN = rf"(?<!{_ID_CHAR})(?:{_PREFIX})?1{_SEP}[3-9]{_SEP}[0-9]{_SEP}[0-9]"  # its first four digits
+_BRACKETED = rf"(?:(?<!{_ID_CHAR}){_PREFIX})?\(1[3-9][0-9]\){_SEP_CLASS}?[0-9]"  # "(139)1234-5678", "(139) 1234…"
 # "(?=[18+0(])": a number's first character ("1", "86", "+86", "0086", "(") tried first, before the alternatives
 # (a third of the full scan's cost: bench/README.md)
-_MOBILE = re.compile(rf"(?=[18+0(])(?:{_PLAIN}|{_BRACKETED})(?:{_SEP}[0-9]){{7}}(?!{_ALNUM})")
+_MOBILE = re.compile(rf"(?=[18+0(])(?:{_PLAIN}|{_BRACKETED})(?:{_SEP}[0-9]){{7}}(?!{_ID_CHAR})")
 _IPV4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 
 # The quick search first (`_quick_ascii`, `_quick_other`): any number matches it, most texts do not. An ASCII text
