@@ -3,22 +3,29 @@
 BOSS refuses an MSISDN it does not know with the SOAP fault ``Client.SubscriberNotFound``: that refusal is an
 answer (``SubscriberNotFound``, a ``BusinessRejection`` with code ``subscriber-not-found``); every other failure
 comes out of the gateway classified (transient: retried; permanent: dead-lettered with the reason).
+
+Every answer passes ``_call``, which refuses one about another subscriber than the one asked (an ``InvalidAnswer``,
+dead-lettered): a BOSS (or a proxy before it) that mixes answers up must not hand the caller another customer's
+tier or record, nor have the ingress cache it. QueryCustomerTier names the MSISDN in ``Msisdn``, QuerySubscriber in
+``Subscriber/Msisdn``; SyncHLR's answer names none (its Ack's MessageId is checked by the gateway).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from lxml import etree
 
-from adapters.boss.mapping import CustomerTier, HlrSync, customer_tier, hlr_sync
-from hub.gateways import SoapGateway, SystemRefused
+from adapters.boss.mapping import BOSS_NS, CustomerTier, HlrSync, customer_tier, hlr_sync
+from hub.gateways import InvalidAnswer, SoapGateway, SystemRefused
 from hub.observability.logging import mask_msisdn
 from hub.workers.errors import BusinessRejection
 
 __all__ = ["SUBSCRIBER_NOT_FOUND", "BossClient", "SubscriberNotFound"]
 
 SUBSCRIBER_NOT_FOUND = "Client.SubscriberNotFound"  # BOSS's fault code for an unknown MSISDN
+log = logging.getLogger("onepoint.adapters.boss")
 
 
 class SubscriberNotFound(BusinessRejection):
@@ -47,11 +54,26 @@ class BossClient:
 
     def _call(self, operation: str, arguments: dict[str, Any]) -> etree._Element:
         try:
-            return self.gateway.call(operation, **arguments)
+            answer = self.gateway.call(operation, **arguments)
         except SystemRefused as refused:
             if refused.code == SUBSCRIBER_NOT_FOUND:
                 raise SubscriberNotFound(str(arguments.get("Msisdn", ""))) from refused
             raise
+        if "Msisdn" in arguments:
+            self._check_subscriber(operation, str(arguments["Msisdn"]).strip(), answer)
+        return answer
+
+    def _check_subscriber(self, operation: str, asked: str, answer: etree._Element) -> None:
+        """``InvalidAnswer`` when ``answer`` names another MSISDN than ``asked`` (any ``Msisdn`` in it: the
+        tier's, the subscriber record's)."""
+        for named in answer.iter(f"{{{BOSS_NS}}}Msisdn"):
+            answered = (named.text or "").strip()
+            if answered != asked:
+                log.warning("BOSS answered about another subscriber than the one asked; answer refused",
+                            extra={"operation": operation, "asked": mask_msisdn(asked),
+                                   "answered": mask_msisdn(answered)})
+                raise InvalidAnswer(self.gateway.system, operation, "the answer is about another subscriber: "
+                                    f"asked …{asked[-4:]}, answered …{answered[-4:]}")
 
     def close(self) -> None:
         self.gateway.close()

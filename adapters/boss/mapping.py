@@ -36,6 +36,7 @@ __all__ = [
     "tier_arguments",
     "tier_order",
     "with_effective_tier",
+    "xs_boolean",
 ]
 
 _XS = "http://www.w3.org/2001/XMLSchema"
@@ -222,4 +223,10 @@ def hlr_sync(document: etree._Element) -> HlrSync:
         FieldChange(_text(e, "Field") or "", _text(e, "HlrValue") or "", _text(e, "BossValue") or "")
         for e in document.iterfind(f"{{{BOSS_NS}}}Change")
     )
-    return HlrSync(changed=_text(document, "Changed") == "true", changes=changes, document=document)
+    return HlrSync(changed=xs_boolean(_text(document, "Changed")), changes=changes, document=document)
+
+
+def xs_boolean(text: str | None) -> bool:
+    """An ``xs:boolean`` as XSD reads it: "true" or "1" (whitespace collapsed) is true; "false", "0" or absent,
+    false (BOSS's SOAP stack may write ``Changed`` as "1")."""
+    return (text or "").strip() in ("true", "1")

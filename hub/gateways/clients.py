@@ -31,7 +31,8 @@ ClientT = TypeVar("ClientT", bound=Closable)
 
 
 class ThreadClients(Generic[ClientT]):
-    """``get()``: the calling thread's client (made by ``factory`` on its first call); ``close()`` closes them all."""
+    """``get()``: the calling thread's client (made by ``factory`` on its first call); ``discard()`` closes the
+    calling thread's (its next ``get()`` makes a new one); ``close()`` closes them all."""
 
     def __init__(self, factory: Callable[[], ClientT]) -> None:
         self._factory = factory
@@ -51,6 +52,18 @@ class ThreadClients(Generic[ClientT]):
                 self._all.append(client)
             self._local.client = client
         return client
+
+    def discard(self) -> None:
+        """Close the calling thread's client, if it has one: its connection holds what must not be read (a stray
+        answer left on it), so the thread's next call opens a fresh one."""
+        client: ClientT | None = getattr(self._local, "client", None)
+        if client is None:
+            return
+        self._local.client = None
+        with self._lock:
+            if client in self._all:
+                self._all.remove(client)
+        client.close()
 
     def __len__(self) -> int:
         with self._lock:

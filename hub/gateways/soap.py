@@ -6,8 +6,11 @@ a WS-Security UsernameToken (password digest) when the settings name a user, bou
 timeouts of the settings (and the whole answer with their sum), and posts to the configured ``url`` whatever
 address the WSDL names, through its SOAP 1.1 binding (``hub.gateways.soap_binding``: a WSDL may offer SOAP 1.2
 too). zeep builds and signs the request only: it hands back the raw answer (``raw_response``),
-which ``hub.gateways.soap_answers`` reads with the hub's hardened parser and checks against the command set's XSD
-(no zeep objects parsed and rendered back).
+which ``hub.gateways.soap_answers`` reads with the hub's hardened parser (in the charset of its Content-Type when
+its bytes name no encoding) and checks against the command set's XSD (no zeep objects parsed and rendered back),
+and whose Ack must echo the call's ``Header`` MessageId: an answer acknowledging another message is a stray one left
+on the keep-alive connection (``StrayAnswer``, transient), so the calling thread's connection is closed and the
+retry opens a fresh one.
 ``call(operation, **args)`` runs in the calling worker thread (no event loop in between: bench/README.md, flows)::
 
     boss = SoapGateway(settings.adapter("boss"), registry.get("boss"), breakers=breakers, metrics=metrics)
@@ -32,7 +35,7 @@ from hub.gateways.exchange import HttpExchange
 from hub.gateways.failures import InvalidAnswer, failure_of
 from hub.gateways.observed import ObservedCall
 from hub.gateways.settings import GatewaySettings, http_timeout
-from hub.gateways.soap_answers import check_answer, soap_answer
+from hub.gateways.soap_answers import StrayAnswer, check_answer, soap_answer
 from hub.gateways.soap_binding import choose_binding
 from hub.gateways.soap_transport import HttpxTransport, RawAnswer
 from hub.observability.metrics import Metrics
@@ -95,8 +98,15 @@ class SoapGateway:
             response: RawAnswer = getattr(self._service, operation)(**arguments)  # raw_response: what zeep posted got
         except Exception as exc:
             raise failure_of(self.system, operation, exc) from exc
-        return soap_answer(self.system, operation, self.command_set, response.status_code, response.reason,
-                           response.content, self.limits, response.retry_after)
+        try:
+            return soap_answer(self.system, operation, self.command_set, response.status_code, response.reason,
+                               response.content, self.limits, response.retry_after,
+                               message_id=_message_id(arguments), content_type=response.content_type)
+        except StrayAnswer as stray:
+            self._clients.discard()  # what else the connection holds is not ours either: the retry opens a new one
+            log.warning("stray answer refused; the connection closed",
+                        extra={"system": self.system, "operation": operation, "reason": str(stray)})
+            raise
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -108,3 +118,10 @@ class SoapGateway:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+
+def _message_id(arguments: dict[str, Any]) -> str | None:
+    """The ``Header`` MessageId a call sends (a dict, or an object zeep was given), which its answer's Ack echoes;
+    None when it has none."""
+    header = arguments.get("Header")
+    found = header.get("MessageId") if isinstance(header, dict) else getattr(header, "MessageId", None)
+    return None if found is None else str(found)

@@ -2,7 +2,7 @@
 
 zeep builds and signs the request in the calling thread and hands it to ``post_xml``; the request goes out on
 the calling thread's ``HttpExchange`` (``ThreadClients``: httpx's transport, keep-alive, the connect and read
-timeouts of the settings) and its ``RawAnswer`` (status, reason, body) comes back
+timeouts of the settings) and its ``RawAnswer`` (status, reason, body, Content-Type) comes back
 (``zeep.Settings(raw_response=True)``): the gateway reads it (``hub.gateways.soap_answers``). No event loop and no
 thread hand-off per call: before, each call went from the worker thread to the gateway's loop thread and back,
 and httpx's async stack (anyio) cost about as much CPU as the rest of the hub's work per lookup (bench/README.md,
@@ -42,13 +42,15 @@ __all__ = ["HttpxTransport", "RawAnswer"]
 
 @dataclass(frozen=True, slots=True)
 class RawAnswer:
-    """A system's HTTP answer as received: status, reason phrase, the whole body, and the seconds a throttling
-    answer's ``Retry-After`` asks for (408, 429, 503; else None)."""
+    """A system's HTTP answer as received: status, reason phrase, the whole body, the seconds a throttling
+    answer's ``Retry-After`` asks for (408, 429, 503; else None), and its ``Content-Type`` (whose charset reads a
+    body that names no encoding; None when absent)."""
 
     status_code: int
     reason: str
     content: bytes
     retry_after: float | None = None
+    content_type: str | None = None
 
 
 class HttpxTransport(Transport):  # type: ignore[misc]  # zeep is untyped
@@ -81,10 +83,11 @@ class HttpxTransport(Transport):  # type: ignore[misc]  # zeep is untyped
             response = self.clients.get().send("POST", address, content=message, headers=headers)
             try:
                 return RawAnswer(response.status_code, response.reason_phrase, read_answer(response, self.max_bytes),
-                                 retry_after(response))
+                                 retry_after(response), response.headers.get("content-type"))
             finally:
                 response.close()
 
     def get(self, address: str, params: Any, headers: dict[str, str]) -> RawAnswer:
         response = self.wsdl_client.get(address, params=params, headers=headers)  # zeep GETs documents only
-        return RawAnswer(response.status_code, response.reason_phrase, response.content)
+        return RawAnswer(response.status_code, response.reason_phrase, response.content,
+                         content_type=response.headers.get("content-type"))

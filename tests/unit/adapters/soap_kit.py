@@ -4,9 +4,12 @@ and faults for respx to return, envelopes of the schema examples, and gateway se
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import httpx
 from lxml import etree
 
 from hub.config.adapters import AdapterSettings
@@ -73,3 +76,47 @@ def command(path: str, *, message_id: str = "cs-test-00000001", correlation_id: 
     set_name = etree.QName(root).namespace.rsplit(":", 2)[-2]  # urn:onepoint:boss:1 → boss
     return Envelope(message_id=message_id, command_type=f"{set_name}.{etree.QName(root).localname}",
                     source_system="CS", payload=data, correlation_id=correlation_id)
+
+
+def sent_message_id(request_body: bytes) -> str:
+    """The Header MessageId of the SOAP request the hub sent (what BOSS and CRM echo in their Ack)."""
+    found = etree.fromstring(request_body).findtext(f".//{{{C}}}MessageId")
+    assert found, "the request carries no Header MessageId"
+    return found
+
+
+def echoed(answer: bytes, request_body: bytes, encoding: str = "utf-8") -> bytes:
+    """``answer`` (a SOAP envelope) with its Ack's MessageId set to the request's, as BOSS and CRM answer, written
+    in ``encoding`` (no XML declaration: a Content-Type's charset names it)."""
+    envelope = etree.fromstring(answer)
+    for message_id in envelope.iterfind(f".//{{{C}}}MessageId"):  # the Ack's (an answer has no other)
+        message_id.text = sent_message_id(request_body)
+    return etree.tostring(envelope, encoding="unicode").encode(encoding)
+
+
+def echoing(answer: bytes, status: int = 200, headers: dict[str, str] | None = None,
+            encoding: str = "utf-8") -> Callable[..., Any]:
+    """A respx side effect answering ``answer`` with the Ack echoing each request's MessageId."""
+    def respond(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=echoed(answer, request.content, encoding), headers=headers)
+
+    return respond
+
+
+def in_turn(*turns: BaseException | httpx.Response | bytes) -> Callable[..., Any]:
+    """A respx side effect answering each call with the next of ``turns`` (the last again once they run out): an
+    exception is raised, a response returned as it is, a SOAP answer (bytes) answered with HTTP 200 and its Ack
+    echoing the request's MessageId, as BOSS and CRM answer."""
+    calls = 0
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        turn = turns[min(calls, len(turns) - 1)]
+        calls += 1
+        if isinstance(turn, BaseException):
+            raise turn
+        if isinstance(turn, httpx.Response):
+            return turn
+        return httpx.Response(200, content=echoed(turn, request.content))
+
+    return respond

@@ -71,7 +71,9 @@ def boss_gateway(router: respx.MockRouter, document: bytes | None = None, **opti
 
 
 def tier_answer() -> bytes:
-    return envelope_of(example("boss/responses/QueryCustomerTierResponse.xml"))
+    """The example answer, its Ack echoing ``HEADER``'s MessageId (as BOSS echoes the one it is sent)."""
+    document = example("boss/responses/QueryCustomerTierResponse.xml")
+    return envelope_of(document.replace(b"hub-7f3a9c2e41d84b5a", str(HEADER["MessageId"]).encode()))
 
 
 class TestTwoBindings:

@@ -13,7 +13,7 @@ import pytest
 import respx
 
 from hub.gateways import SoapGateway, SystemUnavailable
-from tests.unit.adapters.soap_kit import BASE_URL, WSDL_URL, example, registry, settings, soap_answer, wsdl
+from tests.unit.adapters.soap_kit import BASE_URL, WSDL_URL, echoed, example, registry, settings, soap_answer, wsdl
 
 pytestmark = pytest.mark.unit
 
@@ -31,9 +31,11 @@ class Trickle(httpx.SyncByteStream):
             yield self.body[start:start + size]
 
 
-def tier_answer(msisdn: str = "13800138000") -> bytes:
-    return soap_answer(example("boss/responses/QueryCustomerTierResponse.xml").replace(b"13800138000",
-                                                                                       msisdn.encode()))
+def tier_answer(msisdn: str = "13800138000", message_id: str = "cs-t-00000001") -> bytes:
+    """The example answer about ``msisdn``, its Ack echoing ``message_id`` (``header(1)``'s by default)."""
+    document = example("boss/responses/QueryCustomerTierResponse.xml")
+    return soap_answer(document.replace(b"13800138000", msisdn.encode())
+                       .replace(b"hub-7f3a9c2e41d84b5a", message_id.encode()))
 
 
 def header(number: int) -> dict[str, object]:
@@ -78,7 +80,7 @@ def test_worker_threads_call_at_once_each_getting_its_own_answer(router: respx.M
         with lock:
             inside -= 1
         msisdn = request.content.split(b"Msisdn>", 1)[1].split(b"<", 1)[0].decode()
-        return httpx.Response(200, content=tier_answer(msisdn))
+        return httpx.Response(200, content=echoed(tier_answer(msisdn), request.content))
 
     router.post(BASE_URL).mock(side_effect=answer)
     found: dict[str, str | None] = {}

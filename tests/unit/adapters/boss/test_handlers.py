@@ -21,7 +21,9 @@ from tests.unit.adapters.soap_kit import (
     WSDL_URL,
     C,
     command,
+    echoing,
     example,
+    in_turn,
     registry,
     settings,
     soap_answer,
@@ -71,7 +73,7 @@ def reply_of(result: object) -> etree._Element:
 
 
 def test_tier_lookup_is_answered_from_boss_with_the_callers_ids(boss: Boss) -> None:
-    boss.route.respond(200, content=tier_answer())
+    boss.route.side_effect = echoing(tier_answer())
     result = boss.client.request(command("boss/QueryCustomerTier.valid.xml", message_id="cs-q-00000001"))
     assert result.processed and result.outcome == "tier VIP_GOLD"
     answer = reply_of(result)
@@ -87,9 +89,9 @@ def test_tier_lookup_is_answered_from_boss_with_the_callers_ids(boss: Boss) -> N
 
 
 def test_every_lookup_reaches_boss_the_one_cache_being_the_ingress(boss: Boss) -> None:
-    boss.route.respond(200, content=tier_answer())
+    boss.route.side_effect = echoing(tier_answer())
     boss.client.request(command("boss/QueryCustomerTier.valid.xml", message_id="cs-q-00000001"))
-    boss.route.respond(200, content=tier_answer(brand="SZX"))  # the tier changed in BOSS meanwhile
+    boss.route.side_effect = echoing(tier_answer(brand="SZX"))  # the tier changed in BOSS meanwhile
     again = boss.client.request(command("boss/QueryCustomerTier.valid.xml", message_id="cs-q-00000002",
                                         correlation_id=None))
     assert boss.route.call_count == 2
@@ -116,7 +118,7 @@ def test_an_unknown_subscriber_is_answered_with_a_rejection(boss: Boss) -> None:
     httpx.RemoteProtocolError("peer closed connection"),
 ], ids=["http-503", "server-fault", "connect-timeout", "read-timeout", "reset"])
 def test_a_transient_failure_is_retried_then_answered(boss: Boss, failure: object) -> None:
-    boss.route.side_effect = [failure, httpx.Response(200, content=tier_answer())]
+    boss.route.side_effect = in_turn(failure, tier_answer())
     result = boss.client.request(command("boss/QueryCustomerTier.valid.xml"))
     assert result.processed and result.attempts == 2 and boss.route.call_count == 2
     assert reply_of(result).findtext(f"{{{BOSS}}}EffectiveTier") == "VIP_GOLD"
@@ -126,12 +128,12 @@ def test_a_transient_failure_is_retried_then_answered(boss: Boss, failure: objec
     (httpx.Response(500, content=soap_fault("Client.SchemaValidationError", "bad Msisdn")),
      "refused (Client.SchemaValidationError)"),
     (httpx.Response(404, text="no such endpoint"), "refused (404)"),
-    (httpx.Response(200, content=tier_answer(brand="NOPE")), "fails its XSD"),
+    (tier_answer(brand="NOPE"), "fails its XSD"),
     (httpx.Response(200, content=b"<html>maintenance</html>"), "invalid answer: not XML"),
 ], ids=["client-fault", "http-404", "answer-fails-xsd", "not-soap"])
-def test_a_permanent_failure_is_dead_lettered_at_once_with_the_reason(boss: Boss, failure: httpx.Response,
+def test_a_permanent_failure_is_dead_lettered_at_once_with_the_reason(boss: Boss, failure: httpx.Response | bytes,
                                                                       reason: str) -> None:
-    boss.route.side_effect = [failure]
+    boss.route.side_effect = in_turn(failure)
     result = boss.client.request(command("boss/QueryCustomerTier.valid.xml"))
     assert result.dead and result.attempts == 1 and boss.route.call_count == 1
     assert result.reason is not None and reason in result.reason, result.reason
@@ -155,7 +157,7 @@ def test_repeated_failures_open_the_circuit_and_boss_is_left_alone(boss: Boss) -
 
 @pytest.mark.parametrize("boss", [{"breaker_fail_max": 1, "breaker_reset_seconds": 0.05}], indirect=True)
 def test_after_its_reset_time_a_trial_call_closes_the_circuit(boss: Boss) -> None:
-    boss.route.side_effect = [httpx.Response(503), httpx.Response(200, content=tier_answer())]
+    boss.route.side_effect = in_turn(httpx.Response(503), tier_answer())
     first = boss.client.send(boss.client.message(command("boss/QueryCustomerTier.valid.xml")), follow_retries=False)
     assert boss.breakers.state("boss") == "open" and first.final.action.value == "wait"
     time.sleep(0.1)  # the reset time passes
@@ -166,7 +168,7 @@ def test_after_its_reset_time_a_trial_call_closes_the_circuit(boss: Boss) -> Non
 
 
 def test_hlr_sync_returns_the_diff_to_the_caller(boss: Boss) -> None:
-    boss.route.respond(200, content=soap_answer(example("boss/responses/SyncHLRResponse.xml")))
+    boss.route.side_effect = echoing(soap_answer(example("boss/responses/SyncHLRResponse.xml")))
     result = boss.client.request(command("boss/SyncHLR.valid.xml", message_id="cs-sync-0000001"))
     assert result.outcome == "hlr repaired: 2 field(s)"
     answer = reply_of(result)
@@ -179,7 +181,7 @@ def test_hlr_sync_returns_the_diff_to_the_caller(boss: Boss) -> None:
 
 
 def test_subscriber_query_returns_the_record(boss: Boss) -> None:
-    boss.route.respond(200, content=soap_answer(example("boss/responses/QuerySubscriberResponse.xml")))
+    boss.route.side_effect = echoing(soap_answer(example("boss/responses/QuerySubscriberResponse.xml")))
     answer = reply_of(boss.client.request(command("boss/QuerySubscriber.valid.xml", message_id="cs-sub-0000001")))
     assert answer.findtext(f"{{{BOSS}}}Subscriber/{{{BOSS}}}Brand") == "QQT"
     assert [s.findtext(f"{{{BOSS}}}Code") for s in answer.iterfind(f".//{{{BOSS}}}Service")][:2] == [

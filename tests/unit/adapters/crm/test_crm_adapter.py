@@ -30,7 +30,9 @@ from tests.unit.adapters.soap_kit import (
     WSDL_URL,
     C,
     command,
+    echoing,
     example,
+    in_turn,
     registry,
     settings,
     soap_answer,
@@ -82,7 +84,7 @@ def test_the_answer_gives_the_notice_id() -> None:
 
 
 def test_the_account_manager_is_notified_and_the_notice_id_recorded(crm: Crm) -> None:
-    crm.route.respond(200, content=soap_answer(example("crm/responses/NotifyAccountManagerResponse.xml")))
+    crm.route.side_effect = echoing(soap_answer(example("crm/responses/NotifyAccountManagerResponse.xml")))
     envelope = command("crm/NotifyAccountManager.valid.xml", message_id="hub-n-0000001")
     result = crm.client.send(envelope)
     assert result.processed and result.outcome == "notified AMN20261123000158"
@@ -99,9 +101,8 @@ def test_an_unknown_account_manager_is_dead_lettered_with_the_reason(crm: Crm) -
 
 
 def test_a_reset_connection_is_retried(crm: Crm) -> None:
-    crm.route.side_effect = [httpx.ReadError("connection reset by peer"),
-                             httpx.Response(200, content=soap_answer(
-                                 example("crm/responses/NotifyAccountManagerResponse.xml")))]
+    crm.route.side_effect = in_turn(httpx.ReadError("connection reset by peer"),
+                                    soap_answer(example("crm/responses/NotifyAccountManagerResponse.xml")))
     result = crm.client.send(command("crm/NotifyAccountManager.valid.xml"))
     assert result.processed and result.attempts == 2
 
@@ -161,7 +162,7 @@ def test_the_outage_notice_sends_one_notify_area_outage_to_crm(crm: Crm) -> None
 
 
 def test_crm_tells_the_account_managers_and_whom_is_the_outcome(crm: Crm) -> None:
-    crm.route.respond(200, content=soap_answer(example("crm/responses/NotifyAreaOutageResponse.xml")))
+    crm.route.side_effect = echoing(soap_answer(example("crm/responses/NotifyAreaOutageResponse.xml")))
     crm.client.send(outage())
     ((forwarded, _),) = crm.client.sent
     result = crm.client.send(forwarded)
@@ -176,7 +177,7 @@ def test_crm_tells_the_account_managers_and_whom_is_the_outcome(crm: Crm) -> Non
 
 def test_a_notice_crm_was_told_before_tells_nobody_twice(crm: Crm) -> None:
     repeat = example("crm/responses/NotifyAreaOutageResponse.xml").replace(b">COMPLETED<", b">DUPLICATE<")
-    crm.route.respond(200, content=soap_answer(repeat))
+    crm.route.side_effect = echoing(soap_answer(repeat))
     result = crm.client.send(command("crm/NotifyAreaOutage.valid.xml", message_id="hub-o-0000002"))
     assert result.processed and result.outcome == (
         "FLT-20261123-0007 ACTIVE: told before (2 account manager(s)); nobody told twice")
@@ -187,7 +188,7 @@ def test_no_managed_customer_in_the_areas_is_said(crm: Crm) -> None:
     for told in answer.findall(f"{{{CRM}}}AccountManager"):
         answer.remove(told)
     answer.find(f"{{{CRM}}}AffectedCustomers").text = "0"
-    crm.route.respond(200, content=soap_answer(etree.tostring(answer)))
+    crm.route.side_effect = echoing(soap_answer(etree.tostring(answer)))
     result = crm.client.send(command("crm/NotifyAreaOutage.valid.xml"))
     assert result.outcome == "FLT-20261123-0007 ACTIVE: no VIP or group customer in the areas; no account manager told"
 
@@ -200,7 +201,7 @@ def test_the_told_answer_is_read() -> None:
 
 
 def test_a_busy_crm_is_retried_for_an_area_outage(crm: Crm) -> None:
-    crm.route.side_effect = [httpx.Response(503, text="busy"), httpx.Response(200, content=soap_answer(
-        example("crm/responses/NotifyAreaOutageResponse.xml")))]
+    crm.route.side_effect = in_turn(httpx.Response(503, text="busy"),
+                                    soap_answer(example("crm/responses/NotifyAreaOutageResponse.xml")))
     result = crm.client.send(command("crm/NotifyAreaOutage.valid.xml"))
     assert result.processed and result.attempts == 2 and crm.route.call_count == 2
