@@ -191,6 +191,8 @@ class AdminAPI:
             raise AdminError(405, f"method {method} not allowed here (use {', '.join(allowed)})")
 
     def _faults(self, method: str, fault_id: str | None, body: bytes) -> BufferedResponse:
+        # One clock reading serves both the new fault's window and the answer: read twice, a fault that starts
+        # "now" would be answered inactive (its start later than the instant it is judged at).
         engine, now = self.emulator.faults, self.emulator.clock.now()
         if fault_id is None:
             self._allow(method, "GET", "POST", "DELETE")
@@ -200,7 +202,7 @@ class AdminAPI:
                 engine.clear()
                 log_event(self.emulator.log, logging.INFO, "fault.cleared", emulator=self.emulator.name)
                 return json_response(200, {"cleared": True})
-            fault = engine.add(_json_body(body, required=True))
+            fault = engine.add(_json_body(body, required=True), now=now)
             log_event(self.emulator.log, logging.INFO, "fault.added", emulator=self.emulator.name,
                       **fault.to_json(now))
             return json_response(201, fault.to_json(now))

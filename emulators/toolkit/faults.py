@@ -72,10 +72,13 @@ class FaultEngine:
         self._faults: dict[str, Fault] = {}
         self._ordinal = 0
 
-    def add(self, spec: Mapping[str, Any]) -> Fault:
+    def add(self, spec: Mapping[str, Any], *, now: float | None = None) -> Fault:
+        """Install the fault ``spec`` describes; its relative window (``start_in``, ``duration``, an outage without
+        a window) counts from ``now`` (default: the engine's clock), so a caller that reports on the fault can judge
+        it at the very instant its window was parsed from."""
         with self._lock:
-            fault = parse_fault(spec, fault_id=f"f{self._ordinal + 1}", default_seed=self.seed, now=self.clock.now(),
-                                operations=self.operations)
+            fault = parse_fault(spec, fault_id=f"f{self._ordinal + 1}", default_seed=self.seed,
+                                now=self.clock.now() if now is None else now, operations=self.operations)
             self._ordinal += 1
             self._faults[fault.id] = fault
             return fault

@@ -1,18 +1,22 @@
-"""Walk the chain and name the first row that was altered, removed or moved, or a tail that was cut.
+"""Walk the chain and name the first row that was altered, inserted, removed or moved, or a tail that was cut.
 
-Per row, in sequence order (streamed): a gap in the sequence numbers is a removal; a MAC that does not match the
-row's content is an alteration, unless the row verifies under another nearby sequence number, which means it
-was moved (swapped with the row written there, or renumbered after a removal; a row moved further than
-``WINDOW`` places is reported as altered, still at the right place); a row whose own MAC holds but
-whose predecessor is not the row before it breaks the chain there. After the last row the anchor (committed
-with every row, MAC'd with the key) says whether rows were cut from the end. A value no row can hold (a BLOB
-where text belongs) is an alteration like any other.
+Per row, in sequence order (streamed), :mod:`hub.audit.row_checks` judges the row's own MAC first, then the gap
+before it, then its link to the row before it: a row that fails its MAC was altered or forged, unless it verifies
+under another nearby sequence number (a copy put in, two rows swapped, a row moved, or rows renumbered after a
+removal; a row moved further than ``WINDOW`` places is reported as altered, still at the right place); a row that
+lies beyond the last row a valid anchor names, or is numbered below 1, was inserted, never a sign of missing rows;
+a gap before a row that holds is a removal; a row whose own MAC holds but whose predecessor is not the row before it
+breaks the chain there. After the last row the anchor (committed with every row, MAC'd with the key) says whether
+rows were cut from the end. A value no row can hold (a BLOB where text belongs) is an alteration like any other.
 
 Before all that, the key: a log records the id of the key it was sealed with beside its anchor. Given another
 key, nothing in the log can hold, and the report says so (``KEY``: ``onepoint audit verify`` exits 2, not 1)
 rather than naming row 1 as altered, unless the log's anchor or first row does hold under the given key: then
-it is the log's key and the recorded id was changed (``ANCHOR``). A log written before key ids records none until
-its next append; an alteration found at its first row then says that another key would look the same.
+it is the log's key and the recorded id was changed (``ANCHOR``). Another key is also what a log looks like when
+someone holding no audit key rewrote every row and the anchor under a key of his own: the ``KEY`` report says so,
+and with a head recorded earlier (``--head``) verify tells the two apart: a row that no longer carries the recorded
+MAC, or is gone, is tampering (exit 1) whatever key the auditor holds. A log written before key ids records none
+until its next append; an alteration found at its first row then says that another key would look the same.
 
 Limits, honestly: the anchor lives in the same database, so an attacker who kept an old copy of the whole file
 (rows and anchor) can put the older, shorter state back and the log verifies. Against that, record the head
@@ -25,37 +29,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
 from hub.audit.chain import GENESIS, Anchor, ChainKey
-from hub.audit.entry import AuditRecord
+from hub.audit.row_checks import WINDOW, Finding, Place, Problem, check_row, span
 from hub.audit.storage import EVERY_ROW, AuditSnapshot, AuditStorage, Head, another_key
 
-__all__ = ["Finding", "Problem", "VerifyReport", "verify_chain"]
+__all__ = ["WINDOW", "Finding", "Problem", "VerifyReport", "verify_chain"]
 
-WINDOW = 64  # how far from its place a moved row is looked for (only once a row fails)
 PROGRESS_EVERY = 1000
-
-
-class Problem(StrEnum):
-    ALTERED = "ALTERED"
-    REMOVED = "REMOVED"
-    REORDERED = "REORDERED"
-    TRUNCATED = "TRUNCATED"
-    ANCHOR = "ANCHOR"
-    KEY = "KEY"  # the log was sealed with another key: it cannot be checked with this one
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """The first thing wrong: what, at which sequence number, and the evidence in words."""
-
-    problem: Problem
-    seq: int
-    detail: str
-
-    def __str__(self) -> str:
-        return self.detail if self.problem is Problem.KEY else f"{self.problem} at row {self.seq}: {self.detail}"
+RESEALED = ("; or the log was replaced and re-sealed by someone holding another key: verify with --head and a head"
+            " recorded earlier (`onepoint audit head`) to tell the two apart")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,18 +78,40 @@ def _key_finding(snapshot: AuditSnapshot, key: ChainKey) -> Finding | None:
             first is not None and key.holds(first.prev_mac, first.seq, first.at, first.values, first.mac)):
         return Finding(Problem.ANCHOR, 0, f"the key id recorded beside the anchor ({recorded}) is not this key's"
                        f" ({key.key_id}), yet the log holds under this key: the recorded key id was changed")
-    return Finding(Problem.KEY, 0, another_key(recorded, key.key_id))
+    return Finding(Problem.KEY, 0, another_key(recorded, key.key_id) + RESEALED)
+
+
+def _resealed(snapshot: AuditSnapshot, key: ChainKey, head: Head) -> Finding:
+    """For a log sealed with another key: tampering when the row ``head`` names no longer carries its MAC (or is
+    gone), whatever key the auditor holds; else the question stays the key's (the log was not re-sealed there)."""
+    recorded = snapshot.key_id()
+    sealed = f"the log is now sealed with another key (key id {recorded}, given key id {key.key_id})"
+    if head.seq < 1:  # the head of an empty log names no row
+        return Finding(Problem.KEY, 0, another_key(str(recorded), key.key_id) + RESEALED)
+    row = next((r for r in snapshot.records(start=head.seq, limit=1) if r.seq == head.seq), None)
+    if row is None:
+        return Finding(Problem.REMOVED, head.seq, f"the row the recorded --head names is not in the log, and {sealed}:"
+                       " the log was replaced since the head was recorded")
+    if row.mac != head.mac:
+        return Finding(Problem.ALTERED, head.seq, f"its MAC is not the one recorded with --head, and {sealed}: the"
+                       " log was rewritten and re-sealed since the head was recorded")
+    return Finding(Problem.KEY, 0, another_key(str(recorded), key.key_id) + f" (row {head.seq} still carries the MAC"
+                   " recorded with --head: the log was not re-sealed up to there)")
 
 
 def _walk(snapshot: AuditSnapshot, key: ChainKey, expected_head: Head | None,
           progress: Callable[[int], None] | None) -> VerifyReport:
     key_finding = _key_finding(snapshot, key)
     if key_finding is not None and key_finding.problem is Problem.KEY:
+        if expected_head is not None:
+            return VerifyReport(0, _resealed(snapshot, key, expected_head))
         return VerifyReport(0, key_finding)
+    anchor = snapshot.anchor()
+    anchor_seq = anchor.seq if anchor is not None and key.anchor_holds(anchor) else None
     expected, prev_mac, rows = 1, GENESIS, 0
     for record in snapshot.records(start=EVERY_ROW):  # a row forged below 1 is a row too
         rows += 1
-        finding = _check_row(snapshot, key, record, expected, prev_mac)
+        finding = check_row(snapshot, key, record, Place(expected, prev_mac, anchor_seq))
         if finding is None and expected_head is not None and record.seq == expected_head.seq \
                 and record.mac != expected_head.mac:
             finding = Finding(Problem.ALTERED, record.seq, "its MAC is not the one recorded with --head")
@@ -122,51 +127,13 @@ def _walk(snapshot: AuditSnapshot, key: ChainKey, expected_head: Head | None,
         progress(rows)
     last = expected - 1
     if expected_head is not None and expected_head.seq > last:
-        return VerifyReport(rows, Finding(Problem.TRUNCATED, last + 1, f"rows {_span(last + 1, expected_head.seq)}"
+        return VerifyReport(rows, Finding(Problem.TRUNCATED, last + 1, f"rows {span(last + 1, expected_head.seq)}"
                                           " were cut from the end (the recorded --head names row"
                                           f" {expected_head.seq})"))
-    finding = _check_anchor(key, snapshot.anchor(), last, prev_mac)
+    finding = _check_anchor(key, anchor, last, prev_mac)
     if finding is None and key_finding is not None:
         finding = replace(key_finding, seq=last + 1)
     return VerifyReport(rows, finding)
-
-
-def _span(first: int, last: int) -> str:
-    return f"{first}" if first == last else f"{first}..{last}"
-
-
-def _check_row(snapshot: AuditSnapshot, key: ChainKey, record: AuditRecord, expected: int,
-               prev_mac: bytes) -> Finding | None:
-    if record.seq > expected:
-        return Finding(Problem.REMOVED, expected, f"row(s) {_span(expected, record.seq - 1)} are missing"
-                       f" (the next row present is {record.seq})")
-    if not key.holds(record.prev_mac, record.seq, record.at, record.values, record.mac):
-        return _moved_or_altered(snapshot, key, record)
-    if record.prev_mac != prev_mac:
-        return Finding(Problem.REORDERED, record.seq, f"its own MAC holds but it was not written after the row now"
-                       f" numbered {record.seq - 1} (the chain breaks there: a row was put in from elsewhere)")
-    return None
-
-
-def _written_as(key: ChainKey, record: AuditRecord, candidates: range) -> int | None:
-    return next((seq for seq in candidates if seq != record.seq
-                 and key.holds(record.prev_mac, seq, record.at, record.values, record.mac)), None)
-
-
-def _moved_or_altered(snapshot: AuditSnapshot, key: ChainKey, record: AuditRecord) -> Finding:
-    here = record.seq
-    written_as = _written_as(key, record, range(max(1, here - WINDOW), here + WINDOW + 1))
-    if written_as is None:
-        return Finding(Problem.ALTERED, here, "its MAC does not match its content (a field, its time or a MAC"
-                       " was changed since it was written)")
-    for other in snapshot.records(start=here + 1, limit=WINDOW):
-        if key.holds(other.prev_mac, here, other.at, other.values, other.mac):
-            return Finding(Problem.REORDERED, here, f"it holds the row written as {written_as}, and the row written"
-                           f" as {here} is now at {other.seq} (rows swapped)")
-    if written_as > here:
-        return Finding(Problem.REMOVED, here, f"the row written as {_span(here, written_as - 1)} is gone and the"
-                       f" rows after it were renumbered (row {here} was written as {written_as})")
-    return Finding(Problem.REORDERED, here, f"it holds the row written as {written_as} (moved or copied here)")
 
 
 def _check_anchor(key: ChainKey, anchor: Anchor | None, last: int, last_mac: bytes) -> Finding | None:
@@ -178,7 +145,7 @@ def _check_anchor(key: ChainKey, anchor: Anchor | None, last: int, last_mac: byt
     if not key.anchor_holds(anchor):
         return Finding(Problem.ANCHOR, last + 1, "the anchor fails its MAC (altered)")
     if anchor.seq > last:
-        return Finding(Problem.TRUNCATED, last + 1, f"row(s) {_span(last + 1, anchor.seq)} were cut from the end"
+        return Finding(Problem.TRUNCATED, last + 1, f"row(s) {span(last + 1, anchor.seq)} were cut from the end"
                        f" (the anchor names row {anchor.seq})")
     if anchor.seq < last:
         return Finding(Problem.ANCHOR, anchor.seq + 1, f"the anchor names row {anchor.seq} but the chain goes on to"

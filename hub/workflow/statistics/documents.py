@@ -5,6 +5,10 @@ The window is whole local days of the statistics' time zone: ``Days`` as given (
 ``2026-11-01+08:00``, is the day written), ``CreatedIn`` widened to the days its instants fall on, none: the 30 days
 up to today. A window the statistics cannot read (``figures.check_window``: backwards, outside
 ``EARLIEST_DAY``…``LATEST_DAY``, longer than ``MAX_WINDOW_DAYS``) raises ``BadWindow``.
+
+The answer lists at most ``MAX_OUTAGES`` outages (the schema's ``maxOccurs``): the newest of the window, in the order
+they started like the figures, and ``OutagesTotal`` says how many the window holds in all, so a window with more is
+never silently cut (the figures keep them all: ``onepoint stats`` shows every one).
 """
 
 from __future__ import annotations
@@ -19,12 +23,13 @@ from hub.gateways.documents import timestamp
 from hub.validation.instants import read_instant
 from hub.workflow.statistics.figures import EARLIEST_DAY, LATEST_DAY, BadWindow, Figures, StatisticsQuery
 
-__all__ = ["DEFAULT_DAYS", "statistics_answer", "statistics_query"]
+__all__ = ["DEFAULT_DAYS", "MAX_OUTAGES", "statistics_answer", "statistics_query"]
 
 WO = "urn:onepoint:workorder:1"
 C = "urn:onepoint:common:1"
 NS = {"wo": WO, "c": C}
 DEFAULT_DAYS = 30
+MAX_OUTAGES = 500  # wo:Outage's maxOccurs in QueryStatisticsResponse
 
 
 _XS_DATE = re.compile(r"(-?\d{4,})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?")
@@ -129,7 +134,8 @@ def statistics_answer(envelope: Envelope, figures: Figures, now: datetime) -> et
                             ("Overdue", tier.overdue)):
             _add(element, name, value)
         _optional(element, "Compliance", tier.compliance)
-    for outage in figures.outages[:500]:
+    _add(root, "OutagesTotal", len(figures.outages))
+    for outage in figures.outages[-MAX_OUTAGES:]:  # oldest first: the last are the newest
         element = _add(root, "Outage", None)
         _add(element, "NoticeId", outage.notice_id)
         _optional(element, "Title", outage.title)

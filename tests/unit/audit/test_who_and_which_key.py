@@ -103,7 +103,9 @@ def test_another_key_is_reported_as_such_not_as_tampering(path):
     assert report.other_key and report.finding is not None and report.finding.problem is Problem.KEY
     assert report.summary() == (f"this log was sealed with another key (key id {TEST_KEY.key_id}, given key id"
                                 f" {OTHER_KEY.key_id}): check [audit] key_file / key_env (an unset"
-                                " $ONEPOINT_AUDIT_KEY means the built-in development key)")
+                                " $ONEPOINT_AUDIT_KEY means the built-in development key); or the log was"
+                                " replaced and re-sealed by someone holding another key: verify with --head and"
+                                " a head recorded earlier (`onepoint audit head`) to tell the two apart")
     assert "another-key" not in report.summary()  # ids only, never a key
 
 
