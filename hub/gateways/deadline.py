@@ -15,6 +15,9 @@ helper ends when the resolver does), and the connection is made to the resolved 
 ``socket.create_connection`` does. Outside ``within`` a connection is made as httpcore makes it. An
 ``address_check`` (the event listeners' destination policy) refuses resolved addresses with ``ConnectError``
 naming the reason; the adapters give none.
+
+An answer is read as its raw bytes (bounded by the caller's cap) and decoded of its ``Content-Encoding`` within
+that cap (``hub.gateways.answer_codings``), never through httpx's decoders, which inflate each read whole.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from contextlib import contextmanager
 
 import httpcore
 import httpx
+
+from hub.gateways.answer_codings import AnswerTooLarge, UndecodableAnswer, content_codings, decoded_answer
 
 __all__ = ["AddressCheck", "AnswerTooLarge", "DeadlineBackend", "bounded_transport", "read_answer", "read_within",
            "within"]
@@ -60,25 +65,16 @@ def _left(timeout: float | None, error: type[Exception], what: str) -> float | N
     return left if timeout is None else min(timeout, left)
 
 
-class AnswerTooLarge(ValueError):
-    """A system's answer is larger than the hub reads (announced by its ``Content-Length``, or streamed past the
-    cap): refused before it is read whole."""
-
-    def __init__(self, size: int | None, max_bytes: int) -> None:
-        said = f"announced as {size} bytes" if size is not None else "streamed past the cap"
-        super().__init__(f"the answer is over {max_bytes} bytes ({said}): not read")
-        self.max_bytes = max_bytes
-
-
 def read_answer(response: httpx.Response, max_bytes: int) -> bytes:
     """A successful answer's body, at most ``max_bytes`` (the parser's cap: it would refuse more anyway): a larger
-    ``Content-Length`` is refused before any byte is read, a body streamed past the cap once the cap is passed
-    (``AnswerTooLarge``; close the response, its connection is not reused). Any other answer (an error status)
-    over the cap comes back empty: its status alone says what happened."""
+    ``Content-Length`` is refused before any byte is read, a body streamed or inflated past the cap once the cap
+    is passed (``AnswerTooLarge``; close the response, its connection is not reused), a ``Content-Encoding`` the
+    hub does not decode before any byte is read (``UndecodableAnswer``). Any other answer (an error status) over
+    the cap, or undecodable, comes back empty: its status alone says what happened."""
     if not response.is_success:
         try:
             return read_within(response, max_bytes=max_bytes)
-        except AnswerTooLarge:
+        except (AnswerTooLarge, UndecodableAnswer):
             return b""
     announced = response.headers.get("content-length")
     if announced is not None and announced.strip().isdigit() and int(announced) > max_bytes:
@@ -90,10 +86,13 @@ def read_within(response: httpx.Response, limit: int | None = None, *, max_bytes
     """``response``'s whole body, checked against this thread's deadline after every chunk as well (the sockets
     are bounded by the backend; this bounds a body whatever carries it, a test double's stream too). With
     ``limit``: at most its first ``limit`` bytes as they came (not decoded), the rest left unread (close the
-    response: its connection is closed, not reused). With ``max_bytes``: `AnswerTooLarge` as soon as more than
-    that has come (decoded), nothing more read."""
+    response: its connection is closed, not reused). Otherwise the body as sent, decoded of its
+    ``Content-Encoding`` (``hub.gateways.answer_codings``: never through httpx's decoders, which inflate each read
+    whole); with ``max_bytes``: `AnswerTooLarge` as soon as more than that has come or been inflated, nothing
+    more read."""
+    codings = [] if limit is not None else content_codings(response.headers.get_list("content-encoding"))
     chunks, size = [], 0
-    for chunk in (response.iter_bytes() if limit is None else response.iter_raw()):
+    for chunk in response.iter_raw():
         if limit is not None and size + len(chunk) >= limit:
             chunks.append(chunk[:limit - size])
             break
@@ -105,7 +104,7 @@ def read_within(response: httpx.Response, limit: int | None = None, *, max_bytes
         if at is not None and time.monotonic() > at:
             raise httpx.ReadTimeout("the call's deadline passed before the answer was read: timed out",
                                     request=response.request)
-    return b"".join(chunks)
+    return decoded_answer(b"".join(chunks), codings, max_bytes)
 
 
 def _literal(host: str) -> bool:

@@ -31,11 +31,12 @@ from lxml import etree
 
 from hub.gateways.breaker import Circuit, CircuitBreakers
 from hub.gateways.clients import ThreadClients
+from hub.gateways.echo import StrayAnswer
 from hub.gateways.exchange import HttpExchange
 from hub.gateways.failures import InvalidAnswer, failure_of
 from hub.gateways.observed import ObservedCall
 from hub.gateways.settings import GatewaySettings, http_timeout
-from hub.gateways.soap_answers import StrayAnswer, check_answer, soap_answer
+from hub.gateways.soap_answers import check_answer, soap_answer
 from hub.gateways.soap_binding import choose_binding
 from hub.gateways.soap_transport import HttpxTransport, RawAnswer
 from hub.observability.metrics import Metrics

@@ -10,9 +10,8 @@ Body's single child, checked against the command set's XSD (no zeep objects buil
   ``Client.Throttled``), and with ``Retry-After`` waits that long (``SystemThrottled``);
 * an HTTP status other than 200 without a Fault: 5xx, 408, 429 → transient, other 4xx → permanent;
 * an answer whose ``Ack`` acknowledges another ``MessageId`` than the one the call sent (``message_id``; BOSS and
-  CRM echo it) → ``StrayAnswer``, transient: not this call's answer but one left on a keep-alive connection (a
-  duplicated answer, another message's), whatever operation it answers; the gateway closes that connection and
-  the retry reads a fresh one;
+  CRM echo it) → ``hub.gateways.echo.StrayAnswer``, transient, whatever operation it answers: one left on a
+  keep-alive connection (the gateway closes it and the retry reads a fresh one);
 * anything else that is not one XSD-valid ``<operation>Response`` → ``InvalidAnswer``.
 
 The envelope is read as its bytes say, or, when they name no encoding, in the charset its ``Content-Type`` names
@@ -25,31 +24,25 @@ from __future__ import annotations
 
 from lxml import etree
 
-from hub.gateways.documents import shortened
+from hub.gateways.echo import check_echo
 from hub.gateways.failures import (
     THROTTLED_STATUS,
     InvalidAnswer,
-    SystemUnavailable,
+    answer_codec,
     fault_code,
     fault_failure,
     status_failure,
 )
-from hub.validation.charsets import charset_codec, charset_parameter
 from hub.validation.command_sets import CommandSet
 from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import ParserLimits, parse_document
-from hub.validation.violations import DocumentRefused
 from hub.workers.errors import PermanentError, TransientError
 
-__all__ = ["SOAP11_NS", "SOAP12_NS", "StrayAnswer", "check_answer", "soap_answer"]
+__all__ = ["SOAP11_NS", "SOAP12_NS", "check_answer", "soap_answer"]
 
 SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
 _ENVELOPES = (SOAP11_NS, SOAP12_NS)
-
-
-class StrayAnswer(SystemUnavailable):
-    """An answer acknowledging another message than the call sent: not this call's (left on the connection)."""
 
 
 def soap_answer(system: str, operation: str, command_set: CommandSet, status: int, reason: str, content: bytes,
@@ -61,7 +54,7 @@ def soap_answer(system: str, operation: str, command_set: CommandSet, status: in
     if status != 200 and not content.strip():
         raise status_failure(system, operation, status, reason, retry_after=retry_after)
     try:
-        envelope = parse_document(content, limits, decode_as=_codec(content, content_type))
+        envelope = parse_document(content, limits, decode_as=answer_codec(content, content_type))
     except Exception as exc:
         if status != 200:
             raise status_failure(system, operation, status, reason, retry_after=retry_after) from exc
@@ -80,37 +73,12 @@ def soap_answer(system: str, operation: str, command_set: CommandSet, status: in
     if len(children) != 1:
         raise InvalidAnswer(system, operation, f"the SOAP Body holds {len(children)} elements, not one")
     if message_id is not None:
-        _check_echo(system, operation, children[0], message_id)
+        check_echo(system, operation, children[0], message_id)
     if etree.QName(children[0]).localname != f"{operation}Response":
         raise InvalidAnswer(system, operation, f"{etree.QName(children[0]).text} is not {operation}Response")
     document = _tidy(children[0], command_set)
     check_answer(system, operation, command_set, document)
     return document
-
-
-def _codec(content: bytes, content_type: str | None) -> str | None:
-    """The codec to read ``content`` with because its ``content_type`` names a charset (None: as its bytes say).
-    Lenient, unlike the ingress: a charset the bytes contradict, or one the hub does not know, is a backend's
-    misconfigured server (a Java container adding ``charset=ISO-8859-1`` to a document declaring UTF-8), which
-    nobody here can fix: the bytes' own mark or declaration wins, as it did before the charset was read."""
-    _, _, parameters = (content_type or "").partition(";")
-    charset = charset_parameter(parameters) if parameters else None
-    if charset is None:
-        return None
-    try:
-        return charset_codec(content, charset)
-    except DocumentRefused:
-        return None
-
-
-def _check_echo(system: str, operation: str, answer: etree._Element, message_id: str) -> None:
-    """``StrayAnswer`` when ``answer``'s ``Ack/MessageId`` is not ``message_id`` (an answer without one, which
-    its XSD refuses if it must have one, is left to ``check_answer``)."""
-    namespace = etree.QName(answer).namespace
-    echoed = answer.findtext(f"{{{namespace}}}Ack/{{{COMMON_NS}}}MessageId")
-    if echoed is not None and echoed.strip() != message_id:
-        raise StrayAnswer(system, operation, f"a stray answer: its Ack acknowledges MessageId "
-                          f"{shortened(echoed.strip(), 80)}, not {message_id} (this call's)")
 
 
 def _fault(system: str, operation: str, namespace: str, fault: etree._Element, status: int,

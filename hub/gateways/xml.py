@@ -4,9 +4,14 @@ One ``HttpExchange`` per calling thread (``ThreadClients``: httpx's transport, n
 call it makes (keep-alive), with the connect and read timeouts of the settings and the system's credentials (a
 bearer token, or HTTP basic for a user). A successful answer is read at most up to the parser's cap: a larger
 ``Content-Length`` is refused before its body is read, a body streamed past the cap there (``InvalidAnswer``).
-The answer is parsed with the hub's hardened parser and must be the operation's own ``<operation>Response`` of the
-command set, valid against its XSD. A refusal (any status but 2xx) keeps the ``c:Error`` the system answered with:
-its code and message are the failure's reason (``hub.gateways.failures.error_answer``)::
+A compressed answer (``Content-Encoding``, unasked for) is inflated within that cap too, a coding the hub does not
+decode refused (``hub.gateways.answer_codings``). The answer is parsed with the hub's hardened parser (in the
+charset its ``Content-Type`` names when its bytes name no encoding) and must be the operation's own
+``<operation>Response`` of the command set, valid against its XSD, acknowledging the forwarded document's
+``MessageId``: an answer acknowledging another is a stray one left on the keep-alive connection (transient), so
+the calling thread's connection is closed and the retry opens a fresh one. A refusal (any status but 2xx) keeps
+the ``c:Error`` the system answered with: its code and message are the failure's reason
+(``hub.gateways.xml_answers``)::
 
     nsp = XmlGateway(settings.adapter("nsp"), registry.get("nsp"), breakers=breakers, metrics=metrics)
     answer = nsp.post("NetworkComplaintDispatch", document)   # lxml element: <nsp:...Response>
@@ -21,16 +26,18 @@ import logging
 
 from lxml import etree
 
+from hub.gateways.answer_codings import UndecodableAnswer
 from hub.gateways.breaker import Circuit, CircuitBreakers
 from hub.gateways.clients import ThreadClients
+from hub.gateways.echo import StrayAnswer
 from hub.gateways.exchange import HttpExchange
 from hub.gateways.failures import InvalidAnswer, failure_of
 from hub.gateways.observed import ObservedCall
 from hub.gateways.settings import GatewaySettings, http_timeout
-from hub.gateways.soap_answers import check_answer
+from hub.gateways.xml_answers import forwarded_id, xml_answer
 from hub.observability.metrics import Metrics
 from hub.validation.command_sets import CommandSet
-from hub.validation.parser import ParserLimits, parse_document
+from hub.validation.parser import ParserLimits
 
 __all__ = ["XmlGateway", "basic_credentials"]
 
@@ -67,21 +74,25 @@ class XmlGateway:
         """POST ``document`` (the ``operation`` command) to the system's URL; its XSD-valid answer document."""
         body = document if isinstance(document, bytes) else etree.tostring(document, encoding="UTF-8",
                                                                             xml_declaration=True)
+        message_id = forwarded_id(document, self.limits)
         with ObservedCall(self.system, operation, self.metrics):
-            return self.circuit.call(operation, lambda: self._exchange(operation, body))
+            return self.circuit.call(operation, lambda: self._exchange(operation, body, message_id))
 
-    def _exchange(self, operation: str, body: bytes) -> etree._Element:
+    def _exchange(self, operation: str, body: bytes, message_id: str | None) -> etree._Element:
         try:
             response = self._clients.get().post(self.settings.url, body)
-            response.raise_for_status()
+        except UndecodableAnswer as exc:
+            raise InvalidAnswer(self.system, operation, str(exc)) from exc
         except Exception as exc:
             raise failure_of(self.system, operation, exc) from exc
         try:
-            answer = parse_document(response.content, self.limits)
-        except Exception as exc:
-            raise InvalidAnswer(self.system, operation, f"not a document: {exc}") from exc
-        check_answer(self.system, operation, self.command_set, answer)
-        return answer
+            return xml_answer(self.system, operation, self.command_set, response, self.limits,
+                              message_id=message_id)
+        except StrayAnswer as stray:
+            self._clients.discard()  # what else the connection holds is not ours either: the retry opens a new one
+            log.warning("stray answer refused; the connection closed",
+                        extra={"system": self.system, "operation": operation, "reason": str(stray)})
+            raise
 
     def close(self) -> None:
         self._clients.close()

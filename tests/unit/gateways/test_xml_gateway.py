@@ -58,7 +58,8 @@ def test_a_user_signs_in_with_basic_auth(route: respx.Route) -> None:
     (httpx.Response(400, text="bad"), SystemRefused, r"refused \(400\)"),
     (httpx.Response(200, content=b"not xml"), InvalidAnswer, "not a document"),
     (httpx.Response(200, content=DISPATCH), InvalidAnswer, "is not a response of nsp"),
-    (httpx.Response(200, content=example("nsp/responses/NetworkComplaintReplyResponse.xml")), InvalidAnswer,
+    (httpx.Response(200, content=example("nsp/responses/NetworkComplaintReplyResponse.xml").replace(
+        b"nsp-20261123-110812-0031", b"hub-1a2b3c4d5e6f7081")), InvalidAnswer,  # acknowledging this call's id
      "NetworkComplaintReplyResponse is not NetworkComplaintDispatchResponse"),
     (httpx.Response(200, content=ANSWER.replace(b"<c:Status>COMPLETED", b"<c:Status>MAYBE")), InvalidAnswer,
      "fails its XSD"),

@@ -20,7 +20,7 @@ from hub.gateways import CircuitBreakers, XmlGateway
 from hub.routing.outbound import derive_message_id
 from hub.validation import DocumentValidator
 from hub.workers import WorkerTestClient
-from tests.unit.adapters.soap_kit import BASE_URL, command, example, registry, settings
+from tests.unit.adapters.soap_kit import BASE_URL, command, echoing, example, registry, settings
 
 pytestmark = pytest.mark.unit
 OA = "urn:onepoint:oa:1"
@@ -105,8 +105,8 @@ def test_the_pushed_to_read_reaches_oa_and_its_item_id_is_recorded(oa: Oa) -> No
     oa.client.send(notice())
     (push, _), *_ = oa.client.sent
     item_id = etree.fromstring(push.payload).findtext(f"{{{OA}}}ItemId") or ""
-    oa.route.respond(200, content=example("oa/responses/PushToReadResponse.xml").replace(
-        b"toread-FLT-20261123-0007-r1", item_id.encode()))
+    oa.route.mock(side_effect=echoing(example("oa/responses/PushToReadResponse.xml").replace(
+        b"toread-FLT-20261123-0007-r1", item_id.encode())))
     result = oa.client.send(push)
     assert result.processed and result.outcome == f"to-read {item_id}"
     posted = etree.fromstring(oa.route.calls.last.request.content)

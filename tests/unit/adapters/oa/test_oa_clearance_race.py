@@ -18,7 +18,7 @@ from hub.workers import WorkerTestClient
 from tests.unit.adapters.oa.test_oa_adapter import OA
 from tests.unit.adapters.oa.test_oa_notice_versions import cleared, fault
 from tests.unit.adapters.oa.workers import oa_worker
-from tests.unit.adapters.soap_kit import BASE_URL, example
+from tests.unit.adapters.soap_kit import BASE_URL, echoing, example
 
 pytestmark = pytest.mark.unit
 
@@ -41,7 +41,7 @@ class ReadThenRun(ToReadVersions):
 @contextmanager
 def two_workers(path: Path, oa: respx.Router) -> Iterator[tuple[WorkerTestClient, WorkerTestClient, ReadThenRun]]:
     """Worker A, and worker B whose reading of the kept revision the test can interleave with A's work."""
-    oa.post(BASE_URL).respond(200, content=example("oa/responses/PushToReadResponse.xml"))
+    oa.post(BASE_URL).mock(side_effect=echoing(example("oa/responses/PushToReadResponse.xml")))
     b_versions = ReadThenRun(book=NoticeBookFile(path))
     with oa_worker(path) as a, oa_worker(path, b_versions) as b:
         yield a, b, b_versions

@@ -12,7 +12,7 @@ from adapters.oa import NoticeVersion, ToReadVersions
 from adapters.oa.mapping import to_read_message_id
 from hub.envelope import Envelope
 from tests.unit.adapters.oa.test_oa_adapter import MANAGERS, OA, C, Oa, oa  # noqa: F401 - the fixture
-from tests.unit.adapters.soap_kit import command, example
+from tests.unit.adapters.soap_kit import command, echoing, example
 
 pytestmark = pytest.mark.unit
 
@@ -31,8 +31,8 @@ def cleared(message_id: str, revision: str | None = "2") -> Envelope:
 
 def answer_with(oa: Oa, push: Envelope) -> None:  # noqa: F811
     item_id = etree.fromstring(push.payload).findtext(f"{{{OA}}}ItemId") or ""
-    oa.route.respond(200, content=example("oa/responses/PushToReadResponse.xml").replace(
-        b"toread-FLT-20261123-0007-r1", item_id.encode()))
+    oa.route.mock(side_effect=echoing(example("oa/responses/PushToReadResponse.xml").replace(
+        b"toread-FLT-20261123-0007-r1", item_id.encode())))
 
 
 def test_a_stale_revision_after_the_clearance_pushes_nothing(oa: Oa) -> None:  # noqa: F811

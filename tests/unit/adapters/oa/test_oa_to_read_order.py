@@ -20,7 +20,7 @@ from hub.workers import WorkerTestClient
 from tests.unit.adapters.oa.test_oa_adapter import OA
 from tests.unit.adapters.oa.test_oa_notice_versions import cleared, fault
 from tests.unit.adapters.oa.workers import oa_worker
-from tests.unit.adapters.soap_kit import BASE_URL, example
+from tests.unit.adapters.soap_kit import BASE_URL, echoing, example
 
 pytestmark = pytest.mark.unit
 
@@ -115,7 +115,7 @@ def test_a_lease_a_dead_worker_left_is_taken_over_once_expired(tmp_path: Path) -
 @contextmanager
 def worker(path: Path, oa: respx.Router) -> Iterator[WorkerTestClient]:
     """An OA worker process: its own versions on the shared file, OA answering every push."""
-    oa.post(BASE_URL).respond(200, content=example("oa/responses/PushToReadResponse.xml"))
+    oa.post(BASE_URL).mock(side_effect=echoing(example("oa/responses/PushToReadResponse.xml")))
     with oa_worker(path) as client:
         yield client
 
