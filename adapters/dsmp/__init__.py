@@ -6,7 +6,8 @@ to an operator whose role ``[adapters.dsmp]`` allows (``SmsLogAccess``), for a r
 the hub knows: a work order of the queried subscriber (``WorkOrderLookup`` over the hub's work-order store).
 Every one, allowed, denied or failed, is first written to the hash-chained audit log (``hub.audit``), with the
 caller the hub authenticated and its address: no record leaves before its row is committed. A denied query is
-answered ``c:Error`` with the refusal's code (``adapters.dsmp.refusals``); a query DSMP refuses, ``dsmp-refused``.
+answered ``c:Error`` with the refusal's code (``adapters.dsmp.refusals``); a query DSMP refuses, ``dsmp-refused``;
+a query whose caller stopped waiting is not run (``adapters.dsmp.waiting``, ``caller-stopped-waiting``).
 Emits nothing.
 """
 
@@ -26,9 +27,11 @@ from adapters.dsmp.refusals import (
     QueryRefused,
 )
 from adapters.dsmp.trail import AuditLogTampered, AuditUnavailable
+from adapters.dsmp.waiting import CALLER_STOPPED_WAITING, CallerStoppedWaiting
 from adapters.dsmp.wiring import close, dependencies
 
 __all__ = [
+    "CALLER_STOPPED_WAITING",
     "CONSUMER",
     "INVALID_PERIOD",
     "OTHER_CUSTOMER",
@@ -36,6 +39,7 @@ __all__ = [
     "UNKNOWN_WORK_ORDER",
     "AuditLogTampered",
     "AuditUnavailable",
+    "CallerStoppedWaiting",
     "DsmpClient",
     "DsmpRefused",
     "InMemoryWorkOrders",

@@ -2,15 +2,17 @@
 
 DSMP refuses a query it cannot answer (a period that ends before it starts, a statistics period over a year)
 with HTTP 400 or 409: that refusal is the answer to the caller (``DsmpRefused``, a ``BusinessRejection``, code
-``dsmp-refused``). Every other failure comes out of the gateway classified.
+``dsmp-refused``). Every other failure comes out of the gateway classified. A page of SMS records that does not
+answer the query asked (more records than its ``PageSize``, a record the queried number is no party to) is
+refused as an ``InvalidAnswer`` (permanent), nothing of it passed on.
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
-from adapters.dsmp.mapping import SmsLogPage, SpComplaintStats, sms_log_page, sp_complaint_stats
-from hub.gateways import SystemRefused, XmlGateway
+from adapters.dsmp.mapping import SmsLogPage, SpComplaintStats, page_faults, sms_log_page, sp_complaint_stats
+from hub.gateways import InvalidAnswer, SystemRefused, XmlGateway
 from hub.workers.errors import BusinessRejection
 
 __all__ = ["REFUSAL_STATUSES", "DsmpClient", "DsmpRefused"]
@@ -28,8 +30,13 @@ class DsmpClient:
         self.gateway = gateway
 
     def query_sms_log(self, document: etree._Element) -> SmsLogPage:
-        """One page of a subscriber's SMS records (delivery metadata only, never content)."""
-        return sms_log_page(self._post("QuerySmsLog", document))
+        """One page of a subscriber's SMS records (delivery metadata only, never content), checked against the
+        query ``document``: ``InvalidAnswer`` for a page that does not answer it."""
+        page = sms_log_page(self._post("QuerySmsLog", document))
+        faults = page_faults(page, document)
+        if faults:
+            raise InvalidAnswer(self.gateway.system, "QuerySmsLog", "; ".join(faults))
+        return page
 
     def query_sp_complaint_stats(self, document: etree._Element) -> SpComplaintStats:
         """Complaint figures per SP service in a period."""

@@ -7,9 +7,14 @@
   the handler returned, so no record leaves before its row is committed. A refusal of the hub's is answered
   ``c:Error`` with its code (``role-not-allowed``, ``invalid-period``, ``purpose-unknown-work-order``,
   ``purpose-other-customer``; DSMP is not asked) and audited ``denied``; any other error, before or during the
-  call, is audited ``failed`` and raised again as classified. The one exception: DSMP's circuit is open
-  (``CallsHeldBack``), DSMP was not asked and the query waits; it is audited when it runs. A message delivered
-  again runs again and is audited again (another row with the same message id).
+  call, is audited ``failed`` and raised again as classified: DSMP throttling the query (``SystemThrottled``, it
+  was asked; the query then waits as DSMP said), a page that does not answer the query (``InvalidAnswer``,
+  ``adapters.dsmp.client``). The one exception: DSMP's circuit is open (``CircuitOpenError``), DSMP was not asked
+  and the query waits; it is audited when it runs. A query whose caller stopped waiting (``adapters.dsmp.waiting``)
+  is not sent to DSMP, nor are DSMP's records passed on if they come after that: audited ``failed``, answered
+  ``caller-stopped-waiting`` to nobody. Each attempt leaves its row: a call retried in-process (DSMP failed, then
+  answered) leaves a ``failed`` row and then an ``allowed`` one. A message delivered again runs again and is
+  audited again (another row with the same message id).
 * ``dsmp.QuerySpComplaintStats``: the figures per SP (no personal data, not audited).
 
 Dependencies (by name): ``dsmp`` (``DsmpClient``), ``audit_log`` (``hub.audit.AuditLog``), ``sms_log_access``
@@ -26,10 +31,11 @@ from adapters.dsmp.client import DsmpClient
 from adapters.dsmp.purpose import WorkOrderLookup, check_purpose
 from adapters.dsmp.refusals import ROLE_NOT_ALLOWED, OperatorNotAllowed, QueryRefused
 from adapters.dsmp.trail import NO_ROLE, record
+from adapters.dsmp.waiting import CallerStoppedWaiting, CallerWait
 from hub.audit import AuditLog, Outcome, mask_msisdn_tail, mask_numbers_in
 from hub.envelope import Envelope
-from hub.gateways import with_ack
-from hub.workers import CallsHeldBack, HandlerRegistry, Reply
+from hub.gateways import CircuitOpenError, with_ack
+from hub.workers import HandlerContext, HandlerRegistry, Reply
 
 __all__ = ["CONSUMER", "ROLE_NOT_ALLOWED", "OperatorNotAllowed", "handlers"]
 
@@ -48,17 +54,26 @@ def _facts(query: mapping.SmsLogQuery, message_id: str, role: str | None) -> dic
 
 @handlers.handler("dsmp.QuerySmsLog", consumer=CONSUMER)
 def query_sms_log(envelope: Envelope, dsmp: DsmpClient, audit_log: AuditLog, sms_log_access: SmsLogAccess,
-                  work_orders: WorkOrderLookup) -> Reply:
+                  work_orders: WorkOrderLookup, context: HandlerContext) -> Reply:
     query = mapping.sms_log_query(envelope)  # never raises: whatever happens next is audited with these facts
     role = sms_log_access.role_of(query.operator)
+    caller = CallerWait.of(context.message)
     try:
         query.require()
         if not sms_log_access.allows(role):
             raise OperatorNotAllowed(query.operator, role)
         query.period()
         check_purpose(work_orders, query.work_order_id, query.msisdn)
+        caller.check("DSMP not asked")
         page = dsmp.query_sms_log(mapping.query_document(envelope))
-    except CallsHeldBack:  # DSMP's circuit is open: DSMP was not asked, nothing left; audited when the query runs
+        caller.check(f"DSMP's {page.rows} record(s){f' (its audit id {page.audit_id})' if page.audit_id else ''} "
+                     "not passed on")
+    except CircuitOpenError:  # DSMP's circuit is open: DSMP was not asked, nothing left; audited when the query runs
+        raise
+    except CallerStoppedWaiting as gone:
+        record(audit_log, query, role=role, outcome=Outcome.FAILED, reason=str(gone), message_id=envelope.message_id)
+        log.warning("SMS-log query not answered: its caller stopped waiting",
+                    extra={**_facts(query, envelope.message_id, role), "reason": str(gone)})
         raise
     except QueryRefused as refusal:
         record(audit_log, query, role=role, outcome=Outcome.DENIED, reason=f"{refusal.code}: {refusal}",

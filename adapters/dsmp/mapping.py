@@ -3,7 +3,9 @@ row, DSMP's answers as ``SmsLogPage`` / ``SpComplaintStats``.
 
 Pure functions over lxml elements (no I/O), unit-tested on the schema examples. The facts of a query are read
 whatever the document holds (``sms_log_query`` never raises: a query that cannot be run is still audited with
-what it says); ``SmsLogQuery.require`` and ``SmsLogQuery.period`` then refuse what cannot be run.
+what it says); ``SmsLogQuery.require`` and ``SmsLogQuery.period`` then refuse what cannot be run. ``page_faults``
+says why a page DSMP answered is not an answer to the query it was asked (more records than its ``PageSize``, a
+record the queried number is no party to: its ``CallingNumber`` nor its ``CalledNumber``).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from lxml import etree
 from adapters.dsmp.periods import Moment, check_period, read_moment
 from hub.envelope import Envelope
 from hub.gateways import command_element, forward_document
+from hub.observability.masking import mask_msisdn_tail
 from hub.validation.namespaces import COMMON_NS, DSMP_NS
 
-__all__ = ["DSMP_NS", "SmsLogPage", "SmsLogQuery", "SpComplaintStats", "query_document", "sms_log_page",
-           "sms_log_query", "sp_complaint_stats"]
+__all__ = ["DSMP_NS", "SmsLogPage", "SmsLogQuery", "SpComplaintStats", "page_faults", "query_document",
+           "sms_log_page", "sms_log_query", "sp_complaint_stats"]
 
 _D, _C = f"{{{DSMP_NS}}}", f"{{{COMMON_NS}}}"
 _REQUIRED = {"msisdn": f"{_D}Msisdn", "operator": f"{_D}OperatorAccount", "operator_ip": f"{_D}OperatorIp",
@@ -138,6 +141,31 @@ def sms_log_page(document: etree._Element) -> SmsLogPage:
     """The ``QuerySmsLogResponse`` as an ``SmsLogPage``."""
     return SmsLogPage(rows=len(document.findall(f"{{{DSMP_NS}}}Record")), total=_count(document, "Total"),
                       audit_id=document.findtext(f"{{{DSMP_NS}}}AuditId"), document=document)
+
+
+def page_faults(page: SmsLogPage, asked: etree._Element) -> list[str]:
+    """Why ``page`` does not answer the QuerySmsLog ``asked`` (as DSMP got it); empty when it does. A record is the
+    queried subscriber's when its calling or called number is the ``Msisdn`` asked, with or without the country code
+    86 (``dsmp:SmsAddress``). Numbers in the reasons are masked but for their last 4 digits."""
+    faults = []
+    size = asked.findtext(f"{_D}PageSize")
+    if size is not None and size.strip().isdigit() and page.rows > int(size):
+        faults.append(f"{page.rows} records on a page of at most {int(size)} asked")
+    msisdn = (asked.findtext(f"{_D}Msisdn") or "").strip()
+    own = {msisdn, f"86{msisdn}"}
+    others = [parties for parties in map(_parties, page.document.iterfind(f"{_D}Record")) if own.isdisjoint(parties)]
+    if others:
+        shown = ", ".join(f"{mask_msisdn_tail(calling)} to {mask_msisdn_tail(called)}"
+                          for calling, called in others[:3])
+        more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+        faults.append(f"{len(others)} record(s) the queried {mask_msisdn_tail(msisdn)} is no party to "
+                      f"({shown}{more})")
+    return faults
+
+
+def _parties(record: etree._Element) -> tuple[str, str]:
+    """A record's calling and called numbers, as written."""
+    return ((record.findtext(f"{_D}CallingNumber") or "").strip(), (record.findtext(f"{_D}CalledNumber") or "").strip())
 
 
 def sp_complaint_stats(document: etree._Element) -> SpComplaintStats:

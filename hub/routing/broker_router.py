@@ -14,6 +14,11 @@ same fields after the Header) was answered successfully within the TTL: no publi
 request's ids (`hub.routing.reply_cache`). A cached answer is served even while the broker is unreachable.
 Identical requests arriving while the first is in flight join it: one publish, one answer (or one failure) for
 all; the round trip runs as a task of its own, so a caller that gives up does not cancel it for the others.
+
+A request leaves stamped with the time its caller stops waiting (header ``x-onepoint-reply-by``, ISO 8601 UTC: the
+route's ``reply_timeout`` after it was handed to the broker). Past it the caller has its 504 and any answer is
+dropped: a consumer whose work leaves a trail (the DSMP adapter audits every SMS-log query as records returned)
+reads it to run nothing for nobody. Wall-clock time: the ingress and the workers' hosts keep their clocks in step.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from hub.envelope import Envelope
 from hub.observability.metrics import Metrics
@@ -34,11 +40,18 @@ from hub.routing.table import Route, RoutingTable
 from hub.transport import Broker, PublisherUnavailableError, routing_key
 from hub.transport.errors import RequestTimeoutError
 
-__all__ = ["BrokerRouter", "BrokerUnavailableError"]
+__all__ = ["REPLY_BY", "BrokerRouter", "BrokerUnavailableError", "reply_by"]
 
 log = logging.getLogger("onepoint.routing")
 
+REPLY_BY = "x-onepoint-reply-by"  # when the caller of a request stops waiting (ISO 8601 UTC, milliseconds)
+
 Flight = tuple[asyncio.AbstractEventLoop, Route, RequestKey]  # an event loop, a route, a request's key
+
+
+def reply_by(timeout: float, now: datetime | None = None) -> str:
+    """The ``REPLY_BY`` stamp of a request sent ``now`` whose caller waits ``timeout`` seconds."""
+    return ((now or datetime.now(UTC)) + timedelta(seconds=timeout)).isoformat(timespec="milliseconds")
 
 
 class BrokerUnavailableError(ConnectionError):
@@ -152,9 +165,11 @@ class BrokerRouter:
         return RouteResult(envelope.message_id, (target,), reply=await asyncio.shield(flight))
 
     async def _send(self, envelope: Envelope, target: str, route: Route, key: RequestKey | None) -> bytes:
-        """One round trip through the broker; a successful answer to a cached route is kept."""
+        """One round trip through the broker, stamped with when its caller stops waiting; a successful answer to a
+        cached route is kept."""
         assert route.reply_timeout is not None
         message = message_from_envelope(envelope, routing_key(target, envelope.command_type), for_request=True)
+        message = message.with_headers(**{REPLY_BY: reply_by(route.reply_timeout)})
         try:
             reply = await asyncio.wrap_future(
                 self.broker.request(self.broker.config.commands_exchange, message, timeout=route.reply_timeout)

@@ -10,6 +10,8 @@ import pytest
 
 from adapters.dsmp import INVALID_PERIOD, OTHER_CUSTOMER, UNKNOWN_WORK_ORDER
 from adapters.dsmp.handlers import query_sms_log
+from hub.routing.codec import message_from_envelope
+from hub.workers import HandlerContext
 from tests.unit.adapters.dsmp.kit import ANSWER, DSMP, MSISDN, C, Dsmp, answered, error_code, query
 
 pytestmark = pytest.mark.unit
@@ -143,5 +145,7 @@ def test_a_repeated_delivery_is_audited_again(dsmp: Dsmp) -> None:
     """The worker runs the handler again for a message delivered again (no answer kept for SMS logs)."""
     dsmp.route.respond(200, content=ANSWER)
     for _ in range(2):
-        query_sms_log(query(), **dsmp.dependencies)
+        sent = query()
+        context = HandlerContext("dsmp", 1, message_from_envelope(sent, "dsmp.dsmp.QuerySmsLog", for_request=True))
+        query_sms_log(sent, **dsmp.dependencies, context=context)
     assert [(r["message_id"], r["outcome"]) for r in dsmp.rows()] == [("cs-sms-00000001", "allowed")] * 2
