@@ -15,8 +15,8 @@ from hub.workflow.commands import ActionRequest, Complaint, WorkOrderRefused
 from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.store import WorkOrderTransaction, WorkOrderView
 
-__all__ = ["Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "EscalationObserver", "FollowUp",
-           "WorkOrderObserver", "WorkOrderRefused"]
+__all__ = ["DISPATCH_FOLLOW_UP", "Changed", "Created", "DispatchRefusalObserver", "EngineSettings",
+           "EscalationObserver", "FollowUp", "WorkOrderObserver", "WorkOrderRefused"]
 
 Row = dict[str, Any]
 # ``WorkOrderRefused`` (defined with the commands, which refuse an instant out of range as they read it) is exported
@@ -32,6 +32,9 @@ class EngineSettings:
     customer_orders_shown: int = 20
     enforce_templates: bool = True  # False: a dispatch missing its template's fields goes out (and is noted)
     local_zone: tzinfo = _OPERATOR_ZONE  # the operator's day: the date in a work order's id
+
+
+DISPATCH_FOLLOW_UP = "nsp-dispatch"  # a dispatch to NSP: its follow-up's kind, the start of the step it is sent at
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from hub.workflow.changes import DispatchRefusalObserver, EngineSettings, FollowUp, WorkOrderRefused
+from hub.workflow.changes import DISPATCH_FOLLOW_UP, DispatchRefusalObserver, EngineSettings, FollowUp, WorkOrderRefused
 from hub.workflow.commands import (
     ELEMENT_NAMES,
     NOTE_LENGTH,
@@ -198,7 +198,7 @@ def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, change
     details = {"fields": {**given, "_template": template.id}, "template_fields": template.field_names,
                "added_fields": added, "instructions": request.details.get("Instructions")}
     if system == "NSP":
-        return [FollowUp("nsp-dispatch", {**row, **changes},
+        return [FollowUp(DISPATCH_FOLLOW_UP, {**row, **changes},
                          {**details, "fault_time": fault_time(given, settings.local_zone)})]
     # no command set of DSMP, BOSS or CRM takes a dispatch: the department's people hear of it as an OA to-do
     dispatch = int(row["invalid_dispatches"] or 0) + 1  # a DISPATCH comes first, or after each refused one

@@ -9,12 +9,21 @@ the roaming place, the APN, the WLAN hotspot, the web address. ``OccurredAt`` is
 the dispatch gave one (``fault_time``, read by ``effects`` in the operator's zone when it has no offset), else
 when the complaint says it began. ``FunctionAffected`` lists the functions the agent named when they are codes of
 nsp:FunctionAffected (``RECEIVE_CALL, SEND_SMS``), else the one the phenomenon's template concerns.
+
+**Which dispatch NSP's reply answers** (``answered_dispatch``): NSP's NetworkComplaintReply carries the MessageId of
+the dispatch it answers as its CorrelationId. That id is derived (``hub.routing.message_ids``) from the message
+that caused the dispatch (the DISPATCH move's ``message_id`` in the work order's history: the WorkOrderAction, the
+complaint dispatched at intake, the complaint that opened an incident), the workflow's consumer and the step
+``hub.workflow.sending`` sent it at (``nsp-dispatch-<position among the run's follow-ups>``), so the history tells
+which of the work order's dispatches a reply names, without a column of its own: a work order dispatched by an
+older hub is matched as well. A CorrelationId derived from none of them (a reply made by hand) names no dispatch.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,10 +31,12 @@ from lxml import etree
 
 from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import add_child, shortened, timestamp
-from hub.workflow.changes import FollowUp
+from hub.routing.message_ids import derive_message_id
+from hub.workflow.changes import DISPATCH_FOLLOW_UP, FollowUp
+from hub.workflow.lifecycle import LifecycleAction
 
-__all__ = ["FUNCTION_CODES", "FUNCTION_OF_TEMPLATE", "MAX_FIELDS", "dispatch_field_items", "functions_affected",
-           "nsp_dispatch"]
+__all__ = ["DISPATCH_FOLLOW_UP", "FOLLOW_UPS_PER_MESSAGE", "FUNCTION_CODES", "FUNCTION_OF_TEMPLATE", "MAX_FIELDS",
+           "AnsweredDispatch", "answered_dispatch", "dispatch_field_items", "functions_affected", "nsp_dispatch"]
 
 C = "urn:onepoint:common:1"
 NSP = "urn:onepoint:nsp:1"
@@ -40,6 +51,43 @@ FUNCTION_CODES = ("ORIGINATE_CALL", "RECEIVE_CALL", "CALL_QUALITY", "SEND_SMS", 
                   "VOLTE", "ROAMING", "SIGNAL")  # nsp:FunctionAffected
 _WORDS = re.compile(r"[A-Za-z_]+")
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # nsp:FieldName
+# how far into one message's follow-ups a dispatch is looked for (a complaint's own, its intake rules', then the
+# dispatch: a handful); a dispatch sent further on would go unrecognised, its reply taken as any unmatched one
+FOLLOW_UPS_PER_MESSAGE = 64
+
+
+@dataclass(frozen=True, slots=True)
+class AnsweredDispatch:
+    """The dispatch NSP's reply answers and the work order's current one, each its number among the DISPATCH
+    moves of the work order's history (1, then 2 after a dispatch marked invalid ...)."""
+
+    dispatch: int
+    current: int
+
+    @property
+    def stale(self) -> bool:
+        """The reply answers a dispatch the work order has left behind (dispatched again since)."""
+        return self.dispatch != self.current
+
+
+def _sent_for(cause_id: str, consumer: str, message_id: str) -> bool:
+    """Whether ``message_id`` is that of a dispatch ``consumer`` sent while handling ``cause_id``."""
+    return any(derive_message_id(cause_id, f"{DISPATCH_FOLLOW_UP}-{position}", consumer) == message_id
+               for position in range(FOLLOW_UPS_PER_MESSAGE))
+
+
+def answered_dispatch(history: Sequence[Mapping[str, Any]], correlation_id: str,
+                      consumer: str) -> AnsweredDispatch | None:
+    """Which of the work order's dispatches (its ``history``, oldest first) NSP's reply correlated with
+    ``correlation_id`` answers, the dispatches sent by ``consumer``'s handlers; None when it names none of them.
+    The current dispatch is tried first (a reply to it costs a derivation or two)."""
+    causes = [entry["message_id"] for entry in history
+              if entry["kind"] == "state" and entry["action"] == LifecycleAction.DISPATCH.value]
+    for number in range(len(causes), 0, -1):
+        cause = causes[number - 1]
+        if cause and _sent_for(str(cause), consumer, correlation_id):
+            return AnsweredDispatch(number, len(causes))
+    return None
 
 
 def functions_affected(fields: Mapping[str, str], template_id: str, category_code: str) -> list[str]:

@@ -2,7 +2,11 @@
 
 * ``nsp.NetworkComplaintReply``: NSP's answer recorded on the work order, which moves on to IN_PROGRESS (refused,
   dead-lettered with the reason, for a work order not dispatched to NSP or finished); one that came while the work
-  order was suspended moves it on when it resumes (``WorkOrderEngine.act``); an incident NSP resolved is replied;
+  order was suspended moves it on when it resumes (``WorkOrderEngine.act``); an incident NSP resolved is replied.
+  Its CorrelationId names the dispatch it answers (``network_dispatch.answered_dispatch``): a late answer to an
+  earlier dispatch, marked invalid and the work order dispatched again since, is refused as ``stale-reply``,
+  nothing written (as OA's to-do of an earlier dispatch is refused as ``stale-todo``); one naming no dispatch of
+  the hub's is taken as before;
 * ``oa.CompleteTodo``: a manager completed the escalation to-do ``<id>-esc<level>-<step>`` of the work order's
   current escalation level: the escalated work order is taken up again (another item, an earlier level's or a
   finished work order's is refused); a department completed its dispatch to-do ``<id>-dsp<n>``: recorded when it
@@ -28,10 +32,12 @@ from hub.workflow import commands
 from hub.workflow.department_todos import DEPARTMENT_TODO_ID, not_open
 from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
+from hub.workflow.network_dispatch import answered_dispatch
 from hub.workflow.outages import outage_rule, record_notice
 from hub.workflow.resumption import TODO_FIELD
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.sending import send_follow_ups
+from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.queries import load_work_order
 
 __all__ = ["FINISHED", "complete_todo", "network_complaint_reply", "outage_notice", "register"]
@@ -41,6 +47,7 @@ FINISHED = frozenset(state.value for state in FINAL)  # no call-back is taken fo
 ESCALATION_TODO = re.compile(r"(?P<work_order_id>.+)-esc(?P<level>[0-9]+)-(?P<step>[0-9]+)")
 NSP = "urn:onepoint:nsp:1"
 OA = "urn:onepoint:oa:1"
+C = "urn:onepoint:common:1"
 
 log = logging.getLogger("onepoint.workflow")
 
@@ -58,9 +65,24 @@ def _expects_nsp_reply(row: dict[str, Any]) -> None:
                                code="not-dispatched-to-nsp")
 
 
-def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> str:
+def _answers_current_dispatch(tx: WorkOrderTransaction, row: dict[str, Any], correlation_id: str,
+                              consumer: str) -> None:
+    """NSP's reply correlated with an earlier dispatch of the work order than its current one is refused: that
+    dispatch was marked invalid and the work order dispatched again; only the current dispatch's answer counts."""
+    view = load_work_order(tx.db, str(row["id"]))
+    answered = answered_dispatch([] if view is None else view.history, correlation_id, consumer)
+    if answered is not None and answered.stale:
+        raise WorkOrderRefused(f"NSP's reply for work order {row['id']} answers its dispatch {answered.dispatch} "
+                               f"(message {correlation_id}); it was dispatched again since and its current "
+                               f"dispatch is {answered.current}", code="stale-reply")
+
+
+def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender, *,
+                            consumer: str) -> str:
+    """``consumer``: the queue of the workflow's handlers, which sent the dispatches NSP answers."""
     document = command_element(envelope)
     work_order_id = document.findtext(f"{{{NSP}}}WorkOrderId") or ""
+    correlation_id = document.findtext(f"{{{NSP}}}Header/{{{C}}}CorrelationId") or envelope.correlation_id
     # the actor is the staff id (a PartyId, as History/By must be); the handler's name goes into the note
     operator = document.findtext(f"{{{NSP}}}RepliedBy/{{{NSP}}}StaffId") or "NSP"
     handler_name = document.findtext(f"{{{NSP}}}RepliedBy/{{{NSP}}}Name")
@@ -68,10 +90,16 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime, outbo
               for name in ("NspTicketId", "Cause", "Action", "Result", "Resolved")}
     tx, now = workflow.store.current_transaction(), workflow.clock.now()
     follow_ups: list[FollowUp] = []
+
+    def expected(row: dict[str, Any]) -> None:
+        _expects_nsp_reply(row)
+        if correlation_id:
+            _answers_current_dispatch(tx, row, correlation_id, consumer)
+
     try:
         row = workflow.engine.note(tx, work_order_id, fields, actor=operator, system="NSP", now=now,
                                    note=f"NSP answered the dispatch ({handler_name or 'no name given'})",
-                                   message_id=envelope.message_id, expected=_expects_nsp_reply)
+                                   message_id=envelope.message_id, expected=expected)
         if row["state"] == WorkOrderState.DISPATCHED.value:
             request = commands.ActionRequest(work_order_id, LifecycleAction.START, operator, "NSP",
                                              {"Note": f"NSP: {fields['nsp_result']}"[:200]},
@@ -168,6 +196,11 @@ def outage_notice(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sende
 
 def register(registry: HandlerRegistry, consumer: str) -> None:
     """The call-backs on ``registry``, for ``consumer``'s queue."""
-    registry.add("nsp.NetworkComplaintReply", network_complaint_reply, consumer=consumer)
+
+    def nsp_reply(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> str:
+        """NSP's reply, matched with the dispatches ``consumer``'s handlers sent."""
+        return network_complaint_reply(envelope, workflow, outbound, consumer=consumer)
+
+    registry.add("nsp.NetworkComplaintReply", nsp_reply, consumer=consumer)
     registry.add("oa.CompleteTodo", complete_todo, consumer=consumer)
     registry.add("nsp.OutageNotice", outage_notice, consumer=consumer)
