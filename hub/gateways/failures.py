@@ -23,6 +23,7 @@ unavailability's reason. Reasons mask phone numbers.
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 
 import httpx
@@ -34,6 +35,7 @@ from zeep.exceptions import XMLSyntaxError as ZeepXMLSyntaxError
 
 from hub.gateways.answer_codings import UndecodableAnswer
 from hub.gateways.deadline import AnswerTooLarge
+from hub.gateways.documents import shortened
 from hub.observability.logging import mask_msisdn
 from hub.validation.charsets import charset_codec, charset_parameter
 from hub.validation.namespaces import COMMON_NS
@@ -59,6 +61,7 @@ __all__ = [
     "retry_after",
     "retry_after_seconds",
     "status_failure",
+    "web_page",
 ]
 
 RETRYABLE_STATUS = frozenset({408, 429})
@@ -187,6 +190,24 @@ def error_answer(content: bytes, content_type: str | None = None) -> tuple[str, 
     labelled ``application/xml; charset=GBK``)."""
     error = error_document(content, content_type)
     return None if error is None else error_fields(error)
+
+
+_WEB_PAGE_TYPES = ("text/html", "application/xhtml+xml")
+_WEB_PAGE_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
+
+
+def web_page(system: str, operation: str, content: bytes, content_type: str | None) -> SystemUnavailable | None:
+    """A web page answered instead of the system's document (an HTML ``Content-Type``, or a body that begins as
+    one): a proxy's, a load balancer's or the server's own page (maintenance, a login portal, a stack trace), not
+    the service's answer to this message. Transient, so a system behind such a page opens its circuit and the
+    messages wait, rather than each being dead-lettered as an invalid answer; None for any other body."""
+    media = (content_type or "").partition(";")[0].strip().lower()
+    if media not in _WEB_PAGE_TYPES and not _WEB_PAGE_START.match(content[:1024]):
+        return None
+    title = re.search(rb"<title[^>]*>(.{0,200}?)</title>", content[:8192], re.IGNORECASE | re.DOTALL)
+    shown = " ".join(title.group(1).decode("utf-8", "replace").split()) if title else ""
+    return SystemUnavailable(system, operation, "answered a web page, not its document (a proxy's or the server's "
+                             f"own page){f': {shortened(shown, 120)}' if shown else ''}")
 
 
 def retry_after(response: httpx.Response) -> float | None:

@@ -12,6 +12,7 @@ Body's single child, checked against the command set's XSD (no zeep objects buil
 * an answer whose ``Ack`` acknowledges another ``MessageId`` than the one the call sent (``message_id``; BOSS and
   CRM echo it) → ``hub.gateways.echo.StrayAnswer``, transient, whatever operation it answers: one left on a
   keep-alive connection (the gateway closes it and the retry reads a fresh one);
+* a web page with HTTP 200 (``failures.web_page``: a proxy's maintenance page) → transient;
 * anything else that is not one XSD-valid ``<operation>Response`` → ``InvalidAnswer``.
 
 The envelope is read as its bytes say, or, when they name no encoding, in the charset its ``Content-Type`` names
@@ -32,6 +33,7 @@ from hub.gateways.failures import (
     fault_code,
     fault_failure,
     status_failure,
+    web_page,
 )
 from hub.validation.command_sets import CommandSet
 from hub.validation.namespaces import COMMON_NS
@@ -58,11 +60,14 @@ def soap_answer(system: str, operation: str, command_set: CommandSet, status: in
     except Exception as exc:
         if status != 200:
             raise status_failure(system, operation, status, reason, retry_after=retry_after) from exc
-        raise InvalidAnswer(system, operation, f"not XML: {exc}") from exc
+        raise web_page(system, operation, content, content_type) or InvalidAnswer(
+            system, operation, f"not XML: {exc}") from exc
     namespace = etree.QName(envelope).namespace
     if namespace not in _ENVELOPES or etree.QName(envelope).localname != "Envelope":
         if status != 200:
             raise status_failure(system, operation, status, reason, retry_after=retry_after)
+        if (page := web_page(system, operation, content, content_type)) is not None:
+            raise page
         raise InvalidAnswer(system, operation, f"not XML of SOAP: {etree.QName(envelope).text} instead of an Envelope")
     body = envelope.find(f"{{{namespace}}}Body")
     children = [] if body is None else [child for child in body if isinstance(child.tag, str)]

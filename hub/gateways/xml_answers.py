@@ -2,6 +2,7 @@
 
 * a status other than 2xx: the ``c:Error`` the system answered with gives the failure its reason
   (``hub.gateways.failures.status_failure``: 5xx, 408, 429 transient, other 4xx refused);
+* a web page with a 2xx status (``failures.web_page``: a proxy's maintenance page) → transient;
 * an answer that is not a document, or not the operation's XSD-valid ``<operation>Response`` → ``InvalidAnswer``;
 * an answer whose ``Ack`` (or a ``c:Error`` carrying a ``MessageId``) acknowledges another ``MessageId`` than the
   document the call forwarded → ``hub.gateways.echo.StrayAnswer``, transient, whatever operation it answers (the
@@ -25,6 +26,7 @@ from hub.gateways.failures import (
     error_fields,
     retry_after,
     status_failure,
+    web_page,
 )
 from hub.gateways.soap_answers import check_answer
 from hub.validation.command_sets import CommandSet
@@ -61,7 +63,10 @@ def xml_answer(system: str, operation: str, command_set: CommandSet, response: h
     try:
         answer = parse_document(content, limits, decode_as=answer_codec(content, content_type))
     except Exception as exc:
-        raise InvalidAnswer(system, operation, f"not a document: {exc}") from exc
+        raise web_page(system, operation, content, content_type) or InvalidAnswer(
+            system, operation, f"not a document: {exc}") from exc
+    if (page := web_page(system, operation, content, content_type)) is not None:
+        raise page
     check_echo(system, operation, answer, message_id)
     check_answer(system, operation, command_set, answer)
     return answer

@@ -56,7 +56,7 @@ def test_a_soap12_fault_is_read_from_code_and_reason() -> None:
 
 
 @pytest.mark.parametrize(("content", "reason"), [
-    (b"<html>maintenance</html>", "not XML of SOAP"),
+    (b"<xhtml>maintenance</xhtml>", "not XML of SOAP"),
     (b"<<<", "not XML"),
     (envelope_of(b'<x:Other xmlns:x="urn:x"/>'), "is not QueryCustomerTierResponse"),
     (envelope_of(b"<boss:QueryCustomerTierResponse xmlns:boss='urn:onepoint:boss:1'/>"), "fails its XSD"),
@@ -66,6 +66,24 @@ def test_a_soap12_fault_is_read_from_code_and_reason() -> None:
 def test_what_is_not_the_expected_answer_is_invalid(content: bytes, reason: str) -> None:
     with pytest.raises(InvalidAnswer, match=reason):
         read(200, content)
+
+
+@pytest.mark.parametrize(("content", "content_type"), [
+    (b"<html><head><title>Down for maintenance</title></head><body>back soon</body></html>", None),
+    (b"<!DOCTYPE html>\n<html><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>", None),
+    (b"<p>Please sign in to the portal</p>", "text/html; charset=utf-8"),
+    (b"<?xml version='1.0'?><html xmlns='http://www.w3.org/1999/xhtml'><body/></html>", "application/xhtml+xml"),
+])
+def test_a_web_page_answered_with_200_is_a_proxy_s_page_the_system_is_unavailable(content: bytes,
+                                                                                 content_type: str | None) -> None:
+    """A maintenance page or a portal is not BOSS's answer to this message: transient, so the circuit opens and
+    the messages wait instead of each being dead-lettered as an invalid answer."""
+    with pytest.raises(SystemUnavailable, match="answered a web page") as raised:
+        soap_answer("boss", "QueryCustomerTier", registry().get("boss"), 200, "OK", content, ParserLimits(),
+                    content_type=content_type)
+    assert not isinstance(raised.value, InvalidAnswer)
+    if b"maintenance" in content:
+        assert "Down for maintenance" in str(raised.value)
 
 
 def test_the_answer_of_another_operation_is_invalid() -> None:

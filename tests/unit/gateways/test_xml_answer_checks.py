@@ -14,7 +14,7 @@ import pytest
 import respx
 from lxml import etree
 
-from hub.gateways import CircuitBreakers, SystemRefused, SystemUnavailable, XmlGateway
+from hub.gateways import CircuitBreakers, InvalidAnswer, SystemRefused, SystemUnavailable, XmlGateway
 from hub.gateways.echo import StrayAnswer
 from hub.gateways.failures import error_answer
 from tests.unit.adapters.soap_kit import BASE_URL, C, echoed, example, registry, settings
@@ -174,3 +174,11 @@ def test_a_c_error_labelled_by_its_charset_keeps_its_code(router: respx.MockRout
     assert refused.value.error_code == "already-closed" and "待办已关闭" in refused.value.detail
     assert error_answer(error.encode("gbk"), "text/xml; charset=gbk") == ("already-closed", "待办已关闭")
     assert error_answer(error.encode("gbk")) is None  # not UTF-8, and nothing says otherwise
+
+
+def test_a_web_page_answered_with_200_is_a_proxy_s_page_the_system_is_unavailable(router: respx.MockRouter) -> None:
+    page = b"<html><head><title>Scheduled maintenance</title></head><body>DSMP is down until 06:00</body></html>"
+    router.post(BASE_URL).respond(200, content=page, headers={"content-type": "text/html"})
+    with gateway("dsmp") as dsmp, pytest.raises(SystemUnavailable, match=r"answered a web page.*Scheduled") as raised:
+        dsmp.post("QuerySpComplaintStats", example("dsmp/QuerySpComplaintStats.valid.xml"))
+    assert not isinstance(raised.value, InvalidAnswer)

@@ -129,7 +129,7 @@ def test_a_transient_failure_is_retried_then_answered(boss: Boss, failure: objec
      "refused (Client.SchemaValidationError)"),
     (httpx.Response(404, text="no such endpoint"), "refused (404)"),
     (tier_answer(brand="NOPE"), "fails its XSD"),
-    (httpx.Response(200, content=b"<html>maintenance</html>"), "invalid answer: not XML"),
+    (httpx.Response(200, content=b"<maintenance>closed</maintenance>"), "invalid answer: not XML"),
 ], ids=["client-fault", "http-404", "answer-fails-xsd", "not-soap"])
 def test_a_permanent_failure_is_dead_lettered_at_once_with_the_reason(boss: Boss, failure: httpx.Response | bytes,
                                                                       reason: str) -> None:
