@@ -96,17 +96,18 @@ def connect(port: int) -> socket.socket:
 
 
 def response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    """One response read off ``sock``: status, headers (lower-case names), body (by its Content-Length)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        assert chunk, f"the connection closed before a response: {data!r}"
-        data += chunk
-    head, body = data.split(b"\r\n\r\n", 1)
-    lines = head.decode().split("\r\n")
+    """One response read off ``sock``: status, headers (lower-case names), body (by its Content-Length). Reads no
+    byte past it: pipelined responses that arrive in one segment are left for the next call."""
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        byte = sock.recv(1)
+        assert byte, f"the connection closed before a response: {head!r}"
+        head += byte
+    lines = head[:-4].decode().split("\r\n")
     headers = dict((name.lower(), value.strip()) for name, value in (line.split(":", 1) for line in lines[1:]))
+    body = b""
     while len(body) < int(headers.get("content-length", 0)):
-        chunk = sock.recv(65536)
+        chunk = sock.recv(int(headers["content-length"]) - len(body))
         assert chunk, "the connection closed inside a response"
         body += chunk
     return int(lines[0].split()[1]), headers, body
