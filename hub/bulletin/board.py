@@ -35,7 +35,7 @@ from typing import Any
 from hub.bulletin.editions import apply_notice
 from hub.bulletin.notice import AffectedArea, OutageNotice
 from hub.bulletin.retention import BATCH, prune_cleared
-from hub.bulletin.schema import EDITION, open_schema
+from hub.bulletin.schema import EDITION, open_schema, warn_if_left_behind
 from hub.config.bulletin import BulletinSettings
 
 __all__ = ["BoardBusy", "BulletinBoard", "BulletinEntry", "BulletinPage", "ReadMark"]
@@ -122,6 +122,7 @@ class BulletinBoard:
     @classmethod
     def from_settings(cls, settings: BulletinSettings) -> BulletinBoard:
         """The board at ``[bulletin] path`` with its retention (``keep_cleared_days``, ``keep_messages_days``)."""
+        warn_if_left_behind(settings.path)
         return cls(settings.path, keep_cleared=settings.keep_cleared_days * 86_400,
                    keep_messages=settings.keep_messages_days * 86_400)
 

@@ -16,13 +16,22 @@ A file made before editions (user_version 0, ``notice_reads.revision``) is upgra
 board first opens it: the read column renamed (a revision read is the edition read, as above), an edition row
 written for every notice, the indexes added. Run the hub and the bulletin worker of one version on one file: an
 earlier version's worker no longer keeps the editions.
+
+Where the file is: ``[bulletin] path``, beside the settings file (its default too, since the table left out kept it
+in each process's working folder): `warn_if_left_behind` says so when a file of a hub from before is found there.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from pathlib import Path
 
-__all__ = ["EDITION", "SCHEMA_VERSION", "open_schema"]
+from hub.config.bulletin import DEFAULT_FILE
+
+__all__ = ["EDITION", "SCHEMA_VERSION", "open_schema", "warn_if_left_behind"]
+
+log = logging.getLogger("onepoint.bulletin")
 
 SCHEMA_VERSION = 2
 EDITION = "coalesce(e.edition, n.revision)"  # a notice's edition, with ``notice_editions e`` joined to ``notices n``
@@ -81,3 +90,13 @@ def open_schema(db: sqlite3.Connection) -> None:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def warn_if_left_behind(path: Path) -> None:
+    """A bulletin file in the working folder while the settings name another that does not exist yet: the file of
+    a hub from before the default followed the settings file, whose notices and read marks would seem lost."""
+    older = Path(DEFAULT_FILE)
+    if older.exists() and not path.exists() and older.resolve() != path.resolve():
+        log.warning("a bulletin file is in the working folder but the settings name another, not there yet: move it "
+                    "there (with its -wal and -shm files, the hub stopped) or set [bulletin] path to it",
+                    extra={"found": str(older.resolve()), "settings_path": str(path.absolute())})

@@ -125,6 +125,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     from hub.observability.metrics import Metrics
     from hub.routing.reloads import RouteReloads, outcome_path
     from hub.store import open_store
+    from hub.system import links_to
     from hub.system.assembly import dependency_defaults, processed_store_url, worker_capacity
     from hub.system.consumers import ConsumerKit, ConsumerUnavailable, consumer_kit
     from hub.system.health import database_probe, processed_store_probe
@@ -137,7 +138,8 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     from hub.workers.registry import OUTBOUND
 
     try:
-        settings = load_settings(config_path)
+        # the built-in links in what it sends (OA items, notices) follow the hub's address, as `onepoint serve`'s do
+        settings = links_to(load_settings(config_path), None)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     configure_logging(log_level.upper(), log_format)

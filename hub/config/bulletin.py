@@ -19,14 +19,15 @@ from typing import Any
 
 from hub.config.values import is_number, relative_path
 
-__all__ = ["BulletinSettings", "parse_bulletin"]
+__all__ = ["DEFAULT_FILE", "BulletinSettings", "parse_bulletin"]
 
+DEFAULT_FILE = "onepoint-bulletin.db"
 _KEYS = {"path", "readers", "notice_readers", "keep_cleared_days", "keep_messages_days"}
 
 
 @dataclass(frozen=True, slots=True)
 class BulletinSettings:
-    path: Path = Path("onepoint-bulletin.db")
+    path: Path = Path(DEFAULT_FILE)
     readers: tuple[str, ...] = ("CS",)
     notice_readers: tuple[str, ...] = ("OA",)
     keep_cleared_days: float = 30.0
@@ -48,14 +49,17 @@ def _days(section: dict[str, Any], key: str, source: str) -> float:
 
 
 def parse_bulletin(section: Any, source: str) -> BulletinSettings:
-    """The ``[bulletin]`` table; ``ValueError`` names a bad entry. ``path`` is relative to the settings file."""
+    """The ``[bulletin]`` table; ``ValueError`` names a bad entry. ``path`` is relative to the settings file, its
+    default too (the table left out): one settings file gives one bulletin file to every process that reads it,
+    whatever folder each runs in (the hub and a separate ``onepoint worker bulletin``), as ``[audit] path`` and
+    ``[workflow] database`` do; the built-in defaults keep it in the working folder."""
     if section is None:
-        return BulletinSettings()
+        return BulletinSettings(relative_path(DEFAULT_FILE, source) or Path(DEFAULT_FILE))
     if not isinstance(section, dict):
         raise ValueError(f"{source}: [bulletin] must be a table")
     if unknown := set(section) - _KEYS:
         raise ValueError(f"{source}: unknown keys in [bulletin]: {sorted(unknown)}")
-    path = section.get("path", "onepoint-bulletin.db")
+    path = section.get("path", DEFAULT_FILE)
     if not isinstance(path, str) or not path.strip():
         raise ValueError(f"{source}: bulletin.path must be a non-empty string")
     return BulletinSettings(relative_path(path, source) or Path(path), _systems(section, "readers", ["CS"], source),

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.bulletin.schema import warn_if_left_behind
 from hub.config import ConfigError, load_settings
 
 pytestmark = pytest.mark.unit
@@ -94,6 +95,30 @@ def test_bad_broker_section(tmp_path, broker, message):
     path.write_text(f"[broker]\n{broker}\n")
     with pytest.raises(ConfigError, match=message):
         load_settings(path)
+
+
+def test_without_a_bulletin_section_the_board_is_beside_the_settings_file(tmp_path: Path) -> None:
+    """One settings file, one bulletin file, whatever folder the hub and a separate bulletin worker run in."""
+    path = tmp_path / "etc" / "hub.toml"
+    path.parent.mkdir()
+    path.write_text('[server]\nport = 8000\n')
+    assert load_settings(path).bulletin.path == tmp_path / "etc" / "onepoint-bulletin.db"
+    assert load_settings().bulletin.path == Path("onepoint-bulletin.db")  # the built-in defaults: the working folder
+
+
+def test_a_bulletin_file_left_in_the_working_folder_is_pointed_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "onepoint-bulletin.db").write_bytes(b"")  # a hub from before kept it here
+    with caplog.at_level("WARNING", logger="onepoint.bulletin"):
+        warn_if_left_behind(tmp_path / "etc" / "onepoint-bulletin.db")
+    assert "a bulletin file is in the working folder" in caplog.text
+    caplog.clear()
+    warn_if_left_behind(tmp_path / "onepoint-bulletin.db")  # the settings name that very file
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "onepoint-bulletin.db").write_bytes(b"")
+    warn_if_left_behind(tmp_path / "etc" / "onepoint-bulletin.db")  # the settings' file exists: nothing to say
+    assert caplog.text == ""
 
 
 def test_bulletin_section_gives_the_board_path_relative_to_the_file_and_its_readers(tmp_path: Path) -> None:

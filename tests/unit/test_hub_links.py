@@ -31,3 +31,21 @@ def test_the_public_url_follows_the_hubs_address_unless_configured() -> None:
     assert (moved.public_url, moved.hub_url) == ("http://127.0.0.1:18123", "http://127.0.0.1:18123")
     own = replace(load_settings(), public_url="https://hub.example.com")
     assert links_to(own, "http://127.0.0.1:18123").hub_url == "https://hub.example.com"
+
+
+def test_with_a_public_url_the_built_in_links_follow_it_not_the_address_served_on() -> None:
+    """An OA user's browser reaches the hub by its public name (--public-url), not by 127.0.0.1 of the hub's own
+    machine: a loopback link in a manager's to-read is dead (audit of the README)."""
+    own = replace(load_settings(), public_url="https://hub.example.com")
+    moved = links_to(own, "http://127.0.0.1:18123")
+    assert moved.workflow.link == "https://hub.example.com/workorders/{work_order_id}"
+    oa = next(adapter for adapter in moved.adapters if adapter.system == "oa")
+    assert oa.options["notice_link"] == "https://hub.example.com/bulletin?notice={notice_id}"
+
+
+def test_a_separate_worker_links_to_the_hub_its_settings_name() -> None:
+    """``onepoint worker`` serves nothing: the [server] address (or public URL) of its settings is the hub's."""
+    served = replace(load_settings(), port=39001)
+    assert links_to(served, None).workflow.link == "http://127.0.0.1:39001/workorders/{work_order_id}"
+    public = replace(served, public_url="https://hub.example.com")
+    assert links_to(public, None).workflow.link == "https://hub.example.com/workorders/{work_order_id}"
