@@ -29,7 +29,7 @@ from pathlib import Path
 
 from hub.config.bulletin import DEFAULT_FILE
 
-__all__ = ["EDITION", "SCHEMA_VERSION", "open_schema", "warn_if_left_behind"]
+__all__ = ["EDITION", "SCHEMA_VERSION", "NewerBulletinFile", "open_schema", "warn_if_left_behind"]
 
 log = logging.getLogger("onepoint.bulletin")
 
@@ -68,11 +68,29 @@ def _columns(db: sqlite3.Connection, table: str) -> set[str]:
     return {str(row[1]) for row in db.execute(f"PRAGMA table_info({table})")}
 
 
+class NewerBulletinFile(sqlite3.DatabaseError):
+    """The file was written by a newer release (a higher ``user_version``): this one neither reads nor writes it (an
+    older release on a newer file failed every read and applied notices without their editions)."""
+
+    def __init__(self, path: str, version: int) -> None:
+        super().__init__(f"the bulletin file {path} has schema version {version}, newer than this release's "
+                         f"{SCHEMA_VERSION}: a newer release of the hub wrote it; run that release on it, or give "
+                         "this one another [bulletin] path")
+        self.path, self.version = path, version
+
+
+def _file_of(db: sqlite3.Connection) -> str:
+    return next((str(row[2]) for row in db.execute("PRAGMA database_list") if row[1] == "main"), "?")
+
+
 def open_schema(db: sqlite3.Connection) -> None:
     """Create the tables of a new file, or bring an earlier version's file to ``SCHEMA_VERSION`` (once: a file
-    already there is only read); in one write transaction, so a hub and a worker opening it together upgrade it
-    once."""
-    if int(db.execute("PRAGMA user_version").fetchone()[0]) >= SCHEMA_VERSION:
+    already there is only read; a newer release's file is refused, ``NewerBulletinFile``); in one write
+    transaction, so a hub and a worker opening it together upgrade it once."""
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise NewerBulletinFile(_file_of(db), version)
+    if version == SCHEMA_VERSION:
         return
     db.execute("BEGIN IMMEDIATE")
     try:

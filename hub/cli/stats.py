@@ -165,8 +165,9 @@ def rebuild_command(config_path: Path | None) -> None:
     from hub.workflow.store import WorkOrderStore
 
     config = _settings(config_path).workflow
+    require_existing(config.database)  # a database migrated or created here would be news to its hubs
     with opening(config.database):
-        store = WorkOrderStore.open(config.database)
+        store = WorkOrderStore.open(config.database, reading=True)
     console = Console(stderr=True)
     progress = Progress(TextColumn("counting work orders"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                         console=console, transient=True, disable=not console.is_terminal)

@@ -34,16 +34,16 @@ def _settings(config_path: Path | None) -> HubSettings:
         raise click.ClickException(str(exc)) from None
 
 
-def _runtime(settings: WorkflowSettings, *, read_only: bool) -> Any:
-    """The workflow's runtime on the database of the settings; ``read_only``: that database must exist, at this
-    release's revision (a reading command migrates nothing: older hubs may still be using it)."""
+def _runtime(settings: WorkflowSettings) -> Any:
+    """The workflow's runtime on the database of the settings, which must exist, at this release's revision: only
+    `onepoint workorders migrate` (and this release's hub) migrates it, once no hub of the older release uses it; a
+    command that reads or recalculates would leave those hubs a database newer than they can open."""
     from hub.workflow.runtime import open_runtime
 
-    if read_only:
-        require_existing(settings.database)
+    require_existing(settings.database)
     try:
         with opening(settings.database):
-            return open_runtime(settings, reading=read_only)
+            return open_runtime(settings, reading=True)
     except (ValueError, OSError) as exc:  # a data file with errors names each one
         raise click.ClickException(str(exc)) from None
 
@@ -94,7 +94,7 @@ def show_command(work_order_id: str, config_path: Path | None, unmasked: bool) -
     from hub.cli.workorder_view import print_work_order
 
     settings = _settings(config_path).workflow
-    runtime = _runtime(settings, read_only=True)
+    runtime = _runtime(settings)
     try:
         view = runtime.store.get_work_order(work_order_id)
     finally:
@@ -123,7 +123,7 @@ def list_command(msisdn: str | None, states: tuple[str, ...], category: str | No
 
     settings = _settings(config_path).workflow
     zone = ZoneInfo(settings.statistics_timezone)
-    runtime = _runtime(settings, read_only=True)
+    runtime = _runtime(settings)
     try:
         found = runtime.store.query(msisdn=msisdn, states=list(states) or None, category_prefix=category,
                                     page=page, page_size=page_size)
@@ -178,7 +178,7 @@ def recalculate_command(config_path: Path | None) -> None:
 
     from hub.workflow.recalculation import recalculate
 
-    runtime = _runtime(_settings(config_path).workflow, read_only=False)
+    runtime = _runtime(_settings(config_path).workflow)
     console = Console(stderr=True)  # on a terminal only: a long run shows how far it got
     progress = Progress(SpinnerColumn(), TextColumn("recalculating deadlines: {task.completed} open work orders "
                                                     "looked at, {task.fields[changed]} changed"),

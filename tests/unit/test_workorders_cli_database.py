@@ -48,7 +48,7 @@ def test_read_only_commands_never_create_a_database(tmp_path: Path, monkeypatch:
 @pytest.mark.parametrize("command", [["workorders", "recalculate"], ["stats", "rebuild"]])
 def test_a_database_that_cannot_be_opened_is_one_line(tmp_path: Path, command: list[str]) -> None:
     output = one_line_error(run(*command, "--config", config(tmp_path, f"{tmp_path}/no/such/dir/wo.db")))
-    assert f"cannot open the work-order database sqlite:///{tmp_path}/no/such/dir/wo.db: OperationalError" in output
+    assert f"no work-order database at {tmp_path}/no/such/dir/wo.db" in output  # nor is one created there
 
 
 def test_a_file_that_is_no_database_is_one_line(tmp_path: Path) -> None:

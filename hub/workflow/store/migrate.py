@@ -39,11 +39,12 @@ class UnknownRevision(RuntimeError):
 
 
 class OlderRevision(RuntimeError):
-    """A reading command found the database at an older revision than this release's: it does not migrate."""
+    """A command other than ``onepoint workorders migrate`` (a reading one, ``workorders recalculate``, ``stats
+    rebuild``) found the database at an older revision than this release's: it does not migrate."""
 
     def __init__(self, url: str, revision: str | None, head: str) -> None:
         super().__init__(f"work-order database {url} is at revision {revision or 'none'}, older than this release's "
-                         f"head {head}; a reading command does not migrate it: `onepoint workorders migrate` (or "
+                         f"head {head}; this command does not migrate it: `onepoint workorders migrate` (or "
                          "this release's `onepoint serve`) does, once no hub of the older release uses it")
         self.url, self.revision, self.head = url, revision, head
 

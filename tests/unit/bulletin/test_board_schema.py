@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from hub.bulletin import BulletinBoard
+from hub.bulletin.schema import SCHEMA_VERSION, NewerBulletinFile
 from tests.unit.bulletin.test_board_editions import NID, fault
 
 pytestmark = pytest.mark.unit
@@ -153,3 +154,18 @@ def test_prune_cleared_drops_nothing_within_the_retention(tmp_path: Path, exampl
     finally:
         db.close()
         board.close()
+
+
+def test_a_file_of_a_newer_release_is_refused_and_left_as_it_is(tmp_path: Path) -> None:
+    """A newer release's file (a higher user_version) is neither read nor written by this one: an older release on a
+    newer file failed every read and applied notices without their editions (audit of upgrades)."""
+    path = tmp_path / "bulletin.db"
+    BulletinBoard(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(NewerBulletinFile, match=rf"schema version {SCHEMA_VERSION + 1}, newer than this release's"):
+        BulletinBoard(path)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+    db.close()
