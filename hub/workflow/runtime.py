@@ -5,6 +5,7 @@ back to a work order."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -21,12 +22,15 @@ from hub.workflow.outages import OutageRule, load_outage_services
 from hub.workflow.rule_files import RuleFiles
 from hub.workflow.sla import load_sla_table
 from hub.workflow.statistics import CounterObserver
+from hub.workflow.statistics.backfill import fill_missing_counters
 from hub.workflow.store import WorkOrderStore
 from hub.workflow.taxonomy import load_taxonomy
 from hub.workflow.tiers import TierLookup
 from hub.workflow.todos import TodoCloser
 
 __all__ = ["WorkflowRuntime", "open_runtime"]
+
+log = logging.getLogger("onepoint.workflow")
 
 
 @dataclass
@@ -69,6 +73,8 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
     engine.observers.append(DepartmentTodoCloser())  # a dispatched department's to-do, once its part is over
     used = clock or SystemClock()
     store = WorkOrderStore.open(settings.database, clock=used.now, reading=reading)
+    if not reading:  # before any handler writes counters of its own, which would hide the missing ones for good
+        _fill_missing_counters(store, engine.settings)
     tiers = TierLookup(ttl=max(settings.tier_cache_seconds, 0.001), timeout=settings.tier_timeout_seconds,
                        pause=settings.tier_pause_seconds)
     rules = RuleFiles(engine, settings.sla, settings.calendars)
@@ -85,3 +91,16 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
         runtime.intake_rules.append(mass_rule)
         engine.observers.append(resolution)
     return runtime
+
+
+def _fill_missing_counters(store: WorkOrderStore, settings: EngineSettings) -> None:
+    """The statistics counters of a store that has work orders and none (upgraded from before migration 0005, or
+    filled by other means: ``statistics.backfill``), counted when the store is opened, before this process handles
+    a message: counted later (the scheduler's thread did), one complaint handled first (a backlog queued during
+    the upgrade) wrote counters and the old work orders were never counted. A failure leaves the figures short
+    until ``onepoint stats rebuild``; the workflow goes on."""
+    try:
+        fill_missing_counters(store.engine, settings.local_zone, settings.repeat_window)
+    except Exception as exc:
+        log.error("statistics counters could not be filled: run `onepoint stats rebuild`",
+                  extra={"reason": str(exc)})

@@ -46,7 +46,6 @@ from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.recalculation import recalculate
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.schedule import RESUME, chain_level, parse_kind
-from hub.workflow.statistics.backfill import fill_missing_counters
 from hub.workflow.store import DueDeadline, HistoryEntry, StaleWorkOrderError, WorkOrderTransaction
 from hub.workflow.store.due import DueBatch, mark_fired
 from hub.workflow.store.queries import load_work_order
@@ -207,18 +206,9 @@ class DeadlineScheduler:
         self._thread.start()
         return self
 
-    def fill_missing_counters(self) -> None:
-        """The statistics counters of a store that has work orders and no counters (``statistics.backfill``)."""
-        settings = self.runtime.engine.settings
-        fill_missing_counters(self.runtime.store.engine, settings.local_zone, settings.repeat_window)
-
     def _run(self) -> None:
         recalculation = OutageLog(log, "deadline recalculation")  # an outage (the database down): a few lines
         passes = OutageLog(log, "deadline scheduler pass")
-        try:
-            self.fill_missing_counters()
-        except Exception as exc:  # the figures stay short until `onepoint stats rebuild`; the deadlines go on
-            log.error("statistics counters could not be filled", extra={"reason": str(exc)})
         while True:
             try:
                 self.follow_rule_files()

@@ -3,8 +3,10 @@
 ``work_order_counters`` is kept by ``CounterObserver`` in each change's transaction, from migration 0005 on. A store
 whose work orders were written before it (upgraded from an older release) or by other means (an import) has work
 orders and no counters at all: every figure would read zero until someone ran ``onepoint stats rebuild``. The
-deadline scheduler's thread checks it at start (two one-row reads) and rebuilds then (``rebuild_counters``), with
-the workflow's statistics time zone and repeat window. Counters that exist are never touched here: a rebuild of a
+workflow's runtime checks it when it opens the store (two one-row reads), before its process handles a message,
+and rebuilds then (``rebuild_counters``), with the workflow's statistics time zone and repeat window: a complaint
+handled first would write counters of its own, and "no counter at all" would no longer show the old work orders
+missing (``onepoint workorders migrate`` does the same). Counters that exist are never touched here: a rebuild of a
 store that has some is the operator's decision (``onepoint stats rebuild``, docs/statistics.md).
 """
 
