@@ -72,6 +72,9 @@ def _decoded(data: bytes, coding: str, max_bytes: int | None) -> bytes:
         raise UndecodableAnswer(f"the answer is not {coding} data, as its Content-Encoding says: {exc}") from None
 
 
+_GZIP_MAGIC = b"\x1f\x8b"  # the start of a gzip member
+
+
 def _inflate(data: bytes, wbits: int, coding: str, max_bytes: int | None) -> bytes:
     out: list[bytes] = []
     size = 0
@@ -89,4 +92,6 @@ def _inflate(data: bytes, wbits: int, coding: str, max_bytes: int | None) -> byt
             return b"".join(out)
         if wbits != _WBITS["gzip"]:  # gzip may hold several members; deflate is one stream
             raise UndecodableAnswer(f"the {coding} answer has data after its end")
+        if not data.startswith(_GZIP_MAGIC):  # padding after the last member (NULs, a CRLF): ignored, as httpx,
+            return b"".join(out)              # urllib3, curl and browsers ignore it
     raise UndecodableAnswer(f"the {coding} answer has more than {MOST_GZIP_MEMBERS} members")

@@ -39,6 +39,7 @@ from purgatory.service._sync.circuitbreaker import SyncCircuitBreaker
 from hub.gateways.failures import SystemUnavailable
 from hub.gateways.settings import GatewaySettings
 from hub.observability.metrics import Metrics
+from hub.workers.calling import handling
 from hub.workers.errors import CallsHeldBack, PermanentError
 
 __all__ = ["Circuit", "CircuitBreakers", "CircuitOpenError"]
@@ -52,11 +53,15 @@ class CircuitOpenError(SystemUnavailable, CallsHeldBack):
     """The system's circuit is open (or half-open with its trial call out): not called; the message waits
     ``retry_in`` seconds without counting an attempt (``CallsHeldBack``)."""
 
-    def __init__(self, system: str, operation: str, retry_in: float, *, trial: bool = False) -> None:
+    def __init__(self, system: str, operation: str, retry_in: float, *, trial: bool = False,
+                 callers: tuple[str, ...] = ()) -> None:
         reason = (f"circuit half-open (a trial call is out; next try in {retry_in:.1f} s)" if trial
                   else f"circuit open (failing system; next trial call in {retry_in:.1f} s)")
         super().__init__(system, operation, reason)
         self.retry_in = retry_in
+        # whose calls failed or were held back since the circuit last closed, this one's included (two at most; ""
+        # for a call made outside a handler): ``hub.workers.calling``
+        self.callers = callers
 
 
 class Circuit:
@@ -75,6 +80,7 @@ class Circuit:
         self._trial: object | None = None  # the half-open trial call that is out, if any
         self._trial_started = 0.0
         self._told: tuple[str, float | None] = ("closed", None)  # what the board was last told
+        self._callers: list[str] = []  # whose calls failed or were held back since it last closed (two at most)
 
     def call(self, operation: str, call: Callable[[], T]) -> T:
         trial = self._enter(operation)
@@ -102,13 +108,14 @@ class Circuit:
             if self._trial is not None:
                 wait = self._trial_started + self.trial_seconds - time.monotonic()
                 if wait > -self.trial_seconds:
-                    raise CircuitOpenError(self.system, operation, max(0.0, wait), trial=True)
+                    raise CircuitOpenError(self.system, operation, max(0.0, wait), trial=True,
+                                           callers=self._note_caller())
                 self._trial = None  # out twice its deadline: lost (it no longer decides), this call is the trial
             try:
                 self._sync_breaker.__enter__()  # open, its reset time over: half-open, and this call the trial
             except OpenedState as opened:
                 wait = max(0.0, opened.opened_at + self.reset_seconds - time.time())
-                raise CircuitOpenError(self.system, operation, wait) from None
+                raise CircuitOpenError(self.system, operation, wait, callers=self._note_caller()) from None
             trial = object() if self._sync_breaker.context.state == HALF_OPENED else None
             if trial is not None:
                 self._trial, self._trial_started = trial, time.monotonic()
@@ -124,7 +131,19 @@ class Circuit:
                 return  # started before the trial: only the trial's outcome closes or reopens the circuit
             self._sync_breaker.__exit__(type(error) if error is not None else None, error,
                                         error.__traceback__ if error is not None else None)
+            if error is None:
+                self._callers.clear()
+            elif not isinstance(error, PermanentError):
+                self._note_caller()
             self._tell_board()
+
+    def _note_caller(self) -> tuple[str, ...]:
+        """Under the lock: whose call failed or is held back (two distinct callers are enough to tell one
+        message's failures from everyone's; forgotten once a call succeeds); the callers so far."""
+        caller = handling.get() or ""
+        if len(self._callers) < 2 and (caller not in self._callers or not caller):
+            self._callers.append(caller)
+        return tuple(self._callers)
 
     def _tell_board(self) -> None:
         """Under the lock: the board learns the breaker's state when it changed, in the order it changed."""

@@ -196,13 +196,17 @@ _WEB_PAGE_TYPES = ("text/html", "application/xhtml+xml")
 _WEB_PAGE_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
 
 
-def web_page(system: str, operation: str, content: bytes, content_type: str | None) -> SystemUnavailable | None:
-    """A web page answered instead of the system's document (an HTML ``Content-Type``, or a body that begins as
-    one): a proxy's, a load balancer's or the server's own page (maintenance, a login portal, a stack trace), not
-    the service's answer to this message. Transient, so a system behind such a page opens its circuit and the
-    messages wait, rather than each being dead-lettered as an invalid answer; None for any other body."""
-    media = (content_type or "").partition(";")[0].strip().lower()
-    if media not in _WEB_PAGE_TYPES and not _WEB_PAGE_START.match(content[:1024]):
+def web_page(system: str, operation: str, content: bytes, content_type: str | None,
+             root: etree._Element | None = None) -> SystemUnavailable | None:
+    """A web page answered instead of the system's document: a proxy's, a load balancer's or the server's own page
+    (maintenance, a login portal, a stack trace), not the service's answer to this message. Transient, so a system
+    behind such a page opens its circuit and the messages wait, rather than each being dead-lettered as an invalid
+    answer; None for any other body. A page by its HTML ``Content-Type``, by how it begins, or by its ``root``
+    element (the body parsed as XML) being ``html``. The callers ask only of a body that is not the system's own
+    document: one labelled ``text/html`` (as PHP labels what it prints) is still its answer."""
+    is_html = root is not None and etree.QName(root).localname.lower() == "html"
+    if not is_html and (content_type or "").partition(";")[0].strip().lower() not in _WEB_PAGE_TYPES \
+            and not _WEB_PAGE_START.match(content[:1024]):
         return None
     title = re.search(rb"<title[^>]*>(.{0,200}?)</title>", content[:8192], re.IGNORECASE | re.DOTALL)
     shown = " ".join(title.group(1).decode("utf-8", "replace").split()) if title else ""

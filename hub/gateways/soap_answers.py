@@ -66,7 +66,7 @@ def soap_answer(system: str, operation: str, command_set: CommandSet, status: in
     if namespace not in _ENVELOPES or etree.QName(envelope).localname != "Envelope":
         if status != 200:
             raise status_failure(system, operation, status, reason, retry_after=retry_after)
-        if (page := web_page(system, operation, content, content_type)) is not None:
+        if (page := web_page(system, operation, content, content_type, envelope)) is not None:
             raise page
         raise InvalidAnswer(system, operation, f"not XML of SOAP: {etree.QName(envelope).text} instead of an Envelope")
     body = envelope.find(f"{{{namespace}}}Body")

@@ -65,7 +65,8 @@ def xml_answer(system: str, operation: str, command_set: CommandSet, response: h
     except Exception as exc:
         raise web_page(system, operation, content, content_type) or InvalidAnswer(
             system, operation, f"not a document: {exc}") from exc
-    if (page := web_page(system, operation, content, content_type)) is not None:
+    own = etree.QName(answer).namespace in (command_set.namespace, COMMON_NS)  # the system's document, however labelled
+    if not own and (page := web_page(system, operation, content, content_type, answer)) is not None:
         raise page
     check_echo(system, operation, answer, message_id)
     check_answer(system, operation, command_set, answer)

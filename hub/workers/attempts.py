@@ -19,6 +19,7 @@ from hub.routing.outbound import Outbound
 from hub.store.base import ProcessedStore
 from hub.transport.message import Message
 from hub.workers import headers as h
+from hub.workers.calling import handling
 from hub.workers.errors import BusinessRejection, PermanentError
 from hub.workers.registry import OUTBOUND, HandlerContext, HandlerRegistry, HandlerSpec
 from hub.workers.reply import Reply, error_document
@@ -74,6 +75,7 @@ class HandlerAttempts:
         if self.outbound is not None:
             builtins[OUTBOUND] = self.outbound.bind(envelope, self.consumer)
         started = time.perf_counter()
+        token = handling.set(message.message_id)
         try:
             result = spec.call(envelope, {**self.dependencies, **builtins})
         except BusinessRejection as exc:
@@ -81,6 +83,7 @@ class HandlerAttempts:
                 raise
             return f"rejected: {exc.code}", error_document(exc.code, str(exc))
         finally:
+            handling.reset(token)
             if self.metrics is not None:
                 self.metrics.observe_handler(self.consumer, time.perf_counter() - started)
         return _outcome(spec, result, message)

@@ -66,7 +66,7 @@ class FailureDecisions:
         system answered with (``SystemAnsweredFailure``) in the attempts before it, retried in-process."""
         found = self.classifier(exc)
         if found.waits:
-            if not answered:
+            if not answered or not _failed_alone(exc, message.message_id):
                 return self._waiting(message, exc, found.reason, envelope)
             return self._held_back_after_calls(message, exc, found.reason, answered, envelope)
         attempts = h.attempts_so_far(message) + used
@@ -101,10 +101,12 @@ class FailureDecisions:
     def _held_back_after_calls(self, message: Message, exc: Exception, reason: str,
                                answered: Sequence[BaseException], envelope: Envelope | None) -> Decision:
         """Held back after the system answered this delivery's calls with failures (``answered``; the last often
-        the half-open trial's, which reopened the circuit): the system is up and the failure may be the
-        message's, so they count, as any attempt that ended does (``hub.workers.retry``), and a message the
-        system always fails on while nothing else calls it is dead-lettered at the bound instead of being the
-        trial of every reopening. A system that is down (timeouts, resets, 502-504) counts nothing here."""
+        the half-open trial's, which reopened the circuit) and no other message's call failed or was held back
+        since the circuit last closed (``_failed_alone``): the system is up and fails on this message, so they
+        count, as any attempt that ended does (``hub.workers.retry``), and a message the system always fails on
+        while nothing else calls it is dead-lettered at the bound instead of being the trial of every reopening.
+        A system down for everyone (other messages failed or wait too, or timeouts, resets, 502-504) counts
+        nothing here: an outage of any length dead-letters nothing."""
         attempts = h.attempts_so_far(message) + len(answered)
         earlier = answered[-1]
         last = self.classifier(earlier).reason
@@ -137,3 +139,11 @@ class FailureDecisions:
             "command_type": envelope.command_type if envelope is not None else message.type,
             "retry_count": message.retry_count,
         }
+
+
+def _failed_alone(held_back: Exception, message_id: str) -> bool:
+    """Whether this message's calls were the only ones that failed or were held back since the system's circuit
+    last closed (the circuit says whose, ``callers``: ``hub.workers.calling``): no other message waits for the
+    system, so its failures are the message's, not an outage's. Not known: no."""
+    callers = getattr(held_back, "callers", None)
+    return isinstance(callers, tuple) and set(callers) == {message_id}

@@ -1,7 +1,7 @@
 """The commands (``onepoint workorders list|show|recalculate``, ``onepoint stats [rebuild]``) never migrate the
-work-order database, nor create one: a database at an older revision (still used by the hubs of the older release, or a backup being looked
-at) is refused in one line saying how to migrate it; ``onepoint workorders migrate`` does, and says from which
-revision to which."""
+work-order database, nor create one: a database at an older revision (still used by the hubs of the older
+release, or a backup being looked at) is refused in one line saying how to migrate it; ``onepoint workorders
+migrate`` does, and says from which revision to which."""
 
 from __future__ import annotations
 

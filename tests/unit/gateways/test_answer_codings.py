@@ -119,3 +119,11 @@ def test_stacked_codings_are_undone_last_first_and_each_bounded() -> None:
         content_codings(["identity", "compress"])
     with pytest.raises(AnswerTooLarge):
         decoded_answer(gzip.compress(b" " * 65), ["gzip"], 64)
+
+
+@pytest.mark.parametrize("padding", [b"\x00" * 16, b"\r\n", b"garbage after the member"])
+def test_bytes_after_the_last_gzip_member_that_are_no_member_are_ignored(padding: bytes) -> None:
+    """Servers pad a gzip answer (NULs, a CRLF): httpx, urllib3, curl and browsers read it; so does the hub (audit
+    of today's code, repro_3)."""
+    document = b"<a>padded</a>"
+    assert decoded_answer(gzip.compress(document, mtime=0) + padding, ["gzip"], 1_000) == document

@@ -182,3 +182,16 @@ def test_a_web_page_answered_with_200_is_a_proxy_s_page_the_system_is_unavailabl
     with gateway("dsmp") as dsmp, pytest.raises(SystemUnavailable, match=r"answered a web page.*Scheduled") as raised:
         dsmp.post("QuerySpComplaintStats", example("dsmp/QuerySpComplaintStats.valid.xml"))
     assert not isinstance(raised.value, InvalidAnswer)
+
+
+def test_the_systems_own_answer_labelled_text_html_is_its_answer(router: respx.MockRouter) -> None:
+    """PHP labels what it prints text/html unless told otherwise: a valid answer is the answer, however labelled
+    (audit of today's code, repro_1)."""
+    def respond(request: httpx.Request) -> httpx.Response:
+        answer = echoed(example("dsmp/responses/QuerySpComplaintStatsResponse.xml"), request.content)
+        return httpx.Response(200, content=answer, headers={"content-type": "text/html; charset=UTF-8"})
+
+    router.post(BASE_URL).mock(side_effect=respond)
+    with gateway("dsmp") as dsmp:
+        answer = dsmp.post("QuerySpComplaintStats", example("dsmp/QuerySpComplaintStats.valid.xml"))
+    assert etree.QName(answer).localname == "QuerySpComplaintStatsResponse"

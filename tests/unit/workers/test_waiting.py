@@ -34,6 +34,7 @@ from hub.workers import (
     WorkerTestClient,
 )
 from hub.workers import headers as h
+from hub.workers.calling import handling
 from hub.workers.classify import Classifier, Verdict
 from hub.workers.waiting import wait_tier
 from hub.workers.worker import retry_copy
@@ -55,11 +56,13 @@ class SystemDown(TransientError):
 
 
 class SystemHeldBack(SystemDown, CallsHeldBack):
-    """Like ``hub.gateways.CircuitOpenError`` once it also subclasses ``CallsHeldBack``."""
+    """Like ``hub.gateways.CircuitOpenError`` once it also subclasses ``CallsHeldBack``: ``callers``, whose calls
+    failed or were held back since the circuit last closed."""
 
-    def __init__(self, system: str, retry_in: float) -> None:
+    def __init__(self, system: str, retry_in: float, callers: tuple[str, ...] = ()) -> None:
         super().__init__(system, f"circuit open; next trial call in {retry_in:.1f} s")
         self.retry_in = retry_in
+        self.callers = callers
 
 
 class SystemFault(SystemDown, SystemAnsweredFailure):
@@ -87,21 +90,26 @@ class FakeSystem:
         self.refused = 0  # calls held back by the open circuit
         self._failures = 0
         self._opened_at: float | None = None
+        self._callers: set[str] = set()  # whose calls failed or were held back since the circuit last closed
         self._lock = threading.Lock()
 
     def call(self) -> str:
         with self._lock:
             now = self.clock()
+            caller = handling.get() or ""
             if self._opened_at is not None and now < self._opened_at + self.reset:
                 self.refused += 1
-                raise SystemHeldBack("boss", self._opened_at + self.reset - now)
+                self._callers.add(caller)
+                raise SystemHeldBack("boss", self._opened_at + self.reset - now, tuple(self._callers))
             self.calls += 1
             if now < self.outage:
+                self._callers.add(caller)
                 self._failures += 1
                 if self._opened_at is not None or self._failures >= FAIL_MAX:  # a failed trial reopens at once
                     self._opened_at = now
                 raise self.failure("boss", "HTTP 503" if self.failure is SystemDown else "SOAP fault Server")
             self._failures, self._opened_at = 0, None
+            self._callers.clear()
             return "VIP_GOLD"
 
 
@@ -214,15 +222,33 @@ def test_a_message_the_system_always_fails_on_is_dead_lettered_at_the_bound_thou
 def test_a_waiting_copy_carries_the_answered_failures_it_counted() -> None:
     clock = FakeClock()
     system = FakeSystem(clock, float("inf"), failure=SystemFault)
-    for _ in range(FAIL_MAX - 1):  # one failure short of opening the circuit
-        with pytest.raises(SystemFault):
-            system.call()
     client = WorkerTestClient(tier_handlers(system, Counter()), consumer="boss")
-    result = client.send(envelope())
-    assert result.waiting and result.attempts == 1  # its call opened the circuit, the retry was held back
+    result = client.send(envelope())  # 3 calls, a trip through a tier, 2 calls (the circuit opens), held back
+    assert result.waiting and result.attempts == FAIL_MAX
     copy = result.waiting_copy
-    assert copy is not None and copy.headers[h.ATTEMPTS] == 1 and copy.retry_count == 0
+    assert copy is not None and copy.headers[h.ATTEMPTS] == FAIL_MAX and copy.retry_count == 1
     assert "SOAP fault Server" in copy.headers[h.LAST_ERROR]
+
+
+def test_answered_failures_count_nothing_while_other_messages_wait_for_the_system() -> None:
+    """A system down for everyone that says so with a Server fault (its backend is down): whichever message makes
+    each half-open trial, others wait too, so none counts it and none is dead-lettered (audit of today's code)."""
+    clock = FakeClock()
+    system = FakeSystem(clock, OUTAGE, failure=SystemFault)
+    done: Counter[str] = Counter()
+    client = WorkerTestClient(tier_handlers(system, done), consumer="boss")
+    first, second = client.message(envelope()), client.message(envelope())
+    for _ in range(40):  # 40 reset periods: far more half-open trials than the bound of attempts
+        for message in (first, second):
+            result = client.send(message)
+            assert not result.dead, result.final.reason
+            if result.waiting_copy is not None:
+                if message is first:
+                    first = result.waiting_copy
+                else:
+                    second = result.waiting_copy
+        clock.advance(RESET)
+    assert client.dead_letters == []
 
 
 def test_a_ten_minute_outage_dead_letters_nothing_and_the_backlog_flows_once_when_it_ends() -> None:
