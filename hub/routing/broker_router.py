@@ -19,6 +19,9 @@ A request leaves stamped with the time its caller stops waiting (header ``x-onep
 route's ``reply_timeout`` after it was handed to the broker). Past it the caller has its 504 and any answer is
 dropped: a consumer whose work leaves a trail (the DSMP adapter audits every SMS-log query as records returned)
 reads it to run nothing for nobody. Wall-clock time: the ingress and the workers' hosts keep their clocks in step.
+An answer a consumer replays (``x-onepoint-replayed``: the one it recorded for an earlier delivery of the request,
+a resend with the same MessageId after a 504) goes to its caller and is not kept in the reply cache: it may be days
+old, and every other caller would get it for a whole TTL.
 """
 
 from __future__ import annotations
@@ -40,11 +43,14 @@ from hub.routing.table import Route, RoutingTable
 from hub.transport import Broker, PublisherUnavailableError, routing_key
 from hub.transport.errors import RequestTimeoutError
 
-__all__ = ["REPLY_BY", "BrokerRouter", "BrokerUnavailableError", "reply_by"]
+__all__ = ["REPLAYED", "REPLY_BY", "BrokerRouter", "BrokerUnavailableError", "reply_by"]
 
 log = logging.getLogger("onepoint.routing")
 
 REPLY_BY = "x-onepoint-reply-by"  # when the caller of a request stops waiting (ISO 8601 UTC, milliseconds)
+# on an answer: the one a consumer recorded for an earlier delivery of the request (a resend with the same
+# MessageId), not a fresh one; never kept in the reply cache, whose entries are as fresh as their TTL
+REPLAYED = "x-onepoint-replayed"
 
 Flight = tuple[asyncio.AbstractEventLoop, Route, RequestKey]  # an event loop, a route, a request's key
 
@@ -179,7 +185,7 @@ class BrokerRouter:
             self._count_published(target)
             raise
         self._count_published(target)
-        if key is not None:
+        if key is not None and not reply.headers.get(REPLAYED):
             self.replies.put(route, key, envelope, reply.body)
         return reply.body
 

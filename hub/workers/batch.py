@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from hub.envelope import Envelope
+from hub.routing.broker_router import REPLAYED
 from hub.routing.confirms import PendingConfirms
 from hub.transport.broker import Broker
 from hub.transport.message import Delivery
@@ -197,7 +198,8 @@ class BatchRun:
                             extra=self.worker.processor.log_extra(message, item.envelope))
             if answer is not None and message.reply_to:
                 try:
-                    future = broker.reply(message, answer, content_type="application/xml")
+                    future = broker.reply(message, answer, content_type="application/xml",
+                                          headers={REPLAYED: True} if result.duplicate else {})
                     wait = _waiter(future.result, self.confirm_timeout)
                 except Exception as exc:
                     wait = _raiser(exc)

@@ -27,6 +27,7 @@ from dataclasses import replace
 from typing import Any
 
 from hub.observability.metrics import Metrics
+from hub.routing.broker_router import REPLAYED
 from hub.routing.outbound import Outbound
 from hub.store.base import ProcessedStore
 from hub.transport.broker import Broker
@@ -166,7 +167,8 @@ class Worker:
         message = delivery.message
         config = self.broker.config
         if decision.action is Action.ACK:
-            if decision.reply is not None and message.reply_to and not self._answer(delivery, decision.reply):
+            if decision.reply is not None and message.reply_to and not self._answer(delivery, decision.reply,
+                                                                                      replayed=decision.duplicate):
                 return
             delivery.ack()
             self._count("duplicate" if decision.duplicate else "processed")
@@ -219,11 +221,12 @@ class Worker:
             log.info("a dead-lettered request's requester was not told", extra={
                 "message_id": message.message_id, "consumer": self.consumer, "error": repr(exc)})
 
-    def _answer(self, delivery: Delivery, reply: bytes) -> bool:
-        """Send a request's recorded answer and wait for the confirm; requeue the request if that fails."""
+    def _answer(self, delivery: Delivery, reply: bytes, *, replayed: bool = False) -> bool:
+        """Send a request's recorded answer and wait for the confirm; requeue the request if that fails.
+        ``replayed``: the answer recorded for an earlier delivery (a duplicate), said so (``REPLAYED``)."""
         try:
-            self.broker.reply(delivery.message, reply, content_type="application/xml").result(
-                timeout=self._confirm_timeout)
+            self.broker.reply(delivery.message, reply, content_type="application/xml",
+                              headers={REPLAYED: True} if replayed else {}).result(timeout=self._confirm_timeout)
         except Exception as exc:
             log.error(
                 "could not send the answer; requeueing the request",

@@ -15,7 +15,7 @@ from hub.envelope import Envelope
 from hub.ingress.replies import checked_reply
 from hub.observability.metrics import Metrics
 from hub.routing import BrokerRouter, RoutingTable, envelope_from_message
-from hub.routing.broker_router import BrokerUnavailableError
+from hub.routing.broker_router import REPLAYED, BrokerUnavailableError
 from hub.routing.reply_cache import request_key
 from hub.transport import Broker, Delivery, TopologyConfig, open_broker
 from hub.transport.errors import RequestTimeoutError
@@ -60,6 +60,7 @@ class FakeBoss:
         self.answering.set()
         self.template = (examples_dir / "boss" / "responses" / "QueryCustomerTierResponse.xml").read_bytes()
         self.asked: list[str] = []  # every MSISDN that reached BOSS
+        self.replaying: set[str] = set()  # MSISDNs answered as a worker answers a resent request (REPLAYED)
         self._lock = threading.Lock()
 
     def __call__(self, delivery: Delivery) -> None:
@@ -81,7 +82,8 @@ class FakeBoss:
             else:
                 correlation.text = envelope.correlation_id
             body = etree.tostring(answer, xml_declaration=True, encoding="UTF-8")
-        self.broker.reply(delivery.message, body, content_type="application/xml").result(5)
+        headers = {REPLAYED: True} if msisdn in self.replaying else {}
+        self.broker.reply(delivery.message, body, content_type="application/xml", headers=headers).result(5)
         delivery.ack()
 
 
@@ -164,6 +166,16 @@ def test_an_answer_expires_after_the_ttl(broker, boss, registry) -> None:
     clock.now += 2  # TTL + 1 after the answer was kept
     route(router, lookup())
     assert len(boss.asked) == 2
+
+
+def test_a_replayed_answer_goes_to_its_caller_and_is_not_kept(broker, boss, registry) -> None:
+    """A resend after a 504 is answered with the answer recorded then (maybe days old): the cache must not serve
+    it to every other caller for a whole TTL (audit of the BOSS and CRM flows)."""
+    router = BrokerRouter(broker, table(registry), clock=FakeClock())
+    boss.replaying.add("13800138000")
+    assert etree.fromstring(route(router, lookup())).findtext(f"{{{BOSS}}}EffectiveTier") == "VIP_GOLD"
+    route(router, lookup())
+    assert boss.asked == ["13800138000", "13800138000"]  # not answered from the cache
 
 
 def test_refusals_are_never_cached(broker, boss, registry) -> None:

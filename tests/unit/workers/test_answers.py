@@ -13,6 +13,7 @@ from lxml import etree
 
 from hub.envelope import Envelope
 from hub.ingress.replies import ReplyRefusal, checked_reply
+from hub.routing.broker_router import REPLAYED
 from hub.routing.codec import message_from_envelope
 from hub.store import MemoryProcessedStore, SQLiteProcessedStore
 from hub.store.base import Recorded
@@ -201,6 +202,21 @@ def test_the_worker_sends_the_answer_only_after_it_is_recorded(broker: Broker) -
     assert recorded_when_answered == [True]
     assert reply.body == recorded_answer(store.reply(f"boss:{env.message_id}"))
     assert reply.content_type == "application/xml"
+
+
+@pytest.mark.parametrize("batch", [1, 8])
+def test_a_resent_request_is_answered_with_the_recorded_answer_said_to_be_replayed(broker: Broker,
+                                                                                  batch: int) -> None:
+    """The answer recorded for an earlier delivery comes back marked (REPLAYED), so the ingress answers its caller
+    with it but keeps it out of its reply cache, where it would be served to every caller as fresh (audit of the
+    BOSS and CRM flows); a fresh answer is not marked."""
+    calls: list[str] = []
+    env = query()
+    with Worker(broker, "boss", answering(calls), store=MemoryProcessedStore(), max_batch=batch):
+        first = request(broker, env).result(10)
+        again = request(broker, env).result(10)
+    assert calls == [env.message_id] and again.body == first.body
+    assert not first.headers.get(REPLAYED) and again.headers.get(REPLAYED) is True
 
 
 def test_a_dead_lettered_request_is_answered_at_once_with_the_reason(broker: Broker) -> None:
