@@ -1,10 +1,11 @@
 """The commands a work order's change owes other systems (``FollowUp``), built and sent through the outbound path.
 
 ``send_follow_ups`` builds each follow-up's document (``follow_ups.follow_up_document``) and sends it; a replied
-VIP or group complaint's return-visit notice is first given the account manager BOSS names now (the tier cache,
-else BOSS asked). ``each_alone``: a document the receiving system's schema refuses is logged and left out, the
-others sent (an outage notice's to-reads: one bad owner must not dead-letter the notice); otherwise the refusal
-refuses the whole message.
+VIP or group complaint's return-visit notice goes to the account manager kept on the work order when its tier was
+known (the one BOSS named then), and only for a work order from before that was kept, to the one BOSS names now
+(the tier cache, else BOSS asked). ``each_alone``: a document the receiving system's schema refuses is logged and
+left out, the others sent (an outage notice's to-reads: one bad owner must not dead-letter the notice); otherwise
+the refusal refuses the whole message.
 """
 
 from __future__ import annotations

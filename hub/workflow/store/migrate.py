@@ -38,6 +38,17 @@ class UnknownRevision(RuntimeError):
         self.url, self.revision, self.head = url, revision, head
 
 
+
+def _not_alembics_context_lines(record: logging.LogRecord) -> bool:
+    """Alembic's "Context impl SQLiteImpl." and "Will assume non-transactional DDL." at every open: the second is
+    wrong here (the upgrade runs in one transaction, ``upgrade``) and both are noise; "Running upgrade" stays, as
+    do warnings. Its "setup plugin ..." lines (a dozen at every open) are left out too."""
+    return not str(record.msg).startswith(("Context impl ", "Will assume "))
+
+
+logging.getLogger("alembic.runtime.migration").addFilter(_not_alembics_context_lines)
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
 class OlderRevision(RuntimeError):
     """A command other than ``onepoint workorders migrate`` (a reading one, ``workorders recalculate``, ``stats
     rebuild``) found the database at an older revision than this release's: it does not migrate."""
