@@ -76,6 +76,7 @@ class BrokerRouter:
         self._table = table
         self._recent: OrderedDict[str, tuple[tuple[str, ...], str]] = OrderedDict()  # id → targets, fingerprint
         self._remember = remember
+        self._request_ids: OrderedDict[str, str] = OrderedDict()  # a cached route's request id → its fingerprint
         self._address_cache: dict[tuple[tuple[str, ...], str], tuple[tuple[str, str], ...]] = {}
 
     def connected(self) -> bool:
@@ -151,6 +152,7 @@ class BrokerRouter:
         """
         key = request_key(envelope) if route.cache_ttl is not None else None
         if key is not None:
+            self._check_request_id(envelope)
             cached = self.replies.get(route, key, envelope)
             if cached is not None:
                 self._count_cache(envelope, hit=True)
@@ -169,6 +171,19 @@ class BrokerRouter:
         flight = self._flights[flight_key] = loop.create_task(self._send(envelope, target, route, key))
         flight.add_done_callback(lambda done: self._landed(flight_key, done))
         return RouteResult(envelope.message_id, (target,), reply=await asyncio.shield(flight))
+
+    def _check_request_id(self, envelope: Envelope) -> None:
+        """A cached route's request whose message id came before with another document (another number, another
+        caller) is refused `MessageIdReused` (409), as the consumer refuses it when the request reaches it: from
+        the cache or joining a request in flight it was answered 200, and the same misuse got two answers."""
+        seen = self._request_ids
+        fingerprint = envelope.fingerprint()
+        prior = seen.get(envelope.message_id)
+        if prior is not None and prior != fingerprint:
+            raise MessageIdReused(envelope)
+        seen[envelope.message_id] = fingerprint
+        if len(seen) > self._remember:
+            seen.popitem(last=False)
 
     async def _send(self, envelope: Envelope, target: str, route: Route, key: RequestKey | None) -> bytes:
         """One round trip through the broker, stamped with when its caller stops waiting; a successful answer to a

@@ -17,6 +17,7 @@ from hub.observability.metrics import Metrics
 from hub.routing import BrokerRouter, RoutingTable, envelope_from_message
 from hub.routing.broker_router import REPLAYED, BrokerUnavailableError
 from hub.routing.reply_cache import request_key
+from hub.routing.router import MessageIdReused
 from hub.transport import Broker, Delivery, TopologyConfig, open_broker
 from hub.transport.errors import RequestTimeoutError
 from hub.transport.topology import DEFAULT_CONSUMERS
@@ -176,6 +177,24 @@ def test_a_replayed_answer_goes_to_its_caller_and_is_not_kept(broker, boss, regi
     assert etree.fromstring(route(router, lookup())).findtext(f"{{{BOSS}}}EffectiveTier") == "VIP_GOLD"
     route(router, lookup())
     assert boss.asked == ["13800138000", "13800138000"]  # not answered from the cache
+
+
+def test_a_message_id_reused_for_another_number_is_refused_though_that_answer_is_cached(broker, boss,
+                                                                                       registry) -> None:
+    """The same misuse gets one answer: 409, as the consumer gives a reused id, also when the other number's answer
+    is in the cache (it was answered 200 from there); the very request again is answered (audit of the BOSS and
+    CRM flows)."""
+    router = BrokerRouter(broker, table(registry), clock=FakeClock())
+    route(router, lookup("13900139000"))  # now in the cache
+    first = lookup("13800138000")
+    route(router, first)
+    reused = lookup("13900139000")
+    reused = Envelope(first.message_id, reused.command_type, reused.source_system, reused.payload.replace(
+        reused.message_id.encode(), first.message_id.encode()), reused.correlation_id, reused.received_at)
+    with pytest.raises(MessageIdReused):
+        asyncio.run(router.route(reused))
+    assert ack(route(router, first))["MessageId"] == first.message_id  # a retry of the same request: answered
+    assert boss.asked == ["13900139000", "13800138000"]
 
 
 def test_refusals_are_never_cached(broker, boss, registry) -> None:
