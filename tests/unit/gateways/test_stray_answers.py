@@ -4,8 +4,6 @@ closed, so the retry reads a fresh connection; the genuine answer of every BOSS 
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +18,7 @@ from hub.envelope import Envelope
 from hub.gateways import InvalidAnswer, SoapGateway, SystemUnavailable
 from hub.gateways.soap_answers import soap_answer
 from hub.validation import ParserLimits
+from tests.support.keep_alive import KeepAliveBackend
 from tests.unit.adapters.soap_kit import (
     BASE_URL,
     WSDL_URL,
@@ -104,66 +103,24 @@ def test_without_the_message_id_sent_no_echo_is_asked_for() -> None:
     assert document.findtext(f"{{{BOSS}}}Msisdn") == "13800138000"
 
 
-class KeepAliveBoss:
-    """BOSS on 127.0.0.1 behind keep-alive connections, echoing each request's MessageId; its first answer is
-    followed on the same connection by a stray one (another subscriber, another message's Ack)."""
+def keep_alive_boss() -> KeepAliveBackend:
+    """BOSS behind keep-alive connections, echoing each request's MessageId; its first answer is followed on the
+    same connection by a stray one (another subscriber, another message's Ack)."""
+    def answer(body: bytes, number: int) -> list[bytes]:
+        sent = etree.fromstring(body)
+        message_id = sent.findtext(f".//{{{C}}}MessageId") or ""
+        own = tier_answer(sent.findtext(f".//{{{BOSS}}}Msisdn") or "", message_id)
+        return [own, tier_answer("13900139000", "cs-somebody-else")] if number == 1 else [own]
 
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.connections = 0
-        self.requests = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
-
-    def _serve(self, connection: socket.socket) -> None:
-        try:
-            self._answer(connection)
-        except OSError:  # the hub closed the connection (reset: the stray answer was left unread)
-            pass
-        finally:
-            connection.close()
-
-    def _answer(self, connection: socket.socket) -> None:
-        with connection.makefile("rb") as reader:
-            while reader.readline():
-                length = 0
-                while (line := reader.readline()) not in (b"\r\n", b"\n", b""):
-                    name, _, value = line.decode("latin-1").partition(":")
-                    if name.strip().lower() == "content-length":
-                        length = int(value)
-                body = reader.read(length)
-                self.requests += 1
-                message_id = etree.fromstring(body).findtext(f".//{{{C}}}MessageId") or ""
-                msisdn = etree.fromstring(body).findtext(f".//{{{BOSS}}}Msisdn") or ""
-                answer = self._http(tier_answer(msisdn, message_id))
-                if self.requests == 1:
-                    answer += self._http(tier_answer("13900139000", "cs-somebody-else"))
-                connection.sendall(answer)
-
-    @staticmethod
-    def _http(body: bytes) -> bytes:
-        return (b"HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\n"
-                + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
-
-    def close(self) -> None:
-        self.listener.close()
+    return KeepAliveBackend(answer)
 
 
 def test_the_stray_answer_left_on_a_pooled_connection_is_refused_and_the_retry_takes_a_fresh_one(
         tmp_path: Any) -> None:
-    boss = KeepAliveBoss()
+    boss = keep_alive_boss()
     description = tmp_path / "boss.wsdl"
     description.write_bytes(wsdl("boss"))
-    gateway = SoapGateway(settings("boss", url=f"http://127.0.0.1:{boss.port}/", wsdl=str(description)),
+    gateway = SoapGateway(settings("boss", url=boss.url, wsdl=str(description)),
                           registry().get("boss"))
     try:
         first = gateway.call("QueryCustomerTier", Header=header("cs-first-00000001"), Msisdn="13800138000")

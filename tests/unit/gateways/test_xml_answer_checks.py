@@ -5,8 +5,6 @@ passes. An answer (or c:Error) whose bytes name no encoding is read in its Conte
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 
 import httpx
@@ -17,6 +15,7 @@ from lxml import etree
 from hub.gateways import CircuitBreakers, InvalidAnswer, SystemRefused, SystemUnavailable, XmlGateway
 from hub.gateways.echo import StrayAnswer
 from hub.gateways.failures import error_answer
+from tests.support.keep_alive import KeepAliveBackend
 from tests.unit.adapters.soap_kit import BASE_URL, C, echoed, example, registry, settings
 
 pytestmark = pytest.mark.unit
@@ -85,47 +84,18 @@ def test_a_c_error_carrying_another_messages_id_is_not_this_calls_refusal(router
     assert refused.value.error_code == "already-closed"
 
 
-class TwiceAnsweringDsmp:
-    """DSMP on 127.0.0.1 with keep-alive, echoing each query's MessageId; its first answer is written twice."""
+def twice_answering_dsmp() -> KeepAliveBackend:
+    """DSMP behind keep-alive connections, echoing each query's MessageId; its first answer is written twice."""
+    def answer(body: bytes, number: int) -> list[bytes]:
+        sent = etree.fromstring(body)
+        return [answer_to("dsmp", "QuerySmsLog", sent.findtext(f"*/{{{C}}}MessageId") or "")] * (2 if number == 1
+                                                                                              else 1)
 
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/xml"
-        self.connections = 0
-        self.answers = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
-
-    def _serve(self, connection: socket.socket) -> None:
-        try:
-            with connection, connection.makefile("rb") as reader:
-                while reader.readline():
-                    length = 0
-                    while (line := reader.readline()) not in (b"\r\n", b"\n", b""):
-                        name, _, value = line.decode("latin-1").partition(":")
-                        length = int(value) if name.strip().lower() == "content-length" else length
-                    sent = etree.fromstring(reader.read(length))
-                    body = answer_to("dsmp", "QuerySmsLog", sent.findtext(f"*/{{{C}}}MessageId") or "")
-                    self.answers += 1
-                    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-                    connection.sendall((head + body) * (2 if self.answers == 1 else 1))
-        except OSError:
-            pass
-
-    def close(self) -> None:
-        self.listener.close()
+    return KeepAliveBackend(answer, path="/xml", content_type="application/xml")
 
 
 def test_a_duplicated_answer_left_on_the_connection_is_refused_and_the_next_call_reads_a_fresh_one() -> None:
-    dsmp = TwiceAnsweringDsmp()
+    dsmp = twice_answering_dsmp()
     try:
         with gateway("dsmp", dsmp.url) as xml:
             first = xml.post("QuerySmsLog", command("dsmp", "QuerySmsLog", "cs-sms-00000001"))
