@@ -46,6 +46,7 @@ __all__ = ["Circuit", "CircuitBreakers", "CircuitOpenError"]
 
 log = logging.getLogger("onepoint.gateway")
 T = TypeVar("T")
+CALLER_MEMORY = 3  # reset periods a caller of a failed or held-back call is remembered unseen
 _STATES = {"closed": "closed", "opened": "open", "half-opened": "half-open"}  # purgatory's names → ours
 
 
@@ -80,7 +81,10 @@ class Circuit:
         self._trial: object | None = None  # the half-open trial call that is out, if any
         self._trial_started = 0.0
         self._told: tuple[str, float | None] = ("closed", None)  # what the board was last told
-        self._callers: list[str] = []  # whose calls failed or were held back since it last closed (two at most)
+        # whose calls failed or were held back since it last closed, when last (two at most; forgotten after
+        # CALLER_MEMORY reset periods unseen: a message still waiting comes back at every reopening)
+        self._callers: dict[str, float] = {}
+        self._clock: Callable[[], float] = time.monotonic
 
     def call(self, operation: str, call: Callable[[], T]) -> T:
         trial = self._enter(operation)
@@ -139,10 +143,16 @@ class Circuit:
 
     def _note_caller(self) -> tuple[str, ...]:
         """Under the lock: whose call failed or is held back (two distinct callers are enough to tell one
-        message's failures from everyone's; forgotten once a call succeeds); the callers so far."""
+        message's failures from everyone's); the callers seen lately. All are forgotten once a call succeeds, and
+        each one unseen for ``CALLER_MEMORY`` reset periods (dead-lettered, refused, or done elsewhere): a message
+        that really waits for the system is held back again at each reopening."""
+        now = self._clock()
+        horizon = now - CALLER_MEMORY * max(self.reset_seconds, 1.0)
+        for gone in [caller for caller, seen in self._callers.items() if seen < horizon]:
+            del self._callers[gone]
         caller = handling.get() or ""
-        if len(self._callers) < 2 and (caller not in self._callers or not caller):
-            self._callers.append(caller)
+        if caller in self._callers or len(self._callers) < 2:
+            self._callers[caller] = now
         return tuple(self._callers)
 
     def _tell_board(self) -> None:

@@ -73,7 +73,9 @@ class FailureDecisions:
         headers = self._failure_headers(message, attempts, found.reason, exc)
         extra = {**self.log_extra(message, envelope), "attempts": attempts, "error": found.reason}
         trips = message.retry_count
-        if found.transient and trips < len(self.tiers):
+        # the trips run out at the bound of attempts, unless attempts counted while waiting (failures the system
+        # answered this message alone with) used it up first
+        if found.transient and trips < len(self.tiers) and attempts < self.most_attempts:
             log.warning("transient failure; retrying through a delay tier", extra={**extra, "tier": self.tiers[trips]})
             return Decision(Action.RETRY, message.message_id, attempts=attempts, tier=self.tiers[trips],
                             reason=found.reason, headers=headers)

@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from hub.envelope import Envelope
@@ -42,6 +43,7 @@ from hub.routing.outbound import Outbound
 from hub.store.base import ClaimBusyError, ProcessedStore
 from hub.transport.message import Message
 from hub.validation.audited import audited_command_types
+from hub.workers import headers as h
 from hub.workers.attempts import HandlerAttempts, decode_envelope
 from hub.workers.classify import Classifier
 from hub.workers.decisions import Action, Decision, FailureDecisions
@@ -120,7 +122,7 @@ class Processor(HandlerAttempts, FailureDecisions):
                     return self._duplicate(message, envelope, claim.outcome, claim.reply)
                 outcome, reply = run_with_retries(  # a repeat of an audited request runs again (not kept)
                     lambda: self._attempt(spec, envelope, message, used),
-                    self.policy,
+                    self._policy_for(message),
                     self.classifier,
                     sleep=self._sleep,
                     on_attempt=attempt,
@@ -141,6 +143,12 @@ class Processor(HandlerAttempts, FailureDecisions):
             return self._failed(message, exc, used=max(used, 1), envelope=envelope, answered=answered)
         log.info("message processed", extra={**self.log_extra(message, envelope), "outcome": outcome})
         return Decision(Action.ACK, mid, outcome=outcome, attempts=used, reply=reply)
+
+    def _policy_for(self, message: Message) -> RetryPolicy:
+        """The in-process attempts left to ``message`` within the bound (``most_attempts``): all of the policy's,
+        unless attempts counted while it waited (``decisions``) used part of the bound; at least one."""
+        left = self.most_attempts - h.attempts_so_far(message)
+        return self.policy if left >= self.policy.attempts else replace(self.policy, attempts=max(1, left))
 
     def _duplicate(self, message: Message, envelope: Envelope, outcome: str | None,
                    recorded: bytes | None) -> Decision:

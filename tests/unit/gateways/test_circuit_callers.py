@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from hub.gateways import Circuit, CircuitBreakers, CircuitOpenError, SystemUnavailable
+from hub.gateways.breaker import CALLER_MEMORY
 from hub.workers.calling import handling
 from tests.unit.adapters.soap_kit import settings
 
@@ -48,3 +49,16 @@ def test_a_success_forgets_the_callers() -> None:
     call_as("m2", circuit)
     held = call_as("m2", circuit)
     assert isinstance(held, CircuitOpenError) and held.callers == ("m2",)
+
+
+def test_a_caller_unseen_for_a_few_reset_periods_is_forgotten() -> None:
+    """A message dead-lettered (or refused, or done elsewhere) after its calls failed is gone: it must not make a
+    lone poison message coming after it look like one among many for good (audit of circuits, repro_2)."""
+    circuit = CircuitBreakers().circuit(settings("oa", breaker_fail_max=2, breaker_reset_seconds=10))
+    now = [1000.0]
+    circuit._clock = lambda: now[0]
+    call_as("q", circuit)
+    call_as("q", circuit)  # opens it: q alone
+    now[0] += CALLER_MEMORY * 10 + 1  # q never seen again
+    held = call_as("p", circuit)
+    assert isinstance(held, CircuitOpenError) and held.callers == ("p",)

@@ -367,3 +367,22 @@ def test_a_worker_without_delay_tiers_holds_a_waiting_delivery_then_requeues_it(
     assert held == [1.0, 0.25]  # held for retry_in, at most MAX_HOLD, before each requeue
     assert done == {sent.message_id: 1}
     assert metrics.value("onepoint_messages_consumed_total", consumer="boss", outcome="waiting") == 2
+
+
+def test_attempts_counted_while_waiting_shorten_the_retries_left_to_the_bound() -> None:
+    """A message whose failures were counted while it waited, then back on the plain retry path (the circuit closed
+    for others), gets the attempts left of the bound, not a full round per tier (audit of circuits, repro_1)."""
+    calls: Counter[str] = Counter()
+    handlers = HandlerRegistry()
+
+    @handlers.handler("boss.QueryCustomerTier")
+    def query(env: Envelope) -> str:
+        calls[env.message_id] += 1
+        raise SystemFault("boss", "SOAP fault Server")
+
+    client = WorkerTestClient(handlers, consumer="boss")
+    message = client.message(envelope()).with_headers(**{h.ATTEMPTS: client.max_attempts - 2})
+    result = client.send(message)
+    assert result.dead and sum(calls.values()) == 2
+    (letter,) = client.dead_letters
+    assert letter.headers[h.ATTEMPTS] == client.max_attempts
