@@ -6,11 +6,11 @@ hyphens, the dashes U+2010-U+2015 and the minus sign U+2212, ``/``, ``_``, ``~``
 spaces), its first three digits in brackets, a ``+86`` / ``86`` / ``0086`` prefix. ``138-0013-8000``,
 ``+86 138 0013 8000``, ``138—0013—8000``, ``(138)0013-8000``, ``138/0013/8000`` and ``１３８００１３８０００`` are
 all one number.
-A number glued to another digit or to a hex letter (a-f, A-F) is part of something else (a uuid4 hex message id
-such as ``71ffd13312345066bc…``, in every log line, which masking would make untraceable) and is left as it is, as
-is a dotted IPv4 address. Glued to any other letter (g-z, G-Z, a letter beyond ASCII) it is still a number:
-``8613501105566x`` (a CalledNumber that fails its XSD, quoted in the reason) and ``cs13501105566`` (a DSMP
-MessageId) are masked.
+A number glued to another digit is part of something else, as is one inside a run of at least 16 hex characters
+(a uuid4 hex message id such as ``71ffd13312345066bc…``, in every log line, which masking would make untraceable),
+and a dotted IPv4 address: they are left as they are. Glued to any other letter, or to a short run of hex letters,
+it is still a number: ``8613501105566x`` (a CalledNumber that fails its XSD, quoted in the reason),
+``cs13501105566`` (a DSMP MessageId), ``phone13800138000`` and ``ID13912345678`` are masked.
 
 Two ways to mask what is found: `mask_msisdn` (the logs and what the CLI prints: ``138****8000``, the first
 three and last four digits kept, the prefix and separators dropped) and `mask_numbers_in` (the audit rows:
@@ -34,7 +34,9 @@ _SEP_CLASS = r"[\s.\-/_~,\u00b7\u200b-\u200d\u2010-\u2015\u2060\u2212\ufeff]"
 _SEP = rf"{_SEP_CLASS}{{0,2}}"
 # What a number must not be glued to, before or after (in the folded text): a digit or a hex letter, so that no
 # run of a hex id is masked; a number glued to "x", "cs" or "号" is masked.
-_ID_CHAR = "[0-9A-Fa-f]"
+_ID_CHAR = "[0-9]"  # a digit: part of a longer number; a hex letter is judged by its run (`_inside_hex_id`)
+_HEX = frozenset("0123456789abcdefABCDEF")
+HEX_ID_RUN = 16  # hex characters in a row that make an id (a uuid4 hex has 32), not a word glued to a number
 _PREFIX = rf"(?:\+|00)?86{_SEP}"
 _PLAIN = rf"(?<!{_ID_CHAR})(?:{_PREFIX})?1{_SEP}[3-9]{_SEP}[0-9]{_SEP}[0-9]"  # its first four digits
 _BRACKETED = rf"(?:(?<!{_ID_CHAR}){_PREFIX})?\(1[3-9][0-9]\){_SEP_CLASS}?[0-9]"  # "(139)1234-5678", "(139) 1234…"
@@ -110,7 +112,7 @@ def _masked(text: str, mask: Callable[[str], str]) -> str:
     folded = fold(text)
     out, end = [], 0
     for match in _MOBILE.finditer(folded):
-        if _IPV4.fullmatch(match.group(0)):
+        if _IPV4.fullmatch(match.group(0)) or _inside_hex_id(folded, match.start(), match.end()):
             continue
         out.append(text[end:match.start()])
         out.append(mask(match.group(0)))
@@ -119,6 +121,21 @@ def _masked(text: str, mask: Callable[[str], str]) -> str:
         return text
     out.append(text[end:])
     return "".join(out)
+
+
+def _inside_hex_id(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]``, glued to a hex letter, lies in a run of at least ``HEX_ID_RUN`` hex characters:
+    a run of a hex id (``71ffd13312345066bc…``), left as it is so the id stays traceable; glued to a short word
+    ending or starting in a-f (``phone13800138000``, ``ID13912345678``) it is a number."""
+    glued = (start > 0 and text[start - 1] in _HEX) or (end < len(text) and text[end] in _HEX)
+    if not glued or not _HEX.issuperset(text[start:end]):  # a hex id holds no separator, no "+"
+        return False
+    first, last = start, end
+    while first > 0 and text[first - 1] in _HEX:
+        first -= 1
+    while last < len(text) and text[last] in _HEX:
+        last += 1
+    return last - first >= HEX_ID_RUN
 
 
 def mask_msisdn_tail(msisdn: str) -> str:
