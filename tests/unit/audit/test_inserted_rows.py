@@ -8,6 +8,7 @@ and two rows are "swapped" only when each holds at the other's place.
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -32,6 +33,13 @@ def finding(log: AuditLog) -> tuple[Problem, int, str]:
     return report.finding.problem, report.finding.seq, report.summary()
 
 
+
+def forge_row(path: Path, seq: int, *, like: int) -> None:
+    """Insert row ``seq``, a copy of row ``like`` with another operator and a random MAC (a forger without the key)."""
+    tamper(path, f"INSERT INTO audit_log (seq, {COLUMNS}) SELECT {seq}, at, 'forged', role, client_address,"  # noqa: S608
+                 " msisdn_masked, period_from, period_to, purpose, rows_returned, outcome, reason, message_id, mac,"
+                 f" randomblob(32), caller, peer FROM audit_log WHERE seq = {like}")
+
 def test_a_copy_of_row_1_put_in_as_row_0_is_an_insertion(path):
     log = filled_log(path, 10)
     tamper(path, f"INSERT INTO audit_log (seq, {COLUMNS}) SELECT 0, {COLUMNS} FROM audit_log WHERE seq = 1")  # noqa: S608
@@ -43,9 +51,7 @@ def test_a_copy_of_row_1_put_in_as_row_0_is_an_insertion(path):
 
 def test_a_forged_row_beyond_the_anchor_is_an_insertion_not_missing_rows(path):
     log = filled_log(path, 10)
-    tamper(path, f"INSERT INTO audit_log (seq, {COLUMNS}) SELECT 15, at, 'forged', role, client_address,"  # noqa: S608
-                 " msisdn_masked, period_from, period_to, purpose, rows_returned, outcome, reason, message_id, mac,"
-                 " randomblob(32), caller, peer FROM audit_log WHERE seq = 10")
+    forge_row(path, 15, like=10)
     problem, seq, summary = finding(log)
     assert (problem, seq) == (Problem.ALTERED, 15)
     assert "inserted" in summary and "the anchor names row 10" in summary
@@ -54,9 +60,7 @@ def test_a_forged_row_beyond_the_anchor_is_an_insertion_not_missing_rows(path):
 
 def test_a_forged_row_right_after_the_anchor_is_an_insertion(path):
     log = filled_log(path, 10)
-    tamper(path, f"INSERT INTO audit_log (seq, {COLUMNS}) SELECT 11, at, 'forged', role, client_address,"  # noqa: S608
-                 " msisdn_masked, period_from, period_to, purpose, rows_returned, outcome, reason, message_id, mac,"
-                 " randomblob(32), caller, peer FROM audit_log WHERE seq = 10")
+    forge_row(path, 11, like=10)
     problem, seq, summary = finding(log)
     assert (problem, seq) == (Problem.ALTERED, 11)
     assert "inserted" in summary and "the anchor names row 10" in summary

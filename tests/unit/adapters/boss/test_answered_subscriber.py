@@ -49,10 +49,13 @@ def about(path: str, msisdn: str) -> bytes:
     return soap_answer(example(path).replace(ASKED.encode(), msisdn.encode()))
 
 
-@pytest.mark.parametrize(("operation", "answer"), [
+ANSWERING_WITH_A_MSISDN = [  # the BOSS operations whose answer names the subscriber
     ("QueryCustomerTier", "boss/responses/QueryCustomerTierResponse.xml"),
     ("QuerySubscriber", "boss/responses/QuerySubscriberResponse.xml"),
-])
+]
+
+
+@pytest.mark.parametrize(("operation", "answer"), ANSWERING_WITH_A_MSISDN)
 def test_an_answer_about_another_subscriber_is_dead_lettered_and_never_answered(
         boss: tuple[respx.Route, WorkerTestClient, BossClient], operation: str, answer: str) -> None:
     route, worker, _ = boss
@@ -64,10 +67,7 @@ def test_an_answer_about_another_subscriber_is_dead_lettered_and_never_answered(
     assert ASKED not in result.reason and OTHER not in result.reason  # masked but for the last 4 digits
 
 
-@pytest.mark.parametrize(("operation", "answer"), [
-    ("QueryCustomerTier", "boss/responses/QueryCustomerTierResponse.xml"),
-    ("QuerySubscriber", "boss/responses/QuerySubscriberResponse.xml"),
-])
+@pytest.mark.parametrize(("operation", "answer"), ANSWERING_WITH_A_MSISDN)
 def test_the_answer_about_the_subscriber_asked_is_answered(
         boss: tuple[respx.Route, WorkerTestClient, BossClient], operation: str, answer: str) -> None:
     route, worker, _ = boss
