@@ -115,10 +115,16 @@ def vip_complaint(scene: Scene) -> str:
                            json={"outcome": "Called the customer back; NOC engineer on site"})
     if done.status_code != 200:
         raise FlowFailed(f"OA did not complete {item_id}: {done.status_code} {done.text}")
+    escalated = scene.wait(lambda: next((n for n in crm.state()["recent_notices"] if n["work_order_id"] ==
+                                         work_order_id and n["summary"].startswith("handed up")), None),
+                           f"CRM's NotifyAccountManager of the escalation of {work_order_id}")
+    scene.note("CRM", "the demo (looked)", "account manager notice",
+               f"{escalated['notice_id']} for {escalated['account_manager_id']}: {work_order_id} handed up")
     scene.note(MANAGER, "OA", "complete to-do", f"{item_id}: OA calls the hub back")
     taken_up = desk.wait_for(work_order_id, "IN_PROGRESS", "OA's CompleteTodo call-back")
     if "oa_todo" not in taken_up.changes():
         raise FlowFailed(f"the history of {work_order_id} does not hold the completed to-do")
     return (f"{work_order_id} (tier {vip.effective_tier}, priority {created.text('wo:Priority')}): CRM told "
-            f"{vip.account_manager_id}; escalated to {MANAGER}'s OA to-do, completed, in progress again")
+            f"{vip.account_manager_id} of it and of its escalation to {MANAGER}'s OA to-do, completed, in progress "
+            "again")
 

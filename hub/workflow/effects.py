@@ -29,12 +29,14 @@ from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.taxonomy import Taxonomy
 from hub.workflow.tiers import GROUP_TIERS, VIP_TIERS
 
-__all__ = ["CREATION_NOTICE", "DEPARTMENT_TODO", "RETURN_VISIT_NOTICE", "action_effects", "dispatch_answer",
-           "fault_time", "refusal_text", "return_visit_notices", "visit_note", "visited_at"]
+__all__ = ["CREATION_NOTICE", "DEPARTMENT_TODO", "ESCALATION_NOTICE", "RETURN_VISIT_NOTICE", "action_effects",
+           "dispatch_answer", "escalation_notices", "fault_time", "refusal_text", "return_visit_notices", "visit_note",
+           "visited_at"]
 
 DEPARTMENT_TODO = "oa-dispatch"  # a dispatch to a department not reached through NSP: the department's OA to-do
 RETURN_VISIT_NOTICE = "crm-return-visit"  # a VIP or group customer's complaint replied: the manager's visit
 CREATION_NOTICE = "crm-notify"  # a VIP or group customer's complaint taken (or its tier given late): the manager told
+ESCALATION_NOTICE = "crm-escalation"  # a VIP or group customer's complaint escalated: the manager told
 
 A = LifecycleAction
 S = WorkOrderState
@@ -89,6 +91,17 @@ def return_visit_notices(row: Row) -> list[FollowUp]:
     if row.get("ticket_type", "COMPLAINT") != "COMPLAINT" or row.get("tier") not in VIP_TIERS | GROUP_TIERS:
         return []
     return [FollowUp(RETURN_VISIT_NOTICE, dict(row), {})]
+
+
+def escalation_notices(row: Row, reason: str) -> list[FollowUp]:
+    """A VIP or group customer's complaint escalated (a breach or a department's ESCALATE): the account manager kept
+    on the work order is told through CRM, as of its creation and reply, so the manager who makes the personal
+    return visit hears of the trouble before the customer calls. Nobody when the work order keeps no manager (the
+    escalation is the scheduler's: it asks BOSS nothing)."""
+    if row.get("ticket_type", "COMPLAINT") != "COMPLAINT" or row.get("tier") not in VIP_TIERS | GROUP_TIERS \
+            or not row.get("account_manager_id"):
+        return []
+    return [FollowUp(ESCALATION_NOTICE, dict(row), {"account_manager": row["account_manager_id"], "reason": reason})]
 
 
 def refusal_text(refused: TransitionRefused, work_order_id: str) -> str:
@@ -146,8 +159,9 @@ def action_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, s
     if action is A.ESCALATE:
         changes["escalation_level"] = int(row["escalation_level"] or 0) + 1
         changes["owner"] = request.details.get("ToDepartment") or row["owner"]
-        return [FollowUp("oa-todo", {**row, **changes}, {"reason": request.note or "escalated",
-                                                         "manager": changes["owner"]})]
+        escalated, reason = {**row, **changes}, request.note or "escalated"
+        return [FollowUp("oa-todo", escalated, {"reason": reason, "manager": changes["owner"]}),
+                *escalation_notices(escalated, f"handed up to {changes['owner']}: {reason}")]
     if action is A.DISPATCH:
         return _dispatch(tx, row, request, changes, taxonomy=taxonomy, settings=settings, observers=observers)
     return []

@@ -31,7 +31,7 @@ from hub.workflow.changes import (
 )
 from hub.workflow.commands import ActionRequest, Complaint, instant
 from hub.workflow.deadlines import TimingFacts, compute_deadlines
-from hub.workflow.effects import action_effects, refusal_text, return_visit_notices, visit_note
+from hub.workflow.effects import action_effects, escalation_notices, refusal_text, return_visit_notices, visit_note
 from hub.workflow.lifecycle import (
     LIFECYCLE,
     TMF621_STATUS,
@@ -230,7 +230,8 @@ class WorkOrderEngine(WorkOrderTiming):
             if isinstance(observer, EscalationObserver):
                 observer.escalated(tx, row, now)
         return [*closing, FollowUp("oa-todo", row, {"manager": role, "reason": reason,
-                                                    "due": self.todo_due(row, pending, now)})]
+                                                    "due": self.todo_due(row, pending, now)}),
+                *escalation_notices(row, f"escalated to level {level} ({role}): {reason}")]
 
 
     def note(self, tx: WorkOrderTransaction, work_order_id: str, fields: Mapping[str, str], *, actor: str,

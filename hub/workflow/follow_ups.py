@@ -17,13 +17,13 @@ from lxml import etree
 from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import add_child, shortened, timestamp
 from hub.workflow.department_todos import department_todo_id
-from hub.workflow.effects import CREATION_NOTICE, DEPARTMENT_TODO, RETURN_VISIT_NOTICE
+from hub.workflow.effects import CREATION_NOTICE, DEPARTMENT_TODO, ESCALATION_NOTICE, RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp
 from hub.workflow.network_dispatch import dispatch_field_items, nsp_dispatch
 from hub.workflow.todos import CLOSE_TODO
 
-__all__ = ["CREATION_NOTICE", "DEPARTMENT_TODO", "RETURN_VISIT_NOTICE", "department_todo", "department_todo_id",
-           "follow_up_document", "return_visit_notice"]
+__all__ = ["CREATION_NOTICE", "DEPARTMENT_TODO", "ESCALATION_NOTICE", "RETURN_VISIT_NOTICE", "department_todo",
+           "department_todo_id", "escalation_notice", "follow_up_document", "return_visit_notice"]
 
 C = "urn:onepoint:common:1"
 NAMESPACES = {"crm": "urn:onepoint:crm:1", "oa": "urn:onepoint:oa:1"}
@@ -84,6 +84,19 @@ def crm_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
     add_child(root, "Channel", "WORK_ORDER")
     add_child(root, "Priority", row["priority"])
     if row.get("reply_due") is not None and not isinstance(replied, datetime):
+        add_child(root, "DueAt", row["reply_due"])
+    return root
+
+
+def escalation_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
+    """The account manager told that a VIP or group customer's complaint was escalated (``details["reason"]``: the
+    level and role, or the department it was handed up to, and why), due by its reply limit while one is owed."""
+    row = follow_up.work_order
+    root = _manager_notice(follow_up, now, f"{follow_up.details['reason']}: {row['phenomenon']}: {row['description']}")
+    add_child(root, "Channel", "SMS")
+    add_child(root, "Channel", "WORK_ORDER")
+    add_child(root, "Priority", row["priority"])
+    if isinstance(row.get("reply_due"), datetime) and not isinstance(row.get("replied_at"), datetime):
         add_child(root, "DueAt", row["reply_due"])
     return root
 
@@ -179,6 +192,8 @@ def follow_up_document(follow_up: FollowUp, now: datetime, *, operator: str, lin
         return crm_notice(follow_up, now)
     if follow_up.kind == RETURN_VISIT_NOTICE:
         return return_visit_notice(follow_up, now)
+    if follow_up.kind == ESCALATION_NOTICE:
+        return escalation_notice(follow_up, now)
     if follow_up.kind == DEPARTMENT_TODO:
         return department_todo(follow_up, now, link_base)
     if follow_up.kind in ("oa-todo", "oa-toread"):

@@ -47,19 +47,23 @@ def test_warning_then_alarm_then_the_next_level(runtime, client, scheduler) -> N
     clock(runtime).advance(timedelta(minutes=5))
     breached = scheduler.run_pass()
     assert (breached.fired, breached.escalations) == (1, 1)
-    assert breached.sent == ["PushTodo"]
+    assert breached.sent == ["PushTodo", "NotifyAccountManager"]  # a VIP's account manager is told too
     view = runtime.store.get_work_order(work_order_id)
     assert view is not None  # the level rises; the state, the owner and so the hotline's clock stay
     assert (view.row["state"], view.row["owner"], view.row["escalation_level"]) == ("ACCEPTED", "CUSTOMER_SERVICE", 1)
     assert view.row["reply_due"] == before.row["reply_due"]  # a breach never moves a deadline
-    todo = etree.fromstring(client.sent[-1][0].payload)
+    todo = etree.fromstring(client.sent[-2][0].payload)
     assert todo.findtext("{urn:onepoint:oa:1}UserId") == "SHIFT_LEADER"
+    notice = etree.fromstring(client.sent[-1][0].payload)
+    assert notice.findtext("{urn:onepoint:crm:1}AccountManagerId") == view.row["account_manager_id"]
+    assert (notice.findtext("{urn:onepoint:crm:1}Summary") or "").startswith("escalated to level 1 (SHIFT_LEADER): ")
+    assert notice.findtext("{urn:onepoint:crm:1}DueAt") is not None  # the reply is still owed
     assert scheduler.run_pass().fired == 0
 
     clock(runtime).advance(timedelta(hours=1))  # VIP_GOLD's escalation interval
     again = scheduler.run_pass()
-    assert again.escalations == 1 and again.sent == ["CompleteTodo", "PushTodo"]  # level 1's closed in OA
-    todo = etree.fromstring(client.sent[-1][0].payload)
+    assert again.escalations == 1 and again.sent == ["CompleteTodo", "PushTodo", "NotifyAccountManager"]
+    todo = etree.fromstring(client.sent[-2][0].payload)  # level 1's to-do closed in OA, level 2's pushed
     assert todo.findtext("{urn:onepoint:oa:1}UserId") == "DEPARTMENT_MANAGER"
     view = runtime.store.get_work_order(work_order_id)
     assert view is not None
@@ -86,7 +90,8 @@ def test_a_work_order_answered_in_time_raises_nothing(runtime, client, scheduler
     assert scheduler.run_pass().fired == 0
     clock(runtime).advance(timedelta(hours=20))  # the return visit (24 h after the reply) is late now
     late = scheduler.run_pass()
-    assert late.warnings == 1 and late.escalations == 1 and late.sent == ["PushToRead", "PushTodo"]
+    assert late.warnings == 1 and late.escalations == 1 and late.sent == ["PushToRead", "PushTodo",
+                                                                         "NotifyAccountManager"]
     view = runtime.store.get_work_order(work_order_id)
     assert view is not None and view.row["state"] == "REPLIED"  # no escalation from REPLIED: the role is told
 
@@ -196,8 +201,8 @@ def test_two_limits_breached_at_once_escalate_one_level_and_each_level_is_told_o
 
     clock(runtime).advance(timedelta(hours=1))  # level 2 of both limits
     again = scheduler.run_pass()
-    assert again.escalations == 1 and again.sent == ["CompleteTodo", "PushTodo"]  # level 1's closed in OA
-    todo = etree.fromstring(client.sent[-1][0].payload)
+    assert again.escalations == 1 and again.sent == ["CompleteTodo", "PushTodo", "NotifyAccountManager"]
+    todo = etree.fromstring(client.sent[-2][0].payload)  # level 1's to-do closed in OA, level 2's pushed
     assert todo.findtext("{urn:onepoint:oa:1}UserId") == "DEPARTMENT_MANAGER"
     view = runtime.store.get_work_order(work_order_id)
     assert view is not None and view.row["escalation_level"] == 2
