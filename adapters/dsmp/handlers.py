@@ -31,7 +31,7 @@ from adapters.dsmp.client import DsmpClient
 from adapters.dsmp.purpose import WorkOrderLookup, check_purpose
 from adapters.dsmp.refusals import ROLE_NOT_ALLOWED, OperatorNotAllowed, QueryRefused
 from adapters.dsmp.trail import NO_ROLE, record
-from adapters.dsmp.waiting import CallerStoppedWaiting, CallerWait
+from adapters.dsmp.waiting import CallerStoppedWaiting, CallerWait, check_waiting
 from hub.audit import AuditLog, Outcome, mask_msisdn_tail, mask_numbers_in
 from hub.envelope import Envelope
 from hub.gateways import CircuitOpenError, with_ack
@@ -64,10 +64,10 @@ def query_sms_log(envelope: Envelope, dsmp: DsmpClient, audit_log: AuditLog, sms
             raise OperatorNotAllowed(query.operator, role)
         query.period()
         check_purpose(work_orders, query.work_order_id, query.msisdn)
-        caller.check("DSMP not asked")
+        check_waiting(caller, "DSMP not asked")
         page = dsmp.query_sms_log(mapping.query_document(envelope))
-        caller.check(f"DSMP's {page.rows} record(s){f' (its audit id {page.audit_id})' if page.audit_id else ''} "
-                     "not passed on")
+        audit_id = f" (its audit id {page.audit_id})" if page.audit_id else ""
+        check_waiting(caller, f"DSMP's {page.rows} record(s){audit_id} not passed on")
     except CircuitOpenError:  # DSMP's circuit is open: DSMP was not asked, nothing left; audited when the query runs
         raise
     except CallerStoppedWaiting as gone:

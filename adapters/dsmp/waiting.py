@@ -7,23 +7,17 @@ nobody (and the caller, told by the 504 to send it again, would have it run and 
 asked for a query whose caller stopped waiting, and records DSMP answers after that time are not passed on. Either
 way the query is audited ``failed`` and answered ``c:Error`` ``caller-stopped-waiting`` (an answer that goes nowhere:
 recorded, never retried). A message without the stamp (sent by an older hub, or not through the ingress) is
-answered whenever it runs.
+answered whenever it runs. The stamp is read by ``hub.workers.caller_wait.CallerWait``, which the worker uses too.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from hub.observability.masking import mask_numbers_in
-from hub.routing.broker_router import REPLY_BY
-from hub.transport.message import Message
+from hub.workers.caller_wait import CallerWait
 from hub.workers.errors import BusinessRejection
 
-__all__ = ["CALLER_STOPPED_WAITING", "CallerStoppedWaiting", "CallerWait"]
-
-log = logging.getLogger("onepoint.adapters.dsmp")
+__all__ = ["CALLER_STOPPED_WAITING", "CallerStoppedWaiting", "CallerWait", "check_waiting"]
 
 CALLER_STOPPED_WAITING = "caller-stopped-waiting"
 
@@ -36,30 +30,7 @@ class CallerStoppedWaiting(BusinessRejection):
                          f"{reply_by.isoformat(timespec='milliseconds')}): {what}", code=CALLER_STOPPED_WAITING)
 
 
-@dataclass(frozen=True, slots=True)
-class CallerWait:
-    """Until when the caller of one message waits (``None``: the message does not say; it is answered)."""
-
-    reply_by: datetime | None
-
-    @classmethod
-    def of(cls, message: Message) -> CallerWait:
-        stamp = message.headers.get(REPLY_BY)
-        if stamp is None:
-            return cls(None)
-        text = stamp.decode() if isinstance(stamp, bytes) else str(stamp)
-        try:
-            when = datetime.fromisoformat(text)
-        except ValueError:
-            log.warning("unreadable reply-by stamp: the query is answered whenever it runs",
-                        extra={"message_id": mask_numbers_in(message.message_id), "reply_by": text[:40]})
-            return cls(None)
-        return cls(when if when.tzinfo is not None else when.replace(tzinfo=UTC))
-
-    def passed(self, now: datetime | None = None) -> bool:
-        return self.reply_by is not None and (now or datetime.now(UTC)) >= self.reply_by
-
-    def check(self, what: str) -> None:
-        """``CallerStoppedWaiting`` (saying ``what`` was not done) if the caller no longer waits."""
-        if self.reply_by is not None and self.passed():
-            raise CallerStoppedWaiting(self.reply_by, what)
+def check_waiting(caller: CallerWait, what: str) -> None:
+    """``CallerStoppedWaiting`` (saying ``what`` was not done) if the caller no longer waits."""
+    if caller.reply_by is not None and caller.passed():
+        raise CallerStoppedWaiting(caller.reply_by, what)

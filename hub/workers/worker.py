@@ -35,6 +35,7 @@ from hub.transport.consumer import Consumer
 from hub.transport.message import Delivery, Message
 from hub.workers import headers as h
 from hub.workers.batch import DEFAULT_BUDGET, BatchRun
+from hub.workers.caller_wait import CallerWait, unavailable_answer
 from hub.workers.claims import BatchClaims
 from hub.workers.classify import Classifier
 from hub.workers.processor import Action, Decision, Processor
@@ -197,11 +198,15 @@ class Worker:
             self._count("requeued")
 
     def _wait(self, delivery: Delivery, decision: Decision) -> None:
-        """The system is down: the copy waits in its tier (or, with no tiers, the delivery is held, then requeued)."""
+        """The system is down: the copy waits in its tier (or, with no tiers, the delivery is held, then requeued);
+        a request whose caller stops waiting before that is told so at once (``hub.workers.caller_wait``)."""
+        message = delivery.message
         if decision.tier is not None:
-            copy = wait_copy(delivery.message, self.queue, decision.reason or "", decision.headers)
+            copy = wait_copy(message, self.queue, decision.reason or "", decision.headers)
             if not self._forward(delivery, self.broker.config.delay_exchange(decision.tier), copy):
                 return
+            if message.reply_to and CallerWait.of(message).outlasted_by(decision.wait or 0.0):
+                self._tell(message, unavailable_answer(message, decision.reason or "unavailable", decision.wait or 0.0))
         else:
             self._sleep(min(decision.wait or 0.0, MAX_HOLD))
             delivery.nack(requeue=True)
@@ -212,13 +217,16 @@ class Worker:
         requester to wait for its timeout. The reason stays with the dead letter and in the log (it may name
         internal systems and addresses): the requester learns the kind and its message id. Best effort: the dead
         letter is what is kept."""
-        answer = error_document(DEAD_LETTERED, f"request {message.message_id} could not be carried out "
-                                               f"({decision.kind or 'permanent'} failure) and went to the dead-letter "
-                                               "queue; the operator sees why there")
+        self._tell(message, error_document(DEAD_LETTERED, f"request {message.message_id} could not be carried out "
+                                                          f"({decision.kind or 'permanent'} failure) and went to the "
+                                                          "dead-letter queue; the operator sees why there"))
+
+    def _tell(self, message: Message, answer: bytes) -> None:
+        """Tell a request's requester ``answer`` now, best effort (the message itself is settled elsewhere)."""
         try:
             self.broker.reply(message, answer, content_type="application/xml").result(timeout=self._confirm_timeout)
         except Exception as exc:  # the requester may be gone (a replayed dead letter): nobody to tell
-            log.info("a dead-lettered request's requester was not told", extra={
+            log.info("a request's requester was not told", extra={
                 "message_id": message.message_id, "consumer": self.consumer, "error": repr(exc)})
 
     def _answer(self, delivery: Delivery, reply: bytes, *, replayed: bool = False) -> bool:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import uuid
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+from lxml import etree
 
 import adapters.boss as boss_adapter
 from hub.config.settings import load_settings
@@ -28,18 +31,19 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import zeep
     from zeep.exceptions import Fault
+    from zeep.transports import Transport
     from zeep.wsse.username import UsernameToken
 
 
-@pytest.fixture(params=[pytest.param("memory", marks=pytest.mark.integration),
-                        pytest.param("rabbitmq", marks=[pytest.mark.integration, pytest.mark.rabbitmq])])
-def hub_with_boss(request: pytest.FixtureRequest, registry: CommandSetRegistry, boss_emulator: Any,
-                  tmp_path: Path) -> Iterator[str]:
-    """The hub (built-in routing: boss.* are requests) and the BOSS adapter's Worker, BOSS being the emulator."""
-    url = "memory://" if request.param == "memory" else request.getfixturevalue("rabbitmq_server").url
+@contextmanager
+def hub_and_boss(url: str, registry: CommandSetRegistry, boss_emulator: Any, tmp_path: Path,
+                 **gateway: Any) -> Iterator[str]:
+    """The hub (built-in routing: boss.* are requests) and the BOSS adapter's Worker, BOSS being the emulator
+    (``gateway``: the adapter's settings other than the test defaults); yields the hub's base URL."""
     port = free_port()
     settings = replace(load_settings(), broker_url=url, topology_prefix=f"a{uuid.uuid4().hex[:8]}",
-                       adapters=(gateway_settings("boss", boss_emulator.base_url),), public_url=f"http://127.0.0.1:{port}")
+                       adapters=(gateway_settings("boss", boss_emulator.base_url, **gateway),),
+                       public_url=f"http://127.0.0.1:{port}")
     router = open_router(settings, registry)
     store = SQLiteProcessedStore(tmp_path / "boss.db")
     metrics = Metrics()
@@ -54,6 +58,30 @@ def hub_with_boss(request: pytest.FixtureRequest, registry: CommandSetRegistry, 
         boss_adapter.close(deps)
         router.broker.close()
         store.close()
+
+
+BROKERS = [pytest.param("memory", marks=pytest.mark.integration),
+           pytest.param("rabbitmq", marks=[pytest.mark.integration, pytest.mark.rabbitmq])]
+
+
+def broker_url(request: pytest.FixtureRequest) -> str:
+    return "memory://" if request.param == "memory" else str(request.getfixturevalue("rabbitmq_server").url)
+
+
+@pytest.fixture(params=BROKERS)
+def hub_with_boss(request: pytest.FixtureRequest, registry: CommandSetRegistry, boss_emulator: Any,
+                  tmp_path: Path) -> Iterator[str]:
+    with hub_and_boss(broker_url(request), registry, boss_emulator, tmp_path) as base_url:
+        yield base_url
+
+
+@pytest.fixture(params=BROKERS)
+def hub_with_fragile_boss(request: pytest.FixtureRequest, registry: CommandSetRegistry, boss_emulator: Any,
+                          tmp_path: Path) -> Iterator[str]:
+    """As ``hub_with_boss``, BOSS's circuit opening at its first failure and staying open a minute."""
+    with hub_and_boss(broker_url(request), registry, boss_emulator, tmp_path, breaker_fail_max=1,
+                      breaker_reset_seconds=60.0) as base_url:
+        yield base_url
 
 
 def test_the_caller_gets_the_seeded_customers_tier_from_boss(hub_with_boss: str, boss_emulator: Any) -> None:
@@ -88,3 +116,25 @@ def test_hlr_sync_through_the_hub_returns_the_repaired_diff(hub_with_boss: str, 
     assert answer.Changed is True
     assert {(c.Field, c.HlrValue, c.BossValue) for c in answer.Change} == expected
     assert state.differences(msisdn) == []
+
+
+def test_a_caller_is_told_at_once_while_bosss_circuit_is_open(hub_with_fragile_boss: str, boss_emulator: Any) -> None:
+    """BOSS failing: its circuit opens, and a tier lookup, which would wait for BOSS in the five-minute tier, is
+    answered at once with a SOAP Server fault naming BOSS and its circuit (HTTP 503, Retry-After), not a 504
+    after the route's 10 s; the request is kept (answered to a resend with its MessageId once BOSS is back)."""
+    sub = boss_emulator.app.boss_state.population.subscribers[0]
+    boss_emulator.add_fault("error", "QueryCustomerTier", status=503)
+    statuses: list[tuple[int, str | None]] = []
+    session = requests.Session()
+    session.hooks["response"].append(lambda r, *_, **__: statuses.append((r.status_code, r.headers.get("Retry-After"))))
+    caller = zeep.Client(f"{hub_with_fragile_boss}/soap/boss?wsdl", transport=Transport(session=session),
+                         wsse=UsernameToken("cs-frontend", "cs-dev-password", use_digest=True))
+    header = {"SourceSystem": "CS", "SentAt": "2026-11-23T09:15:00+08:00"}
+    for number in range(2):  # the first opens the circuit (BOSS's 503), the second finds it open
+        with pytest.raises(Fault) as refused:
+            caller.service.QueryCustomerTier(Header={**header, "MessageId": f"e2e-open-{number:08d}"},
+                                             Msisdn=sub.msisdn)
+        assert "boss QueryCustomerTier: circuit open" in refused.value.message
+        assert refused.value.detail is not None and b"system-unavailable" in etree.tostring(refused.value.detail)
+        assert statuses[-1] == (503, "5")
+    assert len(boss_emulator.journal(operation="QueryCustomerTier")) == 1  # the open circuit called BOSS no more

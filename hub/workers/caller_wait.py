@@ -1,0 +1,72 @@
+"""Until when the caller of a request waits, and telling it at once when its system is down.
+
+The ingress stamps each request with the time its caller stops waiting (``x-onepoint-reply-by``,
+``hub.routing.broker_router.REPLY_BY``: the route's ``reply_timeout`` after it was sent). ``CallerWait`` reads the
+stamp (the DSMP adapter does not query for a caller that stopped waiting).
+
+A request held back because its system is down (``CallsHeldBack``: the circuit is open) waits in a delay tier
+and is carried out once the system is back (``hub.workers.waiting``). When that wait outlasts its caller's, waiting
+cannot answer the caller: it would get a 504 at its timeout, seconds later, saying only that nothing came. It is
+told at once instead, ``c:Error`` ``system-unavailable`` (the ingress: 503 with Retry-After, a SOAP Server fault):
+which system is down and that the request is kept; its answer, once the system is back, is the one a resend with
+the same MessageId gets. A caller whose wait the tier fits is not told: it is answered when the system is back.
+A message without the stamp (sent by an older hub, or not through the ingress) is not told: how long its caller
+waits is unknown.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from hub.observability.masking import mask_numbers_in
+from hub.routing.broker_router import REPLY_BY
+from hub.transport.message import Message
+from hub.validation.error_document import error_bytes
+
+__all__ = ["SYSTEM_UNAVAILABLE", "CallerWait", "unavailable_answer"]
+
+log = logging.getLogger("onepoint.worker")
+
+SYSTEM_UNAVAILABLE = "system-unavailable"  # c:Error code: the request's system is down; the request is kept
+
+
+@dataclass(frozen=True, slots=True)
+class CallerWait:
+    """Until when the caller of one message waits (``None``: the message does not say)."""
+
+    reply_by: datetime | None
+
+    @classmethod
+    def of(cls, message: Message) -> CallerWait:
+        stamp = message.headers.get(REPLY_BY)
+        if stamp is None:
+            return cls(None)
+        text = stamp.decode() if isinstance(stamp, bytes) else str(stamp)
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            log.warning("unreadable reply-by stamp: the caller's wait is unknown",
+                        extra={"message_id": mask_numbers_in(message.message_id), "reply_by": text[:40]})
+            return cls(None)
+        return cls(when if when.tzinfo is not None else when.replace(tzinfo=UTC))
+
+    def passed(self, now: datetime | None = None) -> bool:
+        return self.reply_by is not None and (now or datetime.now(UTC)) >= self.reply_by
+
+    def outlasted_by(self, wait: float, now: datetime | None = None) -> bool:
+        """Whether a wait of ``wait`` seconds from ``now`` ends after the caller stopped waiting, while it still
+        waits now (a caller already gone is told nothing; an unknown wait is never outlasted)."""
+        if self.reply_by is None:
+            return False
+        now = now or datetime.now(UTC)
+        return now < self.reply_by < now + timedelta(seconds=wait)
+
+
+def unavailable_answer(message: Message, reason: str, wait: float) -> bytes:
+    """The ``c:Error`` ``system-unavailable`` a waiting request's caller is told (``reason``: the held-back call's,
+    naming the system and its circuit)."""
+    return error_bytes(SYSTEM_UNAVAILABLE, f"{reason}: request {message.message_id} is kept and carried out when the "
+                                           f"system is back (it is tried again in about {round(wait)} s); send it "
+                                           "again then with the same MessageId for its answer")
