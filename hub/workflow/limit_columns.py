@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hub.workflow.deadlines import Deadlines
+from hub.workflow.deadlines import DeadlineKind, Deadlines
 
-__all__ = ["limit_columns"]
+__all__ = ["LIMIT_COLUMNS", "limit_columns"]
+
+LIMIT_COLUMNS = {DeadlineKind.FIRST_RESPONSE: "first_response_due", DeadlineKind.REPLY: "reply_due",
+                 DeadlineKind.RETURN_VISIT: "return_visit_due"}  # each limit's column
 
 
 def limit_columns(deadlines: Deadlines, stored: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from hub.workflow.commands import ActionRequest
 from hub.workflow.engine import FollowUp
 from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
+from hub.workflow.limit_columns import LIMIT_COLUMNS
 from hub.workflow.recalculation import recalculate
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.schedule import RESUME, chain_level, parse_kind
@@ -143,13 +144,15 @@ class DeadlineScheduler:
                                     {"Note": f"suspended until {deadline.due_at.isoformat()}"})
             return self.runtime.engine.act(tx, request, now).follow_ups
         limit, what, level = parse_kind(deadline.kind)
-        if what == "WARNING":
+        if what == "WARNING":  # the row is due at the warning share: the owner is told the limit itself
             done.warnings += 1
+            stored = row.get(LIMIT_COLUMNS[limit])
+            due = stored if isinstance(stored, datetime) else deadline.due_at
             tx.append_history(row["id"], [HistoryEntry(
                 at=now, kind="field", actor="hub", system="HUB", action="WARNING", field="deadline",
-                new_value=f"{limit.value} due {deadline.due_at.isoformat()}")])
-            return [FollowUp("oa-toread", row, {"manager": row["owner"], "step": deadline.id,
-                                                "reason": f"{limit.value} deadline at {deadline.due_at.isoformat()}"
+                new_value=f"{limit.value} due {due.isoformat()}")])
+            return [FollowUp("oa-toread", row, {"manager": row["owner"], "step": deadline.id, "due": due,
+                                                "reason": f"{limit.value} deadline at {due.isoformat()}"
                                                           f": work order {row['id']} is not answered yet"})]
         engine = self.runtime.engine
         told = chain_level({d["kind"] for d in view.deadlines if d["fired_at"] is not None and d["id"] != deadline.id})

@@ -3,7 +3,7 @@ chain (OA to-dos), nothing fires twice, and a changed SLA table recalculates the
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from lxml import etree
@@ -42,6 +42,10 @@ def test_warning_then_alarm_then_the_next_level(runtime, client, scheduler) -> N
     warned = scheduler.run_pass()
     assert (warned.fired, warned.warnings, warned.escalations) == (1, 1, 0)
     assert warned.sent == ["PushToRead"]  # the owner is reminded
+    reminder = etree.fromstring(client.sent[-1][0].payload)  # of the limit, 4 min on, not of the warning's instant
+    limit = before.row["first_response_due"]
+    assert datetime.fromisoformat(reminder.findtext("{urn:onepoint:oa:1}Due") or "") == limit
+    assert f"FIRST_RESPONSE deadline at {limit.isoformat()}:" in (reminder.findtext("{urn:onepoint:oa:1}Summary") or "")
     assert scheduler.run_pass().fired == 0  # fired once
 
     clock(runtime).advance(timedelta(minutes=5))
