@@ -1,6 +1,9 @@
 """One event publisher per database (``hub.workflow.publisher``): on PostgreSQL a session advisory lock
-(``try_lock_publisher``), held on a connection of its own and checked before every POST; on SQLite always (run
-one hub process).
+(``try_lock_publisher``), held on a connection of its own and checked before every POST; on a SQLite file an
+exclusive lock on ``<file>.publisher-lock`` beside it (``flock``), held while the publisher lives: two processes
+on one file (two ``onepoint worker workflow`` started from one folder) had both POSTed every event, a listener
+getting some twice. The operating system lets a lock go when its process dies. A SQLite memory database has one
+process.
 
 The lock lives as long as its session: a connection that broke (a network fault, ``idle_session_timeout``, an
 administrator's ``pg_terminate_backend``, a failover) has lost it, and another hub process may have taken it. A
@@ -10,9 +13,12 @@ for one delivery deadline: the other's last POST, begun before it noticed, has e
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import time
 from contextlib import suppress
+from pathlib import Path
+from typing import IO
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,6 +34,7 @@ class PublisherLock:
     def __init__(self, engine: Engine, *, deadline: float) -> None:
         self.engine, self.deadline = engine, deadline
         self._lock: Connection | None = None
+        self._file: IO[bytes] | None = None  # SQLite: the open lock file, locked
         self._another = False  # another publisher held the lock (or ours was lost) since we last held it
         self._quiet_until = 0.0  # monotonic: no POST before it
 
@@ -38,24 +45,42 @@ class PublisherLock:
     def leader(self) -> bool:
         """Hold the lock (take it if it is free): True while this process is the database's publisher."""
         if self.engine.dialect.name != "postgresql":
-            return True
+            return self._file_lock()
         if self._lock is not None and self.held():
             return True
         connection = self.engine.connect()
         if try_lock_publisher(connection):
             self._lock = connection
-            if self._another:  # the previous publisher's last POST may still be under way
-                self._quiet_until = time.monotonic() + self.deadline
-                self._another = False
+            self._took_it()
             return True
         connection.close()
         self._another = True
         return False
 
-    def held(self) -> bool:
-        """Still the publisher (SQLite: always): the lock's session answers."""
-        if self.engine.dialect.name != "postgresql":
+    def _took_it(self) -> None:
+        if self._another:  # the previous publisher's last POST may still be under way
+            self._quiet_until = time.monotonic() + self.deadline
+            self._another = False
+
+    def _file_lock(self) -> bool:
+        database = self.engine.url.database
+        if database in (None, "", ":memory:") or self._file is not None:
             return True
+        opened = Path(f"{database}.publisher-lock").open("ab")  # noqa: SIM115 - held open: it is the lock
+        try:
+            fcntl.flock(opened.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # another process on this file publishes
+            opened.close()
+            self._another = True
+            return False
+        self._file = opened
+        self._took_it()
+        return True
+
+    def held(self) -> bool:
+        """Still the publisher: the lock's session answers (SQLite: the file lock is held, or a memory database)."""
+        if self.engine.dialect.name != "postgresql":
+            return self._file is not None or self.engine.url.database in (None, "", ":memory:")
         if self._lock is None:
             return False
         try:
@@ -69,6 +94,9 @@ class PublisherLock:
             return False
 
     def release(self) -> None:
+        if self._file is not None:  # closing the file lets the lock go
+            self._file.close()
+            self._file = None
         if self._lock is not None:  # the session ends (not back to the pool, lock held): the lock is let go
             with suppress(SQLAlchemyError):  # now, not when the server has ended the session (a broken one has)
                 self._lock.exec_driver_sql("SELECT pg_advisory_unlock_all()")

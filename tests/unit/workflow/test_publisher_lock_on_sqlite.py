@@ -1,0 +1,35 @@
+"""One event publisher per SQLite file: the second process on one file (two ``onepoint worker workflow`` started
+from one folder) publishes nothing while the first lives, and takes over once it lets go, waiting one delivery
+deadline first as on PostgreSQL. Before, every process on a SQLite file was the publisher, and a listener got
+some events twice (an audit: 1-4 of 60)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from hub.workflow.leadership import PublisherLock
+
+pytestmark = pytest.mark.unit
+
+
+def test_one_publisher_per_sqlite_file_and_the_other_takes_over(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'workorders.db'}"
+    first = PublisherLock(create_engine(url), deadline=30.0)  # two processes' locks (flock is per open file)
+    second = PublisherLock(create_engine(url), deadline=30.0)
+    assert first.leader() and first.held() and not first.taking_over
+    assert not second.leader() and not second.held()
+    assert first.leader()  # still it, asked again
+    first.release()
+    assert not first.held()
+    assert second.leader() and second.held()
+    assert second.taking_over  # the first's last POST may still be under way: one deadline's quiet
+    assert not first.leader()
+    second.release()
+
+
+def test_a_memory_database_has_one_process() -> None:
+    lock = PublisherLock(create_engine("sqlite://"), deadline=30.0)
+    assert lock.leader() and lock.held()
