@@ -86,6 +86,7 @@ class Settling(Protocol):
     consumer: str
     processor: Processor
     broker: Broker
+    stopping: bool  # the worker is stopping: what the batch has not begun goes back to the queue
 
     def handle(self, delivery: Delivery) -> None: ...
 
@@ -121,6 +122,9 @@ class BatchRun:
             items = []
         later: list[tuple[_Item, ClaimResult]] = []
         while items:  # a transaction per share of the batch its time budget allows (at least one message each)
+            if self.worker.stopping:
+                alone = [item.delivery for item in items] + alone  # returned below, not begun
+                break
             try:
                 results = self._run(items)
             except Exception as exc:
@@ -134,9 +138,19 @@ class BatchRun:
             later += self._settle(items[:cut], results[:cut])  # answered now, not after the whole batch
             items = items[cut:]
         for delivery in alone:
-            self.worker.handle(delivery)
+            self._alone(delivery)
         for item, result in later:
             self._settle_failed(item, result)
+
+    def _alone(self, delivery: Delivery) -> None:
+        """The single path for one delivery, or back to its queue when the worker is stopping: each message
+        alone can take a while (a broker that blocks publishing: its confirm, then its retry copy's, awaited), and
+        a stop must not wait for a whole batch of them (the audit: 354 s for 5 complaints, ~30 min for 32)."""
+        if self.worker.stopping:
+            delivery.nack(requeue=True)
+            self.worker.count("requeued")
+        else:
+            self.worker.handle(delivery)
 
     def _run(self, items: list[_Item]) -> list[ClaimResult]:
         """One transaction over ``items``: those the time budget leaves out end with ``OverBudget`` (not run)."""
@@ -234,7 +248,7 @@ class BatchRun:
         way (in-process retries first); a permanent or held-back one is settled from this attempt."""
         error = result.error
         if error is None or self.worker.processor.classifier(error).retried_now:
-            self.worker.handle(item.delivery)
+            self._alone(item.delivery)
             return
         self.worker.settle(item.delivery, self.worker.processor.failed(item.delivery.message, error, item.envelope))
 

@@ -113,6 +113,7 @@ class Worker:
         self._confirm_timeout = confirm_timeout
         self._sleep = sleep
         self._consumer: Consumer | None = None
+        self.stopping = False  # stop() was called: a batch returns what it has not begun (``hub.workers.batch``)
         claims = store if isinstance(store, BatchClaims) else None
         self.max_batch = 1 if claims is None else max(1, claims.max_batch if max_batch is None else max_batch)
         self._batch = (BatchRun(self, claims, confirm_timeout, batch_budget)
@@ -124,6 +125,7 @@ class Worker:
 
     def start(self) -> Worker:
         if self._consumer is None:
+            self.stopping = False
             if self.metrics is not None:
                 self.metrics.track_broker(self.broker.ready)
             if self._batch is not None:
@@ -140,6 +142,7 @@ class Worker:
 
     def stop(self) -> None:
         """Stop consuming; running handlers finish, unsettled deliveries return to the queue."""
+        self.stopping = True
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
             consumer.close()
