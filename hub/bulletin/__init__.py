@@ -1,6 +1,7 @@
 """The complaint front ends' bulletin: the active outage notices NSP broadcasts, with unread marks per agent.
 
-``consumer`` (queue ``bulletin``) applies each ``nsp.OutageNotice`` to the ``BulletinBoard`` (SQLite): raised,
+``consumer`` (queue ``bulletin``) applies each ``nsp.OutageNotice`` to the ``BulletinBoard`` (a SQLite file, or a
+database several hubs share: ``[bulletin] database``, ``database``, ``tables``): raised,
 updated by a higher revision or a correction, cleared, each change a new edition (``editions``); the hub serves it
 at ``GET /bulletin?agent=ID`` (``hub.ingress.bulletin``).
 """

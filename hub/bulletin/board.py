@@ -1,4 +1,5 @@
-"""The bulletin board: outage notices by notice id in SQLite, and what each agent has read.
+"""The bulletin board: outage notices by notice id, and what each agent has read, in SQLite or in a database
+several hubs share.
 
 ``post(message_id, notice)`` applies one delivered notice in ONE write transaction together with the record of
 its message id (``applied_messages``): a redelivered message changes nothing, and a crash between the two cannot
@@ -14,45 +15,39 @@ Agents page in the order notices were raised, newest first (``raised_at``, ``not
 notice does), so a pass through the pages shows every notice of its start once, each as it is when its page comes.
 The top-level unread count is counted apart from the page, under the same filter, in the same read transaction.
 
-SQLite in WAL mode: the hub's API reads while the bulletin worker (in the hub or its own process) writes; one
-connection per thread, closed once its thread has ended. A writer kept waiting beyond the busy timeout is
-``BoardBusy``. Tables and their upgrade in place: ``hub.bulletin.schema``; retention (``prune``, run by ``post`` at
-most every ``prune_every`` seconds, in small transactions): ``hub.bulletin.retention``.
+Where (``[bulletin] database``): by default the SQLite file at ``[bulletin] path`` (WAL: the hub's API reads while
+the bulletin worker, in the hub or its own process, writes). Every hub of a deployment of several takes its share of
+the one ``bulletin`` queue, so each must write to, and read from, one database: ``"workflow"`` (the work-order
+database) or a PostgreSQL URL, where two hubs' workers may apply one notice at once (``hub.bulletin.database``: a
+lock per notice). The statements are SQLAlchemy Core, the same on both. A writer kept waiting beyond the busy
+timeout is ``BoardBusy``. Tables and their upgrade in place: ``hub.bulletin.schema``; retention (``prune``, run by
+``post`` at most every ``prune_every`` seconds, in small transactions): ``hub.bulletin.retention``.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from hub.bulletin.database import READ_ONLY, BoardBusy, greater, insert_into, lock_notice, open_engine, unless_locked
 from hub.bulletin.editions import apply_notice
 from hub.bulletin.notice import AffectedArea, OutageNotice
 from hub.bulletin.retention import BATCH, prune_cleared
-from hub.bulletin.schema import EDITION, open_schema, warn_if_left_behind
+from hub.bulletin.schema import open_tables, warn_if_left_behind
+from hub.bulletin.tables import APPLIED, AREAS, EDITIONS, NOTICES, READS, edition_of
 from hub.config.bulletin import BulletinSettings
 
 __all__ = ["BoardBusy", "BulletinBoard", "BulletinEntry", "BulletinPage", "ReadMark"]
 
-_JOINED = " FROM notices n LEFT JOIN notice_editions e ON e.notice_id = n.notice_id"
-_FOR_AGENT = (f"{_JOINED} LEFT JOIN notice_reads r ON r.notice_id = n.notice_id AND r.agent = :agent"  # noqa: S608
-              " WHERE (:everything OR n.status = 'ACTIVE') AND (:area IS NULL OR EXISTS (SELECT 1 FROM notice_areas a"
-              " WHERE a.notice_id = n.notice_id AND a.area_code = :area))")
-_UNREAD = f"(r.edition IS NULL OR r.edition < {EDITION})"
-_PAGE = (f"SELECT n.notice, n.raised_at, n.updated_at, {EDITION}, {_UNREAD}{_FOR_AGENT}"
-         " AND (:at IS NULL OR n.raised_at < :at OR (n.raised_at = :at AND n.notice_id > :last))"
-         " ORDER BY n.raised_at DESC, n.notice_id LIMIT :limit")
-_COUNT = f"SELECT count(*){_FOR_AGENT} AND {_UNREAD}"
-
-
-class BoardBusy(RuntimeError):
-    """The board's database stayed locked by another writer beyond the busy timeout; nothing was written."""
+_JOINED = NOTICES.outerjoin(EDITIONS, EDITIONS.c.notice_id == NOTICES.c.notice_id)
+_EDITION = edition_of()
+_UNREAD = sa.or_(READS.c.edition.is_(None), READS.c.edition < _EDITION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,82 +88,68 @@ def _notice(data: str) -> OutageNotice:
     return OutageNotice(**fields)
 
 
-@contextmanager
-def _unless_locked(what: str) -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.OperationalError as exc:
-        if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-            raise BoardBusy(f"the bulletin's database is locked by another writer (retention, a burst of notices); "
-                            f"{what}") from exc
-        raise
+def _for_agent(agent: str, area: str | None, everything: bool) -> tuple[sa.FromClause, list[sa.ColumnElement[bool]]]:
+    """The notices joined to ``agent``'s reads, and the filter of a list: active (unless ``everything``), of
+    ``area``."""
+    joined = _JOINED.outerjoin(READS, sa.and_(READS.c.notice_id == NOTICES.c.notice_id, READS.c.agent == agent))
+    where: list[sa.ColumnElement[bool]] = [] if everything else [NOTICES.c.status == "ACTIVE"]
+    if area is not None:
+        where.append(sa.exists().where(AREAS.c.notice_id == NOTICES.c.notice_id, AREAS.c.area_code == area))
+    return joined, where
 
 
 class BulletinBoard:
-    """Thread-safe: one SQLite connection per thread, short ``BEGIN IMMEDIATE`` write transactions."""
+    """Thread-safe: a pool of connections (SQLAlchemy), short write transactions."""
 
     def __init__(self, path: str | Path, busy_timeout_ms: int = 10_000, *, keep_cleared: float = 30 * 86_400,
-                 keep_messages: float = 30 * 86_400, prune_every: float = 3_600, prune_batch: int = BATCH) -> None:
+                 keep_messages: float = 30 * 86_400, prune_every: float = 3_600, prune_batch: int = BATCH,
+                 url: str | None = None) -> None:
+        """The board in the SQLite file at ``path``, or in the database at ``url`` when given (``path`` unused)."""
         self.path = str(path)
-        self._busy_timeout_ms = busy_timeout_ms
+        self.url = url or f"sqlite:///{path}"
         self.keep_cleared, self.keep_messages, self.prune_every = keep_cleared, keep_messages, prune_every
         self.prune_batch = prune_batch
         self._pruned_at = 0.0
-        self._local = threading.local()
-        self._all: dict[int, tuple[threading.Thread, sqlite3.Connection]] = {}  # by thread id
-        self._lock = threading.Lock()
-        open_schema(self._db())
+        self.engine: Engine = open_engine(self.url, busy_timeout_ms)
+        try:
+            open_tables(self.engine)
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     @classmethod
     def from_settings(cls, settings: BulletinSettings) -> BulletinBoard:
-        """The board at ``[bulletin] path`` with its retention (``keep_cleared_days``, ``keep_messages_days``)."""
-        warn_if_left_behind(settings.path)
+        """The board of ``[bulletin] database`` (default: the file at ``[bulletin] path``) with its retention
+        (``keep_cleared_days``, ``keep_messages_days``)."""
+        if settings.url is None:
+            warn_if_left_behind(settings.path)
         return cls(settings.path, keep_cleared=settings.keep_cleared_days * 86_400,
-                   keep_messages=settings.keep_messages_days * 86_400)
+                   keep_messages=settings.keep_messages_days * 86_400, url=settings.url)
 
-    def _db(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
-            self._local.db = db
-            with self._lock:
-                self._close_finished()
-                self._all[threading.get_ident()] = (threading.current_thread(), db)
-        return db
-
-    def _close_finished(self) -> None:
-        """Close the connections of threads that have ended (a worker's handler threads come and go); the lock
-        is held."""
-        for ident, (thread, db) in list(self._all.items()):
-            if not thread.is_alive():
-                db.close()
-                del self._all[ident]
+    def _reading(self) -> Connection:
+        """A connection whose transaction only reads, on one snapshot (PostgreSQL: REPEATABLE READ)."""
+        connection = self.engine.connect()
+        if self.engine.dialect.name == "postgresql":
+            return connection.execution_options(isolation_level="REPEATABLE READ")
+        return connection.execution_options(**{READ_ONLY: True})
 
     def connections(self) -> int:
-        """How many connections the board holds open (one per live thread that used it)."""
-        with self._lock:
-            self._close_finished()
-            return len(self._all)
+        """How many connections the board holds open."""
+        pool: Any = self.engine.pool
+        return int(pool.checkedin() + pool.checkedout())
 
     def post(self, message_id: str, notice: OutageNotice) -> str:
         """Apply ``notice`` once per ``message_id``; the outcome: raised, updated, cleared, stale or unchanged (the
         one recorded first, for a message applied before)."""
-        db, now = self._db(), time.time()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            done = db.execute("SELECT outcome FROM applied_messages WHERE message_id=?", (message_id,)).fetchone()
+        now = time.time()
+        with unless_locked("the notice was not applied"), self.engine.begin() as db:
+            lock_notice(db, notice.notice_id)  # a redelivery to another hub's worker waits, then finds the record
+            done = db.execute(sa.select(APPLIED.c.outcome).where(APPLIED.c.message_id == message_id)).first()
             if done is not None:
-                db.execute("ROLLBACK")
                 return str(done[0])
             outcome = apply_notice(db, notice, now)
-            db.execute("INSERT INTO applied_messages VALUES (?, ?, ?, ?)", (message_id, notice.notice_id, outcome, now))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+            db.execute(APPLIED.insert().values(message_id=message_id, notice_id=notice.notice_id, outcome=outcome,
+                                               applied_at=now))
         if now - self._pruned_at >= self.prune_every:
             self.prune(now)
         return outcome
@@ -178,8 +159,9 @@ class BulletinBoard:
         applied before theirs, a batch per transaction; how many notices and message records went."""
         now = time.time() if now is None else now
         self._pruned_at = now
-        return prune_cleared(self._db(), cleared_before=now - self.keep_cleared,
-                             applied_before=now - self.keep_messages, batch=self.prune_batch)
+        with unless_locked("nothing more was pruned"):
+            return prune_cleared(self.engine, cleared_before=now - self.keep_cleared,
+                                 applied_before=now - self.keep_messages, batch=self.prune_batch)
 
     def page(self, agent: str, *, area: str | None = None, include_cleared: bool = False,
              after: tuple[float, str] | None = None, limit: int | None = None) -> BulletinPage:
@@ -187,17 +169,18 @@ class BulletinBoard:
         only those touching area code ``area`` when given, each unread unless the agent read its edition; those
         after ``after`` (the last entry's ``(raised_at, notice_id)`` of the page before), at most ``limit``; with
         the agent's unread count under the same filter (every page's)."""
-        at, last = after if after is not None else (None, "")
-        common = {"agent": agent, "everything": include_cleared, "area": area}
-        db = self._db()
-        with _unless_locked("the bulletin could not be read"):
-            db.execute("BEGIN")  # one snapshot for the page and the count
-            try:
-                rows = db.execute(_PAGE, {**common, "at": at, "last": last,
-                                          "limit": -1 if limit is None else limit + 1}).fetchall()
-                unread = int(db.execute(_COUNT, common).fetchone()[0])
-            finally:
-                db.execute("COMMIT")
+        joined, where = _for_agent(agent, area, include_cleared)
+        listed = (sa.select(NOTICES.c.notice, NOTICES.c.raised_at, NOTICES.c.updated_at, _EDITION, _UNREAD)
+                  .select_from(joined).where(*where).order_by(NOTICES.c.raised_at.desc(), NOTICES.c.notice_id)
+                  .limit(None if limit is None else limit + 1))
+        if after is not None:
+            at, last = after
+            listed = listed.where(sa.or_(NOTICES.c.raised_at < at,
+                                         sa.and_(NOTICES.c.raised_at == at, NOTICES.c.notice_id > last)))
+        counted = sa.select(sa.func.count()).select_from(joined).where(*where, _UNREAD)
+        with unless_locked("the bulletin could not be read"), self._reading() as db, db.begin():
+            rows = db.execute(listed).all()  # one snapshot for the page and the count
+            unread = int(db.execute(counted).scalar_one())
         entries = [BulletinEntry(_notice(data), bool(unseen), raised, updated, int(edition))
                    for data, raised, updated, edition, unseen in rows]
         more = limit is not None and len(entries) > limit
@@ -214,8 +197,9 @@ class BulletinBoard:
 
     def notice(self, notice_id: str) -> BulletinEntry | None:
         """One notice as anyone reads it (no agent: never unread), or None."""
-        row = self._db().execute(f"SELECT n.notice, n.raised_at, n.updated_at, {EDITION}{_JOINED}"
-                                 " WHERE n.notice_id=?", (notice_id,)).fetchone()
+        with unless_locked("the notice could not be read"), self._reading() as db, db.begin():
+            row = db.execute(sa.select(NOTICES.c.notice, NOTICES.c.raised_at, NOTICES.c.updated_at, _EDITION)
+                             .select_from(_JOINED).where(NOTICES.c.notice_id == notice_id)).first()
         return None if row is None else BulletinEntry(_notice(row[0]), False, row[1], row[2], int(row[3]))
 
     def mark_read(self, agent: str, notice_id: str, revision: int | None = None, *,
@@ -224,14 +208,13 @@ class BulletinBoard:
         ``revision`` (a correction or clearance that kept it stays unread), else the current edition; None if no
         such notice. A number newer than the current one counts as the current one; an agent's read never moves
         back to an older edition."""
-        db = self._db()
-        with _unless_locked("the read mark was not recorded"):
-            db.execute("BEGIN IMMEDIATE")
-        try:
-            row = db.execute(f"SELECT n.revision, {EDITION}, coalesce(e.revision_edition, n.revision){_JOINED}"
-                             " WHERE n.notice_id=?", (notice_id,)).fetchone()
+        with unless_locked("the read mark was not recorded"), self.engine.begin() as db:
+            lock_notice(db, notice_id)  # the edition read stays the current one until the mark is written
+            row = db.execute(sa.select(NOTICES.c.revision, _EDITION,
+                                       sa.func.coalesce(EDITIONS.c.revision_edition, NOTICES.c.revision))
+                             .select_from(_JOINED).where(NOTICES.c.notice_id == notice_id)
+                             .with_for_update(read=True, of=NOTICES)).first()  # retention passes it by meanwhile
             if row is None:
-                db.execute("COMMIT")
                 return None
             current_revision, current, first = (int(value) for value in row)
             shown: int | None = current_revision
@@ -243,22 +226,17 @@ class BulletinBoard:
                 seen = first if revision >= current_revision else first - 1
             else:
                 seen = current
-            kept = db.execute("INSERT INTO notice_reads VALUES (?, ?, ?, ?) ON CONFLICT(agent, notice_id) DO UPDATE"
-                              " SET edition=max(edition, excluded.edition), read_at=excluded.read_at"
-                              " RETURNING edition", (agent, notice_id, seen, time.time())).fetchall()
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        return ReadMark(shown, seen, int(kept[0][0]) < current)
+            read = insert_into(db, READS).values(agent=agent, notice_id=notice_id, edition=seen, read_at=time.time())
+            kept = db.execute(read.on_conflict_do_update(
+                index_elements=[READS.c.agent, READS.c.notice_id],
+                set_={"edition": greater(READS.c.edition, read.excluded.edition), "read_at": read.excluded.read_at},
+            ).returning(READS.c.edition)).scalar_one()
+        return ReadMark(shown, seen, int(kept) < current)
 
     def applied(self) -> int:
         """How many delivered notice messages the board has applied (each id once)."""
-        return int(self._db().execute("SELECT count(*) FROM applied_messages").fetchone()[0])
+        with self._reading() as db, db.begin():
+            return int(db.execute(sa.select(sa.func.count()).select_from(APPLIED)).scalar_one())
 
     def close(self) -> None:
-        with self._lock:
-            for _thread, db in self._all.values():
-                db.close()
-            self._all.clear()
-        self._local = threading.local()
+        self.engine.dispose()

@@ -40,7 +40,8 @@ def post_outage_notice(envelope: Envelope, bulletin: BulletinBoard) -> str:
 
 
 def dependencies(settings: HubSettings, **_: Any) -> dict[str, Any]:
-    """``bulletin``: the board at ``[bulletin] path`` (the keyword arguments of the adapters' shape are unused)."""
+    """``bulletin``: the board of ``[bulletin] database`` or ``path`` (the keyword arguments of the adapters' shape
+    are unused)."""
     return {"bulletin": BulletinBoard.from_settings(settings.bulletin)}
 
 

@@ -13,21 +13,29 @@ before. The SentAt kept is the latest at which NSP said the applied version (an 
 
 Every change applied raises the notice's *edition* by one (``notice_editions``); the edition at which its current
 revision arrived is kept too (what a read of that revision by number marks read: ``BulletinBoard.mark_read``).
+
+The kept notice is read ``FOR UPDATE`` (PostgreSQL; SQLite's write lock is the file's): retention, which skips the
+rows so locked, cannot drop it under a change being applied.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import asdict
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from hub.bulletin.database import insert_into
 from hub.bulletin.notice import OutageNotice, resolve_revision, sent_earlier
-from hub.bulletin.schema import EDITION
+from hub.bulletin.tables import AREAS, EDITIONS, NOTICES, edition_of
 
 __all__ = ["apply_notice", "stored_fields"]
 
-_KEPT = (f"SELECT n.revision, n.status, n.notice, {EDITION}, coalesce(e.revision_edition, n.revision),"  # noqa: S608
-         " e.sent_at FROM notices n LEFT JOIN notice_editions e ON e.notice_id = n.notice_id WHERE n.notice_id = ?")
+_KEPT = (sa.select(NOTICES.c.revision, NOTICES.c.status, NOTICES.c.notice, edition_of(),
+                   sa.func.coalesce(EDITIONS.c.revision_edition, NOTICES.c.revision), EDITIONS.c.sent_at)
+         .select_from(NOTICES.outerjoin(EDITIONS, EDITIONS.c.notice_id == NOTICES.c.notice_id))
+         .where(NOTICES.c.notice_id == sa.bindparam("notice_id")).with_for_update(of=NOTICES))
 
 
 def stored_fields(notice: OutageNotice) -> str:
@@ -38,10 +46,10 @@ def stored_fields(notice: OutageNotice) -> str:
     return json.dumps(fields, ensure_ascii=False)
 
 
-def apply_notice(db: sqlite3.Connection, notice: OutageNotice, now: float) -> str:
+def apply_notice(db: Connection, notice: OutageNotice, now: float) -> str:
     """Apply ``notice`` in the caller's write transaction; the outcome: raised, updated, cleared, stale or
     unchanged."""
-    row = db.execute(_KEPT, (notice.notice_id,)).fetchone()
+    row = db.execute(_KEPT, {"notice_id": notice.notice_id}).first()
     notice = resolve_revision(notice, None if row is None else int(row[0]))
     data = stored_fields(notice)
     if row is None:
@@ -53,24 +61,26 @@ def apply_notice(db: sqlite3.Connection, notice: OutageNotice, now: float) -> st
             return "stale"
         if same_revision and data == kept:
             if sent_earlier(sent_at, notice.sent_at):
-                db.execute("UPDATE notice_editions SET sent_at = ? WHERE notice_id = ?",
-                           (notice.sent_at, notice.notice_id))
+                db.execute(EDITIONS.update().where(EDITIONS.c.notice_id == notice.notice_id)
+                           .values(sent_at=notice.sent_at))
             return "unchanged"  # the same revision sent again (a new message id for the same notice)
         if same_revision and notice.status == status and sent_earlier(notice.sent_at, sent_at):
             return "stale"  # the original of a correction applied before it
         outcome = "updated" if notice.active else "cleared"
         edition = int(edition) + 1
         revision_edition = int(revision_edition) if same_revision else edition
-    db.execute(
-        "INSERT INTO notices VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(notice_id) DO UPDATE SET"
-        " revision=excluded.revision, status=excluded.status, notice=excluded.notice,"
-        " updated_at=excluded.updated_at",
-        (notice.notice_id, notice.revision, notice.status, data, now, now),
-    )
-    db.execute("INSERT INTO notice_editions VALUES (?, ?, ?, ?) ON CONFLICT(notice_id) DO UPDATE SET"
-               " edition=excluded.edition, revision_edition=excluded.revision_edition, sent_at=excluded.sent_at",
-               (notice.notice_id, edition, revision_edition, notice.sent_at))
-    db.execute("DELETE FROM notice_areas WHERE notice_id=?", (notice.notice_id,))
-    db.executemany("INSERT OR IGNORE INTO notice_areas VALUES (?, ?)",
-                   [(notice.notice_id, area.code) for area in notice.areas])
+    kept_notice = insert_into(db, NOTICES).values(notice_id=notice.notice_id, revision=notice.revision,
+                                                  status=notice.status, notice=data, raised_at=now, updated_at=now)
+    db.execute(kept_notice.on_conflict_do_update(index_elements=[NOTICES.c.notice_id], set_={
+        "revision": kept_notice.excluded.revision, "status": kept_notice.excluded.status,
+        "notice": kept_notice.excluded.notice, "updated_at": kept_notice.excluded.updated_at}))
+    kept_edition = insert_into(db, EDITIONS).values(notice_id=notice.notice_id, edition=edition,
+                                                    revision_edition=revision_edition, sent_at=notice.sent_at)
+    db.execute(kept_edition.on_conflict_do_update(index_elements=[EDITIONS.c.notice_id], set_={
+        "edition": kept_edition.excluded.edition, "revision_edition": kept_edition.excluded.revision_edition,
+        "sent_at": kept_edition.excluded.sent_at}))
+    db.execute(AREAS.delete().where(AREAS.c.notice_id == notice.notice_id))
+    if notice.areas:
+        db.execute(insert_into(db, AREAS).on_conflict_do_nothing(),
+                   [{"notice_id": notice.notice_id, "area_code": area.code} for area in notice.areas])
     return outcome

@@ -1,4 +1,5 @@
-"""The bulletin board's SQLite tables, created on a new file and upgraded in place on a file an earlier version made.
+"""The bulletin board's tables: created on a new SQLite file and upgraded in place on a file an earlier version
+made; created when missing in a PostgreSQL database (``[bulletin] database``) several hubs share (``open_tables``).
 
 Layout (``PRAGMA user_version`` 2):
 
@@ -8,7 +9,7 @@ Layout (``PRAGMA user_version`` 2):
   a correction at the same revision, the clearance), the edition at which its current revision arrived, and the
   SentAt of the version applied. A table of its own rather than columns of ``notices``, so that the first table
   keeps the layout every earlier version wrote: a notice without an edition row (written by one) is at edition =
-  its revision (``EDITION``), which is what that version's reads count in;
+  its revision (``hub.bulletin.tables.edition_of``), which is what that version's reads count in;
 * ``notice_areas``, ``notice_reads`` (the edition each agent read; indexed by notice for retention and the
   updates), ``applied_messages`` (indexed by time for retention).
 
@@ -16,6 +17,10 @@ A file made before editions (user_version 0, ``notice_reads.revision``) is upgra
 board first opens it: the read column renamed (a revision read is the edition read, as above), an edition row
 written for every notice, the indexes added. Run the hub and the bulletin worker of one version on one file: an
 earlier version's worker no longer keeps the editions.
+
+On PostgreSQL the same tables (``hub.bulletin.tables``, which match this DDL) are created from SQLAlchemy's metadata
+when missing, under a transaction advisory lock so that hubs starting together create them once; no earlier layout
+was ever kept there.
 
 Where the file is: ``[bulletin] path``, beside the settings file (its default too, since the table left out kept it
 in each process's working folder): `warn_if_left_behind` says so when a file of a hub from before is found there.
@@ -27,15 +32,19 @@ import logging
 import sqlite3
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from hub.bulletin.tables import METADATA
 from hub.config.bulletin import DEFAULT_FILE
 
-__all__ = ["EDITION", "SCHEMA_VERSION", "NewerBulletinFile", "open_schema", "warn_if_left_behind"]
+__all__ = ["SCHEMA_VERSION", "NewerBulletinFile", "open_schema", "open_tables", "warn_if_left_behind"]
 
 log = logging.getLogger("onepoint.bulletin")
 
 SCHEMA_VERSION = 2
-EDITION = "coalesce(e.edition, n.revision)"  # a notice's edition, with ``notice_editions e`` joined to ``notices n``
 
+_CREATION_LOCK = 0x62756C6C65746E00  # "bulletn": the advisory lock serializing the tables' creation on PostgreSQL
 _TABLES = (
     """CREATE TABLE IF NOT EXISTS notices (
         notice_id  TEXT PRIMARY KEY,
@@ -108,6 +117,20 @@ def open_schema(db: sqlite3.Connection) -> None:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def open_tables(engine: Engine) -> None:
+    """The board's tables in ``engine``'s database: a SQLite file as ``open_schema`` makes or upgrades it, the
+    tables created when missing on PostgreSQL."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:  # the driver's connection, outside SQLAlchemy's transactions
+            db = connection.connection.dbapi_connection
+            assert isinstance(db, sqlite3.Connection)
+            open_schema(db)
+        return
+    with engine.begin() as connection:
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CREATION_LOCK})
+        METADATA.create_all(connection, checkfirst=True)
 
 
 def warn_if_left_behind(path: Path) -> None:

@@ -185,6 +185,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
     if unknown_broker:
         raise ConfigError(f"{source}: unknown keys in [broker]: {sorted(unknown_broker)}")
     try:
+        workflow = parse_workflow(data.get("workflow"), source)
         return HubSettings(
             host=str(server.get("host", "127.0.0.1")),
             port=whole_number(server, "server", "port", 8000, source),
@@ -211,8 +212,8 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
                                             source, minimum=0),
             adapters=parse_adapters(data.get("adapters"), source),
             audit=parse_audit(data.get("audit", {}), source),
-            bulletin=parse_bulletin(data.get("bulletin"), source),
-            workflow=parse_workflow(data.get("workflow"), source),
+            bulletin=parse_bulletin(data.get("bulletin"), source, workflow.database),
+            workflow=workflow,
             workers=parse_workers(data.get("workers"), source),
             source=source,
         )

@@ -81,7 +81,7 @@ def create_app(
 ) -> HubApp:
     """The hub's app. ``breakers``: the circuits of the workers of this process, for ``/readyz`` (give the same
     ``metrics`` to them and the app so ``/metrics`` shows the gateways). ``bulletin``: the board to serve; without
-    it the board at ``[bulletin] path`` is opened on the first bulletin request."""
+    it the board of ``[bulletin] database`` (or ``path``) is opened on the first bulletin request."""
     registry = registry or CommandSetRegistry.installed()
     metrics = metrics or Metrics()
     owned: BrokerRouter | None = None

@@ -87,7 +87,8 @@ def _answer(media: str, data: object, xml: Callable[[], bytes]) -> Response:
 
 
 class BulletinAPI:
-    """The two endpoints; the board (SQLite) is opened on first use, or given (tests, the system assembly)."""
+    """The two endpoints; the board (``[bulletin] database`` or ``path``) is opened on first use, or given (tests,
+    the system assembly)."""
 
     def __init__(self, settings: BulletinSettings, xml: XmlIngress, board: BulletinBoard | None = None) -> None:
         self.settings = settings

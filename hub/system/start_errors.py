@@ -1,9 +1,9 @@
 """Why a worker of the system did not start, in one line an operator can act on.
 
-A database the settings name (``[workflow] database``, ``[bulletin] path``) that cannot be opened is named with
-its setting and its file or URL (without the password), and a SQLite file whose folder does not exist says so;
-the driver's own message is kept, SQLAlchemy's wrapping and its "Background on this error" link are not. A work-order
-database of a newer release (`UnknownRevision`) is its own line already.
+A database the settings name (``[workflow] database``, ``[bulletin] path`` or ``database``) that cannot be opened is
+named with its setting and its file or URL (without the password), and a SQLite file whose folder does not exist
+says so; the driver's own message is kept, SQLAlchemy's wrapping and its "Background on this error" link are not. A
+work-order database of a newer release (`UnknownRevision`) is its own line already.
 """
 
 from __future__ import annotations
@@ -46,17 +46,25 @@ def _first_line(error: BaseException) -> str:
 def _database_setting(settings: HubSettings, consumer: str) -> tuple[str, str, Path | None] | None:
     """The setting naming ``consumer``'s database, the database as shown, and its folder when it is a file."""
     if consumer == "bulletin":
-        path = Path(settings.bulletin.path)
+        bulletin = settings.bulletin
+        if bulletin.url is not None:
+            return _url_setting("[bulletin] database = \"workflow\" ([workflow] database)"
+                                if bulletin.database == "workflow" else "[bulletin] database", bulletin.url)
+        path = Path(bulletin.path)
         return "[bulletin] path", str(path.absolute()), path.absolute().parent
     if consumer == "workflow":
-        url = settings.workflow.database
-        try:
-            parsed = make_url(url)
-        except ArgumentError:
-            return "[workflow] database", url, None
-        database = parsed.database
-        if parsed.get_backend_name() != "sqlite" or database in (None, "", ":memory:") or database.startswith("file:"):
-            return "[workflow] database", parsed.render_as_string(hide_password=True), None
-        path = Path(database).absolute()
-        return "[workflow] database", str(path), path.parent
+        return _url_setting("[workflow] database", settings.workflow.database)
     return None
+
+
+def _url_setting(setting: str, url: str) -> tuple[str, str, Path | None]:
+    """``setting`` with the database at ``url`` as shown (no password; a SQLite file's absolute path and folder)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return setting, url, None
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or database in (None, "", ":memory:") or database.startswith("file:"):
+        return setting, parsed.render_as_string(hide_password=True), None
+    path = Path(database).absolute()
+    return setting, str(path), path.parent
