@@ -5,19 +5,23 @@ Consumes queue ``oa`` — ``oa.PushTodo`` and ``oa.PushToRead`` (commands), post
 one ``oa.PushToRead`` per manager of an affected area (``[adapters.oa.area_managers]``) and per manager told of
 the notice before, each sent as its own command. OA's ``oa.CompleteTodo`` call-back comes back through the ingress
 to the workflow, not here; the hub's own ``oa.CompleteTodo`` (source ``HUB``) comes here, and the to-dos it closed
-are kept (``ClosedTodos``) so that a push of one arriving later opens nothing.
+are kept (``ClosedTodos``) so that a push of one arriving later opens nothing. Both records (the notices' and the
+closed to-dos') are kept where every OA worker of the deployment shares them: the PostgreSQL database of ``[workers]
+processed_store`` when it names one, else a SQLite file per machine (``adapters.oa.wiring``).
 """
 
 from adapters.oa.client import OaClient
 from adapters.oa.closed_todos import ClosedTodos, ClosedTodosFile, MemoryClosedTodos
+from adapters.oa.closed_todos_postgres import PostgresClosedTodos
 from adapters.oa.handlers import CONSUMER, handlers
 from adapters.oa.mapping import InconsistentNotice, OaItem, OutageNotice
 from adapters.oa.notice_book import MemoryNoticeBook
 from adapters.oa.notice_file import NoticeBookFile
+from adapters.oa.notice_postgres import PostgresNoticeBook
 from adapters.oa.readers import AreaManagers
 from adapters.oa.versions import NoticeVersion, Offer, ToReadVersions
 from adapters.oa.wiring import close, dependencies
 
 __all__ = ["CONSUMER", "AreaManagers", "ClosedTodos", "ClosedTodosFile", "InconsistentNotice", "MemoryClosedTodos",
            "MemoryNoticeBook", "NoticeBookFile", "NoticeVersion", "OaClient", "OaItem", "Offer", "OutageNotice",
-           "ToReadVersions", "close", "dependencies", "handlers"]
+           "PostgresClosedTodos", "PostgresNoticeBook", "ToReadVersions", "close", "dependencies", "handlers"]

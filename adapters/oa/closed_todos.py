@@ -8,7 +8,7 @@ nothing and Q: ask OA to close the item (MessageId derived from the push's), in 
 landed unseen; else P2 push (it lands in OA at some moment L), P3 read the record again and, if recorded, P4 close
 the item in OA at once (as Q). A failed step fails the handler, retried like any (in process, delay tiers).
 
-**Every interleaving** (threads of one worker, or workers sharing the file):
+**Every interleaving** (threads of one worker, or workers sharing the record):
 
 1. C1 before P1: P pushes nothing; Q closes what an earlier attempt of P put in OA, or OA answers
    ``unknown-item`` (never there). OA: closed, or never had it.
@@ -34,12 +34,17 @@ the processed stores remember a message); a close OA refuses otherwise (dead-let
 never names another to-do after the hub closed it (escalation levels only rise, ``-dsp<n>`` counts the dispatches),
 so a record stops only late copies of the to-do it closed.
 
-Two kinds, one behaviour:
+Three kinds, one behaviour:
 
-* ``ClosedTodosFile``: the OA worker's, table ``oa_closed_todos`` in the file of the notice book
-  (``onepoint-oa-notices.db`` beside the bulletin's, ``adapters.oa.wiring``), per topology prefix (one file may serve
-  several hubs side by side), shared by every OA worker process and thread and kept over restarts. Each ``record``
-  is its own committed transaction (autocommit, WAL): once it returns, every other connection's next read sees it;
+* ``ClosedTodosFile``: the OA worker's without a shared database, table ``oa_closed_todos`` in the file of the
+  notice book (``onepoint-oa-notices.db`` beside the bulletin's, ``adapters.oa.wiring``), per topology prefix (one
+  file may serve several hubs side by side), shared by every OA worker process and thread of that machine and kept
+  over restarts. Each ``record`` is its own committed transaction (autocommit, WAL): once it returns, every other
+  connection's next read sees it;
+* ``PostgresClosedTodos`` (``adapters.oa.closed_todos_postgres``): the OA worker's when the deployment shares its
+  processed-message records in PostgreSQL (``[workers] processed_store``): the same record in that database, so the
+  workers of every hub and machine share it (with a file per machine, a close handled by the other hub's worker
+  was never seen by the push);
 * ``MemoryClosedTodos``: this process's memory (a worker built by hand, the unit tests).
 
 A record is kept ``keep_seconds`` after it was last written: 7 days by default, as the processed-message stores
@@ -63,7 +68,8 @@ from typing import Protocol
 
 from hub.store.retention import DEFAULT_KEEP_SECONDS
 
-__all__ = ["DEFAULT_KEEP_SECONDS", "PRUNE_BATCH", "ClosedTodos", "ClosedTodosFile", "MemoryClosedTodos"]
+__all__ = ["DEFAULT_KEEP_SECONDS", "PRUNE_BATCH", "ClosedTodos", "ClosedTodosFile", "MemoryClosedTodos",
+           "check_retention"]
 
 PRUNE_BATCH = 64
 log = logging.getLogger("onepoint.adapters.oa")
@@ -94,7 +100,8 @@ class ClosedTodos(Protocol):
     def close(self) -> None: ...
 
 
-def _check(keep_seconds: float, prune_batch: int) -> None:
+def check_retention(keep_seconds: float, prune_batch: int) -> None:
+    """Refuse a retention or a prune batch that would keep nothing or prune nothing (every kind checks it)."""
     if keep_seconds <= 0 or prune_batch < 1:
         raise ValueError("closed to-dos must be kept for a while and pruned at least one at a time")
 
@@ -104,7 +111,7 @@ class MemoryClosedTodos:
 
     def __init__(self, *, keep_seconds: float = DEFAULT_KEEP_SECONDS, prune_batch: int = PRUNE_BATCH,
                  clock: Callable[[], float] = time.time) -> None:
-        _check(keep_seconds, prune_batch)
+        check_retention(keep_seconds, prune_batch)
         self.keep_seconds, self.prune_batch, self._clock = keep_seconds, prune_batch, clock
         self._lock = threading.Lock()
         self._closed: OrderedDict[str, float] = OrderedDict()  # item id -> closed at, oldest first
@@ -140,7 +147,7 @@ class ClosedTodosFile:
     def __init__(self, path: str | Path, *, prefix: str = "onepoint", keep_seconds: float = DEFAULT_KEEP_SECONDS,
                  prune_batch: int = PRUNE_BATCH, busy_timeout_ms: int = 10_000,
                  clock: Callable[[], float] = time.time) -> None:
-        _check(keep_seconds, prune_batch)
+        check_retention(keep_seconds, prune_batch)
         self.path, self.prefix = Path(path), prefix
         self.keep_seconds, self.prune_batch, self._clock = keep_seconds, prune_batch, clock
         self._lock = threading.Lock()

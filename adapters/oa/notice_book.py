@@ -1,9 +1,11 @@
 """What the OA adapter keeps of the outage notices it pushed to-reads for (``versions``), and the in-memory kind of
 that record (``MemoryNoticeBook``: one worker process, the least recently changed notice forgotten past a bound);
-the SQLite file every OA worker process of the hub shares is ``adapters.oa.notice_file``.
+the OA workers share it in the PostgreSQL database of ``[workers] processed_store`` (``adapters.oa.notice_postgres``:
+every hub and machine of the deployment), else in a SQLite file per machine (``adapters.oa.notice_file``).
 
 Two records, read and written together in one ``NoticeBook.page()`` (one ``BEGIN IMMEDIATE`` transaction in the
-file, so two processes are judged one after the other):
+file; in PostgreSQL one transaction holding the locks of the notice and items it reads: either way two processes
+are judged one after the other):
 
 * per notice (``KeptNotice``): the newest version accepted (revision, cleared), its content's fingerprint, its
   sequence number, the message that brought it, NSP's SentAt of that message (a same-revision variant sent

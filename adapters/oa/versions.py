@@ -17,12 +17,14 @@ keeps the order itself, in a ``NoticeBook`` (``adapters.oa.notice_book``):
 * ``pushing`` (the ``oa.PushToRead`` handler, in any OA worker process) around one push of a notice's to-read:
   skipped unless the push carries the version announced last for its item and OA does not show it yet; the
   item's pushes are serialised across threads (a lock per item) and across processes (a lease in the book,
-  taken in one ``BEGIN IMMEDIATE`` transaction with the check, released with the record of what OA shows). So a
+  taken in one transaction with the check, released with the record of what OA shows). So a
   push of revision 1 redelivered, or still on its way at another worker, never lands after the clearance's.
   A push of an item nobody announced (sent before the book kept items, or pruned) is pushed as it is.
 
-The book is the OA worker's file (``NoticeBookFile``, opened by ``adapters.oa.wiring``), shared by every OA worker
-process and kept over restarts; without one, this process's memory. A cleared notice's records are dropped
+The book is the OA worker's (opened by ``adapters.oa.wiring``): in the PostgreSQL database of ``[workers]
+processed_store`` (``PostgresNoticeBook``), shared by the OA workers of every hub and machine, else a file
+(``NoticeBookFile``) shared by those of one machine, kept over restarts either way; without one, this process's
+memory. A cleared notice's records are dropped
 ``keep_seconds`` after its last change (7 days, as the processed stores keep their records), at most
 ``prune_batch`` with each accepted version. A lease is held at most ``lease_seconds`` (longer than a push may
 take): a worker that died holding one delays the item's next push that long. A resend changes nothing in OA:

@@ -15,9 +15,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.oa.client import OaClient
-from adapters.oa.closed_todos import ClosedTodosFile
+from adapters.oa.closed_todos import ClosedTodos, ClosedTodosFile
+from adapters.oa.closed_todos_postgres import PostgresClosedTodos
 from adapters.oa.handlers import CONSUMER
+from adapters.oa.notice_book import NoticeBook
 from adapters.oa.notice_file import FILE_NAME, NoticeBookFile
+from adapters.oa.notice_postgres import PostgresNoticeBook
 from adapters.oa.readers import AreaManagers
 from adapters.oa.versions import ToReadVersions
 from hub.config.settings import ConfigError, HubSettings
@@ -32,22 +35,15 @@ def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = No
                  registry: CommandSetRegistry | None = None) -> dict[str, Any]:
     """``oa`` (an ``OaClient`` on an ``XmlGateway``), ``area_managers`` (``AreaManagers``),
     ``to_read_versions`` (``ToReadVersions``: which version of a notice each to-read shows, who was told of it)
-    and ``closed_todos`` (``ClosedTodosFile``: the to-dos the hub closed, so a late push does not open one again),
-    both kept in ``onepoint-oa-notices.db`` beside the bulletin's file, ``[bulletin] path``'s folder, under the
-    hub's topology prefix: every OA worker of the hub shares it and it outlives a restart."""
+    and ``closed_todos`` (the to-dos the hub closed, so a late push does not open one again), both kept under the
+    hub's topology prefix where every OA worker of the deployment judges against one record (``_records``)."""
     adapter = settings.adapter(CONSUMER)
     try:
         managers = AreaManagers.from_options(adapter.options, f"{settings.source}: [adapters.{CONSUMER}]")
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     command_set = (registry or CommandSetRegistry.installed(detailed=False)).get("oa")
-    path = settings.bulletin.path.parent / FILE_NAME
-    book = NoticeBookFile(path, prefix=settings.topology_prefix)
-    try:
-        closed = ClosedTodosFile(path, prefix=settings.topology_prefix)
-    except BaseException:
-        book.close()
-        raise
+    book, closed = _records(settings)
     # a push's lease outlasts the longest push (connect and read time-outs) with a margin
     lease = 2 * (adapter.connect_timeout + adapter.read_timeout) + 5.0
     return {"oa": OaClient(XmlGateway(adapter, command_set, breakers=breakers, metrics=metrics)),
@@ -55,8 +51,30 @@ def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = No
             "closed_todos": closed}
 
 
+def _records(settings: HubSettings) -> tuple[NoticeBook, ClosedTodos]:
+    """The notice book and the closed to-dos: in the PostgreSQL database of ``[workers] processed_store`` when the
+    deployment shares its processed-message records there (``PostgresNoticeBook``, ``PostgresClosedTodos``: the
+    OA workers of every hub and machine share them), else in ``onepoint-oa-notices.db`` beside the bulletin's file,
+    ``[bulletin] path``'s folder (``NoticeBookFile``, ``ClosedTodosFile``: the OA workers of this machine share
+    it); either outlives a restart."""
+    shared, prefix = settings.workers.processed_store, settings.topology_prefix
+    book: NoticeBook
+    if shared:
+        book = PostgresNoticeBook(shared, prefix=prefix)
+    else:
+        book = NoticeBookFile(settings.bulletin.path.parent / FILE_NAME, prefix=prefix)
+    try:
+        if shared:
+            return book, PostgresClosedTodos(shared, prefix=prefix)
+        return book, ClosedTodosFile(settings.bulletin.path.parent / FILE_NAME, prefix=prefix)
+    except BaseException:
+        book.close()
+        raise
+
+
 def close(built: Mapping[str, Any]) -> None:
-    """Close what ``dependencies`` opened (the gateway's connections, the versions' and closed to-dos' file)."""
+    """Close what ``dependencies`` opened (the gateway's connections, the versions' and closed to-dos'
+    file or database connections)."""
     client = built.get("oa")
     if isinstance(client, OaClient):
         client.close()
@@ -64,5 +82,5 @@ def close(built: Mapping[str, Any]) -> None:
     if isinstance(versions, ToReadVersions):
         versions.close()
     closed = built.get("closed_todos")
-    if isinstance(closed, ClosedTodosFile):
+    if isinstance(closed, ClosedTodosFile | PostgresClosedTodos):
         closed.close()

@@ -10,7 +10,9 @@
                            # (or in the URL, or libpq's own PGPASSWORD / ~/.pgpass)
 
 Workers of one consumer on several machines share its queue: a message resent with the same MessageId may reach any
-of them, so only a shared store answers it from the record instead of running it again. The workflow's worker keeps
+of them, so only a shared store answers it from the record instead of running it again. The OA adapter's own records
+(the notices' versions its to-reads show, the to-dos the hub closed) follow it: in this database when set
+(``adapters.oa.wiring``), else in a SQLite file beside the bulletin's. The workflow's worker keeps
 its records in the work-order database (``[workflow] database``) whatever this says; on ``memory://`` the workers
 keep them in memory (nothing outlives the process there).
 """
