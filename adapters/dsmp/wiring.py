@@ -27,7 +27,7 @@ from adapters.dsmp.access import SmsLogAccess
 from adapters.dsmp.client import DsmpClient
 from adapters.dsmp.handlers import CONSUMER
 from adapters.dsmp.purpose import StoredWorkOrders, WorkOrderLookup, WorkOrderReader
-from hub.audit import AuditKeyError, AuditLog
+from hub.audit import AuditDatabaseUnavailable, AuditKeyError, AuditLog
 from hub.config.settings import ConfigError, HubSettings
 from hub.gateways import CircuitBreakers, XmlGateway
 from hub.observability.metrics import Metrics
@@ -54,7 +54,7 @@ def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = No
     command_set = (registry or CommandSetRegistry.installed(detailed=False)).get("dsmp")
     try:
         audit_log = AuditLog.open(settings.audit)
-    except AuditKeyError as exc:  # no query may be answered unaudited: DSMP is not called at all
+    except (AuditKeyError, AuditDatabaseUnavailable) as exc:  # no query may be answered unaudited: no DSMP call
         raise ConfigError(f"{settings.source}: [audit]: {exc}") from None
     gateway = XmlGateway(adapter, command_set, breakers=breakers, metrics=metrics)
     built: dict[str, Any] = {"dsmp": DsmpClient(gateway), "audit_log": audit_log, "sms_log_access": access}

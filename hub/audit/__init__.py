@@ -3,13 +3,15 @@
 Every QuerySmsLog, allowed, denied or failed, gets a row (who, role, client address, the caller the hub
 authenticated and its address, number masked but for its last 4 digits, period, purpose, rows returned, outcome)
 committed before any record is sent; ``onepoint audit verify`` names the first altered, removed or reordered row,
-or a cut tail, and says so when it is given another key than the log's. See README, "Configuration / audit".
+or a cut tail, and says so when it is given another key than the log's. The log is a SQLite file per machine, or
+one chain in PostgreSQL for every hub and DSMP worker (``[audit] database``). See README, "Configuration / audit".
 """
 
 from hub.audit.chain import Anchor, ChainKey
 from hub.audit.entry import UNKNOWN, AuditEntry, AuditRecord, Outcome, mask_msisdn_tail, mask_numbers_in
 from hub.audit.keys import DEVELOPMENT_KEY, AuditKeyError, load_chain_key
 from hub.audit.log import AuditLog
+from hub.audit.postgres import AuditDatabaseUnavailable, PostgresAuditStorage
 from hub.audit.sqlite import SQLiteAuditStorage
 from hub.audit.storage import AuditIntegrityError, AuditKeyMismatch, AuditStorage, Head
 from hub.audit.verify import Finding, Problem, VerifyReport
@@ -18,6 +20,7 @@ __all__ = [
     "DEVELOPMENT_KEY",
     "UNKNOWN",
     "Anchor",
+    "AuditDatabaseUnavailable",
     "AuditEntry",
     "AuditIntegrityError",
     "AuditKeyError",
@@ -29,6 +32,7 @@ __all__ = [
     "Finding",
     "Head",
     "Outcome",
+    "PostgresAuditStorage",
     "Problem",
     "SQLiteAuditStorage",
     "VerifyReport",

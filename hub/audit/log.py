@@ -4,6 +4,9 @@ The caller sends SMS records only after :meth:`AuditLog.append` returned: the ro
 leaves without its row. ``append`` raises (and nothing must be sent) when the row cannot be committed or when
 the log's tail no longer matches its anchor (:class:`~hub.audit.storage.AuditIntegrityError`) or the log was
 sealed with another key (:class:`~hub.audit.storage.AuditKeyMismatch`).
+
+Where the log lives is ``[audit]``'s choice (:func:`open_storage`): the SQLite file at ``path`` (one machine), or
+a database every hub and DSMP worker shares (``database``: ``"workflow"`` or a URL), one chain for all of them.
 """
 
 from __future__ import annotations
@@ -13,21 +16,40 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 
+from sqlalchemy.engine import make_url
+
 from hub.audit.chain import ChainKey
 from hub.audit.entry import AuditEntry, AuditRecord, utc_text
 from hub.audit.keys import AuditKeyError, load_chain_key
+from hub.audit.postgres import AuditDatabaseUnavailable, PostgresAuditStorage
 from hub.audit.sqlite import SQLiteAuditStorage
 from hub.audit.storage import AuditStorage, Head, another_key, link_after
 from hub.audit.verify import VerifyReport, verify_chain
 from hub.config.settings import AuditSettings
 
-__all__ = ["AuditLog"]
+__all__ = ["AuditLog", "open_storage"]
 
 log = logging.getLogger("onepoint.audit")
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def open_storage(settings: AuditSettings, *, create: bool = True) -> AuditStorage:
+    """The storage ``[audit]`` names: PostgreSQL for a ``postgresql`` URL (``database``, or ``"workflow"`` on a
+    PostgreSQL work-order database), else SQLite (the file at ``path``, or that of a ``sqlite:///`` URL).
+    ``AuditDatabaseUnavailable``: the PostgreSQL database cannot be reached."""
+    url = settings.url
+    if url is None:
+        return SQLiteAuditStorage(settings.path, create=create)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return PostgresAuditStorage.open(url, create=create)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        raise AuditDatabaseUnavailable(f"{settings.where}: the audit log is kept in a SQLite file (sqlite:///PATH)"
+                                       " or in PostgreSQL")
+    return SQLiteAuditStorage(parsed.database, create=create)
 
 
 class AuditLog:
@@ -44,7 +66,7 @@ class AuditLog:
         (``AuditKeyError``: no row is ever sealed with a second key). Only to read (``create=False``: verify,
         show), nothing is written and ``verify`` reports another key itself."""
         key = load_chain_key(settings)
-        storage = SQLiteAuditStorage(settings.path, create=create)
+        storage = open_storage(settings, create=create)
         if create:
             try:
                 recorded = storage.adopt_key_id(key.key_id)
@@ -53,7 +75,7 @@ class AuditLog:
                 raise
             if recorded is not None and recorded != key.key_id:
                 storage.close()
-                raise AuditKeyError(f"{settings.path}: {another_key(recorded, key.key_id)}")
+                raise AuditKeyError(f"{settings.where}: {another_key(recorded, key.key_id)}")
         return cls(storage, key)
 
     def append(self, entry: AuditEntry) -> AuditRecord:

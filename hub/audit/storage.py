@@ -1,4 +1,5 @@
-"""Where audit rows live: the interface an engine implements (SQLite now, PostgreSQL later).
+"""Where audit rows live: the interface an engine implements (``sqlite``: a file per machine; ``postgres``: one
+chain every hub and DSMP worker shares).
 
 An engine stores rows, the anchor and the key id beside it; it does not know HMAC. :meth:`AuditStorage.append`
 runs one write transaction that reads the head, the anchor and the recorded key id, asks ``link``
@@ -110,8 +111,8 @@ EVERY_ROW = -(2**63)  # ``records(start=EVERY_ROW)``: the lowest sequence number
 class AuditStorage(ABC):
     """Append-only storage of audit rows and the anchor. Safe for several threads and processes.
 
-    A PostgreSQL engine would serialise appends the same way: lock the anchor row (``SELECT … FOR UPDATE``) in
-    the transaction that reads the head and inserts the row.
+    SQLite serialises appends with ``BEGIN IMMEDIATE``, PostgreSQL with a transaction-scoped advisory lock taken
+    before the head is read: either way the transaction that reads the head also inserts the row and moves the anchor.
     """
 
     @abstractmethod

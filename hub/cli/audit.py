@@ -1,9 +1,10 @@
 """``onepoint audit``: verify the SMS-log audit trail's chain, show its newest rows, print its head.
 
 The log and its key come from the ``[audit]`` section of ``--config`` (without it: the built-in development
-defaults). ``verify`` exits 0 when the chain is intact, 1 when a row was altered, removed or reordered or the
-tail was cut, 2 when the log cannot be checked at all (no log, no key, bad config, or the log was sealed with
-another key than the one given: its key id, recorded beside the anchor, is not the given key's).
+defaults): the SQLite file at ``path``, or the one chain every hub shares in PostgreSQL (``database``), read in
+pages. ``verify`` exits 0 when the chain is intact, 1 when a row was altered, removed or reordered or the tail was
+cut, 2 when the log cannot be checked at all (no log, its database unreachable, no key, bad config, or the log was
+sealed with another key than the one given: its key id, recorded beside the anchor, is not the given key's).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import click
 
-from hub.audit import AuditKeyError, AuditLog, AuditRecord, Head, mask_msisdn_tail
+from hub.audit import AuditDatabaseUnavailable, AuditKeyError, AuditLog, AuditRecord, Head, mask_msisdn_tail
 from hub.audit.chain import MAC_BYTES
 from hub.config.settings import ConfigError, load_settings
 
@@ -37,7 +38,7 @@ def _open(config_path: Path | None) -> AuditLog:
     try:
         settings = load_settings(config_path)
         log = AuditLog.open(settings.audit, create=False)
-    except (ConfigError, AuditKeyError, FileNotFoundError) as exc:
+    except (ConfigError, AuditKeyError, AuditDatabaseUnavailable, FileNotFoundError) as exc:
         raise CannotCheck(str(exc)) from None
     return log  # a log sealed with the development key was warned about by load_chain_key
 
@@ -68,7 +69,8 @@ def _head(text: str | None) -> Head | None:
               help="A head recorded earlier (`onepoint audit head`): also detects the whole file rolled back.")
 def verify_command(config_path: Path | None, head_text: str | None) -> None:
     """Walk the chain: prints "OK: N rows, chain intact" (exit 0) or the first bad row and what is wrong (exit 1);
-    exit 2 when the log cannot be checked (no log, no key, or a log sealed with another key)."""
+    exit 2 when the log cannot be checked (no log, its database unreachable, no key, or a log sealed with another
+    key)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 

@@ -211,7 +211,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             gc_young_threshold=whole_number(runtime, "runtime", "gc_young_threshold", DEFAULT_GC_YOUNG_THRESHOLD,
                                             source, minimum=0),
             adapters=parse_adapters(data.get("adapters"), source),
-            audit=parse_audit(data.get("audit", {}), source),
+            audit=parse_audit(data.get("audit", {}), source, workflow.database),
             bulletin=parse_bulletin(data.get("bulletin"), source, workflow.database),
             workflow=workflow,
             workers=parse_workers(data.get("workers"), source),

@@ -1,7 +1,8 @@
 """End to end: a caller's QuerySmsLog through the hub's XML ingress → broker → the DSMP adapter's Worker (role check,
 the purpose's work order read from a real work-order store, audit row) → the DSMP emulator over HTTP → the records
 back to the caller; denied queries (role, a work order the hub does not have) audited and refused (422);
-``onepoint audit verify`` intact afterwards. On memory:// and on RabbitMQ."""
+``onepoint audit verify`` intact afterwards. On memory:// and on RabbitMQ; the audit log in its SQLite file and in
+PostgreSQL (``[audit] database``, the one chain the DSMP workers of several machines share)."""
 
 from __future__ import annotations
 
@@ -105,10 +106,20 @@ def verify(config: Path) -> subprocess.CompletedProcess[str]:
                            str(config)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False)
 
 
+@pytest.fixture(params=["file", pytest.param("postgres", marks=pytest.mark.postgres)])
+def audit_database(request: pytest.FixtureRequest) -> str:
+    """``[audit] database``: "" (the SQLite file at ``path``) or a PostgreSQL database of its own."""
+    if request.param == "file":
+        return ""
+    database: str = request.getfixturevalue("postgres_server").create_database()
+    return database
+
+
 def test_sms_log_queries_are_audited_answered_or_refused(running_hub: RunningHub, dsmp_emulator: Any,
-                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         audit_database: str) -> None:
     config = tmp_path / "audit.toml"
-    config.write_text('[audit]\npath = "audit.db"\nkey_env = "TEST_DSMP_AUDIT_KEY"\n')
+    config.write_text(f'[audit]\npath = "audit.db"\ndatabase = "{audit_database}"\nkey_env = "TEST_DSMP_AUDIT_KEY"\n')
     monkeypatch.setenv("TEST_DSMP_AUDIT_KEY", KEY)
     audit = load_settings(config).audit
     window = dsmp_emulator.state()["window"]
@@ -149,3 +160,4 @@ def test_sms_log_queries_are_audited_answered_or_refused(running_hub: RunningHub
     assert {r["peer"] for r in rows} <= {"127.0.0.1", "unknown"}  # its address, once the ingress passes it on
     result = verify(config)
     assert (result.returncode, result.stdout) == (0, "OK: 3 rows, chain intact\n"), result.stderr
+    assert (tmp_path / "audit.db").exists() == (audit_database == "")  # in PostgreSQL: no file of its own
