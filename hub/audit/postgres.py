@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -39,10 +38,10 @@ from hub.audit.postgres_schema import (
     read_records,
 )
 from hub.audit.storage import AuditSnapshot, AuditStorage, Head, LinkFunction
+from hub.database import postgres_connect_args
 
 __all__ = ["AuditDatabaseUnavailable", "PostgresAuditStorage"]
 
-CONNECT_TIMEOUT_SECONDS = 10  # as the work-order store's (psycopg alone waits ~130 s)
 _APPEND_LOCK = 0x6F6E6570_61756461  # "onepauda": held by the one transaction that appends at a time
 LOCK_TIMEOUT_MS = 30_000  # an append kept waiting longer fails (nothing is sent), as on SQLite
 _LAST_SEQ = 2**63 - 1
@@ -102,10 +101,8 @@ class PostgresAuditStorage(AuditStorage):
         """The log at ``url``; a connection not made within ``CONNECT_TIMEOUT_SECONDS`` fails (unless the URL sets
         ``connect_timeout``): ``AuditDatabaseUnavailable``, one line naming the URL without its password."""
         parsed = sa.engine.make_url(url)
-        options: dict[str, Any] = {}
-        if "connect_timeout" not in parsed.query:
-            options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-        engine = sa.create_engine(parsed, pool_pre_ping=True, isolation_level="READ COMMITTED", **options)
+        engine = sa.create_engine(parsed, pool_pre_ping=True, isolation_level="READ COMMITTED",
+                                  connect_args=postgres_connect_args(parsed))  # bounded sessions (hub.database)
         try:
             return cls(engine, create=create)
         except sa.exc.OperationalError as exc:

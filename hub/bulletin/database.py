@@ -26,10 +26,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
+from hub.database import CONNECT_TIMEOUT_SECONDS, postgres_connect_args
+
 __all__ = ["CONNECT_TIMEOUT_SECONDS", "READ_ONLY", "BoardBusy", "engine_over", "greater", "insert_into",
            "lock_notice", "open_engine", "unless_locked"]
 
-CONNECT_TIMEOUT_SECONDS = 10  # as the work-order store's (psycopg alone waits ~130 s)
 READ_ONLY = "bulletin_read_only"  # execution option: a SQLite transaction that only reads begins with plain BEGIN
 _NOTICE_LOCKS = 0x62756C6C  # "bull": the first key of a notice's advisory lock (the two-key form: a space of its own)
 _BUSY_STATES = {"55P03", "40001", "40P01"}  # PostgreSQL: lock not available, serialization failure, deadlock
@@ -63,18 +64,9 @@ def open_engine(url: str, busy_timeout_ms: int = 10_000) -> Engine:
                                            max_overflow=-1, pool_use_lifo=True), busy_timeout_ms)
     if parsed.get_backend_name() != "postgresql":
         raise ValueError(f"the bulletin is kept in SQLite or PostgreSQL, not {parsed.get_backend_name()}")
-    options: dict[str, Any] = {}
-    if "connect_timeout" not in parsed.query:
-        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-    engine = sa.create_engine(parsed, pool_pre_ping=True, **options)
-
-    @sa.event.listens_for(engine, "connect")
-    def _lock_timeout(dbapi_connection: Any, _record: Any) -> None:
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute(f"SET lock_timeout = {int(busy_timeout_ms)}")
-        dbapi_connection.commit()
-
-    return engine
+    # bounded sessions (hub.database), a lock awaited at most the busy timeout (then BoardBusy)
+    return sa.create_engine(parsed, pool_pre_ping=True,
+                            connect_args=postgres_connect_args(parsed, lock_timeout_ms=busy_timeout_ms))
 
 
 def engine_over(db: sqlite3.Connection) -> Engine:

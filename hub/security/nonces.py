@@ -33,13 +33,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from hub.config.settings import HubSettings
+from hub.database import postgres_connect_args
 from hub.soap.wsse import NonceCache, NonceStore
 
 __all__ = ["NONCES", "NonceStoreUnavailable", "SqlNonceStore", "nonce_store_url", "open_nonce_store"]
 
 log = logging.getLogger("onepoint.ingress")
 
-CONNECT_TIMEOUT_SECONDS = 10  # as the work-order store's (psycopg alone waits ~130 s)
 
 _metadata = sa.MetaData()
 NONCES = sa.Table(
@@ -94,8 +94,8 @@ class SqlNonceStore:
         ``CONNECT_TIMEOUT_SECONDS`` fails (unless the URL sets ``connect_timeout``): a hung server is no hang here."""
         parsed = sa.engine.make_url(url)
         options: dict[str, Any] = {}
-        if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
-            options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        if parsed.get_backend_name() == "postgresql":  # bounded sessions (hub.database)
+            options["connect_args"] = postgres_connect_args(parsed)
         return cls(sa.create_engine(parsed, pool_pre_ping=True, **options), window_seconds,
                    purge_seconds=purge_seconds)
 

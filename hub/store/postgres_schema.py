@@ -19,11 +19,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
+from hub.database import CONNECT_TIMEOUT_SECONDS, postgres_connect_args
 from hub.transport.urls import redacted
 
 __all__ = ["CONNECT_TIMEOUT_SECONDS", "PROCESSED", "create_processed_engine", "create_table", "psycopg_url"]
 
-CONNECT_TIMEOUT_SECONDS = 10  # as the work-order store's and the nonce store's (psycopg alone waits ~130 s)
 _CREATION_LOCK = 0x6F6E65707072636D  # "oneprcm": the advisory lock serializing the table's creation
 
 _metadata = sa.MetaData()
@@ -55,8 +55,7 @@ def create_processed_engine(url: str, **options: Any) -> Engine:
     """A pooled engine; a connection not made within ``CONNECT_TIMEOUT_SECONDS`` fails (unless the URL sets
     ``connect_timeout``): a database that accepts and never answers stops a worker's start, it does not hang it."""
     parsed = psycopg_url(url)
-    if "connect_timeout" not in parsed.query:
-        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, **options.get("connect_args", {})}
+    options["connect_args"] = postgres_connect_args(parsed, given=options.get("connect_args"))  # bounded sessions
     # hide_parameters: a failed statement's message (a dead letter's reason, a log line) never shows the values it
     # was given (message ids, recorded answers)
     return sa.create_engine(parsed, pool_pre_ping=True, hide_parameters=True, **options)

@@ -23,7 +23,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -58,12 +58,25 @@ def _upsert(dialect: str) -> Insert:
         index_elements=list(_KEY), set_={"count": work_order_counters.c.count + statement.excluded.count})
 
 
+_UNBOUNDED = text("SET LOCAL lock_timeout = 0")
+_BOUNDED = text("SET LOCAL lock_timeout TO DEFAULT")  # the session's own (its connection options)
+
+
 def add_counts(connection: Connection, counts: Mapping[CounterKey, int]) -> None:
     """Add ``counts`` to the counters (new keys start at 0), in one execution; the rows in key order, so two
-    transactions that add to the same rows lock them in the same order (no deadlock between them)."""
+    transactions that add to the same rows lock them in the same order (no deadlock between them). On PostgreSQL
+    the wait for the counters has no lock timeout (``hub.database``): ``onepoint stats rebuild`` holds the table
+    for its whole transaction (a minute a million work orders) and a change committing meanwhile waits, then adds
+    its counts on top; the session's bound applies again right after."""
     rows = [{**dict(zip(_KEY, key, strict=True)), "count": n} for key, n in sorted(counts.items()) if n]
-    if rows:
-        connection.execute(_upsert(connection.dialect.name), rows)
+    if not rows:
+        return
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        connection.execute(_UNBOUNDED)
+    connection.execute(_upsert(connection.dialect.name), rows)
+    if postgres:
+        connection.execute(_BOUNDED)
 
 
 def _state_entries(connection: Connection, work_order_id: str) -> int:

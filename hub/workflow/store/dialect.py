@@ -4,13 +4,9 @@
   begun by us: ``BEGIN IMMEDIATE`` (the write lock at once, so two writers queue instead of failing on upgrade from a
   read lock) or a plain ``BEGIN`` for reads (``read_only()``). ``sqlite://`` (memory) is one shared connection,
   for single-threaded tests. PostgreSQL: a connection pool, READ COMMITTED, a connection given up after
-  ``CONNECT_TIMEOUT_SECONDS`` unless the URL sets ``connect_timeout``, and **bounds on what another process's
-  stall can cost** (``SESSION_BOUNDS``, unless the URL sets ``options``): a lock waited for longer than
-  ``LOCK_TIMEOUT_MS`` fails the statement (a transient failure: the message is retried, the rest of its batch goes
-  on), a session idle inside a transaction for ``IDLE_IN_TRANSACTION_MS`` is ended by the server (its locks go
-  with it), and TCP keep-alives on both ends find a peer that vanished (power, network) in about a minute instead
-  of the kernel's two hours. Without them a hub paused or cut off in the middle of a transaction kept its work
-  orders locked, and every other hub's worker waited behind them for good, answering nothing. The migrations'
+  ``CONNECT_TIMEOUT_SECONDS`` unless the URL sets ``connect_timeout``, and bounds on what another process's
+  stall can cost (``hub.database``: a lock awaited at most ``LOCK_TIMEOUT_MS``, a transient failure, the message
+  retried and the rest of its batch going on; a session idle in a transaction ended; keep-alives). The migrations'
   lock alone waits without bound (``lock_migrations``: a first start migrating a large store takes its time).
 * **Message lock.** PostgreSQL: ``pg_try_advisory_xact_lock`` on the message id (64-bit hash) not yet recorded,
   taken with its lookup (``claiming``), so a second worker holding the same id learns it is busy at once instead
@@ -35,12 +31,11 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import Insert
 
+from hub.database import CONNECT_TIMEOUT_SECONDS, postgres_connect_args
+
 __all__ = [
     "CONNECT_TIMEOUT_SECONDS",
-    "IDLE_IN_TRANSACTION_MS",
-    "LOCK_TIMEOUT_MS",
     "READ_ONLY",
-    "SESSION_BOUNDS",
     "category_under",
     "create_store_engine",
     "insert_ignore",
@@ -49,12 +44,6 @@ __all__ = [
     "try_lock_publisher",
 ]
 
-CONNECT_TIMEOUT_SECONDS = 10  # PostgreSQL: a connection not made by then fails (psycopg alone waits ~130 s)
-LOCK_TIMEOUT_MS = 5_000  # a row or advisory lock awaited longer fails the statement (transient: retried)
-IDLE_IN_TRANSACTION_MS = 120_000  # > the longest wait inside a transaction: confirms (30 s), a BOSS lookup (10 s)
-SESSION_BOUNDS = (f"-c lock_timeout={LOCK_TIMEOUT_MS} -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
-                  " -c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3")
-_CLIENT_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 READ_ONLY = "onepoint_read_only"  # execution option: a SQLite transaction that only reads begins with plain BEGIN
 _CUSTOMER_LOCKS = 0x6F6E6570  # "onep": the first key of a customer's lock (the two-key form: a space of its own)
 _LOCK_CUSTOMER = text("SELECT pg_advisory_xact_lock(:space, hashtext(:msisdn))")
@@ -69,10 +58,7 @@ def create_store_engine(url: str, *, busy_timeout_ms: int = 10_000, cache_mib: i
     the primary-key index, and a store of a million work orders should find those pages in memory."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        bounds: dict[str, Any] = {} if "options" in parsed.query else {"options": SESSION_BOUNDS}
-        if "connect_timeout" not in parsed.query:  # a server that accepts and never answers: fail, do not hang
-            bounds["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
-        options["connect_args"] = {**_CLIENT_KEEPALIVES, **bounds, **options.get("connect_args", {})}
+        options["connect_args"] = postgres_connect_args(parsed, given=options.get("connect_args"))
         return create_engine(parsed, pool_pre_ping=True, **options)
     if parsed.get_backend_name() != "sqlite":
         raise ValueError(f"unsupported work-order store URL {parsed.render_as_string(hide_password=True)!r}")

@@ -4,17 +4,27 @@ and every other hub's worker that needed one of its work orders waited, its whol
 nothing (an audit froze one of two hubs: the other's new complaints got 504 until it came back). Now each
 session of the store waits for a lock at most ``LOCK_TIMEOUT_MS`` (a transient failure: the message is retried,
 its batch goes on), is ended by the server after ``IDLE_IN_TRANSACTION_MS`` idle in a transaction, and keeps
-TCP alive on both ends. The migrations' lock alone still waits without bound."""
+TCP alive on both ends (every PostgreSQL engine of the hub: ``hub.database``). The migrations' lock alone still
+waits without bound."""
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy import text as sql
 from sqlalchemy.exc import OperationalError
 
+from adapters.oa.postgres_records import open_engine as oa_records_engine
+from hub.audit.postgres import PostgresAuditStorage
+from hub.bulletin.database import open_engine as bulletin_engine
+from hub.security.nonces import SqlNonceStore
+from hub.store.postgres_schema import create_processed_engine
 from hub.workers.classify import Classifier
+from hub.workflow.statistics.counters import add_counts
 from hub.workflow.store import WorkOrderStore
 from hub.workflow.store.dialect import create_store_engine, lock_customer, lock_migrations
 from hub.workflow.store.migrate import upgrade
@@ -30,15 +40,30 @@ def database(postgres_server: PostgresServer) -> str:
     return url
 
 
-def test_every_session_has_its_bounds(database: str) -> None:
-    engine = create_store_engine(database)
+ENGINES: dict[str, tuple[Callable[[str], Engine], str]] = {  # each PostgreSQL engine of the hub, its lock timeout
+    "work orders": (create_store_engine, "5s"),
+    "processed messages": (create_processed_engine, "5s"),
+    "OA records": (oa_records_engine, "5s"),
+    "bulletin": (lambda url: bulletin_engine(url, 10_000), "10s"),  # its busy timeout: then BoardBusy (503)
+    "audit trail": (lambda url: PostgresAuditStorage.open(url).engine, "5s"),  # an append waits 30 s (SET LOCAL)
+    "nonces": (lambda url: SqlNonceStore.open(url, 300).engine, "5s"),
+}
+
+
+@pytest.mark.parametrize("store", ENGINES)
+def test_every_session_has_its_bounds(database: str, store: str) -> None:
+    """Before, only the work-order store's sessions had them (an audit: a hub frozen inside an OA notice page or a
+    bulletin write kept its advisory lock, and the other hubs' workers waited for good)."""
+    opened, lock_timeout = ENGINES[store]
+    engine = opened(database)
     try:
         with engine.connect() as connection:
             shown = {name: connection.execute(sql(f"SHOW {name}")).scalar_one() for name in (
                 "lock_timeout", "idle_in_transaction_session_timeout", "tcp_keepalives_idle")}
     finally:
         engine.dispose()
-    assert shown == {"lock_timeout": "5s", "idle_in_transaction_session_timeout": "2min", "tcp_keepalives_idle": "30"}
+    assert shown == {"lock_timeout": lock_timeout, "idle_in_transaction_session_timeout": "2min",
+                     "tcp_keepalives_idle": "30"}
 
 
 def test_a_lock_held_by_a_stalled_peer_fails_the_waiting_statement_as_transient(database: str) -> None:
@@ -92,3 +117,29 @@ def test_the_migrations_lock_waits_without_bound(database: str) -> None:
     finally:
         holder.dispose()
         migrating.dispose()
+
+
+def test_counters_behind_a_stats_rebuild_wait_without_bound_then_the_bound_is_back(database: str) -> None:
+    """``onepoint stats rebuild`` holds the counters' table for its whole transaction; a change committing
+    meanwhile waits for it, as docs/statistics.md says, rather than failing after the session's 5 s."""
+    rebuilding, changing = create_store_engine(database), create_store_engine(database)
+    key = ("2026-12-06", "01.02.03", "0755", "VIP_GOLD", "HOTLINE", "", "created")
+    try:
+        held = threading.Event()
+
+        def rebuild_for_a_while() -> None:  # longer than the session's lock timeout
+            with rebuilding.begin() as connection:
+                connection.execute(sql("LOCK TABLE work_order_counters IN EXCLUSIVE MODE"))
+                held.set()
+                time.sleep(6)
+
+        other = threading.Thread(target=rebuild_for_a_while)
+        other.start()
+        assert held.wait(30)
+        with changing.begin() as connection:
+            add_counts(connection, {key: 1})  # before: LockNotAvailable after 5 s
+            assert connection.execute(sql("SHOW lock_timeout")).scalar_one() == "5s"
+        other.join(30)
+    finally:
+        rebuilding.dispose()
+        changing.dispose()
