@@ -27,7 +27,7 @@ from hub.transport.errors import (
 )
 from hub.validation.violations import DocumentRefused, RefusalKind, Violation
 from hub.values import value_class
-from hub.workers.caller_wait import SYSTEM_UNAVAILABLE
+from hub.workers.caller_wait import SYSTEM_UNAVAILABLE, retry_after
 from hub.workers.fingerprint import MESSAGE_ID_REUSED
 from hub.workers.worker import DEAD_LETTERED
 
@@ -96,7 +96,8 @@ def refusal_for(
         return Refusal(409, MESSAGE_ID_REUSED, str(exc))
     if isinstance(exc, ReplyRefusal):  # the request's own fault (422; its id reused: 409), or the system behind it
         if exc.code == SYSTEM_UNAVAILABLE:  # down (503): the request waits for it, its caller could not
-            return Refusal(503, exc.code, str(exc), retry_after=RETRY_UNAVAILABLE, document=exc.document())
+            return Refusal(503, exc.code, str(exc), retry_after=retry_after(str(exc)) or RETRY_UNAVAILABLE,
+                           document=exc.document())
         status = {DEAD_LETTERED: 502, MESSAGE_ID_REUSED: 409}.get(exc.code, 422)  # failed it (502)
         return Refusal(status, exc.code, str(exc), document=exc.document())
     if isinstance(exc, BadReply):

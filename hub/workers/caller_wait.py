@@ -17,6 +17,8 @@ waits is unknown.
 from __future__ import annotations
 
 import logging
+import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -25,7 +27,7 @@ from hub.routing.broker_router import REPLY_BY
 from hub.transport.message import Message
 from hub.validation.error_document import error_bytes
 
-__all__ = ["SYSTEM_UNAVAILABLE", "CallerWait", "unavailable_answer"]
+__all__ = ["SYSTEM_UNAVAILABLE", "CallerWait", "retry_after", "unavailable_answer"]
 
 log = logging.getLogger("onepoint.worker")
 
@@ -64,9 +66,21 @@ class CallerWait:
         return now < self.reply_by < now + timedelta(seconds=wait)
 
 
+_TRIED_AGAIN = "it is tried again in about {seconds} s"
+_TRIED_AGAIN_IN = re.compile(r"it is tried again in about (\d+) s")
+
+
 def unavailable_answer(message: Message, reason: str, wait: float) -> bytes:
     """The ``c:Error`` ``system-unavailable`` a waiting request's caller is told (``reason``: the held-back call's,
-    naming the system and its circuit)."""
+    naming the system and its circuit), saying when the request is tried again (``retry_after``)."""
+    again = _TRIED_AGAIN.format(seconds=max(1, math.ceil(wait)))
     return error_bytes(SYSTEM_UNAVAILABLE, f"{reason}: request {message.message_id} is kept and carried out when the "
-                                           f"system is back (it is tried again in about {round(wait)} s); send it "
-                                           "again then with the same MessageId for its answer")
+                                           f"system is back ({again}); send it again then with the same MessageId "
+                                           "for its answer")
+
+
+def retry_after(text: str) -> int | None:
+    """The seconds until the request is tried again, as ``unavailable_answer`` wrote them in its message (the
+    ingress's Retry-After: a caller resending sooner would find the same outage), or None."""
+    found = _TRIED_AGAIN_IN.search(text)
+    return int(found.group(1)) if found else None

@@ -13,13 +13,15 @@ import pytest
 from lxml import etree
 
 from hub.envelope import Envelope
+from hub.ingress.outcomes import refusal_for
+from hub.ingress.replies import ReplyRefusal
 from hub.routing.broker_router import REPLY_BY, reply_by
 from hub.routing.codec import message_from_envelope
 from hub.store import MemoryProcessedStore
 from hub.transport import Broker, open_broker, routing_key
 from hub.validation.namespaces import COMMON_NS
 from hub.workers import HandlerRegistry, Reply, RetryPolicy, Worker
-from hub.workers.caller_wait import SYSTEM_UNAVAILABLE, CallerWait
+from hub.workers.caller_wait import SYSTEM_UNAVAILABLE, CallerWait, retry_after
 from tests.unit.workers.kit import envelope, short_config, wait_until
 from tests.unit.workers.test_waiting import SystemHeldBack
 
@@ -66,6 +68,9 @@ def test_a_caller_whose_wait_the_outage_outlasts_is_told_at_once_and_the_request
         assert error.findtext(f"{{{COMMON_NS}}}Code") == SYSTEM_UNAVAILABLE
         message = error.findtext(f"{{{COMMON_NS}}}Message") or ""
         assert "boss QueryCustomerTier: circuit open" in message and env.message_id in message
+        assert retry_after(message) == 60  # tried again when the one-minute tier ends
+        refusal = refusal_for(ReplyRefusal(error), system="boss")  # the ingress: Retry-After that long, not 5 s
+        assert (refusal.status, refusal.headers) == (503, {"Retry-After": "60"})
         waiting = broker.config.delay_exchange("t1")  # the tier's queue has the tier's name
         wait_until(lambda: broker.message_count(waiting) == 1, "the request kept, waiting for BOSS")
     assert done == {}
