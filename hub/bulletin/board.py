@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 
 from hub.bulletin.database import READ_ONLY, BoardBusy, greater, insert_into, lock_notice, open_engine, unless_locked
 from hub.bulletin.editions import apply_notice
@@ -106,7 +106,8 @@ class BulletinBoard:
                  url: str | None = None) -> None:
         """The board in the SQLite file at ``path``, or in the database at ``url`` when given (``path`` unused)."""
         self.path = str(path)
-        self.url = url or f"sqlite:///{path}"
+        # the file as written: a path holding ? or % is no URL syntax (a folder "reports?2026" is not a query)
+        self.url: str | URL = url or URL.create("sqlite", database=str(path))
         self.keep_cleared, self.keep_messages, self.prune_every = keep_cleared, keep_messages, prune_every
         self.prune_batch = prune_batch
         self._pruned_at = 0.0

@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from hub.database import CONNECT_TIMEOUT_SECONDS, postgres_connect_args
@@ -55,7 +55,7 @@ def _on_sqlite(engine: Engine, busy_timeout_ms: int) -> Engine:
     return engine
 
 
-def open_engine(url: str, busy_timeout_ms: int = 10_000) -> Engine:
+def open_engine(url: str | URL, busy_timeout_ms: int = 10_000) -> Engine:
     """An engine for the board at ``url`` (``sqlite:///PATH`` or ``postgresql+psycopg://…``); a PostgreSQL
     connection not made within ``CONNECT_TIMEOUT_SECONDS`` fails (unless the URL sets ``connect_timeout``)."""
     parsed = sa.engine.make_url(url)

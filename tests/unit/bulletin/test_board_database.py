@@ -77,3 +77,17 @@ def test_a_shared_bulletin_that_cannot_be_opened_names_its_setting(tmp_path: Pat
     hub = replace(hub, bulletin=replace(hub.bulletin, database=POSTGRES))
     assert start_failure(hub, "bulletin", error).endswith(
         "[bulletin] database postgresql+psycopg://hub:***@db.example/onepoint: Exception: connection refused")
+
+
+@pytest.mark.parametrize("folder", ["reports?2026", "ops%41", "a b#c"])
+def test_a_board_file_is_where_its_path_says_whatever_the_characters(tmp_path: Path, folder: str) -> None:
+    """The path is a file name, not URL syntax: a folder ``reports?2026`` put the board in ``reports`` of the
+    parent folder (the rest read as a query), ``ops%41`` was decoded and could not be opened."""
+    place = tmp_path / folder
+    place.mkdir()
+    board = BulletinBoard(place / "board.db")
+    try:
+        assert board.page("cs-0001").entries == []
+    finally:
+        board.close()
+    assert (place / "board.db").is_file() and sorted(p.name for p in tmp_path.iterdir()) == [folder]
