@@ -20,7 +20,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.workflow.store.dialect import try_lock_publisher
@@ -35,6 +35,7 @@ class PublisherLock:
         self.engine, self.deadline = engine, deadline
         self._lock: Connection | None = None
         self._file: IO[bytes] | None = None  # SQLite: the open lock file, locked
+        self._unlockable = False  # SQLite: the lock file could not be opened (said once)
         self._another = False  # another publisher held the lock (or ours was lost) since we last held it
         self._quiet_until = 0.0  # monotonic: no POST before it
 
@@ -63,10 +64,18 @@ class PublisherLock:
             self._another = False
 
     def _file_lock(self) -> bool:
-        database = self.engine.url.database
-        if database in (None, "", ":memory:") or self._file is not None:
+        path = _lock_path(self.engine.url)
+        if path is None or self._file is not None:
             return True
-        opened = Path(f"{database}.publisher-lock").open("ab")  # noqa: SIM115 - held open: it is the lock
+        try:
+            opened = path.open("ab")  # held open: it is the lock
+        except OSError as exc:  # a folder it may not write: publish as before the lock (never stop the events)
+            if not self._unlockable:
+                log.warning("cannot open the event publisher's lock file: this process publishes without it (a "
+                            "second process on this database would publish too)", extra={
+                                "path": str(path), "error": f"{type(exc).__name__}: {exc}"})
+                self._unlockable = True
+            return True
         try:
             fcntl.flock(opened.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:  # another process on this file publishes
@@ -80,7 +89,7 @@ class PublisherLock:
     def held(self) -> bool:
         """Still the publisher: the lock's session answers (SQLite: the file lock is held, or a memory database)."""
         if self.engine.dialect.name != "postgresql":
-            return self._file is not None or self.engine.url.database in (None, "", ":memory:")
+            return self._file is not None or self._unlockable or _lock_path(self.engine.url) is None
         if self._lock is None:
             return False
         try:
@@ -104,3 +113,14 @@ class PublisherLock:
             self._lock.invalidate()
             self._lock.close()
             self._lock = None
+
+
+def _lock_path(url: URL) -> Path | None:
+    """``<file>.publisher-lock`` beside a SQLite file, also one named as a URI (``sqlite:///file:/x/wo.db?uri=true``);
+    None for a memory database (one process)."""
+    database = url.database or ""
+    if database.startswith("file:"):
+        database = database[len("file:"):]
+    if database in ("", ":memory:") or url.query.get("mode") == "memory":
+        return None
+    return Path(f"{database}.publisher-lock")
