@@ -17,7 +17,8 @@ known values of ``all`` and ``format``). Every answer is ``Vary: Accept`` and ``
 no-store``. Only callers of the systems in ``[bulletin] readers`` (default ``CS``) may list and mark: 401 no or bad
 credentials · 429 throttled sign-ins · 403 another system · 400 a bad or unknown parameter (named) · 404 no such
 notice · 406 neither JSON nor XML acceptable · 503 ``bulletin-busy`` (with Retry-After) when the board's database
-stayed locked by another writer: nothing was written, ask again. (A method the route does not take is answered by
+stayed locked by another writer: nothing was written, ask again · 503 ``bulletin-unavailable`` (with Retry-After)
+when its database cannot be reached (``[bulletin] database``, a shared PostgreSQL). (A method the route does not take is answered by
 the app's router.)
 """
 
@@ -28,6 +29,7 @@ import re
 import threading
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -53,6 +55,7 @@ ONE_NOTICE = ("notice", "format")
 READ = ("agent", "edition", "revision")
 RETRY_BUSY = 2  # seconds a caller refused with bulletin-busy is asked to wait
 _busy = QuietLog("bulletin database locked by another writer: requests refused (503)")
+_unreachable = QuietLog("bulletin database out of reach: requests refused (503)")
 
 
 class _Refused(Exception):
@@ -132,6 +135,10 @@ class BulletinAPI:
             _busy.warn(path=request.url.path)
             return _problem(503, "bulletin-busy", f"{exc}: ask again in {RETRY_BUSY} seconds",
                             {"Retry-After": str(RETRY_BUSY)})
+        except (OperationalError, InterfaceError) as exc:  # its database out of reach ([bulletin] database)
+            _unreachable.warn(path=request.url.path, error=type(exc.orig).__name__)
+            return _problem(503, "bulletin-unavailable", "the bulletin's database cannot be reached now; nothing "
+                            f"was read or marked: ask again in {RETRY_BUSY} seconds", {"Retry-After": str(RETRY_BUSY)})
         except Exception as exc:
             refusal = refusal_for(exc, system="bulletin")
             if isinstance(exc, SignInThrottled):

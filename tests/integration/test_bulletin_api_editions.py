@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from lxml import etree
 
 import hub.bulletin as bulletin
@@ -21,7 +22,7 @@ from hub.config.settings import load_settings
 from hub.ingress.app import create_app
 from hub.routing.factory import open_router
 from hub.validation.command_sets import CommandSetRegistry
-from tests.support.servers import running_asgi
+from tests.support.servers import free_port, running_asgi
 
 pytestmark = pytest.mark.integration
 CS = ("cs-frontend", "cs-dev-password")
@@ -146,3 +147,14 @@ def test_a_locked_database_is_the_bulletins_own_503(hub: Hub) -> None:
         writer.execute("ROLLBACK")
         writer.close()
     assert hub.read("agent=cs-0001").json()["unread"] is False
+
+
+def test_a_database_out_of_reach_is_the_bulletins_own_503(hub: Hub) -> None:
+    """A shared bulletin ([bulletin] database on PostgreSQL) whose server is down: 503 ``bulletin-unavailable``
+    with Retry-After, not the ingress's generic "may or may not have been accepted" (wrong for a read)."""
+    hub.board.engine.dispose()
+    hub.board.engine = sa.create_engine(f"postgresql+psycopg://hub@127.0.0.1:{free_port()}/gone",
+                                        connect_args={"connect_timeout": 2})  # nothing listens there
+    for refused in (hub.get("agent=cs-0001"), hub.read("agent=cs-0001")):
+        assert refused.status_code == 503 and refused.json()["error"] == "bulletin-unavailable"
+        assert refused.headers["Retry-After"].isdigit() and "MessageId" not in refused.text
