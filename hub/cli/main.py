@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from hub.cli.audit import audit
+from hub.cli.bulletin import bulletin
 from hub.cli.demo import demo
 from hub.cli.dlq import dlq
 from hub.cli.emulate import emulate, emulator
@@ -96,6 +97,7 @@ main.add_command(serve)
 main.add_command(routes)
 main.add_command(dlq)
 main.add_command(audit)
+main.add_command(bulletin)
 main.add_command(emulate)
 main.add_command(emulator)
 main.add_command(worker)

@@ -18,8 +18,8 @@ no-store``. Only callers of the systems in ``[bulletin] readers`` (default ``CS`
 credentials · 429 throttled sign-ins · 403 another system · 400 a bad or unknown parameter (named) · 404 no such
 notice · 406 neither JSON nor XML acceptable · 503 ``bulletin-busy`` (with Retry-After) when the board's database
 stayed locked by another writer: nothing was written, ask again · 503 ``bulletin-unavailable`` (with Retry-After)
-when its database cannot be reached (``[bulletin] database``, a shared PostgreSQL). (A method the route does not take is answered by
-the app's router.)
+when its database cannot be reached (``[bulletin] database``, a shared PostgreSQL). (A method the route does not
+take is answered by the app's router.)
 """
 
 from __future__ import annotations

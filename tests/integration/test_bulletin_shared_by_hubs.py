@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from hub.bulletin import BulletinBoard
+from hub.bulletin.copying import copy_board
 from hub.config.bulletin import parse_bulletin
 from tests.support.postgres_server import PostgresServer
 from tests.unit.bulletin.test_board_editions import NID, fault
@@ -95,3 +96,28 @@ def test_one_message_delivered_to_both_hubs_is_applied_once(hubs: tuple[Bulletin
     entry = a.notice(NID)
     assert entry is not None and (entry.notice.revision, entry.edition) == (11, 11)
     assert a.applied() == 11
+
+
+def test_two_hubs_files_copied_into_the_shared_board_keep_the_newest(hubs: tuple[BulletinBoard, BulletinBoard],
+                                                                      tmp_path: Path, examples_dir: Path) -> None:
+    """``onepoint bulletin copy`` of each hub's file at the switch: both files' notices, the newer of two
+    revisions, the read marks of the notice taken."""
+    shared, _ = hubs
+    files = []
+    for name, revision in (("file-a", 1), ("file-b", 2)):
+        board = BulletinBoard(tmp_path / f"{name}.db")
+        board.post(f"{name}-1", fault(examples_dir, revision, notice_id=NID, title=f"revision {revision}"))
+        board.post(f"{name}-2", fault(examples_dir, notice_id=f"FLT-20261123-{revision:04d}"))
+        board.mark_read(f"cs-{name}", NID, edition=1)
+        files.append(board)
+    try:
+        first, second = (copy_board(board.engine, shared.engine) for board in files)
+        assert (first.copied, second.copied, second.kept) == (2, 2, 0)  # file b's revision 2 replaced file a's 1
+        assert (copy_board(files[0].engine, shared.engine).kept, copy_board(files[1].engine, shared.engine).kept) \
+            == (2, 2)
+    finally:
+        for board in files:
+            board.close()
+    entries = {e.notice.notice_id: e for e in shared.entries("cs-file-b")}
+    assert sorted(entries) == ["FLT-20261123-0001", "FLT-20261123-0002", NID]
+    assert entries[NID].notice.title == "revision 2" and not entries[NID].unread
