@@ -33,9 +33,15 @@ from hub.gateways import CircuitBreakers, XmlGateway
 from hub.observability.metrics import Metrics
 from hub.validation import CommandSetRegistry
 
-__all__ = ["CONSUMER", "OPENED_STORE", "close", "dependencies"]
+__all__ = ["CONSUMER", "OPENED_STORE", "AuditTrailUnavailable", "close", "dependencies"]
 
 OPENED_STORE = "work_order_store"  # the work-order store ``dependencies`` opened (closed by ``close``)
+
+
+class AuditTrailUnavailable(RuntimeError):
+    """The SMS-log audit trail cannot be opened (its database out of reach, its key missing or another): the DSMP
+    worker cannot start, and ``onepoint serve`` stops with this line (a ``ConfigError`` would only leave the queue
+    without a worker, every SMS-log query then answered 504 until a restart)."""
 
 
 def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = None, metrics: Metrics | None = None,
@@ -55,7 +61,7 @@ def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = No
     try:
         audit_log = AuditLog.open(settings.audit)
     except (AuditKeyError, AuditDatabaseUnavailable) as exc:  # no query may be answered unaudited: no DSMP call
-        raise ConfigError(f"{settings.source}: [audit]: {exc}") from None
+        raise AuditTrailUnavailable(f"{settings.source}: [audit]: {exc}") from None
     gateway = XmlGateway(adapter, command_set, breakers=breakers, metrics=metrics)
     built: dict[str, Any] = {"dsmp": DsmpClient(gateway), "audit_log": audit_log, "sms_log_access": access}
     if work_orders is None:

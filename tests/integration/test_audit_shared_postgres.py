@@ -9,13 +9,16 @@ import socket
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+import adapters.dsmp.wiring as dsmp_wiring
+from adapters.dsmp.wiring import AuditTrailUnavailable
 from hub.audit import AuditDatabaseUnavailable, AuditKeyError, AuditLog, PostgresAuditStorage
-from hub.config import load_settings
+from hub.config import ConfigError, load_settings
 from tests.support.postgres_server import PostgresServer
 from tests.unit.audit.kit import TEST_KEY, entry
 
@@ -166,3 +169,17 @@ def test_a_shared_log_sealed_with_another_key_is_not_opened_for_writing(tmp_path
     other = load_settings(settings_file(tmp_path, database, key_env="OTHER_AUDIT_KEY")).audit
     with pytest.raises(AuditKeyError, match=r"\[audit\] database = \"workflow\".*sealed with another key"):
         AuditLog.open(other)
+
+
+def test_the_dsmp_worker_does_not_start_without_its_audit_trail(tmp_path: Path) -> None:
+    """The audit database out of reach at start: the DSMP worker cannot start, so ``onepoint serve`` stops with
+    one line (``SystemStartError``) — before, a ``ConfigError`` left the dsmp queue without a worker, ``/readyz`` ok,
+    and every SMS-log query answered 504 until a restart."""
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    defaults = load_settings()  # the built-in settings ([adapters.dsmp] there), the audit trail on that database
+    settings = replace(defaults, audit=replace(defaults.audit, database=f"postgresql+psycopg://hub@127.0.0.1:{port}/a"))
+    with pytest.raises(AuditTrailUnavailable, match=r"\[audit\]: cannot open the audit log") as refused:
+        dsmp_wiring.dependencies(settings, work_orders=object())  # type: ignore[arg-type]
+    assert not isinstance(refused.value, ConfigError)
