@@ -67,12 +67,13 @@ def test_a_key_of_another_system_is_still_refused(tmp_path: Path) -> None:
 
 def test_without_an_audit_key_no_dsmp_worker_can_be_wired(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import adapters.dsmp as dsmp_adapter
+    from adapters.dsmp.wiring import AuditTrailUnavailable
 
     monkeypatch.delenv("TEST_NO_AUDIT_KEY", raising=False)
     path = tmp_path / "hub.toml"
     path.write_text('[adapters.dsmp]\nurl = "http://127.0.0.1:9/xml"\n'
                     '[audit]\npath = "audit.db"\nkey_env = "TEST_NO_AUDIT_KEY"\n')
-    with pytest.raises(ConfigError, match=r"\[audit\]: no audit key"):
+    with pytest.raises(AuditTrailUnavailable, match=r"\[audit\]: no audit key"):  # serve stops, naming it
         dsmp_adapter.dependencies(load_settings(path), work_orders=dsmp_adapter.InMemoryWorkOrders())
     assert not (tmp_path / "audit.db").exists()
 
