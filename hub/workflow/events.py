@@ -59,6 +59,10 @@ def _time(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else None
 
 
+def _masked_text(value: Any) -> Any:
+    return mask_msisdn(value) if isinstance(value, str) else value
+
+
 def trouble_ticket(row: Mapping[str, Any]) -> dict[str, Any]:
     """The work order as a TMF621 TroubleTicket (our state beside TMF621's status; extensions in camel case)."""
     state = WorkOrderState(row["state"])
@@ -70,8 +74,8 @@ def trouble_ticket(row: Mapping[str, Any]) -> dict[str, Any]:
         "priority": None if row.get("priority") is None else str(row["priority"]),
         "channel": {"name": row.get("channel")},
         "category": row.get("category_code"),
-        "name": row.get("phenomenon"),
-        "area": {"areaCode": row.get("area_code"), "district": row.get("district")},
+        "name": _masked_text(row.get("phenomenon")),  # free text a desk may write a number into
+        "area": {"areaCode": row.get("area_code"), "district": _masked_text(row.get("district"))},
         "owner": row.get("owner"),
         "tier": row.get("tier"),
         "escalationLevel": int(row.get("escalation_level") or 0),

@@ -105,6 +105,8 @@ def callback_problem(url: str) -> str | None:
         return str(exc)
     if parsed.scheme not in ("http", "https") or not parsed.host:
         return "not an http(s) URL"
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:  # httpx takes 103607; the socket layer cut it
+        return f"port {parsed.port} is not 1-65535"                  # to 16 bits: another service got the events
     try:
         parsed.raw_host.decode("ascii").encode("idna")  # what name resolution is given (socket.getaddrinfo)
     except UnicodeError as exc:

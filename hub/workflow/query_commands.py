@@ -74,14 +74,19 @@ def _cursor(value: str | None) -> tuple[datetime, str] | None:
 
 def work_order_query(document: etree._Element) -> WorkOrderQuery:
     ns = {"wo": WO, "c": C}
+    created_from = _bound(text_at(document, "wo:CreatedIn/c:From"))
+    created_to = _bound(text_at(document, "wo:CreatedIn/c:To"))
+    if created_from is not None and created_to is not None and created_from > created_to:  # swapped bounds
+        raise BusinessRejection(f"CreatedIn From {created_from.isoformat()} is after To {created_to.isoformat()}: "
+                                "no work order can be in it (were the bounds swapped?)", code="bad-window")
     return WorkOrderQuery(
         msisdn=text_at(document, "wo:Msisdn"),
         states=tuple(WorkOrderState(e.text or "") for e in document.iterfind("wo:State", ns)),
         category=text_at(document, "wo:Category"),
         area_code=text_at(document, "wo:AreaCode"),
         tiers=tuple(e.text or "" for e in document.iterfind("wo:Tier", ns)),
-        created_from=_bound(text_at(document, "wo:CreatedIn/c:From")),
-        created_to=_bound(text_at(document, "wo:CreatedIn/c:To")),
+        created_from=created_from,
+        created_to=created_to,
         page=int(text_at(document, "wo:Page") or 1),
         page_size=int(text_at(document, "wo:PageSize") or 20),
         after=_cursor(text_at(document, "wo:After")),

@@ -42,7 +42,8 @@ def test_only_http_call_backs_are_taken(client: WorkerTestClient, runtime: Workf
 
 
 @pytest.mark.parametrize("url", ["http://a..b/events", "http://exämple..com/events", "http://.listener.test/",
-                                 f"http://{'a' * 64}.test/events"])
+                                 f"http://{'a' * 64}.test/events",
+                                 "http://listener.test:103607/hook"])  # delivered to port 38071 before
 def test_a_call_back_whose_host_name_cannot_be_encoded_is_refused(
         url: str, client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
     refused = answer(client.request(envelope(*command("RegisterListener.valid-no-filter.xml", Callback=url))))
@@ -119,6 +120,16 @@ def test_a_reason_quoting_a_number_travels_masked() -> None:
     change = document["event"]["troubleTicket"]["statusChange"]
     assert "13912345678" not in change["reason"] and change["reason"].endswith("5678 after six")
     assert document["event"]["troubleTicket"]["relatedParty"] == [{"role": "customer", "id": "*******8000"}]
+
+
+def test_a_number_written_into_the_phenomenon_or_district_travels_masked() -> None:
+    """The desk's free text: "only its last four digits travel" held for reasons, not for the ticket's name and
+    district (an audit: the full number reached every listener)."""
+    row = {"id": "WO20261123A7K2M9Q1", "state": "ACCEPTED", "msisdn": "13800138000", "priority": 1,
+           "phenomenon": "13912345678 cannot originate calls", "area_code": "0755", "district": "near 13912345678"}
+    ticket = event_document("e-1", "TroubleTicketCreateEvent", row, START)["event"]["troubleTicket"]
+    assert "13912345678" not in str(ticket)
+    assert ticket["name"].endswith("5678 cannot originate calls") and ticket["area"]["district"].endswith("5678")
 
 
 def test_the_publishers_settings(tmp_path: Path) -> None:

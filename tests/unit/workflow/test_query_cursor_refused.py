@@ -40,3 +40,17 @@ def test_a_cursor_the_hub_gave_still_pages(client: WorkerTestClient) -> None:
     assert cursor is not None
     rest = query(client, After=cursor, PageSize="2")
     assert text(rest, "wo:Total") == "3" and len(rest.findall(f"{{{WO}}}WorkOrder")) == 1
+
+
+def test_a_window_whose_bounds_are_swapped_is_refused_as_bad_window(client: WorkerTestClient) -> None:
+    """From after To held no work order and was answered Total 0 (a client that swapped the bounds believed there
+    were none); QueryStatistics refused the same mistake already."""
+    created(client)
+    document, message_id = command("QueryWorkOrders.valid.xml")
+    window = document.find(f"{{{WO}}}CreatedIn")
+    assert window is not None
+    window.find(f"{{{C}}}From").text, window.find(f"{{{C}}}To").text = (  # type: ignore[union-attr]
+        "2030-01-01T00:00:00Z", "2020-01-01T00:00:00Z")
+    refused = answer(client.request(envelope(document, message_id)))
+    assert refused.tag == f"{{{C}}}Error" and text(refused, "c:Code") == "bad-window"
+    assert "swapped" in " ".join(refused.itertext())
