@@ -5,7 +5,9 @@ Per notice, in one transaction of the shared board, under the notice's lock (``d
 shared board lacks, or holds at an older (revision, edition), is taken from the file whole — its row, its areas,
 its editions — with the file's read marks of it (a read mark already there keeps the higher edition); one the
 shared board holds as new or newer is *kept* (another hub's worker applied a later revision, or another hub's
-file was copied first), and so are its read marks. Every applied message id of the file is recorded too
+file was copied first), and so are its read marks. Editions are counted per board: a file's notice that replaces
+one the shared board holds gets its editions above the board's (and its read marks with them), so an agent's mark
+of the board's older edition leaves the newer one unread. Every applied message id of the file is recorded too
 (insert-or-ignore), so a redelivery of a message the file's hub applied changes nothing in the shared board.
 Copying the same file again changes nothing.
 """
@@ -66,6 +68,13 @@ def _copy_notice(db: Connection, notice: Row, areas: Sequence[Row], edition: Row
     ours = (int(notice["revision"]), int(edition["edition"]) if edition is not None else int(notice["revision"]))
     if kept is not None and (int(kept[0]), int(kept[1])) >= ours:
         return False
+    if kept is not None:  # editions count per board: the file's go on above the board's, so a mark there stays below
+        shift = int(kept[1])
+        base: Row = edition if edition is not None else {"notice_id": notice_id, "edition": ours[1],
+                                                          "revision_edition": ours[1], "sent_at": None}
+        edition = {**base, "edition": int(base["edition"]) + shift,
+                   "revision_edition": int(base["revision_edition"]) + shift}
+        reads = [{**read, "edition": int(read["edition"]) + shift} for read in reads]
     _replace(db, AREAS, notice_id, areas)
     _replace(db, EDITIONS, notice_id, [edition] if edition is not None else [])
     statement = insert_into(db, NOTICES)
@@ -86,7 +95,8 @@ def copy_board(source: Engine, target: Engine) -> CopyReport:
     with source.connect() as connection, connection.begin():
         notices, applied = _rows(connection, NOTICES), _rows(connection, APPLIED)
         areas, reads = _by_notice(_rows(connection, AREAS)), _by_notice(_rows(connection, READS))
-        editions = {str(row["notice_id"]): row for row in _rows(connection, EDITIONS)}
+        has_editions = sa.inspect(connection).has_table(EDITIONS.name)  # a file from before editions: none
+        editions = {str(row["notice_id"]): row for row in _rows(connection, EDITIONS)} if has_editions else {}
     report = CopyReport()
     with target.begin() as db:
         for notice in notices:

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 
 from hub.bulletin import BulletinBoard
 from hub.bulletin.copying import copy_board
+from hub.bulletin.tables import NOTICES
 from hub.config.settings import ConfigError, load_settings
 from hub.transport.urls import redacted
 
 __all__ = ["bulletin"]
+
+
+def _read_only(path: Path) -> sa.Engine:
+    """The file opened read-only: a wrong ``--from`` (the work-order database beside it) is read, never written."""
+    return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True,
+                                                                         check_same_thread=False))
+
+
+def _first_line(exc: BaseException) -> str:
+    reason = getattr(exc, "orig", None) or exc
+    return f"{type(reason).__name__}: {(str(reason).strip().splitlines() or [''])[0]}"
 
 
 @click.group("bulletin")
@@ -41,15 +55,25 @@ def copy_command(source: Path, config_path: Path | None) -> None:
                                    "itself; set database = \"workflow\" or a URL to copy into a shared board")
     if source.resolve() == settings.bulletin.path.resolve() and target_url.startswith("sqlite"):
         raise click.ClickException(f"{source} is the shared board itself")
-    file_board = BulletinBoard(source)
+    reading = _read_only(source)
     try:
-        shared = BulletinBoard.from_settings(settings.bulletin)
+        if not sa.inspect(reading).has_table(NOTICES.name):
+            raise click.ClickException(f"{source} is no bulletin file (it has no notices table): give the hub's "
+                                       "[bulletin] path, onepoint-bulletin.db by default")
         try:
-            report = copy_board(file_board.engine, shared.engine)
+            shared = BulletinBoard.from_settings(settings.bulletin)
+        except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
+            raise click.ClickException(f"cannot open the shared board, [bulletin] database "
+                                       f"{redacted(target_url)}: {_first_line(exc)}") from None
+        try:
+            report = copy_board(reading, shared.engine)
         finally:
             shared.close()
+    except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
+        raise click.ClickException(f"nothing copied from {source} into {redacted(target_url)}: "
+                                   f"{_first_line(exc)}") from None
     finally:
-        file_board.close()
+        reading.dispose()
     click.echo(f"{source} → {redacted(target_url)}: {report.copied} notice(s) copied with {report.reads} read "
                f"mark(s), {report.kept} kept (the shared board had them as new or newer), {report.messages} "
                "applied message id(s) recorded")

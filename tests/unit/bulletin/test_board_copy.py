@@ -69,3 +69,45 @@ def test_the_command_copies_into_the_configured_board_and_refuses_without_one(tm
     config.write_text("[bulletin]\n", "utf-8")
     refused = CliRunner().invoke(main, ["bulletin", "copy", "--from", str(source), "--config", str(config)])
     assert refused.exit_code == 1 and "[bulletin] database is not set" in refused.output
+
+
+def test_a_newer_revision_from_another_file_is_unread_for_who_read_the_older(tmp_path: Path,
+                                                                            examples_dir: Path) -> None:
+    """Editions count per board: hub 1's file has N at revision 1 (edition 1) read by a1, hub 2's at revision 2,
+    also edition 1. Copied in that order, a1 had revision 2 shown as read (the audit's order-dependent result)."""
+    files = []
+    for number, revision in ((1, 1), (2, 2)):
+        board = BulletinBoard(tmp_path / f"hub{number}.db")
+        board.post(f"h{number}", fault(examples_dir, revision, notice_id=A))
+        if number == 1:
+            board.mark_read("a1", A, edition=1)
+        files.append(board)
+    shared = BulletinBoard(tmp_path / "unused", url=f"sqlite:///{tmp_path / 'shared.db'}")
+    try:
+        for board in files:
+            copy_board(board.engine, shared.engine)
+        (entry,) = shared.entries("a1")
+        assert (entry.notice.revision, entry.unread) == (2, True) and entry.edition == 2
+    finally:
+        for board in [*files, shared]:
+            board.close()
+
+
+def test_a_wrong_file_is_neither_written_nor_copied(tmp_path: Path) -> None:
+    """``--from`` the work-order database beside it (or any other file): refused in one line, left as it was."""
+    other = tmp_path / "onepoint-workorders.db"
+    other.write_bytes(b"")
+    config = tmp_path / "hub.toml"
+    config.write_text(f'[bulletin]\ndatabase = "sqlite:///{tmp_path / "shared.db"}"\n', "utf-8")
+    refused = CliRunner().invoke(main, ["bulletin", "copy", "--from", str(other), "--config", str(config)])
+    assert refused.exit_code == 1 and "is no bulletin file" in refused.output
+    assert other.read_bytes() == b"" and "Traceback" not in refused.output
+
+
+def test_a_shared_board_out_of_reach_is_one_line(tmp_path: Path, examples_dir: Path) -> None:
+    source = hub_file(tmp_path, examples_dir)
+    config = tmp_path / "hub.toml"
+    config.write_text('[bulletin]\ndatabase = "sqlite:////no/such/folder/shared.db"\n', "utf-8")
+    refused = CliRunner().invoke(main, ["bulletin", "copy", "--from", str(source), "--config", str(config)])
+    assert refused.exit_code == 1 and "cannot open the shared board, [bulletin] database" in refused.output
+    assert len(refused.output.strip().splitlines()) == 1
