@@ -1,6 +1,7 @@
 """Why a worker of the system did not start, in one line an operator can act on.
 
-A database the settings name (``[workflow] database``, ``[bulletin] path`` or ``database``) that cannot be opened is
+A database the settings name (``[workflow] database``, ``[bulletin] path`` or ``database``, an adapter's
+``[workers] processed_store``) that cannot be opened is
 named with its setting and its file or URL (without the password), and a SQLite file whose folder does not exist
 says so; the driver's own message is kept, SQLAlchemy's wrapping and its "Background on this error" link are not. A
 work-order database of a newer release (`UnknownRevision`) is its own line already.
@@ -54,6 +55,8 @@ def _database_setting(settings: HubSettings, consumer: str) -> tuple[str, str, P
         return "[bulletin] path", str(path.absolute()), path.absolute().parent
     if consumer == "workflow":
         return _url_setting("[workflow] database", settings.workflow.database)
+    if settings.workers.processed_store:  # an adapter's processed-message records (and the OA adapter's records)
+        return _url_setting("[workers] processed_store", settings.workers.processed_store)
     return None
 
 

@@ -60,3 +60,12 @@ def test_another_failure_keeps_its_type_and_first_line(tmp_path: Path) -> None:
     hub = settings(tmp_path, "")
     assert start_failure(hub, "boss", LookupError("boss WSDL unreadable\n(Background on this error at: x)")) == (
         "cannot start the boss worker: LookupError: boss WSDL unreadable")
+
+
+def test_an_adapters_processed_store_names_its_setting_without_the_password(tmp_path: Path) -> None:
+    """Before: "cannot start the oa worker: OperationalError: connection failed ..." naming no setting."""
+    hub = settings(tmp_path, '[workers]\nprocessed_store = "postgresql+psycopg://hub:s3cret@db.example:5432/op"\n')
+    error = sa.exc.OperationalError("SELECT 1", {}, Exception("connection failed: Connection refused"))
+    line = start_failure(hub, "oa", error)
+    assert line == (f"{hub.source}: cannot start the oa worker: [workers] processed_store "
+                    "postgresql+psycopg://hub:***@db.example:5432/op: Exception: connection failed: Connection refused")
