@@ -35,7 +35,7 @@ from hub.store import ProcessedStore, open_store
 from hub.system.admission import Admission, AdmissionGate
 from hub.system.consumers import ConsumerKit, consumer_kits
 from hub.system.drain import DRAIN_SECONDS, drain, report_lost
-from hub.system.health import PROCESSED_STORE, database_probe, processed_store_probe
+from hub.system.health import PROCESSED_STORE, database_probe, processed_store_probe, shared_database_probes
 from hub.system.start_errors import start_failure
 from hub.system.store_outage import hold_back_while_down
 from hub.transport.memory import MemoryBroker
@@ -136,6 +136,9 @@ class HubSystem:
                                     breakers=self.breakers)
         app.on_shutdown.insert(0, self.stop)
         app.asgi.add_middleware(AdmissionGate, admission=self.admission)
+        for probe in shared_database_probes(self.settings):  # also under --no-workers: requests use them here
+            app.probes[probe.name] = probe.start()
+            self.metrics.track_dependency(probe.name, probe.ok)
         if not self.with_workers:
             self.unavailable = dict.fromkeys(self.settings.topology.consumers, "--no-workers: run `onepoint worker`")
             return app

@@ -80,3 +80,28 @@ def test_a_probe_failing_while_the_broker_is_down_is_unready_and_both_are_named(
     app.router.broker.close()  # type: ignore[attr-defined]
     body = asgi_get(app, "/readyz").json()
     assert body["status"] == "unready" and set(body["failing"]) == {"broker", "database"}
+
+
+def test_a_shared_bulletin_database_down_makes_readyz_degraded_also_without_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hub serves /bulletin from [bulletin] database itself (also under --no-workers): before, /readyz said ok
+    while /bulletin answered 503 (an audit of an operator's switch to several hubs)."""
+    def down(*_: object) -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr("hub.system.health.ping", down)  # before the probe binds it: no connection tried here
+    shared = "postgresql+psycopg://hub:s3cret@127.0.0.1:9/bulletin"
+    settings = replace(load_settings(), adapters=(),
+                       bulletin=BulletinSettings(tmp_path / "bulletin.db", database=shared))
+    system = HubSystem(settings, workers=False)
+    app = system.start()
+    try:
+        assert set(app.probes) == {"bulletin_database"}  # a SQLite nonce store and audit file: nothing to probe
+        app.probes["bulletin_database"].check_now()
+        body = asgi_get(app, "/readyz").json()
+        assert body["status"] == "degraded" and body["checks"]["bulletin_database"] is False
+        assert body["failing"] == {"bulletin_database": "ConnectionRefusedError: connection refused"}
+        assert 'onepoint_dependency_up{dependency="bulletin_database"} 0.0' in asgi_get(app, "/metrics").text
+    finally:
+        system.stop()
