@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.config.values import database_url_problem, relative_path
+from hub.config.values import relative_path, shared_database
 from hub.transport.urls import redacted
 
 __all__ = ["AuditSettings", "parse_audit"]
@@ -60,18 +60,6 @@ class AuditSettings:
         return f"{setting}{redacted(url)})"
 
 
-def _database(section: dict[str, Any], source: str) -> str:
-    value = section.get("database", "")
-    if value in ("", "workflow"):
-        return str(value)
-    if isinstance(value, str) and value.startswith(("sqlite://", "postgresql")):
-        if problem := database_url_problem(value):
-            raise ValueError(f"{source}: audit.database {redacted(value)!r} {problem}")
-        return value
-    raise ValueError(f"{source}: audit.database must be \"\" (the SQLite file at audit.path), \"workflow\" (the"
-                     f" work-order database) or a postgresql+psycopg:// or sqlite:/// URL, not {value!r}")
-
-
 def parse_audit(section: Any, source: str, workflow_database: str | None = None) -> AuditSettings:
     """``[audit]``: path (relative to the settings file), database, key_env or key_file, development_key.
     ``workflow_database``: the URL of ``[workflow] database``, the log's for ``database = "workflow"``."""
@@ -90,6 +78,6 @@ def parse_audit(section: Any, source: str, workflow_database: str | None = None)
         key_env=section.get("key_env", "ONEPOINT_AUDIT_KEY"),
         key_file=relative_path(section.get("key_file"), source),
         development_key=development_key,
-        database=_database(section, source),
+        database=shared_database(section, "audit", source),
         workflow_database=workflow_database,
     )

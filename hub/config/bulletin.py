@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.config.values import database_url_problem, is_number, relative_path
-from hub.transport.urls import redacted
+from hub.config.values import is_number, relative_path, shared_database
 
 __all__ = ["DEFAULT_FILE", "BulletinSettings", "parse_bulletin"]
 
@@ -67,18 +66,6 @@ def _days(section: dict[str, Any], key: str, source: str) -> float:
     return float(value)
 
 
-def _database(section: dict[str, Any], source: str) -> str:
-    value = section.get("database", "")
-    if value in ("", "workflow"):
-        return str(value)
-    if isinstance(value, str) and value.startswith(("sqlite://", "postgresql")):
-        if problem := database_url_problem(value):
-            raise ValueError(f"{source}: bulletin.database {redacted(value)!r} {problem}")
-        return value
-    raise ValueError(f"{source}: bulletin.database must be \"\" (the SQLite file at bulletin.path), \"workflow\" "
-                     f"(the work-order database) or a sqlite:/// or postgresql+psycopg:// URL, not {value!r}")
-
-
 def parse_bulletin(section: Any, source: str, workflow_database: str | None = None) -> BulletinSettings:
     """The ``[bulletin]`` table; ``ValueError`` names a bad entry. ``path`` is relative to the settings file, its
     default too (the table left out): one settings file gives one bulletin file to every process that reads it,
@@ -98,4 +85,4 @@ def parse_bulletin(section: Any, source: str, workflow_database: str | None = No
     return BulletinSettings(relative_path(path, source) or Path(path), _systems(section, "readers", ["CS"], source),
                             _systems(section, "notice_readers", ["OA"], source),
                             _days(section, "keep_cleared_days", source), _days(section, "keep_messages_days", source),
-                            _database(section, source), workflow_database)
+                            shared_database(section, "bulletin", source), workflow_database)

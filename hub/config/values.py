@@ -13,7 +13,10 @@ from typing import Any, TypeGuard
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-__all__ = ["BUILT_IN", "database_url_problem", "is_number", "positive", "relative_path", "seconds", "whole_number"]
+from hub.transport.urls import redacted
+
+__all__ = ["BUILT_IN", "database_url_problem", "is_number", "positive", "relative_path", "seconds", "shared_database",
+           "whole_number"]
 
 BUILT_IN = "built-in defaults"  # the source name of the settings shipped with the package
 
@@ -77,3 +80,17 @@ def database_url_problem(url: str) -> str | None:
     if parsed.drivername not in ("postgresql", "postgresql+psycopg"):
         return f"names the driver {parsed.drivername!r}: use postgresql+psycopg:// (psycopg 3, installed with the hub)"
     return None
+
+
+def shared_database(section: dict[str, Any], table: str, source: str) -> str:
+    """``<table>.database`` as written: ``""`` (the SQLite file at ``<table>.path``), ``"workflow"`` (the work-order
+    database) or a ``sqlite:///`` / ``postgresql+psycopg://`` URL; ``ValueError`` names anything else."""
+    value = section.get("database", "")
+    if value in ("", "workflow"):
+        return str(value)
+    if isinstance(value, str) and value.startswith(("sqlite://", "postgresql")):
+        if problem := database_url_problem(value):
+            raise ValueError(f"{source}: {table}.database {redacted(value)!r} {problem}")
+        return value
+    raise ValueError(f"{source}: {table}.database must be \"\" (the SQLite file at {table}.path), \"workflow\" (the"
+                     f" work-order database) or a sqlite:/// or postgresql+psycopg:// URL, not {value!r}")
