@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.config.values import relative_path, shared_database
+from hub.config.values import relative_path, shared_database, shared_database_url
 from hub.transport.urls import redacted
 
 __all__ = ["AuditSettings", "parse_audit"]
@@ -45,9 +45,7 @@ class AuditSettings:
     @property
     def url(self) -> str | None:
         """The database URL the log is kept in; None: the SQLite file at ``path``."""
-        if self.database == "workflow":
-            return self.workflow_database
-        return self.database or None
+        return shared_database_url(self.database, self.workflow_database)
 
     @property
     def where(self) -> str:

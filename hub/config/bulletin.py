@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.config.values import is_number, relative_path, shared_database
+from hub.config.values import is_number, relative_path, shared_database, shared_database_url
 
 __all__ = ["DEFAULT_FILE", "BulletinSettings", "parse_bulletin"]
 
@@ -47,9 +47,7 @@ class BulletinSettings:
     @property
     def url(self) -> str | None:
         """The database URL the board is kept in; None: the SQLite file at ``path``."""
-        if self.database == "workflow":
-            return self.workflow_database
-        return self.database or None
+        return shared_database_url(self.database, self.workflow_database)
 
 
 def _systems(section: dict[str, Any], key: str, default: list[str], source: str) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError
 from hub.transport.urls import redacted
 
 __all__ = ["BUILT_IN", "database_url_problem", "is_number", "positive", "relative_path", "seconds", "shared_database",
-           "whole_number"]
+           "shared_database_url", "whole_number"]
 
 BUILT_IN = "built-in defaults"  # the source name of the settings shipped with the package
 
@@ -94,3 +94,9 @@ def shared_database(section: dict[str, Any], table: str, source: str) -> str:
         return value
     raise ValueError(f"{source}: {table}.database must be \"\" (the SQLite file at {table}.path), \"workflow\" (the"
                      f" work-order database) or a sqlite:/// or postgresql+psycopg:// URL, not {value!r}")
+
+
+def shared_database_url(database: str, workflow_database: str | None) -> str | None:
+    """The URL a ``shared_database`` setting names (``"workflow"``: the work-order database's); None for ``""``, the
+    SQLite file at the table's ``path``."""
+    return workflow_database if database == "workflow" else database or None
