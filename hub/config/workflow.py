@@ -119,11 +119,14 @@ class WorkflowSettings:
 
 
 
+_SCHEME = re.compile(r"(?i)(postgresql|sqlite)[a-z0-9+]*:")  # a database URL's scheme, however many slashes follow
+
+
 def _database(value: Any, source: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{source}: workflow.database must be a file name or a database URL")
-    if "://" in value:
-        if problem := database_url_problem(value):
+    if "://" in value or _SCHEME.match(value):  # a URL, mistyped ones too: "postgresql+psycopg:/db" was taken
+        if problem := database_url_problem(value):  # for the name of a SQLite file in a folder "postgresql+psycopg:"
             raise ValueError(f"{source}: workflow.database {redacted(value)!r} {problem}")
         return value
     return f"sqlite:///{relative_path(value, source)}"

@@ -27,11 +27,15 @@ def test_defaults_and_relative_paths(tmp_path: Path) -> None:
     assert parsed.scheduler_interval_seconds == 0.0
     url = "postgresql+psycopg://hub@127.0.0.1:5432/workorders"
     assert parse_workflow({"database": url}, str(config)).database == url
+    named = parse_workflow({"database": "postgresql-archive.db"}, str(config)).database  # a file, whatever its name
+    assert named == f"sqlite:///{tmp_path / 'postgresql-archive.db'}"
 
 
 @pytest.mark.parametrize(("section", "named"), [
     ({"database": "mysql://x"}, "workflow.database"),
     ({"database": ""}, "workflow.database"),
+    ({"database": "postgresql+psycopg:/hub@db:5432/op"}, "workflow.database .* is not a database URL"),  # a file
+    ({"database": "SQLite:/onepoint-workorders.db"}, "workflow.database .* is not a database URL"),  # name before
     ({"repeat_window_hours": -1}, "workflow.repeat_window_hours"),
     ({"link": "ftp://x/{work_order_id}"}, "workflow.link"),
     ({"link": "http://x/"}, "workflow.link"),
