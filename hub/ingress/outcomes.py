@@ -18,6 +18,7 @@ from hub.observability.quiet import QuietLog as _QuietLog
 from hub.routing.router import MessageIdReused
 from hub.routing.table import NoRouteError
 from hub.security.callers import AuthenticationFailed, NotAuthorized
+from hub.security.nonces import NonceStoreDown
 from hub.security.throttle import SignInThrottled
 from hub.transport.errors import (
     PublishOutcomeUnknownError,
@@ -84,6 +85,10 @@ def refusal_for(
             message = str(exc)
         status = 413 if exc.kind is RefusalKind.TOO_LARGE else 400
         return Refusal(status, exc.kind.value, message, tuple(exc.violations))
+    if isinstance(exc, NonceStoreDown):  # refused at sign-in: nothing was accepted
+        outages.warn(reason=str(exc))
+        return Refusal(503, "unavailable", f"{exc}; the request was not accepted: retry later",
+                       retry_after=RETRY_UNAVAILABLE)
     if isinstance(exc, SignInThrottled):
         throttled.warn(retry_after=exc.retry_after)
         return Refusal(429, "throttled", str(exc), retry_after=exc.retry_after)

@@ -36,7 +36,7 @@ from hub.config.settings import HubSettings
 from hub.database import postgres_connect_args
 from hub.soap.wsse import NonceCache, NonceStore
 
-__all__ = ["NONCES", "NonceStoreUnavailable", "SqlNonceStore", "nonce_store_url", "open_nonce_store"]
+__all__ = ["NONCES", "NonceStoreDown", "NonceStoreUnavailable", "SqlNonceStore", "nonce_store_url", "open_nonce_store"]
 
 log = logging.getLogger("onepoint.ingress")
 
@@ -58,6 +58,10 @@ def _create_table(engine: Engine) -> None:
     except sa.exc.DBAPIError:
         if not sa.inspect(engine).has_table(NONCES.name):
             raise
+
+
+class NonceStoreDown(RuntimeError):
+    """The nonce store's database did not answer a signed call's check: the call is refused (503), not accepted."""
 
 
 class NonceStoreUnavailable(RuntimeError):
@@ -104,9 +108,14 @@ class SqlNonceStore:
         twice the window from now); False for a replay (a live row of any process)."""
         until = now + 2 * self.window if expires_at is None else expires_at
         digest = hashlib.sha256(nonce).digest()
-        with self.engine.begin() as connection:
-            written = connection.execute(self._remember, {"username": username, "nonce": digest,
-                                                          "expires_at": until, "now": now}).first()
+        try:
+            with self.engine.begin() as connection:
+                written = connection.execute(self._remember, {"username": username, "nonce": digest,
+                                                              "expires_at": until, "now": now}).first()
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:  # the server down: refused, said so
+            reason = getattr(exc, "orig", None) or exc
+            raise NonceStoreDown(f"the WS-Security nonce store ([security] nonce_store) cannot be reached: "
+                                 f"{type(reason).__name__}") from exc
         fresh = written is not None  # inserted, or an expired row taken over; none: a live row (a replay)
         self._purge_now_and_then(now)
         return fresh

@@ -113,3 +113,27 @@ def test_a_timeout_says_the_request_may_still_be_carried_out_and_how_to_get_its_
 def test_an_unexpected_error_does_not_claim_that_nothing_was_accepted():
     refusal = refusal_for(RuntimeError("a bug"), system="workorder")
     assert "nothing was accepted" not in refusal.message and "same MessageId" in refusal.message
+
+
+def test_a_nonce_store_out_of_reach_refuses_the_call_saying_nothing_was_accepted(tmp_path) -> None:
+    """A shared nonce store's database down: the signed call is refused at sign-in, so nothing was accepted; it got
+    the generic 503 "may or may not have been accepted" with a traceback in the log (an audit of an operator's
+    switch to several hubs)."""
+    import shutil
+
+    import sqlalchemy as sa
+
+    from hub.security.nonces import NonceStoreDown, SqlNonceStore
+
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    store = SqlNonceStore(sa.create_engine(f"sqlite:///{folder / 'nonces.db'}"), 300)
+    assert store.check_and_add("cs-frontend", b"n1", 1_000.0)
+    store.engine.dispose()
+    shutil.rmtree(folder)  # the database out of reach
+    with pytest.raises(NonceStoreDown) as down:
+        store.check_and_add("cs-frontend", b"n2", 1_001.0)
+    refusal = refusal_for(down.value, system="boss")
+    assert (refusal.status, refusal.code, refusal.retry_after) == (503, "unavailable", 5)
+    assert "[security] nonce_store" in refusal.message and "was not accepted" in refusal.message
+    assert "may or may not" not in refusal.message
