@@ -27,7 +27,7 @@ from hub.workflow.leadership import PublisherLock
 from hub.workflow.listeners import ListenerFilter
 from hub.workflow.store import Listener, PendingEvent, WorkOrderStore
 from hub.workflow.store.outbox import suspend_listener
-from hub.workflow.turns import Holes, PublishRound, Turn, described, post_event
+from hub.workflow.turns import LISTENER_GONE, Holes, PublishRound, Turn, described, post_event
 
 __all__ = ["ListenerDeliveries"]
 
@@ -170,7 +170,7 @@ class ListenerDeliveries:
         turn.failed.append((listener.id, event.event_id, error))
         facts = {"listener_id": listener.id, "event_id": event.event_id, "work_order_id": event.work_order_id,
                  "failures": failures, "error": error}
-        if failures >= self.rules.park_after_failures:
+        if failures >= self.rules.park_after_failures or error == LISTENER_GONE:
             self.store.listener_failed(listener.id, failures, now, error)
             with self.store.engine.begin() as connection:
                 suspend_listener(connection, listener.id, now, error)

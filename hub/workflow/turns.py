@@ -18,7 +18,7 @@ from hub.gateways.exchange import HttpExchange
 from hub.workflow.listeners import ListenerFilter
 from hub.workflow.store import Listener, PendingEvent
 
-__all__ = ["Holes", "PublishRound", "Turn", "described", "post_event"]
+__all__ = ["LISTENER_GONE", "Holes", "PublishRound", "Turn", "described", "post_event"]
 
 log = logging.getLogger("onepoint.workflow.publisher")
 
@@ -80,6 +80,9 @@ def described(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
+LISTENER_GONE = "HTTP 410 Gone"  # the listener says its call-back is no more: parked at once, not retried
+
+
 def post_event(exchange: HttpExchange, url: str, document: dict[str, object]) -> str | None:
     """One delivery, on a delivery thread: None on a 2xx answer, else what went wrong."""
     body = json.dumps(document, ensure_ascii=False).encode()
@@ -89,7 +92,7 @@ def post_event(exchange: HttpExchange, url: str, document: dict[str, object]) ->
         return described(exc)
     if 200 <= response.status_code < 300:
         return None
-    return f"HTTP {response.status_code}"
+    return LISTENER_GONE if response.status_code == 410 else f"HTTP {response.status_code}"
 
 
 class Holes:

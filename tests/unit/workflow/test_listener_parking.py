@@ -47,7 +47,7 @@ def test_by_default_a_failing_listener_is_parked_after_the_backbones_delivery_li
         client: WorkerTestClient, runtime: WorkflowRuntime, mock: respx.MockRouter) -> None:
     clock, limit = _clock(runtime), HubSettings().delivery_limit
     publisher = EventPublisher(runtime.store, clock)
-    gone = mock.post(GONE).mock(return_value=httpx.Response(410))
+    gone = mock.post(GONE).mock(return_value=httpx.Response(503))
     listener_id = register(client, GONE)
     try:
         for _ in range(limit + 5):
@@ -70,7 +70,7 @@ def test_a_failing_listener_is_parked_holds_nothing_back_and_resumes_when_regist
     clock, metrics = _clock(runtime), Metrics()
     publisher = EventPublisher(runtime.store, clock, settings=ListenerSettings(park_after_failures=3),
                                metrics=metrics)
-    gone = mock.post(GONE).mock(return_value=httpx.Response(410))
+    gone = mock.post(GONE).mock(return_value=httpx.Response(500))
     alive = mock.post(ALIVE).mock(return_value=httpx.Response(204))
     listener_id = register(client, GONE)
     clock.advance(timedelta(seconds=1))
@@ -85,7 +85,7 @@ def test_a_failing_listener_is_parked_holds_nothing_back_and_resumes_when_regist
         assert [done.parked for done in rounds] == [[], [], [listener_id]]
         parked = runtime.store.listener(listener_id)
         assert parked is not None and parked.suspended_at is not None and parked.failures == 3
-        assert parked.next_attempt_at is None and parked.last_error == "HTTP 410"
+        assert parked.next_attempt_at is None and parked.last_error == "HTTP 500"
         [warning] = [r for r in caplog.records if r.getMessage().startswith("event listener parked")]
         assert warning.levelno == logging.WARNING and warning.__dict__["listener_id"] == listener_id
         assert metrics.value("onepoint_messages_dead_lettered_total", consumer="event-listeners",
@@ -106,5 +106,31 @@ def test_a_failing_listener_is_parked_holds_nothing_back_and_resumes_when_regist
         missed = runtime.store.events_after(parked.delivered_position, 1000)
         done = publisher.run_round()
         assert [event for who, event in done.delivered if who == listener_id] == [e.event_id for e in missed]
+    finally:
+        publisher.stop()
+
+
+def test_a_listener_answering_410_gone_is_parked_at_once_and_resumed_by_registering_again(
+        client: WorkerTestClient, runtime: WorkflowRuntime, mock: respx.MockRouter) -> None:
+    clock = _clock(runtime)
+    publisher = EventPublisher(runtime.store, clock)
+    gone = mock.post(GONE).mock(return_value=httpx.Response(410))
+    listener_id = register(client, GONE)
+    try:
+        create(client)
+        assert publisher.run_round().parked == [listener_id]
+        for _ in range(3):  # not tried again
+            create(client)
+            clock.advance(timedelta(minutes=10))
+            publisher.run_round()
+        assert gone.call_count == 1
+        parked = runtime.store.listener(listener_id)
+        assert parked is not None and parked.suspended_at is not None and parked.last_error == "HTTP 410 Gone"
+        assert runtime.store.pending_events() == []
+
+        gone.mock(return_value=httpx.Response(204))
+        assert register(client, GONE) == listener_id
+        publisher.run_round()
+        assert gone.call_count == 1 + 4  # every event since its cursor, the first one included
     finally:
         publisher.stop()
