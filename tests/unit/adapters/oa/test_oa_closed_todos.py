@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 from adapters.oa import ClosedTodos, ClosedTodosFile, MemoryClosedTodos, close, dependencies
 from adapters.oa.closed_todos import DEFAULT_KEEP_SECONDS
 from hub.config.settings import load_settings
+from tests.unit.adapters.oa.records_kit import OpensClosedTodos
 from tests.unit.adapters.soap_kit import registry, settings
 
 pytestmark = pytest.mark.unit
@@ -31,25 +31,22 @@ class Clock:
         return self.now
 
 
-Kind = Callable[..., ClosedTodos]
+@pytest.fixture(params=["memory", "shared"])
+def kind(request: pytest.FixtureRequest, closed_todos: OpensClosedTodos,
+         opened_records: list[Any]) -> OpensClosedTodos:
+    """The record in the worker's memory, or the shared one (``records_kit``: the notice book's file here)."""
+    if request.param == "shared":
+        return closed_todos
+
+    def in_memory(**options: Any) -> ClosedTodos:
+        made = MemoryClosedTodos(**options)
+        opened_records.append(made)
+        return made
+
+    return in_memory
 
 
-@pytest.fixture(params=["memory", "file"])
-def kind(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Kind]:
-    opened: list[ClosedTodos] = []
-
-    def make(**options: Any) -> ClosedTodos:
-        record: ClosedTodos = (MemoryClosedTodos(**options) if request.param == "memory"
-                               else ClosedTodosFile(tmp_path / "onepoint-oa-notices.db", **options))
-        opened.append(record)
-        return record
-
-    yield make
-    for record in opened:
-        record.close()
-
-
-def test_a_closed_item_is_recorded_and_no_other(kind: Kind) -> None:
+def test_a_closed_item_is_recorded_and_no_other(kind: OpensClosedTodos) -> None:
     record = kind()
     assert not record.is_closed("WO20261123A7K2M9Q1-dsp1")
     record.record("WO20261123A7K2M9Q1-dsp1")
@@ -59,7 +56,7 @@ def test_a_closed_item_is_recorded_and_no_other(kind: Kind) -> None:
     assert len(record) == 1
 
 
-def test_records_are_kept_seven_days_then_pruned_in_bounded_batches(kind: Kind) -> None:
+def test_records_are_kept_seven_days_then_pruned_in_bounded_batches(kind: OpensClosedTodos) -> None:
     clock = Clock()
     record = kind(clock=clock, prune_batch=3)
     assert DEFAULT_KEEP_SECONDS == 7 * DAY  # as the processed-message stores keep theirs
@@ -79,7 +76,7 @@ def test_records_are_kept_seven_days_then_pruned_in_bounded_batches(kind: Kind) 
     assert all(record.is_closed(f"new-{n}") for n in range(1, 5))
 
 
-def test_a_redelivered_close_renews_the_record(kind: Kind) -> None:
+def test_a_redelivered_close_renews_the_record(kind: OpensClosedTodos) -> None:
     clock = Clock()
     record = kind(clock=clock)
     record.record("WO20261123A7K2M9Q1-dsp1")
@@ -89,43 +86,29 @@ def test_a_redelivered_close_renews_the_record(kind: Kind) -> None:
     assert record.is_closed("WO20261123A7K2M9Q1-dsp1")
 
 
-def test_the_workers_on_one_file_share_it_over_restarts_each_hub_its_own(tmp_path: Path) -> None:
-    path = tmp_path / "onepoint-oa-notices.db"
-    one, two = ClosedTodosFile(path), ClosedTodosFile(path)  # two OA worker processes
-    other = ClosedTodosFile(path, prefix="other-hub")
-    try:
-        one.record("WO20261123A7K2M9Q1-dsp1")
-        assert two.is_closed("WO20261123A7K2M9Q1-dsp1")
-        assert not other.is_closed("WO20261123A7K2M9Q1-dsp1")
-    finally:
-        for record in (one, two, other):
-            record.close()
-    restarted = ClosedTodosFile(path)
-    try:
-        assert restarted.is_closed("WO20261123A7K2M9Q1-dsp1")
-    finally:
-        restarted.close()
+def test_the_workers_share_the_record_over_restarts_each_hub_its_own(closed_todos: OpensClosedTodos) -> None:
+    one, two, other = closed_todos(), closed_todos(), closed_todos(prefix="other-hub")  # two OA worker processes
+    one.record("WO20261123A7K2M9Q1-dsp1")
+    assert two.is_closed("WO20261123A7K2M9Q1-dsp1") and not other.is_closed("WO20261123A7K2M9Q1-dsp1")
+    one.close()
+    assert closed_todos().is_closed("WO20261123A7K2M9Q1-dsp1")  # restarted
 
 
-def test_threads_and_processes_recording_at_once_lose_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "onepoint-oa-notices.db"
-    workers = [ClosedTodosFile(path), ClosedTodosFile(path)]
-    try:
-        def closing(worker: int, thread: int) -> None:
-            for n in range(40):
-                workers[worker].record(f"WO-{worker}-{thread}-{n}-dsp1")
+def test_threads_and_processes_recording_at_once_lose_nothing(closed_todos: OpensClosedTodos) -> None:
+    workers = [closed_todos(), closed_todos()]
 
-        threads = [threading.Thread(target=closing, args=(w, t)) for w in range(2) for t in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert all(workers[1 - w].is_closed(f"WO-{w}-{t}-{n}-dsp1") for w in range(2) for t in range(4)
-                   for n in range(40))
-        assert len(workers[0]) == 2 * 4 * 40
-    finally:
-        for worker in workers:
-            worker.close()
+    def closing(worker: int, thread: int) -> None:
+        for n in range(40):
+            workers[worker].record(f"WO-{worker}-{thread}-{n}-dsp1")
+
+    threads = [threading.Thread(target=closing, args=(w, t)) for w in range(2) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(workers[1 - w].is_closed(f"WO-{w}-{t}-{n}-dsp1") for w in range(2) for t in range(4)
+               for n in range(40))
+    assert len(workers[0]) == 2 * 4 * 40
 
 
 def test_the_wired_adapter_keeps_them_in_the_notice_books_file(tmp_path: Path) -> None:

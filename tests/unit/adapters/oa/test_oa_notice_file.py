@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from adapters.oa import MemoryNoticeBook, NoticeBookFile, NoticeVersion, ToReadVersions
-from adapters.oa.notice_book import NoticeBook
+from tests.unit.adapters.oa.records_kit import OpensVersions
 
 pytestmark = pytest.mark.unit
 
@@ -74,11 +74,17 @@ def announcer(notice_id: str) -> Callable[[str], tuple[str, str]]:
     return lambda user: (f"toread-{notice_id}-{user}", "x")
 
 
-@pytest.mark.parametrize("kind", ["memory", "file"])
-def test_a_cleared_notices_records_are_pruned_after_the_retention(tmp_path: Path, kind: str) -> None:
+@pytest.fixture(params=["memory", "shared"])
+def retained_versions(request: pytest.FixtureRequest, versions: OpensVersions) -> OpensVersions:
+    """ToReadVersions in the worker's memory, or on the shared record (``records_kit``)."""
+    if request.param == "memory":
+        return lambda **options: ToReadVersions(book=MemoryNoticeBook(), **options)
+    return versions
+
+
+def test_a_cleared_notices_records_are_pruned_after_the_retention(retained_versions: OpensVersions) -> None:
     now = [1_000_000.0]
-    book: NoticeBook = MemoryNoticeBook() if kind == "memory" else NoticeBookFile(tmp_path / "versions.db")
-    versions = ToReadVersions(book=book, keep_seconds=7 * DAY, clock=lambda: now[0])
+    versions = retained_versions(keep_seconds=7 * DAY, clock=lambda: now[0])
     try:
         for notice_id, version in (("FLT-1", NoticeVersion(1, True)), ("FLT-2", NoticeVersion(1, False))):
             versions.offer(notice_id, version, "x", f"m-{notice_id}", managers=("mgr-a",),

@@ -22,6 +22,7 @@ from adapters.oa import (
 )
 from hub.config.settings import load_settings
 from hub.workers import WorkerTestClient
+from tests.unit.adapters.oa.records_kit import OpensVersions
 from tests.unit.adapters.oa.test_oa_notice_versions import cleared, fault
 from tests.unit.adapters.oa.workers import oa_worker
 from tests.unit.adapters.soap_kit import BASE_URL, registry, settings
@@ -31,39 +32,29 @@ pytestmark = pytest.mark.unit
 CLEARED_R2, ACTIVE_R1 = NoticeVersion(2, True), NoticeVersion(1, False)
 
 
-def test_a_restarted_worker_judges_a_stale_revision_against_the_file(tmp_path: Path) -> None:
-    first = ToReadVersions(book=NoticeBookFile(tmp_path / "versions.db"))
+def test_a_restarted_worker_judges_a_stale_revision_against_the_record(versions: OpensVersions) -> None:
+    first = versions()
     assert first.offer("FLT-1", CLEARED_R2, "cleared", "m-cleared")[:2] == ("newer", 1)
     first.close()
-    restarted = ToReadVersions(book=NoticeBookFile(tmp_path / "versions.db"))
+    restarted = versions()
     assert restarted.kept_revision("FLT-1") == 2
     assert restarted.offer("FLT-1", ACTIVE_R1, "active", "m-late")[:2] == ("stale", 1)
     assert restarted.offer("FLT-1", CLEARED_R2, "cleared", "m-resent")[:2] == ("unchanged", 1)
     assert restarted.offer("FLT-1", CLEARED_R2, "cleared", "m-cleared")[:2] == ("newer", 1)  # its own retry
     assert restarted.offer("FLT-1", NoticeVersion(3, False), "reopened", "m-r3")[:2] == ("newer", 2)
-    restarted.close()
 
 
-def test_two_workers_on_one_file_see_each_others_versions(tmp_path: Path) -> None:
-    one, two = (ToReadVersions(book=NoticeBookFile(tmp_path / "versions.db")) for _ in range(2))
-    try:
-        assert one.offer("FLT-1", ACTIVE_R1, "active", "m-1")[:2] == ("newer", 1)
-        assert two.offer("FLT-1", CLEARED_R2, "cleared", "m-2")[:2] == ("newer", 2)
-        assert one.offer("FLT-1", ACTIVE_R1, "active", "m-3")[:2] == ("stale", 2)
-    finally:
-        one.close()
-        two.close()
+def test_two_workers_on_one_record_see_each_others_versions(versions: OpensVersions) -> None:
+    one, two = versions(), versions()
+    assert one.offer("FLT-1", ACTIVE_R1, "active", "m-1")[:2] == ("newer", 1)
+    assert two.offer("FLT-1", CLEARED_R2, "cleared", "m-2")[:2] == ("newer", 2)
+    assert one.offer("FLT-1", ACTIVE_R1, "active", "m-3")[:2] == ("stale", 2)
 
 
-def test_hubs_of_other_topology_prefixes_keep_their_own_versions(tmp_path: Path) -> None:
-    ours = ToReadVersions(book=NoticeBookFile(tmp_path / "versions.db", prefix="onepoint"))
-    theirs = ToReadVersions(book=NoticeBookFile(tmp_path / "versions.db", prefix="other"))
-    try:
-        assert ours.offer("FLT-1", CLEARED_R2, "cleared", "m-1")[:2] == ("newer", 1)
-        assert theirs.offer("FLT-1", ACTIVE_R1, "active", "m-2")[:2] == ("newer", 1)
-    finally:
-        ours.close()
-        theirs.close()
+def test_hubs_of_other_topology_prefixes_keep_their_own_versions(versions: OpensVersions) -> None:
+    ours, theirs = versions("onepoint"), versions("other")
+    assert ours.offer("FLT-1", CLEARED_R2, "cleared", "m-1")[:2] == ("newer", 1)
+    assert theirs.offer("FLT-1", ACTIVE_R1, "active", "m-2")[:2] == ("newer", 1)
 
 
 def test_the_wired_adapter_keeps_them_beside_the_bulletins_file(tmp_path: Path) -> None:

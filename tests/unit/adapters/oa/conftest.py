@@ -1,0 +1,8 @@
+"""The OA adapter's tests: the fixtures that open its shared records (``records_kit``)."""
+
+from tests.unit.adapters.oa.records_kit import (  # noqa: F401 - fixtures
+    closed_todos,
+    oa_records_at,
+    opened_records,
+    versions,
+)
