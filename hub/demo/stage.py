@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -81,6 +82,20 @@ class PrivateStage:
     @property
     def urls(self) -> dict[str, str]:
         return self.emulated.urls()
+
+    def _serve(self, asgi: Any, sock: socket.socket, thread_name: str) -> None:
+        """Serve the hub's ``asgi`` app on ``sock`` with uvicorn in a daemon thread; return once it is ready."""
+        import uvicorn
+
+        from hub.http.server import server_config
+
+        config = server_config(asgi, lifespan="on", log_level="warning", timeout_graceful_shutdown=5,
+                               read_timeout=self.settings.read_timeout, max_connections=self.settings.max_connections)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, name=thread_name,
+                                        daemon=True)
+        self._thread.start()
+        self._wait_ready()
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.start_timeout
@@ -174,10 +189,7 @@ class DemoStage(PrivateStage):
         return str(self.broker.config.queue(consumer))
 
     def start(self) -> DemoStage:
-        import uvicorn
-
         from emulators.toolkit.runner import bind_socket
-        from hub.http.server import server_config
 
         os.chdir(self.folder)  # the workers' processed stores on amqp:// are sqlite files in the working folder
         sock = bind_socket(LOOPBACK, 0)
@@ -188,14 +200,7 @@ class DemoStage(PrivateStage):
             self.system = HubSystem(self.settings, drain_seconds=None)  # its queues are thrown away with it
             hub = self.system.start()
             hub.asgi.add_middleware(ReceiptClock)  # the tap stamps the ingress's events at their receipt
-            config = server_config(hub.asgi, lifespan="on", log_level="warning", timeout_graceful_shutdown=5,
-                                   read_timeout=self.settings.read_timeout,
-                                   max_connections=self.settings.max_connections)
-            self._server = uvicorn.Server(config)
-            self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                            name="demo-hub", daemon=True)
-            self._thread.start()
-            self._wait_ready()
+            self._serve(hub.asgi, sock, "demo-hub")
         except BaseException as exc:
             try:
                 self._failed_start(exc)

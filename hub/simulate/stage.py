@@ -15,7 +15,6 @@ import inspect
 import logging
 import os
 import shutil
-import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -118,10 +117,7 @@ class SimulationStage(PrivateStage):
         return names
 
     def start(self) -> SimulationStage:
-        import uvicorn
-
         from emulators.toolkit.runner import bind_socket
-        from hub.http.server import server_config
 
         os.chdir(self.folder)
         sock = bind_socket(LOOPBACK, 0)
@@ -131,14 +127,7 @@ class SimulationStage(PrivateStage):
             self.settings = links_to(point_adapters(self.settings, self.emulated.urls()), self.hub_url)
             self.system = SimulatedHub(self.settings, self.time)
             hub = self.system.start()
-            config = server_config(hub.asgi, lifespan="on", log_level="warning", timeout_graceful_shutdown=5,
-                                   read_timeout=self.settings.read_timeout,
-                                   max_connections=self.settings.max_connections)
-            self._server = uvicorn.Server(config)
-            self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                            name="simulate-hub", daemon=True)
-            self._thread.start()
-            self._wait_ready()
+            self._serve(hub.asgi, sock, "simulate-hub")
         except BaseException as exc:
             try:
                 self._failed_start(exc)
