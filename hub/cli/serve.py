@@ -33,6 +33,7 @@ from hub.cli.ports import MAX_PORT, PORT, base_port, check_host
 from hub.cli.serve_addresses import callback_url, print_url_table, public_url_option, warn_unnamed_address
 from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
+from hub.config.sharing import warn_kept_per_machine
 from hub.observability import LogFormat
 from hub.transport.urls import redacted, scheme
 
@@ -150,6 +151,7 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     configure_logging(log_level.upper(), log_format)
     log = logging.getLogger("onepoint.serve")
     warn_development_credentials(settings, log)
+    warn_kept_per_machine(settings, log)
     bound = replace(settings, host=bind_host, port=int(sock.getsockname()[1]))
     bind_port = bound.port
     hub_url = replace(bound, public_url=None).hub_url  # where it serves (this machine's name for 0.0.0.0)

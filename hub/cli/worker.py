@@ -18,6 +18,7 @@ from hub.cli.log_options import log_format_option, log_level_option
 from hub.cli.ports import PORT
 from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
+from hub.config.sharing import warn_kept_per_machine
 from hub.observability import LogFormat
 from hub.transport.urls import scheme
 
@@ -160,6 +161,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     if scheme(settings.broker_url) == "memory":
         raise click.UsageError(MEMORY_REFUSED if config_path is None else f"{settings.source}: {MEMORY_REFUSED}")
     warn_development_credentials(settings, log)
+    warn_kept_per_machine(settings, log)
     dependencies: Any = _load(dependencies_ref, "--dependencies") if dependencies_ref else {}
     if callable(dependencies):
         dependencies = dependencies()
