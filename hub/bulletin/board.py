@@ -26,6 +26,7 @@ timeout is ``BoardBusy``. Tables and their upgrade in place: ``hub.bulletin.sche
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass
@@ -81,21 +82,36 @@ class ReadMark:
     unread: bool
 
 
+@functools.lru_cache(maxsize=1024)
 def _notice(data: str) -> OutageNotice:
+    """A kept notice's JSON as the notice (frozen: one instance serves every page that shows that version)."""
     fields: dict[str, Any] = json.loads(data)
     fields["areas"] = tuple(AffectedArea(**area) for area in fields["areas"])
     fields["services"] = tuple(fields["services"])
     return OutageNotice(**fields)
 
 
-def _for_agent(agent: str, area: str | None, everything: bool) -> tuple[sa.FromClause, list[sa.ColumnElement[bool]]]:
-    """The notices joined to ``agent``'s reads, and the filter of a list: active (unless ``everything``), of
-    ``area``."""
-    joined = _JOINED.outerjoin(READS, sa.and_(READS.c.notice_id == NOTICES.c.notice_id, READS.c.agent == agent))
+@functools.lru_cache(maxsize=16)
+def _page_statements(everything: bool, by_area: bool, after: bool, limited: bool) -> tuple[sa.Select[Any],
+                                                                                           sa.Select[Any]]:
+    """A page's list and unread count for one shape of the filter, built once (building a statement costs more
+    Python than running it): the notices joined to an agent's reads (``:agent``), active unless ``everything``, of
+    area ``:area``, raised after ``(:at, :last)``, at most ``:limit``."""
+    joined = _JOINED.outerjoin(READS, sa.and_(READS.c.notice_id == NOTICES.c.notice_id,
+                                              READS.c.agent == sa.bindparam("agent")))
     where: list[sa.ColumnElement[bool]] = [] if everything else [NOTICES.c.status == "ACTIVE"]
-    if area is not None:
-        where.append(sa.exists().where(AREAS.c.notice_id == NOTICES.c.notice_id, AREAS.c.area_code == area))
-    return joined, where
+    if by_area:
+        where.append(sa.exists().where(AREAS.c.notice_id == NOTICES.c.notice_id,
+                                       AREAS.c.area_code == sa.bindparam("area")))
+    listed = (sa.select(NOTICES.c.notice, NOTICES.c.raised_at, NOTICES.c.updated_at, _EDITION, _UNREAD)
+              .select_from(joined).where(*where).order_by(NOTICES.c.raised_at.desc(), NOTICES.c.notice_id))
+    if after:
+        at = sa.bindparam("at", type_=NOTICES.c.raised_at.type)
+        listed = listed.where(sa.or_(NOTICES.c.raised_at < at,
+                                     sa.and_(NOTICES.c.raised_at == at, NOTICES.c.notice_id > sa.bindparam("last"))))
+    if limited:
+        listed = listed.limit(sa.bindparam("limit", type_=sa.Integer))
+    return listed, sa.select(sa.func.count()).select_from(joined).where(*where, _UNREAD)
 
 
 class BulletinBoard:
@@ -170,18 +186,17 @@ class BulletinBoard:
         only those touching area code ``area`` when given, each unread unless the agent read its edition; those
         after ``after`` (the last entry's ``(raised_at, notice_id)`` of the page before), at most ``limit``; with
         the agent's unread count under the same filter (every page's)."""
-        joined, where = _for_agent(agent, area, include_cleared)
-        listed = (sa.select(NOTICES.c.notice, NOTICES.c.raised_at, NOTICES.c.updated_at, _EDITION, _UNREAD)
-                  .select_from(joined).where(*where).order_by(NOTICES.c.raised_at.desc(), NOTICES.c.notice_id)
-                  .limit(None if limit is None else limit + 1))
+        listed, counted = _page_statements(include_cleared, area is not None, after is not None, limit is not None)
+        values: dict[str, Any] = {"agent": agent}
+        if area is not None:
+            values["area"] = area
         if after is not None:
-            at, last = after
-            listed = listed.where(sa.or_(NOTICES.c.raised_at < at,
-                                         sa.and_(NOTICES.c.raised_at == at, NOTICES.c.notice_id > last)))
-        counted = sa.select(sa.func.count()).select_from(joined).where(*where, _UNREAD)
+            values["at"], values["last"] = after
+        if limit is not None:
+            values["limit"] = limit + 1
         with unless_locked("the bulletin could not be read"), self._reading() as db, db.begin():
-            rows = db.execute(listed).all()  # one snapshot for the page and the count
-            unread = int(db.execute(counted).scalar_one())
+            rows = db.execute(listed, values).all()  # one snapshot for the page and the count
+            unread = int(db.execute(counted, values).scalar_one())
         entries = [BulletinEntry(_notice(data), bool(unseen), raised, updated, int(edition))
                    for data, raised, updated, edition, unseen in rows]
         more = limit is not None and len(entries) > limit
