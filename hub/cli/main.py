@@ -19,6 +19,7 @@ from hub.cli.stats import stats
 from hub.cli.taxonomy import taxonomy
 from hub.cli.worker import worker
 from hub.cli.workorders import workorders
+from hub.cli.workorders_copy import copy_command as workorders_copy
 from hub.security.secrets import hash_password, hash_token
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.documents import DocumentSetValidator
@@ -104,6 +105,7 @@ main.add_command(worker)
 main.add_command(demo)
 main.add_command(taxonomy)
 main.add_command(workorders)
+workorders.add_command(workorders_copy)
 main.add_command(simulate)
 main.add_command(stats)
 

@@ -1,0 +1,106 @@
+"""``onepoint workorders copy --from FILE``: a hub's SQLite work-order file carried whole into the work-order database
+of the settings (the PostgreSQL database several hubs will share), for the switch from one hub to several."""
+
+from __future__ import annotations
+
+import fcntl
+import sqlite3
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from hub.cli.workorder_database import shown_url
+from hub.config.settings import ConfigError, load_settings
+
+__all__ = ["copy_command"]
+
+
+def _read_only(path: Path) -> sa.Engine:
+    """The file opened read-only: the copy never writes the old hub's database."""
+    return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True,
+                                                                         check_same_thread=False))
+
+
+def _refuse_while_a_hub_runs_on(path: Path) -> None:
+    """A hub's workflow worker holds ``<file>.publisher-lock`` while it runs (hub.workflow.leadership): the file
+    would change under the copy."""
+    lock = Path(f"{path}.publisher-lock")
+    if not lock.exists():
+        return
+    try:
+        with lock.open("rb") as held:
+            fcntl.flock(held.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise click.ClickException(f"a hub's workflow worker still runs on {path} (it holds {lock.name}): stop the "
+                                   "hub and its workers, let the queues empty, then copy") from None
+    except OSError:
+        return  # a lock file it may not read: nothing to learn from it
+
+
+def _first_line(exc: BaseException) -> str:
+    reason = getattr(exc, "orig", None) or exc
+    return f"{type(reason).__name__}: {(str(reason).strip().splitlines() or [''])[0]}"
+
+
+@click.command("copy")
+@click.option("--from", "source", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The hub's SQLite work-order file (its [workflow] database before the switch).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Settings file whose [workflow] database names the database to copy into.")
+def copy_command(source: Path, config_path: Path | None) -> None:
+    """Copy every work order of a hub's SQLite file, with its history, deadlines, events, listeners, incidents,
+    outage notices, statistics and processed-message records, into the empty work-order database of the settings.
+
+    Run it once, with the old hub and its workers stopped and their queues empty, before the new hubs start: one
+    transaction (an interrupted copy leaves the target empty), both at this release's schema (a target without
+    one is migrated first), the rows counted on both sides. Exit 1, nothing copied, when the target holds rows.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from hub.workflow.store.copying import CopyRefused, copy_database
+    from hub.workflow.store.dialect import create_store_engine
+
+    try:
+        target_url = load_settings(config_path).workflow.database
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    shown = shown_url(target_url)
+    target_file = sa.engine.make_url(target_url).database if target_url.startswith("sqlite") else None
+    if target_file and Path(target_file).resolve() == source.resolve():
+        raise click.ClickException(f"{source} is the [workflow] database of the settings itself")
+    _refuse_while_a_hub_runs_on(source)
+    console = Console(stderr=True)
+    progress = Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), console=console,
+                        transient=True, disable=not console.is_terminal)
+    tasks: dict[str, object] = {}
+
+    def advance(table: str, done: int, total: int) -> None:
+        if table not in tasks:
+            tasks[table] = progress.add_task(table, total=total)
+        progress.update(tasks[table], completed=done)  # type: ignore[arg-type]
+
+    reading = _read_only(source)
+    target = None
+    try:
+        target = create_store_engine(target_url)
+        with progress:
+            copied = copy_database(reading, target, advance)
+    except CopyRefused as exc:
+        raise click.ClickException(f"nothing copied from {source} into {shown}: {exc}") from None
+    except (sa.exc.SQLAlchemyError, sqlite3.Error, OSError) as exc:
+        raise click.ClickException(f"nothing copied from {source} into {shown}: {_first_line(exc)}") from None
+    finally:
+        reading.dispose()
+        if target is not None:
+            target.dispose()
+    table = Table(title=f"{source} → {shown}", title_justify="left")
+    table.add_column("table")
+    table.add_column("rows copied", justify="right")
+    for done in copied:
+        table.add_row(done.name, f"{done.rows:,}")
+    Console().print(table)
+    orders = next((done.rows for done in copied if done.name == "work_orders"), 0)
+    click.echo(f"{orders} work order(s) copied; start the hubs on {shown}")
