@@ -7,7 +7,8 @@
   ends with ``Next``, the cursor its ``After`` continues from);
 * ``nsp.NetworkComplaintReply``, ``oa.CompleteTodo``, ``nsp.OutageNotice``: the systems' call-backs
   (``hub.workflow.system_callbacks``);
-* ``workorder.RegisterListener`` / ``UnregisterListener``: event listeners (``hub.workflow.listeners``);
+* ``workorder.RegisterListener`` / ``UnregisterListener`` / ``QueryListeners``: event listeners
+  (``hub.workflow.listeners``, ``hub.workflow.listener_queries``);
 * ``workorder.QueryStatistics``: the figures of a window of days from the counters (``hub.workflow.statistics``).
 
 Every handler changes the work-order store only through ``workflow.store.current_transaction()``: the worker's
@@ -26,7 +27,16 @@ from hub.gateways.documents import command_element
 from hub.observability import mask_msisdn
 from hub.routing.outbound import Sender
 from hub.workers import BusinessRejection, HandlerRegistry, Reply
-from hub.workflow import answers, commands, incidents, listeners, query_commands, statistics, system_callbacks
+from hub.workflow import (
+    answers,
+    commands,
+    incidents,
+    listener_queries,
+    listeners,
+    query_commands,
+    statistics,
+    system_callbacks,
+)
 from hub.workflow.engine import WorkOrderRefused
 from hub.workflow.intake import apply_intake_rules
 from hub.workflow.lifecycle import LifecycleAction
@@ -121,6 +131,7 @@ def query_work_orders(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
 
 system_callbacks.register(handlers, CONSUMER)
 listeners.register(handlers, CONSUMER)
+listener_queries.register(handlers, CONSUMER)
 
 
 @handlers.handler("workorder.QueryStatistics", consumer=CONSUMER, reads=True)

@@ -10,7 +10,8 @@ events that pass it (``hub.workflow.publisher`` delivers them).
   cursor, or at the oldest event kept when ``[workflow] keep_events_days`` purged those after it: a WARNING names
   how many outbox positions it missed); a system holding ``max_per_system`` listeners is refused a new one as
   ``too-many-listeners``.
-* ``workorder.UnregisterListener``: by ``ListenerId``, only by the system that registered it.
+* ``workorder.UnregisterListener``: by ``ListenerId``, only by the system that registered it (``owned_listener``,
+  which ``workorder.QueryListeners`` asks too: ``hub.workflow.listener_queries``).
 
 Both are requests answered by the workflow and change the store in the worker's transaction (so a repeated
 message registers once). ``register(registry, consumer)`` adds them to the workflow's handlers. The rules
@@ -28,6 +29,7 @@ from typing import Any
 
 import httpx
 from lxml import etree
+from sqlalchemy.engine import Connection
 
 from hub.config.workflow import ListenerSettings
 from hub.envelope import Envelope
@@ -37,6 +39,8 @@ from hub.workflow.destinations import DestinationPolicy, redacted
 from hub.workflow.events import EVENT_TYPES
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.store.outbox import (
+    Listener,
+    Resumed,
     add_listener,
     count_listeners,
     find_listener,
@@ -46,7 +50,8 @@ from hub.workflow.store.outbox import (
     resume_listener,
 )
 
-__all__ = ["ListenerFilter", "callback_problem", "register", "register_listener", "unregister_listener"]
+__all__ = ["WO", "ListenerFilter", "acknowledged", "callback_problem", "owned_listener", "register",
+           "register_listener", "resume_parked", "unregister_listener"]
 
 WO = "urn:onepoint:workorder:1"
 C = "urn:onepoint:common:1"
@@ -139,7 +144,8 @@ def _filter(document: etree._Element) -> ListenerFilter:
     return ListenerFilter(types, _text(found, "wo:Category"), _text(found, "wo:AreaCode"))
 
 
-def _answer(name: str, envelope: Envelope, workflow: WorkflowRuntime, listener_id: str) -> etree._Element:
+def acknowledged(name: str, envelope: Envelope, workflow: WorkflowRuntime) -> etree._Element:
+    """The answer ``name`` of the listeners' commands with its ``Ack`` (COMPLETED), the results still to add."""
     root = etree.Element(f"{{{WO}}}{name}", nsmap={"wo": WO, "c": C})
     ack = etree.SubElement(root, f"{{{WO}}}Ack")
     etree.SubElement(ack, f"{{{C}}}MessageId").text = envelope.message_id
@@ -147,8 +153,25 @@ def _answer(name: str, envelope: Envelope, workflow: WorkflowRuntime, listener_i
         etree.SubElement(ack, f"{{{C}}}CorrelationId").text = envelope.correlation_id
     etree.SubElement(ack, f"{{{C}}}Status").text = "COMPLETED"
     etree.SubElement(ack, f"{{{C}}}ReceivedAt").text = workflow.clock.now().isoformat(timespec="milliseconds")
+    return root
+
+
+def _answer(name: str, envelope: Envelope, workflow: WorkflowRuntime, listener_id: str) -> etree._Element:
+    root = acknowledged(name, envelope, workflow)
     etree.SubElement(root, f"{{{WO}}}ListenerId").text = listener_id
     return root
+
+
+def resume_parked(connection: Connection, listener_id: str, system: str | None) -> Resumed | None:
+    """Serve a parked listener again (``outbox.resume_listener``; None: it was not parked), with a WARNING naming how
+    many outbox positions it missed when the retention purged events it had not passed meanwhile. Registering it
+    again does it, and so does ``onepoint listeners resume``."""
+    resumed = resume_listener(connection, listener_id)
+    if resumed is not None and resumed.skipped:
+        log.warning("parked event listener resumed after the retention purged events it had not passed", extra={
+            "listener_id": listener_id, "system": system, "missed_positions": resumed.skipped,
+            "parked_at_position": resumed.parked_at_position, "from_position": resumed.position})
+    return resumed
 
 
 def register_listener(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
@@ -160,13 +183,9 @@ def register_listener(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     lock_registrations(tx.db, system)  # a registration at the same moment waits: it finds this one, counts it
     held = find_listener(tx.db, system, url, filter_text)
     if held is not None:
-        resumed = resume_listener(tx.db, held.id)
+        resumed = resume_parked(tx.db, held.id, system)
         log.info("event listener registered again", extra={"listener_id": held.id, "system": system,
                                                            "callback": url, "resumed": resumed is not None})
-        if resumed is not None and resumed.skipped:
-            log.warning("parked event listener resumed after the retention purged events it had not passed", extra={
-                "listener_id": held.id, "system": system, "missed_positions": resumed.skipped,
-                "parked_at_position": resumed.parked_at_position, "from_position": resumed.position})
         return Reply(_answer("RegisterListenerResponse", envelope, workflow, held.id), outcome=f"listener {held.id}")
     if count_listeners(tx.db, system) >= settings.max_per_system:
         raise BusinessRejection(f"{system} holds {settings.max_per_system} listeners, the most a system may "
@@ -178,15 +197,22 @@ def register_listener(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     return Reply(_answer("RegisterListenerResponse", envelope, workflow, added.id), outcome=f"listener {added.id}")
 
 
+def owned_listener(connection: Connection, listener_id: str, system: str) -> Listener:
+    """The listener ``system`` registered (or one registered without a system); ``unknown-listener`` when there is
+    none, ``not-your-listener`` when another system registered it."""
+    found = listener(connection, listener_id)
+    if found is None:
+        raise BusinessRejection(f"no listener {listener_id}", code="unknown-listener")
+    if found.source_system not in (None, system):
+        raise BusinessRejection(f"listener {listener_id} was registered by {found.source_system}",
+                                code="not-your-listener")
+    return found
+
+
 def unregister_listener(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     listener_id = _text(command_element(envelope), "wo:ListenerId") or ""
     tx = workflow.store.current_transaction()
-    found = listener(tx.db, listener_id)
-    if found is None:
-        raise BusinessRejection(f"no listener {listener_id}", code="unknown-listener")
-    if found.source_system not in (None, envelope.source_system):
-        raise BusinessRejection(f"listener {listener_id} was registered by {found.source_system}",
-                                code="not-your-listener")
+    owned_listener(tx.db, listener_id, envelope.source_system)
     remove_listener(tx.db, listener_id)
     log.info("event listener unregistered", extra={"listener_id": listener_id, "system": envelope.source_system})
     return Reply(_answer("UnregisterListenerResponse", envelope, workflow, listener_id),

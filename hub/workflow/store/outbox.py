@@ -29,10 +29,9 @@ from hub.workflow.store.schema import event_listeners, work_order_events
 from hub.workflow.store.writers import oldest_open_write
 
 __all__ = ["IN_FLIGHT", "Listener", "PendingEvent", "Resumed", "add_listener", "advance_listener", "count_listeners",
-           "events_after", "find_listener", "listener", "listener_failed", "listeners", "lock_registrations",
-           "mark_published",
-           "mark_published_through", "outbox_end", "pending_events", "remove_listener", "resume_listener",
-           "suspend_listener"]
+           "events_after", "find_listener", "listener", "listener_failed", "listener_row", "listeners",
+           "lock_registrations", "mark_published", "mark_published_through", "outbox_end", "pending_events",
+           "remove_listener", "resume_listener", "suspend_listener"]
 
 _ev = work_order_events.c
 _li = event_listeners.c
@@ -62,15 +61,17 @@ class Listener:
     last_error: str | None = None
     source_system: str | None = None
     suspended_at: datetime | None = None  # parked: not served, not waited for
+    delivered_at: datetime | None = None  # its last 2xx answer (a filtered-out event moves the cursor, not this)
 
 
 def _event(row: Sequence[Any]) -> PendingEvent:
     return PendingEvent(int(row[0]), str(row[1]), str(row[2]), int(row[3]), str(row[4]), str(row[5]), row[6])
 
 
-def _listener(r: Row[Any]) -> Listener:
+def listener_row(r: Row[Any]) -> Listener:
+    """A row of ``event_listeners`` as a ``Listener``."""
     return Listener(str(r.id), str(r.callback_url), r.filter, r.created_at, int(r.delivered_position),
-                    int(r.failures), r.next_attempt_at, r.last_error, r.source_system, r.suspended_at)
+                    int(r.failures), r.next_attempt_at, r.last_error, r.source_system, r.suspended_at, r.delivered_at)
 
 
 def pending_events(connection: Connection, limit: int = 100) -> list[PendingEvent]:
@@ -163,7 +164,7 @@ def find_listener(connection: Connection, source_system: str | None, callback_ur
         _li.source_system.is_(None) if source_system is None else _li.source_system == source_system,
         _li.filter.is_(None) if filter_text is None else _li.filter == filter_text)
     found = connection.execute(query.order_by(_li.created_at, _li.id).limit(1)).first()
-    return None if found is None else _listener(found)
+    return None if found is None else listener_row(found)
 
 
 def count_listeners(connection: Connection, source_system: str | None) -> int:
@@ -224,12 +225,12 @@ def remove_listener(connection: Connection, listener_id: str) -> bool:
 
 def listeners(connection: Connection) -> list[Listener]:
     rows = connection.execute(select(event_listeners).order_by(_li.created_at, _li.id))
-    return [_listener(r) for r in rows]
+    return [listener_row(r) for r in rows]
 
 
 def listener(connection: Connection, listener_id: str) -> Listener | None:
     found = connection.execute(select(event_listeners).where(_li.id == listener_id)).first()
-    return None if found is None else _listener(found)
+    return None if found is None else listener_row(found)
 
 
 def advance_listener(connection: Connection, listener_id: str, position: int, at: datetime, *,

@@ -13,6 +13,12 @@ from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.store import Listener
 from hub.workflow.store.outbox import add_listener, find_listener, lock_registrations
 from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
+from tests.unit.workflow.test_listener_queries import (  # noqa: F401 - collected here too
+    test_a_system_sees_its_own_listeners_in_the_order_it_registered_them,
+    test_each_listener_shows_whether_it_is_served_retried_or_parked,
+    test_events_waiting_counts_the_outbox_after_the_cursor_before_the_filter,
+    test_one_listener_by_its_id_and_only_the_callers,
+)
 from tests.unit.workflow.test_listeners_publisher import (  # noqa: F401 - collected here too
     mock,
     publisher,

@@ -39,6 +39,15 @@ def unregister(client: WorkerTestClient, listener_id: str, *, source: str = "CS"
     return answer(client.request(sent))
 
 
+def query(client: WorkerTestClient, listener_id: str | None = None, *, source: str = "CS") -> etree._Element:
+    """QueryListeners through the worker pipeline (every listener of ``source``, or the one named); the answer."""
+    if listener_id is None:
+        document, message_id = command("QueryListeners.valid.xml")
+    else:
+        document, message_id = command("QueryListeners.valid-one-listener.xml", ListenerId=listener_id)
+    return answer(client.request(Envelope(message_id, "workorder.QueryListeners", source, etree.tostring(document))))
+
+
 def create(client: WorkerTestClient, **replace: str) -> str:
     created = answer(client.request(envelope(*command("CreateWorkOrder.valid.xml", **replace))))
     work_order_id = text(created, "wo:WorkOrderId")
