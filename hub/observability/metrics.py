@@ -22,6 +22,13 @@ Every name is prefixed ``onepoint_``; counters are exposed with prometheus' ``_t
   the broker at scrape time, at most once every 2 s: ``hub.observability.queues``)
 * ``onepoint_dependency_up{dependency}`` (gauge: 1 while a dependency the process checks in the background answers,
   e.g. ``database``: the work-order store; 0 while it fails)
+* ``onepoint_work_order_actions_total{action}`` / ``onepoint_work_order_refusals_total{code}`` /
+  ``onepoint_deadlines_fired_total{kind}`` (the work-order engine's actions, refusals and fired deadlines)
+* the work-order engine's health, read from its database at scrape time, at most once every 5 s, in the processes
+  that run the workflow (``hub.observability.work_order_health``): ``onepoint_deadline_scheduler_lag_seconds`` (how
+  long the oldest due deadline has waited unfired; 0: none due), ``onepoint_deadlines_due``,
+  ``onepoint_event_outbox_unpublished``, ``onepoint_event_outbox_oldest_unpublished_seconds`` and
+  ``onepoint_event_listeners{state}`` (active, retrying, parked)
 
 ``render()`` gives ``(body, content_type)`` for a ``GET /metrics`` endpoint, e.g. in Starlette::
 
@@ -36,6 +43,7 @@ from collections.abc import Callable, Mapping
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from hub.observability.queues import QUEUE_DEPTH_MAX_AGE, QueueDepths
+from hub.observability.work_order_health import WORK_ORDER_HEALTH_MAX_AGE, WorkOrderHealth, WorkOrderHealthGauges
 
 __all__ = ["CIRCUIT_STATES", "LATENCY_BUCKETS", "Metrics"]
 
@@ -79,6 +87,7 @@ class Metrics:
                                  "(database: the work-order store), 0 while it fails.", ["dependency"], registry=r)
         self._prefix = p
         self._queues: QueueDepths | None = None
+        self._work_orders: WorkOrderHealthGauges | None = None
         self._deadlines = Counter(f"{p}_deadlines_fired", "Deadline rows the scheduler fired, by kind.", ["kind"],
                                   registry=r)
 
@@ -128,7 +137,7 @@ class Metrics:
             self._queues = QueueDepths(read, name=f"{self._prefix}_queue_messages", max_age=max_age)
             self.registry.register(self._queues)
         else:
-            self._queues.read, self._queues.max_age = read, max_age
+            self._queues.cache.read, self._queues.cache.max_age = read, max_age
 
     def track_dependency(self, dependency: str, up: Callable[[], bool]) -> None:
         """Make ``onepoint_dependency_up{dependency}`` read ``up()`` at every scrape (1 up, 0 failing)."""
@@ -154,6 +163,25 @@ class Metrics:
 
     def deadline_fired(self, kind: str) -> None:
         self._deadlines.labels(kind=kind).inc()
+
+    def track_work_orders(self, read: Callable[[], WorkOrderHealth], *,
+                          max_age: float = WORK_ORDER_HEALTH_MAX_AGE) -> Callable[[], None]:
+        """Expose ``read()`` (the work-order database's figures) as the engine's health gauges, read at scrape time
+        and kept ``max_age`` seconds; a second call replaces the read. Returns what stops exposing them (the gauges
+        gone from ``/metrics``; nothing if another read replaced this one meanwhile)."""
+        if self._work_orders is None:
+            self._work_orders = WorkOrderHealthGauges(read, prefix=self._prefix, max_age=max_age)
+            self.registry.register(self._work_orders)
+        else:
+            self._work_orders.cache.read, self._work_orders.cache.max_age = read, max_age
+        gauges = self._work_orders
+
+        def stop() -> None:
+            if self._work_orders is gauges and gauges.cache.read is read:
+                self.registry.unregister(gauges)
+                self._work_orders = None
+
+        return stop
 
     # -- exposition ---------------------------------------------------------------------------------------
     def value(self, name: str, **labels: str) -> float:

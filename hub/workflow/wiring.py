@@ -27,6 +27,7 @@ from hub.store import ProcessedStore
 from hub.validation import CommandSetRegistry
 from hub.workflow.clock import Clock
 from hub.workflow.handlers import CONSUMER, handlers
+from hub.workflow.health_gauges import track_health
 from hub.workflow.publisher import EventPublisher
 from hub.workflow.retention import WorkflowRetention
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
@@ -62,12 +63,16 @@ def background(built: Mapping[str, Any], *, outbound: Outbound | None, settings:
     created while BOSS gave no tier get it once BOSS answers), the purge of processed-message records older than
     ``keep_processed_days`` and of the outbox's events published longer than ``keep_events_days`` ago
     (``hub.workflow.retention``) and the event publisher (``publisher_interval_seconds``;
-    retries along ``[broker] delay_tiers``). Returns what stops them."""
+    retries along ``[broker] delay_tiers``); with the runtime's metrics, the engine's health gauges on ``/metrics``
+    (``hub.workflow.health_gauges``: also where neither runs, the figures are the database's). Returns what stops
+    them."""
     runtime = built["workflow"]
     if not isinstance(runtime, WorkflowRuntime):
         raise TypeError("the workflow's dependencies hold no WorkflowRuntime")
     config = settings.workflow
     stops: list[Callable[[], None]] = []
+    if runtime.metrics is not None:
+        stops.append(track_health(runtime.metrics, runtime.store, runtime.clock))
     if config.scheduler_interval_seconds > 0:
         stops.append(DeadlineScheduler(runtime, outbound, interval=config.scheduler_interval_seconds).start().stop)
         stops.append(TierRecheck(runtime, outbound, interval=config.scheduler_interval_seconds).start().stop)

@@ -5,6 +5,7 @@
 """
 
 from hub.workflow.store.due import DueBatch
+from hub.workflow.store.health import StoreHealth
 from hub.workflow.store.outbox import Listener, PendingEvent
 from hub.workflow.store.processed import WorkOrderProcessedStore
 from hub.workflow.store.records import (
@@ -28,6 +29,7 @@ __all__ = [
     "NoTransactionError",
     "PendingEvent",
     "StaleWorkOrderError",
+    "StoreHealth",
     "UnknownWorkOrderError",
     "WorkOrderPage",
     "WorkOrderProcessedStore",

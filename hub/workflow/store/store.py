@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 
 from hub.workflow.store.dialect import READ_ONLY, create_store_engine
 from hub.workflow.store.due import DueBatch, mark_fired, take_due
+from hub.workflow.store.health import StoreHealth, read_health
 from hub.workflow.store.migrate import require_head, upgrade
 from hub.workflow.store.outbox import (
     Listener,
@@ -158,6 +159,11 @@ class WorkOrderStore:
             mark_fired(batch, now)
 
     # -- reads ---------------------------------------------------------------------------------------------------
+
+    def health(self, now: datetime) -> StoreHealth:
+        """Due deadlines not fired, unpublished events, listeners by state: index ranges only (``health``)."""
+        with self._reading() as connection:
+            return read_health(connection, now)
 
     def get_work_order(self, work_order_id: str) -> WorkOrderView | None:
         with self._reading() as connection:
