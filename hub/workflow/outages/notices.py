@@ -37,7 +37,8 @@ __all__ = ["ACTIVE", "CLEARED", "ActiveNotices", "NoticeArrival", "StoredNotice"
 ACTIVE, CLEARED = "ACTIVE", "CLEARED"
 _on = outage_notices.c
 _ACTIVE = select(outage_notices).where(_on.status == ACTIVE).order_by(_on.notice_id)
-_ACTIVE_KEYS = Prepared(select(_on.notice_id, _on.revision).where(_on.status == ACTIVE).order_by(_on.notice_id))
+_ACTIVE_KEYS = Prepared(select(_on.notice_id, _on.revision, _on.updated_at).where(_on.status == ACTIVE)
+                        .order_by(_on.notice_id))
 _ONE = select(outage_notices).where(_on.notice_id == bindparam("nid"))
 _SAID_AT = update(outage_notices).where(  # NSP said the kept version again, later
     _on.notice_id == bindparam("nid"), (_on.sent_at.is_(None)) | (_on.sent_at < bindparam("said_at"))
@@ -66,6 +67,7 @@ class StoredNotice:
     linked_count: int = 0
     auto_answered_count: int = 0
     dispatch_count: int = 0
+    updated_at: datetime | None = None  # when the hub last applied a change of it (a correction included)
 
     @property
     def active(self) -> bool:
@@ -77,7 +79,7 @@ class StoredNotice:
         return cls(row["notice_id"], int(row["revision"]), row["kind"], row["title"], row["status"],
                    frozenset(row["services"].split()), areas, row["start_at"], row["expected_end"],
                    row["cleared_at"], row["customer_wording"], int(row["linked_count"] or 0),
-                   int(row["auto_answered_count"] or 0), int(row["dispatch_count"] or 0))
+                   int(row["auto_answered_count"] or 0), int(row["dispatch_count"] or 0), row.get("updated_at"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,17 +211,20 @@ def hold_counts(tx: WorkOrderTransaction, notice_id: str, *, linked: int = 0, au
 class ActiveNotices:
     """The ACTIVE notices as of the caller's transaction, without re-reading and re-parsing unchanged ones.
 
-    Every read asks the store which notices are active at which revision (exact on any number of hub processes: a
-    notice counts the moment it commits, which a time-to-live cache could not promise); only a notice or revision
-    not seen before is read in full. The counters of the notices returned are those of their first read."""
+    Every read asks the store which notices are active at which revision and when each was last changed (exact on
+    any number of hub processes: a notice counts the moment it commits, which a time-to-live cache could not
+    promise; a correction NSP made at the same revision changes ``updated_at``); only a notice, revision or
+    correction not seen before is read in full. The counters of the notices returned are those of their first
+    read."""
 
     def __init__(self) -> None:
-        self._parsed: dict[tuple[str, int], StoredNotice] = {}
+        self._parsed: dict[tuple[str, int, datetime | None], StoredNotice] = {}
 
     def read(self, db: Connection) -> list[StoredNotice]:
-        keys = [(str(notice_id), int(revision)) for notice_id, revision in _ACTIVE_KEYS.all(db, {})]
+        keys: list[tuple[str, int, datetime | None]] = [
+            (str(notice_id), int(revision), updated_at) for notice_id, revision, updated_at in _ACTIVE_KEYS.all(db, {})]
         if any(key not in self._parsed for key in keys):
-            fresh = {(notice.notice_id, notice.revision): notice for notice in active_notices(db)}
+            fresh = {(notice.notice_id, notice.revision, notice.updated_at): notice for notice in active_notices(db)}
             self._parsed = {key: fresh.get(key) or self._parsed[key] for key in keys
                             if key in fresh or key in self._parsed}
         elif len(self._parsed) != len(keys):

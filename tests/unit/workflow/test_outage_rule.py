@@ -420,3 +420,24 @@ def test_the_active_notices_are_read_by_revision_and_parsed_once(client: WorkerT
     client.send(cleared_envelope(revision=3))
     with runtime.store.transaction() as tx:
         assert rule.active.read(tx.db) == []
+
+
+def _sent_at(envelope: Envelope, sent_at: str) -> Envelope:
+    root = etree.fromstring(envelope.payload)
+    root.find(f"{{{NSP}}}Header/{{{C}}}SentAt").text = sent_at
+    return Envelope(envelope.message_id, envelope.command_type, envelope.source_system, etree.tostring(root))
+
+
+def test_a_correction_at_the_same_revision_answers_the_next_complaints(client: WorkerTestClient,
+                                                                      runtime: WorkflowRuntime) -> None:
+    """NSP corrects the area and wording without a new revision (applied, docs/outages.md): the intake rule's
+    parsed notices are keyed by their last change too, so the next complaints are judged by the correction."""
+    client.send(notice_envelope(areas=[("0755", "Futian")], CustomerWording="福田基站故障"))
+    assert text(complain(client, district="Futian"), "wo:State") == "AUTO_ANSWERED"  # parsed and kept in the rule
+    clock(runtime).advance(timedelta(minutes=5))
+    client.send(_sent_at(notice_envelope(areas=[("0755", "Nanshan")], CustomerWording="南山基站故障"),
+                         "2026-11-23T09:20:00+08:00"))
+    assert [area.district for area in stored(runtime).areas] == ["Nanshan"]
+    assert text(complain(client, district="Futian"), "wo:State") != "AUTO_ANSWERED"
+    nanshan = complain(client, district="Nanshan")
+    assert (text(nanshan, "wo:State"), text(nanshan, "wo:AutoAnswer")) == ("AUTO_ANSWERED", "南山基站故障")
