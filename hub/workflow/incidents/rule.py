@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from hub.workflow.commands import Complaint
 from hub.workflow.engine import Created, FollowUp, WorkOrderEngine
@@ -58,10 +59,15 @@ class MassComplaintRule:
             counted = self.window.count(tx.db, key, now)
             if counted.count < self.threshold:
                 return None
+            # the count holds every complaint of the key; an incident is for as many customers whose complaints
+            # nothing explains yet: not one customer calling again, nor complaints an outage notice linked since
+            complaints = complaints_of_window(tx.db, complaint.category_code, complaint.intake, counted.since)
+            if len({row["msisdn"] for row in complaints}) < self.threshold:
+                return None
             # a transaction that opened it meanwhile has committed: this read sees it (READ COMMITTED)
             incident_id = self.window.open_incident(tx.db, key)
             if incident_id is None:
-                opened = self._open(tx, key, complaint, counted.count, counted.since, now)
+                opened = self._open(tx, key, complaint, complaints, now)
                 if opened is not None:
                     incident_id, follow_ups = opened
                     return IntakeOutcome(True, {"incident_id": incident_id}, follow_ups,
@@ -72,10 +78,11 @@ class MassComplaintRule:
         link(tx, str(created.row["id"]), incident_id, now, message_id=complaint.message_id)
         return IntakeOutcome(True, {"incident_id": incident_id}, follow_ups, {"IncidentId": incident_id})
 
-    def _open(self, tx: WorkOrderTransaction, key: str, complaint: Complaint, count: int, since: datetime,
+    def _open(self, tx: WorkOrderTransaction, key: str, complaint: Complaint, complaints: list[dict[str, Any]],
               now: datetime) -> tuple[str, list[FollowUp]] | None:
-        """Open the key's incident (None: another transaction holds the key, nothing of this attempt remains)."""
-        complaints = complaints_of_window(tx.db, complaint.category_code, complaint.intake, since)
+        """Open the key's incident over the window's ``complaints`` (None: another transaction holds the key,
+        nothing of this attempt remains)."""
+        count = len(complaints)
         facts = IncidentFacts(complaint, count, self.window.length.total_seconds() / 60, complaints)
         try:
             with tx.savepoint():

@@ -36,16 +36,18 @@ A = LifecycleAction
 LINKABLE = (S.ACCEPTED, S.DISPATCHED, S.DISPATCH_REJECTED, S.IN_PROGRESS, S.PENDING, S.SUSPENDED, S.ESCALATED)
 _ANSWERED_DIRECTLY = {S.AUTO_ANSWERED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.ESCALATED}
 _wo = work_orders.c
+# complaints and mass-complaint incidents alike: an incident the notice explains is its children's fault, and left
+# open it would keep its window key and take every later complaint of its key as a child (docs/incidents.md)
 _OPEN_IN_AREAS = (
     select(work_orders)
     .where(_wo.area_code.in_(bindparam("areas", expanding=True)), _wo.state.in_([s.value for s in LINKABLE]),
-           _wo.outage_id.is_(None), _wo.ticket_type == "COMPLAINT", _wo.created_at >= bindparam("since"))
+           _wo.outage_id.is_(None), _wo.created_at >= bindparam("since"))
     .order_by(_wo.id)
 )
-_LINKED_OPEN = (
+_LINKED_OPEN = (  # the complaints first: an incident replied before its children would reply them itself
     select(work_orders)
     .where(_wo.outage_id == bindparam("nid"), _wo.state.in_([s.value for s in (*LINKABLE, S.AUTO_ANSWERED)]))
-    .order_by(_wo.id)
+    .order_by(_wo.ticket_type, _wo.id)  # COMPLAINT < INCIDENT
 )
 
 
@@ -85,7 +87,7 @@ def link_open(tx: WorkOrderTransaction, services: OutageServices, notice: Stored
     """Link the open complaints taken since the notice's Start that it explains; their owners are told."""
     areas = sorted({area.code for area in notice.areas})
     rows = tx.db.execute(_OPEN_IN_AREAS, {"areas": areas, "since": notice.start_at}).mappings().all()
-    dispatched = 0
+    complaints = dispatched = 0
     for found in rows:
         row = dict(found)
         if not explains(notice, services, ComplaintFacts.of_row(row)):
@@ -94,10 +96,11 @@ def link_open(tx: WorkOrderTransaction, services: OutageServices, notice: Stored
                   history=[link_entry(notice, now, note="linked when the notice arrived")])
         row["outage_id"] = notice.notice_id
         outcome.linked.append(row["id"])
-        dispatched += row["dispatch_fields"] is not None
+        complaints += row["ticket_type"] == "COMPLAINT"  # the notice's counters are of complaints
+        dispatched += row["ticket_type"] == "COMPLAINT" and row["dispatch_fields"] is not None
         outcome.follow_ups.append(_told(row, notice, f"Outage notice {notice.notice_id} ({notice.title}) explains "
                                                      f"this complaint. Agreed wording: {notice.customer_wording}"))
-    add_counts(tx.db, notice.notice_id, linked=len(outcome.linked), dispatched=dispatched)
+    add_counts(tx.db, notice.notice_id, linked=complaints, dispatched=dispatched)
     if outcome.linked:
         log.info("open complaints linked to an outage notice",
                  extra={"notice_id": notice.notice_id, "work_orders": len(outcome.linked), "dispatched": dispatched})

@@ -1,0 +1,73 @@
+"""Mass-complaint incidents beside outage notices and repeat callers (an outage-day audit): an incident opens for
+``threshold`` different customers whose complaints nothing explains yet — not for one customer calling ten times,
+nor counting complaints an outage notice linked since they were counted; an incident the notice explains is linked
+and replied at the clearance, so it lets its window key go instead of swallowing later complaints."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from hub.workers import WorkerTestClient
+from hub.workflow.clock import ManualClock
+from hub.workflow.runtime import WorkflowRuntime
+from tests.unit.workflow.incident_kit import CALLS, HALL, complain, incidents, mass_dispatches, open_incident_rows
+from tests.unit.workflow.kit import text
+from tests.unit.workflow.test_outage_rule import cleared_envelope, notice_envelope
+
+pytestmark = pytest.mark.unit
+
+
+def clock_of(runtime: WorkflowRuntime) -> ManualClock:
+    assert isinstance(runtime.clock, ManualClock)
+    return runtime.clock
+
+
+def complaints(client: WorkerTestClient, runtime: WorkflowRuntime, numbers: list[int]) -> list[str]:
+    ids = []
+    for number in numbers:
+        ids.append(text(complain(client, number), "wo:WorkOrderId") or "")
+        clock_of(runtime).advance(timedelta(seconds=30))
+    return ids
+
+
+def test_one_customer_calling_ten_times_opens_no_incident(client: WorkerTestClient,
+                                                          runtime: WorkflowRuntime) -> None:
+    complaints(client, runtime, [99] * 10)
+    assert incidents(runtime) == [] and mass_dispatches(client) == []
+    answers = [complain(client, number) for number in range(8)]  # with eight others: nine different customers
+    assert incidents(runtime) == [] and all(text(a, "wo:IncidentId") is None for a in answers)
+    tenth = complain(client, 8)  # the tenth different customer
+    incident_id = text(tenth, "wo:IncidentId")
+    assert incident_id is not None
+    (mass,) = mass_dispatches(client)
+    assert mass.findtext("{urn:onepoint:nsp:1}ComplaintCount") == "19"  # every complaint of the window, the repeats too
+
+
+def test_complaints_an_outage_explained_do_not_count_towards_an_incident(client: WorkerTestClient,
+                                                                       runtime: WorkflowRuntime) -> None:
+    complaints(client, runtime, list(range(9)))
+    assert client.send(notice_envelope()).processed  # a late notice links the nine
+    clock_of(runtime).advance(timedelta(minutes=5))
+    assert client.send(cleared_envelope()).processed  # and replies them at its clearance
+    clock_of(runtime).advance(timedelta(minutes=2))
+    after = complain(client, 99)
+    assert text(after, "wo:IncidentId") is None and incidents(runtime) == []
+
+
+def test_the_clearance_replies_an_incident_the_notice_explains_and_lets_its_key_go(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    ids = complaints(client, runtime, list(range(10)))
+    (incident,) = incidents(runtime)
+    assert open_incident_rows(runtime) == [(f"{CALLS}|{HALL}", incident["id"])]
+    assert client.send(notice_envelope()).processed  # the notice explains the incident and its children
+    clock_of(runtime).advance(timedelta(minutes=5))
+    assert client.send(cleared_envelope()).processed
+    for work_order_id in [incident["id"], *ids]:
+        view = runtime.store.get_work_order(work_order_id)
+        assert view is not None and view.row["state"] == "REPLIED", (work_order_id, view and view.row["state"])
+    assert open_incident_rows(runtime) == []
+    clock_of(runtime).advance(timedelta(hours=3))
+    later = complain(client, 50)  # a complaint at the hall hours later is a complaint of its own, dispatched
+    assert text(later, "wo:IncidentId") is None and text(later, "wo:State") == "DISPATCHED"
