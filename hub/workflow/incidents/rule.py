@@ -9,6 +9,7 @@ phenomenon is its level-3 category, its level-4 refinements with it (whatever te
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from hub.workflow.incidents.opening import (
     dispatch_incident,
     manager_todo,
 )
-from hub.workflow.incidents.window import PHENOMENON_LENGTH, ComplaintWindow, window_key
+from hub.workflow.incidents.window import PHENOMENON_LENGTH, ComplaintWindow, bucket_of, window_key
 from hub.workflow.intake import IntakeOutcome
 from hub.workflow.store import WorkOrderTransaction
 
@@ -30,6 +31,16 @@ __all__ = ["MassComplaintRule"]
 
 log = logging.getLogger("onepoint.workflow.incidents")
 NETWORK_SYSTEM = "NSP"  # the phenomena whose templates dispatch to it are the ones a mass complaint is counted for
+
+
+def _latest_per_customer(complaints: list[dict[str, Any]]) -> dict[str, datetime]:
+    """Each customer's latest complaint of the window (the one that stays in it longest)."""
+    latest: dict[str, datetime] = {}
+    for row in complaints:
+        at = row["created_at"]
+        if row["msisdn"] not in latest or at > latest[row["msisdn"]]:
+            latest[row["msisdn"]] = at
+    return latest
 
 
 class _KeyTaken(Exception):
@@ -62,7 +73,10 @@ class MassComplaintRule:
             # the count holds every complaint of the key; an incident is for as many customers whose complaints
             # nothing explains yet: not one customer calling again, nor complaints an outage notice linked since
             complaints = complaints_of_window(tx.db, complaint.category_code, complaint.intake, counted.since)
-            if len({row["msisdn"] for row in complaints}) < self.threshold:
+            customers = _latest_per_customer(complaints)
+            if len(customers) < self.threshold:
+                # the count says what they are worth: read again only once as many more complaints came
+                self.window.recount(tx.db, key, Counter(bucket_of(at) for at in customers.values()))
                 return None
             # a transaction that opened it meanwhile has committed: this read sees it (READ COMMITTED)
             incident_id = self.window.open_incident(tx.db, key)

@@ -16,6 +16,7 @@ transactions crossing the threshold at once the second waits for the first and t
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -63,6 +64,15 @@ def _upsert(dialect: str) -> Insert:
 
 
 @functools.cache
+def _recount(dialect: str) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(complaint_windows).values(window_key=bindparam("key"), bucket_start=bindparam("bucket"),
+                                                 count=bindparam("count"))
+    return statement.on_conflict_do_update(index_elements=[_cw.window_key, _cw.bucket_start],
+                                           set_={"count": statement.excluded.count})
+
+
+@functools.cache
 def _claim(dialect: str) -> Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (insert(open_incidents)
@@ -99,6 +109,14 @@ class ComplaintWindow:
         connection.execute(_upsert(connection.dialect.name), {"key": key, "bucket": bucket_of(now)})
         connection.execute(_PRUNE, {"key": key, "since": since})
         return WindowCount(int(connection.execute(_SUM, {"key": key, "since": since}).scalar_one()), since)
+
+    def recount(self, connection: Connection, key: str, buckets: Mapping[datetime, int]) -> None:
+        """Replace the key's buckets by ``buckets`` (minute -> count): the count made to say what the window's
+        complaints were found to be worth, so it reaches the threshold again only with that many more."""
+        connection.execute(_RESET, {"key": key})
+        if buckets:
+            connection.execute(_recount(connection.dialect.name),
+                               [{"key": key, "bucket": bucket, "count": n} for bucket, n in buckets.items()])
 
     def claim(self, connection: Connection, key: str, incident_id: str, now: datetime) -> bool:
         """Make ``incident_id`` the open incident of ``key``; False when another one holds the key (it waits for a

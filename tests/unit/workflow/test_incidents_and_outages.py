@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
 from hub.workflow.runtime import WorkflowRuntime
+from hub.workflow.store.schema import complaint_windows
 from tests.unit.workflow.incident_kit import CALLS, HALL, complain, incidents, mass_dispatches, open_incident_rows
 from tests.unit.workflow.kit import text
 from tests.unit.workflow.test_outage_rule import cleared_envelope, notice_envelope
@@ -22,6 +24,11 @@ pytestmark = pytest.mark.unit
 def clock_of(runtime: WorkflowRuntime) -> ManualClock:
     assert isinstance(runtime.clock, ManualClock)
     return runtime.clock
+
+
+def window_sum(runtime: WorkflowRuntime) -> int:
+    with runtime.store.engine.connect() as connection:
+        return int(connection.execute(select(func.coalesce(func.sum(complaint_windows.c.count), 0))).scalar_one())
 
 
 def complaints(client: WorkerTestClient, runtime: WorkflowRuntime, numbers: list[int]) -> list[str]:
@@ -36,6 +43,7 @@ def test_one_customer_calling_ten_times_opens_no_incident(client: WorkerTestClie
                                                           runtime: WorkflowRuntime) -> None:
     complaints(client, runtime, [99] * 10)
     assert incidents(runtime) == [] and mass_dispatches(client) == []
+    assert window_sum(runtime) == 1  # recounted as what it is worth: read again only after nine more complaints
     answers = [complain(client, number) for number in range(8)]  # with eight others: nine different customers
     assert incidents(runtime) == [] and all(text(a, "wo:IncidentId") is None for a in answers)
     tenth = complain(client, 8)  # the tenth different customer
