@@ -1,6 +1,7 @@
-"""The mass-complaint incident tests of tests/unit/workflow/test_incidents.py again on PostgreSQL (a fresh database
-of the session's private cluster per test), and what only PostgreSQL can show: two transactions crossing the
-threshold of one key at once open one incident, the second's complaint becoming its child."""
+"""The mass-complaint incident tests of tests/unit/workflow/test_incidents.py and test_incidents_and_outages.py
+again on PostgreSQL (a fresh database of the session's private cluster per test), and what only PostgreSQL can
+show: two transactions crossing the threshold of one key at once open one incident, the second's complaint becoming
+its child."""
 
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ from tests.unit.workflow.test_incidents import (  # noqa: F401 - collected here 
     test_other_intake_points_and_phenomena_are_counted_apart,
     test_replying_to_the_incident_replies_every_child_and_sends_it_to_return_visit,
     test_switched_off_ten_complaints_are_ten_complaints,
+)
+from tests.unit.workflow.test_incidents_and_outages import (  # noqa: F401 - collected here too
+    test_complaints_an_outage_explained_do_not_count_towards_an_incident,
+    test_one_customer_calling_ten_times_opens_no_incident,
+    test_the_clearance_replies_an_incident_the_notice_explains_and_lets_its_key_go,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
