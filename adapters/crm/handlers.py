@@ -6,8 +6,9 @@
   ``area-outage-<status>``: sent once per notice message and status, retried on its own).
 * ``crm.NotifyAreaOutage`` (a command): CRM tells the account managers of the VIP and group customers in the
   affected areas; who was told and how many customers is the outcome. The command carries the notice's Revision
-  (none for a clearance sent without one: CRM clears the revision it kept) and Status; CRM keeps the newest, so a
-  stale revision arriving after the clearance, or a retry, tells nobody, and a revision adding areas tells only the
+  (none for a clearance sent without one: CRM clears the revision it kept), Status and NoticeSentAt (when NSP sent
+  it); CRM keeps the newest, so a stale revision arriving after the clearance (or sent before it), the original of
+  a correction come after it, or a retry, tells nobody, and a revision or correction adding areas tells only the
   account managers not told yet. A notice with a time no ``datetime`` holds is refused (dead-lettered), as the
   bulletin and the workflow refuse it.
 

@@ -23,8 +23,9 @@ __all__ = ["AREA_OUTAGE_FIELDS", "CRM_NS", "NOTICE_FIELDS", "NSP_NS", "AccountMa
            "AreaOutageTold", "UnreadableNoticeTime", "area_outage_arguments", "area_outage_document",
            "area_outage_told", "notice", "notify_arguments"]
 
-AREA_OUTAGE_FIELDS = ("OutageNoticeId", "Revision", "Kind", "Status", "Title", "Summary", "Area", "Service", "Start",
-                      "ExpectedEnd", "ClearedAt", "CustomerWording")  # NotifyAreaOutage after its Header, in order
+AREA_OUTAGE_FIELDS = ("OutageNoticeId", "Revision", "NoticeSentAt", "Kind", "Status", "Title", "Summary", "Area",
+                      "Service", "Start", "ExpectedEnd", "ClearedAt",
+                      "CustomerWording")  # NotifyAreaOutage after its Header, in order
 _SUMMARY = 500  # crm:Summary
 _PLACEHOLDER_ID = "hub-placeholder"  # the outbound path sets the real MessageId
 NOTICE_FIELDS = ("AccountManagerId", "Msisdn", "CustomerTier", "CustomerName", "WorkOrderId", "CategoryCode",
@@ -138,7 +139,10 @@ def _summary(notice: etree._Element) -> str:
 def area_outage_document(envelope: Envelope, sent_at: datetime | None = None) -> etree._Element:
     """The ``crm:NotifyAreaOutage`` telling CRM of the ``nsp.OutageNotice`` of ``envelope`` (the outbound path sets
     its MessageId; CorrelationId: the notice's message). Its times are copied as written (CRM reads
-    ``xs:dateTime``); one no ``datetime`` holds is refused (``UnreadableNoticeTime``)."""
+    ``xs:dateTime``); one no ``datetime`` holds is refused (``UnreadableNoticeTime``). ``NoticeSentAt`` is NSP's
+    SentAt of the notice, as written: what tells CRM a correction NSP made without a new revision from the original
+    it replaces (CRM keeps the newest version, as the bulletin does), and a revision sent before the clearance from
+    a reopening."""
     notice = command_element(envelope)
     _check_times(notice)
     n = f"{{{NSP_NS}}}"
@@ -153,7 +157,9 @@ def area_outage_document(envelope: Envelope, sent_at: datetime | None = None) ->
             etree.SubElement(root, f"{{{CRM_NS}}}{name}").text = value
 
     add("OutageNoticeId", notice.findtext(n + "NoticeId"))
-    for name in ("Revision", "Kind", "Status", "Title"):
+    add("Revision", notice.findtext(n + "Revision"))
+    add("NoticeSentAt", notice.findtext(f"{n}Header/{{{COMMON_NS}}}SentAt"))
+    for name in ("Kind", "Status", "Title"):
         add(name, notice.findtext(n + name))
     add("Summary", _summary(notice))
     for area in notice.iterfind(n + "Area"):

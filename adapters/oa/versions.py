@@ -5,7 +5,9 @@ OA keeps one item per ItemId and lets the last push win; it has no field for a v
 keeps the order itself, in a ``NoticeBook`` (``adapters.oa.notice_book``):
 
 * ``offer`` (the broadcast ``nsp.OutageNotice``): a notice's version is (revision, cleared after ACTIVE at one
-  revision). An older version than the one kept (a stale ACTIVE after the clearance) is ``stale``; so is a variant
+  revision). An older version than the one kept (a stale ACTIVE after the clearance) is ``stale``, and so is an
+  ACTIVE version NSP sent before the kept clearance, whatever its revision (``sent_before_clearance``: a newer
+  revision a clearance without a Revision overtook would otherwise reopen the notice); so is a variant
   of the kept version with other content that NSP sent earlier (its SentAt before the kept one's: the original,
   redelivered after its correction; the kept SentAt is the latest at which NSP said the kept version, as on the
   bulletin); the same version with the same content is ``unchanged``: none is pushed. A newer version, or a
@@ -44,6 +46,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from adapters.oa.notice_book import KeptItem, KeptNotice, MemoryNoticeBook, NoticeBook
+from hub.bulletin.notice import sent_before_clearance
 from hub.store.retention import DEFAULT_KEEP_SECONDS
 
 __all__ = ["PRUNE_BATCH", "NoticeVersion", "Offer", "ToReadVersions"]
@@ -75,7 +78,7 @@ class _Claim(NamedTuple):
 def _judged(kept: KeptNotice, version: NoticeVersion, fingerprint: str, sent_at: datetime | None) -> str | None:
     """``stale`` / ``unchanged`` for a version not to push, None for a newer one."""
     kept_version = NoticeVersion(kept.revision, kept.cleared)
-    if version < kept_version:
+    if version < kept_version or sent_before_clearance(not version.cleared, sent_at, kept.cleared, kept.sent_at):
         return "stale"
     if version == kept_version:
         if fingerprint == kept.fingerprint:

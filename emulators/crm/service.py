@@ -1,12 +1,14 @@
 """The CRM operations. NotifyAccountManager: store the notice, answer its NoticeId (an account manager CRM does not
 know is refused with a SOAP Fault ``Client.AccountManagerNotFound``, HTTP 500). NotifyAreaOutage: tell the account
 managers of the affected areas' VIP and group customers, answer whom and how many customers (Ack DUPLICATE when
-this version of the notice, or a newer one, was told before: ``emulators.crm.state``).
+this version of the notice, or a newer one, was told before: ``emulators.crm.state``; a correction at the same
+revision is told by what it says and its NoticeSentAt).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from emulators.crm.state import AccountManagerNotFound, CrmState
@@ -17,6 +19,22 @@ from hub.validation import ValidatedCommand
 __all__ = ["ACCOUNT_MANAGER_NOT_FOUND", "crm_handlers"]
 
 ACCOUNT_MANAGER_NOT_FOUND = "Client.AccountManagerNotFound"
+
+
+_DETAILS = ("Summary", "Start", "ExpectedEnd", "ClearedAt", "CustomerWording")  # besides kind, title, areas, services
+
+
+def _moment(value: Any) -> datetime | None:
+    """A time of the request as an aware ``datetime`` (spyne's; one without an offset taken as UTC), or None."""
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _said(value: Any) -> object:
+    """A field of the request as compared between two versions: a time as its moment, the rest as text."""
+    moment = _moment(value)
+    return moment if moment is not None else (None if value is None else str(value))
 
 
 def _listed(value: Any) -> list[Any]:
@@ -40,7 +58,8 @@ def crm_handlers(state: CrmState, contract: Contract,
             message_id=validated.message_id, outage_notice_id=request.OutageNoticeId, status=request.Status,
             kind=request.Kind, revision=int(request.Revision) if request.Revision is not None else None,
             title=request.Title, areas=areas, services=tuple(str(s) for s in _listed(request.Service)),
-            received=ack.ReceivedAt,
+            received=ack.ReceivedAt, sent_at=_moment(request.NoticeSentAt),
+            details=tuple(_said(getattr(request, name)) for name in _DETAILS),
         )
         if outage.repeat:
             ack.Status = "DUPLICATE"

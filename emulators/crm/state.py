@@ -8,11 +8,15 @@ at least once). The most recent ``max_notices`` notices are kept in full; the co
 An area outage (``notify_area``) is told to the account managers whose VIP and group customers live in the affected
 areas (area code, and the district when the outage names the customer's, hub.areas.district_covers). CRM keeps the
 newest version of each notice, as the hub's bulletin does: (revision, status), a clearance after ACTIVE at the same
-revision; a request without a Revision is revision 1, a clearance without one clears the kept revision. An older
-version (a stale ACTIVE after the clearance, a late retry) tells nobody and is answered as a repeat (Ack DUPLICATE),
-so is the same version again. A newer ACTIVE revision tells only the account managers not yet told that the notice
-is active (those of the areas it adds; when there are none it is answered as a repeat of the telling before); the
-clearance tells everyone told it was active and those of its areas.
+revision; a request without a Revision is revision 1, a clearance without one clears the kept revision. At one
+revision and status, a request saying something else (NSP corrected the notice without a new revision) is newer
+unless NSP sent it (NoticeSentAt) before the kept one (the original, come after its correction); and an ACTIVE
+request NSP sent before the kept clearance is older whatever its revision (a revision the clearance overtook). The
+kept NoticeSentAt is the latest at which NSP said the kept version; without both, the revisions and the arrival
+order decide. An older version (a stale ACTIVE after the clearance, a late retry) tells nobody and is answered as a
+repeat (Ack DUPLICATE), so is the same version again. A newer ACTIVE version tells only the account managers not yet
+told that the notice is active (those of the areas it adds; when there are none it is answered as a repeat of the
+telling before); the clearance tells everyone told it was active and those of its areas.
 """
 
 from __future__ import annotations
@@ -90,13 +94,33 @@ _RANK = {"ACTIVE": 0, "CLEARED": 1}  # at one revision, the clearance comes afte
 
 @dataclass(slots=True)
 class _Kept:
-    """A notice's newest version CRM was told: whom it told of its current status so far."""
+    """A notice's newest version CRM was told: what it says, when NSP last said it, and whom CRM told of its
+    current status so far."""
 
     version: tuple[int, int]
     status: str
-    key: tuple[str, int, str]
+    key: tuple[str, int, str, str]
     told: AreaOutage
     told_now: dict[str, ManagerTold]
+    content: tuple[object, ...] = ()
+    sent_at: datetime | None = None
+
+
+def _earlier(sent_at: datetime | None, than: datetime | None) -> bool:
+    """Whether NSP sent one before the other; False without both (nothing says which came first)."""
+    return sent_at is not None and than is not None and sent_at < than
+
+
+def _older(kept: _Kept, version: tuple[int, int], content: tuple[object, ...], sent_at: datetime | None) -> bool:
+    """Whether this version tells nothing newer than the kept one (see the module docstring); the same version
+    said again later moves the kept NoticeSentAt on."""
+    if version < kept.version or (version[1] == 0 and kept.status == "CLEARED" and _earlier(sent_at, kept.sent_at)):
+        return True
+    if version == kept.version and content == kept.content:
+        if sent_at is not None and (kept.sent_at is None or kept.sent_at < sent_at):
+            kept.sent_at = sent_at
+        return True
+    return version == kept.version and _earlier(sent_at, kept.sent_at)
 
 
 def _merged(managers: tuple[ManagerTold, ...], told: dict[str, ManagerTold]) -> tuple[ManagerTold, ...]:
@@ -119,7 +143,8 @@ class CrmState:
         self._per_day: Counter[str] = Counter()
         self._by_manager: Counter[str] = Counter()
         self._total = 0
-        self._outages: OrderedDict[tuple[str, int, str], AreaOutage] = OrderedDict()  # (notice, revision, status)
+        self._outages: OrderedDict[tuple[str, int, str, str], AreaOutage] = OrderedDict()  # (notice, revision,
+        # status, message): a correction at one revision and status is a telling of its own
         self._newest: dict[str, _Kept] = {}  # per notice id
 
     def reset(self) -> None:
@@ -143,31 +168,37 @@ class CrmState:
 
     def notify_area(self, *, message_id: str, outage_notice_id: str, status: str, kind: str, revision: int | None,
                     title: str, areas: tuple[tuple[str, str | None], ...], services: tuple[str, ...],
-                    received: datetime) -> AreaOutage:
+                    received: datetime, sent_at: datetime | None = None, details: tuple[object, ...] = ()
+                    ) -> AreaOutage:
         """Tell the account managers of the areas who were not told this status yet, if this is the notice's newest
-        version; an older or the same version is the newest telling, marked a repeat (see the module docstring)."""
+        version; an older or the same version is the newest telling, marked a repeat (see the module docstring).
+        ``sent_at``: NSP's NoticeSentAt; ``details``: the rest of what the request says of the notice (its times,
+        wording, summary), compared with ``kind``, ``title``, ``areas`` and ``services`` to tell a correction."""
         managers = self.managers_in(areas)
+        content = (kind, title, areas, services, details)
         with self._lock:
             kept = self._newest.get(outage_notice_id)
             if revision is None:
                 revision = kept.version[0] if kept is not None and status == "CLEARED" else 1
             version = (revision, _RANK.get(status, 0))
-            if kept is not None and version <= kept.version:
+            if kept is not None and _older(kept, version, content, sent_at):
                 return replace(self._outages.get(kept.key) or kept.told, repeat=True)
             already = kept.told_now if kept is not None and kept.status == status else {}
             if status == "CLEARED" and kept is not None and kept.status != "CLEARED":
                 managers = _merged(managers, kept.told_now)  # everyone told it was active hears it is over
             fresh = tuple(m for m in managers if m.account_manager_id not in already)
             if kept is not None and kept.status == status and not fresh:
-                kept.version = version  # a newer revision telling nobody new: answered as the telling before
+                # a newer version telling nobody new: answered as the telling before
+                kept.version, kept.content, kept.sent_at = version, content, sent_at
                 return replace(self._outages.get(kept.key) or kept.told, repeat=True)
             outage = AreaOutage(outage_notice_id=outage_notice_id, status=status, kind=kind, revision=revision,
                                 message_id=message_id, title=title, areas=areas, services=services,
                                 received_at=received.isoformat(), managers=fresh)
-            key = (outage_notice_id, revision, status)
+            key = (outage_notice_id, revision, status, message_id)
             self._outages[key] = outage
             self._newest[outage_notice_id] = _Kept(version, status, key, outage,
-                                                   {**already, **{m.account_manager_id: m for m in fresh}})
+                                                   {**already, **{m.account_manager_id: m for m in fresh}},
+                                                   content, sent_at)
             while len(self._outages) > self.max_notices:
                 self._outages.popitem(last=False)
             while len(self._newest) > self.max_notices:

@@ -2,8 +2,10 @@
 
 A notice is *raised* the first time its id is seen, *updated* by a higher revision, *cleared* by status CLEARED;
 an older revision arriving late is *stale*, and so is an ACTIVE one after the clearance at the same revision (a
-clearance is not undone). A notice without a Revision is revision 1, a clearance without one clears the kept
-revision (``resolve_revision``; the workflow keeps notices by the same rule).
+clearance is not undone) or one NSP sent before the clearance kept, whatever its revision (``sent_before_clearance``:
+a newer revision overtaken by a clearance sent without a Revision would otherwise reopen the notice for good). A
+notice without a Revision is revision 1, a clearance without one clears the kept revision (``resolve_revision``;
+the workflow and the OA adapter keep notices by the same rules).
 
 At the same revision and status, NSP may correct a notice: the changed one is applied, the same one again is
 *unchanged*. Which of two variants is the correction is told by their SentAt: a variant sent before the one applied
@@ -27,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hub.bulletin.database import insert_into
-from hub.bulletin.notice import OutageNotice, resolve_revision, sent_earlier
+from hub.bulletin.notice import OutageNotice, resolve_revision, sent_before_clearance, sent_earlier
 from hub.bulletin.tables import AREAS, EDITIONS, NOTICES, edition_of
 
 __all__ = ["apply_notice", "stored_fields"]
@@ -59,6 +61,8 @@ def apply_notice(db: Connection, notice: OutageNotice, now: float) -> str:
         same_revision = notice.revision == revision
         if notice.revision < revision or (same_revision and status == "CLEARED" and notice.active):
             return "stale"
+        if sent_before_clearance(notice.active, notice.sent_at, status == "CLEARED", sent_at):
+            return "stale"  # a newer revision NSP sent before the clearance it overtook
         if same_revision and data == kept:
             if sent_earlier(sent_at, notice.sent_at):
                 db.execute(EDITIONS.update().where(EDITIONS.c.notice_id == notice.notice_id)

@@ -12,12 +12,17 @@ revision kept (``revision_given`` False; the consumer resolves it with ``resolve
 ``sent_at`` is the header's SentAt as written: NSP corrects a notice without a new revision, and when the original
 comes back after its correction (a redelivery, a delay tier) only the moment each was sent tells which is newer
 (``sent_earlier``). It is no part of what the notice says: the same notice sent again is the same notice.
+
+A clearance ends the notice as NSP sent it: an ACTIVE version NSP sent before the clearance kept, whatever its
+revision, is stale (``sent_before_clearance``). NSP may clear without a Revision (the kept revision is cleared), and
+its newer revision sent earlier may come last (a redelivery, a delay tier): taken as a newer revision it would
+reopen the notice for good. Every consumer (the bulletin, the workflow, the OA adapter) judges it by this function.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from lxml import etree
 
@@ -26,7 +31,7 @@ from hub.validation.namespaces import COMMON_NS, NSP_NS
 from hub.workers.errors import PermanentError
 
 __all__ = ["NSP_NS", "AffectedArea", "InconsistentNotice", "OutageNotice", "notice_instant", "parse_outage_notice",
-           "resolve_revision", "sent_earlier"]
+           "resolve_revision", "sent_before_clearance", "sent_earlier"]
 
 _NS = {"nsp": NSP_NS, "c": COMMON_NS}
 
@@ -79,15 +84,30 @@ def resolve_revision(notice: OutageNotice, kept_revision: int | None) -> OutageN
     return replace(notice, revision=revision, revision_given=True)
 
 
-def sent_earlier(sent_at: str | None, than: str | None) -> bool:
-    """Whether ``sent_at`` is a moment before ``than`` (both SentAt as written); False when either is missing or
-    unreadable: without both moments nothing says which came first."""
-    if sent_at is None or than is None:
-        return False
+def _moment(sent_at: str | datetime | None) -> datetime | None:
+    """A SentAt as written (read as ``xs:dateTime``) or as kept (a ``datetime``; one without an offset is UTC, as
+    the stores keep it); None when missing or unreadable."""
+    if isinstance(sent_at, datetime):
+        return sent_at if sent_at.tzinfo is not None else sent_at.replace(tzinfo=UTC)
     try:
-        return read_instant(sent_at) < read_instant(than)
+        return None if sent_at is None else read_instant(sent_at)
     except InstantUnreadable:
-        return False
+        return None
+
+
+def sent_earlier(sent_at: str | datetime | None, than: str | datetime | None) -> bool:
+    """Whether ``sent_at`` is a moment before ``than`` (SentAt as written, or as a store keeps it); False when
+    either is missing or unreadable: without both moments nothing says which came first."""
+    moment, other = _moment(sent_at), _moment(than)
+    return moment is not None and other is not None and moment < other
+
+
+def sent_before_clearance(active: bool, sent_at: str | datetime | None, kept_cleared: bool,
+                          kept_sent_at: str | datetime | None) -> bool:
+    """Whether an ACTIVE version (``active``) sent at ``sent_at`` is stale against a kept clearance
+    (``kept_cleared``) NSP sent later (``kept_sent_at``, the latest at which NSP said it), whatever the revisions:
+    NSP's last word on the notice is that it is over. Without both SentAt, the revisions alone decide."""
+    return active and kept_cleared and sent_earlier(sent_at, kept_sent_at)
 
 
 def notice_instant(text: str, name: str = "time") -> datetime:

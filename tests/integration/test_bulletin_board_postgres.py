@@ -28,6 +28,10 @@ from tests.unit.bulletin.test_board_audit import (
     test_entries_come_in_pages,
     test_the_agent_marks_read_the_revision_shown,
 )
+from tests.unit.bulletin.test_board_clearance_order import (
+    test_a_revision_sent_after_the_clearance_reopens_the_notice,
+    test_a_revision_sent_before_the_clearance_it_came_after_does_not_reopen_the_notice,
+)
 from tests.unit.bulletin.test_board_editions import (
     NID,
     fault,
@@ -55,6 +59,8 @@ CONTRACT = (  # the board's behaviour, the same on PostgreSQL as on SQLite (coll
     test_each_change_applied_is_a_new_edition,
     test_the_original_sent_before_its_correction_does_not_overwrite_it,
     test_the_unread_count_is_the_agents_under_the_filter_not_the_pages,
+    test_a_revision_sent_before_the_clearance_it_came_after_does_not_reopen_the_notice,
+    test_a_revision_sent_after_the_clearance_reopens_the_notice,
 )
 
 

@@ -3,13 +3,14 @@ with the counters of the complaints it explains.
 
 A revision is stored only if it is newer than the one kept (an older or repeated revision is ignored: NSP's
 call-backs may overtake each other), and a changed notice that kept its revision only if NSP sent it no earlier
-than the kept one (the original redelivered after its correction is stale); CLEARED sets ``cleared_at`` (the
-notice's ClearedAt, else the arrival time). ``sent_at`` is when NSP last said the kept version: the latest
-SentAt of the applied notice (a resend unchanged moves it on); none for a notice without a readable SentAt, or
-kept before migration 0013 (its next change at the same revision is then judged by content alone).
+than the kept one (the original redelivered after its correction is stale); an ACTIVE one NSP sent before the kept
+clearance is stale whatever its revision (``hub.bulletin.notice.sent_before_clearance``). CLEARED sets
+``cleared_at`` (the notice's ClearedAt, else the arrival time). ``sent_at`` is when NSP last said the kept version:
+the latest SentAt of the applied notice (a resend unchanged moves it on); none for a notice without a readable
+SentAt, or kept before migration 0013 (its next change at the same revision is then judged by content alone).
 ``active_notices`` reads the few ACTIVE ones through ``ix_outage_notices_status``; ``ActiveNotices`` is what the
-intake rule reads them by: in each complaint's own transaction only their ids and revisions (on SQLite about 40 µs
-against 100-200 µs for reading and parsing the rows), the parsed notices kept per process by (id, revision).
+intake rule reads them by: in each complaint's own transaction only their ids, revisions and last changes (on SQLite
+about 40 µs against 100-200 µs for reading and parsing the rows), the parsed notices kept per process by those.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
-from hub.bulletin.notice import AffectedArea, OutageNotice, notice_instant, resolve_revision
+from hub.bulletin.notice import AffectedArea, OutageNotice, notice_instant, resolve_revision, sent_before_clearance
 from hub.validation.instants import read_instant
 from hub.workflow.clock import as_utc
 from hub.workflow.store import WorkOrderTransaction
@@ -148,12 +149,21 @@ def _same_or_overtaken(db: Connection, notice: OutageNotice, columns: Mapping[st
     return sent_at is not None and kept_sent_at is not None and sent_at < kept_sent_at
 
 
+def _reopened_before_clearance(db: Connection, notice: OutageNotice, kept: StoredNotice) -> bool:
+    """Whether ``notice`` is an ACTIVE version NSP sent before the kept clearance (``sent_before_clearance``)."""
+    if not (notice.active and kept.status == CLEARED):
+        return False
+    kept_sent_at = db.execute(select(_on.sent_at).where(_on.notice_id == notice.notice_id)).scalar()
+    return sent_before_clearance(True, _sent_at(notice), True, kept_sent_at)
+
+
 def record_notice(db: Connection, notice: OutageNotice, now: datetime) -> NoticeArrival:
     """Keep ``notice`` by the bulletin's rule (``hub.bulletin.board``): the notice's first revision, a newer one, a
     changed notice that kept its revision (NSP corrected it), or its clearance at the same revision; an older
     revision, the same one unchanged, a changed one NSP sent before the kept one (the original after its
-    correction), or an ACTIVE one after its clearance at the same revision is ignored. A notice without a Revision
-    is revision 1, except a clearance, which clears the kept revision. The row stays locked until commit."""
+    correction), an ACTIVE one after its clearance at the same revision, or an ACTIVE one of any revision NSP sent
+    before the kept clearance (a revision the clearance overtook) is ignored. A notice without a Revision is
+    revision 1, except a clearance, which clears the kept revision. The row stays locked until commit."""
     kept = get_notice(db, notice.notice_id, for_update=True)
     notice = resolve_revision(notice, None if kept is None else kept.revision)
     columns = _columns(notice, now)
@@ -168,7 +178,8 @@ def record_notice(db: Connection, notice: OutageNotice, now: datetime) -> Notice
         columns["cleared_at"] = kept.cleared_at  # the same clearance again: not cleared a second time "now"
     if notice.revision < kept.revision or (notice.revision == kept.revision and (
             (kept.status == CLEARED and notice.status == ACTIVE)
-            or (kept.status == notice.status and _same_or_overtaken(db, notice, columns)))):
+            or (kept.status == notice.status and _same_or_overtaken(db, notice, columns)))) \
+            or _reopened_before_clearance(db, notice, kept):
         return NoticeArrival(kept, False, kept.status)
     db.execute(update(outage_notices).where(_on.notice_id == notice.notice_id).values(**columns))
     fresh = get_notice(db, notice.notice_id)

@@ -3,7 +3,10 @@
 * an outage notice NSP raises comes through the hub's XML ingress, is broadcast, and CRM is told of it once (the
   account managers of the VIP and group customers in its area), and once more when NSP clears it;
 * a notice whose Kind and AdjustmentKind disagree is refused at the ingress (400, the violation named) and reaches
-  no consumer.
+  no consumer;
+* NSP's correction of a notice at the same revision (another district, sent later) reaches CRM as a new version:
+  the account managers of the district it names are told (audit of outage notices: before, CRM answered it
+  DUPLICATE).
 """
 
 from __future__ import annotations
@@ -66,3 +69,25 @@ def test_a_notice_whose_kind_and_adjustment_kind_disagree_is_refused_at_the_ingr
         assert "AdjustmentKind" in (violation.findtext(f"{{{C}}}Reason") or "")
     for consumer in ("crm", "oa", "bulletin"):  # broadcast to nobody
         assert running_hub.broker.get(running_hub.queue(consumer)) is None
+
+
+def test_a_correction_at_the_same_revision_tells_the_managers_of_the_district_it_names(
+        running_hub: RunningHub, emulator_factory: Any) -> None:
+    crm = emulator_factory("crm")
+    nanshan = managed_in(crm, "0755", "Nanshan")
+    assert nanshan  # the seeded population has VIP or group customers in Nanshan
+    original = example("nsp/OutageNotice.valid-fault.xml")
+    corrected = (original.replace(b"nsp-20261123-091000-0007", b"nsp-20261123-094000-0007")
+                 .replace(b"2026-11-23T09:10:00+08:00</c:SentAt>", b"2026-11-23T09:40:00+08:00</c:SentAt>")
+                 .replace(b"Futian, around Shenzhen Civic Center", b"Nanshan"))
+    state = crm.app.crm_state
+    with running_hub.adapter(crm_adapter, gateway_settings("crm", crm.base_url)):
+        assert running_hub.post("nsp", original, token=NSP_TOKEN).status_code == 202
+        wait_until(lambda: len(state.area_outages()) == 1, "CRM told of the notice")
+        assert running_hub.post("nsp", corrected, token=NSP_TOKEN).status_code == 202
+        wait_until(lambda: len(state.area_outages()) == 2, "CRM told of the correction")
+    first, correction = state.area_outages()
+    assert (first.revision, correction.revision, correction.repeat) == (1, 1, False)
+    assert correction.areas == (("0755", "Nanshan"),)
+    assert {m.account_manager_id for m in correction.managers} == set(nanshan) - {
+        m.account_manager_id for m in first.managers}

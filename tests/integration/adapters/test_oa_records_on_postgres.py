@@ -16,6 +16,9 @@ from tests.unit.adapters.oa.records_kit import (  # noqa: F401 - fixtures
     opened_records,
     versions,
 )
+from tests.unit.adapters.oa.test_oa_clearance_order import (  # noqa: F401
+    test_an_active_version_is_judged_against_the_clearance_by_when_nsp_sent_it,
+)
 from tests.unit.adapters.oa.test_oa_closed_todos import (  # noqa: F401 - the tests, on this module's database
     test_a_closed_item_is_recorded_and_no_other,
     test_a_redelivered_close_renews_the_record,

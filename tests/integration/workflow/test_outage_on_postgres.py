@@ -8,6 +8,10 @@ import pytest
 
 from hub.workflow.runtime import WorkflowRuntime
 from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
+from tests.unit.workflow.test_outage_correction_order import (  # noqa: F401 - collected here too
+    test_a_revision_sent_after_the_clearance_reopens_the_notice,
+    test_a_revision_sent_before_the_clearance_it_came_after_does_not_reopen_the_notice,
+)
 from tests.unit.workflow.test_outage_rule import (  # noqa: F401 - collected here too
     test_a_cleared_notice_answers_nothing,
     test_a_complaint_an_active_notice_explains_is_answered_at_intake,
