@@ -6,6 +6,13 @@ CustomerWording as the note, linked to the notice (``outage_id``), not dispatche
 notices are active is read in the complaint's own transaction (``ActiveNotices``: ids and revisions through the
 status index, the parsed notices kept per process; skipped for categories no outage explains): every hub process
 sees a notice the moment it commits, which a per-process cache with a time to live would not.
+
+The intake and a notice's arrival never miss each other (``dialect.share_outage_notices`` /
+``lock_outage_notices``, PostgreSQL): an intake holds the outage notices lock shared from its read of the active
+notices to its commit, a notice's arrival takes it exclusive before it records the notice. A notice therefore links
+(or, cleared, replies to) every complaint whose transaction read the notices before it, and every complaint read
+after it sees it. Without the lock a batch transaction that read the notices before a notice committed and
+committed after the notice's linking pass (or clearance) was neither answered nor linked (or stayed AUTO_ANSWERED).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from hub.workflow.outages.matching import ComplaintFacts, best_notice
 from hub.workflow.outages.notices import ACTIVE, ActiveNotices, hold_counts, record_notice
 from hub.workflow.outages.services import OutageServices
 from hub.workflow.store import WorkOrderTransaction
+from hub.workflow.store.dialect import lock_outage_notices, share_outage_notices
 
 __all__ = ["OFF_THE_CLOCK", "OutageRule"]
 
@@ -50,6 +58,7 @@ class OutageRule:
             return None  # no outage explains this category (billing, service quality, …): nothing to read
         facts = ComplaintFacts(complaint.category_code, complaint.area_code, complaint.district,
                                complaint.occurred_at, now)
+        share_outage_notices(tx.db)  # a notice arriving now waits for this commit; one arriving before is read
         notice = best_notice(self.active.read(tx.db), self.services, facts)
         if notice is None:
             return None
@@ -70,7 +79,9 @@ class OutageRule:
     def notice_received(self, tx: WorkOrderTransaction, notice: OutageNotice, now: datetime, *,
                         message_id: str | None = None) -> NoticeOutcome:
         """Keep the revision; an active one links the open complaints it explains, a clearance replies to the
-        linked ones. An older or repeated revision, or a second clearance, changes nothing."""
+        linked ones. An older or repeated revision, or a second clearance, changes nothing. The intakes in flight
+        commit first (``lock_outage_notices``): their complaints are linked or replied to here."""
+        lock_outage_notices(tx.db)
         arrival = record_notice(tx.db, notice, now)
         outcome = NoticeOutcome(arrival)
         if not arrival.applied:

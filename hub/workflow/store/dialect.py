@@ -16,6 +16,12 @@
   by a creation before it reads the customer's work orders, so two creations for one number in two processes see
   each other (the second is the repeat complaint) instead of both reading before either commits. SQLite: the
   ``BEGIN IMMEDIATE`` write lock already serializes.
+* **Outage notices lock.** PostgreSQL: one advisory lock per database between complaints and notices. An intake
+  takes it shared (``pg_advisory_xact_lock_shared``, ``share_outage_notices``) before it reads the active notices;
+  a notice's arrival takes it exclusive (``lock_outage_notices``) before it records the notice and links or clears.
+  The notice thus waits for the intakes in flight (their batch transactions commit first, its linking pass or
+  clearance then reads their complaints) and the intakes after it wait for its commit (they then read it); intakes
+  do not wait for one another. SQLite: the ``BEGIN IMMEDIATE`` write lock already serializes.
 * **Insert-or-ignore** (``ON CONFLICT DO NOTHING``) through each dialect's own ``insert``.
 * **Category prefix** in the form each dialect's index serves (``category_under``).
 * ``FOR UPDATE SKIP LOCKED`` needs no branch: SQLAlchemy renders it on PostgreSQL and nothing on SQLite.
@@ -41,6 +47,8 @@ __all__ = [
     "insert_ignore",
     "lock_customer",
     "lock_migrations",
+    "lock_outage_notices",
+    "share_outage_notices",
     "try_lock_publisher",
 ]
 
@@ -49,6 +57,9 @@ _CUSTOMER_LOCKS = 0x6F6E6570  # "onep": the first key of a customer's lock (the 
 _LOCK_CUSTOMER = text("SELECT pg_advisory_xact_lock(:space, hashtext(:msisdn))")
 _MIGRATIONS_LOCK = 0x6F6E65706F696E74  # "onepoint": the advisory lock key serializing concurrent migrations
 _PUBLISHER_LOCK = 0x6F6E65706F696E75  # the session lock of the one event publisher per database
+_OUTAGE_NOTICES_LOCK = 0x6F6E65706F696E76  # intakes (shared) against a notice's arrival (exclusive), per database
+_SHARE_OUTAGE_NOTICES = text("SELECT pg_advisory_xact_lock_shared(:key)")
+_LOCK_OUTAGE_NOTICES = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def create_store_engine(url: str, *, busy_timeout_ms: int = 10_000, cache_mib: int = 64, **options: Any) -> Engine:
@@ -122,6 +133,24 @@ def lock_customer(connection: Connection, msisdn: str) -> None:
     wait for each other."""
     if connection.dialect.name == "postgresql":
         connection.execute(_LOCK_CUSTOMER, {"space": _CUSTOMER_LOCKS, "msisdn": msisdn})
+
+
+def share_outage_notices(connection: Connection) -> None:
+    """Hold, until the transaction ends, the outage notices lock shared (PostgreSQL; SQLite's write lock is held
+    already): taken by an intake before it reads the active notices, so that a notice arriving meanwhile waits for
+    this transaction's commit and then links or clears its complaint, and one that is arriving is read once it
+    committed. Intakes share it; a batch that holds it already takes it again at once."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_SHARE_OUTAGE_NOTICES, {"key": _OUTAGE_NOTICES_LOCK})
+
+
+def lock_outage_notices(connection: Connection) -> None:
+    """Wait for, then hold until the transaction ends, the outage notices lock exclusive (PostgreSQL; SQLite's write
+    lock is held already): taken by a notice's arrival before it records the notice. It waits for the intakes in
+    flight (at most a batch transaction each, the session's lock timeout bounding the wait: a transient failure,
+    retried); the intakes asking after it wait for it."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK_OUTAGE_NOTICES, {"key": _OUTAGE_NOTICES_LOCK})
 
 
 def insert_ignore(connection: Connection, table: Table) -> Insert:
