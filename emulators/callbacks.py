@@ -3,8 +3,9 @@
 Used by NSP (NetworkComplaintReply, OutageNotice) and OA (CompleteTodo). :meth:`CallbackClient.submit` never
 blocks: documents go into a bounded queue and one worker thread per client delivers them in order. Delivery is
 retried (tenacity, bounded attempts, exponential back-off) on connection errors, timeouts, 429 and 5xx; a 4xx
-answer is final (``rejected``: the hub refused the document or the caller). Every outcome is logged and kept in a
-bounded history that the emulators show in their state:
+answer is final (``rejected``: the hub refused the document or the caller), and so is a redirect (3xx: ``rejected``
+with its Location named; never followed, so the document and its token go nowhere but the hub URL given). Only a
+2xx is a delivery. Every outcome is logged and kept in a bounded history that the emulators show in their state:
 
 ``queued`` -> ``delivered`` (2xx; ``duplicate`` when the hub says it had it) | ``rejected`` | ``failed`` (retries
 exhausted) | ``abandoned`` (shut down or reset first); ``dropped`` when the queue was full; ``skipped`` when no hub
@@ -167,7 +168,12 @@ class CallbackClient:
         except CallbackStopped as exc:
             self._finish(job.record, "abandoned", error=str(exc))
             return
-        if response.status_code >= 400:
+        if response.is_redirect:  # not followed: the token would go to wherever it points
+            where = response.headers.get("location") or "(no Location)"
+            self._finish(job.record, "rejected", http_status=response.status_code,
+                         error=f"the hub URL answered a redirect to {where[:300]}, not followed (the call-back and "
+                               "its token go to --hub-url only): point --hub-url at the hub itself")
+        elif not response.is_success:
             self._finish(job.record, "rejected", http_status=response.status_code, error=response.text[:500])
         else:
             status = "duplicate" if b"DUPLICATE" in response.content else "delivered"

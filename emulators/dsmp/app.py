@@ -60,5 +60,6 @@ def create_emulator(
     state = DsmpState(seed=seed, clock=clock, population=generate_population(seed, subscribers),
                       anchor=anchor or EPOCH, days=days, sp_count=sp_count)
     service = DsmpService(state, clock)
-    hooks = xml_hooks("dsmp", DSMP_ROUTES, reset=state.reset, state=state.snapshot)
+    hooks = xml_hooks("dsmp", DSMP_ROUTES, served=("QuerySmsLog", "QuerySpComplaintStats"), reset=state.reset,
+                      state=state.snapshot)
     return EmulatorApp(build_app(service), name="dsmp", hooks=hooks, seed=seed, clock=clock, **options)

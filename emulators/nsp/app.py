@@ -12,7 +12,8 @@ GET         /nsp/tickets                     ``{"tickets": [...]}``
 POST        /nsp/tickets/{ticket_id}/reply   reply now (optional cause/action/result/resolved) -> 200
 ==========  ===============================  =================================================================
 
-JSON refusals are ``{"error": "...", "violations": [...]}`` with 400, 404 or 409.
+JSON refusals are ``{"error": "...", "violations": [...]}`` with 400, 404 or 409; a key a route does not take
+(``"Resolved"`` for ``"resolved"``) is a 400 naming it, never ignored.
 """
 
 from __future__ import annotations
@@ -144,6 +145,7 @@ def create_emulator(
         answer_known_faults=answer_known_faults, script=load_script(schedule) if schedule is not None else None,
         max_tickets=max_tickets, state_limit=state_limit,
     )
-    hooks = xml_hooks("nsp", NSP_ROUTES, reset=service.reset, state=service.snapshot)
+    hooks = xml_hooks("nsp", NSP_ROUTES, served=("NetworkComplaintDispatch",), reset=service.reset,
+                      state=service.snapshot)
     return ServiceEmulatorApp(build_app(service), name="nsp", hooks=hooks, seed=seed, clock=clock,
                               start=service.start_script, stop=service.stop, **options)

@@ -20,14 +20,20 @@ from typing import Any
 from lxml import etree
 
 from emulators.toolkit.instants import iso_instant
+from emulators.toolkit.jsonkeys import unknown_keys_problem
 from emulators.toolkit.xmlcommand import COMMON_NS, XmlTextError, add_header, check_json_text, iso, sub
 from hub.validation.namespaces import NSP_NS
 
-__all__ = ["FUNCTION_SERVICES", "NSP_NS", "Notice", "NoticeSpecError", "notice_document", "parse_notice_spec"]
+__all__ = ["FUNCTION_SERVICES", "NOTICE_KEYS", "NSP_NS", "Notice", "NoticeSpecError", "notice_document",
+           "parse_notice_spec"]
 
 SENDING_DEPARTMENT = "Provincial Network Management Centre"
 RECIPIENT_DEPARTMENT = "Customer Service Centre"
 DEFAULT_CONTACT = ("NMC duty officer", "020-87650000")
+#: the keys a notice specification takes; any other is refused (400 naming it), never ignored
+NOTICE_KEYS = frozenset({"kind", "title", "areas", "services", "wording", "content", "start", "expected_end",
+                         "expected_end_in", "notice_id", "adjustment_kind", "contact", "contact_phone"})
+AREA_KEYS = frozenset({"area_code", "district"})
 LATEST = 253_402_214_400.0  # 9999-12-30T00:00:00Z: still a year-9999 time in China Standard Time
 
 #: the services a complaint's FunctionAffected falls under, to match it with an active notice.
@@ -125,6 +131,9 @@ def _areas(value: Any) -> list[tuple[str, str | None]]:
             areas.append((item, None))
         elif (isinstance(item, dict) and isinstance(item.get("area_code"), str)
               and isinstance(item.get("district"), str | None)):
+            problem = unknown_keys_problem(item, AREA_KEYS, where="an area")
+            if problem:
+                raise NoticeSpecError(problem)
             district = item.get("district")
             areas.append((item["area_code"], district or None))
         else:
@@ -140,6 +149,9 @@ def parse_notice_spec(spec: Any, *, now: float, notice_id: str) -> Notice:
         check_json_text(spec)  # a script's text too: what XML 1.0 cannot hold is named at load, not when sent
     except XmlTextError as exc:
         raise NoticeSpecError(str(exc)) from None
+    problem = unknown_keys_problem(spec, NOTICE_KEYS, where="the notice")
+    if problem:
+        raise NoticeSpecError(problem)
     for key in ("title", "wording"):
         if not isinstance(spec.get(key), str) or not spec[key].strip():
             raise NoticeSpecError(f"'{key}' is required (a non-empty string)")

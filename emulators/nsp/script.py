@@ -16,8 +16,9 @@ A TOML or JSON file (or the same data passed as a list of events)::
     clear = "fibre-cut"
     wording = "Service in Futian was restored at 10:05."   # optional: the wording of the CLEARED revision
 
-Every other key of a ``raise`` event is a notice field (see :mod:`emulators.nsp.notices`). The file is checked when
-the emulator is created: a bad file fails at start, not when its event comes due.
+Every other key of a ``raise`` event is a notice field (see :mod:`emulators.nsp.notices`), a ``clear`` event takes
+only ``wording``: any other key is refused. The file is checked when the emulator is created: a bad file fails at
+start, not when its event comes due.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from emulators.nsp.notices import NoticeSpecError, parse_notice_spec
+from emulators.toolkit.jsonkeys import unknown_keys_problem
 from emulators.toolkit.xmltext import XmlTextError, check_json_text
 
 __all__ = ["ScriptEvent", "load_script"]
@@ -78,6 +80,9 @@ def load_script(source: str | Path | list[Any] | dict[str, Any]) -> list[ScriptE
             except NoticeSpecError as exc:
                 raise ValueError(f"event {number} ({name}): {exc}") from exc
         else:
+            problem = unknown_keys_problem(spec, ("wording",), where="a clear event")
+            if problem:
+                raise ValueError(f"event {number} ({name}): {problem}")
             try:
                 check_json_text(spec)  # the CLEARED revision's wording goes into an OutageNotice too
             except XmlTextError as exc:

@@ -1,6 +1,7 @@
 """The NSP emulator's behaviour: tickets for dispatched complaints, replies, network notices (kept in its state).
 
-- A NetworkComplaintDispatch gets a ticket ``NSP<yyyymmdd><6 digits>`` (the sequence starts at a seeded offset) and
+- A NetworkComplaintDispatch gets a ticket ``NSP<yyyymmdd><6 digits>`` (numbers never repeat across resets, nor, but
+  by a rare chance, across restarts: :mod:`emulators.nsp.state`) and
   is acknowledged ACCEPTED; a repeated MessageId is answered DUPLICATE with the same ticket. The ticket keeps what
   NSP's staff read: the fault time (``occurred_at``), the terminal, the functions and every template ``Field`` by
   name (``fields``; the numbers masked as the Msisdn is); the request journal keeps the document itself.
@@ -12,7 +13,8 @@
   never takes an id in use.
 - At most ``max_tickets`` tickets are kept (the oldest answered go first); ``GET /__admin/state`` lists the newest
   ``state_limit`` tickets and notices with their counts, ``GET /nsp/tickets`` every ticket kept.
-Reset: tickets, notices and pending replies are dropped and the script starts again from the reset.
+Reset: tickets, notices and pending replies are dropped and the script starts again from the reset; the ticket and
+notice numbering goes on where it was.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from emulators.nsp.schedule import Scheduler
 from emulators.nsp.script import ScriptEvent
 from emulators.nsp.state import NspState
 from emulators.toolkit import Clock
+from emulators.toolkit.jsonkeys import unknown_keys_problem
 from emulators.toolkit.logs import emulator_logger, log_event
 from emulators.toolkit.xmlcommand import CommandError, MessageIds, iso, response_root, sub, text_of, validate_own
 from hub.observability.logging import mask_msisdn
@@ -39,6 +42,7 @@ from hub.validation.namespaces import COMMON_NS as C
 __all__ = ["NspService"]
 
 _NUMBERS = frozenset({"msisdn", "peer_number", "contact_number"})  # template fields kept masked, as Msisdn is
+REPLY_KEYS = ("cause", "action", "result", "resolved")  # what a reply by hand may set; any other key is refused
 
 
 def _masked(name: str, value: str) -> str:
@@ -56,7 +60,7 @@ class NspService:
         self.seed, self.clock, self.callbacks = seed, clock, callbacks
         self.reply_delay, self.auto_reply, self.answer_known_faults = reply_delay, auto_reply, answer_known_faults
         self.script = script or []
-        self.state = NspState(seed, max_tickets=max_tickets)
+        self.state = NspState(max_tickets=max_tickets)
         self.state_limit = state_limit
         self.scheduler = Scheduler(clock, name="nsp")
         self.ids = MessageIds("nsp")
@@ -124,14 +128,18 @@ class NspService:
 
     def reply_now(self, ticket_id: str, overrides: dict[str, Any]) -> dict[str, Any]:
         """Reply to a ticket now (``POST /nsp/tickets/{id}/reply``); ``overrides`` may set cause/action/result/
-        resolved. Raises KeyError (unknown ticket) or CommandError 409 (already replied)."""
+        resolved (any other key: NoticeSpecError). Raises KeyError (unknown ticket) or CommandError 409 (already
+        replied)."""
+        problem = unknown_keys_problem(overrides, REPLY_KEYS)
+        if problem:
+            raise NoticeSpecError(problem)
         with self._lock:
             ticket = self.state.tickets[ticket_id]
             if ticket["reply"] is not None:
                 raise CommandError(409, "already-replied", f"ticket {ticket_id} was already answered")
             base = seeded_reply(self.seed, ticket["work_order_id"], ticket["functions"], ticket["area_code"],
                                 ticket["fault_place"] or "")
-        fields = {k: overrides[k] for k in ("cause", "action", "result", "resolved") if k in overrides}
+        fields = {k: overrides[k] for k in REPLY_KEYS if k in overrides}
         for key, value in fields.items():
             if not isinstance(value, bool if key == "resolved" else str):
                 raise NoticeSpecError(f"'{key}' must be {'true or false' if key == 'resolved' else 'a string'}")
@@ -177,6 +185,9 @@ class NspService:
         """Clear a notice; ``spec`` a JSON object with an optional ``wording`` of the CLEARED revision."""
         if not isinstance(spec, dict):
             raise NoticeSpecError("the clear body is a JSON object, e.g. {\"wording\": \"...\"}")
+        problem = unknown_keys_problem(spec, ("wording",))
+        if problem:
+            raise NoticeSpecError(problem)
         if spec.get("wording") is not None and not isinstance(spec["wording"], str):
             raise NoticeSpecError("'wording' must be a string")
         now = self.clock.now()

@@ -1,7 +1,13 @@
 """The NSP emulator's state: tickets of dispatched complaints and network notices, with their numbering.
 
-Tickets are numbered ``NSP<yyyymmdd><6 digits>`` from a seeded offset, notices ``FLT-``/``ADJ-<yyyymmdd>-<4 digits>``;
-a number already in use (a notice id a tester chose, a ticket number after the sequence wrapped) is skipped. At most
+Tickets are numbered ``NSP<yyyymmdd><6 digits>``, notices ``FLT-``/``ADJ-<yyyymmdd>-<4 digits>``. Both sequences
+start at a random point when the emulator is created and go on across resets, never back: a hub that kept what an
+earlier run (or the run before a reset) sent already holds those ids, and a notice that reused a cleared one's id at
+revision 1 would be stale there and dropped (the newest revision wins). So numbers never repeat in one process (until
+a day's 10,000 notice or 1,000,000 ticket numbers are used up), and a restart repeats one only if its numbers meet
+the earlier run's (for n notices a run, about 2n in 10,000). They are the only thing of NSP's that is not seeded: the
+replies, their causes and wording stay the seed's. A number already in use (a notice id a tester chose, a ticket
+number after the sequence wrapped) is skipped. At most
 ``max_tickets`` tickets are kept: past that, the oldest answered ticket goes first (the oldest of all when none is
 answered); the MessageIds seen are remembered four times as long, so a repeated dispatch is still DUPLICATE.
 A reset forgets everything. Callers hold :attr:`NspState.lock` while they read or change several fields together.
@@ -26,15 +32,18 @@ NOTICE_NUMBERS = 10**4
 
 
 class NspState:
-    def __init__(self, seed: int | str, *, max_tickets: int = 10_000) -> None:
+    def __init__(self, *, max_tickets: int = 10_000) -> None:
         if max_tickets < 1:
             raise ValueError("max_tickets must be at least 1")
-        self.seed = seed
         self.max_tickets = max_tickets
         self.lock = threading.RLock()
+        draw = random.SystemRandom()  # not the seed: another run of the same seed must not repeat these numbers
+        self._ticket_seq = draw.randrange(TICKET_NUMBERS)
+        self._notice_seq = draw.randrange(NOTICE_NUMBERS)
         self.reset()
 
     def reset(self) -> None:
+        """Forget every ticket and notice; the numbering goes on (module docstring)."""
         with self.lock:
             self.tickets: dict[str, dict[str, Any]] = {}
             self.by_message: OrderedDict[str, str] = OrderedDict()
@@ -42,8 +51,6 @@ class NspState:
             self.script_names: dict[str, str] = {}
             self._answered: OrderedDict[str, None] = OrderedDict()  # ticket ids, oldest answer first
             self.evicted = 0
-            self._ticket_seq = random.Random(f"{self.seed}:nsp-tickets").randrange(1, 5000)  # noqa: S311
-            self._notice_seq = 0
 
     def next_ticket_id(self, now: float) -> str:
         day = f"{datetime.fromtimestamp(now, CST):%Y%m%d}"

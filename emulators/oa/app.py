@@ -8,11 +8,12 @@ GET         /feeds/{user}/todo.atom               Atom feed of the user's open t
 GET         /feeds/{user}/toread.atom             Atom feed of the user's unread to-reads
 POST        /oa/todos/{item}/complete             the user completes a to-do (JSON ``{"outcome", "user_id"}``,
                                                   both optional) -> 200; CompleteTodo goes to the hub
-POST        /oa/toreads/{item}/read               the user reads a to-read -> 200
+POST        /oa/toreads/{item}/read               the user reads a to-read (JSON ``{"user_id"}``, optional) -> 200
 GET         /oa/users/{user}/items                ``{"todo": [...], "toread": [...]}`` open items as JSON
 ==========  ====================================  ==============================================================
 
-JSON refusals are ``{"error": "...", "code": "..."}`` with 400, 404 (unknown item) or 409 (already closed); a feed
+JSON refusals are ``{"error": "...", "code": "..."}`` with 400 (``unknown-key`` for a key the route does not take,
+named), 404 (unknown item) or 409 (already closed); a feed
 of a user id that is no ``c:PartyId`` (the only user ids a PushTodo/PushToRead can name) is a 400 ``invalid-user``.
 """
 
@@ -32,6 +33,7 @@ from emulators.oa.feeds import ATOM_MEDIA_TYPE
 from emulators.oa.service import OaService
 from emulators.oa.state import InboxError
 from emulators.toolkit import Clock, SystemClock
+from emulators.toolkit.jsonkeys import unknown_keys_problem
 from emulators.toolkit.xmlcommand import (
     ServiceEmulatorApp,
     XmlTextError,
@@ -54,7 +56,8 @@ OA_ROUTES = (
 USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")  # c:PartyId (schemas/common.xsd): OA's UserId
 
 
-async def _options(request: Request) -> dict[str, Any]:
+async def _options(request: Request, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON body of a user's action: an object of ``keys`` only (another key is refused, 400 naming it)."""
     body = await request.body()
     if not body.strip():
         return {}
@@ -66,7 +69,10 @@ async def _options(request: Request) -> dict[str, Any]:
         raise InboxError(400, "invalid-json", "invalid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise InboxError(400, "invalid-json", "the body is a JSON object")
-    for key in ("outcome", "user_id"):
+    problem = unknown_keys_problem(data, keys)
+    if problem:
+        raise InboxError(400, "unknown-key", problem)
+    for key in keys:
         if data.get(key) is not None and not isinstance(data[key], str):
             raise InboxError(400, "invalid-json", f"'{key}' must be a string")
     try:
@@ -90,7 +96,7 @@ def build_app(service: OaService) -> Starlette:
 
     async def complete(request: Request) -> Response:
         try:
-            options = await _options(request)
+            options = await _options(request, ("outcome", "user_id"))
             return JSONResponse(service.complete_by_user(request.path_params["item"], outcome=options.get("outcome"),
                                                          user_id=options.get("user_id")))
         except InboxError as exc:
@@ -103,7 +109,7 @@ def build_app(service: OaService) -> Starlette:
 
     async def read(request: Request) -> Response:
         try:
-            options = await _options(request)
+            options = await _options(request, ("user_id",))
             return JSONResponse(service.mark_read(request.path_params["item"], user_id=options.get("user_id")))
         except InboxError as exc:
             return JSONResponse({"error": exc.message, "code": exc.code}, status_code=exc.status)
@@ -134,6 +140,7 @@ def create_emulator(
     validator()  # compile the schemas now, not on the first request
     callbacks = CallbackClient(hub_url, hub_token, system="oa", attempts=callback_attempts, backoff=callback_backoff)
     service = OaService(clock=clock, callbacks=callbacks, max_items=max_items, state_limit=state_limit)
-    hooks = xml_hooks("oa", OA_ROUTES, reset=service.reset, state=service.state)
+    hooks = xml_hooks("oa", OA_ROUTES, served=("PushTodo", "PushToRead", "CompleteTodo"), reset=service.reset,
+                      state=service.state)
     return ServiceEmulatorApp(build_app(service), name="oa", hooks=hooks, seed=seed, clock=clock,
                               start=lambda: None, stop=service.stop, **options)

@@ -118,7 +118,8 @@ class OaService:
     # -- feeds and state ----------------------------------------------------------------------------------------
     def feed(self, user_id: str, inbox: str, self_url: str) -> bytes:
         items = self.inbox.open_items(user_id, inbox)
-        changes = [self.epoch] + [max(i.updated, i.closed_at or 0.0) for i in self.inbox.items_of(user_id, inbox)]
+        changes = [self.epoch, self.inbox.changed(user_id, inbox) or self.epoch]
+        changes += [max(i.updated, i.closed_at or 0.0) for i in self.inbox.items_of(user_id, inbox)]
         return build_feed(user_id, inbox, items, updated=max(changes), self_url=self_url)
 
     def state(self) -> dict[str, Any]:

@@ -11,6 +11,8 @@ Unknown items are refused 404 (``unknown-item``), an item of another user 404 to
 a to-do already completed in OA 409.
 At most ``max_items`` items are kept: past that, the oldest closed item goes first (the oldest of all when none is
 closed); the MessageIds seen are remembered four times as long, so a repeated push is still DUPLICATE.
+Each inbox's last change (:meth:`Inbox.changed`) is kept apart from its items: an item that leaves it (re-pushed to
+another user, evicted) is a change too, and its feed's ``updated`` must move on, never back.
 """
 
 from __future__ import annotations
@@ -71,7 +73,20 @@ class Inbox:
             self.items: dict[str, Item] = {}
             self.messages: OrderedDict[str, str] = OrderedDict()  # MessageId -> ItemId, oldest first
             self._closed: OrderedDict[str, None] = OrderedDict()  # item ids, oldest closing first
+            self._changed: OrderedDict[tuple[str, str], float] = OrderedDict()  # (user, inbox) -> last change
             self.evicted = 0
+
+    def _touch(self, item: Item, at: float) -> None:
+        """``item``'s inbox changed at ``at`` (never moved back); as many inboxes remembered as MessageIds."""
+        key = (item.user_id, item.inbox)
+        self._changed[key] = max(at, self._changed.pop(key, at))
+        while len(self._changed) > 4 * self.max_items:
+            self._changed.popitem(last=False)
+
+    def changed(self, user_id: str, inbox: str) -> float | None:
+        """When an item last came into, changed in or left this inbox (None: never, or forgotten)."""
+        with self._lock:
+            return self._changed.get((user_id, inbox))
 
     def _remember(self, message_id: str, item_id: str) -> None:
         self.messages[message_id] = item_id
@@ -87,13 +102,15 @@ class Inbox:
             previous = self.items.get(item.item_id)
             if previous is not None:
                 item.revision, item.published = previous.revision + 1, previous.published
+                self._touch(previous, item.updated)  # it leaves that inbox when pushed to another user or inbox
+            self._touch(item, item.updated)
             self.items[item.item_id] = item
             self._closed.pop(item.item_id, None)  # a re-push reopens it
             self._remember(message_id, item.item_id)
             while len(self.items) > self.max_items:
                 victim = next(iter(self._closed)) if self._closed else next(iter(self.items))
                 self._closed.pop(victim, None)
-                del self.items[victim]
+                self._touch(self.items.pop(victim), item.updated)
                 self.evicted += 1
             return item
 
@@ -117,6 +134,7 @@ class Inbox:
                     return item  # the hub telling us again: idempotent
                 raise InboxError(409, "already-closed", f"{item_id} is already {item.status}")
             item.status, item.closed_at, item.closed_by, item.outcome = status, at, by, outcome
+            self._touch(item, at)
             if self.items.get(item_id) is item:
                 self._closed[item_id] = None
             if message_id is not None:

@@ -6,7 +6,9 @@ method     path                             meaning
 GET        /__admin/health                  liveness, fault and journal figures
 GET        /__admin/state                   the emulator's own snapshot (its ``state`` hook)
 POST       /__admin/reset                   faults, journal, hangs and emulator state back to the start;
-                                            body ``{"seed": 7}`` (optional) changes the fault seed
+                                            body ``{"seed": 7}`` (optional) changes the *fault* seed only
+                                            (``seed`` in health and in the answer): the emulator's data
+                                            keeps the seed it was started with (``data_seed``)
 GET        /__admin/faults                  ``{"faults": [...]}``
 POST       /__admin/faults                  add one fault (see :mod:`emulators.toolkit.faults`) -> 201
 DELETE     /__admin/faults                  remove every fault
@@ -24,8 +26,10 @@ operation the emulator does not know or a kind that does not exist is a 400 list
 ``xpath`` with namespaces as repeated ``ns=prefix=uri`` (e.g. ``ns=b=urn:onepoint:boss:1``). ``unsearchable``
 counts requests the XPath could not judge (stored truncated, over ``body_cap``); ``dropped`` the entries the
 journal pushed out since the last reset. Journal queries run in a worker thread, never on the server's event
-loop, two at a time, and stop with a 400 after the emulator's ``journal_query_seconds``. Errors are
-``{"error": "..."}`` with 400, 404 or 405.
+loop; those with an XPath two at a time (a plain filter never waits for them), and stop with a 400 after the
+emulator's ``journal_query_seconds``, or as soon as their client goes away. Errors are
+``{"error": "..."}`` with 400, 404 or 405; a query parameter or a reset key the route does not take is a 400
+naming it, never ignored.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
@@ -40,6 +45,8 @@ from emulators.toolkit.clock import Clock
 from emulators.toolkit.faults import FaultEngine, FaultSpecError
 from emulators.toolkit.journal import Journal, JournalQuery, XPathQueryError
 from emulators.toolkit.journalnames import UnknownJournalName, check_journal_names
+from emulators.toolkit.journalparams import JournalParamError, int_param, journal_query, single
+from emulators.toolkit.jsonkeys import unknown_keys_problem
 from emulators.toolkit.logs import log_event
 from emulators.toolkit.wsgi import BufferedResponse
 
@@ -55,6 +62,7 @@ class Administered(Protocol):
     journal: Journal
     journal_query_seconds: float
     log: logging.Logger
+    data_seed: int | str
 
     def health(self) -> dict[str, Any]: ...
 
@@ -99,35 +107,6 @@ def _json_body(body: bytes, *, required: bool) -> Any:
         raise AdminError(400, "invalid JSON: nested too deeply") from None
 
 
-def _single(params: dict[str, list[str]], key: str) -> str | None:
-    values = params.get(key)
-    return values[-1] if values else None
-
-
-def _int_param(params: dict[str, list[str]], key: str) -> int | None:
-    raw = _single(params, key)
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise AdminError(400, f"'{key}' must be an integer") from exc
-
-
-def journal_query(params: dict[str, list[str]]) -> JournalQuery:
-    """Build a :class:`JournalQuery` from query-string parameters."""
-    namespaces: dict[str, str] = {}
-    for item in params.get("ns", []):
-        prefix, sep, uri = item.partition("=")
-        if not sep or not prefix or not uri:
-            raise AdminError(400, f"'ns' must be prefix=uri, got {item!r}")
-        namespaces[prefix] = uri
-    return JournalQuery(
-        operation=_single(params, "operation"), xpath=_single(params, "xpath"), namespaces=namespaces or None,
-        status=_int_param(params, "status"), fault=_single(params, "fault"),
-    )
-
-
 class AdminAPI:
     """Routes ``/__admin/...`` requests of one emulator."""
 
@@ -146,18 +125,21 @@ class AdminAPI:
         """``POST /__admin/reset``: waits for the requests the application is running, so off the event loop."""
         return scope["method"] == "POST" and [p for p in scope["path"].split("/") if p] == ["__admin", "reset"]
 
-    def handle(self, scope: dict[str, Any], body: bytes) -> BufferedResponse:
+    def handle(self, scope: dict[str, Any], body: bytes, abandoned: threading.Event | None = None) -> BufferedResponse:
+        """The answer to one admin request; ``abandoned`` is set when its client goes away (a journal query with an
+        XPath then stops)."""
         method: str = scope["method"]
         parts = [p for p in scope["path"].split("/") if p][1:]  # drop "__admin"
         params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         try:
-            return self._route(method, parts, params, body)
+            return self._route(method, parts, params, body, abandoned)
         except AdminError as exc:
             return json_response(exc.status, {"error": exc.message})
-        except (FaultSpecError, XPathQueryError, UnknownJournalName) as exc:
+        except (FaultSpecError, XPathQueryError, UnknownJournalName, JournalParamError) as exc:
             return json_response(400, {"error": str(exc)})
 
-    def _route(self, method: str, parts: list[str], params: dict[str, list[str]], body: bytes) -> BufferedResponse:
+    def _route(self, method: str, parts: list[str], params: dict[str, list[str]], body: bytes,
+               abandoned: threading.Event | None) -> BufferedResponse:
         emu = self.emulator
         route = tuple(parts[:1]), len(parts)
         if not parts:  # the root the URL table prints: what is here
@@ -174,15 +156,18 @@ class AdminAPI:
             payload = _json_body(body, required=False)
             if not isinstance(payload, dict):
                 raise AdminError(400, "the reset body is a JSON object")
+            problem = unknown_keys_problem(payload, ("seed",), where="the reset body")
+            if problem:
+                raise AdminError(400, problem)
             seed = payload.get("seed")
             if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | str)):
                 raise AdminError(400, "'seed' must be an integer or a string")
             emu.reset(seed)
-            return json_response(200, {"reset": True, "seed": emu.faults.seed})
+            return json_response(200, {"reset": True, "seed": emu.faults.seed, "data_seed": emu.data_seed})
         if parts[:1] == ["faults"] and len(parts) <= 2:
             return self._faults(method, parts[1] if len(parts) == 2 else None, body)
         if parts[:1] == ["journal"] and len(parts) <= 2:
-            return self._journal(method, parts[1] if len(parts) == 2 else None, params)
+            return self._journal(method, parts[1] if len(parts) == 2 else None, params, abandoned)
         raise AdminError(404, f"no admin resource /{'/'.join(['__admin', *parts])}")
 
     @staticmethod
@@ -217,32 +202,39 @@ class AdminAPI:
             raise AdminError(404, f"no fault {fault_id}")
         return json_response(200, found.to_json(now))
 
-    def _query(self, params: dict[str, list[str]]) -> JournalQuery:
+    def _query(self, params: dict[str, list[str]], *, taken: tuple[str, ...] = ()) -> JournalQuery:
         """The filters of a journal read, refused when they name what cannot be in the journal."""
-        query = journal_query(params)
+        query = journal_query(params, taken=taken)
         journal = self.emulator.journal
         check_journal_names(query, declared=self.emulator.faults.operations,
                             seen=lambda: {entry.operation for entry in journal.snapshot()})
         return query
 
-    def _journal(self, method: str, sub: str | None, params: dict[str, list[str]]) -> BufferedResponse:
+    def _slot(self, query: JournalQuery) -> AbstractContextManager[Any]:
+        """One of the few XPath slots for a query with an XPath (a child process, up to its time budget); none for
+        the others: a plain count (what ``assert_called`` sends) is a scan of the journal in memory, and must not
+        wait behind costly XPath queries."""
+        return self._queries if query.xpath is not None else nullcontext()
+
+    def _journal(self, method: str, sub: str | None, params: dict[str, list[str]],
+                 abandoned: threading.Event | None) -> BufferedResponse:
         journal, seconds = self.emulator.journal, self.emulator.journal_query_seconds
         if sub == "count":
             self._allow(method, "GET")
             query = self._query(params)
-            with self._queries:
-                return json_response(200, journal.count_details(query, max_seconds=seconds))
+            with self._slot(query):
+                return json_response(200, journal.count_details(query, max_seconds=seconds, abandoned=abandoned))
         if sub is not None:
             raise AdminError(404, f"no admin resource /__admin/journal/{sub}")
         self._allow(method, "GET", "DELETE")
         if method == "DELETE":
             journal.clear()
             return json_response(200, {"cleared": True})
-        limit = _int_param(params, "limit")
-        bodies = _single(params, "bodies") not in ("0", "false", "no")
-        query = self._query(params)
-        with self._queries:
-            entries = journal.select(query, limit=limit, max_seconds=seconds)
+        limit = int_param(params, "limit")
+        bodies = single(params, "bodies") not in ("0", "false", "no")
+        query = self._query(params, taken=("limit", "bodies"))
+        with self._slot(query):
+            entries = journal.select(query, limit=limit, max_seconds=seconds, abandoned=abandoned)
         return json_response(200, {
             "entries": [e.to_json(bodies=bodies) for e in entries],
             "capacity": journal.capacity, "recorded": journal.total_recorded,

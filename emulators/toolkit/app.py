@@ -26,7 +26,15 @@ import anyio.to_thread
 from emulators.toolkit.admin import AdminAPI
 from emulators.toolkit.answers import plain_response, render_injected_error
 from emulators.toolkit.apprunner import ApplicationRunner
-from emulators.toolkit.asgi import ASGIApp, Scope, hold, is_asgi, send_buffered, until_disconnect
+from emulators.toolkit.asgi import (
+    ASGIApp,
+    Scope,
+    hold,
+    in_thread_until_disconnect,
+    is_asgi,
+    send_buffered,
+    until_disconnect,
+)
 from emulators.toolkit.clock import Clock, Releaser, SystemClock
 from emulators.toolkit.faults import Decision, Fault, FaultEngine
 from emulators.toolkit.hooks import (
@@ -58,6 +66,7 @@ class EmulatorApp:
         self.hooks = hooks or EmulatorHooks()
         self.is_asgi = is_asgi(app) if interface == "auto" else interface == "asgi"
         self.clock: Clock = clock or SystemClock()
+        self.data_seed = seed  # what the emulator's data was made from; a reset's seed changes the faults' only
         self.faults = FaultEngine(seed, self.clock, operations=self.hooks.operations)
         self.journal = Journal(journal_capacity, body_cap, max_journal_bytes)
         self.journal_query_seconds = journal_query_seconds
@@ -97,7 +106,8 @@ class EmulatorApp:
 
     def health(self) -> dict[str, Any]:
         return {
-            "status": "ok", "emulator": self.name, "seed": self.faults.seed, "faults": len(self.faults.list()),
+            "status": "ok", "emulator": self.name, "seed": self.faults.seed, "data_seed": self.data_seed,
+            "faults": len(self.faults.list()),
             "hanging": self.hanging, "journal": {
                 "entries": len(self.journal), "capacity": self.journal.capacity, "body_cap": self.journal.body_cap,
                 "recorded": self.journal.total_recorded, "stored_bytes": self.journal.stored_bytes,
@@ -131,7 +141,10 @@ class EmulatorApp:
         if body is None:  # the client left before sending its request
             return
         if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
-            if self._admin.is_query(scope) or self._admin.is_reset(scope):  # slow or waiting: off the event loop
+            if self._admin.is_query(scope):  # slow: off the event loop, stopped when its client leaves
+                answer = await in_thread_until_disconnect(lambda gone: self._admin.handle(scope, body, gone), receive)
+                await send_buffered(send, answer)
+            elif self._admin.is_reset(scope):  # waits for the requests being run: off the event loop
                 await send_buffered(send, await anyio.to_thread.run_sync(self._admin.handle, scope, body))
             else:
                 await send_buffered(send, self._admin.handle(scope, body))

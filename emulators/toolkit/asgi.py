@@ -1,19 +1,25 @@
 """ASGI plumbing of the emulator wrapper: telling ASGI from WSGI apps, calling an ASGI app with a buffered
 request and collecting its whole answer, sending a buffered answer, holding a request unanswered (hang),
-waiting for the client to leave."""
+waiting for the client to leave, running slow work in a thread that learns when its client left."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import inspect
+import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
+
+import anyio.to_thread
 
 from emulators.toolkit.clock import Releaser
 from emulators.toolkit.wsgi import BufferedResponse
 
-__all__ = ["ASGIApp", "Scope", "call_asgi", "hold", "is_asgi", "send_buffered", "until_disconnect"]
+__all__ = ["ASGIApp", "Scope", "call_asgi", "hold", "in_thread_until_disconnect", "is_asgi", "send_buffered",
+           "until_disconnect"]
+
+T = TypeVar("T")
 
 ASGIApp = Callable[..., Any]
 Scope = dict[str, Any]
@@ -27,6 +33,25 @@ def is_asgi(app: Any) -> bool:
 async def until_disconnect(receive: Callable[[], Any]) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
+
+
+async def in_thread_until_disconnect(work: Callable[[threading.Event], T], receive: Callable[[], Any]) -> T:
+    """``work(abandoned)`` in a worker thread (the request's body already read); ``abandoned`` is set as soon as
+    the client goes away, so that work can stop early rather than run for nobody."""
+    abandoned = threading.Event()
+    watcher = asyncio.ensure_future(until_disconnect(receive))
+
+    def gone(task: asyncio.Future[None]) -> None:
+        if not task.cancelled():
+            abandoned.set()
+
+    watcher.add_done_callback(gone)
+    try:
+        return await anyio.to_thread.run_sync(work, abandoned)
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
 
 
 async def hold(releaser: Releaser, receive: Callable[[], Any], limit: float) -> str:

@@ -22,7 +22,8 @@ __all__ = ["AdminAPIError", "EmulatorAdmin"]
 
 
 class AdminAPIError(RuntimeError):
-    """The admin API refused a call (4xx/5xx); ``status`` and the server's ``error`` message are kept."""
+    """The admin API refused a call (4xx/5xx), or what answered is not the admin API (no JSON object); ``status``
+    and the server's ``error`` message (or what was wrong with the answer) are kept."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(f"admin API answered {status}: {message}")
@@ -65,13 +66,18 @@ class EmulatorAdmin:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.client.request(method, f"/__admin/{path}", **kwargs)
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
         if response.status_code >= 400:
-            try:
-                message = response.json().get("error", response.text)
-            except ValueError:
-                message = response.text
-            raise AdminAPIError(response.status_code, message)
-        return response.json()
+            message = answer.get("error") if isinstance(answer, dict) else None
+            raise AdminAPIError(response.status_code, str(message or response.text))
+        if not isinstance(answer, dict):  # a wrong port, a proxy's page: say so, not a JSONDecodeError
+            kind = response.headers.get("content-type") or "no content type"
+            raise AdminAPIError(response.status_code, f"the answer from {response.request.url} is {kind}, not a "
+                                "JSON object: is this an emulator's base URL?")
+        return answer
 
     # faults
     def add_fault(self, kind: str, operation: str | None = None, **params: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from emulators.toolkit.instants import iso_instant
+from emulators.toolkit.xmltext import xml_text_problem
 
 __all__ = ["FAULT_KINDS", "MAX_SECONDS", "Fault", "FaultSpecError", "LatencyModel", "parse_fault"]
 
@@ -233,6 +234,10 @@ def parse_fault(spec: Mapping[str, Any], *, fault_id: str, default_seed: int | s
         message = spec.get("message")
         if message is not None and not isinstance(message, str):
             raise FaultSpecError("'message' must be a string")
+        problem = xml_text_problem(message) if message else None
+        if problem:  # BOSS and CRM answer it in a SOAP Fault: XML 1.0 must be able to carry it
+            raise FaultSpecError(f"'message' holds {problem}: XML 1.0 cannot carry it (the fault would answer "
+                                 "no SOAP Fault); leave control characters out")
         fault.status = status
         fault.message = message or ("injected error" if kind == "error" else "service unavailable: scheduled outage")
     elif kind == "hang":

@@ -9,7 +9,8 @@ the emulator wrapper, the runner's server and the in-process transports.
 - ``render_error(operation, status, message)`` (optional) renders injected errors in the system's own format;
   by default SOAP emulators answer a SOAP 1.1 Fault (faultcode ``Server`` for 5xx, ``Client`` for 4xx) with HTTP
   ``status`` and XML ones plain HTTP ``status``;
-- ``commands`` (the operations of the emulated interface) and ``controls`` (the names the extractor gives the
+- ``commands`` (the operations of the emulated interface: the commands it takes, never those it only sends, such
+  as NSP's OutageNotice) and ``controls`` (the names the extractor gives the
   emulator's own routes, such as ``RaiseOutage``) are the operations a fault may be scoped to (both empty: any
   name). An *operation request* (hit by unscoped faults) is a POST that is not one of the ``controls``: never
   ``GET ?wsdl``, a feed or a list.

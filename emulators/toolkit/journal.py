@@ -123,15 +123,17 @@ class Journal:
         with self._lock:
             return list(self._entries)
 
-    def search(self, query: JournalQuery | None = None, *, max_seconds: float | None = None) -> SearchResult:
-        """Entries matching ``query``, oldest first, and how many could not be judged (see the module docstring)."""
+    def search(self, query: JournalQuery | None = None, *, max_seconds: float | None = None,
+               abandoned: threading.Event | None = None) -> SearchResult:
+        """Entries matching ``query``, oldest first, and how many could not be judged (see the module docstring).
+        ``abandoned``: set when the caller went away (an XPath query is stopped)."""
         entries = self.snapshot()
-        return search(entries, query, max_seconds=max_seconds, total=len(entries))
+        return search(entries, query, max_seconds=max_seconds, total=len(entries), abandoned=abandoned)
 
     def select(self, query: JournalQuery | None = None, *, limit: int | None = None,
-               max_seconds: float | None = None) -> list[JournalEntry]:
+               max_seconds: float | None = None, abandoned: threading.Event | None = None) -> list[JournalEntry]:
         """Entries matching ``query``, oldest first; with ``limit``, only the newest ``limit`` of them."""
-        entries = self.search(query, max_seconds=max_seconds).entries
+        entries = self.search(query, max_seconds=max_seconds, abandoned=abandoned).entries
         if limit is not None:
             entries = entries[-limit:] if limit > 0 else []
         return entries
@@ -141,12 +143,13 @@ class Journal:
         details = self.count_details(query)
         return details["count"], details["by_operation"]
 
-    def count_details(self, query: JournalQuery | None = None, *, max_seconds: float | None = None) -> dict[str, Any]:
+    def count_details(self, query: JournalQuery | None = None, *, max_seconds: float | None = None,
+                      abandoned: threading.Event | None = None) -> dict[str, Any]:
         """``count``, ``by_operation``, ``unsearchable`` (requests stored truncated, which an XPath cannot judge)
         and ``dropped`` (entries the journal pushed out since the last reset or clear)."""
         with self._lock:
             entries, dropped = list(self._entries), self._dropped
-        result = search(entries, query, max_seconds=max_seconds, total=len(entries))
+        result = search(entries, query, max_seconds=max_seconds, total=len(entries), abandoned=abandoned)
         by_operation: dict[str, int] = {}
         for entry in result.entries:
             key = entry.operation or ""

@@ -12,6 +12,7 @@ request cannot run past it.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -143,9 +144,10 @@ class SearchResult:
 
 
 def search(entries: Iterable[JournalEntry], query: JournalQuery | None, *, max_seconds: float | None = None,
-           total: int | None = None) -> SearchResult:
+           total: int | None = None, abandoned: threading.Event | None = None) -> SearchResult:
     """Run ``query`` over ``entries``; raises :class:`JournalQueryTimeout` after ``max_seconds`` (an XPath then
-    runs in a child process, stopped at the deadline; without a budget it runs here)."""
+    runs in a child process, stopped at the deadline or when ``abandoned`` is set; without a budget it runs
+    here)."""
     result = SearchResult()
     if query is None:
         result.entries = list(entries)
@@ -177,7 +179,7 @@ def search(entries: Iterable[JournalEntry], query: JournalQuery | None, *, max_s
             raise JournalQueryTimeout(_timeout_message(query, max_seconds, scanned + 1, total))
     try:
         matches = evaluate(query.xpath or "", query.namespaces, [doc for _, doc in candidates],
-                           deadline - time.monotonic())
+                           deadline - time.monotonic(), abandoned=abandoned)
     except XPathWorkerTimeout:
         raise JournalQueryTimeout(_timeout_message(query, max_seconds, len(candidates), total)) from None
     except XPathWorkerError as exc:

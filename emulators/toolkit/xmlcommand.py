@@ -18,7 +18,7 @@ import itertools
 import re
 import secrets
 import threading
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
@@ -222,13 +222,18 @@ def route_operation(routes: Sequence[tuple[str, str, str]]) -> Callable[[bytes, 
     return operation
 
 
-def xml_hooks(command_set: str, routes: Sequence[tuple[str, str, str]], *, reset: Callable[[], None],
-              state: Callable[[], Mapping[str, Any]]) -> EmulatorHooks:
+def xml_hooks(command_set: str, routes: Sequence[tuple[str, str, str]], *, served: Collection[str],
+              reset: Callable[[], None], state: Callable[[], Mapping[str, Any]]) -> EmulatorHooks:
     """The hooks of an XML emulator: operations from the root element of ``POST /xml`` and from ``routes`` (the
-    emulator's own control routes, which unscoped faults leave alone), its command set's commands."""
+    emulator's own control routes, which unscoped faults leave alone). Its commands are the ones it ``served``
+    (takes at ``POST /xml``), not its whole command set: a set also holds the commands the emulator *sends* (NSP's
+    OutageNotice and NetworkComplaintReply), and a fault or journal filter scoped to one of those could never
+    match, so it is refused with the operations the emulator knows."""
+    unknown = sorted(set(served) - validator().registry.get(command_set).commands)
+    if unknown:
+        raise ValueError(f"{command_set} has no command {', '.join(unknown)}")
     return EmulatorHooks(protocol="xml", operation=route_operation(routes), reset=reset, state=state,
-                         commands=validator().registry.get(command_set).commands,
-                         controls=frozenset(name for _, _, name in routes))
+                         commands=frozenset(served), controls=frozenset(name for _, _, name in routes))
 
 
 class ServiceEmulatorApp(EmulatorApp):

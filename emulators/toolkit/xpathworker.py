@@ -17,13 +17,17 @@ import json
 import math
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
-__all__ = ["XPathWorkerError", "XPathWorkerTimeout", "evaluate", "truthy"]
+__all__ = ["XPathWorkerAbandoned", "XPathWorkerError", "XPathWorkerTimeout", "evaluate", "truthy"]
+
+_POLL_SECONDS = 0.1  # how often a running child is checked for a client that went away
 
 
 class XPathWorkerError(ValueError):
@@ -32,6 +36,10 @@ class XPathWorkerError(ValueError):
 
 class XPathWorkerTimeout(TimeoutError):
     """The child ran past its time budget and was killed."""
+
+
+class XPathWorkerAbandoned(XPathWorkerTimeout):
+    """The query was given up by its client; the child was killed."""
 
 
 def truthy(result: Any) -> bool:
@@ -46,9 +54,10 @@ def truthy(result: Any) -> bool:
 
 
 def evaluate(xpath: str, namespaces: Mapping[str, str] | None, documents: Sequence[bytes],
-             timeout: float) -> list[bool]:
+             timeout: float, *, abandoned: threading.Event | None = None) -> list[bool]:
     """Whether ``xpath`` matches each document (serialised by the hardened parser), in a child process killed
-    after ``timeout`` seconds (:class:`XPathWorkerTimeout`)."""
+    after ``timeout`` seconds (:class:`XPathWorkerTimeout`), or as soon as ``abandoned`` is set (the client that
+    asked went away: :class:`XPathWorkerAbandoned`), so a given-up query holds no CPU nor a query slot."""
     if not documents:
         return []
     header = json.dumps({"xpath": xpath, "namespaces": dict(namespaces or {}),
@@ -56,12 +65,22 @@ def evaluate(xpath: str, namespaces: Mapping[str, str] | None, documents: Sequen
     # -P: not the script's folder first on sys.path (the toolkit's module names must not shadow anything)
     with subprocess.Popen([sys.executable, "-P", str(Path(__file__).resolve())], stdin=subprocess.PIPE,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
-        try:
-            out, err = child.communicate(header + b"\n" + b"".join(documents), timeout=max(timeout, 0.0))
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.communicate()
-            raise XPathWorkerTimeout(f"XPath still running after {timeout:.3g} s: stopped") from None
+        deadline = time.monotonic() + max(timeout, 0.0)
+        pending: bytes | None = header + b"\n" + b"".join(documents)
+        while True:
+            left = deadline - time.monotonic()
+            try:  # input only on the first call: a retried communicate() goes on where it was
+                out, err = child.communicate(pending, timeout=max(min(left, _POLL_SECONDS), 0.0))
+                break
+            except subprocess.TimeoutExpired:
+                pending = None
+                if left > _POLL_SECONDS and not (abandoned is not None and abandoned.is_set()):
+                    continue
+                child.kill()
+                child.communicate()
+                if left > _POLL_SECONDS:
+                    raise XPathWorkerAbandoned("the client went away: XPath stopped") from None
+                raise XPathWorkerTimeout(f"XPath still running after {timeout:.3g} s: stopped") from None
     try:
         answer = json.loads(out.splitlines()[-1])
     except (IndexError, ValueError):

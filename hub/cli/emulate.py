@@ -28,7 +28,8 @@ from typing import Any
 import click
 
 from hub.cli.emulator_admin import emulator
-from hub.cli.emulator_options import json_faults, key_values, tokens_by_emulator
+from hub.cli.emulator_options import check_options, json_faults, key_values, tokens_by_emulator
+from hub.cli.emulator_options import hub_url as checked_hub_url
 from hub.cli.log_options import log_format_option, log_level_option
 from hub.cli.ports import PORT, base_port, check_host
 from hub.observability import LogFormat
@@ -55,7 +56,8 @@ def _catalog() -> tuple[dict[str, Any], Callable[[str], Callable[..., Any]], typ
               callback=lambda _ctx, _param, value: check_host(value))
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--subscribers", type=int, default=None, help="Population size (boss, crm, dsmp).")
-@click.option("--hub-url", default=None, help="Hub base URL for call-backs (nsp, oa), e.g. http://127.0.0.1:8000.")
+@click.option("--hub-url", default=None, callback=checked_hub_url,
+              help="Hub base URL for call-backs (nsp, oa), e.g. http://127.0.0.1:8000; checked at start.")
 @click.option("--hub-token", "hub_tokens", multiple=True, envvar="ONEPOINT_HUB_TOKEN",
               help="Bearer token for call-backs (every emulator), or NAME=TOKEN for one, repeated.")
 @click.option("--fault", "faults", multiple=True, help="A fault to install at start (JSON), repeated.")
@@ -94,6 +96,7 @@ def emulate(
                 click.echo(f"skipped {system}: {exc}", err=True)
                 continue
             raise click.ClickException(str(exc)) from None
+        check_options(system, extra, _parameters(factory))
         kwargs: dict[str, Any] = {"seed": seed, **extra}
         common = {"subscribers": subscribers, "hub_url": hub_url, "hub_token": tokens.get(system)}
         kwargs.update({key: value for key, value in common.items()  # only to emulators that take them
@@ -125,6 +128,16 @@ def emulate(
     except OSError as exc:
         raise click.ClickException(_bind_failure(exc, host, binding, all_of_them=name == "all")) from None
     click.echo("stopped", err=True)
+
+
+def _parameters(factory: Callable[..., Any]) -> dict[str, inspect.Parameter]:
+    """The options an emulator takes: its factory's, and the wrapper's (``EmulatorApp``) its other options go to;
+    not those the factory sets itself (``name``, ``hooks``), nor ``clock``, which a command line cannot give."""
+    from emulators.toolkit import EmulatorApp
+
+    taken = {**inspect.signature(EmulatorApp.__init__).parameters, **inspect.signature(factory).parameters}
+    return {name: parameter for name, parameter in taken.items()
+            if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name not in ("name", "hooks", "clock")}
 
 
 def _bind_failure(exc: OSError, host: str, binding: list[tuple[str, int]], *, all_of_them: bool) -> str:

@@ -1,18 +1,23 @@
 """The values ``onepoint emulate`` is given on its command line, as the emulators take them: ``KEY=VALUE`` pairs
 with JSON values (``--option``, and ``--ns``/``--param`` of ``onepoint emulator``), faults as JSON objects
-(``--fault``), and the call-back tokens by emulator (``--hub-token TOKEN`` or ``NAME=TOKEN``). A value that is
-none of these is a ``click.BadParameter`` naming its option.
+(``--fault``), the call-back tokens by emulator (``--hub-token TOKEN`` or ``NAME=TOKEN``) and the hub's URL the
+call-backs go to (``--hub-url``, checked at start: a URL no call-back could ever reach would otherwise show only
+when one is due, as five failed tries). A value that is none of these is a ``click.BadParameter`` naming its
+option (a usage error, exit 2).
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
-__all__ = ["json_faults", "key_values", "tokens_by_emulator"]
+__all__ = ["check_options", "hub_url", "json_faults", "key_values", "tokens_by_emulator"]
 
 
 def _value(raw: str) -> Any:
@@ -32,6 +37,34 @@ def key_values(items: tuple[str, ...], what: str) -> dict[str, Any]:
     return out
 
 
+def _kind(default: Any) -> tuple[tuple[type, ...], str] | None:
+    """The JSON types a parameter with this default takes, and how to say it; None: not checked here."""
+    if isinstance(default, bool):
+        return (bool,), "true or false"
+    if isinstance(default, int):
+        return (int,), "an integer"
+    if isinstance(default, float):
+        return (int, float), "a number"
+    if isinstance(default, str):
+        return (str,), "a string"
+    return None
+
+
+def check_options(system: str, options: Mapping[str, Any], parameters: Mapping[str, inspect.Parameter]) -> None:
+    """``--option`` values an emulator takes: ``parameters`` are those of its factory and of the wrapper its extra
+    options go to. A name it does not take, or a value not of its default's JSON type (``"x"`` for a number), is a
+    usage error naming the option, not a Python error when the emulator is built."""
+    for key, value in options.items():
+        parameter = parameters.get(key)
+        if parameter is None:
+            raise click.BadParameter(f"{system} takes no option {key!r}; it takes: {', '.join(sorted(parameters))}",
+                                     param_hint="--option")
+        kind = _kind(parameter.default)
+        if kind is not None and (isinstance(value, bool) != (kind[0] == (bool,)) or not isinstance(value, kind[0])):
+            raise click.BadParameter(f"{system}'s {key} is {kind[1]} (JSON), got {json.dumps(value)}",
+                                     param_hint="--option")
+
+
 def json_faults(specs: tuple[str, ...]) -> list[dict[str, Any]]:
     faults = []
     for spec in specs:
@@ -43,6 +76,27 @@ def json_faults(specs: tuple[str, ...]) -> list[dict[str, Any]]:
             raise click.BadParameter("a fault is a JSON object", param_hint="--fault")
         faults.append(fault)
     return faults
+
+
+def hub_url(_ctx: click.Context | None, _param: click.Parameter | None, value: str | None) -> str | None:
+    """``--hub-url`` as the call-back client takes it: ``http(s)://host[:port][/path]``, the port 1-65535, no query,
+    fragment or user name (the call-backs add ``/xml/<set>``; their credential is ``--hub-token``)."""
+    if value is None:
+        return None
+    example = "e.g. http://127.0.0.1:8000"
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise click.BadParameter(f"{value!r} is not an http:// or https:// URL ({example})", param_hint="--hub-url")
+    try:
+        port = parts.port
+    except ValueError:
+        raise click.BadParameter(f"{value!r} has no valid port (1-65535; {example})", param_hint="--hub-url") from None
+    if not parts.hostname or port == 0:
+        raise click.BadParameter(f"{value!r} names no host and port to reach ({example})", param_hint="--hub-url")
+    if parts.query or parts.fragment or "#" in value or parts.username is not None:
+        raise click.BadParameter(f"{value!r}: give the hub's base URL only, without a query, fragment or user name "
+                                 "(the token is --hub-token)", param_hint="--hub-url")
+    return value.strip()
 
 
 _NAME_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")

@@ -6,6 +6,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -114,3 +116,29 @@ def test_shared_options_go_only_to_emulators_that_take_them():
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
+
+
+def test_emulator_commands_against_a_server_that_is_no_emulator_say_so_in_one_line():
+    class Welcome(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            page = b"<html><body>Welcome</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Welcome)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = CliRunner().invoke(emulator, ["state", f"http://127.0.0.1:{server.server_address[1]}"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 1 and result.exception is not None and isinstance(result.exception, SystemExit)
+    (line,) = result.output.strip().splitlines()
+    assert "is text/html, not a JSON object: is this an emulator's base URL?" in line

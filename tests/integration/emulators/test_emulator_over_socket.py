@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import socket
 import threading
@@ -241,3 +242,20 @@ def test_serve_all_runs_several_emulators_until_stopped():
     runner.join(30)
     assert not runner.is_alive()
     assert not any(server.running for server in started)
+
+
+@pytest.mark.timeout(300, method="thread")
+def test_journal_queries_given_up_by_their_clients_are_stopped_and_free_their_slots():
+    forever = "count(//b[count(preceding::b[count(preceding::b) > count(following::b)]) = 1])"
+    with start_emulator(make_xml_emulator(journal_query_seconds=120)) as demo:
+        demo.http.post("/", content=b"<a>" + b"<b/>" * 5000 + b"</a>")
+
+        def give_up() -> None:
+            with contextlib.suppress(httpx.TimeoutException):
+                httpx.get(demo.url("/__admin/journal/count"), params={"xpath": forever}, timeout=0.5)
+
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda _: give_up(), range(4)))
+        assert demo.admin.count() == 1  # no XPath: never behind them
+        # both XPath slots are free again long before the abandoned queries' 120 s budget
+        assert demo.admin.count(xpath="count(//b) > 1") == 1

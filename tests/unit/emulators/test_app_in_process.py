@@ -163,13 +163,38 @@ def test_reset_and_state_hooks(demo):
     demo.http.post("/", content=b"<Upgrade xmlns='urn:onepoint:demo:1'><msisdn>1</msisdn></Upgrade>")
     demo.admin.add_fault("latency", seconds=0)
     assert demo.state() == {"pings": 1, "tiers": {**SEED_TIERS, "1": "diamond"}}
-    assert demo.admin.reset() == {"reset": True, "seed": 42}
+    assert demo.admin.reset() == {"reset": True, "seed": 42, "data_seed": 42}
     assert demo.state() == {"pings": 0, "tiers": SEED_TIERS}
     assert demo.admin.faults() == []
     assert demo.journal() == []
     health = demo.admin.health()
     assert health["journal"]["recorded"] == 0
     assert health["status"] == "ok"
+
+
+def test_a_reset_seed_is_the_fault_seed_and_says_so(demo):
+    assert demo.admin.reset(5) == {"reset": True, "seed": 5, "data_seed": 42}
+    health = demo.admin.health()
+    assert (health["seed"], health["data_seed"]) == (5, 42)
+
+
+@pytest.mark.parametrize(("path", "params", "named"), [
+    ("/__admin/journal/count", {"oparation": "Ping"}, "'oparation'"),
+    ("/__admin/journal/count", {"limit": "1"}, "'limit'"),  # a count has no limit: a slip, not a filter
+    ("/__admin/journal", {"Operation": "Ping"}, "'Operation' (keys are lower case: 'operation')"),
+])
+def test_a_journal_query_parameter_it_does_not_take_is_a_400_naming_it(demo, path, params, named):
+    demo.http.post("/", content=ping())
+    response = demo.http.get(path, params=params)
+    assert response.status_code == 400 and named in response.json()["error"], response.text
+    assert demo.http.get("/__admin/journal", params={"limit": "1", "bodies": "0"}).status_code == 200
+
+
+def test_a_reset_key_it_does_not_take_is_a_400_naming_it(demo):
+    demo.http.post("/", content=ping())
+    response = demo.http.post("/__admin/reset", json={"sed": 5})
+    assert response.status_code == 400 and "'sed'" in response.json()["error"]
+    assert demo.state()["pings"] == 1  # nothing was reset
 
 
 def test_admin_fault_crud_and_errors(demo):

@@ -37,6 +37,8 @@ OPERATIONS = ("QuerySmsLog", "QuerySpComplaintStats", "ListSps")
         ({"kind": "error", "start": 1e300}, "'start' must be a finite number"),
         ({"kind": "error", "operation": "Ping", "requests": "all"}, "'requests' is for faults without"),
         ({"kind": "error", "requests": "some"}, "'requests' must be"),
+        ({"kind": "error", "message": "backend down\x01"}, "'message' holds U\\+0001 at character 13"),
+        ({"kind": "outage", "message": "\ud800"}, "'message' holds U\\+D800"),
     ],
 )
 def test_keys_that_mean_nothing_for_the_kind_are_refused(spec, message):

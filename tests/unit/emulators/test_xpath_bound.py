@@ -4,6 +4,7 @@ the deadline, so one costly expression over one large request is a 400 at the bu
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from emulators.toolkit import in_process_emulator
 from emulators.toolkit.journal import Journal
 from emulators.toolkit.journalquery import JournalQuery, JournalQueryTimeout, XPathQueryError, search
-from emulators.toolkit.xpathworker import XPathWorkerError, evaluate
+from emulators.toolkit.xpathworker import XPathWorkerAbandoned, XPathWorkerError, evaluate
 from tests.unit.emulators.demo_apps import DEMO_NS, make_xml_emulator, ping
 
 pytestmark = pytest.mark.unit
@@ -73,3 +74,36 @@ def test_an_xpath_failing_on_a_document_is_a_query_error() -> None:
     with pytest.raises(XPathWorkerError):
         evaluate("//x:a", None, [b"<a/>"], 30.0)
     assert evaluate("//a", None, [], 30.0) == []  # nothing to judge: no child at all
+
+
+@pytest.mark.timeout(120, method="thread")  # without the stop it runs until its 60 s budget
+def test_an_xpath_whose_client_went_away_is_stopped() -> None:
+    gone = threading.Event()
+    gone.set()
+    with pytest.raises(XPathWorkerAbandoned):
+        evaluate(FOREVER, None, [b"<a>" + b"<b/>" * 5000 + b"</a>"], 60.0, abandoned=gone)
+
+
+@pytest.mark.timeout(120, method="thread")
+def test_a_query_without_xpath_never_waits_for_an_xpath_slot() -> None:
+    app = make_xml_emulator()
+    with in_process_emulator(app) as demo:
+        demo.http.post("/", content=ping())
+        slots = app._admin._queries
+        held = [slots.acquire(blocking=False) for _ in range(2)]
+        assert held == [True, True]  # both XPath slots busy (two costly queries running)
+        answers: dict[str, int] = {}
+        plain = threading.Thread(target=lambda: answers.update(plain=demo.admin.count("Ping")))
+        listed = threading.Thread(target=lambda: answers.update(listed=len(demo.admin.journal(operation="Ping"))))
+        for thread in (plain, listed):
+            thread.start()
+            thread.join(60)
+        assert answers == {"plain": 1, "listed": 1}
+        queued = threading.Thread(target=lambda: answers.update(xpath=demo.admin.count(xpath="/*")))
+        queued.start()
+        queued.join(0.5)
+        assert "xpath" not in answers  # an XPath query still waits for a slot
+        slots.release()
+        queued.join(60)
+        assert answers["xpath"] == 1
+        slots.release()

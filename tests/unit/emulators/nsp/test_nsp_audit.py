@@ -77,17 +77,45 @@ def test_reply_overrides_must_have_their_types(nsp, examples_dir):
         assert response.status_code == 400 and field in response.json()["error"]
 
 
+@pytest.mark.parametrize(("path", "body", "named"), [
+    ("/nsp/outages", {**SPEC, "expected_end_inn": 3600}, "'expected_end_inn'"),
+    ("/nsp/outages", {**SPEC, "Title": "x"}, "'Title' (keys are lower case: 'title')"),
+    ("/nsp/outages", {**SPEC, "areas": [{"area_code": "0755", "distrct": "Futian"}]}, "'distrct'"),
+])
+def test_a_notice_key_nsp_does_not_take_is_a_400_naming_it(nsp, path, body, named):
+    response = nsp.http.post(path, json=body)
+    assert response.status_code == 400 and named in response.json()["error"], response.text
+    assert nsp.state()["notices"] == [] and nsp.state()["callbacks"] == []
+
+
+def test_reply_and_clear_keys_nsp_does_not_take_are_a_400_naming_them(nsp, examples_dir):
+    nsp.http.post("/xml", content=(examples_dir / "nsp" / "NetworkComplaintDispatch.valid.xml").read_bytes(),
+                  headers=XML)
+    ticket_id = nsp.http.get("/nsp/tickets").json()["tickets"][0]["ticket_id"]
+    for body, named in (({"Resolved": False}, "'Resolved' (keys are lower case: 'resolved')"),
+                        ({"resolvd": False}, "'resolvd'")):
+        response = nsp.http.post(f"/nsp/tickets/{ticket_id}/reply", json=body)
+        assert response.status_code == 400 and named in response.json()["error"], response.text
+    assert nsp.state()["tickets"][0]["reply"] is None
+    notice = nsp.http.post("/nsp/outages", json=SPEC).json()["notice_id"]
+    cleared = nsp.http.post(f"/nsp/outages/{notice}/clear", json={"wordng": "restored"})
+    assert cleared.status_code == 400 and "'wordng'" in cleared.json()["error"]
+    assert nsp.state()["notices"][0]["status"] == "ACTIVE"
+    assert nsp.http.post(f"/nsp/tickets/{ticket_id}/reply", json={"resolved": False}).json()["resolved"] is False
+
+
 def test_an_auto_numbered_notice_skips_an_id_a_tester_chose(nsp):
-    chosen = nsp.http.post("/nsp/outages", json={**SPEC, "notice_id": "FLT-20261123-0002"}).json()
     first = nsp.http.post("/nsp/outages", json={**SPEC, "title": "Power failure", "areas": ["020"]})
+    number = int(first.json()["notice_id"][-4:])
+    ids = [f"FLT-20261123-{(number + n) % 10_000:04d}" for n in (1, 2)]
+    chosen = nsp.http.post("/nsp/outages", json={**SPEC, "notice_id": ids[0]}).json()
     second = nsp.http.post("/nsp/outages", json={**SPEC, "title": "Flood", "areas": ["0760"]})
     assert first.status_code == second.status_code == 201
-    assert (chosen["notice_id"], chosen["revision"]) == ("FLT-20261123-0002", 1)
-    assert (first.json()["notice_id"], first.json()["revision"]) == ("FLT-20261123-0001", 1)
-    assert (second.json()["notice_id"], second.json()["revision"]) == ("FLT-20261123-0003", 1)  # 0002 is taken
+    assert (chosen["notice_id"], chosen["revision"]) == (ids[0], 1)
+    assert (second.json()["notice_id"], second.json()["revision"]) == (ids[1], 1)  # the next one is taken
     notices = {n["notice_id"]: (n["revision"], n["title"]) for n in nsp.http.get("/nsp/outages").json()["notices"]}
-    assert notices == {"FLT-20261123-0002": (1, "Fibre cut"), "FLT-20261123-0001": (1, "Power failure"),
-                       "FLT-20261123-0003": (1, "Flood")}
+    assert notices == {first.json()["notice_id"]: (1, "Power failure"), ids[0]: (1, "Fibre cut"),
+                       ids[1]: (1, "Flood")}
 
 
 def test_only_a_named_notice_is_a_revision(nsp):
@@ -99,7 +127,7 @@ def test_only_a_named_notice_is_a_revision(nsp):
 
 
 def test_ticket_numbers_skip_those_in_use_after_the_sequence_wraps():
-    state = NspState(0)
+    state = NspState()
     day = datetime.fromtimestamp(CLOCK_START, timezone(timedelta(hours=8))).strftime("%Y%m%d")
     state.tickets[f"NSP{day}000000"] = {"ticket_id": f"NSP{day}000000"}
     state._ticket_seq = 10**6 - 1  # the next number wraps to 000000, which is taken
@@ -130,3 +158,14 @@ def test_tickets_are_bounded_evicting_the_oldest_answered_first(examples_dir):
         assert [t["ticket_id"] for t in state["tickets"]] == kept[-2:]
         repeat = nsp.http.post("/xml", content=_dispatch(examples_dir, 0), headers=XML)  # evicted, still known
         assert "<c:Status>DUPLICATE</c:Status>" in repeat.text
+
+
+@pytest.mark.parametrize("sent", ["OutageNotice", "NetworkComplaintReply"])
+def test_faults_and_journal_filters_on_a_command_nsp_only_sends_are_refused(nsp, sent):
+    response = nsp.http.post("/__admin/faults", json={"kind": "error", "status": 503, "operation": sent})
+    assert response.status_code == 400, response.text
+    assert f"unknown operation '{sent}'" in response.json()["error"]
+    assert "NetworkComplaintDispatch" in response.json()["error"] and "RaiseOutage" in response.json()["error"]
+    assert nsp.http.get("/__admin/journal/count", params={"operation": sent}).status_code == 400
+    served = {"kind": "error", "status": 503, "operation": "NetworkComplaintDispatch"}
+    assert nsp.http.post("/__admin/faults", json=served).status_code == 201

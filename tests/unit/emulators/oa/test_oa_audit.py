@@ -52,3 +52,16 @@ def test_the_admin_state_lists_a_bounded_number_of_items(examples_dir):
         assert [i["item_id"] for i in state["items"]] == ["item-00000005", "item-00000006", "item-00000007"]
         assert (state["item_count"], state["items_evicted"]) == (5, 3)
         assert state["config"]["max_items"] == 5
+
+
+def test_a_key_a_route_does_not_take_is_a_400_naming_it(examples_dir):
+    with in_process_emulator(create_emulator()) as oa:
+        oa.http.post("/xml", content=(examples_dir / "oa" / "PushTodo.valid.xml").read_bytes(), headers=XML)
+        item_id = oa.state()["items"][0]["item_id"]
+        cased = oa.http.post(f"/oa/todos/{item_id}/complete", json={"Outcome": "Called the NOC"})
+        assert cased.status_code == 400 and cased.json()["code"] == "unknown-key"
+        assert "'Outcome' (keys are lower case: 'outcome')" in cased.json()["error"]
+        read = oa.http.post("/oa/toreads/x/read", json={"outcome": "x"})  # a read takes only user_id
+        assert read.status_code == 400 and "'outcome'" in read.json()["error"]
+        assert oa.state()["items"][0]["status"] == "open" and oa.state()["callbacks"] == []
+        assert oa.http.post(f"/oa/todos/{item_id}/complete", json={"outcome": "done"}).status_code == 200

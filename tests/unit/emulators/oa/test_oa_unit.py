@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
+from emulators.oa import create_emulator
 from emulators.oa.feeds import ATOM_NS, build_feed
 from emulators.oa.state import Inbox, InboxError, Item
+from emulators.toolkit import FakeClock, in_process_emulator
 
 pytestmark = pytest.mark.unit
 
@@ -62,3 +64,39 @@ def test_feed_has_the_rfc4287_elements():
         terms = {c.get("scheme"): c.get("term") for c in entry.findall("a:category", A)}
         assert terms == {"urn:onepoint:oa:inbox": "toread", "urn:onepoint:oa:priority": "2"}
         assert "read by 2026-11-23T15:00:00+08:00" in entry.findtext("a:content", namespaces=A)
+
+
+def test_an_inbox_an_item_leaves_moves_its_last_change_on_never_back():
+    inbox = Inbox(max_items=3)
+    inbox.push(item("todo-1", user="mgr-a", at=10.0), "m1")
+    inbox.push(item("todo-2", user="mgr-a", at=20.0), "m2")
+    assert inbox.changed("mgr-a", "todo") == 20.0
+    inbox.push(item("todo-2", user="mgr-b", at=30.0), "m3")  # the hub re-pushes it to another manager
+    assert (inbox.changed("mgr-a", "todo"), inbox.changed("mgr-b", "todo")) == (30.0, 30.0)
+    for n, at in ((3, 40.0), (4, 50.0)):  # the oldest, todo-1 of mgr-a, is evicted by the second
+        inbox.push(item(f"todo-{n}", user="mgr-c", at=at), f"m{n + 1}")
+    assert "todo-1" not in inbox.items and inbox.changed("mgr-a", "todo") == 50.0
+    assert inbox.changed("mgr-a", "toread") is None
+
+
+def test_a_feed_an_entry_left_is_updated_later_not_earlier(examples_dir):
+    clock = FakeClock()
+    push = (examples_dir / "oa" / "PushTodo.valid.xml").read_text()
+
+    def pushed(item_id: str, user: str, message_id: str) -> None:
+        body = (push.replace("todo-WO20261123A7K2M9Q1-overdue", item_id).replace("mgr-cs-0755-03", user)
+                .replace("hub-0f1e2d3c4b5a6978", message_id))
+        assert oa.http.post("/xml", content=body.encode(), headers={"content-type": "application/xml"}).is_success
+
+    def updated(user: str) -> str:
+        feed = etree.fromstring(oa.http.get(f"/feeds/{user}/todo.atom").content)
+        return feed.findtext("a:updated", namespaces=A)
+
+    with in_process_emulator(create_emulator(clock=clock)) as oa:
+        pushed("todo-first-0001", "mgr-a", "hub-msg-000000000001")
+        clock.advance(60)
+        pushed("todo-second-0002", "mgr-a", "hub-msg-000000000002")
+        before = updated("mgr-a")
+        clock.advance(60)
+        pushed("todo-second-0002", "mgr-b", "hub-msg-000000000003")
+        assert updated("mgr-a") > before and updated("mgr-a") == updated("mgr-b")
