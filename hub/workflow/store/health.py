@@ -35,6 +35,9 @@ _dl, _ev, _li = deadlines.c, work_order_events.c, event_listeners.c
 # hundreds of thousands where a few are due. It then plans a parallel scan whose workers take ~35 ms to start for a
 # range read in 0.1 ms (a million open work orders). This transaction's reads run in the scrape's process alone.
 _SERIAL = "SET LOCAL max_parallel_workers_per_gather = 0"
+# A read for /metrics that the database does not answer in 3 s gives no sample rather than holding the reading
+# thread (hub.observability.scrape_cache: the scrapes do not wait for it anyway).
+_BOUNDED = "SET LOCAL statement_timeout = 3000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +59,9 @@ def due_deadlines_query(now: datetime) -> Select[datetime, int]:
 
 def read_health(connection: Connection, now: datetime) -> StoreHealth:
     """The figures at ``now``, in the caller's (read-only) transaction."""
-    if connection.dialect.name == "postgresql":  # see _SERIAL
+    if connection.dialect.name == "postgresql":  # see _SERIAL and _BOUNDED
         connection.exec_driver_sql(_SERIAL)
+        connection.exec_driver_sql(_BOUNDED)
     oldest_due, due = connection.execute(due_deadlines_query(now)).one()
     unpublished = connection.execute(
         select(func.count()).select_from(work_order_events).where(_ev.published_at.is_(None))).scalar_one()
