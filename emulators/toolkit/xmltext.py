@@ -9,12 +9,11 @@ given answers 400 naming the field instead (:func:`check_json_text` on the body,
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-__all__ = ["XmlTextError", "check_json_text", "check_xml_text", "xml_text_problem"]
+from hub.validation.xml_chars import NOT_XML_CHAR
 
-_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+__all__ = ["XmlTextError", "check_json_text", "check_xml_text", "xml_text_problem"]
 
 
 class XmlTextError(ValueError):
@@ -27,7 +26,7 @@ class XmlTextError(ValueError):
 
 def xml_text_problem(text: str) -> str | None:
     """What in ``text`` XML 1.0 cannot hold (``U+0001 at character 7``), or None when it can hold all of it."""
-    bad = _NOT_XML_CHAR.search(text)
+    bad = NOT_XML_CHAR.search(text)
     return None if bad is None else f"U+{ord(bad.group()):04X} at character {bad.start() + 1}"
 
 

@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hub.cli.workorder_view import when
+from hub.validation.xml_chars import xml_safe
 from hub.workflow.destinations import redacted
 from hub.workflow.listener_queries import ListenerState, listener_state
 from hub.workflow.listeners import ListenerFilter
@@ -58,6 +59,7 @@ def _state_text(listener: Listener, zone: ZoneInfo) -> str:
 def _error_text(error: str | None) -> str:
     if not error:
         return "—"
+    error = xml_safe(error)  # no control character reaches the terminal or a file (an escape sequence)
     return error if len(error) <= _ERROR_SHOWN else error[:_ERROR_SHOWN - 1] + "…"
 
 

@@ -20,6 +20,7 @@ from lxml import etree
 
 from hub.envelope import Envelope
 from hub.gateways.documents import command_element, timestamp
+from hub.validation.xml_chars import xml_safe
 from hub.workers import HandlerRegistry, Reply
 from hub.workflow.events import EVENT_TYPES
 from hub.workflow.listeners import WO, ListenerFilter, acknowledged, owned_listener
@@ -80,8 +81,8 @@ def _listener(parent: etree._Element, listener: Listener, waiting: int) -> None:
     if state is ListenerState.PARKED:
         _add(element, "ParkedAt", listener.suspended_at)
     _add(element, "Failures", listener.failures)
-    if listener.last_error:
-        _add(element, "LastError", listener.last_error)
+    if listener.last_error:  # kept by the hub from what the delivery raised: made fit for XML whatever it holds
+        _add(element, "LastError", xml_safe(listener.last_error))
     if listener.delivered_at is not None:
         _add(element, "LastDeliveredAt", listener.delivered_at)
     _add(element, "EventsWaiting", waiting)

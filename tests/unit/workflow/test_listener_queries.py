@@ -131,3 +131,16 @@ def test_one_listener_by_its_id_and_only_the_callers(client: WorkerTestClient) -
     unknown = query(client, "00000000-0000-4000-8000-000000000000")
     assert unknown.tag == f"{{{C}}}Error" and text(unknown, "c:Code") == "unknown-listener"
     assert list(_listed(query(client, theirs, source="CRM"))) == [theirs]
+
+
+def test_a_last_error_xml_cannot_carry_is_answered_fit_for_xml(client: WorkerTestClient,
+                                                              runtime: WorkflowRuntime) -> None:
+    """A kept error text with characters XML 1.0 cannot carry (an escape sequence, U+0001) does not fail the answer
+    of every listener of the system: those characters are shown as U+FFFD."""
+    listener_id = register(client, FAILING)
+    with runtime.store.engine.begin() as connection:
+        from hub.workflow.store.outbox import listener_failed
+
+        listener_failed(connection, listener_id, 1, START + timedelta(minutes=5), "ConnectError: \x1b[31mno\x01")
+    (found,) = _listed(query(client)).values()
+    assert text(found, "wo:LastError") == "ConnectError: \ufffd[31mno\ufffd"
