@@ -4,8 +4,9 @@ switch from one hub to several (``onepoint oa copy``), so the switch does not st
 
 Started empty, each notice's next version would go to the managers of its areas as if new, and a late older
 revision of a notice OA shows could be pushed over the newer one; a to-do the old hub closed could be opened again
-by a late push. What is copied, in ONE transaction of the shared database, each row under the lock its record
-takes (``postgres_records.lock``), per topology prefix as the file holds it:
+by a late push. What is copied, in transactions of ``BATCH`` notices each (with their items) and one of the closed
+to-dos, each row under the lock its record takes (``postgres_records.lock``), per topology prefix as the file
+holds it:
 
 * **a notice's kept version** (``oa_notice_versions``), unless the shared records hold one of that notice: a hub
   running on them since the switch (or a file copied before) has seen it later;
@@ -13,8 +14,9 @@ takes (``postgres_records.lock``), per topology prefix as the file holds it:
   the next worker takes the item over at once;
 * **a closed to-do** (``oa_closed_todos``), the later closing time kept.
 
-Copying a file twice changes nothing. A file of the first schema (no ``sent_at``, ``told``, ``changed_at``, no
-items) is read as it is: what it lacks is taken as the file's own upgrade would (none, nobody told, changed now).
+Copying a file twice changes nothing, so a copy broken off midway is finished by running it again. A file of the
+first schema (no ``sent_at``, ``told``, ``changed_at``, no items) is read as it is: what it lacks is taken as the
+file's own upgrade would (none, nobody told, changed now).
 """
 
 from __future__ import annotations
@@ -30,7 +32,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from adapters.oa.postgres_records import CLOSED_TODOS, ITEMS, NOTICES, lock
 
-__all__ = ["OaRecordsCopied", "copy_records"]
+__all__ = ["BATCH", "OaRecordsCopied", "copy_records"]
+
+# notices a transaction copies: each takes its notice's lock and its items' (PostgreSQL's lock table holds
+# max_locks_per_transaction × connections, 64 × 100 by default: thousands of notices in one transaction exhaust it)
+BATCH = 200
 
 Row = dict[str, Any]
 
@@ -68,11 +74,9 @@ def _held(db: Connection, table: sa.Table, prefix: str, column: sa.Column[Any], 
     return found is not None
 
 
-def _copy_notices(db: Connection, file: sqlite3.Connection, copied: OaRecordsCopied, now: float) -> None:
-    items: dict[tuple[str, str], list[Row]] = {}
-    for item in _rows(file, "oa_to_read_items"):
-        items.setdefault((item["prefix"], item["notice_id"]), []).append(item)
-    for row in _rows(file, "oa_notice_versions"):
+def _copy_notices(db: Connection, notices: list[Row], items: dict[tuple[str, str], list[Row]],
+                  copied: OaRecordsCopied, now: float) -> None:
+    for row in notices:
         prefix, notice_id = str(row["prefix"]), str(row["notice_id"])
         lock(db, prefix, "notice", notice_id)
         if _held(db, NOTICES, prefix, NOTICES.c.notice_id, notice_id):
@@ -102,7 +106,13 @@ def _copy_closed_todos(db: Connection, file: sqlite3.Connection, copied: OaRecor
 def copy_records(file: sqlite3.Connection, shared: Engine) -> OaRecordsCopied:
     """Copy the OA records of ``file`` (read only) into ``shared`` (its tables created); see the module."""
     copied, now = OaRecordsCopied(), time.time()
+    notices = _rows(file, "oa_notice_versions")
+    items: dict[tuple[str, str], list[Row]] = {}
+    for item in _rows(file, "oa_to_read_items"):
+        items.setdefault((item["prefix"], item["notice_id"]), []).append(item)
+    for start in range(0, len(notices), BATCH):
+        with shared.begin() as db:
+            _copy_notices(db, notices[start:start + BATCH], items, copied, now)
     with shared.begin() as db:
-        _copy_notices(db, file, copied, now)
         _copy_closed_todos(db, file, copied)
     return copied

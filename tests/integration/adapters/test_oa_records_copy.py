@@ -115,3 +115,24 @@ def test_without_a_shared_database_or_with_another_file_nothing_is_copied(tmp_pa
     (tmp_path / "other.db").write_bytes(b"")
     code, output = copy(tmp_path / "other.db", settings(tmp_path, shared))
     assert code == 1 and "holds no OA records" in output
+
+
+def test_a_file_of_many_notices_is_copied_in_batches_and_a_second_run_changes_nothing(
+        tmp_path: Path, shared: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A transaction per BATCH notices (each takes its notice's and its items' locks: thousands in one transaction
+    ran PostgreSQL out of shared memory); a copy broken off midway is finished by running it again."""
+    import adapters.oa.copying
+
+    monkeypatch.setattr(adapters.oa.copying, "BATCH", 2)
+    path = tmp_path / "onepoint-oa-notices.db"
+    versions = ToReadVersions(book=NoticeBookFile(path))
+    try:
+        for n in range(5):
+            versions.offer(f"FLT-{n}", ACTIVE_R1, "r1", f"m-{n}", managers=("mgr-a", "mgr-b"),
+                           announce=lambda user, n=n: (f"toread-FLT-{n}-{user}", "r1"))  # type: ignore[misc]
+    finally:
+        versions.close()
+    code, output = copy(path, settings(tmp_path, shared))
+    assert code == 0 and "5 notice version(s) copied with 10 to-read item(s), 0 kept" in output, output
+    code, output = copy(path, settings(tmp_path, shared))
+    assert code == 0 and "0 notice version(s) copied with 0 to-read item(s), 5 kept" in output, output
