@@ -17,24 +17,12 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from hub.cli.workorder_database import opening, require_existing
-from hub.config.settings import ConfigError, HubSettings, load_settings
+from hub.cli.workorder_database import CONFIG_OPTION, opening, require_existing, settings_of
 
 if TYPE_CHECKING:
     from hub.workflow.store import WorkOrderStore
 
 __all__ = ["listeners"]
-
-_CONFIG = click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                       help="Hub settings (TOML); the built-in defaults without it.")
-
-
-def _settings(config_path: Path | None) -> HubSettings:
-    try:
-        return load_settings(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-
 
 @contextmanager
 def _store(url: str) -> Iterator[WorkOrderStore]:
@@ -58,7 +46,7 @@ def listeners() -> None:
 
 @listeners.command("list")
 @click.option("--json", "as_json_output", is_flag=True, help="The listeners as one JSON object (for scripts).")
-@_CONFIG
+@CONFIG_OPTION
 def list_command(as_json_output: bool, config_path: Path | None) -> None:
     """Every system's listeners, in the order they were registered: call-back (without credentials), filter,
     state (ACTIVE, RETRYING with its next attempt, PARKED since when), failures in a row, last error, last
@@ -69,7 +57,7 @@ def list_command(as_json_output: bool, config_path: Path | None) -> None:
     from hub.workflow.store.listener_reads import events_waiting
     from hub.workflow.store.outbox import listeners as every_listener
 
-    settings = _settings(config_path).workflow
+    settings = settings_of(config_path).workflow
     with _store(settings.database) as store, store.engine.connect() as connection:
         rows: list[ListenerRow] = [(listener, events_waiting(connection, listener.delivered_position))
                                    for listener in every_listener(connection)]
@@ -81,7 +69,7 @@ def list_command(as_json_output: bool, config_path: Path | None) -> None:
 
 @listeners.command("resume")
 @click.argument("listener_id")
-@_CONFIG
+@CONFIG_OPTION
 def resume_command(listener_id: str, config_path: Path | None) -> None:
     """Serve a PARKED listener again from its cursor, its failures forgotten (what its system's registering it
     again does); from the oldest event kept when [workflow] keep_events_days purged the events after its cursor
@@ -91,7 +79,7 @@ def resume_command(listener_id: str, config_path: Path | None) -> None:
     from hub.workflow.listener_queries import listener_state
     from hub.workflow.store.outbox import listener, resume_listener
 
-    settings = _settings(config_path).workflow
+    settings = settings_of(config_path).workflow
     with _store(settings.database) as store:
         try:
             with store.transaction() as tx:

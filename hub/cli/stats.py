@@ -12,24 +12,12 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from hub.cli.workorder_database import opening, require_existing
-from hub.config.settings import ConfigError, HubSettings, load_settings
+from hub.cli.workorder_database import CONFIG_OPTION, opening, require_existing, settings_of
 
 if TYPE_CHECKING:
     from hub.workflow.statistics import StatisticsQuery
 
 __all__ = ["stats"]
-
-_CONFIG = click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                       help="Hub settings (TOML); the built-in defaults without it.")
-
-
-def _settings(config_path: Path | None) -> HubSettings:
-    try:
-        return load_settings(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-
 
 def _day(value: str | None) -> date | None:
     if value is None:
@@ -71,7 +59,7 @@ def _share(value: float | None) -> str:
               help="Category level of the hot spots: 1 domain, 2 service, 3 phenomenon, 4 refinement.")
 @click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True, help="Hot spots and SPs shown.")
 @click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
-@_CONFIG
+@CONFIG_OPTION
 @click.pass_context
 def stats(ctx: click.Context, first: str | None, last: str | None, area: str | None, level: int, top: int,
           as_json: bool, config_path: Path | None) -> None:
@@ -82,7 +70,7 @@ def stats(ctx: click.Context, first: str | None, last: str | None, area: str | N
     from hub.workflow.statistics import read_figures
     from hub.workflow.store import WorkOrderStore
 
-    config = _settings(config_path).workflow
+    config = settings_of(config_path).workflow
     zone = ZoneInfo(config.statistics_timezone)
     query = _query(_day(first), _day(last), datetime.now(UTC).astimezone(zone).date(), area, level, top)
     require_existing(config.database)  # reading creates nothing: a missing database is an error, not zero
@@ -154,7 +142,7 @@ def _print_tables(figures: Any, zone: ZoneInfo) -> None:
 
 
 @stats.command("rebuild")
-@_CONFIG
+@CONFIG_OPTION
 def rebuild_command(config_path: Path | None) -> None:
     """Recompute the counters from the work orders and their history (after a restore, or a store filled by other
     means). Holds the counters for its duration; changes committed meanwhile wait and then add their own counts."""
@@ -164,7 +152,7 @@ def rebuild_command(config_path: Path | None) -> None:
     from hub.workflow.statistics import rebuild_counters
     from hub.workflow.store import WorkOrderStore
 
-    config = _settings(config_path).workflow
+    config = settings_of(config_path).workflow
     require_existing(config.database)  # a database migrated or created here would be news to its hubs
     with opening(config.database):
         store = WorkOrderStore.open(config.database, reading=True)

@@ -7,10 +7,25 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
-__all__ = ["opening", "require_existing", "shown_url"]
+from hub.config.settings import ConfigError, HubSettings, load_settings
+
+__all__ = ["CONFIG_OPTION", "opening", "require_existing", "settings_of", "shown_url"]
+
+CONFIG_OPTION = click.option("--config", "config_path",
+                             type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                             help="Hub settings (TOML); the built-in defaults without it.")
+
+
+def settings_of(config_path: Path | None) -> HubSettings:
+    """The settings of ``--config`` (the built-in defaults without it); an error in the file as one line."""
+    try:
+        return load_settings(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def shown_url(url: str) -> str:

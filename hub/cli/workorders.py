@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from hub.cli.workorder_database import opening, require_existing, shown_url
-from hub.config.settings import ConfigError, HubSettings, WorkflowSettings, load_settings
+from hub.cli.workorder_database import CONFIG_OPTION, opening, require_existing, settings_of, shown_url
+from hub.config.settings import WorkflowSettings
 from hub.workflow.lifecycle import WorkOrderState
 
 __all__ = ["PAGE_MAX", "PAGE_SIZE_MAX", "customer_number", "workorders"]
@@ -22,17 +22,6 @@ PAGE_SIZE_MAX = 500  # the store's largest page (hub.workflow.store.queries.MAX_
 PAGE_MAX = 100_000  # QueryWorkOrders' c:PageNumber: 100,000 pages of 500 hold more than a province's year
 _MSISDN = re.compile(r"1[3-9][0-9]{9}")  # c:Msisdn: how the work orders keep the number
 _SEPARATORS = re.compile(r"[\s.\-()]")
-
-_CONFIG = click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                       help="Hub settings (TOML); the built-in defaults without it.")
-
-
-def _settings(config_path: Path | None) -> HubSettings:
-    try:
-        return load_settings(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-
 
 def _runtime(settings: WorkflowSettings) -> Any:
     """The workflow's runtime on the database of the settings, which must exist, at this release's revision: only
@@ -83,7 +72,7 @@ def workorders() -> None:
 
 @workorders.command("show")
 @click.argument("work_order_id")
-@_CONFIG
+@CONFIG_OPTION
 @click.option("--unmasked", is_flag=True, help="Show phone numbers (the customer's, the contact's, those in the "
                                                  "description, notes and values) as they are.")
 def show_command(work_order_id: str, config_path: Path | None, unmasked: bool) -> None:
@@ -93,7 +82,7 @@ def show_command(work_order_id: str, config_path: Path | None, unmasked: bool) -
     4 digits, numbers in the description, notes and changed values as 138****8000) unless --unmasked."""
     from hub.cli.workorder_view import print_work_order
 
-    settings = _settings(config_path).workflow
+    settings = settings_of(config_path).workflow
     runtime = _runtime(settings)
     try:
         view = runtime.store.get_work_order(work_order_id)
@@ -112,7 +101,7 @@ def show_command(work_order_id: str, config_path: Path | None, unmasked: bool) -
 @click.option("--category", help="A category at any level: 01, 01.02, 01.02.03.")
 @click.option("--page", type=click.IntRange(1, PAGE_MAX), default=1, show_default=True)
 @click.option("--page-size", type=click.IntRange(1, PAGE_SIZE_MAX), default=20, show_default=True)
-@_CONFIG
+@CONFIG_OPTION
 def list_command(msisdn: str | None, states: tuple[str, ...], category: str | None, page: int, page_size: int,
                  config_path: Path | None) -> None:
     """Work orders, newest first, as a table; times in [workflow] statistics_timezone."""
@@ -121,7 +110,7 @@ def list_command(msisdn: str | None, states: tuple[str, ...], category: str | No
 
     from hub.cli.workorder_view import when, zoned
 
-    settings = _settings(config_path).workflow
+    settings = settings_of(config_path).workflow
     zone = ZoneInfo(settings.statistics_timezone)
     runtime = _runtime(settings)
     try:
@@ -141,7 +130,7 @@ def list_command(msisdn: str | None, states: tuple[str, ...], category: str | No
 
 
 @workorders.command("migrate")
-@_CONFIG
+@CONFIG_OPTION
 def migrate_command(config_path: Path | None) -> None:
     """Bring the work-order database to this release's schema (what this release's hub does when it starts), and
     count the statistics of work orders written before the counters existed; run it once no hub or worker of the
@@ -150,7 +139,7 @@ def migrate_command(config_path: Path | None) -> None:
     from hub.workflow.store.dialect import create_store_engine
     from hub.workflow.store.migrate import current_revision, upgrade
 
-    settings = _settings(config_path).workflow
+    settings = settings_of(config_path).workflow
     database = settings.database
     require_existing(database)
     with opening(database):
@@ -170,7 +159,7 @@ def migrate_command(config_path: Path | None) -> None:
 
 
 @workorders.command("recalculate")
-@_CONFIG
+@CONFIG_OPTION
 def recalculate_command(config_path: Path | None) -> None:
     """Recompute the deadlines of the open work orders computed from another SLA table or calendar."""
     from rich.console import Console
@@ -178,7 +167,7 @@ def recalculate_command(config_path: Path | None) -> None:
 
     from hub.workflow.recalculation import recalculate
 
-    runtime = _runtime(_settings(config_path).workflow)
+    runtime = _runtime(settings_of(config_path).workflow)
     console = Console(stderr=True)  # on a terminal only: a long run shows how far it got
     progress = Progress(SpinnerColumn(), TextColumn("recalculating deadlines: {task.completed} open work orders "
                                                     "looked at, {task.fields[changed]} changed"),

@@ -10,22 +10,17 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from hub.config.workflow import WorkflowSettings
-from hub.routing.outbound import RecordingOutbound
-from hub.routing.table import RoutingTable
-from hub.transport import TopologyConfig
-from hub.validation.command_sets import CommandSetRegistry
-from hub.validation.validator import DocumentValidator
-from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
-from hub.workflow.handlers import CONSUMER, handlers
-from hub.workflow.runtime import WorkflowRuntime, open_runtime
-from hub.workflow.store import WorkOrderProcessedStore
+from hub.workflow.runtime import open_runtime
 from hub.workflow.store.dialect import create_store_engine
 from hub.workflow.store.schema import metadata, work_order_events
-from tests.unit.workflow.kit import EXAMPLES, START
+from tests.unit.workflow.incident_kit import client_of
+from tests.unit.workflow.kit import START
 from tests.unit.workflow.listener_kit import create, register, to_close
 
 __all__ = ["FilledSource", "counts", "fill_source", "workflow_client"]
+
+workflow_client = client_of  # the workflow's handlers on a runtime, BOSS's tier lookups answered with the example
 
 
 @dataclass(frozen=True)
@@ -35,16 +30,6 @@ class FilledSource:
     closed: str
     listener_id: str
     last_position: int  # the largest outbox position handed out (the events after the first three purged)
-
-
-def workflow_client(runtime: WorkflowRuntime) -> WorkerTestClient:
-    """The workflow's handlers on ``runtime``, BOSS's tier lookups answered with the schema example."""
-    registry = CommandSetRegistry.installed()
-    table = RoutingTable.load(None, consumers=TopologyConfig().consumers, command_types=registry.command_types())
-    tier_answer = (EXAMPLES / "boss" / "responses" / "QueryCustomerTierResponse.xml").read_bytes()
-    outbound = RecordingOutbound(table, DocumentValidator(registry), answer=lambda envelope: tier_answer)
-    return WorkerTestClient(handlers, consumer=CONSUMER, dependencies={"workflow": runtime},
-                            store=WorkOrderProcessedStore(runtime.store), outbound=outbound)
 
 
 def counts(url: str) -> dict[str, int]:
