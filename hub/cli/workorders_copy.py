@@ -1,5 +1,10 @@
 """``onepoint workorders copy --from FILE``: a hub's SQLite work-order file carried whole into the work-order database
-of the settings (the PostgreSQL database several hubs will share), for the switch from one hub to several."""
+of the settings (the PostgreSQL database several hubs will share), for the switch from one hub to several.
+
+Refused while a hub process still runs on the file: every process of this release that has it open for writing
+holds ``<file>.hub-lock`` shared, and the copy holds it exclusive while it reads (``hub_lock``; a hub started
+meanwhile stops, naming the copy); a hub of the previous release is seen by its ``<file>.publisher-lock``. The file
+is read in one snapshot whatever happens (``copying``)."""
 
 from __future__ import annotations
 
@@ -16,15 +21,11 @@ from hub.config.settings import ConfigError, load_settings
 __all__ = ["copy_command"]
 
 
-def _read_only(path: Path) -> sa.Engine:
-    """The file opened read-only: the copy never writes the old hub's database."""
-    return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True,
-                                                                         check_same_thread=False))
+def _refuse_while_an_older_hub_runs_on(path: Path) -> None:
+    """A hub of the previous release holds no ``<file>.hub-lock`` (``hub_lock``), only, in its workflow worker's
+    event publisher, ``<file>.publisher-lock`` (hub.workflow.leadership)."""
+    from hub.workflow.store.hub_lock import HubRunning
 
-
-def _refuse_while_a_hub_runs_on(path: Path) -> None:
-    """A hub's workflow worker holds ``<file>.publisher-lock`` while it runs (hub.workflow.leadership): the file
-    would change under the copy."""
     lock = Path(f"{path}.publisher-lock")
     if not lock.exists():
         return
@@ -32,15 +33,9 @@ def _refuse_while_a_hub_runs_on(path: Path) -> None:
         with lock.open("rb") as held:
             fcntl.flock(held.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
-        raise click.ClickException(f"a hub's workflow worker still runs on {path} (it holds {lock.name}): stop the "
-                                   "hub and its workers, let the queues empty, then copy") from None
+        raise click.ClickException(str(HubRunning(path, lock))) from None
     except OSError:
         return  # a lock file it may not read: nothing to learn from it
-
-
-def _first_line(exc: BaseException) -> str:
-    reason = getattr(exc, "orig", None) or exc
-    return f"{type(reason).__name__}: {(str(reason).strip().splitlines() or [''])[0]}"
 
 
 @click.command("copy")
@@ -53,15 +48,17 @@ def copy_command(source: Path, config_path: Path | None) -> None:
     outage notices, statistics and processed-message records, into the empty work-order database of the settings.
 
     Run it once, with the old hub and its workers stopped and their queues empty, before the new hubs start: one
-    transaction (an interrupted copy leaves the target empty), both at this release's schema (a target without
-    one is migrated first), the rows counted on both sides. Exit 1, nothing copied, when the target holds rows.
+    snapshot of the file, one transaction of the target (an interrupted copy leaves the target empty), both at this
+    release's schema (a target without one is migrated first), the rows counted on both sides. Exit 1, nothing
+    copied, when the target holds rows, a hub still runs on the file, or the target refuses a row (named).
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
-    from hub.workflow.store.copying import CopyRefused, copy_database
+    from hub.workflow.store.copying import CopyRefused, copy_database, failure_line, read_only
     from hub.workflow.store.dialect import create_store_engine
+    from hub.workflow.store.hub_lock import HubRunning, no_hub_running_on
 
     try:
         target_url = load_settings(config_path).workflow.database
@@ -71,7 +68,7 @@ def copy_command(source: Path, config_path: Path | None) -> None:
     target_file = sa.engine.make_url(target_url).database if target_url.startswith("sqlite") else None
     if target_file and Path(target_file).resolve() == source.resolve():
         raise click.ClickException(f"{source} is the [workflow] database of the settings itself")
-    _refuse_while_a_hub_runs_on(source)
+    _refuse_while_an_older_hub_runs_on(source)
     console = Console(stderr=True)
     progress = Progress(TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(), console=console,
                         transient=True, disable=not console.is_terminal)
@@ -82,16 +79,19 @@ def copy_command(source: Path, config_path: Path | None) -> None:
             tasks[table] = progress.add_task(table, total=total)
         progress.update(tasks[table], completed=done)  # type: ignore[arg-type]
 
-    reading = _read_only(source)
+    reading = read_only(source)
     target = None
     try:
-        target = create_store_engine(target_url)
-        with progress:
-            copied = copy_database(reading, target, advance)
+        with no_hub_running_on(source):
+            target = create_store_engine(target_url)
+            with progress:
+                copied = copy_database(reading, target, advance)
+    except HubRunning as exc:
+        raise click.ClickException(str(exc)) from None
     except CopyRefused as exc:
         raise click.ClickException(f"nothing copied from {source} into {shown}: {exc}") from None
     except (sa.exc.SQLAlchemyError, sqlite3.Error, OSError) as exc:
-        raise click.ClickException(f"nothing copied from {source} into {shown}: {_first_line(exc)}") from None
+        raise click.ClickException(f"nothing copied from {source} into {shown}: {failure_line(exc)}") from None
     finally:
         reading.dispose()
         if target is not None:

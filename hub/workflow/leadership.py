@@ -24,6 +24,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.workflow.store.dialect import try_lock_publisher
+from hub.workflow.store.hub_lock import lock_file_beside
 
 __all__ = ["PublisherLock"]
 
@@ -118,9 +119,4 @@ class PublisherLock:
 def _lock_path(url: URL) -> Path | None:
     """``<file>.publisher-lock`` beside a SQLite file, also one named as a URI (``sqlite:///file:/x/wo.db?uri=true``);
     None for a memory database (one process)."""
-    database = url.database or ""
-    if database.startswith("file:"):
-        database = database[len("file:"):]
-    if database in ("", ":memory:") or url.query.get("mode") == "memory":
-        return None
-    return Path(f"{database}.publisher-lock")
+    return lock_file_beside(url, ".publisher-lock")

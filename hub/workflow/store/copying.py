@@ -9,9 +9,14 @@ What a copy is, and why:
 * **Into an empty target only.** Work orders, their history, the statistics' counters, the outbox's positions and the
   listeners' cursors of two databases do not merge: a target holding any row of the schema's tables is refused,
   naming the table.
+* **One snapshot of the source.** It is read in one read transaction (SQLite: ``BEGIN`` before the first
+  ``SELECT``, which its driver does not issue by itself; WAL gives a reader a snapshot), so every table is read as it
+  was at one instant: a row written meanwhile is in none of them, never a history row without its work order. The
+  caller refuses a file a hub still runs on (``hub_lock``); the snapshot is what makes the copy whole regardless.
 * **One transaction of the target.** Every table of the schema in dependency order, in batches; an interrupted copy
   leaves the target as empty as it was, and running it again starts over. The rows are counted on both sides and a
-  difference rolls it back.
+  difference rolls it back. A row the target refuses (a value too long for its column, a broken reference) stops
+  the copy naming its table and primary key.
 * **Keys move on past the copied ones.** PostgreSQL's sequences are set past the largest key copied; the outbox's
   position past the largest the source ever handed out (SQLite's ``sqlite_sequence``, which keeps the positions of
   events purged since), so an event written after the copy never takes a position a listener has passed.
@@ -21,8 +26,11 @@ What a copy is, and why:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -30,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 from hub.workflow.store.migrate import current_revision, head_revision, upgrade
 from hub.workflow.store.schema import metadata, work_order_events
 
-__all__ = ["BATCH", "CopiedTable", "CopyRefused", "copy_database"]
+__all__ = ["BATCH", "CopiedTable", "CopyRefused", "copy_database", "failure_line", "read_only"]
 
 BATCH = 2_000  # rows read and written at a time
 Progress = Callable[[str, int, int], None]  # (table, rows copied so far, rows it holds)
@@ -44,6 +52,19 @@ class CopyRefused(RuntimeError):
 class CopiedTable:
     name: str
     rows: int
+
+
+def read_only(path: Path) -> Engine:
+    """The SQLite file opened read-only (the copy never writes the old hub's database), in the driver's autocommit
+    mode: ``copy_database`` begins the one read transaction itself."""
+    return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(
+        f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None))
+
+
+def failure_line(exc: BaseException) -> str:
+    """A database error in one line: the driver's exception and the first line of its message."""
+    reason = getattr(exc, "orig", None) or exc
+    return f"{type(reason).__name__}: {(str(reason).strip().splitlines() or [''])[0]}"
 
 
 def _require_head(engine: Engine, which: str, *, migrate_empty: bool) -> None:
@@ -64,6 +85,43 @@ def _refuse_unless_empty(db: Connection) -> None:
             raise CopyRefused(f"the target already holds rows ({table.name}): a copy goes into an empty work-order "
                               "database only (the work orders, counters and event positions of two databases do "
                               "not merge)")
+
+
+def _one_snapshot(reading: Connection) -> None:
+    """Begin the source's read transaction before its first read (see the module)."""
+    if reading.dialect.name == "postgresql":
+        reading.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    elif not getattr(reading.connection.dbapi_connection, "in_transaction", False):
+        reading.exec_driver_sql("BEGIN")  # deferred: the snapshot is taken at the first SELECT, right after
+
+
+def _key(table: sa.Table, row: Mapping[str, Any]) -> str:
+    return ", ".join(f"{column.name}={row[column.name]}" for column in table.primary_key.columns)
+
+
+def _insert(db: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Write a batch; a refused one stops the copy naming the table and the row (tried alone, each in a savepoint
+    rolled back, until the refused one is found)."""
+    batch = db.begin_nested()
+    try:
+        db.execute(sa.insert(table), rows)
+    except sa.exc.DBAPIError as exc:
+        batch.rollback()
+        raise CopyRefused(f"{table.name}{_refused_row(db, table, rows)} refused by the target: "
+                          f"{failure_line(exc)}") from exc
+    batch.commit()
+
+
+def _refused_row(db: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> str:
+    for row in rows:
+        alone = db.begin_nested()
+        try:
+            db.execute(sa.insert(table), [row])
+        except sa.exc.DBAPIError:
+            return f", row {_key(table, row)},"
+        finally:
+            alone.rollback()
+    return ""
 
 
 def _count(db: Connection, table: sa.Table) -> int:
@@ -110,6 +168,7 @@ def copy_database(source: Engine, target: Engine, progress: Progress | None = No
     _require_head(target, "target", migrate_empty=True)
     copied: list[CopiedTable] = []
     with source.connect() as reading, reading.begin(), target.begin() as db:
+        _one_snapshot(reading)
         _refuse_unless_empty(db)
         for table in metadata.sorted_tables:
             total, done = _count(reading, table), 0
@@ -117,7 +176,7 @@ def copy_database(source: Engine, target: Engine, progress: Progress | None = No
                 progress(table.name, 0, total)
             rows = reading.execution_options(yield_per=BATCH).execute(sa.select(table))
             for batch in rows.mappings().partitions(BATCH):
-                db.execute(sa.insert(table), [dict(row) for row in batch])
+                _insert(db, table, [dict(row) for row in batch])
                 done += len(batch)
                 if progress is not None:
                     progress(table.name, done, total)

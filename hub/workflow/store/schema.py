@@ -49,6 +49,11 @@ VERSION_TABLE = "workflow_alembic_version"  # not Alembic's default name: the da
 # An auto-increment key: BIGSERIAL-like on PostgreSQL, the ROWID alias on SQLite (which needs plain INTEGER).
 Serial = BigInteger().with_variant(Integer(), "sqlite")
 
+# 0014: a c:ShortText (up to 200 characters) as the schemas allow it. SQLite keeps text of any length whatever the
+# declared one, so there it stays the VARCHAR(64) revision 0001 wrote: declaring it again would copy work_orders
+# and every table that refers to it, for nothing.
+ShortText = String(200).with_variant(String(64), "sqlite")
+
 metadata = MetaData()
 
 work_orders = Table(
@@ -63,7 +68,7 @@ work_orders = Table(
     Column("occurred_at", UTCDateTime()),
     Column("location", Text),
     Column("area_code", String(16)),
-    Column("district", String(64)),
+    Column("district", ShortText),  # c:Area/c:District
     Column("taken_by", String(64)),
     Column("tier", String(32)),
     Column("priority", SmallInteger),
@@ -205,7 +210,7 @@ outage_notices = Table(  # NSP's notices as the auto-answer rule matches them (t
     Column("cleared_at", UTCDateTime()),
     Column("customer_wording", Text, nullable=False),
     Column("content", Text),
-    Column("sending_department", String(64)),
+    Column("sending_department", ShortText),  # nsp:SendingDepartment
     Column("received_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("sent_at", UTCDateTime()),  # NSP's SentAt of the kept version (0013; none before, or none readable)

@@ -8,8 +8,10 @@
             tx.complete("created", reply=answer)
     # one commit: the effects and the processed-message record; an exception rolls both back
 
-Opening runs the migrations (``upgrade head``). Handlers called by a worker whose processed-message store is
-``WorkOrderProcessedStore(store)`` find the worker's transaction with ``store.current_transaction()``.
+Opening runs the migrations (``upgrade head``) and, on a SQLite file, holds its hub lock shared until ``close``
+(``hub_lock``: ``onepoint workorders copy`` is refused while a hub runs on the file). Handlers called by a worker
+whose processed-message store is ``WorkOrderProcessedStore(store)`` find the worker's transaction with
+``store.current_transaction()``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy.engine import Connection
 from hub.workflow.store.dialect import READ_ONLY, create_store_engine
 from hub.workflow.store.due import DueBatch, mark_fired, take_due
 from hub.workflow.store.health import StoreHealth, read_health
+from hub.workflow.store.hub_lock import HubLock
 from hub.workflow.store.migrate import require_head, upgrade
 from hub.workflow.store.outbox import (
     Listener,
@@ -72,6 +75,7 @@ class WorkOrderStore:
         self._current: ContextVar[WorkOrderTransaction | None] = ContextVar(f"workorder-tx-{id(self)}", default=None)
         # SQLite: the parties read runs on a pooled driver connection (~8 µs; ~65 µs through Connection.execute)
         self._parties_sql = str(SELECT_PARTIES.compile(dialect=engine.dialect)) if self.dialect == "sqlite" else None
+        self._hub_lock: HubLock | None = None  # ``open``: this process has the SQLite file open for writing
         if migrate:
             upgrade(engine)
 
@@ -79,14 +83,25 @@ class WorkOrderStore:
     def open(cls, url: str, *, clock: Callable[[], datetime] = _utcnow, reading: bool = False,
              **engine_options: Any) -> WorkOrderStore:
         """``sqlite:///path`` (``sqlite://``: memory, one thread), ``postgresql+psycopg://user@host:port/db``, migrated
-        to this release's head; ``reading``: never migrated, refused unless at head (``migrate.require_head``)."""
-        store = cls(create_store_engine(url, **engine_options), clock=clock, migrate=not reading)
-        if reading:
-            try:
+        to this release's head; ``reading``: never migrated, refused unless at head (``migrate.require_head``). Not
+        ``reading``, a SQLite file's hub lock is held shared until ``close`` (``hub_lock``: ``StoreBeingCopied``
+        while ``onepoint workorders copy`` reads it)."""
+        engine = create_store_engine(url, **engine_options)
+        try:
+            held = None if reading else HubLock.hold(engine.url)  # before migrating: a copy may be reading it
+        except BaseException:
+            engine.dispose()
+            raise
+        try:
+            store = cls(engine, clock=clock, migrate=not reading)
+            if reading:
                 require_head(store.engine)
-            except BaseException:
-                store.close()
-                raise
+        except BaseException:
+            engine.dispose()
+            if held is not None:
+                held.release()
+            raise
+        store._hub_lock = held
         return store
 
     @property
@@ -95,6 +110,9 @@ class WorkOrderStore:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._hub_lock is not None:
+            self._hub_lock.release()
+            self._hub_lock = None
 
     # -- writes --------------------------------------------------------------------------------------------------
 
