@@ -116,11 +116,13 @@ def test_sp_complaint_figures_come_from_dsmp_and_a_refused_period_is_answered(
 
 
 def test_an_oa_that_keeps_failing_opens_its_circuit_and_the_push_waits(
-        broker: Broker, store: ProcessedStore, oa_emulator: Any, breakers: CircuitBreakers, metrics: Metrics) -> None:
+        broker: Broker, store: ProcessedStore, oa_emulator: Any, breakers: CircuitBreakers, metrics: Metrics,
+        tmp_path: Path) -> None:
     oa_emulator.add_fault("error", "PushTodo", status=503)
     gateway = replace(xml_gateway_settings("oa", oa_emulator.base_url), breaker_fail_max=2)
     sent = envelope(example("oa/PushTodo.valid.xml"), "oa.PushTodo")
-    with worker(oa_adapter, broker, store, gateway, breakers, metrics):
+    beside = replace(HubSettings().bulletin, path=tmp_path / "onepoint-bulletin.db")  # its records' file beside
+    with worker(oa_adapter, broker, store, gateway, breakers, metrics, bulletin=beside):
         publish(broker, "oa", sent)
         wait_until(lambda: breakers.open_systems() == ["oa"], "OA's circuit to open")
     calls = len(oa_emulator.journal(operation="PushTodo"))
