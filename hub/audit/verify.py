@@ -129,7 +129,9 @@ def _walk(snapshot: AuditSnapshot, key: ChainKey, expected_head: Head | None,
     if expected_head is not None and expected_head.seq > last:
         return VerifyReport(rows, Finding(Problem.TRUNCATED, last + 1, f"rows {span(last + 1, expected_head.seq)}"
                                           " were cut from the end (the recorded --head names row"
-                                          f" {expected_head.seq})"))
+                                          f" {expected_head.seq}; unless that head is another chain's: a log started"
+                                          " anew, as at a move to a shared database, is verified against its own"
+                                          " head, the old file against the old head)"))
     finding = _check_anchor(key, anchor, last, prev_mac)
     if finding is None and key_finding is not None:
         finding = replace(key_finding, seq=last + 1)

@@ -41,9 +41,11 @@ def _refuse_while_an_older_hub_runs_on(path: Path) -> None:
 @click.command("copy")
 @click.option("--from", "source", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="The hub's SQLite work-order file (its [workflow] database before the switch).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Settings file whose [workflow] database names the database to copy into.")
-def copy_command(source: Path, config_path: Path | None) -> None:
+@click.option("--config", "config_path", required=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Settings file whose [workflow] database names the database to copy into (the new hubs' "
+                   "settings; required: without it the built-in defaults would name a new SQLite file here).")
+def copy_command(source: Path, config_path: Path) -> None:
     """Copy every work order of a hub's SQLite file, with its history, deadlines, events, listeners, incidents,
     outage notices, statistics and processed-message records, into the empty work-order database of the settings.
 

@@ -28,10 +28,19 @@ def _on_postgres(url: str | None) -> bool:
 
 
 def kept_per_machine(settings: HubSettings) -> list[KeptPerMachine]:
-    """The records the settings keep on this machine alone although the work orders are on PostgreSQL (none when
-    they are not)."""
+    """The records the settings keep on this machine alone although the work orders are on PostgreSQL; or, the work
+    orders kept on the machine while another record is on PostgreSQL (a hub of several that forgot ``[workflow]
+    database``)."""
     if not _on_postgres(settings.workflow.database):
-        return []
+        shared = [name for name, url in (
+            ("[workers] processed_store", settings.workers.processed_store), ("[bulletin] database",
+                                                                             settings.bulletin.url),
+            ("[audit] database", settings.audit.url), ("[security] nonce_store", settings.security.nonce_store))
+            if _on_postgres(url)]
+        if not shared:
+            return []  # one hub on its own files
+        return [KeptPerMachine("[workflow] database", f"{', '.join(shared)} on PostgreSQL but the work orders in "
+                               f"{settings.workflow.database}: each hub keeps work orders of its own")]
     kept: list[KeptPerMachine] = []
     if settings.workers.processed_store is None:
         kept.append(KeptPerMachine("[workers] processed_store", "the adapters' processed-message records and the OA "
@@ -54,5 +63,6 @@ def kept_per_machine(settings: HubSettings) -> list[KeptPerMachine]:
 def warn_kept_per_machine(settings: HubSettings, log: logging.Logger) -> None:
     """One WARNING per record ``kept_per_machine`` names."""
     for kept in kept_per_machine(settings):
-        log.warning("the work orders are on PostgreSQL but this record stays on this machine alone: set %s to share "
-                    "it", kept.setting, extra={"setting": kept.setting, "consequence": kept.consequence})
+        log.warning("a record several hubs share stays on this machine alone: set %s to share it (README \"Moving "
+                    "one hub to several\": its copy command)", kept.setting,
+                    extra={"setting": kept.setting, "consequence": kept.consequence})

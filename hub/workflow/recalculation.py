@@ -56,8 +56,12 @@ def recalculate(runtime: WorkflowRuntime, *, stopping: Callable[[], bool] = lamb
         if len(ids) < chunk:
             break
         after = ids[-1]
-    if changed:
-        log.info("deadlines recalculated", extra={"work_orders": changed, "sla_version": engine.sla.version})
+    if changed:  # every open deadline moved: said loudly, for a second hub started with other rule files does it
+        log.warning("open work orders' deadlines recalculated to this process's SLA table and calendars; every hub "
+                    "and workflow worker on one work-order database must have the same [workflow] sla and calendars "
+                    "files, or each start recalculates them to its own", extra={
+                        "work_orders": changed, "sla_version": engine.sla.version,
+                        "calendars_version": engine.calendars.version})
     return changed
 
 

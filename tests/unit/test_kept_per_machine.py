@@ -87,3 +87,14 @@ def test_serve_and_worker_say_it_at_start(command: list[str], monkeypatch: pytes
     result = CliRunner().invoke(main, command)
     assert isinstance(result.exception, _Stopped), result.output
     assert "[bulletin] database" in told
+
+
+def test_a_hub_that_forgot_the_work_orders_database_is_told() -> None:
+    """The other records shared on PostgreSQL, the work orders still in the machine's SQLite file: each hub would
+    keep work orders of its own."""
+    settings = load_settings()
+    forgot = replace(settings, workers=replace(settings.workers, processed_store=PG),
+                     security=replace(settings.security, nonce_store=PG))
+    [kept] = kept_per_machine(forgot)
+    assert kept.setting == "[workflow] database"
+    assert "[workers] processed_store, [security] nonce_store on PostgreSQL" in kept.consequence
