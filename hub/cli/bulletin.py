@@ -12,6 +12,7 @@ from hub.bulletin import BulletinBoard
 from hub.bulletin.copying import copy_board
 from hub.bulletin.tables import NOTICES
 from hub.config.settings import ConfigError, load_settings
+from hub.database import failure_line
 from hub.transport.urls import redacted
 
 __all__ = ["bulletin"]
@@ -21,11 +22,6 @@ def _read_only(path: Path) -> sa.Engine:
     """The file opened read-only: a wrong ``--from`` (the work-order database beside it) is read, never written."""
     return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True,
                                                                          check_same_thread=False))
-
-
-def _first_line(exc: BaseException) -> str:
-    reason = getattr(exc, "orig", None) or exc
-    return f"{type(reason).__name__}: {(str(reason).strip().splitlines() or [''])[0]}"
 
 
 @click.group("bulletin")
@@ -64,14 +60,14 @@ def copy_command(source: Path, config_path: Path | None) -> None:
             shared = BulletinBoard.from_settings(settings.bulletin)
         except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
             raise click.ClickException(f"cannot open the shared board, [bulletin] database "
-                                       f"{redacted(target_url)}: {_first_line(exc)}") from None
+                                       f"{redacted(target_url)}: {failure_line(exc)}") from None
         try:
             report = copy_board(reading, shared.engine)
         finally:
             shared.close()
     except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
         raise click.ClickException(f"nothing copied from {source} into {redacted(target_url)}: "
-                                   f"{_first_line(exc)}") from None
+                                   f"{failure_line(exc)}") from None
     finally:
         reading.dispose()
     click.echo(f"{source} → {redacted(target_url)}: {report.copied} notice(s) copied with {report.reads} read "

@@ -10,14 +10,10 @@ import click
 import sqlalchemy as sa
 
 from hub.config.settings import ConfigError, load_settings
+from hub.database import failure_line
 from hub.transport.urls import redacted
 
 __all__ = ["oa"]
-
-
-def _first_line(exc: BaseException) -> str:
-    reason = getattr(exc, "orig", None) or exc
-    return f"{type(reason).__name__}: {(str(reason).strip().splitlines() or [''])[0]}"
 
 
 @click.group("oa")
@@ -49,7 +45,7 @@ def copy_command(source: Path, config_path: Path | None) -> None:
     try:
         file = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise click.ClickException(f"cannot open {source}: {_first_line(exc)}") from None
+        raise click.ClickException(f"cannot open {source}: {failure_line(exc)}") from None
     try:
         tables = {str(name) for (name,) in file.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not tables & {"oa_notice_versions", "oa_closed_todos"}:
@@ -62,7 +58,7 @@ def copy_command(source: Path, config_path: Path | None) -> None:
             shared.dispose()
     except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
         raise click.ClickException(f"nothing copied from {source} into {redacted(target_url)}: "
-                                   f"{_first_line(exc)}") from None
+                                   f"{failure_line(exc)}") from None
     finally:
         file.close()
     click.echo(f"{source} → {redacted(target_url)}: {copied.notices} notice version(s) copied with {copied.items} "

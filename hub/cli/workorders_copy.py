@@ -58,7 +58,8 @@ def copy_command(source: Path, config_path: Path) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
-    from hub.workflow.store.copying import CopyRefused, copy_database, failure_line, read_only
+    from hub.database import failure_line
+    from hub.workflow.store.copying import CopyRefused, copy_database, read_only
     from hub.workflow.store.dialect import create_store_engine
     from hub.workflow.store.hub_lock import HubRunning, no_hub_running_on
 

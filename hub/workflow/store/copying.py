@@ -35,10 +35,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from hub.database import failure_line
 from hub.workflow.store.migrate import current_revision, head_revision, upgrade
 from hub.workflow.store.schema import metadata, work_order_events
 
-__all__ = ["BATCH", "CopiedTable", "CopyRefused", "copy_database", "failure_line", "read_only"]
+__all__ = ["BATCH", "CopiedTable", "CopyRefused", "copy_database", "read_only"]
 
 BATCH = 2_000  # rows read and written at a time
 Progress = Callable[[str, int, int], None]  # (table, rows copied so far, rows it holds)
@@ -59,12 +60,6 @@ def read_only(path: Path) -> Engine:
     mode: ``copy_database`` begins the one read transaction itself."""
     return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(
         f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None))
-
-
-def failure_line(exc: BaseException) -> str:
-    """A database error in one line: the driver's exception and the first line of its message."""
-    reason = getattr(exc, "orig", None) or exc
-    return f"{type(reason).__name__}: {(str(reason).strip().splitlines() or [''])[0]}"
 
 
 def _require_head(engine: Engine, which: str, *, migrate_empty: bool) -> None:
