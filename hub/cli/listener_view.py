@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hub.cli.workorder_view import when
+from hub.gateways.documents import shortened
 from hub.validation.xml_chars import xml_safe
 from hub.workflow.destinations import redacted
 from hub.workflow.listener_queries import ListenerState, listener_state
@@ -59,8 +60,7 @@ def _state_text(listener: Listener, zone: ZoneInfo) -> str:
 def _error_text(error: str | None) -> str:
     if not error:
         return "—"
-    error = xml_safe(error)  # no control character reaches the terminal or a file (an escape sequence)
-    return error if len(error) <= _ERROR_SHOWN else error[:_ERROR_SHOWN - 1] + "…"
+    return shortened(xml_safe(error), _ERROR_SHOWN)  # no control character reaches a terminal or a file
 
 
 def print_listeners(console: Console, rows: Sequence[ListenerRow], zone: ZoneInfo) -> None:

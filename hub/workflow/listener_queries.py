@@ -13,13 +13,12 @@ shows the operator the same of every system.
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from lxml import etree
 
 from hub.envelope import Envelope
-from hub.gateways.documents import command_element, timestamp
+from hub.gateways.documents import add_child, command_element
 from hub.validation.xml_chars import xml_safe
 from hub.workers import HandlerRegistry, Reply
 from hub.workflow.events import EVENT_TYPES
@@ -45,47 +44,38 @@ def listener_state(listener: Listener) -> ListenerState:
     return ListenerState.RETRYING if listener.failures > 0 else ListenerState.ACTIVE
 
 
-def _add(parent: etree._Element, name: str, value: object) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{WO}}}{name}")
-    if isinstance(value, datetime):
-        element.text = timestamp(value)
-    elif value is not None:
-        element.text = str(value)
-    return element
-
-
 def _filter(parent: etree._Element, stored: str | None) -> None:
     """The filter in RegisterListener's shape (``wo:EventFilter``); nothing when the listener takes every event."""
     if not stored:
         return
     wanted = ListenerFilter.from_text(stored)
-    element = _add(parent, "Filter", None)
+    element = add_child(parent, "Filter", None)
     for event_type in sorted(wanted.event_types & set(EVENT_TYPES)):  # an unreadable filter's marker is no type
-        _add(element, "EventType", event_type)
+        add_child(element, "EventType", event_type)
     if wanted.category is not None:
-        _add(element, "Category", wanted.category)
+        add_child(element, "Category", wanted.category)
     if wanted.area_code is not None:
-        _add(element, "AreaCode", wanted.area_code)
+        add_child(element, "AreaCode", wanted.area_code)
 
 
 def _listener(parent: etree._Element, listener: Listener, waiting: int) -> None:
-    element = _add(parent, "Listener", None)
-    _add(element, "ListenerId", listener.id)
-    _add(element, "Callback", listener.callback_url)
+    element = add_child(parent, "Listener", None)
+    add_child(element, "ListenerId", listener.id)
+    add_child(element, "Callback", listener.callback_url)
     _filter(element, listener.filter)
-    _add(element, "RegisteredAt", listener.created_at)
+    add_child(element, "RegisteredAt", listener.created_at)
     state = listener_state(listener)
-    _add(element, "State", state.value)
+    add_child(element, "State", state.value)
     if state is ListenerState.RETRYING and listener.next_attempt_at is not None:
-        _add(element, "NextAttemptAt", listener.next_attempt_at)
+        add_child(element, "NextAttemptAt", listener.next_attempt_at)
     if state is ListenerState.PARKED:
-        _add(element, "ParkedAt", listener.suspended_at)
-    _add(element, "Failures", listener.failures)
+        add_child(element, "ParkedAt", listener.suspended_at)
+    add_child(element, "Failures", listener.failures)
     if listener.last_error:  # kept by the hub from what the delivery raised: made fit for XML whatever it holds
-        _add(element, "LastError", xml_safe(listener.last_error))
+        add_child(element, "LastError", xml_safe(listener.last_error))
     if listener.delivered_at is not None:
-        _add(element, "LastDeliveredAt", listener.delivered_at)
-    _add(element, "EventsWaiting", waiting)
+        add_child(element, "LastDeliveredAt", listener.delivered_at)
+    add_child(element, "EventsWaiting", waiting)
 
 
 def query_listeners(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
