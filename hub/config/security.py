@@ -9,8 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hub.config.values import database_url_problem, positive, seconds, whole_number
-from hub.transport.urls import redacted
+from hub.config.values import database_choice, positive, seconds, whole_number
 
 __all__ = ["CallerConfig", "SecuritySettings", "parse_callers", "parse_security"]
 
@@ -65,14 +64,8 @@ def parse_security(section: dict[str, Any], source: str) -> SecuritySettings:
 
 def _nonce_store(value: Any, source: str) -> str:
     """``security.nonce_store``: "memory", "workflow" or a sqlite:// or postgresql URL."""
-    if value in ("memory", "workflow"):
-        return str(value)
-    if isinstance(value, str) and value.startswith(("sqlite://", "postgresql")):
-        if problem := database_url_problem(value):
-            raise ValueError(f"{source}: security.nonce_store {redacted(value)!r} {problem}")
-        return value
-    raise ValueError(f"{source}: security.nonce_store must be \"memory\", \"workflow\" (the work-order database) "
-                     f"or a sqlite:// or postgresql+psycopg:// URL, not {value!r}")
+    return database_choice(value, "security.nonce_store", ("memory", "workflow"), "\"memory\", \"workflow\" (the "
+                           "work-order database) or a sqlite:// or postgresql+psycopg:// URL", source)
 
 
 def parse_callers(value: Any, source: str) -> tuple[CallerConfig, ...]:

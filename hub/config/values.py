@@ -15,8 +15,8 @@ from sqlalchemy.exc import ArgumentError
 
 from hub.transport.urls import redacted
 
-__all__ = ["BUILT_IN", "database_url_problem", "is_number", "positive", "relative_path", "seconds", "shared_database",
-           "shared_database_url", "whole_number"]
+__all__ = ["BUILT_IN", "database_choice", "database_url_problem", "is_number", "positive", "relative_path", "seconds",
+           "shared_database", "shared_database_url", "whole_number"]
 
 BUILT_IN = "built-in defaults"  # the source name of the settings shipped with the package
 
@@ -82,18 +82,24 @@ def database_url_problem(url: str) -> str | None:
     return None
 
 
-def shared_database(section: dict[str, Any], table: str, source: str) -> str:
-    """``<table>.database`` as written: ``""`` (the SQLite file at ``<table>.path``), ``"workflow"`` (the work-order
-    database) or a ``sqlite:///`` / ``postgresql+psycopg://`` URL; ``ValueError`` names anything else."""
-    value = section.get("database", "")
-    if value in ("", "workflow"):
+def database_choice(value: Any, setting: str, words: tuple[str, ...], choices: str, source: str) -> str:
+    """A setting naming a database: one of ``words`` as written, or a ``sqlite://`` / ``postgresql`` URL checked by
+    ``database_url_problem``; ``ValueError`` naming ``setting`` and its ``choices`` for anything else."""
+    if value in words:
         return str(value)
     if isinstance(value, str) and value.startswith(("sqlite://", "postgresql")):
         if problem := database_url_problem(value):
-            raise ValueError(f"{source}: {table}.database {redacted(value)!r} {problem}")
+            raise ValueError(f"{source}: {setting} {redacted(value)!r} {problem}")
         return value
-    raise ValueError(f"{source}: {table}.database must be \"\" (the SQLite file at {table}.path), \"workflow\" (the"
-                     f" work-order database) or a sqlite:/// or postgresql+psycopg:// URL, not {value!r}")
+    raise ValueError(f"{source}: {setting} must be {choices}, not {value!r}")
+
+
+def shared_database(section: dict[str, Any], table: str, source: str) -> str:
+    """``<table>.database`` as written: ``""`` (the SQLite file at ``<table>.path``), ``"workflow"`` (the work-order
+    database) or a ``sqlite:///`` / ``postgresql+psycopg://`` URL; ``ValueError`` names anything else."""
+    return database_choice(section.get("database", ""), f"{table}.database", ("", "workflow"),
+                           f"\"\" (the SQLite file at {table}.path), \"workflow\" (the work-order database) or a "
+                           "sqlite:/// or postgresql+psycopg:// URL", source)
 
 
 def shared_database_url(database: str, workflow_database: str | None) -> str | None:
