@@ -214,7 +214,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             audit=parse_audit(data.get("audit", {}), source, workflow.database),
             bulletin=parse_bulletin(data.get("bulletin"), source, workflow.database),
             workflow=workflow,
-            workers=parse_workers(data.get("workers"), source),
+            workers=parse_workers(data.get("workers"), source, workflow.database),
             source=source,
         )
     except ValueError as exc:

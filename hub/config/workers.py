@@ -5,7 +5,9 @@
     [workers]
     processed_store = ""   # "": onepoint-<consumer>.sqlite3 in each worker's working folder (one machine);
                            # postgresql+psycopg://hub@db.example.net:5432/onepoint: one database every adapter worker
-                           # (boss, crm, nsp, dsmp, oa, bulletin) of every machine shares
+                           # (boss, crm, nsp, dsmp, oa, bulletin) of every machine shares;
+                           # "workflow": the work-order database ([workflow] database, on PostgreSQL), as
+                           # [bulletin] and [audit] database say it
     processed_store_password_env = "ONEPOINT_PROCESSED_STORE_PASSWORD"   # its password from the environment
                            # (or in the URL, or libpq's own PGPASSWORD / ~/.pgpass)
 
@@ -38,16 +40,31 @@ class WorkerSettings:
     processed_store: str | None = None  # a postgresql URL (its password in it); None: SQLite per consumer
 
 
-def _store(value: Any, password_env: Any, source: str) -> str | None:
+def _workflow_store(password_env: Any, workflow_database: str | None, source: str) -> str:
+    """``processed_store = "workflow"``: the work-order database's URL, which must be PostgreSQL's."""
+    if password_env:
+        raise ValueError(f"{source}: workers.processed_store = \"workflow\" takes [workflow] database's own "
+                         "password: leave processed_store_password_env out")
+    if workflow_database is None or not workflow_database.startswith("postgresql"):
+        raise ValueError(f"{source}: workers.processed_store = \"workflow\" needs [workflow] database on PostgreSQL "
+                         "(a postgresql+psycopg:// URL); the work orders are in a SQLite file here, which the "
+                         "consumers cannot share: give \"\" (a SQLite file per consumer) or a PostgreSQL URL")
+    return workflow_database
+
+
+def _store(value: Any, password_env: Any, workflow_database: str | None, source: str) -> str | None:
+    if value == "workflow":
+        return _workflow_store(password_env, workflow_database, source)
     if not isinstance(value, str):
-        raise ValueError(f"{source}: workers.processed_store must be a postgresql+psycopg:// URL or \"\"")
+        raise ValueError(f"{source}: workers.processed_store must be a postgresql+psycopg:// URL, \"workflow\" or "
+                         "\"\"")
     if not value.strip():
         if password_env:
             raise ValueError(f"{source}: workers.processed_store_password_env is set but no processed_store")
         return None
     if not value.startswith("postgresql"):  # a shared SQLite file would mix the consumers' records of one message
         raise ValueError(f"{source}: workers.processed_store {redacted(value)!r} must be a postgresql+psycopg:// URL "
-                         "(\"\": a SQLite file per consumer in each worker's working folder)")
+                         "or \"workflow\" (\"\": a SQLite file per consumer in each worker's working folder)")
     if problem := database_url_problem(value):
         raise ValueError(f"{source}: workers.processed_store {redacted(value)!r} {problem}")
     if not password_env:
@@ -65,8 +82,9 @@ def _store(value: Any, password_env: Any, source: str) -> str | None:
     return url.set(password=password).render_as_string(hide_password=False)
 
 
-def parse_workers(section: Any, source: str) -> WorkerSettings:
-    """The ``[workers]`` table; ``ValueError`` names a bad entry."""
+def parse_workers(section: Any, source: str, workflow_database: str | None = None) -> WorkerSettings:
+    """The ``[workers]`` table; ``ValueError`` names a bad entry. ``workflow_database``: the URL of ``[workflow]
+    database``, the store's for ``processed_store = "workflow"``."""
     if section is None:
         return WorkerSettings()
     if not isinstance(section, dict):
@@ -74,4 +92,4 @@ def parse_workers(section: Any, source: str) -> WorkerSettings:
     if unknown := set(section) - _KEYS:
         raise ValueError(f"{source}: unknown keys in [workers]: {sorted(unknown)} (known: {sorted(_KEYS)})")
     return WorkerSettings(_store(section.get("processed_store", ""), section.get("processed_store_password_env"),
-                                 source))
+                                 workflow_database, source))

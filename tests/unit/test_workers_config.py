@@ -69,3 +69,25 @@ def test_bad_entries_are_named_without_the_password(workers: str, named: str, tm
     with pytest.raises(ConfigError) as raised:
         load_settings(settings_with(tmp_path, workers))
     assert named in str(raised.value) and ":x@" not in str(raised.value)
+
+
+def test_workflow_names_the_work_order_database_on_postgresql(tmp_path: Path) -> None:
+    workflow = f'[workflow]\ndatabase = "{SHARED}"\n'
+    path = tmp_path / "hub.toml"
+    path.write_text(AMQP + workflow + '[workers]\nprocessed_store = "workflow"\n', "utf-8")
+    settings = load_settings(path)
+    assert settings.workers.processed_store == SHARED
+    assert processed_store_url(settings, "oa") == SHARED
+
+
+def test_workflow_is_refused_when_the_work_orders_are_in_a_sqlite_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r'processed_store = "workflow" needs \[workflow\] database on PostgreSQL'):
+        load_settings(settings_with(tmp_path, 'processed_store = "workflow"\n'))
+
+
+def test_workflow_takes_the_work_order_databases_password(tmp_path: Path) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text(AMQP + f'[workflow]\ndatabase = "{SHARED}"\n[workers]\nprocessed_store = "workflow"\n'
+                    'processed_store_password_env = "ONEPOINT_TEST_STORE_PASSWORD"\n', "utf-8")
+    with pytest.raises(ConfigError, match="leave processed_store_password_env out"):
+        load_settings(path)
