@@ -23,7 +23,7 @@ from hub.audit.entry import AuditEntry, AuditRecord, utc_text
 from hub.audit.keys import AuditKeyError, load_chain_key
 from hub.audit.postgres import AuditDatabaseUnavailable, PostgresAuditStorage
 from hub.audit.sqlite import SQLiteAuditStorage
-from hub.audit.storage import AuditStorage, Head, another_key, link_after
+from hub.audit.storage import CHAIN_BYTES, AuditStorage, Head, another_key, link_after
 from hub.audit.verify import VerifyReport, verify_chain
 from hub.config.settings import AuditSettings
 
@@ -97,7 +97,12 @@ class AuditLog:
     def head(self) -> Head:
         """The last row's sequence number and MAC: record it elsewhere to detect a rollback of the whole file."""
         newest = self.storage.last(1)
-        return Head.of_empty_log() if not newest else Head(newest[0].seq, newest[0].mac)
+        if not newest:
+            return Head.of_empty_log()
+        with self.storage.snapshot() as snapshot:  # row 1 never changes once written
+            first = next(iter(snapshot.records(start=1, limit=1)), None)
+        chain = first.mac[:CHAIN_BYTES] if first is not None and first.seq == 1 else None
+        return Head(newest[0].seq, newest[0].mac, chain)
 
     def count(self) -> int:
         return self.storage.count()

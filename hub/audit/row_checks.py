@@ -37,6 +37,7 @@ class Problem(StrEnum):
     TRUNCATED = "TRUNCATED"
     ANCHOR = "ANCHOR"
     KEY = "KEY"  # the log was sealed with another key: it cannot be checked with this one
+    CHAIN = "CHAIN"  # the --head given is of another chain: the log was checked, not against that head
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,10 @@ class Finding:
     detail: str
 
     def __str__(self) -> str:
-        return self.detail if self.problem is Problem.KEY else f"{self.problem} at row {self.seq}: {self.detail}"
+        if self.problem is Problem.KEY:
+            return self.detail
+        return f"{self.problem}: {self.detail}" if self.problem is Problem.CHAIN else \
+            f"{self.problem} at row {self.seq}: {self.detail}"
 
 
 @dataclass(frozen=True, slots=True)

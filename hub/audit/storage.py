@@ -19,8 +19,11 @@ from dataclasses import dataclass
 from hub.audit.chain import GENESIS, Anchor, ChainKey
 from hub.audit.entry import AuditRecord, Value
 
-__all__ = ["EVERY_ROW", "AuditIntegrityError", "AuditKeyMismatch", "AuditSnapshot", "AuditStorage", "Head", "Link",
-           "LinkFunction", "another_key", "link_after"]
+__all__ = ["CHAIN_BYTES", "EVERY_ROW", "AuditIntegrityError", "AuditKeyMismatch", "AuditSnapshot", "AuditStorage",
+           "Head", "Link", "LinkFunction", "another_key", "link_after"]
+
+
+CHAIN_BYTES = 8  # of row 1's MAC: a chain's name in a head (64 bits tell logs apart)
 
 
 class AuditIntegrityError(RuntimeError):
@@ -39,10 +42,13 @@ def another_key(recorded: str, given: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Head:
-    """The last row's sequence number and MAC (0 and :data:`GENESIS` for an empty log)."""
+    """The last row's sequence number and MAC (0 and :data:`GENESIS` for an empty log), and which chain it is of:
+    the first :data:`CHAIN_BYTES` of row 1's MAC (``None``: not known, as in a head recorded before heads named
+    their chain). Row 1's MAC covers its time and fields, so two logs started apart never share it."""
 
     seq: int
     mac: bytes
+    chain: bytes | None = None
 
     @classmethod
     def of_empty_log(cls) -> Head:

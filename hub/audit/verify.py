@@ -20,9 +20,10 @@ until its next append; an alteration found at its first row then says that anoth
 
 Limits, honestly: the anchor lives in the same database, so an attacker who kept an old copy of the whole file
 (rows and anchor) can put the older, shorter state back and the log verifies. Against that, record the head
-elsewhere (``onepoint audit head``: sequence number and MAC, e.g. in the daily operations report) and give it to
-``verify --head``. Nobody without the key can forge a row or an anchor, re-seal an altered row or hide a change
-in the middle of the chain.
+elsewhere (``onepoint audit head``: sequence number, MAC and the chain, e.g. in the daily operations report) and
+give it to ``verify --head``. A head names its chain by row 1's MAC (begun): checked against another log, verify
+walks that log and says the head is another chain's (``CHAIN``) rather than that rows were cut. Nobody without the
+key can forge a row or an anchor, re-seal an altered row or hide a change in the middle of the chain.
 """
 
 from __future__ import annotations
@@ -54,6 +55,11 @@ class VerifyReport:
     def other_key(self) -> bool:
         """The log was sealed with another key than the one given: not checked (not a finding of tampering)."""
         return self.finding is not None and self.finding.problem is Problem.KEY
+
+    @property
+    def other_chain(self) -> bool:
+        """The head given is another chain's: the log holds, but was not checked against it (not tampering)."""
+        return self.finding is not None and self.finding.problem is Problem.CHAIN
 
     def summary(self) -> str:
         return f"OK: {self.rows} rows, chain intact" if self.finding is None else str(self.finding)
@@ -108,10 +114,12 @@ def _walk(snapshot: AuditSnapshot, key: ChainKey, expected_head: Head | None,
         return VerifyReport(0, key_finding)
     anchor = snapshot.anchor()
     anchor_seq = anchor.seq if anchor is not None and key.anchor_holds(anchor) else None
-    expected, prev_mac, rows = 1, GENESIS, 0
+    expected, prev_mac, rows, other_chain = 1, GENESIS, 0, None
     for record in snapshot.records(start=EVERY_ROW):  # a row forged below 1 is a row too
         rows += 1
         finding = check_row(snapshot, key, record, Place(expected, prev_mac, anchor_seq))
+        if finding is None and rows == 1 and _of_another_chain(expected_head, record.seq, record.mac):
+            other_chain, expected_head = expected_head, None  # the log is walked still, without that head
         if finding is None and expected_head is not None and record.seq == expected_head.seq \
                 and record.mac != expected_head.mac:
             finding = Finding(Problem.ALTERED, record.seq, "its MAC is not the one recorded with --head")
@@ -129,13 +137,32 @@ def _walk(snapshot: AuditSnapshot, key: ChainKey, expected_head: Head | None,
     if expected_head is not None and expected_head.seq > last:
         return VerifyReport(rows, Finding(Problem.TRUNCATED, last + 1, f"rows {span(last + 1, expected_head.seq)}"
                                           " were cut from the end (the recorded --head names row"
-                                          f" {expected_head.seq}; unless that head is another chain's: a log started"
+                                          f" {expected_head.seq}; unless that head, recorded without its chain, is"
+                                          " another chain's: a log started"
                                           " anew, as at a move to a shared database, is verified against its own"
                                           " head, the old file against the old head)"))
     finding = _check_anchor(key, anchor, last, prev_mac)
     if finding is None and key_finding is not None:
         finding = replace(key_finding, seq=last + 1)
+    if finding is None and other_chain is not None:
+        finding = _another_chain(other_chain, snapshot, rows)
     return VerifyReport(rows, finding)
+
+
+def _of_another_chain(head: Head | None, seq: int, mac: bytes) -> bool:
+    """Whether ``head`` names its chain and row 1 (``seq``, ``mac``; its own MAC holds) begins another."""
+    return head is not None and head.chain is not None and seq == 1 and mac[:len(head.chain)] != head.chain
+
+
+def _another_chain(head: Head, snapshot: AuditSnapshot, rows: int) -> Finding:
+    assert head.chain is not None
+    first = next(iter(snapshot.records(start=1, limit=1)))
+    rows_held = f"{rows} row{'' if rows == 1 else 's'}"
+    return Finding(Problem.CHAIN, 0, f"the --head given (row {head.seq}) is of another chain, whose row 1 began"
+                   f" {head.chain.hex()}; this log's row 1 begins {first.mac[:len(head.chain)].hex()}. This log's"
+                   f" {rows_held} hold and its chain is intact, but it was not checked against that head: check"
+                   " each log against a head `onepoint audit head` printed for it (after a move to a shared"
+                   " database, the old file against the old head)")
 
 
 def _check_anchor(key: ChainKey, anchor: Anchor | None, last: int, last_mac: bytes) -> Finding | None:

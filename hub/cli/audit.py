@@ -18,6 +18,7 @@ import click
 
 from hub.audit import AuditDatabaseUnavailable, AuditKeyError, AuditLog, AuditRecord, Head, mask_msisdn_tail
 from hub.audit.chain import MAC_BYTES
+from hub.audit.storage import CHAIN_BYTES
 from hub.config.settings import ConfigError, load_settings
 
 __all__ = ["audit"]
@@ -48,29 +49,39 @@ def audit() -> None:
     """Verify and read the audit trail of SMS-log queries."""
 
 
+HEAD_FORM = "expected SEQ:MAC:CHAIN (or SEQ:MAC, as heads were printed before) as `onepoint audit head` prints it"
+
+
 def _head(text: str | None) -> Head | None:
+    """``SEQ:MAC:CHAIN``; ``SEQ:MAC`` (a head recorded before heads named their chain) is checked without it."""
     if text is None:
         return None
-    seq, _, mac = text.partition(":")
+    parts = text.strip().split(":")
     try:
-        head = Head(int(seq), bytes.fromhex(mac))
+        if len(parts) not in (2, 3):
+            raise ValueError(text)
+        chain = bytes.fromhex(parts[2]) if len(parts) == 3 else None
+        head = Head(int(parts[0]), bytes.fromhex(parts[1]), chain)
     except ValueError:
-        raise click.BadParameter("expected SEQ:MAC as printed by `onepoint audit head`", param_hint="--head") from None
+        raise click.BadParameter(HEAD_FORM, param_hint="--head") from None
+    if chain is not None and len(chain) != CHAIN_BYTES:
+        raise click.BadParameter(HEAD_FORM, param_hint="--head")
     if head == Head.of_empty_log():  # what `audit head` prints before the first row: a log that was empty
         return head
     if head.seq < 1 or len(head.mac) != MAC_BYTES:
-        raise click.BadParameter("expected SEQ:MAC as printed by `onepoint audit head`", param_hint="--head")
+        raise click.BadParameter(HEAD_FORM, param_hint="--head")
     return head
 
 
 @audit.command("verify")
 @_config_option
-@click.option("--head", "head_text", metavar="SEQ:MAC",
-              help="A head recorded earlier (`onepoint audit head`): also detects the whole file rolled back.")
+@click.option("--head", "head_text", metavar="SEQ:MAC:CHAIN",
+              help="A head recorded earlier (`onepoint audit head`): also detects the whole file rolled back; a head"
+                   " of another chain is said so (exit 2).")
 def verify_command(config_path: Path | None, head_text: str | None) -> None:
     """Walk the chain: prints "OK: N rows, chain intact" (exit 0) or the first bad row and what is wrong (exit 1);
     exit 2 when the log cannot be checked (no log, its database unreachable, no key, or a log sealed with another
-    key)."""
+    key) or the --head given is another chain's (the log itself holds)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -85,7 +96,7 @@ def verify_command(config_path: Path | None, head_text: str | None) -> None:
             task = progress.add_task("verify", total=total)
             report = log.verify(expected_head=expected_head,
                                 progress=lambda done: progress.update(task, completed=done))
-    if report.other_key:
+    if report.other_key or report.other_chain:
         raise CannotCheck(report.summary())
     click.echo(report.summary())
     if not report.intact:
@@ -152,7 +163,8 @@ def _short(moment: object, length: int = 19) -> str:
 @audit.command("head")
 @_config_option
 def head_command(config_path: Path | None) -> None:
-    """Print the last row's SEQ:MAC; keep it elsewhere and give it to `verify --head` later."""
+    """Print the last row's SEQ:MAC and the CHAIN it is of (row 1's MAC, begun); keep it elsewhere and give it to
+    `verify --head` later."""
     with _open(config_path) as log:
         head = log.head()
-    click.echo(f"{head.seq}:{head.mac.hex()}")
+    click.echo(f"{head.seq}:{head.mac.hex()}" + (f":{head.chain.hex()}" if head.chain is not None else ""))

@@ -138,3 +138,38 @@ def test_show_keeps_every_column_readable_beside_a_long_purpose(config):
     cells = [cell.strip() for cell in row.split("│")[1:-1]]
     assert cells[0] == "31" and cells[4] == "10.1.2.3" and cells[5] == "*******8000"
     assert cells[8] == "7" and cells[9] == "allowed"
+
+
+def test_a_head_of_another_chain_is_named_as_such_and_exits_2_not_as_tampering(config, tmp_path):
+    """After a move to a shared database the new chain is checked against the last head of the old file: the head
+    names its chain (row 1's MAC, begun), so verify says it is another chain's instead of "TRUNCATED"."""
+    other = tmp_path / "other.toml"
+    other.write_text('[audit]\npath = "other/audit.db"\nkey_env = "TEST_AUDIT_KEY"\n')
+    with AuditLog.open(load_settings(other).audit) as log:
+        for n in range(5):
+            log.append(entry(n))
+    old_head = onepoint("head", "--config", str(config)).stdout.strip()
+    assert old_head.count(":") == 2 and old_head.startswith("30:")
+    result = onepoint("verify", "--config", str(other), "--head", old_head)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("Error: CHAIN: the --head given (row 30) is of another chain")
+    assert "This log's 5 rows hold and its chain is intact" in result.stderr
+    new_head = onepoint("head", "--config", str(other)).stdout.strip()
+    assert new_head.split(":")[2] != old_head.split(":")[2]
+    assert onepoint("verify", "--config", str(other), "--head", new_head).returncode == 0
+    assert onepoint("verify", "--config", str(config), "--head", old_head).returncode == 0
+    without_chain = old_head.rsplit(":", 1)[0]  # a head recorded before heads named their chain: as before
+    assert onepoint("verify", "--config", str(config), "--head", without_chain).returncode == 0
+    result = onepoint("verify", "--config", str(other), "--head", without_chain)
+    assert (result.returncode, result.stdout.split(":")[0]) == (1, "TRUNCATED at row 6")
+
+
+def test_tampering_in_a_log_checked_against_another_chains_head_is_still_named(config, tmp_path):
+    other = tmp_path / "other.toml"
+    other.write_text('[audit]\npath = "other/audit.db"\nkey_env = "TEST_AUDIT_KEY"\n')
+    with AuditLog.open(load_settings(other).audit) as log:
+        for n in range(5):
+            log.append(entry(n))
+    tamper(tmp_path / "other" / "audit.db", "UPDATE audit_log SET rows_returned = 0 WHERE seq = 3")
+    result = onepoint("verify", "--config", str(other), "--head", onepoint("head", "--config", str(config)).stdout)
+    assert (result.returncode, result.stdout.split(":")[0]) == (1, "ALTERED at row 3")
