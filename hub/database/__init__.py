@@ -1,5 +1,6 @@
 """What every database engine of the hub shares: how a PostgreSQL session is bounded (``postgres_sessions``), and a
-database error said in one line (``failures``)."""
+database error said in one line (``failures``), and a plan PostgreSQL cached before a schema change
+(``stale_plans``: transient)."""
 
 from hub.database.failures import failure_line
 from hub.database.postgres_sessions import (
@@ -9,6 +10,7 @@ from hub.database.postgres_sessions import (
     postgres_connect_args,
     session_options,
 )
+from hub.database.stale_plans import stale_plan
 
 __all__ = ["CONNECT_TIMEOUT_SECONDS", "IDLE_IN_TRANSACTION_MS", "LOCK_TIMEOUT_MS", "failure_line",
-           "postgres_connect_args", "session_options"]
+           "postgres_connect_args", "session_options", "stale_plan"]

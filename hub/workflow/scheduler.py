@@ -36,6 +36,7 @@ from datetime import datetime
 from lxml import etree
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from hub.database import stale_plan
 from hub.envelope import HUB_SYSTEM, Envelope
 from hub.observability.quiet import OutageLog
 from hub.routing.outbound import Outbound
@@ -108,6 +109,8 @@ class DeadlineScheduler:
                 except TRANSIENT:
                     raise
                 except Exception as error:  # this row cannot fire: the queue goes on without it
+                    if stale_plan(error):  # a newer hub's migration under this one's statements: the pass again
+                        raise
                     del done.sent[counted[0]:]
                     done.warnings, done.escalations = counted[1:]
                     self._failed(due.tx, deadline, now, error)
@@ -229,14 +232,16 @@ class DeadlineScheduler:
                 passes.succeeded()
 
     def run_passes(self) -> None:
-        """Passes while they come back full; one PostgreSQL aborted on a deadlock or a serialization failure is run
-        again at once (``QUICK_RETRIES`` times), not an interval later."""
+        """Passes while they come back full; one PostgreSQL aborted on a deadlock, a serialization failure or a plan
+        it cached before a schema change (``stale_plan``) is run again at once (``QUICK_RETRIES`` times), not an
+        interval later."""
         retries = 0
         while not self._stop.is_set():
             try:
                 done = self.run_pass()
             except DBAPIError as exc:
-                if getattr(exc.orig, "sqlstate", None) not in RETRY_AT_ONCE or retries >= QUICK_RETRIES:
+                again = getattr(exc.orig, "sqlstate", None) in RETRY_AT_ONCE or stale_plan(exc)
+                if not again or retries >= QUICK_RETRIES:
                     raise
                 retries += 1
                 log.warning("deadline scheduler pass rolled back, run again", extra={"reason": str(exc.orig)})

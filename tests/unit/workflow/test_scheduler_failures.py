@@ -118,3 +118,36 @@ def test_a_pass_rolled_back_after_sending_sends_the_same_message_ids_again(runti
     assert scheduler.run_pass().warnings == 1
     first, again = (envelope.message_id for envelope, *_ in client.sent[-2:])
     assert first == again
+
+
+class StalePlan(Exception):
+    """psycopg's error when a newer hub's migration changed a column a prepared statement returns."""
+
+    sqlstate = "0A000"
+
+    class diag:  # noqa: N801 - psycopg's attribute
+        source_function = "RevalidateCachedQuery"
+
+
+def test_a_plan_cached_before_a_schema_change_does_not_fail_the_deadline(runtime: WorkflowRuntime, client,
+                                                                         monkeypatch) -> None:
+    """A newer hub migrated the shared database under this one: the row's statement fails once on each connection
+    that had prepared it. The pass is run again (the row is not marked failed, its escalation not lost)."""
+    from sqlalchemy.exc import NotSupportedError
+
+    scheduler = DeadlineScheduler(runtime, client.outbound, batch=50, interval=3600)
+    work_order_id = create(runtime, "VIP_GOLD")
+    clock(runtime).advance(timedelta(minutes=16))
+    failures = [NotSupportedError("SELECT", {}, StalePlan("cached plan must not change result type"))]
+
+    def once(*args: object, **kwargs: object) -> object:
+        if failures:
+            raise failures.pop()
+        return original(*args, **kwargs)
+
+    original = DeadlineScheduler._fire
+    monkeypatch.setattr(DeadlineScheduler, "_fire", lambda self, *a, **k: once(self, *a, **k))
+    scheduler.run_passes()
+    assert not failures
+    actions = [h["action"] for h in history(runtime, work_order_id)]
+    assert actions.count("DEADLINE_FAILED") == 0 and actions.count("WARNING") == 1
