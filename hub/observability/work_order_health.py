@@ -12,6 +12,9 @@ whichever of them Prometheus scrapes:
   ``<prefix>_event_outbox_oldest_unpublished_seconds``: the age of the oldest of them (0 when none).
 * ``<prefix>_event_listeners{state}``: the registered listeners, ``active``, ``retrying`` (failed at their next event,
   tried again later) or ``parked`` (given up on until registered again).
+* ``<prefix>_rule_file_processes{sla_version, calendars_version}``: the processes running the workflow on the
+  database (seen within the last minute) per versions of the SLA table and calendars they compute deadlines with:
+  more than one series means they disagree (``hub.workflow.rule_agreement`` names them in a WARNING).
 
 The figures come from ``read()`` (the workflow's: ``hub.workflow.health_gauges``); this layer knows no database.
 """
@@ -42,6 +45,7 @@ class WorkOrderHealth:
     outbox_unpublished: int = 0
     outbox_oldest_unpublished_seconds: float = 0.0
     listeners: Mapping[str, int] = field(default_factory=dict)  # state → listeners (LISTENER_STATES)
+    rule_files: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (sla, calendars) versions → processes
 
 
 class WorkOrderHealthGauges(Collector):
@@ -65,13 +69,16 @@ class WorkOrderHealthGauges(Collector):
                               "passed by every served listener (0: none)."),
             GaugeMetricFamily(f"{p}_event_listeners", "Registered event listeners: active, retrying (failing at "
                               "their next event), parked (not served until registered again).", labels=["state"]),
+            GaugeMetricFamily(f"{p}_rule_file_processes", "Processes running the workflow on this work-order "
+                              "database per versions of the SLA table and calendars they compute deadlines with "
+                              "(more than one series: they disagree).", labels=["sla_version", "calendars_version"]),
         ]
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
         yield from self._families()
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        lag, due, unpublished, oldest, listeners = families = self._families()
+        lag, due, unpublished, oldest, listeners, rule_files = families = self._families()
         health = self.cache.get()
         if health is not None:  # a failed read: the families without samples, the scrape goes on
             lag.add_metric([], health.deadline_lag_seconds)
@@ -80,4 +87,6 @@ class WorkOrderHealthGauges(Collector):
             oldest.add_metric([], health.outbox_oldest_unpublished_seconds)
             for state in LISTENER_STATES:
                 listeners.add_metric([state], float(health.listeners.get(state, 0)))
+            for (sla, calendars), processes in sorted(health.rule_files.items()):
+                rule_files.add_metric([sla, calendars], float(processes))
         yield from families

@@ -36,7 +36,7 @@ def health_of(found: StoreHealth, now: datetime) -> WorkOrderHealth:
     return WorkOrderHealth(deadline_lag_seconds=_seconds_since(found.oldest_due, now), deadlines_due=found.due,
                            outbox_unpublished=found.unpublished,
                            outbox_oldest_unpublished_seconds=_seconds_since(found.oldest_unpublished, now),
-                           listeners=dict(found.listeners))
+                           listeners=dict(found.listeners), rule_files=dict(found.rule_files))
 
 
 def health_read(store: WorkOrderStore, clock: Clock) -> Callable[[], WorkOrderHealth]:

@@ -30,6 +30,7 @@ from hub.workflow.handlers import CONSUMER, handlers
 from hub.workflow.health_gauges import track_health
 from hub.workflow.publisher import EventPublisher
 from hub.workflow.retention import WorkflowRetention
+from hub.workflow.rule_agreement import RuleFileAgreement
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from hub.workflow.scheduler import DeadlineScheduler
 from hub.workflow.store import WorkOrderProcessedStore
@@ -64,8 +65,9 @@ def background(built: Mapping[str, Any], *, outbound: Outbound | None, settings:
     ``keep_processed_days`` and of the outbox's events published longer than ``keep_events_days`` ago
     (``hub.workflow.retention``) and the event publisher (``publisher_interval_seconds``;
     retries along ``[broker] delay_tiers``); with the runtime's metrics, the engine's health gauges on ``/metrics``
-    (``hub.workflow.health_gauges``: also where neither runs, the figures are the database's). Returns what stops
-    them."""
+    (``hub.workflow.health_gauges``: also where neither runs, the figures are the database's), and always this
+    process's row among the rule files' users (``rule_agreement``: a WARNING names the processes on the database
+    whose SLA table or calendars differ). Returns what stops them."""
     runtime = built["workflow"]
     if not isinstance(runtime, WorkflowRuntime):
         raise TypeError("the workflow's dependencies hold no WorkflowRuntime")
@@ -73,6 +75,7 @@ def background(built: Mapping[str, Any], *, outbound: Outbound | None, settings:
     stops: list[Callable[[], None]] = []
     if runtime.metrics is not None:
         stops.append(track_health(runtime.metrics, runtime.store, runtime.clock))
+    stops.append(RuleFileAgreement(runtime).start().stop)
     if config.scheduler_interval_seconds > 0:
         stops.append(DeadlineScheduler(runtime, outbound, interval=config.scheduler_interval_seconds).start().stop)
         stops.append(TierRecheck(runtime, outbound, interval=config.scheduler_interval_seconds).start().stop)

@@ -22,6 +22,8 @@ What a copy is, and why:
   events purged since), so an event written after the copy never takes a position a listener has passed.
 * **The processed-message records go along**, so a message the old hub carried out and the broker redelivers to a
   new one is recognised, not carried out again.
+* **Not the rule files' users** (``rule_file_users``): they are the processes running on a database, not its
+  records; the hubs started on the target add their own.
 """
 
 from __future__ import annotations
@@ -37,11 +39,12 @@ from sqlalchemy.engine import Connection, Engine
 
 from hub.database import failure_line
 from hub.workflow.store.migrate import current_revision, head_revision, upgrade
-from hub.workflow.store.schema import metadata, work_order_events
+from hub.workflow.store.schema import metadata, rule_file_users, work_order_events
 
-__all__ = ["BATCH", "CopiedTable", "CopyRefused", "copy_database", "read_only"]
+__all__ = ["BATCH", "COPIED", "CopiedTable", "CopyRefused", "copy_database", "read_only"]
 
 BATCH = 2_000  # rows read and written at a time
+COPIED = [table for table in metadata.sorted_tables if table is not rule_file_users]  # in dependency order
 Progress = Callable[[str, int, int], None]  # (table, rows copied so far, rows it holds)
 
 
@@ -75,7 +78,7 @@ def _require_head(engine: Engine, which: str, *, migrate_empty: bool) -> None:
 
 
 def _refuse_unless_empty(db: Connection) -> None:
-    for table in metadata.sorted_tables:
+    for table in COPIED:
         if db.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is not None:
             raise CopyRefused(f"the target already holds rows ({table.name}): a copy goes into an empty work-order "
                               "database only (the work orders, counters and event positions of two databases do "
@@ -137,7 +140,7 @@ def _last_position(source: Connection) -> int:
 def _move_keys_on(db: Connection, last_position: int) -> None:
     """The target's next keys past the copied ones (see the module)."""
     if db.dialect.name == "postgresql":
-        for table in metadata.sorted_tables:
+        for table in COPIED:
             for column in table.primary_key.columns:
                 if not (column.autoincrement is True and isinstance(column.type, sa.BigInteger | sa.Integer)):
                     continue
@@ -165,7 +168,7 @@ def copy_database(source: Engine, target: Engine, progress: Progress | None = No
     with source.connect() as reading, reading.begin(), target.begin() as db:
         _one_snapshot(reading)
         _refuse_unless_empty(db)
-        for table in metadata.sorted_tables:
+        for table in COPIED:
             total, done = _count(reading, table), 0
             if progress is not None:
                 progress(table.name, 0, total)

@@ -9,7 +9,8 @@ the work orders, however many are open:
   USING INDEX ix_deadlines_open_due (due_at<?)``, PostgreSQL an index (only) scan of it;
 * the unpublished events: the partial index ``ix_work_order_events_unpublished`` (only those events), the oldest
   its first entry;
-* the listeners: their table (a few rows per registered system).
+* the listeners: their table (a few rows per registered system);
+* the rule files' users: their table (a row per running hub or workflow worker), those seen within ``GONE_AFTER``.
 
 The open work orders by state are not read: counting them passes over an entry per open work order (a million:
 70 ms on SQLite's state index, 240 ms on PostgreSQL), and the statistics' counters are per day of creation, not per
@@ -20,11 +21,13 @@ state. Measured with a million open work orders: SQLite 0.1 ms for the due deadl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.engine import Connection
 
+from hub.workflow.store.rule_file_users import GONE_AFTER as RULE_FILE_USERS_GONE_AFTER
+from hub.workflow.store.rule_file_users import versions_in_use
 from hub.workflow.store.schema import deadlines, event_listeners, work_order_events
 
 __all__ = ["StoreHealth", "due_deadlines_query", "read_health"]
@@ -50,6 +53,7 @@ class StoreHealth:
     unpublished: int = 0
     oldest_unpublished: datetime | None = None
     listeners: dict[str, int] = field(default_factory=dict)
+    rule_files: dict[tuple[str, str], int] = field(default_factory=dict)  # (sla, calendars) versions → processes
 
 
 def due_deadlines_query(now: datetime) -> Select[datetime, int]:
@@ -57,8 +61,10 @@ def due_deadlines_query(now: datetime) -> Select[datetime, int]:
     return select(func.min(_dl.due_at), func.count()).where(_dl.fired_at.is_(None), _dl.due_at <= now)
 
 
-def read_health(connection: Connection, now: datetime) -> StoreHealth:
-    """The figures at ``now``, in the caller's (read-only) transaction."""
+def read_health(connection: Connection, now: datetime,
+                gone_after: timedelta = RULE_FILE_USERS_GONE_AFTER) -> StoreHealth:
+    """The figures at ``now``, in the caller's (read-only) transaction; the rule files' users seen since ``now -
+    gone_after``."""
     if connection.dialect.name == "postgresql":  # see _SERIAL and _BOUNDED
         connection.exec_driver_sql(_SERIAL)
         connection.exec_driver_sql(_BOUNDED)
@@ -70,4 +76,5 @@ def read_health(connection: Connection, now: datetime) -> StoreHealth:
     state = case((_li.suspended_at.is_not(None), "parked"), (_li.failures > 0, "retrying"), else_="active")
     listeners = {str(s): int(n) for s, n in connection.execute(
         select(state, func.count()).select_from(event_listeners).group_by(state))}
-    return StoreHealth(oldest_due, int(due), int(unpublished), oldest_unpublished, listeners)
+    return StoreHealth(oldest_due, int(due), int(unpublished), oldest_unpublished, listeners,
+                       versions_in_use(connection, now - gone_after))

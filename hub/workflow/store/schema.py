@@ -38,6 +38,7 @@ __all__ = [
     "open_incidents",
     "outage_notices",
     "processed_messages",
+    "rule_file_users",
     "work_order_counters",
     "work_order_events",
     "work_order_history",
@@ -244,4 +245,15 @@ work_order_counters = Table(  # the statistics' maintained counters: one row per
     Column("sp_code", String(32), primary_key=True),  # "" when the complaint concerns no SP
     Column("measure", String(32), primary_key=True),  # created, repeat, dispatched, invalid_dispatch, …
     Column("count", BigInteger, nullable=False),
+)
+
+rule_file_users = Table(  # the processes running the workflow on this database, and the rule files each computes with
+    "rule_file_users", metadata,
+    Column("process_id", String(100), primary_key=True),  # host/pid/a random part: a restarted pid is another
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("sla_version", String(64), nullable=False),  # [workflow] sla's version (a hash of the file)
+    Column("calendars_version", String(64), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("seen_at", UTCDateTime(), nullable=False),  # renewed every pass; long past: the process is gone
 )

@@ -1,0 +1,108 @@
+"""Every process on one work-order database must compute deadlines with the same SLA table and calendars: each
+keeps a row in ``rule_file_users`` (renewed, removed at stop, aged out when its process is gone), names in one
+WARNING the running processes whose files differ (again only when that set changes), says in one INFO line when
+they agree again, and ``/metrics`` counts the processes per pair of versions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.config.workflow import WorkflowSettings
+from hub.observability.metrics import Metrics
+from hub.workflow.datafile import packaged
+from hub.workflow.health_gauges import track_health
+from hub.workflow.rule_agreement import RuleFileAgreement
+from hub.workflow.runtime import WorkflowRuntime, open_runtime
+from hub.workflow.store.schema import rule_file_users
+from tests.unit.workflow.deadline_kit import clock
+
+pytestmark = pytest.mark.unit
+
+GAUGE = "onepoint_rule_file_processes"
+
+
+@pytest.fixture
+def edited(tmp_path: Path, runtime: WorkflowRuntime) -> Iterator[WorkflowRuntime]:
+    """A second process on the same database, started with an SLA file edited since (a comment added)."""
+    sla = tmp_path / "sla.toml"
+    sla.write_bytes(packaged("sla.toml").read_bytes() + b"\n# edited on hub-b only\n")
+    url = runtime.store.engine.url.render_as_string(hide_password=False)
+    opened = open_runtime(WorkflowSettings(database=url, sla=sla), clock=runtime.clock)
+    yield opened
+    opened.close()
+
+
+def rows(runtime: WorkflowRuntime) -> int:
+    with runtime.store.engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(rule_file_users)).scalar_one())
+
+
+def warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "onepoint.workflow.rules" and r.levelno == logging.WARNING]
+
+
+def test_processes_with_the_same_files_agree_silently(runtime: WorkflowRuntime,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    a = RuleFileAgreement(runtime, host="hub-a", pid=100)
+    b = RuleFileAgreement(runtime, host="hub-b", pid=200)
+    assert a.run_pass() == [] and b.run_pass() == [] and a.run_pass() == []
+    assert rows(runtime) == 2 and not warnings(caplog)
+
+
+def test_a_process_with_another_sla_file_is_named_once_until_it_stops(runtime: WorkflowRuntime,
+                                                                       edited: WorkflowRuntime,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, "onepoint.workflow.rules")
+    a = RuleFileAgreement(runtime, host="hub-a", pid=100)
+    b = RuleFileAgreement(edited, host="hub-b", pid=200)
+    assert a.run_pass() == []  # alone so far
+    differing = b.run_pass()
+    assert [(d.host, d.pid, d.sla_version) for d in differing] == [("hub-a", 100, runtime.engine.sla.version)]
+    [said] = warnings(caplog)
+    others = said.__dict__["others"]
+    assert len(others) == 1 and others[0].startswith("hub-a pid 100 (started ")
+    assert f"sla {runtime.engine.sla.version} (this process: {edited.engine.sla.version})" in others[0]
+    assert "calendars" not in others[0]  # only what differs
+    assert [d.host for d in a.run_pass()] == ["hub-b"] and len(warnings(caplog)) == 2  # hub-a names hub-b
+    for _ in range(3):
+        a.run_pass(), b.run_pass()
+    assert len(warnings(caplog)) == 2  # not again while nothing changes
+
+    b.stop()  # its row goes at once
+    assert rows(runtime) == 1 and a.run_pass() == []
+    assert any(r.levelno == logging.INFO and "same rule files again" in r.getMessage() for r in caplog.records)
+
+
+def test_a_process_gone_without_stopping_ages_out(runtime: WorkflowRuntime, edited: WorkflowRuntime) -> None:
+    a = RuleFileAgreement(runtime, host="hub-a", pid=100)
+    RuleFileAgreement(edited, host="hub-b", pid=200).run_pass()  # then killed: never renewed, never withdrawn
+    assert len(a.run_pass()) == 1
+    clock(runtime).advance(timedelta(seconds=59))
+    assert len(a.run_pass()) == 1
+    clock(runtime).advance(timedelta(seconds=2))
+    assert a.run_pass() == [] and rows(runtime) == 1
+
+
+def test_metrics_count_the_processes_per_versions(runtime: WorkflowRuntime, edited: WorkflowRuntime) -> None:
+    metrics = Metrics()
+    track_health(metrics, runtime.store, runtime.clock, max_age=0)
+    calendars = runtime.engine.calendars.version
+    RuleFileAgreement(runtime, host="hub-a", pid=100).run_pass()
+    RuleFileAgreement(runtime, host="hub-c", pid=300).run_pass()
+    RuleFileAgreement(edited, host="hub-b", pid=200).run_pass()
+    assert metrics.value(GAUGE, sla_version=runtime.engine.sla.version, calendars_version=calendars) == 2
+    assert metrics.value(GAUGE, sla_version=edited.engine.sla.version, calendars_version=calendars) == 1
+    clock(runtime).advance(timedelta(minutes=2))  # none renewed since: none counted
+    assert metrics.value(GAUGE, sla_version=runtime.engine.sla.version, calendars_version=calendars) == 0
+
+
+def test_the_process_id_is_new_at_each_start(runtime: WorkflowRuntime) -> None:
+    """A restarted process that got the same pid is another process (its row is not the old one's)."""
+    first, second = RuleFileAgreement(runtime, host="h", pid=1), RuleFileAgreement(runtime, host="h", pid=1)
+    assert first.process_id != second.process_id and first.process_id.startswith("h/1/")
