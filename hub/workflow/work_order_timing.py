@@ -38,7 +38,7 @@ class WorkOrderTiming:
         would be told (the earliest pending escalation row of ``pending``, the work order's deadline rows), else
         — the chain's last role, a paused clock, an incident's to-do before any breach — one escalation interval
         of the tier's row from ``now`` on the owner's calendar. Never the breached limit: that has passed."""
-        later = [at for kind, at in pending if parse_kind(kind)[1] == ESCALATE and at > now]
+        later = [at for kind, at in pending if kind != RESUME and parse_kind(kind)[1] == ESCALATE and at > now]
         if later:
             return min(later)
         interval = self.sla.row(row["tier"]).escalation_interval

@@ -76,3 +76,20 @@ def test_an_incidents_manager_todo_is_due_in_the_future(runtime: WorkflowRuntime
         complain(client, number)
     (todo,) = todos(client)
     assert due_of(todo) > clock(runtime).now()
+
+
+def test_a_limit_run_out_just_before_a_suspension_is_escalated_while_suspended(runtime: WorkflowRuntime,
+                                                                              client: WorkerTestClient) -> None:
+    """The first response ran out, no pass ran before an agent suspended the work order (until a given time): the
+    alarm fires while it is SUSPENDED and escalates. Its to-do's Due was computed from the pending rows, among them
+    the suspension's end (``SUSPENSION:RESUME``), which is no limit: before, that row crashed the escalation and
+    the alarm was marked DEADLINE_FAILED (no escalation, no to-do)."""
+    scheduler = DeadlineScheduler(runtime, client.outbound, batch=50)
+    work_order_id = create(runtime, "VIP_GOLD")
+    clock(runtime).set(row(runtime, work_order_id)["first_response_due"] + timedelta(minutes=5))
+    until = clock(runtime).now() + timedelta(days=2)
+    act(runtime, work_order_id, A.SUSPEND, Until=until.isoformat())
+    assert "SUSPENSION:RESUME" in pending(runtime, work_order_id)
+    done = scheduler.run_pass()
+    assert done.failed == 0 and done.escalations == 1
+    assert row(runtime, work_order_id)["escalation_level"] >= 1 and todos(client)
