@@ -118,6 +118,12 @@ class Complaint:
     sp_code: str | None = None  # the SP a value-added complaint concerns
     received_at: datetime | None = None  # when the hub accepted it: the work order id's date (None: creation's)
 
+    def accepted_at(self, now: datetime) -> datetime:
+        """When the work order begins (its ``created_at``, its SLA clock, its statistics day): when the hub's ingress
+        accepted the complaint (``received_at``, the hub's own stamp in whole seconds, never the caller's), not when
+        a worker got to it after a backlog or a restart; ``now`` when not known or later (clocks of two machines)."""
+        return now if self.received_at is None or self.received_at > now else self.received_at
+
     @property
     def intake(self) -> str:
         """The intake point the mass-complaint rule counts by: as sent, else the channel at the area."""

@@ -87,7 +87,8 @@ class WorkOrderEngine(WorkOrderTiming):
         if self.refresh_rules is not None:
             self.refresh_rules(False)
         owner = self.settings.intake_department
-        facts = TimingFacts(created_at=now, tier=tier.tier, department=owner)
+        created_at = complaint.accepted_at(now)
+        facts = TimingFacts(created_at=created_at, tier=tier.tier, department=owner)
         sla, calendars = self.sla, self.calendars  # one table throughout, whatever a reload does meanwhile
         deadlines = compute_deadlines(facts, sla, calendars)
         row: Row = {
@@ -97,13 +98,13 @@ class WorkOrderEngine(WorkOrderTiming):
             "location": complaint.location, "area_code": complaint.area_code, "district": complaint.district,
             "taken_by": complaint.taken_by, "tier": tier.tier, "state": S.ACCEPTED.value, "owner": owner,
             "ticket_type": "COMPLAINT", "intake_point": complaint.intake, "sp_code": complaint.sp_code,
-            "escalation_level": 0, "created_at": now, "updated_at": now, **limit_columns(deadlines),
+            "escalation_level": 0, "created_at": created_at, "updated_at": now, **limit_columns(deadlines),
         }
         actor = complaint.taken_by or complaint.source_system
         tier_note = (f"tier {tier.tier} from BOSS: priority {deadlines.priority}" if tier.known
                      else tier.note or "tier unknown: ordinary time limits")
         history = [
-            HistoryEntry(at=now, kind="state", actor=actor, system=complaint.source_system, action="CREATE",
+            HistoryEntry(at=created_at, kind="state", actor=actor, system=complaint.source_system, action="CREATE",
                          to_state=S.NEW.value, note=f"{complaint.channel} complaint", message_id=complaint.message_id),
             HistoryEntry(at=now, kind="state", actor="hub", system="HUB", action=A.ACCEPT.value,
                          from_state=S.NEW.value, to_state=S.ACCEPTED.value, note=tier_note,
