@@ -3,7 +3,9 @@
 as their clock, so deadlines, SLA figures and the notices' times are all in simulated time.
 
 The hub's other parts (the ingress, the broker, the workers' processed-message stamps) keep real time: only what
-the figures are made of runs on the simulated clock.
+the figures are made of runs on the simulated clock. A work order begins at the ingress's receipt stamp unless that
+is later than the workflow's clock (``Complaint.accepted_at``): the simulated days (``scenario.FIRST_MONDAY``'s
+week) lie before any real date the simulator runs on, so every work order begins at simulated time.
 """
 
 from __future__ import annotations
