@@ -7,7 +7,8 @@ consumers' processed-message store drops (the message id is the idempotency key)
 
 Duplicates seen at this ingress: message ids confirmed recently are remembered in a bounded LRU so that a
 caller's retry is answered ``DUPLICATE`` without publishing again. That is a courtesy, not the guarantee:
-exactly-once effects come from the consumers' store.
+exactly-once effects come from the consumers' store. Requests' ids are remembered too (with their documents'
+fingerprints): a later command or request with such an id and another document is refused ``MessageIdReused``.
 
 Requests of a route with ``cache_ttl`` are answered from the reply cache when the same request (same command,
 same fields after the Header) was answered successfully within the TTL: no publish, re-stamped with the new
@@ -76,7 +77,7 @@ class BrokerRouter:
         self._table = table
         self._recent: OrderedDict[str, tuple[tuple[str, ...], str]] = OrderedDict()  # id → targets, fingerprint
         self._remember = remember
-        self._request_ids: OrderedDict[str, str] = OrderedDict()  # a cached route's request id → its fingerprint
+        self._request_ids: OrderedDict[str, str] = OrderedDict()  # a request's id → its document's fingerprint
         self._address_cache: dict[tuple[tuple[str, ...], str], tuple[tuple[str, str], ...]] = {}
 
     def connected(self) -> bool:
@@ -110,6 +111,9 @@ class BrokerRouter:
         decision = self._table.decision(envelope)
         if decision.request is not None:
             return await self._request(envelope, decision.targets[0], decision.request)
+        asked = self._request_ids.get(envelope.message_id)
+        if asked is not None and asked != envelope.fingerprint():  # a read's id: its consumer keeps it (the workflow)
+            raise MessageIdReused(envelope)
         if not self.connected():
             # Refuse at once rather than hold the caller for the publish deadline; it retries later.
             raise self._refuse()
@@ -147,12 +151,14 @@ class BrokerRouter:
         """Send a request to ``target`` and wait for its reply (`RequestTimeoutError` after the route's
         ``reply_timeout``); with a ``cache_ttl``, answer it from the reply cache or join the same request in flight.
 
-        Requests are reads: they are neither remembered as duplicates nor deduplicated. The AMQP correlation
-        id is the broker's own (to match the reply); the caller's correlation id travels in a header.
+        Requests are reads: they are neither remembered as duplicates nor deduplicated, but their ids are
+        remembered with their documents' fingerprints (``_check_request_id``), as their consumers keep them: a
+        request or a command that comes later with the same id and another document is refused. The AMQP
+        correlation id is the broker's own (to match the reply); the caller's correlation id travels in a header.
         """
+        self._check_request_id(envelope)
         key = request_key(envelope) if route.cache_ttl is not None else None
         if key is not None:
-            self._check_request_id(envelope)
             cached = self.replies.get(route, key, envelope)
             if cached is not None:
                 self._count_cache(envelope, hit=True)
@@ -173,9 +179,11 @@ class BrokerRouter:
         return RouteResult(envelope.message_id, (target,), reply=await asyncio.shield(flight))
 
     def _check_request_id(self, envelope: Envelope) -> None:
-        """A cached route's request whose message id came before with another document (another number, another
-        caller) is refused `MessageIdReused` (409), as the consumer refuses it when the request reaches it: from
-        the cache or joining a request in flight it was answered 200, and the same misuse got two answers."""
+        """A request whose message id came before with another document (another number, another caller) is
+        refused `MessageIdReused` (409), as the consumer refuses it when the request reaches it: from the cache or
+        joining a request in flight it was answered 200, and the same misuse got two answers. Every request's id is
+        remembered, so that a command reusing it is refused here too (``route``) rather than accepted and then
+        dead-lettered by a consumer that keeps read ids (the workflow's store)."""
         seen = self._request_ids
         fingerprint = envelope.fingerprint()
         prior = seen.get(envelope.message_id)

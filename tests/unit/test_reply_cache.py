@@ -288,3 +288,26 @@ def test_lookups_in_flight_share_the_failure_too_and_it_is_not_kept(broker, regi
     assert all(isinstance(o, RequestTimeoutError) for o in outcomes)
     assert broker.message_count(broker.config.queue("boss")) == 1  # one request published for the three
     assert len(router.replies) == 0
+
+
+@pytest.mark.parametrize("cache_ttl", [TTL, None])
+def test_a_command_reusing_the_id_of_a_request_answered_here_is_refused(broker, boss, registry,
+                                                                        cache_ttl: float | None) -> None:
+    """A read (here a tier lookup) and then another system's command with the same id: the workflow's store keeps
+    the read's id, so the command would be accepted 202 and dead-lettered `message-id-reused` by its worker. The
+    hub process that answered the read refuses the command 409 instead, so its sender sends a new id (audit of the
+    hostile inputs: a CS QueryWorkOrders id and NSP's OutageNotice); also for a route without a reply cache."""
+    routes = [{"name": "tier", "commands": "boss.*", "to": "boss", "reply_timeout": 10},
+              {"name": "workflow", "commands": "workorder.*", "to": "workflow"}]
+    if cache_ttl is not None:
+        routes[0]["cache_ttl"] = cache_ttl
+    routing = RoutingTable.from_mapping({"routes": routes}, "test", consumers=set(DEFAULT_CONSUMERS),
+                                        command_types=registry.command_types())
+    router = BrokerRouter(broker, routing, clock=FakeClock())
+    read = lookup()
+    route(router, read)
+    command = Envelope(read.message_id, "workorder.CreateWorkOrder", "NSP", b"<other/>", None, read.received_at)
+    with pytest.raises(MessageIdReused, match=read.message_id):
+        asyncio.run(router.route(command))
+    assert broker.message_count(broker.config.queue("workflow")) == 0
+    assert ack(route(router, read))["MessageId"] == read.message_id  # the read again: answered
