@@ -45,7 +45,7 @@ from emulators.toolkit.clock import Clock
 from emulators.toolkit.faults import FaultEngine, FaultSpecError
 from emulators.toolkit.journal import Journal, JournalQuery, XPathQueryError
 from emulators.toolkit.journalnames import UnknownJournalName, check_journal_names
-from emulators.toolkit.journalparams import JournalParamError, int_param, journal_query, single
+from emulators.toolkit.journalparams import JournalParamError, flag_param, int_param, journal_query
 from emulators.toolkit.jsonkeys import unknown_keys_problem
 from emulators.toolkit.logs import log_event
 from emulators.toolkit.wsgi import BufferedResponse
@@ -230,8 +230,8 @@ class AdminAPI:
         if method == "DELETE":
             journal.clear()
             return json_response(200, {"cleared": True})
-        limit = int_param(params, "limit")
-        bodies = single(params, "bodies") not in ("0", "false", "no")
+        limit = int_param(params, "limit", least=0)
+        bodies = flag_param(params, "bodies", default=True)
         query = self._query(params, taken=("limit", "bodies"))
         with self._slot(query):
             entries = journal.select(query, limit=limit, max_seconds=seconds, abandoned=abandoned)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from emulators.toolkit.journalquery import JournalQuery
 from emulators.toolkit.jsonkeys import unknown_keys_problem
 
-__all__ = ["JOURNAL_FILTERS", "JournalParamError", "int_param", "journal_query", "single"]
+__all__ = ["JOURNAL_FILTERS", "JournalParamError", "flag_param", "int_param", "journal_query", "single"]
 
 
 class JournalParamError(ValueError):
@@ -20,21 +20,41 @@ class JournalParamError(ValueError):
 JOURNAL_FILTERS = ("operation", "xpath", "ns", "status", "fault")
 
 
+_FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
 def single(params: dict[str, list[str]], key: str) -> str | None:
-    """A parameter's last value (a repeated one: the last wins, as in most query-string readers)."""
+    """A parameter's value (None when absent); given twice it is refused: ``fault=a&fault=b`` counting one of them
+    would answer a question the caller did not ask (only ``ns`` is given once per prefix)."""
     values = params.get(key)
-    return values[-1] if values else None
+    if values and len(values) > 1:
+        raise JournalParamError(f"'{key}' is given {len(values)} times: give it once")
+    return values[0] if values else None
 
 
-def int_param(params: dict[str, list[str]], key: str) -> int | None:
-    """A parameter as an integer (None when absent); anything else is refused naming it."""
+def int_param(params: dict[str, list[str]], key: str, *, least: int | None = None) -> int | None:
+    """A parameter as an integer (None when absent), at least ``least`` when given; anything else is refused
+    naming it."""
     raw = single(params, key)
     if raw is None:
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise JournalParamError(f"'{key}' must be an integer") from exc
+    if least is not None and value < least:
+        raise JournalParamError(f"'{key}' must be at least {least}, not {value}")
+    return value
+
+
+def flag_param(params: dict[str, list[str]], key: str, default: bool) -> bool:
+    """A yes/no parameter (``1``/``0``, ``true``/``false``, ``yes``/``no``); anything else is refused naming it."""
+    raw = single(params, key)
+    if raw is None:
+        return default
+    if raw.lower() not in _FLAGS:
+        raise JournalParamError(f"'{key}' must be 1 or 0 (true/false, yes/no), not {raw!r}")
+    return _FLAGS[raw.lower()]
 
 
 def journal_query(params: dict[str, list[str]], *, taken: tuple[str, ...] = ()) -> JournalQuery:

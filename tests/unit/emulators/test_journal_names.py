@@ -61,3 +61,25 @@ def test_an_operation_the_journal_holds_is_known_though_undeclared() -> None:
     check_journal_names(JournalQuery(operation="Odd"), declared={"Known"}, seen=lambda: {"Odd", None})
     with pytest.raises(UnknownJournalName, match="it knows Known, Odd"):
         check_journal_names(JournalQuery(operation="Od"), declared={"Known"}, seen=lambda: {"Odd", None})
+
+
+@pytest.mark.parametrize(("params", "named"), [
+    ([("fault", "reset"), ("fault", "none")], "'fault' is given 2 times: give it once"),
+    ([("operation", "ListOutages"), ("operation", "RaiseOutage")], "'operation' is given 2 times"),
+    ([("limit", "-1")], "'limit' must be at least 0, not -1"),
+    ([("bodies", "2")], "'bodies' must be 1 or 0 (true/false, yes/no), not '2'"),
+    ([("bodies", "0"), ("bodies", "1")], "'bodies' is given 2 times"),
+])
+def test_an_ambiguous_or_impossible_journal_parameter_is_refused(nsp, params, named: str) -> None:
+    """A tester's query the journal cannot answer as asked is a 400 naming it, never one value silently taken
+    (audit of hostile inputs: a repeated fault= counted one of them, limit=-1 listed nothing, bodies=2 was true)."""
+    refused = nsp.http.get("/__admin/journal", params=params)
+    assert refused.status_code == 400 and named in refused.json()["error"]
+
+
+def test_bodies_and_limit_as_a_tester_writes_them(nsp) -> None:
+    nsp.http.get("/nsp/outages")
+    nsp.http.get("/nsp/outages")
+    listed = nsp.http.get("/__admin/journal", params={"bodies": "false", "limit": "1"}).json()["entries"]
+    assert len(listed) == 1 and "request_body" not in listed[0] and "body" not in listed[0]
+    assert nsp.http.get("/__admin/journal", params={"limit": "0"}).json()["entries"] == []
