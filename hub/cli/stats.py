@@ -5,6 +5,7 @@ counters from the work orders and their history. Straight on the work-order data
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,9 +16,14 @@ import click
 from hub.cli.workorder_database import CONFIG_OPTION, opening, require_existing, settings_of
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from hub.workflow.statistics import StatisticsQuery
+    from hub.workflow.statistics.figures import OutageFigures
 
 __all__ = ["stats"]
+
+TITLE_WIDTH = 60  # columns of an outage's title at most (folded onto further lines): wide terminals stay readable
 
 def _day(value: str | None) -> date | None:
     if value is None:
@@ -77,7 +83,7 @@ def stats(ctx: click.Context, first: str | None, last: str | None, area: str | N
     with opening(config.database):
         store = WorkOrderStore.open(config.database, reading=True)  # nor migrates: older hubs may still use it
         try:
-            with store.engine.connect() as connection:
+            with store.snapshot() as connection:  # one moment: the overdue and the replies agree
                 figures = read_figures(connection, query, zone, now=datetime.now(UTC))
         finally:
             store.close()
@@ -132,20 +138,42 @@ def _print_tables(figures: Any, zone: ZoneInfo) -> None:
         tiers.add_row(tier.tier or "(unknown)", str(tier.replied), str(tier.in_sla), str(tier.late),
                       str(tier.overdue), _share(tier.compliance))
     console.print(tiers)
-    outages = Table(title="outages", title_justify="left")
-    for column in ("notice", "status", f"start ({zone.key})", "linked", "auto-answered", "dispatched", "title"):
-        outages.add_column(column, justify="right" if column in ("linked", "auto-answered", "dispatched") else "left")
-    for outage in figures.outages:
-        outages.add_row(outage.notice_id, outage.status, outage.start_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                        str(outage.linked), str(outage.auto_answered), str(outage.dispatched), outage.title)
-    console.print(outages)
+    for table in _outage_tables(figures.outages, zone):
+        console.print(table)
+
+
+def _outage_tables(outages: Sequence[OutageFigures], zone: ZoneInfo) -> tuple[Table, Table]:
+    """The window's outages in two tables that fit an 80-column terminal: their complaints (linked, auto-answered,
+    dispatched), then the notices (status, start, title). One table of all seven columns is wider than 80 even
+    before the title, and rich then cuts ids, times and counts with "…". Ids, times and counts are never cut
+    (``no_wrap``, at least their header's width); the title, free text, is folded within a bounded width."""
+    from rich.table import Table
+
+    def whole(table: Table, name: str, justify: str = "left") -> None:
+        table.add_column(name, justify=justify, no_wrap=True, min_width=len(name))  # type: ignore[arg-type]
+
+    counts = Table(title="complaints per outage", title_justify="left")
+    whole(counts, "notice")
+    for name in ("linked", "auto-answered", "dispatched"):
+        whole(counts, name, "right")
+    notices = Table(title=f"outages (start in {zone.key})", title_justify="left")
+    for name in ("notice", "status", "start"):
+        whole(notices, name)
+    notices.add_column("title", overflow="fold", min_width=len("title"), max_width=TITLE_WIDTH)
+    for outage in outages:
+        counts.add_row(outage.notice_id, str(outage.linked), str(outage.auto_answered), str(outage.dispatched))
+        notices.add_row(outage.notice_id, outage.status,
+                        outage.start_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), outage.title)
+    return counts, notices
 
 
 @stats.command("rebuild")
 @CONFIG_OPTION
 def rebuild_command(config_path: Path | None) -> None:
     """Recompute the counters from the work orders and their history (after a restore, or a store filled by other
-    means). Holds the counters for its duration; changes committed meanwhile wait and then add their own counts."""
+    means). PostgreSQL: holds the counters for its duration; changes committed meanwhile wait, then add their own
+    counts. SQLite: counts in a read snapshot, changes go on meanwhile, and it takes the write lock only to replace
+    the rows, with what those changes added."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 

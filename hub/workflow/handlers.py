@@ -136,6 +136,15 @@ listener_queries.register(handlers, CONSUMER)
 
 @handlers.handler("workorder.QueryStatistics", consumer=CONSUMER, reads=True)
 def query_statistics(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
+    """The figures of one moment, read in a transaction of their own (``store.snapshot``), not in the batch's.
+
+    The batch's transaction cannot give them: its earlier messages' changes are in its rows, but their counter
+    additions are held for its commit (``add_at_commit``), so a late reply earlier in the batch would count
+    neither overdue (its row is replied) nor late (its counts not yet written); and on PostgreSQL its READ
+    COMMITTED statements each see another moment (a reply committed between the overdue read and the counters'
+    read was counted twice). Adding the held counts would mend the first only. A read snapshot sees the last
+    commit, rows and counters together (every change commits its counts with its rows): the batch's earlier
+    messages are not in it, as nobody has had their answers yet (they are sent after the commit)."""
     workflow.store.only_reads()
     zone = statistics.zone_of(workflow.engine.observers)
     now = workflow.clock.now()
@@ -143,6 +152,7 @@ def query_statistics(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
         query = statistics.statistics_query(command_element(envelope), zone, now.astimezone(zone).date())
     except ValueError as exc:
         raise BusinessRejection(str(exc), code="bad-window") from None
-    figures = statistics.read_figures(workflow.store.current_transaction().db, query, zone, now=now)
+    with workflow.store.snapshot() as connection:  # not the batch's transaction: see the docstring
+        figures = statistics.read_figures(connection, query, zone, now=now)
     return Reply(statistics.statistics_answer(envelope, figures, now),
                  outcome=f"statistics {query.first_day}..{query.last_day}: {figures.totals.complaints} complaints")

@@ -2,8 +2,10 @@
 
 * ``measures``: what a creation and each action count, under the work order's creation day and dimensions;
 * ``counters``: ``CounterObserver`` (an engine observer) keeps ``work_order_counters`` in each change's transaction;
-* ``rebuild``: the counters recomputed from the work orders and their history;
-* ``figures`` / ``queries``: the figures of a window of days, from one summing read of the counters;
+* ``rebuild``: the counters recomputed from the work orders and their history (``rebuild_on_sqlite``: counted in
+  a read snapshot beside a running hub);
+* ``figures`` / ``queries``: the figures of a window of days, from one summing read of the counters and the
+  overdue complaints, read in one snapshot;
 * ``documents``: QueryStatistics in, QueryStatisticsResponse out.
 """
 

@@ -92,6 +92,10 @@ def _area_codes(areas: str) -> set[str]:
 
 def read_figures(connection: Connection, query: StatisticsQuery, zone: tzinfo, *,
                  now: datetime | None = None) -> Figures:
-    """The window's figures as of ``now`` (default: the wall clock; the workflow passes its own clock's)."""
+    """The window's figures as of ``now`` (default: the wall clock; the workflow passes its own clock's).
+
+    Three reads — the overdue complaints from the work orders, the counters, the outages — that agree only when
+    ``connection`` sees one moment in all of them (``WorkOrderStore.snapshot``): else a complaint replied between
+    the first two counts as overdue and as replied late, or as neither."""
     overdue = overdue_replies(connection, query, zone, now or datetime.now(UTC))
     return compute_figures(query, counter_sums(connection, query), outages_in(connection, query, zone), overdue)

@@ -1,15 +1,17 @@
 """``rebuild_counters``: the statistics' counters recomputed from the work orders and their history — after a
 restore, or for a store filled by other means — with the same measure functions the maintained counters use.
 
-One transaction: it takes the counters over first (PostgreSQL: ``LOCK TABLE … IN EXCLUSIVE MODE``, so a change
-committing meanwhile waits and then adds its own counts on top; SQLite: the write lock of ``BEGIN IMMEDIATE``),
-streams the work orders in customer order (the repeat mark is the one the engine kept on the work order; for one
-created before it was kept, recomputed as the engine marks it: an earlier complaint, not an incident, of the same
-number and phenomenon created within ``repeat_window``), reads the
-counted actions of each chunk of them from the history — with the incident and outage links and the escalations
-replayed up to each action, as the row held them then, and each reply's ``Resolved`` (its ``reply_resolved`` field
-entry, written just before the REPLY's state entry): what a first-contact resolution depends on — and replaces
-every counter row.
+PostgreSQL: one transaction that takes the counters over first (``LOCK TABLE … IN EXCLUSIVE MODE``, so a change
+committing meanwhile waits and then adds its own counts on top). A SQLite file has one write lock, which every
+change of the hub needs: there the rebuild counts in a read snapshot and takes the lock only to replace the rows,
+adding what was committed meanwhile (``rebuild_on_sqlite``; a memory database, one connection: one transaction).
+
+The counting streams the work orders in customer order (the repeat mark is the one the engine kept on the work
+order; for one created before it was kept, recomputed as the engine marks it: an earlier complaint, not an
+incident, of the same number and phenomenon created within ``repeat_window``), reads the counted actions of each
+chunk of them from the history — with the incident and outage links and the escalations replayed up to each
+action, as the row held them then, and each reply's ``Resolved`` (its ``reply_resolved`` field entry, written just
+before the REPLY's state entry): what a first-contact resolution depends on — and replaces every counter row.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from hub.workflow.statistics.measures import (
     is_incident,
     refusal_measures,
 )
+from hub.workflow.statistics.rebuild_on_sqlite import rebuild_beside_writers
+from hub.workflow.store.dialect import shares_one_connection
 from hub.workflow.store.schema import work_order_counters, work_order_history, work_orders
 
 __all__ = ["RebuildResult", "rebuild_counters"]
@@ -59,19 +63,32 @@ class RebuildResult:
 def rebuild_counters(engine: Engine, zone: tzinfo, *, repeat_window: timedelta = timedelta(days=7),
                      progress: Callable[[int, int], None] | None = None) -> RebuildResult:
     """``progress(counted, total)``: told after each chunk of work orders counted (a million take minutes)."""
-    with engine.connect() as connection, connection.begin():
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("LOCK TABLE work_order_counters IN EXCLUSIVE MODE"))
+
+    def count(connection: Connection) -> tuple[Counter[CounterKey], int]:
         total = int(connection.execute(select(func.count()).select_from(work_orders)).scalar_one())
-        counts, seen = _count(connection, zone, repeat_window,
-                              (lambda done: progress(done, total)) if progress is not None else None)
-        connection.execute(delete(work_order_counters))
-        rows = [{"day": k[0], "category_code": k[1], "area_code": k[2], "tier": k[3], "channel": k[4],
-                 "sp_code": k[5], "measure": k[6], "count": n} for k, n in counts.items() if n]
-        for start in range(0, len(rows), INSERT_CHUNK):
-            connection.execute(work_order_counters.insert(), rows[start:start + INSERT_CHUNK])
-    log.info("statistics counters rebuilt", extra={"work_orders": seen, "counter_rows": len(rows)})
-    return RebuildResult(seen, len(rows))
+        return _count(connection, zone, repeat_window,
+                      (lambda done: progress(done, total)) if progress is not None else None)
+
+    if engine.dialect.name == "sqlite" and not shares_one_connection(engine):
+        written, seen = rebuild_beside_writers(engine, count, _replace)
+    else:
+        with engine.connect() as connection, connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("LOCK TABLE work_order_counters IN EXCLUSIVE MODE"))
+            counts, seen = count(connection)
+            written = _replace(connection, counts)
+    log.info("statistics counters rebuilt", extra={"work_orders": seen, "counter_rows": written})
+    return RebuildResult(seen, written)
+
+
+def _replace(connection: Connection, counts: Counter[CounterKey]) -> int:
+    """Every counter row replaced by ``counts`` (its zero ones left out); how many rows were written."""
+    connection.execute(delete(work_order_counters))
+    rows = [{"day": k[0], "category_code": k[1], "area_code": k[2], "tier": k[3], "channel": k[4],
+             "sp_code": k[5], "measure": k[6], "count": n} for k, n in counts.items() if n]
+    for start in range(0, len(rows), INSERT_CHUNK):
+        connection.execute(work_order_counters.insert(), rows[start:start + INSERT_CHUNK])
+    return len(rows)
 
 
 def _count(connection: Connection, zone: tzinfo, window: timedelta,

@@ -22,6 +22,10 @@
   The notice thus waits for the intakes in flight (their batch transactions commit first, its linking pass or
   clearance then reads their complaints) and the intakes after it wait for its commit (they then read it); intakes
   do not wait for one another. SQLite: the ``BEGIN IMMEDIATE`` write lock already serializes.
+* **One snapshot for reading** (``one_snapshot``): PostgreSQL REPEATABLE READ, READ ONLY (under the store's READ
+  COMMITTED each statement sees a moment of its own); SQLite a plain ``BEGIN``, whose snapshot, taken at the first
+  read, holds to the end and (WAL) reads beside a writer. An in-memory SQLite store has one connection, shared
+  (``shares_one_connection``): no second transaction can be opened beside an open one.
 * **Insert-or-ignore** (``ON CONFLICT DO NOTHING``) through each dialect's own ``insert``.
 * **Category prefix** in the form each dialect's index serves (``category_under``).
 * ``FOR UPDATE SKIP LOCKED`` needs no branch: SQLAlchemy renders it on PostgreSQL and nothing on SQLite.
@@ -29,6 +33,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Table, and_, create_engine, event, or_, text
@@ -48,7 +54,9 @@ __all__ = [
     "lock_customer",
     "lock_migrations",
     "lock_outage_notices",
+    "one_snapshot",
     "share_outage_notices",
+    "shares_one_connection",
     "try_lock_publisher",
 ]
 
@@ -98,6 +106,25 @@ def create_store_engine(url: str, *, busy_timeout_ms: int = 10_000, cache_mib: i
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def shares_one_connection(engine: Engine) -> bool:
+    """Whether every connection of ``engine`` is the same one (a SQLite memory database: ``StaticPool``)."""
+    return isinstance(engine.pool, StaticPool)
+
+
+@contextmanager
+def one_snapshot(engine: Engine) -> Iterator[Connection]:
+    """A transaction that only reads, every statement of it seeing the same moment: PostgreSQL REPEATABLE READ,
+    READ ONLY; SQLite a plain ``BEGIN`` (no write lock). Figures read in several statements then agree with one
+    another however many changes commit meanwhile."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            reading = connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        else:
+            reading = connection.execution_options(**{READ_ONLY: True})
+        with reading.begin():
+            yield reading
 
 
 def category_under(column: ColumnElement[str], prefix: str, dialect: str) -> ColumnElement[bool]:

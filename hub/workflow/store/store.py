@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
-from hub.workflow.store.dialect import READ_ONLY, create_store_engine
+from hub.workflow.store.dialect import READ_ONLY, create_store_engine, one_snapshot, shares_one_connection
 from hub.workflow.store.due import DueBatch, mark_fired, take_due
 from hub.workflow.store.health import StoreHealth, read_health
 from hub.workflow.store.hub_lock import HubLock
@@ -162,6 +162,21 @@ class WorkOrderStore:
         tx = self._current.get()
         if tx is not None and not tx.duplicate:
             tx.keeps_answer = False
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A transaction of its own that only reads one moment (``one_snapshot``), also inside a worker's write
+        transaction: figures read in several statements agree (what the batch changed is not among them until it
+        commits). A memory database's one connection cannot open a second transaction: inside one, the reads are
+        its own (one moment on SQLite, nobody else writing), with the additions it holds for the commit written
+        first so that they agree with its rows (``write_held_additions``)."""
+        tx = self._current.get()
+        if tx is not None and tx.connection is not None and shares_one_connection(self.engine):
+            tx.write_held_additions()
+            yield tx.connection
+            return
+        with one_snapshot(self.engine) as connection:
+            yield connection
 
     def make_current(self, tx: WorkOrderTransaction) -> Callable[[], None]:
         """Make ``tx`` current; returns what undoes it (for claims opened and closed in separate calls)."""

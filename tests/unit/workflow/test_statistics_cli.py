@@ -8,15 +8,19 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import delete, select
+from rich.cells import cell_len
+from rich.console import Console
+from sqlalchemy import delete, select, update
 
 from hub.cli.main import main
+from hub.observability import console
 from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.scheduler import DeadlineScheduler
-from hub.workflow.store.schema import work_order_counters
+from hub.workflow.store.schema import outage_notices, work_order_counters
 from tests.unit.workflow.kit import act, answer, command, envelope, text
+from tests.unit.workflow.test_outage_rule import notice_envelope
 
 pytestmark = pytest.mark.unit
 
@@ -87,3 +91,30 @@ def test_stats_refuses_a_window_that_ends_before_it_begins(config: Path) -> None
     refused = CliRunner().invoke(main, ["stats", "--from", "2026-11-23", "--to", "2026-11-01", "--config",
                                         str(config)])
     assert refused.exit_code != 0 and "before --from" in refused.output
+
+
+TITLE = "深圳福田区市民中心附近基站SZ-FT-0412退服，影响语音、短信和数据业务"
+
+
+def test_the_outages_fit_an_80_column_terminal_without_cutting_ids_times_or_counts(
+        client: WorkerTestClient, runtime: WorkflowRuntime, config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert isinstance(runtime.clock, ManualClock)
+    runtime.clock.advance(timedelta(minutes=5))
+    assert client.send(notice_envelope(Title=TITLE)).processed
+    answer(client.request(envelope(*command("CreateWorkOrder.valid.xml"))))  # answered from the notice
+    with runtime.store.engine.begin() as connection:  # counts as a province's year may reach
+        connection.execute(update(outage_notices).values(linked_count=1234567890, dispatch_count=9876543210))
+    monkeypatch.setattr(console, "report_console", lambda: Console(width=80))
+    shown = CliRunner().invoke(main, ["stats", "--from", "2026-11-23", "--to", "2026-11-23", "--config", str(config)])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in lines if line.startswith("│")]
+    assert not [row for row in rows if "…" in "".join(row)]  # no cell cut
+    assert ["FLT-20261123-0007", "1234567890", "1", "9876543210"] in rows  # complaints per outage
+    notice = [row for row in rows if len(row) == 4 and row[1:3] == ["ACTIVE", "2026-11-23 08:35"]]
+    assert notice and notice[0][0] == "FLT-20261123-0007"
+    start = rows.index(notice[0])
+    folded = [notice[0], *[row for row in rows[start + 1:] if len(row) == 4 and not any(row[:3])]]
+    assert len(folded) > 1 and "".join(row[3] for row in folded) == TITLE  # folded, whole
+    assert "outages (start in Asia/Shanghai)" in shown.output
