@@ -44,16 +44,21 @@ def _cannot_start(consumer: str, exc: Exception) -> str:
     return f"cannot start the {consumer} worker: {type(reason).__name__}: {reason}"
 
 
-def _serve_probes(port: int, registry: CollectorRegistry, probes: WorkerProbes) -> int:
-    """Serve /metrics, /healthz and /readyz on 127.0.0.1:``port`` (0: a free port); the port bound. A port that
+def _serve_probes(port: int, registry: CollectorRegistry, probes: WorkerProbes,
+                  settings: HubSettings | None = None) -> int:
+    """Serve /metrics, /healthz and /readyz on 127.0.0.1:``port`` (0: a free port) with the limits of the hub's
+    server (``[server] read_timeout_seconds``, ``max_connections`` of ``settings``); the port bound. A port that
     cannot be bound (taken, not allowed) is one line (``ClickException``), as ``onepoint serve`` says it."""
+    from hub.http import DEFAULT_READ_TIMEOUT
     from hub.system.worker_probes import serve_worker_probes
 
+    read_timeout = DEFAULT_READ_TIMEOUT if settings is None else settings.read_timeout
     try:
-        server = serve_worker_probes(port, registry, probes)
+        server = serve_worker_probes(port, registry, probes, read_timeout=read_timeout,
+                                     max_connections=None if settings is None else settings.max_connections)
     except OSError as exc:
         raise click.ClickException(f"cannot serve the metrics on 127.0.0.1:{port}: {exc.strerror or exc}") from None
-    return int(server.server_address[1])
+    return server.port
 
 
 def _load(reference: str, what: str) -> Any:
@@ -180,7 +185,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
                           broker_reason=lambda: opened[0].unready_reason() if opened else None)
     if metrics_port is not None:
         try:
-            bound = _serve_probes(metrics_port, metrics.registry, probes)
+            bound = _serve_probes(metrics_port, metrics.registry, probes, settings)
         except click.ClickException:
             if kit is not None and dependencies_ref is None:
                 kit.close(dependencies)

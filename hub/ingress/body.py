@@ -6,9 +6,11 @@ compressed bytes it would call malformed XML. The cap applies twice: to the byte
 document, which is never inflated past it (a zip bomb is refused as too large after ``max_bytes`` + 1 bytes of
 output). A gzip body of more than ``MOST_GZIP_MEMBERS`` members is refused as malformed: each member costs a
 fresh inflater on the event loop, so a megabyte of tiny (or empty) members would hold the loop for most of a second
-before any credential is checked, and no client splits a document that way. Any other coding (``br``,
-``compress``, ...) is refused naming it. A client that goes away before its body is whole (or whose request
-``hub.http.server`` timed out and answered 408) is a quiet refusal too, not an error of the hub.
+before any credential is checked, and no client splits a document that way. For the same reason a body of more
+than ``MOST_CODINGS`` stacked codings (``gzip, gzip, ...``: each layer is inflated in turn, up to the cap) is
+refused before any is undone: a client compresses once. Any other coding (``br``, ``compress``, ...) is refused
+naming it; both are 415 (``unsupported-content-encoding``). A client that goes away before its body is whole (or
+whose request ``hub.http.server`` timed out and answered 408) is a quiet refusal too, not an error of the hub.
 """
 
 from __future__ import annotations
@@ -19,19 +21,20 @@ from starlette.requests import ClientDisconnect, Request
 
 from hub.validation.violations import DocumentRefused, RefusalKind, Violation
 
-__all__ = ["DECODED_CODINGS", "MOST_GZIP_MEMBERS", "UnsupportedContentEncoding", "read_capped_body"]
+__all__ = ["DECODED_CODINGS", "MOST_CODINGS", "MOST_GZIP_MEMBERS", "UnsupportedContentEncoding", "read_capped_body"]
 
 _WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 DECODED_CODINGS = ("gzip", "deflate")  # and x-gzip, gzip's old name; "identity" is no coding at all
+MOST_CODINGS = 2  # a client compresses once; a proxy compressing again makes two: more is an attack
 MOST_GZIP_MEMBERS = 64  # a client's gzip writer makes one member, concatenated files a few; more is an attack
 
 
 class UnsupportedContentEncoding(DocumentRefused):
     """A ``Content-Encoding`` the hub cannot decode (RFC 9110 §8.4.1: 415, naming the codings it can)."""
 
-    def __init__(self, coding: str) -> None:
+    def __init__(self, coding: str, reason: str | None = None) -> None:
         self.coding = coding
-        super().__init__(RefusalKind.MALFORMED, [Violation(None, "/", (
+        super().__init__(RefusalKind.MALFORMED, [Violation(None, "/", reason or (
             f"the body's Content-Encoding {coding!r} is not supported: send it uncompressed or compressed with "
             f"{' or '.join(DECODED_CODINGS)}"))])
 
@@ -65,11 +68,15 @@ async def read_capped_body(request: Request, max_bytes: int) -> bytes:
 
 
 def _codings(request: Request) -> list[str]:
-    """The body's content codings in the order they were applied (``identity`` dropped); the first one the hub
-    cannot decode is refused."""
+    """The body's content codings in the order they were applied (``identity`` dropped); more than
+    ``MOST_CODINGS`` are refused, and so is the first one the hub cannot decode."""
     codings = [coding.strip().lower() for value in request.headers.getlist("content-encoding")
                for coding in value.split(",") if coding.strip()]
     codings = [coding for coding in codings if coding != "identity"]
+    if len(codings) > MOST_CODINGS:
+        raise UnsupportedContentEncoding(", ".join(codings[:MOST_CODINGS + 1]) + ", ...", (
+            f"the body's Content-Encoding stacks {len(codings)} codings, more than the {MOST_CODINGS} the hub "
+            f"undoes: compress the document once, with {' or '.join(DECODED_CODINGS)}"))
     for coding in codings:
         if coding not in _WBITS:
             raise UnsupportedContentEncoding(coding)

@@ -12,14 +12,14 @@ XML when asked (``format=xml``, or Accept with q-values: ``bulletin_http``).
 (``edition``, from the list), or the first edition of ``revision`` (a correction or clearance that kept the
 revision stays unread), or (neither) the current one.
 
-Parameters are read strictly (``bulletin_http``: only the endpoint's own, whole-value patterns, each at most once,
-known values of ``all`` and ``format``). Every answer is ``Vary: Accept`` and ``Cache-Control: private,
-no-store``. Only callers of the systems in ``[bulletin] readers`` (default ``CS``) may list and mark: 401 no or bad
-credentials · 429 throttled sign-ins · 403 another system · 400 a bad or unknown parameter (named) · 404 no such
-notice · 406 neither JSON nor XML acceptable · 503 ``bulletin-busy`` (with Retry-After) when the board's database
-stayed locked by another writer: nothing was written, ask again · 503 ``bulletin-unavailable`` (with Retry-After)
-when its database cannot be reached (``[bulletin] database``, a shared PostgreSQL). (A method the route does not
-take is answered by the app's router.)
+Parameters are read strictly (``bulletin_http``: at most ``MOST_PARAMETERS``, only the endpoint's own, whole-value
+patterns, each at most once, known values of ``all`` and ``format``), and only once the caller is authenticated.
+Every answer is ``Vary: Accept`` and ``Cache-Control: private, no-store``. Only callers of the systems in
+``[bulletin] readers`` (default ``CS``) may list and mark: 401 no or bad credentials · 429 throttled sign-ins · 403
+another system · 400 a bad or unknown parameter (named) · 404 no such notice · 406 neither JSON nor XML acceptable ·
+503 ``bulletin-busy`` (with Retry-After) when the board's database stayed locked by another writer: nothing was
+written, ask again · 503 ``bulletin-unavailable`` (with Retry-After) when its database cannot be reached
+(``[bulletin] database``, a shared PostgreSQL). (A method the route does not take is answered by the app's router.)
 """
 
 from __future__ import annotations
@@ -113,18 +113,15 @@ class BulletinAPI:
                 self._board.close()
                 self._board = None
 
-    async def _reader(self, request: Request, *, one_notice: bool = False) -> CallerConfig:
-        caller = await self.xml.authenticate(request)
-        allowed = (*self.settings.readers, *self.settings.notice_readers) if one_notice else self.settings.readers
-        if caller.system not in allowed:
-            raise _Refused(403, "forbidden", f"system {caller.system} may not read the bulletin")
-        return caller
-
-    async def _guarded(self, request: Request, run: Callable[[Request], Response], *,
-                       one_notice: bool = False) -> Response:
+    async def _guarded(self, request: Request, run: Callable[[Request, CallerConfig], Response], *,
+                       allowed: tuple[str, ...]) -> Response:
+        """``run`` on a worker thread for a caller of the systems ``allowed``, authenticated first: nothing of the
+        request but its credentials is read for a caller not yet known (its query string neither)."""
         try:
-            await self._reader(request, one_notice=one_notice)
-            return await run_in_threadpool(run, request)
+            caller = await self.xml.authenticate(request)
+            if caller.system not in allowed:
+                raise _Refused(403, "forbidden", f"system {caller.system} may not read the bulletin")
+            return await run_in_threadpool(run, request, caller)
         except _Refused as exc:
             return _problem(exc.status, exc.code, str(exc))
         except BadParameter as exc:
@@ -147,17 +144,19 @@ class BulletinAPI:
             return _problem(refusal.status, refusal.code, refusal.message, headers)
 
     async def list_notices(self, request: Request) -> Response:
-        try:
-            one_notice = "notice" in Query(request.url.query).values
-        except BadParameter:
-            one_notice = False  # refused with the reason once the caller is known
-        return await self._guarded(request, self._list, one_notice=one_notice)
+        """The list for ``readers``, one notice for ``notice_readers`` too (which one is asked is read once the
+        caller is known: `_list`)."""
+        return await self._guarded(request, self._list,
+                                   allowed=(*self.settings.readers, *self.settings.notice_readers))
 
     async def mark_read(self, request: Request) -> Response:
-        return await self._guarded(request, self._read)
+        return await self._guarded(request, self._read, allowed=self.settings.readers)
 
-    def _list(self, request: Request) -> Response:
-        query = Query(request.url.query)
+    def _list(self, request: Request, caller: CallerConfig) -> Response:
+        query = Query(request.url.query)  # a repeated notice= is 400 for OA as for CS, not 403
+        if "notice" not in query.values and caller.system not in self.settings.readers:
+            raise _Refused(403, "forbidden", f"system {caller.system} may read only the notices its links name "
+                           "(?notice=ID), not the bulletin's list")
         if "notice" in query.values:
             query.only(ONE_NOTICE, "GET /bulletin?notice=ID")
             return self._one(query, media_type(query, request.headers.get("accept")))
@@ -190,7 +189,7 @@ class BulletinAPI:
             raise _Refused(404, "unknown-notice", f"the bulletin has no notice {notice_id}")
         return _answer(media, {"notice": entry_json(entry)}, lambda: notice_xml(entry))
 
-    def _read(self, request: Request) -> Response:
+    def _read(self, request: Request, caller: CallerConfig) -> Response:
         query = Query(request.url.query)
         query.only(READ, "POST /bulletin/ID/read")
         agent = query.text("agent", AGENT, required=True)

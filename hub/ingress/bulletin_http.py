@@ -1,6 +1,7 @@
 """The bulletin API's HTTP terms: its query parameters read strictly, the answer's media type chosen from Accept.
 
-* Parameters: each at most once (a repeated one is refused, never last-wins), only those the endpoint takes
+* Parameters: at most ``MOST_PARAMETERS`` (the endpoints take six at most: a query string of thousands is refused
+  before it is split), each at most once (a repeated one is refused, never last-wins), only those the endpoint takes
   (``Query.only``: a misspelt ``aera=`` or ``Area=`` ignored would answer every area's notices as if filtered), its
   whole value matching its pattern (``fullmatch``: no trailing newline slips through), ``all`` one of
   1/0/true/false/yes/no, ``format`` json or xml. A refusal is ``BadParameter`` (400) naming the parameter.
@@ -13,14 +14,16 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from difflib import get_close_matches
 from urllib.parse import parse_qsl
 
-__all__ = ["ANSWER_HEADERS", "BadParameter", "NotAcceptable", "Query", "media_type"]
+__all__ = ["ANSWER_HEADERS", "MOST_PARAMETERS", "BadParameter", "NotAcceptable", "Query", "media_type"]
 
 ANSWER_HEADERS: Mapping[str, str] = {"Vary": "Accept", "Cache-Control": "private, no-store"}
 JSON, XML = "application/json", "application/xml"
+MOST_PARAMETERS = 8  # the most an endpoint takes (6) and room for a misspelt one or two, named as such
 _FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 _FORMATS = {"json": JSON, "xml": XML}
 _OFFERS = (JSON, XML, "text/xml")  # in the order preferred on a tie
@@ -43,9 +46,12 @@ class Query:
     """The query string of one request, each parameter at most once."""
 
     def __init__(self, query_string: str) -> None:
-        pairs = parse_qsl(query_string, keep_blank_values=True)
-        names = [name for name, _ in pairs]
-        repeated = sorted({name for name in names if names.count(name) > 1})
+        try:  # counted from its separators before it is split (a 64 KB query string is 16,000 names)
+            pairs = parse_qsl(query_string, keep_blank_values=True, max_num_fields=MOST_PARAMETERS)
+        except ValueError:
+            raise BadParameter("too-many-parameters", f"more than {MOST_PARAMETERS} query parameters: the bulletin's "
+                               "endpoints take at most six, each once") from None
+        repeated = sorted(name for name, count in Counter(name for name, _ in pairs).items() if count > 1)
         if repeated:
             raise BadParameter("repeated-parameter", f"parameter(s) given more than once: {', '.join(repeated)}")
         self.values = dict(pairs)

@@ -28,6 +28,7 @@ __all__ = ["WorkOrderLink"]
 WO = "urn:onepoint:workorder:1"
 WORK_ORDER_ID = re.compile(r"WO[0-9]{8}[0-9A-Z]{8}")
 UNKNOWN_WORK_ORDER = "unknown-work-order"
+SHOWN = 40  # characters of a malformed id echoed back (a link is 18; a 5,000-character one is cut, its length named)
 
 
 def query_document(work_order_id: str, source_system: str) -> bytes:
@@ -48,7 +49,9 @@ class WorkOrderLink:
     async def endpoint(self, request: Request) -> Response:
         work_order_id = request.path_params["work_order_id"]
         if not WORK_ORDER_ID.fullmatch(work_order_id):
-            return error_document(404, UNKNOWN_WORK_ORDER, f"{work_order_id!r} is not a work order id "
+            shown = repr(work_order_id) if len(work_order_id) <= SHOWN else (
+                f"{work_order_id[:SHOWN]!r}... ({len(work_order_id)} characters)")
+            return error_document(404, UNKNOWN_WORK_ORDER, f"{shown} is not a work order id "
                                                            "(WO, the day's date, eight letters or digits)")
         try:
             caller = await self.xml.authenticate(request)

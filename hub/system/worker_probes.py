@@ -6,28 +6,32 @@ database live there, not in the hub's process, so the hub's ``/readyz`` cannot n
 ``/readyz`` has the hub's shape: ``ready`` (the broker connected), ``checks`` (``broker``; ``database`` for the
 workflow's store, ``processed_store`` for the shared PostgreSQL processed store, checked in the background by
 ``hub.system.health``), ``circuits`` and ``open`` (this process's breakers), ``failing`` (why), ``status`` (``ok``,
-``degraded``: an open circuit or a failing database, ``unready``: 503). Served on 127.0.0.1 only, by the same
-threaded WSGI server ``prometheus_client`` uses for ``/metrics``.
+``degraded``: an open circuit or a failing database, ``unready``: 503). Served on 127.0.0.1 only, by the server
+the hub runs on (``hub.http.background``), with its limits (``[server] read_timeout_seconds``, ``max_connections``):
+a request head that stalls is answered 408 and closed, and over the cap only the probes are answered, so stalled
+clients cannot use up the worker's file descriptors.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
-from wsgiref.simple_server import make_server
 
-from prometheus_client import CollectorRegistry, make_wsgi_app
-from prometheus_client.exposition import ThreadingWSGIServer, _SilentHandler
+import anyio.to_thread
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from hub.gateways import CircuitBreakers
+from hub.http.background import BackgroundServer
+from hub.http.server import DEFAULT_READ_TIMEOUT
 from hub.observability.metrics import Metrics
 from hub.observability.probes import BackgroundProbe
 
 __all__ = ["WorkerProbes", "serve_worker_probes"]
 
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 class WorkerProbes:
@@ -79,26 +83,32 @@ class WorkerProbes:
         return ready, body
 
 
-def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
-    payload = json.dumps(body).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
-    return [payload]
+async def _answer(send: Send, status: int, payload: bytes, media_type: str) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", media_type.encode()), (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload})
 
 
-def serve_worker_probes(port: int, registry: CollectorRegistry, probes: WorkerProbes) -> ThreadingWSGIServer:
-    """Serve ``/metrics``, ``/healthz`` and ``/readyz`` on 127.0.0.1:``port`` (0: a free one) in a daemon thread;
-    the server (``server_address[1]`` is the port bound; ``shutdown()`` stops it). ``OSError`` if it cannot bind."""
-    metrics_app = make_wsgi_app(registry)
+async def _json(send: Send, status: int, body: dict[str, Any]) -> None:
+    await _answer(send, status, json.dumps(body).encode(), "application/json")
 
-    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
+
+def serve_worker_probes(port: int, registry: CollectorRegistry, probes: WorkerProbes, *,
+                        read_timeout: float = DEFAULT_READ_TIMEOUT,
+                        max_connections: int | None = None) -> BackgroundServer:
+    """Serve ``/metrics``, ``/healthz`` and ``/readyz`` on 127.0.0.1:``port`` (0: a free one) in a daemon thread,
+    with the hub server's limits (``max_connections`` None: half the open-file limit); the server (``port`` is the
+    port bound; ``shutdown()`` stops it). ``OSError`` if it cannot bind."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
         if path == "/healthz":
-            return _json(start_response, "200 OK", {"status": "alive", "consumer": probes.consumer})
-        if path == "/readyz":
-            ready, body = probes.readiness()
-            return _json(start_response, "200 OK" if ready else "503 Service Unavailable", body)
-        return metrics_app(environ, start_response)  # type: ignore[no-any-return]
+            await _json(send, 200, {"status": "alive", "consumer": probes.consumer})
+        elif path == "/readyz":  # on a worker thread: the probes' loop stays free if a state read ever waits
+            ready, body = await anyio.to_thread.run_sync(probes.readiness)
+            await _json(send, 200 if ready else 503, body)
+        else:  # rendered on a worker thread, as the hub renders its own: a collector may wait on a database
+            await _answer(send, 200, await anyio.to_thread.run_sync(generate_latest, registry), CONTENT_TYPE_LATEST)
 
-    server = make_server("127.0.0.1", port, app, ThreadingWSGIServer, handler_class=_SilentHandler)
-    threading.Thread(target=server.serve_forever, name="worker-probes", daemon=True).start()
-    return server
+    return BackgroundServer(app, "127.0.0.1", port, name="worker-probes", read_timeout=read_timeout,
+                            max_connections=max_connections)

@@ -1,15 +1,15 @@
 """Event listeners (TMF621's hub model): a system registers a call-back URL with a filter and gets the work-order
 events that pass it (``hub.workflow.publisher`` delivers them).
 
-* ``workorder.RegisterListener``: ``Callback`` (an http(s) URL the hub can send to, ``callback_problem``: a host
-  name that cannot be encoded is refused as ``bad-callback``; a URL with a user name or password, or to an address
-  the destination policy refuses, ``hub.workflow.destinations``, as ``refused-callback``), ``Filter``
-  (``EventType``s, a ``Category`` prefix, an ``AreaCode``; each given one must match; none: every event); answered
-  with the ``ListenerId``. The listener gets the events written after it registered. The same system registering
-  the same call-back with the same filter again gets the ``ListenerId`` it has (a parked listener is resumed at its
-  cursor, or at the oldest event kept when ``[workflow] keep_events_days`` purged those after it: a WARNING names
-  how many outbox positions it missed); a system holding ``max_per_system`` listeners is refused a new one as
-  ``too-many-listeners``.
+* ``workorder.RegisterListener``: ``Callback`` (an http(s) URL the hub can send to, ``callback_problem``: a host name
+  that cannot be encoded or decoded, or holds characters no host name has, is refused as ``bad-callback``; a URL with
+  a user name or password, or to an address the destination policy refuses, ``hub.workflow.destinations``, as
+  ``refused-callback``), ``Filter`` (``EventType``s, a ``Category`` prefix, an ``AreaCode``; each given one must
+  match; none: every event); answered with the ``ListenerId``. The listener gets the events written after it
+  registered. The same system registering the same call-back with the same filter again gets the ``ListenerId`` it
+  has (a parked listener is resumed at its cursor, or at the oldest event kept when ``[workflow] keep_events_days``
+  purged those after it: a WARNING names how many outbox positions it missed); a system holding ``max_per_system``
+  listeners is refused a new one as ``too-many-listeners``.
 * ``workorder.UnregisterListener``: by ``ListenerId``, only by the system that registered it (``owned_listener``,
   which ``workorder.QueryListeners`` asks too: ``hub.workflow.listener_queries``).
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,7 @@ __all__ = ["WO", "ListenerFilter", "acknowledged", "callback_problem", "owned_li
 WO = "urn:onepoint:workorder:1"
 C = "urn:onepoint:common:1"
 log = logging.getLogger("onepoint.workflow.listeners")
+_HOST_NAME = re.compile(r"[A-Za-z0-9._-]+")  # as httpx gives it: a Unicode name is already IDNA-encoded
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,21 +103,34 @@ def _text(parent: etree._Element, path: str) -> str | None:
 
 
 def callback_problem(url: str) -> str | None:
-    """Why the hub cannot POST to ``url`` (None: it can): not http(s), no host, or a host name that httpx or the
-    socket layer cannot encode (IDNA: an empty label as in ``a..b``, a label over 63 characters). The schema's
-    pattern and ``urlsplit`` take such names; delivery would fail on them every time."""
+    """Why the hub cannot POST to ``url`` (None: it can): not http(s), no host, a host name of other characters
+    than letters, digits, hyphens, dots (and underscores, which ``/etc/hosts`` and container networks resolve) or
+    a bracketed IPv6 literal (``a%00b``, ``a|b``: no resolver finds them), or one that httpx or the socket layer
+    cannot encode or decode (IDNA: an empty label as in ``a..b``, a label over 63 characters, an A-label such as
+    ``xn--ls8h`` or ``xn--`` that is not valid IDNA 2008). The schema's pattern and ``urlsplit`` take such names;
+    delivery would fail on them every time."""
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
         return str(exc)
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    host = parsed.raw_host.decode("ascii", "replace")  # as sent on: IDNA-encoded, percent-escapes kept
+    if parsed.scheme not in ("http", "https") or not host:
         return "not an http(s) URL"
     if parsed.port is not None and not 1 <= parsed.port <= 65535:  # httpx takes 103607; the socket layer cut it
         return f"port {parsed.port} is not 1-65535"                  # to 16 bits: another service got the events
+    if ":" in host:  # an IPv6 literal, checked by httpx as it parsed ("[zz]" refused)
+        return None
+    if not _HOST_NAME.fullmatch(host):
+        return (f"host name {host!r} has characters no host name has: only letters, digits, hyphens and dots "
+                "(or an IP address)")
     try:
-        parsed.raw_host.decode("ascii").encode("idna")  # what name resolution is given (socket.getaddrinfo)
+        host.encode("idna")  # what name resolution is given (socket.getaddrinfo)
     except UnicodeError as exc:
-        return f"host name {parsed.host!r} cannot be encoded ({exc})"
+        return f"host name {host!r} cannot be encoded ({exc})"
+    try:
+        parsed.host  # noqa: B018 -- its A-labels decoded (IDNA 2008), as the destination policy reads them
+    except UnicodeError as exc:  # idna's IDNAError is one
+        return f"host name {host!r} is not valid IDNA ({exc})"
     return None
 
 

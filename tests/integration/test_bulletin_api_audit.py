@@ -16,7 +16,9 @@ import pytest
 import hub.bulletin as bulletin
 from hub.config.bulletin import BulletinSettings
 from hub.config.settings import load_settings
+from hub.ingress import bulletin as bulletin_api
 from hub.ingress.app import create_app
+from hub.ingress.bulletin_http import MOST_PARAMETERS
 from hub.routing.factory import open_router
 from hub.validation.command_sets import CommandSetRegistry
 from tests.support.servers import running_asgi
@@ -115,6 +117,28 @@ def test_oa_reads_the_notice_its_to_read_links_to(hub: Hub) -> None:
     assert hub.get(f"notice={NID}", auth=OA, Accept="application/xml").text.count("<b:Notice ") == 1
     assert hub.get("notice=FLT-20991231-0001", auth=OA).status_code == 404
     assert hub.get("agent=cs-0001", auth=OA).status_code == 403  # the agents' list stays theirs
+
+
+def test_oa_repeating_the_notice_is_told_so_not_forbidden(hub: Hub) -> None:
+    answer = hub.get(f"notice={NID}&notice={NID}", auth=OA)
+    assert answer.status_code == 400 and answer.json()["error"] == "repeated-parameter"
+
+
+def test_the_query_string_is_read_only_once_the_caller_is_known(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+
+    class Recorded(bulletin_api.Query):
+        def __init__(self, query_string: str) -> None:
+            parsed.append(query_string)
+            super().__init__(query_string)
+
+    monkeypatch.setattr(bulletin_api, "Query", Recorded)
+    flood = "&".join(f"p{n}" for n in range(9_000))  # ~50 KB of distinct names
+    anonymous = httpx.get(f"{hub.url}/bulletin?{flood}", timeout=10)
+    assert anonymous.status_code == 401 and parsed == []  # refused on its credentials alone
+    answer = hub.get(flood)
+    assert answer.status_code == 400 and answer.json()["error"] == "too-many-parameters"
+    assert answer.json()["message"].startswith(f"more than {MOST_PARAMETERS} query parameters")
 
 
 def test_all_notices_come_in_pages(hub: Hub) -> None:

@@ -106,6 +106,17 @@ def test_a_content_coding_the_hub_cannot_decode_is_answered_415_naming_it(hub: i
     assert b"Content-Encoding 'br' is not supported" in answer
 
 
+def test_stacked_codings_are_answered_415_naming_the_limit_on_both_ingresses(hub: int) -> None:
+    stacked = b"Content-Encoding: " + b",".join([b"gzip"] * 3) + b"\r\n"
+    layered = gzip.compress(gzip.compress(gzip.compress(query_work_order())))
+    answer = xml_post(hub, layered, stacked)
+    assert answer.startswith(b"HTTP/1.1 415 ") and b"stacks 3 codings, more than the 2" in answer
+    soap = exchange(hub, b"POST /soap/boss HTTP/1.1\r\nHost: hub\r\nContent-Type: text/xml\r\n"
+                         b'SOAPAction: "QueryCustomerTier"\r\nContent-Length: %d\r\n' % len(layered)
+                    + stacked + b"\r\n" + layered)  # no WS-Security: refused before anything is inflated
+    assert soap.startswith(b"HTTP/1.1 415 ") and b"stacks 3 codings, more than the 2" in soap
+
+
 def test_a_body_that_stalls_is_answered_408(hub: int) -> None:
     answer = exchange(hub, b"POST /xml/workorder HTTP/1.1\r\nHost: hub\r\nContent-Type: application/xml\r\n"
                            b"Authorization: Bearer cs-dev-token\r\nContent-Length: 2000\r\n\r\n<wo:QueryWorkOrders")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from starlette.requests import Request
 
-from hub.ingress.body import MOST_GZIP_MEMBERS, UnsupportedContentEncoding, read_capped_body
+from hub.ingress.body import MOST_CODINGS, MOST_GZIP_MEMBERS, UnsupportedContentEncoding, read_capped_body
 from hub.validation.violations import DocumentRefused, RefusalKind
 
 pytestmark = pytest.mark.unit
@@ -110,3 +110,16 @@ def test_a_gzip_body_of_many_members_is_refused_before_they_are_inflated() -> No
     assert refused.kind is RefusalKind.MALFORMED
     assert refused.violations[0].reason == (f"the gzip body has more than {MOST_GZIP_MEMBERS} members: compress "
                                             "the document as one gzip stream")
+
+
+def test_more_stacked_codings_than_the_hub_undoes_are_refused_before_any_is_inflated() -> None:
+    twice = gzip.compress(gzip.compress(DOCUMENT, mtime=0), mtime=0)
+    assert read(twice, ["gzip, gzip"]) == DOCUMENT
+    many = ["gzip"] * (MOST_CODINGS + 1)
+    with pytest.raises(UnsupportedContentEncoding) as refused:
+        read(b"not even gzip: refused before it is read", [", ".join(many)])
+    assert refused.value.violations[0].reason == (
+        f"the body's Content-Encoding stacks {MOST_CODINGS + 1} codings, more than the {MOST_CODINGS} the hub "
+        "undoes: compress the document once, with gzip or deflate")
+    with pytest.raises(UnsupportedContentEncoding):  # however the header is split
+        read(b"", ["gzip", "gzip", "deflate"])

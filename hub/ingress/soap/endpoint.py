@@ -32,6 +32,7 @@ from hub.config.settings import CallerConfig
 from hub.ingress.acceptance import Acceptance, AckInfo, Admitted
 from hub.ingress.body import read_capped_body
 from hub.ingress.outcomes import QuietLog, Refusal, refusal_for
+from hub.ingress.parsing import parse_body
 from hub.ingress.refusals import fault_response
 from hub.security.callers import AuthenticationFailed
 from hub.security.throttle import SignInThrottle, SignInThrottled
@@ -215,12 +216,13 @@ class SoapIngress:
     async def _admit(
         self, body: bytes, name: str, soapaction: str | None, address: str, charset: str | None = None,
     ) -> Admitted:
-        """The SOAP framing of the shared acceptance path: parse (``charset``: the Content-Type's), envelope rules,
-        WS-Security (its nonce remembered on a worker thread when the store is a database; throttled per caller and
-        address), then `Acceptance.admit` with the SOAPAction check. Raises `SoapFault` or the shared path's
-        exceptions. The parsed tree lives in this frame only, freed before the route is awaited (see `Acceptance`)."""
+        """The SOAP framing of the shared acceptance path: parse (``charset``: the Content-Type's; a large body off
+        the event loop, ``hub.ingress.parsing``), envelope rules, WS-Security (its nonce remembered on a worker
+        thread when the store is a database; throttled per caller and address), then `Acceptance.admit` with the
+        SOAPAction check. Raises `SoapFault` or the shared path's exceptions. The parsed tree lives in this frame
+        only, freed before the route is awaited (see `Acceptance`)."""
         codec = None if charset is None else charset_codec(body, charset)
-        root = parse_document(body, self.validator.limits, decode_as=codec)
+        root = await parse_body(parse_document, body, self.validator.limits, decode_as=codec)
         command_element, soap_header = unwrap_soap_envelope(root)
         accepted = self._signed_in(soap_header, address)
         if self.verifier.nonces.blocking:  # a shared store (a database): its round trip off the event loop

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import logging
 
 import anyio.to_thread
@@ -29,6 +28,7 @@ from hub.config.settings import CallerConfig
 from hub.ingress.acceptance import Acceptance, AckInfo, Admitted
 from hub.ingress.body import read_capped_body
 from hub.ingress.outcomes import Refusal, refusal_for
+from hub.ingress.parsing import parse_body
 from hub.ingress.refusals import REFUSAL_HEADER, error_document
 from hub.security.callers import AuthenticationFailed, CallerDirectory
 from hub.security.throttle import SignInThrottle, SignInThrottled
@@ -42,7 +42,6 @@ __all__ = ["XmlIngress", "ack_document"]
 
 log = logging.getLogger("onepoint.ingress.xml")
 XML_MEDIA_TYPES = {"application/xml", "text/xml"}
-OFFLOAD_BYTES = 64 * 1024  # parse larger bodies off the event loop
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="onepoint", charset="UTF-8", Bearer realm="onepoint"'}
 
 
@@ -139,14 +138,10 @@ class XmlIngress:
     async def admit(
         self, body: bytes, name: str, caller: CallerConfig, *, peer: str | None = None, charset: str | None = None,
     ) -> Admitted:
-        """Parse ``body`` and take it through the shared acceptance path (``peer``: the caller's address;
-        ``charset``: the Content-Type's). The parsed tree lives in this frame only: it is freed before the route
-        is awaited (see `Acceptance`)."""
+        """Parse ``body`` (a large one off the event loop: ``hub.ingress.parsing``) and take it through the shared
+        acceptance path (``peer``: the caller's address; ``charset``: the Content-Type's). The parsed tree lives in
+        this frame only: it is freed before the route is awaited (see `Acceptance`)."""
         codec = None if charset is None else charset_codec(body, charset)
-        if len(body) > OFFLOAD_BYTES:
-            read = functools.partial(read_document, body, self.limits, decode_as=codec)
-            element, as_labelled = await anyio.to_thread.run_sync(read)
-        else:
-            element, as_labelled = read_document(body, self.limits, decode_as=codec)
+        element, as_labelled = await parse_body(read_document, body, self.limits, decode_as=codec)
         document = body if as_labelled and ascii_compatible(body) else None  # None: the element, in UTF-8
         return self.acceptance.admit(element, caller, expected_set=name, ingress="xml", document=document, peer=peer)

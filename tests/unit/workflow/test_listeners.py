@@ -11,7 +11,7 @@ import pytest
 from hub.config.workflow import parse_workflow
 from hub.workers import WorkerTestClient
 from hub.workflow.events import event_document
-from hub.workflow.listeners import ListenerFilter
+from hub.workflow.listeners import ListenerFilter, callback_problem
 from hub.workflow.runtime import WorkflowRuntime
 from tests.unit.workflow.kit import START, C, answer, command, envelope, text
 from tests.unit.workflow.listener_kit import create, register, to_close, unregister
@@ -49,6 +49,27 @@ def test_a_call_back_whose_host_name_cannot_be_encoded_is_refused(
     refused = answer(client.request(envelope(*command("RegisterListener.valid-no-filter.xml", Callback=url))))
     assert refused.tag == f"{{{C}}}Error" and text(refused, "c:Code") == "bad-callback"
     assert runtime.store.listeners() == []
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("http://xn--ls8h.la/events", "host name 'xn--ls8h.la' is not valid IDNA (Codepoint U+1F4A9"),  # dead-lettered
+    ("http://xn--/events", "host name 'xn--' is not valid IDNA (Malformed A-label"),                # before (502)
+    ("http://a%00b/events", "host name 'a%00b' has characters no host name has"),
+    ("http://a|b/events", "host name 'a|b' has characters no host name has"),
+])
+def test_a_call_back_whose_host_name_no_resolver_takes_is_refused_naming_it(
+        url: str, reason: str, client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    assert (callback_problem(url) or "").startswith(reason)
+    refused = answer(client.request(envelope(*command("RegisterListener.valid-no-filter.xml", Callback=url))))
+    assert refused.tag == f"{{{C}}}Error" and text(refused, "c:Code") == "bad-callback"
+    assert reason in (text(refused, "c:Message") or "")
+    assert runtime.store.listeners() == []
+
+
+@pytest.mark.parametrize("url", ["http://[::1]:8080/events", "http://203.0.113.7/events", "http://cs_frontend/events",
+                                 "https://exämple.test/events", "http://xn--exmple-cua.test/events"])
+def test_addresses_and_host_names_a_resolver_takes_pass(url: str) -> None:
+    assert callback_problem(url) is None
 
 
 def test_an_international_host_name_is_taken(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
