@@ -16,7 +16,7 @@ whose processed-message store is ``WorkOrderProcessedStore(store)`` find the wor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -30,26 +30,11 @@ from hub.workflow.store.due import DueBatch, mark_fired, take_due
 from hub.workflow.store.health import StoreHealth, read_health
 from hub.workflow.store.hub_lock import HubLock
 from hub.workflow.store.migrate import require_head, upgrade
-from hub.workflow.store.outbox import (
-    Listener,
-    PendingEvent,
-    add_listener,
-    advance_listener,
-    events_after,
-    listener,
-    listener_failed,
-    listeners,
-    mark_published,
-    mark_published_through,
-    outbox_end,
-    pending_events,
-    remove_listener,
-)
+from hub.workflow.store.outbox_access import OutboxAccess
 from hub.workflow.store.queries import find_work_orders, load_work_order, work_orders_in_state, work_orders_of
 from hub.workflow.store.records import WorkOrderPage, WorkOrderView
 from hub.workflow.store.statements import SELECT_PARTIES
 from hub.workflow.store.transaction import WorkOrderTransaction, open_unit
-from hub.workflow.store.writers import running_writers
 
 __all__ = ["NestedTransactionError", "NoTransactionError", "WorkOrderStore"]
 
@@ -66,7 +51,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class WorkOrderStore:
+class WorkOrderStore(OutboxAccess):
     """Work orders, their history and deadlines, processed messages and the event outbox, on one database."""
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = _utcnow, migrate: bool = True) -> None:
@@ -247,60 +232,6 @@ class WorkOrderStore:
                 if len(rows) < chunk:
                     break
                 after = str(rows[-1]["id"])
-
-    # -- the event outbox and its listeners (see ``outbox``) -----------------------------------------------------
-
-    def pending_events(self, limit: int = 100) -> list[PendingEvent]:
-        with self._reading() as connection:
-            return pending_events(connection, limit)
-
-    def mark_published(self, event_ids: Sequence[str], at: datetime) -> None:
-        with self.engine.begin() as connection:
-            mark_published(connection, event_ids, at)
-
-    def add_listener(self, callback_url: str, filter_text: str | None, at: datetime, *,
-                     source_system: str | None = None) -> Listener:
-        with self.engine.begin() as connection:
-            return add_listener(connection, callback_url, filter_text, at, source_system=source_system)
-
-    def remove_listener(self, listener_id: str) -> bool:
-        with self.engine.begin() as connection:
-            return remove_listener(connection, listener_id)
-
-    def listeners(self) -> list[Listener]:
-        with self._reading() as connection:
-            return listeners(connection)
-
-    def listener(self, listener_id: str) -> Listener | None:
-        with self._reading() as connection:
-            return listener(connection, listener_id)
-
-    def events_after(self, position: int, limit: int = 100) -> list[PendingEvent]:
-        with self._reading() as connection:
-            return events_after(connection, position, limit)
-
-    def advance_listener(self, listener_id: str, position: int, at: datetime, *, delivered: bool) -> bool:
-        with self.engine.begin() as connection:
-            return advance_listener(connection, listener_id, position, at, delivered=delivered)
-
-    def listener_failed(self, listener_id: str, failures: int, next_attempt_at: datetime, error: str) -> bool:
-        with self.engine.begin() as connection:
-            return listener_failed(connection, listener_id, failures, next_attempt_at, error)
-
-    def running_writers(self) -> frozenset[int] | None:
-        """This database's other open writing transactions (PostgreSQL; None on SQLite): `store.writers`."""
-        if self.dialect != "postgresql":
-            return None
-        with self.engine.connect() as connection:
-            return running_writers(connection)
-
-    def outbox_end(self) -> int:
-        with self._reading() as connection:
-            return outbox_end(connection)
-
-    def mark_published_through(self, position: int, at: datetime) -> int:
-        with self.engine.begin() as connection:
-            return mark_published_through(connection, position, at)
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
