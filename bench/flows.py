@@ -218,7 +218,7 @@ def run(args: argparse.Namespace, workdir: Path, broker_url: str) -> tuple[Figur
         closed_loop(hub_tier, tier_request("warm-h", fresh), total=args.lookups, connections=conns)
         closed_loop(boss_tier, tier_request("warm-b", fresh), total=args.lookups, connections=conns)
         warm_sms = max(conns, args.queries // 5)
-        closed_loop(hub_sms, sms_log_request("warm-h", sms_msisdns, window), total=warm_sms, connections=conns)
+        closed_loop(hub_sms, sms_log_request("warm-s", sms_msisdns, window), total=warm_sms, connections=conns)
         closed_loop(dsmp_sms, sms_log_request("warm-d", sms_msisdns, window), total=warm_sms, connections=conns)
         sent_to_audit += warm_sms
 
@@ -238,7 +238,7 @@ def run(args: argparse.Namespace, workdir: Path, broker_url: str) -> tuple[Figur
             before = hub.worker_timings("boss")
             side_by_side(figures, tiers, r, total=args.lookups, connections=conns)
             workers.add("boss", before, hub.worker_timings("boss"))
-            queries = {"sms hub": partial(closed_loop, hub_sms, sms_log_request(f"h{r}", sms_msisdns, window)),
+            queries = {"sms hub": partial(closed_loop, hub_sms, sms_log_request(f"s{r}", sms_msisdns, window)),
                        "sms direct": partial(closed_loop, dsmp_sms, sms_log_request(f"d{r}", sms_msisdns, window))}
             before = hub.worker_timings("dsmp")
             side_by_side(figures, queries, r, total=args.queries, connections=conns)

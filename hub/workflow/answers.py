@@ -65,8 +65,11 @@ def _deadlines(parent: etree._Element, row: Row) -> None:
 
 def created_answer(envelope: Envelope, row: Row, customer_orders: Iterable[Row], *, repeat: bool,
                    now: datetime, extra: Mapping[str, str] | None = None) -> etree._Element:
-    """``extra``: what the intake rules add (``OutageNoticeId``, ``AutoAnswer``, ``IncidentId``), in that order."""
-    root = _root("CreateWorkOrderResponse", envelope, now)
+    """``extra``: what the intake rules add (``OutageNoticeId``, ``AutoAnswer``, ``IncidentId``), in that order. The
+    Ack's ``ReceivedAt`` is when the work order began (``created_at``: the hub's ingress accepted the complaint,
+    ``Complaint.accepted_at``), the instant its deadlines run from, not when a worker got to it."""
+    began = row.get("created_at")
+    root = _root("CreateWorkOrderResponse", envelope, began if isinstance(began, datetime) else now)
     _add(root, "WorkOrderId", row["id"])
     _add(root, "State", row["state"])
     if row.get("tier"):

@@ -61,7 +61,11 @@ def test_the_records_go_along_and_a_resent_request_is_answered_from_its_record(
         assert shared.outcome("hub-sync-0004") is None
         with shared.claim("hub-sync-0001") as claim:  # the resend after the switch: answered, not run
             assert claim.duplicate and claim.reply == b"<boss:SyncHLRResponse/>"
-        assert PostgresProcessedStore.open(url, "crm").outcome("hub-sync-0001") is None  # boss's records only
+        crm = PostgresProcessedStore.open(url, "crm")
+        try:
+            assert crm.outcome("hub-sync-0001") is None  # boss's records only
+        finally:
+            crm.close()
         code, output = copy("--from", str(file), "--config", str(settings(tmp_path, url)))
         assert code == 0 and "0 record(s) copied, 3 kept" in output
     finally:

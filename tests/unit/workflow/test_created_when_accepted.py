@@ -35,6 +35,8 @@ def test_a_complaint_handled_two_hours_after_its_acceptance_begins_at_its_accept
     began, first_response_due, times = created_at(runtime, work_order_id)
     assert began == accepted and first_response_due < runtime.clock.now() + timedelta(minutes=30)
     assert times[0] == accepted and times[1] == runtime.clock.now()  # CREATE when accepted, ACCEPT when handled
+    received = text(created, "wo:Ack/c:ReceivedAt")  # the instant its deadlines run from
+    assert received is not None and datetime.fromisoformat(received) == accepted
 
 
 def test_a_receipt_stamped_later_than_the_workers_clock_begins_now(runtime: WorkflowRuntime,
