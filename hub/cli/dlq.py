@@ -10,11 +10,18 @@ deployed: when the DLQ of ``--queue``, or none of the DLQs, exists (a wrong pref
 ``purge`` deletes only the letters it counted (and asked about): letters dead-lettered since then stay.
 Headers that are not what the hub writes are shown ``?`` (and named: ``unreadable=``); ``replay`` keeps a letter
 whose origin cannot be read in its DLQ and reports it as failed, and always prints what it did replay.
+``--config`` is read for its ``[broker]`` section only (`hub.config.broker`): the operator needs none of the hub's
+secrets. Publishes (a replay, a letter moved to the tail of its DLQ) have a short deadline (``PUBLISH_DEADLINE``) and
+a pass ends at the broker's first refusal, saying why (a full queue, a memory or disk alarm). What a letter says is
+printed with its control characters escaped (`hub.cli.terminal_text`); a reader that stops early (``| head``) ends the
+command quietly.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,15 +34,20 @@ import click
 
 from hub.cli.dlq_body import shown_body
 from hub.cli.dlq_progress import pass_progress
-from hub.config.settings import ConfigError
+from hub.cli.terminal_text import printable
+from hub.config.broker import load_broker_settings
+from hub.config.files import ConfigError
 from hub.observability.logging import mask_msisdn
 from hub.transport import Broker, BrokerURLError, TopologyConfig, TransportError, open_broker
 from hub.transport.urls import redacted, scheme
 from hub.workers import headers as h
 from hub.workers.dead_letter import UNKNOWN
-from hub.workers.dlq import DeadLetter, DeadLetterQueues
+from hub.workers.dlq import DeadLetter, DeadLetterQueues, PassStopped
+from hub.workers.replay import age
 
 __all__ = ["dlq"]
+
+PUBLISH_DEADLINE = 5.0  # seconds a replay or a moved letter may wait for the broker's confirm
 
 
 @click.group("dlq")
@@ -60,8 +72,16 @@ def _connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(**kwargs: Any) -> Any:
         try:
             return func(**kwargs)
+        except BrokenPipeError:  # the reader stopped early (| head): not an error of the broker
+            _quiet_exit()
+        except PassStopped as exc:
+            raise click.ClickException(str(exc)) from None
+        except TimeoutError as exc:  # an OSError, with no text of its own
+            raise click.ClickException(f"broker error: the broker did not answer in time ({type(exc).__name__}"
+                                       f"{': ' + str(exc) if str(exc) else ''}); try again, or check the broker "
+                                       "(rabbitmq-diagnostics status: an alarm?)") from None
         except (TransportError, BrokerURLError, OSError) as exc:
-            raise click.ClickException(f"broker error: {exc}") from None
+            raise click.ClickException(f"broker error: {exc or repr(exc)}") from None
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
         except KeyError as exc:
@@ -70,16 +90,26 @@ def _connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _quiet_exit() -> None:
+    """End after a closed standard output without a word, like a shell tool killed by SIGPIPE (status 141); what
+    is still buffered goes nowhere instead of raising again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # standard output is no file (a test's capture): nothing to silence
+        pass
+    sys.exit(128 + signal.SIGPIPE)
+
+
 @contextmanager
 def _queues(broker_url: str | None, config_path: Path | None, prefix: str | None,
             queue: str | None) -> Iterator[DeadLetterQueues]:
     """The DLQs on the broker; a usage error for memory://, an error when a DLQ of ``queue`` does not exist."""
     topology = TopologyConfig(prefix=prefix or "onepoint")
     if config_path is not None:
-        from hub.config.settings import load_settings
-
-        settings = load_settings(config_path)
-        broker_url = broker_url or settings.broker_url
+        settings = load_broker_settings(config_path)
+        broker_url = broker_url or settings.url
         topology = replace(settings.topology, prefix=prefix) if prefix is not None else settings.topology
     if broker_url is None:
         raise click.UsageError("no broker: give --broker URL, $ONEPOINT_BROKER_URL or --config FILE")
@@ -87,9 +117,9 @@ def _queues(broker_url: str | None, config_path: Path | None, prefix: str | None
         raise click.UsageError("memory:// lives inside the hub's own process: another process cannot see its dead"
                                " letters (the hub counts them in /metrics, onepoint_messages_dead_lettered_total,"
                                " and logs each with its reason); the dlq commands work on RabbitMQ (amqp://)")
-    broker: Broker = open_broker(broker_url, topology, declare=False)
+    broker: Broker = open_broker(broker_url, topology, declare=False, publish_timeout=PUBLISH_DEADLINE)
     try:
-        queues = DeadLetterQueues(broker)
+        queues = DeadLetterQueues(broker, confirm_timeout=PUBLISH_DEADLINE + 5)
         missing = queues.missing(queue)
         if missing and (queue is not None or len(missing) == len(queues.consumers())):
             raise click.ClickException(
@@ -107,22 +137,30 @@ def _queues(broker_url: str | None, config_path: Path | None, prefix: str | None
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def list_command(broker_url: str | None, config_path: Path | None, prefix: str | None, queue: str | None,
                  as_json: bool) -> None:
-    """List dead letters: id, consumer, original routing key, attempts, first/last failure, reason.
+    """List dead letters: id, consumer, original routing key, age (since its first failure, over replays), times
+    replayed, attempts, first/last failure, reason.
 
     Oldest first per DLQ; letters dead-lettered while the list runs are not listed (and end up among the others)."""
     with _queues(broker_url, config_path, prefix, queue) as queues, \
             pass_progress("reading", sum(queues.counts(queue).values())) as advance:
         letters = queues.browse(queue, advance)
+    if letters and not as_json:
+        click.echo(f"{'MESSAGE ID':<32}  {'CONSUMER':<9} ROUTING KEY  age replayed attempts first last reason")
     for letter in letters:
         if as_json:
             click.echo(json.dumps(letter.as_dict(), default=str))
         else:
-            attempts = UNKNOWN if letter.attempts is None else str(letter.attempts)
-            unreadable = f"  unreadable={','.join(letter.unreadable)}" if letter.unreadable else ""
-            click.echo(f"{letter.message_id}  {letter.consumer:<9} {letter.original_routing_key}  attempts={attempts}"
-                       f"  first={letter.first_failure or '-'}  last={letter.last_failure or '-'}"
-                       f"  reason={letter.reason}{unreadable}")
+            click.echo(printable(_row(letter)))
     click.echo(f"{len(letters)} dead letter(s)", err=True)
+
+
+def _row(letter: DeadLetter) -> str:
+    attempts = UNKNOWN if letter.attempts is None else str(letter.attempts)
+    replayed = UNKNOWN if letter.replayed is None else str(letter.replayed)
+    unreadable = f"  unreadable={','.join(letter.unreadable)}" if letter.unreadable else ""
+    return (f"{letter.message_id:<32}  {letter.consumer:<9} {letter.original_routing_key}  age={age(letter.first_dead)}"
+            f"  replayed={replayed}  attempts={attempts}  first={letter.first_dead or '-'}"
+            f"  last={letter.last_failure or '-'}  reason={letter.reason}{unreadable}")
 
 
 @dlq.command("show")
@@ -153,12 +191,13 @@ def _echo_letter(letter: DeadLetter, body: str) -> None:
     unreadable = letter.unreadable
     for key, value in letter.as_dict().items():
         none = UNKNOWN if _FIELD_HEADERS.get(key) in unreadable else "-"
-        click.echo(f"{key + ':':<14} {none if value is None else value}")
+        click.echo(printable(f"{key + ':':<14} {none if value is None else value}"))
+    click.echo(f"{'age:':<14} {age(letter.first_dead)}")
     click.echo("headers:")
     for key, value in sorted(letter.message.headers.items()):
-        click.echo(f"  {key}: {mask_msisdn(str(value))}")
+        click.echo(printable(f"  {key}: {mask_msisdn(str(value))}"))
     click.echo("body:")
-    click.echo(body)
+    click.echo(printable(body, layout=True))
 
 
 @dlq.command("replay")
@@ -183,19 +222,26 @@ def replay_command(message_ids: tuple[str, ...], broker_url: str | None, config_
                 report = queues.replay(None if replay_all else message_ids, queue, progress=advance)
         except Exception:  # the broker went away mid-pass: say what was replayed before it did
             for letter in replayed:
-                click.echo(f"replayed {letter.message_id} -> {letter.original_routing_key}")
+                click.echo(printable(f"replayed {letter.message_id} -> {letter.original_routing_key}"))
             click.echo(f"{len(replayed)} replayed before the error; the others stay in their DLQ", err=True)
             raise
     for letter in report.replayed:
-        click.echo(f"replayed {letter.message_id} -> {letter.original_routing_key}")
+        click.echo(printable(f"replayed {letter.message_id} -> {letter.original_routing_key}"))
     for letter, error in report.failed:
-        click.echo(f"FAILED {letter.message_id}: {error} (kept in the DLQ)", err=True)
-    missing = sorted(set(message_ids) - {letter.message_id for letter in report.replayed}
-                     - {letter.message_id for letter, _ in report.failed})
-    for mid in missing:
-        click.echo(f"not found: {mid}", err=True)
-    click.echo(f"{len(report.replayed)} replayed, {len(report.failed)} failed", err=True)
-    if report.failed or missing:
+        click.echo(printable(f"FAILED {letter.message_id}: {error} (kept in the DLQ)"), err=True)
+    for letter, error in report.unknown:
+        click.echo(printable(f"UNKNOWN {letter.message_id}: {error}"), err=True)
+    reached = {letter.message_id for letter in report.replayed} | {x.message_id for x, _ in report.failed} \
+        | {x.message_id for x, _ in report.unknown}
+    missing = sorted(set(message_ids) - reached)
+    if report.stopped is not None:
+        click.echo(printable(f"stopped: {report.stopped}"), err=True)
+    else:
+        for mid in missing:
+            click.echo(printable(f"not found: {mid}"), err=True)
+    unknown = f", {len(report.unknown)} outcome unknown" if report.unknown else ""
+    click.echo(f"{len(report.replayed)} replayed, {len(report.failed)} failed{unknown}", err=True)
+    if report.failed or report.unknown or missing or report.stopped is not None:
         sys.exit(1)
 
 
@@ -204,7 +250,8 @@ def replay_command(message_ids: tuple[str, ...], broker_url: str | None, config_
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def purge_command(broker_url: str | None, config_path: Path | None, prefix: str | None, queue: str | None,
                   yes: bool) -> None:
-    """Delete the dead letters there are now (of --queue, or of all DLQs). Asks first unless --yes.
+    """Delete the dead letters there are now (of --queue, or of all DLQs), with a progress bar. Asks first unless
+    --yes.
 
     Only the letters counted (and asked about) are deleted, oldest first: letters dead-lettered after the count
     stay in their DLQ, and the tool says how many."""
@@ -217,7 +264,8 @@ def purge_command(broker_url: str | None, config_path: Path | None, prefix: str 
         summary = ", ".join(f"{consumer}: {n}" for consumer, n in counts.items() if n)
         if not yes:
             click.confirm(f"Permanently delete {total} dead letter(s) ({summary})?", abort=True)
-        purged = queues.purge(queue, at_most={c: n for c, n in counts.items() if n})
+        with pass_progress("purging", total) as advance:
+            purged = queues.purge(queue, at_most={c: n for c, n in counts.items() if n}, progress=advance)
         kept = sum(queues.counts(queue).values())
     click.echo(f"purged {sum(purged.values())} dead letter(s)")
     if kept:

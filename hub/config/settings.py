@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -11,8 +10,10 @@ from typing import Any
 
 from hub.config.adapters import AdapterSettings, parse_adapters
 from hub.config.audit import AuditSettings, parse_audit
+from hub.config.broker import DEFAULT_DELAY_TIERS, parse_broker
 from hub.config.bulletin import BulletinSettings, parse_bulletin
 from hub.config.development import DevelopmentCaller, development_callers
+from hub.config.files import ConfigError, read_settings_file
 from hub.config.runtime import DEFAULT_GC_YOUNG_THRESHOLD
 from hub.config.security import CallerConfig, SecuritySettings, parse_callers, parse_security
 from hub.config.server import (
@@ -22,11 +23,10 @@ from hub.config.server import (
     parse_public_url,
     parse_read_timeout,
 )
-from hub.config.values import BUILT_IN, positive, relative_path, whole_number
+from hub.config.values import BUILT_IN, relative_path, whole_number
 from hub.config.workers import WorkerSettings, parse_workers
 from hub.config.workflow import WorkflowSettings, parse_workflow
 from hub.transport.topology import DelayTier, TopologyConfig
-from hub.transport.urls import BrokerURLError, node_urls, scheme
 from hub.validation.parser import DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_ATTRIBUTES_PER_ELEMENT, ParserLimits
 
 __all__ = [
@@ -41,13 +41,6 @@ __all__ = [
     "WorkflowSettings",
     "load_settings",
 ]
-
-
-DEFAULT_DELAY_TIERS = TopologyConfig().delay_tiers
-
-
-class ConfigError(ValueError):
-    """The configuration cannot be used; the message names the file and the bad entry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,37 +109,6 @@ class HubSettings:
                               delivery_limit=self.delivery_limit, max_length=self.max_queue_length)
 
 
-_DURATION = re.compile(r"^([1-9][0-9]*)(ms|s|m|h)$")
-_UNIT_MS = {"ms": 1, "s": 1_000, "m": 60_000, "h": 3_600_000}
-
-
-def _delay_tiers(value: Any, source: str) -> tuple[DelayTier, ...]:
-    """``["5s", "30s", "5m"]``: one delay tier per duration, named by it, shortest first."""
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{source}: broker.delay_tiers must be a list of durations such as [\"5s\", \"30s\"]")
-    tiers = []
-    for text in value:
-        match = _DURATION.match(text)
-        if match is None:
-            raise ConfigError(f"{source}: broker.delay_tiers: {text!r} is not a duration (e.g. 500ms, 5s, 5m, 1h)")
-        tiers.append(DelayTier(text, int(match.group(1)) * _UNIT_MS[match.group(2)]))
-    if [t.ttl_ms for t in tiers] != sorted({t.ttl_ms for t in tiers}):
-        raise ConfigError(f"{source}: broker.delay_tiers must grow strictly: {value}")
-    return tuple(tiers)
-
-
-def _broker_url(value: Any, source: str) -> str:
-    """``broker.url``: ``memory://`` or ``amqp[s]://user:pass@host:port[,host:port...]/vhost`` (a cluster's nodes)."""
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{source}: broker.url must be a URL such as amqp://user:pass@127.0.0.1:5672/%2F")
-    try:
-        if scheme(value) != "memory":
-            node_urls(value)
-    except BrokerURLError as exc:
-        raise ConfigError(f"{source}: broker.url: {exc}") from None
-    return value
-
-
 _SECTIONS: dict[str, frozenset[str] | None] = {  # None: the section's own parser checks its keys
     "server": frozenset({"host", "port", "public_url", "read_timeout_seconds", "max_connections"}),
     "limits": frozenset({"max_body_bytes", "max_depth", "max_attributes_per_element", "max_attributes"}),
@@ -181,9 +143,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
     runtime = data.get("runtime", {})
     if unknown_runtime := set(runtime) - {"gc_young_threshold"}:
         raise ConfigError(f"{source}: unknown keys in [runtime]: {sorted(unknown_runtime)}")
-    unknown_broker = set(broker) - {"url", "prefix", "delay_tiers", "delivery_limit", "max_queue_length"}
-    if unknown_broker:
-        raise ConfigError(f"{source}: unknown keys in [broker]: {sorted(unknown_broker)}")
+    broker_settings = parse_broker(broker, source)
     try:
         workflow = parse_workflow(data.get("workflow"), source)
         return HubSettings(
@@ -201,12 +161,11 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             ),
             security=parse_security(data.get("security", {}), source),
             callers=parse_callers(data.get("callers"), source),
-            broker_url=_broker_url(broker.get("url", "memory://"), source),
-            topology_prefix=str(broker.get("prefix", "onepoint")),
-            delay_tiers=_delay_tiers(broker["delay_tiers"], source) if "delay_tiers" in broker else DEFAULT_DELAY_TIERS,
-            delivery_limit=positive(broker, "broker", "delivery_limit", 10, source),
-            max_queue_length=(None if broker.get("max_queue_length") is None
-                              else positive(broker, "broker", "max_queue_length", 1, source)),
+            broker_url=broker_settings.url,
+            topology_prefix=broker_settings.prefix,
+            delay_tiers=broker_settings.delay_tiers,
+            delivery_limit=broker_settings.delivery_limit,
+            max_queue_length=broker_settings.max_queue_length,
             routing_file=relative_path(data.get("routing", {}).get("file"), source),
             gc_young_threshold=whole_number(runtime, "runtime", "gc_young_threshold", DEFAULT_GC_YOUNG_THRESHOLD,
                                             source, minimum=0),
@@ -227,13 +186,4 @@ def load_settings(path: Path | None = None) -> HubSettings:
     if path is None:
         text = resources.files("hub.config").joinpath("defaults.toml").read_text("utf-8")
         return _from_mapping(tomllib.loads(text), BUILT_IN)
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:  # TOML is UTF-8
-        raise ConfigError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
-                          "save the settings file as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-    return _from_mapping(data, str(path))
+    return _from_mapping(read_settings_file(path), str(path))

@@ -14,7 +14,7 @@ from hub.envelope import new_message_id
 from hub.transport.errors import TransportError
 from hub.values import value_class
 
-__all__ = ["BatchHandler", "Delivery", "Handler", "Message", "Settlement"]
+__all__ = ["BatchHandler", "Delivery", "Handler", "Message", "Settlement", "counter", "header_count"]
 
 log = logging.getLogger("onepoint.transport")
 
@@ -22,6 +22,34 @@ RETRY_COUNT = "x-retry-count"
 ORIGINAL_ROUTING_KEY = "x-original-routing-key"
 ORIGINAL_EXCHANGE = "x-original-exchange"
 REJECT_REASON = "x-reject-reason"
+
+
+def header_count(value: Any) -> int | None:
+    """A non-negative count as the hub writes it (an int; a string of digits is taken too), else None.
+
+    Headers come from whoever published the message (an operator by hand, another tool), so a counter is never
+    trusted to be a number: one that is not must not stop the message from being handled."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, bytes | bytearray | str):
+        digits = value.strip() if isinstance(value, str) else bytes(value).decode("utf-8", errors="replace").strip()
+        return int(digits) if digits.isascii() and digits.isdigit() else None
+    return None
+
+
+def counter(headers: Mapping[str, Any], name: str) -> int:
+    """The counter header ``name`` (0 when absent); an unreadable one is taken as unknown, i.e. 0, with a WARNING
+    naming the header and its value."""
+    value = headers.get(name)
+    if value is None:
+        return 0
+    count = header_count(value)
+    if count is None:
+        log.warning("unreadable counter header taken as 0", extra={"header": name, "value": repr(value)[:200]})
+        return 0
+    return count
 
 
 @value_class
@@ -55,7 +83,7 @@ class Message:
     @property
     def retry_count(self) -> int:
         """How many times a consumer sent it through a delay tier."""
-        return int(self.headers.get(RETRY_COUNT, 0))
+        return counter(self.headers, RETRY_COUNT)
 
     @property
     def death_reason(self) -> str | None:

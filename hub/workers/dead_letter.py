@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.transport.message import Message
+from hub.transport.message import header_count as _count
 from hub.workers import headers as h
 
 __all__ = ["UNKNOWN", "DeadLetter"]
@@ -27,18 +28,6 @@ X_DEATH = "x-death"
 
 def _text(value: Any) -> str:
     return value.decode("utf-8", errors="replace") if isinstance(value, bytes | bytearray) else str(value)
-
-
-def _count(value: Any) -> int | None:
-    """A non-negative count as the hub writes it (an int; a string of digits is taken too), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, bytes | bytearray | str):
-        digits = _text(value).strip()
-        return int(digits) if digits.isascii() and digits.isdigit() else None
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +97,18 @@ class DeadLetter:
         return self.first_failure if value is None else _text(value)
 
     @property
+    def first_dead(self) -> str | None:
+        """The first failure over every life of the message (kept over replays, `hub.workers.replay`)."""
+        value = self.message.headers.get(h.FIRST_DEAD)
+        return self.first_failure if value is None else _text(value)
+
+    @property
+    def previous_reason(self) -> str | None:
+        """Why it was dead-lettered before its last replay; None when never replayed."""
+        value = self.message.headers.get(h.PREVIOUS_REASON)
+        return None if value is None else _text(value)
+
+    @property
     def original_routing_key(self) -> str:
         """The key it was first published with; ``?`` when its headers do not say it readably."""
         key = self._origin_key()
@@ -149,7 +150,8 @@ class DeadLetter:
             "message_id": self.message_id, "consumer": self.consumer, "command_type": self.message.type,
             "routing_key": self.original_routing_key, "exchange": self.original_exchange, "reason": self.reason,
             "kind": self.kind, "attempts": self.attempts, "first_failure": self.first_failure,
-            "last_failure": self.last_failure, "replayed": self.replayed,
+            "last_failure": self.last_failure, "replayed": self.replayed, "first_dead": self.first_dead,
+            "previous_reason": self.previous_reason,
         }
         if unreadable := self.unreadable:
             shown["unreadable"] = unreadable

@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Any
 
 from hub.envelope import Envelope
-from hub.transport.message import Message
+from hub.transport.message import Message, counter
 from hub.workers import headers as h
 from hub.workers.classify import Classifier
 from hub.workers.waiting import wait_tier
@@ -96,7 +96,7 @@ class FailureDecisions:
         if log.isEnabledFor(logging.DEBUG):  # one line per waiting message per tier TTL: the circuit logs the outage
             log.debug("system unavailable; the message waits", extra={
                 **self.log_extra(message, envelope), "tier": tier, "wait": wait, "error": reason})
-        attempts = int((headers or {}).get(h.ATTEMPTS, h.attempts_so_far(message)))
+        attempts = counter(headers, h.ATTEMPTS) if headers and h.ATTEMPTS in headers else h.attempts_so_far(message)
         return Decision(Action.WAIT, message.message_id, attempts=attempts, tier=tier, wait=wait, reason=reason,
                         headers=headers or {})
 

@@ -18,46 +18,45 @@ among them (after the ones moved before it arrived); a pass with no arrivals kee
 Keeping newcomers last would take a second queue.
 
 Replay publishes the message with its **original message id** (so the processed store still applies) on its
-**original routing key** (through the commands exchange when that key reaches exactly this consumer; otherwise
-straight to the consumer queue, with the key in ``x-original-routing-key``), without the headers of its failed
-life, so it gets a fresh retry budget; it is acked from the DLQ only after the broker confirmed the replay. A letter
-whose headers do not say where it came from, or how often it was replayed (`hub.workers.dead_letter`), is not
-replayed: the report's ``failed`` says why, and it stays in the DLQ, in its place.
+**original routing key** (`hub.workers.replay`), with a fresh retry budget; it is acked from the DLQ only after the
+broker confirmed the replay. A letter whose headers do not say where it came from, or how often it was replayed
+(`hub.workers.dead_letter`), is not replayed: the report's ``failed`` says why, and it stays in the DLQ, in its place.
+
+**A pass stops at the broker's first refusal** (`hub.workers.dlq_outcome`): before each DLQ it publishes a probe
+nobody receives (an alarm shows only once a connection publishes), and before each letter it asks the broker whether
+it takes publishes. A pass keeps the letters' headers, never their bodies (``show``: the letters asked for), and at
+most ``MOVE_BYTES`` of moved copies in flight. ``show`` and ``replay ID`` do not stop once the id is found: the
+letters moved so far would end up behind the ones not reached, rotating the DLQ.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Collection, Mapping
-from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
 
+from hub.envelope import new_message_id
 from hub.observability.metrics import Metrics
 from hub.transport.broker import Broker
-from hub.transport.errors import TransportError
+from hub.transport.errors import PublishNackedError, TransportError, UnroutableError
 from hub.transport.message import Delivery, Message
-from hub.transport.routing import topic_matches
-from hub.workers import headers as h
 from hub.workers.dead_letter import DeadLetter
+from hub.workers.dlq_moves import Moves
+from hub.workers.dlq_outcome import PassStopped, ReplayReport, outcome_unknown, refusal, summary
+from hub.workers.replay import cleaned, replay_of
 
-__all__ = ["DeadLetter", "DeadLetterQueues", "ReplayReport"]
+__all__ = ["DeadLetter", "DeadLetterQueues", "PassStopped", "ReplayReport"]
 
 log = logging.getLogger("onepoint.worker")
 
 _NOT_FOUND = 404  # the AMQP reply code of a passive declare of a queue that does not exist
 
-
-@dataclass(slots=True)
-class ReplayReport:
-    replayed: list[DeadLetter] = field(default_factory=list)
-    failed: list[tuple[DeadLetter, str]] = field(default_factory=list)  # kept in the DLQ, with the error
-
-
 Progress = Callable[[DeadLetter, bool], None]
+Keep = Callable[[DeadLetter], None]
 
-# How many moved copies a pass has in flight before it waits for their confirms: awaiting each copy's confirm before
-# the next get costs a broker round trip per letter; a window of them costs about one (bench/README.md, "dlq list").
-MOVE_WINDOW = 256
+_PROBE_POLL = 0.05  # how often the probe's wait asks whether the broker blocked the connection meanwhile
 
 
 class DeadLetterQueues:
@@ -96,141 +95,155 @@ class DeadLetterQueues:
         return [self.config.dead_letter_queue(c) for c in self.consumers(queue) if self.count(c) is None]
 
     def browse(self, queue: str | None = None, progress: Progress | None = None) -> list[DeadLetter]:
-        """Every dead letter, oldest first per consumer (a full pass: the DLQs keep them, in order; letters arriving
-        during the pass are not listed and end up among them, see the module's doc)."""
+        """Every dead letter, oldest first per consumer, without its body (a full pass: the DLQs keep them, in order;
+        letters arriving during the pass are not listed and end up among them, see the module's doc). Raises
+        `PassStopped` when the broker refuses the moves."""
         letters: list[DeadLetter] = []
         for consumer in self.counts(queue):
-            letters.extend(self._pass(consumer, lambda _letter: False, ReplayReport(), progress))
+            self._pass(consumer, lambda _letter: False, ReplayReport(), progress, lambda x: letters.append(summary(x)))
         return letters
 
     def show(self, message_id: str, queue: str | None = None, progress: Progress | None = None) -> list[DeadLetter]:
-        """Every dead letter with this id (usually one)."""
-        return [letter for letter in self.browse(queue, progress) if letter.message_id == message_id]
+        """Every dead letter with this id (usually one), with its body; the others' bodies are not kept."""
+        found: list[DeadLetter] = []
+
+        def keep(letter: DeadLetter) -> None:
+            if letter.message_id == message_id:
+                found.append(letter)
+
+        for consumer in self.counts(queue):
+            self._pass(consumer, lambda _letter: False, ReplayReport(), progress, keep)
+        return found
 
     def replay(
         self, message_ids: Collection[str] | None = None, queue: str | None = None, progress: Progress | None = None
     ) -> ReplayReport:
-        """Replay the given ids (None: every message) from the DLQ(s); the rest stays, in order."""
+        """Replay the given ids (None: every message) from the DLQ(s); the rest stays, in order. At the broker's
+        first refusal the replay ends (``report.stopped``): the letters not reached stay in their DLQ."""
         wanted = None if message_ids is None else set(message_ids)
         report = ReplayReport()
         for consumer in self.counts(queue):
-            self._pass(consumer, lambda letter: wanted is None or letter.message_id in wanted, report, progress)
+            try:
+                self._pass(consumer, lambda letter: wanted is None or letter.message_id in wanted, report, progress)
+            except PassStopped as stopped:
+                report.stopped = str(stopped)
+                break
         return report
 
-    def purge(self, queue: str | None = None, *, at_most: Mapping[str, int] | None = None) -> dict[str, int]:
+    def purge(self, queue: str | None = None, *, at_most: Mapping[str, int] | None = None,
+              progress: Progress | None = None) -> dict[str, int]:
         """Delete dead letters; returns how many per consumer.
 
         With ``at_most`` (a consumer's count, as `counts` gave it), only that many of the *oldest* letters of
-        each named DLQ are deleted, one by one (get and ack): letters dead-lettered since the count stay. Without
-        it, every DLQ of ``queue`` is purged whole (``queue.purge``)."""
+        each named DLQ are deleted, one by one (get and ack, ``progress`` told of each): letters dead-lettered since
+        the count stay. Without it, every DLQ of ``queue`` is purged whole (``queue.purge``)."""
         if at_most is None:
             purged = {c: self.broker.purge(self.config.dead_letter_queue(c)) for c in self.counts(queue)}
         else:
-            purged = {c: self._delete_oldest(c, n) for c, n in at_most.items() if c in self.consumers(queue)}
+            purged = {c: self._delete_oldest(c, n, progress) for c, n in at_most.items() if c in self.consumers(queue)}
         log.warning("dead-letter queues purged", extra={"purged": purged})
         return purged
 
-    def _delete_oldest(self, consumer: str, n: int) -> int:
+    def _delete_oldest(self, consumer: str, n: int, progress: Progress | None) -> int:
         dlq, deleted = self.config.dead_letter_queue(consumer), 0
         while deleted < n and (delivery := self.broker.get(dlq)) is not None:
             delivery.ack()
             deleted += 1
+            if progress is not None:
+                progress(summary(DeadLetter(consumer, delivery.message)), True)
         return deleted
 
     # -- one pass over one DLQ ------------------------------------------------------------------------
-    def _pass(
-        self, consumer: str, pick: Callable[[DeadLetter], bool], report: ReplayReport, progress: Progress | None
-    ) -> list[DeadLetter]:
+    def _pass(self, consumer: str, pick: Callable[[DeadLetter], bool], report: ReplayReport,
+              progress: Progress | None, keep: Keep | None = None) -> None:
         dlq = self.config.dead_letter_queue(consumer)
-        kept: list[DeadLetter] = []
-        moving: list[tuple[Delivery, Future[None]]] = []
+        moving = Moves(self.broker, dlq, self.confirm_timeout)
+        self._probe(dlq)
         try:
             for _ in range(self.broker.message_count(dlq)):
+                if (reason := self.broker.unready_reason()) is not None:
+                    raise PassStopped(reason, dlq)
                 delivery = self.broker.get(dlq)
                 if delivery is None:
                     break
                 letter = DeadLetter(consumer, delivery.message)
-                done = pick(letter) and self._replay(delivery, letter, report)
+                try:
+                    done = pick(letter) and self._replay(delivery, letter, report)
+                except PassStopped:
+                    delivery.nack(requeue=True)  # refused or unknown: it stays in the DLQ
+                    raise
                 if not done:
-                    copy = replace(self._clean(delivery.message), routing_key=dlq)
-                    moving.append((delivery, self._publish_copy(delivery, copy)))
-                    kept.append(letter)
-                    if len(moving) >= MOVE_WINDOW:
-                        self._settle(moving)
+                    copy = replace(cleaned(delivery.message), routing_key=dlq)
+                    moving.add(delivery, copy)
+                    if keep is not None:
+                        keep(letter)
+                    if moving.full:
+                        moving.settle()
                 if progress is not None:
-                    progress(letter, done)
-        finally:
-            self._settle(moving)
-        return kept
+                    progress(summary(letter), done)
+        except BaseException:
+            moving.settle(raising=False)  # the first error is the one raised
+            raise
+        moving.settle()
+
+    def _probe(self, dlq: str) -> None:
+        """Publish a probe nobody receives (not mandatory, routed nowhere: the broker drops it) and wait for its
+        confirm: a memory or disk alarm blocks a connection only once it publishes, and the probe is the one publish
+        a blocked pass may leave unconfirmed (nothing a letter depends on). `PassStopped` when it is blocked."""
+        probe = Message(body=b"", routing_key=f"{dlq}.probe-{new_message_id()}", type="onepoint.dlq.probe")
+        future = self.broker.publish("", probe, mandatory=False)
+        deadline = time.monotonic() + self.confirm_timeout
+        while True:
+            try:
+                future.result(timeout=_PROBE_POLL)
+                return
+            except FutureTimeout:
+                if (reason := self.broker.unready_reason()) is not None:
+                    raise PassStopped(reason, dlq) from None
+                if time.monotonic() >= deadline:
+                    raise PassStopped(f"the broker did not confirm a publish in {self.confirm_timeout:g} s", dlq) \
+                        from None
+            except TransportError as exc:
+                raise PassStopped(self.broker.unready_reason() or str(exc), dlq) from exc
 
     def _replay(self, delivery: Delivery, letter: DeadLetter, report: ReplayReport) -> bool:
         unreplayable = letter.unreplayable
         if unreplayable is not None:
             log.error("dead letter not replayed: its headers are unreadable; it stays in the DLQ",
                       extra={"message_id": letter.message_id, "consumer": letter.consumer, "error": unreplayable})
-            report.failed.append((letter, unreplayable))
+            report.failed.append((summary(letter), unreplayable))
             return False
         exchange, message = self.replay_message(letter)
+        queue = self.config.queue(letter.consumer)
         try:
             self.broker.publish(exchange, message).result(timeout=self.confirm_timeout)
-        except Exception as exc:
+        except UnroutableError as exc:  # this letter's key only: the others may be routed
             log.error("replay failed; the message stays in the DLQ",
-                      extra={"message_id": letter.message_id, "consumer": letter.consumer, "error": repr(exc)})
-            report.failed.append((letter, repr(exc)))
+                      extra={"message_id": letter.message_id, "consumer": letter.consumer, "error": str(exc)})
+            report.failed.append((summary(letter), str(exc)))
             return False
+        except Exception as exc:
+            depth = self._depth(queue) if isinstance(exc, PublishNackedError) else None
+            blocked = self.broker.unready_reason()
+            reason = refusal(exc, queue, depth) if blocked is None else f"{blocked}: {refusal(exc, queue, depth)}"
+            log.error("replay refused; the message stays in the DLQ and the replay stops",
+                      extra={"message_id": letter.message_id, "consumer": letter.consumer, "error": reason})
+            (report.unknown if outcome_unknown(exc) else report.failed).append((summary(letter), reason))
+            raise PassStopped(reason, self.config.dead_letter_queue(letter.consumer)) from exc
         delivery.ack()
-        report.replayed.append(letter)
+        report.replayed.append(summary(letter))
         log.info("message replayed from the DLQ", extra={"message_id": letter.message_id,
                  "consumer": letter.consumer, "routing_key": message.routing_key, "exchange": exchange})
         if self.metrics is not None:
             self.metrics.replayed(letter.consumer)
         return True
 
-    def replay_message(self, letter: DeadLetter) -> tuple[str, Message]:
-        """Where and what a replay publishes: the original id and key, without its failed life's headers.
-        Raises ValueError for a letter whose headers do not say that (`DeadLetter.unreplayable`)."""
-        if (unreplayable := letter.unreplayable) is not None or letter.replayed is None:
-            raise ValueError(f"dead letter {letter.message_id} cannot be replayed: {unreplayable}")
-        c, key = self.config, letter.original_routing_key
-        headers = {k: v for k, v in letter.message.headers.items() if k not in h.LIFE_HEADERS}
-        headers[h.REPLAYED] = letter.replayed + 1
-        reached = [x for x in c.consumers if any(topic_matches(b, key) for b in c.binding_keys(x))]
-        if letter.original_exchange == c.commands_exchange and reached == [letter.consumer]:
-            exchange, routing = c.commands_exchange, key
-        else:  # a broadcast, or a key that would reach other consumers too: straight to the queue
-            exchange, routing = "", c.queue(letter.consumer)
-            headers[h.ORIGINAL_ROUTING_KEY] = key
-        return exchange, replace(self._clean(letter.message), routing_key=routing, headers=headers)
-
-    @staticmethod
-    def _clean(message: Message) -> Message:
-        headers = {k: v for k, v in message.headers.items() if k != "x-delivery-count"}
-        return replace(message, exchange="", redelivered=False, delivery_count=None, headers=headers)
-
-    def _publish_copy(self, delivery: Delivery, copy: Message) -> Future[None]:
-        """Publish the moved ``copy`` of a letter (its confirm awaited by `_settle`); if even that fails, the
-        original goes back to the DLQ and the error is raised."""
+    def _depth(self, queue: str) -> int | None:
         try:
-            return self.broker.publish("", copy)
-        except BaseException:
-            delivery.nack(requeue=True)
-            raise
+            return self.broker.message_count(queue)
+        except Exception:  # only to word a refusal
+            return None
 
-    def _settle(self, moving: list[tuple[Delivery, Future[None]]]) -> None:
-        """Wait for the moved copies' confirms, in order: ack each original whose copy the broker confirmed; once one
-        fails, requeue that original and every later one (their copies may be in the DLQ too: the same id twice,
-        which a replay takes once) and raise the first error. Empties ``moving``."""
-        error: BaseException | None = None
-        for delivery, confirm in moving:
-            if error is None:
-                try:
-                    confirm.result(timeout=self.confirm_timeout)
-                except BaseException as exc:
-                    error = exc
-                else:
-                    delivery.ack()
-                    continue
-            delivery.nack(requeue=True)
-        moving.clear()
-        if error is not None:
-            raise error
+    def replay_message(self, letter: DeadLetter) -> tuple[str, Message]:
+        """Where and what a replay publishes (`hub.workers.replay`); ValueError for a letter that cannot be."""
+        return replay_of(self.config, letter)

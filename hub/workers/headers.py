@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.transport.message import ORIGINAL_EXCHANGE, ORIGINAL_ROUTING_KEY, RETRY_COUNT, Message
+from hub.transport.message import ORIGINAL_EXCHANGE, ORIGINAL_ROUTING_KEY, RETRY_COUNT, Message, counter
 
 __all__ = [
     "ATTEMPTS",
@@ -17,12 +17,14 @@ __all__ = [
     "DEAD_QUEUE",
     "DEAD_REASON",
     "ERROR_CLASS",
+    "FIRST_DEAD",
     "FIRST_FAILURE",
     "LAST_ERROR",
     "LAST_FAILURE",
     "LAST_WAIT",
     "ORIGINAL_EXCHANGE",
     "ORIGINAL_ROUTING_KEY",
+    "PREVIOUS_REASON",
     "REPLAYED",
     "RETRY_COUNT",
     "WAITS",
@@ -43,6 +45,9 @@ ERROR_CLASS = "x-onepoint-error-class"
 WAITS = "x-onepoint-waits"  # how many times it waited for a system that was down (not attempts: unbounded)
 LAST_WAIT = "x-onepoint-last-wait"  # why it last waited ("<ExceptionClass>: <text>", phone numbers masked)
 REPLAYED = "x-onepoint-replayed"  # how many times it was replayed from a DLQ
+# Kept over a replay (not life headers, hub.workers.replay): the first failure of all its lives, the last reason
+FIRST_DEAD = "x-onepoint-first-dead"
+PREVIOUS_REASON = "x-onepoint-previous-reason"
 
 # Headers that describe one life of the message: dropped when it is replayed from a DLQ.
 LIFE_HEADERS = frozenset(
@@ -64,10 +69,11 @@ def now_iso() -> str:
 
 
 def attempts_so_far(message: Message) -> int:
-    """Failed handler attempts recorded on the message by earlier deliveries (0 for a fresh one)."""
-    return int(message.headers.get(ATTEMPTS, 0))
+    """Failed handler attempts recorded on the message by earlier deliveries (0 for a fresh one). A header that is
+    not a count (a message put on the queue by hand) is taken as 0 with a WARNING naming it: the handler runs."""
+    return counter(message.headers, ATTEMPTS)
 
 
 def waits_so_far(message: Message) -> int:
     """How many times earlier deliveries of the message waited for a system that was down."""
-    return int(message.headers.get(WAITS, 0))
+    return counter(message.headers, WAITS)

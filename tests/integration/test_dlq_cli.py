@@ -83,7 +83,8 @@ def test_list_and_show(hub: Hub, cli) -> None:
     a, b = seed(hub, 2)
     result = cli("list")
     assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
+    header, *lines = result.stdout.splitlines()
+    assert header.startswith("MESSAGE ID") and "age" in header and "replayed" in header
     assert [line.split()[0] for line in lines] == [a.message_id, b.message_id]
     assert "boss.boss.QueryCustomerTier" in lines[0]
     assert "attempts=1" in lines[0]
@@ -110,7 +111,7 @@ def test_replay_one_then_all(hub: Hub, cli) -> None:
     assert result.exit_code == 0, result.output
     assert f"replayed {b.message_id} -> boss.boss.QueryCustomerTier" in result.stdout
     wait_until(lambda: hub.effects.done[b.message_id] == 1, "the replayed effect")
-    remaining = [line.split()[0] for line in cli("list").stdout.splitlines()]
+    remaining = [line.split()[0] for line in cli("list").stdout.splitlines()[1:]]  # after the header row
     assert remaining == [a.message_id, c.message_id]
 
     result = cli("replay", "--all", "--queue", "boss")

@@ -34,7 +34,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[TopologyConfig]:
     """The topologies the commands open their broker with (an in-memory one: every DLQ there, all empty)."""
     seen: list[TopologyConfig] = []
 
-    def fake_open(url: str, topology: TopologyConfig, declare: bool = True) -> Any:
+    def fake_open(url: str, topology: TopologyConfig, declare: bool = True, **_options: Any) -> Any:
         seen.append(topology)
         return open_broker("memory://", topology)
 

@@ -84,7 +84,7 @@ def cli_broker(monkeypatch: pytest.MonkeyPatch) -> Broker:
     broker = open_broker("memory://", short_config())
     put_letters(broker, {**NORMAL, **ODD})
 
-    def fake_open(url: str, topology: TopologyConfig, declare: bool = True) -> Any:
+    def fake_open(url: str, topology: TopologyConfig, declare: bool = True, **_options: Any) -> Any:
         return broker
 
     monkeypatch.setattr(dlq_cli, "open_broker", fake_open)
