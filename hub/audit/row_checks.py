@@ -37,7 +37,7 @@ class Problem(StrEnum):
     TRUNCATED = "TRUNCATED"
     ANCHOR = "ANCHOR"
     KEY = "KEY"  # the log was sealed with another key: it cannot be checked with this one
-    CHAIN = "CHAIN"  # the --head given is of another chain: the log was checked, not against that head
+    CHAIN = "CHAIN"  # the --head given is of another chain: the log replaced since, or the head another log's
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,10 @@ Limits, honestly: the anchor lives in the same database, so an attacker who kept
 (rows and anchor) can put the older, shorter state back and the log verifies. Against that, record the head
 elsewhere (``onepoint audit head``: sequence number, MAC and the chain, e.g. in the daily operations report) and
 give it to ``verify --head``. A head names its chain by row 1's MAC (begun): checked against another log, verify
-walks that log and says the head is another chain's (``CHAIN``) rather than that rows were cut. Nobody without the
-key can forge a row or an anchor, re-seal an altered row or hide a change in the middle of the chain.
+walks that log and says it is not the log the head was recorded for (``CHAIN``: replaced since, or another log's
+head), rather than that rows were cut; a finding all the same, as a file deleted and started anew looks so.
+Nobody without the key can forge a row or an anchor, re-seal an altered row or hide a change in the middle of the
+chain.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ class VerifyReport:
 
     @property
     def other_chain(self) -> bool:
-        """The head given is another chain's: the log holds, but was not checked against it (not tampering)."""
+        """The head given is another chain's: this log holds, but is not the one the head was recorded for
+        (replaced since, or the head is another log's): a finding, as a removal would be."""
         return self.finding is not None and self.finding.problem is Problem.CHAIN
 
     def summary(self) -> str:
@@ -157,12 +160,13 @@ def _of_another_chain(head: Head | None, seq: int, mac: bytes) -> bool:
 def _another_chain(head: Head, snapshot: AuditSnapshot, rows: int) -> Finding:
     assert head.chain is not None
     first = next(iter(snapshot.records(start=1, limit=1)))
-    rows_held = f"{rows} row{'' if rows == 1 else 's'}"
-    return Finding(Problem.CHAIN, 0, f"the --head given (row {head.seq}) is of another chain, whose row 1 began"
-                   f" {head.chain.hex()}; this log's row 1 begins {first.mac[:len(head.chain)].hex()}. This log's"
-                   f" {rows_held} hold and its chain is intact, but it was not checked against that head: check"
-                   " each log against a head `onepoint audit head` printed for it (after a move to a shared"
-                   " database, the old file against the old head)")
+    rows_held = "1 row holds" if rows == 1 else f"{rows} rows hold"
+    return Finding(Problem.CHAIN, 0, f"this log is not the one the --head given (row {head.seq}) was recorded for:"
+                   f" that log's row 1 began {head.chain.hex()}, this one's begins"
+                   f" {first.mac[:len(head.chain)].hex()}. Either the log was replaced since the head was recorded"
+                   " (deleted and started anew, or swapped for another log sealed with the same key), or the head"
+                   f" is another log's (after a move to a shared database, check the old file against the old head)."
+                   f" This log's {rows_held} and its chain is intact")
 
 
 def _check_anchor(key: ChainKey, anchor: Anchor | None, last: int, last_mac: bytes) -> Finding | None:

@@ -76,12 +76,13 @@ def _head(text: str | None) -> Head | None:
 @audit.command("verify")
 @_config_option
 @click.option("--head", "head_text", metavar="SEQ:MAC:CHAIN",
-              help="A head recorded earlier (`onepoint audit head`): also detects the whole file rolled back; a head"
-                   " of another chain is said so (exit 2).")
+              help="A head recorded earlier (`onepoint audit head`): also detects the whole file rolled back or"
+                   " replaced (a head of another chain: CHAIN, exit 1).")
 def verify_command(config_path: Path | None, head_text: str | None) -> None:
     """Walk the chain: prints "OK: N rows, chain intact" (exit 0) or the first bad row and what is wrong (exit 1);
     exit 2 when the log cannot be checked (no log, its database unreachable, no key, or a log sealed with another
-    key) or the --head given is another chain's (the log itself holds)."""
+    key). A --head of another chain is a finding (CHAIN, exit 1): the log was replaced since, or the head is
+    another log's."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -96,7 +97,7 @@ def verify_command(config_path: Path | None, head_text: str | None) -> None:
             task = progress.add_task("verify", total=total)
             report = log.verify(expected_head=expected_head,
                                 progress=lambda done: progress.update(task, completed=done))
-    if report.other_key or report.other_chain:
+    if report.other_key:
         raise CannotCheck(report.summary())
     click.echo(report.summary())
     if not report.intact:
