@@ -110,11 +110,12 @@ class WorkOrderEngine(WorkOrderTiming):
                          from_state=S.NEW.value, to_state=S.ACCEPTED.value, note=tier_note,
                          message_id=complaint.message_id),
         ]
-        since = now - self.settings.repeat_window
+        since = created_at - self.settings.repeat_window  # from when it began, as its limits run
         lock_customer(tx.db, complaint.msisdn)  # PostgreSQL: a creation for the number in another process waits
         earlier = customer_work_orders(tx.db, complaint.msisdn, since=since,
                                        limit=self.settings.customer_orders_shown)
-        repeat = complained_of_before(tx.db, complaint.msisdn, complaint.category_code[:8], since=since)
+        repeat = complained_of_before(tx.db, complaint.msisdn, complaint.category_code[:8], since=since,
+                                      until=created_at)
         row["repeat_complaint"] = repeat  # kept: QueryWorkOrder(s) show it (store migration 0009)
         row["account_manager_id"] = tier.account_manager_id if tier.has_account_manager else None  # (0010)
         work_order_id = tx.insert_work_order(row, history=history, id_zone=self.settings.local_zone,

@@ -39,7 +39,7 @@ def test_an_incident_is_none_of_the_first_complainants_own(workorder_store: Work
     with workorder_store.engine.connect() as connection:
         listed = [row["id"] for row in customer_work_orders(connection, NUMBER, since=since, limit=20)]
         recent = [row["id"] for row in work_orders_of(connection, NUMBER, since=since)]
-        repeat = complained_of_before(connection, NUMBER, "01.02.04", since=since)
+        repeat = complained_of_before(connection, NUMBER, "01.02.04", since=since, until=T0 + timedelta(days=1))
     found = workorder_store.query(msisdn=NUMBER)
     assert listed == recent == [complaint] and not repeat
     assert (found.total, [row["id"] for row in found.rows]) == (1, [complaint])

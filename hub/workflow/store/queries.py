@@ -47,7 +47,8 @@ _CUSTOMER_ORDERS = Prepared(
     .limit(bindparam("limit")))
 _REPEATED = Prepared(
     select(_wo.id)
-    .where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"), _COMPLAINTS,
+    .where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"),
+           _wo.created_at <= bindparam("until"), _COMPLAINTS,
            func.substr(_wo.category_code, 1, bindparam("length")) == bindparam("phenomenon"))
     .limit(1))
 _RECENT = (select(work_orders)
@@ -157,12 +158,14 @@ def customer_work_orders(connection: Connection, msisdn: str, *, since: datetime
     return sorted(rows, key=lambda row: (row["created_at"], row["id"]), reverse=True)
 
 
-def complained_of_before(connection: Connection, msisdn: str, phenomenon: str, *, since: datetime) -> bool:
+def complained_of_before(connection: Connection, msisdn: str, phenomenon: str, *, since: datetime,
+                         until: datetime) -> bool:
     """The repeat check: whether the customer complained of ``phenomenon`` (a category code's prefix: the first
-    three levels) in a work order created since ``since`` (an incident is none), however many others came in
-    between."""
-    found = _REPEATED.all(connection, {"msisdn": msisdn, "since": since, "length": len(phenomenon),
-                                       "phenomenon": phenomenon})
+    three levels) in a work order created from ``since`` to ``until`` (the new one's beginning: one created after
+    it, by a worker that got to it first, is no earlier complaint; an incident is none), however many others came
+    in between."""
+    found = _REPEATED.all(connection, {"msisdn": msisdn, "since": since, "until": until,
+                                       "length": len(phenomenon), "phenomenon": phenomenon})
     return bool(found)
 
 

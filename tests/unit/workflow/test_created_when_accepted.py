@@ -48,3 +48,23 @@ def test_a_receipt_stamped_later_than_the_workers_clock_begins_now(runtime: Work
     work_order_id = text(created, "wo:WorkOrderId")
     assert work_order_id is not None
     assert created_at(runtime, work_order_id)[0] == runtime.clock.now()
+
+
+def test_the_repeat_mark_looks_back_from_when_the_work_order_began(runtime: WorkflowRuntime,
+                                                                  client: WorkerTestClient) -> None:
+    """A, accepted at 09:00 but handled at 11:00 (a backlog), is no repeat of B, same number and phenomenon,
+    accepted and handled at 10:00: B came after it. B, had it come after A's handling, is one of A (audit of this
+    session's code: the window was measured back from the handling)."""
+    assert isinstance(runtime.clock, ManualClock)
+    nine = runtime.clock.now()
+    runtime.clock.advance(timedelta(hours=1))
+    document, message_id = command("CreateWorkOrder.valid.xml")
+    b = answer(client.request(replace(envelope(document, message_id), received_at=runtime.clock.now())))
+    assert text(b, "wo:RepeatComplaint") == "false"
+    runtime.clock.advance(timedelta(hours=1))
+    document, message_id = command("CreateWorkOrder.valid.xml")
+    a = answer(client.request(replace(envelope(document, message_id), received_at=nine)))
+    assert text(a, "wo:RepeatComplaint") == "false"
+    document, message_id = command("CreateWorkOrder.valid.xml")
+    c = answer(client.request(replace(envelope(document, message_id), received_at=runtime.clock.now())))
+    assert text(c, "wo:RepeatComplaint") == "true"  # after both
