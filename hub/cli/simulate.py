@@ -1,7 +1,9 @@
 """``onepoint simulate``: play a province day from a seed, time-compressed, against a private hub with its
 workers and the five emulators, and print what the hub did (docs/simulate.md).
 
-Exit status 0 when the day was played, 2 when the system could not start or an option is out of range (one line,
+Exit status 0 when the day was played, 1 when it was played but the hub failed underneath it (a refusal the rules
+do not give -- "unavailable" when the broker is gone --, a failed step, a dead letter: the report is printed, what
+failed said on stderr; it wins over 3), 2 when the system could not start or an option is out of range (one line,
 before anything starts), 3 when the day was played but lagged so far behind its simulated instants that the
 scenario's timing broke (the mass complaint spread past the incident window: the figures are not the rules'; the
 report is printed, the lag said on stderr), 130 when interrupted (Ctrl-C or SIGTERM: the system is stopped, its
@@ -22,13 +24,14 @@ from hub.cli.private_runs import broker_url, interruptible
 from hub.observability import LogFormat
 from hub.observability.logging import configure_logging
 
-__all__ = ["LAGGED", "MAX_SCALE", "MAX_SPEED", "simulate"]
+__all__ = ["FAILED", "LAGGED", "MAX_SCALE", "MAX_SPEED", "simulate"]
 
 MAX_SCALE = 100.0  # 40,000 complaints of background traffic: a day that still plays in minutes per 1,000
 #: 40 simulated hours a real minute: the hub's processing time, stretched by the compression, keeps the play's lag
 #: (about 2 simulated minutes at 720x on 2 cores, growing with the speed) inside the 10 minutes the mass complaint
 #: leaves of the incident window (docs/simulate.md, "Time compression"); exit 3 says when a run still broke it
 MAX_SPEED = 2_400.0
+FAILED = 1  # the exit status of a day the hub failed underneath (its figures are not the rules')
 LAGGED = 3  # the exit status of a day played with more lag than the scenario's rules allow
 
 
@@ -105,5 +108,12 @@ def simulate(seed: int, scale: float, hours_per_minute: float | None, speed: flo
                    f"{(run.lag_limit_seconds or 0) / 60:.0f} the scenario allows (the mass complaint must stay inside "
                    "the incident window): its figures are distorted; play it slower (--speed, --hours-per-minute)",
                    err=True)
+    failed = [run for run in runs if run.failures]
+    for run in failed:
+        click.echo(f"onepoint simulate: with the rules {'on' if run.rules else 'off'} the hub failed underneath the "
+                   f"run ({'; '.join(run.failures)}): its figures are not the rules'; see the hub's log "
+                   "(--log-level WARNING) and its dead letters", err=True)
+    if failed:
+        sys.exit(FAILED)
     if lagged:
         sys.exit(LAGGED)

@@ -83,6 +83,13 @@ class PrivateStage:
     def urls(self) -> dict[str, str]:
         return self.emulated.urls()
 
+    @property
+    def broker(self) -> Any:
+        """The running hub's broker (its queues and dead-letter queues: what the demo and the simulator count)."""
+        if self.system is None or self.system.app is None:
+            raise self.error("the stage is not started")
+        return self.system.app.router.broker  # type: ignore[attr-defined]
+
     def _serve(self, asgi: Any, sock: socket.socket, thread_name: str) -> None:
         """Serve the hub's ``asgi`` app on ``sock`` with uvicorn in a daemon thread; return once it is ready."""
         import uvicorn
@@ -178,12 +185,6 @@ class DemoStage(PrivateStage):
         super().__init__(broker_url, "onepoint-demo-")
         self.seed = seed  # the emulators' (BOSS's population, NSP's answers)
         self.settings = demo_settings(broker_url, self.folder)
-
-    @property
-    def broker(self) -> Any:
-        if self.system is None or self.system.app is None:
-            raise StageError("the stage is not started")
-        return self.system.app.router.broker  # type: ignore[attr-defined]
 
     def queue(self, consumer: str) -> str:
         return str(self.broker.config.queue(consumer))

@@ -168,12 +168,12 @@ def _outage(scenario: Scenario, maker: _Maker) -> Iterator[Arrival]:
     outage = scenario.outage
     before = outage.notice_after * 0.9 / max(outage.before_notice, 1)
     after = timedelta(minutes=50) / max(outage.complaints - outage.before_notice, 1)
-    for number in range(outage.complaints):
+    customers = scenario.subscribers_of(rng, outage.complaints, area=outage.area_code, district=outage.district)
+    for number, customer in enumerate(customers):
         if number < outage.before_notice:
             at = outage.starts + timedelta(minutes=3) + before * number
         else:
             at = outage.notice_at + timedelta(minutes=2) + after * (number - outage.before_notice)
-        customer = scenario.subscriber(rng, area=outage.area_code, district=outage.district)
         yield maker.make(at, "outage", customer, rng.choice(outage.categories), rng,
                          channel=rng.choice(("HOTLINE", "HOTLINE", "WEB", "SMS")),
                          area=(outage.area_code, outage.district))
@@ -183,8 +183,7 @@ def _mass(scenario: Scenario, maker: _Maker) -> Iterator[Arrival]:
     rng = random.Random(f"{scenario.seed}:mass")  # noqa: S311 - simulated traffic
     mass = scenario.mass
     step = mass.spread / max(mass.complaints, 1)
-    for number in range(mass.complaints):
-        customer = scenario.subscriber(rng, area=mass.area_code)
+    for number, customer in enumerate(scenario.subscribers_of(rng, mass.complaints, area=mass.area_code)):
         yield maker.make(mass.starts + step * number, "mass", customer, mass.category, rng, channel="BUSINESS_HALL",
                          area=(mass.area_code, mass.district), intake_point=mass.intake_point)
 

@@ -67,24 +67,37 @@ class HubDesk:
 
 
 class NspDesk:
-    """The NSP emulator's admin side: tickets by work order (refreshed when one is missing), replies, notices."""
+    """The NSP emulator's admin side: tickets by work order (refreshed when the one sought is not known yet),
+    replies, notices."""
 
     def __init__(self, nsp_url: str, *, timeout: float = 30.0) -> None:
         self.url = nsp_url.rstrip("/")
         self.http = httpx.Client(timeout=timeout)
         self._lock = threading.Lock()
-        self._tickets: dict[str, str] = {}  # work order id -> NSP ticket id
+        self._tickets: dict[str, list[dict[str, Any]]] = {}  # work order id -> its NSP tickets, oldest first
         self._refreshed = 0.0
 
-    def ticket_of(self, work_order_id: str) -> str | None:
+    def ticket_of(self, work_order_id: str, *, dispatches: int | None = None) -> str | None:
+        """The id of ``latest(work_order_id, dispatches=...)``."""
+        ticket = self.latest(work_order_id, dispatches=dispatches)
+        return None if ticket is None else str(ticket["ticket_id"])
+
+    def latest(self, work_order_id: str, *, dispatches: int | None = None) -> dict[str, Any] | None:
+        """The newest NSP ticket of ``work_order_id`` (a work order dispatched again has one per dispatch, and NSP's
+        reply must answer the current one, else the hub sets it aside as stale). ``dispatches``: how many the
+        caller knows were sent; the tickets read earlier are trusted while they hold that many, else (or without
+        it) NSP's list is read again (at most every 50 ms); None while NSP has not got the latest."""
         with self._lock:
-            found = self._tickets.get(work_order_id)
-            if found is not None or time.monotonic() - self._refreshed < 0.05:
-                return found
+            known = self._tickets.get(work_order_id, [])
+            if (dispatches is not None and len(known) >= dispatches) or time.monotonic() - self._refreshed < 0.05:
+                return known[-1] if known and len(known) >= (dispatches or 1) else None
             tickets = self.http.get(f"{self.url}/nsp/tickets").json()["tickets"]
-            self._tickets = {t["work_order_id"]: t["ticket_id"] for t in tickets}
+            self._tickets = {}
+            for ticket in tickets:  # NSP lists them oldest first
+                self._tickets.setdefault(ticket["work_order_id"], []).append(ticket)
             self._refreshed = time.monotonic()
-            return self._tickets.get(work_order_id)
+            known = self._tickets.get(work_order_id, [])
+            return known[-1] if known and len(known) >= (dispatches or 1) else None
 
     def tickets(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self.http.get(f"{self.url}/nsp/tickets").json()["tickets"]

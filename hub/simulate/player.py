@@ -4,7 +4,9 @@ the next one of its complaint from the hub's answer. The outage notice and its c
 later is sent before NSP's call-back reached the hub, so "before" and "after the notice" mean what they say.
 
 What the player keeps is only what the hub cannot know (which complaints belong to the outage's burst or to the
-mass complaint, what a rejected dispatch lacked); the figures are read from the hub's store afterwards.
+mass complaint, how many times a complaint was dispatched); the figures are read from the hub's store afterwards.
+The simulated network centre judges a dispatch by the NSP ticket it got (its template fields), not by what the
+agent meant to send: a hub that loses fields on the way shows in the invalid-dispatch share.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from hub.simulate.arrivals import VAGUE, Arrival
 from hub.simulate.clock import SimulatedTime
@@ -29,6 +32,7 @@ __all__ = ["Case", "PlayLog", "Player"]
 
 TAIL = timedelta(hours=48)  # after the day: the last complaints' replies and return visits, then the play stops
 TICKET_RETRIES = 20
+NSP_READS = timedelta(minutes=1)  # after a dispatch the centre looks at its ticket (the hub hands it on meanwhile)
 
 
 @dataclass
@@ -40,7 +44,8 @@ class Case:
     work_order_id: str = ""
     tier: str = ""
     priority: int = 4
-    sent_fields: dict[str, str] = field(default_factory=dict)
+    dispatches: int = 0  # dispatches that reached the hub: NSP's ticket for the latest is the one to read
+    lacks: str | None = None  # why NSP cannot act on the latest dispatch's ticket (None: it can)
     incident_id: str = ""
     outage_notice: str = ""
 
@@ -136,7 +141,6 @@ class Player:
         if not arrival.network:
             self.after(case.people.cs_answers_itself(case.priority), "reply", lambda: self._reply(case, None))
         elif state == "DISPATCHED":
-            case.sent_fields = dict(arrival.fields)
             self._dispatched(case)
         else:
             self.after(case.people.agent_dispatch(), "dispatch", lambda: self._dispatch(case, arrival.fields))
@@ -149,13 +153,11 @@ class Player:
         if not known:
             incident = Case(case.arrival, People(self.scenario.seed, 100_000 + case.arrival.number),
                             work_order_id=case.incident_id, tier=case.tier, priority=1)
-            incident.sent_fields = dict(case.arrival.full_fields)
             self._dispatched(incident, incident=True)
 
     def _dispatch(self, case: Case, fields: dict[str, str]) -> None:
         answer = self._act(case, "dispatch", case.people.agent(), fields=fields)
         if answer.ok:
-            case.sent_fields = dict(fields)
             self._dispatched(case)
         elif answer.code == "dispatch-incomplete":
             self.after(case.people.agent_completes(), "dispatch",
@@ -163,20 +165,42 @@ class Player:
         elif answer.code == "transition-refused":  # escalated meanwhile: the manager's team answers it
             self.after(case.people.cs_answers_itself(case.priority), "reply", lambda: self._reply(case, None))
 
-    def _poor(self, case: Case) -> str | None:
-        """Why the network centre cannot act on what was dispatched (None: it can)."""
-        missing = sorted(set(case.arrival.full_fields) - set(case.sent_fields))
+    def _poor(self, case: Case, ticket: dict[str, Any]) -> str | None:
+        """Why the network centre cannot act on the ticket NSP got (None: it can): a template field missing, or a
+        place or terminal given as not known."""
+        got = {str(k): str(v) for k, v in (ticket.get("fields") or {}).items()}
+        missing = sorted(set(case.arrival.full_fields) - set(got))
         if missing:
             return f"Dispatch lacks {', '.join(missing)}: cannot act on it"[:200]
-        vague = sorted(k for k, v in case.sent_fields.items() if v == VAGUE)
+        vague = sorted(k for k, v in got.items() if v == VAGUE)
         return f"{', '.join(vague)} not known: cannot locate the fault"[:200] if vague else None
 
     def _explained(self, case: Case) -> bool:
         return case.arrival.kind == "outage"
 
     def _dispatched(self, case: Case, *, incident: bool = False) -> None:
+        case.dispatches += 1
+        if incident:
+            self._nsp_takes(case, incident=True)
+        else:
+            self.after(NSP_READS, "nsp-reads", lambda: self._nsp_reads(case, 0))
+
+    def _nsp_reads(self, case: Case, attempt: int) -> None:
+        """The network centre reads the ticket of the latest dispatch and rejects it when it cannot act on it."""
+        ticket = self.nsp.latest(case.work_order_id, dispatches=case.dispatches)
+        if ticket is None:
+            if attempt < TICKET_RETRIES:
+                self.after(timedelta(minutes=5), "nsp-reads", lambda: self._nsp_reads(case, attempt + 1))
+            else:
+                with self._lock:
+                    self.log.refused["nsp-reads: no NSP ticket"] += 1
+            return
+        case.lacks = self._poor(case, ticket)
+        self._nsp_takes(case)
+
+    def _nsp_takes(self, case: Case, *, incident: bool = False) -> None:
         people = case.people
-        if not incident and self._poor(case) is not None:
+        if not incident and case.lacks is not None:
             self.after(people.nsp_rejects(), "reject", lambda: self._reject(case))
             return
         if self._explained(case):
@@ -187,7 +211,7 @@ class Player:
         self.after(people.nsp_answers(case.priority), "nsp-reply", lambda: self._nsp_reply(case, 0, incident))
 
     def _reject(self, case: Case) -> None:
-        reason = self._poor(case) or "dispatch too poor to act on"
+        reason = case.lacks or "dispatch too poor to act on"
         answer = self._act(case, "reject-dispatch", case.people.engineer(case.arrival.area_code),
                            values={"RejectDispatch/Reason": reason})
         if answer.ok:
@@ -197,7 +221,7 @@ class Player:
             self.after(case.people.nsp_answers(case.priority), "nsp-reply", lambda: self._nsp_reply(case, 0))
 
     def _nsp_reply(self, case: Case, attempt: int, incident: bool = False) -> None:
-        ticket = self.nsp.ticket_of(case.work_order_id)
+        ticket = self.nsp.ticket_of(case.work_order_id, dispatches=case.dispatches)
         if ticket is None:
             if attempt < TICKET_RETRIES:
                 self.after(timedelta(minutes=5), "nsp-reply", lambda: self._nsp_reply(case, attempt + 1, incident))
@@ -210,8 +234,8 @@ class Player:
         if self._explained(case):
             overrides = {"cause": f"Known fault {outage.notice_id}", "resolved": False,
                          "result": "Matched to the active network notice; the customer is told the agreed wording."}
-        reply = self.nsp.reply(ticket, overrides) or {"cause": "Answered by NSP", "action": "See NSP's ticket",
-                                                     "result": "Answered", "resolved": True}
+        reply = self.nsp.reply(ticket, overrides) or {
+            "cause": "Answered by NSP", "action": "See NSP's ticket", "result": "Answered", "resolved": True}
         values = {"Reply/Cause": str(reply["cause"])[:200], "Reply/Action": str(reply["action"])[:2000],
                   "Reply/Result": str(reply["result"])[:2000], "Reply/Resolved": str(bool(reply["resolved"])).lower()}
         self.after(case.people.cs_tells_findings(), "reply", lambda: self._reply(case, values, incident))

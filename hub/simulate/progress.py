@@ -1,9 +1,12 @@
 """The progress bar of ``onepoint simulate`` on stderr: the simulated clock over the day, complaints taken, steps
 played, the steps running and the lag. Drawn in place on a terminal at most five times a second; silent when
-stderr is not a terminal (a script's log stays clean)."""
+stderr is not a terminal (a script's log stays clean). Each line is cut to the terminal's width and clears what
+is left of the previous one: a line that wrapped would leave a copy behind at every redraw."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 import time
 from datetime import datetime
@@ -15,6 +18,15 @@ from hub.simulate.scenario import CHINA
 __all__ = ["ProgressBar"]
 
 WIDTH = 30
+CLEAR_TO_END = "\x1b[K"  # erase what a longer previous line left on the rest of the row
+
+
+def columns(stream: TextIO) -> int:
+    """The width of the terminal ``stream`` writes to (the one ``shutil`` finds, else 80, when it has none)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return shutil.get_terminal_size().columns
 
 
 class ProgressBar:
@@ -35,10 +47,11 @@ class ProgressBar:
         hours = (now - self.day_start).total_seconds() / 3600
         filled = min(WIDTH, max(0, int(WIDTH * hours / 24)))
         day = "day" if hours < 24 else f"day+{hours - 24:.0f}h"
-        line = (f"\r{self.label}[{'#' * filled}{'.' * (WIDTH - filled)}] {now.astimezone(CHINA):%H:%M} ({day}) · "
+        line = (f"{self.label}[{'#' * filled}{'.' * (WIDTH - filled)}] {now.astimezone(CHINA):%H:%M} ({day}) · "
                 f"{len(log.cases)}/{self.total} complaints · {log.steps} steps · {running} running · "
                 f"lag {log.max_lag_seconds / 60:.0f} min")
-        self.stream.write(line[:160].ljust(100))
+        room = max(columns(self.stream) - 1 - len(CLEAR_TO_END), 1)  # the escape's bytes too: a typescript of the
+        self.stream.write(f"\r{line[:room]}{CLEAR_TO_END}")  # session does not wrap either
         self.stream.flush()
 
     def done(self) -> None:

@@ -87,6 +87,10 @@ def figures_table(run: SimulationRun) -> Table:
                               f"simulated ({run.skipped_hours:.1f} h idle, jumped over) · max lag "
                               f"{duration(run.max_lag_seconds)} · refusals met: "
                               + (", ".join(f"{k} ×{n}" for k, n in run.refused.items()) or "none"))
+    table.add_row("dead letters", (run.dead_letters_unread and f"not counted: {run.dead_letters_unread}")
+                  or ", ".join(f"{c} {n}" for c, n in run.dead_letters.items() if n) or "none")
+    if run.failures:
+        table.add_row("[bold red]the hub failed[/]", "; ".join(run.failures) + " — the figures are not the rules'")
     return table
 
 

@@ -110,13 +110,31 @@ class Scenario:
     def subscriber(self, rng: random.Random, *, area: str | None = None, district: str | None = None
                    ) -> Subscriber:
         """A seeded customer (active; of ``area``/``district`` when given)."""
+        return rng.choice(self._pool(area, district))
+
+    def subscribers_of(self, rng: random.Random, count: int, *, area: str | None = None,
+                       district: str | None = None) -> list[Subscriber]:
+        """``count`` different seeded customers (of ``area``/``district`` as ``subscriber``): a burst's complaints
+        are so many people, so a rule counting distinct customers (the mass-complaint incident) always has its
+        work. When the district has too few, the rest are other customers of the area (who met the fault there),
+        then of the province."""
+        chosen: list[Subscriber] = []
+        for where in dict.fromkeys([(area, district), (area, None), (None, None)]):
+            taken = {s.msisdn for s in chosen}
+            others = [s for s in self._pool(*where) if s.msisdn not in taken]
+            chosen += rng.sample(others, min(count - len(chosen), len(others)))
+            if len(chosen) == count:
+                break
+        return chosen
+
+    def _pool(self, area: str | None, district: str | None) -> list[Subscriber]:
         pool = self._pools.get((area, district))
         if pool is None:  # filtered once per area and district (a day at scale draws tens of thousands)
             pool = [s for s in self.population.subscribers if s.status == "ACTIVE"
                     and _DISPATCHABLE.fullmatch(s.msisdn) and (area is None or s.area_code == area)
                     and (district is None or s.district == district)] or list(self.population.subscribers)
             self._pools[(area, district)] = pool
-        return rng.choice(pool)
+        return pool
 
 
 def build_scenario(seed: int, scale: float = 1.0, *, subscribers: int = 1000, burst: int = 10,

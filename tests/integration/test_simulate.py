@@ -123,6 +123,29 @@ def test_every_complaint_reaches_the_hub_and_is_worked_to_its_end(rules_on: Simu
 
 
 @pytest.mark.integration
+def test_the_hub_did_its_part_no_dead_letter_no_failure(rules_on: SimulationRun, rules_off: SimulationRun) -> None:
+    """Every NSP reply answers its work order's current dispatch (none set aside as stale), nothing failed."""
+    for run in (rules_on, rules_off):
+        assert run.dead_letters and not any(run.dead_letters.values()), run.dead_letters
+        assert run.failures == [] and not run.dead_letters_unread, run.failures
+
+
+@pytest.mark.integration
+def test_the_network_centre_rejects_what_reached_it_not_what_was_meant(scenario: Scenario,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hub that lost every template field on the way to NSP: the centre rejects the dispatches it got."""
+    import hub.workflow.network_dispatch
+
+    monkeypatch.setattr(hub.workflow.network_dispatch, "dispatch_field_items", lambda *args, **kwargs: [])
+    small = replace(scenario, daily_complaints=8, incomplete_share=0.0, vague_share=0.0)
+    run = run_day(small, rules=False, speed=SPEED)
+    figures = run.figures
+    complaint_dispatches = figures.dispatches - figures.mass.incident_tickets
+    assert complaint_dispatches > 0
+    assert figures.dispatches_rejected >= complaint_dispatches / 2, (figures.dispatches_rejected, figures.dispatches)
+
+
+@pytest.mark.integration
 def test_the_load_source_is_the_same_day_for_the_same_seed() -> None:
     first = [(offset, document.split(b"<wo:Channel>")[1]) for offset, document in create_work_orders(SEED, 0.05)]
     again = [(offset, document.split(b"<wo:Channel>")[1]) for offset, document in create_work_orders(SEED, 0.05)]

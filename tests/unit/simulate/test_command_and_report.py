@@ -5,12 +5,14 @@ in ``--json`` are numbers like its totals."""
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from lxml import etree
+from rich.console import Console
 
 import hub.simulate
 import hub.simulate.statistics
@@ -92,6 +94,39 @@ def test_a_day_that_lagged_past_what_its_rules_need_is_said_and_ends_with_exit_3
     assert len(lagged) == (1 if status else 0)
     if status:
         assert "666.7 simulated minutes" in lagged[0] and "distorted" in lagged[0]
+
+
+@pytest.mark.parametrize(("refused", "dead_letters", "unread", "status"), [
+    ({"dispatch: dispatch-incomplete": 24, "reply: transition-refused": 9}, {"nsp": 0}, "", 0),
+    ({"create: unavailable": 29, "callback: unavailable": 24}, {}, "", 1),
+    ({"nsp-reply: failed": 1}, {}, "", 1),
+    ({}, {"nsp": 1, "boss": 0}, "", 1),
+    ({}, {}, "TransportError: the broker is gone", 1),
+    ({"create: unavailable": 1}, {}, "", 1),
+], ids=["the rules' own refusals", "hub unavailable", "a step failed", "a dead letter", "dead letters unread",
+        "lagged and failed"])
+def test_a_day_the_hub_failed_underneath_ends_with_exit_1_and_says_what_failed(
+        refused: dict[str, int], dead_letters: dict[str, int], unread: str, status: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def failed_run(rules: bool) -> SimulationRun:
+        run = _run(rules, lag=40_000.0 if refused == {"create: unavailable": 1} else 40.0)  # lagged too: exit 1
+        run.refused, run.dead_letters, run.dead_letters_unread = refused, dead_letters, unread
+        return run
+
+    monkeypatch.setattr(hub.simulate, "run_day", lambda scenario, **kwargs: failed_run(kwargs["rules"]))
+    result = CliRunner().invoke(main, ["simulate", "--scale", "0.01", "--speed", "2400", "--rules", "both"])
+    assert result.exit_code == status, (result.output, result.exception)
+    said = [line for line in result.output.splitlines() if "the hub failed underneath" in line]
+    assert len(said) == (2 if status else 0)
+    report = CliRunner().invoke(main, ["simulate", "--scale", "0.01", "--json"]).output
+    data = json.loads(report[:report.rindex("}") + 1])
+    assert data["dead_letters"] == dead_letters and bool(data["failures"]) is bool(status)
+    console = Console(file=io.StringIO(), width=200, record=True)
+    print_both([failed_run(True), failed_run(False)], console)
+    text = console.export_text()
+    assert ("the hub failed" in text) is bool(status)
+    if dead_letters.get("nsp"):
+        assert "nsp 1" in text
 
 
 def test_the_hubs_outage_figures_are_numbers_like_its_totals(monkeypatch: pytest.MonkeyPatch) -> None:

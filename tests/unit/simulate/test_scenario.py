@@ -104,3 +104,13 @@ def test_every_create_work_order_is_valid_against_the_command_set() -> None:
         assert 0 <= offset < 86_400
     hall = [d for _, d in documents if b"<wo:IntakePoint>" in d]
     assert len(hall) == 12
+
+
+@pytest.mark.parametrize("seed", [1, 3, 46, 51])  # 3: its district has fewer than 10
+def test_each_complaint_of_a_burst_is_another_customer(seed: int) -> None:
+    """The incident rule counts different customers: the mass complaint's twelve are twelve people, every seed
+    (a district with too few lends customers of its area)."""
+    day = list(arrivals(build_scenario(seed, 0.01)))
+    for kind in ("mass", "outage"):
+        burst = [a.msisdn for a in day if a.kind == kind]
+        assert len(set(burst)) == len(burst) >= 10, kind
