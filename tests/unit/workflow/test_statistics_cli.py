@@ -118,3 +118,17 @@ def test_the_outages_fit_an_80_column_terminal_without_cutting_ids_times_or_coun
     folded = [notice[0], *[row for row in rows[start + 1:] if len(row) == 4 and not any(row[:3])]]
     assert len(folded) > 1 and "".join(row[3] for row in folded) == TITLE  # folded, whole
     assert "outages (start in Asia/Shanghai)" in shown.output
+
+
+@pytest.mark.parametrize("title", ["Fibre cut, ring [phase 2/3]", "Link down [/ring B]"])
+def test_an_outage_title_in_brackets_is_shown_as_nsp_wrote_it(
+        client: WorkerTestClient, runtime: WorkflowRuntime, config: Path, monkeypatch: pytest.MonkeyPatch,
+        title: str) -> None:
+    """NSP's words are no rich markup: "[phase 2/3]" was dropped, "[/ring B]" crashed the command (audit)."""
+    assert isinstance(runtime.clock, ManualClock)
+    runtime.clock.advance(timedelta(minutes=5))
+    assert client.send(notice_envelope(Title=title)).processed
+    monkeypatch.setattr(console, "report_console", lambda: Console(width=160))
+    shown = CliRunner().invoke(main, ["stats", "--from", "2026-11-23", "--to", "2026-11-23", "--config", str(config)])
+    assert shown.exit_code == 0, shown.output
+    assert title in shown.output
