@@ -26,14 +26,20 @@ def processed() -> None:
     of requests)."""
 
 
-def _consumer(source: Path, given: str | None) -> str:
-    if given:
-        return given
+def _consumer(source: Path, given: str | None, consumers: tuple[str, ...]) -> str:
+    """Whose records the file holds: ``--consumer``, else the file's name; one of the adapters' ``consumers``
+    (records under another name are read by no worker), and never against the file's own name."""
     named = _FILE_NAME.fullmatch(source.name)
-    if named is None:
+    if given and named is not None and named["consumer"] != given:
+        raise click.UsageError(f"--consumer {given} but the file is {source.name}, {named['consumer']}'s records: "
+                               "give the file of that consumer, or leave --consumer out")
+    whose = given or (named["consumer"] if named is not None else None)
+    if whose is None:
         raise click.UsageError(f"{source.name} is not named onepoint-<consumer>.sqlite3: say whose records it holds "
-                               "with --consumer (boss, crm, nsp, dsmp, oa, bulletin)")
-    return named["consumer"]
+                               f"with --consumer ({', '.join(consumers)})")
+    if whose not in consumers:
+        raise click.UsageError(f"no consumer {whose!r} keeps records there: one of {', '.join(consumers)}")
+    return whose
 
 
 @processed.command("copy")
@@ -51,11 +57,12 @@ def copy_command(source: Path, consumer: str | None, config_path: Path) -> None:
     from hub.store.copying import copy_processed, records_in
     from hub.store.postgres_schema import create_processed_engine
 
-    whose = _consumer(source, consumer)
     try:
-        target_url = load_settings(config_path).workers.processed_store
+        settings = load_settings(config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    whose = _consumer(source, consumer, tuple(c for c in settings.topology.consumers if c != "workflow"))
+    target_url = settings.workers.processed_store
     if target_url is None:
         raise click.ClickException("[workers] processed_store is not set: the records are the file of each "
                                    "machine; set it to the PostgreSQL database the hubs share to copy into it")

@@ -12,7 +12,9 @@ copied:
 * **not a claim** (``state = 'claimed'``): a worker stopped in the middle of that message, which the broker
   redelivers and a worker then carries out (the effect and its record never both happened);
 * **not over a record the shared store holds** for that consumer and id: a worker on it carried that message out
-  since the switch, and its record is the newer.
+  since the switch, and its record is the newer; **over a claim** there (a worker on the shared store took the
+  redelivered message and stopped, or is at it): the file says the message was carried out, so its next delivery
+  is answered from that record instead of being carried out again.
 
 In transactions of ``BATCH`` records; copying a file twice changes nothing, so a copy broken off midway is finished
 by running it again.
@@ -38,7 +40,7 @@ _CLAIMS = "SELECT count(*) FROM processed_messages WHERE state = 'claimed'"
 
 @dataclass
 class ProcessedCopied:
-    copied: int = 0  # records taken from the file
+    copied: int = 0  # records taken from the file (over a claim of the shared store too)
     kept: int = 0  # records the shared store held already (carried out there since the switch)
     claims: int = 0  # claims in the file, not copied (their messages are redelivered)
 
@@ -60,7 +62,12 @@ def copy_processed(file: sqlite3.Connection, shared: Engine, consumer: str) -> P
     """Copy ``consumer``'s records of ``file`` (read only) into ``shared`` (its table created); see the module."""
     create_table(shared)
     copied = ProcessedCopied(claims=int(file.execute(_CLAIMS).fetchone()[0]))
-    statement = postgresql.insert(PROCESSED).on_conflict_do_nothing().returning(PROCESSED.c.message_id)
+    insert = postgresql.insert(PROCESSED)
+    statement = insert.on_conflict_do_update(
+        index_elements=[PROCESSED.c.consumer, PROCESSED.c.message_id],
+        set_={"state": insert.excluded.state, "outcome": insert.excluded.outcome, "reply": insert.excluded.reply,
+              "lease_until": None, "owner": None, "updated_at": insert.excluded.updated_at},
+        where=PROCESSED.c.state == "claimed").returning(PROCESSED.c.message_id)
     cursor = file.execute(_DONE)
     while batch := cursor.fetchmany(BATCH):
         with shared.begin() as db:

@@ -97,3 +97,43 @@ def test_without_a_shared_store_nothing_is_copied(tmp_path: Path) -> None:
     path.write_text('[broker]\nurl = "amqp://127.0.0.1:5672/%2F"\n', "utf-8")
     code, output = copy("--from", str(file), "--config", str(path))
     assert code == 1 and "[workers] processed_store is not set" in output
+
+
+def test_a_claim_in_the_shared_store_is_replaced_by_the_files_record(tmp_path: Path,
+                                                                     postgres_server: PostgresServer) -> None:
+    """A worker on the shared store took the redelivered SyncHLR and was killed -9 (its claim stays); the file says
+    the message was carried out: the copy puts that record over the claim, so the next delivery is answered from it
+    instead of BOSS being synced twice (audit of this session's code)."""
+    url = postgres_server.create_database()
+    file = tmp_path / "onepoint-boss.sqlite3"
+    old = SQLiteProcessedStore(file)
+    old.record("hub-sync-0001", "synced", reply=b"<boss:SyncHLRResponse/>")
+    old.close()
+    shared = PostgresProcessedStore.open(url, "boss")
+    try:
+        with shared.engine.begin() as db:  # the killed worker's claim, its lease not yet run out
+            db.exec_driver_sql("INSERT INTO onepoint_processed_messages (consumer, message_id, state, lease_until, "
+                               "updated_at, owner) VALUES ('boss', 'hub-sync-0001', 'claimed', now() + interval "
+                               "'30 seconds', now(), 'gone-host/4242/dead')")
+        code, output = copy("--from", str(file), "--config", str(settings(tmp_path, url)))
+        assert code == 0 and "1 record(s) copied, 0 kept" in output, output
+        with shared.claim("hub-sync-0001") as claim:
+            assert claim.duplicate and claim.reply == b"<boss:SyncHLRResponse/>"
+    finally:
+        shared.close()
+
+
+@pytest.mark.parametrize(("name", "consumer", "named"), [
+    ("records.db", "bos", "no consumer 'bos' keeps records there"),
+    ("onepoint-boss.sqlite3", "crm", "--consumer crm but the file is onepoint-boss.sqlite3, boss's records"),
+    ("records.db", "workflow", "no consumer 'workflow' keeps records there"),
+    ("onepoint-bsos.sqlite3", None, "no consumer 'bsos' keeps records there"),
+])
+def test_records_under_a_name_no_worker_reads_are_refused(tmp_path: Path, postgres_server: PostgresServer,
+                                                          name: str, consumer: str | None, named: str) -> None:
+    url = postgres_server.create_database()
+    file = tmp_path / name
+    SQLiteProcessedStore(file).close()
+    code, output = copy("--from", str(file), *(("--consumer", consumer) if consumer else ()),
+                        "--config", str(settings(tmp_path, url)))
+    assert code == 2 and named in output
