@@ -59,7 +59,7 @@ class RuleFileAgreement:
         engine = self.runtime.engine
         me = RuleFileUser(self.process_id, self.host, self.pid, engine.sla.version, engine.calendars.version,
                           self.started_at, now)
-        others = announce(self.runtime.store.engine, me, now - self.gone_after)
+        others = announce(self.runtime.store.engine, me, self.gone_after)
         differing = [other for other in others if other.versions != me.versions]
         self._tell(me, differing)
         return differing

@@ -77,4 +77,4 @@ def read_health(connection: Connection, now: datetime,
     listeners = {str(s): int(n) for s, n in connection.execute(
         select(state, func.count()).select_from(event_listeners).group_by(state))}
     return StoreHealth(oldest_due, int(due), int(unpublished), oldest_unpublished, listeners,
-                       versions_in_use(connection, now - gone_after))
+                       versions_in_use(connection, now, gone_after))

@@ -2,7 +2,8 @@
 (``rule_file_users``; ``hub.workflow.rule_agreement`` renews a process's row and names those that disagree).
 
 Each statement reads or writes a handful of rows (one per running hub or workflow worker), under the primary key or
-by a pass over that small table.
+by a pass over that small table. On PostgreSQL the rows are stamped and aged by the database's clock, so hubs on
+hosts whose clocks differ by more than ``GONE_AFTER`` still see one another.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import functools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import ColumnElement, Float, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.dml import Insert
@@ -25,7 +27,7 @@ _ru = rule_file_users.c
 GONE_AFTER = timedelta(seconds=60)  # a row not renewed for this long is a process gone (killed, machine off)
 _VERSION_LENGTH = 64
 _OTHERS = select(rule_file_users).where(_ru.process_id != bindparam("process")).order_by(_ru.started_at)
-_GONE = delete(rule_file_users).where(_ru.seen_at < bindparam("before"))
+_STAMPED = ("process_id", "host", "pid", "sla_version", "calendars_version", "started_at")  # seen_at: see _renew
 _WITHDRAW = delete(rule_file_users).where(_ru.process_id == bindparam("process"))
 
 
@@ -55,19 +57,36 @@ class RuleFileUser:
 
 @functools.cache
 def _renew(dialect: str) -> Insert:
+    """Insert or renew a process's row; PostgreSQL stamps ``seen_at`` with its own clock (``now()``)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(rule_file_users)
+    seen_at = func.now() if dialect == "postgresql" else bindparam("seen_at")
+    statement = insert(rule_file_users).values(**{name: bindparam(name) for name in _STAMPED}, seen_at=seen_at)
     return statement.on_conflict_do_update(index_elements=[_ru.process_id], set_={
         "sla_version": statement.excluded.sla_version, "calendars_version": statement.excluded.calendars_version,
         "seen_at": statement.excluded.seen_at})
 
 
-def announce(engine: Engine, user: RuleFileUser, gone_before: datetime) -> list[RuleFileUser]:
-    """Renew ``user``'s row (its versions as they are now), remove the rows of processes not seen since
-    ``gone_before`` and return the other processes still running, the oldest first."""
+def _seen_since(dialect: str) -> ColumnElement[Any]:
+    """The oldest ``seen_at`` of a process still running: ``now() - gone_after`` by PostgreSQL's clock (hubs on
+    several hosts whose clocks differ judge one another alike), the caller's ``now - gone_after`` on SQLite (one
+    machine's file, one clock)."""
+    if dialect == "postgresql":
+        return func.now() - func.make_interval(0, 0, 0, 0, 0, 0, bindparam("gone_after_seconds", type_=Float))
+    return bindparam("seen_since", type_=rule_file_users.c.seen_at.type)
+
+
+def _window(now: datetime, gone_after: timedelta) -> dict[str, object]:
+    return {"gone_after_seconds": gone_after.total_seconds(), "seen_since": now - gone_after}
+
+
+def announce(engine: Engine, user: RuleFileUser, gone_after: timedelta) -> list[RuleFileUser]:
+    """Renew ``user``'s row (its versions as they are now), remove the rows of processes not seen for
+    ``gone_after`` and return the other processes still running, the oldest first."""
     with engine.begin() as connection:
-        connection.execute(_renew(connection.dialect.name), user.row())
-        connection.execute(_GONE, {"before": gone_before})
+        dialect = connection.dialect.name
+        connection.execute(_renew(dialect), user.row())
+        connection.execute(delete(rule_file_users).where(_ru.seen_at < _seen_since(dialect)),
+                           _window(user.seen_at, gone_after))
         return [RuleFileUser(**row) for row in connection.execute(_OTHERS, {"process": user.process_id}).mappings()]
 
 
@@ -77,7 +96,9 @@ def withdraw(engine: Engine, process_id: str) -> None:
         connection.execute(_WITHDRAW, {"process": process_id})
 
 
-def versions_in_use(connection: Connection, seen_since: datetime) -> dict[tuple[str, str], int]:
-    """(SLA version, calendars version) → how many processes seen since ``seen_since`` compute with them."""
-    found = connection.execute(select(_ru.sla_version, _ru.calendars_version).where(_ru.seen_at >= seen_since))
+def versions_in_use(connection: Connection, now: datetime,
+                    gone_after: timedelta = GONE_AFTER) -> dict[tuple[str, str], int]:
+    """(SLA version, calendars version) → how many processes seen within ``gone_after`` compute with them."""
+    found = connection.execute(select(_ru.sla_version, _ru.calendars_version)
+                               .where(_ru.seen_at >= _seen_since(connection.dialect.name)), _window(now, gone_after))
     return dict(Counter((str(sla), str(calendars)) for sla, calendars in found))
