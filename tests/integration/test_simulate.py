@@ -138,7 +138,7 @@ def test_the_network_centre_rejects_what_reached_it_not_what_was_meant(scenario:
 
     monkeypatch.setattr(hub.workflow.network_dispatch, "dispatch_field_items", lambda *args, **kwargs: [])
     small = replace(scenario, daily_complaints=8, incomplete_share=0.0, vague_share=0.0)
-    run = run_day(small, rules=False, speed=SPEED)
+    run = run_day(small, rules=False, speed=SPEED * 4)  # every dispatch rejected and sent again: a longer day
     figures = run.figures
     complaint_dispatches = figures.dispatches - figures.mass.incident_tickets
     assert complaint_dispatches > 0

@@ -199,16 +199,16 @@ def test_the_rule_files_users_are_not_copied_nor_make_a_target_hold_rows(source:
                                                                         copy_target: str) -> None:
     """They are the processes running on a database (the source's: a hub killed before it withdrew its row), not
     its records; a hub that started on the empty target and announced itself does not make it hold rows."""
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
     from hub.workflow.store.rule_file_users import RuleFileUser, announce
 
     now = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
     killed = RuleFileUser("old-host/41/0badc0de", "old-host", 41, "sla-old", "cal-old", now, now)
-    announce(create_store_engine(f"sqlite:///{source.path}"), killed, now)
+    announce(create_store_engine(f"sqlite:///{source.path}"), killed, timedelta(minutes=1))
     open_runtime(WorkflowSettings(database=copy_target), clock=ManualClock(START)).close()  # migrated, empty
     starting = RuleFileUser("new-host/7/c0ffee00", "new-host", 7, "sla", "cal", now, now)
-    announce(create_store_engine(copy_target), starting, now)
+    announce(create_store_engine(copy_target), starting, timedelta(minutes=1))
     code, output = copy(source.path, settings_naming(tmp_path, copy_target))
     assert code == 0, output
     with create_store_engine(copy_target).connect() as db:
