@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from hub.config.settings import ConfigError, load_settings
+from hub.cli.records_copy import open_read_only, shared_store_url
+from hub.cli.workorder_database import settings_of
 from hub.database import failure_line
 from hub.transport.urls import redacted
 
@@ -35,17 +36,8 @@ def copy_command(source: Path, config_path: Path | None) -> None:
     from adapters.oa.copying import copy_records
     from adapters.oa.postgres_records import open_engine
 
-    try:
-        target_url = load_settings(config_path).workers.processed_store
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-    if target_url is None:
-        raise click.ClickException("[workers] processed_store is not set: the OA records are the file of each "
-                                   "machine; set it to the PostgreSQL database the hubs share to copy into it")
-    try:
-        file = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise click.ClickException(f"cannot open {source}: {failure_line(exc)}") from None
+    target_url = shared_store_url(settings_of(config_path), "the OA records")
+    file = open_read_only(source)
     try:
         tables = {str(name) for (name,) in file.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not tables & {"oa_notice_versions", "oa_closed_todos"}:

@@ -11,7 +11,8 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from hub.config.settings import ConfigError, load_settings
+from hub.cli.records_copy import open_read_only, shared_store_url
+from hub.cli.workorder_database import settings_of
 from hub.database import failure_line
 from hub.transport.urls import redacted
 
@@ -57,19 +58,10 @@ def copy_command(source: Path, consumer: str | None, config_path: Path) -> None:
     from hub.store.copying import copy_processed, records_in
     from hub.store.postgres_schema import create_processed_engine
 
-    try:
-        settings = load_settings(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = settings_of(config_path)
     whose = _consumer(source, consumer, tuple(c for c in settings.topology.consumers if c != "workflow"))
-    target_url = settings.workers.processed_store
-    if target_url is None:
-        raise click.ClickException("[workers] processed_store is not set: the records are the file of each "
-                                   "machine; set it to the PostgreSQL database the hubs share to copy into it")
-    try:
-        file = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise click.ClickException(f"cannot open {source}: {failure_line(exc)}") from None
+    target_url = shared_store_url(settings, "the records")
+    file = open_read_only(source)
     try:
         if not records_in(file):
             raise click.ClickException(f"{source} holds no processed-message records (no processed_messages "

@@ -15,10 +15,9 @@ batches, a pause between two), every ``interval`` seconds, its first pass at sta
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 
-from hub.observability.quiet import OutageLog
+from hub.workflow.passes import PassThread
 from hub.workflow.store import WorkOrderStore
 from hub.workflow.store.outbox import IN_FLIGHT
 from hub.workflow.store.retention import PURGE_BATCH, purge_events, purge_processed
@@ -28,17 +27,19 @@ __all__ = ["WorkflowRetention"]
 log = logging.getLogger("onepoint.workflow.retention")
 
 
-class WorkflowRetention:
+class WorkflowRetention(PassThread):
+    thread_name, what = "workflow-retention", "work-order database purge"
+    log = log  # the outage log's logger: this module's
+
     def __init__(self, store: WorkOrderStore, keep: timedelta, *, keep_events: timedelta = timedelta(days=7),
                  gap: timedelta = IN_FLIGHT, interval: float = 600.0, batch: int = PURGE_BATCH,
                  pause: float = 0.05) -> None:
         if keep <= timedelta(0) or keep_events <= timedelta(0):
             raise ValueError("the processed-message records and the published events must be kept for a while")
-        self.store, self.keep, self.keep_events, self.interval, self.batch = store, keep, keep_events, interval, batch
+        super().__init__(interval)
+        self.store, self.keep, self.keep_events, self.batch = store, keep, keep_events, batch
         self.in_flight = max(gap, IN_FLIGHT)  # what the listeners' hole handling may still read (PostgreSQL)
         self.pause = pause  # seconds between two full batches: the workers' transactions go first
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_pass(self) -> int:
         """Both purges, by the store's clock (which stamps the records); how many rows went."""
@@ -64,25 +65,3 @@ class WorkflowRetention:
 
     def _between(self) -> bool:
         return self._stop.wait(self.pause)
-
-    def start(self) -> WorkflowRetention:
-        self._thread = threading.Thread(target=self._run, name="workflow-retention", daemon=True)
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        passes = OutageLog(log, "work-order database purge")
-        while True:
-            try:
-                self.run_pass()
-            except Exception as exc:  # the database away: tried again at the next interval
-                passes.failed(exc)
-            else:
-                passes.succeeded()
-            if self._stop.wait(self.interval):
-                return
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)

@@ -22,10 +22,9 @@ import logging
 import os
 import secrets
 import socket
-import threading
 from datetime import datetime, timedelta
 
-from hub.observability.quiet import OutageLog
+from hub.workflow.passes import PassThread
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.store.rule_file_users import GONE_AFTER, RuleFileUser, announce, withdraw
 
@@ -39,19 +38,21 @@ def _process_id(host: str, pid: int) -> str:
     return f"{host}/{pid}/{secrets.token_hex(4)}"
 
 
-class RuleFileAgreement:
+class RuleFileAgreement(PassThread):
     """A process's row in ``rule_file_users``, renewed by ``run_pass`` (its thread: ``start``/``stop``)."""
+
+    thread_name, what = "rule-file-agreement", "rule files' agreement"
+    log = log  # the outage log's logger: this module's
 
     def __init__(self, runtime: WorkflowRuntime, *, interval: float = ANNOUNCE_EVERY,
                  gone_after: timedelta = GONE_AFTER, host: str | None = None, pid: int | None = None) -> None:
-        self.runtime, self.interval, self.gone_after = runtime, interval, gone_after
+        super().__init__(interval)
+        self.runtime, self.gone_after = runtime, gone_after
         self.host = host if host is not None else socket.gethostname()
         self.pid = pid if pid is not None else os.getpid()
         self.process_id = _process_id(self.host, self.pid)
         self.started_at = runtime.clock.now()
         self._said: frozenset[tuple[str, str, str]] = frozenset()  # (process, sla, calendars) last warned of
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_pass(self) -> list[RuleFileUser]:
         """Renew this process's row; the other running processes whose rule files differ (warned of when new)."""
@@ -79,27 +80,8 @@ class RuleFileAgreement:
                      extra={"sla_version": me.sla_version, "calendars_version": me.calendars_version})
         self._said = said
 
-    def start(self) -> RuleFileAgreement:
-        self._thread = threading.Thread(target=self._run, name="rule-file-agreement", daemon=True)
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        passes = OutageLog(log, "rule files' agreement")
-        while True:
-            try:
-                self.run_pass()
-            except Exception as exc:  # the database away: tried again at the next interval
-                passes.failed(exc)
-            else:
-                passes.succeeded()
-            if self._stop.wait(self.interval):
-                return
-
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        super().stop()
         try:
             withdraw(self.runtime.store.engine, self.process_id)
         except Exception as exc:  # the database away: the row ages out (GONE_AFTER)

@@ -36,19 +36,18 @@ process from sending them again.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, exists, select
 
 from hub.envelope import HUB_SYSTEM, Envelope
-from hub.observability.quiet import OutageLog
 from hub.routing.outbound import Outbound, OutboundError
 from hub.workflow.changes import FollowUp
 from hub.workflow.effects import return_visit_notices
 from hub.workflow.follow_ups import CREATION_NOTICE, RETURN_VISIT_NOTICE, follow_up_document
 from hub.workflow.lifecycle import FINAL, WorkOrderState
+from hub.workflow.passes import PassThread
 from hub.workflow.recalculation import OPEN_STATES, recompute
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
@@ -90,17 +89,19 @@ class RecheckPass:
     unanswered: bool = False  # BOSS gave no tier: the pass stopped
 
 
-class TierRecheck:
+class TierRecheck(PassThread):
+    thread_name, what, first_pass_at_start = "tier-recheck", "tier recheck pass", False  # asked one interval on
+    log = log  # the outage log's logger: this module's
+
     def __init__(self, runtime: WorkflowRuntime, outbound: Outbound | None, *, interval: float = 10.0,
                  batch: int = 50, window: timedelta = timedelta(hours=24),
                  backoff: timedelta = timedelta(minutes=10), retry: timedelta = timedelta(seconds=30)) -> None:
+        super().__init__(interval)
         self.runtime, self.outbound = runtime, outbound
-        self.interval, self.batch, self.window = interval, batch, window
+        self.batch, self.window = batch, window
         self.backoff, self.retry = backoff, retry
         self._not_before: dict[str, datetime] = {}  # work order -> when to ask again after BOSS refused it
         self._unanswered: tuple[datetime, float] | None = None  # the last pass BOSS gave nothing: when, answered_at
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_pass(self) -> RecheckPass:
         done = RecheckPass()
@@ -215,26 +216,4 @@ class TierRecheck:
             document = follow_up_document(follow_up, now, operator="hub", link_base=self.runtime.link_base)
             self.outbound.send(document, cause=cause, step=follow_up.kind, consumer=CONSUMER)
             done.notified += 1
-
-    # -- the thread ----------------------------------------------------------------------------------------------
-
-    def start(self) -> TierRecheck:
-        self._thread = threading.Thread(target=self._run, name="tier-recheck", daemon=True)
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        failures = OutageLog(log, "tier recheck pass")  # an outage (the database down): a few lines, not one a pass
-        while not self._stop.wait(self.interval):
-            try:
-                self.run_pass()
-            except Exception as exc:  # asked again at the next interval: nothing was half applied
-                failures.failed(exc)
-            else:
-                failures.succeeded()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
 
