@@ -16,19 +16,13 @@ from click.testing import CliRunner
 
 from hub.cli.main import main
 from hub.config.workflow import WorkflowSettings
-from hub.routing.outbound import RecordingOutbound
-from hub.routing.table import RoutingTable
-from hub.transport import TopologyConfig
-from hub.validation.command_sets import CommandSetRegistry
-from hub.validation.validator import DocumentValidator
 from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
-from hub.workflow.handlers import CONSUMER, handlers
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from hub.workflow.statistics import queries
-from hub.workflow.store import WorkOrderProcessedStore
 from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
-from tests.unit.workflow.kit import EXAMPLES, act, answer, envelope, text
+from tests.unit.workflow.incident_kit import client_of
+from tests.unit.workflow.kit import act, answer, envelope, text
 from tests.unit.workflow.test_statistics_counters import create
 from tests.unit.workflow.test_statistics_one_moment import (  # noqa: F401 - collected here too
     broker,
@@ -51,12 +45,7 @@ def other_process(runtime: WorkflowRuntime) -> Iterator[WorkerTestClient]:
     clock = runtime.clock
     assert isinstance(clock, ManualClock)
     opened = open_runtime(WorkflowSettings(database=url), clock=clock)  # the same time
-    registry = CommandSetRegistry.installed()
-    table = RoutingTable.load(None, consumers=TopologyConfig().consumers, command_types=registry.command_types())
-    tier_answer = (EXAMPLES / "boss" / "responses" / "QueryCustomerTierResponse.xml").read_bytes()
-    outbound = RecordingOutbound(table, DocumentValidator(registry), answer=lambda envelope: tier_answer)
-    yield WorkerTestClient(handlers, consumer=CONSUMER, dependencies={"workflow": opened},
-                           store=WorkOrderProcessedStore(opened.store), outbound=outbound)
+    yield client_of(opened)
     opened.close()
 
 
