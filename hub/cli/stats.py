@@ -109,7 +109,9 @@ def _print_tables(figures: Any, zone: ZoneInfo) -> None:
                          ("auto-answered", totals.auto_answered), ("replied", totals.replied),
                          ("  in SLA / late", f"{totals.replied_in_sla} / {totals.replied_late}"),
                          ("overdue, not replied", totals.overdue),
+                         ("cancelled overdue", totals.cancelled_overdue),
                          ("return visits", totals.return_visited), ("closed", totals.closed),
+                         ("cancelled", totals.cancelled), ("escalated", totals.escalated),
                          ("incidents", totals.incidents)):
         summary.add_row(label, str(value))
     for label, share in (("first-contact resolution", figures.first_contact_resolution),
@@ -130,13 +132,13 @@ def _print_tables(figures: Any, zone: ZoneInfo) -> None:
     for provider in figures.service_providers:
         providers.add_row(provider.sp_code, str(provider.complaints), _share(provider.share))
     console.print(providers)
-    tiers = Table(title="SLA compliance per tier (in SLA, of the replies and the overdue not replied)",
+    tiers = Table(title="SLA compliance per tier (in SLA of replied, overdue, cancelled overdue)",
                   title_justify="left")
-    for column in ("tier", "replied", "in SLA", "late", "overdue, not replied", "compliance"):
+    for column in ("tier", "replied", "in SLA", "late", "overdue", "cancelled overdue", "compliance"):
         tiers.add_column(column, justify="left" if column == "tier" else "right")
     for tier in figures.tiers:
         tiers.add_row(tier.tier or "(unknown)", str(tier.replied), str(tier.in_sla), str(tier.late),
-                      str(tier.overdue), _share(tier.compliance))
+                      str(tier.overdue), str(tier.cancelled_overdue), _share(tier.compliance))
     console.print(tiers)
     for table in _outage_tables(figures.outages, zone):
         console.print(table)

@@ -132,12 +132,14 @@ def _sla(rows: Iterable[dict[str, Any]], auto: set[str], now: datetime) -> dict[
             tier.first_breached += done > due
         elif due is not None and due < now:
             tier.first_breached += 1
-        if row["id"] in auto or row["state"] == "CANCELLED":
+        if row["id"] in auto:
             continue  # answered at intake: off the SLA clock
         due, done = row["reply_due"], row["replied_at"]
         if due is not None and done is not None:
             tier.reply_met += done <= due
             tier.reply_breached += done > due
+        elif row["state"] == "CANCELLED":  # needs no reply, unless cancelled after its limit ran out: breached
+            tier.reply_breached += due is not None and row["closed_at"] is not None and row["closed_at"] > due
         elif due is not None and due < now:
             tier.reply_breached += 1
     return dict(sorted(sla.items()))

@@ -108,8 +108,10 @@ def statistics_answer(envelope: Envelope, figures: Figures, now: datetime) -> et
                         ("DispatchesRefused", totals.dispatches_refused), ("AutoAnswered", totals.auto_answered),
                         ("FirstContactResolved", totals.first_contact_resolved), ("Replied", totals.replied),
                         ("RepliedInSla", totals.replied_in_sla), ("RepliedLate", totals.replied_late),
-                        ("Overdue", totals.overdue), ("ReturnVisited", totals.return_visited),
-                        ("Closed", totals.closed), ("Incidents", totals.incidents)):
+                        ("Overdue", totals.overdue), ("CancelledOverdue", totals.cancelled_overdue),
+                        ("ReturnVisited", totals.return_visited), ("Closed", totals.closed),
+                        ("Cancelled", totals.cancelled), ("Escalated", totals.escalated),
+                        ("Incidents", totals.incidents)):
         _add(element, name, value)
     element = _add(root, "Shares", None)
     for name, share in (("FirstContactResolution", figures.first_contact_resolution),
@@ -131,7 +133,7 @@ def statistics_answer(envelope: Envelope, figures: Figures, now: datetime) -> et
         element = _add(root, "TierSla", None)
         _optional(element, "Tier", tier.tier)
         for name, value in (("Replied", tier.replied), ("InSla", tier.in_sla), ("Late", tier.late),
-                            ("Overdue", tier.overdue)):
+                            ("Overdue", tier.overdue), ("CancelledOverdue", tier.cancelled_overdue)):
             _add(element, name, value)
         _optional(element, "Compliance", tier.compliance)
     _add(root, "OutagesTotal", len(figures.outages))

@@ -88,8 +88,11 @@ class Totals:
     replied_in_sla: int = 0
     replied_late: int = 0
     overdue: int = 0  # open complaints past their reply limit, not replied yet (as of the read)
+    cancelled_overdue: int = 0  # complaints cancelled unreplied after their reply limit: breached
     return_visited: int = 0
     closed: int = 0
+    cancelled: int = 0
+    escalated: int = 0  # a department's ESCALATE and each escalation on a breach
     incidents: int = 0
 
 
@@ -110,14 +113,16 @@ class SpFigures:
 
 @dataclass(frozen=True, slots=True)
 class TierSla:
-    """A tier's reply limits: kept (replied in time) of all that ran out (replied, or overdue and not replied)."""
+    """A tier's reply limits: kept (replied in time) of all that ran out (replied, overdue and not replied, or
+    cancelled unreplied after the limit)."""
 
     tier: str  # "" when the tier was not known
     replied: int
     in_sla: int
     late: int
-    compliance: float | None  # in_sla / (in_sla + late + overdue)
+    compliance: float | None  # in_sla / (in_sla + late + overdue + cancelled_overdue)
     overdue: int = 0  # open complaints past their reply limit, not replied yet: breached already
+    cancelled_overdue: int = 0  # cancelled unreplied after their reply limit: breached
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,10 +171,11 @@ def category_prefix(code: str, level: int) -> str:
     return code[:LEVEL_LENGTH[level]]
 
 
-def sla_compliance(in_sla: int, late: int, overdue: int) -> float | None:
+def sla_compliance(in_sla: int, late: int, overdue: int, cancelled_overdue: int = 0) -> float | None:
     """The share of reply limits kept: replied in time, of the replies and of the complaints whose limit passed
-    unreplied (each of those will be replied late, if ever: a pause after the limit credits no time before it)."""
-    return share(in_sla, in_sla + late + overdue)
+    unreplied (each open one will be replied late, if ever: a pause after the limit credits no time before it;
+    one cancelled after its limit stays breached)."""
+    return share(in_sla, in_sla + late + overdue + cancelled_overdue)
 
 
 def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum], outages: Iterable[OutageFigures] = (),
@@ -196,20 +202,24 @@ def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum], outages:
         auto_answered=by_measure[M.AUTO_ANSWERED],
         first_contact_resolved=by_measure[M.FIRST_CONTACT_RESOLVED], replied=by_measure[M.REPLIED],
         replied_in_sla=by_measure[M.REPLIED_IN_SLA], replied_late=by_measure[M.REPLIED_LATE],
-        overdue=sum(overdue.values()), return_visited=by_measure[M.RETURN_VISITED], closed=by_measure[M.CLOSED],
-        incidents=by_measure[M.INCIDENT_PREFIX + M.CREATED])
+        overdue=sum(overdue.values()), cancelled_overdue=by_measure[M.CANCELLED_OVERDUE],
+        return_visited=by_measure[M.RETURN_VISITED], closed=by_measure[M.CLOSED], cancelled=by_measure[M.CANCELLED],
+        escalated=by_measure[M.ESCALATED], incidents=by_measure[M.INCIDENT_PREFIX + M.CREATED])
     hot = sorted(spots.items(), key=lambda item: (-item[1], item[0]))[:query.top]
     sp_total = sum(providers.values())
     tiers = []
     for tier, counts in sorted(replied_by_tier.items()):
         in_sla, late, open_late = counts[M.REPLIED_IN_SLA], counts[M.REPLIED_LATE], overdue.get(tier, 0)
-        tiers.append(TierSla(tier, in_sla + late, in_sla, late, sla_compliance(in_sla, late, open_late), open_late))
+        dropped = counts[M.CANCELLED_OVERDUE]
+        tiers.append(TierSla(tier, in_sla + late, in_sla, late, sla_compliance(in_sla, late, open_late, dropped),
+                             open_late, dropped))
     return Figures(
         query=query, totals=totals,
         first_contact_resolution=share(totals.first_contact_resolved, complaints),
         invalid_dispatch=share(totals.invalid_dispatches, totals.dispatched),
         repeat_complaint=share(totals.repeat_complaints, complaints),
-        sla_compliance=sla_compliance(totals.replied_in_sla, totals.replied_late, totals.overdue),
+        sla_compliance=sla_compliance(totals.replied_in_sla, totals.replied_late, totals.overdue,
+                                      totals.cancelled_overdue),
         hot_spots=[HotSpot(category, area, n, share(n, complaints) or 0.0) for (category, area), n in hot],
         service_providers=[SpFigures(sp, n, share(n, sp_total) or 0.0)
                            for sp, n in sorted(providers.items(), key=lambda item: (-item[1], item[0]))[:query.top]],

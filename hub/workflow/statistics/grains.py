@@ -9,7 +9,8 @@ dimensions the row keeps, the others being ``*``:
 * hot spot — ``(period, category, area, *, *, *, created)``: complaints per full category code and area (a hot
   spot's level is a prefix of the code, taken when reading);
 * SP — ``(period, *, area, *, *, sp, created)``: complaints about an SP;
-* tier — ``(period, *, area, tier, *, *, replied_in_sla | replied_late)``: SLA compliance per tier.
+* tier — ``(period, *, area, tier, *, *, replied_in_sla | replied_late | cancelled_overdue)``: SLA compliance
+  per tier.
 
 A window reads the months it covers whole, then the whole weeks of the rest, then its other days
 (``window_periods``): a year is 12 month keys, any 30 days at most 12 keys (9 days). The detail per day and every
@@ -28,7 +29,7 @@ from hub.workflow.statistics.measures import CounterKey, Measure
 __all__ = ["ALL", "counter_keys", "week_of", "window_periods"]
 
 ALL = "*"  # a dimension the row does not keep
-_TIER_MEASURES = frozenset({Measure.REPLIED_IN_SLA, Measure.REPLIED_LATE})
+_TIER_MEASURES = frozenset({Measure.REPLIED_IN_SLA, Measure.REPLIED_LATE, Measure.CANCELLED_OVERDUE})
 
 
 def counter_keys(row: Mapping[str, Any], zone: tzinfo, measure: str) -> list[CounterKey]:

@@ -20,8 +20,8 @@ from typing import Any
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 
 __all__ = ["COUNTED_ACTIONS", "FIRST_ACTION_ENTRY", "HANDOVER_COLUMNS", "LINK_COLUMNS", "MEASURES", "CounterKey",
-           "Measure", "change_measures", "creation_measures", "escalation_measures", "first_contact_reply",
-           "is_incident", "local_day", "refusal_measures"]
+           "Measure", "cancelled_overdue", "change_measures", "creation_measures", "escalation_measures",
+           "first_contact_reply", "is_incident", "local_day", "refusal_measures"]
 
 A = LifecycleAction
 
@@ -44,13 +44,15 @@ class Measure:
     RETURN_VISITED = "return_visited"
     CLOSED = "closed"
     CANCELLED = "cancelled"
+    CANCELLED_OVERDUE = "cancelled_overdue"  # of them, complaints cancelled unreplied after their reply limit
     ESCALATED = "escalated"
     INCIDENT_PREFIX = "incident_"  # an incident's measures: incident_created, incident_dispatched, …
 
 
 MEASURES = (Measure.CREATED, Measure.REPEAT, Measure.DISPATCHED, Measure.INVALID_DISPATCH, Measure.DISPATCH_REFUSED,
             Measure.AUTO_ANSWERED, Measure.FIRST_CONTACT_RESOLVED, Measure.REPLIED, Measure.REPLIED_IN_SLA,
-            Measure.REPLIED_LATE, Measure.RETURN_VISITED, Measure.CLOSED, Measure.CANCELLED, Measure.ESCALATED)
+            Measure.REPLIED_LATE, Measure.RETURN_VISITED, Measure.CLOSED, Measure.CANCELLED, Measure.CANCELLED_OVERDUE,
+            Measure.ESCALATED)
 
 _BY_ACTION: dict[LifecycleAction, str] = {
     A.DISPATCH: Measure.DISPATCHED, A.REJECT_DISPATCH: Measure.INVALID_DISPATCH, A.AUTO_ANSWER: Measure.AUTO_ANSWERED,
@@ -131,4 +133,17 @@ def change_measures(row: Mapping[str, Any], action: LifecycleAction, previous: W
         found.append(Measure.REPLIED_LATE if late else Measure.REPLIED_IN_SLA)
         if first_contact_reply(row, previous, resolved=resolved):
             found.append(Measure.FIRST_CONTACT_RESOLVED)
+    elif action is A.CANCEL and cancelled_overdue(row, previous):
+        found.append(Measure.CANCELLED_OVERDUE)
     return _named(row, found)
+
+
+def cancelled_overdue(row: Mapping[str, Any], previous: WorkOrderState) -> bool:
+    """A complaint cancelled unreplied after its reply limit had run out: the limit was breached, and cancelling it
+    must not take the breach out of SLA compliance (else cancelling the overdue would raise the figure). ``row``:
+    the work order after the CANCEL (``closed_at`` the cancellation; ``reply_due`` with every pause credited, as a
+    pause ended by the cancellation leaves it; a limit still paused or not reached is not breached). An incident
+    or an auto-answered complaint is off the reply clock."""
+    due, closed = row.get("reply_due"), row.get("closed_at")
+    return (not is_incident(row) and previous is not WorkOrderState.AUTO_ANSWERED and row.get("replied_at") is None
+            and due is not None and closed is not None and closed > due)

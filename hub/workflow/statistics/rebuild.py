@@ -97,7 +97,7 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
     share them), then spread over the counter rows (``grains.counter_keys``) once per distinct combination."""
     bases: Counter[tuple[date, str, str, str, str, str, str]] = Counter()
     statement = (select(_w.id, _w.msisdn, _w.created_at, _w.category_code, _w.area_code, _w.tier, _w.channel,
-                        _w.sp_code, _w.ticket_type, _w.replied_at, _w.reply_due, _w.repeat_complaint,
+                        _w.sp_code, _w.ticket_type, _w.replied_at, _w.reply_due, _w.closed_at, _w.repeat_complaint,
                         _w.dispatch_fields.is_not(None).label("dispatched"))
                  .order_by(_w.msisdn, _w.created_at, _w.id))
     recent: deque[tuple[datetime, str]] = deque()  # the customer's complaints within the repeat window

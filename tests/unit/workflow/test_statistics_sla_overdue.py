@@ -84,3 +84,40 @@ def test_the_hub_and_the_simulator_agree_on_sla_per_tier(client: WorkerTestClien
     breached = int(text(hub, "wo:TierSla/wo:Late") or 0) + int(text(hub, "wo:TierSla/wo:Overdue") or 0)
     assert (in_sla, breached) == (simulated.reply_met, simulated.reply_breached) == (1, 1)
     assert float(text(hub, "wo:TierSla/wo:Compliance") or "nan") == pytest.approx(0.5)
+
+
+def test_cancelling_an_overdue_complaint_keeps_its_breach(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    """Cancelling the complaints past their limit must not raise SLA compliance: each stays breached
+    (``CancelledOverdue``); one cancelled before its limit, or while paused before it, needs no reply and counts
+    in no SLA figure."""
+    in_time = create(client)  # VIP_GOLD: reply within 6 h
+    early = create(client, Msisdn="13900139000")
+    paused = create(client, "CreateWorkOrder.valid-dispatch-at-intake.xml", Msisdn="13700137000")
+    overdue = create(client, Msisdn="13600136000")
+    manual(runtime).advance(timedelta(hours=1))
+    act(client, in_time, "WorkOrderAction.valid-reply.xml")
+    assert text(act(client, early, "WorkOrderAction.valid-cancel.xml"), "wo:State") == "CANCELLED"
+    act(client, paused, "WorkOrderAction.valid-start.xml")
+    act(client, paused, "WorkOrderAction.valid-pend.xml")
+    manual(runtime).advance(timedelta(days=2))
+    assert text(statistics(client), "wo:TierSla/wo:Compliance") == "0.5"  # the overdue one is breached
+    assert text(act(client, overdue, "WorkOrderAction.valid-cancel.xml"), "wo:State") == "CANCELLED"
+    assert text(act(client, paused, "WorkOrderAction.valid-cancel.xml"), "wo:State") == "CANCELLED"
+    figures = statistics(client)
+    assert [text(figures, f"wo:TierSla/wo:{name}") for name in ("Replied", "InSla", "Late", "Overdue",
+                                                                 "CancelledOverdue", "Compliance")] == [
+        "1", "1", "0", "0", "1", "0.5"]  # before: 1 of 1, 100 %, once the overdue one was cancelled
+    assert [text(figures, f"wo:Totals/wo:{name}") for name in ("Overdue", "CancelledOverdue", "Cancelled")] == [
+        "0", "1", "3"]
+    assert text(figures, "wo:Shares/wo:SlaCompliance") == "0.5"
+    check_rebuild(runtime)  # the rebuild counts the cancelled breach as the observer did
+    simulated = simulator_figures(runtime.store.engine.url.render_as_string(hide_password=False),
+                                  runtime.clock.now()).sla["VIP_GOLD"]
+    assert (simulated.reply_met, simulated.reply_breached) == (1, 1)
+
+
+def test_escalations_are_in_the_totals(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    escalated = create(client, "CreateWorkOrder.valid-dispatch-at-intake.xml")
+    act(client, escalated, "WorkOrderAction.valid-escalate.xml")
+    assert text(statistics(client), "wo:Totals/wo:Escalated") == "1"
+    check_rebuild(runtime)
