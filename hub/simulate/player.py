@@ -3,8 +3,8 @@ each step run when the simulated clock reaches it (a few at a time, on a small t
 the next one of its complaint from the hub's answer. The outage notice and its clearing are barriers: nothing
 later is sent before NSP's call-back reached the hub, so "before" and "after the notice" mean what they say.
 
-What the player keeps is only what the hub cannot know (which complaints belong to the outage's burst or to the
-mass complaint, how many times a complaint was dispatched); the figures are read from the hub's store afterwards.
+What the player keeps of each complaint and of its run (``hub.simulate.cases``) is only what the hub cannot know;
+the figures are read from the hub's store afterwards.
 The simulated network centre judges a dispatch by the NSP ticket it got (its template fields), not by what the
 agent meant to send: a hub that loses fields on the way shows in the invalid-dispatch share.
 """
@@ -14,13 +14,12 @@ from __future__ import annotations
 import itertools
 import threading
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from hub.simulate.arrivals import VAGUE, Arrival
+from hub.simulate.cases import Case, PlayLog
 from hub.simulate.clock import SimulatedTime
 from hub.simulate.desk import Answer, HubDesk, NspDesk
 from hub.simulate.documents import action
@@ -33,36 +32,6 @@ __all__ = ["Case", "PlayLog", "Player"]
 TAIL = timedelta(hours=48)  # after the day: the last complaints' replies and return visits, then the play stops
 TICKET_RETRIES = 20
 NSP_READS = timedelta(minutes=1)  # after a dispatch the centre looks at its ticket (the hub hands it on meanwhile)
-
-
-@dataclass
-class Case:
-    """One complaint as the people around it see it."""
-
-    arrival: Arrival
-    people: People
-    work_order_id: str = ""
-    tier: str = ""
-    priority: int = 4
-    dispatches: int = 0  # dispatches that reached the hub: NSP's ticket for the latest is the one to read
-    lacks: str | None = None  # why NSP cannot act on the latest dispatch's ticket (None: it can)
-    incident_id: str = ""
-    outage_notice: str = ""
-
-
-@dataclass
-class PlayLog:
-    """The player's own account (what happened on its side; the hub's figures come from the store)."""
-
-    run: str
-    cases: list[Case] = field(default_factory=list)
-    incidents: set[str] = field(default_factory=set)
-    refused: Counter[str] = field(default_factory=Counter)  # "action: code"
-    steps: int = 0
-    unfinished: int = 0
-    max_lag_seconds: float = 0.0  # simulated seconds a step ran after its instant
-    notice_delivered: bool = False
-    cleared_delivered: bool = False
 
 
 class Player:

@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 from typing import TextIO
 
-from hub.simulate.player import PlayLog
+from hub.simulate.cases import PlayLog
 from hub.simulate.scenario import CHINA
 
 __all__ = ["ProgressBar"]

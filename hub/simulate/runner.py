@@ -14,10 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from hub.simulate.arrivals import arrivals
+from hub.simulate.cases import PlayLog
 from hub.simulate.clock import SimulatedTime
 from hub.simulate.desk import NspDesk
 from hub.simulate.figures import Figures, read_figures
-from hub.simulate.player import Player, PlayLog
+from hub.simulate.player import Player
 from hub.simulate.scenario import Scenario, build_scenario
 from hub.simulate.stage import SimulationStage
 from hub.simulate.statistics import HubStatistics, query_statistics

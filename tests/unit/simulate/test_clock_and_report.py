@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rich.console import Console
 
+from hub.simulate.cases import PlayLog
 from hub.simulate.clock import EmulatorClock, SimulatedTime
 from hub.simulate.figures import BurstFigures, Figures, TierSla
 from hub.simulate.people import People
-from hub.simulate.player import PlayLog
 from hub.simulate.progress import ProgressBar
 from hub.simulate.report import as_json, duration, print_both, print_report, share
 from hub.simulate.runner import SimulationRun

@@ -15,10 +15,11 @@ import pytest
 
 from hub.simulate import arrivals, build_scenario
 from hub.simulate.arrivals import VAGUE
+from hub.simulate.cases import Case, PlayLog
 from hub.simulate.clock import SimulatedTime
 from hub.simulate.desk import NspDesk
 from hub.simulate.people import People
-from hub.simulate.player import Case, Player, PlayLog
+from hub.simulate.player import Player
 from hub.simulate.progress import CLEAR_TO_END, ProgressBar
 from hub.simulate.timeline import Timeline
 
