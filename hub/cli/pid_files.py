@@ -1,4 +1,5 @@
-"""Is the process a pid file names still the ``onepoint serve`` or ``onepoint worker`` that wrote it?
+"""Is the process a pid file names still the ``onepoint serve`` or ``onepoint worker`` that wrote it? And can the
+pid file be written at all (checked before anything starts)?
 
 A hub killed without its shutdown (``kill -9``, out of memory, power loss) leaves its pid file; the system later
 gives that process id to another program, which a SIGHUP would terminate. On Linux the process's command line
@@ -11,7 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["command_line", "is_onepoint"]
+import click
+
+__all__ = ["check_pid_file", "command_line", "is_onepoint"]
 
 _PROC = Path("/proc")
 _MODULES = frozenset({"hub.cli.main", "hub.cli"})
@@ -35,3 +38,14 @@ def is_onepoint(arguments: list[str]) -> bool:
     """Whether a command line runs the ``onepoint`` command (its script, or ``-m hub.cli.main``)."""
     return any(os.path.basename(arg) == "onepoint" or arg in _MODULES or arg.endswith("hub/cli/main.py")
                for arg in arguments)
+
+
+def check_pid_file(pid_file: Path) -> None:
+    """``--pid-file`` in a folder that does not exist or cannot be written (a systemd unit's ``/run/onepoint``
+    before ``RuntimeDirectory=``) is one line and exit 1 before anything starts, not a traceback after the hub,
+    its workers and emulators started."""
+    folder = pid_file.parent
+    if not folder.is_dir():
+        raise click.ClickException(f"--pid-file {pid_file}: the folder {folder} does not exist (create it first)")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise click.ClickException(f"--pid-file {pid_file}: the folder {folder} cannot be written by this user")

@@ -29,6 +29,7 @@ import click
 
 from hub.cli.development_credentials import warn_development_credentials
 from hub.cli.log_options import log_format_option, log_level_option
+from hub.cli.pid_files import check_pid_file
 from hub.cli.ports import MAX_PORT, PORT, base_port, check_host
 from hub.cli.serve_addresses import callback_url, print_url_table, public_url_option, warn_unnamed_address
 from hub.config.runtime import tune_garbage_collector
@@ -111,6 +112,8 @@ def serve(host: str | None, port: int | None, public_url: str | None, config_pat
     check_host(bind_host, "--host" if host else "[server] host")
     if not 0 <= bind_port <= MAX_PORT:
         raise click.ClickException(f"{settings.source}: [server] port {bind_port} is not in 0-{MAX_PORT}")
+    if pid_file is not None:
+        check_pid_file(pid_file)
     sock = _listen(bind_host, bind_port)  # before anything starts: a taken port is one line, nothing to stop
     try:
         _serve(sock, bind_host, settings, workers=workers, emulators=emulators, emulator_base_port=emulator_base_port,
@@ -230,7 +233,10 @@ def _prepare(system: HubSystem, hub: HubApp, settings: HubSettings, pid_file: Pa
     reloads = RouteReloads(system.reload_routes, source=str(settings.routing_file or "built-in"), pid_file=pid_file)
     signal.signal(signal.SIGHUP, lambda signum, frame: reloads())
     if pid_file is not None:
-        pid_file.write_text(f"{os.getpid()}\n")
+        try:
+            pid_file.write_text(f"{os.getpid()}\n")
+        except OSError as exc:  # checked before the start (``check_pid_file``); the folder may have gone since
+            raise click.ClickException(f"--pid-file {pid_file}: cannot write it: {exc.strerror or exc}") from None
         # cleaned up in the app's shutdown: it runs before the workers' and emulators' stop below
         hub.on_shutdown.append(lambda: _remove_pid_file(pid_file))
     hub.on_shutdown.append(running.stop)  # after the workers drained

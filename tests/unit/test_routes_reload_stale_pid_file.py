@@ -61,3 +61,13 @@ def test_a_pid_file_naming_no_process_is_refused(tmp_path: Path) -> None:
 ])
 def test_which_command_lines_are_onepoint(arguments: list[str], expected: bool) -> None:
     assert is_onepoint(arguments) is expected
+
+
+def test_serve_with_a_pid_file_in_a_missing_folder_is_one_line_before_anything_starts(tmp_path: Path) -> None:
+    """A systemd unit's /run/onepoint/hub.pid before RuntimeDirectory= (audit of configuration, repro_8): before,
+    the hub, its workers and emulators started, then the pid file's write ended it in a traceback."""
+    pid_file = tmp_path / "no-such-folder" / "hub.pid"
+    shown = CliRunner().invoke(main, ["serve", "--port", "0", "--pid-file", str(pid_file)])
+    assert shown.exit_code == 1, shown.output
+    assert f"--pid-file {pid_file}: the folder {pid_file.parent} does not exist" in shown.output
+    assert "Traceback" not in shown.output and isinstance(shown.exception, SystemExit)
