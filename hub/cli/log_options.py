@@ -15,7 +15,8 @@ __all__ = ["LOG_LEVELS", "log_format_option", "log_level_option"]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 log_format_option = click.option(
-    "--log-format", type=click.Choice(LOG_FORMATS), default="auto", show_default=True, envvar="ONEPOINT_LOG_FORMAT",
+    "--log-format", type=click.Choice(LOG_FORMATS, case_sensitive=False), default="auto", show_default=True,
+    envvar="ONEPOINT_LOG_FORMAT",
     help="Log lines as JSON (for machines) or text (for a person); auto: text on a terminal, else JSON.")
 
 

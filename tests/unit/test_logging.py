@@ -117,3 +117,21 @@ def test_uvicorns_coloured_copy_of_the_event_is_not_repeated_on_a_text_line() ->
     record = logging.LogRecord("uvicorn.error", logging.INFO, __file__, 1, "Finished server process [%d]", (42,), None)
     record.color_message = "Finished server process [\x1b[36m%d\x1b[0m]"
     assert TextFormatter().format(record).endswith("uvicorn.error        Finished server process [42]")
+
+
+def test_the_log_format_option_takes_any_case_as_the_level_option_does() -> None:
+    """``--log-format JSON`` / ``ONEPOINT_LOG_FORMAT=Text`` were usage errors while ``--log-level info`` was taken
+    (audit of configuration)."""
+    import click
+    from click.testing import CliRunner
+
+    from hub.cli.log_options import log_format_option
+
+    @click.command()
+    @log_format_option
+    def shown(log_format: str) -> None:
+        click.echo(log_format)
+
+    assert CliRunner().invoke(shown, ["--log-format", "JSON"]).output.strip() == "json"
+    assert CliRunner().invoke(shown, [], env={"ONEPOINT_LOG_FORMAT": "Text"}).output.strip() == "text"
+    assert CliRunner().invoke(shown, ["--log-format", "xml"]).exit_code == 2
