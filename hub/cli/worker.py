@@ -15,6 +15,7 @@ import click
 
 from hub.cli.development_credentials import warn_development_credentials
 from hub.cli.log_options import log_format_option, log_level_option
+from hub.cli.pid_files import check_pid_file
 from hub.cli.ports import PORT
 from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
@@ -99,12 +100,12 @@ def _routing_table(settings: HubSettings, broker: Broker, sets: CommandSetRegist
 @click.option("--store", default=None, help="Processed-message store URL: sqlite:///PATH, or postgresql+psycopg://… "
               "shared by this consumer's workers on every machine  [default: [workers] processed_store of --config, "
               "else sqlite:///onepoint-CONSUMER.sqlite3]")
-@click.option("--prefetch", type=int, default=None,
-              help="Unacknowledged deliveries at most  [default: 16, or twice the concurrency]")
-@click.option("--concurrency", type=int, default=None, help="Handler threads  [default: an adapter's "
-              "[adapters.<system>] concurrency (8), else 1]")
+@click.option("--prefetch", type=click.IntRange(min=1), default=None,
+              help="Unacknowledged deliveries at most, 1 or more  [default: 16, or twice the concurrency]")
+@click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Handler threads  [default: an "
+              "adapter's [adapters.<system>] concurrency (8), else 1]")
 @click.option("--metrics-port", type=PORT, default=None,
-              help="Serve /metrics (Prometheus), /healthz and /readyz on 127.0.0.1:PORT.")
+              help="Serve /metrics (Prometheus), /healthz and /readyz on 127.0.0.1:PORT (0: a free port, printed).")
 @click.option("--pid-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the process id here (for `onepoint routes reload`).")
 @log_level_option("INFO")
@@ -148,6 +149,8 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         settings = links_to(load_settings(config_path), None)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    if pid_file is not None:
+        check_pid_file(pid_file)
     configure_logging(log_level.upper(), log_format)
     log = logging.getLogger("onepoint.worker")
     metrics = Metrics()

@@ -107,3 +107,12 @@ def test_validate_takes_every_cap_the_parser_takes(tmp_path: Path) -> None:
 ])
 def test_emulator_journal_filters_out_of_range_are_usage_errors(args: list[str], said: str) -> None:
     assert said in usage_error("emulator", "journal", "http://127.0.0.1:9", *args)
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--prefetch", "-1"], "'--prefetch': -1 is not in the range x>=1"),  # a reconnect loop, consuming nothing
+    (["--prefetch", "0"], "'--prefetch': 0 is not in the range x>=1"),  # AMQP's "no limit": not what it says
+    (["--concurrency", "0"], "'--concurrency': 0 is not in the range x>=1"),
+])
+def test_worker_prefetch_and_concurrency_below_one_are_usage_errors(args: list[str], said: str) -> None:
+    assert said in usage_error("worker", "boss", *args)
