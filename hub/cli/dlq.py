@@ -117,7 +117,10 @@ def _queues(broker_url: str | None, config_path: Path | None, prefix: str | None
         raise click.UsageError("memory:// lives inside the hub's own process: another process cannot see its dead"
                                " letters (the hub counts them in /metrics, onepoint_messages_dead_lettered_total,"
                                " and logs each with its reason); the dlq commands work on RabbitMQ (amqp://)")
-    broker: Broker = open_broker(broker_url, topology, declare=False, publish_timeout=PUBLISH_DEADLINE)
+    try:
+        broker: Broker = open_broker(broker_url, topology, declare=False, publish_timeout=PUBLISH_DEADLINE)
+    except ValueError as exc:  # --broker's (the settings' is checked as they load): e.g. an option pika refuses
+        raise click.BadParameter(str(exc), param_hint="--broker / $ONEPOINT_BROKER_URL") from None
     try:
         queues = DeadLetterQueues(broker, confirm_timeout=PUBLISH_DEADLINE + 5)
         missing = queues.missing(queue)

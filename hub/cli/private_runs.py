@@ -28,27 +28,13 @@ from functools import partial
 from types import FrameType
 
 import click
-import pika
 
-from hub.transport.urls import BrokerURLError, node_urls, redacted, scheme
+from hub.transport.urls import BrokerURLError, check_broker_url
 
 __all__ = ["INTERRUPTED", "Interrupts", "broker_url", "check_broker_url", "interruptible"]
 
 INTERRUPTED = 128 + signal.SIGINT  # 130: what a shell reports for a command stopped by Ctrl-C
 AGAIN_AFTER = 0.05  # seconds before an interrupt the interpreter could only print is delivered again
-
-
-def check_broker_url(url: str) -> str:
-    """``url`` if a broker can be opened from it: ``memory://`` or an ``amqp[s]://`` URL whose every node address
-    the AMQP client takes, options included; ``BrokerURLError`` naming the problem (never the password)."""
-    if scheme(url) == "memory":
-        return url
-    for node in node_urls(url):
-        try:
-            pika.URLParameters(node)
-        except (ValueError, TypeError, SyntaxError, KeyError) as exc:  # pika's option parsing (ast, ssl, int)
-            raise BrokerURLError(f"broker URL {redacted(url)!r}: {exc}") from None
-    return url
 
 
 def broker_url(ctx: click.Context, param: click.Parameter, value: str) -> str:

@@ -206,6 +206,8 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         broker = open_broker(settings.broker_url, settings.topology)
     except TransportError as exc:  # nothing consumed, nothing to undo: say why, no traceback
         raise click.ClickException(str(exc)) from None
+    except ValueError as exc:  # a broker URL pika refuses (the settings check it as they load): one line, no traceback
+        raise click.UsageError(f"{settings.source}: broker.url: {exc}") from None
     opened.append(broker)
     if metrics_port is not None:  # the workflow's database checked in the background; the queue and DLQ at scrapes
         probes.watch(database_probe(dependencies), metrics)

@@ -32,6 +32,7 @@ from types import MappingProxyType
 from typing import Any
 
 from hub.config.values import is_number
+from hub.transport.urls import redacted
 
 __all__ = ["SYSTEMS", "SYSTEM_OPTIONS", "AdapterSettings", "parse_adapters"]
 
@@ -106,7 +107,7 @@ def _adapter(system: str, entry: Any, where: str) -> AdapterSettings:
         raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
     url = entry.get("url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise ValueError(f"{where}: url must be an http(s) URL, not {url!r}")
+        raise ValueError(f"{where}: url must be an http(s) URL, not {redacted(url) if isinstance(url, str) else url!r}")
     return AdapterSettings(
         system=system,
         url=url,

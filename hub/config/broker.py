@@ -16,7 +16,7 @@ from typing import Any
 from hub.config.files import ConfigError, read_settings_file
 from hub.config.values import positive
 from hub.transport.topology import DelayTier, TopologyConfig
-from hub.transport.urls import BrokerURLError, node_urls, scheme
+from hub.transport.urls import BrokerURLError, check_broker_url
 
 __all__ = ["DEFAULT_DELAY_TIERS", "BrokerSettings", "load_broker_settings", "parse_broker"]
 
@@ -57,12 +57,13 @@ def _delay_tiers(value: Any, source: str) -> tuple[DelayTier, ...]:
 
 
 def _broker_url(value: Any, source: str) -> str:
-    """``broker.url``: ``memory://`` or ``amqp[s]://user:pass@host:port[,host:port...]/vhost`` (a cluster's nodes)."""
+    """``broker.url``: ``memory://`` or ``amqp[s]://user:pass@host:port[,host:port...]/vhost[?options]`` (a
+    cluster's nodes), each node's address and options as the AMQP client takes them: a bad ``?heartbeat=x`` or a
+    misspelt option is refused here, naming the file and key, not by the first connection of each process."""
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{source}: broker.url must be a URL such as amqp://user:pass@127.0.0.1:5672/%2F")
     try:
-        if scheme(value) != "memory":
-            node_urls(value)
+        check_broker_url(value)
     except BrokerURLError as exc:
         raise ConfigError(f"{source}: broker.url: {exc}") from None
     return value

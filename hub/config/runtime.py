@@ -19,11 +19,12 @@ from __future__ import annotations
 import gc
 import logging
 
-__all__ = ["DEFAULT_GC_YOUNG_THRESHOLD", "tune_garbage_collector"]
+__all__ = ["DEFAULT_GC_YOUNG_THRESHOLD", "MOST_GC_YOUNG_THRESHOLD", "tune_garbage_collector"]
 
 log = logging.getLogger("onepoint.config")
 
 DEFAULT_GC_YOUNG_THRESHOLD = 50_000
+MOST_GC_YOUNG_THRESHOLD = 2**31 - 1  # gc.set_threshold takes a C int: a larger one fails after start-up
 
 
 def tune_garbage_collector(young_threshold: int = DEFAULT_GC_YOUNG_THRESHOLD) -> None:

@@ -14,7 +14,7 @@ from hub.config.broker import DEFAULT_DELAY_TIERS, parse_broker
 from hub.config.bulletin import BulletinSettings, parse_bulletin
 from hub.config.development import DevelopmentCaller, development_callers
 from hub.config.files import ConfigError, read_settings_file
-from hub.config.runtime import DEFAULT_GC_YOUNG_THRESHOLD
+from hub.config.runtime import DEFAULT_GC_YOUNG_THRESHOLD, MOST_GC_YOUNG_THRESHOLD
 from hub.config.security import CallerConfig, SecuritySettings, parse_callers, parse_security
 from hub.config.server import (
     READ_TIMEOUT_SECONDS,
@@ -168,7 +168,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             max_queue_length=broker_settings.max_queue_length,
             routing_file=relative_path(data.get("routing", {}).get("file"), source),
             gc_young_threshold=whole_number(runtime, "runtime", "gc_young_threshold", DEFAULT_GC_YOUNG_THRESHOLD,
-                                            source, minimum=0),
+                                            source, minimum=0, maximum=MOST_GC_YOUNG_THRESHOLD),
             adapters=parse_adapters(data.get("adapters"), source),
             audit=parse_audit(data.get("audit", {}), source, workflow.database),
             bulletin=parse_bulletin(data.get("bulletin"), source, workflow.database),

@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError
 from hub.transport.urls import redacted
 
 __all__ = ["BUILT_IN", "database_choice", "database_url_problem", "is_number", "positive", "relative_path", "seconds",
-           "shared_database", "shared_database_url", "whole_number"]
+           "shared_database", "shared_database_url", "sqlite_beside_settings", "whole_number"]
 
 BUILT_IN = "built-in defaults"  # the source name of the settings shipped with the package
 
@@ -29,13 +29,16 @@ def is_number(value: Any) -> TypeGuard[int | float]:
 
 
 def whole_number(section: dict[str, Any], name: str, key: str, default: int, source: str, *,
-                 minimum: int | None = None) -> int:
-    """``[name] key``: a whole number (not a boolean), at least ``minimum`` when one is given."""
+                 minimum: int | None = None, maximum: int | None = None) -> int:
+    """``[name] key``: a whole number (not a boolean), at least ``minimum`` and at most ``maximum`` when given (what
+    the value is fed to takes no more: a port, C's int)."""
     value = section.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{source}: {name}.{key} must be a whole number, not {value!r}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{source}: {name}.{key} must be {minimum} or more, not {value!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{source}: {name}.{key} must be {maximum} or less, not {value!r}")
     return value
 
 
@@ -65,6 +68,20 @@ def relative_path(value: Any, source: str) -> Path | None:
     return Path(source).parent / path
 
 
+def sqlite_beside_settings(url: str, source: str) -> str:
+    """``url`` with a relative SQLite path (``sqlite:///workorders.db``) made relative to the settings file's folder,
+    as a bare file name is: every process reading one settings file (the hub started in its folder, an operator's
+    ``onepoint workorders list --config etc/hub.toml`` run elsewhere) opens the same file. An absolute path
+    (``sqlite:////var/lib/…``), an in-memory database (``sqlite://``, ``:memory:``), a ``file:`` URI, any other
+    database and the built-in defaults are as written."""
+    driver, slashes, rest = url.partition(":///")
+    path, mark, query = rest.partition("?")
+    if (not slashes or not driver.lower().startswith("sqlite") or not path or path.startswith("/")
+            or path == ":memory:" or path.startswith("file:")):
+        return url
+    return f"{driver}:///{relative_path(path, source)}{mark}{query}"
+
+
 def database_url_problem(url: str) -> str | None:
     """Why ``url`` cannot name a work-order (or nonce) database (None: it can): ``sqlite://…`` or
     ``postgresql[+psycopg]://…`` (the one PostgreSQL driver installed) with a port that is a number."""
@@ -84,14 +101,16 @@ def database_url_problem(url: str) -> str | None:
 
 def database_choice(value: Any, setting: str, words: tuple[str, ...], choices: str, source: str) -> str:
     """A setting naming a database: one of ``words`` as written, or a ``sqlite://`` / ``postgresql`` URL checked by
-    ``database_url_problem``; ``ValueError`` naming ``setting`` and its ``choices`` for anything else."""
+    ``database_url_problem`` (a relative SQLite path made relative to the settings file, ``sqlite_beside_settings``);
+    ``ValueError`` naming ``setting`` and its ``choices`` for anything else."""
     if value in words:
         return str(value)
     if isinstance(value, str) and value.startswith(("sqlite://", "postgresql")):
         if problem := database_url_problem(value):
             raise ValueError(f"{source}: {setting} {redacted(value)!r} {problem}")
-        return value
-    raise ValueError(f"{source}: {setting} must be {choices}, not {value!r}")
+        return sqlite_beside_settings(value, source)
+    raise ValueError(f"{source}: {setting} must be {choices}, not "
+                     f"{redacted(value) if isinstance(value, str) else value!r}")  # "postgres://…": no password shown
 
 
 def shared_database(section: dict[str, Any], table: str, source: str) -> str:

@@ -4,7 +4,8 @@
 
     [workflow]
     database = "onepoint-workorders.db"  # SQLite file (relative to the settings file's folder), or a URL:
-                                         # sqlite:///path, postgresql+psycopg://user@host:5432/db (several hubs)
+                                         # sqlite:///path (a relative path: to the settings file's folder too),
+                                         # postgresql+psycopg://user@host:5432/db (several hubs)
     sla = "sla.toml"                     # the SLA table; without it the packaged seed (hub/workflow/data)
     calendars = "calendars.toml"         # business calendars and departments; packaged seed without it
     taxonomy = "taxonomy/"               # complaint taxonomy and dispatch templates; packaged seed without it
@@ -44,6 +45,9 @@
     max_per_system = 20                  # listeners one system may hold
     park_after_failures = 10             # failed deliveries of one event in a row that park (suspend) a listener
                                          # (the backbone's [broker] delivery_limit by default)
+
+Upper bounds (``1e10`` for "never" would break ``Event.wait``, ``timedelta`` or a socket timeout later): every
+``*_seconds`` at most 86400 (a day), ``keep_*_days`` and the two windows at most 3650 days, ``worker_batch`` 1000.
 """
 
 from __future__ import annotations
@@ -55,10 +59,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hub.config.values import database_url_problem, is_number, relative_path
+from hub.config.values import database_url_problem, is_number, relative_path, sqlite_beside_settings
 from hub.transport.urls import redacted
 
-__all__ = ["DEFAULT_LINK", "PARTY_ID", "ListenerSettings", "WorkflowSettings", "parse_workflow"]
+__all__ = ["DEFAULT_LINK", "LONGEST_DAYS", "LONGEST_WAIT_SECONDS", "MOST_BATCH", "PARTY_ID", "ListenerSettings",
+           "WorkflowSettings", "parse_workflow"]
 
 DEFAULT_LINK = "http://127.0.0.1:8000/workorders/{work_order_id}"
 PARTY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")  # c:PartyId (schemas/common.xsd): owners, OA user ids
@@ -119,7 +124,7 @@ class WorkflowSettings:
 
 
 
-_SCHEME = re.compile(r"(?i)(postgresql|sqlite)[a-z0-9+]*:")  # a database URL's scheme, however many slashes follow
+_SCHEME = re.compile(r"(?i)(postgres|sqlite)[a-z0-9+]*:")  # a database URL's scheme, however many slashes follow
 
 
 def _database(value: Any, source: str) -> str:
@@ -128,22 +133,35 @@ def _database(value: Any, source: str) -> str:
     if "://" in value or _SCHEME.match(value):  # a URL, mistyped ones too: "postgresql+psycopg:/db" was taken
         if problem := database_url_problem(value):  # for the name of a SQLite file in a folder "postgresql+psycopg:"
             raise ValueError(f"{source}: workflow.database {redacted(value)!r} {problem}")
-        return value
+        return sqlite_beside_settings(value, source)  # sqlite:///workorders.db: beside the settings, as a bare name
     return f"sqlite:///{relative_path(value, source)}"
 
 
-def _number(section: dict[str, Any], key: str, default: float, source: str, *, zero_ok: bool = False) -> float:
+# Upper bounds: a number past them is a mistake ("never" written as 1e10) that the settings check must refuse, not
+# a thread or a start-up that dies later: timedelta, datetime arithmetic, Event.wait and socket timeouts overflow.
+LONGEST_WAIT_SECONDS = 86_400.0  # intervals, timeouts, the tier cache, the outbox's gap: one day
+LONGEST_DAYS = 3650.0  # windows looked back over and records kept, as [bulletin] keep_cleared_days
+MOST_BATCH = 1000  # worker_batch: its prefetch (twice it) stays far under AMQP's 65535
+
+
+def _number(section: dict[str, Any], key: str, default: float, source: str, *, most: float,
+            zero_ok: bool = False) -> float:
     value = section.get(key, default)
-    if not is_number(value) or value < 0 or (value == 0 and not zero_ok):
-        raise ValueError(f"{source}: workflow.{key} must be a positive number, not {value!r}")
+    if not is_number(value) or value < 0 or (value == 0 and not zero_ok) or value > most:
+        raise ValueError(f"{source}: workflow.{key} must be a positive number, not {value!r} (at most {most:g})")
     return float(value)
 
 
-def _count(section: dict[str, Any], key: str, default: int, source: str, *, least: int = 1,
+def _seconds(section: dict[str, Any], key: str, default: float, source: str, *, zero_ok: bool = False) -> float:
+    return _number(section, key, default, source, most=LONGEST_WAIT_SECONDS, zero_ok=zero_ok)
+
+
+def _count(section: dict[str, Any], key: str, default: int, source: str, *, least: int = 1, most: int | None = None,
            table: str = "workflow") -> int:
     value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise ValueError(f"{source}: {table}.{key} must be a whole number of at least {least}")
+    if isinstance(value, bool) or not isinstance(value, int) or value < least or (most and value > most):
+        raise ValueError(f"{source}: {table}.{key} must be a whole number of at least {least}"
+                         f"{f' and at most {most}' if most else ''}, not {value!r}")
     return value
 
 
@@ -235,26 +253,27 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
         database=_database(section.get("database", "onepoint-workorders.db"), source),
         sla=paths["sla"], calendars=paths["calendars"], taxonomy=paths["taxonomy"],
         intake_department=department,
-        repeat_window_hours=_number(section, "repeat_window_hours", 168.0, source),
+        repeat_window_hours=_number(section, "repeat_window_hours", 168.0, source, most=LONGEST_DAYS * 24),
         customer_orders_shown=_orders_shown(section, source),
-        tier_cache_seconds=_number(section, "tier_cache_seconds", 300.0, source, zero_ok=True),
-        tier_timeout_seconds=_number(section, "tier_timeout_seconds", 3.0, source),
-        tier_pause_seconds=_number(section, "tier_pause_seconds", 30.0, source, zero_ok=True),
+        tier_cache_seconds=_seconds(section, "tier_cache_seconds", 300.0, source, zero_ok=True),
+        tier_timeout_seconds=_seconds(section, "tier_timeout_seconds", 3.0, source),
+        tier_pause_seconds=_seconds(section, "tier_pause_seconds", 30.0, source, zero_ok=True),
         link=link,
-        scheduler_interval_seconds=_number(section, "scheduler_interval_seconds", 5.0, source, zero_ok=True),
-        publisher_interval_seconds=_number(section, "publisher_interval_seconds", 1.0, source, zero_ok=True),
-        listener_connect_timeout_seconds=_number(section, "listener_connect_timeout_seconds", 5.0, source),
-        listener_read_timeout_seconds=_number(section, "listener_read_timeout_seconds", 10.0, source),
-        listener_gap_seconds=_number(section, "listener_gap_seconds", 60.0, source, zero_ok=True),
+        scheduler_interval_seconds=_seconds(section, "scheduler_interval_seconds", 5.0, source, zero_ok=True),
+        publisher_interval_seconds=_seconds(section, "publisher_interval_seconds", 1.0, source, zero_ok=True),
+        listener_connect_timeout_seconds=_seconds(section, "listener_connect_timeout_seconds", 5.0, source),
+        listener_read_timeout_seconds=_seconds(section, "listener_read_timeout_seconds", 10.0, source),
+        listener_gap_seconds=_seconds(section, "listener_gap_seconds", 60.0, source, zero_ok=True),
         outage_services=paths["outage_services"],
         outage_auto_answer=_flag(section, "outage_auto_answer", source),
         mass_incidents=_flag(section, "mass_incidents", source),
         mass_complaint_threshold=_count(section, "mass_complaint_threshold", 10, source, least=2),
-        mass_complaint_window_minutes=_number(section, "mass_complaint_window_minutes", 30.0, source),
+        mass_complaint_window_minutes=_number(section, "mass_complaint_window_minutes", 30.0, source,
+                                              most=LONGEST_DAYS * 1440),
         enforce_templates=_flag(section, "enforce_templates", source),
         statistics_timezone=_timezone(section.get("statistics_timezone", "Asia/Shanghai"), source),
-        worker_batch=_count(section, "worker_batch", 32, source),
-        keep_processed_days=_number(section, "keep_processed_days", 7.0, source),
-        keep_events_days=_number(section, "keep_events_days", 7.0, source),
+        worker_batch=_count(section, "worker_batch", 32, source, most=MOST_BATCH),
+        keep_processed_days=_number(section, "keep_processed_days", 7.0, source, most=LONGEST_DAYS),
+        keep_events_days=_number(section, "keep_events_days", 7.0, source, most=LONGEST_DAYS),
         listeners=_listeners(section.get("listeners"), source),
     )

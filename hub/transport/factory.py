@@ -6,7 +6,7 @@ from typing import Any
 
 from hub.transport.broker import Broker
 from hub.transport.topology import Topology, TopologyConfig
-from hub.transport.urls import node_urls, scheme
+from hub.transport.urls import check_broker_url, node_urls, scheme
 
 __all__ = ["open_broker"]
 
@@ -16,7 +16,8 @@ def open_broker(url: str, topology: TopologyConfig | Topology | None = None, **o
     addresses for a cluster, see ``hub.transport.urls``) or ``memory://``.
 
     Keyword ``options`` go to the RabbitMQ implementation (e.g. ``max_in_flight``, ``publish_timeout``).
-    A malformed URL raises ``BrokerURLError`` (a ``ValueError``) before anything is opened.
+    A malformed URL, or one with an option the AMQP client refuses (``?heartbeat=abc``), raises ``BrokerURLError``
+    (a ``ValueError``, never showing the password) before anything is opened.
     """
     kind = scheme(url)
     topo = topology if isinstance(topology, Topology) else Topology.build(topology)
@@ -26,4 +27,4 @@ def open_broker(url: str, topology: TopologyConfig | Topology | None = None, **o
         return MemoryBroker(topo)
     from hub.transport.amqp import RabbitMQBroker
 
-    return RabbitMQBroker(node_urls(url), topo, **options)
+    return RabbitMQBroker(node_urls(check_broker_url(url)), topo, **options)

@@ -3,15 +3,19 @@
 A RabbitMQ cluster is named by its nodes' addresses, comma-separated, sharing the credentials, virtual host
 and options: ``amqp://user:pass@10.0.0.1:5672,10.0.0.2:5672,10.0.0.3/%2F``. The client connects to the first
 that answers and moves to the next when its node goes.
+
+``redacted`` serves every URL the hub prints (database URLs, adapters' URLs too): a mistyped one included.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["BrokerURLError", "node_urls", "redacted", "scheme"]
+__all__ = ["BrokerURLError", "check_broker_url", "node_urls", "redacted", "scheme"]
 
 AMQP_SCHEMES = ("amqp", "amqps")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:/*")  # a scheme however many slashes follow ("htps:/", "postgresql:")
 
 
 class BrokerURLError(ValueError):
@@ -19,13 +23,18 @@ class BrokerURLError(ValueError):
 
 
 def redacted(url: str) -> str:
-    """``url`` without its password, for messages and logs."""
+    """``url`` without its password, for messages and logs, however its scheme is written: the URLs a message
+    shows are often the mistyped ones (``postgresql+psycopg:/hub:PASSWORD@db``, ``htps://user:PASSWORD@host``,
+    ``hub:PASSWORD@db``). Whatever stands between the scheme and the last ``@`` is the user and password; all after
+    the user's ``:`` is hidden. A scheme without a slash (``name:``) counts as one only when a ``user:password``
+    follows it; otherwise ``name`` is the user."""
     head, at, tail = url.rpartition("@")
-    if not at or "://" not in head:
+    if not at:
         return url
-    scheme_part, _, userinfo = head.partition("://")
-    user, colon, _password = userinfo.partition(":")
-    return f"{scheme_part}://{user}{':***' if colon else ''}@{tail}"
+    found = _SCHEME.match(head)
+    prefix = found.group() if found and (found.group().endswith("/") or ":" in head[found.end():]) else ""
+    user, colon, _password = head[len(prefix):].partition(":")
+    return f"{prefix}{user}{':***' if colon else ''}@{tail}"
 
 
 def scheme(url: str) -> str:
@@ -72,3 +81,23 @@ def node_urls(url: str) -> tuple[str, ...]:
             raise BrokerURLError(f"broker URL {redacted(url)!r}: address {address!r}: port 0")
         urls.append(node)
     return tuple(urls)
+
+
+def check_broker_url(url: str) -> str:
+    """``url`` if a broker can be opened from it: ``memory://`` or an ``amqp[s]://`` URL whose every node address
+    the AMQP client takes, its options included (``?heartbeat=abc``, a misspelt ``?hearbeat=30``, ``?channel_max=0``
+    are refused here, before anything starts, instead of when a connection is first made); ``BrokerURLError``
+    naming the problem (never the password)."""
+    if scheme(url) == "memory":
+        return url
+    import pika  # here, not above: settings on memory:// (and every tool that prints a URL) never load the client
+
+    for node in node_urls(url):
+        try:
+            pika.URLParameters(node)
+        except (ValueError, TypeError, SyntaxError, KeyError, OSError) as exc:  # pika's option parsing (int, ast, ssl)
+            known = sorted(name.removeprefix("_set_url_") for name in dir(pika.URLParameters)
+                           if name.startswith("_set_url_"))
+            hint = f" (the options: {', '.join(known)})" if "Unknown URL parameter" in str(exc) else ""
+            raise BrokerURLError(f"broker URL {redacted(url)!r}: {exc}{hint}") from None
+    return url

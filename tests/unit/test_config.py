@@ -212,3 +212,77 @@ def test_the_workflow_error_keeps_its_wording_and_names_the_value(tmp_path: Path
     path.write_text("[workflow]\ntier_timeout_seconds = nan\n")
     with pytest.raises(ConfigError, match=r"workflow\.tier_timeout_seconds must be a positive number, not nan"):
         load_settings(path)
+
+
+_MISTYPED = "postgresql+psycopg:/hub:S3cretPassw0rd@db.example.net:5432/onepoint"  # one slash: no URL to SQLAlchemy
+
+
+@pytest.mark.parametrize("text", [
+    f'[workflow]\ndatabase = "{_MISTYPED}"\n',
+    f'[workers]\nprocessed_store = "{_MISTYPED}"\n',
+    f'[bulletin]\ndatabase = "{_MISTYPED}"\n',
+    f'[audit]\ndatabase = "{_MISTYPED}"\n',
+    f'[security]\nnonce_store = "{_MISTYPED}"\n',
+    '[bulletin]\ndatabase = "postgres://hub:S3cretPassw0rd@db/onepoint"\n',  # a scheme the setting does not take
+    '[adapters.boss]\nurl = "htps://hub:S3cretPassw0rd@boss.example.net/"\n',
+])
+def test_a_mistyped_url_is_refused_without_its_password(tmp_path: Path, text: str) -> None:
+    """The start-up error goes to the journal and CI logs: the user is named, the password never."""
+    path = tmp_path / "hub.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(path)
+    assert "S3cretPassw0rd" not in str(refused.value) and "hub:***@" in str(refused.value)
+
+
+@pytest.mark.parametrize(("section", "key"), [
+    ("[workflow]\n", "database"), ("[bulletin]\n", "database"), ("[audit]\n", "database"),
+    ("[security]\n", "nonce_store"),
+])
+def test_a_relative_sqlite_url_is_beside_the_settings_file_as_a_bare_name_is(tmp_path: Path, section: str,
+                                                                             key: str) -> None:
+    """The hub started in the settings file's folder and an operator's command run elsewhere on the same file open
+    the same database."""
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    path = etc / "hub.toml"
+    path.write_text(f'{section}{key} = "sqlite:///data/shared.db?timeout=5"\n')
+    settings = load_settings(path)
+    found = {"[workflow]\n": settings.workflow.database, "[bulletin]\n": settings.bulletin.url,
+             "[audit]\n": settings.audit.url, "[security]\n": settings.security.nonce_store}[section]
+    assert found == f"sqlite:///{etc / 'data' / 'shared.db'}?timeout=5"
+
+
+@pytest.mark.parametrize("url", ["sqlite:////var/lib/onepoint/wo.db", "sqlite://", "sqlite:///:memory:",
+                                 "sqlite:///file:wo.db?mode=ro&uri=true"])
+def test_an_absolute_or_in_memory_sqlite_url_is_taken_as_written(tmp_path: Path, url: str) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text(f'[workflow]\ndatabase = "{url}"\n[security]\nnonce_store = "{url}"\n')
+    settings = load_settings(path)
+    assert settings.workflow.database == url and settings.security.nonce_store == url
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    *((f"[workflow]\n{key} = 1e10\n", key) for key in _WORKFLOW_NUMBERS),
+    ("[workflow]\nkeep_processed_days = 3651\n", "keep_processed_days"),
+    ("[workflow]\nscheduler_interval_seconds = 86401\n", "scheduler_interval_seconds"),
+    ("[workflow]\nworker_batch = 40000\n", "worker_batch"),  # a prefetch of twice it: more than AMQP's 65535
+    ("[runtime]\ngc_young_threshold = 3000000000\n", "gc_young_threshold"),  # more than a C int
+])
+def test_a_number_too_large_for_what_it_feeds_is_refused_naming_its_key(tmp_path: Path, text: str, key: str) -> None:
+    """``1e10`` for "never" passed the check, then killed the scheduler's thread (Event.wait), the hub after its
+    workers started (gc.set_threshold) or the start naming no key (timedelta)."""
+    path = tmp_path / "hub.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=rf"^{path}: (workflow|runtime)\.{key} must be .*(at most|or less)"):
+        load_settings(path)
+
+
+def test_the_largest_numbers_allowed_load(tmp_path: Path) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text("[runtime]\ngc_young_threshold = 2147483647\n[workflow]\nscheduler_interval_seconds = 86400\n"
+                    "keep_processed_days = 3650\nkeep_events_days = 3650\nrepeat_window_hours = 87600\n"
+                    "mass_complaint_window_minutes = 5256000\nworker_batch = 1000\n")
+    settings = load_settings(path)
+    assert settings.gc_young_threshold == 2**31 - 1 and settings.workflow.keep_processed_days == 3650
+    assert settings.workflow.scheduler_interval_seconds == 86400 and settings.workflow.worker_batch == 1000

@@ -86,3 +86,16 @@ def test_a_body_that_cannot_be_decoded_is_never_printed_raw_when_masked(body: by
     shown = shown_body(body, unmasked=False)
     assert shown.startswith(f"({len(body)} bytes that are not text in the encoding they name")
     assert "1380013" not in shown and "\x00" not in shown
+
+
+@pytest.mark.parametrize("option", ["heartbeat=x", "hearbeat=30"])
+def test_a_broker_option_the_client_refuses_is_one_line_without_the_password(tmp_path: Path, option: str) -> None:
+    url = f"amqp://guest:s3cret@127.0.0.1:1/%2F?{option}"
+    given = CliRunner().invoke(dlq, ["list", "--broker", url])  # on the command line: a usage error
+    assert given.exit_code == 2 and isinstance(given.exception, SystemExit), given.exception
+    assert "--broker" in given.output and option.partition("=")[0] in given.output and "s3cret" not in given.output
+    config = tmp_path / "hub.toml"
+    config.write_text(f'[broker]\nurl = "{url}"\n')
+    named = CliRunner().invoke(dlq, ["list", "--config", str(config)])  # in the settings: their error, file and key
+    assert named.exit_code == 1 and isinstance(named.exception, SystemExit), named.exception
+    assert named.output.startswith(f"Error: {config}: broker.url: ") and "s3cret" not in named.output

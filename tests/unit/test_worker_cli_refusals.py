@@ -3,12 +3,14 @@ d13) and a consumer whose dependencies cannot be built (audit d12), as ``onepoin
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from hub.cli.main import main
+from hub.config.settings import load_settings
 from tests.support.servers import free_port
 
 pytestmark = pytest.mark.unit
@@ -41,3 +43,27 @@ def test_a_workflow_worker_whose_database_cannot_be_opened_says_so_in_one_line(t
     result = CliRunner().invoke(main, ["worker", "workflow", "--config", str(config), "--log-level", "CRITICAL"])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
     assert "Error: cannot start the workflow worker: OperationalError: unable to open database file" in result.output
+
+
+def test_a_worker_whose_broker_option_the_client_refuses_says_so_in_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "hub.toml"
+    config.write_text(f'[broker]\nurl = "amqp://guest:s3cret@127.0.0.1:{free_port()}/%2F?hearbeat=30"\n')
+    result = CliRunner().invoke(main, ["worker", "bulletin", "--config", str(config), "--log-level", "CRITICAL"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert result.output.startswith(f"Error: {config}: broker.url: ") and "'hearbeat'" in result.output
+    assert "s3cret" not in result.output
+
+
+def test_a_broker_url_the_client_refuses_past_the_settings_check_is_a_usage_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings built in code (``load_settings`` replaced) skip the check: opening the broker still says it in one
+    line, never pika's traceback."""
+    import hub.cli.worker as worker_cli
+
+    monkeypatch.chdir(tmp_path)  # the built-in defaults keep the board's file in the working folder
+    settings = replace(load_settings(None), broker_url="amqp://guest:s3cret@127.0.0.1:1/%2F?heartbeat=x")
+    monkeypatch.setattr(worker_cli, "load_settings", lambda _path: settings)
+    result = CliRunner().invoke(main, ["worker", "bulletin", "--log-level", "CRITICAL"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.exception
+    assert "broker.url: " in result.output and "Invalid heartbeat value 'x'" in result.output
+    assert "s3cret" not in result.output and "Traceback" not in result.output

@@ -90,3 +90,33 @@ def test_serve_with_a_malformed_broker_url_prints_one_line_and_exits(tmp_path: P
     assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "broker.url" in lines[0], result.output
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql+psycopg:/hub:s3cret@db:5432/onepoint", "postgresql+psycopg:/hub:***@db:5432/onepoint"),  # one slash
+    ("postgresql+psycopg:hub:s3cret@db/onepoint", "postgresql+psycopg:hub:***@db/onepoint"),  # none
+    ("htps://hub:s3cret@boss.example.net/", "htps://hub:***@boss.example.net/"),  # a misspelt scheme
+    ("hub:s3cret@db:5432/onepoint", "hub:***@db:5432/onepoint"),  # no scheme at all
+    ("postgresql+psycopg:////hub:s3:cret@db/onepoint", "postgresql+psycopg:////hub:***@db/onepoint"),
+    ("amqp://hub@127.0.0.1/%2F", "amqp://hub@127.0.0.1/%2F"),  # no password: nothing hidden
+    ("sqlite:///data@2026/wo.db", "sqlite:///data@2026/wo.db"),
+])
+def test_redacted_hides_the_password_however_the_scheme_is_written(url: str, shown: str) -> None:
+    assert redacted(url) == shown
+
+
+@pytest.mark.parametrize(("option", "said"), [
+    ("heartbeat=x", "Invalid heartbeat value 'x'"),
+    ("hearbeat=30", "Unknown URL parameter: 'hearbeat' (the options: blocked_connection_timeout, "),
+])
+def test_an_option_the_amqp_client_refuses_is_refused_with_the_settings_naming_file_and_key(tmp_path: Path,
+                                                                                          option: str,
+                                                                                          said: str) -> None:
+    config = config_file(tmp_path, f"amqp://hub:s3cret@127.0.0.1:1,127.0.0.1:2/%2F?{option}")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config)
+    message = str(refused.value)
+    assert message.startswith(f"{config}: broker.url: ") and said in message and "s3cret" not in message
+    with pytest.raises(BrokerURLError, match=said.replace("(", r"\(")) as opened:
+        open_broker(f"amqp://hub:s3cret@127.0.0.1:1/%2F?{option}")  # never pika's ValueError, nor the password
+    assert "s3cret" not in str(opened.value)
