@@ -11,7 +11,9 @@ be bound is one line naming the emulator and the host:port tried (exit 1).
 
 Emulators are found through the catalogue :mod:`emulators.catalog` (``"name": "module:factory"``) and
 imported only when started; one that cannot be imported is a clear error. Port 0 picks a free port. Each started
-emulator prints one line ``<name> <url>``; Ctrl-C or SIGTERM stops them all. Tokens for call-backs to the hub:
+emulator prints one line ``<name> <url>``; Ctrl-C or SIGTERM stops them all (``stopped``). These lines go to standard
+output; standard error carries only the log (one JSON object per line for a collector, ``--log-format``), where an
+emulator skipped by ``--skip-missing`` is a WARNING naming it. Tokens for call-backs to the hub:
 ``--hub-token TOKEN`` (every emulator started; the whole value, '=' included) or ``--hub-token NAME=TOKEN`` (NAME a
 registered emulator; repeated); a NAME that is no emulator is refused. Never built in.
 
@@ -22,6 +24,7 @@ through its admin API) is ``hub.cli.emulator_admin``.
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -35,6 +38,8 @@ from hub.cli.ports import PORT, base_port, check_host
 from hub.observability import LogFormat
 
 __all__ = ["emulate", "emulator"]
+
+log = logging.getLogger("onepoint.emulate")
 
 LOOPBACK = "127.0.0.1"
 EMULATORS_IN_ALL = 5  # boss, crm, nsp, dsmp, oa: 'all' serves them on --base-port and the four ports after it
@@ -93,7 +98,7 @@ def emulate(
             factory = resolve(system)
         except unavailable as exc:
             if skip_missing:
-                click.echo(f"skipped {system}: {exc}", err=True)
+                log.warning("emulator skipped", extra={"emulator": system, "reason": str(exc)})
                 continue
             raise click.ClickException(str(exc)) from None
         check_options(system, extra, _parameters(factory))
@@ -127,7 +132,7 @@ def emulate(
         serve_all(in_order(), host=host, on_started=started)
     except OSError as exc:
         raise click.ClickException(_bind_failure(exc, host, binding, all_of_them=name == "all")) from None
-    click.echo("stopped", err=True)
+    click.echo("stopped")
 
 
 def _parameters(factory: Callable[..., Any]) -> dict[str, inspect.Parameter]:

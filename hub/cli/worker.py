@@ -1,4 +1,7 @@
-"""``onepoint worker``: run the consumer of one queue with a handler registry, until SIGTERM or Ctrl-C."""
+"""``onepoint worker``: run the consumer of one queue with a handler registry, until SIGTERM or Ctrl-C.
+
+Its lines for a person (``metrics on ...``, ``consuming ...``) go to standard output, as ``onepoint serve``'s table
+does: standard error carries only the log, one JSON object per line for a collector (``--log-format``)."""
 
 from __future__ import annotations
 
@@ -194,7 +197,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
                 kit.close(dependencies)
             raise
         log.info("metrics served", extra={"consumer": consumer, "url": f"http://127.0.0.1:{bound}/metrics"})
-        click.echo(f"metrics on http://127.0.0.1:{bound}/metrics (/healthz, /readyz)", err=True)
+        click.echo(f"metrics on http://127.0.0.1:{bound}/metrics (/healthz, /readyz)")  # stderr is the log's
     stop, reload_asked = threading.Event(), threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -242,7 +245,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
             tune_garbage_collector(settings.gc_young_threshold)
             log.info("worker started", extra={"consumer": consumer, "queue": running.queue,
                                               "max_attempts": running.max_attempts})
-            click.echo(f"consuming {running.queue} (Ctrl-C to stop)", err=True)
+            click.echo(f"consuming {running.queue} (Ctrl-C to stop)")
             stop_background = (kit.background(dependencies, outbound=outbound, settings=settings)
                                if kit is not None and kit.background is not None and dependencies_ref is None
                                else None)  # the workflow's deadline scheduler

@@ -30,6 +30,7 @@ from hub.config.settings import HubSettings
 from hub.gateways import CircuitBreakers
 from hub.ingress.acceptance import Acceptance
 from hub.ingress.bulletin import BulletinAPI, allowing
+from hub.ingress.outcomes import error_answer_of
 from hub.ingress.refusals import REFUSAL_HEADER
 from hub.ingress.soap.endpoint import SoapIngress
 from hub.ingress.workorder_link import WorkOrderLink
@@ -152,9 +153,16 @@ def create_app(
         return Response(body, media_type=content_type)
 
     def counted(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+        """A request refused before anything was handed on counts in ``onepoint_messages_refused_total``; an
+        accepted request answered with an error (noted by its endpoint: `hub.ingress.outcomes.noted`) in
+        ``onepoint_error_answers_total`` instead: the system's refusal, a kept request while its system is down."""
+
         async def run(request: Request) -> Response:
             response = await endpoint(request)
-            if response.status_code >= 400:
+            answer = error_answer_of(request)
+            if answer is not None:
+                metrics.error_answer(answer)
+            elif response.status_code >= 400:
                 metrics.refused(response.headers.get(REFUSAL_HEADER, str(response.status_code)))
             return response
 

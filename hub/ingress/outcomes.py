@@ -4,6 +4,11 @@
 operator wants: a broker outage or a throttled sign-in flood is one WARNING line (no traceback; repeats
 within a few seconds are counted, not logged), an unexpected error keeps its traceback. Each ingress renders
 the refusal in its protocol: a ``c:Error`` document (XML) or a SOAP Fault.
+
+A failure that came after the request was handed on (the system's own refusal, ``system-unavailable`` while the
+request is kept, a dead letter, a bad reply, no answer in time) is no refusal of the ingress: its ``answer`` names
+it among `ERROR_ANSWERS`, and ``/metrics`` counts it in ``onepoint_error_answers_total{code}``, not in
+``onepoint_messages_refused_total`` (which counts only what was refused before anything was handed on).
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+
+from starlette.requests import Request
 
 from hub.ingress.body import UnsupportedContentEncoding
 from hub.ingress.replies import BadReply, ReplyRefusal
@@ -32,12 +39,16 @@ from hub.workers.caller_wait import SYSTEM_UNAVAILABLE, retry_after
 from hub.workers.fingerprint import MESSAGE_ID_REUSED
 from hub.workers.worker import DEAD_LETTERED
 
-__all__ = ["QuietLog", "Refusal", "refusal_for"]
+__all__ = ["BAD_REPLY", "ERROR_ANSWERS", "QuietLog", "Refusal", "error_answer_of", "noted", "refusal_for"]
 
 log = logging.getLogger("onepoint.ingress")
 
 RETRY_UNAVAILABLE = 5  # seconds a caller is asked to wait after a broker outage refusal
-
+REJECTED = "rejected"  # the error answer of a request its system refused (any of its own c:Error codes, 422)
+TIMEOUT = "timeout"
+BAD_REPLY = "bad-reply"
+# onepoint_error_answers_total's codes: a fixed set, whatever codes the systems behind the hub answer with
+ERROR_ANSWERS = (REJECTED, SYSTEM_UNAVAILABLE, DEAD_LETTERED, MESSAGE_ID_REUSED, BAD_REPLY, TIMEOUT)
 
 
 @value_class
@@ -53,10 +64,25 @@ class Refusal:
     retry_after: int | None = None
     document: bytes | None = None
     auth_code: str | None = None  # the WS-Security fault code of an authentication failure
+    answer: str | None = None  # handed on before it failed: its code among ERROR_ANSWERS (None: the ingress refused)
 
     @property
     def headers(self) -> dict[str, str]:
         return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+
+
+def noted(request: Request, refusal: Refusal) -> Refusal:
+    """``refusal``, its ``answer`` (if any) noted on ``request`` for ``/metrics`` (`error_answer_of`): an endpoint
+    notes every refusal it renders, so that the app counts an accepted request's error answer as such."""
+    if refusal.answer is not None:
+        request.state.error_answer = refusal.answer
+    return refusal
+
+
+def error_answer_of(request: Request) -> str | None:
+    """The error answer noted on ``request`` (`noted`), among `ERROR_ANSWERS`; None when none was."""
+    answer = getattr(request.state, "error_answer", None)
+    return answer if isinstance(answer, str) else None
 
 
 class QuietLog(_QuietLog):
@@ -102,26 +128,28 @@ def refusal_for(
     if isinstance(exc, ReplyRefusal):  # the request's own fault (422; its id reused: 409), or the system behind it
         if exc.code == SYSTEM_UNAVAILABLE:  # down (503): the request waits for it, its caller could not
             return Refusal(503, exc.code, str(exc), retry_after=retry_after(str(exc)) or RETRY_UNAVAILABLE,
-                           document=exc.document())
+                           document=exc.document(), answer=SYSTEM_UNAVAILABLE)
         status = {DEAD_LETTERED: 502, MESSAGE_ID_REUSED: 409}.get(exc.code, 422)  # failed it (502)
-        return Refusal(status, exc.code, str(exc), document=exc.document())
+        answer = exc.code if exc.code in (DEAD_LETTERED, MESSAGE_ID_REUSED) else REJECTED
+        return Refusal(status, exc.code, str(exc), document=exc.document(), answer=answer)
     if isinstance(exc, BadReply):
         log.error("bad reply from a consumer", extra={"system": system, "reason": str(exc)})
-        return Refusal(502, "bad-reply", str(exc))
+        return Refusal(502, BAD_REPLY, str(exc), answer=BAD_REPLY)
     if isinstance(exc, NoRouteError):
         log.error("no route", extra={"reason": str(exc)})
         return Refusal(500, "no-route", f"{exc}; nothing was accepted")
     if isinstance(exc, RequestTimeoutError):
-        return Refusal(504, "timeout", f"no reply from {system} in time: {exc}; the request was accepted and may "
-                                       "still be carried out: send it again with the same MessageId for the answer "
-                                       "the hub recorded for it (a new id would be a second request); a write "
-                                       "(boss.SyncHLR) the hub had to repeat is answered as the system answered "
-                                       "the repeat: its first outcome where the system keys on the MessageId")
+        return Refusal(504, TIMEOUT, f"no reply from {system} in time: {exc}; the request was accepted and may "
+                                     "still be carried out: send it again with the same MessageId for the answer "
+                                     "the hub recorded for it (a new id would be a second request); a write "
+                                     "(boss.SyncHLR) the hub had to repeat is answered as the system answered "
+                                     "the repeat: its first outcome where the system keys on the MessageId",
+                       answer=TIMEOUT)
     if isinstance(exc, PublishOutcomeUnknownError):  # written to the broker, never confirmed: it may be stored
         _unconfirmed.warn(reason=str(exc))
-        return Refusal(504, "timeout", f"the command was handed to the broker but not confirmed in time: {exc}; "
-                                       "it may still be carried out: send it again with the same MessageId (a copy "
-                                       "already carried out is dropped as a duplicate)")
+        return Refusal(504, TIMEOUT, f"the command was handed to the broker but not confirmed in time: {exc}; "
+                                     "it may still be carried out: send it again with the same MessageId (a copy "
+                                     "already carried out is dropped as a duplicate)", answer=TIMEOUT)
     if isinstance(exc, QueueFullError):  # a consumer's queue at its max_queue_length: refused by the broker
         outages.warn(reason=str(exc))
         return Refusal(503, "unavailable", f"{exc}; the command was not accepted: retry later",

@@ -17,7 +17,7 @@ from lxml import etree
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.ingress.outcomes import refusal_for
+from hub.ingress.outcomes import BAD_REPLY, Refusal, noted, refusal_for
 from hub.ingress.refusals import error_document
 from hub.ingress.xml.endpoint import XmlIngress, error_response
 from hub.security.throttle import SignInThrottled
@@ -58,10 +58,11 @@ class WorkOrderLink:
             admitted = await self.xml.admit(query_document(work_order_id, caller.system), "workorder", caller)
             ack = await self.xml.acceptance.accept(admitted.envelope)
             if ack.reply is None:  # a request is always answered; this is a routing table without its reply
-                return error_document(502, "no-answer", "the workflow did not answer the query")
+                return error_response(noted(request, Refusal(502, "no-answer", "the workflow did not answer the query",
+                                                             answer=BAD_REPLY)))
             return Response(self.xml.acceptance.pass_on(admitted, ack), media_type="application/xml")
         except Exception as exc:  # every failure is a refusal, as on the XML ingress
-            refusal = refusal_for(exc, system="workorder")
+            refusal = noted(request, refusal_for(exc, system="workorder"))
             if isinstance(exc, SignInThrottled):
                 await self.xml.throttle.hold()
             if refusal.code == UNKNOWN_WORK_ORDER:

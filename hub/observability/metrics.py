@@ -2,7 +2,11 @@
 
 Every name is prefixed ``onepoint_``; counters are exposed with prometheus' ``_total`` suffix:
 
-* ``onepoint_messages_accepted_total{command_type}`` / ``onepoint_messages_refused_total{reason}`` (ingress)
+* ``onepoint_messages_accepted_total{command_type}`` / ``onepoint_messages_refused_total{reason}`` (ingress; refused:
+  nothing was handed on)
+* ``onepoint_error_answers_total{code}`` (requests handed on and answered with an error, not refused by the
+  ingress; code: rejected — the system's own refusal —, system-unavailable — kept until it is back —,
+  dead-lettered, message-id-reused, bad-reply, timeout)
 * ``onepoint_messages_published_total{target}`` (confirmed publishes)
 * ``onepoint_reply_cache_hits_total{command_type}`` / ``onepoint_reply_cache_misses_total{command_type}``
   (requests of a route with ``cache_ttl``: answered without a publish, from the ingress's reply cache or by
@@ -12,7 +16,8 @@ Every name is prefixed ``onepoint_``; counters are exposed with prometheus' ``_t
 * ``onepoint_messages_retried_total{consumer,tier}`` (tier ``in-process`` or a delay tier's name)
 * ``onepoint_messages_dead_lettered_total{consumer,kind}`` (kind: permanent, exhausted)
 * ``onepoint_messages_replayed_total{consumer}`` (from a DLQ)
-* ``onepoint_handler_latency_seconds{consumer}`` (histogram, one observation per handler attempt)
+* ``onepoint_handler_latency_seconds{consumer}`` (histogram, one observation per handler attempt; a delivery held
+  back by its system's open circuit, outcome waiting, is none)
 * ``onepoint_broker_connected`` (gauge: 1 while the broker is connected with its topology declared)
 * ``onepoint_gateway_call_seconds{system,outcome}`` (histogram, one observation per call to a backend system;
   outcome: ok, transient, permanent, open — refused by an open circuit without calling —, error — an
@@ -58,6 +63,9 @@ class Metrics:
         self._accepted = Counter(f"{p}_messages_accepted", "Commands accepted by the ingress.", ["command_type"],
                                  registry=r)
         self._refused = Counter(f"{p}_messages_refused", "Commands refused by the ingress.", ["reason"], registry=r)
+        self._error_answers = Counter(f"{p}_error_answers", "Requests handed on and answered with an error, by code "
+                                      "(rejected: the system refused it; not refused by the ingress).", ["code"],
+                                      registry=r)
         self._published = Counter(f"{p}_messages_published", "Messages published and confirmed.", ["target"],
                                   registry=r)
         self._cache_hits = Counter(f"{p}_reply_cache_hits", "Requests answered from the reply cache.",
@@ -96,7 +104,12 @@ class Metrics:
         self._accepted.labels(command_type=command_type).inc()
 
     def refused(self, reason: str) -> None:
+        """A command refused before anything was handed on (``reason``: its refusal code)."""
         self._refused.labels(reason=reason).inc()
+
+    def error_answer(self, code: str) -> None:
+        """A request handed on was answered with an error (``code``: ``hub.ingress.outcomes.ERROR_ANSWERS``)."""
+        self._error_answers.labels(code=code).inc()
 
     def published(self, target: str, count: int = 1) -> None:
         self._published.labels(target=target).inc(count)

@@ -3,6 +3,11 @@ attempt undone in the store if it raises and its sends held until it returned (`
 the handler called with the dependencies and the built-ins (``context``, ``message``, the outbound path), its
 time observed, and its result made the outcome and, for a request, the answer (a ``Reply``, or the ``c:Error``
 of a ``BusinessRejection``).
+
+A run the classifier makes wait (``CallsHeldBack``: its system's circuit is open and nothing was called, or the
+system asked for a pause with ``Retry-After``) counts no attempt, so it is not observed in
+``onepoint_handler_latency_seconds`` either: during an outage every waiting message would add a ~0 s sample and pull
+the percentiles down exactly when the system is down. Every attempt that counts is observed, failed ones too.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from hub.store.base import ProcessedStore
 from hub.transport.message import Message
 from hub.workers import headers as h
 from hub.workers.calling import handling
+from hub.workers.classify import Classifier
 from hub.workers.errors import BusinessRejection, PermanentError
 from hub.workers.registry import OUTBOUND, HandlerContext, HandlerRegistry, HandlerSpec
 from hub.workers.reply import Reply, error_document
@@ -35,6 +41,7 @@ class HandlerAttempts:
     store: ProcessedStore
     dependencies: dict[str, Any]
     metrics: Metrics | None
+    classifier: Classifier  # a failure it makes wait was no attempt: not observed
     outbound: Outbound | None
     confirm_timeout: float
 
@@ -76,15 +83,19 @@ class HandlerAttempts:
             builtins[OUTBOUND] = self.outbound.bind(envelope, self.consumer)
         started = time.perf_counter()
         token = handling.set(message.message_id)
+        held_back = False
         try:
             result = spec.call(envelope, {**self.dependencies, **builtins})
         except BusinessRejection as exc:
             if not message.reply_to:
                 raise
             return f"rejected: {exc.code}", error_document(exc.code, str(exc))
+        except Exception as exc:
+            held_back = self.metrics is not None and self.classifier(exc).waits  # it waits: no attempt counted
+            raise
         finally:
             handling.reset(token)
-            if self.metrics is not None:
+            if self.metrics is not None and not held_back:
                 self.metrics.observe_handler(self.consumer, time.perf_counter() - started)
         return _outcome(spec, result, message)
 

@@ -1,6 +1,7 @@
 """``onepoint worker`` as a real process on a real RabbitMQ: effects once, permanent errors dead-lettered, its own
 ``/readyz`` on --metrics-port."""
 
+import json
 import os
 import signal
 import subprocess
@@ -101,3 +102,32 @@ def test_a_worker_whose_queue_was_redeclared_otherwise_exits_naming_it(rabbitmq_
             process.stdout.close()
     assert code == 1, output
     assert queue in output and "bulletin worker stopped" in output, output
+
+
+def test_a_worker_in_json_log_mode_writes_only_json_lines_to_standard_error(rabbitmq_server, tmp_path):
+    """``--log-format json``: standard error is the log alone, one JSON object per line for a collector; the lines
+    for a person (``metrics on ...``, ``consuming ...``) go to standard output (audit of on-call views, repro_2)."""
+    prefix = f"w{uuid.uuid4().hex[:8]}"
+    config = tmp_path / "hub.toml"
+    config.write_text(f'[broker]\nurl = "{rabbitmq_server.url}"\nprefix = "{prefix}"\n')
+    out, err = tmp_path / "worker.out", tmp_path / "worker.err"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-W", "ignore", "-m", "hub.cli.main", "worker", "boss",
+             "--handlers", "tests.support.worker_handlers:handlers",
+             "--dependencies", "tests.support.worker_handlers:dependencies",
+             "--config", str(config), "--store", f"sqlite:///{tmp_path / 'processed.sqlite3'}",
+             "--metrics-port", "0", "--log-format", "json"],
+            stdout=stdout, stderr=stderr,
+            env={**os.environ, "ONEPOINT_TEST_EFFECTS": str(tmp_path / "effects.txt"), "PYTHONWARNINGS": "ignore"},
+        )
+    try:
+        wait_for(lambda: "consuming " in out.read_text("utf-8") or process.poll() is not None, "the worker")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(60)
+    printed = out.read_text("utf-8").splitlines()
+    assert code == 0, err.read_text("utf-8")
+    assert printed[0].startswith("metrics on http://127.0.0.1:") and printed[1].startswith("consuming "), printed
+    events = [json.loads(line)["event"] for line in err.read_text("utf-8").splitlines()]  # each line one object
+    assert "worker started" in events, events

@@ -4,6 +4,9 @@ process's circuits, its database probe), as ``onepoint serve`` does for the work
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 import socket
 import time
 from pathlib import Path
@@ -82,3 +85,26 @@ def test_readyz_of_the_workflow_worker_reports_its_database_probe() -> None:
     ready, body = WorkerProbes("workflow", lambda: True, None, [database]).readiness()
     assert ready and body["status"] == "degraded" and body["checks"] == {"broker": True, "database": False}
     assert "database is gone" in body["failing"]["database"]
+
+
+def test_the_metrics_line_goes_to_standard_output_so_a_json_log_stays_json(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--log-format json``: standard error is the log alone, one JSON object per line (audit of on-call views,
+    repro_2: ``metrics on ...`` was a plain line among them). The broker is not there: the worker stops after the
+    line, with its one-line error last."""
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "hub.toml"
+    config.write_text(f'[broker]\nurl = "amqp://guest:guest@127.0.0.1:{free_port()}/%2F"\n')
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        result = CliRunner().invoke(main, ["worker", "bulletin", "--config", str(config), "--metrics-port", "0",
+                                           "--log-format", "json"])
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    assert result.exit_code == 1, result.output
+    assert re.fullmatch(r"metrics on http://127\.0\.0\.1:\d+/metrics \(/healthz, /readyz\)\n", result.stdout)
+    *logged, error = result.stderr.splitlines()
+    assert error.startswith("Error: could not connect to the broker"), result.stderr
+    assert "metrics served" in [json.loads(line)["event"] for line in logged]  # each line one JSON object

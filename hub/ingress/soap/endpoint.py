@@ -31,7 +31,7 @@ from starlette.responses import Response
 from hub.config.settings import CallerConfig
 from hub.ingress.acceptance import Acceptance, AckInfo, Admitted
 from hub.ingress.body import read_capped_body
-from hub.ingress.outcomes import QuietLog, Refusal, refusal_for
+from hub.ingress.outcomes import QuietLog, Refusal, noted, refusal_for
 from hub.ingress.parsing import parse_body
 from hub.ingress.refusals import fault_response
 from hub.security.callers import AuthenticationFailed
@@ -127,6 +127,7 @@ class SoapIngress:
             return fault_response(fault)
         except Exception as exc:  # every failure of the shared path is a refusal (refusal_for logs it)
             refusal = busy_refusal(exc) if isinstance(exc, NonceCacheFull) else refusal_for(exc, system=name)
+            noted(request, refusal)
             if isinstance(exc, SignInThrottled):
                 await self.throttle.hold()
             response = fault_response(fault_for(refusal))

@@ -27,7 +27,7 @@ from starlette.responses import Response
 from hub.config.settings import CallerConfig
 from hub.ingress.acceptance import Acceptance, AckInfo, Admitted
 from hub.ingress.body import read_capped_body
-from hub.ingress.outcomes import Refusal, refusal_for
+from hub.ingress.outcomes import Refusal, noted, refusal_for
 from hub.ingress.parsing import parse_body
 from hub.ingress.refusals import REFUSAL_HEADER, error_document
 from hub.security.callers import AuthenticationFailed, CallerDirectory
@@ -128,7 +128,7 @@ class XmlIngress:
                 return Response(self.acceptance.pass_on(admitted, ack), status_code=200,
                                 media_type="application/xml")
         except Exception as exc:  # every failure is a refusal (refusal_for logs what deserves it)
-            refusal = refusal_for(exc, system=name)
+            refusal = noted(request, refusal_for(exc, system=name))
             if isinstance(exc, SignInThrottled):
                 await self.throttle.hold()
             return error_response(refusal)

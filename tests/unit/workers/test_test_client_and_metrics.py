@@ -7,7 +7,7 @@ from prometheus_client import CollectorRegistry
 
 from hub.envelope import Envelope
 from hub.observability.metrics import Metrics
-from hub.workers import BusinessRejection, HandlerRegistry, TransientError, WorkerTestClient
+from hub.workers import BusinessRejection, CallsHeldBack, HandlerRegistry, TransientError, WorkerTestClient
 from hub.workers import headers as h
 from tests.unit.workers.kit import Effects, envelope
 
@@ -97,3 +97,15 @@ def test_metrics_have_their_own_registry_and_render() -> None:
     assert 'onepoint_handler_latency_seconds_count{consumer="boss"} 2.0' in text
     assert "onepoint_broker_connected 1.0" in text
     assert other.value("onepoint_messages_accepted_total", command_type="boss.QueryCustomerTier") == 0
+
+
+def test_a_run_held_back_by_an_open_circuit_is_no_handler_attempt_in_the_latency_histogram() -> None:
+    """A delivery whose system's circuit is open waits without calling it (``CallsHeldBack``): no attempt, so no
+    observation of ``onepoint_handler_latency_seconds`` (audit of on-call views, repro_3); the failed and the
+    successful attempts after it are observed."""
+    metrics = Metrics()
+    effects = Effects()
+    c = client(effects, [CallsHeldBack("boss: circuit open", retry_in=5.0), TransientError("x")], metrics)
+    assert c.send(envelope(), on_wait=lambda seconds: None).processed
+    assert len(effects.calls) == 3  # held back, failed, done
+    assert metrics.value("onepoint_handler_latency_seconds_count", consumer="boss") == 2
