@@ -37,7 +37,7 @@ def _config_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _open(config_path: Path | None) -> AuditLog:
     try:
-        settings = load_settings(config_path)
+        settings = load_settings(config_path, secrets=())  # the chain's key only ([audit])
         log = AuditLog.open(settings.audit, create=False)
     except (ConfigError, AuditKeyError, AuditDatabaseUnavailable, FileNotFoundError) as exc:
         raise CannotCheck(str(exc)) from None

@@ -42,7 +42,7 @@ def copy_command(source: Path, config_path: Path | None) -> None:
     taken, and copying a file twice changes nothing. Exit 1 when there is no shared board to copy into.
     """
     try:
-        settings = load_settings(config_path)
+        settings = load_settings(config_path, secrets=())  # [bulletin] only
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     target_url = settings.bulletin.url

@@ -36,7 +36,7 @@ def copy_command(source: Path, config_path: Path | None) -> None:
     from adapters.oa.copying import copy_records
     from adapters.oa.postgres_records import open_engine
 
-    target_url = shared_store_url(settings_of(config_path), "the OA records")
+    target_url = shared_store_url(settings_of(config_path, secrets=("workers",)), "the OA records")
     file = open_read_only(source)
     try:
         tables = {str(name) for (name,) in file.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

@@ -58,7 +58,7 @@ def copy_command(source: Path, consumer: str | None, config_path: Path) -> None:
     from hub.store.copying import copy_processed, records_in
     from hub.store.postgres_schema import create_processed_engine
 
-    settings = settings_of(config_path)
+    settings = settings_of(config_path, secrets=("workers",))  # the shared store's password
     whose = _consumer(source, consumer, tuple(c for c in settings.topology.consumers if c != "workflow"))
     target_url = shared_store_url(settings, "the records")
     file = open_read_only(source)

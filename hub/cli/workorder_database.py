@@ -1,11 +1,12 @@
 """The work-order database of ``onepoint workorders`` and ``onepoint stats``, as the commands open it: the read-only
 ones (``workorders list|show``, ``stats``) never create one where the settings name none, and a database that
-cannot be opened is one line naming it, never a traceback."""
+cannot be opened is one line naming it, never a traceback. The settings are read without the secrets the commands
+never use (the callers' and adapters' environment variables): an operator's shell need not hold them."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,10 +21,13 @@ CONFIG_OPTION = click.option("--config", "config_path",
                              help="Hub settings (TOML); the built-in defaults without it.")
 
 
-def settings_of(config_path: Path | None) -> HubSettings:
-    """The settings of ``--config`` (the built-in defaults without it); an error in the file as one line."""
+def settings_of(config_path: Path | None, *, secrets: Iterable[str] = ()) -> HubSettings:
+    """The settings of ``--config`` (the built-in defaults without it); an error in the file as one line. Of the
+    secrets the file names by environment variable only those of ``secrets`` are read (`hub.config.settings.SECRETS`):
+    an operator's command needs none of the callers' or adapters' (``("workers",)``: the processed store's
+    password, for a command that writes to it)."""
     try:
-        return load_settings(config_path)
+        return load_settings(config_path, secrets=secrets)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -64,7 +64,7 @@ def copy_command(source: Path, config_path: Path) -> None:
     from hub.workflow.store.hub_lock import HubRunning, no_hub_running_on
 
     try:
-        target_url = load_settings(config_path).workflow.database
+        target_url = load_settings(config_path, secrets=()).workflow.database
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     shown = shown_url(target_url)

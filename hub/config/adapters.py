@@ -78,8 +78,11 @@ class AdapterSettings:
         return self.wsdl or f"{self.url}?wsdl"
 
 
-def _secret(entry: dict[str, Any], key: str, where: str) -> str | None:
+def _secret(entry: dict[str, Any], key: str, where: str, secrets: bool) -> str | None:
+    """``key``, or the environment variable ``<key>_env`` names (not read, None, when ``secrets`` is False)."""
     if env := entry.get(f"{key}_env"):
+        if not secrets:
+            return None
         value = os.environ.get(str(env))
         if value is None:
             raise ValueError(f"{where}: environment variable {env} ({key}_env) is not set")
@@ -97,7 +100,7 @@ def _number(entry: dict[str, Any], key: str, default: float, where: str, *, whol
     return value
 
 
-def _adapter(system: str, entry: Any, where: str) -> AdapterSettings:
+def _adapter(system: str, entry: Any, where: str, secrets: bool) -> AdapterSettings:
     if not isinstance(entry, dict):
         raise ValueError(f"{where} must be a table")
     own = SYSTEM_OPTIONS.get(system, frozenset())
@@ -114,8 +117,8 @@ def _adapter(system: str, entry: Any, where: str) -> AdapterSettings:
         wsdl=None if entry.get("wsdl") is None else str(entry["wsdl"]),
         binding=None if entry.get("binding") is None else str(entry["binding"]),
         username=None if entry.get("username") is None else str(entry["username"]),
-        password=_secret(entry, "password", where),
-        token=_secret(entry, "token", where),
+        password=_secret(entry, "password", where, secrets),
+        token=_secret(entry, "token", where, secrets),
         connect_timeout=float(_number(entry, "connect_timeout", 2.0, where, minimum=0.001)),
         read_timeout=float(_number(entry, "read_timeout", 10.0, where, minimum=0.001)),
         breaker_fail_max=int(_number(entry, "breaker_fail_max", 5, where, whole=True, minimum=1)),
@@ -125,15 +128,17 @@ def _adapter(system: str, entry: Any, where: str) -> AdapterSettings:
     )
 
 
-def parse_adapters(section: Any, source: str) -> tuple[AdapterSettings, ...]:
-    """Every ``[adapters.<system>]`` of a settings file, in file order; ``ValueError`` names the bad entry."""
+def parse_adapters(section: Any, source: str, *, secrets: bool = True) -> tuple[AdapterSettings, ...]:
+    """Every ``[adapters.<system>]`` of a settings file, in file order; ``ValueError`` names the bad entry.
+    ``secrets=False``: ``password_env`` and ``token_env`` are not read (None), for a command that calls no system."""
     if section is None:
         return ()
     if not isinstance(section, dict):
         raise ValueError(f"{source}: [adapters] must be a table of [adapters.<system>] tables")
     for system in section:
         _known_system(system, f"{source}: [adapters.{system}]")
-    return tuple(_adapter(system, entry, f"{source}: [adapters.{system}]") for system, entry in section.items())
+    return tuple(_adapter(system, entry, f"{source}: [adapters.{system}]", secrets)
+                 for system, entry in section.items())
 
 
 def _known_system(system: str, where: str) -> None:

@@ -68,18 +68,19 @@ def _nonce_store(value: Any, source: str) -> str:
                            "work-order database) or a sqlite:// or postgresql+psycopg:// URL", source)
 
 
-def parse_callers(value: Any, source: str) -> tuple[CallerConfig, ...]:
-    """``[[callers]]``: each caller's system, username and credentials; usernames unique."""
+def parse_callers(value: Any, source: str, *, secrets: bool = True) -> tuple[CallerConfig, ...]:
+    """``[[callers]]``: each caller's system, username and credentials; usernames unique. ``secrets=False``: a
+    ``ws_password_env`` is not read (``ws_password`` None), for a command that never checks a WS-Security token."""
     if value is not None and not isinstance(value, list):
         raise ValueError(f"{source}: callers must be an array of tables ([[callers]])")
-    callers = tuple(_caller(entry, f"{source}: callers[{i}]") for i, entry in enumerate(value or []))
+    callers = tuple(_caller(entry, f"{source}: callers[{i}]", secrets) for i, entry in enumerate(value or []))
     names = [caller.username for caller in callers]
     if len(set(names)) != len(names):
         raise ValueError(f"{source}: duplicate caller usernames")
     return callers
 
 
-def _caller(entry: Any, where: str) -> CallerConfig:
+def _caller(entry: Any, where: str, secrets: bool) -> CallerConfig:
     if not isinstance(entry, dict):
         raise ValueError(f"{where} must be a table")
     if unknown := set(entry) - _CALLER_KEYS:
@@ -88,7 +89,7 @@ def _caller(entry: Any, where: str) -> CallerConfig:
         if key not in entry:
             raise ValueError(f"{where}: missing {key!r}")
     ws_password = _optional_text(entry, "ws_password", where)
-    if env := _optional_text(entry, "ws_password_env", where):
+    if (env := _optional_text(entry, "ws_password_env", where)) and secrets:
         ws_password = os.environ.get(env)
         if ws_password is None:
             raise ValueError(f"{where}: environment variable {env} (ws_password_env) is not set")

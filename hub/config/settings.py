@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -30,6 +31,7 @@ from hub.transport.topology import DelayTier, TopologyConfig
 from hub.validation.parser import DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_ATTRIBUTES_PER_ELEMENT, ParserLimits
 
 __all__ = [
+    "SECRETS",
     "AdapterSettings",
     "AuditSettings",
     "BulletinSettings",
@@ -137,7 +139,12 @@ def _check_sections(data: dict[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: " + "; ".join(problems))
 
 
-def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
+SECRETS: frozenset[str] = frozenset({"callers", "adapters", "workers"})
+"""The sections whose secrets come from environment variables: ``[[callers]] ws_password_env``, ``[adapters.<system>]
+password_env`` / ``token_env``, ``[workers] processed_store_password_env``."""
+
+
+def _from_mapping(data: dict[str, Any], source: str, secrets: frozenset[str] = SECRETS) -> HubSettings:
     _check_sections(data, source)
     server, limits, broker = data.get("server", {}), data.get("limits", {}), data.get("broker", {})
     runtime = data.get("runtime", {})
@@ -160,7 +167,7 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
                 max_attributes=whole_number(limits, "limits", "max_attributes", DEFAULT_MAX_ATTRIBUTES, source),
             ),
             security=parse_security(data.get("security", {}), source),
-            callers=parse_callers(data.get("callers"), source),
+            callers=parse_callers(data.get("callers"), source, secrets="callers" in secrets),
             broker_url=broker_settings.url,
             topology_prefix=broker_settings.prefix,
             delay_tiers=broker_settings.delay_tiers,
@@ -169,11 +176,11 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
             routing_file=relative_path(data.get("routing", {}).get("file"), source),
             gc_young_threshold=whole_number(runtime, "runtime", "gc_young_threshold", DEFAULT_GC_YOUNG_THRESHOLD,
                                             source, minimum=0, maximum=MOST_GC_YOUNG_THRESHOLD),
-            adapters=parse_adapters(data.get("adapters"), source),
+            adapters=parse_adapters(data.get("adapters"), source, secrets="adapters" in secrets),
             audit=parse_audit(data.get("audit", {}), source, workflow.database),
             bulletin=parse_bulletin(data.get("bulletin"), source, workflow.database),
             workflow=workflow,
-            workers=parse_workers(data.get("workers"), source, workflow.database),
+            workers=parse_workers(data.get("workers"), source, workflow.database, secrets="workers" in secrets),
             source=source,
         )
     except ValueError as exc:
@@ -181,9 +188,15 @@ def _from_mapping(data: dict[str, Any], source: str) -> HubSettings:
         raise ConfigError(message if message.startswith(f"{source}:") else f"{source}: {message}") from None
 
 
-def load_settings(path: Path | None = None) -> HubSettings:
-    """Settings from ``path``, or the built-in development defaults when no path is given."""
+def load_settings(path: Path | None = None, *, secrets: Iterable[str] = SECRETS) -> HubSettings:
+    """Settings from ``path``, or the built-in development defaults when no path is given. ``secrets``: the sections
+    of `SECRETS` whose environment variables are read (an unset one is a ``ConfigError``); the others' are left
+    unread (None, a URL without its password), so a command that uses none of them (``onepoint stats``, ``audit
+    verify``: ``secrets=()``) runs in a shell that does not hold the service's secrets."""
+    wanted = frozenset(secrets)
+    if unknown := wanted - SECRETS:
+        raise ValueError(f"no secrets of {sorted(unknown)}: one of {sorted(SECRETS)}")
     if path is None:
         text = resources.files("hub.config").joinpath("defaults.toml").read_text("utf-8")
-        return _from_mapping(tomllib.loads(text), BUILT_IN)
-    return _from_mapping(read_settings_file(path), str(path))
+        return _from_mapping(tomllib.loads(text), BUILT_IN, wanted)
+    return _from_mapping(read_settings_file(path), str(path), wanted)

@@ -52,7 +52,7 @@ def _workflow_store(password_env: Any, workflow_database: str | None, source: st
     return workflow_database
 
 
-def _store(value: Any, password_env: Any, workflow_database: str | None, source: str) -> str | None:
+def _store(value: Any, password_env: Any, workflow_database: str | None, source: str, secrets: bool) -> str | None:
     if value == "workflow":
         return _workflow_store(password_env, workflow_database, source)
     if not isinstance(value, str):
@@ -71,20 +71,25 @@ def _store(value: Any, password_env: Any, workflow_database: str | None, source:
         return value
     if not isinstance(password_env, str):
         raise ValueError(f"{source}: workers.processed_store_password_env must name an environment variable")
-    password = os.environ.get(password_env)
-    if password is None:
-        raise ValueError(f"{source}: workers: environment variable {password_env} (processed_store_password_env) "
-                         "is not set")
     url = make_url(value)
     if url.password is not None:
         raise ValueError(f"{source}: workers.processed_store has a password and processed_store_password_env too: "
                          "give one")
+    if not secrets:  # a command that opens no processed store: the URL without its password
+        return value
+    password = os.environ.get(password_env)
+    if password is None:
+        raise ValueError(f"{source}: workers: environment variable {password_env} (processed_store_password_env) "
+                         "is not set")
     return url.set(password=password).render_as_string(hide_password=False)
 
 
-def parse_workers(section: Any, source: str, workflow_database: str | None = None) -> WorkerSettings:
+def parse_workers(section: Any, source: str, workflow_database: str | None = None, *,
+                  secrets: bool = True) -> WorkerSettings:
     """The ``[workers]`` table; ``ValueError`` names a bad entry. ``workflow_database``: the URL of ``[workflow]
-    database``, the store's for ``processed_store = "workflow"``."""
+    database``, the store's for ``processed_store = "workflow"``. ``secrets=False``: the variable
+    ``processed_store_password_env`` names is not read (the URL without the password), for a command that opens no
+    processed store."""
     if section is None:
         return WorkerSettings()
     if not isinstance(section, dict):
@@ -92,4 +97,4 @@ def parse_workers(section: Any, source: str, workflow_database: str | None = Non
     if unknown := set(section) - _KEYS:
         raise ValueError(f"{source}: unknown keys in [workers]: {sorted(unknown)} (known: {sorted(_KEYS)})")
     return WorkerSettings(_store(section.get("processed_store", ""), section.get("processed_store_password_env"),
-                                 workflow_database, source))
+                                 workflow_database, source, secrets))

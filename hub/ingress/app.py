@@ -40,6 +40,7 @@ from hub.observability.probes import BackgroundProbe
 from hub.routing.broker_router import BrokerRouter
 from hub.routing.factory import open_router
 from hub.routing.router import Router
+from hub.security.authorization_table import check_authorization_table
 from hub.security.callers import CallerDirectory
 from hub.security.nonces import SqlNonceStore, open_nonce_store
 from hub.security.throttle import SignInThrottle
@@ -84,6 +85,7 @@ def create_app(
     ``metrics`` to them and the app so ``/metrics`` shows the gateways). ``bulletin``: the board to serve; without
     it the board of ``[bulletin] database`` (or ``path``) is opened on the first bulletin request."""
     registry = registry or CommandSetRegistry.installed()
+    check_authorization_table(settings, registry)  # a caller nobody could authorize: refused, not 403 forever
     metrics = metrics or Metrics()
     owned: BrokerRouter | None = None
     if router is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from hub.routing.routes import BROADCAST, CONTENT_FIELDS, DEFAULT_CACHE_SIZE, Route
 from hub.validation.audited import audited_command_types
+from hub.validation.command_patterns import unmatched
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.facts import fact_tags  # the validator's own walk: which elements carry a fact
 
@@ -81,8 +82,7 @@ def check_route(
     if commands is None:
         problems.append("'commands' must be a command type pattern or a list of them")
     else:
-        problems += [f"{p!r} matches no command type" for p in commands
-                     if not any(fnmatch.fnmatchcase(c, p) for c in command_types)]
+        problems += unmatched(commands, command_types)
     if to is None:
         problems.append("'to' must name one or more targets")
     else:

@@ -1,4 +1,9 @@
-"""Why a worker of the system did not start, in one line an operator can act on.
+"""Why a worker of the system did not start, in one line an operator can act on, or with every problem of a data file.
+
+A data file the workflow refuses (the SLA table, the calendars, the taxonomy, the outage services:
+``DataFileError``, ``TaxonomyError``) keeps its whole list of problems, one a line, as ``onepoint worker workflow``
+prints it: the issue asks for the files "checked at start with every error named", and an operator fixing the file
+needs all of them, not their count.
 
 A database the settings name (``[workflow] database``, ``[bulletin] path`` or ``database``, an adapter's
 ``[workers] processed_store``) that cannot be opened is
@@ -28,7 +33,7 @@ def start_failure(settings: HubSettings, consumer: str, exc: BaseException) -> s
     if isinstance(exc, UnknownRevision):
         return f"{settings.source}: {head}: {exc}"
     reason = getattr(exc, "orig", None) or exc  # a database driver's own error, without SQLAlchemy's wrapping
-    text = f"{type(reason).__name__}: {_first_line(reason)}"
+    text = f"{type(reason).__name__}: {_whole(reason) if _lists_problems(reason) else _first_line(reason)}"
     named = _database_setting(settings, consumer)
     if named is None or not isinstance(exc, SQLAlchemyError | sqlite3.Error | OSError):
         return f"{head}: {text}"
@@ -36,6 +41,19 @@ def start_failure(settings: HubSettings, consumer: str, exc: BaseException) -> s
     if folder is not None and not folder.is_dir():
         text = f"the folder {folder} does not exist ({text})"
     return f"{settings.source}: {head}: {setting} {shown}: {text}"
+
+
+def _lists_problems(error: BaseException) -> bool:
+    """A data file's refusal, whose message names every problem found (one a line)."""
+    # imported only when a worker failed: a hub that runs no workflow worker loads nothing of hub.workflow
+    from hub.workflow.datafile import DataFileError
+    from hub.workflow.taxonomy.errors import TaxonomyError
+
+    return isinstance(error, DataFileError | TaxonomyError)
+
+
+def _whole(error: BaseException) -> str:
+    return "\n".join(line.rstrip() for line in str(error).strip().splitlines() if line.strip())
 
 
 def _first_line(error: BaseException) -> str:

@@ -162,3 +162,13 @@ class CommandSetRegistry:
 
     def command_types(self) -> list[str]:
         return sorted(s.command_type(c) for s in self for c in s.commands)
+
+    def system_codes(self) -> frozenset[str]:
+        """The systems a document's ``Header/SourceSystem`` can name: the enumeration of common.xsd's
+        ``SystemCode`` (empty without a common set)."""
+        if self.common is None:
+            return frozenset()
+        tree = etree.parse(str(self.common.path), parser=_schema_parser())
+        values = tree.getroot().xpath("xs:simpleType[@name='SystemCode']/xs:restriction/xs:enumeration/@value",
+                                      namespaces={"xs": XSD_NS})
+        return frozenset(str(value) for value in values)

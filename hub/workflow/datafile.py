@@ -23,13 +23,19 @@ _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
 
 class DataFileError(ValueError):
-    """A data file cannot be used; ``problems`` lists every ``(key, message)`` found, the message names them all."""
+    """A data file cannot be used; ``problems`` lists every ``(key, message)`` found, the message names them all:
+    one problem on the file's line (``calendars.toml: cannot read: No such file or directory``), several as a
+    count and one line each."""
 
     def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
         self.source = source
         self.problems = tuple(problems)
-        lines = "\n".join(f"  - {key}: {message}" if key else f"  - {message}" for key, message in problems)
-        super().__init__(f"{source}: {len(problems)} problem(s)\n{lines}")
+        named = [f"{key}: {message}" if key else message for key, message in problems]
+        if len(named) == 1:
+            super().__init__(f"{source}: {named[0]}")
+        else:
+            lines = "\n".join(f"  - {line}" for line in named)
+            super().__init__(f"{source}: {len(problems)} problem(s)\n{lines}")
 
 
 @dataclass

@@ -4,7 +4,8 @@ An operator edits ``sla.toml`` or ``calendars.toml`` (``[workflow] sla`` / ``cal
 and runs ``onepoint workorders recalculate``, or just waits: every running hub and worker takes the new file
 without a restart. ``RuleFiles.refresh`` looks at both files' size, modification time and inode (one ``stat``
 each, at most once a ``every`` seconds unless asked ``now``); a file that changed is read, and a new version is
-checked as at start and put in the engine. A file refused by the checks (or unreadable) is logged with every
+checked as at start (the calendars listing every department the hub makes an owner: ``owner_calendars``)
+and put in the engine. A file refused by the checks (or unreadable) is logged with every
 problem and the running table stays; it is not read again until it changes once more.
 
 Who calls it: the engine before each creation (throttled) and before each action, at once when the work order's
@@ -25,6 +26,7 @@ from pathlib import Path
 from hub.workflow.calendars import load_calendars
 from hub.workflow.datafile import DataFileError, packaged
 from hub.workflow.engine import WorkOrderEngine
+from hub.workflow.owner_calendars import check_owner_calendars
 from hub.workflow.sla import load_sla_table
 
 __all__ = ["RuleFiles"]
@@ -91,6 +93,7 @@ class RuleFiles:
     def _reload_calendars(self) -> bool:
         try:
             calendars = load_calendars(self.calendars_path)
+            check_owner_calendars(calendars, self.engine.taxonomy, self.engine.settings.intake_department)
         except DataFileError as exc:
             log.error("calendars not reloaded: the running calendars stay", extra={"reason": str(exc)})
             return False

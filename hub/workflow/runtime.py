@@ -1,7 +1,7 @@
 """``WorkflowRuntime``: what the workflow's handlers and scheduler share in one process — the work-order store,
-the engine with its SLA table, calendars and taxonomy (each checked at start, every error named; the SLA table and
-calendars reloaded when their files change, ``rule_files``), the tier cache, the clock and the link OA items carry
-back to a work order."""
+the engine with its SLA table, calendars and taxonomy (each checked at start, every error named, the calendars
+listing every department the hub makes an owner: ``owner_calendars``; the SLA table and calendars reloaded when
+their files change, ``rule_files``), the tier cache, the clock and the link OA items carry back to a work order."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from hub.workflow.engine import EngineSettings, WorkOrderEngine
 from hub.workflow.incidents import mass_incident_rules
 from hub.workflow.intake import IntakeRule
 from hub.workflow.outages import OutageRule, load_outage_services
+from hub.workflow.owner_calendars import check_owner_calendars
 from hub.workflow.rule_files import RuleFiles
 from hub.workflow.sla import load_sla_table
 from hub.workflow.statistics import CounterObserver
@@ -59,10 +60,13 @@ class WorkflowRuntime:
 
 def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metrics: Metrics | None = None,
                  reading: bool = False) -> WorkflowRuntime:
-    """Load and check the data files, open (and migrate) the store; ``reading``: a store at this release's head,
+    """Load and check the data files (the intake department and every dispatch target with a calendar of its own:
+    ``owner_calendars``), open (and migrate) the store; ``reading``: a store at this release's head,
     never migrated (``WorkOrderStore.open``)."""
+    calendars, taxonomy = load_calendars(settings.calendars), load_taxonomy(settings.taxonomy)
+    check_owner_calendars(calendars, taxonomy, settings.intake_department)
     engine = WorkOrderEngine(
-        load_sla_table(settings.sla), load_calendars(settings.calendars), load_taxonomy(settings.taxonomy),
+        load_sla_table(settings.sla), calendars, taxonomy,
         EngineSettings(intake_department=settings.intake_department,
                        repeat_window=timedelta(hours=settings.repeat_window_hours),
                        customer_orders_shown=settings.customer_orders_shown,

@@ -69,3 +69,38 @@ def test_an_adapters_processed_store_names_its_setting_without_the_password(tmp_
     line = start_failure(hub, "oa", error)
     assert line == (f"{hub.source}: cannot start the oa worker: [workers] processed_store "
                     "postgresql+psycopg://hub:***@db.example:5432/op: Exception: connection failed: Connection refused")
+
+
+def test_a_refused_data_file_keeps_every_problem(tmp_path: Path) -> None:
+    """Before: "cannot start the workflow worker: DataFileError: …/sla.toml: 2 problem(s)" and nothing else."""
+    from hub.workflow.datafile import DataFileError
+
+    hub = settings(tmp_path, "")
+    error = DataFileError("/etc/onepoint/sla.toml", [("tiers.PREPAID.priority", "must be 1-9, got 12"),
+                                                     ("unknown_tier.reply", "'24x' is not a duration")])
+    assert start_failure(hub, "workflow", error) == (
+        "cannot start the workflow worker: DataFileError: /etc/onepoint/sla.toml: 2 problem(s)\n"
+        "  - tiers.PREPAID.priority: must be 1-9, got 12\n  - unknown_tier.reply: '24x' is not a duration")
+
+
+def test_a_data_file_with_one_problem_is_one_line_naming_it(tmp_path: Path) -> None:
+    """Before: "…/calendars.toml: 1 problem(s)", the reason (cannot read) cut off."""
+    from hub.workflow.calendars import load_calendars
+    from hub.workflow.datafile import DataFileError
+
+    missing = tmp_path / "no-such-calendars.toml"
+    with pytest.raises(DataFileError) as caught:
+        load_calendars(missing)
+    assert start_failure(settings(tmp_path, ""), "workflow", caught.value) == (
+        f"cannot start the workflow worker: DataFileError: {missing}: cannot read: No such file or directory")
+
+
+def test_a_refused_taxonomy_keeps_every_problem(tmp_path: Path) -> None:
+    from hub.workflow.taxonomy import Problem, TaxonomyError
+
+    error = TaxonomyError([Problem("categories.toml", "01.02.03x", "bad code"),
+                           Problem("fields.toml", "targets.NMC.system", "unknown system 'NPS'")])
+    line = start_failure(settings(tmp_path, ""), "workflow", error)
+    assert line.splitlines() == ["cannot start the workflow worker: TaxonomyError: 2 problem(s) in the complaint "
+                                 "taxonomy:", "  categories.toml: 01.02.03x: bad code",
+                                 "  fields.toml: targets.NMC.system: unknown system 'NPS'"]
