@@ -9,11 +9,11 @@ refused naming the closest system, since no worker would ever read it::
     # binding = "BossSoap"           # SOAP: which binding of the WSDL (default: its SOAP 1.1 binding)
     username = "hub"                 # WS-Security UsernameToken (SOAP) or HTTP basic (XML)
     password_env = "BOSS_PASSWORD"   # or password = "..." (development only), or token / token_env (XML bearer)
-    connect_timeout = 2              # seconds to open the TCP connection
+    connect_timeout = 2              # seconds to open the TCP connection (at most 86400, as every time here)
     read_timeout = 10                # seconds to wait for the answer
-    breaker_fail_max = 5             # consecutive failures that open the circuit
+    breaker_fail_max = 5             # consecutive failures that open the circuit (1 to 1,000,000)
     breaker_reset_seconds = 30       # how long the circuit stays open before a trial call
-    concurrency = 8                  # calls in flight to this system at once (its worker's handler threads)
+    concurrency = 8                  # calls in flight to this system at once (its worker's handler threads, 1-256)
 
 A system's own adapter may read more keys, named in ``SYSTEM_OPTIONS`` (e.g. ``[adapters.dsmp]
 sms_log_roles``, ``[adapters.oa.area_managers]``): they are kept as given in ``AdapterSettings.options`` and
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from hub.config.values import is_number
+from hub.config.values import LONGEST_WAIT_SECONDS, is_number
 from hub.transport.urls import redacted
 
 __all__ = ["SYSTEMS", "SYSTEM_OPTIONS", "AdapterSettings", "parse_adapters"]
@@ -91,12 +91,16 @@ def _secret(entry: dict[str, Any], key: str, where: str, secrets: bool) -> str |
     return None if found is None else str(found)
 
 
+MOST_CONCURRENCY = 256  # handler threads of one worker: each holds a connection to the system and a thread's stack
+
+
 def _number(entry: dict[str, Any], key: str, default: float, where: str, *, whole: bool = False,
-            minimum: float = 0.0) -> float:
+            minimum: float = 0.0, most: float = LONGEST_WAIT_SECONDS) -> float:
+    """A number of ``minimum`` to ``most`` (a timeout of 1e10 s overflows the socket's; a day is the longest)."""
     value = entry.get(key, default)
-    if not is_number(value) or value < minimum or (whole and not isinstance(value, int)):
+    if not is_number(value) or value < minimum or value > most or (whole and not isinstance(value, int)):
         kind = "a whole number" if whole else "a number"
-        raise ValueError(f"{where}: {key} must be {kind} of at least {minimum:g}, not {value!r}")
+        raise ValueError(f"{where}: {key} must be {kind} of {minimum:g} to {most:g}, not {value!r}")
     return value
 
 
@@ -121,9 +125,9 @@ def _adapter(system: str, entry: Any, where: str, secrets: bool) -> AdapterSetti
         token=_secret(entry, "token", where, secrets),
         connect_timeout=float(_number(entry, "connect_timeout", 2.0, where, minimum=0.001)),
         read_timeout=float(_number(entry, "read_timeout", 10.0, where, minimum=0.001)),
-        breaker_fail_max=int(_number(entry, "breaker_fail_max", 5, where, whole=True, minimum=1)),
+        breaker_fail_max=int(_number(entry, "breaker_fail_max", 5, where, whole=True, minimum=1, most=1_000_000)),
         breaker_reset_seconds=float(_number(entry, "breaker_reset_seconds", 30.0, where)),
-        concurrency=int(_number(entry, "concurrency", 8, where, whole=True, minimum=1)),
+        concurrency=int(_number(entry, "concurrency", 8, where, whole=True, minimum=1, most=MOST_CONCURRENCY)),
         options=MappingProxyType({key: entry[key] for key in own if key in entry}),
     )
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hub.config.values import database_choice, positive, seconds, whole_number
+from hub.config.values import LONGEST_WAIT_SECONDS, database_choice, positive, seconds, whole_number
 
 __all__ = ["CallerConfig", "SecuritySettings", "parse_callers", "parse_security"]
 
@@ -51,14 +51,16 @@ def parse_security(section: dict[str, Any], source: str) -> SecuritySettings:
     return SecuritySettings(
         # a token's Created is written to the second and clocks drift: a shorter window refuses honest tokens
         replay_window_seconds=whole_number(section, "security", "replay_window_seconds", 300, source,
-                                           minimum=_SHORTEST_REPLAY_WINDOW),
+                                           minimum=_SHORTEST_REPLAY_WINDOW, maximum=int(LONGEST_WAIT_SECONDS)),
         nonce_cache_size=positive(section, "security", "nonce_cache_size", 2_000_000, source),
         nonce_store=_nonce_store(section.get("nonce_store", "memory"), source),
         sign_in_failures_per_caller=positive(section, "security", "sign_in_failures_per_caller", 5, source),
         sign_in_failures_per_address=positive(section, "security", "sign_in_failures_per_address", 20, source),
-        sign_in_window_seconds=float(positive(section, "security", "sign_in_window_seconds", 60, source)),
+        sign_in_window_seconds=float(whole_number(section, "security", "sign_in_window_seconds", 60, source,
+                                                  minimum=1, maximum=int(LONGEST_WAIT_SECONDS))),
         sign_in_tracked=positive(section, "security", "sign_in_tracked", 10_000, source),
-        sign_in_refusal_delay_seconds=seconds(section, "security", "sign_in_refusal_delay_seconds", 1.0, source),
+        sign_in_refusal_delay_seconds=seconds(section, "security", "sign_in_refusal_delay_seconds", 1.0, source,
+                                              most=60.0),  # a refusal held longer only ties up connections
     )
 
 

@@ -15,10 +15,14 @@ from sqlalchemy.exc import ArgumentError
 
 from hub.transport.urls import redacted
 
-__all__ = ["BUILT_IN", "database_choice", "database_url_problem", "is_number", "positive", "relative_path", "seconds",
-           "shared_database", "shared_database_url", "sqlite_beside_settings", "whole_number"]
+__all__ = ["BUILT_IN", "LONGEST_WAIT_SECONDS", "database_choice", "database_url_problem", "is_number", "positive",
+           "relative_path", "seconds", "shared_database", "shared_database_url", "sqlite_beside_settings",
+           "whole_number"]
 
 BUILT_IN = "built-in defaults"  # the source name of the settings shipped with the package
+# A number of seconds past this is a mistake ("never" written as 1e10) the settings check must refuse, not a thread,
+# a socket or a start-up that dies later: timedelta, Event.wait and socket timeouts overflow. One day.
+LONGEST_WAIT_SECONDS = 86_400.0
 
 
 def is_number(value: Any) -> TypeGuard[int | float]:
@@ -50,11 +54,12 @@ def positive(section: dict[str, Any], name: str, key: str, default: int, source:
     return value
 
 
-def seconds(section: dict[str, Any], name: str, key: str, default: float, source: str) -> float:
-    """``[name] key``: a number of seconds, 0 or more."""
+def seconds(section: dict[str, Any], name: str, key: str, default: float, source: str, *,
+            most: float = LONGEST_WAIT_SECONDS) -> float:
+    """``[name] key``: a number of seconds, 0 or more, at most ``most``."""
     value = section.get(key, default)
-    if not is_number(value) or value < 0:
-        raise ValueError(f"{source}: {name}.{key} must be a number of seconds (0 or more), not {value!r}")
+    if not is_number(value) or value < 0 or value > most:
+        raise ValueError(f"{source}: {name}.{key} must be a number of seconds (0 to {most:g}), not {value!r}")
     return float(value)
 
 

@@ -59,7 +59,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hub.config.values import database_url_problem, is_number, relative_path, sqlite_beside_settings
+from hub.config.values import (
+    LONGEST_WAIT_SECONDS,
+    database_url_problem,
+    is_number,
+    relative_path,
+    sqlite_beside_settings,
+)
 from hub.transport.urls import redacted
 
 __all__ = ["DEFAULT_LINK", "LONGEST_DAYS", "LONGEST_WAIT_SECONDS", "MOST_BATCH", "PARTY_ID", "ListenerSettings",
@@ -139,7 +145,6 @@ def _database(value: Any, source: str) -> str:
 
 # Upper bounds: a number past them is a mistake ("never" written as 1e10) that the settings check must refuse, not
 # a thread or a start-up that dies later: timedelta, datetime arithmetic, Event.wait and socket timeouts overflow.
-LONGEST_WAIT_SECONDS = 86_400.0  # intervals, timeouts, the tier cache, the outbox's gap: one day
 LONGEST_DAYS = 3650.0  # windows looked back over and records kept, as [bulletin] keep_cleared_days
 MOST_BATCH = 1000  # worker_batch: its prefetch (twice it) stays far under AMQP's 65535
 

@@ -286,3 +286,20 @@ def test_the_largest_numbers_allowed_load(tmp_path: Path) -> None:
     settings = load_settings(path)
     assert settings.gc_young_threshold == 2**31 - 1 and settings.workflow.keep_processed_days == 3650
     assert settings.workflow.scheduler_interval_seconds == 86400 and settings.workflow.worker_batch == 1000
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    (_ADAPTER + "connect_timeout = 1e10\n", "connect_timeout"),  # a socket's timeout overflows
+    (_ADAPTER + "read_timeout = 1e10\n", "read_timeout"),
+    (_ADAPTER + "breaker_reset_seconds = 1e10\n", "breaker_reset_seconds"),
+    (_ADAPTER + "concurrency = 100000\n", "concurrency"),  # a thread and a connection each
+    ("[security]\nreplay_window_seconds = 10000000000\n", "replay_window_seconds"),
+    ("[security]\nsign_in_window_seconds = 10000000000\n", "sign_in_window_seconds"),
+    ("[security]\nsign_in_refusal_delay_seconds = 3600\n", "sign_in_refusal_delay_seconds"),
+])
+def test_adapter_and_security_numbers_too_large_are_refused_naming_their_key(tmp_path: Path, text: str,
+                                                                            key: str) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=rf"^{path}: .*{key} must be .*(to \d|or less)"):
+        load_settings(path)
