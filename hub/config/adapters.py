@@ -86,6 +86,8 @@ def _secret(entry: dict[str, Any], key: str, where: str, secrets: bool) -> str |
         value = os.environ.get(str(env))
         if value is None:
             raise ValueError(f"{where}: environment variable {env} ({key}_env) is not set")
+        if not value:  # an unfilled container secret, not a credential: the system would refuse every call
+            raise ValueError(f"{where}: environment variable {env} ({key}_env) is empty: set it to the {key}")
         return value
     found = entry.get(key)
     return None if found is None else str(found)

@@ -95,6 +95,9 @@ def _caller(entry: Any, where: str, secrets: bool) -> CallerConfig:
         ws_password = os.environ.get(env)
         if ws_password is None:
             raise ValueError(f"{where}: environment variable {env} (ws_password_env) is not set")
+        if not ws_password:  # an unfilled secret: anyone knowing the username would sign in with ""
+            raise ValueError(f"{where}: environment variable {env} (ws_password_env) is empty: set it to the "
+                             "caller's WS-Security secret")
     return CallerConfig(
         system=_text(entry, "system", where),
         username=_text(entry, "username", where),

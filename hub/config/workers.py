@@ -81,6 +81,9 @@ def _store(value: Any, password_env: Any, workflow_database: str | None, source:
     if password is None:
         raise ValueError(f"{source}: workers: environment variable {password_env} (processed_store_password_env) "
                          "is not set")
+    if not password:  # an unfilled secret, as the callers' and adapters' are refused
+        raise ValueError(f"{source}: workers: environment variable {password_env} (processed_store_password_env) "
+                         "is empty: set it to the processed store's password")
     return url.set(password=password).render_as_string(hide_password=False)
 
 

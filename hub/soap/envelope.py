@@ -1,8 +1,9 @@
 """SOAP 1.1 envelopes on the way in (§4): the shape of the envelope, its header blocks and its one Body entry.
 
 Shared by the hub's SOAP ingress and the SOAP emulators' gate, so that both refuse the same things the same way:
-the root is ``soap:Envelope`` (a SOAP 1.2 one is a ``VersionMismatch``), an optional ``soap:Header`` comes first,
-then ``soap:Body`` holding exactly one element and no text, and anything after the Body is namespace-qualified.
+the root is ``soap:Envelope`` (an ``Envelope`` in any other namespace, SOAP 1.2's or a misspelt one, is a
+``VersionMismatch``: SOAP 1.1 §4.1.2), an optional ``soap:Header`` comes first, then ``soap:Body`` holding exactly
+one element and no text, and anything after the Body is namespace-qualified.
 """
 
 from __future__ import annotations
@@ -72,13 +73,22 @@ def _header_and_body(root: etree._Element) -> tuple[etree._Element | None, etree
     return header, body
 
 
+def _version_mismatch(namespace: str | None) -> str:
+    """Why an ``Envelope`` in another namespace is refused (SOAP 1.1 §4.1.2: any other namespace is a version
+    error, a SOAP 1.2 envelope as much as a misspelt 1.1 one), naming the namespace it was in."""
+    found = "no namespace" if namespace is None else f"the namespace {namespace[:200]!r}"
+    if namespace == SOAP12_NS:
+        found += " (SOAP 1.2)"
+    return f"only SOAP 1.1 envelopes are accepted: the Envelope must be in {SOAP_NS!r}, not in {found}"
+
+
 def unwrap_soap_envelope(root: etree._Element, *, understood: Collection[str] = UNDERSTOOD) -> SoapMessage:
     """The single Body entry and the Header of a SOAP 1.1 envelope, or `SoapFault` saying what is wrong.
 
     ``understood``: Clark names of the header blocks the receiver processes (see `hub.soap.header`)."""
     qname = etree.QName(root)
-    if qname.namespace == SOAP12_NS:
-        raise SoapFault("VersionMismatch", "only SOAP 1.1 envelopes are accepted", code="version")
+    if qname.localname == "Envelope" and qname.namespace != SOAP_NS:
+        raise SoapFault("VersionMismatch", _version_mismatch(qname.namespace), code="version")
     if root.tag != _ENVELOPE:
         raise SoapFault("Client.NotSoap", f"the root element must be soap:Envelope, not {qname.text!r}",
                         code="not-soap")

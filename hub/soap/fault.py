@@ -1,7 +1,10 @@
 """SOAP 1.1 Faults: a refused request as an exception, and its Fault envelope.
 
-Every Fault carries a ``c:Error`` detail (common.xsd) naming every violation, so a client sees the same
-``Code`` / ``Violation`` list on the SOAP ingress as on the XML ingress.
+A Fault carries a ``c:Error`` detail (common.xsd) naming every violation, so a client sees the same ``Code`` /
+``Violation`` list on the SOAP ingress as on the XML ingress; but a Fault of header processing (``MustUnderstand``,
+WS-Security ``wsse:*``, a malformed header block: `SoapFault.about_header`) carries none, since SOAP 1.1 §4.4 says
+``detail`` MUST NOT carry errors belonging to header entries: its ``faultstring`` says why, and the
+``X-OnePoint-Refusal`` response header still gives the code.
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ class SoapFault(Exception):
     """A request refused with a SOAP 1.1 Fault.
 
     ``faultcode`` is ``Client...``/``Server...``/``VersionMismatch``/``MustUnderstand`` (SOAP namespace) or a
-    ``wsse:`` WS-Security code; ``code`` is the ``c:Error`` code of the detail; ``status`` the HTTP status.
+    ``wsse:`` WS-Security code; ``code`` is the ``c:Error`` code of the detail; ``status`` the HTTP status;
+    ``header_entry``: the fault is about a header entry (see `about_header`).
     """
 
     def __init__(
-        self, faultcode: str, message: str, *, code: str, violations: Sequence[Violation] = (), status: int = 500
+        self, faultcode: str, message: str, *, code: str, violations: Sequence[Violation] = (), status: int = 500,
+        header_entry: bool = False,
     ) -> None:
         super().__init__(message)
         self.faultcode = faultcode
@@ -43,6 +48,13 @@ class SoapFault(Exception):
         self.code = code
         self.violations = tuple(violations)
         self.status = status
+        self.header_entry = header_entry
+
+    @property
+    def about_header(self) -> bool:
+        """Whether the fault belongs to a header entry, so its Fault has no ``detail`` (SOAP 1.1 §4.4): a
+        ``MustUnderstand`` or WS-Security (``wsse:``) fault, or one raised as ``header_entry``."""
+        return self.header_entry or self.faultcode == "MustUnderstand" or self.faultcode.startswith("wsse:")
 
     @property
     def qualified_faultcode(self) -> str:
@@ -50,13 +62,14 @@ class SoapFault(Exception):
         return self.faultcode if ":" in self.faultcode else f"soap:{self.faultcode}"
 
     def document(self) -> bytes:
-        """The Fault envelope (UTF-8, with an XML declaration)."""
+        """The Fault envelope (UTF-8, with an XML declaration); no ``detail`` when it is `about_header`."""
         envelope = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soap": SOAP_NS, "wsse": WSSE_NS})
         body = etree.SubElement(envelope, f"{{{SOAP_NS}}}Body")
         fault = etree.SubElement(body, f"{{{SOAP_NS}}}Fault")
         etree.SubElement(fault, "faultcode").text = self.qualified_faultcode
         etree.SubElement(fault, "faultstring").text = self.message
-        etree.SubElement(fault, "detail").append(error_element(self.code, self.message, self.violations))
+        if not self.about_header:
+            etree.SubElement(fault, "detail").append(error_element(self.code, self.message, self.violations))
         data: bytes = etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
         return data
 

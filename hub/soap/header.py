@@ -3,7 +3,8 @@
 A block is ours when its ``soap:actor`` is absent (the ultimate recipient) or ``.../actor/next``; a block for
 another actor is not ours to understand. One of ours with ``soap:mustUnderstand="1"`` that is not in
 ``understood`` is refused with a ``MustUnderstand`` Fault (§4.2.3). WS-Security 1.1 §6.1: at most one
-``wsse:Security`` block per actor, and at most one without an actor.
+``wsse:Security`` block per actor, and at most one without an actor. A fault about a header block is raised as a
+``header_entry``: its Fault carries no ``detail`` (SOAP 1.1 §4.4).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _must_understand(block: etree._Element) -> bool:
         return True
     raise SoapFault("Client.InvalidMustUnderstand",
                     f"soap:mustUnderstand of the header block {_named(block)} must be 0 or 1, not {value!r}",
-                    code="invalid-must-understand")
+                    code="invalid-must-understand", header_entry=True)
 
 
 def check_header(header: etree._Element | None, understood: Collection[str] = UNDERSTOOD) -> None:
@@ -71,14 +72,14 @@ def check_header(header: etree._Element | None, understood: Collection[str] = UN
         if etree.QName(block).namespace is None:
             raise SoapFault("Client.UnqualifiedHeader",
                             f"the header block {block.tag!r} must be namespace-qualified (SOAP 1.1 §4.2)",
-                            code="unqualified-header")
+                            code="unqualified-header", header_entry=True)
         if block.tag == SECURITY:
             actor = _actor(block)
             if actor in security_actors:
                 target = "without an actor" if actor is None else f"for the actor {actor!r}"
                 raise SoapFault("Client.DuplicateSecurityHeader",
                                 f"more than one wsse:Security header {target} (WS-Security 1.1 §6.1)",
-                                code="duplicate-security-header")
+                                code="duplicate-security-header", header_entry=True)
             security_actors.add(actor)
         if _must_understand(block) and is_targeted_at_us(block) and block.tag not in understood:
             raise SoapFault("MustUnderstand",

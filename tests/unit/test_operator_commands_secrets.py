@@ -39,6 +39,25 @@ def test_the_hub_still_refuses_to_start_without_a_secret(config: Path) -> None:
         load_settings(config)
 
 
+def _fill_secrets(monkeypatch: pytest.MonkeyPatch, **empty: str) -> None:
+    for name in SECRETS:
+        monkeypatch.setenv(name, empty.get(name, f"{name.lower()}-value"))
+
+
+@pytest.mark.parametrize(("variable", "key"), [("CS_WS_SECRET", "ws_password_env"), ("DSMP_PASSWORD", "password_env"),
+                                               ("BOSS_TOKEN", "token_env"),
+                                               ("PG_PASSWORD", "processed_store_password_env")])
+def test_a_secret_set_but_empty_is_refused_naming_the_variable(config: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               variable: str, key: str) -> None:
+    """An unfilled container secret is no secret: an empty ws_password_env would let anyone who knows the username
+    sign in with a PasswordDigest of the empty password."""
+    _fill_secrets(monkeypatch)
+    load_settings(config)  # every secret filled: loads
+    _fill_secrets(monkeypatch, **{variable: ""})
+    with pytest.raises(ConfigError, match=rf"environment variable {variable} \({key}\) is empty: set it"):
+        load_settings(config)
+
+
 def test_settings_read_without_secrets_leave_them_unread(config: Path) -> None:
     settings = load_settings(config, secrets=())
     assert settings.callers[0].ws_password is None

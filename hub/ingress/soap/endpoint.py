@@ -42,7 +42,7 @@ from hub.soap.namespaces import SOAP_NS
 from hub.soap.service import ACK_ENVIRON_KEY, PARSED_ENVIRON_KEY, build_soap_application, operation_envelope
 from hub.soap.wsdl import contract_wsdl
 from hub.soap.wsgi import call_wsgi, wsgi_environ
-from hub.soap.wsse import AcceptedToken, NonceCacheFull, SecurityTokenRefused, UsernameTokenVerifier
+from hub.soap.wsse import AcceptedToken, NonceCacheFull, SecurityTokenRefused, TokenReplayed, UsernameTokenVerifier
 from hub.validation.charsets import charset_codec, charset_parameter
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.parser import parse_document
@@ -196,7 +196,7 @@ class SoapIngress:
             raise self._failed(exc, address) from None
 
     def _remember(self, accepted: AcceptedToken[CallerConfig], address: str) -> CallerConfig:
-        """The token's nonce remembered (a replay refused as a failed sign-in); its caller."""
+        """The token's nonce remembered (a replay refused, not counted: `_failed`); its caller."""
         try:
             self.verifier.remember(accepted)
         except NonceCacheFull:
@@ -207,10 +207,11 @@ class SoapIngress:
 
     def _failed(self, exc: SecurityTokenRefused, address: str) -> AuthenticationFailed:
         """A refused token counts as a failed sign-in (SignInThrottled once over the limit), but for one whose only
-        fault is its time (``MessageExpired``): refused before its password is compared, it teaches a guesser
-        nothing, and a caller whose clock is off keeps hearing what it must fix instead of "too many failed
-        sign-ins" after a few tries."""
-        if exc.username is not None and exc.code != "MessageExpired":
+        fault is its time (``MessageExpired``: refused before its password is compared) or its nonce
+        (`TokenReplayed`: its password was right). Neither teaches a guesser anything; a caller whose clock is off
+        keeps hearing what it must fix, and copies of one signed request (a client re-sending a request whose
+        answer it lost, anyone behind the caller's NAT who saw it) do not lock the caller out of its address."""
+        if exc.username is not None and exc.code != "MessageExpired" and not isinstance(exc, TokenReplayed):
             self.throttle.failed(exc.username, address)
         return AuthenticationFailed(exc.reason, exc.code)
 

@@ -48,6 +48,7 @@ __all__ = [
     "NonceCacheFull",
     "NonceStore",
     "SecurityTokenRefused",
+    "TokenReplayed",
     "UsernameTokenVerifier",
     "WsAccount",
     "WsAccountLookup",
@@ -158,6 +159,16 @@ def _nonce(text: str, username: str) -> bytes:
     return nonce
 
 
+class TokenReplayed(SecurityTokenRefused):
+    """A token whose nonce was used before: refused (``wsse:FailedAuthentication``), but its digest was right, so
+    the password was not guessed here. A replay teaches a guesser nothing: a sign-in throttle does not count it
+    as a failure (a client re-sending a request whose answer it lost would otherwise lock its own caller out)."""
+
+    def __init__(self, username: str) -> None:
+        super().__init__("this nonce was used before (replay): send every request with a new Nonce",
+                         "FailedAuthentication", username=username)
+
+
 @dataclass(frozen=True, slots=True)
 class AcceptedToken(Generic[AccountT]):
     """A token whose digest is right, its nonce not remembered yet (`UsernameTokenVerifier.remember`)."""
@@ -194,11 +205,10 @@ class UsernameTokenVerifier(Generic[AccountT]):
         return accepted.account
 
     def remember(self, accepted: AcceptedToken[AccountT]) -> None:
-        """Remember the token's nonce until it expires; `SecurityTokenRefused` for a replay, `NonceCacheFull` (a
-        valid token, a busy hub) when it cannot be remembered."""
+        """Remember the token's nonce until it expires; `TokenReplayed` for a replay, `NonceCacheFull` (a valid
+        token, a busy hub) when it cannot be remembered."""
         if not self.nonces.check_and_add(accepted.username, accepted.nonce, accepted.now, accepted.expires_at):
-            raise SecurityTokenRefused("this nonce was used before (replay)", "FailedAuthentication",
-                                       username=accepted.username)
+            raise TokenReplayed(accepted.username)
 
     def check(self, soap_header: etree._Element | None, *, now: float | None = None) -> AcceptedToken[AccountT]:
         """The token of a SOAP message checked but for its nonce (`remember`); raises `SecurityTokenRefused`."""
@@ -232,7 +242,8 @@ class UsernameTokenVerifier(Generic[AccountT]):
             )
         account = self.accounts.get(username)
         secret = None if account is None else account.ws_password
-        expected = None if secret is None else password_digest(nonce, created.strip(), secret)
+        # no secret, or an empty one (an unfilled setting): nobody signs in as this account, not even with ""
+        expected = password_digest(nonce, created.strip(), secret) if secret else None
         if account is None or expected is None or not hmac.compare_digest(expected, (password.text or "").strip()):
             raise SecurityTokenRefused("unknown user or wrong password", username=username)
         return AcceptedToken(account, username, nonce, now, created_at + self.window)  # remembered until it expires

@@ -139,7 +139,58 @@ def test_header_then_body_in_that_order(inside):
 
 
 def test_the_fault_document_is_a_soap_fault_with_an_error_detail():
-    fault = refused(soap(TRACE.format(attrs=' soap:mustUnderstand="1"')))
+    fault = refused(soap(body=COMMAND + COMMAND))
     document = etree.fromstring(fault.document())
-    assert document.findtext(".//faultcode") == "soap:MustUnderstand"
-    assert document.findtext(".//{urn:onepoint:common:1}Code") == "must-understand"
+    assert document.findtext(".//faultcode") == "soap:Client.BodyCount"
+    assert document.findtext(".//detail/{urn:onepoint:common:1}Error/{urn:onepoint:common:1}Code") == "body-count"
+
+
+@pytest.mark.parametrize(
+    ("header", "faultcode"),
+    [
+        (TRACE.format(attrs=' soap:mustUnderstand="1"'), "soap:MustUnderstand"),
+        (TRACE.format(attrs=' soap:mustUnderstand="yes"'), "soap:Client.InvalidMustUnderstand"),
+        ("<Trace>abc</Trace>", "soap:Client.UnqualifiedHeader"),
+        (SECURITY.format(attrs="") * 2, "soap:Client.DuplicateSecurityHeader"),
+    ],
+    ids=["must-understand", "invalid-must-understand", "unqualified-header", "duplicate-security"],
+)
+def test_a_fault_of_header_processing_has_no_detail(header, faultcode):
+    """SOAP 1.1 §4.4: detail MUST NOT carry errors belonging to header entries; the faultstring says why."""
+    fault = refused(soap(header))
+    document = etree.fromstring(fault.document())
+    assert document.findtext(".//faultcode") == faultcode
+    assert document.find(f".//{{{SOAP_NS}}}Fault/detail") is None
+    assert document.findtext(".//faultstring") == fault.message != ""
+
+
+@pytest.mark.parametrize("code", ["wsse:FailedAuthentication", "wsse:InvalidSecurity", "wsse:MessageExpired"])
+def test_a_ws_security_fault_has_no_detail(code):
+    document = etree.fromstring(SoapFault(code, "unknown user or wrong password", code="unauthenticated").document())
+    assert document.findtext(".//faultcode") == code
+    assert document.find(f".//{{{SOAP_NS}}}Fault/detail") is None
+    assert document.findtext(".//faultstring") == "unknown user or wrong password"
+
+
+@pytest.mark.parametrize(
+    "namespace",
+    [
+        "http://www.w3.org/2003/05/soap-envelope",  # SOAP 1.2
+        "http://schemas.xmlsoap.org/soap/envelope",  # SOAP 1.1's without its last slash
+        "http://example.org/soap/envelope/",
+        "",  # no namespace
+    ],
+    ids=["soap12", "missing-slash", "other", "none"],
+)
+def test_an_envelope_in_any_other_namespace_is_a_version_mismatch(namespace):
+    """SOAP 1.1 §4.1.2 / §4.4.1: an Envelope in another namespace MUST be answered VersionMismatch."""
+    root = etree.fromstring(f'<Envelope xmlns="{namespace}"><Body>{COMMAND}</Body></Envelope>'
+                            if namespace else f"<Envelope><Body>{COMMAND}</Body></Envelope>")
+    fault = refused(root)
+    assert (fault.qualified_faultcode, fault.code) == ("soap:VersionMismatch", "version")
+    assert SOAP_NS in fault.message and (namespace or "no namespace") in fault.message
+
+
+def test_a_root_that_is_no_envelope_is_not_soap():
+    fault = refused(etree.fromstring(COMMAND))
+    assert (fault.faultcode, fault.code) == ("Client.NotSoap", "not-soap")

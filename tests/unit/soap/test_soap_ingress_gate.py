@@ -1,5 +1,6 @@
 """The SOAP ingress in process (httpx's ASGI transport, memory:// routing): the WSDL's address, the sign-in
-throttle after a verified UsernameToken, and a full WS-Security nonce cache."""
+throttle after a verified UsernameToken (replays not counted), a full WS-Security nonce cache, and the Faults of
+header processing (no detail)."""
 
 from __future__ import annotations
 
@@ -155,6 +156,23 @@ class TestThrottleAfterAVerifiedToken:
         assert guesses == [500] * 5
         assert right.status_code == 429 and right.headers["retry-after"] == "12"  # the right password learns nothing
 
+    def test_replays_of_a_valid_token_do_not_lock_its_caller_out(self, dev_settings, registry, examples_dir):
+        """Copies of one signed request (a client re-sending a request whose answer it lost) are refused, but a
+        replay's password was right: it is no failed sign-in, so the caller's next fresh token is accepted."""
+        signed = complete_todo(examples_dir)
+
+        async def steps(client: httpx.AsyncClient) -> tuple[httpx.Response, list[httpx.Response], httpx.Response]:
+            first = await client.post("/soap/oa", content=signed, headers=OA)
+            replays = [await client.post("/soap/oa", content=signed, headers=OA) for _ in range(8)]
+            fresh_token = await client.post("/soap/oa", content=complete_todo(examples_dir), headers=OA)
+            return first, replays, fresh_token
+
+        first, replays, fresh_token = session(hub(quiet(dev_settings), registry), "10.1.1.6")(steps)
+        assert first.status_code == 200, first.text
+        assert {(r.status_code, faultcode(r)) for r in replays} == {(500, "wsse:FailedAuthentication")}
+        assert all(b"used before (replay)" in r.content for r in replays)
+        assert fresh_token.status_code == 200, fresh_token.text
+
     def test_the_right_password_from_another_address_is_not_touched(self, dev_settings, registry, examples_dir):
         app = hub(quiet(dev_settings), registry)
 
@@ -188,3 +206,41 @@ class TestNonceCacheFull:
         assert b"retry after" in busy.content
         assert nsp.status_code == 200, nsp.text  # another caller's share is its own
         assert wrong.status_code == 500 and faultcode(wrong) == "wsse:FailedAuthentication"  # busy is no failure
+
+
+class TestHeaderFaults:
+    """SOAP 1.1 §4.4: ``detail`` MUST NOT carry errors of header entries; the refusal's code is still the
+    ``X-OnePoint-Refusal`` header, and a Fault about the Body keeps its ``c:Error`` detail."""
+
+    def test_wsse_and_must_understand_faults_have_no_detail(self, dev_settings, registry, examples_dir):
+        document = fresh((examples_dir / "oa/CompleteTodo.valid.xml").read_bytes())
+        trace = '<t:Trace xmlns:t="urn:example:trace" soap:mustUnderstand="1"/>'
+
+        async def steps(client: httpx.AsyncClient) -> list[httpx.Response]:
+            return [await client.post("/soap/oa", content=body, headers=OA) for body in (
+                complete_todo(examples_dir, "WRONG"),
+                envelope(document),
+                envelope(document, security_header("oa", "oa-dev-password") + trace),
+            )]
+
+        answers = session(hub(quiet(dev_settings), registry), "10.1.1.7")(steps)
+        assert [faultcode(r) for r in answers] == ["wsse:FailedAuthentication", "wsse:InvalidSecurity",
+                                                   "soap:MustUnderstand"]
+        for answer in answers:
+            fault = etree.fromstring(answer.content).find(".//{http://schemas.xmlsoap.org/soap/envelope/}Fault")
+            assert fault is not None and fault.find("detail") is None, answer.text
+            assert fault.findtext("faultstring")
+        assert [r.headers["x-onepoint-refusal"] for r in answers] == ["unauthenticated", "unauthenticated",
+                                                                      "must-understand"]
+
+    def test_a_body_fault_keeps_its_error_detail(self, dev_settings, registry, examples_dir):
+        invalid = fresh((examples_dir / "oa/CompleteTodo.valid.xml").read_bytes()).replace(
+            b"<c:SourceSystem>", b"<c:SourceSystem>X", 1)
+
+        async def steps(client: httpx.AsyncClient) -> httpx.Response:
+            body = envelope(invalid, security_header("oa", "oa-dev-password"))
+            return await client.post("/soap/oa", content=body, headers=OA)
+
+        answer = session(hub(quiet(dev_settings), registry), "10.1.1.8")(steps)
+        assert faultcode(answer) == "soap:Client.SchemaValidationError", answer.text
+        assert etree.fromstring(answer.content).find(".//detail/{urn:onepoint:common:1}Error") is not None

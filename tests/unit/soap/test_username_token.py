@@ -10,7 +10,15 @@ from lxml import etree
 from hub.config.settings import CallerConfig
 from hub.security import CallerDirectory
 from hub.soap.namespaces import ACTOR_NEXT
-from hub.soap.wsse import NonceCache, NonceCacheFull, SecurityTokenRefused, UsernameTokenVerifier, WsUser, WsUsers
+from hub.soap.wsse import (
+    NonceCache,
+    NonceCacheFull,
+    SecurityTokenRefused,
+    TokenReplayed,
+    UsernameTokenVerifier,
+    WsUser,
+    WsUsers,
+)
 from tests.support.soap import SOAP_NS, security_header
 
 pytestmark = pytest.mark.unit
@@ -59,6 +67,19 @@ class TestUsernameToken:
         verifier.verify(soap_header(header))
         with pytest.raises(SecurityTokenRefused, match="replay"):
             verifier.verify(soap_header(header))
+
+    def test_a_replay_is_told_apart_from_a_wrong_password(self):
+        """The replay's digest was right: it is refused as FailedAuthentication, but as a `TokenReplayed` so that a
+        sign-in throttle does not count it (a wrong password is a plain `SecurityTokenRefused`)."""
+        verifier = self.verifier()
+        header = security_header("cs", "ws-s3cret", nonce=os.urandom(16), created=datetime.now(UTC))
+        verifier.verify(soap_header(header))
+        with pytest.raises(TokenReplayed) as replayed:
+            verifier.verify(soap_header(header))
+        assert (replayed.value.code, replayed.value.username) == ("FailedAuthentication", "cs")
+        with pytest.raises(SecurityTokenRefused) as wrong:
+            verifier.verify(soap_header(security_header("cs", "nope")))
+        assert not isinstance(wrong.value, TokenReplayed)
 
     def test_nonce_cache_is_bounded(self):
         verifier = self.verifier()
@@ -110,6 +131,17 @@ def test_an_account_without_a_ws_password_cannot_sign_in():
     directory = CallerDirectory((CallerConfig(system="NSP", username="nsp"),))
     with pytest.raises(SecurityTokenRefused, match="unknown user or wrong password"):
         UsernameTokenVerifier(directory).verify(soap_header(security_header("nsp", "")))
+
+
+@pytest.mark.parametrize("lookup", [
+    CallerDirectory((CallerConfig(system="NSP", username="nsp", ws_password=""),)),
+    WsUsers({"nsp": ""}),
+], ids=["caller-directory", "emulator-table"])
+def test_an_account_whose_secret_is_empty_cannot_sign_in_with_the_empty_password(lookup):
+    """Defence in depth behind the settings' refusal of an empty ws_password_env: an empty secret is no secret."""
+    with pytest.raises(SecurityTokenRefused, match="unknown user or wrong password") as refused:
+        UsernameTokenVerifier(lookup).verify(soap_header(security_header("nsp", "")))
+    assert refused.value.code == "FailedAuthentication"
 
 
 NSP = CallerConfig(system="NSP", username="nsp", ws_password="nsp-s3cret", commands=("nsp.*",))
