@@ -1,7 +1,7 @@
 """The BOSS emulator: a spyne SOAP 1.1 service on the real boss.xsd, answering from a seeded population.
 
-``create_emulator(seed=0, subscribers=1000, hlr_drift_share=0.1, ws_users=None)`` returns an
-:class:`~emulators.toolkit.app.EmulatorApp` (faults, journal, ``/__admin/``). Operations:
+``create_emulator(seed=0, subscribers=1000, hlr_drift_share=0.1, ws_users=None, nonce_cache_size=1_000_000)``
+returns an :class:`~emulators.toolkit.app.EmulatorApp` (faults, journal, ``/__admin/``). Operations:
 
 - ``QueryCustomerTier``: brand, every identity, the effective tier (highest identity wins), the account manager
   (VIP and group customers), the priority and the published answer target of the tier;
@@ -11,7 +11,9 @@
 
 Every request is validated against boss.xsd before spyne (Fault ``Client.SchemaValidationError`` listing every
 violation); an unknown MSISDN is a Fault ``Client.SubscriberNotFound``; every Ack echoes the request's MessageId
-and CorrelationId with Status COMPLETED. WS-Security: ``ws_users`` (UsernameToken) when given.
+and CorrelationId with Status COMPLETED. WS-Security: ``ws_users`` (UsernameToken) when given, each
+accepted nonce remembered for the replay window in a cache of ``nonce_cache_size`` (full of live nonces: Fault
+``Server.Busy``, HTTP 503 + ``Retry-After``).
 ``GET /__admin/state``: counts, tiers, HLR drift remaining, syncs, sample MSISDNs
 (:meth:`emulators.boss.state.BossState.snapshot`).
 """

@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from emulators.toolkit.clock import Clock
-from emulators.toolkit.soapgate import VALIDATED_ENVIRON_KEY, SoapGate
+from emulators.toolkit.soapgate import NONCE_CACHE_SIZE, VALIDATED_ENVIRON_KEY, SoapGate
 from hub.soap.service import PreParsedSoap11, spyne_models
 from hub.validation import CommandSet, CommandSetRegistry, DocumentValidator, ValidatedCommand
 
@@ -92,8 +92,10 @@ class Contract:
         return rpc(self.models[command], _returns=self.models[f"{command}Response"], _body_style="bare",
                    _in_message_name=command, _out_message_name=f"{command}Response", _operation_name=command)(method)
 
-    def soap_app(self, handlers: Mapping[str, Handler], *, ws_users: Mapping[str, str] | None = None) -> SoapGate:
-        """The gate (hub checks) in front of a spyne service with one bare operation per command."""
+    def soap_app(self, handlers: Mapping[str, Handler], *, ws_users: Mapping[str, str] | None = None,
+                 nonce_cache_size: int = NONCE_CACHE_SIZE) -> SoapGate:
+        """The gate (hub checks) in front of a spyne service with one bare operation per command; with
+        ``ws_users``, signed calls only, their nonces remembered in a cache of ``nonce_cache_size``."""
         missing = set(self.command_set.commands) - set(handlers)
         if missing:
             raise ValueError(f"no handler for {sorted(missing)}")
@@ -105,7 +107,8 @@ class Contract:
         # spyne keeps every Application in a process-wide registry: each emulator instance (and its state) would
         # stay alive there, and a second instance logs "Overwriting application". Emulators never need it.
         unregister_application(application)
-        return SoapGate(WsgiApplication(application), self.command_set, self.validator, ws_users=ws_users)
+        return SoapGate(WsgiApplication(application), self.command_set, self.validator, ws_users=ws_users,
+                        nonce_cache_size=nonce_cache_size)
 
 
 @cache

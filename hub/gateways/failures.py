@@ -3,7 +3,9 @@
 ``failure_of(system, operation, exc)`` turns whatever the HTTP or SOAP stack raised into the worker's vocabulary:
 
 * **transient** (``SystemUnavailable``, a ``TransientError``: retried in-process, then through the delay tiers):
-  connect/read timeouts, refused or reset connections, HTTP 5xx, 408 and 429, SOAP ``Server``/``Receiver`` faults;
+  connect/read timeouts, refused or reset connections, HTTP 5xx, 408 and 429, SOAP ``Server``/``Receiver`` faults
+  (the SOAP gateway resolves a fault code's prefix: ``hub.gateways.soap_fault_codes``; a code of another namespace
+  than SOAP's or WS-Security's, such as WCF's ``InternalServiceFault``, is judged by its HTTP status, 5xx transient);
   HTTP 408, 429 and 503 whatever fault came with them (a throttling system may say ``Client.Throttled``); with a
   ``Retry-After`` (``SystemThrottled``, a ``CallsHeldBack``) the message waits that long in a delay tier instead,
   no attempt counted (``hub.workers.waiting``);

@@ -4,8 +4,10 @@ The SOAP gateway lets zeep build and sign the request but reads the answer itsel
 envelope through the hub's hardened parser (``hub.validation.parse_document``), then a SOAP ``Fault`` or the
 Body's single child, checked against the command set's XSD (no zeep objects built, none rendered back to XML).
 
-* a SOAP Fault: ``Server``/``Receiver`` → ``SystemUnavailable``; any other code → ``SystemRefused`` keeping it
-  (a fault whose code cannot be read: as its HTTP status says, e.g. 500 → transient); but a Fault sent with HTTP
+* a SOAP Fault: judged by its code's namespace (``hub.gateways.soap_fault_codes``): ``Server``/``Receiver`` →
+  ``SystemUnavailable``; ``Client``/``Sender``, ``MustUnderstand``, ``VersionMismatch`` and ``wsse:`` codes →
+  ``SystemRefused`` keeping the code; a code of another namespace (WCF's ``a:InternalServiceFault``), or one that
+  cannot be read, as its HTTP status says (5xx → transient, 4xx → permanent); but a Fault sent with HTTP
   408, 429 or 503 is transient whatever its code (the status says "try again later"; a throttling system answers
   ``Client.Throttled``), and with ``Retry-After`` waits that long (``SystemThrottled``);
 * an HTTP status other than 200 without a Fault: 5xx, 408, 429 → transient, other 4xx → permanent;
@@ -31,10 +33,10 @@ from hub.gateways.failures import (
     InvalidAnswer,
     answer_codec,
     fault_code,
-    fault_failure,
     status_failure,
     web_page,
 )
+from hub.gateways.soap_fault_codes import code_namespace, coded_fault_failure
 from hub.validation.command_sets import CommandSet
 from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import ParserLimits, parse_document
@@ -89,14 +91,17 @@ def soap_answer(system: str, operation: str, command_set: CommandSet, status: in
 def _fault(system: str, operation: str, namespace: str, fault: etree._Element, status: int,
            reason: str, retry_after: float | None = None) -> TransientError | PermanentError:
     """SOAP 1.1 ``faultcode``/``faultstring`` (unqualified as the spec writes them, or in the envelope's namespace
-    as some servers do: looked up by local name) or SOAP 1.2 ``Code/Value``/``Reason/Text``. A fault whose code
-    cannot be read is judged by its HTTP status (500: transient) when it came with one; so is a fault sent with a
-    "try again later" status (408, 429, 503), whatever its code."""
+    as some servers do: looked up by local name) or SOAP 1.2 ``Code/Value``/``Reason/Text``; the code's prefix is
+    resolved where the code is written (``soap_fault_codes``). A fault whose code cannot be read is judged by its
+    HTTP status (500: transient) when it came with one; so is a fault sent with a "try again later" status (408,
+    429, 503), whatever its code."""
     if namespace == SOAP11_NS:
-        code = _child_text(fault, "faultcode").strip()
+        code_element = _child(fault, "faultcode")
+        code = ("" if code_element is None else code_element.text or "").strip()
         message = _child_text(fault, "faultstring")
     else:
-        code = (fault.findtext(f"{{{namespace}}}Code/{{{namespace}}}Value") or "").strip()
+        code_element = fault.find(f"{{{namespace}}}Code/{{{namespace}}}Value")
+        code = ("" if code_element is None else code_element.text or "").strip()
         subcode = fault.findtext(f"{{{namespace}}}Code/{{{namespace}}}Subcode/{{{namespace}}}Value")
         if subcode:
             code = f"{code}.{subcode.strip().rpartition(':')[2]}"
@@ -104,15 +109,21 @@ def _fault(system: str, operation: str, namespace: str, fault: etree._Element, s
     if status in THROTTLED_STATUS or (not code and status != 200):
         said = (fault_code(code), message.strip()) if code or message.strip() else None
         return status_failure(system, operation, status, reason, said, retry_after)
-    return fault_failure(system, operation, code, message)
+    return coded_fault_failure(system, operation, code, code_namespace(code_element, code), message, status)
+
+
+def _child(parent: etree._Element, localname: str) -> etree._Element | None:
+    """``parent``'s first child element named ``localname``, whatever its namespace (None if none)."""
+    for child in parent:
+        if isinstance(child.tag, str) and etree.QName(child).localname == localname:
+            return child
+    return None
 
 
 def _child_text(parent: etree._Element, localname: str) -> str:
     """The text of ``parent``'s first child element named ``localname``, whatever its namespace ("" if none)."""
-    for child in parent:
-        if isinstance(child.tag, str) and etree.QName(child).localname == localname:
-            return child.text or ""
-    return ""
+    child = _child(parent, localname)
+    return "" if child is None else child.text or ""
 
 
 def _tidy(document: etree._Element, command_set: CommandSet) -> etree._Element:

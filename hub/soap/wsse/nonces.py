@@ -35,8 +35,8 @@ class NonceCacheFull(SecurityTokenRefused):
 
     def __init__(self, caller: str, scope: str, retry_after: float) -> None:
         self.retry_after = max(1, math.ceil(retry_after))  # whole seconds, as ``Retry-After`` carries them
-        super().__init__(f"the hub is busy: too many recent WS-Security tokens ({scope} limit); "
-                         f"retry after {self.retry_after} s")
+        super().__init__(f"too many recent WS-Security tokens to remember another nonce ({scope} limit); "
+                         f"retry after {self.retry_after} s")  # said by the hub's ingress and the emulators alike
         self.caller = caller
         self.scope = scope
 

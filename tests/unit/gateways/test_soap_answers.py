@@ -117,3 +117,50 @@ def test_a_soap11_fault_whose_code_cannot_be_read_is_judged_by_its_http_status()
         read(500, fault)
     with pytest.raises(SystemRefused, match=r"refused \(Fault\)"):  # a fault answered 200 says nothing more
         read(200, fault)
+
+
+WCF_DISPATCHER = "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher"
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+
+
+def qualified_fault(code: str, declarations: str, envelope: str = S11) -> bytes:
+    return (f'<s:Envelope xmlns:s="{envelope}"><s:Body><s:Fault><faultcode {declarations}>{code}</faultcode>'
+            f"<faultstring>said</faultstring></s:Fault></s:Body></s:Envelope>").encode()
+
+
+def test_a_wcf_internal_service_fault_with_http_500_is_the_server_failing_transient() -> None:
+    """WCF answers an unhandled exception (its database down) with a:InternalServiceFault in its dispatcher's
+    namespace: a code of its own, so HTTP 500 says what it means: retried, not dead-lettered."""
+    with pytest.raises(SystemUnavailable, match="InternalServiceFault"):
+        read(500, qualified_fault("a:InternalServiceFault", f'xmlns:a="{WCF_DISPATCHER}"'))
+
+
+@pytest.mark.parametrize(("status", "content", "code"), [
+    (400, qualified_fault("a:InternalServiceFault", f'xmlns:a="{WCF_DISPATCHER}"'), "InternalServiceFault"),
+    (200, qualified_fault("app:NoSuchThing", 'xmlns:app="urn:app"'), "NoSuchThing"),
+    (500, qualified_fault("o:FailedAuthentication", f'xmlns:o="{WSSE}"'), "wsse:FailedAuthentication"),
+    (500, qualified_fault("env:Client.SubscriberNotFound", f'xmlns:env="{S11}"'), "Client.SubscriberNotFound"),
+    (500, qualified_fault("s:MustUnderstand", ""), "MustUnderstand"),
+    (500, qualified_fault("s:VersionMismatch", ""), "VersionMismatch"),
+])
+def test_client_side_codes_of_any_prefix_and_foreign_codes_not_answered_5xx_are_permanent(
+        status: int, content: bytes, code: str) -> None:
+    with pytest.raises(SystemRefused) as refused:
+        read(status, content)
+    assert refused.value.code == code
+
+
+@pytest.mark.parametrize("content", [
+    qualified_fault("x:Server.Busy", f'xmlns:x="{S11}"'),
+    qualified_fault("s:Server", ""),
+    qualified_fault("Receiver", ""),
+    qualified_fault("app:Server", 'xmlns:app="urn:app"'),  # not the SOAP Server, but answered 500
+], ids=["server-busy-other-prefix", "server", "unqualified-receiver", "foreign-server"])
+def test_server_codes_resolved_by_namespace_are_transient(content: bytes) -> None:
+    with pytest.raises(SystemUnavailable):
+        read(500, content)
+
+
+def test_a_foreign_code_named_client_is_judged_by_its_status_not_its_name() -> None:
+    with pytest.raises(SystemUnavailable):
+        read(500, qualified_fault("app:Client", 'xmlns:app="urn:app"'))

@@ -207,11 +207,14 @@ def test_wsdl_carries_the_real_schemas(boss):
     assert b'name="Msisdn"' in resp.content and b"1[3-9][0-9]{9}" in resp.content
 
 
-def test_the_wsdl_address_is_where_the_emulator_listens_whatever_host_a_caller_names(boss):
-    """spyne keeps the first WSDL it builds: a caller's Host header must not become every caller's address."""
+def test_the_wsdl_address_is_each_callers_own_host_and_never_a_hostile_one(boss):
+    """spyne keeps the first WSDL it builds: a caller's Host header must not become every caller's address, and
+    one that is not a plain host[:port] is never echoed."""
     handle, _ = boss
-    first = handle.http.get("/?wsdl", headers={"Host": "attacker.example"})
+    first = handle.http.get("/?wsdl", headers={"Host": "boss.test.example:8101"})
     second = handle.http.get("/?wsdl")
-    assert first.status_code == second.status_code == 200
-    assert b"attacker.example" not in first.content and first.content == second.content
-    assert b'location="http://' in first.content
+    hostile = handle.http.get("/?wsdl", headers={"Host": 'x"><script>'})
+    assert first.status_code == second.status_code == hostile.status_code == 200
+    assert b'location="http://boss.test.example:8101/"' in first.content
+    assert b"boss.test.example" not in second.content and b'location="http://' in second.content
+    assert b"script" not in hostile.content and b'location="http://' in hostile.content
