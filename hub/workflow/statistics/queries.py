@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.statistics.figures import CounterSum, Figures, OutageFigures, StatisticsQuery, compute_figures
 from hub.workflow.statistics.grains import window_periods
+from hub.workflow.statistics.outage_areas import area_counts
 from hub.workflow.store.schema import outage_notices, work_order_counters, work_orders
 
 __all__ = ["AWAITING_REPLY", "counter_sums", "day_range", "outages_in", "overdue_replies", "read_figures"]
@@ -54,19 +55,21 @@ def counter_sums(connection: Connection, query: StatisticsQuery) -> Iterator[Cou
 
 def outages_in(connection: Connection, query: StatisticsQuery, zone: tzinfo) -> list[OutageFigures]:
     """The outage notices active at some time in the window (started before its end, not cleared before its
-    start), of the area when one is asked, with the counts the outage rule keeps on them."""
+    start), with the counts the outage rule keeps on them (the notice's lifetime, every area it covers); when an
+    area is asked, the notices covering it, with the counts of that area's complaints (``outage_areas``)."""
     start, end = day_range(query.first_day, query.last_day, zone)
     statement = select(_o.notice_id, _o.title, _o.start_at, _o.status, _o.areas, _o.linked_count,
                        _o.auto_answered_count, _o.dispatch_count).where(
         _o.start_at < end, or_(_o.cleared_at.is_(None), _o.cleared_at >= start))
-    found = []
-    for row in connection.execute(statement).mappings():
-        if query.area_code and query.area_code not in _area_codes(row["areas"]):
-            continue
-        found.append(OutageFigures(row["notice_id"], row["title"], row["start_at"], row["status"],
-                                   int(row["linked_count"]), int(row["auto_answered_count"]),
-                                   int(row["dispatch_count"])))
-    return found
+    rows = [row for row in connection.execute(statement).mappings()
+            if not query.area_code or query.area_code in _area_codes(row["areas"])]
+    if query.area_code:
+        counts = area_counts(connection, [str(row["notice_id"]) for row in rows], query.area_code)
+    else:
+        counts = {str(row["notice_id"]): (int(row["linked_count"]), int(row["auto_answered_count"]),
+                                          int(row["dispatch_count"])) for row in rows}
+    return [OutageFigures(row["notice_id"], row["title"], row["start_at"], row["status"],
+                          *counts[str(row["notice_id"])]) for row in rows]
 
 
 def overdue_replies(connection: Connection, query: StatisticsQuery, zone: tzinfo, now: datetime) -> dict[str, int]:

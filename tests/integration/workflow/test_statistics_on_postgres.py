@@ -23,6 +23,14 @@ from tests.unit.workflow.test_statistics_counters import (  # noqa: F401
     test_query_statistics_answers_the_figures,
     test_replies_in_time_late_and_in_time_thanks_to_a_credited_pause,
 )
+from tests.unit.workflow.test_statistics_outage_areas import (  # noqa: F401
+    test_an_area_the_outage_covers_without_complaints_counts_none,
+    test_an_outage_of_two_cities_counts_each_citys_complaints_under_its_area,
+)
+from tests.unit.workflow.test_statistics_sla_overdue import (  # noqa: F401
+    test_cancelling_an_overdue_complaint_keeps_its_breach,
+    test_escalations_are_in_the_totals,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
