@@ -160,7 +160,7 @@ def _from_mapping(data: dict[str, Any], source: str, secrets: frozenset[str] = S
             read_timeout=parse_read_timeout(server, source),
             max_connections=parse_max_connections(server, source),
             limits=ParserLimits(
-                max_bytes=whole_number(limits, "limits", "max_body_bytes", 1_048_576, source),
+                max_bytes=whole_number(limits, "limits", "max_body_bytes", 1_048_576, source, minimum=1),
                 max_depth=whole_number(limits, "limits", "max_depth", 64, source),
                 max_attributes_per_element=whole_number(limits, "limits", "max_attributes_per_element",
                                                         DEFAULT_MAX_ATTRIBUTES_PER_ELEMENT, source),

@@ -303,3 +303,12 @@ def test_adapter_and_security_numbers_too_large_are_refused_naming_their_key(tmp
     path.write_text(text)
     with pytest.raises(ConfigError, match=rf"^{path}: .*{key} must be .*(to \d|or less)"):
         load_settings(path)
+
+
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_a_body_limit_below_one_byte_is_refused_naming_its_key(tmp_path: Path, value: str) -> None:
+    """Was "max_bytes must be positive", naming neither the section nor the key (audit of configuration)."""
+    path = tmp_path / "hub.toml"
+    path.write_text(f"[limits]\nmax_body_bytes = {value}\n")
+    with pytest.raises(ConfigError, match=rf"^{path}: limits\.max_body_bytes must be 1 or more, not {value}$"):
+        load_settings(path)
