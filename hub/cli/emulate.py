@@ -60,7 +60,7 @@ def _catalog() -> tuple[dict[str, Any], Callable[[str], Callable[..., Any]], typ
 @click.option("--host", default=LOOPBACK, show_default=True, help="Address to bind.",
               callback=lambda _ctx, _param, value: check_host(value))
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--subscribers", type=int, default=None, help="Population size (boss, crm, dsmp).")
+@click.option("--subscribers", type=click.IntRange(min=1), default=None, help="Population size (boss, crm, dsmp).")
 @click.option("--hub-url", default=None, callback=checked_hub_url,
               help="Hub base URL for call-backs (nsp, oa), e.g. http://127.0.0.1:8000; checked at start.")
 @click.option("--hub-token", "hub_tokens", multiple=True, envvar="ONEPOINT_HUB_TOKEN",
@@ -85,8 +85,8 @@ def emulate(
     catalog, resolve, unavailable = _catalog()
     order = list(catalog)
     names = order if name == "all" else [name]
-    if name != "all" and name not in catalog:
-        raise click.ClickException(f"no emulator {name!r}; registered: {', '.join(order)}, or all")
+    if name != "all" and name not in catalog:  # a usage error (exit 2), as an unknown option is
+        raise click.BadParameter(f"no emulator {name!r}; registered: {', '.join(order)}, or all", param_hint="NAME")
     fault_specs, extra, tokens = (json_faults(faults), key_values(options, "--option"),
                                   tokens_by_emulator(hub_tokens, names, order))
     configure_logging(log_level.upper(), log_format)

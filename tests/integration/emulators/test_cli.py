@@ -59,8 +59,10 @@ def test_a_missing_emulator_is_a_clear_error(monkeypatch):
     assert result.exit_code == 1
     assert "cannot import 'emulators.ghost'" in result.output
     result = CliRunner().invoke(emulate, ["nobody"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error, as an unknown option (it was 1)
     assert "no emulator 'nobody'" in result.output
+    result = CliRunner().invoke(emulate, ["boss", "--subscribers", "-5"])
+    assert result.exit_code == 2 and "'--subscribers': -5 is not in the range x>=1" in result.output
 
 
 def test_bad_fault_and_option_are_refused_before_serving():
