@@ -39,7 +39,7 @@ from hub.config.broker import load_broker_settings
 from hub.config.files import ConfigError
 from hub.observability.logging import mask_msisdn
 from hub.transport import Broker, BrokerURLError, TopologyConfig, TransportError, open_broker
-from hub.transport.urls import redacted, scheme
+from hub.transport.urls import check_broker_url, redacted, scheme
 from hub.workers import headers as h
 from hub.workers.dead_letter import UNKNOWN
 from hub.workers.dlq import DeadLetter, DeadLetterQueues, PassStopped
@@ -113,6 +113,10 @@ def _queues(broker_url: str | None, config_path: Path | None, prefix: str | None
         topology = replace(settings.topology, prefix=prefix) if prefix is not None else settings.topology
     if broker_url is None:
         raise click.UsageError("no broker: give --broker URL, $ONEPOINT_BROKER_URL or --config FILE")
+    try:  # an unknown scheme, a bad option: a usage error, as demo's and simulate's --broker
+        check_broker_url(broker_url)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--broker / $ONEPOINT_BROKER_URL") from None
     if scheme(broker_url) == "memory":
         raise click.UsageError("memory:// lives inside the hub's own process: another process cannot see its dead"
                                " letters (the hub counts them in /metrics, onepoint_messages_dead_lettered_total,"

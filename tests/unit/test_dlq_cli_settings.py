@@ -99,3 +99,8 @@ def test_a_broker_option_the_client_refuses_is_one_line_without_the_password(tmp
     named = CliRunner().invoke(dlq, ["list", "--config", str(config)])  # in the settings: their error, file and key
     assert named.exit_code == 1 and isinstance(named.exception, SystemExit), named.exception
     assert named.output.startswith(f"Error: {config}: broker.url: ") and "s3cret" not in named.output
+
+
+def test_a_broker_url_of_an_unknown_scheme_is_a_usage_error_as_demos_is() -> None:
+    given = CliRunner().invoke(dlq, ["list", "--broker", "bogus://x"])
+    assert given.exit_code == 2 and "unsupported broker URL scheme 'bogus'" in given.output  # was: exit 1
