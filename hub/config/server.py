@@ -1,5 +1,6 @@
 """``[server]``: where callers reach the hub (``public_url``, the WSDLs' ``soap:address``) and how long and how
-many of their connections it serves (``read_timeout_seconds``, ``max_connections``: ``hub.http.server``)."""
+many of their connections it serves (``read_timeout_seconds``, ``keep_alive_seconds``, ``max_connections``:
+``hub.http.server``)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from urllib.parse import urlsplit
 
 from hub.config.values import is_number
 
-__all__ = ["READ_TIMEOUT_SECONDS", "binds_every_address", "named_host", "parse_max_connections",
-           "parse_public_url", "parse_read_timeout", "public_url_problem"]
+__all__ = ["KEEP_ALIVE_SECONDS", "READ_TIMEOUT_SECONDS", "binds_every_address", "named_host", "parse_keep_alive",
+           "parse_max_connections", "parse_public_url", "parse_read_timeout", "public_url_problem"]
 
 READ_TIMEOUT_SECONDS = 30.0  # as hub.http.server.DEFAULT_READ_TIMEOUT (the emulators' servers)
+KEEP_ALIVE_SECONDS = 75.0  # as hub.http.server.DEFAULT_KEEP_ALIVE
+LONGEST_KEEP_ALIVE = 3600.0
 
 _URL_FORBIDDEN = frozenset(' "<>\\^`{|}')
 
@@ -53,6 +56,17 @@ def parse_read_timeout(server: dict[str, Any], source: str) -> float:
     if not is_number(value) or value <= 0:
         raise ValueError(f"{source}: server.read_timeout_seconds must be a number of seconds above 0, such as 30, "
                          f"not {value!r}")
+    return float(value)
+
+
+def parse_keep_alive(server: dict[str, Any], source: str) -> float:
+    """``server.keep_alive_seconds``: how long an idle connection is kept for the caller's next request; at least
+    1, at most an hour. Keep it above the idle timeout of whatever pools connections to the hub (a load balancer's
+    60 s), else the hub closes a connection just as a request is sent on it."""
+    value = server.get("keep_alive_seconds", KEEP_ALIVE_SECONDS)
+    if not is_number(value) or not 1 <= value <= LONGEST_KEEP_ALIVE:
+        raise ValueError(f"{source}: server.keep_alive_seconds must be a number of seconds from 1 to "
+                         f"{LONGEST_KEEP_ALIVE:g}, such as 75, not {value!r}")
     return float(value)
 
 

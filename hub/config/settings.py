@@ -18,8 +18,10 @@ from hub.config.files import ConfigError, read_settings_file
 from hub.config.runtime import DEFAULT_GC_YOUNG_THRESHOLD, MOST_GC_YOUNG_THRESHOLD
 from hub.config.security import CallerConfig, SecuritySettings, parse_callers, parse_security
 from hub.config.server import (
+    KEEP_ALIVE_SECONDS,
     READ_TIMEOUT_SECONDS,
     named_host,
+    parse_keep_alive,
     parse_max_connections,
     parse_public_url,
     parse_read_timeout,
@@ -53,6 +55,7 @@ class HubSettings:
     public_url: str | None = None
     # [server] read_timeout_seconds, max_connections: what one client may hold of the server (hub.http.server)
     read_timeout: float = READ_TIMEOUT_SECONDS
+    keep_alive: float = KEEP_ALIVE_SECONDS  # [server] keep_alive_seconds: an idle connection kept this long
     max_connections: int | None = None  # None: half the process's open-file limit
     limits: ParserLimits = field(default_factory=ParserLimits)
     security: SecuritySettings = field(default_factory=SecuritySettings)
@@ -112,7 +115,8 @@ class HubSettings:
 
 
 _SECTIONS: dict[str, frozenset[str] | None] = {  # None: the section's own parser checks its keys
-    "server": frozenset({"host", "port", "public_url", "read_timeout_seconds", "max_connections"}),
+    "server": frozenset({"host", "port", "public_url", "read_timeout_seconds", "keep_alive_seconds",
+                         "max_connections"}),
     "limits": frozenset({"max_body_bytes", "max_depth", "max_attributes_per_element", "max_attributes"}),
     "security": frozenset({"replay_window_seconds", "nonce_cache_size", "nonce_store", "sign_in_failures_per_caller",
                            "sign_in_failures_per_address", "sign_in_window_seconds", "sign_in_tracked",
@@ -158,6 +162,7 @@ def _from_mapping(data: dict[str, Any], source: str, secrets: frozenset[str] = S
             port=whole_number(server, "server", "port", 8000, source),
             public_url=parse_public_url(server.get("public_url"), source),
             read_timeout=parse_read_timeout(server, source),
+            keep_alive=parse_keep_alive(server, source),
             max_connections=parse_max_connections(server, source),
             limits=ParserLimits(
                 max_bytes=whole_number(limits, "limits", "max_body_bytes", 1_048_576, source, minimum=1),

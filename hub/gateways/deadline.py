@@ -35,8 +35,13 @@ import httpx
 
 from hub.gateways.answer_codings import AnswerTooLarge, UndecodableAnswer, content_codings, decoded_answer
 
-__all__ = ["AddressCheck", "AnswerTooLarge", "DeadlineBackend", "bounded_transport", "read_answer", "read_within",
-           "within"]
+__all__ = ["KEEPALIVE_EXPIRY", "AddressCheck", "AnswerTooLarge", "DeadlineBackend", "bounded_transport",
+           "read_answer", "read_within", "within"]
+
+# An idle pooled connection to a system is let go after this long: under the 5 s that Apache httpd, uvicorn and
+# many SOAP stacks keep one (httpx's own default is 5 s too, so a call sent just then raced the server's close:
+# "Server disconnected without sending a response", a retry each time).
+KEEPALIVE_EXPIRY = 4.0
 
 AddressCheck = Callable[[str], str | None]  # an IP address -> why it may not be connected to (None: it may)
 _current = threading.local()
@@ -207,7 +212,7 @@ class DeadlineBackend(httpcore.NetworkBackend):
 
 def bounded_transport(proxy: str | None, *, address_check: AddressCheck | None = None) -> httpx.HTTPTransport:
     """An ``httpx.HTTPTransport`` whose connection pool dials through a ``DeadlineBackend``."""
-    transport = httpx.HTTPTransport(proxy=proxy)
+    transport = httpx.HTTPTransport(proxy=proxy, limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY))
     pool = transport._pool  # httpx builds its pool itself and has no argument for the network backend
     pool._network_backend = DeadlineBackend(pool._network_backend, address_check)
     return transport

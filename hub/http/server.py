@@ -19,6 +19,10 @@ uvicorn's httptools protocol (the fast one the ingress is benchmarked on) with t
   app had not asked for yet) or ``100 Continue`` sent; time the server is behind never counts. A 408 is never
   written into a previous response still being sent: the connection is closed once that response is whole. A
   connection that sends nothing is closed after the keep-alive timeout, as an idle one between two requests is.
+- **An idle connection is kept ``keep_alive`` seconds** (default 75, as nginx's; uvicorn's own 5 s closed a
+  pooled connection just as a caller polling every few seconds, or a load balancer keeping its upstream
+  connections 60 s, sent its next request on it: the request got no answer) and every response says so
+  (``Keep-Alive: timeout=75``), so a client's pool can let it go first. Idle connections count against the cap.
 - **At most ``max_connections`` connections** (default: half the process's open-file limit, at most 4096). A
   connection accepted over the cap has ``PROBE_GRACE`` seconds (1, or ``read_timeout`` if shorter) to complete a
   request head: a probe (``GET``/``HEAD`` ``/healthz`` or ``/readyz``) is answered and its connection then closed;
@@ -44,10 +48,11 @@ from hub.http.reading import ReadingFlow
 from hub.http.upgrade import head_without_upgrade
 from hub.observability.quiet import QuietLog
 
-__all__ = ["DEFAULT_READ_TIMEOUT", "PROBE_GRACE", "ServerConfig", "ServerProtocol", "default_max_connections",
-           "server_config"]
+__all__ = ["DEFAULT_KEEP_ALIVE", "DEFAULT_READ_TIMEOUT", "PROBE_GRACE", "ServerConfig", "ServerProtocol",
+           "default_max_connections", "server_config"]
 
 DEFAULT_READ_TIMEOUT = 30.0  # seconds a request has to arrive whole (headers and body) from its first byte
+DEFAULT_KEEP_ALIVE = 75.0  # seconds an idle connection is kept: above the 60 s load balancers keep theirs
 MOST_CONNECTIONS = 4096  # the default cap's ceiling, whatever the open-file limit
 FEWEST_CONNECTIONS = 16  # ... and its floor, on a process allowed very few files
 PROBES = frozenset({b"/healthz", b"/readyz"})
@@ -80,11 +85,14 @@ class ServerConfig(uvicorn.Config):  # type: ignore[misc]
 
 
 def server_config(app: Any, *, read_timeout: float = DEFAULT_READ_TIMEOUT, max_connections: int | None = None,
-                  http: type[ServerProtocol] | None = None, **options: Any) -> ServerConfig:
+                  keep_alive: float = DEFAULT_KEEP_ALIVE, http: type[ServerProtocol] | None = None,
+                  **options: Any) -> ServerConfig:
     """The configuration every server of the project runs with (``http``: a subclass of `ServerProtocol`, as the
     emulators' that can reset a connection); ``options`` go to ``uvicorn.Config`` (log level, lifespan, ...)."""
     options.setdefault("log_config", None)
     options.setdefault("access_log", False)
+    kept = options.setdefault("timeout_keep_alive", keep_alive)
+    options.setdefault("headers", [("Keep-Alive", f"timeout={int(kept)}")])
     return ServerConfig(app, read_timeout=read_timeout, max_connections=max_connections,
                         http=http or ServerProtocol, ws="none", **options)
 

@@ -50,7 +50,8 @@ class WorkflowRetention(PassThread):
         purged = purge_processed(self.store.engine, self.store.clock() - self.keep, batch=self.batch,
                                  between=self._between)
         if purged:
-            log.info("processed-message records purged", extra={"purged": purged, "keep_days": self.keep.days})
+            log.info("processed-message records purged",
+                     extra={"purged": purged, "keep_days": self.keep / timedelta(days=1)})
         return purged
 
     def purge_events(self) -> int:

@@ -284,3 +284,19 @@ def test_a_408_is_never_written_inside_a_response_still_being_streamed() -> None
     head, body = data.split(b"\r\n\r\n", 1)
     assert head.startswith(b"HTTP/1.1 200") and b"transfer-encoding: chunked" in head.lower()
     assert body == b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in STREAMED) + b"0\r\n\r\n"
+
+
+def test_an_idle_connection_is_kept_longer_than_uvicorns_5_s_and_every_answer_says_how_long() -> None:
+    """A pooled connection idle 6 s got no answer to its next request (uvicorn's 5 s keep-alive closed it as the
+    request was sent: the soak's 'Connection reset by peer' at the ingress, 'Server disconnected without sending
+    a response' from BOSS); now kept 75 s by default, announced so a client's pool lets it go first."""
+    with serving(Echo()) as port, connect(port) as sock:
+        sock.sendall(b"GET /first HTTP/1.1\r\nHost: hub\r\n\r\n")
+        status, headers, _ = response(sock)
+        assert status == 200 and headers["keep-alive"] == "timeout=75"
+        time.sleep(6)
+        sock.sendall(post(b"/xml/boss", b"<a>after a pause</a>"))
+        assert response(sock)[2] == b"POST /xml/boss 20 <a>after a pause</a>"
+    with serving(Echo(), keep_alive=2) as port, connect(port) as sock:  # [server] keep_alive_seconds = 2
+        sock.sendall(b"GET /first HTTP/1.1\r\nHost: hub\r\n\r\n")
+        assert response(sock)[1]["keep-alive"] == "timeout=2"

@@ -312,3 +312,15 @@ def test_a_body_limit_below_one_byte_is_refused_naming_its_key(tmp_path: Path, v
     path.write_text(f"[limits]\nmax_body_bytes = {value}\n")
     with pytest.raises(ConfigError, match=rf"^{path}: limits\.max_body_bytes must be 1 or more, not {value}$"):
         load_settings(path)
+
+
+def test_the_keep_alive_is_75_seconds_unless_the_settings_say_otherwise(tmp_path: Path) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text("[server]\nport = 0\n")
+    assert load_settings(path).keep_alive == 75.0
+    path.write_text("[server]\nkeep_alive_seconds = 120\n")
+    assert load_settings(path).keep_alive == 120.0
+    for bad in ("0", "0.5", "3601", '"75"', "nan"):
+        path.write_text(f"[server]\nkeep_alive_seconds = {bad}\n")
+        with pytest.raises(ConfigError, match=r"server\.keep_alive_seconds must be a number of seconds from 1"):
+            load_settings(path)

@@ -47,3 +47,21 @@ def test_the_workflows_background_purges_the_expired_records(tmp_path: Path) -> 
     finally:
         stop()
         runtime.close()
+
+
+def test_the_purge_logs_a_keep_of_part_of_a_day_as_it_is(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """``keep_processed_days = 0.5`` was logged ``keep_days: 0`` (timedelta.days), beside the events' 0.5 (soak)."""
+    from hub.workflow.retention import WorkflowRetention
+
+    config = WorkflowSettings(database=f"sqlite:///{tmp_path / 'workorders.db'}", publisher_interval_seconds=0)
+    clock = ManualClock(START)
+    runtime = open_runtime(config, clock=clock)
+    try:
+        WorkOrderProcessedStore(runtime.store).record("workflow:m-old", "created", reply=b"<answer/>")
+        clock.advance(timedelta(days=1))
+        with caplog.at_level("INFO", logger="onepoint.workflow.retention"):
+            assert WorkflowRetention(runtime.store, timedelta(days=0.5)).purge_processed() == 1
+        (record,) = [r for r in caplog.records if r.getMessage() == "processed-message records purged"]
+        assert record.__dict__["keep_days"] == 0.5
+    finally:
+        runtime.close()
