@@ -52,13 +52,13 @@ Upper bounds (``1e10`` for "never" would break ``Event.wait``, ``timedelta`` or 
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hub.config.listeners import ListenerSettings, parse_listeners
 from hub.config.values import (
     LONGEST_WAIT_SECONDS,
     database_url_problem,
@@ -81,23 +81,6 @@ _KEYS = {"database", "sla", "calendars", "taxonomy", "intake_department", "repea
          "outage_services", "outage_auto_answer", "mass_incidents", "mass_complaint_threshold",
          "mass_complaint_window_minutes", "enforce_templates", "statistics_timezone", "worker_batch",
          "keep_processed_days", "keep_events_days", "listeners"}
-_TABLE = "workflow.listeners"
-_LISTENER_KEYS = {"allowed_destinations", "refused_paths", "max_per_system", "park_after_failures"}
-REFUSED_PATHS = ("/__admin/",)  # the emulators' admin API: never a listener
-
-
-@dataclass(frozen=True, slots=True)
-class ListenerSettings:
-    """``[workflow.listeners]``: where call-backs may point and how many listeners a system holds, and when a
-    listener that keeps failing is parked."""
-
-    allowed_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
-    allowed_host_suffixes: tuple[str, ...] = ()  # lower case, with their leading dot
-    max_per_system: int = 20
-    park_after_failures: int = 10
-    refused_paths: tuple[str, ...] = REFUSED_PATHS  # lower case, each starting with "/"
-
-
 @dataclass(frozen=True, slots=True)
 class WorkflowSettings:
     database: str = "sqlite:///onepoint-workorders.db"
@@ -193,43 +176,6 @@ def _timezone(value: Any, source: str) -> str:
     return str(value)
 
 
-def _destinations(value: Any, source: str) -> tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...],
-                                                     tuple[str, ...]]:
-    if not isinstance(value, list) or not all(isinstance(entry, str) and entry.strip() for entry in value):
-        raise ValueError(f"{source}: workflow.listeners.allowed_destinations must be a list of networks and "
-                         "host-name suffixes")
-    networks, suffixes = [], []
-    for entry in (each.strip().lower() for each in value):
-        if entry[0].isdigit() or ":" in entry:
-            try:
-                networks.append(ipaddress.ip_network(entry))
-            except ValueError as exc:
-                raise ValueError(f"{source}: workflow.listeners.allowed_destinations: {exc}") from None
-        else:
-            suffixes.append("." + entry.lstrip("."))
-    return tuple(networks), tuple(suffixes)
-
-
-def _listeners(section: Any, source: str) -> ListenerSettings:
-    if section is None:
-        section = {}
-    if not isinstance(section, dict):
-        raise ValueError(f"{source}: [workflow.listeners] must be a table")
-    if unknown := set(section) - _LISTENER_KEYS:
-        raise ValueError(f"{source}: unknown keys in [workflow.listeners]: {sorted(unknown)}")
-    networks, suffixes = _destinations(section.get("allowed_destinations", []), source)
-    return ListenerSettings(networks, suffixes,
-                            max_per_system=_count(section, "max_per_system", 20, source, table=_TABLE),
-                            park_after_failures=_count(section, "park_after_failures", 10, source, table=_TABLE),
-                            refused_paths=_paths(section.get("refused_paths", list(REFUSED_PATHS)), source))
-
-
-def _paths(value: Any, source: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(entry, str) and entry.startswith("/") for entry in value):
-        raise ValueError(f"{source}: workflow.listeners.refused_paths must be a list of paths starting with '/'")
-    return tuple(entry.lower() for entry in value)
-
-
 def parse_workflow(section: Any, source: str) -> WorkflowSettings:
     """The ``[workflow]`` table; ``ValueError`` names each bad entry. A settings file without one gets the
     defaults, its files beside the settings file like those it names (every process of one settings file,
@@ -280,5 +226,5 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
         worker_batch=_count(section, "worker_batch", 32, source, most=MOST_BATCH),
         keep_processed_days=_number(section, "keep_processed_days", 7.0, source, most=LONGEST_DAYS),
         keep_events_days=_number(section, "keep_events_days", 7.0, source, most=LONGEST_DAYS),
-        listeners=_listeners(section.get("listeners"), source),
+        listeners=parse_listeners(section.get("listeners"), source),
     )
