@@ -55,7 +55,8 @@ def require_existing(url: str) -> None:
         return
     if not os.path.isfile(database):
         raise click.ClickException(f"no work-order database at {os.path.abspath(database)} (the [workflow] database "
-                                   "of the settings: give --config, or run where the hub keeps it)")
+                                   "of the settings: with --config, the file it names, a relative path beside the "
+                                   "settings file; without, the built-in defaults' file in the working folder)")
 
 
 @contextmanager

@@ -73,18 +73,31 @@ def relative_path(value: Any, source: str) -> Path | None:
     return Path(source).parent / path
 
 
-def sqlite_beside_settings(url: str, source: str) -> str:
+def sqlite_beside_settings(url: str, source: str, setting: str = "database") -> str:
     """``url`` with a relative SQLite path (``sqlite:///workorders.db``) made relative to the settings file's folder,
     as a bare file name is: every process reading one settings file (the hub started in its folder, an operator's
     ``onepoint workorders list --config etc/hub.toml`` run elsewhere) opens the same file. An absolute path
     (``sqlite:////var/lib/…``), an in-memory database (``sqlite://``, ``:memory:``), a ``file:`` URI, any other
-    database and the built-in defaults are as written."""
+    database and the built-in defaults are as written.
+
+    Releases before 2026-12-06 opened such a path in the working folder. Where that file exists and the one beside
+    the settings does not, an update would start on a new, empty database (work orders, a new audit chain, the
+    nonces) without a word: ``ValueError`` naming both files and what to do (``setting``: the key, for it)."""
     driver, slashes, rest = url.partition(":///")
     path, mark, query = rest.partition("?")
     if (not slashes or not driver.lower().startswith("sqlite") or not path or path.startswith("/")
             or path == ":memory:" or path.startswith("file:")):
         return url
-    return f"{driver}:///{relative_path(path, source)}{mark}{query}"
+    beside = relative_path(path, source)
+    assert beside is not None
+    before = Path(path)
+    if not beside.exists() and before.is_file() and before.resolve() != beside.resolve():
+        raise ValueError(
+            f"{source}: {setting} {url!r}: a relative sqlite:/// path is relative to the settings file's folder "
+            f"(since 2026-12-06; earlier releases opened it in the working folder): {beside} does not exist, but "
+            f"{before.resolve()} does. Stop the hub, move that file (and its -wal and -shm files) to {beside}, or "
+            f"write the absolute sqlite:///{before.resolve()}")
+    return f"{driver}:///{beside}{mark}{query}"
 
 
 def database_url_problem(url: str) -> str | None:
@@ -113,7 +126,7 @@ def database_choice(value: Any, setting: str, words: tuple[str, ...], choices: s
     if isinstance(value, str) and value.startswith(("sqlite://", "postgresql")):
         if problem := database_url_problem(value):
             raise ValueError(f"{source}: {setting} {redacted(value)!r} {problem}")
-        return sqlite_beside_settings(value, source)
+        return sqlite_beside_settings(value, source, setting)
     raise ValueError(f"{source}: {setting} must be {choices}, not "
                      f"{redacted(value) if isinstance(value, str) else value!r}")  # "postgres://…": no password shown
 

@@ -122,7 +122,8 @@ def _database(value: Any, source: str) -> str:
     if "://" in value or _SCHEME.match(value):  # a URL, mistyped ones too: "postgresql+psycopg:/db" was taken
         if problem := database_url_problem(value):  # for the name of a SQLite file in a folder "postgresql+psycopg:"
             raise ValueError(f"{source}: workflow.database {redacted(value)!r} {problem}")
-        return sqlite_beside_settings(value, source)  # sqlite:///workorders.db: beside the settings, as a bare name
+        # sqlite:///workorders.db: beside the settings, as a bare name
+        return sqlite_beside_settings(value, source, "workflow.database")
     return f"sqlite:///{relative_path(value, source)}"
 
 

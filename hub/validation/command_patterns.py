@@ -5,6 +5,7 @@ tables refuse it at load, in the same words."""
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 from collections.abc import Iterable
 
@@ -17,7 +18,15 @@ def matches(command_type: str, pattern: str) -> bool:
 
 
 def unmatched(patterns: Iterable[str], command_types: Iterable[str]) -> list[str]:
-    """``"'<pattern>' matches no command type"`` for each of ``patterns`` no command type matches, in order."""
-    known = list(command_types)
-    return [f"{pattern!r} matches no command type" for pattern in patterns
+    """``"'<pattern>' matches no command type"`` for each of ``patterns`` no command type matches, in order, with
+    the likely one meant when one is close (``"boss.QueryCustomerTeir"``: ``boss.QueryCustomerTier``;
+    ``"workorders.*"``: ``workorder.*``)."""
+    known = sorted(set(command_types))
+    return [f"{pattern!r} matches no command type{_closest(pattern, known)}" for pattern in patterns
             if not any(matches(command_type, pattern) for command_type in known)]
+
+
+def _closest(pattern: str, known: list[str]) -> str:
+    candidates = known + sorted({f"{command_type.partition('.')[0]}.*" for command_type in known})
+    found = difflib.get_close_matches(pattern, candidates, n=1, cutoff=0.75)
+    return f" (did you mean {found[0]!r}?)" if found else ""

@@ -50,8 +50,9 @@ def test_a_commands_glob_matching_no_command_type_is_named_as_the_routing_table_
     with pytest.raises(ConfigError) as caught:
         check_authorization_table(hub, REGISTRY)
     assert str(caught.value) == (
-        f"{hub.source}: callers[0] (cs-frontend).commands: 'workorders.*' matches no command type: it allows "
-        "nothing; callers[0] (cs-frontend).commands: 'boss.QueryTier' matches no command type: it allows nothing")
+        f"{hub.source}: callers[0] (cs-frontend).commands: 'workorders.*' matches no command type (did you mean "
+        "'workorder.*'?): it allows nothing; callers[0] (cs-frontend).commands: 'boss.QueryTier' matches no command "
+        "type (did you mean 'boss.QueryCustomerTier'?): it allows nothing")
 
 
 def test_bulletin_readers_must_be_systems(tmp_path: Path) -> None:

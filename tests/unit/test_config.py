@@ -324,3 +324,24 @@ def test_the_keep_alive_is_75_seconds_unless_the_settings_say_otherwise(tmp_path
         path.write_text(f"[server]\nkeep_alive_seconds = {bad}\n")
         with pytest.raises(ConfigError, match=r"server\.keep_alive_seconds must be a number of seconds from 1"):
             load_settings(path)
+
+
+@pytest.mark.parametrize(("section", "key"), [("[workflow]\n", "database"), ("[audit]\n", "database"),
+                                              ("[security]\n", "nonce_store")])
+def test_an_earlier_releases_database_in_the_working_folder_is_named_not_replaced_by_a_new_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, section: str, key: str) -> None:
+    """Releases before 2026-12-06 opened a relative sqlite:/// path in the working folder: an update started from
+    another folder than the settings' would have served from new, empty databases without a word (upgrade audit)."""
+    etc, run = tmp_path / "etc", tmp_path / "run"
+    etc.mkdir()
+    (run / "var").mkdir(parents=True)
+    (run / "var" / "kept.db").write_bytes(b"SQLite format 3\x00")  # the earlier release's file
+    path = etc / "hub.toml"
+    path.write_text(f'{section}{key} = "sqlite:///var/kept.db"\n')
+    monkeypatch.chdir(run)
+    with pytest.raises(ConfigError, match=r"relative to the settings file's folder .*"
+                       rf"{etc / 'var' / 'kept.db'} does not exist, but {run / 'var' / 'kept.db'} does"):
+        load_settings(path)
+    (etc / "var").mkdir()
+    (etc / "var" / "kept.db").write_bytes(b"SQLite format 3\x00")  # moved (copied) beside the settings: taken
+    assert str(etc / "var" / "kept.db") in str(load_settings(path))
