@@ -178,7 +178,7 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
                                        "public_url": settings.hub_url, "command_sets": hub.registry.names(),
                                        "config": settings.source, "broker": redacted(settings.broker_url),
                                        "workers": [r.consumer for r in system.running],
-                                       "emulators": running.urls()})
+                                       "emulators": running.urls(), "databases": _databases(settings)})
             server = GracefulServer(server_config(hub.asgi, host=bind_host, port=bind_port, log_level=log_level.lower(),
                                                   read_timeout=settings.read_timeout,
                                                   keep_alive=settings.keep_alive,
@@ -243,6 +243,24 @@ def _prepare(system: HubSystem, hub: HubApp, settings: HubSettings, pid_file: Pa
     hub.on_shutdown.append(running.stop)  # after the workers drained
     tune_garbage_collector(settings.gc_young_threshold)
     return pid_file is not None
+
+
+def _databases(settings: HubSettings) -> dict[str, str]:
+    """Where each store of the settings is, as the hub opens it (absolute SQLite paths, URLs without their
+    password), for the start's log line: an operator sees which files a start took."""
+    def where(url: str | None, path: Path) -> str:
+        return opened(url) if url is not None else str(path.resolve())
+
+    def opened(url: str) -> str:
+        driver, slashes, rest = url.partition(":///")
+        path, mark, query = rest.partition("?")
+        if slashes and driver.startswith("sqlite") and path and not path.startswith(("/", ":memory:", "file:")):
+            return f"{driver}:///{Path(path).resolve()}{mark}{query}"  # the working folder's, as SQLite opens it
+        return redacted(url)
+
+    return {"workflow": opened(settings.workflow.database), "audit": where(settings.audit.url, settings.audit.path),
+            "bulletin": where(settings.bulletin.url, settings.bulletin.path),
+            "nonces": opened(settings.security.nonce_store)}
 
 
 def _remove_pid_file(pid_file: Path) -> None:

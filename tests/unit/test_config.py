@@ -345,3 +345,18 @@ def test_an_earlier_releases_database_in_the_working_folder_is_named_not_replace
     (etc / "var").mkdir()
     (etc / "var" / "kept.db").write_bytes(b"SQLite format 3\x00")  # moved (copied) beside the settings: taken
     assert str(etc / "var" / "kept.db") in str(load_settings(path))
+
+
+def test_the_start_names_every_database_it_opens_as_an_absolute_path_without_passwords(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The serving line names the files a start took, so an operator sees a wrong one (upgrade audit)."""
+    from hub.cli.serve import _databases
+
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "hub.toml"
+    path.write_text('[workflow]\ndatabase = "wo.db"\n[audit]\ndatabase = "postgresql+psycopg://hub:S3cret@db/op"\n')
+    found = _databases(load_settings(path))
+    assert found["workflow"] == f"sqlite:///{tmp_path / 'wo.db'}"
+    assert found["audit"] == "postgresql+psycopg://hub:***@db/op" and "S3cret" not in str(found)
+    assert found["bulletin"] == str(tmp_path / "onepoint-bulletin.db") and found["nonces"] == "memory"
+    assert _databases(load_settings())["workflow"] == f"sqlite:///{tmp_path / 'onepoint-workorders.db'}"
