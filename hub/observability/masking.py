@@ -5,7 +5,10 @@ form, so the rest of the text is kept as it was written), up to two separators b
 hyphens, the dashes U+2010-U+2015 and the minus sign U+2212, ``/``, ``_``, ``~``, ``,``, ``·`` and zero-width
 spaces), its first three digits in brackets, a ``+86`` / ``86`` / ``0086`` prefix. ``138-0013-8000``,
 ``+86 138 0013 8000``, ``138—0013—8000``, ``(138)0013-8000``, ``138/0013/8000`` and ``１３８００１３８０００`` are
-all one number.
+all one number, as are ``138〇〇138〇〇〇`` and ``一三八〇〇一三八〇〇〇``: a Chinese input method gives the ideographic
+zero 〇 for "ling", and people write numbers in Chinese numerals (〇一二三四五六七八九, 零 for 0, 幺 for 1 as
+read out on the telephone, 两 for 2). They are read as digits only in a run of eleven that forms a mobile number,
+as digits are: prose with 一 or 三 in it ("第一次", "三天") stays as it was written.
 A number glued to another digit is part of something else, as is one inside a run of at least 16 hex characters
 (a uuid4 hex message id such as ``71ffd13312345066bc…``, in every log line, which masking would make untraceable),
 and a dotted IPv4 address: they are left as they are. Glued to any other letter, or to a short run of hex letters,
@@ -64,7 +67,10 @@ _OTHER_DIGITS = (
     r"\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788"
     r"\u278a-\u2792\ua620-\ua629\ua8d0-\ua8d9\ua900-\ua909\ua9d0-\ua9d9\ua9f0-\ua9f9\uaa50-\uaa59\uabf0-\uabf9"
     r"\uff10-\uff19\U00010000-\U0010ffff")
-_ANY_DIGIT = rf"[0-9{_OTHER_DIGITS}]"
+# Chinese numerals: the ideographic zero, 一 to 九, 零, 幺 (1 read out on the telephone) and 两 (2).
+_CHINESE_DIGITS = {"\u3007": "0", "零": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
+                   "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_ANY_DIGIT = rf"[0-9{_OTHER_DIGITS}{''.join(_CHINESE_DIGITS)}]"
 _ANY_SEP = (r"[\t-\r\x1c- ),\-./_~\u0085\u00a0\u00b7\u0387\u1680\u2000-\u200d\u2010-\u2015\u2024\u2028"
             r"\u2029\u202f\u205f\u2060\u207b\u207e\u208b\u208e\u2212\u3000\ufe10\ufe31-\ufe34\ufe36"
             r"\ufe4d-\ufe50\ufe52\ufe58\ufe5a\ufe63\ufeff\uff09\uff0c\uff0d\uff0e\uff0f\uff3f\uff5e]")
@@ -74,6 +80,9 @@ _quick_other = re.compile(rf"{_ANY_DIGIT}(?:{_ANY_SEP}{{0,2}}{_ANY_DIGIT}){{10}}
 
 
 def _fold_char(ch: str) -> str:
+    chinese = _CHINESE_DIGITS.get(ch)
+    if chinese is not None:
+        return chinese
     digit = unicodedata.digit(ch, None)
     if digit is not None:
         return str(digit)
@@ -97,8 +106,9 @@ _FOLDED = _Folded()
 
 def fold(text: str) -> str:
     """``text`` with every character that has a one-character NFKC form (full-width digits and punctuation, the
-    ideographic space) replaced by it, and every decimal digit of any script by its ASCII digit: one character
-    for one, so that positions in the folded text are positions in ``text``."""
+    ideographic space) replaced by it, and every decimal digit of any script and every Chinese numeral of a
+    number (〇 一 … 九, 零, 幺, 两) by its ASCII digit: one character for one, so that positions in the folded text
+    are positions in ``text``."""
     return text if text.isascii() else text.translate(_FOLDED)
 
 

@@ -3,7 +3,12 @@
 A field's type checks a value's form (``msisdn``: an 11-digit mobile number, ``month``: ``YYYYMM``, ...); an
 optional ``pattern`` (a regular expression the whole value must match) narrows it further. A number (``msisdn``,
 ``phone``) is checked, and dispatched, as ``normal_number`` writes it: what c:PhoneNumber lets a caller write
-(``139-8765-4321``, ``+8613987654321``) is the number the check knows (``13987654321``).
+(``139-8765-4321``, ``+8613987654321``) is the number the check knows (``13987654321``). A value of a type read
+as digits (``msisdn``, ``phone``, ``datetime``, ``month``, ``amount``) is first written in ASCII: a Chinese input
+method's full-width digits and punctuation (``１３９８７６５４３２１``, ``１２．５０``,
+``２０２６－１２－０６　０８：４０``) are the digits and ``.``/``-``/``+``/``:``/space they stand for, checked and
+dispatched so; digits of other scripts are not an amount or a number (``Decimal`` would read them, the systems
+dispatched to would not).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["FIELD_TYPES", "FieldSpec", "normal_number"]
+__all__ = ["FIELD_TYPES", "FieldSpec", "half_width", "normal_number"]
 
 _MSISDN = re.compile(r"1[3-9][0-9]{9}")  # as c:Msisdn (19x numbers exist: 198, 199)
 _FIXED_LINE = re.compile(r"0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7}")
@@ -23,6 +28,15 @@ _MONTH = re.compile(r"([0-9]{4})-?(0[1-9]|1[0-2])")
 _SEPARATORS = re.compile(r"[\s\-.()]")
 _COUNTRY = ("+86", "0086")  # China's country code, as dialled from a mobile or from abroad
 _NUMBER_TYPES = frozenset({"msisdn", "phone"})
+_DIGIT_TYPES = _NUMBER_TYPES | {"datetime", "month", "amount"}
+# The full-width forms U+FF01-U+FF5E are ASCII's "!" to "~" moved by 0xFEE0; U+3000 is the ideographic space.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: ord(" ")}
+
+
+def half_width(value: str) -> str:
+    """``value`` with full-width ASCII forms (digits, ``．－＋：（）``, letters) and the ideographic space as ASCII:
+    what a Chinese input method types for ``12.50`` or ``139-8765-4321``, one character for one."""
+    return value.translate(_HALF_WIDTH)
 
 
 def normal_number(value: str) -> str:
@@ -68,6 +82,8 @@ def _month(value: str) -> str | None:
 
 
 def _amount(value: str) -> str | None:
+    if not value.isascii():  # Decimal reads any script's digits; the amount is dispatched as written
+        return "not an amount in yuan (e.g. 12.50)"
     try:
         amount = Decimal(value)
     except InvalidOperation:
@@ -104,7 +120,11 @@ class FieldSpec:
     label_zh: str = ""
 
     def normal(self, value: str) -> str:
-        """The value as it is checked and dispatched: a number (``msisdn``, ``phone``) by ``normal_number``."""
+        """The value as it is checked and dispatched: a value read as digits in ASCII (`half_width`), a number
+        (``msisdn``, ``phone``) then by ``normal_number``."""
+        if self.type not in _DIGIT_TYPES:
+            return value
+        value = half_width(value)
         return normal_number(value) if self.type in _NUMBER_TYPES else value
 
     def problem(self, value: str) -> str | None:

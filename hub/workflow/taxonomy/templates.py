@@ -42,7 +42,8 @@ class DispatchTemplate:
         return tuple(spec.name for spec in self.fields)
 
     def normalised(self, fields: Mapping[str, str]) -> dict[str, str]:
-        """``fields`` with the template's numbers as they are checked and dispatched (``FieldSpec.normal``)."""
+        """``fields`` with the template's numbers, times, months and amounts as they are checked and dispatched
+        (``FieldSpec.normal``: full-width digits in ASCII, a number without separators)."""
         normal = dict(fields)
         for spec in self.fields:
             if fields.get(spec.name):
