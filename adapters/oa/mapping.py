@@ -213,13 +213,33 @@ def _title(notice: OutageNotice) -> str:
 
 
 def _summary(notice: OutageNotice) -> str:
-    where = ", ".join(f"{code} {district}" if district else code for code, district in notice.areas)
+    """What is affected, where and when, then the customer wording, within oa:Summary's 1000 characters.
+
+    The wording (what the managers are to tell customers, up to 1000 characters itself) keeps its room: the area
+    list is given what the rest leaves, whole areas in NSP's order and "and N more areas" for those that do not
+    fit (the notice's page, the to-read's link, lists them all); only a wording too long for any area list is cut.
+    """
     when = f"since {notice.start}" + (f", expected end {notice.expected_end}" if notice.expected_end else "")
     if notice.status == "CLEARED":
         when += f"; cleared {notice.cleared_at or ''}".rstrip()
-    text = (f"{', '.join(notice.services)} affected in {where} {when} (revision {notice.revision}). "
-            f"Customer wording: {notice.wording}")
-    return _clip(text, _SUMMARY)
+    services, tail = f"{', '.join(notice.services)} affected in ", (
+        f" {when} (revision {notice.revision}). Customer wording: {notice.wording}")
+    where = _areas([f"{code} {district}" if district else code for code, district in notice.areas],
+                   _SUMMARY - len(services) - len(tail))
+    return _clip(f"{services}{where}{tail}", _SUMMARY)
+
+
+def _areas(areas: list[str], room: int) -> str:
+    """The areas within ``room`` characters: all when they fit, else the first ones whole and "and N more areas"
+    (at least that, however little the room)."""
+    listed = ", ".join(areas)
+    if len(listed) <= room:
+        return listed
+    for shown in range(len(areas) - 1, 0, -1):
+        text = f"{', '.join(areas[:shown])} and {len(areas) - shown} more areas"
+        if len(text) <= room:
+            return text
+    return f"{len(areas)} areas"
 
 
 def _priority(notice: OutageNotice) -> int:

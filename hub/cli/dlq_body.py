@@ -2,7 +2,10 @@
 phone numbers masked unless asked otherwise, and a body that cannot be decoded never printed raw when masked.
 
 The XML ingress keeps a command document as it was received (UTF-16, GBK... with its declaration), so the body's
-encoding comes from its byte-order mark, else its XML declaration, else UTF-8 (XML 1.0, Appendix F). Masking
+encoding comes from its byte-order mark, else its XML declaration, else UTF-8 (XML 1.0, Appendix F). A declared
+label is read as the ingress reads it (``hub.validation.encodings.codec_for``): every GBK label (``windows-936``,
+``csGB2312``, ``GBK``...) as GB18030, UCS-2 as UTF-16, so a body the ingress accepted and sent on as received is
+decoded here too, although Python's codecs know some of those labels by no name or another encoding. Masking
 searches the decoded text: a UTF-16 number's digits are interleaved with NULs in the bytes and would be missed.
 """
 
@@ -33,9 +36,15 @@ def body_encoding(body: bytes) -> str:
 
 def decode_body(body: bytes) -> str | None:
     """The body as text, or None when it is not text in the encoding it names (or that encoding is unknown)."""
+    from hub.validation.encodings import codec_for  # imported here: hub.validation loads lxml, `onepoint` starts
+
+    label = body_encoding(body)
+    codec = label if any(label == known for _, known in _SIGNATURES) else codec_for(label)
+    if codec is None:
+        return None  # no text encoding the hub knows (as the ingress refuses it)
     try:
-        return body.decode(body_encoding(body))
-    except (UnicodeDecodeError, LookupError):  # LookupError: no such codec, or not a text codec (base64...)
+        return body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
         return None
 
 

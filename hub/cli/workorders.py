@@ -7,7 +7,7 @@ import re
 import unicodedata
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -16,12 +16,16 @@ from hub.cli.workorder_database import CONFIG_OPTION, opening, require_existing,
 from hub.config.settings import WorkflowSettings
 from hub.workflow.lifecycle import WorkOrderState
 
-__all__ = ["PAGE_MAX", "PAGE_SIZE_MAX", "customer_number", "workorders"]
+if TYPE_CHECKING:
+    from rich.table import Table
+
+__all__ = ["PAGE_MAX", "PAGE_SIZE_MAX", "WORK_ORDER_ID_LENGTH", "customer_number", "workorders"]
 
 PAGE_SIZE_MAX = 500  # the store's largest page (hub.workflow.store.queries.MAX_PAGE_SIZE)
 PAGE_MAX = 100_000  # QueryWorkOrders' c:PageNumber: 100,000 pages of 500 hold more than a province's year
 _MSISDN = re.compile(r"1[3-9][0-9]{9}")  # c:Msisdn: how the work orders keep the number
 _SEPARATORS = re.compile(r"[\s.\-()]")
+WORK_ORDER_ID_LENGTH = 18  # c:WorkOrderId: WO, the date, 8 letters or digits
 
 def _runtime(settings: WorkflowSettings) -> Any:
     """The workflow's runtime on the database of the settings, which must exist, at this release's revision: only
@@ -105,10 +109,9 @@ def show_command(work_order_id: str, config_path: Path | None, unmasked: bool) -
 def list_command(msisdn: str | None, states: tuple[str, ...], category: str | None, page: int, page_size: int,
                  config_path: Path | None) -> None:
     """Work orders, newest first, as a table; times in [workflow] statistics_timezone."""
-    from rich.table import Table
     from rich.text import Text
 
-    from hub.cli.workorder_view import when, zoned
+    from hub.cli.workorder_view import when
 
     settings = settings_of(config_path).workflow
     zone = ZoneInfo(settings.statistics_timezone)
@@ -118,15 +121,29 @@ def list_command(msisdn: str | None, states: tuple[str, ...], category: str | No
                                     page=page, page_size=page_size)
     finally:
         runtime.close()
-    table = Table(title=f"{found.total} work order(s); page {page}", title_justify="left")
-    for column in ("id", "state", zoned("created", zone), "category", "tier", "priority", "owner",
-                   zoned("reply due", zone)):
-        table.add_column(column)
+    table = _list_table(f"{found.total} work order(s); page {page}; times in {zone.key}")
     for row in found.rows:
-        table.add_row(row["id"], row["state"], when(row["created_at"], zone), row["category_code"],
-                      Text(row["tier"] or ""), str(row["priority"]), Text(row["owner"] or ""),
-                      when(row["reply_due"], zone))
+        table.add_row(row["id"], row["state"], when(row["created_at"], zone).replace(" ", "\n"),
+                      row["category_code"], str(row["priority"]), when(row["reply_due"], zone).replace(" ", "\n"),
+                      Text(row["tier"] or ""), Text(row["owner"] or ""))
     _console().print(table)
+
+
+def _list_table(title: str) -> Table:
+    """The list's table, made for an 80-column terminal: what is copied or read at a glance (the id, to pass to
+    ``workorders show``; the state, the category, the priority; the times, the date over the time) is never cut
+    or folded; the tier and the owner fold in the room left. No vertical rules (a space between columns): with
+    them the id and the state alone left no room for the rest, and rich cut the id to ``WO2026…``."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, padding=0)
+    table.add_column("id", no_wrap=True, min_width=WORK_ORDER_ID_LENGTH)
+    for column in ("state", "created", "category", "prio", "reply due"):
+        table.add_column(column, no_wrap=True)
+    for column in ("tier", "owner"):
+        table.add_column(column, overflow="fold")
+    return table
 
 
 @workorders.command("migrate")

@@ -1,7 +1,9 @@
 """NSP's ``NetworkComplaintDispatch`` for a dispatched work order: the work order's facts, and every field of the
 phenomenon's template as the agent gave it (normalised as the template checks it: ``DispatchTemplate.normalised``).
 
-The named elements summarise (``FaultPlace``, ``TerminalType``, ``AnnouncementHeard``, ``ContactNumber``); the
+``Description`` is the complaint's description, then the dispatch's instructions (``Instructions: ...``), within
+nsp:Description's 4000 characters, each given its own room (``dispatch_description``): the instructions always
+arrive. The named elements summarise (``FaultPlace``, ``TerminalType``, ``AnnouncementHeard``, ``ContactNumber``); the
 agent's own words go with them, word for word, as ``Field`` elements (template fields first, in the template's
 order, then any other field the agent gave), so nothing the template made the agent ask for is lost on the way:
 the other party's number of "cannot be called", a free-text "calling functions affected", how often it happens,
@@ -35,13 +37,16 @@ from hub.routing.message_ids import derive_message_id
 from hub.workflow.changes import DISPATCH_FOLLOW_UP, FollowUp
 from hub.workflow.lifecycle import LifecycleAction
 
-__all__ = ["DISPATCH_FOLLOW_UP", "FOLLOW_UPS_PER_MESSAGE", "FUNCTION_CODES", "FUNCTION_OF_TEMPLATE", "MAX_FIELDS",
-           "AnsweredDispatch", "answered_dispatch", "dispatch_field_items", "functions_affected", "nsp_dispatch"]
+__all__ = ["DESCRIPTION_LENGTH", "DISPATCH_FOLLOW_UP", "FOLLOW_UPS_PER_MESSAGE", "FUNCTION_CODES",
+           "FUNCTION_OF_TEMPLATE", "MAX_FIELDS", "AnsweredDispatch", "answered_dispatch", "dispatch_description",
+           "dispatch_field_items", "functions_affected", "nsp_dispatch"]
 
 C = "urn:onepoint:common:1"
 NSP = "urn:onepoint:nsp:1"
 MAX_FIELDS = 40  # nsp:NetworkComplaintDispatch's Field maxOccurs (as the WorkOrderAction's Dispatch)
 FIELD_LENGTH = 200  # c:ShortText
+DESCRIPTION_LENGTH = 4000  # nsp:Description, c:LongText
+INSTRUCTIONS_LABEL = "\n\nInstructions: "
 # The NSP function a phenomenon's template affects (nsp:FunctionAffected); the rest: by domain, else call quality.
 FUNCTION_OF_TEMPLATE = {
     "voice_originate": "ORIGINATE_CALL", "voice_terminate": "RECEIVE_CALL", "network_busy": "ORIGINATE_CALL",
@@ -123,6 +128,35 @@ def dispatch_field_items(fields: Mapping[str, str], template_fields: Sequence[st
 
 
 
+def dispatch_description(description: str, instructions: str, limit: int = DESCRIPTION_LENGTH) -> str:
+    """NSP's ``Description``: the complaint's description, then the dispatch's instructions on a paragraph of their
+    own (``Instructions: ...``), within nsp:Description's ``limit`` characters.
+
+    Both are c:LongText (4000) in the hub's commands, so together they may not fit: then each part gets its own
+    room, the shorter one whole when it takes at most half, the other cut to what is left (both cut to half when
+    each is longer), so the instructions (what the network department is asked to do) always arrive, and a long
+    description never pushes them out."""
+    instructions = instructions.strip()
+    if not instructions:
+        return shortened(description, limit)
+    room = limit - len(INSTRUCTIONS_LABEL)
+    kept, told = _shares(len(description), len(instructions), room)
+    return f"{shortened(description, kept)}{INSTRUCTIONS_LABEL}{shortened(instructions, told)}"
+
+
+def _shares(first: int, second: int, room: int) -> tuple[int, int]:
+    """Room for two texts of these lengths: both whole when they fit, else the shorter whole if it takes at most
+    half and the longer the rest, else half each."""
+    if first + second <= room:
+        return first, second
+    half = room // 2
+    if second <= half:
+        return room - second, second
+    if first <= half:
+        return first, room - first
+    return room - half, half
+
+
 def _due(row: Mapping[str, Any], now: datetime) -> datetime:
     due = row.get("reply_due")
     return due if isinstance(due, datetime) else now + timedelta(hours=4)
@@ -141,9 +175,8 @@ def nsp_dispatch(follow_up: FollowUp, now: datetime, operator: str) -> etree._El
     add_child(root, "Msisdn", row["msisdn"])
     add_child(root, "CategoryCode", row["category_code"])
     add_child(root, "Phenomenon", shortened(str(row["phenomenon"] or row["category_code"]), FIELD_LENGTH))
-    instructions = details.get("instructions")
-    add_child(root, "Description", shortened(f"{row['description']}\n\n{instructions}" if instructions
-                                     else str(row["description"]), 2000))
+    add_child(root, "Description", dispatch_description(str(row["description"] or ""),
+                                                        str(details.get("instructions") or "")))
     place = fields.get("fault_place") or row.get("location") or "unknown"
     add_child(root, "FaultPlace", shortened(place, FIELD_LENGTH))
     area = add_child(root, "Area", None)

@@ -77,6 +77,20 @@ def test_bodies_are_decoded_by_the_encoding_they_name(body: bytes, encoding: str
     assert "138****8000" in shown_body(body, unmasked=False)
 
 
+@pytest.mark.parametrize(("label", "codec"), [("windows-936", "gbk"), ("csGB2312", "gb2312"), ("GB2312", "gbk")])
+def test_a_body_in_a_gbk_label_the_ingress_reads_is_decoded_as_it_reads_it(label: str, codec: str) -> None:
+    """The ingress reads every GBK label as GB18030 (``codec_for``) and sends such a body on as received; before,
+    ``dlq show`` gave the label to Python's codecs, which know no ``windows-936`` or ``csGB2312`` and read
+    ``GB2312`` as GB2312 only (堃 is GBK): masked it printed "not text in the encoding they name"."""
+    name = "堃" if codec == "gbk" else "张"  # 堃: GBK, not GB2312
+    text = f'<?xml version="1.0" encoding="{label}"?><Q>客户{name}13800138000反映无法主叫</Q>'
+    body = text.encode(codec)
+    assert body_encoding(body) == label
+    assert decode_body(body) == text
+    assert shown_body(body, unmasked=False) == text.replace("13800138000", "138****8000")
+    assert shown_body(body, unmasked=True) == text
+
+
 @pytest.mark.parametrize("body", [
     b"<Q>\xd3\xc9 13800138000</Q>",  # GBK bytes in a body that names no encoding: not UTF-8
     b'<?xml version="1.0" encoding="no-such-codec"?><Q>13800138000</Q>',

@@ -7,7 +7,9 @@ the hub at once"):
   was refused at the outbound path and the dispatch dead-lettered, the agent left without an answer;
 - the 40 fields ``wo:Dispatch`` takes all reach NSP: the work order's msisdn the hub adds (``nsp:Msisdn`` carries it)
   makes way, not the agent's last fields;
-- a department's OA to-do carries the dispatch's fields ahead of a long description (cut to the room left).
+- a department's OA to-do carries the dispatch's fields ahead of a long description (cut to the room left);
+- NSP gets the complaint's description (c:LongText, 4000) and the dispatch's instructions, each with its own room
+  (before: both cut to 2000 characters together, the instructions lost behind a long description).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from lxml import etree
 
 from hub.validation.command_sets import CommandSetRegistry
 from hub.workers import WorkerTestClient
+from hub.workflow.network_dispatch import DESCRIPTION_LENGTH, dispatch_description
 from tests.unit.workflow.kit import WO, answer, command, envelope, text
 
 pytestmark = pytest.mark.unit
@@ -113,3 +116,24 @@ def test_a_departments_todo_carries_the_fields_ahead_of_a_long_description(clien
         assert f"{name}: {value}" in summary
     assert "Instructions: Cannot originate within the network" in summary
     assert f"Description: {description[:200]}" in summary and summary.endswith("…")  # cut to the room left
+
+
+def test_nsp_gets_a_long_description_whole_and_the_dispatchs_instructions(client: WorkerTestClient) -> None:
+    """Before, ``description + instructions`` was cut to 2000 characters: a 2500-character description (c:LongText
+    takes 4000, as nsp:Description) arrived cut and the instructions were lost."""
+    description = ("客户反映自今日上午起所有呼出电话均提示您拨打的号码无法接通。" * 100)[:2500]
+    work_order_id = _create(client, "01.02.03", "13800002001", Description=description)
+    doc = _dispatch(client, work_order_id, {**VOICE, "fault_time": "2026-11-22T19:05:00+08:00"})
+    sent = doc.findtext(f"{{{NSP}}}Description") or ""
+    assert sent.startswith(f"{description}\n\nInstructions: Cannot originate within the network since 08:40.")
+    assert sent.endswith("Please check the serving cell near Shenzhen Civic Center.")
+
+
+def test_the_instructions_keep_their_room_beside_a_description_of_4000_characters() -> None:
+    description, instructions = "描" * 4000, "请网络部核查基站告警并回复处理结果。"
+    sent = dispatch_description(description, instructions)
+    assert len(sent) == DESCRIPTION_LENGTH
+    assert sent.endswith(f"…\n\nInstructions: {instructions}") and sent.startswith("描" * 3900)
+    both_long = dispatch_description(description, "指" * 4000)
+    assert len(both_long) == DESCRIPTION_LENGTH and both_long.count("描") == both_long.count("指")  # half each
+    assert dispatch_description("短", "") == "短"  # no instructions: the description alone, as before

@@ -6,10 +6,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rich.cells import cell_len
+from rich.console import Console
+from sqlalchemy import update
 
 from hub.cli.main import main
+from hub.observability import console
 from hub.workers import WorkerTestClient
 from hub.workflow.runtime import WorkflowRuntime
+from hub.workflow.store.schema import work_orders
 from tests.unit.workflow.kit import answer, command, envelope, text
 
 pytestmark = pytest.mark.unit
@@ -36,3 +41,24 @@ def test_show_list_and_recalculate(client: WorkerTestClient, config: Path) -> No
     assert again.exit_code == 0 and again.output.startswith("0 open work order(s) recalculated")
     missing = CliRunner().invoke(main, ["workorders", "show", "WO20260101AAAAAAAA", "--config", str(config)])
     assert missing.exit_code != 0 and "no work order WO20260101AAAAAAAA" in missing.output
+
+
+def test_the_list_shows_every_id_and_state_whole_in_an_80_column_terminal(
+        client: WorkerTestClient, runtime: WorkflowRuntime, config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before, every id was cut to ``WO2026…`` at 80 columns (and the state, the category): nothing to copy to
+    ``workorders show``. The longest state and tier, and an owner of 64 characters, make the widest rows."""
+    ids = [text(answer(client.request(envelope(*command("CreateWorkOrder.valid.xml", Msisdn=msisdn)))),
+                "wo:WorkOrderId") for msisdn in ("13800138000", "13800138001")]
+    with runtime.store.engine.begin() as connection:
+        connection.execute(update(work_orders).where(work_orders.c.id == ids[0]).values(
+            state="DISPATCH_REJECTED", tier="GROUP_KEY_PERSON", owner="NETWORK_OPTIMISATION_" * 3))
+    monkeypatch.setattr(console, "report_console", lambda: Console(width=80))
+    listed = CliRunner().invoke(main, ["workorders", "list", "--config", str(config)])
+    assert listed.exit_code == 0, listed.output
+    lines = listed.output.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80 and "…" not in listed.output
+    rows = {line.split()[0]: line.split()[1:] for line in lines if line.startswith("WO")}
+    assert set(rows) == set(ids)  # each id whole, the first word of its row: copied as it is
+    assert rows[ids[0]][0] == "DISPATCH_REJECTED" and rows[ids[1]][0] == "ACCEPTED"
+    assert all(row[2] == "01.02.03" for row in rows.values())  # the category whole
+    assert "times in Asia/Shanghai" in lines[0]

@@ -4,7 +4,7 @@ per manager of an affected area (sent through the recording outbound path, valid
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -83,6 +83,33 @@ def test_the_to_read_item_is_a_valid_push_to_read(name: str) -> None:
     expected_priority = {"valid-fault": "2", "valid-planned-work": "3", "valid-cleared": "4"}[name]
     assert document.findtext(f"{{{OA}}}Priority") == expected_priority
     assert ("cleared" in (document.findtext(f"{{{OA}}}Title") or "")) is (name == "valid-cleared")
+
+
+WORDING = ("您好，因全省核心网设备割接，今晚零点至凌晨四点期间，部分用户可能出现短时无法通话或上网的情况，"
+           "割接完成后将自动恢复，无需办理任何业务，给您带来不便敬请谅解。如有疑问请拨打10086。")
+
+
+def test_a_notice_naming_many_districts_keeps_its_customer_wording_whole() -> None:
+    """Before, every area came first and the whole was clipped at 1000 characters: a notice over 21 areas with
+    long districts gave the managers an area list and none of the wording they are to tell customers."""
+    found = outage_notice(command("nsp/OutageNotice.valid-planned-work.xml"))
+    areas = tuple((f"07{n:02d}", "、".join(f"第{k}区（城区主要道路沿线及商圈附近）" for k in range(4)))
+                  for n in range(21))
+    document = to_read_document(replace(found, areas=areas, wording=WORDING), "mgr-0755-01", "https://hub.example/")
+    DocumentValidator(registry()).validate_element(document)
+    summary = document.findtext(f"{{{OA}}}Summary") or ""
+    assert len(summary) <= 1000 and summary.endswith(f"Customer wording: {WORDING}")
+    shown = summary.split(" and ", 1)[0]
+    assert shown.startswith(", ".join(found.services)) and f"0700 {areas[0][1]}" in shown  # the first areas whole
+    listed = sum(code in shown for code, _ in areas)
+    assert 0 < listed < 21 and f" and {21 - listed} more areas " in summary
+
+
+def test_a_notice_whose_areas_fit_lists_them_all() -> None:
+    found = outage_notice(command("nsp/OutageNotice.valid-planned-work.xml"))
+    summary = to_read_document(found, "mgr-0755-01", "https://hub.example/").findtext(f"{{{OA}}}Summary") or ""
+    assert "more areas" not in summary and all(code in summary for code in found.area_codes)
+    assert summary.endswith(f"Customer wording: {found.wording}")
 
 
 def test_every_manager_of_the_areas_gets_one_to_read_command(oa: Oa) -> None:
