@@ -72,9 +72,10 @@ def rows(output: str) -> dict[str, str]:
 def test_list_prints_times_in_the_statistics_zone_and_names_it(config: str) -> None:
     listed = run("list", "--config", config)
     # T0 is 2026-12-03 08:00 UTC: 21:45 in Chatham; the reply is due a day later
-    assert "created (Pacific/Chatham)" in listed and "reply due (Pacific/Chatham)" in listed
-    assert "2026-12-03 21:45:00" in listed and "2026-12-04 21:45:00" in listed
-    assert "2026-12-03 08:00:00" not in listed
+    assert "times in Pacific/Chatham" in listed  # the title names the zone (the columns keep their width)
+    words = listed.split()
+    assert "2026-12-03" in words and "2026-12-04" in words and "21:45:00" in words  # a date above its time
+    assert "08:00:00" not in words
 
 
 def test_show_prints_times_in_the_statistics_zone_and_names_it(config: str) -> None:
