@@ -70,7 +70,7 @@ def replied_untiered_work_orders(engine: Engine, states: tuple[str, ...], *, sin
                                  limit: int) -> list[tuple[str, str]]:
     """``(id, msisdn)`` of up to ``limit`` work orders in ``states`` with no tier, replied already, created at or
     after ``since`` and not yet given what BOSS said (no ``boss_tier`` history entry), oldest first. The NULL tiers
-    are read through ``ix_work_orders_tier``, the history through its (work order, seq) key."""
+    are read through ``ix_work_orders_tier_created``, the history through its (work order, seq) key."""
     told = exists().where(_history.work_order_id == _wo.id, _history.field == BOSS_TIER_FIELD)
     query = (select(_wo.id, _wo.msisdn)
              .where(_wo.tier.is_(None), _wo.state.in_(list(states)), _wo.created_at >= since,

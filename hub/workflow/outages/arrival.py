@@ -1,7 +1,7 @@
 """What a notice's arrival does to complaints taken before it: an active notice links the open ones it explains and
 tells their owners; a clearance sends the linked ones still open the recovery notice and on to the return visit.
 
-Linking reads the open complaints of the notice's area codes (``ix_work_orders_area``, then the state and the
+Linking reads the open complaints of the notice's area codes (``ix_work_orders_area_created``, then the state and the
 notice's Start), once per notice revision; clearing reads the notice's linked work orders (``ix_work_orders_outage``).
 Clearance per state (docs/outages.md): AUTO_ANSWERED, ACCEPTED, DISPATCHED, IN_PROGRESS, ESCALATED are REPLIED with
 the recovery wording; PENDING is given the information (SUPPLY_INFO) and SUSPENDED resumed first, then replied;

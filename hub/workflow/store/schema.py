@@ -113,8 +113,9 @@ work_orders = Table(
     Index("ix_work_orders_msisdn_created", "msisdn", "created_at"),
     Index("ix_work_orders_state_id", "state", "id"),  # 0003: a pass over the open ones reads it in id order
     Index("ix_work_orders_category", "category_code", postgresql_ops={"category_code": "text_pattern_ops"}),
-    Index("ix_work_orders_area", "area_code"),
-    Index("ix_work_orders_tier", "tier"),
+    # 0016: QueryWorkOrders by area or tier, newest first, reads its page off the index (was: every match sorted)
+    Index("ix_work_orders_area_created", "area_code", "created_at", "id"),
+    Index("ix_work_orders_tier_created", "tier", "created_at", "id"),
     Index("ix_work_orders_created", "created_at"),
     Index("ix_work_orders_incident", "incident_id"),  # 0005: an incident's children
     Index("ix_work_orders_outage", "outage_id"),  # 0005: the complaints linked to an outage notice

@@ -2,8 +2,8 @@
 not replied yet (``replied_at`` NULL: a reply was counted under the tier it had, docs/statistics.md).
 
 A number BOSS does not know is stored as ``OTHER_BRAND``, so a NULL tier means only "BOSS did not answer". The read
-is one indexed query (``ix_work_orders_tier`` holds the NULLs on SQLite and PostgreSQL), oldest first, bounded by
-the creation time the recheck still looks back to.
+is one indexed query (``ix_work_orders_tier_created`` holds the NULLs on SQLite and PostgreSQL), oldest first,
+bounded by the creation time the recheck still looks back to.
 """
 
 from __future__ import annotations
