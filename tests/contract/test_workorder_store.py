@@ -204,6 +204,52 @@ def test_query_filters_and_pages(workorder_store: WorkOrderStore) -> None:
         workorder_store.query(page=0)
 
 
+def test_pages_by_category_prefix_merge_each_codes_newest(workorder_store: WorkOrderStore) -> None:
+    """A prefix alone reads each code's newest off its index and merges them (store/category_pages): the same
+    pages, totals and keyset walks as sorting every match, ties in time broken by id, other filters applied."""
+    categories = ["01", "01.02.03", "01.02.03.004", "01.02.04", "01.021.01", "01.12.03", "02.01.01"]
+    states = ["NEW", "ACCEPTED", "CLOSED"]
+    # every third pair shares its creation time: ties are ordered by id, across codes as within one
+    rows = [make_row(n - n % 3, category_code=categories[n % 7], state=states[n % 3]) for n in range(90)]
+    with workorder_store.transaction() as tx:
+        ids = {tx.insert_work_order(row): row for row in rows}
+
+    def expected(keep: Callable[[dict[str, object]], bool]) -> list[str]:
+        return [i for _, i in sorted(((row["created_at"], i) for i, row in ids.items() if keep(row)), reverse=True)]
+
+    def under(prefix: str) -> Callable[[dict[str, object]], bool]:
+        return lambda row: row["category_code"] == prefix or str(row["category_code"]).startswith(prefix + ".")
+
+    def walk(**filters: object) -> list[str]:
+        seen: list[str] = []
+        after = None
+        while True:
+            page = workorder_store.query(page_size=7, after=after, **filters)
+            seen += [row["id"] for row in page.rows]
+            if len(page.rows) < 7:
+                return seen
+            after = (page.rows[-1]["created_at"], page.rows[-1]["id"])
+
+    for prefix in ("01", "01.02", "01.02.03", "01.021", "02", "03"):
+        everything = expected(under(prefix))
+        pages = [workorder_store.query(category_prefix=prefix, page=p, page_size=4) for p in range(1, 30)]
+        assert {page.total for page in pages} == {len(everything)}, prefix
+        assert [row["id"] for page in pages for row in page.rows] == everything, prefix
+        assert walk(category_prefix=prefix) == everything, prefix
+    assert workorder_store.query(category_prefix="01.1").total == 0  # whole levels: not 01.12
+    with_state = expected(lambda row: under("01")(row) and row["state"] in ("NEW", "CLOSED"))
+    assert walk(category_prefix="01", states=["NEW", "CLOSED"]) == with_state
+    since, until = T0 + timedelta(minutes=30), T0 + timedelta(minutes=60)
+    in_window = expected(lambda row: under("01.02")(row) and since <= row["created_at"] <= until)
+    assert walk(category_prefix="01.02", created_from=since, created_to=until) == in_window
+    page = workorder_store.query(category_prefix="01", page=2, page_size=50)
+    assert [row["id"] for row in page.rows] == expected(under("01"))[50:]
+    found = workorder_store.query(category_prefix="01.02.04", page_size=1).rows[0]
+    assert found == workorder_store.query(page_size=1, after=None, msisdn=found["msisdn"],
+                                          created_from=found["created_at"], created_to=found["created_at"],
+                                          category_prefix="01.02.04").rows[0]  # whole rows, as the other paths
+
+
 def test_a_customers_recent_and_open_work_orders(workorder_store: WorkOrderStore) -> None:
     with workorder_store.transaction() as tx:
         old = tx.insert_work_order(make_row(0, msisdn="13700000000", state="CLOSED"))

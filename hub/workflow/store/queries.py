@@ -1,7 +1,8 @@
 """The store's reads: one work order with its history, QueryWorkOrders' filtered pages, a customer's recent ones.
 
 Each filter has its index (see ``schema``); the category filter is a prefix of whole levels (``01.02`` matches
-``01.02`` and ``01.02.*``), written for each dialect's index by ``dialect.category_under``.
+``01.02`` and ``01.02.*``), written for each dialect's index by ``dialect.category_under``; alone (without a
+number, area or tier) its page is each code's newest merged (``category_pages``).
 
 A customer's work orders (by number: CreateWorkOrder's list, the repeat check, QueryWorkOrders' and ``onepoint
 workorders list``'s ``msisdn``) are the complaints: a mass complaint's incident (ticket type INCIDENT) carries the
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, case, func, literal_column, or_, select
 from sqlalchemy.engine import Connection
 
+from hub.workflow.store.category_pages import MAX_MERGED_CODES, category_codes_under, newest_under_category
 from hub.workflow.store.dialect import category_under
 from hub.workflow.store.prepared import Prepared
 from hub.workflow.store.records import HistoryEntry, WorkOrderPage, WorkOrderView
@@ -104,13 +106,11 @@ def find_work_orders(
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValueError(f"page {page} of size {page_size}: pages count from 1, sizes 1..{MAX_PAGE_SIZE}")
     where: list[ColumnElement[bool]] = []
+    other_index = msisdn is not None or area is not None or tier is not None or tiers is not None
     if msisdn is not None:
         where.extend((_wo.msisdn == msisdn, _COMPLAINTS))
     if states is not None:
         where.append(_wo.state.in_(list(states)))
-    if category_prefix is not None:
-        prefix = category_prefix.rstrip(".")
-        where.append(category_under(_wo.category_code, prefix, connection.dialect.name))
     if area is not None:
         where.append(_wo.area_code == area)
     if tier is not None:
@@ -121,15 +121,26 @@ def find_work_orders(
         where.append(_wo.created_at >= created_from)
     if created_to is not None:
         where.append(_wo.created_at <= created_to)
-    total = connection.execute(select(func.count()).select_from(work_orders).where(*where)).scalar_one()
+    prefix = None if category_prefix is None else category_prefix.rstrip(".")
+    by_category = [] if prefix is None else [category_under(_wo.category_code, prefix, connection.dialect.name)]
+    total = connection.execute(select(func.count()).select_from(work_orders).where(*where, *by_category)).scalar_one()
+    offset = 0 if after is not None else (page - 1) * page_size
+    if total <= offset:  # nothing matches, or the page is past the last
+        return WorkOrderPage(int(total), [])
+    if prefix is not None and not other_index:  # no index of another filter: each code's walk, merged
+        codes = category_codes_under(connection, prefix)
+        if len(codes) <= MAX_MERGED_CODES:
+            return WorkOrderPage(int(total), newest_under_category(connection, codes, where, page_size=page_size,
+                                                                   offset=offset, after=after))
+    where.extend(by_category)
     if after is not None:
         at, work_order_id = after
         where.append(or_(_wo.created_at < at, and_(_wo.created_at == at, _wo.id < work_order_id)))
-    rows = connection.execute(
+    found = connection.execute(
         select(work_orders).where(*where).order_by(_wo.created_at.desc(), _wo.id.desc())
-        .limit(page_size).offset(0 if after is not None else (page - 1) * page_size)
+        .limit(page_size).offset(offset)
     ).mappings()
-    return WorkOrderPage(int(total), [dict(r) for r in rows])
+    return WorkOrderPage(int(total), [dict(r) for r in found])
 
 
 def work_orders_of(connection: Connection, msisdn: str, *, since: datetime | None = None,

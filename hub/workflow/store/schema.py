@@ -112,7 +112,9 @@ work_orders = Table(
     Column("account_manager_id", String(32)),
     Index("ix_work_orders_msisdn_created", "msisdn", "created_at"),
     Index("ix_work_orders_state_id", "state", "id"),  # 0003: a pass over the open ones reads it in id order
-    Index("ix_work_orders_category", "category_code", postgresql_ops={"category_code": "text_pattern_ops"}),
+    # 0017: QueryWorkOrders by category prefix reads each code's newest off the index (store/category_pages)
+    Index("ix_work_orders_category_created", "category_code", "created_at", "id",
+          postgresql_ops={"category_code": "text_pattern_ops"}),
     # 0016: QueryWorkOrders by area or tier, newest first, reads its page off the index (was: every match sorted)
     Index("ix_work_orders_area_created", "area_code", "created_at", "id"),
     Index("ix_work_orders_tier_created", "tier", "created_at", "id"),
