@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import event
 from sqlalchemy.exc import StatementError
 
 from hub.workflow.store import (
@@ -248,6 +249,41 @@ def test_pages_by_category_prefix_merge_each_codes_newest(workorder_store: WorkO
     assert found == workorder_store.query(page_size=1, after=None, msisdn=found["msisdn"],
                                           created_from=found["created_at"], created_to=found["created_at"],
                                           category_prefix="01.02.04").rows[0]  # whole rows, as the other paths
+
+
+def test_a_read_sees_one_moment_whatever_commits_between_its_statements(
+    open_workorder_store: Callable[..., WorkOrderStore],
+) -> None:
+    """QueryWorkOrder reads row, history and deadlines, QueryWorkOrders its Total and its rows, in several
+    statements: another process's action committing between them must not show (on PostgreSQL each READ COMMITTED
+    statement saw its own moment: a State beside a history ending in another state, a Total beside more rows)."""
+    reader, writer = open_workorder_store(), open_workorder_store()
+    with writer.transaction() as tx:
+        work_order_id = tx.insert_work_order(make_row(state="ACCEPTED"), history=[created(T0)])
+    later = T0 + timedelta(minutes=1)
+    armed = {"history": True, "rows": False}
+
+    def meanwhile(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if armed["history"] and "FROM work_order_history" in statement:
+            armed["history"] = False
+            with writer.transaction() as tx:
+                tx.update(work_order_id, {"state": "DISPATCHED", "updated_at": later}, history=[
+                    HistoryEntry(at=later, kind="state", actor="agent-1", system="CS", action="DISPATCH",
+                                 from_state="ACCEPTED", to_state="DISPATCHED")])
+        if armed["rows"] and statement.lstrip().startswith("SELECT work_orders.id") and "LIMIT" in statement:
+            armed["rows"] = False
+            with writer.transaction() as tx:
+                tx.insert_work_order(make_row(2))
+
+    event.listen(reader.engine, "before_cursor_execute", meanwhile)
+    view = reader.get_work_order(work_order_id)
+    armed["rows"] = True
+    page = reader.query(msisdn=make_row()["msisdn"])
+    event.remove(reader.engine, "before_cursor_execute", meanwhile)
+    assert not armed["history"] and not armed["rows"]  # both writes happened in the middle of a read
+    assert view is not None
+    assert (view.row["state"], [entry["action"] for entry in view.history]) == ("ACCEPTED", ["CREATE"])
+    assert page.total == len(page.rows) == 1
 
 
 def test_a_customers_recent_and_open_work_orders(workorder_store: WorkOrderStore) -> None:

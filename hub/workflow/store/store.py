@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
-from hub.workflow.store.dialect import READ_ONLY, create_store_engine, one_snapshot, shares_one_connection
+from hub.workflow.store.dialect import create_store_engine, one_snapshot, shares_one_connection
 from hub.workflow.store.due import DueBatch, mark_fired, take_due
 from hub.workflow.store.health import StoreHealth, read_health
 from hub.workflow.store.hub_lock import HubLock
@@ -235,5 +235,8 @@ class WorkOrderStore(OutboxAccess):
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection, connection.execution_options(**{READ_ONLY: True}).begin():
+        """One moment for every statement of a read (``one_snapshot``): QueryWorkOrder's row, history and deadlines,
+        QueryWorkOrders' Total and rows agree however many actions other processes commit meanwhile (on PostgreSQL
+        READ COMMITTED saw each statement's own moment: a State beside a history ending elsewhere)."""
+        with one_snapshot(self.engine) as connection:
             yield connection
