@@ -1,7 +1,9 @@
 """How ``onepoint workorders show`` and ``list`` print a work order: every instant in the operator's zone
 (``[workflow] statistics_timezone``, the zone of ``onepoint stats``' days), named the way ``stats`` names it
-(``created (Asia/Shanghai)``); the customer's and the contact number to their last 4 digits, numbers in free
-text (description, location, dispatch fields, notes, changed values) as ``138****8000``, unless unmasked.
+(``created (Asia/Shanghai)``); the customer's and the contact number to their last 4 digits wherever they are
+printed (their rows, and as they are written in the description, dispatch fields, notes and changed values: a
+fixed-line contact number such as ``0755-83765432`` is no mobile number, which the free-text masking alone would
+leave whole), other mobile numbers in free text as ``138****8000``, unless unmasked.
 
 Every cell is plain text (``rich.text.Text``): what a customer wrote (``[urgent]``, ``[/x]``) is printed as it
 is, never read as markup."""
@@ -18,11 +20,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from hub.observability.logging import mask_msisdn
+from hub.observability.masking import mask_msisdn, mask_number_in
 
 __all__ = ["print_work_order", "when", "zoned"]
 
 _NONE = "—"
+_OWN_NUMBERS = ("msisdn", "contact_number")  # the work order's columns, and the dispatch fields the hub adds
 
 
 def zoned(label: str, zone: ZoneInfo) -> str:
@@ -46,8 +49,22 @@ def _tail(number: Any, unmasked: bool) -> str:
     return str(number) if unmasked else f"…{str(number)[-4:]}"
 
 
-def _dispatch_fields(text: Any) -> str:
-    """The last dispatch's template fields (a JSON object), one ``name: value`` a line."""
+def _own_numbers_hidden(row: Mapping[str, Any]) -> Callable[[str], str]:
+    """A text with the work order's own numbers (the customer's, the contact's), however written there, to their
+    last 4 digits as `_tail` shows them: the mask of their rows is not undone elsewhere in the same output."""
+    numbers = [str(row[name]) for name in _OWN_NUMBERS if row.get(name)]
+
+    def hidden(text: str) -> str:
+        for number in numbers:
+            text = mask_number_in(text, number, _tail(number, unmasked=False))
+        return text
+    return hidden
+
+
+def _dispatch_fields(text: Any, unmasked: bool) -> str:
+    """The last dispatch's template fields (a JSON object), one ``name: value`` a line; the numbers the hub adds
+    (``msisdn``, ``contact_number``, which a dispatch may give as others than the work order's) as `_tail` shows
+    them."""
     if not text:
         return _NONE
     try:
@@ -56,7 +73,17 @@ def _dispatch_fields(text: Any) -> str:
         return str(text)
     if not isinstance(fields, dict):
         return str(text)
-    return "\n".join(f"{name}: {_text(value)}" for name, value in fields.items()) or _NONE
+    return "\n".join(f"{name}: {_tail(value, unmasked) if name in _OWN_NUMBERS else _text(value)}"
+                     for name, value in fields.items()) or _NONE
+
+
+def _value(entry: Mapping[str, Any], side: str, unmasked: bool) -> str:
+    """A field entry's old or new value; one of the work order's numbers (another contact number than today's
+    among them) as `_tail` shows it."""
+    value = entry[side]
+    if not value:
+        return ""
+    return _tail(value, unmasked) if entry["field"] in _OWN_NUMBERS else str(value)
 
 
 def _fields(row: Mapping[str, Any], zone: ZoneInfo, unmasked: bool) -> Iterable[tuple[str, str]]:
@@ -81,7 +108,7 @@ def _fields(row: Mapping[str, Any], zone: ZoneInfo, unmasked: bool) -> Iterable[
         ("tier / priority", f"{_text(row.get('tier'))} / {_text(row.get('priority'))}"),
         ("owner", _text(row.get("owner"))), ("account manager", _text(row.get("account_manager_id"))),
         ("escalation level", _text(row.get("escalation_level"))), ("dispatched to", dispatched),
-        ("dispatch fields", _dispatch_fields(row.get("dispatch_fields"))),
+        ("dispatch fields", _dispatch_fields(row.get("dispatch_fields"), unmasked)),
         ("satisfaction", _text(row.get("satisfaction"))),
         ("created", when(row.get("created_at"), zone)), ("first responded", when(row.get("first_responded_at"), zone)),
         ("replied", when(row.get("replied_at"), zone)), ("return visited", when(row.get("return_visited_at"), zone)),
@@ -94,9 +121,10 @@ def _fields(row: Mapping[str, Any], zone: ZoneInfo, unmasked: bool) -> Iterable[
 
 def print_work_order(console: Console, view: Any, zone: ZoneInfo, *, unmasked: bool) -> None:
     """The fields table, the history as a timeline, the deadline rows."""
-    shown: Callable[[Any], Text] = (lambda value: Text(str(value))) if unmasked else (
-        lambda value: Text(mask_msisdn(str(value))))
     row = view.row
+    own = _own_numbers_hidden(row)
+    shown: Callable[[Any], Text] = (lambda value: Text(str(value))) if unmasked else (
+        lambda value: Text(mask_msisdn(own(str(value)))))
     fields = Table(title=f"{row['id']}: {row['state']} (times in {zone.key})", title_justify="left",
                    show_header=False)
     fields.add_column("field", no_wrap=True)
@@ -109,7 +137,8 @@ def print_work_order(console: Console, view: Any, zone: ZoneInfo, *, unmasked: b
         timeline.add_column(column, overflow="fold")
     for entry in view.history:
         change = (f"{entry['from_state'] or ''} → {entry['to_state']}" if entry["kind"] == "state"
-                  else f"{entry['field']}: {entry['old_value'] or ''} → {entry['new_value'] or ''}")
+                  else f"{entry['field']}: {_value(entry, 'old_value', unmasked)} → "
+                       f"{_value(entry, 'new_value', unmasked)}")
         timeline.add_row(when(entry["at"], zone), shown(entry["actor"] or ""), Text(entry["system"] or ""),
                          Text(entry["action"] or entry["kind"]), shown(change), shown(entry["note"] or ""))
     console.print(timeline)

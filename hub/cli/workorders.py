@@ -19,12 +19,14 @@ from hub.workflow.lifecycle import WorkOrderState
 if TYPE_CHECKING:
     from rich.table import Table
 
-__all__ = ["PAGE_MAX", "PAGE_SIZE_MAX", "WORK_ORDER_ID_LENGTH", "customer_number", "workorders"]
+__all__ = ["CATEGORY_PREFIX", "PAGE_MAX", "PAGE_SIZE_MAX", "WORK_ORDER_ID_LENGTH", "customer_number", "workorders"]
 
 PAGE_SIZE_MAX = 500  # the store's largest page (hub.workflow.store.queries.MAX_PAGE_SIZE)
 PAGE_MAX = 100_000  # QueryWorkOrders' c:PageNumber: 100,000 pages of 500 hold more than a province's year
 _MSISDN = re.compile(r"1[3-9][0-9]{9}")  # c:Msisdn: how the work orders keep the number
 _SEPARATORS = re.compile(r"[\s.\-()]")
+# wo:CategoryPrefix, what QueryWorkOrders' Category takes: a category at any level, no trailing dot
+CATEGORY_PREFIX = re.compile(r"[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{3})?)?)?")
 WORK_ORDER_ID_LENGTH = 18  # c:WorkOrderId: WO, the date, 8 letters or digits
 
 def _runtime(settings: WorkflowSettings) -> Any:
@@ -61,6 +63,14 @@ def _msisdn_option(context: click.Context, parameter: click.Parameter, value: st
         return customer_number(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def _category_option(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
+    """A category as QueryWorkOrders takes it (wo:CategoryPrefix): what is none would list nothing, silently."""
+    if value is not None and not CATEGORY_PREFIX.fullmatch(value):
+        raise click.BadParameter(f"{value!r} is no category: a category code at any level, as 01, 01.02, 01.02.03 "
+                                 "or 01.02.03.001")
+    return value
 
 
 def _console() -> Any:
@@ -102,7 +112,8 @@ def show_command(work_order_id: str, config_path: Path | None, unmasked: bool) -
               help="The customer's number, however written (+86 138 0013 8000): their complaints, no incident.")
 @click.option("--state", "states", multiple=True, help="A state (repeatable).",
               type=click.Choice([state.value for state in WorkOrderState], case_sensitive=False))
-@click.option("--category", help="A category at any level: 01, 01.02, 01.02.03.")
+@click.option("--category", callback=_category_option,
+              help="A category at any level, and those below it: 01, 01.02, 01.02.03, 01.02.03.001.")
 @click.option("--page", type=click.IntRange(1, PAGE_MAX), default=1, show_default=True)
 @click.option("--page-size", type=click.IntRange(1, PAGE_SIZE_MAX), default=20, show_default=True)
 @CONFIG_OPTION
@@ -123,26 +134,29 @@ def list_command(msisdn: str | None, states: tuple[str, ...], category: str | No
         runtime.close()
     table = _list_table(f"{found.total} work order(s); page {page}; times in {zone.key}")
     for row in found.rows:
-        table.add_row(row["id"], row["state"], when(row["created_at"], zone).replace(" ", "\n"),
-                      row["category_code"], str(row["priority"]), when(row["reply_due"], zone).replace(" ", "\n"),
-                      Text(row["tier"] or ""), Text(row["owner"] or ""))
+        table.add_row(Text(f"{row['id']}\n{row['owner'] or ''}"), Text(f"{row['state']}\n{row['tier'] or ''}"),
+                      when(row["created_at"], zone).replace(" ", "\n"), row["category_code"], str(row["priority"]),
+                      when(row["reply_due"], zone).replace(" ", "\n"))
     _console().print(table)
 
 
 def _list_table(title: str) -> Table:
-    """The list's table, made for an 80-column terminal: what is copied or read at a glance (the id, to pass to
-    ``workorders show``; the state, the category, the priority; the times, the date over the time) is never cut
-    or folded; the tier and the owner fold in the room left. No vertical rules (a space between columns): with
-    them the id and the state alone left no room for the rest, and rich cut the id to ``WO2026…``."""
+    """The list's table, made for an 80-column terminal: a work order on two lines, each column a pair — the id
+    over the owner, the state over the tier, the date over the time — so that the widest values of a page (the id,
+    ``DISPATCH_REJECTED`` over ``LONG_DISTANCE_ROAMING``, a level-4 category ``01.02.03.001``, a department name
+    as long as the id) fill 80 columns exactly and none is cut or folded. In one line, the id, the state, the
+    category and the times alone took 78 columns, and rich gave the tier and the owner one each, a letter a line.
+    What is copied or read at a glance (the id, to pass to ``workorders show``; the state, the category, the
+    priority, the times) is never cut or folded; an owner longer than the id folds beneath it. No vertical rules
+    (a space between columns): with them rich cut the id to ``WO2026…``."""
     from rich import box
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, padding=0)
-    table.add_column("id", no_wrap=True, min_width=WORK_ORDER_ID_LENGTH)
-    for column in ("state", "created", "category", "prio", "reply due"):
+    table.add_column("id\nowner", overflow="fold", min_width=WORK_ORDER_ID_LENGTH, max_width=WORK_ORDER_ID_LENGTH)
+    table.add_column("state\ntier", no_wrap=True)
+    for column in ("created", "category", "prio", "reply due"):
         table.add_column(column, no_wrap=True)
-    for column in ("tier", "owner"):
-        table.add_column(column, overflow="fold")
     return table
 
 

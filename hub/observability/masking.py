@@ -17,7 +17,9 @@ it is still a number: ``8613501105566x`` (a CalledNumber that fails its XSD, quo
 
 Two ways to mask what is found: `mask_msisdn` (the logs and what the CLI prints: ``138****8000``, the first
 three and last four digits kept, the prefix and separators dropped) and `mask_numbers_in` (the audit rows:
-``*******8000``, see `mask_msisdn_tail`).
+``*******8000``, see `mask_msisdn_tail`). `mask_number_in` masks one known number, mobile or fixed-line
+(``0755-83765432``), spelt with the same separators and prefixes: a work order's own numbers, which
+``onepoint workorders show`` hides to their last four digits wherever it prints them.
 
 Cost: both run on every string field of every log record, so a text is first looked at by one quick search that
 any number matches (`_may_hold_a_number`); most texts (ids, names, short numbers, prose) end there.
@@ -29,7 +31,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["fold", "mask_msisdn", "mask_msisdn_tail", "mask_numbers_in"]
+__all__ = ["KNOWN_NUMBER_MIN_DIGITS", "fold", "mask_msisdn", "mask_msisdn_tail", "mask_number_in", "mask_numbers_in"]
 
 # Between two digits of the folded text: up to two separators ("135- 0110", "135—0110", "135/ 0110"). Folding
 # makes the full-width and small forms (－ ／ ， ～ ＿ （ ）) these ASCII ones.
@@ -177,3 +179,28 @@ def mask_msisdn(text: str) -> str:
     if (_quick_ascii if text.isascii() else _quick_other)(text) is None:
         return text
     return _masked(text, _first_three_last_four)
+
+
+KNOWN_NUMBER_MIN_DIGITS = 7  # a local fixed-line number's least; shorter ones (10086, 110) are no one's number
+_KNOWN_SEP = rf"(?:{_SEP_CLASS}|[()]){{0,2}}"  # as between a mobile number's digits, and "(0755)83765432"
+
+
+def mask_number_in(text: str, number: str, masked: str) -> str:
+    """``text`` with ``number`` (its digits: ``13800138000``, ``0755-83765432``) replaced by ``masked`` however it
+    is spelt there: separators and brackets between its digits (``0755 8376-5432``, ``(0755)83765432``), any
+    script's digits, ``+86``, ``0086`` or ``86`` before it (in place of a fixed-line number's leading 0:
+    ``+86 755 8376 5432``). Glued to another digit it is part of something else and left as it is. A number of
+    fewer than `KNOWN_NUMBER_MIN_DIGITS` digits is looked for nowhere: ``text`` is returned as it is."""
+    digits = "".join(ch for ch in fold(number) if "0" <= ch <= "9")
+    if len(digits) < KNOWN_NUMBER_MIN_DIGITS:
+        return text
+    national = digits.startswith("0") and not digits.startswith("00")
+    rest = _KNOWN_SEP.join(digits[1:] if national else digits)
+    prefix = rf"(?:0{_KNOWN_SEP}|{_PREFIX})" if national else rf"(?:{_PREFIX})?"
+    spelt = re.compile(rf"(?<![0-9])\(?{prefix}{rest}(?![0-9])")
+    folded = fold(text)
+    out, end = [], 0
+    for match in spelt.finditer(folded):
+        out += [text[end:match.start()], masked]
+        end = match.end()
+    return "".join(out) + text[end:] if out else text

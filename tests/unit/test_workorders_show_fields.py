@@ -102,7 +102,8 @@ def test_show_prints_what_the_complaint_is(config: str) -> None:
     assert fields["incident"] == "WO20261203INCIDENT" and fields["outage notice"] == "FLT-20261203-0001"
     assert fields["owner"] == "NMC" and fields["account manager"] == "am-0755-0005"
     assert fields["dispatched to"] == "NSP (1 sent back as invalid)"
-    assert fields["dispatch fields"] == ("fault_place: Futian, near home | msisdn: 138****8000 | "
+    # the customer's own number as its row shows it (138****8000 would show what the row hides)
+    assert fields["dispatch fields"] == ("fault_place: Futian, near home | msisdn: …8000 | "
                                          "terminal_type: Xiaomi 14")
     assert fields["satisfaction"] == "DISSATISFIED"
     assert fields["closed"] == "—" and fields["paused since"] == "—"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tomllib
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,11 +12,16 @@ from rich.cells import cell_len
 from rich.console import Console
 from sqlalchemy import update
 
+from hub import workflow
 from hub.cli.main import main
 from hub.observability import console
+from hub.routing.route_entries import TIERS
 from hub.workers import WorkerTestClient
+from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.runtime import WorkflowRuntime
+from hub.workflow.store import WorkOrderStore
 from hub.workflow.store.schema import work_orders
+from tests.support.workorder_store import T0, make_row
 from tests.unit.workflow.kit import answer, command, envelope, text
 
 pytestmark = pytest.mark.unit
@@ -62,3 +69,34 @@ def test_the_list_shows_every_id_and_state_whole_in_an_80_column_terminal(
     assert rows[ids[0]][0] == "DISPATCH_REJECTED" and rows[ids[1]][0] == "ACCEPTED"
     assert all(row[2] == "01.02.03" for row in rows.values())  # the category whole
     assert "times in Asia/Shanghai" in lines[0]
+
+
+def test_the_list_reads_at_80_columns_with_the_widest_values(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before, a page holding the longest state and a level-4 category left the tier and the owner one column
+    each: printed a letter a line (two work orders, 49 lines). Now a work order takes two lines, the owner under
+    the id and the tier under the state, each whole: the widest state and tier of the code, the longest
+    department a work order can be owned by, a level-4 category."""
+    state = max((state.value for state in WorkOrderState), key=len)
+    tier = max(TIERS, key=len)
+    departments = tomllib.loads((Path(workflow.__file__).parent / "data" / "calendars.toml").read_text())
+    owner = max(departments["departments"], key=len)
+    url = f"sqlite:///{tmp_path / 'wo.db'}"
+    store = WorkOrderStore.open(url)
+    with store.transaction() as tx:
+        for n, (row_state, row_tier, row_owner) in enumerate([("ACCEPTED", None, None), (state, tier, owner)]):
+            tx.insert_work_order(make_row(n, id=f"WO20261203WIDEST0{n}", state=row_state, tier=row_tier,
+                                          owner=row_owner, category_code="01.02.03.001", priority=1,
+                                          reply_due=T0 + timedelta(hours=5)))
+    store.close()
+    (tmp_path / "hub.toml").write_text(f'[workflow]\ndatabase = "{url}"\n')
+    monkeypatch.setattr(console, "report_console", lambda: Console(width=80))
+    listed = CliRunner().invoke(main, ["workorders", "list", "--config", str(tmp_path / "hub.toml")])
+    assert listed.exit_code == 0, listed.output
+    lines = [line.split() for line in listed.output.splitlines() if line.strip()]
+    assert max(cell_len(line) for line in listed.output.splitlines()) <= 80 and "…" not in listed.output
+    assert len(lines) == 1 + 2 + 1 + 2 * 2  # the title, the header's two lines, its rule, two lines a work order
+    assert lines[4:] == [["WO20261203WIDEST01", state, "2026-12-03", "01.02.03.001", "1", "2026-12-03"],
+                         [owner, tier, "16:01:00", "21:00:00"],  # newest first
+                         ["WO20261203WIDEST00", "ACCEPTED", "2026-12-03", "01.02.03.001", "1", "2026-12-03"],
+                         ["16:00:00", "21:00:00"]]

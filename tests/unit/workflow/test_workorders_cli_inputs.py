@@ -56,3 +56,21 @@ def test_what_is_no_mobile_number_is_a_usage_error(client: WorkerTestClient, con
     created(client)
     code, output = listing(config, "--msisdn", spelling)
     assert code == 2 and "--msisdn" in output and "no mobile number" in output
+
+
+@pytest.mark.parametrize("category", ["01", "01.02", "01.02.03"])
+def test_a_category_at_any_level_lists_those_below_it(client: WorkerTestClient, config: Path, category: str) -> None:
+    work_order_id = created(client)  # of 01.02.03
+    code, output = listing(config, "--category", category)
+    assert code == 0 and work_order_id in output and "1 work order(s)" in output
+
+
+@pytest.mark.parametrize("category", ["1.2", "abc", "01.2", "01.02.03.001.5", "01.02.03.1", "01.", "01.02.", " 01",
+                                      "０１", ""])
+def test_what_is_no_category_is_a_usage_error(client: WorkerTestClient, config: Path, category: str) -> None:
+    """Before, any text was looked for and answered as an empty list (exit 0), where QueryWorkOrders refuses it
+    by its schema (wo:CategoryPrefix; a trailing dot neither)."""
+    created(client)
+    code, output = listing(config, "--category", category)
+    assert code == 2 and "--category" in output and f"{category!r} is no category" in output
+    assert "01, 01.02, 01.02.03 or 01.02.03.001" in output
