@@ -54,7 +54,7 @@ from hub.workflow.store.queries import (
 from hub.workflow.taxonomy import Taxonomy, UnknownCategory
 from hub.workflow.tiers import TierFacts
 from hub.workflow.todos import close_todos, open_todos
-from hub.workflow.work_order_timing import WorkOrderTiming
+from hub.workflow.work_order_timing import SUSPENDED_UNTIL, WorkOrderTiming
 
 __all__ = ["Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "EscalationObserver", "FollowUp",
            "WorkOrderEngine", "WorkOrderObserver", "WorkOrderRefused"]  # hub.workflow.changes' values, re-exported
@@ -160,8 +160,11 @@ class WorkOrderEngine(WorkOrderTiming):
         if transition.needs_reason and not (request.note or "").strip():  # a Reason of blanks says nothing
             raise WorkOrderRefused(f"{request.action.value} needs a reason", code="reason-required")
         changes: Row = {"state": target.value, "updated_at": now}
+        ended = self.suspension_end(view, now) if state is S.SUSPENDED else None  # its Until passed: paused to it
+        until = None if ended is None else ended.astimezone(self.settings.local_zone).isoformat()
         entries = [HistoryEntry(at=now, kind="state", actor=request.operator, system=request.system,
                                 action=request.action.value, from_state=state.value, to_state=target.value,
+                                field=None if until is None else SUSPENDED_UNTIL, new_value=until,
                                 note=request.note, message_id=request.message_id)]
         follow_ups = action_effects(tx, row, request, state, target, changes, now, taxonomy=self.taxonomy,
                                     settings=self.settings, observers=self.observers)

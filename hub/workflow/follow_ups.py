@@ -113,8 +113,9 @@ def oa_item(follow_up: FollowUp, now: datetime, link_base: str) -> etree._Elemen
     add_child(root, "Link", link_base.format(work_order_id=row["id"]))
     if todo:
         add_child(root, "Due", _todo_due(follow_up, now))
-    elif isinstance(follow_up.details.get("due"), datetime):  # a warning: the limit warned of
-        add_child(root, "Due", follow_up.details["due"])
+    elif "due" in follow_up.details:  # a warning: the limit warned of; none while that limit is paused (optional)
+        if isinstance(follow_up.details["due"], datetime):
+            add_child(root, "Due", follow_up.details["due"])
     elif row.get("reply_due") is not None:
         add_child(root, "Due", _due(row, now))
     add_child(root, "Priority", row["priority"])

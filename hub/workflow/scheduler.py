@@ -1,8 +1,11 @@
 """The deadline scheduler: finds the due deadline rows through the store's index on the due time and acts on them.
 
 * a warning (``<LIMIT>:WARNING``, the SLA table's share of the limit run): noted in the history and a reminder
-  (OA to-read) to the current owner;
-* a suspension's end (``SUSPENSION:RESUME``, its Until): the work order resumes where it was suspended;
+  (OA to-read) to the current owner, due at the limit; a work order paused since the warning came due (the pass
+  ran late) has a limit with no instant: the reminder says so with the business time left, and has no ``Due``;
+* a suspension's end (``SUSPENSION:RESUME``, its Until): the work order resumes where it was suspended, its clock
+  credited up to the Until however late the pass (``WorkOrderTiming.suspension_end``); the limits recomputed then
+  with the real now, so one that ran out meanwhile fires at the next pass as any breach;
 * an alarm (``<LIMIT>:ALARM``, the limit run) or a later escalation (``<LIMIT>:ESCALATE<n>``): the work order's
   escalation level rises and the next role of its tier's chain gets an OA to-do
   (``WorkOrderEngine.escalate_on_breach``); its state and owner stay, so the flow goes on and no deadline moves
@@ -16,7 +19,9 @@ repeated after a failed commit sends the same ids (OA answers a repeated Message
 its own savepoint: a row that fails for good (a document OA's schema refuses, a limit a calendar cannot place) is
 marked fired with the error in its work order's history and the log, and the pass goes on; a failure of the
 database or the broker rolls the pass back (a deadlock or a serialization failure is run again at once, anything
-else at the next interval).
+else at the next interval). The instants it writes in free text (history values and notes, the reminders' and the
+escalations' summaries) are in the operator's zone with their offset (``[workflow] statistics_timezone``, as
+``onepoint workorders show`` prints them).
 
 The thread first fills the statistics counters of a store that has work orders and none
 (``statistics.backfill``: a store upgraded from before them), then recalculates (``hub.workflow.recalculation``)
@@ -31,7 +36,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lxml import etree
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -41,6 +46,7 @@ from hub.envelope import HUB_SYSTEM, Envelope
 from hub.observability.quiet import OutageLog
 from hub.routing.outbound import Outbound
 from hub.workflow.commands import ActionRequest
+from hub.workflow.deadlines import Due
 from hub.workflow.engine import FollowUp
 from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
@@ -127,7 +133,7 @@ class DeadlineScheduler:
         if mark_fired(DueBatch(tx, [deadline]), now):  # (a row replaced meanwhile has nothing left to mark)
             tx.append_history(deadline.work_order_id, [HistoryEntry(
                 at=now, kind="field", actor="hub", system="HUB", action="DEADLINE_FAILED", field="deadline",
-                new_value=f"{deadline.kind} due {deadline.due_at.isoformat()}",
+                new_value=f"{deadline.kind} due {self._local(deadline.due_at)}",
                 note=f"{type(error).__name__}: {error}"[:2000])])
 
     def _fire(self, tx: WorkOrderTransaction, deadline: DueDeadline, now: datetime,
@@ -144,22 +150,27 @@ class DeadlineScheduler:
             if row["state"] != WorkOrderState.SUSPENDED.value:
                 return []
             request = ActionRequest(row["id"], LifecycleAction.RESUME, "hub", "HUB",
-                                    {"Note": f"suspended until {deadline.due_at.isoformat()}"})
+                                    {"Note": f"suspended until {self._local(deadline.due_at)}"})
             return self.runtime.engine.act(tx, request, now).follow_ups
         limit, what, level = parse_kind(deadline.kind)
+        engine = self.runtime.engine
         if what == "WARNING":  # the row is due at the warning share: the owner is told the limit itself
             done.warnings += 1
             stored = row.get(LIMIT_COLUMNS[limit])
-            due = stored if isinstance(stored, datetime) else deadline.due_at
-            tx.append_history(row["id"], [HistoryEntry(
-                at=now, kind="field", actor="hub", system="HUB", action="WARNING", field="deadline",
-                new_value=f"{limit.value} due {due.isoformat()}")])
-            return [FollowUp("oa-toread", row, {"manager": row["owner"], "step": deadline.id, "due": due,
-                                                "reason": f"{limit.value} deadline at {due.isoformat()}"
-                                                          f": work order {row['id']} is not answered yet"})]
-        engine = self.runtime.engine
+            limit_due = Due(stored) if isinstance(stored, datetime) else engine.limit_due(row, view.history, limit)
+            due = limit_due.at
+            if due is not None:
+                value, said = f"due {self._local(due)}", f"deadline at {self._local(due)}"
+            else:  # paused since the warning came due: no instant, the business time it has left
+                value = f"paused with {_span(limit_due.remaining)} of business time left"
+                said = f"deadline {value}"
+            tx.append_history(row["id"], [HistoryEntry(at=now, kind="field", actor="hub", system="HUB",
+                                                       action="WARNING", field="deadline",
+                                                       new_value=f"{limit.value} {value}")])
+            return [FollowUp("oa-toread", row, {"manager": row["owner"], "step": deadline.id, "due": due, "reason":
+                                                f"{limit.value} {said}: work order {row['id']} is not answered yet"})]
         told = chain_level({d["kind"] for d in view.deadlines if d["fired_at"] is not None and d["id"] != deadline.id})
-        reason = f"{limit.value} deadline {deadline.due_at.isoformat()} breached"
+        reason = f"{limit.value} deadline {self._local(deadline.due_at)} breached"
         if level <= told:  # another limit's breach told this level of the chain: a role is not told twice
             tx.append_history(row["id"], [HistoryEntry(
                 at=now, kind="field", actor="hub", system="HUB", action="BREACH", field="deadline",
@@ -174,6 +185,11 @@ class DeadlineScheduler:
             return []
         done.escalations += 1
         return engine.escalate_on_breach(tx, view, step, reason, now)
+
+    def _local(self, instant: datetime) -> str:
+        """An instant as the operator reads it: in ``[workflow] statistics_timezone``, to the second, its offset
+        given (``2026-11-23T15:15:00+08:00``)."""
+        return instant.astimezone(self.runtime.engine.settings.local_zone).isoformat(timespec="seconds")
 
     def _send(self, follow_up: FollowUp, deadline: DueDeadline, number: int, now: datetime,
               done: SchedulerPass) -> None:
@@ -254,3 +270,10 @@ class DeadlineScheduler:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
+
+
+def _span(business_time: timedelta | None) -> str:
+    """Business time as a reminder says it: ``1 h 30 min``, ``45 min`` (to the minute, rounded up)."""
+    minutes = -(-int((business_time or timedelta()).total_seconds()) // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"

@@ -1,6 +1,12 @@
 """What a work order's clock owes now, as the engine reads it: its ``TimingFacts`` (hand-overs and pauses from its
 history), its pending deadline rows rescheduled, and when an escalation to-do is due (docs/deadlines.md).
 
+A suspension with an ``Until`` lasts until that instant at the latest: a work order resumed later (the hub was down,
+the scheduler lagged, a caller's ``Resume`` or ``Cancel`` came first) has its clock credited up to the Until, not up
+to the action. The action's state entry keeps when the hub acted, so the history stays in time order and truthful,
+and records the Until it ended at (``suspension_end``: field ``suspended_until``), which ``timing_facts`` — and so
+every later recomputation and the recalculation — ends that pause at.
+
 ``WorkOrderTiming`` is the base of ``hub.workflow.engine.WorkOrderEngine``, whose ``__init__`` sets the rules it
 reads (the SLA table, the calendars, the engine's settings); the scheduler and the recalculation call these on the
 engine.
@@ -14,16 +20,18 @@ from typing import Any
 
 from hub.workflow.calendars import Calendars
 from hub.workflow.changes import EngineSettings
-from hub.workflow.deadlines import TimingFacts, compute_deadlines, pauses_from_states
+from hub.workflow.clock import as_utc
+from hub.workflow.deadlines import DeadlineKind, Due, TimingFacts, compute_deadlines, pauses_from_states
 from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.schedule import ESCALATE, RESUME, chain_level, deadline_rows, parse_kind
 from hub.workflow.sla import SlaTable
 from hub.workflow.store import WorkOrderTransaction, WorkOrderView
 
-__all__ = ["WorkOrderTiming"]
+__all__ = ["SUSPENDED_UNTIL", "WorkOrderTiming"]
 
 S = WorkOrderState
 Row = dict[str, Any]
+SUSPENDED_UNTIL = "suspended_until"  # the field of a state entry leaving SUSPENDED after its Until: the Until
 
 
 class WorkOrderTiming:
@@ -59,8 +67,30 @@ class WorkOrderTiming:
 
     # -- clock ---------------------------------------------------------------------------------------------------
 
+    @staticmethod
+    def suspension_end(view: WorkOrderView, now: datetime) -> datetime | None:
+        """The Until of the SUSPENDED work order ``view`` when it has passed by ``now`` (its ``SUSPENSION:RESUME``
+        row, fired or not, due after the suspension began), else ``None``: its suspension ended there, whenever the
+        action that leaves it is carried out."""
+        began = max((h["at"] for h in view.history if h["kind"] == "state" and h["to_state"] == S.SUSPENDED.value
+                     and h["from_state"] != S.SUSPENDED.value), default=None)
+        if began is None:
+            return None
+        until = min((d["due_at"] for d in view.deadlines if d["kind"] == RESUME and d["due_at"] > began),
+                    default=None)
+        return until if until is not None and until < now else None
+
+    def limit_due(self, row: Mapping[str, Any], history: Sequence[Mapping[str, Any]], kind: DeadlineKind) -> Due:
+        """The ``kind`` limit of the work order as its history stands: an instant, or, while it is paused, the
+        business time it will have left when the clock resumes (what a warning fired while paused tells)."""
+        deadlines = compute_deadlines(self.timing_facts(row, history), self.sla, self.calendars)
+        deadline = next((d for d in deadlines.all if d.kind is kind), None)
+        if deadline is None:
+            raise ValueError(f"work order {row['id']} has no {kind.value} limit yet")
+        return deadline.due
+
     def timing_facts(self, row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> TimingFacts:
-        states = [(h["at"], h["from_state"] or "", h["to_state"] or "") for h in history
+        states = [(_state_at(h), h["from_state"] or "", h["to_state"] or "") for h in history
                   if h["kind"] == "state" and h["from_state"]]
         pauses, paused_since = pauses_from_states(states)
         handovers = tuple((h["at"], str(h["new_value"])) for h in history
@@ -70,3 +100,12 @@ class WorkOrderTiming:
                            first_responded_at=row.get("first_responded_at"), replied_at=row.get("replied_at"),
                            return_visited_at=row.get("return_visited_at"),
                            return_visit=row.get("ticket_type") != "INCIDENT")
+
+
+def _state_at(entry: Mapping[str, Any]) -> datetime:
+    """When a state entry's change counts for the clock: its instant, or the Until of the suspension it left when
+    that came first (``SUSPENDED_UNTIL``)."""
+    at: datetime = entry["at"]
+    if entry.get("field") == SUSPENDED_UNTIL and entry.get("new_value"):
+        return min(at, as_utc(datetime.fromisoformat(str(entry["new_value"]))))
+    return at
