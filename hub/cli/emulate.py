@@ -15,7 +15,8 @@ emulator prints one line ``<name> <url>``; Ctrl-C or SIGTERM stops them all (``s
 output; standard error carries only the log (one JSON object per line for a collector, ``--log-format``), where an
 emulator skipped by ``--skip-missing`` is a WARNING naming it. Tokens for call-backs to the hub:
 ``--hub-token TOKEN`` (every emulator started; the whole value, '=' included) or ``--hub-token NAME=TOKEN`` (NAME a
-registered emulator; repeated); a NAME that is no emulator is refused. Never built in.
+registered emulator; repeated); a NAME that is no emulator is refused. Never built in: with ``--hub-url``, an
+emulator that calls the hub back (nsp, oa) and has no token is a usage error naming the development tokens.
 
 The command line's values are read by ``hub.cli.emulator_options``; ``onepoint emulator`` (drive a running one
 through its admin API) is ``hub.cli.emulator_admin``.
@@ -89,6 +90,7 @@ def emulate(
         raise click.BadParameter(f"no emulator {name!r}; registered: {', '.join(order)}, or all", param_hint="NAME")
     fault_specs, extra, tokens = (json_faults(faults), key_values(options, "--option"),
                                   tokens_by_emulator(hub_tokens, names, order))
+    _require_callback_tokens(hub_url, [system for system in names if system in catalog], tokens)
     configure_logging(log_level.upper(), log_format)
     apps: list[tuple[str, Any, int]] = []  # (emulator, app, port)
     for index, system in enumerate(order):
@@ -133,6 +135,23 @@ def emulate(
     except OSError as exc:
         raise click.ClickException(_bind_failure(exc, host, binding, all_of_them=name == "all")) from None
     click.echo("stopped")
+
+
+def _require_callback_tokens(hub_url: str | None, names: list[str], tokens: dict[str, str]) -> None:
+    """With ``--hub-url``, every emulator started that calls the hub back (NSP's replies and notices, OA's
+    completions) needs its token: without one each call-back is refused 401 and only a WARNING per call says so,
+    while the work orders wait for a reply that never comes. A usage error (exit 2) naming them and the built-in
+    development callers' tokens, which are never taken silently (the hub may be a real one)."""
+    from hub.system.callbacks import DEVELOPMENT_CALLBACK_TOKENS
+
+    if hub_url is None:
+        return
+    missing = [name for name in names if name in DEVELOPMENT_CALLBACK_TOKENS and name not in tokens]
+    if missing:
+        example = " ".join(f"--hub-token {name}={DEVELOPMENT_CALLBACK_TOKENS[name]}" for name in missing)
+        raise click.UsageError(
+            f"{' and '.join(missing)} call the hub back at --hub-url with a bearer token and have none: give "
+            f"--hub-token NAME=TOKEN (a hub on its built-in development settings takes {example})")
 
 
 def _parameters(factory: Callable[..., Any]) -> dict[str, inspect.Parameter]:

@@ -57,3 +57,17 @@ def test_an_option_the_emulator_does_not_take_is_a_usage_error_naming_it(system,
     result = CliRunner().invoke(emulate, [system, "--port", "0", "-o", option])
     assert result.exit_code == 2, result.output
     assert "--option" in result.output and problem in result.output
+
+
+@pytest.mark.parametrize(("arguments", "missing"), [
+    (["nsp", "--port", "0"], "nsp call"),
+    (["all", "--base-port", "0", "--hub-token", "nsp=t"], "oa call"),
+    (["all", "--base-port", "0"], "nsp and oa call"),
+])
+def test_an_emulator_calling_the_hub_back_without_a_token_is_a_usage_error(arguments, missing):
+    """Every call-back without a token is refused 401 (a WARNING a call): the work orders wait for replies that
+    never come. Refused at start, naming the emulators and the development tokens a built-in hub takes."""
+    result = CliRunner().invoke(emulate, [*arguments, "--hub-url", "http://127.0.0.1:9"])
+    assert result.exit_code == 2, result.output
+    assert missing in result.output and "--hub-token" in result.output
+    assert "nsp-dev-token" in result.output or "oa-dev-token" in result.output
