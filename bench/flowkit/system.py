@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench.flowkit.load import BenchFailure
 from bench.ingest.servers import ServerProcess
+from hub.system.callbacks import DEVELOPMENT_CALLBACK_TOKENS
 
 __all__ = ["Emulators", "HubProcess", "start_hub"]
 
@@ -36,7 +37,8 @@ class Emulators:
         with self.log.open("ab") as err:
             self.proc = subprocess.Popen(
                 [ONEPOINT, "emulate", "all", "--base-port", "0", "--subscribers", str(subscribers),
-                 "--hub-url", hub_url, "--log-level", "WARNING"],
+                 "--hub-url", hub_url, "--log-level", "WARNING",
+                 *(f"--hub-token={name}={token}" for name, token in DEVELOPMENT_CALLBACK_TOKENS.items())],
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, text=True,
                 env={**os.environ, **ENV}, start_new_session=True)
         self.urls: dict[str, str] = {}
