@@ -24,7 +24,7 @@ all the way to BOSS and fill the tier cache until it evicts, the rest cached: th
 10,000 answers; the WS-Security nonces, each kept until its token expires: two replay windows into the load) and
 at least 30 % into the run.
 Checks: every answer is the expected one; cached lookups made no BOSS call; ``onepoint audit verify`` finds the
-chain intact with one row per query sent through the hub.
+chain intact with two rows per query sent through the hub (pending, then allowed).
 
 Exit status: 0 all targets met, 3 a target missed, 1 a check failed.
 """
@@ -260,13 +260,15 @@ def run(args: argparse.Namespace, workdir: Path, broker_url: str) -> tuple[Figur
                                     step=args.memory_step, full_at=bounded_memories_full(asked, mix, cached),
                                     settle_seconds=nonces_settle_seconds(hub))
         rows = hub.audit_rows()
-        if rows != sent_to_audit:
-            raise BenchFailure(f"the audit log has {rows} rows, {sent_to_audit} queries were sent through the hub")
+        if rows != 2 * sent_to_audit:  # each allowed query: its pending row before DSMP is asked, then its result
+            raise BenchFailure(f"the audit log has {rows} rows, {sent_to_audit} queries were sent through the hub"
+                               " (two rows each expected: pending, allowed)")
         from hub.config.settings import load_settings
 
         settings = load_settings(hub.config)
         notes = workers.notes({system: settings.adapter(system).concurrency for system in ("boss", "dsmp")})
-        notes += [f"audit log: {rows:,} rows, one per query sent through the hub, chain intact (onepoint audit verify)"]
+        notes += [f"audit log: {rows:,} rows, two per query sent through the hub (pending, allowed), chain intact"
+                  " (onepoint audit verify)"]
         return figures, memory, notes
     except RuntimeError as exc:
         if hub is not None:

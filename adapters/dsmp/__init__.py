@@ -5,13 +5,14 @@ each with DSMP's response (XML over HTTP through ``hub.gateways.XmlGateway``). A
 to an operator whose role ``[adapters.dsmp]`` allows (``SmsLogAccess``), for a readable period, with a purpose
 the hub knows: a work order of the queried subscriber (``WorkOrderLookup`` over the hub's work-order store).
 Every one, allowed, denied or failed, is first written to the hash-chained audit log (``hub.audit``), with the
-caller the hub authenticated and its address: no record leaves before its row is committed. A denied query is
+caller the hub authenticated and its address: no record leaves before its row is committed, and DSMP is asked only
+once a ``pending`` row for that attempt is committed (a log that cannot take a row stops the query before DSMP is
+asked, however often it is retried). A denied query is
 answered ``c:Error`` with the refusal's code (``adapters.dsmp.refusals``); a query DSMP refuses, ``dsmp-refused``;
 a query whose caller stopped waiting is not run (``adapters.dsmp.waiting``, ``caller-stopped-waiting``).
 Emits nothing.
 """
 
-from adapters.dsmp.access import OperatorRole, SmsLogAccess
 from adapters.dsmp.client import DsmpClient, DsmpRefused
 from adapters.dsmp.handlers import CONSUMER, handlers
 from adapters.dsmp.mapping import SmsLogPage, SmsLogQuery, SpComplaintStats
@@ -29,6 +30,7 @@ from adapters.dsmp.refusals import (
 from adapters.dsmp.trail import AuditLogTampered, AuditUnavailable
 from adapters.dsmp.waiting import CALLER_STOPPED_WAITING, CallerStoppedWaiting
 from adapters.dsmp.wiring import close, dependencies
+from hub.audit.sms_log_access import OperatorRole, SmsLogAccess
 
 __all__ = [
     "CALLER_STOPPED_WAITING",

@@ -2,19 +2,23 @@
 
 * ``dsmp.QuerySmsLog``: the operator's role is checked (``adapters.dsmp.access``), then the period
   (``adapters.dsmp.periods``) and the purpose: the work order it names must exist and concern the queried number
-  (``adapters.dsmp.purpose``). Every query, answered, refused or failed, gets its audit row
-  (``adapters.dsmp.trail``) *before* the handler returns or raises, and the worker sends the answer only after
-  the handler returned, so no record leaves before its row is committed. A refusal of the hub's is answered
-  ``c:Error`` with its code (``role-not-allowed``, ``invalid-period``, ``purpose-unknown-work-order``,
-  ``purpose-other-customer``; DSMP is not asked) and audited ``denied``; any other error, before or during the
-  call, is audited ``failed`` and raised again as classified: DSMP throttling the query (``SystemThrottled``, it
-  was asked; the query then waits as DSMP said), a page that does not answer the query (``InvalidAnswer``,
-  ``adapters.dsmp.client``). The one exception: DSMP's circuit is open (``CircuitOpenError``), DSMP was not asked
-  and the query waits; it is audited when it runs. A query whose caller stopped waiting (``adapters.dsmp.waiting``)
-  is not sent to DSMP, nor are DSMP's records passed on if they come after that: audited ``failed``, answered
-  ``caller-stopped-waiting`` to nobody. Each attempt leaves its row: a call retried in-process (DSMP failed, then
-  answered) leaves a ``failed`` row and then an ``allowed`` one. A message delivered again runs again and is
-  audited again (another row with the same message id).
+  (``adapters.dsmp.purpose``). Every attempt leaves its rows (``adapters.dsmp.trail``) *before* the handler
+  returns or raises, and the worker sends the answer only after the handler returned, so no record leaves before
+  the row saying what was returned is committed. DSMP is asked only once a ``pending`` row for this attempt is
+  committed: a log that cannot take a row (a full or locked disk, PostgreSQL out of reach: ``AuditUnavailable``)
+  stops the attempt before DSMP is asked, and the retry that follows writes its own ``pending`` row first (or
+  stops there again), so DSMP never hands over records for a call the trail does not show. After the call its
+  outcome is the next row with the same message id: ``allowed`` with the rows returned, or ``failed``.
+  A refusal of the hub's is answered ``c:Error`` with its code (``role-not-allowed``, ``invalid-period``,
+  ``purpose-unknown-work-order``, ``purpose-other-customer``; DSMP is not asked, no ``pending`` row) and audited
+  ``denied``; any other error, before or during the call, is audited ``failed`` and raised again as classified:
+  DSMP throttling the query (``SystemThrottled``, it was asked; the query then waits as DSMP said), a page that
+  does not answer the query (``InvalidAnswer``, ``adapters.dsmp.client``), DSMP's circuit open
+  (``CircuitOpenError``: DSMP was not asked, the query waits; its row says so). A query whose caller stopped
+  waiting (``adapters.dsmp.waiting``) is not sent to DSMP, nor are DSMP's records passed on if they come after
+  that: audited ``failed``, answered ``caller-stopped-waiting`` to nobody. A call retried in-process (DSMP failed,
+  then answered) leaves ``pending``, ``failed``, ``pending``, ``allowed``. A message delivered again runs again
+  and is audited again (more rows with the same message id).
 * ``dsmp.QuerySpComplaintStats``: the figures per SP (no personal data, not audited).
 
 Dependencies (by name): ``dsmp`` (``DsmpClient``), ``audit_log`` (``hub.audit.AuditLog``), ``sms_log_access``
@@ -26,13 +30,13 @@ from __future__ import annotations
 import logging
 
 from adapters.dsmp import mapping
-from adapters.dsmp.access import SmsLogAccess
 from adapters.dsmp.client import DsmpClient
 from adapters.dsmp.purpose import WorkOrderLookup, check_purpose
 from adapters.dsmp.refusals import ROLE_NOT_ALLOWED, OperatorNotAllowed, QueryRefused
-from adapters.dsmp.trail import NO_ROLE, record
+from adapters.dsmp.trail import ASKING, NOT_ASKED, AuditLogTampered, AuditUnavailable, record
 from adapters.dsmp.waiting import CallerStoppedWaiting, CallerWait, check_waiting
 from hub.audit import AuditLog, Outcome, mask_msisdn_tail, mask_numbers_in
+from hub.audit.sms_log_access import NO_ROLE, SmsLogAccess
 from hub.envelope import Envelope
 from hub.gateways import CircuitOpenError, with_ack
 from hub.workers import HandlerContext, HandlerRegistry, Reply
@@ -58,6 +62,7 @@ def query_sms_log(envelope: Envelope, dsmp: DsmpClient, audit_log: AuditLog, sms
     query = mapping.sms_log_query(envelope)  # never raises: whatever happens next is audited with these facts
     role = sms_log_access.role_of(query.operator)
     caller = CallerWait.of(context.message)
+    asking = False  # whether this attempt's pending row is committed (DSMP may then be asked)
     try:
         query.require()
         if not sms_log_access.allows(role):
@@ -65,10 +70,18 @@ def query_sms_log(envelope: Envelope, dsmp: DsmpClient, audit_log: AuditLog, sms
         query.period()
         check_purpose(work_orders, query.work_order_id, query.msisdn)
         check_waiting(caller, "DSMP not asked")
+        # committed before DSMP is asked: a log that cannot take it (AuditUnavailable) stops the attempt here
+        record(audit_log, query, role=role, outcome=Outcome.PENDING, reason=ASKING, message_id=envelope.message_id)
+        asking = True
         page = dsmp.query_sms_log(mapping.query_document(envelope))
         audit_id = f" (its audit id {page.audit_id})" if page.audit_id else ""
         check_waiting(caller, f"DSMP's {page.rows} record(s){audit_id} not passed on")
-    except CircuitOpenError:  # DSMP's circuit is open: DSMP was not asked, nothing left; audited when the query runs
+    except (AuditUnavailable, AuditLogTampered):  # no row could be written: nothing asked, nothing to record
+        raise
+    except CircuitOpenError as held:  # DSMP's circuit is open: DSMP was not asked, the query waits
+        if asking:
+            record(audit_log, query, role=role, outcome=Outcome.FAILED, message_id=envelope.message_id,
+                   reason=f"{NOT_ASKED}, the query waits: {held}")
         raise
     except CallerStoppedWaiting as gone:
         record(audit_log, query, role=role, outcome=Outcome.FAILED, reason=str(gone), message_id=envelope.message_id)

@@ -5,10 +5,12 @@ written when it cannot, the purpose) and who really sent it: the caller the ingr
 address of its connection (``unknown`` when the message does not say, e.g. one of an older hub). Every number in
 its text is masked (``hub.audit``).
 
-``record`` commits the row and returns only once it is durable; if it cannot, the query must not be answered:
-a log whose tail no longer matches its anchor (``AuditIntegrityError``) dead-letters the query
-(``AuditLogTampered``, permanent: it needs a person); any other failure to commit (a locked or full disk) is
-``AuditUnavailable`` (transient: the query is tried again later, DSMP asked again).
+``record`` commits the row and returns only once it is durable; if it cannot, the query must not go on: a log
+whose tail no longer matches its anchor (``AuditIntegrityError``) dead-letters the query (``AuditLogTampered``,
+permanent: it needs a person); any other failure to commit (a locked or full disk, PostgreSQL out of reach) is
+``AuditUnavailable`` (transient: the query is tried again later). The handler writes a ``pending`` row before it
+asks DSMP, so a log that cannot take a row stops each attempt before DSMP is asked: DSMP is asked again only by
+an attempt whose own ``pending`` row was committed.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import logging
 
 from adapters.dsmp.mapping import SmsLogQuery
 from hub.audit import AuditEntry, AuditIntegrityError, AuditLog, AuditRecord, Outcome
+from hub.audit.sms_log_access import NO_ROLE
 from hub.workers.errors import PermanentError, TransientError
 
-__all__ = ["AuditLogTampered", "AuditUnavailable", "record"]
+__all__ = ["ASKING", "NOT_ASKED", "AuditLogTampered", "AuditUnavailable", "record"]
 
 log = logging.getLogger("onepoint.adapters.dsmp")
-NO_ROLE = "none"  # the role audited for an account no pattern maps
+ASKING = "DSMP asked next; the call's outcome follows in a later row with this message id"  # a pending row's reason
+NOT_ASKED = "DSMP not asked"  # how the failed row of an attempt held back by DSMP's open circuit begins
 
 
 class AuditLogTampered(PermanentError):

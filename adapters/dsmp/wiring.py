@@ -23,11 +23,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from adapters.dsmp.access import SmsLogAccess
 from adapters.dsmp.client import DsmpClient
 from adapters.dsmp.handlers import CONSUMER
 from adapters.dsmp.purpose import StoredWorkOrders, WorkOrderLookup, WorkOrderReader
 from hub.audit import AuditDatabaseUnavailable, AuditKeyError, AuditLog
+from hub.audit.sms_log_access import SmsLogAccess
 from hub.config.settings import ConfigError, HubSettings
 from hub.gateways import CircuitBreakers, XmlGateway
 from hub.observability.metrics import Metrics

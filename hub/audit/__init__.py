@@ -2,9 +2,11 @@
 
 Every QuerySmsLog, allowed, denied or failed, gets a row (who, role, client address, the caller the hub
 authenticated and its address, number masked but for its last 4 digits, period, purpose, rows returned, outcome)
-committed before any record is sent; ``onepoint audit verify`` names the first altered, removed or reordered row,
-or a cut tail, and says so when it is given another key than the log's. The log is a SQLite file per machine, or
-one chain in PostgreSQL for every hub and DSMP worker (``[audit] database``). See README, "Configuration / audit".
+committed before any record is sent, and a ``pending`` row committed before DSMP is asked; ``onepoint audit
+verify`` names the first altered, removed or reordered row, or a cut tail, and says so when it is given another
+key than the log's. The log is a SQLite file per machine, or one chain in PostgreSQL for every hub and DSMP worker
+(``[audit] database``). The DSMP adapter writes the rows of the queries that reach it; the ingress those it refuses
+itself (``query_facts``, ``sms_log_access``: shared by both). See README, "Configuration / audit".
 """
 
 from hub.audit.chain import Anchor, ChainKey

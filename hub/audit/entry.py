@@ -42,11 +42,14 @@ class NotCanonical(ValueError):
 
 
 class Outcome(StrEnum):
-    """What became of a query: answered, refused by the hub's checks, or failed."""
+    """What became of a query: answered, refused by the hub's checks, or failed; ``pending``: DSMP is about to be
+    asked (committed before the call, so no call is made without its row; the call's outcome follows in a later
+    row with the same message id: a ``pending`` row with none after it is a call whose end the hub never saw)."""
 
     ALLOWED = "allowed"
     DENIED = "denied"
     FAILED = "failed"
+    PENDING = "pending"
 
 
 def utc_text(moment: datetime) -> str:

@@ -1,8 +1,10 @@
 """The chain's key, taken by reference from config and never kept with the log.
 
-Order: ``[audit] key_file`` (a file outside the log's directory), else the environment variable named by
-``key_env``, else, only when ``development_key = true`` (the built-in defaults), a fixed key that is printed in
-this source file and therefore protects nothing: development only.
+Order: ``[audit] key_file`` (a file outside the directory of the file the log really lives in: ``path``, or the
+file of a ``sqlite:///`` URL, or that of ``database = "workflow"`` on a SQLite work-order database; a log kept in
+PostgreSQL has no directory to keep the key out of, so there is nothing to refuse), else the environment variable
+named by ``key_env``, else, only when ``development_key = true`` (the built-in defaults), a fixed key that is
+printed in this source file and therefore protects nothing: development only.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from hub.audit.chain import ChainKey
 from hub.config.settings import AuditSettings
 
-__all__ = ["DEVELOPMENT_KEY", "AuditKeyError", "load_chain_key", "refuse_key_beside_log"]
+__all__ = ["DEVELOPMENT_KEY", "AuditKeyError", "load_chain_key", "log_file", "refuse_key_beside_log"]
 
 log = logging.getLogger("onepoint.audit")
 
@@ -36,11 +41,28 @@ def refuse_key_beside_log(key_file: Path, log_path: Path) -> None:
             " Keep the key elsewhere, readable by the hub only (e.g. /etc/onepoint/audit.key), or use key_env.")
 
 
+def log_file(settings: AuditSettings) -> Path | None:
+    """The file the log really lives in, as ``hub.audit.log.open_storage`` opens it: ``path`` without a
+    ``database``, else the file of a ``sqlite:///`` URL (relative: to the working folder, as SQLite opens it);
+    None when the log is no file (PostgreSQL, or a URL the storage refuses anyway)."""
+    url = settings.url
+    if url is None:
+        return settings.path
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
 def load_chain_key(settings: AuditSettings, environ: Mapping[str, str] | None = None) -> ChainKey:
     """The key named by ``settings``; :class:`AuditKeyError` when none is usable."""
     environ = os.environ if environ is None else environ
     if settings.key_file is not None:
-        refuse_key_beside_log(settings.key_file, settings.path)
+        if (log_path := log_file(settings)) is not None:
+            refuse_key_beside_log(settings.key_file, log_path)
         try:
             data = settings.key_file.read_bytes().rstrip(b"\r\n")
             if settings.key_file.stat().st_mode & 0o077:

@@ -33,6 +33,7 @@ from hub.audit.postgres_schema import (
     LOG,
     create_tables,
     has_log,
+    has_rows_table,
     read_anchor,
     read_key_id,
     read_records,
@@ -64,6 +65,10 @@ class _Snapshot(AuditSnapshot):
         self._connection = connection
         self._anchor = read_anchor(connection)  # the first read fixes the snapshot
         self._key_id = read_key_id(connection)
+        self._rows_table = has_rows_table(connection)
+
+    def rows_table_gone(self) -> bool:
+        return not self._rows_table
 
     def anchor(self) -> Anchor | None:
         return self._anchor
@@ -161,6 +166,8 @@ class PostgresAuditStorage(AuditStorage):
 
     def count(self) -> int:
         with self.engine.connect() as connection:
+            if not has_rows_table(connection):
+                return 0
             return int(connection.execute(sa.select(sa.func.count()).select_from(LOG)).scalar_one())
 
     def adopt_key_id(self, key_id: str) -> str | None:

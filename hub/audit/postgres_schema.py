@@ -9,8 +9,9 @@ Append-only, as on SQLite: triggers refuse ``UPDATE``, ``DELETE`` and ``TRUNCATE
 key id. Triggers rather than ``REVOKE``: the hub connects as the owner of the tables it creates (the work-order
 database's role), and an owner's privileges can be revoked only by himself and granted back at will; a trigger
 refuses the statement to every role that does not first drop or disable it (an owner or a superuser can: that stops
-mistakes, not an attacker, whom the MAC chain detects). A deployment that wants more grants its hub role ``INSERT``
-and ``SELECT`` only, on tables created by another role.
+mistakes, not an attacker, whom the MAC chain detects). A deployment that wants more creates the tables with
+another role and grants its hub role ``SELECT`` and ``INSERT`` on the three tables and ``UPDATE`` on
+``onepoint_audit_anchor`` only (the anchor is one row, moved with every append).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from hub.audit.chain import Anchor
 from hub.audit.entry import FIELDS, FIELDS_V1, AuditRecord
 from hub.audit.sqlite_schema import blob_of, record_of
 
-__all__ = ["ANCHOR", "KEY", "LOG", "create_tables", "has_log", "read_anchor", "read_key_id", "read_records"]
+__all__ = ["ANCHOR", "KEY", "LOG", "create_tables", "has_log", "has_rows_table", "read_anchor", "read_key_id",
+           "read_records"]
 
 _CREATION_LOCK = 0x6F6E6570_61756474  # "onepaudt": the advisory lock serializing the tables' creation
 PAGE = 1000  # rows read per query: a log of any length is read in pages, never whole
@@ -72,6 +74,12 @@ def _exists(connection: Connection, table: sa.Table) -> bool:
 
 
 def has_log(connection: Connection) -> bool:
+    """Whether the database holds an audit log: its rows' table, or what is left of it when a tamperer dropped the
+    rows' table (the anchor or the key id: verify then reports every row removed)."""
+    return any(_exists(connection, table) for table in (LOG, ANCHOR, KEY))
+
+
+def has_rows_table(connection: Connection) -> bool:
     return _exists(connection, LOG)
 
 
@@ -113,6 +121,8 @@ def _columns() -> list[sa.Column[Any]]:
 def read_records(connection: Connection, start: int, limit: int | None, *, newest_first: bool = False) -> list[
         AuditRecord]:
     """Up to ``limit`` rows (``PAGE`` at most) from sequence number ``start`` up (or down, ``newest_first``)."""
+    if not has_rows_table(connection):  # dropped: no rows (verify reports them removed)
+        return []
     order = LOG.c.seq.desc() if newest_first else LOG.c.seq
     where = LOG.c.seq <= start if newest_first else LOG.c.seq >= start
     size = PAGE if limit is None else min(PAGE, limit)

@@ -9,16 +9,24 @@ serialised by SQLite itself and every row follows the one committed before it. W
 ``synchronous=FULL`` a commit is on disk (the WAL fsync'd) when ``append`` returns. Triggers refuse UPDATE and
 DELETE on the rows: that stops mistakes, not an attacker with the file (he can drop them); the MAC chain is
 what detects him. The tables, their upgrade from older logs and the reading of tampered rows: ``sqlite_schema``.
+
+Opened only to read (``create=False``: verify, show, head) the file is opened read-only (``mode=ro``), without
+the WAL and ``synchronous`` pragmas, so checking a log never changes it (an evidence copy not in WAL mode keeps its
+bytes); in a folder the hub cannot write (read-only storage) it is opened ``immutable``, as SQLite otherwise
+needs to create its ``-shm`` file beside a WAL-mode copy. A log whose rows' table was dropped while its anchor or
+key id is left is still opened: verify reports every row removed (``TRUNCATED``), not a file it cannot check.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from hub.audit.chain import Anchor
 from hub.audit.entry import AuditRecord, Value
@@ -27,6 +35,7 @@ from hub.audit.sqlite_schema import (
     ROW_COLUMNS,
     SCHEMA,
     blob_of,
+    has_table,
     read_anchor,
     read_key_id,
     record_of,
@@ -48,7 +57,8 @@ class _Snapshot(AuditSnapshot):
         self._db = db
         self._anchor = read_anchor(db)  # the first read fixes the snapshot
         self._key_id = read_key_id(db)
-        self._select = row_select(db)
+        self._rows_table = has_table(db, "audit_log")
+        self._select = row_select(db) if self._rows_table else ""
 
     def anchor(self) -> Anchor | None:
         return self._anchor
@@ -56,7 +66,12 @@ class _Snapshot(AuditSnapshot):
     def key_id(self) -> str | None:
         return self._key_id
 
+    def rows_table_gone(self) -> bool:
+        return not self._rows_table
+
     def records(self, start: int = 1, limit: int | None = None) -> Iterator[AuditRecord]:
+        if not self._rows_table:
+            return
         cursor = self._db.execute(f"{self._select} WHERE seq >= ? ORDER BY seq LIMIT ?",
                                   (start, -1 if limit is None else limit))
         for row in cursor:
@@ -70,6 +85,8 @@ class SQLiteAuditStorage(AuditStorage):
         self.path = Path(path)
         if not create and not self.path.is_file():
             raise FileNotFoundError(f"no audit log at {self.path}")
+        self._create = create
+        self._immutable = False  # read-only storage: opened immutable (see the module's docstring)
         self._busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
@@ -83,21 +100,48 @@ class SQLiteAuditStorage(AuditStorage):
             upgrade(self._db())
             return
         try:
-            found = self._db().execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'")
-            is_log = found.fetchone() is not None
+            try:
+                tables = self._tables()
+            except sqlite3.OperationalError:
+                if os.access(self.path.parent, os.W_OK):
+                    raise
+                wal = self.path.with_name(self.path.name + "-wal")
+                if wal.is_file() and wal.stat().st_size:  # immutable would read the file without its newest rows
+                    self.close()
+                    raise FileNotFoundError(f"{self.path} cannot be read where it is: its {wal.name} holds rows"
+                                            " not yet in the file and SQLite cannot open it on read-only storage;"
+                                            " copy the log with its -wal file to a writable folder and check the"
+                                            " copy") from None
+                self.close()  # read-only storage (a WAL-mode copy needs its -shm file made): read it immutable
+                self._immutable = True
+                tables = self._tables()
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise FileNotFoundError(f"{self.path} is not an audit log: {exc}") from None
-        if not is_log:
-            raise FileNotFoundError(f"{self.path} holds no audit_log table (not an audit log, or its rows dropped)")
+        if not tables & {"audit_log", "audit_anchor", "audit_key"}:
+            self.close()
+            raise FileNotFoundError(f"{self.path} holds no audit_log table (not an audit log)")
+
+    def _tables(self) -> set[str]:
+        return {str(row[0]) for row in self._db().execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    def _connect(self) -> sqlite3.Connection:
+        """A connection to the file: read-only when the log is only read (immutable on read-only storage)."""
+        if self._create:
+            return sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        flags = "immutable=1" if self._immutable else "mode=ro"
+        uri = f"file:{quote(str(self.path.resolve()))}?{flags}"
+        return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db = self._connect()
             db.text_factory = text_of
             db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
+            if self._create:  # a log only read is never switched to WAL (its bytes would change)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
             self._local.db = db
             with self._all_lock:
                 self._all.append(db)
@@ -139,7 +183,7 @@ class SQLiteAuditStorage(AuditStorage):
     @contextmanager
     def snapshot(self) -> Iterator[AuditSnapshot]:
         # a connection of its own, in one read transaction: WAL keeps its view while others commit
-        db = sqlite3.connect(self.path, isolation_level=None)
+        db = self._connect()
         db.text_factory = text_of
         try:
             db.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
@@ -151,11 +195,14 @@ class SQLiteAuditStorage(AuditStorage):
 
     def last(self, count: int) -> list[AuditRecord]:
         db = self._db()
+        if not has_table(db, "audit_log"):
+            return []
         rows = db.execute(f"{row_select(db)} ORDER BY seq DESC LIMIT ?", (count,)).fetchall()
         return [record_of(row) for row in reversed(rows)]
 
     def count(self) -> int:
-        return int(self._db().execute("SELECT count(*) FROM audit_log").fetchone()[0])
+        db = self._db()
+        return int(db.execute("SELECT count(*) FROM audit_log").fetchone()[0]) if has_table(db, "audit_log") else 0
 
     def key_id(self) -> str | None:
         return read_key_id(self._db())

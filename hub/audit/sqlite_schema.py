@@ -17,8 +17,8 @@ from typing import Any
 from hub.audit.chain import Anchor
 from hub.audit.entry import FIELDS, FIELDS_V1, AuditRecord
 
-__all__ = ["ROW_COLUMNS", "SCHEMA", "blob_of", "read_anchor", "read_key_id", "record_of", "row_select", "text_of",
-           "upgrade"]
+__all__ = ["ROW_COLUMNS", "SCHEMA", "blob_of", "has_table", "read_anchor", "read_key_id", "record_of", "row_select",
+           "text_of", "upgrade"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -66,6 +66,12 @@ _FORGED_SEQ = -(2**63)  # an anchor's sequence number that is no number: its MAC
 def text_of(data: bytes) -> str:
     """SQLite text as Python reads it: bytes that are not UTF-8 kept (as surrogates) for verify to report."""
     return data.decode("utf-8", "surrogateescape")
+
+
+def has_table(db: sqlite3.Connection, name: str) -> bool:
+    """Whether table ``name`` is there (a tamperer may have dropped the rows' table and left the anchor)."""
+    found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+    return found.fetchone() is not None
 
 
 def _has_caller(db: sqlite3.Connection) -> bool:

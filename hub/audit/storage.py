@@ -105,6 +105,10 @@ class AuditSnapshot(ABC):
     def key_id(self) -> str | None:
         """The id of the key the log was sealed with, recorded beside the anchor (None: not recorded)."""
 
+    def rows_table_gone(self) -> bool:
+        """Whether the table of rows was dropped while the anchor or key id is left (every row removed)."""
+        return False
+
     @abstractmethod
     def records(self, start: int = 1, limit: int | None = None) -> Iterator[AuditRecord]:
         """Rows in sequence order from sequence number ``start`` (``EVERY_ROW``: whatever their numbers, rows

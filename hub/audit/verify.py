@@ -8,6 +8,8 @@ lies beyond the last row a valid anchor names, or is numbered below 1, was inser
 a gap before a row that holds is a removal; a row whose own MAC holds but whose predecessor is not the row before it
 breaks the chain there. After the last row the anchor (committed with every row, MAC'd with the key) says whether
 rows were cut from the end. A value no row can hold (a BLOB where text belongs) is an alteration like any other.
+A table of rows dropped while the anchor or the key id is left is every row removed (``TRUNCATED``, exit 1), not
+a log that cannot be checked.
 
 Before all that, the key: a log records the id of the key it was sealed with beside its anchor. Given another
 key, nothing in the log can hold, and the report says so (``KEY``: ``onepoint audit verify`` exits 2, not 1)
@@ -108,8 +110,18 @@ def _resealed(snapshot: AuditSnapshot, key: ChainKey, head: Head) -> Finding:
                    " recorded with --head: the log was not re-sealed up to there)")
 
 
+def _rows_table_gone(snapshot: AuditSnapshot) -> Finding:
+    """Every row removed with its table (its anchor or key id left): tampering, never a log that cannot be read."""
+    anchor = snapshot.anchor()
+    named = f" (the anchor names row {anchor.seq})" if anchor is not None else ""
+    return Finding(Problem.TRUNCATED, 1, f"the table of rows is gone{named}: every row was removed (dropped), only"
+                   f" {'the anchor' if anchor is not None else 'the key id'} is left")
+
+
 def _walk(snapshot: AuditSnapshot, key: ChainKey, expected_head: Head | None,
           progress: Callable[[int], None] | None) -> VerifyReport:
+    if snapshot.rows_table_gone():
+        return VerifyReport(0, _rows_table_gone(snapshot))
     key_finding = _key_finding(snapshot, key)
     if key_finding is not None and key_finding.problem is Problem.KEY:
         if expected_head is not None:

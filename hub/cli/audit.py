@@ -122,7 +122,10 @@ def show_command(config_path: Path | None, count: int) -> None:
 
 
 def _table(records: list[AuditRecord], total: int) -> Any:
+    """The rows as a table; every cell plain text (``rich.text.Text``), never markup: a caller's purpose such as
+    ``[/]`` or ``[conceal]`` is shown as written, never interpreted (nor able to crash the command)."""
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"audit log: newest {len(records)} of {total} rows",
                   caption="`onepoint audit verify` checks the chain")
@@ -137,11 +140,12 @@ def _table(records: list[AuditRecord], total: int) -> Any:
     for record in records:
         row = record.as_dict()
         outcome = _cell(row["outcome"]) + (f": {_cell(row['reason'])}" if row["reason"] else "")
-        style = None if row["outcome"] == "allowed" else "yellow"
-        table.add_row(str(record.seq), _short(record.at), _cell(row["operator"]), _cell(row["role"]),
-                      _cell(row["client_address"]), mask_msisdn_tail(_cell(row["msisdn_masked"])),
-                      f"{_short(row['period_from'], 16)} → {_short(row['period_to'], 16)}", _cell(row["purpose"]),
-                      _cell(row["rows_returned"]), outcome, _caller(row), style=style)
+        style = None if row["outcome"] in ("allowed", "pending") else "yellow"
+        cells = (str(record.seq), _short(record.at), _cell(row["operator"]), _cell(row["role"]),
+                 _cell(row["client_address"]), mask_msisdn_tail(_cell(row["msisdn_masked"])),
+                 f"{_short(row['period_from'], 16)} → {_short(row['period_to'], 16)}", _cell(row["purpose"]),
+                 _cell(row["rows_returned"]), outcome, _caller(row))
+        table.add_row(*(Text(cell) for cell in cells), style=style)
     return table
 
 

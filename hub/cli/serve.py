@@ -182,7 +182,8 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
             server = GracefulServer(server_config(hub.asgi, host=bind_host, port=bind_port, log_level=log_level.lower(),
                                                   read_timeout=settings.read_timeout,
                                                   keep_alive=settings.keep_alive,
-                                                  max_connections=settings.max_connections))
+                                                  max_connections=settings.max_connections,
+                                                  trusted_proxies=settings.trusted_proxies))
             server.run(sockets=[sock])  # uvicorn handles the stop signals while it serves
         except StopRequested as stop:
             log.info("stop requested while starting", extra={"signal": str(stop)})

@@ -1,6 +1,6 @@
 """``[server]``: where callers reach the hub (``public_url``, the WSDLs' ``soap:address``) and how long and how
 many of their connections it serves (``read_timeout_seconds``, ``keep_alive_seconds``, ``max_connections``:
-``hub.http.server``)."""
+``hub.http.server``), and which reverse proxies it believes about the client's address (``trusted_proxies``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 from hub.config.values import is_number
 
 __all__ = ["KEEP_ALIVE_SECONDS", "READ_TIMEOUT_SECONDS", "binds_every_address", "named_host", "parse_keep_alive",
-           "parse_max_connections", "parse_public_url", "parse_read_timeout", "public_url_problem"]
+           "parse_max_connections", "parse_public_url", "parse_read_timeout", "parse_trusted_proxies",
+           "public_url_problem"]
 
 READ_TIMEOUT_SECONDS = 30.0  # as hub.http.server.DEFAULT_READ_TIMEOUT (the emulators' servers)
 KEEP_ALIVE_SECONDS = 75.0  # as hub.http.server.DEFAULT_KEEP_ALIVE
@@ -80,6 +81,29 @@ def parse_max_connections(server: dict[str, Any], source: str) -> int | None:
         raise ValueError(f"{source}: server.max_connections must be a positive whole number, such as 500, "
                          f"not {value!r}")
     return value
+
+
+def parse_trusted_proxies(server: dict[str, Any], source: str) -> tuple[str, ...]:
+    """``server.trusted_proxies``: the reverse proxies in front of the hub, by address or network
+    (``["10.0.0.5", "10.1.0.0/16"]``); their ``X-Forwarded-For`` names the client. Absent or empty (the
+    default): no one's is believed, the client is the address its connection came from. An audit row's ``peer``
+    and the sign-in throttle read that address, so only a proxy that overwrites the header belongs here."""
+    value = server.get("trusted_proxies", [])
+    if not isinstance(value, list):
+        raise ValueError(f"{source}: server.trusted_proxies must be a list of addresses or networks, such as "
+                         f"[\"10.0.0.5\", \"10.1.0.0/16\"], not {value!r}")
+    found = []
+    for item in value:
+        try:
+            if not isinstance(item, str):
+                raise ValueError
+            found.append(str(ipaddress.ip_network(item.strip(), strict=True)) if "/" in item
+                         else str(ipaddress.ip_address(item.strip())))
+        except ValueError:
+            raise ValueError(f"{source}: server.trusted_proxies: {item!r} is no IP address or network (such as "
+                             "\"10.0.0.5\" or \"10.1.0.0/16\", without host bits); a host name or \"*\" is not "
+                             "taken: whoever could connect would choose the address the hub records") from None
+    return tuple(found)
 
 
 def binds_every_address(host: str) -> bool:

@@ -25,6 +25,7 @@ from hub.config.server import (
     parse_max_connections,
     parse_public_url,
     parse_read_timeout,
+    parse_trusted_proxies,
 )
 from hub.config.values import BUILT_IN, relative_path, whole_number
 from hub.config.workers import WorkerSettings, parse_workers
@@ -57,6 +58,8 @@ class HubSettings:
     read_timeout: float = READ_TIMEOUT_SECONDS
     keep_alive: float = KEEP_ALIVE_SECONDS  # [server] keep_alive_seconds: an idle connection kept this long
     max_connections: int | None = None  # None: half the process's open-file limit
+    # [server] trusted_proxies: whose X-Forwarded-For names the client (hub.http.server); none by default
+    trusted_proxies: tuple[str, ...] = ()
     limits: ParserLimits = field(default_factory=ParserLimits)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     callers: tuple[CallerConfig, ...] = ()
@@ -116,7 +119,7 @@ class HubSettings:
 
 _SECTIONS: dict[str, frozenset[str] | None] = {  # None: the section's own parser checks its keys
     "server": frozenset({"host", "port", "public_url", "read_timeout_seconds", "keep_alive_seconds",
-                         "max_connections"}),
+                         "max_connections", "trusted_proxies"}),
     "limits": frozenset({"max_body_bytes", "max_depth", "max_attributes_per_element", "max_attributes"}),
     "security": frozenset({"replay_window_seconds", "nonce_cache_size", "nonce_store", "sign_in_failures_per_caller",
                            "sign_in_failures_per_address", "sign_in_window_seconds", "sign_in_tracked",
@@ -164,6 +167,7 @@ def _from_mapping(data: dict[str, Any], source: str, secrets: frozenset[str] = S
             read_timeout=parse_read_timeout(server, source),
             keep_alive=parse_keep_alive(server, source),
             max_connections=parse_max_connections(server, source),
+            trusted_proxies=parse_trusted_proxies(server, source),
             limits=ParserLimits(
                 max_bytes=whole_number(limits, "limits", "max_body_bytes", 1_048_576, source, minimum=1),
                 max_depth=whole_number(limits, "limits", "max_depth", 64, source),

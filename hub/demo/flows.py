@@ -109,14 +109,14 @@ def sms_log(scene: Scene) -> str:
     if outcomes != {ALLOWED_OPERATOR: 200, DENIED_OPERATOR: 422}:
         raise FlowFailed(f"expected the back-office operator answered (200) and the agent refused (422): {outcomes}")
     with AuditLog.open(scene.stage.settings.audit, create=False) as audit:
-        rows = [r.as_dict() for r in audit.last(2)]
+        rows = [r.as_dict() for r in audit.last(3)]  # the allowed query's pending and result rows, the denied one
         intact = audit.verify().intact
     for row in rows:
         at = datetime.fromisoformat(str(row["at"]).replace("Z", "+00:00")).timestamp()
         scene.note("DSMP adapter", "audit log", f"audit row #{row['seq']}",
                    f"{row['outcome']}: {row['operator']} ({row['role']}) from {row['client_address']}, "
                    f"{row['msisdn_masked']}, {row['rows_returned']} row(s); sent by {row['caller']}", at=at)
-    if [r["outcome"] for r in rows] != ["allowed", "denied"] or not intact:
+    if [r["outcome"] for r in rows] != ["pending", "allowed", "denied"] or not intact:
         raise FlowFailed(f"the audit log does not hold both queries in an intact chain: {rows}")
     return (f"allowed query for the customer's complaint {work_order_id} answered, denied one refused (422); both "
             "audited first, chain intact")

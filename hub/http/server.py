@@ -2,7 +2,7 @@
 
 One configuration (`server_config`) for the four places that serve (``onepoint serve``, the demo's and the
 simulator's private hubs, the emulators), so a client sees the same server everywhere. `ServerProtocol` is
-uvicorn's httptools protocol (the fast one the ingress is benchmarked on) with three things added:
+uvicorn's httptools protocol (the fast one the ingress is benchmarked on) with these things added:
 
 - **An upgrade offer is declined, the request kept.** Java 11+'s ``HttpClient`` (and Spring's ``RestClient``,
   Ktor, DBeaver) sends every cleartext request with ``Upgrade: h2c``; llhttp stops at the end of its headers and
@@ -31,6 +31,12 @@ uvicorn's httptools protocol (the fast one the ingress is benchmarked on) with t
   each, and the probes are answered (a hub that stalled clients keep busy is alive and ready, not to be restarted)
   as long as fewer than ``open-file limit - max_connections`` (the half the default cap leaves, less the process's
   own files) connections arrive within one ``PROBE_GRACE``; a faster flood is the network's to stop.
+- **The client is the address the connection came from.** ``X-Forwarded-For`` (and ``X-Forwarded-Proto``) are
+  ignored, whoever sends them: uvicorn's default believed them from any process of this machine (127.0.0.1), so a
+  local caller could name any address as its own, in an SMS-log query's audit row (``peer``) and to the sign-in
+  throttle. Behind a reverse proxy, ``trusted_proxies`` (``[server] trusted_proxies``: its addresses or networks)
+  names the proxies whose ``X-Forwarded-For`` is believed (uvicorn's ``forwarded_allow_ips``); the client is
+  then the address that proxy saw, for everything that reads it (the ingresses, the audit row, the throttle).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import resource
+from collections.abc import Sequence
 from typing import Any
 
 import httptools
@@ -86,9 +93,15 @@ class ServerConfig(uvicorn.Config):  # type: ignore[misc]
 
 def server_config(app: Any, *, read_timeout: float = DEFAULT_READ_TIMEOUT, max_connections: int | None = None,
                   keep_alive: float = DEFAULT_KEEP_ALIVE, http: type[ServerProtocol] | None = None,
-                  **options: Any) -> ServerConfig:
+                  trusted_proxies: Sequence[str] = (), **options: Any) -> ServerConfig:
     """The configuration every server of the project runs with (``http``: a subclass of `ServerProtocol`, as the
-    emulators' that can reset a connection); ``options`` go to ``uvicorn.Config`` (log level, lifespan, ...)."""
+    emulators' that can reset a connection); ``options`` go to ``uvicorn.Config`` (log level, lifespan, ...).
+    ``trusted_proxies``: the addresses (or networks) whose ``X-Forwarded-For`` / ``X-Forwarded-Proto`` are
+    believed; none by default (see the module)."""
+    if trusted_proxies:
+        options["proxy_headers"], options["forwarded_allow_ips"] = True, list(trusted_proxies)
+    else:  # uvicorn's own default believes any process on this machine (127.0.0.1, ::1)
+        options["proxy_headers"] = False
     options.setdefault("log_config", None)
     options.setdefault("access_log", False)
     kept = options.setdefault("timeout_keep_alive", keep_alive)

@@ -4,7 +4,9 @@
 authorizes the caller once (the command type before the schema work, then the Header's source system),
 validates it and wraps it in an `Envelope`; `accept` hands the envelope to the `Router` and answers once
 routing confirmed it; `answer` checks a request's reply (`pass_on`: one the XML ingress sends on as it came).
-Every failure is an exception that
+`admit_audited` is `admit` for the ingresses: an audited command (``hub.validation.audited``: an SMS-log query)
+that it refuses (not authorized, invalid, the wrong SOAPAction) first gets its ``denied`` audit row
+(`hub.ingress.refusal_audit`). Every failure is an exception that
 `hub.ingress.outcomes.refusal_for` maps to one `Refusal`, which each ingress renders in its protocol.
 The message id from the document's Header is the idempotency key.
 """
@@ -19,14 +21,17 @@ from lxml import etree
 
 from hub.config.settings import CallerConfig
 from hub.envelope import Envelope
+from hub.ingress.refusal_audit import RefusalAudit
 from hub.ingress.replies import checked_reply, reply_kind
 from hub.observability.metrics import Metrics
 from hub.routing.envelopes import envelope_for
 from hub.routing.router import Router
-from hub.security.callers import CallerDirectory
+from hub.security.callers import CallerDirectory, NotAuthorized
+from hub.soap.fault import SoapFault
 from hub.validation.audited import audited_command_types
 from hub.validation.command_sets import CommandSet
 from hub.validation.validator import DocumentValidator
+from hub.validation.violations import DocumentRefused
 from hub.values import value_class
 
 __all__ = ["Acceptance", "AckInfo", "Admitted", "envelope_for"]
@@ -85,11 +90,14 @@ class Acceptance:
     the XSD again here; their kind still is (this command's response, or a ``c:Error``). Every other consumer's
     answer (the workflow's, handlers of one's own on a queue of their own) is checked whole; whoever runs handlers
     of their own for an adapter's queue (``onepoint worker boss --handlers ...``) takes over its promise.
+
+    ``refusals``: where `admit_audited` writes the ``denied`` row of a refused audited command (None: nowhere).
     """
 
     def __init__(
         self, router: Router, validator: DocumentValidator, metrics: Metrics | None = None, *,
         reads_facts: Callable[[str], bool] = _always, validated_answers: Collection[str] = (),
+        refusals: RefusalAudit | None = None,
     ) -> None:
         self.router = router
         self.validator = validator
@@ -97,6 +105,7 @@ class Acceptance:
         self.reads_facts = reads_facts
         self.validated_answers = frozenset(validated_answers)
         self.audited = audited_command_types()
+        self.refusals = refusals
 
     def admit(
         self, element: etree._Element, caller: CallerConfig, *, expected_set: str, ingress: str,
@@ -119,6 +128,33 @@ class Acceptance:
             headers["peer"] = peer
         envelope = envelope_for(validated, headers=headers, document=document, facts=self.reads_facts(command_type))
         return Admitted(command_set, command, envelope)
+
+    async def admit_audited(
+        self, element: etree._Element, caller: CallerConfig, *, expected_set: str, ingress: str,
+        document: bytes | None = None, check: Callable[[str], None] | None = None, peer: str | None = None,
+    ) -> Admitted:
+        """`admit`; when it refuses an audited command (`NotAuthorized`, `DocumentRefused`, the protocol's
+        `SoapFault`), its ``denied`` row is appended first (off the event loop), then the refusal raised as it
+        was. A row that cannot be written is logged as an ERROR and the refusal still raised."""
+        try:
+            return self.admit(element, caller, expected_set=expected_set, ingress=ingress, document=document,
+                              check=check, peer=peer)
+        except (NotAuthorized, DocumentRefused, SoapFault) as refused:
+            if self.refusals is not None and (identified := self._audited(element, expected_set)) is not None:
+                command_set, command_type = identified
+                entry = self.refusals.entry(element, caller, command_set=command_set, command_type=command_type,
+                                            peer=peer, reason=_reason(refused))
+                await self.refusals.record(entry)
+            raise
+
+    def _audited(self, element: etree._Element, expected_set: str) -> tuple[str, str] | None:
+        """(set, command type) of ``element`` when it is an audited command; None otherwise or unidentified."""
+        try:
+            command_set, command = self.validator.identify(element, expected_set=expected_set)
+        except DocumentRefused:
+            return None
+        command_type = command_set.command_type(command)
+        return (command_set.name, command_type) if command_type in self.audited else None
 
     async def accept(self, envelope: Envelope) -> AckInfo:
         """Route an admitted envelope (raises on failure) and say what happened."""
@@ -153,3 +189,13 @@ class Acceptance:
         else:
             checked_reply(admitted.command_set, admitted.command, ack.reply, self.validator.limits)
         return ack.reply
+
+
+def _reason(refused: Exception) -> str:
+    """The audit row's reason for a refusal: its code and what it says (an invalid document's first three
+    violations; the row masks any number in it)."""
+    if isinstance(refused, NotAuthorized):
+        return f"forbidden: {refused}"
+    if isinstance(refused, SoapFault):
+        return f"{refused.code}: {refused.message}"
+    return str(refused)  # DocumentRefused: "<kind>: <violations>"

@@ -31,6 +31,7 @@ from hub.gateways import CircuitBreakers
 from hub.ingress.acceptance import Acceptance
 from hub.ingress.bulletin import BulletinAPI, allowing
 from hub.ingress.outcomes import error_answer_of
+from hub.ingress.refusal_audit import refusal_audit
 from hub.ingress.refusals import REFUSAL_HEADER
 from hub.ingress.soap.endpoint import SoapIngress
 from hub.ingress.workorder_link import WorkOrderLink
@@ -46,6 +47,7 @@ from hub.security.nonces import SqlNonceStore, open_nonce_store
 from hub.security.throttle import SignInThrottle
 from hub.soap.wsse import UsernameTokenVerifier
 from hub.transport import Broker
+from hub.validation.audited import audited_command_types
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.validator import DocumentValidator
 
@@ -83,7 +85,8 @@ def create_app(
 ) -> HubApp:
     """The hub's app. ``breakers``: the circuits of the workers of this process, for ``/readyz`` (give the same
     ``metrics`` to them and the app so ``/metrics`` shows the gateways). ``bulletin``: the board to serve; without
-    it the board of ``[bulletin] database`` (or ``path``) is opened on the first bulletin request."""
+    it the board of ``[bulletin] database`` (or ``path``) is opened on the first bulletin request. The ``[audit]``
+    log is opened on the first audited command the ingress refuses (``hub.ingress.refusal_audit``)."""
     registry = registry or CommandSetRegistry.installed()
     check_authorization_table(settings, registry)  # a caller nobody could authorize: refused, not 403 forever
     metrics = metrics or Metrics()
@@ -102,15 +105,19 @@ def create_app(
         refusal_delay=security.sign_in_refusal_delay_seconds,
     )
     adapters = [adapter.system for adapter in settings.adapters]  # their answers are checked at their gateway
+    # a refused SMS-log query is audited here (hub.ingress.refusal_audit): its set's roles, the [audit] log
+    refusals = refusal_audit(settings, {command_type.partition(".")[0] for command_type in audited_command_types()
+                                        if command_type.partition(".")[0] in registry})
     if isinstance(router, BrokerRouter):
         table_router = router  # a reloaded table is asked too
 
         def reads_facts(command_type: str) -> bool:
             return table_router.table.reads_facts(command_type)
 
-        acceptance = Acceptance(router, validator, metrics, reads_facts=reads_facts, validated_answers=adapters)
+        acceptance = Acceptance(router, validator, metrics, reads_facts=reads_facts, validated_answers=adapters,
+                                refusals=refusals)
     else:
-        acceptance = Acceptance(router, validator, metrics, validated_answers=adapters)
+        acceptance = Acceptance(router, validator, metrics, validated_answers=adapters, refusals=refusals)
     nonces = open_nonce_store(settings)  # [security] nonce_store: memory, or shared by the hub processes
     verifier = UsernameTokenVerifier(callers, security.replay_window_seconds, nonces=nonces)
     soap = SoapIngress(registry, validator, verifier, acceptance, throttle, settings.hub_url)
@@ -182,7 +189,7 @@ def create_app(
         Route("/workorders/{work_order_id}", counted(WorkOrderLink(xml).endpoint), methods=["GET"]),
     ]
 
-    hooks: list[Callable[[], None]] = [notices.close]
+    hooks: list[Callable[[], None]] = [notices.close, refusals.close]
     if isinstance(nonces, SqlNonceStore):
         hooks.append(nonces.close)
 

@@ -1,6 +1,7 @@
 """Audited commands: those whose command element carries ``<xs:appinfo source="urn:onepoint:hub">audited``.
 
-An audited command's every run is written to an audit trail by its handler, and its answer is personal data
+An audited command's every run is written to an audit trail by its handler (one the ingress refuses itself, not
+authorized or invalid, by the ingress: ``hub.ingress.refusal_audit``), and its answer is personal data
 (an SMS log: who texted whom, when). So its answer is never kept anywhere in the hub: no route may cache it
 (``hub.routing.table`` refuses ``cache_ttl``), the processed-message store records only that it was answered
 (``hub.workers.fingerprint``), and a repeat of the same request is run again — authorized and audited again —

@@ -104,6 +104,8 @@ CASES = [  # (rows, the tamperer's statements, the finding: problem and row, wor
            " FROM audit_log WHERE seq = 3"], (Problem.ALTERED, seq), "") for seq in (0, -1)],
     (3, ["DELETE FROM audit_key", "INSERT INTO audit_key (id, key_id) VALUES (1, 'other')"], (Problem.ANCHOR, 4),
      "recorded key id was changed"),
+    (20, ["DROP TABLE audit_log"], (Problem.TRUNCATED, 1), "the table of rows is gone (the anchor names row 20)"),
+    (20, ["DROP TABLE audit_log", "DROP TABLE audit_anchor"], (Problem.TRUNCATED, 1), "only the key id is left"),
 ]
 
 
@@ -201,3 +203,26 @@ def test_a_dropped_trigger_is_made_again_when_a_hub_next_opens_the_log(postgres_
             db.execute(sa.text("DELETE FROM onepoint_audit_log"))
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_hub_role_granted_only_what_the_docs_say_appends_and_verifies(postgres_server: PostgresServer) -> None:
+    """hub/audit/postgres_schema.py: tables created by another role, the hub's role granted SELECT and INSERT on the
+    three tables and UPDATE on the anchor only (the anchor is moved with every append)."""
+    owner_url = postgres_server.create_database()
+    PostgresAuditStorage.open(owner_url).close()  # the tables made by their owner
+    owner = sa.create_engine(owner_url)
+    try:
+        with owner.begin() as db:
+            db.execute(sa.text("CREATE ROLE audit_writer LOGIN"))
+            db.execute(sa.text("GRANT SELECT, INSERT ON onepoint_audit_log, onepoint_audit_anchor, onepoint_audit_key"
+                               " TO audit_writer"))
+            db.execute(sa.text("GRANT UPDATE ON onepoint_audit_anchor TO audit_writer"))
+    finally:
+        owner.dispose()
+    writer_url = sa.engine.make_url(owner_url).set(username="audit_writer").render_as_string(hide_password=False)
+    with AuditLog(PostgresAuditStorage.open(writer_url), TEST_KEY) as log:
+        assert log.storage.adopt_key_id(TEST_KEY.key_id) == TEST_KEY.key_id
+        for n in range(3):
+            log.append(entry(n))
+        assert log.verify().summary() == "OK: 3 rows, chain intact"

@@ -242,8 +242,8 @@ class SoapIngress:
                                 f"{given} does not match the operation {command!r}: send SOAPAction: \"{command}\"",
                                 code="soapaction-mismatch")
 
-        return self.acceptance.admit(command_element, caller, expected_set=name, ingress="soap", check=soap_action,
-                                     peer=address or None)
+        return await self.acceptance.admit_audited(command_element, caller, expected_set=name, ingress="soap",
+                                                   check=soap_action, peer=address or None)
 
     def _reply(self, admitted: Admitted, ack: AckInfo) -> Response:
         """A request's answer in a SOAP envelope (`Acceptance.answer` raises the backend's refusal or defect)."""

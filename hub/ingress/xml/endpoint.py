@@ -144,4 +144,5 @@ class XmlIngress:
         codec = None if charset is None else charset_codec(body, charset)
         element, as_labelled = await parse_body(read_document, body, self.limits, decode_as=codec)
         document = body if as_labelled and ascii_compatible(body) else None  # None: the element, in UTF-8
-        return self.acceptance.admit(element, caller, expected_set=name, ingress="xml", document=document, peer=peer)
+        return await self.acceptance.admit_audited(element, caller, expected_set=name, ingress="xml",
+                                                   document=document, peer=peer)

@@ -139,7 +139,7 @@ def test_sms_log_queries_are_audited_answered_or_refused(running_hub: RunningHub
     records = answer.findall(f"{{{DSMP}}}Record")
     assert len(records) == min(total, 100) and answer.findtext(f"{{{DSMP}}}Total") == str(total)  # PageSize 100
     assert answer.findtext(f"{{{DSMP}}}Ack/{{{C}}}MessageId") == "e2e-sms-00000001"
-    assert rows_when_answered == 1  # the allowed query's row was there when its answer arrived
+    assert rows_when_answered == 2  # its pending row (before DSMP was asked) and its result row, when it was answered
     assert denied.status_code == 422
     error = etree.fromstring(denied.content)
     assert error.findtext(f"{{{C}}}Code") == "role-not-allowed"
@@ -151,6 +151,7 @@ def test_sms_log_queries_are_audited_answered_or_refused(running_hub: RunningHub
     with AuditLog.open(audit, create=False) as log:
         rows = [r.as_dict() for r in log.last(10)]
     assert [(r["message_id"], r["outcome"], r["role"], r["rows_returned"]) for r in rows] == [
+        ("e2e-sms-00000001", "pending", "network-backoffice", 0),
         ("e2e-sms-00000001", "allowed", "network-backoffice", len(records)),
         ("e2e-sms-00000002", "denied", "customer-service", 0),
         ("e2e-sms-00000003", "denied", "network-backoffice", 0)]
@@ -159,5 +160,5 @@ def test_sms_log_queries_are_audited_answered_or_refused(running_hub: RunningHub
     assert {r["caller"] for r in rows} == {"cs-frontend"}  # who the ingress authenticated (token cs-dev-token)
     assert {r["peer"] for r in rows} <= {"127.0.0.1", "unknown"}  # its address, once the ingress passes it on
     result = verify(config)
-    assert (result.returncode, result.stdout) == (0, "OK: 3 rows, chain intact\n"), result.stderr
+    assert (result.returncode, result.stdout) == (0, "OK: 4 rows, chain intact\n"), result.stderr
     assert (tmp_path / "audit.db").exists() == (audit_database == "")  # in PostgreSQL: no file of its own

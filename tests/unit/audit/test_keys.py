@@ -86,3 +86,33 @@ def test_the_key_is_never_shown(tmp_path):
     key = ChainKey(KEY.encode(), "$X")
     assert KEY not in repr(key)
     assert KEY not in str(key)
+
+
+def test_a_key_file_beside_the_file_of_a_sqlite_url_is_refused(tmp_path):
+    """The log named by ``database = "sqlite:///..."`` (or ``"workflow"`` on a SQLite work-order database) lives
+    in that file, not at the unused ``path``: a key in that file's folder is refused like one beside ``path``."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "audit.key").write_text(KEY)
+    elsewhere = tmp_path / "conf" / "onepoint-audit.db"  # the unused default path, in another folder
+    for settings in (
+        AuditSettings(path=elsewhere, key_file=data / "audit.key", database=f"sqlite:///{data}/audit.db"),
+        AuditSettings(path=elsewhere, key_file=data / "audit.key", database="workflow",
+                      workflow_database=f"sqlite:///{data}/workorders.db"),
+    ):
+        with pytest.raises(AuditKeyError, match="lies in the audit log's directory"):
+            load_chain_key(settings, environ={})
+        with pytest.raises(AuditKeyError):
+            AuditLog.open(settings)
+    assert not (data / "audit.db").exists()
+
+
+def test_a_key_file_beside_the_unused_path_is_accepted_when_the_log_is_in_postgresql(tmp_path):
+    """README's /etc/onepoint/audit.key beside /etc/onepoint/hub.toml: the default ``path`` would lie there, but a
+    log in PostgreSQL is no file, so no folder holds log and key together."""
+    (tmp_path / "audit.key").write_text(KEY)
+    for database, workflow in (("postgresql+psycopg://hub@db.example:5432/onepoint", None),
+                               ("workflow", "postgresql+psycopg://hub@db.example:5432/onepoint")):
+        settings = AuditSettings(path=tmp_path / "onepoint-audit.db", key_file=tmp_path / "audit.key",
+                                 database=database, workflow_database=workflow)
+        assert load_chain_key(settings, environ={}).key_id == ChainKey(KEY.encode(), "same").key_id

@@ -62,6 +62,10 @@ class Dsmp:
     def rows(self) -> list[dict[str, Any]]:
         return [r.as_dict() for r in self.audit_log.last(100)]  # oldest first
 
+    def results(self) -> list[dict[str, Any]]:
+        """The rows saying what came of each attempt: without the ``pending`` rows written before DSMP is asked."""
+        return [row for row in self.rows() if row["outcome"] != "pending"]
+
     def sent(self) -> list[etree._Element]:
         """The documents DSMP was sent."""
         return [etree.fromstring(call.request.content) for call in self.route.calls]

@@ -6,6 +6,7 @@ a temporary file.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from lxml import etree
 
 from adapters.dsmp import DsmpClient, handlers
 from adapters.dsmp.mapping import query_document, sms_log_page, sms_log_query
+from hub.audit import AuditEntry, AuditRecord
 from hub.gateways import CircuitBreakers, XmlGateway
 from hub.workers import WorkerTestClient
 from tests.unit.adapters.dsmp.kit import (
@@ -59,8 +61,10 @@ def test_an_allowed_query_is_audited_before_its_records_are_answered(dsmp: Dsmp)
     reply = etree.fromstring(result.reply)
     records = reply.findall(f"{{{DSMP}}}Record")
     assert records and reply.findtext(f"{{{DSMP}}}Ack/{{{C}}}MessageId") == "cs-sms-00000001"
-    assert dsmp.events == ["dsmp called", "audit allowed"]  # the row is committed before the handler answers
-    (row,) = dsmp.rows()
+    # a pending row committed before DSMP is asked, the result row before the handler answers
+    assert dsmp.events == ["audit pending", "dsmp called", "audit allowed"]
+    pending, row = dsmp.rows()
+    assert (pending["outcome"], pending["rows_returned"], pending["message_id"]) == ("pending", 0, "cs-sms-00000001")
     assert row == {**row, "operator": "net-bo-liqiang", "role": "network-backoffice", "client_address": "10.212.34.17",
                    "msisdn_masked": "*******5566", "rows_returned": len(records), "outcome": "allowed",
                    "message_id": "cs-sms-00000001", "period_from": "2026-11-19T16:00:00.000000+00:00"}
@@ -88,6 +92,42 @@ def test_no_record_leaves_when_the_audit_row_cannot_be_committed(dsmp: Dsmp, tmp
     assert result.dead and result.attempts == 1 and result.reply is None
     assert result.reason is not None and "audit log integrity" in result.reason
     assert dsmp.audit_log.count() == 0
+    assert dsmp.route.call_count == 1  # the query whose pending row was refused never reached DSMP
+
+
+class BrokenLog(WatchedAuditLog):
+    """A log that cannot take a row (a full disk, a lock held too long, PostgreSQL down), after ``takes`` rows."""
+
+    def __init__(self, path: Path, events: list[str], takes: int) -> None:
+        super().__init__(path, events)
+        self.takes = takes
+
+    def append(self, entry: AuditEntry) -> AuditRecord:
+        if self.takes <= 0:
+            self.events.append(f"audit {entry.outcome} refused")
+            raise sqlite3.OperationalError("database or disk is full")
+        self.takes -= 1
+        return super().append(entry)
+
+
+@pytest.mark.parametrize("takes", [0, 1])
+def test_dsmp_is_not_asked_again_while_the_log_cannot_take_a_row(dsmp: Dsmp, tmp_path: Path, takes: int) -> None:
+    """Every attempt (in-process retries, delay tiers) needs its own pending row committed before DSMP is asked:
+    with none (``takes`` 0) DSMP is never asked; with the pending row only (1), it is asked once and its records
+    are not passed on, nor is it asked again."""
+    dsmp.route.side_effect = answered(ANSWER, dsmp.events)
+    broken = BrokenLog(tmp_path / "broken.db", dsmp.events, takes)
+    client = WorkerTestClient(handlers, consumer="dsmp", dependencies={**dsmp.dependencies, "audit_log": broken})
+    try:
+        result = client.request(query())
+        rows = [r.as_dict()["outcome"] for r in broken.last(100)]
+    finally:
+        broken.close()
+    assert not result.processed and result.attempts > 1 and result.reply is None
+    assert result.reason is not None and "audit row not committed" in result.reason
+    assert dsmp.route.call_count == takes
+    assert rows == ["pending"] * takes
+    assert [e for e in dsmp.events if not e.endswith("refused")] == ["audit pending", "dsmp called"][:2 * takes]
 
 
 def test_a_failing_dsmp_is_audited_as_failed_and_retried(dsmp: Dsmp) -> None:
@@ -95,11 +135,12 @@ def test_a_failing_dsmp_is_audited_as_failed_and_retried(dsmp: Dsmp) -> None:
     result = dsmp.client.request(query())
     assert result.processed and result.attempts == 2
     assert [(r["outcome"], r["message_id"]) for r in dsmp.rows()] == [
-        ("failed", "cs-sms-00000001"), ("allowed", "cs-sms-00000001")]
-    assert "HTTP 503" in str(dsmp.rows()[0]["reason"])
+        ("pending", "cs-sms-00000001"), ("failed", "cs-sms-00000001"),
+        ("pending", "cs-sms-00000001"), ("allowed", "cs-sms-00000001")]
+    assert "HTTP 503" in str(dsmp.rows()[1]["reason"])
 
 
-def test_a_query_held_back_by_dsmps_open_circuit_waits_unaudited_then_is_audited_once_answered(
+def test_a_query_held_back_by_dsmps_open_circuit_waits_then_is_audited_once_answered(
         tmp_path: Path) -> None:
     events: list[str] = []
     with respx.mock(assert_all_called=False) as router:
@@ -118,7 +159,9 @@ def test_a_query_held_back_by_dsmps_open_circuit_waits_unaudited_then_is_audited
             gateway.close()
             audit_log.close()
     assert result.processed and result.waits >= 1 and route.call_count == 2
-    assert rows == [("failed", "cs-sms-00000001"), ("allowed", "cs-sms-00000001")]  # no row for the wait
+    # every attempt has its pending row; one held back by the open circuit is failed, DSMP not asked
+    outcomes = [outcome for outcome, message_id in rows if message_id == "cs-sms-00000001"]
+    assert outcomes == ["pending", "failed"] * (1 + result.waits) + ["pending", "allowed"]
 
 
 def test_a_query_dsmp_refuses_is_answered_with_its_refusal_and_audited(dsmp: Dsmp) -> None:
@@ -127,7 +170,7 @@ def test_a_query_dsmp_refuses_is_answered_with_its_refusal_and_audited(dsmp: Dsm
     assert result.reply is not None and result.attempts == 1
     error = etree.fromstring(result.reply)
     assert error.findtext(f"{{{C}}}Code") == "dsmp-refused"
-    assert [r["outcome"] for r in dsmp.rows()] == ["failed"]
+    assert [r["outcome"] for r in dsmp.rows()] == ["pending", "failed"]
 
 
 def test_sp_complaint_figures_are_answered_without_an_audit_row(dsmp: Dsmp) -> None:

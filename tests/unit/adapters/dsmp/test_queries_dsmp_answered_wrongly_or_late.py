@@ -63,14 +63,14 @@ def request(dsmp: Dsmp, envelope: Envelope, reply_by: datetime | None) -> SendRe
 
 
 def outcomes(dsmp: Dsmp) -> list[tuple[object, object]]:
-    return [(r["outcome"], r["rows_returned"]) for r in dsmp.rows()]
+    return [(r["outcome"], r["rows_returned"]) for r in dsmp.results()]
 
 
 def test_a_query_dsmp_throttled_was_asked_so_it_is_audited_failed_and_waits(dsmp: Dsmp) -> None:
     dsmp.route.respond(429, headers={"Retry-After": "30"})
     result = dsmp.client.request(query())
     assert dsmp.route.call_count == 1 and result.waiting_copy is not None  # it waits, as DSMP asked
-    (row,) = dsmp.rows()
+    (row,) = dsmp.results()
     assert (row["outcome"], row["message_id"], row["rows_returned"]) == ("failed", "cs-sms-00000001", 0)
     assert "SystemThrottled" in str(row["reason"]) and "429" in str(row["reason"])
     assert dsmp.audit_log.verify().intact
@@ -88,12 +88,12 @@ def test_a_page_that_does_not_answer_the_query_is_refused_and_audited_failed(
     assert result.dead and result.attempts == 1  # InvalidAnswer: permanent
     assert result.reason is not None and "invalid answer" in result.reason
     assert result.reply is None or not etree.fromstring(result.reply).findall(f"{{{DSMP}}}Record")
-    (row,) = dsmp.rows()
+    (row,) = dsmp.results()
     assert (row["outcome"], row["rows_returned"]) == ("failed", 0)
     reason = str(row["reason"])
     assert reason.startswith("InvalidAnswer: ") and why in reason
     assert OTHER_PARTY not in reason and MSISDN not in reason  # numbers masked
-    assert dsmp.events == ["dsmp called", "audit failed"]
+    assert dsmp.events == ["audit pending", "dsmp called", "audit failed"]
 
 
 def test_a_page_of_the_queried_number_written_with_the_country_code_is_answered(dsmp: Dsmp) -> None:
@@ -106,9 +106,9 @@ def test_a_page_of_the_queried_number_written_with_the_country_code_is_answered(
 def test_a_query_whose_caller_stopped_waiting_is_audited_failed_and_dsmp_is_not_asked(dsmp: Dsmp) -> None:
     dsmp.route.side_effect = answered(ANSWER, dsmp.events)
     result = request(dsmp, query(), datetime.now(UTC) - timedelta(seconds=1))
-    assert dsmp.route.call_count == 0
+    assert dsmp.route.call_count == 0 and [r["outcome"] for r in dsmp.rows()] == ["failed"]  # no pending row
     assert result.processed and error_code(result.reply) == "caller-stopped-waiting"  # an answer to nobody
-    (row,) = dsmp.rows()
+    (row,) = dsmp.results()
     assert (row["outcome"], row["rows_returned"]) == ("failed", 0)
     assert str(row["reason"]).startswith(CALLER_GONE)
 
@@ -122,7 +122,7 @@ def test_records_dsmp_answers_after_the_caller_stopped_waiting_are_not_passed_on
     result = request(dsmp, query(), datetime.now(UTC) + timedelta(seconds=0.3))
     assert dsmp.route.call_count == 1  # asked in time, answered too late
     assert error_code(result.reply) == "caller-stopped-waiting"
-    (row,) = dsmp.rows()
+    (row,) = dsmp.results()
     assert (row["outcome"], row["rows_returned"]) == ("failed", 0)
     assert str(row["reason"]).startswith(CALLER_GONE) and "3 record(s)" in str(row["reason"])
 
@@ -146,8 +146,8 @@ def test_a_retry_after_the_caller_stopped_waiting_does_not_ask_dsmp_again(dsmp: 
     result = request(dsmp, query(), reply_by)
     assert dsmp.route.call_count == 1  # the in-process retry found its caller gone
     assert error_code(result.reply) == "caller-stopped-waiting"
-    assert [r["outcome"] for r in dsmp.rows()] == ["failed", "failed"]
-    assert "HTTP 503" in str(dsmp.rows()[0]["reason"]) and str(dsmp.rows()[1]["reason"]).startswith(CALLER_GONE)
+    assert [r["outcome"] for r in dsmp.results()] == ["failed", "failed"]
+    assert "HTTP 503" in str(dsmp.results()[0]["reason"]) and str(dsmp.results()[1]["reason"]).startswith(CALLER_GONE)
 
 
 def test_the_handler_reads_the_time_its_caller_stops_waiting_from_its_context(dsmp: Dsmp) -> None:

@@ -31,10 +31,11 @@ def test_odd_but_valid_periods_are_audited_like_any_other(dsmp: Dsmp, start: str
                                                           audited: tuple[str, str], account: str) -> None:
     dsmp.route.side_effect = answered(ANSWER, dsmp.events)
     result = dsmp.client.request(query(account, fields={"Period/c:From": start, "Period/c:To": end}))
-    (row,) = dsmp.rows()
+    (row,) = dsmp.results()
     assert (row["period_from"], row["period_to"]) == audited
     if account.startswith("net-bo-"):
-        assert result.processed and row["outcome"] == "allowed" and dsmp.events == ["dsmp called", "audit allowed"]
+        assert result.processed and row["outcome"] == "allowed"
+        assert dsmp.events == ["audit pending", "dsmp called", "audit allowed"]
     else:
         assert error_code(result.reply) == "role-not-allowed" and row["outcome"] == "denied"
         assert dsmp.route.call_count == 0
@@ -52,7 +53,7 @@ def test_a_period_that_ends_before_it_starts_is_refused_and_audited(dsmp: Dsmp) 
                                                "Period/c:To": "2026-11-01T00:00:00+08:00"}))
     assert error_code(result.reply) == INVALID_PERIOD and not result.dead
     assert dsmp.route.call_count == 0
-    (row,) = dsmp.rows()
+    (row,) = dsmp.results()
     assert row["outcome"] == "denied" and "ends (2026-11-01T00:00:00+08:00) before it starts" in str(row["reason"])
 
 
@@ -60,7 +61,7 @@ def test_a_purpose_naming_no_work_order_of_the_hubs_is_refused_and_audited(dsmp:
     result = dsmp.client.request(query(fields={"WorkOrderId": "WO20991231NOSUCH00", "Purpose": "just curious"}))
     assert error_code(result.reply) == UNKNOWN_WORK_ORDER
     assert dsmp.route.call_count == 0
-    (row,) = dsmp.rows()
+    (row,) = dsmp.results()
     assert (row["outcome"], row["rows_returned"]) == ("denied", 0)
     assert str(row["reason"]).startswith(f"{UNKNOWN_WORK_ORDER}: ") and "WO20991231NOSUCH00" in str(row["reason"])
     assert row["purpose"] == "WO20991231NOSUCH00: just curious (approval SEC-2026-1123-009)"
@@ -70,15 +71,15 @@ def test_a_work_order_of_another_customer_is_no_purpose(dsmp: Dsmp) -> None:
     dsmp.work_orders.add("WO20261123OTHER001", "13912345678", "0755-83765432")
     result = dsmp.client.request(query(fields={"WorkOrderId": "WO20261123OTHER001"}))
     assert error_code(result.reply) == OTHER_CUSTOMER
-    assert dsmp.route.call_count == 0 and [r["outcome"] for r in dsmp.rows()] == ["denied"]
-    assert MSISDN not in str(dsmp.rows()[0]["reason"])
+    assert dsmp.route.call_count == 0 and [r["outcome"] for r in dsmp.results()] == ["denied"]
+    assert MSISDN not in str(dsmp.results()[0]["reason"])
 
 
 def test_the_contact_number_of_the_work_order_is_the_customer_too(dsmp: Dsmp) -> None:
     dsmp.route.respond(200, content=ANSWER)
     dsmp.work_orders.add("WO20261123CONTACT1", "13912345678", "+86 135-0110-5566")
     result = dsmp.client.request(query(fields={"WorkOrderId": "WO20261123CONTACT1"}))
-    assert result.processed and [r["outcome"] for r in dsmp.rows()] == ["allowed"]
+    assert result.processed and [r["outcome"] for r in dsmp.results()] == ["allowed"]
 
 
 def test_any_failure_before_dsmp_is_asked_is_audited_as_failed(dsmp: Dsmp, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,7 +89,7 @@ def test_any_failure_before_dsmp_is_asked_is_audited_as_failed(dsmp: Dsmp, monke
     monkeypatch.setattr(dsmp.work_orders, "parties", gone)
     result = dsmp.client.request(query())
     assert result.reply is None and dsmp.route.call_count == 0
-    rows = dsmp.rows()
+    rows = dsmp.results()
     assert rows and {r["outcome"] for r in rows} == {"failed"}  # one row per attempt
     assert all(r["reason"] == "RuntimeError: the work-order database is gone" for r in rows)
 
@@ -99,7 +100,7 @@ def test_an_unreadable_query_is_audited_as_failed(dsmp: Dsmp) -> None:
                           source_system=broken.source_system, payload=b"<not-xml", headers={"caller": "cs-frontend"})
     result = dsmp.client.request(broken)
     assert result.dead and dsmp.route.call_count == 0
-    (row,) = dsmp.rows()
+    (row,) = dsmp.results()
     assert (row["outcome"], row["caller"]) == ("failed", "cs-frontend")
     assert str(row["reason"]).startswith("ValueError: QuerySmsLog unreadable")
 
@@ -112,7 +113,7 @@ def test_the_number_is_masked_however_written_in_the_row_and_in_the_logs(
     caplog.set_level(logging.DEBUG)
     for account, message_id in (("net-bo-liqiang", "cs-13501105566-0001"), ("cs-135-0110-5566", "cs-135-0110-5566")):
         dsmp.client.request(query(account, message_id, fields={"Purpose": f"caller {written} says codes missing"}))
-    rows = dsmp.rows()
+    rows = dsmp.results()
     assert [r["outcome"] for r in rows] == ["allowed", "denied"]
     assert [r["message_id"] for r in rows] == ["cs-*******5566-0001", "cs-*******5566"]
     assert rows[0]["purpose"] == ("WO20261123SMS00042: caller *******5566 says codes missing (approval "
@@ -134,7 +135,7 @@ def test_the_row_names_the_authenticated_caller_and_its_address(dsmp: Dsmp) -> N
     dsmp.route.respond(200, content=ANSWER)
     dsmp.client.request(query(headers={"caller": "cs-frontend", "peer": "192.0.2.44"}))
     dsmp.client.request(query(message_id="cs-sms-00000002", headers={"caller": "cs-frontend"}))  # an older hub
-    rows = dsmp.rows()
+    rows = dsmp.results()
     assert [(r["operator"], r["client_address"], r["caller"], r["peer"]) for r in rows] == [
         ("net-bo-liqiang", "10.212.34.17", "cs-frontend", "192.0.2.44"),
         ("net-bo-liqiang", "10.212.34.17", "cs-frontend", "unknown")]
@@ -148,4 +149,4 @@ def test_a_repeated_delivery_is_audited_again(dsmp: Dsmp) -> None:
         sent = query()
         context = HandlerContext("dsmp", 1, message_from_envelope(sent, "dsmp.dsmp.QuerySmsLog", for_request=True))
         query_sms_log(sent, **dsmp.dependencies, context=context)
-    assert [(r["message_id"], r["outcome"]) for r in dsmp.rows()] == [("cs-sms-00000001", "allowed")] * 2
+    assert [(r["message_id"], r["outcome"]) for r in dsmp.results()] == [("cs-sms-00000001", "allowed")] * 2

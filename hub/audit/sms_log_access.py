@@ -9,6 +9,10 @@ it before DSMP is asked, from ``[adapters.dsmp]``::
 
 An account no pattern matches has no role and is denied, as is a role not in ``sms_log_roles``. Without these
 keys nobody may query (closed by default).
+
+It lives in ``hub.audit`` because two layers read it: the DSMP adapter (which decides) and the ingress (which
+audits, with the operator's role, a query it refused before any adapter saw it); the ingress may not import an
+adapter (``adapters`` sit outside the hub's layers, pyproject ``[tool.importlinter]``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-__all__ = ["OperatorRole", "SmsLogAccess"]
+__all__ = ["NO_ROLE", "OperatorRole", "SmsLogAccess"]
+
+NO_ROLE = "none"  # the role audited for an account no pattern maps
 
 
 @dataclass(frozen=True, slots=True)
