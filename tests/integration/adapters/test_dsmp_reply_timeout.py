@@ -90,16 +90,17 @@ def test_records_dsmp_answers_after_the_caller_got_504_are_not_passed_on_and_the
     dsmp.add_fault("latency", "QuerySmsLog", distribution="fixed", seconds=REPLY_TIMEOUT + 1, times=1)
     with dsmp_worker(hub, gateway, audit, work_order_store(tmp_path, msisdn)):
         first = hub.post("dsmp", query, token=CS_TOKEN)
-        (late,) = rows(audit, "e2e-late-00000001", 1)
+        (_, late) = rows(audit, "e2e-late-00000001", 2)  # the pending row committed before DSMP was asked, then
         again = hub.post("dsmp", query, token=CS_TOKEN)
-        found = rows(audit, "e2e-late-00000001", 2)
+        found = rows(audit, "e2e-late-00000001", 4)
     assert first.status_code == 504, first.text
     assert (late["outcome"], late["rows_returned"]) == ("failed", 0)
     assert str(late["reason"]).startswith(CALLER_GONE) and "not passed on" in str(late["reason"])
     assert again.status_code == 200, again.text
     records = etree.fromstring(again.content).findall(f"{{{DSMP}}}Record")
     assert records
-    assert [(r["outcome"], r["rows_returned"]) for r in found] == [("failed", 0), ("allowed", len(records))]
+    assert [(r["outcome"], r["rows_returned"]) for r in found] == [("pending", 0), ("failed", 0), ("pending", 0),
+                                                                    ("allowed", len(records))]
     assert asked(dsmp, "e2e-late-00000001") == 2  # the late call, then the resend
 
 
@@ -112,9 +113,10 @@ def test_a_retry_after_the_caller_got_504_does_not_ask_dsmp(hub: RunningHub, dsm
     dsmp.add_fault("latency", "QuerySmsLog", distribution="fixed", seconds=REPLY_TIMEOUT * 2, times=2)
     with dsmp_worker(hub, gateway, audit, work_order_store(tmp_path, msisdn)):
         answer = hub.post("dsmp", sms_log_query(msisdn, window, message_id="e2e-late-00000002"), token=CS_TOKEN)
-        found = rows(audit, "e2e-late-00000002", 3)
+        found = rows(audit, "e2e-late-00000002", 5)
     assert answer.status_code == 504, answer.text
     outcomes = [(r["outcome"], r["rows_returned"]) for r in found]
-    assert outcomes == [("failed", 0)] * 3  # two calls timed out; the third attempt found its caller gone
-    assert "ReadTimeout" in str(found[0]["reason"]) and str(found[2]["reason"]).startswith(CALLER_GONE)
-    assert "DSMP not asked" in str(found[2]["reason"])
+    # two calls timed out, each after its pending row; the third attempt found its caller gone: no pending row
+    assert outcomes == [("pending", 0), ("failed", 0), ("pending", 0), ("failed", 0), ("failed", 0)]
+    assert "ReadTimeout" in str(found[1]["reason"]) and str(found[4]["reason"]).startswith(CALLER_GONE)
+    assert "DSMP not asked" in str(found[4]["reason"])
