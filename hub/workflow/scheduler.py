@@ -37,6 +37,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from lxml import etree
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -46,7 +47,7 @@ from hub.envelope import HUB_SYSTEM, Envelope
 from hub.observability.quiet import OutageLog
 from hub.routing.outbound import Outbound
 from hub.workflow.commands import ActionRequest
-from hub.workflow.deadlines import Due
+from hub.workflow.deadlines import DeadlineKind, Due
 from hub.workflow.engine import FollowUp
 from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
@@ -170,7 +171,7 @@ class DeadlineScheduler:
             return [FollowUp("oa-toread", row, {"manager": row["owner"], "step": deadline.id, "due": due, "reason":
                                                 f"{limit.value} {said}: work order {row['id']} is not answered yet"})]
         told = chain_level({d["kind"] for d in view.deadlines if d["fired_at"] is not None and d["id"] != deadline.id})
-        reason = f"{limit.value} deadline {self._local(deadline.due_at)} breached"
+        reason = self._breach(row, view.history, deadline, limit, level)
         if level <= told:  # another limit's breach told this level of the chain: a role is not told twice
             tx.append_history(row["id"], [HistoryEntry(
                 at=now, kind="field", actor="hub", system="HUB", action="BREACH", field="deadline",
@@ -185,6 +186,26 @@ class DeadlineScheduler:
             return []
         done.escalations += 1
         return engine.escalate_on_breach(tx, view, step, reason, now)
+
+    def _breach(self, row: dict[str, Any], history: list[dict[str, Any]], deadline: DueDeadline,
+                limit: DeadlineKind, level: int) -> str:
+        """What a breach says: the limit's own instant. Level 1's row is due at the limit; a later level's row at
+        the limit plus the escalation intervals, so the limit is read from the work order (its stored column, else
+        computed: a row recalculated or paused meanwhile), the level given; paused, no instant: the level alone."""
+        if level <= 1:
+            return f"{limit.value} deadline {self._local(deadline.due_at)} breached"
+        stored = row.get(LIMIT_COLUMNS[limit])
+        due = stored if isinstance(stored, datetime) else self._computed_limit(row, history, limit)
+        when = f" {self._local(due)}" if due is not None else ""
+        return f"{limit.value} deadline{when} breached (level {level})"
+
+    def _computed_limit(self, row: dict[str, Any], history: list[dict[str, Any]],
+                        limit: DeadlineKind) -> datetime | None:
+        """The limit's instant as the history stands (None: paused, or no such limit to place)."""
+        try:
+            return self.runtime.engine.limit_due(row, history, limit).at
+        except ValueError:
+            return None
 
     def _local(self, instant: datetime) -> str:
         """An instant as the operator reads it: in ``[workflow] statistics_timezone``, to the second, its offset

@@ -9,10 +9,14 @@
   the hub's is taken as before;
 * ``oa.CompleteTodo``: a manager completed the escalation to-do ``<id>-esc<level>-<step>`` of the work order's
   current escalation level: the escalated work order is taken up again (another item, an earlier level's or a
-  finished work order's is refused); a department completed its dispatch to-do ``<id>-dsp<n>``: recorded when it
-  is the work order's open one, the state unchanged (the department answers with WorkOrderAction), else refused
-  as ``stale-todo`` (``hub.workflow.department_todos``);
-* ``nsp.OutageNotice`` (broadcast): kept; the outage rule links or clears the complaints it explains (issue 13).
+  finished work order's is refused; so is one the hub never pushed or not open any more, or one completed under
+  another UserId than it was pushed to: ``todos.not_completable``, ``unknown-todo`` / ``stale-todo``); a
+  department completed its dispatch to-do ``<id>-dsp<n>``: recorded when it is the work order's open one, the
+  state unchanged (the department answers with WorkOrderAction), else refused as ``stale-todo``
+  (``hub.workflow.department_todos``);
+* ``nsp.OutageNotice`` (broadcast): kept; the outage rule links or clears the complaints it explains (issue 13);
+* ``oa.TodoRefused`` (the hub's own, from the OA adapter): OA refused a work order's item for good, noted in its
+  history (``hub.workflow.refused_todos``).
 
 As every workflow handler, they change the store only through ``workflow.store.current_transaction()``.
 """
@@ -34,11 +38,13 @@ from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.network_dispatch import answered_dispatch
 from hub.workflow.outages import outage_rule, record_notice
+from hub.workflow.refused_todos import todo_refused
 from hub.workflow.resumption import TODO_FIELD
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.sending import send_follow_ups
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.queries import load_work_order
+from hub.workflow.todos import not_completable
 
 __all__ = ["FINISHED", "complete_todo", "network_complaint_reply", "outage_notice", "register"]
 
@@ -142,6 +148,11 @@ def complete_todo(envelope: Envelope, workflow: WorkflowRuntime) -> str:
         if level != current:
             raise WorkOrderRefused(f"to-do {item_id} is of escalation level {level}; work order {work_order_id} is "
                                    f"at level {current}, whose to-do is still open", code="stale-todo")
+        view = load_work_order(tx.db, work_order_id)
+        refusal = not_completable(row, [] if view is None else view.history, item_id, user)
+        if refusal is not None:
+            raise WorkOrderRefused(f"to-do {item_id} of work order {work_order_id} completed by {user}: "
+                                   f"{refusal[1]}", code=refusal[0])
 
     try:
         row = workflow.engine.note(tx, work_order_id, {TODO_FIELD: f"{item_id}: {outcome}"}, actor=user,
@@ -204,3 +215,4 @@ def register(registry: HandlerRegistry, consumer: str) -> None:
     registry.add("nsp.NetworkComplaintReply", nsp_reply, consumer=consumer)
     registry.add("oa.CompleteTodo", complete_todo, consumer=consumer)
     registry.add("nsp.OutageNotice", outage_notice, consumer=consumer)
+    registry.add("oa.TodoRefused", todo_refused, consumer=consumer)

@@ -54,9 +54,12 @@ def nsp_reply(client: WorkerTestClient, work_order_id: str) -> SendResult:
                                 etree.tostring(reply)))
 
 
-def complete_todo(client: WorkerTestClient, item_id: str) -> SendResult:
+def complete_todo(client: WorkerTestClient, item_id: str, user: str = "CS-ESCALATION") -> SendResult:
+    """OA's CompleteTodo of ``item_id`` by ``user`` (default: the department WorkOrderAction.valid-escalate.xml
+    hands the work order up to, whose to-do it is)."""
     document = etree.parse(str(EXAMPLES / "oa" / "CompleteTodo.valid.xml")).getroot()
     document.find(f"{{{OA}}}ItemId").text = item_id
+    document.find(f"{{{OA}}}UserId").text = user
     return client.send(Envelope(f"oa-{uuid.uuid4().hex[:16]}", "oa.CompleteTodo", "OA", etree.tostring(document)))
 
 

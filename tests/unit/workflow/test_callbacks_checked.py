@@ -106,3 +106,31 @@ def test_a_resume_without_nsps_reply_waits_for_it(client: WorkerTestClient) -> N
     send(client, "WorkOrderAction.valid-suspend.xml", WorkOrderId=work_order_id)
     assert text(send(client, "WorkOrderAction.valid-resume.xml", WorkOrderId=work_order_id), "wo:State") == \
         "DISPATCHED"
+
+
+def test_a_todo_the_hub_never_pushed_or_another_users_completion_is_refused(client: WorkerTestClient) -> None:
+    """OA's CompleteTodo must name a to-do the hub pushed and still has open, completed by the user it was pushed
+    to: a forged step (``-esc1-99``) or the right item under another UserId took the work order up (START by the
+    intruder)."""
+    work_order_id = created(client)
+    send(client, "WorkOrderAction.valid-escalate.xml", WorkOrderId=work_order_id)  # to CS-ESCALATION
+    before = history(client, work_order_id)
+    refused(complete_todo(client, f"{work_order_id}-esc1-99"), "unknown-todo")
+    refused(complete_todo(client, f"{work_order_id}-esc1-0", "intruder"), "unknown-todo")
+    assert (state(client, work_order_id), history(client, work_order_id)) == ("ESCALATED", before)
+    assert complete_todo(client, f"{work_order_id}-esc1-0", "CS-ESCALATION").processed
+    assert state(client, work_order_id) == "IN_PROGRESS"
+
+
+def test_a_todo_completed_twice_is_recorded_once(client: WorkerTestClient) -> None:
+    """OA sends the completion again under a new MessageId (a retry after a lost answer, a second click): refused
+    as completed already, as a department's ``-dsp`` to-do is; before, a second ``oa_todo`` entry was written."""
+    work_order_id = created(client)
+    send(client, "WorkOrderAction.valid-escalate.xml", WorkOrderId=work_order_id)
+    assert complete_todo(client, f"{work_order_id}-esc1-0").processed
+    before = history(client, work_order_id)
+    again = complete_todo(client, f"{work_order_id}-esc1-0")
+    refused(again, "stale-todo")
+    assert "completed already" in (again.reason or "")
+    assert history(client, work_order_id) == before
+    assert [h for h in before if h == ("OA", "oa_todo")] == [("OA", "oa_todo")]

@@ -93,3 +93,24 @@ def test_a_limit_run_out_just_before_a_suspension_is_escalated_while_suspended(r
     done = scheduler.run_pass()
     assert done.failed == 0 and done.escalations == 1
     assert row(runtime, work_order_id)["escalation_level"] >= 1 and todos(client)
+
+
+def test_a_later_levels_todo_states_the_limit_it_breached(runtime: WorkflowRuntime,
+                                                          client: WorkerTestClient) -> None:
+    """Level 2 comes due one escalation interval after the limit: its to-do and the history's ESCALATE note said
+    "FIRST_RESPONSE deadline <when level 2 came due> breached", a time that was never the deadline."""
+    scheduler = DeadlineScheduler(runtime, client.outbound, batch=50)
+    work_order_id = create(runtime, "VIP_GOLD")
+    limit = row(runtime, work_order_id)["first_response_due"]
+    said = limit.astimezone(runtime.engine.settings.local_zone).isoformat(timespec="seconds")
+    clock(runtime).set(limit + timedelta(minutes=1))
+    scheduler.run_pass()
+    clock(runtime).set(pending(runtime, work_order_id)["FIRST_RESPONSE:ESCALATE2"] + timedelta(minutes=1))
+    scheduler.run_pass()
+    first, second = [todo.findtext(f"{OA}Summary") or "" for todo in todos(client)][:2]
+    assert f"FIRST_RESPONSE deadline {said} breached" in first and "(level" not in first
+    assert f"FIRST_RESPONSE deadline {said} breached (level 2)" in second
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None
+    notes = [h["note"] for h in view.history if h["field"] == "escalation_level"]
+    assert len(notes) == 2 and f"FIRST_RESPONSE deadline {said} breached (level 2)" in notes[1]

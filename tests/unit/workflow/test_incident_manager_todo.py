@@ -51,8 +51,8 @@ def test_the_incident_is_escalated_to_level_1_with_its_managers_todo(client: Wor
 
 def test_completing_the_incidents_todo_in_oa_is_recorded_in_its_history(client: WorkerTestClient,
                                                                          runtime: WorkflowRuntime) -> None:
-    incident_id, item_id, _ = incident_and_todo(client, runtime)
-    result = complete_todo(client, item_id)
+    incident_id, item_id, manager = incident_and_todo(client, runtime)
+    result = complete_todo(client, item_id, manager)
     assert result.processed and not result.dead, result.reason
     view = runtime.store.get_work_order(incident_id)
     assert view is not None
@@ -64,10 +64,10 @@ def test_completing_the_incidents_todo_in_oa_is_recorded_in_its_history(client: 
 def test_an_escalated_incidents_completed_todo_takes_it_up_again(client: WorkerTestClient,
                                                                  runtime: WorkflowRuntime) -> None:
     """A department hands the incident up (ESCALATE, level 2): the level-1 to-do is stale, the next one is taken."""
-    incident_id, item_id, _ = incident_and_todo(client, runtime)
+    incident_id, item_id, manager = incident_and_todo(client, runtime)
     send(client, "WorkOrderAction.valid-escalate.xml", WorkOrderId=incident_id)
     assert field(query(client, incident_id), "State") == "ESCALATED"
-    stale = complete_todo(client, item_id)
+    stale = complete_todo(client, item_id, manager)
     assert stale.dead and "stale-todo" in (stale.reason or "")
     assert complete_todo(client, f"{incident_id}-esc2-0").processed
     assert field(query(client, incident_id), "State") == "IN_PROGRESS"
