@@ -11,8 +11,9 @@
   current escalation level: the escalated work order is taken up again (another item, an earlier level's or a
   finished work order's is refused; so is one the hub never pushed or not open any more, or one completed under
   another UserId than it was pushed to: ``todos.not_completable``, ``unknown-todo`` / ``stale-todo``); a
-  department completed its dispatch to-do ``<id>-dsp<n>``: recorded when it is the work order's open one, the
-  state unchanged (the department answers with WorkOrderAction), else refused as ``stale-todo``
+  department completed its dispatch to-do ``<id>-dsp<n>``: recorded when it is the work order's open one and the
+  UserId the one it was pushed to (else ``unknown-todo``), the state unchanged (the department answers with
+  WorkOrderAction), else refused as ``stale-todo``
   (``hub.workflow.department_todos``);
 * ``nsp.OutageNotice`` (broadcast): kept; the outage rule links or clears the complaints it explains (issue 13);
 * ``oa.TodoRefused`` (the hub's own, from the OA adapter): OA refused a work order's item for good, noted in its
@@ -33,7 +34,7 @@ from hub.gateways.documents import command_element
 from hub.routing.outbound import Sender
 from hub.workers import BusinessRejection, HandlerRegistry
 from hub.workflow import commands
-from hub.workflow.department_todos import DEPARTMENT_TODO_ID, not_open
+from hub.workflow.department_todos import DEPARTMENT_TODO_ID, not_open, open_department_todo
 from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.network_dispatch import answered_dispatch
@@ -176,10 +177,15 @@ def _complete_department_todo(envelope: Envelope, workflow: WorkflowRuntime, tod
 
     def expected(row: dict[str, Any]) -> None:
         view = load_work_order(tx.db, work_order_id)
-        why = not_open(row, [] if view is None else view.history, item_id, dispatch)
+        history = [] if view is None else view.history
+        why = not_open(row, history, item_id, dispatch)
         if why is not None:
             raise WorkOrderRefused(f"department to-do {item_id} of work order {work_order_id} (state "
                                    f"{row['state']}) is not open: {why}", code="stale-todo")
+        pushed_to = open_department_todo(row, history)
+        if pushed_to is not None and pushed_to.user_id != user:  # as an escalation to-do (todos.not_completable)
+            raise WorkOrderRefused(f"department to-do {item_id} of work order {work_order_id} completed by {user}: "
+                                   f"it was pushed to {pushed_to.user_id}, not to {user}", code="unknown-todo")
 
     try:
         workflow.engine.note(tx, work_order_id, {TODO_FIELD: f"{item_id}: {outcome}"[:2000]}, actor=user,

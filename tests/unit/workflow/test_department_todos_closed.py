@@ -100,8 +100,11 @@ def test_a_redispatch_gets_its_own_todo_closed_in_its_turn(client: WorkerTestCli
 def test_oa_completing_a_department_todo_is_recorded_when_open_and_refused_when_stale(
         client: WorkerTestClient) -> None:
     work_order_id = _dispatched(client)
-    refused(complete_todo(client, f"{work_order_id}-dsp2"), "stale-todo")  # no such dispatch yet
-    assert complete_todo(client, f"{work_order_id}-dsp1").processed  # the department ticked it in OA
+    refused(complete_todo(client, f"{work_order_id}-dsp2", DEPARTMENT), "stale-todo")  # no such dispatch yet
+    before = history(client, work_order_id)
+    refused(complete_todo(client, f"{work_order_id}-dsp1", "intruder"), "unknown-todo")  # not whose it is
+    assert history(client, work_order_id) == before
+    assert complete_todo(client, f"{work_order_id}-dsp1", DEPARTMENT).processed  # the department ticked it in OA
     assert state(client, work_order_id) == "DISPATCHED"  # its answer is a WorkOrderAction
     assert ("OA", "oa_todo") in history(client, work_order_id)
     send(client, "WorkOrderAction.valid-reject-dispatch.xml", WorkOrderId=work_order_id)
@@ -110,8 +113,8 @@ def test_oa_completing_a_department_todo_is_recorded_when_open_and_refused_when_
     send(client, "WorkOrderAction.valid-cancel.xml", WorkOrderId=work_order_id)
     assert _department_closings(client) == [(f"{work_order_id}-dsp2", DEPARTMENT)]
     before = history(client, work_order_id)
-    refused(complete_todo(client, f"{work_order_id}-dsp1"), "stale-todo")  # an earlier dispatch's
-    refused(complete_todo(client, f"{work_order_id}-dsp2"), "stale-todo")  # closed by the hub
+    refused(complete_todo(client, f"{work_order_id}-dsp1", DEPARTMENT), "stale-todo")  # an earlier dispatch's
+    refused(complete_todo(client, f"{work_order_id}-dsp2", DEPARTMENT), "stale-todo")  # closed by the hub
     assert history(client, work_order_id) == before
 
 
