@@ -36,8 +36,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from lxml import etree
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -47,11 +46,10 @@ from hub.envelope import HUB_SYSTEM, Envelope
 from hub.observability.quiet import OutageLog
 from hub.routing.outbound import Outbound
 from hub.workflow.commands import ActionRequest
-from hub.workflow.deadlines import DeadlineKind, Due
+from hub.workflow.deadline_wording import breach_words, local_instant, warning_words
 from hub.workflow.engine import FollowUp
 from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
-from hub.workflow.limit_columns import LIMIT_COLUMNS
 from hub.workflow.recalculation import recalculate
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.schedule import RESUME, chain_level, parse_kind
@@ -157,21 +155,13 @@ class DeadlineScheduler:
         engine = self.runtime.engine
         if what == "WARNING":  # the row is due at the warning share: the owner is told the limit itself
             done.warnings += 1
-            stored = row.get(LIMIT_COLUMNS[limit])
-            limit_due = Due(stored) if isinstance(stored, datetime) else engine.limit_due(row, view.history, limit)
-            due = limit_due.at
-            if due is not None:
-                value, said = f"due {self._local(due)}", f"deadline at {self._local(due)}"
-            else:  # paused since the warning came due: no instant, the business time it has left
-                value = f"paused with {_span(limit_due.remaining)} of business time left"
-                said = f"deadline {value}"
+            words = warning_words(engine, row, view.history, limit)
             tx.append_history(row["id"], [HistoryEntry(at=now, kind="field", actor="hub", system="HUB",
-                                                       action="WARNING", field="deadline",
-                                                       new_value=f"{limit.value} {value}")])
-            return [FollowUp("oa-toread", row, {"manager": row["owner"], "step": deadline.id, "due": due, "reason":
-                                                f"{limit.value} {said}: work order {row['id']} is not answered yet"})]
+                                                       action="WARNING", field="deadline", new_value=words.entry)])
+            return [FollowUp("oa-toread", row, {"manager": row["owner"], "step": deadline.id, "due": words.due,
+                                                "reason": words.reason})]
         told = chain_level({d["kind"] for d in view.deadlines if d["fired_at"] is not None and d["id"] != deadline.id})
-        reason = self._breach(row, view.history, deadline, limit, level)
+        reason = breach_words(engine, row, view.history, limit, level, deadline.due_at)
         if level <= told:  # another limit's breach told this level of the chain: a role is not told twice
             tx.append_history(row["id"], [HistoryEntry(
                 at=now, kind="field", actor="hub", system="HUB", action="BREACH", field="deadline",
@@ -187,30 +177,8 @@ class DeadlineScheduler:
         done.escalations += 1
         return engine.escalate_on_breach(tx, view, step, reason, now)
 
-    def _breach(self, row: dict[str, Any], history: list[dict[str, Any]], deadline: DueDeadline,
-                limit: DeadlineKind, level: int) -> str:
-        """What a breach says: the limit's own instant. Level 1's row is due at the limit; a later level's row at
-        the limit plus the escalation intervals, so the limit is read from the work order (its stored column, else
-        computed: a row recalculated or paused meanwhile), the level given; paused, no instant: the level alone."""
-        if level <= 1:
-            return f"{limit.value} deadline {self._local(deadline.due_at)} breached"
-        stored = row.get(LIMIT_COLUMNS[limit])
-        due = stored if isinstance(stored, datetime) else self._computed_limit(row, history, limit)
-        when = f" {self._local(due)}" if due is not None else ""
-        return f"{limit.value} deadline{when} breached (level {level})"
-
-    def _computed_limit(self, row: dict[str, Any], history: list[dict[str, Any]],
-                        limit: DeadlineKind) -> datetime | None:
-        """The limit's instant as the history stands (None: paused, or no such limit to place)."""
-        try:
-            return self.runtime.engine.limit_due(row, history, limit).at
-        except ValueError:
-            return None
-
     def _local(self, instant: datetime) -> str:
-        """An instant as the operator reads it: in ``[workflow] statistics_timezone``, to the second, its offset
-        given (``2026-11-23T15:15:00+08:00``)."""
-        return instant.astimezone(self.runtime.engine.settings.local_zone).isoformat(timespec="seconds")
+        return local_instant(self.runtime.engine, instant)
 
     def _send(self, follow_up: FollowUp, deadline: DueDeadline, number: int, now: datetime,
               done: SchedulerPass) -> None:
@@ -292,9 +260,3 @@ class DeadlineScheduler:
         if self._thread is not None:
             self._thread.join(timeout=30)
 
-
-def _span(business_time: timedelta | None) -> str:
-    """Business time as a reminder says it: ``1 h 30 min``, ``45 min`` (to the minute, rounded up)."""
-    minutes = -(-int((business_time or timedelta()).total_seconds()) // 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
