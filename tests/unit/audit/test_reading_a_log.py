@@ -60,23 +60,29 @@ def test_verify_never_changes_the_copy_it_checks(tmp_path: Path) -> None:
         db.close()
 
 
+def verify_on_read_only_storage(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Result:
+    """``onepoint audit verify`` of ``folder``'s ``audit.db`` with the folder read-only (as root, who writes
+    anywhere, the folder is taken as read-only storage: a read-only mount), made writable again after."""
+    (folder / "hub.toml").write_text(f'[audit]\npath = "audit.db"\nkey_env = "{KEY_ENV}"\n')
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    real_access = os.access
+    if os.geteuid() == 0:
+        monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if Path(path) == folder and mode == os.W_OK
+                            else real_access(path, mode, **kw))
+        monkeypatch.setattr(sqlite3, "connect", _without_writes(sqlite3.connect, folder))
+    try:
+        return onepoint_audit(folder, "verify")
+    finally:
+        folder.chmod(stat.S_IRWXU)
+
+
 @pytest.mark.parametrize("wal", [False, True])
 def test_a_log_on_storage_the_hub_cannot_write_is_checked(tmp_path: Path, wal: bool,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     folder = evidence_copy(tmp_path)
     if wal:  # a WAL-mode copy without its -shm file: SQLite would have to create one beside it
         shutil.copy(tmp_path / "live.db", folder / "audit.db")
-    (folder / "hub.toml").write_text(f'[audit]\npath = "audit.db"\nkey_env = "{KEY_ENV}"\n')
-    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
-    real_access = os.access
-    if os.geteuid() == 0:  # root writes anywhere: the folder is taken as read-only storage (a read-only mount)
-        monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if Path(path) == folder and mode == os.W_OK
-                            else real_access(path, mode, **kw))
-        monkeypatch.setattr(sqlite3, "connect", _without_writes(sqlite3.connect, folder))
-    try:
-        result = onepoint_audit(folder, "verify")
-    finally:
-        folder.chmod(stat.S_IRWXU)
+    result = verify_on_read_only_storage(folder, monkeypatch)
     assert (result.exit_code, result.output) == (0, "OK: 12 rows, chain intact\n")
     assert sorted(p.name for p in folder.iterdir()) == ["audit.db", "hub.toml"]
 
@@ -91,17 +97,7 @@ def test_a_copy_on_read_only_storage_whose_wal_holds_rows_is_not_checked_without
         for name in ("live.db", "live.db-wal"):
             shutil.copy(tmp_path / name, folder / name.replace("live", "audit"))
     assert (folder / "audit.db-wal").stat().st_size > 0
-    (folder / "hub.toml").write_text(f'[audit]\npath = "audit.db"\nkey_env = "{KEY_ENV}"\n')
-    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
-    real_access = os.access
-    if os.geteuid() == 0:
-        monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if Path(path) == folder and mode == os.W_OK
-                            else real_access(path, mode, **kw))
-        monkeypatch.setattr(sqlite3, "connect", _without_writes(sqlite3.connect, folder))
-    try:
-        result = onepoint_audit(folder, "verify")
-    finally:
-        folder.chmod(stat.S_IRWXU)
+    result = verify_on_read_only_storage(folder, monkeypatch)
     assert result.exit_code == 2
     assert "audit.db-wal holds rows not yet in the file" in result.output and "writable folder" in result.output
 
