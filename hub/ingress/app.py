@@ -30,7 +30,7 @@ from hub.config.settings import HubSettings
 from hub.gateways import CircuitBreakers
 from hub.ingress.acceptance import Acceptance
 from hub.ingress.bulletin import BulletinAPI, allowing
-from hub.ingress.outcomes import error_answer_of
+from hub.ingress.outcomes import ERROR_ANSWERS, error_answer_of
 from hub.ingress.refusal_audit import refusal_audit
 from hub.ingress.refusals import REFUSAL_HEADER
 from hub.ingress.soap.endpoint import SoapIngress
@@ -90,6 +90,7 @@ def create_app(
     registry = registry or CommandSetRegistry.installed()
     check_authorization_table(settings, registry)  # a caller nobody could authorize: refused, not 403 forever
     metrics = metrics or Metrics()
+    metrics.expect_error_answers(ERROR_ANSWERS)  # every code on /metrics from the start, at 0
     owned: BrokerRouter | None = None
     if router is None:
         router = owned = open_router(settings, registry, metrics)

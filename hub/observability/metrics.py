@@ -43,7 +43,7 @@ Every name is prefixed ``onepoint_``; counters are exposed with prometheus' ``_t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -106,6 +106,12 @@ class Metrics:
     def refused(self, reason: str) -> None:
         """A command refused before anything was handed on (``reason``: its refusal code)."""
         self._refused.labels(reason=reason).inc()
+
+    def expect_error_answers(self, codes: Iterable[str]) -> None:
+        """Show each of ``codes`` at 0 before it first occurs: an alert on its rate (``rate(...[5m]) > 0``) or its
+        absence then has a series to read from the start, not only after the first error."""
+        for code in codes:
+            self._error_answers.labels(code=code)
 
     def error_answer(self, code: str) -> None:
         """A request handed on was answered with an error (``code``: ``hub.ingress.outcomes.ERROR_ANSWERS``)."""

@@ -15,6 +15,7 @@ import pytest
 
 from hub.envelope import Envelope
 from hub.ingress.app import HubApp, create_app
+from hub.ingress.outcomes import ERROR_ANSWERS
 from hub.routing.router import InMemoryRouter, RouteResult
 from hub.transport.errors import RequestTimeoutError
 from hub.validation import CommandSetRegistry
@@ -107,5 +108,14 @@ def test_what_the_ingress_refuses_before_handing_on_is_still_refused(
     assert app.metrics.value("onepoint_messages_refused_total", reason="invalid") == 1
     assert app.metrics.value("onepoint_messages_refused_total", reason="unauthenticated") == 1
     assert counts(app) == (0, 2)
-    assert not [sample for metric in app.metrics.registry.collect() if metric.name == "onepoint_error_answers"
-                for sample in metric.samples if sample.name.endswith("_total")]
+    assert {sample.value for metric in app.metrics.registry.collect() if metric.name == "onepoint_error_answers"
+            for sample in metric.samples if sample.name.endswith("_total")} == {0}
+
+
+def test_every_error_answer_code_is_on_metrics_at_zero_from_the_start(dev_settings: Any,
+                                                                     registry: CommandSetRegistry) -> None:
+    """An alert on a code's rate, or on its absence, has a series to read before the first such answer."""
+    app = create_app(dev_settings, router=AnsweringRouter(b"<never/>"), registry=registry)
+    shown = {sample.labels["code"]: sample.value for metric in app.metrics.registry.collect()
+             if metric.name == "onepoint_error_answers" for sample in metric.samples if sample.name.endswith("_total")}
+    assert shown == dict.fromkeys(ERROR_ANSWERS, 0.0)
