@@ -1,9 +1,7 @@
 """The OA adapter's handlers (queue ``oa``).
 
 * ``oa.PushTodo`` / ``oa.PushToRead`` (commands): the item goes to OA; its ItemId is the outcome. The manager
-  completes a to-do in OA later, and OA's ``oa.CompleteTodo`` comes back through the ingress to the workflow. A
-  work order's item OA refuses for good (4xx) is told to the workflow (``oa.TodoRefused``, noted in the work
-  order's history; ``adapters.oa.refusals``) instead of being dead-lettered; any other refused push is.
+  completes a to-do in OA later, and OA's ``oa.CompleteTodo`` comes back through the ingress to the workflow.
 * ``oa.CompleteTodo`` from the hub (routed here by its source, ``HUB``): a to-do its work order no longer needs is
   closed in OA, an escalation's (finished, or superseded by a higher level: ``hub.workflow.todos``) or a dispatched
   department's (``<work order>-dsp<n>``: its part over, ``hub.workflow.department_todos``); one OA has not open
@@ -38,7 +36,6 @@ from adapters.oa import mapping
 from adapters.oa.client import OaClient
 from adapters.oa.closed_todos import ClosedTodos
 from adapters.oa.readers import AreaManagers
-from adapters.oa.refusals import tell_workflow
 from adapters.oa.versions import NoticeVersion, ToReadVersions
 from hub.envelope import Envelope
 from hub.gateways import SystemRefused
@@ -76,9 +73,8 @@ def _close_pushed(envelope: Envelope, oa: OaClient, document: etree._Element) ->
 
 
 @handlers.handler("oa.PushTodo", consumer=CONSUMER)
-def push_todo(envelope: Envelope, oa: OaClient, closed_todos: ClosedTodos, outbound: Sender) -> str:
-    """Push the to-do, unless the hub closed it already; closed at once if the hub closed it while it was pushed.
-    One OA refuses for good is told to its work order's workflow (``adapters.oa.refusals``)."""
+def push_todo(envelope: Envelope, oa: OaClient, closed_todos: ClosedTodos) -> str:
+    """Push the to-do, unless the hub closed it already; closed at once if the hub closed it while it was pushed."""
     document = mapping.push_document(envelope)
     item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
     facts = {"message_id": envelope.message_id, "item_id": item_id}
@@ -86,10 +82,7 @@ def push_todo(envelope: Envelope, oa: OaClient, closed_todos: ClosedTodos, outbo
         log.info("to-do closed by the hub already: not pushed", extra=facts)
         _close_pushed(envelope, oa, document)  # an earlier attempt's push may have landed unseen (a lost answer)
         return f"to-do {item_id}: closed by the hub already, not pushed"
-    try:
-        pushed = oa.push_todo(document)
-    except SystemRefused as refused:
-        return tell_workflow(document, refused, outbound, envelope.message_id)
+    pushed = oa.push_todo(document)
     if closed_todos.is_closed(item_id):
         log.info("to-do closed by the hub while it was pushed: closed in OA at once", extra=facts)
         _close_pushed(envelope, oa, document)
@@ -98,15 +91,11 @@ def push_todo(envelope: Envelope, oa: OaClient, closed_todos: ClosedTodos, outbo
 
 
 @handlers.handler("oa.PushToRead", consumer=CONSUMER)
-def push_to_read(envelope: Envelope, oa: OaClient, to_read_versions: ToReadVersions, outbound: Sender) -> str:
-    """Push the to-read; a notice's only if it is the version its item must show and OA does not show yet. A work
-    order's OA refuses for good is told to its workflow (``adapters.oa.refusals``)."""
+def push_to_read(envelope: Envelope, oa: OaClient, to_read_versions: ToReadVersions) -> str:
+    """Push the to-read; a notice's only if it is the version its item must show and OA does not show yet."""
     document = mapping.versioned_push(mapping.push_document(envelope), envelope.message_id)
     if not mapping.is_notice_to_read(document):  # a work order's to-read: nothing to order
-        try:
-            return f"to-read {oa.push_to_read(document).item_id or '(no item id)'}"
-        except SystemRefused as refused:
-            return tell_workflow(document, refused, outbound, envelope.message_id)
+        return f"to-read {oa.push_to_read(document).item_id or '(no item id)'}"
     item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
     ids = (mapping.to_read_message_id(document, envelope.message_id), mapping.content_message_id(document))
     with to_read_versions.pushing(item_id, *ids) as wanted:

@@ -15,9 +15,7 @@
   UserId the one it was pushed to (else ``unknown-todo``), the state unchanged (the department answers with
   WorkOrderAction), else refused as ``stale-todo``
   (``hub.workflow.department_todos``);
-* ``nsp.OutageNotice`` (broadcast): kept; the outage rule links or clears the complaints it explains (issue 13);
-* ``oa.TodoRefused`` (the hub's own, from the OA adapter): OA refused a work order's item for good, noted in its
-  history (``hub.workflow.refused_todos``).
+* ``nsp.OutageNotice`` (broadcast): kept; the outage rule links or clears the complaints it explains (issue 13).
 
 As every workflow handler, they change the store only through ``workflow.store.current_transaction()``.
 """
@@ -39,7 +37,6 @@ from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.network_dispatch import answered_dispatch
 from hub.workflow.outages import outage_rule, record_notice
-from hub.workflow.refused_todos import todo_refused
 from hub.workflow.resumption import TODO_FIELD
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.sending import send_follow_ups
@@ -221,4 +218,3 @@ def register(registry: HandlerRegistry, consumer: str) -> None:
     registry.add("nsp.NetworkComplaintReply", nsp_reply, consumer=consumer)
     registry.add("oa.CompleteTodo", complete_todo, consumer=consumer)
     registry.add("nsp.OutageNotice", outage_notice, consumer=consumer)
-    registry.add("oa.TodoRefused", todo_refused, consumer=consumer)

@@ -10,8 +10,7 @@ Which to-dos were pushed is read from the history, in order, as the engine write
 * an escalation on a breach, or an incident's manager to-do (``WorkOrderEngine.escalate_on_breach``): the
   ``escalation_level`` field entry, its new value the level, its note ending ``; <role> told``;
 * OA's completion (the ``oa_todo`` field entry, ``<item id>: <outcome>``) and the hub's closing (``oa_todo_closed``,
-  the item id) close one; OA's refusal of the push (``oa_todo_refused``, the item id: ``hub.workflow.refused_todos``)
-  means it never opened.
+  the item id) close one.
 
 Each to-do's item id is ``<work order>-esc<level>-0`` (``follow_ups.oa_item``). A dispatched department's to-do
 (``<work order>-dsp<n>``) is closed through ``close_todos`` too, by its own rule (``hub.workflow.department_todos``).
@@ -31,12 +30,11 @@ from hub.workflow.resumption import TODO_FIELD
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.queries import load_work_order
 
-__all__ = ["CLOSED_FIELD", "CLOSE_TODO", "REFUSED_FIELD", "OpenTodo", "TodoCloser", "close_todos", "first_owner",
+__all__ = ["CLOSED_FIELD", "CLOSE_TODO", "OpenTodo", "TodoCloser", "close_todos", "first_owner",
            "not_completable", "open_todos", "owner_after"]
 
 CLOSE_TODO = "oa-close-todo"  # the follow-up: oa:CompleteTodo from the hub (hub.workflow.follow_ups)
 CLOSED_FIELD = "oa_todo_closed"  # the history field of a to-do the hub closed: its item id
-REFUSED_FIELD = "oa_todo_refused"  # the history field of an item OA refused to take: its item id
 A = LifecycleAction
 _TOLD = " told"
 
@@ -89,7 +87,7 @@ def open_todos(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> 
                 todos[f"{work_order_id}-esc{level}-0"] = OpenTodo(f"{work_order_id}-esc{level}-0", role, level)
         elif kind == "field" and field == TODO_FIELD and entry["system"] == "OA":
             todos.pop(str(entry["new_value"] or "").partition(": ")[0], None)
-        elif kind == "field" and field in (CLOSED_FIELD, REFUSED_FIELD):
+        elif kind == "field" and field == CLOSED_FIELD:
             todos.pop(str(entry["new_value"] or ""), None)
     return sorted(todos.values(), key=lambda todo: todo.level)
 
@@ -110,8 +108,6 @@ def not_completable(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]
             return "stale-todo", f"completed already by {entry['actor']}"
         if entry["kind"] == "field" and entry["field"] == CLOSED_FIELD and entry["new_value"] == item_id:
             return "stale-todo", "closed already by the hub"
-        if entry["kind"] == "field" and entry["field"] == REFUSED_FIELD and entry["new_value"] == item_id:
-            return "stale-todo", "OA refused its push: it never opened"
     return "unknown-todo", "the hub never pushed it"
 
 
