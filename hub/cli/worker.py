@@ -145,7 +145,6 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     from hub.transport.errors import TransportError
     from hub.validation.command_sets import CommandSetRegistry
     from hub.workers import HandlerRegistry, Worker
-    from hub.workers.registry import OUTBOUND
 
     try:
         # the built-in links in what it sends (OA items, notices) follow the hub's address, as `onepoint serve`'s do
@@ -231,12 +230,11 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         # the shared PostgreSQL store checked likewise (even without --metrics-port: its messages wait while it's down)
         hold_back_while_down(processed, probes.watch(processed_store_probe(processed), metrics))
         sets = CommandSetRegistry.installed()  # compiled once: the outbound path's validator and every reload
-        outbound = _outbound(settings, broker, sets, metrics) if registry.needs(consumer, OUTBOUND) else None
+        outbound = _outbound(settings, broker, sets, metrics)  # its handlers' sends, its dead letters' notes
 
         def reload_table() -> RoutingTable:
             table = _routing_table(settings, broker, sets)
-            if outbound is not None:
-                outbound.reload(table)
+            outbound.reload(table)
             return table
 
         reloads = RouteReloads(reload_table, source=str(settings.routing_file or "built-in"), pid_file=pid_file)

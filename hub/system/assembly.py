@@ -43,7 +43,6 @@ from hub.transport.urls import scheme
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.validator import DocumentValidator
 from hub.workers import Worker
-from hub.workers.registry import OUTBOUND
 
 __all__ = ["HubSystem", "RunningConsumer", "SystemStartError", "dependency_defaults", "processed_store_url",
            "worker_capacity"]
@@ -187,10 +186,9 @@ class HubSystem:
             kit.close(deps)
             raise
         try:
-            outbound = None
-            if kit.handlers.needs(kit.consumer, OUTBOUND):
-                validator = DocumentValidator(self.registry, self.settings.limits)
-                outbound = BrokerOutbound(router.broker, router.table, validator, metrics=self.metrics)
+            # every worker has one: its handlers' sends, and its dead letters' notes to their work orders
+            validator = DocumentValidator(self.registry, self.settings.limits)
+            outbound = BrokerOutbound(router.broker, router.table, validator, metrics=self.metrics)
             capacity = worker_capacity(self.settings, kit.consumer)
             worker = Worker(router.broker, kit.consumer, kit.handlers, store=store, dependencies=deps,
                             metrics=self.metrics, outbound=outbound, prefetch=capacity["prefetch"],

@@ -15,7 +15,9 @@ copy again, until the message is settled::
     assert [e.command_type for e, _ in client.sent] == ["nsp.NetworkComplaintDispatch"]  # what handlers sent
 
 Handlers that ask for ``outbound`` get a ``RecordingOutbound``: what they send is validated and routed (by
-``routing``, default the built-in table) like on a broker, and kept in ``client.sent``.
+``routing``, default the built-in table) like on a broker, and kept in ``client.sent``; so are the
+``workorder.DeadLetterNote`` the ``Worker`` sends when a hub's command for a work order is dead-lettered or carried
+out on its replay (``hub.workers.dead_letter_notes``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from hub.transport.topology import TopologyConfig, routing_key
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.validator import DocumentValidator
 from hub.workers.classify import Classifier
+from hub.workers.dead_letter_notes import DeadLetterNotes
 from hub.workers.processor import Action, Decision, Processor
 from hub.workers.registry import OUTBOUND, HandlerRegistry
 from hub.workers.retry import RetryPolicy, max_total_attempts
@@ -129,6 +132,7 @@ class WorkerTestClient:
         )
         self.max_attempts = max_total_attempts(self.processor.policy, len(tiers))
         self.dead_letters: list[Message] = []
+        self.notes = DeadLetterNotes(outbound, consumer)  # as the Worker's: in ``sent`` with a RecordingOutbound
 
     @property
     def sent(self) -> list[tuple[Envelope, tuple[str, ...]]]:
@@ -168,7 +172,10 @@ class WorkerTestClient:
             if decision.action is Action.DEAD:
                 dead = dead_letter_copy(message, self.queue, decision)
                 self.dead_letters.append(dead)
+                self.notes.dead_lettered(message, decision.kind)
                 return SendResult(decision, deliveries, dead)
+            if decision.action is Action.ACK and not decision.duplicate:
+                self.notes.carried_out(message)
             return SendResult(decision, deliveries)
         raise RuntimeError(f"message {message.message_id} not settled after {MAX_DELIVERIES} deliveries")
 

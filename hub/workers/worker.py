@@ -10,12 +10,9 @@ Settlement rules (nothing accepted is lost, nothing is applied twice):
   through the dead-letter exchange; a WAIT copy, whose system is down, to the tier nearest its ``retry_in``
   with no trip or attempt counted: ``hub.workers.waiting``) and the original is acked only once the broker
   *confirmed* the copy. If the copy cannot be published, the original is requeued (``nack``): it comes back,
-  and at worst the copy exists twice, which the store's idempotency absorbs.
-
-Why the DLQ copy is published by the worker rather than with ``Delivery.reject``: native dead-lettering
-records only ``x-death`` reason ``rejected``; publishing the copy ourselves puts the reason, the attempts
-and the first and last failure times in headers, with the same confirm-then-ack guarantee as the retries
-(``Delivery.retry`` is not used for the same reason: the copy must carry the failure headers).
+  and at worst the copy exists twice, which the store's idempotency absorbs (the copies: ``hub.workers.copies``).
+* A hub's command for a work order that is dead-lettered, or carried out on its replay from a DLQ, is told to its
+  work order (``hub.workers.dead_letter_notes``).
 """
 
 from __future__ import annotations
@@ -23,7 +20,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import Any
 
 from hub.observability.metrics import Metrics
@@ -38,6 +34,8 @@ from hub.workers.batch import DEFAULT_BUDGET, BatchRun
 from hub.workers.caller_wait import CallerWait, unavailable_answer
 from hub.workers.claims import BatchClaims
 from hub.workers.classify import Classifier
+from hub.workers.copies import dead_letter_copy, retry_copy
+from hub.workers.dead_letter_notes import DeadLetterNotes
 from hub.workers.processor import Action, Decision, Processor
 from hub.workers.registry import HandlerRegistry
 from hub.workers.reply import error_document
@@ -49,21 +47,6 @@ __all__ = ["DEAD_LETTERED", "Worker", "dead_letter_copy", "retry_copy"]
 DEAD_LETTERED = "dead-lettered"  # the c:Error code a dead-lettered request is answered with
 
 log = logging.getLogger("onepoint.worker")
-
-
-def retry_copy(message: Message, queue: str, decision: Decision) -> Message:
-    """The copy for a delay tier: back to ``queue`` after the TTL, one more trip counted."""
-    return message.for_retry(queue).with_headers(**decision.headers)
-
-
-def dead_letter_copy(message: Message, queue: str, decision: Decision) -> Message:
-    """The copy for the DLQ (routed by the dead-letter exchange with the consumer queue's name)."""
-    headers = {k: v for k, v in message.headers.items() if k != "x-delivery-count"}
-    headers.update(decision.headers)
-    headers[h.ORIGINAL_ROUTING_KEY] = message.origin_routing_key
-    headers[h.ORIGINAL_EXCHANGE] = h.text(message.headers.get(h.ORIGINAL_EXCHANGE, message.exchange))
-    headers[h.DEAD_QUEUE] = queue
-    return replace(message, routing_key=queue, exchange="", redelivered=False, delivery_count=None, headers=headers)
 
 
 class Worker:
@@ -108,6 +91,7 @@ class Worker:
             classifier=classifier, metrics=metrics, outbound=outbound, confirm_timeout=confirm_timeout, sleep=sleep,
         )
         self.max_attempts = max_total_attempts(self.processor.policy, len(self.tiers))
+        self.notes = DeadLetterNotes(outbound, consumer)  # a work order told of its command's dead letter
         self._prefetch = prefetch
         self._concurrency = concurrency
         self._confirm_timeout = confirm_timeout
@@ -176,6 +160,8 @@ class Worker:
                 return
             delivery.ack()
             self._count("duplicate" if decision.duplicate else "processed")
+            if not decision.duplicate:
+                self.notes.carried_out(message)
         elif decision.action is Action.RETRY:
             assert decision.tier is not None
             if self._forward(delivery, config.delay_exchange(decision.tier), retry_copy(message, self.queue, decision)):
@@ -190,6 +176,7 @@ class Worker:
                     self.metrics.dead_lettered(self.consumer, decision.kind or "permanent")
                 if message.reply_to:
                     self._tell_requester(message, decision)
+                self.notes.dead_lettered(message, decision.kind)
         elif decision.action is Action.WAIT:
             self._wait(delivery, decision)
         elif self.tiers:  # BUSY: wait in the first tier without counting a trip

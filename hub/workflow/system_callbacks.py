@@ -15,7 +15,9 @@
   UserId the one it was pushed to (else ``unknown-todo``), the state unchanged (the department answers with
   WorkOrderAction), else refused as ``stale-todo``
   (``hub.workflow.department_todos``);
-* ``nsp.OutageNotice`` (broadcast): kept; the outage rule links or clears the complaints it explains (issue 13).
+* ``nsp.OutageNotice`` (broadcast): kept; the outage rule links or clears the complaints it explains (issue 13);
+* ``workorder.DeadLetterNote`` (the hub's own, from a system's worker): a command the hub sent for the work order
+  was dead-lettered, or carried out on its replay, noted in its history (``hub.workflow.dead_letter_history``).
 
 As every workflow handler, they change the store only through ``workflow.store.current_transaction()``.
 """
@@ -32,6 +34,7 @@ from hub.gateways.documents import command_element
 from hub.routing.outbound import Sender
 from hub.workers import BusinessRejection, HandlerRegistry
 from hub.workflow import commands
+from hub.workflow.dead_letter_history import dead_letter_note
 from hub.workflow.department_todos import DEPARTMENT_TODO_ID, not_open, open_department_todo
 from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
@@ -218,3 +221,4 @@ def register(registry: HandlerRegistry, consumer: str) -> None:
     registry.add("nsp.NetworkComplaintReply", nsp_reply, consumer=consumer)
     registry.add("oa.CompleteTodo", complete_todo, consumer=consumer)
     registry.add("nsp.OutageNotice", outage_notice, consumer=consumer)
+    registry.add("workorder.DeadLetterNote", dead_letter_note, consumer=consumer)

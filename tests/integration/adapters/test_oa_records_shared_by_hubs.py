@@ -28,7 +28,7 @@ from hub.config.settings import load_settings
 from hub.config.workers import WorkerSettings
 from hub.store import open_store
 from hub.workers import WorkerTestClient
-from tests.unit.adapters.oa.test_oa_adapter import MANAGERS
+from tests.unit.adapters.oa.oa_kit import MANAGERS
 from tests.unit.adapters.oa.test_oa_notice_versions import fault
 from tests.unit.adapters.oa.test_oa_todo_close_race import ITEM, USER, closing, push
 from tests.unit.adapters.soap_kit import BASE_URL, registry, settings

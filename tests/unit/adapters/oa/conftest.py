@@ -1,5 +1,6 @@
-"""The OA adapter's tests: the fixtures that open its shared records (``records_kit``)."""
+"""The OA adapter's tests: its worker (``oa_kit``) and the fixtures that open its shared records (``records_kit``)."""
 
+from tests.unit.adapters.oa.oa_kit import oa  # noqa: F401 - fixture
 from tests.unit.adapters.oa.records_kit import (  # noqa: F401 - fixtures
     closed_todos,
     oa_records_at,

@@ -3,52 +3,23 @@ per manager of an affected area (sent through the recording outbound path, valid
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
-import respx
 from lxml import etree
 
-from adapters.oa import AreaManagers, MemoryClosedTodos, OaClient, ToReadVersions, handlers
+from adapters.oa import AreaManagers
 from adapters.oa.mapping import InconsistentNotice, outage_notice, to_read_document, to_read_message_id
 from hub.config.settings import load_settings
 from hub.envelope import Envelope
-from hub.gateways import CircuitBreakers, XmlGateway
 from hub.routing.outbound import derive_message_id
 from hub.validation import DocumentValidator
-from hub.workers import WorkerTestClient
-from tests.unit.adapters.soap_kit import BASE_URL, command, echoing, example, registry, settings
+from tests.unit.adapters.oa.oa_kit import LINK, OA, C, Oa
+from tests.unit.adapters.soap_kit import command, echoing, example, registry
 
 pytestmark = pytest.mark.unit
-OA = "urn:onepoint:oa:1"
-C = "urn:onepoint:common:1"
-LINK = "https://hub.example/bulletin#{notice_id}"
-MANAGERS = AreaManagers({"0755": ("mgr-0755-01", "mgr-0755-02"), "0571": ("mgr-0571-01",),
-                         "0572": ("mgr-0571-01", "mgr-0572-01")}, LINK)
-
-
-@dataclass
-class Oa:
-    route: respx.Route
-    client: WorkerTestClient
-
-
-@pytest.fixture
-def oa() -> Iterator[Oa]:
-    with respx.mock(assert_all_called=False) as router:
-        route = router.post(BASE_URL)
-        gateway = XmlGateway(settings("oa"), registry().get("oa"), breakers=CircuitBreakers())
-        deps = {"oa": OaClient(gateway), "area_managers": MANAGERS, "to_read_versions": ToReadVersions(),
-                "closed_todos": MemoryClosedTodos()}
-        try:
-            yield Oa(route, WorkerTestClient(handlers, consumer="oa", dependencies=deps))
-        finally:
-            gateway.close()
-
-
 def notice(name: str = "valid-fault", message_id: str = "nsp-notice-0000001") -> Envelope:
     return command(f"nsp/OutageNotice.{name}.xml", message_id=message_id, correlation_id=None)
 

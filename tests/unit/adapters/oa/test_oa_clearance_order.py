@@ -9,15 +9,15 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.oa import NoticeVersion, ToReadVersions
+from tests.unit.adapters.oa.oa_kit import Oa
 from tests.unit.adapters.oa.records_kit import OpensVersions, oa_records_at, opened_records, versions  # noqa: F401
-from tests.unit.adapters.oa.test_oa_adapter import Oa, oa  # noqa: F401 - the fixture
 from tests.unit.adapters.oa.test_oa_notice_versions import cleared, fault
 
 pytestmark = pytest.mark.unit
 SENT = b"2026-11-23T09:10:00+08:00</c:SentAt>"  # the fault example's; its clearance example was sent at 11:10
 
 
-def test_a_revision_sent_before_the_clearance_it_came_after_pushes_nothing(oa: Oa) -> None:  # noqa: F811
+def test_a_revision_sent_before_the_clearance_it_came_after_pushes_nothing(oa: Oa) -> None:
     assert oa.client.send(fault("nsp-r1")).processed
     assert oa.client.send(cleared("nsp-clear", None)).processed  # it overtook revision 2
     pushed = len(oa.client.sent)
@@ -27,7 +27,7 @@ def test_a_revision_sent_before_the_clearance_it_came_after_pushes_nothing(oa: O
     assert len(oa.client.sent) == pushed
 
 
-def test_a_revision_sent_after_the_clearance_is_pushed(oa: Oa) -> None:  # noqa: F811
+def test_a_revision_sent_after_the_clearance_is_pushed(oa: Oa) -> None:
     assert oa.client.send(fault("nsp-r1")).processed
     assert oa.client.send(cleared("nsp-clear", None)).processed
     pushed = len(oa.client.sent)

@@ -13,7 +13,7 @@ from lxml import etree
 
 from adapters.oa import NoticeBookFile, NoticeVersion, ToReadVersions
 from hub.envelope import Envelope
-from tests.unit.adapters.oa.test_oa_adapter import OA, Oa, oa  # noqa: F401 - the fixture
+from tests.unit.adapters.oa.oa_kit import OA, Oa
 from tests.unit.adapters.oa.test_oa_notice_versions import answer_with, cleared, fault
 from tests.unit.adapters.oa.test_oa_notice_versions_kept import worker
 from tests.unit.adapters.soap_kit import command
@@ -39,7 +39,7 @@ def sent_at(message_id: str, at: str, title: str) -> Envelope:
         SENT: f"{at}</c:SentAt>".encode(), b"<nsp:Title>": f"<nsp:Title>{title}: ".encode()})
 
 
-def test_a_revision_moving_the_notice_and_its_clearance_reach_the_managers_it_left(oa: Oa) -> None:  # noqa: F811
+def test_a_revision_moving_the_notice_and_its_clearance_reach_the_managers_it_left(oa: Oa) -> None:
     assert oa.client.send(fault("nsp-r1")).processed
     first = [push for push, _ in oa.client.sent]
     assert users(first) == list(SHENZHEN)
@@ -68,7 +68,7 @@ def test_the_managers_told_are_kept_over_a_restart(tmp_path: Path) -> None:
         assert users([push for push, _ in after.sent]) == [*HANGZHOU, *SHENZHEN]
 
 
-def test_the_original_after_its_correction_pushes_nothing(oa: Oa) -> None:  # noqa: F811
+def test_the_original_after_its_correction_pushes_nothing(oa: Oa) -> None:
     assert oa.client.send(sent_at("nsp-corrected", "2026-11-23T09:40:00+08:00", "Corrected")).processed
     pushed = len(oa.client.sent)
     late = oa.client.send(sent_at("nsp-original", "2026-11-23T09:10:00+08:00", "Original"))
@@ -76,7 +76,7 @@ def test_the_original_after_its_correction_pushes_nothing(oa: Oa) -> None:  # no
     assert len(oa.client.sent) == pushed
 
 
-def test_a_correction_sent_later_is_pushed(oa: Oa) -> None:  # noqa: F811
+def test_a_correction_sent_later_is_pushed(oa: Oa) -> None:
     assert oa.client.send(sent_at("nsp-original", "2026-11-23T09:10:00+08:00", "Original")).processed
     pushed = len(oa.client.sent)
     assert oa.client.send(sent_at("nsp-corrected", "2026-11-23T09:40:00+08:00", "Corrected")).processed

@@ -11,7 +11,7 @@ from lxml import etree
 from adapters.oa import NoticeVersion, ToReadVersions
 from adapters.oa.mapping import to_read_message_id
 from hub.envelope import Envelope
-from tests.unit.adapters.oa.test_oa_adapter import MANAGERS, OA, C, Oa, oa  # noqa: F401 - the fixture
+from tests.unit.adapters.oa.oa_kit import OA, C, Oa
 from tests.unit.adapters.soap_kit import command, echoing, example
 
 pytestmark = pytest.mark.unit
@@ -29,13 +29,13 @@ def cleared(message_id: str, revision: str | None = "2") -> Envelope:
                             f"<nsp:Revision>{revision}</nsp:Revision>".encode()})
 
 
-def answer_with(oa: Oa, push: Envelope) -> None:  # noqa: F811
+def answer_with(oa: Oa, push: Envelope) -> None:
     item_id = etree.fromstring(push.payload).findtext(f"{{{OA}}}ItemId") or ""
     oa.route.mock(side_effect=echoing(example("oa/responses/PushToReadResponse.xml").replace(
         b"toread-FLT-20261123-0007-r1", item_id.encode())))
 
 
-def test_a_stale_revision_after_the_clearance_pushes_nothing(oa: Oa) -> None:  # noqa: F811
+def test_a_stale_revision_after_the_clearance_pushes_nothing(oa: Oa) -> None:
     assert oa.client.send(cleared("nsp-cleared-r2")).processed
     pushed = len(oa.client.sent)
     result = oa.client.send(fault("nsp-late-active-r1"))
@@ -43,7 +43,7 @@ def test_a_stale_revision_after_the_clearance_pushes_nothing(oa: Oa) -> None:  #
     assert len(oa.client.sent) == pushed
 
 
-def test_the_same_revision_resent_pushes_nothing_and_keeps_its_message_id(oa: Oa) -> None:  # noqa: F811
+def test_the_same_revision_resent_pushes_nothing_and_keeps_its_message_id(oa: Oa) -> None:
     assert oa.client.send(fault("nsp-first-send")).processed
     pushed = len(oa.client.sent)
     result = oa.client.send(fault("nsp-second-send"))
@@ -56,7 +56,7 @@ def test_the_same_revision_resent_pushes_nothing_and_keeps_its_message_id(oa: Oa
     assert first.findtext(f"{{{OA}}}Header/{{{C}}}MessageId") == to_read_message_id(first, push.message_id)
 
 
-def test_a_correction_back_to_an_earlier_content_reaches_oa_as_a_new_message(oa: Oa) -> None:  # noqa: F811
+def test_a_correction_back_to_an_earlier_content_reaches_oa_as_a_new_message(oa: Oa) -> None:
     """A, then B, then A again at one revision (NSP corrected its correction): the third push shows what the first
     showed, yet OA must take it (its MessageId is not the first's, which OA would answer DUPLICATE, keeping B)."""
     sent = {"nsp-a": b"09:10:00", "nsp-b": b"09:20:00", "nsp-a-again": b"09:30:00"}
@@ -85,14 +85,14 @@ def test_a_push_announced_before_the_upgrade_is_pushed_after_it() -> None:
         assert not wanted  # OA shows it now
 
 
-def test_a_changed_notice_that_kept_its_revision_is_pushed(oa: Oa) -> None:  # noqa: F811
+def test_a_changed_notice_that_kept_its_revision_is_pushed(oa: Oa) -> None:
     assert oa.client.send(fault("nsp-first")).processed
     pushed = len(oa.client.sent)
     assert oa.client.send(fault("nsp-corrected", **{"<nsp:Title>": b"<nsp:Title>Corrected: "})).processed
     assert len(oa.client.sent) == 2 * pushed
 
 
-def test_a_push_overtaken_by_the_clearance_is_skipped(oa: Oa) -> None:  # noqa: F811
+def test_a_push_overtaken_by_the_clearance_is_skipped(oa: Oa) -> None:
     assert oa.client.send(fault("nsp-active-r1")).processed
     active_pushes = [e for e, _ in oa.client.sent]
     assert oa.client.send(cleared("nsp-cleared-r2")).processed
@@ -109,14 +109,14 @@ def test_a_push_overtaken_by_the_clearance_is_skipped(oa: Oa) -> None:  # noqa: 
     assert all(title.startswith("Fault notice cleared") for title in titles)
 
 
-def test_a_clearance_without_revision_clears_the_kept_revision(oa: Oa) -> None:  # noqa: F811
+def test_a_clearance_without_revision_clears_the_kept_revision(oa: Oa) -> None:
     assert oa.client.send(fault("nsp-active-r1")).processed
     assert oa.client.send(fault("nsp-active-r3", "3")).processed
     result = oa.client.send(cleared("nsp-cleared", None))
     assert result.processed and "r3" in (result.outcome or "") and "to-read for" in (result.outcome or "")
 
 
-def test_hour_24_is_read_and_a_year_beyond_range_dead_lettered(oa: Oa) -> None:  # noqa: F811
+def test_hour_24_is_read_and_a_year_beyond_range_dead_lettered(oa: Oa) -> None:
     start = b"<nsp:Start>2026-11-23T08:35:00+08:00</nsp:Start>"
     assert oa.client.send(command("nsp/OutageNotice.valid-fault.xml", message_id="nsp-h24", correlation_id=None,
                                   replace={start: b"<nsp:Start>2026-11-22T24:00:00+08:00</nsp:Start>"})).processed

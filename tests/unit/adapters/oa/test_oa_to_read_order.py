@@ -17,8 +17,8 @@ from lxml import etree
 
 from adapters.oa import NoticeVersion, ToReadVersions
 from hub.workers import WorkerTestClient
+from tests.unit.adapters.oa.oa_kit import OA
 from tests.unit.adapters.oa.records_kit import OpensVersions
-from tests.unit.adapters.oa.test_oa_adapter import OA
 from tests.unit.adapters.oa.test_oa_notice_versions import cleared, fault
 from tests.unit.adapters.oa.workers import oa_worker
 from tests.unit.adapters.soap_kit import BASE_URL, echoing, example

@@ -26,7 +26,7 @@ from emulators.toolkit.handle import EmulatorHandle, in_process_emulator
 from hub.envelope import Envelope
 from hub.gateways import CircuitBreakers, XmlGateway
 from hub.workers import WorkerTestClient
-from tests.unit.adapters.oa.test_oa_adapter import MANAGERS, OA, C
+from tests.unit.adapters.oa.oa_kit import MANAGERS, OA, C
 from tests.unit.adapters.soap_kit import BASE_URL, example, registry, settings
 
 pytestmark = pytest.mark.unit

@@ -10,7 +10,7 @@ from pathlib import Path
 from adapters.oa import MemoryClosedTodos, NoticeBookFile, OaClient, ToReadVersions, handlers
 from hub.gateways import CircuitBreakers, XmlGateway
 from hub.workers import WorkerTestClient
-from tests.unit.adapters.oa.test_oa_adapter import MANAGERS
+from tests.unit.adapters.oa.oa_kit import MANAGERS
 from tests.unit.adapters.soap_kit import registry, settings
 
 __all__ = ["oa_worker"]

@@ -1,0 +1,62 @@
+"""A command the hub sent for a work order was dead-lettered, or carried out on its replay: the system's worker
+tells the workflow (``workorder.DeadLetterNote``, source HUB) and the work order's history says so (field
+``dead_letter``, the letter's MessageId), the state left alone. Only the hub may say so (``not-from-hub``).
+Before, nothing told the work order: its history read as if NSP had the dispatch or the manager the to-do."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from hub.envelope import Envelope
+from hub.workers import SendResult, WorkerTestClient
+from hub.workers.dead_letter_notes import note_document
+from hub.workflow.runtime import WorkflowRuntime
+from tests.unit.workflow.audit_kit import created, state
+
+pytestmark = pytest.mark.unit
+LETTER = "hub-0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+
+
+def note(client: WorkerTestClient, work_order_id: str, outcome: str = "DEAD_LETTERED", source: str = "HUB",
+         message_id: str = "hub-note-0000000001") -> SendResult:
+    document = note_document(work_order_id, outcome, "oa.PushTodo", "oa", LETTER,
+                             "permanent" if outcome == "DEAD_LETTERED" else None)
+    document[0][0].text = message_id
+    document[0][1].text = source
+    return client.send(Envelope(message_id, "workorder.DeadLetterNote", source, etree.tostring(document)))
+
+
+def entries(runtime: WorkflowRuntime, work_order_id: str) -> list[dict[str, object]]:
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None
+    return [h for h in view.history if h["field"] == "dead_letter"]
+
+
+def test_a_dead_letter_and_its_replay_are_noted(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    work_order_id = created(client)
+    before = state(client, work_order_id)
+    result = note(client, work_order_id)
+    assert result.processed and not result.dead, result.reason
+    (entry,) = entries(runtime, work_order_id)
+    assert (entry["action"], entry["system"], entry["new_value"]) == ("DEAD_LETTERED", "HUB", LETTER)
+    assert "oa.PushTodo to oa was dead-lettered (permanent failure)" in str(entry["note"])
+    assert "onepoint dlq show oa" in str(entry["note"])
+    assert state(client, work_order_id) == before  # the state stays: the supervisors act
+    assert note(client, work_order_id).duplicate  # told twice (one delivery's copy dead-lettered twice): once
+    assert note(client, work_order_id, "DELIVERED_ON_REPLAY", message_id="hub-note-0000000002").processed
+    assert [(e["action"], e["new_value"]) for e in entries(runtime, work_order_id)] == [
+        ("DEAD_LETTERED", LETTER), ("DELIVERED_ON_REPLAY", LETTER)]
+    assert "replayed from the DLQ, was carried out" in str(entries(runtime, work_order_id)[1]["note"])
+
+
+def test_only_the_hub_says_a_command_was_dead_lettered(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    work_order_id = created(client)
+    result = note(client, work_order_id, source="CS")
+    assert result.dead and "not-from-hub" in (result.reason or "")
+    assert entries(runtime, work_order_id) == []
+
+
+def test_a_note_for_no_work_order_is_refused(client: WorkerTestClient) -> None:
+    result = note(client, "WO20261123ZZZZZZZZ")
+    assert result.dead and "unknown-work-order" in (result.reason or "")
