@@ -50,6 +50,7 @@ from hub.workflow.store.outbox import (
     remove_listener,
     resume_listener,
 )
+from hub.workflow.taxonomy import Taxonomy
 
 __all__ = ["WO", "ListenerFilter", "acknowledged", "callback_problem", "owned_listener", "register",
            "register_listener", "resume_parked", "unregister_listener"]
@@ -149,14 +150,21 @@ def _callback(document: etree._Element, policy: DestinationPolicy) -> str:
     return url
 
 
-def _filter(document: etree._Element) -> ListenerFilter:
+def _filter(document: etree._Element, taxonomy: Taxonomy) -> ListenerFilter:
+    """The filter asked for; a category the taxonomy does not hold is refused (a listener filtered on it would
+    never get an event: a typo must not look like a quiet day)."""
     found = document.find(f"{{{WO}}}Filter")
     if found is None:
         return ListenerFilter()
     types = frozenset(t.text.strip() for t in found.findall(f"{{{WO}}}EventType") if t.text)
     if unknown := sorted(types - set(EVENT_TYPES)):
         raise BusinessRejection(f"unknown event types {unknown}; known: {list(EVENT_TYPES)}", code="bad-filter")
-    return ListenerFilter(types, _text(found, "wo:Category"), _text(found, "wo:AreaCode"))
+    category = _text(found, "wo:Category")
+    if category is not None and category not in taxonomy:
+        domains = ", ".join(c.code for c in taxonomy.domains())
+        raise BusinessRejection(f"no category {category} in the taxonomy ({taxonomy.source}; its level-1 codes: "
+                                f"{domains}): a listener filtered on it would never get an event", code="bad-filter")
+    return ListenerFilter(types, category, _text(found, "wo:AreaCode"))
 
 
 def acknowledged(name: str, envelope: Envelope, workflow: WorkflowRuntime) -> etree._Element:
@@ -192,7 +200,7 @@ def resume_parked(connection: Connection, listener_id: str, system: str | None) 
 def register_listener(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     settings = listener_settings(workflow)
     document = command_element(envelope)
-    url, wanted = _callback(document, DestinationPolicy(settings)), _filter(document)
+    url, wanted = _callback(document, DestinationPolicy(settings)), _filter(document, workflow.engine.taxonomy)
     system, filter_text = envelope.source_system, wanted.to_text()
     tx = workflow.store.current_transaction()
     lock_registrations(tx.db, system)  # a registration at the same moment waits: it finds this one, counts it

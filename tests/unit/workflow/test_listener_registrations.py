@@ -6,11 +6,13 @@ from __future__ import annotations
 import httpx
 import pytest
 import respx
+from lxml import etree
 
+from hub.envelope import Envelope
 from hub.workers import WorkerTestClient
 from hub.workflow.publisher import EventPublisher
 from hub.workflow.runtime import WorkflowRuntime
-from tests.unit.workflow.kit import C, answer, command, envelope, text
+from tests.unit.workflow.kit import WO, C, answer, command, envelope, text
 from tests.unit.workflow.listener_kit import create, register
 
 pytestmark = pytest.mark.unit
@@ -52,3 +54,15 @@ def test_a_system_holding_the_most_listeners_is_refused_another(
     assert register(client, "http://crm.test/events/0") is not None  # registering one it has is no new one
     assert register(client, "http://oa.test/events", source="OA") is not None  # another system's count
     assert len(runtime.store.listeners()) == most + 1
+
+
+def test_a_category_the_taxonomy_does_not_hold_is_refused(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    document, message_id = command("RegisterListener.valid-no-filter.xml", Callback="http://crm.test/events")
+    wanted = etree.SubElement(document, f"{{{WO}}}Filter")
+    etree.SubElement(wanted, f"{{{WO}}}Category").text = "99"  # a typo: no event would ever match it
+    refused = answer(client.request(Envelope(message_id, "workorder.RegisterListener", "CS",
+                                             etree.tostring(document))))
+    assert refused.tag == f"{{{C}}}Error" and text(refused, "c:Code") == "bad-filter"
+    assert "no category 99 in the taxonomy" in " ".join(refused.itertext())
+    assert runtime.store.listeners() == []
+    assert register(client, "http://crm.test/events", category="01.02") is not None  # one it holds is taken
