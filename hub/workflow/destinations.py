@@ -36,6 +36,7 @@ __all__ = ["DestinationPolicy", "redacted"]
 
 _BROADCAST = ipaddress.IPv4Address("255.255.255.255")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")  # an authority's user name and password
 _LOCAL_NAMES = re.compile(r"(?:^|\.)localhost\.?$", re.IGNORECASE)  # always loopback (RFC 6761)
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -148,6 +149,6 @@ def redacted(url: str) -> str:
     """``url`` without its user name and password (for logs of URLs stored before they were refused)."""
     try:
         parsed = httpx.URL(url)
-    except httpx.InvalidURL:
-        return "(an unreadable URL)"
+    except httpx.InvalidURL:  # shown as given (its caller must see what was refused), but for any user:password@
+        return _USERINFO.sub(r"\1", url)[:300]
     return str(parsed.copy_with(userinfo=b"")) if parsed.userinfo else url

@@ -45,6 +45,9 @@ def test_bad_listener_settings_are_named(bad: dict[str, Any]) -> None:
 def test_urls_are_shown_without_their_credentials() -> None:
     assert redacted("https://u:p@crm.example.net/e?x=1") == "https://crm.example.net/e?x=1"
     assert redacted("https://crm.example.net/e") == "https://crm.example.net/e"
+    # one httpx cannot read is shown as given, for what its caller must recognise, without its credentials
+    assert redacted("http://0177.0.0.1:99999/e") == "http://0177.0.0.1:99999/e"
+    assert redacted("http://u:p@0177.0.0.1:99999/e") == "http://0177.0.0.1:99999/e"
     assert "user name or password" in (DestinationPolicy().url_problem("http://u:p@10.0.0.1/") or "")
 
 
