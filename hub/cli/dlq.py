@@ -1,11 +1,8 @@
 """``onepoint dlq``: list, show, replay and purge dead-lettered messages (wraps ``hub.workers.dlq``).
 
-The broker comes from ``--broker URL``, ``$ONEPOINT_BROKER_URL`` or the ``[broker] url`` of ``--config``;
-the queue names from ``--prefix`` / ``$ONEPOINT_PREFIX`` when given (over the config's), else the ``[broker]
-prefix`` of ``--config``, else ``onepoint``. The tool never (re)declares the topology: it works on the queues as
-deployed: when the DLQ of ``--queue``, or none of the DLQs, exists (a wrong prefix or vhost) that is an error (exit
-1), never "0 dead letters"; DLQs of only some consumers missing are named in a warning and skipped.
-``--queue`` takes a consumer (``boss``), its queue or its DLQ name. Bodies are decoded by the encoding they name
+The broker, the queue names and the errors of reaching them: ``hub.cli.dlq_connection`` (the tool never
+(re)declares the topology: it works on the queues as deployed). ``--queue`` takes a consumer (``boss``), its
+queue or its DLQ name. Bodies are decoded by the encoding they name
 (`hub.cli.dlq_body`) and, like reasons and headers, shown with phone numbers masked unless ``--unmasked``.
 ``purge`` deletes only the letters it counted (and asked about): letters dead-lettered since then stay.
 Headers that are not what the hub writes are shown ``?`` (and named: ``unreadable=``); ``replay`` keeps a letter
@@ -20,34 +17,22 @@ command quietly.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import replace
-from functools import wraps
 from pathlib import Path
-from typing import Any
 
 import click
 
 from hub.cli.dlq_body import shown_body
+from hub.cli.dlq_connection import connection_options, dead_letter_queues
 from hub.cli.dlq_progress import pass_progress
 from hub.cli.terminal_text import printable
-from hub.config.broker import load_broker_settings
-from hub.config.files import ConfigError
 from hub.observability.logging import mask_msisdn
-from hub.transport import Broker, BrokerURLError, TopologyConfig, TransportError, open_broker
-from hub.transport.urls import check_broker_url, redacted, scheme
 from hub.workers import headers as h
 from hub.workers.dead_letter import UNKNOWN
-from hub.workers.dlq import DeadLetter, DeadLetterQueues, PassStopped
+from hub.workers.dlq import DeadLetter
 from hub.workers.replay import age
 
 __all__ = ["dlq"]
-
-PUBLISH_DEADLINE = 5.0  # seconds a replay or a moved letter may wait for the broker's confirm
 
 
 @click.group("dlq")
@@ -55,92 +40,8 @@ def dlq() -> None:
     """Inspect, replay and purge the dead-letter queues."""
 
 
-def _connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--broker", "broker_url", envvar="ONEPOINT_BROKER_URL", help="AMQP URL of the broker."),
-        click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-                     help="Settings file whose [broker] url is used when --broker is not given."),
-        click.option("--prefix", envvar="ONEPOINT_PREFIX", default=None,
-                     help="Topology prefix (queue names are <prefix>.<consumer>.dlq)  [default: the [broker] prefix "
-                          "of --config, else onepoint]"),
-        click.option("--queue", "-q", default=None, help="One consumer (boss, crm, ...); default: every DLQ."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-
-    @wraps(func)
-    def wrapper(**kwargs: Any) -> Any:
-        try:
-            return func(**kwargs)
-        except BrokenPipeError:  # the reader stopped early (| head): not an error of the broker
-            _quiet_exit()
-        except PassStopped as exc:
-            raise click.ClickException(str(exc)) from None
-        except TimeoutError as exc:  # an OSError, with no text of its own
-            raise click.ClickException(f"broker error: the broker did not answer in time ({type(exc).__name__}"
-                                       f"{': ' + str(exc) if str(exc) else ''}); try again, or check the broker "
-                                       "(rabbitmq-diagnostics status: an alarm?)") from None
-        except (TransportError, BrokerURLError, OSError) as exc:
-            raise click.ClickException(f"broker error: {exc or repr(exc)}") from None
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
-        except KeyError as exc:
-            raise click.ClickException(str(exc.args[0] if exc.args else exc)) from None
-
-    return wrapper
-
-
-def _quiet_exit() -> None:
-    """End after a closed standard output without a word, like a shell tool killed by SIGPIPE (status 141); what
-    is still buffered goes nowhere instead of raising again at exit."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):  # standard output is no file (a test's capture): nothing to silence
-        pass
-    sys.exit(128 + signal.SIGPIPE)
-
-
-@contextmanager
-def _queues(broker_url: str | None, config_path: Path | None, prefix: str | None,
-            queue: str | None) -> Iterator[DeadLetterQueues]:
-    """The DLQs on the broker; a usage error for memory://, an error when a DLQ of ``queue`` does not exist."""
-    topology = TopologyConfig(prefix=prefix or "onepoint")
-    if config_path is not None:
-        settings = load_broker_settings(config_path)
-        broker_url = broker_url or settings.url
-        topology = replace(settings.topology, prefix=prefix) if prefix is not None else settings.topology
-    if broker_url is None:
-        raise click.UsageError("no broker: give --broker URL, $ONEPOINT_BROKER_URL or --config FILE")
-    try:  # an unknown scheme, a bad option: a usage error, as demo's and simulate's --broker
-        check_broker_url(broker_url)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--broker / $ONEPOINT_BROKER_URL") from None
-    if scheme(broker_url) == "memory":
-        raise click.UsageError("memory:// lives inside the hub's own process: another process cannot see its dead"
-                               " letters (the hub counts them in /metrics, onepoint_messages_dead_lettered_total,"
-                               " and logs each with its reason); the dlq commands work on RabbitMQ (amqp://)")
-    try:
-        broker: Broker = open_broker(broker_url, topology, declare=False, publish_timeout=PUBLISH_DEADLINE)
-    except ValueError as exc:  # --broker's (the settings' is checked as they load): e.g. an option pika refuses
-        raise click.BadParameter(str(exc), param_hint="--broker / $ONEPOINT_BROKER_URL") from None
-    try:
-        queues = DeadLetterQueues(broker, confirm_timeout=PUBLISH_DEADLINE + 5)
-        missing = queues.missing(queue)
-        if missing and (queue is not None or len(missing) == len(queues.consumers())):
-            raise click.ClickException(
-                f"no dead-letter queue {', '.join(missing)} on the broker {redacted(broker_url)}: wrong --prefix "
-                f"({topology.prefix}), --config or vhost? (the dlq commands never declare queues)")
-        if missing:  # some consumers' DLQs only (a topology deployed with fewer consumers): the others are read
-            click.echo(f"warning: no dead-letter queue {', '.join(missing)} on the broker; skipped", err=True)
-        yield queues
-    finally:
-        broker.close()
-
-
 @dlq.command("list")
-@_connection_options
+@connection_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def list_command(broker_url: str | None, config_path: Path | None, prefix: str | None, queue: str | None,
                  as_json: bool) -> None:
@@ -148,7 +49,7 @@ def list_command(broker_url: str | None, config_path: Path | None, prefix: str |
     replayed, attempts, first/last failure, reason.
 
     Oldest first per DLQ; letters dead-lettered while the list runs are not listed (and end up among the others)."""
-    with _queues(broker_url, config_path, prefix, queue) as queues, \
+    with dead_letter_queues(broker_url, config_path, prefix, queue) as queues, \
             pass_progress("reading", sum(queues.counts(queue).values())) as advance:
         letters = queues.browse(queue, advance)
     if letters and not as_json:
@@ -172,13 +73,13 @@ def _row(letter: DeadLetter) -> str:
 
 @dlq.command("show")
 @click.argument("message_id")
-@_connection_options
+@connection_options
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--unmasked", is_flag=True, help="Show phone numbers in the body as they are.")
 def show_command(message_id: str, broker_url: str | None, config_path: Path | None, prefix: str | None,
                  queue: str | None, as_json: bool, unmasked: bool) -> None:
     """Show one dead letter with its headers and body."""
-    with _queues(broker_url, config_path, prefix, queue) as queues, \
+    with dead_letter_queues(broker_url, config_path, prefix, queue) as queues, \
             pass_progress("looking", sum(queues.counts(queue).values())) as advance:
         found = queues.show(message_id, queue, advance)
     if not found:
@@ -209,7 +110,7 @@ def _echo_letter(letter: DeadLetter, body: str) -> None:
 
 @dlq.command("replay")
 @click.argument("message_ids", nargs=-1)
-@_connection_options
+@connection_options
 @click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter (of --queue, or all DLQs).")
 def replay_command(message_ids: tuple[str, ...], broker_url: str | None, config_path: Path | None,
                    prefix: str | None,
@@ -217,7 +118,7 @@ def replay_command(message_ids: tuple[str, ...], broker_url: str | None, config_
     """Put dead letters back on their original routing key, with their original message ids."""
     if bool(message_ids) == replay_all:
         raise click.UsageError("give message ID(s) or --all (not both)")
-    with _queues(broker_url, config_path, prefix, queue) as queues:
+    with dead_letter_queues(broker_url, config_path, prefix, queue) as queues:
         replayed: list[DeadLetter] = []
         try:
             with pass_progress("replaying", sum(queues.counts(queue).values())) as shown:
@@ -253,7 +154,7 @@ def replay_command(message_ids: tuple[str, ...], broker_url: str | None, config_
 
 
 @dlq.command("purge")
-@_connection_options
+@connection_options
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def purge_command(broker_url: str | None, config_path: Path | None, prefix: str | None, queue: str | None,
                   yes: bool) -> None:
@@ -262,7 +163,7 @@ def purge_command(broker_url: str | None, config_path: Path | None, prefix: str 
 
     Only the letters counted (and asked about) are deleted, oldest first: letters dead-lettered after the count
     stay in their DLQ, and the tool says how many."""
-    with _queues(broker_url, config_path, prefix, queue) as queues:
+    with dead_letter_queues(broker_url, config_path, prefix, queue) as queues:
         counts = queues.counts(queue)
         total = sum(counts.values())
         if total == 0:

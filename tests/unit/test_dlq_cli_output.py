@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import hub.cli.dlq as dlq_cli
+import hub.cli.dlq_connection as dlq_connection
 from hub.cli.dlq import dlq
 from hub.config.broker import load_broker_settings
 from hub.config.files import ConfigError
@@ -39,7 +40,7 @@ def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[Broker]:
     def fake_open(url: str, topology: TopologyConfig, declare: bool = True, **_options: Any) -> Any:
         return broker
 
-    monkeypatch.setattr(dlq_cli, "open_broker", fake_open)
+    monkeypatch.setattr(dlq_connection, "open_broker", fake_open)
     yield broker
     close()
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import hub.cli.dlq as dlq_cli
+import hub.cli.dlq_connection as dlq_connection
 from hub.cli.dlq import dlq
 from hub.cli.dlq_body import body_encoding, decode_body, shown_body
 from hub.transport import TopologyConfig, open_broker
@@ -38,7 +38,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[TopologyConfig]:
         seen.append(topology)
         return open_broker("memory://", topology)
 
-    monkeypatch.setattr(dlq_cli, "open_broker", fake_open)
+    monkeypatch.setattr(dlq_connection, "open_broker", fake_open)
     return seen
 
 

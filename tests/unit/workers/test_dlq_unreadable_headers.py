@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import hub.cli.dlq as dlq_cli
+import hub.cli.dlq_connection as dlq_connection
 from hub.cli.dlq import dlq
 from hub.transport import Broker, Message, TopologyConfig, open_broker
 from hub.workers import DeadLetterQueues
@@ -87,7 +87,7 @@ def cli_broker(monkeypatch: pytest.MonkeyPatch) -> Broker:
     def fake_open(url: str, topology: TopologyConfig, declare: bool = True, **_options: Any) -> Any:
         return broker
 
-    monkeypatch.setattr(dlq_cli, "open_broker", fake_open)
+    monkeypatch.setattr(dlq_connection, "open_broker", fake_open)
     return broker
 
 
