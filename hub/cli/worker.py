@@ -5,7 +5,6 @@ does: standard error carries only the log, one JSON object per line for a collec
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import signal
@@ -20,74 +19,23 @@ from hub.cli.development_credentials import warn_development_credentials
 from hub.cli.log_options import log_format_option, log_level_option
 from hub.cli.pid_files import check_pid_file
 from hub.cli.ports import PORT
+from hub.cli.worker_setup import cannot_start, handler_reference, outbound_path, routing_table, serve_probes
 from hub.config.runtime import tune_garbage_collector
-from hub.config.settings import ConfigError, HubSettings, load_settings
+from hub.config.settings import ConfigError, load_settings
 from hub.config.sharing import warn_kept_per_machine
 from hub.observability import LogFormat
 from hub.transport.urls import scheme
 
 if TYPE_CHECKING:
-    from prometheus_client import CollectorRegistry
 
-    from hub.observability.metrics import Metrics
-    from hub.routing.outbound import Outbound
     from hub.routing.table import RoutingTable
-    from hub.system.worker_probes import WorkerProbes
     from hub.transport.broker import Broker
-    from hub.validation.command_sets import CommandSetRegistry
 
 __all__ = ["MEMORY_REFUSED", "worker"]
 
 MEMORY_REFUSED = ("memory:// lives inside one process: no other process can publish to this worker's queue, so it "
                   "would wait forever doing nothing (`onepoint serve` runs the workers in its own process on "
                   "memory://); give --config with a [broker] url on RabbitMQ (amqp://)")
-
-
-def _cannot_start(consumer: str, exc: Exception) -> str:
-    reason = getattr(exc, "orig", None) or exc  # a database driver's own error, without SQLAlchemy's wrapping
-    return f"cannot start the {consumer} worker: {type(reason).__name__}: {reason}"
-
-
-def _serve_probes(port: int, registry: CollectorRegistry, probes: WorkerProbes,
-                  settings: HubSettings | None = None) -> int:
-    """Serve /metrics, /healthz and /readyz on 127.0.0.1:``port`` (0: a free port) with the limits of the hub's
-    server (``[server] read_timeout_seconds``, ``max_connections`` of ``settings``); the port bound. A port that
-    cannot be bound (taken, not allowed) is one line (``ClickException``), as ``onepoint serve`` says it."""
-    from hub.http import DEFAULT_READ_TIMEOUT
-    from hub.system.worker_probes import serve_worker_probes
-
-    read_timeout = DEFAULT_READ_TIMEOUT if settings is None else settings.read_timeout
-    try:
-        server = serve_worker_probes(port, registry, probes, read_timeout=read_timeout,
-                                     max_connections=None if settings is None else settings.max_connections)
-    except OSError as exc:
-        raise click.ClickException(f"cannot serve the metrics on 127.0.0.1:{port}: {exc.strerror or exc}") from None
-    return server.port
-
-
-def _load(reference: str, what: str) -> Any:
-    module_name, _, attr = reference.partition(":")
-    if not module_name or not attr:
-        raise click.BadParameter(f"{what} must be 'module:attribute', not {reference!r}")
-    try:
-        return getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise click.BadParameter(f"cannot load {reference!r}: {exc}") from None
-
-
-def _outbound(settings: HubSettings, broker: Broker, sets: CommandSetRegistry, metrics: Metrics) -> Outbound:
-    """The outbound path of the handlers: the settings' routing table and the installed command sets."""
-    from hub.routing.outbound import BrokerOutbound
-    from hub.validation.validator import DocumentValidator
-
-    return BrokerOutbound(broker, _routing_table(settings, broker, sets), DocumentValidator(sets, settings.limits),
-                          metrics=metrics)
-
-
-def _routing_table(settings: HubSettings, broker: Broker, sets: CommandSetRegistry) -> RoutingTable:
-    from hub.routing.factory import load_routing_table
-
-    return load_routing_table(settings, sets, broker)
 
 
 @click.command()
@@ -165,14 +113,14 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
             raise click.ClickException(f"{exc}; name the handlers with --handlers MODULE:ATTR") from None
         registry: Any = kit.handlers
     else:
-        registry = _load(handlers_ref, "--handlers")
+        registry = handler_reference(handlers_ref, "--handlers")
     if not isinstance(registry, HandlerRegistry):
         raise click.BadParameter(f"{handlers_ref} is a {type(registry).__name__}, not a HandlerRegistry")
     if scheme(settings.broker_url) == "memory":
         raise click.UsageError(MEMORY_REFUSED if config_path is None else f"{settings.source}: {MEMORY_REFUSED}")
     warn_development_credentials(settings, log)
     warn_kept_per_machine(settings, log)
-    dependencies: Any = _load(dependencies_ref, "--dependencies") if dependencies_ref else {}
+    dependencies: Any = handler_reference(dependencies_ref, "--dependencies") if dependencies_ref else {}
     if callable(dependencies):
         dependencies = dependencies()
     elif kit is not None and dependencies_ref is None:
@@ -182,7 +130,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
         except Exception as exc:  # e.g. the system's WSDL cannot be read: one line, as `onepoint serve` says it
-            raise click.ClickException(_cannot_start(consumer, exc)) from None
+            raise click.ClickException(cannot_start(consumer, exc)) from None
     if not isinstance(dependencies, Mapping):
         raise click.BadParameter(f"{dependencies_ref} did not give a mapping of dependencies")
     opened: list[Broker] = []  # the broker, once open: /readyz reads its connection
@@ -190,7 +138,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
                           broker_reason=lambda: opened[0].unready_reason() if opened else None)
     if metrics_port is not None:
         try:
-            bound = _serve_probes(metrics_port, metrics.registry, probes, settings)
+            bound = serve_probes(metrics_port, metrics.registry, probes, settings)
         except click.ClickException:
             if kit is not None and dependencies_ref is None:
                 kit.close(dependencies)
@@ -225,15 +173,15 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         broker.close()
         if kit is not None and dependencies_ref is None:
             kit.close(dependencies)
-        raise click.ClickException(_cannot_start(consumer, exc)) from None
+        raise click.ClickException(cannot_start(consumer, exc)) from None
     try:
         # the shared PostgreSQL store checked likewise (even without --metrics-port: its messages wait while it's down)
         hold_back_while_down(processed, probes.watch(processed_store_probe(processed), metrics))
         sets = CommandSetRegistry.installed()  # compiled once: the outbound path's validator and every reload
-        outbound = _outbound(settings, broker, sets, metrics)  # its handlers' sends, its dead letters' notes
+        outbound = outbound_path(settings, broker, sets, metrics)  # its handlers' sends, its dead letters' notes
 
         def reload_table() -> RoutingTable:
-            table = _routing_table(settings, broker, sets)
+            table = routing_table(settings, broker, sets)
             outbound.reload(table)
             return table
 

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from hub.cli.main import main
-from hub.cli.worker import _serve_probes
+from hub.cli.worker_setup import serve_probes as _serve_probes
 from hub.gateways import CircuitBreakers
 from hub.observability.metrics import Metrics
 from hub.observability.probes import BackgroundProbe
