@@ -1,5 +1,6 @@
 """The escalation to-dos a work order still has open in OA, and closing them when they are no longer wanted: the
-work order finished (CANCEL, CLOSE) or a higher escalation level superseded them (its own to-do is the one to act
+customer answered (REPLY, AUTO_ANSWER), the return visit made, the work order finished (CANCEL, CLOSE) or a higher
+escalation level superseded them (its own to-do is the one to act
 on; the lower ones' completion would be refused as ``stale-todo`` anyway). The hub closes one with ``oa:CompleteTodo``
 (hub → OA: "the work order moved on without the manager", oa.xsd), routed to the OA adapter.
 
@@ -30,7 +31,7 @@ from hub.workflow.resumption import TODO_FIELD
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.queries import load_work_order
 
-__all__ = ["CLOSED_FIELD", "CLOSE_TODO", "OpenTodo", "TodoCloser", "close_todos", "first_owner",
+__all__ = ["CLOSED_FIELD", "CLOSE_TODO", "CLOSING", "OpenTodo", "TodoCloser", "close_todos", "first_owner",
            "not_completable", "open_todos", "owner_after"]
 
 CLOSE_TODO = "oa-close-todo"  # the follow-up: oa:CompleteTodo from the hub (hub.workflow.follow_ups)
@@ -124,9 +125,16 @@ def close_todos(tx: WorkOrderTransaction, row: Mapping[str, Any], todos: Sequenc
             for todo in todos]
 
 
+# the actions after which no escalation to-do open then is wanted: the customer has the hub's answer (REPLY,
+# AUTO_ANSWER), the return visit is made (RETURN_VISIT: a to-do of a return-visit limit's breach), or the work order
+# is over; an ESCALATE closes those of the levels below the new one
+CLOSING = frozenset({A.REPLY, A.AUTO_ANSWER, A.RETURN_VISIT, A.CANCEL, A.CLOSE, A.ESCALATE})
+
+
 class TodoCloser:
-    """A ``WorkOrderObserver``: a CANCEL or CLOSE closes every escalation to-do still open, an ESCALATE those of
-    the levels below the new one."""
+    """A ``WorkOrderObserver``: a REPLY, AUTO_ANSWER, RETURN_VISIT, CANCEL or CLOSE closes every escalation to-do
+    still open (a manager is not left a to-do for a complaint already answered), an ESCALATE those of the levels
+    below the new one."""
 
     def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
                 now: datetime) -> list[FollowUp]:
@@ -135,7 +143,7 @@ class TodoCloser:
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]:
         row = changed.row
-        if request.action not in (A.CANCEL, A.CLOSE, A.ESCALATE) or not int(row.get("escalation_level") or 0):
+        if request.action not in CLOSING or not int(row.get("escalation_level") or 0):
             return []
         view = load_work_order(tx.db, str(row["id"]))
         if view is None:
@@ -146,5 +154,5 @@ class TodoCloser:
             todos = [todo for todo in todos if todo.level < level]
             reason = f"work order {row['id']} escalated to level {level}"
         else:
-            reason = f"work order {row['id']} {row['state'].lower()}"
+            reason = f"work order {row['id']} {row['state'].lower().replace('_', ' ')}"
         return close_todos(tx, row, todos, reason, now)

@@ -93,3 +93,27 @@ def test_a_cancelled_incident_closes_its_managers_todo(client: WorkerTestClient,
     send(client, "WorkOrderAction.valid-cancel.xml", WorkOrderId=incident_id)
     role = runtime.engine.sla.row("VIP_DIAMOND").escalation[0]
     assert closings(client, before) == [(f"{incident_id}-esc1-0", role)]
+
+
+def test_replying_the_customer_closes_the_breach_todo(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    """A manager is not left a to-do for a complaint already answered (before, it stayed open until CLOSE, a return
+    visit later); OA's completion of it after that is stale."""
+    work_order_id = created(client)
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None
+    clock(runtime).set(view.row["first_response_due"] + timedelta(minutes=1))
+    assert DeadlineScheduler(runtime, client.outbound, batch=50).run_pass().escalations == 1
+    role = runtime.engine.sla.row(view.row["tier"]).escalation[0]
+    before = len(client.sent)
+    assert text(send(client, "WorkOrderAction.valid-reply.xml", WorkOrderId=work_order_id), "wo:State") == "REPLIED"
+    assert closings(client, before) == [(f"{work_order_id}-esc1-0", role)]
+    after = runtime.store.get_work_order(work_order_id)
+    assert after is not None
+    (entry,) = [h for h in after.history if h["field"] == "oa_todo_closed"]
+    assert "replied" in entry["note"]
+    stale = complete_todo(client, f"{work_order_id}-esc1-0", user=role)
+    assert stale.dead and "stale-todo" in (stale.reason or "")
+    before = len(client.sent)
+    for example in ("valid-callback", "valid-close"):
+        send(client, f"WorkOrderAction.{example}.xml", WorkOrderId=work_order_id)
+    assert closings(client, before) == []  # closed once
