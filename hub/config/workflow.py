@@ -45,6 +45,8 @@
     max_per_system = 20                  # listeners one system may hold
     park_after_failures = 10             # failed deliveries of one event in a row that park (suspend) a listener
                                          # (the backbone's [broker] delivery_limit by default)
+    delivery_threads = 32                # threads POSTing events at most: one a listener with a POST under way,
+                                         # started as needed; past it listeners wait for one another (1-1000)
 
 Upper bounds (``1e10`` for "never" would break ``Event.wait``, ``timedelta`` or a socket timeout later): every
 ``*_seconds`` at most 86400 (a day), ``keep_*_days`` and the two windows at most 3650 days, ``worker_batch`` 1000.

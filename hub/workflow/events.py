@@ -11,20 +11,24 @@ event envelope::
      "event": {"troubleTicket": {"id": "WO…", "status": "inProgress", "state": "IN_PROGRESS", …}}}
 
 ``eventId`` is the outbox row's id, the same on every redelivery. The customer's number is personal data: only its
-last four digits travel (``relatedParty``).
+last four digits travel (``relatedParty``: ``*******8000``), wherever it is written. The free text (the ticket's
+name and district, a status change's and an attribute change's values) is masked as ``onepoint workorders show``
+masks it and as the audit rows are: the work order's own numbers (``msisdn``, ``contact_number``: a fixed-line
+``0755-83765432`` is no mobile number) to their last four digits however they are spelt there
+(``mask_number_in``), then every other mobile number too (``mask_numbers_in``: ``*******5678``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from hub.observability import mask_msisdn
+from hub.observability.masking import mask_msisdn_tail, mask_number_in, mask_numbers_in
 from hub.workflow.lifecycle import TMF621_STATUS, LifecycleAction, WorkOrderState
 
 __all__ = ["ATTRIBUTE_VALUE_CHANGE", "CLOSE", "CREATE", "EVENT_TYPES", "INFORMATION_REQUIRED", "RESOLVED",
-           "STATUS_CHANGE", "event_document", "events_of_action", "masked_number", "trouble_ticket"]
+           "STATUS_CHANGE", "event_document", "events_of_action", "masked_number", "text_masking", "trouble_ticket"]
 
 CREATE = "TroubleTicketCreateEvent"
 STATUS_CHANGE = "TroubleTicketStatusChangeEvent"
@@ -59,13 +63,28 @@ def _time(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else None
 
 
-def _masked_text(value: Any) -> Any:
-    return mask_msisdn(value) if isinstance(value, str) else value
+_OWN_NUMBERS = ("msisdn", "contact_number")  # the work order's numbers: to their last four digits wherever written
+
+
+def text_masking(row: Mapping[str, Any]) -> Callable[[Any], Any]:
+    """A free-text value of ``row``'s event with no more of a number than its last four digits: the work order's
+    own numbers however spelt (a fixed-line contact number included), then any other mobile number; a value that
+    is no text is returned as it is."""
+    numbers = [str(row[name]) for name in _OWN_NUMBERS if row.get(name)]
+
+    def masked(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        for number in numbers:
+            value = mask_number_in(value, number, mask_msisdn_tail(number))
+        return mask_numbers_in(value)
+    return masked
 
 
 def trouble_ticket(row: Mapping[str, Any]) -> dict[str, Any]:
     """The work order as a TMF621 TroubleTicket (our state beside TMF621's status; extensions in camel case)."""
     state = WorkOrderState(row["state"])
+    masked = text_masking(row)
     ticket: dict[str, Any] = {
         "id": row["id"],
         "ticketType": "complaint",
@@ -74,8 +93,8 @@ def trouble_ticket(row: Mapping[str, Any]) -> dict[str, Any]:
         "priority": None if row.get("priority") is None else str(row["priority"]),
         "channel": {"name": row.get("channel")},
         "category": row.get("category_code"),
-        "name": _masked_text(row.get("phenomenon")),  # free text a desk may write a number into
-        "area": {"areaCode": row.get("area_code"), "district": _masked_text(row.get("district"))},
+        "name": masked(row.get("phenomenon")),  # free text a desk may write a number into
+        "area": {"areaCode": row.get("area_code"), "district": masked(row.get("district"))},
         "owner": row.get("owner"),
         "tier": row.get("tier"),
         "escalationLevel": int(row.get("escalation_level") or 0),
@@ -95,15 +114,14 @@ def event_document(event_id: str, event_type: str, row: Mapping[str, Any], at: d
     """The event as delivered: TMF621's envelope around the trouble ticket. ``details`` (the action, the previous
     state, the reason) go into the ticket as ``statusChange``; ``attribute_change`` (which attribute, why) as
     ``attributeValueChange``."""
-    ticket = trouble_ticket(row)
+    ticket, masked = trouble_ticket(row), text_masking(row)
     if repeat_complaint is not None:
         ticket["repeatComplaint"] = repeat_complaint
     if attribute_change:
-        ticket["attributeValueChange"] = {k: mask_msisdn(v) if isinstance(v, str) else v
-                                          for k, v in attribute_change.items() if v is not None}
+        ticket["attributeValueChange"] = {k: masked(v) for k, v in attribute_change.items() if v is not None}
     if details:
         ticket["statusChangeDate"] = at.isoformat()
-        ticket["statusChange"] = {k: mask_msisdn(v) if isinstance(v, str) else v for k, v in details.items()
+        ticket["statusChange"] = {k: masked(v) for k, v in details.items()
                                   if v is not None}  # a reason may quote a number
     return {"eventId": event_id, "eventTime": at.isoformat(), "eventType": event_type,
             "event": {"troubleTicket": ticket}}

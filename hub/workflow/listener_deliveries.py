@@ -14,7 +14,8 @@ import logging
 import threading
 import time
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from hub.config.workflow import ListenerSettings
 from hub.observability.metrics import Metrics
 from hub.workflow.callbacks import Callbacks
 from hub.workflow.clock import Clock
+from hub.workflow.delivery_threads import DeliveryThreads
 from hub.workflow.destinations import redacted
 from hub.workflow.leadership import PublisherLock
 from hub.workflow.listeners import ListenerFilter
@@ -44,7 +46,7 @@ class ListenerDeliveries:
     batch: int
     rules: ListenerSettings
     _callbacks: Callbacks
-    _senders: ThreadPoolExecutor
+    _senders: DeliveryThreads
     _sending: dict[Future[str | None], tuple[Turn, PendingEvent]]
     _busy: dict[str, Turn]
     _ended: list[Turn]
@@ -171,7 +173,9 @@ class ListenerDeliveries:
         facts = {"listener_id": listener.id, "event_id": event.event_id, "work_order_id": event.work_order_id,
                  "failures": failures, "error": error}
         if failures >= self.rules.park_after_failures or error == LISTENER_GONE:
-            self.store.listener_failed(listener.id, failures, now, error)
+            if not self.store.listener_failed(listener.id, failures, now, error):
+                self._gone(facts)
+                return
             with self.store.engine.begin() as connection:
                 suspend_listener(connection, listener.id, now, error)
             turn.parked = True
@@ -181,6 +185,13 @@ class ListenerDeliveries:
                 self.metrics.dead_lettered("event-listeners", "listener-parked")
             return
         delay = self.delays[min(failures, len(self.delays)) - 1]
-        self.store.listener_failed(listener.id, failures, now + delay, error)
+        if not self.store.listener_failed(listener.id, failures, now + delay, error):
+            self._gone(facts)
+            return
         log.warning("event delivery failed; the listener waits",
                     extra={**facts, "retry_in_seconds": delay.total_seconds()})
+
+    @staticmethod
+    def _gone(facts: Mapping[str, object]) -> None:
+        """A delivery that failed after its listener was unregistered: nothing is tried again, nothing waits."""
+        log.info("event delivery failed after its listener was unregistered: nothing more goes to it", extra=facts)

@@ -14,17 +14,19 @@ beyond it). A crash between a POST and the cursor's move sends the event again w
 once; listeners drop repeats by id. An event every served
 listener has passed is marked published.
 
-A dead or slow listener holds back only itself: each listener takes its own turns on a small pool of delivery
-threads (``threads``), its events strictly one after another (its next POST only after its cursor moved). In the
-publisher's thread a listener whose turn ended with its batch done and more events possibly waiting (its cursor
-moved, or it read a full batch) takes its next turn at once, reading its cursor and next events then; the others
-are looked at every ``interval`` seconds (new listeners, new events, retries that are due). Every POST, the wait
-for its answer included, ends by its deadline (``connect_timeout + read_timeout``, ``hub.gateways.deadline``, name
-resolution included); of the answer only its status and first bytes are read (``callbacks``). The delivery
-threads only send; the store is read and written on the publisher's thread alone. ``run_round`` (tests, on a
-``ManualClock``: nothing sleeps) gives every due listener one turn and returns when they have ended. ``stop``
-sends nothing more: it returns once the thread has let go of its turns; a POST under way then is not recorded and
-its event goes again later (at least once).
+A dead or slow listener holds back only itself: each listener takes its own turns on the delivery threads
+(``hub.workflow.delivery_threads``: one started whenever a POST finds none idle, up to ``[workflow.listeners]
+delivery_threads``), its events strictly one after another (its next POST only after its cursor moved), so it holds
+at most one thread at a time. In the publisher's thread a listener whose turn ended with its batch done and more
+events possibly waiting (its cursor moved, or it read a full batch) takes its next turn at once, reading its cursor
+and next events then; the others are looked at every ``interval`` seconds (new listeners, new events, retries that
+are due). Past ``delivery_threads`` listeners with a POST under way at once, a POST waits for a thread: a WARNING
+says so. Every POST, the wait for its answer included, ends by its deadline (``connect_timeout + read_timeout``,
+``hub.gateways.deadline``, name resolution included); of the answer only its status and first bytes are read
+(``callbacks``). The delivery threads only send; the store is read and written on the publisher's thread alone.
+``run_round`` (tests, on a ``ManualClock``: nothing sleeps) gives every due listener one turn and returns when they
+have ended. ``stop`` sends nothing more: it returns once the thread has let go of its turns; a POST under way then
+is not recorded and its event goes again later (at least once).
 
 One publisher per database (``leadership``): on PostgreSQL the publisher holds a session advisory lock, checked
 again before every POST, and a second hub process skips publishing until the first one lets go (or dies); taking
@@ -42,7 +44,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
+from concurrent.futures import Future, InvalidStateError
 from contextlib import suppress
 from datetime import timedelta
 
@@ -53,6 +55,7 @@ from hub.observability.metrics import Metrics
 from hub.observability.quiet import OutageLog
 from hub.workflow.callbacks import Callbacks
 from hub.workflow.clock import Clock
+from hub.workflow.delivery_threads import DeliveryThreads
 from hub.workflow.destinations import DestinationPolicy
 from hub.workflow.leadership import PublisherLock
 from hub.workflow.listener_deliveries import ListenerDeliveries
@@ -68,7 +71,7 @@ DEFAULT_DELAYS = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes
 class EventPublisher(ListenerDeliveries):
     def __init__(self, store: WorkOrderStore, clock: Clock, *, delays: Sequence[timedelta] = DEFAULT_DELAYS,
                  connect_timeout: float = 5.0, read_timeout: float = 10.0, interval: float = 1.0,
-                 batch: int = 100, gap: timedelta = timedelta(seconds=60), threads: int = 4,
+                 batch: int = 100, gap: timedelta = timedelta(seconds=60),
                  settings: ListenerSettings | None = None, metrics: Metrics | None = None) -> None:
         if not delays:
             raise ValueError("the publisher needs at least one retry delay")
@@ -79,7 +82,7 @@ class EventPublisher(ListenerDeliveries):
         self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self.deadline = connect_timeout + read_timeout  # one POST, its answer read, all told
         self._callbacks = Callbacks(DestinationPolicy(self.rules), self.timeout, self.deadline)
-        self._senders = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="event-delivery")
+        self._senders = DeliveryThreads(self.rules.delivery_threads)
         self._sending: dict[Future[str | None], tuple[Turn, PendingEvent]] = {}
         self._busy: dict[str, Turn] = {}  # listener id -> its turn under way
         self._ended: list[Turn] = []
@@ -152,7 +155,7 @@ class EventPublisher(ListenerDeliveries):
             self._wake.set_result(None)
         if self._thread is not None:
             self._thread.join(timeout=self.deadline + 5)
-        self._senders.shutdown(wait=False, cancel_futures=True)
+        self._senders.shutdown()
         self._callbacks.close()
         self._lock.release()
 

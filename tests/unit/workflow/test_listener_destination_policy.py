@@ -36,10 +36,17 @@ def test_allowed_destinations_restrict_call_backs_to_their_networks_and_host_nam
 
 
 @pytest.mark.parametrize("bad", [{"allowed_destinations": "10.0.0.0/8"}, {"allowed_destinations": ["10.0.0.300/8"]},
-                                 {"max_per_system": 0}, {"park_after_failures": "ten"}, {"nonsense": 1}])
+                                 {"max_per_system": 0}, {"park_after_failures": "ten"}, {"nonsense": 1},
+                                 {"delivery_threads": 0}, {"delivery_threads": 1001}, {"delivery_threads": 2.5}])
 def test_bad_listener_settings_are_named(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="listeners"):
         parse_workflow({"listeners": bad}, "hub.toml")
+
+
+def test_the_most_delivery_threads_is_a_setting_of_its_own() -> None:
+    assert parse_workflow({}, "hub.toml").listeners.delivery_threads == ListenerSettings().delivery_threads == 32
+    assert parse_workflow({"listeners": {"delivery_threads": 200}}, "hub.toml").listeners.delivery_threads == 200
+    assert load_settings(None).workflow.listeners.delivery_threads == 32  # the packaged defaults
 
 
 def test_urls_are_shown_without_their_credentials() -> None:

@@ -153,6 +153,28 @@ def test_a_number_written_into_the_phenomenon_or_district_travels_masked() -> No
     assert ticket["name"].endswith("5678 cannot originate calls") and ticket["area"]["district"].endswith("5678")
 
 
+def test_no_more_of_the_customers_or_contact_number_than_its_last_four_digits_travels() -> None:
+    """"Only its last four digits travel" held for relatedParty alone: the ticket's name, district, reasons and
+    changed values kept seven digits of a mobile number (138****8000) and a fixed-line contact number whole (an
+    audit: every listener got them)."""
+    row = {"id": "WO20261123A7K2M9Q1", "state": "CANCELLED", "msisdn": "13800138000", "priority": 1,
+           "contact_number": "0755-83765432", "phenomenon": "Customer 13800138000 cannot call out",
+           "area_code": "0755", "district": "next to 139 1234 5678"}
+    reason = "customer 13800138000 withdrew, call back on 0755-83765432 or (0755) 8376 5432"
+    status = event_document("e-1", "TroubleTicketStatusChangeEvent", row, START, action="CANCEL", reason=reason)
+    change = event_document("e-2", "TroubleTicketAttributeValueChangeEvent", row, START,
+                            attribute_change={"fieldPath": "escalationLevel", "value": 2, "reason": reason})
+    for document in (status, change):
+        ticket = document["event"]["troubleTicket"]
+        assert ticket["name"] == "Customer *******8000 cannot call out"
+        assert ticket["area"]["district"] == "next to *******5678"
+        assert ticket["relatedParty"] == [{"role": "customer", "id": "*******8000"}]
+    expected = "customer *******8000 withdrew, call back on ********5432 or ********5432"
+    assert status["event"]["troubleTicket"]["statusChange"] == {"action": "CANCEL", "reason": expected}
+    assert change["event"]["troubleTicket"]["attributeValueChange"] == {
+        "fieldPath": "escalationLevel", "value": 2, "reason": expected}
+
+
 def test_the_publishers_settings(tmp_path: Path) -> None:
     source = str(tmp_path / "hub.toml")
     parsed = parse_workflow({"publisher_interval_seconds": 0, "listener_gap_seconds": 5,

@@ -5,6 +5,7 @@ stable event ids on redelivery, holes in the outbox's positions, the published m
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -160,6 +161,29 @@ def test_an_unregistered_listener_gets_nothing_more(
     to_close(client, create(client))
     publisher.run_round()
     assert route.call_count == 1
+
+
+@pytest.mark.parametrize("answer", [500, 410])
+def test_a_delivery_failing_after_its_listener_was_unregistered_says_it_is_gone(
+        client: WorkerTestClient, runtime: WorkflowRuntime, publisher: EventPublisher, mock: respx.MockRouter,
+        caplog: pytest.LogCaptureFixture, answer: int) -> None:
+    """It said "the listener waits" (or "parked") of a listener no more there: nothing waits, nothing is parked."""
+    listener_id = register(client, CRM)
+
+    def unregistered_meanwhile(request: httpx.Request) -> httpx.Response:
+        unregister(client, listener_id)
+        return httpx.Response(answer)
+
+    mock.post(CRM).mock(side_effect=unregistered_meanwhile)
+    create(client)
+    with caplog.at_level(logging.INFO, logger="onepoint.workflow.publisher"):
+        done = publisher.run_round()
+    assert len(done.failed) == 1 and done.parked == []
+    said = [record.getMessage() for record in caplog.records]
+    assert [m for m in said if "unregistered" in m] == [
+        "event delivery failed after its listener was unregistered: nothing more goes to it"]
+    assert not [m for m in said if "waits" in m or "parked" in m]
+    assert runtime.store.listener(listener_id) is None
 
 
 def test_a_crash_between_the_post_and_the_cursor_delivers_the_same_event_again(

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from contextlib import ExitStack
+from dataclasses import replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
 
@@ -66,6 +69,68 @@ def test_a_listener_held_at_a_post_holds_back_no_other_listener(
         finally:
             release.set()
             publisher.stop()
+
+
+def test_five_slow_listeners_hold_back_no_other_listener(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    """Every listener shared 4 delivery threads: four listeners answering slowly (within the deadline) kept them all
+    busy and every other listener's POSTs queued behind theirs (an audit: 7.6 s for 16 events)."""
+    release = threading.Event()
+    with ExitStack() as stack:
+        slow = [stack.enter_context(local_listener(_held_until(release))) for _ in range(5)]
+        fast = stack.enter_context(local_listener())
+        for listener in slow:
+            register(client, listener.url)
+            _advance(runtime)
+        register(client, fast.url)
+        first = create(client)
+        publisher = EventPublisher(runtime.store, runtime.clock, settings=LOOPBACK, interval=0.01,
+                                   read_timeout=60).start()
+        try:
+            assert all(listener.wait_for_count(1) for listener in slow)  # each held at its first event
+            later = create(client)
+            for event_id in _event_ids(runtime, first) + _event_ids(runtime, later):
+                assert fast.wait_for(event_id)
+            assert not release.is_set() and [len(listener.received) for listener in slow] == [1] * 5
+        finally:
+            release.set()
+            publisher.stop()
+
+
+def test_past_delivery_threads_a_listener_waits_for_a_thread_and_a_warning_says_so(
+        client: WorkerTestClient, runtime: WorkflowRuntime, caplog: pytest.LogCaptureFixture) -> None:
+    release = threading.Event()
+    with ExitStack() as stack:
+        held = [stack.enter_context(local_listener(_held_until(release))) for _ in range(2)]
+        third = stack.enter_context(local_listener())
+        for listener in [*held, third]:
+            register(client, listener.url)
+            _advance(runtime)
+        work_order_id = create(client)
+        settings = replace(LOOPBACK, delivery_threads=2)
+        with caplog.at_level(logging.WARNING, logger="onepoint.workflow.publisher"):
+            publisher = EventPublisher(runtime.store, runtime.clock, settings=settings, interval=0.01,
+                                       read_timeout=60).start()
+            try:
+                assert all(listener.wait_for_count(1) for listener in held)
+                assert _logged(caplog, "every event delivery thread is busy")
+                assert third.received == []  # both threads are held: its POST waits for one of them
+                release.set()
+                for event_id in _event_ids(runtime, work_order_id):
+                    assert third.wait_for(event_id) and all(listener.wait_for(event_id) for listener in held)
+                assert publisher._senders.started == 2
+            finally:
+                release.set()
+                publisher.stop()
+
+
+def _logged(caplog: pytest.LogCaptureFixture, message: str, *, limit: float = 20.0) -> bool:
+    """True once a record with ``message`` was logged (by the publisher's thread), False after ``limit`` seconds."""
+    until = time.monotonic() + limit
+    while time.monotonic() < until:
+        if any(message in record.getMessage() for record in list(caplog.records)):
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def test_a_listener_whose_filter_refuses_most_events_walks_the_outbox_without_waiting_the_interval(
