@@ -76,7 +76,7 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
         workflow.counted(request.action.value)
         created.row.update(changed.row)
         follow_ups += changed.follow_ups
-    send_follow_ups(follow_ups, outbound, workflow, complaint.taken_by or "hub")
+    send_follow_ups(follow_ups, outbound, workflow, complaint.taken_by or "hub", work_order_id=str(created.row["id"]))
     log.info("work order created", extra={"message_id": envelope.message_id, "work_order_id": created.row["id"],
                                           "msisdn": mask_msisdn(complaint.msisdn), "tier": tier.tier,
                                           "priority": created.row["priority"], "repeat": created.repeat})
@@ -95,7 +95,7 @@ def work_order_action(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
         workflow.refused(exc.code)
         raise BusinessRejection(str(exc), code=exc.code) from None
     workflow.counted(request.action.value)
-    send_follow_ups(changed.follow_ups, outbound, workflow, request.operator)
+    send_follow_ups(changed.follow_ups, outbound, workflow, request.operator, work_order_id=str(changed.row["id"]))
     return Reply(answers.action_answer(envelope, changed.row, now),
                  outcome=f"{request.action.value} {changed.previous_state.value} -> {changed.row['state']}")
 

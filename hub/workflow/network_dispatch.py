@@ -16,9 +16,11 @@ nsp:FunctionAffected (``RECEIVE_CALL, SEND_SMS``), else the one the phenomenon's
 the dispatch it answers as its CorrelationId. That id is derived (``hub.routing.message_ids``) from the message
 that caused the dispatch (the DISPATCH move's ``message_id`` in the work order's history: the WorkOrderAction, the
 complaint dispatched at intake, the complaint that opened an incident), the workflow's consumer and the step
-``hub.workflow.sending`` sent it at (``nsp-dispatch-<position among the run's follow-ups>``), so the history tells
-which of the work order's dispatches a reply names, without a column of its own: a work order dispatched by an
-older hub is matched as well. A CorrelationId derived from none of them (a reply made by hand) names no dispatch.
+``hub.workflow.sending`` sent it at (``hub.workflow.follow_up_steps``: ``nsp-dispatch-<position among the
+follow-ups for the message's own work order>``, or ``nsp-dispatch-<work order id>`` for another's, the incident a
+complaint opened), so the history tells which of the work order's dispatches a reply names, without a column of
+its own: a work order dispatched by an older hub (positions among all of the run's follow-ups) is matched as
+well. A CorrelationId derived from none of them (a reply made by hand) names no dispatch.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import add_child, shortened, timestamp
 from hub.routing.message_ids import derive_message_id
 from hub.workflow.changes import DISPATCH_FOLLOW_UP, FollowUp
+from hub.workflow.follow_up_steps import other_work_order_step
 from hub.workflow.lifecycle import LifecycleAction
 
 __all__ = ["DESCRIPTION_LENGTH", "DISPATCH_FOLLOW_UP", "FOLLOW_UPS_PER_MESSAGE", "FUNCTION_CODES",
@@ -75,22 +78,24 @@ class AnsweredDispatch:
         return self.dispatch != self.current
 
 
-def _sent_for(cause_id: str, consumer: str, message_id: str) -> bool:
-    """Whether ``message_id`` is that of a dispatch ``consumer`` sent while handling ``cause_id``."""
-    return any(derive_message_id(cause_id, f"{DISPATCH_FOLLOW_UP}-{position}", consumer) == message_id
-               for position in range(FOLLOW_UPS_PER_MESSAGE))
+def _sent_for(cause_id: str, consumer: str, message_id: str, work_order_id: str) -> bool:
+    """Whether ``message_id`` is that of a dispatch of ``work_order_id`` that ``consumer`` sent while handling
+    ``cause_id``: for another work order than the message's own, else at a position."""
+    steps = [other_work_order_step(DISPATCH_FOLLOW_UP, work_order_id),
+             *(f"{DISPATCH_FOLLOW_UP}-{position}" for position in range(FOLLOW_UPS_PER_MESSAGE))]
+    return any(derive_message_id(cause_id, step, consumer) == message_id for step in steps)
 
 
-def answered_dispatch(history: Sequence[Mapping[str, Any]], correlation_id: str,
-                      consumer: str) -> AnsweredDispatch | None:
-    """Which of the work order's dispatches (its ``history``, oldest first) NSP's reply correlated with
-    ``correlation_id`` answers, the dispatches sent by ``consumer``'s handlers; None when it names none of them.
-    The current dispatch is tried first (a reply to it costs a derivation or two)."""
+def answered_dispatch(history: Sequence[Mapping[str, Any]], correlation_id: str, consumer: str, *,
+                      work_order_id: str) -> AnsweredDispatch | None:
+    """Which of the dispatches of the work order ``work_order_id`` (its ``history``, oldest first) NSP's reply
+    correlated with ``correlation_id`` answers, the dispatches sent by ``consumer``'s handlers; None when it names
+    none of them. The current dispatch is tried first (a reply to it costs a derivation or two)."""
     causes = [entry["message_id"] for entry in history
               if entry["kind"] == "state" and entry["action"] == LifecycleAction.DISPATCH.value]
     for number in range(len(causes), 0, -1):
         cause = causes[number - 1]
-        if cause and _sent_for(str(cause), consumer, correlation_id):
+        if cause and _sent_for(str(cause), consumer, correlation_id, work_order_id):
             return AnsweredDispatch(number, len(causes))
     return None
 

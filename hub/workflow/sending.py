@@ -5,7 +5,8 @@ VIP or group complaint's return-visit notice goes to the account manager kept on
 known (the one BOSS named then), and only for a work order from before that was kept, to the one BOSS names now
 (the tier cache, else BOSS asked). ``each_alone``: a document the receiving system's schema refuses is logged and
 left out, the others sent (an outage notice's to-reads: one bad owner must not dead-letter the notice); otherwise
-the refusal refuses the whole message.
+the refusal refuses the whole message. Each is sent at the step ``follow_up_steps`` names after what it is for
+(its work order and kind), so a redelivery sends each under the message id it had the first time.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hub.routing.outbound import Sender
 from hub.validation.violations import DocumentRefused
 from hub.workflow.effects import RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp
+from hub.workflow.follow_up_steps import follow_up_steps
 from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.runtime import WorkflowRuntime
 
@@ -26,16 +28,18 @@ log = logging.getLogger("onepoint.workflow")
 
 
 def send_follow_ups(follow_ups: list[FollowUp], outbound: Sender, workflow: WorkflowRuntime, operator: str, *,
-          each_alone: bool = False) -> None:
-    """Send ``follow_ups`` (see the module); ``operator``: who the documents name as their sender."""
+                    work_order_id: str | None, each_alone: bool = False) -> None:
+    """Send ``follow_ups`` (see the module); ``operator``: who the documents name as their sender;
+    ``work_order_id``: the handled message's own work order (None: it names none, an outage notice), whose
+    follow-ups keep their positional steps (``hub.workflow.follow_up_steps``)."""
     now = workflow.clock.now()
-    for number, owed in enumerate(follow_ups):
+    for owed, step in zip(follow_ups, follow_up_steps(follow_ups, work_order_id), strict=True):
         follow_up = _with_account_manager(owed, outbound, workflow) if owed.kind == RETURN_VISIT_NOTICE else owed
         if follow_up is None:
             continue
         document = follow_up_document(follow_up, now, operator=operator, link_base=workflow.link_base)
         try:
-            outbound.send(document, step=f"{follow_up.kind}-{number}")
+            outbound.send(document, step=step)
         except DocumentRefused as exc:
             if not each_alone:
                 raise

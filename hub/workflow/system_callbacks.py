@@ -77,7 +77,8 @@ def _answers_current_dispatch(tx: WorkOrderTransaction, row: dict[str, Any], cor
     """NSP's reply correlated with an earlier dispatch of the work order than its current one is refused: that
     dispatch was marked invalid and the work order dispatched again; only the current dispatch's answer counts."""
     view = load_work_order(tx.db, str(row["id"]))
-    answered = answered_dispatch([] if view is None else view.history, correlation_id, consumer)
+    answered = answered_dispatch([] if view is None else view.history, correlation_id, consumer,
+                                 work_order_id=str(row["id"]))
     if answered is not None and answered.stale:
         raise WorkOrderRefused(f"NSP's reply for work order {row['id']} answers its dispatch {answered.dispatch} "
                                f"(message {correlation_id}); it was dispatched again since and its current "
@@ -122,7 +123,8 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime, outbo
                 now).follow_ups
     except WorkOrderRefused as exc:
         raise BusinessRejection(f"{exc.code}: {exc}", code=exc.code) from None  # the dead letter's reason
-    send_follow_ups(follow_ups, outbound, workflow, operator, each_alone=True)  # the children's return-visit notices
+    send_follow_ups(follow_ups, outbound, workflow, operator, work_order_id=str(row["id"]),
+                    each_alone=True)  # the children's return-visit notices
     return f"nsp reply on {work_order_id}"
 
 
@@ -204,7 +206,8 @@ def outage_notice(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sende
         arrival = record_notice(tx.db, notice, now)
         return f"{notice.notice_id} r{notice.revision} {'kept' if arrival.applied else 'ignored'}, auto-answer off"
     outcome = rule.notice_received(tx, notice, now, message_id=envelope.message_id)
-    send_follow_ups(outcome.follow_ups, outbound, workflow, "hub", each_alone=True)
+    send_follow_ups(outcome.follow_ups, outbound, workflow, "hub", work_order_id=None,
+                    each_alone=True)  # each linked work order's, named by it
     log.info("outage notice reached the workflow",
              extra={"message_id": envelope.message_id, "notice_id": notice.notice_id, "revision": notice.revision,
                     "status": notice.status, "linked": len(outcome.linked), "replied": len(outcome.replied)})

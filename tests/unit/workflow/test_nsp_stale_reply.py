@@ -136,10 +136,12 @@ def test_every_dispatch_the_hub_sends_is_its_work_orders_current_one(client: Wor
     for (message_id, work_order_id), answered in zip(sent, expected, strict=True):
         view = runtime.store.get_work_order(work_order_id)
         assert view is not None
-        assert answered_dispatch(view.history, message_id, CONSUMER) == answered, work_order_id
+        assert answered_dispatch(view.history, message_id, CONSUMER, work_order_id=work_order_id) == answered, \
+            work_order_id
     assert expected[-2].stale and not expected[-1].stale
-    assert answered_dispatch(view.history, sent[-1][0], "another-queue") is None  # not sent by that consumer
-    assert answered_dispatch(view.history, "hub-1a2b3c4d5e6f7081", CONSUMER) is None
+    last_id, last_work_order = sent[-1]  # not sent by that consumer; a CorrelationId of a reply made by hand
+    assert answered_dispatch(view.history, last_id, "another-queue", work_order_id=last_work_order) is None
+    assert answered_dispatch(view.history, "hub-1a2b3c4d5e6f7081", CONSUMER, work_order_id=last_work_order) is None
 
 
 def test_nsps_reply_to_an_incidents_fault_report_still_resolves_it(client: WorkerTestClient,
