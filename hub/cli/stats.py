@@ -5,6 +5,7 @@ counters from the work orders and their history. Straight on the work-order data
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["stats"]
 
+AREA_CODE = re.compile(r"0[1-9][0-9]{1,2}")  # c:AreaCode
 TITLE_WIDTH = 60  # columns of an outage's title at most (folded onto further lines): wide terminals stay readable
 
 def _day(value: str | None) -> date | None:
@@ -53,6 +55,13 @@ def _query(first: date | None, last: date | None, today: date, area: str | None,
         raise click.UsageError(f"--from/--to: {exc}") from None
 
 
+def _area_option(value: str | None) -> str | None:
+    """An area code as QueryStatistics takes it (c:AreaCode): one that is none would count nothing, silently."""
+    if value is not None and not AREA_CODE.fullmatch(value):
+        raise click.BadParameter(f"{value!r} is no area code: a 0, then 2 or 3 digits, as 0755 or 010")
+    return value
+
+
 def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
@@ -60,7 +69,7 @@ def _share(value: float | None) -> str:
 @click.group("stats", invoke_without_command=True)
 @click.option("--from", "first", metavar="YYYY-MM-DD", help="First day (default: 29 days before --to).")
 @click.option("--to", "last", metavar="YYYY-MM-DD", help="Last day, inclusive (default: today).")
-@click.option("--area", help="Only this area code (0755).")
+@click.option("--area", callback=lambda _c, _p, value: _area_option(value), help="Only this area code (0755).")
 @click.option("--level", type=click.IntRange(1, 4), default=3, show_default=True,
               help="Category level of the hot spots: 1 domain, 2 service, 3 phenomenon, 4 refinement.")
 @click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True, help="Hot spots and SPs shown.")

@@ -104,3 +104,13 @@ def test_stats_refuses_a_window_it_cannot_read_without_a_traceback(config: Path,
     assert refused.exit_code == 2, refused.output
     assert named in refused.output and "Traceback" not in refused.output
     assert not isinstance(refused.exception, OverflowError)
+
+
+@pytest.mark.parametrize("area", ["755", "0055", "07555", "abc"])
+def test_stats_refuses_an_area_that_is_no_area_code(config: Path, area: str) -> None:
+    """A mistyped area counted nothing, silently (exit 0, an empty table): a usage error, as QueryStatistics and
+    ``workorders list --category`` refuse theirs."""
+    refused = CliRunner().invoke(main, ["stats", "--area", area, "--config", str(config)])
+    assert refused.exit_code == 2, refused.output
+    assert f"'{area}' is no area code" in refused.output
+    assert CliRunner().invoke(main, ["stats", "--area", "0755", "--config", str(config)]).exit_code == 0
