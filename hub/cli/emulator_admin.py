@@ -6,8 +6,9 @@
     onepoint emulator fault http://127.0.0.1:8103 add error --operation NetworkComplaintDispatch -p status=503
     onepoint emulator fault http://127.0.0.1:8103 list | clear [FAULT_ID]
     onepoint emulator reset http://127.0.0.1:8103 [--seed 7]
-    onepoint emulator state http://127.0.0.1:8103
+    onepoint emulator state http://127.0.0.1:8103/__admin/
 
+URL is the emulator's base URL or its admin API's, as ``onepoint serve`` prints it (``hub.cli.emulator_url``).
 An emulator that answers with an error, or cannot be reached, is a ``click.ClickException`` naming it.
 """
 
@@ -21,6 +22,7 @@ from typing import Any
 import click
 
 from hub.cli.emulator_options import key_values
+from hub.cli.emulator_url import URL_FORMS, emulator_url
 
 __all__ = ["emulator"]
 
@@ -44,13 +46,13 @@ def _print(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=URL_FORMS)
 def emulator() -> None:
     """Drive a running emulator through its /__admin/ API."""
 
 
-@emulator.command()
-@click.argument("url")
+@emulator.command(epilog=URL_FORMS)
+@click.argument("url", callback=emulator_url)
 @click.option("--operation", default=None)
 @click.option("--xpath", default=None, help="XPath the request body must match (true or non-empty).")
 @click.option("--ns", "namespaces", multiple=True, help="Namespace for --xpath as PREFIX=URI, repeated.")
@@ -72,8 +74,8 @@ def journal(url: str, operation: str | None, xpath: str | None, namespaces: tupl
             click.echo(json.dumps(entry, ensure_ascii=False, default=str))
 
 
-@emulator.group()
-@click.argument("url")
+@emulator.group(epilog=URL_FORMS)
+@click.argument("url", callback=emulator_url)
 @click.pass_context
 def fault(ctx: click.Context, url: str) -> None:
     """Add, list or clear the faults of the emulator at URL."""
@@ -111,8 +113,8 @@ def fault_clear(url: str, fault_id: str | None) -> None:
     click.echo("cleared")
 
 
-@emulator.command()
-@click.argument("url")
+@emulator.command(epilog=URL_FORMS)
+@click.argument("url", callback=emulator_url)
 @click.option("--seed", default=None, help="New fault seed.")
 def reset(url: str, seed: str | None) -> None:
     """Put the emulator back to its seeded start."""
@@ -120,8 +122,8 @@ def reset(url: str, seed: str | None) -> None:
         _print(admin.reset(int(seed) if seed is not None and seed.lstrip("-").isdigit() else seed))
 
 
-@emulator.command()
-@click.argument("url")
+@emulator.command(epilog=URL_FORMS)
+@click.argument("url", callback=emulator_url)
 def state(url: str) -> None:
     """Print the emulator's state."""
     with _admin(url) as admin:

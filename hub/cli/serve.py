@@ -6,9 +6,10 @@ on 127.0.0.1:8101-8105, their call-backs pointed at the hub with the development
 at them; a table of the URLs is printed. ``--no-emulators`` calls the systems at the ``[adapters.<system>]``
 endpoints of ``--config``; ``--no-workers`` (on ``amqp://``; on ``memory://`` a usage error, as nothing outside this
 process could consume its queues) leaves the queues to ``onepoint worker <consumer>`` processes. The hub's port is
-bound before anything starts (taken: one line, exit 1, nothing left running). ``--public-url`` is where callers
-reach the hub (the WSDLs' ``soap:address``); bound to every address (``--host 0.0.0.0``) without one, the hub names
-this machine by its host name and says so at start.
+bound before anything starts (taken: one line, exit 1, nothing left running); an emulator's port taken is one
+line naming the emulator and its host:port, the emulators started before it stopped again. ``--public-url`` is
+where callers reach the hub (the WSDLs' ``soap:address``); bound to every address (``--host 0.0.0.0``) without
+one, the hub names this machine by its host name and says so at start.
 Ctrl-C / SIGTERM: stop taking requests, drain the workers (on ``memory://`` until its queues are empty, see
 ``hub.system.drain``), stop the emulators, exit 0; while it is still starting too: what started is stopped
 (``hub.cli.graceful``).
@@ -200,11 +201,18 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
 
 def _start_emulators(hub_url: str, settings: HubSettings, hub_tokens: tuple[str, ...], emulator_base_port: int,
                      emulator_seed: int) -> EmulatedSystems:
-    from hub.system import start_emulators
+    """The five emulators on ``--emulator-base-port`` and the four ports after it; one that cannot be served is a
+    ``ClickException`` naming it and its host:port, and how to move them."""
+    from hub.system import EmulatorStartError, start_emulators
 
     try:
         return start_emulators(hub_url, _tokens(hub_tokens, settings), base_port=emulator_base_port,
                                seed=emulator_seed)
+    except EmulatorStartError as exc:
+        taken = f"{emulator_base_port}-{emulator_base_port + EMULATED_SYSTEMS - 1}"
+        hint = (f" (free that port, or give --emulator-base-port another first port: the emulators take it and the "
+                f"{EMULATED_SYSTEMS - 1} after it, {taken} now; 0: free ports)") if exc.port else ""
+        raise click.ClickException(f"{exc}{hint}") from None
     except OSError as exc:
         raise click.ClickException(f"cannot start the emulators: {exc} (try --emulator-base-port 0)") from None
 

@@ -12,7 +12,7 @@ from hub.system.assembly import HubSystem, RunningConsumer, SystemStartError, pr
 from hub.system.callbacks import DEVELOPMENT_CALLBACK_TOKENS, callback_tokens, refused_callbacks
 from hub.system.consumers import CONSUMER_PACKAGES, ConsumerKit, ConsumerUnavailable, consumer_kit, consumer_kits
 from hub.system.drain import DRAIN_SECONDS, drain, report_lost
-from hub.system.emulated import EmulatedSystems, point_adapters, start_emulators
+from hub.system.emulated import EmulatedSystems, EmulatorStartError, point_adapters, start_emulators
 from hub.system.endpoints import Endpoint, endpoints
 from hub.system.links import links_to
 
@@ -25,6 +25,7 @@ __all__ = [
     "ConsumerKit",
     "ConsumerUnavailable",
     "EmulatedSystems",
+    "EmulatorStartError",
     "Endpoint",
     "HubSystem",
     "RunningConsumer",

@@ -4,6 +4,8 @@ Each emulator is served by its own uvicorn thread (``emulators.toolkit.start_ser
 registry order (boss 8101, crm 8102, nsp 8103, dsmp 8104, oa 8105 by default; base 0: free ports). The adapters'
 endpoints of the settings are then pointed at the emulators actually started (``point_adapters``): same path,
 the emulator's host and port. NSP and OA call back ``POST {hub}/xml/<set>`` with the bearer token given for them.
+An emulator that cannot be served (its port taken) is an ``EmulatorStartError`` naming it and its host:port, so
+that ``onepoint serve`` says which port to free, as ``onepoint emulate`` does.
 """
 
 from __future__ import annotations
@@ -17,10 +19,20 @@ from urllib.parse import urlsplit, urlunsplit
 
 from hub.config.settings import HubSettings
 
-__all__ = ["EmulatedSystems", "point_adapters", "start_emulators"]
+__all__ = ["EmulatedSystems", "EmulatorStartError", "point_adapters", "start_emulators"]
 
 log = logging.getLogger("onepoint.system")
 LOOPBACK = "127.0.0.1"
+
+
+class EmulatorStartError(OSError):
+    """One emulator could not be served on ``host:port`` (``reason``: the socket's error, e.g. the port taken)."""
+
+    def __init__(self, system: str, host: str, port: int, reason: OSError) -> None:
+        self.system, self.host, self.port, self.reason = system, host, port, reason
+        self.address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        super().__init__(f"cannot serve the {system} emulator on {self.address}: {reason.strerror or reason}")
+        self.errno = reason.errno  # EADDRINUSE for a taken port, as the socket's error said
 
 
 @dataclass
@@ -47,7 +59,8 @@ class EmulatedSystems:
 
 def start_emulators(hub_url: str, tokens: Mapping[str, str], *, base_port: int = 8101, seed: int = 0,
                     subscribers: int | None = None, host: str = LOOPBACK) -> EmulatedSystems:
-    """Start every registered emulator; on a failure, those already started are stopped again."""
+    """Start every registered emulator; on a failure, those already started are stopped again. An emulator that
+    cannot be served is an ``EmulatorStartError`` naming it and its host:port."""
     from emulators.catalog import EMULATORS, resolve_emulator
     from emulators.toolkit import start_server
 
@@ -60,7 +73,10 @@ def start_emulators(hub_url: str, tokens: Mapping[str, str], *, base_port: int =
             kwargs = {key: value for key, value in wanted.items() if value is not None and key in accepted}
             app = factory(seed=seed, **kwargs)
             port = 0 if base_port == 0 else base_port + index
-            running.servers[name] = start_server(app, host=host, port=port, name=name)
+            try:
+                running.servers[name] = start_server(app, host=host, port=port, name=name)
+            except OSError as exc:
+                raise EmulatorStartError(name, host, port, exc) from exc
     except BaseException:
         running.stop()
         raise

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import pytest
 from emulators.population import generate_population
 from emulators.toolkit import EmulatorAdmin
 from hub.validation import schema_directory
+from tests.support.ports import free_port_run
 from tests.support.servers import free_port
 
 with warnings.catch_warnings():
@@ -87,27 +87,6 @@ def query_tier(base_url: str, msisdn: str, message_id: str) -> Any:
                          wsse=UsernameToken("cs-frontend", "cs-dev-password", use_digest=True))
     header = {"MessageId": message_id, "SourceSystem": "CS", "SentAt": "2026-11-23T09:15:00+08:00"}
     return caller.service.QueryCustomerTier(Header=header, Msisdn=msisdn)
-
-
-def free_port_run(count: int) -> int:
-    """The first of ``count`` consecutive ports that are free now on 127.0.0.1."""
-    for _ in range(50):
-        base = free_port()
-        if base + count > 65535:
-            continue
-        sockets = []
-        try:
-            for port in range(base, base + count):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no run of free ports")
 
 
 def rabbitmq_config(url: str, tmp_path: Path, *, emulator_base: int = 8101) -> Path:

@@ -9,7 +9,7 @@ import socket
 from collections import deque
 from pathlib import Path
 
-__all__ = ["free_port"]
+__all__ = ["free_port", "free_port_run"]
 
 _LOWEST_PORT = 20_000
 _GIVEN: deque[int] = deque(maxlen=2_000)  # handed out lately by this process: not handed out again so soon
@@ -49,3 +49,25 @@ def free_port() -> int:
         _GIVEN.append(port)
         return port
     raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1} on 127.0.0.1")
+
+
+def free_port_run(count: int) -> int:
+    """The first of ``count`` consecutive ports that are free now on 127.0.0.1 (the emulators of ``onepoint serve``
+    take ``--emulator-base-port`` and the four ports after it)."""
+    for _ in range(50):
+        base = free_port()
+        if base + count > 65535:
+            continue
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no run of free ports")
