@@ -6,7 +6,8 @@ within a few seconds are counted, not logged), an unexpected error keeps its tra
 the refusal in its protocol: a ``c:Error`` document (XML) or a SOAP Fault.
 
 A failure that came after the request was handed on (the system's own refusal, ``system-unavailable`` while the
-request is kept, a dead letter, a bad reply, no answer in time) is no refusal of the ingress: its ``answer`` names
+request is kept, a dead letter, a bad reply or none from a handler that carried the request out, no answer in
+time) is no refusal of the ingress: its ``answer`` names
 it among `ERROR_ANSWERS`, and ``/metrics`` counts it in ``onepoint_error_answers_total{code}``, not in
 ``onepoint_messages_refused_total`` (which counts only what was refused before anything was handed on).
 """
@@ -37,6 +38,7 @@ from hub.validation.violations import DocumentRefused, RefusalKind, Violation
 from hub.values import value_class
 from hub.workers.caller_wait import SYSTEM_UNAVAILABLE, retry_after
 from hub.workers.fingerprint import MESSAGE_ID_REUSED
+from hub.workers.reply import NO_ANSWER
 from hub.workers.worker import DEAD_LETTERED
 
 __all__ = ["BAD_REPLY", "ERROR_ANSWERS", "QuietLog", "Refusal", "error_answer_of", "noted", "refusal_for"]
@@ -129,6 +131,9 @@ def refusal_for(
         if exc.code == SYSTEM_UNAVAILABLE:  # down (503): the request waits for it, its caller could not
             return Refusal(503, exc.code, str(exc), retry_after=retry_after(str(exc)) or RETRY_UNAVAILABLE,
                            document=exc.document(), answer=SYSTEM_UNAVAILABLE)
+        if exc.code == NO_ANSWER:  # carried out by a handler that returned no Reply: the consumer's defect
+            log.error("a consumer's handler gave no answer", extra={"system": system, "reason": str(exc)})
+            return Refusal(502, exc.code, str(exc), document=exc.document(), answer=BAD_REPLY)
         status = {DEAD_LETTERED: 502, MESSAGE_ID_REUSED: 409}.get(exc.code, 422)  # failed it (502)
         answer = exc.code if exc.code in (DEAD_LETTERED, MESSAGE_ID_REUSED) else REJECTED
         return Refusal(status, exc.code, str(exc), document=exc.document(), answer=answer)

@@ -2,7 +2,9 @@
 attempt undone in the store if it raises and its sends held until it returned (``Outbound.deferred_confirms``),
 the handler called with the dependencies and the built-ins (``context``, ``message``, the outbound path), its
 time observed, and its result made the outcome and, for a request, the answer (a ``Reply``, or the ``c:Error``
-of a ``BusinessRejection``).
+of a ``BusinessRejection``; a request handler that returned no ``Reply`` has done its effect all the same: its
+answer is the ``c:Error`` ``handler-gave-no-answer``, recorded, logged at ERROR, never a failure that a replay would
+run again).
 
 A run the classifier makes wait (``CallsHeldBack``: its system's circuit is open and nothing was called, or the
 system asked for a pause with ``Retry-After``) counts no attempt, so it is not observed in
@@ -12,6 +14,7 @@ the percentiles down exactly when the system is down. Every attempt that counts 
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -28,9 +31,11 @@ from hub.workers.calling import handling
 from hub.workers.classify import Classifier
 from hub.workers.errors import BusinessRejection, PermanentError
 from hub.workers.registry import OUTBOUND, HandlerContext, HandlerRegistry, HandlerSpec
-from hub.workers.reply import Reply, error_document
+from hub.workers.reply import NO_ANSWER, Reply, error_document
 
 __all__ = ["HandlerAttempts", "decode_envelope"]
+
+log = logging.getLogger("onepoint.worker")
 
 
 class HandlerAttempts:
@@ -107,11 +112,26 @@ class HandlerAttempts:
 def _outcome(spec: HandlerSpec, result: Any, message: Message) -> tuple[str, bytes | None]:
     if isinstance(result, Reply):
         return result.outcome, result.body if message.reply_to else None
-    if isinstance(result, bytes | bytearray | etree._Element):
-        raise PermanentError(f"handler {spec.name} returned a bare document: return Reply(document) to answer")
+    bare = isinstance(result, bytes | bytearray | etree._Element)
     if message.reply_to:
-        raise PermanentError(f"handler {spec.name} answered the request {spec.command_type} with no Reply")
+        return NO_ANSWER, _unanswered(spec, message, bare)
+    if bare:  # a command has nobody to answer: the document is dropped, the effect stays done
+        log.error("handler returned a document for a command, which has no requester: dropped",
+                  extra={"handler": spec.name, "command_type": spec.command_type, "message_id": message.message_id})
+        return "done", None
     return ("done" if result is None else str(result)), None
+
+
+def _unanswered(spec: HandlerSpec, message: Message, bare: bool) -> bytes:
+    """The ``c:Error`` ``handler-gave-no-answer`` of a request whose handler returned no ``Reply``. The handler has
+    done its effect (an HLR synced at BOSS): a failure would dead-letter the message and a replay would do it again,
+    so the defect is recorded as the answer instead, and logged."""
+    returned = "a bare document, not Reply(document)" if bare else "no Reply"
+    reason = (f"the handler of {spec.command_type} carried the request out but returned {returned}; its answer is "
+              "lost: fix the handler (sent again, the request is answered this error, not carried out again)")
+    log.error("request handler gave no answer", extra={"handler": spec.name, "command_type": spec.command_type,
+                                                       "message_id": message.message_id, "reason": reason})
+    return error_document(NO_ANSWER, reason)
 
 
 def decode_envelope(message: Message) -> Envelope:

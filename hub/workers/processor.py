@@ -21,9 +21,9 @@ A request (``reply_to`` set) is answered by the handler's ``Reply``, or by the `
 with the outcome and travels in ``Decision.reply``; a duplicate request carries the recorded answer again, but
 for an audited request's (``hub.validation.audited``): never kept, the repeat runs again (authorized and audited
 by its handler again) and nothing is recorded anew; so does a repeat of a read (``HandlerSpec.reads``).
-A handler that answers a request with no ``Reply`` is a defect: permanent, dead-lettered with the reason
-(the worker answers the requester ``c:Error`` ``dead-lettered``, the reason kept with the dead letter) and
-nothing recorded, so a replay after the fix answers.
+A handler that answers a request with no ``Reply`` is a defect, but it has done its effect: the message is
+recorded with the ``c:Error`` ``handler-gave-no-answer`` as its answer (logged at ERROR), like a rejection's, so a
+redelivery or a replay answers that and never runs the handler a second time.
 
 One attempt of the handler is ``hub.workers.attempts`` (``HandlerAttempts``, a base of ``Processor``); the
 ``Decision`` and the decision about a failure are ``hub.workers.decisions`` (``FailureDecisions``).

@@ -24,8 +24,10 @@ Missing dependencies fail when the Worker is built, never at message time.
 
 A handler returns its outcome (a ``str`` recorded in the processed store, default ``"done"``), or for a
 request (a message with ``reply_to``, from a route with ``reply_timeout``) a ``Reply``: the worker records
-it with the outcome and sends it to the requester only afterwards. A handler must have *committed* its
-effect when it returns: the runtime records the id and acks only afterwards.
+it with the outcome and sends it to the requester only afterwards. A request handler that returns anything else
+has done its effect all the same: its answer is the ``c:Error`` ``handler-gave-no-answer``, recorded like a
+``Reply`` (``hub.workers.attempts``). A handler must have *committed* its effect when it returns: the runtime
+records the id and acks only afterwards.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ A handler registered for a request command (a route with ``reply_timeout``) retu
 worker records it with the outcome and only then sends it to the request's reply-to, so a redelivered request
 gets the recorded answer again instead of running the handler twice. A ``BusinessRejection`` raised for a
 request becomes ``c:Error`` (its ``code`` and message): that is an answer too, recorded and never retried.
+A request handler that returns no ``Reply`` has still done its effect: its requester is answered the ``c:Error``
+``NO_ANSWER`` (``handler-gave-no-answer``), recorded like any answer, so that no redelivery or replay runs it again.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from lxml import etree
 
 from hub.validation.error_document import error_bytes
 
-__all__ = ["Reply", "error_document"]
+__all__ = ["NO_ANSWER", "Reply", "error_document"]
+
+NO_ANSWER = "handler-gave-no-answer"  # c:Error code: the request was carried out, its handler returned no Reply
 
 
 class Reply:

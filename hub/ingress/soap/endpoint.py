@@ -48,6 +48,7 @@ from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.parser import parse_document
 from hub.validation.validator import DocumentValidator
 from hub.validation.violations import RefusalKind
+from hub.workers.reply import NO_ANSWER
 
 __all__ = ["SoapIngress"]
 
@@ -60,7 +61,7 @@ def _environ(request: Request, body: bytes, extra: dict[str, Any]) -> dict[str, 
 FAULTCODES = {"forbidden": "Client.NotAuthorized", "throttled": "Client.Throttled", "no-route": "Server.NoRoute",
               "timeout": "Server.Timeout", "unavailable": "Server.Unavailable", "bad-reply": "Server.BadReply",
               "message-id-reused": "Client.MessageIdReused", "dead-lettered": "Server.DeadLettered",
-              "busy": "Server.Busy"}
+              "busy": "Server.Busy", NO_ANSWER: "Server.BadReply"}
 STATUS_KEPT = {413, 415, 429, 502, 503, 504}  # a Fault is HTTP 500 unless the status tells the client what to do
 DOCUMENT_KINDS = {kind.value: kind for kind in RefusalKind}
 _busy = QuietLog("WS-Security nonce cache full: tokens refused (503)")

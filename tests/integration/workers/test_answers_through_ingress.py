@@ -75,3 +75,19 @@ def test_soap_request_is_answered_by_the_handler(hub_with_boss_worker: str) -> N
         client.service.QueryCustomerTier(Header={**header, "MessageId": "e2e-soap-0000002"},
                                          Msisdn=UNKNOWN_SUBSCRIBER)
     assert "no subscriber" in refused.value.message
+
+
+def test_a_request_whose_handler_returned_no_reply_is_502_carried_out_once_and_never_dead_lettered(
+        hub_with_boss_worker: str, examples_dir: Path, tmp_path: Path) -> None:
+    """``sync_hlr`` returns a str (no Reply) for the request boss.SyncHLR: the sync is done and recorded, its caller
+    told so (502 handler-gave-no-answer), and the same request again is answered that, never synced twice."""
+    document = (examples_dir / "boss" / "SyncHLR.valid.xml").read_bytes().replace(
+        b"<c:SourceSystem>HUB<", b"<c:SourceSystem>CS<")  # as the CS front end sends it
+    answers = [httpx.post(f"{hub_with_boss_worker}/xml/boss", content=document, headers=CS, timeout=15)
+               for _ in range(2)]
+    for response in answers:
+        assert response.status_code == 502, response.text
+        error = etree.fromstring(response.content)
+        assert error.findtext(f"{{{C}}}Code") == "handler-gave-no-answer"
+        assert "carried the request out" in (error.findtext(f"{{{C}}}Message") or "")
+    assert len((tmp_path / "e").read_text().splitlines()) == 1

@@ -111,24 +111,6 @@ def test_a_rejected_command_without_reply_to_is_still_dead_lettered() -> None:
     assert "subscriber" in (result.reason or "")
 
 
-def test_a_request_answered_with_no_reply_is_a_defect_dead_lettered_and_not_recorded() -> None:
-    silent = HandlerRegistry()
-    silent.add("boss.QueryCustomerTier", lambda env: "looked it up")
-    client = WorkerTestClient(silent, consumer="boss")
-    env = query()
-    result = client.request(env)
-    assert result.dead and result.attempts == 1 and result.reply is None
-    assert "with no Reply" in (result.reason or "")
-    assert not client.store.seen(f"boss:{env.message_id}")
-
-
-def test_a_bare_document_is_refused_return_reply() -> None:
-    bare = HandlerRegistry()
-    bare.add("boss.QueryCustomerTier", lambda env: b"<doc/>")
-    result = WorkerTestClient(bare, consumer="boss").request(query())
-    assert result.dead and "return Reply(document)" in (result.reason or "")
-
-
 def test_a_reply_to_a_plain_command_is_recorded_as_its_outcome_only() -> None:
     client = WorkerTestClient(answering([]), consumer="boss")
     env = query()
