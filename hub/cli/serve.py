@@ -33,6 +33,7 @@ from hub.cli.log_options import log_format_option, log_level_option
 from hub.cli.pid_files import check_pid_file
 from hub.cli.ports import MAX_PORT, PORT, base_port, check_host
 from hub.cli.serve_addresses import callback_url, print_url_table, public_url_option, warn_unnamed_address
+from hub.cli.serve_emulators import EMULATED_SYSTEMS, start_emulators_for
 from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
 from hub.config.sharing import warn_kept_per_machine
@@ -45,32 +46,10 @@ if TYPE_CHECKING:
 
 __all__ = ["NO_WORKERS_ON_MEMORY", "serve"]
 
-EMULATED_SYSTEMS = 5  # boss, crm, nsp, dsmp, oa: on --emulator-base-port and the four ports after it
 STARTUP_FAILURE = 3  # uvicorn's exit status when the app's startup failed
 NO_WORKERS_ON_MEMORY = ("--no-workers needs RabbitMQ: memory:// queues live inside this process, where no `onepoint "
                         "worker` can reach them, so every command accepted would be lost; drop --no-workers, or give "
                         "--config with a [broker] url on RabbitMQ (amqp://)")
-
-
-def _tokens(items: tuple[str, ...], settings: HubSettings) -> dict[str, str]:
-    """The emulators' call-back tokens: the development tokens, with or without --config, but for those of
-    ``--hub-token``; a warning (one line) names the emulators whose token no caller of ``settings`` accepts."""
-    from hub.system.callbacks import callback_tokens, refused_callbacks
-
-    given: dict[str, str] = {}
-    for item in items:
-        name, sep, token = item.partition("=")
-        if not sep or not name or not token:
-            raise click.BadParameter(f"expected NAME=TOKEN, got {item!r}", param_hint="--hub-token")
-        given[name.strip()] = token.strip()
-    tokens = callback_tokens(given)
-    refused = refused_callbacks(settings.callers, tokens)
-    if refused:
-        logging.getLogger("onepoint.serve").warning(
-            f"the hub will refuse (401) the call-backs of the emulators {', '.join(refused)}: no [[callers]] entry "
-            f"of {settings.source} for that system accepts the token they call back with (the development token "
-            f"unless --hub-token NAME=TOKEN gives one)", extra={"emulators": refused})
-    return tokens
 
 
 @click.command()
@@ -169,7 +148,7 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     with StartupSignals() as signals:  # before anything starts: a stop signal from here on runs the stop below
         try:
             if settings.built_in if emulators is None else emulators:
-                running = _start_emulators(local_url, settings, hub_tokens, emulator_base_port, emulator_seed)
+                running = start_emulators_for(local_url, settings, hub_tokens, emulator_base_port, emulator_seed)
                 settings = point_adapters(settings, running.urls())
             system = HubSystem(settings, workers=workers)
             hub = _start_system(system, settings)
@@ -197,24 +176,6 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
                 _remove_pid_file(pid_file)
     if server is not None and not server.started and signals.requested is None:
         sys.exit(STARTUP_FAILURE)
-
-
-def _start_emulators(hub_url: str, settings: HubSettings, hub_tokens: tuple[str, ...], emulator_base_port: int,
-                     emulator_seed: int) -> EmulatedSystems:
-    """The five emulators on ``--emulator-base-port`` and the four ports after it; one that cannot be served is a
-    ``ClickException`` naming it and its host:port, and how to move them."""
-    from hub.system import EmulatorStartError, start_emulators
-
-    try:
-        return start_emulators(hub_url, _tokens(hub_tokens, settings), base_port=emulator_base_port,
-                               seed=emulator_seed)
-    except EmulatorStartError as exc:
-        taken = f"{emulator_base_port}-{emulator_base_port + EMULATED_SYSTEMS - 1}"
-        hint = (f" (free that port, or give --emulator-base-port another first port: the emulators take it and the "
-                f"{EMULATED_SYSTEMS - 1} after it, {taken} now; 0: free ports)") if exc.port else ""
-        raise click.ClickException(f"{exc}{hint}") from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot start the emulators: {exc} (try --emulator-base-port 0)") from None
 
 
 def _start_system(system: HubSystem, settings: HubSettings) -> HubApp:

@@ -1,0 +1,59 @@
+"""The emulators ``onepoint serve`` runs beside the hub: on ``--emulator-base-port`` and the four ports after it,
+calling the hub back with the development tokens unless ``--hub-token NAME=TOKEN`` gives one (a warning names the
+emulators whose token no caller of the settings accepts); a port that cannot be served is one line naming the
+emulator, its host:port and how to move them."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import click
+
+from hub.config.settings import HubSettings
+
+if TYPE_CHECKING:
+    from hub.system import EmulatedSystems
+
+__all__ = ["EMULATED_SYSTEMS", "emulator_tokens", "start_emulators_for"]
+
+EMULATED_SYSTEMS = 5  # boss, crm, nsp, dsmp, oa: on --emulator-base-port and the four ports after it
+
+
+def emulator_tokens(items: tuple[str, ...], settings: HubSettings) -> dict[str, str]:
+    """The emulators' call-back tokens: the development tokens, with or without --config, but for those of
+    ``--hub-token``; a warning (one line) names the emulators whose token no caller of ``settings`` accepts."""
+    from hub.system.callbacks import callback_tokens, refused_callbacks
+
+    given: dict[str, str] = {}
+    for item in items:
+        name, sep, token = item.partition("=")
+        if not sep or not name or not token:
+            raise click.BadParameter(f"expected NAME=TOKEN, got {item!r}", param_hint="--hub-token")
+        given[name.strip()] = token.strip()
+    tokens = callback_tokens(given)
+    refused = refused_callbacks(settings.callers, tokens)
+    if refused:
+        logging.getLogger("onepoint.serve").warning(
+            f"the hub will refuse (401) the call-backs of the emulators {', '.join(refused)}: no [[callers]] entry "
+            f"of {settings.source} for that system accepts the token they call back with (the development token "
+            f"unless --hub-token NAME=TOKEN gives one)", extra={"emulators": refused})
+    return tokens
+
+
+def start_emulators_for(hub_url: str, settings: HubSettings, hub_tokens: tuple[str, ...], emulator_base_port: int,
+                     emulator_seed: int) -> EmulatedSystems:
+    """The five emulators on ``--emulator-base-port`` and the four ports after it; one that cannot be served is a
+    ``ClickException`` naming it and its host:port, and how to move them."""
+    from hub.system import EmulatorStartError, start_emulators
+
+    try:
+        return start_emulators(hub_url, emulator_tokens(hub_tokens, settings), base_port=emulator_base_port,
+                               seed=emulator_seed)
+    except EmulatorStartError as exc:
+        taken = f"{emulator_base_port}-{emulator_base_port + EMULATED_SYSTEMS - 1}"
+        hint = (f" (free that port, or give --emulator-base-port another first port: the emulators take it and the "
+                f"{EMULATED_SYSTEMS - 1} after it, {taken} now; 0: free ports)") if exc.port else ""
+        raise click.ClickException(f"{exc}{hint}") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot start the emulators: {exc} (try --emulator-base-port 0)") from None
