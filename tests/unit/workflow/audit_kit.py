@@ -16,7 +16,6 @@ NSP = "urn:onepoint:nsp:1"
 OA = "urn:onepoint:oa:1"
 NS = {"wo": WO, "c": "urn:onepoint:common:1", "nsp": NSP, "oa": OA}
 SCHEMA = CommandSetRegistry.installed().get("workorder").lxml_schema  # what is sent is valid, as at the ingress
-TEMPLATE_FIELDS = {"fault_time": "2026-11-23T08:40:00+08:00", "calling_functions_affected": "local"}
 
 
 def send(client: WorkerTestClient, name: str, **paths: str) -> etree._Element:
@@ -37,11 +36,9 @@ def created(client: WorkerTestClient, **paths: str) -> str:
 
 
 def dispatch(client: WorkerTestClient, work_order_id: str, *, to_system: str | None = None) -> etree._Element:
-    """A Dispatch with every field the example's template wants (to NSP, as the example says, or ``to_system``)."""
+    """The example Dispatch (every field its template wants) to NSP, as the example says, or to ``to_system``."""
     document, message_id = command("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id)
     action = document.find("wo:Dispatch", NS)
-    for name, value in TEMPLATE_FIELDS.items():
-        etree.SubElement(action, f"{{{WO}}}Field", name=name).text = value
     if to_system is not None:
         action.find("wo:ToSystem", NS).text = to_system
     return answer(client.request(envelope(document, message_id)))

@@ -12,8 +12,6 @@ from hub.envelope import Envelope
 from hub.workers import WorkerTestClient
 from tests.unit.workflow.kit import WO, act, answer, command, envelope, text
 
-FIELDS = (("fault_time", "2026-11-23T08:40:00+08:00"), ("calling_functions_affected", "local"))
-
 
 def register(client: WorkerTestClient, url: str, *, event_types: tuple[str, ...] = (), category: str | None = None,
              area_code: str | None = None, source: str = "CS") -> str:
@@ -56,11 +54,8 @@ def create(client: WorkerTestClient, **replace: str) -> str:
 
 
 def dispatch(client: WorkerTestClient, work_order_id: str) -> None:
-    document, message_id = command("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id)
-    element = document.find(f"{{{WO}}}Dispatch")
-    for name, value in FIELDS:
-        etree.SubElement(element, f"{{{WO}}}Field", name=name).text = value
-    assert text(answer(client.request(envelope(document, message_id))), "wo:State") == "DISPATCHED"
+    """The example Dispatch, every field its template wants."""
+    assert text(act(client, work_order_id, "WorkOrderAction.valid-dispatch.xml"), "wo:State") == "DISPATCHED"
 
 
 def to_close(client: WorkerTestClient, work_order_id: str) -> None:

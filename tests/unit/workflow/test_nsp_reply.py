@@ -21,9 +21,6 @@ def dispatched(client: WorkerTestClient) -> str:
     work_order_id = text(answer(client.request(envelope(*command("CreateWorkOrder.valid.xml")))), "wo:WorkOrderId")
     assert work_order_id is not None
     document, message_id = command("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id)
-    dispatch = document.find(f"{{{WO}}}Dispatch")
-    for name, value in (("fault_time", "2026-11-23T08:40:00+08:00"), ("calling_functions_affected", "local")):
-        etree.SubElement(dispatch, f"{{{WO}}}Field", name=name).text = value
     assert text(answer(client.request(envelope(document, message_id))), "wo:State") == "DISPATCHED"
     return work_order_id
 

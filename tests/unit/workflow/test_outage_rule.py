@@ -109,9 +109,6 @@ def sent_types(client: WorkerTestClient) -> list[str]:
 
 def dispatch(client: WorkerTestClient, work_order_id: str) -> None:
     document, message_id = command("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id)
-    element = document.find(f"{{{WO}}}Dispatch")
-    for name, value in (("fault_time", "2026-11-23T08:40:00+08:00"), ("calling_functions_affected", "local")):
-        etree.SubElement(element, f"{{{WO}}}Field", name=name).text = value
     assert text(answer(client.request(envelope(document, message_id))), "wo:State") == "DISPATCHED"
 
 

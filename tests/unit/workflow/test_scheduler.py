@@ -82,9 +82,6 @@ def test_warning_then_alarm_then_the_next_level(runtime, client, scheduler) -> N
 
     # the escalated complaint goes on as any other: dispatched to the network centre, on its calendar
     document, message_id = command("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id)
-    dispatch = document.find(f"{{{WO}}}Dispatch")
-    for name, value in (("fault_time", "2026-11-23T08:40:00+08:00"), ("calling_functions_affected", "local")):
-        etree.SubElement(dispatch, f"{{{WO}}}Field", name=name).text = value  # the template's other two fields
     assert text(answer(client.request(envelope(document, message_id))), "wo:State") == "DISPATCHED"
 
 

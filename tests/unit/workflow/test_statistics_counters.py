@@ -27,9 +27,6 @@ from tests.unit.workflow.test_outage_rule import complain as outage_complaint
 
 pytestmark = pytest.mark.unit
 
-DISPATCH_FIELDS = (("fault_time", "2026-11-23T08:40:00+08:00"), ("calling_functions_affected", "local"))
-
-
 def counter_rows(runtime: WorkflowRuntime) -> dict[tuple[str, ...], int]:
     with runtime.store.engine.connect() as connection:
         rows = connection.execute(select(work_order_counters)).all()
@@ -52,12 +49,13 @@ def create(client: WorkerTestClient, example: str = "CreateWorkOrder.valid.xml",
     return work_order_id
 
 
-def dispatch_with_fields(client: WorkerTestClient, work_order_id: str) -> etree._Element:
+def dispatch_without_fields(client: WorkerTestClient, work_order_id: str) -> etree._Element:
+    """The example Dispatch without its template fields: refused, dispatch-incomplete."""
     document, message_id = command("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id)
     dispatch = document.find(f"{{{WO}}}Dispatch")
     assert dispatch is not None
-    for name, value in DISPATCH_FIELDS:
-        etree.SubElement(dispatch, f"{{{WO}}}Field", name=name).text = value
+    for field in dispatch.findall(f"{{{WO}}}Field"):
+        dispatch.remove(field)
     return answer(client.request(envelope(document, message_id)))
 
 
@@ -79,7 +77,7 @@ def test_creation_dispatch_rejection_and_reply_are_counted_under_the_creation_da
     assert measures(runtime) == Counter(created=1, dispatched=1)
     assert text(act(client, work_order_id, "WorkOrderAction.valid-reject-dispatch.xml"), "wo:State") == (
         "DISPATCH_REJECTED")
-    assert text(dispatch_with_fields(client, work_order_id), "wo:State") == "DISPATCHED"
+    assert text(act(client, work_order_id, "WorkOrderAction.valid-dispatch.xml"), "wo:State") == "DISPATCHED"
     clock.advance(timedelta(days=2))  # the reply comes two days later, past midnight
     assert text(act(client, work_order_id, "WorkOrderAction.valid-start.xml"), "wo:State") == "IN_PROGRESS"
     assert text(act(client, work_order_id, "WorkOrderAction.valid-reply.xml"), "wo:State") == "REPLIED"
@@ -290,9 +288,9 @@ def test_counts_are_written_at_the_commit_summed_and_undone_with_their_savepoint
 def test_a_dispatch_refused_for_missing_template_fields_is_counted(client: WorkerTestClient,
                                                                     runtime: WorkflowRuntime) -> None:
     work_order_id = create(client)  # its template's fields not taken at intake: not dispatched
-    refused = act(client, work_order_id, "WorkOrderAction.valid-dispatch.xml")
+    refused = dispatch_without_fields(client, work_order_id)
     assert refused.findtext(f"{{{C}}}Code") == "dispatch-incomplete"
-    assert text(dispatch_with_fields(client, work_order_id), "wo:State") == "DISPATCHED"
+    assert text(act(client, work_order_id, "WorkOrderAction.valid-dispatch.xml"), "wo:State") == "DISPATCHED"
     assert measures(runtime) == Counter(created=1, dispatch_refused=1, dispatched=1)
     check_rebuild(runtime)
     figures = answer(client.request(envelope(*command("QueryStatistics.valid-no-window.xml"))))
