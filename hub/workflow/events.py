@@ -20,11 +20,12 @@ masks it and as the audit rows are: the work order's own numbers (``msisdn``, ``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from hub.observability.masking import mask_msisdn_tail, mask_number_in, mask_numbers_in
+from hub.observability.masking import fold, mask_msisdn_tail, mask_number_in, mask_numbers_in
 from hub.workflow.lifecycle import TMF621_STATUS, LifecycleAction, WorkOrderState
 
 __all__ = ["ATTRIBUTE_VALUE_CHANGE", "CLOSE", "CREATE", "EVENT_TYPES", "INFORMATION_REQUIRED", "RESOLVED",
@@ -63,6 +64,7 @@ def _time(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else None
 
 
+_DIGIT = re.compile(r"[0-9]")  # in the folded text (any script's digits, Chinese numerals): none, no number
 _OWN_NUMBERS = ("msisdn", "contact_number")  # the work order's numbers: to their last four digits wherever written
 
 
@@ -73,7 +75,7 @@ def text_masking(row: Mapping[str, Any]) -> Callable[[Any], Any]:
     numbers = [str(row[name]) for name in _OWN_NUMBERS if row.get(name)]
 
     def masked(value: Any) -> Any:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or _DIGIT.search(fold(value)) is None:  # most values hold no digit at all
             return value
         for number in numbers:
             value = mask_number_in(value, number, mask_msisdn_tail(number))

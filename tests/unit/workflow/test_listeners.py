@@ -173,6 +173,9 @@ def test_no_more_of_the_customers_or_contact_number_than_its_last_four_digits_tr
     assert status["event"]["troubleTicket"]["statusChange"] == {"action": "CANCEL", "reason": expected}
     assert change["event"]["troubleTicket"]["attributeValueChange"] == {
         "fieldPath": "escalationLevel", "value": 2, "reason": expected}
+    written = event_document("e-3", "TroubleTicketStatusChangeEvent", row, START, action="CANCEL",
+                             reason="回电 一三八零零一三八零零零 或 １３８００１３８０００")  # numerals, full-width digits
+    assert written["event"]["troubleTicket"]["statusChange"]["reason"] == "回电 *******8000 或 *******8000"
 
 
 def test_the_publishers_settings(tmp_path: Path) -> None:
