@@ -173,8 +173,8 @@ def test_no_more_of_the_customers_or_contact_number_than_its_last_four_digits_tr
     assert status["event"]["troubleTicket"]["statusChange"] == {"action": "CANCEL", "reason": expected}
     assert change["event"]["troubleTicket"]["attributeValueChange"] == {
         "fieldPath": "escalationLevel", "value": 2, "reason": expected}
-    written = event_document("e-3", "TroubleTicketStatusChangeEvent", row, START, action="CANCEL",
-                             reason="回电 一三八零零一三八零零零 或 １３８００１３８０００")  # numerals, full-width digits
+    written = event_document("e-3", "TroubleTicketStatusChangeEvent", row, START, action="CANCEL",  # numerals,
+                             reason="回电 一三八零零一三八零零零 或 １３８００１３８０００")  # full-width digits
     assert written["event"]["troubleTicket"]["statusChange"]["reason"] == "回电 *******8000 或 *******8000"
 
 
