@@ -2,7 +2,8 @@
 
 * ``nsp.NetworkComplaintReply``: NSP's answer recorded on the work order, which moves on to IN_PROGRESS (refused,
   dead-lettered with the reason, for a work order not dispatched to NSP or finished); one that came while the work
-  order was suspended moves it on when it resumes (``WorkOrderEngine.act``); an incident NSP resolved is replied.
+  order was suspended moves it on when it resumes (``WorkOrderEngine.act``); an incident NSP resolved is replied
+  (brought back first when PENDING or SUSPENDED, as its children are: ``incidents.resolution.reply_brought_back``).
   Its CorrelationId names the dispatch it answers (``network_dispatch.answered_dispatch``): a late answer to an
   earlier dispatch, marked invalid and the work order dispatched again since, is refused as ``stale-reply``,
   nothing written (as OA's to-do of an earlier dispatch is refused as ``stale-todo``); one naming no dispatch of
@@ -37,6 +38,7 @@ from hub.workflow import commands
 from hub.workflow.dead_letter_history import dead_letter_note
 from hub.workflow.department_todos import DEPARTMENT_TODO_ID, not_open, open_department_todo
 from hub.workflow.engine import FollowUp, WorkOrderRefused
+from hub.workflow.incidents.resolution import reply_brought_back
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.network_dispatch import answered_dispatch
 from hub.workflow.outages import outage_rule, record_notice
@@ -114,13 +116,13 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime, outbo
                                              message_id=envelope.message_id)
             started = workflow.engine.act(tx, request, now)
             row, follow_ups = started.row, [*follow_ups, *started.follow_ups]
-        if row.get("ticket_type") == "INCIDENT" and fields["nsp_resolved"] in ("true", "1") and row["state"] in (
-                WorkOrderState.IN_PROGRESS.value, WorkOrderState.ESCALATED.value):  # its children replied with it
+        if row.get("ticket_type") == "INCIDENT" and fields["nsp_resolved"] in ("true", "1"):
+            # its children replied with it; a PENDING or SUSPENDED incident is brought back first, as its children
             resolution = {"Cause": fields["nsp_cause"], "Action": fields["nsp_action"],
                           "Result": fields["nsp_result"], "Resolved": "true"}
-            follow_ups += workflow.engine.act(tx, commands.ActionRequest(
-                work_order_id, LifecycleAction.REPLY, operator, "NSP", resolution, message_id=envelope.message_id),
-                now).follow_ups
+            reply = commands.ActionRequest(work_order_id, LifecycleAction.REPLY, operator, "NSP", resolution,
+                                           message_id=envelope.message_id)
+            follow_ups += reply_brought_back(tx, workflow.engine, reply, WorkOrderState(row["state"]), now)[1]
     except WorkOrderRefused as exc:
         raise BusinessRejection(f"{exc.code}: {exc}", code=exc.code) from None  # the dead letter's reason
     send_follow_ups(follow_ups, outbound, workflow, operator, work_order_id=str(row["id"]),

@@ -8,6 +8,9 @@ Children by state: ACCEPTED, DISPATCHED, IN_PROGRESS, ESCALATED are replied; PEN
 resolution as the information it waited for (SUPPLY_INFO), SUSPENDED is resumed, then both are replied; a child in
 DISPATCH_REJECTED (no reply from there) gets the resolution in its history for its agent; children answered or
 closed already are left as they are. A cancelled incident lets its key go; its children stay open for their agents.
+
+``reply_brought_back`` is that one step for any work order: NSP's resolved answer on an incident that is PENDING or
+SUSPENDED brings the incident back the same way before replying it (``system_callbacks``).
 """
 
 from __future__ import annotations
@@ -20,15 +23,36 @@ from hub.workflow.engine import Changed, Created, FollowUp, WorkOrderEngine
 from hub.workflow.incidents.children import children_of
 from hub.workflow.incidents.window import ComplaintWindow
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
-from hub.workflow.store import WorkOrderTransaction
+from hub.workflow.store import WorkOrderTransaction, within_history_text
 
-__all__ = ["IncidentResolution"]
+__all__ = ["BROUGHT_BACK", "REPLYABLE", "IncidentResolution", "reply_brought_back"]
 
 log = logging.getLogger("onepoint.workflow.incidents")
 
 A, S = LifecycleAction, WorkOrderState
 REPLYABLE = frozenset({S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.ESCALATED})
 BROUGHT_BACK = {S.PENDING: A.SUPPLY_INFO, S.SUSPENDED: A.RESUME}  # one step to a state a reply leaves from
+
+
+def reply_brought_back(tx: WorkOrderTransaction, engine: WorkOrderEngine, reply: ActionRequest,
+                       state: WorkOrderState, now: datetime) -> tuple[WorkOrderState, list[FollowUp]]:
+    """Carry out ``reply`` (a REPLY) on a work order in ``state``: a PENDING one is first given the answer as the
+    information it waited for (SUPPLY_INFO), a SUSPENDED one resumed (RESUME, which carries out an answer that came
+    while it was suspended), each with the reply's note; the REPLY then when the state allows it. Returns the state
+    the work order is left in and the follow-ups."""
+    follow_ups: list[FollowUp] = []
+    step = BROUGHT_BACK.get(state)
+    if step is not None:
+        note = (reply.words or "resolved")[:200]
+        back = engine.act(tx, ActionRequest(reply.work_order_id, step, reply.operator, reply.system, {"Note": note},
+                                            message_id=reply.message_id), now)
+        follow_ups += back.follow_ups
+        state = S(back.row["state"])
+    if state in REPLYABLE:
+        replied = engine.act(tx, reply, now)
+        follow_ups += replied.follow_ups
+        state = S(replied.row["state"])
+    return state, follow_ups
 
 
 class IncidentResolution:
@@ -61,19 +85,11 @@ class IncidentResolution:
     def _resolve(self, tx: WorkOrderTransaction, incident_id: str, child_id: str, state: WorkOrderState,
                  request: ActionRequest, now: datetime) -> list[FollowUp]:
         resolution = request.words or "resolved"  # the child's own REPLY says whether it resolved it
-        note = f"incident {incident_id} resolved: {resolution}"
-        follow_ups: list[FollowUp] = []
-        step = BROUGHT_BACK.get(state)
-        if step is not None:
-            back = self.engine.act(tx, ActionRequest(child_id, step, request.operator, request.system,
-                                                     {"Note": note[:200]}, message_id=request.message_id), now)
-            follow_ups += back.follow_ups
-            state = S(back.row["state"])
-        if state in REPLYABLE:
-            details = {**request.details, "Note": note}
-            reply = self.engine.act(tx, ActionRequest(child_id, A.REPLY, request.operator, request.system, details,
-                                                      message_id=request.message_id), now)
-            return follow_ups + reply.follow_ups
+        # the incident's Result may have the whole c:LongText: its child's note keeps the start, within the limit
+        note = within_history_text(f"incident {incident_id} resolved: {resolution}")
+        reply = ActionRequest(child_id, A.REPLY, request.operator, request.system, {**request.details, "Note": note},
+                              message_id=request.message_id)
+        state, follow_ups = reply_brought_back(tx, self.engine, reply, state, now)
         if state is S.DISPATCH_REJECTED:
             self.engine.note(tx, child_id, {"incident_resolution": resolution[:2000]}, actor=request.operator,
                              system=request.system, now=now, note=note[:2000], message_id=request.message_id)

@@ -2,7 +2,9 @@
 tells their owners; a clearance sends the linked ones still open the recovery notice and on to the return visit.
 
 Linking reads the open complaints of the notice's area codes (``ix_work_orders_area_created``, then the state and the
-notice's Start), once per notice revision; clearing reads the notice's linked work orders (``ix_work_orders_outage``).
+notice's Start), once per notice revision; the open incident of any complaint it links is linked too, whatever the
+incident's own area (its clearance then answers every child and lets the window key go). Clearing reads the notice's
+linked work orders (``ix_work_orders_outage``).
 Clearance per state (docs/outages.md): AUTO_ANSWERED, ACCEPTED, DISPATCHED, IN_PROGRESS, ESCALATED are REPLIED with
 the recovery wording; PENDING is given the information (SUPPLY_INFO) and SUSPENDED resumed first, then replied;
 DISPATCH_REJECTED cannot be replied: the history notes the recovery and its owner gets an OA to-read.
@@ -42,6 +44,12 @@ _OPEN_IN_AREAS = (
     select(work_orders)
     .where(_wo.area_code.in_(bindparam("areas", expanding=True)), _wo.state.in_([s.value for s in LINKABLE]),
            _wo.outage_id.is_(None), _wo.created_at >= bindparam("since"))
+    .order_by(_wo.id)
+)
+_INCIDENTS_OPEN = (  # the incidents of children a notice explains: linked with them whatever their own facts
+    select(work_orders)
+    .where(_wo.id.in_(bindparam("ids", expanding=True)), _wo.ticket_type == "INCIDENT",
+           _wo.state.in_([s.value for s in LINKABLE]), _wo.outage_id.is_(None))
     .order_by(_wo.id)
 )
 _LINKED_OPEN = (  # the complaints first: an incident replied before its children would reply them itself
@@ -100,10 +108,32 @@ def link_open(tx: WorkOrderTransaction, services: OutageServices, notice: Stored
         dispatched += row["ticket_type"] == "COMPLAINT" and row["dispatch_fields"] is not None
         outcome.follow_ups.append(_told(row, notice, f"Outage notice {notice.notice_id} ({notice.title}) explains "
                                                      f"this complaint. Agreed wording: {notice.customer_wording}"))
+    _link_incidents(tx, notice, now, outcome, {row["incident_id"] for row in rows
+                                               if row["id"] in outcome.linked and row["incident_id"] is not None})
     add_counts(tx.db, notice.notice_id, linked=complaints, dispatched=dispatched)
     if outcome.linked:
         log.info("open complaints linked to an outage notice",
                  extra={"notice_id": notice.notice_id, "work_orders": len(outcome.linked), "dispatched": dispatched})
+
+
+def _link_incidents(tx: WorkOrderTransaction, notice: StoredNotice, now: datetime, outcome: NoticeOutcome,
+                    incident_ids: set[str]) -> None:
+    """Link the open incidents of the children just linked: the notice explains their mass complaint (the
+    incident's own area and district are those of one complaint, the one that crossed the threshold), and its
+    clearance must reply the incident, which lets the window key go and answers the children the notice does not
+    explain (docs/outages.md)."""
+    ids = sorted(incident_ids - set(outcome.linked))
+    if not ids:
+        return
+    for found in tx.db.execute(_INCIDENTS_OPEN, {"ids": ids}).mappings().all():
+        row = dict(found)
+        tx.update(row["id"], {"outage_id": notice.notice_id, "updated_at": now},
+                  history=[link_entry(notice, now, note="linked with its complaints when the notice arrived")])
+        row["outage_id"] = notice.notice_id
+        outcome.linked.append(row["id"])
+        outcome.follow_ups.append(_told(row, notice, f"Outage notice {notice.notice_id} ({notice.title}) explains "
+                                                     f"complaints of this incident. Agreed wording: "
+                                                     f"{notice.customer_wording}"))
 
 
 def recovery_note(notice: StoredNotice) -> str:

@@ -9,17 +9,20 @@ from hub.workflow.store.health import StoreHealth
 from hub.workflow.store.outbox import Listener, PendingEvent
 from hub.workflow.store.processed import WorkOrderProcessedStore
 from hub.workflow.store.records import (
+    HISTORY_TEXT_LENGTH,
     WORK_ORDER_ID,
     DueDeadline,
     HistoryEntry,
     WorkOrderPage,
     WorkOrderView,
     new_work_order_id,
+    within_history_text,
 )
 from hub.workflow.store.store import NestedTransactionError, NoTransactionError, WorkOrderStore
 from hub.workflow.store.transaction import StaleWorkOrderError, UnknownWorkOrderError, WorkOrderTransaction
 
 __all__ = [
+    "HISTORY_TEXT_LENGTH",
     "WORK_ORDER_ID",
     "DueBatch",
     "DueDeadline",
@@ -37,4 +40,5 @@ __all__ = [
     "WorkOrderTransaction",
     "WorkOrderView",
     "new_work_order_id",
+    "within_history_text",
 ]

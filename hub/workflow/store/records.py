@@ -11,11 +11,22 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-__all__ = ["WORK_ORDER_ID", "DueDeadline", "HistoryEntry", "WorkOrderPage", "WorkOrderView", "new_work_order_id"]
+__all__ = ["HISTORY_TEXT_LENGTH", "WORK_ORDER_ID", "DueDeadline", "HistoryEntry", "WorkOrderPage", "WorkOrderView",
+           "new_work_order_id", "within_history_text"]
 
 WORK_ORDER_ID = re.compile(r"^WO\d{8}[0-9A-Z]{8}$")
 _ALPHABET = string.digits + string.ascii_uppercase
 _RANDOM_IDS = 36**8
+# A history entry's OldValue, NewValue and Note as QueryWorkOrder answers them: c:LongText in workorder.xsd. Longer
+# text would make every later answer about the work order invalid (the hub refuses to send it: 502 bad-reply).
+HISTORY_TEXT_LENGTH = 4000
+_LONG_TEXTS = ("old_value", "new_value", "note")
+
+
+def within_history_text(text: str) -> str:
+    """``text`` within ``HISTORY_TEXT_LENGTH`` characters, an ellipsis where it was cut (``gateways.documents``'
+    ``shortened``, the answers' convention)."""
+    return text if len(text) <= HISTORY_TEXT_LENGTH else text[:HISTORY_TEXT_LENGTH - 1] + "…"
 
 
 def new_work_order_id(now: datetime, key: str | None = None, draw: int = 0) -> str:
@@ -42,7 +53,10 @@ def new_work_order_id(now: datetime, key: str | None = None, draw: int = 0) -> s
 class HistoryEntry:
     """One step of a work order's history: a state change (``kind='state'``) or a field change (``kind='field'``).
 
-    ``message_id`` defaults to the causing message of the transaction that appends it."""
+    ``message_id`` defaults to the causing message of the transaction that appends it. ``old_value``,
+    ``new_value`` and ``note`` are bounded here to what QueryWorkOrder may answer (``within_history_text``), whatever
+    wrote them: a note that quotes a whole answer (an incident's resolution, NSP's result) plus its own words stays
+    readable and valid."""
 
     at: datetime
     kind: Literal["state", "field"]
@@ -56,6 +70,12 @@ class HistoryEntry:
     old_value: str | None = None
     new_value: str | None = None
     note: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in _LONG_TEXTS:
+            value = getattr(self, name)
+            if value is not None and len(value) > HISTORY_TEXT_LENGTH:
+                object.__setattr__(self, name, within_history_text(value))
 
     def columns(self) -> dict[str, Any]:
         """The entry as the history table's columns (a flat copy: ``asdict`` deep-copied every value, ~20 µs)."""

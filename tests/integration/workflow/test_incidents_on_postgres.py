@@ -1,7 +1,7 @@
-"""The mass-complaint incident tests of tests/unit/workflow/test_incidents.py and test_incidents_and_outages.py
-again on PostgreSQL (a fresh database of the session's private cluster per test), and what only PostgreSQL can
-show: two transactions crossing the threshold of one key at once open one incident, the second's complaint becoming
-its child."""
+"""The mass-complaint incident tests of tests/unit/workflow/test_incidents.py, test_incidents_and_outages.py and
+test_incident_resolution.py again on PostgreSQL (a fresh database of the session's private cluster per test), and
+what only PostgreSQL can show: two transactions crossing the threshold of one key at once open one incident, the
+second's complaint becoming its child."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ from tests.support.postgres_server import PostgresServer
 from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
 from tests.unit.workflow.incident_kit import CALLS, HALL, children, incidents, open_incident_rows, settings
 from tests.unit.workflow.kit import START
+from tests.unit.workflow.test_incident_resolution import (  # noqa: F401 - collected here too
+    test_a_result_of_the_whole_long_text_leaves_every_child_queryable,
+    test_nsps_resolved_answer_on_a_paused_incident_brings_it_back_and_replies_every_child,
+)
 from tests.unit.workflow.test_incidents import (  # noqa: F401 - collected here too
     statements,
     test_a_complaint_while_the_incident_is_open_is_linked_not_dispatched,
@@ -37,6 +41,7 @@ from tests.unit.workflow.test_incidents import (  # noqa: F401 - collected here 
     test_switched_off_ten_complaints_are_ten_complaints,
 )
 from tests.unit.workflow.test_incidents_and_outages import (  # noqa: F401 - collected here too
+    test_an_incident_whose_children_the_notice_explains_is_linked_and_replied_with_every_child,
     test_complaints_an_outage_explained_do_not_count_towards_an_incident,
     test_one_customer_calling_ten_times_opens_no_incident,
     test_the_clearance_replies_an_incident_the_notice_explains_and_lets_its_key_go,

@@ -1,7 +1,8 @@
 """Mass-complaint incidents beside outage notices and repeat callers (an outage-day audit): an incident opens for
 ``threshold`` different customers whose complaints nothing explains yet — not for one customer calling ten times,
-nor counting complaints an outage notice linked since they were counted; an incident the notice explains is linked
-and replied at the clearance, so it lets its window key go instead of swallowing later complaints."""
+nor counting complaints an outage notice linked since they were counted; an incident the notice explains, or whose
+complaints it explains (any of them), is linked and replied at the clearance, so it lets its window key go instead of
+swallowing later complaints, and its children the notice does not explain are answered with it."""
 
 from __future__ import annotations
 
@@ -14,8 +15,17 @@ from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.store.schema import complaint_windows
-from tests.unit.workflow.incident_kit import CALLS, HALL, complain, incidents, mass_dispatches, open_incident_rows
-from tests.unit.workflow.kit import text
+from tests.unit.workflow.incident_kit import (
+    CALLS,
+    HALL,
+    children,
+    complain,
+    complaint_document,
+    incidents,
+    mass_dispatches,
+    open_incident_rows,
+)
+from tests.unit.workflow.kit import WO, answer, envelope, text
 from tests.unit.workflow.test_outage_rule import cleared_envelope, notice_envelope
 
 pytestmark = pytest.mark.unit
@@ -78,4 +88,35 @@ def test_the_clearance_replies_an_incident_the_notice_explains_and_lets_its_key_
     assert open_incident_rows(runtime) == []
     clock_of(runtime).advance(timedelta(hours=3))
     later = complain(client, 50)  # a complaint at the hall hours later is a complaint of its own, dispatched
+    assert text(later, "wo:IncidentId") is None and text(later, "wo:State") == "DISPATCHED"
+
+
+def test_an_incident_whose_children_the_notice_explains_is_linked_and_replied_with_every_child(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    ids = []
+    for number in range(10):  # nine Futian customers, then one of Nanshan crosses the threshold at the Futian hall
+        document, message_id = complaint_document(number)
+        district = document.find(f"{{{WO}}}Area/{{urn:onepoint:common:1}}District")
+        assert district is not None
+        district.text = "Futian" if number < 9 else "Nanshan"
+        ids.append(text(answer(client.request(envelope(document, message_id))), "wo:WorkOrderId") or "")
+        clock_of(runtime).advance(timedelta(minutes=1))
+    (incident,) = incidents(runtime)
+    assert incident["district"] == "Nanshan"  # the crossing complaint's: the Futian notice does not explain it
+    assert client.send(notice_envelope()).processed  # it explains nine of its children: the incident is linked too
+    linked = runtime.store.get_work_order(incident["id"])
+    assert linked is not None and linked.row["outage_id"] is not None
+    assert [h["action"] for h in linked.history if h["field"] == "outage_id"] == ["OUTAGE_LINK"]
+    clock_of(runtime).advance(timedelta(minutes=30))
+    assert client.send(cleared_envelope()).processed
+    states = {child["id"]: child["state"] for child in children(runtime, incident["id"])}
+    assert states == {work_order_id: "REPLIED" for work_order_id in ids}
+    nanshan = runtime.store.get_work_order(ids[-1])  # not explained by the notice: answered with the incident
+    assert nanshan is not None and nanshan.row["outage_id"] is None
+    (reply,) = [h for h in nanshan.history if h["action"] == "REPLY"]
+    assert reply["note"].startswith(f"incident {incident['id']} resolved: ") and "cleared at" in reply["note"]
+    replied = runtime.store.get_work_order(incident["id"])
+    assert replied is not None and replied.row["state"] == "REPLIED" and open_incident_rows(runtime) == []
+    clock_of(runtime).advance(timedelta(hours=3))
+    later = complain(client, 50)  # the hall's next complaint is its own, dispatched
     assert text(later, "wo:IncidentId") is None and text(later, "wo:State") == "DISPATCHED"
