@@ -89,11 +89,11 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
         outages = OutageRule(engine, load_outage_services(settings.outage_services, engine.taxonomy))
         runtime.intake_rules.insert(0, outages)
         engine.observers.append(outages)  # keeps the answered ones off the SLA clock
+    mass_rule, resolution = mass_incident_rules(engine, threshold=settings.mass_complaint_threshold,
+                                                window_minutes=settings.mass_complaint_window_minutes)
+    engine.observers.append(resolution)  # always: an incident opened before a switch-off still answers its children
     if settings.mass_incidents:  # after the outage rule: a complaint an outage explains is no mass complaint
-        mass_rule, resolution = mass_incident_rules(engine, threshold=settings.mass_complaint_threshold,
-                                                    window_minutes=settings.mass_complaint_window_minutes)
         runtime.intake_rules.append(mass_rule)
-        engine.observers.append(resolution)
     return runtime
 
 

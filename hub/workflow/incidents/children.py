@@ -19,11 +19,12 @@ __all__ = ["child_count", "children_of", "complaints_of_window", "link"]
 _wo = work_orders.c
 
 # The window's complaints not linked yet (to an outage or an incident): read once, when an incident opens; the
-# creation-time index bounds it to the window's minutes.
+# creation-time index (created_at: when the ingress accepted each, what the window is measured on) bounds it to the
+# window's minutes.
 _WINDOW_COMPLAINTS = (
     select(_wo.id, _wo.msisdn, _wo.contact_number, _wo.occurred_at, _wo.location, _wo.dispatch_fields,
            _wo.created_at)
-    .where(_wo.created_at >= bindparam("since"),
+    .where(_wo.created_at >= bindparam("since"), _wo.created_at < bindparam("ends"),
            # the phenomenon and its refinements: a range of the category index ('.' < '/')
            _wo.category_code >= bindparam("category"), _wo.category_code < bindparam("category_end"),
            _wo.intake_point == bindparam("intake"), _wo.ticket_type == "COMPLAINT",
@@ -35,12 +36,12 @@ _CHILDREN = select(_wo.id, _wo.state).where(_wo.incident_id == bindparam("incide
 _CHILD_COUNT = select(func.count()).select_from(work_orders).where(_wo.incident_id == bindparam("incident"))
 
 
-def complaints_of_window(connection: Connection, category_code: str, intake_point: str,
-                         since: datetime) -> list[dict[str, Any]]:
-    """The complaints of one window key (``category_code``'s phenomenon, ``intake_point``) created since ``since``
-    and linked to nothing, oldest first."""
+def complaints_of_window(connection: Connection, category_code: str, intake_point: str, since: datetime,
+                         ends: datetime) -> list[dict[str, Any]]:
+    """The complaints of one window key (``category_code``'s phenomenon, ``intake_point``) accepted from ``since``
+    to before ``ends`` and linked to nothing, oldest first."""
     phenomenon = category_code[:PHENOMENON_LENGTH]
-    found = connection.execute(_WINDOW_COMPLAINTS, {"since": since, "category": phenomenon,
+    found = connection.execute(_WINDOW_COMPLAINTS, {"since": since, "ends": ends, "category": phenomenon,
                                                     "category_end": phenomenon + "/",
                                                     "intake": intake_point})
     return [dict(row) for row in found.mappings()]

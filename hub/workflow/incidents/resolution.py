@@ -2,7 +2,10 @@
 to the incident (an agent's WorkOrderAction Reply, NSP's resolved answer) answers each open child with the
 incident's resolution copied into its note and sends it to return visit (REPLIED, its return-visit deadline set),
 each through ``engine.act`` (history, events, deadlines, the other observers). The incident's key is let go and its
-window starts from zero, so a later burst opens a new incident.
+window starts from zero, so a later burst opens a new incident. The key goes first: on PostgreSQL its delete waits
+for a transaction linking a complaint to the incident (it read the key's row ``FOR SHARE``), so the children read
+next include that complaint. Registered whatever ``mass_incidents`` says: an incident opened before the hub was
+switched off still answers its children.
 
 Children by state: ACCEPTED, DISPATCHED, IN_PROGRESS, ESCALATED are replied; PENDING is first given the incident's
 resolution as the information it waited for (SUPPLY_INFO), SUSPENDED is resumed, then both are replied; a child in

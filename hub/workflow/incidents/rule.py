@@ -3,7 +3,8 @@ becomes its child at once; otherwise it is counted in its key's window, and the 
 the threshold opens the incident, whose children the window's complaints become. A linked complaint is taken over
 (``IntakeOutcome.handled``): it is not dispatched on its own, the incident's fault report covers it. Only network
 complaints count (their level-3 phenomenon's template dispatches to NSP, which the fault report goes to); a
-phenomenon is its level-3 category, its level-4 refinements with it (whatever template a refinement names).
+phenomenon is its level-3 category, its level-4 refinements with it (whatever template a refinement names). The
+window is measured on when the ingress accepted each complaint (``created_at``), not when the workflow handled it.
 """
 
 from __future__ import annotations
@@ -65,32 +66,43 @@ class MassComplaintRule:
             return None  # a mass complaint is a network fault reported to NSP; others are handled one by one
         key = window_key(complaint.category_code, complaint.intake)
         incident_id = self.window.open_incident(tx.db, key)
-        follow_ups: list[FollowUp] = []
         if incident_id is None:
-            counted = self.window.count(tx.db, key, now)
-            if counted.count < self.threshold:
-                return None
-            # the count holds every complaint of the key; an incident is for as many customers whose complaints
-            # nothing explains yet: not one customer calling again, nor complaints an outage notice linked since
-            complaints = complaints_of_window(tx.db, complaint.category_code, complaint.intake, counted.since)
-            customers = _latest_per_customer(complaints)
-            if len(customers) < self.threshold:
-                # the count says what they are worth: read again only once as many more complaints came
-                self.window.recount(tx.db, key, Counter(bucket_of(at) for at in customers.values()))
-                return None
-            # a transaction that opened it meanwhile has committed: this read sees it (READ COMMITTED)
-            incident_id = self.window.open_incident(tx.db, key)
-            if incident_id is None:
-                opened = self._open(tx, key, complaint, complaints, now)
-                if opened is not None:
-                    incident_id, follow_ups = opened
-                    return IntakeOutcome(True, {"incident_id": incident_id}, follow_ups,
-                                         {"IncidentId": incident_id})
-                incident_id = self.window.open_incident(tx.db, key)
-                if incident_id is None:  # opened and already closed by others: this complaint stands alone
-                    return None
+            counted = self._counted(tx, key, created, complaint, now)
+            if not isinstance(counted, str):
+                return counted
+            incident_id = counted
         link(tx, str(created.row["id"]), incident_id, now, message_id=complaint.message_id)
-        return IntakeOutcome(True, {"incident_id": incident_id}, follow_ups, {"IncidentId": incident_id})
+        return IntakeOutcome(True, {"incident_id": incident_id}, [], {"IncidentId": incident_id})
+
+    def _counted(self, tx: WorkOrderTransaction, key: str, created: Created, complaint: Complaint,
+                 now: datetime) -> IntakeOutcome | str | None:
+        """Count the complaint in its key's window: None (below the threshold, or too few customers), the outcome
+        of the incident it opened, or the id of the incident another transaction opened, to link it to."""
+        # measured on when the ingress accepted it (created_at), as its window's complaints are read: a backlog
+        # handled an hour late is still the burst it was
+        counted = self.window.count(tx.db, key, created.row["created_at"])
+        if counted.count < self.threshold:
+            return None
+        # a transaction that opened it meanwhile has committed (one of the same minute queued behind it on the
+        # bucket's row, READ COMMITTED): this read sees it, before the window's complaints (its children now)
+        incident_id = self.window.open_incident(tx.db, key)
+        if incident_id is not None:
+            return incident_id
+        # the count holds every complaint of the key; an incident is for as many customers whose complaints
+        # nothing explains yet: not one customer calling again, nor complaints an outage notice linked since
+        complaints = complaints_of_window(tx.db, complaint.category_code, complaint.intake, counted.since,
+                                          counted.ends)
+        customers = _latest_per_customer(complaints)
+        if len(customers) < self.threshold:
+            # the count says what they are worth: read again only once as many more complaints came
+            self.window.recount(tx.db, key, counted, Counter(bucket_of(at) for at in customers.values()))
+            return None
+        opened = self._open(tx, key, complaint, complaints, now)
+        if opened is not None:
+            incident_id, follow_ups = opened
+            return IntakeOutcome(True, {"incident_id": incident_id}, follow_ups, {"IncidentId": incident_id})
+        # None: opened and already closed by others, this complaint stands alone
+        return self.window.open_incident(tx.db, key)
 
     def _open(self, tx: WorkOrderTransaction, key: str, complaint: Complaint, complaints: list[dict[str, Any]],
               now: datetime) -> tuple[str, list[FollowUp]] | None:
