@@ -28,11 +28,15 @@ from hub.workflow.incidents.window import ComplaintWindow
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.store import WorkOrderTransaction, within_history_text
 
-__all__ = ["BROUGHT_BACK", "REPLYABLE", "IncidentResolution", "reply_brought_back"]
+__all__ = ["BROUGHT_BACK", "CANCELLED_FIELD", "REPLYABLE", "WAITING_ON_INCIDENT", "IncidentResolution",
+           "reply_brought_back"]
 
 log = logging.getLogger("onepoint.workflow.incidents")
 
 A, S = LifecycleAction, WorkOrderState
+CANCELLED_FIELD = "incident_cancelled"  # a child's history field when its incident is cancelled: the incident's id
+# a child the incident took over and nothing has moved on since: the incident's fault report was its only dispatch
+WAITING_ON_INCIDENT = frozenset({S.NEW, S.ACCEPTED})
 REPLYABLE = frozenset({S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.ESCALATED})
 BROUGHT_BACK = {S.PENDING: A.SUPPLY_INFO, S.SUSPENDED: A.RESUME}  # one step to a state a reply leaves from
 
@@ -75,7 +79,8 @@ class IncidentResolution:
             return []
         key = self.window.release(tx.db, str(row["id"]))
         if request.action is A.CANCEL:
-            log.info("incident cancelled", extra={"work_order_id": row["id"], "window_key": key})
+            told = self._cancelled(tx, str(row["id"]), request, now)
+            log.info("incident cancelled", extra={"work_order_id": row["id"], "window_key": key, "children_told": told})
             return []
         follow_ups: list[FollowUp] = []
         children = children_of(tx.db, str(row["id"]))
@@ -84,6 +89,19 @@ class IncidentResolution:
         log.info("incident resolved", extra={"work_order_id": row["id"], "window_key": key,
                                              "children": len(children)})
         return follow_ups
+
+    def _cancelled(self, tx: WorkOrderTransaction, incident_id: str, request: ActionRequest, now: datetime) -> int:
+        """Tell each child still waiting on the incident (ACCEPTED: taken over, never dispatched on its own) that it
+        is its agents' again: a field entry ``incident_cancelled`` (the incident's id) with a note saying so; the
+        state stays. Returns how many were told."""
+        waiting = [child_id for child_id, state in children_of(tx.db, incident_id) if S(state) in WAITING_ON_INCIDENT]
+        reason = (request.words or "no reason given")[:200]
+        for child_id in waiting:
+            self.engine.note(tx, child_id, {CANCELLED_FIELD: incident_id}, actor=request.operator,
+                             system=request.system, now=now, message_id=request.message_id,
+                             note=within_history_text(f"incident {incident_id} cancelled ({reason}): this complaint "
+                                                      "was not dispatched on its own; dispatch or answer it"))
+        return len(waiting)
 
     def _resolve(self, tx: WorkOrderTransaction, incident_id: str, child_id: str, state: WorkOrderState,
                  request: ActionRequest, now: datetime) -> list[FollowUp]:

@@ -366,3 +366,28 @@ def test_an_incident_whose_template_cannot_be_filled_stays_accepted_for_the_mana
         assert view is not None and not any(h["action"] == "DISPATCH_REFUSED" for h in view.history)
     finally:
         runtime.close()
+
+
+def test_a_cancelled_incident_tells_each_child_it_took_over_that_it_is_its_agents_again(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    """The complaints the incident took over were never dispatched on their own: a cancellation left them ACCEPTED
+    with nothing in their history saying the incident no longer covers them (before: no entry at all). Those
+    dispatched on their own before it opened, or answered since, are not told."""
+    incident_id, ids = opened(client, runtime)
+    later = complain(client, 200)  # linked while the incident is open: taken over, not dispatched
+    assert text(later, "wo:IncidentId") == incident_id
+    assert text(act(client, ids[1], "WorkOrderAction.valid-reject-dispatch.xml"), "wo:State") == "DISPATCH_REJECTED"
+    assert text(act(client, incident_id, "WorkOrderAction.valid-cancel.xml"), "wo:State") == "CANCELLED"
+    states = {c["id"]: c["state"] for c in children(runtime, incident_id)}
+    told = {}
+    for child_id in states:
+        view = runtime.store.get_work_order(child_id)
+        assert view is not None
+        told[child_id] = [h for h in view.history if h["field"] == "incident_cancelled"]
+    taken_over = [child_id for child_id, state in states.items() if state == "ACCEPTED"]
+    assert text(later, "wo:WorkOrderId") in taken_over and len(taken_over) >= 2  # the crossing one and the later one
+    for child_id, entries in told.items():
+        assert len(entries) == (1 if child_id in taken_over else 0), (child_id, states[child_id])
+    (entry,) = told[taken_over[0]]
+    assert entry["new_value"] == incident_id and "dispatch or answer it" in entry["note"]
+    assert {c["state"] for c in children(runtime, incident_id)} == set(states.values())  # the states stay
