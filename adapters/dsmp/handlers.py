@@ -1,5 +1,8 @@
 """The DSMP adapter's handlers (queue ``dsmp``): both queries are requests, answered with DSMP's response.
 
+Both are audited (``schemas/dsmp.xsd`` marks them ``audited``), each attempt's rows written in the same order
+(``adapters.dsmp.asking``); the facts differ.
+
 * ``dsmp.QuerySmsLog``: the operator's role is checked (``adapters.dsmp.access``), then the period
   (``adapters.dsmp.periods``) and the purpose: the work order it names must exist and concern the queried number
   (``adapters.dsmp.purpose``). Every attempt leaves its rows (``adapters.dsmp.trail``) *before* the handler
@@ -19,9 +22,12 @@
   that: audited ``failed``, answered ``caller-stopped-waiting`` to nobody. A call retried in-process (DSMP failed,
   then answered) leaves ``pending``, ``failed``, ``pending``, ``allowed``. A message delivered again runs again
   and is audited again (more rows with the same message id).
-* ``dsmp.QuerySpComplaintStats``: the figures per SP (no personal data, not audited).
+* ``dsmp.QuerySpComplaintStats``: the figures per SP, for SP assessment. No subscriber's data, but every query is
+  audited all the same (who looked at which SP's figures, for which period, what came of it): a ``pending`` row,
+  DSMP asked, then ``allowed`` with the rows returned or ``failed``, as above; no role or purpose to check (the
+  row's number is empty, its purpose ``SP complaint figures of SP <code>`` or ``of every SP``).
 
-Dependencies (by name): ``dsmp`` (``DsmpClient``), ``audit_log`` (``hub.audit.AuditLog``), ``sms_log_access``
+Dependencies (by name): ``dsmp`` (``DsmpClient``), ``audit_log`` (``hub.audit.AuditLog``, both), ``sms_log_access``
 (``SmsLogAccess``) and ``work_orders`` (a ``WorkOrderLookup``), built by ``adapters.dsmp.wiring.dependencies``.
 """
 
@@ -30,15 +36,16 @@ from __future__ import annotations
 import logging
 
 from adapters.dsmp import mapping
+from adapters.dsmp.asking import ask_dsmp
 from adapters.dsmp.client import DsmpClient
 from adapters.dsmp.purpose import WorkOrderLookup, check_purpose
 from adapters.dsmp.refusals import ROLE_NOT_ALLOWED, OperatorNotAllowed, QueryRefused
-from adapters.dsmp.trail import ASKING, NOT_ASKED, AuditLogTampered, AuditUnavailable, record
-from adapters.dsmp.waiting import CallerStoppedWaiting, CallerWait, check_waiting
+from adapters.dsmp.trail import QueryTrail
+from adapters.dsmp.waiting import CallerStoppedWaiting, CallerWait
 from hub.audit import AuditLog, Outcome, mask_msisdn_tail, mask_numbers_in
 from hub.audit.sms_log_access import NO_ROLE, SmsLogAccess
 from hub.envelope import Envelope
-from hub.gateways import CircuitOpenError, with_ack
+from hub.gateways import with_ack
 from hub.workers import HandlerContext, HandlerRegistry, Reply
 
 __all__ = ["CONSUMER", "ROLE_NOT_ALLOWED", "OperatorNotAllowed", "handlers"]
@@ -61,50 +68,55 @@ def query_sms_log(envelope: Envelope, dsmp: DsmpClient, audit_log: AuditLog, sms
                   work_orders: WorkOrderLookup, context: HandlerContext) -> Reply:
     query = mapping.sms_log_query(envelope)  # never raises: whatever happens next is audited with these facts
     role = sms_log_access.role_of(query.operator)
-    caller = CallerWait.of(context.message)
-    asking = False  # whether this attempt's pending row is committed (DSMP may then be asked)
+    trail = QueryTrail.of_sms_log_query(audit_log, query, role=role, message_id=envelope.message_id)
     try:
         query.require()
         if not sms_log_access.allows(role):
             raise OperatorNotAllowed(query.operator, role)
         query.period()
         check_purpose(work_orders, query.work_order_id, query.msisdn)
-        check_waiting(caller, "DSMP not asked")
-        # committed before DSMP is asked: a log that cannot take it (AuditUnavailable) stops the attempt here
-        record(audit_log, query, role=role, outcome=Outcome.PENDING, reason=ASKING, message_id=envelope.message_id)
-        asking = True
-        page = dsmp.query_sms_log(mapping.query_document(envelope))
-        audit_id = f" (its audit id {page.audit_id})" if page.audit_id else ""
-        check_waiting(caller, f"DSMP's {page.rows} record(s){audit_id} not passed on")
-    except (AuditUnavailable, AuditLogTampered):  # no row could be written: nothing asked, nothing to record
-        raise
-    except CircuitOpenError as held:  # DSMP's circuit is open: DSMP was not asked, the query waits
-        if asking:
-            record(audit_log, query, role=role, outcome=Outcome.FAILED, message_id=envelope.message_id,
-                   reason=f"{NOT_ASKED}, the query waits: {held}")
-        raise
-    except CallerStoppedWaiting as gone:
-        record(audit_log, query, role=role, outcome=Outcome.FAILED, reason=str(gone), message_id=envelope.message_id)
-        log.warning("SMS-log query not answered: its caller stopped waiting",
-                    extra={**_facts(query, envelope.message_id, role), "reason": str(gone)})
-        raise
     except QueryRefused as refusal:
-        record(audit_log, query, role=role, outcome=Outcome.DENIED, reason=f"{refusal.code}: {refusal}",
-               message_id=envelope.message_id)
+        trail.write(Outcome.DENIED, reason=f"{refusal.code}: {refusal}")
         log.warning("SMS-log query denied", extra={**_facts(query, envelope.message_id, role), "code": refusal.code})
         raise
     except Exception as exc:
-        record(audit_log, query, role=role, outcome=Outcome.FAILED, reason=f"{type(exc).__name__}: {exc}",
-               message_id=envelope.message_id)
+        trail.write(Outcome.FAILED, reason=f"{type(exc).__name__}: {exc}")
         raise
-    record(audit_log, query, role=role, outcome=Outcome.ALLOWED, rows_returned=page.rows,
-           message_id=envelope.message_id)
+    try:
+        page = ask_dsmp(trail, CallerWait.of(context.message),
+                        lambda: dsmp.query_sms_log(mapping.query_document(envelope)), _records_held_back)
+    except CallerStoppedWaiting as gone:
+        log.warning("SMS-log query not answered: its caller stopped waiting",
+                    extra={**_facts(query, envelope.message_id, role), "reason": str(gone)})
+        raise
+    trail.write(Outcome.ALLOWED, rows_returned=page.rows)
     log.info("SMS-log query answered", extra={**_facts(query, envelope.message_id, role), "rows": page.rows,
                                               "dsmp_audit_id": page.audit_id})
     return Reply(with_ack(page.document, envelope, in_place=True), outcome=f"{page.rows} record(s) of {page.total}")
 
 
+def _records_held_back(page: mapping.SmsLogPage) -> str:
+    audit_id = f" (its audit id {page.audit_id})" if page.audit_id else ""
+    return f"DSMP's {page.rows} record(s){audit_id} not passed on"
+
+
 @handlers.handler("dsmp.QuerySpComplaintStats", consumer=CONSUMER)
-def query_sp_complaint_stats(envelope: Envelope, dsmp: DsmpClient) -> Reply:
-    stats = dsmp.query_sp_complaint_stats(mapping.query_document(envelope))
+def query_sp_complaint_stats(envelope: Envelope, dsmp: DsmpClient, audit_log: AuditLog,
+                             context: HandlerContext) -> Reply:
+    facts = mapping.sp_figures_facts(envelope)
+    caller, peer = mapping.message_caller(envelope)
+    trail = QueryTrail.of_facts(audit_log, facts, caller=caller, peer=peer)
+    try:
+        stats = ask_dsmp(trail, CallerWait.of(context.message),
+                         lambda: dsmp.query_sp_complaint_stats(mapping.query_document(envelope)),
+                         lambda held: f"DSMP's {held.rows} row(s) of figures not passed on")
+    except CallerStoppedWaiting as gone:
+        log.warning("SP complaint figures not answered: their caller stopped waiting",
+                    extra={"message_id": mask_numbers_in(envelope.message_id), "caller": caller, "peer": peer,
+                           "purpose": facts.stated_purpose, "reason": str(gone)})
+        raise
+    trail.write(Outcome.ALLOWED, rows_returned=stats.rows)
+    log.info("SP complaint figures answered", extra={
+        "message_id": mask_numbers_in(envelope.message_id), "caller": caller, "peer": peer,
+        "purpose": facts.stated_purpose, "rows": stats.rows})
     return Reply(with_ack(stats.document, envelope, in_place=True), outcome=f"{stats.rows} row(s) of {stats.total}")

@@ -1,5 +1,6 @@
 """DSMP documents ↔ calls: the hub's dsmp.* queries as DSMP gets them, the facts of an SMS-log query for its audit
-row, DSMP's answers as ``SmsLogPage`` / ``SpComplaintStats``.
+row, the facts of a query of the SP complaint figures for its rows (``hub.audit.QueryFacts``), DSMP's answers as
+``SmsLogPage`` / ``SpComplaintStats``.
 
 Pure functions over lxml elements (no I/O), unit-tested on the schema examples. The facts of a query are read
 whatever the document holds (``sms_log_query`` never raises: a query that cannot be run is still audited with
@@ -12,19 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from lxml import etree
 
 from adapters.dsmp.periods import Moment, check_period, read_moment
+from hub.audit.query_facts import SP_FIGURES, QueryFacts, query_facts
 from hub.envelope import Envelope
 from hub.gateways import command_element, forward_document
 from hub.observability.masking import mask_msisdn_tail
 from hub.validation.namespaces import COMMON_NS, DSMP_NS
 
-__all__ = ["DSMP_NS", "SmsLogPage", "SmsLogQuery", "SpComplaintStats", "page_faults", "query_document",
-           "sms_log_page", "sms_log_query", "sp_complaint_stats"]
+__all__ = ["DSMP_NS", "SmsLogPage", "SmsLogQuery", "SpComplaintStats", "message_caller", "page_faults",
+           "query_document", "sms_log_page", "sms_log_query", "sp_complaint_stats", "sp_figures_facts"]
 
 _D, _C = f"{{{DSMP_NS}}}", f"{{{COMMON_NS}}}"
 _REQUIRED = {"msisdn": f"{_D}Msisdn", "operator": f"{_D}OperatorAccount", "operator_ip": f"{_D}OperatorIp",
@@ -106,7 +108,7 @@ class SpComplaintStats:
 
 def sms_log_query(envelope: Envelope) -> SmsLogQuery:
     """The facts of a ``dsmp.QuerySmsLog`` and of who sent it; never raises (see ``SmsLogQuery.check``)."""
-    caller, peer = (_header(envelope, name) for name in ("caller", "peer"))
+    caller, peer = message_caller(envelope)
     try:
         document = command_element(envelope)
     except Exception as exc:  # the ingress validated it: a message of another hub, or a broken one
@@ -114,6 +116,21 @@ def sms_log_query(envelope: Envelope) -> SmsLogQuery:
                            unreadable=f"{type(exc).__name__}: {exc}")
     found = {_field(name): (document.findtext(path) or "").strip() for name, path in _REQUIRED.items()}
     return SmsLogQuery(**found, approval_id=document.findtext(f"{_D}ApprovalId"), caller=caller, peer=peer)
+
+
+def sp_figures_facts(envelope: Envelope) -> QueryFacts:
+    """The facts of a ``dsmp.QuerySpComplaintStats`` its audit rows keep (as the ingress reads a refused one),
+    under the hub's message id; never raises (a document that cannot be read: its rows say so)."""
+    try:
+        facts = query_facts(command_element(envelope))
+    except Exception as exc:  # the ingress validated it: a message of another hub, or a broken one
+        facts = QueryFacts(statement=f"{SP_FIGURES} unreadable: {type(exc).__name__}: {exc}")
+    return replace(facts, message_id=envelope.message_id)
+
+
+def message_caller(envelope: Envelope) -> tuple[str | None, str | None]:
+    """Who sent the message, as the ingress saw it: the caller it authenticated and its connection's address."""
+    return _header(envelope, "caller"), _header(envelope, "peer")
 
 
 def _header(envelope: Envelope, name: str) -> str | None:

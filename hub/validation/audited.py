@@ -1,12 +1,12 @@
 """Audited commands: those whose command element carries ``<xs:appinfo source="urn:onepoint:hub">audited``.
 
 An audited command's every run is written to an audit trail by its handler (one the ingress refuses itself, not
-authorized or invalid, by the ingress: ``hub.ingress.refusal_audit``), and its answer is personal data
-(an SMS log: who texted whom, when). So its answer is never kept anywhere in the hub: no route may cache it
-(``hub.routing.table`` refuses ``cache_ttl``), the processed-message store records only that it was answered
-(``hub.workers.fingerprint``), and a repeat of the same request is run again — authorized and audited again —
-instead of being answered from a record. The ingress adds the caller's network address (the ``peer`` header)
-to its envelope, for the trail. The XSD is the one place that says so.
+authorized or invalid, by the ingress: ``hub.ingress.refusal_audit``): an SMS log (personal data: who texted whom,
+when) or the SP complaint figures (what an SP is assessed by). So its answer is never kept anywhere in the hub: no
+route may cache it (``hub.routing.table`` refuses ``cache_ttl``), the processed-message store records only that it
+was answered (``hub.workers.fingerprint``), and a repeat of the same request is run again — authorized and audited
+again — instead of being answered from a record: no answer leaves without its row. The ingress adds the caller's
+network address (the ``peer`` header) to its envelope, for the trail. The XSD is the one place that says so.
 
 Read from the XSDs with lxml alone (no schema compiled), once per process for the installed sets.
 """

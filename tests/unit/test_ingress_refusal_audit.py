@@ -1,6 +1,7 @@
-"""An SMS-log query the ingress refuses itself (403 not allowed, 400 invalid, a SOAPAction of another operation)
-still gets its ``denied`` audit row, written before the answer; an unauthenticated one (401) gets none, nor does
-a command that is not audited. A row that cannot be written leaves the refusal answered and an ERROR logged."""
+"""A DSMP query (SMS log or SP figures) the ingress refuses itself (403 not allowed, 400 invalid, a SOAPAction of
+another operation) still gets its ``denied`` audit row, written before the answer; an unauthenticated one (401)
+gets none, nor does a command that is not audited. A row that cannot be written leaves the refusal answered and
+an ERROR logged."""
 
 from __future__ import annotations
 
@@ -115,9 +116,20 @@ def test_an_unauthenticated_query_or_a_command_not_audited_writes_no_row(
     unauthenticated = post(settings, registry, "/xml/dsmp", query(examples_dir),
                            {**XML, "authorization": "Bearer not-a-token"})
     assert unauthenticated.status_code == 401
-    stats = (examples_dir / "dsmp" / "QuerySpComplaintStats.valid.xml").read_bytes()
-    assert post(settings, registry, "/xml/dsmp", stats, {**XML, **NSP}).status_code == 403
+    todo = (examples_dir / "oa" / "PushTodo.valid.xml").read_bytes()
+    assert post(settings, registry, "/xml/oa", todo, {**XML, **CS}).status_code == 403
     assert rows(settings) == []
+
+
+def test_a_query_of_the_sp_figures_refused_is_audited_denied_naming_the_figures(
+        settings: HubSettings, registry: CommandSetRegistry, examples_dir: Path) -> None:
+    stats = query(examples_dir, "QuerySpComplaintStats.valid.xml").replace(
+        b"<dsmp:PageSize>", b"<dsmp:SpCode>901234</dsmp:SpCode><dsmp:PageSize>", 1)
+    assert post(settings, registry, "/xml/dsmp", stats, {**XML, **NSP}).status_code == 403
+    (row,) = rows(settings)
+    assert (row["outcome"], row["caller"], row["peer"], row["msisdn_masked"]) == ("denied", "nsp", "192.0.2.7", "")
+    assert row["purpose"] == "SP complaint figures of SP 901234"
+    assert row["reason"] == "forbidden: system NSP may not send dsmp.QuerySpComplaintStats"
 
 
 def test_a_refusal_is_answered_when_its_row_cannot_be_written(

@@ -99,7 +99,7 @@ def test_sms_log_query_failed_at_dsmp_is_audited_then_answered(
     assert rows == [("pending", 0), ("failed", 0), ("pending", 0), ("allowed", records)]
 
 
-def test_sp_complaint_figures_come_from_dsmp_and_a_refused_period_is_answered(
+def test_sp_complaint_figures_come_from_dsmp_audited_and_a_refused_period_is_answered(
         broker: Broker, store: ProcessedStore, dsmp_emulator: Any, breakers: CircuitBreakers, metrics: Metrics,
         audit: AuditSettings) -> None:
     gateway = xml_gateway_settings("dsmp", dsmp_emulator.base_url)
@@ -115,6 +115,12 @@ def test_sp_complaint_figures_come_from_dsmp_and_a_refused_period_is_answered(
     total = int(answer.findtext(f"{{{DSMP}}}Total") or 0)
     assert total and len(answer.findall(f"{{{DSMP}}}Row")) == min(total, page_size)
     assert (refused.tag, refused.findtext(f"{{{C}}}Code")) == (f"{{{C}}}Error", "dsmp-refused")
+    with AuditLog.open(audit, create=False) as log:  # both audited, the refused one failed with DSMP's reason
+        rows = [(r.as_dict()["outcome"], r.as_dict()["rows_returned"], r.as_dict()["purpose"]) for r in log.last(10)]
+        assert log.verify().intact
+    figures = "SP complaint figures of every SP"
+    assert rows == [("pending", 0, figures), ("allowed", len(answer.findall(f"{{{DSMP}}}Row")), figures),
+                    ("pending", 0, figures), ("failed", 0, figures)]
 
 
 def test_an_oa_that_keeps_failing_opens_its_circuit_and_the_push_waits(

@@ -3,6 +3,7 @@ respx as DSMP, a real audit log on a temporary file, and the work orders the hub
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,14 +12,14 @@ import httpx
 import respx
 from lxml import etree
 
-from adapters.dsmp import InMemoryWorkOrders, OperatorRole, SmsLogAccess
+from adapters.dsmp import InMemoryWorkOrders, OperatorRole, SmsLogAccess, handlers
 from hub.audit import AuditEntry, AuditLog, AuditRecord, ChainKey, SQLiteAuditStorage
 from hub.envelope import Envelope
-from hub.workers import WorkerTestClient
+from hub.workers import SendResult, WorkerTestClient
 from tests.unit.adapters.soap_kit import BASE_URL, command, example
 
-__all__ = ["ACCESS", "ANSWER", "BASE_URL", "DSMP", "KEY", "MSISDN", "STATS", "WORK_ORDER", "C", "Dsmp",
-           "WatchedAuditLog", "answered", "error_code", "query", "work_orders"]
+__all__ = ["ACCESS", "ANSWER", "BASE_URL", "DSMP", "KEY", "MSISDN", "STATS", "WORK_ORDER", "BrokenLog", "C", "Dsmp",
+           "WatchedAuditLog", "answered", "error_code", "query", "with_broken_log", "work_orders"]
 
 DSMP = "urn:onepoint:dsmp:1"
 C = "urn:onepoint:common:1"
@@ -50,6 +51,21 @@ class WatchedAuditLog(AuditLog):
         return committed
 
 
+class BrokenLog(WatchedAuditLog):
+    """A log that cannot take a row (a full disk, a lock held too long, PostgreSQL down), after ``takes`` rows."""
+
+    def __init__(self, path: Path, events: list[str], takes: int) -> None:
+        super().__init__(path, events)
+        self.takes = takes
+
+    def append(self, entry: AuditEntry) -> AuditRecord:
+        if self.takes <= 0:
+            self.events.append(f"audit {entry.outcome} refused")
+            raise sqlite3.OperationalError("database or disk is full")
+        self.takes -= 1
+        return super().append(entry)
+
+
 @dataclass
 class Dsmp:
     route: respx.Route
@@ -69,6 +85,16 @@ class Dsmp:
     def sent(self) -> list[etree._Element]:
         """The documents DSMP was sent."""
         return [etree.fromstring(call.request.content) for call in self.route.calls]
+
+
+def with_broken_log(dsmp: Dsmp, folder: Path, takes: int, envelope: Envelope) -> tuple[SendResult, list[str]]:
+    """``envelope`` handled with a ``BrokenLog`` taking ``takes`` rows: the result and the outcomes it took."""
+    broken = BrokenLog(folder / "broken.db", dsmp.events, takes)
+    client = WorkerTestClient(handlers, consumer="dsmp", dependencies={**dsmp.dependencies, "audit_log": broken})
+    try:
+        return client.request(envelope), [r.as_dict()["outcome"] for r in broken.last(100)]
+    finally:
+        broken.close()
 
 
 def answered(content: bytes, events: list[str]) -> Any:

@@ -6,7 +6,6 @@ a temporary file.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -19,7 +18,6 @@ from lxml import etree
 
 from adapters.dsmp import DsmpClient, handlers
 from adapters.dsmp.mapping import query_document, sms_log_page, sms_log_query
-from hub.audit import AuditEntry, AuditRecord
 from hub.gateways import CircuitBreakers, XmlGateway
 from hub.workers import WorkerTestClient
 from tests.unit.adapters.dsmp.kit import (
@@ -27,15 +25,15 @@ from tests.unit.adapters.dsmp.kit import (
     ANSWER,
     BASE_URL,
     DSMP,
-    STATS,
     C,
     Dsmp,
     WatchedAuditLog,
     answered,
     query,
+    with_broken_log,
     work_orders,
 )
-from tests.unit.adapters.soap_kit import command, registry, settings
+from tests.unit.adapters.soap_kit import registry, settings
 from tests.unit.audit.kit import tamper
 
 pytestmark = pytest.mark.unit
@@ -95,34 +93,13 @@ def test_no_record_leaves_when_the_audit_row_cannot_be_committed(dsmp: Dsmp, tmp
     assert dsmp.route.call_count == 1  # the query whose pending row was refused never reached DSMP
 
 
-class BrokenLog(WatchedAuditLog):
-    """A log that cannot take a row (a full disk, a lock held too long, PostgreSQL down), after ``takes`` rows."""
-
-    def __init__(self, path: Path, events: list[str], takes: int) -> None:
-        super().__init__(path, events)
-        self.takes = takes
-
-    def append(self, entry: AuditEntry) -> AuditRecord:
-        if self.takes <= 0:
-            self.events.append(f"audit {entry.outcome} refused")
-            raise sqlite3.OperationalError("database or disk is full")
-        self.takes -= 1
-        return super().append(entry)
-
-
 @pytest.mark.parametrize("takes", [0, 1])
 def test_dsmp_is_not_asked_again_while_the_log_cannot_take_a_row(dsmp: Dsmp, tmp_path: Path, takes: int) -> None:
     """Every attempt (in-process retries, delay tiers) needs its own pending row committed before DSMP is asked:
     with none (``takes`` 0) DSMP is never asked; with the pending row only (1), it is asked once and its records
     are not passed on, nor is it asked again."""
     dsmp.route.side_effect = answered(ANSWER, dsmp.events)
-    broken = BrokenLog(tmp_path / "broken.db", dsmp.events, takes)
-    client = WorkerTestClient(handlers, consumer="dsmp", dependencies={**dsmp.dependencies, "audit_log": broken})
-    try:
-        result = client.request(query())
-        rows = [r.as_dict()["outcome"] for r in broken.last(100)]
-    finally:
-        broken.close()
+    result, rows = with_broken_log(dsmp, tmp_path, takes, query())
     assert not result.processed and result.attempts > 1 and result.reply is None
     assert result.reason is not None and "audit row not committed" in result.reason
     assert dsmp.route.call_count == takes
@@ -171,15 +148,3 @@ def test_a_query_dsmp_refuses_is_answered_with_its_refusal_and_audited(dsmp: Dsm
     error = etree.fromstring(result.reply)
     assert error.findtext(f"{{{C}}}Code") == "dsmp-refused"
     assert [r["outcome"] for r in dsmp.rows()] == ["pending", "failed"]
-
-
-def test_sp_complaint_figures_are_answered_without_an_audit_row(dsmp: Dsmp) -> None:
-    dsmp.route.respond(200, content=STATS)
-    result = dsmp.client.request(command("dsmp/QuerySpComplaintStats.valid.xml", message_id="cs-sp-000000001"))
-    assert result.processed and result.reply is not None
-    reply = etree.fromstring(result.reply)
-    assert reply.tag == f"{{{DSMP}}}QuerySpComplaintStatsResponse"
-    assert reply.findtext(f"{{{DSMP}}}Ack/{{{C}}}MessageId") == "cs-sp-000000001"
-    assert result.outcome == f"{len(reply.findall(f'{{{DSMP}}}Row'))} row(s) of {reply.findtext(f'{{{DSMP}}}Total')}"
-    assert dsmp.audit_log.count() == 0
-
