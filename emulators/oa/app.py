@@ -4,8 +4,9 @@
 method      path                                  meaning
 ==========  ====================================  ==============================================================
 POST        /xml                                  PushTodo, PushToRead, CompleteTodo (hub -> OA) -> XResponse
-GET         /feeds/{user}/todo.atom               Atom feed of the user's open to-dos (application/atom+xml)
-GET         /feeds/{user}/toread.atom             Atom feed of the user's unread to-reads
+GET         /feeds/{user}/todo.atom               Atom feed of the user's open to-dos (application/atom+xml),
+                                                  ``?page=N&size=M`` (RFC 5005 links), ETag / Last-Modified (304)
+GET         /feeds/{user}/toread.atom             Atom feed of the user's unread to-reads (the same)
 POST        /oa/todos/{item}/complete             the user completes a to-do (JSON ``{"outcome", "user_id"}``,
                                                   both optional) -> 200; CompleteTodo goes to the hub
 POST        /oa/toreads/{item}/read               the user reads a to-read (JSON ``{"user_id"}``, optional) -> 200
@@ -14,7 +15,9 @@ GET         /oa/users/{user}/items                ``{"todo": [...], "toread": [.
 
 JSON refusals are ``{"error": "...", "code": "..."}`` with 400 (``unknown-key`` for a key the route does not take,
 named), 404 (unknown item) or 409 (already closed); a feed
-of a user id that is no ``c:PartyId`` (the only user ids a PushTodo/PushToRead can name) is a 400 ``invalid-user``.
+of a user id that is no ``c:PartyId`` (the only user ids a PushTodo/PushToRead can name) is a 400 ``invalid-user``,
+a feed page or size out of range a 400 (``invalid-page``, ``invalid-size``), a page past the last a 404
+``no-such-page`` (``emulators.oa.feed_paging``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from emulators.callbacks import CallbackClient
+from emulators.oa.feed_paging import entity_tag, last_modified, not_modified, read_paging
 from emulators.oa.feeds import ATOM_MEDIA_TYPE
 from emulators.oa.service import OaService
 from emulators.oa.state import InboxError
@@ -92,7 +96,19 @@ def build_app(service: OaService) -> Starlette:
             return JSONResponse({"error": f"{user!r} is no OA user id (c:PartyId: a letter or digit, then up to 31 "
                                           "letters, digits, '.', '_' or '-')", "code": "invalid-user"},
                                 status_code=400)
-        return Response(service.feed(user, inbox, str(request.url)), media_type=ATOM_MEDIA_TYPE)
+        try:
+            page = read_paging(request.query_params)
+            body, updated = service.feed(user, inbox, str(request.url.replace(query="")), page)
+        except InboxError as exc:
+            return JSONResponse({"error": exc.message, "code": exc.code}, status_code=exc.status)
+        now = service.clock.now()
+        validators = {"etag": entity_tag(body), "cache-control": "no-cache"}
+        modified = last_modified(updated, now)
+        if modified is not None:
+            validators["last-modified"] = modified
+        if not_modified(request.headers, validators["etag"], updated, now):
+            return Response(status_code=304, headers=validators)
+        return Response(body, media_type=ATOM_MEDIA_TYPE, headers=validators)
 
     async def complete(request: Request) -> Response:
         try:

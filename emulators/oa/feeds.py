@@ -1,7 +1,9 @@
 """Atom 1.0 (RFC 4287) feeds of an OA user's inboxes: ``/feeds/<user>/todo.atom`` and ``/feeds/<user>/toread.atom``.
 
-A feed lists the open items of one inbox, newest first. Feed: ``id`` ``urn:onepoint:oa:feed:<user>:<inbox>``, title,
-updated (the latest change in that inbox, including items closed since), author, ``self`` link, generator. Entry:
+A feed lists the open items of one inbox, newest first, a page at a time (``emulators.oa.feed_paging``). Feed:
+``id`` ``urn:onepoint:oa:feed:<user>:<inbox>``, title, updated (the latest change in that inbox, including items
+closed since), author, the ``self`` link and the RFC 5005 paging links (``first``, ``last``, ``next``,
+``previous``), generator. Entry:
 ``id`` ``urn:onepoint:oa:item:<ItemId>`` (stable across re-pushes, which move ``updated``), title, published,
 updated, ``alternate`` link to the item's Link (the work order page), ``category`` with scheme
 ``urn:onepoint:oa:inbox`` and term ``todo`` or ``toread`` (plus one for the priority), summary when pushed with
@@ -9,6 +11,8 @@ one, and a text content with due time, priority and work order.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from lxml import etree
 
@@ -42,8 +46,9 @@ def _content(item: Item) -> str:
     return "; ".join(parts) + "."
 
 
-def build_feed(user_id: str, inbox: str, items: list[Item], *, updated: float, self_url: str) -> bytes:
-    """The Atom document; ``updated`` is the feed's last change (the caller knows closed items too)."""
+def build_feed(user_id: str, inbox: str, items: list[Item], *, updated: float, links: Mapping[str, str]) -> bytes:
+    """The Atom document of ``items`` (one page); ``updated`` is the feed's last change (the caller knows closed
+    items too); ``links``: rel -> URL, ``self`` and the paging links."""
     english, chinese = _LABELS[inbox]
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
     _el(feed, "id", f"urn:onepoint:oa:feed:{user_id}:{inbox}")
@@ -52,7 +57,8 @@ def build_feed(user_id: str, inbox: str, items: list[Item], *, updated: float, s
     _el(feed, "updated", iso(updated))
     author = _el(feed, "author")
     _el(author, "name", "OnePoint OA")
-    _el(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    for rel, href in links.items():
+        _el(feed, "link", rel=rel, type="application/atom+xml", href=href)
     _el(feed, "generator", "OnePoint OA emulator", uri="urn:onepoint:oa")
     for item in items:
         entry = _el(feed, "entry")

@@ -12,6 +12,7 @@ from typing import Any
 from lxml import etree
 
 from emulators.callbacks import CallbackClient
+from emulators.oa.feed_paging import FeedPage
 from emulators.oa.feeds import build_feed
 from emulators.oa.state import Inbox, InboxError, Item
 from emulators.toolkit import Clock
@@ -116,11 +117,14 @@ class OaService:
         return {"item": item.to_json()}
 
     # -- feeds and state ----------------------------------------------------------------------------------------
-    def feed(self, user_id: str, inbox: str, self_url: str) -> bytes:
+    def feed(self, user_id: str, inbox: str, base_url: str, page: FeedPage) -> tuple[bytes, float]:
+        """One page of the feed (``InboxError`` 404 past its last) and when the feed last changed."""
         items = self.inbox.open_items(user_id, inbox)
         changes = [self.epoch, self.inbox.changed(user_id, inbox) or self.epoch]
         changes += [max(i.updated, i.closed_at or 0.0) for i in self.inbox.items_of(user_id, inbox)]
-        return build_feed(user_id, inbox, items, updated=max(changes), self_url=self_url)
+        updated = max(changes)
+        shown = page.entries(items)
+        return build_feed(user_id, inbox, shown, updated=updated, links=page.links(base_url, len(items))), updated
 
     def state(self) -> dict[str, Any]:
         """``GET /__admin/state``: open items per user, the newest ``state_limit`` items, counts, call-backs."""

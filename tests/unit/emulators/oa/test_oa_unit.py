@@ -49,7 +49,7 @@ def test_closing_rules():
 
 def test_feed_has_the_rfc4287_elements():
     data = build_feed("mgr-1", "toread", [item("read-2", "toread", at=20.0), item("read-1", "toread", at=10.0)],
-                      updated=20.0, self_url="http://127.0.0.1:1/feeds/mgr-1/toread.atom")
+                      updated=20.0, links={"self": "http://127.0.0.1:1/feeds/mgr-1/toread.atom"})
     feed = etree.fromstring(data)
     assert feed.findtext("a:id", namespaces=A) == "urn:onepoint:oa:feed:mgr-1:toread"
     assert feed.findtext("a:updated", namespaces=A).endswith("+08:00")
