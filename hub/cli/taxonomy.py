@@ -28,18 +28,39 @@ def _load(path: Path | None) -> Taxonomy:
 
 @taxonomy.command("check")
 @click.argument("path", required=False, type=_PATH)
-def check_command(path: Path | None) -> None:
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Hub settings (TOML): check as the hub's start does, with its calendars and outage services "
+                   "(PATH, when given, instead of the settings' taxonomy).")
+def check_command(path: Path | None, config_path: Path | None) -> None:
     """Check a taxonomy (a TOML file or a directory of them; the packaged one without PATH); exit 1 on any error.
 
-    Every problem is printed as FILE: CODE-OR-KEY: WHAT.
+    Every problem is printed as FILE: CODE-OR-KEY: WHAT. With --config, the settings' data files are checked as
+    the hub's start checks them: every dispatch target must have a calendar, the outage services' codes must be
+    in the taxonomy, the SLA table must be readable; without it, the taxonomy alone.
     """
-    loaded = _load(path)
+    if config_path is None:
+        loaded = _load(path)
+        click.echo("note: the taxonomy alone; give --config (the hub's settings) to check it with the calendars "
+                   "and outage services as the hub's start does", err=True)
+        _report(loaded, "ok")
+        return
+    from hub.cli.workorder_database import settings_of
+    from hub.workflow.start_checks import DataFilesRefused, check_data_files
+
+    try:
+        checked = check_data_files(settings_of(config_path).workflow, path)
+    except DataFilesRefused as exc:
+        raise click.ClickException(f"the hub would not start with {config_path}:\n{exc}") from None
+    _report(checked.taxonomy, f"ok, checked with {' and '.join(checked.checked_with) or 'nothing else'}")
+
+
+def _report(loaded: Taxonomy, verdict: str) -> None:
     for template_id in loaded.unused_templates():
         click.echo(f"warning: template {template_id} is used by no category", err=True)
     for name in loaded.unused_fields():
         click.echo(f"warning: field {name} is required by no template", err=True)
     counts = ", ".join(f"{count} {what}" for what, count in loaded.counts().items())
-    click.echo(f"{loaded.source}: {counts}: ok")
+    click.echo(f"{loaded.source}: {counts}: {verdict}")
 
 
 @taxonomy.command("show")

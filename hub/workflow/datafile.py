@@ -7,6 +7,7 @@ came from.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 import tomllib
@@ -16,8 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DataFileError", "Problems", "content_version", "format_duration", "packaged", "parse_duration",
-           "read_toml"]
+__all__ = ["DataFileError", "NotUtf8", "Problems", "content_version", "format_duration", "packaged", "parse_duration",
+           "read_toml", "toml_text"]
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
@@ -93,14 +94,40 @@ def packaged(name: str) -> Path:
     return Path(str(resources.files("hub.workflow") / "data" / name))
 
 
+class NotUtf8(ValueError):
+    """A data file's bytes are not UTF-8: the message names the line and column of the first bad byte and says to
+    save the file as UTF-8 (a file saved as GBK or "ANSI" by a Chinese Windows editor)."""
+
+
+def toml_text(data: bytes) -> str:
+    """The text of a TOML data file: UTF-8, a leading byte-order mark ("UTF-8 with BOM", what Windows Notepad and
+    many Chinese editors save) dropped, as TOML itself would refuse it at line 1, column 1 with nothing naming it.
+    Anything else is a `NotUtf8` naming where the first byte that is not UTF-8 is."""
+    body = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line_start = body.rfind(b"\n", 0, error.start) + 1
+        line = body.count(b"\n", 0, error.start) + 1
+        column = len(body[line_start:error.start].decode("utf-8", "replace")) + 1
+        raise NotUtf8(f"not UTF-8: byte 0x{body[error.start]:02x} at line {line}, column {column} is not a UTF-8 "
+                      "character; save the file as UTF-8 (an editor's \"Save as\", encoding UTF-8), not GBK or "
+                      "ANSI") from error
+
+
 def read_toml(path: Path) -> tuple[dict[str, Any], str]:
-    """The parsed document and its version; an unreadable or malformed file is a `DataFileError`."""
+    """The parsed document and its version (of the bytes, a byte-order mark included); an unreadable, non-UTF-8
+    (`toml_text`) or malformed file is a `DataFileError`."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise DataFileError(str(path), [("", f"cannot read: {error.strerror or error}")]) from error
     try:
-        document = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        text = toml_text(data)
+    except NotUtf8 as error:
+        raise DataFileError(str(path), [("", str(error))]) from error
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise DataFileError(str(path), [("", f"not valid TOML: {error}")]) from error
     return document, content_version(data)

@@ -20,6 +20,7 @@ from hub.workflow.department_todos import department_todo_id
 from hub.workflow.effects import CREATION_NOTICE, DEPARTMENT_TODO, ESCALATION_NOTICE, RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp
 from hub.workflow.network_dispatch import dispatch_field_items, nsp_dispatch
+from hub.workflow.taxonomy import Taxonomy
 from hub.workflow.todos import CLOSE_TODO
 
 __all__ = ["CREATION_NOTICE", "DEPARTMENT_TODO", "ESCALATION_NOTICE", "RETURN_VISIT_NOTICE", "department_todo",
@@ -188,9 +189,11 @@ def oa_close(follow_up: FollowUp, now: datetime) -> etree._Element:
     return root
 
 
-def follow_up_document(follow_up: FollowUp, now: datetime, *, operator: str, link_base: str) -> etree._Element:
+def follow_up_document(follow_up: FollowUp, now: datetime, *, operator: str, link_base: str,
+                       taxonomy: Taxonomy) -> etree._Element:
+    """The follow-up's document; ``taxonomy``: the engine's, whose templates give NSP's function affected."""
     if follow_up.kind == "nsp-dispatch":
-        return nsp_dispatch(follow_up, now, operator)
+        return nsp_dispatch(follow_up, now, operator, taxonomy=taxonomy)
     if follow_up.kind == CREATION_NOTICE:
         return crm_notice(follow_up, now)
     if follow_up.kind == RETURN_VISIT_NOTICE:

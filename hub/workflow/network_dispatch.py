@@ -10,7 +10,8 @@ the other party's number of "cannot be called", a free-text "calling functions a
 the roaming place, the APN, the WLAN hotspot, the web address. ``OccurredAt`` is the template's fault time when
 the dispatch gave one (``fault_time``, read by ``effects`` in the operator's zone when it has no offset), else
 when the complaint says it began. ``FunctionAffected`` lists the functions the agent named when they are codes of
-nsp:FunctionAffected (``RECEIVE_CALL, SEND_SMS``), else the one the phenomenon's template concerns.
+nsp:FunctionAffected (``RECEIVE_CALL, SEND_SMS``), else the one the phenomenon's template concerns (its
+``function`` in the taxonomy's data: ``[templates.ID] function``), else one by the phenomenon's domain.
 
 **Which dispatch NSP's reply answers** (``answered_dispatch``): NSP's NetworkComplaintReply carries the MessageId of
 the dispatch it answers as its CorrelationId. That id is derived (``hub.routing.message_ids``) from the message
@@ -39,26 +40,23 @@ from hub.routing.message_ids import derive_message_id
 from hub.workflow.changes import DISPATCH_FOLLOW_UP, FollowUp
 from hub.workflow.follow_up_steps import other_work_order_step
 from hub.workflow.lifecycle import LifecycleAction
+from hub.workflow.taxonomy import Taxonomy
+from hub.workflow.taxonomy.dispatch_limits import DISPATCH_FIELDS, FIELD_NAME_LENGTH, FIELD_VALUE_LENGTH, FUNCTION_CODES
 
-__all__ = ["DESCRIPTION_LENGTH", "DISPATCH_FOLLOW_UP", "FOLLOW_UPS_PER_MESSAGE", "FUNCTION_CODES",
-           "FUNCTION_OF_TEMPLATE", "MAX_FIELDS", "AnsweredDispatch", "answered_dispatch", "dispatch_description",
-           "dispatch_field_items", "functions_affected", "nsp_dispatch"]
+__all__ = ["DESCRIPTION_LENGTH", "DISPATCH_FOLLOW_UP", "FOLLOW_UPS_PER_MESSAGE", "FUNCTION_CODES", "MAX_FIELDS",
+           "AnsweredDispatch", "answered_dispatch", "dispatch_description", "dispatch_field_items",
+           "functions_affected", "nsp_dispatch"]
 
 C = "urn:onepoint:common:1"
 NSP = "urn:onepoint:nsp:1"
-MAX_FIELDS = 40  # nsp:NetworkComplaintDispatch's Field maxOccurs (as the WorkOrderAction's Dispatch)
-FIELD_LENGTH = 200  # c:ShortText
+MAX_FIELDS = DISPATCH_FIELDS  # nsp:NetworkComplaintDispatch's Field maxOccurs (as the WorkOrderAction's Dispatch)
+FIELD_LENGTH = FIELD_VALUE_LENGTH  # c:ShortText
 DESCRIPTION_LENGTH = 4000  # nsp:Description, c:LongText
 INSTRUCTIONS_LABEL = "\n\nInstructions: "
-# The NSP function a phenomenon's template affects (nsp:FunctionAffected); the rest: by domain, else call quality.
-FUNCTION_OF_TEMPLATE = {
-    "voice_originate": "ORIGINATE_CALL", "voice_terminate": "RECEIVE_CALL", "network_busy": "ORIGINATE_CALL",
-    "voice_quality": "CALL_QUALITY", "coverage": "CALL_QUALITY", "roaming": "ROAMING",
-}
-FUNCTION_CODES = ("ORIGINATE_CALL", "RECEIVE_CALL", "CALL_QUALITY", "SEND_SMS", "RECEIVE_SMS", "MMS", "DATA",
-                  "VOLTE", "ROAMING", "SIGNAL")  # nsp:FunctionAffected
+# The function of a phenomenon whose template names none (nsp:FunctionAffected), by its domain, else call quality.
+_FUNCTION_OF_DOMAIN = {"02": "DATA", "03": "SEND_SMS"}
 _WORDS = re.compile(r"[A-Za-z_]+")
-_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # nsp:FieldName
+_FIELD_NAME = re.compile(f"[a-z][a-z0-9_]{{0,{FIELD_NAME_LENGTH - 1}}}")  # nsp:FieldName
 # how far into one message's follow-ups a dispatch is looked for (a complaint's own, its intake rules', then the
 # dispatch: a handful); a dispatch sent further on would go unrecognised, its reply taken as any unmatched one
 FOLLOW_UPS_PER_MESSAGE = 64
@@ -100,16 +98,17 @@ def answered_dispatch(history: Sequence[Mapping[str, Any]], correlation_id: str,
     return None
 
 
-def functions_affected(fields: Mapping[str, str], template_id: str, category_code: str) -> list[str]:
+def functions_affected(fields: Mapping[str, str], function: str | None, category_code: str) -> list[str]:
     """The agent's ``calling_functions_affected`` when it names codes of nsp:FunctionAffected (each once, at most
-    ten), else the template's function (by domain for templates without one)."""
+    ten), else the template's ``function`` (the taxonomy's ``[templates.ID] function``), else by the category's
+    domain (data for 02, SMS for 03, call quality for the rest)."""
     named = [word.upper() for word in _WORDS.findall(fields.get("calling_functions_affected") or "")]
     codes = list(dict.fromkeys(word for word in named if word in FUNCTION_CODES))[:10]
     if codes:
         return codes
-    if template_id in FUNCTION_OF_TEMPLATE:
-        return [FUNCTION_OF_TEMPLATE[template_id]]
-    return [{"02": "DATA", "03": "SEND_SMS"}.get(category_code[:2], "CALL_QUALITY")]
+    if function in FUNCTION_CODES:
+        return [str(function)]
+    return [_FUNCTION_OF_DOMAIN.get(category_code[:2], "CALL_QUALITY")]
 
 
 def dispatch_field_items(fields: Mapping[str, str], template_fields: Sequence[str], *,
@@ -129,8 +128,6 @@ def dispatch_field_items(fields: Mapping[str, str], template_fields: Sequence[st
         spare = [name for name, _ in items if name in added][-over:]  # the last of them first
         items = [item for item in items if item[0] not in spare]
     return items[:MAX_FIELDS]
-
-
 
 
 def dispatch_description(description: str, instructions: str, limit: int = DESCRIPTION_LENGTH) -> str:
@@ -167,8 +164,10 @@ def _due(row: Mapping[str, Any], now: datetime) -> datetime:
     return due if isinstance(due, datetime) else now + timedelta(hours=4)
 
 
-def nsp_dispatch(follow_up: FollowUp, now: datetime, operator: str) -> etree._Element:
-    """The ``nsp-dispatch`` follow-up as NSP's document (the header's MessageId is replaced by the derived id)."""
+def nsp_dispatch(follow_up: FollowUp, now: datetime, operator: str, *, taxonomy: Taxonomy) -> etree._Element:
+    """The ``nsp-dispatch`` follow-up as NSP's document (the header's MessageId is replaced by the derived id);
+    ``taxonomy``: the one the dispatch was checked against, whose template (``_template`` of the fields) gives
+    the function affected."""
     row, details = follow_up.work_order, follow_up.details
     fields: Mapping[str, str] = details["fields"]
     root = etree.Element(f"{{{NSP}}}NetworkComplaintDispatch", nsmap={"nsp": NSP, "c": C})
@@ -192,8 +191,8 @@ def nsp_dispatch(follow_up: FollowUp, now: datetime, operator: str) -> etree._El
     add_child(root, "OccurredAt", fault_time if isinstance(fault_time, datetime) else row["occurred_at"])
     add_child(root, "TerminalType", shortened(fields.get("terminal_type") or "unknown", 64))
     add_child(root, "AnnouncementHeard", shortened(fields.get("announcement_heard") or "none", FIELD_LENGTH))
-    template_id = str(fields.get("_template", ""))
-    for function in functions_affected(fields, template_id, str(row["category_code"])):
+    template = taxonomy.templates.get(str(fields.get("_template", "")))
+    for function in functions_affected(fields, template.function if template else None, str(row["category_code"])):
         add_child(root, "FunctionAffected", function)
     add_child(root, "ContactNumber", fields.get("contact_number") or row["contact_number"] or row["msisdn"])
     for name, value in dispatch_field_items(fields, details.get("template_fields") or (),

@@ -184,7 +184,8 @@ class DeadlineScheduler:
               done: SchedulerPass) -> None:
         if self.outbound is None:
             return
-        document = follow_up_document(follow_up, now, operator="hub", link_base=self.runtime.link_base)
+        document = follow_up_document(follow_up, now, operator="hub", link_base=self.runtime.link_base,
+                                      taxonomy=self.runtime.engine.taxonomy)
         cause = Envelope(deadline_cause_id(deadline), "workflow.Deadline", HUB_SYSTEM, b"")
         self.outbound.send(document, cause=cause, step=f"{follow_up.kind}-{number}", consumer="workflow-scheduler")
         done.sent.append(etree.QName(document).localname)

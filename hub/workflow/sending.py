@@ -37,7 +37,8 @@ def send_follow_ups(follow_ups: list[FollowUp], outbound: Sender, workflow: Work
         follow_up = _with_account_manager(owed, outbound, workflow) if owed.kind == RETURN_VISIT_NOTICE else owed
         if follow_up is None:
             continue
-        document = follow_up_document(follow_up, now, operator=operator, link_base=workflow.link_base)
+        document = follow_up_document(follow_up, now, operator=operator, link_base=workflow.link_base,
+                                      taxonomy=workflow.engine.taxonomy)
         try:
             outbound.send(document, step=step)
         except DocumentRefused as exc:

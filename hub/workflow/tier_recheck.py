@@ -213,7 +213,8 @@ class TierRecheck(PassThread):
         if self.outbound is None:
             return
         for follow_up in owed:
-            document = follow_up_document(follow_up, now, operator="hub", link_base=self.runtime.link_base)
+            document = follow_up_document(follow_up, now, operator="hub", link_base=self.runtime.link_base,
+                                          taxonomy=self.runtime.engine.taxonomy)
             self.outbound.send(document, cause=cause, step=follow_up.kind, consumer=CONSUMER)
             done.notified += 1
 

@@ -1,6 +1,8 @@
 """Checking the raw vocabulary, targets and templates, building them; every problem is noted, none stops the check.
 
-The categories are checked by `hub.workflow.taxonomy.check_categories`, against the templates built here.
+The categories are checked by `hub.workflow.taxonomy.check_categories`, against the templates built here. What a
+dispatch document can carry bounds the data (`hub.workflow.taxonomy.dispatch_limits`): a field's name, how many
+fields a template requires, a choice's length, a template's NSP ``function``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from hub.workflow.sla import ROLE
+from hub.workflow.taxonomy.dispatch_limits import (
+    DISPATCH_FIELDS,
+    FIELD_NAME_LENGTH,
+    FIELD_VALUE_LENGTH,
+    FUNCTION_CODES,
+    HUB_ADDED_FIELDS,
+)
 from hub.workflow.taxonomy.errors import Problems
 from hub.workflow.taxonomy.fields import FIELD_TYPES, FieldSpec
 from hub.workflow.taxonomy.sources import Entry
@@ -19,6 +28,7 @@ __all__ = ["MAX_QUESTIONS", "build_fields", "build_targets", "build_templates", 
 
 MAX_QUESTIONS = 5  # intake questions before handing over: 3-5 at most (domain notes, "Work-order rules")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
+_TEMPLATE_KEYS = ("name", "target", "questions", "checks", "fields", "function")
 
 
 def unique(entries: Iterable[Entry], problems: Problems, what: str) -> list[Entry]:
@@ -70,6 +80,9 @@ def build_fields(entries: Iterable[Entry], problems: Problems) -> dict[str, Fiel
         known_keys(entry, ("label", "label_zh", "type", "pattern", "choices"), problems)
         if not _NAME.fullmatch(entry.name):
             problems.add(entry.source, entry.key, "a field name is lower case letters, digits and _")
+        elif len(entry.name) > FIELD_NAME_LENGTH:
+            problems.add(entry.source, entry.key, f"the field name is {len(entry.name)} characters: a dispatch "
+                         f"names its fields in wo:FieldName, at most {FIELD_NAME_LENGTH}; shorten it")
         label = text_of(entry, "label", problems)
         kind = entry.table.get("type", "text")
         if kind not in FIELD_TYPES:
@@ -82,6 +95,10 @@ def build_fields(entries: Iterable[Entry], problems: Problems) -> dict[str, Fiel
             except re.error as exc:
                 problems.add(entry.source, entry.key, f"pattern is not a regular expression: {exc}")
         choices = _texts(entry, "choices", problems)
+        for index, choice in enumerate(choices):
+            if len(choice) > FIELD_VALUE_LENGTH:
+                problems.add(entry.source, entry.key, f"choices[{index}] is {len(choice)} characters: a dispatch "
+                             f"carries a field's value in at most {FIELD_VALUE_LENGTH} (c:ShortText); shorten it")
         if (kind == "choice") != bool(choices):
             problems.add(entry.source, entry.key, "a field has choices if and only if its type is 'choice'")
         fields[entry.name] = FieldSpec(entry.name, label, str(kind), pattern, choices,
@@ -112,11 +129,11 @@ def build_templates(entries: Iterable[Entry], fields: dict[str, FieldSpec], targ
     """The templates; one with an unknown target or field is still built (without it) so checking goes on."""
     templates: dict[str, DispatchTemplate] = {}
     for entry in unique(entries, problems, "template"):
-        known_keys(entry, ("name", "target", "questions", "checks", "fields"), problems)
+        known_keys(entry, _TEMPLATE_KEYS, problems)
         target_code = entry.table.get("target")
         target = targets.get(target_code) if isinstance(target_code, str) else None
         if target is None:
-            problems.add(entry.source, entry.key, f"unknown target {target_code!r}")
+            problems.unresolved(entry.source, entry.key, "targets", f"unknown target {target_code!r}")
             target = Target(str(target_code), str(target_code), "")
         questions = _texts(entry, "questions", problems)
         if not questions:
@@ -127,16 +144,39 @@ def build_templates(entries: Iterable[Entry], fields: dict[str, FieldSpec], targ
         checks = _texts(entry, "checks", problems)
         if not checks:
             problems.add(entry.source, entry.key, "no pre-processing checks")
-        specs: list[FieldSpec] = []
-        for name in _texts(entry, "fields", problems):
-            if name not in fields:
-                problems.add(entry.source, entry.key, f"unknown field {name!r}")
-            elif fields[name] in specs:
-                problems.add(entry.source, entry.key, f"field {name!r} listed twice")
-            else:
-                specs.append(fields[name])
-        if not specs:
-            problems.add(entry.source, entry.key, "no fields: a dispatch must carry at least the phone number")
+        specs = _template_fields(entry, fields, problems)
         templates[entry.name] = DispatchTemplate(entry.name, text_of(entry, "name", problems), target, questions,
-                                                 checks, tuple(specs))
+                                                 checks, tuple(specs), _function(entry, problems))
     return templates
+
+
+def _template_fields(entry: Entry, fields: dict[str, FieldSpec], problems: Problems) -> list[FieldSpec]:
+    """The template's known fields; the unknown and repeated ones named, and too many for a wo:Dispatch."""
+    names = _texts(entry, "fields", problems)
+    specs: list[FieldSpec] = []
+    for name in names:
+        if name not in fields:
+            problems.unresolved(entry.source, entry.key, "fields", f"unknown field {name!r}")
+        elif fields[name] in specs:
+            problems.add(entry.source, entry.key, f"field {name!r} listed twice")
+        else:
+            specs.append(fields[name])
+    if not names or (not specs and not problems.unsure("fields")):
+        problems.add(entry.source, entry.key, "no fields: a dispatch must carry at least the phone number")
+    carried = [name for name in dict.fromkeys(names) if name not in HUB_ADDED_FIELDS]
+    if len(carried) > DISPATCH_FIELDS:
+        problems.add(entry.source, entry.key, f"{len(carried)} fields besides {' and '.join(HUB_ADDED_FIELDS)} "
+                     f"(which the hub adds): a wo:Dispatch carries at most {DISPATCH_FIELDS}; require fewer")
+    return specs
+
+
+def _function(entry: Entry, problems: Problems) -> str | None:
+    """The template's ``function``: the nsp:FunctionAffected its phenomena concern (None: not given)."""
+    function = entry.table.get("function")
+    if function is None:
+        return None
+    if function not in FUNCTION_CODES:
+        problems.add(entry.source, entry.key, f"unknown function {function!r} (nsp:FunctionAffected: "
+                     f"{', '.join(FUNCTION_CODES)})")
+        return None
+    return str(function)

@@ -32,7 +32,7 @@ def build_categories(entries: Iterable[Entry], templates: dict[str, DispatchTemp
         entry, name, template = own[code]
         parent = parent_of(code)
         if parent is not None and parent not in own:
-            problems.add(entry.source, code, _orphan(code, parent))
+            problems.unresolved(entry.source, code, "categories", _orphan(code, parent))
         inherited = level_of(code) == 4 and template is None and parent in own
         if inherited:
             template = own[str(parent)][2]  # a refinement inherits its phenomenon's template
@@ -53,7 +53,7 @@ def _template(entry: Entry, code: str, templates: dict[str, DispatchTemplate],
         problems.add(entry.source, code, f"a {LEVEL_NAMES[level]} takes no template (only levels 3 and 4 do)")
         return None
     if not isinstance(template_id, str) or template_id not in templates:
-        problems.add(entry.source, code, f"unknown template {template_id!r}")
+        problems.unresolved(entry.source, code, "templates", f"unknown template {template_id!r}")
         return None
     return templates[template_id]
 

@@ -19,7 +19,9 @@ log = logging.getLogger("onepoint.workflow.taxonomy")
 def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     """The checked taxonomy of ``path`` (a TOML file or a directory of them; None: the packaged data).
 
-    Raises `TaxonomyError` listing every problem (file, code or key, what is wrong) when anything is wrong.
+    Raises `TaxonomyError` listing every problem (file, code or key, what is wrong) when anything is wrong: a file
+    that cannot be read first, without the knock-on problems of the references into what it defines
+    (`errors.Problems.unresolved`).
     """
     problems = Problems()
     raw = read_sources(None if path is None else Path(path), problems)

@@ -28,7 +28,11 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class DispatchTemplate:
-    """One phenomenon's template: intake questions, pre-processing checks, required fields and the target."""
+    """One phenomenon's template: intake questions, pre-processing checks, required fields and the target.
+
+    ``function``: the nsp:FunctionAffected a dispatch to NSP names when the agent's ``calling_functions_affected``
+    names none (``hub.workflow.network_dispatch.functions_affected``); None: the phenomenon's domain decides.
+    """
 
     id: str
     name: str
@@ -36,6 +40,7 @@ class DispatchTemplate:
     questions: tuple[str, ...]
     checks: tuple[str, ...]
     fields: tuple[FieldSpec, ...]
+    function: str | None = None
 
     @property
     def field_names(self) -> tuple[str, ...]:

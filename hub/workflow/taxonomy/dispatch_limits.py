@@ -1,0 +1,22 @@
+"""What the command sets let a dispatch carry, so the taxonomy check refuses a template no dispatch could satisfy.
+
+A template is only usable if the documents that carry its fields can: ``wo:Dispatch`` (and ``wo:CreateWorkOrder``)
+from the front end, ``nsp:NetworkComplaintDispatch`` to the network. A field name longer than ``wo:FieldName``
+allows, more required fields than ``wo:Dispatch`` takes, or a choice longer than a field's value type would pass a
+check that only knows the TOML, the hub would start, and every dispatch of the phenomena would be refused for ever
+(as missing without the field, as invalid XML with it). These are the schemas' facts, as constants (the taxonomy
+is checked without parsing XSDs); ``tests/unit/workflow/test_taxonomy_dispatch_limits.py`` reads the XSDs and
+asserts they still agree.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DISPATCH_FIELDS", "FIELD_NAME_LENGTH", "FIELD_VALUE_LENGTH", "FUNCTION_CODES", "HUB_ADDED_FIELDS"]
+
+FIELD_NAME_LENGTH = 40  # wo:FieldName, nsp:FieldName: [a-z][a-z0-9_]{0,39}
+DISPATCH_FIELDS = 40  # wo:Field's maxOccurs in wo:Dispatch and wo:CreateWorkOrder (nsp:Field's too)
+FIELD_VALUE_LENGTH = 200  # wo:DispatchField's (nsp:DispatchField's) content: c:ShortText's maxLength
+# the fields the hub fills in from the work order when a dispatch does not carry them (hub.workflow.effects)
+HUB_ADDED_FIELDS = ("msisdn", "contact_number")
+FUNCTION_CODES = ("ORIGINATE_CALL", "RECEIVE_CALL", "CALL_QUALITY", "SEND_SMS", "RECEIVE_SMS", "MMS", "DATA",
+                  "VOLTE", "ROAMING", "SIGNAL")  # nsp:FunctionAffected's enumeration, in the schema's order
