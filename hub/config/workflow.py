@@ -8,7 +8,10 @@
                                          # postgresql+psycopg://user@host:5432/db (several hubs)
     sla = "sla.toml"                     # the SLA table; without it the packaged seed (hub/workflow/data)
     calendars = "calendars.toml"         # business calendars and departments; packaged seed without it
-    taxonomy = "taxonomy/"               # complaint taxonomy and dispatch templates; packaged seed without it
+    taxonomy = "taxonomy/"               # complaint taxonomy and dispatch templates; packaged seed without it.
+                                         # Read at start only (the SLA table and calendars are reloaded live):
+                                         # restart the hub to apply an edit; a running one logs a WARNING per
+                                         # change of its files saying so (hub/workflow/taxonomy_files.py)
     intake_department = "CUSTOMER_SERVICE"   # owner of new work orders, an OA user id (c:PartyId), checked
     repeat_window_hours = 168            # same number, same phenomenon within it: a repeat complaint
     customer_orders_shown = 20           # the customer's work orders in CreateWorkOrder's answer (1-50)

@@ -1,9 +1,11 @@
 """What a lifecycle action changes beyond the state, and the commands other systems are owed for it: the pause and
 its end, the first response, the reply (its Cause, Action and Resolved kept as history field entries), the return
 visit (and when it happened), closing (its ClosureCode kept likewise), a refused dispatch's count, an escalation's
-level and owner, and a dispatch checked against its phenomenon's template (refused, listing what is missing, when
-the template is enforced; the system it went to kept in ``dispatch_system``). A Suspend whose Until has passed is
-refused (``until-not-future``). ``WorkOrderEngine.act`` applies them in the action's transaction.
+level and owner, and a dispatch checked against its phenomenon's template with the fields kept from intake beneath
+its own (``intake_fields``; refused, listing what is missing, when the template is enforced; the system it went to
+kept in ``dispatch_system``; refused ``unknown-category`` when the taxonomy no longer has the work order's category,
+the only action that reads it). A Suspend whose Until has passed is refused (``until-not-future``).
+``WorkOrderEngine.act`` applies them in the action's transaction.
 """
 
 from __future__ import annotations
@@ -24,14 +26,15 @@ from hub.workflow.commands import (
     instant,
     resolved,
 )
+from hub.workflow.intake_fields import intake_fields
 from hub.workflow.lifecycle import PAUSED, LifecycleAction, TransitionRefused, WorkOrderState
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
-from hub.workflow.taxonomy import Taxonomy
+from hub.workflow.taxonomy import DispatchTemplate, Taxonomy, UnknownCategory
 from hub.workflow.tiers import GROUP_TIERS, VIP_TIERS
 
 __all__ = ["CREATION_NOTICE", "DEPARTMENT_TODO", "ESCALATION_NOTICE", "RETURN_VISIT_NOTICE", "action_effects",
-           "dispatch_answer", "escalation_notices", "fault_time", "refusal_text", "return_visit_notices", "visit_note",
-           "visited_at"]
+           "dispatch_answer", "dispatch_template", "escalation_notices", "fault_time", "refusal_text",
+           "return_visit_notices", "visit_note", "visited_at"]
 
 DEPARTMENT_TODO = "oa-dispatch"  # a dispatch to a department not reached through NSP: the department's OA to-do
 RETURN_VISIT_NOTICE = "crm-return-visit"  # a VIP or group customer's complaint replied: the manager's visit
@@ -127,8 +130,10 @@ def dispatch_answer(history: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] |
 
 def action_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, state: WorkOrderState,
                    target: WorkOrderState, changes: Row, now: datetime, *, taxonomy: Taxonomy,
-                   settings: EngineSettings, observers: Sequence[object]) -> list[FollowUp]:
-    """What the action changes beyond the state (into ``changes``), and what other systems must hear of it."""
+                   settings: EngineSettings, observers: Sequence[object],
+                   history: Sequence[Mapping[str, Any]] = ()) -> list[FollowUp]:
+    """What the action changes beyond the state (into ``changes``), and what other systems must hear of it.
+    ``history``: the work order's, as read (a Dispatch takes the fields kept from intake: ``intake_fields``)."""
     action = request.action
     if action in (A.PEND, A.REQUEST_INFO, A.SUSPEND) and target in PAUSED:
         changes["paused_since"] = now
@@ -163,7 +168,8 @@ def action_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, s
         return [FollowUp("oa-todo", escalated, {"reason": reason, "manager": changes["owner"]}),
                 *escalation_notices(escalated, f"handed up to {changes['owner']}: {reason}")]
     if action is A.DISPATCH:
-        return _dispatch(tx, row, request, changes, taxonomy=taxonomy, settings=settings, observers=observers)
+        return _dispatch(tx, row, request, changes, taxonomy=taxonomy, settings=settings, observers=observers,
+                         kept=intake_fields(history))
     return []
 
 
@@ -183,11 +189,29 @@ def _record_details(tx: WorkOrderTransaction, row: Row, request: ActionRequest, 
     tx.append_history(row["id"], entries)
 
 
+def dispatch_template(taxonomy: Taxonomy, row: Row) -> DispatchTemplate:
+    """The template a Dispatch of the work order is checked against; a category the taxonomy no longer has (a
+    refinement withdrawn, the hub restarted) refused ``unknown-category``, before anything is written: only a
+    Dispatch reads the taxonomy, every other action goes on (``runtime`` warns of such work orders at start)."""
+    code = row["category_code"]
+    try:
+        return taxonomy.phenomenon(code)
+    except UnknownCategory as exc:
+        reason = (f"its category {code} is no longer in the taxonomy ({taxonomy.source})" if code not in taxonomy
+                  else str(exc.args[0]))
+        raise WorkOrderRefused(
+            f"Dispatch of work order {row['id']} refused: {reason}, so there is no dispatch template to check it "
+            f"against; put {code} back in the taxonomy and restart the hub to dispatch it (the actions that need "
+            "no template, such as Start, Reply, Suspend, Escalate or Cancel, still work)",
+            code="unknown-category") from None
+
+
 def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, changes: Row, *, taxonomy: Taxonomy,
-              settings: EngineSettings, observers: Sequence[object]) -> list[FollowUp]:
-    template = taxonomy.phenomenon(row["category_code"])
+              settings: EngineSettings, observers: Sequence[object], kept: Mapping[str, str]) -> list[FollowUp]:
+    template = dispatch_template(taxonomy, row)
+    asked = {**kept, **request.dispatch_fields}  # the fields kept from intake beneath the Dispatch's own
     given = template.normalised({"msisdn": row["msisdn"], "contact_number": row["contact_number"] or "",
-                                 **request.dispatch_fields})  # what is checked is what NSP gets
+                                 **asked})  # what is checked is what NSP gets
     missing = template.missing_fields(given)
     if missing and not settings.enforce_templates:
         tx.append_history(row["id"], [HistoryEntry(
@@ -198,7 +222,8 @@ def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, change
         tx.append_history(row["id"], [HistoryEntry(
             at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,
             action="DISPATCH_REFUSED", field="dispatch", new_value="; ".join(missing)[:2000],
-            note=f"template {template.id}", message_id=request.message_id)])
+            note=f"template {template.id}" + (f"; with the {len(kept)} field(s) given at intake" if kept else ""),
+            message_id=request.message_id)])
         for observer in observers:
             if isinstance(observer, DispatchRefusalObserver):
                 observer.dispatch_refused(tx, row, changes["updated_at"])
@@ -208,7 +233,7 @@ def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, change
     changes["dispatch_fields"] = _FIELDS_JSON(given)
     system = request.details.get("ToSystem") or template.target.system
     changes["dispatch_system"] = system  # whose call-back the work order awaits (NSP's reply is checked by it)
-    added = [name for name in ("msisdn", "contact_number") if name not in request.dispatch_fields]  # the hub's
+    added = [name for name in ("msisdn", "contact_number") if name not in asked]  # the hub's
     details = {"fields": {**given, "_template": template.id}, "template_fields": template.field_names,
                "added_fields": added, "instructions": request.details.get("Instructions")}
     if system == "NSP":

@@ -131,11 +131,12 @@ class WorkOrderEngine(WorkOrderTiming):
             follow_ups += observer.created(tx, created, complaint, now)
         return created
 
-    def dispatchable(self, complaint: Complaint) -> bool:
-        """Whether the fields filled at intake complete the phenomenon's template (then it is dispatched at once)."""
+    def missing_at_intake(self, complaint: Complaint) -> tuple[str, list[str]]:
+        """The phenomenon's template and what the fields filled at intake leave missing of it (none: the complaint
+        is dispatched at once; else the fields are kept for a later Dispatch, ``hub.workflow.intake_fields``)."""
         template = self.taxonomy.phenomenon(complaint.category_code)
         given = {"msisdn": complaint.msisdn, "contact_number": complaint.contact_number, **complaint.dispatch_fields}
-        return not template.missing_fields(given)
+        return template.id, template.missing_fields(given)
 
     # -- actions -------------------------------------------------------------------------------------------------
 
@@ -167,7 +168,7 @@ class WorkOrderEngine(WorkOrderTiming):
                                 field=None if until is None else SUSPENDED_UNTIL, new_value=until,
                                 note=request.note, message_id=request.message_id)]
         follow_ups = action_effects(tx, row, request, state, target, changes, now, taxonomy=self.taxonomy,
-                                    settings=self.settings, observers=self.observers)
+                                    settings=self.settings, observers=self.observers, history=view.history)
         if request.action is A.RETURN_VISIT:  # the visit's outcome, with when it happened
             entries.append(HistoryEntry(at=now, kind="field", actor=request.operator, system=request.system,
                                         field="satisfaction", old_value=row["satisfaction"],

@@ -1,7 +1,9 @@
 """The workflow's handlers (queue ``workflow``): the work-order commands and the systems' call-backs.
 
 * ``workorder.CreateWorkOrder``: tier from BOSS (cached), the work order accepted with its priority and deadlines;
-  the answer lists the customer's open and recent work orders and marks a repeat complaint;
+  the answer lists the customer's open and recent work orders and marks a repeat complaint; its template fields
+  dispatch it at once when they complete the template, else they are kept in its history for a later Dispatch
+  (``hub.workflow.intake_fields``);
 * ``workorder.WorkOrderAction``: one lifecycle action (refused with c:Error naming state and action);
 * ``workorder.QueryWorkOrder`` / ``QueryWorkOrders``: a work order with its history / a filtered page (a full page
   ends with ``Next``, the cursor its ``After`` continues from);
@@ -39,6 +41,7 @@ from hub.workflow import (
 )
 from hub.workflow.engine import WorkOrderRefused
 from hub.workflow.intake import apply_intake_rules
+from hub.workflow.intake_fields import keep_intake_fields
 from hub.workflow.lifecycle import LifecycleAction
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.sending import send_follow_ups
@@ -68,7 +71,8 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
     for outcome in outcomes:
         follow_ups += outcome.follow_ups
     handled = any(outcome.handled for outcome in outcomes)
-    if not handled and complaint.dispatch_fields and workflow.engine.dispatchable(complaint):
+    template, missing = workflow.engine.missing_at_intake(complaint) if complaint.dispatch_fields else ("", [])
+    if complaint.dispatch_fields and not handled and not missing:
         request = commands.ActionRequest(created.row["id"], LifecycleAction.DISPATCH, complaint.taken_by or "hub",
                                          complaint.source_system, {"Note": "dispatched at intake"},
                                          complaint.dispatch_fields, message_id=complaint.message_id)
@@ -76,6 +80,8 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
         workflow.counted(request.action.value)
         created.row.update(changed.row)
         follow_ups += changed.follow_ups
+    elif complaint.dispatch_fields:  # kept for a later Dispatch, with what it still lacks (no element answers it)
+        keep_intake_fields(tx, str(created.row["id"]), complaint, missing, now, template=template, waits=not handled)
     send_follow_ups(follow_ups, outbound, workflow, complaint.taken_by or "hub", work_order_id=str(created.row["id"]))
     log.info("work order created", extra={"message_id": envelope.message_id, "work_order_id": created.row["id"],
                                           "msisdn": mask_msisdn(complaint.msisdn), "tier": tier.tier,

@@ -8,6 +8,9 @@ checked as at start (the calendars listing every department the hub makes an own
 and put in the engine. A file refused by the checks (or unreadable) is logged with every
 problem and the running table stays; it is not read again until it changes once more.
 
+The taxonomy is read at start only: its files are looked at in the same pass (``TaxonomyFiles``), and a change
+is logged once as a WARNING saying the hub must be restarted to apply it.
+
 Who calls it: the engine before each creation (throttled) and before each action, at once when the work order's
 stored ``sla_version`` is not its own (a recalculation by another process after an edit, which this process must
 not undo with the table it had); the deadline scheduler at each pass, which then recalculates the open work
@@ -28,6 +31,7 @@ from hub.workflow.datafile import DataFileError, packaged
 from hub.workflow.engine import WorkOrderEngine
 from hub.workflow.owner_calendars import check_owner_calendars
 from hub.workflow.sla import load_sla_table
+from hub.workflow.taxonomy_files import TaxonomyFiles
 
 __all__ = ["RuleFiles"]
 
@@ -48,8 +52,8 @@ class RuleFiles:
     """The files behind ``engine.sla`` and ``engine.calendars``; ``refresh`` reloads the one that changed."""
 
     def __init__(self, engine: WorkOrderEngine, sla: Path | None, calendars: Path | None, *, every: float = 1.0,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.engine, self.every, self._monotonic = engine, every, monotonic
+                 monotonic: Callable[[], float] = time.monotonic, taxonomy: TaxonomyFiles | None = None) -> None:
+        self.engine, self.every, self._monotonic, self.taxonomy = engine, every, monotonic, taxonomy
         self.sla_path = sla if sla is not None else packaged("sla.toml")
         self.calendars_path = calendars if calendars is not None else packaged("calendars.toml")
         self._seen = {self.sla_path: _signature(self.sla_path), self.calendars_path: _signature(self.calendars_path)}
@@ -68,6 +72,8 @@ class RuleFiles:
                 changed |= self._reload_sla()
             if self._changed(self.calendars_path):
                 changed |= self._reload_calendars()
+            if self.taxonomy is not None:  # not reloaded: a change is only said to need a restart
+                self.taxonomy.look()
             return changed
 
     def _changed(self, path: Path) -> bool:

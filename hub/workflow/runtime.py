@@ -1,7 +1,9 @@
 """``WorkflowRuntime``: what the workflow's handlers and scheduler share in one process — the work-order store,
 the engine with its SLA table, calendars and taxonomy (each checked at start, every error named, the calendars
 listing every department the hub makes an owner: ``owner_calendars``; the SLA table and calendars reloaded when
-their files change, ``rule_files``), the tier cache, the clock and the link OA items carry back to a work order."""
+their files change, ``rule_files``; the taxonomy read at start only, an edit of its files warned of as needing a
+restart, ``taxonomy_files``, and the open work orders whose category it lacks named, ``withdrawn_categories``),
+the tier cache, the clock and the link OA items carry back to a work order."""
 
 from __future__ import annotations
 
@@ -26,8 +28,10 @@ from hub.workflow.statistics import CounterObserver
 from hub.workflow.statistics.backfill import fill_missing_counters
 from hub.workflow.store import WorkOrderStore
 from hub.workflow.taxonomy import load_taxonomy
+from hub.workflow.taxonomy_files import TaxonomyFiles
 from hub.workflow.tiers import TierLookup
 from hub.workflow.todos import TodoCloser
+from hub.workflow.withdrawn_categories import warn_of_withdrawn_categories
 
 __all__ = ["WorkflowRuntime", "open_runtime"]
 
@@ -63,6 +67,7 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
     """Load and check the data files (the intake department and every dispatch target with a calendar of its own:
     ``owner_calendars``), open (and migrate) the store; ``reading``: a store at this release's head,
     never migrated (``WorkOrderStore.open``)."""
+    taxonomy_files = TaxonomyFiles(settings.taxonomy)  # as before the read: an edit meanwhile is warned of later
     calendars, taxonomy = load_calendars(settings.calendars), load_taxonomy(settings.taxonomy)
     check_owner_calendars(calendars, taxonomy, settings.intake_department)
     engine = WorkOrderEngine(
@@ -79,9 +84,10 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
     store = WorkOrderStore.open(settings.database, clock=used.now, reading=reading)
     if not reading:  # before any handler writes counters of its own, which would hide the missing ones for good
         _fill_missing_counters(store, engine.settings)
+        warn_of_withdrawn_categories(store, taxonomy)  # the analyst learns it at the restart, not from a caller
     tiers = TierLookup(ttl=max(settings.tier_cache_seconds, 0.001), timeout=settings.tier_timeout_seconds,
                        pause=settings.tier_pause_seconds)
-    rules = RuleFiles(engine, settings.sla, settings.calendars)
+    rules = RuleFiles(engine, settings.sla, settings.calendars, taxonomy=taxonomy_files)
     engine.refresh_rules = rules.refresh
     runtime = WorkflowRuntime(store, engine, tiers, used, settings.link, metrics,
                               listener_settings=settings.listeners, rules=rules)

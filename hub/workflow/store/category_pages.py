@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from hub.workflow.store.schema import work_orders
 
-__all__ = ["MAX_MERGED_CODES", "category_codes_under", "newest_under_category"]
+__all__ = ["MAX_MERGED_CODES", "category_codes_under", "newest_under_category", "stored_category_codes"]
 
 MAX_MERGED_CODES = 400  # below SQLite's 500 terms of one compound SELECT; more codes: the caller sorts instead
 _wo = work_orders.c
@@ -58,6 +58,13 @@ def category_codes_under(connection: Connection, prefix: str) -> list[str]:
     codes = _CODES_POSTGRESQL if connection.dialect.name == "postgresql" else _CODES_SQLITE
     found = connection.execute(codes, {"low": prefix, "high": prefix + "/"}).scalars()
     return [code for code in found if code == prefix or code.startswith(prefix + ".")]
+
+
+def stored_category_codes(connection: Connection) -> list[str]:
+    """Every category code of the stored work orders, in byte order: one seek per code, as ``category_codes_under``
+    (the codes' digits and dots all lie below ``~``)."""
+    codes = _CODES_POSTGRESQL if connection.dialect.name == "postgresql" else _CODES_SQLITE
+    return list(connection.execute(codes, {"low": "", "high": "~"}).scalars())
 
 
 def newest_under_category(connection: Connection, codes: Sequence[str], where: Sequence[ColumnElement[bool]], *,
