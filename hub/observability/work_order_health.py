@@ -12,9 +12,10 @@ whichever of them Prometheus scrapes:
   ``<prefix>_event_outbox_oldest_unpublished_seconds``: the age of the oldest of them (0 when none).
 * ``<prefix>_event_listeners{state}``: the registered listeners, ``active``, ``retrying`` (failed at their next event,
   tried again later) or ``parked`` (given up on until registered again).
-* ``<prefix>_rule_file_processes{sla_version, calendars_version}``: the processes running the workflow on the
-  database (seen within the last minute) per versions of the SLA table and calendars they compute deadlines with:
-  more than one series means they disagree (``hub.workflow.rule_agreement`` names them in a WARNING).
+* ``<prefix>_rule_file_processes{sla_version, calendars_version, taxonomy_version}``: the processes running the
+  workflow on the database (seen within the last minute) per versions of the SLA table and calendars they compute
+  deadlines with and of the taxonomy they check complaints by: more than one series means they disagree
+  (``hub.workflow.rule_agreement`` names them in a WARNING).
 
 The figures come from ``read()`` (the workflow's: ``hub.workflow.health_gauges``); this layer knows no database.
 """
@@ -45,7 +46,8 @@ class WorkOrderHealth:
     outbox_unpublished: int = 0
     outbox_oldest_unpublished_seconds: float = 0.0
     listeners: Mapping[str, int] = field(default_factory=dict)  # state → listeners (LISTENER_STATES)
-    rule_files: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (sla, calendars) versions → processes
+    # (SLA table, calendars, taxonomy) versions → processes
+    rule_files: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
 
 
 class WorkOrderHealthGauges(Collector):
@@ -71,7 +73,8 @@ class WorkOrderHealthGauges(Collector):
                               "their next event), parked (not served until registered again).", labels=["state"]),
             GaugeMetricFamily(f"{p}_rule_file_processes", "Processes running the workflow on this work-order "
                               "database per versions of the SLA table and calendars they compute deadlines with "
-                              "(more than one series: they disagree).", labels=["sla_version", "calendars_version"]),
+                              "and of the taxonomy they check complaints by (more than one series: they "
+                              "disagree).", labels=["sla_version", "calendars_version", "taxonomy_version"]),
         ]
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
@@ -87,6 +90,6 @@ class WorkOrderHealthGauges(Collector):
             oldest.add_metric([], health.outbox_oldest_unpublished_seconds)
             for state in LISTENER_STATES:
                 listeners.add_metric([state], float(health.listeners.get(state, 0)))
-            for (sla, calendars), processes in sorted(health.rule_files.items()):
-                rule_files.add_metric([sla, calendars], float(processes))
+            for versions, processes in sorted(health.rule_files.items()):
+                rule_files.add_metric(list(versions), float(processes))
         yield from families

@@ -11,7 +11,8 @@
   (``hub.workflow.system_callbacks``);
 * ``workorder.RegisterListener`` / ``UnregisterListener`` / ``QueryListeners``: event listeners
   (``hub.workflow.listeners``, ``hub.workflow.listener_queries``);
-* ``workorder.QueryStatistics``: the figures of a window of days from the counters (``hub.workflow.statistics``).
+* ``workorder.QueryStatistics``: the figures of a window of days from the counters (``hub.workflow.statistics``);
+* ``workorder.QueryTemplate``: a phenomenon's intake questions, checks and required fields (``template_queries``).
 
 Every handler changes the work-order store only through ``workflow.store.current_transaction()``: the worker's
 claim opened it (``WorkOrderProcessedStore``) and commits it with the processed-message record. A query says
@@ -38,6 +39,7 @@ from hub.workflow import (
     query_commands,
     statistics,
     system_callbacks,
+    template_queries,
 )
 from hub.workflow.engine import WorkOrderRefused
 from hub.workflow.intake import apply_intake_rules
@@ -138,6 +140,7 @@ def query_work_orders(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
 system_callbacks.register(handlers, CONSUMER)
 listeners.register(handlers, CONSUMER)
 listener_queries.register(handlers, CONSUMER)
+template_queries.register(handlers, CONSUMER)
 
 
 @handlers.handler("workorder.QueryStatistics", consumer=CONSUMER, reads=True)

@@ -1,13 +1,18 @@
-"""Whether every process on one work-order database computes deadlines with the same rule files.
+"""Whether every process on one work-order database computes deadlines with the same rule files and checks
+complaints by the same taxonomy.
 
-Every hub and workflow worker on one database must have the same ``[workflow] sla`` and ``calendars`` files: one
-started with others recalculates every open work order's deadlines to its own, and the work orders each creates
-get its own limits. Each process running the workflow keeps a row in ``rule_file_users`` (its host, pid and the
-versions of its two files, renewed every ``interval`` seconds, removed when it stops; one not renewed for
-``GONE_AFTER`` is a process gone) and, at each renewal, compares the others' versions with its own: while some
-differ it says so in one WARNING naming them (again only when the set of those processes or their versions
-changes), and once they agree again in one INFO line. ``/metrics`` counts the processes per pair of versions
-(``onepoint_rule_file_processes``; more than one series: they disagree), whichever process is scraped.
+Every hub and workflow worker on one database must have the same ``[workflow] sla``, ``calendars`` and
+``taxonomy`` files: one started with other rule files recalculates every open work order's deadlines to its own,
+and the work orders each creates get its own limits; with another taxonomy a complaint in a category only some know
+(a level-4 refinement rolled out to one hub) is accepted or refused ``unknown-category``, and a dispatch checked
+against other required fields, depending on which worker takes the message. Each process running the workflow
+keeps a row in ``rule_file_users`` (its host, pid and the versions of its SLA table, calendars and taxonomy, the
+last a hash of its files' content: ``hub.workflow.taxonomy.version``; renewed every ``interval`` seconds, removed
+when it stops; one not renewed for ``GONE_AFTER`` is a process gone) and, at each renewal, compares the others'
+versions with its own: while some differ it says so in one WARNING naming them and what differs (again only when
+the set of those processes or their versions changes), and once they agree again in one INFO line. ``/metrics``
+counts the processes per versions (``onepoint_rule_file_processes``; more than one series: they disagree),
+whichever process is scraped.
 
 ::
 
@@ -52,14 +57,15 @@ class RuleFileAgreement(PassThread):
         self.pid = pid if pid is not None else os.getpid()
         self.process_id = _process_id(self.host, self.pid)
         self.started_at = runtime.clock.now()
-        self._said: frozenset[tuple[str, str, str]] = frozenset()  # (process, sla, calendars) last warned of
+        self._said: frozenset[tuple[str, ...]] = frozenset()  # (process, sla, calendars, taxonomy) last warned of
 
     def run_pass(self) -> list[RuleFileUser]:
-        """Renew this process's row; the other running processes whose rule files differ (warned of when new)."""
+        """Renew this process's row; the other running processes whose rule files or taxonomy differ (warned of
+        when new)."""
         now = self.runtime.clock.now()
         engine = self.runtime.engine
         me = RuleFileUser(self.process_id, self.host, self.pid, engine.sla.version, engine.calendars.version,
-                          self.started_at, now)
+                          self.started_at, now, taxonomy_version=engine.taxonomy.version)
         others = announce(self.runtime.store.engine, me, self.gone_after)
         differing = [other for other in others if other.versions != me.versions]
         self._tell(me, differing)
@@ -70,14 +76,19 @@ class RuleFileAgreement(PassThread):
         if said == self._said:
             return
         if differing:
-            log.warning("other processes on this work-order database compute deadlines with other rule files: every "
-                        "hub and workflow worker on one database must have the same [workflow] sla and calendars "
-                        "files (each one started with others recalculates the open work orders to its own)", extra={
+            log.warning("other processes on this work-order database compute deadlines with other rule files or "
+                        "check complaints by another taxonomy: every hub and workflow worker on one database must "
+                        "have the same [workflow] sla, calendars and taxonomy files (each one started with other "
+                        "rule files recalculates the open work orders to its own; with another taxonomy a "
+                        "complaint's category is accepted or refused by whichever worker takes it)", extra={
                             "sla_version": me.sla_version, "calendars_version": me.calendars_version,
+                            "taxonomy_version": me.taxonomy_version,
                             "others": [_described(other, me) for other in differing]})
         else:
-            log.info("every process on this work-order database computes deadlines with the same rule files again",
-                     extra={"sla_version": me.sla_version, "calendars_version": me.calendars_version})
+            log.info("every process on this work-order database computes deadlines with the same rule files again "
+                     "(and the same taxonomy)", extra={"sla_version": me.sla_version,
+                                                      "calendars_version": me.calendars_version,
+                                                      "taxonomy_version": me.taxonomy_version})
         self._said = said
 
     def stop(self) -> None:
@@ -95,6 +106,9 @@ def _described(other: RuleFileUser, me: RuleFileUser) -> str:
         parts.append(f"sla {other.sla_version} (this process: {me.sla_version})")
     if other.calendars_version != me.calendars_version:
         parts.append(f"calendars {other.calendars_version} (this process: {me.calendars_version})")
+    if other.taxonomy_version != me.taxonomy_version:
+        parts.append(f"taxonomy {other.taxonomy_version or '(not recorded: an older release)'} "
+                     f"(this process: {me.taxonomy_version})")
     return ": ".join(parts[:1]) + ": " + ", ".join(parts[1:])
 
 

@@ -53,7 +53,8 @@ class StoreHealth:
     unpublished: int = 0
     oldest_unpublished: datetime | None = None
     listeners: dict[str, int] = field(default_factory=dict)
-    rule_files: dict[tuple[str, str], int] = field(default_factory=dict)  # (sla, calendars) versions → processes
+    # (SLA table, calendars, taxonomy) versions → the processes running with them
+    rule_files: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
 
 def due_deadlines_query(now: datetime) -> Select[datetime, int]:

@@ -1,5 +1,6 @@
-"""The processes running the workflow on this database and the rule files each computes deadlines with
-(``rule_file_users``; ``hub.workflow.rule_agreement`` renews a process's row and names those that disagree).
+"""The processes running the workflow on this database, the rule files each computes deadlines with and the
+taxonomy each checks complaints and dispatches by (``rule_file_users``; ``hub.workflow.rule_agreement`` renews a
+process's row and names those that disagree).
 
 Each statement reads or writes a handful of rows (one per running hub or workflow worker), under the primary key or
 by a pass over that small table. On PostgreSQL the rows are stamped and aged by the database's clock, so hubs on
@@ -27,14 +28,16 @@ _ru = rule_file_users.c
 GONE_AFTER = timedelta(seconds=60)  # a row not renewed for this long is a process gone (killed, machine off)
 _VERSION_LENGTH = 64
 _OTHERS = select(rule_file_users).where(_ru.process_id != bindparam("process")).order_by(_ru.started_at)
-_STAMPED = ("process_id", "host", "pid", "sla_version", "calendars_version", "started_at")  # seen_at: see _renew
+_STAMPED = ("process_id", "host", "pid", "sla_version", "calendars_version", "taxonomy_version",
+            "started_at")  # seen_at: see _renew
 _WITHDRAW = delete(rule_file_users).where(_ru.process_id == bindparam("process"))
 
 
 @dataclass(frozen=True, slots=True)
 class RuleFileUser:
-    """One process running the workflow, the versions of its SLA table and calendars, when it started and was last
-    seen (renewed every pass)."""
+    """One process running the workflow, the versions of its SLA table, calendars and taxonomy, when it started and
+    was last seen (renewed every pass). ``taxonomy_version`` is empty in a row an older release wrote (revision
+    0018 added it)."""
 
     process_id: str
     host: str
@@ -43,15 +46,18 @@ class RuleFileUser:
     calendars_version: str
     started_at: datetime
     seen_at: datetime
+    taxonomy_version: str = ""
 
     @property
-    def versions(self) -> tuple[str, str]:
-        return self.sla_version, self.calendars_version
+    def versions(self) -> tuple[str, str, str]:
+        """(SLA table, calendars, taxonomy): the process agrees with another when all three are the same."""
+        return self.sla_version, self.calendars_version, self.taxonomy_version
 
     def row(self) -> dict[str, object]:
         return {"process_id": self.process_id[:100], "host": self.host[:255], "pid": self.pid,
                 "sla_version": self.sla_version[:_VERSION_LENGTH],
                 "calendars_version": self.calendars_version[:_VERSION_LENGTH],
+                "taxonomy_version": self.taxonomy_version[:_VERSION_LENGTH],
                 "started_at": self.started_at, "seen_at": self.seen_at}
 
 
@@ -63,7 +69,7 @@ def _renew(dialect: str) -> Insert:
     statement = insert(rule_file_users).values(**{name: bindparam(name) for name in _STAMPED}, seen_at=seen_at)
     return statement.on_conflict_do_update(index_elements=[_ru.process_id], set_={
         "sla_version": statement.excluded.sla_version, "calendars_version": statement.excluded.calendars_version,
-        "seen_at": statement.excluded.seen_at})
+        "taxonomy_version": statement.excluded.taxonomy_version, "seen_at": statement.excluded.seen_at})
 
 
 def _seen_since(dialect: str) -> ColumnElement[Any]:
@@ -97,8 +103,9 @@ def withdraw(engine: Engine, process_id: str) -> None:
 
 
 def versions_in_use(connection: Connection, now: datetime,
-                    gone_after: timedelta = GONE_AFTER) -> dict[tuple[str, str], int]:
-    """(SLA version, calendars version) → how many processes seen within ``gone_after`` compute with them."""
-    found = connection.execute(select(_ru.sla_version, _ru.calendars_version)
+                    gone_after: timedelta = GONE_AFTER) -> dict[tuple[str, str, str], int]:
+    """(SLA version, calendars version, taxonomy version) → how many processes seen within ``gone_after`` work
+    with them."""
+    found = connection.execute(select(_ru.sla_version, _ru.calendars_version, _ru.taxonomy_version)
                                .where(_ru.seen_at >= _seen_since(connection.dialect.name)), _window(now, gone_after))
-    return dict(Counter((str(sla), str(calendars)) for sla, calendars in found))
+    return dict(Counter((str(sla), str(calendars), str(taxonomy)) for sla, calendars, taxonomy in found))

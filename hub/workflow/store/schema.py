@@ -259,4 +259,5 @@ rule_file_users = Table(  # the processes running the workflow on this database,
     Column("calendars_version", String(64), nullable=False),
     Column("started_at", UTCDateTime(), nullable=False),
     Column("seen_at", UTCDateTime(), nullable=False),  # renewed every pass; long past: the process is gone
+    Column("taxonomy_version", String(64), nullable=False, server_default=""),  # 0018: its taxonomy's content hash
 )

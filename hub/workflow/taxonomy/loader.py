@@ -10,6 +10,7 @@ from hub.workflow.taxonomy.check_categories import build_categories
 from hub.workflow.taxonomy.errors import Problems
 from hub.workflow.taxonomy.model import Taxonomy
 from hub.workflow.taxonomy.sources import read_sources
+from hub.workflow.taxonomy.version import taxonomy_version
 
 __all__ = ["load_taxonomy"]
 
@@ -30,6 +31,7 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     templates = build_templates(raw.sections["templates"], fields, targets, problems)
     categories = build_categories(raw.sections["categories"], templates, problems)
     problems.raise_if_any()
-    taxonomy = Taxonomy(categories, templates, fields, targets, raw.source)
+    taxonomy = Taxonomy(categories, templates, fields, targets, raw.source,
+                        version=taxonomy_version(None if path is None else Path(path)))
     log.info("taxonomy loaded", extra={"source": raw.source, **taxonomy.counts()})
     return taxonomy

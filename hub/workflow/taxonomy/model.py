@@ -57,15 +57,20 @@ class Category:
 
 
 class Taxonomy:
-    """The whole checked taxonomy, in code order; immutable once built by `hub.workflow.taxonomy.load_taxonomy`."""
+    """The whole checked taxonomy, in code order; immutable once built by `hub.workflow.taxonomy.load_taxonomy`.
+
+    ``version`` is its files' content version (``hub.workflow.taxonomy.version``; empty for one built in memory):
+    the processes on one work-order database compare theirs (``hub.workflow.rule_agreement``)."""
 
     def __init__(self, categories: Mapping[str, Category], templates: Mapping[str, DispatchTemplate],
-                 fields: Mapping[str, FieldSpec], targets: Mapping[str, Target], source: str) -> None:
+                 fields: Mapping[str, FieldSpec], targets: Mapping[str, Target], source: str, *,
+                 version: str = "") -> None:
         self._categories = {code: categories[code] for code in sorted(categories)}
         self.templates = dict(templates)
         self.fields = dict(fields)
         self.targets = dict(targets)
         self.source = source
+        self.version = version  # the files' content version (taxonomy.version): compared between processes
 
     def __iter__(self) -> Iterator[Category]:
         return iter(self._categories.values())

@@ -14,8 +14,10 @@ from hub.workflow.runtime import WorkflowRuntime
 from tests.unit.workflow.kit import START
 from tests.unit.workflow.test_rule_agreement import (  # noqa: F401 - the tests and their fixture, on this runtime
     edited,
+    refined,
     test_a_process_gone_without_stopping_ages_out,
     test_a_process_with_another_sla_file_is_named_once_until_it_stops,
+    test_a_process_with_another_taxonomy_is_named,
     test_metrics_count_the_processes_per_versions,
     test_processes_with_the_same_files_agree_silently,
 )

@@ -1,13 +1,15 @@
-"""Every process on one work-order database must compute deadlines with the same SLA table and calendars: each
-keeps a row in ``rule_file_users`` (renewed, removed at stop, aged out when its process is gone), names in one
-WARNING the running processes whose files differ (again only when that set changes), says in one INFO line when
-they agree again, and ``/metrics`` counts the processes per pair of versions."""
+"""Every process on one work-order database must compute deadlines with the same SLA table and calendars, and check
+complaints by the same taxonomy: each keeps a row in ``rule_file_users`` (renewed, removed at stop, aged out when
+its process is gone), names in one WARNING the running processes whose files differ (again only when that set
+changes), says in one INFO line when they agree again, and ``/metrics`` counts the processes per versions."""
 
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from hub.workflow.health_gauges import track_health
 from hub.workflow.rule_agreement import RuleFileAgreement
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from hub.workflow.store.schema import rule_file_users
+from hub.workflow.taxonomy.version import taxonomy_version
 
 pytestmark = pytest.mark.unit
 
@@ -33,6 +36,27 @@ def edited(tmp_path: Path, runtime: WorkflowRuntime) -> Iterator[WorkflowRuntime
     sla.write_bytes(packaged("sla.toml").read_bytes() + b"\n# edited on hub-b only\n")
     url = runtime.store.engine.url.render_as_string(hide_password=False)
     opened = open_runtime(WorkflowSettings(database=url, sla=sla), clock=runtime.clock)
+    yield opened
+    opened.close()
+
+
+SEED = Path(str(resources.files("hub.workflow.taxonomy").joinpath("data")))  # the packaged taxonomy
+REFINEMENT = '{ code = "01.02.03.009", name = "Cannot originate in the metro" },\n'
+
+
+@pytest.fixture
+def refined(tmp_path: Path, runtime: WorkflowRuntime) -> Iterator[WorkflowRuntime]:
+    """A second process on the same database whose taxonomy has a level-4 refinement the first lacks (rolled out to
+    hub-b only): the same SLA table and calendars."""
+    taxonomy = shutil.copytree(SEED, tmp_path / "taxonomy-b")
+    categories = taxonomy / "categories.toml"
+    text = categories.read_text("utf-8")
+    anchor = ('{ code = "01.02.03.002", name = "Cannot originate on a TD-SCDMA terminal", '
+              'name_zh = "TD终端无法主叫" },\n')
+    assert anchor in text
+    categories.write_text(text.replace(anchor, anchor + REFINEMENT), "utf-8")
+    url = runtime.store.engine.url.render_as_string(hide_password=False)
+    opened = open_runtime(WorkflowSettings(database=url, taxonomy=taxonomy), clock=runtime.clock)
     yield opened
     opened.close()
 
@@ -97,18 +121,64 @@ def test_a_process_gone_without_stopping_ages_out(runtime: WorkflowRuntime, edit
     assert a.run_pass() == [] and rows(runtime) == 1
 
 
-def test_metrics_count_the_processes_per_versions(runtime: WorkflowRuntime, edited: WorkflowRuntime) -> None:
+def test_metrics_count_the_processes_per_versions(runtime: WorkflowRuntime, edited: WorkflowRuntime,
+                                                  refined: WorkflowRuntime) -> None:
     metrics = Metrics()
     track_health(metrics, runtime.store, runtime.clock, max_age=0)
-    calendars = runtime.engine.calendars.version
+    calendars, taxonomy = runtime.engine.calendars.version, runtime.engine.taxonomy.version
     RuleFileAgreement(runtime, host="hub-a", pid=100).run_pass()
     RuleFileAgreement(runtime, host="hub-c", pid=300).run_pass()
     RuleFileAgreement(edited, host="hub-b", pid=200).run_pass()
-    assert metrics.value(GAUGE, sla_version=runtime.engine.sla.version, calendars_version=calendars) == 2
-    assert metrics.value(GAUGE, sla_version=edited.engine.sla.version, calendars_version=calendars) == 1
-    for host in ("hub-a", "hub-b", "hub-c"):  # none renewed for two minutes: none counted
+    RuleFileAgreement(refined, host="hub-d", pid=400).run_pass()
+    sla = runtime.engine.sla.version
+    assert metrics.value(GAUGE, sla_version=sla, calendars_version=calendars, taxonomy_version=taxonomy) == 2
+    assert metrics.value(GAUGE, sla_version=edited.engine.sla.version, calendars_version=calendars,
+                         taxonomy_version=taxonomy) == 1
+    assert metrics.value(GAUGE, sla_version=sla, calendars_version=calendars,
+                         taxonomy_version=refined.engine.taxonomy.version) == 1  # the other taxonomy: its series
+    for host in ("hub-a", "hub-b", "hub-c", "hub-d"):  # none renewed for two minutes: none counted
         last_seen_earlier(runtime, host, timedelta(minutes=2))
-    assert metrics.value(GAUGE, sla_version=runtime.engine.sla.version, calendars_version=calendars) == 0
+    assert metrics.value(GAUGE, sla_version=sla, calendars_version=calendars, taxonomy_version=taxonomy) == 0
+
+
+def test_a_process_with_another_taxonomy_is_named(runtime: WorkflowRuntime, refined: WorkflowRuntime,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 12.3's refinement rolled out to one hub only: the other's worker refuses a complaint in it
+    (unknown-category) while this one accepts it. The SLA table and calendars are the same: only the taxonomy's
+    version tells them apart, and it is named like a differing rule file."""
+    caplog.set_level(logging.INFO, "onepoint.workflow.rules")
+    assert "01.02.03.009" in refined.engine.taxonomy and "01.02.03.009" not in runtime.engine.taxonomy
+    assert runtime.engine.taxonomy.version != refined.engine.taxonomy.version
+    a = RuleFileAgreement(runtime, host="hub-a", pid=100)
+    b = RuleFileAgreement(refined, host="hub-b", pid=200)
+    assert a.run_pass() == []
+    differing = b.run_pass()
+    assert [(d.host, d.taxonomy_version) for d in differing] == [("hub-a", runtime.engine.taxonomy.version)]
+    [said] = warnings(caplog)
+    assert "[workflow] sla, calendars and taxonomy files" in said.getMessage()
+    assert said.__dict__["taxonomy_version"] == refined.engine.taxonomy.version
+    [other] = said.__dict__["others"]
+    assert other.startswith("hub-a pid 100 (started ")
+    assert f"taxonomy {runtime.engine.taxonomy.version} (this process: {refined.engine.taxonomy.version})" in other
+    assert "sla " not in other and "calendars " not in other  # only what differs
+    assert [d.host for d in a.run_pass()] == ["hub-b"] and len(warnings(caplog)) == 2  # hub-a names hub-b
+    b.stop()
+    assert a.run_pass() == []
+    assert any(r.levelno == logging.INFO and "same rule files again" in r.getMessage() for r in caplog.records)
+
+
+def test_copies_of_the_same_taxonomy_on_two_machines_agree(tmp_path: Path, runtime: WorkflowRuntime) -> None:
+    """The version is the files' content, not where they are nor when they were written: a copy of the packaged
+    data in another directory is the packaged data's version, and the two processes agree."""
+    copy = shutil.copytree(SEED, tmp_path / "elsewhere" / "taxonomy")
+    assert taxonomy_version(copy) == taxonomy_version(None) == runtime.engine.taxonomy.version
+    url = runtime.store.engine.url.render_as_string(hide_password=False)
+    other = open_runtime(WorkflowSettings(database=url, taxonomy=copy), clock=runtime.clock)
+    try:
+        RuleFileAgreement(runtime, host="hub-a", pid=100).run_pass()
+        assert RuleFileAgreement(other, host="hub-b", pid=200).run_pass() == []
+    finally:
+        other.close()
 
 
 def test_the_process_id_is_new_at_each_start(runtime: WorkflowRuntime) -> None:
