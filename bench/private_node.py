@@ -21,6 +21,7 @@ def private_broker() -> Iterator[str]:
         print(f"starting a private RabbitMQ node on 127.0.0.1:{server.port} ...", flush=True)
         yield server.start()
     finally:
+        server.stop(hard=True)  # thrown away with its files: a graceful stop would only cost the run seconds
         server.close()
         print("private RabbitMQ node stopped", flush=True)
 

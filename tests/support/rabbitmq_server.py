@@ -20,8 +20,13 @@ turn that into a test *failure*, never a skip.
 ``restart()`` stops the node (gracefully, or with SIGKILL when ``hard=True``) and starts it again on the
 same port with the same data, so durable queues and persistent messages survive.
 
-``RabbitMQCluster`` runs three such nodes sharing one HOME (the Erlang cookie) and one epmd, and joins the
-second and third to the first (``rabbitmqctl join_cluster``); ``url`` names all three addresses.
+``RabbitMQCluster`` runs three such nodes sharing one HOME (the Erlang cookie) and one epmd: the first boots, then
+the second and third boot side by side and join its cluster as they boot (RabbitMQ's classic-config peer discovery
+naming the first node: no ``rabbitmqctl stop_app``/``join_cluster``/``start_app``, each a CLI run of its own);
+``start()`` checks that the first node sees all three running. ``url`` names all three addresses.
+
+The session's shared broker is killed at the end (``close_shared_broker``), not stopped gracefully: its files are
+removed, and the teardown of the last test a pytest-xdist worker runs pays for it.
 """
 
 from __future__ import annotations
@@ -77,7 +82,8 @@ class RabbitMQServer:
 
     ``home`` and ``epmd_port`` are given by a `RabbitMQCluster` (shared by its nodes; it runs the epmd)."""
 
-    def __init__(self, base_dir: Path | None = None, *, home: Path | None = None, epmd_port: int | None = None) -> None:
+    def __init__(self, base_dir: Path | None = None, *, home: Path | None = None, epmd_port: int | None = None,
+                 join: str | None = None) -> None:
         if not SERVER.exists():
             raise BrokerStartError(
                 f"{SERVER} is missing: install Debian's rabbitmq-server (see tests/support/rabbitmq_server.py)"
@@ -94,6 +100,7 @@ class RabbitMQServer:
         self._server: subprocess.Popen[bytes] | None = None
         self._epmd: subprocess.Popen[bytes] | None = None
         self._console = self.base / "console.log"
+        self._join = join
         self.home.mkdir(parents=True, exist_ok=True)
         for sub in ("mnesia", "log", "etc"):
             (self.base / sub).mkdir(parents=True, exist_ok=True)
@@ -113,12 +120,23 @@ class RabbitMQServer:
                     "disk_free_limit.absolute = 50MB",
                     "log.file.level = info",
                     "log.console = false",
+                    *self._peer_discovery(),
                     "",
                 ]
             )
         )
         (etc / "enabled_plugins").write_text("[].\n")
         (etc / "rabbitmq-env.conf").write_text("")
+
+    def _peer_discovery(self) -> list[str]:
+        """With ``join``: join that node's cluster at the first boot (RabbitMQ's classic-config peer discovery, no
+        ``rabbitmqctl`` calls), at once (no randomized start-up delay: the cluster starts its nodes itself)."""
+        if self._join is None:
+            return []
+        return ["cluster_formation.peer_discovery_backend = classic_config",
+                f"cluster_formation.classic_config.nodes.1 = {self._join}",
+                "cluster_formation.randomized_startup_delay_range.min = 0",
+                "cluster_formation.randomized_startup_delay_range.max = 0"]
 
     def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("RABBITMQ_", "ERL_"))}
@@ -310,8 +328,11 @@ def shared_broker() -> RabbitMQServer:
 
 
 def close_shared_broker() -> None:
+    """Kill the session's broker (``kill -9``) and remove its files: nothing of it is read again, and a graceful
+    stop of a node that took a whole suite's queues is charged to the teardown of the last test a worker runs."""
     global _shared
     if _shared is not None:
+        _shared.stop(hard=True)
         _shared.close()
         _shared = None
 
@@ -340,8 +361,9 @@ class RabbitMQCluster:
         (home / ".erlang.cookie").write_text(secrets.token_hex(16))
         (home / ".erlang.cookie").chmod(0o400)
         self.epmd_port = free_port()
-        self.nodes = [RabbitMQServer(self.base / f"node{i + 1}", home=home, epmd_port=self.epmd_port)
-                      for i in range(size)]
+        first = RabbitMQServer(self.base / "node1", home=home, epmd_port=self.epmd_port)
+        self.nodes = [first, *(RabbitMQServer(self.base / f"node{i + 1}", home=home, epmd_port=self.epmd_port,
+                                              join=first.node) for i in range(1, size))]
         self._epmd: subprocess.Popen[bytes] | None = None
 
     @property
@@ -357,16 +379,17 @@ class RabbitMQCluster:
             [str(epmd), "-address", "127.0.0.1", "-port", str(self.epmd_port)], env=self.nodes[0]._env(),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
-        for node in self.nodes:  # boot side by side
+        first, others = self.nodes[0], self.nodes[1:]
+        first.start(timeout)
+        for node in others:  # side by side, each joining the first node's cluster as it boots
             node.launch()
-        for node in self.nodes:
+        for node in others:
             node.wait_ready(timeout)
-        first = self.nodes[0]
-        for node in self.nodes[1:]:
-            node.ctl("stop_app")
-            node.ctl("join_cluster", first.node)
-            node.ctl("start_app")
-            node.wait_ready(timeout)
+        members = first.ctl("eval", "rabbit_nodes:all_running().")
+        missing = [node.node for node in others if node.node not in members]
+        if missing:
+            raise BrokerStartError(f"{', '.join(missing)} did not join {first.node}'s cluster (running: "
+                                   f"{members.strip()})\n" + "\n".join(node.log_tail(20) for node in others))
         return self.url
 
     def close(self) -> None:

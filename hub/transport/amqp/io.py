@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import pika
 
 from hub.observability.quiet import QuietLog
+from hub.transport.amqp.closing import close_connection
 from hub.transport.amqp.nodes import ConnectionState, NodeAddresses, failure_reason
 from hub.transport.amqp.reads import LargeReadSelectConnection
 from hub.transport.errors import TopologyMismatchError, TransportClosedError, TransportError
@@ -246,7 +247,7 @@ class IOThread:
 
             def close() -> None:
                 if conn.is_open:
-                    conn.close()
+                    close_connection(conn, self.blocked)  # a blocked one is dropped: no Close-Ok would come
                 else:
                     loop.stop()
 

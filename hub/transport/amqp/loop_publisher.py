@@ -31,6 +31,7 @@ from typing import Any
 from pika.channel import Channel
 
 from hub.observability.quiet import QuietLog
+from hub.transport.amqp.closing import close_connection
 from hub.transport.amqp.loop_confirms import SWEEP_INTERVAL, LoopConfirms
 from hub.transport.amqp.loop_connection import CoalescingAsyncioConnection
 from hub.transport.amqp.nodes import ConnectionState, NodeAddresses
@@ -199,7 +200,7 @@ class LoopPublisher(LoopConfirms):
         connection = self._connection
         if connection is not None and not connection.is_closed:
             if not connection.is_closing:
-                connection.close()
+                close_connection(connection, self._blocked)  # a blocked one is dropped: no Close-Ok would come
             try:
                 await asyncio.wait_for(self._gone.wait(), 10.0)
             except TimeoutError:

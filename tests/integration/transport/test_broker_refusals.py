@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ import pika
 import pytest
 
 from hub.transport import Broker, Message, PublisherUnavailableError, Topology, TopologyConfig, open_broker
+from hub.transport.amqp.loop_publisher import LoopPublisher
 from hub.transport.errors import PublishOutcomeUnknownError, QueueFullError, TopologyMismatchError
 from tests.support.rabbitmq_server import RabbitMQServer
 
@@ -99,6 +101,40 @@ def test_a_memory_alarm_makes_the_broker_unready_and_what_it_blocked_an_unknown_
         broker.close()
     # "during" was read before the broker blocked: stored once the alarm cleared; "refused" was never written
     assert drain(rabbitmq_server.url, config.queue("boss")) == ["before", "during", "after"]
+
+
+def test_connections_the_alarm_blocks_are_dropped_on_close_not_left_waiting_for_it_to_clear(
+    rabbitmq_server: RabbitMQServer, config: TopologyConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A blocked connection's ``Connection.Close`` is never answered (the broker reads nothing until the alarm
+    clears): closing the broker and the loop publisher then drops their connections, so the I/O thread ends and the
+    loop publisher's connection is gone, instead of both waiting 10 s and leaving them behind."""
+    caplog.set_level(logging.WARNING, logger="onepoint.transport")
+    before = set(threading.enumerate())
+    broker = open_broker(rabbitmq_server.url, config, publish_timeout=10.0)
+    exchange, key = config.commands_exchange, "boss.workorder.CreateWorkOrder"
+
+    async def main() -> list[str]:
+        publisher = LoopPublisher(rabbitmq_server.url, publish_timeout=10.0)
+        await publisher.start()
+        await asyncio.to_thread(rabbitmq_server.ctl, "set_vm_memory_high_watermark", "0.0001")
+        try:
+            broker.publish("", Message(b"", f"{config.prefix}.probe"), mandatory=False)  # blocked once it publishes
+            await until(lambda: broker.unready_reason() is not None, "the broker to block the I/O thread's connection")
+            with pytest.raises(PublishOutcomeUnknownError, match="low on memory"):
+                await asyncio.wait_for(publisher.publish(exchange, Message(b"", key, message_id="blocked")), WAIT)
+            await publisher.close()
+            await asyncio.to_thread(broker.close)
+            return [t.name for t in set(threading.enumerate()) - before if t.name.startswith("amqp")]  # alarm on
+        finally:
+            await asyncio.to_thread(rabbitmq_server.ctl, "set_vm_memory_high_watermark", "0.4")
+
+    try:
+        left_running = asyncio.run(main())
+    finally:
+        broker.close()
+    assert left_running == []  # the I/O thread ended with the alarm still on
+    assert "broker connection did not close in time" not in caplog.text
 
 
 def test_a_full_queue_refuses_at_once_without_recycling_and_other_queues_go_on(
