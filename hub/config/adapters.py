@@ -13,7 +13,15 @@ refused naming the closest system, since no worker would ever read it::
     read_timeout = 10                # seconds to wait for the answer
     breaker_fail_max = 5             # consecutive failures that open the circuit (1 to 1,000,000)
     breaker_reset_seconds = 30       # how long the circuit stays open before a trial call
+    circuits = { SyncHLR = "hlr" }   # operations with a circuit of their own (BOSS's default; {} = one circuit)
     concurrency = 8                  # calls in flight to this system at once (its worker's handler threads, 1-256)
+
+``circuits`` maps an operation to a named circuit (``[a-z][a-z0-9_-]*``, up to 32 characters): operations sharing a
+name share that circuit, shown as ``<system>.<name>`` (``boss.hlr``); every other operation is on the system's own
+circuit (``boss``). An operation that fails on its own (BOSS's SyncHLR, which needs its HLR provisioning link) is
+given its own circuit so that its outage leaves the system's other operations called. Absent, the system's
+``DEFAULT_CIRCUITS`` apply (BOSS: SyncHLR on ``hlr``); ``circuits = {}`` puts every operation on one circuit. The
+gateway refuses an operation its command set does not have.
 
 A system's own adapter may read more keys, named in ``SYSTEM_OPTIONS`` (e.g. ``[adapters.dsmp]
 sms_log_roles``, ``[adapters.oa.area_managers]``): they are kept as given in ``AdapterSettings.options`` and
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -34,15 +43,21 @@ from typing import Any
 from hub.config.values import LONGEST_WAIT_SECONDS, is_number
 from hub.transport.urls import redacted
 
-__all__ = ["SYSTEMS", "SYSTEM_OPTIONS", "AdapterSettings", "parse_adapters"]
+__all__ = ["DEFAULT_CIRCUITS", "SYSTEMS", "SYSTEM_OPTIONS", "AdapterSettings", "parse_adapters"]
 
 #: the backend systems the hub calls: an adapter package and a queue each (hub.system.consumers)
 SYSTEMS: tuple[str, ...] = ("boss", "crm", "nsp", "dsmp", "oa")
 
 _KEYS = frozenset({
     "url", "wsdl", "binding", "username", "password", "password_env", "token", "token_env", "connect_timeout",
-    "read_timeout", "breaker_fail_max", "breaker_reset_seconds", "concurrency",
+    "read_timeout", "breaker_fail_max", "breaker_reset_seconds", "circuits", "concurrency",
 })
+#: the operations given a circuit of their own when ``circuits`` is not set: BOSS's SyncHLR goes through its HLR
+#: provisioning link, which fails on its own while BOSS's customer records (tier lookups) answer
+DEFAULT_CIRCUITS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "boss": MappingProxyType({"SyncHLR": "hlr"}),
+})
+_CIRCUIT_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 #: keys that used to be read here, and where that setting lives now (named when an old file still has them)
 _MOVED: Mapping[str, str] = MappingProxyType({
     "cache_ttl_seconds": "the route's cache_ttl in the routing table (the hub caches answers at its ingress)",
@@ -71,11 +86,19 @@ class AdapterSettings:
     breaker_fail_max: int = 5
     breaker_reset_seconds: float = 30.0
     concurrency: int = 8  # handler threads of the system's worker: its calls are mostly waiting for the system
+    circuits: Mapping[str, str] | None = None  # operation → circuit name; None: the system's DEFAULT_CIRCUITS
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # SYSTEM_OPTIONS, as given
 
     @property
     def wsdl_location(self) -> str:
         return self.wsdl or f"{self.url}?wsdl"
+
+    @property
+    def operation_circuits(self) -> Mapping[str, str]:
+        """Operation → the name of its own circuit (``circuits``, else the system's ``DEFAULT_CIRCUITS``)."""
+        if self.circuits is not None:
+            return self.circuits
+        return DEFAULT_CIRCUITS.get(self.system, MappingProxyType({}))
 
 
 def _secret(entry: dict[str, Any], key: str, where: str, secrets: bool) -> str | None:
@@ -106,6 +129,21 @@ def _number(entry: dict[str, Any], key: str, default: float, where: str, *, whol
     return value
 
 
+def _circuits(entry: dict[str, Any], where: str) -> Mapping[str, str] | None:
+    """``circuits = { Operation = "name", ... }``; None when not given (the system's defaults)."""
+    found = entry.get("circuits")
+    if found is None:
+        return None
+    if not isinstance(found, dict):
+        raise ValueError(f"{where}: circuits must be a table of operation = \"circuit name\", e.g. "
+                         "circuits = { SyncHLR = \"hlr\" }")
+    for operation, name in found.items():
+        if not isinstance(name, str) or not _CIRCUIT_NAME.fullmatch(name):
+            raise ValueError(f"{where}: circuits.{operation} must name a circuit in lower case letters, digits, "
+                             f"'-' or '_' (up to 32, a letter first), not {name!r}")
+    return MappingProxyType(dict(found))
+
+
 def _adapter(system: str, entry: Any, where: str, secrets: bool) -> AdapterSettings:
     if not isinstance(entry, dict):
         raise ValueError(f"{where} must be a table")
@@ -130,6 +168,7 @@ def _adapter(system: str, entry: Any, where: str, secrets: bool) -> AdapterSetti
         breaker_fail_max=int(_number(entry, "breaker_fail_max", 5, where, whole=True, minimum=1, most=1_000_000)),
         breaker_reset_seconds=float(_number(entry, "breaker_reset_seconds", 30.0, where)),
         concurrency=int(_number(entry, "concurrency", 8, where, whole=True, minimum=1, most=MOST_CONCURRENCY)),
+        circuits=_circuits(entry, where),
         options=MappingProxyType({key: entry[key] for key in own if key in entry}),
     )
 

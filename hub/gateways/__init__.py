@@ -4,13 +4,16 @@
   bound every call by the connect and read timeouts of ``[adapters.<system>]`` (``GatewaySettings``);
 * ``failure_of`` classifies what went wrong: ``SystemUnavailable`` (transient: retried) or ``SystemRefused`` /
   ``InvalidAnswer`` (permanent: dead-lettered with the reason);
-* ``CircuitBreakers`` holds one circuit per system: while open, calls fail at once (``CircuitOpenError``) and
-  ``open_systems()`` names the system for ``/readyz``; ``/metrics`` shows each circuit and the call latency.
+* ``CircuitBreakers`` holds one circuit per system, and one per group of its operations given a circuit of their
+  own (``[adapters.<system>] circuits``; BOSS's SyncHLR: ``boss.hlr``): while open, calls fail at once
+  (``CircuitOpenError``) and ``open_systems()`` names the circuit for ``/readyz``; ``/metrics`` shows each circuit
+  and the call latency.
 
 The adapters (``adapters/<system>``) build their typed clients on these gateways.
 """
 
-from hub.gateways.breaker import Circuit, CircuitBreakers, CircuitOpenError
+from hub.gateways.breaker import Circuit, CircuitOpenError
+from hub.gateways.circuit_board import CircuitBreakers, SystemCircuits
 from hub.gateways.documents import (
     call_header,
     command_element,
@@ -41,6 +44,7 @@ __all__ = [
     "GatewaySettings",
     "InvalidAnswer",
     "SoapGateway",
+    "SystemCircuits",
     "SystemRefused",
     "SystemUnavailable",
     "XmlGateway",

@@ -38,12 +38,13 @@ from zeep.exceptions import XMLSyntaxError as ZeepXMLSyntaxError
 from hub.gateways.answer_codings import UndecodableAnswer
 from hub.gateways.deadline import AnswerTooLarge
 from hub.gateways.documents import shortened
+from hub.gateways.refusal_notice import refusal_notice
 from hub.observability.logging import mask_msisdn
 from hub.validation.charsets import charset_codec, charset_parameter
 from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import ParserLimits, parse_document
 from hub.validation.violations import DocumentRefused
-from hub.workers.errors import CallsHeldBack, PermanentError, SystemAnsweredFailure, TransientError
+from hub.workers.errors import CallsHeldBack, PermanentError, SystemAnsweredFailure, SystemRefusal, TransientError
 
 __all__ = [
     "MAX_ERROR_BYTES",
@@ -113,16 +114,21 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-class SystemRefused(PermanentError):
-    """The system answered and refused the call (a SOAP Client fault, an HTTP 4xx): asking again cannot help."""
+class SystemRefused(SystemRefusal):
+    """The system answered and refused the call (a SOAP Client fault, an HTTP 4xx): asking again cannot help.
+    ``own``: the refusal is the system's own word (its SOAP fault, its ``c:Error``), so the requester of a
+    dead-lettered request is told which system refused it, its code and short text (``told``)."""
 
-    def __init__(self, system: str, operation: str, code: str, reason: str, *, error_code: str | None = None) -> None:
+    def __init__(self, system: str, operation: str, code: str, reason: str, *, error_code: str | None = None,
+                 own: bool = False) -> None:
         super().__init__(mask_msisdn(f"{system} {operation} refused ({code}): {reason}"))
         self.system = system
         self.operation = operation
         self.code = code  # fault code without its prefix ("Client.SubscriberNotFound") or the HTTP status ("404")
         self.detail = mask_msisdn(reason)  # the system's reason: its c:Error "code: message", fault string, status
         self.error_code = error_code  # the Code of the c:Error an XML system refused with ("invalid-period")
+        if own:
+            self.told = refusal_notice(system, f"HTTP {code}" if code.isdigit() else code, self.detail)
 
 
 class InvalidAnswer(PermanentError):
@@ -148,7 +154,7 @@ def fault_failure(system: str, operation: str, code: str | None,
     kind = local.split(".", 1)[0].lower()
     if kind in ("server", "receiver"):
         return SystemFailed(system, operation, f"SOAP fault {local}: {message}")
-    return SystemRefused(system, operation, local or "Fault", str(message))
+    return SystemRefused(system, operation, local or "Fault", str(message), own=True)
 
 
 def answer_codec(content: bytes, content_type: str | None) -> str | None:
@@ -237,7 +243,8 @@ def status_failure(system: str, operation: str, status: int, text: str,
         return SystemFailed(system, operation, f"{line}: {said}")
     if status >= 500 or status in RETRYABLE_STATUS or status == 0:
         return SystemUnavailable(system, operation, f"{line}: {said}" if said else line)
-    return SystemRefused(system, operation, str(status), said or line, error_code=(error[0] or None) if error else None)
+    return SystemRefused(system, operation, str(status), said or line, error_code=(error[0] or None) if error else None,
+                         own=bool(said))
 
 
 def failure_of(system: str, operation: str, exc: BaseException) -> TransientError | PermanentError:

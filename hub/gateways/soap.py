@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from hub.gateways.breaker import Circuit, CircuitBreakers
+from hub.gateways.circuit_board import CircuitBreakers, SystemCircuits
 from hub.gateways.clients import ThreadClients
 from hub.gateways.echo import StrayAnswer
 from hub.gateways.exchange import HttpExchange
@@ -65,7 +65,7 @@ class SoapGateway:
         self.command_set = command_set
         self.settings = settings
         self.metrics = metrics
-        self.circuit: Circuit = (breakers or CircuitBreakers(metrics)).circuit(settings)
+        self.circuits: SystemCircuits = (breakers or CircuitBreakers(metrics)).circuits_of(settings, command_set)
         timeout = http_timeout(settings)
         self._clients = ThreadClients(lambda: HttpExchange(settings.url, timeout))
         wsdl_client = httpx.Client(timeout=httpx.Timeout(max(settings.read_timeout, WSDL_READ_TIMEOUT),
@@ -92,7 +92,7 @@ class SoapGateway:
     def call(self, operation: str, **arguments: Any) -> etree._Element:
         """Call ``operation``; its ``<operation>Response`` document, XSD-valid. Raises classified failures only."""
         with ObservedCall(self.system, operation, self.metrics):
-            return self.circuit.call(operation, lambda: self._send(operation, arguments))
+            return self.circuits.of(operation).call(operation, lambda: self._send(operation, arguments))
 
     def _send(self, operation: str, arguments: dict[str, Any]) -> etree._Element:
         try:

@@ -48,12 +48,12 @@ def coded_fault_failure(system: str, operation: str, code: str, namespace: str |
     local = code.rpartition(":")[2]
     kind = local.split(".", 1)[0].lower()
     if namespace == WSSE_NS or (namespace is None and code.startswith("wsse:")):
-        return SystemRefused(system, operation, f"wsse:{local}", message)
+        return SystemRefused(system, operation, f"wsse:{local}", message, own=True)
     known = namespace is None or namespace in _ENVELOPES
     if known and kind in TRANSIENT_CODES:
         return SystemFailed(system, operation, f"SOAP fault {local}: {message}")
     if known and kind in PERMANENT_CODES:
-        return SystemRefused(system, operation, local, message)
+        return SystemRefused(system, operation, local, message, own=True)
     if status >= 500:  # a code of its own: the status says the server failed
         return SystemFailed(system, operation, f"SOAP fault {local} (HTTP {status}): {message}")
-    return SystemRefused(system, operation, fault_code(code) or "Fault", message)
+    return SystemRefused(system, operation, fault_code(code) or "Fault", message, own=True)

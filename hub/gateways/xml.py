@@ -27,7 +27,7 @@ import logging
 from lxml import etree
 
 from hub.gateways.answer_codings import UndecodableAnswer
-from hub.gateways.breaker import Circuit, CircuitBreakers
+from hub.gateways.circuit_board import CircuitBreakers, SystemCircuits
 from hub.gateways.clients import ThreadClients
 from hub.gateways.echo import StrayAnswer
 from hub.gateways.exchange import HttpExchange
@@ -59,7 +59,7 @@ class XmlGateway:
         self.settings = settings
         self.metrics = metrics
         self.limits = limits or ParserLimits()
-        self.circuit: Circuit = (breakers or CircuitBreakers(metrics)).circuit(settings)
+        self.circuits: SystemCircuits = (breakers or CircuitBreakers(metrics)).circuits_of(settings, command_set)
         headers = {"content-type": "application/xml", "accept": "application/xml"}
         if settings.token:
             headers["authorization"] = f"Bearer {settings.token}"
@@ -76,7 +76,7 @@ class XmlGateway:
                                                                             xml_declaration=True)
         message_id = forwarded_id(document, self.limits)
         with ObservedCall(self.system, operation, self.metrics):
-            return self.circuit.call(operation, lambda: self._exchange(operation, body, message_id))
+            return self.circuits.of(operation).call(operation, lambda: self._exchange(operation, body, message_id))
 
     def _exchange(self, operation: str, body: bytes, message_id: str | None) -> etree._Element:
         try:

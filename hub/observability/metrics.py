@@ -22,7 +22,9 @@ Every name is prefixed ``onepoint_``; counters are exposed with prometheus' ``_t
 * ``onepoint_gateway_call_seconds{system,outcome}`` (histogram, one observation per call to a backend system;
   outcome: ok, transient, permanent, open — refused by an open circuit without calling —, error — an
   exception nobody classified)
-* ``onepoint_circuit_state{system}`` (gauge: 0 closed, 1 half-open, 2 open — calls to the system are held back)
+* ``onepoint_circuit_state{system, circuit}`` (gauge: 0 closed, 1 half-open, 2 open — calls are held back):
+  one series per circuit, ``circuit`` its name: the system's own (``circuit="boss"``) or a group of its operations'
+  (``circuit="boss.hlr"``); ``{system="boss"}`` selects every circuit of the system
 * ``onepoint_queue_messages{queue}`` (gauge: messages ready in each consumer's queue, delay tier and DLQ, read from
   the broker at scrape time, at most once every 2 s: ``hub.observability.queues``)
 * ``onepoint_dependency_up{dependency}`` (gauge: 1 while a dependency the process checks in the background answers,
@@ -85,8 +87,9 @@ class Metrics:
         self._connected = Gauge(f"{p}_broker_connected", "1 while the broker connection is up.", registry=r)
         self._gateway_latency = Histogram(f"{p}_gateway_call_seconds", "Calls to backend systems, by outcome.",
                                           ["system", "outcome"], buckets=LATENCY_BUCKETS, registry=r)
-        self._circuit = Gauge(f"{p}_circuit_state", "Circuit per backend system: 0 closed, 1 half-open, 2 open.",
-                              ["system"], registry=r)
+        self._circuit = Gauge(f"{p}_circuit_state", "Circuit per backend system (and per group of its operations "
+                              "with a circuit of their own): 0 closed, 1 half-open, 2 open.", ["system", "circuit"],
+                              registry=r)
         self._wo_actions = Counter(f"{p}_work_order_actions", "Work-order actions carried out (CREATE, DISPATCH, ...).",
                                    ["action"], registry=r)
         self._wo_refusals = Counter(f"{p}_work_order_refusals", "Work-order commands refused, by c:Error code "
@@ -168,10 +171,12 @@ class Metrics:
         (an exception nobody classified)."""
         self._gateway_latency.labels(system=system, outcome=outcome).observe(seconds)
 
-    def track_circuit(self, system: str, state: Callable[[], str]) -> None:
-        """Make ``system``'s circuit gauge read ``state()`` (``closed``, ``half-open``, ``open``) at every scrape,
-        so it turns half-open when the reset time is over, as ``/readyz`` does, without waiting for a call."""
-        self._circuit.labels(system=system).set_function(lambda: float(CIRCUIT_STATES[state()]))
+    def track_circuit(self, system: str, state: Callable[[], str], *, circuit: str | None = None) -> None:
+        """Make the gauge of ``system``'s circuit ``circuit`` (default: the system's own, named after it) read
+        ``state()`` (``closed``, ``half-open``, ``open``) at every scrape, so it turns half-open when the reset time
+        is over, as ``/readyz`` does, without waiting for a call."""
+        self._circuit.labels(system=system, circuit=circuit or system).set_function(
+            lambda: float(CIRCUIT_STATES[state()]))
 
     # -- the work-order engine -------------------------------------------------------------------------------
     def work_order_action(self, action: str) -> None:

@@ -73,7 +73,8 @@ class BrokerRouter:
         self.broker = broker
         self.metrics = metrics
         self.replies = ReplyCache(clock=clock)  # answers of requests whose route has cache_ttl
-        self._flights: dict[Flight, asyncio.Task[bytes]] = {}  # identical requests in flight, by loop and route
+        # identical requests in flight, by loop and route: the round trip and the message id it was sent with
+        self._flights: dict[Flight, tuple[asyncio.Task[bytes], str]] = {}
         self._table = table
         self._recent: OrderedDict[str, tuple[tuple[str, ...], str]] = OrderedDict()  # id → targets, fingerprint
         self._remember = remember
@@ -169,12 +170,14 @@ class BrokerRouter:
             return RouteResult(envelope.message_id, (target,), reply=await self._send(envelope, target, route, None))
         loop = asyncio.get_running_loop()
         flight_key = (loop, route, key)
-        flight = self._flights.get(flight_key)
-        self._count_cache(envelope, hit=flight is not None)
-        if flight is not None:  # the same request is on its way: its answer is ours too
-            return RouteResult(envelope.message_id, (target,), reply=shared_answer(await asyncio.shield(flight),
-                                                                                   envelope))
-        flight = self._flights[flight_key] = loop.create_task(self._send(envelope, target, route, key))
+        joined = self._flights.get(flight_key)
+        self._count_cache(envelope, hit=joined is not None)
+        if joined is not None:  # the same request is on its way: its answer is ours too, told of our request
+            on_its_way, first_id = joined
+            return RouteResult(envelope.message_id, (target,),
+                               reply=shared_answer(await asyncio.shield(on_its_way), envelope, first_id))
+        flight = loop.create_task(self._send(envelope, target, route, key))
+        self._flights[flight_key] = (flight, envelope.message_id)
         flight.add_done_callback(lambda done: self._landed(flight_key, done))
         return RouteResult(envelope.message_id, (target,), reply=await asyncio.shield(flight))
 
@@ -213,7 +216,7 @@ class BrokerRouter:
         return reply.body
 
     def _landed(self, flight_key: Flight, flight: asyncio.Task[bytes]) -> None:
-        if self._flights.get(flight_key) is flight:
+        if self._flights.get(flight_key, (None, ""))[0] is flight:
             del self._flights[flight_key]
         if not flight.cancelled():
             flight.exception()  # retrieved: every caller that waited got it already

@@ -11,7 +11,10 @@ MSISDN share an answer whoever sends them and whatever their message ids; differ
 field) never do. Callers authorized for the command get what the backend would have told them anyway.
 
 **In flight**: identical requests that arrive while the first is still on its way share its round trip (and
-its outcome, whatever it is) instead of each asking the backend: `hub.routing.broker_router` joins them.
+its outcome, whatever it is) instead of each asking the backend: `hub.routing.broker_router` joins them. A
+joiner's answer names its own request: a success is re-stamped (below); a ``c:Error`` that names the first
+request (``dead-lettered``, ``system-unavailable``) is rewritten to name the joiner's MessageId and to say that
+the identical request it joined — not its own, which was never sent — failed or is kept (``joined_error``).
 
 **Only successes are kept**: the command's ``<Command>Response`` with an ``Ack`` (never a ``c:Error``, never
 anything else). **Re-stamped**: a cached answer goes back with the new request's own ``Ack``: its
@@ -34,7 +37,7 @@ from hub.validation.acks import stamp_ack
 from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import ParserLimits, parse_document
 
-__all__ = ["ReplyCache", "RequestKey", "request_key", "restamped", "shared_answer"]
+__all__ = ["ReplyCache", "RequestKey", "joined_error", "request_key", "restamped", "shared_answer"]
 
 _LIMITS = ParserLimits(16 * 1024 * 1024)  # what the ingress accepts of a reply (hub.ingress.replies)
 RequestKey = tuple[str, str]  # (command type, the canonical fields after the Header)
@@ -91,10 +94,35 @@ def restamped(reply: bytes, envelope: Envelope) -> bytes:
     return data
 
 
-def shared_answer(reply: bytes, envelope: Envelope) -> bytes:
-    """Another request's answer given to ``envelope``: re-stamped if it is a successful answer, else as it is
-    (a ``c:Error`` names no request)."""
-    return restamped(reply, envelope) if _answer(reply, envelope) is not None else reply
+def shared_answer(reply: bytes, envelope: Envelope, first_id: str) -> bytes:
+    """Request ``first_id``'s answer given to ``envelope``, which joined it in flight: re-stamped if it is a
+    successful answer; a ``c:Error`` naming ``first_id`` told of ``envelope``'s request (``joined_error``); any
+    other answer as it is."""
+    if _answer(reply, envelope) is not None:
+        return restamped(reply, envelope)
+    return joined_error(reply, envelope.message_id, first_id)
+
+
+def joined_error(reply: bytes, own_id: str, first_id: str) -> bytes:
+    """A ``c:Error`` answered to request ``first_id`` (``dead-lettered``: "request <first_id> could not be carried
+    out…"; ``system-unavailable``: "…request <first_id> is kept…; send it again then with the same MessageId…") as
+    its joiner ``own_id`` is told it: its own id, and that the request it joined — not its own, which was never
+    sent — is the one that failed or is kept, without that request's id (another caller's). Unchanged when it
+    is no ``c:Error`` or does not name ``first_id``."""
+    if own_id == first_id or first_id.encode() not in reply:
+        return reply
+    try:
+        root = parse_document(reply, _LIMITS)
+    except Exception:
+        return reply
+    said = root.find(f"{{{COMMON_NS}}}Message") if root.tag == f"{{{COMMON_NS}}}Error" else None
+    if said is None or said.text is None or first_id not in said.text:
+        return reply
+    text = said.text.replace(f"request {first_id}", f"request {own_id} joined an identical request in flight; "
+                                                   "that request")
+    said.text = text.replace(first_id, "that request").replace(" with the same MessageId", "")
+    data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return data
 
 
 class ReplyCache:

@@ -17,6 +17,7 @@ from hub.envelope import Envelope
 from hub.transport.message import Message, counter
 from hub.workers import headers as h
 from hub.workers.classify import Classifier
+from hub.workers.errors import SystemRefusal
 from hub.workers.waiting import wait_tier
 
 __all__ = ["Action", "Decision", "FailureDecisions"]
@@ -45,6 +46,7 @@ class Decision:
     kind: str | None = None  # DEAD: "permanent" | "exhausted"
     headers: Mapping[str, Any] = field(default_factory=dict)  # for the retried / dead-lettered copy
     reply: bytes | None = None  # ACK of a request: the answer to send to its reply-to (recorded first)
+    refusal: str | None = None  # DEAD: what its requester may learn of a system's own refusal (``SystemRefusal``)
 
 
 class FailureDecisions:
@@ -85,7 +87,9 @@ class FailureDecisions:
             kind, reason = "permanent", found.reason
         log.error("dead-lettering message", extra={**extra, "kind": kind})
         headers.update({h.DEAD_REASON: reason, h.DEAD_KIND: kind})
-        return Decision(Action.DEAD, message.message_id, attempts=attempts, reason=reason, kind=kind, headers=headers)
+        refusal = exc.told if isinstance(exc, SystemRefusal) and not found.transient else None
+        return Decision(Action.DEAD, message.message_id, attempts=attempts, reason=reason, kind=kind, headers=headers,
+                        refusal=refusal)
 
     def _waiting(self, message: Message, exc: Exception, reason: str, envelope: Envelope | None,
                  headers: Mapping[str, Any] | None = None) -> Decision:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["BusinessRejection", "CallsHeldBack", "PermanentError", "SystemAnsweredFailure", "TransientError",
-           "UnknownCommandError"]
+__all__ = ["BusinessRejection", "CallsHeldBack", "PermanentError", "SystemAnsweredFailure", "SystemRefusal",
+           "TransientError", "UnknownCommandError"]
 
 
 class TransientError(Exception):
@@ -29,11 +29,24 @@ class SystemAnsweredFailure(TransientError):
     its error document): worth another try, and it counts as the message's attempt even when the system's circuit
     then holds the next calls back (``hub.workers.decisions``): the system is up, the failure may be this
     message's, so a message the system always fails on is dead-lettered at the bound while nothing else calls it,
-    rather than being the trial of every reopening of the circuit."""
+    rather than being the trial of every reopening of the circuit. For the same reason it counts once per message
+    toward opening the circuit (``hub.gateways.breaker``): one message's retries are one failure."""
 
 
 class PermanentError(Exception):
     """Trying again cannot help (invalid data, a refusal): dead-lettered at once with this reason."""
+
+
+class SystemRefusal(PermanentError):
+    """A backend system answered and refused the message for good (``hub.gateways.SystemRefused``).
+
+    ``told``: what the requester of the dead-lettered request may learn of it, set when the refusal is the system's
+    own word (a SOAP ``Client`` fault, an HTTP 4xx with its ``c:Error``): which system, its code and short text,
+    numbers masked, addresses and traces left out (``hub.gateways.refusal_notice``). None otherwise (a 4xx page
+    from a proxy, arguments the operation does not take): the reason may name internal addresses, so only the dead
+    letter and the log keep it."""
+
+    told: str | None = None
 
 
 class BusinessRejection(PermanentError):

@@ -204,12 +204,16 @@ class Worker:
 
     def _tell_requester(self, message: Message, decision: Decision) -> None:
         """A dead-lettered request is answered at once with the c:Error ``dead-lettered``, instead of leaving its
-        requester to wait for its timeout. The reason stays with the dead letter and in the log (it may name
-        internal systems and addresses): the requester learns the kind and its message id. Best effort: the dead
-        letter is what is kept."""
-        self._tell(message, error_document(DEAD_LETTERED, f"request {message.message_id} could not be carried out "
-                                                          f"({decision.kind or 'permanent'} failure) and went to the "
-                                                          "dead-letter queue; the operator sees why there"))
+        requester to wait for its timeout: its message id, the kind of failure and, when its system refused it in
+        its own words (``Decision.refusal``: a SOAP Client fault, an HTTP 4xx with the system's c:Error), which
+        system, its code and short text (``hub.gateways.refusal_notice``). Any other reason stays with the dead
+        letter and in the log (it may name internal systems and addresses). Best effort: the dead letter is what
+        is kept."""
+        told = (f"request {message.message_id} could not be carried out: {decision.refusal}; it went to the "
+                "dead-letter queue (permanent failure)" if decision.refusal else
+                f"request {message.message_id} could not be carried out ({decision.kind or 'permanent'} failure) "
+                "and went to the dead-letter queue; the operator sees why there")
+        self._tell(message, error_document(DEAD_LETTERED, told))
 
     def _tell(self, message: Message, answer: bytes) -> None:
         """Tell a request's requester ``answer`` now, best effort (the message itself is settled elsewhere)."""

@@ -137,4 +137,26 @@ def test_an_open_circuit_holds_the_queue_back_and_it_flows_once_boss_is_back(
         wait_until(lambda: store.outcome(f"boss:{sent.message_id}") is not None, "the message processed once back")
     assert dlq.count("boss") == 0
     assert breakers.state("boss") == "closed"
-    assert metrics.value("onepoint_circuit_state", system="boss") == 0
+    assert metrics.value("onepoint_circuit_state", system="boss", circuit="boss") == 0
+
+
+def test_an_hlr_link_outage_opens_only_the_hlr_circuit_and_tier_lookups_still_flow(
+        broker: Broker, store: ProcessedStore, boss_emulator: Any, breakers: CircuitBreakers,
+        metrics: Metrics) -> None:
+    """BOSS answers SyncHLR with a Server fault (its HLR provisioning link is down) and its customer records
+    fine: one agent's sync, however often tried, opens no circuit; syncs of several agents open BOSS's ``hlr``
+    circuit only, and a tier lookup is still answered by BOSS (audit of BOSS flows, repro_7)."""
+    subs = boss_emulator.app.boss_state.population.subscribers
+    boss_emulator.add_fault("error", "SyncHLR", status=500, message="HLR provisioning link down")
+    with boss_worker(broker, store, boss_emulator, breakers, metrics, breaker_fail_max=3):
+        dlq = DeadLetterQueues(broker)
+        publish(broker, "boss", envelope(sync_request(subs[0].msisdn), "boss.SyncHLR"))
+        wait_until(lambda: dlq.count("boss") == 1, "the lone sync dead-lettered after its attempts")
+        assert breakers.states() == {"boss": "closed", "boss.hlr": "closed"}  # one message: one failure
+        for sub in subs[1:4]:
+            publish(broker, "boss", envelope(sync_request(sub.msisdn), "boss.SyncHLR"))
+        wait_until(lambda: breakers.state("boss.hlr") in ("open", "half-open"), "the hlr circuit open")
+        answer = etree.fromstring(ask(broker, "boss", envelope(tier_query(subs[5].msisdn), "boss.QueryCustomerTier")))
+    assert answer.findtext(f"{{{BOSS}}}EffectiveTier") == subs[5].effective_tier
+    assert breakers.state("boss") == "closed"
+    assert metrics.value("onepoint_circuit_state", system="boss", circuit="boss") == 0

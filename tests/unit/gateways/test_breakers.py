@@ -40,4 +40,4 @@ def test_only_transient_failures_count_towards_opening() -> None:
     assert calls == [] and breakers.open_systems() == ["oa"]
     breakers.circuit(settings("crm"))
     assert breakers.readiness() == {"circuits": {"crm": "closed", "oa": "open"}, "open": ["oa"]}
-    assert metrics.value("onepoint_circuit_state", system="oa") == 2
+    assert metrics.value("onepoint_circuit_state", system="oa", circuit="oa") == 2

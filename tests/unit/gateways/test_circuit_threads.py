@@ -76,7 +76,7 @@ def test_threads_sharing_a_circuit_get_only_what_their_calls_did_and_the_board_e
                     foreign.append((type(exc).__name__, bool(done)))
 
         in_threads(work)
-        ends.append((breakers.readiness(), metrics.value("onepoint_circuit_state", system="oa")))
+        ends.append((breakers.readiness(), metrics.value("onepoint_circuit_state", system="oa", circuit="oa")))
     assert foreign == []
     # the last 100 calls of each thread succeed: the system is healthy, its breaker closed, and so says the board
     assert ends == [({"circuits": {"oa": "closed"}, "open": []}, 0.0)] * 20
@@ -176,11 +176,11 @@ def test_the_gauge_says_half_open_as_readyz_does_once_the_reset_time_is_over_wit
     metrics = Metrics()
     breakers = CircuitBreakers(metrics)
     opened(breakers, reset_seconds=0.5)
-    assert metrics.value("onepoint_circuit_state", system="oa") == 2 and breakers.state("oa") == "open"
+    assert metrics.value("onepoint_circuit_state", system="oa", circuit="oa") == 2 and breakers.state("oa") == "open"
     time.sleep(0.55)
     assert breakers.state("oa") == "half-open"
-    assert metrics.value("onepoint_circuit_state", system="oa") == 1
-    assert 'onepoint_circuit_state{system="oa"} 1.0' in metrics.render()[0].decode()
+    assert metrics.value("onepoint_circuit_state", system="oa", circuit="oa") == 1
+    assert 'onepoint_circuit_state{circuit="oa",system="oa"} 1.0' in metrics.render()[0].decode()
 
 
 def test_coroutine_calls_and_plain_calls_share_one_circuit() -> None:

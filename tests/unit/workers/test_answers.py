@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from hub.envelope import Envelope
+from hub.gateways.failures import fault_failure, status_failure
 from hub.ingress.replies import ReplyRefusal, checked_reply
 from hub.routing.broker_router import REPLAYED
 from hub.routing.codec import message_from_envelope
@@ -218,6 +219,41 @@ def test_a_dead_lettered_request_is_answered_at_once_with_the_reason(broker: Bro
     assert "permanent" in told and "403" not in told  # the reason stays with the dead letter
     [dead] = take_all(broker, broker.config.dead_letter_queue("boss"))
     assert "403 Forbidden" in str(dead.headers["x-onepoint-dead-reason"])
+
+
+def dead_letter_answer(broker: Broker, refusal: Exception) -> str:
+    """The c:Error Message the requester of a request its handler failed with ``refusal`` is told."""
+    failing = HandlerRegistry()
+
+    @failing.handler("boss.QueryCustomerTier")
+    def refused(env: Envelope) -> Reply:
+        raise refusal
+
+    with Worker(broker, "boss", failing, store=MemoryProcessedStore()):
+        reply = request(broker, query()).result(10)
+    error = etree.fromstring(reply.body)
+    assert error.findtext("{urn:onepoint:common:1}Code") == "dead-lettered"
+    return error.findtext("{urn:onepoint:common:1}Message") or ""
+
+
+def test_a_request_its_system_refused_is_told_which_system_and_its_fault(broker: Broker) -> None:
+    """BOSS's own SOAP Client fault: the requester learns that BOSS refused it, the fault code and its text (audit
+    of BOSS flows, repro_2), numbers masked and addresses left out; the dead letter keeps the whole reason."""
+    refusal = fault_failure("boss", "QueryCustomerTier", "soap:Client.AccountFrozen",
+                            "account frozen by billing for 13800138000 (see http://boss-db01.internal:8080/x)")
+    told = dead_letter_answer(broker, refusal)
+    assert "boss refused it: Client.AccountFrozen: account frozen by billing" in told
+    assert "13800138000" not in told and "boss-db01" not in told and "8080" not in told
+    [dead] = take_all(broker, broker.config.dead_letter_queue("boss"))
+    assert "boss-db01.internal" in str(dead.headers["x-onepoint-dead-reason"])
+
+
+def test_an_xml_systems_error_document_is_its_refusal_a_bare_4xx_is_not(broker: Broker) -> None:
+    own = status_failure("nsp", "Dispatch", 409, "Conflict", ("order-closed", "the order is closed"))
+    assert "nsp refused it: HTTP 409: order-closed: the order is closed" in dead_letter_answer(broker, own)
+    bare = status_failure("nsp", "Dispatch", 404, "Not Found")  # a proxy's page, a wrong path: not the system's word
+    told = dead_letter_answer(broker, bare)
+    assert "permanent" in told and "404" not in told and "refused" not in told
 
 
 class RefusingReplies:

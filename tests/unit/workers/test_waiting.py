@@ -3,7 +3,10 @@
 ``FakeSystem`` behaves like a gateway behind a circuit breaker (hub.gateways.breaker): consecutive failures open
 the circuit, an open circuit refuses at once with ``retry_in`` (``SystemHeldBack``, shaped like
 ``CircuitOpenError``: a ``SystemDown`` that is also a ``CallsHeldBack``), and after the reset time one trial call
-goes through (and reopens the circuit if the system is still down). Its clock is injected.
+goes through (and reopens the circuit if the system is still down). Its clock is injected. Unlike the real
+circuit, it counts every failure, a message's repeated answered failures too (the real one counts those once per
+message: tests/unit/gateways/test_operation_circuits.py), so that one message can open it here and the worker's
+decisions behind an open circuit are tested with a single message.
 """
 
 from __future__ import annotations

@@ -149,7 +149,7 @@ def test_repeated_failures_open_the_circuit_and_boss_is_left_alone(boss: Boss) -
     assert boss.route.call_count == 3  # after the third failure no attempt reached BOSS
     assert result.reason is not None and "circuit open" in result.reason
     assert boss.breakers.open_systems() == ["boss"]
-    assert boss.metrics.value("onepoint_circuit_state", system="boss") == 2
+    assert boss.metrics.value("onepoint_circuit_state", system="boss", circuit="boss") == 2
     # one held-back delivery
     assert boss.metrics.value("onepoint_gateway_call_seconds_count", system="boss", outcome="open") == 1
     assert boss.metrics.value("onepoint_gateway_call_seconds_count", system="boss", outcome="transient") == 3
@@ -164,7 +164,7 @@ def test_after_its_reset_time_a_trial_call_closes_the_circuit(boss: Boss) -> Non
     assert boss.breakers.state("boss") == "half-open" and boss.breakers.open_systems() == []
     assert boss.client.request(command("boss/QueryCustomerTier.valid.xml", message_id="cs-q-00000002")).processed
     assert boss.breakers.state("boss") == "closed"
-    assert boss.metrics.value("onepoint_circuit_state", system="boss") == 0
+    assert boss.metrics.value("onepoint_circuit_state", system="boss", circuit="boss") == 0
 
 
 def test_hlr_sync_returns_the_diff_to_the_caller(boss: Boss) -> None:
