@@ -2,8 +2,9 @@
 
 Consumes queue ``boss`` — ``boss.QueryCustomerTier``, ``boss.QuerySubscriber``, ``boss.SyncHLR``, all requests —
 and answers each with BOSS's ``<Command>Response`` (SOAP through ``hub.gateways.SoapGateway``), or ``c:Error``
-``subscriber-not-found``. Every lookup reaches BOSS: repeats are answered by the hub's one reply cache at the
-ingress (the route's ``cache_ttl``, hub/routing/reply_cache.py), so a tier change shows after one TTL. Emits nothing.
+``subscriber-not-found`` (a read whose caller stopped waiting: ``caller-stopped-waiting``, BOSS not asked). Every
+lookup reaches BOSS: repeats are answered by the hub's one reply cache at the ingress (the route's ``cache_ttl``,
+hub/routing/reply_cache.py), so a tier change shows after one TTL. Emits nothing.
 """
 
 from adapters.boss.client import BossClient, SubscriberNotFound

@@ -8,6 +8,10 @@ Every answer passes ``_call``, which refuses one about another subscriber than t
 dead-lettered): a BOSS (or a proxy before it) that mixes answers up must not hand the caller another customer's
 tier or record, nor have the ingress cache it. QueryCustomerTier names the MSISDN in ``Msisdn``, QuerySubscriber in
 ``Subscriber/Msisdn``; SyncHLR's answer names none (its Ack's MessageId is checked by the gateway).
+
+QueryCustomerTier's answer is rid of the identities of a tier code the hub does not know (and of unknown VIP
+levels) before the gateway checks it against the XSD (``adapters.boss.unknown_codes``): one local code of BOSS's
+must not make the whole answer unusable.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from typing import Any
 from lxml import etree
 
 from adapters.boss.mapping import BOSS_NS, CustomerTier, HlrSync, customer_tier, hlr_sync
-from hub.gateways import InvalidAnswer, SoapGateway, SystemRefused
+from adapters.boss.unknown_codes import skip_unknown_codes
+from hub.gateways import AnswerFilter, InvalidAnswer, SoapGateway, SystemRefused
 from hub.observability.logging import mask_msisdn
 from hub.workers.errors import BusinessRejection
 
@@ -41,8 +46,9 @@ class BossClient:
         self.gateway = gateway
 
     def query_customer_tier(self, arguments: dict[str, Any]) -> CustomerTier:
-        """Tier, brand, identities, effective tier and account manager of ``arguments["Msisdn"]``."""
-        return customer_tier(self._call("QueryCustomerTier", arguments))
+        """Tier, brand, identities, effective tier and account manager of ``arguments["Msisdn"]`` (identities of a
+        tier code the hub does not know skipped)."""
+        return customer_tier(self._call("QueryCustomerTier", arguments, skip_unknown_codes))
 
     def query_subscriber(self, arguments: dict[str, Any]) -> etree._Element:
         """The subscriber record (``QuerySubscriberResponse``)."""
@@ -52,9 +58,10 @@ class BossClient:
         """Have BOSS repair the subscriber's HLR from its own record; the diff it repaired."""
         return hlr_sync(self._call("SyncHLR", arguments))
 
-    def _call(self, operation: str, arguments: dict[str, Any]) -> etree._Element:
+    def _call(self, operation: str, arguments: dict[str, Any],
+              answer_filter: AnswerFilter | None = None) -> etree._Element:
         try:
-            answer = self.gateway.call(operation, **arguments)
+            answer = self.gateway.call(operation, answer_filter=answer_filter, **arguments)
         except SystemRefused as refused:
             if refused.code == SUBSCRIBER_NOT_FOUND:
                 raise SubscriberNotFound(str(arguments.get("Msisdn", ""))) from refused

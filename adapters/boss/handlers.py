@@ -6,11 +6,18 @@
   calendar, not passed on the operator's day the request was received: ``[workflow] statistics_timezone``), the
   answer says the highest one and its priority (logged as a warning), so the caller, the reply cache and the
   workflow's tier cache all get it, with that tier's published answer target (``hub.customer_tiers``) in place of
-  BOSS's, which was the target of the tier BOSS named;
+  BOSS's, which was the target of the tier BOSS named. Each identity counts at the highest of its ``Tier``, its VIP
+  card level's tier and, for a group's key person, GROUP_KEY_PERSON (``mapping.identity_tier``); an identity of a
+  tier code the hub does not know was skipped before (``adapters.boss.unknown_codes``);
 * ``boss.QuerySubscriber``: the subscriber record;
 * ``boss.SyncHLR``: BOSS repairs the HLR; the diff (``Change`` per field) goes back to the caller.
 
-An unknown subscriber is answered with ``c:Error`` code ``subscriber-not-found``. Dependencies (by name):
+An unknown subscriber is answered with ``c:Error`` code ``subscriber-not-found``. The two reads are not asked of
+BOSS for a caller that stopped waiting (the ingress's reply-by passed, ``hub.workers.caller_wait``: typically a
+lookup held back while BOSS's circuit was open, whose caller was told at once BOSS is unavailable): answered
+``c:Error`` ``caller-stopped-waiting`` to nobody, so a BOSS coming back is not sent the outage's abandoned lookups.
+They are registered ``reads``: a resend with the same MessageId is asked of BOSS afresh, never answered that
+refusal from the record. A SyncHLR (a write) is carried out whenever it runs: it was accepted. Dependencies (by name):
 ``boss`` (``BossClient``) and ``operator_zone`` (the operator's time zone, a ``tzinfo``), built by
 ``adapters.boss.wiring.dependencies`` from the settings.
 """
@@ -25,7 +32,8 @@ from adapters.boss.client import BossClient
 from hub.envelope import Envelope
 from hub.gateways import with_ack
 from hub.observability import mask_msisdn
-from hub.workers import HandlerRegistry, Reply
+from hub.workers import HandlerContext, HandlerRegistry, Reply
+from hub.workers.caller_wait import CallerWait, check_waiting
 
 __all__ = ["CONSUMER", "handlers", "query_customer_tier"]
 
@@ -35,12 +43,14 @@ log = logging.getLogger("onepoint.adapters.boss")
 handlers = HandlerRegistry()
 
 
-@handlers.handler("boss.QueryCustomerTier", consumer=CONSUMER)
-def query_customer_tier(envelope: Envelope, boss: BossClient, operator_zone: tzinfo) -> Reply:
+@handlers.handler("boss.QueryCustomerTier", consumer=CONSUMER, reads=True)
+def query_customer_tier(envelope: Envelope, boss: BossClient, operator_zone: tzinfo,
+                        context: HandlerContext) -> Reply:
     """BOSS's tier answer, the highest identity still valid on the operator's day the request was received."""
+    check_waiting(CallerWait.of(context.message), "BOSS not asked for the tier")
     tier = boss.query_customer_tier(mapping.tier_arguments(envelope))
     live = mapping.live_identities(tier.identities, envelope.received_at.astimezone(operator_zone).date())
-    highest = mapping.highest_tier([i.tier for i in live]) if live else tier.effective_tier
+    highest = mapping.highest_tier([mapping.identity_tier(i) for i in live]) if live else tier.effective_tier
     if highest != tier.effective_tier:
         log.warning("BOSS's effective tier is not the highest valid identity; the highest answered",
                     extra={"msisdn": mask_msisdn(tier.msisdn), "effective_tier": tier.effective_tier,
@@ -49,8 +59,9 @@ def query_customer_tier(envelope: Envelope, boss: BossClient, operator_zone: tzi
     return Reply(with_ack(tier.document, envelope, in_place=True), outcome=f"tier {tier.effective_tier}")
 
 
-@handlers.handler("boss.QuerySubscriber", consumer=CONSUMER)
-def query_subscriber(envelope: Envelope, boss: BossClient) -> Reply:
+@handlers.handler("boss.QuerySubscriber", consumer=CONSUMER, reads=True)
+def query_subscriber(envelope: Envelope, boss: BossClient, context: HandlerContext) -> Reply:
+    check_waiting(CallerWait.of(context.message), "BOSS not asked for the subscriber record")
     record = boss.query_subscriber(mapping.subscriber_arguments(envelope))
     return Reply(with_ack(record, envelope, in_place=True), outcome="subscriber record")
 

@@ -1,7 +1,9 @@
 """BOSS documents ↔ calls: the hub's boss.* commands as call arguments, BOSS's answers as domain values.
 
 Pure functions over lxml elements (no I/O): unit-tested on the schema examples. The tier order (highest first)
-is the order of ``common.xsd``'s ``CustomerTier`` enumeration, read from the installed schema.
+is the order of ``common.xsd``'s ``CustomerTier`` enumeration, read from the installed schema. An identity counts
+at the highest of its ``Tier`` and what BOSS says of it (``identity_tier``: its VIP card level, its role in a group),
+so a customer is never served below the level BOSS gives (``boss.xsd``'s VipLevel and GroupRole notes).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from hub.customer_tiers import AnswerTarget, answer_target, priority_of
+from hub.customer_tiers import VIP_LEVEL_TIERS, AnswerTarget, answer_target, priority_of, vip_tier
 from hub.envelope import Envelope
 from hub.gateways import call_header, command_element, fields, text_of
 from hub.validation import schema_directory
@@ -21,14 +23,17 @@ from hub.validation.namespaces import BOSS_NS
 
 __all__ = [
     "BOSS_NS",
+    "KEY_PERSON_ROLES",
     "AccountManager",
     "CustomerTier",
     "FieldChange",
     "HlrSync",
     "Identity",
     "customer_tier",
+    "enumeration",
     "highest_tier",
     "hlr_sync",
+    "identity_tier",
     "live_identities",
     "msisdn_of",
     "subscriber_arguments",
@@ -40,6 +45,8 @@ __all__ = [
 ]
 
 _XS = "http://www.w3.org/2001/XMLSchema"
+KEY_PERSON_ROLES = frozenset({"DECISION_MAKER", "CONTACT"})  # boss.xsd GroupRole: served like VIPs
+GROUP_KEY_PERSON = "GROUP_KEY_PERSON"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,18 +110,37 @@ class HlrSync:
 
 
 @cache
-def tier_order() -> tuple[str, ...]:
-    """The customer tiers, highest first (``common.xsd`` lists them in that order)."""
+def enumeration(schema_file: str, type_name: str) -> tuple[str, ...]:
+    """The values of the installed schema ``schema_file``'s enumerated simple type ``type_name``, in its order."""
     with schema_directory() as directory:
-        schema = etree.parse(str(directory / "common.xsd"))
-    values = schema.xpath("//xs:simpleType[@name='CustomerTier']//xs:enumeration/@value", namespaces={"xs": _XS})
+        schema = etree.parse(str(directory / schema_file))
+    values = schema.xpath(f"//xs:simpleType[@name='{type_name}']//xs:enumeration/@value", namespaces={"xs": _XS})
     return tuple(str(v) for v in values)
 
 
+def tier_order() -> tuple[str, ...]:
+    """The customer tiers, highest first (``common.xsd`` lists them in that order)."""
+    return enumeration("common.xsd", "CustomerTier")
+
+
 def highest_tier(tiers: list[str] | tuple[str, ...]) -> str:
-    """The highest of ``tiers`` (the effective tier of a customer with these identities)."""
+    """The highest of ``tiers`` (the effective tier of a customer with these identities; an unknown code last)."""
     order = tier_order()
     return min(tiers, key=lambda t: order.index(t) if t in order else len(order))
+
+
+def identity_tier(identity: Identity) -> str:
+    """The tier ``identity`` serves its customer at: its ``Tier``, raised to its VIP card level's
+    (``hub.customer_tiers.vip_tier``: a PLATINUM card listed as VIP_GOLD is VIP_DIAMOND) and, for a group's key
+    person (``GroupRole`` DECISION_MAKER or CONTACT, listed as GROUP_MEMBER say), to GROUP_KEY_PERSON; never
+    lowered (a VIP_GOLD who is also a group contact stays VIP_GOLD)."""
+    tiers = [identity.tier]
+    level = identity.vip_level
+    if level is not None and level in VIP_LEVEL_TIERS:
+        tiers.append(vip_tier(level))
+    if identity.group_role in KEY_PERSON_ROLES:
+        tiers.append(GROUP_KEY_PERSON)
+    return highest_tier(tiers)
 
 
 def live_identities(identities: tuple[Identity, ...], today: date) -> tuple[Identity, ...]:

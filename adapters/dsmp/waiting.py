@@ -7,30 +7,12 @@ nobody (and the caller, told by the 504 to send it again, would have it run and 
 asked for a query whose caller stopped waiting, and records DSMP answers after that time are not passed on. Either
 way the query is audited ``failed`` and answered ``c:Error`` ``caller-stopped-waiting`` (an answer that goes nowhere:
 recorded, never retried). A message without the stamp (sent by an older hub, or not through the ingress) is
-answered whenever it runs. The stamp is read by ``hub.workers.caller_wait.CallerWait``, which the worker uses too.
+answered whenever it runs. The stamp is read by ``hub.workers.caller_wait.CallerWait``, which the worker uses too;
+the refusal and its check are that module's, shared with the BOSS adapter's reads.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from hub.workers.caller_wait import CallerWait
-from hub.workers.errors import BusinessRejection
+from hub.workers.caller_wait import CALLER_STOPPED_WAITING, CallerStoppedWaiting, CallerWait, check_waiting
 
 __all__ = ["CALLER_STOPPED_WAITING", "CallerStoppedWaiting", "CallerWait", "check_waiting"]
-
-CALLER_STOPPED_WAITING = "caller-stopped-waiting"
-
-
-class CallerStoppedWaiting(BusinessRejection):
-    """The query's caller stopped waiting before it could be answered: nothing is answered to anyone."""
-
-    def __init__(self, reply_by: datetime, what: str) -> None:
-        super().__init__(f"the caller stopped waiting (reply timeout passed at "
-                         f"{reply_by.isoformat(timespec='milliseconds')}): {what}", code=CALLER_STOPPED_WAITING)
-
-
-def check_waiting(caller: CallerWait, what: str) -> None:
-    """``CallerStoppedWaiting`` (saying ``what`` was not done) if the caller no longer waits."""
-    if caller.reply_by is not None and caller.passed():
-        raise CallerStoppedWaiting(caller.reply_by, what)

@@ -16,8 +16,10 @@
     repeat_window_hours = 168            # same number, same phenomenon within it: a repeat complaint
     customer_orders_shown = 20           # the customer's work orders in CreateWorkOrder's answer (1-50)
     tier_cache_seconds = 300             # the workflow's cache of BOSS tiers
-    tier_timeout_seconds = 3             # how long a new work order waits for BOSS's tier (then ordinary limits)
-    tier_pause_seconds = 30              # after BOSS gave no tier: new work orders do not wait for it that long
+    tier_timeout_seconds = 3             # how long a new work order waits for BOSS's tier (then ordinary limits;
+                                         # the tier recheck waits the boss route's reply_timeout)
+    tier_pause_seconds = 30              # after BOSS did not answer (not: refused one number): new work orders do
+                                         # not wait for it that long
     link = "http://127.0.0.1:8000/workorders/{work_order_id}"   # OA items link back here
     scheduler_interval_seconds = 5       # how often due deadlines are looked for (0: no scheduler here)
     publisher_interval_seconds = 1       # how often the event listeners' next events are looked for (0: none here)

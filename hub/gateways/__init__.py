@@ -34,10 +34,11 @@ from hub.gateways.failures import (
 )
 from hub.gateways.settings import GatewaySettings, http_timeout
 from hub.gateways.soap import SoapGateway
-from hub.gateways.soap_answers import check_answer
+from hub.gateways.soap_answers import AnswerFilter, check_answer
 from hub.gateways.xml import XmlGateway
 
 __all__ = [
+    "AnswerFilter",
     "Circuit",
     "CircuitBreakers",
     "CircuitOpenError",

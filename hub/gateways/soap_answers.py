@@ -17,6 +17,10 @@ Body's single child, checked against the command set's XSD (no zeep objects buil
 * a web page with HTTP 200 (``failures.web_page``: a proxy's maintenance page) → transient;
 * anything else that is not one XSD-valid ``<operation>Response`` → ``InvalidAnswer``.
 
+An adapter may hand a call an ``AnswerFilter``: it sees the ``<operation>Response`` out of its envelope *before*
+the XSD check, and may take out of it what the adapter chose to skip (BOSS's tier answer: an identity of a tier code
+the hub does not know, ``adapters.boss.unknown_codes``); whatever it leaves is checked as any answer is.
+
 The envelope is read as its bytes say, or, when they name no encoding, in the charset its ``Content-Type`` names
 (``hub.validation.charsets.charset_codec``, as the ingress reads a request: a GBK answer labelled only
 ``text/xml; charset=GBK``); where the bytes name their encoding themselves, they win over a charset that
@@ -24,6 +28,8 @@ contradicts them (a backend's misconfigured server is not refused for it).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -42,19 +48,22 @@ from hub.validation.namespaces import COMMON_NS
 from hub.validation.parser import ParserLimits, parse_document
 from hub.workers.errors import PermanentError, TransientError
 
-__all__ = ["SOAP11_NS", "SOAP12_NS", "check_answer", "soap_answer"]
+__all__ = ["SOAP11_NS", "SOAP12_NS", "AnswerFilter", "check_answer", "soap_answer"]
 
 SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
 _ENVELOPES = (SOAP11_NS, SOAP12_NS)
 
+AnswerFilter = Callable[[etree._Element], None]  # edits an answer in place before its XSD check (see the module)
+
 
 def soap_answer(system: str, operation: str, command_set: CommandSet, status: int, reason: str, content: bytes,
                 limits: ParserLimits, retry_after: float | None = None, *, message_id: str | None = None,
-                content_type: str | None = None) -> etree._Element:
+                content_type: str | None = None, answer_filter: AnswerFilter | None = None) -> etree._Element:
     """The ``<operation>Response`` of ``command_set`` that ``content`` (answered with HTTP ``status``) carries;
     ``retry_after``: the seconds a throttling answer's ``Retry-After`` asked for; ``message_id``: the MessageId the
-    call sent, which the answer's Ack must echo (None: not checked); ``content_type``: the answer's header."""
+    call sent, which the answer's Ack must echo (None: not checked); ``content_type``: the answer's header;
+    ``answer_filter``: the adapter's edit of the response before its XSD check (None: none)."""
     if status != 200 and not content.strip():
         raise status_failure(system, operation, status, reason, retry_after=retry_after)
     try:
@@ -84,6 +93,8 @@ def soap_answer(system: str, operation: str, command_set: CommandSet, status: in
     if etree.QName(children[0]).localname != f"{operation}Response":
         raise InvalidAnswer(system, operation, f"{etree.QName(children[0]).text} is not {operation}Response")
     document = _tidy(children[0], command_set)
+    if answer_filter is not None:
+        answer_filter(document)
     check_answer(system, operation, command_set, document)
     return document
 

@@ -2,7 +2,10 @@
 
 The ingress stamps each request with the time its caller stops waiting (``x-onepoint-reply-by``,
 ``hub.routing.broker_router.REPLY_BY``: the route's ``reply_timeout`` after it was sent). ``CallerWait`` reads the
-stamp (the DSMP adapter does not query for a caller that stopped waiting).
+stamp. An adapter does not ask its system a question for a caller that stopped waiting (``check_waiting``: the
+DSMP adapter's queries, the BOSS adapter's reads): it answers ``c:Error`` ``caller-stopped-waiting``
+(``CallerStoppedWaiting``), an answer that goes nowhere, so that a backend coming back from an outage is not sent
+every read its callers gave up on while it was down.
 
 A request held back because its system is down (``CallsHeldBack``: the circuit is open) waits in a delay tier
 and is carried out once the system is back (``hub.workers.waiting``). When that wait outlasts its caller's, waiting
@@ -26,12 +29,15 @@ from hub.observability.masking import mask_numbers_in
 from hub.routing.broker_router import REPLY_BY
 from hub.transport.message import Message
 from hub.validation.error_document import error_bytes
+from hub.workers.errors import BusinessRejection
 
-__all__ = ["SYSTEM_UNAVAILABLE", "CallerWait", "retry_after", "unavailable_answer"]
+__all__ = ["CALLER_STOPPED_WAITING", "SYSTEM_UNAVAILABLE", "CallerStoppedWaiting", "CallerWait", "check_waiting",
+           "retry_after", "unavailable_answer"]
 
 log = logging.getLogger("onepoint.worker")
 
 SYSTEM_UNAVAILABLE = "system-unavailable"  # c:Error code: the request's system is down; the request is kept
+CALLER_STOPPED_WAITING = "caller-stopped-waiting"  # c:Error code: not asked (or not passed on): nobody waits
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,20 @@ class CallerWait:
             return False
         now = now or datetime.now(UTC)
         return now < self.reply_by < now + timedelta(seconds=wait)
+
+
+class CallerStoppedWaiting(BusinessRejection):
+    """The request's caller stopped waiting before it could be answered: nothing is answered to anyone."""
+
+    def __init__(self, reply_by: datetime, what: str) -> None:
+        super().__init__(f"the caller stopped waiting (reply timeout passed at "
+                         f"{reply_by.isoformat(timespec='milliseconds')}): {what}", code=CALLER_STOPPED_WAITING)
+
+
+def check_waiting(caller: CallerWait, what: str) -> None:
+    """``CallerStoppedWaiting`` (saying ``what`` was not done) if the caller no longer waits."""
+    if caller.reply_by is not None and caller.passed():
+        raise CallerStoppedWaiting(caller.reply_by, what)
 
 
 _TRIED_AGAIN = "it is tried again in about {seconds} s"

@@ -4,9 +4,11 @@ completes once the system is back).
 CreateWorkOrder does not hold a customer on the line for a back-office outage: the work order is created with
 ordinary limits and no tier (``tiers``). This thread looks, every ``interval`` seconds, for open work orders with no
 tier created in the last ``window`` (``store.untiered``, one indexed read) and asks BOSS for each, through the tier
-cache new work orders fill. It asks nothing while new work orders' lookups are paused (BOSS gave them nothing a
-moment ago), and after BOSS gave it nothing it waits ``retry`` or until BOSS answered a new work order: one question
-per wait, not one per work order. Its own failures never pause new work orders' lookups.
+cache new work orders fill, each question waiting the ``boss.*`` route's ``reply_timeout`` (10 s), not the intake's
+``tier_timeout_seconds`` (3 s): nobody is on the line, and a BOSS slower than 3 s that still answers must give the
+work order its tier (``TierLookup.ask``). It asks nothing while new work orders' lookups are paused (BOSS gave
+them nothing a moment ago), and after BOSS gave it nothing it waits ``retry`` or until BOSS answered a new work
+order: one question per wait, not one per work order. Its own failures never pause new work orders' lookups.
 When BOSS answers, the work order gets its tier, the priority and the limits still running of that tier (the SLA
 table, on its owners' calendars, paused time credited: ``recalculation.recompute``), a ``TIER`` history entry, and —
 for VIP and group customers — the account manager's CRM notice it would have had at creation. The change is made

@@ -4,9 +4,17 @@ through the BOSS adapter), kept in a bounded TTL cache per process.
 BOSS answers the highest identity (``EffectiveTier``) and the account manager. A number BOSS does not know is
 another network's caller (``OTHER_BRAND``). When BOSS cannot answer in time (``timeout``, 3 s by default, not the
 route's 10 s) the work order is not held up: it is created with ordinary time limits (``TierFacts.known`` False,
-said in its history) — the hotline cannot keep a customer waiting on a back-office outage. After BOSS gave no tier
-the lookups pause for ``pause`` seconds: new work orders take ordinary limits at once instead of each waiting the
-timeout (the workflow's transaction waits with them), then BOSS is asked again.
+said in its history) — the hotline cannot keep a customer waiting on a back-office outage. After BOSS gave no
+answer (no reply in time, the request not sent, BOSS's side saying BOSS is unavailable) the lookups pause for
+``pause`` seconds: new work orders take ordinary limits at once instead of each waiting the timeout (the
+workflow's transaction waits with them), then BOSS is asked again. BOSS's side refusing one number's lookup (an
+error answer: the request dead-lettered, say a Client fault for that customer's record) is an answer, not an
+outage: that work order takes ordinary limits (the tier recheck asks for it again later, ``tier_recheck``), and the
+next ones are asked as usual.
+
+The tier recheck's question (``ask``) waits the route's ``reply_timeout`` (``boss.*``: 10 s), not ``timeout``: no
+caller is on the line then, and a BOSS slower than the intake's bound but answering within the adapter's read
+timeout must still give the work order its tier.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import timestamp
 from hub.observability import mask_msisdn
 from hub.routing.outbound import OutboundError, Sender
+from hub.workers.caller_wait import SYSTEM_UNAVAILABLE
 from hub.workflow.sla import GROUP_TIERS, VIP_TIERS
 
 __all__ = ["GROUP_TIERS", "VIP_TIERS", "NoTier", "TierFacts", "TierLookup", "tier_query_document"]
@@ -64,14 +73,16 @@ def tier_query_document(msisdn: str, message_id: str, now: datetime) -> etree._E
 
 
 class NoTier(Exception):
-    """BOSS's side answered, but with no tier: an error other than an unknown number (the request dead-lettered,
-    refused): as if BOSS had not answered."""
+    """BOSS's side answered this number, but with no tier: an error other than an unknown number or BOSS being
+    unavailable (the request dead-lettered, refused). No tier for this number now; no sign of an outage."""
 
 
 def _facts(msisdn: str, answer: bytes) -> TierFacts:
     document = etree.fromstring(answer)
     if document.tag == ERROR:
         code = document.findtext(f"{{{C}}}Code") or "error"
+        if code == SYSTEM_UNAVAILABLE:  # BOSS is down (its circuit open): no answer, as a timeout
+            raise OutboundError(f"BOSS's side answered {code}: {document.findtext(f'{{{C}}}Message') or ''}")
         if code != SUBSCRIBER_NOT_FOUND:
             raise NoTier(f"BOSS's side answered {code}")
         return TierFacts(msisdn, UNKNOWN_NUMBER_TIER, note=f"BOSS: {code}; treated as another network's caller")
@@ -115,8 +126,14 @@ class TierLookup:
                                                              "ordinary time limits")
         self.asked += 1
         try:
-            facts = self._asked(msisdn, outbound, now, step=step)
-        except (OutboundError, TimeoutError, NoTier) as exc:
+            facts = self._asked(msisdn, outbound, now, step=step, timeout=self.timeout)
+        except NoTier as refused:  # an answer about this number: the next work orders are asked as usual
+            self.unanswered += 1
+            log.warning("BOSS's side refused this number's tier: ordinary time limits", extra={
+                "msisdn": mask_msisdn(msisdn), "error": str(refused)})
+            return TierFacts(msisdn, None, known=False, note=f"BOSS's side gave no tier for this number ({refused}): "
+                                                              "ordinary time limits")
+        except (OutboundError, TimeoutError) as exc:
             self.unanswered += 1
             self._paused_until = self._clock() + self.pause
             log.warning("BOSS gave no tier: ordinary time limits", extra={
@@ -132,14 +149,15 @@ class TierLookup:
 
     def ask(self, msisdn: str, outbound: Sender, now: datetime) -> TierFacts:
         """Ask BOSS now, leaving the pause of new work orders as it is (the tier recheck's question: its failure
-        is no reason to keep new complaints from asking); raises ``OutboundError``, ``TimeoutError`` or ``NoTier``
-        when BOSS gave no tier."""
+        is no reason to keep new complaints from asking), waiting the route's reply timeout (nobody is on the line:
+        see the module); raises ``OutboundError``, ``TimeoutError`` or ``NoTier`` when BOSS gave no tier."""
         self.asked += 1
-        return self._asked(msisdn, outbound, now)
+        return self._asked(msisdn, outbound, now, timeout=None)
 
-    def _asked(self, msisdn: str, outbound: Sender, now: datetime, *, step: str = "tier") -> TierFacts:
-        answer = outbound.request(tier_query_document(msisdn, "tier-lookup-00", now), step=step,
-                                  timeout=self.timeout)
+    def _asked(self, msisdn: str, outbound: Sender, now: datetime, *, step: str = "tier",
+               timeout: float | None) -> TierFacts:
+        """BOSS's answer, waited for ``timeout`` seconds (None: the route's reply timeout)."""
+        answer = outbound.request(tier_query_document(msisdn, "tier-lookup-00", now), step=step, timeout=timeout)
         facts = _facts(msisdn, answer)
         self.answered_at = self._clock()
         self.remember(facts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,10 +14,13 @@ import adapters.boss as boss_adapter
 from hub.config.settings import HubSettings
 from hub.gateways import CircuitBreakers
 from hub.observability.metrics import Metrics
+from hub.routing.broker_router import REPLY_BY
+from hub.routing.codec import message_from_envelope
 from hub.store import ProcessedStore
 from hub.transport import Broker
+from hub.transport.topology import routing_key
 from hub.workers import DeadLetterQueues, RetryPolicy, Worker
-from tests.integration.adapters.conftest import ask, envelope, gateway_settings, publish, wait_until
+from tests.integration.adapters.conftest import WAIT, ask, envelope, gateway_settings, publish, wait_until
 from tests.unit.adapters.soap_kit import example
 
 BOSS = "urn:onepoint:boss:1"
@@ -160,3 +164,21 @@ def test_an_hlr_link_outage_opens_only_the_hlr_circuit_and_tier_lookups_still_fl
     assert answer.findtext(f"{{{BOSS}}}EffectiveTier") == subs[5].effective_tier
     assert breakers.state("boss") == "closed"
     assert metrics.value("onepoint_circuit_state", system="boss", circuit="boss") == 0
+
+
+def test_a_lookup_whose_caller_stopped_waiting_is_not_asked_of_boss_and_its_resend_is(
+        broker: Broker, store: ProcessedStore, boss_emulator: Any, breakers: CircuitBreakers,
+        metrics: Metrics) -> None:
+    """The reply-by stamp crosses the broker; the refusal recorded for the id does not answer its resend (a read)."""
+    sub = boss_emulator.app.boss_state.population.subscribers[0]
+    lookup = envelope(tier_query(sub.msisdn), "boss.QueryCustomerTier", message_id="it-tier-gone-0001")
+    gone = message_from_envelope(lookup, routing_key("boss", lookup.command_type), for_request=True).with_headers(
+        **{REPLY_BY: (datetime.now(UTC) - timedelta(seconds=1)).isoformat(timespec="milliseconds")})
+    with boss_worker(broker, store, boss_emulator, breakers, metrics):
+        refused = etree.fromstring(broker.request(broker.config.commands_exchange, gone,
+                                                  timeout=WAIT).result(WAIT + 5).body)
+        boss_emulator.assert_called("QueryCustomerTier", times=0)
+        resent = etree.fromstring(ask(broker, "boss", lookup))
+    assert refused.findtext(f"{{{C}}}Code") == "caller-stopped-waiting"
+    assert resent.findtext(f"{{{BOSS}}}EffectiveTier") == sub.effective_tier
+    boss_emulator.assert_called("QueryCustomerTier", times=1)

@@ -74,3 +74,45 @@ def test_an_unknown_number_is_another_networks_caller_but_any_other_error_is_no_
         lookup = TierLookup(timeout=3.0, pause=30.0, clock=lambda: 0.0)
         failed = lookup.facts("13900139000", Boss(error_answer(code)), NOW)  # type: ignore[arg-type]
         assert not failed.known and failed.tier is None and lookup.cached("13900139000") is None
+
+
+def test_boss_refusing_one_numbers_lookup_does_not_pause_the_next_work_orders_lookups() -> None:
+    """A Client fault for one customer's record (the request dead-lettered) is BOSS answering, not an outage: that
+    work order takes ordinary limits, and a VIP calling right after is asked of BOSS as usual."""
+    lookup = TierLookup(timeout=3.0, pause=30.0, clock=lambda: 100.0)
+    refused = lookup.facts("13800138000", Boss(error_answer("dead-lettered")), NOW)  # type: ignore[arg-type]
+    assert not refused.known and refused.tier is None and "ordinary time limits" in (refused.note or "")
+    assert not lookup.paused
+    boss = Boss(tier_answer())
+    vip = lookup.facts("13900139000", boss, NOW)  # type: ignore[arg-type]
+    assert vip.known and vip.tier == "VIP_GOLD" and boss.timeouts == [3.0]
+
+
+def test_boss_said_to_be_unavailable_pauses_the_lookups_as_a_timeout_does() -> None:
+    lookup = TierLookup(timeout=3.0, pause=30.0, clock=lambda: 100.0)
+    down = lookup.facts("13800138000", Boss(error_answer("system-unavailable")), NOW)  # type: ignore[arg-type]
+    assert not down.known and lookup.paused
+
+
+class SlowBoss(Boss):
+    """BOSS answering every lookup in ``seconds``: a request waiting less gets no reply (no real time passes)."""
+
+    def __init__(self, answer: bytes, seconds: float, route_timeout: float = 10.0) -> None:
+        super().__init__(answer)
+        self.seconds, self.route_timeout = seconds, route_timeout
+
+    def request(self, document: bytes | etree._Element, *, step: str, timeout: float | None = None) -> bytes:
+        self.timeouts.append(timeout)
+        if (timeout or self.route_timeout) < self.seconds:  # None: the route's reply timeout, as the outbound path
+            raise TimeoutError(f"no reply in {timeout} s")
+        return self.answer or b""
+
+
+def test_the_recheck_question_waits_the_routes_reply_timeout_not_the_intakes_bound() -> None:
+    """BOSS slow but working (4.5 s, within the adapter's 10 s): a new work order gives up at 3 s (a caller is on
+    the line), the recheck's question gets the tier."""
+    boss, lookup = SlowBoss(tier_answer(), seconds=4.5), TierLookup(timeout=3.0, pause=0.0)
+    assert not lookup.facts("13800138000", boss, NOW).known  # type: ignore[arg-type]
+    asked = lookup.ask("13800138000", boss, NOW)  # type: ignore[arg-type]
+    assert asked.known and asked.tier == "VIP_GOLD"
+    assert boss.timeouts == [3.0, None]  # None: the route's reply_timeout

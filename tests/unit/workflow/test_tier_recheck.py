@@ -172,3 +172,28 @@ def test_after_boss_gave_it_nothing_the_recheck_waits_unless_boss_answered_a_new
     assert runtime.tiers.facts("13900139000", checker.outbound.bind(new_complaint, "workflow"),
                                runtime.clock.now()).known  # BOSS answered a new work order: it is back
     assert checker.run_pass().tiered == [work_order_id]
+
+
+class SlowRoute(RecordingOutbound):
+    """The route to a BOSS answering every lookup in 4.5 s: a request waiting less gets no reply (no real time)."""
+
+    def _ask(self, envelope: Envelope, target: str, timeout: float) -> bytes:
+        if timeout < 4.5:
+            raise TimeoutError(f"no reply in {timeout} s")
+        return super()._ask(envelope, target, timeout)
+
+
+def test_a_slow_but_working_boss_gives_the_recheck_the_tier_the_intake_gave_up_on(
+        runtime: WorkflowRuntime, boss: Boss) -> None:
+    """BOSS answers in 4.5 s, within the boss route's 10 s: the intake's 3 s bound is not the recheck's."""
+    boss.down = False
+    registry = CommandSetRegistry.installed()
+    table = RoutingTable.load(None, consumers=TopologyConfig().consumers, command_types=registry.command_types())
+    outbound = SlowRoute(table, DocumentValidator(registry), answer=boss)
+    complaint = Envelope("cs-new-complaint-0002", "workorder.CreateWorkOrder", "CS", b"")
+    assert runtime.tiers.timeout == 3.0
+    assert not runtime.tiers.facts("13800138000", outbound.bind(complaint, "workflow"), runtime.clock.now()).known
+    work_order_id = untiered(runtime)
+    clock(runtime).advance(timedelta(minutes=1))
+    assert TierRecheck(runtime, outbound).run_pass().tiered == [work_order_id]
+    assert row(runtime, work_order_id)["tier"] == "VIP_GOLD"
