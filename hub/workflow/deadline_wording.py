@@ -2,11 +2,11 @@
 the reminder or escalation the manager reads (docs/deadlines.md).
 
 Instants are in the operator's zone (``[workflow] statistics_timezone``, as ``onepoint workorders show`` prints
-them), to the second, their offset given. A warning states the limit itself, not the warning's own due time; one
-fired while its limit is paused (the work order was suspended or pending after the warning came due) states the
-business time the limit has left instead. A breach states the limit breached: level 1's row is due at the limit, a
-later level's at the limit plus the escalation intervals, so from level 2 on the limit is read from the work order
-and the level named.
+them), to the second, their offset given. A warning states the limit itself, not the warning's own due time (the
+return visit's says the visit is owed: the customer has the reply); one fired while its limit is paused (the work
+order was suspended or pending after the warning came due) states the business time the limit has left instead. A
+breach states the limit breached: level 1's row is due at the limit, a later level's at the limit plus the
+escalation intervals, so from level 2 on the limit is read from the work order and the level named.
 """
 
 from __future__ import annotations
@@ -59,6 +59,10 @@ def warning_words(engine: WorkOrderEngine, row: Row, history: History, limit: De
     else:
         value = f"paused with {business_span(limit_due.remaining)} of business time left"
         said = f"deadline {value}"
+    if limit is DeadlineKind.RETURN_VISIT:  # the customer has the reply: the visit is what is owed
+        owed = "a return visit is owed by then" if due is not None else "a return visit is owed"
+        return WarningWords(due, f"{limit.value} {value}",
+                            f"{limit.value} {said}: work order {row['id']} was replied; {owed}")
     return WarningWords(due, f"{limit.value} {value}",
                         f"{limit.value} {said}: work order {row['id']} is not answered yet")
 
@@ -80,3 +84,4 @@ def _computed_limit(engine: WorkOrderEngine, row: Row, history: History, limit: 
         return engine.limit_due(row, history, limit).at
     except ValueError:
         return None
+

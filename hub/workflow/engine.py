@@ -53,7 +53,7 @@ from hub.workflow.store.queries import (
 )
 from hub.workflow.taxonomy import Taxonomy, UnknownCategory
 from hub.workflow.tiers import TierFacts
-from hub.workflow.todos import close_todos, open_todos
+from hub.workflow.todos import close_todos, open_todos, superseded_by_breach
 from hub.workflow.work_order_timing import SUSPENDED_UNTIL, WorkOrderTiming
 
 __all__ = ["Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "EscalationObserver", "FollowUp",
@@ -216,7 +216,8 @@ class WorkOrderEngine(WorkOrderTiming):
         CompleteTodo must give back). The state and the owner stay: the handling department keeps the work and
         its calendar, so a breach never delays a deadline, and the flow goes on as it would (an ACCEPTED order can
         still be dispatched, a DISPATCHED one refused as invalid). A department hands a hard case up with the
-        ESCALATE action instead (the state ESCALATED, the owner the department it names)."""
+        ESCALATE action instead (the state ESCALATED, the owner the department it names). The breach closes the
+        chain's lower breach notices only: a hand-up's to-do stays, its department owning the work order."""
         row = dict(view.row)
         previous, role = int(row["escalation_level"] or 0), step.role
         level = max(previous + 1, step.level)
@@ -226,7 +227,7 @@ class WorkOrderEngine(WorkOrderTiming):
         tx.update(row["id"], {"escalation_level": level, "updated_at": now}, history=[entry],
                   expected_version=int(row["version"]))
         row.update(escalation_level=level, updated_at=now)
-        superseded = [todo for todo in open_todos(row, view.history) if todo.level < level]
+        superseded = superseded_by_breach(open_todos(row, view.history), level)  # a hand-up's to-do stays
         closing = close_todos(tx, row, superseded, f"work order {row['id']} escalated to level {level}", now)
         pending = self.reschedule(tx, row, view)
         self._events(tx, row, [events.ATTRIBUTE_VALUE_CHANGE], now, attribute_change={

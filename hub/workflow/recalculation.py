@@ -24,7 +24,7 @@ from hub.workflow.deadlines import Deadlines, calendar_version, compute_deadline
 from hub.workflow.lifecycle import FINAL, WorkOrderState
 from hub.workflow.limit_columns import limit_columns
 from hub.workflow.runtime import WorkflowRuntime
-from hub.workflow.schedule import RESUME, chain_level, deadline_rows
+from hub.workflow.schedule import RESUME, deadline_rows
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
 from hub.workflow.store.queries import load_work_order
 from hub.workflow.store.stale import calendar_groups, stale_work_orders
@@ -109,5 +109,5 @@ def recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, view: WorkOrde
     resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME and d["fired_at"] is None), None)
     tx.replace_deadlines(row["id"], deadline_rows(
         deadlines, facts, engine.sla, engine.calendars, state=WorkOrderState(row["state"]),
-        escalation_level=chain_level(fired), fired=fired, resume_at=resume_at))
+        fired=fired, resume_at=resume_at))
     return {**row, **columns}

@@ -3,8 +3,9 @@ alone), and carried out when it resumes, whoever resumes it (the caller's Resume
 work order never waits for an answer that already came (docs/lifecycle.md):
 
 * resumed to DISPATCHED, NSP's reply to its last dispatch (``effects.dispatch_answer``): START by NSP's staff;
-* resumed to ESCALATED, OA's completion of the escalation to-do of its current level (the ``oa_todo`` entry the
-  CompleteTodo handler writes): START by the manager, as the completion does for an ESCALATED work order.
+* resumed to ESCALATED, OA's completion of its hand-up's to-do (the ``oa_todo`` entry the CompleteTodo handler
+  writes; a breach notice's only when the hand-up's to-do was closed): START by the manager, as the completion
+  does for an ESCALATED work order.
 """
 
 from __future__ import annotations
@@ -19,6 +20,26 @@ from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 __all__ = ["TODO_FIELD", "AnsweredWhileSuspended", "answered_while_suspended", "todo_completion"]
 
 TODO_FIELD = "oa_todo"  # the history field of OA's CompleteTodo: "<item id>: <outcome>"
+_CLOSED_FIELD = "oa_todo_closed"  # todos.CLOSED_FIELD (hub.workflow.todos imports this module)
+_ESCALATE = LifecycleAction.ESCALATE.value
+
+
+def _taking_up_levels(history: Sequence[Mapping[str, Any]], work_order_id: str, current: int) -> list[int]:
+    """The levels whose to-do's completion takes an ESCALATED work order up (as ``todos.takes_escalated_up``): the
+    latest hand-up's, its department owning the work order; the current level's too when the hub closed the
+    hand-up's to-do (a breach did so before it kept them apart) or there was none."""
+    level, hand_up = 0, None
+    for entry in history:
+        if entry["kind"] == "state" and entry["action"] == _ESCALATE:
+            level += 1
+            hand_up = level
+        elif entry["kind"] == "field" and entry["field"] == "escalation_level" and entry["action"] == _ESCALATE:
+            level = int(entry["new_value"] or level)
+    if hand_up is None:
+        return [current]
+    closed = any(entry["kind"] == "field" and entry["field"] == _CLOSED_FIELD
+                 and entry["new_value"] == f"{work_order_id}-esc{hand_up}-0" for entry in history)
+    return [hand_up, current] if closed else [hand_up]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +77,8 @@ def answered_while_suspended(history: Sequence[Mapping[str, Any]], row: Mapping[
         return AnsweredWhileSuspended(nsp["actor"] or "NSP", "NSP",
                                       f"NSP answered while suspended: {nsp['new_value'] or ''}"[:200])
     if resumed_to is WorkOrderState.ESCALATED:
-        done = todo_completion(history, str(row["id"]), int(row["escalation_level"] or 0))
+        done = next((entry for level in _taking_up_levels(history, str(row["id"]), int(row["escalation_level"] or 0))
+                     if (entry := todo_completion(history, str(row["id"]), level)) is not None), None)
         if done is None:
             return None
         outcome = str(done["new_value"] or "").partition(": ")[2] or "completed"

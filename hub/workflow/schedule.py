@@ -6,10 +6,11 @@ level 1 is the alarm's own escalation); a suspended work order also has ``SUSPEN
 Fired rows stay in the store, so recomputing after any change (a pause,
 a handover, a table reload) re-creates only what is still to come.
 
-The SLA chain's progress is read from the fired rows too (`chain_level`): the highest level any limit's alarm or
-escalation reached. It is not the work order's ``escalation_level``, which a department's own ESCALATE action
-raises as well: a hand-up tells the department it names, not the chain's role, so the chain's first role is still
-told at the first breach.
+Each breached limit climbs from its own breach (`limit_level`): its level n is due (n - 1) escalation intervals
+after its limit, whatever another limit's breach told. The SLA chain's progress (`chain_level` of the fired rows,
+and the roles the history names: ``hub.workflow.breach_roles``) decides who a firing row tells. It is not the work
+order's ``escalation_level``, which a department's own ESCALATE action raises as well: a hand-up tells the
+department it names, not the chain's role, so the chain's first role is still told at the first breach.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hub.workflow.deadlines import AlertLevel, DeadlineKind, Deadlines, TimingFa
 from hub.workflow.lifecycle import FINAL, WorkOrderState
 from hub.workflow.sla import SlaTable
 
-__all__ = ["ESCALATE", "RESUME", "chain_level", "deadline_kind", "deadline_rows", "parse_kind"]
+__all__ = ["ESCALATE", "RESUME", "chain_level", "deadline_kind", "deadline_rows", "limit_level", "parse_kind"]
 
 ESCALATE = "ESCALATE"
 RESUME = "SUSPENSION:RESUME"  # a suspended work order resumes at its Suspend's Until
@@ -46,11 +47,19 @@ def chain_level(fired: Collection[str]) -> int:
     return max((parse_kind(kind)[2] for kind in fired if kind != RESUME), default=0)
 
 
+def limit_level(limit: DeadlineKind, fired: Collection[str]) -> int:
+    """The highest level of ``limit``'s own breach rows among ``fired`` (kinds): 1 after its alarm, n after its
+    ``ESCALATE<n>``; 0 before its breach. Another limit's rows do not count."""
+    prefix = f"{limit.value}:"
+    return max((parse_kind(kind)[2] for kind in fired if kind.startswith(prefix)), default=0)
+
+
 def deadline_rows(deadlines: Deadlines, facts: TimingFacts, sla: SlaTable, calendars: Calendars, *,
-                  state: WorkOrderState, escalation_level: int, fired: Collection[str],
-                  resume_at: datetime | None = None) -> list[tuple[str, datetime]]:
-    """``escalation_level``: the SLA chain level told so far (`chain_level` of ``fired``), not the work order's
-    ``escalation_level`` column (a manual ESCALATE raises that one too)."""
+                  state: WorkOrderState, fired: Collection[str], resume_at: datetime | None = None,
+                  escalation_level: int | None = None) -> list[tuple[str, datetime]]:
+    """Each breached limit's next level is due from its own breach (`limit_level`), not from the level another
+    limit's breach took the chain to: who it tells is decided when it fires (``hub.workflow.breach_roles``).
+    ``escalation_level`` is not read (the engine's calls still give it)."""
     if state in FINAL or state is WorkOrderState.AUTO_ANSWERED:  # answered from an outage notice: off the clock
         return []
     rows: list[tuple[str, datetime]] = []
@@ -63,7 +72,7 @@ def deadline_rows(deadlines: Deadlines, facts: TimingFacts, sla: SlaTable, calen
     for deadline in deadlines.all:
         if not deadline.open or deadline_kind(deadline.kind, AlertLevel.ALARM) not in fired:
             continue
-        step = next_escalation(facts, sla, calendars, deadline.kind, max(escalation_level, 1))
+        step = next_escalation(facts, sla, calendars, deadline.kind, max(limit_level(deadline.kind, fired), 1))
         if step is not None and step.due.at is not None:
             kind = deadline_kind(deadline.kind, f"{ESCALATE}{step.level}")
             if kind not in fired:

@@ -1,15 +1,19 @@
 """The deadline scheduler: finds the due deadline rows through the store's index on the due time and acts on them.
 
 * a warning (``<LIMIT>:WARNING``, the SLA table's share of the limit run): noted in the history and a reminder
-  (OA to-read) to the current owner, due at the limit; a work order paused since the warning came due (the pass
-  ran late) has a limit with no instant: the reminder says so with the business time left, and has no ``Due``;
+  (OA to-read) to the current owner, due at the limit (the return visit's to who makes the visit:
+  ``hub.workflow.deadline_warnings``); a work order paused since the warning came due (the pass ran late)
+  has a limit with no instant: the reminder says so with the business time left, and has no ``Due``; a warning
+  whose limit has passed by then (the hub was down) is not sent: the breach tells;
 * a suspension's end (``SUSPENSION:RESUME``, its Until): the work order resumes where it was suspended, its clock
   credited up to the Until however late the pass (``WorkOrderTiming.suspension_end``); the limits recomputed then
   with the real now, so one that ran out meanwhile fires at the next pass as any breach;
 * an alarm (``<LIMIT>:ALARM``, the limit run) or a later escalation (``<LIMIT>:ESCALATE<n>``): the work order's
-  escalation level rises and the next role of its tier's chain gets an OA to-do
-  (``WorkOrderEngine.escalate_on_breach``); its state and owner stay, so the flow goes on and no deadline moves
-  to another department's calendar; past the chain's last role the breach is noted in the history.
+  escalation level rises and a role of its tier's chain gets an OA to-do (``hub.workflow.deadline_breaches``;
+  which role: ``hub.workflow.breach_roles``, every limit's breach told); its state and owner stay, so the flow
+  goes on and no deadline moves to another department's calendar; once the chain is used up for it the breach is
+  noted in the history. Levels that came due while no pass ran are passed over (recorded fired) and the highest
+  told once, saying how late.
 
 A pass claims at most ``batch`` rows in one store transaction (on PostgreSQL their work orders, then the rows,
 ``FOR UPDATE ... SKIP LOCKED``: the lock order of every action, so a pass and an action never deadlock, and several
@@ -46,13 +50,15 @@ from hub.envelope import HUB_SYSTEM, Envelope
 from hub.observability.quiet import OutageLog
 from hub.routing.outbound import Outbound
 from hub.workflow.commands import ActionRequest
-from hub.workflow.deadline_wording import breach_words, local_instant, warning_words
+from hub.workflow.deadline_breaches import fire_breach
+from hub.workflow.deadline_warnings import fire_warning
+from hub.workflow.deadline_wording import local_instant
 from hub.workflow.engine import FollowUp
 from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.recalculation import recalculate
 from hub.workflow.runtime import WorkflowRuntime
-from hub.workflow.schedule import RESUME, chain_level, parse_kind
+from hub.workflow.schedule import RESUME, parse_kind
 from hub.workflow.store import DueDeadline, HistoryEntry, StaleWorkOrderError, WorkOrderTransaction
 from hub.workflow.store.due import DueBatch, mark_fired
 from hub.workflow.store.queries import load_work_order
@@ -81,7 +87,7 @@ def deadline_cause_id(deadline: DueDeadline) -> str:
 
 @dataclass
 class SchedulerPass:
-    fired: int = 0
+    fired: int = 0  # rows claimed and handled (those replaced since they were claimed included)
     warnings: int = 0
     escalations: int = 0
     failed: int = 0  # rows that failed for good: marked fired, the error in the work order's history
@@ -108,7 +114,10 @@ class DeadlineScheduler:
                 counted = len(done.sent), done.warnings, done.escalations
                 try:
                     with due.tx.savepoint("deadline_row"):
-                        follow_ups = self._fire(due.tx, deadline, now, done)
+                        # marked first: the rows recomputed below must not bring it back; not marked: fired or
+                        # replaced since it was claimed (an earlier row of this pass rescheduled its work order)
+                        marked = mark_fired(DueBatch(due.tx, [deadline]), now)
+                        follow_ups = self._fire(due.tx, deadline, now, done) if marked else []
                         for number, follow_up in enumerate(follow_ups):
                             self._send(follow_up, deadline, number, now, done)
                 except TRANSIENT:
@@ -118,27 +127,30 @@ class DeadlineScheduler:
                         raise
                     del done.sent[counted[0]:]
                     done.warnings, done.escalations = counted[1:]
-                    self._failed(due.tx, deadline, now, error)
+                    marked = self._failed(due.tx, deadline, now, error)
                     done.failed += 1
-                done.fired += 1
-                if self.runtime.metrics is not None:
+                done.fired += 1  # claimed: a pass that claimed ``batch`` rows is followed by another at once
+                if marked and self.runtime.metrics is not None:  # only a row that fired counts, once
                     self.runtime.metrics.deadline_fired(deadline.kind)
         return done
 
-    def _failed(self, tx: WorkOrderTransaction, deadline: DueDeadline, now: datetime, error: Exception) -> None:
+    def _failed(self, tx: WorkOrderTransaction, deadline: DueDeadline, now: datetime, error: Exception) -> bool:
+        """Mark the row that failed for good fired, the error in its work order's history; whether it was marked
+        (a row replaced meanwhile has nothing left to mark)."""
         log.error("deadline failed: marked fired, the error is in the work order's history", exc_info=error,
                   extra={"work_order_id": deadline.work_order_id, "deadline": deadline.kind,
                          "deadline_id": deadline.id})
-        if mark_fired(DueBatch(tx, [deadline]), now):  # (a row replaced meanwhile has nothing left to mark)
-            tx.append_history(deadline.work_order_id, [HistoryEntry(
-                at=now, kind="field", actor="hub", system="HUB", action="DEADLINE_FAILED", field="deadline",
-                new_value=f"{deadline.kind} due {self._local(deadline.due_at)}",
-                note=f"{type(error).__name__}: {error}"[:2000])])
+        if not mark_fired(DueBatch(tx, [deadline]), now):
+            return False
+        tx.append_history(deadline.work_order_id, [HistoryEntry(
+            at=now, kind="field", actor="hub", system="HUB", action="DEADLINE_FAILED", field="deadline",
+            new_value=f"{deadline.kind} due {self._local(deadline.due_at)}",
+            note=f"{type(error).__name__}: {error}"[:2000])])
+        return True
 
     def _fire(self, tx: WorkOrderTransaction, deadline: DueDeadline, now: datetime,
               done: SchedulerPass) -> list[FollowUp]:
-        if not mark_fired(DueBatch(tx, [deadline]), now):  # first: the rows recomputed below must not bring it back
-            return []  # fired or replaced since it was claimed
+        """What the claimed row ``deadline``, marked fired, does now."""
         view = load_work_order(tx.db, deadline.work_order_id, for_update=True)
         if view is None or WorkOrderState(view.row["state"]) in FINAL:
             return []
@@ -151,31 +163,15 @@ class DeadlineScheduler:
             request = ActionRequest(row["id"], LifecycleAction.RESUME, "hub", "HUB",
                                     {"Note": f"suspended until {self._local(deadline.due_at)}"})
             return self.runtime.engine.act(tx, request, now).follow_ups
-        limit, what, level = parse_kind(deadline.kind)
+        limit, what, _ = parse_kind(deadline.kind)
         engine = self.runtime.engine
-        if what == "WARNING":  # the row is due at the warning share: the owner is told the limit itself
-            done.warnings += 1
-            words = warning_words(engine, row, view.history, limit)
-            tx.append_history(row["id"], [HistoryEntry(at=now, kind="field", actor="hub", system="HUB",
-                                                       action="WARNING", field="deadline", new_value=words.entry)])
-            return [FollowUp("oa-toread", row, {"manager": row["owner"], "step": deadline.id, "due": words.due,
-                                                "reason": words.reason})]
-        told = chain_level({d["kind"] for d in view.deadlines if d["fired_at"] is not None and d["id"] != deadline.id})
-        reason = breach_words(engine, row, view.history, limit, level, deadline.due_at)
-        if level <= told:  # another limit's breach told this level of the chain: a role is not told twice
-            tx.append_history(row["id"], [HistoryEntry(
-                at=now, kind="field", actor="hub", system="HUB", action="BREACH", field="deadline",
-                new_value=reason, note=f"already escalated to level {told}")])
-            engine.reschedule(tx, row, view)  # this limit's next level, due later
-            return []
-        step = engine.sla.row(row["tier"]).escalation_at(level)
-        if step is None:
-            tx.append_history(row["id"], [HistoryEntry(at=now, kind="field", actor="hub", system="HUB",
-                                                       action="BREACH", field="deadline", new_value=reason,
-                                                       note="the escalation chain is exhausted")])
-            return []
-        done.escalations += 1
-        return engine.escalate_on_breach(tx, view, step, reason, now)
+        if what == "WARNING":  # the row is due at the warning share: told the limit itself (or nothing, passed)
+            follow_ups = fire_warning(engine, tx, row, view.history, limit, deadline.id, now)
+            done.warnings += follow_ups is not None
+            return follow_ups or []
+        follow_ups = fire_breach(engine, tx, view, deadline, now)  # a role of the chain told, or noted
+        done.escalations += follow_ups is not None
+        return follow_ups or []
 
     def _local(self, instant: datetime) -> str:
         return local_instant(self.runtime.engine, instant)

@@ -8,10 +8,12 @@
   earlier dispatch, marked invalid and the work order dispatched again since, is refused as ``stale-reply``,
   nothing written (as OA's to-do of an earlier dispatch is refused as ``stale-todo``); one naming no dispatch of
   the hub's is taken as before;
-* ``oa.CompleteTodo``: a manager completed the escalation to-do ``<id>-esc<level>-<step>`` of the work order's
-  current escalation level: the escalated work order is taken up again (another item, an earlier level's or a
+* ``oa.CompleteTodo``: a manager completed an escalation to-do ``<id>-esc<level>-<step>`` the hub still has open
+  (the current level's, or a lower one still open: the hand-up's to-do a breach did not close, a breach notice a
+  hand-up did not close): recorded; an ESCALATED work order is taken up again by its hand-up's to-do, or by a
+  breach notice when no hand-up to-do is open (``todos.takes_escalated_up``). A level above the current one or a
   finished work order's is refused; so is one the hub never pushed or not open any more, or one completed under
-  another UserId than it was pushed to: ``todos.not_completable``, ``unknown-todo`` / ``stale-todo``); a
+  another UserId than it was pushed to: ``todos.not_completable``, ``unknown-todo`` / ``stale-todo``; a
   department completed its dispatch to-do ``<id>-dsp<n>``: recorded when it is the work order's open one and the
   UserId the one it was pushed to (else ``unknown-todo``), the state unchanged (the department answers with
   WorkOrderAction), else refused as ``stale-todo``
@@ -47,7 +49,7 @@ from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.sending import send_follow_ups
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.queries import load_work_order
-from hub.workflow.todos import not_completable
+from hub.workflow.todos import not_completable, open_todos, takes_escalated_up
 
 __all__ = ["FINISHED", "complete_todo", "network_complaint_reply", "outage_notice", "register"]
 
@@ -130,7 +132,7 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime, outbo
     return f"nsp reply on {work_order_id}"
 
 
-def complete_todo(envelope: Envelope, workflow: WorkflowRuntime) -> str:
+def complete_todo(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> str:
     document = command_element(envelope)
     item_id = document.findtext(f"{{{OA}}}ItemId") or ""
     user = document.findtext(f"{{{OA}}}UserId") or "OA"
@@ -145,29 +147,34 @@ def complete_todo(envelope: Envelope, workflow: WorkflowRuntime) -> str:
     tx, now = workflow.store.current_transaction(), workflow.clock.now()
     outcome = document.findtext(f"{{{OA}}}Outcome") or "completed"
 
+    takes_it_up: list[bool] = []
+
     def expected(row: dict[str, Any]) -> None:
         current = int(row["escalation_level"] or 0)
         if row["state"] in FINISHED or current == 0:
             raise WorkOrderRefused(f"to-do {item_id} of work order {work_order_id} in state {row['state']} at "
                                    f"escalation level {current}: no to-do is open", code="callback-not-expected")
-        if level != current:
+        if level > current:
             raise WorkOrderRefused(f"to-do {item_id} is of escalation level {level}; work order {work_order_id} is "
-                                   f"at level {current}, whose to-do is still open", code="stale-todo")
-        view = load_work_order(tx.db, work_order_id)
-        refusal = not_completable(row, [] if view is None else view.history, item_id, user)
+                                   f"at level {current}", code="stale-todo")
+        history = [] if (view := load_work_order(tx.db, work_order_id)) is None else view.history
+        refusal = not_completable(row, history, item_id, user)
         if refusal is not None:
             raise WorkOrderRefused(f"to-do {item_id} of work order {work_order_id} completed by {user}: "
                                    f"{refusal[1]}", code=refusal[0])
+        takes_it_up.append(takes_escalated_up(open_todos(row, history), item_id))
 
     try:
         row = workflow.engine.note(tx, work_order_id, {TODO_FIELD: f"{item_id}: {outcome}"}, actor=user,
                                    system="OA", now=now, message_id=envelope.message_id, expected=expected)
-        if row["state"] == WorkOrderState.ESCALATED.value:
-            workflow.engine.act(tx, commands.ActionRequest(work_order_id, LifecycleAction.START, user, "OA",
-                                                           {"Note": outcome[:200]}, message_id=envelope.message_id),
-                                now)
+        follow_ups: list[FollowUp] = []
+        if row["state"] == WorkOrderState.ESCALATED.value and all(takes_it_up):
+            follow_ups = workflow.engine.act(tx, commands.ActionRequest(
+                work_order_id, LifecycleAction.START, user, "OA", {"Note": outcome[:200]},
+                message_id=envelope.message_id), now).follow_ups  # (a first response closes its breach's to-do)
     except WorkOrderRefused as exc:
         raise BusinessRejection(f"{exc.code}: {exc}", code=exc.code) from None  # the dead letter's reason
+    send_follow_ups(follow_ups, outbound, workflow, user, work_order_id=work_order_id)
     return f"to-do {item_id} completed"
 
 

@@ -1,7 +1,9 @@
 """The escalation to-dos a work order still has open in OA, and closing them when they are no longer wanted: the
-customer answered (REPLY, AUTO_ANSWER), the return visit made, the work order finished (CANCEL, CLOSE) or a higher
-escalation level superseded them (its own to-do is the one to act
-on; the lower ones' completion would be refused as ``stale-todo`` anyway). The hub closes one with ``oa:CompleteTodo``
+customer answered (REPLY, AUTO_ANSWER), the return visit made, the work order finished (CANCEL, CLOSE), or a
+higher level of their own kind superseded them: a breach told higher up the chain closes the lower breach notices,
+a department's hand-up the earlier hand-ups' to-dos. The two kinds never close each other: the department a work
+order was handed up to owns it and acts on its to-do whatever the chain is told, and a hand-up does not answer
+the limit a breach notice tells of. The hub closes one with ``oa:CompleteTodo``
 (hub → OA: "the work order moved on without the manager", oa.xsd), routed to the OA adapter.
 
 Which to-dos were pushed is read from the history, in order, as the engine writes it:
@@ -26,31 +28,55 @@ from typing import Any
 
 from hub.workflow.changes import Changed, Created, FollowUp
 from hub.workflow.commands import ActionRequest, Complaint
+from hub.workflow.deadlines import DeadlineKind
 from hub.workflow.lifecycle import LifecycleAction
 from hub.workflow.resumption import TODO_FIELD
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.queries import load_work_order
 
-__all__ = ["CLOSED_FIELD", "CLOSE_TODO", "CLOSING", "OpenTodo", "TodoCloser", "close_todos", "first_owner",
-           "not_completable", "open_todos", "owner_after"]
+__all__ = ["CLOSED_FIELD", "CLOSE_TODO", "CLOSING", "OpenTodo", "TodoCloser", "breach_told_roles", "close_todos",
+           "first_owner", "not_completable", "open_todos", "owner_after", "superseded_by_breach",
+           "superseded_by_hand_up", "takes_escalated_up"]
 
 CLOSE_TODO = "oa-close-todo"  # the follow-up: oa:CompleteTodo from the hub (hub.workflow.follow_ups)
 CLOSED_FIELD = "oa_todo_closed"  # the history field of a to-do the hub closed: its item id
 A = LifecycleAction
 _TOLD = " told"
+_LIMITS = frozenset(kind.value for kind in DeadlineKind)
+# the actions that can give the first response (``first_responded_at`` set by them: hub.workflow.effects); REPLY and
+# AUTO_ANSWER close every to-do anyway
+FIRST_RESPONSES = frozenset({A.DISPATCH, A.START})
 
 
 @dataclass(frozen=True, slots=True)
 class OpenTodo:
+    """An escalation to-do open in OA. ``hand_up``: pushed by a department's ESCALATE to the department it handed
+    the work order up to (that department owns it and acts on it); else a breach notice to a role of the SLA chain
+    (or an incident's manager), which tells of a limit and owns nothing."""
+
     item_id: str
     user_id: str
     level: int
+    hand_up: bool = False
+    limit: str | None = None  # a breach notice's limit (``FIRST_RESPONSE``...), the first word of its reason
 
 
 def _told(note: str | None) -> str | None:
     """The role an escalation on a breach told (its note ``<reason>; <role> told``)."""
     last = (note or "").rpartition("; ")[2]
     return last[: -len(_TOLD)] if last.endswith(_TOLD) and len(last) > len(_TOLD) else None
+
+
+def _limit(note: str | None) -> str | None:
+    """The limit a breach's escalation told of (its note ``<LIMIT> deadline ... breached...; <role> told``)."""
+    first = (note or "").partition(" ")[0]
+    return first if first in _LIMITS else None
+
+
+def breach_told_roles(history: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The roles the work order's escalations on a breach (and an incident's manager to-do) told, in order."""
+    return [role for entry in history if entry["kind"] == "field" and entry["field"] == "escalation_level"
+            and entry["action"] == A.ESCALATE.value and (role := _told(entry["note"])) is not None]
 
 
 def first_owner(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> str:
@@ -80,12 +106,13 @@ def open_todos(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> 
         elif kind == "state" and entry["action"] == A.ESCALATE.value:
             level += 1
             user = owner_after(history, index, owner)
-            todos[f"{work_order_id}-esc{level}-0"] = OpenTodo(f"{work_order_id}-esc{level}-0", user, level)
+            todos[f"{work_order_id}-esc{level}-0"] = OpenTodo(f"{work_order_id}-esc{level}-0", user, level, True)
         elif kind == "field" and field == "escalation_level" and entry["action"] == A.ESCALATE.value:
             level = int(entry["new_value"] or level)
             role = _told(entry["note"])
             if role is not None:
-                todos[f"{work_order_id}-esc{level}-0"] = OpenTodo(f"{work_order_id}-esc{level}-0", role, level)
+                todos[f"{work_order_id}-esc{level}-0"] = OpenTodo(f"{work_order_id}-esc{level}-0", role, level,
+                                                                  limit=_limit(entry["note"]))
         elif kind == "field" and field == TODO_FIELD and entry["system"] == "OA":
             todos.pop(str(entry["new_value"] or "").partition(": ")[0], None)
         elif kind == "field" and field == CLOSED_FIELD:
@@ -112,6 +139,14 @@ def not_completable(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]
     return "unknown-todo", "the hub never pushed it"
 
 
+def takes_escalated_up(todos: Sequence[OpenTodo], item_id: str) -> bool:
+    """Whether completing the open to-do ``item_id`` (of ``todos``, those open before it) takes an ESCALATED work
+    order up again (START): the hand-up's to-do does, its department owning the work order; a breach notice only
+    when no hand-up to-do is open (a history from before the hand-up's to-do outlived a breach)."""
+    todo = next((todo for todo in todos if todo.item_id == item_id), None)
+    return todo is not None and (todo.hand_up or not any(other.hand_up for other in todos))
+
+
 def close_todos(tx: WorkOrderTransaction, row: Mapping[str, Any], todos: Sequence[OpenTodo], reason: str,
                 now: datetime) -> list[FollowUp]:
     """Close ``todos`` in OA: an ``oa_todo_closed`` entry each in the history, and the CompleteTodo follow-ups."""
@@ -127,14 +162,27 @@ def close_todos(tx: WorkOrderTransaction, row: Mapping[str, Any], todos: Sequenc
 
 # the actions after which no escalation to-do open then is wanted: the customer has the hub's answer (REPLY,
 # AUTO_ANSWER), the return visit is made (RETURN_VISIT: a to-do of a return-visit limit's breach), or the work order
-# is over; an ESCALATE closes those of the levels below the new one
+# is over; an ESCALATE closes the earlier hand-ups' to-dos (that department no longer owns the work order)
 CLOSING = frozenset({A.REPLY, A.AUTO_ANSWER, A.RETURN_VISIT, A.CANCEL, A.CLOSE, A.ESCALATE})
+
+
+def superseded_by_hand_up(todos: Sequence[OpenTodo], level: int) -> list[OpenTodo]:
+    """The to-dos a department's hand-up to ``level`` closes: the earlier hand-ups' (the department handed up
+    before no longer owns the work order). A breach notice stays: the limit it tells of is still breached."""
+    return [todo for todo in todos if todo.hand_up and todo.level < level]
+
+
+def superseded_by_breach(todos: Sequence[OpenTodo], level: int) -> list[OpenTodo]:
+    """The to-dos a breach told at ``level`` closes: the chain's notices below it (the higher role's notice is the
+    one to act on). The hand-up's to-do stays: its department still owns the work order, until its own move."""
+    return [todo for todo in todos if not todo.hand_up and todo.level < level]
 
 
 class TodoCloser:
     """A ``WorkOrderObserver``: a REPLY, AUTO_ANSWER, RETURN_VISIT, CANCEL or CLOSE closes every escalation to-do
-    still open (a manager is not left a to-do for a complaint already answered), an ESCALATE those of the levels
-    below the new one."""
+    still open (a manager is not left a to-do for a complaint already answered), an ESCALATE the earlier hand-ups'
+    (``superseded_by_hand_up``), the first response (a DISPATCH or START giving it) the first-response breach's
+    notices (that limit is answered; the others' stay)."""
 
     def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
                 now: datetime) -> list[FollowUp]:
@@ -143,15 +191,19 @@ class TodoCloser:
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]:
         row = changed.row
-        if request.action not in CLOSING or not int(row.get("escalation_level") or 0):
+        first_response = request.action in FIRST_RESPONSES and row.get("first_responded_at") == now
+        if not (request.action in CLOSING or first_response) or not int(row.get("escalation_level") or 0):
             return []
         view = load_work_order(tx.db, str(row["id"]))
         if view is None:
             return []
         todos = open_todos(row, view.history)
-        if request.action is A.ESCALATE:
+        if request.action not in CLOSING:  # the first response given: its limit's breach is answered
+            todos = [todo for todo in todos if todo.limit == DeadlineKind.FIRST_RESPONSE.value]
+            reason = f"work order {row['id']} had its first response"
+        elif request.action is A.ESCALATE:
             level = int(row["escalation_level"])
-            todos = [todo for todo in todos if todo.level < level]
+            todos = superseded_by_hand_up(todos, level)
             reason = f"work order {row['id']} escalated to level {level}"
         else:
             reason = f"work order {row['id']} {row['state'].lower().replace('_', ' ')}"

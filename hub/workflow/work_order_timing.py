@@ -23,7 +23,7 @@ from hub.workflow.changes import EngineSettings
 from hub.workflow.clock import as_utc
 from hub.workflow.deadlines import DeadlineKind, Due, TimingFacts, compute_deadlines, pauses_from_states
 from hub.workflow.lifecycle import WorkOrderState
-from hub.workflow.schedule import ESCALATE, RESUME, chain_level, deadline_rows, parse_kind
+from hub.workflow.schedule import ESCALATE, RESUME, deadline_rows, parse_kind
 from hub.workflow.sla import SlaTable
 from hub.workflow.store import WorkOrderTransaction, WorkOrderView
 
@@ -61,7 +61,7 @@ class WorkOrderTiming:
         resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME
                           and d["fired_at"] is None), None)
         rows = deadline_rows(compute_deadlines(facts, sla, calendars), facts, sla, calendars, state=S(row["state"]),
-                             escalation_level=chain_level(fired), fired=fired, resume_at=resume_at)
+                             fired=fired, resume_at=resume_at)
         tx.replace_deadlines(row["id"], rows)
         return rows
 

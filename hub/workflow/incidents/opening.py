@@ -105,7 +105,7 @@ def create_incident(tx: WorkOrderTransaction, engine: WorkOrderEngine, facts: In
     row["id"] = tx.insert_work_order(row, history=history, id_zone=engine.settings.local_zone,
                                       id_key=f"{complaint.message_id}:incident", id_at=complaint.received_at)
     tx.replace_deadlines(row["id"], deadline_rows(deadlines, timing, engine.sla, engine.calendars,
-                                                  state=S.ACCEPTED, escalation_level=0, fired=()))
+                                                  state=S.ACCEPTED, fired=()))
     event_id = str(uuid.uuid4())
     document = events.event_document(event_id, events.CREATE, row, now, repeat_complaint=False)
     tx.add_event(row["id"], events.CREATE, json.dumps(document, ensure_ascii=False), at=now, event_id=event_id)

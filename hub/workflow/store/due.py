@@ -23,13 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, select, tuple_, update
+from sqlalchemy import Select, insert, select, tuple_, update
 
 from hub.workflow.store.records import DueDeadline
 from hub.workflow.store.schema import deadlines, work_orders
 from hub.workflow.store.transaction import WorkOrderTransaction
 
-__all__ = ["DueBatch", "due_query", "mark_fired", "take_due"]
+__all__ = ["DueBatch", "due_query", "mark_fired", "record_fired", "take_due"]
 
 
 @dataclass
@@ -74,3 +74,13 @@ def mark_fired(batch: DueBatch, now: datetime) -> int:
             tuple_(deadlines.c.id, deadlines.c.kind).in_(fired[start:start + 500]), deadlines.c.fired_at.is_(None),
             deadlines.c.due_at <= now).values(fired_at=now)).rowcount
     return marked
+
+
+def record_fired(tx: WorkOrderTransaction, work_order_id: str, rows: list[tuple[str, datetime]],
+                 now: datetime) -> None:
+    """Record ``rows`` (kind, due time) of the work order as fired at ``now`` without firing them: the levels of a
+    breach the scheduler passed over, their due times gone by while no pass ran (the hub was down), so they are
+    not scheduled again."""
+    if rows:
+        tx.db.execute(insert(deadlines), [{"work_order_id": work_order_id, "kind": kind, "due_at": due_at,
+                                           "fired_at": now} for kind, due_at in rows])

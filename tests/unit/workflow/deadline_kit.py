@@ -32,12 +32,14 @@ def clock(runtime: WorkflowRuntime) -> ManualClock:
     return runtime.clock
 
 
-def create(runtime: WorkflowRuntime, tier: str = "VIP_GOLD", msisdn: str = "13800138000") -> str:
+def create(runtime: WorkflowRuntime, tier: str = "VIP_GOLD", msisdn: str = "13800138000",
+           manager: str | None = None) -> str:
+    """A complaint of ``tier`` taken now; ``manager``: the account manager BOSS names (VIP and group tiers)."""
     complaint = Complaint(channel="HOTLINE", msisdn=msisdn, contact_number="13800138000", category_code="01.02.03",
                           phenomenon="Cannot originate", description="no calls", occurred_at=START,
                           location="Futian", area_code="0755", message_id=f"m-{uuid.uuid4().hex[:12]}")
     with runtime.store.transaction() as tx:
-        created = runtime.engine.create(tx, complaint, TierFacts(msisdn, tier), runtime.clock.now())
+        created = runtime.engine.create(tx, complaint, TierFacts(msisdn, tier, manager), runtime.clock.now())
     return str(created.row["id"])
 
 

@@ -1,8 +1,8 @@
 """The systems' call-backs act only on the work orders they concern: NSP's reply on one dispatched to NSP and not
-finished (``not-dispatched-to-nsp``, ``callback-not-expected``), OA's CompleteTodo only with the escalation to-do
-``<id>-esc<level>-<step>`` of the work order's current level (``unknown-todo``, ``stale-todo``,
-``callback-not-expected``); a refused call-back is dead-lettered with its reason and writes nothing. NSP's reply
-that came while the work order was suspended takes it on to IN_PROGRESS when it resumes."""
+finished (``not-dispatched-to-nsp``, ``callback-not-expected``), OA's CompleteTodo only with an escalation to-do
+``<id>-esc<level>-<step>`` the hub still has open, of the work order's current level or below (``unknown-todo``,
+``stale-todo``, ``callback-not-expected``); a refused call-back is dead-lettered with its reason and writes
+nothing. NSP's reply that came while the work order was suspended takes it on to IN_PROGRESS when it resumes."""
 
 from __future__ import annotations
 

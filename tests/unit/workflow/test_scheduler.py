@@ -92,9 +92,8 @@ def test_a_work_order_answered_in_time_raises_nothing(runtime, client, scheduler
     clock(runtime).advance(timedelta(hours=7))  # past the first-response and reply limits: both met
     assert scheduler.run_pass().fired == 0
     clock(runtime).advance(timedelta(hours=20))  # the return visit (24 h after the reply) is late now
-    late = scheduler.run_pass()
-    assert late.warnings == 1 and late.escalations == 1 and late.sent == ["PushToRead", "PushTodo",
-                                                                         "NotifyAccountManager"]
+    late = scheduler.run_pass()  # its warning, the limit passed by the time it fires, is not sent: the breach tells
+    assert late.warnings == 0 and late.escalations == 1 and late.sent == ["PushTodo", "NotifyAccountManager"]
     view = runtime.store.get_work_order(work_order_id)
     assert view is not None and view.row["state"] == "REPLIED"  # no escalation from REPLIED: the role is told
 
@@ -182,11 +181,11 @@ def test_a_suspended_work_order_resumes_at_its_until(runtime, client, scheduler)
     assert view.row["first_response_due"] == view.row["created_at"] + timedelta(minutes=20, hours=2)  # credited
 
 
-def test_two_limits_breached_at_once_escalate_one_level_and_each_level_is_told_once(runtime, client,
-                                                                                     scheduler) -> None:
-    """Level n of the chain is due (n - 1) intervals after a limit's alarm; a work order another limit's breach
-    took to level n already is not escalated again for it (its breach is noted), so the hub coming back after a
-    stop, or two limits ending together, never skips a role of the chain."""
+def test_two_limits_breached_at_once_are_each_told_and_no_role_is_skipped(runtime, client, scheduler) -> None:
+    """Each limit's breach is told: two limits ending together tell the chain's first role (the first breach) and,
+    that role's notice still open, the role above it (the second); each limit's later levels come from its own
+    breach, an interval on, and tell the role above the one reached until the chain is used up: every role once,
+    none skipped. (Before, the second breach was only noted, "already escalated to level 1".)"""
     table = load_sla_table()
     runtime.engine = replace_engine(runtime, parse_sla_table({
         "defaults": {"warning_share": 0.8, "return_visit": "24h", "escalation_interval": "1h",
@@ -197,23 +196,21 @@ def test_two_limits_breached_at_once_escalate_one_level_and_each_level_is_told_o
     work_order_id = created_id(client)
     clock(runtime).advance(timedelta(hours=2, minutes=1))  # both limits ran out in the same minute
     breached = scheduler.run_pass()
-    assert breached.escalations == 1 and breached.sent.count("PushTodo") == 1
-    view = runtime.store.get_work_order(work_order_id)
-    assert view is not None and view.row["escalation_level"] == 1
-    assert [h["note"] for h in view.history if h["action"] == "BREACH"] == ["already escalated to level 1"]
-
-    clock(runtime).advance(timedelta(hours=1))  # level 2 of both limits
-    again = scheduler.run_pass()
-    assert again.escalations == 1 and again.sent == ["CompleteTodo", "PushTodo", "NotifyAccountManager"]
-    todo = etree.fromstring(client.sent[-2][0].payload)  # level 1's to-do closed in OA, level 2's pushed
-    assert todo.findtext("{urn:onepoint:oa:1}UserId") == "DEPARTMENT_MANAGER"
+    assert breached.escalations == 2
+    assert breached.sent.count("PushTodo") == 2 and breached.sent.count("CompleteTodo") == 1
     view = runtime.store.get_work_order(work_order_id)
     assert view is not None and view.row["escalation_level"] == 2
+    assert [h["note"] for h in view.history if h["action"] == "BREACH"] == []
 
-    clock(runtime).advance(timedelta(hours=1))
-    assert scheduler.run_pass().escalations == 1
+    clock(runtime).advance(timedelta(hours=1))  # level 2 of both limits: the role above, then nobody new
+    again = scheduler.run_pass()
+    assert again.escalations == 1
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None and view.row["escalation_level"] == 3
+    assert [h["note"] for h in view.history if h["action"] == "BREACH"] == [
+        "already escalated to level 3: the escalation chain is exhausted"]
     told = [etree.fromstring(p.payload).findtext("{urn:onepoint:oa:1}UserId") for p, *_ in client.sent
             if etree.QName(etree.fromstring(p.payload)).localname == "PushTodo"]
     assert told == ["SHIFT_LEADER", "DEPARTMENT_MANAGER", "DIRECTOR"]  # each role once, none skipped
     clock(runtime).advance(timedelta(hours=5))
-    assert scheduler.run_pass().fired == 0  # the chain's end: nothing more is due
+    assert scheduler.run_pass().escalations == 0  # the chain's end: nobody more is told

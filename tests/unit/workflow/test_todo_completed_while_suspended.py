@@ -66,3 +66,37 @@ def test_without_a_completion_of_the_current_level_the_order_waits(client: Worke
     send(client, "WorkOrderAction.valid-suspend.xml", WorkOrderId=work_order_id)
     resumed = send(client, "WorkOrderAction.valid-resume.xml", WorkOrderId=work_order_id)
     assert text(resumed, "wo:State") == "ESCALATED"
+
+
+def escalated_breached_and_suspended(client: WorkerTestClient, runtime: WorkflowRuntime) -> tuple[str, str]:
+    """Handed up to CS-ESCALATION (level 1), its first response breached (the chain's role told, level 2), then
+    suspended: (work order id, the role told)."""
+    assert isinstance(runtime.clock, ManualClock)
+    work_order_id = created(client)
+    send(client, "WorkOrderAction.valid-escalate.xml", WorkOrderId=work_order_id)
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None
+    runtime.clock.set(view.row["first_response_due"] + timedelta(minutes=1))
+    assert DeadlineScheduler(runtime, client.outbound, batch=50).run_pass().escalations == 1
+    send(client, "WorkOrderAction.valid-suspend.xml", WorkOrderId=work_order_id)
+    return work_order_id, runtime.engine.sla.row(view.row["tier"]).escalation[0]
+
+
+def test_the_hand_ups_todo_completed_while_suspended_after_a_breach_moves_the_order_on(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    """The breach left the department's to-do open: its completion during the suspension is carried out on the
+    resume (before, the breach had closed it and the completion was refused as stale)."""
+    work_order_id, _ = escalated_breached_and_suspended(client, runtime)
+    assert complete_todo(client, f"{work_order_id}-esc1-0").processed
+    resumed = send(client, "WorkOrderAction.valid-resume.xml", WorkOrderId=work_order_id)
+    assert text(resumed, "wo:State") == "IN_PROGRESS"
+
+
+def test_a_breach_notice_completed_while_suspended_leaves_the_order_with_its_department(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    work_order_id, role = escalated_breached_and_suspended(client, runtime)
+    assert complete_todo(client, f"{work_order_id}-esc2-0", user=role).processed
+    resumed = send(client, "WorkOrderAction.valid-resume.xml", WorkOrderId=work_order_id)
+    assert text(resumed, "wo:State") == "ESCALATED"  # CS-ESCALATION's to-do is still the one to take it up
+    assert complete_todo(client, f"{work_order_id}-esc1-0").processed
+    assert state(client, work_order_id) == "IN_PROGRESS"
