@@ -3,7 +3,9 @@ whose outbound path answers BOSS's tier lookups with the schema example (VIP_GOL
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -38,3 +40,11 @@ def client(runtime: WorkflowRuntime) -> WorkerTestClient:
     outbound = RecordingOutbound(table, DocumentValidator(registry), answer=lambda envelope: tier_answer)
     return WorkerTestClient(handlers, consumer=CONSUMER, dependencies={"workflow": runtime},
                             store=WorkOrderProcessedStore(runtime.store), outbound=outbound)
+
+
+@pytest.fixture
+def seed(tmp_path: Path) -> Path:
+    """A copy of the packaged taxonomy (its directory of TOML files) to edit."""
+    target = tmp_path / "taxonomy"
+    shutil.copytree(Path(str(resources.files("hub.workflow.taxonomy") / "data")), target)
+    return target

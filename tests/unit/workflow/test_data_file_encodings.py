@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import shutil
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -19,13 +17,6 @@ from hub.workflow.sla import load_sla_table
 from hub.workflow.taxonomy import TaxonomyError, load_taxonomy
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture
-def seed(tmp_path: Path) -> Path:
-    target = tmp_path / "taxonomy"
-    shutil.copytree(Path(str(resources.files("hub.workflow.taxonomy") / "data")), target)
-    return target
 
 
 def _with_bom(path: Path) -> None:

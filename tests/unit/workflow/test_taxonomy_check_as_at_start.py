@@ -33,13 +33,6 @@ fields = ["msisdn", "staff_id"]
 """
 
 
-@pytest.fixture
-def seed(tmp_path: Path) -> Path:
-    target = tmp_path / "taxonomy"
-    shutil.copytree(Path(str(resources.files("hub.workflow.taxonomy") / "data")), target)
-    return target
-
-
 def _with_new_target(seed: Path) -> Path:
     (seed / "local.toml").write_text(NEW_TARGET, "utf-8")
     categories = seed / "categories.toml"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -15,13 +14,6 @@ from hub.workflow.taxonomy import load_taxonomy
 from hub.workflow.taxonomy.sources import is_taxonomy_file
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture
-def seed(tmp_path: Path) -> Path:
-    target = tmp_path / "taxonomy"
-    shutil.copytree(Path(str(resources.files("hub.workflow.taxonomy") / "data")), target)
-    return target
 
 
 def test_an_editors_lock_and_backups_are_not_read(seed: Path) -> None:

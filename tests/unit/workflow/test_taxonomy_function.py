@@ -5,9 +5,7 @@ template merely renamed) went to NSP as CALL_QUALITY instead of, say, RECEIVE_CA
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -24,13 +22,6 @@ SEED_FUNCTIONS = {"voice_originate": "ORIGINATE_CALL", "voice_terminate": "RECEI
                   "network_busy": "ORIGINATE_CALL", "voice_quality": "CALL_QUALITY", "coverage": "CALL_QUALITY",
                   "roaming": "ROAMING"}
 NOW = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def seed(tmp_path: Path) -> Path:
-    target = tmp_path / "taxonomy"
-    shutil.copytree(Path(str(resources.files("hub.workflow.taxonomy") / "data")), target)
-    return target
 
 
 def _metro_copy_of_voice_terminate(seed: Path) -> Taxonomy:

@@ -4,8 +4,6 @@ it would have defined are not each reported as naming nothing (one unclosed quot
 
 from __future__ import annotations
 
-import shutil
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -15,13 +13,6 @@ from hub.cli.main import main
 from hub.workflow.taxonomy import TaxonomyError, load_taxonomy
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture
-def seed(tmp_path: Path) -> Path:
-    target = tmp_path / "taxonomy"
-    shutil.copytree(Path(str(resources.files("hub.workflow.taxonomy") / "data")), target)
-    return target
 
 
 def _break(path: Path, text: str) -> None:
