@@ -41,7 +41,7 @@ from hub.workflow.lifecycle import (
 )
 from hub.workflow.limit_columns import limit_columns
 from hub.workflow.resumption import answered_while_suspended
-from hub.workflow.schedule import chain_level, deadline_rows
+from hub.workflow.schedule import deadline_rows
 from hub.workflow.sla import Escalation, SlaTable
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
 from hub.workflow.store.dialect import lock_customer
@@ -122,7 +122,7 @@ class WorkOrderEngine(WorkOrderTiming):
                                              id_key=complaint.message_id, id_at=complaint.received_at)
         row["id"] = work_order_id
         tx.replace_deadlines(work_order_id, deadline_rows(deadlines, facts, sla, calendars,
-                                                          state=S.ACCEPTED, escalation_level=0, fired=()))
+                                                          state=S.ACCEPTED, fired=()))
         self._events(tx, row, [events.CREATE], now, repeat_complaint=repeat)
         follow_ups = [FollowUp("crm-notify", row, {"account_manager": tier.account_manager_id})
                       ] if tier.has_account_manager else []
@@ -194,7 +194,7 @@ class WorkOrderEngine(WorkOrderTiming):
         fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
         until = request.details.get("Until") if request.action is A.SUSPEND else None
         tx.replace_deadlines(request.work_order_id, deadline_rows(
-            deadlines, facts, sla, calendars, state=target, escalation_level=chain_level(fired), fired=fired,
+            deadlines, facts, sla, calendars, state=target, fired=fired,
             resume_at=instant(until, "Until") if until else None))
         self._events(tx, row, events.events_of_action(request.action), now, action=request.action.value,
                      previousState=state.value, previousStatus=TMF621_STATUS[state], reason=request.note)

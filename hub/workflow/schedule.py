@@ -55,11 +55,10 @@ def limit_level(limit: DeadlineKind, fired: Collection[str]) -> int:
 
 
 def deadline_rows(deadlines: Deadlines, facts: TimingFacts, sla: SlaTable, calendars: Calendars, *,
-                  state: WorkOrderState, fired: Collection[str], resume_at: datetime | None = None,
-                  escalation_level: int | None = None) -> list[tuple[str, datetime]]:
+                  state: WorkOrderState, fired: Collection[str],
+                  resume_at: datetime | None = None) -> list[tuple[str, datetime]]:
     """Each breached limit's next level is due from its own breach (`limit_level`), not from the level another
-    limit's breach took the chain to: who it tells is decided when it fires (``hub.workflow.breach_roles``).
-    ``escalation_level`` is not read (the engine's calls still give it)."""
+    limit's breach took the chain to: who it tells is decided when it fires (``hub.workflow.breach_roles``)."""
     if state in FINAL or state is WorkOrderState.AUTO_ANSWERED:  # answered from an outage notice: off the clock
         return []
     rows: list[tuple[str, datetime]] = []

@@ -117,8 +117,7 @@ def test_each_limit_climbs_from_its_own_breach() -> None:
     facts = TimingFacts(created_at=START, tier="PREPAID", department="CUSTOMER_SERVICE")
     deadlines = compute_deadlines(facts, sla, calendars)
     fired = {"FIRST_RESPONSE:ALARM", "FIRST_RESPONSE:ESCALATE2", "FIRST_RESPONSE:ESCALATE3", "REPLY:ALARM"}
-    rows = dict(deadline_rows(deadlines, facts, sla, calendars, state=WorkOrderState.DISPATCHED, fired=fired,
-                              escalation_level=3))  # (as the engine still gives it: the chain's level)
+    rows = dict(deadline_rows(deadlines, facts, sla, calendars, state=WorkOrderState.DISPATCHED, fired=fired))
     second = next_escalation(facts, sla, calendars, DeadlineKind.REPLY, 1)
     assert second is not None and second.level == 2
     assert rows["REPLY:ESCALATE2"] == second.due.at
