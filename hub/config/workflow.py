@@ -53,6 +53,12 @@
     delivery_threads = 32                # threads POSTing events at most: one a listener with a POST under way,
                                          # started as needed; past it listeners wait for one another (1-1000)
 
+    [workflow.escalation_managers.SHIFT_LEADER]   # who holds a role of the SLA chains (docs/deadlines.md), per breach:
+    NMC = "nmc-shift-01"                 # the work order's owning department's (a department calendars.toml lists)
+    "0755" = "sz-shift-01"               # else its area's (c:AreaCode)
+    "*" = "cs-shift-01"                  # else this one; a role without a table: the OA user of its name, as before
+                                         # (roles an SLA chain uses; users OA user ids, c:PartyId; checked at start)
+
 Upper bounds (``1e10`` for "never" would break ``Event.wait``, ``timedelta`` or a socket timeout later): every
 ``*_seconds`` at most 86400 (a day), ``keep_*_days`` and the two windows at most 3650 days, ``worker_batch`` 1000.
 """
@@ -65,6 +71,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hub.config.escalation_managers import EscalationManagerTable, parse_escalation_managers
 from hub.config.listeners import ListenerSettings, parse_listeners
 from hub.config.values import (
     LONGEST_WAIT_SECONDS,
@@ -87,7 +94,7 @@ _KEYS = {"database", "sla", "calendars", "taxonomy", "intake_department", "repea
          "listener_connect_timeout_seconds", "listener_read_timeout_seconds", "listener_gap_seconds",
          "outage_services", "outage_auto_answer", "mass_incidents", "mass_complaint_threshold",
          "mass_complaint_window_minutes", "enforce_templates", "statistics_timezone", "worker_batch",
-         "keep_processed_days", "keep_events_days", "listeners"}
+         "keep_processed_days", "keep_events_days", "listeners", "escalation_managers"}
 @dataclass(frozen=True, slots=True)
 class WorkflowSettings:
     database: str = "sqlite:///onepoint-workorders.db"
@@ -117,6 +124,8 @@ class WorkflowSettings:
     keep_processed_days: float = 7.0
     keep_events_days: float = 7.0  # the outbox's published events (hub.workflow.retention)
     listeners: ListenerSettings = field(default_factory=ListenerSettings)
+    # role -> department, area code or "*" -> OA user id (hub.config.escalation_managers); empty: the role's name
+    escalation_managers: EscalationManagerTable = field(default_factory=dict)
 
 
 
@@ -235,4 +244,5 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
         keep_processed_days=_number(section, "keep_processed_days", 7.0, source, most=LONGEST_DAYS),
         keep_events_days=_number(section, "keep_events_days", 7.0, source, most=LONGEST_DAYS),
         listeners=parse_listeners(section.get("listeners"), source),
+        escalation_managers=parse_escalation_managers(section.get("escalation_managers"), source),
     )

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+from hub.config.escalation_managers import EscalationManagerTable
 from hub.workflow.commands import ActionRequest, Complaint, WorkOrderRefused
 from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.store import WorkOrderTransaction, WorkOrderView
@@ -32,6 +33,8 @@ class EngineSettings:
     customer_orders_shown: int = 20
     enforce_templates: bool = True  # False: a dispatch missing its template's fields goes out (and is noted)
     local_zone: tzinfo = _OPERATOR_ZONE  # the operator's day: the date in a work order's id
+    # who holds each SLA chain role per department and area (hub.workflow.escalation_managers); empty: the role
+    escalation_managers: EscalationManagerTable = field(default_factory=dict)
 
 
 DISPATCH_FOLLOW_UP = "nsp-dispatch"  # a dispatch to NSP: its follow-up's kind, the start of the step it is sent at

@@ -42,7 +42,7 @@ def fire_breach(engine: WorkOrderEngine, tx: WorkOrderTransaction, view: WorkOrd
     reason = breach_words(engine, row, view.history, limit, level, deadline.due_at)
     if passed:
         reason = f"{reason}, told {business_span(now - passed[-1][1])} after level {level} came due"
-    notices = {todo.user_id for todo in open_todos(row, view.history) if not todo.hand_up}
+    notices = {todo.role for todo in open_todos(row, view.history) if todo.role is not None}  # roles, not users
     step = breach_step(sla_row, level, told, notices, first=what != ESCALATE)
     if step is None:  # the chain's last role was told of this breach, or has this work order's notice open
         tx.append_history(str(row["id"]), [HistoryEntry(

@@ -32,6 +32,7 @@ from hub.workflow.changes import (
 from hub.workflow.commands import ActionRequest, Complaint, instant
 from hub.workflow.deadlines import TimingFacts, compute_deadlines
 from hub.workflow.effects import action_effects, escalation_notices, refusal_text, return_visit_notices, visit_note
+from hub.workflow.escalation_managers import role_holder
 from hub.workflow.lifecycle import (
     LIFECYCLE,
     TMF621_STATUS,
@@ -53,7 +54,7 @@ from hub.workflow.store.queries import (
 )
 from hub.workflow.taxonomy import Taxonomy, UnknownCategory
 from hub.workflow.tiers import TierFacts
-from hub.workflow.todos import close_todos, open_todos, superseded_by_breach
+from hub.workflow.todos import breach_note, close_todos, open_todos, superseded_by_breach
 from hub.workflow.work_order_timing import SUSPENDED_UNTIL, WorkOrderTiming
 
 __all__ = ["Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "EscalationObserver", "FollowUp",
@@ -211,7 +212,8 @@ class WorkOrderEngine(WorkOrderTiming):
     def escalate_on_breach(self, tx: WorkOrderTransaction, view: WorkOrderView, step: Escalation, reason: str,
                            now: datetime) -> list[FollowUp]:
         """A time limit breached (the scheduler's alarm, level 1, or a later level of that limit): ``step``'s role
-        of the SLA chain gets an OA to-do and the work order's escalation level rises to ``step``'s, or one above
+        of the SLA chain gets an OA to-do (its holder for the work order's owner and area as they are now:
+        ``escalation_managers.role_holder``) and the work order's escalation level rises to ``step``'s, or one above
         its own when a department's ESCALATE took it there already (the to-do's id names that level, which OA's
         CompleteTodo must give back). The state and the owner stay: the handling department keeps the work and
         its calendar, so a breach never delays a deadline, and the flow goes on as it would (an ACCEPTED order can
@@ -220,10 +222,11 @@ class WorkOrderEngine(WorkOrderTiming):
         chain's lower breach notices only: a hand-up's to-do stays, its department owning the work order."""
         row = dict(view.row)
         previous, role = int(row["escalation_level"] or 0), step.role
+        user = role_holder(self.settings.escalation_managers, role, row)  # its owner and area now
         level = max(previous + 1, step.level)
         entry = HistoryEntry(at=now, kind="field", actor="hub", system="HUB", action=A.ESCALATE.value,
                              field="escalation_level", old_value=str(previous), new_value=str(level),
-                             note=f"{reason}; {role} told"[:2000])
+                             note=breach_note(reason, role, user))
         tx.update(row["id"], {"escalation_level": level, "updated_at": now}, history=[entry],
                   expected_version=int(row["version"]))
         row.update(escalation_level=level, updated_at=now)
@@ -232,13 +235,14 @@ class WorkOrderEngine(WorkOrderTiming):
         pending = self.reschedule(tx, row, view)
         self._events(tx, row, [events.ATTRIBUTE_VALUE_CHANGE], now, attribute_change={
             "fieldPath": "escalationLevel", "previousValue": previous, "value": level, "escalatedTo": role,
-            "reason": reason})
+            "escalatedToUser": user, "reason": reason})
         for observer in self.observers:
             if isinstance(observer, EscalationObserver):
                 observer.escalated(tx, row, now)
-        return [*closing, FollowUp("oa-todo", row, {"manager": role, "reason": reason,
+        holder = role if user == role else f"{role} {user}"
+        return [*closing, FollowUp("oa-todo", row, {"manager": user, "role": role, "reason": reason,
                                                     "due": self.todo_due(row, pending, now)}),
-                *escalation_notices(row, f"escalated to level {level} ({role}): {reason}")]
+                *escalation_notices(row, f"escalated to level {level} ({holder}): {reason}")]
 
 
     def note(self, tx: WorkOrderTransaction, work_order_id: str, fields: Mapping[str, str], *, actor: str,

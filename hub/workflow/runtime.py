@@ -18,6 +18,7 @@ from hub.workflow.calendars import load_calendars
 from hub.workflow.clock import Clock, SystemClock
 from hub.workflow.department_todos import DepartmentTodoCloser
 from hub.workflow.engine import EngineSettings, WorkOrderEngine
+from hub.workflow.escalation_managers import check_escalation_managers
 from hub.workflow.incidents import mass_incident_rules
 from hub.workflow.intake import IntakeRule
 from hub.workflow.outages import OutageRule, load_outage_services
@@ -76,7 +77,9 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
                        repeat_window=timedelta(hours=settings.repeat_window_hours),
                        customer_orders_shown=settings.customer_orders_shown,
                        enforce_templates=settings.enforce_templates,
-                       local_zone=ZoneInfo(settings.statistics_timezone)))
+                       local_zone=ZoneInfo(settings.statistics_timezone),
+                       escalation_managers=settings.escalation_managers))
+    check_escalation_managers(settings.escalation_managers, engine.sla, calendars)
     engine.observers.append(CounterObserver(settings.statistics_timezone))  # first: the statistics' counters
     engine.observers.append(TodoCloser())  # escalation to-dos closed in OA once finished or superseded
     engine.observers.append(DepartmentTodoCloser())  # a dispatched department's to-do, once its part is over

@@ -5,7 +5,8 @@ A taxonomy that is fine on its own may still stop the hub: its dispatch targets 
 must list (``owner_calendars``), and the outage services file names its category codes (``outages.services``).
 Checked alone, such a taxonomy was "ok" and the hub then refused to start. `check_data_files` loads what
 ``runtime.open_runtime`` loads before it opens the store (the calendars, the taxonomy, the SLA table, the outage
-services when ``outage_auto_answer`` is on), in the same checks, and names every problem of every file at once.
+services when ``outage_auto_answer`` is on, ``[workflow.escalation_managers]`` against the SLA table and calendars),
+in the same checks, and names every problem of every file at once.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from pathlib import Path
 from hub.config.workflow import WorkflowSettings
 from hub.workflow.calendars import Calendars, load_calendars
 from hub.workflow.datafile import DataFileError
+from hub.workflow.escalation_managers import check_escalation_managers
 from hub.workflow.outages import load_outage_services
 from hub.workflow.owner_calendars import check_owner_calendars
-from hub.workflow.sla import load_sla_table
+from hub.workflow.sla import SlaTable, load_sla_table
 from hub.workflow.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 
 __all__ = ["DataFilesRefused", "StartChecks", "check_data_files"]
@@ -55,10 +57,16 @@ def check_data_files(settings: WorkflowSettings, taxonomy_path: Path | None = No
         taxonomy = load_taxonomy(taxonomy_path if taxonomy_path is not None else settings.taxonomy)
     except TaxonomyError as exc:
         refusals.append(str(exc))
+    sla: SlaTable | None = None
     try:
-        load_sla_table(settings.sla)
+        sla = load_sla_table(settings.sla)
     except DataFileError as exc:
         refusals.append(str(exc))
+    if sla is not None and calendars is not None:
+        try:
+            check_escalation_managers(settings.escalation_managers, sla, calendars)
+        except DataFileError as exc:
+            refusals.append(str(exc))
     checked_with: list[str] = []
     if taxonomy is not None and calendars is not None:
         try:

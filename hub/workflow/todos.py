@@ -11,7 +11,9 @@ Which to-dos were pushed is read from the history, in order, as the engine write
 * a department's ``ESCALATE`` action (a state entry): the level rises by one, the to-do goes to the owner after it
   (the department the escalation names: the ``owner`` field entry right after it, else the owner as it was);
 * an escalation on a breach, or an incident's manager to-do (``WorkOrderEngine.escalate_on_breach``): the
-  ``escalation_level`` field entry, its new value the level, its note ending ``; <role> told``;
+  ``escalation_level`` field entry, its new value the level, its note ending ``; <role> told (<user>)``: the role
+  of the chain and the OA user who held it for the work order then (``hub.workflow.escalation_managers``), or
+  ``; <role> told`` when that user is the role's name (as every entry before the holders' table);
 * OA's completion (the ``oa_todo`` field entry, ``<item id>: <outcome>``) and the hub's closing (``oa_todo_closed``,
   the item id) close one.
 
@@ -21,6 +23,7 @@ Each to-do's item id is ``<work order>-esc<level>-0`` (``follow_ups.oa_item``). 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,14 +37,15 @@ from hub.workflow.resumption import TODO_FIELD
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.queries import load_work_order
 
-__all__ = ["CLOSED_FIELD", "CLOSE_TODO", "CLOSING", "OpenTodo", "TodoCloser", "breach_told_roles", "close_todos",
-           "first_owner", "not_completable", "open_todos", "owner_after", "superseded_by_breach",
+__all__ = ["CLOSED_FIELD", "CLOSE_TODO", "CLOSING", "OpenTodo", "TodoCloser", "breach_note", "breach_told_roles",
+           "close_todos", "first_owner", "not_completable", "open_todos", "owner_after", "superseded_by_breach",
            "superseded_by_hand_up", "takes_escalated_up"]
 
 CLOSE_TODO = "oa-close-todo"  # the follow-up: oa:CompleteTodo from the hub (hub.workflow.follow_ups)
 CLOSED_FIELD = "oa_todo_closed"  # the history field of a to-do the hub closed: its item id
 A = LifecycleAction
-_TOLD = " told"
+# the end of an escalation's note: the role told, and the OA user holding it when that is not the role's name
+_TOLD = re.compile(r"(?P<role>[^ ]+) told(?: \((?P<user>[^ ()]+)\))?")
 _LIMITS = frozenset(kind.value for kind in DeadlineKind)
 # the actions that can give the first response (``first_responded_at`` set by them: hub.workflow.effects); REPLY and
 # AUTO_ANSWER close every to-do anyway
@@ -55,16 +59,24 @@ class OpenTodo:
     (or an incident's manager), which tells of a limit and owns nothing."""
 
     item_id: str
-    user_id: str
+    user_id: str  # the OA user it was pushed to (a breach notice's: the holder of its role then)
     level: int
     hand_up: bool = False
     limit: str | None = None  # a breach notice's limit (``FIRST_RESPONSE``...), the first word of its reason
+    role: str | None = None  # a breach notice's role of the SLA chain (or the incident manager's); None: a hand-up
 
 
-def _told(note: str | None) -> str | None:
-    """The role an escalation on a breach told (its note ``<reason>; <role> told``)."""
-    last = (note or "").rpartition("; ")[2]
-    return last[: -len(_TOLD)] if last.endswith(_TOLD) and len(last) > len(_TOLD) else None
+def breach_note(reason: str, role: str, user: str) -> str:
+    """The note of an escalation on a breach: why, then the role told and, when another, the user holding it."""
+    told = f"; {role} told" if user == role else f"; {role} told ({user})"
+    return f"{reason[:2000 - len(told)]}{told}"
+
+
+def _told(note: str | None) -> tuple[str, str] | None:
+    """The role an escalation on a breach told and the OA user its to-do went to (its note ``<reason>; <role>
+    told (<user>)``, or ``<reason>; <role> told``: the role's own name)."""
+    told = _TOLD.fullmatch((note or "").rpartition("; ")[2])
+    return None if told is None else (told["role"], told["user"] or told["role"])
 
 
 def _limit(note: str | None) -> str | None:
@@ -75,8 +87,8 @@ def _limit(note: str | None) -> str | None:
 
 def breach_told_roles(history: Sequence[Mapping[str, Any]]) -> list[str]:
     """The roles the work order's escalations on a breach (and an incident's manager to-do) told, in order."""
-    return [role for entry in history if entry["kind"] == "field" and entry["field"] == "escalation_level"
-            and entry["action"] == A.ESCALATE.value and (role := _told(entry["note"])) is not None]
+    return [told[0] for entry in history if entry["kind"] == "field" and entry["field"] == "escalation_level"
+            and entry["action"] == A.ESCALATE.value and (told := _told(entry["note"])) is not None]
 
 
 def first_owner(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> str:
@@ -109,10 +121,10 @@ def open_todos(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> 
             todos[f"{work_order_id}-esc{level}-0"] = OpenTodo(f"{work_order_id}-esc{level}-0", user, level, True)
         elif kind == "field" and field == "escalation_level" and entry["action"] == A.ESCALATE.value:
             level = int(entry["new_value"] or level)
-            role = _told(entry["note"])
-            if role is not None:
-                todos[f"{work_order_id}-esc{level}-0"] = OpenTodo(f"{work_order_id}-esc{level}-0", role, level,
-                                                                  limit=_limit(entry["note"]))
+            told = _told(entry["note"])
+            if told is not None:
+                todos[f"{work_order_id}-esc{level}-0"] = OpenTodo(f"{work_order_id}-esc{level}-0", told[1], level,
+                                                                  limit=_limit(entry["note"]), role=told[0])
         elif kind == "field" and field == TODO_FIELD and entry["system"] == "OA":
             todos.pop(str(entry["new_value"] or "").partition(": ")[0], None)
         elif kind == "field" and field == CLOSED_FIELD:
