@@ -39,7 +39,7 @@ from bench.ingest.documents import message_id, template, work_order  # noqa: E40
 from bench.ingest.servers import ServerProcess, start_hub  # noqa: E402
 from bench.ingest.wrk import WRK_MISSING, wrk_path  # noqa: E402
 from hub.security.secrets import hash_password  # noqa: E402
-from tests.support.servers import free_port  # noqa: E402
+from tests.support.ports import free_port  # noqa: E402
 
 USERNAME = "cs-frontend"
 PASSWORD = "bench-password"  # noqa: S105 - a password made up for this run

@@ -90,7 +90,7 @@ def bare_app(msisdn: str) -> BareAsgi:
     request = m["QueryCustomerTier"](Msisdn=msisdn)
     fixed = boss_handlers(BossState(seed=0), boss)["QueryCustomerTier"](validated, request)
 
-    @rpc(m["QueryCustomerTier"], _returns=m["QueryCustomerTierResponse"], _body_style="bare",
+    @rpc(m["QueryCustomerTier"], _returns=m["QueryCustomerTierResponse"], _body_style="bare",  # type: ignore[untyped-decorator]
          _in_message_name="QueryCustomerTier", _out_message_name="QueryCustomerTierResponse",
          _operation_name="QueryCustomerTier")
     def QueryCustomerTier(ctx: Any, request: Any) -> Any:

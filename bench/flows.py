@@ -56,7 +56,7 @@ from bench.flowkit.documents import (  # noqa: E402
 from bench.flowkit.load import BenchFailure, Load, Target, closed_loop, open_loop  # noqa: E402
 from bench.flowkit.memory import MemoryRun, measure_memory  # noqa: E402
 from bench.flowkit.system import Emulators, HubProcess, start_hub  # noqa: E402
-from tests.support.servers import free_port  # noqa: E402
+from tests.support.ports import free_port  # noqa: E402
 
 TARGET_P99_MS = 20.0
 TARGET_RATIO = 0.60

@@ -90,7 +90,7 @@ class _DispatchCheck:
     def __call__(self, body: bytes) -> bool:
         complaint = commands.complaint(etree.fromstring(body))
         template = self.engine.taxonomy.phenomenon(complaint.category_code)
-        return (bool(complaint.dispatch_fields) and self.engine.dispatchable(complaint)
+        return (bool(complaint.dispatch_fields) and not self.engine.missing_at_intake(complaint)[1]
                 and template.target.system == "NSP")
 
 

@@ -4,12 +4,14 @@ instead of a bare "HTTP 400 Bad Request"."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from lxml import etree
 
 from adapters.dsmp import DsmpClient, handlers
+from hub.audit import AuditLog, ChainKey, SQLiteAuditStorage
 from hub.gateways import CircuitBreakers, SystemRefused, XmlGateway
 from hub.workers import WorkerTestClient
 from tests.integration.adapters.conftest import envelope, xml_gateway_settings
@@ -30,16 +32,20 @@ def test_the_gateway_keeps_the_code_and_message_dsmp_refused_with(dsmp_emulator:
     assert refused.value.detail == "invalid-period: the period ends before it starts"
 
 
-def test_the_caller_is_answered_with_dsmps_reason(dsmp_emulator: Any) -> None:
+def test_the_caller_is_answered_with_dsmps_reason(dsmp_emulator: Any, tmp_path: Path) -> None:
     gateway = XmlGateway(xml_gateway_settings("dsmp", dsmp_emulator.base_url), registry().get("dsmp"),
                          breakers=CircuitBreakers())
+    audit_log = AuditLog(SQLiteAuditStorage(tmp_path / "audit.db"), ChainKey(b"gateway-refusals-test-key-0123456789", "t"))
     others = {name: None for spec in handlers.for_consumer("dsmp") for name in spec.dependencies}  # the SMS-log
     client = WorkerTestClient(handlers, consumer="dsmp",  # query's, not asked for the SP figures
-                              dependencies={**others, "dsmp": DsmpClient(gateway)})
+                              dependencies={**others, "dsmp": DsmpClient(gateway), "audit_log": audit_log})
     try:
         result = client.request(envelope(TOO_LONG, "dsmp.QuerySpComplaintStats"))
+        outcomes = [record.as_dict()["outcome"] for record in audit_log.last(10)]
     finally:
         gateway.close()
+        audit_log.close()
+    assert outcomes == ["pending", "failed"]  # the figures are audited too, refused ones included
     assert result.reply is not None
     error = etree.fromstring(result.reply)
     assert (error.findtext(f"{{{C}}}Code"), error.findtext(f"{{{C}}}Message")) == (

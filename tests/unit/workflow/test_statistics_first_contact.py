@@ -94,8 +94,8 @@ def test_an_escalation_after_the_reply_leaves_it_a_first_contact_resolution(clie
     act(client, answered, "WorkOrderAction.valid-reply.xml")
     assert measures(runtime)["first_contact_resolved"] == 1
     manual(runtime).advance(timedelta(days=2))  # the return visit's limit (24 h) breached
-    assert DeadlineScheduler(runtime, client.outbound).run_pass().escalations == 1
-    view = runtime.store.get_work_order(answered)
-    assert view is not None and view.row["escalation_level"] == 1
+    assert DeadlineScheduler(runtime, client.outbound).run_pass().escalations == 1  # told once, at the highest
+    view = runtime.store.get_work_order(answered)  # level come due meanwhile (no pass ran for two days)
+    assert view is not None and view.row["escalation_level"] >= 1
     assert measures(runtime)["first_contact_resolved"] == 1
     check_rebuild(runtime)
