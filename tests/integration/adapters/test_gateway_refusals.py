@@ -35,7 +35,8 @@ def test_the_gateway_keeps_the_code_and_message_dsmp_refused_with(dsmp_emulator:
 def test_the_caller_is_answered_with_dsmps_reason(dsmp_emulator: Any, tmp_path: Path) -> None:
     gateway = XmlGateway(xml_gateway_settings("dsmp", dsmp_emulator.base_url), registry().get("dsmp"),
                          breakers=CircuitBreakers())
-    audit_log = AuditLog(SQLiteAuditStorage(tmp_path / "audit.db"), ChainKey(b"gateway-refusals-test-key-0123456789", "t"))
+    key = ChainKey(b"gateway-refusals-test-key-0123456789", "t")
+    audit_log = AuditLog(SQLiteAuditStorage(tmp_path / "audit.db"), key)
     others = {name: None for spec in handlers.for_consumer("dsmp") for name in spec.dependencies}  # the SMS-log
     client = WorkerTestClient(handlers, consumer="dsmp",  # query's, not asked for the SP figures
                               dependencies={**others, "dsmp": DsmpClient(gateway), "audit_log": audit_log})
