@@ -18,6 +18,8 @@ import os
 from importlib import resources
 from pathlib import Path
 
+from hub.workflow.taxonomy.sources import is_taxonomy_file
+
 __all__ = ["TaxonomyFiles", "taxonomy_files"]
 
 log = logging.getLogger("onepoint.workflow")
@@ -33,7 +35,9 @@ def taxonomy_files(path: Path | None) -> list[Path]:
         path = Path(str(data))
         if not path.is_dir():
             return []
-    return sorted(path.glob("*.toml")) if path.is_dir() else [path]
+    if not path.is_dir():
+        return [path]
+    return sorted(item for item in path.glob("*.toml") if is_taxonomy_file(item.name))  # not an editor's lock
 
 
 class TaxonomyFiles:

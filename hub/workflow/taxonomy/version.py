@@ -18,6 +18,8 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from hub.workflow.taxonomy.sources import is_taxonomy_file
+
 __all__ = ["UNREADABLE", "taxonomy_version"]
 
 UNREADABLE = "unreadable"  # the version of files that cannot be read (the load names the problem itself)
@@ -27,9 +29,9 @@ def _files(path: Path | None) -> list[tuple[str, Traversable | Path]] | None:
     """The taxonomy's files by name (as ``sources.read_sources`` reads them); None for a single file."""
     if path is None:
         directory = resources.files("hub.workflow.taxonomy").joinpath("data")
-        return sorted((item.name, item) for item in directory.iterdir() if item.name.endswith(".toml"))
-    if path.is_dir():
-        return [(item.name, item) for item in sorted(path.glob("*.toml"))]
+        return sorted((item.name, item) for item in directory.iterdir() if is_taxonomy_file(item.name))
+    if path.is_dir():  # the files the loader reads: not an editor's hidden lock or backup (sources.is_taxonomy_file)
+        return [(item.name, item) for item in sorted(path.glob("*.toml")) if is_taxonomy_file(item.name)]
     return None
 
 

@@ -3,6 +3,7 @@ the same version, any change of what a process would load another; revision 0018
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime
 from importlib import resources
@@ -16,6 +17,7 @@ from hub.workflow.store.migrate import upgrade
 from hub.workflow.store.schema import rule_file_users
 from hub.workflow.taxonomy import load_taxonomy
 from hub.workflow.taxonomy.version import UNREADABLE, taxonomy_version
+from hub.workflow.taxonomy_files import TaxonomyFiles
 
 pytestmark = pytest.mark.unit
 
@@ -68,3 +70,11 @@ def test_migration_0018_keeps_the_rows_of_running_processes(tmp_path: Path) -> N
         assert connection.execute(select(rule_file_users.c.host, rule_file_users.c.taxonomy_version)).all() == [
             ("old", "")]
     engine.dispose()
+
+
+def test_an_editors_lock_is_no_change_of_version_nor_of_the_files_watched(copy: Path) -> None:
+    """Emacs locks a file being edited (``.#categories.toml``, a dangling link) before anything is saved: the loader
+    skips it, and so do the version and the running process's change watcher (no "restart the hub")."""
+    before, watcher = taxonomy_version(copy), TaxonomyFiles(copy)
+    os.symlink("analyst@host.4242:1733500000", copy / ".#categories.toml")
+    assert taxonomy_version(copy) == before and not watcher.look()
