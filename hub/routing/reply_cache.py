@@ -24,6 +24,7 @@ was given.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -118,9 +119,12 @@ def joined_error(reply: bytes, own_id: str, first_id: str) -> bytes:
     said = root.find(f"{{{COMMON_NS}}}Message") if root.tag == f"{{{COMMON_NS}}}Error" else None
     if said is None or said.text is None or first_id not in said.text:
         return reply
-    text = said.text.replace(f"request {first_id}", f"request {own_id} joined an identical request in flight; "
-                                                   "that request")
-    said.text = text.replace(first_id, "that request").replace(" with the same MessageId", "")
+    # the first id as a whole id only (not the start of a longer one: REQ-1 in REQ-12), replaced in one pass, so
+    # that the joiner's own id put in is never rewritten in turn
+    whole = re.compile(rf"(?<![A-Za-z0-9._:\-])(request )?{re.escape(first_id)}(?![A-Za-z0-9_:\-]|\.[A-Za-z0-9])")
+    joined = f"request {own_id} joined an identical request in flight; that request"
+    said.text = whole.sub(lambda found: joined if found.group(1) else "that request", said.text).replace(
+        " with the same MessageId", "")
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     return data
 

@@ -92,3 +92,14 @@ def test_a_joiner_is_not_told_that_its_own_request_is_kept() -> None:
     assert "ivr-first-000001" not in told and "same MessageId" not in told
     assert retry_after(told) == 30  # the ingress's Retry-After still reads it
     assert joined_error(kept, "ivr-first-000001", "ivr-first-000001") == kept
+
+
+@pytest.mark.parametrize("end", ["", "."])
+def test_a_joiner_whose_id_begins_with_the_first_id_is_told_its_own_id_whole(end: str) -> None:
+    """REQ-2026-1 first, REQ-2026-12 joining: the first id is replaced where it stands whole (also before a full
+    stop), never inside the joiner's own id."""
+    said = f"request REQ-2026-1 is kept; send it again then with the same MessageId REQ-2026-1{end}"
+    reply = error_bytes("system-unavailable", said)
+    told = etree.fromstring(joined_error(reply, "REQ-2026-12", "REQ-2026-1")).findtext(f"{{{COMMON_NS}}}Message")
+    assert told == (f"request REQ-2026-12 joined an identical request in flight; that request is kept; send it "
+                    f"again then that request{end}")
