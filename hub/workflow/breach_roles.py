@@ -8,9 +8,10 @@ fired rows: a breach may tell a role above its own level, which the row's kind d
 
 * a level above the chain's progress tells that level's role (the chain climbed as before);
 * a limit's first breach (its alarm) at or below it is a new breach, told whoever it went to before: the role
-  above the one reached while that role still has the earlier breach's notice open (it is sitting on one already),
+  above the one reached while that role still has an open notice of this limit's breach (it is sitting on one
+  already; another limit's notice does not count: it is closed when that limit is answered, this one still owed),
   that role again, with a new to-do, once it no longer has (completed in OA, or closed by the reply or the first
-  response); past the chain's end the last role again, unless its notice of this work order is still open (a
+  response); past the chain's end the last role again, unless its notice of this limit's breach is still open (a
   second to-do of the same work order to the same person, seconds apart after an outage, tells nothing more: the
   breach is noted in the history);
 * a later level of a limit at or below it (the breach still unanswered an interval on) tells the role above the one

@@ -42,7 +42,10 @@ def fire_breach(engine: WorkOrderEngine, tx: WorkOrderTransaction, view: WorkOrd
     reason = breach_words(engine, row, view.history, limit, level, deadline.due_at)
     if passed:
         reason = f"{reason}, told {business_span(now - passed[-1][1])} after level {level} came due"
-    notices = {todo.role for todo in open_todos(row, view.history) if todo.role is not None}  # roles, not users
+    # roles (not users) sitting on an open notice of this limit's breach: another limit's notice does not tell of
+    # this one (the first response closes a first-response notice while the reply is still owed)
+    notices = {todo.role for todo in open_todos(row, view.history)
+               if todo.role is not None and todo.limit == limit.value}
     step = breach_step(sla_row, level, told, notices, first=what != ESCALATE)
     if step is None:  # the chain's last role was told of this breach, or has this work order's notice open
         tx.append_history(str(row["id"]), [HistoryEntry(

@@ -219,7 +219,8 @@ class WorkOrderEngine(WorkOrderTiming):
         its calendar, so a breach never delays a deadline, and the flow goes on as it would (an ACCEPTED order can
         still be dispatched, a DISPATCHED one refused as invalid). A department hands a hard case up with the
         ESCALATE action instead (the state ESCALATED, the owner the department it names). The breach closes the
-        chain's lower breach notices only: a hand-up's to-do stays, its department owning the work order."""
+        chain's lower notices of its own limit only: another limit's stay (each is closed when its limit is
+        answered), as does a hand-up's to-do, its department owning the work order."""
         row = dict(view.row)
         previous, role = int(row["escalation_level"] or 0), step.role
         user = role_holder(self.settings.escalation_managers, role, row)  # its owner and area now
@@ -230,7 +231,7 @@ class WorkOrderEngine(WorkOrderTiming):
         tx.update(row["id"], {"escalation_level": level, "updated_at": now}, history=[entry],
                   expected_version=int(row["version"]))
         row.update(escalation_level=level, updated_at=now)
-        superseded = superseded_by_breach(open_todos(row, view.history), level)  # a hand-up's to-do stays
+        superseded = superseded_by_breach(open_todos(row, view.history), level, reason)  # this limit's lower ones
         closing = close_todos(tx, row, superseded, f"work order {row['id']} escalated to level {level}", now)
         pending = self.reschedule(tx, row, view)
         self._events(tx, row, [events.ATTRIBUTE_VALUE_CHANGE], now, attribute_change={

@@ -184,10 +184,15 @@ def superseded_by_hand_up(todos: Sequence[OpenTodo], level: int) -> list[OpenTod
     return [todo for todo in todos if todo.hand_up and todo.level < level]
 
 
-def superseded_by_breach(todos: Sequence[OpenTodo], level: int) -> list[OpenTodo]:
-    """The to-dos a breach told at ``level`` closes: the chain's notices below it (the higher role's notice is the
-    one to act on). The hand-up's to-do stays: its department still owns the work order, until its own move."""
-    return [todo for todo in todos if not todo.hand_up and todo.level < level]
+def superseded_by_breach(todos: Sequence[OpenTodo], level: int, reason: str) -> list[OpenTodo]:
+    """The to-dos a breach told at ``level`` for ``reason`` (``<LIMIT> deadline ... breached``) closes: that limit's
+    notices below it (the higher role's notice is the one to act on), and those of no limit (an incident manager's).
+    Another limit's notice stays: it is closed when its own limit is answered (the first response closes the
+    first-response notices while the reply may still be owed). The hand-up's to-do stays: its department still
+    owns the work order, until its own move."""
+    limit = _limit(reason)
+    return [todo for todo in todos if not todo.hand_up and todo.level < level
+            and (limit is None or todo.limit is None or todo.limit == limit)]
 
 
 class TodoCloser:

@@ -152,11 +152,11 @@ def test_the_holders_completion_is_taken_and_one_under_the_role_name_is_not(runt
     assert open_todos(row(runtime, work_order_id), history(runtime, work_order_id)) == []
 
 
-def test_a_role_sitting_on_an_open_notice_is_matched_by_role_not_holder(runtime: WorkflowRuntime,
-                                                                        client: WorkerTestClient) -> None:
+def test_another_limits_breach_goes_to_the_holder_of_the_role_reached(runtime: WorkflowRuntime,
+                                                                      client: WorkerTestClient) -> None:
     """The first response never given: its breach climbs the whole chain (the director's notice open). The reply
-    breach then finds the chain's last role sitting on this work order's notice: noted, no second to-do (the open
-    notices were compared with the role by its holder's id, and the director was pushed a second one)."""
+    breach then goes to the role reached, the director, through its holder: a notice of its own (the first
+    response's is closed when the first response is given, the reply still owed: regression audit, repro_2)."""
     scheduler = DeadlineScheduler(runtime, client.outbound, batch=50)
     work_order_id = create(runtime, "PREPAID")
     reply_due = row(runtime, work_order_id)["reply_due"]
@@ -168,10 +168,8 @@ def test_a_role_sitting_on_an_open_notice_is_matched_by_role_not_holder(runtime:
             break
         clock(runtime).set(due)
         scheduler.run_pass()
-    # the reply breach tells nobody new: the director has this work order's notice open
-    assert [user for user, _ in pushed(client)] == ["cs-shift-01", "cs-mgr-01", "director-01"]
-    assert [h["note"] for h in history(runtime, work_order_id) if h["action"] == "BREACH"][-1:] == [
-        "already escalated to level 3: the escalation chain is exhausted"]
+    assert [user for user, _ in pushed(client)] == ["cs-shift-01", "cs-mgr-01", "director-01", "director-01"]
+    assert [h["note"] for h in history(runtime, work_order_id) if h["action"] == "BREACH"] == []
 
 
 def test_a_bad_table_is_refused_at_start_naming_every_entry(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.schedule import deadline_rows
 from hub.workflow.scheduler import DeadlineScheduler
 from hub.workflow.sla import load_sla_table
+from hub.workflow.todos import open_todos
 from tests.unit.workflow.audit_kit import complete_todo
 from tests.unit.workflow.deadline_kit import act, clock, create, history, row
 from tests.unit.workflow.kit import START
@@ -122,3 +123,26 @@ def test_each_limit_climbs_from_its_own_breach() -> None:
     assert second is not None and second.level == 2
     assert rows["REPLY:ESCALATE2"] == second.due.at
     assert not any(kind.startswith("FIRST_RESPONSE:ESCALATE") for kind in rows)  # its chain is used up
+
+
+def test_the_first_response_given_late_leaves_the_reply_breachs_notice_open(runtime: WorkflowRuntime,
+                                                                          client: WorkerTestClient) -> None:
+    """The first-response breach climbs the whole chain (the director sits on its notice); the reply limit then
+    runs out: a notice of its own, to the director. The first response given late closes the first-response
+    notices only: the reply is still owed and still has its notice (regression audit, repro_2: the reply's breach
+    was only noted because the director sat on the other limit's notice, and once that was closed nobody knew)."""
+    scheduler = DeadlineScheduler(runtime, client.outbound, batch=50)
+    work_order_id = create(runtime, "PREPAID")
+    reply_due = row(runtime, work_order_id)["reply_due"]
+    while True:
+        view = runtime.store.get_work_order(work_order_id)
+        assert view is not None
+        due = min(d["due_at"] for d in view.deadlines if d["fired_at"] is None)
+        if due > reply_due:
+            break
+        clock(runtime).set(due)
+        scheduler.run_pass()
+    clock(runtime).set(reply_due + timedelta(minutes=5))
+    act(runtime, work_order_id, A.DISPATCH)  # the first response, late; the reply still owed
+    still_open = open_todos(row(runtime, work_order_id), history(runtime, work_order_id))
+    assert [(todo.role, todo.limit) for todo in still_open] == [("SERVICE_DIRECTOR", "REPLY")]
