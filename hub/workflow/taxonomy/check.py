@@ -18,6 +18,8 @@ from hub.workflow.taxonomy.dispatch_limits import (
     FIELD_VALUE_LENGTH,
     FUNCTION_CODES,
     HUB_ADDED_FIELDS,
+    LONG_TEXT,
+    SHORT_TEXT,
 )
 from hub.workflow.taxonomy.errors import Problems
 from hub.workflow.taxonomy.fields import FIELD_TYPES, FieldSpec
@@ -57,10 +59,19 @@ def text_of(entry: Entry, key: str, problems: Problems, *, required: bool = True
         if required or value is not None:
             problems.add(entry.source, entry.key, f"empty or missing {key}")
         return ""
+    _bounded(entry, key, value.strip(), SHORT_TEXT, "c:ShortText", problems)
     return value.strip()
 
 
-def _texts(entry: Entry, key: str, problems: Problems) -> tuple[str, ...]:
+def _bounded(entry: Entry, key: str, text: str, limit: int, kind: str, problems: Problems) -> None:
+    """A text QueryTemplate's answer carries as ``kind`` (at most ``limit`` characters): a longer one is a problem
+    (the answer would fail its schema and the front end never get the template)."""
+    if len(text) > limit:
+        problems.add(entry.source, entry.key, f"{key} is {len(text)} characters: QueryTemplate answers it as "
+                     f"{kind}, at most {limit}; shorten it")
+
+
+def _texts(entry: Entry, key: str, problems: Problems, *, limit: int | None = SHORT_TEXT) -> tuple[str, ...]:
     value: Any = entry.table.get(key, [])
     if not isinstance(value, list):
         problems.add(entry.source, entry.key, f"{key} must be an array of strings")
@@ -71,6 +82,9 @@ def _texts(entry: Entry, key: str, problems: Problems) -> tuple[str, ...]:
             problems.add(entry.source, entry.key, f"{key}[{index}] is empty or not a string")
         else:
             texts.append(item.strip())
+            if limit is not None:
+                _bounded(entry, f"{key}[{index}]", item.strip(), limit,
+                         "c:ShortText" if limit == SHORT_TEXT else "c:LongText", problems)
     return tuple(texts)
 
 
@@ -90,11 +104,12 @@ def build_fields(entries: Iterable[Entry], problems: Problems) -> dict[str, Fiel
             kind = "text"
         pattern = None
         if (source := entry.table.get("pattern")) is not None:
+            _bounded(entry, "pattern", str(source), LONG_TEXT, "c:LongText", problems)
             try:
                 pattern = re.compile(str(source))
             except re.error as exc:
                 problems.add(entry.source, entry.key, f"pattern is not a regular expression: {exc}")
-        choices = _texts(entry, "choices", problems)
+        choices = _texts(entry, "choices", problems, limit=None)  # bounded below, as a dispatch carries them
         for index, choice in enumerate(choices):
             if len(choice) > FIELD_VALUE_LENGTH:
                 problems.add(entry.source, entry.key, f"choices[{index}] is {len(choice)} characters: a dispatch "
@@ -135,13 +150,13 @@ def build_templates(entries: Iterable[Entry], fields: dict[str, FieldSpec], targ
         if target is None:
             problems.unresolved(entry.source, entry.key, "targets", f"unknown target {target_code!r}")
             target = Target(str(target_code), str(target_code), "")
-        questions = _texts(entry, "questions", problems)
+        questions = _texts(entry, "questions", problems, limit=LONG_TEXT)
         if not questions:
             problems.add(entry.source, entry.key, "no intake questions")
         elif len(questions) > MAX_QUESTIONS:
             problems.add(entry.source, entry.key,
                          f"{len(questions)} intake questions (at most {MAX_QUESTIONS} before handing over)")
-        checks = _texts(entry, "checks", problems)
+        checks = _texts(entry, "checks", problems, limit=LONG_TEXT)
         if not checks:
             problems.add(entry.source, entry.key, "no pre-processing checks")
         specs = _template_fields(entry, fields, problems)

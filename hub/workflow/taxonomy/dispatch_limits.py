@@ -11,11 +11,16 @@ asserts they still agree.
 
 from __future__ import annotations
 
-__all__ = ["DISPATCH_FIELDS", "FIELD_NAME_LENGTH", "FIELD_VALUE_LENGTH", "FUNCTION_CODES", "HUB_ADDED_FIELDS"]
+__all__ = ["DISPATCH_FIELDS", "FIELD_NAME_LENGTH", "FIELD_VALUE_LENGTH", "FUNCTION_CODES", "HUB_ADDED_FIELDS",
+           "LONG_TEXT", "SHORT_TEXT"]
 
 FIELD_NAME_LENGTH = 40  # wo:FieldName, nsp:FieldName: [a-z][a-z0-9_]{0,39}
 DISPATCH_FIELDS = 40  # wo:Field's maxOccurs in wo:Dispatch and wo:CreateWorkOrder (nsp:Field's too)
 FIELD_VALUE_LENGTH = 200  # wo:DispatchField's (nsp:DispatchField's) content: c:ShortText's maxLength
+# QueryTemplate's answer (wo:DispatchTemplate) carries every name and label as c:ShortText, each intake question,
+# pre-processing check and pattern as c:LongText: a longer one would make the answer fail its own schema
+SHORT_TEXT = 200  # c:ShortText's maxLength
+LONG_TEXT = 4000  # c:LongText's maxLength
 # the fields the hub fills in from the work order when a dispatch does not carry them (hub.workflow.effects)
 HUB_ADDED_FIELDS = ("msisdn", "contact_number")
 FUNCTION_CODES = ("ORIGINATE_CALL", "RECEIVE_CALL", "CALL_QUALITY", "SEND_SMS", "RECEIVE_SMS", "MMS", "DATA",

@@ -20,6 +20,8 @@ from hub.workflow.taxonomy.dispatch_limits import (
     FIELD_NAME_LENGTH,
     FIELD_VALUE_LENGTH,
     FUNCTION_CODES,
+    LONG_TEXT,
+    SHORT_TEXT,
 )
 
 pytestmark = pytest.mark.unit
@@ -119,3 +121,24 @@ def test_a_choice_longer_than_a_fields_value_is_named(tmp_path: Path) -> None:
     ((key, message),) = _problems(_taxonomy(tmp_path, [], extra))
     assert key == "fields.apn"
     assert "choices[1] is 201 characters" in message and "at most 200" in message
+
+
+def test_texts_longer_than_query_templates_answer_carries_are_named(tmp_path: Path) -> None:
+    """QueryTemplate answers names and labels as c:ShortText, questions, checks and patterns as c:LongText: a longer
+    one passed the check and made every answer of the template fail its schema (regression audit, repro_3)."""
+    label = "L" * 201
+    question = "Q" * 4001
+    path = _taxonomy(tmp_path, [], f'\n[fields.apn]\nlabel = "{label}"\n')
+    path.write_text(path.read_text("utf-8").replace('questions = ["Where?"]', f'questions = ["Where?", "{question}"]')
+                    .replace('name = "Network management centre"', f'name = "{"N" * 201}"'), "utf-8")
+    found = dict(_problems(path))
+    assert "label is 201 characters" in found["fields.apn"] and "c:ShortText, at most 200" in found["fields.apn"]
+    assert "questions[1] is 4001 characters" in found["templates.voice"]
+    assert "name is 201 characters" in found["targets.NMC"]
+
+
+def test_the_answers_text_limits_are_the_schemas() -> None:
+    common = _schema("common.xsd")
+    for name, limit in (("ShortText", SHORT_TEXT), ("LongText", LONG_TEXT)):
+        longest = _named(common, "simpleType", name).find(f".//{XS}maxLength")
+        assert longest is not None and longest.get("value") == str(limit)
