@@ -90,10 +90,16 @@ _TRIED_AGAIN = "it is tried again in about {seconds} s"
 _TRIED_AGAIN_IN = re.compile(r"it is tried again in about (\d+) s")
 
 
-def unavailable_answer(message: Message, reason: str, wait: float) -> bytes:
+def unavailable_answer(message: Message, reason: str, wait: float, *, kept: bool = True) -> bytes:
     """The ``c:Error`` ``system-unavailable`` a waiting request's caller is told (``reason``: the held-back call's,
-    naming the system and its circuit), saying when the request is tried again (``retry_after``)."""
+    naming the system and its circuit), saying when the request is tried again (``retry_after``). ``kept``: the
+    request is carried out when the system is back and its answer recorded for a resend with the same MessageId;
+    not (a read, an audited query, whose answer is never kept): its resend is asked afresh, and the copy waiting
+    answers nobody (the BOSS and DSMP adapters do not even ask their system for a caller gone)."""
     again = _TRIED_AGAIN.format(seconds=max(1, math.ceil(wait)))
+    if not kept:
+        return error_bytes(SYSTEM_UNAVAILABLE, f"{reason}: request {message.message_id} cannot be answered before "
+                                               f"its caller stops waiting ({again}); send it again then")
     return error_bytes(SYSTEM_UNAVAILABLE, f"{reason}: request {message.message_id} is kept and carried out when the "
                                            f"system is back ({again}); send it again then with the same MessageId "
                                            "for its answer")

@@ -95,6 +95,15 @@ class Processor(HandlerAttempts, FailureDecisions):
         provided = {**self.dependencies, OUTBOUND: outbound} if outbound is not None else self.dependencies
         registry.check_dependencies(consumer, provided)
 
+    def answers_afresh(self, message: Message) -> bool:
+        """Whether ``message`` is a request whose answer is never kept (a read, an audited query): a copy kept while
+        its system is down answers nobody once its caller stopped waiting, and its resend is run afresh."""
+        try:
+            command_type = decode_envelope(message).command_type
+            return self.registry.resolve(self.consumer, command_type).reads or command_type in self.audited
+        except Exception:
+            return False
+
     def process(self, message: Message) -> Decision:
         mid = message.message_id
         try:

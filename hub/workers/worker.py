@@ -196,7 +196,8 @@ class Worker:
             if not self._forward(delivery, self.broker.config.delay_exchange(decision.tier), copy):
                 return
             if message.reply_to and CallerWait.of(message).outlasted_by(decision.wait or 0.0):
-                self._tell(message, unavailable_answer(message, decision.reason or "unavailable", decision.wait or 0.0))
+                self._tell(message, unavailable_answer(message, decision.reason or "unavailable", decision.wait or 0.0,
+                                                       kept=not self.processor.answers_afresh(message)))
         else:
             self._sleep(min(decision.wait or 0.0, MAX_HOLD))
             delivery.nack(requeue=True)

@@ -95,3 +95,21 @@ def test_when_a_wait_outlasts_the_caller(reply_by_in: float | None, wait: float,
     now = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
     caller = CallerWait(None if reply_by_in is None else now + timedelta(seconds=reply_by_in))
     assert caller.outlasted_by(wait, now) is outlasted
+
+
+@pytest.mark.parametrize("reads", [False, True])
+def test_a_read_is_not_said_to_be_kept_for_its_caller(broker: Broker, reads: bool) -> None:
+    """A read's answer is never kept (its resend is asked afresh, and the BOSS adapter does not ask BOSS for a
+    caller gone): its caller is told to send it again, not that it "is kept and carried out" for a resend with
+    the same MessageId (what a command is told)."""
+    handlers = HandlerRegistry()
+
+    @handlers.handler("boss.QueryCustomerTier", reads=reads)
+    def query(env: Envelope) -> Reply:
+        raise SystemHeldBack("boss QueryCustomerTier", 30.0)
+
+    with Worker(broker, "boss", handlers, store=MemoryProcessedStore(), policy=RetryPolicy(initial=0.0)):
+        message = etree.fromstring(ask(broker, envelope(), caller_waits=10.0)).findtext(f"{{{COMMON_NS}}}Message")
+    assert message is not None and retry_after(message) == 60
+    assert ("cannot be answered before its caller stops waiting" in message) is reads
+    assert ("is kept and carried out" in message) is not reads
