@@ -5,8 +5,9 @@ the system's ``c:Error``) is answered ``c:Error`` ``dead-lettered`` naming the s
 line of its text: ``boss refused it: Client.AccountFrozen: account frozen by billing``. The caller can then tell
 a refusal it may act on (a frozen account, a locked record) from the hub's own trouble. What the system wrote is
 not trusted to be fit for a caller, so the notice keeps its first line only, at most ``MOST_TEXT`` characters,
-mobile numbers masked, and URLs, IP addresses, ``host:port`` pairs and file paths replaced by ``[…]``: those stay
-with the dead letter and the log, with everything else the reason says.
+mobile and fixed-line numbers masked but for their last four digits, and URLs, IP addresses, ``host:port`` pairs,
+file paths and an Oracle connect descriptor's ``(HOST=…)``/``(PORT=…)`` replaced by ``[…]``: those stay with the
+dead letter and the log, with everything else the reason says.
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ _INTERNAL = re.compile(
     r"|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"            # an IPv4 address, with its port
     r"|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,7}\b"        # an IPv6 address
     r"|\b[\w-]+(?:\.[\w-]+)*:\d{2,5}\b"                 # host:port
-    r"|(?:[a-z]:)?[\\/][\w.-]+[\\/][\w.\\/-]*",         # a file path (/opt/boss/..., C:\\boss\\...)
+    r"|(?:[a-z]:)?[\\/][\w.-]+[\\/][\w.\\/-]*"          # a file path (/opt/boss/..., C:\\boss\\...)
+    r"|\(\s*(?:host|port|address|sid|service_name)\s*=[^)]*\)",  # an Oracle connect descriptor's parts
     re.IGNORECASE,
 )
+# a fixed-line number (0755-83765432, 020 12345678, 075583765432): the customer's contact, masked but its last 4
+_FIXED_LINE = re.compile(r"(?<![\w-])0[1-9]\d{1,2}[- ]?\d{7,8}(?![\w-])")
 
 
 def _first_line(text: str) -> str:
@@ -39,6 +43,7 @@ def _first_line(text: str) -> str:
 def refusal_notice(system: str, code: str, detail: str) -> str:
     """``<system> refused it: <code>: <text>`` (``code``: the fault code or ``HTTP <status>``), fit for a caller."""
     text = _INTERNAL.sub(_HIDDEN, mask_numbers_in(_first_line(detail)))
+    text = _FIXED_LINE.sub(lambda found: "*" * (len(found.group()) - 4) + found.group()[-4:], text)
     if len(text) > MOST_TEXT:
         text = text[:MOST_TEXT - 1].rstrip() + "…"
     said = f"{code}: {text}" if text and text != code else code
