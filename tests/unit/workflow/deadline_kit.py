@@ -15,6 +15,7 @@ from hub.workflow.datafile import packaged
 from hub.workflow.engine import Changed
 from hub.workflow.lifecycle import LifecycleAction as A
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
+from hub.workflow.scheduler import DeadlineScheduler
 from hub.workflow.tiers import TierFacts
 from tests.unit.workflow.kit import START
 
@@ -74,3 +75,17 @@ def sla_seed_with(old: str, new: str) -> str:
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def fire_every_row_until(runtime: WorkflowRuntime, scheduler: DeadlineScheduler, work_order_id: str,
+                         until: datetime) -> None:
+    """The hub running normally up to ``until``: each pending deadline row of the work order fired when it comes
+    due (the clock set to it, one pass), until the next is due after ``until``."""
+    while True:
+        view = runtime.store.get_work_order(work_order_id)
+        assert view is not None
+        due = min(d["due_at"] for d in view.deadlines if d["fired_at"] is None)
+        if due > until:
+            return
+        clock(runtime).set(due)
+        scheduler.run_pass()

@@ -24,7 +24,7 @@ from hub.workflow.start_checks import DataFilesRefused, check_data_files
 from hub.workflow.store.schema import work_order_events
 from hub.workflow.todos import open_todos
 from tests.unit.workflow.audit_kit import complete_todo
-from tests.unit.workflow.deadline_kit import act, clock, create, history, row
+from tests.unit.workflow.deadline_kit import act, clock, create, fire_every_row_until, history, row
 from tests.unit.workflow.kit import START
 
 pytestmark = pytest.mark.unit
@@ -160,14 +160,7 @@ def test_another_limits_breach_goes_to_the_holder_of_the_role_reached(runtime: W
     scheduler = DeadlineScheduler(runtime, client.outbound, batch=50)
     work_order_id = create(runtime, "PREPAID")
     reply_due = row(runtime, work_order_id)["reply_due"]
-    while True:
-        view = runtime.store.get_work_order(work_order_id)
-        assert view is not None
-        due = min(d["due_at"] for d in view.deadlines if d["fired_at"] is None)
-        if due > reply_due:
-            break
-        clock(runtime).set(due)
-        scheduler.run_pass()
+    fire_every_row_until(runtime, scheduler, work_order_id, reply_due)
     assert [user for user, _ in pushed(client)] == ["cs-shift-01", "cs-mgr-01", "director-01", "director-01"]
     assert [h["note"] for h in history(runtime, work_order_id) if h["action"] == "BREACH"] == []
 

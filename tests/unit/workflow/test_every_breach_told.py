@@ -22,7 +22,7 @@ from hub.workflow.scheduler import DeadlineScheduler
 from hub.workflow.sla import load_sla_table
 from hub.workflow.todos import open_todos
 from tests.unit.workflow.audit_kit import complete_todo
-from tests.unit.workflow.deadline_kit import act, clock, create, history, row
+from tests.unit.workflow.deadline_kit import act, clock, create, fire_every_row_until, history, row
 from tests.unit.workflow.kit import START
 
 pytestmark = pytest.mark.unit
@@ -134,14 +134,7 @@ def test_the_first_response_given_late_leaves_the_reply_breachs_notice_open(runt
     scheduler = DeadlineScheduler(runtime, client.outbound, batch=50)
     work_order_id = create(runtime, "PREPAID")
     reply_due = row(runtime, work_order_id)["reply_due"]
-    while True:
-        view = runtime.store.get_work_order(work_order_id)
-        assert view is not None
-        due = min(d["due_at"] for d in view.deadlines if d["fired_at"] is None)
-        if due > reply_due:
-            break
-        clock(runtime).set(due)
-        scheduler.run_pass()
+    fire_every_row_until(runtime, scheduler, work_order_id, reply_due)
     clock(runtime).set(reply_due + timedelta(minutes=5))
     act(runtime, work_order_id, A.DISPATCH)  # the first response, late; the reply still owed
     still_open = open_todos(row(runtime, work_order_id), history(runtime, work_order_id))
