@@ -124,7 +124,7 @@ def _placeholder(template: DispatchTemplate, given: dict[str, str], row: Mapping
     filled: dict[str, str] = {}
     for spec in template.fields:
         value = (given.get(spec.name) or "").strip()
-        if value and spec.problem(spec.normal(value)) is None:
+        if value and spec.problem(spec.normal(value), typed=value) is None:
             continue
         if spec.choices:
             filled[spec.name] = spec.choices[0]

@@ -23,6 +23,12 @@ __all__ = ["FIELD_TYPES", "FieldSpec", "half_width", "normal_number"]
 
 _MSISDN = re.compile(r"1[3-9][0-9]{9}")  # as c:Msisdn (19x numbers exist: 198, 199)
 _FIXED_LINE = re.compile(r"0[1-9][0-9]{1,2}-?[1-9][0-9]{6,7}")
+# what else a c:PhoneNumber may be that a customer gives or complains of: a fixed line with its extension (as
+# normal_number writes it), a 400/800 service number, a short service number (10086, 12315, 95xxx, 96xxx), a
+# number abroad (+ or 00, then its country code and number)
+_OTHER_NUMBERS = re.compile(r"0[1-9][0-9]{1,2}[1-9][0-9]{6,7}-[0-9]{1,6}|[48]00[0-9]{7}|1[0-2][0-9]{3,6}"
+                            r"|9[56][0-9]{3,6}|(?:\+|00)[1-9][0-9]{6,14}")
+_EXTENSION = re.compile(r"(.*[0-9])\s*(?:-|ext\.?|x|转|分机)\s*([0-9]{1,6})", re.IGNORECASE)
 _DATE_AND_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}")  # how a datetime value starts
 _MONTH = re.compile(r"([0-9]{4})-?(0[1-9]|1[0-2])")
 _SEPARATORS = re.compile(r"[\s\-.()]")
@@ -43,6 +49,11 @@ def normal_number(value: str) -> str:
     """A telephone number without separators (spaces, dashes, dots, brackets) and without China's country code: a
     mobile number as its 11 digits, a fixed line with its trunk 0 (``+86 10 12345678`` is ``01012345678``). Any
     other text comes back without its separators (the check then names what is wrong)."""
+    extended = _EXTENSION.fullmatch(value.strip())
+    if extended is not None:  # 0755-83765432-801: the line, then its extension kept apart
+        line = normal_number(extended.group(1))
+        if _FIXED_LINE.fullmatch(line):
+            return f"{line}-{extended.group(2)}"
     number = _SEPARATORS.sub("", value)
     for prefix in _COUNTRY:
         if number.startswith(prefix):
@@ -60,9 +71,10 @@ def _msisdn(value: str) -> str | None:
 
 
 def _phone(value: str) -> str | None:
-    if _MSISDN.fullmatch(value) or _FIXED_LINE.fullmatch(value):
+    if _MSISDN.fullmatch(value) or _FIXED_LINE.fullmatch(value) or _OTHER_NUMBERS.fullmatch(value):
         return None
-    return "not a mobile or fixed-line number (e.g. 13800138000 or 010-12345678)"
+    return ("not a telephone number (a mobile 13800138000, a fixed line 010-12345678 with or without an extension, "
+            "a service number 400-820-8820 or 10086, a number abroad +44 20 7946 0958)")
 
 
 def _datetime(value: str) -> str | None:
@@ -121,19 +133,25 @@ class FieldSpec:
 
     def normal(self, value: str) -> str:
         """The value as it is checked and dispatched: a value read as digits in ASCII (`half_width`), a number
-        (``msisdn``, ``phone``) then by ``normal_number``."""
+        (``msisdn``, ``phone``) then by ``normal_number``; a text with a pattern (an SP code, an IMEI) in ASCII too
+        (a Chinese input method's full-width digits are the digits the pattern asks for)."""
+        if self.type == "text" and self.pattern is not None:
+            return half_width(value)
         if self.type not in _DIGIT_TYPES:
             return value
         value = half_width(value)
         return normal_number(value) if self.type in _NUMBER_TYPES else value
 
-    def problem(self, value: str) -> str | None:
-        """What is wrong with a non-blank value of this field, or None when it is acceptable."""
+    def problem(self, value: str, typed: str | None = None) -> str | None:
+        """What is wrong with a non-blank value of this field (as ``normal`` writes it), or None when it is
+        acceptable. ``typed``: the value as the agent typed it: the pattern may match it (in ASCII) or the normal
+        form, since a form built from QueryTemplate checks what is typed (``0755-83765432``, not ``075583765432``)."""
         wrong = FIELD_TYPES[self.type](value)
         if wrong is not None:
             return wrong
         if self.choices and value not in self.choices:
             return f"not one of {', '.join(self.choices)}"
-        if self.pattern is not None and not self.pattern.fullmatch(value):
+        if self.pattern is not None and not self.pattern.fullmatch(value) and not (
+                typed is not None and self.pattern.fullmatch(half_width(typed.strip()))):
             return f"does not match {self.pattern.pattern}"
         return None

@@ -67,7 +67,7 @@ class DispatchTemplate:
             if not value:
                 missing.append(f"{spec.name} ({spec.label}): missing")
                 continue
-            wrong = spec.problem(spec.normal(value))
+            wrong = spec.problem(spec.normal(value), typed=value)
             if wrong is not None:
                 missing.append(f"{spec.name} ({spec.label}): {wrong}")
         return missing

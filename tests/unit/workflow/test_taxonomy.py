@@ -108,7 +108,7 @@ def test_missing_and_blank_fields_are_named_in_template_order(taxonomy):
 
 
 def test_values_failing_their_type_are_named(taxonomy):
-    fields = {**COMPLETE, "msisdn": "1380013800", "fault_time": "yesterday evening", "contact_number": "12345"}
+    fields = {**COMPLETE, "msisdn": "1380013800", "fault_time": "yesterday evening", "contact_number": "5555"}
     missing = taxonomy.phenomenon(ORIGINATE).missing_fields(fields)
     assert [entry.split(" ", 1)[0] for entry in missing] == ["msisdn", "fault_time", "contact_number"]
     assert "not a mobile number" in missing[0] and "not a date and time" in missing[1]
