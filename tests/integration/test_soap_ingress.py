@@ -180,6 +180,8 @@ def test_envelope_shape_errors_are_faults(hub):
     assert fault_of(raw(hub, b"<notsoap/>", "X"))[0] == "soap:Client.NotSoap"
     wrong_type = raw(hub, b"<x/>", "X", content_type="application/json")
     assert wrong_type.status_code == 415 and fault_of(wrong_type)[0] == "soap:Client.UnsupportedMediaType"
+    as_soap12 = raw(hub, soap12, "X", content_type='application/soap+xml; charset=utf-8; action="X"')
+    assert fault_of(as_soap12)[0] == "soap:VersionMismatch" and "SOAP 1.1" in fault_of(as_soap12)[1]
 
 
 def test_unknown_command_set_is_404(hub):

@@ -169,6 +169,10 @@ class SoapIngress:
     async def _handle(self, request: Request, name: str) -> Response:
         media, _, parameters = request.headers.get("content-type", "").partition(";")
         media = media.strip().lower()
+        if media == "application/soap+xml":  # a SOAP 1.2 request: the version is what is wrong (SOAP 1.2, App. A)
+            raise SoapFault("VersionMismatch", "only SOAP 1.1 is spoken here: send the request as a SOAP 1.1 "
+                            f"envelope ({SOAP_NS!r}) with Content-Type text/xml, not as SOAP 1.2 "
+                            "(application/soap+xml)", code="version")
         if media != "text/xml":
             raise SoapFault(
                 "Client.UnsupportedMediaType",
