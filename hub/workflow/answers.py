@@ -6,6 +6,8 @@ a caller was shown is a bound of QueryWorkOrders' CreatedIn that finds that work
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -23,6 +25,8 @@ NSMAP = {"wo": WO, "c": C}
 
 Row = Mapping[str, Any]
 _ANSWERED = frozenset({"AUTO_ANSWERED", "REPLIED", "RETURN_VISITED", "CLOSED"})  # after the reply: DueAt's visit
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # wo:FieldName
+_PHONE_NUMBER = re.compile(r"\+?[0-9][0-9\-]{2,19}")  # c:PhoneNumber
 
 
 def _created_at(row: Row) -> str:
@@ -112,9 +116,12 @@ def _history(parent: etree._Element, entry: Row) -> None:
 
 
 def work_order_element(row: Row, history: Iterable[Row] = (), *, repeat: bool | None = None,
-                       parent: etree._Element | None = None) -> etree._Element:
+                       parent: etree._Element | None = None, content: bool = False) -> etree._Element:
     """A ``wo:WorkOrder`` (under ``parent`` when given): the row's fields, then its history oldest first.
-    ``RepeatComplaint``: ``repeat``, else the row's mark (none for a work order created before it was kept)."""
+    ``RepeatComplaint``: ``repeat``, else the row's mark (none for a work order created before it was kept).
+    ``content`` (QueryWorkOrder: one work order): also what the complaint says (description, location, contact
+    number) and the fields it was dispatched with, as kept (a complaint dispatched at intake has no history entry
+    of them: a desk reopening it saw nothing of what NSP was sent)."""
     element = (etree.Element(f"{{{WO}}}WorkOrder", nsmap=NSMAP) if parent is None
                else _add(parent, "WorkOrder", None))
     for name, column in (("WorkOrderId", "id"), ("State", "state"), ("Channel", "channel"), ("Msisdn", "msisdn"),
@@ -148,15 +155,33 @@ def work_order_element(row: Row, history: Iterable[Row] = (), *, repeat: bool | 
                          ("IncidentId", "incident_id"), ("ChildCount", "child_count")):
         if row.get(column) is not None:
             _add(element, name, row[column])
+    if content:
+        _content(element, row)
     for entry in history:
         _history(element, entry)
     return element
 
 
+def _content(element: etree._Element, row: Row) -> None:
+    """Description, Location, ContactNumber and the DispatchFields of ``row`` (each within its schema type)."""
+    for name, column in (("Description", "description"), ("Location", "location")):
+        if row.get(column):
+            _add(element, name, str(row[column])[:4000 if name == "Description" else 200])
+    if row.get("contact_number") and _PHONE_NUMBER.fullmatch(str(row["contact_number"])):
+        _add(element, "ContactNumber", row["contact_number"])
+    try:
+        fields = json.loads(row.get("dispatch_fields") or "{}")
+    except ValueError:  # a row written by hand: nothing to show rather than no answer
+        fields = {}
+    for name, value in sorted(fields.items()) if isinstance(fields, dict) else ():
+        if _FIELD_NAME.fullmatch(str(name)) and value not in (None, ""):
+            _add(element, "DispatchField", str(value)[:200]).set("name", str(name))
+
+
 def work_order_answer(envelope: Envelope, row: Row | None, history: Iterable[Row], now: datetime) -> etree._Element:
     root = _root("QueryWorkOrderResponse", envelope, now)
     if row is not None:
-        work_order_element(row, history, parent=root)
+        work_order_element(row, history, parent=root, content=True)
     return root
 
 

@@ -5,6 +5,8 @@ the fields the customer had answered nor counted as a poor dispatch."""
 
 from __future__ import annotations
 
+from importlib import resources
+
 import pytest
 from lxml import etree
 
@@ -85,3 +87,24 @@ def test_a_complaint_dispatched_at_intake_keeps_no_separate_intake_fields(client
     assert text(created, "wo:State") == "DISPATCHED"
     entries = history(client, text(created, "wo:WorkOrderId") or "")
     assert not [e for e in entries if e["Action"] in ("INTAKE_FIELD", "DISPATCH_WAITING")]
+
+
+def test_query_work_order_shows_what_a_complaint_dispatched_at_intake_was_sent_with(
+        client: WorkerTestClient) -> None:
+    """A complaint whose intake fields complete its template is dispatched at once and writes no field entries: its
+    QueryWorkOrder showed nothing of what NSP was sent (front-end audit, repro_4). It shows the description, the
+    location, the contact number and each dispatch field as kept (the answer is checked against workorder.xsd)."""
+    document, message_id = command("CreateWorkOrder.valid-dispatch-at-intake.xml")
+    sent = {f.get("name"): f.text for f in document.iterfind(f"{{{WO}}}Field")}
+    created = answer(client.request(envelope(document, message_id)))
+    assert text(created, "wo:State") == "DISPATCHED"
+    query, query_id = command("QueryWorkOrder.valid.xml", WorkOrderId=text(created, "wo:WorkOrderId") or "")
+    answered = answer(client.request(envelope(query, query_id)))
+    schema = etree.XMLSchema(etree.parse(str(resources.files("onepoint_schemas") / "workorder.xsd")))
+    schema.assertValid(answered)
+    shown = answered.find("wo:WorkOrder", NS)
+    assert shown is not None
+    fields = {f.get("name"): f.text for f in shown.iterfind("wo:DispatchField", NS)}
+    assert {name: fields.get(name) for name in sent} == sent and "msisdn" in fields
+    assert text(shown, "wo:Description") == document.findtext(f"{{{WO}}}Description")
+    assert text(shown, "wo:ContactNumber") is not None
