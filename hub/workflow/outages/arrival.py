@@ -5,9 +5,12 @@ Linking reads the open complaints of the notice's area codes (``ix_work_orders_a
 notice's Start), once per notice revision; the open incident of any complaint it links is linked too, whatever the
 incident's own area (its clearance then answers every child and lets the window key go). Clearing reads the notice's
 linked work orders (``ix_work_orders_outage``).
-Clearance per state (docs/outages.md): AUTO_ANSWERED, ACCEPTED, DISPATCHED, IN_PROGRESS, ESCALATED are REPLIED with
-the recovery wording; PENDING is given the information (SUPPLY_INFO) and SUSPENDED resumed first, then replied;
-DISPATCH_REJECTED cannot be replied: the history notes the recovery and its owner gets an OA to-read.
+A linked work order another active notice explains is not replied at clearance: it moves to that notice (the one
+that explains it best), which replies it when it clears. Clearance per state (docs/outages.md): AUTO_ANSWERED,
+ACCEPTED, DISPATCHED, IN_PROGRESS, ESCALATED are REPLIED with the recovery wording; PENDING is given the
+information (SUPPLY_INFO) and SUSPENDED resumed first, then replied; DISPATCH_REJECTED cannot be replied: the
+history notes the recovery and its owner gets an OA to-read. A newer ACTIVE revision first unlinks what it no
+longer explains (``revision``).
 """
 
 from __future__ import annotations
@@ -22,13 +25,13 @@ from sqlalchemy import bindparam, select
 from hub.workflow.commands import ActionRequest
 from hub.workflow.engine import FollowUp, WorkOrderEngine
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
-from hub.workflow.outages.matching import ComplaintFacts, explains
-from hub.workflow.outages.notices import NoticeArrival, StoredNotice, add_counts
+from hub.workflow.outages.matching import ComplaintFacts, best_notice, explains
+from hub.workflow.outages.notices import NoticeArrival, StoredNotice, active_notices, add_counts
 from hub.workflow.outages.services import OutageServices
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.schema import work_orders
 
-__all__ = ["LINKABLE", "NoticeOutcome", "clear_linked", "link_entry", "link_open"]
+__all__ = ["LINKABLE", "LINKED_OPEN", "NoticeOutcome", "clear_linked", "link_entry", "link_open", "told"]
 
 log = logging.getLogger("onepoint.workflow.outages")
 
@@ -52,7 +55,7 @@ _INCIDENTS_OPEN = (  # the incidents of children a notice explains: linked with 
            _wo.state.in_([s.value for s in LINKABLE]), _wo.outage_id.is_(None))
     .order_by(_wo.id)
 )
-_LINKED_OPEN = (  # the complaints first: an incident replied before its children would reply them itself
+LINKED_OPEN = (  # the complaints first: an incident replied before its children would reply them itself
     select(work_orders)
     .where(_wo.outage_id == bindparam("nid"), _wo.state.in_([s.value for s in (*LINKABLE, S.AUTO_ANSWERED)]))
     .order_by(_wo.ticket_type, _wo.id)  # COMPLAINT < INCIDENT
@@ -61,11 +64,14 @@ _LINKED_OPEN = (  # the complaints first: an incident replied before its childre
 
 @dataclass
 class NoticeOutcome:
-    """What a notice message did: its arrival, the work orders linked, replied, left for their owners, and the
-    follow-ups to send (OA to-reads) with the message's transaction."""
+    """What a notice message did: its arrival, the work orders linked, unlinked (a revision no longer explains them),
+    moved to another active notice, replied, left for their owners, and the follow-ups to send (OA to-reads) with
+    the message's transaction."""
 
     arrival: NoticeArrival
     linked: list[str] = field(default_factory=list)
+    unlinked: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
     replied: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)
@@ -75,8 +81,10 @@ class NoticeOutcome:
         stored = self.arrival.stored
         if not self.arrival.applied:
             return f"{stored.notice_id}: r{stored.revision} kept, older revision ignored"
+        others = "".join(f", {len(ids)} {what}" for what, ids in (("unlinked", self.unlinked), ("moved", self.moved))
+                         if ids)
         return (f"{stored.notice_id} r{stored.revision} {stored.status}: {len(self.linked)} linked, "
-                f"{len(self.replied)} replied, {len(self.left)} left")[:64]
+                f"{len(self.replied)} replied, {len(self.left)} left{others}")[:64]
 
 
 def link_entry(notice: StoredNotice, now: datetime, *, note: str) -> HistoryEntry:
@@ -85,7 +93,8 @@ def link_entry(notice: StoredNotice, now: datetime, *, note: str) -> HistoryEntr
                         new_value=notice.notice_id, note=f"{note}: {notice.kind} notice {notice.title}"[:500])
 
 
-def _told(row: dict[str, Any], notice: StoredNotice, reason: str) -> FollowUp:
+def told(row: dict[str, Any], notice: StoredNotice, reason: str) -> FollowUp:
+    """An OA to-read for the work order's owner about ``notice`` (the outage rule's "a person must act")."""
     return FollowUp("oa-toread", row, {"manager": row["owner"], "step": f"{notice.notice_id}.{notice.revision}",
                                        "reason": reason[:1000]})
 
@@ -106,7 +115,7 @@ def link_open(tx: WorkOrderTransaction, services: OutageServices, notice: Stored
         outcome.linked.append(row["id"])
         complaints += row["ticket_type"] == "COMPLAINT"  # the notice's counters are of complaints
         dispatched += row["ticket_type"] == "COMPLAINT" and row["dispatch_fields"] is not None
-        outcome.follow_ups.append(_told(row, notice, f"Outage notice {notice.notice_id} ({notice.title}) explains "
+        outcome.follow_ups.append(told(row, notice, f"Outage notice {notice.notice_id} ({notice.title}) explains "
                                                      f"this complaint. Agreed wording: {notice.customer_wording}"))
     _link_incidents(tx, notice, now, outcome, {row["incident_id"] for row in rows
                                                if row["id"] in outcome.linked and row["incident_id"] is not None})
@@ -131,7 +140,7 @@ def _link_incidents(tx: WorkOrderTransaction, notice: StoredNotice, now: datetim
                   history=[link_entry(notice, now, note="linked with its complaints when the notice arrived")])
         row["outage_id"] = notice.notice_id
         outcome.linked.append(row["id"])
-        outcome.follow_ups.append(_told(row, notice, f"Outage notice {notice.notice_id} ({notice.title}) explains "
+        outcome.follow_ups.append(told(row, notice, f"Outage notice {notice.notice_id} ({notice.title}) explains "
                                                      f"complaints of this incident. Agreed wording: "
                                                      f"{notice.customer_wording}"))
 
@@ -141,14 +150,34 @@ def recovery_note(notice: StoredNotice) -> str:
     return f"{notice.customer_wording} (outage {notice.notice_id} cleared at {cleared})"
 
 
-def clear_linked(tx: WorkOrderTransaction, engine: WorkOrderEngine, notice: StoredNotice, now: datetime,
-                 outcome: NoticeOutcome, *, message_id: str | None) -> None:
-    """Reply the recovery notice to every linked work order still open (see the module's list per state)."""
+def _moved(tx: WorkOrderTransaction, services: OutageServices, notice: StoredNotice, others: list[StoredNotice],
+           row: dict[str, Any], now: datetime) -> bool:
+    """Move ``row`` to the active notice that explains it best, if any (its outage is not over): a history entry,
+    no reply; that notice counts the complaint as linked."""
+    other = best_notice(others, services, ComplaintFacts.of_row(row))
+    if other is None:
+        return False
+    tx.update(row["id"], {"outage_id": other.notice_id, "updated_at": now}, history=[link_entry(
+        other, now, note=f"moved from outage {notice.notice_id}, cleared, to the notice still explaining it")])
+    if row["ticket_type"] == "COMPLAINT":
+        add_counts(tx.db, other.notice_id, linked=1, dispatched=int(row["dispatch_fields"] is not None),
+                   auto_answered=int(row["state"] == S.AUTO_ANSWERED.value))
+    return True
+
+
+def clear_linked(tx: WorkOrderTransaction, engine: WorkOrderEngine, services: OutageServices,
+                 notice: StoredNotice, now: datetime, outcome: NoticeOutcome, *, message_id: str | None) -> None:
+    """Reply the recovery notice to every linked work order still open (see the module's list per state), except
+    those another active notice explains: they move to it and are replied when it clears."""
     note = recovery_note(notice)
-    rows = tx.db.execute(_LINKED_OPEN, {"nid": notice.notice_id}).mappings().all()
+    others = [other for other in active_notices(tx.db) if other.notice_id != notice.notice_id]
+    rows = tx.db.execute(LINKED_OPEN, {"nid": notice.notice_id}).mappings().all()
     for found in rows:
         row = dict(found)
         state = S(row["state"])
+        if others and _moved(tx, services, notice, others, row, now):
+            outcome.moved.append(row["id"])
+            continue
 
         def act(action: LifecycleAction, text: str, work_order_id: str = row["id"]) -> S:
             request = ActionRequest(work_order_id, action, "hub", "HUB", {"Note": text[:2000]},
@@ -169,7 +198,7 @@ def clear_linked(tx: WorkOrderTransaction, engine: WorkOrderEngine, notice: Stor
                                                    action="OUTAGE_CLEARED", field="outage_id",
                                                    new_value=notice.notice_id, note=note[:2000])])
         outcome.left.append(row["id"])
-        outcome.follow_ups.append(_told(row, notice, f"Outage notice {notice.notice_id} is cleared; work order "
+        outcome.follow_ups.append(told(row, notice, f"Outage notice {notice.notice_id} is cleared; work order "
                                                      f"{row['id']} is {state.value}: reply to the customer. {note}"))
     log.info("outage notice cleared", extra={"notice_id": notice.notice_id, "replied": len(outcome.replied),
                                              "left": len(outcome.left)})

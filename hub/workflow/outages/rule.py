@@ -28,6 +28,7 @@ from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.outages.arrival import NoticeOutcome, clear_linked, link_entry, link_open
 from hub.workflow.outages.matching import ComplaintFacts, best_notice
 from hub.workflow.outages.notices import ACTIVE, ActiveNotices, hold_counts, record_notice
+from hub.workflow.outages.revision import unlink_unexplained
 from hub.workflow.outages.services import OutageServices
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.dialect import lock_outage_notices, share_outage_notices
@@ -78,18 +79,21 @@ class OutageRule:
 
     def notice_received(self, tx: WorkOrderTransaction, notice: OutageNotice, now: datetime, *,
                         message_id: str | None = None) -> NoticeOutcome:
-        """Keep the revision; an active one links the open complaints it explains, a clearance replies to the
-        linked ones. An older or repeated revision, or a second clearance, changes nothing. The intakes in flight
-        commit first (``lock_outage_notices``): their complaints are linked or replied to here."""
+        """Keep the revision; an active one unlinks the work orders it no longer explains (``revision``) and links
+        the open complaints it explains, a clearance replies to the linked ones (or moves them to another active
+        notice explaining them). An older or repeated revision, or a second clearance, changes nothing. The
+        intakes in flight commit first (``lock_outage_notices``): their complaints are linked or replied to here."""
         lock_outage_notices(tx.db)
         arrival = record_notice(tx.db, notice, now)
         outcome = NoticeOutcome(arrival)
         if not arrival.applied:
             return outcome
         if arrival.stored.status == ACTIVE:
+            if arrival.previous_status == ACTIVE:  # a newer revision: what it no longer explains is let go first
+                unlink_unexplained(tx, self.services, arrival.stored, now, outcome)
             link_open(tx, self.services, arrival.stored, now, outcome)
         elif arrival.previous_status == ACTIVE:
-            clear_linked(tx, self.engine, arrival.stored, now, outcome, message_id=message_id)
+            clear_linked(tx, self.engine, self.services, arrival.stored, now, outcome, message_id=message_id)
         return outcome
 
     # -- off the SLA clock (WorkOrderObserver) -------------------------------------------------------------------

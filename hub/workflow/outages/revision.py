@@ -1,0 +1,97 @@
+"""What a newer ACTIVE revision does to the work orders an earlier one linked: each is matched again, and one the
+revision no longer explains (it dropped the complaint's area or district, a service, or moved its Start) is
+unlinked, so the clearance does not tell its customer that an outage which never covered them is over.
+
+The lifecycle has no way back (docs/lifecycle.md), so nothing is undone: an unlinked work order keeps its state.
+One not answered yet (ACCEPTED, DISPATCHED, …) goes on as any complaint: the notice was linked after its intake,
+which had already dispatched it or not by the usual rules, and its owner is told the notice no longer covers it. An
+AUTO_ANSWERED one was told the notice's wording, which the revision takes back: its owner gets an OA to-read (the
+outage rule's "a person must act", as for a DISPATCH_REJECTED work order at clearance) to handle it — tell the
+customer, dispatch or reply. Each gets an ``OUTAGE_UNLINKED`` history entry naming the notice, the revision and why;
+the notice's counters give back what the work order had added. An incident stays linked while any of its children
+does (``arrival``: it is linked for them), else it is matched like a complaint.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from hub.workflow.lifecycle import WorkOrderState
+from hub.workflow.outages.arrival import LINKED_OPEN, NoticeOutcome, told
+from hub.workflow.outages.matching import ComplaintFacts, area_matches, explains, time_matches
+from hub.workflow.outages.notices import StoredNotice, add_counts
+from hub.workflow.outages.services import OutageServices
+from hub.workflow.store import HistoryEntry, WorkOrderTransaction
+from hub.workflow.store.schema import work_orders
+
+__all__ = ["UNLINKED", "unlink_unexplained"]
+
+log = logging.getLogger("onepoint.workflow.outages")
+
+UNLINKED = "OUTAGE_UNLINKED"  # the history entry's action
+_wo = work_orders.c
+
+
+def _why(notice: StoredNotice, services: OutageServices, facts: ComplaintFacts) -> str:
+    """Which of service, area and time the revision no longer matches."""
+    if not services.explains(notice.services, facts.category_code):
+        return (f"its services ({', '.join(sorted(notice.services))}) no longer cover category "
+                f"{facts.category_code}")
+    if not area_matches(notice, facts):
+        areas = ", ".join(f"{a.code} {a.district}" if a.district else a.code for a in notice.areas)
+        where = f"{facts.area_code} {facts.district}" if facts.district else str(facts.area_code)
+        return f"its areas ({areas}) no longer cover {where}"
+    if not time_matches(notice, facts):
+        return f"its Start ({notice.start_at.isoformat()}) is after the complaint's moment"
+    return "it no longer explains it"
+
+
+def _children_linked(tx: WorkOrderTransaction, incident_id: str, notice_id: str) -> bool:
+    query = select(func.count()).select_from(work_orders).where(
+        _wo.incident_id == incident_id, _wo.outage_id == notice_id)
+    return bool(tx.db.execute(query).scalar())
+
+
+def unlink_unexplained(tx: WorkOrderTransaction, services: OutageServices, notice: StoredNotice, now: datetime,
+                       outcome: NoticeOutcome) -> None:
+    """Unlink the open and AUTO_ANSWERED work orders linked to ``notice`` that its revision no longer explains
+    (complaints first, then incidents: an incident keeps its link while a child of it does)."""
+    step = f"{notice.notice_id} revision {notice.revision}"
+    linked = auto_answered = dispatched = 0
+    for found in tx.db.execute(LINKED_OPEN, {"nid": notice.notice_id}).mappings().all():
+        row: dict[str, Any] = dict(found)
+        facts = ComplaintFacts.of_row(row)
+        if explains(notice, services, facts):
+            continue
+        incident = row["ticket_type"] == "INCIDENT"
+        if incident and _children_linked(tx, row["id"], notice.notice_id):
+            continue
+        why = _why(notice, services, facts)
+        answered = row["state"] == WorkOrderState.AUTO_ANSWERED.value
+        then = ("the customer was answered with its wording: the work order needs handling by a person "
+                "(tell the customer, dispatch or reply)" if answered
+                else "handled as any complaint from now on; the clearance will not reply it")
+        note = f"outage notice {step} no longer explains this work order: {why}; {then}"
+        tx.update(row["id"], {"outage_id": None, "updated_at": now}, history=[HistoryEntry(
+            at=now, kind="field", actor="hub", system="HUB", action=UNLINKED, field="outage_id",
+            old_value=notice.notice_id, new_value=None, note=note[:500])])
+        row["outage_id"] = None
+        outcome.unlinked.append(row["id"])
+        if not incident:
+            linked += 1
+            auto_answered += answered
+            dispatched += row["dispatch_fields"] is not None
+        reason = (f"Outage notice {notice.notice_id} ({notice.title}) revision {notice.revision} no longer covers "
+                  f"work order {row['id']}: {why}. ")
+        reason += ("The customer was told the outage wording; handle it now: tell the customer and dispatch or "
+                   "reply." if answered else "It is no longer linked: handle it as any complaint.")
+        outcome.follow_ups.append(told(row, notice, reason))
+    add_counts(tx.db, notice.notice_id, linked=-linked, auto_answered=-auto_answered, dispatched=-dispatched)
+    if outcome.unlinked:
+        log.info("work orders unlinked from a revised outage notice",
+                 extra={"notice_id": notice.notice_id, "revision": notice.revision,
+                        "work_orders": len(outcome.unlinked), "auto_answered": auto_answered})
