@@ -17,7 +17,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 
 __all__ = ["FIELD_TYPES", "FieldSpec", "half_width", "normal_number"]
 
@@ -31,6 +30,7 @@ _OTHER_NUMBERS = re.compile(r"0[1-9][0-9]{1,2}[1-9][0-9]{6,7}-[0-9]{1,6}|[48]00[
 _EXTENSION = re.compile(r"(.*[0-9])\s*(?:-|ext\.?|x|转|分机)\s*([0-9]{1,6})", re.IGNORECASE)
 _DATE_AND_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}")  # how a datetime value starts
 _MONTH = re.compile(r"([0-9]{4})-?(0[1-9]|1[0-2])")
+_AMOUNT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
 _SEPARATORS = re.compile(r"[\s\-.()]")
 _COUNTRY = ("+86", "0086")  # China's country code, as dialled from a mobile or from abroad
 _NUMBER_TYPES = frozenset({"msisdn", "phone"})
@@ -94,13 +94,9 @@ def _month(value: str) -> str | None:
 
 
 def _amount(value: str) -> str | None:
-    if not value.isascii():  # Decimal reads any script's digits; the amount is dispatched as written
-        return "not an amount in yuan (e.g. 12.50)"
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        return "not an amount in yuan (e.g. 12.50)"
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+    # written as the systems dispatched to read it: digits, then at most two decimals (not 1e1, 12.500, +5, 1_000;
+    # Decimal reads all of those, and any script's digits)
+    if not _AMOUNT.fullmatch(value):
         return "not an amount in yuan (e.g. 12.50)"
     return None
 

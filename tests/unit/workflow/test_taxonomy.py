@@ -121,6 +121,9 @@ def test_values_failing_their_type_are_named(taxonomy):
     ("month", "201012", "201013"),
     ("amount", "12.50", "-3"),
     ("amount", "0", "1.005"),
+    ("amount", "12.5", "1e1"),  # Decimal reads it; the systems dispatched to would not
+    ("amount", "7", "12.500"),
+    ("amount", "1000", "1_000"),
     ("text", "anything", None),
 ])
 def test_field_types(field_type, good, bad):
