@@ -24,6 +24,7 @@ from hub.workers import BusinessRejection, HandlerRegistry, Reply
 from hub.workflow.listeners import WO, acknowledged
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.taxonomy import Category, DispatchTemplate, FieldSpec, Taxonomy, UnknownCategory
+from hub.workflow.taxonomy.dispatch_limits import HUB_ADDED_FIELDS
 from hub.workflow.taxonomy.model import parent_of
 
 __all__ = ["query_template", "register", "template_answer"]
@@ -55,6 +56,8 @@ def _field(parent: etree._Element, spec: FieldSpec) -> None:
         add_child(element, "Pattern", spec.pattern.pattern)
     for choice in spec.choices:
         add_child(element, "Choice", choice)
+    if spec.name in HUB_ADDED_FIELDS:  # a form need not ask for it: the work order's own is dispatched
+        add_child(element, "FilledByHub", "true")
 
 
 def _template(parent: etree._Element, template: DispatchTemplate, inherited: bool) -> None:

@@ -68,6 +68,8 @@ def test_a_refinement_is_answered_with_its_phenomenon_s_template(client: WorkerT
     assert (text(fields["fault_time"], "wo:Label"), text(fields["fault_time"], "wo:Type")) == ("Fault time",
                                                                                                "datetime")
     assert text(fields["contact_number"], "wo:LabelZh") == "联系电话"
+    # the hub fills the number and the contact from the work order: a form need not ask for them
+    assert {name for name, e in fields.items() if text(e, "wo:FilledByHub") == "true"} == {"msisdn", "contact_number"}
 
 
 def test_a_refinement_with_its_own_template_is_not_inherited(client: WorkerTestClient) -> None:
