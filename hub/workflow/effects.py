@@ -206,13 +206,22 @@ def dispatch_template(taxonomy: Taxonomy, row: Row) -> DispatchTemplate:
             code="unknown-category") from None
 
 
+def _from_intake(entry: str, kept: Mapping[str, str], given: Mapping[str, str]) -> str:
+    """A missing-field entry (``name (label): what``) saying so when the value it judges was given at intake, not by
+    this Dispatch (the agent would look for it in the Dispatch it sent)."""
+    name = entry.partition(" ")[0]
+    if name in kept and name not in given and not entry.endswith(": missing"):
+        return f"{entry} (the value given at intake)"
+    return entry
+
+
 def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, changes: Row, *, taxonomy: Taxonomy,
               settings: EngineSettings, observers: Sequence[object], kept: Mapping[str, str]) -> list[FollowUp]:
     template = dispatch_template(taxonomy, row)
     asked = {**kept, **request.dispatch_fields}  # the fields kept from intake beneath the Dispatch's own
     given = template.normalised({"msisdn": row["msisdn"], "contact_number": row["contact_number"] or "",
                                  **asked})  # what is checked is what NSP gets
-    missing = template.missing_fields(given)
+    missing = [_from_intake(entry, kept, request.dispatch_fields) for entry in template.missing_fields(given)]
     if missing and not settings.enforce_templates:
         tx.append_history(row["id"], [HistoryEntry(
             at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,

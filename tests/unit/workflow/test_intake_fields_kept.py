@@ -108,3 +108,17 @@ def test_query_work_order_shows_what_a_complaint_dispatched_at_intake_was_sent_w
     assert {name: fields.get(name) for name in sent} == sent and "msisdn" in fields
     assert text(shown, "wo:Description") == document.findtext(f"{{{WO}}}Description")
     assert text(shown, "wo:ContactNumber") is not None
+
+
+def test_a_bad_value_given_at_intake_is_named_as_such_in_the_refusal(client: WorkerTestClient) -> None:
+    """The Dispatch refused for a value the agent did not send in it says the value came from intake."""
+    document, message_id = command("CreateWorkOrder.valid-dispatch-at-intake.xml")
+    for field in document.iterfind(f"{{{WO}}}Field"):
+        if field.get("name") == "fault_time":
+            field.text = "yesterday evening"
+    created = answer(client.request(envelope(document, message_id)))
+    assert text(created, "wo:State") == "ACCEPTED"  # the intake's fields did not make a dispatch
+    refused = dispatch_with(client, text(created, "wo:WorkOrderId") or "", terminal_type="Huawei P60")
+    said = text(refused, "c:Message") or ""
+    assert "fault_time (Fault time): not a date and time (YYYY-MM-DD HH:MM) (the value given at intake)" in said
+    assert "terminal_type" not in said
