@@ -34,7 +34,7 @@ from hub.workflow.tiers import GROUP_TIERS, VIP_TIERS
 
 __all__ = ["CREATION_NOTICE", "DEPARTMENT_TODO", "ESCALATION_NOTICE", "RETURN_VISIT_NOTICE", "action_effects",
            "dispatch_answer", "dispatch_template", "escalation_notices", "fault_time", "refusal_text",
-           "return_visit_notices", "visit_note", "visited_at"]
+           "return_visit_notices", "visit_note", "visited_at", "with_new_deadlines"]
 
 DEPARTMENT_TODO = "oa-dispatch"  # a dispatch to a department not reached through NSP: the department's OA to-do
 RETURN_VISIT_NOTICE = "crm-return-visit"  # a VIP or group customer's complaint replied: the manager's visit
@@ -245,10 +245,21 @@ def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, change
     added = [name for name in ("msisdn", "contact_number") if name not in asked]  # the hub's
     details = {"fields": {**given, "_template": template.id}, "template_fields": template.field_names,
                "added_fields": added, "instructions": request.details.get("Instructions")}
-    if system == "NSP":
+    if system == "NSP":  # NSP's DueAt: the agent's, else the reply limit (``with_new_deadlines``, once recomputed)
+        due_at = request.details.get("DueAt")
         return [FollowUp(DISPATCH_FOLLOW_UP, {**row, **changes},
-                         {**details, "fault_time": fault_time(given, settings.local_zone)})]
+                         {**details, "fault_time": fault_time(given, settings.local_zone),
+                          "due_at": instant(due_at, "DueAt") if due_at else None})]
     # no command set of DSMP, BOSS or CRM takes a dispatch: the department's people hear of it as an OA to-do
     dispatch = int(row["invalid_dispatches"] or 0) + 1  # a DISPATCH comes first, or after each refused one
     return [FollowUp(DEPARTMENT_TODO, {**row, **changes},
                      {**details, "department": changes["owner"], "system": system, "dispatch": dispatch})]
+
+
+def with_new_deadlines(follow_ups: Sequence[FollowUp], work_order_id: str,
+                       deadline_changes: Mapping[str, Any]) -> list[FollowUp]:
+    """``follow_ups`` with the NSP dispatch of ``work_order_id`` carrying the deadlines the action recomputed: the
+    dispatch is built before them (``_dispatch``), and NSP's DueAt, when the agent gave none, is the reply limit
+    the dispatch itself sets (a new owner's calendar), not the one the work order had before."""
+    return [FollowUp(f.kind, {**f.work_order, **deadline_changes}, f.details)
+            if f.kind == DISPATCH_FOLLOW_UP and f.work_order.get("id") == work_order_id else f for f in follow_ups]

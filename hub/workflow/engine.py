@@ -31,7 +31,14 @@ from hub.workflow.changes import (
 )
 from hub.workflow.commands import ActionRequest, Complaint, instant
 from hub.workflow.deadlines import TimingFacts, compute_deadlines
-from hub.workflow.effects import action_effects, escalation_notices, refusal_text, return_visit_notices, visit_note
+from hub.workflow.effects import (
+    action_effects,
+    escalation_notices,
+    refusal_text,
+    return_visit_notices,
+    visit_note,
+    with_new_deadlines,
+)
 from hub.workflow.escalation_managers import role_holder
 from hub.workflow.lifecycle import (
     LIFECYCLE,
@@ -188,6 +195,7 @@ class WorkOrderEngine(WorkOrderTiming):
         deadline_changes = limit_columns(deadlines, view.row)  # the limits answered before stay as they were
         deadline_changes.pop("priority")
         row.update(deadline_changes)
+        follow_ups = with_new_deadlines(follow_ups, request.work_order_id, deadline_changes)  # NSP's DueAt
         if request.action is A.REPLY:  # with its return-visit deadline: a VIP's or group's manager visits
             follow_ups += return_visit_notices(row)
         tx.update(request.work_order_id, {**changes, **deadline_changes}, history=entries,

@@ -11,7 +11,9 @@ the roaming place, the APN, the WLAN hotspot, the web address. ``OccurredAt`` is
 the dispatch gave one (``fault_time``, read by ``effects`` in the operator's zone when it has no offset), else
 when the complaint says it began. ``FunctionAffected`` lists the functions the agent named when they are codes of
 nsp:FunctionAffected (``RECEIVE_CALL, SEND_SMS``), else the one the phenomenon's template concerns (its
-``function`` in the taxonomy's data: ``[templates.ID] function``), else one by the phenomenon's domain.
+``function`` in the taxonomy's data: ``[templates.ID] function``), else one by the phenomenon's domain. ``DueAt``
+is the agent's ``wo:Dispatch/DueAt`` when given, else the work order's reply limit as the dispatch itself
+recomputed it (``effects.with_new_deadlines``; four hours on when it has none).
 
 **Which dispatch NSP's reply answers** (``answered_dispatch``): NSP's NetworkComplaintReply carries the MessageId of
 the dispatch it answers as its CorrelationId. That id is derived (``hub.routing.message_ids``) from the message
@@ -201,7 +203,8 @@ def nsp_dispatch(follow_up: FollowUp, now: datetime, operator: str, *, taxonomy:
     if details.get("mass_complaint"):  # an incident's fault report (hub.workflow.incidents)
         add_child(root, "MassComplaint", "true")
         add_child(root, "ComplaintCount", details["complaint_count"])
-    add_child(root, "DueAt", _due(row, now))
+    asked = details.get("due_at")  # the agent's wo:Dispatch/DueAt, else the reply limit the dispatch set
+    add_child(root, "DueAt", asked if isinstance(asked, datetime) else _due(row, now))
     add_child(root, "Priority", row["priority"])
     add_child(root, "DispatchedBy", operator)
     return root

@@ -6,7 +6,9 @@ known (the one BOSS named then), and only for a work order from before that was 
 (the tier cache, else BOSS asked). ``each_alone``: a document the receiving system's schema refuses is logged and
 left out, the others sent (an outage notice's to-reads: one bad owner must not dead-letter the notice); otherwise
 the refusal refuses the whole message. Each is sent at the step ``follow_up_steps`` names after what it is for
-(its work order and kind), so a redelivery sends each under the message id it had the first time.
+(its work order and kind), so a redelivery sends each under the message id it had the first time. A dispatch to
+NSP is kept by its MessageId with its work order (``store.nsp_dispatches``), in the handler's transaction, so NSP's
+reply correlated with it can be checked against the work order it names.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import logging
 
 from hub.routing.outbound import Sender
 from hub.validation.violations import DocumentRefused
+from hub.workflow.changes import DISPATCH_FOLLOW_UP
 from hub.workflow.effects import RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp
 from hub.workflow.follow_up_steps import follow_up_steps
 from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.runtime import WorkflowRuntime
+from hub.workflow.store.nsp_dispatches import record_nsp_dispatch
 
 __all__ = ["send_follow_ups"]
 
@@ -46,6 +50,10 @@ def send_follow_ups(follow_ups: list[FollowUp], outbound: Sender, workflow: Work
                 raise
             log.error("follow-up refused by its schema, left out", extra={
                 "work_order_id": follow_up.work_order.get("id"), "follow_up": follow_up.kind, "reason": str(exc)})
+            continue
+        if follow_up.kind == DISPATCH_FOLLOW_UP:  # NSP's reply names it as its CorrelationId
+            record_nsp_dispatch(workflow.store.current_transaction().db, outbound.message_id(step),
+                                str(follow_up.work_order["id"]), now)
 
 
 def _with_account_manager(follow_up: FollowUp, outbound: Sender, workflow: WorkflowRuntime) -> FollowUp | None:

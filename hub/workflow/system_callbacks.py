@@ -6,8 +6,9 @@
   (brought back first when PENDING or SUSPENDED, as its children are: ``incidents.resolution.reply_brought_back``).
   Its CorrelationId names the dispatch it answers (``network_dispatch.answered_dispatch``): a late answer to an
   earlier dispatch, marked invalid and the work order dispatched again since, is refused as ``stale-reply``,
-  nothing written (as OA's to-do of an earlier dispatch is refused as ``stale-todo``); one naming no dispatch of
-  the hub's is taken as before;
+  nothing written (as OA's to-do of an earlier dispatch is refused as ``stale-todo``); one correlated with a
+  dispatch the hub sent for another work order (``store.nsp_dispatches``) is refused as ``wrong-work-order``,
+  naming both, nothing written; one naming no dispatch of the hub's is taken as before;
 * ``oa.CompleteTodo``: a manager completed an escalation to-do ``<id>-esc<level>-<step>`` the hub still has open
   (the current level's, or a lower one still open: the hand-up's to-do a breach did not close, a breach notice a
   hand-up did not close): recorded; an ESCALATED work order is taken up again by its hand-up's to-do, or by a
@@ -48,6 +49,7 @@ from hub.workflow.resumption import TODO_FIELD
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.sending import send_follow_ups
 from hub.workflow.store import WorkOrderTransaction
+from hub.workflow.store.nsp_dispatches import dispatched_work_order
 from hub.workflow.store.queries import load_work_order
 from hub.workflow.todos import not_completable, open_todos, takes_escalated_up
 
@@ -79,10 +81,17 @@ def _expects_nsp_reply(row: dict[str, Any]) -> None:
 def _answers_current_dispatch(tx: WorkOrderTransaction, row: dict[str, Any], correlation_id: str,
                               consumer: str) -> None:
     """NSP's reply correlated with an earlier dispatch of the work order than its current one is refused: that
-    dispatch was marked invalid and the work order dispatched again; only the current dispatch's answer counts."""
+    dispatch was marked invalid and the work order dispatched again; only the current dispatch's answer counts.
+    One correlated with the dispatch of another work order is refused too: NSP answered that one's ticket under
+    this one's id, and taking it would give this work order the other's cause and result."""
     view = load_work_order(tx.db, str(row["id"]))
     answered = answered_dispatch([] if view is None else view.history, correlation_id, consumer,
                                  work_order_id=str(row["id"]))
+    sent_for = dispatched_work_order(tx.db, correlation_id) if answered is None else None
+    if sent_for is not None and sent_for != row["id"]:
+        raise WorkOrderRefused(f"NSP's reply names work order {row['id']} but answers the dispatch the hub sent for "
+                               f"work order {sent_for} (message {correlation_id}); NSP should answer {sent_for}'s "
+                               f"ticket under WorkOrderId {sent_for}", code="wrong-work-order")
     if answered is not None and answered.stale:
         raise WorkOrderRefused(f"NSP's reply for work order {row['id']} answers its dispatch {answered.dispatch} "
                                f"(message {correlation_id}); it was dispatched again since and its current "

@@ -35,6 +35,7 @@ __all__ = [
     "deadlines",
     "event_listeners",
     "metadata",
+    "nsp_dispatches",
     "open_incidents",
     "outage_notices",
     "processed_messages",
@@ -260,4 +261,11 @@ rule_file_users = Table(  # the processes running the workflow on this database,
     Column("started_at", UTCDateTime(), nullable=False),
     Column("seen_at", UTCDateTime(), nullable=False),  # renewed every pass; long past: the process is gone
     Column("taxonomy_version", String(64), nullable=False, server_default=""),  # 0018: its taxonomy's content hash
+)
+
+nsp_dispatches = Table(  # 0019: the MessageId of each NetworkComplaintDispatch the hub sent, and its work order
+    "nsp_dispatches", metadata,
+    Column("message_id", String(64), primary_key=True),  # the derived id (hub.routing.message_ids): NSP's CorrelationId
+    Column("work_order_id", String(18), nullable=False),  # no foreign key: kept as long as NSP may still answer
+    Column("sent_at", UTCDateTime(), nullable=False),
 )
