@@ -29,6 +29,7 @@ from pathlib import Path
 from hub.workflow.calendars import load_calendars
 from hub.workflow.datafile import DataFileError, packaged
 from hub.workflow.engine import WorkOrderEngine
+from hub.workflow.escalation_managers import check_escalation_managers
 from hub.workflow.owner_calendars import check_owner_calendars
 from hub.workflow.sla import load_sla_table
 from hub.workflow.taxonomy_files import TaxonomyFiles
@@ -94,6 +95,7 @@ class RuleFiles:
         log.info("SLA table reloaded", extra={"source": str(self.sla_path), "version": table.version,
                                               "replaced": self.engine.sla.version})
         self.engine.sla = table
+        self._check_managers()
         return True
 
     def _reload_calendars(self) -> bool:
@@ -108,4 +110,16 @@ class RuleFiles:
         log.info("calendars reloaded", extra={"source": str(self.calendars_path), "version": calendars.version,
                                               "replaced": self.engine.calendars.version})
         self.engine.calendars = calendars
+        self._check_managers()
         return True
+
+    def _check_managers(self) -> None:
+        """Warn of ``[workflow.escalation_managers]`` entries the new table or calendars leave unused (a role no
+        chain has any more, a department no longer listed): checked at start, where they stop the hub; here the new
+        file is taken all the same (those entries are only never looked up) and the WARNING names each one."""
+        try:
+            check_escalation_managers(self.engine.settings.escalation_managers, self.engine.sla,
+                                      self.engine.calendars)
+        except DataFileError as exc:
+            log.warning("escalation managers left unused by the reloaded rules: fix the settings and restart",
+                        extra={"reason": str(exc)})

@@ -111,3 +111,21 @@ def test_the_start_does_not_wait_for_the_recalculation(tmp_path: Path, monkeypat
         scheduler.stop()
         hub.close()
     assert done.is_set()
+
+
+def test_a_reload_that_leaves_escalation_managers_unused_is_taken_and_warned_of(tmp_path: Path, sla: Path,
+                                                                                  caplog) -> None:
+    """At start an entry of ``[workflow.escalation_managers]`` for a role no chain has stops the hub; a table
+    reloaded later without that role is taken (its entries are only never looked up) and a WARNING names them."""
+    hub = open_on(f"sqlite:///{tmp_path / 'wo.db'}", sla=sla,
+                  escalation_managers={"SERVICE_DIRECTOR": {"*": "sz-director"}})
+    try:
+        running = hub.engine.sla.version
+        assert hub.rules is not None
+        write(sla, packaged("sla.toml").read_text(encoding="utf-8").replace("SERVICE_DIRECTOR", "AREA_DIRECTOR"))
+        assert hub.rules.refresh() is True and hub.engine.sla.version != running
+        warned = [r for r in caplog.records if r.getMessage().startswith("escalation managers left unused")]
+        assert len(warned) == 1 and warned[0].levelname == "WARNING"
+        assert "SERVICE_DIRECTOR" in str(warned[0].__dict__["reason"])
+    finally:
+        hub.close()
