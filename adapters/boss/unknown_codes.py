@@ -15,8 +15,13 @@ exactly two things, each logged (WARNING, the code, the number masked):
 * a ``VipLevel`` that is a code ``boss.xsd``'s ``VipLevel`` does not list: that element only (the identity keeps
   its ``Tier``; only a known level raises it, ``mapping.identity_tier``).
 
-Nothing else is forgiven: a ``Tier`` or ``VipLevel`` that is not a code (empty, lower case, spaced), an unknown
-``EffectiveTier``, ``Brand`` or ``GroupRole``, a missing element, all still fail the XSD and the answer is refused.
+* an ``EffectiveTier`` that is a code the hub does not know, when a known identity is left: replaced by the
+  highest of the known identities (``mapping.identity_tier``), with that tier's ``Priority`` and published
+  ``AnswerTarget`` (BOSS's were for a tier the hub cannot rank). The handler then takes the identities still valid,
+  as for any answer. With no known identity left there is nothing to rank: the answer is refused.
+
+Nothing else is forgiven: a ``Tier``, ``VipLevel`` or ``EffectiveTier`` that is not a code (empty, lower case,
+spaced), an unknown ``Brand`` or ``GroupRole``, a missing element, all still fail the XSD and the answer is refused.
 The caller, the reply cache and the workflow get the answer without what was skipped, valid against ``boss.xsd``.
 """
 
@@ -27,7 +32,15 @@ import re
 
 from lxml import etree
 
-from adapters.boss.mapping import BOSS_NS, enumeration, tier_order
+from adapters.boss.mapping import (
+    BOSS_NS,
+    customer_tier,
+    enumeration,
+    highest_tier,
+    identity_tier,
+    tier_order,
+    with_effective_tier,
+)
 from hub.observability import mask_msisdn
 
 __all__ = ["skip_unknown_codes"]
@@ -62,3 +75,22 @@ def skip_unknown_codes(document: etree._Element) -> None:
             log.warning(f"BOSS listed a VIP level the hub does not know: dropped, the identity kept at its tier "
                         f"(VIP level {code})", extra={"msisdn": msisdn, "vip_level": code})
             identity.remove(level)
+    _replace_unknown_effective_tier(document, tiers, msisdn)
+
+
+def _replace_unknown_effective_tier(document: etree._Element, tiers: tuple[str, ...], msisdn: str) -> None:
+    """An unknown ``EffectiveTier`` code replaced by the highest known identity's tier (see the module)."""
+    code = _unknown(document.find(f"{{{BOSS_NS}}}EffectiveTier"), tiers)
+    if code is None:
+        return
+    try:
+        answered = customer_tier(document)
+    except ValueError:  # a Priority that is no number: the XSD check names it
+        return
+    if not answered.identities:
+        return
+    highest = highest_tier([identity_tier(identity) for identity in answered.identities])
+    log.warning(f"BOSS answered an effective tier the hub does not know: the highest known identity answered "
+                f"(effective tier {code}, answered {highest})", extra={"msisdn": msisdn, "effective_tier": code,
+                                                                       "highest": highest})
+    with_effective_tier(answered, highest)

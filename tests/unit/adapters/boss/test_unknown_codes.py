@@ -60,14 +60,32 @@ def test_a_vip_level_the_hub_does_not_know_is_dropped_and_the_identity_kept(
     assert any(getattr(r, "vip_level", None) == "BLACK_CARD" for r in caplog.records)
 
 
+def test_an_effective_tier_the_hub_does_not_know_is_the_highest_known_identity(
+        boss: Boss, caplog: pytest.LogCaptureFixture) -> None:
+    """BOSS names a tier of its own as the effective one (a province's CAMPUS): the hub answers the highest identity
+    it knows, with that tier's priority and answer target, instead of refusing the VIP's whole lookup."""
+    boss.route.respond(200, content=tier_answer(identity("CONTRACT") + identity("VIP_SILVER", vip_level="GOLD")
+                                                + CAMPUS, "CAMPUS", 4))
+    with caplog.at_level(logging.WARNING, logger="onepoint.adapters.boss"):
+        result = boss.client.request(command("boss/QueryCustomerTier.valid.xml"))
+    assert result.processed and not result.dead and result.outcome == "tier VIP_GOLD", result.reason
+    answer = answer_of(result.reply)
+    assert valid(answer)
+    assert (answer.findtext(f"{{{BOSS}}}EffectiveTier"), answer.findtext(f"{{{BOSS}}}Priority")) == ("VIP_GOLD", "1")
+    (warned,) = [r for r in caplog.records if getattr(r, "effective_tier", None) == "CAMPUS"]
+    assert warned.levelno == logging.WARNING and warned.__dict__["highest"] == "VIP_GOLD"
+
+
 @pytest.mark.parametrize("answer", [
     tier_answer(identity("campus"), "CONTRACT", 3),  # not a code: malformed
     tier_answer(identity(""), "CONTRACT", 3),
     tier_answer(identity("VIP_GOLD", vip_level="gold card"), "VIP_GOLD", 1),
-    tier_answer(identity("CONTRACT") + CAMPUS, "CAMPUS", 3),  # BOSS's effective tier itself unknown
+    tier_answer(CAMPUS, "CAMPUS", 3),  # BOSS's effective tier unknown and no known identity to rank
+    tier_answer(identity("CONTRACT"), "campus", 3),  # an effective tier that is no code
     tier_answer(identity("GROUP_MEMBER", group_role="CHAIRMAN"), "GROUP_MEMBER", 2),  # only Tier and VipLevel
     tier_answer(CAMPUS, "CONTRACT", 3).replace(b"<boss:Brand>QQT</boss:Brand>", b"<boss:Brand>NOPE</boss:Brand>"),
-], ids=["lower-case-tier", "empty-tier", "spaced-vip-level", "unknown-effective-tier", "unknown-group-role",
+], ids=["lower-case-tier", "empty-tier", "spaced-vip-level", "unknown-effective-tier-alone",
+        "malformed-effective-tier", "unknown-group-role",
         "unknown-brand"])
 def test_anything_else_that_fails_the_xsd_is_still_refused(boss: Boss, answer: bytes) -> None:
     boss.route.respond(200, content=answer)
