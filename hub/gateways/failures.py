@@ -78,15 +78,22 @@ _MAX_CODE, _MAX_MESSAGE = 100, 500  # characters of the c:Error's Code and Messa
 class SystemUnavailable(TransientError):
     """The system could not answer now (down, slow, overloaded): worth trying again later."""
 
-    def __init__(self, system: str, operation: str, reason: str) -> None:
+    def __init__(self, system: str, operation: str, reason: str, *, told: str | None = None) -> None:
         super().__init__(mask_msisdn(f"{system} {operation}: {reason}"))
         self.system = system
         self.operation = operation
+        self.told = told or f"{system} is unavailable"  # not the reason: it may name addresses
 
 
 class SystemFailed(SystemUnavailable, SystemAnsweredFailure):
     """The system answered that it failed on the call (a SOAP Server or Receiver fault, an HTTP 500 with its error
-    document): transient, and counted as the message's attempt even when the circuit then holds calls back."""
+    document): transient, and counted as the message's attempt even when the circuit then holds calls back.
+    ``code`` and ``detail``: the system's fault code (or ``HTTP 500``) and text, which a waiting caller is told
+    (``told``, as a refusal is: ``refusal_notice``)."""
+
+    def __init__(self, system: str, operation: str, reason: str, *, code: str = "", detail: str = "") -> None:
+        super().__init__(system, operation, reason, told=refusal_notice(system, code, mask_msisdn(detail),
+                                                                        what="failed on it") if code else None)
 
 
 class SystemThrottled(SystemUnavailable, CallsHeldBack):
@@ -153,7 +160,7 @@ def fault_failure(system: str, operation: str, code: str | None,
     local = fault_code(code)
     kind = local.split(".", 1)[0].lower()
     if kind in ("server", "receiver"):
-        return SystemFailed(system, operation, f"SOAP fault {local}: {message}")
+        return SystemFailed(system, operation, f"SOAP fault {local}: {message}", code=local, detail=str(message))
     return SystemRefused(system, operation, local or "Fault", str(message), own=True)
 
 
@@ -240,7 +247,7 @@ def status_failure(system: str, operation: str, status: int, text: str,
     if status in THROTTLED_STATUS and retry_after is not None:
         return SystemThrottled(system, operation, f"{line}: {said}" if said else line, retry_after)
     if status == 500 and said:  # the system's own error document: it is up, and failed on this call
-        return SystemFailed(system, operation, f"{line}: {said}")
+        return SystemFailed(system, operation, f"{line}: {said}", code=f"HTTP {status}", detail=said)
     if status >= 500 or status in RETRYABLE_STATUS or status == 0:
         return SystemUnavailable(system, operation, f"{line}: {said}" if said else line)
     return SystemRefused(system, operation, str(status), said or line, error_code=(error[0] or None) if error else None,

@@ -40,11 +40,12 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def refusal_notice(system: str, code: str, detail: str) -> str:
-    """``<system> refused it: <code>: <text>`` (``code``: the fault code or ``HTTP <status>``), fit for a caller."""
+def refusal_notice(system: str, code: str, detail: str, *, what: str = "refused it") -> str:
+    """``<system> refused it: <code>: <text>`` (``code``: the fault code or ``HTTP <status>``), fit for a caller;
+    ``what``: what the system did (``failed on it``: a SOAP Server fault, an HTTP 500 with its error document)."""
     text = _INTERNAL.sub(_HIDDEN, mask_numbers_in(_first_line(detail)))
     text = _FIXED_LINE.sub(lambda found: "*" * (len(found.group()) - 4) + found.group()[-4:], text)
     if len(text) > MOST_TEXT:
         text = text[:MOST_TEXT - 1].rstrip() + "…"
     said = f"{code}: {text}" if text and text != code else code
-    return f"{system} refused it: {said}"
+    return f"{system} {what}: {said}"

@@ -51,9 +51,10 @@ def coded_fault_failure(system: str, operation: str, code: str, namespace: str |
         return SystemRefused(system, operation, f"wsse:{local}", message, own=True)
     known = namespace is None or namespace in _ENVELOPES
     if known and kind in TRANSIENT_CODES:
-        return SystemFailed(system, operation, f"SOAP fault {local}: {message}")
+        return SystemFailed(system, operation, f"SOAP fault {local}: {message}", code=local, detail=message)
     if known and kind in PERMANENT_CODES:
         return SystemRefused(system, operation, local, message, own=True)
     if status >= 500:  # a code of its own: the status says the server failed
-        return SystemFailed(system, operation, f"SOAP fault {local} (HTTP {status}): {message}")
+        return SystemFailed(system, operation, f"SOAP fault {local} (HTTP {status}): {message}", code=local,
+                            detail=message)
     return SystemRefused(system, operation, fault_code(code) or "Fault", message, own=True)

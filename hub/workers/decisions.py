@@ -17,7 +17,7 @@ from hub.envelope import Envelope
 from hub.transport.message import Message, counter
 from hub.workers import headers as h
 from hub.workers.classify import Classifier
-from hub.workers.errors import SystemRefusal
+from hub.workers.errors import SystemRefusal, TransientError
 from hub.workers.waiting import wait_tier
 
 __all__ = ["Action", "Decision", "FailureDecisions"]
@@ -46,7 +46,8 @@ class Decision:
     kind: str | None = None  # DEAD: "permanent" | "exhausted"
     headers: Mapping[str, Any] = field(default_factory=dict)  # for the retried / dead-lettered copy
     reply: bytes | None = None  # ACK of a request: the answer to send to its reply-to (recorded first)
-    refusal: str | None = None  # DEAD: what its requester may learn of a system's own refusal (``SystemRefusal``)
+    refusal: str | None = None  # DEAD: what its requester may learn of a system's own refusal (``SystemRefusal``);
+    # RETRY: of the transient failure (``TransientError.told``: hub.workers.requester_notices)
 
 
 class FailureDecisions:
@@ -79,8 +80,9 @@ class FailureDecisions:
         # answered this message alone with) used it up first
         if found.transient and trips < len(self.tiers) and attempts < self.most_attempts:
             log.warning("transient failure; retrying through a delay tier", extra={**extra, "tier": self.tiers[trips]})
+            told = exc.told if isinstance(exc, TransientError) else None
             return Decision(Action.RETRY, message.message_id, attempts=attempts, tier=self.tiers[trips],
-                            reason=found.reason, headers=headers)
+                            reason=found.reason, headers=headers, refusal=told)
         if found.transient:
             kind, reason = "exhausted", f"retries exhausted after {attempts} attempts: {found.reason}"
         else:

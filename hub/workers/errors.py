@@ -7,7 +7,13 @@ __all__ = ["BusinessRejection", "CallsHeldBack", "PermanentError", "SystemAnswer
 
 
 class TransientError(Exception):
-    """Worth trying again later: the backend is busy, down or slow. Retried, then dead-lettered."""
+    """Worth trying again later: the backend is busy, down or slow. Retried, then dead-lettered.
+
+    ``told``: what the waiting caller of a request retried past its wait may learn of the failure
+    (``hub.workers.requester_notices``): which system and how it failed, fit for a caller (a gateway's failures
+    set it); None: only that it failed for now."""
+
+    told: str | None = None
 
 
 class CallsHeldBack(TransientError):

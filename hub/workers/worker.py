@@ -31,20 +31,17 @@ from hub.transport.consumer import Consumer
 from hub.transport.message import Delivery, Message
 from hub.workers import headers as h
 from hub.workers.batch import DEFAULT_BUDGET, BatchRun
-from hub.workers.caller_wait import CallerWait, unavailable_answer
 from hub.workers.claims import BatchClaims
 from hub.workers.classify import Classifier
 from hub.workers.copies import dead_letter_copy, retry_copy
 from hub.workers.dead_letter_notes import DeadLetterNotes
 from hub.workers.processor import Action, Decision, Processor
 from hub.workers.registry import HandlerRegistry
-from hub.workers.reply import error_document
+from hub.workers.requester_notices import DEAD_LETTERED, RequesterNotices
 from hub.workers.retry import RetryPolicy, max_total_attempts
 from hub.workers.waiting import MAX_HOLD, wait_copy
 
 __all__ = ["DEAD_LETTERED", "Worker", "dead_letter_copy", "retry_copy"]
-
-DEAD_LETTERED = "dead-lettered"  # the c:Error code a dead-lettered request is answered with
 
 log = logging.getLogger("onepoint.worker")
 
@@ -92,6 +89,7 @@ class Worker:
         )
         self.max_attempts = max_total_attempts(self.processor.policy, len(self.tiers))
         self.notes = DeadLetterNotes(outbound, consumer)  # a work order told of its command's dead letter
+        self.requesters = RequesterNotices(broker, self.processor, consumer, confirm_timeout)  # callers told early
         self._prefetch = prefetch
         self._concurrency = concurrency
         self._confirm_timeout = confirm_timeout
@@ -168,6 +166,7 @@ class Worker:
                 self._count("retried")
                 if self.metrics is not None:
                     self.metrics.retried(self.consumer, decision.tier)
+                self.requesters.retrying(message, decision)
         elif decision.action is Action.DEAD:
             copy = dead_letter_copy(message, self.queue, decision)
             if self._forward(delivery, config.dead_letter_exchange, copy):
@@ -175,7 +174,7 @@ class Worker:
                 if self.metrics is not None:
                     self.metrics.dead_lettered(self.consumer, decision.kind or "permanent")
                 if message.reply_to:
-                    self._tell_requester(message, decision)
+                    self.requesters.dead_lettered(message, decision)
                 self.notes.dead_lettered(message, decision.kind)
         elif decision.action is Action.WAIT:
             self._wait(delivery, decision)
@@ -189,40 +188,17 @@ class Worker:
 
     def _wait(self, delivery: Delivery, decision: Decision) -> None:
         """The system is down: the copy waits in its tier (or, with no tiers, the delivery is held, then requeued);
-        a request whose caller stops waiting before that is told so at once (``hub.workers.caller_wait``)."""
+        a request whose caller stops waiting before that is told so at once (``hub.workers.requester_notices``)."""
         message = delivery.message
         if decision.tier is not None:
             copy = wait_copy(message, self.queue, decision.reason or "", decision.headers)
             if not self._forward(delivery, self.broker.config.delay_exchange(decision.tier), copy):
                 return
-            if message.reply_to and CallerWait.of(message).outlasted_by(decision.wait or 0.0):
-                self._tell(message, unavailable_answer(message, decision.reason or "unavailable", decision.wait or 0.0,
-                                                       kept=not self.processor.answers_afresh(message)))
+            self.requesters.held_back(message, decision)
         else:
             self._sleep(min(decision.wait or 0.0, MAX_HOLD))
             delivery.nack(requeue=True)
         self._count("waiting")
-
-    def _tell_requester(self, message: Message, decision: Decision) -> None:
-        """A dead-lettered request is answered at once with the c:Error ``dead-lettered``, instead of leaving its
-        requester to wait for its timeout: its message id, the kind of failure and, when its system refused it in
-        its own words (``Decision.refusal``: a SOAP Client fault, an HTTP 4xx with the system's c:Error), which
-        system, its code and short text (``hub.gateways.refusal_notice``). Any other reason stays with the dead
-        letter and in the log (it may name internal systems and addresses). Best effort: the dead letter is what
-        is kept."""
-        told = (f"request {message.message_id} could not be carried out: {decision.refusal}; it went to the "
-                "dead-letter queue (permanent failure)" if decision.refusal else
-                f"request {message.message_id} could not be carried out ({decision.kind or 'permanent'} failure) "
-                "and went to the dead-letter queue; the operator sees why there")
-        self._tell(message, error_document(DEAD_LETTERED, told))
-
-    def _tell(self, message: Message, answer: bytes) -> None:
-        """Tell a request's requester ``answer`` now, best effort (the message itself is settled elsewhere)."""
-        try:
-            self.broker.reply(message, answer, content_type="application/xml").result(timeout=self._confirm_timeout)
-        except Exception as exc:  # the requester may be gone (a replayed dead letter): nobody to tell
-            log.info("a request's requester was not told", extra={
-                "message_id": message.message_id, "consumer": self.consumer, "error": repr(exc)})
 
     def _answer(self, delivery: Delivery, reply: bytes, *, replayed: bool = False) -> bool:
         """Send a request's recorded answer and wait for the confirm; requeue the request if that fails.
