@@ -219,9 +219,9 @@ def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, change
               settings: EngineSettings, observers: Sequence[object], kept: Mapping[str, str]) -> list[FollowUp]:
     template = dispatch_template(taxonomy, row)
     asked = {**kept, **request.dispatch_fields}  # the fields kept from intake beneath the Dispatch's own
-    given = template.normalised({"msisdn": row["msisdn"], "contact_number": row["contact_number"] or "",
-                                 **asked})  # what is checked is what NSP gets
-    missing = [_from_intake(entry, kept, request.dispatch_fields) for entry in template.missing_fields(given)]
+    typed = {"msisdn": row["msisdn"], "contact_number": row["contact_number"] or "", **asked}
+    given = template.normalised(typed)  # what NSP gets; checked in that form and as typed (a pattern may be either's)
+    missing = [_from_intake(entry, kept, request.dispatch_fields) for entry in template.missing_fields(typed)]
     if missing and not settings.enforce_templates:
         tx.append_history(row["id"], [HistoryEntry(
             at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,

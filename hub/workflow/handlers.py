@@ -78,10 +78,15 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
         request = commands.ActionRequest(created.row["id"], LifecycleAction.DISPATCH, complaint.taken_by or "hub",
                                          complaint.source_system, {"Note": "dispatched at intake"},
                                          complaint.dispatch_fields, message_id=complaint.message_id)
-        changed = workflow.engine.act(tx, request, now, view=created.view)
-        workflow.counted(request.action.value)
-        created.row.update(changed.row)
-        follow_ups += changed.follow_ups
+        try:
+            changed = workflow.engine.act(tx, request, now, view=created.view)
+        except WorkOrderRefused as exc:  # refused after all: created, its fields kept for a Dispatch, never lost
+            workflow.refused(exc.code)
+            keep_intake_fields(tx, str(created.row["id"]), complaint, [str(exc)], now, template=template, waits=True)
+        else:
+            workflow.counted(request.action.value)
+            created.row.update(changed.row)
+            follow_ups += changed.follow_ups
     elif complaint.dispatch_fields:  # kept for a later Dispatch, with what it still lacks (no element answers it)
         keep_intake_fields(tx, str(created.row["id"]), complaint, missing, now, template=template, waits=not handled)
     send_follow_ups(follow_ups, outbound, workflow, complaint.taken_by or "hub", work_order_id=str(created.row["id"]))
