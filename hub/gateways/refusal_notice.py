@@ -29,8 +29,20 @@ _INTERNAL = re.compile(
     r"|\(\s*(?:host|port|address|sid|service_name)\s*=[^)]*\)",  # an Oracle connect descriptor's parts
     re.IGNORECASE,
 )
-# a fixed-line number (0755-83765432, 020 12345678, 075583765432): the customer's contact, masked but its last 4
-_FIXED_LINE = re.compile(r"(?<![\w-])0[1-9]\d{1,2}[- ]?\d{7,8}(?![\w-])")
+# a fixed-line number as customers and systems write it: 0755-83765432, 020 12345678, 075583765432, 0755-8376-5432,
+# (0755)83765432, +86 755 8376 5432, 0086-755-83765432, with an extension (-801, 转801, ext. 801): masked but the
+# last four digits of the number itself (an extension is masked too)
+_FIXED_LINE = re.compile(
+    r"(?<![\w+-])(?:(?:\+|00)86[ -]?\(?[1-9]\d{1,2}\)?|\(0[1-9]\d{1,2}\)|0[1-9]\d{1,2})[ -]?"
+    r"(?P<head>\d{3,4})[ -]?(?P<tail>\d{4})"
+    r"(?P<extension>(?:-|[ ]?(?:转|分机|ext\.?|x)[ ]?)\d{1,6})?(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _masked_fixed_line(found: re.Match[str]) -> str:
+    extension = found.group("extension") or ""
+    return "*" * (found.start("tail") - found.start()) + found.group("tail") + re.sub(r"\d", "*", extension)
 
 
 def _first_line(text: str) -> str:
@@ -44,7 +56,7 @@ def refusal_notice(system: str, code: str, detail: str, *, what: str = "refused 
     """``<system> refused it: <code>: <text>`` (``code``: the fault code or ``HTTP <status>``), fit for a caller;
     ``what``: what the system did (``failed on it``: a SOAP Server fault, an HTTP 500 with its error document)."""
     text = _INTERNAL.sub(_HIDDEN, mask_numbers_in(_first_line(detail)))
-    text = _FIXED_LINE.sub(lambda found: "*" * (len(found.group()) - 4) + found.group()[-4:], text)
+    text = _FIXED_LINE.sub(_masked_fixed_line, text)
     if len(text) > MOST_TEXT:
         text = text[:MOST_TEXT - 1].rstrip() + "…"
     said = f"{code}: {text}" if text and text != code else code

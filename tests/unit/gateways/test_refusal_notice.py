@@ -31,6 +31,13 @@ def test_internal_addresses_are_hidden(said: str, hidden: str) -> None:
     ("subscriber 13800138000 is barred", "13800138000", "*******8000"),
     ("contact 0755-83765432 unreachable", "0755-83765432", "*********5432"),
     ("contact 020 12345678 unreachable", "020 12345678", "********5678"),
+    # the forms of a fixed line customers and systems write (regression audit: each was shown whole)
+    ("contact 0755-83765432-801 not valid", "83765432", "*********5432-*** not valid"),
+    ("contact 0755-8376-5432 not valid", "8376", "**********5432 not valid"),
+    ("contact (0755)83765432 not valid", "0755", "**********5432 not valid"),
+    ("contact +86 755 8376 5432 not valid", "755 8376", "************5432 not valid"),
+    ("contact 0086-755-83765432 not valid", "83765432", "************5432 not valid"),
+    ("contact 0755 83765432 转 801 not valid", "83765432", "*********5432 转 *** not valid"),
 ])
 def test_numbers_are_masked_but_for_their_last_four_digits(said: str, number: str, tail: str) -> None:
     told = refusal_notice("crm", "Client.Rejected", said)
