@@ -1,14 +1,17 @@
-"""``NspClient``: NSP's NetworkComplaintDispatch as a typed method over an ``XmlGateway``.
+"""``NspClient``: NSP's NetworkComplaintDispatch and NetworkComplaintWithdraw as typed methods over an ``XmlGateway``.
 
 NSP keeps one ticket per MessageId (a repeated dispatch is answered DUPLICATE with the same ticket), so a retried
-call (the hub forwards the command's own id) opens nothing twice. Failures come out of the gateway classified.
+call (the hub forwards the command's own id) opens nothing twice; a withdrawal is answered the same way (a repeat
+DUPLICATE with the same answer), and a withdrawal of a work order NSP does not know is acknowledged (``Known``
+false), never refused. Both go through the one gateway: the same timeouts, retries and circuit. Failures come out of
+the gateway classified.
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
-from adapters.nsp.mapping import NspTicket, ticket
+from adapters.nsp.mapping import NspTicket, NspWithdrawal, ticket, withdrawal
 from hub.gateways import XmlGateway
 
 __all__ = ["NspClient"]
@@ -21,6 +24,10 @@ class NspClient:
     def dispatch(self, document: etree._Element) -> NspTicket:
         """Hand a network complaint to NSP; the ticket NSP opened for it."""
         return ticket(self.gateway.post("NetworkComplaintDispatch", document))
+
+    def withdraw(self, document: etree._Element) -> NspWithdrawal:
+        """Withdraw a dispatched complaint (its work order cancelled); what NSP did with its tickets."""
+        return withdrawal(self.gateway.post("NetworkComplaintWithdraw", document))
 
     def close(self) -> None:
         self.gateway.close()

@@ -1,4 +1,5 @@
-"""The NSP emulator (provincial network management centre): complaint tickets, replies and network notices.
+"""The NSP emulator (provincial network management centre): complaint tickets, replies, the hub's withdrawals of
+tickets (:mod:`emulators.nsp.withdrawals`) and network notices.
 
 ``create_emulator(seed=0, hub_url=None, hub_token=None, reply_delay=5.0, auto_reply=True,
 answer_known_faults=True, schedule=None, clock=None, callback_attempts=5, callback_backoff=0.5, max_tickets=10_000,

@@ -3,13 +3,15 @@
 ==========  ===============================  =================================================================
 method      path                             meaning
 ==========  ===============================  =================================================================
-POST        /xml                             NetworkComplaintDispatch -> NetworkComplaintDispatchResponse
+POST        /xml                             NetworkComplaintDispatch -> NetworkComplaintDispatchResponse;
+                                             NetworkComplaintWithdraw -> NetworkComplaintWithdrawResponse
 GET         /nsp/outages                     ``{"notices": [...]}``
 POST        /nsp/outages                     raise a notice (JSON, see :mod:`emulators.nsp.notices`), or revise
                                              the active one with the same ``notice_id`` -> 201; sent to the hub
 POST        /nsp/outages/{notice_id}/clear   clear it (optional ``{"wording": "..."}``) -> 200; sent to the hub
-GET         /nsp/tickets                     ``{"tickets": [...]}``
-POST        /nsp/tickets/{ticket_id}/reply   reply now (optional cause/action/result/resolved) -> 200
+GET         /nsp/tickets                     ``{"tickets": [...]}`` (a withdrawn one: status ``withdrawn``)
+POST        /nsp/tickets/{ticket_id}/reply   reply now (optional cause/action/result/resolved) -> 200; 409 when
+                                             answered already or withdrawn
 ==========  ===============================  =================================================================
 
 JSON refusals are ``{"error": "...", "violations": [...]}`` with 400, 404 or 409; a key a route does not take
@@ -116,8 +118,9 @@ def build_app(service: NspService) -> Starlette:
         except refusals as exc:
             return _refusal(exc)
 
+    commands = {"NetworkComplaintDispatch": service.dispatch, "NetworkComplaintWithdraw": service.withdraw}
     return Starlette(routes=[
-        Route("/xml", command_endpoint("nsp", {"NetworkComplaintDispatch": service.dispatch}), methods=["POST"]),
+        Route("/xml", command_endpoint("nsp", commands), methods=["POST"]),
         Route("/nsp/outages", list_outages, methods=["GET"]),
         Route("/nsp/outages", raise_outage, methods=["POST"]),
         Route("/nsp/outages/{notice_id}/clear", clear_outage, methods=["POST"]),
@@ -145,7 +148,7 @@ def create_emulator(
         answer_known_faults=answer_known_faults, script=load_script(schedule) if schedule is not None else None,
         max_tickets=max_tickets, state_limit=state_limit,
     )
-    hooks = xml_hooks("nsp", NSP_ROUTES, served=("NetworkComplaintDispatch",), reset=service.reset,
-                      state=service.snapshot)
+    hooks = xml_hooks("nsp", NSP_ROUTES, served=("NetworkComplaintDispatch", "NetworkComplaintWithdraw"),
+                      reset=service.reset, state=service.snapshot)
     return ServiceEmulatorApp(build_app(service), name="nsp", hooks=hooks, seed=seed, clock=clock,
                               start=service.start_script, stop=service.stop, **options)

@@ -52,6 +52,17 @@ class Scheduler:
         with self._cond:
             return [label for _, _, label, _ in sorted(self._heap)]
 
+    def cancel(self, label: str) -> int:
+        """Drop the actions labelled ``label`` still waiting (one running goes on); how many were dropped."""
+        with self._cond:
+            kept = [item for item in self._heap if item[2] != label]
+            dropped = len(self._heap) - len(kept)
+            if dropped:
+                heapq.heapify(kept)
+                self._heap[:] = kept
+                self._cond.notify()
+            return dropped
+
     def cancel_all(self) -> int:
         with self._cond:
             count = len(self._heap)

@@ -8,11 +8,15 @@
 - ``reply_delay`` seconds later (clock time; 0 allowed) the reply goes to the hub as a NetworkComplaintReply. When
   an active notice covers the complaint's area and services, the reply goes at once with the notice's wording.
   ``auto_reply=False`` leaves replies to ``POST /nsp/tickets/{id}/reply``.
+- A NetworkComplaintWithdraw (the hub cancelled the work order) withdraws the work order's tickets not answered
+  yet: no reply is sent for them, scheduled or by hand (409 ``withdrawn``); it is always acknowledged, an unknown
+  work order with ``Known`` false, and a dispatch of a withdrawn work order arriving later opens its ticket withdrawn
+  (:mod:`emulators.nsp.withdrawals`).
 - Notices are raised, revised and cleared through ``/nsp/outages`` or a script; each revision goes to the hub.
 - A notice is a revision of an earlier one only when the caller names it (``notice_id``); an auto-numbered notice
   never takes an id in use.
 - At most ``max_tickets`` tickets are kept (the oldest answered go first); ``GET /__admin/state`` lists the newest
-  ``state_limit`` tickets and notices with their counts, ``GET /nsp/tickets`` every ticket kept.
+  ``state_limit`` tickets, notices and withdrawals with their counts, ``GET /nsp/tickets`` every ticket kept.
 Reset: tickets, notices and pending replies are dropped and the script starts again from the reset; the ticket and
 notice numbering goes on where it was.
 """
@@ -31,6 +35,7 @@ from emulators.nsp.replies import Reply, known_fault_reply, reply_document, seed
 from emulators.nsp.schedule import Scheduler
 from emulators.nsp.script import ScriptEvent
 from emulators.nsp.state import NspState
+from emulators.nsp.withdrawals import WITHDRAWN, withdraw_work_order
 from emulators.toolkit import Clock
 from emulators.toolkit.jsonkeys import unknown_keys_problem
 from emulators.toolkit.logs import emulator_logger, log_event
@@ -110,20 +115,36 @@ class NspService:
                 "occurred_at": text_of(el, "OccurredAt", NSP_NS), "terminal_type": text_of(el, "TerminalType", NSP_NS),
                 "fields": fields,
                 "priority": int(text_of(el, "Priority", NSP_NS) or 4), "received_at": iso(now),
-                "status": "acknowledged", "reply": None, "reply_message_id": None,
+                "status": "acknowledged", "reply": None, "reply_message_id": None, "withdrawal": None,
             }
+            withdrawn = self.state.withdrawals.get(ticket["work_order_id"])  # it overtook this dispatch
+            if withdrawn is not None:
+                ticket.update(status=WITHDRAWN, withdrawal=withdrawn)
             self.state.add_ticket(ticket)
+            if withdrawn is not None:
+                self.state.answered(ticket_id)
             notice = self.state.covering_notice(area_code, district, functions) if self.answer_known_faults else None
         log_event(self.log, logging.INFO, "nsp.dispatch", ticket_id=ticket_id, work_order_id=ticket["work_order_id"],
-                  area_code=area_code, known_fault=notice.notice_id if notice else None)
-        if notice is not None:
+                  area_code=area_code, known_fault=notice.notice_id if notice else None,
+                  withdrawn=withdrawn is not None)
+        if withdrawn is None and notice is not None:  # (withdrawn before it came: no reply)
             reply = known_fault_reply(self.seed, ticket["work_order_id"], notice, area_code)
             self.scheduler.call_later(0, lambda: self._send_reply(ticket_id, reply), label=f"reply:{ticket_id}")
-        elif self.auto_reply:
+        elif withdrawn is None and self.auto_reply:
             self.scheduler.call_later(self.reply_delay, lambda: self._send_reply(ticket_id),
                                       label=f"reply:{ticket_id}")
         root = response_root(command, "ACCEPTED", now)
         sub(root, NSP_NS, "NspTicketId", ticket_id)
+        return root
+
+    # -- NetworkComplaintWithdraw -------------------------------------------------------------------------------
+    def withdraw(self, command: ValidatedCommand) -> etree._Element:
+        """Withdraw the work order's unanswered tickets; their scheduled replies are dropped (and never sent)."""
+        root, withdrawn = withdraw_work_order(self.state, command, self.clock.now())
+        for ticket_id in withdrawn:
+            self.scheduler.cancel(f"reply:{ticket_id}")
+        log_event(self.log, logging.INFO, "nsp.withdraw", work_order_id=text_of(command.element, "WorkOrderId",
+                  NSP_NS), outcome=root.findtext(f"{{{NSP_NS}}}Outcome"), withdrawn=withdrawn)
         return root
 
     def reply_now(self, ticket_id: str, overrides: dict[str, Any]) -> dict[str, Any]:
@@ -137,6 +158,9 @@ class NspService:
             ticket = self.state.tickets[ticket_id]
             if ticket["reply"] is not None:
                 raise CommandError(409, "already-replied", f"ticket {ticket_id} was already answered")
+            if ticket["status"] == WITHDRAWN:
+                raise CommandError(409, "withdrawn", f"ticket {ticket_id} was withdrawn by the hub (its work order "
+                                   "was cancelled): no reply is sent")
             base = seeded_reply(self.seed, ticket["work_order_id"], ticket["functions"], ticket["area_code"],
                                 ticket["fault_place"] or "")
         fields = {k: overrides[k] for k in REPLY_KEYS if k in overrides}
@@ -149,8 +173,8 @@ class NspService:
         now = self.clock.now()
         with self._lock:
             ticket = self.state.tickets.get(ticket_id)
-            if ticket is None or ticket["reply"] is not None:  # reset since, or answered by hand
-                return {}
+            if ticket is None or ticket["reply"] is not None or ticket["status"] == WITHDRAWN:
+                return {}  # reset since, answered by hand, or withdrawn by the hub
             if reply is None:
                 reply = seeded_reply(self.seed, ticket["work_order_id"], ticket["functions"], ticket["area_code"],
                                      ticket["fault_place"] or "")
@@ -234,13 +258,15 @@ class NspService:
         return tickets
 
     def snapshot(self, limit: int | None = -1) -> dict[str, Any]:
-        """``GET /__admin/state``: the newest ``state_limit`` tickets (with their call-back) and notices, their counts,
-        call-backs, due work, configuration. ``limit``: how many to list instead (None: all)."""
+        """``GET /__admin/state``: the newest ``state_limit`` tickets (with their call-back), notices and the hub's
+        withdrawals, their counts, call-backs, due work, configuration. ``limit``: how many to list instead (None:
+        all)."""
         history = {r["message_id"]: r for r in self.callbacks.history()}
         view = self.state.snapshot(self.state_limit if limit == -1 else limit)
         tickets = [{**t, "callback": history.get(t["reply_message_id"] or "")} for t in view["tickets"]]
         return {"tickets": tickets, "notices": view["notices"], "ticket_count": view["ticket_count"],
                 "notice_count": view["notice_count"], "tickets_evicted": view["tickets_evicted"],
+                "withdrawals": view["withdrawals"], "withdrawal_count": view["withdrawal_count"],
                 "callbacks": list(history.values()), "scheduled": self.scheduler.due,
                 "config": {"reply_delay": self.reply_delay, "auto_reply": self.auto_reply,
                            "answer_known_faults": self.answer_known_faults, "hub_url": self.callbacks.hub_url,

@@ -9,8 +9,10 @@ the earlier run's (for n notices a run, about 2n in 10,000). They are the only t
 replies, their causes and wording stay the seed's. A number already in use (a notice id a tester chose, a ticket
 number after the sequence wrapped) is skipped. At most
 ``max_tickets`` tickets are kept: past that, the oldest answered ticket goes first (the oldest of all when none is
-answered); the MessageIds seen are remembered four times as long, so a repeated dispatch is still DUPLICATE.
-A reset forgets everything. Callers hold :attr:`NspState.lock` while they read or change several fields together.
+answered); the MessageIds seen are remembered four times as long, so a repeated dispatch is still DUPLICATE. The
+hub's withdrawals (``emulators.nsp.withdrawals``) are kept by work order (the first, with how many repeated it),
+and their answers by MessageId, as many as four times ``max_tickets`` each (the oldest go first). A reset forgets
+everything. Callers hold :attr:`NspState.lock` while they read or change several fields together.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class NspState:
             self.notices: dict[str, Notice] = {}
             self.script_names: dict[str, str] = {}
             self._answered: OrderedDict[str, None] = OrderedDict()  # ticket ids, oldest answer first
+            self.withdrawals: OrderedDict[str, dict[str, Any]] = OrderedDict()  # by work order id
+            self.withdraw_answers: OrderedDict[str, dict[str, Any]] = OrderedDict()  # by the withdrawal's MessageId
             self.evicted = 0
 
     def next_ticket_id(self, now: float) -> str:
@@ -90,19 +94,44 @@ class NspState:
             if ticket_id in self.tickets:
                 self._answered[ticket_id] = None
 
+    def tickets_of(self, work_order_id: str) -> list[dict[str, Any]]:
+        """The tickets kept for the work order, oldest first."""
+        with self.lock:
+            return [ticket for ticket in self.tickets.values() if ticket["work_order_id"] == work_order_id]
+
+    def keep_withdrawal(self, work_order_id: str, withdrawal: dict[str, Any], message_id: str,
+                        answer: dict[str, Any]) -> None:
+        """Keep the work order's withdrawal (the first; a later one counts in its ``repeats``) and its answer by
+        MessageId, evicting the oldest."""
+        with self.lock:
+            first = self.withdrawals.get(work_order_id)
+            if first is None:
+                self.withdrawals[work_order_id] = {**withdrawal, "repeats": 0}
+            else:
+                first["repeats"] += 1
+            self.withdraw_answers[message_id] = answer
+            for kept in (self.withdrawals, self.withdraw_answers):
+                while len(kept) > 4 * self.max_tickets:
+                    kept.popitem(last=False)
+
     def covering_notice(self, area_code: str, district: str | None, functions: list[str]) -> Notice | None:
         """The active notice that explains a complaint in this area about these services, if any."""
         with self.lock:
             return next((n for n in self.notices.values() if n.covers(area_code, district, functions)), None)
 
     def snapshot(self, limit: int | None = None) -> dict[str, Any]:
-        """Copies of the tickets and the notices, the newest ``limit`` of each (all with None), and their counts."""
+        """Copies of the tickets, the notices and the withdrawals, the newest ``limit`` of each (all with None), and
+        their counts."""
         with self.lock:
             tickets, notices = list(self.tickets.values()), list(self.notices.values())
-            counts = {"ticket_count": len(tickets), "notice_count": len(notices), "tickets_evicted": self.evicted}
+            withdrawals = list(self.withdrawals.values())
+            counts = {"ticket_count": len(tickets), "notice_count": len(notices), "tickets_evicted": self.evicted,
+                      "withdrawal_count": len(withdrawals)}
             if limit is not None:
-                tickets, notices = (tickets[-limit:], notices[-limit:]) if limit > 0 else ([], [])
-            return {"tickets": [dict(t) for t in tickets], "notices": [n.to_json() for n in notices], **counts}
+                tickets, notices, withdrawals = ((tickets[-limit:], notices[-limit:], withdrawals[-limit:])
+                                                 if limit > 0 else ([], [], []))
+            return {"tickets": [dict(t) for t in tickets], "notices": [n.to_json() for n in notices],
+                    "withdrawals": [dict(w) for w in withdrawals], **counts}
 
 
 def _first_free(last: int, numbers: int, name: Callable[[int], str], used: Container[str]) -> tuple[int, str] | None:

@@ -44,7 +44,7 @@ DISPATCH_FOLLOW_UP = "nsp-dispatch"  # a dispatch to NSP: its follow-up's kind, 
 class FollowUp:
     """A command the hub owes another system because of a change: its kind and what it needs to say."""
 
-    kind: str  # "nsp-dispatch" | "crm-notify" | "oa-todo" | "oa-toread"
+    kind: str  # "nsp-dispatch" | "nsp-withdraw" | "crm-notify" | "oa-todo" | "oa-toread"
     work_order: Row
     details: Mapping[str, Any] = field(default_factory=dict)
 

@@ -1,5 +1,6 @@
 """The commands a work-order change owes other systems, as documents: NSP's NetworkComplaintDispatch
-(``hub.workflow.network_dispatch``), CRM's NotifyAccountManager (at creation, and when a VIP or group customer's
+(``hub.workflow.network_dispatch``) and NetworkComplaintWithdraw (a cancelled work order NSP holds unanswered:
+``hub.workflow.network_withdrawal``), CRM's NotifyAccountManager (at creation, and when a VIP or group customer's
 work order is replied: the return visit the account manager makes; both also when BOSS gives the tier late,
 ``hub.workflow.tier_recheck``), OA's PushTodo (an escalation, or a dispatch to a
 department that is not reached through NSP) / PushToRead and CompleteTodo (a to-do the hub closes). Pure builders; the
@@ -20,6 +21,7 @@ from hub.workflow.department_todos import department_todo_id
 from hub.workflow.effects import CREATION_NOTICE, DEPARTMENT_TODO, ESCALATION_NOTICE, RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp
 from hub.workflow.network_dispatch import dispatch_field_items, nsp_dispatch
+from hub.workflow.network_withdrawal import WITHDRAW_FOLLOW_UP, nsp_withdraw
 from hub.workflow.taxonomy import Taxonomy
 from hub.workflow.todos import CLOSE_TODO
 
@@ -194,6 +196,8 @@ def follow_up_document(follow_up: FollowUp, now: datetime, *, operator: str, lin
     """The follow-up's document; ``taxonomy``: the engine's, whose templates give NSP's function affected."""
     if follow_up.kind == "nsp-dispatch":
         return nsp_dispatch(follow_up, now, operator, taxonomy=taxonomy)
+    if follow_up.kind == WITHDRAW_FOLLOW_UP:
+        return nsp_withdraw(follow_up, now)
     if follow_up.kind == CREATION_NOTICE:
         return crm_notice(follow_up, now)
     if follow_up.kind == RETURN_VISIT_NOTICE:

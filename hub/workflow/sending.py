@@ -8,7 +8,9 @@ left out, the others sent (an outage notice's to-reads: one bad owner must not d
 the refusal refuses the whole message. Each is sent at the step ``follow_up_steps`` names after what it is for
 (its work order and kind), so a redelivery sends each under the message id it had the first time. A dispatch to
 NSP is kept by its MessageId with its work order (``store.nsp_dispatches``), in the handler's transaction, so NSP's
-reply correlated with it can be checked against the work order it names.
+reply correlated with it can be checked against the work order it names. A withdrawal from NSP (a cancelled work
+order NSP held: ``network_withdrawal``) that the routing table routes nowhere (an operator's own table written
+before the command existed) is logged and left out: the cancel goes on, as before there was a withdrawal.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import hashlib
 import logging
 
 from hub.routing.outbound import Sender
+from hub.routing.table import NoRouteError
 from hub.validation.violations import DocumentRefused
 from hub.workflow.changes import DISPATCH_FOLLOW_UP
 from hub.workflow.effects import RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp
 from hub.workflow.follow_up_steps import follow_up_steps
 from hub.workflow.follow_ups import follow_up_document
+from hub.workflow.network_withdrawal import WITHDRAW_FOLLOW_UP
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.store.nsp_dispatches import record_nsp_dispatch
 
@@ -45,6 +49,13 @@ def send_follow_ups(follow_ups: list[FollowUp], outbound: Sender, workflow: Work
                                       taxonomy=workflow.engine.taxonomy)
         try:
             outbound.send(document, step=step)
+        except NoRouteError as exc:
+            if follow_up.kind != WITHDRAW_FOLLOW_UP:
+                raise
+            log.error("no route takes NSP's withdrawal: NSP is not told of the cancel (add a route of "
+                      "nsp.NetworkComplaintWithdraw to nsp)", extra={
+                          "work_order_id": follow_up.work_order.get("id"), "reason": str(exc)})
+            continue
         except DocumentRefused as exc:
             if not each_alone:
                 raise

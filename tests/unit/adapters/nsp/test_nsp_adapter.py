@@ -12,7 +12,7 @@ import respx
 from lxml import etree
 
 from adapters.nsp import NspClient, handlers
-from adapters.nsp.mapping import dispatch_document, ticket
+from adapters.nsp.mapping import dispatch_document, ticket, withdrawal
 from hub.gateways import CircuitBreakers, XmlGateway
 from hub.validation import DocumentValidator
 from hub.workers import WorkerTestClient
@@ -95,3 +95,54 @@ def test_an_answer_that_fails_its_xsd_is_dead_lettered(nsp: Nsp) -> None:
     nsp.route.respond(200, content=ANSWER.replace(b"NSP20261123000417", b"TICKET-1"))
     result = nsp.client.send(command("nsp/NetworkComplaintDispatch.valid.xml"))
     assert result.dead and result.reason is not None and "fails its XSD" in result.reason
+
+
+WITHDRAW_ANSWER = example("nsp/responses/NetworkComplaintWithdrawResponse.xml")
+UNKNOWN_ANSWER = (WITHDRAW_ANSWER.replace(b"<nsp:Known>true", b"<nsp:Known>false")
+                  .replace(b">WITHDRAWN<", b">UNKNOWN<")
+                  .replace(b"  <nsp:NspTicketId>NSP20261123000417</nsp:NspTicketId>\n", b""))
+
+
+def test_a_withdrawal_goes_to_nsp_and_what_nsp_did_is_recorded(nsp: Nsp) -> None:
+    nsp.route.respond(200, content=WITHDRAW_ANSWER, headers={"content-type": "application/xml"})
+    envelope = command("nsp/NetworkComplaintWithdraw.valid.xml", message_id="hub-w-00000001")
+    result = nsp.client.send(envelope)
+    assert result.processed and result.outcome == "withdrawal WITHDRAWN: NSP20261123000417"
+    request = nsp.route.calls.last.request
+    assert request.headers["authorization"] == "Bearer hub-token"
+    posted = etree.fromstring(request.content)
+    assert posted.tag == f"{{{NSP}}}NetworkComplaintWithdraw"
+    assert posted.findtext(f"{{{NSP}}}WorkOrderId") == "WO20261123A7K2M9Q1"
+    assert posted.findtext(f"{{{NSP}}}Header/{{{C}}}SourceSystem") == "HUB"
+    assert nsp.client.send(envelope).duplicate and nsp.route.call_count == 1  # redelivered: NSP is not asked again
+
+
+def test_a_withdrawal_nsp_knew_nothing_of_is_taken_not_dead_lettered(nsp: Nsp) -> None:
+    nsp.route.respond(200, content=UNKNOWN_ANSWER, headers={"content-type": "application/xml"})
+    result = nsp.client.send(command("nsp/NetworkComplaintWithdraw.valid.xml"))
+    assert result.processed and result.outcome == "withdrawal UNKNOWN"
+    found = withdrawal(etree.fromstring(UNKNOWN_ANSWER))
+    assert (found.known, found.outcome, found.ticket_ids, found.duplicate) == (False, "UNKNOWN", (), False)
+
+
+def test_an_unavailable_nsp_is_retried_for_a_withdrawal_too(nsp: Nsp) -> None:
+    nsp.route.side_effect = [httpx.Response(503), httpx.ConnectError("refused"),
+                             httpx.Response(200, content=WITHDRAW_ANSWER)]
+    result = nsp.client.send(command("nsp/NetworkComplaintWithdraw.valid.xml"))
+    assert result.processed and result.attempts == 3
+
+
+def test_a_refused_withdrawal_is_dead_lettered_with_the_reason(nsp: Nsp) -> None:
+    nsp.route.respond(400, text="invalid document")
+    result = nsp.client.send(command("nsp/NetworkComplaintWithdraw.valid.xml"))
+    assert result.dead and result.attempts == 1
+    assert result.reason is not None and "nsp NetworkComplaintWithdraw refused (400)" in result.reason
+
+
+def test_an_answer_of_the_ack_alone_says_the_withdrawal_was_taken() -> None:
+    bare = etree.fromstring(WITHDRAW_ANSWER)
+    for name in ("Known", "Outcome", "NspTicketId"):
+        bare.remove(bare.find(f"{{{NSP}}}{name}"))
+    found = withdrawal(bare)
+    assert (found.known, found.outcome, found.summary()) == (None, None, "withdrawal acknowledged")
+    assert withdrawal(etree.fromstring(WITHDRAW_ANSWER.replace(b">ACCEPTED<", b">DUPLICATE<"))).duplicate

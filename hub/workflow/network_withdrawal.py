@@ -1,0 +1,99 @@
+"""NSP's ``NetworkComplaintWithdraw`` for a work order cancelled while NSP holds it: the hotline cancelled it (the
+customer withdrew the complaint, or it was taken in error) and NSP, which has a ticket open for its dispatch, is told
+to stop work on it, so that its engineers do not go on and its reply, which the hub would refuse for a CANCELLED
+work order (``callback-not-expected``), is never sent.
+
+**When a withdrawal is owed** (``nsp_withdrawals``, on every CANCEL, in the CANCEL's transaction: the follow-up is
+sent with the processed-message record of the message that cancelled, as every follow-up): the work order's current
+dispatch went to NSP (``dispatch_system``, recorded by each DISPATCH: a dispatch at intake and an incident's fault
+report too) and NSP has not answered it (no ``nsp_result`` entry after the last DISPATCH of its history:
+``dispatch_answer``). Not for a work order
+
+* never dispatched, or dispatched to a department reached through OA (its to-do is closed in OA instead:
+  ``hub.workflow.department_todos``);
+* NSP answered (its reply is recorded and moved it on: the ticket is answered, nothing is left to withdraw);
+* DISPATCH_REJECTED: the dispatch was marked invalid, the department gave it back;
+* dispatched before the hub recorded the target (database revision 0007, ``dispatch_system`` empty): where it
+  went is not known.
+
+The withdrawal names the work order (NSP finds its tickets by it: a work order dispatched again after a dispatch
+marked invalid may have two), the cancellation's reason (nsp:Reason, c:LongText), when it was cancelled and by whom
+(the WorkOrderAction's Operator). ``NspTicketId`` is left out: the hub learns NSP's ticket id only from NSP's reply,
+and a work order NSP answered owes no withdrawal. Its MessageId is derived as every follow-up's
+(``hub.workflow.follow_up_steps``: ``nsp-withdraw-0``), so a redelivered Cancel sends it under the same id and the
+NSP adapter's processed store, or NSP (DUPLICATE), drops the copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+
+from hub.envelope import HUB_SYSTEM
+from hub.gateways.documents import add_child, shortened, timestamp
+from hub.workflow.changes import FollowUp
+from hub.workflow.commands import ActionRequest
+from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
+
+__all__ = ["WITHDRAW_FOLLOW_UP", "dispatch_answer", "nsp_withdraw", "nsp_withdrawals", "withdrawal_owed"]
+
+WITHDRAW_FOLLOW_UP = "nsp-withdraw"  # a dispatch withdrawn from NSP: its follow-up's kind, the start of its step
+NETWORK_SYSTEM = "NSP"
+C = "urn:onepoint:common:1"
+NSP = "urn:onepoint:nsp:1"
+REASON_LENGTH = 4000  # nsp:Reason, c:LongText
+PARTY_ID_LENGTH = 32  # c:PartyId
+A = LifecycleAction
+S = WorkOrderState
+
+
+def dispatch_answer(history: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """NSP's reply to the work order's last dispatch (its ``nsp_result`` entry, written by the NetworkComplaintReply
+    handler), when one came after it; None when NSP has not answered it."""
+    for index in range(len(history) - 1, -1, -1):
+        entry: Mapping[str, Any] = history[index]
+        if entry["kind"] == "state" and entry["action"] == A.DISPATCH.value:
+            return None
+        if entry["kind"] == "field" and entry["system"] == "NSP" and entry["field"] == "nsp_result":
+            return entry
+    return None
+
+
+def withdrawal_owed(row: Mapping[str, Any], state: WorkOrderState, history: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether NSP holds the work order ``row`` (in ``state``, its ``history`` as read before the move) unanswered:
+    its current dispatch went to NSP and NSP has not replied to it, and the dispatch was not marked invalid."""
+    if row.get("dispatch_system") != NETWORK_SYSTEM or state is S.DISPATCH_REJECTED:
+        return False
+    dispatched = any(entry["kind"] == "state" and entry["action"] == A.DISPATCH.value for entry in history)
+    return dispatched and dispatch_answer(history) is None
+
+
+def nsp_withdrawals(row: Mapping[str, Any], state: WorkOrderState, history: Sequence[Mapping[str, Any]],
+                    request: ActionRequest, now: datetime) -> list[FollowUp]:
+    """The withdrawal a CANCEL (``request``, of the work order ``row`` as it becomes, from ``state``) owes NSP: one
+    ``nsp-withdraw`` follow-up when NSP holds the work order unanswered (``withdrawal_owed``), else none."""
+    if request.action is not A.CANCEL or not withdrawal_owed(row, state, history):
+        return []
+    return [FollowUp(WITHDRAW_FOLLOW_UP, dict(row), {
+        "reason": request.words or "cancelled", "withdrawn_at": now, "withdrawn_by": request.operator})]
+
+
+def nsp_withdraw(follow_up: FollowUp, now: datetime) -> etree._Element:
+    """The ``nsp-withdraw`` follow-up as NSP's document (the header's MessageId is replaced by the derived id)."""
+    details = follow_up.details
+    root = etree.Element(f"{{{NSP}}}NetworkComplaintWithdraw", nsmap={"nsp": NSP, "c": C})
+    header = add_child(root, "Header", None)
+    etree.SubElement(header, f"{{{C}}}MessageId").text = "workflow-follow-up"
+    etree.SubElement(header, f"{{{C}}}SourceSystem").text = HUB_SYSTEM
+    etree.SubElement(header, f"{{{C}}}SentAt").text = timestamp(now)
+    add_child(root, "WorkOrderId", follow_up.work_order["id"])
+    add_child(root, "Reason", shortened(str(details["reason"]).strip() or "cancelled", REASON_LENGTH))
+    withdrawn_at = details.get("withdrawn_at")
+    add_child(root, "WithdrawnAt", withdrawn_at if isinstance(withdrawn_at, datetime) else now)
+    by = str(details.get("withdrawn_by") or "")
+    if by and len(by) <= PARTY_ID_LENGTH:  # the WorkOrderAction's Operator, a c:PartyId as WithdrawnBy
+        add_child(root, "WithdrawnBy", by)
+    return root
