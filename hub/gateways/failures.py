@@ -135,7 +135,9 @@ class SystemRefused(SystemRefusal):
         self.detail = mask_msisdn(reason)  # the system's reason: its c:Error "code: message", fault string, status
         self.error_code = error_code  # the Code of the c:Error an XML system refused with ("invalid-period")
         if own:
-            self.told = refusal_notice(system, f"HTTP {code}" if code.isdigit() else code, self.detail)
+            said = f"HTTP {code}" if code.isdigit() else code
+            self.told = refusal_notice(system, said, self.detail)
+            self.refusal_code = error_code or said
 
 
 class InvalidAnswer(PermanentError):

@@ -12,7 +12,11 @@ work order's behalf) whose document names a ``WorkOrderId``, on any consumer but
 the workflow's queue would go to that queue). A caller's request (a QuerySmsLog naming its purpose) is not: its
 caller is answered ``dead-lettered`` at once. The letter's reason is not in the note: it may name internal
 addresses, and a work order's history is read by callers (QueryWorkOrder); it stays with the letter
-(``onepoint dlq show``) and in the log.
+(``onepoint dlq show``) and in the log. When the system refused the command in its own words (a SOAP Client
+fault, a 4xx with its ``c:Error``: ``Decision.refusal_code``), the note carries that refusal's fixed code
+(``RefusalCode``: ``Client.AccountManagerNotFound``, ``invalid-period``), so the history can say the system got
+the command and refused it; a code that is not one (words, an address) is carried as ``code-not-shown``. Notes
+without it (any other failure, or a worker from before it) read as before: the system never got the command.
 
 Best effort, never raising: the dead letter is what is kept. The note's MessageId is derived from the letter's,
 the outcome and the replay count, so a copy dead-lettered twice by one delivery (a lost confirm) tells once, and a
@@ -22,6 +26,7 @@ letter replayed and dead-lettered again tells again.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 
 from lxml import etree
@@ -33,14 +38,16 @@ from hub.transport.message import Message, header_count
 from hub.validation.namespaces import COMMON_NS, WORKORDER_NS
 from hub.workers import headers as h
 
-__all__ = ["DEAD_LETTERED", "DELIVERED_ON_REPLAY", "NOTE_COMMAND", "DeadLetterNotes", "note_document",
-           "work_order_of"]
+__all__ = ["CODE_NOT_SHOWN", "DEAD_LETTERED", "DELIVERED_ON_REPLAY", "NOTE_COMMAND", "DeadLetterNotes",
+           "note_document", "work_order_of"]
 
 NOTE_COMMAND = "workorder.DeadLetterNote"
 DEAD_LETTERED = "DEAD_LETTERED"
 DELIVERED_ON_REPLAY = "DELIVERED_ON_REPLAY"
 WORKFLOW = "workflow"  # its own queue's letters are not noted (the note would go to that queue)
 _SHORT = 200  # c:ShortText
+CODE_NOT_SHOWN = "code-not-shown"  # a refusal whose code is no code (wo:RefusalCode's pattern)
+_REFUSAL_CODE = re.compile(r"HTTP [0-9]{3}|[A-Za-z][A-Za-z0-9._:-]{0,63}")  # wo:RefusalCode
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
 
 log = logging.getLogger("onepoint.worker")
@@ -59,8 +66,10 @@ def work_order_of(envelope: Envelope) -> str | None:
 
 
 def note_document(work_order_id: str, outcome: str, command: str, consumer: str, letter_id: str,
-                  kind: str | None = None, sent_at: datetime | None = None) -> etree._Element:
-    """The ``wo:DeadLetterNote`` (its MessageId is set by the outbound path, derived from the letter's)."""
+                  kind: str | None = None, sent_at: datetime | None = None, *,
+                  refusal_code: str | None = None) -> etree._Element:
+    """The ``wo:DeadLetterNote`` (its MessageId is set by the outbound path, derived from the letter's);
+    ``refusal_code``: the system's own code for its refusal of the letter, when it refused it in its own words."""
     root = etree.Element(f"{{{WORKORDER_NS}}}DeadLetterNote", nsmap={"wo": WORKORDER_NS, "c": COMMON_NS})
     header = etree.SubElement(root, f"{{{WORKORDER_NS}}}Header")
     for name, value in (("MessageId", "to-be-derived"), ("SourceSystem", HUB_SYSTEM),
@@ -70,6 +79,8 @@ def note_document(work_order_id: str, outcome: str, command: str, consumer: str,
               ("Consumer", consumer[:_SHORT]), ("LetterId", letter_id)]
     if kind:
         fields.append(("Kind", kind[:_SHORT]))
+    if refusal_code:
+        fields.append(("RefusalCode", refusal_code if _REFUSAL_CODE.fullmatch(refusal_code) else CODE_NOT_SHOWN))
     for name, value in fields:
         etree.SubElement(root, f"{{{WORKORDER_NS}}}{name}").text = value
     return root
@@ -82,16 +93,17 @@ class DeadLetterNotes:
         self.outbound = outbound if consumer != WORKFLOW else None
         self.consumer = consumer
 
-    def dead_lettered(self, message: Message, kind: str | None) -> None:
-        """``message`` is in the DLQ (its copy confirmed)."""
-        self._tell(message, DEAD_LETTERED, kind)
+    def dead_lettered(self, message: Message, kind: str | None, refusal_code: str | None = None) -> None:
+        """``message`` is in the DLQ (its copy confirmed); ``refusal_code``: the system refused it in its own words,
+        with that code (``Decision.refusal_code``)."""
+        self._tell(message, DEAD_LETTERED, kind, refusal_code)
 
     def carried_out(self, message: Message) -> None:
         """``message`` was handled (not a duplicate): told only if it was replayed from a DLQ."""
         if (header_count(message.headers.get(h.REPLAYED)) or 0) > 0:
             self._tell(message, DELIVERED_ON_REPLAY, None)
 
-    def _tell(self, message: Message, outcome: str, kind: str | None) -> None:
+    def _tell(self, message: Message, outcome: str, kind: str | None, refusal_code: str | None = None) -> None:
         if self.outbound is None or message.type == NOTE_COMMAND:
             return
         try:
@@ -108,7 +120,7 @@ class DeadLetterNotes:
                  "outcome": outcome}
         try:
             sent = self.outbound.send(note_document(work_order_id, outcome, envelope.command_type, self.consumer,
-                                                   message.message_id, kind),
+                                                   message.message_id, kind, refusal_code=refusal_code),
                                       cause=envelope, step=f"dead-letter-note-{outcome.lower()}-{replays}",
                                       consumer=self.consumer)
         except Exception as exc:  # the letter is kept whatever happens here

@@ -20,7 +20,7 @@ from hub.workers.classify import Classifier
 from hub.workers.errors import SystemRefusal, TransientError
 from hub.workers.waiting import wait_tier
 
-__all__ = ["Action", "Decision", "FailureDecisions"]
+__all__ = ["Action", "Decision", "FailureDecisions", "own_refusal"]
 
 log = logging.getLogger("onepoint.worker")
 
@@ -48,6 +48,7 @@ class Decision:
     reply: bytes | None = None  # ACK of a request: the answer to send to its reply-to (recorded first)
     refusal: str | None = None  # DEAD: what its requester may learn of a system's own refusal (``SystemRefusal``);
     # RETRY: of the transient failure (``TransientError.told``: hub.workers.requester_notices)
+    refusal_code: str | None = None  # DEAD: that refusal's fixed code, for the work order's note (``own_refusal``)
 
 
 class FailureDecisions:
@@ -90,8 +91,9 @@ class FailureDecisions:
         log.error("dead-lettering message", extra={**extra, "kind": kind})
         headers.update({h.DEAD_REASON: reason, h.DEAD_KIND: kind})
         refusal = exc.told if isinstance(exc, SystemRefusal) and not found.transient else None
+        refused = None if found.transient else own_refusal(exc)
         return Decision(Action.DEAD, message.message_id, attempts=attempts, reason=reason, kind=kind, headers=headers,
-                        refusal=refusal)
+                        refusal=refusal, refusal_code=None if refused is None else refused.refusal_code)
 
     def _waiting(self, message: Message, exc: Exception, reason: str, envelope: Envelope | None,
                  headers: Mapping[str, Any] | None = None) -> Decision:
@@ -147,6 +149,16 @@ class FailureDecisions:
             "command_type": envelope.command_type if envelope is not None else message.type,
             "retry_count": message.retry_count,
         }
+
+
+def own_refusal(exc: BaseException) -> SystemRefusal | None:
+    """The system's refusal in its own words behind ``exc``: ``exc`` itself, or the one an adapter raised its
+    business rejection from (CRM's ``Client.AccountManagerNotFound`` → ``AccountManagerNotFound``); None for any
+    other failure (the hub's own refusal, a proxy's 4xx page, an invalid answer: the system may never have got it)."""
+    for found in (exc, exc.__cause__):
+        if isinstance(found, SystemRefusal) and found.refusal_code:
+            return found
+    return None
 
 
 def _failed_alone(held_back: Exception, message_id: str) -> bool:

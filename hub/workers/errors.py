@@ -50,9 +50,14 @@ class SystemRefusal(PermanentError):
     own word (a SOAP ``Client`` fault, an HTTP 4xx with its ``c:Error``): which system, its code and short text,
     numbers masked, addresses and traces left out (``hub.gateways.refusal_notice``). None otherwise (a 4xx page
     from a proxy, arguments the operation does not take): the reason may name internal addresses, so only the dead
-    letter and the log keep it."""
+    letter and the log keep it.
+
+    ``refusal_code``: the system's own fixed code for the refusal, set with ``told`` (its ``c:Error`` Code, else
+    its SOAP fault code or ``HTTP 4xx``): a work order whose command was refused is told it
+    (``hub.workers.dead_letter_notes``), never the refusal's text."""
 
     told: str | None = None
+    refusal_code: str | None = None
 
 
 class BusinessRejection(PermanentError):

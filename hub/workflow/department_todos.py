@@ -35,8 +35,9 @@ dispatch went to a system other than NSP (``dispatch_system``, recorded by each 
 
 **OA's CompleteTodo of a ``-dsp<n>`` item** (``hub.workflow.system_callbacks``): the department completing its open
 to-do in OA is recorded (an ``oa_todo`` field entry; the state does not move: the answer is a WorkOrderAction),
-so the hub does not close it again; the to-do of an earlier dispatch, one the hub closed already, one of a
-finished work order or one never pushed (a dispatch to NSP) is refused as ``stale-todo``, nothing written.
+so the hub does not close it again; one the hub closed already (its close not in OA yet) is only noted
+(``hub.workflow.late_completions``: acked, nothing else moves); the to-do of an earlier dispatch, one OA completed
+already, or one never pushed (a dispatch to NSP) is refused as ``stale-todo``, nothing written.
 """
 
 from __future__ import annotations

@@ -248,10 +248,13 @@ def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, change
                      {**details, "department": changes["owner"], "system": system, "dispatch": dispatch})]
 
 
-def with_new_deadlines(follow_ups: Sequence[FollowUp], work_order_id: str,
+def with_new_deadlines(follow_ups: list[FollowUp], work_order_id: str,
                        deadline_changes: Mapping[str, Any]) -> list[FollowUp]:
-    """``follow_ups`` with the NSP dispatch of ``work_order_id`` carrying the deadlines the action recomputed: the
-    dispatch is built before them (``_dispatch``), and NSP's DueAt, when the agent gave none, is the reply limit
-    the dispatch itself sets (a new owner's calendar), not the one the work order had before."""
+    """``follow_ups`` with those of ``work_order_id`` carrying the deadlines the action recomputed: they are built
+    before them (``action_effects``), and each is due by a limit the action may have moved (a new owner's calendar):
+    NSP's DueAt when the agent gave none, a hand-up's CRM escalation notice (DueAt) and OA to-do (Due), a dispatched
+    department's OA to-do (Due). The very list given when nothing was recomputed (no row copied)."""
+    if not deadline_changes:
+        return follow_ups
     return [FollowUp(f.kind, {**f.work_order, **deadline_changes}, f.details)
-            if f.kind == DISPATCH_FOLLOW_UP and f.work_order.get("id") == work_order_id else f for f in follow_ups]
+            if f.work_order.get("id") == work_order_id else f for f in follow_ups]

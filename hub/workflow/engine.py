@@ -195,7 +195,7 @@ class WorkOrderEngine(WorkOrderTiming):
         deadline_changes = limit_columns(deadlines, view.row)  # the limits answered before stay as they were
         deadline_changes.pop("priority")
         row.update(deadline_changes)
-        follow_ups = with_new_deadlines(follow_ups, request.work_order_id, deadline_changes)  # NSP's DueAt
+        follow_ups = with_new_deadlines(follow_ups, request.work_order_id, deadline_changes)  # their dues
         if request.action is A.REPLY:  # with its return-visit deadline: a VIP's or group's manager visits
             follow_ups += return_visit_notices(row)
         tx.update(request.work_order_id, {**changes, **deadline_changes}, history=entries,

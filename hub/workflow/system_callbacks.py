@@ -12,13 +12,15 @@
 * ``oa.CompleteTodo``: a manager completed an escalation to-do ``<id>-esc<level>-<step>`` the hub still has open
   (the current level's, or a lower one still open: the hand-up's to-do a breach did not close, a breach notice a
   hand-up did not close): recorded; an ESCALATED work order is taken up again by its hand-up's to-do, or by a
-  breach notice when no hand-up to-do is open (``todos.takes_escalated_up``). A level above the current one or a
-  finished work order's is refused; so is one the hub never pushed or not open any more, or one completed under
-  another UserId than it was pushed to: ``todos.not_completable``, ``unknown-todo`` / ``stale-todo``; a
-  department completed its dispatch to-do ``<id>-dsp<n>``: recorded when it is the work order's open one and the
-  UserId the one it was pushed to (else ``unknown-todo``), the state unchanged (the department answers with
-  WorkOrderAction), else refused as ``stale-todo``
-  (``hub.workflow.department_todos``);
+  breach notice when no hand-up to-do is open (``todos.takes_escalated_up``). One the hub closed already (its
+  close not in OA yet: the work order cancelled, replied, handed on), or one still open on a finished work order,
+  is noted and acked, nothing else moved (``hub.workflow.late_completions``: OA's call-back has no answer, a dead
+  letter would help nobody). A level above the current one or a finished work order's to-do it never pushed is
+  refused; so is one the hub never pushed, one OA completed already, or one completed under another UserId than
+  it was pushed to: ``todos.not_completable``, ``unknown-todo`` / ``stale-todo``; a department completed its
+  dispatch to-do ``<id>-dsp<n>``: recorded when it is the work order's open one and the UserId the one it was
+  pushed to (else ``unknown-todo``), the state unchanged (the department answers with WorkOrderAction), noted
+  when the hub closed it already (as above), else refused as ``stale-todo`` (``hub.workflow.department_todos``);
 * ``nsp.OutageNotice`` (broadcast): kept; the outage rule links or clears the complaints it explains (issue 13);
 * ``workorder.DeadLetterNote`` (the hub's own, from a system's worker): a command the hub sent for the work order
   was dead-lettered, or carried out on its replay, noted in its history (``hub.workflow.dead_letter_history``).
@@ -42,6 +44,7 @@ from hub.workflow.dead_letter_history import dead_letter_note
 from hub.workflow.department_todos import DEPARTMENT_TODO_ID, not_open, open_department_todo
 from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.incidents.resolution import reply_brought_back
+from hub.workflow.late_completions import CompletedLate, late_completion, note_late_completion
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.network_dispatch import answered_dispatch
 from hub.workflow.outages import outage_rule, record_notice
@@ -160,13 +163,17 @@ def complete_todo(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sende
 
     def expected(row: dict[str, Any]) -> None:
         current = int(row["escalation_level"] or 0)
+        history = [] if (view := load_work_order(tx.db, work_order_id)) is None else view.history
+        late = late_completion(row, history, item_id, still_open=row["state"] in FINISHED and any(
+            todo.item_id == item_id and todo.user_id == user for todo in open_todos(row, history)))
+        if late is not None:  # the hub closed it (its close not in OA yet), or the work order is finished
+            raise late
         if row["state"] in FINISHED or current == 0:
             raise WorkOrderRefused(f"to-do {item_id} of work order {work_order_id} in state {row['state']} at "
                                    f"escalation level {current}: no to-do is open", code="callback-not-expected")
         if level > current:
             raise WorkOrderRefused(f"to-do {item_id} is of escalation level {level}; work order {work_order_id} is "
                                    f"at level {current}", code="stale-todo")
-        history = [] if (view := load_work_order(tx.db, work_order_id)) is None else view.history
         refusal = not_completable(row, history, item_id, user)
         if refusal is not None:
             raise WorkOrderRefused(f"to-do {item_id} of work order {work_order_id} completed by {user}: "
@@ -181,6 +188,9 @@ def complete_todo(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sende
             follow_ups = workflow.engine.act(tx, commands.ActionRequest(
                 work_order_id, LifecycleAction.START, user, "OA", {"Note": outcome[:200]},
                 message_id=envelope.message_id), now).follow_ups  # (a first response closes its breach's to-do)
+    except CompletedLate as late:  # acked: OA's call-back has no answer, a dead letter would help nobody
+        return note_late_completion(workflow.engine, tx, work_order_id, item_id, late, user=user, outcome=outcome,
+                                    now=now, message_id=envelope.message_id)
     except WorkOrderRefused as exc:
         raise BusinessRejection(f"{exc.code}: {exc}", code=exc.code) from None  # the dead letter's reason
     send_follow_ups(follow_ups, outbound, workflow, user, work_order_id=work_order_id)
@@ -198,6 +208,9 @@ def _complete_department_todo(envelope: Envelope, workflow: WorkflowRuntime, tod
     def expected(row: dict[str, Any]) -> None:
         view = load_work_order(tx.db, work_order_id)
         history = [] if view is None else view.history
+        late = late_completion(row, history, item_id, still_open=False)  # (open on a finished one: recorded)
+        if late is not None:
+            raise late
         why = not_open(row, history, item_id, dispatch)
         if why is not None:
             raise WorkOrderRefused(f"department to-do {item_id} of work order {work_order_id} (state "
@@ -211,6 +224,9 @@ def _complete_department_todo(envelope: Envelope, workflow: WorkflowRuntime, tod
         workflow.engine.note(tx, work_order_id, {TODO_FIELD: f"{item_id}: {outcome}"[:2000]}, actor=user,
                              system="OA", now=now, message_id=envelope.message_id, expected=expected,
                              note="completed in OA; the department answers with WorkOrderAction")
+    except CompletedLate as late:
+        return note_late_completion(workflow.engine, tx, work_order_id, item_id, late, user=user, outcome=outcome,
+                                    now=now, message_id=envelope.message_id)
     except WorkOrderRefused as exc:
         raise BusinessRejection(f"{exc.code}: {exc}", code=exc.code) from None  # the dead letter's reason
     return f"department to-do {item_id} completed in OA: recorded"

@@ -60,3 +60,27 @@ def test_only_the_hub_says_a_command_was_dead_lettered(client: WorkerTestClient,
 def test_a_note_for_no_work_order_is_refused(client: WorkerTestClient) -> None:
     result = note(client, "WO20261123ZZZZZZZZ")
     assert result.dead and "unknown-work-order" in (result.reason or "")
+
+
+def test_a_systems_own_refusal_is_noted_as_a_refusal(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    """CRM refused the notice in its own words (an account manager it does not know): it got the notice, so the
+    history says it refused it, with its code (never the refusal's text), and to correct the data before a
+    replay; not that CRM never got it."""
+    work_order_id = created(client)
+    document = note_document(work_order_id, "DEAD_LETTERED", "crm.NotifyAccountManager", "crm", LETTER, "permanent",
+                             refusal_code="Client.AccountManagerNotFound")
+    document[0][0].text = "hub-note-0000000003"
+    assert client.send(Envelope("hub-note-0000000003", "workorder.DeadLetterNote", "HUB",
+                                etree.tostring(document))).processed
+    (entry,) = entries(runtime, work_order_id)
+    note = str(entry["note"])
+    assert "crm refused it (Client.AccountManagerNotFound): correct the data, then replay" in note
+    assert "never got" not in note and "onepoint dlq show crm" in note
+
+
+def test_a_refusal_code_that_is_not_a_code_is_not_carried() -> None:
+    """The code is the system's fixed one (a fault code, a c:Error Code): free text in its place (words, an
+    address) is not carried into a history callers read; the refusal is still noted as one."""
+    document = note_document("WO20261123A7K2M9Q1", "DEAD_LETTERED", "oa.PushTodo", "oa", LETTER, "permanent",
+                             refusal_code="no such user at 10.0.0.7:8080")
+    assert document.findtext("{urn:onepoint:workorder:1}RefusalCode") == "code-not-shown"

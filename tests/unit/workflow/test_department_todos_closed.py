@@ -2,9 +2,9 @@
 the OA adapter, an ``oa_todo_closed`` history entry) at the first move that ends the department's part: its
 dispatch marked invalid, the work order replied (by anyone), cancelled or closed, or handed to another department;
 every other move keeps it open (the rule itself, move by move: test_department_todo_rule.py). OA's completion of
-a ``-dsp`` item is recorded when it is the open one, and refused as ``stale-todo`` otherwise
-(hub/workflow/department_todos.py). Before, nothing closed those to-dos and every completion of one was refused
-as ``unknown-todo``."""
+a ``-dsp`` item is recorded when it is the open one, only noted when the hub closed it already
+(hub/workflow/late_completions.py), and refused as ``stale-todo`` otherwise (hub/workflow/department_todos.py).
+Before, nothing closed those to-dos and every completion of one was refused as ``unknown-todo``."""
 
 from __future__ import annotations
 
@@ -114,8 +114,9 @@ def test_oa_completing_a_department_todo_is_recorded_when_open_and_refused_when_
     assert _department_closings(client) == [(f"{work_order_id}-dsp2", DEPARTMENT)]
     before = history(client, work_order_id)
     refused(complete_todo(client, f"{work_order_id}-dsp1", DEPARTMENT), "stale-todo")  # an earlier dispatch's
-    refused(complete_todo(client, f"{work_order_id}-dsp2", DEPARTMENT), "stale-todo")  # closed by the hub
     assert history(client, work_order_id) == before
+    assert complete_todo(client, f"{work_order_id}-dsp2", DEPARTMENT).processed  # closed by the hub: noted only
+    assert history(client, work_order_id) == [*before, ("OA", "oa_todo_late")]
 
 
 def test_a_dispatch_to_nsp_has_no_department_todo(client: WorkerTestClient) -> None:

@@ -11,6 +11,7 @@ import pytest
 from lxml import etree
 
 from hub.envelope import Envelope
+from hub.validation.error_document import error_bytes
 from hub.workers import headers as h
 from tests.unit.adapters.oa.oa_kit import Oa
 from tests.unit.adapters.soap_kit import command, example
@@ -44,6 +45,16 @@ def test_a_refused_push_is_dead_lettered_and_its_work_order_told(oa: Oa) -> None
     assert again.dead
     first, second = (e for e, _ in oa.client.sent if e.command_type == "workorder.DeadLetterNote")
     assert first.message_id == second.message_id
+
+
+def test_oas_own_refusal_is_noted_with_its_code_alone(oa: Oa) -> None:
+    """OA refused the push in its own words (a 4xx with its c:Error): the note carries the c:Error's Code, never its
+    message, so the work order's history says OA refused it (a bare 400, above, carries none)."""
+    oa.route.return_value = httpx.Response(400, content=error_bytes("unknown-user", "no user mgr-9 on 10.0.0.7"))
+    assert oa.client.send(push()).dead
+    (note,) = notes(oa)
+    assert fields(note)["RefusalCode"] == "unknown-user"
+    assert b"10.0.0.7" not in etree.tostring(note)
 
 
 def test_its_replay_carried_out_tells_the_work_order_again(oa: Oa) -> None:
