@@ -204,7 +204,7 @@ class WorkOrderEngine(WorkOrderTiming):
         until = request.details.get("Until") if request.action is A.SUSPEND else None
         tx.replace_deadlines(request.work_order_id, deadline_rows(
             deadlines, facts, sla, calendars, state=target, fired=fired,
-            resume_at=instant(until, "Until") if until else None))
+            resume_at=instant(until, "Until") if until else None, outage_id=row.get("outage_id")))
         self._events(tx, row, events.events_of_action(request.action), now, action=request.action.value,
                      previousState=state.value, previousStatus=TMF621_STATUS[state], reason=request.note)
         changed = Changed(row, state, follow_ups)

@@ -109,5 +109,5 @@ def recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, view: WorkOrde
     resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME and d["fired_at"] is None), None)
     tx.replace_deadlines(row["id"], deadline_rows(
         deadlines, facts, engine.sla, engine.calendars, state=WorkOrderState(row["state"]),
-        fired=fired, resume_at=resume_at))
+        fired=fired, resume_at=resume_at, outage_id=row.get("outage_id")))
     return {**row, **columns}

@@ -56,10 +56,13 @@ def limit_level(limit: DeadlineKind, fired: Collection[str]) -> int:
 
 def deadline_rows(deadlines: Deadlines, facts: TimingFacts, sla: SlaTable, calendars: Calendars, *,
                   state: WorkOrderState, fired: Collection[str],
-                  resume_at: datetime | None = None) -> list[tuple[str, datetime]]:
+                  resume_at: datetime | None = None, outage_id: str | None = None) -> list[tuple[str, datetime]]:
     """Each breached limit's next level is due from its own breach (`limit_level`), not from the level another
-    limit's breach took the chain to: who it tells is decided when it fires (``hub.workflow.breach_roles``)."""
-    if state in FINAL or state is WorkOrderState.AUTO_ANSWERED:  # answered from an outage notice: off the clock
+    limit's breach took the chain to: who it tells is decided when it fires (``hub.workflow.breach_roles``).
+    An AUTO_ANSWERED work order linked to its outage notice (``outage_id``) owes nothing: the notice's clearance
+    replies it. One a revision of the notice unlinked (no ``outage_id``) is back on its reply limit
+    (docs/outages.md)."""
+    if state in FINAL or (state is WorkOrderState.AUTO_ANSWERED and outage_id is not None):  # off the clock
         return []
     rows: list[tuple[str, datetime]] = []
     if state is WorkOrderState.SUSPENDED and resume_at is not None:

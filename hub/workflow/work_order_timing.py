@@ -61,7 +61,7 @@ class WorkOrderTiming:
         resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME
                           and d["fired_at"] is None), None)
         rows = deadline_rows(compute_deadlines(facts, sla, calendars), facts, sla, calendars, state=S(row["state"]),
-                             fired=fired, resume_at=resume_at)
+                             fired=fired, resume_at=resume_at, outage_id=row.get("outage_id"))
         tx.replace_deadlines(row["id"], rows)
         return rows
 

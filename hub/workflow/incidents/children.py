@@ -1,22 +1,27 @@
 """An incident's children: the complaints of its window found when it opens, a complaint linked to it (its
-``incident_id`` and a field entry in its history), the children it has, and how many."""
+``incident_id`` and a field entry in its history), the children it has, and how many; those a revision of an
+outage notice handed back to their owners (``handed_back``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.engine import Connection
 
 from hub.workflow.incidents.window import PHENOMENON_LENGTH
 from hub.workflow.store import HistoryEntry, WorkOrderStore, WorkOrderTransaction
 from hub.workflow.store.dialect import READ_ONLY
-from hub.workflow.store.schema import work_orders
+from hub.workflow.store.schema import work_order_history, work_orders
 
-__all__ = ["child_count", "children_of", "complaints_of_window", "link"]
+__all__ = ["OUTAGE_UNLINKED", "child_count", "children_of", "complaints_of_window", "handed_back", "link"]
 
+# the history action of a child a revision of an outage notice unlinked (``hub.workflow.outages.revision``, a
+# sibling package this one does not import: a test holds the two equal)
+OUTAGE_UNLINKED = "OUTAGE_UNLINKED"
 _wo = work_orders.c
+_h = work_order_history.c
 
 # The window's complaints not linked yet (to an outage or an incident): read once, when an incident opens; the
 # creation-time index (created_at: when the ingress accepted each, what the window is measured on) bounds it to the
@@ -33,6 +38,9 @@ _WINDOW_COMPLAINTS = (
 )
 _CHILDREN = select(_wo.id, _wo.state).where(_wo.incident_id == bindparam("incident")).order_by(_wo.created_at,
                                                                                                _wo.id)
+_HANDED_BACK = select(_wo.id).where(  # unlinked from a notice and linked to none since
+    _wo.incident_id == bindparam("incident"), _wo.outage_id.is_(None),
+    exists().where(_h.work_order_id == _wo.id, _h.action == OUTAGE_UNLINKED))
 _CHILD_COUNT = select(func.count()).select_from(work_orders).where(_wo.incident_id == bindparam("incident"))
 
 
@@ -58,6 +66,12 @@ def link(tx: WorkOrderTransaction, work_order_id: str, incident_id: str, now: da
 def children_of(connection: Connection, incident_id: str) -> list[tuple[str, str]]:
     """The incident's children as ``(id, state)``, oldest first (the incident-id index)."""
     return [(str(row[0]), str(row[1])) for row in connection.execute(_CHILDREN, {"incident": incident_id})]
+
+
+def handed_back(connection: Connection, incident_id: str) -> set[str]:
+    """The incident's children a revision of an outage notice unlinked and no notice has linked since: the
+    revision told their owners to handle them as any complaint, the notice's clearance does not reply them."""
+    return {str(row[0]) for row in connection.execute(_HANDED_BACK, {"incident": incident_id})}
 
 
 def child_count(store: WorkOrderStore, incident_id: str) -> int:

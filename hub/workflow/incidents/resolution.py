@@ -10,7 +10,10 @@ switched off still answers its children.
 Children by state: ACCEPTED, DISPATCHED, IN_PROGRESS, ESCALATED are replied; PENDING is first given the incident's
 resolution as the information it waited for (SUPPLY_INFO), SUSPENDED is resumed, then both are replied; a child in
 DISPATCH_REJECTED (no reply from there) gets the resolution in its history for its agent; children answered or
-closed already are left as they are. A cancelled incident lets its key go; its children stay open for their agents.
+closed already are left as they are. An incident linked to an outage notice when it is replied (the notice's
+clearance replies it with the recovery note) leaves the children a revision of a notice unlinked (``handed_back``):
+the revision told their owners the notice no longer covers them and that they handle them as any complaint. A
+cancelled incident lets its key go; its children stay open for their agents.
 
 ``reply_brought_back`` is that one step for any work order: NSP's resolved answer on an incident that is PENDING or
 SUSPENDED brings the incident back the same way before replying it (``system_callbacks``).
@@ -23,7 +26,7 @@ from datetime import datetime
 
 from hub.workflow.commands import ActionRequest, Complaint
 from hub.workflow.engine import Changed, Created, FollowUp, WorkOrderEngine
-from hub.workflow.incidents.children import children_of
+from hub.workflow.incidents.children import children_of, handed_back
 from hub.workflow.incidents.window import ComplaintWindow
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.store import WorkOrderTransaction, within_history_text
@@ -83,11 +86,12 @@ class IncidentResolution:
             log.info("incident cancelled", extra={"work_order_id": row["id"], "window_key": key, "children_told": told})
             return []
         follow_ups: list[FollowUp] = []
-        children = children_of(tx.db, str(row["id"]))
+        left = handed_back(tx.db, str(row["id"])) if row.get("outage_id") is not None else set()
+        children = [(child_id, state) for child_id, state in children_of(tx.db, str(row["id"])) if child_id not in left]
         for child_id, state in children:
             follow_ups += self._resolve(tx, str(row["id"]), child_id, S(state), request, now)
         log.info("incident resolved", extra={"work_order_id": row["id"], "window_key": key,
-                                             "children": len(children)})
+                                             "children": len(children), "handed_back": len(left)})
         return follow_ups
 
     def _cancelled(self, tx: WorkOrderTransaction, incident_id: str, request: ActionRequest, now: datetime) -> int:

@@ -6,7 +6,9 @@ notice's Start), once per notice revision; the open incident of any complaint it
 incident's own area (its clearance then answers every child and lets the window key go). Clearing reads the notice's
 linked work orders (``ix_work_orders_outage``).
 A linked work order another active notice explains is not replied at clearance: it moves to that notice (the one
-that explains it best), which replies it when it clears. Clearance per state (docs/outages.md): AUTO_ANSWERED,
+that explains it best; an incident also to the one its children moved to: ``moving``), which replies it when it
+clears. A revision that explains again an AUTO_ANSWERED complaint an earlier one unlinked links it again
+(``relinking``). Clearance per state (docs/outages.md): AUTO_ANSWERED,
 ACCEPTED, DISPATCHED, IN_PROGRESS, ESCALATED are REPLIED with the recovery wording; PENDING is given the
 information (SUPPLY_INFO) and SUSPENDED resumed first, then replied; DISPATCH_REJECTED cannot be replied: the
 history notes the recovery and its owner gets an OA to-read. A newer ACTIVE revision first unlinks what it no
@@ -25,8 +27,11 @@ from sqlalchemy import bindparam, select
 from hub.workflow.commands import ActionRequest
 from hub.workflow.engine import FollowUp, WorkOrderEngine
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
-from hub.workflow.outages.matching import ComplaintFacts, best_notice, explains
+from hub.workflow.outages.link_counts import LINK
+from hub.workflow.outages.matching import ComplaintFacts, explains
+from hub.workflow.outages.moving import OPEN_OR_ANSWERED, moved
 from hub.workflow.outages.notices import NoticeArrival, StoredNotice, active_notices, add_counts
+from hub.workflow.outages.relinking import relink_answered
 from hub.workflow.outages.services import OutageServices
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.schema import work_orders
@@ -57,7 +62,7 @@ _INCIDENTS_OPEN = (  # the incidents of children a notice explains: linked with 
 )
 LINKED_OPEN = (  # the complaints first: an incident replied before its children would reply them itself
     select(work_orders)
-    .where(_wo.outage_id == bindparam("nid"), _wo.state.in_([s.value for s in (*LINKABLE, S.AUTO_ANSWERED)]))
+    .where(_wo.outage_id == bindparam("nid"), _wo.state.in_([s.value for s in OPEN_OR_ANSWERED]))
     .order_by(_wo.ticket_type, _wo.id)  # COMPLAINT < INCIDENT
 )
 
@@ -89,7 +94,7 @@ class NoticeOutcome:
 
 def link_entry(notice: StoredNotice, now: datetime, *, note: str) -> HistoryEntry:
     """The history's field entry of a work order linked to ``notice``."""
-    return HistoryEntry(at=now, kind="field", actor="hub", system="HUB", action="OUTAGE_LINK", field="outage_id",
+    return HistoryEntry(at=now, kind="field", actor="hub", system="HUB", action=LINK, field="outage_id",
                         new_value=notice.notice_id, note=f"{note}: {notice.kind} notice {notice.title}"[:500])
 
 
@@ -117,9 +122,18 @@ def link_open(tx: WorkOrderTransaction, services: OutageServices, notice: Stored
         dispatched += row["ticket_type"] == "COMPLAINT" and row["dispatch_fields"] is not None
         outcome.follow_ups.append(told(row, notice, f"Outage notice {notice.notice_id} ({notice.title}) explains "
                                                      f"this complaint. Agreed wording: {notice.customer_wording}"))
-    _link_incidents(tx, notice, now, outcome, {row["incident_id"] for row in rows
-                                               if row["id"] in outcome.linked and row["incident_id"] is not None})
-    add_counts(tx.db, notice.notice_id, linked=complaints, dispatched=dispatched)
+    again = relink_answered(tx, services, notice, now, link_entry(
+        notice, now, note="linked again: a revision explains it again, its customer was answered with the wording"))
+    for row in again:
+        outcome.linked.append(row["id"])
+        outcome.follow_ups.append(told(row, notice, f"Outage notice {notice.notice_id} ({notice.title}) revision "
+                                                     f"{notice.revision} explains this complaint again: it is "
+                                                     "linked again, its clearance replies it (no reply is due now)."))
+    incident_ids = {str(row["incident_id"]) for row in [*map(dict, rows), *again]
+                    if row["id"] in outcome.linked and row["incident_id"] is not None}
+    _link_incidents(tx, notice, now, outcome, incident_ids)
+    add_counts(tx.db, notice.notice_id, linked=complaints + len(again), auto_answered=len(again),
+               dispatched=dispatched)
     if outcome.linked:
         log.info("open complaints linked to an outage notice",
                  extra={"notice_id": notice.notice_id, "work_orders": len(outcome.linked), "dispatched": dispatched})
@@ -150,21 +164,6 @@ def recovery_note(notice: StoredNotice) -> str:
     return f"{notice.customer_wording} (outage {notice.notice_id} cleared at {cleared})"
 
 
-def _moved(tx: WorkOrderTransaction, services: OutageServices, notice: StoredNotice, others: list[StoredNotice],
-           row: dict[str, Any], now: datetime) -> bool:
-    """Move ``row`` to the active notice that explains it best, if any (its outage is not over): a history entry,
-    no reply; that notice counts the complaint as linked."""
-    other = best_notice(others, services, ComplaintFacts.of_row(row))
-    if other is None:
-        return False
-    tx.update(row["id"], {"outage_id": other.notice_id, "updated_at": now}, history=[link_entry(
-        other, now, note=f"moved from outage {notice.notice_id}, cleared, to the notice still explaining it")])
-    if row["ticket_type"] == "COMPLAINT":
-        add_counts(tx.db, other.notice_id, linked=1, dispatched=int(row["dispatch_fields"] is not None),
-                   auto_answered=int(row["state"] == S.AUTO_ANSWERED.value))
-    return True
-
-
 def clear_linked(tx: WorkOrderTransaction, engine: WorkOrderEngine, services: OutageServices,
                  notice: StoredNotice, now: datetime, outcome: NoticeOutcome, *, message_id: str | None) -> None:
     """Reply the recovery notice to every linked work order still open (see the module's list per state), except
@@ -175,7 +174,7 @@ def clear_linked(tx: WorkOrderTransaction, engine: WorkOrderEngine, services: Ou
     for found in rows:
         row = dict(found)
         state = S(row["state"])
-        if others and _moved(tx, services, notice, others, row, now):
+        if others and moved(tx, services, notice, others, row, now):
             outcome.moved.append(row["id"])
             continue
 

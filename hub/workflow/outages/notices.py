@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.engine import Connection
 
 from hub.bulletin.notice import AffectedArea, OutageNotice, notice_instant, resolve_revision, sent_before_clearance
@@ -33,7 +33,7 @@ from hub.workflow.store.prepared import Prepared
 from hub.workflow.store.schema import outage_notices
 
 __all__ = ["ACTIVE", "CLEARED", "ActiveNotices", "NoticeArrival", "StoredNotice", "active_notices", "add_counts",
-           "get_notice", "hold_counts", "record_notice", "write_held_counts"]
+           "get_notice", "hold_counts", "record_notice", "take_back_counts", "write_held_counts"]
 
 ACTIVE, CLEARED = "ACTIVE", "CLEARED"
 _on = outage_notices.c
@@ -48,6 +48,11 @@ _COUNTS = update(outage_notices).where(_on.notice_id == bindparam("nid")).values
     linked_count=_on.linked_count + bindparam("linked"),
     auto_answered_count=_on.auto_answered_count + bindparam("auto_answered"),
     dispatch_count=_on.dispatch_count + bindparam("dispatched"))
+_TAKE_BACK = update(outage_notices).where(_on.notice_id == bindparam("nid")).values(**{  # never below zero
+    name: case((column < bindparam(key), 0), else_=column - bindparam(key))
+    for name, column, key in (("linked_count", _on.linked_count, "linked"),
+                              ("auto_answered_count", _on.auto_answered_count, "auto_answered"),
+                              ("dispatch_count", _on.dispatch_count, "dispatched"))})
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +204,15 @@ def add_counts(db: Connection, notice_id: str, *, linked: int = 0, auto_answered
     if linked or auto_answered or dispatched:
         db.execute(_COUNTS, {"nid": notice_id, "linked": linked, "auto_answered": auto_answered,
                              "dispatched": dispatched})
+
+
+def take_back_counts(db: Connection, notice_id: str, *, linked: int = 0, auto_answered: int = 0,
+                     dispatched: int = 0) -> None:
+    """Take back from the notice's counters what the links of work orders it let go had added (each counter stays
+    at zero or above: a count is of complaints, never negative)."""
+    if linked or auto_answered or dispatched:
+        db.execute(_TAKE_BACK, {"nid": notice_id, "linked": linked, "auto_answered": auto_answered,
+                                "dispatched": dispatched})
 
 
 def write_held_counts(db: Connection, counts: Mapping[Any, int]) -> None:

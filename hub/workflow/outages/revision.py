@@ -4,12 +4,17 @@ unlinked, so the clearance does not tell its customer that an outage which never
 
 The lifecycle has no way back (docs/lifecycle.md), so nothing is undone: an unlinked work order keeps its state.
 One not answered yet (ACCEPTED, DISPATCHED, …) goes on as any complaint: the notice was linked after its intake,
-which had already dispatched it or not by the usual rules, and its owner is told the notice no longer covers it. An
-AUTO_ANSWERED one was told the notice's wording, which the revision takes back: its owner gets an OA to-read (the
-outage rule's "a person must act", as for a DISPATCH_REJECTED work order at clearance) to handle it — tell the
-customer, dispatch or reply. Each gets an ``OUTAGE_UNLINKED`` history entry naming the notice, the revision and why;
-the notice's counters give back what the work order had added. An incident stays linked while any of its children
-does (``arrival``: it is linked for them), else it is matched like a complaint.
+which had already dispatched it or not by the usual rules, and its owner is told the notice no longer covers it; a
+child of an incident is no longer answered by the incident's resolution either while the incident is linked to a
+notice (``incidents.resolution``): its owner handles it. An AUTO_ANSWERED one was told the notice's wording, which
+the revision takes back: its owner gets an OA to-read (the outage rule's "a person must act", as for a
+DISPATCH_REJECTED work order at clearance) to tell the customer and reply (the lifecycle allows Reply and Callback
+from AUTO_ANSWERED, no Dispatch), and it is back on its reply limit (``reply_clock``): ignored, it is breached and
+escalated like any complaint. A later revision explaining it again links it again (``relinking``). Each gets an
+``OUTAGE_UNLINKED`` history entry naming the notice, the revision and why; the notice's counters give back what the
+work order's link had added (``link_counts``: what its history showed then, not its fields now), never below zero.
+An incident stays linked while any of its children does (``arrival``: it is linked for them), else it is matched
+like a complaint.
 """
 
 from __future__ import annotations
@@ -20,10 +25,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from hub.workflow.engine import WorkOrderEngine
 from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.outages.arrival import LINKED_OPEN, NoticeOutcome, told
+from hub.workflow.outages.link_counts import LinkCounts, counted_at_link
 from hub.workflow.outages.matching import ComplaintFacts, area_matches, explains, time_matches
-from hub.workflow.outages.notices import StoredNotice, add_counts
+from hub.workflow.outages.notices import StoredNotice, take_back_counts
+from hub.workflow.outages.relinking import UNLINKED
+from hub.workflow.outages.reply_clock import back_on_reply_limit
 from hub.workflow.outages.services import OutageServices
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.schema import work_orders
@@ -32,7 +41,6 @@ __all__ = ["UNLINKED", "unlink_unexplained"]
 
 log = logging.getLogger("onepoint.workflow.outages")
 
-UNLINKED = "OUTAGE_UNLINKED"  # the history entry's action
 _wo = work_orders.c
 
 
@@ -56,12 +64,23 @@ def _children_linked(tx: WorkOrderTransaction, incident_id: str, notice_id: str)
     return bool(tx.db.execute(query).scalar())
 
 
-def unlink_unexplained(tx: WorkOrderTransaction, services: OutageServices, notice: StoredNotice, now: datetime,
-                       outcome: NoticeOutcome) -> None:
+def _then(row: dict[str, Any], answered: bool) -> str:
+    """What becomes of the unlinked work order, for its history."""
+    if answered:
+        return ("the customer was answered with its wording: the work order needs handling by a person (tell the "
+                "customer and reply; its reply limit runs again)")
+    if row["incident_id"] is not None:
+        return (f"handled as any complaint from now on; neither the clearance nor incident {row['incident_id']}'s "
+                "resolution will reply it")
+    return "handled as any complaint from now on; the clearance will not reply it"
+
+
+def unlink_unexplained(tx: WorkOrderTransaction, engine: WorkOrderEngine, services: OutageServices,
+                       notice: StoredNotice, now: datetime, outcome: NoticeOutcome) -> None:
     """Unlink the open and AUTO_ANSWERED work orders linked to ``notice`` that its revision no longer explains
     (complaints first, then incidents: an incident keeps its link while a child of it does)."""
     step = f"{notice.notice_id} revision {notice.revision}"
-    linked = auto_answered = dispatched = 0
+    counted = LinkCounts()
     for found in tx.db.execute(LINKED_OPEN, {"nid": notice.notice_id}).mappings().all():
         row: dict[str, Any] = dict(found)
         facts = ComplaintFacts.of_row(row)
@@ -72,26 +91,26 @@ def unlink_unexplained(tx: WorkOrderTransaction, services: OutageServices, notic
             continue
         why = _why(notice, services, facts)
         answered = row["state"] == WorkOrderState.AUTO_ANSWERED.value
-        then = ("the customer was answered with its wording: the work order needs handling by a person "
-                "(tell the customer, dispatch or reply)" if answered
-                else "handled as any complaint from now on; the clearance will not reply it")
-        note = f"outage notice {step} no longer explains this work order: {why}; {then}"
+        if not incident:  # what its link added, read before the unlinking's entry
+            counted += counted_at_link(tx.db, row["id"], notice.notice_id)
+        note = f"outage notice {step} no longer explains this work order: {why}; {_then(row, answered)}"
         tx.update(row["id"], {"outage_id": None, "updated_at": now}, history=[HistoryEntry(
             at=now, kind="field", actor="hub", system="HUB", action=UNLINKED, field="outage_id",
             old_value=notice.notice_id, new_value=None, note=note[:500])])
         row["outage_id"] = None
         outcome.unlinked.append(row["id"])
-        if not incident:
-            linked += 1
-            auto_answered += answered
-            dispatched += row["dispatch_fields"] is not None
         reason = (f"Outage notice {notice.notice_id} ({notice.title}) revision {notice.revision} no longer covers "
                   f"work order {row['id']}: {why}. ")
-        reason += ("The customer was told the outage wording; handle it now: tell the customer and dispatch or "
-                   "reply." if answered else "It is no longer linked: handle it as any complaint.")
+        if answered:
+            due = back_on_reply_limit(tx, engine, row["id"])
+            reason += ("The customer was told the outage wording; handle it now: tell the customer and reply "
+                       f"(its reply limit runs again{f', due {due.isoformat()}' if due else ''}).")
+        else:
+            reason += "It is no longer linked: handle it as any complaint."
         outcome.follow_ups.append(told(row, notice, reason))
-    add_counts(tx.db, notice.notice_id, linked=-linked, auto_answered=-auto_answered, dispatched=-dispatched)
+    take_back_counts(tx.db, notice.notice_id, linked=counted.linked, auto_answered=counted.auto_answered,
+                     dispatched=counted.dispatched)
     if outcome.unlinked:
         log.info("work orders unlinked from a revised outage notice",
                  extra={"notice_id": notice.notice_id, "revision": notice.revision,
-                        "work_orders": len(outcome.unlinked), "auto_answered": auto_answered})
+                        "work_orders": len(outcome.unlinked), "auto_answered": counted.auto_answered})

@@ -90,7 +90,7 @@ class OutageRule:
             return outcome
         if arrival.stored.status == ACTIVE:
             if arrival.previous_status == ACTIVE:  # a newer revision: what it no longer explains is let go first
-                unlink_unexplained(tx, self.services, arrival.stored, now, outcome)
+                unlink_unexplained(tx, self.engine, self.services, arrival.stored, now, outcome)
             link_open(tx, self.services, arrival.stored, now, outcome)
         elif arrival.previous_status == ACTIVE:
             clear_linked(tx, self.engine, self.services, arrival.stored, now, outcome, message_id=message_id)
@@ -110,8 +110,10 @@ class OutageRule:
         row = changed.row
         if WorkOrderState(row["state"]) in OFF_THE_CLOCK and row.get("replied_at") is None:
             tx.replace_deadlines(row["id"], [])
-        elif changed.previous_state is WorkOrderState.AUTO_ANSWERED and row.get("reply_due") is not None:
-            # its reply (the clearance's recovery notice) had no limit: the one the engine recomputed is dropped
+        elif (changed.previous_state is WorkOrderState.AUTO_ANSWERED and row.get("outage_id") is not None
+              and row.get("reply_due") is not None):
+            # its reply (the clearance's recovery notice) had no limit: the one the engine recomputed is dropped;
+            # one a revision unlinked was back on its reply limit (``reply_clock``), which its owner's reply keeps
             tx.update(row["id"], {"reply_due": None})
             row["reply_due"] = None
         return []
