@@ -17,6 +17,7 @@ from lxml import etree
 
 from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import add_child, shortened, timestamp
+from hub.workflow.cancellation_notices import CANCEL_NOTICE
 from hub.workflow.department_todos import department_todo_id
 from hub.workflow.effects import CREATION_NOTICE, DEPARTMENT_TODO, ESCALATION_NOTICE, RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp
@@ -101,6 +102,18 @@ def escalation_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
     add_child(root, "Priority", row["priority"])
     if isinstance(row.get("reply_due"), datetime) and not isinstance(row.get("replied_at"), datetime):
         add_child(root, "DueAt", row["reply_due"])
+    return root
+
+
+def cancellation_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
+    """The account manager told that a VIP or group customer's complaint was cancelled (``details["reason"]``: the
+    Cancel's), with no DueAt: nothing is owed any more (``hub.workflow.cancellation_notices``)."""
+    row = follow_up.work_order
+    said = f"Cancelled: {follow_up.details['reason']}: {row['phenomenon']}: {row['description']}"
+    root = _manager_notice(follow_up, now, said)
+    add_child(root, "Channel", "SMS")
+    add_child(root, "Channel", "WORK_ORDER")
+    add_child(root, "Priority", row["priority"])
     return root
 
 
@@ -204,6 +217,8 @@ def follow_up_document(follow_up: FollowUp, now: datetime, *, operator: str, lin
         return return_visit_notice(follow_up, now)
     if follow_up.kind == ESCALATION_NOTICE:
         return escalation_notice(follow_up, now)
+    if follow_up.kind == CANCEL_NOTICE:
+        return cancellation_notice(follow_up, now)
     if follow_up.kind == DEPARTMENT_TODO:
         return department_todo(follow_up, now, link_base)
     if follow_up.kind in ("oa-todo", "oa-toread"):

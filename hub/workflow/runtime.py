@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from hub.config.workflow import DEFAULT_LINK, ListenerSettings, WorkflowSettings
 from hub.observability.metrics import Metrics
 from hub.workflow.calendars import load_calendars
+from hub.workflow.cancellation_notices import CancellationNotices
 from hub.workflow.clock import Clock, SystemClock
 from hub.workflow.department_todos import DepartmentTodoCloser
 from hub.workflow.engine import EngineSettings, WorkOrderEngine
@@ -101,6 +102,7 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
     mass_rule, resolution = mass_incident_rules(engine, threshold=settings.mass_complaint_threshold,
                                                 window_minutes=settings.mass_complaint_window_minutes)
     engine.observers.append(resolution)  # always: an incident opened before a switch-off still answers its children
+    engine.observers.append(CancellationNotices())  # last: a cancelled VIP's manager told after the rest
     if settings.mass_incidents:  # after the outage rule: a complaint an outage explains is no mass complaint
         runtime.intake_rules.append(mass_rule)
     return runtime
