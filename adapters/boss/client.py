@@ -17,6 +17,8 @@ must not make the whole answer unusable.
 from __future__ import annotations
 
 import logging
+from datetime import date
+from functools import partial
 from typing import Any
 
 from lxml import etree
@@ -45,10 +47,11 @@ class BossClient:
     def __init__(self, gateway: SoapGateway) -> None:
         self.gateway = gateway
 
-    def query_customer_tier(self, arguments: dict[str, Any]) -> CustomerTier:
+    def query_customer_tier(self, arguments: dict[str, Any], today: date | None = None) -> CustomerTier:
         """Tier, brand, identities, effective tier and account manager of ``arguments["Msisdn"]`` (identities of a
-        tier code the hub does not know skipped)."""
-        return customer_tier(self._call("QueryCustomerTier", arguments, skip_unknown_codes))
+        tier code the hub does not know skipped; an unknown effective tier replaced by the highest known identity
+        still valid on ``today``, the operator's day the request was received: ``unknown_codes``)."""
+        return customer_tier(self._call("QueryCustomerTier", arguments, partial(skip_unknown_codes, today=today)))
 
     def query_subscriber(self, arguments: dict[str, Any]) -> etree._Element:
         """The subscriber record (``QuerySubscriberResponse``)."""

@@ -48,8 +48,9 @@ def query_customer_tier(envelope: Envelope, boss: BossClient, operator_zone: tzi
                         context: HandlerContext) -> Reply:
     """BOSS's tier answer, the highest identity still valid on the operator's day the request was received."""
     check_waiting(CallerWait.of(context.message), "BOSS not asked for the tier")
-    tier = boss.query_customer_tier(mapping.tier_arguments(envelope))
-    live = mapping.live_identities(tier.identities, envelope.received_at.astimezone(operator_zone).date())
+    today = envelope.received_at.astimezone(operator_zone).date()
+    tier = boss.query_customer_tier(mapping.tier_arguments(envelope), today)
+    live = mapping.live_identities(tier.identities, today)
     highest = mapping.highest_tier([mapping.identity_tier(i) for i in live]) if live else tier.effective_tier
     if highest != tier.effective_tier:
         log.warning("BOSS's effective tier is not the highest valid identity; the highest answered",

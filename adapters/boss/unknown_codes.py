@@ -15,10 +15,10 @@ exactly two things, each logged (WARNING, the code, the number masked):
 * a ``VipLevel`` that is a code ``boss.xsd``'s ``VipLevel`` does not list: that element only (the identity keeps
   its ``Tier``; only a known level raises it, ``mapping.identity_tier``).
 
-* an ``EffectiveTier`` that is a code the hub does not know, when a known identity is left: replaced by the
-  highest of the known identities (``mapping.identity_tier``), with that tier's ``Priority`` and published
-  ``AnswerTarget`` (BOSS's were for a tier the hub cannot rank). The handler then takes the identities still valid,
-  as for any answer. With no known identity left there is nothing to rank: the answer is refused.
+* an ``EffectiveTier`` that is a code the hub does not know, when a known identity still valid on the operator's
+  day the request was received (``today``, ``mapping.live_identities``) is left: replaced by the highest of them
+  (``mapping.identity_tier``), with that tier's ``Priority`` and published ``AnswerTarget`` (BOSS's were for a tier
+  the hub cannot rank). With none left there is nothing to rank (a lapsed VIP card is no VIP): refused.
 
 Nothing else is forgiven: a ``Tier``, ``VipLevel`` or ``EffectiveTier`` that is not a code (empty, lower case,
 spaced), an unknown ``Brand`` or ``GroupRole``, a missing element, all still fail the XSD and the answer is refused.
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 
 from lxml import etree
 
@@ -38,6 +39,7 @@ from adapters.boss.mapping import (
     enumeration,
     highest_tier,
     identity_tier,
+    live_identities,
     tier_order,
     with_effective_tier,
 )
@@ -57,9 +59,10 @@ def _unknown(element: etree._Element | None, known: tuple[str, ...]) -> str | No
     return text
 
 
-def skip_unknown_codes(document: etree._Element) -> None:
+def skip_unknown_codes(document: etree._Element, *, today: date | None = None) -> None:
     """``document`` (a ``QueryCustomerTierResponse``) without the identities of an unknown tier code and the
-    unknown VIP levels (see the module); edited in place."""
+    unknown VIP levels, an unknown effective tier replaced by the highest identity valid on ``today`` (None: the
+    date today); see the module. Edited in place."""
     tiers, levels = tier_order(), enumeration("boss.xsd", "VipLevel")
     msisdn = mask_msisdn((document.findtext(f"{{{BOSS_NS}}}Msisdn") or "").strip())
     for identity in document.findall(f"{{{BOSS_NS}}}Identity"):
@@ -75,10 +78,11 @@ def skip_unknown_codes(document: etree._Element) -> None:
             log.warning(f"BOSS listed a VIP level the hub does not know: dropped, the identity kept at its tier "
                         f"(VIP level {code})", extra={"msisdn": msisdn, "vip_level": code})
             identity.remove(level)
-    _replace_unknown_effective_tier(document, tiers, msisdn)
+    _replace_unknown_effective_tier(document, tiers, msisdn, today or date.today())
 
 
-def _replace_unknown_effective_tier(document: etree._Element, tiers: tuple[str, ...], msisdn: str) -> None:
+def _replace_unknown_effective_tier(document: etree._Element, tiers: tuple[str, ...], msisdn: str,
+                                    today: date) -> None:
     """An unknown ``EffectiveTier`` code replaced by the highest known identity's tier (see the module)."""
     code = _unknown(document.find(f"{{{BOSS_NS}}}EffectiveTier"), tiers)
     if code is None:
@@ -87,9 +91,10 @@ def _replace_unknown_effective_tier(document: etree._Element, tiers: tuple[str, 
         answered = customer_tier(document)
     except ValueError:  # a Priority that is no number: the XSD check names it
         return
-    if not answered.identities:
+    live = live_identities(answered.identities, today)
+    if not live:  # nothing valid to rank: refused by the XSD check, as before
         return
-    highest = highest_tier([identity_tier(identity) for identity in answered.identities])
+    highest = highest_tier([identity_tier(identity) for identity in live])
     log.warning(f"BOSS answered an effective tier the hub does not know: the highest known identity answered "
                 f"(effective tier {code}, answered {highest})", extra={"msisdn": msisdn, "effective_tier": code,
                                                                        "highest": highest})

@@ -76,17 +76,31 @@ def test_an_effective_tier_the_hub_does_not_know_is_the_highest_known_identity(
     assert warned.levelno == logging.WARNING and warned.__dict__["highest"] == "VIP_GOLD"
 
 
+def valid_until(identity_xml: str, day: str) -> str:
+    return identity_xml.replace("</boss:Identity>", f"<boss:ValidUntil>{day}</boss:ValidUntil></boss:Identity>")
+
+
+def test_an_unknown_effective_tier_is_ranked_among_the_identities_still_valid(boss: Boss) -> None:
+    """A VIP card that lapsed does not make an unknown effective tier a VIP's (session audit): the one valid
+    identity, CONTRACT, is answered; with the VIP card still valid, VIP_GOLD."""
+    for until, answered in (("2025-06-30", "CONTRACT"), ("2099-12-31", "VIP_GOLD")):
+        boss.route.respond(200, content=tier_answer(valid_until(identity("VIP_GOLD"), until) + identity("CONTRACT")
+                                                    + CAMPUS, "CAMPUS", 3))
+        result = boss.client.request(command("boss/QueryCustomerTier.valid.xml"))
+        assert result.processed and result.outcome == f"tier {answered}", result.reason
+
+
 @pytest.mark.parametrize("answer", [
     tier_answer(identity("campus"), "CONTRACT", 3),  # not a code: malformed
     tier_answer(identity(""), "CONTRACT", 3),
     tier_answer(identity("VIP_GOLD", vip_level="gold card"), "VIP_GOLD", 1),
     tier_answer(CAMPUS, "CAMPUS", 3),  # BOSS's effective tier unknown and no known identity to rank
+    tier_answer(valid_until(identity("VIP_GOLD"), "2025-06-30") + CAMPUS, "CAMPUS", 3),  # lapsed: no VIP
     tier_answer(identity("CONTRACT"), "campus", 3),  # an effective tier that is no code
     tier_answer(identity("GROUP_MEMBER", group_role="CHAIRMAN"), "GROUP_MEMBER", 2),  # only Tier and VipLevel
     tier_answer(CAMPUS, "CONTRACT", 3).replace(b"<boss:Brand>QQT</boss:Brand>", b"<boss:Brand>NOPE</boss:Brand>"),
 ], ids=["lower-case-tier", "empty-tier", "spaced-vip-level", "unknown-effective-tier-alone",
-        "malformed-effective-tier", "unknown-group-role",
-        "unknown-brand"])
+        "unknown-effective-tier-lapsed-vip", "malformed-effective-tier", "unknown-group-role", "unknown-brand"])
 def test_anything_else_that_fails_the_xsd_is_still_refused(boss: Boss, answer: bytes) -> None:
     boss.route.respond(200, content=answer)
     result = boss.client.request(command("boss/QueryCustomerTier.valid.xml"))
