@@ -4,9 +4,8 @@ visit (and when it happened), closing (its ClosureCode kept likewise), a refused
 level and owner, and a dispatch checked against its phenomenon's template with the fields kept from intake beneath
 its own (``intake_fields``; refused, listing what is missing, when the template is enforced; the system it went to
 kept in ``dispatch_system``; refused ``unknown-category`` when the taxonomy no longer has the work order's category,
-the only action that reads it). A Suspend whose Until has passed is refused (``until-not-future``). A cancel of a
-work order NSP holds unanswered withdraws it from NSP (``network_withdrawal``). ``WorkOrderEngine.act`` applies
-them in the action's transaction.
+the only action that reads it). A Suspend whose Until has passed is refused (``until-not-future``).
+``WorkOrderEngine.act`` applies them in the action's transaction.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from hub.workflow.commands import (
 )
 from hub.workflow.intake_fields import intake_fields
 from hub.workflow.lifecycle import PAUSED, LifecycleAction, TransitionRefused, WorkOrderState
-from hub.workflow.network_withdrawal import dispatch_answer, nsp_withdrawals
+from hub.workflow.network_withdrawal import dispatch_answer
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.taxonomy import DispatchTemplate, Taxonomy, UnknownCategory
 from hub.workflow.tiers import GROUP_TIERS, VIP_TIERS
@@ -160,8 +159,6 @@ def action_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, s
     if action is A.DISPATCH:
         return _dispatch(tx, row, request, changes, taxonomy=taxonomy, settings=settings, observers=observers,
                          kept=intake_fields(history))
-    if action is A.CANCEL:  # NSP holding the work order unanswered is told to stop (``network_withdrawal``)
-        return nsp_withdrawals({**row, **changes}, state, history, request, now)
     return []
 
 

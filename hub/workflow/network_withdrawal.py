@@ -4,7 +4,9 @@ to stop work on it, so that its engineers do not go on and its reply, which the 
 work order (``callback-not-expected``), is never sent.
 
 **When a withdrawal is owed** (``nsp_withdrawals``, on every CANCEL, in the CANCEL's transaction: the follow-up is
-sent with the processed-message record of the message that cancelled, as every follow-up): the work order's current
+sent with the processed-message record of the message that cancelled, as every follow-up; by ``NspWithdrawals``,
+an engine observer registered last, so the Cancel's other follow-ups keep the steps, hence message ids, they had
+before it existed: ``hub.workflow.follow_up_steps``): the work order's current
 dispatch went to NSP (``dispatch_system``, recorded by each DISPATCH: a dispatch at intake and an incident's fault
 report too) and NSP has not answered it (no ``nsp_result`` entry after the last DISPATCH of its history:
 ``dispatch_answer``). Not for a work order
@@ -20,8 +22,8 @@ The withdrawal names the work order (NSP finds its tickets by it: a work order d
 marked invalid may have two), the cancellation's reason (nsp:Reason, c:LongText), when it was cancelled and by whom
 (the WorkOrderAction's Operator). ``NspTicketId`` is left out: the hub learns NSP's ticket id only from NSP's reply,
 and a work order NSP answered owes no withdrawal. Its MessageId is derived as every follow-up's
-(``hub.workflow.follow_up_steps``: ``nsp-withdraw-0``), so a redelivered Cancel sends it under the same id and the
-NSP adapter's processed store, or NSP (DUPLICATE), drops the copy.
+(``hub.workflow.follow_up_steps``: ``nsp-withdraw-<n>``, the last of them), so a redelivered Cancel sends it under
+the same id and the NSP adapter's processed store, or NSP (DUPLICATE), drops the copy.
 """
 
 from __future__ import annotations
@@ -34,11 +36,14 @@ from lxml import etree
 
 from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import add_child, shortened, timestamp
-from hub.workflow.changes import FollowUp
-from hub.workflow.commands import ActionRequest
+from hub.workflow.changes import Changed, Created, FollowUp
+from hub.workflow.commands import ActionRequest, Complaint
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
+from hub.workflow.store import WorkOrderTransaction
+from hub.workflow.store.queries import load_work_order
 
-__all__ = ["WITHDRAW_FOLLOW_UP", "dispatch_answer", "nsp_withdraw", "nsp_withdrawals", "withdrawal_owed"]
+__all__ = ["WITHDRAW_FOLLOW_UP", "NspWithdrawals", "dispatch_answer", "nsp_withdraw", "nsp_withdrawals",
+           "withdrawal_owed"]
 
 WITHDRAW_FOLLOW_UP = "nsp-withdraw"  # a dispatch withdrawn from NSP: its follow-up's kind, the start of its step
 NETWORK_SYSTEM = "NSP"
@@ -79,6 +84,22 @@ def nsp_withdrawals(row: Mapping[str, Any], state: WorkOrderState, history: Sequ
         return []
     return [FollowUp(WITHDRAW_FOLLOW_UP, dict(row), {
         "reason": request.words or "cancelled", "withdrawn_at": now, "withdrawn_by": request.operator})]
+
+
+class NspWithdrawals:
+    """The engine observer owing NSP a withdrawal on a CANCEL (``nsp_withdrawals``; registered last)."""
+
+    def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
+                now: datetime) -> list[FollowUp]:
+        return []
+
+    def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
+                now: datetime) -> list[FollowUp]:
+        if request.action is not A.CANCEL or changed.row.get("dispatch_system") != NETWORK_SYSTEM:
+            return []
+        view = load_work_order(tx.db, str(changed.row["id"]))  # (its CANCEL entry changes nothing of the answer)
+        return [] if view is None else nsp_withdrawals(changed.row, changed.previous_state, view.history, request,
+                                                       now)
 
 
 def nsp_withdraw(follow_up: FollowUp, now: datetime) -> etree._Element:

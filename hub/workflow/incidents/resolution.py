@@ -86,7 +86,7 @@ class IncidentResolution:
             log.info("incident cancelled", extra={"work_order_id": row["id"], "window_key": key, "children_told": told})
             return []
         follow_ups: list[FollowUp] = []
-        left = handed_back(tx.db, str(row["id"])) if row.get("outage_id") is not None else set()
+        left = handed_back(tx.db, str(row["id"]))  # told they are their owners' now, linked incident or not
         children = [(child_id, state) for child_id, state in children_of(tx.db, str(row["id"])) if child_id not in left]
         for child_id, state in children:
             follow_ups += self._resolve(tx, str(row["id"]), child_id, S(state), request, now)

@@ -87,6 +87,19 @@ def test_a_cancel_sends_nothing_when_nsp_does_not_hold_the_work_order(client: Wo
     assert withdrawals(client) == []
 
 
+def test_the_withdrawal_comes_after_the_cancels_other_follow_ups(client: WorkerTestClient) -> None:
+    """Follow-ups of a message's own work order are numbered by place (``<kind>-<n>``, hub.workflow.follow_up_steps):
+    the withdrawal and the account manager's notice, both new, come after the to-dos the Cancel closes, so those
+    keep the message ids hubs before them gave them (a Cancel in flight during an update closes nothing twice)."""
+    work_order_id = created(client)  # a VIP with an account manager
+    dispatch(client, work_order_id)
+    send(client, "WorkOrderAction.valid-escalate.xml", WorkOrderId=work_order_id)  # a hand-up's to-do to close
+    since = len(client.sent)
+    cancel(client, work_order_id)
+    sent = [e.command_type for e, _ in client.sent[since:]]
+    assert sent[-2:] == ["crm.NotifyAccountManager", WITHDRAW] and "oa.CompleteTodo" in sent[:-2], sent
+
+
 def test_a_redelivered_cancel_sends_its_withdrawal_once(client: WorkerTestClient) -> None:
     work_order_id = created(client)
     dispatch(client, work_order_id)

@@ -15,6 +15,7 @@ from hub.workflow.incidents.children import OUTAGE_UNLINKED
 from hub.workflow.outages.revision import UNLINKED
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.scheduler import DeadlineScheduler
+from tests.unit.workflow.audit_kit import nsp_reply
 from tests.unit.workflow.incident_kit import children, complaint_document, incidents
 from tests.unit.workflow.kit import WO, answer, command, envelope, text
 from tests.unit.workflow.test_outage_rule import (
@@ -106,6 +107,21 @@ def test_the_incidents_resolution_leaves_the_children_a_revision_unlinked(client
     others = [c for c in children(runtime, incident) if c["district"] != "Luohu"]
     assert {c["state"] for c in others} == {"REPLIED"}  # Futian's by the clearance, Nanshan's by the incident
     assert all(incident in h["note"] for h in unlinked)  # the history said the incident would not reply them
+
+
+def test_nsps_resolution_of_an_incident_unlinked_too_leaves_its_unlinked_children(client: WorkerTestClient,
+                                                                                 runtime: WorkflowRuntime) -> None:
+    """A revision dropping every linked child unlinks the incident too; NSP's later resolution of the incident's
+    fault report replies its children, but not those the revision told their owners to handle (session audit)."""
+    incident = _incident_of(client, runtime, ["Futian"] * 9 + ["Nanshan"])
+    assert client.send(notice_envelope(areas=BOTH)).processed
+    futian = [c["id"] for c in children(runtime, incident) if c["district"] == "Futian"]
+    assert client.send(notice_envelope(Revision="2", areas=[("0755", "Luohu")])).processed  # Futian dropped
+    assert _row(runtime, incident)["outage_id"] is None
+    clock(runtime).advance(timedelta(minutes=30))
+    assert nsp_reply(client, incident).processed  # NSP resolves the incident's fault report
+    assert _row(runtime, incident)["state"] == "REPLIED"
+    assert [child for child in futian if _row(runtime, child)["state"] == "REPLIED"] == []
 
 
 def test_the_resolutions_history_action_is_the_revisions() -> None:
