@@ -122,7 +122,10 @@ def test_a_routing_table_from_before_the_withdrawal_still_cancels(runtime: Workf
     """An operator's own table written before the command existed routes it nowhere: the cancel goes on, logged."""
     built_in = resources.files("hub.routing").joinpath("default_routes.toml").read_text("utf-8")
     old = tmp_path / "routes.toml"
-    old.write_text(built_in.replace(', "nsp.NetworkComplaintWithdraw"', ""), encoding="utf-8")
+    route = ('[[routes]]\nname = "network complaints withdrawn from NSP when their work order is cancelled"\n'
+             'commands = ["nsp.NetworkComplaintWithdraw"]\nto = ["nsp"]\n')
+    assert route in built_in
+    old.write_text(built_in.replace(route, ""), encoding="utf-8")
     registry = CommandSetRegistry.installed()
     table = RoutingTable.load(old, consumers=TopologyConfig().consumers, command_types=registry.command_types())
     tier = (EXAMPLES / "boss" / "responses" / "QueryCustomerTierResponse.xml").read_bytes()
