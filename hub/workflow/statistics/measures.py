@@ -126,10 +126,11 @@ def change_measures(row: Mapping[str, Any], action: LifecycleAction, previous: W
     found = [*opened, measure]
     if action is A.AUTO_ANSWER:
         found.append(Measure.FIRST_CONTACT_RESOLVED)  # only NEW or ACCEPTED can be auto-answered: never dispatched
-    elif action is A.REPLY:  # an auto-answered complaint was answered at intake, off the clock: in time
+    elif action is A.REPLY:  # an auto-answered complaint still linked was answered at intake, off the clock: in
+        # time; one a revision of its notice unlinked is back on its reply limit (docs/outages.md) and judged by it
         due, replied = row.get("reply_due"), row.get("replied_at")
-        late = (previous is not WorkOrderState.AUTO_ANSWERED and due is not None and replied is not None
-                and replied > due)
+        off_clock = previous is WorkOrderState.AUTO_ANSWERED and row.get("outage_id") is not None
+        late = not off_clock and due is not None and replied is not None and replied > due
         found.append(Measure.REPLIED_LATE if late else Measure.REPLIED_IN_SLA)
         if first_contact_reply(row, previous, resolved=resolved):
             found.append(Measure.FIRST_CONTACT_RESOLVED)

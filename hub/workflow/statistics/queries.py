@@ -28,7 +28,8 @@ _o = outage_notices.c
 _w = work_orders.c
 S = WorkOrderState
 # Taken and not answered yet: the reply limit runs (PENDING and SUSPENDED hold it: their reply_due is the limit
-# reached before the pause, or none). AUTO_ANSWERED is off the clock, CANCELLED never needs a reply.
+# reached before the pause, or none). AUTO_ANSWERED is off the clock while linked to its outage notice (one a
+# revision unlinked is back on its reply limit: docs/outages.md), CANCELLED never needs a reply.
 AWAITING_REPLY = (S.NEW, S.ACCEPTED, S.DISPATCHED, S.DISPATCH_REJECTED, S.IN_PROGRESS, S.PENDING, S.SUSPENDED,
                   S.ESCALATED)
 
@@ -77,8 +78,10 @@ def overdue_replies(connection: Connection, query: StatisticsQuery, zone: tzinfo
     the paused time credited) passed before ``now``."""
     start, end = day_range(query.first_day, query.last_day, zone)
     where: list[ColumnElement[bool]] = [
-        _w.state.in_([s.value for s in AWAITING_REPLY]), _w.ticket_type == "COMPLAINT", _w.replied_at.is_(None),
-        _w.reply_due < now, _w.created_at >= start, _w.created_at < end]
+        or_(_w.state.in_([s.value for s in AWAITING_REPLY]),
+            and_(_w.state == S.AUTO_ANSWERED.value, _w.outage_id.is_(None))),
+        _w.ticket_type == "COMPLAINT", _w.replied_at.is_(None), _w.reply_due < now, _w.created_at >= start,
+        _w.created_at < end]
     if query.area_code:
         where.append(_w.area_code == query.area_code)
     statement = select(_w.tier, func.count()).where(and_(*where)).group_by(_w.tier)

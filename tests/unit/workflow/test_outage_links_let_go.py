@@ -28,6 +28,8 @@ from tests.unit.workflow.test_outage_rule import (
     sent_types,
     stored,
 )
+from tests.unit.workflow.test_statistics_counters import check_rebuild
+from tests.unit.workflow.test_statistics_sla_overdue import statistics
 
 pytestmark = pytest.mark.unit
 
@@ -182,9 +184,21 @@ def test_an_unlinked_auto_answered_complaint_is_to_be_replied_and_back_on_its_re
     assert done.fired >= 1
     assert "oa.PushTodo" in [e.command_type for e, _ in client.sent[before:]]
 
+    assert _sla_sums(client)["Overdue"] == 1  # unreplied past the limit it is back on: overdue in the figures
+
     document, message_id = command("WorkOrderAction.valid-reply.xml", WorkOrderId=answered)
     assert text(answer(client.request(envelope(document, message_id))), "wo:State") == "REPLIED"
     assert _row(runtime, answered)["reply_due"] == view.row["reply_due"]  # replied against that limit
+    sums = _sla_sums(client)
+    assert (sums["Late"], sums["InSla"], sums["Overdue"]) == (1, 0, 0)  # replied late, not "in time"
+    check_rebuild(runtime)  # the rebuild replays the unlink: the same counters
+
+
+def _sla_sums(client: WorkerTestClient) -> dict[str, int]:
+    """QueryStatistics' per-tier SLA figures of the test's day, summed over the tiers."""
+    figures = statistics(client)
+    return {name: sum(int(e.text or 0) for e in figures.iterfind(f"{{{WO}}}TierSla/{{{WO}}}{name}"))
+            for name in ("Late", "InSla", "Overdue")}
 
 
 def test_a_revision_restoring_the_district_links_the_auto_answered_complaint_again(
