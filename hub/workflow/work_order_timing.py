@@ -93,13 +93,14 @@ class WorkOrderTiming:
         states = [(_state_at(h), h["from_state"] or "", h["to_state"] or "") for h in history
                   if h["kind"] == "state" and h["from_state"]]
         pauses, paused_since = pauses_from_states(states)
-        handovers = tuple((h["at"], str(h["new_value"])) for h in history
-                          if h["kind"] == "field" and h["field"] == "owner")
+        incident = row.get("ticket_type") == "INCIDENT"  # a mass complaint's emergency: the hotline's 7×24 clock
+        handovers = () if incident else tuple((h["at"], str(h["new_value"])) for h in history
+                                              if h["kind"] == "field" and h["field"] == "owner")
         return TimingFacts(created_at=row["created_at"], tier=row["tier"], department=self.settings.intake_department,
                            handovers=handovers, pauses=pauses, paused_since=paused_since,
                            first_responded_at=row.get("first_responded_at"), replied_at=row.get("replied_at"),
                            return_visited_at=row.get("return_visited_at"),
-                           return_visit=row.get("ticket_type") != "INCIDENT")
+                           return_visit=not incident)
 
 
 def _state_at(entry: Mapping[str, Any]) -> datetime:
