@@ -130,9 +130,11 @@ def parse_sla_table(document: Mapping[str, Any], version: str, source: str = "<m
 
 
 def _check_order(problems: Problems, rows: Mapping[str, SlaRow], unknown: SlaRow | None) -> None:
-    """VIP and group customers before ordinary ones: an ordinary tier (or the unknown tier's row) as urgent as or
-    more urgent than a VIP or group tier is a problem naming both."""
-    preferred = [row for tier, row in rows.items() if tier in VIP_TIERS | GROUP_TIERS]
+    """VIPs and group key persons before ordinary customers: an ordinary tier (or the unknown tier's row) as urgent
+    as or more urgent than one of theirs is a problem naming both. A group's ordinary member is checked against
+    neither side: the domain serves them "like contract customers, always marked as group customers", so a table
+    may give GROUP_MEMBER the CONTRACT row, or keep it ahead of ordinary customers as the packaged table does."""
+    preferred = [row for tier, row in rows.items() if tier in VIP_TIERS | {"GROUP_KEY_PERSON"}]
     if not preferred:
         return
     least = max(preferred, key=lambda row: row.priority)
@@ -142,7 +144,7 @@ def _check_order(problems: Problems, rows: Mapping[str, SlaRow], unknown: SlaRow
             key = row.tier if row.tier == UNKNOWN_TIER else f"tiers.{row.tier}"
             problems.add(f"{key}.priority", f"{row.priority} is as urgent as or more urgent than {least.tier}'s "
                                             f"{least.priority}: an ordinary tier must come after every VIP and "
-                                            "group tier (a higher number)")
+                                            "group key person tier (a higher number)")
 
 
 def _row(problems: Problems, key: str, tier: str, table: Any, defaults: Mapping[str, Any]) -> SlaRow | None:

@@ -170,12 +170,22 @@ def test_long_distance_and_roaming_customers_come_after_group_members() -> None:
 
 
 @pytest.mark.parametrize(("tier", "priority"), [("LONG_DISTANCE_ROAMING", 2), ("CONTRACT", 1), ("PREPAID", 2)])
-def test_an_ordinary_tier_as_urgent_as_a_vip_or_group_tier_is_refused_naming_it(tmp_path: Path, tier: str,
-                                                                                  priority: int) -> None:
+def test_an_ordinary_tier_as_urgent_as_a_vip_or_group_key_person_tier_is_refused_naming_it(
+        tmp_path: Path, tier: str, priority: int) -> None:
     rows = good_rows()
-    rows["GROUP_MEMBER"] = 'priority = 2\nfirst_response = "30m"\nreply = "16h"\n'
+    rows["GROUP_KEY_PERSON"] = 'priority = 2\nfirst_response = "30m"\nreply = "16h"\n'
     rows[tier] = f'priority = {priority}\nfirst_response = "1h"\nreply = "16h"\n'
     with pytest.raises(DataFileError) as caught:
         load_sla_table(write(tmp_path, table_text(rows)))
     assert {key for key, _ in caught.value.problems} == {f"tiers.{tier}.priority"}
-    assert "GROUP_MEMBER" in str(caught.value)
+    assert "GROUP_KEY_PERSON" in str(caught.value)
+
+
+def test_a_groups_ordinary_members_may_be_served_like_contract_customers(tmp_path: Path) -> None:
+    """The domain serves a group's ordinary members "like contract customers, always marked as group customers": a
+    table giving GROUP_MEMBER the CONTRACT row loads (it was refused as an ordinary tier "as urgent as" a group
+    tier); the packaged table keeps them ahead of ordinary customers (domain audit)."""
+    rows = good_rows()
+    rows["GROUP_MEMBER"] = rows["CONTRACT"]
+    table = load_sla_table(write(tmp_path, table_text(rows)))
+    assert table.row("GROUP_MEMBER").priority == table.row("CONTRACT").priority
