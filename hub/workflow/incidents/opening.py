@@ -171,6 +171,10 @@ def dispatch_incident(tx: WorkOrderTransaction, engine: WorkOrderEngine, row: di
             for f in changed.follow_ups]
 
 
+# the domain's emergency flow: "fault report plus a phone call to the handling department"
+_CALL_THEM = "Phone the handling department ({}) now: the fault report alone is not enough for an emergency."
+
+
 def manager_todo(tx: WorkOrderTransaction, engine: WorkOrderEngine, row: dict[str, Any], facts: IncidentFacts,
                  now: datetime) -> FollowUp:
     """The emergency flow's to-do for the first role of the incident's escalation chain: the incident is escalated
@@ -180,7 +184,7 @@ def manager_todo(tx: WorkOrderTransaction, engine: WorkOrderEngine, row: dict[st
     chain = engine.sla.row(row["tier"]).escalation
     manager = chain[0] if chain else engine.settings.intake_department
     reason = (f"Incident {row['id']}: {facts.count} complaints of {row['phenomenon']} at {row['intake_point']} "
-              f"within {facts.window_minutes:g} minutes; state {row['state']}.")
+              f"within {facts.window_minutes:g} minutes; state {row['state']}. {_CALL_THEM.format(row['owner'])}")
     view = load_work_order(tx.db, row["id"], for_update=True)
     if view is None:  # written in this transaction a moment ago
         raise LookupError(f"incident {row['id']} is not in its own transaction")

@@ -119,6 +119,8 @@ def test_nine_complaints_open_nothing_and_the_tenth_opens_one_incident(client: W
     assert mass.findtext(f"{{{NSP}}}Priority") == "1"
     todos = [e for e, _ in client.sent if e.command_type == "oa.PushTodo"]
     assert len(todos) == 1 and incident_id.encode() in todos[0].payload
+    summary = etree.fromstring(todos[0].payload).findtext("{urn:onepoint:oa:1}Summary") or ""
+    assert "Phone the handling department (NMC) now" in summary  # the domain's emergency flow: report plus a call
 
     linked = children(runtime, incident_id)
     assert sorted(c["id"] for c in linked) == sorted(text(a, "wo:WorkOrderId") for a in [*nine, tenth])
