@@ -73,7 +73,7 @@ def test_invalid_command_is_a_client_fault_listing_each_violation(hub):
     before = len(hub.router.envelopes)
     with pytest.raises(Fault) as fault:
         client(hub).service.CreateWorkOrder(
-            **create_work_order("soap-invalid-0001", Channel="FAX", Msisdn="12345", CategoryCode="1.2")
+            **create_work_order("soap-invalid-0001", Channel="PIGEON_POST", Msisdn="12345", CategoryCode="1.2")
         )
     assert fault.value.code.endswith("Client.SchemaValidationError")
     found = violations(fault.value)

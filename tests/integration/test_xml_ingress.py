@@ -88,7 +88,8 @@ def test_basic_authentication_works(hub, create):
 
 def test_invalid_document_is_400_listing_every_violation(hub, create):
     before = len(hub.router.envelopes)
-    bad = create.replace(b"<wo:Channel>HOTLINE", b"<wo:Channel>FAX").replace(b"<c:AreaCode>0755", b"<c:AreaCode>x")
+    bad = (create.replace(b"<wo:Channel>HOTLINE", b"<wo:Channel>PIGEON_POST")
+           .replace(b"<c:AreaCode>0755", b"<c:AreaCode>x"))
     response = post(hub, bad)
     assert response.status_code == 400
     error = etree.fromstring(response.content)
@@ -102,7 +103,7 @@ def test_invalid_document_is_400_listing_every_violation(hub, create):
         "/wo:CreateWorkOrder/wo:Area/c:AreaCode",
     ]
     lines = bad.decode().splitlines()
-    assert "FAX" in lines[found[0][0] - 1]
+    assert "PIGEON_POST" in lines[found[0][0] - 1]
     assert len(hub.router.envelopes) == before
 
 
@@ -179,7 +180,7 @@ def test_metrics_count_accepted_and_refused_commands(hub, create):
     invalid_before = sample("onepoint_messages_refused_total", reason="invalid")
     unauthenticated_before = sample("onepoint_messages_refused_total", reason="unauthenticated")
     assert post(hub, with_id(create, "xml-metrics-00001")).status_code == 202
-    assert post(hub, create.replace(b"HOTLINE", b"FAX")).status_code == 400
+    assert post(hub, create.replace(b"HOTLINE", b"PIGEON_POST")).status_code == 400
     assert httpx.post(hub.xml("workorder"), content=create, headers=XML).status_code == 401
     text = httpx.get(f"{hub.base_url}/metrics").text
     assert 'onepoint_messages_accepted_total{command_type="workorder.CreateWorkOrder"}' in text

@@ -20,14 +20,14 @@ def test_validate_valid_files_exits_0(examples_dir):
 def test_validate_prints_file_line_path_reason_and_exits_1(tmp_path, examples_dir):
     valid = examples_dir / "workorder" / "CreateWorkOrder.valid.xml"
     bad = tmp_path / "bad.xml"
-    bad.write_bytes(valid.read_bytes().replace(b"<wo:Channel>HOTLINE", b"<wo:Channel>FAX"))
+    bad.write_bytes(valid.read_bytes().replace(b"<wo:Channel>HOTLINE", b"<wo:Channel>PIGEON_POST"))
     result = CliRunner().invoke(main, ["validate", str(valid), str(bad)])
     assert result.exit_code == 1
     line = next(ln for ln in result.output.splitlines() if ln.startswith(str(bad)))
     location, path, reason = line.split(": ", 2)
     file_, lineno = location.rsplit(":", 1)
     assert (file_, path) == (str(bad), "/wo:CreateWorkOrder/wo:Channel")
-    assert "FAX" in bad.read_text().splitlines()[int(lineno) - 1]
+    assert "PIGEON_POST" in bad.read_text().splitlines()[int(lineno) - 1]
     assert "HOTLINE" in reason
 
 

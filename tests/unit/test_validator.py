@@ -30,7 +30,7 @@ def test_valid_document_yields_its_command_and_header(validator, examples_dir):
 
 def test_every_violation_is_reported_with_line_path_and_reason(validator, examples_dir):
     document = (examples_dir / "workorder" / "CreateWorkOrder.valid.xml").read_bytes()
-    document = document.replace(b"<wo:Channel>HOTLINE", b"<wo:Channel>FAX")
+    document = document.replace(b"<wo:Channel>HOTLINE", b"<wo:Channel>PIGEON_POST")
     document = document.replace(b"<wo:Msisdn>13800138000", b"<wo:Msisdn>1380013")
     document = document.replace(b"<c:AreaCode>0755", b"<c:AreaCode>755")
     with pytest.raises(DocumentRefused) as refused:
@@ -43,7 +43,7 @@ def test_every_violation_is_reported_with_line_path_and_reason(validator, exampl
         "/wo:CreateWorkOrder/wo:Area/c:AreaCode",
     ]
     lines = document.decode().splitlines()
-    assert "FAX" in lines[violations[0].line - 1]
+    assert "PIGEON_POST" in lines[violations[0].line - 1]
     assert "1380013<" in lines[violations[1].line - 1]
     assert "HOTLINE" in violations[0].reason
     assert all(v.reason for v in violations)
