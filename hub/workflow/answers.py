@@ -157,6 +157,8 @@ def work_order_element(row: Row, history: Iterable[Row] = (), *, repeat: bool | 
             _add(element, name, row[column])
     if content:
         _content(element, row)
+    if row.get("group_id"):  # kept since store migration 0020: a group customer always marked as one
+        _group(element, row)
     for entry in history:
         _history(element, entry)
     return element
@@ -176,6 +178,16 @@ def _content(element: etree._Element, row: Row) -> None:
     for name, value in sorted(fields.items()) if isinstance(fields, dict) else ():
         if _FIELD_NAME.fullmatch(str(name)) and value not in (None, ""):
             _add(element, "DispatchField", str(value)[:200]).set("name", str(name))
+
+
+def _group(element: etree._Element, row: Row) -> None:
+    """The customer's group customer (``wo:Group``), as kept from BOSS's tier answer."""
+    group = _add(element, "Group", None)
+    _add(group, "GroupId", row["group_id"])
+    if row.get("group_name"):
+        _add(group, "GroupName", str(row["group_name"])[:200])
+    if row.get("group_role"):
+        _add(group, "GroupRole", row["group_role"])
 
 
 def work_order_answer(envelope: Envelope, row: Row | None, history: Iterable[Row], now: datetime) -> etree._Element:

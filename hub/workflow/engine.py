@@ -126,6 +126,7 @@ class WorkOrderEngine(WorkOrderTiming):
                                       until=created_at)
         row["repeat_complaint"] = repeat  # kept: QueryWorkOrder(s) show it (store migration 0009)
         row["account_manager_id"] = tier.account_manager_id if tier.has_account_manager else None  # (0010)
+        row.update(tier.group_columns)  # a group customer always marked as one, whatever tier won (0020)
         work_order_id = tx.insert_work_order(row, history=history, id_zone=self.settings.local_zone,
                                              id_key=complaint.message_id, id_at=complaint.received_at)
         row["id"] = work_order_id

@@ -133,7 +133,8 @@ def query_work_orders(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     query = query_commands.work_order_query(command_element(envelope))
     page = workflow.store.query(
         msisdn=query.msisdn, states=[s.value for s in query.states] or None, category_prefix=query.category,
-        area=query.area_code, tiers=list(query.tiers) or None, created_from=query.created_from,
+        area=query.area_code, tiers=list(query.tiers) or None, group_id=query.group_id,
+        created_from=query.created_from,
         created_to=query.created_to, page=query.page, page_size=query.page_size, after=query.after)
     now = workflow.clock.now()
     last = page.rows[-1] if len(page.rows) == query.page_size else None  # a full page: more may follow

@@ -43,6 +43,7 @@ class WorkOrderQuery:
     category: str | None = None
     area_code: str | None = None
     tiers: tuple[str, ...] = ()
+    group_id: str | None = None  # one group customer's members' work orders, whatever their tier
     created_from: datetime | None = None
     created_to: datetime | None = None
     page: int = 1
@@ -85,6 +86,7 @@ def work_order_query(document: etree._Element) -> WorkOrderQuery:
         category=text_at(document, "wo:Category"),
         area_code=text_at(document, "wo:AreaCode"),
         tiers=tuple(e.text or "" for e in document.iterfind("wo:Tier", ns)),
+        group_id=text_at(document, "wo:GroupId"),
         created_from=created_from,
         created_to=created_to,
         page=int(text_at(document, "wo:Page") or 1),

@@ -91,7 +91,7 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
         _fill_missing_counters(store, engine.settings)
         warn_of_withdrawn_categories(store, taxonomy)  # the analyst learns it at the restart, not from a caller
     tiers = TierLookup(ttl=max(settings.tier_cache_seconds, 0.001), timeout=settings.tier_timeout_seconds,
-                       pause=settings.tier_pause_seconds)
+                       pause=settings.tier_pause_seconds, zone=engine.settings.local_zone)
     rules = RuleFiles(engine, settings.sla, settings.calendars, taxonomy=taxonomy_files)
     engine.refresh_rules = rules.refresh
     runtime = WorkflowRuntime(store, engine, tiers, used, settings.link, metrics,

@@ -9,8 +9,9 @@ cache new work orders fill, each question waiting the ``boss.*`` route's ``reply
 work order its tier (``TierLookup.ask``). It asks nothing while new work orders' lookups are paused (BOSS gave
 them nothing a moment ago), and after BOSS gave it nothing it waits ``retry`` or until BOSS answered a new work
 order: one question per wait, not one per work order. Its own failures never pause new work orders' lookups.
-When BOSS answers, the work order gets its tier, the priority and the limits still running of that tier (the SLA
-table, on its owners' calendars, paused time credited: ``recalculation.recompute``), a ``TIER`` history entry, and —
+When BOSS answers, the work order gets its tier (and its group customer, migration 0020), the priority and the limits
+still running of that tier (the SLA table, on its owners' calendars, paused time credited:
+``recalculation.recompute``), a ``TIER`` history entry, and —
 for VIP and group customers — the account manager's CRM notice it would have had at creation. The change is made
 under the work order's lock and only if it still has no tier, so several hub processes doing the same apply it
 once; the notice's message id is derived from the work order, so CRM drops a second copy.
@@ -24,7 +25,8 @@ A work order still open but already replied when BOSS answers (``replied_at`` se
 hotline's first-contact reply while BOSS was down) keeps its counted columns as they are: no tier, its priority and
 its limits. Its reply was counted under the tier it had (the statistics' SLA per tier), and ``onepoint stats
 rebuild``, which reads the stored tier, must count it there again (docs/statistics.md, "Limits"). What BOSS said is
-recorded beside them (``_record_after_reply``): a ``TIER`` history entry of the field ``boss_tier`` (the customer's
+recorded beside them (``_record_after_reply``), with the customer's group (``group_id``, …: a mark, not a counted
+column, kept as at creation): a ``TIER`` history entry of the field ``boss_tier`` (the customer's
 identity; it also marks the work order as asked, so it is asked once), and, for VIP and group customers, the account
 manager in ``account_manager_id`` (its own history entry). That manager gets the creation notice, and, while the
 return visit is still to make (REPLIED), the return-visit notice: the manager's personal visit, due by the
@@ -164,7 +166,7 @@ class TierRecheck(PassThread):
                 at=now, kind="field", actor="hub", system="HUB", action="TIER", field="tier", old_value=None,
                 new_value=facts.tier, note=f"tier {facts.tier} from BOSS, asked again after it had given none: "
                                            f"priority {deadlines.priority}"), changes={
-                "tier": facts.tier,
+                "tier": facts.tier, **facts.group_columns,  # the group kept whatever tier won (migration 0020)
                 "account_manager_id": facts.account_manager_id if facts.has_account_manager else None})
             if facts.has_account_manager:
                 self._notify([FollowUp(CREATION_NOTICE, row, {"account_manager": facts.account_manager_id})],
@@ -196,6 +198,8 @@ class TierRecheck(PassThread):
                                 note=f"tier {facts.tier} from BOSS, asked again after it had given none, after the "
                                      f"reply: {kept}; {told}"[:2000])]
         changes: dict[str, object] = {"updated_at": now}
+        if facts.group is not None and row.get("group_id") is None:  # a mark, not a counted column: kept (0020)
+            changes.update(facts.group_columns)
         if manager is not None and manager != row["account_manager_id"]:
             changes["account_manager_id"] = manager
             entries.append(HistoryEntry(at=now, kind="field", actor="hub", system="HUB", action="TIER",

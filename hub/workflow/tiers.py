@@ -1,7 +1,9 @@
 """The customer's tier for a new work order: asked of BOSS (``boss.QueryCustomerTier`` through the outbound path, so
 through the BOSS adapter), kept in a bounded TTL cache per process.
 
-BOSS answers the highest identity (``EffectiveTier``) and the account manager. A number BOSS does not know is
+BOSS answers the highest identity (``EffectiveTier``), the account manager and each identity: the group customer
+the customer belongs to is kept whatever tier won (``group``, ``hub.workflow.group_membership``; memberships whose
+``ValidUntil`` passed before the operator's day, in ``zone``, are over). A number BOSS does not know is
 another network's caller (``OTHER_BRAND``). When BOSS cannot answer in time (``timeout``, 3 s by default, not the
 route's 10 s) the work order is not held up: it is created with ordinary time limits (``TierFacts.known`` False,
 said in its history) — the hotline cannot keep a customer waiting on a back-office outage. After BOSS gave no
@@ -24,7 +26,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any
 
 from cachetools import TTLCache
 from lxml import etree
@@ -34,6 +37,7 @@ from hub.gateways.documents import timestamp
 from hub.observability import mask_msisdn
 from hub.routing.outbound import OutboundError, Sender
 from hub.workers.caller_wait import SYSTEM_UNAVAILABLE
+from hub.workflow.group_membership import NO_GROUP_COLUMNS, GroupMembership, group_membership
 from hub.workflow.sla import GROUP_TIERS, VIP_TIERS
 
 __all__ = ["GROUP_TIERS", "VIP_TIERS", "NoTier", "TierFacts", "TierLookup", "tier_query_document"]
@@ -55,6 +59,12 @@ class TierFacts:
     account_manager_name: str | None = None
     known: bool = True  # False: BOSS did not answer; ordinary limits apply
     note: str | None = None
+    group: GroupMembership | None = None  # the group customer BOSS lists the customer in (of several, the highest)
+
+    @property
+    def group_columns(self) -> dict[str, Any]:
+        """The work order's ``group_id``, ``group_name`` and ``group_role`` (all None: in no group, or unknown)."""
+        return NO_GROUP_COLUMNS if self.group is None else self.group.columns()
 
     @property
     def has_account_manager(self) -> bool:
@@ -77,7 +87,7 @@ class NoTier(Exception):
     unavailable (the request dead-lettered, refused). No tier for this number now; no sign of an outage."""
 
 
-def _facts(msisdn: str, answer: bytes) -> TierFacts:
+def _facts(msisdn: str, answer: bytes, today: date | None = None) -> TierFacts:
     document = etree.fromstring(answer)
     if document.tag == ERROR:
         code = document.findtext(f"{{{C}}}Code") or "error"
@@ -91,17 +101,19 @@ def _facts(msisdn: str, answer: bytes) -> TierFacts:
         document.findtext(f"{{{BOSS}}}EffectiveTier") or UNKNOWN_NUMBER_TIER,
         account_manager_id=document.findtext(f"{{{BOSS}}}AccountManagerId"),
         account_manager_name=document.findtext(f"{{{BOSS}}}AccountManagerName"),
+        group=group_membership(document, today),
     )
 
 
 class TierLookup:
-    """``facts(msisdn, outbound, now)``: cached for ``ttl`` seconds (``maxsize`` numbers), else asked of BOSS."""
+    """``facts(msisdn, outbound, now)``: cached for ``ttl`` seconds (``maxsize`` numbers), else asked of BOSS.
+    ``zone``: the operator's, whose day ends a group membership's ``ValidUntil``."""
 
     def __init__(self, *, ttl: float = 300.0, maxsize: int = 100_000, timeout: float | None = None,
-                 pause: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 pause: float = 0.0, clock: Callable[[], float] = time.monotonic, zone: tzinfo = UTC) -> None:
         self._cache: TTLCache[str, TierFacts] = TTLCache(maxsize=maxsize, ttl=ttl)
         self._lock = threading.Lock()
-        self.timeout, self.pause, self._clock = timeout, pause, clock
+        self.timeout, self.pause, self._clock, self.zone = timeout, pause, clock, zone
         self._paused_until = 0.0
         self.answered_at = 0.0  # on ``clock``: when BOSS last answered a question (0.0: not yet)
         self.asked = 0
@@ -158,7 +170,7 @@ class TierLookup:
                timeout: float | None) -> TierFacts:
         """BOSS's answer, waited for ``timeout`` seconds (None: the route's reply timeout)."""
         answer = outbound.request(tier_query_document(msisdn, "tier-lookup-00", now), step=step, timeout=timeout)
-        facts = _facts(msisdn, answer)
+        facts = _facts(msisdn, answer, now.astimezone(self.zone).date())
         self.answered_at = self._clock()
         self.remember(facts)
         return facts

@@ -10,8 +10,8 @@ and the number of codes (at most a few hundred: the taxonomy's phenomena), not t
 "QueryWorkOrders pages").
 
 The other filters that may come with a category (states, the time range, a keyset cursor) are conditions inside
-each code's walk; the count of matches (``Total``) is the caller's, unchanged. With a customer's number, an area or
-a tier the caller reads that filter's own index instead (``find_work_orders``).
+each code's walk; the count of matches (``Total``) is the caller's, unchanged. With a customer's number, an area,
+a tier or a group the caller reads that filter's own index instead (``find_work_orders``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The store's reads: one work order with its history, QueryWorkOrders' filtered pages, a customer's recent ones.
 
-Each filter has its index (see ``schema``); the category filter is a prefix of whole levels (``01.02`` matches
-``01.02`` and ``01.02.*``), written for each dialect's index by ``dialect.category_under``; alone (without a
-number, area or tier) its page is each code's newest merged (``category_pages``).
+Each filter has its index (see ``schema``; a group customer's members: ``ix_work_orders_group_created``, 0020); the
+category filter is a prefix of whole levels (``01.02`` matches ``01.02`` and ``01.02.*``), written for each
+dialect's index by ``dialect.category_under``; alone (without a number, area, tier or group) its page is each
+code's newest merged (``category_pages``).
 
 A customer's work orders (by number: CreateWorkOrder's list, the repeat check, QueryWorkOrders' and ``onepoint
 workorders list``'s ``msisdn``) are the complaints: a mass complaint's incident (ticket type INCIDENT) carries the
@@ -92,6 +93,7 @@ def find_work_orders(
     area: str | None = None,
     tier: str | None = None,
     tiers: Collection[str] | None = None,
+    group_id: str | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
     page: int = 1,
@@ -106,7 +108,8 @@ def find_work_orders(
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValueError(f"page {page} of size {page_size}: pages count from 1, sizes 1..{MAX_PAGE_SIZE}")
     where: list[ColumnElement[bool]] = []
-    other_index = msisdn is not None or area is not None or tier is not None or tiers is not None
+    other_index = (msisdn is not None or area is not None or tier is not None or tiers is not None
+                   or group_id is not None)
     if msisdn is not None:
         where.extend((_wo.msisdn == msisdn, _COMPLAINTS))
     if states is not None:
@@ -117,6 +120,8 @@ def find_work_orders(
         where.append(_wo.tier == tier)
     if tiers is not None:
         where.append(_wo.tier.in_(list(tiers)))
+    if group_id is not None:  # the members of one group customer, whatever tier won (migration 0020)
+        where.append(_wo.group_id == group_id)
     if created_from is not None:
         where.append(_wo.created_at >= created_from)
     if created_to is not None:

@@ -111,6 +111,11 @@ work_orders = Table(
     # 0010: the account manager BOSS named for a VIP or group customer when the tier was known: told of the
     # complaint then, and of the return visit at the reply without asking BOSS again; NULL: none, or before 0010
     Column("account_manager_id", String(32)),
+    # 0020: the group customer BOSS lists the customer in (of several, the highest identity's), whatever tier won:
+    # a group's members are always marked as group customers (hub.workflow.group_membership); NULL: none, or before
+    Column("group_id", String(32)),
+    Column("group_name", String(200)),
+    Column("group_role", String(32)),
     Index("ix_work_orders_msisdn_created", "msisdn", "created_at"),
     Index("ix_work_orders_state_id", "state", "id"),  # 0003: a pass over the open ones reads it in id order
     # 0017: QueryWorkOrders by category prefix reads each code's newest off the index (store/category_pages)
@@ -119,6 +124,7 @@ work_orders = Table(
     # 0016: QueryWorkOrders by area or tier, newest first, reads its page off the index (was: every match sorted)
     Index("ix_work_orders_area_created", "area_code", "created_at", "id"),
     Index("ix_work_orders_tier_created", "tier", "created_at", "id"),
+    Index("ix_work_orders_group_created", "group_id", "created_at", "id"),  # 0020: QueryWorkOrders by GroupId
     Index("ix_work_orders_created", "created_at"),
     Index("ix_work_orders_incident", "incident_id"),  # 0005: an incident's children
     Index("ix_work_orders_outage", "outage_id"),  # 0005: the complaints linked to an outage notice

@@ -205,7 +205,7 @@ class WorkOrderStore(OutboxAccess):
 
     def query(self, **filters: Any) -> WorkOrderPage:
         """QueryWorkOrders: ``msisdn``, ``states``, ``category_prefix``, ``area``, ``tier`` (or ``tiers``),
-        ``created_from``, ``created_to``, ``page``, ``page_size``; returns ``(total, rows)``."""
+        ``group_id``, ``created_from``, ``created_to``, ``page``, ``page_size``; returns ``(total, rows)``."""
         with self._reading() as connection:
             return find_work_orders(connection, **filters)
 
