@@ -121,7 +121,7 @@ def _print_tables(figures: Any, zone: ZoneInfo) -> None:
                          ("cancelled overdue", totals.cancelled_overdue),
                          ("return visits", totals.return_visited), ("closed", totals.closed),
                          ("cancelled", totals.cancelled), ("escalated", totals.escalated),
-                         ("incidents", totals.incidents)):
+                         ("reminded (customer called back)", totals.reminded), ("incidents", totals.incidents)):
         summary.add_row(label, str(value))
     for label, share in (("first-contact resolution", figures.first_contact_resolution),
                          ("invalid-dispatch share", figures.invalid_dispatch),

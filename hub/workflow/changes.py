@@ -17,7 +17,7 @@ from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.store import WorkOrderTransaction, WorkOrderView
 
 __all__ = ["DISPATCH_FOLLOW_UP", "Changed", "Created", "DispatchRefusalObserver", "EngineSettings",
-           "EscalationObserver", "FollowUp", "WorkOrderObserver", "WorkOrderRefused"]
+           "EscalationObserver", "FollowUp", "ReminderObserver", "WorkOrderObserver", "WorkOrderRefused"]
 
 Row = dict[str, Any]
 # ``WorkOrderRefused`` (defined with the commands, which refuse an instant out of range as they read it) is exported
@@ -90,3 +90,11 @@ class EscalationObserver(Protocol):
     and the owner stay): the statistics count it with the ESCALATE actions."""
 
     def escalated(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None: ...
+
+
+@runtime_checkable
+class ReminderObserver(Protocol):
+    """Also told of a Remind (``hub.workflow.reminders``: the owner hurried, the state stays): the statistics count
+    it."""
+
+    def reminded(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None: ...

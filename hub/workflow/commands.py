@@ -40,6 +40,7 @@ ACTION_ELEMENTS: dict[str, LifecycleAction] = {
     "Callback": LifecycleAction.RETURN_VISIT,
     "Close": LifecycleAction.CLOSE,
     "Cancel": LifecycleAction.CANCEL,
+    "Remind": LifecycleAction.REMIND,  # the state stays: hub.workflow.reminders
 }
 
 

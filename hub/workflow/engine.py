@@ -151,7 +151,10 @@ class WorkOrderEngine(WorkOrderTiming):
 
     def act(self, tx: WorkOrderTransaction, request: ActionRequest, now: datetime, *,
             view: WorkOrderView | None = None) -> Changed:
-        """``view``: the work order as it stands in ``tx`` when the caller has it (``Created.view``), else read."""
+        """``view``: the work order as it stands in ``tx`` when the caller has it (``Created.view``), else read. A
+        REMIND changes no state: ``hub.workflow.reminders.remind`` carries it out."""
+        if request.action is A.REMIND:
+            raise ValueError("a REMIND is carried out by hub.workflow.reminders.remind, not by act")
         if view is None or view.row["id"] != request.work_order_id:
             view = load_work_order(tx.db, request.work_order_id, for_update=True)
         if view is None:

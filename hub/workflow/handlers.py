@@ -4,7 +4,8 @@
   the answer lists the customer's open and recent work orders and marks a repeat complaint; its template fields
   dispatch it at once when they complete the template, else they are kept in its history for a later Dispatch
   (``hub.workflow.intake_fields``);
-* ``workorder.WorkOrderAction``: one lifecycle action (refused with c:Error naming state and action);
+* ``workorder.WorkOrderAction``: one lifecycle action (refused with c:Error naming state and action); a ``Remind``
+  hurries the owning department, the state unchanged (``hub.workflow.reminders``);
 * ``workorder.QueryWorkOrder`` / ``QueryWorkOrders``: a work order with its history / a filtered page (a full page
   ends with ``Next``, the cursor its ``After`` continues from);
 * ``nsp.NetworkComplaintReply``, ``oa.CompleteTodo``, ``nsp.OutageNotice``: the systems' call-backs
@@ -37,6 +38,7 @@ from hub.workflow import (
     listener_queries,
     listeners,
     query_commands,
+    reminders,
     statistics,
     system_callbacks,
     template_queries,
@@ -103,7 +105,9 @@ def work_order_action(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
     now = workflow.clock.now()
     try:
         request = commands.action_request(command_element(envelope))
-        changed = workflow.engine.act(workflow.store.current_transaction(), request, now)
+        tx = workflow.store.current_transaction()
+        changed = (reminders.remind(workflow.engine, tx, request, now) if request.action is LifecycleAction.REMIND
+                   else workflow.engine.act(tx, request, now))
     except WorkOrderRefused as exc:
         workflow.refused(exc.code)
         raise BusinessRejection(str(exc), code=exc.code) from None

@@ -4,8 +4,9 @@ A work order only moves forward: every state belongs to a stage (intake → disp
 visit → done) and no transition leads to an earlier stage. Pausing (pending, suspended) keeps the stage: a
 suspended order resumes in the state it was suspended from, and asking the previous stage for information
 (``REQUEST_INFO``) keeps the current owner. Anything not in the table is refused with a ``TransitionRefused``
-that names the state, the action and what is allowed there. docs/lifecycle.md shows the table and how our states
-map to TMF621 Trouble Ticket's.
+that names the state, the action and what is allowed there. A reminder (``REMIND``, 催办) is a move to the same
+state, in each state of ``REMINDABLE``: the owning department is hurried, nothing moves
+(``hub.workflow.reminders``). docs/lifecycle.md shows the table and how our states map to TMF621 Trouble Ticket's.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = [
     "FINAL",
     "LIFECYCLE",
     "PAUSED",
+    "REMINDABLE",
     "STAGE",
     "SUSPENDABLE",
     "TMF621_STATUS",
@@ -75,6 +77,7 @@ class LifecycleAction(StrEnum):
     RETURN_VISIT = "RETURN_VISIT"
     CLOSE = "CLOSE"
     CANCEL = "CANCEL"
+    REMIND = "REMIND"                    # hurry the owning department (催办): the state stays (hub.workflow.reminders)
 
 
 S = WorkOrderState
@@ -102,6 +105,9 @@ TMF621_STATUS: dict[WorkOrderState, str] = {
 PAUSED = frozenset({S.PENDING, S.SUSPENDED})        # the SLA clock does not run
 FINAL = frozenset({S.CLOSED, S.CANCELLED})
 SUSPENDABLE = frozenset({S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS, S.ESCALATED})
+# open and with a department other than the intake desk: a REMIND hurries it, each a transition to the same state
+# (a SUSPENDED order was put on hold until a time, a DISPATCH_REJECTED one is back with the intake desk)
+REMINDABLE = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.PENDING, S.ESCALATED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +141,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(A.RETURN_VISIT, {S.REPLIED, S.AUTO_ANSWERED}, S.RETURN_VISITED),
     _t(A.CLOSE, {S.RETURN_VISITED}, S.CLOSED),
     _t(A.CANCEL, set(S) - FINAL - {S.AUTO_ANSWERED, S.REPLIED, S.RETURN_VISITED}, S.CANCELLED, needs_reason=True),
+    *(_t(A.REMIND, {state}, state, needs_reason=True) for state in sorted(REMINDABLE)),  # the state stays
 )
 
 

@@ -44,9 +44,10 @@ def test_a_worker_reports_each_reload_and_keeps_its_table_when_the_new_one_is_re
             time.sleep(0.05)
         taken = onepoint("routes", "reload", "--pid-file", str(pid_file))
         assert taken.returncode == 0, taken.stderr
-        assert f"process {process.pid} reloaded its routing table: {routes}, 11 routes" in taken.stdout
+        count = BUILTIN.read_text("utf-8").count("[[routes]]")  # the built-in table's routes
+        assert f"process {process.pid} reloaded its routing table: {routes}, {count} routes" in taken.stdout
         again = onepoint("routes", "reload", "--pid-file", str(pid_file))  # a second one is told from the first
-        assert again.returncode == 0 and "11 routes" in again.stdout, again.stderr
+        assert again.returncode == 0 and f"{count} routes" in again.stdout, again.stderr
 
         routes.write_text(routes.read_text("utf-8") + '\n[[routes]]\nname = "x"\ncommands = ["nsp.*"]\n'
                           'to = ["billing"]\n', "utf-8")

@@ -38,6 +38,7 @@ from hub.workflow.statistics.measures import (
     escalation_measures,
     is_incident,
     refusal_measures,
+    reminder_measures,
 )
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.schema import work_order_counters, work_order_history
@@ -113,6 +114,10 @@ class CounterObserver:
     def escalated(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None:
         """An ``EscalationObserver``: an escalation on a breach."""
         tx.add_at_commit(add_counts, _counted(row, self.zone, escalation_measures(row)))
+
+    def reminded(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None:
+        """A ``ReminderObserver``: a Remind (the state stays)."""
+        tx.add_at_commit(add_counts, _counted(row, self.zone, reminder_measures(row)))
 
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]:

@@ -111,7 +111,7 @@ def statistics_answer(envelope: Envelope, figures: Figures, now: datetime) -> et
                         ("Overdue", totals.overdue), ("CancelledOverdue", totals.cancelled_overdue),
                         ("ReturnVisited", totals.return_visited), ("Closed", totals.closed),
                         ("Cancelled", totals.cancelled), ("Escalated", totals.escalated),
-                        ("Incidents", totals.incidents)):
+                        ("Incidents", totals.incidents), ("Reminded", totals.reminded)):
         _add(element, name, value)
     element = _add(root, "Shares", None)
     for name, share in (("FirstContactResolution", figures.first_contact_resolution),

@@ -94,6 +94,7 @@ class Totals:
     cancelled: int = 0
     escalated: int = 0  # a department's ESCALATE and each escalation on a breach
     incidents: int = 0
+    reminded: int = 0  # each Remind: a customer's call-back the agent passed to the owner (hub.workflow.reminders)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +205,8 @@ def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum], outages:
         replied_in_sla=by_measure[M.REPLIED_IN_SLA], replied_late=by_measure[M.REPLIED_LATE],
         overdue=sum(overdue.values()), cancelled_overdue=by_measure[M.CANCELLED_OVERDUE],
         return_visited=by_measure[M.RETURN_VISITED], closed=by_measure[M.CLOSED], cancelled=by_measure[M.CANCELLED],
-        escalated=by_measure[M.ESCALATED], incidents=by_measure[M.INCIDENT_PREFIX + M.CREATED])
+        escalated=by_measure[M.ESCALATED], incidents=by_measure[M.INCIDENT_PREFIX + M.CREATED],
+        reminded=by_measure[M.REMINDED])
     hot = sorted(spots.items(), key=lambda item: (-item[1], item[0]))[:query.top]
     sp_total = sum(providers.values())
     tiers = []

@@ -21,7 +21,7 @@ from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 
 __all__ = ["COUNTED_ACTIONS", "FIRST_ACTION_ENTRY", "HANDOVER_COLUMNS", "LINK_COLUMNS", "MEASURES", "CounterKey",
            "Measure", "cancelled_overdue", "change_measures", "creation_measures", "escalation_measures",
-           "first_contact_reply", "is_incident", "local_day", "refusal_measures"]
+           "first_contact_reply", "is_incident", "local_day", "refusal_measures", "reminder_measures"]
 
 A = LifecycleAction
 
@@ -46,13 +46,14 @@ class Measure:
     CANCELLED = "cancelled"
     CANCELLED_OVERDUE = "cancelled_overdue"  # of them, complaints cancelled unreplied after their reply limit
     ESCALATED = "escalated"
+    REMINDED = "reminded"  # each Remind: the customer called back, the agent hurried the owner (workflow.reminders)
     INCIDENT_PREFIX = "incident_"  # an incident's measures: incident_created, incident_dispatched, …
 
 
 MEASURES = (Measure.CREATED, Measure.REPEAT, Measure.DISPATCHED, Measure.INVALID_DISPATCH, Measure.DISPATCH_REFUSED,
             Measure.AUTO_ANSWERED, Measure.FIRST_CONTACT_RESOLVED, Measure.REPLIED, Measure.REPLIED_IN_SLA,
             Measure.REPLIED_LATE, Measure.RETURN_VISITED, Measure.CLOSED, Measure.CANCELLED, Measure.CANCELLED_OVERDUE,
-            Measure.ESCALATED)
+            Measure.ESCALATED, Measure.REMINDED)
 
 _BY_ACTION: dict[LifecycleAction, str] = {
     A.DISPATCH: Measure.DISPATCHED, A.REJECT_DISPATCH: Measure.INVALID_DISPATCH, A.AUTO_ANSWER: Measure.AUTO_ANSWERED,
@@ -88,6 +89,11 @@ def escalation_measures(row: Mapping[str, Any]) -> list[str]:
     """An escalation on a breach (the ``ESCALATE`` field entry: the level rose, the state stayed); a department's
     ESCALATE action is counted by ``change_measures``."""
     return _named(row, [Measure.ESCALATED])
+
+
+def reminder_measures(row: Mapping[str, Any]) -> list[str]:
+    """A Remind (the ``REMIND`` field entry: the state stayed)."""
+    return _named(row, [Measure.REMINDED])
 
 
 def creation_measures(row: Mapping[str, Any], *, repeat: bool) -> list[str]:

@@ -37,6 +37,7 @@ from hub.workflow.statistics.measures import (
     escalation_measures,
     is_incident,
     refusal_measures,
+    reminder_measures,
 )
 from hub.workflow.statistics.rebuild_on_sqlite import rebuild_beside_writers
 from hub.workflow.store.dialect import shares_one_connection
@@ -109,6 +110,7 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
         actions = _actions(connection, [r["id"] for r in rows])
         refused = _field_entries(connection, [r["id"] for r in rows], "DISPATCH_REFUSED")
         escalated = _field_entries(connection, [r["id"] for r in rows], "ESCALATE")
+        reminded = _field_entries(connection, [r["id"] for r in rows], "REMIND")
         for row in rows:
             if row["msisdn"] != customer:
                 customer = row["msisdn"]
@@ -139,6 +141,9 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
             if escalated[row["id"]]:
                 for measure in escalation_measures(row):
                     bases[(*dims, measure)] += escalated[row["id"]]
+            if reminded[row["id"]]:
+                for measure in reminder_measures(row):
+                    bases[(*dims, measure)] += reminded[row["id"]]
         seen += len(rows)
         if progress is not None:
             progress(seen)
@@ -154,7 +159,7 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
 
 def _field_entries(connection: Connection, ids: Sequence[str], action: str) -> Counter[str]:
     """How many field entries of ``action`` each of these work orders has: ``DISPATCH_REFUSED`` (a dispatch the
-    hub refused for missing template fields), ``ESCALATE`` (an escalation on a breach)."""
+    hub refused for missing template fields), ``ESCALATE`` (an escalation on a breach), ``REMIND`` (a Remind)."""
     statement = (select(_h.work_order_id, func.count())
                  .where(_h.work_order_id.in_(list(ids)), _h.kind == "field", _h.action == action)
                  .group_by(_h.work_order_id))

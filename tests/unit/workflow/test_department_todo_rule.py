@@ -1,7 +1,7 @@
 """The rule of hub/workflow/department_todos.py, for every move of the lifecycle table: a dispatched department's
 OA to-do ends with a REJECT_DISPATCH, a REPLY (AUTO_ANSWER, RETURN_VISIT), a CANCEL or a CLOSE, and with an
 ESCALATE (indeed any move but the DISPATCH that pushed it) that leaves the work order owned by another department;
-every other move keeps it (START, PEND, REQUEST_INFO, SUPPLY_INFO, SUSPEND, RESUME, ACCEPT, DISPATCH)."""
+every other move keeps it (START, PEND, REQUEST_INFO, SUPPLY_INFO, SUSPEND, RESUME, ACCEPT, DISPATCH, REMIND)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.unit
 A = LifecycleAction
 DEPARTMENT = "NOC-PROV"
 ENDING = {A.REJECT_DISPATCH, A.AUTO_ANSWER, A.REPLY, A.RETURN_VISIT, A.CLOSE, A.CANCEL}
-KEEPING = {A.ACCEPT, A.DISPATCH, A.START, A.PEND, A.REQUEST_INFO, A.SUPPLY_INFO, A.SUSPEND, A.RESUME}
+KEEPING = {A.ACCEPT, A.DISPATCH, A.START, A.PEND, A.REQUEST_INFO, A.SUPPLY_INFO, A.SUSPEND, A.RESUME, A.REMIND}
 
 
 def _moves() -> list[tuple[WorkOrderState, LifecycleAction, WorkOrderState]]:

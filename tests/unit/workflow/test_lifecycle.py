@@ -67,6 +67,11 @@ EXPECTED: dict[tuple[WorkOrderState, LifecycleAction], WorkOrderState | None] = 
     (S.AUTO_ANSWERED, A.RETURN_VISIT): S.RETURN_VISITED,
     (S.REPLIED, A.RETURN_VISIT): S.RETURN_VISITED,
     (S.RETURN_VISITED, A.CLOSE): S.CLOSED,
+    # a reminder (催办) hurries the department holding an open, dispatched work order: the state stays
+    (S.DISPATCHED, A.REMIND): S.DISPATCHED,
+    (S.IN_PROGRESS, A.REMIND): S.IN_PROGRESS,
+    (S.PENDING, A.REMIND): S.PENDING,
+    (S.ESCALATED, A.REMIND): S.ESCALATED,
 }
 
 

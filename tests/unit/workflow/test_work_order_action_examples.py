@@ -28,7 +28,8 @@ NS = {"wo": WO, "c": C}
 WITH_THE_ORDER = {"msisdn", "contact_number"}  # the hub adds them from the work order to every dispatch
 # What a newcomer sends on the created work order, in turn, and the state each answer names.
 PATHS = {
-    "handled-and-closed": [("dispatch", "DISPATCHED"), ("start", "IN_PROGRESS"), ("pend", "PENDING"),
+    "handled-and-closed": [("dispatch", "DISPATCHED"), ("start", "IN_PROGRESS"), ("remind", "IN_PROGRESS"),
+                           ("pend", "PENDING"),
                            ("supply-info", "IN_PROGRESS"), ("request-info", "PENDING"),
                            ("supply-info", "IN_PROGRESS"), ("reply", "REPLIED"), ("callback", "RETURN_VISITED"),
                            ("close", "CLOSED")],
