@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hub.workflow.changes import Changed, Created, FollowUp
-from hub.workflow.commands import ActionRequest, Complaint
+from hub.workflow.changes import ActionObserver, Changed, FollowUp
+from hub.workflow.commands import ActionRequest
 from hub.workflow.lifecycle import LifecycleAction
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.tiers import GROUP_TIERS, VIP_TIERS
@@ -26,12 +26,8 @@ __all__ = ["CANCEL_NOTICE", "CancellationNotices"]
 CANCEL_NOTICE = "crm-cancelled"  # a VIP or group customer's complaint cancelled: the manager told
 
 
-class CancellationNotices:
+class CancellationNotices(ActionObserver):
     """The engine observer telling a cancelled VIP or group complaint's account manager (see the module)."""
-
-    def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
-                now: datetime) -> list[FollowUp]:
-        return []
 
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]:

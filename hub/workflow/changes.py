@@ -16,7 +16,7 @@ from hub.workflow.commands import ActionRequest, Complaint, WorkOrderRefused
 from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.store import WorkOrderTransaction, WorkOrderView
 
-__all__ = ["DISPATCH_FOLLOW_UP", "Changed", "Created", "DispatchRefusalObserver", "EngineSettings",
+__all__ = ["DISPATCH_FOLLOW_UP", "ActionObserver", "Changed", "Created", "DispatchRefusalObserver", "EngineSettings",
            "EscalationObserver", "FollowUp", "ReminderObserver", "WorkOrderObserver", "WorkOrderRefused"]
 
 Row = dict[str, Any]
@@ -74,6 +74,14 @@ class WorkOrderObserver(Protocol):
 
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]: ...
+
+
+class ActionObserver:
+    """A ``WorkOrderObserver`` told of actions only: a creation owes it nothing (its ``changed`` is its own)."""
+
+    def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
+                now: datetime) -> list[FollowUp]:
+        return []
 
 
 @runtime_checkable

@@ -47,8 +47,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from hub.workflow.changes import Changed, Created, FollowUp
-from hub.workflow.commands import ActionRequest, Complaint
+from hub.workflow.changes import ActionObserver, Changed, FollowUp
+from hub.workflow.commands import ActionRequest
 from hub.workflow.lifecycle import FINAL, STAGE, LifecycleAction, Stage, WorkOrderState
 from hub.workflow.resumption import TODO_FIELD
 from hub.workflow.store import WorkOrderTransaction
@@ -135,12 +135,8 @@ def not_open(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]], item_
     return f"never pushed: dispatch {dispatch} went to {row.get('dispatch_system') or 'no system'}"
 
 
-class DepartmentTodoCloser:
+class DepartmentTodoCloser(ActionObserver):
     """A ``WorkOrderObserver``: a move that ends the department to-do of the current dispatch closes it in OA."""
-
-    def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
-                now: datetime) -> list[FollowUp]:
-        return []
 
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]:

@@ -36,8 +36,8 @@ from lxml import etree
 
 from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import add_child, shortened, timestamp
-from hub.workflow.changes import Changed, Created, FollowUp
-from hub.workflow.commands import ActionRequest, Complaint
+from hub.workflow.changes import ActionObserver, Changed, FollowUp
+from hub.workflow.commands import ActionRequest
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.queries import load_work_order
@@ -86,12 +86,8 @@ def nsp_withdrawals(row: Mapping[str, Any], state: WorkOrderState, history: Sequ
         "reason": request.words or "cancelled", "withdrawn_at": now, "withdrawn_by": request.operator})]
 
 
-class NspWithdrawals:
+class NspWithdrawals(ActionObserver):
     """The engine observer owing NSP a withdrawal on a CANCEL (``nsp_withdrawals``; registered last)."""
-
-    def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
-                now: datetime) -> list[FollowUp]:
-        return []
 
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]:

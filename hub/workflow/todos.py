@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hub.workflow.changes import Changed, Created, FollowUp
-from hub.workflow.commands import ActionRequest, Complaint
+from hub.workflow.changes import ActionObserver, Changed, FollowUp
+from hub.workflow.commands import ActionRequest
 from hub.workflow.deadlines import DeadlineKind
 from hub.workflow.lifecycle import LifecycleAction
 from hub.workflow.resumption import TODO_FIELD
@@ -195,15 +195,11 @@ def superseded_by_breach(todos: Sequence[OpenTodo], level: int, reason: str) -> 
             and (limit is None or todo.limit is None or todo.limit == limit)]
 
 
-class TodoCloser:
+class TodoCloser(ActionObserver):
     """A ``WorkOrderObserver``: a REPLY, AUTO_ANSWER, RETURN_VISIT, CANCEL or CLOSE closes every escalation to-do
     still open (a manager is not left a to-do for a complaint already answered), an ESCALATE the earlier hand-ups'
     (``superseded_by_hand_up``), the first response (a DISPATCH or START giving it) the first-response breach's
     notices (that limit is answered; the others' stay)."""
-
-    def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
-                now: datetime) -> list[FollowUp]:
-        return []
 
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]:

@@ -24,8 +24,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from hub.workflow.commands import ActionRequest, Complaint
-from hub.workflow.engine import Changed, Created, FollowUp, WorkOrderEngine
+from hub.workflow.changes import ActionObserver
+from hub.workflow.commands import ActionRequest
+from hub.workflow.engine import Changed, FollowUp, WorkOrderEngine
 from hub.workflow.incidents.children import children_of, handed_back
 from hub.workflow.incidents.window import ComplaintWindow
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
@@ -65,15 +66,11 @@ def reply_brought_back(tx: WorkOrderTransaction, engine: WorkOrderEngine, reply:
     return state, follow_ups
 
 
-class IncidentResolution:
+class IncidentResolution(ActionObserver):
     """The incidents' ``WorkOrderObserver``."""
 
     def __init__(self, engine: WorkOrderEngine, window: ComplaintWindow) -> None:
         self.engine, self.window = engine, window
-
-    def created(self, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
-                now: datetime) -> list[FollowUp]:
-        return []
 
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]:
