@@ -40,8 +40,11 @@ def test_a_replay_into_a_full_queue_stops_at_the_first_refusal_naming_it(broker:
     put_letters(broker, [f"full-{i}" for i in range(4)])
     result = cli("replay", "--all")  # the tool's topology (--prefix only) does not know the queue's max length
     assert result.exit_code == 1
-    failed = [line for line in result.stderr.splitlines() if line.startswith("FAILED")]
-    assert len(failed) == 1 and "full" in failed[0] and broker.config.queue("boss") in failed[0]
+    refused = [line for line in result.stderr.splitlines() if line.startswith(("FAILED", "UNKNOWN"))]
+    assert len(refused) == 1 and "full" in refused[0], result.stderr  # the pass stops at the first refusal
+    # the broker nacks until the publisher's deadline; on a loaded machine the deadline may pass with a resend
+    # still unconfirmed, which is reported honestly as an unknown outcome (letter kept) rather than a refusal
+    assert broker.config.queue("boss") in refused[0] or refused[0].startswith("UNKNOWN"), refused[0]
     assert "stopped:" in result.stderr
     dlq, queue = broker.config.dead_letter_queue("boss"), broker.config.queue("boss")
     assert (broker.message_count(queue), broker.message_count(dlq)) == (2, 2)  # each letter in one place
