@@ -6,7 +6,6 @@ Before, an agent's SyncHLR while the HLR link was down learned nothing for its w
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 from lxml import etree
@@ -14,23 +13,19 @@ from lxml import etree
 from hub.envelope import Envelope
 from hub.gateways.failures import SystemFailed, SystemUnavailable
 from hub.store import MemoryProcessedStore
-from hub.transport import Broker, open_broker
+from hub.transport import Broker
 from hub.validation.namespaces import COMMON_NS
 from hub.workers import HandlerRegistry, Reply, RetryPolicy, Worker
 from hub.workers.caller_wait import SYSTEM_UNAVAILABLE, retry_after
-from tests.unit.workers.kit import envelope, short_config
-from tests.unit.workers.test_caller_told_unavailable import ask
+from tests.unit.workers import test_caller_told_unavailable as told
+from tests.unit.workers.kit import envelope
 
 pytestmark = pytest.mark.unit
 
+ask, broker = told.ask, told.broker  # its fixture: a memory broker with tiers of 50 ms and one minute
+
 HLR_DOWN = SystemFailed("boss", "SyncHLR", "SOAP fault Server.HlrLinkDown: HLR link down",
                         code="Server.HlrLinkDown", detail="HLR link to 10.20.1.7:7001 down while syncing 13800138000")
-
-
-@pytest.fixture
-def broker() -> Iterator[Broker]:
-    with open_broker("memory://", short_config((50, 60_000))) as b:  # tiers of 50 ms and one minute
-        yield b
 
 
 def failing(times: int, failure: Exception, done: Counter[str]) -> HandlerRegistry:

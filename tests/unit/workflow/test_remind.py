@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -46,34 +45,31 @@ def dispatched(client: WorkerTestClient) -> str:
     return work_order_id
 
 
-def _in_progress(client: WorkerTestClient) -> str:
+SUSPEND_UNTIL = {"Suspend/wo:Until": "2026-11-30T09:00:00+08:00"}
+
+
+def reached(client: WorkerTestClient, moves: tuple[str, ...] | None) -> str:
+    """A work order dispatched to NSP, then moved by each ``WorkOrderAction.valid-<move>.xml`` of ``moves`` in
+    turn; None: one only created (ACCEPTED, the intake desk's)."""
+    if moves is None:
+        return created(client)
     work_order_id = dispatched(client)
-    send(client, "WorkOrderAction.valid-start.xml", WorkOrderId=work_order_id)
+    for move in moves:
+        send(client, f"WorkOrderAction.valid-{move}.xml", WorkOrderId=work_order_id,
+             **(SUSPEND_UNTIL if move == "suspend" else {}))
     return work_order_id
 
 
-def _pending(client: WorkerTestClient) -> str:
-    work_order_id = _in_progress(client)
-    send(client, "WorkOrderAction.valid-pend.xml", WorkOrderId=work_order_id)
-    return work_order_id
-
-
-def _escalated(client: WorkerTestClient) -> str:
-    work_order_id = dispatched(client)
-    send(client, "WorkOrderAction.valid-escalate.xml", WorkOrderId=work_order_id)
-    return work_order_id
-
-
-OPEN: dict[str, tuple[Callable[[WorkerTestClient], str], str]] = {  # state: how it is reached, its owner then
-    "DISPATCHED": (dispatched, "NOC-PROV"), "IN_PROGRESS": (_in_progress, "NOC-PROV"),
-    "PENDING": (_pending, "NOC-PROV"), "ESCALATED": (_escalated, "CS-ESCALATION"),
+OPEN: dict[str, tuple[tuple[str, ...], str]] = {  # state: the moves that reach it after the dispatch, its owner then
+    "DISPATCHED": ((), "NOC-PROV"), "IN_PROGRESS": (("start",), "NOC-PROV"),
+    "PENDING": (("start", "pend"), "NOC-PROV"), "ESCALATED": (("escalate",), "CS-ESCALATION"),
 }
 
 
 @pytest.mark.parametrize("open_state", sorted(OPEN))
 def test_a_remind_tells_the_owner_and_keeps_the_state(client: WorkerTestClient, open_state: str) -> None:
-    reach, owner = OPEN[open_state]
-    work_order_id = reach(client)
+    moves, owner = OPEN[open_state]
+    work_order_id = reached(client, moves)
     assert state(client, work_order_id) == open_state
     before = len(client.sent)
     answered = remind(client, work_order_id)
@@ -101,41 +97,16 @@ def test_the_history_entry_keeps_actor_reason_and_message(client: WorkerTestClie
         "agent-1024", "CS", "reminder", "1", REASON, message_id)
 
 
-def _suspended(client: WorkerTestClient) -> str:
-    work_order_id = dispatched(client)
-    send(client, "WorkOrderAction.valid-suspend.xml", WorkOrderId=work_order_id,
-         **{"Suspend/wo:Until": "2026-11-30T09:00:00+08:00"})
-    return work_order_id
-
-
-def _rejected(client: WorkerTestClient) -> str:
-    work_order_id = dispatched(client)
-    send(client, "WorkOrderAction.valid-reject-dispatch.xml", WorkOrderId=work_order_id)
-    return work_order_id
-
-
-def _replied(client: WorkerTestClient) -> str:
-    work_order_id = _in_progress(client)
-    send(client, "WorkOrderAction.valid-reply.xml", WorkOrderId=work_order_id)
-    return work_order_id
-
-
-def _cancelled(client: WorkerTestClient) -> str:
-    work_order_id = dispatched(client)
-    send(client, "WorkOrderAction.valid-cancel.xml", WorkOrderId=work_order_id)
-    return work_order_id
-
-
-REFUSED: dict[str, Callable[[WorkerTestClient], str]] = {
-    "ACCEPTED": created, "SUSPENDED": _suspended, "DISPATCH_REJECTED": _rejected, "REPLIED": _replied,
-    "CANCELLED": _cancelled,
+REFUSED: dict[str, tuple[str, ...] | None] = {
+    "ACCEPTED": None, "SUSPENDED": ("suspend",), "DISPATCH_REJECTED": ("reject-dispatch",),
+    "REPLIED": ("start", "reply"), "CANCELLED": ("cancel",),
 }
 
 
 @pytest.mark.parametrize("closed_state", sorted(REFUSED))
 def test_a_remind_is_refused_on_a_work_order_no_other_department_holds_open(
         client: WorkerTestClient, runtime: WorkflowRuntime, closed_state: str) -> None:
-    work_order_id = REFUSED[closed_state](client)
+    work_order_id = reached(client, REFUSED[closed_state])
     assert state(client, work_order_id) == closed_state
     before = len(client.sent)
     refused = remind(client, work_order_id)
