@@ -23,6 +23,7 @@ from hub.workflow.effects import CREATION_NOTICE, DEPARTMENT_TODO, ESCALATION_NO
 from hub.workflow.engine import FollowUp
 from hub.workflow.network_dispatch import dispatch_field_items, nsp_dispatch
 from hub.workflow.network_withdrawal import WITHDRAW_FOLLOW_UP, nsp_withdraw
+from hub.workflow.reminders import REMINDER_NOTICE
 from hub.workflow.taxonomy import Taxonomy
 from hub.workflow.todos import CLOSE_TODO
 
@@ -93,8 +94,9 @@ def crm_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
 
 
 def escalation_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
-    """The account manager told that a VIP or group customer's complaint was escalated (``details["reason"]``: the
-    level and role, or the department it was handed up to, and why), due by its reply limit while one is owed."""
+    """The account manager told that a VIP or group customer's open complaint was escalated (``details["reason"]``:
+    the level and role, or the department it was handed up to, and why) or chased by the customer (a Remind's
+    ``crm-reminded``: ``hub.workflow.reminders``), due by its reply limit while one is owed."""
     row = follow_up.work_order
     root = _manager_notice(follow_up, now, f"{follow_up.details['reason']}: {row['phenomenon']}: {row['description']}")
     add_child(root, "Channel", "SMS")
@@ -215,7 +217,7 @@ def follow_up_document(follow_up: FollowUp, now: datetime, *, operator: str, lin
         return crm_notice(follow_up, now)
     if follow_up.kind == RETURN_VISIT_NOTICE:
         return return_visit_notice(follow_up, now)
-    if follow_up.kind == ESCALATION_NOTICE:
+    if follow_up.kind in (ESCALATION_NOTICE, REMINDER_NOTICE):
         return escalation_notice(follow_up, now)
     if follow_up.kind == CANCEL_NOTICE:
         return cancellation_notice(follow_up, now)

@@ -35,11 +35,13 @@ from hub.workflow.engine import WorkOrderEngine
 from hub.workflow.lifecycle import LIFECYCLE, LifecycleAction, TransitionRefused, WorkOrderState
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.queries import load_work_order
+from hub.workflow.tiers import GROUP_TIERS, VIP_TIERS
 
-__all__ = ["REMINDER_FIELD", "REMIND_ENTRY", "remind", "reminders_of"]
+__all__ = ["REMINDER_FIELD", "REMINDER_NOTICE", "REMIND_ENTRY", "remind", "reminders_of"]
 
 REMIND_ENTRY = LifecycleAction.REMIND.value  # the history entry's action (the statistics' rebuild counts them)
 REMINDER_FIELD = "reminder"  # its field: the work order's count of reminders
+REMINDER_NOTICE = "crm-reminded"  # a VIP or group customer chased the complaint: the account manager told
 _EVENT_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
 
@@ -82,5 +84,9 @@ def remind(engine: WorkOrderEngine, tx: WorkOrderTransaction, request: ActionReq
         if isinstance(observer, ReminderObserver):
             observer.reminded(tx, row, now)
     told = f"Customer called back (reminder {count}, by {request.operator}): {request.note}"
-    return Changed(row, state, [FollowUp("oa-toread", row, {"manager": row["owner"], "step": f"call{count}",
-                                                            "reason": told})])
+    follow_ups = [FollowUp("oa-toread", row, {"manager": row["owner"], "step": f"call{count}", "reason": told})]
+    if row.get("ticket_type", "COMPLAINT") == "COMPLAINT" and row.get("tier") in VIP_TIERS | GROUP_TIERS \
+            and row.get("account_manager_id"):
+        follow_ups.append(FollowUp(REMINDER_NOTICE, dict(row), {"account_manager": row["account_manager_id"],
+                                                                "reason": told}))
+    return Changed(row, state, follow_ups)

@@ -75,7 +75,8 @@ def test_a_remind_tells_the_owner_and_keeps_the_state(client: WorkerTestClient, 
     answered = remind(client, work_order_id)
     assert text(answered, "wo:State") == open_state, text(answered, "c:Message")
     assert text(answered, "wo:Owner") == owner
-    assert [sent.command_type for sent, _ in client.sent[before:]] == ["oa.PushToRead"]  # no second NSP dispatch
+    assert [sent.command_type for sent, _ in client.sent[before:]] == [  # no second NSP dispatch
+        "oa.PushToRead", "crm.NotifyAccountManager"]  # the BOSS example's VIP_GOLD: its manager told too
     [(_, document)] = to_reads(client, before)
     assert document.findtext(f"{{{OA}}}UserId") == owner  # NSP's work order: the network desk that owns it
     level = 1 if open_state == "ESCALATED" else 0  # the hand-up raised it
