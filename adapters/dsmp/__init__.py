@@ -2,7 +2,8 @@
 
 Consumes queue ``dsmp`` — ``dsmp.QuerySmsLog`` and ``dsmp.QuerySpComplaintStats``, both requests — and answers
 each with DSMP's response (XML over HTTP through ``hub.gateways.XmlGateway``). An SMS-log query is allowed only
-to an operator whose role ``[adapters.dsmp]`` allows (``SmsLogAccess``), for a readable period, with a purpose
+to an operator whose role ``[adapters.dsmp]`` allows (``SmsLogAccess``), for a readable period no longer than
+``sms_log_max_days`` (default 31), with a purpose
 the hub knows: a work order of the queried subscriber (``WorkOrderLookup`` over the hub's work-order store).
 Every one, allowed, denied or failed, is first written to the hash-chained audit log (``hub.audit``), with the
 caller the hub authenticated and its address: no record leaves before its row is committed, and DSMP is asked only
@@ -18,12 +19,16 @@ from adapters.dsmp.handlers import CONSUMER, handlers
 from adapters.dsmp.mapping import SmsLogPage, SmsLogQuery, SpComplaintStats
 from adapters.dsmp.purpose import InMemoryWorkOrders, StoredWorkOrders, WorkOrderLookup, WorkOrderParties
 from adapters.dsmp.refusals import (
+    CALLER_MISMATCH,
     INVALID_PERIOD,
     OTHER_CUSTOMER,
+    PERIOD_TOO_LONG,
     ROLE_NOT_ALLOWED,
     UNKNOWN_WORK_ORDER,
+    OperatorCallerMismatch,
     OperatorNotAllowed,
     PeriodRefused,
+    PeriodTooLong,
     PurposeRefused,
     QueryRefused,
 )
@@ -33,10 +38,12 @@ from adapters.dsmp.wiring import close, dependencies
 from hub.audit.sms_log_access import OperatorRole, SmsLogAccess
 
 __all__ = [
+    "CALLER_MISMATCH",
     "CALLER_STOPPED_WAITING",
     "CONSUMER",
     "INVALID_PERIOD",
     "OTHER_CUSTOMER",
+    "PERIOD_TOO_LONG",
     "ROLE_NOT_ALLOWED",
     "UNKNOWN_WORK_ORDER",
     "AuditLogTampered",
@@ -45,9 +52,11 @@ __all__ = [
     "DsmpClient",
     "DsmpRefused",
     "InMemoryWorkOrders",
+    "OperatorCallerMismatch",
     "OperatorNotAllowed",
     "OperatorRole",
     "PeriodRefused",
+    "PeriodTooLong",
     "PurposeRefused",
     "QueryRefused",
     "SmsLogAccess",

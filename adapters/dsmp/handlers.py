@@ -3,8 +3,11 @@
 Both are audited (``schemas/dsmp.xsd`` marks them ``audited``), each attempt's rows written in the same order
 (``adapters.dsmp.asking``); the facts differ.
 
-* ``dsmp.QuerySmsLog``: the operator's role is checked (``adapters.dsmp.access``), then the period
-  (``adapters.dsmp.periods``) and the purpose: the work order it names must exist and concern the queried number
+* ``dsmp.QuerySmsLog``: the operator's role is checked (``hub.audit.sms_log_access``) and, when its
+  ``operator_roles`` entry names ``callers``, that the caller the ingress authenticated (header ``caller``) is one
+  of them, then the period
+  (``adapters.dsmp.periods``: readable, not ending before it starts, no longer than ``sms_log_max_days``) and the
+  purpose: the work order it names must exist and concern the queried number
   (``adapters.dsmp.purpose``). Every attempt leaves its rows (``adapters.dsmp.trail``) *before* the handler
   returns or raises, and the worker sends the answer only after the handler returned, so no record leaves before
   the row saying what was returned is committed. DSMP is asked only once a ``pending`` row for this attempt is
@@ -12,8 +15,9 @@ Both are audited (``schemas/dsmp.xsd`` marks them ``audited``), each attempt's r
   stops the attempt before DSMP is asked, and the retry that follows writes its own ``pending`` row first (or
   stops there again), so DSMP never hands over records for a call the trail does not show. After the call its
   outcome is the next row with the same message id: ``allowed`` with the rows returned, or ``failed``.
-  A refusal of the hub's is answered ``c:Error`` with its code (``role-not-allowed``, ``invalid-period``,
-  ``purpose-unknown-work-order``, ``purpose-other-customer``; DSMP is not asked, no ``pending`` row) and audited
+  A refusal of the hub's is answered ``c:Error`` with its code (``role-not-allowed``,
+  ``operator-caller-mismatch``, ``invalid-period``, ``period-too-long``, ``purpose-unknown-work-order``,
+  ``purpose-other-customer``; DSMP is not asked, no ``pending`` row) and audited
   ``denied``; any other error, before or during the call, is audited ``failed`` and raised again as classified:
   DSMP throttling the query (``SystemThrottled``, it was asked; the query then waits as DSMP said), a page that
   does not answer the query (``InvalidAnswer``, ``adapters.dsmp.client``), DSMP's circuit open
@@ -38,8 +42,9 @@ import logging
 from adapters.dsmp import mapping
 from adapters.dsmp.asking import ask_dsmp
 from adapters.dsmp.client import DsmpClient
+from adapters.dsmp.periods import check_period_length
 from adapters.dsmp.purpose import WorkOrderLookup, check_purpose
-from adapters.dsmp.refusals import ROLE_NOT_ALLOWED, OperatorNotAllowed, QueryRefused
+from adapters.dsmp.refusals import ROLE_NOT_ALLOWED, OperatorCallerMismatch, OperatorNotAllowed, QueryRefused
 from adapters.dsmp.trail import QueryTrail
 from adapters.dsmp.waiting import CallerStoppedWaiting, CallerWait
 from hub.audit import AuditLog, Outcome, mask_msisdn_tail, mask_numbers_in
@@ -73,7 +78,10 @@ def query_sms_log(envelope: Envelope, dsmp: DsmpClient, audit_log: AuditLog, sms
         query.require()
         if not sms_log_access.allows(role):
             raise OperatorNotAllowed(query.operator, role)
-        query.period()
+        entry = sms_log_access.entry_of(query.operator)
+        if entry is not None and not entry.named_by(query.caller):  # the account is bound to other callers
+            raise OperatorCallerMismatch(query.operator, query.caller, entry.callers)
+        check_period_length(*query.period(), sms_log_access.max_period)
         check_purpose(work_orders, query.work_order_id, query.msisdn)
     except QueryRefused as refusal:
         trail.write(Outcome.DENIED, reason=f"{refusal.code}: {refusal}")

@@ -6,7 +6,8 @@ Pure functions over lxml elements (no I/O), unit-tested on the schema examples. 
 whatever the document holds (``sms_log_query`` never raises: a query that cannot be run is still audited with
 what it says); ``SmsLogQuery.require`` and ``SmsLogQuery.period`` then refuse what cannot be run. ``page_faults``
 says why a page DSMP answered is not an answer to the query it was asked (more records than its ``PageSize``, a
-record the queried number is no party to: its ``CallingNumber`` nor its ``CalledNumber``).
+record the queried number is no party to: its ``CallingNumber`` nor its ``CalledNumber``, a record whose send and
+delivery status disagree: ``adapters.dsmp.send_status``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import datetime
 from lxml import etree
 
 from adapters.dsmp.periods import Moment, check_period, read_moment
+from adapters.dsmp.send_status import status_faults
 from hub.audit.query_facts import SP_FIGURES, QueryFacts, query_facts
 from hub.envelope import Envelope
 from hub.gateways import command_element, forward_document
@@ -181,7 +183,7 @@ def page_faults(page: SmsLogPage, asked: etree._Element) -> list[str]:
         more = f" and {len(others) - 3} more" if len(others) > 3 else ""
         faults.append(f"{len(others)} record(s) the queried {mask_msisdn_tail(msisdn)} is no party to "
                       f"({shown}{more})")
-    return faults
+    return faults + status_faults(page.document)
 
 
 def _parties(document: etree._Element) -> Iterator[tuple[str, str]]:

@@ -1,7 +1,9 @@
 """The hub's own refusals of an SMS-log query, each answered ``c:Error`` with its code and audited ``denied``.
 
-A refusal is raised before DSMP is asked: the operator's role (``role-not-allowed``), the period
-(``invalid-period``: it ends before it starts, or is no time the hub can read), the purpose (the work order it
+A refusal is raised before DSMP is asked: the operator's role (``role-not-allowed``), the operator named by a
+caller its ``operator_roles`` entry does not bind it to (``operator-caller-mismatch``), the period
+(``invalid-period``: it ends before it starts, or is no time the hub can read; ``period-too-long``: it covers more
+than ``[adapters.dsmp] sms_log_max_days``), the purpose (the work order it
 names does not exist, ``purpose-unknown-work-order``, or is another customer's, ``purpose-other-customer``).
 Their messages name the operator and the work order, never the subscriber's number in full nor the purpose's text.
 DSMP's own refusal (``DsmpRefused``, in ``adapters.dsmp.client``) is no refusal of the hub's: it is audited
@@ -13,11 +15,14 @@ from __future__ import annotations
 from hub.audit import mask_msisdn_tail, mask_numbers_in
 from hub.workers.errors import BusinessRejection
 
-__all__ = ["INVALID_PERIOD", "OTHER_CUSTOMER", "ROLE_NOT_ALLOWED", "UNKNOWN_WORK_ORDER", "OperatorNotAllowed",
-           "PeriodRefused", "PurposeRefused", "QueryRefused"]
+__all__ = ["CALLER_MISMATCH", "INVALID_PERIOD", "OTHER_CUSTOMER", "PERIOD_TOO_LONG", "ROLE_NOT_ALLOWED",
+           "UNKNOWN_WORK_ORDER", "OperatorCallerMismatch", "OperatorNotAllowed", "PeriodRefused", "PeriodTooLong",
+           "PurposeRefused", "QueryRefused"]
 
 ROLE_NOT_ALLOWED = "role-not-allowed"
+CALLER_MISMATCH = "operator-caller-mismatch"
 INVALID_PERIOD = "invalid-period"
+PERIOD_TOO_LONG = "period-too-long"
 UNKNOWN_WORK_ORDER = "purpose-unknown-work-order"
 OTHER_CUSTOMER = "purpose-other-customer"
 
@@ -39,9 +44,29 @@ class OperatorNotAllowed(QueryRefused):
         self.operator, self.role = operator, role
 
 
+class OperatorCallerMismatch(QueryRefused):
+    """The query names an operator account that the caller the hub authenticated may not name
+    (``[adapters.dsmp] operator_roles`` ``callers``)."""
+
+    def __init__(self, operator: str, caller: str | None, callers: frozenset[str]) -> None:
+        super().__init__(f"operator {operator} may be named only by caller(s) {', '.join(sorted(callers))}, and "
+                         f"this query was sent by {caller or 'a caller the message does not name'}",
+                         code=CALLER_MISMATCH)
+        self.operator, self.caller = operator, caller
+
+
 class PeriodRefused(QueryRefused):
     def __init__(self, detail: str) -> None:
         super().__init__(f"invalid period: {detail}", code=INVALID_PERIOD)
+
+
+class PeriodTooLong(QueryRefused):
+    """The period covers more than an SMS-log query may (``[adapters.dsmp] sms_log_max_days``)."""
+
+    def __init__(self, asked: str, limit_days: int) -> None:
+        super().__init__(f"period too long: {asked}; an SMS-log query covers at most {limit_days} days "
+                         "([adapters.dsmp] sms_log_max_days)", code=PERIOD_TOO_LONG)
+        self.limit_days = limit_days
 
 
 class PurposeRefused(QueryRefused):

@@ -10,7 +10,8 @@ purpose check.
 
 The audit log is the one ``[audit]`` names, its key loaded now: without a usable key (or with a bad
 ``[adapters.dsmp]``) ``dependencies`` raises ``ConfigError`` and no DSMP worker runs, rather than one failing on
-its first query. Who may query comes from ``[adapters.dsmp] sms_log_roles`` / ``operator_roles``.
+its first query. Who may query, named by which callers, for how long a period comes from ``[adapters.dsmp]
+sms_log_roles`` / ``operator_roles`` (with their ``callers``) / ``sms_log_max_days``.
 
 The purpose check reads the hub's work-order store, which an adapter may not open itself (its modules are the
 workflow's, ARCHITECTURE.md): the assembler gives it, as ``work_orders`` (any ``WorkOrderLookup``) or as

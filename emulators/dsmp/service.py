@@ -6,6 +6,8 @@
 - Every query that passes the XSD is audited, answered or refused: who (operator account, login IP, source
   system), why (purpose, approval, work order) and what (number masked as 138****8000, period, direction, page),
   with the outcome and the total. The trail (newest ``audit_capacity`` entries) is in the state.
+- Every record carries its send status (``SubmitResult``, CMPP 2.0 Submit_Resp result) and, when accepted at
+  submit (0), its delivery status (``Status``); one refused at submit has none (:mod:`emulators.dsmp.smslog`).
 The data and the audit trail live in :class:`emulators.dsmp.state.DsmpState`.
 """
 
@@ -89,7 +91,8 @@ class DsmpService:
         node = sub(root, DSMP_NS, "Record")
         for tag, value in (("Direction", r.direction), ("CallingNumber", r.calling), ("CalledNumber", r.called),
                            ("Protocol", r.protocol), ("MessageFormat", r.message_format),
-                           ("SubmitTime", r.submit.isoformat()), ("DoneTime", r.done.isoformat() if r.done else None),
+                           ("SubmitTime", r.submit.isoformat()), ("SubmitResult", r.submit_result),
+                           ("DoneTime", r.done.isoformat() if r.done else None),
                            ("Status", r.status), ("ErrorCode", r.error_code), ("ErrorReason", r.error_reason),
                            ("SpCode", r.sp_code)):
             if value is not None:

@@ -16,7 +16,12 @@ Choices where the command set (dsmp.xsd) is silent:
   and WAP push) 10 %, 0 4 %, 3 (SIM write) 1 %;
 - stat: DELIVRD 93 %, EXPIRED 2.5 % (MK:0001, 48 h validity), UNDELIV 2 %, REJECTD 1 %, UNKNOWN 0.5 %, DELETED
   0.3 %, ACCEPTD (pending, no done time) only in the last day; error codes in the MA/MB/MK/MI/CB families that
-  published gateway code lists use.
+  published gateway code lists use;
+- send status (CMPP 2.0 Submit_Resp result, ``SubmitResult``): 0 (accepted) for all but a few; SP messages are
+  refused at submit now and then, 8 flow control 0.6 %, 5 wrong fee code 0.2 %, 7 wrong service code 0.2 %;
+  other messages 9 (other error) 0.1 %, 4 wrong message length 0.05 %. A message refused at submit was never
+  delivered: no delivery status, no done time, no error code, its error reason the result's meaning. Drawn from
+  a stream of its own (``<seed>:sms-submit:<number>``), so every other field is what it was before.
 """
 
 from __future__ import annotations
@@ -45,6 +50,11 @@ _FAILURES = {
 _SP_REJECTS = (("CB:0007", "Insufficient balance for the SP fee"), ("MA:0024", "Content not registered"))
 _STATUS_WEIGHTS = (("DELIVRD", 930), ("EXPIRED", 25), ("UNDELIV", 20), ("REJECTD", 10), ("UNKNOWN", 5),
                    ("DELETED", 3), ("ACCEPTD", 7))
+#: (Submit_Resp result, per 100,000 submits, its meaning): the refusals at submit, of SP messages and of others
+_SP_SUBMIT_REFUSALS = ((8, 600, "Flow control: over the SP's allowed sending rate"), (5, 200, "Wrong fee code"),
+                       (7, 200, "Wrong service code"))
+_SUBMIT_REFUSALS = ((9, 100, "Refused at submit by the SMS centre (other error)"),
+                    (4, 50, "Wrong message length"))
 _HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 4, 7, 9, 10, 10, 10, 11, 10, 10, 10, 10, 11, 12, 13, 13, 11, 7, 3)
 
 
@@ -57,10 +67,11 @@ class SmsRecord:
     message_format: int
     submit: datetime
     done: datetime | None
-    status: str
+    status: str | None  # the delivery status; None for a message refused at submit (never delivered)
     error_code: str | None = None
     error_reason: str | None = None
     sp_code: str | None = None
+    submit_result: int = 0  # the send status: CMPP 2.0 Submit_Resp result, 0 accepted (dsmp:SubmitResult)
 
 
 def _pick(rng: random.Random, table: tuple[tuple[object, int], ...]) -> object:
@@ -85,6 +96,16 @@ def _outcome(rng: random.Random, submit: datetime, end: datetime, sp: bool, barr
     return status, submit + delay, code, reason
 
 
+def _submit_refusal(rng: random.Random, sp: bool) -> tuple[int, str] | None:
+    """The Submit_Resp result and its meaning of a message refused at submit; None for one accepted (0)."""
+    roll = rng.randrange(100_000)
+    for result, per_100k, reason in _SP_SUBMIT_REFUSALS if sp else _SUBMIT_REFUSALS:
+        if roll < per_100k:
+            return result, reason
+        roll -= per_100k
+    return None
+
+
 def _minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
@@ -97,6 +118,7 @@ def generate_records(
     if msisdn[:3] not in MSISDN_PREFIXES:
         return []
     rng = random.Random(f"{seed}:sms:{msisdn}")  # noqa: S311 - test data
+    submits = random.Random(f"{seed}:sms-submit:{msisdn}")  # noqa: S311 - test data; its own stream
     start = (anchor - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
     barred_at = None
     if subscriber is not None and subscriber.status in _BARRED:
@@ -114,6 +136,11 @@ def generate_records(
             return
         status, done, code, reason = _outcome(rng, at, anchor, sp_code is not None, barred_at, direction == "MT")
         calling, called = (msisdn, other) if direction == "MO" else (other, msisdn)
+        refused = _submit_refusal(submits, sp_code is not None)
+        if refused is not None:  # never delivered: no delivery status, done time or delivery error
+            records.append(SmsRecord(direction, calling, called, protocol, fmt, _minute(at), None, None, None,
+                                     refused[1], sp_code, refused[0]))
+            return
         records.append(SmsRecord(direction, calling, called, protocol, fmt, _minute(at),
                                  _minute(done) if done else None, status, code, reason, sp_code))
 

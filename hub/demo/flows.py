@@ -100,8 +100,10 @@ def sms_log(scene: Scene) -> str:
         response, sent, took = _timed(partial(scene.post_xml, "dsmp", document))
         answer = read_xml(response.content)
         if response.status_code == 200:
-            outcome = (f"200: {len(answer.findall(f'{{{DSMP}}}Record'))} record(s) of "
-                       f"{answer.findtext(f'{{{DSMP}}}Total')}")
+            records = answer.findall(f"{{{DSMP}}}Record")
+            refused = sum(r.findtext(f"{{{DSMP}}}SubmitResult") not in (None, "0") for r in records)
+            outcome = (f"200: {len(records)} record(s) of {answer.findtext(f'{{{DSMP}}}Total')}, "
+                       f"{refused} refused at submit (send status)")
         else:
             outcome = f"{response.status_code}: {answer.findtext(f'{{{C}}}Code')}"
         scene.note("hub", "CS", "QuerySmsLog answer", outcome, took, at=sent + took)

@@ -87,7 +87,8 @@ def test_sms_log_query_failed_at_dsmp_is_audited_then_answered(
                 .replace(b"2026-11-20T00:00:00+08:00", window["from"].encode())
                 .replace(b"2026-11-22T23:59:59+08:00", window["to"].encode()))
     gateway = xml_gateway_settings("dsmp", dsmp_emulator.base_url, options=load_settings().adapter("dsmp").options)
-    sent = envelope(document, "dsmp.QuerySmsLog")
+    # as the ingress admits it: the built-in operator_roles bind net-bo-* to the caller cs-frontend
+    sent = envelope(document, "dsmp.QuerySmsLog").with_headers(caller="cs-frontend")
     with worker(dsmp_adapter, broker, store, gateway, breakers, metrics, dsmp_work_orders(), audit=audit):
         answer = etree.fromstring(ask(broker, "dsmp", sent))
     assert answer.tag == f"{{{DSMP}}}QuerySmsLogResponse"

@@ -56,10 +56,12 @@ class Traffic:
     commands: dict[str, list[Envelope]] = field(default_factory=dict)  # command type → commands
 
     def _envelope(self, command_type: str, document: bytes, n: int) -> Envelope:
-        """As the ingress makes it: the envelope's id is the document's Header/MessageId (stamped here)."""
+        """As the ingress makes it: the envelope's id is the document's Header/MessageId (stamped here), the caller
+        it authenticated in header ``caller`` (CS's, ``cs-frontend``: the one the DSMP adapter's built-in
+        ``operator_roles`` let name a back-office operator)."""
         message_id = f"rs-{self.run}-{command_type.split('.')[1][:8].lower()}-{n:03d}"
         stamped = _MESSAGE_ID.sub(b"MessageId>" + message_id.encode() + b"<", document, count=1)
-        return Envelope(message_id, command_type, "CS", stamped)
+        return Envelope(message_id, command_type, "CS", stamped, headers={"caller": "cs-frontend"})
 
     def ask(self, consumer: str, command_type: str, document: bytes, key: str,
             timeout: float = CALLER_TIMEOUT) -> Request:

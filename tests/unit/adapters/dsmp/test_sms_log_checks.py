@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from adapters.dsmp import INVALID_PERIOD, OTHER_CUSTOMER, UNKNOWN_WORK_ORDER
+from adapters.dsmp import INVALID_PERIOD, OTHER_CUSTOMER, PERIOD_TOO_LONG, UNKNOWN_WORK_ORDER
 from adapters.dsmp.handlers import query_sms_log
 from hub.routing.codec import message_from_envelope
 from hub.workers import HandlerContext
@@ -17,23 +17,27 @@ from tests.unit.adapters.dsmp.kit import ANSWER, DSMP, MSISDN, C, Dsmp, answered
 pytestmark = pytest.mark.unit
 
 
-@pytest.mark.parametrize(("start", "end", "audited"), [
-    ("2026-10-20T00:00:00+08:00", "2026-11-22T24:00:00+08:00",
-     ("2026-10-19T16:00:00.000000+00:00", "2026-11-22T16:00:00.000000+00:00")),
+@pytest.mark.parametrize(("start", "end", "audited", "too_long"), [
+    ("2026-10-23T00:00:00+08:00", "2026-11-22T24:00:00+08:00",
+     ("2026-10-22T16:00:00.000000+00:00", "2026-11-22T16:00:00.000000+00:00"), False),
     ("0001-01-01T00:00:00+08:00", "2026-11-22T23:59:59+08:00",
-     ("0001-01-01T00:00:00.000000+08:00", "2026-11-22T15:59:59.000000+00:00")),
+     ("0001-01-01T00:00:00.000000+08:00", "2026-11-22T15:59:59.000000+00:00"), True),
     ("2026-10-20T00:00:00+08:00", "9999-12-31T23:59:59-08:00",
-     ("2026-10-19T16:00:00.000000+00:00", "9999-12-31T23:59:59.000000-08:00")),
-    ("-0001-01-01T00:00:00Z", "10000-01-01T00:00:00Z", ("-0001-01-01T00:00:00Z", "10000-01-01T00:00:00Z")),
+     ("2026-10-19T16:00:00.000000+00:00", "9999-12-31T23:59:59.000000-08:00"), True),
+    ("-0001-01-01T00:00:00Z", "10000-01-01T00:00:00Z", ("-0001-01-01T00:00:00Z", "10000-01-01T00:00:00Z"), True),
 ])
 @pytest.mark.parametrize("account", ["net-bo-liqiang", "cs-agent-0042"])
 def test_odd_but_valid_periods_are_audited_like_any_other(dsmp: Dsmp, start: str, end: str,
-                                                          audited: tuple[str, str], account: str) -> None:
+                                                          audited: tuple[str, str], too_long: bool,
+                                                          account: str) -> None:
     dsmp.route.side_effect = answered(ANSWER, dsmp.events)
     result = dsmp.client.request(query(account, fields={"Period/c:From": start, "Period/c:To": end}))
     (row,) = dsmp.results()
     assert (row["period_from"], row["period_to"]) == audited
-    if account.startswith("net-bo-"):
+    if account.startswith("net-bo-") and too_long:  # longer than [adapters.dsmp] sms_log_max_days (31)
+        assert error_code(result.reply) == PERIOD_TOO_LONG and row["outcome"] == "denied"
+        assert dsmp.route.call_count == 0
+    elif account.startswith("net-bo-"):
         assert result.processed and row["outcome"] == "allowed"
         assert dsmp.events == ["audit pending", "dsmp called", "audit allowed"]
     else:
