@@ -1,4 +1,5 @@
-"""``NspClient``: NSP's NetworkComplaintDispatch and NetworkComplaintWithdraw as typed methods over an ``XmlGateway``.
+"""``NspClient``: NSP's NetworkComplaintDispatch, NetworkComplaintWithdraw and NoticeFeedback as typed methods over an
+``XmlGateway``.
 
 NSP keeps one ticket per MessageId (a repeated dispatch is answered DUPLICATE with the same ticket), so a retried
 call (the hub forwards the command's own id) opens nothing twice; a withdrawal is answered the same way (a repeat
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from adapters.nsp.mapping import NspTicket, NspWithdrawal, ticket, withdrawal
+from adapters.nsp.mapping import NspTicket, NspWithdrawal, acknowledged_duplicate, ticket, withdrawal
 from hub.gateways import XmlGateway
 
 __all__ = ["NspClient"]
@@ -28,6 +29,11 @@ class NspClient:
     def withdraw(self, document: etree._Element) -> NspWithdrawal:
         """Withdraw a dispatched complaint (its work order cancelled); what NSP did with its tickets."""
         return withdrawal(self.gateway.post("NetworkComplaintWithdraw", document))
+
+    def feedback(self, document: etree._Element) -> bool:
+        """Give NSP customer service's feedback on a notice; whether NSP had it already (DUPLICATE). A notice NSP
+        does not hold is refused (NSP's c:Error, classified by the gateway)."""
+        return acknowledged_duplicate(self.gateway.post("NoticeFeedback", document))
 
     def close(self) -> None:
         self.gateway.close()

@@ -1,10 +1,13 @@
 """The NSP adapter's handlers (queue ``nsp``): ``nsp.NetworkComplaintDispatch`` → NSP opens a ticket;
-``nsp.NetworkComplaintWithdraw`` → NSP stops work on the tickets of a cancelled work order.
+``nsp.NetworkComplaintWithdraw`` → NSP stops work on the tickets of a cancelled work order; ``nsp.NoticeFeedback`` →
+customer service's feedback on a network notice, which NSP carries back in the notice's next revision.
 
 Commands, not requests: the effect is NSP's ticket, its id the recorded outcome (``ticket NSP...``); of a withdrawal,
-what NSP did (``withdrawal WITHDRAWN: NSP...``, ``withdrawal UNKNOWN`` for a work order NSP never had). NSP's reply
+what NSP did (``withdrawal WITHDRAWN: NSP...``, ``withdrawal UNKNOWN`` for a work order NSP never had), told to the
+work order too (``workorder.NspWithdrawalNote`` through ``outbound``: ``adapters.nsp.withdrawal_notes``). NSP's reply
 comes back later through the ingress as ``nsp.NetworkComplaintReply`` (routed to the workflow); none comes for a
-withdrawn ticket. Dependency (by name): ``nsp`` (``NspClient``), built by ``adapters.nsp.wiring``.
+withdrawn ticket. Dependency (by name): ``nsp`` (``NspClient``), built by ``adapters.nsp.wiring``; ``outbound`` is the
+worker's.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from __future__ import annotations
 import logging
 
 from adapters.nsp.client import NspClient
-from adapters.nsp.mapping import dispatch_document, withdraw_document
+from adapters.nsp.mapping import NSP_NS, dispatch_document, withdraw_document
+from adapters.nsp.withdrawal_notes import NOTE_STEP, withdrawal_note
 from hub.envelope import Envelope
-from hub.workers import HandlerRegistry
+from hub.gateways import forward_document
+from hub.workers import HandlerRegistry, Sender
 
 __all__ = ["CONSUMER", "handlers"]
 
@@ -33,10 +38,23 @@ def dispatch_network_complaint(envelope: Envelope, nsp: NspClient) -> str:
 
 
 @handlers.handler("nsp.NetworkComplaintWithdraw", consumer=CONSUMER)
-def withdraw_network_complaint(envelope: Envelope, nsp: NspClient) -> str:
+def withdraw_network_complaint(envelope: Envelope, nsp: NspClient, outbound: Sender) -> str:
     withdrawn = nsp.withdraw(withdraw_document(envelope))
+    told = outbound.send(withdrawal_note(envelope, withdrawn), step=NOTE_STEP)  # NSP's answer in its history
     log.info("network complaint withdrawn", extra={"message_id": envelope.message_id, "known": withdrawn.known,
                                                    "outcome": withdrawn.outcome,
                                                    "ticket_ids": list(withdrawn.ticket_ids),
-                                                   "duplicate": withdrawn.duplicate})
+                                                   "duplicate": withdrawn.duplicate, "note": told.message_id})
     return withdrawn.summary()
+
+
+@handlers.handler("nsp.NoticeFeedback", consumer=CONSUMER)
+def notice_feedback(envelope: Envelope, nsp: NspClient) -> str:
+    """Customer service's feedback on a network notice, given to NSP as the caller sent it (under the hub's
+    header, the same MessageId: a retry is NSP's DUPLICATE)."""
+    document = forward_document(envelope)
+    notice_id = document.findtext(f"{{{NSP_NS}}}NoticeId")
+    duplicate = nsp.feedback(document)
+    log.info("notice feedback given to NSP", extra={"message_id": envelope.message_id, "notice_id": notice_id,
+                                                    "duplicate": duplicate})
+    return f"feedback on {notice_id} given to NSP" + (" (it had it already)" if duplicate else "")

@@ -15,7 +15,8 @@ from hub.envelope import Envelope
 from hub.gateways import forward_document
 from hub.validation.namespaces import COMMON_NS, NSP_NS
 
-__all__ = ["NSP_NS", "NspTicket", "NspWithdrawal", "dispatch_document", "ticket", "withdraw_document", "withdrawal"]
+__all__ = ["NSP_NS", "NspTicket", "NspWithdrawal", "acknowledged_duplicate", "dispatch_document", "ticket",
+           "withdraw_document", "withdrawal"]
 
 
 
@@ -59,6 +60,11 @@ def withdraw_document(envelope: Envelope, sent_at: datetime | None = None) -> et
 def _status(document: etree._Element) -> str | None:
     found: str | None = document.findtext(f"{{{NSP_NS}}}Ack/{{{COMMON_NS}}}Status")
     return found
+
+
+def acknowledged_duplicate(document: etree._Element) -> bool:
+    """Whether an answer of the Ack alone (``NoticeFeedbackResponse``) says NSP had the command already."""
+    return _status(document) == "DUPLICATE"
 
 
 def ticket(document: etree._Element) -> NspTicket:

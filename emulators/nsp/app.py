@@ -4,7 +4,9 @@
 method      path                             meaning
 ==========  ===============================  =================================================================
 POST        /xml                             NetworkComplaintDispatch -> NetworkComplaintDispatchResponse;
-                                             NetworkComplaintWithdraw -> NetworkComplaintWithdrawResponse
+                                             NetworkComplaintWithdraw -> NetworkComplaintWithdrawResponse;
+                                             NoticeFeedback -> NoticeFeedbackResponse (recorded on the notice,
+                                             :mod:`emulators.nsp.notice_feedback`; 404 for an unknown notice)
 GET         /nsp/outages                     ``{"notices": [...]}``
 POST        /nsp/outages                     raise a notice (JSON, see :mod:`emulators.nsp.notices`), or revise
                                              the active one with the same ``notice_id`` -> 201; sent to the hub
@@ -118,7 +120,8 @@ def build_app(service: NspService) -> Starlette:
         except refusals as exc:
             return _refusal(exc)
 
-    commands = {"NetworkComplaintDispatch": service.dispatch, "NetworkComplaintWithdraw": service.withdraw}
+    commands = {"NetworkComplaintDispatch": service.dispatch, "NetworkComplaintWithdraw": service.withdraw,
+                "NoticeFeedback": service.notice_feedback}
     return Starlette(routes=[
         Route("/xml", command_endpoint("nsp", commands), methods=["POST"]),
         Route("/nsp/outages", list_outages, methods=["GET"]),
@@ -148,7 +151,8 @@ def create_emulator(
         answer_known_faults=answer_known_faults, script=load_script(schedule) if schedule is not None else None,
         max_tickets=max_tickets, state_limit=state_limit,
     )
-    hooks = xml_hooks("nsp", NSP_ROUTES, served=("NetworkComplaintDispatch", "NetworkComplaintWithdraw"),
+    hooks = xml_hooks("nsp", NSP_ROUTES, served=("NetworkComplaintDispatch", "NetworkComplaintWithdraw",
+                                                 "NoticeFeedback"),
                       reset=service.reset, state=service.snapshot)
     return ServiceEmulatorApp(build_app(service), name="nsp", hooks=hooks, seed=seed, clock=clock,
                               start=service.start_script, stop=service.stop, **options)

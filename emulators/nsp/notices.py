@@ -7,6 +7,9 @@ A notice is raised from a JSON object (``POST /nsp/outages``, or a scripted sche
      "expected_end": "2026-11-23T18:00:00+08:00", "expected_end_in": 3600, "notice_id": "FLT-20261123-0007",
      "adjustment_kind": "CUT_OVER", "contact": "...", "contact_phone": "..."}
 
+and the fault report's and information notice's own fields (``emulators.nsp.notice_report``: initiator, reply
+time, result feedback, customer-service feedback, the sender's answer).
+
 ``kind`` defaults to FAULT; a PLANNED_WORK notice needs ``adjustment_kind`` and a FAULT one must not have it (the
 rule the hub enforces and XSD 1.0 cannot express). Every document is validated against nsp.xsd before it leaves.
 """
@@ -19,6 +22,14 @@ from typing import Any
 
 from lxml import etree
 
+from emulators.nsp.notice_report import (
+    REPORT_KEYS,
+    NoticeReport,
+    ReportSpecError,
+    add_report_head,
+    add_report_tail,
+    parse_report,
+)
 from emulators.toolkit.instants import iso_instant
 from emulators.toolkit.jsonkeys import unknown_keys_problem
 from emulators.toolkit.xmlcommand import COMMON_NS, XmlTextError, add_header, check_json_text, iso, sub
@@ -32,7 +43,7 @@ RECIPIENT_DEPARTMENT = "Customer Service Centre"
 DEFAULT_CONTACT = ("NMC duty officer", "020-87650000")
 #: the keys a notice specification takes; any other is refused (400 naming it), never ignored
 NOTICE_KEYS = frozenset({"kind", "title", "areas", "services", "wording", "content", "start", "expected_end",
-                         "expected_end_in", "notice_id", "adjustment_kind", "contact", "contact_phone"})
+                         "expected_end_in", "notice_id", "adjustment_kind", "contact", "contact_phone"}) | REPORT_KEYS
 AREA_KEYS = frozenset({"area_code", "district"})
 LATEST = 253_402_214_400.0  # 9999-12-30T00:00:00Z: still a year-9999 time in China Standard Time
 
@@ -70,6 +81,8 @@ class Notice:
     status: str = "ACTIVE"
     cleared_at: float | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    report: NoticeReport = field(default_factory=NoticeReport)  # the fault report's / information notice's own fields
+    feedback: list[dict[str, Any]] = field(default_factory=list)  # customer service's NoticeFeedback, as received
 
     def covers(self, area_code: str, district: str | None, functions: list[str]) -> bool:
         """Whether a complaint at this area about these functions is explained by this (active) notice."""
@@ -88,7 +101,8 @@ class Notice:
             "areas": [{"area_code": c, "district": d} for c, d in self.areas], "services": list(self.services),
             "wording": self.wording, "content": self.content, "start": iso(self.start),
             "expected_end": iso(self.expected_end) if self.expected_end is not None else None,
-            "cleared_at": iso(self.cleared_at) if self.cleared_at is not None else None, "sent": list(self.history),
+            "cleared_at": iso(self.cleared_at) if self.cleared_at is not None else None, **self.report.to_json(),
+            "feedback_received": list(self.feedback), "sent": list(self.history),
         }
 
 
@@ -174,11 +188,15 @@ def parse_notice_spec(spec: Any, *, now: float, notice_id: str) -> Notice:
         expected_end = _in_range(start + _seconds(spec["expected_end_in"], "expected_end_in"), "expected_end_in")
     contact = (_text(spec, "contact", DEFAULT_CONTACT[0]) or DEFAULT_CONTACT[0],
                _text(spec, "contact_phone", DEFAULT_CONTACT[1]) or DEFAULT_CONTACT[1])
+    try:
+        report = parse_report(spec, kind=kind or "FAULT", start=start, now=now, contact=contact[0])
+    except ReportSpecError as exc:
+        raise NoticeSpecError(str(exc)) from None
     return Notice(
         notice_id=named or notice_id, kind=kind or "FAULT", title=spec["title"],
         areas=_areas(spec.get("areas")), services=list(services), wording=spec["wording"], start=start,
         adjustment_kind=adjustment or None, expected_end=expected_end, content=_text(spec, "content"),
-        contact=contact,
+        contact=contact, report=report,
     )
 
 
@@ -196,6 +214,7 @@ def notice_document(notice: Notice, *, message_id: str, sent_at: float) -> etree
     sub(root, NSP_NS, "Contact", notice.contact[0])
     sub(root, NSP_NS, "ContactPhone", notice.contact[1])
     sub(root, NSP_NS, "RecipientDepartment", RECIPIENT_DEPARTMENT)
+    add_report_head(root, notice.report)
     for code, district in notice.areas:
         area = sub(root, NSP_NS, "Area")
         sub(area, COMMON_NS, "AreaCode", code)
@@ -212,4 +231,5 @@ def notice_document(notice: Notice, *, message_id: str, sent_at: float) -> etree
     sub(root, NSP_NS, "Status", notice.status)
     if notice.cleared_at is not None:
         sub(root, NSP_NS, "ClearedAt", iso(notice.cleared_at))
+    add_report_tail(root, notice.report)
     return root

@@ -30,6 +30,8 @@ from typing import Any
 from lxml import etree
 
 from emulators.callbacks import CallbackClient
+from emulators.nsp.notice_feedback import take_feedback
+from emulators.nsp.notice_report import CLEAR_REPORT_KEYS, ReportSpecError, cleared_report
 from emulators.nsp.notices import NSP_NS, Notice, NoticeSpecError, notice_document, parse_notice_spec
 from emulators.nsp.replies import Reply, known_fault_reply, reply_document, seeded_reply
 from emulators.nsp.schedule import Scheduler
@@ -189,6 +191,13 @@ class NspService:
                               encoding="UTF-8"), message_id=message_id, ref=ticket_id)
         return {"ticket_id": ticket_id, "message_id": message_id, **reply.to_json()}
 
+    # -- NoticeFeedback -----------------------------------------------------------------------------------------
+    def notice_feedback(self, command: ValidatedCommand) -> etree._Element:
+        """Customer service's feedback on a notice, recorded with it (``emulators.nsp.notice_feedback``)."""
+        answer = take_feedback(self.state, command, self.clock.now())
+        log_event(self.log, logging.INFO, "nsp.notice_feedback", message_id=command.message_id)
+        return answer
+
     # -- notices ------------------------------------------------------------------------------------------------
     def raise_notice(self, spec: Any) -> dict[str, Any]:
         """Raise a notice, or revise the active one the caller names with ``notice_id``."""
@@ -203,13 +212,18 @@ class NspService:
                 if previous.status != "ACTIVE":
                     raise CommandError(409, "notice-cleared", f"notice {notice.notice_id} is already cleared")
                 notice.revision, notice.history = previous.revision + 1, previous.history
+                notice.feedback = previous.feedback  # customer service's, carried back until the tester says else
+                if notice.report.customer_service_feedback is None:
+                    notice.report = replace(notice.report,
+                                            customer_service_feedback=previous.report.customer_service_feedback)
             return self._send_notice(notice, now)
 
     def clear_notice(self, notice_id: str, spec: Any) -> dict[str, Any]:
-        """Clear a notice; ``spec`` a JSON object with an optional ``wording`` of the CLEARED revision."""
+        """Clear a notice; ``spec`` a JSON object with an optional ``wording`` of the CLEARED revision, and the
+        report fields a clearance carries (``emulators.nsp.notice_report.CLEAR_REPORT_KEYS``)."""
         if not isinstance(spec, dict):
             raise NoticeSpecError("the clear body is a JSON object, e.g. {\"wording\": \"...\"}")
-        problem = unknown_keys_problem(spec, ("wording",))
+        problem = unknown_keys_problem(spec, ("wording", *sorted(CLEAR_REPORT_KEYS)))
         if problem:
             raise NoticeSpecError(problem)
         if spec.get("wording") is not None and not isinstance(spec["wording"], str):
@@ -219,8 +233,14 @@ class NspService:
             notice = self.state.notices[notice_id]
             if notice.status != "ACTIVE":
                 raise CommandError(409, "notice-cleared", f"notice {notice_id} is already cleared")
+            wording = spec.get("wording") or notice.wording
+            try:
+                report = cleared_report(notice.report, spec, kind=notice.kind, wording=wording,
+                                        contact=notice.contact, now=now)
+            except ReportSpecError as exc:
+                raise NoticeSpecError(str(exc)) from None
             cleared = replace(notice, status="CLEARED", cleared_at=now, revision=notice.revision + 1,
-                              wording=spec.get("wording") or notice.wording)
+                              wording=wording, report=report)
             return self._send_notice(cleared, now)
 
     def _send_notice(self, notice: Notice, now: float) -> dict[str, Any]:

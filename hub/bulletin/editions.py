@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hub.bulletin.database import insert_into
-from hub.bulletin.notice import OutageNotice, resolve_revision, sent_before_clearance, sent_earlier
+from hub.bulletin.notice import REPORT_FIELDS, OutageNotice, resolve_revision, sent_before_clearance, sent_earlier
 from hub.bulletin.tables import AREAS, EDITIONS, NOTICES, edition_of
 
 __all__ = ["apply_notice", "stored_fields"]
@@ -42,9 +42,13 @@ _KEPT = (sa.select(NOTICES.c.revision, NOTICES.c.status, NOTICES.c.notice, editi
 
 def stored_fields(notice: OutageNotice) -> str:
     """What the notice says, as ``notices.notice`` keeps it (JSON): every field but when it was sent, so the same
-    notice sent again compares equal."""
+    notice sent again compares equal; the report fields (``REPORT_FIELDS``) only when given, so a notice a board
+    kept before they existed, sent again unchanged, is still unchanged."""
     fields = asdict(notice)
     del fields["sent_at"]
+    for name in REPORT_FIELDS:  # left out when empty: a notice kept before they existed stays the same notice
+        if fields[name] is None:
+            del fields[name]
     return json.dumps(fields, ensure_ascii=False)
 
 

@@ -1,5 +1,9 @@
 """An NSP ``OutageNotice`` as the bulletin keeps it: the fields an agent reads, parsed from the validated document.
 
+Besides what every notice says, the fault report's own fields (``initiator``, ``reply_time``, the handler's result
+feedback ``feedback_*``) and the information notice's (``customer_service_feedback``, ``sender_answer``), each
+None when the notice leaves it out; ReplyTime and the feedback's At are times read as the others.
+
 The XSD cannot tie ``AdjustmentKind`` to ``Kind`` (schemas/nsp.xsd); this module does: a PLANNED_WORK notice
 without it, or a FAULT notice with it, is refused (``InconsistentNotice``, a permanent failure: dead-lettered).
 Its times are read as ``xs:dateTime`` (``hub.validation.instants``: ``T24:00:00`` is 00:00 of the next day); a
@@ -30,10 +34,15 @@ from hub.validation.instants import InstantUnreadable, read_instant
 from hub.validation.namespaces import COMMON_NS, NSP_NS
 from hub.workers.errors import PermanentError
 
-__all__ = ["NSP_NS", "AffectedArea", "InconsistentNotice", "OutageNotice", "notice_instant", "parse_outage_notice",
-           "resolve_revision", "sent_before_clearance", "sent_earlier"]
+__all__ = ["NSP_NS", "REPORT_FIELDS", "AffectedArea", "InconsistentNotice", "OutageNotice", "notice_instant",
+           "parse_outage_notice", "resolve_revision", "sent_before_clearance", "sent_earlier"]
 
 _NS = {"nsp": NSP_NS, "c": COMMON_NS}
+
+
+#: the fault report's and the information notice's own fields of ``OutageNotice`` (all optional)
+REPORT_FIELDS = ("initiator", "reply_time", "feedback_result", "feedback_handler", "feedback_phone", "feedback_at",
+                 "customer_service_feedback", "sender_answer")
 
 
 class InconsistentNotice(PermanentError):
@@ -69,6 +78,17 @@ class OutageNotice:
     content: str | None = None
     revision_given: bool = True  # False: the document had no Revision (see ``resolve_revision``)
     sent_at: str | None = None  # the header's SentAt as written (None: a document without a header)
+    # the fault report's (障碍申报单) own fields: who raised it, when the network department replies, the handler's
+    # result feedback (what was done, by whom, the handler's phone, when)
+    initiator: str | None = None
+    reply_time: str | None = None
+    feedback_result: str | None = None
+    feedback_handler: str | None = None
+    feedback_phone: str | None = None
+    feedback_at: str | None = None
+    # the information notice's (信息报送单): customer service's feedback and the sending department's answer
+    customer_service_feedback: str | None = None
+    sender_answer: str | None = None
 
     @property
     def active(self) -> bool:
@@ -147,10 +167,10 @@ def parse_outage_notice(document: bytes | etree._Element) -> OutageNotice:
         for area in root.iterfind("nsp:Area", _NS)
     )
     revision = _text(root, "nsp:Revision")
-    for name in ("Start", "ExpectedEnd", "ClearedAt"):
+    for name in ("Start", "ExpectedEnd", "ClearedAt", "ReplyTime", "ResultFeedback/nsp:At"):
         written = _text(root, f"nsp:{name}")
         if written is not None:
-            notice_instant(written, name)
+            notice_instant(written, name.replace("/nsp:", "/"))
     return OutageNotice(
         notice_id=_required(root, "nsp:NoticeId"),
         revision=int(revision) if revision is not None else 1,
@@ -170,4 +190,12 @@ def parse_outage_notice(document: bytes | etree._Element) -> OutageNotice:
         content=_text(root, "nsp:Content"),
         revision_given=revision is not None,
         sent_at=_text(root, "nsp:Header/c:SentAt"),
+        initiator=_text(root, "nsp:Initiator"),
+        reply_time=_text(root, "nsp:ReplyTime"),
+        feedback_result=_text(root, "nsp:ResultFeedback/nsp:Result"),
+        feedback_handler=_text(root, "nsp:ResultFeedback/nsp:Handler"),
+        feedback_phone=_text(root, "nsp:ResultFeedback/nsp:Phone"),
+        feedback_at=_text(root, "nsp:ResultFeedback/nsp:At"),
+        customer_service_feedback=_text(root, "nsp:CustomerServiceFeedback"),
+        sender_answer=_text(root, "nsp:SenderAnswer"),
     )

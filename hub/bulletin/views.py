@@ -33,8 +33,18 @@ def entry_json(entry: BulletinEntry) -> dict[str, Any]:
         "areas": [{"code": a.code, "district": a.district} for a in n.areas], "services": list(n.services),
         "start": n.start, "expected_end": n.expected_end, "cleared_at": n.cleared_at,
         "sending_department": n.sending_department, "contact": n.contact, "contact_phone": n.contact_phone,
+        "initiator": n.initiator, "reply_time": n.reply_time, "result_feedback": _feedback(entry),
+        "customer_service_feedback": n.customer_service_feedback, "sender_answer": n.sender_answer,
         "raised_at": _moment(entry.raised_at), "updated_at": _moment(entry.updated_at), "unread": entry.unread,
     }
+
+
+def _feedback(entry: BulletinEntry) -> dict[str, str | None] | None:
+    """The fault report's result feedback (what the handler did, who, the handler's phone, when), None without."""
+    n = entry.notice
+    given = {"result": n.feedback_result, "handler": n.feedback_handler, "phone": n.feedback_phone,
+             "at": n.feedback_at}
+    return given if any(value is not None for value in given.values()) else None
 
 
 def bulletin_json(agent: str, entries: Sequence[BulletinEntry], *, unread: int | None = None) -> dict[str, Any]:
@@ -51,9 +61,15 @@ def _notice_element(parent: etree._Element | None, entry: BulletinEntry) -> etre
     notice = (etree.Element(f"{q}Notice", attributes, nsmap={"b": BULLETIN_NS}) if parent is None
               else etree.SubElement(parent, f"{q}Notice", attributes))
     for key in ("kind", "adjustment_kind", "title", "customer_wording", "content", "start", "expected_end",
-                "cleared_at", "sending_department", "contact", "contact_phone", "raised_at", "updated_at"):
+                "cleared_at", "sending_department", "contact", "contact_phone", "initiator", "reply_time",
+                "customer_service_feedback", "sender_answer", "raised_at", "updated_at"):
         if data[key] is not None:
             etree.SubElement(notice, q + "".join(p.title() for p in key.split("_"))).text = str(data[key])
+    if data["result_feedback"] is not None:
+        feedback = etree.SubElement(notice, f"{q}ResultFeedback")
+        for key, value in data["result_feedback"].items():
+            if value is not None:
+                etree.SubElement(feedback, q + key.title()).text = value
     for area in entry.notice.areas:
         element = etree.SubElement(notice, f"{q}Area", code=area.code)
         element.text = area.district

@@ -10,7 +10,7 @@ call-back acked. So is the completion of an escalation to-do still open on a fin
 before the hub closed them). Noted once: OA sending it again under another MessageId writes nothing more.
 
 A to-do the hub never opened (``unknown-todo``), or one OA completed already while it was open (``stale-todo``),
-stays refused (``hub.workflow.system_callbacks``).
+stays refused (``hub.workflow.system_callbacks``). The shape is every late answer's (``hub.workflow.late_answers``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.workflow.engine import WorkOrderEngine
+from hub.workflow.late_answers import LateAnswer, note_late_answer
 from hub.workflow.lifecycle import FINAL
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.todos import CLOSED_FIELD
@@ -31,14 +32,9 @@ CLOSED_NOTE = "to-do already closed by the hub; completion noted"
 _FINISHED = frozenset(state.value for state in FINAL)
 
 
-class CompletedLate(Exception):
+class CompletedLate(LateAnswer):
     """OA completed a to-do the hub had finished with: ``note`` says why it is only noted; ``noted_before``: this
     to-do's completion is in the history already (nothing to write)."""
-
-    def __init__(self, note: str, *, noted_before: bool = False) -> None:
-        super().__init__(note)
-        self.note = note
-        self.noted_before = noted_before
 
 
 def _item(entry: Mapping[str, Any]) -> str:
@@ -70,7 +66,6 @@ def note_late_completion(engine: WorkOrderEngine, tx: WorkOrderTransaction, work
                          late: CompletedLate, *, user: str, outcome: str, now: datetime,
                          message_id: str | None) -> str:
     """Note ``late`` in the work order's history (once), in the call-back's transaction; the handler's outcome."""
-    if not late.noted_before:
-        engine.note(tx, work_order_id, {LATE_FIELD: f"{item_id}: {outcome}"[:2000]}, actor=user, system="OA",
-                    now=now, note=late.note, message_id=message_id)
+    note_late_answer(engine, tx, work_order_id, late, field=LATE_FIELD, value=f"{item_id}: {outcome}", actor=user,
+                     system="OA", now=now, message_id=message_id)
     return f"to-do {item_id} completed in OA after the hub finished with it: noted"

@@ -1,7 +1,8 @@
 """NSP's ``NetworkComplaintWithdraw`` for a work order cancelled while NSP holds it: the hotline cancelled it (the
 customer withdrew the complaint, or it was taken in error) and NSP, which has a ticket open for its dispatch, is told
-to stop work on it, so that its engineers do not go on and its reply, which the hub would refuse for a CANCELLED
-work order (``callback-not-expected``), is never sent.
+to stop work on it, so that its engineers do not go on and its reply is never sent (one that crosses the withdrawal
+is noted on the cancelled work order as a late answer: ``hub.workflow.late_replies``; NSP's answer to the withdrawal
+itself reaches the work order's history through the NSP adapter: ``hub.workflow.withdrawal_answers``).
 
 **When a withdrawal is owed** (``nsp_withdrawals``, on every CANCEL, in the CANCEL's transaction: the follow-up is
 sent with the processed-message record of the message that cancelled, as every follow-up; by ``NspWithdrawals``,

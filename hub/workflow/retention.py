@@ -10,6 +10,10 @@ batches, a pause between two), every ``interval`` seconds, its first pass at sta
   PostgreSQL the events of the last ``gap`` (``listener_gap_seconds``, at least a new listener's ``IN_FLIGHT``)
   and the newest one before them stay for the listeners' hole handling. A parked listener holds nothing back: one
   parked longer than ``keep_events_days`` resumes from the oldest event kept (``outbox.resume_listener``).
+* the dispatches to NSP the hub keeps (``nsp_dispatches``: which work order each dispatch's MessageId was for) are
+  deleted once their work order was closed or cancelled longer than ``keep_processed_days`` ago: NSP's reply to a
+  finished work order is refused (or noted, after a withdrawal) without them, and a reply replayed from a dead
+  letter later still is as new a message as any (``hub.workflow.store.nsp_dispatches``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from datetime import timedelta
 
 from hub.workflow.passes import PassThread
 from hub.workflow.store import WorkOrderStore
+from hub.workflow.store.nsp_dispatches import purge_nsp_dispatches
 from hub.workflow.store.outbox import IN_FLIGHT
 from hub.workflow.store.retention import PURGE_BATCH, purge_events, purge_processed
 
@@ -42,8 +47,8 @@ class WorkflowRetention(PassThread):
         self.pause = pause  # seconds between two full batches: the workers' transactions go first
 
     def run_pass(self) -> int:
-        """Both purges, by the store's clock (which stamps the records); how many rows went."""
-        return self.purge_processed() + self.purge_events()
+        """The purges, by the store's clock (which stamps the records); how many rows went."""
+        return self.purge_processed() + self.purge_events() + self.purge_nsp_dispatches()
 
     def purge_processed(self) -> int:
         """Delete the processed-message records older than ``keep``; how many went."""
@@ -62,6 +67,15 @@ class WorkflowRetention(PassThread):
         if purged:
             log.info("published work-order events purged",
                      extra={"purged": purged, "keep_days": self.keep_events / timedelta(days=1)})
+        return purged
+
+    def purge_nsp_dispatches(self) -> int:
+        """Delete the kept dispatches to NSP of work orders closed or cancelled longer than ``keep`` ago."""
+        purged = purge_nsp_dispatches(self.store.engine, self.store.clock() - self.keep, batch=self.batch,
+                                      between=self._between)
+        if purged:
+            log.info("dispatches to NSP of finished work orders purged",
+                     extra={"purged": purged, "keep_days": self.keep / timedelta(days=1)})
         return purged
 
     def _between(self) -> bool:

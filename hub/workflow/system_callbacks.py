@@ -8,7 +8,11 @@
   earlier dispatch, marked invalid and the work order dispatched again since, is refused as ``stale-reply``,
   nothing written (as OA's to-do of an earlier dispatch is refused as ``stale-todo``); one correlated with a
   dispatch the hub sent for another work order (``store.nsp_dispatches``) is refused as ``wrong-work-order``,
-  naming both, nothing written; one naming no dispatch of the hub's is taken as before;
+  naming both, nothing written; one naming no dispatch of the hub's is taken as before. Once NSP answered the
+  current dispatch, a reply naming another NspTicketId than the one it answered with is refused as ``wrong-ticket``,
+  naming both, nothing written (``hub.workflow.nsp_tickets``). One that crossed the hub's withdrawal (the work order
+  cancelled and withdrawn while NSP answered) is noted on the cancelled work order as a late answer and acked
+  (``hub.workflow.late_replies``);
 * ``oa.CompleteTodo``: a manager completed an escalation to-do ``<id>-esc<level>-<step>`` the hub still has open
   (the current level's, or a lower one still open: the hand-up's to-do a breach did not close, a breach notice a
   hand-up did not close): recorded; an ESCALATED work order is taken up again by its hand-up's to-do, or by a
@@ -24,6 +28,8 @@
 * ``nsp.OutageNotice`` (broadcast): kept; the outage rule links or clears the complaints it explains (issue 13);
 * ``workorder.DeadLetterNote`` (the hub's own, from a system's worker): a command the hub sent for the work order
   was dead-lettered, or carried out on its replay, noted in its history (``hub.workflow.dead_letter_history``).
+* ``workorder.NspWithdrawalNote`` (the hub's own, from the NSP adapter): NSP's answer to the hub's withdrawal of a
+  work order, noted in its history (``hub.workflow.withdrawal_answers``).
 
 As every workflow handler, they change the store only through ``workflow.store.current_transaction()``.
 """
@@ -44,9 +50,12 @@ from hub.workflow.dead_letter_history import dead_letter_note
 from hub.workflow.department_todos import DEPARTMENT_TODO_ID, not_open, open_department_todo
 from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.incidents.resolution import reply_brought_back
+from hub.workflow.late_answers import note_late_answer
 from hub.workflow.late_completions import CompletedLate, late_completion, note_late_completion
+from hub.workflow.late_replies import LATE_REPLY_FIELD, RepliedLate, late_reply, late_reply_note
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.network_dispatch import answered_dispatch
+from hub.workflow.nsp_tickets import refuse_another_ticket
 from hub.workflow.outages import outage_rule, record_notice
 from hub.workflow.resumption import TODO_FIELD
 from hub.workflow.runtime import WorkflowRuntime
@@ -55,6 +64,7 @@ from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.nsp_dispatches import dispatched_work_order
 from hub.workflow.store.queries import load_work_order
 from hub.workflow.todos import not_completable, open_todos, takes_escalated_up
+from hub.workflow.withdrawal_answers import nsp_withdrawal_note
 
 __all__ = ["FINISHED", "complete_todo", "network_complaint_reply", "outage_notice", "register"]
 
@@ -81,15 +91,13 @@ def _expects_nsp_reply(row: dict[str, Any]) -> None:
                                code="not-dispatched-to-nsp")
 
 
-def _answers_current_dispatch(tx: WorkOrderTransaction, row: dict[str, Any], correlation_id: str,
-                              consumer: str) -> None:
+def _answers_current_dispatch(tx: WorkOrderTransaction, row: dict[str, Any], history: list[dict[str, Any]],
+                              correlation_id: str, consumer: str) -> None:
     """NSP's reply correlated with an earlier dispatch of the work order than its current one is refused: that
     dispatch was marked invalid and the work order dispatched again; only the current dispatch's answer counts.
     One correlated with the dispatch of another work order is refused too: NSP answered that one's ticket under
     this one's id, and taking it would give this work order the other's cause and result."""
-    view = load_work_order(tx.db, str(row["id"]))
-    answered = answered_dispatch([] if view is None else view.history, correlation_id, consumer,
-                                 work_order_id=str(row["id"]))
+    answered = answered_dispatch(history, correlation_id, consumer, work_order_id=str(row["id"]))
     sent_for = dispatched_work_order(tx.db, correlation_id) if answered is None else None
     if sent_for is not None and sent_for != row["id"]:
         raise WorkOrderRefused(f"NSP's reply names work order {row['id']} but answers the dispatch the hub sent for "
@@ -115,10 +123,19 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime, outbo
     tx, now = workflow.store.current_transaction(), workflow.clock.now()
     follow_ups: list[FollowUp] = []
 
+    late_note = late_reply_note(fields["nsp_nspticketid"], fields["nsp_cause"], fields["nsp_action"],
+                                fields["nsp_result"], fields["nsp_resolved"])
+
     def expected(row: dict[str, Any]) -> None:
+        view = load_work_order(tx.db, str(row["id"]))
+        history = [] if view is None else view.history
+        late = late_reply(row, history, fields["nsp_nspticketid"], late_note)
+        if late is not None:  # it crossed the hub's withdrawal: noted on the cancelled work order
+            raise late
         _expects_nsp_reply(row)
         if correlation_id:
-            _answers_current_dispatch(tx, row, correlation_id, consumer)
+            _answers_current_dispatch(tx, row, history, correlation_id, consumer)
+        refuse_another_ticket(history, str(row["id"]), fields["nsp_nspticketid"])
 
     try:
         row = workflow.engine.note(tx, work_order_id, fields, actor=operator, system="NSP", now=now,
@@ -137,6 +154,11 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime, outbo
             reply = commands.ActionRequest(work_order_id, LifecycleAction.REPLY, operator, "NSP", resolution,
                                            message_id=envelope.message_id)
             follow_ups += reply_brought_back(tx, workflow.engine, reply, WorkOrderState(row["state"]), now)[1]
+    except RepliedLate as late:  # acked: NSP's call-back has no answer, a dead letter would help nobody
+        note_late_answer(workflow.engine, tx, work_order_id, late, field=LATE_REPLY_FIELD,
+                         value=fields["nsp_nspticketid"], actor=operator, system="NSP", now=now,
+                         message_id=envelope.message_id)
+        return f"nsp reply on {work_order_id} after its withdrawal: noted"
     except WorkOrderRefused as exc:
         raise BusinessRejection(f"{exc.code}: {exc}", code=exc.code) from None  # the dead letter's reason
     send_follow_ups(follow_ups, outbound, workflow, operator, work_order_id=str(row["id"]),
@@ -259,3 +281,4 @@ def register(registry: HandlerRegistry, consumer: str) -> None:
     registry.add("oa.CompleteTodo", complete_todo, consumer=consumer)
     registry.add("nsp.OutageNotice", outage_notice, consumer=consumer)
     registry.add("workorder.DeadLetterNote", dead_letter_note, consumer=consumer)
+    registry.add("workorder.NspWithdrawalNote", nsp_withdrawal_note, consumer=consumer)

@@ -25,7 +25,7 @@ def test_a_database_at_0019_gets_the_group_columns_and_their_index_with_its_rows
                 id="WO20261203OLD00001", channel="hotline", msisdn="13800000000", category_code="01.02.03",
                 state="NEW", tier="VIP_GOLD", created_at=T0, updated_at=T0))
         upgrade(store.engine)
-        assert current_revision(store.engine) == head_revision() == "0020"
+        assert current_revision(store.engine) == head_revision()
         inspector = inspect(store.engine)
         columns = {column["name"]: column for column in inspector.get_columns("work_orders")}
         assert all(columns[name]["nullable"] for name in ("group_id", "group_name", "group_role"))

@@ -1,5 +1,7 @@
 """NSP's outage notices as the workflow keeps them (table ``outage_notices``): the newest revision of each notice,
-with the counters of the complaints it explains.
+with the counters of the complaints it explains and the fault report's / information notice's own fields
+(``NoticeReport``: initiator, reply time, the handler's result feedback, customer service's feedback, the sender's
+answer; migration 0021).
 
 A revision is stored only if it is newer than the one kept (an older or repeated revision is ignored: NSP's
 call-backs may overtake each other), and a changed notice that kept its revision only if NSP sent it no earlier
@@ -24,16 +26,23 @@ from typing import Any
 from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.engine import Connection
 
-from hub.bulletin.notice import AffectedArea, OutageNotice, notice_instant, resolve_revision, sent_before_clearance
+from hub.bulletin.notice import (
+    AffectedArea,
+    OutageNotice,
+    notice_instant,
+    resolve_revision,
+    sent_before_clearance,
+)
 from hub.validation.instants import read_instant
 from hub.workflow.clock import as_utc
+from hub.workflow.outages.notice_report import NoticeReport
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.dialect import insert_ignore
 from hub.workflow.store.prepared import Prepared
 from hub.workflow.store.schema import outage_notices
 
-__all__ = ["ACTIVE", "CLEARED", "ActiveNotices", "NoticeArrival", "StoredNotice", "active_notices", "add_counts",
-           "get_notice", "hold_counts", "record_notice", "take_back_counts", "write_held_counts"]
+__all__ = ["ACTIVE", "CLEARED", "ActiveNotices", "NoticeArrival", "StoredNotice", "active_notices",
+           "add_counts", "get_notice", "hold_counts", "record_notice", "take_back_counts", "write_held_counts"]
 
 ACTIVE, CLEARED = "ACTIVE", "CLEARED"
 _on = outage_notices.c
@@ -74,6 +83,7 @@ class StoredNotice:
     auto_answered_count: int = 0
     dispatch_count: int = 0
     updated_at: datetime | None = None  # when the hub last applied a change of it (a correction included)
+    report: NoticeReport | None = None  # the fault report's / information notice's own fields (0021), if any
 
     @property
     def active(self) -> bool:
@@ -85,7 +95,8 @@ class StoredNotice:
         return cls(row["notice_id"], int(row["revision"]), row["kind"], row["title"], row["status"],
                    frozenset(row["services"].split()), areas, row["start_at"], row["expected_end"],
                    row["cleared_at"], row["customer_wording"], int(row["linked_count"] or 0),
-                   int(row["auto_answered_count"] or 0), int(row["dispatch_count"] or 0), row.get("updated_at"))
+                   int(row["auto_answered_count"] or 0), int(row["dispatch_count"] or 0), row.get("updated_at"),
+                   NoticeReport.from_row(row))
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +135,10 @@ def _columns(notice: OutageNotice, now: datetime) -> dict[str, Any]:
         "start_at": _time(notice.start), "expected_end": _time(notice.expected_end), "cleared_at": cleared,
         "customer_wording": notice.customer_wording, "content": notice.content,
         "sending_department": notice.sending_department, "updated_at": now, "sent_at": _sent_at(notice),
+        "initiator": notice.initiator, "reply_time": _time(notice.reply_time),
+        "feedback_result": notice.feedback_result, "feedback_handler": notice.feedback_handler,
+        "feedback_phone": notice.feedback_phone, "feedback_at": _time(notice.feedback_at),
+        "customer_service_feedback": notice.customer_service_feedback, "sender_answer": notice.sender_answer,
     }
 
 

@@ -228,6 +228,16 @@ outage_notices = Table(  # NSP's notices as the auto-answer rule matches them (t
     Column("linked_count", Integer, nullable=False, server_default="0"),  # complaints linked to it
     Column("auto_answered_count", Integer, nullable=False, server_default="0"),  # of them, answered at intake
     Column("dispatch_count", Integer, nullable=False, server_default="0"),  # of them, dispatched (before it came)
+    # 0021: the fault report's own fields (who raised it, when the network replies, the handler's result feedback)
+    # and the information notice's (customer service's feedback, the sender's answer); NULL when not given
+    Column("initiator", String(200)),
+    Column("reply_time", UTCDateTime()),
+    Column("feedback_result", Text),
+    Column("feedback_handler", String(200)),
+    Column("feedback_phone", String(32)),
+    Column("feedback_at", UTCDateTime()),
+    Column("customer_service_feedback", Text),
+    Column("sender_answer", Text),
     Index("ix_outage_notices_status", "status"),
 )
 
@@ -274,4 +284,5 @@ nsp_dispatches = Table(  # 0019: the MessageId of each NetworkComplaintDispatch 
     Column("message_id", String(64), primary_key=True),  # the derived id (hub.routing.message_ids): NSP's CorrelationId
     Column("work_order_id", String(18), nullable=False),  # no foreign key: kept as long as NSP may still answer
     Column("sent_at", UTCDateTime(), nullable=False),
+    Index("ix_nsp_dispatches_sent", "sent_at", "message_id"),  # 0022: the retention's walk
 )

@@ -146,3 +146,19 @@ def test_an_answer_of_the_ack_alone_says_the_withdrawal_was_taken() -> None:
     found = withdrawal(bare)
     assert (found.known, found.outcome, found.summary()) == (None, None, "withdrawal acknowledged")
     assert withdrawal(etree.fromstring(WITHDRAW_ANSWER.replace(b">ACCEPTED<", b">DUPLICATE<"))).duplicate
+
+
+def test_nsps_answer_to_a_withdrawal_is_told_to_the_work_order(nsp: Nsp) -> None:
+    nsp.route.respond(200, content=WITHDRAW_ANSWER, headers={"content-type": "application/xml"})
+    envelope = command("nsp/NetworkComplaintWithdraw.valid.xml", message_id="hub-w-00000002")
+    assert nsp.client.send(envelope).processed
+    (note,) = [e for e, targets in nsp.client.sent if e.command_type == "workorder.NspWithdrawalNote"
+               and targets == ("workflow",)]
+    document = etree.fromstring(note.payload)
+    registry().get("workorder").lxml_schema.assertValid(document)
+    wo = "urn:onepoint:workorder:1"
+    assert document.findtext(f"{{{wo}}}WorkOrderId") == "WO20261123A7K2M9Q1"
+    assert document.findtext(f"{{{wo}}}WithdrawalId") == "hub-w-00000002"
+    assert (document.findtext(f"{{{wo}}}Known"), document.findtext(f"{{{wo}}}Outcome")) == ("true", "WITHDRAWN")
+    assert [t.text for t in document.iterfind(f"{{{wo}}}NspTicketId")] == ["NSP20261123000417"]
+    assert note.source_system == "HUB"
