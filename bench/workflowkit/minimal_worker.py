@@ -16,10 +16,11 @@ change), the deadline rows, two outbox events, the NetworkComplaintDispatch (the
 replaced, not validated) published to the NSP queue, and for a caller with an account manager the
 NotifyAccountManager (the schema example, ids, number, tier, category replaced) published to the CRM queue, as
 the hub does; the batch's statistics counters (the same rows as the hub's: created, repeat and dispatched, by
-day, ISO week and month in Asia/Shanghai, overall, by category and by SP, summed over the batch) added with one
-upsert per row; the batch's confirms awaited together; the processed ids inserted; ``COMMIT``; the answers
-published to the requests' reply-to, their confirms awaited together; acks. BATCH 1 is a transaction and two
-(three with a CRM notice) awaited confirms per message. No hub code. Prints ``ready``; EOF on stdin stops it.
+day, ISO week and month in Asia/Shanghai, overall, by category, by SP and by the department dispatched to, summed
+over the batch) added with one upsert per row; the batch's confirms awaited together; the processed ids inserted;
+``COMMIT``; the answers published to the requests' reply-to, their confirms awaited together; acks. BATCH 1 is a
+transaction and two (three with a CRM notice) awaited confirms per message. No hub code. Prints ``ready``; EOF on
+stdin stops it.
 """
 
 from __future__ import annotations
@@ -67,9 +68,10 @@ EARLIER = ("SELECT id, state, channel, category_code, created_at FROM work_order
 REPEATED = ("SELECT id FROM work_orders WHERE msisdn = ? AND created_at >= ? AND substr(category_code, 1, ?) = ?"
             " LIMIT 1")
 NOTICES = "SELECT notice_id, revision FROM outage_notices WHERE status = 'ACTIVE' ORDER BY notice_id"
-COUNTER = ("INSERT INTO work_order_counters (day, category_code, area_code, tier, channel, sp_code, measure, count)"
-           " VALUES (?, ?, ?, '*', '*', ?, ?, ?) ON CONFLICT (day, category_code, area_code, tier, channel, sp_code,"
-           " measure) DO UPDATE SET count = work_order_counters.count + excluded.count")
+COUNTER = ("INSERT INTO work_order_counters (day, category_code, area_code, tier, channel, sp_code, department,"
+           " group_id, measure, count) VALUES (?, ?, ?, '*', '*', ?, ?, '*', ?, ?) ON CONFLICT (day, category_code,"
+           " area_code, tier, channel, sp_code, department, group_id, measure) DO UPDATE SET count ="
+           " work_order_counters.count + excluded.count")
 ZONE = ZoneInfo("Asia/Shanghai")  # the hub's default statistics_timezone
 
 
@@ -140,7 +142,7 @@ def main() -> None:
     waiting: list[tuple[Any, pika.BasicProperties, bytes]] = []
     stop = threading.Event()
 
-    def create(mid: str, body: bytes, now: datetime, counts: Counter[tuple[str, str, str, str, str]]) -> str:
+    def create(mid: str, body: bytes, now: datetime, counts: Counter[tuple[str, str, str, str, str, str]]) -> str:
         """The work order's rows, and its dispatch published (confirm awaited with the batch's); its statistics
         counted into ``counts`` (day, category, area, sp, measure)."""
         doc = etree.fromstring(body)
@@ -171,13 +173,14 @@ def main() -> None:
         ])
         db.execute(OWNER_CHANGE, (wid, 4, at, taken_by, "CS", mid, "CUSTOMER_SERVICE", "NETWORK_OPS"))
         for period in periods(now):
-            counts[(period, "*", area, "*", "created")] += 1
-            counts[(period, category, area, "*", "created")] += 1
+            counts[(period, "*", area, "*", "*", "created")] += 1
+            counts[(period, category, area, "*", "*", "created")] += 1
             if sp_code:
-                counts[(period, "*", area, sp_code, "created")] += 1
+                counts[(period, "*", area, sp_code, "*", "created")] += 1
             if repeat:
-                counts[(period, "*", area, "*", "repeat")] += 1
-            counts[(period, "*", area, "*", "dispatched")] += 1
+                counts[(period, "*", area, "*", "*", "repeat")] += 1
+            counts[(period, "*", area, "*", "*", "dispatched")] += 1
+            counts[(period, "*", area, "*", "NETWORK_OPS", "dispatched")] += 1  # the department grain
         db.executemany(DEADLINE, [(wid, "REPLY:WARNING", stamp(now + timedelta(hours=18))),
                                   (wid, "REPLY:ALARM", stamp(now + timedelta(hours=24)))])
         db.executemany(EVENT, [
@@ -209,7 +212,7 @@ def main() -> None:
             f"SELECT message_id FROM workflow_processed_messages WHERE message_id IN ({marks})", ids)}  # noqa: S608
         now = datetime.now(UTC)
         created: list[tuple[pika.BasicProperties, str]] = []
-        counts: Counter[tuple[str, str, str, str, str]] = Counter()
+        counts: Counter[tuple[str, str, str, str, str, str]] = Counter()
         for (_, properties, body), key in zip(batch, ids, strict=True):
             if key not in seen:
                 seen.add(key)

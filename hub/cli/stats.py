@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from hub.cli.stats_departments import department_tables, group_table
 from hub.cli.workorder_database import CONFIG_OPTION, opening, require_existing, settings_of
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def _day(value: str | None) -> date | None:
 
 
 def _query(first: date | None, last: date | None, today: date, area: str | None, level: int,
-           top: int) -> StatisticsQuery:
+           top: int, department: str | None = None) -> StatisticsQuery:
     """The window asked (``--to`` default today, ``--from`` 29 days before it); a usage error (exit 2) for one the
     statistics cannot read (backwards, outside their days, longer than about 10 years)."""
     from hub.workflow.statistics.figures import EARLIEST_DAY, LATEST_DAY, BadWindow, StatisticsQuery
@@ -50,7 +51,7 @@ def _query(first: date | None, last: date | None, today: date, area: str | None,
         from_day = first or to_day - timedelta(days=29)
         if to_day < from_day:
             raise click.BadParameter(f"--to {to_day} is before --from {from_day}")
-        return StatisticsQuery(from_day, to_day, area, level, top)
+        return StatisticsQuery(from_day, to_day, area, level, top, department)
     except BadWindow as exc:
         raise click.UsageError(f"--from/--to: {exc}") from None
 
@@ -72,12 +73,14 @@ def _share(value: float | None) -> str:
 @click.option("--area", callback=lambda _c, _p, value: _area_option(value), help="Only this area code (0755).")
 @click.option("--level", type=click.IntRange(1, 4), default=3, show_default=True,
               help="Category level of the hot spots: 1 domain, 2 service, 3 phenomenon, 4 refinement.")
-@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True, help="Hot spots and SPs shown.")
+@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="Hot spots, SPs and group customers shown.")
+@click.option("--department", metavar="CODE", help="Only this department in the per-department tables.")
 @click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
 @CONFIG_OPTION
 @click.pass_context
 def stats(ctx: click.Context, first: str | None, last: str | None, area: str | None, level: int, top: int,
-          as_json: bool, config_path: Path | None) -> None:
+          department: str | None, as_json: bool, config_path: Path | None) -> None:
     """Complaint statistics of a window of days (days of [workflow] statistics_timezone, each work order counted
     on its creation day), from the maintained counters."""
     if ctx.invoked_subcommand is not None:
@@ -87,7 +90,7 @@ def stats(ctx: click.Context, first: str | None, last: str | None, area: str | N
 
     config = settings_of(config_path).workflow
     zone = ZoneInfo(config.statistics_timezone)
-    query = _query(_day(first), _day(last), datetime.now(UTC).astimezone(zone).date(), area, level, top)
+    query = _query(_day(first), _day(last), datetime.now(UTC).astimezone(zone).date(), area, level, top, department)
     require_existing(config.database)  # reading creates nothing: a missing database is an error, not zero
     with opening(config.database):
         store = WorkOrderStore.open(config.database, reading=True)  # nor migrates: older hubs may still use it
@@ -121,12 +124,15 @@ def _print_tables(figures: Any, zone: ZoneInfo) -> None:
                          ("cancelled overdue", totals.cancelled_overdue),
                          ("return visits", totals.return_visited), ("closed", totals.closed),
                          ("cancelled", totals.cancelled), ("escalated", totals.escalated),
-                         ("reminded (customer called back)", totals.reminded), ("incidents", totals.incidents)):
+                         ("reminded (customer called back)", totals.reminded), ("incidents", totals.incidents),
+                         ("  satisfied / basically", f"{totals.satisfied} / {totals.basically_satisfied}"),
+                         ("  dissatisfied / not reached", f"{totals.dissatisfied} / {totals.not_reached}")):
         summary.add_row(label, str(value))
     for label, share in (("first-contact resolution", figures.first_contact_resolution),
                          ("invalid-dispatch share", figures.invalid_dispatch),
                          ("repeat-complaint share", figures.repeat_complaint),
-                         ("SLA compliance", figures.sla_compliance)):
+                         ("SLA compliance", figures.sla_compliance),
+                         ("satisfaction (of the customers reached)", figures.satisfaction)):
         summary.add_row(label, _share(share))
     console.print(summary)
     spots = Table(title=f"hot spots (category level {query.level})", title_justify="left")
@@ -149,7 +155,7 @@ def _print_tables(figures: Any, zone: ZoneInfo) -> None:
         tiers.add_row(tier.tier or "(unknown)", str(tier.replied), str(tier.in_sla), str(tier.late),
                       str(tier.overdue), str(tier.cancelled_overdue), _share(tier.compliance))
     console.print(tiers)
-    for table in _outage_tables(figures.outages, zone):
+    for table in (*_outage_tables(figures.outages, zone), *department_tables(figures), group_table(figures)):
         console.print(table)
 
 

@@ -42,6 +42,15 @@ def _text(value: Any) -> str:
     return _NONE if value is None or value == "" else str(value)
 
 
+def _group(row: Mapping[str, Any]) -> str:
+    """The group customer BOSS listed the customer in (migration 0020): its code, name and the member's role."""
+    if not row.get("group_id"):
+        return _NONE
+    name = f" {row['group_name']}" if row.get("group_name") else ""
+    role = f" ({row['group_role']})" if row.get("group_role") else ""
+    return f"{row['group_id']}{name}{role}"
+
+
 def _tail(number: Any, unmasked: bool) -> str:
     """A number of the work order's own (the customer's, the contact's): to its last 4 characters."""
     if number is None or number == "":
@@ -106,6 +115,7 @@ def _fields(row: Mapping[str, Any], zone: ZoneInfo, unmasked: bool) -> Iterable[
         ("SP", _text(row.get("sp_code"))), ("incident", _text(row.get("incident_id"))),
         ("outage notice", _text(row.get("outage_id"))),
         ("tier / priority", f"{_text(row.get('tier'))} / {_text(row.get('priority'))}"),
+        ("group customer", _group(row)),
         ("owner", _text(row.get("owner"))), ("account manager", _text(row.get("account_manager_id"))),
         ("escalation level", _text(row.get("escalation_level"))), ("dispatched to", dispatched),
         ("dispatch fields", _dispatch_fields(row.get("dispatch_fields"), unmasked)),

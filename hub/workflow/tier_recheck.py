@@ -40,8 +40,10 @@ process from sending them again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, exists, select
 
@@ -54,6 +56,7 @@ from hub.workflow.lifecycle import FINAL, WorkOrderState
 from hub.workflow.passes import PassThread
 from hub.workflow.recalculation import OPEN_STATES, recompute
 from hub.workflow.runtime import WorkflowRuntime
+from hub.workflow.statistics import count_group_named_late, zone_of
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
 from hub.workflow.store.dialect import READ_ONLY
 from hub.workflow.store.queries import load_work_order
@@ -168,10 +171,16 @@ class TierRecheck(PassThread):
                                            f"priority {deadlines.priority}"), changes={
                 "tier": facts.tier, **facts.group_columns,  # the group kept whatever tier won (migration 0020)
                 "account_manager_id": facts.account_manager_id if facts.has_account_manager else None})
+            self._count_group(tx, view.row, row)
             if facts.has_account_manager:
                 self._notify([FollowUp(CREATION_NOTICE, row, {"account_manager": facts.account_manager_id})],
                              cause, now, done)
         done.tiered.append(work_order_id)
+
+    def _count_group(self, tx: WorkOrderTransaction, before: Mapping[str, Any], after: Mapping[str, Any]) -> None:
+        """A group BOSS named now: the complaint's creation counted in the group grain (docs/statistics.md)."""
+        if before.get("group_id") is None and after.get("group_id"):
+            count_group_named_late(tx, after, zone_of(self.runtime.engine.observers))
 
     def _record_after_reply(self, tx: WorkOrderTransaction, view: WorkOrderView, facts: TierFacts, cause: Envelope,
                             now: datetime, done: RecheckPass) -> bool:
@@ -206,6 +215,7 @@ class TierRecheck(PassThread):
                                         field="account_manager_id", old_value=row["account_manager_id"],
                                         new_value=manager, note=f"named by BOSS with the tier {facts.tier}"))
         tx.update(row["id"], changes, history=entries, expected_version=int(row["version"]))
+        self._count_group(tx, row, {**row, **changes})
         if manager is not None:
             told_row = {**row, **changes, "tier": facts.tier}  # the documents name BOSS's tier; the row keeps none
             owed = [FollowUp(CREATION_NOTICE, told_row, {"account_manager": manager})]

@@ -35,7 +35,8 @@ def config(tmp_path: Path) -> str:
             district="Futian", taken_by="cs-agent-0042", intake_point="HOTLINE-0755", sp_code="SP-0099",
             incident_id="WO20261203INCIDENT", outage_id="FLT-20261203-0001", satisfaction="DISSATISFIED",
             dispatch_system="NSP", dispatch_fields=json.dumps(dispatch), invalid_dispatches=1, owner="NMC",
-            account_manager_id="am-0755-0005", repeat_complaint=True, reply_due=T0 + timedelta(days=1),
+            account_manager_id="am-0755-0005", repeat_complaint=True, group_id="4403001288",
+            group_name="深圳市华信精密制造有限公司", group_role="DECISION_MAKER", reply_due=T0 + timedelta(days=1),
             replied_at=T0 + timedelta(hours=5), state="REPLIED"),
             history=[HistoryEntry(at=T0, kind="state", actor="cs-agent-0042", system="CS", action="CREATE",
                                   to_state="NEW", note="HOTLINE complaint")])
@@ -67,6 +68,11 @@ def rows(output: str) -> dict[str, str]:
         elif label:
             found[label] += " | " + cells[1]
     return found
+
+
+def test_show_prints_the_group_customer_the_customer_belongs_to(config: str) -> None:
+    fields = rows(run("show", WORK_ORDER, "--config", config))
+    assert fields["group customer"] == "4403001288 深圳市华信精密制造有限公司 (DECISION_MAKER)"  # before: not shown
 
 
 def test_list_prints_times_in_the_statistics_zone_and_names_it(config: str) -> None:

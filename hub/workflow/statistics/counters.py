@@ -29,7 +29,7 @@ from sqlalchemy.sql.dml import Insert
 
 from hub.workflow.commands import ActionRequest, Complaint
 from hub.workflow.engine import Changed, Created, FollowUp
-from hub.workflow.statistics.grains import counter_keys
+from hub.workflow.statistics.grains import counter_keys, group_keys
 from hub.workflow.statistics.measures import (
     FIRST_ACTION_ENTRY,
     CounterKey,
@@ -43,11 +43,12 @@ from hub.workflow.statistics.measures import (
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.schema import work_order_counters, work_order_history
 
-__all__ = ["CounterObserver", "add_counts", "zone_of"]
+__all__ = ["KEY_COLUMNS", "CounterObserver", "add_counts", "count_group_named_late", "zone_of"]
 
 log = logging.getLogger("onepoint.workflow.statistics")
 
-_KEY = ("day", "category_code", "area_code", "tier", "channel", "sp_code", "measure")
+KEY_COLUMNS = ("day", "category_code", "area_code", "tier", "channel", "sp_code", "department", "group_id", "measure")
+_KEY = KEY_COLUMNS
 
 
 @functools.cache
@@ -128,6 +129,12 @@ class CounterObserver:
         if measures:
             tx.add_at_commit(add_counts, _counted(changed.row, self.zone, measures))
         return []
+
+
+def count_group_named_late(tx: WorkOrderTransaction, row: Mapping[str, Any], zone: tzinfo) -> None:
+    """A complaint whose group BOSS named after its creation (``hub.workflow.tier_recheck``): its creation added to
+    the group grain at the commit (the rebuild reads the group from the row, wherever it came from)."""
+    tx.add_at_commit(add_counts, dict.fromkeys(group_keys(row, zone), 1))
 
 
 def zone_of(observers: Iterable[object], default: str = "Asia/Shanghai") -> tzinfo:

@@ -21,15 +21,23 @@ from lxml import etree
 from hub.envelope import Envelope
 from hub.gateways.documents import timestamp
 from hub.validation.instants import read_instant
-from hub.workflow.statistics.figures import EARLIEST_DAY, LATEST_DAY, BadWindow, Figures, StatisticsQuery
+from hub.workflow.statistics.figures import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    BadWindow,
+    DepartmentFigures,
+    Figures,
+    StatisticsQuery,
+)
 
-__all__ = ["DEFAULT_DAYS", "MAX_OUTAGES", "statistics_answer", "statistics_query"]
+__all__ = ["DEFAULT_DAYS", "MAX_DEPARTMENTS", "MAX_OUTAGES", "statistics_answer", "statistics_query"]
 
 WO = "urn:onepoint:workorder:1"
 C = "urn:onepoint:common:1"
 NS = {"wo": WO, "c": C}
 DEFAULT_DAYS = 30
 MAX_OUTAGES = 500  # wo:Outage's maxOccurs in QueryStatisticsResponse
+MAX_DEPARTMENTS = 200  # wo:Department's (the most replies first: a province has a few dozen departments)
 
 
 _XS_DATE = re.compile(r"(-?\d{4,})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?")
@@ -69,7 +77,8 @@ def statistics_query(document: etree._Element, zone: tzinfo, today: date) -> Sta
     level = document.findtext("wo:CategoryLevel", None, NS)
     top = document.findtext("wo:Top", None, NS)
     return StatisticsQuery(first, last, document.findtext("wo:AreaCode", None, NS),
-                           3 if level is None else int(level), 10 if top is None else int(top))
+                           3 if level is None else int(level), 10 if top is None else int(top),
+                           document.findtext("wo:Department", None, NS))
 
 
 def _add(parent: etree._Element, name: str, value: object, namespace: str = WO) -> etree._Element:
@@ -111,12 +120,14 @@ def statistics_answer(envelope: Envelope, figures: Figures, now: datetime) -> et
                         ("Overdue", totals.overdue), ("CancelledOverdue", totals.cancelled_overdue),
                         ("ReturnVisited", totals.return_visited), ("Closed", totals.closed),
                         ("Cancelled", totals.cancelled), ("Escalated", totals.escalated),
-                        ("Incidents", totals.incidents), ("Reminded", totals.reminded)):
+                        ("Incidents", totals.incidents), ("Reminded", totals.reminded),
+                        ("Satisfied", totals.satisfied), ("BasicallySatisfied", totals.basically_satisfied),
+                        ("Dissatisfied", totals.dissatisfied), ("NotReached", totals.not_reached)):
         _add(element, name, value)
     element = _add(root, "Shares", None)
     for name, share in (("FirstContactResolution", figures.first_contact_resolution),
                         ("InvalidDispatch", figures.invalid_dispatch), ("RepeatComplaint", figures.repeat_complaint),
-                        ("SlaCompliance", figures.sla_compliance)):
+                        ("SlaCompliance", figures.sla_compliance), ("Satisfaction", figures.satisfaction)):
         _optional(element, name, share)
     for spot in figures.hot_spots:
         element = _add(root, "HotSpot", None)
@@ -146,4 +157,26 @@ def statistics_answer(envelope: Envelope, figures: Figures, now: datetime) -> et
         for name, value in (("Linked", outage.linked), ("AutoAnswered", outage.auto_answered),
                             ("Dispatched", outage.dispatched)):
             _add(element, name, value)
+    for department in figures.departments[:MAX_DEPARTMENTS]:
+        _department(_add(root, "Department", None), department)
+    for group in figures.groups:
+        element = _add(root, "Group", None)
+        _add(element, "GroupId", group.group_id)
+        _add(element, "Complaints", group.complaints)
+        _add(element, "Share", group.share)
     return root
+
+
+def _department(element: etree._Element, figures: DepartmentFigures) -> None:
+    _optional(element, "Department", figures.department)
+    for name, value in (("Dispatched", figures.dispatched), ("InvalidDispatches", figures.invalid_dispatches),
+                        ("DispatchesRefused", figures.dispatches_refused),
+                        ("FirstContactResolved", figures.first_contact_resolved), ("Replied", figures.replied),
+                        ("RepliedInSla", figures.replied_in_sla), ("RepliedLate", figures.replied_late),
+                        ("Overdue", figures.overdue), ("Escalated", figures.escalated),
+                        ("Reminded", figures.reminded), ("ReturnVisited", figures.return_visited),
+                        ("Satisfied", figures.satisfied), ("BasicallySatisfied", figures.basically_satisfied),
+                        ("Dissatisfied", figures.dissatisfied), ("NotReached", figures.not_reached)):
+        _add(element, name, value)
+    _optional(element, "SlaCompliance", figures.sla_compliance)
+    _optional(element, "Satisfaction", figures.satisfaction)

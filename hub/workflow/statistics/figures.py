@@ -3,9 +3,10 @@
 ``CounterSum`` rows are the window's counter rows summed over its periods, per grain, area and measure (``grains``,
 ``queries``); every figure is a sum or a ratio of them: hot spots (complaints per category prefix of the asked
 level and area, top N), complaints per SP, the shares of first-contact resolution and repeat complaints (of the
-complaints) and of invalid dispatches (of the dispatches). SLA compliance per tier adds what no counter can hold, the
-open complaints whose reply limit has passed by the time of the read (``queries.overdue_replies``): replied in
-time, of the replies and of those (``sla_compliance``).
+complaints) and of invalid dispatches (of the dispatches), the return visits' satisfaction rate (``shares``), the
+figures per department and per group customer (``departments``). SLA compliance per tier and per department adds
+what no counter can hold, the open complaints whose reply limit has passed by the time of the read
+(``queries.overdue_replies``): replied in time, of the replies and of those (``sla_compliance``).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from hub.workflow.statistics.departments import DepartmentFigures, GroupFigures, department_figures, group_figures
 from hub.workflow.statistics.grains import ALL
 from hub.workflow.statistics.measures import Measure
+from hub.workflow.statistics.shares import satisfaction, share, sla_compliance
 
-__all__ = ["EARLIEST_DAY", "LATEST_DAY", "MAX_WINDOW_DAYS", "BadWindow", "CounterSum", "Figures", "HotSpot",
-           "OutageFigures", "SpFigures", "StatisticsQuery", "TierSla", "Totals", "category_prefix", "check_window",
-           "compute_figures", "share", "sla_compliance"]
+__all__ = ["EARLIEST_DAY", "LATEST_DAY", "MAX_WINDOW_DAYS", "BadWindow", "CounterSum", "DepartmentFigures",
+           "Figures", "GroupFigures", "HotSpot", "OutageFigures", "SpFigures", "StatisticsQuery", "TierSla", "Totals",
+           "category_prefix", "check_window", "compute_figures", "satisfaction", "share", "sla_compliance"]
 
 M = Measure
 LEVEL_LENGTH = {1: 2, 2: 5, 3: 8, 4: 12}  # 01 · 01.02 · 01.02.03 · 01.02.03.004
@@ -60,6 +63,7 @@ class StatisticsQuery:
     area_code: str | None = None
     level: int = 3
     top: int = 10
+    department: str | None = None  # only this department's figures (``Figures.departments``)
 
     def __post_init__(self) -> None:
         check_window(self.first_day, self.last_day)
@@ -73,6 +77,8 @@ class CounterSum:
     sp_code: str
     measure: str
     count: int
+    department: str = ALL
+    group_id: str = ALL
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +101,10 @@ class Totals:
     escalated: int = 0  # a department's ESCALATE and each escalation on a breach
     incidents: int = 0
     reminded: int = 0  # each Remind: a customer's call-back the agent passed to the owner (hub.workflow.reminders)
+    satisfied: int = 0  # the return visits' satisfaction (the Callback's wo:Satisfaction)
+    basically_satisfied: int = 0
+    dissatisfied: int = 0
+    not_reached: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +155,13 @@ class Figures:
     invalid_dispatch: float | None
     repeat_complaint: float | None
     sla_compliance: float | None
+    satisfaction: float | None = None  # of the customers a return visit reached: ``satisfaction``
     hot_spots: list[HotSpot] = field(default_factory=list)
     service_providers: list[SpFigures] = field(default_factory=list)
     tiers: list[TierSla] = field(default_factory=list)
     outages: list[OutageFigures] = field(default_factory=list)
+    departments: list[DepartmentFigures] = field(default_factory=list)  # most replies first
+    groups: list[GroupFigures] = field(default_factory=list)  # the top N, most complaints first
 
     def as_json(self) -> dict[str, Any]:
         """The figures as JSON-ready values (dates and instants in ISO 8601)."""
@@ -163,32 +176,30 @@ class Figures:
         return {str(k): plain(v) for k, v in asdict(self).items()}
 
 
-def share(part: int, whole: int) -> float | None:
-    """``part / whole`` to 4 decimals, None when the whole is 0."""
-    return None if whole <= 0 else round(part / whole, 4)
-
-
 def category_prefix(code: str, level: int) -> str:
     return code[:LEVEL_LENGTH[level]]
 
 
-def sla_compliance(in_sla: int, late: int, overdue: int, cancelled_overdue: int = 0) -> float | None:
-    """The share of reply limits kept: replied in time, of the replies and of the complaints whose limit passed
-    unreplied (each open one will be replied late, if ever: a pause after the limit credits no time before it;
-    one cancelled after its limit stays breached)."""
-    return share(in_sla, in_sla + late + overdue + cancelled_overdue)
-
-
 def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum], outages: Iterable[OutageFigures] = (),
-                    overdue: Mapping[str, int] | None = None) -> Figures:
-    """``overdue``: per tier, the window's open complaints past their reply limit (``queries.overdue_replies``)."""
+                    overdue: Mapping[str, int] | None = None,
+                    overdue_by_department: Mapping[str, int] | None = None) -> Figures:
+    """``overdue``: per tier, the window's open complaints past their reply limit (``queries.overdue_replies``);
+    ``overdue_by_department``: the same per owner."""
     overdue = overdue or {}
+    held = {d: n for d, n in (overdue_by_department or {}).items() if query.department in (None, d)}
     by_measure: Counter[str] = Counter()
     spots: Counter[tuple[str, str]] = Counter()
     providers: Counter[str] = Counter()
+    groups: Counter[str] = Counter()
     replied_by_tier: dict[str, Counter[str]] = {tier: Counter() for tier in overdue}
+    by_department: dict[str, Counter[str]] = {}
     for s in sums:  # each row is one grain (``grains``): the dimension it keeps is the one not ``*``
-        if s.category_code != ALL:
+        if s.department != ALL:
+            if query.department in (None, s.department):
+                by_department.setdefault(s.department, Counter())[s.measure] += s.count
+        elif s.group_id != ALL:
+            groups[s.group_id] += s.count
+        elif s.category_code != ALL:
             spots[(category_prefix(s.category_code, query.level), s.area_code)] += s.count
         elif s.sp_code != ALL:
             providers[s.sp_code] += s.count
@@ -206,7 +217,9 @@ def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum], outages:
         overdue=sum(overdue.values()), cancelled_overdue=by_measure[M.CANCELLED_OVERDUE],
         return_visited=by_measure[M.RETURN_VISITED], closed=by_measure[M.CLOSED], cancelled=by_measure[M.CANCELLED],
         escalated=by_measure[M.ESCALATED], incidents=by_measure[M.INCIDENT_PREFIX + M.CREATED],
-        reminded=by_measure[M.REMINDED])
+        reminded=by_measure[M.REMINDED], satisfied=by_measure[M.SATISFIED],
+        basically_satisfied=by_measure[M.BASICALLY_SATISFIED], dissatisfied=by_measure[M.DISSATISFIED],
+        not_reached=by_measure[M.NOT_REACHED])
     hot = sorted(spots.items(), key=lambda item: (-item[1], item[0]))[:query.top]
     sp_total = sum(providers.values())
     tiers = []
@@ -222,7 +235,10 @@ def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum], outages:
         repeat_complaint=share(totals.repeat_complaints, complaints),
         sla_compliance=sla_compliance(totals.replied_in_sla, totals.replied_late, totals.overdue,
                                       totals.cancelled_overdue),
+        satisfaction=satisfaction(totals.satisfied, totals.basically_satisfied, totals.dissatisfied),
         hot_spots=[HotSpot(category, area, n, share(n, complaints) or 0.0) for (category, area), n in hot],
         service_providers=[SpFigures(sp, n, share(n, sp_total) or 0.0)
                            for sp, n in sorted(providers.items(), key=lambda item: (-item[1], item[0]))[:query.top]],
-        tiers=tiers, outages=sorted(outages, key=lambda o: (o.start_at, o.notice_id)))
+        tiers=tiers, outages=sorted(outages, key=lambda o: (o.start_at, o.notice_id)),
+        departments=department_figures(by_department, held),
+        groups=group_figures(groups, complaints, query.top))

@@ -3,14 +3,22 @@ so a read costs the combinations the figures show, never the work orders.
 
 A row of ``work_order_counters`` is one *grain* over one *period*. The period (column ``day``) is a local day
 ``2026-11-23``, an ISO week ``2026-W48`` or a month ``2026-11``; every count goes to all three. The grain is the
-dimensions the row keeps, the others being ``*``:
+dimensions the row keeps, the others being ``*`` (the key: period, category, area, tier, channel, sp, department,
+group, measure):
 
-* total — ``(period, *, area, *, *, *, measure)``: every measure (the totals and shares, by area);
-* hot spot — ``(period, category, area, *, *, *, created)``: complaints per full category code and area (a hot
-  spot's level is a prefix of the code, taken when reading);
-* SP — ``(period, *, area, *, *, sp, created)``: complaints about an SP;
-* tier — ``(period, *, area, tier, *, *, replied_in_sla | replied_late | cancelled_overdue)``: SLA compliance
-  per tier.
+* total — ``(period, *, area, *, *, *, *, *, measure)``: every measure (the totals and shares, by area);
+* hot spot — ``(period, category, area, *, *, *, *, *, created)``: complaints per full category code and area (a
+  hot spot's level is a prefix of the code, taken when reading);
+* SP — ``(period, *, area, *, *, sp, *, *, created)``: complaints about an SP;
+* tier — ``(period, *, area, tier, *, *, *, *, replied_in_sla | replied_late | cancelled_overdue)``: SLA
+  compliance per tier;
+* department — ``(period, *, area, *, *, *, department, *, measure)`` for the ``DEPARTMENT_MEASURES`` of a
+  complaint: the department that owned the work order right after the counted event (the row's ``owner`` as the
+  observer sees it): the department dispatched to, the intake desk a dispatch was marked invalid against (a
+  REJECT_DISPATCH gives it back to the desk that sent it: the downstream rates the upstream), the department that
+  replied, handed up to, was hurried (Remind) or held it at the return visit;
+* group — ``(period, *, area, *, *, *, *, group, created)``: complaints of a group customer's members
+  (``group_id``; counted when the group is known, at creation or when BOSS names it late: ``group_counts``).
 
 A window reads the months it covers whole, then the whole weeks of the rest, then its other days
 (``window_periods``): a year is 12 month keys, any 30 days at most 12 keys (9 days). The detail per day and every
@@ -26,28 +34,49 @@ from typing import Any
 
 from hub.workflow.statistics.measures import CounterKey, Measure
 
-__all__ = ["ALL", "counter_keys", "week_of", "window_periods"]
+__all__ = ["ALL", "DEPARTMENT_MEASURES", "counter_keys", "group_keys", "week_of", "window_periods"]
 
 ALL = "*"  # a dimension the row does not keep
 _TIER_MEASURES = frozenset({Measure.REPLIED_IN_SLA, Measure.REPLIED_LATE, Measure.CANCELLED_OVERDUE})
+# a complaint's measures kept per department (the assessment of each step): incidents' are not
+DEPARTMENT_MEASURES = frozenset({
+    Measure.DISPATCHED, Measure.INVALID_DISPATCH, Measure.DISPATCH_REFUSED, Measure.FIRST_CONTACT_RESOLVED,
+    Measure.REPLIED, Measure.REPLIED_IN_SLA, Measure.REPLIED_LATE, Measure.ESCALATED, Measure.REMINDED,
+    Measure.RETURN_VISITED, Measure.SATISFIED, Measure.BASICALLY_SATISFIED, Measure.DISSATISFIED,
+    Measure.NOT_REACHED})
+Grain = tuple[str, str, str, str, str, str]  # category, tier, channel, sp, department, group
+
+
+def _keys(row: Mapping[str, Any], zone: tzinfo, measure: str, grains: list[Grain]) -> list[CounterKey]:
+    day = row["created_at"].astimezone(zone).date()
+    area = str(row.get("area_code") or "")
+    return [(period, category, area, tier, channel, sp, department, group, measure)
+            for period in (day.isoformat(), week_of(day), day.isoformat()[:7])
+            for category, tier, channel, sp, department, group in grains]
 
 
 def counter_keys(row: Mapping[str, Any], zone: tzinfo, measure: str) -> list[CounterKey]:
     """The counter rows a work order's ``measure`` adds 1 to (its creation day and month, each grain it feeds)."""
-    day = row["created_at"].astimezone(zone).date()
-    area = str(row.get("area_code") or "")
-    grains: list[tuple[str, str, str, str]] = [(ALL, ALL, ALL, ALL)]  # category, tier, channel, sp
+    grains: list[Grain] = [(ALL, ALL, ALL, ALL, ALL, ALL)]
     if measure == Measure.CREATED:
-        grains.append((str(row["category_code"]), ALL, ALL, ALL))
+        grains.append((str(row["category_code"]), ALL, ALL, ALL, ALL, ALL))
         if row.get("sp_code"):
-            grains.append((ALL, ALL, ALL, str(row["sp_code"])))
+            grains.append((ALL, ALL, ALL, str(row["sp_code"]), ALL, ALL))
+        if row.get("group_id"):
+            grains.append((ALL, ALL, ALL, ALL, ALL, str(row["group_id"])))
     elif measure in _TIER_MEASURES:
-        grains.append((ALL, str(row.get("tier") or ""), ALL, ALL))
-    keys = []
-    for period in (day.isoformat(), week_of(day), day.isoformat()[:7]):
-        for category, tier, channel, sp in grains:
-            keys.append((period, category, area, tier, channel, sp, measure))
-    return keys
+        grains.append((ALL, str(row.get("tier") or ""), ALL, ALL, ALL, ALL))
+    if measure in DEPARTMENT_MEASURES:
+        grains.append((ALL, ALL, ALL, ALL, str(row.get("owner") or ""), ALL))
+    return _keys(row, zone, measure, grains)
+
+
+def group_keys(row: Mapping[str, Any], zone: tzinfo) -> list[CounterKey]:
+    """The group grain's rows of a complaint whose group BOSS named after its creation (``tier_recheck``): its
+    creation counted then under no group."""
+    if not row.get("group_id") or row.get("ticket_type") == "INCIDENT":
+        return []
+    return _keys(row, zone, Measure.CREATED, [(ALL, ALL, ALL, ALL, ALL, str(row["group_id"]))])
 
 
 def week_of(day: date) -> str:

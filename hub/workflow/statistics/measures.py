@@ -19,13 +19,15 @@ from typing import Any
 
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 
-__all__ = ["COUNTED_ACTIONS", "FIRST_ACTION_ENTRY", "HANDOVER_COLUMNS", "LINK_COLUMNS", "MEASURES", "CounterKey",
-           "Measure", "cancelled_overdue", "change_measures", "creation_measures", "escalation_measures",
-           "first_contact_reply", "is_incident", "local_day", "refusal_measures", "reminder_measures"]
+__all__ = ["COUNTED_ACTIONS", "FIRST_ACTION_ENTRY", "HANDOVER_COLUMNS", "LINK_COLUMNS", "MEASURES",
+           "SATISFACTION_MEASURES", "CounterKey", "Measure", "cancelled_overdue", "change_measures",
+           "creation_measures", "escalation_measures", "first_contact_reply", "is_incident", "local_day",
+           "refusal_measures", "reminder_measures"]
 
 A = LifecycleAction
 
-CounterKey = tuple[str, str, str, str, str, str, str]  # day, category, area, tier, channel, sp, measure
+# day, category, area, tier, channel, sp, department, group, measure (``grains``)
+CounterKey = tuple[str, str, str, str, str, str, str, str, str]
 
 
 class Measure:
@@ -47,13 +49,23 @@ class Measure:
     CANCELLED_OVERDUE = "cancelled_overdue"  # of them, complaints cancelled unreplied after their reply limit
     ESCALATED = "escalated"
     REMINDED = "reminded"  # each Remind: the customer called back, the agent hurried the owner (workflow.reminders)
+    # of the return visits, the customer's satisfaction (the Callback's wo:Satisfaction, the ``satisfaction`` column)
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    DISSATISFIED = "dissatisfied"
+    NOT_REACHED = "not_reached"  # the customer could not be reached: no judgement
     INCIDENT_PREFIX = "incident_"  # an incident's measures: incident_created, incident_dispatched, …
 
 
 MEASURES = (Measure.CREATED, Measure.REPEAT, Measure.DISPATCHED, Measure.INVALID_DISPATCH, Measure.DISPATCH_REFUSED,
             Measure.AUTO_ANSWERED, Measure.FIRST_CONTACT_RESOLVED, Measure.REPLIED, Measure.REPLIED_IN_SLA,
             Measure.REPLIED_LATE, Measure.RETURN_VISITED, Measure.CLOSED, Measure.CANCELLED, Measure.CANCELLED_OVERDUE,
-            Measure.ESCALATED, Measure.REMINDED)
+            Measure.ESCALATED, Measure.REMINDED, Measure.SATISFIED, Measure.BASICALLY_SATISFIED, Measure.DISSATISFIED,
+            Measure.NOT_REACHED)
+# workorder.xsd's wo:Satisfaction, each its measure; a visit without one (written before it was required) counts none
+SATISFACTION_MEASURES: dict[str, str] = {
+    "SATISFIED": Measure.SATISFIED, "BASICALLY_SATISFIED": Measure.BASICALLY_SATISFIED,
+    "DISSATISFIED": Measure.DISSATISFIED, "NOT_REACHED": Measure.NOT_REACHED}
 
 _BY_ACTION: dict[LifecycleAction, str] = {
     A.DISPATCH: Measure.DISPATCHED, A.REJECT_DISPATCH: Measure.INVALID_DISPATCH, A.AUTO_ANSWER: Measure.AUTO_ANSWERED,
@@ -124,7 +136,8 @@ def change_measures(row: Mapping[str, Any], action: LifecycleAction, previous: W
     ``dispatch_fields`` are final once it is replied: no pause, handover or dispatch comes after a reply).
     ``first``: the work order's first action after its acceptance (what counts an incident as created). The
     ``HANDOVER_COLUMNS`` must be as they stood at the action (the rebuild replays them from the history).
-    ``resolved``: a reply's ``Resolved`` (the request's, or its ``reply_resolved`` history entry)."""
+    ``resolved``: a reply's ``Resolved`` (the request's, or its ``reply_resolved`` history entry). A return visit
+    counts the customer's satisfaction too (``SATISFACTION_MEASURES``: a work order is visited once)."""
     opened = [Measure.CREATED] if first and is_incident(row) else []
     measure = _BY_ACTION.get(action)
     if measure is None:
@@ -142,6 +155,8 @@ def change_measures(row: Mapping[str, Any], action: LifecycleAction, previous: W
             found.append(Measure.FIRST_CONTACT_RESOLVED)
     elif action is A.CANCEL and cancelled_overdue(row, previous):
         found.append(Measure.CANCELLED_OVERDUE)
+    elif action is A.RETURN_VISIT and str(row.get("satisfaction") or "") in SATISFACTION_MEASURES:
+        found.append(SATISFACTION_MEASURES[str(row["satisfaction"])])  # the row after the visit: its outcome
     return _named(row, found)
 
 

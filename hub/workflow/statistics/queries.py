@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.statistics.figures import CounterSum, Figures, OutageFigures, StatisticsQuery, compute_figures
-from hub.workflow.statistics.grains import window_periods
+from hub.workflow.statistics.grains import ALL, window_periods
 from hub.workflow.statistics.outage_areas import area_counts
 from hub.workflow.store.schema import outage_notices, work_order_counters, work_orders
 
@@ -47,11 +47,12 @@ def counter_sums(connection: Connection, query: StatisticsQuery) -> Iterator[Cou
     where: list[ColumnElement[bool]] = [_c.day.in_(window_periods(query.first_day, query.last_day))]
     if query.area_code:
         where.append(_c.area_code == query.area_code)
-    statement = (select(_c.category_code, _c.area_code, _c.tier, _c.sp_code, _c.measure, total)
-                 .where(and_(*where))
-                 .group_by(_c.category_code, _c.area_code, _c.tier, _c.sp_code, _c.measure))
-    for category, area, tier, sp, measure, count in connection.execute(statement):
-        yield CounterSum(category, area, tier, sp, measure, int(count))
+    if query.department:
+        where.append(or_(_c.department == ALL, _c.department == query.department))
+    dimensions = (_c.category_code, _c.area_code, _c.tier, _c.sp_code, _c.measure, _c.department, _c.group_id)
+    statement = select(*dimensions, total).where(and_(*where)).group_by(*dimensions)
+    for category, area, tier, sp, measure, department, group, count in connection.execute(statement):
+        yield CounterSum(category, area, tier, sp, measure, int(count), department, group)
 
 
 def outages_in(connection: Connection, query: StatisticsQuery, zone: tzinfo) -> list[OutageFigures]:
@@ -73,9 +74,10 @@ def outages_in(connection: Connection, query: StatisticsQuery, zone: tzinfo) -> 
                           *counts[str(row["notice_id"])]) for row in rows]
 
 
-def overdue_replies(connection: Connection, query: StatisticsQuery, zone: tzinfo, now: datetime) -> dict[str, int]:
-    """Per tier ("" unknown), the window's complaints still awaiting their reply whose reply limit (``reply_due``,
-    the paused time credited) passed before ``now``."""
+def overdue_replies(connection: Connection, query: StatisticsQuery, zone: tzinfo, now: datetime, *,
+                    per: str = "tier") -> dict[str, int]:
+    """Per tier ("" unknown), or per ``owner`` (the department holding it), the window's complaints still awaiting
+    their reply whose reply limit (``reply_due``, the paused time credited) passed before ``now``."""
     start, end = day_range(query.first_day, query.last_day, zone)
     where: list[ColumnElement[bool]] = [
         or_(_w.state.in_([s.value for s in AWAITING_REPLY]),
@@ -84,8 +86,9 @@ def overdue_replies(connection: Connection, query: StatisticsQuery, zone: tzinfo
         _w.created_at < end]
     if query.area_code:
         where.append(_w.area_code == query.area_code)
-    statement = select(_w.tier, func.count()).where(and_(*where)).group_by(_w.tier)
-    return {str(tier or ""): int(n) for tier, n in connection.execute(statement)}
+    column = _w.owner if per == "owner" else _w.tier
+    statement = select(column, func.count()).where(and_(*where)).group_by(column)
+    return {str(value or ""): int(n) for value, n in connection.execute(statement)}
 
 
 def _area_codes(areas: str) -> set[str]:
@@ -100,8 +103,12 @@ def read_figures(connection: Connection, query: StatisticsQuery, zone: tzinfo, *
                  now: datetime | None = None) -> Figures:
     """The window's figures as of ``now`` (default: the wall clock; the workflow passes its own clock's).
 
-    Three reads — the overdue complaints from the work orders, the counters, the outages — that agree only when
+    Four reads — the overdue complaints from the work orders (per tier, per owner), the counters, the outages —
+    that agree only when
     ``connection`` sees one moment in all of them (``WorkOrderStore.snapshot``): else a complaint replied between
     the first two counts as overdue and as replied late, or as neither."""
-    overdue = overdue_replies(connection, query, zone, now or datetime.now(UTC))
-    return compute_figures(query, counter_sums(connection, query), outages_in(connection, query, zone), overdue)
+    moment = now or datetime.now(UTC)
+    overdue = overdue_replies(connection, query, zone, moment)
+    held = overdue_replies(connection, query, zone, moment, per="owner")
+    return compute_figures(query, counter_sums(connection, query), outages_in(connection, query, zone), overdue,
+                           held)

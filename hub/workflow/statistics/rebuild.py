@@ -11,26 +11,25 @@ order; for one created before it was kept, recomputed as the engine marks it: an
 incident, of the same number and phenomenon created within ``repeat_window``), reads the counted actions of each
 chunk of them from the history — with the incident and outage links and the escalations replayed up to each
 action, as the row held them then, and each reply's ``Resolved`` (its ``reply_resolved`` field entry, written just
-before the REPLY's state entry): what a first-contact resolution depends on — and replaces every counter row.
+before the REPLY's state entry): what a first-contact resolution depends on; and the owner right after each counted
+event, the department grain's (``replay``) — and replaces every counter row.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, or_, select, text
+from sqlalchemy import Connection, Engine, delete, func, select, text
 
-from hub.workflow.commands import REPLY_RESOLVED
-from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
+from hub.workflow.statistics.counters import KEY_COLUMNS
 from hub.workflow.statistics.grains import counter_keys
 from hub.workflow.statistics.measures import (
     FIRST_ACTION_ENTRY,
-    LINK_COLUMNS,
     CounterKey,
     change_measures,
     creation_measures,
@@ -40,17 +39,15 @@ from hub.workflow.statistics.measures import (
     reminder_measures,
 )
 from hub.workflow.statistics.rebuild_on_sqlite import rebuild_beside_writers
+from hub.workflow.statistics.replay import A_ESCALATE, History, histories
 from hub.workflow.store.dialect import shares_one_connection
-from hub.workflow.store.schema import work_order_counters, work_order_history, work_orders
+from hub.workflow.store.schema import work_order_counters, work_orders
 
 __all__ = ["RebuildResult", "rebuild_counters"]
 
 log = logging.getLogger("onepoint.workflow.statistics")
 
-_ACTIONS = {a.value: a for a in LifecycleAction}
-A_ESCALATE = LifecycleAction.ESCALATE.value  # a department's ESCALATE action, or an escalation on a breach
 _w = work_orders.c
-_h = work_order_history.c
 CHUNK = 2_000
 INSERT_CHUNK = 20_000
 
@@ -85,8 +82,7 @@ def rebuild_counters(engine: Engine, zone: tzinfo, *, repeat_window: timedelta =
 def _replace(connection: Connection, counts: Counter[CounterKey]) -> int:
     """Every counter row replaced by ``counts`` (its zero ones left out); how many rows were written."""
     connection.execute(delete(work_order_counters))
-    rows = [{"day": k[0], "category_code": k[1], "area_code": k[2], "tier": k[3], "channel": k[4],
-             "sp_code": k[5], "measure": k[6], "count": n} for k, n in counts.items() if n]
+    rows = [{**dict(zip(KEY_COLUMNS, key, strict=True)), "count": n} for key, n in counts.items() if n]
     for start in range(0, len(rows), INSERT_CHUNK):
         connection.execute(work_order_counters.insert(), rows[start:start + INSERT_CHUNK])
     return len(rows)
@@ -94,12 +90,13 @@ def _replace(connection: Connection, counts: Counter[CounterKey]) -> int:
 
 def _count(connection: Connection, zone: tzinfo, window: timedelta,
            progress: Callable[[int], None] | None) -> tuple[Counter[CounterKey], int]:
-    """Every work order's measures, counted per creation day, dimensions and measure first (many work orders
-    share them), then spread over the counter rows (``grains.counter_keys``) once per distinct combination."""
-    bases: Counter[tuple[date, str, str, str, str, str, str]] = Counter()
+    """Every work order's measures, counted per creation day, dimensions, owner at the event and measure first
+    (many work orders share them), then spread over the counter rows (``grains.counter_keys``) once per distinct
+    combination."""
+    bases: Counter[tuple[date, str, str, str, str, str, str, str, str]] = Counter()
     statement = (select(_w.id, _w.msisdn, _w.created_at, _w.category_code, _w.area_code, _w.tier, _w.channel,
                         _w.sp_code, _w.ticket_type, _w.replied_at, _w.reply_due, _w.closed_at, _w.repeat_complaint,
-                        _w.dispatch_fields.is_not(None).label("dispatched"))
+                        _w.owner, _w.group_id, _w.satisfaction, _w.dispatch_fields.is_not(None).label("dispatched"))
                  .order_by(_w.msisdn, _w.created_at, _w.id))
     recent: deque[tuple[datetime, str]] = deque()  # the customer's complaints within the repeat window
     customer: str | None = None
@@ -107,10 +104,7 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
     result = connection.execute(statement.execution_options(yield_per=CHUNK))  # streamed (server-side on PG)
     for partition in result.mappings().partitions():
         rows = [dict(r) for r in partition]
-        actions = _actions(connection, [r["id"] for r in rows])
-        refused = _field_entries(connection, [r["id"] for r in rows], "DISPATCH_REFUSED")
-        escalated = _field_entries(connection, [r["id"] for r in rows], "ESCALATE")
-        reminded = _field_entries(connection, [r["id"] for r in rows], "REMIND")
+        found = histories(connection, [r["id"] for r in rows], {r["id"]: r["owner"] for r in rows})
         for row in rows:
             if row["msisdn"] != customer:
                 customer = row["msisdn"]
@@ -126,90 +120,32 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
             row["dispatch_fields"] = "" if row.pop("dispatched") else None
             dims = (row["created_at"].astimezone(zone).date(), str(row["category_code"]),
                     str(row["area_code"] or ""), str(row["tier"] or ""), str(row["channel"]),
-                    str(row["sp_code"] or ""))
+                    str(row["sp_code"] or ""), str(row["group_id"] or ""))
+            history = found.get(row["id"], History())
             for measure in creation_measures(row, repeat=repeat):
-                bases[(*dims, measure)] += 1
-            for counted in actions.get(row["id"], ()):
+                bases[(*dims, str(row["owner"] or ""), measure)] += 1
+            for counted in history.actions:
                 first = counted.position == FIRST_ACTION_ENTRY
                 at_action = {**row, **counted.handovers}
                 for measure in change_measures(at_action, counted.action, counted.previous, first=first,
                                                resolved=counted.resolved):
-                    bases[(*dims, measure)] += 1
-            if refused[row["id"]]:
-                for measure in refusal_measures(row):
-                    bases[(*dims, measure)] += refused[row["id"]]
-            if escalated[row["id"]]:
-                for measure in escalation_measures(row):
-                    bases[(*dims, measure)] += escalated[row["id"]]
-            if reminded[row["id"]]:
-                for measure in reminder_measures(row):
-                    bases[(*dims, measure)] += reminded[row["id"]]
+                    bases[(*dims, str(counted.owner or ""), measure)] += 1
+            for action, measures_of in _FIELD_MEASURES:
+                for owner, n in history.events_of(action).items():
+                    for measure in measures_of(row):
+                        bases[(*dims, str(owner or ""), measure)] += n
         seen += len(rows)
         if progress is not None:
             progress(seen)
     counts: Counter[CounterKey] = Counter()
-    for (day, category, area, tier, channel, sp, measure), n in bases.items():
+    for (day, category, area, tier, channel, sp, group, owner, measure), n in bases.items():
         created_at = datetime.combine(day, time(12), zone)  # any instant of the local day
         row = {"created_at": created_at, "category_code": category, "area_code": area, "tier": tier,
-               "channel": channel, "sp_code": sp}
+               "channel": channel, "sp_code": sp, "group_id": group, "owner": owner}
         for key in counter_keys(row, zone, measure):
             counts[key] += n
     return counts, seen
 
 
-def _field_entries(connection: Connection, ids: Sequence[str], action: str) -> Counter[str]:
-    """How many field entries of ``action`` each of these work orders has: ``DISPATCH_REFUSED`` (a dispatch the
-    hub refused for missing template fields), ``ESCALATE`` (an escalation on a breach), ``REMIND`` (a Remind)."""
-    statement = (select(_h.work_order_id, func.count())
-                 .where(_h.work_order_id.in_(list(ids)), _h.kind == "field", _h.action == action)
-                 .group_by(_h.work_order_id))
-    return Counter({str(work_order_id): int(n) for work_order_id, n in connection.execute(statement)})
-
-
-@dataclass(frozen=True, slots=True)
-class CountedAction:
-    """An action of the history after the acceptance: the state it left, its state entry's position (1: CREATE,
-    2: ACCEPT), the ``HANDOVER_COLUMNS`` as they stood at it and, for a reply, its ``Resolved`` (True without a
-    ``reply_resolved`` entry: a reply the hub gave, or one written before the entry was kept)."""
-
-    action: LifecycleAction
-    previous: WorkOrderState
-    position: int
-    handovers: dict[str, Any]
-    resolved: bool = True
-
-
-def _handover_entries() -> ColumnElement[bool]:
-    """The field entries that take a complaint beyond its first contact: an incident or outage link, an
-    escalation on a breach; and a reply's ``Resolved``."""
-    return and_(_h.kind == "field", or_(_h.field.in_((*LINK_COLUMNS, REPLY_RESOLVED)), _h.action == A_ESCALATE))
-
-
-def _actions(connection: Connection, ids: Sequence[str]) -> dict[str, list[CountedAction]]:
-    """The actions of these work orders after their acceptance, in history order, each with the handovers
-    replayed up to it (an ESCALATE action or entry raises the level, a link sets its column) and the
-    ``reply_resolved`` entry just before it taken as its ``Resolved``."""
-    found: dict[str, list[CountedAction]] = {}
-    positions: Counter[str] = Counter()
-    handovers: dict[str, dict[str, Any]] = {}
-    resolved: dict[str, bool] = {}  # a reply's Resolved, written before its state entry
-    statement = (select(_h.work_order_id, _h.kind, _h.action, _h.from_state, _h.field, _h.new_value)
-                 .where(_h.work_order_id.in_(list(ids)), or_(_h.kind == "state", _handover_entries()))
-                 .order_by(_h.work_order_id, _h.seq))
-    for work_order_id, kind, action, from_state, field, new_value in connection.execute(statement):
-        held = handovers.setdefault(work_order_id, {**dict.fromkeys(LINK_COLUMNS), "escalation_level": 0})
-        if action == A_ESCALATE:
-            held["escalation_level"] += 1
-        elif kind == "field" and field == REPLY_RESOLVED:
-            resolved[work_order_id] = new_value != "false"
-        elif kind == "field":
-            held[field] = new_value
-        if kind != "state":
-            continue
-        positions[work_order_id] += 1
-        given = resolved.pop(work_order_id, True)
-        if from_state is None or action not in _ACTIONS:
-            continue
-        found.setdefault(work_order_id, []).append(CountedAction(
-            _ACTIONS[action], WorkOrderState(from_state), positions[work_order_id], dict(held), given))
-    return found
+_FIELD_MEASURES: tuple[tuple[str, Callable[[dict[str, Any]], list[str]]], ...] = (
+    ("DISPATCH_REFUSED", refusal_measures), (A_ESCALATE, escalation_measures), ("REMIND", reminder_measures))

@@ -26,6 +26,7 @@ from typing import cast
 
 from sqlalchemy import Connection, Engine, select
 
+from hub.workflow.statistics.counters import KEY_COLUMNS
 from hub.workflow.statistics.measures import CounterKey
 from hub.workflow.store.dialect import one_snapshot
 from hub.workflow.store.hub_lock import lock_file_beside
@@ -36,7 +37,6 @@ __all__ = ["REBUILD_LOCK", "rebuild_beside_writers"]
 log = logging.getLogger("onepoint.workflow.statistics")
 
 REBUILD_LOCK = ".stats-rebuild-lock"  # beside the file, as the hub's ``.hub-lock``
-_KEY = ("day", "category_code", "area_code", "tier", "channel", "sp_code", "measure")
 
 
 def rebuild_beside_writers(engine: Engine, count: Callable[[Connection], tuple[Counter[CounterKey], int]],
@@ -55,7 +55,7 @@ def rebuild_beside_writers(engine: Engine, count: Callable[[Connection], tuple[C
 
 def _counters(connection: Connection) -> Counter[CounterKey]:
     c = work_order_counters.c
-    statement = select(*(c[name] for name in _KEY), c.count)
+    statement = select(*(c[name] for name in KEY_COLUMNS), c.count)
     return Counter({cast(CounterKey, tuple(row[:-1])): int(row[-1]) for row in connection.execute(statement)})
 
 

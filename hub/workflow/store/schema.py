@@ -263,6 +263,9 @@ work_order_counters = Table(  # the statistics' maintained counters: one row per
     Column("tier", String(32), primary_key=True),
     Column("channel", String(32), primary_key=True),
     Column("sp_code", String(32), primary_key=True),  # "" when the complaint concerns no SP
+    # 0023: the department grain (the owner at the counted event) and the group grain (the group customer)
+    Column("department", String(64), primary_key=True, server_default="*"),
+    Column("group_id", String(32), primary_key=True, server_default="*"),
     Column("measure", String(32), primary_key=True),  # created, repeat, dispatched, invalid_dispatch, …
     Column("count", BigInteger, nullable=False),
 )

@@ -61,6 +61,31 @@ def test_stats_prints_tables_and_json(client: WorkerTestClient, config: Path) ->
     assert json.loads(other_area.output)["totals"]["complaints"] == 0
 
 
+def test_stats_shows_the_satisfaction_and_tables_per_department_and_group(
+        client: WorkerTestClient, config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    complaints(client)
+    replied = text(answer(client.request(envelope(*command("CreateWorkOrder.valid.xml", Msisdn="13600136000")))),
+                   "wo:WorkOrderId")
+    assert replied is not None
+    act(client, replied, "WorkOrderAction.valid-reply.xml")
+    act(client, replied, "WorkOrderAction.valid-callback.xml")  # SATISFIED
+    monkeypatch.setattr(console, "report_console", lambda: Console(width=80))
+    shown = CliRunner().invoke(main, ["stats", *WINDOW, "--config", str(config)])
+    assert shown.exit_code == 0, shown.output
+    assert "satisfaction (of the customers reached)" in shown.output and "100.0%" in shown.output
+    assert "per department: replies" in shown.output and "CUSTOMER_SERVICE" in shown.output
+    assert "per department: return visits" in shown.output
+    assert "complaints per group customer" in shown.output and "4403001288" in shown.output
+    assert all(cell_len(line) <= 80 for line in shown.output.splitlines())
+    assert "…" not in shown.output.replace("2026-11-20 … 2026-11-23", "")  # nothing cut
+    figures = json.loads(CliRunner().invoke(main, ["stats", *WINDOW, "--json", "--department", "CUSTOMER_SERVICE",
+                                                   "--config", str(config)]).output)
+    assert figures["totals"]["satisfied"] == 1 and figures["satisfaction"] == 1.0
+    (desk,) = figures["departments"]
+    assert (desk["department"], desk["replied"], desk["satisfied"]) == ("CUSTOMER_SERVICE", 2, 1)
+    assert figures["groups"] == [{"group_id": "4403001288", "complaints": 4, "share": 1.0}]
+
+
 def test_stats_rebuild_restores_the_counters(client: WorkerTestClient, runtime: WorkflowRuntime,
                                              config: Path) -> None:
     complaints(client)

@@ -20,10 +20,26 @@ ROW = {"created_at": datetime(2026, 11, 30, 17, 0, tzinfo=UTC), "category_code":
 def test_a_count_goes_to_the_local_creation_day_its_week_and_month_in_each_grain() -> None:
     keys = counter_keys(ROW, SHENZHEN, "created")  # 17:00 UTC on the 30th is 01:00 on December 1st in Shenzhen
     assert keys == [(period, *grain, "created") for period in ("2026-12-01", "2026-W49", "2026-12")
-                    for grain in (("*", "0755", "*", "*", "*"), ("01.02.03.004", "0755", "*", "*", "*"),
-                                  ("*", "0755", "*", "*", "801234"))]
-    assert [k[3] for k in counter_keys(ROW, SHENZHEN, "replied_late")] == ["*", "VIP_GOLD"] * 3
-    assert len(counter_keys(ROW, SHENZHEN, "dispatched")) == 3  # the total grain only
+                    for grain in (("*", "0755", "*", "*", "*", "*", "*"),
+                                  ("01.02.03.004", "0755", "*", "*", "*", "*", "*"),
+                                  ("*", "0755", "*", "*", "801234", "*", "*"))]
+    assert [k[3] for k in counter_keys(ROW, SHENZHEN, "replied_late")][:2] == ["*", "VIP_GOLD"]
+    assert len(counter_keys(ROW, SHENZHEN, "repeat")) == 3  # the total grain only
+
+
+def test_the_department_grain_keeps_the_owner_at_the_event_and_the_group_grain_the_group() -> None:
+    row = {**ROW, "owner": "NETWORK_OPS", "group_id": "4403001288"}
+    dispatched = counter_keys(row, SHENZHEN, "dispatched")
+    assert [(k[0], k[6], k[7]) for k in dispatched] == [
+        (period, department, "*") for period in ("2026-12-01", "2026-W49", "2026-12")
+        for department in ("*", "NETWORK_OPS")]
+    assert ("2026-12", "*", "0755", "*", "*", "*", "*", "4403001288", "created") in counter_keys(
+        row, SHENZHEN, "created")
+    assert all(k[6] == "*" for k in counter_keys(row, SHENZHEN, "created"))  # a creation rates no department
+    assert all(k[7] == "*" for k in counter_keys(row, SHENZHEN, "replied"))  # the group: complaints only
+    assert ("2026-12", "*", "0755", "*", "*", "*", "NETWORK_OPS", "*", "satisfied") in counter_keys(
+        row, SHENZHEN, "satisfied")
+    assert len(counter_keys(row, SHENZHEN, "incident_dispatched")) == 3  # an incident's: the total grain only
 
 
 @pytest.mark.parametrize(("first", "last", "periods"), [

@@ -48,7 +48,8 @@ def recheck(runtime: WorkflowRuntime) -> TierRecheck:
 
 def counters(runtime: WorkflowRuntime) -> Counter[tuple[str, ...]]:
     with runtime.store.engine.connect() as connection:
-        return Counter({(r.day, r.category_code, r.area_code, r.tier, r.channel, r.sp_code, r.measure): r.count
+        return Counter({(r.day, r.category_code, r.area_code, r.tier, r.channel, r.sp_code, r.department,
+                         r.group_id, r.measure): r.count
                         for r in connection.execute(select(work_order_counters))})
 
 
@@ -67,7 +68,9 @@ def test_a_work_order_replied_before_boss_answered_keeps_its_reply_where_it_was_
     assert row(runtime, waiting)["tier"] == "VIP_GOLD"
     assert row(runtime, replied)["tier"] is None and row(runtime, replied)["state"] == "REPLIED"
     maintained = counters(runtime)
-    assert any(key[3] == "" and key[6] == "replied_in_sla" for key in maintained)  # the reply's tier: none
+    assert any(key[3] == "" and key[8] == "replied_in_sla" for key in maintained)  # the reply's tier: none
+    grouped = {key[7]: n for key, n in maintained.items() if key[7] != "*" and len(key[0]) == 10}
+    assert grouped == {row(runtime, waiting)["group_id"]: 2}  # both named a group by BOSS now: counted in it
     rebuild_counters(runtime.store.engine, zone_of(runtime.engine.observers))
     assert counters(runtime) == maintained
     runtime.close()
