@@ -15,6 +15,7 @@ from hub.config.broker import DEFAULT_DELAY_TIERS, parse_broker
 from hub.config.bulletin import BulletinSettings, parse_bulletin
 from hub.config.development import DevelopmentCaller, development_callers
 from hub.config.files import ConfigError, read_settings_file
+from hub.config.mail import MailSettings, parse_mail
 from hub.config.runtime import DEFAULT_GC_YOUNG_THRESHOLD, MOST_GC_YOUNG_THRESHOLD
 from hub.config.security import CallerConfig, SecuritySettings, parse_callers, parse_security
 from hub.config.server import (
@@ -41,6 +42,7 @@ __all__ = [
     "CallerConfig",
     "ConfigError",
     "HubSettings",
+    "MailSettings",
     "SecuritySettings",
     "WorkerSettings",
     "WorkflowSettings",
@@ -75,6 +77,7 @@ class HubSettings:
     bulletin: BulletinSettings = field(default_factory=BulletinSettings)  # [bulletin]: outage notices for agents
     workflow: WorkflowSettings = field(default_factory=WorkflowSettings)  # [workflow]: the work-order engine
     workers: WorkerSettings = field(default_factory=WorkerSettings)  # [workers]: the adapters' processed store
+    mail: MailSettings = field(default_factory=MailSettings)  # [mail]: offline departments by e-mail
     source: str = BUILT_IN
 
     def adapter(self, system: str) -> AdapterSettings:
@@ -126,7 +129,7 @@ _SECTIONS: dict[str, frozenset[str] | None] = {  # None: the section's own parse
                            "sign_in_refusal_delay_seconds"}),
     "routing": frozenset({"file"}),
     "broker": None, "runtime": None, "callers": None, "adapters": None, "audit": None, "bulletin": None,
-    "workflow": None, "workers": None,
+    "workflow": None, "workers": None, "mail": None,
 }
 
 
@@ -190,6 +193,7 @@ def _from_mapping(data: dict[str, Any], source: str, secrets: frozenset[str] = S
             bulletin=parse_bulletin(data.get("bulletin"), source, workflow.database),
             workflow=workflow,
             workers=parse_workers(data.get("workers"), source, workflow.database, secrets="workers" in secrets),
+            mail=parse_mail(data.get("mail"), source),
             source=source,
         )
     except ValueError as exc:

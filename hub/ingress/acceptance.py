@@ -68,6 +68,11 @@ class Admitted:
     envelope: Envelope
 
 
+#: commands one ingress alone builds, after checks of its own: an offline department's answer is taken only as the
+#: mail it came in (``POST /mail/inbound``: hook, token, sender), never as a document POSTed to /xml or /soap
+OWN_INGRESS = {"mail.AnswerMail": "mail"}
+
+
 def _always(command_type: str) -> bool:
     return True
 
@@ -120,6 +125,9 @@ class Acceptance:
         if check is not None:
             check(command)
         command_type = command_set.command_type(command)
+        if OWN_INGRESS.get(command_type, ingress) != ingress:
+            raise NotAuthorized(f"{command_type} is taken only at the hub's {OWN_INGRESS[command_type]} ingress "
+                                "(POST /mail/inbound, the mail as it came)")
         CallerDirectory.authorize_command(caller, command_type)
         validated = self.validator.validate_identified(element, command_set, command)
         CallerDirectory.authorize_source(caller, validated.source_system)

@@ -30,6 +30,7 @@ from hub.config.settings import HubSettings
 from hub.gateways import CircuitBreakers
 from hub.ingress.acceptance import Acceptance
 from hub.ingress.bulletin import BulletinAPI, allowing
+from hub.ingress.mail.endpoint import MailIngress
 from hub.ingress.outcomes import ERROR_ANSWERS, error_answer_of
 from hub.ingress.refusal_audit import refusal_audit
 from hub.ingress.refusals import REFUSAL_HEADER
@@ -123,6 +124,7 @@ def create_app(
     verifier = UsernameTokenVerifier(callers, security.replay_window_seconds, nonces=nonces)
     soap = SoapIngress(registry, validator, verifier, acceptance, throttle, settings.hub_url)
     xml = XmlIngress(registry, callers, acceptance, throttle)
+    mail = MailIngress(xml, settings.mail, settings.limits.max_bytes)
     notices = BulletinAPI(settings.bulletin, xml, bulletin)
 
     async def healthz(request: Request) -> Response:
@@ -184,6 +186,7 @@ def create_app(
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/soap/{system}", counted(soap.endpoint), methods=["GET", "POST"]),
         Route("/xml/{system}", counted(xml.endpoint), methods=["POST"]),
+        Route("/mail/inbound", counted(mail.endpoint), methods=["POST"]),
         # every method reaches the bulletin's endpoints: the API answers its own JSON 405 to the wrong ones
         Route("/bulletin", counted(allowing("GET", notices.list_notices)), methods=ANY_METHOD),
         Route("/bulletin/{notice}/read", counted(allowing("POST", notices.mark_read)), methods=ANY_METHOD),

@@ -31,7 +31,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["KNOWN_NUMBER_MIN_DIGITS", "fold", "mask_msisdn", "mask_msisdn_tail", "mask_number_in", "mask_numbers_in"]
+__all__ = ["KNOWN_NUMBER_MIN_DIGITS", "fold", "mask_mailbox", "mask_msisdn", "mask_msisdn_tail", "mask_number_in",
+           "mask_numbers_in"]
 
 # Between two digits of the folded text: up to two separators ("135- 0110", "135—0110", "135/ 0110"). Folding
 # makes the full-width and small forms (－ ／ ， ～ ＿ （ ）) these ASCII ones.
@@ -204,3 +205,12 @@ def mask_number_in(text: str, number: str, masked: str) -> str:
         out += [text[end:match.start()], masked]
         end = match.end()
     return "".join(out) + text[end:] if out else text
+
+
+def mask_mailbox(address: str) -> str:
+    """An e-mail address for the logs: ``billing-desk@example.com`` → ``b***@example.com`` (the domain kept, so an
+    operator sees which mail system; the person's name hidden). Text that is no address is masked whole (``***``)."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at or not local:
+        return "***"
+    return f"{local[0]}***@{domain}"

@@ -27,6 +27,7 @@ CONSUMER_PACKAGES: dict[str, str] = {
     "nsp": "adapters.nsp",
     "dsmp": "adapters.dsmp",
     "oa": "adapters.oa",
+    "mail": "adapters.mail",
     "bulletin": "hub.bulletin",
     "workflow": "hub.workflow.wiring",
 }

@@ -58,7 +58,7 @@ __all__ = [
     "routing_key",
 ]
 
-DEFAULT_CONSUMERS: tuple[str, ...] = ("boss", "crm", "nsp", "dsmp", "oa", "bulletin", "workflow")
+DEFAULT_CONSUMERS: tuple[str, ...] = ("boss", "crm", "nsp", "dsmp", "oa", "mail", "bulletin", "workflow")
 # The consumers that act on a broadcast (an outage notice); one the topology does not have is left out.
 DEFAULT_BROADCAST_CONSUMERS: tuple[str, ...] = ("bulletin", "crm", "oa", "workflow")
 

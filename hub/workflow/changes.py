@@ -16,8 +16,9 @@ from hub.workflow.commands import ActionRequest, Complaint, WorkOrderRefused
 from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.store import WorkOrderTransaction, WorkOrderView
 
-__all__ = ["DISPATCH_FOLLOW_UP", "ActionObserver", "Changed", "Created", "DispatchRefusalObserver", "EngineSettings",
-           "EscalationObserver", "FollowUp", "ReminderObserver", "WorkOrderObserver", "WorkOrderRefused"]
+__all__ = ["DISPATCH_FOLLOW_UP", "MAIL_DISPATCH", "MAIL_SYSTEM", "ActionObserver", "Changed", "Created",
+           "DispatchRefusalObserver", "EngineSettings", "EscalationObserver", "FollowUp", "ReminderObserver",
+           "WorkOrderObserver", "WorkOrderRefused"]
 
 Row = dict[str, Any]
 # ``WorkOrderRefused`` (defined with the commands, which refuse an instant out of range as they read it) is exported
@@ -35,9 +36,13 @@ class EngineSettings:
     local_zone: tzinfo = _OPERATOR_ZONE  # the operator's day: the date in a work order's id
     # who holds each SLA chain role per department and area (hub.workflow.escalation_managers); empty: the role
     escalation_managers: EscalationManagerTable = field(default_factory=dict)
+    # the departments marked offline ([mail.offline.<code>]) → their handler's mailbox: a dispatch to one is e-mailed
+    offline_mailboxes: Mapping[str, str] = field(default_factory=dict)
 
 
 DISPATCH_FOLLOW_UP = "nsp-dispatch"  # a dispatch to NSP: its follow-up's kind, the start of the step it is sent at
+MAIL_DISPATCH = "mail-dispatch"  # a dispatch to an offline department: the mail to its handler (docs/offline-mail.md)
+MAIL_SYSTEM = "MAIL"  # the dispatch_system of such a dispatch, and the history's system of its e-mailed answer
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,10 +28,11 @@ Every other move keeps it open: ``START``, ``PEND``, ``REQUEST_INFO`` (the owner
 ``DISPATCH`` that pushed it. In lifecycle terms: closed when the state reached is DISPATCH_REJECTED or of the
 reply stage or later (``Stage.REPLY``), or the owner is no longer the to-do's department.
 
-Which to-do is open is read from the work order (``open_department_todo``): only its current dispatch can have
-one — each earlier dispatch ended with a REJECT_DISPATCH, which closed its to-do — and it has one when that
-dispatch went to a system other than NSP (``dispatch_system``, recorded by each DISPATCH) and no
-``oa_todo_closed`` entry (the hub) or ``oa_todo`` entry (OA) closed it since.
+Which to-do is open is read from the work order (``open_department_todo``): only its current dispatch can have one —
+each earlier dispatch ended with a REJECT_DISPATCH, which closed its to-do — and it has one when that dispatch went
+to a system other than NSP (``dispatch_system``, recorded by each DISPATCH) and MAIL (an offline department's
+dispatch is e-mailed: docs/offline-mail.md) and no ``oa_todo_closed`` entry (the hub) or ``oa_todo`` entry (OA)
+closed it since.
 
 **OA's CompleteTodo of a ``-dsp<n>`` item** (``hub.workflow.system_callbacks``): the department completing its open
 to-do in OA is recorded (an ``oa_todo`` field entry; the state does not move: the answer is a WorkOrderAction),
@@ -47,7 +48,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from hub.workflow.changes import ActionObserver, Changed, FollowUp
+from hub.workflow.changes import MAIL_SYSTEM, ActionObserver, Changed, FollowUp
 from hub.workflow.commands import ActionRequest
 from hub.workflow.lifecycle import FINAL, STAGE, LifecycleAction, Stage, WorkOrderState
 from hub.workflow.resumption import TODO_FIELD
@@ -59,6 +60,7 @@ __all__ = ["DEPARTMENT_TODO_ID", "ENDING_STATES", "NETWORK_SYSTEM", "DepartmentT
            "department_todo_id", "not_open", "open_department_todo"]
 
 NETWORK_SYSTEM = "NSP"  # a dispatch to it is NSP's NetworkComplaintDispatch, not a department's to-do
+NO_TODO = (None, NETWORK_SYSTEM, MAIL_SYSTEM)  # an offline department's dispatch is e-mailed, not an OA to-do
 DEPARTMENT_TODO_ID = re.compile(r"(?P<work_order_id>.+)-dsp(?P<dispatch>[1-9][0-9]*)")
 A = LifecycleAction
 S = WorkOrderState
@@ -110,7 +112,7 @@ def _dispatches(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) ->
 
 def open_department_todo(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> OpenTodo | None:
     """The department to-do of the work order ``row`` still open in OA (that of its current dispatch), if any."""
-    if row.get("dispatch_system") in (None, NETWORK_SYSTEM):
+    if row.get("dispatch_system") in NO_TODO:
         return None
     count, department, closed = _dispatches(row, history)
     if not count or department is None:
@@ -142,7 +144,7 @@ class DepartmentTodoCloser(ActionObserver):
                 now: datetime) -> list[FollowUp]:
         row = changed.row
         state = S(row["state"])
-        if row.get("dispatch_system") in (None, NETWORK_SYSTEM) or request.action is A.DISPATCH:
+        if row.get("dispatch_system") in NO_TODO or request.action is A.DISPATCH:
             return []  # no department to-do, or the one this dispatch pushed
         if request.action is not A.ESCALATE and _ended_by(state) is None:
             return []  # the owner moves only on ESCALATE (and REJECT_DISPATCH, which ends it by its state)

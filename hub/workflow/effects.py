@@ -3,7 +3,8 @@ its end, the first response, the reply (its Cause, Action and Resolved kept as h
 visit (and when it happened), closing (its ClosureCode kept likewise), a refused dispatch's count, an escalation's
 level and owner, and a dispatch checked against its phenomenon's template with the fields kept from intake beneath
 its own (``intake_fields``; refused, listing what is missing, when the template is enforced; the system it went to
-kept in ``dispatch_system``; refused ``unknown-category`` when the taxonomy no longer has the work order's category,
+kept in ``dispatch_system``, ``MAIL`` for a department marked offline, e-mailed instead of given an OA to-do:
+docs/offline-mail.md; refused ``unknown-category`` when the taxonomy no longer has the work order's category,
 the only action that reads it). A Suspend whose Until has passed is refused (``until-not-future``).
 ``WorkOrderEngine.act`` applies them in the action's transaction.
 """
@@ -15,7 +16,15 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from hub.workflow.changes import DISPATCH_FOLLOW_UP, DispatchRefusalObserver, EngineSettings, FollowUp, WorkOrderRefused
+from hub.workflow.changes import (
+    DISPATCH_FOLLOW_UP,
+    MAIL_DISPATCH,
+    MAIL_SYSTEM,
+    DispatchRefusalObserver,
+    EngineSettings,
+    FollowUp,
+    WorkOrderRefused,
+)
 from hub.workflow.commands import (
     ELEMENT_NAMES,
     NOTE_LENGTH,
@@ -230,6 +239,9 @@ def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, change
     changes["owner"] = request.details.get("ToDepartment") or template.target.code
     changes["dispatch_fields"] = _FIELDS_JSON(given)
     system = request.details.get("ToSystem") or template.target.system
+    mailbox = None if system == "NSP" else settings.offline_mailboxes.get(changes["owner"])
+    if mailbox is not None:  # an offline department: its handler gets the work order by e-mail
+        system = MAIL_SYSTEM
     changes["dispatch_system"] = system  # whose call-back the work order awaits (NSP's reply is checked by it)
     added = [name for name in ("msisdn", "contact_number") if name not in asked]  # the hub's
     details = {"fields": {**given, "_template": template.id}, "template_fields": template.field_names,
@@ -241,6 +253,9 @@ def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, change
                           "due_at": instant(due_at, "DueAt") if due_at else None})]
     # no command set of DSMP, BOSS or CRM takes a dispatch: the department's people hear of it as an OA to-do
     dispatch = int(row["invalid_dispatches"] or 0) + 1  # a DISPATCH comes first, or after each refused one
+    if mailbox is not None:
+        return [FollowUp(MAIL_DISPATCH, {**row, **changes},
+                         {**details, "department": changes["owner"], "dispatch": dispatch, "mailbox": mailbox})]
     return [FollowUp(DEPARTMENT_TODO, {**row, **changes},
                      {**details, "department": changes["owner"], "system": system, "dispatch": dispatch})]
 

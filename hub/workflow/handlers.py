@@ -13,7 +13,8 @@
 * ``workorder.RegisterListener`` / ``UnregisterListener`` / ``QueryListeners``: event listeners
   (``hub.workflow.listeners``, ``hub.workflow.listener_queries``);
 * ``workorder.QueryStatistics``: the figures of a window of days from the counters (``hub.workflow.statistics``);
-* ``workorder.QueryTemplate``: a phenomenon's intake questions, checks and required fields (``template_queries``).
+* ``workorder.QueryTemplate``: a phenomenon's intake questions, checks and required fields (``template_queries``);
+* ``mail.AnswerMail``: an offline department's e-mailed answer, its Reply (``hub.workflow.mail_answers``).
 
 Every handler changes the work-order store only through ``workflow.store.current_transaction()``: the worker's
 claim opened it (``WorkOrderProcessedStore``) and commits it with the processed-message record. A query says
@@ -37,6 +38,7 @@ from hub.workflow import (
     incidents,
     listener_queries,
     listeners,
+    mail_answers,
     query_commands,
     reminders,
     statistics,
@@ -151,6 +153,7 @@ system_callbacks.register(handlers, CONSUMER)
 listeners.register(handlers, CONSUMER)
 listener_queries.register(handlers, CONSUMER)
 template_queries.register(handlers, CONSUMER)
+mail_answers.register(handlers, CONSUMER)
 
 
 @handlers.handler("workorder.QueryStatistics", consumer=CONSUMER, reads=True)

@@ -8,6 +8,7 @@ the tier cache, the clock and the link OA items carry back to a work order."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -66,6 +67,7 @@ class WorkflowRuntime:
 
 
 def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metrics: Metrics | None = None,
+                 offline_mailboxes: Mapping[str, str] | None = None,
                  reading: bool = False) -> WorkflowRuntime:
     """Load and check the data files (the intake department and every dispatch target with a calendar of its own:
     ``owner_calendars``), open (and migrate) the store; ``reading``: a store at this release's head,
@@ -80,7 +82,8 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
                        customer_orders_shown=settings.customer_orders_shown,
                        enforce_templates=settings.enforce_templates,
                        local_zone=ZoneInfo(settings.statistics_timezone),
-                       escalation_managers=settings.escalation_managers))
+                       escalation_managers=settings.escalation_managers,
+                       offline_mailboxes=dict(offline_mailboxes or {})))
     check_escalation_managers(settings.escalation_managers, engine.sla, calendars)
     engine.observers.append(CounterObserver(settings.statistics_timezone))  # first: the statistics' counters
     engine.observers.append(TodoCloser())  # escalation to-dos closed in OA once finished or superseded

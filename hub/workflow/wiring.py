@@ -46,7 +46,8 @@ def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = No
     """``workflow`` (a ``WorkflowRuntime``: loads and checks the SLA table, calendars and taxonomy, opens and
     migrates the work-order database; on ``clock``, the system's time without it) and ``workflow_batch``
     (``[workflow] worker_batch``)."""
-    return {"workflow": open_runtime(settings.workflow, clock=clock, metrics=metrics),
+    return {"workflow": open_runtime(settings.workflow, clock=clock, metrics=metrics,
+                                     offline_mailboxes=settings.mail.offline),
             BATCH: settings.workflow.worker_batch}
 
 

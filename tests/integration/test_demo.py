@@ -46,7 +46,7 @@ def test_the_demo_plays_every_flow_on_the_embedded_broker(tmp_path: Path) -> Non
                 "unread", "AUTO_ANSWERED", "clear outage", "BH-0757-CHANCHENG-01", "INCIDENT"):
         assert hop in out, hop
     assert "Summary: 7 of 7 flows passed" in out and "Every flow completed." in out
-    assert "0 in 7 DLQs" in out and "OK: 3 rows, chain intact" in out
+    assert "0 in 8 DLQs" in out and "OK: 3 rows, chain intact" in out
     assert "cannot receive sms (03.01.02)" in out and ", purpose WO" in out  # the SMS log's work order exists
     assert "refused at submit (send status)" in out  # each SMS record's send status beside its delivery status
     assert list(tmp_path.iterdir()) == []  # its audit log, bulletin and stores lived in a folder of its own

@@ -23,7 +23,7 @@ def test_wheel_ships_schemas_examples_and_defaults(tmp_path):
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
     [wheel] = tmp_path.glob("onepoint_hub-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for xsd in ("common", "workorder", "boss", "crm", "nsp", "dsmp", "oa"):
+    for xsd in ("common", "workorder", "boss", "crm", "nsp", "dsmp", "oa", "mail"):
         assert f"onepoint_schemas/{xsd}.xsd" in names
     assert "onepoint_schemas/examples/workorder/CreateWorkOrder.valid.xml" in names
     assert "onepoint_schemas/examples/boss/responses/QueryCustomerTierResponse.xml" in names
@@ -43,7 +43,7 @@ def test_installed_command_sets_are_found_from_another_directory(tmp_path):
     result = subprocess.run([sys.executable, "-W", "ignore", "-m", "hub.cli.main", "schemas"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
-    assert len(result.stdout.splitlines()) == 6
+    assert len(result.stdout.splitlines()) == 7  # boss, crm, dsmp, mail, nsp, oa, workorder
 
 
 def test_the_listed_packages_are_every_folder_of_the_tree():

@@ -27,7 +27,7 @@ def settings(tmp_path: Path, callers: str, bulletin: str = "") -> HubSettings:
 
 
 def test_the_schemas_system_codes() -> None:
-    assert REGISTRY.system_codes() == {"CS", "HUB", "BOSS", "CRM", "NSP", "DSMP", "OA"}
+    assert REGISTRY.system_codes() == {"CS", "HUB", "BOSS", "CRM", "NSP", "DSMP", "OA", "MAIL"}
 
 
 def test_a_caller_of_a_known_system_and_matching_commands_passes(tmp_path: Path) -> None:
@@ -41,8 +41,8 @@ def test_a_system_that_is_no_system_code_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         check_authorization_table(hub, REGISTRY)
     assert str(caught.value) == (
-        f"{hub.source}: callers[0] (cs-frontend).system: 'Cs' is no source system (BOSS, CRM, CS, DSMP, HUB, NSP, "
-        "OA: SystemCode of common.xsd), so no request could ever be authorized for it")
+        f"{hub.source}: callers[0] (cs-frontend).system: 'Cs' is no source system (BOSS, CRM, CS, DSMP, HUB, MAIL, "
+        "NSP, OA: SystemCode of common.xsd), so no request could ever be authorized for it")
 
 
 def test_a_commands_glob_matching_no_command_type_is_named_as_the_routing_table_names_it(tmp_path: Path) -> None:

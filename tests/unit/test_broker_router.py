@@ -62,7 +62,7 @@ def test_broadcast_reaches_every_consumer_that_acts_on_it(broker):
     router = BrokerRouter(broker, routes("workflow"))
     asyncio.run(router.route(envelope("m-000000000002", "nsp.OutageNotice")))
     counts = {c: broker.message_count(broker.config.queue(c)) for c in broker.config.consumers}
-    assert counts == {"boss": 0, "crm": 1, "nsp": 0, "dsmp": 0, "oa": 1, "bulletin": 1, "workflow": 1}
+    assert counts == {"boss": 0, "crm": 1, "nsp": 0, "dsmp": 0, "oa": 1, "mail": 0, "bulletin": 1, "workflow": 1}
 
 
 def test_a_retry_of_a_confirmed_message_is_a_duplicate_and_not_published_again(broker):

@@ -12,7 +12,7 @@ def test_built_in_defaults_have_a_caller_per_system():
     settings = load_settings()
     assert settings.uses_development_credentials
     assert settings.host == "127.0.0.1"
-    assert {c.system for c in settings.callers} == {"CS", "NSP", "OA", "BOSS", "CRM", "DSMP"}
+    assert {c.system for c in settings.callers} == {"CS", "NSP", "OA", "BOSS", "CRM", "DSMP", "MAIL"}
     assert all(c.password_hash and c.password_hash.startswith("scrypt$") for c in settings.callers)
 
 

@@ -30,7 +30,7 @@ def test_the_built_in_defaults_give_every_caller_all_three() -> None:
     settings = load_settings()
     assert settings.built_in and settings.uses_development_credentials
     found = {c.system: c.credentials for c in settings.development_callers}
-    assert found == dict.fromkeys(("CS", "NSP", "OA", "BOSS", "CRM", "DSMP"), ALL_THREE)
+    assert found == dict.fromkeys(("CS", "NSP", "OA", "BOSS", "CRM", "DSMP", "MAIL"), ALL_THREE)
 
 
 def test_a_settings_file_copied_from_the_defaults_uses_them(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ def validator(registry):
 
 
 def test_every_command_set_of_the_card_is_installed(registry):
-    assert registry.names() == ["boss", "crm", "dsmp", "nsp", "oa", "workorder"]
+    assert registry.names() == ["boss", "crm", "dsmp", "mail", "nsp", "oa", "workorder"]
     for command_set in registry:
         assert command_set.namespace == f"urn:onepoint:{command_set.name}:1"
         assert command_set.commands, command_set.name

@@ -137,12 +137,14 @@ class XmlIngress:
 
     async def admit(
         self, body: bytes, name: str, caller: CallerConfig, *, peer: str | None = None, charset: str | None = None,
+        ingress: str = "xml",
     ) -> Admitted:
         """Parse ``body`` (a large one off the event loop: ``hub.ingress.parsing``) and take it through the shared
-        acceptance path (``peer``: the caller's address; ``charset``: the Content-Type's). The parsed tree lives in
+        acceptance path (``peer``: the caller's address; ``charset``: the Content-Type's; ``ingress``: the one
+        that built the document, ``mail`` for the mail ingress's). The parsed tree lives in
         this frame only: it is freed before the route is awaited (see `Acceptance`)."""
         codec = None if charset is None else charset_codec(body, charset)
         element, as_labelled = await parse_body(read_document, body, self.limits, decode_as=codec)
         document = body if as_labelled and ascii_compatible(body) else None  # None: the element, in UTF-8
-        return await self.acceptance.admit_audited(element, caller, expected_set=name, ingress="xml",
+        return await self.acceptance.admit_audited(element, caller, expected_set=name, ingress=ingress,
                                                    document=document, peer=peer)

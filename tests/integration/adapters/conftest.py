@@ -21,7 +21,7 @@ from hub.transport.topology import routing_key
 from tests.unit.workers.kit import short_config
 
 WAIT = 20.0  # seconds before a missing answer fails a test (never asserted on)
-ADAPTER_CONSUMERS = ("boss", "crm", "nsp", "dsmp", "oa", "workflow")
+ADAPTER_CONSUMERS = ("boss", "crm", "nsp", "dsmp", "oa", "mail", "workflow")
 
 
 @pytest.fixture(params=[pytest.param("memory", marks=pytest.mark.integration),

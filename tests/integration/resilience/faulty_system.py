@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -112,10 +112,12 @@ def _serving(app: Any, port: int, timeout: float = 10.0) -> Iterator[None]:
 
 @contextmanager
 def running_system(broker_url: str, tmp_path: Path, start_emulator: Any, plan: FaultPlan, *,
-                   left_to_others: tuple[str, ...] = ()) -> Iterator[FaultySystem]:
+                   left_to_others: tuple[str, ...] = (),
+                   adjusted: Callable[[HubSettings, str], HubSettings] | None = None) -> Iterator[FaultySystem]:
     """Emulators first (they need the hub's URL for their call-backs), then the hub and its workers pointed at
     them with the plan's timeouts and circuits; everything stopped afterwards (workers drained first).
-    ``left_to_others``: queues no worker of this hub consumes (their messages wait there, for the test)."""
+    ``left_to_others``: queues no worker of this hub consumes (their messages wait there, for the test).
+    ``adjusted(settings, hub_url)``: the settings the hub runs on instead (an emulator of the test's own started)."""
     port = free_port()
     hub_url = f"http://127.0.0.1:{port}"
     emulators = {
@@ -137,6 +139,8 @@ def running_system(broker_url: str, tmp_path: Path, start_emulator: Any, plan: F
     settings = replace(settings, adapters=tuple(
         replace(a, connect_timeout=1.0, read_timeout=plan.read_timeout, breaker_fail_max=plan.breaker_fail_max,
                 breaker_reset_seconds=plan.breaker_reset_seconds) for a in settings.adapters))
+    if adjusted is not None:
+        settings = adjusted(settings, hub_url)
     system = HubSystem(settings, left_to_others=left_to_others)
     app = system.start()
     try:

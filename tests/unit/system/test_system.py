@@ -35,7 +35,7 @@ pytestmark = pytest.mark.unit
 
 def test_every_queue_has_a_consumer_package() -> None:
     kits, missing = consumer_kits(load_settings().topology.consumers)
-    assert sorted(k.consumer for k in kits) == ["boss", "bulletin", "crm", "dsmp", "nsp", "oa", "workflow"]
+    assert sorted(k.consumer for k in kits) == ["boss", "bulletin", "crm", "dsmp", "mail", "nsp", "oa", "workflow"]
     assert missing == {}
     workflow = consumer_kit("workflow")
     assert workflow.processed_store is not None  # the work-order store records them, in the effect's transaction
@@ -80,9 +80,9 @@ def test_processed_ids_last_only_where_the_messages_do() -> None:
 def test_on_memory_the_workers_run_in_the_hubs_process_and_stop_with_it(tmp_path: Path) -> None:
     settings = replace(load_settings(), adapters=(), bulletin=BulletinSettings(tmp_path / "bulletin.db"),
                        workflow=WorkflowSettings(database=f"sqlite:///{tmp_path / 'workorders.db'}"))
-    system = HubSystem(settings)  # no [adapters.*]: only the bulletin and the workflow can run
+    system = HubSystem(settings)  # no [adapters.*]: only the mail adapter, the bulletin and the workflow can run
     app = system.start()
-    assert [r.consumer for r in system.running] == ["bulletin", "workflow"]
+    assert [r.consumer for r in system.running] == ["mail", "bulletin", "workflow"]
     assert "no [adapters.boss] section" in system.unavailable["boss"]
     assert system.idle_queues == ["boss", "crm", "nsp", "dsmp", "oa"]
     assert system.running[0].worker.broker is app.router.broker  # type: ignore[attr-defined]

@@ -1,0 +1,84 @@
+"""``mail:DispatchMail`` → the e-mail a department's handler gets (RFC 5322, stdlib ``email``, policy default).
+
+The subject carries the work order's hook and the dispatch's reference (``hub.security.mail_tokens``:
+``[WO#<id>] Dispatched to <department>: <phenomenon> [ref <n>-<token>]``), the body the work order's fields, the
+template's dispatch fields, the reply limit, the agent's instructions, the description and how to answer: above
+the marker line, keeping the subject, from the mailbox the mail went to. Nothing is masked in the mail (the handler
+must call the customer); the logs never hold its body. The Message-ID is the dispatch's own (its work order,
+number and token), so a retried send is the same mail to the receiving server and to the handler's client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from lxml import etree
+
+from hub.security.mail_tokens import dispatch_subject, dispatch_token
+from hub.validation.instants import read_instant
+from hub.validation.namespaces import COMMON_NS, MAIL_NS
+
+__all__ = ["ANSWER_MARK", "DispatchMailFacts", "dispatch_facts", "dispatch_message"]
+
+ANSWER_MARK = "##- Please type your answer above this line / 请在此行以上回复 -##"
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchMailFacts:
+    """What the adapter logs of a dispatch mail (the mailbox masked by the caller), and its headers' keys."""
+
+    work_order_id: str
+    dispatch: int
+    department: str
+    mailbox: str
+
+
+def _text(document: etree._Element, name: str) -> str:
+    return (document.findtext(f"{{{MAIL_NS}}}{name}") or "").strip()
+
+
+def dispatch_facts(document: etree._Element) -> DispatchMailFacts:
+    return DispatchMailFacts(_text(document, "WorkOrderId"), int(_text(document, "Dispatch")),
+                             _text(document, "Department"), _text(document, "Mailbox"))
+
+
+def _body(document: etree._Element, facts: DispatchMailFacts) -> str:
+    lines = [ANSWER_MARK, "",
+             f"Work order {facts.work_order_id} is dispatched to {facts.department} (dispatch {facts.dispatch}).",
+             "",
+             "To answer: reply to this e-mail, type your answer ABOVE the marker line, keep the subject as it is",
+             f"([WO#...] and [ref ...] name this dispatch) and send it from {facts.mailbox}. The quoted text",
+             "below your answer is left out; answers from another address or without the reference are refused.",
+             "回复方法：直接回复本邮件，在标记行以上填写处理结果，保留邮件主题，并从本邮箱发送。", ""]
+    for label, name in (("Reply due", "ReplyDue"), ("Priority", "Priority"), ("Category", "CategoryCode"),
+                        ("Phenomenon", "Phenomenon"), ("Customer number", "Msisdn"),
+                        ("Contact number", "ContactNumber"), ("Work order page", "Link")):
+        if value := _text(document, name):
+            lines.append(f"{label + ':':<17}{value}")
+    fields = [(_text(field, "Name"), _text(field, "Value")) for field in document.iterfind(f"{{{MAIL_NS}}}Field")]
+    if fields:
+        lines += ["", "Dispatch fields:", *(f"  {name}: {value}" for name, value in fields)]
+    for label, name in (("Instructions", "Instructions"), ("Description", "Description")):
+        if value := _text(document, name):
+            lines += ["", f"{label}:", *(f"  {line}" for line in value.splitlines())]
+    return "\n".join(lines) + "\n"
+
+
+def dispatch_message(document: etree._Element, *, sender: str, key: bytes) -> EmailMessage:
+    """The e-mail of the ``mail:DispatchMail`` ``document``, from ``sender``, its token under ``key``."""
+    facts = dispatch_facts(document)
+    token = dispatch_token(key, facts.work_order_id, facts.dispatch, facts.department, facts.mailbox)
+    title = f"Dispatched to {facts.department}: {_text(document, 'Phenomenon') or _text(document, 'CategoryCode')}"
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = facts.mailbox
+    message["Subject"] = dispatch_subject(facts.work_order_id, facts.dispatch, token, title)
+    sent_at = document.findtext(f"{{{MAIL_NS}}}Header/{{{COMMON_NS}}}SentAt")
+    message["Date"] = format_datetime(read_instant(sent_at) if sent_at else datetime.now().astimezone())
+    message["Message-ID"] = f"<{facts.work_order_id}.{facts.dispatch}.{token}@{sender.rpartition('@')[2]}>"
+    message["X-OnePoint-Work-Order"] = facts.work_order_id
+    message.set_content(_body(document, facts), charset="utf-8")
+    return message

@@ -1,0 +1,115 @@
+"""``[mail]``: offline departments, reached by e-mail (docs/offline-mail.md).
+
+::
+
+    [mail]
+    smtp_host = "127.0.0.1"          # the SMTP server the mail adapter hands the dispatches to
+    smtp_port = 8025
+    smtp_timeout = 10                # seconds to connect and for each SMTP answer
+    sender = "onepoint-hub@example.com"   # the From of every dispatch mail; handlers answer to it
+    token_key_env = "ONEPOINT_MAIL_KEY"   # the key of the dispatch tokens (16+ bytes), or instead:
+    # token_key = "..."              # DEVELOPMENT ONLY: in the file
+    max_answer_bytes = 1048576       # an answer mail larger than this is refused (413); default [limits]
+
+    [mail.offline.BILLING]           # a dispatch target (fields.toml) whose people have no system of their own
+    mailbox = "billing-desk@example.com"
+
+A department named under ``[mail.offline]`` gets its dispatches as e-mails (the ``mail`` queue's adapter) instead of
+OA to-dos; its handler's answer, sent to ``POST /mail/inbound`` by the operator's mail server (an MTA delivering to
+a pipe or webhook), becomes the department's Reply. Without ``[mail.offline]`` nothing is e-mailed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from hub.config.values import is_number
+
+__all__ = ["DEVELOPMENT_MAIL_KEY", "MailSettings", "parse_mail"]
+
+DEVELOPMENT_MAIL_KEY = "onepoint-development-mail-token-key"  # defaults.toml's; a deployment sets its own
+_KEYS = frozenset({"smtp_host", "smtp_port", "smtp_timeout", "sender", "token_key", "token_key_env",
+                   "max_answer_bytes", "offline"})
+_MAILBOX = re.compile(r"[^@\s<>]{1,64}@[A-Za-z0-9.\-]{1,253}")  # mail.xsd's Mailbox
+_DEPARTMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")  # c:PartyId: a dispatch target's code
+MIN_KEY_BYTES = 16
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_timeout: float = 10.0
+    sender: str = "onepoint-hub@example.com"
+    token_key: bytes = DEVELOPMENT_MAIL_KEY.encode()
+    max_answer_bytes: int | None = None  # None: [limits] max_body_bytes
+    offline: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # department → mailbox
+
+    def department_of(self, mailbox: str) -> list[str]:
+        """The offline departments whose mailbox is ``mailbox`` (compared without case)."""
+        return [code for code, box in self.offline.items() if box.lower() == mailbox.lower()]
+
+
+def _mailbox(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not _MAILBOX.fullmatch(value):
+        raise ValueError(f"{where} must be an e-mail address such as \"billing-desk@example.com\", not {value!r}")
+    return value
+
+
+def _offline(section: Any, where: str) -> Mapping[str, str]:
+    if section is None:
+        return MappingProxyType({})
+    if not isinstance(section, dict):
+        raise ValueError(f"{where} must be a table of [mail.offline.<department>] tables")
+    found: dict[str, str] = {}
+    for code, entry in section.items():
+        here = f"{where[:-1]}.{code}]"
+        if not _DEPARTMENT.fullmatch(code):
+            raise ValueError(f"{here}: {code!r} is no department code (a dispatch target such as BILLING)")
+        if not isinstance(entry, dict) or set(entry) != {"mailbox"}:
+            raise ValueError(f"{here} must hold exactly mailbox = \"...\"")
+        found[code] = _mailbox(entry["mailbox"], f"{here} mailbox")
+    return MappingProxyType(found)
+
+
+def _key(section: dict[str, Any], where: str) -> bytes:
+    if env := section.get("token_key_env"):
+        value = os.environ.get(str(env))
+        if not value:
+            raise ValueError(f"{where}: environment variable {env} (token_key_env) is not set or empty")
+    else:
+        value = str(section.get("token_key", DEVELOPMENT_MAIL_KEY))
+    if len(value.encode()) < MIN_KEY_BYTES:
+        raise ValueError(f"{where}: the token key must have at least {MIN_KEY_BYTES} bytes")
+    return value.encode()
+
+
+def parse_mail(section: Any, source: str) -> MailSettings:
+    """The ``[mail]`` table (absent: the defaults, no department offline); ``ValueError`` names a bad entry."""
+    where = f"{source}: [mail]"
+    if section is None:
+        return MailSettings()
+    if not isinstance(section, dict):
+        raise ValueError(f"{where} must be a table")
+    if unknown := sorted(set(section) - _KEYS):
+        raise ValueError(f"{where}: unknown keys {unknown}")
+    port, timeout = section.get("smtp_port", 8025), section.get("smtp_timeout", 10)
+    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+        raise ValueError(f"{where}: smtp_port must be a port number of 1 to 65535, not {port!r}")
+    if not is_number(timeout) or not 0 < timeout <= 300:
+        raise ValueError(f"{where}: smtp_timeout must be a number of seconds above 0 and at most 300")
+    largest = section.get("max_answer_bytes")
+    if largest is not None and (not isinstance(largest, int) or isinstance(largest, bool) or largest < 1024):
+        raise ValueError(f"{where}: max_answer_bytes must be a whole number of at least 1024")
+    host = section.get("smtp_host", "127.0.0.1")
+    if not isinstance(host, str) or not host.strip():
+        raise ValueError(f"{where}: smtp_host must be a host name or address")
+    return MailSettings(smtp_host=host, smtp_port=port, smtp_timeout=float(timeout),
+                        sender=_mailbox(section.get("sender", "onepoint-hub@example.com"), f"{where} sender"),
+                        token_key=_key(section, where), max_answer_bytes=largest,
+                        offline=_offline(section.get("offline"), "[mail.offline]"))

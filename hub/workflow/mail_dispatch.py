@@ -1,0 +1,69 @@
+"""A dispatch to an offline department as ``mail:DispatchMail``, the mail adapter's command (docs/offline-mail.md).
+
+``effects._dispatch`` owes it (``MAIL_DISPATCH``) instead of an OA to-do when the department the work order goes to
+is marked offline (``[mail.offline.<code>] mailbox``, ``EngineSettings.offline_mailboxes``): the work order's own
+fields, the template's dispatch fields, the agent's instructions and the reply limit, for the mailbox its handler
+reads. The adapter writes the e-mail (subject hook, token, answering instructions); this module only says what the
+dispatch is. Sent through the outbound path like every follow-up, so an SMTP server that is down means retries and,
+at last, the dead-letter queue, never a lost dispatch.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from lxml import etree
+
+from hub.envelope import HUB_SYSTEM
+from hub.gateways.documents import add_child, shortened, timestamp
+from hub.validation.namespaces import COMMON_NS, MAIL_NS
+from hub.workflow.changes import FollowUp
+from hub.workflow.network_dispatch import dispatch_field_items
+
+__all__ = ["mail_dispatch"]
+
+_MSISDN = re.compile(r"1[3-9][0-9]{9}")  # c:Msisdn
+_PHONE = re.compile(r"\+?[0-9][0-9\-]{2,19}")  # c:PhoneNumber
+LONG_TEXT = 4000  # c:LongText
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def mail_dispatch(follow_up: FollowUp, now: datetime, link_base: str) -> etree._Element:
+    """The ``mail:DispatchMail`` of a dispatch to an offline department (``follow_up.details``: ``department``,
+    ``mailbox``, ``dispatch``, the dispatch's ``fields`` and ``instructions``)."""
+    row, details = follow_up.work_order, follow_up.details
+    root = etree.Element(f"{{{MAIL_NS}}}DispatchMail", nsmap={"mail": MAIL_NS, "c": COMMON_NS})
+    header = etree.SubElement(root, f"{{{MAIL_NS}}}Header")
+    etree.SubElement(header, f"{{{COMMON_NS}}}MessageId").text = "workflow-follow-up"  # replaced by the derived id
+    etree.SubElement(header, f"{{{COMMON_NS}}}SourceSystem").text = HUB_SYSTEM
+    etree.SubElement(header, f"{{{COMMON_NS}}}SentAt").text = timestamp(now)
+    add_child(root, "WorkOrderId", row["id"])
+    add_child(root, "Dispatch", int(details["dispatch"]))
+    add_child(root, "Department", details["department"])
+    add_child(root, "Mailbox", details["mailbox"])
+    add_child(root, "Priority", row["priority"])
+    add_child(root, "CategoryCode", shortened(_text(row["category_code"]), 200))
+    if phenomenon := _text(row.get("phenomenon")):
+        add_child(root, "Phenomenon", shortened(phenomenon, 200))
+    if _MSISDN.fullmatch(msisdn := _text(row.get("msisdn"))):
+        add_child(root, "Msisdn", msisdn)
+    if _PHONE.fullmatch(contact := _text(row.get("contact_number"))):
+        add_child(root, "ContactNumber", contact)
+    if description := _text(row.get("description")):
+        add_child(root, "Description", shortened(description, LONG_TEXT))
+    for name, value in dispatch_field_items(details["fields"], details.get("template_fields") or (),
+                                            added=details.get("added_fields") or ()):
+        field = add_child(root, "Field", None)
+        add_child(field, "Name", name)
+        add_child(field, "Value", value)
+    if instructions := _text(details.get("instructions")):
+        add_child(root, "Instructions", shortened(instructions, LONG_TEXT))
+    if isinstance(due := row.get("reply_due"), datetime):
+        add_child(root, "ReplyDue", due)
+    if link_base:
+        add_child(root, "Link", link_base.format(work_order_id=row["id"]))
+    return root
