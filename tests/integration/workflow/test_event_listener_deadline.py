@@ -18,7 +18,7 @@ from hub.workflow.clock import ManualClock
 from hub.workflow.publisher import EventPublisher
 from hub.workflow.runtime import WorkflowRuntime
 from tests.support.trickling import trickling_server
-from tests.unit.workflow.conftest import client, runtime  # noqa: F401 - the fixtures: a SQLite file, a ManualClock
+from tests.unit.workflow.conftest import client, migrated_store, runtime  # noqa: F401 - the fixtures: a SQLite file, a ManualClock
 from tests.unit.workflow.listener_kit import create, register
 from tests.unit.workflow.local_listener import LOOPBACK
 
