@@ -15,15 +15,22 @@ from lxml import etree
 
 from hub.validation.namespaces import DSMP_NS
 
-__all__ = ["ACCEPTED", "status_faults"]
+__all__ = ["ACCEPTED", "accepted_at_submit", "status_faults"]
 
-ACCEPTED = "0"  # Submit_Resp result: the SMS centre accepted the message
+ACCEPTED = 0  # Submit_Resp result: the SMS centre accepted the message
 _D = f"{{{DSMP_NS}}}"
 _RECORD, _RESULT, _STATUS, _DONE = f"{_D}Record", f"{_D}SubmitResult", f"{_D}Status", f"{_D}DoneTime"
 
 
+def accepted_at_submit(result: str | None) -> bool:
+    """Whether a record's ``SubmitResult`` text (XSD-valid: an unsignedByte, so ``0``, ``00`` or ``+0`` for
+    accepted) says the SMS centre accepted the message; a record without one (written before it) counts as
+    accepted: its delivery status is due."""
+    return result is None or int(result) == ACCEPTED
+
+
 def _disagree(result: str | None, status: bool, done: bool) -> bool:
-    if result is None or result == ACCEPTED:  # accepted, or a record of before: its delivery status is due
+    if accepted_at_submit(result):  # accepted, or a record of before: its delivery status is due
         return not status
     return status or done  # refused at submit: never delivered
 

@@ -163,7 +163,7 @@ def _from_mapping(data: dict[str, Any], source: str, secrets: frozenset[str] = S
     broker_settings = parse_broker(broker, source)
     try:
         workflow = parse_workflow(data.get("workflow"), source)
-        return HubSettings(
+        return _callers_named(HubSettings(
             host=str(server.get("host", "127.0.0.1")),
             port=whole_number(server, "server", "port", 8000, source),
             public_url=parse_public_url(server.get("public_url"), source),
@@ -195,10 +195,28 @@ def _from_mapping(data: dict[str, Any], source: str, secrets: frozenset[str] = S
             workers=parse_workers(data.get("workers"), source, workflow.database, secrets="workers" in secrets),
             mail=parse_mail(data.get("mail"), source),
             source=source,
-        )
+        ))
     except ValueError as exc:
         message = str(exc)
         raise ConfigError(message if message.startswith(f"{source}:") else f"{source}: {message}") from None
+
+
+def _callers_named(settings: HubSettings) -> HubSettings:
+    """``settings`` when every caller an ``[adapters.dsmp] operator_roles`` entry binds its accounts to
+    (``callers``) is one of its ``[[callers]]``: a misspelt name would refuse every back-office SMS-log query
+    (``operator-caller-mismatch``) while the hub looked healthy. Without ``[[callers]]`` (a worker's settings)
+    there is nothing to check against."""
+    known = {caller.username for caller in settings.callers}
+    dsmp = next((adapter for adapter in settings.adapters if adapter.system == "dsmp"), None)
+    if not known or dsmp is None or not isinstance(dsmp.options.get("operator_roles"), list):
+        return settings
+    for index, entry in enumerate(dsmp.options["operator_roles"]):
+        named = entry.get("callers", []) if isinstance(entry, dict) else []
+        unknown = sorted(str(name) for name in named if name not in known) if isinstance(named, list) else []
+        if unknown:
+            raise ValueError(f"[adapters.dsmp] operator_roles[{index}] names callers that are not in [[callers]]: "
+                             f"{', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    return settings
 
 
 def load_settings(path: Path | None = None, *, secrets: Iterable[str] = SECRETS) -> HubSettings:

@@ -101,7 +101,7 @@ def sms_log(scene: Scene) -> str:
         answer = read_xml(response.content)
         if response.status_code == 200:
             records = answer.findall(f"{{{DSMP}}}Record")
-            refused = sum(r.findtext(f"{{{DSMP}}}SubmitResult") not in (None, "0") for r in records)
+            refused = sum(int(r.findtext(f"{{{DSMP}}}SubmitResult") or 0) != 0 for r in records)  # 00 is 0 too
             outcome = (f"200: {len(records)} record(s) of {answer.findtext(f'{{{DSMP}}}Total')}, "
                        f"{refused} refused at submit (send status)")
         else:

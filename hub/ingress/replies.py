@@ -67,8 +67,9 @@ def checked_reply(command_set: CommandSet, command: str, reply: bytes, limits: P
         return root
     schema = command_set.lxml_schema
     if not schema.validate(root):
-        first = schema.error_log[0]
-        raise BadReply(f"the reply is not valid: line {first.line}: {first.message}")
+        errors = list(schema.error_log)  # the schema's log is shared: another thread's validate may empty it first
+        said = f"line {errors[0].line}: {errors[0].message}" if errors else "it breaks its command set's XSD"
+        raise BadReply(f"the reply is not valid: {said}")
     return root
 
 

@@ -129,13 +129,13 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime, outbo
     def expected(row: dict[str, Any]) -> None:
         view = load_work_order(tx.db, str(row["id"]))
         history = [] if view is None else view.history
+        if correlation_id:  # first: a reply answering another work order's dispatch is refused, cancelled or not
+            _answers_current_dispatch(tx, row, history, correlation_id, consumer)
+        refuse_another_ticket(history, str(row["id"]), fields["nsp_nspticketid"])
         late = late_reply(row, history, fields["nsp_nspticketid"], late_note)
         if late is not None:  # it crossed the hub's withdrawal: noted on the cancelled work order
             raise late
         _expects_nsp_reply(row)
-        if correlation_id:
-            _answers_current_dispatch(tx, row, history, correlation_id, consumer)
-        refuse_another_ticket(history, str(row["id"]), fields["nsp_nspticketid"])
 
     try:
         row = workflow.engine.note(tx, work_order_id, fields, actor=operator, system="NSP", now=now,

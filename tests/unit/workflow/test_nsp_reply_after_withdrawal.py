@@ -5,13 +5,16 @@ otherwise (closed, or cancelled without a withdrawal) is still refused (``callba
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from lxml import etree
 
+from hub.envelope import Envelope
 from hub.workers import SendResult, WorkerTestClient
 from tests.unit.workflow.audit_kit import NSP, created, dispatch, nsp_reply, send, state
-from tests.unit.workflow.kit import EXAMPLES, text
-from tests.unit.workflow.test_nsp_stale_reply import refused
+from tests.unit.workflow.kit import EXAMPLES, C, text
+from tests.unit.workflow.test_nsp_stale_reply import dispatch_ids, refused
 from tests.unit.workflow.test_nsp_withdrawal import cancel, withdrawals
 
 pytestmark = pytest.mark.unit
@@ -59,3 +62,22 @@ def test_a_reply_for_a_work_order_cancelled_without_a_withdrawal_is_still_refuse
     refused(nsp_reply(client, answered), "callback-not-expected")
 
 
+
+
+def test_a_reply_answering_another_work_orders_dispatch_is_refused_even_under_a_cancelled_ones_id(
+        client: WorkerTestClient) -> None:
+    """NSP answers B's ticket (correlated with B's dispatch) under cancelled work order A's id: refused
+    ``wrong-work-order`` as for an open A, not noted on A as a late answer (audit: B's answer was lost silently)."""
+    a, b = created(client), created(client, Msisdn="13900139000")
+    dispatch(client, a)
+    dispatch(client, b)
+    (b_dispatch,) = dispatch_ids(client, b)
+    cancel(client, a)
+    assert len(withdrawals(client)) == 1
+    document = etree.parse(str(EXAMPLES / "nsp" / "NetworkComplaintReply.valid.xml")).getroot()
+    document.find(f"{{{NSP}}}WorkOrderId").text = a  # type: ignore[union-attr]  # NSP writes A's id ...
+    document.find(f"{{{NSP}}}Header/{{{C}}}CorrelationId").text = b_dispatch  # type: ignore[union-attr]  # B's
+    result = client.send(Envelope(f"nsp-{uuid.uuid4().hex[:16]}", "nsp.NetworkComplaintReply", "NSP",
+                                  etree.tostring(document), correlation_id=b_dispatch))
+    assert result.dead and "wrong-work-order" in (result.reason or ""), result.reason
+    assert late_entries(client, a) == [] and state(client, b) == "DISPATCHED"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapters.dsmp import CALLER_MISMATCH, OperatorRole, SmsLogAccess, handlers
-from hub.config.settings import load_settings
+from hub.config.settings import ConfigError, load_settings
 from hub.workers import WorkerTestClient
 from tests.unit.adapters.dsmp.kit import ANSWER, Dsmp, error_code, query
 
@@ -78,3 +78,20 @@ def test_bad_callers_are_refused_naming_the_entry(callers: object) -> None:
 def test_an_entry_with_another_key_is_still_refused() -> None:
     with pytest.raises(ValueError, match=r"operator_roles\[0\] must be"):
         SmsLogAccess.from_options({"operator_roles": [{"account": "net-*", "role": "x", "caller": "cs"}]})
+
+
+def test_a_caller_the_settings_do_not_have_is_refused_at_start(tmp_path: Path) -> None:
+    """A misspelt caller in ``operator_roles`` refused every back-office query while the hub looked healthy
+    (audit): the settings name it at start when they have ``[[callers]]``."""
+    path = tmp_path / "hub.toml"
+    path.write_text("\n".join([
+        "[[callers]]", 'system = "CS"', 'username = "front"', f'token_hashes = ["sha256${"0" * 64}"]',
+        'commands = ["*"]', "", "[adapters.dsmp]", 'url = "http://127.0.0.1:8104/xml"',
+        'sms_log_roles = ["network-backoffice"]',
+        'operator_roles = [{ account = "net-bo-*", role = "network-backoffice", callers = ["front", "cs-front-end"] }]',
+    ]))
+    with pytest.raises(ConfigError, match=r"operator_roles\[0\] names callers that are not in \[\[callers\]\]: "
+                                          r"cs-front-end \(known: front\)"):
+        load_settings(path)
+    path.write_text(path.read_text().replace(', "cs-front-end"', ""))
+    assert load_settings(path).adapter("dsmp").options["operator_roles"][0]["callers"] == ["front"]

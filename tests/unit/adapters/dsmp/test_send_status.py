@@ -46,7 +46,7 @@ def test_a_record_of_before_without_a_send_status_is_still_valid_and_answered() 
     assert status_faults(old) == []
 
 
-@pytest.mark.parametrize("value", ["10", "-1", "accepted", ""])
+@pytest.mark.parametrize("value", ["256", "-1", "accepted", ""])  # CMPP's Result is one octet
 def test_a_send_status_out_of_the_cmpp_results_is_invalid(value: str) -> None:
     answer = etree.fromstring(ANSWER)
     result = records(answer)[0].find(f"{D}SubmitResult")
@@ -59,6 +59,8 @@ def test_a_send_status_out_of_the_cmpp_results_is_invalid(value: str) -> None:
     ("8", True, True),    # refused at submit, yet delivered
     ("8", False, True),   # refused at submit, yet a done time
     ("0", False, False),  # accepted, no delivery status
+    ("00", False, False),  # the same accepted, written with a leading zero
+    ("10", True, True),   # refused at submit (CMPP: 9 and above, other errors), yet delivered
     (None, False, False),  # a record of before without its delivery status
 ])
 def test_a_record_whose_send_and_delivery_status_disagree_is_a_fault(result: str | None, keep_status: bool,
@@ -101,3 +103,21 @@ def test_a_page_whose_statuses_disagree_is_no_answer_and_nothing_of_it_passes(ds
     assert result.reply is None or not records(etree.fromstring(result.reply))
     (row,) = dsmp.results()
     assert row["outcome"] == "failed" and "send status (SubmitResult)" in str(row["reason"])
+
+
+@pytest.mark.parametrize("result", ["0", "00", "+0", "9", "10", "255"])
+def test_every_cmpp_result_is_a_valid_send_status(result: str) -> None:
+    """CMPP's Result is one octet: 9 and above are other errors, and 0 may be written 00 (audit: a valid 10 or
+    00 made the whole page an invalid answer)."""
+    answer = etree.fromstring(ANSWER)
+    record = records(answer)[0]
+    submit = record.find(f"{D}SubmitResult")
+    assert submit is not None
+    submit.text = result
+    if int(result) != 0:
+        for tag in ("Status", "DoneTime"):
+            found = record.find(f"{D}{tag}")
+            if found is not None:
+                record.remove(found)
+    assert schema().validate(answer), schema().error_log
+    assert status_faults(answer) == []
