@@ -11,6 +11,7 @@ import pytest
 from lxml import etree
 
 from hub.config.settings import CallerConfig, HubSettings
+from hub.ingress.acceptance import OWN_INGRESS
 from hub.security.secrets import hash_token
 from tests.conftest import start_hub
 from tests.support.soap import envelope, security_header
@@ -20,11 +21,21 @@ pytestmark = pytest.mark.integration
 SYSTEMS = ("CS", "BOSS", "CRM", "NSP", "DSMP", "OA", "HUB")
 
 
-def _examples() -> list[Path]:
+def _all_examples() -> list[Path]:
     from hub.validation.command_sets import schema_directory
 
     with schema_directory() as directory:
         return sorted(p for p in (directory / "examples").glob("*/*.xml"))
+
+
+def _own_ingress(path: Path) -> bool:
+    """An example of a command one ingress alone builds (``hub.ingress.acceptance.OWN_INGRESS``: an offline
+    department's answer, taken only as the mail it came in): refused at /soap and /xml whatever it holds."""
+    return f"{path.parent.name}.{path.name.split('.')[0]}" in OWN_INGRESS
+
+
+def _examples() -> list[Path]:
+    return [path for path in _all_examples() if not _own_ingress(path)]
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +110,24 @@ def test_example_through_xml(open_hub, path):
         assert root.findtext("{urn:onepoint:common:1}Code") == "invalid"
         assert list(root.iter("{urn:onepoint:common:1}Violation"))
         assert len(open_hub.router.envelopes) == before
+
+
+@pytest.mark.parametrize("path", [p for p in _all_examples() if _own_ingress(p)],
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_an_example_of_another_ingress_is_refused_at_soap_and_xml(open_hub, path):
+    """mail.AnswerMail, valid or not, is refused before its schema is read: only the mail ingress builds it."""
+    document = path.read_bytes()
+    command = path.name.split(".")[0]
+    before = len(open_hub.router.envelopes)
+    soap = httpx.post(
+        open_hub.soap(path.parent.name),
+        content=envelope(document, security_header("cs", "CS-pw")),
+        headers={"content-type": "text/xml; charset=utf-8", "soapaction": f'"{command}"'},
+    )
+    assert soap.status_code == 500
+    assert etree.fromstring(soap.content).findtext(".//faultcode") == "soap:Client.NotAuthorized", soap.text
+    xml = httpx.post(open_hub.xml(path.parent.name), content=document,
+                     headers={"content-type": "application/xml", "authorization": "Bearer CS-token"})
+    assert xml.status_code == 403, xml.text
+    assert etree.fromstring(xml.content).findtext("{urn:onepoint:common:1}Code") == "forbidden"
+    assert len(open_hub.router.envelopes) == before

@@ -28,7 +28,7 @@ from hub.validation import CommandSetRegistry, DocumentRefused, DocumentSetValid
 
 pytestmark = pytest.mark.unit
 
-SYSTEMS = ("workorder", "boss", "crm", "nsp", "dsmp", "oa")
+SYSTEMS = ("workorder", "boss", "crm", "nsp", "dsmp", "oa", "mail")
 COMMON_NS = "urn:onepoint:common:1"
 XS = "http://www.w3.org/2001/XMLSchema"
 XSNS = {"xs": XS}
