@@ -4,6 +4,7 @@ for an earlier dispatch, a department that no longer owns the work order, or a w
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,17 +13,11 @@ from lxml import etree
 
 from hub.config.workflow import WorkflowSettings
 from hub.envelope import Envelope
-from hub.routing.outbound import RecordingOutbound
-from hub.routing.table import RoutingTable
-from hub.transport import TopologyConfig
 from hub.validation.command_sets import CommandSetRegistry
-from hub.validation.validator import DocumentValidator
 from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
-from hub.workflow.handlers import CONSUMER, handlers
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
-from hub.workflow.store import WorkOrderProcessedStore
-from tests.unit.workflow.kit import EXAMPLES, START, WO, act, answer, command, envelope, text
+from tests.unit.workflow.kit import START, WO, act, answer, command, envelope, text
 
 pytestmark = pytest.mark.unit
 
@@ -33,21 +28,14 @@ BILLING_FIELDS = {"bill_month": "2026-10", "charge_item": "International roaming
 
 
 @pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[WorkflowRuntime]:
-    settings = WorkflowSettings(database=f"sqlite:///{tmp_path / 'workorders.db'}")
+def runtime(tmp_path: Path, migrated_store: Path) -> Iterator[WorkflowRuntime]:
+    """The conftest's runtime (its ``client`` runs on this one) with BILLING marked offline."""
+    database = tmp_path / "workorders.db"
+    shutil.copyfile(migrated_store, database)
+    settings = WorkflowSettings(database=f"sqlite:///{database}")
     opened = open_runtime(settings, clock=ManualClock(START), offline_mailboxes={"BILLING": MAILBOX})
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def client(runtime: WorkflowRuntime) -> WorkerTestClient:
-    registry = CommandSetRegistry.installed()
-    table = RoutingTable.load(None, consumers=TopologyConfig().consumers, command_types=registry.command_types())
-    tier_answer = (EXAMPLES / "boss" / "responses" / "QueryCustomerTierResponse.xml").read_bytes()
-    outbound = RecordingOutbound(table, DocumentValidator(registry), answer=lambda envelope: tier_answer)
-    return WorkerTestClient(handlers, consumer=CONSUMER, dependencies={"workflow": runtime},
-                            store=WorkOrderProcessedStore(runtime.store), outbound=outbound)
 
 
 def _dispatched(client: WorkerTestClient, msisdn: str = "13800004100") -> tuple[str, list[etree._Element]]:
