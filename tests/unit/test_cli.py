@@ -59,7 +59,7 @@ def _responses(examples_dir):
 
 def test_validate_takes_every_response_example(examples_dir):
     files = _responses(examples_dir)
-    assert {p.parent.parent.name for p in files} == {"boss", "crm", "dsmp", "nsp", "oa", "workorder"}
+    assert {p.parent.parent.name for p in files} == {"boss", "crm", "dsmp", "mail", "nsp", "oa", "workorder"}
     result = CliRunner().invoke(main, ["validate", *map(str, files)])
     assert result.exit_code == 0, result.output
     assert "valid boss.QueryCustomerTierResponse" in result.output
