@@ -4,8 +4,8 @@ Failures are told apart as the gateways tell a system's apart (``hub.gateways.fa
 reached, that drops the connection, times out or answers 4xx (try later: greylisting, a full queue) is
 ``SystemUnavailable`` (the worker retries on its delay tiers, then dead-letters: the dispatch is never lost); a
 server that refuses for good (5xx: an unknown mailbox, a mail refused as spam) is ``SystemRefused`` (dead-lettered
-at once with the server's reason). The recipients are masked in every reason (they end up in logs and dead
-letters).
+at once with the server's reason). Every e-mail address is masked in every reason, the server's own text included
+(Postfix, Exim and Exchange echo the recipient in theirs; the reasons end up in logs and dead letters).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from email.message import EmailMessage
 
 from hub.config.mail import MailSettings
 from hub.gateways.failures import SystemRefused, SystemUnavailable
-from hub.observability.masking import mask_mailbox
+from hub.observability.masking import mask_mailbox, mask_mailboxes_in
 
 __all__ = ["MAIL_SYSTEM", "MailClient"]
 
@@ -25,7 +25,7 @@ OPERATION = "DispatchMail"
 
 def _said(code: int, text: bytes | str) -> str:
     said = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-    return f"{code} {said}"[:300]
+    return mask_mailboxes_in(f"{code} {said}"[:600])[:300]  # servers echo the recipient: masked (the module)
 
 
 class MailClient:
@@ -39,7 +39,8 @@ class MailClient:
             return self._by_code(code, text, where)
         if isinstance(exc, smtplib.SMTPResponseException):
             return self._by_code(exc.smtp_code, exc.smtp_error, where)
-        return SystemUnavailable(MAIL_SYSTEM, OPERATION, f"{where}: {type(exc).__name__}: {exc}"[:400])
+        return SystemUnavailable(MAIL_SYSTEM, OPERATION,
+                                 mask_mailboxes_in(f"{where}: {type(exc).__name__}: {exc}"[:800])[:400])
 
     @staticmethod
     def _by_code(code: int, text: bytes | str, where: str) -> Exception:

@@ -2,7 +2,8 @@
 HTTP app as ``POST /smtp/deliver`` (in process, no socket: ``emulators.toolkit.SyncEmulatorTransport``), so it goes
 through the toolkit's faults and journal like any request to another emulator: the journal keeps the mail (operation
 ``ReceiveMail``), and a fault scoped to ``ReceiveMail`` is what the SMTP client is told: an injected HTTP 4xx/5xx
-becomes ``451`` (try again later: the hub's mail adapter retries, then dead-letters), a reset or a hang ``421``.
+becomes ``451`` (try again later: the hub's mail adapter retries, then dead-letters), a reset or a hang ``421``;
+a fault of status 550 to 554 is that SMTP refusal for good (the adapter dead-letters the dispatch at once).
 """
 
 from __future__ import annotations
@@ -18,9 +19,21 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from emulators.toolkit.transport import SyncEmulatorTransport
 
-__all__ = ["SmtpServer"]
+__all__ = ["SmtpServer", "smtp_answer"]
 
 DELIVER_PATH = "/smtp/deliver"
+PERMANENT = range(550, 555)  # a fault's status said as the SMTP refusal of that code
+
+
+def smtp_answer(status: int) -> str:
+    """What the SMTP client is told when the emulator's app answered ``status`` (0: no answer)."""
+    if status == 0:
+        return "421 4.3.0 emulated connection failure, try again later"
+    if status in PERMANENT:
+        return f"{status} 5.0.0 emulated permanent failure (fault status {status})"
+    if status >= 400:
+        return f"451 4.3.0 emulated failure (HTTP {status}), try again later"
+    return "250 2.0.0 OK: queued"
 
 
 class _Deliverer:
@@ -42,11 +55,7 @@ class _Deliverer:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         status = await asyncio.get_running_loop().run_in_executor(None, self._post, envelope)
-        if status == 0:
-            return "421 4.3.0 emulated connection failure, try again later"
-        if status >= 400:
-            return f"451 4.3.0 emulated failure (HTTP {status}), try again later"
-        return "250 2.0.0 OK: queued"
+        return smtp_answer(status)
 
 
 class _BoundController(Controller):

@@ -48,7 +48,8 @@ def check_command(path: Path | None, config_path: Path | None) -> None:
     from hub.workflow.start_checks import DataFilesRefused, check_data_files
 
     try:
-        checked = check_data_files(settings_of(config_path).workflow, path)
+        settings = settings_of(config_path)
+        checked = check_data_files(settings.workflow, path, settings.mail.offline)
     except DataFilesRefused as exc:
         raise click.ClickException(f"the hub would not start with {config_path}:\n{exc}") from None
     _report(checked.taxonomy, f"ok, checked with {' and '.join(checked.checked_with) or 'nothing else'}")

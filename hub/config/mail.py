@@ -9,6 +9,7 @@
     sender = "onepoint-hub@example.com"   # the From of every dispatch mail; handlers answer to it
     token_key_env = "ONEPOINT_MAIL_KEY"   # the key of the dispatch tokens (16+ bytes), or instead:
     # token_key = "..."              # DEVELOPMENT ONLY: in the file
+    # previous_token_key_env = "ONEPOINT_MAIL_KEY_PREVIOUS"   # after a key change: the old key, answers only
     max_answer_bytes = 1048576       # an answer mail larger than this is refused (413); default [limits]
 
     [mail.offline.BILLING]           # a dispatch target (fields.toml) whose people have no system of their own
@@ -16,7 +17,9 @@
 
 A department named under ``[mail.offline]`` gets its dispatches as e-mails (the ``mail`` queue's adapter) instead of
 OA to-dos; its handler's answer, sent to ``POST /mail/inbound`` by the operator's mail server (an MTA delivering to
-a pipe or webhook), becomes the department's Reply. Without ``[mail.offline]`` nothing is e-mailed.
+a pipe or webhook), becomes the department's Reply. Without ``[mail.offline]`` nothing is e-mailed. After the
+token key is changed, ``previous_token_key_env`` names the old key: new dispatches are mailed under the new key,
+answers are checked under both (docs/offline-mail.md, "Changing the token key").
 """
 
 from __future__ import annotations
@@ -25,17 +28,18 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import getaddresses
 from types import MappingProxyType
 from typing import Any
 
-from hub.config.values import is_number
+from hub.config.values import BUILT_IN, is_number
 
 __all__ = ["DEVELOPMENT_MAIL_KEY", "MailSettings", "parse_mail"]
 
 DEVELOPMENT_MAIL_KEY = "onepoint-development-mail-token-key"  # defaults.toml's; a deployment sets its own
 _KEYS = frozenset({"smtp_host", "smtp_port", "smtp_timeout", "sender", "token_key", "token_key_env",
-                   "max_answer_bytes", "offline"})
-_MAILBOX = re.compile(r"[^@\s<>]{1,64}@[A-Za-z0-9.\-]{1,253}")  # mail.xsd's Mailbox
+                   "previous_token_key_env", "max_answer_bytes", "offline"})
+_MAILBOX = re.compile(r"[^@\s<>(),;:\"\[\]\\]{1,64}@[A-Za-z0-9.\-]{1,253}")  # mail.xsd's Mailbox: one addr-spec
 _DEPARTMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")  # c:PartyId: a dispatch target's code
 MIN_KEY_BYTES = 16
 
@@ -47,8 +51,19 @@ class MailSettings:
     smtp_timeout: float = 10.0
     sender: str = "onepoint-hub@example.com"
     token_key: bytes = DEVELOPMENT_MAIL_KEY.encode()
+    previous_token_key: bytes | None = None  # the key before a change: answers to older dispatches still checked
     max_answer_bytes: int | None = None  # None: [limits] max_body_bytes
     offline: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # department → mailbox
+
+    @property
+    def development_key(self) -> bool:
+        """Whether the token key is the published development one (defaults.toml, the README)."""
+        return self.token_key == DEVELOPMENT_MAIL_KEY.encode()
+
+    @property
+    def answer_keys(self) -> tuple[bytes, ...]:
+        """The keys an answer's token is checked under: the token key, then the previous one if set."""
+        return (self.token_key,) if self.previous_token_key is None else (self.token_key, self.previous_token_key)
 
     def department_of(self, mailbox: str) -> list[str]:
         """The offline departments whose mailbox is ``mailbox`` (compared without case)."""
@@ -56,8 +71,10 @@ class MailSettings:
 
 
 def _mailbox(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not _MAILBOX.fullmatch(value):
-        raise ValueError(f"{where} must be an e-mail address such as \"billing-desk@example.com\", not {value!r}")
+    """``value`` if it is exactly one addr-spec: no display name, no list, no comment, no white space."""
+    if not isinstance(value, str) or not _MAILBOX.fullmatch(value) or getaddresses([value]) != [("", value)]:
+        raise ValueError(f"{where} must be one e-mail address such as \"billing-desk@example.com\" (no , ; \" ( ) "
+                         f"< > or white space), not {value!r}")
     return value
 
 
@@ -89,6 +106,17 @@ def _key(section: dict[str, Any], where: str) -> bytes:
     return value.encode()
 
 
+def _previous_key(section: dict[str, Any], where: str) -> bytes | None:
+    if not (env := section.get("previous_token_key_env")):
+        return None
+    value = os.environ.get(str(env))
+    if not value:
+        raise ValueError(f"{where}: environment variable {env} (previous_token_key_env) is not set or empty")
+    if len(value.encode()) < MIN_KEY_BYTES:
+        raise ValueError(f"{where}: the previous token key must have at least {MIN_KEY_BYTES} bytes")
+    return value.encode()
+
+
 def parse_mail(section: Any, source: str) -> MailSettings:
     """The ``[mail]`` table (absent: the defaults, no department offline); ``ValueError`` names a bad entry."""
     where = f"{source}: [mail]"
@@ -109,7 +137,12 @@ def parse_mail(section: Any, source: str) -> MailSettings:
     host = section.get("smtp_host", "127.0.0.1")
     if not isinstance(host, str) or not host.strip():
         raise ValueError(f"{where}: smtp_host must be a host name or address")
-    return MailSettings(smtp_host=host, smtp_port=port, smtp_timeout=float(timeout),
-                        sender=_mailbox(section.get("sender", "onepoint-hub@example.com"), f"{where} sender"),
-                        token_key=_key(section, where), max_answer_bytes=largest,
-                        offline=_offline(section.get("offline"), "[mail.offline]"))
+    settings = MailSettings(smtp_host=host, smtp_port=port, smtp_timeout=float(timeout),
+                            sender=_mailbox(section.get("sender", "onepoint-hub@example.com"), f"{where} sender"),
+                            token_key=_key(section, where), previous_token_key=_previous_key(section, where),
+                            max_answer_bytes=largest,
+                            offline=_offline(section.get("offline"), "[mail.offline]"))
+    if source != BUILT_IN and settings.offline and settings.development_key:
+        raise ValueError(f"{where}: [mail.offline] is set but the token key is the published development key: set "
+                         "token_key_env to an environment variable holding the deployment's own key (16+ bytes)")
+    return settings

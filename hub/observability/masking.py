@@ -31,8 +31,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["KNOWN_NUMBER_MIN_DIGITS", "fold", "mask_mailbox", "mask_msisdn", "mask_msisdn_tail", "mask_number_in",
-           "mask_numbers_in"]
+__all__ = ["KNOWN_NUMBER_MIN_DIGITS", "fold", "mask_mailbox", "mask_mailboxes_in", "mask_msisdn", "mask_msisdn_tail",
+           "mask_number_in", "mask_numbers_in"]
 
 # Between two digits of the folded text: up to two separators ("135- 0110", "135—0110", "135/ 0110"). Folding
 # makes the full-width and small forms (－ ／ ， ～ ＿ （ ）) these ASCII ones.
@@ -214,3 +214,12 @@ def mask_mailbox(address: str) -> str:
     if not at or not local:
         return "***"
     return f"{local[0]}***@{domain}"
+
+
+_ADDRESS = re.compile(r"[^\s<>()\[\],;:\"'@]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,10}")
+
+
+def mask_mailboxes_in(text: str) -> str:
+    """``text`` (an SMTP server's answer, say) with every e-mail address in it masked as ``mask_mailbox`` masks one:
+    ``550 5.1.1 <billing-desk@example.com>: User unknown`` → ``550 5.1.1 <b***@example.com>: User unknown``."""
+    return _ADDRESS.sub(lambda found: mask_mailbox(found.group()), text)

@@ -24,6 +24,7 @@ from hub.workflow.escalation_managers import check_escalation_managers
 from hub.workflow.incidents import mass_incident_rules
 from hub.workflow.intake import IntakeRule
 from hub.workflow.network_withdrawal import NspWithdrawals
+from hub.workflow.offline_departments import check_offline_departments
 from hub.workflow.outages import OutageRule, load_outage_services
 from hub.workflow.owner_calendars import check_owner_calendars
 from hub.workflow.rule_files import RuleFiles
@@ -70,11 +71,12 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
                  offline_mailboxes: Mapping[str, str] | None = None,
                  reading: bool = False) -> WorkflowRuntime:
     """Load and check the data files (the intake department and every dispatch target with a calendar of its own:
-    ``owner_calendars``), open (and migrate) the store; ``reading``: a store at this release's head,
-    never migrated (``WorkOrderStore.open``)."""
+    ``owner_calendars``; every offline department a dispatch target: ``offline_departments``), open (and migrate)
+    the store; ``reading``: a store at this release's head, never migrated (``WorkOrderStore.open``)."""
     taxonomy_files = TaxonomyFiles(settings.taxonomy)  # as before the read: an edit meanwhile is warned of later
     calendars, taxonomy = load_calendars(settings.calendars), load_taxonomy(settings.taxonomy)
     check_owner_calendars(calendars, taxonomy, settings.intake_department)
+    check_offline_departments(offline_mailboxes or {}, taxonomy)
     engine = WorkOrderEngine(
         load_sla_table(settings.sla), calendars, taxonomy,
         EngineSettings(intake_department=settings.intake_department,

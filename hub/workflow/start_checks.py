@@ -5,12 +5,14 @@ A taxonomy that is fine on its own may still stop the hub: its dispatch targets 
 must list (``owner_calendars``), and the outage services file names its category codes (``outages.services``).
 Checked alone, such a taxonomy was "ok" and the hub then refused to start. `check_data_files` loads what
 ``runtime.open_runtime`` loads before it opens the store (the calendars, the taxonomy, the SLA table, the outage
-services when ``outage_auto_answer`` is on, ``[workflow.escalation_managers]`` against the SLA table and calendars),
+services when ``outage_auto_answer`` is on, ``[workflow.escalation_managers]`` against the SLA table and calendars,
+``[mail.offline]`` against the taxonomy's dispatch targets),
 in the same checks, and names every problem of every file at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from hub.config.workflow import WorkflowSettings
 from hub.workflow.calendars import Calendars, load_calendars
 from hub.workflow.datafile import DataFileError
 from hub.workflow.escalation_managers import check_escalation_managers
+from hub.workflow.offline_departments import check_offline_departments
 from hub.workflow.outages import load_outage_services
 from hub.workflow.owner_calendars import check_owner_calendars
 from hub.workflow.sla import SlaTable, load_sla_table
@@ -42,9 +45,11 @@ class StartChecks:
     checked_with: list[str] = field(default_factory=list)
 
 
-def check_data_files(settings: WorkflowSettings, taxonomy_path: Path | None = None) -> StartChecks:
+def check_data_files(settings: WorkflowSettings, taxonomy_path: Path | None = None,
+                     offline_mailboxes: Mapping[str, str] | None = None) -> StartChecks:
     """Check ``settings``' data files as the workflow's start does (``taxonomy_path``, when given, instead of the
-    settings' taxonomy: a copy checked before it replaces the one in use). Raises `DataFilesRefused` naming every
+    settings' taxonomy: a copy checked before it replaces the one in use; ``offline_mailboxes``: ``[mail.offline]``,
+    whose codes must be dispatch targets). Raises `DataFilesRefused` naming every
     problem found; the checks against the taxonomy are left out when it cannot be loaded (its problems say why)."""
     refusals: list[str] = []
     calendars: Calendars | None = None
@@ -72,6 +77,12 @@ def check_data_files(settings: WorkflowSettings, taxonomy_path: Path | None = No
         try:
             check_owner_calendars(calendars, taxonomy, settings.intake_department)
             checked_with.append(f"the calendars {calendars.source} (every dispatch target has a calendar)")
+        except DataFileError as exc:
+            refusals.append(str(exc))
+    if taxonomy is not None and offline_mailboxes:
+        try:
+            check_offline_departments(offline_mailboxes, taxonomy)
+            checked_with.append("[mail.offline] (every offline department is a dispatch target)")
         except DataFileError as exc:
             refusals.append(str(exc))
     if taxonomy is not None and settings.outage_auto_answer:

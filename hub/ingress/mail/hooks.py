@@ -5,7 +5,8 @@ The subject must keep the dispatch mail's ``[WO#<id>]`` (``no-hook``, 422 withou
 mailbox of an offline department (``unknown-sender``, 403), and the token the one the hub gave that dispatch of
 that work order to that department at that mailbox (``hub.security.mail_tokens``). A token the hub gave the
 dispatch sent to another offline mailbox is ``wrong-sender`` (403: forwarded, or answered from a colleague's
-address); any other is ``token-mismatch`` (403). No state is read: the token is a MAC under ``[mail] token_key``.
+address); any other is ``token-mismatch`` (403). No state is read: the token is a MAC under ``[mail] token_key``,
+or, after a key change, under the previous key (``previous_token_key_env``: answers to dispatches mailed before).
 Whether that dispatch is still the work order's current one the workflow judges (``hub.workflow.mail_answers``).
 """
 
@@ -40,12 +41,16 @@ def answered_dispatch(mail: InboundMail, settings: MailSettings) -> AnsweredDisp
     departments = settings.department_of(mail.sender)
     if not departments:
         raise MailRefused(403, "unknown-sender", "the sender is no offline department's mailbox ([mail.offline])")
-    for department in departments:
-        if token_matches(settings.token_key, work_order_id, reference, department, mail.sender):
-            return AnsweredDispatch(work_order_id, reference.dispatch, department)
-    for department, mailbox in settings.offline.items():
-        if token_matches(settings.token_key, work_order_id, reference, department, mailbox):
-            raise MailRefused(403, "wrong-sender", f"dispatch {reference.dispatch} of work order {work_order_id} "
-                                                   f"was e-mailed to {department}'s mailbox, not to the sender")
+    for key in settings.answer_keys:
+        for department in departments:
+            if token_matches(key, work_order_id, reference, department, mail.sender):
+                return AnsweredDispatch(work_order_id, reference.dispatch, department)
+    for key in settings.answer_keys:
+        for department, mailbox in settings.offline.items():
+            if token_matches(key, work_order_id, reference, department, mailbox):
+                raise MailRefused(403, "wrong-sender", f"dispatch {reference.dispatch} of work order "
+                                                       f"{work_order_id} was e-mailed to {department}'s mailbox, not "
+                                                       "to the sender")
     raise MailRefused(403, "token-mismatch", f"the reference [ref {reference.dispatch}-…] is not the one of dispatch "
-                                             f"{reference.dispatch} of work order {work_order_id} to the sender")
+                                             f"{reference.dispatch} of work order {work_order_id} to the sender (nor "
+                                             "under a previous token key the hub knows: was the key changed?)")

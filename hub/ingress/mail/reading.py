@@ -1,13 +1,15 @@
-"""An e-mailed answer (``message/rfc822``) read with the stdlib ``email`` package, policy ``default``, hardened.
+"""An e-mailed answer (``message/rfc822``) read with the stdlib ``email`` package, policy ``compat32``, hardened.
 
 What the hub takes of a mail: its sender (the one address of ``From``), its ``Message-ID``, its subject (encoded
-words decoded: ``=?GB2312?B?...?=``) and its answer text, the first ``text/plain`` part that is not an attachment,
-else the first ``text/html`` one turned to text (``hub.ingress.mail.html_text``); attachments and any other part are
-left out. A part's bytes are decoded by its charset, GB2312 and GBK read as GB18030 (their superset, as a Chinese
-mail client means them), bytes its charset cannot hold replaced (U+FFFD), a charset Python does not know refused.
-The caller caps the size before this reads anything (``[mail] max_answer_bytes``, else ``[limits]``); a mail of
-more than ``MAX_PARTS`` parts is refused, as is one whose headers cannot be read. Every refusal is a
-``MailRefused`` naming what is wrong, with its HTTP status and code.
+words decoded: ``=?GB2312?B?...?=``), read and capped by ``hub.ingress.mail.headers``, and its answer text, the
+first ``text/plain`` part that is not an attachment, else the first ``text/html`` one turned to text
+(``hub.ingress.mail.html_text``); attachments, any part inside one and any attached mail (``message/*``, such as the
+dispatch mail forwarded as an attachment) are left out, as is any other part. A part's bytes are decoded by its
+charset, GB2312 and GBK read as GB18030 (their superset, as a Chinese mail client means them), bytes its charset
+cannot hold replaced (U+FFFD), a charset Python does not know refused. The caller caps the size before this reads
+anything (``[mail] max_answer_bytes``, else ``[limits]``); a mail of more than ``MAX_PARTS`` parts is refused, as is
+one whose headers cannot be read. Every refusal is a ``MailRefused`` naming what is wrong, with its HTTP status and
+code.
 """
 
 from __future__ import annotations
@@ -15,26 +17,19 @@ from __future__ import annotations
 import codecs
 import email
 import email.policy
+from collections.abc import Iterator
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.message import EmailMessage, Message
+from email.message import Message
 
+from hub.ingress.mail.headers import check_header_block, check_single_fields, message_id_of, sender_of, subject_of
 from hub.ingress.mail.html_text import html_to_text
+from hub.ingress.mail.refusal import MailRefused
 
 __all__ = ["MAX_PARTS", "InboundMail", "MailRefused", "read_mail"]
 
 MAX_PARTS = 100
 _CHINESE = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030",
             "hz-gb-2312": "hz"}
-
-
-class MailRefused(Exception):
-    """An answer mail the hub does not take: ``status`` and ``code`` of the HTTP refusal, and why."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +54,19 @@ def _decoded(part: Message) -> str:
     return data.decode(charset, errors="replace")
 
 
-def _text_part(message: EmailMessage) -> tuple[Message, bool]:
-    parts = list(message.walk())
-    if len(parts) > MAX_PARTS:
-        raise MailRefused(413, "too-many-parts", f"the mail has {len(parts)} MIME parts, over {MAX_PARTS}")
+def _own_parts(part: Message) -> Iterator[Message]:
+    """``part`` and the parts inside it, not descending into an attachment or an attached mail (``message/*``)."""
+    yield part
+    if part.is_multipart() and part.get_content_maintype() != "message":
+        for inner in part.get_payload():
+            if isinstance(inner, Message) and inner.get_content_disposition() != "attachment":
+                yield from _own_parts(inner)
+
+
+def _text_part(message: Message) -> tuple[Message, bool]:
+    if (count := sum(1 for _ in message.walk())) > MAX_PARTS:
+        raise MailRefused(413, "too-many-parts", f"the mail has {count} MIME parts, over {MAX_PARTS}")
+    parts = list(_own_parts(message))
     for wanted in ("text/plain", "text/html"):
         for part in parts:
             if part.get_content_type() == wanted and part.get_content_disposition() != "attachment":
@@ -70,23 +74,15 @@ def _text_part(message: EmailMessage) -> tuple[Message, bool]:
     raise MailRefused(422, "no-text", "the mail has no text/plain or text/html part to read the answer from")
 
 
-def _sender(message: EmailMessage) -> str:
-    header = message["From"]
-    addresses: tuple[Address, ...] = tuple(getattr(header, "addresses", ()))
-    spec = str(addresses[0].addr_spec) if len(addresses) == 1 else ""
-    if "@" not in spec:
-        raise MailRefused(400, "no-sender", "the mail's From must name exactly one address")
-    return spec
-
-
 def read_mail(raw: bytes) -> InboundMail:
     """The parts of ``raw`` the hub takes (see the module); raises ``MailRefused``."""
+    check_header_block(raw)
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        sender = _sender(message)
-        message_id = str(message["Message-ID"] or "").strip()
-        subject = " ".join(str(message["Subject"] or "").split())
+        message = email.message_from_bytes(raw, policy=email.policy.compat32)
+        check_single_fields(message)
+        sender = sender_of(message)
+        message_id = message_id_of(message)
+        subject = subject_of(message)
         part, html = _text_part(message)
         text = _decoded(part)
     except MailRefused:

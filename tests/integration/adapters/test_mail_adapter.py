@@ -97,3 +97,20 @@ def test_with_the_smtp_server_down_the_dispatch_is_dead_lettered_not_lost(
     assert dead.message_id == sent.message_id and dead.kind != "permanent"
     assert "b***@example.com" in dead.reason and MAILBOX not in dead.reason
     assert store.outcome(f"mail:{sent.message_id}") is None
+
+
+def test_a_mail_the_server_refuses_for_good_is_dead_lettered_at_once(
+        broker: Broker, store: ProcessedStore, mail_server: Any) -> None:
+    added = mail_server.http.post("/__admin/faults", json={"kind": "error", "operation": "ReceiveMail",
+                                                           "status": 550})
+    assert added.status_code in (200, 201), added.text
+    sent = envelope(_dispatch_mail(), "mail.DispatchMail")
+    with mail_worker(broker, store, mail_server.smtp.port):
+        publish(broker, "mail", sent)
+        dlq = DeadLetterQueues(broker)
+        wait_until(lambda: dlq.count("mail") == 1, "the dead letter", timeout=30.0)
+    (dead,) = dlq.browse("mail")
+    assert dead.kind == "permanent" and "550" in dead.reason and MAILBOX not in dead.reason
+    statuses = [e["status"] for e in mail_server.http.get("/__admin/journal").json()["entries"]
+                if e["operation"] == "ReceiveMail"]
+    assert statuses == [550]  # not retried

@@ -1,0 +1,37 @@
+"""An SMTP server's refusal reason, as it lands in the logs and the dead letter: every e-mail address in the server's
+own text masked (Postfix, Exim and Exchange echo the recipient), for a 5xx (dead-lettered at once) and a 4xx."""
+
+from __future__ import annotations
+
+import smtplib
+
+import pytest
+
+from adapters.mail.client import MailClient
+from hub.config.mail import MailSettings
+from hub.gateways.failures import SystemRefused, SystemUnavailable
+from hub.observability.masking import mask_mailboxes_in
+
+pytestmark = pytest.mark.unit
+
+MAILBOX = "billing-desk@example.com"
+CLIENT = MailClient(MailSettings())
+
+
+@pytest.mark.parametrize(("code", "kind"), [(550, SystemRefused), (450, SystemUnavailable)])
+def test_a_refused_recipient_echoed_by_the_server_is_masked(code: int, kind: type[Exception]) -> None:
+    said = f"5.1.1 <{MAILBOX}>: Recipient address rejected: User unknown; from=<hub@example.com>".encode()
+    failure = CLIENT._failure(smtplib.SMTPRecipientsRefused({MAILBOX: (code, said)}), MAILBOX)
+    assert isinstance(failure, kind)
+    assert MAILBOX not in str(failure) and "hub@example.com" not in str(failure)
+    assert "<b***@example.com>: Recipient address rejected" in str(failure)
+
+
+def test_a_refused_data_reply_naming_the_recipient_is_masked() -> None:
+    failure = CLIENT._failure(smtplib.SMTPDataError(554, f"Message to {MAILBOX} refused as spam".encode()), MAILBOX)
+    assert isinstance(failure, SystemRefused) and MAILBOX not in str(failure) and "b***@example.com" in str(failure)
+
+
+def test_text_without_an_address_is_left_as_it_is() -> None:
+    assert mask_mailboxes_in("421 4.7.0 try again later") == "421 4.7.0 try again later"
+    assert mask_mailboxes_in("user Li.Ming+x@mail.example.com.cn said") == "user L***@mail.example.com.cn said"
