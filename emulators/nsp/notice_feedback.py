@@ -6,7 +6,9 @@ it and when, when NSP received it; shown in ``GET /nsp/outages``) and becomes th
 ``customer_service_feedback``, so the notice's next revision or its clearance carries it back
 (``CustomerServiceFeedback``), with the sender's answer when the tester gives one (``sender_answer``). The answer is
 the Ack: ACCEPTED, a repeated MessageId DUPLICATE; a notice the emulator does not hold is refused (404
-``unknown-notice``: the hub dead-letters it with the reason). At most ``FEEDBACK_KEPT`` per notice (the newest).
+``unknown-notice``), as is feedback on a cleared notice (409 ``notice-cleared``: no next revision will carry it back)
+and on a revision above the notice's current one (409 ``unknown-revision``: the agents were never shown it); the
+hub dead-letters each with NSP's reason. At most ``FEEDBACK_KEPT`` per notice (the newest).
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ def take_feedback(state: NspState, command: ValidatedCommand, now: float) -> etr
         if any(given["message_id"] == command.message_id for given in notice.feedback):
             return response_root(command, "DUPLICATE", now)
         revision = text_of(el, "Revision", NSP_NS)
+        if notice.status == "CLEARED":
+            raise CommandError(409, "notice-cleared", f"notice {notice_id} is cleared: no revision will carry the "
+                                                      "feedback back")
+        if revision and int(revision) > notice.revision:
+            raise CommandError(409, "unknown-revision", f"notice {notice_id} has no revision {revision} (its "
+                                                        f"current one is {notice.revision})")
         text = text_of(el, "Feedback", NSP_NS) or ""
         notice.feedback.append({"message_id": command.message_id, "revision": int(revision) if revision else None,
                                 "feedback": text, "given_by": text_of(el, "GivenBy", NSP_NS),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from hub.cli.stats_departments import department_tables, group_table
+from hub.cli.stats_departments import department_tables, group_table, nothing_counted
 from hub.cli.workorder_database import CONFIG_OPTION, opening, require_existing, settings_of
 
 if TYPE_CHECKING:
@@ -96,7 +97,11 @@ def stats(ctx: click.Context, first: str | None, last: str | None, area: str | N
         store = WorkOrderStore.open(config.database, reading=True)  # nor migrates: older hubs may still use it
         try:
             with store.snapshot() as connection:  # one moment: the overdue and the replies agree
-                figures = read_figures(connection, query, zone, now=datetime.now(UTC))
+                moment = datetime.now(UTC)
+                figures = read_figures(connection, query, zone, now=moment)
+                if query.department is not None and not figures.departments:  # misspelt, or the wrong case?
+                    every = read_figures(connection, replace(query, department=None), zone, now=moment)
+                    click.echo(nothing_counted(query, every.departments), err=True)
         finally:
             store.close()
     if as_json:
@@ -106,13 +111,15 @@ def stats(ctx: click.Context, first: str | None, last: str | None, area: str | N
 
 
 def _print_tables(figures: Any, zone: ZoneInfo) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from hub.observability.console import report_console
 
     console = report_console()
     query, totals = figures.query, figures.totals
-    where = f", area {query.area_code}" if query.area_code else ""
+    where = (f", area {query.area_code}" if query.area_code else "") + (
+        f", department {escape(query.department)}" if query.department is not None else "")
     summary = Table(title=f"complaints {query.first_day} … {query.last_day}{where}", title_justify="left",
                     show_header=False)
     for label, value in (("complaints", totals.complaints), ("repeat complaints", totals.repeat_complaints),
@@ -147,10 +154,12 @@ def _print_tables(figures: Any, zone: ZoneInfo) -> None:
     for provider in figures.service_providers:
         providers.add_row(provider.sp_code, str(provider.complaints), _share(provider.share))
     console.print(providers)
-    tiers = Table(title="SLA compliance per tier (in SLA of replied, overdue, cancelled overdue)",
+    tiers = Table(title="SLA compliance per tier (canc.: cancelled overdue; SLA: the share kept)",
                   title_justify="left")
-    for column in ("tier", "replied", "in SLA", "late", "overdue", "cancelled overdue", "compliance"):
-        tiers.add_column(column, justify="left" if column == "tier" else "right")
+    names = [tier.tier or "(unknown)" for tier in figures.tiers]  # ids, never cut: the longest fits (21 columns)
+    tiers.add_column("tier", no_wrap=True, min_width=max((len(n) for n in names), default=len("tier")))
+    for column in ("replied", "in SLA", "late", "overdue", "canc.", "SLA"):
+        tiers.add_column(column, justify="right", no_wrap=True, min_width=len(column))
     for tier in figures.tiers:
         tiers.add_row(tier.tier or "(unknown)", str(tier.replied), str(tier.in_sla), str(tier.late),
                       str(tier.overdue), str(tier.cancelled_overdue), _share(tier.compliance))

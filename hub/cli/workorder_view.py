@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -142,19 +143,43 @@ def print_work_order(console: Console, view: Any, zone: ZoneInfo, *, unmasked: b
     for label, value in _fields(row, zone, unmasked):
         fields.add_row(label, shown(value))
     console.print(fields)
-    timeline = Table(title="history", title_justify="left")
-    for column in (zoned("when", zone), "who", "system", "what", "change", "note"):
-        timeline.add_column(column, overflow="fold")
-    for entry in view.history:
-        change = (f"{entry['from_state'] or ''} → {entry['to_state']}" if entry["kind"] == "state"
-                  else f"{entry['field']}: {_value(entry, 'old_value', unmasked)} → "
-                       f"{_value(entry, 'new_value', unmasked)}")
-        timeline.add_row(when(entry["at"], zone), shown(entry["actor"] or ""), Text(entry["system"] or ""),
-                         Text(entry["action"] or entry["kind"]), shown(change), shown(entry["note"] or ""))
-    console.print(timeline)
+    console.print(_timeline(view.history, zone, unmasked, shown))
     due = Table(title="deadline rows", title_justify="left")
     for column in ("kind", zoned("due", zone), zoned("fired", zone)):
         due.add_column(column)
     for deadline in sorted(view.deadlines, key=lambda d: d["due_at"]):
         due.add_row(deadline["kind"], when(deadline["due_at"], zone), when(deadline["fired_at"], zone))
     console.print(due)
+
+
+def _timeline(history: Iterable[Mapping[str, Any]], zone: ZoneInfo, unmasked: bool,
+              shown: Callable[[Any], Text]) -> Table:
+    """The history, each entry laid out to fit an 80-column terminal with its ids whole: the date above the time,
+    the system under who, the change above the note. When, who and what are never cut; the change wraps between
+    its words only (a ticket id, an owner, a state stays on one line: its column is at least the longest of them
+    wide); only a word of the note longer than its column is folded."""
+    entries = [(entry, _change(entry, unmasked)) for entry in history]
+    longest = max((cell_len(word) for _, change in entries for word in change.split()), default=0)
+    timeline = Table(title=f"history (times in {zone.key})", title_justify="left")
+    for name in ("when", "who", "what"):
+        timeline.add_column(name, no_wrap=True)
+    timeline.add_column("change / note", overflow="fold", min_width=max(longest, len("change / note")))
+    for entry, change in entries:
+        at = when(entry["at"], zone).replace(" ", "\n", 1)
+        who = shown(entry["actor"] or "")
+        if entry["system"]:
+            who.append(f"\n{entry['system']}")
+        what = shown(change)
+        if entry["note"]:
+            what.append("\n")
+            what.append_text(shown(entry["note"]))
+        timeline.add_row(at, who, Text(entry["action"] or entry["kind"]), what)
+    return timeline
+
+
+def _change(entry: Mapping[str, Any], unmasked: bool) -> str:
+    """A state entry's ``from → to``, a field entry's ``field: old → new``."""
+    if entry["kind"] == "state":
+        return f"{entry['from_state'] or ''} → {entry['to_state']}".strip()
+    old = _value(entry, "old_value", unmasked)
+    return f"{entry['field']}: {old + ' ' if old else ''}→ {_value(entry, 'new_value', unmasked)}"

@@ -87,7 +87,7 @@ def test_list_prints_times_in_the_statistics_zone_and_names_it(config: str) -> N
 def test_show_prints_times_in_the_statistics_zone_and_names_it(config: str) -> None:
     shown = run("show", WORK_ORDER, "--config", config)
     assert f"{WORK_ORDER}: REPLIED (times in Pacific/Chatham)" in shown
-    assert "when (Pacific/Chatham)" in shown  # the history's column
+    assert "history (times in Pacific/Chatham)" in shown  # the history's title (its "when" column: 80 columns)
     fields = rows(shown)
     assert fields["created"] == "2026-12-03 21:45:00"
     assert fields["occurred"] == "2026-12-03 19:45:00"

@@ -7,7 +7,7 @@
   hub);
 * ``figures`` / ``queries``: the figures of a window of days, from one summing read of the counters and the
   overdue complaints, read in one snapshot (``shares``: the ratios; ``departments``: per department and group;
-  ``outage_areas``: an outage's counts of one area);
+  ``group_names``: the shown groups' names, from the work orders; ``outage_areas``: an outage's counts of one area);
 * ``documents``: QueryStatistics in, QueryStatisticsResponse out.
 """
 

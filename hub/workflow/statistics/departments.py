@@ -47,6 +47,7 @@ class GroupFigures:
     group_id: str
     complaints: int
     share: float  # of the window's complaints
+    group_name: str | None = None  # the latest its members' work orders keep (``group_names``), read with the figures
 
 
 def _one(department: str, counts: Counter[str], overdue: int) -> DepartmentFigures:

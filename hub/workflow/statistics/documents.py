@@ -162,6 +162,7 @@ def statistics_answer(envelope: Envelope, figures: Figures, now: datetime) -> et
     for group in figures.groups:
         element = _add(root, "Group", None)
         _add(element, "GroupId", group.group_id)
+        _optional(element, "GroupName", group.group_name[:200] if group.group_name else None)  # c:ShortText
         _add(element, "Complaints", group.complaints)
         _add(element, "Share", group.share)
     return root

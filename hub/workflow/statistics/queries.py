@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
@@ -18,6 +19,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.statistics.figures import CounterSum, Figures, OutageFigures, StatisticsQuery, compute_figures
 from hub.workflow.statistics.grains import ALL, window_periods
+from hub.workflow.statistics.group_names import named
 from hub.workflow.statistics.outage_areas import area_counts
 from hub.workflow.store.schema import outage_notices, work_order_counters, work_orders
 
@@ -104,11 +106,13 @@ def read_figures(connection: Connection, query: StatisticsQuery, zone: tzinfo, *
     """The window's figures as of ``now`` (default: the wall clock; the workflow passes its own clock's).
 
     Four reads — the overdue complaints from the work orders (per tier, per owner), the counters, the outages —
+    and the shown groups' names (``group_names``),
     that agree only when
     ``connection`` sees one moment in all of them (``WorkOrderStore.snapshot``): else a complaint replied between
     the first two counts as overdue and as replied late, or as neither."""
     moment = now or datetime.now(UTC)
     overdue = overdue_replies(connection, query, zone, moment)
     held = overdue_replies(connection, query, zone, moment, per="owner")
-    return compute_figures(query, counter_sums(connection, query), outages_in(connection, query, zone), overdue,
-                           held)
+    figures = compute_figures(query, counter_sums(connection, query), outages_in(connection, query, zone), overdue,
+                              held)
+    return replace(figures, groups=named(connection, figures.groups))  # the counters keep the group's number only

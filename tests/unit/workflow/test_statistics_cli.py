@@ -83,7 +83,8 @@ def test_stats_shows_the_satisfaction_and_tables_per_department_and_group(
     assert figures["totals"]["satisfied"] == 1 and figures["satisfaction"] == 1.0
     (desk,) = figures["departments"]
     assert (desk["department"], desk["replied"], desk["satisfied"]) == ("CUSTOMER_SERVICE", 2, 1)
-    assert figures["groups"] == [{"group_id": "4403001288", "complaints": 4, "share": 1.0}]
+    assert figures["groups"] == [{"group_id": "4403001288", "complaints": 4, "share": 1.0,
+                                  "group_name": "深圳市华信精密制造有限公司"}]
 
 
 def test_stats_rebuild_restores_the_counters(client: WorkerTestClient, runtime: WorkflowRuntime,

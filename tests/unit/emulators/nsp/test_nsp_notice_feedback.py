@@ -72,3 +72,39 @@ def test_the_adapter_gives_the_feedback_to_nsp() -> None:
             assert posted.findtext("{urn:onepoint:nsp:1}Feedback", "").startswith("Customers in Binjiang")
         finally:
             gateway.close()
+
+
+def revision_of(body: bytes, revision: int) -> bytes:
+    return body.replace(b"<nsp:Revision>1</nsp:Revision>", f"<nsp:Revision>{revision}</nsp:Revision>".encode())
+
+
+def test_the_emulator_refuses_feedback_on_a_revision_the_notice_never_had_and_on_a_cleared_notice() -> None:
+    """As a real NSP would (the walkthrough audit): a revision above the notice's current one was never shown to the
+    agents, and a cleared notice has no next revision to carry the feedback back."""
+    assert b"<nsp:Revision>1</nsp:Revision>" in example("nsp/NoticeFeedback.valid.xml")
+    with in_process_emulator(create_emulator(seed=1, reply_delay=0, clock=FakeClock())) as nsp:
+        notice_id = nsp.http.post("/nsp/outages", json=PLANNED).json()["notice_id"]
+        future = nsp.http.post("/xml", content=revision_of(feedback(notice_id, "cs-20261124-093500-0011"), 9),
+                               headers=XML)
+        assert future.status_code == 409 and b"unknown-revision" in future.content
+        nsp.http.post(f"/nsp/outages/{notice_id}/clear", json={})
+        cleared = nsp.http.post("/xml", content=feedback(notice_id, "cs-20261124-093500-0012"), headers=XML)
+        assert cleared.status_code == 409 and b"notice-cleared" in cleared.content
+        (kept,) = nsp.http.get("/nsp/outages").json()["notices"]
+        assert kept["feedback_received"] == [] and kept["customer_service_feedback"] is None
+
+
+def test_a_feedback_nsp_refuses_is_dead_lettered_with_nsps_reason() -> None:
+    refusal = (b'<c:Error xmlns:c="urn:onepoint:common:1"><c:Code>notice-cleared</c:Code>'
+               b'<c:Message>notice ADJ-20261122-0012 is cleared</c:Message></c:Error>')
+    with respx.mock(assert_all_called=False) as router:
+        router.post(BASE_URL).respond(409, content=refusal, headers=XML)
+        gateway = XmlGateway(settings("nsp", username=None, password=None, token="hub-token"), registry().get("nsp"),
+                             breakers=CircuitBreakers())
+        try:
+            client = WorkerTestClient(handlers, consumer="nsp", dependencies={"nsp": NspClient(gateway)})
+            result = client.send(command("nsp/NoticeFeedback.valid.xml", message_id="cs-20261124-093500-0002"))
+            assert result.dead and result.attempts <= 1
+            assert result.reason is not None and "notice-cleared" in result.reason
+        finally:
+            gateway.close()
