@@ -3,7 +3,8 @@
 Consumes queue ``mail``: ``mail.DispatchMail`` (a command, sent by the workflow when a work order is dispatched to a
 department marked offline in ``[mail.offline.<code>]``) becomes one e-mail to the department's mailbox over SMTP
 (``[mail] smtp_host`` / ``smtp_port``, from ``[mail] sender``), its subject carrying the hook ``[WO#<id>]`` and the
-dispatch's token. The handler's answer comes back through the hub's mail ingress (``POST /mail/inbound``), not
+dispatch's token; ``mail.WithdrawMail`` (that dispatch ended) becomes the short mail telling the handler no answer
+is needed. The handler's answer comes back through the hub's mail ingress (``POST /mail/inbound``), not
 through this queue.
 """
 

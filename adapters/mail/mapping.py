@@ -6,6 +6,11 @@ template's dispatch fields, the reply limit, the agent's instructions, the descr
 the marker line, keeping the subject, from the mailbox the mail went to. Nothing is masked in the mail (the handler
 must call the customer); the logs never hold its body. The Message-ID is the dispatch's own (its work order,
 number and token), so a retried send is the same mail to the receiving server and to the handler's client.
+
+``mail:WithdrawMail`` → the short mail that tells the handler the dispatch ended (``[WO#<id>] no longer needed:
+<reason>``): the hook kept and ``In-Reply-To``/``References`` naming the dispatch's mail, so the handler's client
+threads the two; no reference (no answer is expected: one is refused for want of it, as for a stale dispatch). Its
+Message-ID is the withdrawal's own (``<work order>.<n>.withdrawn``): a retried send is the same mail.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from hub.security.mail_tokens import dispatch_subject, dispatch_token
 from hub.validation.instants import read_instant
 from hub.validation.namespaces import COMMON_NS, MAIL_NS
 
-__all__ = ["ANSWER_MARK", "DispatchMailFacts", "dispatch_facts", "dispatch_message"]
+__all__ = ["ANSWER_MARK", "DispatchMailFacts", "dispatch_facts", "dispatch_message", "withdraw_message"]
 
 ANSWER_MARK = "##- Please type your answer above this line / 请在此行以上回复 -##"
 
@@ -67,18 +72,47 @@ def _body(document: etree._Element, facts: DispatchMailFacts) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _addressed(document: etree._Element, facts: DispatchMailFacts, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = facts.mailbox
+    sent_at = document.findtext(f"{{{MAIL_NS}}}Header/{{{COMMON_NS}}}SentAt")
+    message["Date"] = format_datetime(read_instant(sent_at) if sent_at else datetime.now().astimezone())
+    message["X-OnePoint-Work-Order"] = facts.work_order_id
+    return message
+
+
+def _dispatch_message_id(facts: DispatchMailFacts, token: str, sender: str) -> str:
+    return f"<{facts.work_order_id}.{facts.dispatch}.{token}@{sender.rpartition('@')[2]}>"
+
+
 def dispatch_message(document: etree._Element, *, sender: str, key: bytes) -> EmailMessage:
     """The e-mail of the ``mail:DispatchMail`` ``document``, from ``sender``, its token under ``key``."""
     facts = dispatch_facts(document)
     token = dispatch_token(key, facts.work_order_id, facts.dispatch, facts.department, facts.mailbox)
     title = f"Dispatched to {facts.department}: {_text(document, 'Phenomenon') or _text(document, 'CategoryCode')}"
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = facts.mailbox
+    message = _addressed(document, facts, sender)
     message["Subject"] = dispatch_subject(facts.work_order_id, facts.dispatch, token, title)
-    sent_at = document.findtext(f"{{{MAIL_NS}}}Header/{{{COMMON_NS}}}SentAt")
-    message["Date"] = format_datetime(read_instant(sent_at) if sent_at else datetime.now().astimezone())
-    message["Message-ID"] = f"<{facts.work_order_id}.{facts.dispatch}.{token}@{sender.rpartition('@')[2]}>"
-    message["X-OnePoint-Work-Order"] = facts.work_order_id
+    message["Message-ID"] = _dispatch_message_id(facts, token, sender)
     message.set_content(_body(document, facts), charset="utf-8")
+    return message
+
+
+def withdraw_message(document: etree._Element, *, sender: str, key: bytes) -> EmailMessage:
+    """The e-mail of the ``mail:WithdrawMail`` ``document``, from ``sender``; ``key``: the dispatch's token's,
+    for the dispatch mail's Message-ID it answers to (threading)."""
+    facts = dispatch_facts(document)
+    reason = _text(document, "Reason")
+    token = dispatch_token(key, facts.work_order_id, facts.dispatch, facts.department, facts.mailbox)
+    message = _addressed(document, facts, sender)
+    message["Subject"] = f"[WO#{facts.work_order_id}] no longer needed: {reason}"
+    dispatched = _dispatch_message_id(facts, token, sender)
+    message["In-Reply-To"] = dispatched
+    message["References"] = dispatched
+    message["Message-ID"] = f"<{facts.work_order_id}.{facts.dispatch}.withdrawn@{sender.rpartition('@')[2]}>"
+    message.set_content("\n".join([
+        f"Work order {facts.work_order_id}, dispatched to {facts.department} (dispatch {facts.dispatch}),",
+        f"no longer needs your answer: {reason}.", "",
+        "Please stop working on it; an answer to it (or to this e-mail) is not taken.",
+        "该工单已无需处理，请勿再回复。", ""]), charset="utf-8")
     return message

@@ -16,9 +16,9 @@ from hub.workflow.commands import ActionRequest, Complaint, WorkOrderRefused
 from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.store import WorkOrderTransaction, WorkOrderView
 
-__all__ = ["DISPATCH_FOLLOW_UP", "MAIL_DISPATCH", "MAIL_SYSTEM", "ActionObserver", "Changed", "Created",
-           "DispatchRefusalObserver", "EngineSettings", "EscalationObserver", "FollowUp", "ReminderObserver",
-           "WorkOrderObserver", "WorkOrderRefused"]
+__all__ = ["DISPATCH_FOLLOW_UP", "MAIL_DISPATCH", "MAIL_SYSTEM", "MAIL_WITHDRAW", "MAIL_WITHDRAWN_FIELD",
+           "ActionObserver", "Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "EscalationObserver",
+           "FollowUp", "ReminderObserver", "WorkOrderObserver", "WorkOrderRefused"]
 
 Row = dict[str, Any]
 # ``WorkOrderRefused`` (defined with the commands, which refuse an instant out of range as they read it) is exported
@@ -42,6 +42,8 @@ class EngineSettings:
 
 DISPATCH_FOLLOW_UP = "nsp-dispatch"  # a dispatch to NSP: its follow-up's kind, the start of the step it is sent at
 MAIL_DISPATCH = "mail-dispatch"  # a dispatch to an offline department: the mail to its handler (docs/offline-mail.md)
+MAIL_WITHDRAW = "mail-withdraw"  # that dispatch ended: the mail telling its handler no answer is needed any more
+MAIL_WITHDRAWN_FIELD = "mail_withdrawn"  # its history entry (the dispatch's ``<work order>-dsp<n>``)
 MAIL_SYSTEM = "MAIL"  # the dispatch_system of such a dispatch, and the history's system of its e-mailed answer
 
 

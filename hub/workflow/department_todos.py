@@ -32,7 +32,8 @@ Which to-do is open is read from the work order (``open_department_todo``): only
 each earlier dispatch ended with a REJECT_DISPATCH, which closed its to-do — and it has one when that dispatch went
 to a system other than NSP (``dispatch_system``, recorded by each DISPATCH) and MAIL (an offline department's
 dispatch is e-mailed: docs/offline-mail.md) and no ``oa_todo_closed`` entry (the hub) or ``oa_todo`` entry (OA)
-closed it since.
+closed it since. A dispatch e-mailed to an offline department has no to-do, but ends by the same rule
+(``ended_dispatch``, shared with ``hub.workflow.mail_withdrawal``, which tells its handler by e-mail).
 
 **OA's CompleteTodo of a ``-dsp<n>`` item** (``hub.workflow.system_callbacks``): the department completing its open
 to-do in OA is recorded (an ``oa_todo`` field entry; the state does not move: the answer is a WorkOrderAction),
@@ -45,10 +46,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hub.workflow.changes import MAIL_SYSTEM, ActionObserver, Changed, FollowUp
+from hub.workflow.changes import MAIL_SYSTEM, MAIL_WITHDRAWN_FIELD, ActionObserver, Changed, FollowUp
 from hub.workflow.commands import ActionRequest
 from hub.workflow.lifecycle import FINAL, STAGE, LifecycleAction, Stage, WorkOrderState
 from hub.workflow.resumption import TODO_FIELD
@@ -56,8 +58,8 @@ from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.queries import load_work_order
 from hub.workflow.todos import CLOSED_FIELD, OpenTodo, close_todos, first_owner, owner_after
 
-__all__ = ["DEPARTMENT_TODO_ID", "ENDING_STATES", "NETWORK_SYSTEM", "DepartmentTodoCloser", "department_todo_ended",
-           "department_todo_id", "not_open", "open_department_todo"]
+__all__ = ["DEPARTMENT_TODO_ID", "ENDING_STATES", "NETWORK_SYSTEM", "DepartmentTodoCloser", "EndedDispatch",
+           "department_todo_ended", "department_todo_id", "ended_dispatch", "not_open", "open_department_todo"]
 
 NETWORK_SYSTEM = "NSP"  # a dispatch to it is NSP's NetworkComplaintDispatch, not a department's to-do
 NO_TODO = (None, NETWORK_SYSTEM, MAIL_SYSTEM)  # an offline department's dispatch is e-mailed, not an OA to-do
@@ -93,7 +95,8 @@ def department_todo_ended(action: LifecycleAction, state: WorkOrderState, owner:
 
 
 def _dispatches(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> tuple[int, str | None, set[str]]:
-    """The number of DISPATCH moves, the department the last one went to, and the to-do items closed since."""
+    """The number of DISPATCH moves, the department the last one went to, and the to-do items closed since (an
+    e-mailed dispatch's withdrawal is recorded under its item id: ``hub.workflow.mail_withdrawal``)."""
     owner = first_owner(row, history)
     count, department, closed = 0, None, set[str]()
     for index, entry in enumerate(history):
@@ -103,7 +106,7 @@ def _dispatches(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) ->
         elif kind == "state" and entry["action"] == A.DISPATCH.value:
             count += 1
             department = owner_after(history, index, owner)
-        elif kind == "field" and field == CLOSED_FIELD:
+        elif kind == "field" and field in (CLOSED_FIELD, MAIL_WITHDRAWN_FIELD):
             closed.add(str(entry["new_value"] or ""))
         elif kind == "field" and field == TODO_FIELD and entry["system"] == "OA":
             closed.add(str(entry["new_value"] or "").partition(": ")[0])
@@ -137,22 +140,46 @@ def not_open(row: Mapping[str, Any], history: Sequence[Mapping[str, Any]], item_
     return f"never pushed: dispatch {dispatch} went to {row.get('dispatch_system') or 'no system'}"
 
 
+@dataclass(frozen=True, slots=True)
+class EndedDispatch:
+    """The work order's current dispatch, which a move ended: its number, its department, its item id (its OA
+    to-do's, or the key its mail's withdrawal is recorded under) and why it ended."""
+
+    number: int
+    department: str
+    item_id: str
+    why: str
+
+
+def ended_dispatch(tx: WorkOrderTransaction, changed: Changed, request: ActionRequest) -> EndedDispatch | None:
+    """The current dispatch's open part (its OA to-do, or its mail to an offline department's handler) that the
+    move ``request`` ends, and why (the module's rule); None when it has none, or it is still wanted."""
+    row = changed.row
+    state = S(row["state"])
+    if row.get("dispatch_system") in (None, NETWORK_SYSTEM) or request.action is A.DISPATCH:
+        return None  # nothing pushed to a department, or the one this dispatch pushed
+    if request.action is not A.ESCALATE and _ended_by(state) is None:
+        return None  # the owner moves only on ESCALATE (and REJECT_DISPATCH, which ends it by its state)
+    view = load_work_order(tx.db, str(row["id"]))
+    if view is None:
+        return None
+    count, department, closed = _dispatches(row, view.history)
+    if not count or department is None or (item_id := department_todo_id(str(row["id"]), count)) in closed:
+        return None
+    why = department_todo_ended(request.action, state, str(row["owner"]), department)
+    return None if why is None else EndedDispatch(count, department, item_id, why)
+
+
 class DepartmentTodoCloser(ActionObserver):
     """A ``WorkOrderObserver``: a move that ends the department to-do of the current dispatch closes it in OA."""
 
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]:
         row = changed.row
-        state = S(row["state"])
-        if row.get("dispatch_system") in NO_TODO or request.action is A.DISPATCH:
-            return []  # no department to-do, or the one this dispatch pushed
-        if request.action is not A.ESCALATE and _ended_by(state) is None:
-            return []  # the owner moves only on ESCALATE (and REJECT_DISPATCH, which ends it by its state)
-        view = load_work_order(tx.db, str(row["id"]))
-        todo = None if view is None else open_department_todo(row, view.history)
-        if todo is None:
+        if row.get("dispatch_system") == MAIL_SYSTEM:
+            return []  # no to-do: the mail is withdrawn (``hub.workflow.mail_withdrawal``)
+        ended = ended_dispatch(tx, changed, request)
+        if ended is None:
             return []
-        why = department_todo_ended(request.action, state, str(row["owner"]), todo.user_id)
-        if why is None:
-            return []
-        return close_todos(tx, row, [todo], f"work order {row['id']} {why}", now)
+        todo = OpenTodo(ended.item_id, ended.department, 0)
+        return close_todos(tx, row, [todo], f"work order {row['id']} {ended.why}", now)

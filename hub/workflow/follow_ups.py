@@ -18,11 +18,12 @@ from lxml import etree
 from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import add_child, shortened, timestamp
 from hub.workflow.cancellation_notices import CANCEL_NOTICE
-from hub.workflow.changes import MAIL_DISPATCH
+from hub.workflow.changes import MAIL_DISPATCH, MAIL_WITHDRAW
 from hub.workflow.department_todos import department_todo_id
 from hub.workflow.effects import CREATION_NOTICE, DEPARTMENT_TODO, ESCALATION_NOTICE, RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp
 from hub.workflow.mail_dispatch import mail_dispatch
+from hub.workflow.mail_withdrawal import mail_withdrawal
 from hub.workflow.network_dispatch import dispatch_field_items, nsp_dispatch
 from hub.workflow.network_withdrawal import WITHDRAW_FOLLOW_UP, nsp_withdraw
 from hub.workflow.reminders import REMINDER_NOTICE
@@ -227,6 +228,8 @@ def follow_up_document(follow_up: FollowUp, now: datetime, *, operator: str, lin
         return department_todo(follow_up, now, link_base)
     if follow_up.kind == MAIL_DISPATCH:
         return mail_dispatch(follow_up, now, link_base)
+    if follow_up.kind == MAIL_WITHDRAW:
+        return mail_withdrawal(follow_up, now)
     if follow_up.kind in ("oa-todo", "oa-toread"):
         return oa_item(follow_up, now, link_base)
     if follow_up.kind == CLOSE_TODO:

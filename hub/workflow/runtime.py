@@ -23,6 +23,7 @@ from hub.workflow.engine import EngineSettings, WorkOrderEngine
 from hub.workflow.escalation_managers import check_escalation_managers
 from hub.workflow.incidents import mass_incident_rules
 from hub.workflow.intake import IntakeRule
+from hub.workflow.mail_withdrawal import MailWithdrawals
 from hub.workflow.network_withdrawal import NspWithdrawals
 from hub.workflow.offline_departments import check_offline_departments
 from hub.workflow.outages import OutageRule, load_outage_services
@@ -110,6 +111,7 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
     engine.observers.append(resolution)  # always: an incident opened before a switch-off still answers its children
     engine.observers.append(CancellationNotices())  # last: a cancelled VIP's manager told after the rest
     engine.observers.append(NspWithdrawals())  # and NSP told of it after that (the others' steps unchanged)
+    engine.observers.append(MailWithdrawals(engine.settings.offline_mailboxes))  # an e-mailed dispatch ended: last
     if settings.mass_incidents:  # after the outage rule: a complaint an outage explains is no mass complaint
         runtime.intake_rules.append(mass_rule)
     return runtime

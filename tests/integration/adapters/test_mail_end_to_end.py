@@ -151,3 +151,35 @@ def test_an_offline_department_answers_its_dispatch_by_mail(tmp_path: Path, emul
     logged = [str(value) for record in caplog.records for value in vars(record).values()]
     assert not any(MAILBOX in value for value in logged)  # the mailbox masked in every log line (b***@...)
     assert not any(customer.msisdn in value for value in logged if "onepoint.ingress.mail" in value)
+
+
+def test_a_cancelled_work_order_is_withdrawn_from_the_handler_by_mail(tmp_path: Path, emulator_factory: Any,
+                                                                      mail_emulator: dict[str, Any],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(AUDIT_KEY_ENV, "mail-offline-e2e-audit-key-0123456789abcdef")
+    monkeypatch.chdir(tmp_path)
+
+    def offline(settings: HubSettings, hub_url: str) -> HubSettings:
+        app = create_mail_emulator(hub_url=hub_url, hub_token=MAIL_TOKEN)
+        mail_emulator.update(app=app, server=start_server(app, name="mail"))
+        return replace(settings, mail=replace(settings.mail, smtp_port=app.smtp.port, smtp_timeout=5.0,
+                                              offline=MappingProxyType({"BILLING": MAILBOX})))
+
+    customer = generate_population(SEED, SUBSCRIBERS).subscribers[1]
+    start_emulator = seeded_emulators(emulator_factory, nsp_replies=True)
+    with running_system("memory://", tmp_path, start_emulator, CALM, adjusted=offline) as hub, \
+            closing(HotlineAgent(hub)) as agent, \
+            httpx.Client(base_url=mail_emulator["server"].url, timeout=30.0) as mail:
+        work_order_id = _dispatched_to_billing(agent, customer.msisdn)
+        settle(lambda: mail.get("/mail/messages", params={"to": MAILBOX}).json()["mails"], "the dispatch mail")
+        cancelled = agent.answered(agent.document("WorkOrderAction.valid-cancel.xml", WorkOrderId=work_order_id))
+        received = settle(lambda: (lambda mails: mails if len(mails) >= 2 else [])(
+            mail.get("/mail/messages", params={"to": MAILBOX}).json()["mails"]), "the withdrawal mail")
+        dead = DeadLetterQueues(hub.broker).counts()
+
+    assert wo_text(cancelled, "wo:State") == "CANCELLED"
+    subjects = [m["subject"] for m in received]
+    assert len(subjects) == 2 and subjects[1] == f"[WO#{work_order_id}] no longer needed: work order " \
+        f"{work_order_id} cancelled", subjects
+    assert "[ref " not in subjects[1]
+    assert not any(dead.values()), dead

@@ -122,3 +122,61 @@ def test_a_work_order_not_dispatched_by_mail_takes_no_mailed_answer(client: Work
     work_order_id = text(answer(client.request(envelope(document, message_id))), "wo:WorkOrderId") or ""
     reply = etree.fromstring(client.request(_answer_mail(work_order_id, message="m9")).reply or b"")
     assert reply.findtext(f"{{{C}}}Code") == "not-dispatched-by-mail", etree.tostring(reply)
+
+
+def _withdrawals(client: WorkerTestClient, before: int) -> list[tuple[str, etree._Element]]:
+    sent = [(e.message_id, etree.fromstring(e.payload)) for e, _ in client.sent[before:]]
+    return [(message_id, doc) for message_id, doc in sent if etree.QName(doc).localname == "WithdrawMail"]
+
+
+@pytest.mark.parametrize(("example", "reason"), [
+    ("WorkOrderAction.valid-cancel.xml", "cancelled"),
+    ("WorkOrderAction.valid-reject-dispatch.xml", "dispatch marked invalid"),
+    ("WorkOrderAction.valid-escalate.xml", "handed to CS-ESCALATION"),
+])
+def test_a_dispatch_that_ends_withdraws_the_mail_once(client: WorkerTestClient, runtime: WorkflowRuntime,
+                                                       example: str, reason: str) -> None:
+    work_order_id, _ = _dispatched(client, msisdn="13800004102")
+    document, message_id = command(example, WorkOrderId=work_order_id)
+    before = len(client.sent)
+    answer(client.request(envelope(document, message_id)))
+    client.request(envelope(document, message_id))  # redelivered: the same mail, under the same id
+    withdrawals = _withdrawals(client, before)
+    assert len({message_id for message_id, _ in withdrawals}) == 1
+    mail = withdrawals[0][1]
+    assert CommandSetRegistry.installed().get("mail").lxml_schema.validate(mail)
+    assert [mail.findtext(f"{{{MAIL}}}{name}") for name in ("WorkOrderId", "Dispatch", "Department", "Mailbox")] \
+        == [work_order_id, "1", "BILLING", MAILBOX]
+    assert reason in (mail.findtext(f"{{{MAIL}}}Reason") or "")
+    before = len(client.sent)
+    act(client, work_order_id, "WorkOrderAction.valid-cancel.xml")  # already withdrawn: nothing more
+    assert _withdrawals(client, before) == []
+
+
+def test_a_move_that_keeps_the_dispatch_withdraws_nothing(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    work_order_id, _ = _dispatched(client, msisdn="13800004103")
+    before = len(client.sent)
+    act(client, work_order_id, "WorkOrderAction.valid-start.xml")
+    assert _withdrawals(client, before) == []
+
+
+def test_no_withdrawal_mail_for_a_dispatch_not_e_mailed(client: WorkerTestClient) -> None:
+    document, message_id = command("CreateWorkOrder.valid.xml", CategoryCode="05.01.01", Msisdn="13800004104")
+    work_order_id = text(answer(client.request(envelope(document, message_id))), "wo:WorkOrderId") or ""
+    act(client, work_order_id, "WorkOrderAction.valid-dispatch.xml")  # to OA or NSP, as the example says
+    before = len(client.sent)
+    act(client, work_order_id, "WorkOrderAction.valid-cancel.xml")
+    assert _withdrawals(client, before) == []
+
+
+def test_the_handlers_own_mailed_answer_withdraws_nothing_another_reply_does(client: WorkerTestClient,
+                                                                             runtime: WorkflowRuntime) -> None:
+    work_order_id, _ = _dispatched(client, msisdn="13800004105")
+    before = len(client.sent)
+    answer(client.request(_answer_mail(work_order_id, message="m5")))
+    assert _withdrawals(client, before) == []  # the handler answered: nothing to tell them
+    work_order_id, _ = _dispatched(client, msisdn="13800004106")
+    before = len(client.sent)
+    act(client, work_order_id, "WorkOrderAction.valid-reply.xml")  # the hotline answered the customer
+    (_, mail), = _withdrawals(client, before)
+    assert (mail.findtext(f"{{{MAIL}}}Reason") or "").endswith("replied")

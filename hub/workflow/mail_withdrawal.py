@@ -1,0 +1,73 @@
+"""The end of a dispatch e-mailed to an offline department: ``mail:WithdrawMail``, the mail that tells its handler
+the work order no longer needs an answer (docs/offline-mail.md).
+
+An offline department's handler holds the work order by e-mail, and nothing else tells them it is over. So when the
+move that would close a department's OA to-do (``hub.workflow.department_todos``' rule, ``ended_dispatch``: the
+work order cancelled or closed, the dispatch marked invalid, escalated to another department, replied by someone
+else, never the handler's own e-mailed answer) ends a dispatch that went by mail, the hub owes the handler a short
+e-mail, ``[WO#<id>] no longer needed: <reason>``, sent by the mail adapter like the dispatch (retries, then the
+dead-letter queue). A ``mail_withdrawn`` history entry (the dispatch's ``<work order>-dsp<n>``) records it, so a
+later move sends no second one; the follow-up's message id derives from the causing message
+(``hub.workflow.follow_up_steps``), so a redelivered message sends nothing twice. No token: no answer is expected,
+and one is refused as for a stale dispatch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from lxml import etree
+
+from hub.envelope import HUB_SYSTEM
+from hub.gateways.documents import add_child, shortened, timestamp
+from hub.validation.namespaces import COMMON_NS, MAIL_NS
+from hub.workflow.changes import MAIL_SYSTEM, MAIL_WITHDRAW, MAIL_WITHDRAWN_FIELD, ActionObserver, Changed, FollowUp
+from hub.workflow.commands import ActionRequest
+from hub.workflow.department_todos import ended_dispatch
+from hub.workflow.store import HistoryEntry, WorkOrderTransaction
+
+__all__ = ["MailWithdrawals", "mail_withdrawal"]
+
+
+class MailWithdrawals(ActionObserver):
+    """A ``WorkOrderObserver``: a move that ends a dispatch e-mailed to an offline department owes its handler a
+    ``mail:WithdrawMail`` (to the mailbox the department has now; none when it is no longer marked offline)."""
+
+    def __init__(self, offline_mailboxes: Mapping[str, str]) -> None:
+        self.offline_mailboxes = dict(offline_mailboxes)
+
+    def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
+                now: datetime) -> list[FollowUp]:
+        row = changed.row
+        if row.get("dispatch_system") != MAIL_SYSTEM or request.system == MAIL_SYSTEM:
+            return []  # not e-mailed, or the handler's own e-mailed answer (they know it is done)
+        ended = ended_dispatch(tx, changed, request)
+        if ended is None:
+            return []
+        mailbox = self.offline_mailboxes.get(ended.department)
+        if mailbox is None:
+            return []
+        reason = f"work order {row['id']} {ended.why}"
+        tx.append_history(str(row["id"]), [HistoryEntry(
+            at=now, kind="field", actor="hub", system="HUB", field=MAIL_WITHDRAWN_FIELD, new_value=ended.item_id,
+            note=f"{reason}; {ended.department}'s handler told by e-mail")])
+        return [FollowUp(MAIL_WITHDRAW, dict(row), {"department": ended.department, "mailbox": mailbox,
+                                                    "dispatch": ended.number, "reason": reason})]
+
+
+def mail_withdrawal(follow_up: FollowUp, now: datetime) -> etree._Element:
+    """The ``mail:WithdrawMail`` of an ended e-mailed dispatch (``follow_up.details``: ``department``,
+    ``mailbox``, ``dispatch``, ``reason``)."""
+    details = follow_up.details
+    root = etree.Element(f"{{{MAIL_NS}}}WithdrawMail", nsmap={"mail": MAIL_NS, "c": COMMON_NS})
+    header = etree.SubElement(root, f"{{{MAIL_NS}}}Header")
+    etree.SubElement(header, f"{{{COMMON_NS}}}MessageId").text = "workflow-follow-up"  # replaced by the derived id
+    etree.SubElement(header, f"{{{COMMON_NS}}}SourceSystem").text = HUB_SYSTEM
+    etree.SubElement(header, f"{{{COMMON_NS}}}SentAt").text = timestamp(now)
+    add_child(root, "WorkOrderId", follow_up.work_order["id"])
+    add_child(root, "Dispatch", int(details["dispatch"]))
+    add_child(root, "Department", details["department"])
+    add_child(root, "Mailbox", details["mailbox"])
+    add_child(root, "Reason", shortened(str(details["reason"]), 200))
+    return root
