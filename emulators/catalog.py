@@ -24,6 +24,7 @@ EMULATORS: dict[str, str | EmulatorFactory] = {
     "nsp": "emulators.nsp:create_emulator",
     "dsmp": "emulators.dsmp:create_emulator",
     "oa": "emulators.oa:create_emulator",
+    "mail": "emulators.mail:create_emulator",
 }
 
 

@@ -173,3 +173,4 @@ crm_emulator = emulator_fixture("crm")
 nsp_emulator = emulator_fixture("nsp")
 dsmp_emulator = emulator_fixture("dsmp")
 oa_emulator = emulator_fixture("oa")
+mail_emulator = emulator_fixture("mail")  # its SMTP server on a free port too: mail_emulator.app.smtp.port

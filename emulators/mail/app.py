@@ -110,6 +110,7 @@ class MailEmulatorApp(ServiceEmulatorApp):
     """The emulator, with its SMTP server (``smtp``: where the hub's ``[mail] smtp_host`` / ``smtp_port`` point)."""
 
     smtp: SmtpServer
+    service: MailService
 
 
 def create_emulator(
@@ -126,6 +127,7 @@ def create_emulator(
     holder: list[SmtpServer] = []
     app = MailEmulatorApp(build_app(service), name="mail", hooks=hooks, seed=seed, clock=clock,
                           start=lambda: holder[0].start(), stop=lambda: holder[0].stop(), **options)
+    app.service = service
     app.smtp = SmtpServer(app, smtp_host, smtp_port)
     holder.append(app.smtp)
     app.smtp.start()

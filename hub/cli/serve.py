@@ -1,15 +1,16 @@
 """``onepoint serve``: the whole system on one command.
 
-With no options: the hub on ``memory://`` (built-in development settings), a worker in the hub's process for
-every queue that has a consumer (the BOSS, CRM, NSP, DSMP and OA adapters, the bulletin), and the five emulators
-on 127.0.0.1:8101-8105, their call-backs pointed at the hub with the development tokens and the adapters pointed
-at them; a table of the URLs is printed. ``--no-emulators`` calls the systems at the ``[adapters.<system>]``
-endpoints of ``--config``; ``--no-workers`` (on ``amqp://``; on ``memory://`` a usage error, as nothing outside this
-process could consume its queues) leaves the queues to ``onepoint worker <consumer>`` processes. The hub's port is
-bound before anything starts (taken: one line, exit 1, nothing left running); an emulator's port taken is one
-line naming the emulator and its host:port, the emulators started before it stopped again. ``--public-url`` is
-where callers reach the hub (the WSDLs' ``soap:address``); bound to every address (``--host 0.0.0.0``) without
-one, the hub names this machine by its host name and says so at start.
+With no options: the hub on ``memory://`` (built-in development settings), a worker in the hub's process for every
+queue that has a consumer (the BOSS, CRM, NSP, DSMP and OA adapters, the bulletin), and the six emulators on
+127.0.0.1:8101-8106 (the mail emulator's SMTP server on 8025; a free one on another base port), their call-backs
+pointed at the hub with the development tokens (the mail emulator's answers too) and the adapters and ``[mail]
+smtp_host`` / ``smtp_port`` pointed at them; a table of the URLs is printed. ``--no-emulators`` calls the systems at
+the ``[adapters.<system>]`` endpoints of ``--config``; ``--no-workers`` (on ``amqp://``; on ``memory://`` a usage
+error, as nothing outside this process could consume its queues) leaves the queues to ``onepoint worker <consumer>``
+processes. The hub's port is bound before anything starts (taken: one line, exit 1, nothing left running); an
+emulator's port taken is one line naming the emulator and its host:port, the emulators started before it stopped
+again. ``--public-url`` is where callers reach the hub (the WSDLs' ``soap:address``); bound to every address
+(``--host 0.0.0.0``) without one, the hub names this machine by its host name and says so at start.
 Ctrl-C / SIGTERM: stop taking requests, drain the workers (on ``memory://`` until its queues are empty, see
 ``hub.system.drain``), stop the emulators, exit 0; while it is still starting too: what started is stopped
 (``hub.cli.graceful``).
@@ -64,9 +65,10 @@ NO_WORKERS_ON_MEMORY = ("--no-workers needs RabbitMQ: memory:// queues live insi
               help="Run a worker for every queue that has a consumer in this process (--no-workers: separate "
                    "`onepoint worker <consumer>` processes consume them; amqp:// only).")
 @click.option("--emulators/--no-emulators", default=None,
-              help="Start the five emulators and point the adapters at them  [default: on without --config]")
+              help="Start the six emulators and point the adapters at them  [default: on without --config]")
 @click.option("--emulator-base-port", default=8101, show_default=True, type=base_port(EMULATED_SYSTEMS),
-              help="First emulator port (boss, crm, nsp, dsmp, oa follow); 0: free ports.")
+              help="First emulator port (boss, crm, nsp, dsmp, oa, mail follow; mail's SMTP on 8025, free on "
+                   "another base); 0: free ports.")
 @click.option("--emulator-seed", default=0, show_default=True, type=int, help="Seed of the emulated population.")
 @click.option("--hub-token", "hub_tokens", multiple=True, metavar="NAME=TOKEN",
               help="Bearer token an emulator calls the hub back with (default: the development tokens).")
@@ -129,7 +131,7 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     from hub.cli.graceful import GracefulServer, StartupSignals, StopRequested
     from hub.http.server import server_config
     from hub.observability.logging import configure_logging
-    from hub.system import EmulatedSystems, HubSystem, links_to, point_adapters
+    from hub.system import EmulatedSystems, HubSystem, links_to, point_adapters, point_mail
 
     configure_logging(log_level.upper(), log_format)
     log = logging.getLogger("onepoint.serve")
@@ -149,11 +151,11 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
         try:
             if settings.built_in if emulators is None else emulators:
                 running = start_emulators_for(local_url, settings, hub_tokens, emulator_base_port, emulator_seed)
-                settings = point_adapters(settings, running.urls())
+                settings = point_mail(point_adapters(settings, running.urls()), running.smtp_addresses())
             system = HubSystem(settings, workers=workers)
             hub = _start_system(system, settings)
             wrote_pid = _prepare(system, hub, settings, pid_file, running)
-            print_url_table(system, hub_url, running.urls())
+            print_url_table(system, hub_url, running.urls(), running.smtp_addresses())
             log.info("serving", extra={"host": bind_host, "port": bind_port,
                                        "public_url": settings.hub_url, "command_sets": hub.registry.names(),
                                        "config": settings.source, "broker": redacted(settings.broker_url),

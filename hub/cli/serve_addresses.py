@@ -17,7 +17,8 @@ from hub.transport.urls import redacted
 __all__ = ["callback_url", "print_url_table", "public_url_option", "warn_unnamed_address"]
 
 
-def print_url_table(system: Any, hub_url: str, emulators: dict[str, str]) -> None:
+def print_url_table(system: Any, hub_url: str, emulators: dict[str, str],
+                    smtp: dict[str, tuple[str, int]] | None = None) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -33,7 +34,7 @@ def print_url_table(system: Any, hub_url: str, emulators: dict[str, str]) -> Non
                   title_justify="left")
     for column in ("", "what", "where"):
         table.add_column(column, overflow="fold")
-    for row in endpoints(hub_url, system.registry.names(), emulators=emulators, consumers=consumers):
+    for row in endpoints(hub_url, system.registry.names(), emulators=emulators, consumers=consumers, smtp=smtp):
         table.add_row(escape(row.group), escape(row.what), escape(row.url))  # "[adapters.boss]" is not markup
     console = report_console()
     console.print(table)

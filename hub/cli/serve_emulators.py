@@ -1,4 +1,4 @@
-"""The emulators ``onepoint serve`` runs beside the hub: on ``--emulator-base-port`` and the four ports after it,
+"""The emulators ``onepoint serve`` runs beside the hub: on ``--emulator-base-port`` and the five ports after it,
 calling the hub back with the development tokens unless ``--hub-token NAME=TOKEN`` gives one (a warning names the
 emulators whose token no caller of the settings accepts); a port that cannot be served is one line naming the
 emulator, its host:port and how to move them."""
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["EMULATED_SYSTEMS", "emulator_tokens", "start_emulators_for"]
 
-EMULATED_SYSTEMS = 5  # boss, crm, nsp, dsmp, oa: on --emulator-base-port and the four ports after it
+EMULATED_SYSTEMS = 6  # boss, crm, nsp, dsmp, oa, mail: on --emulator-base-port and the five ports after it
 
 
 def emulator_tokens(items: tuple[str, ...], settings: HubSettings) -> dict[str, str]:
@@ -43,7 +43,8 @@ def emulator_tokens(items: tuple[str, ...], settings: HubSettings) -> dict[str, 
 
 def start_emulators_for(hub_url: str, settings: HubSettings, hub_tokens: tuple[str, ...], emulator_base_port: int,
                      emulator_seed: int) -> EmulatedSystems:
-    """The five emulators on ``--emulator-base-port`` and the four ports after it; one that cannot be served is a
+    """The six emulators on ``--emulator-base-port`` and the five ports after it (the mail emulator's SMTP server
+    on 8025, a free port with base 0); one that cannot be served is a
     ``ClickException`` naming it and its host:port, and how to move them."""
     from hub.system import EmulatorStartError, start_emulators
 
@@ -54,6 +55,8 @@ def start_emulators_for(hub_url: str, settings: HubSettings, hub_tokens: tuple[s
         taken = f"{emulator_base_port}-{emulator_base_port + EMULATED_SYSTEMS - 1}"
         hint = (f" (free that port, or give --emulator-base-port another first port: the emulators take it and the "
                 f"{EMULATED_SYSTEMS - 1} after it, {taken} now; 0: free ports)") if exc.port else ""
+        if exc.system.endswith("(SMTP)"):  # the mail emulator's SMTP server, on 8025 unless the base is 0
+            hint = " (free that port, or give --emulator-base-port 0: free ports, the SMTP server's too)"
         raise click.ClickException(f"{exc}{hint}") from None
     except OSError as exc:
         raise click.ClickException(f"cannot start the emulators: {exc} (try --emulator-base-port 0)") from None

@@ -1,5 +1,5 @@
 """``onepoint simulate``: play a province day from a seed, time-compressed, against a private hub with its
-workers and the five emulators, and print what the hub did (docs/simulate.md).
+workers and the six emulators, and print what the hub did (docs/simulate.md).
 
 Exit status 0 when the day was played, 1 when it was played but the hub failed underneath it (a refusal the rules
 do not give -- "unavailable" when the broker is gone --, a failed step, a dead letter: the report is printed, what

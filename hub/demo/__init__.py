@@ -2,7 +2,7 @@
 flow played through the hub's real SOAP and XML ingresses, and a timeline of who got what, when, and how long each
 hop took, then a summary.
 
-``DemoStage`` starts the system (hub, in-process workers, the five emulators; fresh queue prefix, temporary
+``DemoStage`` starts the system (hub, in-process workers, the six emulators; fresh queue prefix, temporary
 files); ``FLOWS`` are the plays; ``run_demo`` runs them and collects the timeline (``events``); ``report`` shows it.
 The complaints the operator's rules act on are the simulator's (``ProvinceDay``: built by ``onepoint demo`` from
 ``hub.simulate``, which this package may not import).

@@ -1,7 +1,7 @@
 """The stage of ``onepoint demo``: the whole system of ``onepoint serve`` started in this process, privately.
 
 Everything a run creates is its own: the hub on a free 127.0.0.1 port (uvicorn in a thread, the app's lifespan
-on), the five emulators on free ports with their call-backs pointed at that hub, the queues under a fresh prefix
+on), the six emulators on free ports with their call-backs pointed at that hub, the queues under a fresh prefix
 (``demo<hex>``: a shared RabbitMQ keeps its other queues untouched), and the audit log, the bulletin and the
 workers' processed stores in a temporary folder that is removed afterwards.
 """

@@ -1,5 +1,5 @@
 """The system a simulation plays against: ``onepoint demo``'s private stage (the hub on a free port, its workers,
-the five emulators, a fresh queue prefix, files in a temporary folder) with two differences:
+the six emulators, a fresh queue prefix, files in a temporary folder) with two differences:
 
 * time is simulated: the workflow runtime gets the ``SimulatedTime`` as its clock (deadlines, the scheduler, the
   statistics' day) and so does the NSP emulator (its tickets, replies and notices); everything else keeps real time;

@@ -1,5 +1,5 @@
 """The whole system on one command (``onepoint serve``): the hub, a worker for every queue that has a consumer,
-and, for development, the five emulated systems wired to it.
+and, for development, the emulated systems wired to it.
 
 ``HubSystem`` assembles the hub's app and its in-process workers (``consumers`` names the package consuming each
 queue); ``start_emulators`` runs the emulators with their call-backs pointed at the hub and ``point_adapters``
@@ -12,7 +12,7 @@ from hub.system.assembly import HubSystem, RunningConsumer, SystemStartError, pr
 from hub.system.callbacks import DEVELOPMENT_CALLBACK_TOKENS, callback_tokens, refused_callbacks
 from hub.system.consumers import CONSUMER_PACKAGES, ConsumerKit, ConsumerUnavailable, consumer_kit, consumer_kits
 from hub.system.drain import DRAIN_SECONDS, drain, report_lost
-from hub.system.emulated import EmulatedSystems, EmulatorStartError, point_adapters, start_emulators
+from hub.system.emulated import EmulatedSystems, EmulatorStartError, point_adapters, point_mail, start_emulators
 from hub.system.endpoints import Endpoint, endpoints
 from hub.system.links import links_to
 
@@ -37,6 +37,7 @@ __all__ = [
     "endpoints",
     "links_to",
     "point_adapters",
+    "point_mail",
     "processed_store_url",
     "refused_callbacks",
     "report_lost",

@@ -1,9 +1,10 @@
 """The tokens the emulators call the hub back with, and whether the hub's callers accept them.
 
-NSP (outage notices, complaint replies) and OA (completed to-dos) call ``POST {hub}/xml/<set>`` with a bearer
-token: by default the development tokens of the built-in callers, whatever settings the hub runs on; ``--hub-token
-NAME=TOKEN`` replaces one. A settings file whose ``[[callers]]`` accept none of them would refuse every call-back
-with 401; ``refused_callbacks`` finds that before anything starts, so ``onepoint serve`` can say it in one line.
+NSP (outage notices, complaint replies) and OA (completed to-dos) call ``POST {hub}/xml/<set>``, the mail emulator
+(a handler's answer) ``POST {hub}/mail/inbound``, with a bearer token: by default the development tokens of the
+built-in callers, whatever settings the hub runs on; ``--hub-token NAME=TOKEN`` replaces one. A settings file whose
+``[[callers]]`` accept none of them would refuse every call-back with 401; ``refused_callbacks`` finds that before
+anything starts, so ``onepoint serve`` can say it in one line.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from hub.security import hash_token
 __all__ = ["DEVELOPMENT_CALLBACK_TOKENS", "callback_tokens", "refused_callbacks"]
 
 #: emulator → the development token of its built-in caller (hub/config/defaults.toml)
-DEVELOPMENT_CALLBACK_TOKENS: dict[str, str] = {"nsp": "nsp-dev-token", "oa": "oa-dev-token"}
+DEVELOPMENT_CALLBACK_TOKENS: dict[str, str] = {"nsp": "nsp-dev-token", "oa": "oa-dev-token",
+                                               "mail": "mail-dev-token"}  # mail: its answers, POST /mail/inbound
 
 
 def callback_tokens(given: Mapping[str, str]) -> dict[str, str]:

@@ -1,9 +1,13 @@
-"""The five emulated systems started in the hub's process, their call-backs pointed at the hub.
+"""The emulated systems started in the hub's process, their call-backs pointed at the hub.
 
 Each emulator is served by its own uvicorn thread (``emulators.toolkit.start_server``) on ``base_port + i`` in
-registry order (boss 8101, crm 8102, nsp 8103, dsmp 8104, oa 8105 by default; base 0: free ports). The adapters'
-endpoints of the settings are then pointed at the emulators actually started (``point_adapters``): same path,
-the emulator's host and port. NSP and OA call back ``POST {hub}/xml/<set>`` with the bearer token given for them.
+registry order (boss 8101, crm 8102, nsp 8103, dsmp 8104, oa 8105, mail 8106 by default; base 0: free ports), the mail
+emulator's SMTP server on ``smtp_port`` (8025, the hub's ``[mail] smtp_port``, at the default base port; else free).
+The adapters' endpoints of the settings are then pointed at the emulators actually started (``point_adapters``): same
+path, the emulator's host and port; the hub's ``[mail] smtp_host`` / ``smtp_port`` at the SMTP server
+(``point_mail``).
+NSP and OA call back ``POST {hub}/xml/<set>``, the mail emulator delivers answers to ``POST {hub}/mail/inbound``,
+with the bearer token given for them.
 An emulator that cannot be served (its port taken) is an ``EmulatorStartError`` naming it and its host:port, so
 that ``onepoint serve`` says which port to free, as ``onepoint emulate`` does.
 """
@@ -19,10 +23,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from hub.config.settings import HubSettings
 
-__all__ = ["EmulatedSystems", "EmulatorStartError", "point_adapters", "start_emulators"]
+__all__ = ["DEFAULT_SMTP_PORT", "EmulatedSystems", "EmulatorStartError", "point_adapters", "point_mail",
+           "start_emulators"]
 
 log = logging.getLogger("onepoint.system")
 LOOPBACK = "127.0.0.1"
+DEFAULT_SMTP_PORT = 8025  # the mail emulator's SMTP server, where the built-in [mail] smtp_port points
+DEFAULT_BASE_PORT = 8101  # the first emulator's port (boss), the others after it in the catalogue's order
 
 
 class EmulatorStartError(OSError):
@@ -44,6 +51,11 @@ class EmulatedSystems:
     def urls(self) -> dict[str, str]:
         return {name: str(server.url) for name, server in self.servers.items()}
 
+    def smtp_addresses(self) -> dict[str, tuple[str, int]]:
+        """The SMTP servers of the running emulators (the mail emulator's): name -> (host, port)."""
+        return {name: (str(smtp.host), int(smtp.port)) for name, server in self.servers.items()
+                if (smtp := getattr(server.app, "smtp", None)) is not None}
+
     def stop(self) -> None:
         """Stop every emulator (releases hung requests, joins the server threads). Idempotent."""
         stopped = list(self.servers)
@@ -57,21 +69,29 @@ class EmulatedSystems:
             log.info("emulators stopped", extra={"emulators": stopped})
 
 
-def start_emulators(hub_url: str, tokens: Mapping[str, str], *, base_port: int = 8101, seed: int = 0,
-                    subscribers: int | None = None, host: str = LOOPBACK) -> EmulatedSystems:
+def start_emulators(hub_url: str, tokens: Mapping[str, str], *, base_port: int = DEFAULT_BASE_PORT, seed: int = 0,
+                    subscribers: int | None = None, host: str = LOOPBACK,
+                    smtp_port: int | None = None) -> EmulatedSystems:
     """Start every registered emulator; on a failure, those already started are stopped again. An emulator that
-    cannot be served is an ``EmulatorStartError`` naming it and its host:port."""
+    cannot be served is an ``EmulatorStartError`` naming it and its host:port. ``smtp_port``: the mail emulator's
+    SMTP server (default :data:`DEFAULT_SMTP_PORT` at the default ports, else a free one: two runs on other base
+    ports never meet on it; the hub is pointed at it, ``point_mail``)."""
     from emulators.catalog import EMULATORS, resolve_emulator
     from emulators.toolkit import start_server
 
     running = EmulatedSystems()
+    smtp = smtp_port if smtp_port is not None else (DEFAULT_SMTP_PORT if base_port == DEFAULT_BASE_PORT else 0)
     try:
         for index, name in enumerate(EMULATORS):
             factory = resolve_emulator(name)
-            wanted: dict[str, Any] = {"hub_url": hub_url, "hub_token": tokens.get(name), "subscribers": subscribers}
+            wanted: dict[str, Any] = {"hub_url": hub_url, "hub_token": tokens.get(name), "subscribers": subscribers,
+                                      "smtp_host": host, "smtp_port": smtp}
             accepted = inspect.signature(factory).parameters
             kwargs = {key: value for key, value in wanted.items() if value is not None and key in accepted}
-            app = factory(seed=seed, **kwargs)
+            try:
+                app = factory(seed=seed, **kwargs)  # the mail emulator binds its SMTP server here
+            except OSError as exc:
+                raise EmulatorStartError(f"{name} (SMTP)", host, smtp, exc) from exc
             port = 0 if base_port == 0 else base_port + index
             try:
                 running.servers[name] = start_server(app, host=host, port=port, name=name)
@@ -100,3 +120,11 @@ def point_adapters(settings: HubSettings, urls: Mapping[str, str]) -> HubSetting
         wsdl = None if adapter.wsdl is None else _moved(adapter.wsdl, base)
         adapters.append(replace(adapter, url=_moved(adapter.url, base), wsdl=wsdl))
     return replace(settings, adapters=tuple(adapters))
+
+
+def point_mail(settings: HubSettings, smtp: Mapping[str, tuple[str, int]]) -> HubSettings:
+    """``settings`` with ``[mail] smtp_host`` / ``smtp_port`` at the mail emulator's SMTP server (if in ``smtp``)."""
+    address = smtp.get("mail")
+    if address is None:
+        return settings
+    return replace(settings, mail=replace(settings.mail, smtp_host=address[0], smtp_port=address[1]))

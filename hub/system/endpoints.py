@@ -19,7 +19,8 @@ class Endpoint:
 
 
 def endpoints(hub_url: str, command_sets: list[str], *, emulators: Mapping[str, str] | None = None,
-              consumers: Mapping[str, str] | None = None) -> list[Endpoint]:
+              consumers: Mapping[str, str] | None = None,
+              smtp: Mapping[str, tuple[str, int]] | None = None) -> list[Endpoint]:
     """Rows for the table. ``consumers``: queue → who consumes it (a worker here, or why none does)."""
     rows = [Endpoint("hub", f"SOAP {name} (WSDL)", f"{hub_url}/soap/{name}?wsdl") for name in command_sets]
     rows += [Endpoint("hub", f"XML {name}", f"{hub_url}/xml/{name}") for name in command_sets]
@@ -29,6 +30,12 @@ def endpoints(hub_url: str, command_sets: list[str], *, emulators: Mapping[str, 
         Endpoint("hub", "health · readiness · metrics", f"{hub_url}/healthz · /readyz · /metrics"),
     ]
     for name, url in (emulators or {}).items():
+        if name in (smtp or {}):  # the mail emulator: an SMTP server and its mailbox
+            host, port = (smtp or {})[name]
+            rows.append(Endpoint(f"emulator {name}", "SMTP ([mail] smtp_host/port)", f"smtp://{host}:{port}"))
+            rows.append(Endpoint(f"emulator {name}", "mails received · answer one", f"{url}/mail/messages"))
+            rows.append(Endpoint(f"emulator {name}", "admin API", f"{url}/__admin/"))
+            continue
         service = f"{url}/?wsdl" if name in SOAP_EMULATORS else f"{url}/xml"
         rows.append(Endpoint(f"emulator {name}", "SOAP (WSDL)" if name in SOAP_EMULATORS else "XML", service))
         rows.append(Endpoint(f"emulator {name}", "admin API", f"{url}/__admin/"))

@@ -48,24 +48,28 @@ def serve_with_emulators(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config
 def test_with_a_config_the_emulators_still_call_back_with_the_development_tokens(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tokens, said = serve_with_emulators(tmp_path, monkeypatch, DEFAULTS.read_text("utf-8"))
-    assert tokens == DEVELOPMENT_CALLBACK_TOKENS == {"nsp": "nsp-dev-token", "oa": "oa-dev-token"}
+    assert tokens == DEVELOPMENT_CALLBACK_TOKENS == {"nsp": "nsp-dev-token", "oa": "oa-dev-token",
+                                                     "mail": "mail-dev-token"}
     assert "will refuse (401)" not in said  # the file's callers accept them
 
 
 def test_a_config_that_accepts_no_call_back_token_is_said_in_one_line_at_start(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = "[audit]\ndevelopment_key = true\n" + caller("NSP", "nsp-real-token") + caller("OA", "oa-dev-token")
+    config = ("[audit]\ndevelopment_key = true\n" + caller("NSP", "nsp-real-token") + caller("OA", "oa-dev-token")
+              + caller("MAIL", "mail-dev-token"))
     tokens, said = serve_with_emulators(tmp_path, monkeypatch, config)
     assert tokens == DEVELOPMENT_CALLBACK_TOKENS
     (line,) = [text for text in said.splitlines() if "will refuse (401)" in text]
     assert "emulators nsp:" in line and "hub.toml" in line and "--hub-token" in line
 
     tokens, said = serve_with_emulators(tmp_path, monkeypatch, config, "--hub-token", "nsp=nsp-real-token")
-    assert tokens == {"nsp": "nsp-real-token", "oa": "oa-dev-token"} and "will refuse (401)" not in said
+    assert tokens == {"nsp": "nsp-real-token", "oa": "oa-dev-token", "mail": "mail-dev-token"}
+    assert "will refuse (401)" not in said
 
 
 def test_a_token_counts_only_for_a_caller_of_the_emulators_own_system() -> None:
     callers = [CallerConfig("CS", "cs", token_hashes=(hash_token("nsp-dev-token"),)),
                CallerConfig("OA", "oa", token_hashes=(hash_token("oa-dev-token"),))]
-    assert refused_callbacks(callers, callback_tokens({})) == ["nsp"]  # a CS caller would be refused its SourceSystem
-    assert refused_callbacks([], callback_tokens({"oa": "x"})) == ["nsp", "oa"]
+    # no MAIL caller; a CS caller would be refused its SourceSystem
+    assert refused_callbacks(callers, callback_tokens({})) == ["mail", "nsp"]
+    assert refused_callbacks([], callback_tokens({"oa": "x"})) == ["mail", "nsp", "oa"]

@@ -40,7 +40,7 @@ def test_a_taken_hub_port_is_one_line_and_starts_nothing(tmp_path: Path, monkeyp
 def test_a_taken_emulator_port_names_the_emulator_and_its_address(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    base = free_port_run(5)  # boss, crm, nsp, dsmp, oa
+    base = free_port_run(6)  # boss, crm, nsp, dsmp, oa, mail
     with socket.socket() as other_program:
         other_program.bind(("127.0.0.1", base + 3))  # dsmp's
         other_program.listen()
@@ -49,7 +49,7 @@ def test_a_taken_emulator_port_names_the_emulator_and_its_address(tmp_path: Path
     assert result.exit_code == 1, result.output
     assert [line for line in result.output.splitlines() if line.startswith("Error")] == [
         f"Error: cannot serve the dsmp emulator on 127.0.0.1:{base + 3}: Address already in use (free that port, or "
-        f"give --emulator-base-port another first port: the emulators take it and the 4 after it, {base}-{base + 4} "
+        f"give --emulator-base-port another first port: the emulators take it and the 5 after it, {base}-{base + 5} "
         f"now; 0: free ports)"]
     for port in range(base, base + 3):  # boss, crm and nsp, started before it, were stopped again
         with socket.socket() as sock:

@@ -130,7 +130,7 @@ def test_one_command_runs_the_hub_its_workers_and_the_emulators(
     printed = out.read_text("utf-8")
     assert f"{base_url}/soap/boss?wsdl" in printed and f"{base_url}/bulletin?agent=ID" in printed
     emulators = dict(re.findall(r"emulator (\w+)\s*│ admin API\s*│ (http://127\.0\.0\.1:\d+)/__admin/", printed))
-    assert sorted(emulators) == ["boss", "crm", "dsmp", "nsp", "oa"]
+    assert sorted(emulators) == ["boss", "crm", "dsmp", "mail", "nsp", "oa"]
 
     sub = seeded_customer()
     answer = query_tier(base_url, sub.msisdn, "sys-tier-0000001")
@@ -195,7 +195,7 @@ def test_one_command_runs_the_hub_its_workers_and_the_emulators(
 @pytest.mark.rabbitmq
 def test_on_rabbitmq_separate_worker_processes_answer_as_competing_consumers(rabbitmq_server: Any,
                                                                               tmp_path: Path) -> None:
-    port, base = free_port(), free_port_run(5)
+    port, base = free_port(), free_port_run(6)
     config = rabbitmq_config(rabbitmq_server.url, tmp_path, emulator_base=base)
     base_url = f"http://127.0.0.1:{port}"
     processes: list[subprocess.Popen[bytes]] = []

@@ -53,7 +53,7 @@ def free_port() -> int:
 
 def free_port_run(count: int) -> int:
     """The first of ``count`` consecutive ports that are free now on 127.0.0.1 (the emulators of ``onepoint serve``
-    take ``--emulator-base-port`` and the four ports after it)."""
+    take ``--emulator-base-port`` and the five ports after it)."""
     for _ in range(50):
         base = free_port()
         if base + count > 65535:

@@ -51,9 +51,9 @@ def test_log_levels_are_taken_in_any_case() -> None:
     (["serve", "--port", "70000"], "'--port': 70000 is not in the range 0<=x<=65535"),
     (["serve", "--port", "-1"], "'--port': -1 is not in the range 0<=x<=65535"),
     (["serve", "--port", "0", "--emulator-base-port", "65534"],  # boss ... oa on base + 0 ... base + 4
-     "'--emulator-base-port': 65534 is not in the range 0<=x<=65531"),
+     "'--emulator-base-port': 65534 is not in the range 0<=x<=65530"),
     (["emulate", "boss", "--port", "70000"], "'--port': 70000 is not in the range 0<=x<=65535"),
-    (["emulate", "all", "--base-port", "65532"], "'--base-port': 65532 is not in the range 0<=x<=65531"),
+    (["emulate", "all", "--base-port", "65532"], "'--base-port': 65532 is not in the range 0<=x<=65530"),
     (["worker", "billing", "--metrics-port", "65536"], "'--metrics-port': 65536 is not in the range"),
 ])
 def test_ports_outside_tcps_range_are_usage_errors(args: list[str], said: str) -> None:

@@ -108,7 +108,7 @@ def test_emulator_commands_against_a_running_emulator(examples_dir):
 def test_shared_options_go_only_to_emulators_that_take_them():
     proc = subprocess.Popen([*LAUNCH, "all", "--base-port", "0", "--skip-missing", "--log-level", "WARNING",
                              "--subscribers", "30", "--hub-url", "http://127.0.0.1:9", "--hub-token", "oa=t",
-                             "--hub-token", "nsp=t"],
+                             "--hub-token", "nsp=t", "--hub-token", "mail=t"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = dict(proc.stdout.readline().split() for _ in importable())

@@ -79,6 +79,6 @@ def test_a_port_of_all_taken_names_the_emulator_that_could_not_bind(created: lis
     monkeypatch.setattr(emulators.toolkit.runner, "start_server", start_server)
     result = CliRunner().invoke(emulate, ["all", "--base-port", str(base)])
     assert result.exit_code == 1, result.output
-    assert created == ["boss", "crm", "nsp", "dsmp", "oa"]
+    assert created == ["boss", "crm", "nsp", "dsmp", "oa", "mail"]
     assert (f"cannot serve the nsp emulator on 127.0.0.1:{base + 2}: Address already in use "
             "(try --base-port 0 for free ports)") in result.output

@@ -61,7 +61,7 @@ def test_name_equals_token_names_an_emulator_and_may_hold_equals_signs(started):
 def test_a_misspelt_name_is_refused_naming_the_emulators(started, token):
     result = CliRunner().invoke(emulate, ["nsp", "--port", "0", "--hub-token", token])
     assert result.exit_code == 2
-    assert "is not an emulator (known: boss, crm, nsp, dsmp, oa)" in result.output
+    assert "is not an emulator (known: boss, crm, nsp, dsmp, oa, mail)" in result.output
     assert started == {}
 
 

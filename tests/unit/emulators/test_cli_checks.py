@@ -61,8 +61,9 @@ def test_an_option_the_emulator_does_not_take_is_a_usage_error_naming_it(system,
 
 @pytest.mark.parametrize(("arguments", "missing"), [
     (["nsp", "--port", "0"], "nsp call"),
-    (["all", "--base-port", "0", "--hub-token", "nsp=t"], "oa call"),
-    (["all", "--base-port", "0"], "nsp and oa call"),
+    (["all", "--base-port", "0", "--hub-token", "nsp=t"], "oa and mail call"),
+    (["all", "--base-port", "0", "--hub-token", "nsp=t", "--hub-token", "mail=t"], "oa call"),
+    (["all", "--base-port", "0"], "nsp, oa and mail call"),
 ])
 def test_an_emulator_calling_the_hub_back_without_a_token_is_a_usage_error(arguments, missing):
     """Every call-back without a token is refused 401 (a WARNING a call): the work orders wait for replies that
