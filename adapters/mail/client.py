@@ -32,32 +32,33 @@ class MailClient:
     def __init__(self, settings: MailSettings) -> None:
         self.settings = settings
 
-    def _failure(self, exc: Exception, recipient: str) -> Exception:
+    def _failure(self, exc: Exception, recipient: str, operation: str = OPERATION) -> Exception:
         where = f"SMTP {self.settings.smtp_host}:{self.settings.smtp_port}, to {mask_mailbox(recipient)}"
         if isinstance(exc, smtplib.SMTPRecipientsRefused):
             code, text = next(iter(exc.recipients.values()), (550, b"refused"))
-            return self._by_code(code, text, where)
+            return self._by_code(code, text, where, operation)
         if isinstance(exc, smtplib.SMTPResponseException):
-            return self._by_code(exc.smtp_code, exc.smtp_error, where)
-        return SystemUnavailable(MAIL_SYSTEM, OPERATION,
+            return self._by_code(exc.smtp_code, exc.smtp_error, where, operation)
+        return SystemUnavailable(MAIL_SYSTEM, operation,
                                  mask_mailboxes_in(f"{where}: {type(exc).__name__}: {exc}"[:800])[:400])
 
     @staticmethod
-    def _by_code(code: int, text: bytes | str, where: str) -> Exception:
+    def _by_code(code: int, text: bytes | str, where: str, operation: str) -> Exception:
         said = _said(code, text).replace("\n", " ")
         if 400 <= code < 500:
-            return SystemUnavailable(MAIL_SYSTEM, OPERATION, f"{where}: answered {said} (try later)")
-        return SystemRefused(MAIL_SYSTEM, OPERATION, str(code), f"{where}: {said}")
+            return SystemUnavailable(MAIL_SYSTEM, operation, f"{where}: answered {said} (try later)")
+        return SystemRefused(MAIL_SYSTEM, operation, str(code), f"{where}: {said}")
 
-    def send(self, message: EmailMessage) -> None:
-        """Hand ``message`` to the SMTP server; raises ``SystemUnavailable`` or ``SystemRefused``."""
+    def send(self, message: EmailMessage, operation: str = OPERATION) -> None:
+        """Hand ``message`` to the SMTP server; raises ``SystemUnavailable`` or ``SystemRefused`` naming
+        ``operation`` (the mail command it carries out: ``DispatchMail``, ``WithdrawMail``)."""
         recipient = str(message["To"])
         try:
             with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port,
                               timeout=self.settings.smtp_timeout) as smtp:
                 smtp.send_message(message)
         except (smtplib.SMTPException, OSError) as exc:
-            raise self._failure(exc, recipient) from None
+            raise self._failure(exc, recipient, operation) from None
 
     def close(self) -> None:
         """Nothing is kept open between mails."""

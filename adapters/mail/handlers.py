@@ -48,7 +48,8 @@ def dispatch_mail(envelope: Envelope, mail: MailClient, mail_settings: MailSetti
 def withdraw_mail(envelope: Envelope, mail: MailClient, mail_settings: MailSettings) -> str:
     document = command_element(envelope)
     facts = dispatch_facts(document)
-    mail.send(withdraw_message(document, sender=mail_settings.sender, key=mail_settings.token_key))
+    mail.send(withdraw_message(document, sender=mail_settings.sender, key=mail_settings.token_key),
+              operation="WithdrawMail")
     masked = mask_mailbox(facts.mailbox)
     log.info("e-mailed dispatch withdrawn", extra={
         "message_id": envelope.message_id, "work_order_id": facts.work_order_id, "dispatch": facts.dispatch,

@@ -35,3 +35,9 @@ def test_a_refused_data_reply_naming_the_recipient_is_masked() -> None:
 def test_text_without_an_address_is_left_as_it_is() -> None:
     assert mask_mailboxes_in("421 4.7.0 try again later") == "421 4.7.0 try again later"
     assert mask_mailboxes_in("user Li.Ming+x@mail.example.com.cn said") == "user L***@mail.example.com.cn said"
+
+
+def test_a_failed_withdrawal_names_its_own_command() -> None:
+    """A WithdrawMail the server refused says WithdrawMail, not DispatchMail, in the dead letter's reason."""
+    failure = CLIENT._failure(smtplib.SMTPDataError(554, b"refused"), MAILBOX, "WithdrawMail")
+    assert isinstance(failure, SystemRefused) and str(failure).startswith("MAIL WithdrawMail refused (554)")

@@ -54,15 +54,16 @@ def test_the_subject_keeps_the_hook_without_a_reference() -> None:
 class _Outbox(MailClient):
     def __init__(self) -> None:
         super().__init__(MailSettings())
-        self.sent: list[EmailMessage] = []
+        self.sent: list[tuple[str, EmailMessage]] = []
 
-    def send(self, message: EmailMessage) -> None:
-        self.sent.append(message)
+    def send(self, message: EmailMessage, operation: str = "DispatchMail") -> None:
+        self.sent.append((operation, message))
 
 
 def test_the_handler_sends_it_and_names_the_mailbox_masked() -> None:
     outbox = _Outbox()
     envelope = Envelope("hub-withdraw-1", "mail.WithdrawMail", "HUB", etree.tostring(_document()))
     outcome = withdraw_mail(envelope, outbox, MailSettings(sender="hub@example.com", token_key=KEY))
-    assert len(outbox.sent) == 1 and str(outbox.sent[0]["To"]) == MAILBOX
+    [(operation, sent)] = outbox.sent
+    assert operation == "WithdrawMail" and str(sent["To"]) == MAILBOX  # a failure would name WithdrawMail
     assert WORK_ORDER in outcome and MAILBOX not in outcome
