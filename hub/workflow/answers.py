@@ -17,7 +17,8 @@ from lxml import etree
 from hub.envelope import Envelope
 from hub.gateways.documents import timestamp
 
-__all__ = ["action_answer", "created_answer", "work_order_answer", "work_order_element", "work_orders_answer"]
+__all__ = ["acknowledged_answer", "action_answer", "created_answer", "work_order_answer", "work_order_element",
+           "work_orders_answer"]
 
 WO = "urn:onepoint:workorder:1"
 C = "urn:onepoint:common:1"
@@ -43,6 +44,20 @@ def _add(parent: etree._Element, name: str, value: object, namespace: str = WO) 
     elif value is not None:
         element.text = str(value)
     return element
+
+
+def acknowledged_answer(name: str, envelope: Envelope, now: datetime, *, namespace: str = WO,
+                        prefix: str = "wo") -> etree._Element:
+    """The answer ``name`` (of ``namespace``) with its ``Ack`` (COMPLETED, received ``now``), the results still to
+    add: the listeners' and templates' queries and the mail ingress's AnswerMail answer this way."""
+    root = etree.Element(f"{{{namespace}}}{name}", nsmap={prefix: namespace, "c": C})
+    ack = etree.SubElement(root, f"{{{namespace}}}Ack")
+    etree.SubElement(ack, f"{{{C}}}MessageId").text = envelope.message_id
+    if envelope.correlation_id:
+        etree.SubElement(ack, f"{{{C}}}CorrelationId").text = envelope.correlation_id
+    etree.SubElement(ack, f"{{{C}}}Status").text = "COMPLETED"
+    etree.SubElement(ack, f"{{{C}}}ReceivedAt").text = now.isoformat(timespec="milliseconds")
+    return root
 
 
 def _root(name: str, envelope: Envelope, now: datetime) -> etree._Element:

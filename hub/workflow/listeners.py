@@ -36,6 +36,7 @@ from hub.config.workflow import ListenerSettings
 from hub.envelope import Envelope
 from hub.gateways.documents import command_element
 from hub.workers import BusinessRejection, HandlerRegistry, Reply
+from hub.workflow.answers import acknowledged_answer
 from hub.workflow.destinations import DestinationPolicy, redacted
 from hub.workflow.events import EVENT_TYPES
 from hub.workflow.runtime import WorkflowRuntime
@@ -169,14 +170,7 @@ def _filter(document: etree._Element, taxonomy: Taxonomy) -> ListenerFilter:
 
 def acknowledged(name: str, envelope: Envelope, workflow: WorkflowRuntime) -> etree._Element:
     """The answer ``name`` of the listeners' commands with its ``Ack`` (COMPLETED), the results still to add."""
-    root = etree.Element(f"{{{WO}}}{name}", nsmap={"wo": WO, "c": C})
-    ack = etree.SubElement(root, f"{{{WO}}}Ack")
-    etree.SubElement(ack, f"{{{C}}}MessageId").text = envelope.message_id
-    if envelope.correlation_id:
-        etree.SubElement(ack, f"{{{C}}}CorrelationId").text = envelope.correlation_id
-    etree.SubElement(ack, f"{{{C}}}Status").text = "COMPLETED"
-    etree.SubElement(ack, f"{{{C}}}ReceivedAt").text = workflow.clock.now().isoformat(timespec="milliseconds")
-    return root
+    return acknowledged_answer(name, envelope, workflow.clock.now())
 
 
 def _answer(name: str, envelope: Envelope, workflow: WorkflowRuntime, listener_id: str) -> etree._Element:

@@ -25,9 +25,10 @@ from lxml import etree
 from hub.envelope import Envelope
 from hub.gateways.documents import command_element
 from hub.routing.outbound import Sender
-from hub.validation.namespaces import COMMON_NS, MAIL_NS
+from hub.validation.namespaces import MAIL_NS
 from hub.workers import BusinessRejection, HandlerRegistry, Reply
 from hub.workflow import commands
+from hub.workflow.answers import acknowledged_answer
 from hub.workflow.changes import MAIL_SYSTEM
 from hub.workflow.engine import WorkOrderRefused
 from hub.workflow.lifecycle import FINAL, LifecycleAction
@@ -61,13 +62,7 @@ def unexpected_answer(row: dict[str, Any], dispatch: int, department: str) -> Wo
 
 
 def _answer_document(envelope: Envelope, row: dict[str, Any], now: datetime) -> etree._Element:
-    root = etree.Element(f"{{{MAIL_NS}}}AnswerMailResponse", nsmap={"mail": MAIL_NS, "c": COMMON_NS})
-    ack = etree.SubElement(root, f"{{{MAIL_NS}}}Ack")
-    etree.SubElement(ack, f"{{{COMMON_NS}}}MessageId").text = envelope.message_id
-    if envelope.correlation_id:
-        etree.SubElement(ack, f"{{{COMMON_NS}}}CorrelationId").text = envelope.correlation_id
-    etree.SubElement(ack, f"{{{COMMON_NS}}}Status").text = "COMPLETED"
-    etree.SubElement(ack, f"{{{COMMON_NS}}}ReceivedAt").text = now.isoformat(timespec="milliseconds")
+    root = acknowledged_answer("AnswerMailResponse", envelope, now, namespace=MAIL_NS, prefix="mail")
     etree.SubElement(root, f"{{{MAIL_NS}}}WorkOrderId").text = str(row["id"])
     etree.SubElement(root, f"{{{MAIL_NS}}}State").text = str(row["state"])
     return root
