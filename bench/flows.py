@@ -6,10 +6,10 @@ Not a test. Run from the repository root:
                                     [--connections 8] [--memory-lookups 300000] [--broker amqp://]
 
 The hub runs as ``onepoint serve --config`` (its workers in its process; ``memory://`` by default, or a private
-RabbitMQ node with ``--broker amqp://``), the five emulators in another process (``onepoint emulate all``), the
-load generator in this one: none shares a GIL with another. Every request goes through the hub's real ingress:
-tier lookups as SOAP with a WS-Security UsernameToken (digest, fresh nonce) as the front ends send them, SMS-log
-queries as XML with the CS bearer token. Per round, in alternating order:
+RabbitMQ node with ``--broker amqp://``), the emulators (the five systems and mail) in another process (``onepoint
+emulate all``), the load generator in this one: none shares a GIL with another. Every request goes through the
+hub's real ingress: tier lookups as SOAP with a WS-Security UsernameToken (digest, fresh nonce) as the front ends
+send them, SMS-log queries as XML with the CS bearer token. Per round, in alternating order:
 
 1. tier lookup, cached: SOAP lookups of already-cached msisdns at a fixed ``--rate`` for ``--seconds`` (open loop:
    latency from each request's planned start), then as fast as ``--connections`` connections go;

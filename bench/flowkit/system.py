@@ -1,4 +1,4 @@
-"""The processes of ``bench/flows.py``: the five emulators in one process of their own (``onepoint emulate all``,
+"""The processes of ``bench/flows.py``: the emulators in one process of their own (``onepoint emulate all``,
 free ports) and the hub in another (``onepoint serve --config --no-emulators``: its workers in its process, as the
 one-command system runs), so the hub's figures never share a GIL with BOSS or DSMP nor with the load generator."""
 

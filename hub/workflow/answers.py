@@ -49,25 +49,14 @@ def _add(parent: etree._Element, name: str, value: object, namespace: str = WO) 
 def acknowledged_answer(name: str, envelope: Envelope, now: datetime, *, namespace: str = WO,
                         prefix: str = "wo") -> etree._Element:
     """The answer ``name`` (of ``namespace``) with its ``Ack`` (COMPLETED, received ``now``), the results still to
-    add: the listeners' and templates' queries and the mail ingress's AnswerMail answer this way."""
+    add: every workflow answer, the listeners' and templates' queries and the mail ingress's AnswerMail begin so."""
     root = etree.Element(f"{{{namespace}}}{name}", nsmap={prefix: namespace, "c": C})
     ack = etree.SubElement(root, f"{{{namespace}}}Ack")
     etree.SubElement(ack, f"{{{C}}}MessageId").text = envelope.message_id
     if envelope.correlation_id:
         etree.SubElement(ack, f"{{{C}}}CorrelationId").text = envelope.correlation_id
     etree.SubElement(ack, f"{{{C}}}Status").text = "COMPLETED"
-    etree.SubElement(ack, f"{{{C}}}ReceivedAt").text = now.isoformat(timespec="milliseconds")
-    return root
-
-
-def _root(name: str, envelope: Envelope, now: datetime) -> etree._Element:
-    root = etree.Element(f"{{{WO}}}{name}", nsmap=NSMAP)
-    ack = _add(root, "Ack", None)
-    _add(ack, "MessageId", envelope.message_id, C)
-    if envelope.correlation_id:
-        _add(ack, "CorrelationId", envelope.correlation_id, C)
-    _add(ack, "Status", "COMPLETED", C)
-    _add(ack, "ReceivedAt", now, C)
+    etree.SubElement(ack, f"{{{C}}}ReceivedAt").text = timestamp(now)
     return root
 
 
@@ -88,7 +77,7 @@ def created_answer(envelope: Envelope, row: Row, customer_orders: Iterable[Row],
     Ack's ``ReceivedAt`` is when the work order began (``created_at``: the hub's ingress accepted the complaint,
     ``Complaint.accepted_at``), the instant its deadlines run from, not when a worker got to it."""
     began = row.get("created_at")
-    root = _root("CreateWorkOrderResponse", envelope, began if isinstance(began, datetime) else now)
+    root = acknowledged_answer("CreateWorkOrderResponse", envelope, began if isinstance(began, datetime) else now)
     _add(root, "WorkOrderId", row["id"])
     _add(root, "State", row["state"])
     if row.get("tier"):
@@ -109,7 +98,7 @@ def created_answer(envelope: Envelope, row: Row, customer_orders: Iterable[Row],
 
 
 def action_answer(envelope: Envelope, row: Row, now: datetime) -> etree._Element:
-    root = _root("WorkOrderActionResponse", envelope, now)
+    root = acknowledged_answer("WorkOrderActionResponse", envelope, now)
     _add(root, "WorkOrderId", row["id"])
     _add(root, "State", row["state"])
     if row.get("owner"):
@@ -206,7 +195,7 @@ def _group(element: etree._Element, row: Row) -> None:
 
 
 def work_order_answer(envelope: Envelope, row: Row | None, history: Iterable[Row], now: datetime) -> etree._Element:
-    root = _root("QueryWorkOrderResponse", envelope, now)
+    root = acknowledged_answer("QueryWorkOrderResponse", envelope, now)
     if row is not None:
         work_order_element(row, history, parent=root, content=True)
     return root
@@ -215,7 +204,7 @@ def work_order_answer(envelope: Envelope, row: Row | None, history: Iterable[Row
 def work_orders_answer(envelope: Envelope, total: int, rows: Iterable[Row], now: datetime, *,
                        next_cursor: str | None = None) -> etree._Element:
     """``next_cursor``: the ``Next`` of a full page (``query_commands.page_cursor`` of its last row)."""
-    root = _root("QueryWorkOrdersResponse", envelope, now)
+    root = acknowledged_answer("QueryWorkOrdersResponse", envelope, now)
     _add(root, "Total", total)
     for row in rows:
         work_order_element(row, parent=root)

@@ -1,6 +1,6 @@
 """A complaint from creation to close through the whole running system (issue 12, point 8), on memory:// and on a
-real RabbitMQ: the hub (XML ingress, broker, a worker per queue: the workflow and the adapters), the five emulators
-over HTTP (NSP and OA call the hub back).
+real RabbitMQ: the hub (XML ingress, broker, a worker per queue: the workflow and the adapters), the five
+systems' emulators over HTTP (NSP and OA call the hub back).
 
 A VIP of the emulators' seeded population complains at the hotline (CS, its development bearer token): BOSS gives
 the tier (its journal), CRM tells the account manager (its journal), the dispatch reaches NSP (its ticket), NSP's
