@@ -4,8 +4,9 @@ tickets (:mod:`emulators.nsp.withdrawals`) and network notices.
 ``create_emulator(seed=0, hub_url=None, hub_token=None, reply_delay=5.0, auto_reply=True,
 answer_known_faults=True, schedule=None, clock=None, callback_attempts=5, callback_backoff=0.5, max_tickets=10_000,
 state_limit=1_000)``.
-Endpoints: :mod:`emulators.nsp.app`; behaviour: :mod:`emulators.nsp.service`; tickets and notices:
-:mod:`emulators.nsp.state`; scripts: :mod:`emulators.nsp.script`.
+Endpoints: :mod:`emulators.nsp.app`; behaviour: :mod:`emulators.nsp.service` (notices raised, revised and cleared:
+:mod:`emulators.nsp.outages`); tickets and notices: :mod:`emulators.nsp.state`; scripts:
+:mod:`emulators.nsp.script`.
 Call-backs (NetworkComplaintReply, OutageNotice) go to ``{hub_url}/xml/nsp`` with the bearer ``hub_token``.
 """
 

@@ -12,9 +12,8 @@
   yet: no reply is sent for them, scheduled or by hand (409 ``withdrawn``); it is always acknowledged, an unknown
   work order with ``Known`` false, and a dispatch of a withdrawn work order arriving later opens its ticket withdrawn
   (:mod:`emulators.nsp.withdrawals`).
-- Notices are raised, revised and cleared through ``/nsp/outages`` or a script; each revision goes to the hub.
-- A notice is a revision of an earlier one only when the caller names it (``notice_id``); an auto-numbered notice
-  never takes an id in use.
+- Notices are raised, revised and cleared through ``/nsp/outages`` or a script; each revision goes to the hub
+  (:mod:`emulators.nsp.outages`).
 - At most ``max_tickets`` tickets are kept (the oldest answered go first); ``GET /__admin/state`` lists the newest
   ``state_limit`` tickets, notices and withdrawals with their counts, ``GET /nsp/tickets`` every ticket kept.
 Reset: tickets, notices and pending replies are dropped and the script starts again from the reset; the ticket and
@@ -31,8 +30,8 @@ from lxml import etree
 
 from emulators.callbacks import CallbackClient
 from emulators.nsp.notice_feedback import take_feedback
-from emulators.nsp.notice_report import CLEAR_REPORT_KEYS, ReportSpecError, cleared_report
-from emulators.nsp.notices import NSP_NS, Notice, NoticeSpecError, notice_document, parse_notice_spec
+from emulators.nsp.notices import NSP_NS, NoticeSpecError
+from emulators.nsp.outages import OutageNotices
 from emulators.nsp.replies import Reply, known_fault_reply, reply_document, seeded_reply
 from emulators.nsp.schedule import Scheduler
 from emulators.nsp.script import ScriptEvent
@@ -43,7 +42,7 @@ from emulators.toolkit.jsonkeys import unknown_keys_problem
 from emulators.toolkit.logs import emulator_logger, log_event
 from emulators.toolkit.xmlcommand import CommandError, MessageIds, iso, response_root, sub, text_of, validate_own
 from hub.observability.logging import mask_msisdn
-from hub.validation import DocumentRefused, ValidatedCommand
+from hub.validation import ValidatedCommand
 from hub.validation.namespaces import COMMON_NS as C
 
 __all__ = ["NspService"]
@@ -73,6 +72,7 @@ class NspService:
         self.ids = MessageIds("nsp")
         self.log = emulator_logger("nsp")
         self._lock = self.state.lock
+        self.outages = OutageNotices(state=self.state, clock=clock, callbacks=callbacks, ids=self.ids, log=self.log)
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
     def reset(self, *, restart_script: bool = True) -> None:
@@ -86,7 +86,8 @@ class NspService:
     def start_script(self) -> None:
         start = self.clock.monotonic()
         for event in self.script:
-            self.scheduler.call_at(start + event.at, lambda e=event: self._script_event(e),  # type: ignore[misc]
+            self.scheduler.call_at(start + event.at,
+                                   lambda e=event: self.outages.script_event(e),  # type: ignore[misc]
                                    label=f"script:{event.action}:{event.name}")
 
     def stop(self) -> None:
@@ -198,73 +199,14 @@ class NspService:
         log_event(self.log, logging.INFO, "nsp.notice_feedback", message_id=command.message_id)
         return answer
 
-    # -- notices ------------------------------------------------------------------------------------------------
+    # -- notices (``emulators.nsp.outages``) --------------------------------------------------------------------
     def raise_notice(self, spec: Any) -> dict[str, Any]:
         """Raise a notice, or revise the active one the caller names with ``notice_id``."""
-        now = self.clock.now()
-        with self._lock:
-            notice = parse_notice_spec(spec, now=now, notice_id="")
-            named = bool(notice.notice_id)
-            if not named:
-                notice.notice_id = self.state.next_notice_id(notice.kind, now)
-            previous = self.state.notices.get(notice.notice_id) if named else None
-            if previous is not None:
-                if previous.status != "ACTIVE":
-                    raise CommandError(409, "notice-cleared", f"notice {notice.notice_id} is already cleared")
-                notice.revision, notice.history = previous.revision + 1, previous.history
-                notice.feedback = previous.feedback  # customer service's, carried back until the tester says else
-                if notice.report.customer_service_feedback is None:
-                    notice.report = replace(notice.report,
-                                            customer_service_feedback=previous.report.customer_service_feedback)
-            return self._send_notice(notice, now)
+        return self.outages.raise_notice(spec)
 
     def clear_notice(self, notice_id: str, spec: Any) -> dict[str, Any]:
-        """Clear a notice; ``spec`` a JSON object with an optional ``wording`` of the CLEARED revision, and the
-        report fields a clearance carries (``emulators.nsp.notice_report.CLEAR_REPORT_KEYS``)."""
-        if not isinstance(spec, dict):
-            raise NoticeSpecError("the clear body is a JSON object, e.g. {\"wording\": \"...\"}")
-        problem = unknown_keys_problem(spec, ("wording", *sorted(CLEAR_REPORT_KEYS)))
-        if problem:
-            raise NoticeSpecError(problem)
-        if spec.get("wording") is not None and not isinstance(spec["wording"], str):
-            raise NoticeSpecError("'wording' must be a string")
-        now = self.clock.now()
-        with self._lock:
-            notice = self.state.notices[notice_id]
-            if notice.status != "ACTIVE":
-                raise CommandError(409, "notice-cleared", f"notice {notice_id} is already cleared")
-            wording = spec.get("wording") or notice.wording
-            try:
-                report = cleared_report(notice.report, spec, kind=notice.kind, wording=wording,
-                                        contact=notice.contact, now=now)
-            except ReportSpecError as exc:
-                raise NoticeSpecError(str(exc)) from None
-            cleared = replace(notice, status="CLEARED", cleared_at=now, revision=notice.revision + 1,
-                              wording=wording, report=report)
-            return self._send_notice(cleared, now)
-
-    def _send_notice(self, notice: Notice, now: float) -> dict[str, Any]:
-        message_id = self.ids.next()
-        root = notice_document(notice, message_id=message_id, sent_at=now)
-        try:
-            validate_own(root)
-        except DocumentRefused as exc:
-            raise NoticeSpecError("the notice is not a valid OutageNotice", [str(v) for v in exc.violations]) from exc
-        notice.history.append({"revision": notice.revision, "status": notice.status, "message_id": message_id})
-        self.state.notices[notice.notice_id] = notice
-        self.callbacks.submit("nsp", "OutageNotice", etree.tostring(root, xml_declaration=True, encoding="UTF-8"),
-                              message_id=message_id, ref=notice.notice_id)
-        log_event(self.log, logging.INFO, "nsp.notice", notice_id=notice.notice_id, revision=notice.revision,
-                  status=notice.status)
-        return {**notice.to_json(), "message_id": message_id}
-
-    def _script_event(self, event: ScriptEvent) -> None:
-        if event.action == "raise":
-            self.state.script_names[event.name] = self.raise_notice(event.spec)["notice_id"]
-            return
-        notice_id = self.state.script_names.get(event.name)
-        if notice_id is not None and self.state.notices[notice_id].status == "ACTIVE":
-            self.clear_notice(notice_id, event.spec)
+        """Clear a notice (``OutageNotices.clear_notice``)."""
+        return self.outages.clear_notice(notice_id, spec)
 
     # -- admin view ---------------------------------------------------------------------------------------------
     def notices(self) -> list[dict[str, Any]]:

@@ -37,7 +37,8 @@ from typing import Any
 import uvicorn
 
 from emulators.toolkit.hooks import ABORT_EXTENSION
-from hub.http.server import ServerProtocol, server_config
+from hub.http.protocol import ServerProtocol
+from hub.http.server import server_config
 
 __all__ = ["AbortableHTTPProtocol", "RunningServer", "bind_socket", "serve_all", "serve_forever", "start_server"]
 
@@ -45,7 +46,7 @@ LOOPBACK = "127.0.0.1"
 
 
 class AbortableHTTPProtocol(ServerProtocol):  # type: ignore[misc]
-    """The hub's HTTP protocol (``hub.http.server``), plus an ``onepoint.abort`` ASGI extension that resets the
+    """The hub's HTTP protocol (``hub.http.protocol``), plus an ``onepoint.abort`` ASGI extension that resets the
     TCP connection."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

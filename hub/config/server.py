@@ -1,6 +1,7 @@
 """``[server]``: where callers reach the hub (``public_url``, the WSDLs' ``soap:address``) and how long and how
 many of their connections it serves (``read_timeout_seconds``, ``keep_alive_seconds``, ``max_connections``:
-``hub.http.server``), and which reverse proxies it believes about the client's address (``trusted_proxies``)."""
+``hub.http.server`` and its protocol, ``hub.http.protocol``), and which reverse proxies it believes about the
+client's address (``trusted_proxies``)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ __all__ = ["KEEP_ALIVE_SECONDS", "READ_TIMEOUT_SECONDS", "binds_every_address", 
            "parse_max_connections", "parse_public_url", "parse_read_timeout", "parse_trusted_proxies",
            "public_url_problem"]
 
-READ_TIMEOUT_SECONDS = 30.0  # as hub.http.server.DEFAULT_READ_TIMEOUT (the emulators' servers)
+READ_TIMEOUT_SECONDS = 30.0  # as hub.http.protocol.DEFAULT_READ_TIMEOUT (the emulators' servers)
 KEEP_ALIVE_SECONDS = 75.0  # as hub.http.server.DEFAULT_KEEP_ALIVE
 LONGEST_KEEP_ALIVE = 3600.0
 

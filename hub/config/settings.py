@@ -56,7 +56,7 @@ class HubSettings:
     port: int = 8000
     # [server] public_url: the base URL clients reach the hub at (the WSDL's soap:address); None: `hub_url`
     public_url: str | None = None
-    # [server] read_timeout_seconds, max_connections: what one client may hold of the server (hub.http.server)
+    # [server] read_timeout_seconds, max_connections: what one client may hold of the server (hub.http.protocol)
     read_timeout: float = READ_TIMEOUT_SECONDS
     keep_alive: float = KEEP_ALIVE_SECONDS  # [server] keep_alive_seconds: an idle connection kept this long
     max_connections: int | None = None  # None: half the process's open-file limit

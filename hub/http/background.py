@@ -3,7 +3,7 @@
 A separate ``onepoint worker`` answers ``/healthz``, ``/readyz`` and ``/metrics`` on ``--metrics-port``
 (``hub.system.worker_probes``). Served by the project's one server configuration, it has the hub's limits: a
 request that does not arrive whole within ``read_timeout`` seconds is answered 408 and closed, and connections
-over ``max_connections`` are answered only if they are probes (``hub.http.server``). A threaded WSGI server with
+over ``max_connections`` are answered only if they are probes (``hub.http.protocol``). A threaded WSGI server with
 neither would keep every stalled request head, a thread and a file descriptor each, until the process could open
 no file: not its broker connection, not its database.
 
@@ -19,7 +19,8 @@ from typing import Any
 
 import uvicorn
 
-from hub.http.server import DEFAULT_READ_TIMEOUT, server_config
+from hub.http.protocol import DEFAULT_READ_TIMEOUT
+from hub.http.server import server_config
 
 __all__ = ["BackgroundServer"]
 

@@ -2,7 +2,7 @@
 
 uvicorn pauses reading a connection while its app is behind (a pipelined request waits for the one before it, a
 body past the high-water mark waits to be asked for) and holds a client that sent ``Expect: 100-continue`` until
-the app asks for the body. `hub.http.server` gives a request ``read_timeout`` seconds of the *client's* time to
+the app asks for the body. `hub.http.protocol` gives a request ``read_timeout`` seconds of the *client's* time to
 arrive whole, so it must restart that clock when the server hands the turn back: when reading resumes after a
 pause, or when the ``100 Continue`` is sent. uvicorn does both in one place, ``RequestResponseCycle.receive``,
 which writes the ``100 Continue`` and then calls ``flow.resume_reading()``: `ReadingFlow` is that flow control

@@ -3,7 +3,7 @@
 Java 11+'s ``HttpClient`` (and Spring's ``RestClient``, Ktor, DBeaver) sends every cleartext request with
 ``Connection: Upgrade, HTTP2-Settings`` and ``Upgrade: h2c``. llhttp then stops at the end of the headers and
 skips the body (MagicStack/httptools#124, open). RFC 9110 §7.8 lets a server ignore the offer, so
-`hub.http.server` parses such a request again from the head this module writes: the same request line and
+`hub.http.protocol` parses such a request again from the head this module writes: the same request line and
 headers, without ``Upgrade`` and without the ``upgrade`` token of ``Connection`` (the header dropped if nothing
 else is left in it), so the fresh parser reads its body as any request's.
 """

@@ -10,7 +10,7 @@ before any credential is checked, and no client splits a document that way. For 
 than ``MOST_CODINGS`` stacked codings (``gzip, gzip, ...``: each layer is inflated in turn, up to the cap) is
 refused before any is undone: a client compresses once. Any other coding (``br``, ``compress``, ...) is refused
 naming it; both are 415 (``unsupported-content-encoding``). A client that goes away before its body is whole (or
-whose request ``hub.http.server`` timed out and answered 408) is a quiet refusal too, not an error of the hub.
+whose request ``hub.http.protocol`` timed out and answered 408) is a quiet refusal too, not an error of the hub.
 """
 
 from __future__ import annotations

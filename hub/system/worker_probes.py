@@ -23,7 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from hub.gateways import CircuitBreakers
 from hub.http.background import BackgroundServer
-from hub.http.server import DEFAULT_READ_TIMEOUT
+from hub.http.protocol import DEFAULT_READ_TIMEOUT
 from hub.observability.metrics import Metrics
 from hub.observability.probes import BackgroundProbe
 

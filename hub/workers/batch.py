@@ -10,6 +10,7 @@ For a consumer whose effects are local to its store (the workflow: ``WorkOrderPr
    in order, and their confirms awaited together, then one commit;
 3. the answers of the batch (ran or duplicate) published to their reply-to together, their confirms awaited;
 4. acks (a request whose answer the broker did not take is requeued: its redelivery answers from the record);
+   steps 3 and 4 are ``hub.workers.batch_answers``;
 5. the messages whose handler raised, after the others are settled: a transient failure goes the single-message
    way (``Worker.handle``: claim, in-process retries, RETRY/DEAD/WAIT), a permanent or held-back one is settled
    from the batch's attempt (``Processor.failed``: dead-lettered or waiting, not run again). A message held by
@@ -30,22 +31,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, replace
-from typing import Protocol
 
-from hub.envelope import Envelope
-from hub.routing.broker_router import REPLAYED
 from hub.routing.confirms import PendingConfirms
-from hub.transport.broker import Broker
 from hub.transport.message import Delivery
+from hub.workers.batch_answers import BatchItem, Settling, answer_committed
 from hub.workers.claims import BatchClaims, ClaimEffect, ClaimResult
-from hub.workers.fingerprint import answer_for, answered_unkept, reused_id_error, seal
-from hub.workers.processor import Decision, Processor
-from hub.workers.registry import HandlerSpec
+from hub.workers.fingerprint import seal
 
-__all__ = ["DEFAULT_BUDGET", "BatchRun", "OverBudget", "Settling"]
+__all__ = ["DEFAULT_BUDGET", "BatchRun", "OverBudget"]
 
 log = logging.getLogger("onepoint.worker")
 DEFAULT_BUDGET = 2.0  # seconds: far inside a request route's reply timeout (the workflow's: 15 s)
@@ -73,28 +67,6 @@ class _Budget:
         return now <= self._ends
 
 
-@dataclass(frozen=True, slots=True)
-class _Item:
-    delivery: Delivery
-    envelope: Envelope
-    spec: HandlerSpec
-
-
-class Settling(Protocol):
-    """What a batch needs of its ``Worker``: the processor, the broker, the single path and the settlement."""
-
-    consumer: str
-    processor: Processor
-    broker: Broker
-    stopping: bool  # the worker is stopping: what the batch has not begun goes back to the queue
-
-    def handle(self, delivery: Delivery) -> None: ...
-
-    def settle(self, delivery: Delivery, decision: Decision) -> None: ...
-
-    def count(self, outcome: str) -> None: ...
-
-
 class BatchRun:
     """Handles the batches of one ``Worker`` whose store runs batches of claims (see the module docstring)."""
 
@@ -108,7 +80,7 @@ class BatchRun:
     def handle(self, deliveries: list[Delivery]) -> None:
         """The batch consumer's callback: every delivery settled. Never raises (but ``BaseException``)."""
         processor = self.worker.processor
-        items: list[_Item] = []
+        items: list[BatchItem] = []
         alone: list[Delivery] = []
         for delivery in deliveries:
             try:
@@ -116,11 +88,11 @@ class BatchRun:
             except Exception:
                 alone.append(delivery)  # dead-lettered by the single path, with its reason
                 continue
-            items.append(_Item(delivery, envelope, spec))
+            items.append(BatchItem(delivery, envelope, spec))
         if len(items) <= 1:
             alone = list(deliveries)  # nothing to share: the single path as before
             items = []
-        later: list[tuple[_Item, ClaimResult]] = []
+        later: list[tuple[BatchItem, ClaimResult]] = []
         while items:  # a transaction per share of the batch its time budget allows (at least one message each)
             if self.worker.stopping:
                 alone = [item.delivery for item in items] + alone  # returned below, not begun
@@ -135,7 +107,8 @@ class BatchRun:
                 break
             over = [i for i, result in enumerate(results) if isinstance(result.error, OverBudget)]
             cut = over[0] if over else len(items)
-            later += self._settle(items[:cut], results[:cut])  # answered now, not after the whole batch
+            # answered now, not after the whole batch
+            later += answer_committed(self.worker, items[:cut], results[:cut], self.confirm_timeout)
             items = items[cut:]
         for delivery in alone:
             self._alone(delivery)
@@ -152,7 +125,7 @@ class BatchRun:
         else:
             self.worker.handle(delivery)
 
-    def _run(self, items: list[_Item]) -> list[ClaimResult]:
+    def _run(self, items: list[BatchItem]) -> list[ClaimResult]:
         """One transaction over ``items``: those the time budget leaves out end with ``OverBudget`` (not run)."""
         budget = _Budget(self.budget)  # this transaction's own (a worker may run batches on several threads)
         outbound = self.worker.processor.outbound
@@ -168,7 +141,7 @@ class BatchRun:
                  for item in items],
                 before_commit)
 
-    def _effect(self, item: _Item, pending: PendingConfirms | None, budget: _Budget) -> ClaimEffect:
+    def _effect(self, item: BatchItem, pending: PendingConfirms | None, budget: _Budget) -> ClaimEffect:
         processor = self.worker.processor
 
         def effect() -> tuple[str, bytes | None]:
@@ -188,62 +161,7 @@ class BatchRun:
 
         return effect
 
-    def _settle(self, items: list[_Item], results: list[ClaimResult]) -> list[tuple[_Item, ClaimResult]]:
-        """Answer and ack what the batch committed; returns the items still to settle (failed, busy)."""
-        broker = self.worker.broker
-        answering: list[tuple[_Item, ClaimResult, Callable[[], None] | None]] = []
-        later: list[tuple[_Item, ClaimResult]] = []
-        for item, result in zip(items, results, strict=True):
-            if result.error is not None or result.busy:
-                later.append((item, result))
-                continue
-            wait: Callable[[], None] | None = None
-            message = item.delivery.message
-            if result.duplicate and message.reply_to and answered_unkept(item.envelope, result.reply,
-                                                                          reads=item.spec.reads):
-                later.append((item, replace(result, duplicate=False)))  # audited, or a read: run again, alone
-                continue
-            answer, reused = answer_for(item.envelope, result.reply)
-            if reused and not message.reply_to:  # a command under a reused id: dead-lettered, with the reason
-                later.append((item, replace(result, error=reused_id_error(item.envelope))))
-                continue
-            if reused:
-                log.warning("message id reused for another request: refused",
-                            extra=self.worker.processor.log_extra(message, item.envelope))
-            if answer is not None and message.reply_to:
-                try:
-                    future = broker.reply(message, answer, content_type="application/xml",
-                                          headers={REPLAYED: True} if result.duplicate else {})
-                    wait = _waiter(future.result, self.confirm_timeout)
-                except Exception as exc:
-                    wait = _raiser(exc)
-            answering.append((item, result, wait))
-        processed = duplicates = 0
-        for item, result, wait in answering:
-            if wait is not None:
-                try:
-                    wait()
-                except Exception as exc:
-                    log.error("could not send the answer; requeueing the request", extra={
-                        "message_id": item.envelope.message_id, "consumer": self.worker.consumer, "error": repr(exc)})
-                    item.delivery.nack(requeue=True)
-                    self.worker.count("requeued")
-                    continue
-            item.delivery.ack()
-            self.worker.count("duplicate" if result.duplicate else "processed")
-            extra = self.worker.processor.log_extra(item.delivery.message, item.envelope)
-            if result.duplicate:
-                log.info("duplicate message: effect skipped", extra=extra)
-            else:  # each message's trace, as the single path writes it
-                log.info("message processed", extra={**extra, "outcome": result.outcome})
-            duplicates += result.duplicate
-            processed += not result.duplicate
-        if answering:
-            log.info("batch processed", extra={"consumer": self.worker.consumer, "processed": processed,
-                                               "duplicates": duplicates, "failed": len(later)})
-        return later
-
-    def _settle_failed(self, item: _Item, result: ClaimResult) -> None:
+    def _settle_failed(self, item: BatchItem, result: ClaimResult) -> None:
         """A handler that raised in the batch (its changes undone): a transient failure is retried the single
         way (in-process retries first); a permanent or held-back one is settled from this attempt."""
         error = result.error
@@ -251,17 +169,3 @@ class BatchRun:
             self._alone(item.delivery)
             return
         self.worker.settle(item.delivery, self.worker.processor.failed(item.delivery.message, error, item.envelope))
-
-
-def _waiter(result: Callable[..., object], timeout: float) -> Callable[[], None]:
-    def wait() -> None:
-        result(timeout=timeout)
-
-    return wait
-
-
-def _raiser(exc: Exception) -> Callable[[], None]:
-    def wait() -> None:
-        raise exc
-
-    return wait

@@ -21,6 +21,7 @@ from hub.cli.main import main
 from hub.config import ConfigError, load_settings
 from hub.config.server import READ_TIMEOUT_SECONDS
 from hub.http import server as http_server
+from hub.http.protocol import DEFAULT_READ_TIMEOUT
 from hub.ingress.app import create_app
 from hub.system import links_to
 
@@ -40,7 +41,7 @@ def test_the_read_deadline_and_the_cap_have_defaults_and_can_be_set(tmp_path: Pa
     assert (defaults.read_timeout, defaults.max_connections) == (30.0, None)  # None: half the open-file limit
     chosen = settings_from(tmp_path, "read_timeout_seconds = 7.5\nmax_connections = 300")
     assert (chosen.read_timeout, chosen.max_connections) == (7.5, 300)
-    assert READ_TIMEOUT_SECONDS == http_server.DEFAULT_READ_TIMEOUT  # the emulators' servers keep the hub's
+    assert READ_TIMEOUT_SECONDS == DEFAULT_READ_TIMEOUT  # the emulators' servers keep the hub's
 
 
 @pytest.mark.parametrize(("line", "message"), [

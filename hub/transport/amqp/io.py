@@ -1,10 +1,9 @@
 """The I/O thread: one pika ``SelectConnection``, driven from one thread, reconnected to the next node address
 when its node goes (`NodeAddresses`). It reads 16 KiB per ``recv()`` (`LargeReadSelectConnection`).
 
-pika objects are not thread-safe, so every other thread talks to the connection through ``call_soon``
-(a queue drained on the I/O thread; only one wake-up is pending at a time, so a burst of publishes costs
-one ``add_callback_threadsafe``). While the connection is down, calls wait in the queue and run after
-the next successful (re)connect, once the listeners have reopened their channels.
+pika objects are not thread-safe, so every other thread talks to the connection through ``call_soon`` and
+``call`` (``IOCalls``, this thread's base: ``hub.transport.amqp.io_calls``). While the connection is down, calls
+wait in the queue and run after the next successful (re)connect, once the listeners have reopened their channels.
 
 Failed attempts to reconnect are WARNING lines, at most one every ``RETRY_LOG_INTERVAL`` seconds. A topology the
 broker refuses as inequivalent (``TopologyMismatchError``: a queue re-declared with other arguments while the
@@ -17,15 +16,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import Any, Protocol
 
 import pika
 
 from hub.observability.quiet import QuietLog
 from hub.transport.amqp.closing import close_connection
+from hub.transport.amqp.io_calls import IOCalls
 from hub.transport.amqp.nodes import ConnectionState, NodeAddresses, failure_reason
 from hub.transport.amqp.reads import LargeReadSelectConnection
 from hub.transport.errors import TopologyMismatchError, TransportClosedError, TransportError
@@ -42,19 +40,16 @@ class ConnectionListener(Protocol):
     def on_disconnected(self) -> None: ...
 
 
-class IOThread:
+class IOThread(IOCalls):
     def __init__(
         self, nodes: NodeAddresses, state: ConnectionState, prepare: Callable[[], None], name: str = "amqp-io"
     ) -> None:
+        super().__init__()
         self._nodes = nodes
         self._state = state
         self._name = name
         self._prepare = prepare
         self._listeners: list[ConnectionListener] = []
-        self._lock = threading.Lock()
-        self._calls: deque[Callable[[], None]] = deque()
-        self._loop: Any = None  # the IOLoop while the connection is open
-        self._wake_pending = False
         self._stopping = threading.Event()
         self._first = threading.Event()
         self._first_error: BaseException | None = None
@@ -96,50 +91,11 @@ class IOThread:
             reason = failure_reason(self._first_error)
             raise TransportError(f"could not connect to the broker: {reason}") from self._first_error
 
-    # -- cross-thread calls -------------------------------------------------------------------------------
-    def call_soon(self, fn: Callable[[], None]) -> None:
-        """Run ``fn`` on the I/O thread (queued while disconnected)."""
-        with self._lock:
-            self._calls.append(fn)
-            if self._wake_pending or self._loop is None:
-                return
-            self._wake_pending = True
-            loop = self._loop
-        try:
-            loop.add_callback_threadsafe(self._drain)
-        except Exception:  # the loop is closing: the calls run after the next connect
-            with self._lock:
-                self._wake_pending = False
-
-    def call(self, fn: Callable[[], Any], timeout: float = 10.0) -> Any:
-        """Run ``fn`` on the I/O thread and wait for its result."""
-        if threading.current_thread() is self._thread:
-            return fn()
-        future: Future[Any] = Future()
-
-        def run() -> None:
-            try:
-                future.set_result(fn())
-            except BaseException as exc:
-                future.set_exception(exc)
-
-        self.call_soon(run)
-        return future.result(timeout)
-
+    # -- cross-thread calls (the rest: ``IOCalls``) -------------------------------------------------------
     def call_later(self, delay: float, fn: Callable[[], None]) -> None:
         """On the I/O thread only: run ``fn`` after ``delay`` seconds (dropped if the connection goes)."""
         if self.connection is not None:
             self.connection.ioloop.call_later(delay, fn)
-
-    def _drain(self) -> None:
-        with self._lock:
-            calls, self._calls = self._calls, deque()
-            self._wake_pending = False
-        for fn in calls:
-            try:
-                fn()
-            except Exception:
-                log.exception("I/O-thread call failed")
 
     # -- connection lifecycle -----------------------------------------------------------------------------
     def _run(self) -> None:
@@ -165,9 +121,7 @@ class IOThread:
                 self._open_failed(exc)
             self.blocked = None
             was_connected = self.connected
-            with self._lock:
-                self._loop = None
-                self._wake_pending = False
+            self._hold_calls()
             self.connected = False
             self.connection = None
             if was_connected:
@@ -224,9 +178,7 @@ class IOThread:
         self.connected = True
         for listener in self._listeners:
             listener.on_connected(conn)
-        with self._lock:
-            self._loop = conn.ioloop
-        self._drain()
+        self._serve_calls(conn.ioloop)
         self._first.set()
         self._state.back(self._name, self._nodes.describe())
 
@@ -257,10 +209,9 @@ class IOThread:
                 log.debug("I/O loop already closed")
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
-        with self._lock:
-            leftover, self._calls = self._calls, deque()
+        leftover = self._drop_calls()
         if leftover:
-            log.info("dropping calls queued for a closed connection", extra={"count": len(leftover)})
+            log.info("dropping calls queued for a closed connection", extra={"count": leftover})
 
     def ensure_open(self) -> None:
         if self._stopping.is_set():

@@ -30,7 +30,8 @@ from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.outages.link_counts import LINK
 from hub.workflow.outages.matching import ComplaintFacts, explains
 from hub.workflow.outages.moving import OPEN_OR_ANSWERED, moved
-from hub.workflow.outages.notices import NoticeArrival, StoredNotice, active_notices, add_counts
+from hub.workflow.outages.notice_counts import add_counts
+from hub.workflow.outages.notices import NoticeArrival, StoredNotice, active_notices
 from hub.workflow.outages.relinking import relink_answered
 from hub.workflow.outages.services import OutageServices
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction

@@ -22,7 +22,8 @@ from sqlalchemy import bindparam, func, select
 from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.outages.link_counts import LINK
 from hub.workflow.outages.matching import ComplaintFacts, best_notice
-from hub.workflow.outages.notices import StoredNotice, add_counts
+from hub.workflow.outages.notice_counts import add_counts
+from hub.workflow.outages.notices import StoredNotice
 from hub.workflow.outages.services import OutageServices
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.schema import work_orders

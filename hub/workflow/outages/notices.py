@@ -1,7 +1,7 @@
 """NSP's outage notices as the workflow keeps them (table ``outage_notices``): the newest revision of each notice,
-with the counters of the complaints it explains and the fault report's / information notice's own fields
-(``NoticeReport``: initiator, reply time, the handler's result feedback, customer service's feedback, the sender's
-answer; migration 0021).
+with the counters of the complaints it explains (written by ``hub.workflow.outages.notice_counts``) and the fault
+report's / information notice's own fields (``NoticeReport``: initiator, reply time, the handler's result feedback,
+customer service's feedback, the sender's answer; migration 0021).
 
 A revision is stored only if it is newer than the one kept (an older or repeated revision is ignored: NSP's
 call-backs may overtake each other), and a changed notice that kept its revision only if NSP sent it no earlier
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from hub.bulletin.notice import (
@@ -36,13 +36,12 @@ from hub.bulletin.notice import (
 from hub.validation.instants import read_instant
 from hub.workflow.clock import as_utc
 from hub.workflow.outages.notice_report import NoticeReport
-from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.dialect import insert_ignore
 from hub.workflow.store.prepared import Prepared
 from hub.workflow.store.schema import outage_notices
 
-__all__ = ["ACTIVE", "CLEARED", "ActiveNotices", "NoticeArrival", "StoredNotice", "active_notices",
-           "add_counts", "get_notice", "hold_counts", "record_notice", "take_back_counts", "write_held_counts"]
+__all__ = ["ACTIVE", "CLEARED", "ActiveNotices", "NoticeArrival", "StoredNotice", "active_notices", "get_notice",
+           "record_notice"]
 
 ACTIVE, CLEARED = "ACTIVE", "CLEARED"
 _on = outage_notices.c
@@ -53,15 +52,6 @@ _ONE = select(outage_notices).where(_on.notice_id == bindparam("nid"))
 _SAID_AT = update(outage_notices).where(  # NSP said the kept version again, later
     _on.notice_id == bindparam("nid"), (_on.sent_at.is_(None)) | (_on.sent_at < bindparam("said_at"))
 ).values(sent_at=bindparam("said_at"))
-_COUNTS = update(outage_notices).where(_on.notice_id == bindparam("nid")).values(
-    linked_count=_on.linked_count + bindparam("linked"),
-    auto_answered_count=_on.auto_answered_count + bindparam("auto_answered"),
-    dispatch_count=_on.dispatch_count + bindparam("dispatched"))
-_TAKE_BACK = update(outage_notices).where(_on.notice_id == bindparam("nid")).values(**{  # never below zero
-    name: case((column < bindparam(key), 0), else_=column - bindparam(key))
-    for name, column, key in (("linked_count", _on.linked_count, "linked"),
-                              ("auto_answered_count", _on.auto_answered_count, "auto_answered"),
-                              ("dispatch_count", _on.dispatch_count, "dispatched"))})
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,42 +200,6 @@ def record_notice(db: Connection, notice: OutageNotice, now: datetime) -> Notice
 def active_notices(db: Connection) -> list[StoredNotice]:
     """The ACTIVE notices (a handful: the status index reads only them), in notice id order."""
     return [StoredNotice.from_row(dict(row)) for row in db.execute(_ACTIVE).mappings()]
-
-
-def add_counts(db: Connection, notice_id: str, *, linked: int = 0, auto_answered: int = 0,
-               dispatched: int = 0) -> None:
-    """Add to the notice's counters (in the caller's transaction: the complaints' changes and the counts commit
-    together)."""
-    if linked or auto_answered or dispatched:
-        db.execute(_COUNTS, {"nid": notice_id, "linked": linked, "auto_answered": auto_answered,
-                             "dispatched": dispatched})
-
-
-def take_back_counts(db: Connection, notice_id: str, *, linked: int = 0, auto_answered: int = 0,
-                     dispatched: int = 0) -> None:
-    """Take back from the notice's counters what the links of work orders it let go had added (each counter stays
-    at zero or above: a count is of complaints, never negative)."""
-    if linked or auto_answered or dispatched:
-        db.execute(_TAKE_BACK, {"nid": notice_id, "linked": linked, "auto_answered": auto_answered,
-                                "dispatched": dispatched})
-
-
-def write_held_counts(db: Connection, counts: Mapping[Any, int]) -> None:
-    """``WorkOrderTransaction.add_at_commit``'s writer of the notices' counters: ``{(notice_id, "linked" |
-    "auto_answered" | "dispatched"): n}``, one update per notice, in notice order."""
-    per_notice: dict[str, dict[str, int]] = {}
-    for (notice_id, measure), n in counts.items():
-        per_notice.setdefault(str(notice_id), {"linked": 0, "auto_answered": 0, "dispatched": 0})[str(measure)] += n
-    rows = [{"nid": notice_id, **added} for notice_id, added in sorted(per_notice.items()) if any(added.values())]
-    if rows:
-        db.execute(_COUNTS, rows)
-
-
-def hold_counts(tx: WorkOrderTransaction, notice_id: str, *, linked: int = 0, auto_answered: int = 0) -> None:
-    """Add to the notice's counters at the commit of ``tx``: every complaint an outage explains adds to its
-    notice's row, which is then locked only for the commit (a burst's complaints in several workers' batches do
-    not queue on it for whole batches)."""
-    tx.add_at_commit(write_held_counts, {(notice_id, "linked"): linked, (notice_id, "auto_answered"): auto_answered})
 
 
 class ActiveNotices:

@@ -30,7 +30,8 @@ from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.outages.arrival import LINKED_OPEN, NoticeOutcome, told
 from hub.workflow.outages.link_counts import LinkCounts, counted_at_link
 from hub.workflow.outages.matching import ComplaintFacts, area_matches, explains, time_matches
-from hub.workflow.outages.notices import StoredNotice, take_back_counts
+from hub.workflow.outages.notice_counts import take_back_counts
+from hub.workflow.outages.notices import StoredNotice
 from hub.workflow.outages.relinking import UNLINKED
 from hub.workflow.outages.reply_clock import back_on_reply_limit
 from hub.workflow.outages.services import OutageServices

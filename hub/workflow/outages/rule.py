@@ -27,7 +27,8 @@ from hub.workflow.intake import IntakeOutcome
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.outages.arrival import NoticeOutcome, clear_linked, link_entry, link_open
 from hub.workflow.outages.matching import ComplaintFacts, best_notice
-from hub.workflow.outages.notices import ACTIVE, ActiveNotices, hold_counts, record_notice
+from hub.workflow.outages.notice_counts import hold_counts
+from hub.workflow.outages.notices import ACTIVE, ActiveNotices, record_notice
 from hub.workflow.outages.revision import unlink_unexplained
 from hub.workflow.outages.services import OutageServices
 from hub.workflow.store import WorkOrderTransaction
