@@ -1,11 +1,13 @@
-"""``MailClient``: the hub's SMTP client (stdlib ``smtplib``), one connection per mail sent.
+"""``MailClient``: the hub's SMTP client (stdlib ``smtplib``), one connection per mail sent, called as the gateways
+call a system (``hub.gateways``).
 
-Failures are told apart as the gateways tell a system's apart (``hub.gateways.failures``): a server that cannot be
-reached, that drops the connection, times out or answers 4xx (try later: greylisting, a full queue) is
-``SystemUnavailable`` (the worker retries on its delay tiers, then dead-letters: the dispatch is never lost); a
-server that refuses for good (5xx: an unknown mailbox, a mail refused as spam) is ``SystemRefused`` (dead-lettered
-at once with the server's reason). Every e-mail address is masked in every reason, the server's own text included
-(Postfix, Exim and Exchange echo the recipient in theirs; the reasons end up in logs and dead letters).
+Every mail goes through the SMTP server's circuit breaker (``CircuitBreakers``, the circuit ``mail``, its
+``breaker_fail_max`` and ``breaker_reset_seconds`` from ``[mail]``) and is observed as a gateway call (``Metrics``:
+``onepoint_gateway_call_seconds{system="mail"}``, ``onepoint_circuit_state{system="mail"}``). A server that keeps
+failing opens the circuit: the mails then fail at once with ``CircuitOpenError`` without a connection, and the
+worker makes them wait in a delay tier (no attempt counted) until a trial mail may go; ``/readyz`` names the circuit
+while it is open. Failures are classified by ``adapters.mail.smtp_failures`` (retry, or dead letter at once), and
+a 5xx refusal never counts toward opening the circuit (the server answered: it is up).
 """
 
 from __future__ import annotations
@@ -13,45 +15,50 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
+from adapters.mail.smtp_failures import MAIL_SYSTEM, smtp_failure
 from hub.config.mail import MailSettings
-from hub.gateways.failures import SystemRefused, SystemUnavailable
-from hub.observability.masking import mask_mailbox, mask_mailboxes_in
+from hub.gateways import CircuitBreakers, GatewaySettings
+from hub.gateways.breaker import Circuit
+from hub.gateways.observed import ObservedCall
+from hub.observability.metrics import Metrics
 
-__all__ = ["MAIL_SYSTEM", "MailClient"]
+__all__ = ["MAIL_CIRCUIT", "MAIL_SYSTEM", "MailClient", "smtp_gateway_settings"]
 
-MAIL_SYSTEM = "MAIL"
+MAIL_CIRCUIT = "mail"  # the SMTP server's circuit, named as the other systems' (their queue's name: boss, nsp, ...)
 OPERATION = "DispatchMail"
 
 
-def _said(code: int, text: bytes | str) -> str:
-    said = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
-    return mask_mailboxes_in(f"{code} {said}"[:600])[:300]  # servers echo the recipient: masked (the module)
+def smtp_gateway_settings(settings: MailSettings) -> GatewaySettings:
+    """``[mail]``'s SMTP server as a gateway's settings: what its circuit and observed calls read (the timeout
+    bounds the connection and each answer, so a trial mail's deadline is twice it)."""
+    return GatewaySettings(system=MAIL_CIRCUIT, url=f"smtp://{settings.smtp_host}:{settings.smtp_port}",
+                           connect_timeout=settings.smtp_timeout, read_timeout=settings.smtp_timeout,
+                           breaker_fail_max=settings.breaker_fail_max,
+                           breaker_reset_seconds=settings.breaker_reset_seconds, circuits={}, concurrency=1)
 
 
 class MailClient:
-    def __init__(self, settings: MailSettings) -> None:
+    """Sends mails through ``[mail]``'s SMTP server; ``breakers`` and ``metrics``: the process's (None: a circuit
+    of the client's own, nothing measured)."""
+
+    def __init__(self, settings: MailSettings, *, breakers: CircuitBreakers | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.settings = settings
+        self.metrics = metrics
+        self.circuit: Circuit = (breakers or CircuitBreakers(metrics)).circuit(smtp_gateway_settings(settings))
 
     def _failure(self, exc: Exception, recipient: str, operation: str = OPERATION) -> Exception:
-        where = f"SMTP {self.settings.smtp_host}:{self.settings.smtp_port}, to {mask_mailbox(recipient)}"
-        if isinstance(exc, smtplib.SMTPRecipientsRefused):
-            code, text = next(iter(exc.recipients.values()), (550, b"refused"))
-            return self._by_code(code, text, where, operation)
-        if isinstance(exc, smtplib.SMTPResponseException):
-            return self._by_code(exc.smtp_code, exc.smtp_error, where, operation)
-        return SystemUnavailable(MAIL_SYSTEM, operation,
-                                 mask_mailboxes_in(f"{where}: {type(exc).__name__}: {exc}"[:800])[:400])
-
-    @staticmethod
-    def _by_code(code: int, text: bytes | str, where: str, operation: str) -> Exception:
-        said = _said(code, text).replace("\n", " ")
-        if 400 <= code < 500:
-            return SystemUnavailable(MAIL_SYSTEM, operation, f"{where}: answered {said} (try later)")
-        return SystemRefused(MAIL_SYSTEM, operation, str(code), f"{where}: {said}")
+        return smtp_failure(exc, host=self.settings.smtp_host, port=self.settings.smtp_port, recipient=recipient,
+                            operation=operation)
 
     def send(self, message: EmailMessage, operation: str = OPERATION) -> None:
-        """Hand ``message`` to the SMTP server; raises ``SystemUnavailable`` or ``SystemRefused`` naming
-        ``operation`` (the mail command it carries out: ``DispatchMail``, ``WithdrawMail``)."""
+        """Hand ``message`` to the SMTP server through its circuit; raises ``SystemUnavailable`` (``CircuitOpenError``
+        while the circuit is open), ``SystemFailed`` or ``SystemRefused`` naming ``operation`` (the mail command it
+        carries out: ``DispatchMail``, ``WithdrawMail``)."""
+        with ObservedCall(MAIL_CIRCUIT, operation, self.metrics):
+            self.circuit.call(operation, lambda: self._deliver(message, operation))
+
+    def _deliver(self, message: EmailMessage, operation: str) -> None:
         recipient = str(message["To"])
         try:
             with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port,

@@ -2,7 +2,7 @@
 
 ::
 
-    deps = dependencies(settings)
+    deps = dependencies(settings, breakers=breakers, metrics=metrics)
     with Worker(broker, CONSUMER, handlers, store=store, dependencies=deps, metrics=metrics):
         ...
     close(deps)
@@ -25,8 +25,9 @@ __all__ = ["CONSUMER", "close", "dependencies"]
 
 def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = None, metrics: Metrics | None = None,
                  registry: CommandSetRegistry | None = None) -> dict[str, Any]:
-    """``mail`` (a ``MailClient`` on ``[mail]``'s SMTP server) and ``mail_settings`` (``[mail]``)."""
-    return {"mail": MailClient(settings.mail), "mail_settings": settings.mail}
+    """``mail`` (a ``MailClient`` on ``[mail]``'s SMTP server, through its circuit ``mail`` on ``breakers``, its
+    calls observed on ``metrics``) and ``mail_settings`` (``[mail]``)."""
+    return {"mail": MailClient(settings.mail, breakers=breakers, metrics=metrics), "mail_settings": settings.mail}
 
 
 def close(built: Mapping[str, Any]) -> None:

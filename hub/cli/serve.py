@@ -2,15 +2,15 @@
 
 With no options: the hub on ``memory://`` (built-in development settings), a worker in the hub's process for every
 queue that has a consumer (the BOSS, CRM, NSP, DSMP and OA adapters, the bulletin), and the six emulators on
-127.0.0.1:8101-8106 (the mail emulator's SMTP server on 8025; a free one on another base port), their call-backs
-pointed at the hub with the development tokens (the mail emulator's answers too) and the adapters and ``[mail]
-smtp_host`` / ``smtp_port`` pointed at them; a table of the URLs is printed. ``--no-emulators`` calls the systems at
-the ``[adapters.<system>]`` endpoints of ``--config``; ``--no-workers`` (on ``amqp://``; on ``memory://`` a usage
-error, as nothing outside this process could consume its queues) leaves the queues to ``onepoint worker <consumer>``
-processes. The hub's port is bound before anything starts (taken: one line, exit 1, nothing left running); an
-emulator's port taken is one line naming the emulator and its host:port, the emulators started before it stopped
-again. ``--public-url`` is where callers reach the hub (the WSDLs' ``soap:address``); bound to every address
-(``--host 0.0.0.0``) without one, the hub names this machine by its host name and says so at start.
+127.0.0.1:8101-8106 (the mail emulator's SMTP server on ``--smtp-port``, else 8025; a free one on another base port),
+their call-backs pointed at the hub with the development tokens (the mail emulator's answers too) and the adapters
+and ``[mail] smtp_host`` / ``smtp_port`` pointed at them; a table of the URLs is printed. ``--no-emulators`` calls
+the systems at the ``[adapters.<system>]`` endpoints of ``--config``; ``--no-workers`` (on ``amqp://``; on
+``memory://`` a usage error, as nothing outside this process could consume its queues) leaves the queues to
+``onepoint worker <consumer>`` processes. The hub's port is bound before anything starts (taken: one line, exit 1,
+nothing left running); an emulator's port taken is one line naming the emulator and its host:port, the emulators
+started before it stopped again. ``--public-url`` is where callers reach the hub (the WSDLs' ``soap:address``); bound
+to every address (``--host 0.0.0.0``) without one, the hub names this machine by its host name and says so at start.
 Ctrl-C / SIGTERM: stop taking requests, drain the workers (on ``memory://`` until its queues are empty, see
 ``hub.system.drain``), stop the emulators, exit 0; while it is still starting too: what started is stopped
 (``hub.cli.graceful``).
@@ -34,7 +34,7 @@ from hub.cli.log_options import log_format_option, log_level_option
 from hub.cli.pid_files import check_pid_file
 from hub.cli.ports import MAX_PORT, PORT, base_port, check_host
 from hub.cli.serve_addresses import callback_url, print_url_table, public_url_option, warn_unnamed_address
-from hub.cli.serve_emulators import EMULATED_SYSTEMS, start_emulators_for
+from hub.cli.serve_emulators import EMULATED_SYSTEMS, check_smtp_port, smtp_port_option, start_emulators_for
 from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
 from hub.config.sharing import warn_kept_per_machine
@@ -69,6 +69,7 @@ NO_WORKERS_ON_MEMORY = ("--no-workers needs RabbitMQ: memory:// queues live insi
 @click.option("--emulator-base-port", default=8101, show_default=True, type=base_port(EMULATED_SYSTEMS),
               help="First emulator port (boss, crm, nsp, dsmp, oa, mail follow; mail's SMTP on 8025, free on "
                    "another base); 0: free ports.")
+@smtp_port_option
 @click.option("--emulator-seed", default=0, show_default=True, type=int, help="Seed of the emulated population.")
 @click.option("--hub-token", "hub_tokens", multiple=True, metavar="NAME=TOKEN",
               help="Bearer token an emulator calls the hub back with (default: the development tokens).")
@@ -77,8 +78,8 @@ NO_WORKERS_ON_MEMORY = ("--no-workers needs RabbitMQ: memory:// queues live insi
 @log_level_option("INFO")
 @log_format_option
 def serve(host: str | None, port: int | None, public_url: str | None, config_path: Path | None, workers: bool,
-          emulators: bool | None, emulator_base_port: int, emulator_seed: int, hub_tokens: tuple[str, ...],
-          pid_file: Path | None, log_level: str, log_format: LogFormat) -> None:
+          emulators: bool | None, emulator_base_port: int, smtp_port: int | None, emulator_seed: int,
+          hub_tokens: tuple[str, ...], pid_file: Path | None, log_level: str, log_format: LogFormat) -> None:
     """Run the hub: SOAP at /soap/<set>, XML at /xml/<set>, /bulletin, /healthz, /readyz, /metrics, with its
     workers and (for development) the emulators. SIGHUP reloads the routes."""
     try:
@@ -87,6 +88,8 @@ def serve(host: str | None, port: int | None, public_url: str | None, config_pat
         raise click.ClickException(str(exc)) from None
     if public_url is not None:
         settings = replace(settings, public_url=public_url)
+    emulators = settings.built_in if emulators is None else emulators
+    check_smtp_port(smtp_port, emulators)
     if not workers and scheme(settings.broker_url) == "memory":
         raise click.UsageError(NO_WORKERS_ON_MEMORY if config_path is None
                                else f"{settings.source}: {NO_WORKERS_ON_MEMORY}")
@@ -99,8 +102,8 @@ def serve(host: str | None, port: int | None, public_url: str | None, config_pat
     sock = _listen(bind_host, bind_port)  # before anything starts: a taken port is one line, nothing to stop
     try:
         _serve(sock, bind_host, settings, workers=workers, emulators=emulators, emulator_base_port=emulator_base_port,
-               emulator_seed=emulator_seed, hub_tokens=hub_tokens, pid_file=pid_file, log_level=log_level,
-               log_format=log_format)
+               smtp_port=smtp_port, emulator_seed=emulator_seed, hub_tokens=hub_tokens, pid_file=pid_file,
+               log_level=log_level, log_format=log_format)
     finally:
         sock.close()
 
@@ -121,9 +124,9 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, workers: bool, emulators: bool | None,
-           emulator_base_port: int, emulator_seed: int, hub_tokens: tuple[str, ...], pid_file: Path | None,
-           log_level: str, log_format: LogFormat) -> None:
+def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, workers: bool, emulators: bool,
+           emulator_base_port: int, smtp_port: int | None, emulator_seed: int, hub_tokens: tuple[str, ...],
+           pid_file: Path | None, log_level: str, log_format: LogFormat) -> None:
     """Start the emulators, the hub's system and its workers, print the table and serve on ``sock`` (bound to
     ``bind_host``, as given: the hub's URL names it). SIGTERM or Ctrl-C at any point of it is the normal stop: what
     started is stopped (the workers drained, then the emulators) and the process exits 0
@@ -149,8 +152,9 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     wrote_pid = False
     with StartupSignals() as signals:  # before anything starts: a stop signal from here on runs the stop below
         try:
-            if settings.built_in if emulators is None else emulators:
-                running = start_emulators_for(local_url, settings, hub_tokens, emulator_base_port, emulator_seed)
+            if emulators:
+                running = start_emulators_for(local_url, settings, hub_tokens, emulator_base_port, emulator_seed,
+                                              smtp_port)
                 settings = point_mail(point_adapters(settings, running.urls()), running.smtp_addresses())
             system = HubSystem(settings, workers=workers)
             hub = _start_system(system, settings)

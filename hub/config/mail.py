@@ -6,6 +6,8 @@
     smtp_host = "127.0.0.1"          # the SMTP server the mail adapter hands the dispatches to
     smtp_port = 8025
     smtp_timeout = 10                # seconds to connect and for each SMTP answer
+    breaker_fail_max = 5             # consecutive failures that open the SMTP server's circuit (as [adapters.*])
+    breaker_reset_seconds = 30       # how long that circuit stays open before a trial mail
     sender = "onepoint-hub@example.com"   # the From of every dispatch mail; handlers answer to it
     token_key_env = "ONEPOINT_MAIL_KEY"   # the key of the dispatch tokens (16+ bytes), or instead:
     # token_key = "..."              # DEVELOPMENT ONLY: in the file
@@ -32,13 +34,13 @@ from email.utils import getaddresses
 from types import MappingProxyType
 from typing import Any
 
-from hub.config.values import BUILT_IN, is_number
+from hub.config.values import BUILT_IN, LONGEST_WAIT_SECONDS, is_number
 
 __all__ = ["DEVELOPMENT_MAIL_KEY", "MailSettings", "parse_mail"]
 
 DEVELOPMENT_MAIL_KEY = "onepoint-development-mail-token-key"  # defaults.toml's; a deployment sets its own
-_KEYS = frozenset({"smtp_host", "smtp_port", "smtp_timeout", "sender", "token_key", "token_key_env",
-                   "previous_token_key_env", "max_answer_bytes", "offline"})
+_KEYS = frozenset({"smtp_host", "smtp_port", "smtp_timeout", "breaker_fail_max", "breaker_reset_seconds", "sender",
+                   "token_key", "token_key_env", "previous_token_key_env", "max_answer_bytes", "offline"})
 _MAILBOX = re.compile(r"[^@\s<>(),;:\"\[\]\\]{1,64}@[A-Za-z0-9.\-]{1,253}")  # mail.xsd's Mailbox: one addr-spec
 _DEPARTMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")  # c:PartyId: a dispatch target's code
 MIN_KEY_BYTES = 16
@@ -49,6 +51,8 @@ class MailSettings:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_timeout: float = 10.0
+    breaker_fail_max: int = 5  # the SMTP server's circuit (``adapters.mail.client``), as an adapter's
+    breaker_reset_seconds: float = 30.0
     sender: str = "onepoint-hub@example.com"
     token_key: bytes = DEVELOPMENT_MAIL_KEY.encode()
     previous_token_key: bytes | None = None  # the key before a change: answers to older dispatches still checked
@@ -131,6 +135,12 @@ def parse_mail(section: Any, source: str) -> MailSettings:
         raise ValueError(f"{where}: smtp_port must be a port number of 1 to 65535, not {port!r}")
     if not is_number(timeout) or not 0 < timeout <= 300:
         raise ValueError(f"{where}: smtp_timeout must be a number of seconds above 0 and at most 300")
+    fail_max, reset = section.get("breaker_fail_max", 5), section.get("breaker_reset_seconds", 30)
+    if not isinstance(fail_max, int) or isinstance(fail_max, bool) or not 1 <= fail_max <= 1_000_000:
+        raise ValueError(f"{where}: breaker_fail_max must be a whole number of 1 to 1000000, not {fail_max!r}")
+    if not is_number(reset) or not 0 <= reset <= LONGEST_WAIT_SECONDS:
+        raise ValueError(f"{where}: breaker_reset_seconds must be a number of 0 to {LONGEST_WAIT_SECONDS:g}, "
+                         f"not {reset!r}")
     largest = section.get("max_answer_bytes")
     if largest is not None and (not isinstance(largest, int) or isinstance(largest, bool) or largest < 1024):
         raise ValueError(f"{where}: max_answer_bytes must be a whole number of at least 1024")
@@ -138,6 +148,7 @@ def parse_mail(section: Any, source: str) -> MailSettings:
     if not isinstance(host, str) or not host.strip():
         raise ValueError(f"{where}: smtp_host must be a host name or address")
     settings = MailSettings(smtp_host=host, smtp_port=port, smtp_timeout=float(timeout),
+                            breaker_fail_max=fail_max, breaker_reset_seconds=float(reset),
                             sender=_mailbox(section.get("sender", "onepoint-hub@example.com"), f"{where} sender"),
                             token_key=_key(section, where), previous_token_key=_previous_key(section, where),
                             max_answer_bytes=largest,

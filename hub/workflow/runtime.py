@@ -111,7 +111,7 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
     engine.observers.append(resolution)  # always: an incident opened before a switch-off still answers its children
     engine.observers.append(CancellationNotices())  # last: a cancelled VIP's manager told after the rest
     engine.observers.append(NspWithdrawals())  # and NSP told of it after that (the others' steps unchanged)
-    engine.observers.append(MailWithdrawals(engine.settings.offline_mailboxes))  # an e-mailed dispatch ended: last
+    engine.observers.append(MailWithdrawals(engine.settings.offline_mailboxes))  # mailbox recorded; withdrawn: last
     if settings.mass_incidents:  # after the outage rule: a complaint an outage explains is no mass complaint
         runtime.intake_rules.append(mass_rule)
     return runtime

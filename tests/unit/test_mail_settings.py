@@ -20,6 +20,8 @@ def test_the_built_in_defaults_mark_no_department_offline() -> None:
     mail = load_settings().mail
     assert (mail.smtp_host, mail.smtp_port, dict(mail.offline)) == ("127.0.0.1", 8025, {})
     assert mail.token_key == DEVELOPMENT_MAIL_KEY.encode()
+    assert (mail.breaker_fail_max, mail.breaker_reset_seconds) == (5, 30.0)  # the SMTP server's circuit
+    assert (parse_mail({"breaker_fail_max": 2, "breaker_reset_seconds": 5}, "hub.toml").breaker_fail_max) == 2
 
 
 def test_a_settings_file_marks_billing_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,6 +50,9 @@ def test_a_settings_file_marks_billing_offline(tmp_path: Path, monkeypatch: pyte
     ({"offline": {"MARKETING": {"mailbox": "boss(x)@example.com"}}}, "must be one e-mail address"),
     ({"offline": {"MARKETING": {"mailbox": '"a b"@example.com'}}}, "must be one e-mail address"),
     ({"sender": "hub@example.com, boss@example.com"}, "sender must be one e-mail address"),
+    ({"breaker_fail_max": 0}, "breaker_fail_max must be a whole number of 1 to 1000000"),
+    ({"breaker_fail_max": 2.5}, "breaker_fail_max must be a whole number"),
+    ({"breaker_reset_seconds": -1}, "breaker_reset_seconds must be a number of 0 to 86400"),
 ])
 def test_a_mistake_is_named(section: dict[str, object], named: str) -> None:
     with pytest.raises(ValueError, match=re.escape(named)):

@@ -1,6 +1,8 @@
 """The mail adapter's Worker against the mail emulator over SMTP on a free 127.0.0.1 port (memory:// and RabbitMQ):
 a dispatch mail the server refuses for now (451) is sent again and arrives once; with no SMTP server at all the
-dispatch is retried on the delay tiers and then dead-lettered, never lost, the mailbox masked in the reason."""
+dispatch is retried on the delay tiers and then dead-lettered, never lost, the mailbox masked in the reason; a
+server that keeps closing the connection opens the circuit ``mail`` (the worker's ``/readyz`` names it, the mail
+waits) and, once it takes mail again, the trial mail delivers the dispatch once."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from hub.config.settings import HubSettings
 from hub.gateways import CircuitBreakers
 from hub.observability.metrics import Metrics
 from hub.store import ProcessedStore
+from hub.system.worker_probes import WorkerProbes, serve_worker_probes
 from hub.transport import Broker
 from hub.workers import DeadLetterQueues, RetryPolicy, Worker
 from hub.workflow.changes import FollowUp
@@ -53,15 +56,19 @@ def mail_server() -> Iterator[Any]:
 
 
 @contextmanager
-def mail_worker(broker: Broker, store: ProcessedStore, port: int) -> Iterator[None]:
-    settings = HubSettings(mail=MailSettings(smtp_port=port, smtp_timeout=2.0,
+def mail_worker(broker: Broker, store: ProcessedStore, port: int, *, fail_max: int = 50,
+                reset_seconds: float = 60.0) -> Iterator[tuple[CircuitBreakers, Metrics]]:
+    """The mail worker; its circuit far away unless ``fail_max`` says otherwise (as the adapters' conftest's)."""
+    settings = HubSettings(mail=MailSettings(smtp_port=port, smtp_timeout=2.0, breaker_fail_max=fail_max,
+                                             breaker_reset_seconds=reset_seconds,
                                              offline=MappingProxyType({"BILLING": MAILBOX})))
     metrics = Metrics()
-    deps = mail_adapter.dependencies(settings, breakers=CircuitBreakers(metrics), metrics=metrics)
+    breakers = CircuitBreakers(metrics)
+    deps = mail_adapter.dependencies(settings, breakers=breakers, metrics=metrics)
     try:
         with Worker(broker, mail_adapter.CONSUMER, mail_adapter.handlers, store=store, dependencies=deps,
                     metrics=metrics, policy=RetryPolicy(initial=0.0)):
-            yield
+            yield breakers, metrics
     finally:
         mail_adapter.close(deps)
 
@@ -114,3 +121,32 @@ def test_a_mail_the_server_refuses_for_good_is_dead_lettered_at_once(
     statuses = [e["status"] for e in mail_server.http.get("/__admin/journal").json()["entries"]
                 if e["operation"] == "ReceiveMail"]
     assert statuses == [550]  # not retried
+
+
+def test_a_server_that_keeps_closing_opens_the_circuit_and_the_trial_mail_delivers_once(
+        broker: Broker, store: ProcessedStore, mail_server: Any) -> None:
+    added = mail_server.http.post("/__admin/faults", json={"kind": "reset", "operation": "ReceiveMail"})
+    assert added.status_code in (200, 201), added.text  # every mail answered 421: the server takes no mail now
+    sent = envelope(_dispatch_mail(), "mail.DispatchMail")
+    with mail_worker(broker, store, mail_server.smtp.port, fail_max=2, reset_seconds=1.0) as (breakers, metrics):
+        probes = serve_worker_probes(0, metrics.registry, WorkerProbes("mail", lambda: True, breakers))
+        try:
+            publish(broker, "mail", sent)
+            wait_until(lambda: breakers.open_systems() == ["mail"], "the circuit open")
+            ready = httpx.get(f"http://127.0.0.1:{probes.port}/readyz", timeout=5.0).json()
+            assert ready["open"] == ["mail"] and ready["status"] == "degraded", ready
+            shown = httpx.get(f"http://127.0.0.1:{probes.port}/metrics", timeout=5.0).text
+            assert 'onepoint_circuit_state{circuit="mail",system="mail"} 2.0' in shown
+            assert store.outcome(f"mail:{sent.message_id}") is None  # waiting, not dead-lettered
+            assert mail_server.http.delete("/__admin/faults").status_code == 200  # the server takes mail again
+            wait_until(lambda: store.outcome(f"mail:{sent.message_id}") is not None, "the dispatch mail sent")
+            ready = httpx.get(f"http://127.0.0.1:{probes.port}/readyz", timeout=5.0).json()
+            assert ready["open"] == [] and ready["circuits"] == {"mail": "closed"}, ready
+        finally:
+            probes.shutdown()
+    (received,) = mail_server.http.get("/mail/messages").json()["mails"]
+    assert received["rcpt_to"] == [MAILBOX]
+    statuses = [e["status"] for e in mail_server.http.get("/__admin/journal").json()["entries"]
+                if e["operation"] == "ReceiveMail"]
+    assert statuses.count(200) == 1 and len(statuses) >= 3, statuses  # 2 failures opened it, then one delivery
+    assert DeadLetterQueues(broker).count("mail") == 0

@@ -1,0 +1,58 @@
+"""What a failed SMTP exchange means for the mail it carried: try again, or give up (``smtp_failure``).
+
+Told apart as the gateways tell a system's failures apart (``hub.gateways.failures``), and counted by the SMTP
+server's circuit by the same rule (``hub.gateways.breaker``):
+
+* a server that cannot be reached, drops the connection, times out, or closes the channel with ``421`` (service not
+  available: the server says it cannot take mail from anyone now, as an HTTP 503) is ``SystemUnavailable``:
+  retried, and every such failure counts toward opening the circuit;
+* any other 4xx (``450``/``451``/``452``: greylisting, a local error on this mail, a full queue) is the server's
+  answer that it failed on *this* mail, ``SystemFailed`` (an answered failure): retried, and counted once per mail
+  in a failure streak, as a SOAP Server fault is, so one mail the server keeps deferring does not open the circuit
+  alone;
+* 5xx (an unknown mailbox, a mail refused as spam) is ``SystemRefused``: dead-lettered at once with the server's
+  reason, and, a refusal proving the server up, never counted toward opening the circuit.
+
+Every e-mail address is masked in every reason, the server's own text included (Postfix, Exim and Exchange echo the
+recipient in theirs; the reasons end up in logs and dead letters).
+"""
+
+from __future__ import annotations
+
+import smtplib
+
+from hub.gateways.failures import SystemFailed, SystemRefused, SystemUnavailable
+from hub.observability.masking import mask_mailbox, mask_mailboxes_in
+
+__all__ = ["MAIL_SYSTEM", "SERVICE_NOT_AVAILABLE", "smtp_failure"]
+
+MAIL_SYSTEM = "MAIL"
+SERVICE_NOT_AVAILABLE = 421  # RFC 5321: the server closes the channel, it takes no mail now
+
+
+def _said(code: int, text: bytes | str) -> str:
+    said = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return mask_mailboxes_in(f"{code} {said}"[:600])[:300]  # servers echo the recipient: masked (the module)
+
+
+def _by_code(code: int, text: bytes | str, where: str, operation: str) -> Exception:
+    said = _said(code, text).replace("\n", " ")
+    if code == SERVICE_NOT_AVAILABLE or not 400 <= code < 600:
+        return SystemUnavailable(MAIL_SYSTEM, operation, f"{where}: answered {said} (try later)")
+    if code < 500:
+        return SystemFailed(MAIL_SYSTEM, operation, f"{where}: answered {said} (try later)", code=str(code),
+                            detail=said.removeprefix(f"{code} "))
+    return SystemRefused(MAIL_SYSTEM, operation, str(code), f"{where}: {said}")
+
+
+def smtp_failure(exc: Exception, *, host: str, port: int, recipient: str, operation: str) -> Exception:
+    """The classified failure of handing a mail to ``recipient`` to the server at ``host``:``port`` (``operation``:
+    the mail command carried out, ``DispatchMail`` or ``WithdrawMail``)."""
+    where = f"SMTP {host}:{port}, to {mask_mailbox(recipient)}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()), (550, b"refused"))
+        return _by_code(code, text, where, operation)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _by_code(exc.smtp_code, exc.smtp_error, where, operation)
+    return SystemUnavailable(MAIL_SYSTEM, operation,
+                             mask_mailboxes_in(f"{where}: {type(exc).__name__}: {exc}"[:800])[:400])
