@@ -66,6 +66,9 @@ def _body(document: etree._Element, facts: DispatchMailFacts) -> str:
     fields = [(_text(field, "Name"), _text(field, "Value")) for field in document.iterfind(f"{{{MAIL_NS}}}Field")]
     if fields:
         lines += ["", "Dispatch fields:", *(f"  {name}: {value}" for name, value in fields)]
+    checks = [check for e in document.iterfind(f"{{{MAIL_NS}}}CheckDone") if (check := (e.text or "").strip())]
+    if checks:  # made by the agent before dispatching: not to be repeated
+        lines += ["", "Checks already made:", *(f"  - {check}" for check in checks)]
     for label, name in (("Instructions", "Instructions"), ("Description", "Description")):
         if value := _text(document, name):
             lines += ["", f"{label}:", *(f"  {line}" for line in value.splitlines())]

@@ -115,6 +115,7 @@ class Complaint:
     source_system: str = "CS"
     dispatch_fields: dict[str, str] = field(default_factory=dict)  # the template's fields, filled at intake
     message_id: str | None = None  # the causing message, kept in the history
+    checks_done: tuple[str, ...] = ()  # the template's pre-processing checks made, by number (hub.workflow.checks_done)
     intake_point: str | None = None  # where it was taken, as sent (None: ``intake_point_of`` names one)
     sp_code: str | None = None  # the SP a value-added complaint concerns
     received_at: datetime | None = None  # when the hub accepted it: the work order id's date (None: creation's)
@@ -175,6 +176,7 @@ def complaint(document: etree._Element, received_at: datetime | None = None) -> 
         source_system=_child_text(header, f"{{{C}}}SourceSystem") or "CS",
         dispatch_fields={e.get("name", ""): e.text or "" for e in document.iterfind(f"{{{WO}}}Field")},
         message_id=_child_text(header, f"{{{C}}}MessageId"),
+        checks_done=tuple(e.text or "" for e in document.iterfind(f"{{{WO}}}CheckDone")),
         intake_point=text("IntakePoint"),
         sp_code=text("SpCode"),
         received_at=received_at,
@@ -192,6 +194,7 @@ class ActionRequest:
     details: dict[str, str] = field(default_factory=dict)
     dispatch_fields: dict[str, str] = field(default_factory=dict)
     message_id: str | None = None  # the causing message, kept in the history
+    checks_done: tuple[str, ...] = ()  # a Dispatch's pre-processing checks made, by number (hub.workflow.checks_done)
 
     @property
     def words(self) -> str | None:
@@ -220,10 +223,13 @@ def action_request(document: etree._Element) -> ActionRequest:
         raise ValueError("WorkOrderAction names no action")
     details: dict[str, str] = {}
     dispatch_fields: dict[str, str] = {}
+    checks: list[str] = []
     for child in chosen:
         name = etree.QName(child).localname
         if name == "Field":
             dispatch_fields[child.get("name", "")] = child.text or ""
+        elif name == "CheckDone":
+            checks.append(child.text or "")
         else:
             details[name] = child.text or ""
             if name in TIMESTAMP_DETAILS:
@@ -236,6 +242,7 @@ def action_request(document: etree._Element) -> ActionRequest:
         details=details,
         dispatch_fields=dispatch_fields,
         message_id=text_at(document, "wo:Header/c:MessageId"),
+        checks_done=tuple(checks),
     )
 
 

@@ -5,7 +5,9 @@ level and owner, and a dispatch checked against its phenomenon's template with t
 its own (``intake_fields``; refused, listing what is missing, when the template is enforced; the system it went to
 kept in ``dispatch_system``, ``MAIL`` for a department marked offline, e-mailed instead of given an OA to-do:
 docs/offline-mail.md; refused ``unknown-category`` when the taxonomy no longer has the work order's category,
-the only action that reads it). A Suspend whose Until has passed is refused (``until-not-future``).
+the only action that reads it), the pre-processing checks it states kept and carried with those recorded before
+(``checks_done``; one the template has not refused ``unknown-check``). A Suspend whose Until has passed is refused
+(``until-not-future``).
 ``WorkOrderEngine.act`` applies them in the action's transaction.
 """
 
@@ -25,6 +27,7 @@ from hub.workflow.changes import (
     FollowUp,
     WorkOrderRefused,
 )
+from hub.workflow.checks_done import check_entries, checks_done, recorded_checks, stated_checks
 from hub.workflow.commands import (
     ELEMENT_NAMES,
     NOTE_LENGTH,
@@ -167,7 +170,7 @@ def action_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, s
                 *escalation_notices(escalated, f"handed up to {changes['owner']}: {reason}")]
     if action is A.DISPATCH:
         return _dispatch(tx, row, request, changes, taxonomy=taxonomy, settings=settings, observers=observers,
-                         kept=intake_fields(history))
+                         kept=intake_fields(history), checked=recorded_checks(history))
     return []
 
 
@@ -214,8 +217,13 @@ def _from_intake(entry: str, kept: Mapping[str, str], given: Mapping[str, str]) 
 
 
 def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, changes: Row, *, taxonomy: Taxonomy,
-              settings: EngineSettings, observers: Sequence[object], kept: Mapping[str, str]) -> list[FollowUp]:
+              settings: EngineSettings, observers: Sequence[object], kept: Mapping[str, str],
+              checked: Mapping[int, str]) -> list[FollowUp]:
+    """``kept``: the fields given at intake; ``checked``: the pre-processing checks recorded before (at intake, with
+    an earlier dispatch), carried with the Dispatch's own (``hub.workflow.checks_done``)."""
     template = dispatch_template(taxonomy, row)
+    stated = (stated_checks(template, request.checks_done, f"Dispatch of work order {row['id']} refused")
+              if request.checks_done else {})  # refused before anything is written
     asked = {**kept, **request.dispatch_fields}  # the fields kept from intake beneath the Dispatch's own
     typed = {"msisdn": row["msisdn"], "contact_number": row["contact_number"] or "", **asked}
     given = template.normalised(typed)  # what NSP gets; checked in that form and as typed (a pattern may be either's)
@@ -236,6 +244,10 @@ def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, change
                 observer.dispatch_refused(tx, row, changes["updated_at"])
         raise WorkOrderRefused(f"dispatch of {row['id']} refused, template {template.id} needs: "
                                + "; ".join(missing), code="dispatch-incomplete")
+    if stated:  # kept in the history, just before the DISPATCH state entry
+        tx.append_history(row["id"], check_entries(
+            stated, template=template.id, at=changes["updated_at"], actor=request.operator, system=request.system,
+            message_id=request.message_id, stated_with="with the dispatch"))
     changes["owner"] = request.details.get("ToDepartment") or template.target.code
     changes["dispatch_fields"] = _FIELDS_JSON(given)
     system = request.details.get("ToSystem") or template.target.system
@@ -245,7 +257,8 @@ def _dispatch(tx: WorkOrderTransaction, row: Row, request: ActionRequest, change
     changes["dispatch_system"] = system  # whose call-back the work order awaits (NSP's reply is checked by it)
     added = [name for name in ("msisdn", "contact_number") if name not in asked]  # the hub's
     details = {"fields": {**given, "_template": template.id}, "template_fields": template.field_names,
-               "added_fields": added, "instructions": request.details.get("Instructions")}
+               "added_fields": added, "instructions": request.details.get("Instructions"),
+               "checks_done": checks_done(checked, stated)}
     if system == "NSP":  # NSP's DueAt: the agent's, else the reply limit (``with_new_deadlines``, once recomputed)
         due_at = request.details.get("DueAt")
         return [FollowUp(DISPATCH_FOLLOW_UP, {**row, **changes},

@@ -29,6 +29,7 @@ from hub.workflow.changes import (
     WorkOrderObserver,
     WorkOrderRefused,
 )
+from hub.workflow.checks_done import stated_checks
 from hub.workflow.commands import ActionRequest, Complaint, instant
 from hub.workflow.deadlines import TimingFacts, compute_deadlines
 from hub.workflow.effects import (
@@ -89,9 +90,11 @@ class WorkOrderEngine(WorkOrderTiming):
 
     def create(self, tx: WorkOrderTransaction, complaint: Complaint, tier: TierFacts, now: datetime) -> Created:
         try:
-            self.taxonomy.phenomenon(complaint.category_code)
+            template = self.taxonomy.phenomenon(complaint.category_code)
         except UnknownCategory as exc:
             raise WorkOrderRefused(str(exc).strip("'\""), code="unknown-category") from None
+        if complaint.checks_done:  # refused before anything is written (kept by the handler: ``checks_done``)
+            stated_checks(template, complaint.checks_done, "CreateWorkOrder refused")
         if self.refresh_rules is not None:
             self.refresh_rules(False)
         owner = self.settings.intake_department

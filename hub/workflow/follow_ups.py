@@ -24,7 +24,7 @@ from hub.workflow.effects import CREATION_NOTICE, DEPARTMENT_TODO, ESCALATION_NO
 from hub.workflow.engine import FollowUp
 from hub.workflow.mail_dispatch import mail_dispatch
 from hub.workflow.mail_withdrawal import mail_withdrawal
-from hub.workflow.network_dispatch import dispatch_field_items, nsp_dispatch
+from hub.workflow.network_dispatch import checks_carried, dispatch_field_items, nsp_dispatch
 from hub.workflow.network_withdrawal import WITHDRAW_FOLLOW_UP, nsp_withdraw
 from hub.workflow.reminders import REMINDER_NOTICE
 from hub.workflow.taxonomy import Taxonomy
@@ -149,7 +149,8 @@ def department_todo(follow_up: FollowUp, now: datetime, link_base: str) -> etree
     """A dispatch to a department whose template target is reached through OA, DSMP, BOSS or CRM (none of their
     command sets takes a dispatch): a to-do for the department's OA user id, with the dispatch's fields. The
     department answers with WorkOrderAction (Start, Reply, RejectDispatch ...), not by completing the to-do; the hub
-    closes it when the work order no longer wants it (``hub.workflow.department_todos``)."""
+    closes it when the work order no longer wants it (``hub.workflow.department_todos``). Its Summary gives the
+    fields, the pre-processing checks the agent made (``Checks done``), the instructions and the description."""
     row, details = follow_up.work_order, follow_up.details
     root = _root("oa", "PushTodo", now)
     add_child(root, "ItemId", department_todo_id(str(row["id"]), int(details["dispatch"])))
@@ -165,7 +166,8 @@ def department_todo(follow_up: FollowUp, now: datetime, link_base: str) -> etree
                        dispatch_field_items(details["fields"], details.get("template_fields") or (),
                                             added=details.get("added_fields") or ()))
     add_child(root, "Summary", _todo_summary(f"{row['category_code']} via {details.get('system') or 'OA'}", [
-        ("Fields", fields), ("Instructions", str(details.get("instructions") or "")),
+        ("Fields", fields), ("Checks done", "; ".join(checks_carried(details))),
+        ("Instructions", str(details.get("instructions") or "")),
         ("Description", str(row["description"] or ""))]))
     return root
 

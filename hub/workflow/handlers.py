@@ -3,7 +3,7 @@
 * ``workorder.CreateWorkOrder``: tier from BOSS (cached), the work order accepted with its priority and deadlines;
   the answer lists the customer's open and recent work orders and marks a repeat complaint; its template fields
   dispatch it at once when they complete the template, else they are kept in its history for a later Dispatch
-  (``hub.workflow.intake_fields``);
+  (``hub.workflow.intake_fields``), as are the pre-processing checks it states (``hub.workflow.checks_done``);
 * ``workorder.WorkOrderAction``: one lifecycle action (refused with c:Error naming state and action); a ``Remind``
   hurries the owning department, the state unchanged (``hub.workflow.reminders``);
 * ``workorder.QueryWorkOrder`` / ``QueryWorkOrders``: a work order with its history / a filtered page (a full page
@@ -45,6 +45,7 @@ from hub.workflow import (
     system_callbacks,
     template_queries,
 )
+from hub.workflow.checks_done import keep_stated_checks
 from hub.workflow.engine import WorkOrderRefused
 from hub.workflow.intake import apply_intake_rules
 from hub.workflow.intake_fields import keep_intake_fields
@@ -78,21 +79,27 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
         follow_ups += outcome.follow_ups
     handled = any(outcome.handled for outcome in outcomes)
     template, missing = workflow.engine.missing_at_intake(complaint) if complaint.dispatch_fields else ("", [])
+    dispatched = False
     if complaint.dispatch_fields and not handled and not missing:
         request = commands.ActionRequest(created.row["id"], LifecycleAction.DISPATCH, complaint.taken_by or "hub",
                                          complaint.source_system, {"Note": "dispatched at intake"},
-                                         complaint.dispatch_fields, message_id=complaint.message_id)
+                                         complaint.dispatch_fields, message_id=complaint.message_id,
+                                         checks_done=complaint.checks_done)
         try:
             changed = workflow.engine.act(tx, request, now, view=created.view)
         except WorkOrderRefused as exc:  # refused after all: created, its fields kept for a Dispatch, never lost
             workflow.refused(exc.code)
             keep_intake_fields(tx, str(created.row["id"]), complaint, [str(exc)], now, template=template, waits=True)
         else:
+            dispatched = True  # the dispatch kept the checks stated and carried them
             workflow.counted(request.action.value)
             created.row.update(changed.row)
             follow_ups += changed.follow_ups
     elif complaint.dispatch_fields:  # kept for a later Dispatch, with what it still lacks (no element answers it)
         keep_intake_fields(tx, str(created.row["id"]), complaint, missing, now, template=template, waits=not handled)
+    if complaint.checks_done and not dispatched:  # kept for the Dispatch to carry
+        keep_stated_checks(tx, str(created.row["id"]), workflow.engine.taxonomy.phenomenon(complaint.category_code),
+                           complaint, now)
     send_follow_ups(follow_ups, outbound, workflow, complaint.taken_by or "hub", work_order_id=str(created.row["id"]))
     log.info("work order created", extra={"message_id": envelope.message_id, "work_order_id": created.row["id"],
                                           "msisdn": mask_msisdn(complaint.msisdn), "tier": tier.tier,

@@ -2,7 +2,8 @@
 
 ``effects._dispatch`` owes it (``MAIL_DISPATCH``) instead of an OA to-do when the department the work order goes to
 is marked offline (``[mail.offline.<code>] mailbox``, ``EngineSettings.offline_mailboxes``): the work order's own
-fields, the template's dispatch fields, the agent's instructions and the reply limit, for the mailbox its handler
+fields, the template's dispatch fields, the pre-processing checks the agent made (``CheckDone``, as NSP gets them),
+the agent's instructions and the reply limit, for the mailbox its handler
 reads. The adapter writes the e-mail (subject hook, token, answering instructions); this module only says what the
 dispatch is. Sent through the outbound path like every follow-up, so an SMTP server that is down means retries and,
 at last, the dead-letter queue, never a lost dispatch.
@@ -19,7 +20,7 @@ from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import add_child, shortened, timestamp
 from hub.validation.namespaces import COMMON_NS, MAIL_NS
 from hub.workflow.changes import FollowUp
-from hub.workflow.network_dispatch import dispatch_field_items
+from hub.workflow.network_dispatch import checks_carried, dispatch_field_items
 
 __all__ = ["mail_dispatch"]
 
@@ -60,6 +61,8 @@ def mail_dispatch(follow_up: FollowUp, now: datetime, link_base: str) -> etree._
         field = add_child(root, "Field", None)
         add_child(field, "Name", name)
         add_child(field, "Value", value)
+    for check in checks_carried(details):
+        add_child(root, "CheckDone", check)
     if instructions := _text(details.get("instructions")):
         add_child(root, "Instructions", shortened(instructions, LONG_TEXT))
     if isinstance(due := row.get("reply_due"), datetime):

@@ -7,7 +7,9 @@ arrive. The named elements summarise (``FaultPlace``, ``TerminalType``, ``Announ
 agent's own words go with them, word for word, as ``Field`` elements (template fields first, in the template's
 order, then any other field the agent gave), so nothing the template made the agent ask for is lost on the way:
 the other party's number of "cannot be called", a free-text "calling functions affected", how often it happens,
-the roaming place, the APN, the WLAN hotspot, the web address. ``OccurredAt`` is the template's fault time when
+the roaming place, the APN, the WLAN hotspot, the web address. ``CheckDone`` lists the template's pre-processing
+checks the agent made (stated with this Dispatch, at intake or with an earlier dispatch: ``hub.workflow.checks_done``),
+each as the template words it, so that NSP does not repeat them. ``OccurredAt`` is the template's fault time when
 the dispatch gave one (``fault_time``, read by ``effects`` in the operator's zone when it has no offset), else
 when the complaint says it began. ``FunctionAffected`` lists the functions the agent named when they are codes of
 nsp:FunctionAffected (``RECEIVE_CALL, SEND_SMS``), else the one the phenomenon's template concerns (its
@@ -43,10 +45,16 @@ from hub.workflow.changes import DISPATCH_FOLLOW_UP, FollowUp
 from hub.workflow.follow_up_steps import other_work_order_step
 from hub.workflow.lifecycle import LifecycleAction
 from hub.workflow.taxonomy import Taxonomy
-from hub.workflow.taxonomy.dispatch_limits import DISPATCH_FIELDS, FIELD_NAME_LENGTH, FIELD_VALUE_LENGTH, FUNCTION_CODES
+from hub.workflow.taxonomy.dispatch_limits import (
+    CHECKS_DONE,
+    DISPATCH_FIELDS,
+    FIELD_NAME_LENGTH,
+    FIELD_VALUE_LENGTH,
+    FUNCTION_CODES,
+)
 
 __all__ = ["DESCRIPTION_LENGTH", "DISPATCH_FOLLOW_UP", "FOLLOW_UPS_PER_MESSAGE", "FUNCTION_CODES", "MAX_FIELDS",
-           "AnsweredDispatch", "answered_dispatch", "dispatch_description", "dispatch_field_items",
+           "AnsweredDispatch", "answered_dispatch", "checks_carried", "dispatch_description", "dispatch_field_items",
            "functions_affected", "nsp_dispatch"]
 
 C = "urn:onepoint:common:1"
@@ -132,6 +140,14 @@ def dispatch_field_items(fields: Mapping[str, str], template_fields: Sequence[st
     return items[:MAX_FIELDS]
 
 
+def checks_carried(details: Mapping[str, Any]) -> list[str]:
+    """The pre-processing checks a dispatch carries as done (``details["checks_done"]``: the template's texts, in
+    its order, ``hub.workflow.checks_done``), at most ``CHECKS_DONE`` (the taxonomy lists no more), each within
+    c:ShortText (a longer check's text cut with an ellipsis: the taxonomy lets a check be c:LongText)."""
+    checks = [str(check).strip() for check in details.get("checks_done") or () if str(check).strip()]
+    return [shortened(check, FIELD_LENGTH) for check in checks[:CHECKS_DONE]]
+
+
 def dispatch_description(description: str, instructions: str, limit: int = DESCRIPTION_LENGTH) -> str:
     """NSP's ``Description``: the complaint's description, then the dispatch's instructions on a paragraph of their
     own (``Instructions: ...``), within nsp:Description's ``limit`` characters.
@@ -200,6 +216,8 @@ def nsp_dispatch(follow_up: FollowUp, now: datetime, operator: str, *, taxonomy:
     for name, value in dispatch_field_items(fields, details.get("template_fields") or (),
                                             added=details.get("added_fields") or ()):
         add_child(root, "Field", value).set("name", name)
+    for check in checks_carried(details):
+        add_child(root, "CheckDone", check)
     if details.get("mass_complaint"):  # an incident's fault report (hub.workflow.incidents)
         add_child(root, "MassComplaint", "true")
         add_child(root, "ComplaintCount", details["complaint_count"])

@@ -6,7 +6,8 @@ the fields only by being refused (``dispatch-incomplete``, each refusal counted)
 at all: they were shown by ``onepoint taxonomy show`` on the hub's machine only. The answer is read from the
 taxonomy this process loaded (``engine.taxonomy``): the category's code and names at each level from the domain
 down, its template's id and name (``Inherited``: a refinement naming no template of its own takes its
-phenomenon's), the target (department and system), the questions, the checks and every required field with its
+phenomenon's), the target (department and system), the questions, the checks (each with its ``number``, 1 the
+first: what CreateWorkOrder's and Dispatch's ``CheckDone`` name it by) and every required field with its
 label, type, pattern and choices as the taxonomy declares them. A code the taxonomy does not hold is refused
 ``unknown-category``, as CreateWorkOrder refuses it (c:CategoryCode admits only phenomena and refinements).
 
@@ -72,8 +73,8 @@ def _template(parent: etree._Element, template: DispatchTemplate, inherited: boo
     add_child(target, "System", template.target.system)
     for question in template.questions:
         add_child(element, "IntakeQuestion", question)
-    for check in template.checks:
-        add_child(element, "PreCheck", check)
+    for number, check in enumerate(template.checks, start=1):  # the number wo:CheckDone names it by
+        add_child(element, "PreCheck", check).set("number", str(number))
     for spec in template.fields:
         _field(element, spec)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from hub.workflow.sla import ROLE
 from hub.workflow.taxonomy.dispatch_limits import (
+    CHECKS_DONE,
     DISPATCH_FIELDS,
     FIELD_NAME_LENGTH,
     FIELD_VALUE_LENGTH,
@@ -159,6 +160,9 @@ def build_templates(entries: Iterable[Entry], fields: dict[str, FieldSpec], targ
         checks = _texts(entry, "checks", problems, limit=LONG_TEXT)
         if not checks:
             problems.add(entry.source, entry.key, "no pre-processing checks")
+        elif len(checks) > CHECKS_DONE:
+            problems.add(entry.source, entry.key, f"{len(checks)} pre-processing checks: a dispatch carries at most "
+                         f"{CHECKS_DONE} as done (nsp:CheckDone, wo:CheckDone); list fewer")
         specs = _template_fields(entry, fields, problems)
         templates[entry.name] = DispatchTemplate(entry.name, text_of(entry, "name", problems), target, questions,
                                                  checks, tuple(specs), _function(entry, problems))

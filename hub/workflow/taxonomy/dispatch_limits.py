@@ -11,8 +11,8 @@ asserts they still agree.
 
 from __future__ import annotations
 
-__all__ = ["DISPATCH_FIELDS", "FIELD_NAME_LENGTH", "FIELD_VALUE_LENGTH", "FUNCTION_CODES", "HUB_ADDED_FIELDS",
-           "LONG_TEXT", "SHORT_TEXT"]
+__all__ = ["CHECKS_DONE", "DISPATCH_FIELDS", "FIELD_NAME_LENGTH", "FIELD_VALUE_LENGTH", "FUNCTION_CODES",
+           "HUB_ADDED_FIELDS", "LONG_TEXT", "SHORT_TEXT"]
 
 FIELD_NAME_LENGTH = 40  # wo:FieldName, nsp:FieldName: [a-z][a-z0-9_]{0,39}
 DISPATCH_FIELDS = 40  # wo:Field's maxOccurs in wo:Dispatch and wo:CreateWorkOrder (nsp:Field's too)
@@ -21,6 +21,9 @@ FIELD_VALUE_LENGTH = 200  # wo:DispatchField's (nsp:DispatchField's) content: c:
 # pre-processing check and pattern as c:LongText: a longer one would make the answer fail its own schema
 SHORT_TEXT = 200  # c:ShortText's maxLength
 LONG_TEXT = 4000  # c:LongText's maxLength
+# nsp:CheckDone's maxOccurs (and wo:CheckDone's): a dispatch carries each pre-processing check the agent made, so a
+# template lists at most this many (a check beyond it could be made but never reach NSP)
+CHECKS_DONE = 10
 # the fields the hub fills in from the work order when a dispatch does not carry them (hub.workflow.effects)
 HUB_ADDED_FIELDS = ("msisdn", "contact_number")
 FUNCTION_CODES = ("ORIGINATE_CALL", "RECEIVE_CALL", "CALL_QUALITY", "SEND_SMS", "RECEIVE_SMS", "MMS", "DATA",

@@ -16,6 +16,7 @@ from hub.workflow.network_dispatch import FUNCTION_CODES as NSP_FUNCTION_CODES
 from hub.workflow.network_dispatch import MAX_FIELDS
 from hub.workflow.taxonomy import TaxonomyError, load_taxonomy
 from hub.workflow.taxonomy.dispatch_limits import (
+    CHECKS_DONE,
     DISPATCH_FIELDS,
     FIELD_NAME_LENGTH,
     FIELD_VALUE_LENGTH,
@@ -142,3 +143,23 @@ def test_the_answers_text_limits_are_the_schemas() -> None:
     for name, limit in (("ShortText", SHORT_TEXT), ("LongText", LONG_TEXT)):
         longest = _named(common, "simpleType", name).find(f".//{XS}maxLength")
         assert longest is not None and longest.get("value") == str(limit)
+
+
+def test_the_checks_a_dispatch_carries_as_done_are_the_schemas() -> None:
+    """wo:CheckDone (CreateWorkOrder, Dispatch) and nsp:CheckDone take as many as a template may list."""
+    workorder, nsp = _schema("workorder.xsd"), _schema("nsp.xsd")
+    for schema, container in ((workorder, "Dispatch"), (workorder, "CreateWorkOrder"),
+                              (nsp, "NetworkComplaintDispatch")):
+        (element,) = _named(schema, "complexType", container).iterfind(f".//{XS}element[@name='CheckDone']")
+        assert element.get("maxOccurs") == str(CHECKS_DONE), container
+
+
+def test_more_checks_than_a_dispatch_carries_as_done_are_named(tmp_path: Path) -> None:
+    path = _taxonomy(tmp_path, [])
+    ten = ", ".join(f'"Check {n}"' for n in range(1, 11))
+    path.write_text(path.read_text("utf-8").replace('checks = ["Barring"]', f"checks = [{ten}]"), "utf-8")
+    assert len(load_taxonomy(path).phenomenon("01.02.03").checks) == 10
+    path.write_text(path.read_text("utf-8").replace('"Check 10"', '"Check 10", "Check 11"'), "utf-8")
+    ((key, message),) = _problems(path)
+    assert key == "templates.voice"
+    assert "11 pre-processing checks" in message and "at most 10" in message

@@ -35,6 +35,9 @@ PATHS = {
                            ("close", "CLOSED")],
     "dispatch-rejected": [("dispatch", "DISPATCHED"), ("reject-dispatch", "DISPATCH_REJECTED"),
                           ("dispatch", "DISPATCHED")],
+    # dispatched again, stating the pre-processing checks made (wo:CheckDone): carried to NSP
+    "dispatch-checks-done": [("dispatch", "DISPATCHED"), ("reject-dispatch", "DISPATCH_REJECTED"),
+                             ("dispatch-checks-done", "DISPATCHED")],
     "suspended": [("suspend", "SUSPENDED"), ("resume", "ACCEPTED"), ("dispatch", "DISPATCHED")],
     "escalated": [("escalate", "ESCALATED"), ("start", "IN_PROGRESS"), ("reply", "REPLIED")],
     "cancelled": [("cancel", "CANCELLED")],

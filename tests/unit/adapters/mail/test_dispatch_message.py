@@ -91,3 +91,17 @@ def test_a_down_or_busy_server_is_retried_a_refusing_one_dead_letters(monkeypatc
     with pytest.raises(SystemRefused, match="550") as refused:
         closed.send(message)
     assert MAILBOX not in str(refused.value)
+
+
+def test_the_body_lists_the_checks_the_agent_made() -> None:
+    """The template's pre-processing checks the agent made (mail:CheckDone, as NSP gets them), so the handler does
+    not repeat them."""
+    follow_up = FollowUp("mail-dispatch", ROW, {
+        "department": "BILLING", "mailbox": MAILBOX, "dispatch": 1, "fields": {"bill_month": "2026-10"},
+        "template_fields": ["bill_month"], "added_fields": [],
+        "checks_done": ["Bill detail: the charged items", "Roaming charges: the visited network's records"]})
+    document = mail_dispatch(follow_up, NOW, "")
+    assert CommandSetRegistry.installed().get("mail").lxml_schema.validate(document)
+    body = dispatch_message(document, sender="hub@example.com", key=KEY).get_content()
+    assert "Checks already made:\n  - Bill detail: the charged items\n  - Roaming charges: the visited network's " \
+           "records" in body
