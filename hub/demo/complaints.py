@@ -1,8 +1,9 @@
 """The two complaint plays, through the hub's real workflow as a CS front end uses it (``WorkOrderDesk``):
 
 * ``network_complaint``: a customer's work order created (tier from BOSS, priority, deadlines), dispatched with its
-  template's fields (first without them: refused, naming what is missing), NSP's reply call-back taking it on to
-  IN_PROGRESS, then replied, return-visited and closed; its history read back whole;
+  template's fields and the pre-processing checks the agent made (first without the fields: refused, naming what
+  is missing), NSP's reply call-back taking it on to IN_PROGRESS, then replied, return-visited and closed; its
+  history read back whole;
 * ``vip_complaint``: a VIP customer's work order: CRM tells the account manager, the order is escalated to a
   manager (an OA to-do), who completes it in OA, and OA's CompleteTodo call-back takes the order up again.
 """
@@ -24,6 +25,7 @@ TEMPLATE_FIELDS = {  # what the agent asked the customer (template voice_origina
     "announcement_heard": "The number you dialled cannot be connected",
     "calling_functions_affected": "local and long-distance calls; incoming calls and SMS work",
 }
+CHECKS_MADE = (1, 2, 4)  # barring and balance, terminal and SIM, the HLR synchronised (the template's numbers)
 CLOSED_PATH = ["NEW", "ACCEPTED", "DISPATCHED", "IN_PROGRESS", "REPLIED", "RETURN_VISITED", "CLOSED"]
 
 
@@ -59,7 +61,8 @@ def network_complaint(scene: Scene) -> str:
         raise FlowFailed(f"a dispatch without the template's fields: {refused.refusal}")
     fields = {**TEMPLATE_FIELDS, "fault_time": f"{occurred:%Y-%m-%d %H:%M}",
               "fault_place": f"{customer.district}: at home and in the streets around it"}
-    desk.act(work_order_id, "dispatch", f"to NSP with the template's {len(fields)} fields", fields=fields)
+    desk.act(work_order_id, "dispatch", f"to NSP with the template's {len(fields)} fields and checks "
+             f"{', '.join(map(str, CHECKS_MADE))} made", fields=fields, checks=CHECKS_MADE)
     ticket = _nsp_ticket(scene, work_order_id)
     replied = scene.http.post(f"{scene.system_url('nsp')}/nsp/tickets/{ticket['ticket_id']}/reply", json={})
     if replied.status_code == 200:
@@ -79,11 +82,13 @@ def network_complaint(scene: Scene) -> str:
     desk.act(work_order_id, "close", "resolved by the network centre")
     closed = desk.wait_for(work_order_id, "CLOSED", "the whole history")
     path = [state for state, _ in closed.states()]
-    if path != CLOSED_PATH or "dispatch" not in closed.changes():
-        raise FlowFailed(f"the history of {work_order_id} is {path}, expected {CLOSED_PATH} and the refused "
-                         "dispatch")
+    checks = sorted(field for field in closed.changes() if field.startswith("check."))
+    if path != CLOSED_PATH or "dispatch" not in closed.changes() or len(checks) != len(CHECKS_MADE):
+        raise FlowFailed(f"the history of {work_order_id} is {path} with checks {checks}, expected {CLOSED_PATH}, "
+                         f"the refused dispatch and the {len(CHECKS_MADE)} checks made")
     return (f"{work_order_id} (tier {customer.effective_tier}, priority {created.text('wo:Priority')}) dispatched "
-            f"to NSP (ticket {ticket['ticket_id']}), taken on by NSP's reply, replied, return-visited, closed; "
+            f"to NSP (ticket {ticket['ticket_id']}, {len(checks)} pre-processing checks carried), taken on by NSP's "
+            "reply, replied, return-visited, closed; "
             f"{len(closed.history())} history entries")
 
 

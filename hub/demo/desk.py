@@ -6,7 +6,7 @@ what the operator's rules did (an outage notice answering it at intake, the inci
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -134,11 +134,12 @@ class WorkOrderDesk:
         return answer
 
     def act(self, work_order_id: str, action: str, summary: str, *, values: Mapping[str, str] | None = None,
-            fields: Mapping[str, str] | None = None, refused: bool = False) -> Answer:
+            fields: Mapping[str, str] | None = None, checks: Sequence[int] = (), refused: bool = False) -> Answer:
         """WorkOrderAction ``action`` (an example's name: dispatch, escalate, reply, callback, close) on the work
-        order; ``refused``: the workflow is expected to refuse it (the refusal is the answer)."""
+        order; ``checks``: a dispatch's pre-processing checks made, by number; ``refused``: the workflow is
+        expected to refuse it (the refusal is the answer)."""
         document = work_order_action(self.scene.message_id(action), work_order_id, self.agent, action, values,
-                                     fields)
+                                     fields, checks)
         self.scene.note("CS", "hub (XML)", f"workorder.WorkOrderAction {action.title()}",
                         f"{work_order_id}: {summary}")
         answer, sent, took = self._call(document)

@@ -3,7 +3,7 @@ the scenario's customer, ids and times filled in, so that each is what a real ca
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -123,13 +123,15 @@ def dispatch_instructions(fields: Mapping[str, str], *, what: str = "The custome
 
 
 def work_order_action(message_id: str, work_order_id: str, operator: str, action: str,
-                      values: Mapping[str, str] | None = None, fields: Mapping[str, str] | None = None) -> bytes:
+                      values: Mapping[str, str] | None = None, fields: Mapping[str, str] | None = None,
+                      checks: Sequence[int] = ()) -> bytes:
     """WorkOrderAction from its example ``WorkOrderAction.valid-<action>.xml`` (``dispatch``, ``reply``...):
     ``values`` set the action's own elements (``Escalate/ToDepartment``); ``fields`` are a dispatch's
     template fields (``<wo:Field name=...>``), replacing the example's. A dispatch of ``fields`` never keeps the
     example's department and instructions (another complaint's): unless ``values`` give them, it goes to the
     target of the template the fields fill (``dispatch_target``) with instructions made of the fields
-    (``dispatch_instructions``)."""
+    (``dispatch_instructions``). ``checks``: the template's pre-processing checks the agent made, by number
+    (``<wo:CheckDone>``, after the fields)."""
     values = dict(values or {})
     if fields is not None:
         if "Dispatch/ToDepartment" not in values:
@@ -147,6 +149,8 @@ def work_order_action(message_id: str, work_order_id: str, operator: str, action
         _remove(document, WO, "Dispatch/DueAt")  # the work order's own deadline applies
         for name, value in fields.items():
             etree.SubElement(dispatch, f"{{{WO}}}Field", name=name).text = value
+        for number in checks:
+            etree.SubElement(dispatch, f"{{{WO}}}CheckDone").text = str(number)
     return _bytes(document)
 
 

@@ -8,7 +8,7 @@
   reached the hub, so the tap stamps the ingress's event at its receipt and gives it the time the hub held the
   command (``took``);
 * the systems' side: each emulator's request journal (``system_events``): when BOSS, CRM, NSP, DSMP or OA got
-  a call from the hub and how long it took to answer.
+  a call from the hub and how long it took to answer, and when the mail emulator's SMTP server took a mail.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ __all__ = ["Event", "HubTap", "ReceiptClock", "system_events"]
 
 _RECEIVED: ContextVar[float | None] = ContextVar("onepoint_demo_received", default=None)
 
-SERVICE_PATHS = frozenset({"/", "/xml"})  # what the hub calls; the rest (web pages, inbox lists) is the demo
-SYSTEM_NAMES = {"boss": "BOSS", "crm": "CRM", "nsp": "NSP", "dsmp": "DSMP", "oa": "OA"}
+SERVICE_PATHS = frozenset({"/", "/xml", "/smtp/deliver"})  # what the hub calls (a mail: its SMTP server's hand-in);
+# the rest (web pages, inbox lists, a handler's answer) is the demo
+SYSTEM_NAMES = {"boss": "BOSS", "crm": "CRM", "nsp": "NSP", "dsmp": "DSMP", "oa": "OA", "mail": "MAIL"}
 
 
 @dataclass(frozen=True, slots=True)

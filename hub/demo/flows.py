@@ -2,8 +2,9 @@
 
 A play returns one line saying what it showed, or raises ``FlowFailed`` (or anything else) naming what went
 wrong. The plays run in order; each waits for every effect it caused, so what the hub and the systems did in
-between belongs to it on the timeline. The complaints, the outage and the mass-complaint plays are modules of their
-own (``complaints``, ``outage``, ``mass``); the last two play complaints of the simulator's day.
+between belongs to it on the timeline. The complaints, the outage, the mass-complaint and the offline-department
+plays are modules of their own (``complaints``, ``outage``, ``mass``, ``offline``); the outage and mass-complaint
+plays play complaints of the simulator's day.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hub.demo.complaints import network_complaint, vip_complaint
 from hub.demo.desk import CHINA, WorkOrderDesk
 from hub.demo.documents import read_xml, sms_log_query
 from hub.demo.mass import mass_complaint
+from hub.demo.offline import offline_department
 from hub.demo.outage import outage_notice
 from hub.demo.scene import AGENT, ORDINARY_TIERS, FlowFailed, Scene
 from hub.observability.logging import mask_msisdn
@@ -132,4 +134,6 @@ FLOWS: tuple[Flow, ...] = (
     Flow("vip", "VIP complaint (→ CRM, escalated to an OA to-do, CompleteTodo)", vip_complaint),
     Flow("outage", "Outage (broadcast, complaints answered at intake, cleared)", outage_notice),
     Flow("mass", "Mass complaint (one incident, one fault report, an OA to-do)", mass_complaint),
+    Flow("offline", "Offline department (dispatch e-mailed, answer mailed back)",
+         offline_department),
 )

@@ -1,7 +1,8 @@
 """The stage of ``onepoint demo``: the whole system of ``onepoint serve`` started in this process, privately.
 
 Everything a run creates is its own: the hub on a free 127.0.0.1 port (uvicorn in a thread, the app's lifespan
-on), the six emulators on free ports with their call-backs pointed at that hub, the queues under a fresh prefix
+on), the six emulators on free ports with their call-backs pointed at that hub (the hub's ``[mail]`` at the mail
+emulator's SMTP server, BILLING marked offline), the queues under a fresh prefix
 (``demo<hex>``: a shared RabbitMQ keeps its other queues untouched), and the audit log, the bulletin and the
 workers' processed stores in a temporary folder that is removed afterwards.
 """
@@ -19,7 +20,7 @@ import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any
 
 import httpx
@@ -28,15 +29,16 @@ from hub.config.settings import HubSettings, load_settings
 from hub.demo.cleanup import note_left_behind, remove_topology, uninterrupted
 from hub.demo.day import SEED
 from hub.demo.events import ReceiptClock
-from hub.system import EmulatedSystems, HubSystem, links_to, point_adapters, start_emulators
+from hub.system import EmulatedSystems, HubSystem, links_to, point_adapters, point_mail, start_emulators
 from hub.system.callbacks import DEVELOPMENT_CALLBACK_TOKENS
 
-__all__ = ["DEMO_CALLBACK_TOKENS", "DemoStage", "PrivateStage", "StageError"]
+__all__ = ["DEMO_CALLBACK_TOKENS", "OFFLINE_DEPARTMENT", "OFFLINE_MAILBOX", "DemoStage", "PrivateStage", "StageError"]
 
 log = logging.getLogger("onepoint.demo")
 
 LOOPBACK = "127.0.0.1"
 DEMO_CALLBACK_TOKENS = DEVELOPMENT_CALLBACK_TOKENS  # the built-in callers' development tokens
+OFFLINE_DEPARTMENT, OFFLINE_MAILBOX = "BILLING", "billing-desk@example.com"  # handled by e-mail (hub.demo.offline)
 START_TIMEOUT = 30.0  # seconds for the hub to answer /readyz
 
 
@@ -45,9 +47,11 @@ class StageError(RuntimeError):
 
 
 def demo_settings(broker_url: str, folder: Path) -> HubSettings:
-    """The built-in development settings on ``broker_url``, a fresh queue prefix, files under ``folder``."""
+    """The built-in development settings on ``broker_url``, a fresh queue prefix, files under ``folder``; BILLING
+    handled offline, by e-mail to the mail emulator (``hub.demo.offline``)."""
     settings = load_settings()
     return replace(settings, broker_url=broker_url, topology_prefix=f"demo{uuid.uuid4().hex[:8]}",
+                   mail=replace(settings.mail, offline=MappingProxyType({OFFLINE_DEPARTMENT: OFFLINE_MAILBOX})),
                    audit=replace(settings.audit, path=folder / "audit.db"),
                    bulletin=replace(settings.bulletin, path=folder / "bulletin.db"),
                    workflow=replace(settings.workflow, database=f"sqlite:///{folder / 'workorders.db'}"))
@@ -197,7 +201,8 @@ class DemoStage(PrivateStage):
         self.hub_url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
         try:
             self.emulated = start_emulators(self.hub_url, DEMO_CALLBACK_TOKENS, base_port=0, seed=self.seed)
-            self.settings = links_to(point_adapters(self.settings, self.emulated.urls()), self.hub_url)
+            self.settings = links_to(point_mail(point_adapters(self.settings, self.emulated.urls()),
+                                                self.emulated.smtp_addresses()), self.hub_url)
             self.system = HubSystem(self.settings, drain_seconds=None)  # its queues are thrown away with it
             hub = self.system.start()
             hub.asgi.add_middleware(ReceiptClock)  # the tap stamps the ingress's events at their receipt

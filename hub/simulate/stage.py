@@ -23,7 +23,7 @@ from hub.config.settings import HubSettings
 from hub.demo.stage import DEMO_CALLBACK_TOKENS, PrivateStage, demo_settings
 from hub.demo.stage import StageError as DemoStageError
 from hub.simulate.clock import EmulatorClock, SimulatedTime
-from hub.system import EmulatedSystems, HubSystem, links_to, point_adapters
+from hub.system import EmulatedSystems, HubSystem, links_to, point_adapters, point_mail
 from hub.workflow.runtime import WorkflowRuntime
 
 __all__ = ["SimulatedHub", "SimulationStage", "StageError", "simulation_settings"]
@@ -124,7 +124,8 @@ class SimulationStage(PrivateStage):
         self.hub_url = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
         try:
             self.emulated = _start_emulators(self.hub_url, EmulatorClock(self.time), self.seed, self.subscribers)
-            self.settings = links_to(point_adapters(self.settings, self.emulated.urls()), self.hub_url)
+            self.settings = links_to(point_mail(point_adapters(self.settings, self.emulated.urls()),
+                                                self.emulated.smtp_addresses()), self.hub_url)
             self.system = SimulatedHub(self.settings, self.time)
             hub = self.system.start()
             self._serve(hub.asgi, sock, "simulate-hub")

@@ -33,7 +33,7 @@ def test_the_demo_plays_every_flow_on_the_embedded_broker(tmp_path: Path) -> Non
     result = demo([], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    assert FLOW_NAMES == ["tier", "hlr", "sms-log", "network", "vip", "outage", "mass"]
+    assert FLOW_NAMES == ["tier", "hlr", "sms-log", "network", "vip", "outage", "mass", "offline"]
     for number, flow in enumerate(FLOWS, 1):
         assert f"{number}. {flow.name} ✓" in out and flow.title in out
     # each flow's own hops: what the callers sent, what the systems got, what came back
@@ -43,9 +43,11 @@ def test_the_demo_plays_every_flow_on_the_embedded_broker(tmp_path: Path) -> Non
                 "hub → workflow worker", "hub → NSP", "nsp (xml) → hub", "nsp.NetworkComplaintReply",
                 "QueryWorkOrderResponse", "hub → CRM", "NotifyAccountManager", "hub → OA", "PushTodo",
                 "oa.CompleteTodo", "nsp.OutageNotice", "hub → bulletin worker", "NotifyAreaOutage", "PushToRead",
-                "unread", "AUTO_ANSWERED", "clear outage", "BH-0757-CHANCHENG-01", "INCIDENT"):
+                "unread", "AUTO_ANSWERED", "clear outage", "BH-0757-CHANCHENG-01", "INCIDENT",
+                "hub → MAIL", "mail.DispatchMail", "mail.AnswerMail",
+                "DISPATCHED (CS) → REPLIED (MAIL)", "b***@example.com"):
         assert hop in out, hop
-    assert "Summary: 7 of 7 flows passed" in out and "Every flow completed." in out
+    assert "Summary: 8 of 8 flows passed" in out and "Every flow completed." in out
     assert "0 in 8 DLQs" in out and "OK: 3 rows, chain intact" in out
     assert "cannot receive sms (03.01.02)" in out and ", purpose WO" in out  # the SMS log's work order exists
     assert "refused at submit (send status)" in out  # each SMS record's send status beside its delivery status
@@ -66,6 +68,8 @@ def test_the_demo_runs_the_same_on_rabbitmq_and_reports_json(tmp_path: Path, rab
         "tier": {"BOSS"}, "hlr": {"BOSS"}, "sms-log": {"BOSS", "DSMP"},  # the complaint the query serves: its tier
         "network": {"BOSS", "NSP"},
         "vip": {"BOSS", "CRM", "OA"}}
+    assert systems["offline"] == {"BOSS", "MAIL"}  # the tier, the dispatch mail (the answer is the handler's)
+    assert "billing-desk@" not in result.stdout  # the mailbox masked on the timeline as in the logs
     assert "NSP" not in systems["outage"] and {"BOSS", "CRM", "OA"} <= systems["outage"]  # tiers, area outage, to-reads
     assert {"BOSS", "NSP", "OA"} <= systems["mass"]
     # the complaints went through the hub's workflow: its worker handled the commands and the call-backs
@@ -88,6 +92,8 @@ def test_the_demo_runs_the_same_on_rabbitmq_and_reports_json(tmp_path: Path, rab
             "RETURN_VISITED (CS) → CLOSED (CS);") in network[-1]
     assert "ACCEPTED: tier VIP_" in answers["vip"][0] and answers["vip"][1].startswith("ESCALATED, owner mgr-")
     assert "history NEW (CS) → ACCEPTED (HUB) → ESCALATED (CS) → IN_PROGRESS (OA);" in answers["vip"][-1]
+    assert [a.split(",")[0].split()[0] for a in answers["offline"][1:]] == ["DISPATCHED", "REPLIED"]
+    assert handled["offline"] >= {"workorder.CreateWorkOrder", "workorder.WorkOrderAction", "mail.AnswerMail"}
     assert_operator_rules(run)
     assert set(run["dead_letters"].values()) == {0} and run["audit"]["intact"] is True
     assert run["left_in_queues"] == {}
@@ -102,6 +108,9 @@ def test_the_demo_shows_the_operators_rules_on_the_simulators_complaints(tmp_pat
     run = json.loads(result.stdout)
     assert [(f["flow"], f["passed"]) for f in run["flows"]] == [(name, True) for name in FLOW_NAMES]
     assert_operator_rules(run)
+    detail = {f["flow"]: f["detail"] for f in run["flows"]}
+    assert "3 pre-processing checks carried" in detail["network"]  # CheckDone 1, 2 and 4 of voice_originate
+    assert "replied it (by BILLING, through MAIL)" in detail["offline"]
 
 
 def assert_operator_rules(run: dict[str, Any]) -> None:
