@@ -1,6 +1,6 @@
 """A dispatched department's OA to-do, and closing it when it is no longer wanted.
 
-A dispatch to a department not reached through NSP is an OA to-do for that department (``effects._dispatch``,
+A dispatch to a department not reached through NSP is an OA to-do for that department (``dispatch_effects``,
 ``follow_ups.department_todo``): item ``<work order>-dsp<n>``, ``n`` the work order's dispatch (the n-th DISPATCH
 of its history: 1, then 2 after a dispatch marked invalid ...), for the department's OA user id (the owner the
 DISPATCH gave). The department answers through WorkOrderAction, so nothing in OA closes the to-do; the hub does,

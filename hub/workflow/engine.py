@@ -4,21 +4,23 @@ every change recomputes its deadlines and leaves history, deadline rows and an e
 The engine works on a ``WorkOrderTransaction`` (``hub.workflow.store``) and pure inputs; it sends nothing itself:
 what other systems must be told comes back as ``FollowUp`` values, which the handlers send through the outbound
 path before the transaction commits (their message ids are derived, so a retried message sends the same ids).
-What a work order's clock owes (timing facts, rescheduled deadline rows, an escalation to-do's due time) is the
-engine's base ``WorkOrderTiming`` (``hub.workflow.work_order_timing``).
+Here: an action (``act``), an escalation on a breach, another system's report noted. A complaint made a work order
+(``create``, ``missing_at_intake``) is the engine's base ``WorkOrderCreation`` (``hub.workflow.work_order_creation``);
+what a work order's clock owes (timing facts, rescheduled deadline rows, an escalation to-do's due time) its base
+``WorkOrderTiming`` (``hub.workflow.work_order_timing``); the events a change writes to the outbox,
+``hub.workflow.change_events``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from hub.workflow import events
 from hub.workflow.calendars import Calendars
+from hub.workflow.change_events import add_events
 from hub.workflow.changes import (
     Changed,
     Created,
@@ -29,9 +31,8 @@ from hub.workflow.changes import (
     WorkOrderObserver,
     WorkOrderRefused,
 )
-from hub.workflow.checks_done import stated_checks
-from hub.workflow.commands import ActionRequest, Complaint, instant
-from hub.workflow.deadlines import TimingFacts, compute_deadlines
+from hub.workflow.commands import ActionRequest, instant
+from hub.workflow.deadlines import compute_deadlines
 from hub.workflow.effects import (
     action_effects,
     escalation_notices,
@@ -53,16 +54,10 @@ from hub.workflow.resumption import answered_while_suspended
 from hub.workflow.schedule import deadline_rows
 from hub.workflow.sla import Escalation, SlaTable
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
-from hub.workflow.store.dialect import lock_customer
-from hub.workflow.store.queries import (
-    complained_of_before,
-    customer_work_orders,
-    load_work_order,
-    new_work_order_view,
-)
-from hub.workflow.taxonomy import Taxonomy, UnknownCategory
-from hub.workflow.tiers import TierFacts
+from hub.workflow.store.queries import load_work_order
+from hub.workflow.taxonomy import Taxonomy
 from hub.workflow.todos import breach_note, close_todos, open_todos, superseded_by_breach
+from hub.workflow.work_order_creation import RulesRefresh, WorkOrderCreation
 from hub.workflow.work_order_timing import SUSPENDED_UNTIL, WorkOrderTiming
 
 __all__ = ["Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "EscalationObserver", "FollowUp",
@@ -73,82 +68,15 @@ log = logging.getLogger("onepoint.workflow")
 A = LifecycleAction
 S = WorkOrderState
 Row = dict[str, Any]
-# built once (json.dumps builds an encoder per call when given options)
-_EVENT_JSON = json.JSONEncoder(ensure_ascii=False).encode
-RulesRefresh = Callable[[bool], object]  # looks at the SLA table's and calendars' files (True: now, not throttled)
 
 
-class WorkOrderEngine(WorkOrderTiming):
+class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
     def __init__(self, sla: SlaTable, calendars: Calendars, taxonomy: Taxonomy,
                  settings: EngineSettings | None = None) -> None:
         self.sla, self.calendars, self.taxonomy = sla, calendars, taxonomy
         self.settings = settings or EngineSettings()
         self.observers: list[WorkOrderObserver] = []  # in the order they were added
         self.refresh_rules: RulesRefresh | None = None  # the runtime's RuleFiles.refresh: edited files reloaded
-
-    # -- creation ------------------------------------------------------------------------------------------------
-
-    def create(self, tx: WorkOrderTransaction, complaint: Complaint, tier: TierFacts, now: datetime) -> Created:
-        try:
-            template = self.taxonomy.phenomenon(complaint.category_code)
-        except UnknownCategory as exc:
-            raise WorkOrderRefused(str(exc).strip("'\""), code="unknown-category") from None
-        if complaint.checks_done:  # refused before anything is written (kept by the handler: ``checks_done``)
-            stated_checks(template, complaint.checks_done, "CreateWorkOrder refused")
-        if self.refresh_rules is not None:
-            self.refresh_rules(False)
-        owner = self.settings.intake_department
-        created_at = complaint.accepted_at(now)
-        facts = TimingFacts(created_at=created_at, tier=tier.tier, department=owner)
-        sla, calendars = self.sla, self.calendars  # one table throughout, whatever a reload does meanwhile
-        deadlines = compute_deadlines(facts, sla, calendars)
-        row: Row = {
-            "channel": complaint.channel, "msisdn": complaint.msisdn, "contact_number": complaint.contact_number,
-            "category_code": complaint.category_code, "phenomenon": complaint.phenomenon,
-            "description": complaint.description, "occurred_at": complaint.occurred_at,
-            "location": complaint.location, "area_code": complaint.area_code, "district": complaint.district,
-            "taken_by": complaint.taken_by, "tier": tier.tier, "state": S.ACCEPTED.value, "owner": owner,
-            "ticket_type": "COMPLAINT", "intake_point": complaint.intake, "sp_code": complaint.sp_code,
-            "escalation_level": 0, "created_at": created_at, "updated_at": now, **limit_columns(deadlines),
-        }
-        actor = complaint.taken_by or complaint.source_system
-        tier_note = (f"tier {tier.tier} from BOSS: priority {deadlines.priority}" if tier.known
-                     else tier.note or "tier unknown: ordinary time limits")
-        history = [
-            HistoryEntry(at=created_at, kind="state", actor=actor, system=complaint.source_system, action="CREATE",
-                         to_state=S.NEW.value, note=f"{complaint.channel} complaint", message_id=complaint.message_id),
-            HistoryEntry(at=now, kind="state", actor="hub", system="HUB", action=A.ACCEPT.value,
-                         from_state=S.NEW.value, to_state=S.ACCEPTED.value, note=tier_note,
-                         message_id=complaint.message_id),
-        ]
-        since = created_at - self.settings.repeat_window  # from when it began, as its limits run
-        lock_customer(tx.db, complaint.msisdn)  # PostgreSQL: a creation for the number in another process waits
-        earlier = customer_work_orders(tx.db, complaint.msisdn, since=since,
-                                       limit=self.settings.customer_orders_shown)
-        repeat = complained_of_before(tx.db, complaint.msisdn, complaint.category_code[:8], since=since,
-                                      until=created_at)
-        row["repeat_complaint"] = repeat  # kept: QueryWorkOrder(s) show it (store migration 0009)
-        row["account_manager_id"] = tier.account_manager_id if tier.has_account_manager else None  # (0010)
-        row.update(tier.group_columns)  # a group customer always marked as one, whatever tier won (0020)
-        work_order_id = tx.insert_work_order(row, history=history, id_zone=self.settings.local_zone,
-                                             id_key=complaint.message_id, id_at=complaint.received_at)
-        row["id"] = work_order_id
-        tx.replace_deadlines(work_order_id, deadline_rows(deadlines, facts, sla, calendars,
-                                                          state=S.ACCEPTED, fired=()))
-        self._events(tx, row, [events.CREATE], now, repeat_complaint=repeat)
-        follow_ups = [FollowUp("crm-notify", row, {"account_manager": tier.account_manager_id})
-                      ] if tier.has_account_manager else []
-        created = Created(row, earlier, repeat, follow_ups, new_work_order_view(row, history))
-        for observer in self.observers:
-            follow_ups += observer.created(tx, created, complaint, now)
-        return created
-
-    def missing_at_intake(self, complaint: Complaint) -> tuple[str, list[str]]:
-        """The phenomenon's template and what the fields filled at intake leave missing of it (none: the complaint
-        is dispatched at once; else the fields are kept for a later Dispatch, ``hub.workflow.intake_fields``)."""
-        template = self.taxonomy.phenomenon(complaint.category_code)
-        given = {"msisdn": complaint.msisdn, "contact_number": complaint.contact_number, **complaint.dispatch_fields}
-        return template.id, template.missing_fields(given)
 
     # -- actions -------------------------------------------------------------------------------------------------
 
@@ -212,8 +140,8 @@ class WorkOrderEngine(WorkOrderTiming):
         tx.replace_deadlines(request.work_order_id, deadline_rows(
             deadlines, facts, sla, calendars, state=target, fired=fired,
             resume_at=instant(until, "Until") if until else None, outage_id=row.get("outage_id")))
-        self._events(tx, row, events.events_of_action(request.action), now, action=request.action.value,
-                     previousState=state.value, previousStatus=TMF621_STATUS[state], reason=request.note)
+        add_events(tx, row, events.events_of_action(request.action), now, action=request.action.value,
+                   previousState=state.value, previousStatus=TMF621_STATUS[state], reason=request.note)
         changed = Changed(row, state, follow_ups)
         for observer in self.observers:
             follow_ups += observer.changed(tx, changed, request, now)
@@ -249,7 +177,7 @@ class WorkOrderEngine(WorkOrderTiming):
         superseded = superseded_by_breach(open_todos(row, view.history), level, reason)  # this limit's lower ones
         closing = close_todos(tx, row, superseded, f"work order {row['id']} escalated to level {level}", now)
         pending = self.reschedule(tx, row, view)
-        self._events(tx, row, [events.ATTRIBUTE_VALUE_CHANGE], now, attribute_change={
+        add_events(tx, row, [events.ATTRIBUTE_VALUE_CHANGE], now, attribute_change={
             "fieldPath": "escalationLevel", "previousValue": previous, "value": level, "escalatedTo": role,
             "escalatedToUser": user, "reason": reason})
         for observer in self.observers:
@@ -259,7 +187,6 @@ class WorkOrderEngine(WorkOrderTiming):
         return [*closing, FollowUp("oa-todo", row, {"manager": user, "role": role, "reason": reason,
                                                     "due": self.todo_due(row, pending, now)}),
                 *escalation_notices(row, f"escalated to level {level} ({holder}): {reason}")]
-
 
     def note(self, tx: WorkOrderTransaction, work_order_id: str, fields: Mapping[str, str], *, actor: str,
              system: str, now: datetime, note: str | None = None, message_id: str | None = None,
@@ -277,11 +204,3 @@ class WorkOrderEngine(WorkOrderTiming):
         tx.update(work_order_id, {"updated_at": now}, history=entries)
         row["updated_at"] = now
         return row
-
-    def _events(self, tx: WorkOrderTransaction, row: Row, kinds: Sequence[str], now: datetime,
-                attribute_change: Mapping[str, Any] | None = None, **details: Any) -> None:
-        """The outbox events of a change (``hub.workflow.events``), written in its transaction, in order."""
-        for kind in kinds:
-            event_id = str(uuid.uuid4())
-            document = events.event_document(event_id, kind, row, now, attribute_change=attribute_change, **details)
-            tx.add_event(row["id"], kind, _EVENT_JSON(document), at=now, event_id=event_id)

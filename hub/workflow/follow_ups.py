@@ -20,7 +20,8 @@ from hub.gateways.documents import add_child, shortened, timestamp
 from hub.workflow.cancellation_notices import CANCEL_NOTICE
 from hub.workflow.changes import MAIL_DISPATCH, MAIL_WITHDRAW
 from hub.workflow.department_todos import department_todo_id
-from hub.workflow.effects import CREATION_NOTICE, DEPARTMENT_TODO, ESCALATION_NOTICE, RETURN_VISIT_NOTICE
+from hub.workflow.dispatch_effects import DEPARTMENT_TODO
+from hub.workflow.effects import CREATION_NOTICE, ESCALATION_NOTICE, RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp
 from hub.workflow.mail_dispatch import mail_dispatch
 from hub.workflow.mail_withdrawal import mail_withdrawal

@@ -1,6 +1,6 @@
 """A dispatch to an offline department as ``mail:DispatchMail``, the mail adapter's command (docs/offline-mail.md).
 
-``effects._dispatch`` owes it (``MAIL_DISPATCH``) instead of an OA to-do when the department the work order goes to
+``dispatch_effects`` owes it (``MAIL_DISPATCH``) instead of an OA to-do when the department the work order goes to
 is marked offline (``[mail.offline.<code>] mailbox``, ``EngineSettings.offline_mailboxes``): the work order's own
 fields, the template's dispatch fields, the pre-processing checks the agent made (``CheckDone``, as NSP gets them),
 the agent's instructions and the reply limit, for the mailbox its handler

@@ -10,9 +10,9 @@ the other party's number of "cannot be called", a free-text "calling functions a
 the roaming place, the APN, the WLAN hotspot, the web address. ``CheckDone`` lists the template's pre-processing
 checks the agent made (stated with this Dispatch, at intake or with an earlier dispatch: ``hub.workflow.checks_done``),
 each as the template words it, so that NSP does not repeat them. ``OccurredAt`` is the template's fault time when
-the dispatch gave one (``fault_time``, read by ``effects`` in the operator's zone when it has no offset), else
-when the complaint says it began. ``FunctionAffected`` lists the functions the agent named when they are codes of
-nsp:FunctionAffected (``RECEIVE_CALL, SEND_SMS``), else the one the phenomenon's template concerns (its
+the dispatch gave one (``fault_time``, read by ``dispatch_effects`` in the operator's zone when it has no
+offset), else when the complaint says it began. ``FunctionAffected`` lists the functions the agent named when they
+are codes of nsp:FunctionAffected (``RECEIVE_CALL, SEND_SMS``), else the one the phenomenon's template concerns (its
 ``function`` in the taxonomy's data: ``[templates.ID] function``), else one by the phenomenon's domain. ``DueAt``
 is the agent's ``wo:Dispatch/DueAt`` when given, else the work order's reply limit as the dispatch itself
 recomputed it (``effects.with_new_deadlines``; four hours on when it has none).

@@ -1,9 +1,10 @@
 """Open work orders whose category the taxonomy no longer has, named once when a process opens the store.
 
 An analyst who withdraws a category (a level-4 refinement, say) and restarts the hub leaves the work orders still
-in it: every action that needs no template goes on, a Dispatch is refused ``unknown-category`` (``effects``).
-The analyst learns it here, at the restart, in one WARNING naming each such category and how many open (neither
-closed nor cancelled) work orders hold it, the first ``SHOWN`` codes, rather than from a caller's refusal.
+in it: every action that needs no template goes on, a Dispatch is refused ``unknown-category``
+(``dispatch_effects.dispatch_template``). The analyst learns it here, at the restart, in one WARNING naming each
+such category and how many open (neither closed nor cancelled) work orders hold it, the first ``SHOWN`` codes,
+rather than from a caller's refusal.
 
 The stored codes are found by skipping through the category index (one seek per code, ``stored_category_codes``),
 and only the missing ones are counted (that index again): the start does not read the work orders themselves.

@@ -116,7 +116,7 @@ def _placeholder(template: DispatchTemplate, given: dict[str, str], row: Mapping
                  zone: tzinfo) -> dict[str, str]:
     """A value of each template field the complaints did not give, of the field's type (patterned ones aside). The
     incident's fault time is written in the operator's ``zone``: a template's time without an offset is read there
-    (``effects.fault_time``), as the month is the operator's."""
+    (``dispatch_effects.fault_time``), as the month is the operator's."""
     occurred: datetime = row["occurred_at"].astimezone(zone)
     values = {"text": f"mass complaint at {row['intake_point']}: see the description", "msisdn": row["msisdn"],
               "phone": row["contact_number"] or row["msisdn"], "datetime": occurred.strftime("%Y-%m-%d %H:%M"),

@@ -24,7 +24,7 @@ LONG_TEXT = 4000  # c:LongText's maxLength
 # nsp:CheckDone's maxOccurs (and wo:CheckDone's): a dispatch carries each pre-processing check the agent made, so a
 # template lists at most this many (a check beyond it could be made but never reach NSP)
 CHECKS_DONE = 10
-# the fields the hub fills in from the work order when a dispatch does not carry them (hub.workflow.effects)
+# the fields the hub fills in from the work order when a dispatch does not carry them (hub.workflow.dispatch_effects)
 HUB_ADDED_FIELDS = ("msisdn", "contact_number")
 FUNCTION_CODES = ("ORIGINATE_CALL", "RECEIVE_CALL", "CALL_QUALITY", "SEND_SMS", "RECEIVE_SMS", "MMS", "DATA",
                   "VOLTE", "ROAMING", "SIGNAL")  # nsp:FunctionAffected's enumeration, in the schema's order

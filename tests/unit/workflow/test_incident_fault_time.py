@@ -1,7 +1,7 @@
 """The fault time of a mass-complaint incident's fault report to NSP (docs/incidents.md): when no complaint gave the
 template's ``fault_time``, the incident's own (its earliest complaint's OccurredAt) is written in the operator's
-zone, where a time without an offset is read (``effects.fault_time``). It was written in UTC: NetworkComplaintDispatch
-said 00:40+08:00 for a fault that began at 08:40+08:00, 8 hours early."""
+zone, where a time without an offset is read (``dispatch_effects.fault_time``). It was written in UTC:
+NetworkComplaintDispatch said 00:40+08:00 for a fault that began at 08:40+08:00, 8 hours early."""
 
 from __future__ import annotations
 

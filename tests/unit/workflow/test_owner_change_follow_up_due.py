@@ -13,7 +13,8 @@ from lxml import etree
 
 from hub.workers import WorkerTestClient
 from hub.workflow.changes import FollowUp
-from hub.workflow.effects import DEPARTMENT_TODO, ESCALATION_NOTICE, with_new_deadlines
+from hub.workflow.dispatch_effects import DEPARTMENT_TODO
+from hub.workflow.effects import ESCALATION_NOTICE, with_new_deadlines
 from tests.unit.workflow.audit_kit import created, dispatch, send
 from tests.unit.workflow.kit import text
 
