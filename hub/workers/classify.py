@@ -12,7 +12,9 @@ too (``Classification.transient``), but never retried in-process.
 **Permanent** (dead-lettered at once, with the reason): ``PermanentError`` (``BusinessRejection``,
 ``UnknownCommandError``), a refused document (``DocumentRefused``: e.g. a handler sent an invalid command),
 a command no route takes (``NoRouteError``), ``ValueError`` (invalid data, an
-undecodable envelope), zeep client-side validation errors, SOAP *Client* faults, any other HTTP 4xx.
+undecodable envelope), a value the database refused (``hub.database.refused_value``: PEP 249's ``DataError``, SQLSTATE
+class 22 such as a text too long for its column: the same message is refused again), zeep client-side validation
+errors, SOAP *Client* faults, any other HTTP 4xx.
 
 A plain SOAP ``Server`` fault (no retryable mark) is permanent unless ``retry_server_faults=True``; any other
 exception takes ``default`` (transient: the retry bound caps a bug's cost, the DLQ keeps the message).
@@ -31,6 +33,7 @@ from zeep.exceptions import Fault as ZeepFault
 from zeep.exceptions import TransportError as ZeepTransportError
 from zeep.exceptions import ValidationError as ZeepValidationError
 
+from hub.database import refused_value
 from hub.observability.logging import mask_msisdn
 from hub.routing.table import NoRouteError
 from hub.transport.errors import TransportError as HubTransportError
@@ -123,6 +126,6 @@ class Classifier:
             return t
         if isinstance(exc, TimeoutError | ConnectionError | OSError):
             return t
-        if isinstance(exc, ValueError):
+        if isinstance(exc, ValueError) or refused_value(exc):
             return p
         return self.default

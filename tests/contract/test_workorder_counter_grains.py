@@ -35,7 +35,7 @@ def test_a_database_at_0020_gets_the_counters_department_and_group_with_its_rows
                 "INSERT INTO work_order_counters (day, category_code, area_code, tier, channel, sp_code, measure, "
                 "count) VALUES ('2026-11', '*', '0755', '*', '*', '*', 'created', 7)")
         upgrade(store.engine)
-        assert current_revision(store.engine) == head_revision() == "0023"
+        assert current_revision(store.engine) == head_revision()
         key = inspect(store.engine).get_pk_constraint("work_order_counters")
         assert sorted(key["constrained_columns"]) == sorted(KEY_COLUMNS)
         assert rows(store) == {(*OLD[:6], "*", "*", "created"): 7}  # kept, in the grains it was counted in

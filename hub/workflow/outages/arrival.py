@@ -83,14 +83,14 @@ class NoticeOutcome:
     follow_ups: list[FollowUp] = field(default_factory=list)
 
     def summary(self) -> str:
-        """The processed message's outcome (at most 64 characters, the store's column)."""
+        """The processed message's outcome (kept whole: TEXT since migration 0024)."""
         stored = self.arrival.stored
         if not self.arrival.applied:
             return f"{stored.notice_id}: r{stored.revision} kept, older revision ignored"
         others = "".join(f", {len(ids)} {what}" for what, ids in (("unlinked", self.unlinked), ("moved", self.moved))
                          if ids)
         return (f"{stored.notice_id} r{stored.revision} {stored.status}: {len(self.linked)} linked, "
-                f"{len(self.replied)} replied, {len(self.left)} left{others}")[:64]
+                f"{len(self.replied)} replied, {len(self.left)} left{others}")
 
 
 def link_entry(notice: StoredNotice, now: datetime, *, note: str) -> HistoryEntry:

@@ -56,6 +56,10 @@ Serial = BigInteger().with_variant(Integer(), "sqlite")
 # and every table that refers to it, for nothing.
 ShortText = String(200).with_variant(String(64), "sqlite")
 
+# 0024: a processed message's outcome, as long as its handler words it (TEXT); on SQLite, for the same reason, the
+# VARCHAR(64) of revision 0001, which never cut a longer one
+Outcome = Text().with_variant(String(64), "sqlite")
+
 metadata = MetaData()
 
 work_orders = Table(
@@ -166,7 +170,7 @@ deadlines = Table(
 processed_messages = Table(  # not hub.store's table name: both may share one SQLite file
     "workflow_processed_messages", metadata,
     Column("message_id", String(200), primary_key=True),
-    Column("outcome", String(64), nullable=False),
+    Column("outcome", Outcome, nullable=False),  # 0024: TEXT (was VARCHAR(64), which PostgreSQL enforced)
     Column("reply", LargeBinary),
     Column("recorded_at", UTCDateTime(), nullable=False),
     Index("ix_workflow_processed_recorded", "recorded_at"),  # 0008: the retention's purge, oldest first

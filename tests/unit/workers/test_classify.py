@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from lxml import etree
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from zeep.exceptions import Fault
 from zeep.exceptions import TransportError as ZeepTransportError
 from zeep.exceptions import ValidationError as ZeepValidationError
@@ -22,6 +23,19 @@ T, P = Verdict.TRANSIENT, Verdict.PERMANENT
 def status_error(code: int) -> httpx.HTTPStatusError:
     request = httpx.Request("POST", "http://127.0.0.1/boss")
     return httpx.HTTPStatusError("bad status", request=request, response=httpx.Response(code, request=request))
+
+
+class DriverError(Exception):
+    """A driver's exception as psycopg raises it: its SQLSTATE in ``sqlstate``."""
+
+    def __init__(self, message: str, sqlstate: str) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+def database(wrapper: type[DataError | IntegrityError | OperationalError], message: str,
+             sqlstate: str) -> Exception:
+    return wrapper("INSERT INTO t (v) VALUES (%(v)s)", {"v": "x"}, DriverError(message, sqlstate))
 
 
 def detail(text: str) -> etree._Element:
@@ -59,6 +73,13 @@ TABLE = [
     (DocumentRefused.single(RefusalKind.INVALID, "bad enum"), P),
     (ZeepValidationError("Missing element Msisdn"), P),
     (ValueError("not a date"), P),
+    # a value the database refuses is refused again (hub.database.refused_values); the others are the default's
+    (database(DataError, "value too long for type character varying(64)", "22001"), P),
+    (database(DataError, "invalid input syntax for type integer", "22P02"), P),
+    (DriverError("numeric field overflow", "22003"), P),  # the driver's own, unwrapped
+    (database(OperationalError, "canceling statement due to lock timeout", "55P03"), T),
+    (database(OperationalError, "deadlock detected", "40P01"), T),
+    (database(IntegrityError, "duplicate key value violates unique constraint", "23505"), T),
     (KeyError("surprise"), T),  # unknown: the default (transient, bounded, then the DLQ)
 ]
 
