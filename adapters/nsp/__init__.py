@@ -4,7 +4,9 @@ Consumes queue ``nsp`` — ``nsp.NetworkComplaintDispatch`` and ``nsp.NetworkCom
 posts the complaint, or its withdrawal when its work order is cancelled before NSP answered, to NSP as XML over HTTP
 (``hub.gateways.XmlGateway``); the ticket id NSP gives it, or what NSP did with the withdrawal, is the outcome. NSP
 answers later on its own: its ``nsp.NetworkComplaintReply`` (and its ``nsp.OutageNotice``) come back through the
-hub's XML ingress and are routed to the workflow (and broadcast), not to this adapter. Emits nothing.
+hub's XML ingress and are routed to the workflow (and broadcast), not to this adapter. Emits the hub's own notes to
+the workflow: NSP's ticket of a dispatch (``workorder.NspDispatchNote``) and its answer to a withdrawal
+(``workorder.NspWithdrawalNote``).
 """
 
 from adapters.nsp.client import NspClient

@@ -21,10 +21,11 @@ report too) and NSP has not answered it (no ``nsp_result`` entry after the last 
 
 The withdrawal names the work order (NSP finds its tickets by it: a work order dispatched again after a dispatch
 marked invalid may have two), the cancellation's reason (nsp:Reason, c:LongText), when it was cancelled and by whom
-(the WorkOrderAction's Operator). ``NspTicketId`` is left out: the hub learns NSP's ticket id only from NSP's reply,
-and a work order NSP answered owes no withdrawal. Its MessageId is derived as every follow-up's
-(``hub.workflow.follow_up_steps``: ``nsp-withdraw-<n>``, the last of them), so a redelivered Cancel sends it under
-the same id and the NSP adapter's processed store, or NSP (DUPLICATE), drops the copy.
+(the WorkOrderAction's Operator). ``NspTicketId`` is left out: NSP finds the tickets by the work order, and the
+hub may not know the ticket yet (NSP's acceptance, told by the NSP adapter, may still be on its way). Its MessageId
+is derived as every follow-up's (``hub.workflow.follow_up_steps``: ``nsp-withdraw-<n>``, the last of them), so a
+redelivered Cancel sends it under the same id and the NSP adapter's processed store, or NSP (DUPLICATE), drops the
+copy.
 """
 
 from __future__ import annotations

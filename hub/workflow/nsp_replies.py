@@ -9,11 +9,11 @@ Its CorrelationId names the dispatch it answers (``network_dispatch.answered_dis
 earlier dispatch, marked invalid and the work order dispatched again since, is refused as ``stale-reply``,
 nothing written (as OA's to-do of an earlier dispatch is refused as ``stale-todo``); one correlated with a
 dispatch the hub sent for another work order (``store.nsp_dispatches``) is refused as ``wrong-work-order``,
-naming both, nothing written; one naming no dispatch of the hub's is taken as before. Once NSP answered the
-current dispatch, a reply naming another NspTicketId than the one it answered with is refused as ``wrong-ticket``,
-naming both, nothing written (``hub.workflow.nsp_tickets``). One that crossed the hub's withdrawal (the work order
-cancelled and withdrawn while NSP answered) is noted on the cancelled work order as a late answer and acked
-(``hub.workflow.late_replies``).
+naming both, nothing written; one naming no dispatch of the hub's is taken as before. Once the hub recorded NSP's
+ticket of the current dispatch (NSP's acceptance, told by the NSP adapter, or its first reply), a reply naming
+another NspTicketId is refused as ``wrong-ticket``, naming both, nothing written (``hub.workflow.nsp_tickets``).
+One that crossed the hub's withdrawal (the work order cancelled and withdrawn while NSP answered) is noted on the
+cancelled work order as a late answer and acked (``hub.workflow.late_replies``).
 """
 
 from __future__ import annotations

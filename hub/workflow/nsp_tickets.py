@@ -1,14 +1,14 @@
-"""NSP's ticket of a work order's current dispatch, as the hub recorded it: the ``NspTicketId`` of NSP's replies
-(history field ``nsp_nspticketid``) since the work order's last DISPATCH move.
+"""NSP's ticket of a work order's current dispatch, as the hub recorded it: the ``NspTicketId`` NSP accepted the
+dispatch with or its replies named (history field ``nsp_nspticketid``) since the work order's last DISPATCH move.
 
-NSP opens one ticket per dispatch and answers it under that ticket's id. Once the hub recorded it (NSP's first
-reply to the dispatch), a reply for the work order naming another ticket is NSP's answer to another ticket (one
-of another work order, answered under this one's WorkOrderId): taking it would give this work order the other's
-cause and result. It is refused (``wrong-ticket``, naming both ids, nothing written), as a reply correlated with
-another work order's dispatch is (``wrong-work-order``). A dispatch sent again after one marked invalid is a new
-ticket at NSP: only the replies since the current dispatch count. The hub learns the ticket id from NSP's reply
-only (the dispatch's answer reaches the NSP adapter, not the work order), so a work order NSP never answered has
-none recorded and its first reply is taken whatever ticket it names.
+NSP opens one ticket per dispatch and answers it under that ticket's id. Once the hub recorded it (NSP's acceptance
+of the dispatch, told by the NSP adapter: ``hub.workflow.dispatch_acceptances``; or NSP's first reply, when it came
+before the acceptance's note), a reply for the work order naming another ticket is NSP's answer to another ticket
+(one of another work order, answered under this one's WorkOrderId): taking it would give this work order the
+other's cause and result. It is refused (``wrong-ticket``, naming both ids, nothing written), as a reply correlated
+with another work order's dispatch is (``wrong-work-order``). A dispatch sent again after one marked invalid is a
+new ticket at NSP: only the entries since the current dispatch count. A reply that overtook the acceptance's note
+is taken whatever ticket it names (the note then agrees, or its conflict is noted).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from hub.workflow.lifecycle import LifecycleAction
 
 __all__ = ["TICKET_FIELD", "recorded_ticket", "refuse_another_ticket"]
 
-TICKET_FIELD = "nsp_nspticketid"  # the history field of NSP's reply naming its ticket
+TICKET_FIELD = "nsp_nspticketid"  # the history field of NSP's ticket (its acceptance, its replies)
 
 
 def recorded_ticket(history: Sequence[Mapping[str, Any]]) -> str | None:
-    """The ticket id NSP's replies named since the work order's last DISPATCH move (``history`` oldest first; the
-    latest, though NSP names one); None when NSP has not replied to the current dispatch."""
+    """The ticket id NSP accepted the work order's current dispatch with or its replies named since its last
+    DISPATCH move (``history`` oldest first; the latest, though NSP names one); None when neither came yet."""
     ticket: str | None = None
     for entry in history:
         if entry["kind"] == "state" and entry["action"] == LifecycleAction.DISPATCH.value:

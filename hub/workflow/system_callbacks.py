@@ -17,7 +17,9 @@
 * ``workorder.DeadLetterNote`` (the hub's own, from a system's worker): a command the hub sent for the work order
   was dead-lettered, or carried out on its replay, noted in its history (``hub.workflow.dead_letter_history``).
 * ``workorder.NspWithdrawalNote`` (the hub's own, from the NSP adapter): NSP's answer to the hub's withdrawal of a
-  work order, noted in its history (``hub.workflow.withdrawal_answers``).
+  work order, noted in its history (``hub.workflow.withdrawal_answers``);
+* ``workorder.NspDispatchNote`` (the hub's own, from the NSP adapter): NSP accepted a dispatch as its ticket,
+  recorded on the work order while the dispatch is its current one (``hub.workflow.dispatch_acceptances``).
 
 As every workflow handler, they change the store only through ``workflow.store.current_transaction()``.
 """
@@ -36,6 +38,7 @@ from hub.workers import BusinessRejection, HandlerRegistry
 from hub.workflow import commands
 from hub.workflow.dead_letter_history import dead_letter_note
 from hub.workflow.department_todos import DEPARTMENT_TODO_ID, not_open, open_department_todo
+from hub.workflow.dispatch_acceptances import nsp_dispatch_note
 from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.late_completions import CompletedLate, late_completion, note_late_completion
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
@@ -170,8 +173,13 @@ def register(registry: HandlerRegistry, consumer: str) -> None:
         """NSP's reply, matched with the dispatches ``consumer``'s handlers sent."""
         return network_complaint_reply(envelope, workflow, outbound, consumer=consumer)
 
+    def dispatch_note(envelope: Envelope, workflow: WorkflowRuntime) -> str:
+        """NSP's ticket of a dispatch, matched with the dispatches ``consumer``'s handlers sent."""
+        return nsp_dispatch_note(envelope, workflow, consumer=consumer)
+
     registry.add("nsp.NetworkComplaintReply", nsp_reply, consumer=consumer)
     registry.add("oa.CompleteTodo", complete_todo, consumer=consumer)
     registry.add("nsp.OutageNotice", outage_notice, consumer=consumer)
     registry.add("workorder.DeadLetterNote", dead_letter_note, consumer=consumer)
     registry.add("workorder.NspWithdrawalNote", nsp_withdrawal_note, consumer=consumer)
+    registry.add("workorder.NspDispatchNote", dispatch_note, consumer=consumer)

@@ -1,6 +1,7 @@
 """End to end: a network complaint dispatched (as the workflow sends it) → broker → the NSP adapter's Worker → the
-NSP emulator over HTTP (its ticket the outcome); NSP's reply call-back → the hub's XML ingress (NSP's own bearer
-token) → the routing table → the workflow's queue. On memory:// and on RabbitMQ."""
+NSP emulator over HTTP (its ticket the outcome, told to the workflow's queue: ``workorder.NspDispatchNote``); NSP's
+reply call-back → the hub's XML ingress (NSP's own bearer token) → the routing table → the workflow's queue. On
+memory:// and on RabbitMQ."""
 
 from __future__ import annotations
 
@@ -32,7 +33,10 @@ def test_nsps_reply_to_a_dispatched_complaint_reaches_the_workflow(running_hub: 
         sent = outbound.send(example("nsp/NetworkComplaintDispatch.valid.xml"), cause=cause, step="dispatch-nsp",
                              consumer="workflow")
         assert sent.targets == ("nsp",)
-        reply = take(running_hub.broker, running_hub.queue("workflow"), "NSP's reply in the workflow queue")
+        arrived = [take(running_hub.broker, running_hub.queue("workflow"), f"message {n} in the workflow queue")
+                   for n in (1, 2)]  # NSP's acceptance told by the adapter and NSP's reply race: either first
+        (note,) = [e for e in arrived if e.command_type == "workorder.NspDispatchNote"]
+        (reply,) = [e for e in arrived if e.command_type == "nsp.NetworkComplaintReply"]
         outcome = deps["store"].outcome(f"nsp:{sent.message_id}")
     (ticket,) = nsp.state()["tickets"]
     assert outcome == f"ticket {ticket['ticket_id']}"
@@ -42,5 +46,10 @@ def test_nsps_reply_to_a_dispatched_complaint_reaches_the_workflow(running_hub: 
     assert document.findtext(f"{{{NSP}}}NspTicketId") == ticket["ticket_id"]
     assert document.findtext(f"{{{NSP}}}WorkOrderId") == "WO20261123A7K2M9Q1"
     assert reply.correlation_id == sent.message_id  # NSP answers the dispatch it got from the hub
+    told = etree.fromstring(note.payload)
+    wo = "urn:onepoint:workorder:1"
+    assert note.source_system == "HUB"
+    assert [told.findtext(f"{{{wo}}}{name}") for name in ("WorkOrderId", "DispatchId", "NspTicketId")] == [
+        "WO20261123A7K2M9Q1", sent.message_id, ticket["ticket_id"]]
     wait_until(lambda: nsp.state()["callbacks"][0]["status"] == "delivered", "NSP to see its call-back accepted")
-    assert running_hub.broker.message_count(running_hub.queue("workflow")) == 0  # one reply, taken above
+    assert running_hub.broker.message_count(running_hub.queue("workflow")) == 0  # the note and one reply, taken above

@@ -64,7 +64,7 @@ def test_a_cancel_while_nsp_holds_the_work_order_withdraws_it(client: WorkerTest
     assert document.findtext(f"{{{NSP}}}WorkOrderId") == work_order_id
     assert document.findtext(f"{{{NSP}}}Reason") == REASON
     assert document.findtext(f"{{{NSP}}}WithdrawnBy") == "agent-1024"
-    assert document.find(f"{{{NSP}}}NspTicketId") is None  # the hub learns it only from NSP's reply
+    assert document.find(f"{{{NSP}}}NspTicketId") is None  # NSP finds the tickets by the work order
     assert datetime.fromisoformat(document.findtext(f"{{{NSP}}}WithdrawnAt") or "") <= datetime.now(UTC)
     assert document.findtext(f"{{{NSP}}}Header/{{{C}}}SourceSystem") == "HUB"
     assert sent.message_id not in dispatch_ids(client, work_order_id)
