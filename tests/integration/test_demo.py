@@ -76,7 +76,7 @@ def test_the_demo_runs_the_same_on_rabbitmq_and_reports_json(tmp_path: Path, rab
     handled = {name: {e["command"] for e in timeline if e["target"] == "workflow worker"}
                for name, timeline in timelines.items()}
     assert handled["network"] == {"workorder.CreateWorkOrder", "workorder.WorkOrderAction", "workorder.QueryWorkOrder",
-                                  "nsp.NetworkComplaintReply"}
+                                  "nsp.NetworkComplaintReply", "workorder.NspDispatchNote"}  # NSP's ticket, noted
     assert handled["vip"] == {"workorder.CreateWorkOrder", "workorder.WorkOrderAction", "workorder.QueryWorkOrder",
                               "oa.CompleteTodo"}
     assert handled["outage"] == {"nsp.OutageNotice", "workorder.CreateWorkOrder", "workorder.QueryWorkOrder"}
