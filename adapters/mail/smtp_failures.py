@@ -11,7 +11,13 @@ server's circuit by the same rule (``hub.gateways.breaker``):
   in a failure streak, as a SOAP Server fault is, so one mail the server keeps deferring does not open the circuit
   alone;
 * 5xx (an unknown mailbox, a mail refused as spam) is ``SystemRefused``: dead-lettered at once with the server's
-  reason, and, a refusal proving the server up, never counted toward opening the circuit.
+  reason, and, a refusal proving the server up, never counted toward opening the circuit;
+* ``SMTPNotSupportedError`` (no code: smtplib itself stops before sending, the server having answered but not
+  offered what *this* mail needs: SMTPUTF8 for an internationalised mailbox such as ``张伟@example.com``) is
+  ``SystemRefused`` too: the server will never take this mail, it is up, and the other mails must not wait for it.
+  The hub's client uses no STARTTLS and no AUTH, the other causes of that error. Every other code-less error
+  (``SMTPServerDisconnected``, a socket error) is the server not being reached: ``SystemUnavailable``; the ones
+  with a code (``SMTPSenderRefused``, ``SMTPDataError``, ``SMTPHeloError``, ``SMTPConnectError``) go by the code.
 
 Every e-mail address is masked in every reason, the server's own text included (Postfix, Exim and Exchange echo the
 recipient in theirs; the reasons end up in logs and dead letters).
@@ -24,10 +30,11 @@ import smtplib
 from hub.gateways.failures import SystemFailed, SystemRefused, SystemUnavailable
 from hub.observability.masking import mask_mailbox, mask_mailboxes_in
 
-__all__ = ["MAIL_SYSTEM", "SERVICE_NOT_AVAILABLE", "smtp_failure"]
+__all__ = ["MAIL_SYSTEM", "SERVICE_NOT_AVAILABLE", "SMTPUTF8", "smtp_failure"]
 
 MAIL_SYSTEM = "MAIL"
 SERVICE_NOT_AVAILABLE = 421  # RFC 5321: the server closes the channel, it takes no mail now
+SMTPUTF8 = "SMTPUTF8"  # RFC 6531: the extension an internationalised mailbox needs; the refusal's code without it
 
 
 def _said(code: int, text: bytes | str) -> str:
@@ -45,6 +52,16 @@ def _by_code(code: int, text: bytes | str, where: str, operation: str) -> Except
     return SystemRefused(MAIL_SYSTEM, operation, str(code), f"{where}: {said}")
 
 
+def _not_supported(exc: smtplib.SMTPNotSupportedError, where: str, operation: str) -> Exception:
+    said = mask_mailboxes_in(str(exc)[:600])[:300]
+    if "SMTPUTF8" in said.upper():
+        return SystemRefused(MAIL_SYSTEM, operation, SMTPUTF8,
+                             f"{where}: the server does not offer SMTPUTF8, which this internationalised (non-ASCII) "
+                             "mailbox needs; it can never take this mail: give the department an ASCII mailbox in "
+                             "[mail.offline] or use a server with SMTPUTF8")
+    return SystemRefused(MAIL_SYSTEM, operation, "not supported", f"{where}: {said}")
+
+
 def smtp_failure(exc: Exception, *, host: str, port: int, recipient: str, operation: str) -> Exception:
     """The classified failure of handing a mail to ``recipient`` to the server at ``host``:``port`` (``operation``:
     the mail command carried out, ``DispatchMail`` or ``WithdrawMail``)."""
@@ -54,5 +71,7 @@ def smtp_failure(exc: Exception, *, host: str, port: int, recipient: str, operat
         return _by_code(code, text, where, operation)
     if isinstance(exc, smtplib.SMTPResponseException):
         return _by_code(exc.smtp_code, exc.smtp_error, where, operation)
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return _not_supported(exc, where, operation)
     return SystemUnavailable(MAIL_SYSTEM, operation,
                              mask_mailboxes_in(f"{where}: {type(exc).__name__}: {exc}"[:800])[:400])

@@ -3,7 +3,8 @@
 (``created (Asia/Shanghai)``); the customer's and the contact number to their last 4 digits wherever they are
 printed (their rows, and as they are written in the description, dispatch fields, notes and changed values: a
 fixed-line contact number such as ``0755-83765432`` is no mobile number, which the free-text masking alone would
-leave whole), other mobile numbers in free text as ``138****8000``, unless unmasked.
+leave whole), other mobile numbers in free text as ``138****8000``, and the mailboxes the history holds
+(``mail_sent_to``, ``mail_from``) as ``b***@example.com``, unless unmasked.
 
 Every cell is plain text (``rich.text.Text``): what a customer wrote (``[urgent]``, ``[/x]``) is printed as it
 is, never read as markup."""
@@ -22,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hub.observability.masking import mask_msisdn, mask_number_in
+from hub.workflow.history_mailboxes import shown_value
 
 __all__ = ["print_work_order", "when", "zoned"]
 
@@ -89,11 +91,13 @@ def _dispatch_fields(text: Any, unmasked: bool) -> str:
 
 def _value(entry: Mapping[str, Any], side: str, unmasked: bool) -> str:
     """A field entry's old or new value; one of the work order's numbers (another contact number than today's
-    among them) as `_tail` shows it."""
+    among them) as `_tail` shows it, a mailbox (``mail_sent_to``, ``mail_from``) masked as the logs mask one."""
     value = entry[side]
     if not value:
         return ""
-    return _tail(value, unmasked) if entry["field"] in _OWN_NUMBERS else str(value)
+    if unmasked:
+        return str(value)
+    return _tail(value, unmasked) if entry["field"] in _OWN_NUMBERS else shown_value(entry["field"], str(value))
 
 
 def _fields(row: Mapping[str, Any], zone: ZoneInfo, unmasked: bool) -> Iterable[tuple[str, str]]:

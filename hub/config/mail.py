@@ -9,6 +9,7 @@
     breaker_fail_max = 5             # consecutive failures that open the SMTP server's circuit (as [adapters.*])
     breaker_reset_seconds = 30       # how long that circuit stays open before a trial mail
     sender = "onepoint-hub@example.com"   # the From of every dispatch mail; handlers answer to it
+    smtputf8 = false                 # the server offers SMTPUTF8: only then may a mailbox's local part be non-ASCII
     token_key_env = "ONEPOINT_MAIL_KEY"   # the key of the dispatch tokens (16+ bytes), or instead:
     # token_key = "..."              # DEVELOPMENT ONLY: in the file
     # previous_token_key_env = "ONEPOINT_MAIL_KEY_PREVIOUS"   # after a key change: the old key, answers only
@@ -21,7 +22,10 @@ A department named under ``[mail.offline]`` gets its dispatches as e-mails (the 
 OA to-dos; its handler's answer, sent to ``POST /mail/inbound`` by the operator's mail server (an MTA delivering to
 a pipe or webhook), becomes the department's Reply. Without ``[mail.offline]`` nothing is e-mailed. After the
 token key is changed, ``previous_token_key_env`` names the old key: new dispatches are mailed under the new key,
-answers are checked under both (docs/offline-mail.md, "Changing the token key").
+answers are checked under both (docs/offline-mail.md, "Changing the token key"). A mailbox (or the sender) whose
+local part is not ASCII (``张伟@example.com``) can only be sent to through a server offering SMTPUTF8 (RFC 6531;
+smtplib refuses before sending otherwise, and every dispatch to that department would be dead-lettered): it is
+refused at start unless ``smtputf8 = true`` says the server offers it.
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ __all__ = ["DEVELOPMENT_MAIL_KEY", "MailSettings", "parse_mail"]
 
 DEVELOPMENT_MAIL_KEY = "onepoint-development-mail-token-key"  # defaults.toml's; a deployment sets its own
 _KEYS = frozenset({"smtp_host", "smtp_port", "smtp_timeout", "breaker_fail_max", "breaker_reset_seconds", "sender",
-                   "token_key", "token_key_env", "previous_token_key_env", "max_answer_bytes", "offline"})
+                   "token_key", "token_key_env", "previous_token_key_env", "max_answer_bytes", "offline",
+                   "smtputf8"})
 _MAILBOX = re.compile(r"[^@\s<>(),;:\"\[\]\\]{1,64}@[A-Za-z0-9.\-]{1,253}")  # mail.xsd's Mailbox: one addr-spec
 _DEPARTMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")  # c:PartyId: a dispatch target's code
 MIN_KEY_BYTES = 16
@@ -58,6 +63,7 @@ class MailSettings:
     previous_token_key: bytes | None = None  # the key before a change: answers to older dispatches still checked
     max_answer_bytes: int | None = None  # None: [limits] max_body_bytes
     offline: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # department → mailbox
+    smtputf8: bool = False  # the SMTP server offers SMTPUTF8: a mailbox may have a non-ASCII local part
 
     @property
     def development_key(self) -> bool:
@@ -80,6 +86,15 @@ def _mailbox(value: Any, where: str) -> str:
         raise ValueError(f"{where} must be one e-mail address such as \"billing-desk@example.com\" (no , ; \" ( ) "
                          f"< > or white space), not {value!r}")
     return value
+
+
+def _deliverable(mailbox: str, where: str, smtputf8: bool) -> str:
+    """``mailbox`` if the SMTP server can take mail for it: an ASCII one, any with ``smtputf8``."""
+    if not smtputf8 and not mailbox.isascii():
+        raise ValueError(f"{where} {mailbox!r} has a non-ASCII local part, which only an SMTP server offering "
+                         "SMTPUTF8 takes (every mail to it would be refused): give an ASCII address, or set "
+                         "smtputf8 = true in [mail] if the server offers SMTPUTF8")
+    return mailbox
 
 
 def _offline(section: Any, where: str) -> Mapping[str, str]:
@@ -144,15 +159,21 @@ def parse_mail(section: Any, source: str) -> MailSettings:
     largest = section.get("max_answer_bytes")
     if largest is not None and (not isinstance(largest, int) or isinstance(largest, bool) or largest < 1024):
         raise ValueError(f"{where}: max_answer_bytes must be a whole number of at least 1024")
+    smtputf8 = section.get("smtputf8", False)
+    if not isinstance(smtputf8, bool):
+        raise ValueError(f"{where}: smtputf8 must be true or false (whether the SMTP server offers SMTPUTF8)")
     host = section.get("smtp_host", "127.0.0.1")
     if not isinstance(host, str) or not host.strip():
         raise ValueError(f"{where}: smtp_host must be a host name or address")
     settings = MailSettings(smtp_host=host, smtp_port=port, smtp_timeout=float(timeout),
                             breaker_fail_max=fail_max, breaker_reset_seconds=float(reset),
-                            sender=_mailbox(section.get("sender", "onepoint-hub@example.com"), f"{where} sender"),
+                            sender=_deliverable(_mailbox(section.get("sender", "onepoint-hub@example.com"),
+                                                         f"{where} sender"), f"{where} sender", smtputf8),
                             token_key=_key(section, where), previous_token_key=_previous_key(section, where),
                             max_answer_bytes=largest,
-                            offline=_offline(section.get("offline"), "[mail.offline]"))
+                            offline=_offline(section.get("offline"), "[mail.offline]"), smtputf8=smtputf8)
+    for code, mailbox in settings.offline.items():
+        _deliverable(mailbox, f"[mail.offline.{code}] mailbox", smtputf8)
     if source != BUILT_IN and settings.offline and settings.development_key:
         raise ValueError(f"{where}: [mail.offline] is set but the token key is the published development key: set "
                          "token_key_env to an environment variable holding the deployment's own key (16+ bytes)")

@@ -16,6 +16,7 @@ from lxml import etree
 
 from hub.envelope import Envelope
 from hub.gateways.documents import timestamp
+from hub.workflow.history_mailboxes import shown_value
 
 __all__ = ["acknowledged_answer", "action_answer", "created_answer", "work_order_answer", "work_order_element",
            "work_orders_answer"]
@@ -115,6 +116,8 @@ def _history(parent: etree._Element, entry: Row) -> None:
                          ("State", "to_state"), ("Field", "field"), ("OldValue", "old_value"),
                          ("NewValue", "new_value"), ("Note", "note"), ("MessageId", "message_id")):
         value = entry.get(column)
+        if column in ("old_value", "new_value") and value:  # a mailbox the history holds: masked, as in the logs
+            value = shown_value(entry.get("field"), str(value))
         if value is not None and value != "":
             _add(element, name, value)
 

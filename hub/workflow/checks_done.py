@@ -10,6 +10,12 @@ words it, a note saying which template and with what they were stated), and ever
 recorded so far with those of its own Dispatch (``nsp:CheckDone``: so that NSP does not repeat them; a dispatch
 sent again after one marked invalid carries them too). Nothing is read or written when none is stated: the
 history the Dispatch reads anyway tells the ones recorded before.
+
+The checks are merged by their text, not their number: the template's list may have changed since a check was
+recorded (a check inserted, the list reordered, the hub restarted: the taxonomy is read at start), so a recorded
+``check.1`` may not be today's check 1. A dispatch carries each check once, in the template's current order, and
+after them any recorded check the template no longer lists (or words otherwise now): the agent did make it. The
+history entries stay as they were recorded.
 """
 
 from __future__ import annotations
@@ -77,23 +83,25 @@ def check_entries(stated: Mapping[int, str], *, template: str, at: datetime, act
             for number, text in sorted(stated.items())]
 
 
-def recorded_checks(history: Iterable[Mapping[str, Any]]) -> dict[int, str]:
-    """The checks the history records as done, by number (a later entry of a number wins)."""
-    recorded: dict[int, str] = {}
+def recorded_checks(history: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The checks the history records as done, by their text as recorded (the number they had then may since
+    name another check), each once, in the order first recorded."""
+    recorded: dict[str, None] = {}
     for entry in history:
-        if entry.get("action") != CHECK_DONE:
-            continue
-        number = _number(str(entry.get("field") or "").removeprefix(CHECK_PREFIX))
-        if number is not None and entry.get("new_value"):
-            recorded[number] = str(entry["new_value"])
-    return recorded
+        if entry.get("action") == CHECK_DONE and entry.get("new_value"):
+            recorded.setdefault(str(entry["new_value"]))
+    return list(recorded)
 
 
-def checks_done(recorded: Mapping[int, str], stated: Mapping[int, str]) -> list[str]:
-    """What a dispatch carries as done: the checks recorded before with those stated now (now's text winning), in
-    the template's order."""
-    merged = {**recorded, **stated}
-    return [merged[number] for number in sorted(merged)]
+def checks_done(listed: Sequence[str], recorded: Sequence[str], stated: Mapping[int, str]) -> list[str]:
+    """What a dispatch carries as done: the checks ``recorded`` before with those ``stated`` now, merged by their
+    text (each once), in the order the template ``listed`` them now; a recorded check the template no longer
+    lists comes after them, in the order recorded (the agent did make it)."""
+    done = {*recorded, *stated.values()}
+    if not done:
+        return []
+    carried = [check for check in dict.fromkeys(listed) if check in done]
+    return carried + [check for check in dict.fromkeys(recorded) if check not in carried]
 
 
 def keep_stated_checks(tx: WorkOrderTransaction, work_order_id: str, template: DispatchTemplate,

@@ -86,10 +86,10 @@ def _from_intake(entry: str, kept: Mapping[str, str], given: Mapping[str, str]) 
 
 def dispatch_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, changes: Row, *,
                      taxonomy: Taxonomy, settings: EngineSettings, observers: Sequence[object],
-                     kept: Mapping[str, str], checked: Mapping[int, str]) -> list[FollowUp]:
+                     kept: Mapping[str, str], checked: Sequence[str]) -> list[FollowUp]:
     """What a Dispatch changes (into ``changes``) and the command it owes its target. ``kept``: the fields given at
-    intake; ``checked``: the pre-processing checks recorded before (at intake, with an earlier dispatch), carried
-    with the Dispatch's own (``hub.workflow.checks_done``)."""
+    intake; ``checked``: the pre-processing checks recorded before (at intake, with an earlier dispatch; their text),
+    carried with the Dispatch's own, merged by text (``hub.workflow.checks_done``)."""
     template = dispatch_template(taxonomy, row)
     stated = (stated_checks(template, request.checks_done, f"Dispatch of work order {row['id']} refused")
               if request.checks_done else {})  # refused before anything is written
@@ -127,7 +127,7 @@ def dispatch_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest,
     added = [name for name in ("msisdn", "contact_number") if name not in asked]  # the hub's
     details = {"fields": {**given, "_template": template.id}, "template_fields": template.field_names,
                "added_fields": added, "instructions": request.details.get("Instructions"),
-               "checks_done": checks_done(checked, stated)}
+               "checks_done": checks_done(template.checks, checked, stated)}
     if system == "NSP":  # NSP's DueAt: the agent's, else the reply limit (``with_new_deadlines``, once recomputed)
         due_at = request.details.get("DueAt")
         return [FollowUp(DISPATCH_FOLLOW_UP, {**row, **changes},

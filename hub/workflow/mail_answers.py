@@ -3,7 +3,8 @@
 The hub's mail ingress (``POST /mail/inbound``) checked the mail's hook, token and sender before it sent this; here
 the work order is checked against the dispatch the answer names, in the handler's transaction, and moved on as the
 department's reply: the mail's sender and its own Message-ID recorded as field entries (``mail_from``,
-``mail_message_id``: as NSP's reply is recorded before its START), then the REPLY with system ``MAIL``, the answer
+``mail_message_id``: as NSP's reply is recorded before its START; the sender kept whole, shown masked:
+``hub.workflow.history_mailboxes``), then the REPLY with system ``MAIL``, the answer
 text (above the quoted dispatch) as its Result, the message id derived from the Message-ID as its causing message
 (so the same mail delivered twice is one reply: the ingress answers the second DUPLICATE, and the workflow's
 processed store holds the first answer).
@@ -31,6 +32,7 @@ from hub.workflow import commands
 from hub.workflow.answers import acknowledged_answer
 from hub.workflow.changes import MAIL_SYSTEM
 from hub.workflow.engine import WorkOrderRefused
+from hub.workflow.history_mailboxes import MAIL_FROM_FIELD
 from hub.workflow.lifecycle import FINAL, LifecycleAction
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.sending import send_follow_ups
@@ -83,7 +85,8 @@ def answer_mail(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender)
             raise refusal
 
     try:
-        workflow.engine.note(tx, work_order_id, {"mail_from": text("From"), "mail_message_id": text("MailMessageId")},
+        workflow.engine.note(tx, work_order_id,
+                             {MAIL_FROM_FIELD: text("From"), "mail_message_id": text("MailMessageId")},
                              actor=department, system=MAIL_SYSTEM, now=now, message_id=envelope.message_id,
                              note=f"answered by e-mail (dispatch {dispatch})", expected=expected)
         request = commands.ActionRequest(work_order_id, LifecycleAction.REPLY, department, MAIL_SYSTEM,

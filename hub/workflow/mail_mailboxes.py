@@ -7,6 +7,8 @@ So the DISPATCH that owes a ``mail:DispatchMail`` records a field entry ``mail_s
 address), and the withdrawal of that dispatch goes to the mailbox recorded there (``hub.workflow.mail_withdrawal``),
 whatever the settings say now. A dispatch e-mailed before the hub recorded it has no entry: its withdrawal goes
 to the department's mailbox in the settings, as before. No migration: a history entry, as ``mail_withdrawn`` is.
+The entry keeps the address whole (``sent_to``); QueryWorkOrder and ``onepoint workorders show`` show it masked
+(``hub.workflow.history_mailboxes``).
 """
 
 from __future__ import annotations
@@ -17,11 +19,10 @@ from typing import Any
 
 from hub.workflow.changes import MAIL_DISPATCH, FollowUp
 from hub.workflow.department_todos import department_todo_id
+from hub.workflow.history_mailboxes import MAIL_SENT_TO_FIELD
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 
 __all__ = ["MAIL_SENT_TO_FIELD", "record_mailboxes", "sent_to"]
-
-MAIL_SENT_TO_FIELD = "mail_sent_to"
 
 
 def record_mailboxes(tx: WorkOrderTransaction, work_order_id: str, follow_ups: Sequence[FollowUp],

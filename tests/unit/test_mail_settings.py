@@ -125,3 +125,18 @@ def test_a_previous_key_variable_unset_is_named(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delenv("ONEPOINT_TEST_UNSET_OLD_KEY", raising=False)
     with pytest.raises(ValueError, match=r"ONEPOINT_TEST_UNSET_OLD_KEY \(previous_token_key_env\) is not set"):
         parse_mail({"previous_token_key_env": "ONEPOINT_TEST_UNSET_OLD_KEY"}, "hub.toml")
+
+
+def test_an_internationalised_mailbox_needs_the_server_said_to_offer_smtputf8() -> None:
+    """A non-ASCII local part (张伟@example.com) goes only through a server offering SMTPUTF8 (RFC 6531); without
+    it every mail to that department would be dead-lettered: refused at start unless ``smtputf8 = true``."""
+    offline = {"BILLING": {"mailbox": "张伟@example.com"}}
+    with pytest.raises(ValueError, match=r"\[mail.offline.BILLING\] mailbox .*non-ASCII.*smtputf8 = true"):
+        parse_mail({"token_key": "k" * 20, "offline": offline}, "hub.toml")
+    with pytest.raises(ValueError, match=r"sender .*smtputf8 = true"):
+        parse_mail({"token_key": "k" * 20, "sender": "枢纽@example.com"}, "hub.toml")
+    mail = parse_mail({"token_key": "k" * 20, "smtputf8": True, "offline": offline}, "hub.toml")
+    assert mail.smtputf8 and dict(mail.offline) == {"BILLING": "张伟@example.com"}
+    assert not parse_mail(None, "hub.toml").smtputf8
+    with pytest.raises(ValueError, match="smtputf8 must be true or false"):
+        parse_mail({"smtputf8": "yes"}, "hub.toml")

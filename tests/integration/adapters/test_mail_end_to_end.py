@@ -144,7 +144,7 @@ def test_an_offline_department_answers_its_dispatch_by_mail(tmp_path: Path, emul
     assert (reply["System"], reply["By"]) == ("MAIL", "BILLING")
     assert reply["Note"].startswith("已核实：漫游流量费误计，已退费268.50元。") and "wrote:" not in reply["Note"]
     assert reply["MessageId"].startswith("mail-")
-    assert any(e.get("Field") == "mail_from" and e.get("NewValue") == MAILBOX for e in entries)
+    assert any(e.get("Field") == "mail_from" and e.get("NewValue") == "b***@example.com" for e in entries)  # masked
     assert not any(dead.values()), dead
     refusals = [r for r in caplog.records if r.name == "onepoint.ingress.mail"]
     assert refusals and all(getattr(r, "sender", None) in (None, "b***@example.com") for r in refusals)

@@ -183,8 +183,9 @@ def test_a_check_longer_than_nsp_takes_is_cut_and_no_more_than_ten_are_carried()
 def test_the_checks_recorded_merge_with_those_stated_in_the_templates_order() -> None:
     history = [{"action": "CHECK_DONE", "field": "check.3", "new_value": "third"},
                {"action": "INTAKE_FIELD", "field": "intake.terminal_type", "new_value": "N95"}]
-    assert recorded_checks(history) == {3: "third"}
-    assert checks_done(recorded_checks(history), {1: "first", 3: "third"}) == ["first", "third"]
+    assert recorded_checks(history) == ["third"]
+    assert checks_done(("first", "second", "third"), recorded_checks(history), {1: "first", 3: "third"}) \
+        == ["first", "third"]
     assert check_problems(VOICE, ["1", "2", "3", "4"]) == []
 
 

@@ -97,6 +97,8 @@ def test_the_mailed_answer_is_the_departments_reply(client: WorkerTestClient, ru
     assert replied and replied[-1]["System"] == "MAIL" and replied[-1]["MessageId"] == "mail-m1-0000000000"
     assert "退费268.50元" in (replied[-1].get("Note") or "")
     assert any(h.get("Field") == "mail_message_id" and h.get("NewValue") == "<m1@example.com>" for h in history)
+    assert any(h.get("Field") == "mail_from" and h.get("NewValue") == "b***@example.com" for h in history)
+    assert MAILBOX not in etree.tostring(shown).decode()  # the sender and the handler masked, as in the logs
     again = client.request(_answer_mail(work_order_id))  # the same mail delivered twice: one reply
     assert etree.fromstring(again.reply or b"").findtext(f"{{{MAIL}}}State") == "REPLIED"
     shown = act(client, work_order_id, "QueryWorkOrder.valid.xml")

@@ -128,3 +128,21 @@ def test_once_the_server_is_back_the_trial_mail_closes_the_circuit(smtp: type[Fa
     smtp.failure = None
     assert client.send(_envelope("mail-back-0000001")).processed
     assert smtp.sent == [MAILBOX] and breakers.states() == {"mail": "closed"}
+
+
+def test_a_mail_the_server_can_never_take_is_dead_lettered_and_never_opens_the_circuit(
+        smtp: type[FakeSmtp]) -> None:
+    """An internationalised mailbox (a non-ASCII local part, which [mail.offline] accepts) on a server without
+    SMTPUTF8: smtplib refuses before sending (``SMTPNotSupportedError``, no code). The server is up and will never
+    take *this* mail: dead-lettered at once naming SMTPUTF8, not counted, the other departments' mails still go."""
+    smtp.failure = smtplib.SMTPNotSupportedError(
+        "One or more source or delivery addresses require internationalized email support, but the server does "
+        "not advertise the required SMTPUTF8 capability")
+    client, breakers, _ = _worker(fail_max=2)
+    for n in range(3):
+        result = client.send(_envelope(f"mail-utf8-00000{n}"))
+        assert result.dead and result.attempts == 1
+        assert result.reason is not None and "SMTPUTF8" in result.reason
+    assert smtp.connections == 3 and breakers.states() == {"mail": "closed"}
+    smtp.failure = None
+    assert client.send(_envelope("mail-ascii-0000001")).processed and smtp.sent == [MAILBOX]

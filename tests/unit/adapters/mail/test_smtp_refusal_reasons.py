@@ -41,3 +41,12 @@ def test_a_failed_withdrawal_names_its_own_command() -> None:
     """A WithdrawMail the server refused says WithdrawMail, not DispatchMail, in the dead letter's reason."""
     failure = CLIENT._failure(smtplib.SMTPDataError(554, b"refused"), MAILBOX, "WithdrawMail")
     assert isinstance(failure, SystemRefused) and str(failure).startswith("MAIL WithdrawMail refused (554)")
+
+
+def test_a_mailbox_the_server_cannot_take_is_refused_naming_smtputf8_and_masked() -> None:
+    mailbox = "张伟@example.com"
+    failure = CLIENT._failure(smtplib.SMTPNotSupportedError(
+        "One or more source or delivery addresses require internationalized email support, but the server does "
+        "not advertise the required SMTPUTF8 capability"), mailbox)
+    assert isinstance(failure, SystemRefused) and failure.code == "SMTPUTF8"
+    assert "SMTPUTF8" in str(failure) and mailbox not in str(failure) and "张***@example.com" in str(failure)
