@@ -41,7 +41,8 @@ FIELD_TIME = "%Y-%m-%d %H:%M"  # a template field of type datetime as the simula
 def demo(broker_url: str, as_json_output: bool, log_level: str, log_format: LogFormat) -> None:
     """Start the hub, its workers and the six emulators on free 127.0.0.1 ports, play a scenario through every
     flow (tier lookup, HLR sync, SMS log, network complaint, VIP customer, outage notice with complaints answered
-    at intake, mass complaint) and print a timeline and a summary. Takes well under a minute on memory://."""
+    at intake, mass complaint, an offline department's work order by e-mail) and print a timeline and a summary.
+    Takes well under a minute on memory://."""
     from hub.config.settings import ConfigError
     from hub.demo import SEED, StageError, as_json, print_report, run_demo
     from hub.system import SystemStartError

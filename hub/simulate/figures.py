@@ -114,7 +114,8 @@ def _burst(ids: Collection[str], orders: dict[str, dict[str, Any]], history: dic
             burst.answered_at_intake += 1
             answers.append((answered - row["created_at"]).total_seconds())
         dispatched = _first(entries, lambda h: h["action"] == "DISPATCH" and h["kind"] == "state")
-        nsp = _first(entries, lambda h: h["kind"] == "field" and h["system"] == "NSP")
+        # NSP's reply itself, not its ticket noted at acceptance (workorder.NspDispatchNote: a field entry by NSP too)
+        nsp = _first(entries, lambda h: h["kind"] == "field" and h["field"] == "nsp_result")
         if dispatched is not None and nsp is not None:
             replies.append((nsp - dispatched).total_seconds())
     burst.incidents = len(incidents)

@@ -10,8 +10,13 @@ reply naming another ticket is refused from then on (``wrong-ticket``).
 Which dispatch: ``DispatchId``, the dispatch's MessageId, the CorrelationId NSP's reply names
 (``network_dispatch.answered_dispatch``). Only the work order's current dispatch records its ticket. A note for a
 dispatch marked invalid and dispatched again since, or for none of the work order's dispatches the hub can tell
-(one sent by an older hub), is dropped: acked, its outcome says so, nothing written (its ticket would pass for the
-current dispatch's). Never dead-lettered: nobody could act on it.
+(one the hub kept with its work order, ``store.nsp_dispatches``, whose history does not tell it; or any, once the
+work order is closed or cancelled), is dropped: acked, its outcome says so, nothing written (its ticket would pass
+for the current dispatch's). A note for a dispatch the hub has not committed yet waits for it: the workflow sends
+its commands before its transaction commits, and one rolled back (a batch whose confirms did not all come) is
+tried again under the same ids, so NSP may accept a dispatch before the work order shows it. Such a note is a
+transient failure (``TransientError``): tried again on the backbone's delay tiers, and dead-lettered with its
+reason only if the dispatch never commits.
 
 The note and NSP's reply travel different paths (the adapter's queue, NSP's call-back through the ingress) and
 race. A reply first recorded the ticket already: a note naming the same ticket writes nothing; one naming another
@@ -30,18 +35,20 @@ from typing import Any
 
 from hub.envelope import HUB_SYSTEM, Envelope
 from hub.gateways.documents import command_element
-from hub.workers import BusinessRejection
-from hub.workflow.lifecycle import LifecycleAction
+from hub.workers import BusinessRejection, TransientError
+from hub.workflow.lifecycle import FINAL, LifecycleAction
 from hub.workflow.network_dispatch import answered_dispatch
 from hub.workflow.nsp_tickets import TICKET_FIELD, recorded_ticket
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.store import HistoryEntry
+from hub.workflow.store.nsp_dispatches import dispatched_work_order
 from hub.workflow.store.queries import load_work_order
 
 __all__ = ["TICKET_CONFLICT_FIELD", "nsp_dispatch_note"]
 
 TICKET_CONFLICT_FIELD = "nsp_ticket_conflict"  # NSP accepted the dispatch as another ticket than its reply named
 WO = "urn:onepoint:workorder:1"
+_FINISHED = frozenset(state.value for state in FINAL)
 log = logging.getLogger("onepoint.workflow")
 
 
@@ -67,12 +74,16 @@ def nsp_dispatch_note(envelope: Envelope, workflow: WorkflowRuntime, *, consumer
     dispatch_id = document.findtext(f"{{{WO}}}DispatchId") or ""
     ticket_id = document.findtext(f"{{{WO}}}NspTicketId") or ""
     tx, now = workflow.store.current_transaction(), workflow.clock.now()
-    if tx.get(work_order_id, for_update=True) is None:
+    row = tx.get(work_order_id, for_update=True)
+    if row is None:
         raise BusinessRejection(f"unknown-work-order: no work order {work_order_id} (NSP accepted its dispatch "
                                 f"{dispatch_id} as ticket {ticket_id})", code="unknown-work-order")
     view = load_work_order(tx.db, work_order_id)
     history = [] if view is None else view.history
     accepted = answered_dispatch(history, dispatch_id, consumer, work_order_id=work_order_id)
+    if accepted is None and row["state"] not in _FINISHED and dispatched_work_order(tx.db, dispatch_id) is None:
+        raise TransientError(f"NSP accepted dispatch {dispatch_id} of {work_order_id} as ticket {ticket_id}, but the "
+                             "hub has not committed that dispatch (yet): the note waits for it")
     if accepted is None or accepted.stale:
         why = ("names none of its dispatches" if accepted is None else
                f"is its dispatch {accepted.dispatch}, dispatched again since (current: {accepted.current})")

@@ -52,7 +52,10 @@ def database(tmp_path: Path) -> str:
     history = [
         _entry("WO20261123OUTAGE01", 1, 0, "AUTO_ANSWER"),
         _entry("WO20261123OUTAGE02", 1, 0, "DISPATCH"),
-        _entry("WO20261123OUTAGE02", 2, 40, None, kind="field", system="NSP"),  # type: ignore[arg-type]
+        # NSP's ticket noted when NSP accepted the dispatch (workorder.NspDispatchNote): not its reply
+        {**_entry("WO20261123OUTAGE02", 2, 0.1, None, kind="field", system="NSP"),  # type: ignore[arg-type]
+         "field": "nsp_nspticketid"},
+        _entry("WO20261123OUTAGE02", 3, 40, None, kind="field", system="NSP"),  # type: ignore[arg-type]
         _entry("WO20261123MASS0001", 1, 0, "DISPATCH"),
         _entry("WO20261123INCID001", 1, 0, "DISPATCH"),
         _entry("WO20261123OPEN0001", 1, 5, "DISPATCH_UNCHECKED", kind="field"),

@@ -2,7 +2,8 @@
 own) and the workflow records the ticket on the work order (field ``nsp_nspticketid``, by NSP, state unchanged, no
 event) while the dispatch is the work order's current one; the wrong-ticket check applies from then on. The note and
 NSP's reply race: a reply first is never refused after the fact (a disagreeing note is noted as a conflict). A note
-for a dispatch left behind, or for none of the work order's, writes nothing and is acked; the same note again
+for a dispatch left behind, or for none of a finished work order's, writes nothing and is acked; one for a dispatch
+not committed yet waits for it; the same note again
 writes nothing more; from any other system it is refused (``not-from-hub``)."""
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import pytest
 from lxml import etree
 
 from hub.envelope import Envelope
+from hub.routing.message_ids import derive_message_id
 from hub.workers import SendResult, WorkerTestClient
+from hub.workflow.handlers import CONSUMER
 from hub.workflow.runtime import WorkflowRuntime
 from tests.unit.workflow.audit_kit import created, dispatch, history, send, state
-from tests.unit.workflow.kit import EXAMPLES, text
+from tests.unit.workflow.kit import EXAMPLES, answer, command, envelope, text
 from tests.unit.workflow.test_nsp_stale_reply import dispatch_ids, dispatched_twice, refused
 from tests.unit.workflow.test_nsp_wrong_ticket import FIRST, OTHER, reply
 
@@ -114,8 +117,27 @@ def test_a_note_for_a_dispatch_left_behind_records_nothing(client: WorkerTestCli
     refused(reply(client, work_order_id, OTHER, second), "wrong-ticket")
 
 
-def test_a_note_naming_none_of_the_work_orders_dispatches_records_nothing(client: WorkerTestClient) -> None:
+def test_a_note_for_a_dispatch_not_committed_waits_and_is_never_dropped(client: WorkerTestClient) -> None:
+    """The workflow sends before it commits; a transaction rolled back is tried again under the same ids, so NSP may
+    accept a dispatch the work order does not show yet: the note waits for it (a transient failure), and once the
+    Dispatch commits, the same note records the ticket."""
+    work_order_id = created(client)
+    document, action_id = command("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id)
+    dispatch_id = derive_message_id(action_id, "nsp-dispatch-0", CONSUMER)  # the id its dispatch will carry
+    note_id = derive_message_id(dispatch_id, "nsp-dispatch-note", "nsp")  # the adapter's note's
+    early = dispatch_note(client, work_order_id, dispatch_id, FIRST, message_id=note_id)
+    assert not early.processed and not early.duplicate and early.dead  # retried, never taken as done
+    assert "has not committed that dispatch" in str(early.dead_letter.headers if early.dead_letter else "")
+    assert text(answer(client.request(envelope(document, action_id))), "wo:State") == "DISPATCHED"
+    assert dispatch_ids(client, work_order_id) == [dispatch_id]
+    assert dispatch_note(client, work_order_id, dispatch_id, FIRST, message_id=note_id).processed  # the replay
+    assert [text(e, "wo:NewValue") for e in entries(client, work_order_id, "nsp_nspticketid")] == [FIRST]
+    refused(reply(client, work_order_id, OTHER, dispatch_id), "wrong-ticket")
+
+
+def test_a_note_naming_none_of_a_finished_work_orders_dispatches_records_nothing(client: WorkerTestClient) -> None:
     work_order_id, _ = dispatched(client)
+    send(client, "WorkOrderAction.valid-cancel.xml", WorkOrderId=work_order_id)
     before = history(client, work_order_id)
     result = dispatch_note(client, work_order_id, "hub-0000000000000000000000000000beef")
     assert result.processed and "not recorded" in (result.outcome or "")
