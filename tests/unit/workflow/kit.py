@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +24,20 @@ def command(name: str, **replace: str) -> tuple[etree._Element, str]:
     document.find(f"{{{WO}}}Header/{{{C}}}MessageId").text = message_id
     for local, value in replace.items():
         document.find(f"{{{WO}}}{local}").text = value
+    return document, message_id
+
+
+def template_dispatch(work_order_id: str, fields: Mapping[str, str]) -> tuple[etree._Element, str]:
+    """The example Dispatch with exactly ``fields`` and no department or system named: to the target of the work
+    order's template (an offline department's: by e-mail)."""
+    document, message_id = command("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id)
+    dispatch = document.find(f"{{{WO}}}Dispatch")
+    assert dispatch is not None
+    for element in list(dispatch):
+        if etree.QName(element).localname in ("Field", "ToDepartment", "ToSystem"):
+            dispatch.remove(element)
+    for name, value in fields.items():
+        etree.SubElement(dispatch, f"{{{WO}}}Field", name=name).text = value
     return document, message_id
 
 

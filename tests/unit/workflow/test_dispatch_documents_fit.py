@@ -23,7 +23,7 @@ from lxml import etree
 from hub.validation.command_sets import CommandSetRegistry
 from hub.workers import WorkerTestClient
 from hub.workflow.network_dispatch import DESCRIPTION_LENGTH, dispatch_description
-from tests.unit.workflow.kit import WO, answer, command, envelope, text
+from tests.unit.workflow.kit import answer, command, envelope, template_dispatch, text
 
 pytestmark = pytest.mark.unit
 
@@ -43,14 +43,7 @@ def _create(client: WorkerTestClient, category: str, msisdn: str, **extra: str) 
 
 def _dispatch(client: WorkerTestClient, work_order_id: str, fields: dict[str, str]) -> etree._Element:
     """Dispatch with exactly ``fields`` to the template's target; the one document sent, valid against its schema."""
-    document, message_id = command("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id)
-    dispatch = document.find(f"{{{WO}}}Dispatch")
-    assert dispatch is not None
-    for element in list(dispatch):
-        if etree.QName(element).localname in ("Field", "ToDepartment", "ToSystem"):
-            dispatch.remove(element)
-    for name, value in fields.items():
-        etree.SubElement(dispatch, f"{{{WO}}}Field", name=name).text = value
+    document, message_id = template_dispatch(work_order_id, fields)
     before = len(client.sent)
     result = client.request(envelope(document, message_id))
     assert result.reply is not None, result  # before: dead-lettered (DocumentRefused), no answer

@@ -17,7 +17,7 @@ from hub.validation.command_sets import CommandSetRegistry
 from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
-from tests.unit.workflow.kit import START, WO, act, answer, command, envelope, text
+from tests.unit.workflow.kit import START, WO, act, answer, command, envelope, template_dispatch, text
 
 pytestmark = pytest.mark.unit
 
@@ -41,14 +41,7 @@ def runtime(tmp_path: Path, migrated_store: Path) -> Iterator[WorkflowRuntime]:
 def _dispatched(client: WorkerTestClient, msisdn: str = "13800004100") -> tuple[str, list[etree._Element]]:
     document, message_id = command("CreateWorkOrder.valid.xml", CategoryCode="05.01.01", Msisdn=msisdn)
     work_order_id = text(answer(client.request(envelope(document, message_id))), "wo:WorkOrderId") or ""
-    document, message_id = command("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id)
-    dispatch = document.find(f"{{{WO}}}Dispatch")
-    assert dispatch is not None
-    for element in list(dispatch):
-        if etree.QName(element).localname in ("Field", "ToDepartment", "ToSystem"):
-            dispatch.remove(element)
-    for name, value in BILLING_FIELDS.items():
-        etree.SubElement(dispatch, f"{{{WO}}}Field", name=name).text = value
+    document, message_id = template_dispatch(work_order_id, BILLING_FIELDS)
     before = len(client.sent)
     assert text(answer(client.request(envelope(document, message_id))), "wo:State") == "DISPATCHED"
     return work_order_id, [etree.fromstring(e.payload) for e, _ in client.sent[before:]]

@@ -22,7 +22,7 @@ from hub.workflow.clock import ManualClock
 from hub.workflow.handlers import CONSUMER, handlers
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from hub.workflow.store import WorkOrderProcessedStore
-from tests.unit.workflow.kit import EXAMPLES, START, WO, act, answer, command, envelope, text
+from tests.unit.workflow.kit import EXAMPLES, START, WO, act, answer, command, envelope, template_dispatch, text
 
 pytestmark = pytest.mark.unit
 
@@ -62,14 +62,7 @@ def _client(database: Path, opened: list[WorkflowRuntime], offline: dict[str, st
 def _dispatched(client: WorkerTestClient, msisdn: str) -> str:
     document, message_id = command("CreateWorkOrder.valid.xml", CategoryCode="05.01.01", Msisdn=msisdn)
     work_order_id = text(answer(client.request(envelope(document, message_id))), "wo:WorkOrderId") or ""
-    document, message_id = command("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id)
-    dispatch = document.find(f"{{{WO}}}Dispatch")
-    assert dispatch is not None
-    for element in list(dispatch):
-        if etree.QName(element).localname in ("Field", "ToDepartment", "ToSystem"):
-            dispatch.remove(element)
-    for name, value in BILLING_FIELDS.items():
-        etree.SubElement(dispatch, f"{{{WO}}}Field", name=name).text = value
+    document, message_id = template_dispatch(work_order_id, BILLING_FIELDS)
     assert text(answer(client.request(envelope(document, message_id))), "wo:State") == "DISPATCHED"
     return work_order_id
 
