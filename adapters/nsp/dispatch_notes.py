@@ -13,18 +13,18 @@ accepted. An answer without a ticket id is not told (there is nothing to record)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from lxml import etree
 
 from adapters.nsp.mapping import NspTicket
-from hub.envelope import HUB_SYSTEM, Envelope
-from hub.validation.namespaces import COMMON_NS, NSP_NS, WORKORDER_NS
+from adapters.nsp.work_order_notes import note_root
+from hub.envelope import Envelope
+from hub.validation.namespaces import WORKORDER_NS
 
 __all__ = ["NOTE_STEP", "dispatch_note"]
 
 NOTE_STEP = "nsp-dispatch-note"
-_PLACEHOLDER_ID = "hub-placeholder"  # the outbound path sets the derived MessageId
 
 
 def dispatch_note(envelope: Envelope, opened: NspTicket, sent_at: datetime | None = None) -> etree._Element | None:
@@ -32,13 +32,7 @@ def dispatch_note(envelope: Envelope, opened: NspTicket, sent_at: datetime | Non
     ticket."""
     if not opened.ticket_id:
         return None
-    root = etree.Element(f"{{{WORKORDER_NS}}}NspDispatchNote", nsmap={"wo": WORKORDER_NS, "c": COMMON_NS})
-    header = etree.SubElement(root, f"{{{WORKORDER_NS}}}Header")
-    for name, value in (("MessageId", _PLACEHOLDER_ID), ("SourceSystem", HUB_SYSTEM),
-                        ("SentAt", (sent_at or datetime.now(UTC)).isoformat(timespec="seconds"))):
-        etree.SubElement(header, f"{{{COMMON_NS}}}{name}").text = value
-    work_order_id = etree.fromstring(envelope.payload).findtext(f"{{{NSP_NS}}}WorkOrderId") or ""
-    etree.SubElement(root, f"{{{WORKORDER_NS}}}WorkOrderId").text = work_order_id
+    root = note_root("NspDispatchNote", envelope, sent_at)
     etree.SubElement(root, f"{{{WORKORDER_NS}}}DispatchId").text = envelope.message_id
     etree.SubElement(root, f"{{{WORKORDER_NS}}}NspTicketId").text = opened.ticket_id
     return root

@@ -10,30 +10,24 @@ after NSP answered (a handler's sends leave once it returned), under a MessageId
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from lxml import etree
 
 from adapters.nsp.mapping import NspWithdrawal
-from hub.envelope import HUB_SYSTEM, Envelope
-from hub.validation.namespaces import COMMON_NS, NSP_NS, WORKORDER_NS
+from adapters.nsp.work_order_notes import note_root
+from hub.envelope import Envelope
+from hub.validation.namespaces import WORKORDER_NS
 
 __all__ = ["NOTE_STEP", "withdrawal_note"]
 
 NOTE_STEP = "nsp-withdrawal-note"
-_PLACEHOLDER_ID = "hub-placeholder"  # the outbound path sets the derived MessageId
 _TICKETS = 10  # wo:NspTicketId maxOccurs (as nsp:NetworkComplaintWithdrawResponse's)
 
 
 def withdrawal_note(envelope: Envelope, withdrawn: NspWithdrawal, sent_at: datetime | None = None) -> etree._Element:
     """The ``wo:NspWithdrawalNote`` of NSP's answer ``withdrawn`` to the withdrawal ``envelope``."""
-    root = etree.Element(f"{{{WORKORDER_NS}}}NspWithdrawalNote", nsmap={"wo": WORKORDER_NS, "c": COMMON_NS})
-    header = etree.SubElement(root, f"{{{WORKORDER_NS}}}Header")
-    for name, value in (("MessageId", _PLACEHOLDER_ID), ("SourceSystem", HUB_SYSTEM),
-                        ("SentAt", (sent_at or datetime.now(UTC)).isoformat(timespec="seconds"))):
-        etree.SubElement(header, f"{{{COMMON_NS}}}{name}").text = value
-    work_order_id = etree.fromstring(envelope.payload).findtext(f"{{{NSP_NS}}}WorkOrderId") or ""
-    etree.SubElement(root, f"{{{WORKORDER_NS}}}WorkOrderId").text = work_order_id
+    root = note_root("NspWithdrawalNote", envelope, sent_at)
     etree.SubElement(root, f"{{{WORKORDER_NS}}}WithdrawalId").text = envelope.message_id
     if withdrawn.known is not None:
         etree.SubElement(root, f"{{{WORKORDER_NS}}}Known").text = "true" if withdrawn.known else "false"
