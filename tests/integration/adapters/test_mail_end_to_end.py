@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -61,6 +61,18 @@ def mail_emulator() -> Iterator[dict[str, Any]]:
         started["app"].close()
 
 
+def billing_offline(mail_emulator: dict[str, Any], **mail: Any) -> Callable[[HubSettings, str], HubSettings]:
+    """The system's settings hook: the mail emulator started (it needs the hub's URL) into ``mail_emulator``, the
+    hub's ``[mail]`` pointed at its SMTP server with BILLING offline (and ``mail``'s other settings)."""
+    def offline(settings: HubSettings, hub_url: str) -> HubSettings:
+        app = create_mail_emulator(hub_url=hub_url, hub_token=MAIL_TOKEN)
+        mail_emulator.update(app=app, server=start_server(app, name="mail"))
+        return replace(settings, mail=replace(settings.mail, smtp_port=app.smtp.port, smtp_timeout=5.0,
+                                              offline=MappingProxyType({"BILLING": MAILBOX}), **mail))
+
+    return offline
+
+
 def _dispatched_to_billing(agent: HotlineAgent, msisdn: str) -> str:
     created = agent.answered(agent.document("CreateWorkOrder.valid.xml", Msisdn=msisdn, ContactNumber=msisdn,
                                             CategoryCode="05.01.01"))  # voice charges disputed: BILLING's
@@ -83,13 +95,7 @@ def test_an_offline_department_answers_its_dispatch_by_mail(tmp_path: Path, emul
                                                             caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setenv(AUDIT_KEY_ENV, "mail-offline-e2e-audit-key-0123456789abcdef")
     monkeypatch.chdir(tmp_path)
-
-    def offline(settings: HubSettings, hub_url: str) -> HubSettings:
-        app = create_mail_emulator(hub_url=hub_url, hub_token=MAIL_TOKEN)
-        mail_emulator.update(app=app, server=start_server(app, name="mail"))
-        return replace(settings, mail=replace(settings.mail, smtp_port=app.smtp.port, smtp_timeout=5.0,
-                                              max_answer_bytes=65536, offline=MappingProxyType({"BILLING": MAILBOX})))
-
+    offline = billing_offline(mail_emulator, max_answer_bytes=65536)
     customer = generate_population(SEED, SUBSCRIBERS).subscribers[0]
     start_emulator = seeded_emulators(emulator_factory, nsp_replies=True)
     with running_system("memory://", tmp_path, start_emulator, CALM, adjusted=offline) as hub, \
@@ -158,13 +164,7 @@ def test_a_cancelled_work_order_is_withdrawn_from_the_handler_by_mail(tmp_path: 
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(AUDIT_KEY_ENV, "mail-offline-e2e-audit-key-0123456789abcdef")
     monkeypatch.chdir(tmp_path)
-
-    def offline(settings: HubSettings, hub_url: str) -> HubSettings:
-        app = create_mail_emulator(hub_url=hub_url, hub_token=MAIL_TOKEN)
-        mail_emulator.update(app=app, server=start_server(app, name="mail"))
-        return replace(settings, mail=replace(settings.mail, smtp_port=app.smtp.port, smtp_timeout=5.0,
-                                              offline=MappingProxyType({"BILLING": MAILBOX})))
-
+    offline = billing_offline(mail_emulator)
     customer = generate_population(SEED, SUBSCRIBERS).subscribers[1]
     start_emulator = seeded_emulators(emulator_factory, nsp_replies=True)
     with running_system("memory://", tmp_path, start_emulator, CALM, adjusted=offline) as hub, \
