@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from hub.workflow.runtime import WorkflowRuntime
-from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
+from tests.unit.workflow.conftest import client, config  # noqa: F401 - the fixtures, on this module's runtime
 from tests.unit.workflow.test_statistics_cli import (  # noqa: F401 - collected here too
-    config,
     test_stats_prints_tables_and_json,
     test_stats_rebuild_restores_the_counters,
 )

@@ -1,5 +1,6 @@
-"""Fixtures of the workflow's unit tests: a runtime on a SQLite file with a ManualClock, and a WorkerTestClient
-whose outbound path answers BOSS's tier lookups with the schema example (VIP_GOLD with an account manager)."""
+"""Fixtures of the workflow's unit tests: a runtime on a SQLite file with a ManualClock, a WorkerTestClient whose
+outbound path answers BOSS's tier lookups with the schema example (VIP_GOLD with an account manager), and a settings
+file naming the runtime's database for the CLIs."""
 
 from __future__ import annotations
 
@@ -42,6 +43,14 @@ def runtime(tmp_path: Path, migrated_store: Path) -> Iterator[WorkflowRuntime]:
     opened = open_runtime(settings, clock=ManualClock(START))
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def config(runtime: WorkflowRuntime, tmp_path: Path) -> Path:
+    """A hub's settings file naming the runtime's database: what the CLI's ``--config`` reads."""
+    path = tmp_path / "hub.toml"
+    path.write_text(f'[workflow]\ndatabase = "{runtime.store.engine.url.render_as_string(hide_password=False)}"\n')
+    return path
 
 
 @pytest.fixture

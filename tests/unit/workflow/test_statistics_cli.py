@@ -27,13 +27,6 @@ pytestmark = pytest.mark.unit
 WINDOW = ["--from", "2026-11-20", "--to", "2026-11-23"]
 
 
-@pytest.fixture
-def config(runtime: WorkflowRuntime, tmp_path: Path) -> Path:
-    path = tmp_path / "hub.toml"
-    path.write_text(f'[workflow]\ndatabase = "{runtime.store.engine.url.render_as_string(hide_password=False)}"\n')
-    return path
-
-
 def complaints(client: WorkerTestClient) -> None:
     first = text(answer(client.request(envelope(*command("CreateWorkOrder.valid.xml")))), "wo:WorkOrderId")
     assert first is not None

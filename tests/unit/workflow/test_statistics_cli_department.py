@@ -12,19 +12,11 @@ from click.testing import CliRunner
 
 from hub.cli.main import main
 from hub.workers import WorkerTestClient
-from hub.workflow.runtime import WorkflowRuntime
 from tests.unit.workflow.kit import act, answer, command, envelope, text
 
 pytestmark = pytest.mark.unit
 
 WINDOW = ["--from", "2026-11-20", "--to", "2026-11-23"]
-
-
-@pytest.fixture
-def config(runtime: WorkflowRuntime, tmp_path: Path) -> Path:
-    path = tmp_path / "hub.toml"
-    path.write_text(f'[workflow]\ndatabase = "{runtime.store.engine.url.render_as_string(hide_password=False)}"\n')
-    return path
 
 
 @pytest.fixture

@@ -85,13 +85,6 @@ def test_the_widest_windows_allowed_are_read(runtime: WorkflowRuntime) -> None:
         StatisticsQuery(EARLIEST_DAY, date.fromordinal(EARLIEST_DAY.toordinal() + MAX_WINDOW_DAYS))
 
 
-@pytest.fixture
-def config(runtime: WorkflowRuntime, tmp_path: Path) -> Path:
-    path = tmp_path / "hub.toml"
-    path.write_text(f'[workflow]\ndatabase = "{runtime.store.engine.url.render_as_string(hide_password=False)}"\n')
-    return path
-
-
 @pytest.mark.parametrize(("window", "named"), [
     (["--to", "9999-12-31"], "9998-12-31"),
     (["--to", "0001-01-05"], "1900-01-01"),

@@ -27,13 +27,6 @@ from tests.unit.workflow.kit import answer, command, envelope, text
 pytestmark = pytest.mark.unit
 
 
-@pytest.fixture
-def config(runtime: WorkflowRuntime, tmp_path: Path) -> Path:
-    path = tmp_path / "hub.toml"
-    path.write_text(f'[workflow]\ndatabase = "{runtime.store.engine.url.render_as_string(hide_password=False)}"\n')
-    return path
-
-
 def test_show_list_and_recalculate(client: WorkerTestClient, config: Path) -> None:
     work_order_id = text(answer(client.request(envelope(*command("CreateWorkOrder.valid.xml")))), "wo:WorkOrderId")
     assert work_order_id is not None

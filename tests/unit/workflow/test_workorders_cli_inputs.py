@@ -11,17 +11,9 @@ from click.testing import CliRunner
 
 from hub.cli.main import main
 from hub.workers import WorkerTestClient
-from hub.workflow.runtime import WorkflowRuntime
 from tests.unit.workflow.audit_kit import created
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture
-def config(runtime: WorkflowRuntime, tmp_path: Path) -> Path:
-    path = tmp_path / "hub.toml"
-    path.write_text(f'[workflow]\ndatabase = "{runtime.store.engine.url.render_as_string(hide_password=False)}"\n')
-    return path
 
 
 def listing(config: Path, *options: str) -> tuple[int, str]:
