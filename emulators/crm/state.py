@@ -6,17 +6,7 @@ the request's MessageId: a repeated notice gets the id of the first one and is n
 at least once). The most recent ``max_notices`` notices are kept in full; the counts cover every notice.
 
 An area outage (``notify_area``) is told to the account managers whose VIP and group customers live in the affected
-areas (area code, and the district when the outage names the customer's, hub.areas.district_covers). CRM keeps the
-newest version of each notice, as the hub's bulletin does: (revision, status), a clearance after ACTIVE at the same
-revision; a request without a Revision is revision 1, a clearance without one clears the kept revision. At one
-revision and status, a request saying something else (NSP corrected the notice without a new revision) is newer
-unless NSP sent it (NoticeSentAt) before the kept one (the original, come after its correction); and an ACTIVE
-request NSP sent before the kept clearance is older whatever its revision (a revision the clearance overtook). The
-kept NoticeSentAt is the latest at which NSP said the kept version; without both, the revisions and the arrival
-order decide. An older version (a stale ACTIVE after the clearance, a late retry) tells nobody and is answered as a
-repeat (Ack DUPLICATE), so is the same version again. A newer ACTIVE version tells only the account managers not yet
-told that the notice is active (those of the areas it adds; when there are none it is answered as a repeat of the
-telling before); the clearance tells everyone told it was active and those of its areas.
+areas; which version of a notice is the newest, and whom it tells: ``emulators.crm.area_outages``.
 """
 
 from __future__ import annotations
@@ -28,9 +18,17 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from emulators.population import Population, Subscriber, generate_population
+from emulators.crm.area_outages import (
+    STATUS_RANK,
+    AreaOutage,
+    KeptVersion,
+    ManagerTold,
+    lives_in,
+    merged_told,
+    older_than_kept,
+)
+from emulators.population import Population, generate_population
 from emulators.toolkit.logs import emulator_logger, log_event
-from hub.areas import district_covers
 from hub.observability.logging import mask_msisdn
 
 __all__ = ["AccountManagerNotFound", "AreaOutage", "CrmState", "ManagerTold", "Notice"]
@@ -59,80 +57,6 @@ class Notice:
     due_at: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ManagerTold:
-    """An account manager told of an area outage: his or her area and the customers of his or hers affected."""
-
-    account_manager_id: str
-    area_code: str
-    affected_customers: int
-
-
-@dataclass(frozen=True, slots=True)
-class AreaOutage:
-    """One telling of an area outage (a version of the notice CRM kept), and whom CRM told then."""
-
-    outage_notice_id: str
-    status: str  # ACTIVE | CLEARED
-    kind: str  # FAULT | PLANNED_WORK
-    revision: int | None
-    message_id: str
-    title: str
-    areas: tuple[tuple[str, str | None], ...]  # (area code, district or None)
-    services: tuple[str, ...]
-    received_at: str
-    managers: tuple[ManagerTold, ...]
-    repeat: bool = False  # answered again: told before with this status, nobody told twice
-
-    @property
-    def affected_customers(self) -> int:
-        return sum(m.affected_customers for m in self.managers)
-
-
-_RANK = {"ACTIVE": 0, "CLEARED": 1}  # at one revision, the clearance comes after ACTIVE
-
-
-@dataclass(slots=True)
-class _Kept:
-    """A notice's newest version CRM was told: what it says, when NSP last said it, and whom CRM told of its
-    current status so far."""
-
-    version: tuple[int, int]
-    status: str
-    key: tuple[str, int, str, str]
-    told: AreaOutage
-    told_now: dict[str, ManagerTold]
-    content: tuple[object, ...] = ()
-    sent_at: datetime | None = None
-
-
-def _earlier(sent_at: datetime | None, than: datetime | None) -> bool:
-    """Whether NSP sent one before the other; False without both (nothing says which came first)."""
-    return sent_at is not None and than is not None and sent_at < than
-
-
-def _older(kept: _Kept, version: tuple[int, int], content: tuple[object, ...], sent_at: datetime | None) -> bool:
-    """Whether this version tells nothing newer than the kept one (see the module docstring); the same version
-    said again later moves the kept NoticeSentAt on."""
-    if version < kept.version or (version[1] == 0 and kept.status == "CLEARED" and _earlier(sent_at, kept.sent_at)):
-        return True
-    if version == kept.version and content == kept.content:
-        if sent_at is not None and (kept.sent_at is None or kept.sent_at < sent_at):
-            kept.sent_at = sent_at
-        return True
-    return version == kept.version and _earlier(sent_at, kept.sent_at)
-
-
-def _merged(managers: tuple[ManagerTold, ...], told: dict[str, ManagerTold]) -> tuple[ManagerTold, ...]:
-    by_id = {**told, **{m.account_manager_id: m for m in managers}}
-    return tuple(by_id[key] for key in sorted(by_id))
-
-
-def _in_area(sub: Subscriber, areas: tuple[tuple[str, str | None], ...]) -> bool:
-    return any(sub.area_code == code and (not district or district_covers(district, sub.district))
-               for code, district in areas)
-
-
 class CrmState:
     def __init__(self, *, seed: int = 0, subscribers: int = 1000, hlr_drift_share: float = 0.1,
                  max_notices: int = 10_000) -> None:
@@ -145,7 +69,7 @@ class CrmState:
         self._total = 0
         self._outages: OrderedDict[tuple[str, int, str, str], AreaOutage] = OrderedDict()  # (notice, revision,
         # status, message): a correction at one revision and status is a telling of its own
-        self._newest: dict[str, _Kept] = {}  # per notice id
+        self._newest: dict[str, KeptVersion] = {}  # per notice id
 
     def reset(self) -> None:
         with self._lock:
@@ -159,7 +83,7 @@ class CrmState:
     def managers_in(self, areas: tuple[tuple[str, str | None], ...]) -> tuple[ManagerTold, ...]:
         """The account managers of VIP and group customers in ``areas``, with how many of theirs live there."""
         affected: Counter[str] = Counter(s.account_manager_id for s in self.population.subscribers
-                                         if s.account_manager_id is not None and _in_area(s, areas))
+                                         if s.account_manager_id is not None and lives_in(s, areas))
         told = []
         for manager_id, count in sorted(affected.items()):
             manager = self.population.manager(manager_id)
@@ -171,7 +95,7 @@ class CrmState:
                     received: datetime, sent_at: datetime | None = None, details: tuple[object, ...] = ()
                     ) -> AreaOutage:
         """Tell the account managers of the areas who were not told this status yet, if this is the notice's newest
-        version; an older or the same version is the newest telling, marked a repeat (see the module docstring).
+        version; an older or the same version is the newest telling, marked a repeat (``emulators.crm.area_outages``).
         ``sent_at``: NSP's NoticeSentAt; ``details``: the rest of what the request says of the notice (its times,
         wording, summary), compared with ``kind``, ``title``, ``areas`` and ``services`` to tell a correction."""
         managers = self.managers_in(areas)
@@ -180,12 +104,12 @@ class CrmState:
             kept = self._newest.get(outage_notice_id)
             if revision is None:
                 revision = kept.version[0] if kept is not None and status == "CLEARED" else 1
-            version = (revision, _RANK.get(status, 0))
-            if kept is not None and _older(kept, version, content, sent_at):
+            version = (revision, STATUS_RANK.get(status, 0))
+            if kept is not None and older_than_kept(kept, version, content, sent_at):
                 return replace(self._outages.get(kept.key) or kept.told, repeat=True)
             already = kept.told_now if kept is not None and kept.status == status else {}
             if status == "CLEARED" and kept is not None and kept.status != "CLEARED":
-                managers = _merged(managers, kept.told_now)  # everyone told it was active hears it is over
+                managers = merged_told(managers, kept.told_now)  # everyone told it was active hears it is over
             fresh = tuple(m for m in managers if m.account_manager_id not in already)
             if kept is not None and kept.status == status and not fresh:
                 # a newer version telling nobody new: answered as the telling before
@@ -196,7 +120,7 @@ class CrmState:
                                 received_at=received.isoformat(), managers=fresh)
             key = (outage_notice_id, revision, status, message_id)
             self._outages[key] = outage
-            self._newest[outage_notice_id] = _Kept(version, status, key, outage,
+            self._newest[outage_notice_id] = KeptVersion(version, status, key, outage,
                                                    {**already, **{m.account_manager_id: m for m in fresh}},
                                                    content, sent_at)
             while len(self._outages) > self.max_notices:

@@ -10,7 +10,7 @@ BOSS lists each identity (``boss:Identity``); a group membership is one with a `
 several groups, the one kept is that of the highest identity (the choice, written down here and in
 docs/work-order-queries.md): an identity counts at the highest of its ``Tier`` and, for a group's key person
 (``GroupRole`` DECISION_MAKER or CONTACT), GROUP_KEY_PERSON, as the BOSS adapter ranks identities
-(``adapters.boss.mapping.identity_tier``); so a decision maker of one group is kept before an ordinary member of
+(``adapters.boss.identity_tiers.identity_tier``); so a decision maker of one group is kept before an ordinary member of
 another, and between equals BOSS's first listed. A membership whose ``ValidUntil`` passed before the operator's day
 (``today``) is over and not kept; one whose date cannot be read is kept (BOSS listed it).
 """
