@@ -14,9 +14,10 @@ dispatch marked invalid and dispatched again since, or for none of the work orde
 work order is closed or cancelled), is dropped: acked, its outcome says so, nothing written (its ticket would pass
 for the current dispatch's). A note for a dispatch the hub has not committed yet waits for it: the workflow sends
 its commands before its transaction commits, and one rolled back (a batch whose confirms did not all come) is
-tried again under the same ids, so NSP may accept a dispatch before the work order shows it. Such a note is a
-transient failure (``TransientError``): tried again on the backbone's delay tiers, and dead-lettered with its
-reason only if the dispatch never commits.
+tried again under the same ids, so NSP may accept a dispatch before the work order shows it, or before the work
+order exists at all (a dispatch at intake, an incident's fault report: their work orders' ids derive from the
+message's too). Such a note is a transient failure (``TransientError``): tried again on the backbone's delay
+tiers, and dead-lettered with its reason only if the dispatch never commits.
 
 The note and NSP's reply travel different paths (the adapter's queue, NSP's call-back through the ingress) and
 race. A reply first recorded the ticket already: a note naming the same ticket writes nothing; one naming another
@@ -75,6 +76,9 @@ def nsp_dispatch_note(envelope: Envelope, workflow: WorkflowRuntime, *, consumer
     ticket_id = document.findtext(f"{{{WO}}}NspTicketId") or ""
     tx, now = workflow.store.current_transaction(), workflow.clock.now()
     row = tx.get(work_order_id, for_update=True)
+    if row is None and dispatched_work_order(tx.db, dispatch_id) is None:  # a dispatch at intake, not committed yet
+        raise TransientError(f"NSP accepted dispatch {dispatch_id} of {work_order_id} as ticket {ticket_id}, but the "
+                             "hub has not committed that work order (yet): the note waits for it")
     if row is None:
         raise BusinessRejection(f"unknown-work-order: no work order {work_order_id} (NSP accepted its dispatch "
                                 f"{dispatch_id} as ticket {ticket_id})", code="unknown-work-order")

@@ -8,18 +8,23 @@ writes nothing more; from any other system it is refused (``not-from-hub``)."""
 
 from __future__ import annotations
 
+import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from hub.config.workflow import WorkflowSettings
 from hub.envelope import Envelope
 from hub.routing.message_ids import derive_message_id
 from hub.workers import SendResult, WorkerTestClient
+from hub.workflow.clock import ManualClock
 from hub.workflow.handlers import CONSUMER
-from hub.workflow.runtime import WorkflowRuntime
+from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from tests.unit.workflow.audit_kit import created, dispatch, history, send, state
-from tests.unit.workflow.kit import EXAMPLES, answer, command, envelope, text
+from tests.unit.workflow.incident_kit import client_of
+from tests.unit.workflow.kit import EXAMPLES, START, answer, command, envelope, text
 from tests.unit.workflow.test_nsp_stale_reply import dispatch_ids, dispatched_twice, refused
 from tests.unit.workflow.test_nsp_wrong_ticket import FIRST, OTHER, reply
 
@@ -151,6 +156,29 @@ def test_a_dispatch_note_from_another_system_is_refused(client: WorkerTestClient
     assert entries(client, work_order_id, "nsp_nspticketid") == []
 
 
-def test_a_dispatch_note_for_an_unknown_work_order_is_refused(client: WorkerTestClient) -> None:
-    refused(dispatch_note(client, "WO20261123ZZZZZZZZ", "hub-0000000000000000000000000000beef"),
-            "unknown-work-order")
+def test_a_note_for_a_work_order_never_created_waits_then_is_dead_lettered(client: WorkerTestClient) -> None:
+    waited = dispatch_note(client, "WO20261123ZZZZZZZZ", "hub-0000000000000000000000000000beef")
+    assert waited.dead and len(waited.deliveries) > 1  # retried (its CreateWorkOrder may commit yet), then given up
+    assert "has not committed that work order" in str(waited.dead_letter.headers if waited.dead_letter else "")
+
+
+def test_a_note_before_its_create_work_order_commits_waits_for_it(client: WorkerTestClient, tmp_path: Path,
+                                                                  migrated_store: Path) -> None:
+    """A dispatch at intake: the CreateWorkOrder that sent it rolled back and is tried again under the same ids (the
+    work order's id derives from the message's), so the note may come before the work order exists."""
+    document, create_id = command("CreateWorkOrder.valid-dispatch-at-intake.xml")
+    shutil.copyfile(migrated_store, tmp_path / "first.db")  # the first attempt, rolled back: what it sent
+    first = open_runtime(WorkflowSettings(database=f"sqlite:///{tmp_path / 'first.db'}"), clock=ManualClock(START))
+    try:
+        probe = client_of(first)
+        work_order_id = text(answer(probe.request(envelope(document, create_id))), "wo:WorkOrderId") or ""
+        (dispatch_id,) = dispatch_ids(probe, work_order_id)
+    finally:
+        first.close()
+    early = dispatch_note(client, work_order_id, dispatch_id, FIRST, message_id="hub-note-0001")
+    assert early.dead and not early.processed and "unknown-work-order" not in str(early.dead_letter.headers
+                                                                                  if early.dead_letter else "")
+    assert text(answer(client.request(envelope(document, create_id))), "wo:WorkOrderId") == work_order_id
+    assert dispatch_ids(client, work_order_id) == [dispatch_id]
+    assert dispatch_note(client, work_order_id, dispatch_id, FIRST, message_id="hub-note-0001").processed
+    assert [text(e, "wo:NewValue") for e in entries(client, work_order_id, "nsp_nspticketid")] == [FIRST]
