@@ -15,6 +15,7 @@ from lxml import etree
 
 from hub.envelope import Envelope
 from hub.gateways import call_header, command_element, fields, timestamp
+from hub.gateways.documents import shortened
 from hub.validation.instants import InstantUnreadable, read_instant
 from hub.validation.namespaces import COMMON_NS, CRM_NS, NSP_NS
 from hub.workers.errors import BusinessRejection
@@ -114,10 +115,6 @@ def area_outage_told(document: etree._Element) -> AreaOutageTold:
                           repeat=document.findtext(f"{n}Ack/{c}Status") == "DUPLICATE", document=document)
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _summary(notice: etree._Element) -> str:
     """What the account managers read first: kind, notice, status, when, which services where."""
     n, c = f"{{{NSP_NS}}}", f"{{{COMMON_NS}}}"
@@ -133,7 +130,7 @@ def _summary(notice: etree._Element) -> str:
         when = f"from {notice.findtext(n + 'Start')}" + (f" to {end}" if end else ", end not yet known")
         advice = "Your VIP and group customers there may call: answer with the agreed wording."
     text = f"{kind} {notice.findtext(n + 'NoticeId')} {when}: {services} in {where}. {advice}"
-    return _clip(text, _SUMMARY)
+    return shortened(text, _SUMMARY)
 
 
 def area_outage_document(envelope: Envelope, sent_at: datetime | None = None) -> etree._Element:

@@ -23,6 +23,7 @@ from adapters.oa.notice_to_reads import (
 from adapters.oa.outage_notices import InconsistentNotice, OutageNotice, notice_sent_at, outage_notice
 from hub.envelope import Envelope
 from hub.gateways import forward_document, timestamp
+from hub.gateways.documents import shortened
 from hub.validation.namespaces import COMMON_NS, NSP_NS, OA_NS
 
 __all__ = ["NSP_NS", "OA_NS", "InconsistentNotice", "OaItem", "OutageNotice", "closing_document", "content_message_id",
@@ -60,7 +61,7 @@ def closing_document(push: etree._Element, message_id: str, outcome: str,
             etree.SubElement(header, f"{{{COMMON_NS}}}{name}").text = value
     for name, value in (("ItemId", push.findtext(f"{{{OA_NS}}}ItemId") or ""),
                         ("UserId", push.findtext(f"{{{OA_NS}}}UserId") or ""), ("CompletedAt", when),
-                        ("Outcome", _clip(outcome, _SHORT))):
+                        ("Outcome", shortened(outcome, _SHORT))):
         etree.SubElement(root, f"{{{OA_NS}}}{name}").text = value
     return root
 
@@ -70,7 +71,3 @@ def item(document: etree._Element) -> OaItem:
     status = document.findtext(f"{{{OA_NS}}}Ack/{{{COMMON_NS}}}Status")
     return OaItem(item_id=document.findtext(f"{{{OA_NS}}}ItemId"), duplicate=status == "DUPLICATE",
                   document=document)
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

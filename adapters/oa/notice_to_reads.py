@@ -20,6 +20,7 @@ from lxml import etree
 
 from adapters.oa.outage_notices import OutageNotice
 from hub.gateways import timestamp
+from hub.gateways.documents import shortened
 from hub.validation.namespaces import COMMON_NS, OA_NS
 
 __all__ = ["content_message_id", "is_notice_to_read", "to_read_document", "to_read_item_id", "to_read_message_id",
@@ -70,15 +71,11 @@ def versioned_push(document: etree._Element, push_id: str) -> etree._Element:
     return document
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _title(notice: OutageNotice) -> str:
     label = "Fault notice" if notice.kind == "FAULT" else "Planned work"
     if notice.status == "CLEARED":
         label += " cleared"
-    return _clip(f"{label}: {notice.title}", _SHORT)
+    return shortened(f"{label}: {notice.title}", _SHORT)
 
 
 def _summary(notice: OutageNotice) -> str:
@@ -95,7 +92,7 @@ def _summary(notice: OutageNotice) -> str:
         f" {when} (revision {notice.revision}). Customer wording: {notice.wording}")
     where = _areas([f"{code} {district}" if district else code for code, district in notice.areas],
                    _SUMMARY - len(services) - len(tail))
-    return _clip(f"{services}{where}{tail}", _SUMMARY)
+    return shortened(f"{services}{where}{tail}", _SUMMARY)
 
 
 def _areas(areas: list[str], room: int) -> str:

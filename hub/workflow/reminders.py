@@ -21,13 +21,12 @@ escalation handed to it): nobody else to hurry. A Remind writes, in the message'
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from hub.workflow import events
+from hub.workflow.change_events import add_events
 from hub.workflow.changes import Changed, FollowUp, ReminderObserver, WorkOrderRefused
 from hub.workflow.commands import ActionRequest
 from hub.workflow.effects import refusal_text
@@ -42,7 +41,6 @@ __all__ = ["REMINDER_FIELD", "REMINDER_NOTICE", "REMIND_ENTRY", "remind", "remin
 REMIND_ENTRY = LifecycleAction.REMIND.value  # the history entry's action (the statistics' rebuild counts them)
 REMINDER_FIELD = "reminder"  # its field: the work order's count of reminders
 REMINDER_NOTICE = "crm-reminded"  # a VIP or group customer chased the complaint: the account manager told
-_EVENT_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def reminders_of(history: Sequence[Mapping[str, Any]]) -> int:
@@ -75,11 +73,9 @@ def remind(engine: WorkOrderEngine, tx: WorkOrderTransaction, request: ActionReq
                          message_id=request.message_id)
     tx.update(request.work_order_id, {"updated_at": now}, history=[entry], expected_version=int(row["version"]))
     row["updated_at"] = now
-    event_id = str(uuid.uuid4())
-    document = events.event_document(event_id, events.ATTRIBUTE_VALUE_CHANGE, row, now, attribute_change={
+    add_events(tx, row, [events.ATTRIBUTE_VALUE_CHANGE], now, attribute_change={
         "fieldPath": "note", "noteType": "reminder", "value": request.note, "author": request.operator,
         "reminders": count})
-    tx.add_event(row["id"], events.ATTRIBUTE_VALUE_CHANGE, _EVENT_JSON(document), at=now, event_id=event_id)
     for observer in engine.observers:
         if isinstance(observer, ReminderObserver):
             observer.reminded(tx, row, now)
