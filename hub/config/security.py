@@ -13,6 +13,7 @@ from hub.config.values import LONGEST_WAIT_SECONDS, database_choice, positive, s
 
 __all__ = ["CallerConfig", "SecuritySettings", "parse_callers", "parse_security"]
 
+_HUB_SYSTEM = "HUB"  # hub.envelope.HUB_SYSTEM: the hub's own source system, never a caller's
 _CALLER_KEYS = frozenset({"system", "username", "password_hash", "token_hashes", "ws_password", "ws_password_env",
                           "commands"})
 _SHORTEST_REPLAY_WINDOW = 30  # seconds
@@ -90,6 +91,9 @@ def _caller(entry: Any, where: str, secrets: bool) -> CallerConfig:
     for key in ("system", "username"):
         if key not in entry:
             raise ValueError(f"{where}: missing {key!r}")
+    if str(entry["system"]).upper() == _HUB_SYSTEM:
+        raise ValueError(f"{where}.system: {entry['system']!r} is the hub's own system (what it sends itself: "
+                         "its notes of NSP's answers, its follow-up commands); a caller is another system")
     ws_password = _optional_text(entry, "ws_password", where)
     if (env := _optional_text(entry, "ws_password_env", where)) and secrets:
         ws_password = os.environ.get(env)

@@ -44,6 +44,15 @@ def test_a_caller_value_of_the_wrong_form_is_refused_naming_it(tmp_path: Path, e
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize("system", ["HUB", "hub"])
+def test_a_caller_may_not_be_the_hub_itself(tmp_path: Path, system: str) -> None:
+    """What the hub sends itself (NSP's answers noted on the work order, follow-up commands) is taken as the hub's
+    because its source system is HUB: a caller of that name could forge them."""
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, f'[[callers]]\nsystem = "{system}"\nusername = "impostor"\n')
+    assert f"callers[0].system: '{system}' is the hub's own system" in str(caught.value)
+
+
 def test_a_password_is_not_echoed_when_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         _load(tmp_path, _CALLER + 'password_hash = "cs-dev-password"\n')
