@@ -55,10 +55,12 @@ def _by_code(code: int, text: bytes | str, where: str, operation: str) -> Except
 def _not_supported(exc: smtplib.SMTPNotSupportedError, where: str, operation: str) -> Exception:
     said = mask_mailboxes_in(str(exc)[:600])[:300]
     if "SMTPUTF8" in said.upper():
+        remedy = ("the withdrawal goes to the mailbox the dispatch went to: tell its handler another way, or use a "
+                  "server with SMTPUTF8" if operation == "WithdrawMail" else
+                  "give the department an ASCII mailbox in [mail.offline] or use a server with SMTPUTF8")
         return SystemRefused(MAIL_SYSTEM, operation, SMTPUTF8,
                              f"{where}: the server does not offer SMTPUTF8, which this internationalised (non-ASCII) "
-                             "mailbox needs; it can never take this mail: give the department an ASCII mailbox in "
-                             "[mail.offline] or use a server with SMTPUTF8")
+                             f"mailbox needs; it can never take this mail: {remedy}")
     return SystemRefused(MAIL_SYSTEM, operation, "not supported", f"{where}: {said}")
 
 

@@ -50,3 +50,13 @@ def test_a_mailbox_the_server_cannot_take_is_refused_naming_smtputf8_and_masked(
         "not advertise the required SMTPUTF8 capability"), mailbox)
     assert isinstance(failure, SystemRefused) and failure.code == "SMTPUTF8"
     assert "SMTPUTF8" in str(failure) and mailbox not in str(failure) and "张***@example.com" in str(failure)
+
+
+@pytest.mark.parametrize(("operation", "advice"), [
+    ("DispatchMail", "give the department an ASCII mailbox in [mail.offline]"),
+    ("WithdrawMail", "the withdrawal goes to the mailbox the dispatch went to: tell its handler another way"),
+])
+def test_the_smtputf8_refusal_advises_what_helps_that_mail(operation: str, advice: str) -> None:
+    failure = CLIENT._failure(smtplib.SMTPNotSupportedError("the server does not advertise SMTPUTF8"),
+                              "张伟@example.com", operation)
+    assert advice in str(failure) and operation in str(failure)
