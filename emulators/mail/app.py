@@ -9,12 +9,15 @@ POST        /smtp/deliver                         the SMTP server hands each mai
 GET         /mail/messages                        ``{"mails": [...]}``, ``?to=ADDRESS`` those sent to it
 GET         /mail/messages/{id}                   one mail, its raw text included
 POST        /mail/messages/{id}/answer            the handler answers it (JSON ``{"text", "from", "charset",
-                                                  "html", "subject"}``, ``text`` required): the reply is built
-                                                  and delivered to ``{hub}/mail/inbound``; the hub's answer back
+                                                  "html", "subject", "deliver"}``, ``text`` required): the reply
+                                                  is built and delivered to ``{hub}/mail/inbound`` (the hub's
+                                                  answer back), or with ``"deliver": "imap"`` put into the hub's
+                                                  IMAP inbox (``uid``)
+(IMAP)      127.0.0.1:``imap_port``               the hub's ``[mail.inbox]`` poller fetches answers here
 ==========  ====================================  ==============================================================
 
 JSON refusals are ``{"error": "...", "code": "..."}`` with 400 (``unknown-key``, ``invalid-json``,
-``invalid-text``, ``invalid-charset``) or 404 (``unknown-mail``).
+``invalid-text``, ``invalid-charset``, ``invalid-deliver``) or 404 (``unknown-mail``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from emulators.mail.imap import DEFAULT_IMAP_LOGIN, ImapServer
 from emulators.mail.service import MailService
 from emulators.mail.smtp import DELIVER_PATH, SmtpServer
 from emulators.mail.state import MailError
@@ -43,7 +47,7 @@ MAIL_ROUTES = (
     ("POST", r"/mail/messages/[^/]+/answer", "AnswerMail"),
     ("GET", r"/mail/messages(?:/[^/]+)?", "ListMails"),
 )
-_ANSWER_KEYS = ("text", "from", "charset", "html", "subject")
+_ANSWER_KEYS = ("text", "from", "charset", "html", "subject", "deliver")
 
 
 def _operation(body: bytes, scope: Mapping[str, Any]) -> str | None:
@@ -62,7 +66,7 @@ async def _answer_options(request: Request) -> dict[str, Any]:
         raise MailError(400, "unknown-key", problem)
     if not isinstance(data.get("text"), str):
         raise MailError(400, "invalid-text", "'text' (the answer) is required, a string")
-    for key in ("from", "charset", "subject"):
+    for key in ("from", "charset", "subject", "deliver"):
         if data.get(key) is not None and not isinstance(data[key], str):
             raise MailError(400, "invalid-json", f"'{key}' must be a string")
     if not isinstance(data.get("html", False), bool):
@@ -94,7 +98,7 @@ def build_app(service: MailService) -> Starlette:
             return JSONResponse(service.answer(
                 request.path_params["mail"], options["text"], sender=options.get("from"),
                 charset=options.get("charset") or "utf-8", html=bool(options.get("html")),
-                subject=options.get("subject")))
+                subject=options.get("subject"), deliver=options.get("deliver") or "webhook"))
         except MailError as exc:
             return refused(exc)
 
@@ -107,28 +111,44 @@ def build_app(service: MailService) -> Starlette:
 
 
 class MailEmulatorApp(ServiceEmulatorApp):
-    """The emulator, with its SMTP server (``smtp``: where the hub's ``[mail] smtp_host`` / ``smtp_port`` point)."""
+    """The emulator, with its SMTP server (``smtp``: where the hub's ``[mail] smtp_host`` / ``smtp_port`` point)
+    and its IMAP server (``imap``: where ``[mail.inbox]`` points)."""
 
     smtp: SmtpServer
+    imap: ImapServer
     service: MailService
 
 
 def create_emulator(
     *, seed: int = 0, hub_url: str | None = None, hub_token: str | None = None, clock: Clock | None = None,
-    smtp_host: str = "127.0.0.1", smtp_port: int = 0, max_mails: int = 10_000, **options: Any,
+    smtp_host: str = "127.0.0.1", smtp_port: int = 0, max_mails: int = 10_000, imap_port: int = 0,
+    imap_user: str = DEFAULT_IMAP_LOGIN[0], imap_password: str = DEFAULT_IMAP_LOGIN[1], **options: Any,
 ) -> MailEmulatorApp:
     """A fresh mail emulator, its SMTP server started on ``smtp_host``:``smtp_port`` (0: a free port, in
     ``emulator.smtp.port``); ``options`` go to :class:`~emulators.toolkit.EmulatorApp`. ``hub_url``, ``hub_token``:
-    where answers are delivered (``{hub_url}/mail/inbound``) and the bearer token they carry."""
+    where answers are delivered (``{hub_url}/mail/inbound``) and the bearer token they carry. Its IMAP server
+    listens on ``smtp_host``:``imap_port`` (0: a free port, in ``emulator.imap.port``) for the login
+    ``imap_user`` / ``imap_password``."""
     clock = clock or SystemClock()
-    service = MailService(clock=clock, hub_url=hub_url, hub_token=hub_token, max_mails=max_mails)
+    service = MailService(clock=clock, hub_url=hub_url, hub_token=hub_token, max_mails=max_mails,
+                          imap_user=imap_user)
     hooks = EmulatorHooks(protocol="xml", operation=_operation, reset=service.reset, state=service.state,
                           commands=frozenset({"ReceiveMail"}), controls=frozenset({"AnswerMail", "ListMails"}))
-    holder: list[SmtpServer] = []
+    holder: list[SmtpServer | ImapServer] = []
+
+    def start() -> None:
+        for server in holder:
+            server.start()
+
+    def stop() -> None:
+        for server in holder:
+            server.stop()
+
     app = MailEmulatorApp(build_app(service), name="mail", hooks=hooks, seed=seed, clock=clock,
-                          start=lambda: holder[0].start(), stop=lambda: holder[0].stop(), **options)
+                          start=start, stop=stop, **options)
     app.service = service
     app.smtp = SmtpServer(app, smtp_host, smtp_port)
-    holder.append(app.smtp)
-    app.smtp.start()
+    app.imap = ImapServer(service.inbox, {imap_user: imap_password}, smtp_host, imap_port)
+    holder.extend((app.smtp, app.imap))
+    start()
     return app

@@ -1,10 +1,11 @@
 """What the mail emulator does: keep each mail its SMTP server received, and answer one as its handler would.
 
 ``receive`` (``POST /smtp/deliver``, from the SMTP server) keeps the mail. ``answer`` (``POST
-/mail/messages/{id}/answer``, a tester's control) writes the handler's reply (``emulators.mail.replies``) and
-delivers it to the hub's mail ingress, ``POST {hub}/mail/inbound`` with ``Content-Type: message/rfc822`` and the
-bearer token, as the operator's mail server (an MTA piping mails to a webhook) would; the hub's HTTP answer (status,
-refusal code, body) is what the tester gets back and what the mail's ``answers`` keep.
+/mail/messages/{id}/answer``, a tester's control) writes the handler's reply (``emulators.mail.replies``); with
+``deliver = "imap"`` it puts it into the hub's IMAP inbox (``emulators.mail.imap``), by default it delivers it to
+the hub's mail ingress, ``POST {hub}/mail/inbound`` with ``Content-Type: message/rfc822`` and the bearer token, as
+the operator's mail server (an MTA piping mails to a webhook) would; the hub's HTTP answer (status, refusal code,
+body) is what the tester gets back and what the mail's ``answers`` keep.
 """
 
 from __future__ import annotations
@@ -16,27 +17,32 @@ from typing import Any
 
 import httpx
 
+from emulators.mail.imap import DEFAULT_IMAP_LOGIN, ImapStore
 from emulators.mail.replies import CHARSETS, answer_message
 from emulators.mail.state import Mailbox, MailError, ReceivedMail
 from emulators.toolkit import Clock
 from emulators.toolkit.logs import emulator_logger, log_event
 
-__all__ = ["INBOUND_PATH", "MailService"]
+__all__ = ["DELIVERIES", "INBOUND_PATH", "MailService"]
 
 INBOUND_PATH = "/mail/inbound"
 REFUSAL_HEADER = "x-onepoint-refusal"
+DELIVERIES = ("webhook", "imap")  # an answer posted to the hub's mail ingress, or put into its IMAP inbox
 log = emulator_logger("mail")
 
 
 class MailService:
     def __init__(self, *, clock: Clock, hub_url: str | None, hub_token: str | None, max_mails: int = 10_000,
-                 timeout: float = 20.0, transport: httpx.BaseTransport | None = None) -> None:
+                 timeout: float = 20.0, transport: httpx.BaseTransport | None = None,
+                 imap_user: str = DEFAULT_IMAP_LOGIN[0]) -> None:
         self.clock = clock
         self.hub_url = hub_url.rstrip("/") if hub_url else None
         self.hub_token = hub_token
         self.mailbox = Mailbox(max_mails)
         self.timeout = timeout
         self.transport = transport
+        self.inbox = ImapStore()  # the hub's IMAP inbox (emulators.mail.imap), the mailbox of ``imap_user``
+        self.imap_user = imap_user
 
     def receive(self, raw: bytes, mail_from: str, rcpt_to: list[str]) -> ReceivedMail:
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
@@ -49,8 +55,10 @@ class MailService:
         return mail
 
     def answer(self, mail_id: str, text: str, *, sender: str | None = None, charset: str = "utf-8",
-               html: bool = False, subject: str | None = None) -> dict[str, Any]:
+               html: bool = False, subject: str | None = None, deliver: str = "webhook") -> dict[str, Any]:
         mail = self.mailbox.get(mail_id)
+        if deliver not in DELIVERIES:
+            raise MailError(400, "invalid-deliver", f"deliver must be one of {', '.join(DELIVERIES)}")
         if charset.lower() not in CHARSETS:
             raise MailError(400, "invalid-charset", f"charset must be one of {', '.join(CHARSETS)}")
         if not text.strip():
@@ -63,7 +71,9 @@ class MailService:
             raise MailError(400, "invalid-text", f"the answer cannot be written in {charset}") from None
         raw = reply.as_bytes(policy=email.policy.SMTP)
         outcome: dict[str, Any] = {"message_id": str(reply["Message-ID"]), "from": handler}
-        if self.hub_url is None:
+        if deliver == "imap":  # the hub's poller fetches it ([mail.inbox])
+            outcome.update(status=None, outcome="in-inbox", uid=self.inbox.deliver(self.imap_user, raw))
+        elif self.hub_url is None:
             outcome.update(status=None, outcome="skipped")
         else:
             outcome.update(self._deliver(raw))
@@ -86,6 +96,7 @@ class MailService:
 
     def reset(self) -> None:
         self.mailbox.reset()
+        self.inbox.reset()
 
     def state(self) -> dict[str, Any]:
-        return self.mailbox.snapshot()
+        return {**self.mailbox.snapshot(), "imap": self.inbox.snapshot()}

@@ -12,7 +12,9 @@ be bound is one line naming the emulator and the host:port tried (exit 1).
 
 Emulators are found through the catalogue :mod:`emulators.catalog` (``"name": "module:factory"``) and imported only
 when started; one that cannot be imported is a clear error. Port 0 picks a free port. Each started emulator prints one
-line ``<name> <url>``, and the mail emulator's SMTP server one more after them, ``mail-smtp smtp://<host>:<port>``
+line ``<name> <url>``, and the mail emulator's SMTP server one more after them, ``mail-smtp smtp://<host>:<port>``,
+then its IMAP server (the hub's ``[mail.inbox]``; ``--option imap_port=N``, default a free port),
+``mail-imap imap://<host>:<port>``
 (``--smtp-port``: 0 a free port; unset, 8025 (the hub's ``[mail] smtp_port``) at the default ports, a free one with
 ``--port`` or another ``--base-port``); Ctrl-C or SIGTERM stops them all (``stopped``). These lines go to standard
 output; standard error carries only the log (one JSON object per line for a collector, ``--log-format``), where an
@@ -143,6 +145,9 @@ def emulate(
             smtp = getattr(getattr(server, "app", None), "smtp", None)
             if smtp is not None:
                 click.echo(f"{server.name}-smtp smtp://{smtp.host}:{smtp.port}")
+            imap = getattr(getattr(server, "app", None), "imap", None)
+            if imap is not None:
+                click.echo(f"{server.name}-imap imap://{imap.host}:{imap.port}")
 
     binding: list[tuple[str, int]] = []  # the emulator serve_all is starting (it starts them one by one, in order)
 

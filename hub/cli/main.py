@@ -13,6 +13,7 @@ from hub.cli.demo import demo
 from hub.cli.dlq import dlq
 from hub.cli.emulate import emulate, emulator
 from hub.cli.listeners import listeners
+from hub.cli.mail import mail
 from hub.cli.oa import oa
 from hub.cli.processed import processed
 from hub.cli.routes import routes
@@ -110,6 +111,7 @@ main.add_command(taxonomy)
 main.add_command(workorders)
 workorders.add_command(workorders_copy)
 main.add_command(listeners)
+main.add_command(mail)
 main.add_command(oa)
 main.add_command(processed)
 main.add_command(simulate)

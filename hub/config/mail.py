@@ -25,7 +25,8 @@ token key is changed, ``previous_token_key_env`` names the old key: new dispatch
 answers are checked under both (docs/offline-mail.md, "Changing the token key"). A mailbox (or the sender) whose
 local part is not ASCII (``张伟@example.com``) can only be sent to through a server offering SMTPUTF8 (RFC 6531;
 smtplib refuses before sending otherwise, and every dispatch to that department would be dead-lettered): it is
-refused at start unless ``smtputf8 = true`` says the server offers it.
+refused at start unless ``smtputf8 = true`` says the server offers it. ``[mail.inbox]`` (``hub.config.mail_inbox``):
+an IMAP mailbox the hub fetches the answers from instead.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from email.utils import getaddresses
 from types import MappingProxyType
 from typing import Any
 
+from hub.config.mail_inbox import MailInboxSettings, parse_inbox
 from hub.config.values import BUILT_IN, LONGEST_WAIT_SECONDS, is_number
 
 __all__ = ["DEVELOPMENT_MAIL_KEY", "MailSettings", "parse_mail"]
@@ -45,7 +47,7 @@ __all__ = ["DEVELOPMENT_MAIL_KEY", "MailSettings", "parse_mail"]
 DEVELOPMENT_MAIL_KEY = "onepoint-development-mail-token-key"  # defaults.toml's; a deployment sets its own
 _KEYS = frozenset({"smtp_host", "smtp_port", "smtp_timeout", "breaker_fail_max", "breaker_reset_seconds", "sender",
                    "token_key", "token_key_env", "previous_token_key_env", "max_answer_bytes", "offline",
-                   "smtputf8"})
+                   "smtputf8", "inbox"})
 _MAILBOX = re.compile(r"[^@\s<>(),;:\"\[\]\\]{1,64}@[A-Za-z0-9.\-]{1,253}")  # mail.xsd's Mailbox: one addr-spec
 _DEPARTMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")  # c:PartyId: a dispatch target's code
 MIN_KEY_BYTES = 16
@@ -64,6 +66,7 @@ class MailSettings:
     max_answer_bytes: int | None = None  # None: [limits] max_body_bytes
     offline: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # department → mailbox
     smtputf8: bool = False  # the SMTP server offers SMTPUTF8: a mailbox may have a non-ASCII local part
+    inbox: MailInboxSettings | None = None  # [mail.inbox]: the IMAP mailbox answers are fetched from
 
     @property
     def development_key(self) -> bool:
@@ -171,7 +174,8 @@ def parse_mail(section: Any, source: str) -> MailSettings:
                                                          f"{where} sender"), f"{where} sender", smtputf8),
                             token_key=_key(section, where), previous_token_key=_previous_key(section, where),
                             max_answer_bytes=largest,
-                            offline=_offline(section.get("offline"), "[mail.offline]"), smtputf8=smtputf8)
+                            offline=_offline(section.get("offline"), "[mail.offline]"), smtputf8=smtputf8,
+                            inbox=parse_inbox(section.get("inbox"), f"{source}: [mail.inbox]"))
     for code, mailbox in settings.offline.items():
         _deliverable(mailbox, f"[mail.offline.{code}] mailbox", smtputf8)
     if source != BUILT_IN and settings.offline and settings.development_key:

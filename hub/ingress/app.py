@@ -10,14 +10,20 @@ publishing during a memory or disk alarm: ``"checks": {"router": false, "broker"
 its reason in ``"failing"``; the status is ``"degraded"``, still 200: the ingress accepts every command and every
 other flow works, while work-order commands wait (answered 504 after their reply timeout, carried out when the
 database is back as their retries allow). The probes are read, never run, by a request.
+
+With ``[mail.inbox]`` the app polls that IMAP mailbox while it runs (``hub.ingress.mail.inbox``, on a thread of its
+own that takes each mail on the app's event loop), stopped before the shutdown hooks run.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 import anyio.to_thread
 from starlette.applications import Starlette
@@ -31,6 +37,8 @@ from hub.gateways import CircuitBreakers
 from hub.ingress.acceptance import Acceptance
 from hub.ingress.bulletin import BulletinAPI, allowing
 from hub.ingress.mail.endpoint import MailIngress
+from hub.ingress.mail.fetched import Verdict, mail_caller, take_fetched, taken_on
+from hub.ingress.mail.inbox import InboxPoller
 from hub.ingress.outcomes import ERROR_ANSWERS, error_answer_of
 from hub.ingress.refusal_audit import refusal_audit
 from hub.ingress.refusals import REFUSAL_HEADER
@@ -73,6 +81,10 @@ class HubApp:
     metrics: Metrics
     on_shutdown: list[Callable[[], None]] = field(default_factory=list)
     probes: dict[str, BackgroundProbe] = field(default_factory=dict)  # dependency → its probe, for /readyz
+    # [mail.inbox]: one fetched mail taken as the MAIL caller (hub.ingress.mail.fetched); polled in the background
+    # while the app runs unless ``poll_inbox`` is False (``onepoint mail fetch`` runs its one pass itself)
+    take_fetched: Callable[[bytes], Coroutine[Any, Any, Verdict]] | None = None
+    poll_inbox: bool = True
 
 
 def create_app(
@@ -125,6 +137,10 @@ def create_app(
     soap = SoapIngress(registry, validator, verifier, acceptance, throttle, settings.hub_url)
     xml = XmlIngress(registry, callers, acceptance, throttle)
     mail = MailIngress(xml, settings.mail, settings.limits.max_bytes)
+    take: Callable[[bytes], Coroutine[Any, Any, Verdict]] | None = None
+    if settings.mail.inbox is not None:
+        inbox_caller = mail_caller(settings.callers)  # none: refused now, not at the first pass
+        take = partial(take_fetched, mail, inbox_caller)
     notices = BulletinAPI(settings.bulletin, xml, bulletin)
 
     async def healthz(request: Request) -> Response:
@@ -201,7 +217,13 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if owned is not None:  # publish from this event loop where the broker can (bench/README.md)
             await owned.broker.start_loop()
+        inbox = None
+        if settings.mail.inbox is not None and take is not None and hub_app.poll_inbox:
+            inbox = InboxPoller(settings.mail.inbox, taken_on(asyncio.get_running_loop(), take),
+                                max_bytes=mail.max_bytes).start()
         yield
+        if inbox is not None:  # before the workers stop: a mail being taken finishes (hub.ingress.mail.inbox)
+            await anyio.to_thread.run_sync(inbox.stop)
         for hook in hooks:  # off the event loop: a worker's drain may wait for handlers that publish through it
             try:
                 await anyio.to_thread.run_sync(hook)
@@ -211,7 +233,9 @@ def create_app(
             await owned.broker.stop_loop()
             owned.broker.close()
 
-    return HubApp(Starlette(routes=routes, lifespan=lifespan), settings, registry, router, metrics, hooks, probes)
+    hub_app = HubApp(Starlette(routes=routes, lifespan=lifespan), settings, registry, router, metrics, hooks, probes,
+                     take)
+    return hub_app
 
 
 def queue_depths(broker: Broker) -> Callable[[], dict[str, int]]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import anyio.to_thread
@@ -30,6 +31,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.config.mail import MailSettings
+from hub.config.security import CallerConfig
+from hub.ingress.acceptance import AckInfo, Admitted
 from hub.ingress.body import read_capped_body
 from hub.ingress.mail.answer_text import answer_text
 from hub.ingress.mail.hooks import AnsweredDispatch, answered_dispatch
@@ -41,7 +44,7 @@ from hub.observability.masking import mask_mailbox
 from hub.security.throttle import SignInThrottled
 from hub.validation.namespaces import COMMON_NS, MAIL_NS
 
-__all__ = ["MAIL_MEDIA_TYPE", "MailIngress", "answer_document", "mail_message_id"]
+__all__ = ["MAIL_MEDIA_TYPE", "MailIngress", "MailProgress", "answer_document", "mail_message_id"]
 
 log = logging.getLogger("onepoint.ingress.mail")
 MAIL_MEDIA_TYPE = "message/rfc822"
@@ -68,6 +71,14 @@ def answer_document(mail: InboundMail, answered: AnsweredDispatch, answer: str, 
     return data
 
 
+@dataclass(slots=True)
+class MailProgress:
+    """How far a mail was read: for the log line of its refusal."""
+
+    mail: InboundMail | None = None
+    answered: AnsweredDispatch | None = None
+
+
 class MailIngress:
     """The endpoint; ``xml``: the XML ingress whose authentication and acceptance path it shares."""
 
@@ -76,15 +87,35 @@ class MailIngress:
         self.settings = settings
         self.max_bytes = settings.max_answer_bytes or max_bytes
 
-    def _refused(self, refused: MailRefused, mail: InboundMail | None, work_order_id: str | None) -> Response:
+    async def answer(self, body: bytes, caller: CallerConfig, progress: MailProgress,
+                     peer: str | None = None) -> tuple[Admitted, AckInfo]:
+        """The pipeline ``POST /mail/inbound`` and the inbox poller share: ``body`` read, its dispatch found and
+        checked, its answer cut and sent on as ``caller``; raises `MailRefused` or the acceptance path's failure.
+        ``progress`` keeps the mail and its dispatch as far as they were read (for the log of a refusal)."""
+        progress.mail = mail = await anyio.to_thread.run_sync(read_mail, body)
+        progress.answered = answered = answered_dispatch(mail, self.settings)
+        answer = answer_text(mail.text)
+        if not answer:
+            raise MailRefused(422, "empty-answer", "nothing is written above the quoted dispatch mail")
+        document = answer_document(mail, answered, answer, datetime.now(UTC))
+        admitted = await self.xml.admit(document, "mail", caller, ingress="mail", peer=peer)
+        ack = await self.xml.acceptance.accept(admitted.envelope)
+        if ack.reply is not None:
+            log.info("answer mail taken", extra={"work_order_id": answered.work_order_id,
+                                                 "dispatch": answered.dispatch, "sender": mask_mailbox(mail.sender),
+                                                 "message_id": admitted.envelope.message_id})
+        return admitted, ack
+
+    def refused(self, refused: MailRefused, progress: MailProgress) -> None:
+        """Log a refusal: its code, the work order and the sender masked, never the mail's text."""
+        mail, answered = progress.mail, progress.answered
         log.warning("answer mail refused", extra={
-            "code": refused.code, "status": refused.status, "work_order_id": work_order_id,
+            "code": refused.code, "status": refused.status,
+            "work_order_id": None if answered is None else answered.work_order_id,
             "sender": None if mail is None else mask_mailbox(mail.sender)})
-        return error_document(refused.status, refused.code, str(refused))
 
     async def endpoint(self, request: Request) -> Response:
-        mail: InboundMail | None = None
-        answered: AnsweredDispatch | None = None
+        progress = MailProgress()
         try:
             caller = await self.xml.authenticate(request)
             media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
@@ -92,23 +123,14 @@ class MailIngress:
                 return error_document(415, "unsupported-media-type",
                                       f"send the mail as {MAIL_MEDIA_TYPE}, not {media or 'no content type'!r}")
             body = await read_capped_body(request, self.max_bytes)
-            mail = await anyio.to_thread.run_sync(read_mail, body)
-            answered = answered_dispatch(mail, self.settings)
-            answer = answer_text(mail.text)
-            if not answer:
-                raise MailRefused(422, "empty-answer", "nothing is written above the quoted dispatch mail")
-            document = answer_document(mail, answered, answer, datetime.now(UTC))
-            admitted = await self.xml.admit(document, "mail", caller, ingress="mail",
-                                            peer=request.client.host if request.client else None)
-            ack = await self.xml.acceptance.accept(admitted.envelope)
+            admitted, ack = await self.answer(body, caller, progress,
+                                              peer=request.client.host if request.client else None)
             if ack.reply is not None:
                 answer_bytes = self.xml.acceptance.pass_on(admitted, ack)
-                log.info("answer mail taken", extra={"work_order_id": answered.work_order_id,
-                                                     "dispatch": answered.dispatch, "sender": mask_mailbox(mail.sender),
-                                                     "message_id": admitted.envelope.message_id})
                 return Response(answer_bytes, status_code=200, media_type="application/xml")
         except MailRefused as refused:
-            return self._refused(refused, mail, None if answered is None else answered.work_order_id)
+            self.refused(refused, progress)
+            return error_document(refused.status, refused.code, str(refused))
         except Exception as exc:  # every other failure is a refusal of the ingresses' kinds (refusal_for logs it)
             refusal = noted(request, refusal_for(exc, system="mail"))
             if isinstance(exc, SignInThrottled):

@@ -46,10 +46,12 @@ def test_emulate_mail_prints_its_url_and_its_smtp_address(monkeypatch: pytest.Mo
     monkeypatch.setattr(emulators.toolkit, "serve_all", started_and_stopped)
     result = CliRunner().invoke(emulate, ["mail", "--port", "0", "--smtp-port", "0"])
     assert result.exit_code == 0, result.output
-    first, smtp, stopped = result.stdout.splitlines()
+    first, smtp, imap, stopped = result.stdout.splitlines()
     assert first == "mail http://127.0.0.1:9000"
     name, address = smtp.split()
     assert name == "mail-smtp" and address.startswith("smtp://127.0.0.1:") and not address.endswith(":0")
+    name, address = imap.split()  # its IMAP server: the hub's [mail.inbox]
+    assert name == "mail-imap" and address.startswith("imap://127.0.0.1:") and not address.endswith(":0")
     assert stopped == "stopped"
 
 

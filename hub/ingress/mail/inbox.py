@@ -1,0 +1,167 @@
+"""The IMAP inbox poller (``[mail.inbox]``, docs/offline-mail.md): the handlers' answers fetched from a mailbox.
+
+Each pass logs in, SELECTs the folder and takes every unseen mail (``UID SEARCH UNSEEN``; ``UID FETCH
+(BODY.PEEK[])``, which does not mark it read) through the pipeline of ``POST /mail/inbound``
+(``hub.ingress.mail.fetched``): a taken mail (or one taken before) is marked ``\\Seen``, one refused for good
+``\\Seen \\Flagged``, one that met a passing failure is left unseen for the next pass. One mail's failure never
+stops the pass; a mailbox that cannot be reached or logged in to is `InboxUnreachable` (the poller logs it and
+tries again at its next pass). `InboxPoller` runs passes every ``poll_seconds`` in a thread of the hub process;
+``onepoint mail fetch`` runs one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hub.config.mail_inbox import MailInboxSettings
+from hub.ingress.mail.fetched import Verdict
+
+__all__ = ["InboxPoller", "InboxUnreachable", "PassCount", "connect", "poll_once"]
+
+log = logging.getLogger("onepoint.ingress.mail.inbox")
+Take = Callable[[bytes], Verdict]
+_FLAGS = {"taken": r"(\Seen)", "refused": r"(\Seen \Flagged)"}
+_UID = re.compile(rb"^\d+$")
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+
+
+class InboxUnreachable(Exception):
+    """The mailbox could not be reached, logged in to or its folder selected."""
+
+
+@dataclass(slots=True)
+class PassCount:
+    taken: int = 0
+    refused: int = 0
+    left: int = 0
+
+
+def connect(settings: MailInboxSettings) -> Any:
+    """An IMAP connection to the inbox's server, logged in (TLS unless ``tls = false``)."""
+    kind = imaplib.IMAP4_SSL if settings.tls else imaplib.IMAP4
+    connection = kind(settings.imap_host, settings.imap_port, timeout=settings.connect_timeout)
+    try:
+        connection.login(settings.username, settings.password)
+    except BaseException:
+        connection.shutdown()
+        raise
+    return connection
+
+
+def _raw(data: list[Any]) -> bytes | None:
+    """The message of a ``UID FETCH (BODY.PEEK[])`` answer."""
+    for item in data:
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
+            return item[1]
+    return None
+
+
+def _too_large(connection: Any, uid: bytes, max_bytes: int) -> int | None:
+    """The mail's size when the server says it is over ``max_bytes`` (asked before the mail is fetched, so a huge
+    one is never downloaded); None when it is not, or the server does not say."""
+    status, data = connection.uid("FETCH", uid.decode(), "(RFC822.SIZE)")
+    said = b" ".join(item for item in data if isinstance(item, bytes)) if status == "OK" else b""
+    found = _SIZE.search(said)
+    return int(found.group(1)) if found and int(found.group(1)) > max_bytes else None
+
+
+def _one(connection: Any, uid: bytes, take: Take, count: PassCount, max_bytes: int | None) -> None:
+    if max_bytes is not None and (size := _too_large(connection, uid, max_bytes)) is not None:
+        log.warning("answer mail refused", extra={"code": "too-large", "status": 413, "uid": uid.decode(),
+                                                  "bytes": size, "max_bytes": max_bytes})
+        count.refused += 1
+        connection.uid("STORE", uid.decode(), "+FLAGS", _FLAGS["refused"])
+        return
+    status, data = connection.uid("FETCH", uid.decode(), "(BODY.PEEK[])")
+    raw = _raw(data) if status == "OK" else None
+    if raw is None:
+        log.warning("inbox mail could not be fetched", extra={"uid": uid.decode(), "status": status})
+        count.left += 1
+        return
+    verdict = take(raw)
+    setattr(count, verdict, getattr(count, verdict) + 1)
+    if verdict in _FLAGS:
+        connection.uid("STORE", uid.decode(), "+FLAGS", _FLAGS[verdict])
+
+
+def _logout(connection: Any) -> None:
+    with contextlib.suppress(OSError, imaplib.IMAP4.error):
+        connection.logout()
+
+
+def poll_once(settings: MailInboxSettings, take: Take, connect: Callable[[MailInboxSettings], Any] = connect,
+              stopping: threading.Event | None = None, max_bytes: int | None = None) -> PassCount:
+    """One pass over the inbox's unseen mails (see the module; ``stopping`` set: the mails not taken yet are left
+    for the next pass; ``max_bytes``: a mail the server says is larger is refused unread, ``too-large``);
+    `InboxUnreachable` if it cannot be read."""
+    try:
+        connection = connect(settings)
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise InboxUnreachable(f"{settings.imap_host}:{settings.imap_port}: {type(exc).__name__}: {exc}") from exc
+    try:
+        status, _ = connection.select(settings.folder)
+        if status != "OK":
+            raise InboxUnreachable(f"folder {settings.folder!r} cannot be selected ({status})")
+        status, found = connection.uid("SEARCH", "UNSEEN")
+        if status != "OK":
+            raise InboxUnreachable(f"UID SEARCH UNSEEN failed ({status})")
+    except (OSError, imaplib.IMAP4.error) as exc:
+        _logout(connection)
+        raise InboxUnreachable(f"{settings.imap_host}:{settings.imap_port}: {type(exc).__name__}: {exc}") from exc
+    except InboxUnreachable:
+        _logout(connection)
+        raise
+    count = PassCount()
+    try:
+        for uid in b" ".join(part for part in found if part).split():
+            if stopping is not None and stopping.is_set():
+                break
+            if not _UID.match(uid):
+                continue
+            try:
+                _one(connection, uid, take, count, max_bytes)
+            except Exception:  # this mail only: the next one is still taken
+                log.exception("inbox mail left for the next pass", extra={"uid": uid.decode()})
+                count.left += 1
+    finally:
+        _logout(connection)
+    log.info("inbox pass", extra={"taken": count.taken, "refused": count.refused, "left": count.left})
+    return count
+
+
+class InboxPoller:
+    """Passes every ``poll_seconds`` in a daemon thread until `stop` (which waits for a pass in progress)."""
+
+    def __init__(self, settings: MailInboxSettings, take: Take,
+                 connect: Callable[[MailInboxSettings], Any] = connect, max_bytes: int | None = None) -> None:
+        self.settings, self.take, self.connect, self.max_bytes = settings, take, connect, max_bytes
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mail-inbox", daemon=True)
+
+    def start(self) -> InboxPoller:
+        self._thread.start()
+        log.info("inbox poller running", extra={"host": self.settings.imap_host, "folder": self.settings.folder,
+                                                 "poll_seconds": self.settings.poll_seconds})
+        return self
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                poll_once(self.settings, self.take, self.connect, self._stopping, self.max_bytes)
+            except InboxUnreachable as exc:
+                log.warning("inbox unreachable, tried again next pass", extra={"reason": str(exc)})
+            except Exception:
+                log.exception("inbox pass failed, tried again next pass")
+            self._stopping.wait(self.settings.poll_seconds)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=self.settings.connect_timeout * 4 + 60)
