@@ -161,7 +161,14 @@ class ImapServer:
         session = _Session(self.store, self.logins, writer)
         session.send("* OK [CAPABILITY IMAP4rev1] the mail emulator's IMAP server is ready")
         try:
-            while line := await reader.readline():
+            while True:
+                try:
+                    line = await reader.readline()
+                except ValueError:  # a line over the reader's limit (64 KiB): answered, then the connection closed
+                    session.send("* BYE the command line is too long")
+                    break
+                if not line:
+                    break
                 tag, _, rest = line.decode("utf-8", "replace").strip().partition(" ")
                 command, _, arguments = rest.partition(" ")
                 args = _arguments(arguments)

@@ -7,13 +7,16 @@
     imap_port = 993
     username = "onepoint-hub"
     password_env = "ONEPOINT_MAIL_IMAP_PASSWORD"   # the password, from the environment (never in the file)
-    folder = "INBOX"
+    folder = "INBOX"                 # ASCII (a name with spaces is quoted)
     poll_seconds = 30                # 1 to 3600
     tls = true                       # IMAP over TLS; false only for 127.0.0.1 / localhost (the mail emulator)
+    ca_file = "/etc/onepoint/imap-ca.pem"   # optional: the CA the server's certificate is checked against
     connect_timeout = 10             # seconds to connect and for each IMAP answer
 
 An empty or unset ``password_env`` variable is refused at start, as is plain IMAP (``tls = false``) to any host but
-this machine: the password would cross the network in the clear.
+this machine: the password would cross the network in the clear. Over TLS the server's certificate and host name
+are checked (the system's CAs, or ``ca_file``'s). A folder name that is not ASCII is refused (IMAP would want it in
+modified UTF-7: name the folder's ASCII alias, or rename it).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ __all__ = ["LOCAL_HOSTS", "MailInboxSettings", "parse_inbox"]
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _KEYS = frozenset({"imap_host", "imap_port", "username", "password_env", "folder", "poll_seconds", "tls",
-                   "connect_timeout"})
+                   "connect_timeout", "ca_file"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,7 @@ class MailInboxSettings:
     poll_seconds: float = 30.0
     tls: bool = True
     connect_timeout: float = 10.0
+    ca_file: str | None = None  # the CA file the server's certificate is checked against (None: the system's)
 
 
 def _text(section: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
@@ -60,6 +64,12 @@ def parse_inbox(section: Any, where: str) -> MailInboxSettings | None:
         raise ValueError(f"{where}: unknown keys {unknown}")
     host, username = _text(section, "imap_host", where), _text(section, "username", where)
     env, folder = _text(section, "password_env", where), _text(section, "folder", where, "INBOX")
+    if not folder.isascii() or any(ch in folder for ch in '"\\\r\n'):
+        raise ValueError(f"{where}: folder must be an ASCII name without quotes, backslashes or line breaks, not "
+                         f"{folder!r} (IMAP names other folders in modified UTF-7: use the folder's ASCII name)")
+    ca_file = section.get("ca_file")
+    if ca_file is not None and (not isinstance(ca_file, str) or not os.path.isfile(ca_file)):
+        raise ValueError(f"{where}: ca_file must name a readable CA file, not {ca_file!r}")
     tls = section.get("tls", True)
     if not isinstance(tls, bool):
         raise ValueError(f"{where}: tls must be true or false")
@@ -78,4 +88,4 @@ def parse_inbox(section: Any, where: str) -> MailInboxSettings | None:
     if not password:
         raise ValueError(f"{where}: environment variable {env} (password_env) is not set or empty")
     return MailInboxSettings(imap_host=host, username=username, password=password, imap_port=port, folder=folder,
-                             poll_seconds=float(poll), tls=tls, connect_timeout=float(timeout))
+                             poll_seconds=float(poll), tls=tls, connect_timeout=float(timeout), ca_file=ca_file)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import imaplib
 import logging
+import ssl
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -175,3 +176,62 @@ def test_fetched_mails_are_taken_as_the_mail_caller() -> None:
     assert mail_caller(callers).username == "mail"
     with pytest.raises(ConfigError, match="MAIL"):
         mail_caller(callers[:1])
+
+
+def test_over_tls_the_servers_certificate_and_name_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """imaplib.IMAP4_SSL alone takes any certificate (ssl._create_stdlib_context): the password would go to
+    whoever answers."""
+    made: dict[str, Any] = {}
+
+    class Tls:
+        def __init__(self, host: str, port: int, **options: Any) -> None:
+            made.update(options, host=host, port=port)
+
+        def login(self, user: str, password: str) -> None:
+            made["login"] = user
+
+    monkeypatch.setattr(imaplib, "IMAP4_SSL", Tls)
+    from hub.ingress.mail.inbox import connect
+
+    connect(MailInboxSettings(imap_host="imap.example.com", username="hub", password="pw"))
+    context = made["ssl_context"]
+    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+    assert (made["host"], made["port"], made["login"]) == ("imap.example.com", 993, "hub")
+
+
+def test_an_untrusted_certificate_is_named_with_what_to_do() -> None:
+    def connect(settings: MailInboxSettings) -> Any:
+        failure = ssl.SSLCertVerificationError("certificate verify failed")
+        failure.verify_message = "self-signed certificate"
+        raise failure
+
+    with pytest.raises(InboxUnreachable, match=r"not trusted \(self-signed certificate\).*ca_file"):
+        poll_once(SETTINGS, lambda raw: "taken", connect)
+
+
+def test_a_folder_name_with_a_space_is_quoted() -> None:
+    imap = FakeImap({})
+    poll_once(replace(SETTINGS, folder="Offline answers"), lambda raw: "taken", lambda settings: imap)
+    assert ("SELECT", '"Offline answers"') in imap.calls
+
+
+def test_a_refused_mail_is_logged_with_its_uid_and_message_id(caplog: pytest.LogCaptureFixture) -> None:
+    imap = FakeImap({"7": b"Message-ID: <answer-7@example.com>\r\nSubject: x\r\n\r\n"})
+    with caplog.at_level(logging.WARNING, logger="onepoint.ingress.mail.inbox"):
+        poll_once(SETTINGS, lambda raw: "refused", lambda settings: imap)
+    (flagged,) = [r for r in caplog.records if r.getMessage() == "inbox mail flagged"]
+    assert (flagged.uid, flagged.mail_message_id, flagged.folder) == ("7", "<answer-7@example.com>", "INBOX")
+
+
+def test_a_mail_that_cannot_be_flagged_is_said(caplog: pytest.LogCaptureFixture) -> None:
+    class ReadOnly(FakeImap):
+        def uid(self, command: str, *args: str) -> tuple[str, list[Any]]:
+            if command == "STORE":
+                self.calls.append((command, *args))
+                return "NO", [b"read-only folder"]
+            return super().uid(command, *args)
+
+    imap = ReadOnly({"1": b"taken"})
+    with caplog.at_level(logging.WARNING, logger="onepoint.ingress.mail.inbox"):
+        poll_once(SETTINGS, lambda raw: "taken", lambda settings: imap)
+    assert [r.status for r in caplog.records if r.getMessage() == "inbox mail could not be flagged"] == ["NO"]

@@ -47,6 +47,8 @@ def test_plain_imap_is_allowed_only_to_this_machine() -> None:
     ({"imap_port": 0}, "imap_port"), ({"imap_port": True}, "imap_port"), ({"tls": "yes"}, "tls"),
     ({"connect_timeout": 0}, "connect_timeout"), ({"folder": ""}, "folder"), ({"password": "x"}, "unknown keys"),
     ({"username": None}, "username"), ({"password_env": "TEST_IMAP_UNSET"}, "TEST_IMAP_UNSET"),
+    ({"folder": "Réponses"}, "folder must be an ASCII name"), ({"folder": 'a"b'}, "folder must be an ASCII name"),
+    ({"ca_file": "/nonexistent/ca.pem"}, "ca_file must name a readable CA file"),
 ])
 def test_a_bad_inbox_entry_is_named(change: dict[str, object], named: str) -> None:
     entry = {key: value for key, value in {**INBOX, **change}.items() if value is not None}

@@ -15,6 +15,7 @@ import contextlib
 import imaplib
 import logging
 import re
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ Take = Callable[[bytes], Verdict]
 _FLAGS = {"taken": r"(\Seen)", "refused": r"(\Seen \Flagged)"}
 _UID = re.compile(rb"^\d+$")
 _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+_MESSAGE_ID = re.compile(rb"(?im)^message-id:[ \t]*(<[^>\r\n]{1,250}>)")
+_HEADERS = 65536  # where the Message-ID is looked for
 
 
 class InboxUnreachable(Exception):
@@ -44,9 +47,15 @@ class PassCount:
 
 
 def connect(settings: MailInboxSettings) -> Any:
-    """An IMAP connection to the inbox's server, logged in (TLS unless ``tls = false``)."""
-    kind = imaplib.IMAP4_SSL if settings.tls else imaplib.IMAP4
-    connection = kind(settings.imap_host, settings.imap_port, timeout=settings.connect_timeout)
+    """An IMAP connection to the inbox's server, logged in: over TLS unless ``tls = false``, the server's
+    certificate and host name checked (the system's CAs, or ``ca_file``'s; imaplib alone checks neither)."""
+    connection: imaplib.IMAP4
+    if settings.tls:
+        context = ssl.create_default_context(cafile=settings.ca_file)
+        connection = imaplib.IMAP4_SSL(settings.imap_host, settings.imap_port, ssl_context=context,
+                                       timeout=settings.connect_timeout)
+    else:
+        connection = imaplib.IMAP4(settings.imap_host, settings.imap_port, timeout=settings.connect_timeout)
     try:
         connection.login(settings.username, settings.password)
     except BaseException:
@@ -72,12 +81,12 @@ def _too_large(connection: Any, uid: bytes, max_bytes: int) -> int | None:
     return int(found.group(1)) if found and int(found.group(1)) > max_bytes else None
 
 
-def _one(connection: Any, uid: bytes, take: Take, count: PassCount, max_bytes: int | None) -> None:
+def _one(connection: Any, uid: bytes, take: Take, count: PassCount, max_bytes: int | None, folder: str) -> None:
     if max_bytes is not None and (size := _too_large(connection, uid, max_bytes)) is not None:
         log.warning("answer mail refused", extra={"code": "too-large", "status": 413, "uid": uid.decode(),
                                                   "bytes": size, "max_bytes": max_bytes})
         count.refused += 1
-        connection.uid("STORE", uid.decode(), "+FLAGS", _FLAGS["refused"])
+        _store(connection, uid, _FLAGS["refused"])
         return
     status, data = connection.uid("FETCH", uid.decode(), "(BODY.PEEK[])")
     raw = _raw(data) if status == "OK" else None
@@ -87,8 +96,24 @@ def _one(connection: Any, uid: bytes, take: Take, count: PassCount, max_bytes: i
         return
     verdict = take(raw)
     setattr(count, verdict, getattr(count, verdict) + 1)
+    if verdict == "refused":  # the mail to look at in the mailbox: its uid (the refusal's own line names the code)
+        found = _MESSAGE_ID.search(raw[:_HEADERS])
+        log.warning("inbox mail flagged", extra={"uid": uid.decode(), "folder": folder,
+                                                 "mail_message_id": found.group(1).decode("ascii", "replace")
+                                                 if found else None})
     if verdict in _FLAGS:
-        connection.uid("STORE", uid.decode(), "+FLAGS", _FLAGS[verdict])
+        _store(connection, uid, _FLAGS[verdict])
+
+
+def _store(connection: Any, uid: bytes, flags: str) -> None:
+    status, _ = connection.uid("STORE", uid.decode(), "+FLAGS", flags)
+    if status != "OK":  # a read-only folder: the mail comes back each pass (taken once: a DUPLICATE then)
+        log.warning("inbox mail could not be flagged", extra={"uid": uid.decode(), "flags": flags, "status": status})
+
+
+def _quoted(folder: str) -> str:
+    """The folder as an IMAP quoted string (imaplib sends it as given: ``Offline answers`` would be two words)."""
+    return folder if folder.isalnum() else '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _logout(connection: Any) -> None:
@@ -103,10 +128,13 @@ def poll_once(settings: MailInboxSettings, take: Take, connect: Callable[[MailIn
     `InboxUnreachable` if it cannot be read."""
     try:
         connection = connect(settings)
-    except (OSError, imaplib.IMAP4.error) as exc:
+    except ssl.SSLCertVerificationError as exc:
+        raise InboxUnreachable(f"{settings.imap_host}:{settings.imap_port}: the server's certificate is not trusted "
+                               f"({exc.verify_message}): give [mail.inbox] ca_file the CA that issued it") from exc
+    except (OSError, imaplib.IMAP4.error, UnicodeError) as exc:
         raise InboxUnreachable(f"{settings.imap_host}:{settings.imap_port}: {type(exc).__name__}: {exc}") from exc
     try:
-        status, _ = connection.select(settings.folder)
+        status, _ = connection.select(_quoted(settings.folder))
         if status != "OK":
             raise InboxUnreachable(f"folder {settings.folder!r} cannot be selected ({status})")
         status, found = connection.uid("SEARCH", "UNSEEN")
@@ -126,7 +154,7 @@ def poll_once(settings: MailInboxSettings, take: Take, connect: Callable[[MailIn
             if not _UID.match(uid):
                 continue
             try:
-                _one(connection, uid, take, count, max_bytes)
+                _one(connection, uid, take, count, max_bytes, settings.folder)
             except Exception:  # this mail only: the next one is still taken
                 log.exception("inbox mail left for the next pass", extra={"uid": uid.decode()})
                 count.left += 1

@@ -9,6 +9,7 @@ import email
 import email.policy
 import imaplib
 import smtplib
+import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
 
@@ -75,3 +76,17 @@ def test_an_answer_delivered_to_imap_is_fetched_with_imaplib(emulator: tuple[Mai
     finally:
         assert imap.logout()[0] == "BYE"
     assert app.service.inbox.snapshot() == {"onepoint-hub": [{"uid": 1, "flags": ["\\Flagged", "\\Seen"]}]}
+
+
+def test_a_command_line_too_long_is_answered_before_the_connection_closes(
+        emulator: tuple[MailEmulatorApp, str]) -> None:
+    app, _ = emulator
+    with socket.create_connection(("127.0.0.1", app.imap.port), timeout=10) as sock:
+        assert sock.recv(4096).startswith(b"* OK")
+        sock.sendall(b"A1 LOGIN " + b"x" * 70_000 + b"\r\n")
+        answered = b""
+        while chunk := sock.recv(4096):
+            answered += chunk
+    assert b"* BYE the command line is too long" in answered
+    imap = imaplib.IMAP4("127.0.0.1", app.imap.port, timeout=10)  # still serving
+    assert imap.logout()[0] == "BYE"
