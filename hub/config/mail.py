@@ -116,8 +116,10 @@ def _offline(section: Any, where: str) -> Mapping[str, str]:
     return MappingProxyType(found)
 
 
-def _key(section: dict[str, Any], where: str) -> bytes:
-    if env := section.get("token_key_env"):
+def _key(section: dict[str, Any], where: str, secrets: bool) -> bytes:
+    if (env := section.get("token_key_env")) and not secrets:
+        return b""  # not read: a command that never writes nor checks a dispatch token (load_settings' secrets)
+    if env:
         value = os.environ.get(str(env))
         if not value:
             raise ValueError(f"{where}: environment variable {env} (token_key_env) is not set or empty")
@@ -128,8 +130,8 @@ def _key(section: dict[str, Any], where: str) -> bytes:
     return value.encode()
 
 
-def _previous_key(section: dict[str, Any], where: str) -> bytes | None:
-    if not (env := section.get("previous_token_key_env")):
+def _previous_key(section: dict[str, Any], where: str, secrets: bool) -> bytes | None:
+    if not (env := section.get("previous_token_key_env")) or not secrets:
         return None
     value = os.environ.get(str(env))
     if not value:
@@ -139,8 +141,11 @@ def _previous_key(section: dict[str, Any], where: str) -> bytes | None:
     return value.encode()
 
 
-def parse_mail(section: Any, source: str) -> MailSettings:
-    """The ``[mail]`` table (absent: the defaults, no department offline); ``ValueError`` names a bad entry."""
+def parse_mail(section: Any, source: str, *, secrets: bool = True) -> MailSettings:
+    """The ``[mail]`` table (absent: the defaults, no department offline); ``ValueError`` names a bad entry.
+    ``secrets=False``: the token keys and the inbox's password are not read from the environment (a command that
+    never mails nor takes an answer: ``token_key`` empty, ``previous_token_key`` None, the inbox's password
+    empty)."""
     where = f"{source}: [mail]"
     if section is None:
         return MailSettings()
@@ -172,10 +177,11 @@ def parse_mail(section: Any, source: str) -> MailSettings:
                             breaker_fail_max=fail_max, breaker_reset_seconds=float(reset),
                             sender=_deliverable(_mailbox(section.get("sender", "onepoint-hub@example.com"),
                                                          f"{where} sender"), f"{where} sender", smtputf8),
-                            token_key=_key(section, where), previous_token_key=_previous_key(section, where),
+                            token_key=_key(section, where, secrets),
+                            previous_token_key=_previous_key(section, where, secrets),
                             max_answer_bytes=largest,
                             offline=_offline(section.get("offline"), "[mail.offline]"), smtputf8=smtputf8,
-                            inbox=parse_inbox(section.get("inbox"), f"{source}: [mail.inbox]"))
+                            inbox=parse_inbox(section.get("inbox"), f"{source}: [mail.inbox]", secrets=secrets))
     for code, mailbox in settings.offline.items():
         _deliverable(mailbox, f"[mail.offline.{code}] mailbox", smtputf8)
     if source != BUILT_IN and settings.offline and settings.development_key:

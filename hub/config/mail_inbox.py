@@ -54,8 +54,9 @@ def _text(section: dict[str, Any], key: str, where: str, default: str | None = N
     return value
 
 
-def parse_inbox(section: Any, where: str) -> MailInboxSettings | None:
-    """The ``[mail.inbox]`` table (absent: None, no polling); ``ValueError`` names a bad entry."""
+def parse_inbox(section: Any, where: str, *, secrets: bool = True) -> MailInboxSettings | None:
+    """The ``[mail.inbox]`` table (absent: None, no polling); ``ValueError`` names a bad entry. ``secrets=False``:
+    the password is not read (empty: a command that never fetches)."""
     if section is None:
         return None
     if not isinstance(section, dict):
@@ -84,8 +85,8 @@ def parse_inbox(section: Any, where: str) -> MailInboxSettings | None:
         raise ValueError(f"{where}: poll_seconds must be a number of 1 to 3600, not {poll!r}")
     if not is_number(timeout) or not 0 < timeout <= 300:
         raise ValueError(f"{where}: connect_timeout must be a number of seconds above 0 and at most 300")
-    password = os.environ.get(env)
-    if not password:
+    password = (os.environ.get(env) or "") if secrets else ""
+    if secrets and not password:
         raise ValueError(f"{where}: environment variable {env} (password_env) is not set or empty")
     return MailInboxSettings(imap_host=host, username=username, password=password, imap_port=port, folder=folder,
                              poll_seconds=float(poll), tls=tls, connect_timeout=float(timeout), ca_file=ca_file)

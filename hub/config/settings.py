@@ -149,9 +149,10 @@ def _check_sections(data: dict[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: " + "; ".join(problems))
 
 
-SECRETS: frozenset[str] = frozenset({"callers", "adapters", "workers"})
+SECRETS: frozenset[str] = frozenset({"callers", "adapters", "workers", "mail"})
 """The sections whose secrets come from environment variables: ``[[callers]] ws_password_env``, ``[adapters.<system>]
-password_env`` / ``token_env``, ``[workers] processed_store_password_env``."""
+password_env`` / ``token_env``, ``[workers] processed_store_password_env``, ``[mail] token_key_env`` /
+``previous_token_key_env`` and ``[mail.inbox] password_env``."""
 
 
 def _from_mapping(data: dict[str, Any], source: str, secrets: frozenset[str] = SECRETS) -> HubSettings:
@@ -193,7 +194,7 @@ def _from_mapping(data: dict[str, Any], source: str, secrets: frozenset[str] = S
             bulletin=parse_bulletin(data.get("bulletin"), source, workflow.database),
             workflow=workflow,
             workers=parse_workers(data.get("workers"), source, workflow.database, secrets="workers" in secrets),
-            mail=parse_mail(data.get("mail"), source),
+            mail=parse_mail(data.get("mail"), source, secrets="mail" in secrets),
             source=source,
         ))
     except ValueError as exc:

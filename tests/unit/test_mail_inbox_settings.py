@@ -63,3 +63,21 @@ def test_an_empty_password_variable_is_refused_at_start(tmp_path: Path, monkeypa
                     'password_env = "TEST_IMAP_PASSWORD"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="TEST_IMAP_PASSWORD"):
         load_settings(path)
+
+
+def test_a_command_without_the_services_secrets_loads_a_mail_section_naming_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``onepoint audit verify``, ``bulletin``, ``stats`` and the other operator commands load the settings without
+    the service's secrets (``secrets=()``): the mail token key and the inbox's password are theirs to skip."""
+    monkeypatch.delenv("TEST_IMAP_PASSWORD")
+    monkeypatch.delenv("TEST_MAIL_KEY", raising=False)
+    path = tmp_path / "hub.toml"
+    path.write_text('[mail]\ntoken_key_env = "TEST_MAIL_KEY"\n[mail.inbox]\nimap_host = "imap.example.com"\n'
+                    'username = "onepoint-hub"\npassword_env = "TEST_IMAP_PASSWORD"\n')
+    settings = load_settings(path, secrets=())
+    assert settings.mail.token_key == b"" and settings.mail.inbox is not None and settings.mail.inbox.password == ""
+    with pytest.raises(ConfigError, match="TEST_MAIL_KEY"):
+        load_settings(path)  # the service itself: refused at start, named
+    monkeypatch.setenv("TEST_MAIL_KEY", "a-deployment-key-0123456789")
+    with pytest.raises(ConfigError, match="TEST_IMAP_PASSWORD"):
+        load_settings(path)
