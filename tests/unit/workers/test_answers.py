@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -215,7 +216,7 @@ def test_a_dead_lettered_request_is_answered_at_once_with_the_reason(broker: Bro
         reply = request(broker, query()).result(10)
     error = etree.fromstring(reply.body)
     assert error.findtext("{urn:onepoint:common:1}Code") == "dead-lettered"
-    told = error.findtext("{urn:onepoint:common:1}Message") or ""
+    told = without_request_ids(error.findtext("{urn:onepoint:common:1}Message") or "")
     assert "permanent" in told and "403" not in told  # the reason stays with the dead letter
     [dead] = take_all(broker, broker.config.dead_letter_queue("boss"))
     assert "403 Forbidden" in str(dead.headers["x-onepoint-dead-reason"])
@@ -233,7 +234,12 @@ def dead_letter_answer(broker: Broker, refusal: Exception) -> str:
         reply = request(broker, query()).result(10)
     error = etree.fromstring(reply.body)
     assert error.findtext("{urn:onepoint:common:1}Code") == "dead-lettered"
-    return error.findtext("{urn:onepoint:common:1}Message") or ""
+    return without_request_ids(error.findtext("{urn:onepoint:common:1}Message") or "")
+
+
+def without_request_ids(told: str) -> str:
+    """``told`` with each request id replaced: an id is random hex and may hold the digits a test says are absent."""
+    return re.sub(r"\b[a-z]+-[0-9a-f]{16}\b", "<request>", told)
 
 
 def test_a_request_its_system_refused_is_told_which_system_and_its_fault(broker: Broker) -> None:
@@ -253,7 +259,8 @@ def test_an_xml_systems_error_document_is_its_refusal_a_bare_4xx_is_not(broker: 
     assert "nsp refused it: HTTP 409: order-closed: the order is closed" in dead_letter_answer(broker, own)
     bare = status_failure("nsp", "Dispatch", 404, "Not Found")  # a proxy's page, a wrong path: not the system's word
     told = dead_letter_answer(broker, bare)
-    assert "permanent" in told and "404" not in told and "refused" not in told
+    assert "permanent" in told and "refused" not in told
+    assert "404" not in told
 
 
 class RefusingReplies:
