@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Engine, Insert, and_, bindparam, delete, or_, select
+from sqlalchemy import Engine, and_, bindparam, delete, or_, select
 from sqlalchemy.engine import Connection
 
 from hub.workflow.store.dialect import insert_ignore
+from hub.workflow.store.prepared import Prepared
 from hub.workflow.store.schema import nsp_dispatches, work_orders
 
 __all__ = ["PURGE_BATCH", "dispatched_work_order", "purge_nsp_dispatches", "record_nsp_dispatch"]
@@ -34,7 +35,7 @@ _WINDOW = (select(_nd.message_id, _nd.sent_at, and_(_wo.state.in_(FINISHED), _wo
            .where(_nd.sent_at < bindparam("cutoff")))
 
 
-_RECORD: dict[str, Insert] = {}  # by dialect: one statement object, compiled once (it is on every dispatch's path)
+_RECORD: dict[str, Prepared] = {}  # by dialect: one statement, compiled once (it is on every dispatch's path)
 _FOUND = select(_nd.work_order_id).where(_nd.message_id == bindparam("message_id"))
 
 
@@ -43,8 +44,8 @@ def record_nsp_dispatch(db: Connection, message_id: str, work_order_id: str, now
     and the insert of a kept one does nothing)."""
     statement = _RECORD.get(db.dialect.name)
     if statement is None:
-        statement = _RECORD[db.dialect.name] = insert_ignore(db, nsp_dispatches)
-    db.execute(statement, {"message_id": message_id, "work_order_id": work_order_id, "sent_at": now})
+        statement = _RECORD[db.dialect.name] = Prepared(insert_ignore(db, nsp_dispatches))
+    statement.execute(db, {"message_id": message_id, "work_order_id": work_order_id, "sent_at": now})
 
 
 def dispatched_work_order(db: Connection, message_id: str) -> str | None:

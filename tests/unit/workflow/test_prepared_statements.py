@@ -140,3 +140,29 @@ def test_sqlite_times_are_the_text_sqlalchemys_datetime_writes_and_reads(value: 
     assert read is not None and read(stored) == value and read(stored).tzinfo is UTC
     with pytest.raises(ValueError, match="naive datetime"):
         as_text(value.replace(tzinfo=None))
+
+
+def test_upserts_on_the_cursor_add_to_the_rows_sqlalchemy_wrote(engine: Engine,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The counters' ``ON CONFLICT DO UPDATE`` and the NSP dispatches' ``ON CONFLICT DO NOTHING`` run on the cursor
+    (not through ``Connection.execute``) and give what SQLAlchemy gives: counts added, a kept dispatch kept."""
+    from hub.workflow.statistics.counters import KEY_COLUMNS, add_counts
+    from hub.workflow.store.nsp_dispatches import dispatched_work_order, record_nsp_dispatch
+    key = ("2026-12-04", "01.01.01", "0755", "GOLD", "HOTLINE", "", "NETWORK", "", "created")
+    other = (*key[:-1], "dispatched")
+    with engine.begin() as connection:
+        connection.execute(sqlite.insert(work_orders), _work_order("WO20261204AAAAAAA1"))
+        add_counts(connection, {key: 2})  # the first: SQLAlchemy or the cursor, the same rows
+    calls: list[object] = []
+    monkeypatch.setattr("sqlalchemy.engine.Connection.execute", lambda *a, **k: calls.append(a))
+    with engine.begin() as connection:
+        add_counts(connection, {key: 3, other: 1})
+        record_nsp_dispatch(connection, "m-1", "WO20261204AAAAAAA1", NOW)
+        record_nsp_dispatch(connection, "m-1", "WO20261204AAAAAAA2", NOW)  # a redelivery: the first kept
+    monkeypatch.undo()
+    assert calls == []
+    columns = ", ".join(KEY_COLUMNS)
+    counted = _raw(engine, f"SELECT {columns}, count FROM work_order_counters ORDER BY measure")  # noqa: S608
+    assert counted == [(*key, 5), (*other, 1)]
+    with engine.connect() as connection:
+        assert dispatched_work_order(connection, "m-1") == "WO20261204AAAAAAA1"
