@@ -138,7 +138,12 @@ def create_emulator(
 
     def start() -> None:
         for server in holder:
-            server.start()
+            try:
+                server.start()
+            except OSError as exc:  # its port taken: the one started before it stopped, the server named
+                stop()
+                exc.protocol = "IMAP" if isinstance(server, ImapServer) else "SMTP"  # type: ignore[attr-defined]
+                raise
 
     def stop() -> None:
         for server in holder:

@@ -186,7 +186,11 @@ class ImapServer:
             return
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
+        try:
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()  # its port taken: the socket not left to the garbage collector
+            raise
         self.port = sock.getsockname()[1]
         loop = self._loop = asyncio.new_event_loop()
         server = loop.run_until_complete(asyncio.start_server(self._serve, sock=sock))

@@ -84,7 +84,11 @@ class SmtpServer:
             return
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port if self.port else self.requested_port))
+        try:
+            sock.bind((self.host, self.port if self.port else self.requested_port))
+        except OSError:
+            sock.close()  # its port taken: the socket not left to the garbage collector
+            raise
         self.port = sock.getsockname()[1]
         self._client = httpx.Client(transport=SyncEmulatorTransport(self.app), base_url="http://mail.emulator")
         self._controller = _BoundController(_Deliverer(self._client), sock, enable_SMTPUTF8=True,

@@ -6,7 +6,8 @@ answer_known_faults=True, schedule=None, clock=None, callback_attempts=5, callba
 state_limit=1_000)``.
 Endpoints: :mod:`emulators.nsp.app`; behaviour: :mod:`emulators.nsp.service` (notices raised, revised and cleared:
 :mod:`emulators.nsp.outages`); tickets and notices: :mod:`emulators.nsp.state`; scripts:
-:mod:`emulators.nsp.script`.
+:mod:`emulators.nsp.script`; the reply settings, changed while it runs (``POST /nsp/settings``):
+:mod:`emulators.nsp.settings`.
 Call-backs (NetworkComplaintReply, OutageNotice) go to ``{hub_url}/xml/nsp`` with the bearer ``hub_token``.
 """
 

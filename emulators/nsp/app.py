@@ -14,6 +14,9 @@ POST        /nsp/outages/{notice_id}/clear   clear it (optional ``{"wording": ".
 GET         /nsp/tickets                     ``{"tickets": [...]}`` (a withdrawn one: status ``withdrawn``)
 POST        /nsp/tickets/{ticket_id}/reply   reply now (optional cause/action/result/resolved) -> 200; 409 when
                                              answered already or withdrawn
+GET         /nsp/settings                    ``{"auto_reply": true, "reply_delay": 5.0, "answer_known_faults": true}``
+POST        /nsp/settings                    change any of them (``{"auto_reply": false}``: replies only by hand)
+                                             -> 200, the settings now (:mod:`emulators.nsp.settings`)
 ==========  ===============================  =================================================================
 
 JSON refusals are ``{"error": "...", "violations": [...]}`` with 400, 404 or 409; a key a route does not take
@@ -57,6 +60,8 @@ NSP_ROUTES = (
     ("POST", r"/nsp/outages/[^/]+/clear", "ClearOutage"),
     ("GET", r"/nsp/tickets", "ListTickets"),
     ("POST", r"/nsp/tickets/[^/]+/reply", "ReplyTicket"),
+    ("GET", r"/nsp/settings", "ReadSettings"),
+    ("POST", r"/nsp/settings", "ChangeSettings"),
 )
 
 
@@ -120,6 +125,15 @@ def build_app(service: NspService) -> Starlette:
         except refusals as exc:
             return _refusal(exc)
 
+    async def read_settings(request: Request) -> Response:
+        return JSONResponse(service.settings())
+
+    async def change_settings(request: Request) -> Response:
+        try:
+            return JSONResponse(service.change_settings(await _json(request)))
+        except refusals as exc:
+            return _refusal(exc)
+
     commands = {"NetworkComplaintDispatch": service.dispatch, "NetworkComplaintWithdraw": service.withdraw,
                 "NoticeFeedback": service.notice_feedback}
     return Starlette(routes=[
@@ -129,6 +143,8 @@ def build_app(service: NspService) -> Starlette:
         Route("/nsp/outages/{notice_id}/clear", clear_outage, methods=["POST"]),
         Route("/nsp/tickets", list_tickets, methods=["GET"]),
         Route("/nsp/tickets/{ticket_id}/reply", reply_ticket, methods=["POST"]),
+        Route("/nsp/settings", read_settings, methods=["GET"]),
+        Route("/nsp/settings", change_settings, methods=["POST"]),
     ])
 
 

@@ -7,7 +7,8 @@
   name (``fields``; the numbers masked as the Msisdn is); the request journal keeps the document itself.
 - ``reply_delay`` seconds later (clock time; 0 allowed) the reply goes to the hub as a NetworkComplaintReply. When
   an active notice covers the complaint's area and services, the reply goes at once with the notice's wording.
-  ``auto_reply=False`` leaves replies to ``POST /nsp/tickets/{id}/reply``.
+  ``auto_reply=False`` leaves replies to ``POST /nsp/tickets/{id}/reply``. These three settings can be changed while
+  the emulator runs (``POST /nsp/settings``, :mod:`emulators.nsp.settings`); a reset puts back those it started with.
 - A NetworkComplaintWithdraw (the hub cancelled the work order) withdraws the work order's tickets not answered
   yet: no reply is sent for them, scheduled or by hand (409 ``withdrawn``); it is always acknowledged, an unknown
   work order with ``Known`` false, and a dispatch of a withdrawn work order arriving later opens its ticket withdrawn
@@ -35,6 +36,7 @@ from emulators.nsp.outages import OutageNotices
 from emulators.nsp.replies import Reply, known_fault_reply, reply_document, seeded_reply
 from emulators.nsp.schedule import Scheduler
 from emulators.nsp.script import ScriptEvent
+from emulators.nsp.settings import ReplySettings
 from emulators.nsp.state import NspState
 from emulators.nsp.withdrawals import WITHDRAWN, withdraw_work_order
 from emulators.toolkit import Clock
@@ -64,7 +66,9 @@ class NspService:
         if reply_delay < 0 or state_limit < 0:
             raise ValueError("reply_delay and state_limit must be >= 0")
         self.seed, self.clock, self.callbacks = seed, clock, callbacks
-        self.reply_delay, self.auto_reply, self.answer_known_faults = reply_delay, auto_reply, answer_known_faults
+        self.started_with = ReplySettings(auto_reply=auto_reply, reply_delay=float(reply_delay),
+                                          answer_known_faults=answer_known_faults)
+        self.reply_settings = self.started_with  # GET/POST /nsp/settings
         self.script = script or []
         self.state = NspState(max_tickets=max_tickets)
         self.state_limit = state_limit
@@ -80,6 +84,7 @@ class NspService:
         self.callbacks.reset()
         self.ids.reset()
         self.state.reset()
+        self.reply_settings = self.started_with
         if restart_script:
             self.start_script()
 
@@ -96,7 +101,7 @@ class NspService:
 
     # -- NetworkComplaintDispatch -------------------------------------------------------------------------------
     def dispatch(self, command: ValidatedCommand) -> etree._Element:
-        el, now = command.element, self.clock.now()
+        el, now, settings = command.element, self.clock.now(), self.reply_settings
         with self._lock:
             known = self.state.by_message.get(command.message_id)
             if known is not None:
@@ -126,15 +131,16 @@ class NspService:
             self.state.add_ticket(ticket)
             if withdrawn is not None:
                 self.state.answered(ticket_id)
-            notice = self.state.covering_notice(area_code, district, functions) if self.answer_known_faults else None
+            covering = settings.answer_known_faults
+            notice = self.state.covering_notice(area_code, district, functions) if covering else None
         log_event(self.log, logging.INFO, "nsp.dispatch", ticket_id=ticket_id, work_order_id=ticket["work_order_id"],
                   area_code=area_code, known_fault=notice.notice_id if notice else None,
                   withdrawn=withdrawn is not None)
         if withdrawn is None and notice is not None:  # (withdrawn before it came: no reply)
             reply = known_fault_reply(self.seed, ticket["work_order_id"], notice, area_code)
             self.scheduler.call_later(0, lambda: self._send_reply(ticket_id, reply), label=f"reply:{ticket_id}")
-        elif withdrawn is None and self.auto_reply:
-            self.scheduler.call_later(self.reply_delay, lambda: self._send_reply(ticket_id),
+        elif withdrawn is None and settings.auto_reply:
+            self.scheduler.call_later(settings.reply_delay, lambda: self._send_reply(ticket_id),
                                       label=f"reply:{ticket_id}")
         root = response_root(command, "ACCEPTED", now)
         sub(root, NSP_NS, "NspTicketId", ticket_id)
@@ -192,6 +198,18 @@ class NspService:
                               encoding="UTF-8"), message_id=message_id, ref=ticket_id)
         return {"ticket_id": ticket_id, "message_id": message_id, **reply.to_json()}
 
+    # -- settings (``emulators.nsp.settings``) ---------------------------------------------------------------------
+    def settings(self) -> dict[str, Any]:
+        """``GET /nsp/settings``: how dispatches are answered now."""
+        return self.reply_settings.to_json()
+
+    def change_settings(self, spec: Any) -> dict[str, Any]:
+        """``POST /nsp/settings``: change some of them (``ReplySettings.changed``); the settings now in force."""
+        with self._lock:
+            self.reply_settings = self.reply_settings.changed(spec)
+        log_event(self.log, logging.INFO, "nsp.settings", **self.reply_settings.to_json())
+        return self.reply_settings.to_json()
+
     # -- NoticeFeedback -----------------------------------------------------------------------------------------
     def notice_feedback(self, command: ValidatedCommand) -> etree._Element:
         """Customer service's feedback on a notice, recorded with it (``emulators.nsp.notice_feedback``)."""
@@ -230,7 +248,6 @@ class NspService:
                 "notice_count": view["notice_count"], "tickets_evicted": view["tickets_evicted"],
                 "withdrawals": view["withdrawals"], "withdrawal_count": view["withdrawal_count"],
                 "callbacks": list(history.values()), "scheduled": self.scheduler.due,
-                "config": {"reply_delay": self.reply_delay, "auto_reply": self.auto_reply,
-                           "answer_known_faults": self.answer_known_faults, "hub_url": self.callbacks.hub_url,
+                "config": {**self.reply_settings.to_json(), "hub_url": self.callbacks.hub_url,
                            "script_events": len(self.script), "max_tickets": self.state.max_tickets,
                            "state_limit": self.state_limit}}

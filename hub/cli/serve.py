@@ -34,7 +34,13 @@ from hub.cli.log_options import log_format_option, log_level_option
 from hub.cli.pid_files import check_pid_file
 from hub.cli.ports import MAX_PORT, PORT, base_port, check_host
 from hub.cli.serve_addresses import callback_url, print_url_table, public_url_option, warn_unnamed_address
-from hub.cli.serve_emulators import EMULATED_SYSTEMS, check_smtp_port, smtp_port_option, start_emulators_for
+from hub.cli.serve_emulators import (
+    EMULATED_SYSTEMS,
+    check_mail_ports,
+    imap_port_option,
+    smtp_port_option,
+    start_emulators_for,
+)
 from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
 from hub.config.sharing import warn_kept_per_machine
@@ -70,6 +76,7 @@ NO_WORKERS_ON_MEMORY = ("--no-workers needs RabbitMQ: memory:// queues live insi
               help="First emulator port (boss, crm, nsp, dsmp, oa, mail follow; mail's SMTP on 8025, free on "
                    "another base); 0: free ports.")
 @smtp_port_option
+@imap_port_option
 @click.option("--emulator-seed", default=0, show_default=True, type=int, help="Seed of the emulated population.")
 @click.option("--hub-token", "hub_tokens", multiple=True, metavar="NAME=TOKEN",
               help="Bearer token an emulator calls the hub back with (default: the development tokens).")
@@ -78,8 +85,9 @@ NO_WORKERS_ON_MEMORY = ("--no-workers needs RabbitMQ: memory:// queues live insi
 @log_level_option("INFO")
 @log_format_option
 def serve(host: str | None, port: int | None, public_url: str | None, config_path: Path | None, workers: bool,
-          emulators: bool | None, emulator_base_port: int, smtp_port: int | None, emulator_seed: int,
-          hub_tokens: tuple[str, ...], pid_file: Path | None, log_level: str, log_format: LogFormat) -> None:
+          emulators: bool | None, emulator_base_port: int, smtp_port: int | None, imap_port: int | None,
+          emulator_seed: int, hub_tokens: tuple[str, ...], pid_file: Path | None, log_level: str,
+          log_format: LogFormat) -> None:
     """Run the hub: SOAP at /soap/<set>, XML at /xml/<set>, /bulletin, /healthz, /readyz, /metrics, with its
     workers and (for development) the emulators. SIGHUP reloads the routes."""
     try:
@@ -89,7 +97,7 @@ def serve(host: str | None, port: int | None, public_url: str | None, config_pat
     if public_url is not None:
         settings = replace(settings, public_url=public_url)
     emulators = settings.built_in if emulators is None else emulators
-    check_smtp_port(smtp_port, emulators)
+    check_mail_ports(smtp_port, imap_port, emulators)
     if not workers and scheme(settings.broker_url) == "memory":
         raise click.UsageError(NO_WORKERS_ON_MEMORY if config_path is None
                                else f"{settings.source}: {NO_WORKERS_ON_MEMORY}")
@@ -102,7 +110,8 @@ def serve(host: str | None, port: int | None, public_url: str | None, config_pat
     sock = _listen(bind_host, bind_port)  # before anything starts: a taken port is one line, nothing to stop
     try:
         _serve(sock, bind_host, settings, workers=workers, emulators=emulators, emulator_base_port=emulator_base_port,
-               smtp_port=smtp_port, emulator_seed=emulator_seed, hub_tokens=hub_tokens, pid_file=pid_file,
+               smtp_port=smtp_port, imap_port=imap_port, emulator_seed=emulator_seed, hub_tokens=hub_tokens,
+               pid_file=pid_file,
                log_level=log_level, log_format=log_format)
     finally:
         sock.close()
@@ -125,7 +134,8 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, workers: bool, emulators: bool,
-           emulator_base_port: int, smtp_port: int | None, emulator_seed: int, hub_tokens: tuple[str, ...],
+           emulator_base_port: int, smtp_port: int | None, imap_port: int | None, emulator_seed: int,
+           hub_tokens: tuple[str, ...],
            pid_file: Path | None, log_level: str, log_format: LogFormat) -> None:
     """Start the emulators, the hub's system and its workers, print the table and serve on ``sock`` (bound to
     ``bind_host``, as given: the hub's URL names it). SIGTERM or Ctrl-C at any point of it is the normal stop: what
@@ -154,12 +164,12 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
         try:
             if emulators:
                 running = start_emulators_for(local_url, settings, hub_tokens, emulator_base_port, emulator_seed,
-                                              smtp_port)
+                                              smtp_port, imap_port)
                 settings = point_mail(point_adapters(settings, running.urls()), running.smtp_addresses())
             system = HubSystem(settings, workers=workers)
             hub = _start_system(system, settings)
             wrote_pid = _prepare(system, hub, settings, pid_file, running)
-            print_url_table(system, hub_url, running.urls(), running.smtp_addresses())
+            print_url_table(system, hub_url, running.urls(), running.smtp_addresses(), running.imap_addresses())
             log.info("serving", extra={"host": bind_host, "port": bind_port,
                                        "public_url": settings.hub_url, "command_sets": hub.registry.names(),
                                        "config": settings.source, "broker": redacted(settings.broker_url),

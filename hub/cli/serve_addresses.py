@@ -18,7 +18,8 @@ __all__ = ["callback_url", "print_url_table", "public_url_option", "warn_unnamed
 
 
 def print_url_table(system: Any, hub_url: str, emulators: dict[str, str],
-                    smtp: dict[str, tuple[str, int]] | None = None) -> None:
+                    smtp: dict[str, tuple[str, int]] | None = None,
+                    imap: dict[str, tuple[str, int]] | None = None) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -34,7 +35,8 @@ def print_url_table(system: Any, hub_url: str, emulators: dict[str, str],
                   title_justify="left")
     for column in ("", "what", "where"):
         table.add_column(column, overflow="fold")
-    for row in endpoints(hub_url, system.registry.names(), emulators=emulators, consumers=consumers, smtp=smtp):
+    for row in endpoints(hub_url, system.registry.names(), emulators=emulators, consumers=consumers, smtp=smtp,
+                         imap=imap):
         table.add_row(escape(row.group), escape(row.what), escape(row.url))  # "[adapters.boss]" is not markup
     console = report_console()
     console.print(table)

@@ -1,8 +1,9 @@
 """The emulators ``onepoint serve`` runs beside the hub: on ``--emulator-base-port`` and the five ports after it
 (the mail emulator's SMTP server on ``--smtp-port``: unset, 8025 at the default base port, else a free one, as
-``onepoint emulate --smtp-port``), calling the hub back with the development tokens unless ``--hub-token
-NAME=TOKEN`` gives one (a warning names the emulators whose token no caller of the settings accepts); a port that
-cannot be served is one line naming the emulator, its host:port and how to move them."""
+``onepoint emulate --smtp-port``; its IMAP server on ``--imap-port``, unset a free one), calling the hub back with
+the development tokens unless ``--hub-token NAME=TOKEN`` gives one (a warning names the emulators whose token no
+caller of the settings accepts); a port that cannot be served is one line naming the emulator, its host:port and how
+to move them."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from hub.config.settings import HubSettings
 if TYPE_CHECKING:
     from hub.system import EmulatedSystems
 
-__all__ = ["EMULATED_SYSTEMS", "check_smtp_port", "emulator_tokens", "smtp_port_option", "start_emulators_for"]
+__all__ = ["EMULATED_SYSTEMS", "check_mail_ports", "emulator_tokens", "imap_port_option", "smtp_port_option",
+           "start_emulators_for"]
 
 EMULATED_SYSTEMS = 6  # boss, crm, nsp, dsmp, oa, mail: on --emulator-base-port and the five ports after it
 
@@ -27,12 +29,24 @@ smtp_port_option = click.option(
          "--emulator-base-port, else free; 0: free).")
 
 
-def check_smtp_port(smtp_port: int | None, emulators: bool) -> None:
-    """``--smtp-port`` is the mail emulator's: a usage error (exit 2) when the emulators do not run."""
-    if smtp_port is not None and not emulators:
+imap_port_option = click.option(
+    "--imap-port", type=PORT, default=None,
+    help="IMAP port of the mail emulator, where a [mail.inbox] imap_port is pointed (default free; 0: free).")
+
+
+def check_mail_ports(smtp_port: int | None, imap_port: int | None, emulators: bool) -> None:
+    """``--smtp-port`` and ``--imap-port`` are the mail emulator's: a usage error (exit 2) when the emulators do not
+    run."""
+    if emulators:
+        return
+    if smtp_port is not None:
         raise click.BadParameter("it is the mail emulator's SMTP port, and the emulators do not run (--no-emulators, "
                                  "or --config without --emulators): [mail] smtp_port says where the SMTP server is",
                                  param_hint="--smtp-port")
+    if imap_port is not None:
+        raise click.BadParameter("it is the mail emulator's IMAP port, and the emulators do not run (--no-emulators, "
+                                 "or --config without --emulators): [mail.inbox] imap_port says where the IMAP server "
+                                 "is", param_hint="--imap-port")
 
 
 def emulator_tokens(items: tuple[str, ...], settings: HubSettings) -> dict[str, str]:
@@ -57,15 +71,17 @@ def emulator_tokens(items: tuple[str, ...], settings: HubSettings) -> dict[str, 
 
 
 def start_emulators_for(hub_url: str, settings: HubSettings, hub_tokens: tuple[str, ...], emulator_base_port: int,
-                        emulator_seed: int, smtp_port: int | None = None) -> EmulatedSystems:
+                        emulator_seed: int, smtp_port: int | None = None,
+                        imap_port: int | None = None) -> EmulatedSystems:
     """The six emulators on ``--emulator-base-port`` and the five ports after it (the mail emulator's SMTP server
-    on ``smtp_port``, ``--smtp-port``: unset, 8025 at the default base, a free port on another); one that cannot be
-    served is a ``ClickException`` naming it and its host:port, and how to move them."""
+    on ``smtp_port``, ``--smtp-port``: unset, 8025 at the default base, a free port on another; its IMAP server on
+    ``imap_port``, ``--imap-port``: unset, a free port); one that cannot be served is a ``ClickException`` naming
+    it and its host:port, and how to move them."""
     from hub.system import EmulatorStartError, start_emulators
 
     try:
         return start_emulators(hub_url, emulator_tokens(hub_tokens, settings), base_port=emulator_base_port,
-                               seed=emulator_seed, smtp_port=smtp_port)
+                               seed=emulator_seed, smtp_port=smtp_port, imap_port=imap_port)
     except EmulatorStartError as exc:
         taken = f"{emulator_base_port}-{emulator_base_port + EMULATED_SYSTEMS - 1}"
         hint = (f" (free that port, or give --emulator-base-port another first port: the emulators take it and the "
@@ -73,6 +89,8 @@ def start_emulators_for(hub_url: str, settings: HubSettings, hub_tokens: tuple[s
         if exc.system.endswith("(SMTP)"):  # the mail emulator's SMTP server: --smtp-port, else 8025 at the default base
             hint = (" (free that port, or give --smtp-port another one, 0: a free one; or --emulator-base-port 0: "
                     "free ports, the SMTP server's too)")
+        if exc.system.endswith("(IMAP)"):  # the mail emulator's IMAP server: --imap-port
+            hint = " (free that port, or give --imap-port another one, 0: a free one)"
         raise click.ClickException(f"{exc}{hint}") from None
     except OSError as exc:
         raise click.ClickException(f"cannot start the emulators: {exc} (try --emulator-base-port 0)") from None

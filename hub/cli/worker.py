@@ -24,6 +24,7 @@ from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, load_settings
 from hub.config.sharing import warn_kept_per_machine
 from hub.observability import LogFormat
+from hub.system.consumers import CONSUMER_PACKAGES
 from hub.transport.urls import scheme
 
 if TYPE_CHECKING:
@@ -31,14 +32,29 @@ if TYPE_CHECKING:
     from hub.routing.table import RoutingTable
     from hub.transport.broker import Broker
 
-__all__ = ["MEMORY_REFUSED", "worker"]
+__all__ = ["MEMORY_REFUSED", "WORKER_HELP", "worker"]
 
 MEMORY_REFUSED = ("memory:// lives inside one process: no other process can publish to this worker's queue, so it "
                   "would wait forever doing nothing (`onepoint serve` runs the workers in its own process on "
                   "memory://); give --config with a [broker] url on RabbitMQ (amqp://)")
 
+WORKER_HELP = """Consume the queue of CONSUMER ({consumers}) with its handlers.
 
-@click.command()
+Without --handlers, the consumer's own package runs (``onepoint worker boss``: the BOSS adapter, calling BOSS
+at ``[adapters.boss]`` of the settings); several such processes on one amqp:// queue are competing consumers.
+
+Each delivery is acked only after its handler's effect is recorded in the store; a request's answer is
+sent after it is recorded. Transient errors are retried (in process, then through the delay tiers),
+permanent ones dead-lettered with their reason. Handlers that ask for ``outbound`` send commands through
+the routing table of the settings; SIGHUP loads it again (``onepoint routes reload``).
+
+The broker must be RabbitMQ (amqp://): a memory:// broker (the built-in defaults, without --config) lives inside
+one process, so nothing could publish to this worker's queue; ``onepoint serve`` runs the workers there.
+A worker that cannot start (a system's WSDL unreadable, a database that cannot be opened) says why in one line.
+""".format(consumers=", ".join(CONSUMER_PACKAGES))  # the consumers serve runs, from the code
+
+
+@click.command(help=WORKER_HELP)
 @click.argument("consumer")
 @click.option("--handlers", "handlers_ref", metavar="MODULE:ATTR",
               help="The HandlerRegistry holding this consumer's handlers  [default: the consumer's own package "
@@ -64,20 +80,7 @@ MEMORY_REFUSED = ("memory:// lives inside one process: no other process can publ
 def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None, config_path: Path | None,
            store: str | None, prefetch: int | None, concurrency: int | None, metrics_port: int | None,
            pid_file: Path | None, log_level: str, log_format: LogFormat) -> None:
-    """Consume the queue of CONSUMER (boss, crm, nsp, dsmp, oa, bulletin, workflow) with its handlers.
-
-    Without --handlers, the consumer's own package runs (``onepoint worker boss``: the BOSS adapter, calling BOSS
-    at ``[adapters.boss]`` of the settings); several such processes on one amqp:// queue are competing consumers.
-
-    Each delivery is acked only after its handler's effect is recorded in the store; a request's answer is
-    sent after it is recorded. Transient errors are retried (in process, then through the delay tiers),
-    permanent ones dead-lettered with their reason. Handlers that ask for ``outbound`` send commands through
-    the routing table of the settings; SIGHUP loads it again (``onepoint routes reload``).
-
-    The broker must be RabbitMQ (amqp://): a memory:// broker (the built-in defaults, without --config) lives inside
-    one process, so nothing could publish to this worker's queue; ``onepoint serve`` runs the workers there.
-    A worker that cannot start (a system's WSDL unreadable, a database that cannot be opened) says why in one line.
-    """
+    """Run the worker of one consumer (its help: ``WORKER_HELP``, naming every consumer the hub runs)."""
     from hub.gateways import CircuitBreakers
     from hub.observability.logging import configure_logging
     from hub.observability.metrics import Metrics

@@ -1,10 +1,11 @@
 """How ``onepoint workorders show`` and ``list`` print a work order: every instant in the operator's zone
-(``[workflow] statistics_timezone``, the zone of ``onepoint stats``' days), named the way ``stats`` names it
-(``created (Asia/Shanghai)``); the customer's and the contact number to their last 4 digits wherever they are
-printed (their rows, and as they are written in the description, dispatch fields, notes and changed values: a
-fixed-line contact number such as ``0755-83765432`` is no mobile number, which the free-text masking alone would
-leave whole), other mobile numbers in free text as ``138****8000``, and the mailboxes the history holds
-(``mail_sent_to``, ``mail_from``) as ``b***@example.com``, unless unmasked.
+(``[workflow] statistics_timezone``, the zone of ``onepoint stats``' days), named in the tables' titles
+(``WO…: CLOSED (times in Asia/Shanghai)``, ``history (times in Asia/Shanghai)``) and in the deadlines' columns the
+way ``stats`` names it (``due (Asia/Shanghai)``); the customer's and the contact number to their last 4 digits
+wherever they are printed (their rows, and as they are written in the description, dispatch fields, notes and
+changed values: a fixed-line contact number such as ``0755-83765432`` is no mobile number, which the free-text
+masking alone would leave whole), other mobile numbers in free text as ``138****8000``, and the mailboxes the
+history holds (``mail_sent_to``, ``mail_from``) as ``b***@example.com``, unless unmasked.
 
 Every cell is plain text (``rich.text.Text``): what a customer wrote (``[urgent]``, ``[/x]``) is printed as it
 is, never read as markup."""

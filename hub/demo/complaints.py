@@ -16,6 +16,7 @@ from typing import Any
 from hub.demo.desk import CHINA, WorkOrderDesk
 from hub.demo.documents import dispatch_target
 from hub.demo.scene import AGENT, ORDINARY_TIERS, FlowFailed, Scene
+from hub.observability.logging import mask_msisdn
 
 __all__ = ["network_complaint", "vip_complaint"]
 
@@ -86,6 +87,10 @@ def network_complaint(scene: Scene) -> str:
     if path != CLOSED_PATH or "dispatch" not in closed.changes() or len(checks) != len(CHECKS_MADE):
         raise FlowFailed(f"the history of {work_order_id} is {path} with checks {checks}, expected {CLOSED_PATH}, "
                          f"the refused dispatch and the {len(CHECKS_MADE)} checks made")
+    scene.facts.update(work_order_id=work_order_id, msisdn=mask_msisdn(customer.msisdn), tier=customer.effective_tier,
+                       priority=int(created.text("wo:Priority")), refused_dispatch=refused.text("c:Code"),
+                       nsp_ticket=ticket["ticket_id"], checks_made=list(CHECKS_MADE), checks_carried=len(checks),
+                       states=path, history_entries=len(closed.history()))
     return (f"{work_order_id} (tier {customer.effective_tier}, priority {created.text('wo:Priority')}) dispatched "
             f"to NSP (ticket {ticket['ticket_id']}, {len(checks)} pre-processing checks carried), taken on by NSP's "
             "reply, replied, return-visited, closed; "
@@ -129,6 +134,10 @@ def vip_complaint(scene: Scene) -> str:
     taken_up = desk.wait_for(work_order_id, "IN_PROGRESS", "OA's CompleteTodo call-back")
     if "oa_todo" not in taken_up.changes():
         raise FlowFailed(f"the history of {work_order_id} does not hold the completed to-do")
+    scene.facts.update(work_order_id=work_order_id, msisdn=mask_msisdn(vip.msisdn), tier=vip.effective_tier,
+                       priority=int(created.text("wo:Priority")), account_manager_id=vip.account_manager_id,
+                       crm_notices=[told["notice_id"], escalated["notice_id"]], escalated_to=MANAGER,
+                       oa_todo=item_id, state=taken_up.state)
     return (f"{work_order_id} (tier {vip.effective_tier}, priority {created.text('wo:Priority')}): CRM told "
             f"{vip.account_manager_id} of it and of its escalation to {MANAGER}'s OA to-do, completed, in progress "
             "again")

@@ -52,7 +52,7 @@ def tier_lookup(scene: Scene) -> str:
     vip = scene.vip
     ordinary = next(s for s in subscribers if s.effective_tier in ORDINARY_TIERS and len(s.identities) == 1)
     boss = scene.soap("boss")  # zeep reads the WSDL now: not part of any hop
-    answers = []
+    answers, looked_up = [], []
     for who, customer in (("VIP", vip), ("ordinary", ordinary), ("VIP again", vip)):
         header = scene.header("tier")
         scene.note("CS", "hub (SOAP)", "boss.QueryCustomerTier", f"{who} {mask_msisdn(customer.msisdn)}")
@@ -65,11 +65,15 @@ def tier_lookup(scene: Scene) -> str:
                    f"{answer.EffectiveTier} ({answer.Brand}; identities {identities}{manager})", took,
                    at=sent + took)
         answers.append(took)
+        looked_up.append({"who": who, "msisdn": mask_msisdn(customer.msisdn), "tier": str(answer.EffectiveTier),
+                          "brand": str(answer.Brand), "identities": identities.split("+") if identities else [],
+                          "account_manager_id": answer.AccountManagerId or None})
     asked = scene.admin("boss").count("QueryCustomerTier")
     if asked != 2:
         raise FlowFailed(f"BOSS was asked {asked} times for 3 lookups of 2 customers (the repeat is the cache's)")
     scene.note("hub's reply cache", "CS", "(BOSS not asked)",
                f"the repeat answered in {answers[2] * 1000:.0f} ms (first time {answers[0] * 1000:.0f} ms)")
+    scene.facts.update(lookups=looked_up, boss_asked=asked, from_reply_cache=1)
     return (f"VIP {vip.effective_tier} and ordinary {ordinary.effective_tier} answered by BOSS; the repeat from "
             f"the hub's reply cache (BOSS asked 2 times for 3 lookups)")
 
@@ -85,6 +89,9 @@ def hlr_sync(scene: Scene) -> str:
     if not answer.Changed or not changes:
         raise FlowFailed(f"SyncHLR of a drifted subscriber changed nothing (drift {drifted.drift})")
     scene.note("hub", "CS", "SyncHLRResponse", "repaired: " + "; ".join(changes), took, at=sent + took)
+    scene.facts.update(msisdn=mask_msisdn(drifted.msisdn), drift=list(drifted.drift), changed=bool(answer.Changed),
+                       changes=[{"field": str(c.Field), "hlr": str(c.HlrValue), "boss": str(c.BossValue)}
+                                for c in answer.Change])
     return f"{len(changes)} HLR field(s) repaired, the diff returned to the caller"
 
 
@@ -122,6 +129,9 @@ def sms_log(scene: Scene) -> str:
                    f"{row['msisdn_masked']}, {row['rows_returned']} row(s); sent by {row['caller']}", at=at)
     if [r["outcome"] for r in rows] != ["pending", "allowed", "denied"] or not intact:
         raise FlowFailed(f"the audit log does not hold both queries in an intact chain: {rows}")
+    scene.facts.update(work_order_id=work_order_id, state=complaint.state, msisdn=mask_msisdn(customer.msisdn),
+                       answers=outcomes, audit_rows=[{"seq": r["seq"], "outcome": r["outcome"],
+                                                      "operator": r["operator"]} for r in rows], chain_intact=intact)
     return (f"allowed query for the customer's complaint {work_order_id} answered, denied one refused (422); both "
             "audited first, chain intact")
 

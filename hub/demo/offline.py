@@ -16,6 +16,7 @@ from typing import Any
 from hub.demo.desk import CHINA, WorkOrderDesk
 from hub.demo.scene import AGENT, ORDINARY_TIERS, FlowFailed, Scene
 from hub.demo.stage import OFFLINE_DEPARTMENT, OFFLINE_MAILBOX
+from hub.observability.logging import mask_msisdn
 from hub.observability.masking import mask_mailbox
 
 __all__ = ["offline_department"]
@@ -66,6 +67,9 @@ def offline_department(scene: Scene) -> str:
             or "wrote:" in note:
         raise FlowFailed(f"{work_order_id}'s reply is {by} with the note {note[:120]!r}: expected one REPLY by "
                          f"{OFFLINE_DEPARTMENT} through MAIL, the answer without the quoted dispatch")
+    scene.facts.update(work_order_id=work_order_id, msisdn=mask_msisdn(customer.msisdn), tier=customer.effective_tier,
+                       department=OFFLINE_DEPARTMENT, mailbox=mailbox, mail_id=mail["id"], state=replied.state,
+                       replied_by=[{"system": system, "by": who} for system, who in by])
     return (f"{work_order_id} e-mailed to {OFFLINE_DEPARTMENT}'s handler ({mailbox}), whose answer in Chinese "
             "came back by mail and replied it (by BILLING, through MAIL)")
 

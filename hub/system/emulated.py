@@ -2,7 +2,8 @@
 
 Each emulator is served by its own uvicorn thread (``emulators.toolkit.start_server``) on ``base_port + i`` in
 registry order (boss 8101, crm 8102, nsp 8103, dsmp 8104, oa 8105, mail 8106 by default; base 0: free ports), the mail
-emulator's SMTP server on ``smtp_port`` (8025, the hub's ``[mail] smtp_port``, at the default base port; else free).
+emulator's SMTP server on ``smtp_port`` (8025, the hub's ``[mail] smtp_port``, at the default base port; else free),
+its IMAP server (where a ``[mail.inbox]`` would point) on ``imap_port`` (default a free one).
 The adapters' endpoints of the settings are then pointed at the emulators actually started (``point_adapters``): same
 path, the emulator's host and port; the hub's ``[mail] smtp_host`` / ``smtp_port`` at the SMTP server
 (``point_mail``).
@@ -56,6 +57,11 @@ class EmulatedSystems:
         return {name: (str(smtp.host), int(smtp.port)) for name, server in self.servers.items()
                 if (smtp := getattr(server.app, "smtp", None)) is not None}
 
+    def imap_addresses(self) -> dict[str, tuple[str, int]]:
+        """The IMAP servers of the running emulators (the mail emulator's): name -> (host, port)."""
+        return {name: (str(imap.host), int(imap.port)) for name, server in self.servers.items()
+                if (imap := getattr(server.app, "imap", None)) is not None}
+
     def stop(self) -> None:
         """Stop every emulator (releases hung requests, joins the server threads). Idempotent."""
         stopped = list(self.servers)
@@ -71,11 +77,12 @@ class EmulatedSystems:
 
 def start_emulators(hub_url: str, tokens: Mapping[str, str], *, base_port: int = DEFAULT_BASE_PORT, seed: int = 0,
                     subscribers: int | None = None, host: str = LOOPBACK,
-                    smtp_port: int | None = None) -> EmulatedSystems:
+                    smtp_port: int | None = None, imap_port: int | None = None) -> EmulatedSystems:
     """Start every registered emulator; on a failure, those already started are stopped again. An emulator that
     cannot be served is an ``EmulatorStartError`` naming it and its host:port. ``smtp_port``: the mail emulator's
     SMTP server (default :data:`DEFAULT_SMTP_PORT` at the default ports, else a free one: two runs on other base
-    ports never meet on it; the hub is pointed at it, ``point_mail``)."""
+    ports never meet on it; the hub is pointed at it, ``point_mail``); ``imap_port``: its IMAP server (default a
+    free one)."""
     from emulators.catalog import EMULATORS, resolve_emulator
     from emulators.toolkit import start_server
 
@@ -85,13 +92,15 @@ def start_emulators(hub_url: str, tokens: Mapping[str, str], *, base_port: int =
         for index, name in enumerate(EMULATORS):
             factory = resolve_emulator(name)
             wanted: dict[str, Any] = {"hub_url": hub_url, "hub_token": tokens.get(name), "subscribers": subscribers,
-                                      "smtp_host": host, "smtp_port": smtp}
+                                      "smtp_host": host, "smtp_port": smtp, "imap_port": imap_port or 0}
             accepted = inspect.signature(factory).parameters
             kwargs = {key: value for key, value in wanted.items() if value is not None and key in accepted}
             try:
                 app = factory(seed=seed, **kwargs)  # the mail emulator binds its SMTP server here
-            except OSError as exc:
-                raise EmulatorStartError(f"{name} (SMTP)", host, smtp, exc) from exc
+            except OSError as exc:  # the mail emulator's SMTP or IMAP server (its ``protocol``) could not bind
+                protocol = getattr(exc, "protocol", "SMTP")
+                port = (imap_port or 0) if protocol == "IMAP" else smtp
+                raise EmulatorStartError(f"{name} ({protocol})", host, port, exc) from exc
             port = 0 if base_port == 0 else base_port + index
             try:
                 running.servers[name] = start_server(app, host=host, port=port, name=name)

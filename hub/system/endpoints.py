@@ -20,8 +20,10 @@ class Endpoint:
 
 def endpoints(hub_url: str, command_sets: list[str], *, emulators: Mapping[str, str] | None = None,
               consumers: Mapping[str, str] | None = None,
-              smtp: Mapping[str, tuple[str, int]] | None = None) -> list[Endpoint]:
-    """Rows for the table. ``consumers``: queue → who consumes it (a worker here, or why none does)."""
+              smtp: Mapping[str, tuple[str, int]] | None = None,
+              imap: Mapping[str, tuple[str, int]] | None = None) -> list[Endpoint]:
+    """Rows for the table. ``consumers``: queue → who consumes it (a worker here, or why none does); ``smtp``,
+    ``imap``: the mail emulator's servers (host, port)."""
     rows = [Endpoint("hub", f"SOAP {name} (WSDL)", f"{hub_url}/soap/{name}?wsdl") for name in command_sets]
     rows += [Endpoint("hub", f"XML {name}", f"{hub_url}/xml/{name}") for name in command_sets]
     rows += [
@@ -33,6 +35,10 @@ def endpoints(hub_url: str, command_sets: list[str], *, emulators: Mapping[str, 
         if name in (smtp or {}):  # the mail emulator: an SMTP server and its mailbox
             host, port = (smtp or {})[name]
             rows.append(Endpoint(f"emulator {name}", "SMTP ([mail] smtp_host/port)", f"smtp://{host}:{port}"))
+            if name in (imap or {}):
+                host, port = (imap or {})[name]
+                rows.append(Endpoint(f"emulator {name}", "IMAP ([mail.inbox] imap_host/port)",
+                                     f"imap://{host}:{port}"))
             rows.append(Endpoint(f"emulator {name}", "mails received · answer one", f"{url}/mail/messages"))
             rows.append(Endpoint(f"emulator {name}", "admin API", f"{url}/__admin/"))
             continue

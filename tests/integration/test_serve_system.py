@@ -1,4 +1,4 @@
-"""The whole system on one command: ``onepoint serve`` as a real process (hub + in-process workers + the five
+"""The whole system on one command: ``onepoint serve`` as a real process (hub + in-process workers + the six
 emulators) answers a SOAP QueryCustomerTier with the seeded customer's tier and shows NSP's outage notice on the
 bulletin; on RabbitMQ the same with ``--no-workers`` and two competing ``onepoint worker boss`` processes."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import timedelta
 from pathlib import Path
@@ -93,3 +94,23 @@ def test_the_list_reads_at_80_columns_with_the_widest_values(tmp_path: Path,
                          [owner, tier, "16:01:00", "21:00:00"],  # newest first
                          ["WO20261203WIDEST00", "ACCEPTED", "2026-12-03", "01.02.03.001", "1", "2026-12-03"],
                          ["16:00:00", "21:00:00"]]
+
+
+def test_the_readme_names_the_zone_where_show_prints_it(client: WorkerTestClient, config: Path) -> None:
+    """README quoted ``created (Asia/Shanghai)`` for ``show``; it prints the zone in its titles (``(times in
+    Asia/Shanghai)``) above a bare ``created`` row, and in its deadline columns (the newcomer audit)."""
+    work_order_id = text(answer(client.request(envelope(*command("CreateWorkOrder.valid.xml")))), "wo:WorkOrderId")
+    shown = CliRunner().invoke(main, ["workorders", "show", str(work_order_id), "--config", str(config)])
+    assert shown.exit_code == 0, shown.output
+    readme = " ".join((Path(__file__).resolve().parents[3] / "README.md").read_text("utf-8").split())
+    said = readme.split("and name it (in `show`'s title, ", 1)[1].split("whatever the machine's zone", 1)[0]
+    quoted = re.findall(r"`([^`]+)`", said)
+    assert f"{work_order_id}: ACCEPTED (times in Asia/Shanghai)" in shown.output
+    for phrase in quoted:
+        if phrase.startswith("WO"):  # the title, of another work order in another state
+            assert phrase.split(": ", 1)[1].split(" ", 1)[1] in shown.output
+        elif phrase in ("created", "first responded"):  # a row's label, bare
+            assert re.search(rf"^\W*{phrase}\s", shown.output, re.M), phrase
+        elif phrase != "times in Asia/Shanghai":  # the list's title (test_the_list_shows_every_id...)
+            assert phrase in shown.output, phrase
+    assert "created (Asia/Shanghai)" not in shown.output and "created (Asia/Shanghai)" not in said
