@@ -64,7 +64,7 @@ class RabbitMQBroker(Broker):
         quiet_pika()
         self.topology = topology
         self._urls = tuple(node_urls(urls) if isinstance(urls, str) else urls)
-        self._declarations = Declarations(NodeAddresses(self._urls), topology)
+        self._declarations = Declarations(self._urls, topology)
         self._state = ConnectionState()
         self._max_in_flight, self._publish_timeout = max_in_flight, publish_timeout
         self._nack_pause, self._connect_timeout = nack_pause, connect_timeout

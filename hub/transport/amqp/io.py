@@ -10,6 +10,10 @@ broker refuses as inequivalent (``TopologyMismatchError``: a queue re-declared w
 process ran, found when it reconnects) is permanent: one ERROR naming the queue and the argument, no more
 attempts, and ``failure`` says why (the broker is not ready again; a worker process exits on it). While RabbitMQ
 blocks the connection (``connection.blocked``: a memory or disk alarm) ``blocked`` holds its reason.
+
+``stop()`` ends the thread whatever a reconnect is doing: a connection still in its TCP connect or AMQP handshake is
+closed (pika aborts the attempt and closes its socket), and once ``stop()`` began no new connection is made (a
+reconnect that was declaring the topology ends there).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class IOThread(IOCalls):
         self._prepare = prepare
         self._listeners: list[ConnectionListener] = []
         self._stopping = threading.Event()
+        self._connecting = threading.Lock()  # ``stop()`` against a new connection (``_connect``)
         self._first = threading.Event()
         self._first_error: BaseException | None = None
         self.connection: pika.SelectConnection | None = None
@@ -102,15 +107,9 @@ class IOThread(IOCalls):
         while not self._stopping.is_set():
             try:
                 self._prepare()
-                conn = LargeReadSelectConnection(
-                    self._nodes.current,
-                    on_open_callback=self._on_open,
-                    on_open_error_callback=self._on_open_error,
-                    on_close_callback=self._on_close,
-                )
-                conn.add_on_connection_blocked_callback(self._on_blocked)
-                conn.add_on_connection_unblocked_callback(self._on_unblocked)
-                self.connection = conn
+                conn = self._connect()
+                if conn is None:
+                    break  # stop() began during the declaration
                 try:
                     conn.ioloop.start()
                 finally:
@@ -134,8 +133,28 @@ class IOThread(IOCalls):
             log.debug("reconnecting", extra={"node": node, "next": self._nodes.describe(), "delay_s": round(delay, 2)})
             self._stopping.wait(delay)
 
+    def _connect(self) -> pika.SelectConnection | None:
+        """A new connection to the current node, or None once ``stop()`` began: under the lock ``stop()`` takes,
+        so a connection is either seen (and closed) by ``stop()`` or never made."""
+        with self._connecting:
+            if self._stopping.is_set():
+                return None
+            conn = LargeReadSelectConnection(
+                self._nodes.current,
+                on_open_callback=self._on_open,
+                on_open_error_callback=self._on_open_error,
+                on_close_callback=self._on_close,
+            )
+            conn.add_on_connection_blocked_callback(self._on_blocked)
+            conn.add_on_connection_unblocked_callback(self._on_unblocked)
+            self.connection = conn
+            return conn
+
     def _open_failed(self, exc: BaseException) -> None:
-        if self._first.is_set():  # at start, ``start()`` raises with the reason
+        if self._stopping.is_set():  # an attempt stop() aborted (pika 1.4.4 raises an AssertionError on that path)
+            log.debug("broker connection attempt ended by close", extra={"node": self._nodes.describe(),
+                                                                         "error": repr(exc)})
+        elif self._first.is_set():  # at start, ``start()`` raises with the reason
             self._retries.warn(node=self._nodes.describe(), error=repr(exc))
         else:
             log.debug("broker connection failed", extra={"node": self._nodes.describe(), "error": repr(exc)})
@@ -192,16 +211,19 @@ class IOThread(IOCalls):
         conn.ioloop.stop()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stopping.set()
-        conn = self.connection
+        with self._connecting:
+            self._stopping.set()
+            conn = self.connection
         if conn is not None:
             loop = conn.ioloop
 
             def close() -> None:
                 if conn.is_open:
                     close_connection(conn, self.blocked)  # a blocked one is dropped: no Close-Ok would come
-                else:
-                    loop.stop()
+                elif not (conn.is_closing or conn.is_closed):
+                    conn.close()  # still opening: pika aborts the attempt, closes its socket and ends the loop
+                elif conn.is_closed:
+                    loop.stop()  # a closing one ends the loop itself once closed (``_on_close``)
 
             try:
                 loop.add_callback_threadsafe(close)

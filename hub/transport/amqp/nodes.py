@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from urllib.parse import parse_qs, urlsplit
 
 import pika
 import pika.exceptions
@@ -66,13 +67,24 @@ def quiet_pika() -> None:
         pika_log.setLevel(logging.CRITICAL)
 
 
+def _parameters(url: str, defaults: Mapping[str, float]) -> pika.URLParameters:
+    """``url``'s connection parameters, ``defaults`` for those its query (``?socket_timeout=10``) does not give."""
+    params = pika.URLParameters(url)
+    given = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    for name, value in defaults.items():
+        if name not in given:
+            setattr(params, name, value)
+    return params
+
+
 class NodeAddresses:
     """Connection parameters of each node, and which one a connection tries now. One instance per connection."""
 
-    def __init__(self, urls: Sequence[str]) -> None:
+    def __init__(self, urls: Sequence[str], defaults: Mapping[str, float] | None = None) -> None:
+        """``defaults``: connection parameters (``socket_timeout=3.0``) for the URLs that do not set them."""
         if not urls:
             raise ValueError("no broker node address")
-        self.parameters = tuple(pika.URLParameters(url) for url in urls)
+        self.parameters = tuple(_parameters(url, defaults or {}) for url in urls)
         self._current = 0
         self._failures = 0  # consecutive failed attempts since the last successful connect
 

@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from hub.cli.main import main
 from hub.config.settings import ConfigError, load_settings
-from hub.transport import BrokerURLError, open_broker
+from hub.transport import BrokerURLError, Topology, TopologyConfig, open_broker
+from hub.transport.amqp.declarations import Declarations
 from hub.transport.amqp.nodes import NodeAddresses
 from hub.transport.urls import node_urls, redacted
 
@@ -64,6 +65,15 @@ def test_node_addresses_move_to_the_next_node_on_failure_and_wrap_around() -> No
     assert nodes.describe() == "127.0.0.1:5673"
     nodes.connected()
     assert not nodes.tried_all()
+
+
+def test_declarations_bound_their_handshake_unless_the_url_sets_its_own_limits() -> None:
+    topology = Topology.build(TopologyConfig(prefix="t"))
+    bounded = Declarations(node_urls(CLUSTER), topology)._blocking_nodes.parameters
+    assert {(p.socket_timeout, p.stack_timeout) for p in bounded} == {(3.0, 5.0)}  # HANDSHAKE_TIMEOUTS
+    own = Declarations(node_urls("amqp://127.0.0.1:5673/%2F?socket_timeout=20&heartbeat=30"), topology)
+    assert [(p.socket_timeout, p.stack_timeout) for p in own._blocking_nodes.parameters] == [(20.0, 5.0)]
+    assert NodeAddresses(node_urls(CLUSTER)).current.stack_timeout == 15.0  # the other connections: pika's
 
 
 def config_file(tmp_path: Path, url: str) -> Path:

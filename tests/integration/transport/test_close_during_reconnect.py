@@ -1,0 +1,160 @@
+"""``RabbitMQBroker.close()`` while its I/O thread reconnects (audit amqp-leak): whatever the reconnect is doing,
+close leaves no socket open, no ``amqp-io`` thread running, and does not hang on a node that accepts TCP but never
+speaks AMQP. The node goes through a ``TcpRelay`` the test cuts (the connection is lost, as when a node goes) and
+turns silent (a hung node)."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pika
+import pytest
+
+from hub.transport import Broker, Topology, TopologyConfig, open_broker
+from hub.transport.amqp.declarations import Declarations
+from hub.transport.amqp.io import IOThread
+from hub.transport.errors import TransportError
+from tests.support.rabbitmq_server import RabbitMQServer
+from tests.support.tcp_relay import TcpRelay, relay, silent_relay
+
+pytestmark = [pytest.mark.integration]
+
+WAIT = 30.0  # seconds before a wait gives up (a failure, never an assertion on speed)
+PROMPT = 8.0  # "does not hang": well below the 10 s stop() waited, and the 15 s of pika's default handshake limit
+
+
+@pytest.fixture
+def config() -> TopologyConfig:
+    return TopologyConfig(prefix=f"cr{uuid.uuid4().hex[:8]}", consumers=("workflow",))
+
+
+@pytest.fixture
+def declared(rabbitmq_server: RabbitMQServer, config: TopologyConfig) -> Iterator[TopologyConfig]:
+    """``config``, its topology deleted from the broker afterwards."""
+    yield config
+    conn = pika.BlockingConnection(pika.URLParameters(rabbitmq_server.url))
+    channel, topology = conn.channel(), Topology.build(config)
+    for queue in topology.queues:
+        channel.queue_delete(queue.name)
+    for exchange in topology.exchanges:
+        channel.exchange_delete(exchange.name)
+    conn.close()
+
+
+@contextmanager
+def unclosed_sockets(port: int) -> Iterator[list[str]]:
+    """The ResourceWarnings "unclosed socket" of sockets connected to ``port``, garbage collected by the end."""
+    found: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        yield found
+        for _ in range(3):
+            gc.collect()
+    found += [str(w.message) for w in caught
+              if issubclass(w.category, ResourceWarning) and f"127.0.0.1', {port})" in str(w.message)]
+
+
+def io_threads(before: set[threading.Thread]) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t not in before and t.name == "amqp-io"]
+
+
+def lose_the_node(node: TcpRelay) -> None:
+    """The connected node goes, and whatever answers at its address from now on accepts TCP and never AMQP."""
+    node.go_silent()
+    node.cut()
+    assert node.accepted.wait(WAIT), "the reconnect never reached the node"
+
+
+@pytest.mark.rabbitmq
+def test_close_while_a_reconnect_is_in_its_handshake_closes_the_socket(
+    rabbitmq_server: RabbitMQServer, declared: TopologyConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    with relay(rabbitmq_server.port) as node, unclosed_sockets(node.port) as unclosed:
+        before = set(threading.enumerate())
+        broker = open_broker(node.url(), declared, declare=False)  # no declaration: the reconnect is its handshake
+        try:
+            lose_the_node(node)
+        finally:
+            broker.close()
+        assert node.closed_by_client(5.0), "the attempt's socket was left open"
+        assert not [t for t in io_threads(before) if t.is_alive()]
+    assert unclosed == []
+    # the attempt close() aborted is no failure to warn of (pika 1.4.4 raises an AssertionError on that path)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING and "attempt failed" in r.getMessage()]
+
+
+@pytest.mark.parametrize("declare", [False, True], ids=["handshake", "declaration"])
+def test_a_start_that_times_out_on_a_silent_node_leaves_no_socket_nor_thread(
+    config: TopologyConfig, declare: bool
+) -> None:
+    with silent_relay() as node, unclosed_sockets(node.port) as unclosed:
+        before = set(threading.enumerate())
+        began = time.monotonic()
+        with pytest.raises(TransportError, match="could not connect"):
+            open_broker(node.url(), config, declare=declare, connect_timeout=2.0)
+        took = time.monotonic() - began
+        assert node.accepted.is_set()
+        assert node.closed_by_client(5.0), "the attempt's socket was left open"
+        assert not [t for t in io_threads(before) if t.is_alive()]
+        assert took < PROMPT
+    assert unclosed == []
+
+
+@pytest.mark.rabbitmq
+def test_close_while_a_reconnect_declares_on_a_silent_node_returns_promptly(
+    rabbitmq_server: RabbitMQServer, declared: TopologyConfig
+) -> None:
+    with relay(rabbitmq_server.port) as node, unclosed_sockets(node.port) as unclosed:
+        before = set(threading.enumerate())
+        broker = open_broker(node.url(), declared)
+        try:
+            lose_the_node(node)  # the reconnect's declaration waits in its handshake
+        finally:
+            began = time.monotonic()
+            broker.close()
+            took = time.monotonic() - began
+        assert not [t for t in io_threads(before) if t.is_alive()]
+        assert took < PROMPT
+        assert node.closed_by_client(5.0)
+    assert unclosed == []
+
+
+@pytest.mark.rabbitmq
+def test_close_while_a_reconnect_declares_the_topology_leaves_no_connection(
+    rabbitmq_server: RabbitMQServer, declared: TopologyConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    declare, stop = Declarations.declare, IOThread.stop
+    reconnecting, declaring, closing = threading.Event(), threading.Event(), threading.Event()
+
+    def declare_when_closing(self: Declarations) -> None:
+        if reconnecting.is_set():
+            declaring.set()
+            closing.wait(WAIT)  # close() began: the declaration ends after it
+        declare(self)
+
+    def stop_announced(self: IOThread, timeout: float = 10.0) -> None:
+        closing.set()
+        stop(self, timeout)
+
+    monkeypatch.setattr(Declarations, "declare", declare_when_closing)
+    monkeypatch.setattr(IOThread, "stop", stop_announced)
+    with relay(rabbitmq_server.port) as node:
+        before = set(threading.enumerate())
+        broker: Broker = open_broker(node.url(), declared)
+        try:
+            reconnecting.set()
+            node.cut()
+            assert declaring.wait(WAIT), "the reconnect never declared"
+        finally:
+            began = time.monotonic()
+            broker.close()
+            took = time.monotonic() - began
+        assert not [t for t in io_threads(before) if t.is_alive()], "the I/O thread connected after close()"
+        assert took < PROMPT
