@@ -6,6 +6,9 @@ template's dispatch fields, the reply limit, the agent's instructions, the descr
 the marker line, keeping the subject, from the mailbox the mail went to. Nothing is masked in the mail (the handler
 must call the customer); the logs never hold its body. The Message-ID is the dispatch's own (its work order,
 number and token), so a retried send is the same mail to the receiving server and to the handler's client.
+Both mails say they were sent by a program (``Auto-Submitted: auto-generated``, ``X-Auto-Response-Suppress: OOF,
+AutoReply``), so a handler's out-of-office responder does not answer them (the hub refuses such a notice anyway:
+``hub.ingress.mail.automatic``).
 
 ``mail:WithdrawMail`` → the short mail that tells the handler the dispatch ended (``[WO#<id>] no longer needed:
 <reason>``): the hook kept and ``In-Reply-To``/``References`` naming the dispatch's mail, so the handler's client
@@ -82,6 +85,8 @@ def _addressed(document: etree._Element, facts: DispatchMailFacts, sender: str) 
     sent_at = document.findtext(f"{{{MAIL_NS}}}Header/{{{COMMON_NS}}}SentAt")
     message["Date"] = format_datetime(read_instant(sent_at) if sent_at else datetime.now().astimezone())
     message["X-OnePoint-Work-Order"] = facts.work_order_id
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no responder answers it (an out-of-office notice)
+    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"  # Exchange's and Outlook's responders
     return message
 
 

@@ -6,7 +6,8 @@
 
 Takes every unseen answer mail through the pipeline of ``POST /mail/inbound`` as ``onepoint serve``'s poller does
 (``hub.ingress.mail.inbox``), prints ``taken N, refused N, left N`` and exits 0; a mailbox that cannot be reached or
-logged in to is one line naming it, exit 1. On ``amqp://`` the answers go to the hub's broker (its workflow
+logged in to is one line naming it, exit 1, as is a broker that cannot be reached (nothing fetched, the mails stay
+unseen). On ``amqp://`` the answers go to the hub's broker (its workflow
 workers take them); on ``memory://`` the broker lives in this process, so the hub's workers run here for the pass.
 """
 
@@ -28,6 +29,7 @@ from hub.config.settings import SECRETS, ConfigError
 from hub.ingress.mail.fetched import Verdict
 from hub.ingress.mail.inbox import InboxUnreachable, PassCount, poll_once
 from hub.system.assembly import HubSystem
+from hub.transport.errors import TransportError
 from hub.transport.urls import scheme
 
 __all__ = ["mail"]
@@ -48,9 +50,7 @@ async def _one_pass(system: HubSystem, inbox: MailInboxSettings) -> PassCount:
             assert take is not None
             return anyio.from_thread.run(take, raw)
 
-        settings = app.settings
-        return await anyio.to_thread.run_sync(partial(
-            poll_once, inbox, in_thread, max_bytes=settings.mail.max_answer_bytes or settings.limits.max_bytes))
+        return await anyio.to_thread.run_sync(partial(poll_once, inbox, in_thread, max_bytes=inbox.max_mail_bytes))
 
 
 @mail.command("fetch")
@@ -68,6 +68,9 @@ def fetch(config_path: Path | None) -> None:
         raise click.ClickException(f"the inbox cannot be read: {exc}") from None
     except ConfigError as exc:  # e.g. no [[callers]] entry of system MAIL to take the answers as
         raise click.ClickException(str(exc)) from None
+    except TransportError as exc:  # before the first mail is fetched: nothing is marked
+        raise click.ClickException(f"the broker cannot be reached: nothing was fetched, the mails stay unseen "
+                                   f"({exc})") from None
     finally:
         system.stop()
     click.echo(f"taken {count.taken}, refused {count.refused}, left {count.left}")

@@ -12,6 +12,7 @@
     tls = true                       # IMAP over TLS; false only for 127.0.0.1 / localhost (the mail emulator)
     ca_file = "/etc/onepoint/imap-ca.pem"   # optional: the CA the server's certificate is checked against
     connect_timeout = 10             # seconds to connect and for each IMAP answer
+    max_mail_bytes = 26214400        # a larger mail is refused unread (25 MiB; its text part: [mail] max_answer_bytes)
 
 An empty or unset ``password_env`` variable is refused at start, as is plain IMAP (``tls = false``) to any host but
 this machine: the password would cross the network in the clear. Over TLS the server's certificate and host name
@@ -27,11 +28,13 @@ from typing import Any
 
 from hub.config.values import is_number
 
-__all__ = ["LOCAL_HOSTS", "MailInboxSettings", "parse_inbox"]
+__all__ = ["DEFAULT_MAX_MAIL_BYTES", "LOCAL_HOSTS", "MailInboxSettings", "parse_inbox"]
+
+DEFAULT_MAX_MAIL_BYTES = 25 * 1024 * 1024  # an answer with the attachments a mail client allows
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _KEYS = frozenset({"imap_host", "imap_port", "username", "password_env", "folder", "poll_seconds", "tls",
-                   "connect_timeout", "ca_file"})
+                   "connect_timeout", "ca_file", "max_mail_bytes"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,7 @@ class MailInboxSettings:
     tls: bool = True
     connect_timeout: float = 10.0
     ca_file: str | None = None  # the CA file the server's certificate is checked against (None: the system's)
+    max_mail_bytes: int = DEFAULT_MAX_MAIL_BYTES  # a fetched mail's whole size (attachments included)
 
 
 def _text(section: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
@@ -85,8 +89,13 @@ def parse_inbox(section: Any, where: str, *, secrets: bool = True) -> MailInboxS
         raise ValueError(f"{where}: poll_seconds must be a number of 1 to 3600, not {poll!r}")
     if not is_number(timeout) or not 0 < timeout <= 300:
         raise ValueError(f"{where}: connect_timeout must be a number of seconds above 0 and at most 300")
+    max_mail_bytes = section.get("max_mail_bytes", DEFAULT_MAX_MAIL_BYTES)
+    if not isinstance(max_mail_bytes, int) or isinstance(max_mail_bytes, bool) or not 1 <= max_mail_bytes <= 2 ** 31:
+        raise ValueError(f"{where}: max_mail_bytes must be a number of bytes of 1 to 2147483648, not "
+                         f"{max_mail_bytes!r}")
     password = (os.environ.get(env) or "") if secrets else ""
     if secrets and not password:
         raise ValueError(f"{where}: environment variable {env} (password_env) is not set or empty")
     return MailInboxSettings(imap_host=host, username=username, password=password, imap_port=port, folder=folder,
-                             poll_seconds=float(poll), tls=tls, connect_timeout=float(timeout), ca_file=ca_file)
+                             poll_seconds=float(poll), tls=tls, connect_timeout=float(timeout), ca_file=ca_file,
+                             max_mail_bytes=max_mail_bytes)

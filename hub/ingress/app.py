@@ -12,7 +12,10 @@ other flow works, while work-order commands wait (answered 504 after their reply
 database is back as their retries allow). The probes are read, never run, by a request.
 
 With ``[mail.inbox]`` the app polls that IMAP mailbox while it runs (``hub.ingress.mail.inbox``, on a thread of its
-own that takes each mail on the app's event loop), stopped before the shutdown hooks run.
+own that takes each mail on the app's event loop), stopped before the shutdown hooks run. After 3 failed passes
+in a row (the mailbox not reached, login refused: ``hub.ingress.mail.inbox_health``) ``/readyz`` names it,
+``"checks": {"mail-inbox": false}`` and its reason in ``"failing"``; the status is ``"degraded"``, still 200, as for
+a failing background dependency.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from hub.ingress.bulletin import BulletinAPI, allowing
 from hub.ingress.mail.endpoint import MailIngress
 from hub.ingress.mail.fetched import Verdict, mail_caller, take_fetched, taken_on
 from hub.ingress.mail.inbox import InboxPoller
+from hub.ingress.mail.inbox_health import INBOX_CHECK, InboxHealth
 from hub.ingress.outcomes import ERROR_ANSWERS, error_answer_of
 from hub.ingress.refusal_audit import refusal_audit
 from hub.ingress.refusals import REFUSAL_HEADER
@@ -85,6 +89,7 @@ class HubApp:
     # while the app runs unless ``poll_inbox`` is False (``onepoint mail fetch`` runs its one pass itself)
     take_fetched: Callable[[bytes], Coroutine[Any, Any, Verdict]] | None = None
     poll_inbox: bool = True
+    inbox_health: InboxHealth | None = None  # the poller's passes, for /readyz and /metrics
 
 
 def create_app(
@@ -138,9 +143,11 @@ def create_app(
     xml = XmlIngress(registry, callers, acceptance, throttle)
     mail = MailIngress(xml, settings.mail, settings.limits.max_bytes)
     take: Callable[[bytes], Coroutine[Any, Any, Verdict]] | None = None
+    inbox_health: InboxHealth | None = None
     if settings.mail.inbox is not None:
         inbox_caller = mail_caller(settings.callers)  # none: refused now, not at the first pass
-        take = partial(take_fetched, mail, inbox_caller)
+        take = partial(take_fetched, mail, inbox_caller, max_mail_bytes=settings.mail.inbox.max_mail_bytes)
+        inbox_health = InboxHealth(metrics)
     notices = BulletinAPI(settings.bulletin, xml, bulletin)
 
     async def healthz(request: Request) -> Response:
@@ -162,6 +169,11 @@ def create_app(
             checks[name] = state.ok
             if not state.ok:
                 failing[name] = state.reason or "failing"
+        if inbox_health is not None and hub_app.poll_inbox:  # failed passes in a row: degraded, still 200
+            state = inbox_health.state()
+            checks[INBOX_CHECK] = state.ok
+            if not state.ok:
+                failing[INBOX_CHECK] = state.reason or "failing"
         body: dict[str, object] = {"ready": ready, "checks": checks}
         status = "ok" if ready else "unready"
         if breakers is not None:
@@ -220,7 +232,7 @@ def create_app(
         inbox = None
         if settings.mail.inbox is not None and take is not None and hub_app.poll_inbox:
             inbox = InboxPoller(settings.mail.inbox, taken_on(asyncio.get_running_loop(), take),
-                                max_bytes=mail.max_bytes).start()
+                                max_bytes=settings.mail.inbox.max_mail_bytes, health=inbox_health).start()
         yield
         if inbox is not None:  # before the workers stop: a mail being taken finishes (hub.ingress.mail.inbox)
             await anyio.to_thread.run_sync(inbox.stop)
@@ -234,7 +246,7 @@ def create_app(
             owned.broker.close()
 
     hub_app = HubApp(Starlette(routes=routes, lifespan=lifespan), settings, registry, router, metrics, hooks, probes,
-                     take)
+                     take, inbox_health=inbox_health)
     return hub_app
 
 

@@ -29,6 +29,9 @@ Every name is prefixed ``onepoint_``; counters are exposed with prometheus' ``_t
   the broker at scrape time, at most once every 2 s: ``hub.observability.queues``)
 * ``onepoint_dependency_up{dependency}`` (gauge: 1 while a dependency the process checks in the background answers,
   e.g. ``database``: the work-order store; 0 while it fails)
+* ``onepoint_mail_inbox_passes_total{outcome}`` (ok, failed), ``onepoint_mail_inbox_mails_total{result}`` (taken,
+  refused, left) and ``onepoint_mail_inbox_last_success_timestamp_seconds`` (the IMAP inbox poller's passes:
+  ``hub.ingress.mail.inbox_health``)
 * ``onepoint_work_order_actions_total{action}`` / ``onepoint_work_order_refusals_total{code}`` /
   ``onepoint_deadlines_fired_total{kind}`` (the work-order engine's actions, refusals and fired deadlines)
 * the work-order engine's health, read from its database at scrape time, at most once every 5 s, in the processes
@@ -96,6 +99,12 @@ class Metrics:
                                     "(dispatch-incomplete: a dispatch too poor to act on).", ["code"], registry=r)
         self._dependency = Gauge(f"{p}_dependency_up", "1 while a dependency checked in the background answers "
                                  "(database: the work-order store), 0 while it fails.", ["dependency"], registry=r)
+        self._inbox_passes = Counter(f"{p}_mail_inbox_passes", "IMAP inbox passes, by outcome (ok, failed: the "
+                                     "mailbox not read).", ["outcome"], registry=r)
+        self._inbox_mails = Counter(f"{p}_mail_inbox_mails", "Mails fetched from the IMAP inbox, by result (taken, "
+                                    "refused: flagged, left: unseen for the next pass).", ["result"], registry=r)
+        self._inbox_success = Gauge(f"{p}_mail_inbox_last_success_timestamp_seconds", "When the IMAP inbox was last "
+                                    "read (Unix time; 0: never).", registry=r)
         self._prefix = p
         self._queues: QueueDepths | None = None
         self._work_orders: WorkOrderHealthGauges | None = None
@@ -177,6 +186,24 @@ class Metrics:
         is over, as ``/readyz`` does, without waiting for a call."""
         self._circuit.labels(system=system, circuit=circuit or system).set_function(
             lambda: float(CIRCUIT_STATES[state()]))
+
+    # -- the IMAP inbox -----------------------------------------------------------------------------------
+    def expect_inbox(self) -> None:
+        """Show the inbox's series at 0 before its first pass."""
+        for outcome in ("ok", "failed"):
+            self._inbox_passes.labels(outcome=outcome)
+        for result in ("taken", "refused", "left"):
+            self._inbox_mails.labels(result=result)
+
+    def inbox_pass(self, outcome: str, at: float | None = None) -> None:
+        """An inbox pass ended ``ok`` (at Unix time ``at``) or ``failed``."""
+        self._inbox_passes.labels(outcome=outcome).inc()
+        if outcome == "ok" and at is not None:
+            self._inbox_success.set(at)
+
+    def inbox_mails(self, *, taken: int, refused: int, left: int) -> None:
+        for result, count in (("taken", taken), ("refused", refused), ("left", left)):
+            self._inbox_mails.labels(result=result).inc(count)
 
     # -- the work-order engine -------------------------------------------------------------------------------
     def work_order_action(self, action: str) -> None:

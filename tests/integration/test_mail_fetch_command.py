@@ -63,3 +63,15 @@ def test_an_unreachable_inbox_is_exit_1(tmp_path: Path, monkeypatch: pytest.Monk
     assert nothing.exit_code == 1 and "no [mail.inbox]" in nothing.output
     no_caller = CliRunner().invoke(main, ["mail", "fetch", "--config", str(_config(tmp_path, port, callers=""))])
     assert no_caller.exit_code == 1 and 'system = "MAIL"' in no_caller.output
+
+
+def test_a_broker_that_cannot_be_reached_is_one_line_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TEST_IMAP_PASSWORD", "x")
+    config = _config(tmp_path, free_port())
+    config.write_text(f'[broker]\nurl = "amqp://guest:guest@127.0.0.1:{free_port()}/%2F"\n'
+                      + config.read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["mail", "fetch", "--config", str(config)])
+    assert result.exit_code == 1, result.output
+    assert "the broker cannot be reached: nothing was fetched, the mails stay unseen" in result.output
+    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output  # click's one line

@@ -11,21 +11,28 @@ import logging
 import ssl
 import threading
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from lxml import etree
 
 from hub.config.files import ConfigError
+from hub.config.mail import MailSettings
 from hub.config.mail_inbox import MailInboxSettings
 from hub.config.security import CallerConfig
+from hub.envelope import Envelope
+from hub.ingress.acceptance import Acceptance, AckInfo, Admitted
+from hub.ingress.mail.endpoint import MailIngress
 from hub.ingress.mail.fetched import Verdict, mail_caller, take_fetched
 from hub.ingress.mail.hooks import AnsweredDispatch
 from hub.ingress.mail.inbox import InboxPoller, InboxUnreachable, poll_once
 from hub.ingress.mail.reading import InboundMail, MailRefused
-from hub.ingress.replies import ReplyRefusal
 from hub.transport.errors import RequestTimeoutError
+from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.namespaces import COMMON_NS
+from hub.validation.validator import DocumentValidator
 
 pytestmark = pytest.mark.unit
 
@@ -127,44 +134,55 @@ def test_the_poller_survives_an_unreachable_mailbox_and_stops_cleanly() -> None:
     assert not poller._thread.is_alive()
 
 
-class FakeIngress:
-    """`MailIngress.answer` raising what the pipeline would."""
+REGISTRY = CommandSetRegistry.installed()
+ANSWERED = b'<mail:AnswerMailResponse xmlns:mail="urn:onepoint:mail:1"/>'  # its root is all pass_on reads here
 
-    max_bytes = 1_000_000
 
-    def __init__(self, failure: Exception | None) -> None:
+def _error(code: str) -> bytes:
+    """The workflow's refusal as the real `MailIngress.answer` returns it: the Ack's reply, never raised."""
+    error = etree.Element(f"{{{COMMON_NS}}}Error")
+    etree.SubElement(error, f"{{{COMMON_NS}}}Code").text = code
+    return etree.tostring(error)
+
+
+class FakeIngress(MailIngress):
+    """`MailIngress.answer` raising what the pipeline would, or returning the Ack with the workflow's reply (a
+    ``c:Error`` included, as the real one does); the reply is checked by the real `MailIngress.passed_on`."""
+
+    def __init__(self, failure: Exception | bytes | None) -> None:
+        acceptance = Acceptance(None, DocumentValidator(REGISTRY))  # type: ignore[arg-type]  # pass_on only
+        super().__init__(SimpleNamespace(acceptance=acceptance), MailSettings(), 1_000_000)  # type: ignore[arg-type]
         self.failure = failure
         self.refusals: list[str] = []
 
-    async def answer(self, body: bytes, caller: CallerConfig, progress: Any, peer: str | None = None) -> Any:
+    async def answer(self, body: bytes, caller: CallerConfig, progress: Any,
+                     peer: str | None = None, *, text_cap: bool = False) -> tuple[Admitted, AckInfo]:
         progress.mail = InboundMail("billing-desk@example.com", "<a@example.com>", "Re: x", "Done", False)
         progress.answered = AnsweredDispatch("WO-1", 1, "BILLING")
-        if self.failure is not None:
+        if isinstance(self.failure, Exception):
             raise self.failure
-        return None, None
+        envelope = Envelope("mail-1", "mail.AnswerMail", "MAIL", b"<mail/>")
+        reply = ANSWERED if self.failure is None else self.failure
+        return (Admitted(REGISTRY.get("mail"), "AnswerMail", envelope),
+                AckInfo("mail-1", None, "COMPLETED", datetime.now(UTC), reply, reply_validated=True))
 
     def refused(self, refused: MailRefused, progress: Any) -> None:
         self.refusals.append(refused.code)
 
 
-def _error(code: str) -> ReplyRefusal:
-    error = etree.Element(f"{{{COMMON_NS}}}Error")
-    etree.SubElement(error, f"{{{COMMON_NS}}}Code").text = code
-    return ReplyRefusal(error)
-
-
 @pytest.mark.parametrize(("failure", "verdict"), [
     (None, "taken"), (MailRefused(403, "no-token", "no token"), "refused"),
-    (_error("stale-dispatch"), "refused"), (ConnectionError("broker down"), "left"),
+    (_error("stale-dispatch"), "refused"), (_error("system-unavailable"), "left"),
+    (ConnectionError("broker down"), "left"),
     (RequestTimeoutError("no reply"), "left"), (MailRefused(429, "throttled", "later"), "left"),
 ])
-def test_what_becomes_of_a_fetched_mail(failure: Exception | None, verdict: Verdict,
+def test_what_becomes_of_a_fetched_mail(failure: Exception | bytes | None, verdict: Verdict,
                                         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, "onepoint.ingress.mail")
     ingress = FakeIngress(failure)
     caller = CallerConfig(system="MAIL", username="mail")
-    assert asyncio.run(take_fetched(ingress, caller, b"raw")) == verdict  # type: ignore[arg-type]
-    if verdict == "refused" and isinstance(failure, ReplyRefusal):
+    assert asyncio.run(take_fetched(ingress, caller, b"raw")) == verdict
+    if verdict == "refused" and isinstance(failure, bytes):
         (line,) = [r for r in caplog.records if r.getMessage() == "answer mail refused"]
         assert (line.code, line.sender) == ("stale-dispatch", "b***@example.com")
     if isinstance(failure, MailRefused):

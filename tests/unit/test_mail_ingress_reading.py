@@ -121,3 +121,22 @@ def test_a_forged_or_misdirected_answer_is_refused(subject: str, sender: str, st
     with pytest.raises(MailRefused) as refused:
         answered_dispatch(_mail(subject.replace("{ref}", _reference()), sender), SETTINGS)
     assert (refused.value.status, refused.value.code) == (status, code)
+
+
+@pytest.mark.parametrize("header", [
+    "Auto-Submitted: auto-replied", "Auto-Submitted: auto-generated", "auto-submitted: Auto-Notified; owner=x",
+    "X-Autoreply: yes", "X-Autorespond: Out of office", "Precedence: auto_reply", "Precedence: bulk",
+    "Precedence: junk",
+])
+def test_an_automatic_reply_is_refused_not_taken_as_the_answer(header: str) -> None:
+    raw = _raw(b"I am out of the office until 14 December.\r\n", subject="Automatic reply: Re: x")
+    with pytest.raises(MailRefused) as refused:
+        read_mail(raw.replace(b"MIME-Version", header.encode() + b"\r\nMIME-Version", 1))
+    assert (refused.value.status, refused.value.code) == (422, "auto-reply")
+
+
+@pytest.mark.parametrize("header", ["Auto-Submitted: no", "Precedence: list", "X-Auto-Response-Suppress: OOF"])
+def test_a_mail_a_person_sent_is_read(header: str) -> None:
+    raw = _raw(b"Refunded 268.50.\r\n")
+    assert read_mail(raw.replace(b"MIME-Version", header.encode() + b"\r\nMIME-Version", 1)).text.strip() == \
+        "Refunded 268.50."

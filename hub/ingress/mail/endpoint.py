@@ -88,11 +88,15 @@ class MailIngress:
         self.max_bytes = settings.max_answer_bytes or max_bytes
 
     async def answer(self, body: bytes, caller: CallerConfig, progress: MailProgress,
-                     peer: str | None = None) -> tuple[Admitted, AckInfo]:
+                     peer: str | None = None, *, text_cap: bool = False) -> tuple[Admitted, AckInfo]:
         """The pipeline ``POST /mail/inbound`` and the inbox poller share: ``body`` read, its dispatch found and
         checked, its answer cut and sent on as ``caller``; raises `MailRefused` or the acceptance path's failure.
-        ``progress`` keeps the mail and its dispatch as far as they were read (for the log of a refusal)."""
+        ``progress`` keeps the mail and its dispatch as far as they were read (for the log of a refusal).
+        ``text_cap``: ``body`` was capped as a whole mail (the inbox's, attachments included), so the text the
+        answer is read from is capped here, as ``max_bytes`` caps a webhook's whole body."""
         progress.mail = mail = await anyio.to_thread.run_sync(read_mail, body)
+        if text_cap and (size := len(mail.text.encode("utf-8", "replace"))) > self.max_bytes:
+            raise MailRefused(413, "too-large", f"the answer's text has {size} bytes, more than {self.max_bytes}")
         progress.answered = answered = answered_dispatch(mail, self.settings)
         answer = answer_text(mail.text)
         if not answer:
@@ -100,11 +104,22 @@ class MailIngress:
         document = answer_document(mail, answered, answer, datetime.now(UTC))
         admitted = await self.xml.admit(document, "mail", caller, ingress="mail", peer=peer)
         ack = await self.xml.acceptance.accept(admitted.envelope)
-        if ack.reply is not None:
-            log.info("answer mail taken", extra={"work_order_id": answered.work_order_id,
-                                                 "dispatch": answered.dispatch, "sender": mask_mailbox(mail.sender),
-                                                 "message_id": admitted.envelope.message_id})
         return admitted, ack
+
+    def passed_on(self, admitted: Admitted, ack: AckInfo, progress: MailProgress) -> bytes | None:
+        """The workflow's answer to a mail `answer` sent on, checked as every reply is (``Acceptance.pass_on``):
+        its ``c:Error`` raises `ReplyRefusal` (a refusal for good, or the work-order store down: passing), a bad
+        reply `BadReply`; only an answer that passes is logged taken. None for a DUPLICATE Ack (no reply)."""
+        if ack.reply is None:
+            return None
+        answer_bytes = self.xml.acceptance.pass_on(admitted, ack)
+        mail, answered = progress.mail, progress.answered
+        log.info("answer mail taken", extra={
+            "work_order_id": None if answered is None else answered.work_order_id,
+            "dispatch": None if answered is None else answered.dispatch,
+            "sender": None if mail is None else mask_mailbox(mail.sender),
+            "message_id": admitted.envelope.message_id})
+        return answer_bytes
 
     def refused(self, refused: MailRefused, progress: MailProgress) -> None:
         """Log a refusal: its code, the work order and the sender masked, never the mail's text."""
@@ -125,8 +140,8 @@ class MailIngress:
             body = await read_capped_body(request, self.max_bytes)
             admitted, ack = await self.answer(body, caller, progress,
                                               peer=request.client.host if request.client else None)
-            if ack.reply is not None:
-                answer_bytes = self.xml.acceptance.pass_on(admitted, ack)
+            answer_bytes = self.passed_on(admitted, ack, progress)
+            if answer_bytes is not None:
                 return Response(answer_bytes, status_code=200, media_type="application/xml")
         except MailRefused as refused:
             self.refused(refused, progress)

@@ -1,11 +1,13 @@
 """A mail fetched from the hub's IMAP inbox, taken through the pipeline of ``POST /mail/inbound`` as the ``MAIL``
 caller (no HTTP), and what the poller does with it then (``hub.ingress.mail.inbox``):
 
-* ``taken``: answered, or the same mail taken before (a DUPLICATE: several hubs may poll one mailbox) → ``\\Seen``;
-* ``refused``: refused for good (a 4xx: a `MailRefused`, a refusal of the document or by the workflow) →
+* ``taken``: answered (the workflow's answer checked as the webhook checks it, not a ``c:Error``), or the same mail
+  taken before (a DUPLICATE: several hubs may poll one mailbox) → ``\\Seen``;
+* ``refused``: refused for good (a 4xx: a `MailRefused`, a refusal of the document or by the workflow: its
+  ``c:Error``, e.g. a second answer to a REPLIED work order) →
   ``\\Seen \\Flagged``, logged with its code and the sender masked;
-* ``left``: a failure that may pass (the broker down, no answer in time: a 5xx, 408, 429) → left unseen for the
-  next pass.
+* ``left``: a failure that may pass (the broker down, no answer in time, the workflow's ``system-unavailable``
+  while its store is down: a 5xx, 408, 429) → left unseen for the next pass.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, Literal
 
 from hub.config.files import ConfigError
+from hub.config.mail_inbox import DEFAULT_MAX_MAIL_BYTES
 from hub.config.security import CallerConfig
 from hub.ingress.mail.endpoint import MailIngress, MailProgress
 from hub.ingress.mail.reading import MailRefused
@@ -40,13 +43,17 @@ def mail_caller(callers: Iterable[CallerConfig]) -> CallerConfig:
                       "taken as that caller")
 
 
-async def take_fetched(ingress: MailIngress, caller: CallerConfig, raw: bytes) -> Verdict:
-    """Take ``raw`` (one fetched mail) and say what became of it; never raises for the mail's own failure."""
+async def take_fetched(ingress: MailIngress, caller: CallerConfig, raw: bytes,
+                       max_mail_bytes: int = DEFAULT_MAX_MAIL_BYTES) -> Verdict:
+    """Take ``raw`` (one fetched mail) and say what became of it; never raises for the mail's own failure.
+    ``max_mail_bytes``: the whole mail's cap (``[mail.inbox]``, attachments included); its text part is capped as
+    an answer is (``MailIngress.max_bytes``)."""
     progress = MailProgress()
     try:
-        if len(raw) > ingress.max_bytes:
-            raise MailRefused(413, "too-large", f"the mail has {len(raw)} bytes, more than {ingress.max_bytes}")
-        await ingress.answer(raw, caller, progress)
+        if len(raw) > max_mail_bytes:
+            raise MailRefused(413, "too-large", f"the mail has {len(raw)} bytes, more than {max_mail_bytes}")
+        admitted, ack = await ingress.answer(raw, caller, progress, text_cap=True)
+        ingress.passed_on(admitted, ack, progress)  # the workflow's c:Error: refused for good, or left (503/504)
     except MailRefused as refused:
         ingress.refused(refused, progress)
         return "left" if refused.status in _PASSING or refused.status >= 500 else "refused"

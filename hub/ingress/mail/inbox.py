@@ -23,6 +23,8 @@ from typing import Any
 
 from hub.config.mail_inbox import MailInboxSettings
 from hub.ingress.mail.fetched import Verdict
+from hub.ingress.mail.inbox_health import InboxHealth
+from hub.observability.quiet import short_reason
 
 __all__ = ["InboxPoller", "InboxUnreachable", "PassCount", "connect", "poll_once"]
 
@@ -165,11 +167,14 @@ def poll_once(settings: MailInboxSettings, take: Take, connect: Callable[[MailIn
 
 
 class InboxPoller:
-    """Passes every ``poll_seconds`` in a daemon thread until `stop` (which waits for a pass in progress)."""
+    """Passes every ``poll_seconds`` in a daemon thread until `stop` (which waits for a pass in progress); each
+    pass's outcome kept in ``health`` (``hub.ingress.mail.inbox_health``: ``/readyz``, ``/metrics``)."""
 
     def __init__(self, settings: MailInboxSettings, take: Take,
-                 connect: Callable[[MailInboxSettings], Any] = connect, max_bytes: int | None = None) -> None:
+                 connect: Callable[[MailInboxSettings], Any] = connect, max_bytes: int | None = None,
+                 health: InboxHealth | None = None) -> None:
         self.settings, self.take, self.connect, self.max_bytes = settings, take, connect, max_bytes
+        self.health = health if health is not None else InboxHealth()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mail-inbox", daemon=True)
 
@@ -182,11 +187,15 @@ class InboxPoller:
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                poll_once(self.settings, self.take, self.connect, self._stopping, self.max_bytes)
+                count = poll_once(self.settings, self.take, self.connect, self._stopping, self.max_bytes)
             except InboxUnreachable as exc:
                 log.warning("inbox unreachable, tried again next pass", extra={"reason": str(exc)})
-            except Exception:
+                self.health.failed(str(exc))
+            except Exception as exc:
                 log.exception("inbox pass failed, tried again next pass")
+                self.health.failed(short_reason(exc))
+            else:
+                self.health.passed(taken=count.taken, refused=count.refused, left=count.left)
             self._stopping.wait(self.settings.poll_seconds)
 
     def stop(self) -> None:

@@ -8,7 +8,8 @@ dispatch mail forwarded as an attachment) are left out, as is any other part. A 
 charset, GB2312 and GBK read as GB18030 (their superset, as a Chinese mail client means them), bytes its charset
 cannot hold replaced (U+FFFD), a charset Python does not know refused. The caller caps the size before this reads
 anything (``[mail] max_answer_bytes``, else ``[limits]``); a mail of more than ``MAX_PARTS`` parts is refused, as is
-one whose headers cannot be read. Every refusal is a ``MailRefused`` naming what is wrong, with its HTTP status and
+one whose headers cannot be read, and an automatic reply (an out-of-office notice: ``hub.ingress.mail.automatic``,
+422 ``auto-reply``). Every refusal is a ``MailRefused`` naming what is wrong, with its HTTP status and
 code.
 """
 
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
 
+from hub.ingress.mail.automatic import check_written_by_a_person
 from hub.ingress.mail.headers import check_header_block, check_single_fields, message_id_of, sender_of, subject_of
 from hub.ingress.mail.html_text import html_to_text
 from hub.ingress.mail.refusal import MailRefused
@@ -80,6 +82,7 @@ def read_mail(raw: bytes) -> InboundMail:
     try:
         message = email.message_from_bytes(raw, policy=email.policy.compat32)
         check_single_fields(message)
+        check_written_by_a_person(message)
         sender = sender_of(message)
         message_id = message_id_of(message)
         subject = subject_of(message)

@@ -57,6 +57,12 @@ def test_the_subject_carries_the_hook_and_the_dispatchs_token() -> None:
     assert str(message["Message-ID"]) == f"<WO20261123ABCD1234.1.{reference.token}@example.com>"
 
 
+def test_no_out_of_office_responder_answers_it() -> None:
+    message = dispatch_message(_document(), sender="hub@example.com", key=KEY)
+    assert str(message["Auto-Submitted"]) == "auto-generated"  # RFC 3834
+    assert str(message["X-Auto-Response-Suppress"]) == "OOF, AutoReply"  # Exchange, Outlook
+
+
 def test_the_body_holds_the_work_order_unmasked_and_how_to_answer() -> None:
     raw = dispatch_message(_document(), sender="hub@example.com", key=KEY).as_bytes()
     body = email.message_from_bytes(raw, policy=email.policy.default).get_body().get_content()  # type: ignore[union-attr]

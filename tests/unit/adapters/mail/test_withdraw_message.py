@@ -46,6 +46,8 @@ def test_the_subject_keeps_the_hook_without_a_reference() -> None:
     assert str(message["In-Reply-To"]) == f"<{WORK_ORDER}.2.{token}@example.com>"  # the dispatch's own mail
     assert str(message["Message-ID"]) == f"<{WORK_ORDER}.2.withdrawn@example.com>"
     assert (str(message["From"]), str(message["To"])) == ("hub@example.com", MAILBOX)
+    assert (str(message["Auto-Submitted"]), str(message["X-Auto-Response-Suppress"])) == \
+        ("auto-generated", "OOF, AutoReply")  # no out-of-office notice answers it
     raw = message.as_bytes()
     body = email.message_from_bytes(raw, policy=email.policy.default).get_body().get_content()  # type: ignore[union-attr]
     assert "no longer needs your answer" in body and "cancelled" in body
