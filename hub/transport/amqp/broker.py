@@ -76,7 +76,7 @@ class RabbitMQBroker(Broker):
         self._replies = PendingReplies(self._scheduler)
         # declare=False (tools such as the DLQ CLI): use the deployed topology as it is, never redeclare it.
         self._io = IOThread(NodeAddresses(self._urls), self._state, prepare=self.declare if declare else lambda: None)
-        self._getter = BlockingGetter(NodeAddresses(self._urls), self._retry)
+        self._getter = BlockingGetter(self._urls, self._retry)
         self._bounded = BoundedQueues(topology)  # a nack of a publish to one of them: the queue is full
         self._publisher = ConfirmPublisher(self._io, self._replies.resolve, max_in_flight, publish_timeout, nack_pause,
                                            bounded=self._bounded)

@@ -1,7 +1,7 @@
 """`Declarations`: the topology declared, and queues read or purged, on a short-lived ``BlockingConnection`` (rare,
-synchronous by nature, and their errors must reach the caller), its handshake bounded by `HANDSHAKE_TIMEOUTS`. A
-declaration refused with 406 (an exchange or queue of that name exists with other arguments) is
-``TopologyMismatchError`` naming it: permanent, never retried.
+synchronous by nature, and their errors must reach the caller; its handshake bounded and a failed connect
+``TransportError``: ``hub.transport.amqp.blocking``). A declaration refused with 406 (an exchange or queue of that
+name exists with other arguments) is ``TopologyMismatchError`` naming it: permanent, never retried.
 """
 
 from __future__ import annotations
@@ -13,30 +13,22 @@ from collections.abc import Iterable, Iterator, Sequence
 import pika
 import pika.exceptions
 
-from hub.transport.amqp.nodes import NodeAddresses
+from hub.transport.amqp.blocking import blocking_nodes, open_blocking
 from hub.transport.errors import TopologyMismatchError, TransportError
 from hub.transport.topology import Topology
 
-__all__ = ["HANDSHAKE_TIMEOUTS", "Declarations"]
+__all__ = ["Declarations"]
 
 log = logging.getLogger("onepoint.transport")
-
-# A node that accepts TCP but never speaks AMQP (hung, half started) would hold a declaration for pika's defaults
-# (10 s to connect, 15 s to be open), and with it the I/O thread's reconnect and a close() that waits for it (10 s).
-# A broker URL's own ``?socket_timeout=``/``?stack_timeout=`` are kept.
-HANDSHAKE_TIMEOUTS = {"socket_timeout": 3.0, "stack_timeout": 5.0}
 
 
 class Declarations:
     def __init__(self, urls: Sequence[str], topology: Topology) -> None:
-        self._blocking_nodes = NodeAddresses(urls, HANDSHAKE_TIMEOUTS)
+        self._blocking_nodes = blocking_nodes(urls)
         self.topology = topology
 
     def _blocking(self) -> pika.BlockingConnection:
-        try:
-            return pika.BlockingConnection(self._blocking_nodes.in_turn())
-        except pika.exceptions.AMQPError as exc:
-            raise TransportError(f"cannot connect to the broker: {exc!r}") from exc
+        return open_blocking(self._blocking_nodes)
 
     def declare(self) -> None:
         conn = self._blocking()

@@ -1,7 +1,8 @@
 """``basic.get`` with manual settlement, for tools (DLQ browsing) rather than consumers.
 
 Tools are synchronous and rare, so one ``BlockingConnection`` (opened lazily, serialised by a lock) is
-simpler than going through the I/O thread. A delivery must be settled on the channel it came from: if
+simpler than going through the I/O thread (its handshake bounded, a failed connect ``TransportError``:
+``hub.transport.amqp.blocking``). A delivery must be settled on the channel it came from: if
 that channel or connection is gone, the settlement is dropped and logged, and the broker has already
 returned the message to its queue (it is never lost, it comes back with ``redelivered`` set).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from functools import partial
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import pika
 import pika.exceptions
 
-from hub.transport.amqp.nodes import NodeAddresses
+from hub.transport.amqp.blocking import blocking_nodes, open_blocking
 from hub.transport.amqp.properties import from_pika
 from hub.transport.errors import TransportError
 from hub.transport.message import Delivery, Message, Settlement
@@ -29,8 +30,8 @@ log = logging.getLogger("onepoint.transport")
 
 
 class BlockingGetter:
-    def __init__(self, nodes: NodeAddresses, retry: Callable[[Message, str], Future[None]]) -> None:
-        self._nodes = nodes
+    def __init__(self, urls: Sequence[str], retry: Callable[[Message, str], Future[None]]) -> None:
+        self._nodes = blocking_nodes(urls)
         self._retry = retry
         self._lock = threading.Lock()
         self._connection: pika.BlockingConnection | None = None
@@ -40,7 +41,7 @@ class BlockingGetter:
         if self._channel is not None and self._channel.is_open:
             return self._channel
         if self._connection is None or not self._connection.is_open:
-            self._connection = pika.BlockingConnection(self._nodes.in_turn())
+            self._connection = open_blocking(self._nodes)
         self._channel = self._connection.channel()
         return self._channel
 

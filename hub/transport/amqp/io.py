@@ -13,7 +13,8 @@ blocks the connection (``connection.blocked``: a memory or disk alarm) ``blocked
 
 ``stop()`` ends the thread whatever a reconnect is doing: a connection still in its TCP connect or AMQP handshake is
 closed (pika aborts the attempt and closes its socket), and once ``stop()`` began no new connection is made (a
-reconnect that was declaring the topology ends there).
+reconnect that was declaring the topology ends there). A ``start()`` still waiting for the first connection returns
+as soon as ``stop()`` began (from another thread), raising ``TransportClosedError``.
 """
 
 from __future__ import annotations
@@ -84,10 +85,14 @@ class IOThread(IOCalls):
         self._unblocked.append(unblocked)
 
     def start(self, timeout: float = 30.0) -> None:
+        """Wait for the first connection; ``TransportClosedError`` as soon as a ``stop()`` (from another thread)
+        began."""
         self._thread.start()
         if not self._first.wait(timeout):
             self.stop()
             raise TransportError(f"could not connect to the broker within {timeout}s")
+        if isinstance(self._first_error, TransportClosedError):
+            raise self._first_error  # the stop() that set it ends the thread
         if isinstance(self._first_error, TopologyMismatchError):
             self.stop()
             raise self._first_error
@@ -151,7 +156,7 @@ class IOThread(IOCalls):
             return conn
 
     def _open_failed(self, exc: BaseException) -> None:
-        if self._stopping.is_set():  # an attempt stop() aborted (pika 1.4.4 raises an AssertionError on that path)
+        if self._stopping.is_set():  # an attempt stop() aborted, or what ended it once stop() began
             log.debug("broker connection attempt ended by close", extra={"node": self._nodes.describe(),
                                                                          "error": repr(exc)})
         elif self._first.is_set():  # at start, ``start()`` raises with the reason
@@ -214,6 +219,9 @@ class IOThread(IOCalls):
         with self._connecting:
             self._stopping.set()
             conn = self.connection
+            if not self._first.is_set():  # ``start()`` waits for the first connection: it ends now
+                self._first_error = TransportClosedError("broker closed while connecting")
+                self._first.set()
         if conn is not None:
             loop = conn.ioloop
 

@@ -7,6 +7,8 @@ a 16 KiB read instead, measured on the backbone benchmark's consumer: 37 → 35 
 of 5 alternating rounds). Larger reads gain nothing more: pika trims its frame buffer by copying what is left,
 so the copying grows with the read. pika still stops after 100 KiB per readable event
 (``_MAX_CONSUME_BYTES``), so a busy connection cannot starve the others on its I/O loop.
+
+An attempt aborted by ``close()`` (the I/O thread stopping while it reconnects) ends quietly (`workflow_outcome`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import logging
 from typing import Any
 
 import pika
+
+from hub.transport.amqp.aborted import workflow_outcome
 
 __all__ = ["READ_BYTES", "LargeReadSelectConnection", "enlarge_reads"]
 
@@ -40,3 +44,6 @@ class LargeReadSelectConnection(pika.SelectConnection):  # type: ignore[misc]
     def _proto_connection_made(self, transport: Any) -> None:
         enlarge_reads(transport)
         super()._proto_connection_made(transport)
+
+    def _on_connection_workflow_done(self, conn_or_exc: Any) -> None:
+        super()._on_connection_workflow_done(workflow_outcome(conn_or_exc))

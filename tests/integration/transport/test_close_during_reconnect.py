@@ -5,14 +5,11 @@ turns silent (a hung node)."""
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
 import uuid
-import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pika
 import pytest
@@ -23,6 +20,7 @@ from hub.transport.amqp.io import IOThread
 from hub.transport.errors import TransportError
 from tests.support.rabbitmq_server import RabbitMQServer
 from tests.support.tcp_relay import TcpRelay, relay, silent_relay
+from tests.support.unclosed_sockets import unclosed_sockets
 
 pytestmark = [pytest.mark.integration]
 
@@ -46,19 +44,6 @@ def declared(rabbitmq_server: RabbitMQServer, config: TopologyConfig) -> Iterato
     for exchange in topology.exchanges:
         channel.exchange_delete(exchange.name)
     conn.close()
-
-
-@contextmanager
-def unclosed_sockets(port: int) -> Iterator[list[str]]:
-    """The ResourceWarnings "unclosed socket" of sockets connected to ``port``, garbage collected by the end."""
-    found: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ResourceWarning)
-        yield found
-        for _ in range(3):
-            gc.collect()
-    found += [str(w.message) for w in caught
-              if issubclass(w.category, ResourceWarning) and f"127.0.0.1', {port})" in str(w.message)]
 
 
 def io_threads(before: set[threading.Thread]) -> list[threading.Thread]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from hub.cli.main import main
 from hub.config.settings import ConfigError, load_settings
 from hub.transport import BrokerURLError, Topology, TopologyConfig, open_broker
 from hub.transport.amqp.declarations import Declarations
+from hub.transport.amqp.getter import BlockingGetter
 from hub.transport.amqp.nodes import NodeAddresses
+from hub.transport.message import Message
 from hub.transport.urls import node_urls, redacted
 
 pytestmark = pytest.mark.unit
@@ -74,6 +77,17 @@ def test_declarations_bound_their_handshake_unless_the_url_sets_its_own_limits()
     own = Declarations(node_urls("amqp://127.0.0.1:5673/%2F?socket_timeout=20&heartbeat=30"), topology)
     assert [(p.socket_timeout, p.stack_timeout) for p in own._blocking_nodes.parameters] == [(20.0, 5.0)]
     assert NodeAddresses(node_urls(CLUSTER)).current.stack_timeout == 15.0  # the other connections: pika's
+
+
+def test_the_getter_bounds_its_handshake_unless_the_url_sets_its_own_limits() -> None:
+    """``broker.get()`` (the DLQ tools) on a hung node gives up after the declarations' limits, not pika's 15 s."""
+    def retry(_message: Message, _tier: str) -> Future[None]:
+        raise AssertionError("not called")
+
+    bounded = BlockingGetter(node_urls(CLUSTER), retry)._nodes.parameters
+    assert {(p.socket_timeout, p.stack_timeout) for p in bounded} == {(3.0, 5.0)}  # HANDSHAKE_TIMEOUTS
+    own = BlockingGetter(node_urls("amqp://127.0.0.1:5673/%2F?stack_timeout=30"), retry)._nodes.parameters
+    assert [(p.socket_timeout, p.stack_timeout) for p in own] == [(3.0, 30.0)]
 
 
 def config_file(tmp_path: Path, url: str) -> Path:

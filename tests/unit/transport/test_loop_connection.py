@@ -9,7 +9,9 @@ from typing import Any
 import pika
 import pytest
 from pika.adapters.asyncio_connection import AsyncioConnection
+from pika.adapters.utils.connection_workflow import AMQPConnectionWorkflowAborted, AMQPConnectionWorkflowFailed
 
+from hub.transport.amqp.aborted import workflow_outcome
 from hub.transport.amqp.loop_connection import CoalescingAsyncioConnection
 
 pytestmark = pytest.mark.unit
@@ -102,3 +104,11 @@ def test_other_methods_with_content_are_left_to_pika() -> None:
         assert transport.writes and transport.writes[0].endswith(b"body\xce")
 
     asyncio.run(scenario())
+
+
+def test_an_attempt_aborted_by_close_is_told_to_pika_as_the_instance_it_means() -> None:
+    # pika 1.4.4 passes the class (connection_workflow.py:911); its workflow callback asserts on anything else
+    assert isinstance(workflow_outcome(AMQPConnectionWorkflowAborted), AMQPConnectionWorkflowAborted)
+    failure = AMQPConnectionWorkflowFailed([ConnectionRefusedError(111, "Connection refused")])
+    assert workflow_outcome(failure) is failure  # a real failure passes unchanged
+    assert workflow_outcome(AMQPConnectionWorkflowFailed) is AMQPConnectionWorkflowFailed
