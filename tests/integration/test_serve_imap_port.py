@@ -79,12 +79,3 @@ def test_an_imap_port_out_of_range_is_a_usage_error(tmp_path: Path, monkeypatch:
     assert result.exit_code == 2, result.output
     assert "--imap-port" in result.output
     assert not list(tmp_path.glob("*.db"))
-
-
-def test_the_imap_port_needs_the_emulators(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["serve", "--no-emulators", "--port", "0", "--imap-port", "0"])
-    assert result.exit_code == 2, result.output
-    (line,) = [text for text in result.output.splitlines() if text.startswith("Error:")]
-    assert "--imap-port" in line and "emulator" in line
-    assert not list(tmp_path.glob("*.db"))  # refused before anything started

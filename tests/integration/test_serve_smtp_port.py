@@ -38,10 +38,12 @@ def test_the_mail_emulators_smtp_server_is_on_the_port_given_and_shown(tmp_path:
     assert f"smtp://127.0.0.1:{port}" in result.output
 
 
-def test_the_smtp_port_needs_the_emulators(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("option", ["--smtp-port", "--imap-port"])
+def test_the_mail_emulators_ports_need_the_emulators(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     option: str) -> None:
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["serve", "--no-emulators", "--port", "0", "--smtp-port", "0"])
+    result = CliRunner().invoke(main, ["serve", "--no-emulators", "--port", "0", option, "0"])
     assert result.exit_code == 2, result.output
     (line,) = [text for text in result.output.splitlines() if text.startswith("Error:")]
-    assert "--smtp-port" in line and "emulator" in line
+    assert option in line and "emulator" in line
     assert not list(tmp_path.glob("*.db"))  # refused before anything started
