@@ -149,13 +149,16 @@ def _walk(snapshot: AuditSnapshot, key: ChainKey, expected_head: Head | None,
     if progress is not None:
         progress(rows)
     last = expected - 1
+    if expected_head is not None and expected_head.chain is not None and rows == 0 \
+            and (anchor is None or anchor_seq == 0):
+        return VerifyReport(0, _no_row_of_the_chain(expected_head))
     if expected_head is not None and expected_head.seq > last:
+        unless = ("; unless that head, recorded without its chain, is another chain's: a log started anew, as at a"
+                  " move to a shared database, is verified against its own head, the old file against the old head"
+                  if expected_head.chain is None else "")
         return VerifyReport(rows, Finding(Problem.TRUNCATED, last + 1, f"rows {span(last + 1, expected_head.seq)}"
                                           " were cut from the end (the recorded --head names row"
-                                          f" {expected_head.seq}; unless that head, recorded without its chain, is"
-                                          " another chain's: a log started"
-                                          " anew, as at a move to a shared database, is verified against its own"
-                                          " head, the old file against the old head)"))
+                                          f" {expected_head.seq}{unless})"))
     finding = _check_anchor(key, anchor, last, prev_mac)
     if finding is None and key_finding is not None:
         finding = replace(key_finding, seq=last + 1)
@@ -167,6 +170,17 @@ def _walk(snapshot: AuditSnapshot, key: ChainKey, expected_head: Head | None,
 def _of_another_chain(head: Head | None, seq: int, mac: bytes) -> bool:
     """Whether ``head`` names its chain and row 1 (``seq``, ``mac``; its own MAC holds) begins another."""
     return head is not None and head.chain is not None and seq == 1 and mac[:len(head.chain)] != head.chain
+
+
+def _no_row_of_the_chain(head: Head) -> Finding:
+    """``head`` names its chain, this log has no row and no anchor naming one: a new log (as right after a move to
+    a shared database, before its first row) and a log whose every row was cut with its anchor look the same."""
+    assert head.chain is not None
+    return Finding(Problem.CHAIN, 0, f"this log is not the one the --head given (row {head.seq}) was recorded for,"
+                   f" or all its rows were cut: that log's row 1 began {head.chain.hex()}, this one has no row yet."
+                   " Either the head is another log's (after a move to a shared database, check the old file against"
+                   " the old head), or the log was replaced since the head was recorded (deleted and started anew,"
+                   f" rows {span(1, head.seq)} cut with its anchor)")
 
 
 def _another_chain(head: Head, snapshot: AuditSnapshot, rows: int) -> Finding:

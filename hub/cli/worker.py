@@ -90,6 +90,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     from hub.system.assembly import dependency_defaults, processed_store_url, worker_capacity
     from hub.system.consumers import ConsumerKit, ConsumerUnavailable, consumer_kit
     from hub.system.health import database_probe, processed_store_probe
+    from hub.system.links import unreached_links
     from hub.system.store_outage import hold_back_while_down
     from hub.system.worker_probes import WorkerProbes
     from hub.transport import open_broker
@@ -98,8 +99,10 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     from hub.workers import HandlerRegistry, Worker
 
     try:
-        # the built-in links in what it sends (OA items, notices) follow the hub's address, as `onepoint serve`'s do
-        settings = links_to(load_settings(config_path), None)
+        # the built-in links in what it sends (OA items, notices) follow the hub's address, as `onepoint serve`'s do:
+        # [server] public_url, else [server] host and port (said at start: behind a load balancer no hub is there)
+        configured = load_settings(config_path)
+        settings = links_to(configured, None)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     if pid_file is not None:
@@ -123,6 +126,9 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         raise click.UsageError(MEMORY_REFUSED if config_path is None else f"{settings.source}: {MEMORY_REFUSED}")
     warn_development_credentials(settings, log)
     warn_kept_per_machine(settings, log)
+    unreached = unreached_links(configured, consumer)
+    if unreached is not None:
+        log.warning(unreached, extra={"consumer": consumer, "setting": "[server] public_url"})
     dependencies: Any = handler_reference(dependencies_ref, "--dependencies") if dependencies_ref else {}
     if callable(dependencies):
         dependencies = dependencies()

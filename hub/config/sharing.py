@@ -23,6 +23,17 @@ class KeptPerMachine:
     consequence: str  # what happens while it is not set, in words for the log
 
 
+# how each record moves to the shared one (README "Moving one hub to several"): the audit log and the nonces are not
+# copied, the audit log starts a new chain (the old file is kept and verified against its own head)
+_HOW_IT_MOVES = {
+    "[workflow] database": "its copy command, onepoint workorders copy",
+    "[workers] processed_store": "its copy commands, onepoint processed copy and onepoint oa copy",
+    "[bulletin] database": "its copy command, onepoint bulletin copy",
+    "[audit] database": "not copied: the hubs start a new chain; keep the old file and its onepoint audit head",
+    "[security] nonce_store": "not copied: a nonce is kept only until its token expires (replay_window_seconds)",
+}
+
+
 def _on_postgres(url: str | None) -> bool:
     return url is not None and url.lower().startswith("postgresql")
 
@@ -64,5 +75,5 @@ def warn_kept_per_machine(settings: HubSettings, log: logging.Logger) -> None:
     """One WARNING per record ``kept_per_machine`` names."""
     for kept in kept_per_machine(settings):
         log.warning("a record several hubs share stays on this machine alone: set %s to share it (README \"Moving "
-                    "one hub to several\": its copy command)", kept.setting,
+                    "one hub to several\": %s)", kept.setting, _HOW_IT_MOVES[kept.setting],
                     extra={"setting": kept.setting, "consequence": kept.consequence})

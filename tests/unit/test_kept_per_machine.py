@@ -66,6 +66,17 @@ def test_one_warning_per_record(caplog: pytest.LogCaptureFixture) -> None:
     assert all("set [" in r.getMessage() for r in caplog.records)
 
 
+def test_each_warning_says_how_its_record_moves(caplog: pytest.LogCaptureFixture) -> None:
+    """The audit log has no copy command (a move starts a new chain): its warning does not send the operator to
+    one (the walkthrough audit); the others name theirs."""
+    with caplog.at_level(logging.WARNING, logger="onepoint.test"):
+        warn_kept_per_machine(_on_postgres(load_settings()), logging.getLogger("onepoint.test"))
+    said = {r.__dict__["setting"]: r.getMessage() for r in caplog.records}
+    assert "copy command" not in said["[audit] database"] and "new chain" in said["[audit] database"]
+    assert "onepoint processed copy" in said["[workers] processed_store"]
+    assert "onepoint bulletin copy" in said["[bulletin] database"]
+
+
 class _Stopped(Exception):
     """Raised in place of the warning: the command goes no further (nothing opened, no port bound)."""
 
