@@ -3,7 +3,7 @@
 - ``auto_reply`` (true/false): a dispatch gets NSP's reply ``reply_delay`` seconds later by itself; false leaves
   replies to ``POST /nsp/tickets/{id}/reply`` (a person at NSP), so a work order stays DISPATCHED until the hub is
   told otherwise (a tester sending the WorkOrderAction examples in turn switches it off first);
-- ``reply_delay`` (seconds, 0 or more): how long the automatic reply waits;
+- ``reply_delay`` (seconds, 0 to ``MAX_REPLY_DELAY``, a day): how long the automatic reply waits;
 - ``answer_known_faults`` (true/false): a dispatch an active notice covers is answered at once with its wording.
 
 A change applies to the dispatches that come after it (a reply already scheduled still goes). ``POST`` takes any of
@@ -13,16 +13,21 @@ in force; ``POST /__admin/reset`` puts back those the emulator was started with 
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from emulators.nsp.notices import NoticeSpecError
 from emulators.toolkit.jsonkeys import unknown_keys_problem
 
-__all__ = ["SETTING_KEYS", "ReplySettings"]
+__all__ = ["MAX_REPLY_DELAY", "SETTING_KEYS", "ReplySettings"]
 
 SETTING_KEYS = ("auto_reply", "reply_delay", "answer_known_faults")
+MAX_REPLY_DELAY = 86_400  # seconds: a day; more is no test (and a JSON integer too large for a float was a 500)
+
+
+def _is_delay(delay: object) -> bool:
+    """0 to ``MAX_REPLY_DELAY`` seconds (compared exactly: an integer of any size, NaN and infinity refused)."""
+    return not isinstance(delay, bool) and isinstance(delay, int | float) and 0 <= delay <= MAX_REPLY_DELAY
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +39,8 @@ class ReplySettings:
     answer_known_faults: bool = True
 
     def __post_init__(self) -> None:
-        if not (self.reply_delay >= 0 and math.isfinite(self.reply_delay)):
-            raise ValueError("reply_delay must be >= 0")
+        if not _is_delay(self.reply_delay):
+            raise ValueError(f"reply_delay must be 0 to {MAX_REPLY_DELAY} seconds")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,6 +56,6 @@ class ReplySettings:
             if key in spec and not isinstance(spec[key], bool):
                 raise NoticeSpecError(f"'{key}' must be true or false")
         delay = spec.get("reply_delay", self.reply_delay)
-        if isinstance(delay, bool) or not isinstance(delay, int | float) or not (delay >= 0 and math.isfinite(delay)):
-            raise NoticeSpecError("'reply_delay' must be a number of seconds, 0 or more")
+        if not _is_delay(delay):
+            raise NoticeSpecError(f"'reply_delay' must be a number of seconds, 0 or more and at most {MAX_REPLY_DELAY}")
         return replace(self, **{**spec, "reply_delay": float(delay)})

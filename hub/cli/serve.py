@@ -36,6 +36,7 @@ from hub.cli.ports import MAX_PORT, PORT, base_port, check_host
 from hub.cli.serve_addresses import callback_url, print_url_table, public_url_option, warn_unnamed_address
 from hub.cli.serve_emulators import (
     EMULATED_SYSTEMS,
+    check_mail_port_clashes,
     check_mail_ports,
     imap_port_option,
     smtp_port_option,
@@ -103,6 +104,9 @@ def serve(host: str | None, port: int | None, public_url: str | None, config_pat
                                else f"{settings.source}: {NO_WORKERS_ON_MEMORY}")
     bind_host, bind_port = host or settings.host, settings.port if port is None else port
     check_host(bind_host, "--host" if host else "[server] host")
+    if emulators:
+        check_mail_port_clashes(smtp_port, imap_port, emulator_base_port=emulator_base_port, hub_port=bind_port,
+                                hub_port_option="--port" if port is not None else f"{settings.source}: [server] port")
     if not 0 <= bind_port <= MAX_PORT:
         raise click.ClickException(f"{settings.source}: [server] port {bind_port} is not in 0-{MAX_PORT}")
     if pid_file is not None:

@@ -18,8 +18,8 @@ from hub.config.settings import HubSettings
 if TYPE_CHECKING:
     from hub.system import EmulatedSystems
 
-__all__ = ["EMULATED_SYSTEMS", "check_mail_ports", "emulator_tokens", "imap_port_option", "smtp_port_option",
-           "start_emulators_for"]
+__all__ = ["EMULATED_SYSTEMS", "check_mail_port_clashes", "check_mail_ports", "emulator_tokens", "imap_port_option",
+           "smtp_port_option", "start_emulators_for"]
 
 EMULATED_SYSTEMS = 6  # boss, crm, nsp, dsmp, oa, mail: on --emulator-base-port and the five ports after it
 
@@ -47,6 +47,28 @@ def check_mail_ports(smtp_port: int | None, imap_port: int | None, emulators: bo
         raise click.BadParameter("it is the mail emulator's IMAP port, and the emulators do not run (--no-emulators, "
                                  "or --config without --emulators): [mail.inbox] imap_port says where the IMAP server "
                                  "is", param_hint="--imap-port")
+
+
+def check_mail_port_clashes(smtp_port: int | None, imap_port: int | None, *, emulator_base_port: int,
+                            hub_port: int, hub_port_option: str = "--port") -> None:
+    """A usage error (exit 2), before anything starts, when ``--smtp-port`` or ``--imap-port`` is a port another
+    server of ``onepoint serve`` takes: an emulator's (``--emulator-base-port`` and the five after it), the hub's
+    (``hub_port``, given by ``hub_port_option``) or the other mail port; 0 (a free port) clashes with nothing."""
+    mail_ports = (("--smtp-port", smtp_port), ("--imap-port", imap_port))
+    for option, port in mail_ports:
+        if not port:
+            continue
+        if emulator_base_port and emulator_base_port <= port < emulator_base_port + EMULATED_SYSTEMS:
+            raise click.UsageError(
+                f"{option} {port} is an emulator's port: --emulator-base-port {emulator_base_port} gives the emulators "
+                f"{emulator_base_port}-{emulator_base_port + EMULATED_SYSTEMS - 1}; give {option} or "
+                f"--emulator-base-port another port (0: a free one)")
+        if port == hub_port:
+            raise click.UsageError(f"{option} {port} is the hub's port ({hub_port_option}); give {option} or "
+                                   f"{hub_port_option} another port (0: a free one)")
+    if smtp_port and smtp_port == imap_port:
+        raise click.UsageError(f"--smtp-port and --imap-port are both {smtp_port}; give one of them another port "
+                               "(0: a free one)")
 
 
 def emulator_tokens(items: tuple[str, ...], settings: HubSettings) -> dict[str, str]:

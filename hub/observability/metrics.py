@@ -31,7 +31,7 @@ Every name is prefixed ``onepoint_``; counters are exposed with prometheus' ``_t
   e.g. ``database``: the work-order store; 0 while it fails)
 * ``onepoint_mail_inbox_passes_total{outcome}`` (ok, failed), ``onepoint_mail_inbox_mails_total{result}`` (taken,
   refused, left) and ``onepoint_mail_inbox_last_success_timestamp_seconds`` (the IMAP inbox poller's passes:
-  ``hub.ingress.mail.inbox_health``)
+  ``hub.ingress.mail.inbox_health``; only in a hub with ``[mail.inbox]``: ``hub.observability.inbox_metrics``)
 * ``onepoint_work_order_actions_total{action}`` / ``onepoint_work_order_refusals_total{code}`` /
   ``onepoint_deadlines_fired_total{kind}`` (the work-order engine's actions, refusals and fired deadlines)
 * the work-order engine's health, read from its database at scrape time, at most once every 5 s, in the processes
@@ -52,6 +52,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from hub.observability.inbox_metrics import InboxSeries
 from hub.observability.queues import QUEUE_DEPTH_MAX_AGE, QueueDepths
 from hub.observability.work_order_health import WORK_ORDER_HEALTH_MAX_AGE, WorkOrderHealth, WorkOrderHealthGauges
 
@@ -99,12 +100,7 @@ class Metrics:
                                     "(dispatch-incomplete: a dispatch too poor to act on).", ["code"], registry=r)
         self._dependency = Gauge(f"{p}_dependency_up", "1 while a dependency checked in the background answers "
                                  "(database: the work-order store), 0 while it fails.", ["dependency"], registry=r)
-        self._inbox_passes = Counter(f"{p}_mail_inbox_passes", "IMAP inbox passes, by outcome (ok, failed: the "
-                                     "mailbox not read).", ["outcome"], registry=r)
-        self._inbox_mails = Counter(f"{p}_mail_inbox_mails", "Mails fetched from the IMAP inbox, by result (taken, "
-                                    "refused: flagged, left: unseen for the next pass).", ["result"], registry=r)
-        self._inbox_success = Gauge(f"{p}_mail_inbox_last_success_timestamp_seconds", "When the IMAP inbox was last "
-                                    "read (Unix time; 0: never).", registry=r)
+        self._inbox: InboxSeries | None = None  # made by expect_inbox: only where an inbox is read
         self._prefix = p
         self._queues: QueueDepths | None = None
         self._work_orders: WorkOrderHealthGauges | None = None
@@ -189,21 +185,21 @@ class Metrics:
 
     # -- the IMAP inbox -----------------------------------------------------------------------------------
     def expect_inbox(self) -> None:
-        """Show the inbox's series at 0 before its first pass."""
-        for outcome in ("ok", "failed"):
-            self._inbox_passes.labels(outcome=outcome)
-        for result in ("taken", "refused", "left"):
-            self._inbox_mails.labels(result=result)
+        """Register the inbox's series (``hub.observability.inbox_metrics``), shown at 0 before its first pass; a
+        process that never calls it (no ``[mail.inbox]``, a separate worker) exports none of them."""
+        self._inbox_series()
+
+    def _inbox_series(self) -> InboxSeries:
+        if self._inbox is None:
+            self._inbox = InboxSeries(self.registry, prefix=self._prefix)
+        return self._inbox
 
     def inbox_pass(self, outcome: str, at: float | None = None) -> None:
         """An inbox pass ended ``ok`` (at Unix time ``at``) or ``failed``."""
-        self._inbox_passes.labels(outcome=outcome).inc()
-        if outcome == "ok" and at is not None:
-            self._inbox_success.set(at)
+        self._inbox_series().passed(outcome, at)
 
     def inbox_mails(self, *, taken: int, refused: int, left: int) -> None:
-        for result, count in (("taken", taken), ("refused", refused), ("left", left)):
-            self._inbox_mails.labels(result=result).inc(count)
+        self._inbox_series().mails(taken=taken, refused=refused, left=left)
 
     # -- the work-order engine -------------------------------------------------------------------------------
     def work_order_action(self, action: str) -> None:

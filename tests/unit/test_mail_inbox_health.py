@@ -87,3 +87,32 @@ def test_readyz_names_a_failing_inbox_degraded_still_200(tmp_path: Path) -> None
     finally:
         for hook in app.on_shutdown:
             hook()
+
+
+INBOX_SERIES = ("onepoint_mail_inbox_passes_total", "onepoint_mail_inbox_mails_total",
+                "onepoint_mail_inbox_last_success_timestamp_seconds")
+
+
+def _inbox_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith(INBOX_SERIES)]
+
+
+def test_a_process_without_an_inbox_exports_none_of_its_series(tmp_path: Path) -> None:
+    # else `time() - onepoint_mail_inbox_last_success_timestamp_seconds > 600` fires for ever where no inbox is read
+    assert _inbox_lines(Metrics().render()[0].decode()) == []  # e.g. a worker's --metrics-port
+    settings = load_settings()
+    assert settings.mail.inbox is None
+    app = create_app(replace(settings, adapters=(), bulletin=BulletinSettings(tmp_path / "bulletin.db")))
+    try:
+        assert _inbox_lines(asgi_get(app, "/metrics").text) == []
+    finally:
+        for hook in app.on_shutdown:
+            hook()
+
+
+def test_an_expected_inbox_exports_all_three_series_from_the_start() -> None:
+    metrics = Metrics()
+    InboxHealth(metrics)
+    lines = _inbox_lines(metrics.render()[0].decode())
+    assert all(any(line.startswith(name) for line in lines) for name in INBOX_SERIES)
+    assert "onepoint_mail_inbox_last_success_timestamp_seconds 0.0" in lines

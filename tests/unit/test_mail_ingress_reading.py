@@ -11,6 +11,7 @@ import pytest
 
 from hub.config.mail import MailSettings
 from hub.ingress.mail.answer_text import answer_text
+from hub.ingress.mail.automatic import without_comments
 from hub.ingress.mail.hooks import answered_dispatch
 from hub.ingress.mail.html_text import html_to_text
 from hub.ingress.mail.reading import InboundMail, MailRefused, read_mail
@@ -126,7 +127,8 @@ def test_a_forged_or_misdirected_answer_is_refused(subject: str, sender: str, st
 @pytest.mark.parametrize("header", [
     "Auto-Submitted: auto-replied", "Auto-Submitted: auto-generated", "auto-submitted: Auto-Notified; owner=x",
     "X-Autoreply: yes", "X-Autorespond: Out of office", "Precedence: auto_reply", "Precedence: bulk",
-    "Precedence: junk",
+    "Precedence: junk", "Auto-Submitted: auto-replied (vacation; until Monday)", "Auto-Submitted: (no) auto-replied",
+    "Auto-Submitted: (a \\) no) auto-generated", "Precedence: bulk (a list)",
 ])
 def test_an_automatic_reply_is_refused_not_taken_as_the_answer(header: str) -> None:
     raw = _raw(b"I am out of the office until 14 December.\r\n", subject="Automatic reply: Re: x")
@@ -135,8 +137,16 @@ def test_an_automatic_reply_is_refused_not_taken_as_the_answer(header: str) -> N
     assert (refused.value.status, refused.value.code) == (422, "auto-reply")
 
 
-@pytest.mark.parametrize("header", ["Auto-Submitted: no", "Precedence: list", "X-Auto-Response-Suppress: OOF"])
+@pytest.mark.parametrize("header", [
+    "Auto-Submitted: no", "Precedence: list", "X-Auto-Response-Suppress: OOF",
+    "Auto-Submitted: no (a person)", "Auto-Submitted: (sent by hand (really)) No", "Auto-Submitted: no (x; y=z)",
+])
 def test_a_mail_a_person_sent_is_read(header: str) -> None:
     raw = _raw(b"Refunded 268.50.\r\n")
     assert read_mail(raw.replace(b"MIME-Version", header.encode() + b"\r\nMIME-Version", 1)).text.strip() == \
         "Refunded 268.50."
+
+
+def test_comments_are_dropped_not_quoted_strings() -> None:
+    assert without_comments('auto-replied (a (nested) one); owner="x (y)"') == 'auto-replied ; owner="x (y)"'
+    assert without_comments("no (an unclosed one") == "no "

@@ -8,6 +8,9 @@ mailbox, so every other check passes it; taken, it would be the department's ans
 * ``X-Autoreply`` or ``X-Autorespond`` (any value; several responders set them instead of RFC 3834);
 * ``Precedence`` ``auto_reply``, ``bulk`` or ``junk``.
 
+Comments (RFC 5322 ``(...)``, nested, ``\\)`` escaped; RFC 3834 allows them: ``Auto-Submitted: no (a person)``)
+are dropped from both fields' values before they are compared.
+
 The hub's own dispatch and withdrawal mails carry ``Auto-Submitted: auto-generated`` and
 ``X-Auto-Response-Suppress: OOF, AutoReply`` (``adapters.mail.mapping``): RFC 3834 responders and Exchange then
 send no such notice at all.
@@ -19,21 +22,53 @@ from email.message import Message
 
 from hub.ingress.mail.refusal import MailRefused
 
-__all__ = ["AUTOMATIC_PRECEDENCES", "check_written_by_a_person"]
+__all__ = ["AUTOMATIC_PRECEDENCES", "check_written_by_a_person", "without_comments"]
 
 AUTOMATIC_PRECEDENCES = frozenset({"auto_reply", "bulk", "junk"})
 _RESPONDER_FIELDS = ("X-Autoreply", "X-Autorespond")
 
 
+def without_comments(value: str) -> str:
+    """``value`` without its RFC 5322 comments: ``(...)``, nested, a quoted pair (``\\)``) inside one kept out;
+    parentheses inside a quoted string (``"..."``) are no comment. An unclosed comment runs to the end."""
+    kept: list[str] = []
+    depth, quoted, escaped = 0, False, False
+    for char in value:
+        if escaped:
+            escaped = False
+            if not depth:
+                kept.append(char)
+        elif char == "\\" and (depth or quoted):
+            escaped = True
+            if not depth:
+                kept.append(char)
+        elif quoted:
+            quoted = char != '"'
+            kept.append(char)
+        elif char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif not depth:
+            quoted = char == '"'
+            kept.append(char)
+    return "".join(kept)
+
+
+def _field(message: Message, name: str) -> str:
+    """The field's value, its comments dropped, lower case, up to its first parameter (``;``)."""
+    return without_comments(str(message.get(name, "") or "")).partition(";")[0].strip().lower()
+
+
 def _automatic(message: Message) -> str | None:
     """The header field that says ``message`` was sent by a program, as ``name: value``; None if none does."""
-    submitted = str(message.get("Auto-Submitted", "") or "").partition(";")[0].strip().lower()
+    submitted = _field(message, "Auto-Submitted")
     if submitted and submitted != "no":
         return f"Auto-Submitted: {submitted[:40]}"
     for name in _RESPONDER_FIELDS:
         if message.get(name) is not None:
             return name
-    precedence = str(message.get("Precedence", "") or "").strip().lower()
+    precedence = _field(message, "Precedence")
     if precedence in AUTOMATIC_PRECEDENCES:
         return f"Precedence: {precedence}"
     return None

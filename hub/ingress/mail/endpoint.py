@@ -12,7 +12,8 @@ Message-ID, so a mail delivered twice is taken once (200 with the first answer, 
 401 no or bad credentials · 415 not message/rfc822, or a charset the hub cannot read · 413 too large or too many
 parts · 400 a mail that cannot be read (no single From, no Message-ID) · 403 no token, a token not the dispatch's,
 a sender that is no offline mailbox or not the one the dispatch went to · 422 no hook, no answer above the quote,
-or the workflow refused it (a stale or finished dispatch: its c:Error) · 200 the workflow's AnswerMailResponse.
+an automatic reply (``auto-reply``: an out-of-office notice, ``hub.ingress.mail.automatic``), or the workflow
+refused it (a stale or finished dispatch: its c:Error) · 200 the workflow's AnswerMailResponse.
 A refusal names the violation (``c:Error``, header ``X-OnePoint-Refusal``); nothing is sent on; the log names the
 code, the work order and the sender masked, never the mail's text.
 """
@@ -93,10 +94,12 @@ class MailIngress:
         checked, its answer cut and sent on as ``caller``; raises `MailRefused` or the acceptance path's failure.
         ``progress`` keeps the mail and its dispatch as far as they were read (for the log of a refusal).
         ``text_cap``: ``body`` was capped as a whole mail (the inbox's, attachments included), so the text the
-        answer is read from is capped here, as ``max_bytes`` caps a webhook's whole body."""
+        answer is read from is capped here, as ``max_bytes`` caps a webhook's whole body: by the bytes the mail
+        carried for it (``InboundMail.text_bytes``: transfer-decoded, in its own charset, not re-encoded)."""
         progress.mail = mail = await anyio.to_thread.run_sync(read_mail, body)
-        if text_cap and (size := len(mail.text.encode("utf-8", "replace"))) > self.max_bytes:
-            raise MailRefused(413, "too-large", f"the answer's text has {size} bytes, more than {self.max_bytes}")
+        if text_cap and mail.text_bytes > self.max_bytes:  # as the mail carried it, as a webhook's body is capped
+            raise MailRefused(413, "too-large", f"the answer's text has {mail.text_bytes} bytes, more than "
+                                                f"{self.max_bytes}")
         progress.answered = answered = answered_dispatch(mail, self.settings)
         answer = answer_text(mail.text)
         if not answer:

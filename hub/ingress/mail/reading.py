@@ -6,11 +6,12 @@ first ``text/plain`` part that is not an attachment, else the first ``text/html`
 (``hub.ingress.mail.html_text``); attachments, any part inside one and any attached mail (``message/*``, such as the
 dispatch mail forwarded as an attachment) are left out, as is any other part. A part's bytes are decoded by its
 charset, GB2312 and GBK read as GB18030 (their superset, as a Chinese mail client means them), bytes its charset
-cannot hold replaced (U+FFFD), a charset Python does not know refused. The caller caps the size before this reads
-anything (``[mail] max_answer_bytes``, else ``[limits]``); a mail of more than ``MAX_PARTS`` parts is refused, as is
-one whose headers cannot be read, and an automatic reply (an out-of-office notice: ``hub.ingress.mail.automatic``,
-422 ``auto-reply``). Every refusal is a ``MailRefused`` naming what is wrong, with its HTTP status and
-code.
+cannot hold replaced (U+FFFD), a charset Python does not know refused; ``text_bytes`` is how many bytes the part
+carried (transfer-decoded, in its own charset), what the inbox caps an answer's text by. The caller caps the size
+before this reads anything (``[mail] max_answer_bytes``, else ``[limits]``); a mail of more than ``MAX_PARTS``
+parts is refused, as is one whose headers cannot be read, and an automatic reply (an out-of-office notice:
+``hub.ingress.mail.automatic``, 422 ``auto-reply``). Every refusal is a ``MailRefused`` naming what is wrong,
+with its HTTP status and code.
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ class InboundMail:
     subject: str
     text: str  # the chosen part's text, whole (the answer is cut from it: hub.ingress.mail.answer_text)
     html: bool  # the text came from a text/html part
+    text_bytes: int = 0  # the bytes the mail carried for that part (transfer-decoded, in its charset): its size
 
 
-def _decoded(part: Message) -> str:
+def _decoded(part: Message) -> tuple[str, int]:
+    """The part's text and the bytes it was carried in (transfer-decoded: base64 and quoted-printable undone)."""
     payload = part.get_payload(decode=True)
     data = payload if isinstance(payload, bytes) else b""
     charset = (part.get_content_charset() or "utf-8").lower()
@@ -53,7 +56,7 @@ def _decoded(part: Message) -> str:
     except LookupError:
         raise MailRefused(415, "unknown-charset", f"a text part is in charset {charset[:40]!r}, which the hub "
                                                   "cannot read (send UTF-8, GB18030, GBK or GB2312)") from None
-    return data.decode(charset, errors="replace")
+    return data.decode(charset, errors="replace"), len(data)
 
 
 def _own_parts(part: Message) -> Iterator[Message]:
@@ -87,7 +90,7 @@ def read_mail(raw: bytes) -> InboundMail:
         message_id = message_id_of(message)
         subject = subject_of(message)
         part, html = _text_part(message)
-        text = _decoded(part)
+        text, text_bytes = _decoded(part)
     except MailRefused:
         raise
     except Exception as exc:  # the email package raises many kinds on hostile headers: each is a malformed mail
@@ -95,4 +98,4 @@ def read_mail(raw: bytes) -> InboundMail:
     if not message_id or len(message_id) > 200:
         raise MailRefused(400, "no-message-id", "the mail needs a Message-ID of at most 200 characters (the hub "
                                                 "takes each answer once, by it)")
-    return InboundMail(sender, message_id, subject, html_to_text(text) if html else text, html)
+    return InboundMail(sender, message_id, subject, html_to_text(text) if html else text, html, text_bytes)

@@ -55,6 +55,8 @@ def test_a_reset_puts_back_the_settings_it_started_with():
     ({"answer_known_faults": 0}, "'answer_known_faults' must be true or false"),
     ({"reply_delay": -1}, "'reply_delay'"),
     ({"reply_delay": True}, "'reply_delay'"),
+    ({"reply_delay": 10 ** 400}, "'reply_delay'"),  # too large for a float: was a 500 OverflowError
+    ({"reply_delay": 86_401}, "at most 86400"),
     ([], "JSON object"),
 ])
 def test_a_wrong_setting_is_refused_naming_it_and_changes_nothing(body, named):
