@@ -4,7 +4,10 @@
 clients see their connection lost, as when a node goes). After ``go_silent()`` it accepts new connections and
 never answers (``silent_relay()``: silent from the start, no server behind it), as a half-started or hung node
 does: TCP is up, AMQP never is. ``accepted`` is set at each connection a silent relay takes, and
-``closed_by_client()`` waits until the client closed every connection the silent relay took.
+``closed_by_client()`` waits until the client closed every connection the silent relay took; ``taken`` counts every
+connection the relay took (relayed or held). ``first_answer_delay`` (``relay(port, first_answer_delay=6.0)``, or set
+at any time) holds the server's first answer on each new relayed connection that long: a healthy node slow to answer
+its handshake (busy, a reconnect storm, a slow auth backend).
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ __all__ = ["TcpRelay", "relay", "silent_relay"]
 
 
 class TcpRelay:
-    def __init__(self, target_port: int | None) -> None:
+    def __init__(self, target_port: int | None, first_answer_delay: float = 0.0) -> None:
         self._target = target_port
+        self.first_answer_delay = first_answer_delay
+        self.taken = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._listener.getsockname()[1]
         self._lock = threading.Lock()
@@ -87,6 +92,7 @@ class TcpRelay:
             except OSError:
                 return
             with self._lock:
+                self.taken += 1
                 silent = self._silent
                 if silent:
                     self._held.append(client)
@@ -101,9 +107,10 @@ class TcpRelay:
                 continue
             with self._lock:
                 self._relayed += [client, server]
-            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._pump, args=(client, server, self.first_answer_delay), daemon=True).start()
 
-    def _pump(self, client: socket.socket, server: socket.socket) -> None:
+    def _pump(self, client: socket.socket, server: socket.socket, first_answer_delay: float) -> None:
+        answered = first_answer_delay <= 0
         with client, server:
             pair = {client: server, server: client}
             while not self._stop.is_set():
@@ -113,15 +120,19 @@ class TcpRelay:
                         data = sock.recv(65536)
                         if not data:
                             return
+                        if sock is server and not answered:
+                            answered = True
+                            self._stop.wait(first_answer_delay)
                         pair[sock].sendall(data)
                     except OSError:
                         return
 
 
 @contextlib.contextmanager
-def relay(target_port: int) -> Iterator[TcpRelay]:
-    """A relay to ``127.0.0.1:target_port``; closed afterwards."""
-    tcp_relay = TcpRelay(target_port)
+def relay(target_port: int, first_answer_delay: float = 0.0) -> Iterator[TcpRelay]:
+    """A relay to ``127.0.0.1:target_port`` (each connection's first answer held ``first_answer_delay`` s); closed
+    afterwards."""
+    tcp_relay = TcpRelay(target_port, first_answer_delay)
     try:
         yield tcp_relay
     finally:

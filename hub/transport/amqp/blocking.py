@@ -1,12 +1,15 @@
-"""The short-lived ``BlockingConnection`` of the broker's synchronous operations: the topology's declarations and
-queue reads (`Declarations`), ``basic.get`` for the DLQ tools (`BlockingGetter`).
+"""The short-lived ``BlockingConnection``s of the broker's synchronous operations, and which of them have a bounded
+handshake.
 
-A node that accepts TCP but never speaks AMQP (hung, half started) held them for pika's defaults, 10 s to connect
-and 15 s to be open: a reconnect declaring the topology, the ``close()`` that waited for it (10 s), an operator's
-``onepoint dlq list``. Their handshake is bounded by `HANDSHAKE_TIMEOUTS` instead, unless a broker URL sets its own
-``?socket_timeout=``/``?stack_timeout=``; the I/O thread's and the event-loop publisher's long-lived connections
-keep pika's. A failed connect is ``TransportError`` with the reason (pika raises a handshake timeout as an error
-of its connection workflow, outside ``AMQPError``: it reached the caller raw).
+The operator-facing ones (``broker.get()`` for the DLQ tools: `BlockingGetter`; the queue depths and purges:
+`QueueReads`) are bounded by `HANDSHAKE_TIMEOUTS` (`blocking_nodes`), unless a broker URL sets its own
+``?socket_timeout=``/``?stack_timeout=``: on a node that accepts TCP but never speaks AMQP (hung, half started),
+``onepoint dlq list`` gave up only after pika's 10 s to connect and 15 s to be open. The topology declaration the
+I/O thread makes before every connection (`Declarations`) is not: it precedes the long-lived connection and has its
+limits (the URL's, else pika's), so a healthy node slow to answer its handshake (busy, a reconnect storm, a slow
+auth backend, TLS) is still connected to; a close() no longer waits for it (``IOThread.stop``). A failed connect
+is ``TransportError`` with the reason (`open_blocking`; pika raises a handshake timeout as an error of its
+connection workflow, outside ``AMQPError``: it reached the caller raw).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ HANDSHAKE_TIMEOUTS = {"socket_timeout": 3.0, "stack_timeout": 5.0}
 
 
 def blocking_nodes(urls: Sequence[str]) -> NodeAddresses:
-    """The node addresses of ``urls`` with the bounded handshake, for one short-lived connection's user."""
+    """The node addresses of ``urls`` with the bounded handshake, for one operator-facing connection's user."""
     return NodeAddresses(urls, HANDSHAKE_TIMEOUTS)
 
 

@@ -5,8 +5,8 @@ Why one asynchronous connection: publisher confirms are the limit on durable pub
 needs many confirms in flight; a ``SelectConnection`` on a dedicated thread pipelines them for every
 caller (WSGI threads and asyncio alike) through one channel. Consumers get their own channels on the
 same connection and run handlers on worker threads, so a slow handler never stalls heartbeats or
-confirms. Topology declarations (and queue inspection) use a short-lived ``BlockingConnection``
-(`Declarations`): they are rare, synchronous by nature, and must raise to the caller. The ingress publishes from
+confirms. Topology declarations (`Declarations`) and queue inspection (`QueueReads`) use a short-lived
+``BlockingConnection``: they are rare, synchronous by nature, and must raise to the caller. The ingress publishes from
 its event loop instead (``LoopPublisher``): no thread hand-off per command (bench/README.md).
 
 Every connection knows all node addresses of the URL and moves to the next one when its node goes.
@@ -32,6 +32,7 @@ from hub.transport.amqp.io import IOThread
 from hub.transport.amqp.loop_publisher import LoopPublisher
 from hub.transport.amqp.nodes import ConnectionState, NodeAddresses, blocked_reason, quiet_pika
 from hub.transport.amqp.publisher import ConfirmPublisher
+from hub.transport.amqp.queue_reads import QueueReads
 from hub.transport.amqp.subscription import Subscription
 from hub.transport.broker import Broker
 from hub.transport.consumer import Consumer, ConsumerFactory
@@ -64,7 +65,8 @@ class RabbitMQBroker(Broker):
         quiet_pika()
         self.topology = topology
         self._urls = tuple(node_urls(urls) if isinstance(urls, str) else urls)
-        self._declarations = Declarations(self._urls, topology)
+        self._declarations = Declarations(self._urls, topology)  # the I/O thread's limits (before each connect)
+        self._queue_reads = QueueReads(self._urls)  # the operator's: bounded handshake
         self._state = ConnectionState()
         self._max_in_flight, self._publish_timeout = max_in_flight, publish_timeout
         self._nack_pause, self._connect_timeout = nack_pause, connect_timeout
@@ -90,18 +92,18 @@ class RabbitMQBroker(Broker):
             self._scheduler.close()
             raise
 
-    # -- topology and inspection (blocking, short-lived connection: `Declarations`) --------------------------
+    # -- topology and inspection (blocking, short-lived connections: `Declarations`, `QueueReads`) -----------
     def declare(self) -> None:
         self._declarations.declare()
 
     def message_count(self, queue: str) -> int:
-        return self._declarations.queue_op(queue, purge=False)
+        return self._queue_reads.queue_op(queue, purge=False)
 
     def message_counts(self, queues: Iterable[str]) -> dict[str, int]:
-        return self._declarations.message_counts(queues)
+        return self._queue_reads.message_counts(queues)
 
     def purge(self, queue: str) -> int:
-        return self._declarations.queue_op(queue, purge=True)
+        return self._queue_reads.queue_op(queue, purge=True)
 
     def get(self, queue: str) -> Delivery | None:
         return self._getter.get(queue)

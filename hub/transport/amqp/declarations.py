@@ -1,19 +1,23 @@
-"""`Declarations`: the topology declared, and queues read or purged, on a short-lived ``BlockingConnection`` (rare,
-synchronous by nature, and their errors must reach the caller; its handshake bounded and a failed connect
-``TransportError``: ``hub.transport.amqp.blocking``). A declaration refused with 406 (an exchange or queue of that
-name exists with other arguments) is ``TopologyMismatchError`` naming it: permanent, never retried.
+"""`Declarations`: the topology declared on a short-lived ``BlockingConnection`` (rare, synchronous by nature, and
+its errors must reach the caller; a failed connect is ``TransportError``: ``hub.transport.amqp.blocking``). The I/O
+thread declares before every connection it makes, so the declaration's connection has the limits of the long-lived
+connection it precedes: the broker URL's ``?socket_timeout=``/``?stack_timeout=``, else pika's defaults (10 s and
+15 s), never the operator tools' bounded handshake (a healthy node slow to answer, 6 s, was refused at every start
+and reconnect). A declaration refused with 406 (an exchange or queue of that name exists with other arguments) is
+``TopologyMismatchError`` naming it: permanent, never retried.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import pika
 import pika.exceptions
 
-from hub.transport.amqp.blocking import blocking_nodes, open_blocking
+from hub.transport.amqp.blocking import open_blocking
+from hub.transport.amqp.nodes import NodeAddresses
 from hub.transport.errors import TopologyMismatchError, TransportError
 from hub.transport.topology import Topology
 
@@ -24,14 +28,11 @@ log = logging.getLogger("onepoint.transport")
 
 class Declarations:
     def __init__(self, urls: Sequence[str], topology: Topology) -> None:
-        self._blocking_nodes = blocking_nodes(urls)
+        self._nodes = NodeAddresses(urls)  # the URL's limits, else pika's: those of the I/O thread's connection
         self.topology = topology
 
-    def _blocking(self) -> pika.BlockingConnection:
-        return open_blocking(self._blocking_nodes)
-
     def declare(self) -> None:
-        conn = self._blocking()
+        conn = open_blocking(self._nodes)
         try:
             ch = conn.channel()
             for ex in self.topology.exchanges:
@@ -49,39 +50,6 @@ class Declarations:
                 conn.close()
         log.info("topology declared",
                  extra={"prefix": self.topology.config.prefix, "queues": len(self.topology.queues)})
-
-    def queue_op(self, queue: str, purge: bool) -> int:
-        """``queue``'s ready messages (a passive declare), or how many a purge dropped."""
-        conn = self._blocking()
-        try:
-            ch = conn.channel()
-            if purge:
-                return int(ch.queue_purge(queue).method.message_count)
-            return int(ch.queue_declare(queue, passive=True).method.message_count)
-        except pika.exceptions.AMQPError as exc:
-            raise TransportError(f"queue {queue}: {exc!r}") from exc
-        finally:
-            if conn.is_open:
-                conn.close()
-
-    def message_counts(self, queues: Iterable[str]) -> dict[str, int]:
-        """One connection, one passive declare per queue (a missing queue closes the channel: it is left out and
-        the next one read on a new channel)."""
-        conn = self._blocking()
-        counts: dict[str, int] = {}
-        try:
-            ch = conn.channel()
-            for queue in queues:
-                try:
-                    counts[queue] = int(ch.queue_declare(queue, passive=True).method.message_count)
-                except pika.exceptions.ChannelClosed:
-                    ch = conn.channel()
-        except pika.exceptions.AMQPError as exc:
-            raise TransportError(f"reading the queues' depths: {exc!r}") from exc
-        finally:
-            if conn.is_open:
-                conn.close()
-        return counts
 
 
 @contextlib.contextmanager

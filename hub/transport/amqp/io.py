@@ -12,8 +12,11 @@ attempts, and ``failure`` says why (the broker is not ready again; a worker proc
 blocks the connection (``connection.blocked``: a memory or disk alarm) ``blocked`` holds its reason.
 
 ``stop()`` ends the thread whatever a reconnect is doing: a connection still in its TCP connect or AMQP handshake is
-closed (pika aborts the attempt and closes its socket), and once ``stop()`` began no new connection is made (a
-reconnect that was declaring the topology ends there). A ``start()`` still waiting for the first connection returns
+closed (pika aborts the attempt and closes its socket), and once ``stop()`` began no new connection is made. A
+declaration of the topology (``prepare``, before every connection) has the connection's own limits (pika's 15 s on a
+hung node), so ``stop()`` does not wait it out: it joins the thread for ``DECLARATION_JOIN`` at most and returns; the
+daemon thread ends by itself when the declaration does (its connection closed by the declaration, or by pika when
+the handshake failed), making no connection after it. A ``start()`` still waiting for the first connection returns
 as soon as ``stop()`` began (from another thread), raising ``TransportClosedError``.
 """
 
@@ -37,6 +40,7 @@ __all__ = ["ConnectionListener", "IOThread"]
 
 log = logging.getLogger("onepoint.transport")
 RETRY_LOG_INTERVAL = 30.0
+DECLARATION_JOIN = 0.5  # seconds stop() waits for a thread in its declaration (it ends by itself, connecting no more)
 
 
 class ConnectionListener(Protocol):
@@ -57,6 +61,7 @@ class IOThread(IOCalls):
         self._listeners: list[ConnectionListener] = []
         self._stopping = threading.Event()
         self._connecting = threading.Lock()  # ``stop()`` against a new connection (``_connect``)
+        self._declaring = threading.Event()  # in ``prepare``: stop() does not wait it out
         self._first = threading.Event()
         self._first_error: BaseException | None = None
         self.connection: pika.SelectConnection | None = None
@@ -111,7 +116,7 @@ class IOThread(IOCalls):
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                self._prepare()
+                self._declare()
                 conn = self._connect()
                 if conn is None:
                     break  # stop() began during the declaration
@@ -137,6 +142,16 @@ class IOThread(IOCalls):
             delay = self._nodes.failed()
             log.debug("reconnecting", extra={"node": node, "next": self._nodes.describe(), "delay_s": round(delay, 2)})
             self._stopping.wait(delay)
+
+    def _declare(self) -> None:
+        """``prepare``, marked for ``stop()``; skipped once ``stop()`` began (set before the check: a ``stop()`` that
+        did not see the mark sees the thread skip the declaration)."""
+        self._declaring.set()
+        try:
+            if not self._stopping.is_set():
+                self._prepare()
+        finally:
+            self._declaring.clear()
 
     def _connect(self) -> pika.SelectConnection | None:
         """A new connection to the current node, or None once ``stop()`` began: under the lock ``stop()`` takes,
@@ -238,7 +253,8 @@ class IOThread(IOCalls):
             except Exception:
                 log.debug("I/O loop already closed")
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(timeout)
+            # a declaration ends by itself within its connection's limits and ``_connect()`` refuses after it
+            self._thread.join(min(timeout, DECLARATION_JOIN) if self._declaring.is_set() else timeout)
         leftover = self._drop_calls()
         if leftover:
             log.info("dropping calls queued for a closed connection", extra={"count": leftover})

@@ -20,6 +20,7 @@ import pika.exceptions
 __all__ = ["ConnectionState", "NodeAddresses", "backoff", "blocked_reason", "failure_reason", "quiet_pika"]
 
 log = logging.getLogger("onepoint.transport")
+STACK_AFTER_SOCKET = 5.0  # seconds the AMQP handshake gets after a URL's own TCP connect limit (`_parameters`)
 
 
 def backoff(attempt: int, initial: float = 0.2, maximum: float = 5.0) -> float:
@@ -68,12 +69,17 @@ def quiet_pika() -> None:
 
 
 def _parameters(url: str, defaults: Mapping[str, float]) -> pika.URLParameters:
-    """``url``'s connection parameters, ``defaults`` for those its query (``?socket_timeout=10``) does not give."""
+    """``url``'s connection parameters, ``defaults`` for those its query (``?socket_timeout=10``) does not give. A
+    URL that gives its own ``socket_timeout`` (the TCP connect's limit) but no ``stack_timeout`` (the whole
+    handshake's, TCP connect included) gets a default ``stack_timeout`` at least ``STACK_AFTER_SOCKET`` longer: never
+    shorter than its own connect limit."""
     params = pika.URLParameters(url)
     given = parse_qs(urlsplit(url).query, keep_blank_values=True)
     for name, value in defaults.items():
         if name not in given:
             setattr(params, name, value)
+    if "socket_timeout" in given and "stack_timeout" not in given and "stack_timeout" in defaults:
+        params.stack_timeout = max(defaults["stack_timeout"], params.socket_timeout + STACK_AFTER_SOCKET)
     return params
 
 

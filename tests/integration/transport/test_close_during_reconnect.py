@@ -1,7 +1,9 @@
 """``RabbitMQBroker.close()`` while its I/O thread reconnects (audit amqp-leak): whatever the reconnect is doing,
 close leaves no socket open, no ``amqp-io`` thread running, and does not hang on a node that accepts TCP but never
-speaks AMQP. The node goes through a ``TcpRelay`` the test cuts (the connection is lost, as when a node goes) and
-turns silent (a hung node)."""
+speaks AMQP. A reconnect declaring the topology has the connection's own limits (pika's 15 s on a hung node): close
+returns at once, no connection is made after it, and the thread ends by itself when the declaration gives up. The
+node goes through a ``TcpRelay`` the test cuts (the connection is lost, as when a node goes) and turns silent (a hung
+node)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ pytestmark = [pytest.mark.integration]
 
 WAIT = 30.0  # seconds before a wait gives up (a failure, never an assertion on speed)
 PROMPT = 8.0  # "does not hang": well below the 10 s stop() waited, and the 15 s of pika's default handshake limit
+THREAD_END = 40.0  # a thread left in its declaration ends by itself within pika's limits (10 s + 15 s at most)
 
 
 @pytest.fixture
@@ -48,6 +51,14 @@ def declared(rabbitmq_server: RabbitMQServer, config: TopologyConfig) -> Iterato
 
 def io_threads(before: set[threading.Thread]) -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t not in before and t.name == "amqp-io"]
+
+
+def ended_by_themselves(threads: list[threading.Thread]) -> bool:
+    """Whether ``threads`` ended within ``THREAD_END`` (a declaration left to give up on a hung node)."""
+    deadline = time.monotonic() + THREAD_END
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return not [t for t in threads if t.is_alive()]
 
 
 def lose_the_node(node: TcpRelay) -> None:
@@ -85,10 +96,12 @@ def test_a_start_that_times_out_on_a_silent_node_leaves_no_socket_nor_thread(
         with pytest.raises(TransportError, match="could not connect"):
             open_broker(node.url(), config, declare=declare, connect_timeout=2.0)
         took = time.monotonic() - began
+        taken = node.taken
         assert node.accepted.is_set()
-        assert node.closed_by_client(5.0), "the attempt's socket was left open"
-        assert not [t for t in io_threads(before) if t.is_alive()]
         assert took < PROMPT
+        assert ended_by_themselves(io_threads(before)), "the I/O thread outlived its declaration"
+        assert node.taken == taken, "a connection was made after close"
+        assert node.closed_by_client(5.0), "the attempt's socket was left open"
     assert unclosed == []
 
 
@@ -105,8 +118,10 @@ def test_close_while_a_reconnect_declares_on_a_silent_node_returns_promptly(
             began = time.monotonic()
             broker.close()
             took = time.monotonic() - began
-        assert not [t for t in io_threads(before) if t.is_alive()]
+            taken = node.taken
         assert took < PROMPT
+        assert ended_by_themselves(io_threads(before)), "the I/O thread outlived its declaration"
+        assert node.taken == taken, "a connection was made after close"
         assert node.closed_by_client(5.0)
     assert unclosed == []
 
@@ -138,8 +153,10 @@ def test_close_while_a_reconnect_declares_the_topology_leaves_no_connection(
             node.cut()
             assert declaring.wait(WAIT), "the reconnect never declared"
         finally:
+            taken = node.taken  # the declaration waits for close() before it connects
             began = time.monotonic()
             broker.close()
             took = time.monotonic() - began
-        assert not [t for t in io_threads(before) if t.is_alive()], "the I/O thread connected after close()"
         assert took < PROMPT
+        assert ended_by_themselves(io_threads(before)), "the I/O thread outlived its declaration"
+        assert node.taken == taken + 1, "the I/O thread connected after close()"  # only the declaration's, closed

@@ -1,6 +1,7 @@
 """``IOThread.stop()`` (a broker's ``close()``) from another thread while ``start()`` still waits for the first
 connection: ``start()`` returns as soon as the stop began, raising ``TransportClosedError``, instead of waiting out its
-own timeout (30 s by default), whether the first attempt is in its AMQP handshake or still declaring the topology.
+own timeout (30 s by default), whether the first attempt is in its AMQP handshake or still declaring the topology (the
+declaration is not waited out: the thread ends by itself after it, connecting no more).
 The nodes are ``silent_relay()``s: they accept TCP and never answer AMQP (no RabbitMQ needed)."""
 
 from __future__ import annotations
@@ -88,7 +89,11 @@ def test_stop_while_the_first_attempt_declares_ends_start_at_once(nodes: list[Tc
         time.sleep(1.0)
 
     io = IOThread(NodeAddresses([nodes[0].url()]), ConnectionState(), prepare=slow_declaration)
+    before = set(threading.enumerate())
     starting, stop_began = stop_while_starting(io, declaring.is_set)
     assert isinstance(starting.raised, TransportClosedError), repr(starting.raised)
     assert starting.returned_at - stop_began < PROMPT
+    for thread in [t for t in threading.enumerate() if t not in before and t.name == "amqp-io"]:
+        thread.join(WAIT)  # stop() does not wait out a declaration: the thread ends by itself after it
+        assert not thread.is_alive()
     assert not nodes[0].accepted.is_set(), "a connection was made after stop()"

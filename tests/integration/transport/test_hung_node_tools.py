@@ -1,7 +1,7 @@
-"""The operator's tools on a hung node (accepts TCP, never answers AMQP): ``broker.get()`` and the queue depths
-(``onepoint dlq list`` and the other DLQ commands) give up after the bounded handshake of the short-lived connections
-(5 s), not pika's 15 s, with a ``TransportError`` (pika's handshake timeout reached the caller raw), and leave no
-socket open."""
+"""The operator's tools on a hung node (accepts TCP, never answers AMQP): ``broker.get()``, the queue depths and the
+purge (``onepoint dlq list`` and the other DLQ commands) give up after the bounded handshake of the operator's
+short-lived connections (5 s), not pika's 15 s, with a ``TransportError`` (pika's handshake timeout reached the
+caller raw), and leave no socket open."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.rabbitmq]
 PROMPT = 8.0  # well below pika's default 15 s for the AMQP handshake; the bound is 5 s
 
 
-@pytest.mark.parametrize("operation", ["get", "message_counts"])
+@pytest.mark.parametrize("operation", ["get", "message_counts", "purge"])
 def test_a_tool_on_a_node_gone_silent_gives_up_within_the_bounded_handshake(
     rabbitmq_server: RabbitMQServer, operation: str
 ) -> None:
@@ -33,7 +33,7 @@ def test_a_tool_on_a_node_gone_silent_gives_up_within_the_bounded_handshake(
             began = time.monotonic()
             queue = f"{config.prefix}.workflow.dlq"
             with pytest.raises(TransportError, match="cannot connect to the broker: AMQPConnectorStackTimeout"):
-                broker.get(queue) if operation == "get" else broker.message_counts([queue])
+                {"get": broker.get, "purge": broker.purge}.get(operation, lambda q: broker.message_counts([q]))(queue)
             took = time.monotonic() - began
         finally:
             broker.close()

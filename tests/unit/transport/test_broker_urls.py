@@ -14,6 +14,7 @@ from hub.transport import BrokerURLError, Topology, TopologyConfig, open_broker
 from hub.transport.amqp.declarations import Declarations
 from hub.transport.amqp.getter import BlockingGetter
 from hub.transport.amqp.nodes import NodeAddresses
+from hub.transport.amqp.queue_reads import QueueReads
 from hub.transport.message import Message
 from hub.transport.urls import node_urls, redacted
 
@@ -70,17 +71,32 @@ def test_node_addresses_move_to_the_next_node_on_failure_and_wrap_around() -> No
     assert not nodes.tried_all()
 
 
-def test_declarations_bound_their_handshake_unless_the_url_sets_its_own_limits() -> None:
+def test_the_declaration_has_the_limits_of_the_connection_it_precedes() -> None:
+    """The I/O thread declares before every connection: the URL's limits, else pika's (10 s, 15 s), never the
+    operator tools' bounded handshake (a node slow to answer, 6 s, was refused at every start and reconnect)."""
     topology = Topology.build(TopologyConfig(prefix="t"))
-    bounded = Declarations(node_urls(CLUSTER), topology)._blocking_nodes.parameters
+    pikas = Declarations(node_urls(CLUSTER), topology)._nodes.parameters
+    assert {(p.socket_timeout, p.stack_timeout) for p in pikas} == {(10.0, 15.0)}
+    own = Declarations(node_urls("amqp://127.0.0.1:5673/%2F?socket_timeout=2&stack_timeout=4"), topology)
+    assert [(p.socket_timeout, p.stack_timeout) for p in own._nodes.parameters] == [(2.0, 4.0)]
+    assert NodeAddresses(node_urls(CLUSTER)).current.stack_timeout == 15.0  # the I/O thread's connection: pika's
+
+
+def test_queue_reads_bound_their_handshake_unless_the_url_sets_its_own_limits() -> None:
+    """``message_count(s)`` and ``purge`` (the DLQ tools, the depth gauges): the bounded handshake, and a URL's own
+    connect limit never left with a shorter whole-handshake limit."""
+    bounded = QueueReads(node_urls(CLUSTER))._blocking_nodes.parameters
     assert {(p.socket_timeout, p.stack_timeout) for p in bounded} == {(3.0, 5.0)}  # HANDSHAKE_TIMEOUTS
-    own = Declarations(node_urls("amqp://127.0.0.1:5673/%2F?socket_timeout=20&heartbeat=30"), topology)
-    assert [(p.socket_timeout, p.stack_timeout) for p in own._blocking_nodes.parameters] == [(20.0, 5.0)]
-    assert NodeAddresses(node_urls(CLUSTER)).current.stack_timeout == 15.0  # the other connections: pika's
+    own = QueueReads(node_urls("amqp://127.0.0.1:5673/%2F?socket_timeout=20&heartbeat=30"))._blocking_nodes
+    assert [(p.socket_timeout, p.stack_timeout) for p in own.parameters] == [(20.0, 25.0)]
+    short = QueueReads(node_urls("amqp://127.0.0.1:5673/%2F?socket_timeout=1"))._blocking_nodes
+    assert [(p.socket_timeout, p.stack_timeout) for p in short.parameters] == [(1.0, 6.0)]
+    both = QueueReads(node_urls("amqp://127.0.0.1:5673/%2F?socket_timeout=20&stack_timeout=8"))._blocking_nodes
+    assert [(p.socket_timeout, p.stack_timeout) for p in both.parameters] == [(20.0, 8.0)]  # as the URL says
 
 
 def test_the_getter_bounds_its_handshake_unless_the_url_sets_its_own_limits() -> None:
-    """``broker.get()`` (the DLQ tools) on a hung node gives up after the declarations' limits, not pika's 15 s."""
+    """``broker.get()`` (the DLQ tools) on a hung node gives up after the bounded handshake, not pika's 15 s."""
     def retry(_message: Message, _tier: str) -> Future[None]:
         raise AssertionError("not called")
 
@@ -88,6 +104,8 @@ def test_the_getter_bounds_its_handshake_unless_the_url_sets_its_own_limits() ->
     assert {(p.socket_timeout, p.stack_timeout) for p in bounded} == {(3.0, 5.0)}  # HANDSHAKE_TIMEOUTS
     own = BlockingGetter(node_urls("amqp://127.0.0.1:5673/%2F?stack_timeout=30"), retry)._nodes.parameters
     assert [(p.socket_timeout, p.stack_timeout) for p in own] == [(3.0, 30.0)]
+    connect = BlockingGetter(node_urls("amqp://127.0.0.1:5673/%2F?socket_timeout=12"), retry)._nodes.parameters
+    assert [(p.socket_timeout, p.stack_timeout) for p in connect] == [(12.0, 17.0)]
 
 
 def config_file(tmp_path: Path, url: str) -> Path:
