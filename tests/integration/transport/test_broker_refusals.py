@@ -15,25 +15,15 @@ from typing import Any
 import pika
 import pytest
 
-from hub.transport import Broker, Message, PublisherUnavailableError, Topology, TopologyConfig, open_broker
+from hub.transport import Broker, Message, PublisherUnavailableError, TopologyConfig, open_broker
 from hub.transport.amqp.loop_publisher import LoopPublisher
 from hub.transport.errors import PublishOutcomeUnknownError, QueueFullError, TopologyMismatchError
 from tests.support.rabbitmq_server import RabbitMQServer
+from tests.support.topology_cleanup import delete_topology
 
 pytestmark = [pytest.mark.integration, pytest.mark.rabbitmq]
 
 WAIT = 30.0  # seconds before a wait gives up (a failure, never an assertion on speed)
-
-
-def cleanup(url: str, config: TopologyConfig) -> None:
-    conn = pika.BlockingConnection(pika.URLParameters(url))
-    ch = conn.channel()
-    topology = Topology.build(config)
-    for queue in topology.queues:
-        ch.queue_delete(queue.name)
-    for exchange in topology.exchanges:
-        ch.exchange_delete(exchange.name)
-    conn.close()
 
 
 @pytest.fixture
@@ -41,7 +31,7 @@ def config(request: pytest.FixtureRequest, rabbitmq_server: RabbitMQServer) -> I
     config = TopologyConfig(prefix=f"rf{uuid.uuid4().hex[:8]}", consumers=("boss", "workflow"), max_length=3)
     yield config
     if rabbitmq_server.running:
-        cleanup(rabbitmq_server.url, config)
+        delete_topology(rabbitmq_server.url, config)
 
 
 def drain(url: str, queue: str) -> list[str]:

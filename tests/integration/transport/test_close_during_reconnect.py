@@ -13,15 +13,15 @@ import time
 import uuid
 from collections.abc import Iterator
 
-import pika
 import pytest
 
-from hub.transport import Broker, Topology, TopologyConfig, open_broker
+from hub.transport import Broker, TopologyConfig, open_broker
 from hub.transport.amqp.declarations import Declarations
 from hub.transport.amqp.io import IOThread
 from hub.transport.errors import TransportError
 from tests.support.rabbitmq_server import RabbitMQServer
 from tests.support.tcp_relay import TcpRelay, relay, silent_relay
+from tests.support.topology_cleanup import delete_topology
 from tests.support.unclosed_sockets import unclosed_sockets
 
 pytestmark = [pytest.mark.integration]
@@ -40,13 +40,7 @@ def config() -> TopologyConfig:
 def declared(rabbitmq_server: RabbitMQServer, config: TopologyConfig) -> Iterator[TopologyConfig]:
     """``config``, its topology deleted from the broker afterwards."""
     yield config
-    conn = pika.BlockingConnection(pika.URLParameters(rabbitmq_server.url))
-    channel, topology = conn.channel(), Topology.build(config)
-    for queue in topology.queues:
-        channel.queue_delete(queue.name)
-    for exchange in topology.exchanges:
-        channel.exchange_delete(exchange.name)
-    conn.close()
+    delete_topology(rabbitmq_server.url, config)
 
 
 def io_threads(before: set[threading.Thread]) -> list[threading.Thread]:

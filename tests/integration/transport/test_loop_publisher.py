@@ -15,7 +15,6 @@ from hub.transport import (
     Message,
     PublishNackedError,
     PublishTimeoutError,
-    Topology,
     TopologyConfig,
     TransportClosedError,
     TransportError,
@@ -25,6 +24,7 @@ from hub.transport import (
 from hub.transport.amqp.loop_publisher import LoopPublisher, PublisherUnavailableError
 from hub.transport.errors import PublishOutcomeUnknownError
 from tests.support.rabbitmq_server import RabbitMQServer, free_port
+from tests.support.topology_cleanup import delete_topology
 
 pytestmark = [pytest.mark.integration, pytest.mark.rabbitmq]
 
@@ -54,14 +54,7 @@ def config(rabbitmq_server: RabbitMQServer) -> Iterator[TopologyConfig]:
     open_broker(rabbitmq_server.url, config).close()
     yield config
     if rabbitmq_server.running:  # drop what this test declared (the session broker is shared)
-        conn = pika.BlockingConnection(pika.URLParameters(rabbitmq_server.url))
-        ch = conn.channel()
-        topology = Topology.build(config)
-        for q in (*(q.name for q in topology.queues), f"{config.prefix}.tiny"):
-            ch.queue_delete(q)
-        for e in topology.exchanges:
-            ch.exchange_delete(e.name)
-        conn.close()
+        delete_topology(rabbitmq_server.url, config, extra_queues=(f"{config.prefix}.tiny",))
 
 
 def drain(url: str, queue: str) -> list[tuple[Any, bytes]]:

@@ -9,12 +9,12 @@ import time
 import uuid
 from collections.abc import Iterator
 
-import pika
 import pytest
 
-from hub.transport import Topology, TopologyConfig, open_broker
+from hub.transport import TopologyConfig, open_broker
 from tests.support.rabbitmq_server import RabbitMQServer
 from tests.support.tcp_relay import relay
+from tests.support.topology_cleanup import delete_topology
 
 pytestmark = [pytest.mark.integration, pytest.mark.rabbitmq]
 
@@ -27,13 +27,7 @@ def declared(rabbitmq_server: RabbitMQServer) -> Iterator[TopologyConfig]:
     """A topology, deleted from the broker afterwards."""
     config = TopologyConfig(prefix=f"sn{uuid.uuid4().hex[:8]}", consumers=("workflow",))
     yield config
-    conn = pika.BlockingConnection(pika.URLParameters(rabbitmq_server.url))
-    channel, topology = conn.channel(), Topology.build(config)
-    for queue in topology.queues:
-        channel.queue_delete(queue.name)
-    for exchange in topology.exchanges:
-        channel.exchange_delete(exchange.name)
-    conn.close()
+    delete_topology(rabbitmq_server.url, config)
 
 
 def test_the_broker_starts_on_a_node_slow_to_answer_its_handshake(
