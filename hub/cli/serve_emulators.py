@@ -53,7 +53,14 @@ def check_mail_port_clashes(smtp_port: int | None, imap_port: int | None, *, emu
                             hub_port: int, hub_port_option: str = "--port") -> None:
     """A usage error (exit 2), before anything starts, when ``--smtp-port`` or ``--imap-port`` is a port another
     server of ``onepoint serve`` takes: an emulator's (``--emulator-base-port`` and the five after it), the hub's
-    (``hub_port``, given by ``hub_port_option``) or the other mail port; 0 (a free port) clashes with nothing."""
+    (``hub_port``, given by ``hub_port_option``) or the other mail port; 0 (a free port) clashes with nothing. An
+    unset ``--smtp-port`` is the default SMTP port at the default base port: the hub's port may not be it either."""
+    from hub.system.emulated import DEFAULT_SMTP_PORT, mail_smtp_port
+
+    if smtp_port is None and mail_smtp_port(None, base_port=emulator_base_port) == hub_port:
+        raise click.UsageError(f"{hub_port_option} {hub_port} is the mail emulator's SMTP port (unset --smtp-port at "
+                               f"the default --emulator-base-port: {DEFAULT_SMTP_PORT}); give --smtp-port or "
+                               f"{hub_port_option} another port (0: a free one)")
     mail_ports = (("--smtp-port", smtp_port), ("--imap-port", imap_port))
     for option, port in mail_ports:
         if not port:

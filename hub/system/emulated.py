@@ -24,8 +24,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from hub.config.settings import HubSettings
 
-__all__ = ["DEFAULT_SMTP_PORT", "EmulatedSystems", "EmulatorStartError", "point_adapters", "point_mail",
-           "start_emulators"]
+__all__ = ["DEFAULT_SMTP_PORT", "EmulatedSystems", "EmulatorStartError", "mail_smtp_port", "point_adapters",
+           "point_mail", "start_emulators"]
 
 log = logging.getLogger("onepoint.system")
 LOOPBACK = "127.0.0.1"
@@ -75,6 +75,14 @@ class EmulatedSystems:
             log.info("emulators stopped", extra={"emulators": stopped})
 
 
+def mail_smtp_port(smtp_port: int | None, *, base_port: int) -> int:
+    """The mail emulator's SMTP port: ``smtp_port`` if given; unset, :data:`DEFAULT_SMTP_PORT` at the default base
+    port, else 0 (a free one: two runs on other base ports never meet on it)."""
+    if smtp_port is not None:
+        return smtp_port
+    return DEFAULT_SMTP_PORT if base_port == DEFAULT_BASE_PORT else 0
+
+
 def start_emulators(hub_url: str, tokens: Mapping[str, str], *, base_port: int = DEFAULT_BASE_PORT, seed: int = 0,
                     subscribers: int | None = None, host: str = LOOPBACK,
                     smtp_port: int | None = None, imap_port: int | None = None) -> EmulatedSystems:
@@ -87,7 +95,7 @@ def start_emulators(hub_url: str, tokens: Mapping[str, str], *, base_port: int =
     from emulators.toolkit import start_server
 
     running = EmulatedSystems()
-    smtp = smtp_port if smtp_port is not None else (DEFAULT_SMTP_PORT if base_port == DEFAULT_BASE_PORT else 0)
+    smtp = mail_smtp_port(smtp_port, base_port=base_port)
     try:
         for index, name in enumerate(EMULATORS):
             factory = resolve_emulator(name)

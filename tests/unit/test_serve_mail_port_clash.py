@@ -47,3 +47,20 @@ def test_free_ports_clash_with_nothing() -> None:
     result = CliRunner().invoke(main, ["serve", "--port", "0", "--emulator-base-port", "0", "--smtp-port", "0",
                                        "--imap-port", "0", "--log-level", "ERROR"])
     assert "the hub's port was bound" in repr(result.exception)  # past the checks, stopped at the bind
+
+
+@pytest.mark.usefixtures("nothing_started")
+def test_the_hub_on_the_default_smtp_port_is_a_usage_error() -> None:
+    """Unset, ``--smtp-port`` is 8025 at the default ``--emulator-base-port``: the hub on 8025 bound it first and the
+    mail emulator then failed to start."""
+    result = CliRunner().invoke(main, ["serve", "--port", "8025", "--log-level", "ERROR"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    (line,) = [text for text in result.output.splitlines() if text.startswith("Error:")]
+    assert "--smtp-port" in line and "--port 8025" in line, line
+
+
+@pytest.mark.usefixtures("nothing_started")
+def test_the_hub_on_8025_with_emulators_elsewhere_is_no_clash() -> None:
+    result = CliRunner().invoke(main, ["serve", "--port", "8025", "--emulator-base-port", "9100",
+                                       "--log-level", "ERROR"])
+    assert "the hub's port was bound" in repr(result.exception)  # a free SMTP port: past the checks
