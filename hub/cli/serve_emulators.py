@@ -57,7 +57,7 @@ def check_mail_port_clashes(smtp_port: int | None, imap_port: int | None, *, emu
     unset ``--smtp-port`` is the default SMTP port at the default base port: the hub's port may not be it either."""
     from hub.system.emulated import DEFAULT_SMTP_PORT, mail_smtp_port
 
-    if smtp_port is None and mail_smtp_port(None, base_port=emulator_base_port) == hub_port:
+    if smtp_port is None and hub_port and mail_smtp_port(None, base_port=emulator_base_port) == hub_port:
         raise click.UsageError(f"{hub_port_option} {hub_port} is the mail emulator's SMTP port (unset --smtp-port at "
                                f"the default --emulator-base-port: {DEFAULT_SMTP_PORT}); give --smtp-port or "
                                f"{hub_port_option} another port (0: a free one)")

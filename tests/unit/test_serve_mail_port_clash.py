@@ -64,3 +64,9 @@ def test_the_hub_on_8025_with_emulators_elsewhere_is_no_clash() -> None:
     result = CliRunner().invoke(main, ["serve", "--port", "8025", "--emulator-base-port", "9100",
                                        "--log-level", "ERROR"])
     assert "the hub's port was bound" in repr(result.exception)  # a free SMTP port: past the checks
+
+
+@pytest.mark.usefixtures("nothing_started")
+def test_free_hub_and_emulator_ports_without_mail_ports_clash_with_nothing() -> None:
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--emulator-base-port", "0", "--log-level", "ERROR"])
+    assert "the hub's port was bound" in repr(result.exception)  # both free: 0 is no port, past the checks
