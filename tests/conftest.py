@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,16 @@ from hub.validation.command_sets import CommandSetRegistry, schema_directory
 from tests.support.postgres_server import PostgresServer, postgres_fixture
 from tests.support.rabbitmq_server import RabbitMQServer, rabbitmq_fixture
 from tests.support.servers import free_port, running_asgi, served_at
+
+
+@pytest.fixture(autouse=True)
+def _umask_restored() -> Iterator[None]:
+    """A command run in-process (``CliRunner``) adds 0o077 to the process's umask (``hub.cli.file_modes``): the
+    tests after it keep the umask pytest started with."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    yield
+    os.umask(mask)
 
 
 @pytest.fixture(autouse=True)

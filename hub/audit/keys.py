@@ -20,7 +20,8 @@ from sqlalchemy.exc import ArgumentError
 from hub.audit.chain import ChainKey
 from hub.config.settings import AuditSettings
 
-__all__ = ["DEVELOPMENT_KEY", "AuditKeyError", "load_chain_key", "log_file", "refuse_key_beside_log"]
+__all__ = ["DEVELOPMENT_KEY", "AuditKeyError", "development_key_in_effect", "load_chain_key", "log_file",
+           "refuse_key_beside_log"]
 
 log = logging.getLogger("onepoint.audit")
 
@@ -79,6 +80,14 @@ def load_chain_key(settings: AuditSettings, environ: Mapping[str, str] | None = 
         return ChainKey(DEVELOPMENT_KEY, "the built-in DEVELOPMENT key")
     where = f"set ${settings.key_env} or " if settings.key_env else ""
     raise AuditKeyError(f"no audit key: {where}give [audit] key_file (a file outside the log's directory)")
+
+
+def development_key_in_effect(settings: AuditSettings, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether `load_chain_key` would seal with the public `DEVELOPMENT_KEY`: ``development_key = true`` and neither
+    ``key_file`` nor a set ``key_env`` variable."""
+    environ = os.environ if environ is None else environ
+    own = settings.key_file is not None or bool(settings.key_env and environ.get(settings.key_env))
+    return settings.development_key and not own
 
 
 def _key(data: bytes, origin: str) -> ChainKey:

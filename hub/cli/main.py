@@ -12,6 +12,7 @@ from hub.cli.bulletin import bulletin
 from hub.cli.demo import demo
 from hub.cli.dlq import dlq
 from hub.cli.emulate import emulate, emulator
+from hub.cli.file_modes import owner_only_files
 from hub.cli.listeners import listeners
 from hub.cli.mail import mail
 from hub.cli.oa import oa
@@ -42,6 +43,7 @@ MAX_DEPTH_RANGE = click.IntRange(2, 256)
 @click.version_option(package_name="onepoint-hub")
 def main() -> None:
     """OnePoint Hub: one point of complaint, whole-network interaction."""
+    owner_only_files()  # before any command opens a store: its files are this account's only
 
 
 @main.command()

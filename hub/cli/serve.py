@@ -42,6 +42,7 @@ from hub.cli.serve_emulators import (
     smtp_port_option,
     start_emulators_for,
 )
+from hub.cli.serve_exposure import refuse_development_secrets, warn_shared_throttle_key
 from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
 from hub.config.sharing import warn_kept_per_machine
@@ -103,7 +104,9 @@ def serve(host: str | None, port: int | None, public_url: str | None, config_pat
         raise click.UsageError(NO_WORKERS_ON_MEMORY if config_path is None
                                else f"{settings.source}: {NO_WORKERS_ON_MEMORY}")
     bind_host, bind_port = host or settings.host, settings.port if port is None else port
+    host_option = "--host" if host else f"{settings.source}: [server] host"
     check_host(bind_host, "--host" if host else "[server] host")
+    refuse_development_secrets(settings, bind_host, host_option)
     if emulators:
         check_mail_port_clashes(smtp_port, imap_port, emulator_base_port=emulator_base_port, hub_port=bind_port,
                                 hub_port_option="--port" if port is not None else f"{settings.source}: [server] port")
@@ -154,6 +157,7 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     log = logging.getLogger("onepoint.serve")
     warn_development_credentials(settings, log)
     warn_kept_per_machine(settings, log)
+    warn_shared_throttle_key(settings, bind_host, log)
     bound = replace(settings, host=bind_host, port=int(sock.getsockname()[1]))
     bind_port = bound.port
     hub_url = replace(bound, public_url=None).hub_url  # where it serves (this machine's name for 0.0.0.0)

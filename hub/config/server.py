@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 from hub.config.values import is_number
 
-__all__ = ["KEEP_ALIVE_SECONDS", "READ_TIMEOUT_SECONDS", "binds_every_address", "named_host", "parse_keep_alive",
+__all__ = ["KEEP_ALIVE_SECONDS", "READ_TIMEOUT_SECONDS", "binds_every_address", "binds_loopback_only", "named_host",
+           "parse_keep_alive",
            "parse_max_connections", "parse_public_url", "parse_read_timeout", "parse_trusted_proxies",
            "public_url_problem"]
 
@@ -113,6 +114,17 @@ def binds_every_address(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_unspecified
     except ValueError:
         return host == ""
+
+
+def binds_loopback_only(host: str) -> bool:
+    """Whether every address ``host`` resolves to is a loopback one (``127.0.0.1``, ``::1``, ``localhost``): a hub
+    bound there is reached from this machine only. False for one that does not resolve."""
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False
+    return bool(found) and all(ipaddress.ip_address(str(info[4][0]).partition("%")[0]).is_loopback
+                               for info in found)
 
 
 @cache

@@ -22,6 +22,7 @@ from starlette.requests import Request
 
 from hub.ingress.body import UnsupportedContentEncoding
 from hub.ingress.replies import BadReply, ReplyRefusal
+from hub.observability.printable import printable
 from hub.observability.quiet import QuietLog as _QuietLog
 from hub.routing.router import MessageIdReused
 from hub.routing.table import NoRouteError
@@ -41,7 +42,8 @@ from hub.workers.fingerprint import MESSAGE_ID_REUSED
 from hub.workers.reply import NO_ANSWER
 from hub.workers.worker import DEAD_LETTERED
 
-__all__ = ["BAD_REPLY", "ERROR_ANSWERS", "QuietLog", "Refusal", "error_answer_of", "noted", "refusal_for"]
+__all__ = ["BAD_REPLY", "ERROR_ANSWERS", "SHOWN_USERNAME", "QuietLog", "Refusal", "error_answer_of", "noted",
+           "refusal_for", "shown_username"]
 
 log = logging.getLogger("onepoint.ingress")
 
@@ -51,6 +53,7 @@ TIMEOUT = "timeout"
 BAD_REPLY = "bad-reply"
 # onepoint_error_answers_total's codes: a fixed set, whatever codes the systems behind the hub answer with
 ERROR_ANSWERS = (REJECTED, SYSTEM_UNAVAILABLE, DEAD_LETTERED, MESSAGE_ID_REUSED, BAD_REPLY, TIMEOUT)
+SHOWN_USERNAME = 64  # characters of a failed sign-in's username in its log line: a guesser chooses its length
 
 
 @value_class
@@ -71,6 +74,14 @@ class Refusal:
     @property
     def headers(self) -> dict[str, str]:
         return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+
+
+def shown_username(username: str | None) -> str | None:
+    """A failed sign-in's username for its log line: as written, its control characters and bidi overrides escaped
+    (``\\x1b``), its first `SHOWN_USERNAME` characters and its length when it is longer."""
+    if username is None or len(username) <= SHOWN_USERNAME:
+        return None if username is None else printable(username)
+    return f"{printable(username[:SHOWN_USERNAME])}... ({len(username)} characters)"
 
 
 def noted(request: Request, refusal: Refusal) -> Refusal:
@@ -121,7 +132,8 @@ def refusal_for(
         throttled.warn(retry_after=exc.retry_after)
         return Refusal(429, "throttled", str(exc), retry_after=exc.retry_after)
     if isinstance(exc, AuthenticationFailed):
-        log.warning("authentication failed", extra={"reason": exc.reason, "code": exc.code})
+        log.warning("authentication failed", extra={"reason": exc.reason, "code": exc.code,
+                                                    "username": shown_username(exc.username), "address": exc.address})
         return Refusal(401, "unauthenticated", exc.reason, auth_code=exc.code)
     if isinstance(exc, NotAuthorized):
         return Refusal(403, "forbidden", str(exc))

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
 from hub.observability.masking import mask_msisdn
+from hub.observability.printable import UNPRINTABLE, json_printable, printable
 
 __all__ = ["LOG_FORMATS", "JsonFormatter", "LogFormat", "MaskingFilter", "TextFormatter", "configure_logging",
            "mask_msisdn"]
@@ -73,16 +74,20 @@ _LEVEL_COLOURS = {"DEBUG": "2", "WARNING": "33", "ERROR": "31", "CRITICAL": "1;3
 
 
 def _text_value(value: Any) -> str:
-    if isinstance(value, str):
-        return value if _PLAIN.fullmatch(value) else json.dumps(value, ensure_ascii=False)
+    """``value`` after ``key=``: as it is when plain, else JSON-style, quoted, with its control characters and
+    bidi overrides escaped (`hub.observability.printable`): what a caller sent cannot drive the terminal."""
     if isinstance(value, dict | list | tuple):
-        return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
-    return str(value)
+        return json_printable(json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":")))
+    text = value if isinstance(value, str) else str(value)
+    if _PLAIN.fullmatch(text) and not UNPRINTABLE.search(text):
+        return text
+    return json_printable(json.dumps(text, ensure_ascii=False))
 
 
 class TextFormatter(logging.Formatter):
     """One line a person reads: local time, level, logger (without ``onepoint.``), the event, then the fields as
-    ``key=value`` (quoted when they hold spaces); an exception's traceback on the lines after it. ``colour``:
+    ``key=value`` (quoted when they hold spaces); an exception's traceback on the lines after it. Control
+    characters and bidi overrides are escaped in all of them (``\\x1b``, ``\\u202e``). ``colour``:
     the level in ANSI colours (warnings yellow, errors red)."""
 
     def __init__(self, *, colour: bool = False) -> None:
@@ -98,9 +103,10 @@ class TextFormatter(logging.Formatter):
         logger = record.name.removeprefix("onepoint.")
         fields = " ".join(f"{key}={_text_value(value)}" for key, value in vars(record).items()
                           if key not in _STANDARD and key not in _TEXT_SKIPPED)
-        line = f"{clock} {level} {logger:<20} {record.getMessage()}" + (f"  {fields}" if fields else "")
+        line = f"{clock} {level} {logger:<20} {printable(record.getMessage())}" + (f"  {fields}" if fields else "")
         if record.exc_info:
-            line += "\n" + mask_msisdn(self.formatException(record.exc_info))
+            traceback = mask_msisdn(self.formatException(record.exc_info))
+            line += "\n" + "\n".join(printable(part) for part in traceback.split("\n"))
         return line
 
 

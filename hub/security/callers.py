@@ -17,12 +17,20 @@ _NO_PASSWORD = "scrypt$16384$8$1$" + "A" * 22 + "==$" + "A" * 43 + "="
 
 
 class AuthenticationFailed(Exception):
-    """The caller could not be authenticated. ``code`` is a WS-Security fault code name."""
+    """The caller could not be authenticated. ``code`` is a WS-Security fault code name; ``username``: the one
+    given, as written (None: none was, a bearer token); ``address``: the client's, for the log line."""
 
-    def __init__(self, reason: str, code: str = "FailedAuthentication") -> None:
+    def __init__(self, reason: str, code: str = "FailedAuthentication", *, username: str | None = None,
+                 address: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.code = code
+        self.username = username
+        self.address = address
+
+    def at(self, address: str) -> AuthenticationFailed:
+        """This failure, from the client at ``address``."""
+        return AuthenticationFailed(self.reason, self.code, username=self.username, address=address)
 
 
 class NotAuthorized(Exception):
@@ -57,7 +65,7 @@ class CallerDirectory:
         stored = caller.password_hash if caller is not None and caller.password_hash is not None else _NO_PASSWORD
         # an unknown user costs the same hash as a known one: the answer's time does not tell which names exist
         if not verify_password(password, stored) or caller is None or stored is _NO_PASSWORD:
-            raise AuthenticationFailed("unknown user or wrong password")
+            raise AuthenticationFailed("unknown user or wrong password", username=username)
         with self._lock:
             self._verified[key] = caller
             if len(self._verified) > self._cache_size:

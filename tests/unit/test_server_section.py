@@ -105,7 +105,8 @@ def test_a_public_url_that_is_no_url_is_a_usage_error() -> None:
 def test_binding_every_address_without_a_public_url_warns_at_start(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``--host 0.0.0.0`` (the listening socket bound on 127.0.0.1 here): one warning, naming the guess and the
-    option, before anything starts."""
+    option, before anything starts. Credentials of its own: on the development ones the start is refused
+    (tests/unit/test_serve_exposed_development_credentials.py)."""
     def loopback(host: str, port: int) -> socket.socket:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
@@ -117,9 +118,10 @@ def test_binding_every_address_without_a_public_url_warns_at_start(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(hub.cli.serve, "_listen", loopback)
     monkeypatch.setattr(hub.cli.serve, "_start_system", stop_here)
-    warned = CliRunner().invoke(main, ["serve", "--host", EVERY_ADDRESS, "--no-emulators", "--log-format", "json"])
-    named = CliRunner().invoke(main, ["serve", "--host", EVERY_ADDRESS, "--no-emulators", "--log-format", "json",
-                                      "--public-url", "https://hub.example.com"])
+    (tmp_path / "own.toml").write_text('[[callers]]\nsystem = "NSP"\nusername = "nsp"\nws_password = "own"\n')
+    own = ["serve", "--config", "own.toml", "--host", EVERY_ADDRESS, "--no-emulators", "--log-format", "json"]
+    warned = CliRunner().invoke(main, own)
+    named = CliRunner().invoke(main, [*own, "--public-url", "https://hub.example.com"])
     assert "stopped by the test" in warned.output and "stopped by the test" in named.output
     assert "bound to every address (0.0.0.0) with no public URL" in warned.output
     assert f"name this machine as http://{socket.gethostname()}:" in warned.output

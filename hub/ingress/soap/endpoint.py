@@ -218,7 +218,7 @@ class SoapIngress:
         answer it lost, anyone behind the caller's NAT who saw it) do not lock the caller out of its address."""
         if exc.username is not None and exc.code != "MessageExpired" and not isinstance(exc, TokenReplayed):
             self.throttle.failed(exc.username, address)
-        return AuthenticationFailed(exc.reason, exc.code)
+        return AuthenticationFailed(exc.reason, exc.code, username=exc.username, address=address)
 
     async def _admit(
         self, body: bytes, name: str, soapaction: str | None, address: str, charset: str | None = None,

@@ -86,14 +86,14 @@ class XmlIngress:
         if scheme == "bearer" and credentials.strip():
             try:  # a token is checked by its SHA-256 (cheap): a valid one passes even from a throttled address
                 return self.callers.authenticate_token(credentials.strip())
-            except AuthenticationFailed:
+            except AuthenticationFailed as exc:
                 self.throttle.failed("", address)  # a token names no caller: its address counts
-                raise
+                raise exc.at(address) from None
         if scheme == "basic":
             try:
                 username, _, password = base64.b64decode(credentials.strip(), validate=True).decode().partition(":")
             except (binascii.Error, UnicodeDecodeError):
-                raise AuthenticationFailed("malformed Basic credentials") from None
+                raise AuthenticationFailed("malformed Basic credentials", address=address) from None
             cached = self.callers.cached_basic(username, password)  # verified before: no hashing
             if cached is not None:  # but not while this caller's password is guessed from here (as on SOAP)
                 self.throttle.check_caller(username, address)
@@ -104,9 +104,11 @@ class XmlIngress:
                 if cached is not None:
                     return cached
                 with self.throttle.attempt(username, address):
-                    # scrypt is deliberately slow: verify off the event loop.
-                    return await anyio.to_thread.run_sync(self.callers.authenticate_basic, username, password)
-        raise AuthenticationFailed("credentials are required (HTTP Basic or a bearer token)")
+                    try:  # scrypt is deliberately slow: verify off the event loop.
+                        return await anyio.to_thread.run_sync(self.callers.authenticate_basic, username, password)
+                    except AuthenticationFailed as exc:
+                        raise exc.at(address) from None
+        raise AuthenticationFailed("credentials are required (HTTP Basic or a bearer token)", address=address)
 
     async def endpoint(self, request: Request) -> Response:
         name = request.path_params["system"]

@@ -68,7 +68,7 @@ def _one_rebuild_at_a_time(engine: Engine) -> Iterator[None]:
         yield
         return
     try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         log.warning("cannot open the statistics rebuild lock: run no other `onepoint stats rebuild` meanwhile",
                     extra={"path": str(path), "error": f"{type(exc).__name__}: {exc}"})

@@ -71,7 +71,7 @@ class HubLock:
         if path is None:
             return None
         try:
-            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # held open: it is the lock
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # held open: it is the lock
         except OSError as exc:
             log.warning("cannot open the work-order file's hub lock: `onepoint workorders copy` would not see this "
                         "process", extra={"path": str(path), "error": f"{type(exc).__name__}: {exc}"})
