@@ -7,7 +7,15 @@ Fixtures
     an :class:`~emulators.toolkit.app.EmulatorApp` or the name of a registered emulator. The emulator is served on
     a free port of 127.0.0.1 (or, with ``in_process=True``, over an in-process transport) and stopped after the
     test. The handle has ``base_url``, ``admin`` (:class:`~emulators.toolkit.client.EmulatorAdmin`), ``http`` (an
-    ``httpx.Client`` bound to it) and ``assert_called("QueryCustomerTier", times=1)``.
+    ``httpx.Client`` bound to it) and ``assert_called("QueryCustomerTier", times=1)``. ``factory_kwargs`` are the
+    emulator's: ``emulator_factory("nsp", hub_url=..., hub_token=..., reply_delay=0.2, seed=7)``; ``hub_url`` is
+    checked as ``onepoint emulate --hub-url`` is (:mod:`emulators.hub_address`: one no call-back could reach fails
+    the test), and the call-backs go to ``{hub_url}/xml/nsp``, ``{hub_url}/xml/oa``, ``{hub_url}/mail/inbound``;
+    ``faults=[{...}]`` are start-up faults, installed again by every reset.
+``<name>_emulator`` (``boss_emulator``...)
+    The registered emulator, made by ``create_emulator()`` with its defaults (seed 0; no hub URL: call-backs
+    ``skipped``). ``emulator_fixture("boss", seed=7, subscribers=50)`` in a test module or conftest makes a
+    ``boss_emulator`` with other arguments, taking the plugin's place.
 ``emulators``
     A lazy mapping: ``emulators["boss"]`` starts the registered ``boss`` emulator on first access. Within one test,
     ``emulators["boss"]`` and the ``boss_emulator`` fixture are the same server (one journal, faults and state).
@@ -95,6 +103,8 @@ def emulator_factory() -> Iterator[StartEmulator]:
                 unavailable = str(exc)
             if unavailable is not None:
                 pytest.fail(unavailable, pytrace=False)
+            if factory_kwargs.get("hub_url") is not None:
+                factory_kwargs["hub_url"] = _checked_hub_url(app_or_name, factory_kwargs["hub_url"])
             app = factory(**factory_kwargs)
         else:
             if factory_kwargs:
@@ -113,6 +123,20 @@ def emulator_factory() -> Iterator[StartEmulator]:
             errors.append(exc)
     if errors:
         raise errors[0]
+
+
+def _checked_hub_url(name: str, hub_url: Any) -> str:
+    """``hub_url=`` checked as ``onepoint emulate --hub-url`` is (:mod:`emulators.hub_address`): a URL no
+    call-back could reach fails the test at once, not as failed call-backs in the emulator's state."""
+    from emulators.hub_address import HubUrlError, check_hub_url
+
+    problem = f"{hub_url!r} is not a URL string"
+    if isinstance(hub_url, str):
+        try:
+            return check_hub_url(hub_url)
+        except HubUrlError as exc:
+            problem = str(exc)
+    pytest.fail(f"{name}: hub_url {problem}", pytrace=False)
 
 
 def emulator_fixture(name: str, **factory_kwargs: Any) -> Any:

@@ -5,10 +5,11 @@ method     path                             meaning
 =========  ===============================  ==========================================================
 GET        /__admin/health                  liveness, fault and journal figures
 GET        /__admin/state                   the emulator's own snapshot (its ``state`` hook)
-POST       /__admin/reset                   faults, journal, hangs and emulator state back to the start;
-                                            body ``{"seed": 7}`` (optional) changes the *fault* seed only
-                                            (``seed`` in health and in the answer): the emulator's data
-                                            keeps the seed it was started with (``data_seed``)
+POST       /__admin/reset                   faults, journal, hangs and emulator state back to the start
+                                            (the start-up faults installed again); body ``{"seed": 7}``
+                                            (optional) changes the *fault* seed only (``seed`` in health
+                                            and in the answer): the emulator's data keeps the seed it was
+                                            started with (``data_seed``)
 GET        /__admin/faults                  ``{"faults": [...]}``
 POST       /__admin/faults                  add one fault (see :mod:`emulators.toolkit.faults`) -> 201
 DELETE     /__admin/faults                  remove every fault

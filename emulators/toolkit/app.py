@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 import anyio.to_thread
@@ -47,6 +47,7 @@ from emulators.toolkit.hooks import (
 )
 from emulators.toolkit.journal import DEFAULT_BODY_CAP, DEFAULT_CAPACITY, DEFAULT_MAX_STORED_BYTES, Journal
 from emulators.toolkit.logs import emulator_logger, log_event
+from emulators.toolkit.startfaults import StartupFaults
 from emulators.toolkit.wsgi import BufferedResponse, WSGIApp
 
 __all__ = ["EmulatorApp", "plain_response"]
@@ -60,6 +61,7 @@ class EmulatorApp:
         journal_capacity: int = DEFAULT_CAPACITY, body_cap: int = DEFAULT_BODY_CAP,
         max_journal_bytes: int = DEFAULT_MAX_STORED_BYTES, journal_query_seconds: float = 10.0,
         max_body: int = 10 * 1024 * 1024, clock: Clock | None = None, wsgi_threads: int = 16,
+        faults: Iterable[Mapping[str, Any]] = (),
     ) -> None:
         self.app = app
         self.name = name
@@ -68,11 +70,13 @@ class EmulatorApp:
         self.clock: Clock = clock or SystemClock()
         self.data_seed = seed  # what the emulator's data was made from; a reset's seed changes the faults' only
         self.faults = FaultEngine(seed, self.clock, operations=self.hooks.operations)
+        self.log = emulator_logger(name)
+        self.startup_faults = StartupFaults(self.faults, self.log, name)  # installed again by every reset
+        self.startup_faults.add(faults)
         self.journal = Journal(journal_capacity, body_cap, max_journal_bytes)
         self.journal_query_seconds = journal_query_seconds
         self.releaser = Releaser()
         self.max_body = max_body
-        self.log = emulator_logger(name)
         self.hanging = 0
         self._hang_lock = threading.Lock()
         self._runner = ApplicationRunner(app, is_asgi=self.is_asgi, name=name, log=self.log,
@@ -87,7 +91,8 @@ class EmulatorApp:
         return self._gate.resets
 
     def reset(self, seed: int | str | None = None) -> None:
-        """Faults, journal and the emulator's own state back to the seeded start; pending hangs and delays released
+        """Faults (the start-up ones installed again: :mod:`emulators.toolkit.startfaults`), journal and the
+        emulator's own state back to the seeded start; pending hangs and delays released
         (a request they held is not passed on, nor journalled: its connection is reset), and so is a request that
         arrived before the reset and had not reached the application; one the application was running is waited
         for (:mod:`emulators.toolkit.resetgate`). Blocks while it waits: the admin API calls it off the event loop."""
@@ -96,6 +101,7 @@ class EmulatorApp:
             if not drained:
                 self.log.warning("emulator %s: reset while requests still ran in the application", self.name)
             self.faults.clear(seed)
+            self.startup_faults.reinstall()
             self.journal.reset()
             if self.hooks.reset is not None:
                 self.hooks.reset()

@@ -26,6 +26,7 @@ kind are refused. An unscoped fault hits *operation requests* only: the POSTs of
 Determinism: each fault owns a ``random.Random`` seeded with its ``seed`` or, by default, with the engine seed
 and the fault's ordinal since the last reset/clear, and draws for every request it matches. The same seed and
 the same sequence of matching requests therefore give the same faults; a fault never raises while deciding.
+The faults an emulator starts with are installed again after every reset (:mod:`emulators.toolkit.startfaults`).
 """
 
 from __future__ import annotations

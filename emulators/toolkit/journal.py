@@ -24,6 +24,7 @@ from emulators.toolkit.journalquery import (
     JournalQueryTimeout,
     SearchResult,
     XPathQueryError,
+    operation_label,
     search,
 )
 from hub.validation import ParserLimits
@@ -139,7 +140,7 @@ class Journal:
         return entries
 
     def count(self, query: JournalQuery | None = None) -> tuple[int, dict[str, int]]:
-        """How many entries match, in total and per operation (``""`` for requests without one)."""
+        """How many entries match, in total and per operation (:data:`NO_OPERATION` for requests without one)."""
         details = self.count_details(query)
         return details["count"], details["by_operation"]
 
@@ -152,7 +153,7 @@ class Journal:
         result = search(entries, query, max_seconds=max_seconds, total=len(entries), abandoned=abandoned)
         by_operation: dict[str, int] = {}
         for entry in result.entries:
-            key = entry.operation or ""
+            key = operation_label(entry.operation)
             by_operation[key] = by_operation.get(key, 0) + 1
         return {"count": len(result.entries), "by_operation": by_operation, "unsearchable": result.unsearchable,
                 "dropped": dropped}

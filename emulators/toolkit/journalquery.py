@@ -24,7 +24,17 @@ from lxml import etree
 from emulators.toolkit.xmlutil import UnsafeXMLError, parse_xml
 from emulators.toolkit.xpathworker import XPathWorkerError, XPathWorkerTimeout, evaluate, truthy
 
-__all__ = ["JournalEntry", "JournalQuery", "JournalQueryTimeout", "SearchResult", "XPathQueryError", "search"]
+__all__ = ["NO_OPERATION", "JournalEntry", "JournalQuery", "JournalQueryTimeout", "SearchResult", "XPathQueryError",
+           "operation_label", "search"]
+
+NO_OPERATION = "(none)"
+"""The operation of a request that names none (a WSDL GET, a document the emulator cannot read): its key in the
+journal's ``by_operation`` and in ``assert_called``'s failure message, and what ``operation=`` filters it by."""
+
+
+def operation_label(operation: str | None) -> str:
+    """The operation a journal count and filter name a request by."""
+    return operation or NO_OPERATION
 
 
 class XPathQueryError(ValueError):
@@ -102,7 +112,7 @@ class JournalQuery:
 
     def prefilter(self, entry: JournalEntry) -> bool:
         """Every criterion but the XPath."""
-        if self.operation is not None and entry.operation != self.operation:
+        if self.operation is not None and operation_label(entry.operation) != self.operation:
             return False
         if self.status is not None and entry.status != self.status:
             return False

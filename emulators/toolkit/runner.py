@@ -63,10 +63,14 @@ class AbortableHTTPProtocol(ServerProtocol):  # type: ignore[misc]
         self.app = app
 
     def abort_connection(self) -> None:
+        """Reset the connection; nothing to do when it is already closing (its client left, say). uvloop's
+        pseudo-socket of a closed transport raises ValueError ("negative file descriptor"), not OSError."""
         transport: asyncio.Transport = self.transport
+        if transport.is_closing():
+            return
         sock = transport.get_extra_info("socket")
         if sock is not None:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, ValueError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         transport.abort()
 

@@ -23,6 +23,10 @@ emulator skipped by ``--skip-missing`` is a WARNING naming it. Tokens for call-b
 emulator; repeated); a NAME that is no emulator is refused. Never built in: with ``--hub-url``, an emulator that
 calls the hub back (nsp, oa, mail) and has no token is a usage error naming the development tokens.
 
+A ``--fault`` is a start-up fault: installed at start and again by every reset (part of the seeded start,
+:mod:`emulators.toolkit.startfaults`). With ``all``, one scoped to an operation goes only to the emulators that serve
+it, and one none of them serves is a usage error (:mod:`hub.cli.emulator_faults`).
+
 The command line's values are read by ``hub.cli.emulator_options``; ``onepoint emulator`` (drive a running one
 through its admin API) is ``hub.cli.emulator_admin``.
 """
@@ -37,6 +41,7 @@ from typing import Any
 import click
 
 from hub.cli.emulator_admin import emulator
+from hub.cli.emulator_faults import faults_by_emulator
 from hub.cli.emulator_options import check_options, json_faults, key_values, tokens_by_emulator
 from hub.cli.emulator_options import hub_url as checked_hub_url
 from hub.cli.log_options import log_format_option, log_level_option
@@ -73,10 +78,12 @@ def _catalog() -> tuple[dict[str, Any], Callable[[str], Callable[..., Any]], typ
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--subscribers", type=click.IntRange(min=1), default=None, help="Population size (boss, crm, dsmp).")
 @click.option("--hub-url", default=None, callback=checked_hub_url,
-              help="Hub base URL for call-backs (nsp, oa), e.g. http://127.0.0.1:8000; checked at start.")
+              help="Hub base URL for call-backs (nsp, oa, mail), e.g. http://127.0.0.1:8000; checked at start.")
 @click.option("--hub-token", "hub_tokens", multiple=True, envvar="ONEPOINT_HUB_TOKEN",
               help="Bearer token for call-backs (every emulator), or NAME=TOKEN for one, repeated.")
-@click.option("--fault", "faults", multiple=True, help="A fault to install at start (JSON), repeated.")
+@click.option("--fault", "faults", multiple=True,
+              help="A fault (JSON) installed at start and again by every reset, repeated; with 'all', one scoped to "
+                   "an operation goes to the emulators serving it.")
 @click.option("--option", "-o", "options", multiple=True, help="Emulator option KEY=VALUE (JSON value), repeated.")
 @click.option("--skip-missing", is_flag=True, help="With 'all': skip emulators that cannot be imported.")
 @log_level_option("INFO")
@@ -125,8 +132,6 @@ def emulate(
                        if value is not None and key in inspect.signature(factory).parameters})
         try:
             app = factory(**kwargs)
-            for spec in fault_specs:
-                app.faults.add(spec)
         except (TypeError, ValueError, FaultSpecError) as exc:
             raise click.ClickException(f"{system}: {exc}") from None
         except OSError as exc:  # the mail emulator's SMTP server binds when it is made
@@ -137,6 +142,8 @@ def emulate(
         apps.append((system, app, chosen))
     if not apps:
         raise click.ClickException("no emulator could be started")
+    if fault_specs:
+        _install_startup_faults(apps, fault_specs, all_of_them=name == "all")
 
     def started(servers: list[Any]) -> None:
         for server in servers:
@@ -161,6 +168,26 @@ def emulate(
     except OSError as exc:
         raise click.ClickException(_bind_failure(exc, host, binding, all_of_them=name == "all")) from None
     click.echo("stopped")
+
+
+def _install_startup_faults(apps: list[tuple[str, Any, int]], specs: list[dict[str, Any]], *,
+                            all_of_them: bool) -> None:
+    """The ``--fault``s, each to the emulators it is for (:mod:`hub.cli.emulator_faults`), kept by them for every
+    reset; on a refusal the emulators built are closed (the mail emulator's SMTP server is already listening)."""
+    from emulators.toolkit import FaultSpecError
+
+    try:
+        placed = faults_by_emulator(specs, {system: app.faults.operations for system, app, _ in apps},
+                                    all_of_them=all_of_them)
+        for system, app, _ in apps:
+            try:
+                app.startup_faults.add(placed[system])
+            except FaultSpecError as exc:
+                raise click.ClickException(f"{system}: {exc}") from None
+    except click.ClickException:
+        for _, app, _ in apps:
+            app.close()
+        raise
 
 
 def smtp_port_for(smtp_port: int | None, *, port: int | None, base_port: int) -> int:
@@ -196,12 +223,13 @@ def _listed(names: list[str]) -> str:
 
 def _parameters(factory: Callable[..., Any]) -> dict[str, inspect.Parameter]:
     """The options an emulator takes: its factory's, and the wrapper's (``EmulatorApp``) its other options go to;
-    not those the factory sets itself (``name``, ``hooks``), nor ``clock``, which a command line cannot give."""
+    not those the factory sets itself (``name``, ``hooks``), nor ``clock``, which a command line cannot give, nor
+    ``faults`` (``--fault``)."""
     from emulators.toolkit import EmulatorApp
 
     taken = {**inspect.signature(EmulatorApp.__init__).parameters, **inspect.signature(factory).parameters}
     return {name: parameter for name, parameter in taken.items()
-            if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name not in ("name", "hooks", "clock")}
+            if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name not in ("name", "hooks", "clock", "faults")}
 
 
 def _bind_failure(exc: OSError, host: str, binding: list[tuple[str, int]], *, all_of_them: bool) -> str:

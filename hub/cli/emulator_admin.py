@@ -84,7 +84,9 @@ def fault(ctx: click.Context, url: str) -> None:
 
 @fault.command("add")
 @click.argument("kind")
-@click.option("--operation", default=None, help="Only this operation (default: every request).")
+@click.option("--operation", default=None,
+              help=("Only this operation (default: every operation request, the POSTs of the emulated interface; "
+                    "not GET ?wsdl, feeds, lists or the emulator's own routes: -p requests=all takes those in too)."))
 @click.option("--param", "-p", "params", multiple=True, help="Fault field KEY=VALUE (JSON value), e.g. status=503.")
 @click.pass_obj
 def fault_add(url: str, kind: str, operation: str | None, params: tuple[str, ...]) -> None:

@@ -13,7 +13,6 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 
@@ -79,24 +78,17 @@ def json_faults(specs: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 def hub_url(_ctx: click.Context | None, _param: click.Parameter | None, value: str | None) -> str | None:
-    """``--hub-url`` as the call-back client takes it: ``http(s)://host[:port][/path]``, the port 1-65535, no query,
-    fragment or user name (the call-backs add ``/xml/<set>``; their credential is ``--hub-token``)."""
+    """``--hub-url`` as the call-back clients take it (:func:`emulators.hub_address.check_hub_url`, which the
+    pytest plugin's ``hub_url=`` goes through too): ``http(s)://host[:port][/path]``, the port 1-65535, no query,
+    fragment or user name (the call-backs add their path; their credential is ``--hub-token``)."""
+    from emulators.hub_address import HubUrlError, check_hub_url
+
     if value is None:
         return None
-    example = "e.g. http://127.0.0.1:8000"
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise click.BadParameter(f"{value!r} is not an http:// or https:// URL ({example})", param_hint="--hub-url")
     try:
-        port = parts.port
-    except ValueError:
-        raise click.BadParameter(f"{value!r} has no valid port (1-65535; {example})", param_hint="--hub-url") from None
-    if not parts.hostname or port == 0:
-        raise click.BadParameter(f"{value!r} names no host and port to reach ({example})", param_hint="--hub-url")
-    if parts.query or parts.fragment or "#" in value or parts.username is not None:
-        raise click.BadParameter(f"{value!r}: give the hub's base URL only, without a query, fragment or user name "
-                                 "(the token is --hub-token)", param_hint="--hub-url")
-    return value.strip()
+        return check_hub_url(value)
+    except HubUrlError as exc:
+        raise click.BadParameter(str(exc), param_hint="--hub-url") from None
 
 
 _NAME_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")

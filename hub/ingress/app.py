@@ -212,8 +212,9 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
-        Route("/soap/{system}", counted(soap.endpoint), methods=["GET", "POST"]),
-        Route("/xml/{system}", counted(xml.endpoint), methods=["POST"]),
+        # {system:path}: a set's address with a trailing slash (or more) is the endpoints' unknown-endpoint refusal
+        Route("/soap/{system:path}", counted(soap.endpoint), methods=["GET", "POST"]),
+        Route("/xml/{system:path}", counted(xml.endpoint), methods=["POST"]),
         Route("/mail/inbound", counted(mail.endpoint), methods=["POST"]),
         # every method reaches the bulletin's endpoints: the API answers its own JSON 405 to the wrong ones
         Route("/bulletin", counted(allowing("GET", notices.list_notices)), methods=ANY_METHOD),
@@ -245,8 +246,9 @@ def create_app(
             await owned.broker.stop_loop()
             owned.broker.close()
 
-    hub_app = HubApp(Starlette(routes=routes, lifespan=lifespan), settings, registry, router, metrics, hooks, probes,
-                     take, inbox_health=inbox_health)
+    asgi = Starlette(routes=routes, lifespan=lifespan)
+    asgi.router.redirect_slashes = False  # no 307 to a Location built from the request's Host header
+    hub_app = HubApp(asgi, settings, registry, router, metrics, hooks, probes, take, inbox_health=inbox_health)
     return hub_app
 
 

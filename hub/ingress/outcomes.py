@@ -35,7 +35,7 @@ from hub.transport.errors import (
     RequestTimeoutError,
     TransportError,
 )
-from hub.validation.violations import DocumentRefused, RefusalKind, Violation
+from hub.validation.violations import DocumentRefused, RefusalKind, Violation, invalid_message
 from hub.values import value_class
 from hub.workers.caller_wait import SYSTEM_UNAVAILABLE, retry_after
 from hub.workers.fingerprint import MESSAGE_ID_REUSED
@@ -58,8 +58,8 @@ SHOWN_USERNAME = 64  # characters of a failed sign-in's username in its log line
 
 @value_class
 class Refusal:
-    """What a refused caller is told. ``status`` is the HTTP status of the XML ingress (the SOAP ingress keeps
-    500 for a Fault unless the status itself tells the client what to do: 413, 415, 429, 502, 503, 504).
+    """What a refused caller is told. ``status`` is the HTTP status of the XML ingress (the SOAP ingress sends
+    every Fault as 500, WS-I Basic Profile R1126: ``Retry-After`` and the code header say the rest).
     ``document``: a ``c:Error`` to pass on as it is (a backend's refusal of a request)."""
 
     status: int
@@ -118,10 +118,7 @@ def refusal_for(
     if isinstance(exc, UnsupportedContentEncoding):  # RFC 9110 §15.5.16: 415 names what the body is sent in
         return Refusal(415, "unsupported-content-encoding", exc.violations[0].reason, tuple(exc.violations))
     if isinstance(exc, DocumentRefused):
-        if exc.kind is RefusalKind.INVALID:
-            message = f"the document is not valid against its schema ({len(exc.violations)} violation(s) listed)"
-        else:
-            message = str(exc)
+        message = invalid_message(exc.violations) if exc.kind is RefusalKind.INVALID else str(exc)
         status = 413 if exc.kind is RefusalKind.TOO_LARGE else 400
         return Refusal(status, exc.kind.value, message, tuple(exc.violations))
     if isinstance(exc, NonceStoreDown):  # refused at sign-in: nothing was accepted

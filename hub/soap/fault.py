@@ -15,7 +15,7 @@ from lxml import etree
 
 from hub.soap.namespaces import SOAP_NS, WSSE_NS
 from hub.validation.error_document import error_element
-from hub.validation.violations import DocumentRefused, RefusalKind, Violation
+from hub.validation.violations import DocumentRefused, RefusalKind, Violation, invalid_message
 
 __all__ = ["REFUSAL_FAULTCODES", "SoapFault", "refusal_fault"]
 
@@ -34,7 +34,8 @@ class SoapFault(Exception):
     """A request refused with a SOAP 1.1 Fault.
 
     ``faultcode`` is ``Client...``/``Server...``/``VersionMismatch``/``MustUnderstand`` (SOAP namespace) or a
-    ``wsse:`` WS-Security code; ``code`` is the ``c:Error`` code of the detail; ``status`` the HTTP status;
+    ``wsse:`` WS-Security code; ``code`` is the ``c:Error`` code of the detail; ``status`` the HTTP status an
+    emulated system answers it with (the hub's ingress sends every Fault as 500: ``hub.ingress.refusals``);
     ``header_entry``: the fault is about a header entry (see `about_header`).
     """
 
@@ -78,7 +79,7 @@ def refusal_fault(exc: DocumentRefused) -> SoapFault:
     """The Fault naming every violation of a refused document (413 for the size cap, else 500)."""
     status = 413 if exc.kind is RefusalKind.TOO_LARGE else 500
     if exc.kind is RefusalKind.INVALID:
-        message = f"the document is not valid against its schema ({len(exc.violations)} violation(s) listed)"
+        message = invalid_message(exc.violations)
     else:
         message = "; ".join(str(v) for v in exc.violations[:3])
     return SoapFault(REFUSAL_FAULTCODES[exc.kind], message, code=exc.kind.value, violations=exc.violations,

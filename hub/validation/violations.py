@@ -1,11 +1,17 @@
-"""What is wrong with a refused document: one `Violation` per problem, all of them at once."""
+"""What is wrong with a refused document: one `Violation` per problem, all of them at once; `invalid_message`
+names the first few in a line that SOAP toolkits show (the faultstring), bounded whatever the document."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["DocumentRefused", "RefusalKind", "Violation"]
+__all__ = ["DocumentRefused", "RefusalKind", "Violation", "invalid_message"]
+
+NAMED_VIOLATIONS = 3  # violations named in a schema refusal's message (its detail lists every one)
+_PATH_CHARS = 100  # of a named violation's path: its end, the element it is about
+_REASON_CHARS = 160  # of a named violation's reason
 
 
 class RefusalKind(StrEnum):
@@ -46,3 +52,23 @@ class DocumentRefused(Exception):
     @classmethod
     def single(cls, kind: RefusalKind, reason: str, *, line: int | None = None, path: str = "/") -> DocumentRefused:
         return cls(kind, [Violation(line, path, reason)])
+
+
+def _cut_path(path: str) -> str:
+    return path if len(path) <= _PATH_CHARS else f"…{path[-_PATH_CHARS:]}"
+
+
+def _cut_reason(reason: str) -> str:
+    return reason if len(reason) <= _REASON_CHARS else f"{reason[:_REASON_CHARS]}…"
+
+
+def invalid_message(violations: Sequence[Violation]) -> str:
+    """The message of a document its schema refused: its first `NAMED_VIOLATIONS` violations (line, path, reason;
+    a long path or reason cut, so thousands of violations or a huge value still make a short line) and how many
+    more the detail lists. Most SOAP toolkits show only this (JAX-WS ``getMessage``, WCF
+    ``FaultException.Message``, suds' ``WebFault``)."""
+    named = "; ".join(str(Violation(v.line, _cut_path(v.path), _cut_reason(v.reason)))
+                      for v in violations[:NAMED_VIOLATIONS])
+    more = len(violations) - NAMED_VIOLATIONS
+    return f"the document is not valid against its schema: {named}" + (
+        f" (+{more} more, see detail)" if more > 0 else "")

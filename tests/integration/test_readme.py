@@ -41,6 +41,17 @@ def test_pytest_plugin_example_runs_as_a_testers_test_file(tmp_path):
     assert "2 passed" in result.stdout
 
 
+def test_seeded_plugin_example_with_its_own_call_back_endpoint_runs_as_a_testers_test_file(tmp_path):
+    test_file = tmp_path / "test_my_seeded_system.py"
+    test_file.write_text(example("plugin-seeded"))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore", str(test_file)],
+        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "2 passed" in result.stdout
+
+
 def test_validate_example_output_format(examples_dir):
     documented = re.search(
         r"# (schemas/examples/workorder/CreateWorkOrder\.invalid-bad-channel\.xml:\d+: \S+): ", README.read_text()

@@ -106,7 +106,8 @@ def test_a_content_coding_the_hub_cannot_decode_is_answered_415_naming_it(hub: i
     assert b"Content-Encoding 'br' is not supported" in answer
 
 
-def test_stacked_codings_are_answered_415_naming_the_limit_on_both_ingresses(hub: int) -> None:
+def test_stacked_codings_are_refused_naming_the_limit_on_both_ingresses(hub: int) -> None:
+    """415 on the XML ingress; a SOAP Fault (HTTP 500, WS-I BP R1126) naming the refusal in its header."""
     stacked = b"Content-Encoding: " + b",".join([b"gzip"] * 3) + b"\r\n"
     layered = gzip.compress(gzip.compress(gzip.compress(query_work_order())))
     answer = xml_post(hub, layered, stacked)
@@ -114,7 +115,8 @@ def test_stacked_codings_are_answered_415_naming_the_limit_on_both_ingresses(hub
     soap = exchange(hub, b"POST /soap/boss HTTP/1.1\r\nHost: hub\r\nContent-Type: text/xml\r\n"
                          b'SOAPAction: "QueryCustomerTier"\r\nContent-Length: %d\r\n' % len(layered)
                     + stacked + b"\r\n" + layered)  # no WS-Security: refused before anything is inflated
-    assert soap.startswith(b"HTTP/1.1 415 ") and b"stacks 3 codings, more than the 2" in soap
+    assert soap.startswith(b"HTTP/1.1 500 ") and b"stacks 3 codings, more than the 2" in soap
+    assert b"x-onepoint-refusal: unsupported-content-encoding" in soap.lower()
 
 
 def test_a_body_that_stalls_is_answered_408(hub: int) -> None:

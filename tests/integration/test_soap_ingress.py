@@ -179,14 +179,15 @@ def test_envelope_shape_errors_are_faults(hub):
     assert fault_of(raw(hub, envelope(b"", header), "X"))[0] == "soap:Client.BodyCount"
     assert fault_of(raw(hub, b"<notsoap/>", "X"))[0] == "soap:Client.NotSoap"
     wrong_type = raw(hub, b"<x/>", "X", content_type="application/json")
-    assert wrong_type.status_code == 415 and fault_of(wrong_type)[0] == "soap:Client.UnsupportedMediaType"
+    assert wrong_type.status_code == 500 and fault_of(wrong_type)[0] == "soap:Client.UnsupportedMediaType"
+    assert wrong_type.headers["x-onepoint-refusal"] == "unsupported-media-type"
     as_soap12 = raw(hub, soap12, "X", content_type='application/soap+xml; charset=utf-8; action="X"')
     assert fault_of(as_soap12)[0] == "soap:VersionMismatch" and "SOAP 1.1" in fault_of(as_soap12)[1]
 
 
-def test_unknown_command_set_is_404(hub):
+def test_unknown_command_set_is_a_fault(hub):
     response = httpx.get(f"{hub.base_url}/soap/billing?wsdl")
-    assert response.status_code == 404
+    assert response.status_code == 500 and response.headers["x-onepoint-refusal"] == "unknown-endpoint"
     assert "no command set 'billing'" in fault_of(response)[1]
 
 

@@ -14,6 +14,7 @@ from hub.routing.router import MessageIdReused
 from hub.routing.table import NoRouteError
 from hub.security.callers import AuthenticationFailed, NotAuthorized
 from hub.security.throttle import SignInThrottled
+from hub.soap.fault import refusal_fault
 from hub.transport.errors import PublishTimeoutError, RequestTimeoutError
 from hub.validation.violations import DocumentRefused, RefusalKind, Violation
 
@@ -69,7 +70,25 @@ def test_a_schema_refusal_lists_every_violation():
     violations = [Violation(3, "/a", "bad"), Violation(4, "/b", "worse")]
     refusal = refusal_for(DocumentRefused(RefusalKind.INVALID, violations), system="workorder")
     assert refusal.violations == tuple(violations)
-    assert "2 violation(s)" in refusal.message
+    assert refusal.message == "the document is not valid against its schema: line 3: /a: bad; line 4: /b: worse"
+
+
+def test_a_schema_refusal_names_its_first_violations_and_how_many_more():
+    """Most SOAP toolkits show only the faultstring (JAX-WS getMessage, WCF FaultException.Message, suds)."""
+    violations = [Violation(n, f"/c:Header/c:F{n}", f"reason {n}") for n in range(1, 6)]
+    refusal = refusal_for(DocumentRefused(RefusalKind.INVALID, violations), system="boss")
+    assert refusal.message == ("the document is not valid against its schema: line 1: /c:Header/c:F1: reason 1; "
+                               "line 2: /c:Header/c:F2: reason 2; line 3: /c:Header/c:F3: reason 3 "
+                               "(+2 more, see detail)")
+    assert refusal.violations == tuple(violations)  # the detail keeps them all
+
+
+def test_a_hostile_schema_refusal_has_a_bounded_message():
+    violations = [Violation(n, "/x" * 5000, "v" * 100_000) for n in range(1, 5001)]
+    refusal = refusal_for(DocumentRefused(RefusalKind.INVALID, violations), system="boss")
+    assert len(refusal.message) <= 1000
+    assert refusal.message.startswith("the document is not valid against its schema: line 1: …/x/x")
+    assert refusal.message.endswith("(+4997 more, see detail)")
 
 
 def test_a_backend_refusal_is_passed_on_as_it_is():
@@ -137,3 +156,12 @@ def test_a_nonce_store_out_of_reach_refuses_the_call_saying_nothing_was_accepted
     assert (refusal.status, refusal.code, refusal.retry_after) == (503, "unavailable", 5)
     assert "[security] nonce_store" in refusal.message and "was not accepted" in refusal.message
     assert "may or may not" not in refusal.message
+
+
+def test_the_emulators_schema_fault_says_the_same():
+    violations = [Violation(n, f"/F{n}", f"reason {n}") for n in range(1, 5)]
+    exc = DocumentRefused(RefusalKind.INVALID, violations)
+    fault = refusal_fault(exc)
+    assert fault.message == refusal_for(exc, system="boss").message
+    assert fault.message.endswith("line 3: /F3: reason 3 (+1 more, see detail)")
+    assert fault.violations == tuple(violations)

@@ -33,7 +33,7 @@ from hub.ingress.acceptance import Acceptance, AckInfo, Admitted
 from hub.ingress.body import read_capped_body
 from hub.ingress.outcomes import QuietLog, Refusal, noted, refusal_for
 from hub.ingress.parsing import parse_body
-from hub.ingress.refusals import fault_response
+from hub.ingress.refusals import fault_response, unknown_endpoint
 from hub.security.callers import AuthenticationFailed
 from hub.security.throttle import SignInThrottle, SignInThrottled
 from hub.soap.envelope import unwrap_soap_envelope
@@ -62,9 +62,8 @@ FAULTCODES = {"forbidden": "Client.NotAuthorized", "throttled": "Client.Throttle
               "timeout": "Server.Timeout", "unavailable": "Server.Unavailable", "bad-reply": "Server.BadReply",
               "message-id-reused": "Client.MessageIdReused", "dead-lettered": "Server.DeadLettered",
               "busy": "Server.Busy", NO_ANSWER: "Server.BadReply"}
-STATUS_KEPT = {413, 415, 429, 502, 503, 504}  # a Fault is HTTP 500 unless the status tells the client what to do
 DOCUMENT_KINDS = {kind.value: kind for kind in RefusalKind}
-_busy = QuietLog("WS-Security nonce cache full: tokens refused (503)")
+_busy = QuietLog("WS-Security nonce cache full: tokens refused (Server.Busy)")
 
 
 def busy_refusal(exc: NonceCacheFull) -> Refusal:
@@ -75,7 +74,8 @@ def busy_refusal(exc: NonceCacheFull) -> Refusal:
 
 
 def fault_for(refusal: Refusal) -> SoapFault:
-    """A shared refusal as a SOAP 1.1 Fault (its ``Retry-After`` goes on the response)."""
+    """A shared refusal as a SOAP 1.1 Fault, sent as HTTP 500 whatever the refusal's status (WS-I Basic Profile
+    1.1 R1126); its ``Retry-After`` goes on the response and its code in ``X-OnePoint-Refusal``."""
     if refusal.auth_code is not None:
         faultcode = f"wsse:{refusal.auth_code}"
     elif refusal.status == 422:
@@ -84,8 +84,7 @@ def fault_for(refusal: Refusal) -> SoapFault:
         faultcode = REFUSAL_FAULTCODES[DOCUMENT_KINDS[refusal.code]]
     else:
         faultcode = FAULTCODES.get(refusal.code, "Server" if refusal.status >= 500 else "Client")
-    return SoapFault(faultcode, refusal.message, code=refusal.code, violations=refusal.violations,
-                     status=refusal.status if refusal.status in STATUS_KEPT else 500)
+    return SoapFault(faultcode, refusal.message, code=refusal.code, violations=refusal.violations)
 
 
 def _soap_action_matches(header: str | None, command: str) -> bool:
@@ -117,9 +116,8 @@ class SoapIngress:
     async def endpoint(self, request: Request) -> Response:
         name = request.path_params["system"]
         if name not in self.registry:
-            known = ", ".join(self.registry.names())
-            return fault_response(SoapFault("Client.UnknownEndpoint", f"no command set {name!r}; known: {known}",
-                                            code="unknown-endpoint", status=404))
+            return fault_response(SoapFault("Client.UnknownEndpoint", unknown_endpoint(self.registry, "soap", name),
+                                            code="unknown-endpoint"))
         if request.method in ("GET", "HEAD"):
             return await self.wsdl(request, name)
         try:
@@ -138,8 +136,8 @@ class SoapIngress:
     async def wsdl(self, request: Request, name: str) -> Response:
         if not any(key.lower() == "wsdl" for key in request.query_params):  # ?wsdl, ?WSDL (SoapUI, Axis), ...
             response = fault_response(SoapFault("Client.MethodNotAllowed", "GET serves only the WSDL: add ?wsdl",
-                                                code="method-not-allowed", status=405))
-            response.headers["allow"] = "POST, GET, HEAD"  # RFC 9110 §15.5.6: a 405 names the methods taken
+                                                code="method-not-allowed"))
+            response.headers["allow"] = "POST, GET, HEAD"  # the methods taken, as a 405 would name them
             return response
         document = self._wsdl.get(name)
         if document is None:
@@ -177,7 +175,7 @@ class SoapIngress:
             raise SoapFault(
                 "Client.UnsupportedMediaType",
                 f"SOAP 1.1 requests must be sent as text/xml, not {media or 'no content type'!r}",
-                code="unsupported-media-type", status=415,
+                code="unsupported-media-type",
             )
         body = await read_capped_body(request, self.validator.limits.max_bytes)
         address = request.client.host if request.client else ""

@@ -29,7 +29,7 @@ from hub.ingress.acceptance import Acceptance, AckInfo, Admitted
 from hub.ingress.body import read_capped_body
 from hub.ingress.outcomes import Refusal, noted, refusal_for
 from hub.ingress.parsing import parse_body
-from hub.ingress.refusals import REFUSAL_HEADER, error_document
+from hub.ingress.refusals import REFUSAL_HEADER, error_document, unknown_endpoint
 from hub.security.callers import AuthenticationFailed, CallerDirectory
 from hub.security.throttle import SignInThrottle, SignInThrottled
 from hub.validation.charsets import charset_codec, charset_parameter
@@ -113,8 +113,7 @@ class XmlIngress:
     async def endpoint(self, request: Request) -> Response:
         name = request.path_params["system"]
         if name not in self.registry:
-            return error_document(404, "unknown-endpoint", f"no command set {name!r}; known: "
-                                  f"{', '.join(self.registry.names())}")
+            return error_document(404, "unknown-endpoint", unknown_endpoint(self.registry, "xml", name))
         try:
             caller = await self.authenticate(request)
             media, _, parameters = request.headers.get("content-type", "").partition(";")

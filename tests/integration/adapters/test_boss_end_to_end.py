@@ -120,13 +120,15 @@ def test_hlr_sync_through_the_hub_returns_the_repaired_diff(hub_with_boss: str, 
 
 def test_a_caller_is_told_at_once_while_bosss_circuit_is_open(hub_with_fragile_boss: str, boss_emulator: Any) -> None:
     """BOSS failing: its circuit opens, and a tier lookup, which would wait for BOSS in the five-minute tier, is
-    answered at once with a SOAP Server fault naming BOSS and its circuit (HTTP 503, Retry-After), not a 504
+    answered at once with a SOAP Server fault naming BOSS and its circuit (HTTP 500 as every Fault, Retry-After,
+    ``X-OnePoint-Refusal: system-unavailable``), not a Server.Timeout
     after the route's 10 s; the request is kept (answered to a resend with its MessageId once BOSS is back)."""
     sub = boss_emulator.app.boss_state.population.subscribers[0]
     boss_emulator.add_fault("error", "QueryCustomerTier", status=503)
-    statuses: list[tuple[int, str | None]] = []
+    statuses: list[tuple[int, str | None, str | None]] = []
     session = requests.Session()
-    session.hooks["response"].append(lambda r, *_, **__: statuses.append((r.status_code, r.headers.get("Retry-After"))))
+    session.hooks["response"].append(lambda r, *_, **__: statuses.append(
+        (r.status_code, r.headers.get("Retry-After"), r.headers.get("X-OnePoint-Refusal"))))
     caller = zeep.Client(f"{hub_with_fragile_boss}/soap/boss?wsdl", transport=Transport(session=session),
                          wsse=UsernameToken("cs-frontend", "cs-dev-password", use_digest=True))
     header = {"SourceSystem": "CS", "SentAt": "2026-11-23T09:15:00+08:00"}
@@ -136,6 +138,6 @@ def test_a_caller_is_told_at_once_while_bosss_circuit_is_open(hub_with_fragile_b
                                              Msisdn=sub.msisdn)
         assert "boss QueryCustomerTier: circuit open" in refused.value.message
         assert refused.value.detail is not None and b"system-unavailable" in etree.tostring(refused.value.detail)
-        status, wait = statuses[-1]  # Retry-After: when the kept request is tried again (the five-minute tier)
-        assert status == 503 and wait is not None and int(wait) >= 60
+        status, wait, kind = statuses[-1]  # Retry-After: when the kept request is tried again (five-minute tier)
+        assert status == 500 and wait is not None and int(wait) >= 60 and kind == "system-unavailable"
     assert len(boss_emulator.journal(operation="QueryCustomerTier")) == 1  # the open circuit called BOSS no more
