@@ -2,7 +2,10 @@
 
 Used by NSP (NetworkComplaintReply, OutageNotice) and OA (CompleteTodo). :meth:`CallbackClient.submit` never
 blocks: documents go into a bounded queue and one worker thread per client delivers them in order. Delivery is
-retried (tenacity, bounded attempts, exponential back-off) on connection errors, timeouts, 429 and 5xx; a 4xx
+retried (tenacity, exponential back-off, at least the hub's ``Retry-After``; ``attempts`` tries, and with
+``retry_seconds`` for at least that long: a hub whose broker restarts answers 503 for as long as that takes, and a
+reply given up after a few seconds left its work order waiting for good) on connection errors, timeouts, 429 and
+5xx; a 4xx
 answer is final (``rejected``: the hub refused the document or the caller), and so is a redirect (3xx: ``rejected``
 with its Location named; never followed, so the document and its token go nowhere but the hub URL given). Only a
 2xx is a delivery. Every outcome is logged and kept in a bounded history that the emulators show in their state:
@@ -22,17 +25,38 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    stop_all,
+    wait_exponential,
+)
+from tenacity.stop import stop_base
 
 from emulators.toolkit.logs import emulator_logger, log_event
 
 __all__ = ["CallbackClient", "CallbackStopped"]
 
 
+MAX_RETRY_AFTER = 60.0  # the longest Retry-After waited for; a longer one is waited in steps of it
+
+
 class _Retryable(Exception):
-    def __init__(self, reason: str, status: int | None = None) -> None:
+    def __init__(self, reason: str, status: int | None = None, retry_after: float = 0.0) -> None:
         super().__init__(reason)
         self.status = status
+        self.retry_after = retry_after
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """The seconds of a ``Retry-After: <seconds>`` (an HTTP date or anything else: 0)."""
+    try:
+        return min(max(float(response.headers.get("retry-after", "")), 0.0), MAX_RETRY_AFTER)
+    except ValueError:
+        return 0.0
 
 
 class CallbackStopped(Exception):
@@ -52,11 +76,12 @@ class CallbackClient:
 
     def __init__(
         self, hub_url: str | None, token: str | None = None, *, system: str, attempts: int = 5,
-        backoff: float = 0.5, max_backoff: float = 10.0, timeout: float = 5.0, queue_size: int = 256,
-        history: int = 500, transport: httpx.BaseTransport | None = None,
+        retry_seconds: float = 0.0, backoff: float = 0.5, max_backoff: float = 10.0, timeout: float = 5.0,
+        queue_size: int = 256, history: int = 500, transport: httpx.BaseTransport | None = None,
     ) -> None:
-        if attempts < 1 or queue_size < 1:
-            raise ValueError("attempts and queue_size must be at least 1")
+        if attempts < 1 or queue_size < 1 or retry_seconds < 0:
+            raise ValueError("attempts and queue_size must be at least 1, retry_seconds at least 0")
+        self.retry_seconds = retry_seconds
         self.hub_url = hub_url.rstrip("/") if hub_url else None
         self.system = system
         self.attempts, self.backoff, self.max_backoff = attempts, backoff, max_backoff
@@ -155,11 +180,11 @@ class CallbackClient:
 
     def _deliver(self, client: httpx.Client, job: _Job) -> None:
         url = f"{self.hub_url}/xml/{job.command_set}"
-        retrying = Retrying(
-            stop=stop_after_attempt(self.attempts), reraise=True, sleep=self._sleep,
-            wait=wait_exponential(multiplier=self.backoff, max=self.max_backoff),
-            retry=retry_if_exception_type(_Retryable),
-        )
+        stop: stop_base = stop_after_attempt(self.attempts)
+        if self.retry_seconds:
+            stop = stop_all(stop, stop_after_delay(self.retry_seconds))
+        retrying = Retrying(stop=stop, reraise=True, sleep=self._sleep, wait=self._wait,
+                            retry=retry_if_exception_type(_Retryable))
         try:
             response = retrying(self._post, client, url, job)
         except _Retryable as exc:
@@ -179,6 +204,12 @@ class CallbackClient:
             status = "duplicate" if b"DUPLICATE" in response.content else "delivered"
             self._finish(job.record, status, http_status=response.status_code)
 
+    def _wait(self, state: RetryCallState) -> float:
+        """Exponential back-off, and at least the hub's ``Retry-After``."""
+        backoff = wait_exponential(multiplier=self.backoff, max=self.max_backoff)(state)
+        failure = state.outcome.exception() if state.outcome is not None else None
+        return max(backoff, failure.retry_after if isinstance(failure, _Retryable) else 0.0)
+
     def _post(self, client: httpx.Client, url: str, job: _Job) -> httpx.Response:
         if job.generation != self._generation:
             raise CallbackStopped("reset before delivery")
@@ -193,7 +224,7 @@ class CallbackClient:
         if response.status_code == 429 or response.status_code >= 500:
             log_event(self.log, logging.WARNING, "callback.retry", message_id=job.record["message_id"],
                       attempt=job.record["attempts"], http_status=response.status_code)
-            raise _Retryable(f"hub answered {response.status_code}", response.status_code)
+            raise _Retryable(f"hub answered {response.status_code}", response.status_code, _retry_after(response))
         return response
 
     def _finish(self, record: dict[str, Any], status: str, *, http_status: int | None = None,

@@ -75,10 +75,11 @@ def new_message_id() -> str:
 class Envelope:
     """One accepted command.
 
-    ``message_id`` is the idempotency key: the same id always means the same command, whichever path
-    (redelivery, replay, a caller's retry) brings it back. ``command_type`` is ``"<system>.<Command>"``,
-    e.g. ``"workorder.CreateWorkOrder"``. ``payload`` holds the command document exactly as validated.
-    ``facts`` are the routing facts validation read from it (``category``/``tier``/``area`` → values) for the
+    ``message_id`` with ``source_system`` is the idempotency key (``idempotency_key``): the same id from the same system
+    always means the same command, whichever path (redelivery, replay, a caller's retry) brings it back; the same id
+    from two systems is two commands (one system cannot take another's ids). ``command_type`` is
+    ``"<system>.<Command>"``, e.g. ``"workorder.CreateWorkOrder"``. ``payload`` holds the command document exactly as
+    validated. ``facts`` are the routing facts validation read from it (``category``/``tier``/``area`` → values) for the
     routing table's content predicates; they serve the routing decision and do not travel on the wire.
     """
 
@@ -100,6 +101,13 @@ class Envelope:
     def command(self) -> str:
         """The command name within its set (``CreateWorkOrder``)."""
         return self.command_type.split(".", 1)[1]
+
+    @property
+    def idempotency_key(self) -> tuple[str, str]:
+        """(source system, message id): what the hub's "seen before" decisions key on. The source system is the
+        authenticated caller's (the ingress refuses a document naming another), so no system can use up, or be
+        answered for, another's ids."""
+        return self.source_system, self.message_id
 
     def with_headers(self, **headers: Any) -> Envelope:
         return replace(self, headers={**self.headers, **headers})

@@ -152,16 +152,17 @@ def create_emulator(
     *, seed: int = 0, hub_url: str | None = None, hub_token: str | None = None, reply_delay: float = 5.0,
     auto_reply: bool = True, answer_known_faults: bool = True,
     schedule: str | Path | list[Any] | dict[str, Any] | None = None, clock: Clock | None = None,
-    callback_attempts: int = 5, callback_backoff: float = 0.5, max_tickets: int = 10_000, state_limit: int = 1_000,
-    **options: Any,
+    callback_attempts: int = 5, callback_backoff: float = 0.5, callback_retry_seconds: float = 120.0,
+    max_tickets: int = 10_000, state_limit: int = 1_000, **options: Any,
 ) -> ServiceEmulatorApp:
     """A fresh NSP emulator; ``options`` go to :class:`~emulators.toolkit.EmulatorApp` (journal sizes...).
-    ``max_tickets``: tickets kept (the oldest answered go first); ``state_limit``: tickets and notices
-    ``GET /__admin/state`` lists (the newest; their counts are always there)."""
+    ``callback_retry_seconds``: how long a call-back the hub refuses for now (5xx, 429, unreachable) is tried
+    again, after ``callback_attempts`` at least. ``max_tickets``: tickets kept (the oldest answered go first);
+    ``state_limit``: tickets and notices ``GET /__admin/state`` lists (the newest; their counts are always there)."""
     clock = clock or SystemClock()
     validator()  # compile the schemas now, not on the first request
     callbacks = CallbackClient(hub_url, hub_token, system="nsp", attempts=callback_attempts,
-                               backoff=callback_backoff)
+                               backoff=callback_backoff, retry_seconds=callback_retry_seconds)
     service = NspService(
         seed=seed, clock=clock, callbacks=callbacks, reply_delay=float(reply_delay), auto_reply=auto_reply,
         answer_known_faults=answer_known_faults, script=load_script(schedule) if schedule is not None else None,

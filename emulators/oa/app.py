@@ -147,14 +147,16 @@ def build_app(service: OaService) -> Starlette:
 
 def create_emulator(
     *, seed: int = 0, hub_url: str | None = None, hub_token: str | None = None, clock: Clock | None = None,
-    callback_attempts: int = 5, callback_backoff: float = 0.5, max_items: int = 10_000, state_limit: int = 1_000,
-    **options: Any,
+    callback_attempts: int = 5, callback_backoff: float = 0.5, callback_retry_seconds: float = 120.0,
+    max_items: int = 10_000, state_limit: int = 1_000, **options: Any,
 ) -> ServiceEmulatorApp:
-    """A fresh OA emulator; ``options`` go to :class:`~emulators.toolkit.EmulatorApp`. ``max_items``: items kept
+    """A fresh OA emulator; ``options`` go to :class:`~emulators.toolkit.EmulatorApp`. ``callback_retry_seconds``:
+    how long a CompleteTodo the hub refuses for now (5xx, 429, unreachable) is tried again. ``max_items``: items kept
     (the oldest closed go first); ``state_limit``: items ``GET /__admin/state`` lists in full (the newest)."""
     clock = clock or SystemClock()
     validator()  # compile the schemas now, not on the first request
-    callbacks = CallbackClient(hub_url, hub_token, system="oa", attempts=callback_attempts, backoff=callback_backoff)
+    callbacks = CallbackClient(hub_url, hub_token, system="oa", attempts=callback_attempts, backoff=callback_backoff,
+                               retry_seconds=callback_retry_seconds)
     service = OaService(clock=clock, callbacks=callbacks, max_items=max_items, state_limit=state_limit)
     hooks = xml_hooks("oa", OA_ROUTES, served=("PushTodo", "PushToRead", "CompleteTodo"), reset=service.reset,
                       state=service.state)

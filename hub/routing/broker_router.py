@@ -3,12 +3,14 @@
 One confirmed publish per target (``<consumer>.<system>.<Command>`` on the commands exchange, or the
 broadcast exchange), all in flight at once. If any publish fails the route fails and the ingress refuses
 the command, so the caller retries; targets already confirmed then get a second copy, which their
-consumers' processed-message store drops (the message id is the idempotency key).
+consumers' processed-message store drops (the source system and the message id are the idempotency key).
 
-Duplicates seen at this ingress: message ids confirmed recently are remembered in a bounded LRU so that a
-caller's retry is answered ``DUPLICATE`` without publishing again. That is a courtesy, not the guarantee:
-exactly-once effects come from the consumers' store. Requests' ids are remembered too (with their documents'
-fingerprints): a later command or request with such an id and another document is refused ``MessageIdReused``.
+Duplicates seen at this ingress: message ids confirmed recently are remembered, with their source systems, in a
+bounded LRU so that a caller's retry is answered ``DUPLICATE`` without publishing again. That is a courtesy, not
+the guarantee: exactly-once effects come from the consumers' store. Requests' ids are remembered too (with their
+documents' fingerprints): a later command or request of the same system with such an id and another document is
+refused ``MessageIdReused``. Another system's id is never in the way: the key is ``Envelope.idempotency_key``,
+(source system, message id), and the source system is the authenticated caller's.
 
 Requests of a route with ``cache_ttl`` are answered from the reply cache when the same request (same command,
 same fields after the Header) was answered successfully within the TTL: no publish, re-stamped with the new
@@ -76,9 +78,11 @@ class BrokerRouter:
         # identical requests in flight, by loop and route: the round trip and the message id it was sent with
         self._flights: dict[Flight, tuple[asyncio.Task[bytes], str]] = {}
         self._table = table
-        self._recent: OrderedDict[str, tuple[tuple[str, ...], str]] = OrderedDict()  # id → targets, fingerprint
+        # (source system, id) → targets, fingerprint
+        self._recent: OrderedDict[tuple[str, str], tuple[tuple[str, ...], str]] = OrderedDict()
         self._remember = remember
-        self._request_ids: OrderedDict[str, str] = OrderedDict()  # a request's id → its document's fingerprint
+        # a request's (source system, id) → its document's fingerprint
+        self._request_ids: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._address_cache: dict[tuple[tuple[str, ...], str], tuple[tuple[str, str], ...]] = {}
 
     def connected(self) -> bool:
@@ -104,7 +108,8 @@ class BrokerRouter:
 
     async def route(self, envelope: Envelope) -> RouteResult:
         recent = self._recent
-        prior = recent.get(envelope.message_id)
+        seen_as = envelope.idempotency_key
+        prior = recent.get(seen_as)
         if prior is not None:
             if prior[1] != envelope.fingerprint():
                 raise MessageIdReused(envelope)
@@ -112,7 +117,7 @@ class BrokerRouter:
         decision = self._table.decision(envelope)
         if decision.request is not None:
             return await self._request(envelope, decision.targets[0], decision.request)
-        asked = self._request_ids.get(envelope.message_id)
+        asked = self._request_ids.get(seen_as)
         if asked is not None and asked != envelope.fingerprint():  # a read's id: its consumer keeps it (the workflow)
             raise MessageIdReused(envelope)
         if not self.connected():
@@ -133,7 +138,7 @@ class BrokerRouter:
                 self.metrics.published(target)
         # each step is atomic under the GIL; a lost race only forgets an entry early, which the consumers' store
         # covers
-        recent[envelope.message_id] = (targets, envelope.fingerprint())
+        recent[seen_as] = (targets, envelope.fingerprint())
         if len(recent) > self._remember:
             recent.popitem(last=False)
         return RouteResult(envelope.message_id, targets)
@@ -182,17 +187,18 @@ class BrokerRouter:
         return RouteResult(envelope.message_id, (target,), reply=await asyncio.shield(flight))
 
     def _check_request_id(self, envelope: Envelope) -> None:
-        """A request whose message id came before with another document (another number, another caller) is
+        """A request whose message id its system sent before with another document (another number, another operator) is
         refused `MessageIdReused` (409), as the consumer refuses it when the request reaches it: from the cache or
         joining a request in flight it was answered 200, and the same misuse got two answers. Every request's id is
         remembered, so that a command reusing it is refused here too (``route``) rather than accepted and then
         dead-lettered by a consumer that keeps read ids (the workflow's store)."""
         seen = self._request_ids
         fingerprint = envelope.fingerprint()
-        prior = seen.get(envelope.message_id)
+        seen_as = envelope.idempotency_key  # another system's request with this id is another request
+        prior = seen.get(seen_as)
         if prior is not None and prior != fingerprint:
             raise MessageIdReused(envelope)
-        seen[envelope.message_id] = fingerprint
+        seen[seen_as] = fingerprint
         if len(seen) > self._remember:
             seen.popitem(last=False)
 

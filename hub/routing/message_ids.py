@@ -1,7 +1,8 @@
-"""The identity of a command a handler sends: its message id *derived* from the causing message, the consumer and
-the step (``derive_message_id``: a handler run again on the same message sends the same ids, and the downstream
-consumers' processed store drops the copies), and its Header's MessageId, SourceSystem and CorrelationId set
-(``identify_header``, for ``hub.routing.outbound_path.Outbound.envelope``).
+"""The identity of a command a handler sends: its message id *derived* from the causing message (with the system
+that sent it, as the processed key has it), the consumer and the step (``derive_message_id``: a handler run again on
+the same message sends the same ids, and the downstream consumers' processed store drops the copies), and its
+Header's MessageId, SourceSystem and CorrelationId set (``identify_header``, for
+``hub.routing.outbound_path.Outbound.envelope``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ _IDS = uuid.UUID("5b0f3c8e-8a52-4d0e-9c1e-0e7d7c1f0a10")  # the namespace of der
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{7,63}")  # c:MessageId in schemas/common.xsd
 
 
-def derive_message_id(cause_id: str, step: str, consumer: str = "") -> str:
-    """The message id of what ``consumer`` sends at ``step`` while handling ``cause_id``: always the same."""
-    return uuid.uuid5(_IDS, f"{consumer}\n{cause_id}\n{step}").hex
+def derive_message_id(cause_id: str, step: str, consumer: str = "", source_system: str = "") -> str:
+    """The message id of what ``consumer`` sends at ``step`` while handling ``cause_id`` sent by ``source_system``:
+    always the same. The same MessageId from two systems is two messages (``hub.store.keys``), so their sends get
+    ids of their own; ``source_system`` empty gives the ids of before it was part of them (``former`` matches)."""
+    cause = f"{source_system}/{cause_id}" if source_system else cause_id
+    return uuid.uuid5(_IDS, f"{consumer}\n{cause}\n{step}").hex
 
 
 _MESSAGE_ID_TAG, _SOURCE_SYSTEM_TAG, _CORRELATION_ID_TAG = (

@@ -69,7 +69,7 @@ class Outbound(ABC):
         cause's correlation id when the document has none; then validated (``DocumentRefused`` if invalid)."""
         element = (parse_document(document, self.validator.limits) if isinstance(document, bytes)
                    else copy.deepcopy(document))
-        message_id = derive_message_id(cause.message_id, step, consumer)
+        message_id = derive_message_id(cause.message_id, step, consumer, cause.source_system)
         header = element[0] if len(element) else None
         if header is not None:
             identify_header(header, message_id, self.source_system, cause.correlation_id or cause.message_id)
@@ -126,7 +126,7 @@ class Sender:
 
     def message_id(self, step: str) -> str:
         """The message id a send at ``step`` of this handler run carries (the step is not taken by asking)."""
-        return derive_message_id(self._cause.message_id, step, self._consumer)
+        return derive_message_id(self._cause.message_id, step, self._consumer, self._cause.source_system)
 
     def send(self, document: bytes | etree._Element, *, step: str) -> RouteResult:
         return self._path.send(document, cause=self._cause, step=self._step(step), consumer=self._consumer)

@@ -13,9 +13,9 @@ __all__ = ["InMemoryRouter", "MessageIdReused", "RouteResult", "Router"]
 
 
 class MessageIdReused(Exception):
-    """A command under the message id of another command accepted before (another document, another system):
-    refused, never taken for its duplicate (the message id is the idempotency key: the same id, the same
-    command)."""
+    """A command under the message id of another command its system sent before (another document): refused,
+    never taken for its duplicate (the source system and the message id are the idempotency key: the same id from
+    the same system, the same command)."""
 
     def __init__(self, envelope: Envelope) -> None:
         super().__init__(f"message id {envelope.message_id} was already used for another command; the same id "
@@ -50,19 +50,20 @@ class InMemoryRouter:
 
     def __init__(self, maxlen: int = 10_000) -> None:
         self.envelopes: deque[Envelope] = deque(maxlen=maxlen)
-        self._seen: dict[str, tuple[RouteResult, str]] = {}
+        self._seen: dict[tuple[str, str], tuple[RouteResult, str]] = {}  # by (source, id)
         self._lock = asyncio.Lock()
 
     async def route(self, envelope: Envelope) -> RouteResult:
         async with self._lock:
-            if envelope.message_id in self._seen:
-                prior, fingerprint = self._seen[envelope.message_id]
+            key = envelope.idempotency_key
+            if key in self._seen:
+                prior, fingerprint = self._seen[key]
                 if fingerprint != envelope.fingerprint():
                     raise MessageIdReused(envelope)
                 return RouteResult(prior.message_id, prior.targets, duplicate=True)
             self.envelopes.append(envelope)
             result = RouteResult(envelope.message_id, (envelope.system,))
-            self._seen[envelope.message_id] = (result, envelope.fingerprint())
+            self._seen[key] = (result, envelope.fingerprint())
             if len(self._seen) > 4 * (self.envelopes.maxlen or 10_000):
                 self._seen.pop(next(iter(self._seen)))
             return result

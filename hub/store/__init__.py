@@ -1,5 +1,5 @@
-"""Processed-message store: idempotency keyed by message id (SQLite by default, in memory, or PostgreSQL shared by
-the workers of several machines)."""
+"""Processed-message store: idempotency keyed by consumer, source system and message id (``hub.store.keys``; SQLite by
+default, in memory, or PostgreSQL shared by the workers of several machines)."""
 
 from hub.store.base import BatchOutcome, Claim, ClaimBusyError, ProcessedStore, Recorded
 from hub.store.batch import BatchResult, process_batch_once

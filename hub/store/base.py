@@ -1,5 +1,9 @@
 """The processed-message store: each message id takes effect once, however often it is delivered.
 
+The id a worker claims is its key ``"<consumer>:<source system>/<MessageId>"`` (``hub.store.keys``): the same
+MessageId from two systems is two messages. A claim of such a key finds a record written under its former key
+(``"<consumer>:<MessageId>"``, before the source was part of it) too, so nothing runs twice across the upgrade.
+
 Use it as ``claim → effect → complete → ack``::
 
     try:
@@ -37,6 +41,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import ClassVar
 
+from hub.store.keys import former_key
 from hub.store.lease import LeaseKeeper
 from hub.values import value_class
 
@@ -116,6 +121,17 @@ class ProcessedStore(ABC):
     def reply(self, message_id: str) -> bytes | None:
         """The recorded answer of a processed request, or None."""
 
+    def recorded(self, message_id: str) -> Recorded | None:
+        """The record of ``message_id`` (its outcome and answer), or None if it was never recorded."""
+        outcome = self.outcome(message_id)
+        return None if outcome is None else Recorded(outcome, self.reply(message_id))
+
+    def _former_record(self, message_id: str) -> Recorded | None:
+        """The record of the message of ``message_id`` under its former key (``hub.store.keys``), if any: read
+        before the claim (nothing writes former keys any more, so nothing can come between)."""
+        former = former_key(message_id)
+        return None if former is None else self.recorded(former)
+
     @abstractmethod
     def record(self, message_id: str, outcome: str = "done", *, reply: bytes | None = None) -> bool:
         """Record an id as processed; False if it was already recorded (the earlier outcome stays)."""
@@ -143,7 +159,7 @@ class ProcessedStore(ABC):
 
     @contextmanager
     def claim(self, message_id: str) -> Iterator[Claim]:
-        prior = self._acquire(message_id)
+        prior = self._former_record(message_id) or self._acquire(message_id)
         if prior is not None:
             yield Claim(message_id, duplicate=True, outcome=prior.outcome, reply=prior.reply)
             return

@@ -45,6 +45,10 @@ class MemoryProcessedStore(ProcessedStore):
             found = self._done.get(message_id)
         return None if found is None else found.reply
 
+    def recorded(self, message_id: str) -> Recorded | None:
+        with self._lock:
+            return self._done.get(message_id)
+
     def record(self, message_id: str, outcome: str = "done", *, reply: bytes | None = None) -> bool:
         with self._lock:
             if message_id in self._done:

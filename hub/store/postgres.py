@@ -106,6 +106,12 @@ class PostgresProcessedStore(ProcessedStore):
         row = self._done(message_id, T.c.reply)
         return None if row is None or row[0] is None else bytes(row[0])
 
+    def recorded(self, message_id: str) -> Recorded | None:
+        with self._auto.connect() as db:
+            found = sa.select(T.c.outcome, T.c.reply).where(self._mine(message_id), T.c.state == "done")
+            row = db.execute(found).first()
+        return None if row is None else Recorded(str(row[0]), None if row[1] is None else bytes(row[1]))
+
     def _record_statement(self, message_id: str, outcome: str, reply: bytes | None) -> Any:
         """Insert the record, or turn a claim into it; a record already there stays (no row returned)."""
         insert = pg_insert(T).values(consumer=self.consumer, message_id=message_id, state="done", outcome=outcome,
@@ -124,6 +130,15 @@ class PostgresProcessedStore(ProcessedStore):
     def _acquire(self, message_id: str) -> Recorded | None:
         try:
             return self._claim_one(message_id)
+        except sa.exc.OperationalError as exc:
+            self._raise_outage(exc)
+            raise
+
+    def _former_record(self, message_id: str) -> Recorded | None:
+        """A claim's first statement: a database that cannot be reached makes the message wait (``outage``), as
+        ``_acquire``'s does."""
+        try:
+            return super()._former_record(message_id)
         except sa.exc.OperationalError as exc:
             self._raise_outage(exc)
             raise

@@ -95,6 +95,15 @@ class SQLiteProcessedStore(ProcessedStore):
         )
         return None if row is None or row[0] is None else bytes(row[0])
 
+    def recorded(self, message_id: str) -> Recorded | None:
+        row = (
+            self._db()
+            .execute("SELECT outcome, reply FROM processed_messages WHERE message_id=? AND state='done'",
+                     (message_id,))
+            .fetchone()
+        )
+        return None if row is None else Recorded(str(row[0]), None if row[1] is None else bytes(row[1]))
+
     def record(self, message_id: str, outcome: str = "done", *, reply: bytes | None = None) -> bool:
         with self._tx() as db:
             cur = db.execute(

@@ -25,6 +25,7 @@ from hub.observability.metrics import Metrics
 from hub.routing.codec import envelope_from_message
 from hub.routing.outbound import Outbound
 from hub.store.base import ProcessedStore
+from hub.store.keys import processed_key
 from hub.transport.message import Message
 from hub.workers import headers as h
 from hub.workers.calling import handling
@@ -50,8 +51,10 @@ class HandlerAttempts:
     outbound: Outbound | None
     confirm_timeout: float
 
-    def key(self, message_id: str) -> str:
-        return f"{self.consumer}:{message_id}"
+    def key(self, envelope: Envelope) -> str:
+        """The message's key in the processed store: this consumer's, per source system and MessageId
+        (``hub.store.keys``): the same id from two systems is two messages."""
+        return processed_key(self.consumer, envelope.source_system, envelope.message_id)
 
     def resolve(self, message: Message) -> tuple[Envelope, HandlerSpec]:
         """The message's envelope and handler; raises what ``process`` would dead-letter (undecodable, unknown)."""
@@ -67,7 +70,7 @@ class HandlerAttempts:
         """One in-process attempt of a claimed message: what it did in the store is undone if it raises (a
         store that holds the effect opens a savepoint: the next attempt starts clean), and its sends leave only
         if it returned, their confirms awaited before the claim records it."""
-        with self.store.attempt(self.key(message.message_id)):
+        with self.store.attempt(self.key(envelope)):
             if self.outbound is None:
                 return self._call(spec, envelope, message, used)
             with self.outbound.deferred_confirms() as pending:

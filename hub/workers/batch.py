@@ -137,7 +137,7 @@ class BatchRun:
                     pending.wait(self.confirm_timeout)
 
             return self.claims.run_claims(
-                [(self.worker.processor.key(item.delivery.message.message_id), self._effect(item, pending, budget))
+                [(self.worker.processor.key(item.envelope), self._effect(item, pending, budget))
                  for item in items],
                 before_commit)
 

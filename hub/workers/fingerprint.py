@@ -1,6 +1,7 @@
 """A message's fingerprint, kept with its processed record: a message id reused for another message is refused.
 
-The message id is the idempotency key (``hub.envelope``): the same id must mean the same command. A redelivered
+The source system and the message id are the idempotency key (``hub.envelope``, ``hub.store.keys``): the same id
+from the same system must mean the same command (another system's id is another message). A redelivered
 or re-sent message is a duplicate only if it is the same message: same source system, same command, same
 document with its ``SentAt`` left out (``Envelope.fingerprint``, a SHA-256 over the three). A request that reuses
 an id for anything else (another number, another operator, another command) is answered with the ``c:Error``

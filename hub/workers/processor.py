@@ -1,13 +1,14 @@
 """The broker-free core of a worker: one message in, one ``Decision`` out.
 
-``Processor.process(message)`` decodes the envelope, finds the handler, and runs it *once per message id
-and consumer* through the ``ProcessedStore`` (key ``"<consumer>:<message id>"``, so a broadcast or a
-command routed to several consumers takes effect once in each): claim → handler with in-process retries →
-record the outcome (committed) → ``Decision(ACK)``. A failure releases the claim (nothing is recorded)
-and becomes ``RETRY`` (next delay tier) or ``DEAD`` (with the reason); a held-back call (``CallsHeldBack``, an
-open circuit) becomes ``WAIT``: the message waits for the system (``hub.workers.waiting``), no attempt counted but
-the failures the system answered with before it held the calls back (``SystemAnsweredFailure``; at the bound the
-message is dead-lettered).
+``Processor.process(message)`` decodes the envelope, finds the handler, and runs it *once per message id, source system
+and consumer* through the ``ProcessedStore`` (key ``"<consumer>:<source>/<message id>"``, ``hub.store.keys``: a
+broadcast or a command routed to several consumers takes effect once in each, and the same id from two systems is two
+messages; a record under the former key ``"<consumer>:<message id>"`` still counts): claim → handler with in-process
+retries → record the outcome (committed) → ``Decision(ACK)``. A failure releases the claim (nothing is recorded) and
+becomes ``RETRY`` (next delay tier) or ``DEAD`` (with the reason); a held-back call (``CallsHeldBack``, an open circuit)
+becomes ``WAIT``: the message waits for the system (``hub.workers.waiting``), no attempt counted but the failures the
+system answered with before it held the calls back (``SystemAnsweredFailure``; at the bound the message is
+dead-lettered).
 The ``Worker`` turns decisions into broker operations; the ``WorkerTestClient`` simulates them.
 
 Each in-process attempt starts clean: a store whose transaction holds the effect (the work-order store) undoes a
@@ -124,7 +125,7 @@ class Processor(HandlerAttempts, FailureDecisions):
             self._count_in_process_retry()
 
         try:
-            with self.store.claim(self.key(mid)) as claim:
+            with self.store.claim(self.key(envelope)) as claim:
                 again = claim.duplicate and bool(message.reply_to) and answered_unkept(envelope, claim.reply,
                                                                                         reads=spec.reads)
                 if claim.duplicate and not again:

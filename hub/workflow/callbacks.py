@@ -15,6 +15,7 @@ from hub.workflow.store import Listener
 __all__ = ["ANSWER_LIMIT", "HEADERS", "Callbacks"]
 
 ANSWER_LIMIT = 4096  # bytes of a listener's answer read; the rest is not
+# every POST's; each adds X-Event-Id and its signature (``turns.post_event``, ``event_signatures.signed_headers``)
 HEADERS = {"User-Agent": "OnePoint-Hub-Events/1", "Content-Type": "application/json"}
 
 

@@ -53,6 +53,7 @@ from hub.workflow.schedule import RESUME, parse_kind
 from hub.workflow.store import DueDeadline, HistoryEntry, StaleWorkOrderError, WorkOrderTransaction
 from hub.workflow.store.due import DueBatch, mark_fired
 from hub.workflow.store.queries import load_work_order
+from hub.workflow.work_order_readers import keep_oa_item
 
 __all__ = ["TRANSIENT", "DeadlinePasses", "SchedulerPass", "deadline_cause_id"]
 
@@ -104,7 +105,7 @@ class DeadlinePasses:
                         marked = mark_fired(DueBatch(due.tx, [deadline]), now)
                         follow_ups = self._fire(due.tx, deadline, now, done) if marked else []
                         for number, follow_up in enumerate(follow_ups):
-                            self._send(follow_up, deadline, number, now, done)
+                            self._send(due.tx, follow_up, deadline, number, now, done)
                 except TRANSIENT:
                     raise
                 except Exception as error:  # this row cannot fire: the queue goes on without it
@@ -161,12 +162,13 @@ class DeadlinePasses:
     def _local(self, instant: datetime) -> str:
         return local_instant(self.runtime.engine, instant)
 
-    def _send(self, follow_up: FollowUp, deadline: DueDeadline, number: int, now: datetime,
-              done: SchedulerPass) -> None:
+    def _send(self, tx: WorkOrderTransaction, follow_up: FollowUp, deadline: DueDeadline, number: int,
+              now: datetime, done: SchedulerPass) -> None:
         if self.outbound is None:
             return
         document = follow_up_document(follow_up, now, operator="hub", link_base=self.runtime.link_base,
                                       taxonomy=self.runtime.engine.taxonomy)
         cause = Envelope(deadline_cause_id(deadline), "workflow.Deadline", HUB_SYSTEM, b"")
         self.outbound.send(document, cause=cause, step=f"{follow_up.kind}-{number}", consumer="workflow-scheduler")
+        keep_oa_item(tx.db, document, now)  # a to-do or to-read: OA may read the work order its link leads to
         done.sent.append(etree.QName(document).localname)

@@ -7,10 +7,10 @@ follow-ups than the first attempt did (a child of an incident replied by its age
 would then hand one work order's notice the id another's had, which CRM would drop as a repeat.
 
 - A follow-up for the message's own work order (the one a WorkOrderAction or NSP's reply names, the complaint a
-  CreateWorkOrder takes) is ``<kind>-<n>``, ``n`` its place among the follow-ups for that work order: the ids
-  hubs before this one gave them (every follow-up of most messages is for their own work order), kept so that a
-  message in flight during an update sends nothing twice. Only that work order's own changes can change them, and
-  those are decided under its lock.
+  CreateWorkOrder takes) is ``<kind>-<n>``, ``n`` its place among the follow-ups for that work order: the steps
+  hubs before this one gave them (every follow-up of most messages is for their own work order). Only that work
+  order's own changes can change them, and those are decided under its lock. (The ids themselves changed when the
+  cause's source system became part of them: CHANGELOG, "A MessageId is its system's".)
 - A follow-up for another work order (an incident's child, an outage's linked complaint, the incident a complaint
   opened) is ``<kind>-<its work order id>``, and a to-do closed in OA ``<kind>-<work order id>-<item id>`` (one
   change may close several of one work order's to-dos); a second one of the same kind for the same work order,

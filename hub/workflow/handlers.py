@@ -6,8 +6,10 @@
   (``hub.workflow.intake_fields``), as are the pre-processing checks it states (``hub.workflow.checks_done``);
 * ``workorder.WorkOrderAction``: one lifecycle action (refused with c:Error naming state and action); a ``Remind``
   hurries the owning department, the state unchanged (``hub.workflow.reminders``);
-* ``workorder.QueryWorkOrder`` / ``QueryWorkOrders``: a work order with its history / a filtered page (a full page
-  ends with ``Next``, the cursor its ``After`` continues from);
+* ``workorder.QueryWorkOrder`` / ``QueryWorkOrders``: a work order with its history, for a system other than the
+  complaint front ends only one the hub pushed it an item of, else answered as unknown
+  (``hub.workflow.work_order_readers``) / a filtered page (a full page ends with ``Next``, the cursor its ``After``
+  continues from);
 * ``nsp.NetworkComplaintReply``, ``oa.CompleteTodo``, ``nsp.OutageNotice``: the systems' call-backs
   (``hub.workflow.system_callbacks``);
 * ``workorder.RegisterListener`` / ``UnregisterListener`` / ``QueryListeners``: event listeners
@@ -52,6 +54,7 @@ from hub.workflow.intake_fields import keep_intake_fields
 from hub.workflow.lifecycle import LifecycleAction
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.sending import send_follow_ups
+from hub.workflow.work_order_readers import may_read
 
 __all__ = ["CONSUMER", "handlers"]
 
@@ -130,8 +133,9 @@ def work_order_action(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
 def query_work_order(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     workflow.store.only_reads()  # the answer is not kept: a repeat is answered afresh
     work_order_id = commands.work_order_id(command_element(envelope))
-    view = workflow.store.get_work_order(work_order_id)
-    if view is None:
+    readable = may_read(workflow.store.current_transaction().db, envelope.source_system, work_order_id)
+    view = workflow.store.get_work_order(work_order_id) if readable else None
+    if view is None:  # one the caller may not read is answered as unknown: not whether it exists
         raise BusinessRejection(f"no work order {work_order_id}", code="unknown-work-order")
     now = workflow.clock.now()
     row = view.row

@@ -132,8 +132,9 @@ class ListenerDeliveries:
         except Exception as exc:  # a call-back the hub cannot or may not send to: that listener's failed delivery
             self._settle(turn, event, described(exc))
             return
-        self._sending[self._senders.submit(post_event, exchange, turn.listener.callback_url, document)] = (
-            turn, event)
+        listener = turn.listener
+        self._sending[self._senders.submit(post_event, exchange, listener.callback_url, document,
+                                           listener.signing_secret)] = (turn, event)
 
     def _settle(self, turn: Turn, event: PendingEvent, error: str | None) -> None:
         """Record how the delivery of ``event`` went (None: a 2xx), then hand out the turn's next event."""

@@ -5,11 +5,14 @@ events that pass it (``hub.workflow.publisher`` delivers them).
   that cannot be encoded or decoded, or holds characters no host name has, is refused as ``bad-callback``; a URL with
   a user name or password, or to an address the destination policy refuses, ``hub.workflow.destinations``, as
   ``refused-callback``), ``Filter`` (``EventType``s, a ``Category`` prefix, an ``AreaCode``; each given one must
-  match; none: every event); answered with the ``ListenerId``. The listener gets the events written after it
-  registered. The same system registering the same call-back with the same filter again gets the ``ListenerId`` it
-  has (a parked listener is resumed at its cursor, or at the oldest event kept when ``[workflow] keep_events_days``
-  purged those after it: a WARNING names how many outbox positions it missed); a system holding ``max_per_system``
-  listeners is refused a new one as ``too-many-listeners``.
+  match; none: every event); answered with the ``ListenerId`` and the ``SigningSecret`` its deliveries are signed
+  with (``hub.workflow.event_signatures``: told this once, never logged nor shown again). The listener gets the
+  events written after it registered. The same system registering the same call-back with the same filter again
+  gets the ``ListenerId`` it has and a new ``SigningSecret`` (the old one signs no more deliveries: an answer lost
+  on the way is recovered so, and a listener of before revision 0025 learns its secret so); a parked listener is
+  resumed at its cursor, or at the oldest event kept when ``[workflow] keep_events_days`` purged those after it (a
+  WARNING names how many outbox positions it missed); a system holding ``max_per_system`` listeners is refused a
+  new one as ``too-many-listeners``.
 * ``workorder.UnregisterListener``: by ``ListenerId``, only by the system that registered it (``owned_listener``,
   which ``workorder.QueryListeners`` asks too: ``hub.workflow.listener_queries``).
 
@@ -38,6 +41,7 @@ from hub.gateways.documents import command_element
 from hub.workers import BusinessRejection, HandlerRegistry, Reply
 from hub.workflow.answers import acknowledged_answer
 from hub.workflow.destinations import DestinationPolicy, redacted
+from hub.workflow.event_signatures import new_signing_secret
 from hub.workflow.events import EVENT_TYPES
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.store.outbox import (
@@ -49,6 +53,7 @@ from hub.workflow.store.outbox import (
     listener,
     lock_registrations,
     remove_listener,
+    renew_signing_secret,
     resume_listener,
 )
 from hub.workflow.taxonomy import Taxonomy
@@ -173,9 +178,12 @@ def acknowledged(name: str, envelope: Envelope, workflow: WorkflowRuntime) -> et
     return acknowledged_answer(name, envelope, workflow.clock.now())
 
 
-def _answer(name: str, envelope: Envelope, workflow: WorkflowRuntime, listener_id: str) -> etree._Element:
+def _answer(name: str, envelope: Envelope, workflow: WorkflowRuntime, listener_id: str,
+            signing_secret: str | None = None) -> etree._Element:
     root = acknowledged(name, envelope, workflow)
     etree.SubElement(root, f"{{{WO}}}ListenerId").text = listener_id
+    if signing_secret is not None:  # RegisterListenerResponse only: the one place a secret is ever shown
+        etree.SubElement(root, f"{{{WO}}}SigningSecret").text = signing_secret
     return root
 
 
@@ -199,19 +207,23 @@ def register_listener(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     tx = workflow.store.current_transaction()
     lock_registrations(tx.db, system)  # a registration at the same moment waits: it finds this one, counts it
     held = find_listener(tx.db, system, url, filter_text)
+    secret = new_signing_secret()
     if held is not None:
         resumed = resume_parked(tx.db, held.id, system)
-        log.info("event listener registered again", extra={"listener_id": held.id, "system": system,
-                                                           "callback": url, "resumed": resumed is not None})
-        return Reply(_answer("RegisterListenerResponse", envelope, workflow, held.id), outcome=f"listener {held.id}")
+        renew_signing_secret(tx.db, held.id, secret)
+        log.info("event listener registered again, its signing secret renewed", extra={
+            "listener_id": held.id, "system": system, "callback": url, "resumed": resumed is not None})
+        return Reply(_answer("RegisterListenerResponse", envelope, workflow, held.id, secret),
+                     outcome=f"listener {held.id}")
     if count_listeners(tx.db, system) >= settings.max_per_system:
         raise BusinessRejection(f"{system} holds {settings.max_per_system} listeners, the most a system may "
                                 "([workflow.listeners] max_per_system): unregister one first",
                                 code="too-many-listeners")
-    added = add_listener(tx.db, url, filter_text, workflow.clock.now(), source_system=system)
+    added = add_listener(tx.db, url, filter_text, workflow.clock.now(), source_system=system, signing_secret=secret)
     log.info("event listener registered", extra={"listener_id": added.id, "system": system,
                                                  "callback": url, "from_position": added.delivered_position})
-    return Reply(_answer("RegisterListenerResponse", envelope, workflow, added.id), outcome=f"listener {added.id}")
+    return Reply(_answer("RegisterListenerResponse", envelope, workflow, added.id, secret),
+                 outcome=f"listener {added.id}")
 
 
 def owned_listener(connection: Connection, listener_id: str, system: str) -> Listener:

@@ -53,9 +53,9 @@ from hub.workflow.taxonomy.dispatch_limits import (
     FUNCTION_CODES,
 )
 
-__all__ = ["DESCRIPTION_LENGTH", "DISPATCH_FOLLOW_UP", "FOLLOW_UPS_PER_MESSAGE", "FUNCTION_CODES", "MAX_FIELDS",
-           "AnsweredDispatch", "answered_dispatch", "checks_carried", "dispatch_description", "dispatch_field_items",
-           "functions_affected", "nsp_dispatch"]
+__all__ = ["CAUSE_SYSTEMS", "DESCRIPTION_LENGTH", "DISPATCH_FOLLOW_UP", "FOLLOW_UPS_PER_MESSAGE", "FUNCTION_CODES",
+           "MAX_FIELDS", "AnsweredDispatch", "answered_dispatch", "checks_carried", "dispatch_description",
+           "dispatch_field_items", "functions_affected", "nsp_dispatch"]
 
 C = "urn:onepoint:common:1"
 NSP = "urn:onepoint:nsp:1"
@@ -70,6 +70,8 @@ _FIELD_NAME = re.compile(f"[a-z][a-z0-9_]{{0,{FIELD_NAME_LENGTH - 1}}}")  # nsp:
 # how far into one message's follow-ups a dispatch is looked for (a complaint's own, its intake rules', then the
 # dispatch: a handful); a dispatch sent further on would go unrecognised, its reply taken as any unmatched one
 FOLLOW_UPS_PER_MESSAGE = 64
+# the systems a dispatch's cause can come from (schemas/common.xsd SystemCode): part of the dispatch's derived id
+CAUSE_SYSTEMS = ("CS", "HUB", "OA", "NSP", "MAIL", "BOSS", "CRM", "DSMP")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +88,16 @@ class AnsweredDispatch:
         return self.dispatch != self.current
 
 
-def _sent_for(cause_id: str, consumer: str, message_id: str, work_order_id: str) -> bool:
+def _sent_for(cause_id: str, consumer: str, message_id: str, work_order_id: str, system: str | None) -> bool:
     """Whether ``message_id`` is that of a dispatch of ``work_order_id`` that ``consumer`` sent while handling
-    ``cause_id``: for another work order than the message's own, else at a position."""
+    ``cause_id``: for another work order than the message's own, else at a position. The cause's source system is
+    part of a derived id; the history entry's ``system`` (the one that moved the work order) is tried first, then
+    every other, then none (a dispatch sent before the source was part of the ids)."""
     steps = [other_work_order_step(DISPATCH_FOLLOW_UP, work_order_id),
              *(f"{DISPATCH_FOLLOW_UP}-{position}" for position in range(FOLLOW_UPS_PER_MESSAGE))]
-    return any(derive_message_id(cause_id, step, consumer) == message_id for step in steps)
+    sources = dict.fromkeys([system or "", *CAUSE_SYSTEMS, ""])
+    return any(derive_message_id(cause_id, step, consumer, source) == message_id
+               for source in sources for step in steps)
 
 
 def answered_dispatch(history: Sequence[Mapping[str, Any]], correlation_id: str, consumer: str, *,
@@ -99,11 +105,11 @@ def answered_dispatch(history: Sequence[Mapping[str, Any]], correlation_id: str,
     """Which of the dispatches of the work order ``work_order_id`` (its ``history``, oldest first) NSP's reply
     correlated with ``correlation_id`` answers, the dispatches sent by ``consumer``'s handlers; None when it names
     none of them. The current dispatch is tried first (a reply to it costs a derivation or two)."""
-    causes = [entry["message_id"] for entry in history
+    causes = [(entry["message_id"], entry.get("system")) for entry in history
               if entry["kind"] == "state" and entry["action"] == LifecycleAction.DISPATCH.value]
     for number in range(len(causes), 0, -1):
-        cause = causes[number - 1]
-        if cause and _sent_for(str(cause), consumer, correlation_id, work_order_id):
+        cause, system = causes[number - 1]
+        if cause and _sent_for(str(cause), consumer, correlation_id, work_order_id, system and str(system)):
             return AnsweredDispatch(number, len(causes))
     return None
 

@@ -8,7 +8,9 @@ left out, the others sent (an outage notice's to-reads: one bad owner must not d
 the refusal refuses the whole message. Each is sent at the step ``follow_up_steps`` names after what it is for
 (its work order and kind), so a redelivery sends each under the message id it had the first time. A dispatch to
 NSP is kept by its MessageId with its work order (``store.nsp_dispatches``), in the handler's transaction, so NSP's
-reply correlated with it can be checked against the work order it names. A withdrawal from NSP (a cancelled work
+reply correlated with it can be checked against the work order it names; a to-do or to-read pushed to OA is kept
+by its item id with its work order (``store.oa_items``), so OA may read the work order its link leads to
+(``work_order_readers``). A withdrawal from NSP (a cancelled work
 order NSP held: ``network_withdrawal``) that the routing table routes nowhere (an operator's own table written
 before the command existed) is logged and left out: the cancel goes on, as before there was a withdrawal.
 """
@@ -29,6 +31,7 @@ from hub.workflow.follow_ups import follow_up_document
 from hub.workflow.network_withdrawal import WITHDRAW_FOLLOW_UP
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.store.nsp_dispatches import record_nsp_dispatch
+from hub.workflow.work_order_readers import OA_PUSHES, keep_oa_item
 
 __all__ = ["send_follow_ups"]
 
@@ -65,6 +68,8 @@ def send_follow_ups(follow_ups: list[FollowUp], outbound: Sender, workflow: Work
         if follow_up.kind == DISPATCH_FOLLOW_UP:  # NSP's reply names it as its CorrelationId
             record_nsp_dispatch(workflow.store.current_transaction().db, outbound.message_id(step),
                                 str(follow_up.work_order["id"]), now)
+        elif document.tag in OA_PUSHES:  # OA may read the work order its item links to
+            keep_oa_item(workflow.store.current_transaction().db, document, now)
 
 
 def _with_account_manager(follow_up: FollowUp, outbound: Sender, workflow: WorkflowRuntime) -> FollowUp | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from hub.gateways.exchange import HttpExchange
+from hub.workflow.event_signatures import signed_headers
 from hub.workflow.listeners import ListenerFilter
 from hub.workflow.store import Listener, PendingEvent
 
@@ -83,11 +84,13 @@ def described(error: BaseException) -> str:
 LISTENER_GONE = "HTTP 410 Gone"  # the listener says its call-back is no more: parked at once, not retried
 
 
-def post_event(exchange: HttpExchange, url: str, document: dict[str, object]) -> str | None:
-    """One delivery, on a delivery thread: None on a 2xx answer, else what went wrong."""
+def post_event(exchange: HttpExchange, url: str, document: dict[str, object], signing_secret: str) -> str | None:
+    """One delivery, on a delivery thread: None on a 2xx answer, else what went wrong. Signed with the listener's
+    secret at the moment it is sent (``event_signatures.signed_headers``: a retry is signed anew)."""
     body = json.dumps(document, ensure_ascii=False).encode()
     try:
-        response = exchange.post(url, body, {"X-Event-Id": str(document["eventId"])})
+        headers = {"X-Event-Id": str(document["eventId"]), **signed_headers(signing_secret, body)}
+        response = exchange.post(url, body, headers)
     except Exception as exc:  # whatever sending to one listener raises fails that delivery, never the round
         return described(exc)
     if 200 <= response.status_code < 300:

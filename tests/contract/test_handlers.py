@@ -24,6 +24,7 @@ from hub.validation.parser import ParserLimits
 from hub.validation.validator import DocumentValidator
 from hub.workers import HandlerRegistry, Reply, RetryPolicy, Sender, TransientError, Worker
 from tests.support.answers import recorded_answer
+from tests.support.processed_keys import key_of
 from tests.support.worker_handlers import UNKNOWN_SUBSCRIBER, example, handlers, tier_query
 from tests.unit.workers.kit import wait_until
 
@@ -66,7 +67,7 @@ def test_a_worker_answers_a_request_with_its_handlers_response(
         reply = ask(hub_broker, env).result(WAIT)
     root = checked_reply(registry.get("boss"), "QueryCustomerTier", reply.body, ParserLimits())
     assert root.findtext("{urn:onepoint:boss:1}Ack/{urn:onepoint:common:1}MessageId") == env.message_id
-    assert recorded_answer(sqlite_store.reply(f"boss:{env.message_id}")) == reply.body
+    assert recorded_answer(sqlite_store.reply(key_of("boss", env))) == reply.body
 
 
 def test_a_rejection_is_answered_as_c_error(
@@ -93,7 +94,7 @@ def test_a_request_recorded_before_a_crash_gets_the_recorded_answer_again(
         return Reply(b"<fresh/>")
 
     env = query()
-    sqlite_store.record(f"boss:{env.message_id}", "tier sent", reply=b"<recorded/>")
+    sqlite_store.record(key_of("boss", env), "tier sent", reply=b"<recorded/>")
     with boss_worker(hub_broker, sqlite_store, counting):
         reply = ask(hub_broker, env).result(WAIT)
     assert reply.body == b"<recorded/>" and calls == []
@@ -184,6 +185,6 @@ def test_a_handler_asks_another_consumer_and_a_rerun_gets_the_recorded_answer(
           Worker(hub_broker, "workflow", workflow, store=store, outbound=outbound, policy=RetryPolicy(initial=0.0))):
         hub_broker.publish(hub_broker.config.commands_exchange,
                            message_from_envelope(cause, routing_key("workflow", cause.command_type))).result(WAIT)
-        wait_until(lambda: store.seen(f"workflow:{cause.message_id}"), "the workflow's record")
+        wait_until(lambda: store.seen(key_of("workflow", cause)), "the workflow's record")
     assert len(answers) == 2 and answers[0] == answers[1]
     assert b"QueryCustomerTierResponse" in answers[0] and len(calls) == 1

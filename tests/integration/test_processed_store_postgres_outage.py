@@ -89,17 +89,18 @@ def test_a_restart_while_the_effect_runs_records_its_outcome_once_the_database_i
 
     try:
         processor = Processor("boss", handlers, store, tiers=("t5", "t30"), delays=(5.0, 30.0))
-        message = WorkerTestClient(handlers, consumer="boss").message(envelope())
+        sent = envelope()
+        message = WorkerTestClient(handlers, consumer="boss").message(sent)
         with caplog.at_level(logging.WARNING, logger="onepoint.store"):
             decision = processor.process(message)  # held until the database answers, then recorded
         assert (decision.action, decision.outcome) == (Action.ACK, "changed"), decision
-        assert store.outcome(processor.key(message.message_id)) == "changed"
+        assert store.outcome(processor.key(sent)) == "changed"
         waiting = [r for r in caplog.records if r.getMessage().startswith("outcome reached but its record")]
         assert waiting and "the processed store's database is down" in waiting[0].__dict__["reason"]
         again = processor.process(message)  # a copy of the message: the recorded outcome, not the effect again
         assert (again.action, again.duplicate, again.outcome) == (Action.ACK, True, "changed"), again
         assert changes == [message.message_id]
-        assert rows(private_postgres, database) == [(processor.key(message.message_id), "done", "changed")]
+        assert rows(private_postgres, database) == [(processor.key(sent), "done", "changed")]
     finally:
         store.close()
 

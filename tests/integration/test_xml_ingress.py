@@ -61,6 +61,22 @@ def test_a_message_id_reused_for_another_command_is_409_and_not_routed(hub, crea
     assert post(hub, with_id(create, "xml-reuse-000001")).status_code == 200  # the very same again: DUPLICATE
 
 
+def test_another_system_using_a_message_id_first_does_not_use_it_up(hub, create, examples_dir):
+    """The security review's squatting: OA sends under the id CS will use next; CS's complaint is still accepted
+    (the idempotency key is the authenticated source system and the MessageId), and CS's own reuse stays 409."""
+    todo = (examples_dir / "oa" / "CompleteTodo.valid.xml").read_bytes().replace(
+        b"oa-20261123-141502-0017", b"xml-squat-000001")
+    squatted = httpx.post(hub.xml("oa"), content=todo, headers={**XML, "authorization": "Bearer oa-dev-token"})
+    assert squatted.status_code == 202
+    before = len(hub.router.envelopes)
+    assert post(hub, with_id(create, "xml-squat-000001")).status_code == 202
+    assert len(hub.router.envelopes) == before + 1
+    again = post(hub, with_id(create, "xml-squat-000001"))
+    assert again.status_code == 200 and etree.fromstring(again.content).findtext(f"{{{C}}}Status") == "DUPLICATE"
+    reused = post(hub, with_id(create, "xml-squat-000001").replace(b"0755-83765432", b"0755-83760000"))
+    assert reused.status_code == 409
+
+
 def test_a_retry_serialized_otherwise_is_the_same_command(hub, create):
     """A retry without the XML declaration, with other whitespace around the root, or sent later (SentAt) is a
     duplicate, not a reuse of the id."""

@@ -90,3 +90,18 @@ def test_reload_swaps_the_table_for_later_messages(broker):
     assert broker.message_count(broker.config.queue("workflow")) == 1
     assert broker.message_count(broker.config.queue("oa")) == 1
     assert asyncio.run(router.ready())
+
+
+def test_the_same_message_id_from_two_systems_is_two_commands(broker):
+    """OA sending under the id CS will use next does not use it up (the security review's repro): the key is
+    (source system, message id); the same system's reuse stays refused and its retry a duplicate."""
+    router = BrokerRouter(broker, routes("workflow"))
+    squatted = Envelope("cs-20261207-000001", "workorder.CreateWorkOrder", "OA", b"<oa/>", headers={"ingress": "xml"})
+    assert not asyncio.run(router.route(squatted)).duplicate
+    assert not asyncio.run(router.route(envelope("cs-20261207-000001"))).duplicate
+    assert broker.message_count(broker.config.queue("workflow")) == 2
+    assert asyncio.run(router.route(envelope("cs-20261207-000001"))).duplicate
+    other = Envelope("cs-20261207-000001", "workorder.CreateWorkOrder", "CS", b"<y/>", headers={"ingress": "xml"})
+    with pytest.raises(MessageIdReused):
+        asyncio.run(router.route(other))
+    assert broker.message_count(broker.config.queue("workflow")) == 2

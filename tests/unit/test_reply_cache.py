@@ -293,10 +293,11 @@ def test_lookups_in_flight_share_the_failure_too_and_it_is_not_kept(broker, regi
 @pytest.mark.parametrize("cache_ttl", [TTL, None])
 def test_a_command_reusing_the_id_of_a_request_answered_here_is_refused(broker, boss, registry,
                                                                         cache_ttl: float | None) -> None:
-    """A read (here a tier lookup) and then another system's command with the same id: the workflow's store keeps
+    """A read (here a tier lookup) and then the same system's command with the same id: the workflow's store keeps
     the read's id, so the command would be accepted 202 and dead-lettered `message-id-reused` by its worker. The
     hub process that answered the read refuses the command 409 instead, so its sender sends a new id (audit of the
-    hostile inputs: a CS QueryWorkOrders id and NSP's OutageNotice); also for a route without a reply cache."""
+    hostile inputs: a CS QueryWorkOrders id); also for a route without a reply cache. Another system's command with
+    that id is another message (the key is the source system and the id): routed."""
     routes = [{"name": "tier", "commands": "boss.*", "to": "boss", "reply_timeout": 10},
               {"name": "workflow", "commands": "workorder.*", "to": "workflow"}]
     if cache_ttl is not None:
@@ -306,8 +307,29 @@ def test_a_command_reusing_the_id_of_a_request_answered_here_is_refused(broker, 
     router = BrokerRouter(broker, routing, clock=FakeClock())
     read = lookup()
     route(router, read)
-    command = Envelope(read.message_id, "workorder.CreateWorkOrder", "NSP", b"<other/>", None, read.received_at)
+    command = Envelope(read.message_id, "workorder.CreateWorkOrder", "CS", b"<other/>", None, read.received_at)
     with pytest.raises(MessageIdReused, match=read.message_id):
         asyncio.run(router.route(command))
     assert broker.message_count(broker.config.queue("workflow")) == 0
     assert ack(route(router, read))["MessageId"] == read.message_id  # the read again: answered
+    elsewhere = Envelope(read.message_id, "workorder.CreateWorkOrder", "NSP", b"<other/>", None, read.received_at)
+    assert not asyncio.run(router.route(elsewhere)).duplicate
+    assert broker.message_count(broker.config.queue("workflow")) == 1
+
+
+@pytest.mark.parametrize("cache_ttl", [TTL, None])
+def test_another_system_s_request_under_the_same_id_gets_its_own_answer(broker, boss, registry,
+                                                                        cache_ttl: float | None) -> None:
+    """The id of a request is (source system, message id): another system's request with the same MessageId and
+    another document is not refused `MessageIdReused`, and is answered for its own number; the first system's
+    request with another document under that id still is."""
+    router = BrokerRouter(broker, table(registry, cache_ttl=cache_ttl), clock=FakeClock())
+    read = lookup()
+    route(router, read)
+    other = read.payload.replace(b"13800138000", b"13800138111")
+    theirs = Envelope(read.message_id, read.command_type, "OA", other.replace(b">CS<", b">OA<"), None,
+                      read.received_at)
+    answer = route(router, theirs)
+    assert b"13800138111" in answer and boss.asked == ["13800138000", "13800138111"]
+    with pytest.raises(MessageIdReused):
+        asyncio.run(router.route(Envelope(read.message_id, read.command_type, "CS", other, None, read.received_at)))

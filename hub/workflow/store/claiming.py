@@ -10,6 +10,11 @@ PostgreSQL, one statement: the ids looked up in the processed table and, for tho
 second statement: its record may have been committed after the first statement's snapshot and before its holder
 let go. So a new message costs the two statements it cost before (hold, then look up), a duplicate one. SQLite
 (``BEGIN IMMEDIATE`` holds the write lock already): one lookup.
+
+A key of a worker's (``hub.store.keys``: consumer, source system, MessageId) is looked up under its former key
+too (consumer and MessageId, as records were written before the source was part of the key), first and without a
+lock (nothing writes former keys any more): a record there is the message's, so nothing runs twice across the
+upgrade. One statement more per batch while such keys are claimed.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from hub.store.base import Recorded
+from hub.store.keys import former_key
 from hub.workflow.store import statements as st
 from hub.workflow.store.schema import processed_messages
 
@@ -57,14 +63,26 @@ def _look_up(connection: Connection, ids: Sequence[str]) -> dict[str, Recorded]:
     return found
 
 
+def _recorded_formerly(connection: Connection, message_ids: Sequence[str]) -> dict[str, Recorded]:
+    """The records of those of ``message_ids`` recorded under their former keys (``hub.store.keys``)."""
+    formers = {message_id: former for message_id in message_ids if (former := former_key(message_id)) is not None}
+    if not formers:
+        return {}
+    earlier = _look_up(connection, list(dict.fromkeys(formers.values())))
+    return {message_id: earlier[former] for message_id, former in formers.items() if former in earlier}
+
+
 def claimable(connection: Connection, message_ids: Sequence[str]) -> Claimable:
     """Look ``message_ids`` up and hold those not recorded for this transaction (see the module docstring)."""
     unique = list(dict.fromkeys(message_ids))
     if not unique:
         return Claimable({}, set())
+    found = _recorded_formerly(connection, unique)
+    unique = [message_id for message_id in unique if message_id not in found]
+    if not unique:
+        return Claimable(found, set())
     if connection.dialect.name != "postgresql":
-        return Claimable(_look_up(connection, unique), set())
-    found: dict[str, Recorded] = {}
+        return Claimable({**found, **_look_up(connection, unique)}, set())
     busy: set[str] = set()
     held: list[str] = []
     for message_id, outcome, reply, locked in connection.execute(_LOOK_UP_THEN_HOLD, {"ids": unique}):

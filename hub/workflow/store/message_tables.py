@@ -1,5 +1,7 @@
 """The tables of the messages in and out: the messages processed (a redelivery is answered as the first time), the
-outbox of the event listeners and the listeners with their cursors, and the MessageId of each dispatch sent to NSP.
+outbox of the event listeners and the listeners with their cursors, the MessageId of each dispatch sent to NSP, and
+the item id of each to-do and to-read pushed to OA (what OA's QueryWorkOrder may read:
+``hub.workflow.work_order_readers``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy import (
 from hub.workflow.store.table_metadata import Serial, metadata
 from hub.workflow.store.types import UTCDateTime
 
-__all__ = ["event_listeners", "nsp_dispatches", "processed_messages", "work_order_events"]
+__all__ = ["event_listeners", "nsp_dispatches", "oa_items", "processed_messages", "work_order_events"]
 
 # 0024: a processed message's outcome, as long as its handler words it (TEXT); on SQLite, for the same reason as
 # ShortText's (hub.workflow.store.table_metadata), the VARCHAR(64) of revision 0001, which never cut a longer one
@@ -66,6 +68,8 @@ event_listeners = Table(
     Column("delivered_at", UTCDateTime()),
     Column("source_system", String(32)),  # who registered it
     Column("suspended_at", UTCDateTime()),  # 0006: parked after too many failures in a row (None: served)
+    # 0025: the key of its deliveries' HMAC (hub.workflow.event_signatures), told to its system once; never shown
+    Column("signing_secret", Text, nullable=False),
 )
 
 
@@ -75,4 +79,12 @@ nsp_dispatches = Table(  # 0019: the MessageId of each NetworkComplaintDispatch 
     Column("work_order_id", String(18), nullable=False),  # no foreign key: kept as long as NSP may still answer
     Column("sent_at", UTCDateTime(), nullable=False),
     Index("ix_nsp_dispatches_sent", "sent_at", "message_id"),  # 0022: the retention's walk
+    Index("ix_nsp_dispatches_work_order", "work_order_id"),  # 0026: whether NSP may read a work order
+)
+
+oa_items = Table(  # 0025: the to-dos and to-reads the hub pushed to OA (oa:ItemId), by work order
+    "oa_items", metadata,
+    Column("work_order_id", String(18), ForeignKey("work_orders.id"), primary_key=True),
+    Column("item_id", String(64), primary_key=True),  # oa:ItemId (at most 64 characters)
+    Column("pushed_at", UTCDateTime(), nullable=False),  # the first push (a redelivery's is not kept again)
 )

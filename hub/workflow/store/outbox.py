@@ -18,20 +18,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.engine import Connection, Row
 
+from hub.workflow.event_signatures import new_signing_secret
 from hub.workflow.store.schema import event_listeners, work_order_events
 from hub.workflow.store.writers import oldest_open_write
 
 __all__ = ["IN_FLIGHT", "Listener", "PendingEvent", "Resumed", "add_listener", "advance_listener", "count_listeners",
            "events_after", "find_listener", "listener", "listener_failed", "listener_row", "listeners",
            "lock_registrations", "mark_published", "mark_published_through", "outbox_end", "pending_events",
-           "remove_listener", "resume_listener", "suspend_listener"]
+           "remove_listener", "renew_signing_secret", "resume_listener", "suspend_listener"]
 
 _ev = work_order_events.c
 _li = event_listeners.c
@@ -62,6 +63,7 @@ class Listener:
     source_system: str | None = None
     suspended_at: datetime | None = None  # parked: not served, not waited for
     delivered_at: datetime | None = None  # its last 2xx answer (a filtered-out event moves the cursor, not this)
+    signing_secret: str = field(default="", repr=False)  # its deliveries' HMAC key: never in a repr, a log, a view
 
 
 def _event(row: Sequence[Any]) -> PendingEvent:
@@ -71,7 +73,8 @@ def _event(row: Sequence[Any]) -> PendingEvent:
 def listener_row(r: Row[Any]) -> Listener:
     """A row of ``event_listeners`` as a ``Listener``."""
     return Listener(str(r.id), str(r.callback_url), r.filter, r.created_at, int(r.delivered_position),
-                    int(r.failures), r.next_attempt_at, r.last_error, r.source_system, r.suspended_at, r.delivered_at)
+                    int(r.failures), r.next_attempt_at, r.last_error, r.source_system, r.suspended_at, r.delivered_at,
+                    str(r.signing_secret))
 
 
 def pending_events(connection: Connection, limit: int = 100) -> list[PendingEvent]:
@@ -133,15 +136,26 @@ def _start(connection: Connection, at: datetime, in_flight: timedelta) -> int:
 
 
 def add_listener(connection: Connection, callback_url: str, filter_text: str | None, at: datetime, *,
-                 source_system: str | None = None, in_flight: timedelta = IN_FLIGHT) -> Listener:
+                 source_system: str | None = None, in_flight: timedelta = IN_FLIGHT,
+                 signing_secret: str | None = None) -> Listener:
     """Register a listener whose cursor is the end of the outbox (``_start``): it gets the events written after
-    it."""
+    it, signed with ``signing_secret`` (a new random one when not given)."""
+    secret = signing_secret or new_signing_secret()
     listener = Listener(str(uuid.uuid4()), callback_url, filter_text, at, _start(connection, at, in_flight),
-                        source_system=source_system)
+                        source_system=source_system, signing_secret=secret)
     connection.execute(event_listeners.insert().values(
         id=listener.id, callback_url=callback_url, filter=filter_text, created_at=at,
-        delivered_position=listener.delivered_position, failures=0, source_system=source_system))
+        delivered_position=listener.delivered_position, failures=0, source_system=source_system,
+        signing_secret=secret))
     return listener
+
+
+def renew_signing_secret(connection: Connection, listener_id: str, signing_secret: str) -> bool:
+    """Sign the listener's next deliveries with ``signing_secret`` (its registration sent again); False if it is
+    gone."""
+    result = connection.execute(update(event_listeners).where(_li.id == listener_id)
+                                .values(signing_secret=signing_secret))
+    return int(result.rowcount) > 0
 
 
 _REGISTRATIONS_LOCK = 0x6F6E6570  # "onep": the class of the registration locks (two-key form, apart from the others)

@@ -54,6 +54,12 @@ class WorkOrderProcessedStore(ProcessedStore):
         with self.store.engine.connect() as connection, connection.execution_options(**{READ_ONLY: True}).begin():
             return recorded(connection, message_id)
 
+    def recorded(self, message_id: str) -> Recorded | None:
+        return self._read(message_id)
+
+    def _former_record(self, message_id: str) -> Recorded | None:
+        return None  # looked up with the claim's own (``claiming.claimable``), the batches' too
+
     def outcome(self, message_id: str) -> str | None:
         found = self._read(message_id)
         return None if found is None else found.outcome

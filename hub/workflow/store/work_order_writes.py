@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import Connection
 
+from hub.store.keys import former_key
 from hub.workflow.store import statements as st
 from hub.workflow.store.prepared import Prepared
 from hub.workflow.store.records import HistoryEntry, new_work_order_id
@@ -121,9 +122,15 @@ class WorkOrderWrites:
         seq = self._take_seqs("history", work_order_id, len(rows))
         for offset, row in enumerate(rows):
             row.update(work_order_id=work_order_id, seq=seq + offset)
-            if row["message_id"] is None:
-                row["message_id"] = self.message_id
+            if row["message_id"] is None:  # the claim's key, as it read before the source was part of it
+                row["message_id"] = self._history_message_id()
         _INSERT_HISTORY.executemany(self.db, rows)
+
+    def _history_message_id(self) -> str | None:
+        """What a history row of this transaction names as its causing message when its entry names none: the key
+        of the claim (``"workflow:<MessageId>"``, valid as a MessageId), written as it was before the source system
+        was part of the key (``hub.store.keys``), so history reads the same and stays a valid ``c:MessageId``."""
+        return None if self.message_id is None else former_key(self.message_id) or self.message_id
 
     def replace_deadlines(self, work_order_id: str, due: Iterable[tuple[str, datetime]]) -> None:
         """The work order's open deadlines become ``due`` (kind, due time); deadlines already fired stay."""

@@ -21,6 +21,7 @@ from hub.transport import Broker
 from hub.transport.topology import routing_key
 from hub.workers import DeadLetterQueues, RetryPolicy, Worker
 from tests.integration.adapters.conftest import WAIT, ask, envelope, gateway_settings, publish, wait_until
+from tests.support.processed_keys import key_of
 from tests.unit.adapters.soap_kit import example
 
 BOSS = "urn:onepoint:boss:1"
@@ -138,7 +139,7 @@ def test_an_open_circuit_holds_the_queue_back_and_it_flows_once_boss_is_back(
         assert calls_while_open < 2 + metrics.value(
             "onepoint_messages_consumed_total", consumer="boss", outcome="waiting")  # held back, not called
         boss_emulator.admin.clear_faults()
-        wait_until(lambda: store.outcome(f"boss:{sent.message_id}") is not None, "the message processed once back")
+        wait_until(lambda: store.outcome(key_of("boss", sent)) is not None, "the message processed once back")
     assert dlq.count("boss") == 0
     assert breakers.state("boss") == "closed"
     assert metrics.value("onepoint_circuit_state", system="boss", circuit="boss") == 0

@@ -9,15 +9,18 @@ from typing import Any
 
 import adapters.crm as crm_adapter
 from hub.config.settings import HubSettings
+from hub.envelope import HUB_SYSTEM
 from hub.gateways import CircuitBreakers
 from hub.observability.metrics import Metrics
 from hub.routing.factory import load_routing_table
 from hub.routing.outbound import BrokerOutbound, derive_message_id
 from hub.store import ProcessedStore
+from hub.store.keys import processed_key
 from hub.transport import Broker
 from hub.validation import CommandSetRegistry, DocumentValidator
 from hub.workers import DeadLetterQueues, RetryPolicy, Worker
 from tests.integration.adapters.conftest import envelope, gateway_settings, publish, wait_until
+from tests.support.processed_keys import key_of
 from tests.unit.adapters.soap_kit import example
 
 
@@ -50,9 +53,9 @@ def test_the_account_manager_is_notified_once_and_the_notice_id_recorded(
     crm_emulator.add_fault("error", "NotifyAccountManager", times=1)  # CRM fails once: the call is retried
     with crm_worker(broker, store, crm_emulator, breakers, metrics):
         publish(broker, "crm", sent)
-        wait_until(lambda: store.outcome(f"crm:{sent.message_id}") is not None, "the notice")
+        wait_until(lambda: store.outcome(key_of("crm", sent)) is not None, "the notice")
     (notice,) = state.notices()
-    assert store.outcome(f"crm:{sent.message_id}") == f"notified {notice.notice_id}"
+    assert store.outcome(key_of("crm", sent)) == f"notified {notice.notice_id}"
     assert (notice.message_id, notice.account_manager_id, notice.msisdn) == (
         sent.message_id, sub.account_manager_id, sub.msisdn)
     assert notice.channels == ("SMS", "WORK_ORDER") and notice.known_customer
@@ -70,7 +73,7 @@ def test_an_unknown_account_manager_is_dead_lettered_with_the_reason(
     (dead,) = dlq.browse("crm")
     assert dead.message_id == sent.message_id and dead.kind == "permanent"
     assert "CRM knows no account manager am-9999-9999" in dead.reason
-    assert store.outcome(f"crm:{sent.message_id}") is None
+    assert store.outcome(key_of("crm", sent)) is None
 
 
 def outage_notice(status: str = "ACTIVE", revision: int = 1) -> bytes:
@@ -85,7 +88,8 @@ def outage_notice(status: str = "ACTIVE", revision: int = 1) -> bytes:
 
 def told_outcome(store: ProcessedStore, notice: Any, status: str) -> str | None:
     """The outcome of the NotifyAreaOutage the CRM adapter sent for ``notice`` (broadcast to its queue)."""
-    return store.outcome(f"crm:{derive_message_id(notice.message_id, f'area-outage-{status.lower()}', 'crm')}")
+    sent = derive_message_id(notice.message_id, f"area-outage-{status.lower()}", "crm", notice.source_system)
+    return store.outcome(processed_key("crm", HUB_SYSTEM, sent))
 
 
 def test_an_outage_notice_is_told_to_the_account_managers_of_its_area_once_per_status(

@@ -30,6 +30,7 @@ from hub.workers import DeadLetterQueues, RetryPolicy, Worker
 from hub.workflow.changes import FollowUp
 from hub.workflow.mail_dispatch import mail_dispatch
 from tests.integration.adapters.conftest import envelope, publish, wait_until
+from tests.support.processed_keys import key_of
 
 MAILBOX = "billing-desk@example.com"
 ROW = {"id": "WO20261123ABCD1234", "priority": 2, "category_code": "05.01.01", "phenomenon": "Voice charges disputed",
@@ -80,8 +81,8 @@ def test_a_mail_the_server_takes_only_later_is_sent_again_and_arrives_once(
     sent = envelope(_dispatch_mail(), "mail.DispatchMail")
     with mail_worker(broker, store, mail_server.smtp.port):
         publish(broker, "mail", sent)
-        wait_until(lambda: store.outcome(f"mail:{sent.message_id}") is not None, "the dispatch mail sent")
-    assert store.outcome(f"mail:{sent.message_id}") == (
+        wait_until(lambda: store.outcome(key_of("mail", sent)) is not None, "the dispatch mail sent")
+    assert store.outcome(key_of("mail", sent)) == (
         "WO20261123ABCD1234 dispatch 1 e-mailed to BILLING (b***@example.com)")
     (received,) = mail_server.http.get("/mail/messages").json()["mails"]
     assert received["rcpt_to"] == [MAILBOX] and received["subject"].startswith("[WO#WO20261123ABCD1234]")
@@ -103,7 +104,7 @@ def test_with_the_smtp_server_down_the_dispatch_is_dead_lettered_not_lost(
     (dead,) = dlq.browse("mail")
     assert dead.message_id == sent.message_id and dead.kind != "permanent"
     assert "b***@example.com" in dead.reason and MAILBOX not in dead.reason
-    assert store.outcome(f"mail:{sent.message_id}") is None
+    assert store.outcome(key_of("mail", sent)) is None
 
 
 def test_a_mail_the_server_refuses_for_good_is_dead_lettered_at_once(
@@ -137,9 +138,9 @@ def test_a_server_that_keeps_closing_opens_the_circuit_and_the_trial_mail_delive
             assert ready["open"] == ["mail"] and ready["status"] == "degraded", ready
             shown = httpx.get(f"http://127.0.0.1:{probes.port}/metrics", timeout=5.0).text
             assert 'onepoint_circuit_state{circuit="mail",system="mail"} 2.0' in shown
-            assert store.outcome(f"mail:{sent.message_id}") is None  # waiting, not dead-lettered
+            assert store.outcome(key_of("mail", sent)) is None  # waiting, not dead-lettered
             assert mail_server.http.delete("/__admin/faults").status_code == 200  # the server takes mail again
-            wait_until(lambda: store.outcome(f"mail:{sent.message_id}") is not None, "the dispatch mail sent")
+            wait_until(lambda: store.outcome(key_of("mail", sent)) is not None, "the dispatch mail sent")
             ready = httpx.get(f"http://127.0.0.1:{probes.port}/readyz", timeout=5.0).json()
             assert ready["open"] == [] and ready["circuits"] == {"mail": "closed"}, ready
         finally:

@@ -10,8 +10,9 @@ from typing import Any
 from lxml import etree
 
 import adapters.nsp as nsp_adapter
-from hub.envelope import Envelope
+from hub.envelope import HUB_SYSTEM, Envelope
 from hub.routing.outbound import BrokerOutbound
+from hub.store.keys import processed_key
 from hub.validation import DocumentValidator
 from tests.integration.adapters.conftest import take, wait_until, xml_gateway_settings
 from tests.integration.adapters.hub_kit import RunningHub
@@ -37,7 +38,7 @@ def test_nsps_reply_to_a_dispatched_complaint_reaches_the_workflow(running_hub: 
                    for n in (1, 2)]  # NSP's acceptance told by the adapter and NSP's reply race: either first
         (note,) = [e for e in arrived if e.command_type == "workorder.NspDispatchNote"]
         (reply,) = [e for e in arrived if e.command_type == "nsp.NetworkComplaintReply"]
-        outcome = deps["store"].outcome(f"nsp:{sent.message_id}")
+        outcome = deps["store"].outcome(processed_key("nsp", HUB_SYSTEM, sent.message_id))
     (ticket,) = nsp.state()["tickets"]
     assert outcome == f"ticket {ticket['ticket_id']}"
     assert ticket["message_id"] == sent.message_id and ticket["work_order_id"] == "WO20261123A7K2M9Q1"

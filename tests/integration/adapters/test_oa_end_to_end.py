@@ -19,8 +19,9 @@ from lxml import etree
 
 import adapters.oa as oa_adapter
 from emulators.population import generate_population
-from hub.envelope import Envelope
+from hub.envelope import HUB_SYSTEM, Envelope
 from hub.routing.outbound import BrokerOutbound
+from hub.store.keys import processed_key
 from hub.validation import DocumentValidator
 from hub.workers import DeadLetterQueues
 from tests.integration.adapters.conftest import take, wait_until, xml_gateway_settings
@@ -56,8 +57,9 @@ def test_a_to_do_completed_in_oa_comes_back_to_the_workflow(running_hub: Running
     outbound = BrokerOutbound(running_hub.broker, running_hub.router.table, DocumentValidator(running_hub.registry))
     with running_hub.adapter(oa_adapter, oa_settings(oa)) as deps:
         sent = outbound.send(example("oa/PushTodo.valid.xml"), cause=cause, step="todo-overdue", consumer="workflow")
-        wait_until(lambda: deps["store"].outcome(f"oa:{sent.message_id}") is not None, "the to-do in OA")
-        assert deps["store"].outcome(f"oa:{sent.message_id}") == "to-do todo-WO20261123A7K2M9Q1-overdue"
+        key = processed_key("oa", HUB_SYSTEM, sent.message_id)
+        wait_until(lambda: deps["store"].outcome(key) is not None, "the to-do in OA")
+        assert deps["store"].outcome(key) == "to-do todo-WO20261123A7K2M9Q1-overdue"
         (todo,) = oa.http.get("/oa/users/mgr-cs-0755-03/items").json()["todo"]
         assert todo["message_id"] == sent.message_id
         done = oa.http.post(f"/oa/todos/{todo['item_id']}/complete", json={"outcome": "Called the customer back"})

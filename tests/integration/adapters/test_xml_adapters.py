@@ -29,6 +29,7 @@ from hub.transport import Broker
 from hub.validation import CommandSetRegistry, DocumentValidator
 from hub.workers import DeadLetterQueues, RetryPolicy, Worker
 from tests.integration.adapters.conftest import ask, envelope, publish, wait_until, xml_gateway_settings
+from tests.support.processed_keys import key_of
 from tests.unit.adapters.soap_kit import example
 
 DSMP = "urn:onepoint:dsmp:1"
@@ -71,9 +72,9 @@ def test_a_dispatch_nsp_failed_once_opens_one_ticket(broker: Broker, store: Proc
     sent = envelope(example("nsp/NetworkComplaintDispatch.valid.xml"), "nsp.NetworkComplaintDispatch")
     with worker(nsp_adapter, broker, store, xml_gateway_settings("nsp", nsp_emulator.base_url), breakers, metrics):
         publish(broker, "nsp", sent)
-        wait_until(lambda: store.outcome(f"nsp:{sent.message_id}") is not None, "the ticket")
+        wait_until(lambda: store.outcome(key_of("nsp", sent)) is not None, "the ticket")
     (ticket,) = nsp_emulator.state()["tickets"]
-    assert store.outcome(f"nsp:{sent.message_id}") == f"ticket {ticket['ticket_id']}"
+    assert store.outcome(key_of("nsp", sent)) == f"ticket {ticket['ticket_id']}"
     assert len(nsp_emulator.journal(operation="NetworkComplaintDispatch")) == 2
     assert metrics.value("onepoint_gateway_call_seconds_count", system="nsp", outcome="transient") == 1
 
@@ -136,5 +137,5 @@ def test_an_oa_that_keeps_failing_opens_its_circuit_and_the_push_waits(
         wait_until(lambda: breakers.open_systems() == ["oa"], "OA's circuit to open")
     calls = len(oa_emulator.journal(operation="PushTodo"))
     assert calls == 2  # the circuit stopped the calls: the push waits in the delay tiers, OA is left alone
-    assert store.outcome(f"oa:{sent.message_id}") is None
+    assert store.outcome(key_of("oa", sent)) is None
     assert DeadLetterQueues(broker).count("oa") == 0

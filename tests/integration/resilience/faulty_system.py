@@ -17,6 +17,7 @@ import uvicorn
 
 from hub.config.settings import AuditSettings, HubSettings, load_settings
 from hub.routing.broker_router import BrokerRouter
+from hub.store.keys import processed_key
 from hub.system import HubSystem, RunningConsumer, point_adapters
 from hub.transport import Broker, DelayTier
 from tests.support.servers import free_port
@@ -76,9 +77,9 @@ class FaultySystem:
     def consumer(self, name: str) -> RunningConsumer:
         return next(r for r in self.system.running if r.consumer == name)
 
-    def outcome(self, consumer: str, message_id: str) -> str | None:
-        """What ``consumer``'s worker recorded for ``message_id`` (None: not processed)."""
-        return self.consumer(consumer).store.outcome(f"{consumer}:{message_id}")
+    def outcome(self, consumer: str, message_id: str, source_system: str = "CS") -> str | None:
+        """What ``consumer``'s worker recorded for ``message_id`` of ``source_system`` (None: not processed)."""
+        return self.consumer(consumer).store.outcome(processed_key(consumer, source_system, message_id))
 
     def inject(self, plan: FaultPlan, extra: dict[str, list[dict[str, Any]]] | None = None) -> None:
         """Turn the faults on at every emulator (``extra`` first: they win over the plan's)."""

@@ -73,4 +73,4 @@ def test_the_worker_process_gives_handlers_the_routing_tables_outbound(
         delivery.ack()
     sent = envelope_from_message(delivery.message)
     assert sent.command_type == "nsp.NetworkComplaintDispatch"
-    assert sent.message_id == derive_message_id(cause.message_id, "dispatch-nsp", "workflow")
+    assert sent.message_id == derive_message_id(cause.message_id, "dispatch-nsp", "workflow", cause.source_system)

@@ -19,6 +19,7 @@ from hub.workers import (
     Worker,
 )
 from hub.workers import headers as h
+from tests.support.processed_keys import key_of
 from tests.unit.workers.kit import Effects, envelope, publish, take_all, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.rabbitmq]
@@ -53,7 +54,7 @@ def test_publish_consume_ack(broker: Broker, store: ProcessedStore) -> None:
     with run_worker(broker, store, handlers_for(effects, {}), metrics):
         wait_until(lambda: consumed(metrics, "processed") == 1, "the ack")
     assert effects.done[sent.message_id] == 1
-    assert store.outcome(f"boss:{sent.message_id}") == "gold"
+    assert store.outcome(key_of("boss", sent)) == "gold"
     # Acked: after the consumer closed nothing came back to the queue.
     assert broker.message_count(broker.config.queue("boss")) == 0
 

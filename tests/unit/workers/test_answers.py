@@ -26,6 +26,7 @@ from hub.workers import HandlerRegistry, Reply, Worker, WorkerTestClient
 from hub.workers.errors import PermanentError
 from hub.workers.fingerprint import answered_unkept, seal
 from tests.support.answers import recorded_answer
+from tests.support.processed_keys import key_of
 from tests.support.worker_handlers import UNKNOWN_SUBSCRIBER, handlers, tier_query
 from tests.unit.workers.kit import short_config, take_all
 from tests.unit.workflow.kit import EXAMPLES
@@ -60,7 +61,7 @@ def test_the_answer_is_the_valid_response_and_is_recorded(registry: CommandSetRe
     assert result.reply is not None
     root = checked_reply(registry.get("boss"), "QueryCustomerTier", result.reply, ParserLimits())
     assert root.findtext("{urn:onepoint:boss:1}Ack/{urn:onepoint:common:1}MessageId") == env.message_id
-    assert recorded_answer(client.store.reply(f"boss:{env.message_id}")) == result.reply
+    assert recorded_answer(client.store.reply(key_of("boss", env))) == result.reply
 
 
 def test_a_redelivered_request_gets_the_recorded_answer_without_running_the_handler() -> None:
@@ -74,22 +75,24 @@ def test_a_redelivered_request_gets_the_recorded_answer_without_running_the_hand
 
 def test_a_message_id_reused_for_another_request_is_refused_not_answered_with_the_recorded_answer(
         registry: CommandSetRegistry) -> None:
-    """The recorded answer belongs to the request it answered: another number (or another caller) under the same
-    message id gets the c:Error message-id-reused, never the first customer's answer, and no handler runs."""
+    """The recorded answer belongs to the request it answered: another number under the same message id from the
+    same system gets the c:Error message-id-reused, never the first customer's answer, and no handler runs. Another
+    system's request under that id is another message (the key is the source system and the id): answered anew."""
     calls: list[str] = []
     client = WorkerTestClient(answering(calls), consumer="boss")
     first = query("13800138000")
     answered = client.request(first)
     other_number = Envelope(first.message_id, first.command_type, "CS", tier_query("13900139000", first.message_id))
-    other_caller = Envelope(first.message_id, first.command_type, "CRM", first.payload)
-    for reused in (other_number, other_caller):
-        result = client.request(reused)
-        assert result.duplicate and result.reply is not None and result.reply != answered.reply
-        with pytest.raises(ReplyRefusal) as refusal:
-            checked_reply(registry.get("boss"), "QueryCustomerTier", result.reply, ParserLimits())
-        assert refusal.value.code == "message-id-reused" and first.message_id in str(refusal.value)
+    result = client.request(other_number)
+    assert result.duplicate and result.reply is not None and result.reply != answered.reply
+    with pytest.raises(ReplyRefusal) as refusal:
+        checked_reply(registry.get("boss"), "QueryCustomerTier", result.reply, ParserLimits())
+    assert refusal.value.code == "message-id-reused" and first.message_id in str(refusal.value)
     assert client.request(first).reply == answered.reply  # the very request again: its answer
     assert calls == [first.message_id]
+    other_caller = Envelope(first.message_id, first.command_type, "CRM", first.payload)
+    theirs = client.request(other_caller)
+    assert theirs.processed and not theirs.duplicate and calls == [first.message_id, first.message_id]
 
 
 def test_a_rejection_is_a_c_error_answer_recorded_and_not_retried(registry: CommandSetRegistry) -> None:
@@ -150,10 +153,10 @@ def test_the_hubs_own_commands_and_a_memory_store_keep_no_fingerprint_of_a_comma
     rebuilt = Envelope(ours.message_id, ours.command_type, "HUB", tier_query("13900139000", ours.message_id))
     again = durable.send(rebuilt)
     assert again.duplicate and not again.dead
-    assert durable.store.reply(f"boss:{ours.message_id}") is None
+    assert durable.store.reply(key_of("boss", ours)) is None
     in_memory = WorkerTestClient(answering(calls), consumer="boss")
     theirs = query()
-    assert in_memory.send(theirs).processed and in_memory.store.reply(f"boss:{theirs.message_id}") is None
+    assert in_memory.send(theirs).processed and in_memory.store.reply(key_of("boss", theirs)) is None
 
 
 def test_a_reply_holds_an_element_as_bytes() -> None:
@@ -181,10 +184,10 @@ def test_the_worker_sends_the_answer_only_after_it_is_recorded(broker: Broker) -
     recorded_when_answered: list[bool] = []
     with Worker(broker, "boss", answering([]), store=store):
         future = request(broker, env)
-        future.add_done_callback(lambda _f: recorded_when_answered.append(store.seen(f"boss:{env.message_id}")))
+        future.add_done_callback(lambda _f: recorded_when_answered.append(store.seen(key_of("boss", env))))
         reply = future.result(20)
     assert recorded_when_answered == [True]
-    assert reply.body == recorded_answer(store.reply(f"boss:{env.message_id}"))
+    assert reply.body == recorded_answer(store.reply(key_of("boss", env)))
     assert reply.content_type == "application/xml"
 
 
@@ -291,7 +294,7 @@ def test_an_answer_the_broker_does_not_take_requeues_the_request_and_the_recorde
     with Worker(flaky, "boss", answering(calls), store=store):  # type: ignore[arg-type]
         reply = request(broker, env).result(20)
     assert flaky.refused == 1 and calls == [env.message_id]
-    assert reply.body == recorded_answer(store.reply(f"boss:{env.message_id}"))
+    assert reply.body == recorded_answer(store.reply(key_of("boss", env)))
 
 
 # -- the SQLite store keeps answers ------------------------------------------------------------------------------
@@ -346,7 +349,7 @@ def test_an_audited_requests_answer_is_never_kept_and_its_repeat_runs_again(tmp_
     assert first.reply is not None and b"run='1'" in first.reply
     assert again.reply is not None and b"run='2'" in again.reply and not again.dead
     assert calls == [env.message_id, env.message_id]
-    recorded = client.store.reply(f"dsmp:{env.message_id}")
+    recorded = client.store.reply(key_of("dsmp", env))
     assert recorded is not None and b"13501105566" not in recorded and b"records" not in recorded
     if store == "sqlite":
         assert b"13501105566" not in (tmp_path / "processed.sqlite3").read_bytes()

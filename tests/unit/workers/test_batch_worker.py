@@ -32,6 +32,7 @@ from hub.workflow.store import WorkOrderProcessedStore
 from hub.workflow.store.schema import work_order_history, work_orders
 from hub.workflow.tiers import TierFacts
 from tests.support.answers import recorded_answer
+from tests.support.processed_keys import key_of
 from tests.unit.workers.kit import take_all, wait_until
 from tests.unit.workflow.kit import START, WO, command, envelope
 
@@ -174,9 +175,9 @@ def test_one_batch_one_commit_and_each_message_settled_as_alone(kit: Kit) -> Non
     assert causes(take_all(kit.broker, config.queue("nsp"))) == sorted(
         env.message_id for env in (known, ok, flaky))  # once each; the poison's send never left
     assert kit.work_orders() == 3  # known, ok, flaky: the poison's rows undone, the rejection wrote none
-    assert recorded_answer(kit.store.reply(f"{wiring.CONSUMER}:{ok.message_id}")) == futures[0].result(5).body
-    assert kit.store.outcome(f"{wiring.CONSUMER}:{rejected.message_id}") == "rejected: unknown-category"
-    assert not kit.store.seen(f"{wiring.CONSUMER}:{poison.message_id}")
+    assert recorded_answer(kit.store.reply(key_of(wiring.CONSUMER, ok))) == futures[0].result(5).body
+    assert kit.store.outcome(key_of(wiring.CONSUMER, rejected)) == "rejected: unknown-category"
+    assert not kit.store.seen(key_of(wiring.CONSUMER, poison))
 
 
 def test_in_a_batch_a_message_id_reused_for_another_complaint_is_refused(kit: Kit) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 import pytest
 from lxml import etree
@@ -36,7 +37,7 @@ def test_a_sent_command_is_routed_with_an_id_derived_from_the_cause_and_the_step
     [(sent, targets)] = client.sent
     assert targets == ("nsp",)
     assert sent.command_type == "nsp.NetworkComplaintDispatch" and sent.source_system == "HUB"
-    assert sent.message_id == derive_message_id(cause.message_id, "dispatch-nsp", "workflow")
+    assert sent.message_id == derive_message_id(cause.message_id, "dispatch-nsp", "workflow", cause.source_system)
     header = etree.fromstring(sent.payload)[0]
     assert header.findtext(f"{{{C}}}MessageId") == sent.message_id
     assert sent.headers["caused-by"] == cause.message_id and sent.headers["step"] == "dispatch-nsp"
@@ -64,6 +65,21 @@ def test_derived_ids_differ_by_step_cause_and_consumer_and_fit_the_schema() -> N
            derive_message_id("m2", "a", "workflow"), derive_message_id("m1", "a", "crm")}
     assert len(ids) == 4
     assert all(len(i) == 32 and i.isalnum() for i in ids)
+
+
+def test_the_same_message_id_from_two_systems_derives_two_ids() -> None:
+    """The same MessageId from two systems is two messages (hub.store.keys): the sends of one must not carry the
+    other's ids, or the downstream consumer would drop one as the other's repeat."""
+    ids = {derive_message_id("m1", "nsp-dispatch-0", "workflow", source) for source in ("CS", "OA", "")}
+    assert len(ids) == 3
+
+
+def test_a_sent_commands_id_follows_its_causes_source_system() -> None:
+    client = WorkerTestClient(dispatching, consumer="workflow")
+    cs = work_order()
+    assert client.send(cs).processed and client.send(replace(cs, source_system="OA")).processed
+    (from_cs, _), (from_oa, _) = client.sent
+    assert from_cs.message_id != from_oa.message_id
 
 
 def test_an_invalid_command_is_not_sent_and_the_message_is_dead_lettered() -> None:
@@ -131,7 +147,7 @@ def test_the_header_gets_our_ids_and_the_causes_correlation_id_only_when_it_has_
     cause = work_order()
     given = etree.fromstring(example("nsp/NetworkComplaintDispatch.valid.xml"))
     before = etree.tostring(given)
-    derived = derive_message_id(cause.message_id, "dispatch-nsp", "workflow")
+    derived = derive_message_id(cause.message_id, "dispatch-nsp", "workflow", cause.source_system)
     assert _sent_header(given, cause)[:3] == [("MessageId", derived), ("CorrelationId", "cs-20261123-000100"),
                                               ("SourceSystem", "HUB")]
     assert etree.tostring(given) == before  # the caller's element is not changed

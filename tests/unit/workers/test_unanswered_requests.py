@@ -20,6 +20,7 @@ from hub.validation.command_sets import schema_directory
 from hub.workers import HandlerRegistry, Sender, Worker, WorkerTestClient
 from hub.workers.reply import NO_ANSWER, error_document
 from hub.workers.testing import SendResult
+from tests.support.processed_keys import key_of
 from tests.unit.workers.kit import short_config, take_all
 from tests.unit.workers.test_answers import query, request
 
@@ -59,7 +60,7 @@ def test_a_request_answered_with_no_reply_is_recorded_with_the_error_and_never_r
     code, told = error_of(first)
     assert code == "handler-gave-no-answer"
     assert "boss.SyncHLR" in told and "carried the request out" in told and "fix the handler" in told
-    assert client.store.seen(f"boss:{command.message_id}") and not client.dead_letters
+    assert client.store.seen(key_of("boss", command)) and not client.dead_letters
     assert [r.levelno for r in caplog.records if r.getMessage() == "request handler gave no answer"] == [
         logging.ERROR]
     replayed = client.request(command)  # redelivered, or replayed with the same message id

@@ -41,6 +41,7 @@ from hub.workers.calling import handling
 from hub.workers.classify import Classifier, Verdict
 from hub.workers.waiting import wait_tier
 from hub.workers.worker import retry_copy
+from tests.support.processed_keys import key_of
 from tests.unit.workers.kit import envelope, publish, short_config, wait_until
 
 pytestmark = pytest.mark.unit
@@ -182,7 +183,7 @@ def test_an_open_circuit_makes_the_message_wait_with_no_attempt_counted() -> Non
     assert copy.retry_count == 0  # no trip through the tiers counted
     assert copy.headers[h.WAITS] == 1 and h.ATTEMPTS not in copy.headers
     assert "circuit open" in copy.headers[h.LAST_WAIT]
-    assert not client.store.seen(f"boss:{copy.message_id}")
+    assert not client.store.seen(key_of("boss", copy))
     assert client.dead_letters == []
     again = client.send(copy)  # still open: waits again, counted as a wait only
     assert again.waiting_copy is not None and again.waiting_copy.headers[h.WAITS] == 2

@@ -21,6 +21,7 @@ from hub.workers import (
     Worker,
 )
 from hub.workers import headers as h
+from tests.support.processed_keys import key_of
 from tests.unit.workers.kit import Effects, envelope, publish, short_config, take_all, wait_until
 
 pytestmark = pytest.mark.unit
@@ -69,11 +70,11 @@ def test_processed_then_acked_and_recorded(broker: Broker, store: ProcessedStore
     effects = Effects()
     sent = publish(broker, "boss", envelope())
     with worker(broker, boss_handlers(effects), store, metrics):
-        wait_until(lambda: store.seen(f"boss:{sent.message_id}"), "the record")
+        wait_until(lambda: store.seen(key_of("boss", sent)), "the record")
         wait_until(lambda: metrics.value("onepoint_messages_consumed_total", consumer="boss", outcome="processed")
                    == 1, "the ack")
     assert effects.done[sent.message_id] == 1
-    assert store.outcome(f"boss:{sent.message_id}") == "gold"
+    assert store.outcome(key_of("boss", sent)) == "gold"
     assert broker.message_count(broker.config.queue("boss")) == 0
     assert broker.message_count(broker.config.dead_letter_queue("boss")) == 0
 
@@ -147,7 +148,7 @@ def test_a_permanent_failure_is_dead_lettered_at_once_with_its_reason(
     assert dead.headers[h.FIRST_FAILURE] == dead.headers[h.LAST_FAILURE]
     assert dead.headers[h.ORIGINAL_ROUTING_KEY] == "boss.boss.QueryCustomerTier"
     assert dead.headers[h.ORIGINAL_EXCHANGE] == config.commands_exchange
-    assert not store.seen(f"boss:{sent.message_id}")
+    assert not store.seen(key_of("boss", sent))
     assert metrics.value("onepoint_messages_dead_lettered_total", consumer="boss", kind="permanent") == 1
     assert broker.message_count(config.queue("boss")) == 0
 
@@ -196,7 +197,7 @@ def test_a_claim_held_elsewhere_defers_without_spending_a_retry(broker: Broker, 
             bounced.set()
         original_handle(delivery)
 
-    with store.claim(f"boss:{env.message_id}"):  # another worker is processing the same id
+    with store.claim(key_of("boss", env)):  # another worker is processing the same id
         publish(broker, "boss", env)
         with broker.consume(broker.config.queue("boss"), watch):
             wait_until(bounced.is_set, "a return from the first tier")
@@ -222,9 +223,9 @@ def test_handlers_get_their_dependencies_and_context(broker: Broker, store: Proc
     with Worker(broker, "boss", handlers, store=store, dependencies={"boss_client": "client-1"},
                 policy=RetryPolicy(initial=0.0)):
         publish(broker, "boss", env)
-        wait_until(lambda: store.seen(f"boss:{env.message_id}"), "the record")
+        wait_until(lambda: store.seen(key_of("boss", env)), "the record")
     assert got == [("client-1", 1, env.message_id), ("client-1", 2, env.message_id)]
-    assert store.outcome(f"boss:{env.message_id}") == "silver"
+    assert store.outcome(key_of("boss", env)) == "silver"
 
 
 def test_missing_dependencies_fail_when_the_worker_is_built(broker: Broker, store: ProcessedStore) -> None:

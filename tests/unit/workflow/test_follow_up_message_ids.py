@@ -6,7 +6,7 @@ confirms and the commit) is delivered again. When one of an incident's children 
 between, the redelivery owes one return-visit notice fewer; numbered by position, every later child's notice took
 the id an earlier child's had the first time, and CRM (keeping one notice per MessageId) dropped it as a repeat:
 that account manager was never told. The follow-ups for the message's own work order keep the positional steps
-of earlier hubs, so a message in flight during an update sends none of them twice.
+of earlier hubs (their ids derived with the cause's source system since the MessageId became its system's).
 """
 
 from __future__ import annotations
@@ -87,18 +87,19 @@ def test_a_redelivered_incident_reply_tells_each_childs_manager_under_the_id_of_
     assert len(set(first.values())) == len(first)
 
 
-def test_a_work_orders_own_follow_ups_keep_the_ids_earlier_hubs_gave_them(client: WorkerTestClient,
-                                                                           runtime: WorkflowRuntime) -> None:
-    """A message in flight while the hub is updated sends its own work order's notice under the same id again."""
+def test_a_work_orders_own_follow_ups_keep_the_steps_earlier_hubs_gave_them(client: WorkerTestClient,
+                                                                             runtime: WorkflowRuntime) -> None:
+    """A work order's own follow-ups are numbered by their place among its follow-ups, as earlier hubs did."""
     created, created_id = command("CreateWorkOrder.valid-dispatch-at-intake.xml")
     work_order_id = text(answer(client.request(envelope(created, created_id))), "wo:WorkOrderId") or ""
     sent = [(e.command_type, e.message_id) for e, _ in client.sent if e.command_type != "boss.QueryCustomerTier"]
-    assert sent == [(NOTICE, derive_message_id(created_id, "crm-notify-0", CONSUMER)),
-                    ("nsp.NetworkComplaintDispatch", derive_message_id(created_id, "nsp-dispatch-1", CONSUMER))]
+    assert sent == [(NOTICE, derive_message_id(created_id, "crm-notify-0", CONSUMER, "CS")),
+                    ("nsp.NetworkComplaintDispatch", derive_message_id(created_id, "nsp-dispatch-1", CONSUMER, "CS"))]
     document, message_id = command("WorkOrderAction.valid-reply.xml", WorkOrderId=work_order_id)
     since = len(client.sent)
     assert reply(client, work_order_id, (document, message_id)) == "REPLIED"
-    assert notices(client, since) == {work_order_id: derive_message_id(message_id, "crm-return-visit-0", CONSUMER)}
+    visit = derive_message_id(message_id, "crm-return-visit-0", CONSUMER, "CS")
+    assert notices(client, since) == {work_order_id: visit}
 
 
 def test_a_cleared_outages_return_visit_notices_are_named_by_their_work_orders(client: WorkerTestClient,
@@ -111,7 +112,7 @@ def test_a_cleared_outages_return_visit_notices_are_named_by_their_work_orders(c
     since, cleared = len(client.sent), "nsp-20261123-111000-0007"
     assert client.send(cleared_envelope(message_id=cleared)).processed
     assert notices(client, since) == {
-        work_order_id: derive_message_id(cleared, f"crm-return-visit-{work_order_id}", CONSUMER)
+        work_order_id: derive_message_id(cleared, f"crm-return-visit-{work_order_id}", CONSUMER, "NSP")
         for work_order_id in linked}
 
 

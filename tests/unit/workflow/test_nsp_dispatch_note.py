@@ -128,8 +128,8 @@ def test_a_note_for_a_dispatch_not_committed_waits_and_is_never_dropped(client: 
     Dispatch commits, the same note records the ticket."""
     work_order_id = created(client)
     document, action_id = command("WorkOrderAction.valid-dispatch.xml", WorkOrderId=work_order_id)
-    dispatch_id = derive_message_id(action_id, "nsp-dispatch-0", CONSUMER)  # the id its dispatch will carry
-    note_id = derive_message_id(dispatch_id, "nsp-dispatch-note", "nsp")  # the adapter's note's
+    dispatch_id = derive_message_id(action_id, "nsp-dispatch-0", CONSUMER, "CS")  # the id its dispatch will carry
+    note_id = derive_message_id(dispatch_id, "nsp-dispatch-note", "nsp", "HUB")  # the adapter's note's
     early = dispatch_note(client, work_order_id, dispatch_id, FIRST, message_id=note_id)
     assert not early.processed and not early.duplicate and early.dead  # retried, never taken as done
     assert "has not committed that dispatch" in str(early.dead_letter.headers if early.dead_letter else "")

@@ -27,6 +27,7 @@ from hub.workflow import wiring
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.store import WorkOrderProcessedStore
 from hub.workflow.store.schema import processed_messages
+from tests.support.processed_keys import key_of
 from tests.unit.workflow.kit import act, answer, command, envelope, text
 
 pytestmark = pytest.mark.unit
@@ -53,7 +54,7 @@ def kept_whole(runtime: WorkflowRuntime, query: Envelope, reply: bytes) -> None:
     """Record ``reply`` as the older release did: the read's whole answer."""
     with runtime.store.engine.begin() as connection:
         changed = connection.execute(update(processed_messages)
-                                     .where(processed_messages.c.message_id == f"{wiring.CONSUMER}:{query.message_id}")
+                                     .where(processed_messages.c.message_id == key_of(wiring.CONSUMER, query))
                                      .values(reply=reply))
         assert changed.rowcount == 1
 

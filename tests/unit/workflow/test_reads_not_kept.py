@@ -14,6 +14,7 @@ from hub.envelope import Envelope
 from hub.routing.codec import message_from_envelope
 from hub.routing.outbound import BrokerOutbound
 from hub.routing.table import RoutingTable
+from hub.store.keys import processed_key
 from hub.transport import Broker, TopologyConfig, open_broker, routing_key
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.validator import DocumentValidator
@@ -22,6 +23,7 @@ from hub.workflow import wiring
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.store import WorkOrderProcessedStore
 from tests.support.answers import recorded_answer
+from tests.support.processed_keys import key_of
 from tests.unit.workflow.kit import act, answer, command, envelope, text
 
 pytestmark = pytest.mark.unit
@@ -30,7 +32,7 @@ UNKEPT = b"\x00unkept-sha256:"
 
 
 def record(client: WorkerTestClient, message_id: str) -> bytes:
-    found = client.store.reply(f"{wiring.CONSUMER}:{message_id}")
+    found = client.store.reply(processed_key(wiring.CONSUMER, "CS", message_id))
     assert found is not None
     return found
 
@@ -110,4 +112,4 @@ def test_in_a_batch_copies_of_a_query_are_each_answered(client: WorkerTestClient
     assert [etree.QName(a).localname for a in answers] == ["QueryWorkOrderResponse"] * 2 + [
         "QueryWorkOrdersResponse"]
     for env in (query, listing):
-        assert (store.reply(f"{wiring.CONSUMER}:{env.message_id}") or b"").startswith(UNKEPT)
+        assert (store.reply(key_of(wiring.CONSUMER, env)) or b"").startswith(UNKEPT)

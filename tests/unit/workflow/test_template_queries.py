@@ -16,6 +16,7 @@ from lxml import etree
 
 from hub.config.workflow import WorkflowSettings
 from hub.observability.metrics import Metrics
+from hub.store.keys import processed_key
 from hub.validation import CommandSetRegistry
 from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
@@ -125,7 +126,7 @@ def test_a_repeat_is_answered_afresh(client: WorkerTestClient) -> None:
     """A read: its record keeps no answer; the same message again is answered, not refused as a duplicate."""
     document, message_id = command("QueryTemplate.valid.xml")
     first = answer(client.request(envelope(document, message_id)))
-    kept = client.store.reply(f"{CONSUMER}:{message_id}")
+    kept = client.store.reply(processed_key(CONSUMER, "CS", message_id))
     assert kept is not None and kept.startswith(b"\x00unkept-sha256:")  # the request's fingerprint, no answer
     again = answer(client.request(envelope(document, message_id)))
     assert text(shown(first), "wo:TemplateId") == text(shown(again), "wo:TemplateId") == "voice_originate"

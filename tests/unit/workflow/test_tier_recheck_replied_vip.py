@@ -169,8 +169,8 @@ def test_a_vip_complaint_replied_before_its_tier_came_reaches_its_account_manage
     assert isinstance(return_visit_due, datetime)
     assert datetime.fromisoformat(visit.findtext(f"{CRM}DueAt") or "") == return_visit_due
     cause = f"tier-recheck-{work_order_id}"
-    assert [e.message_id for e, _ in notices] == [derive_message_id(cause, "crm-notify", RECHECK),
-                                                  derive_message_id(cause, "crm-return-visit", RECHECK)]
+    assert [e.message_id for e, _ in notices] == [derive_message_id(cause, "crm-notify", RECHECK, "HUB"),
+                                                  derive_message_id(cause, "crm-return-visit", RECHECK, "HUB")]
 
     queried = hotline.query(work_order_id)  # what BOSS said, as QueryWorkOrder shows it
     assert queried.findtext(f"{{{WO}}}Tier") is None and queried.findtext(f"{{{WO}}}State") == "REPLIED"

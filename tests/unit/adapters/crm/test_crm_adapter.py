@@ -155,7 +155,7 @@ def test_the_outage_notice_sends_one_notify_area_outage_to_crm(crm: Crm) -> None
     result = crm.client.send(sent)
     ((forwarded, targets),) = crm.client.sent
     assert result.processed and (forwarded.command_type, targets) == ("crm.NotifyAreaOutage", ("crm",))
-    assert forwarded.message_id == derive_message_id(sent.message_id, "area-outage-active", "crm")
+    assert forwarded.message_id == derive_message_id(sent.message_id, "area-outage-active", "crm", sent.source_system)
     assert result.outcome == f"FLT-20261123-0007 ACTIVE: NotifyAreaOutage {forwarded.message_id} sent"
     assert crm.client.send(sent).duplicate and len(crm.client.sent) == 1  # redelivered: nothing sent twice
     assert crm.route.call_count == 0  # CRM itself is called by the NotifyAreaOutage command

@@ -45,7 +45,8 @@ def test_nsps_ticket_of_the_dispatch_is_told_to_the_work_order(nsp: Nsp) -> None
     assert [document.findtext(f"{{{WO}}}{name}") for name in ("WorkOrderId", "DispatchId", "NspTicketId")] == [
         work_order_id, "hub-d-00000011", TICKET]
     assert note.source_system == "HUB"
-    assert note.message_id == derive_message_id("hub-d-00000011", NOTE_STEP, "nsp")  # a redelivery: the same id
+    # a redelivery: the same id
+    assert note.message_id == derive_message_id("hub-d-00000011", NOTE_STEP, "nsp", envelope.source_system)
     assert nsp.client.send(envelope).duplicate and len(notes(nsp)) == 1
 
 

@@ -93,7 +93,7 @@ def test_every_manager_of_the_areas_gets_one_to_read_command(oa: Oa) -> None:
     assert [(e.command_type, targets) for e, targets in pushes] == [("oa.PushToRead", ("oa",))] * 2
     users = [etree.fromstring(e.payload).findtext(f"{{{OA}}}UserId") for e, _ in pushes]
     assert users == ["mgr-0571-01", "mgr-0572-01"]  # a manager of both areas is told once
-    expected_ids = [derive_message_id(sent.message_id, f"to-read-{user}", "oa") for user in users]
+    expected_ids = [derive_message_id(sent.message_id, f"to-read-{user}", "oa", sent.source_system) for user in users]
     assert [e.message_id for e, _ in pushes] == expected_ids
     assert oa.client.send(sent).duplicate and len(oa.client.sent) == 2  # redelivered: nothing sent twice
     assert oa.route.call_count == 0  # OA itself is called by each PushToRead command, not by the notice

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import httpx
 import pytest
@@ -197,3 +198,36 @@ def test_a_dispatch_with_template_fields_is_taken_and_kept_with_them(examples_di
         counted = nsp.http.get("/__admin/journal/count", params={
             "xpath": "//n:Field[@name='peer_number' and .='13912345678']", "ns": "n=urn:onepoint:nsp:1"}).json()
         assert counted["count"] == 1  # the journal keeps the document as it came
+
+
+def test_a_callback_is_retried_for_its_retry_seconds_after_its_attempts():
+    """A hub whose broker restarts answers 503 for as long as that takes: the call-back keeps trying for
+    ``retry_seconds`` (here 0.3 s of 503s at no back-off: far more than its 2 attempts), then is delivered."""
+    started = time.monotonic()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if time.monotonic() - started < 0.3:
+            return httpx.Response(503)
+        return httpx.Response(202, content=b"ACCEPTED")
+
+    client = _client(handler, attempts=2, retry_seconds=30)
+    client.submit("nsp", "X", b"<x/>", message_id="m1")
+    (record,) = _settled(client)
+    client.close()
+    assert record["status"] == "delivered" and record["attempts"] > 2
+
+
+def test_a_callback_waits_at_least_the_hubs_retry_after():
+    seen: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(time.monotonic())
+        if len(seen) == 1:
+            return httpx.Response(503, headers={"retry-after": "1"})
+        return httpx.Response(202, content=b"ACCEPTED")
+
+    client = _client(handler, attempts=3)  # backoff 0: only Retry-After makes it wait
+    client.submit("nsp", "X", b"<x/>", message_id="m1")
+    (record,) = _settled(client)
+    client.close()
+    assert record["status"] == "delivered" and seen[1] - seen[0] >= 1.0

@@ -1,0 +1,51 @@
+"""The to-dos and to-reads the hub pushed to OA, by work order (``oa_items``, revision 0026): what OA's
+``QueryWorkOrder`` may read (``hub.workflow.work_order_readers``). OA's grant of QueryWorkOrder is for the links of
+its items (``GET /workorders/ID``), so a work order is OA's to read once the hub pushed OA an item of it.
+
+Each push is kept in the transaction that sends it (a handler's, the scheduler's pass), so the item is kept if and
+only if the change that owed it committed; a push sent again under the same item id (a redelivery, a pass run again)
+is kept once, at its first time. Work orders are never deleted, nor are their items: the link works as long as the
+work order is there. Work orders from before revision 0026 got a row ``before-0026`` where their history shows an
+item was pushed (the migration's backfill).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.engine import Connection
+
+from hub.workflow.store.dialect import insert_ignore
+from hub.workflow.store.prepared import Prepared
+from hub.workflow.store.schema import nsp_dispatches, oa_items
+
+__all__ = ["dispatched_to_nsp", "has_oa_item", "record_oa_item"]
+
+_oi, _nd = oa_items.c, nsp_dispatches.c
+_RECORD: dict[str, Prepared] = {}  # by dialect: compiled once (it is on every push's path)
+# one indexed read each: the primary key's first column, the index ix_nsp_dispatches_work_order
+_HAS_ITEM = Prepared(select(exists().where(_oi.work_order_id == bindparam("work_order_id"))))
+_DISPATCHED = Prepared(select(exists().where(_nd.work_order_id == bindparam("work_order_id"))))
+
+
+def record_oa_item(db: Connection, work_order_id: str, item_id: str, now: datetime) -> None:
+    """Keep that the hub pushed OA the item ``item_id`` of ``work_order_id`` (once: the insert of a kept one does
+    nothing)."""
+    statement = _RECORD.get(db.dialect.name)
+    if statement is None:
+        statement = _RECORD[db.dialect.name] = Prepared(insert_ignore(db, oa_items))
+    statement.execute(db, {"work_order_id": work_order_id, "item_id": item_id, "pushed_at": now})
+
+
+def has_oa_item(db: Connection, work_order_id: str) -> bool:
+    """Whether the hub pushed OA any to-do or to-read of ``work_order_id``."""
+    found = _HAS_ITEM.execute(db, {"work_order_id": work_order_id})
+    return found is not None and bool(found[0])
+
+
+def dispatched_to_nsp(db: Connection, work_order_id: str) -> bool:
+    """Whether the hub sent NSP a NetworkComplaintDispatch of ``work_order_id`` (kept since revision 0019, while NSP
+    may still answer: ``hub.workflow.store.nsp_dispatches``)."""
+    found = _DISPATCHED.execute(db, {"work_order_id": work_order_id})
+    return found is not None and bool(found[0])
