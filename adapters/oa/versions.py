@@ -116,7 +116,8 @@ class ToReadVersions:
         """Judge a version of the notice; a newer one is recorded with its recipients (``managers``, the current
         areas', and those told before) and, through ``announce(user) -> (item id, push's content MessageId)``,
         each recipient's item. The retry of the message that brought the kept version is ``newer`` again with the
-        same recipients (its sends failed part-way).
+        same recipients (its sends failed part-way), each item announced again (an update of the hub between the
+        two may derive its push's MessageId otherwise: the push would be taken for an overtaken one).
 
         ``resolve(kept revision or None) -> (version, fingerprint)``, for a notice sent without a Revision (a
         clearance clears the kept revision): called first in the judgement's transaction, its answer replaces
@@ -130,6 +131,12 @@ class ToReadVersions:
             if resolve is not None:
                 version, fingerprint = resolve(None if kept is None else kept.revision)
             if kept is not None and message_id and kept.message_id == message_id:
+                for item_id, content_id in map(announce, kept.told) if announce is not None else ():
+                    before = page.item(item_id)  # announced again: its push's id may be derived otherwise now
+                    if before is None:
+                        page.put_item(item_id, KeptItem(notice_id, kept.sequence, content_id))
+                    elif before.notice_id == notice_id and before.wanted == kept.sequence:
+                        page.put_item(item_id, replace(before, wanted_id=content_id))
                 return Offer("newer", kept.sequence, kept.told)
             verdict = None if kept is None else _judged(kept, version, fingerprint, sent_at)
             if kept is not None and verdict is not None:

@@ -13,8 +13,9 @@ without one is accepted too, as a test BOSS usually is. With ``ws_users={"hub": 
 UsernameToken with PasswordDigest, checked by :class:`hub.soap.wsse.UsernameTokenVerifier`
 (replay window, a nonce cache of ``nonce_cache_size`` nonces); a failure is a Fault ``wsse:FailedAuthentication``
 (or the matching WSS code). A valid token whose nonce cannot be remembered because the cache is full of live nonces
-is not a wrong password: it is answered as the hub's ingress answers it, ``soap:Server.Busy`` with HTTP 503 and
-``Retry-After`` (when the cache's first nonce expires), so a caller sends it again later.
+is not a wrong password: it is answered ``soap:Server.Busy`` with HTTP 503 and ``Retry-After`` (when the cache's
+first nonce expires), so a caller sends it again later (the hub's own ingress sends the same Fault as HTTP 500, as
+WS-I wants every Fault; a backend system may use either, and the hub's gateway reads both).
 
 ``GET ?wsdl`` serves spyne's WSDL with its types replaced by the real XSDs
 (:func:`hub.soap.wsdl.contract_wsdl`) and its ``soap:address`` where the asking client reached the emulator
@@ -49,7 +50,7 @@ StartResponse = Callable[..., Any]
 
 class BusyFault(SoapFault):
     """A valid token refused because the nonce cache is full of live nonces: ``Server.Busy``, HTTP 503, to be sent
-    again after ``retry_after`` seconds (as the hub's SOAP ingress answers it)."""
+    again after ``retry_after`` seconds (the hub's SOAP ingress answers it with HTTP 500 and ``Retry-After``)."""
 
     def __init__(self, full: NonceCacheFull) -> None:
         super().__init__("Server.Busy", full.reason, code="busy", status=503)

@@ -106,7 +106,7 @@ def fault_list(url: str) -> None:
 @click.argument("fault_id", required=False)
 @click.pass_obj
 def fault_clear(url: str, fault_id: str | None) -> None:
-    """Remove one fault, or every fault."""
+    """Remove one fault, or every fault (the emulator's start-up faults, --fault, come back at its next reset)."""
     with _admin(url) as admin:
         if fault_id is None:
             admin.clear_faults()
@@ -119,7 +119,8 @@ def fault_clear(url: str, fault_id: str | None) -> None:
 @click.argument("url", callback=emulator_url)
 @click.option("--seed", default=None, help="New fault seed.")
 def reset(url: str, seed: str | None) -> None:
-    """Put the emulator back to its seeded start."""
+    """Put the emulator back to its seeded start: its data, journal and call-backs, and its faults those it was
+    started with (--fault), any added since removed."""
     with _admin(url) as admin:
         _print(admin.reset(int(seed) if seed is not None and seed.lstrip("-").isdigit() else seed))
 

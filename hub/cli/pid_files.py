@@ -14,9 +14,10 @@ from pathlib import Path
 
 import click
 
-__all__ = ["check_pid_file", "command_line", "is_onepoint"]
+__all__ = ["PID_FILE_MODE", "check_pid_file", "command_line", "is_onepoint", "write_pid_file"]
 
 _PROC = Path("/proc")
+PID_FILE_MODE = 0o644  # a process id is no secret: monitors running as another account read it
 _MODULES = frozenset({"hub.cli.main", "hub.cli"})
 
 
@@ -49,3 +50,12 @@ def check_pid_file(pid_file: Path) -> None:
         raise click.ClickException(f"--pid-file {pid_file}: the folder {folder} does not exist (create it first)")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise click.ClickException(f"--pid-file {pid_file}: the folder {folder} cannot be written by this user")
+
+
+def write_pid_file(pid_file: Path) -> None:
+    """This process's id into ``pid_file``, readable by every account (``PID_FILE_MODE``) whatever the process's
+    umask (every ``onepoint`` command makes its files owner-only: ``hub.cli.file_modes``)."""
+    descriptor = os.open(pid_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PID_FILE_MODE)
+    with os.fdopen(descriptor, "w") as written:
+        os.fchmod(written.fileno(), PID_FILE_MODE)
+        written.write(f"{os.getpid()}\n")

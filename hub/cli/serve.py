@@ -19,7 +19,6 @@ Ctrl-C / SIGTERM: stop taking requests, drain the workers (on ``memory://`` unti
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import socket
 import sys
@@ -31,7 +30,7 @@ import click
 
 from hub.cli.development_credentials import warn_development_credentials
 from hub.cli.log_options import log_format_option, log_level_option
-from hub.cli.pid_files import check_pid_file
+from hub.cli.pid_files import check_pid_file, write_pid_file
 from hub.cli.ports import MAX_PORT, PORT, base_port, check_host
 from hub.cli.serve_addresses import callback_url, print_url_table, public_url_option, warn_unnamed_address
 from hub.cli.serve_emulators import (
@@ -229,7 +228,7 @@ def _prepare(system: HubSystem, hub: HubApp, settings: HubSettings, pid_file: Pa
     signal.signal(signal.SIGHUP, lambda signum, frame: reloads())
     if pid_file is not None:
         try:
-            pid_file.write_text(f"{os.getpid()}\n")
+            write_pid_file(pid_file)
         except OSError as exc:  # checked before the start (``check_pid_file``); the folder may have gone since
             raise click.ClickException(f"--pid-file {pid_file}: cannot write it: {exc.strerror or exc}") from None
         # cleaned up in the app's shutdown: it runs before the workers' and emulators' stop below

@@ -6,7 +6,6 @@ does: standard error carries only the log, one JSON object per line for a collec
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from collections.abc import Mapping
@@ -17,7 +16,7 @@ import click
 
 from hub.cli.development_credentials import warn_development_credentials
 from hub.cli.log_options import log_format_option, log_level_option
-from hub.cli.pid_files import check_pid_file
+from hub.cli.pid_files import check_pid_file, write_pid_file
 from hub.cli.ports import PORT
 from hub.cli.worker_setup import cannot_start, handler_reference, outbound_path, routing_table, serve_probes
 from hub.config.runtime import tune_garbage_collector
@@ -205,7 +204,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
                                if kit is not None and kit.background is not None and dependencies_ref is None
                                else None)  # the workflow's deadline scheduler
             if pid_file is not None:
-                pid_file.write_text(f"{os.getpid()}\n")
+                write_pid_file(pid_file)
             try:
                 while not stop.wait(0.2):  # wakes for signals on every platform
                     if broker.failure is not None:  # e.g. its queue re-declared with other arguments: no retry cures it

@@ -90,8 +90,8 @@ class SystemFailed(SystemUnavailable, SystemAnsweredFailure):
 
 
 class SystemThrottled(SystemUnavailable, CallsHeldBack):
-    """The system asked to be called again later (HTTP 408, 429 or 503 with ``Retry-After``): the message waits
-    ``retry_in`` seconds in a delay tier without counting an attempt, as the system said."""
+    """The system asked to be called again later (HTTP 408, 429 or 503 with ``Retry-After``, or a SOAP Fault with
+    one): the message waits ``retry_in`` seconds in a delay tier without counting an attempt, as the system said."""
 
     def __init__(self, system: str, operation: str, reason: str, retry_in: float) -> None:
         super().__init__(system, operation, f"{reason} (Retry-After {retry_in:g} s)")
@@ -181,9 +181,11 @@ def web_page(system: str, operation: str, content: bytes, content_type: str | No
                              f"own page){f': {shortened(shown, 120)}' if shown else ''}")
 
 
-def retry_after(response: httpx.Response) -> float | None:
-    """The wait a throttling answer (408, 429, 503) asks for with ``Retry-After``; None for any other."""
-    if response.status_code not in THROTTLED_STATUS:
+def retry_after(response: httpx.Response, *, any_status: bool = False) -> float | None:
+    """The wait a throttling answer (408, 429, 503) asks for with ``Retry-After``; None for any other. ``any_status``:
+    at any status (a SOAP Fault is HTTP 500 whatever it says, WS-I BP R1126: its ``Retry-After`` is what marks it
+    as "try again later", as the hub's own ingress sends a throttled or unavailable refusal)."""
+    if response.status_code not in THROTTLED_STATUS and not any_status:
         return None
     return retry_after_seconds(response.headers.get("retry-after"))
 
@@ -196,7 +198,7 @@ def status_failure(system: str, operation: str, status: int, text: str,
     ``retry_after``: the seconds its ``Retry-After`` asked for (408, 429, 503: ``SystemThrottled``)."""
     said = ": ".join(part for part in error if part) if error else ""
     line = f"HTTP {status} {text}".rstrip()
-    if status in THROTTLED_STATUS and retry_after is not None:
+    if retry_after is not None:  # only a throttling status's, or a SOAP Fault's (``retry_after(any_status=)``)
         return SystemThrottled(system, operation, f"{line}: {said}" if said else line, retry_after)
     if status == 500 and said:  # the system's own error document: it is up, and failed on this call
         return SystemFailed(system, operation, f"{line}: {said}", code=f"HTTP {status}", detail=said)

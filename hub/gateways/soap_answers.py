@@ -105,7 +105,8 @@ def _fault(system: str, operation: str, namespace: str, fault: etree._Element, s
     as some servers do: looked up by local name) or SOAP 1.2 ``Code/Value``/``Reason/Text``; the code's prefix is
     resolved where the code is written (``soap_fault_codes``). A fault whose code cannot be read is judged by its
     HTTP status (500: transient) when it came with one; so is a fault sent with a "try again later" status (408,
-    429, 503), whatever its code."""
+    429, 503) or with a ``Retry-After`` (at 500, as WS-I wants every Fault: the hub's own throttled refusal),
+    whatever its code: throttled, waited for as it asks."""
     if namespace == SOAP11_NS:
         code_element = _child(fault, "faultcode")
         code = ("" if code_element is None else code_element.text or "").strip()
@@ -117,7 +118,7 @@ def _fault(system: str, operation: str, namespace: str, fault: etree._Element, s
         if subcode:
             code = f"{code}.{subcode.strip().rpartition(':')[2]}"
         message = fault.findtext(f"{{{namespace}}}Reason/{{{namespace}}}Text") or ""
-    if status in THROTTLED_STATUS or (not code and status != 200):
+    if status in THROTTLED_STATUS or retry_after is not None or (not code and status != 200):
         said = (fault_code(code), message.strip()) if code or message.strip() else None
         return status_failure(system, operation, status, reason, said, retry_after)
     return coded_fault_failure(system, operation, code, code_namespace(code_element, code), message, status)

@@ -83,7 +83,7 @@ class HttpxTransport(Transport):  # type: ignore[misc]  # zeep is untyped
             response = self.clients.get().send("POST", address, content=message, headers=headers)
             try:
                 return RawAnswer(response.status_code, response.reason_phrase, read_answer(response, self.max_bytes),
-                                 retry_after(response), response.headers.get("content-type"))
+                                 retry_after(response, any_status=True), response.headers.get("content-type"))
             finally:
                 response.close()
 

@@ -106,7 +106,8 @@ class TextFormatter(logging.Formatter):
         line = f"{clock} {level} {logger:<20} {printable(record.getMessage())}" + (f"  {fields}" if fields else "")
         if record.exc_info:
             traceback = mask_msisdn(self.formatException(record.exc_info))
-            line += "\n" + "\n".join(printable(part) for part in traceback.split("\n"))
+            # indented: a line break in an exception's message cannot start a line that reads as a log line
+            line += "\n" + "\n".join(f"  {printable(part)}" for part in traceback.split("\n"))
         return line
 
 

@@ -5,10 +5,11 @@ backend call and no reply (a tier lookup is asked several times per customer con
 work order). A route opts in with ``cache_ttl`` (`hub.routing.table`); each route has its own bounded cache
 (``cache_size`` answers, least recently used evicted first, each kept ``cache_ttl`` seconds).
 
-**Key**: the command type and the request's business content, i.e. every element after its ``Header``
-(names with their namespaces, attributes, text; whitespace between elements ignored). Two lookups of the same
-MSISDN share an answer whoever sends them and whatever their message ids; different MSISDNs (or any other
-field) never do. Callers authorized for the command get what the backend would have told them anyway.
+**Key**: the command type, the source system and the request's business content, i.e. every element after its
+``Header`` (names with their namespaces, attributes, text; whitespace between elements ignored). Two lookups of
+the same MSISDN by one system share an answer whatever their message ids; different MSISDNs (or any other field)
+never do, nor do two systems: what a system is answered may depend on who asks (QueryWorkOrder answers OA only
+the work orders it was pushed an item for, ``hub.workflow.work_order_readers``).
 
 **In flight**: identical requests that arrive while the first is still on its way share its round trip (and
 its outcome, whatever it is) instead of each asking the backend: `hub.routing.broker_router` joins them. A
@@ -41,7 +42,7 @@ from hub.validation.parser import ParserLimits, parse_document
 __all__ = ["ReplyCache", "RequestKey", "joined_error", "request_key", "restamped", "shared_answer"]
 
 _LIMITS = ParserLimits(16 * 1024 * 1024)  # what the ingress accepts of a reply (hub.ingress.replies)
-RequestKey = tuple[str, str]  # (command type, the canonical fields after the Header)
+RequestKey = tuple[str, str, str]  # (command type, source system, the canonical fields after the Header)
 
 
 def _content(element: etree._Element) -> tuple[object, ...]:
@@ -54,7 +55,8 @@ def _content(element: etree._Element) -> tuple[object, ...]:
 
 
 def request_key(envelope: Envelope) -> RequestKey | None:
-    """The cache key of a request: its command type and every element after its ``Header`` (None: not XML)."""
+    """The cache key of a request: its command type, its source system and every element after its ``Header``
+    (None: not XML)."""
     try:
         root = parse_document(envelope.payload, _LIMITS)
     except Exception:
@@ -62,7 +64,7 @@ def request_key(envelope: Envelope) -> RequestKey | None:
     fields = [child for child in root if isinstance(child.tag, str)]
     if fields and etree.QName(fields[0]).localname == "Header":
         fields = fields[1:]
-    return envelope.command_type, repr(tuple(_content(child) for child in fields))
+    return envelope.command_type, envelope.source_system, repr(tuple(_content(child) for child in fields))
 
 
 def _ack(document: etree._Element) -> etree._Element | None:

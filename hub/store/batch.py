@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from hub.store.base import ProcessedStore
+from hub.store.keys import message_key
 from hub.transport.message import Delivery, Message
 
 __all__ = ["BatchResult", "process_batch_once"]
@@ -36,23 +37,25 @@ def process_batch_once(
     *,
     busy_wait: float = 5.0,
 ) -> BatchResult:
-    """Apply ``effect`` once per message id for the whole batch, commit, then settle every delivery.
+    """Apply ``effect`` once per message id of its source system (``hub.store.keys.message_key``) for the whole
+    batch, commit, then settle every delivery.
 
     An id held by another worker (the same message redelivered while its first copy is in ``process_once``)
     is waited for, up to ``busy_wait`` seconds for the whole batch, and acked as a duplicate once recorded;
     requeueing it at once would spin it against the queue's delivery limit.
     """
-    outcomes = store.run_batch([(d.message.message_id, partial(effect, d.message)) for d in deliveries])
+    keys = [message_key(d.message.app_id or "", d.message.message_id) for d in deliveries]
+    outcomes = store.run_batch([(key, partial(effect, d.message)) for key, d in zip(keys, deliveries, strict=True)])
     ran = duplicates = requeued = 0
     deadline = time.monotonic() + busy_wait
-    for delivery, outcome in zip(deliveries, outcomes, strict=True):
+    for delivery, key, outcome in zip(deliveries, keys, outcomes, strict=True):
         mid = delivery.message.message_id
         if outcome.error is not None:
             log.error("effect failed; requeueing", exc_info=outcome.error,
                       extra={"message_id": mid, "queue": delivery.queue})
             delivery.nack(requeue=True)
             requeued += 1
-        elif outcome.busy and not _recorded_before(store, mid, deadline):
+        elif outcome.busy and not _recorded_before(store, key, deadline):
             delivery.nack(requeue=True)
             requeued += 1
         else:

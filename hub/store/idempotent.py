@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from hub.store.base import ClaimBusyError, ProcessedStore
+from hub.store.keys import message_key
 from hub.transport.message import Delivery, Message
 
 __all__ = ["process_once"]
@@ -26,7 +27,8 @@ def _wait_until_recorded(store: ProcessedStore, message_id: str, seconds: float)
 def process_once(
     store: ProcessedStore, delivery: Delivery, effect: Callable[[Message], str], *, busy_wait: float = 5.0
 ) -> bool:
-    """Apply ``effect`` once per message id, then ack. Returns True if the effect ran now.
+    """Apply ``effect`` once per message id of its source system (``hub.store.keys.message_key``: the same id from
+    two systems is two messages), then ack. Returns True if the effect ran now.
 
     A duplicate is acked without running the effect. If another worker holds the id (the same message
     delivered twice at once, e.g. redelivered after a reconnect while the first copy is still being handled),
@@ -37,14 +39,15 @@ def process_once(
     that always fails).
     """
     message = delivery.message
+    key = message_key(message.app_id or "", message.message_id)
     try:
-        with store.claim(message.message_id) as claim:
+        with store.claim(key) as claim:
             if claim.duplicate:
                 log.info("duplicate message skipped", extra={"message_id": message.message_id})
             else:
                 claim.complete(effect(message))
     except ClaimBusyError:
-        if _wait_until_recorded(store, message.message_id, busy_wait):
+        if _wait_until_recorded(store, key, busy_wait):
             log.info("duplicate skipped after its first copy finished", extra={"message_id": message.message_id})
             delivery.ack()
         else:

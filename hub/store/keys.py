@@ -15,7 +15,7 @@ caller of the store chose itself, which has no former form).
 
 from __future__ import annotations
 
-__all__ = ["former_key", "processed_key"]
+__all__ = ["former_key", "message_key", "processed_key"]
 
 _SOURCE_END = "/"  # after the source system; neither a MessageId nor a SystemCode holds one
 
@@ -23,6 +23,14 @@ _SOURCE_END = "/"  # after the source system; neither a MessageId nor a SystemCo
 def processed_key(consumer: str, source_system: str, message_id: str) -> str:
     """The key of ``message_id`` sent by ``source_system``, taking effect in ``consumer``."""
     return f"{consumer}:{source_system}{_SOURCE_END}{message_id}"
+
+
+def message_key(source_system: str, message_id: str) -> str:
+    """The key ``hub.store.process_once`` / ``process_batch_once`` claim a message under, which name no consumer:
+    ``"<source>/<message id>"`` (the message's ``app_id``), the bare MessageId for a message that names no source.
+    A record of an earlier release, under the bare MessageId, is not looked for: drain the queues of such consumers
+    before the update."""
+    return f"{source_system}{_SOURCE_END}{message_id}" if source_system else message_id
 
 
 def former_key(key: str) -> str | None:

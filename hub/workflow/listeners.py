@@ -207,10 +207,14 @@ def register_listener(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     tx = workflow.store.current_transaction()
     lock_registrations(tx.db, system)  # a registration at the same moment waits: it finds this one, counts it
     held = find_listener(tx.db, system, url, filter_text)
+    # one registered without a system (before migration 0004), taken by the first system that registers it again:
+    # how it learns the signing secret migration 0025 gave it
+    unowned = None if held is not None or system is None else find_listener(tx.db, None, url, filter_text)
+    held = held or unowned
     secret = new_signing_secret()
     if held is not None:
         resumed = resume_parked(tx.db, held.id, system)
-        renew_signing_secret(tx.db, held.id, secret)
+        renew_signing_secret(tx.db, held.id, secret, system if unowned is not None else None)
         log.info("event listener registered again, its signing secret renewed", extra={
             "listener_id": held.id, "system": system, "callback": url, "resumed": resumed is not None})
         return Reply(_answer("RegisterListenerResponse", envelope, workflow, held.id, secret),

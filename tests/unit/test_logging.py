@@ -108,8 +108,8 @@ def test_an_exception_follows_its_line_masked_in_both_formats() -> None:
         record = logging.LogRecord("onepoint.x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
     assert MaskingFilter().filter(record)
     first, *rest = TextFormatter().format(record).splitlines()
-    assert first.endswith("x                    failed") and rest[0].startswith("Traceback")
-    assert rest[-1] == "ValueError: broken 139****5678"
+    assert first.endswith("x                    failed") and rest[0].startswith("  Traceback")
+    assert rest[-1] == "  ValueError: broken 139****5678"
     assert json.loads(JsonFormatter().format(record))["exception"].endswith("ValueError: broken 139****5678")
 
 

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
 from hub.cli.main import main
+from hub.cli.pid_files import write_pid_file
 from hub.workflow.store.hub_lock import HUB_LOCK, HubLock
 
 pytestmark = pytest.mark.unit
@@ -57,3 +58,14 @@ def test_the_hub_lock_file_is_owner_only_whatever_the_umask(tmp_path: Path) -> N
     assert lock is not None
     lock.release()
     assert stat.S_IMODE((tmp_path / f"wo.db{HUB_LOCK}").stat().st_mode) == 0o600
+
+
+def test_a_pid_file_is_readable_by_every_account_whatever_the_umask(tmp_path: Path) -> None:
+    """A process id is no secret: a monitor running as another account reads it (telegraf's procstat pid_file)."""
+    previous = os.umask(0o077)
+    try:
+        write_pid_file(tmp_path / "hub.pid")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "hub.pid").stat().st_mode) == 0o644
+    assert (tmp_path / "hub.pid").read_text() == f"{os.getpid()}\n"

@@ -218,9 +218,9 @@ def test_different_msisdns_never_share_an_answer(broker, boss, registry) -> None
 
 def test_the_key_ignores_the_header_and_the_layout_but_not_the_fields() -> None:
     pretty = lookup(sent_at="2026-11-23T09:15:01+08:00")
-    compact = Envelope("cs-0000000000000099", "boss.QueryCustomerTier", "OA", (
+    compact = Envelope("cs-0000000000000099", "boss.QueryCustomerTier", "CS", (
         b'<q:QueryCustomerTier xmlns:q="urn:onepoint:boss:1" xmlns:k="urn:onepoint:common:1"><q:Header>'
-        b"<k:MessageId>cs-0000000000000099</k:MessageId><k:SourceSystem>OA</k:SourceSystem>"
+        b"<k:MessageId>cs-0000000000000099</k:MessageId><k:SourceSystem>CS</k:SourceSystem>"
         b"<k:SentAt>2026-12-01T00:00:00Z</k:SentAt></q:Header><q:Msisdn>13800138000</q:Msisdn>"
         b"</q:QueryCustomerTier>"))
     assert request_key(pretty) == request_key(compact)
@@ -228,6 +228,14 @@ def test_the_key_ignores_the_header_and_the_layout_but_not_the_fields() -> None:
     other_command = Envelope("x-00000001", "boss.QuerySubscriber", "CS", pretty.payload)
     assert request_key(other_command) != request_key(pretty)
     assert request_key(Envelope("x-00000002", "boss.QueryCustomerTier", "CS", b"not xml")) is None
+
+
+def test_two_systems_never_share_an_answer() -> None:
+    """What a system is answered may depend on who asks (QueryWorkOrder answers OA only the work orders it was
+    pushed an item for): a cached answer to CS is never OA's."""
+    from_cs = lookup()
+    from_oa = Envelope("oa-0000000000000099", from_cs.command_type, "OA", from_cs.payload)
+    assert request_key(from_cs) != request_key(from_oa)
 
 
 def test_a_route_without_cache_ttl_sends_every_request(broker, boss, registry) -> None:

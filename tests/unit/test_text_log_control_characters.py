@@ -67,10 +67,20 @@ def test_a_tracebacks_control_characters_are_escaped_line_by_line() -> None:
     except ValueError:
         record = logging.LogRecord("onepoint.x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
     _, *rest = TextFormatter().format(record).splitlines()
-    assert rest[0].startswith("Traceback") and rest[-1] == "ValueError: bad \\x1b[2J header"
+    assert rest[0].startswith("  Traceback") and rest[-1] == "  ValueError: bad \\x1b[2J header"
 
 
 def test_the_json_format_is_unchanged() -> None:
     record = _record("refused \x1b[2J", sender="exa\x1b[2J\u202e")
     entry = json.loads(JsonFormatter().format(record))
     assert (entry["event"], entry["sender"]) == ("refused \x1b[2J", "exa\x1b[2J\u202e")
+
+
+def test_a_line_break_in_an_exceptions_message_cannot_forge_a_log_line() -> None:
+    formatter = TextFormatter()
+    try:
+        raise ValueError("bad\n12:00:00.000 INFO    ingress              accepted  caller=admin")
+    except ValueError:
+        record = logging.LogRecord("onepoint.x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+    lines = formatter.format(record).split("\n")
+    assert all(line.startswith("  ") for line in lines[1:])

@@ -150,11 +150,15 @@ def add_listener(connection: Connection, callback_url: str, filter_text: str | N
     return listener
 
 
-def renew_signing_secret(connection: Connection, listener_id: str, signing_secret: str) -> bool:
+def renew_signing_secret(connection: Connection, listener_id: str, signing_secret: str,
+                         source_system: str | None = None) -> bool:
     """Sign the listener's next deliveries with ``signing_secret`` (its registration sent again); False if it is
-    gone."""
-    result = connection.execute(update(event_listeners).where(_li.id == listener_id)
-                                .values(signing_secret=signing_secret))
+    gone. ``source_system``: the system that sent it, for a listener registered without one (before migration
+    0004), which it now holds."""
+    values: dict[str, str] = {"signing_secret": signing_secret}
+    if source_system is not None:
+        values["source_system"] = source_system
+    result = connection.execute(update(event_listeners).where(_li.id == listener_id).values(**values))
     return int(result.rowcount) > 0
 
 

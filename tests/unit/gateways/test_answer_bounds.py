@@ -153,6 +153,11 @@ class TestThrottled:
 
     def test_a_client_fault_with_http_500_is_still_a_refusal(self):
         with pytest.raises(SystemRefused):
+            soap_answer("boss", "QueryCustomerTier", registry().get("boss"), 500, "Error", THROTTLED, LIMITS)
+
+    def test_a_client_fault_with_http_500_and_retry_after_is_throttled(self):
+        """A Fault is HTTP 500 whatever it says (WS-I BP R1126): its Retry-After marks it "try again later"."""
+        with pytest.raises(SystemThrottled):
             soap_answer("boss", "QueryCustomerTier", registry().get("boss"), 500, "Error", THROTTLED, LIMITS, 5.0)
 
     def test_the_soap_gateway_reads_retry_after(self, router):

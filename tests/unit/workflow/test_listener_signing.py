@@ -125,3 +125,16 @@ def test_the_secret_is_never_logged_queried_nor_listed(
         listed = CliRunner().invoke(main, args)
         assert listed.exit_code == 0, listed.output
         assert listener_id in listed.output and secret not in listed.output
+
+
+def test_a_listener_stored_without_a_system_is_taken_by_the_system_that_registers_it_again(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    """A listener from before migration 0004 holds no system; 0025 gave it a secret nobody was told. Registering
+    it again (the documented way to learn the secret) answers that listener, now the system's, with a new secret:
+    before, a second listener was made for the same call-back, the first one signing with the untold secret."""
+    legacy = runtime.store.add_listener(CRM, None, runtime.clock.now())
+    listener_id, secret = registered(client)
+    assert listener_id == legacy.id
+    assert [item.id for item in runtime.store.listeners() if item.callback_url == CRM] == [legacy.id]
+    kept = runtime.store.listener(legacy.id)
+    assert kept is not None and kept.signing_secret == secret and kept.source_system == "CS"
