@@ -44,18 +44,13 @@ from hub.workflow.destinations import DestinationPolicy, redacted
 from hub.workflow.event_signatures import new_signing_secret
 from hub.workflow.events import EVENT_TYPES
 from hub.workflow.runtime import WorkflowRuntime
-from hub.workflow.store.outbox import (
-    Listener,
-    Resumed,
-    add_listener,
+from hub.workflow.store.listener_registrations import (
     count_listeners,
     find_listener,
-    listener,
     lock_registrations,
-    remove_listener,
     renew_signing_secret,
-    resume_listener,
 )
+from hub.workflow.store.outbox import Listener, Resumed, add_listener, listener, remove_listener, resume_listener
 from hub.workflow.taxonomy import Taxonomy
 
 __all__ = ["WO", "ListenerFilter", "acknowledged", "callback_problem", "owned_listener", "register",

@@ -12,8 +12,9 @@ from alembic import command
 
 from hub.workflow.store import WorkOrderStore
 from hub.workflow.store.dialect import create_store_engine
+from hub.workflow.store.listener_registrations import renew_signing_secret
 from hub.workflow.store.migrate import _config, current_revision, head_revision, upgrade
-from hub.workflow.store.outbox import listener, listeners, renew_signing_secret
+from hub.workflow.store.outbox import listener, listeners
 from hub.workflow.store.schema import event_listeners
 from tests.support.workorder_store import T0
 

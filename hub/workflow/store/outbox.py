@@ -1,4 +1,5 @@
-"""The event outbox and the listeners' registrations (TMF621's hub model), read and written beside the work orders.
+"""The event outbox and the listeners' cursors (TMF621's hub model), read and written beside the work orders (a
+system's registrations: ``hub.workflow.store.listener_registrations``).
 
 An event is written by the transaction that changed its work order (``WorkOrderTransaction.add_event``), so it
 exists if and only if the change committed. Each listener has a cursor, ``delivered_position``: the last outbox
@@ -29,10 +30,9 @@ from hub.workflow.event_signatures import new_signing_secret
 from hub.workflow.store.schema import event_listeners, work_order_events
 from hub.workflow.store.writers import oldest_open_write
 
-__all__ = ["IN_FLIGHT", "Listener", "PendingEvent", "Resumed", "add_listener", "advance_listener", "count_listeners",
-           "events_after", "find_listener", "listener", "listener_failed", "listener_row", "listeners",
-           "lock_registrations", "mark_published", "mark_published_through", "outbox_end", "pending_events",
-           "remove_listener", "renew_signing_secret", "resume_listener", "suspend_listener"]
+__all__ = ["IN_FLIGHT", "Listener", "PendingEvent", "Resumed", "add_listener", "advance_listener", "events_after",
+           "listener", "listener_failed", "listener_row", "listeners", "mark_published", "mark_published_through",
+           "outbox_end", "pending_events", "remove_listener", "resume_listener", "suspend_listener"]
 
 _ev = work_order_events.c
 _li = event_listeners.c
@@ -148,47 +148,6 @@ def add_listener(connection: Connection, callback_url: str, filter_text: str | N
         delivered_position=listener.delivered_position, failures=0, source_system=source_system,
         signing_secret=secret))
     return listener
-
-
-def renew_signing_secret(connection: Connection, listener_id: str, signing_secret: str,
-                         source_system: str | None = None) -> bool:
-    """Sign the listener's next deliveries with ``signing_secret`` (its registration sent again); False if it is
-    gone. ``source_system``: the system that sent it, for a listener registered without one (before migration
-    0004), which it now holds."""
-    values: dict[str, str] = {"signing_secret": signing_secret}
-    if source_system is not None:
-        values["source_system"] = source_system
-    result = connection.execute(update(event_listeners).where(_li.id == listener_id).values(**values))
-    return int(result.rowcount) > 0
-
-
-_REGISTRATIONS_LOCK = 0x6F6E6570  # "onep": the class of the registration locks (two-key form, apart from the others)
-
-
-def lock_registrations(connection: Connection, source_system: str | None) -> None:
-    """Hold the listener registrations of ``source_system`` until this transaction ends (waiting for another
-    transaction that holds them): two identical registrations at once find one another, and ``max_per_system``
-    counts what is committed. PostgreSQL only; SQLite's ``BEGIN IMMEDIATE`` write lock already serializes."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:kind, hashtext(:system))"),
-                           {"kind": _REGISTRATIONS_LOCK, "system": source_system or ""})
-
-
-def find_listener(connection: Connection, source_system: str | None, callback_url: str,
-                  filter_text: str | None) -> Listener | None:
-    """The registration ``source_system`` already holds for this call-back and filter, if any."""
-    query = select(event_listeners).where(
-        _li.callback_url == callback_url,
-        _li.source_system.is_(None) if source_system is None else _li.source_system == source_system,
-        _li.filter.is_(None) if filter_text is None else _li.filter == filter_text)
-    found = connection.execute(query.order_by(_li.created_at, _li.id).limit(1)).first()
-    return None if found is None else listener_row(found)
-
-
-def count_listeners(connection: Connection, source_system: str | None) -> int:
-    """How many listeners ``source_system`` holds."""
-    held = _li.source_system.is_(None) if source_system is None else _li.source_system == source_system
-    return int(connection.execute(select(func.count()).select_from(event_listeners).where(held)).scalar_one())
 
 
 def suspend_listener(connection: Connection, listener_id: str, at: datetime, error: str) -> bool:

@@ -11,7 +11,8 @@ import pytest
 from hub.workflow.publisher import EventPublisher
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.store import Listener
-from hub.workflow.store.outbox import add_listener, find_listener, lock_registrations
+from hub.workflow.store.listener_registrations import find_listener, lock_registrations
+from hub.workflow.store.outbox import add_listener
 from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
 from tests.unit.workflow.test_listener_queries import (  # noqa: F401 - collected here too
     test_a_system_sees_its_own_listeners_in_the_order_it_registered_them,
