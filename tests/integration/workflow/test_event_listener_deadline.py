@@ -4,12 +4,11 @@ the trickling listener registered first."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -17,6 +16,7 @@ from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
 from hub.workflow.publisher import EventPublisher
 from hub.workflow.runtime import WorkflowRuntime
+from tests.support.http_receiver import serving
 from tests.support.trickling import trickling_server
 from tests.unit.workflow.conftest import client, migrated_store, runtime  # noqa: F401 - the fixtures: a SQLite file, a ManualClock
 from tests.unit.workflow.listener_kit import create, register
@@ -51,13 +51,8 @@ def healthy_listener() -> Iterator[tuple[str, list[float]]]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/events", arrivals
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as port:
+        yield f"http://127.0.0.1:{port}/events", arrivals
 
 
 def test_a_trickling_listener_costs_the_others_nothing_and_ends_at_its_deadline(

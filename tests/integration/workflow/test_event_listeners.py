@@ -11,7 +11,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from tests.integration.workflow.test_complaint_end_to_end import (
     text,
     vip_with_account_manager,
 )
+from tests.support.http_receiver import serving
 
 pytestmark = pytest.mark.integration
 
@@ -69,14 +70,8 @@ def listening() -> Iterator[tuple[str, Listener]]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, name="tmf621-listener", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/tmf621/events", state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler, "tmf621-listener") as port:
+        yield f"http://127.0.0.1:{port}/tmf621/events", state
 
 
 def test_a_registered_listener_gets_a_work_orders_events_in_order_once_each(

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from tests.integration.workflow.test_complaint_end_to_end import (
     text,
     vip_with_account_manager,
 )
+from tests.support.http_receiver import serving
 
 pytestmark = pytest.mark.integration
 
@@ -84,14 +85,8 @@ def receiving(verified: Verify) -> Iterator[tuple[str, Receiver]]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, name="signed-listener", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/tmf621/events", state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler, "signed-listener") as port:
+        yield f"http://127.0.0.1:{port}/tmf621/events", state
 
 
 def test_deliveries_pass_the_documented_check_and_a_tampered_body_does_not(
