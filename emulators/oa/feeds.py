@@ -66,7 +66,7 @@ def build_feed(user_id: str, inbox: str, items: list[Item], *, updated: float, l
         _el(entry, "title", item.title, type="text")
         _el(entry, "published", iso(item.published))
         _el(entry, "updated", iso(item.updated))
-        _el(entry, "link", rel="alternate", type="text/html", href=item.link)
+        _el(entry, "link", rel="alternate", href=item.link)  # no type: the hub answers a work order or a notice in XML
         _el(entry, "category", scheme=INBOX_SCHEME, term=inbox, label=english)
         _el(entry, "category", scheme=PRIORITY_SCHEME, term=str(item.priority), label=f"Priority {item.priority}")
         if item.summary:

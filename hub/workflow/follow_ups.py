@@ -230,7 +230,7 @@ def follow_up_document(follow_up: FollowUp, now: datetime, *, operator: str, lin
     if follow_up.kind == DEPARTMENT_TODO:
         return department_todo(follow_up, now, link_base)
     if follow_up.kind == MAIL_DISPATCH:
-        return mail_dispatch(follow_up, now, link_base)
+        return mail_dispatch(follow_up, now)
     if follow_up.kind == MAIL_WITHDRAW:
         return mail_withdrawal(follow_up, now)
     if follow_up.kind in ("oa-todo", "oa-toread"):

@@ -33,9 +33,11 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def mail_dispatch(follow_up: FollowUp, now: datetime, link_base: str) -> etree._Element:
+def mail_dispatch(follow_up: FollowUp, now: datetime) -> etree._Element:
     """The ``mail:DispatchMail`` of a dispatch to an offline department (``follow_up.details``: ``department``,
-    ``mailbox``, ``dispatch``, the dispatch's ``fields`` and ``instructions``)."""
+    ``mailbox``, ``dispatch``, the dispatch's ``fields`` and ``instructions``). No ``Link`` to the hub's work-order
+    page: whoever reads the mail holds no credentials the page takes (the department answers by mail; the hub
+    lets a system read only the work orders it pushed it an item for, ``hub.workflow.work_order_readers``)."""
     row, details = follow_up.work_order, follow_up.details
     root = etree.Element(f"{{{MAIL_NS}}}DispatchMail", nsmap={"mail": MAIL_NS, "c": COMMON_NS})
     header = etree.SubElement(root, f"{{{MAIL_NS}}}Header")
@@ -67,6 +69,4 @@ def mail_dispatch(follow_up: FollowUp, now: datetime, link_base: str) -> etree._
         add_child(root, "Instructions", shortened(instructions, LONG_TEXT))
     if isinstance(due := row.get("reply_due"), datetime):
         add_child(root, "ReplyDue", due)
-    if link_base:
-        add_child(root, "Link", link_base.format(work_order_id=row["id"]))
     return root

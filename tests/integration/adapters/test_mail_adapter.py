@@ -40,7 +40,7 @@ ROW = {"id": "WO20261123ABCD1234", "priority": 2, "category_code": "05.01.01", "
 def _dispatch_mail() -> bytes:
     follow_up = FollowUp("mail-dispatch", ROW, {"department": "BILLING", "mailbox": MAILBOX, "dispatch": 1,
                                                 "fields": {"bill_month": "2026-10"}, "template_fields": []})
-    document = mail_dispatch(follow_up, datetime(2026, 11, 23, 2, 0, tzinfo=UTC), "")
+    document = mail_dispatch(follow_up, datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
     data: bytes = etree.tostring(document)
     return data
 
