@@ -56,7 +56,7 @@ def reload(pid_file: Path | None, pid: int | None, wait: float) -> None:
         if pid_file is None:
             raise click.UsageError("give --pid-file or --pid")
         text = pid_file.read_text().strip()
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise click.ClickException(f"{pid_file} holds no process id")
         pid = int(text)
         _refuse_a_stranger(pid_file, pid)

@@ -81,8 +81,8 @@ def read_answer(response: httpx.Response, max_bytes: int) -> bytes:
             return read_within(response, max_bytes=max_bytes)
         except (AnswerTooLarge, UndecodableAnswer):
             return b""
-    announced = response.headers.get("content-length")
-    if announced is not None and announced.strip().isdigit() and int(announced) > max_bytes:
+    announced = (response.headers.get("content-length") or "").strip()
+    if announced.isascii() and announced.isdigit() and int(announced) > max_bytes:  # "¹²" is no length
         raise AnswerTooLarge(int(announced), max_bytes)
     return read_within(response, max_bytes=max_bytes)
 

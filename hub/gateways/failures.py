@@ -103,7 +103,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     if value is None:
         return None
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "¹²" is digits to isdigit(), not to float()
         return float(text)
     try:
         when = email.utils.parsedate_to_datetime(text)

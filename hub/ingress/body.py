@@ -45,7 +45,7 @@ async def read_capped_body(request: Request, max_bytes: int) -> bytes:
     deflate (before anything is read); MALFORMED for data that is not of its coding or a client gone mid-body."""
     codings = _codings(request)
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise DocumentRefused.single(
             RefusalKind.TOO_LARGE, f"the body is {declared} bytes, over the limit of {max_bytes}"
         )

@@ -140,7 +140,8 @@ class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
         tx.replace_deadlines(request.work_order_id, deadline_rows(
             deadlines, facts, sla, calendars, state=target, fired=fired,
             resume_at=instant(until, "Until") if until else None, outage_id=row.get("outage_id")))
-        add_events(tx, row, events.events_of_action(request.action), now, action=request.action.value,
+        add_events(tx, row, events.events_of_action(request.action), now,
+                   resolved=events.resolution(request.action, request.resolved, now), action=request.action.value,
                    previousState=state.value, previousStatus=TMF621_STATUS[state], reason=request.note)
         changed = Changed(row, state, follow_ups)
         for observer in self.observers:

@@ -6,7 +6,9 @@ order per calendar hash in use tells whether all those with that hash are curren
 to do costs a few statements, not a read of every open work order: the deadline scheduler runs it in its own thread
 at start and whenever the running process reloaded the SLA table or the calendars (``rule_files``), and
 ``onepoint workorders recalculate`` runs it on demand. Each recomputed work order keeps what was answered
-(``limit_columns``) and the rows that fired; it gets a ``RECALCULATE`` history entry.
+(``limit_columns``) and the rows that fired; it gets a ``RECALCULATE`` history entry, and, when its priority or
+expected resolution date (the reply's limit) moved, a ``TroubleTicketAttributeValueChangeEvent`` for the listeners
+(``recompute``; ``docs/event-listeners.md``).
 
 Several hub processes on one database (and the command beside them) each see the same edit and list the same
 stale work orders, outside any lock. Each work order is judged again once its row is locked: one another process
@@ -20,6 +22,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from hub.workflow.change_events import add_timing_change_event
 from hub.workflow.deadlines import Deadlines, calendar_version, compute_deadlines
 from hub.workflow.lifecycle import FINAL, WorkOrderState
 from hub.workflow.limit_columns import limit_columns
@@ -84,7 +87,8 @@ def _recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, work_order_id
     row = view.row
     recompute(runtime, tx, view, lambda deadlines: HistoryEntry(
         at=runtime.clock.now(), kind="field", actor="hub", system="HUB", action="RECALCULATE", field="sla_version",
-        old_value=row["sla_version"], new_value=deadlines.sla_version, note="deadlines recalculated"))
+        old_value=row["sla_version"], new_value=deadlines.sla_version, note="deadlines recalculated"),
+              reason="deadlines recalculated to the SLA table and calendars in force")
     return 1
 
 
@@ -96,10 +100,13 @@ def _is_current(runtime: WorkflowRuntime, view: WorkOrderView) -> bool:
 
 
 def recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, view: WorkOrderView,
-              entry: Callable[[Deadlines], HistoryEntry], changes: Mapping[str, Any] | None = None) -> dict[str, Any]:
+              entry: Callable[[Deadlines], HistoryEntry], changes: Mapping[str, Any] | None = None, *,
+              reason: str) -> dict[str, Any]:
     """Give the locked work order ``view`` its deadlines again from its facts with ``changes`` applied (a tier BOSS
     gave late, ``tier_recheck``): priority and the limits still running, the pending deadline rows; ``entry`` (of
-    the new deadlines) goes to its history. Returns the row as it is now."""
+    the new deadlines) goes to its history. A changed tier, priority or expected resolution date is told the
+    listeners in the same transaction (an attribute-change event, why: ``reason``). Returns the row as it is
+    now."""
     engine, row = runtime.engine, {**view.row, **(changes or {})}
     facts = engine.timing_facts(row, view.history)
     deadlines = compute_deadlines(facts, engine.sla, engine.calendars)
@@ -110,4 +117,5 @@ def recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, view: WorkOrde
     tx.replace_deadlines(row["id"], deadline_rows(
         deadlines, facts, engine.sla, engine.calendars, state=WorkOrderState(row["state"]),
         fired=fired, resume_at=resume_at, outage_id=row.get("outage_id")))
+    add_timing_change_event(tx, view.row, {**row, **columns}, runtime.clock.now(), reason)
     return {**row, **columns}

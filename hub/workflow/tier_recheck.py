@@ -11,7 +11,8 @@ them nothing a moment ago), and after BOSS gave it nothing it waits ``retry`` or
 order: one question per wait, not one per work order. Its own failures never pause new work orders' lookups.
 When BOSS answers, the work order gets its tier (and its group customer, migration 0020), the priority and the limits
 still running of that tier (the SLA table, on its owners' calendars, paused time credited:
-``recalculation.recompute``), a ``TIER`` history entry, and —
+``recalculation.recompute``), a ``TIER`` history entry, a ``TroubleTicketAttributeValueChangeEvent`` naming the
+tier, priority and expected resolution date that changed (docs/event-listeners.md), and —
 for VIP and group customers — the account manager's CRM notice it would have had at creation. The change is made
 under the work order's lock and only if it still has no tier, so several hub processes doing the same apply it
 once; the notice's message id is derived from the work order, so CRM drops a second copy.
@@ -170,7 +171,8 @@ class TierRecheck(PassThread):
                 new_value=facts.tier, note=f"tier {facts.tier} from BOSS, asked again after it had given none: "
                                            f"priority {deadlines.priority}"), changes={
                 "tier": facts.tier, **facts.group_columns,  # the group kept whatever tier won (migration 0020)
-                "account_manager_id": facts.account_manager_id if facts.has_account_manager else None})
+                "account_manager_id": facts.account_manager_id if facts.has_account_manager else None},
+                reason=f"tier {facts.tier} from BOSS, asked again after it had given none")
             self._count_group(tx, view.row, row)
             if facts.has_account_manager:
                 self._notify([FollowUp(CREATION_NOTICE, row, {"account_manager": facts.account_manager_id})],

@@ -166,7 +166,7 @@ def test_listener_events_mask_every_spelling_in_reasons_and_changed_values() -> 
                               reason="客户改用 １３７００１３７０００ 联系")
     ticket = document["event"]["troubleTicket"]
     assert ticket["attributeValueChange"] == {"attribute": "contact", "value": "*********5678"}
-    assert ticket["statusChange"] == {"reason": "客户改用 *******7000 联系"}
+    assert ticket["statusChangeDetail"] == {"reason": "客户改用 *******7000 联系"}
 
 
 @pytest.mark.parametrize("form", ["139—1234—5678", "139–1234–5678", "(139)1234-5678", "139/1234/5678"])
@@ -174,4 +174,4 @@ def test_listener_events_mask_numbers_written_with_dashes_slashes_or_brackets(fo
     row = {"id": "WO20261205ABCD1234", "state": "CANCELLED", "msisdn": "13800138000"}
     document = event_document("e1", "TroubleTicketStatusChangeEvent", row, datetime(2026, 12, 5, tzinfo=UTC),
                               reason=f"客户来电 {form} 撤诉")
-    assert document["event"]["troubleTicket"]["statusChange"] == {"reason": "客户来电 *******5678 撤诉"}
+    assert document["event"]["troubleTicket"]["statusChangeDetail"] == {"reason": "客户来电 *******5678 撤诉"}

@@ -130,3 +130,16 @@ def test_deliveries_pass_the_documented_check_and_a_tampered_body_does_not(
         assert not verified(secret[:-1] + ("A" if secret[-1] != "A" else "B"), timestamp, signature, body)
         assert not verified(secret, timestamp, signature, body, now=int(timestamp) + 301)  # a replay, too late
         assert not verified(secret, None, signature, body) and not verified(secret, timestamp, None, body)
+
+
+@pytest.mark.parametrize("timestamp", [b"\xb9\xb2\xb3".decode("latin-1"),  # superscript digits, as a server decodes
+                                       "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660",  # Arabic-Indic
+                                       "１７６４９００８００", "+1764900800", " 1764900800", "1" * 13, "1" * 5000])
+def test_the_documented_check_refuses_a_timestamp_of_other_than_ascii_digits_without_raising(timestamp: str) -> None:
+    """``str.isdigit`` takes digits ``int`` does not (a forged header made the listener answer 500): refused."""
+    assert documented_verifier()("secret", timestamp, "sha256=00", b"{}", now=1764900800.0) is False
+
+
+def test_the_documented_check_refuses_a_signature_of_other_than_ascii_without_raising() -> None:
+    forged = "sha256=" + b"\xb9".decode("latin-1") * 64
+    assert documented_verifier()("secret", "1764900800", forged, b"{}", now=1764900800.0) is False

@@ -177,6 +177,7 @@ class TestThrottled:
         assert retry_after_seconds("Sat, 05 Dec 2026 08:00:30 GMT", now=datetime(2026, 12, 5, 8, 0,
                                                                                    tzinfo=UTC).timestamp()) == 30.0
         assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+        assert retry_after_seconds("\u00b9\u00b2") is None  # superscript digits: isdigit() says yes, float() no
 
 
 def test_an_error_answer_over_the_cap_is_judged_by_its_status_alone(router):

@@ -144,6 +144,9 @@ def test_two_transitions_for_one_pair_are_refused_when_the_table_is_built() -> N
         Lifecycle(twice)
 
 
+TMF621_FINAL = frozenset({"closed", "cancelled", "rejected"})  # TMF621's final statuses
+
+
 def render_table() -> str:
     lines = ["| state | TMF621 status | stage | allowed actions → next state |", "|---|---|---|---|"]
     for state in WorkOrderState:
@@ -153,7 +156,10 @@ def render_table() -> str:
             moves.append(f"{action.value} → {target.value if target else '(state before suspension)'}")
         stage = STAGE[state]
         stage_name = stage.name.lower() if stage is not None else "(that of the held state)"
-        lines.append(f"| {state.value} | {TMF621_STATUS[state]} | {stage_name} | {'; '.join(moves) or '—'} |")
+        status = TMF621_STATUS[state]
+        if status in TMF621_FINAL and state not in FINAL:  # TMF621 has it final; our state goes on
+            status += " (**not final** here: below)"
+        lines.append(f"| {state.value} | {status} | {stage_name} | {'; '.join(moves) or '—'} |")
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ from hub.workflow.events import event_document
 from hub.workflow.listeners import ListenerFilter, callback_problem
 from hub.workflow.runtime import WorkflowRuntime
 from tests.unit.workflow.kit import START, C, answer, command, envelope, text
-from tests.unit.workflow.listener_kit import create, register, to_close, unregister
+from tests.unit.workflow.listener_kit import create, dispatch, register, to_close, unregister
 
 pytestmark = pytest.mark.unit
 
@@ -109,8 +109,8 @@ def test_each_change_writes_its_tmf621_events_in_order(client: WorkerTestClient,
     tickets = [d["event"]["troubleTicket"] for d in documents]
     assert [t["status"] for t in tickets] == ["acknowledged", "inProgress", "inProgress", "pending", "pending",
                                               "inProgress", "resolved", "resolved", "resolved", "closed", "closed"]
-    assert tickets[3]["statusChange"]["action"] == "PEND"
-    assert tickets[3]["statusChange"]["previousState"] == "IN_PROGRESS"
+    assert tickets[3]["statusChangeDetail"]["action"] == "PEND"
+    assert tickets[3]["statusChangeDetail"]["previousState"] == "IN_PROGRESS"
     assert {t["id"] for t in tickets} == {work_order_id}
     assert tickets[0]["ticketType"] == "complaint" and tickets[0]["category"] == "01.02.03"
     assert tickets[0]["area"]["areaCode"] == "0755" and tickets[0]["priority"] == "1"
@@ -138,7 +138,7 @@ def test_a_reason_quoting_a_number_travels_masked() -> None:
     row = {"id": "WO20261123A7K2M9Q1", "state": "PENDING", "msisdn": "13800138000", "priority": 1}
     document = event_document("e-1", "TroubleTicketStatusChangeEvent", row, START, action="PEND",
                               reason="call back on 13912345678 after six")
-    change = document["event"]["troubleTicket"]["statusChange"]
+    change = document["event"]["troubleTicket"]["statusChangeDetail"]
     assert "13912345678" not in change["reason"] and change["reason"].endswith("5678 after six")
     assert document["event"]["troubleTicket"]["relatedParty"] == [{"role": "customer", "id": "*******8000"}]
 
@@ -170,12 +170,12 @@ def test_no_more_of_the_customers_or_contact_number_than_its_last_four_digits_tr
         assert ticket["area"]["district"] == "next to *******5678"
         assert ticket["relatedParty"] == [{"role": "customer", "id": "*******8000"}]
     expected = "customer *******8000 withdrew, call back on ********5432 or ********5432"
-    assert status["event"]["troubleTicket"]["statusChange"] == {"action": "CANCEL", "reason": expected}
+    assert status["event"]["troubleTicket"]["statusChangeDetail"] == {"action": "CANCEL", "reason": expected}
     assert change["event"]["troubleTicket"]["attributeValueChange"] == {
         "fieldPath": "escalationLevel", "value": 2, "reason": expected}
     written = event_document("e-3", "TroubleTicketStatusChangeEvent", row, START, action="CANCEL",  # numerals,
                              reason="回电 一三八零零一三八零零零 或 １３８００１３８０００")  # full-width digits
-    assert written["event"]["troubleTicket"]["statusChange"]["reason"] == "回电 *******8000 或 *******8000"
+    assert written["event"]["troubleTicket"]["statusChangeDetail"]["reason"] == "回电 *******8000 或 *******8000"
 
 
 def test_the_publishers_settings(tmp_path: Path) -> None:
@@ -186,3 +186,40 @@ def test_the_publishers_settings(tmp_path: Path) -> None:
     assert (parsed.listener_connect_timeout_seconds, parsed.listener_read_timeout_seconds) == (2.0, 10.0)
     with pytest.raises(ValueError, match="listener_read_timeout_seconds"):
         parse_workflow({"listener_read_timeout_seconds": 0}, source)
+
+
+def test_a_status_change_carries_tmf621s_status_change_reason_and_the_hubs_detail_under_its_own_name() -> None:
+    """TMF621 v5's ``statusChangeReason`` is set; the hub's object is ``statusChangeDetail``, not ``statusChange``,
+    TMF621 v4's name of a StatusChange[] array (generated v4 clients failed to read the hub's object there)."""
+    row = {"id": "WO20261123A7K2M9Q1", "state": "PENDING", "msisdn": "13800138000", "priority": 1}
+    given = event_document("e-1", "TroubleTicketStatusChangeEvent", row, START, action="PEND",
+                           previousState="IN_PROGRESS", previousStatus="inProgress",
+                           reason="call back on 13912345678 after six")["event"]["troubleTicket"]
+    assert "statusChange" not in given
+    assert given["statusChangeReason"] == "call back on *******5678 after six"
+    assert given["statusChangeDetail"] == {"action": "PEND", "previousState": "IN_PROGRESS",
+                                           "previousStatus": "inProgress",
+                                           "reason": "call back on *******5678 after six"}
+    none_given = event_document("e-2", "TroubleTicketStatusChangeEvent", row, START, action="DISPATCH",
+                                previousState="ACCEPTED", previousStatus="acknowledged", reason=None)
+    assert none_given["event"]["troubleTicket"]["statusChangeReason"] == "DISPATCH"  # no words: the action
+
+
+@pytest.mark.parametrize(("written", "resolved"), [("true", True), ("false", False)])
+def test_a_replys_events_say_whether_it_resolved_the_complaint(
+        written: str, resolved: bool, client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    """A Reply with ``Resolved`` false is still REPLIED (TMF621 ``resolved``, a TroubleTicketResolvedEvent): its
+    events carry the ``replyResolved`` characteristic, and only a resolving reply sets ``resolutionDate``."""
+    work_order_id = create(client)
+    dispatch(client, work_order_id)
+    document, message_id = command("WorkOrderAction.valid-reply.xml", WorkOrderId=work_order_id)
+    document.find("{urn:onepoint:workorder:1}Reply/{urn:onepoint:workorder:1}Resolved").text = written
+    assert text(answer(client.request(envelope(document, message_id))), "wo:State") == "REPLIED"
+    events = runtime.store.pending_events(limit=100)[-2:]
+    assert [e.kind for e in events] == ["TroubleTicketStatusChangeEvent", "TroubleTicketResolvedEvent"]
+    for event in events:
+        document_sent = json.loads(event.payload)
+        ticket = document_sent["event"]["troubleTicket"]
+        assert ticket["status"] == "resolved"
+        assert ticket["characteristic"] == [{"name": "replyResolved", "value": written}]
+        assert ticket.get("resolutionDate") == (document_sent["eventTime"] if resolved else None)

@@ -70,7 +70,7 @@ def test_a_recalculation_that_waited_for_another_ones_locks_recalculates_nothing
             for order in stale:
                 view = load_work_order(tx.db, order, for_update=True)
                 assert view is not None
-                recompute(other, tx, view, _entry(other, view))
+                recompute(other, tx, view, _entry(other, view), reason="deadlines recalculated")
             racing.start()  # lists the same stale work orders (the first has not committed), then waits on them
             assert listed.wait(timeout=30)
             racing.join(timeout=0.5)

@@ -162,7 +162,8 @@ def test_a_remind_writes_a_tmf621_note_event(client: WorkerTestClient, runtime: 
     assert (change["fieldPath"], change["noteType"], change["author"], change["reminders"]) == (
         "note", "reminder", "agent-1024", 1)
     assert change["value"] == "Customer *******8000 called back"  # masked as every event's free text
-    assert ticket["state"] == "DISPATCHED" and "statusChange" not in ticket
+    assert ticket["state"] == "DISPATCHED"
+    assert "statusChangeDetail" not in ticket and "statusChangeReason" not in ticket
 
 
 def test_a_remind_delivered_twice_sends_one_to_read(client: WorkerTestClient) -> None:
