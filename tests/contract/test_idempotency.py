@@ -8,19 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from hub.store import MemoryProcessedStore, ProcessedStore, SQLiteProcessedStore, process_once
+from hub.store import ProcessedStore, process_once
 from hub.transport import Broker, Delivery, Message, TopologyConfig
-from tests.support.processed_stores import POSTGRES, open_postgres_store, postgres_database
+from tests.support.processed_stores import POSTGRES, opened_store
 
 
 @pytest.fixture(params=["sqlite", "memory", POSTGRES])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProcessedStore]:
-    if request.param == "sqlite":
-        opened: ProcessedStore = SQLiteProcessedStore(tmp_path / "processed.db")
-    elif request.param == "postgresql":
-        opened = open_postgres_store(postgres_database(request))
-    else:
-        opened = MemoryProcessedStore()
+    opened = opened_store(request, tmp_path)
     yield opened
     opened.close()
 

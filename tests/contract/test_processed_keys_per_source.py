@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hub.envelope import Envelope
-from hub.store import MemoryProcessedStore, ProcessedStore, SQLiteProcessedStore
+from hub.store import ProcessedStore
 from hub.store.keys import former_key, processed_key
 from hub.workers.decisions import Action
 from hub.workers.processor import Processor
@@ -19,19 +19,14 @@ from hub.workers.registry import HandlerRegistry
 from hub.workers.reply import Reply
 from hub.workers.testing import WorkerTestClient
 from hub.workflow.store import WorkOrderProcessedStore, WorkOrderStore
-from tests.support.processed_stores import POSTGRES, open_postgres_store, postgres_database
+from tests.support.processed_stores import POSTGRES, opened_store
 
 MID = "cs-20261207-000001"
 
 
 @pytest.fixture(params=["sqlite", "memory", POSTGRES])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProcessedStore]:
-    if request.param == "sqlite":
-        opened: ProcessedStore = SQLiteProcessedStore(tmp_path / "processed.db")
-    elif request.param == "postgresql":
-        opened = open_postgres_store(postgres_database(request))
-    else:
-        opened = MemoryProcessedStore()
+    opened = opened_store(request, tmp_path)
     yield opened
     opened.close()
 

@@ -7,13 +7,15 @@ gets a fresh database (``postgres_database``), so no test sees another's records
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hub.store import MemoryProcessedStore, ProcessedStore, SQLiteProcessedStore
 from hub.store.postgres_retention import RetainingPostgresStore
 
-__all__ = ["POSTGRES", "open_postgres_store", "postgres_database"]
+__all__ = ["POSTGRES", "open_postgres_store", "opened_store", "postgres_database"]
 
 POSTGRES = pytest.param("postgresql", marks=[pytest.mark.integration, pytest.mark.postgres])
 
@@ -27,3 +29,12 @@ def postgres_database(request: pytest.FixtureRequest) -> str:
 def open_postgres_store(url: str, consumer: str = "boss", **options: Any) -> RetainingPostgresStore:
     """The store the workers open on ``url`` (records kept 7 days), for ``consumer``."""
     return RetainingPostgresStore.open(url, consumer, **options)
+
+
+def opened_store(request: pytest.FixtureRequest, tmp_path: Path) -> ProcessedStore:
+    """The store a fixture parametrized ``["sqlite", "memory", POSTGRES]`` stands for (``request.param``)."""
+    if request.param == "sqlite":
+        return SQLiteProcessedStore(tmp_path / "processed.db")
+    if request.param == "postgresql":
+        return open_postgres_store(postgres_database(request))
+    return MemoryProcessedStore()

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
 import pytest
+import respx
 
 from hub.config.workflow import WorkflowSettings
 from hub.routing.outbound import RecordingOutbound
@@ -20,6 +22,7 @@ from hub.validation.validator import DocumentValidator
 from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
 from hub.workflow.handlers import CONSUMER, handlers
+from hub.workflow.publisher import EventPublisher
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from hub.workflow.store import WorkOrderProcessedStore
 from tests.unit.workflow.kit import EXAMPLES, START
@@ -69,3 +72,18 @@ def seed(tmp_path: Path) -> Path:
     target = tmp_path / "taxonomy"
     shutil.copytree(Path(str(resources.files("hub.workflow.taxonomy") / "data")), target)
     return target
+
+
+@pytest.fixture
+def mock() -> Iterator[respx.MockRouter]:
+    """The event listeners' call-backs answered by respx (every request must be routed)."""
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+        yield router
+
+
+@pytest.fixture
+def publisher(runtime: WorkflowRuntime) -> Iterator[EventPublisher]:
+    """The event publisher on the test's store and clock, stopped after the test."""
+    made = EventPublisher(runtime.store, runtime.clock, gap=timedelta(seconds=60))
+    yield made
+    made.stop()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
@@ -27,12 +26,6 @@ from tests.unit.workflow.listener_kit import create, register
 pytestmark = pytest.mark.unit
 
 GONE = "http://gone.test/events"
-
-
-@pytest.fixture
-def mock() -> Iterator[respx.MockRouter]:
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
-        yield router
 
 
 def test_events_are_kept_seven_days_unless_the_settings_say_otherwise() -> None:

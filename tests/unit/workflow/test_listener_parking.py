@@ -5,7 +5,6 @@ by registering it again (respx stands in for the listener, a ManualClock for tim
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
@@ -24,12 +23,6 @@ pytestmark = pytest.mark.unit
 
 GONE = "http://gone.test/events"
 ALIVE = "http://alive.test/events"
-
-
-@pytest.fixture
-def mock() -> Iterator[respx.MockRouter]:
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
-        yield router
 
 
 def _clock(runtime: WorkflowRuntime) -> ManualClock:

@@ -5,7 +5,6 @@ for the listeners, a ManualClock for time)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from functools import cache
 
@@ -28,12 +27,6 @@ OK = "http://ok.test/events"
 FAILING = "http://failing.test/events"
 GONE = "http://gone.test/events"
 NS = {"wo": WO, "c": C}
-
-
-@pytest.fixture
-def mock() -> Iterator[respx.MockRouter]:
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
-        yield router
 
 
 @cache

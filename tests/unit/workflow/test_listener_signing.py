@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,19 +29,6 @@ from tests.unit.workflow.listener_kit import create, query
 pytestmark = pytest.mark.unit
 
 CRM = "http://crm.test/tmf621/events"
-
-
-@pytest.fixture
-def mock() -> Iterator[respx.MockRouter]:
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
-        yield router
-
-
-@pytest.fixture
-def publisher(runtime: WorkflowRuntime) -> Iterator[EventPublisher]:
-    made = EventPublisher(runtime.store, runtime.clock, gap=timedelta(seconds=60))
-    yield made
-    made.stop()
 
 
 def registered(client: WorkerTestClient, url: str = CRM) -> tuple[str, str]:

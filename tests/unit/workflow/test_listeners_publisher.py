@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
@@ -33,19 +32,6 @@ LIFE = ["TroubleTicketCreateEvent", "TroubleTicketStatusChangeEvent", "TroubleTi
         "TroubleTicketStatusChangeEvent", "TroubleTicketInformationRequiredEvent", "TroubleTicketStatusChangeEvent",
         "TroubleTicketStatusChangeEvent", "TroubleTicketResolvedEvent", "TroubleTicketStatusChangeEvent",
         "TroubleTicketStatusChangeEvent", "TroubleTicketCloseEvent"]
-
-
-@pytest.fixture
-def mock() -> Iterator[respx.MockRouter]:
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
-        yield router
-
-
-@pytest.fixture
-def publisher(runtime: WorkflowRuntime) -> Iterator[EventPublisher]:
-    made = EventPublisher(runtime.store, runtime.clock, gap=timedelta(seconds=60))
-    yield made
-    made.stop()
 
 
 def _clock(runtime: WorkflowRuntime) -> ManualClock:
