@@ -13,7 +13,7 @@ from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.store import Listener
 from hub.workflow.store.listener_registrations import find_listener, lock_registrations
 from hub.workflow.store.outbox import add_listener
-from tests.unit.workflow.conftest import client  # noqa: F401 - the fixture, on this module's runtime
+from tests.unit.workflow.conftest import client, mock, publisher  # noqa: F401 - the fixtures, on this module's runtime
 from tests.unit.workflow.test_listener_queries import (  # noqa: F401 - collected here too
     test_a_system_sees_its_own_listeners_in_the_order_it_registered_them,
     test_each_listener_shows_whether_it_is_served_retried_or_parked,
@@ -21,8 +21,6 @@ from tests.unit.workflow.test_listener_queries import (  # noqa: F401 - collecte
     test_one_listener_by_its_id_and_only_the_callers,
 )
 from tests.unit.workflow.test_listeners_publisher import (  # noqa: F401 - collected here too
-    mock,
-    publisher,
     test_a_call_back_httpx_cannot_send_to_fails_alone_and_holds_back_no_one,
     test_a_crash_between_the_post_and_the_cursor_delivers_the_same_event_again,
     test_a_dead_listener_holds_back_only_itself,
