@@ -3,12 +3,14 @@ on a given SLA table or data files, and the SLA seed with one tier's line change
 
 from __future__ import annotations
 
+import tomllib
 import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from hub.config.workflow import WorkflowSettings
+from hub.workflow.calendars import parse_calendars
 from hub.workflow.clock import ManualClock
 from hub.workflow.commands import ActionRequest, Complaint
 from hub.workflow.datafile import packaged
@@ -89,3 +91,11 @@ def fire_every_row_until(runtime: WorkflowRuntime, scheduler: DeadlineScheduler,
             return
         clock(runtime).set(due)
         scheduler.run_pass()
+
+
+def network_desk_hours(*spans: str, source: str = "mornings only") -> Any:
+    """The packaged calendars with the network desk (``network_ops``) working ``spans`` on weekdays: an edit of a
+    calendar in use, for the recalculation's tests."""
+    document = tomllib.loads(packaged("calendars.toml").read_text(encoding="utf-8"))
+    document["calendars"]["network_ops"]["hours"] = {day: list(spans) for day in ("mon", "tue", "wed", "thu", "fri")}
+    return parse_calendars(document, source)

@@ -5,7 +5,6 @@ change's transaction, naming the fields that changed (docs/event-listeners.md)."
 from __future__ import annotations
 
 import json
-import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,13 +16,11 @@ from hub.routing.table import RoutingTable
 from hub.transport import TopologyConfig
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.validator import DocumentValidator
-from hub.workflow.calendars import parse_calendars
-from hub.workflow.datafile import packaged
 from hub.workflow.lifecycle import LifecycleAction as A
 from hub.workflow.recalculation import recalculate
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.tier_recheck import TierRecheck
-from tests.unit.workflow.deadline_kit import act, clock, create, open_on, row
+from tests.unit.workflow.deadline_kit import act, clock, create, network_desk_hours, open_on, row
 from tests.unit.workflow.test_tier_recheck import Boss, untiered
 
 pytestmark = pytest.mark.unit
@@ -73,10 +70,7 @@ def test_a_recalculation_that_moves_the_deadline_is_an_attribute_change_and_one_
     clock(runtime).advance(timedelta(minutes=5))
     act(runtime, dispatched, A.DISPATCH)  # NMC: the network desk's calendar from now on
     before = row(runtime, dispatched)
-    document = tomllib.loads(packaged("calendars.toml").read_text(encoding="utf-8"))
-    document["calendars"]["network_ops"]["hours"] = {day: ["08:30-12:00"] for day in ("mon", "tue", "wed", "thu",
-                                                                                      "fri")}
-    runtime.engine.calendars = parse_calendars(document, "mornings only")
+    runtime.engine.calendars = network_desk_hours("08:30-12:00")
     assert recalculate(runtime) == 1
     after = row(runtime, dispatched)
     assert after["reply_due"] > before["reply_due"]
@@ -87,8 +81,7 @@ def test_a_recalculation_that_moves_the_deadline_is_an_attribute_change_and_one_
     assert change["value"] == {"expectedResolutionDate": after["reply_due"].isoformat()}
     assert ticket["expectedResolutionDate"] == after["reply_due"].isoformat()
 
-    document["calendars"]["network_ops"]["hours"] = {day: ["08:30-10:00", "10:00-12:00"]  # the same hours
-                                                     for day in ("mon", "tue", "wed", "thu", "fri")}
-    runtime.engine.calendars = parse_calendars(document, "mornings only, again")
+    # the same hours
+    runtime.engine.calendars = network_desk_hours("08:30-10:00", "10:00-12:00", source="mornings only, again")
     assert recalculate(runtime) == 1  # recomputed: another calendar version
     assert len(changes_of(runtime, dispatched)) == 1  # nothing a listener sees changed: no event

@@ -15,7 +15,7 @@ from hub.workflow.datafile import packaged
 from hub.workflow.lifecycle import LifecycleAction as A
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.scheduler import DeadlineScheduler
-from tests.unit.workflow.deadline_kit import act, clock, create, history, row
+from tests.unit.workflow.deadline_kit import act, clock, create, history, network_desk_hours, row
 
 pytestmark = pytest.mark.unit
 
@@ -51,10 +51,7 @@ def test_a_changed_calendar_recalculates_the_work_orders_on_it(runtime: Workflow
     clock(runtime).advance(timedelta(minutes=5))
     act(runtime, dispatched, A.DISPATCH)  # NMC: the network desk's calendar from now on
     before = row(runtime, dispatched)
-    document = tomllib.loads(packaged("calendars.toml").read_text(encoding="utf-8"))
-    document["calendars"]["network_ops"]["hours"] = {day: ["08:30-12:00"] for day in ("mon", "tue", "wed", "thu",
-                                                                                      "fri")}
-    runtime.engine.calendars = parse_calendars(document, "mornings only")
+    runtime.engine.calendars = network_desk_hours("08:30-12:00")
     assert statements_of_a_recalculation(runtime)[0] == 1
     after = row(runtime, dispatched)
     assert after["calendar_version"] != before["calendar_version"] and after["reply_due"] > before["reply_due"]
