@@ -54,7 +54,7 @@ from hub.workflow.intake_fields import keep_intake_fields
 from hub.workflow.lifecycle import LifecycleAction
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.sending import send_follow_ups
-from hub.workflow.work_order_readers import may_read
+from hub.workflow.work_order_readers import may_read, readable_scope
 
 __all__ = ["CONSUMER", "handlers"]
 
@@ -152,7 +152,8 @@ def query_work_orders(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
         msisdn=query.msisdn, states=[s.value for s in query.states] or None, category_prefix=query.category,
         area=query.area_code, tiers=list(query.tiers) or None, group_id=query.group_id,
         created_from=query.created_from,
-        created_to=query.created_to, page=query.page, page_size=query.page_size, after=query.after)
+        created_to=query.created_to, page=query.page, page_size=query.page_size, after=query.after,
+        scope=readable_scope(envelope.source_system))
     now = workflow.clock.now()
     last = page.rows[-1] if len(page.rows) == query.page_size else None  # a full page: more may follow
     next_cursor = None if last is None else query_commands.page_cursor(last["created_at"], last["id"])

@@ -16,6 +16,9 @@ authenticated caller's own):
 A work order a system may not read is answered as an unknown one (``unknown-work-order``, 404 on the link): the
 answer does not tell whether it exists. The check is one indexed read in the handler's store transaction, made
 before the work order is read.
+
+``QueryWorkOrders`` is scoped by the same rule (``readable_scope``): a system is listed, and counted, only the work
+orders it may read with QueryWorkOrder, whatever its grant (a ``workorder.*`` grant includes QueryWorkOrders).
 """
 
 from __future__ import annotations
@@ -23,11 +26,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from lxml import etree
+from sqlalchemy import ColumnElement, false
 from sqlalchemy.engine import Connection
 
-from hub.workflow.store.oa_items import dispatched_to_nsp, has_oa_item, record_oa_item
+from hub.workflow.store.oa_items import (
+    dispatched_to_nsp,
+    dispatched_to_nsp_clause,
+    has_oa_item,
+    has_oa_item_clause,
+    record_oa_item,
+)
 
-__all__ = ["OA_PUSHES", "keep_oa_item", "may_read"]
+__all__ = ["OA_PUSHES", "keep_oa_item", "may_read", "readable_scope"]
 
 OA = "urn:onepoint:oa:1"
 OA_PUSHES = frozenset({f"{{{OA}}}PushTodo", f"{{{OA}}}PushToRead"})  # the items OA shows, each with the link
@@ -43,6 +53,18 @@ def may_read(db: Connection, system: str, work_order_id: str) -> bool:
     if system == "NSP":
         return dispatched_to_nsp(db, work_order_id)
     return False
+
+
+def readable_scope(system: str) -> ColumnElement[bool] | None:
+    """The condition on ``work_orders`` a system's QueryWorkOrders is held to (``None``: every work order), the
+    same rule as ``may_read``."""
+    if system == FRONT_END:
+        return None
+    if system == "OA":
+        return has_oa_item_clause()
+    if system == "NSP":
+        return dispatched_to_nsp_clause()
+    return false()
 
 
 def keep_oa_item(db: Connection, document: etree._Element, now: datetime) -> None:

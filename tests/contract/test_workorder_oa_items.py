@@ -14,7 +14,14 @@ from sqlalchemy import insert, inspect, select
 from hub.workflow.store import WorkOrderStore
 from hub.workflow.store.dialect import create_store_engine
 from hub.workflow.store.migrate import _config, current_revision, head_revision, upgrade
-from hub.workflow.store.oa_items import dispatched_to_nsp, has_oa_item, record_oa_item
+from hub.workflow.store.oa_items import (
+    dispatched_to_nsp,
+    dispatched_to_nsp_clause,
+    has_oa_item,
+    has_oa_item_clause,
+    record_oa_item,
+)
+from hub.workflow.store.queries import find_work_orders
 from hub.workflow.store.schema import nsp_dispatches, oa_items, work_order_history, work_orders
 
 AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -73,6 +80,12 @@ def test_a_database_at_0025_gets_the_items_its_history_shows(store_url: str) -> 
         with store.engine.connect() as connection:
             assert has_oa_item(connection, ids["plain"])
             assert dispatched_to_nsp(connection, ids["to_nsp"]) and not dispatched_to_nsp(connection, ids["plain"])
+            scopes = ((has_oa_item_clause(), readable | {"plain"}), (dispatched_to_nsp_clause(), {"to_nsp"}))
+            for scope, names in scopes:
+                page = find_work_orders(connection, page_size=50, scope=scope)  # QueryWorkOrders' scope
+                assert page.total == len(names) and {r["id"] for r in page.rows} == {ids[n] for n in names}
+                by_category = find_work_orders(connection, page_size=50, scope=scope, category_prefix="01.02")
+                assert {r["id"] for r in by_category.rows} == {ids[n] for n in names}
 
         config = _config()
         with store.engine.begin() as connection:

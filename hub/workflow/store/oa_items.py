@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import ColumnElement, bindparam, exists, select
 from sqlalchemy.engine import Connection
 
 from hub.workflow.store.dialect import insert_ignore
 from hub.workflow.store.prepared import Prepared
-from hub.workflow.store.schema import nsp_dispatches, oa_items
+from hub.workflow.store.schema import nsp_dispatches, oa_items, work_orders
 
-__all__ = ["dispatched_to_nsp", "has_oa_item", "record_oa_item"]
+__all__ = ["dispatched_to_nsp", "dispatched_to_nsp_clause", "has_oa_item", "has_oa_item_clause", "record_oa_item"]
 
 _oi, _nd = oa_items.c, nsp_dispatches.c
 _RECORD: dict[str, Prepared] = {}  # by dialect: compiled once (it is on every push's path)
@@ -49,3 +49,13 @@ def dispatched_to_nsp(db: Connection, work_order_id: str) -> bool:
     may still answer: ``hub.workflow.store.nsp_dispatches``)."""
     found = _DISPATCHED.execute(db, {"work_order_id": work_order_id})
     return found is not None and bool(found[0])
+
+
+def has_oa_item_clause() -> ColumnElement[bool]:
+    """``has_oa_item`` as a condition on ``work_orders`` (QueryWorkOrders' scope for OA)."""
+    return exists().where(_oi.work_order_id == work_orders.c.id)
+
+
+def dispatched_to_nsp_clause() -> ColumnElement[bool]:
+    """``dispatched_to_nsp`` as a condition on ``work_orders`` (QueryWorkOrders' scope for NSP)."""
+    return exists().where(_nd.work_order_id == work_orders.c.id)

@@ -99,15 +99,17 @@ def find_work_orders(
     page: int = 1,
     page_size: int = 20,
     after: tuple[datetime, str] | None = None,
+    scope: ColumnElement[bool] | None = None,
 ) -> WorkOrderPage:
     """Work orders matching every given filter, newest first; ``created_from`` and ``created_to`` both inclusive
     (c:TimeRange); pages count from 1; by ``msisdn``, the customer's complaints (no incident). ``after`` (a work
     order's created_at and id): keyset paging, the page is the ``page_size`` rows after that one in this order
     (``page`` is not used), so rows created or leaving the filter between two pages neither repeat nor push others
-    off; ``total`` still counts every row the filters match."""
+    off; ``total`` still counts every row the filters match. ``scope``: a condition every row listed and counted
+    must meet besides (the work orders the asking system may read: ``hub.workflow.work_order_readers``)."""
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValueError(f"page {page} of size {page_size}: pages count from 1, sizes 1..{MAX_PAGE_SIZE}")
-    where: list[ColumnElement[bool]] = []
+    where: list[ColumnElement[bool]] = [] if scope is None else [scope]
     other_index = (msisdn is not None or area is not None or tier is not None or tiers is not None
                    or group_id is not None)
     if msisdn is not None:

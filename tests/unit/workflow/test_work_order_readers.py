@@ -112,3 +112,35 @@ def test_the_rule_is_one_read_of_the_store(client: WorkerTestClient, runtime: Wo
         assert [may_read(db, "OA", w) for w in (with_item, without, UNKNOWN)] == [True, False, False]
         assert [may_read(db, "CS", w) for w in (with_item, without, UNKNOWN)] == [True, True, True]
         assert not may_read(db, "CRM", with_item)
+
+
+def listed_as(client: WorkerTestClient, system: str, **filters: str) -> tuple[int, list[str]]:
+    """QueryWorkOrders (no filter, or ``filters`` as child elements) sent by ``system``: (total, ids listed)."""
+    document, _ = command("QueryWorkOrders.valid-no-filter.xml")
+    document.find(f"{{{WO}}}Header/{{{C}}}MessageId").text = f"{system.lower()}-{uuid.uuid4().hex[:16]}"
+    document.find(f"{{{WO}}}Header/{{{C}}}SourceSystem").text = system
+    for local, value in filters.items():
+        etree.SubElement(document, f"{{{WO}}}{local}").text = value
+    result = client.request(Envelope(uuid.uuid4().hex, "workorder.QueryWorkOrders", system,
+                                     etree.tostring(document)))
+    assert result.reply is not None, result.outcome
+    reply = etree.fromstring(result.reply)
+    total = text(reply, "wo:Total")
+    ids = [e.text or "" for e in reply.iter(f"{{{WO}}}WorkOrderId")]
+    return int(total or -1), ids
+
+
+def test_query_work_orders_lists_and_counts_only_what_the_system_may_read(client: WorkerTestClient) -> None:
+    """A ``workorder.*`` grant gives QueryWorkOrders too: before, OA (or NSP) given it listed every customer's work
+    orders, numbers and all; now each system is listed, and counted, what it may read with QueryWorkOrder."""
+    plain, to_oa, to_nsp = created(client), created(client), created(client)
+    dispatch(client, to_oa, to_system="BOSS")  # a department reached through OA: its to-do
+    dispatch(client, to_nsp)
+    total, ids = listed_as(client, "CS")
+    assert total == 3 and set(ids) == {plain, to_oa, to_nsp}
+    assert listed_as(client, "OA") == (1, [to_oa])
+    assert listed_as(client, "NSP") == (1, [to_nsp])
+    assert listed_as(client, "NSP", Msisdn="13800138000") == (1, [to_nsp])  # the scope holds beside a filter
+    assert listed_as(client, "OA", Category="01") == (1, [to_oa])  # and on the category's merged walks
+    for system in ("CRM", "BOSS", "DSMP", "MAIL"):
+        assert listed_as(client, system) == (0, [])
