@@ -41,7 +41,7 @@ from hub.cli.serve_emulators import (
     smtp_port_option,
     start_emulators_for,
 )
-from hub.cli.serve_exposure import refuse_development_secrets, warn_shared_throttle_key
+from hub.cli.serve_exposure import refuse_development_secrets, warn_password_text_unreachable, warn_shared_throttle_key
 from hub.config.idle_inbox import warn_idle_inbox
 from hub.config.runtime import tune_garbage_collector
 from hub.config.settings import ConfigError, HubSettings, load_settings
@@ -158,6 +158,7 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     warn_development_credentials(settings, log)
     warn_kept_per_machine(settings, log)
     warn_shared_throttle_key(settings, bind_host, log)
+    warn_password_text_unreachable(settings, log)
     warn_idle_inbox(settings, log)
     bound = replace(settings, host=bind_host, port=int(sock.getsockname()[1]))
     bind_port = bound.port

@@ -9,6 +9,11 @@ developer's machine.
 Warned, one line, without ``[server] trusted_proxies`` (`warn_shared_throttle_key`): the sign-in throttle keys a
 failed sign-in by (username, client address), and every caller behind one load balancer, reverse proxy or NAT
 arrives from one address, so a stranger there can have a caller's sign-ins throttled by guessing its password.
+
+Warned, one line, when ``[security] password_text_over_tls`` is on without ``[server] trusted_proxies``
+(`warn_password_text_unreachable`): the hub serves no TLS of its own, so only a trusted proxy's
+``X-Forwarded-Proto: https`` makes a request HTTPS; without one every PasswordText token is refused and the setting
+does nothing.
 """
 
 from __future__ import annotations
@@ -21,12 +26,17 @@ from hub.audit.keys import development_key_in_effect
 from hub.config.server import binds_loopback_only
 from hub.config.settings import HubSettings
 
-__all__ = ["SHARED_THROTTLE_KEY", "refuse_development_secrets", "warn_shared_throttle_key"]
+__all__ = ["HTTPS_UNREACHABLE", "SHARED_THROTTLE_KEY", "refuse_development_secrets",
+           "warn_password_text_unreachable", "warn_shared_throttle_key"]
 
 SHARED_THROTTLE_KEY = ("all callers behind one proxy or NAT share one sign-in throttle key: a stranger there who "
                        "guesses a caller's password has that caller's sign-ins throttled too; behind a load balancer "
                        "or reverse proxy, list it in [server] trusted_proxies so that the client's own address is "
                        "used")
+HTTPS_UNREACHABLE = ("[security] password_text_over_tls is on, but no request can come over HTTPS: the hub serves "
+                     "plain HTTP and [server] trusted_proxies is empty, so no proxy's X-Forwarded-Proto is believed "
+                     "and every PasswordText token is refused; list the TLS-terminating proxy in [server] "
+                     "trusted_proxies (or turn the setting off)")
 
 
 def _development_secrets(settings: HubSettings) -> list[str]:
@@ -61,3 +71,10 @@ def warn_shared_throttle_key(settings: HubSettings, host: str, log: logging.Logg
     """One WARNING when ``host`` is no loopback address and ``[server] trusted_proxies`` is not set."""
     if not settings.trusted_proxies and not binds_loopback_only(host):
         log.warning(SHARED_THROTTLE_KEY, extra={"host": host})
+
+
+def warn_password_text_unreachable(settings: HubSettings, log: logging.Logger) -> None:
+    """One WARNING when ``[security] password_text_over_tls`` is on and ``[server] trusted_proxies`` is empty: the
+    hub serves no TLS of its own, so no request can be HTTPS and the setting does nothing."""
+    if settings.security.password_text_over_tls and not settings.trusted_proxies:
+        log.warning(HTTPS_UNREACHABLE)

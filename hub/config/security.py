@@ -45,6 +45,8 @@ class SecuritySettings:
     sign_in_window_seconds: float = 60.0
     sign_in_tracked: int = 10_000
     sign_in_refusal_delay_seconds: float = 1.0  # a throttled refusal is answered this late (a flood slows down)
+    # a WS-Security PasswordText token (WCF's) is taken from a request that came over HTTPS (hub.soap.wsse)
+    password_text_over_tls: bool = False
 
 
 def parse_security(section: dict[str, Any], source: str) -> SecuritySettings:
@@ -62,7 +64,16 @@ def parse_security(section: dict[str, Any], source: str) -> SecuritySettings:
         sign_in_tracked=positive(section, "security", "sign_in_tracked", 10_000, source),
         sign_in_refusal_delay_seconds=seconds(section, "security", "sign_in_refusal_delay_seconds", 1.0, source,
                                               most=60.0),  # a refusal held longer only ties up connections
+        password_text_over_tls=_switch(section, "password_text_over_tls", source),
     )
+
+
+def _switch(section: dict[str, Any], key: str, source: str) -> bool:
+    """``security.<key>``: true or false (a string such as "true" is refused, not read as true)."""
+    value = section.get(key, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{source}: security.{key} must be true or false, not {value!r}")
+    return value
 
 
 def _nonce_store(value: Any, source: str) -> str:

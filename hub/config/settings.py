@@ -126,7 +126,7 @@ _SECTIONS: dict[str, frozenset[str] | None] = {  # None: the section's own parse
     "limits": frozenset({"max_body_bytes", "max_depth", "max_attributes_per_element", "max_attributes"}),
     "security": frozenset({"replay_window_seconds", "nonce_cache_size", "nonce_store", "sign_in_failures_per_caller",
                            "sign_in_failures_per_address", "sign_in_window_seconds", "sign_in_tracked",
-                           "sign_in_refusal_delay_seconds"}),
+                           "sign_in_refusal_delay_seconds", "password_text_over_tls"}),
     "routing": frozenset({"file"}),
     "broker": None, "runtime": None, "callers": None, "adapters": None, "audit": None, "bulletin": None,
     "workflow": None, "workers": None, "mail": None,

@@ -138,7 +138,8 @@ def create_app(
     else:
         acceptance = Acceptance(router, validator, metrics, validated_answers=adapters, refusals=refusals)
     nonces = open_nonce_store(settings)  # [security] nonce_store: memory, or shared by the hub processes
-    verifier = UsernameTokenVerifier(callers, security.replay_window_seconds, nonces=nonces)
+    verifier = UsernameTokenVerifier(callers, security.replay_window_seconds, nonces=nonces,
+                                     password_text_over_tls=security.password_text_over_tls)
     soap = SoapIngress(registry, validator, verifier, acceptance, throttle, settings.hub_url)
     xml = XmlIngress(registry, callers, acceptance, throttle)
     mail = MailIngress(xml, settings.mail, settings.limits.max_bytes)

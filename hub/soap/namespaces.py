@@ -10,6 +10,7 @@ __all__ = [
     "DIGEST_TYPE",
     "SOAP12_NS",
     "SOAP_NS",
+    "TEXT_TYPE",
     "WSDL_NS",
     "WSSE_NS",
     "WSU_NS",
@@ -25,4 +26,7 @@ WSSE_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-se
 WSU_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
 DIGEST_TYPE = (  # UsernameToken Profile: wsse:Password Type of a PasswordDigest
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest"
+)
+TEXT_TYPE = (  # UsernameToken Profile: wsse:Password Type of a PasswordText (also what no Type attribute means)
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText"
 )

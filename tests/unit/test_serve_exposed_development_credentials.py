@@ -106,3 +106,25 @@ def test_trusted_proxies_set_no_warning_of_a_shared_throttle_key(nothing_bound: 
     Path("hub.toml").write_text(OWN + '[server]\ntrusted_proxies = ["10.0.0.5"]\n', "utf-8")
     result = serve("--config", "hub.toml", "--host", EVERY_ADDRESS)
     assert "stopped by the test" in result.output and SHARED_KEY not in result.output
+
+
+PASSWORD_TEXT_IDLE = "[security] password_text_over_tls is on, but no request can come over HTTPS"
+
+
+@pytest.mark.parametrize("host", [EVERY_ADDRESS, "127.0.0.1"])
+def test_password_text_over_tls_without_a_trusted_proxy_warns_that_it_does_nothing(
+        nothing_bound: list[str], host: str) -> None:
+    """The hub serves no TLS of its own: only a trusted proxy's X-Forwarded-Proto makes a request HTTPS."""
+    Path("hub.toml").write_text(OWN + "[security]\npassword_text_over_tls = true\n", "utf-8")
+    result = serve("--config", "hub.toml", "--host", host)
+    assert "stopped by the test" in result.output
+    (line,) = [text for text in result.output.splitlines() if PASSWORD_TEXT_IDLE in text]
+    assert "WARNING" in line and "[server] trusted_proxies" in line and "PasswordText" in line
+
+
+@pytest.mark.parametrize("text", ["[security]\npassword_text_over_tls = true\n"
+                                  '[server]\ntrusted_proxies = ["10.0.0.5"]\n', ""])
+def test_no_warning_with_a_trusted_proxy_or_with_the_setting_off(nothing_bound: list[str], text: str) -> None:
+    Path("hub.toml").write_text(OWN + text, "utf-8")
+    result = serve("--config", "hub.toml", "--host", EVERY_ADDRESS)
+    assert "stopped by the test" in result.output and PASSWORD_TEXT_IDLE not in result.output

@@ -2,8 +2,9 @@
 
 Each request goes through the same gate before spyne sees it, and every refusal is a SOAP Fault naming why:
 size cap → hardened parse → SOAP 1.1 envelope rules (`hub.soap.envelope`: header blocks, one Body child) →
-WS-Security UsernameToken (PasswordDigest) → known operation of this set → SOAPAction matches it → caller
-authorized → XSD validation (every violation) → routing confirmed → spyne builds the ``<Command>Response``.
+WS-Security UsernameToken (PasswordDigest; PasswordText too over HTTPS with ``[security] password_text_over_tls``)
+→ known operation of this set → SOAPAction matches it → caller authorized → XSD validation (every violation) →
+routing confirmed → spyne builds the ``<Command>Response``.
 This module only frames: the acceptance path and the refusals are `hub.ingress.acceptance` and
 `hub.ingress.outcomes`, shared with the XML ingress; `fault_for` renders a refusal as a Fault.
 
@@ -20,7 +21,6 @@ WSDL per command set, built on its first request and kept. The WS-Security nonce
 from __future__ import annotations
 
 import logging
-from typing import Any
 from urllib.parse import urlsplit
 
 import anyio.to_thread
@@ -53,10 +53,6 @@ from hub.workers.reply import NO_ANSWER
 __all__ = ["SoapIngress"]
 
 log = logging.getLogger("onepoint.ingress")
-
-def _environ(request: Request, body: bytes, extra: dict[str, Any]) -> dict[str, Any]:
-    return wsgi_environ(request.method, str(request.url), request.headers, body, extra)
-
 
 FAULTCODES = {"forbidden": "Client.NotAuthorized", "throttled": "Client.Throttled", "no-route": "Server.NoRoute",
               "timeout": "Server.Timeout", "unavailable": "Server.Unavailable", "bad-reply": "Server.BadReply",
@@ -180,21 +176,24 @@ class SoapIngress:
         body = await read_capped_body(request, self.validator.limits.max_bytes)
         address = request.client.host if request.client else ""
         charset = charset_parameter(parameters) if parameters else None
-        admitted = await self._admit(body, name, request.headers.get("soapaction"), address, charset)
+        admitted = await self._admit(body, name, request.headers.get("soapaction"), address, charset,
+                                     over_tls=request.url.scheme == "https")
         ack = await self.acceptance.accept(admitted.envelope)
         if ack.reply is not None:
             return self._reply(admitted, ack)
         # spyne reads the operation from PARSED_ENVIRON_KEY, never the body: the request was parsed once, above
         parsed = operation_envelope(admitted.command_set.namespace, admitted.command)
-        environ = _environ(request, b"", {ACK_ENVIRON_KEY: ack.as_fields(), PARSED_ENVIRON_KEY: parsed})
+        environ = wsgi_environ(request.method, str(request.url), request.headers, b"",
+                               {ACK_ENVIRON_KEY: ack.as_fields(), PARSED_ENVIRON_KEY: parsed})
         status, headers, data = await anyio.to_thread.run_sync(call_wsgi, self.apps[name], environ)
         return Response(data, status_code=status, headers=dict(headers))
 
-    def _signed_in(self, soap_header: etree._Element | None, address: str) -> AcceptedToken[CallerConfig]:
-        """The UsernameToken checked but for its nonce; a refusal counts as a failed sign-in of its user from
-        ``address`` (`SignInThrottled` once over the limit), raised as `AuthenticationFailed`."""
+    def _signed_in(self, soap_header: etree._Element | None, address: str,
+                   over_tls: bool) -> AcceptedToken[CallerConfig]:
+        """The UsernameToken checked but for its nonce (``over_tls``: came over HTTPS, PasswordText may be taken); a
+        refusal counts as a failed sign-in of its user from ``address`` (`SignInThrottled` once over the limit)."""
         try:
-            return self.verifier.check(soap_header)
+            return self.verifier.check(soap_header, over_tls=over_tls)
         except SecurityTokenRefused as exc:
             raise self._failed(exc, address) from None
 
@@ -219,7 +218,8 @@ class SoapIngress:
         return AuthenticationFailed(exc.reason, exc.code, username=exc.username, address=address)
 
     async def _admit(
-        self, body: bytes, name: str, soapaction: str | None, address: str, charset: str | None = None,
+        self, body: bytes, name: str, soapaction: str | None, address: str, charset: str | None = None, *,
+        over_tls: bool = False,
     ) -> Admitted:
         """The SOAP framing of the shared acceptance path: parse (``charset``: the Content-Type's; a large body off
         the event loop, ``hub.ingress.parsing``), envelope rules, WS-Security (its nonce remembered on a worker
@@ -229,7 +229,7 @@ class SoapIngress:
         codec = None if charset is None else charset_codec(body, charset)
         root = await parse_body(parse_document, body, self.validator.limits, decode_as=codec)
         command_element, soap_header = unwrap_soap_envelope(root)
-        accepted = self._signed_in(soap_header, address)
+        accepted = self._signed_in(soap_header, address, over_tls)
         if self.verifier.nonces.blocking:  # a shared store (a database): its round trip off the event loop
             caller = await anyio.to_thread.run_sync(self._remember, accepted, address)
         else:

@@ -1,4 +1,4 @@
-"""WS-Security (OASIS WSS 1.1) for SOAP 1.1: UsernameToken with PasswordDigest."""
+"""WS-Security (OASIS WSS 1.1) for SOAP 1.1: UsernameToken with PasswordDigest (PasswordText over TLS on request)."""
 
 from hub.soap.wsse.username_token import (
     MAX_NONCE_BYTES,

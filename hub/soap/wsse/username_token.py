@@ -15,11 +15,14 @@ a token replayed to another process.
 
 A ``wsu:Timestamp`` in the same ``wsse:Security`` block (WSS 1.1 §10) is checked too: its ``Expires``, when it
 has one, must not have passed (allowing the same clock skew as ``Created``: the window), else the message is
-refused with ``wsse:MessageExpired``.
+refused with ``wsse:MessageExpired`` (`hub.soap.wsse.token_times`).
+
+PasswordText is refused unless the verifier is built with ``password_text_over_tls`` and `check` is told the
+request came over TLS (`hub.soap.wsse.password_text`); its Nonce and Created are then optional, and a token
+without a Nonce is not remembered (TLS is its replay protection).
 
 What a client sends is bounded before it is kept anywhere: a Username over `MAX_USERNAME` characters and a Nonce
-over `MAX_NONCE_BYTES` bytes are refused (``wsse:InvalidSecurityToken``), and a time that cannot be converted to
-UTC (``0001-01-01T00:00:00+01:00``) is a malformed token, not a failure of the hub.
+over `MAX_NONCE_BYTES` bytes are refused (``wsse:InvalidSecurityToken``).
 """
 
 from __future__ import annotations
@@ -31,14 +34,15 @@ import hmac
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar
 
 from lxml import etree
 
 from hub.soap.header import security_block
-from hub.soap.namespaces import DIGEST_TYPE, WSSE_NS, WSU_NS
+from hub.soap.namespaces import WSSE_NS, WSU_NS
 from hub.soap.wsse.nonces import NonceCache, NonceCacheFull, NonceStore, SecurityTokenRefused
+from hub.soap.wsse.password_text import admit_password_type, password_text_matches
+from hub.soap.wsse.token_times import check_created, check_timestamp
 
 __all__ = [
     "MAX_NONCE_BYTES",
@@ -101,38 +105,6 @@ def password_digest(nonce: bytes, created: str, password: str) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-def _seconds(text: str, what: str = "Created") -> float:
-    """``text`` (ISO 8601 with a time zone) in seconds since the epoch; ValueError when it is none, or when it lies
-    outside the years 1-9999 once converted to UTC (``0001-01-01T00:00:00+01:00``)."""
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        raise ValueError(f"{what} has no time zone")
-    try:
-        return value.astimezone(UTC).timestamp()
-    except OverflowError:
-        raise ValueError(f"{what} {text.strip()[:40]!r} is out of range in UTC") from None
-
-
-def _check_timestamp(security: etree._Element, now: float, skew: float, username: str) -> None:
-    """``wsu:Timestamp`` of the Security block: refused (``MessageExpired``) when its ``Expires`` is more than
-    ``skew`` seconds past; a malformed one is ``InvalidSecurity``. No Timestamp, or none with Expires: nothing.
-    Either refusal names ``username`` (counted as a failed sign-in of it)."""
-    timestamp = security.find(f"{{{WSU_NS}}}Timestamp")
-    if timestamp is None:
-        return
-    expires = timestamp.findtext(f"{{{WSU_NS}}}Expires")
-    if expires is None:
-        return
-    try:
-        expires_at = _seconds(expires, "Expires")
-    except ValueError as exc:
-        raise SecurityTokenRefused(f"malformed wsu:Timestamp: {exc}", "InvalidSecurity",
-                                   username=username) from None
-    if now - expires_at > skew:
-        raise SecurityTokenRefused(f"the message expired at {expires.strip()[:40]} (wsu:Timestamp)",
-                                   "MessageExpired", username=username)
-
-
 def _username(token: etree._Element) -> str:
     """The token's Username; a longer one than `MAX_USERNAME` is refused at once, counted for no username (its
     address still counts: the throttle's key ``""``)."""
@@ -171,11 +143,12 @@ class TokenReplayed(SecurityTokenRefused):
 
 @dataclass(frozen=True, slots=True)
 class AcceptedToken(Generic[AccountT]):
-    """A token whose digest is right, its nonce not remembered yet (`UsernameTokenVerifier.remember`)."""
+    """A token whose password is right, its nonce not remembered yet (`UsernameTokenVerifier.remember`); a
+    PasswordText token may have no nonce (None: nothing to remember)."""
 
     account: AccountT
     username: str
-    nonce: bytes
+    nonce: bytes | None
     now: float
     expires_at: float
 
@@ -189,61 +162,61 @@ class UsernameTokenVerifier(Generic[AccountT]):
 
     def __init__(
         self, accounts: WsAccountLookup[AccountT], window_seconds: int = 300, nonce_cache_size: int = 100_000,
-        *, nonces_per_user: int | None = None, nonces: NonceStore | None = None,
+        *, nonces_per_user: int | None = None, nonces: NonceStore | None = None, password_text_over_tls: bool = False,
     ) -> None:
         """``nonces``: where nonces are remembered (default: a `NonceCache` of ``nonce_cache_size``, at most
-        ``nonces_per_user`` per username, in this process's memory)."""
+        ``nonces_per_user`` per username, in this process's memory). ``password_text_over_tls``: a PasswordText
+        token is taken from a request that came over TLS (`check`'s ``over_tls``)."""
         self.accounts = accounts
         self.window = window_seconds
+        self.password_text_over_tls = password_text_over_tls
         self.nonces: NonceStore = (nonces if nonces is not None
                                    else NonceCache(window_seconds, nonce_cache_size, nonces_per_user))
 
-    def verify(self, soap_header: etree._Element | None, *, now: float | None = None) -> AccountT:
+    def verify(self, soap_header: etree._Element | None, *, now: float | None = None,
+               over_tls: bool = False) -> AccountT:
         """The authenticated account of a SOAP message, from its ``soap:Header``; raises `SecurityTokenRefused`."""
-        accepted = self.check(soap_header, now=now)
+        accepted = self.check(soap_header, now=now, over_tls=over_tls)
         self.remember(accepted)
         return accepted.account
 
     def remember(self, accepted: AcceptedToken[AccountT]) -> None:
-        """Remember the token's nonce until it expires; `TokenReplayed` for a replay, `NonceCacheFull` (a valid
-        token, a busy hub) when it cannot be remembered."""
+        """Remember the token's nonce until it expires (a token without one: nothing); `TokenReplayed` for a
+        replay, `NonceCacheFull` (a valid token, a busy hub) when it cannot be remembered."""
+        if accepted.nonce is None:
+            return
         if not self.nonces.check_and_add(accepted.username, accepted.nonce, accepted.now, accepted.expires_at):
             raise TokenReplayed(accepted.username)
 
-    def check(self, soap_header: etree._Element | None, *, now: float | None = None) -> AcceptedToken[AccountT]:
-        """The token of a SOAP message checked but for its nonce (`remember`); raises `SecurityTokenRefused`."""
+    def check(self, soap_header: etree._Element | None, *, now: float | None = None,
+              over_tls: bool = False) -> AcceptedToken[AccountT]:
+        """The token of a SOAP message checked but for its nonce (`remember`); raises `SecurityTokenRefused`.
+        ``over_tls``: the request came over HTTPS (a PasswordText token may then be taken)."""
         now = time.time() if now is None else now
         security = security_block(soap_header)
         token = None if security is None else security.find(f"{{{WSSE_NS}}}UsernameToken")
         if security is None or token is None:
             raise SecurityTokenRefused("a WS-Security UsernameToken is required", "InvalidSecurity")
         username = _username(token)
-        _check_timestamp(security, now, self.window, username)
+        check_timestamp(security, now, self.window, username)
         password = token.find(f"{{{WSSE_NS}}}Password")
+        text = admit_password_type(password, username, allowed=self.password_text_over_tls, over_tls=over_tls)
         nonce_text = token.findtext(f"{{{WSSE_NS}}}Nonce")
         created = token.findtext(f"{{{WSU_NS}}}Created")
-        if password is None or password.get("Type") != DIGEST_TYPE:
-            raise SecurityTokenRefused(
-                "PasswordDigest is required (PasswordText is refused)", "UnsupportedSecurityToken", username=username
-            )
-        if not nonce_text or not created:
+        if not text and (not nonce_text or not created):
             raise SecurityTokenRefused("PasswordDigest needs a Nonce and a wsu:Created", "InvalidSecurityToken",
                                        username=username)
-        nonce = _nonce(nonce_text, username)
-        try:
-            created_at = _seconds(created)
-        except ValueError as exc:
-            raise SecurityTokenRefused(f"malformed UsernameToken: {exc}", "InvalidSecurityToken",
-                                       username=username) from None
-        if abs(now - created_at) > self.window:
-            raise SecurityTokenRefused(
-                f"the token was created {created.strip()[:40]}, outside the {self.window} s window", "MessageExpired",
-                username=username,
-            )
+        nonce = _nonce(nonce_text, username) if nonce_text else None
+        created_at = check_created(created, now, self.window, username) if created else None
         account = self.accounts.get(username)
         secret = None if account is None else account.ws_password
-        # no secret, or an empty one (an unfilled setting): nobody signs in as this account, not even with ""
-        expected = password_digest(nonce, created.strip(), secret) if secret else None
-        if account is None or expected is None or not hmac.compare_digest(expected, (password.text or "").strip()):
+        given = "" if password is None else password.text or ""
+        if text:
+            right = password_text_matches(secret, given)
+        else:  # no secret, or an empty one (an unfilled setting): nobody signs in as this account, not even with ""
+            expected = password_digest(nonce or b"", (created or "").strip(), secret) if secret else None
+            right = expected is not None and hmac.compare_digest(expected, given.strip())
+        if account is None or not right:
             raise SecurityTokenRefused("unknown user or wrong password", username=username)
-        return AcceptedToken(account, username, nonce, now, created_at + self.window)  # remembered until it expires
+        # remembered until it expires: the window from its Created, or from now when it has none
+        return AcceptedToken(account, username, nonce, now, (now if created_at is None else created_at) + self.window)
