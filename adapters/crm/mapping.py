@@ -122,7 +122,11 @@ def _summary(notice: etree._Element) -> str:
     where = ", ".join(" ".join(filter(None, (a.findtext(c + "AreaCode"), a.findtext(c + "District"))))
                       for a in notice.iterfind(n + "Area"))
     services = ", ".join(s.text or "" for s in notice.iterfind(n + "Service"))
-    if notice.findtext(n + "Status") == "CLEARED":
+    status = notice.findtext(n + "Status")
+    if status == "WITHDRAWN":
+        when = f"withdrawn {notice.findtext(n + 'ClearedAt') or 'now'}, issued in error: there was no outage"
+        advice = "Tell your VIP and group customers there who ask that there was no outage after all."
+    elif status == "CLEARED":
         when = f"over since {notice.findtext(n + 'ClearedAt') or 'now'}"
         advice = "Tell your VIP and group customers there who ask that it is over."
     else:

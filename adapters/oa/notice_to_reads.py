@@ -73,8 +73,8 @@ def versioned_push(document: etree._Element, push_id: str) -> etree._Element:
 
 def _title(notice: OutageNotice) -> str:
     label = "Fault notice" if notice.kind == "FAULT" else "Planned work"
-    if notice.status == "CLEARED":
-        label += " cleared"
+    if notice.cleared:
+        label += " withdrawn" if notice.withdrawn else " cleared"
     return shortened(f"{label}: {notice.title}", _SHORT)
 
 
@@ -86,7 +86,9 @@ def _summary(notice: OutageNotice) -> str:
     fit (the notice's page, the to-read's link, lists them all); only a wording too long for any area list is cut.
     """
     when = f"since {notice.start}" + (f", expected end {notice.expected_end}" if notice.expected_end else "")
-    if notice.status == "CLEARED":
+    if notice.withdrawn:
+        when += f"; withdrawn {notice.cleared_at or ''}".rstrip() + ": issued in error, there was no outage"
+    elif notice.cleared:
         when += f"; cleared {notice.cleared_at or ''}".rstrip()
     services, tail = f"{', '.join(notice.services)} affected in ", (
         f" {when} (revision {notice.revision}). Customer wording: {notice.wording}")
@@ -109,8 +111,8 @@ def _areas(areas: list[str], room: int) -> str:
 
 
 def _priority(notice: OutageNotice) -> int:
-    """A fault in progress first (2), planned work next (3), a cleared notice last (4)."""
-    if notice.status == "CLEARED":
+    """A fault in progress first (2), planned work next (3), a cleared or withdrawn notice last (4)."""
+    if notice.cleared:
         return 4
     return 2 if notice.kind == "FAULT" else 3
 

@@ -33,7 +33,7 @@ class OutageNotice:
     start: str
     expected_end: str | None
     wording: str
-    status: str  # ACTIVE | CLEARED
+    status: str  # ACTIVE | CLEARED | WITHDRAWN (issued in error: no outage)
     cleared_at: str | None
     revision_given: bool = True  # False: sent without a Revision (``with_revision`` resolves it)
 
@@ -43,7 +43,13 @@ class OutageNotice:
 
     @property
     def cleared(self) -> bool:
-        return self.status == "CLEARED"
+        """Over: cleared, or withdrawn (a withdrawal ends the notice as a clearance does, and comes after ACTIVE at
+        one revision; ``cleared_at`` is then when NSP withdrew it)."""
+        return self.status in ("CLEARED", "WITHDRAWN")
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.status == "WITHDRAWN"
 
     def with_revision(self, kept_revision: int | None) -> OutageNotice:
         """The revision a notice without one stands for: a clearance clears the kept revision, else 1."""

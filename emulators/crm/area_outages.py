@@ -12,7 +12,9 @@ kept NoticeSentAt is the latest at which NSP said the kept version; without both
 order decide. An older version (a stale ACTIVE after the clearance, a late retry) tells nobody and is answered as a
 repeat (Ack DUPLICATE), so is the same version again. A newer ACTIVE version tells only the account managers not yet
 told that the notice is active (those of the areas it adds; when there are none it is answered as a repeat of the
-telling before); the clearance tells everyone told it was active and those of its areas.
+telling before); the clearance tells everyone told it was active and those of its areas, and so does a withdrawal
+(status WITHDRAWN: NSP issued the notice in error, there was no outage), NSP's last word on the notice: nothing of
+it after a withdrawal tells anyone (answered as a repeat).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class AreaOutage:
     """One telling of an area outage (a version of the notice CRM kept), and whom CRM told then."""
 
     outage_notice_id: str
-    status: str  # ACTIVE | CLEARED
+    status: str  # ACTIVE | CLEARED | WITHDRAWN
     kind: str  # FAULT | PLANNED_WORK
     revision: int | None
     message_id: str
@@ -57,7 +59,9 @@ class AreaOutage:
         return sum(m.affected_customers for m in self.managers)
 
 
-STATUS_RANK = {"ACTIVE": 0, "CLEARED": 1}  # at one revision, the clearance comes after ACTIVE
+# at one revision, the clearance comes after ACTIVE and the withdrawal (issued in error: no outage) after both
+STATUS_RANK = {"ACTIVE": 0, "CLEARED": 1, "WITHDRAWN": 2}
+ENDED = ("CLEARED", "WITHDRAWN")  # the notice is over: everyone told it was active hears it
 
 
 @dataclass(slots=True)
@@ -83,7 +87,9 @@ def older_than_kept(kept: KeptVersion, version: tuple[int, int], content: tuple[
                     sent_at: datetime | None) -> bool:
     """Whether this version tells nothing newer than the kept one (see the module docstring); the same version
     said again later moves the kept NoticeSentAt on."""
-    if version < kept.version or (version[1] == 0 and kept.status == "CLEARED" and sent_earlier(sent_at, kept.sent_at)):
+    if kept.status == "WITHDRAWN" and (version, content) != (kept.version, kept.content):
+        return True  # a withdrawal is NSP's last word: nothing of the notice after it tells anyone
+    if version < kept.version or (version[1] == 0 and kept.status in ENDED and sent_earlier(sent_at, kept.sent_at)):
         return True
     if version == kept.version and content == kept.content:
         if sent_at is not None and (kept.sent_at is None or kept.sent_at < sent_at):

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from emulators.crm.area_outages import (
+    ENDED,
     STATUS_RANK,
     AreaOutage,
     KeptVersion,
@@ -103,12 +104,12 @@ class CrmState:
         with self._lock:
             kept = self._newest.get(outage_notice_id)
             if revision is None:
-                revision = kept.version[0] if kept is not None and status == "CLEARED" else 1
+                revision = kept.version[0] if kept is not None and status in ENDED else 1
             version = (revision, STATUS_RANK.get(status, 0))
             if kept is not None and older_than_kept(kept, version, content, sent_at):
                 return replace(self._outages.get(kept.key) or kept.told, repeat=True)
             already = kept.told_now if kept is not None and kept.status == status else {}
-            if status == "CLEARED" and kept is not None and kept.status != "CLEARED":
+            if status in ENDED and kept is not None and kept.status != status:
                 managers = merged_told(managers, kept.told_now)  # everyone told it was active hears it is over
             fresh = tuple(m for m in managers if m.account_manager_id not in already)
             if kept is not None and kept.status == status and not fresh:

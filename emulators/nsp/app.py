@@ -11,6 +11,9 @@ GET         /nsp/outages                     ``{"notices": [...]}``
 POST        /nsp/outages                     raise a notice (JSON, see :mod:`emulators.nsp.notices`), or revise
                                              the active one with the same ``notice_id`` -> 201; sent to the hub
 POST        /nsp/outages/{notice_id}/clear   clear it (optional ``{"wording": "..."}``) -> 200; sent to the hub
+POST        /nsp/outages/{notice_id}/withdraw  withdraw it, issued in error: no outage (optional ``{"reason":
+                                             "...", "wording": "..."}``) -> 200; sent to the hub as WITHDRAWN;
+                                             409 ``notice-withdrawn`` when withdrawn already
 GET         /nsp/tickets                     ``{"tickets": [...]}`` (a withdrawn one: status ``withdrawn``)
 POST        /nsp/tickets/{ticket_id}/reply   reply now (optional cause/action/result/resolved) -> 200; 409 when
                                              answered already or withdrawn
@@ -58,6 +61,7 @@ NSP_ROUTES = (
     ("GET", r"/nsp/outages", "ListOutages"),
     ("POST", r"/nsp/outages", "RaiseOutage"),
     ("POST", r"/nsp/outages/[^/]+/clear", "ClearOutage"),
+    ("POST", r"/nsp/outages/[^/]+/withdraw", "WithdrawOutage"),
     ("GET", r"/nsp/tickets", "ListTickets"),
     ("POST", r"/nsp/tickets/[^/]+/reply", "ReplyTicket"),
     ("GET", r"/nsp/settings", "ReadSettings"),
@@ -112,6 +116,14 @@ def build_app(service: NspService) -> Starlette:
         except refusals as exc:
             return _refusal(exc)
 
+    async def withdraw_outage(request: Request) -> Response:
+        try:
+            spec = await _json(request)
+            notice_id = request.path_params["notice_id"]
+            return JSONResponse(await run_in_threadpool(service.withdraw_notice, notice_id, spec))
+        except refusals as exc:
+            return _refusal(exc)
+
     async def list_tickets(request: Request) -> Response:
         return JSONResponse({"tickets": await run_in_threadpool(service.tickets)})
 
@@ -141,6 +153,7 @@ def build_app(service: NspService) -> Starlette:
         Route("/nsp/outages", list_outages, methods=["GET"]),
         Route("/nsp/outages", raise_outage, methods=["POST"]),
         Route("/nsp/outages/{notice_id}/clear", clear_outage, methods=["POST"]),
+        Route("/nsp/outages/{notice_id}/withdraw", withdraw_outage, methods=["POST"]),
         Route("/nsp/tickets", list_tickets, methods=["GET"]),
         Route("/nsp/tickets/{ticket_id}/reply", reply_ticket, methods=["POST"]),
         Route("/nsp/settings", read_settings, methods=["GET"]),

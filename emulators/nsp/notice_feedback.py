@@ -7,6 +7,7 @@ it and when, when NSP received it; shown in ``GET /nsp/outages``) and becomes th
 (``CustomerServiceFeedback``), with the sender's answer when the tester gives one (``sender_answer``). The answer is
 the Ack: ACCEPTED, a repeated MessageId DUPLICATE; a notice the emulator does not hold is refused (404
 ``unknown-notice``), as is feedback on a cleared notice (409 ``notice-cleared``: no next revision will carry it back)
+or a withdrawn one (409 ``notice-withdrawn``)
 and on a revision above the notice's current one (409 ``unknown-revision``: the agents were never shown it); the
 hub dead-letters each with NSP's reason. At most ``FEEDBACK_KEPT`` per notice (the newest).
 """
@@ -41,6 +42,9 @@ def take_feedback(state: NspState, command: ValidatedCommand, now: float) -> etr
         if notice.status == "CLEARED":
             raise CommandError(409, "notice-cleared", f"notice {notice_id} is cleared: no revision will carry the "
                                                       "feedback back")
+        if notice.status == "WITHDRAWN":
+            raise CommandError(409, "notice-withdrawn", f"notice {notice_id} is withdrawn (there was no outage): no "
+                                                        "revision will carry the feedback back")
         if revision and int(revision) > notice.revision:
             raise CommandError(409, "unknown-revision", f"notice {notice_id} has no revision {revision} (its "
                                                         f"current one is {notice.revision})")

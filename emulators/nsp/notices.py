@@ -78,8 +78,9 @@ class Notice:
     content: str | None = None
     contact: tuple[str, str] = DEFAULT_CONTACT
     revision: int = 1
-    status: str = "ACTIVE"
-    cleared_at: float | None = None
+    status: str = "ACTIVE"  # ACTIVE | CLEARED | WITHDRAWN (issued in error: no outage)
+    cleared_at: float | None = None  # cleared, or withdrawn, at
+    withdrawal_reason: str | None = None  # why NSP withdrew it (a withdrawal only)
     history: list[dict[str, Any]] = field(default_factory=list)
     report: NoticeReport = field(default_factory=NoticeReport)  # the fault report's / information notice's own fields
     feedback: list[dict[str, Any]] = field(default_factory=list)  # customer service's NoticeFeedback, as received
@@ -101,7 +102,8 @@ class Notice:
             "areas": [{"area_code": c, "district": d} for c, d in self.areas], "services": list(self.services),
             "wording": self.wording, "content": self.content, "start": iso(self.start),
             "expected_end": iso(self.expected_end) if self.expected_end is not None else None,
-            "cleared_at": iso(self.cleared_at) if self.cleared_at is not None else None, **self.report.to_json(),
+            "cleared_at": iso(self.cleared_at) if self.cleared_at is not None else None,
+            "withdrawal_reason": self.withdrawal_reason, **self.report.to_json(),
             "feedback_received": list(self.feedback), "sent": list(self.history),
         }
 
@@ -231,5 +233,7 @@ def notice_document(notice: Notice, *, message_id: str, sent_at: float) -> etree
     sub(root, NSP_NS, "Status", notice.status)
     if notice.cleared_at is not None:
         sub(root, NSP_NS, "ClearedAt", iso(notice.cleared_at))
+    if notice.withdrawal_reason:
+        sub(root, NSP_NS, "WithdrawalReason", notice.withdrawal_reason)
     add_report_tail(root, notice.report)
     return root

@@ -1,5 +1,5 @@
-"""The NSP emulator's outage notices: raised, revised and cleared through ``/nsp/outages`` or a script, each
-revision sent to the hub as an OutageNotice (the call-backs) and kept in the emulator's state.
+"""The NSP emulator's outage notices: raised, revised, cleared and withdrawn through ``/nsp/outages`` or a script,
+each revision sent to the hub as an OutageNotice (the call-backs) and kept in the emulator's state.
 
 - A notice is a revision of an earlier one only when the caller names it (``notice_id``); an auto-numbered notice
   never takes an id in use.
@@ -7,6 +7,10 @@ revision sent to the hub as an OutageNotice (the call-backs) and kept in the emu
   its report too unless the revision gives one; a clearance takes the report fields
   :mod:`emulators.nsp.notice_report` allows it. A cleared notice is neither revised nor cleared again (409
   ``notice-cleared``).
+- A withdrawal (the notice was issued in error: there was no outage) is sent as the next revision with status
+  WITHDRAWN, ClearedAt the moment and the tester's ``reason`` as WithdrawalReason; an active or a cleared notice may
+  be withdrawn (NSP may find the fault was a false alarm after clearing it), a withdrawn one is NSP's last word:
+  neither revised, cleared nor withdrawn again (409 ``notice-withdrawn``).
 """
 
 from __future__ import annotations
@@ -49,8 +53,7 @@ class OutageNotices:
                 notice.notice_id = self.state.next_notice_id(notice.kind, now)
             previous = self.state.notices.get(notice.notice_id) if named else None
             if previous is not None:
-                if previous.status != "ACTIVE":
-                    raise CommandError(409, "notice-cleared", f"notice {notice.notice_id} is already cleared")
+                _still_active(previous)
                 notice.revision, notice.history = previous.revision + 1, previous.history
                 notice.feedback = previous.feedback  # customer service's, carried back until the tester says else
                 if notice.report.customer_service_feedback is None:
@@ -71,8 +74,7 @@ class OutageNotices:
         now = self.clock.now()
         with self._lock:
             notice = self.state.notices[notice_id]
-            if notice.status != "ACTIVE":
-                raise CommandError(409, "notice-cleared", f"notice {notice_id} is already cleared")
+            _still_active(notice)
             wording = spec.get("wording") or notice.wording
             try:
                 report = cleared_report(notice.report, spec, kind=notice.kind, wording=wording,
@@ -82,6 +84,26 @@ class OutageNotices:
             cleared = replace(notice, status="CLEARED", cleared_at=now, revision=notice.revision + 1,
                               wording=wording, report=report)
             return self._send_notice(cleared, now)
+
+    def withdraw_notice(self, notice_id: str, spec: Any) -> dict[str, Any]:
+        """Withdraw a notice issued in error; ``spec`` a JSON object with an optional ``reason`` (WithdrawalReason)
+        and ``wording`` of the WITHDRAWN revision."""
+        if not isinstance(spec, dict):
+            raise NoticeSpecError("the withdraw body is a JSON object, e.g. {\"reason\": \"...\"}")
+        problem = unknown_keys_problem(spec, ("reason", "wording"))
+        if problem:
+            raise NoticeSpecError(problem)
+        for key in ("reason", "wording"):
+            if spec.get(key) is not None and not (isinstance(spec[key], str) and spec[key].strip()):
+                raise NoticeSpecError(f"'{key}' must be a non-empty string")
+        now = self.clock.now()
+        with self._lock:
+            notice = self.state.notices[notice_id]
+            if notice.status == "WITHDRAWN":
+                raise CommandError(409, "notice-withdrawn", f"notice {notice_id} is already withdrawn")
+            withdrawn = replace(notice, status="WITHDRAWN", cleared_at=now, revision=notice.revision + 1,
+                                wording=spec.get("wording") or notice.wording, withdrawal_reason=spec.get("reason"))
+            return self._send_notice(withdrawn, now)
 
     def _send_notice(self, notice: Notice, now: float) -> dict[str, Any]:
         message_id = self.ids.next()
@@ -99,10 +121,22 @@ class OutageNotices:
         return {**notice.to_json(), "message_id": message_id}
 
     def script_event(self, event: ScriptEvent) -> None:
-        """A scripted notice raised, or cleared when the script's notice of that name is still active."""
+        """A scripted notice raised; cleared when the script's notice of that name is still active, withdrawn when
+        it is not withdrawn yet."""
         if event.action == "raise":
             self.state.script_names[event.name] = self.raise_notice(event.spec)["notice_id"]
             return
         notice_id = self.state.script_names.get(event.name)
-        if notice_id is not None and self.state.notices[notice_id].status == "ACTIVE":
+        status = None if notice_id is None else self.state.notices[notice_id].status
+        if notice_id is not None and event.action == "clear" and status == "ACTIVE":
             self.clear_notice(notice_id, event.spec)
+        elif notice_id is not None and event.action == "withdraw" and status != "WITHDRAWN":
+            self.withdraw_notice(notice_id, event.spec)
+
+
+def _still_active(notice: Notice) -> None:
+    """Refuse to revise or clear a notice that is over (409 ``notice-cleared`` / ``notice-withdrawn``)."""
+    if notice.status == "WITHDRAWN":
+        raise CommandError(409, "notice-withdrawn", f"notice {notice.notice_id} is withdrawn")
+    if notice.status != "ACTIVE":
+        raise CommandError(409, "notice-cleared", f"notice {notice.notice_id} is already cleared")

@@ -1,4 +1,4 @@
-"""Scripted notices: raise and clear OutageNotices at fixed offsets after the emulator starts (or is reset).
+"""Scripted notices: raise, clear and withdraw OutageNotices at fixed offsets after the emulator starts (or is reset).
 
 A TOML or JSON file (or the same data passed as a list of events)::
 
@@ -16,9 +16,16 @@ A TOML or JSON file (or the same data passed as a list of events)::
     clear = "fibre-cut"
     wording = "Service in Futian was restored at 10:05."   # optional: the wording of the CLEARED revision
 
+A notice issued in error is withdrawn instead (sent as WITHDRAWN: there was no outage)::
+
+    [[events]]
+    at = 30
+    withdraw = "fibre-cut"
+    reason = "The alarm came from a faulty sensor."        # optional: the WithdrawalReason
+
 Every other key of a ``raise`` event is a notice field (see :mod:`emulators.nsp.notices`), a ``clear`` event takes
-only ``wording``: any other key is refused. The file is checked when the emulator is created: a bad file fails at
-start, not when its event comes due.
+only ``wording``, a ``withdraw`` event ``reason`` and ``wording``: any other key is refused. The file is checked
+when the emulator is created: a bad file fails at start, not when its event comes due.
 """
 
 from __future__ import annotations
@@ -35,11 +42,14 @@ from emulators.toolkit.xmltext import XmlTextError, check_json_text
 
 __all__ = ["ScriptEvent", "load_script"]
 
+_ACTIONS = ("raise", "clear", "withdraw")
+_TAKES = {"clear": ("wording",), "withdraw": ("reason", "wording")}  # what each event after a raise takes
+
 
 @dataclass(frozen=True, slots=True)
 class ScriptEvent:
     at: float
-    action: str  # "raise" | "clear"
+    action: str  # "raise" | "clear" | "withdraw"
     name: str
     spec: dict[str, Any]
 
@@ -69,22 +79,23 @@ def load_script(source: str | Path | list[Any] | dict[str, Any]) -> list[ScriptE
         at = raw.get("at")
         if isinstance(at, bool) or not isinstance(at, int | float) or at < 0:
             raise ValueError(f"event {number}: 'at' must be a number of seconds >= 0")
-        actions = [key for key in ("raise", "clear") if key in raw]
+        actions = [key for key in _ACTIONS if key in raw]
         if len(actions) != 1 or not isinstance(raw[actions[0]], str):
-            raise ValueError(f"event {number}: give exactly one of raise = \"name\" or clear = \"name\"")
+            raise ValueError(f"event {number}: give exactly one of raise = \"name\", clear = \"name\" or "
+                             "withdraw = \"name\"")
         action, name = actions[0], raw[actions[0]]
-        spec = {k: v for k, v in raw.items() if k not in ("at", "raise", "clear")}
+        spec = {k: v for k, v in raw.items() if k not in ("at", *_ACTIONS)}
         if action == "raise":
             try:
                 parse_notice_spec(spec, now=0.0, notice_id="FLT-00000000-0000")
             except NoticeSpecError as exc:
                 raise ValueError(f"event {number} ({name}): {exc}") from exc
         else:
-            problem = unknown_keys_problem(spec, ("wording",), where="a clear event")
+            problem = unknown_keys_problem(spec, _TAKES[action], where=f"a {action} event")
             if problem:
                 raise ValueError(f"event {number} ({name}): {problem}")
             try:
-                check_json_text(spec)  # the CLEARED revision's wording goes into an OutageNotice too
+                check_json_text(spec)  # the CLEARED / WITHDRAWN revision's texts go into an OutageNotice too
             except XmlTextError as exc:
                 raise ValueError(f"event {number} ({name}): {exc}") from exc
         events.append(ScriptEvent(float(at), action, name, spec))
@@ -94,5 +105,5 @@ def load_script(source: str | Path | list[Any] | dict[str, Any]) -> list[ScriptE
         if event.action == "raise":
             seen.add(event.name)
         elif event.name not in seen:
-            raise ValueError(f"clear {event.name!r} at +{event.at:g} s comes before any raise of it")
+            raise ValueError(f"{event.action} {event.name!r} at +{event.at:g} s comes before any raise of it")
     return events

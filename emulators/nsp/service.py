@@ -226,6 +226,10 @@ class NspService:
         """Clear a notice (``OutageNotices.clear_notice``)."""
         return self.outages.clear_notice(notice_id, spec)
 
+    def withdraw_notice(self, notice_id: str, spec: Any) -> dict[str, Any]:
+        """Withdraw a notice issued in error (``OutageNotices.withdraw_notice``)."""
+        return self.outages.withdraw_notice(notice_id, spec)
+
     # -- admin view ---------------------------------------------------------------------------------------------
     def notices(self) -> list[dict[str, Any]]:
         """``GET /nsp/outages``: every notice."""

@@ -21,6 +21,10 @@ A clearance ends the notice as NSP sent it: an ACTIVE version NSP sent before th
 revision, is stale (``sent_before_clearance``). NSP may clear without a Revision (the kept revision is cleared), and
 its newer revision sent earlier may come last (a redelivery, a delay tier): taken as a newer revision it would
 reopen the notice for good. Every consumer (the bulletin, the workflow, the OA adapter) judges it by this function.
+
+A withdrawal (status ``WITHDRAWN``: the notice was issued in error, there was no outage) ends the notice as a
+clearance does (``ended``; ``cleared_at`` is when it was withdrawn, ``withdrawal_reason`` why) and is NSP's last
+word on it: once a consumer keeps it, every later version of the notice is stale (``after_withdrawal``).
 """
 
 from __future__ import annotations
@@ -34,10 +38,14 @@ from hub.validation.instants import InstantUnreadable, read_instant
 from hub.validation.namespaces import COMMON_NS, NSP_NS
 from hub.workers.errors import PermanentError
 
-__all__ = ["NSP_NS", "REPORT_FIELDS", "AffectedArea", "InconsistentNotice", "OutageNotice", "notice_instant",
-           "parse_outage_notice", "resolve_revision", "sent_before_clearance", "sent_earlier"]
+__all__ = ["ACTIVE", "CLEARED", "NSP_NS", "REPORT_FIELDS", "WITHDRAWN", "AffectedArea", "InconsistentNotice",
+           "OutageNotice", "after_withdrawal", "notice_instant", "parse_outage_notice", "resolve_revision",
+           "sent_before_clearance", "sent_earlier"]
 
 _NS = {"nsp": NSP_NS, "c": COMMON_NS}
+
+#: a notice's statuses (nsp:NoticeStatus): on; over (recovered, done); withdrawn (issued in error, no outage)
+ACTIVE, CLEARED, WITHDRAWN = "ACTIVE", "CLEARED", "WITHDRAWN"
 
 
 #: the fault report's and the information notice's own fields of ``OutageNotice`` (all optional)
@@ -58,13 +66,14 @@ class AffectedArea:
 @dataclass(frozen=True, slots=True)
 class OutageNotice:
     """A fault (``FAULT``) or planned work (``PLANNED_WORK``) notice; the same ``notice_id`` comes again with a
-    higher ``revision`` when it changes and with ``status`` ``CLEARED`` when it is over."""
+    higher ``revision`` when it changes, with ``status`` ``CLEARED`` when it is over and ``WITHDRAWN`` when it was
+    issued in error (no outage; ``cleared_at`` is then when it was withdrawn)."""
 
     notice_id: str
     revision: int
     kind: str
     title: str
-    status: str  # ACTIVE | CLEARED
+    status: str  # ACTIVE | CLEARED | WITHDRAWN
     areas: tuple[AffectedArea, ...]
     services: tuple[str, ...]
     start: str
@@ -89,10 +98,21 @@ class OutageNotice:
     # the information notice's (信息报送单): customer service's feedback and the sending department's answer
     customer_service_feedback: str | None = None
     sender_answer: str | None = None
+    withdrawal_reason: str | None = None  # why NSP withdrew it (only a WITHDRAWN notice says)
 
     @property
     def active(self) -> bool:
-        return self.status == "ACTIVE"
+        return self.status == ACTIVE
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.status == WITHDRAWN
+
+
+def after_withdrawal(kept_status: str | None) -> bool:
+    """Whether any version of a notice arriving now is stale because the version kept withdrew it: a withdrawal is
+    NSP's last word (a later clearance or revision of a notice that never was an outage changes nothing)."""
+    return kept_status == WITHDRAWN
 
 
 def resolve_revision(notice: OutageNotice, kept_revision: int | None) -> OutageNotice:
@@ -198,4 +218,5 @@ def parse_outage_notice(document: bytes | etree._Element) -> OutageNotice:
         feedback_at=_text(root, "nsp:ResultFeedback/nsp:At"),
         customer_service_feedback=_text(root, "nsp:CustomerServiceFeedback"),
         sender_answer=_text(root, "nsp:SenderAnswer"),
+        withdrawal_reason=_text(root, "nsp:WithdrawalReason"),
     )

@@ -2,7 +2,8 @@
 
 * ``nsp.OutageNotice``: a PLANNED_WORK notice names its AdjustmentKind, a FAULT notice has none (schemas/nsp.xsd);
   its times lie within the years a ``datetime`` holds in UTC; ExpectedEnd is not before Start; ClearedAt only on
-  a CLEARED notice (a planned work called off may be cleared before its Start).
+  a CLEARED or WITHDRAWN notice (a planned work called off may be cleared before its Start; a withdrawal's
+  ClearedAt is when NSP withdrew it); WithdrawalReason only on a WITHDRAWN notice.
   Refused at the ingress, so no consumer of the broadcast (bulletin, workflow, OA, CRM) ever gets an inconsistent
   notice.
 """
@@ -17,5 +18,6 @@ __all__ = ["INSTALLED_RULES"]
 INSTALLED_RULES = RuleBook().add(
     "nsp.OutageNotice", only_when("AdjustmentKind", field="Kind", equals="PLANNED_WORK"),
     held_instants("Start", "ExpectedEnd", "ClearedAt"), not_before("ExpectedEnd", "Start"),
-    only_on("ClearedAt", field="Status", equals="CLEARED"),
+    only_on("ClearedAt", field="Status", equals=("CLEARED", "WITHDRAWN")),
+    only_on("WithdrawalReason", field="Status", equals="WITHDRAWN"),
 )

@@ -58,14 +58,17 @@ def not_before(later: str, earlier: str) -> Rule:
     return Rule(f"{later} not before {earlier}", check, (later, earlier))
 
 
-def only_on(element: str, *, field: str, equals: str) -> Rule:
-    """``element`` may be present only when the child ``field`` is ``equals`` (it stays optional then)."""
+def only_on(element: str, *, field: str, equals: str | tuple[str, ...]) -> Rule:
+    """``element`` may be present only when the child ``field`` is ``equals`` (one of them, given several; it stays
+    optional then)."""
+    allowed = (equals,) if isinstance(equals, str) else equals
+    said = " or ".join(allowed)
 
     def check(command: etree._Element) -> Iterable[Violation]:
         found, value = _child(command, element), _child(command, field)
-        if found is None or value is None or (value.text or "").strip() == equals:
+        if found is None or value is None or (value.text or "").strip() in allowed:
             return ()
         return (Violation(found.sourceline, path_of(found, command),
-                          f"{element} is only for {field} {equals}, not {field} {(value.text or '').strip()}"),)
+                          f"{element} is only for {field} {said}, not {field} {(value.text or '').strip()}"),)
 
-    return Rule(f"{element} only when {field} is {equals}", check, (element, field))
+    return Rule(f"{element} only when {field} is {said}", check, (element, field))

@@ -120,7 +120,10 @@ def test_an_outage_notice_whose_kind_and_adjustment_kind_disagree_is_refused_wit
      "/nsp:OutageNotice/nsp:ExpectedEnd", "ExpectedEnd 2026-11-23T12:00:00+08:00 is before Start"),
     ((b"<nsp:Status>ACTIVE</nsp:Status>",
       b"<nsp:Status>ACTIVE</nsp:Status><nsp:ClearedAt>2026-11-23T11:05:00+08:00</nsp:ClearedAt>"),
-     "/nsp:OutageNotice/nsp:ClearedAt", "ClearedAt is only for Status CLEARED, not Status ACTIVE"),
+     "/nsp:OutageNotice/nsp:ClearedAt", "ClearedAt is only for Status CLEARED or WITHDRAWN, not Status ACTIVE"),
+    ((b"<nsp:Status>ACTIVE</nsp:Status>",
+      b"<nsp:Status>ACTIVE</nsp:Status><nsp:WithdrawalReason>issued in error</nsp:WithdrawalReason>"),
+     "/nsp:OutageNotice/nsp:WithdrawalReason", "WithdrawalReason is only for Status WITHDRAWN, not Status ACTIVE"),
 ])
 def test_an_outage_notice_whose_times_no_consumer_can_agree_on_is_refused(validator, examples_dir, replace, path,
                                                                           reason):

@@ -1,5 +1,6 @@
 """Outage auto-answer (issue 13): NSP's active outage notices answer the complaints they explain at intake, link
-the open ones taken before a notice arrived, and send the linked ones the recovery notice when it is cleared.
+the open ones taken before a notice arrived, and send the linked ones the recovery notice when it is cleared (or, when
+NSP withdraws the notice as issued in error, hand them back to their owners: ``withdrawal``).
 
 ``OutageRule`` (built by ``hub.workflow.runtime.open_runtime`` when ``[workflow] outage_auto_answer``) is the
 intake rule, the notice handler's logic and the engine observer keeping answered work orders off the SLA clock;

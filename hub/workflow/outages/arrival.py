@@ -86,6 +86,8 @@ class NoticeOutcome:
         """The processed message's outcome (kept whole: TEXT since migration 0024)."""
         stored = self.arrival.stored
         if not self.arrival.applied:
+            if stored.withdrawn:
+                return f"{stored.notice_id}: r{stored.revision} WITHDRAWN kept, nothing after a withdrawal applied"
             return f"{stored.notice_id}: r{stored.revision} kept, older revision ignored"
         others = "".join(f", {len(ids)} {what}" for what, ids in (("unlinked", self.unlinked), ("moved", self.moved))
                          if ids)

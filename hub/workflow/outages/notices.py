@@ -6,10 +6,12 @@ customer service's feedback, the sender's answer; migration 0021).
 A revision is stored only if it is newer than the one kept (an older or repeated revision is ignored: NSP's
 call-backs may overtake each other), and a changed notice that kept its revision only if NSP sent it no earlier
 than the kept one (the original redelivered after its correction is stale); an ACTIVE one NSP sent before the kept
-clearance is stale whatever its revision (``hub.bulletin.notice.sent_before_clearance``). CLEARED sets
-``cleared_at`` (the notice's ClearedAt, else the arrival time). ``sent_at`` is when NSP last said the kept version:
-the latest SentAt of the applied notice (a resend unchanged moves it on); none for a notice without a readable
-SentAt, or kept before migration 0013 (its next change at the same revision is then judged by content alone).
+clearance is stale whatever its revision (``hub.bulletin.notice.sent_before_clearance``). CLEARED and WITHDRAWN
+set ``cleared_at`` (the notice's ClearedAt, else the arrival time). A kept withdrawal (WITHDRAWN: issued in error,
+no outage) is NSP's last word: every version after it is ignored (``after_withdrawal``). ``sent_at`` is when NSP
+last said the kept version: the latest SentAt of the applied notice (a resend unchanged moves it on); none for a
+notice without a readable SentAt, or kept before migration 0013 (its next change at the same revision is then judged
+by content alone).
 ``active_notices`` reads the few ACTIVE ones through ``ix_outage_notices_status``; ``ActiveNotices`` is what the
 intake rule reads them by: in each complaint's own transaction only their ids, revisions and last changes (on SQLite
 about 40 µs against 100-200 µs for reading and parsing the rows), the parsed notices kept per process by those.
@@ -27,8 +29,12 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from hub.bulletin.notice import (
+    ACTIVE,
+    CLEARED,
+    WITHDRAWN,
     AffectedArea,
     OutageNotice,
+    after_withdrawal,
     notice_instant,
     resolve_revision,
     sent_before_clearance,
@@ -40,10 +46,9 @@ from hub.workflow.store.dialect import insert_ignore
 from hub.workflow.store.prepared import Prepared
 from hub.workflow.store.schema import outage_notices
 
-__all__ = ["ACTIVE", "CLEARED", "ActiveNotices", "NoticeArrival", "StoredNotice", "active_notices", "get_notice",
-           "record_notice"]
+__all__ = ["ACTIVE", "CLEARED", "WITHDRAWN", "ActiveNotices", "NoticeArrival", "StoredNotice", "active_notices",
+           "get_notice", "record_notice"]
 
-ACTIVE, CLEARED = "ACTIVE", "CLEARED"
 _on = outage_notices.c
 _ACTIVE = select(outage_notices).where(_on.status == ACTIVE).order_by(_on.notice_id)
 _ACTIVE_KEYS = Prepared(select(_on.notice_id, _on.revision, _on.updated_at).where(_on.status == ACTIVE)
@@ -78,6 +83,10 @@ class StoredNotice:
     @property
     def active(self) -> bool:
         return self.status == ACTIVE
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.status == WITHDRAWN
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> StoredNotice:
@@ -116,7 +125,7 @@ def _sent_at(notice: OutageNotice) -> datetime | None:
 
 def _columns(notice: OutageNotice, now: datetime) -> dict[str, Any]:
     cleared = _time(notice.cleared_at)
-    if notice.status == CLEARED and cleared is None:
+    if not notice.active and cleared is None:  # cleared or withdrawn: when it ended
         cleared = now
     return {
         "revision": notice.revision, "kind": notice.kind, "title": notice.title, "status": notice.status,
@@ -172,7 +181,8 @@ def record_notice(db: Connection, notice: OutageNotice, now: datetime) -> Notice
     changed notice that kept its revision (NSP corrected it), or its clearance at the same revision; an older
     revision, the same one unchanged, a changed one NSP sent before the kept one (the original after its
     correction), an ACTIVE one after its clearance at the same revision, or an ACTIVE one of any revision NSP sent
-    before the kept clearance (a revision the clearance overtook) is ignored. A notice without a Revision is
+    before the kept clearance (a revision the clearance overtook) is ignored, and so is any version after a kept
+    withdrawal. A notice without a Revision is
     revision 1, except a clearance, which clears the kept revision. The row stays locked until commit."""
     kept = get_notice(db, notice.notice_id, for_update=True)
     notice = resolve_revision(notice, None if kept is None else kept.revision)
@@ -184,6 +194,8 @@ def record_notice(db: Connection, notice: OutageNotice, now: datetime) -> Notice
         assert kept is not None  # inserted above, or by a concurrent transaction just before
         if inserted is not None:
             return NoticeArrival(kept, True, None)
+    if after_withdrawal(kept.status):  # NSP withdrew it: nothing it sends of the notice after that is applied
+        return NoticeArrival(kept, False, kept.status)
     if notice.cleared_at is None and notice.status == CLEARED and kept.status == CLEARED:
         columns["cleared_at"] = kept.cleared_at  # the same clearance again: not cleared a second time "now"
     if notice.revision < kept.revision or (notice.revision == kept.revision and (

@@ -14,12 +14,15 @@ escalated like any complaint. A later revision explaining it again links it agai
 ``OUTAGE_UNLINKED`` history entry naming the notice, the revision and why; the notice's counters give back what the
 work order's link had added (``link_counts``: what its history showed then, not its fields now), never below zero.
 An incident stays linked while any of its children does (``arrival``: it is linked for them), else it is matched
-like a complaint.
+like a complaint. ``let_go`` is the unlinking itself, whatever the reason: a withdrawal (``withdrawal``) lets every
+linked work order go the same way.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +41,7 @@ from hub.workflow.outages.services import OutageServices
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.schema import work_orders
 
-__all__ = ["UNLINKED", "unlink_unexplained"]
+__all__ = ["UNLINKED", "LetGo", "let_go", "unlink_unexplained"]
 
 log = logging.getLogger("onepoint.workflow.outages")
 
@@ -76,42 +79,67 @@ def _then(row: dict[str, Any], answered: bool) -> str:
     return "handled as any complaint from now on; the clearance will not reply it"
 
 
+@dataclass(frozen=True, slots=True)
+class LetGo:
+    """Why a notice lets its linked work orders go, as their history and their owners' to-reads say it:
+    ``history(why)`` and ``to_read(work order, why)`` of ``why(row)``, the reason for each one."""
+
+    history: Callable[[str], str]
+    to_read: Callable[[str, str], str]
+    why: Callable[[dict[str, Any]], str | None]  # None: the work order keeps its link
+    incidents_follow_children: bool = True  # an incident keeps its link while a child of it does
+
+
 def unlink_unexplained(tx: WorkOrderTransaction, engine: WorkOrderEngine, services: OutageServices,
                        notice: StoredNotice, now: datetime, outcome: NoticeOutcome) -> None:
     """Unlink the open and AUTO_ANSWERED work orders linked to ``notice`` that its revision no longer explains
     (complaints first, then incidents: an incident keeps its link while a child of it does)."""
     step = f"{notice.notice_id} revision {notice.revision}"
+
+    def why(row: dict[str, Any]) -> str | None:
+        facts = ComplaintFacts.of_row(row)
+        return None if explains(notice, services, facts) else _why(notice, services, facts)
+
+    let_go(tx, engine, notice, now, outcome, LetGo(
+        history=lambda why: f"outage notice {step} no longer explains this work order: {why}",
+        to_read=lambda work_order, why: (f"Outage notice {notice.notice_id} ({notice.title}) revision "
+                                         f"{notice.revision} no longer covers work order {work_order}: {why}. "),
+        why=why))
+
+
+def let_go(tx: WorkOrderTransaction, engine: WorkOrderEngine, notice: StoredNotice, now: datetime,
+           outcome: NoticeOutcome, reason: LetGo) -> None:
+    """Unlink the open and AUTO_ANSWERED work orders linked to ``notice`` that ``reason.why`` lets go (the module's
+    list: history, counters given back, reply limit, owner's to-read)."""
     counted = LinkCounts()
     for found in tx.db.execute(LINKED_OPEN, {"nid": notice.notice_id}).mappings().all():
         row: dict[str, Any] = dict(found)
-        facts = ComplaintFacts.of_row(row)
-        if explains(notice, services, facts):
+        why = reason.why(row)
+        if why is None:
             continue
         incident = row["ticket_type"] == "INCIDENT"
-        if incident and _children_linked(tx, row["id"], notice.notice_id):
+        if incident and reason.incidents_follow_children and _children_linked(tx, row["id"], notice.notice_id):
             continue
-        why = _why(notice, services, facts)
         answered = row["state"] == WorkOrderState.AUTO_ANSWERED.value
         if not incident:  # what its link added, read before the unlinking's entry
             counted += counted_at_link(tx.db, row["id"], notice.notice_id)
-        note = f"outage notice {step} no longer explains this work order: {why}; {_then(row, answered)}"
+        note = f"{reason.history(why)}; {_then(row, answered)}"
         tx.update(row["id"], {"outage_id": None, "updated_at": now}, history=[HistoryEntry(
             at=now, kind="field", actor="hub", system="HUB", action=UNLINKED, field="outage_id",
             old_value=notice.notice_id, new_value=None, note=note[:500])])
         row["outage_id"] = None
         outcome.unlinked.append(row["id"])
-        reason = (f"Outage notice {notice.notice_id} ({notice.title}) revision {notice.revision} no longer covers "
-                  f"work order {row['id']}: {why}. ")
+        told_now = reason.to_read(row["id"], why)
         if answered:
             due = back_on_reply_limit(tx, engine, row["id"])
-            reason += ("The customer was told the outage wording; handle it now: tell the customer and reply "
-                       f"(its reply limit runs again{f', due {due.isoformat()}' if due else ''}).")
+            told_now += ("The customer was told the outage wording; handle it now: tell the customer and reply "
+                         f"(its reply limit runs again{f', due {due.isoformat()}' if due else ''}).")
         else:
-            reason += "It is no longer linked: handle it as any complaint."
-        outcome.follow_ups.append(told(row, notice, reason))
+            told_now += "It is no longer linked: handle it as any complaint."
+        outcome.follow_ups.append(told(row, notice, told_now))
     take_back_counts(tx.db, notice.notice_id, linked=counted.linked, auto_answered=counted.auto_answered,
                      dispatched=counted.dispatched)
     if outcome.unlinked:
-        log.info("work orders unlinked from a revised outage notice",
-                 extra={"notice_id": notice.notice_id, "revision": notice.revision,
+        log.info("work orders unlinked from an outage notice",
+                 extra={"notice_id": notice.notice_id, "revision": notice.revision, "status": notice.status,
                         "work_orders": len(outcome.unlinked), "auto_answered": counted.auto_answered})

@@ -28,9 +28,10 @@ from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.outages.arrival import NoticeOutcome, clear_linked, link_entry, link_open
 from hub.workflow.outages.matching import ComplaintFacts, best_notice
 from hub.workflow.outages.notice_counts import hold_counts
-from hub.workflow.outages.notices import ACTIVE, ActiveNotices, record_notice
+from hub.workflow.outages.notices import ACTIVE, CLEARED, WITHDRAWN, ActiveNotices, record_notice
 from hub.workflow.outages.revision import unlink_unexplained
 from hub.workflow.outages.services import OutageServices
+from hub.workflow.outages.withdrawal import withdraw
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.dialect import lock_outage_notices, share_outage_notices
 
@@ -82,19 +83,26 @@ class OutageRule:
                         message_id: str | None = None) -> NoticeOutcome:
         """Keep the revision; an active one unlinks the work orders it no longer explains (``revision``) and links
         the open complaints it explains, a clearance replies to the linked ones (or moves them to another active
-        notice explaining them). An older or repeated revision, or a second clearance, changes nothing. The
-        intakes in flight commit first (``lock_outage_notices``): their complaints are linked or replied to here."""
+        notice explaining them), a withdrawal unlinks them all (``withdrawal``). An older or repeated revision, a
+        second clearance, or anything after a withdrawal changes nothing. The intakes in flight commit first
+        (``lock_outage_notices``): their complaints are linked or replied to here."""
         lock_outage_notices(tx.db)
         arrival = record_notice(tx.db, notice, now)
         outcome = NoticeOutcome(arrival)
+        stored = arrival.stored
         if not arrival.applied:
+            if stored.status == WITHDRAWN and notice.status != WITHDRAWN:
+                log.info("a version of a withdrawn outage notice ignored",
+                         extra={"notice_id": notice.notice_id, "status": notice.status, "revision": notice.revision})
             return outcome
-        if arrival.stored.status == ACTIVE:
+        if stored.status == ACTIVE:
             if arrival.previous_status == ACTIVE:  # a newer revision: what it no longer explains is let go first
-                unlink_unexplained(tx, self.engine, self.services, arrival.stored, now, outcome)
-            link_open(tx, self.services, arrival.stored, now, outcome)
-        elif arrival.previous_status == ACTIVE:
-            clear_linked(tx, self.engine, self.services, arrival.stored, now, outcome, message_id=message_id)
+                unlink_unexplained(tx, self.engine, self.services, stored, now, outcome)
+            link_open(tx, self.services, stored, now, outcome)
+        elif stored.status == WITHDRAWN:
+            withdraw(tx, self.engine, stored, arrival.previous_status, now, outcome, reason=notice.withdrawal_reason)
+        elif stored.status == CLEARED and arrival.previous_status == ACTIVE:
+            clear_linked(tx, self.engine, self.services, stored, now, outcome, message_id=message_id)
         return outcome
 
     # -- off the SLA clock (WorkOrderObserver) -------------------------------------------------------------------

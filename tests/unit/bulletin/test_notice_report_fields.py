@@ -70,5 +70,5 @@ def test_a_notice_without_them_is_kept_as_before(examples_dir: Path) -> None:
     kept = json.loads(stored_fields(notice))
     before = {key: value for key, value in asdict(notice).items() if key != "sent_at"
               and key not in ("initiator", "reply_time", "feedback_result", "feedback_handler", "feedback_phone",
-                              "feedback_at", "customer_service_feedback", "sender_answer")}
+                              "feedback_at", "customer_service_feedback", "sender_answer", "withdrawal_reason")}
     assert kept == json.loads(json.dumps(before, ensure_ascii=False))

@@ -114,7 +114,7 @@ def outage(name: str = "valid-fault", message_id: str = "nsp-notice-0000001") ->
     return command(f"nsp/OutageNotice.{name}.xml", message_id=message_id, correlation_id=None)
 
 
-@pytest.mark.parametrize("name", ["valid-fault", "valid-planned-work", "valid-cleared"])
+@pytest.mark.parametrize("name", ["valid-fault", "valid-planned-work", "valid-cleared", "valid-withdrawn"])
 def test_an_outage_notice_becomes_a_valid_notify_area_outage(name: str) -> None:
     notice = etree.fromstring(example(f"nsp/OutageNotice.{name}.xml"))
     document = area_outage_document(outage(name))
@@ -138,6 +138,7 @@ def test_an_outage_notice_becomes_a_valid_notify_area_outage(name: str) -> None:
     summary = crm("Summary")[0]
     assert nsp("NoticeId")[0] in summary and all(s in summary for s in nsp("Service"))
     assert ("over since" in summary) is (name == "valid-cleared")
+    assert ("there was no outage" in summary) is (name == "valid-withdrawn")
 
 
 def test_the_area_outage_arguments_carry_every_field() -> None:

@@ -42,7 +42,7 @@ def test_the_rule_xsd_cannot_express_is_enforced(name: str, old: bytes, new: byt
         outage_notice(command(f"nsp/OutageNotice.{name}.xml", replace={old: new}))
 
 
-@pytest.mark.parametrize("name", ["valid-fault", "valid-planned-work", "valid-cleared"])
+@pytest.mark.parametrize("name", ["valid-fault", "valid-planned-work", "valid-cleared", "valid-withdrawn"])
 def test_the_to_read_item_is_a_valid_push_to_read(name: str) -> None:
     found = outage_notice(command(f"nsp/OutageNotice.{name}.xml"))
     document = to_read_document(found, "mgr-0755-01", LINK.format(notice_id=found.notice_id))
@@ -51,9 +51,12 @@ def test_the_to_read_item_is_a_valid_push_to_read(name: str) -> None:
     assert document.findtext(f"{{{OA}}}Link") == f"https://hub.example/bulletin#{found.notice_id}"
     summary = document.findtext(f"{{{OA}}}Summary") or ""
     assert found.wording[:50] in summary and f"revision {found.revision}" in summary
-    expected_priority = {"valid-fault": "2", "valid-planned-work": "3", "valid-cleared": "4"}[name]
+    expected_priority = {"valid-fault": "2", "valid-planned-work": "3", "valid-cleared": "4",
+                         "valid-withdrawn": "4"}[name]
     assert document.findtext(f"{{{OA}}}Priority") == expected_priority
     assert ("cleared" in (document.findtext(f"{{{OA}}}Title") or "")) is (name == "valid-cleared")
+    assert ("withdrawn" in (document.findtext(f"{{{OA}}}Title") or "")) is (name == "valid-withdrawn")
+    assert ("there was no outage" in summary) is (name == "valid-withdrawn")
 
 
 WORDING = ("您好，因全省核心网设备割接，今晚零点至凌晨四点期间，部分用户可能出现短时无法通话或上网的情况，"

@@ -57,3 +57,14 @@ def test_a_clearance_without_revision_clears_the_kept_revision(state: CrmState) 
     cleared = tell(state, "m-clear", "CLEARED", None, (("0755", None),))
     assert (cleared.revision, cleared.repeat) == (3, False)
     assert managers(cleared) == managers(active)
+
+
+def test_a_withdrawal_tells_everyone_told_it_was_active_and_nothing_after_it_tells_anyone(state: CrmState) -> None:
+    state.reset()
+    active = tell(state, "m-r1", "ACTIVE", 1, (("0755", None),))
+    withdrawn = tell(state, "m-withdrawn", "WITHDRAWN", 2, (("0755", None),))
+    assert (withdrawn.status, withdrawn.revision, withdrawn.repeat) == ("WITHDRAWN", 2, False)
+    assert managers(withdrawn) == managers(active) and managers(active)
+    for late in (tell(state, "m-clear", "CLEARED", None, (("0755", None),)),
+                 tell(state, "m-r3", "ACTIVE", 3, (("0755", None), ("0757", None)))):
+        assert late.repeat and late.status == "WITHDRAWN"
