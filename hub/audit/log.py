@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy.engine import make_url
@@ -23,11 +24,13 @@ from hub.audit.entry import AuditEntry, AuditRecord, utc_text
 from hub.audit.keys import AuditKeyError, load_chain_key
 from hub.audit.postgres import AuditDatabaseUnavailable, PostgresAuditStorage
 from hub.audit.sqlite import SQLiteAuditStorage
+from hub.audit.sqlite_files import OrphanedJournal
 from hub.audit.storage import CHAIN_BYTES, AuditStorage, Head, another_key, link_after
 from hub.audit.verify import VerifyReport, verify_chain
+from hub.audit.writers_lock import LogBeingArchived
 from hub.config.settings import AuditSettings
 
-__all__ = ["AuditLog", "open_storage"]
+__all__ = ["AuditLog", "open_storage", "sqlite_file"]
 
 log = logging.getLogger("onepoint.audit")
 
@@ -40,16 +43,28 @@ def open_storage(settings: AuditSettings, *, create: bool = True) -> AuditStorag
     """The storage ``[audit]`` names: PostgreSQL for a ``postgresql`` URL (``database``, or ``"workflow"`` on a
     PostgreSQL work-order database), else SQLite (the file at ``path``, or that of a ``sqlite:///`` URL).
     ``AuditDatabaseUnavailable``: the PostgreSQL database cannot be reached."""
+    path = sqlite_file(settings)
+    if path is None:
+        assert settings.url is not None
+        return PostgresAuditStorage.open(settings.url, create=create)
+    try:
+        return SQLiteAuditStorage(path, create=create)
+    except (OrphanedJournal, LogBeingArchived) as exc:  # a writer stops, naming it, as for a database out of reach
+        raise AuditDatabaseUnavailable(f"{settings.where}: {exc}") from None
+
+
+def sqlite_file(settings: AuditSettings) -> Path | None:
+    """The SQLite file ``[audit]`` names (``path``, or that of a ``sqlite:///`` URL); None for PostgreSQL."""
     url = settings.url
     if url is None:
-        return SQLiteAuditStorage(settings.path, create=create)
+        return settings.path
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return PostgresAuditStorage.open(url, create=create)
+        return None
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         raise AuditDatabaseUnavailable(f"{settings.where}: the audit log is kept in a SQLite file (sqlite:///PATH)"
                                        " or in PostgreSQL")
-    return SQLiteAuditStorage(parsed.database, create=create)
+    return Path(parsed.database)
 
 
 class AuditLog:

@@ -14,7 +14,13 @@ Opened only to read (``create=False``: verify, show, head) the file is opened re
 the WAL and ``synchronous`` pragmas, so checking a log never changes it (an evidence copy not in WAL mode keeps its
 bytes); in a folder the hub cannot write (read-only storage) it is opened ``immutable``, as SQLite otherwise
 needs to create its ``-shm`` file beside a WAL-mode copy. A log whose rows' table was dropped while its anchor or
-key id is left is still opened: verify reports every row removed (``TRUNCATED``), not a file it cannot check.
+key id is left is still opened: verify reports every row removed (``TRUNCATED``), not a file it cannot check; a
+file with no table at all is ``EmptyDatabaseFile`` (``verify --head`` makes that a finding).
+
+Opened for writing, the storage holds ``<log>.hub-lock`` shared until closed (``writers_lock``: ``onepoint audit
+archive`` is refused meanwhile), and a new log is never created where a ``-wal`` or ``-shm`` file lies without its
+database file (``OrphanedJournal``): those may be the newest rows of a log renamed away, which SQLite would
+otherwise take for the new file's.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from urllib.parse import quote
 from hub.audit.chain import Anchor
 from hub.audit.entry import AuditRecord, Value
 from hub.audit.group import GroupCommit
+from hub.audit.sqlite_files import EmptyDatabaseFile, refuse_orphaned_journal
 from hub.audit.sqlite_schema import (
     ROW_COLUMNS,
     SCHEMA,
@@ -44,6 +51,8 @@ from hub.audit.sqlite_schema import (
     upgrade,
 )
 from hub.audit.storage import AuditSnapshot, AuditStorage, Head, LinkFunction
+from hub.audit.writers_lock import WritersLock
+from hub.database.file_locks import SharedFileLock
 
 __all__ = ["ROW_COLUMNS", "SQLiteAuditStorage"]
 
@@ -94,10 +103,17 @@ class SQLiteAuditStorage(AuditStorage):
         # The threads of one process commit together rather than queue in SQLite's busy handler, which sleeps in
         # steps of up to 100 ms and made appends from 8 threads wait ~17 ms each (bench/README.md, flows).
         self._group: GroupCommit[tuple[tuple[Value, ...], LinkFunction], AuditRecord] = GroupCommit(self._append_many)
+        self._writers_lock: SharedFileLock | None = None  # held while the log is open for writing
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db().executescript(SCHEMA)
-            upgrade(self._db())
+            self._writers_lock = WritersLock.hold(self.path)
+            try:
+                refuse_orphaned_journal(self.path)
+                self._db().executescript(SCHEMA)
+                upgrade(self._db())
+            except BaseException:
+                self.close()
+                raise
             return
         try:
             try:
@@ -118,6 +134,9 @@ class SQLiteAuditStorage(AuditStorage):
         except sqlite3.DatabaseError as exc:
             self.close()
             raise FileNotFoundError(f"{self.path} is not an audit log: {exc}") from None
+        if not tables:
+            self.close()
+            raise EmptyDatabaseFile(self.path)
         if not tables & {"audit_log", "audit_anchor", "audit_key"}:
             self.close()
             raise FileNotFoundError(f"{self.path} holds no audit_log table (not an audit log)")
@@ -229,3 +248,6 @@ class SQLiteAuditStorage(AuditStorage):
                 db.close()
             self._all.clear()
         self._local = threading.local()
+        if self._writers_lock is not None:
+            self._writers_lock.release()
+            self._writers_lock = None

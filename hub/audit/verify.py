@@ -39,7 +39,7 @@ from hub.audit.chain import GENESIS, Anchor, ChainKey
 from hub.audit.row_checks import WINDOW, Finding, Place, Problem, check_row, span
 from hub.audit.storage import EVERY_ROW, AuditSnapshot, AuditStorage, Head, another_key
 
-__all__ = ["WINDOW", "Finding", "Problem", "VerifyReport", "verify_chain"]
+__all__ = ["WINDOW", "Finding", "Problem", "VerifyReport", "emptied_file", "verify_chain"]
 
 PROGRESS_EVERY = 1000
 RESEALED = ("; or the log was replaced and re-sealed by someone holding another key: verify with --head and a head"
@@ -213,3 +213,11 @@ def _check_anchor(key: ChainKey, anchor: Anchor | None, last: int, last_mac: byt
         return Finding(Problem.TRUNCATED, last, "the last row is not the one the anchor names (the tail was"
                        " replaced)")
     return None
+
+
+def emptied_file(where: str, head: Head) -> Finding:
+    """The log's file holds no table at all, and ``head`` (recorded earlier) names rows: they are gone with it."""
+    return Finding(Problem.TRUNCATED, 1, f"{where} is empty (no table at all), yet the recorded --head names row"
+                   f" {head.seq}: rows {span(1, head.seq)} are gone. If the log was renamed or moved while its newest"
+                   " rows were still in its -wal file, that -wal file (left at the old path) holds them: put it back"
+                   " beside this file, named after it, and verify again")

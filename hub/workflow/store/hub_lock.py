@@ -12,20 +12,15 @@ that one will write the next moment.
 
 from __future__ import annotations
 
-import fcntl
-import logging
-import os
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 from sqlalchemy.engine import URL
 
-__all__ = ["HUB_LOCK", "HubLock", "HubRunning", "StoreBeingCopied", "lock_file_beside", "no_hub_running_on"]
+from hub.database.file_locks import SharedFileLock, exclusive_file_lock
 
-log = logging.getLogger("onepoint.workflow.store")
+__all__ = ["HUB_LOCK", "HubLock", "HubRunning", "StoreBeingCopied", "lock_file_beside", "no_hub_running_on"]
 
 HUB_LOCK = ".hub-lock"  # beside the file, as the event publisher's ``.publisher-lock``
 
@@ -57,61 +52,26 @@ def lock_file_beside(url: URL, suffix: str) -> Path | None:
 
 
 class HubLock:
-    """The shared lock of one process with the file open for writing; ``release`` lets it go (the store's close),
-    as does the lock's collection (a store dropped unclosed: nothing of it writes any more)."""
+    """The shared lock of one process with the file open for writing (``hub.database.file_locks``)."""
 
-    def __init__(self, descriptor: int) -> None:
-        self._release = weakref.finalize(self, os.close, descriptor)  # closing the descriptor lets the lock go
-
-    @classmethod
-    def hold(cls, url: URL) -> HubLock | None:
+    @staticmethod
+    def hold(url: URL) -> SharedFileLock | None:
         """Take the lock shared; None where there is no lock file, or it cannot be opened (said, and the process
         goes on: a copy then cannot see it). ``StoreBeingCopied`` while a copy holds it."""
         path = lock_file_beside(url, HUB_LOCK)
         if path is None:
             return None
-        try:
-            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # held open: it is the lock
-        except OSError as exc:
-            log.warning("cannot open the work-order file's hub lock: `onepoint workorders copy` would not see this "
-                        "process", extra={"path": str(path), "error": f"{type(exc).__name__}: {exc}"})
-            return None
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(descriptor)
-            raise StoreBeingCopied(f"`onepoint workorders copy` is reading {str(path)[:-len(HUB_LOCK)]} (it "
-                                   f"holds {path.name}): start the hubs once it has ended, on the database it "
-                                   "copies into") from None
-        return cls(descriptor)
 
-    def release(self) -> None:
-        self._release()
+        def copying() -> StoreBeingCopied:
+            return StoreBeingCopied(f"`onepoint workorders copy` is reading {str(path)[:-len(HUB_LOCK)]} (it holds "
+                                    f"{path.name}): start the hubs once it has ended, on the database it copies into")
 
-
-def _opened(path: Path) -> IO[bytes] | None:
-    """The lock file opened (created when missing); read-only where it may not be created; None: no lock file and
-    none can be made (a folder the copy may not write: no hub of this release could lock there either)."""
-    try:
-        return path.open("ab")
-    except OSError:
-        try:
-            return path.open("rb")
-        except OSError:
-            return None
+        return SharedFileLock.hold(path, unseen_by="`onepoint workorders copy`", busy=copying)
 
 
 @contextmanager
 def no_hub_running_on(database: Path) -> Iterator[None]:
     """Hold ``<database>.hub-lock`` exclusive for the block; ``HubRunning`` at once when a hub process holds it."""
     path = Path(f"{database}{HUB_LOCK}")
-    opened = _opened(path)
-    if opened is None:
-        yield
-        return
-    with opened:
-        try:
-            fcntl.flock(opened.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise HubRunning(database, path) from None
+    with exclusive_file_lock(path, lambda: HubRunning(database, path)):
         yield

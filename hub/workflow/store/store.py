@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
+from hub.database.file_locks import SharedFileLock
 from hub.workflow.store.dialect import create_store_engine, one_snapshot, shares_one_connection
 from hub.workflow.store.due import DueBatch, mark_fired, take_due
 from hub.workflow.store.health import StoreHealth, read_health
@@ -60,7 +61,7 @@ class WorkOrderStore(OutboxAccess):
         self._current: ContextVar[WorkOrderTransaction | None] = ContextVar(f"workorder-tx-{id(self)}", default=None)
         # SQLite: the parties read runs on a pooled driver connection (~8 µs; ~65 µs through Connection.execute)
         self._parties_sql = str(SELECT_PARTIES.compile(dialect=engine.dialect)) if self.dialect == "sqlite" else None
-        self._hub_lock: HubLock | None = None  # ``open``: this process has the SQLite file open for writing
+        self._hub_lock: SharedFileLock | None = None  # ``open``: this process has the SQLite file open for writing
         if migrate:
             upgrade(engine)
 
