@@ -203,7 +203,7 @@ def run(args: argparse.Namespace, workdir: Path, broker_url: str) -> tuple[Figur
         dsmp_port = int(emulators.urls["dsmp"].rsplit(":", 1)[1])
         cached, fresh = population[:CACHED_MSISDNS], population[CACHED_MSISDNS:]
         sms_msisdns, totals, window = sms_subjects(emulators, population)
-        sms_purposes(load_settings(hub.config).workflow.database, sms_msisdns)  # the queries' work orders
+        sms_purposes(load_settings(hub.config).workflow.database, sms_msisdns, window)  # the queries' work orders
         soap, xml = "text/xml; charset=utf-8", "application/xml"
         hub_tier = Target(port, "/soap/boss", soap, tier_check(fresh))
         boss_tier = Target(boss_port, "/", soap, tier_check(fresh))

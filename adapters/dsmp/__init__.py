@@ -4,7 +4,8 @@ Consumes queue ``dsmp`` — ``dsmp.QuerySmsLog`` and ``dsmp.QuerySpComplaintStat
 each with DSMP's response (XML over HTTP through ``hub.gateways.XmlGateway``). An SMS-log query is allowed only
 to an operator whose role ``[adapters.dsmp]`` allows (``SmsLogAccess``), for a readable period no longer than
 ``sms_log_max_days`` (default 31), with a purpose
-the hub knows: a work order of the queried subscriber (``WorkOrderLookup`` over the hub's work-order store).
+the hub knows: a work order of the queried subscriber (``WorkOrderLookup`` over the hub's work-order store), not
+cancelled nor closed long ago, the period within the complaint's (``adapters.dsmp.complaint_window``).
 Every one, allowed, denied or failed, is first written to the hash-chained audit log (``hub.audit``), with the
 caller the hub authenticated and its address: no record leaves before its row is committed, and DSMP is asked only
 once a ``pending`` row for that attempt is committed (a log that cannot take a row stops the query before DSMP is
@@ -22,9 +23,12 @@ from adapters.dsmp.refusals import (
     CALLER_MISMATCH,
     INVALID_PERIOD,
     OTHER_CUSTOMER,
+    OUTSIDE_COMPLAINT,
     PERIOD_TOO_LONG,
     ROLE_NOT_ALLOWED,
     UNKNOWN_WORK_ORDER,
+    WORK_ORDER_CANCELLED,
+    WORK_ORDER_CLOSED,
     OperatorCallerMismatch,
     OperatorNotAllowed,
     PeriodRefused,
@@ -43,9 +47,12 @@ __all__ = [
     "CONSUMER",
     "INVALID_PERIOD",
     "OTHER_CUSTOMER",
+    "OUTSIDE_COMPLAINT",
     "PERIOD_TOO_LONG",
     "ROLE_NOT_ALLOWED",
     "UNKNOWN_WORK_ORDER",
+    "WORK_ORDER_CANCELLED",
+    "WORK_ORDER_CLOSED",
     "AuditLogTampered",
     "AuditUnavailable",
     "CallerStoppedWaiting",

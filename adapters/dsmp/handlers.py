@@ -7,8 +7,10 @@ Both are audited (``schemas/dsmp.xsd`` marks them ``audited``), each attempt's r
   ``operator_roles`` entry names ``callers``, that the caller the ingress authenticated (header ``caller``) is one
   of them, then the period
   (``adapters.dsmp.periods``: readable, not ending before it starts, no longer than ``sms_log_max_days``) and the
-  purpose: the work order it names must exist and concern the queried number
-  (``adapters.dsmp.purpose``). Every attempt leaves its rows (``adapters.dsmp.trail``) *before* the handler
+  purpose: the work order it names must exist and be a complaint of the queried subscriber
+  (``adapters.dsmp.purpose``; its contact number does not count), not be cancelled nor closed longer than
+  ``sms_log_days_after_close`` ago, and the period must lie within the complaint's
+  (``adapters.dsmp.complaint_window``). Every attempt leaves its rows (``adapters.dsmp.trail``) *before* the handler
   returns or raises, and the worker sends the answer only after the handler returned, so no record leaves before
   the row saying what was returned is committed. DSMP is asked only once a ``pending`` row for this attempt is
   committed: a log that cannot take a row (a full or locked disk, PostgreSQL out of reach: ``AuditUnavailable``)
@@ -17,7 +19,8 @@ Both are audited (``schemas/dsmp.xsd`` marks them ``audited``), each attempt's r
   outcome is the next row with the same message id: ``allowed`` with the rows returned, or ``failed``.
   A refusal of the hub's is answered ``c:Error`` with its code (``role-not-allowed``,
   ``operator-caller-mismatch``, ``invalid-period``, ``period-too-long``, ``purpose-unknown-work-order``,
-  ``purpose-other-customer``; DSMP is not asked, no ``pending`` row) and audited
+  ``purpose-other-customer``, ``purpose-work-order-cancelled``, ``purpose-work-order-closed``,
+  ``purpose-period-outside-complaint``; DSMP is not asked, no ``pending`` row) and audited
   ``denied``; any other error, before or during the call, is audited ``failed`` and raised again as classified:
   DSMP throttling the query (``SystemThrottled``, it was asked; the query then waits as DSMP said), a page that
   does not answer the query (``InvalidAnswer``, ``adapters.dsmp.client``), DSMP's circuit open
@@ -38,12 +41,14 @@ Dependencies (by name): ``dsmp`` (``DsmpClient``), ``audit_log`` (``hub.audit.Au
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from adapters.dsmp import mapping
 from adapters.dsmp.asking import ask_dsmp
 from adapters.dsmp.client import DsmpClient
+from adapters.dsmp.complaint_window import check_complaint
 from adapters.dsmp.periods import check_period_length
-from adapters.dsmp.purpose import WorkOrderLookup, check_purpose
+from adapters.dsmp.purpose import WorkOrderLookup, check_subscriber
 from adapters.dsmp.refusals import ROLE_NOT_ALLOWED, OperatorCallerMismatch, OperatorNotAllowed, QueryRefused
 from adapters.dsmp.trail import QueryTrail
 from adapters.dsmp.waiting import CallerStoppedWaiting, CallerWait
@@ -81,8 +86,11 @@ def query_sms_log(envelope: Envelope, dsmp: DsmpClient, audit_log: AuditLog, sms
         entry = sms_log_access.entry_of(query.operator)
         if entry is not None and not entry.named_by(query.caller):  # the account is bound to other callers
             raise OperatorCallerMismatch(query.operator, query.caller, entry.callers)
-        check_period_length(*query.period(), sms_log_access.max_period)
-        check_purpose(work_orders, query.work_order_id, query.msisdn)
+        period = query.period()
+        check_period_length(*period, sms_log_access.max_period)
+        parties = check_subscriber(work_orders, query.work_order_id, query.msisdn)
+        check_complaint(parties, query.work_order_id, period, before=sms_log_access.before_complaint,
+                        after_close=sms_log_access.after_close, now=datetime.now(UTC))
     except QueryRefused as refusal:
         trail.write(Outcome.DENIED, reason=f"{refusal.code}: {refusal}")
         log.warning("SMS-log query denied", extra={**_facts(query, envelope.message_id, role), "code": refusal.code})

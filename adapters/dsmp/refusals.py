@@ -4,7 +4,10 @@ A refusal is raised before DSMP is asked: the operator's role (``role-not-allowe
 caller its ``operator_roles`` entry does not bind it to (``operator-caller-mismatch``), the period
 (``invalid-period``: it ends before it starts, or is no time the hub can read; ``period-too-long``: it covers more
 than ``[adapters.dsmp] sms_log_max_days``), the purpose (the work order it
-names does not exist, ``purpose-unknown-work-order``, or is another customer's, ``purpose-other-customer``).
+names does not exist, ``purpose-unknown-work-order``; the queried number is not its subscriber's, a contact number
+given with it included, ``purpose-other-customer``; it was cancelled, ``purpose-work-order-cancelled``, or closed
+longer ago than ``sms_log_days_after_close``, ``purpose-work-order-closed``; the period lies outside the
+complaint's, ``purpose-period-outside-complaint``: ``adapters.dsmp.complaint_window``).
 Their messages name the operator and the work order, never the subscriber's number in full nor the purpose's text.
 DSMP's own refusal (``DsmpRefused``, in ``adapters.dsmp.client``) is no refusal of the hub's: it is audited
 ``failed``, like any other failure of the call.
@@ -12,12 +15,15 @@ DSMP's own refusal (``DsmpRefused``, in ``adapters.dsmp.client``) is no refusal 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from hub.audit import mask_msisdn_tail, mask_numbers_in
 from hub.workers.errors import BusinessRejection
 
-__all__ = ["CALLER_MISMATCH", "INVALID_PERIOD", "OTHER_CUSTOMER", "PERIOD_TOO_LONG", "ROLE_NOT_ALLOWED",
-           "UNKNOWN_WORK_ORDER", "OperatorCallerMismatch", "OperatorNotAllowed", "PeriodRefused", "PeriodTooLong",
-           "PurposeRefused", "QueryRefused"]
+__all__ = ["CALLER_MISMATCH", "INVALID_PERIOD", "OTHER_CUSTOMER", "OUTSIDE_COMPLAINT", "PERIOD_TOO_LONG",
+           "ROLE_NOT_ALLOWED", "UNKNOWN_WORK_ORDER", "WORK_ORDER_CANCELLED", "WORK_ORDER_CLOSED",
+           "OperatorCallerMismatch", "OperatorNotAllowed", "PeriodRefused", "PeriodTooLong", "PurposeRefused",
+           "QueryRefused"]
 
 ROLE_NOT_ALLOWED = "role-not-allowed"
 CALLER_MISMATCH = "operator-caller-mismatch"
@@ -25,6 +31,9 @@ INVALID_PERIOD = "invalid-period"
 PERIOD_TOO_LONG = "period-too-long"
 UNKNOWN_WORK_ORDER = "purpose-unknown-work-order"
 OTHER_CUSTOMER = "purpose-other-customer"
+WORK_ORDER_CANCELLED = "purpose-work-order-cancelled"
+WORK_ORDER_CLOSED = "purpose-work-order-closed"
+OUTSIDE_COMPLAINT = "purpose-period-outside-complaint"
 
 
 class QueryRefused(BusinessRejection):
@@ -79,5 +88,26 @@ class PurposeRefused(QueryRefused):
 
     @classmethod
     def other_customer(cls, work_order_id: str, msisdn: str) -> PurposeRefused:
-        return cls(f"work order {work_order_id} does not concern the queried number {mask_msisdn_tail(msisdn)}",
+        return cls(f"work order {work_order_id} is no complaint of the queried number {mask_msisdn_tail(msisdn)}: "
+                   "only its subscriber's own records may be read (a contact number given with it does not count)",
                    code=OTHER_CUSTOMER)
+
+    @classmethod
+    def cancelled(cls, work_order_id: str) -> PurposeRefused:
+        return cls(f"work order {work_order_id} is CANCELLED: a cancelled complaint justifies no SMS-log query",
+                   code=WORK_ORDER_CANCELLED)
+
+    @classmethod
+    def closed_long_ago(cls, work_order_id: str, closed_at: datetime, days: int) -> PurposeRefused:
+        return cls(f"work order {work_order_id} was closed at {_instant(closed_at)}: a closed complaint justifies "
+                   f"SMS-log queries for {days} days after its closing only ([adapters.dsmp] "
+                   "sms_log_days_after_close)", code=WORK_ORDER_CLOSED)
+
+    @classmethod
+    def outside_complaint(cls, work_order_id: str, asked: str, allowed: str) -> PurposeRefused:
+        return cls(f"the period {asked} lies outside the complaint of work order {work_order_id}: the allowed "
+                   f"period is {allowed} ([adapters.dsmp] sms_log_days_before_complaint)", code=OUTSIDE_COMPLAINT)
+
+
+def _instant(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="seconds")

@@ -4,6 +4,7 @@ nonce) per request, and the QuerySmsLog example with its own message id; the che
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from lxml import etree
@@ -52,18 +53,20 @@ def sms_work_order(index: int) -> str:
     return f"WO20261123BENCH{index:03d}"
 
 
-def sms_purposes(database_url: str, msisdns: Sequence[str]) -> None:
-    """A complaint work order of each subscriber (``sms_work_order``) in the hub's work-order store: the hub
-    refuses an SMS-log query whose purpose is not a work order of the queried subscriber."""
+def sms_purposes(database_url: str, msisdns: Sequence[str], window: dict[str, str]) -> None:
+    """A complaint work order of each subscriber (``sms_work_order``) in the hub's work-order store, its trouble
+    begun at the end of DSMP's ``window``: the hub refuses an SMS-log query whose purpose is not a work order of the
+    queried subscriber, or whose period lies outside the complaint's."""
     from hub.workflow.store import WorkOrderStore
     from tests.support.workorder_store import make_row
 
+    occurred = datetime.fromisoformat(window["to"])
     store = WorkOrderStore.open(database_url)
     try:
         with store.transaction() as tx:
             for index, msisdn in enumerate(msisdns):
                 tx.insert_work_order(make_row(index, id=sms_work_order(index), msisdn=msisdn,
-                                              category_code="03.01.02"))
+                                              category_code="03.01.02", occurred_at=occurred))
     finally:
         store.close()
 

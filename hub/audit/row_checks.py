@@ -6,8 +6,9 @@ A row is judged by its own MAC first, then by the gap before it, then by its lin
 - its own MAC fails: it holds as no row nearby (``ALTERED``; beyond the row a valid anchor names it was *inserted*,
   a forgery, not a sign of missing rows), or it is a copy of a row still in the log (``REORDERED``: inserted), or
   it and the row now at the place it was written for each hold at the other's place (``REORDERED``: swapped), or
-  the row written at its place is elsewhere ahead (moved), or it was written further on and nothing written at its
-  place is left (``REMOVED``: rows gone and the rest renumbered);
+  the row written at its place is elsewhere ahead (moved: within ``WINDOW`` rows, or, when the row at its place was
+  written further on, anywhere after it: ``REORDERED`` naming where), or it was written further on and nothing
+  written at its place is left (``REMOVED``: rows gone and the rest renumbered);
 - its MAC holds after a gap: rows were removed (``REMOVED``), unless it lies beyond the row a valid anchor names
   (put in from another log under this key, or rows cut and an older anchor put back: ``ALTERED``);
 - its MAC holds but it was not written after the row before it: the chain breaks there (``REORDERED``).
@@ -118,6 +119,14 @@ def _copied_from(snapshot: AuditSnapshot, record: AuditRecord, written_as: int) 
                  == (record.mac, record.prev_mac, record.at, record.values)), None)
 
 
+def _moved_far(snapshot: AuditSnapshot, key: ChainKey, place: Place, beyond: int) -> int | None:
+    """Where the row written as ``place.expected`` is when it lies after row ``beyond`` (past the window): the one
+    row following the last sound row whose MAC holds at that place; None when it is nowhere (it was removed). One
+    pass over the rest of the log, comparing the MAC each row follows before computing any."""
+    return next((other.seq for other in snapshot.records(start=beyond + 1) if other.prev_mac == place.prev_mac
+                 and key.holds(other.prev_mac, place.expected, other.at, other.values, other.mac)), None)
+
+
 def _failing(snapshot: AuditSnapshot, key: ChainKey, record: AuditRecord, place: Place) -> Finding:
     """A row whose MAC fails at its place: forged or altered, a copy, swapped, moved, or renumbered after removals."""
     here = record.seq
@@ -141,6 +150,11 @@ def _failing(snapshot: AuditSnapshot, key: ChainKey, record: AuditRecord, place:
         return Finding(Problem.REORDERED, here, f"it holds the row written as {written_as}, and the row written as"
                        f" {here} is now at {moved_to} ({how}){missing}")
     if written_as > here and not place.beyond_end(here):
+        far = _moved_far(snapshot, key, place, here + WINDOW)
+        if far is not None:
+            return Finding(Problem.REORDERED, place.expected, f"the row written as {place.expected} is now at {far},"
+                           f" moved more than {WINDOW} rows on, and the rows after it were renumbered (row {here} was"
+                           f" written as {written_as})")
         return Finding(Problem.REMOVED, place.expected, f"the row(s) written as {span(place.expected, written_as - 1)}"
                        f" are gone and the rows after them were renumbered (row {here} was written as {written_as})")
     return Finding(Problem.REORDERED, here, f"it holds the row written as {written_as} (moved here){end}{missing}")

@@ -25,6 +25,14 @@ refused (``operator-caller-mismatch``, audited ``denied`` with both the account 
 is for the days of one complaint, not a subscriber's history; a longer one is refused before DSMP is asked
 (``period-too-long``, audited ``denied``).
 
+The purpose of a query is a complaint of the queried subscriber (``adapters.dsmp.purpose``), and it binds the
+period too (``adapters.dsmp.complaint_window``)::
+
+    sms_log_days_before_complaint = 30   # the period may start this many days before the trouble began
+    sms_log_days_after_close = 30        # a CLOSED work order justifies queries this long after its closing
+
+(each 0 to 366 days; a CANCELLED work order justifies none).
+
 It lives in ``hub.audit`` because two layers read it: the DSMP adapter (which decides) and the ingress (which
 audits, with the operator's role, a query it refused before any adapter saw it); the ingress may not import an
 adapter (``adapters`` sit outside the hub's layers, pyproject ``[tool.importlinter]``).
@@ -38,11 +46,14 @@ from datetime import timedelta
 from fnmatch import fnmatchcase
 from typing import Any
 
-__all__ = ["DEFAULT_MAX_PERIOD_DAYS", "LONGEST_MAX_PERIOD_DAYS", "NO_ROLE", "OperatorRole", "SmsLogAccess"]
+__all__ = ["DEFAULT_DAYS_AFTER_CLOSE", "DEFAULT_DAYS_BEFORE_COMPLAINT", "DEFAULT_MAX_PERIOD_DAYS",
+           "LONGEST_MAX_PERIOD_DAYS", "NO_ROLE", "OperatorRole", "SmsLogAccess"]
 
 NO_ROLE = "none"  # the role audited for an account no pattern maps
 DEFAULT_MAX_PERIOD_DAYS = 31  # a month of records: DSMP's own window (the emulator keeps 30 days before its anchor)
 LONGEST_MAX_PERIOD_DAYS = 366  # what sms_log_max_days may be set to at most
+DEFAULT_DAYS_BEFORE_COMPLAINT = 30  # how long before the trouble began the queried period may start
+DEFAULT_DAYS_AFTER_CLOSE = 30  # how long after its closing a CLOSED work order still justifies a query
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +75,20 @@ class SmsLogAccess:
     allowed_roles: frozenset[str] = frozenset()
     operator_roles: tuple[OperatorRole, ...] = ()
     max_period_days: int = DEFAULT_MAX_PERIOD_DAYS  # the longest period one query may cover
+    days_before_complaint: int = DEFAULT_DAYS_BEFORE_COMPLAINT
+    days_after_close: int = DEFAULT_DAYS_AFTER_CLOSE
 
     @property
     def max_period(self) -> timedelta:
         return timedelta(days=self.max_period_days)
+
+    @property
+    def before_complaint(self) -> timedelta:
+        return timedelta(days=self.days_before_complaint)
+
+    @property
+    def after_close(self) -> timedelta:
+        return timedelta(days=self.days_after_close)
 
     def entry_of(self, account: str) -> OperatorRole | None:
         """The first entry whose pattern ``account`` matches (case-sensitive), or None."""
@@ -93,11 +114,19 @@ class SmsLogAccess:
         mapped = []
         for index, entry in enumerate(entries):
             mapped.append(_operator_role(entry, f"{where}: operator_roles[{index}]"))
-        days = options.get("sms_log_max_days", DEFAULT_MAX_PERIOD_DAYS)
-        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= LONGEST_MAX_PERIOD_DAYS:
-            raise ValueError(f"{where}: sms_log_max_days must be a whole number of days from 1 to "
-                             f"{LONGEST_MAX_PERIOD_DAYS}, not {days!r}")
-        return cls(frozenset(roles), tuple(mapped), days)
+        days = _days(options, "sms_log_max_days", DEFAULT_MAX_PERIOD_DAYS, 1, where)
+        before = _days(options, "sms_log_days_before_complaint", DEFAULT_DAYS_BEFORE_COMPLAINT, 0, where)
+        after = _days(options, "sms_log_days_after_close", DEFAULT_DAYS_AFTER_CLOSE, 0, where)
+        return cls(frozenset(roles), tuple(mapped), days, before, after)
+
+
+def _days(options: Mapping[str, Any], key: str, default: int, least: int, where: str) -> int:
+    """A number of days from ``least`` to ``LONGEST_MAX_PERIOD_DAYS``; ``ValueError`` naming the key otherwise."""
+    days = options.get(key, default)
+    if isinstance(days, bool) or not isinstance(days, int) or not least <= days <= LONGEST_MAX_PERIOD_DAYS:
+        raise ValueError(f"{where}: {key} must be a whole number of days from {least} to "
+                         f"{LONGEST_MAX_PERIOD_DAYS}, not {days!r}")
+    return days
 
 
 def _operator_role(entry: object, where: str) -> OperatorRole:

@@ -65,8 +65,9 @@ _MOVED: Mapping[str, str] = MappingProxyType({
 })
 #: the keys only one system's adapter reads (it parses and checks their values when it is wired)
 SYSTEM_OPTIONS: Mapping[str, frozenset[str]] = MappingProxyType({
-    "dsmp": frozenset({"sms_log_roles", "operator_roles", "sms_log_max_days"}),  # who may query SMS logs, how long
-    # a period (hub.audit.sms_log_access)
+    "dsmp": frozenset({"sms_log_roles", "operator_roles", "sms_log_max_days", "sms_log_days_before_complaint",
+                       "sms_log_days_after_close"}),  # who may query SMS logs, how long a period, how near the
+    # complaint (hub.audit.sms_log_access)
     "oa": frozenset({"area_managers", "notice_link"}),       # who reads outage notices (adapters.oa.readers)
 })
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from hub.audit import AuditLog
 from hub.demo.complaints import network_complaint, vip_complaint
-from hub.demo.desk import CHINA, WorkOrderDesk
+from hub.demo.desk import WorkOrderDesk
 from hub.demo.documents import read_xml, sms_log_query
 from hub.demo.mass import mass_complaint
 from hub.demo.offline import offline_department
@@ -98,8 +98,10 @@ def hlr_sync(scene: Scene) -> str:
 def sms_log(scene: Scene) -> str:
     customer = scene.population.subscribers[0]
     window_to = datetime.fromisoformat(scene.admin("dsmp").state()["window"]["to"])
-    complaint = WorkOrderDesk(scene, AGENT).create(customer, "customer", datetime.now(CHINA) - timedelta(hours=2),
-                                                   SMS_NOT_RECEIVED)  # the purpose the query must name
+    # the purpose the query must name: its trouble began within DSMP's window (the query's period must lie within
+    # the complaint's: from sms_log_days_before_complaint days before OccurredAt)
+    complaint = WorkOrderDesk(scene, AGENT).create(customer, "customer", window_to - timedelta(hours=2),
+                                                   SMS_NOT_RECEIVED)
     work_order_id = complaint.text("wo:WorkOrderId")
     outcomes = {}
     for operator in (ALLOWED_OPERATOR, DENIED_OPERATOR):

@@ -404,11 +404,16 @@ def test_a_database_at_an_older_revision_is_brought_to_head_with_its_rows(store_
         store.close()
 
 
-def test_a_work_orders_parties_are_its_number_and_contact_number(workorder_store: WorkOrderStore) -> None:
-    """What the SMS-log purpose check reads of every query (one indexed read)."""
+def test_a_work_orders_parties_are_its_numbers_state_and_times(workorder_store: WorkOrderStore) -> None:
+    """What the SMS-log purpose check reads of every query (one indexed read): whose complaint, and when."""
+    occurred, closed = T0 - timedelta(days=2), T0 + timedelta(days=3)
     with workorder_store.transaction() as tx:
-        tx.insert_work_order(make_row(id="WO20261123PARTY001", msisdn="13800138000", contact_number="13900139000"))
+        tx.insert_work_order(make_row(id="WO20261123PARTY001", msisdn="13800138000", contact_number="13900139000",
+                                      occurred_at=occurred, state="CLOSED", closed_at=closed))
         tx.insert_work_order(make_row(id="WO20261123PARTY002", msisdn="13800138001", contact_number=None))
-    assert workorder_store.parties("WO20261123PARTY001") == ("13800138000", "13900139000")
-    assert workorder_store.parties("WO20261123PARTY002") == ("13800138001", None)
+    assert workorder_store.parties("WO20261123PARTY001") == (
+        "13800138000", "13900139000", "CLOSED", occurred, T0, closed)
+    found = workorder_store.parties("WO20261123PARTY002")
+    assert found == ("13800138001", None, "NEW", None, T0, None)
+    assert found is not None and found.created_at.utcoffset() == timedelta(0)
     assert workorder_store.parties("WO20261123NOSUCH00") is None

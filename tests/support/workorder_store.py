@@ -71,12 +71,13 @@ def created(at: datetime, *, actor: str = "agent-7") -> HistoryEntry:
     return HistoryEntry(at=at, kind="state", actor=actor, system="CS", action="CREATE", to_state="NEW")
 
 
-def store_complaint(database_url: str, work_order_id: str, msisdn: str, category_code: str = "03.01.02") -> None:
+def store_complaint(database_url: str, work_order_id: str, msisdn: str, category_code: str = "03.01.02",
+                    **fields: Any) -> None:
     """Put a complaint of ``msisdn`` under ``work_order_id`` in the work-order database at ``database_url`` (what
-    an SMS-log query may name as its purpose)."""
+    an SMS-log query may name as its purpose); ``fields``: other columns (``state``, ``occurred_at``...)."""
     store = WorkOrderStore.open(database_url)
     try:
         with store.transaction() as tx:
-            tx.insert_work_order(make_row(id=work_order_id, msisdn=msisdn, category_code=category_code))
+            tx.insert_work_order(make_row(id=work_order_id, msisdn=msisdn, category_code=category_code, **fields))
     finally:
         store.close()

@@ -36,7 +36,9 @@ __all__ = [
 _wo = work_orders.c
 
 SELECT_WORK_ORDER = select(work_orders).where(_wo.id == bindparam("wid"))
-SELECT_PARTIES = select(_wo.msisdn, _wo.contact_number).where(_wo.id == bindparam("wid"))
+SELECT_PARTIES = select(  # the SMS-log purpose check's one read (``parties``)
+    _wo.msisdn, _wo.contact_number, _wo.state, _wo.occurred_at, _wo.created_at, _wo.closed_at
+).where(_wo.id == bindparam("wid"))
 SELECT_WORK_ORDER_FOR_UPDATE = SELECT_WORK_ORDER.with_for_update()
 INSERT_WORK_ORDER = work_orders.insert()
 UPDATE_WORK_ORDER = (

@@ -32,6 +32,7 @@ from hub.workflow.store.health import StoreHealth, read_health
 from hub.workflow.store.hub_lock import HubLock
 from hub.workflow.store.migrate import require_head, upgrade
 from hub.workflow.store.outbox_access import OutboxAccess
+from hub.workflow.store.parties import WorkOrderParties, read_parties
 from hub.workflow.store.queries import find_work_orders, load_work_order, work_orders_in_state, work_orders_of
 from hub.workflow.store.records import WorkOrderPage, WorkOrderView
 from hub.workflow.store.statements import SELECT_PARTIES
@@ -188,21 +189,10 @@ class WorkOrderStore(OutboxAccess):
         with self._reading() as connection:
             return load_work_order(connection, work_order_id)
 
-    def parties(self, work_order_id: str) -> tuple[str, str | None] | None:
-        """Whose complaint a work order is: its number and contact number (None: no such work order). One
-        indexed read, for the SMS-log purpose check of every query (on SQLite one autocommit statement)."""
-        if self._parties_sql is not None:
-            pooled = self.engine.raw_connection()
-            try:
-                cursor = pooled.cursor()
-                cursor.execute(self._parties_sql, (work_order_id,))
-                found = cursor.fetchone()
-            finally:
-                pooled.close()
-        else:
-            with self._reading() as connection:
-                found = connection.execute(SELECT_PARTIES, {"wid": work_order_id}).first()
-        return None if found is None else (str(found[0]), None if found[1] is None else str(found[1]))
+    def parties(self, work_order_id: str) -> WorkOrderParties | None:
+        """Whose complaint a work order is and when (``hub.workflow.store.parties``; None: no such work order).
+        One indexed read, for the SMS-log purpose check of every query (on SQLite one autocommit statement)."""
+        return read_parties(self.engine, self._parties_sql, work_order_id)
 
     def query(self, **filters: Any) -> WorkOrderPage:
         """QueryWorkOrders: ``msisdn``, ``states``, ``category_prefix``, ``area``, ``tier`` (or ``tiers``),

@@ -1,6 +1,8 @@
 """End to end: a caller's QuerySmsLog through the hub's XML ingress → broker → the DSMP adapter's Worker (role check,
 the purpose's work order read from a real work-order store, audit row) → the DSMP emulator over HTTP → the records
-back to the caller; denied queries (role, a work order the hub does not have) audited and refused (422);
+back to the caller; denied queries (role, a work order the hub does not have, another subscriber's number given as
+the work order's contact number, a cancelled work order, a period long before the complaint) audited and refused
+(422);
 ``onepoint audit verify`` intact afterwards. On memory:// and on RabbitMQ; the audit log in its SQLite file and in
 PostgreSQL (``[audit] database``, the one chain the DSMP workers of several machines share)."""
 
@@ -11,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ import pytest
 from lxml import etree
 
 import adapters.dsmp as dsmp_adapter
+from emulators.population import generate_population
 from hub.audit import AuditLog
 from hub.config.adapters import AdapterSettings
 from hub.config.settings import AuditSettings, load_settings
@@ -41,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 WORK_ORDER = "WO20261123SMS00042"  # the example query's purpose
+CANCELLED = "WO20261123SMS00043"  # a complaint of the same subscriber, cancelled
 
 
 def sms_log_query(msisdn: str, window: dict[str, str], *, message_id: str, account: str = "net-bo-liqiang",
@@ -62,8 +67,6 @@ def sms_log_query(msisdn: str, window: dict[str, str], *, message_id: str, accou
 
 def subscriber_with_records(dsmp: Any, window: dict[str, str]) -> tuple[str, int]:
     """A seeded subscriber DSMP holds SMS records of in the window (asking DSMP directly), and how many."""
-    from emulators.population import generate_population
-
     for subscriber in generate_population(0, 1000).subscribers[:50]:
         body = sms_log_query(subscriber.msisdn, window, message_id=f"probe-{subscriber.msisdn}")
         answer = etree.fromstring(httpx.post(f"{dsmp.base_url}/xml", content=body, timeout=10,
@@ -74,10 +77,13 @@ def subscriber_with_records(dsmp: Any, window: dict[str, str]) -> tuple[str, int
     pytest.fail("no seeded subscriber with SMS records among the first 50")
 
 
-def work_order_store(tmp_path: Path, msisdn: str) -> str:
-    """A work-order database holding the query's work order: a complaint of ``msisdn`` (its URL)."""
+def work_order_store(tmp_path: Path, msisdn: str, window: dict[str, str], contact: str | None = None) -> str:
+    """A work-order database holding the query's work order: a complaint of ``msisdn`` whose trouble began at the
+    end of DSMP's window, ``contact`` its contact number; and a cancelled one of the same subscriber (its URL)."""
     url = f"sqlite:///{tmp_path / 'workorders.db'}"
-    store_complaint(url, WORK_ORDER, msisdn)
+    occurred = datetime.fromisoformat(window["to"])
+    store_complaint(url, WORK_ORDER, msisdn, contact_number=contact, occurred_at=occurred)
+    store_complaint(url, CANCELLED, msisdn, state="CANCELLED", occurred_at=occurred)
     return url
 
 
@@ -124,9 +130,11 @@ def test_sms_log_queries_are_audited_answered_or_refused(running_hub: RunningHub
     audit = load_settings(config).audit
     window = dsmp_emulator.state()["window"]
     msisdn, total = subscriber_with_records(dsmp_emulator, window)
+    other = next(s.msisdn for s in generate_population(0, 1000).subscribers if s.msisdn != msisdn)
+    year_before = {key: (datetime.fromisoformat(at) - timedelta(days=365)).isoformat() for key, at in window.items()}
     gateway = xml_gateway_settings("dsmp", dsmp_emulator.base_url,
                                    options=running_hub.settings.adapter("dsmp").options)  # the built-in roles
-    with dsmp_worker(running_hub, gateway, audit, work_order_store(tmp_path, msisdn)) as deps:
+    with dsmp_worker(running_hub, gateway, audit, work_order_store(tmp_path, msisdn, window, other)) as deps:
         allowed = running_hub.post("dsmp", sms_log_query(msisdn, window, message_id="e2e-sms-00000001"),
                                    token=CS_TOKEN)
         rows_when_answered = deps["audit_log"].count()
@@ -134,6 +142,12 @@ def test_sms_log_queries_are_audited_answered_or_refused(running_hub: RunningHub
                                                         account="cs-agent-0042"), token=CS_TOKEN)
         unknown = running_hub.post("dsmp", sms_log_query(msisdn, window, message_id="e2e-sms-00000003",
                                                          work_order_id="WO20991231NOSUCH00"), token=CS_TOKEN)
+        contact = running_hub.post("dsmp", sms_log_query(other, window, message_id="e2e-sms-00000004"),
+                                   token=CS_TOKEN)
+        cancelled = running_hub.post("dsmp", sms_log_query(msisdn, window, message_id="e2e-sms-00000005",
+                                                           work_order_id=CANCELLED), token=CS_TOKEN)
+        long_before = running_hub.post("dsmp", sms_log_query(msisdn, year_before, message_id="e2e-sms-00000006"),
+                                       token=CS_TOKEN)
     assert allowed.status_code == 200, allowed.text
     answer = etree.fromstring(allowed.content)
     records = answer.findall(f"{{{DSMP}}}Record")
@@ -145,20 +159,30 @@ def test_sms_log_queries_are_audited_answered_or_refused(running_hub: RunningHub
     assert error.findtext(f"{{{C}}}Code") == "role-not-allowed"
     assert unknown.status_code == 422
     assert etree.fromstring(unknown.content).findtext(f"{{{C}}}Code") == "purpose-unknown-work-order"
+    for refused, code in ((contact, "purpose-other-customer"), (cancelled, "purpose-work-order-cancelled"),
+                          (long_before, "purpose-period-outside-complaint")):
+        assert refused.status_code == 422, refused.text[:500]
+        assert etree.fromstring(refused.content).findtext(f"{{{C}}}Code") == code
     asked = [(e["message_id"], e["operator_account"], e["source_system"]) for e in dsmp_emulator.state()["audit"]
              if e["message_id"].startswith("e2e-")]
     assert asked == [("e2e-sms-00000001", "net-bo-liqiang", "HUB")]  # the denied queries never reached DSMP
     with AuditLog.open(audit, create=False) as log:
         rows = [r.as_dict() for r in log.last(10)]
+    purpose_rows = rows[4:]
+    rows = rows[:4]
     assert [(r["message_id"], r["outcome"], r["role"], r["rows_returned"]) for r in rows] == [
         ("e2e-sms-00000001", "pending", "network-backoffice", 0),
         ("e2e-sms-00000001", "allowed", "network-backoffice", len(records)),
         ("e2e-sms-00000002", "denied", "customer-service", 0),
         ("e2e-sms-00000003", "denied", "network-backoffice", 0)]
+    assert [(r["message_id"], r["outcome"], str(r["reason"]).split(":")[0]) for r in purpose_rows] == [
+        ("e2e-sms-00000004", "denied", "purpose-other-customer"),
+        ("e2e-sms-00000005", "denied", "purpose-work-order-cancelled"),
+        ("e2e-sms-00000006", "denied", "purpose-period-outside-complaint")]
     assert all(r["msisdn_masked"] == "*" * (len(msisdn) - 4) + msisdn[-4:] for r in rows)
     assert {r["client_address"] for r in rows} == {"10.212.34.17"}  # what the document names
     assert {r["caller"] for r in rows} == {"cs-frontend"}  # who the ingress authenticated (token cs-dev-token)
     assert {r["peer"] for r in rows} <= {"127.0.0.1", "unknown"}  # its address, once the ingress passes it on
     result = verify(config)
-    assert (result.returncode, result.stdout) == (0, "OK: 4 rows, chain intact\n"), result.stderr
+    assert (result.returncode, result.stdout) == (0, "OK: 7 rows, chain intact\n"), result.stderr
     assert (tmp_path / "audit.db").exists() == (audit_database == "")  # in PostgreSQL: no file of its own

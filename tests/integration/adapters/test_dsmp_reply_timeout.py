@@ -88,7 +88,7 @@ def test_records_dsmp_answers_after_the_caller_got_504_are_not_passed_on_and_the
                                    options=hub.settings.adapter("dsmp").options)  # one call may outlast the caller
     query = sms_log_query(msisdn, window, message_id="e2e-late-00000001")
     dsmp.add_fault("latency", "QuerySmsLog", distribution="fixed", seconds=REPLY_TIMEOUT + 1, times=1)
-    with dsmp_worker(hub, gateway, audit, work_order_store(tmp_path, msisdn)):
+    with dsmp_worker(hub, gateway, audit, work_order_store(tmp_path, msisdn, window)):
         first = hub.post("dsmp", query, token=CS_TOKEN)
         (_, late) = rows(audit, "e2e-late-00000001", 2)  # the pending row committed before DSMP was asked, then
         again = hub.post("dsmp", query, token=CS_TOKEN)
@@ -111,7 +111,7 @@ def test_a_retry_after_the_caller_got_504_does_not_ask_dsmp(hub: RunningHub, dsm
     gateway = xml_gateway_settings("dsmp", dsmp.base_url, connect_timeout=1.0, read_timeout=REPLY_TIMEOUT * 0.7,
                                    options=hub.settings.adapter("dsmp").options)
     dsmp.add_fault("latency", "QuerySmsLog", distribution="fixed", seconds=REPLY_TIMEOUT * 2, times=2)
-    with dsmp_worker(hub, gateway, audit, work_order_store(tmp_path, msisdn)):
+    with dsmp_worker(hub, gateway, audit, work_order_store(tmp_path, msisdn, window)):
         answer = hub.post("dsmp", sms_log_query(msisdn, window, message_id="e2e-late-00000002"), token=CS_TOKEN)
         found = rows(audit, "e2e-late-00000002", 5)
     assert answer.status_code == 504, answer.text

@@ -110,11 +110,11 @@ def test_every_flow_completes_once_through_faults_and_an_outage(broker_url: str,
     # below (the engine's own flows have their tests in tests/integration/workflow)
     with running_system(broker_url, tmp_path, emulator_factory, PLAN, left_to_others=("workflow",)) as hub:
         boss, crm, nsp, dsmp, oa = (hub.emulators[n] for n in ("boss", "crm", "nsp", "dsmp", "oa"))
-        sms_log_purpose(hub.settings.workflow.database)  # the work order the SMS-log queries name
+        window = dsmp.state()["window"]
+        sms_log_purpose(hub.settings.workflow.database, window)  # the work order the SMS-log queries name
         subscribers = boss.app.boss_state.population.subscribers[:N]
         drifted = boss.app.boss_state.drifted()[:N]
         drift = {m: {c.field for c in boss.app.boss_state.differences(m)} for m in drifted}
-        window = dsmp.state()["window"]
         population = crm.app.crm_state.population
         manager = next(m.id for m in population.account_managers if population.customers_of(m.id))
         customers = [s.msisdn for s in population.customers_of(manager)]

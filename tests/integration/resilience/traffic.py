@@ -8,6 +8,7 @@ import uuid
 from collections import Counter
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
@@ -111,12 +112,13 @@ def sync_request(msisdn: str) -> bytes:
 SMS_LOG_WORK_ORDER = ("WO20261123SMS00042", "13501105566")  # the example QuerySmsLog's purpose and subscriber
 
 
-def sms_log_purpose(database_url: str) -> None:
-    """The work order the example QuerySmsLog names, a complaint of its subscriber, in the hub's work-order store
-    (the DSMP adapter refuses a query whose work order the hub does not have, or is another customer's)."""
+def sms_log_purpose(database_url: str, window: dict[str, str]) -> None:
+    """The work order the example QuerySmsLog names, a complaint of its subscriber whose trouble began at the end
+    of DSMP's ``window``, in the hub's work-order store (the DSMP adapter refuses a query whose work order the hub
+    does not have, is another customer's, or whose period lies outside the complaint's)."""
     from tests.support.workorder_store import store_complaint
 
-    store_complaint(database_url, *SMS_LOG_WORK_ORDER)
+    store_complaint(database_url, *SMS_LOG_WORK_ORDER, occurred_at=datetime.fromisoformat(window["to"]))
 
 
 def sms_log_query(window: dict[str, str]) -> bytes:

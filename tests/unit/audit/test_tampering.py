@@ -188,6 +188,24 @@ def test_a_row_moved_beyond_the_window_is_still_named_at_its_place(path):
     assert verdict(log) == (Problem.ALTERED, 2)
 
 
+@pytest.mark.parametrize(("moved", "to"), [(5, 80), (1, 80), (10, 76)])
+def test_a_row_moved_far_ahead_with_the_rest_renumbered_is_reordered_not_removed(path, moved, to):
+    """The row is still in the log, beyond the window: it was moved (REORDERED, naming where), not removed."""
+    log = filled_log(path, 80)
+    tamper(path, f"UPDATE audit_log SET seq = -1 WHERE seq = {moved:d}",  # noqa: S608 - test SQL, no input
+           f"UPDATE audit_log SET seq = seq - 1 WHERE seq > {moved:d} AND seq <= {to:d}",  # noqa: S608
+           f"UPDATE audit_log SET seq = {to:d} WHERE seq = -1")  # noqa: S608
+    assert verdict(log) == (Problem.REORDERED, moved)
+    summary = log.verify().summary()
+    assert f"the row written as {moved} is now at {to}" in summary and "gone" not in summary
+
+
+def test_rows_removed_and_the_rest_renumbered_are_still_removed_in_a_long_log(path):
+    log = filled_log(path, 80)
+    tamper(path, "DELETE FROM audit_log WHERE seq = 5", "UPDATE audit_log SET seq = seq - 1 WHERE seq > 5")
+    assert verdict(log) == (Problem.REMOVED, 5)
+
+
 @pytest.mark.parametrize("seq", [0, -1])
 def test_a_row_forged_below_the_first_sequence_number_is_found(path, seq):
     """Rows are numbered from 1; a row put in at 0 or below is checked like any other (it was skipped before)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,9 @@ from hub.envelope import Envelope
 from hub.workers import SendResult, WorkerTestClient
 from tests.unit.adapters.soap_kit import BASE_URL, command, example
 
-__all__ = ["ACCESS", "ANSWER", "BASE_URL", "DSMP", "KEY", "MSISDN", "STATS", "WORK_ORDER", "BrokenLog", "C", "Dsmp",
-           "WatchedAuditLog", "answered", "error_code", "query", "with_broken_log", "work_orders"]
+__all__ = ["ACCESS", "ANSWER", "BASE_URL", "DSMP", "KEY", "MSISDN", "OCCURRED", "STATS", "TAKEN", "WORK_ORDER",
+           "BrokenLog", "C", "Dsmp", "WatchedAuditLog", "answered", "error_code", "query", "with_broken_log",
+           "work_orders"]
 
 DSMP = "urn:onepoint:dsmp:1"
 C = "urn:onepoint:common:1"
@@ -30,11 +32,14 @@ ACCESS = SmsLogAccess(frozenset({"network-backoffice"}), (OperatorRole("net-bo-*
                                                           OperatorRole("cs-*", "customer-service")))
 WORK_ORDER = "WO20261123SMS00042"  # the example query's purpose: a complaint of 13501105566
 MSISDN = "13501105566"
+OCCURRED = datetime(2026, 11, 20, 8, 40, tzinfo=timezone(timedelta(hours=8)))  # the trouble began (OccurredAt)
+TAKEN = datetime(2026, 11, 23, 9, 15, tzinfo=timezone(timedelta(hours=8)))  # the work order was taken
 
 
 def work_orders() -> InMemoryWorkOrders:
+    """The example query's work order: open, its trouble begun 2026-11-20 (periods from 2026-10-21 may be read)."""
     found = InMemoryWorkOrders()
-    found.add(WORK_ORDER, MSISDN, "0755-83765432")
+    found.add(WORK_ORDER, MSISDN, "0755-83765432", occurred_at=OCCURRED, created_at=TAKEN)
     return found
 
 

@@ -79,11 +79,13 @@ def test_a_work_order_of_another_customer_is_no_purpose(dsmp: Dsmp) -> None:
     assert MSISDN not in str(dsmp.results()[0]["reason"])
 
 
-def test_the_contact_number_of_the_work_order_is_the_customer_too(dsmp: Dsmp) -> None:
-    dsmp.route.respond(200, content=ANSWER)
+def test_the_contact_number_of_the_work_order_is_no_subscriber_of_its_complaint(dsmp: Dsmp) -> None:
+    """The contact number may be anyone's (a neighbour's, a relative's): its records are not the complaint's."""
     dsmp.work_orders.add("WO20261123CONTACT1", "13912345678", "+86 135-0110-5566")
     result = dsmp.client.request(query(fields={"WorkOrderId": "WO20261123CONTACT1"}))
-    assert result.processed and [r["outcome"] for r in dsmp.results()] == ["allowed"]
+    assert error_code(result.reply) == OTHER_CUSTOMER and dsmp.route.call_count == 0
+    (row,) = dsmp.results()
+    assert row["outcome"] == "denied" and "a contact number given with it does not count" in str(row["reason"])
 
 
 def test_any_failure_before_dsmp_is_asked_is_audited_as_failed(dsmp: Dsmp, monkeypatch: pytest.MonkeyPatch) -> None:
