@@ -7,7 +7,7 @@ lookup reaches BOSS: repeats are answered by the hub's one reply cache at the in
 hub/routing/reply_cache.py), so a tier change shows after one TTL. Emits nothing.
 """
 
-from adapters.boss.client import BossClient, SubscriberNotFound
+from adapters.boss.client import BossClient, BossRefused, SubscriberNotFound
 from adapters.boss.handlers import CONSUMER, handlers
 from adapters.boss.mapping import AccountManager, CustomerTier, FieldChange, HlrSync, Identity
 from adapters.boss.wiring import close, dependencies
@@ -16,6 +16,7 @@ __all__ = [
     "CONSUMER",
     "AccountManager",
     "BossClient",
+    "BossRefused",
     "CustomerTier",
     "FieldChange",
     "HlrSync",

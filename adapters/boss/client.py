@@ -1,8 +1,13 @@
 """``BossClient``: BOSS's three operations as typed methods over a ``SoapGateway``.
 
 BOSS refuses an MSISDN it does not know with the SOAP fault ``Client.SubscriberNotFound``: that refusal is an
-answer (``SubscriberNotFound``, a ``BusinessRejection`` with code ``subscriber-not-found``); every other failure
-comes out of the gateway classified (transient: retried; permanent: dead-lettered with the reason).
+answer (``SubscriberNotFound``, a ``BusinessRejection`` with code ``subscriber-not-found``). Any other SOAP
+``Client`` (or ``Sender``) fault on a read (QueryCustomerTier, QuerySubscriber) is BOSS's answer about that
+customer too (``Client.AccountFrozen``): ``BossRefused``, code ``boss-refused``, its message naming BOSS's fault
+code and first line of text (``hub.gateways.refusal_notice``), answered to the requester and not dead-lettered (a
+read nobody could usefully replay). SyncHLR (a write) keeps the gateway's classification, as every other failure
+does (transient: retried; permanent, an HTTP 4xx or a WS-Security refusal of the hub's own call included:
+dead-lettered with the reason).
 
 Every answer passes ``_call``, which refuses one about another subscriber than the one asked (an ``InvalidAnswer``,
 dead-lettered): a BOSS (or a proxy before it) that mixes answers up must not hand the caller another customer's
@@ -29,9 +34,10 @@ from hub.gateways import AnswerFilter, InvalidAnswer, SoapGateway, SystemRefused
 from hub.observability.logging import mask_msisdn
 from hub.workers.errors import BusinessRejection
 
-__all__ = ["SUBSCRIBER_NOT_FOUND", "BossClient", "SubscriberNotFound"]
+__all__ = ["BOSS_REFUSED", "SUBSCRIBER_NOT_FOUND", "BossClient", "BossRefused", "SubscriberNotFound"]
 
 SUBSCRIBER_NOT_FOUND = "Client.SubscriberNotFound"  # BOSS's fault code for an unknown MSISDN
+BOSS_REFUSED = "boss-refused"  # the c:Error code of a read BOSS refused with any other Client fault
 log = logging.getLogger("onepoint.adapters.boss")
 
 
@@ -39,6 +45,19 @@ class SubscriberNotFound(BusinessRejection):
     def __init__(self, msisdn: str) -> None:
         super().__init__(f"BOSS knows no subscriber {mask_msisdn(msisdn)}", code="subscriber-not-found")
         self.msisdn = msisdn
+
+
+class BossRefused(BusinessRejection):
+    """BOSS refused a read for this customer with a SOAP Client fault (see the module)."""
+
+    def __init__(self, refused: SystemRefused) -> None:
+        super().__init__(refused.told or f"{refused.system} refused it: {refused.code}", code=BOSS_REFUSED)
+        self.fault_code = refused.code
+
+
+def _client_fault(refused: SystemRefused) -> bool:
+    """A SOAP ``Client``/``Sender`` fault (``Client.AccountFrozen``), not an HTTP status or a WS-Security code."""
+    return refused.code.split(".", 1)[0].lower() in ("client", "sender")
 
 
 class BossClient:
@@ -51,23 +70,29 @@ class BossClient:
         """Tier, brand, identities, effective tier and account manager of ``arguments["Msisdn"]`` (identities of a
         tier code the hub does not know skipped; an unknown effective tier replaced by the highest known identity
         still valid on ``today``, the operator's day the request was received: ``unknown_codes``)."""
-        return customer_tier(self._call("QueryCustomerTier", arguments, partial(skip_unknown_codes, today=today)))
+        return customer_tier(self._call("QueryCustomerTier", arguments, partial(skip_unknown_codes, today=today),
+                                        reads=True))
 
     def query_subscriber(self, arguments: dict[str, Any]) -> etree._Element:
         """The subscriber record (``QuerySubscriberResponse``)."""
-        return self._call("QuerySubscriber", arguments)
+        return self._call("QuerySubscriber", arguments, reads=True)
 
     def sync_hlr(self, arguments: dict[str, Any]) -> HlrSync:
         """Have BOSS repair the subscriber's HLR from its own record; the diff it repaired."""
         return hlr_sync(self._call("SyncHLR", arguments))
 
     def _call(self, operation: str, arguments: dict[str, Any],
-              answer_filter: AnswerFilter | None = None) -> etree._Element:
+              answer_filter: AnswerFilter | None = None, *, reads: bool = False) -> etree._Element:
         try:
             answer = self.gateway.call(operation, answer_filter=answer_filter, **arguments)
         except SystemRefused as refused:
             if refused.code == SUBSCRIBER_NOT_FOUND:
                 raise SubscriberNotFound(str(arguments.get("Msisdn", ""))) from refused
+            if reads and _client_fault(refused):
+                log.warning("BOSS refused a read for this customer: answered boss-refused", extra={
+                    "operation": operation, "msisdn": mask_msisdn(str(arguments.get("Msisdn", ""))),
+                    "fault_code": refused.code})
+                raise BossRefused(refused) from refused
             raise
         if "Msisdn" in arguments:
             self._check_subscriber(operation, str(arguments["Msisdn"]).strip(), answer)

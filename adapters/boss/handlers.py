@@ -10,22 +10,28 @@
   card level's tier and, for a group's key person, GROUP_KEY_PERSON (``mapping.identity_tier``); an identity of a
   tier code the hub does not know was skipped before (``adapters.boss.unknown_codes``);
 * ``boss.QuerySubscriber``: the subscriber record;
-* ``boss.SyncHLR``: BOSS repairs the HLR; the diff (``Change`` per field) goes back to the caller.
+* ``boss.SyncHLR``: BOSS repairs the HLR; the diff (``Change`` per field) goes back to the caller. BOSS is called
+  as the hub (user ``hub``, SourceSystem ``HUB``), so each sync answered is logged here (INFO ``HLR repair asked of
+  BOSS``): the signed-in caller (the ingress's ``caller`` header) and its system, the agent's ``Operator``, the
+  number (masked), the ``WorkOrderId`` if given (only logged: the work order's history is not written) and each
+  field BOSS changed (``FIELD: HLR value → BOSS value``) or ``nothing to repair``.
 
-An unknown subscriber is answered with ``c:Error`` code ``subscriber-not-found``. The two reads are not asked of
-BOSS for a caller that stopped waiting (the ingress's reply-by passed, ``hub.workers.caller_wait``: typically a
-lookup held back while BOSS's circuit was open, whose caller was told at once BOSS is unavailable): answered
-``c:Error`` ``caller-stopped-waiting`` to nobody, so a BOSS coming back is not sent the outage's abandoned lookups.
-They are registered ``reads``: a resend with the same MessageId is asked of BOSS afresh, never answered that
-refusal from the record. A SyncHLR (a write) is carried out whenever it runs: it was accepted. Dependencies (by name):
-``boss`` (``BossClient``) and ``operator_zone`` (the operator's time zone, a ``tzinfo``), built by
-``adapters.boss.wiring.dependencies`` from the settings.
+An unknown subscriber is answered with ``c:Error`` code ``subscriber-not-found``; a read BOSS refuses with another
+Client fault (``Client.AccountFrozen``) with ``boss-refused`` (``adapters.boss.client``), not dead-lettered. The two
+reads are not asked of BOSS for a caller that stopped waiting (the ingress's reply-by passed,
+``hub.workers.caller_wait``: typically a lookup held back while BOSS's circuit was open, whose caller was told at
+once BOSS is unavailable): answered ``c:Error`` ``caller-stopped-waiting`` to nobody, so a BOSS coming back is not
+sent the outage's abandoned lookups. They are registered ``reads``: a resend with the same MessageId is asked of
+BOSS afresh, never answered that refusal from the record. A SyncHLR (a write) is carried out whenever it runs: it
+was accepted. Dependencies (by name): ``boss`` (``BossClient``) and ``operator_zone`` (the operator's time zone, a
+``tzinfo``), built by ``adapters.boss.wiring.dependencies`` from the settings.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import tzinfo
+from typing import Any
 
 from adapters.boss import mapping
 from adapters.boss.client import BossClient
@@ -69,6 +75,20 @@ def query_subscriber(envelope: Envelope, boss: BossClient, context: HandlerConte
 
 @handlers.handler("boss.SyncHLR", consumer=CONSUMER)
 def sync_hlr(envelope: Envelope, boss: BossClient) -> Reply:
-    synced = boss.sync_hlr(mapping.sync_arguments(envelope))
+    arguments = mapping.sync_arguments(envelope)
+    synced = boss.sync_hlr(arguments)
+    _log_sync(envelope, arguments, synced)
     outcome = f"hlr repaired: {len(synced.changes)} field(s)" if synced.changed else "hlr already in sync"
     return Reply(with_ack(synced.document, envelope, in_place=True), outcome=outcome)
+
+
+def _log_sync(envelope: Envelope, arguments: dict[str, Any], synced: mapping.HlrSync) -> None:
+    """The HLR repair's trace (see the module): BOSS is told the hub's identity, so the caller is kept here."""
+    changes: list[str] | str = [f"{c.field}: {c.hlr_value} → {c.boss_value}" for c in synced.changes]
+    if not changes:
+        changes = "repaired, no field named by BOSS" if synced.changed else "nothing to repair"
+    log.info("HLR repair asked of BOSS", extra={
+        "message_id": envelope.message_id, "caller": envelope.headers.get("caller"),
+        "source_system": envelope.source_system, "operator": arguments.get("Operator"),
+        "msisdn": mask_msisdn(str(arguments.get("Msisdn") or "")), "work_order_id": arguments.get("WorkOrderId"),
+        "changes": changes})

@@ -24,6 +24,7 @@ from hub.ingress.body import UnsupportedContentEncoding
 from hub.ingress.replies import BadReply, ReplyRefusal
 from hub.observability.printable import printable
 from hub.observability.quiet import QuietLog as _QuietLog
+from hub.routing.reply_timeouts import ReplyTimedOut
 from hub.routing.router import MessageIdReused
 from hub.routing.table import NoRouteError
 from hub.security.callers import AuthenticationFailed, NotAuthorized
@@ -43,7 +44,7 @@ from hub.workers.reply import NO_ANSWER
 from hub.workers.worker import DEAD_LETTERED
 
 __all__ = ["BAD_REPLY", "ERROR_ANSWERS", "SHOWN_USERNAME", "QuietLog", "Refusal", "error_answer_of", "noted",
-           "refusal_for", "shown_username"]
+           "refusal_for", "shown_username", "timeout_message"]
 
 log = logging.getLogger("onepoint.ingress")
 
@@ -153,12 +154,7 @@ def refusal_for(
         log.error("no route", extra={"reason": str(exc)})
         return Refusal(500, "no-route", f"{exc}; nothing was accepted")
     if isinstance(exc, RequestTimeoutError):
-        return Refusal(504, TIMEOUT, f"no reply from {system} in time: {exc}; the request was accepted and may "
-                                     "still be carried out: send it again with the same MessageId for the answer "
-                                     "the hub recorded for it (a new id would be a second request); a write "
-                                     "(boss.SyncHLR) the hub had to repeat is answered as the system answered "
-                                     "the repeat: its first outcome where the system keys on the MessageId",
-                       answer=TIMEOUT)
+        return Refusal(504, TIMEOUT, timeout_message(exc, system), answer=TIMEOUT)
     if isinstance(exc, PublishOutcomeUnknownError):  # written to the broker, never confirmed: it may be stored
         _unconfirmed.warn(reason=str(exc))
         return Refusal(504, TIMEOUT, f"the command was handed to the broker but not confirmed in time: {exc}; "
@@ -177,3 +173,20 @@ def refusal_for(
     return Refusal(503, "unavailable", "the hub failed on this request (logged); it may or may not have been "
                    "accepted: send it again with the same MessageId (a duplicate is answered as such)",
                    retry_after=RETRY_UNAVAILABLE)
+
+
+def timeout_message(exc: RequestTimeoutError, system: str) -> str:
+    """What the caller of a request not answered in time is told: its own MessageId (never the hub's correlation
+    id) and what sending it again does, a read's (no answer kept) or a write's (``hub.routing.reply_timeouts``)."""
+    if not isinstance(exc, ReplyTimedOut):  # no request of a caller's (nothing names its MessageId)
+        return (f"no reply from {system} in time; the request was accepted and may still be carried out: send it "
+                "again with the same MessageId for the answer the hub recorded for it (a new id would be a second "
+                "request)")
+    said = f"no reply from {system} in time to MessageId {exc.message_id} ({exc.command_type}, {exc.timeout:g} s)"
+    if exc.answer_unkept:
+        return (f"{said}; the hub keeps no answer for it (a read or an audited query), so sending it again (with "
+                f"the same MessageId or a new one) asks {system} again")
+    return (f"{said}; the request was accepted and may still be carried out: send it again with the same MessageId "
+            f"{exc.message_id} for the answer the hub recorded for it (a new id would be a second request); a write "
+            "the hub had to repeat (boss.SyncHLR) is answered as the system answered the repeat: its first outcome "
+            "where the system keys on the MessageId")

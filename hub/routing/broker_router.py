@@ -41,6 +41,7 @@ from hub.observability.metrics import Metrics
 from hub.routing.addresses import addresses
 from hub.routing.codec import message_from_envelope
 from hub.routing.reply_cache import ReplyCache, RequestKey, request_key, shared_answer
+from hub.routing.reply_timeouts import ReplyTimedOut
 from hub.routing.router import MessageIdReused, RouteResult
 from hub.routing.table import Route, RoutingTable
 from hub.transport import Broker, PublisherUnavailableError, routing_key
@@ -179,8 +180,11 @@ class BrokerRouter:
         self._count_cache(envelope, hit=joined is not None)
         if joined is not None:  # the same request is on its way: its answer is ours too, told of our request
             on_its_way, first_id = joined
-            return RouteResult(envelope.message_id, (target,),
-                               reply=shared_answer(await asyncio.shield(on_its_way), envelope, first_id))
+            try:
+                answer = await asyncio.shield(on_its_way)
+            except ReplyTimedOut as timed_out:  # ours timed out with it: told of our own MessageId
+                raise ReplyTimedOut(envelope, timed_out.timeout) from None
+            return RouteResult(envelope.message_id, (target,), reply=shared_answer(answer, envelope, first_id))
         flight = loop.create_task(self._send(envelope, target, route, key))
         self._flights[flight_key] = (flight, envelope.message_id)
         flight.add_done_callback(lambda done: self._landed(flight_key, done))
@@ -212,10 +216,11 @@ class BrokerRouter:
             reply = await asyncio.wrap_future(
                 self.broker.request(self.broker.config.commands_exchange, message, timeout=route.reply_timeout)
             )
-        except RequestTimeoutError:  # sent, not answered in time: the publish may not even be confirmed yet (the
-            # broker may hold it, e.g. while a memory alarm blocks publishing), and it may still be carried out
+        except RequestTimeoutError as exc:  # sent, not answered in time: the publish may not even be confirmed yet
+            # (the broker may hold it, e.g. while a memory alarm blocks publishing), and it may still be carried out;
+            # the caller is told its MessageId, not the broker's correlation id (``reply_timeouts``)
             self._count_published(target)
-            raise
+            raise ReplyTimedOut(envelope, route.reply_timeout) from exc
         self._count_published(target)
         if key is not None and not reply.headers.get(REPLAYED):
             self.replies.put(route, key, envelope, reply.body)

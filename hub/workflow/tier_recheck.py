@@ -19,7 +19,9 @@ once; the notice's message id is derived from the work order, so CRM drops a sec
 
 BOSS is asked outside any transaction (SQLite's write lock is not held for a network call). A work order whose
 number BOSS's side answered with an error (other than an unknown number) is not asked again for ``backoff`` (in this
-process), and the others are asked meanwhile.
+process), and the others are asked meanwhile; one BOSS refused (``boss-refused``: a Client fault for that customer,
+``Client.AccountFrozen``) is not asked again for ``window``, i.e. never while the recheck still looks at it (kept in
+this process's memory with the back-offs; a restarted process asks it once more).
 The creation statistics keep the tier known when the complaint was counted; later counters use the new tier.
 
 A work order still open but already replied when BOSS answers (``replied_at`` set: REPLIED, RETURN_VISITED; the
@@ -132,8 +134,12 @@ class TierRecheck(PassThread):
                 question = Envelope(f"{cause.message_id}-{now.timestamp():.0f}", cause.command_type, HUB_SYSTEM, b"")
                 try:
                     facts = tiers.ask(msisdn, self.outbound.bind(question, CONSUMER), now)
-                except NoTier:  # BOSS's side answered this number with an error: the others are asked
-                    self._not_before[work_order_id] = now + self.backoff
+                except NoTier as refused:  # BOSS's side answered this number with an error: the others are asked
+                    # BOSS refusing the customer says the same until the window is over: not asked again
+                    self._not_before[work_order_id] = now + (self.window if refused.refused_by_boss else self.backoff)
+                    if refused.refused_by_boss:
+                        log.info("BOSS refused this customer's tier: not asked again", extra={
+                            "work_order_id": work_order_id, "error": str(refused)})
                     continue
                 except (OutboundError, TimeoutError) as exc:
                     self._unanswered = (now, tiers.answered_at)

@@ -10,9 +10,10 @@ said in its history) — the hotline cannot keep a customer waiting on a back-of
 answer (no reply in time, the request not sent, BOSS's side saying BOSS is unavailable) the lookups pause for
 ``pause`` seconds: new work orders take ordinary limits at once instead of each waiting the timeout (the
 workflow's transaction waits with them), then BOSS is asked again. BOSS's side refusing one number's lookup (an
-error answer: the request dead-lettered, say a Client fault for that customer's record) is an answer, not an
-outage: that work order takes ordinary limits (the tier recheck asks for it again later, ``tier_recheck``), and the
-next ones are asked as usual.
+error answer: the request dead-lettered, or ``boss-refused``, BOSS's Client fault for that customer's record such
+as ``Client.AccountFrozen``) is an answer, not an outage: that work order takes ordinary limits, its tier unknown
+(not OTHER_BRAND: BOSS knows the number; no pause: BOSS answered), and the next ones are asked as usual. The tier
+recheck asks again later for the other errors, never for ``boss-refused`` (``tier_recheck``).
 
 The tier recheck's question (``ask``) waits the route's ``reply_timeout`` (``boss.*``: 10 s), not ``timeout``: no
 caller is on the line then, and a BOSS slower than the intake's bound but answering within the adapter's read
@@ -47,6 +48,7 @@ C = "urn:onepoint:common:1"
 ERROR = f"{{{C}}}Error"
 UNKNOWN_NUMBER_TIER = "OTHER_BRAND"
 SUBSCRIBER_NOT_FOUND = "subscriber-not-found"  # the BOSS adapter's answer for a number BOSS does not know
+BOSS_REFUSED = "boss-refused"  # the BOSS adapter's answer for a read BOSS refused with a Client fault
 
 log = logging.getLogger("onepoint.workflow")
 
@@ -84,7 +86,17 @@ def tier_query_document(msisdn: str, message_id: str, now: datetime) -> etree._E
 
 class NoTier(Exception):
     """BOSS's side answered this number, but with no tier: an error other than an unknown number or BOSS being
-    unavailable (the request dead-lettered, refused). No tier for this number now; no sign of an outage."""
+    unavailable (the request dead-lettered, refused). No tier for this number now; no sign of an outage.
+    ``code``: the ``c:Error`` code (``boss-refused``: BOSS itself refused this customer, ``refused_by_boss``)."""
+
+    def __init__(self, message: str, *, code: str = "error") -> None:
+        super().__init__(message)
+        self.code = code
+
+    @property
+    def refused_by_boss(self) -> bool:
+        """BOSS refused the customer (a Client fault such as Client.AccountFrozen): asking again says the same."""
+        return self.code == BOSS_REFUSED
 
 
 def _facts(msisdn: str, answer: bytes, today: date | None = None) -> TierFacts:
@@ -94,8 +106,10 @@ def _facts(msisdn: str, answer: bytes, today: date | None = None) -> TierFacts:
         if code == SYSTEM_UNAVAILABLE:  # BOSS is down (its circuit open): no answer, as a timeout
             raise OutboundError(f"BOSS's side answered {code}: {document.findtext(f'{{{C}}}Message') or ''}")
         if code != SUBSCRIBER_NOT_FOUND:
-            raise NoTier(f"BOSS's side answered {code}")
-        return TierFacts(msisdn, UNKNOWN_NUMBER_TIER, note=f"BOSS: {code}; treated as another network's caller")
+            said = document.findtext(f"{{{C}}}Message") if code == BOSS_REFUSED else None
+            raise NoTier(f"BOSS's side answered {code}" + (f": {said}" if said else ""), code=code)
+        return TierFacts(msisdn, UNKNOWN_NUMBER_TIER,
+                         note=f"BOSS: {code}; treated as another network's caller ({UNKNOWN_NUMBER_TIER})")
     return TierFacts(
         msisdn,
         document.findtext(f"{{{BOSS}}}EffectiveTier") or UNKNOWN_NUMBER_TIER,

@@ -74,8 +74,11 @@ class WorkOrderCreation:
             "escalation_level": 0, "created_at": created_at, "updated_at": now, **limit_columns(deadlines),
         }
         actor = complaint.taken_by or complaint.source_system
-        tier_note = (f"tier {tier.tier} from BOSS: priority {deadlines.priority}" if tier.known
-                     else tier.note or "tier unknown: ordinary time limits")
+        if tier.note:  # the lookup's own word (an unknown number: another network's caller) over "from BOSS"
+            tier_note = f"{tier.note}: priority {deadlines.priority}" if tier.known else tier.note
+        else:
+            tier_note = (f"tier {tier.tier} from BOSS: priority {deadlines.priority}" if tier.known
+                         else "tier unknown: ordinary time limits")
         history = [
             HistoryEntry(at=created_at, kind="state", actor=actor, system=complaint.source_system, action="CREATE",
                          to_state=S.NEW.value, note=f"{complaint.channel} complaint", message_id=complaint.message_id),

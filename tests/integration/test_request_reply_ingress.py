@@ -131,6 +131,8 @@ def test_soap_timeout_is_a_server_fault(running, examples_dir):
             Header={"MessageId": "rr-soap-0000002", "SourceSystem": "CS", "SentAt": "2026-11-23T09:15:00+08:00"},
             Msisdn="13800138000")
     assert fault.value.code.endswith("Server.Timeout")
+    # the caller's MessageId, not the hub's correlation id; a read: sending it again asks BOSS again
+    assert "rr-soap-0000002" in fault.value.message and "asks boss again" in fault.value.message
 
 
 def test_backend_refusal_and_bad_reply(running, examples_dir):

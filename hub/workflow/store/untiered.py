@@ -1,7 +1,9 @@
 """The tier recheck's side of the store: the open work orders created while BOSS gave no tier (``tier`` NULL) and
 not replied yet (``replied_at`` NULL: a reply was counted under the tier it had, docs/statistics.md).
 
-A number BOSS does not know is stored as ``OTHER_BRAND``, so a NULL tier means only "BOSS did not answer". The read
+A number BOSS does not know is stored as ``OTHER_BRAND``, so a NULL tier means only "BOSS gave no tier" (no answer,
+or an error answer such as ``boss-refused``, which the recheck asks once: ``tier_recheck``). A tier BOSS gave is
+never asked again: it is fixed at creation (docs/deadlines.md). The read
 is one indexed query (``ix_work_orders_tier_created`` holds the NULLs on SQLite and PostgreSQL), oldest first,
 bounded by the creation time the recheck still looks back to.
 """

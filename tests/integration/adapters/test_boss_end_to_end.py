@@ -141,3 +141,22 @@ def test_a_caller_is_told_at_once_while_bosss_circuit_is_open(hub_with_fragile_b
         status, wait, kind = statuses[-1]  # Retry-After: when the kept request is tried again (five-minute tier)
         assert status == 500 and wait is not None and int(wait) >= 60 and kind == "system-unavailable"
     assert len(boss_emulator.journal(operation="QueryCustomerTier")) == 1  # the open circuit called BOSS no more
+
+
+def test_a_tier_lookup_boss_refuses_for_the_customer_is_answered_boss_refused(hub_with_boss: str,
+                                                                             boss_emulator: Any) -> None:
+    """BOSS's Client fault for one customer (Client.AccountFrozen) is its answer: the caller is told so, naming
+    BOSS's code and text, and nothing goes to the dead-letter queue (the read could not usefully be replayed)."""
+    sub = boss_emulator.app.boss_state.population.subscribers[0]
+    boss_emulator.add_fault("error", "QueryCustomerTier", status=400, message="Client.AccountFrozen: account frozen")
+    caller = zeep.Client(f"{hub_with_boss}/soap/boss?wsdl",
+                         wsse=UsernameToken("cs-frontend", "cs-dev-password", use_digest=True))
+    header = {"MessageId": "e2e-frozen-000001", "SourceSystem": "CS", "SentAt": "2026-11-23T09:15:00+08:00"}
+    with pytest.raises(Fault) as refused:
+        caller.service.QueryCustomerTier(Header=header, Msisdn=sub.msisdn)
+    assert refused.value.code.endswith("Client.Rejected"), refused.value.code
+    assert "Client.AccountFrozen" in refused.value.message and "account frozen" in refused.value.message
+    metrics = requests.get(f"{hub_with_boss}/metrics", timeout=10).text
+    assert not [line for line in metrics.splitlines()
+                if line.startswith('onepoint_messages_dead_lettered_total{consumer="boss"')
+                and not line.endswith(" 0.0")], metrics

@@ -116,3 +116,12 @@ def test_the_recheck_question_waits_the_routes_reply_timeout_not_the_intakes_bou
     asked = lookup.ask("13800138000", boss, NOW)  # type: ignore[arg-type]
     assert asked.known and asked.tier == "VIP_GOLD"
     assert boss.timeouts == [3.0, None]  # None: the route's reply_timeout
+
+
+def test_boss_refusing_the_customer_is_no_tier_ordinary_limits_and_no_pause() -> None:
+    """``boss-refused`` (BOSS's Client fault for this customer, say a frozen account): BOSS knows the number, so
+    it is not another network's caller (OTHER_BRAND), and it answered, so no outage pauses the next lookups."""
+    lookup = TierLookup(timeout=3.0, pause=30.0, clock=lambda: 0.0)
+    refused = lookup.facts("13800138000", Boss(error_answer("boss-refused")), NOW)  # type: ignore[arg-type]
+    assert not refused.known and refused.tier is None and refused.note and "boss-refused" in refused.note
+    assert not lookup.paused and lookup.cached("13800138000") is None

@@ -41,6 +41,7 @@ class Boss:
     def __init__(self) -> None:
         self.down = True
         self.refused: set[str] = set()  # numbers BOSS's side answers with an error
+        self.boss_refused: set[str] = set()  # numbers BOSS itself refuses (a Client fault: boss-refused)
         self.asked: list[str] = []
 
     def __call__(self, envelope: Envelope) -> bytes:
@@ -50,6 +51,8 @@ class Boss:
             raise TimeoutError("BOSS did not answer")
         if msisdn in self.refused:
             return _error("internal-error")
+        if msisdn in self.boss_refused:
+            return _error("boss-refused")
         return VIP_ANSWER.replace(b"13800138000", msisdn.encode())
 
 
@@ -197,3 +200,20 @@ def test_a_slow_but_working_boss_gives_the_recheck_the_tier_the_intake_gave_up_o
     clock(runtime).advance(timedelta(minutes=1))
     assert TierRecheck(runtime, outbound).run_pass().tiered == [work_order_id]
     assert row(runtime, work_order_id)["tier"] == "VIP_GOLD"
+
+
+def test_a_number_boss_refuses_is_not_asked_again_for_the_rest_of_the_recheck_window(
+        runtime: WorkflowRuntime, boss: Boss, recheck: Callable[[], TierRecheck]) -> None:
+    """BOSS refusing the customer (``boss-refused``, a Client fault such as Client.AccountFrozen) says the same
+    every 10 minutes for 24 h: asked once by the recheck, the work order keeps ordinary limits; the others are
+    asked as usual."""
+    refused = untiered(runtime, "13800138005")
+    wanted = untiered(runtime, "13800138006")
+    boss.down, boss.boss_refused = False, {"13800138005"}
+    checker = recheck()
+    assert checker.run_pass().tiered == [wanted]
+    assert boss.asked.count("13800138005") == 1
+    for _ in range(24):
+        clock(runtime).advance(timedelta(minutes=59))
+        checker.run_pass()
+    assert boss.asked.count("13800138005") == 1 and row(runtime, refused)["tier"] is None

@@ -125,12 +125,10 @@ def test_a_transient_failure_is_retried_then_answered(boss: Boss, failure: objec
 
 
 @pytest.mark.parametrize(("failure", "reason"), [
-    (httpx.Response(500, content=soap_fault("Client.SchemaValidationError", "bad Msisdn")),
-     "refused (Client.SchemaValidationError)"),
     (httpx.Response(404, text="no such endpoint"), "refused (404)"),
     (tier_answer(brand="NOPE"), "fails its XSD"),
     (httpx.Response(200, content=b"<maintenance>closed</maintenance>"), "invalid answer: not XML"),
-], ids=["client-fault", "http-404", "answer-fails-xsd", "not-soap"])
+], ids=["http-404", "answer-fails-xsd", "not-soap"])  # a Client fault on a read: test_reads_boss_refused
 def test_a_permanent_failure_is_dead_lettered_at_once_with_the_reason(boss: Boss, failure: httpx.Response | bytes,
                                                                       reason: str) -> None:
     boss.route.side_effect = in_turn(failure)
