@@ -8,9 +8,11 @@ binds the query in time as well as to its subscriber:
 * a CLOSED one justifies queries for ``[adapters.dsmp] sms_log_days_after_close`` days (default 30) after its
   closing (``purpose-work-order-closed``): a late question of the customer's, an SP dispute;
 * the period must lie within the complaint's (``purpose-period-outside-complaint``, naming the allowed period): it
-  starts at most ``sms_log_days_before_complaint`` days (default 30) before the trouble began (``OccurredAt``, or
-  the work order's creation when the customer gave no time), and ends no later than the work order's closing; for
-  a work order not closed it must start no later than now (its end may lie ahead: DSMP holds no records beyond now).
+  starts at most ``sms_log_days_before_complaint`` days (default 31, the longest period one query may cover) before
+  the day the trouble began (``OccurredAt``, or the work order's creation when the customer gave no time), from
+  00:00 of that day in the operator's time (Asia/Shanghai: an agent asks for whole days), and ends no later than
+  the work order's closing; for a work order not closed it must start no later than now (its end may lie ahead:
+  DSMP holds no records beyond now).
 
 Every refusal is a ``PurposeRefused``: the handler writes its ``denied`` row before answering ``c:Error``.
 """
@@ -19,12 +21,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from adapters.dsmp.periods import Moment
 from adapters.dsmp.purpose import WorkOrderParties
 from adapters.dsmp.refusals import PurposeRefused
 
-__all__ = ["ComplaintWindow", "check_complaint"]
+__all__ = ["OPERATOR_DAY", "ComplaintWindow", "check_complaint"]
+
+OPERATOR_DAY = ZoneInfo("Asia/Shanghai")  # whose midnight a period of whole days starts at
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +44,8 @@ class ComplaintWindow:
     @classmethod
     def of(cls, parties: WorkOrderParties, before: timedelta, now: datetime) -> ComplaintWindow:
         end = parties.closed_at if parties.closed else None
-        return cls(parties.complaint_began - before, end, now)
+        earliest = (parties.complaint_began - before).astimezone(OPERATOR_DAY)
+        return cls(earliest.replace(hour=0, minute=0, second=0, microsecond=0), end, now)
 
     def holds(self, start: datetime, end: datetime) -> bool:
         if start < self.start:

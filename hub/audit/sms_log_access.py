@@ -28,7 +28,7 @@ is for the days of one complaint, not a subscriber's history; a longer one is re
 The purpose of a query is a complaint of the queried subscriber (``adapters.dsmp.purpose``), and it binds the
 period too (``adapters.dsmp.complaint_window``)::
 
-    sms_log_days_before_complaint = 30   # the period may start this many days before the trouble began
+    sms_log_days_before_complaint = 31   # the period may start this many days before the trouble began
     sms_log_days_after_close = 30        # a CLOSED work order justifies queries this long after its closing
 
 (each 0 to 366 days; a CANCELLED work order justifies none).
@@ -52,7 +52,7 @@ __all__ = ["DEFAULT_DAYS_AFTER_CLOSE", "DEFAULT_DAYS_BEFORE_COMPLAINT", "DEFAULT
 NO_ROLE = "none"  # the role audited for an account no pattern maps
 DEFAULT_MAX_PERIOD_DAYS = 31  # a month of records: DSMP's own window (the emulator keeps 30 days before its anchor)
 LONGEST_MAX_PERIOD_DAYS = 366  # what sms_log_max_days may be set to at most
-DEFAULT_DAYS_BEFORE_COMPLAINT = 30  # how long before the trouble began the queried period may start
+DEFAULT_DAYS_BEFORE_COMPLAINT = 31  # how long before the trouble began the period may start: a longest period too
 DEFAULT_DAYS_AFTER_CLOSE = 30  # how long after its closing a CLOSED work order still justifies a query
 
 

@@ -29,10 +29,13 @@ from lxml import etree
 
 from hub.audit.entry import AuditEntry, Outcome, mask_msisdn_tail, mask_numbers_in
 from hub.audit.keys import AuditKeyError, load_chain_key
-from hub.audit.log import AuditLog
+from hub.audit.log import AuditLog, sqlite_file
+from hub.audit.postgres import AuditDatabaseUnavailable
 from hub.audit.query_facts import query_facts
 from hub.audit.sms_log_access import NO_ROLE, SmsLogAccess
+from hub.audit.writers_lock import LogBeingArchived, WritersLock
 from hub.config.settings import AuditSettings, CallerConfig, ConfigError, HubSettings
+from hub.database.file_locks import SharedFileLock
 
 __all__ = ["RefusalAudit", "refusal_audit"]
 
@@ -44,13 +47,17 @@ class RefusalAudit:
     """Appends the ``denied`` row of an audited command refused at the ingress (see the module).
 
     ``access``: by command set, who has which role (``[adapters.<set>]``); ``open_log``: opens the log (the one
-    ``[audit]`` names), called on the first refusal and again after a failure."""
+    ``[audit]`` names), called on the first refusal and again after a failure; ``writers_lock``: the SQLite log's
+    writers' lock, held from the start until ``close`` (``onepoint audit archive`` is refused while this process
+    may write the log, though it opens the log only at its first refusal)."""
 
-    def __init__(self, open_log: Callable[[], AuditLog], access: dict[str, SmsLogAccess] | None = None) -> None:
+    def __init__(self, open_log: Callable[[], AuditLog], access: dict[str, SmsLogAccess] | None = None, *,
+                 writers_lock: SharedFileLock | None = None) -> None:
         self._open_log = open_log
         self.access = dict(access or {})
         self._log: AuditLog | None = None
         self._lock = threading.Lock()
+        self._writers_lock = writers_lock
 
     def entry(self, element: etree._Element, caller: CallerConfig, *, command_set: str, command_type: str,
               peer: str | None, reason: str) -> AuditEntry:
@@ -90,6 +97,9 @@ class RefusalAudit:
     def close(self) -> None:
         with self._lock:
             self._close_log()
+            if self._writers_lock is not None:
+                self._writers_lock.release()
+                self._writers_lock = None
 
     def _close_log(self) -> None:
         if self._log is not None:
@@ -117,7 +127,24 @@ def refusal_audit(settings: HubSettings, command_sets: set[str]) -> RefusalAudit
             raise ConfigError(str(exc)) from None
     if command_sets and not settings.audit.development_key:
         _check_key(settings.audit)
-    return RefusalAudit(lambda: AuditLog.open(settings.audit), access)
+    return RefusalAudit(lambda: AuditLog.open(settings.audit), access,
+                        writers_lock=_writers_lock(settings.audit) if command_sets else None)
+
+
+def _writers_lock(settings: AuditSettings) -> SharedFileLock | None:
+    """The SQLite log's writers' lock, taken at start: an archive running now stops this process (``ConfigError``
+    naming it); None for PostgreSQL (or a log setting the first refusal reports)."""
+    try:
+        path = sqlite_file(settings)
+    except AuditDatabaseUnavailable:
+        return None  # said by the first refusal's ERROR, as before
+    if path is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return WritersLock.hold(path)
+    except LogBeingArchived as exc:
+        raise ConfigError(f"{settings.where}: {exc}") from None
 
 
 def _check_key(settings: AuditSettings) -> None:

@@ -206,6 +206,9 @@ class UsernameTokenVerifier(Generic[AccountT]):
         if not text and (not nonce_text or not created):
             raise SecurityTokenRefused("PasswordDigest needs a Nonce and a wsu:Created", "InvalidSecurityToken",
                                        username=username)
+        if text and nonce_text and not created:  # its nonce is remembered for the window after its Created only
+            raise SecurityTokenRefused("a Nonce needs a wsu:Created (send both, or neither)", "InvalidSecurityToken",
+                                       username=username)
         nonce = _nonce(nonce_text, username) if nonce_text else None
         created_at = check_created(created, now, self.window, username) if created else None
         account = self.accounts.get(username)

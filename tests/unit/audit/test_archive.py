@@ -143,3 +143,23 @@ def _config(folder: Path) -> Path:
     config = folder / "hub.toml"
     config.write_text(f'[audit]\npath = "audit.db"\nkey_env = "{KEY_ENV}"\n')
     return config
+
+
+def test_an_ingress_that_refused_nothing_yet_keeps_the_archive_off(tmp_path: Path) -> None:
+    """The ingress opens the log at its first refusal only; it holds the writers' lock from its start, so an archive
+    cannot move the log and leave the ingress to begin a new one under the old key at the path."""
+    from hub.audit.writers_lock import no_writer_on
+    from hub.config import ConfigError
+    from hub.ingress.refusal_audit import refusal_audit
+
+    filled_log(tmp_path / "audit.db", 2).close()
+    settings = load_settings(_config(tmp_path))
+    refusals = refusal_audit(settings, {"dsmp"})  # nothing refused yet: the log not opened
+    try:
+        result = onepoint_audit(tmp_path, "archive", "--to", str(tmp_path / "old.db"))
+        assert result.exit_code == 2 and "is still open" in result.output
+    finally:
+        refusals.close()
+    with no_writer_on(tmp_path / "audit.db"), pytest.raises(ConfigError, match="audit archive"):
+        refusal_audit(settings, {"dsmp"})  # an ingress started while the archive runs stops at once
+    assert onepoint_audit(tmp_path, "archive", "--to", str(tmp_path / "old.db")).exit_code == 0

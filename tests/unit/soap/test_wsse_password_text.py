@@ -117,8 +117,15 @@ class TestNonceAndCreated:
         refused = refusal(verifier(), text_token("cs", "ws-s3cret é", created=created))
         assert refused.code == "MessageExpired"
 
+    def test_a_nonce_without_a_created_is_refused(self) -> None:
+        """Remembered for the window after its Created only: without one, the same token would be taken again once
+        the window from its first use had passed."""
+        refused = refusal(verifier(), text_token("cs", "ws-s3cret é", nonce=os.urandom(16)))
+        assert (refused.code, refused.reason) == ("InvalidSecurityToken", "a Nonce needs a wsu:Created (send both, "
+                                                                          "or neither)")
+
     def test_a_malformed_nonce_is_refused(self) -> None:
-        header = text_token("cs", "ws-s3cret é", nonce=b"x")
+        header = text_token("cs", "ws-s3cret é", nonce=b"x", created=datetime.now(UTC))
         header.find(f".//{{{WSSE_NS}}}Nonce").text = "***"  # type: ignore[union-attr]
         assert refusal(verifier(), header).code == "InvalidSecurityToken"
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from adapters.dsmp import OUTSIDE_COMPLAINT, WORK_ORDER_CANCELLED, WORK_ORDER_CLOSED, SmsLogAccess
-from adapters.dsmp.complaint_window import ComplaintWindow, check_complaint
+from adapters.dsmp.complaint_window import OPERATOR_DAY, ComplaintWindow, check_complaint
 from adapters.dsmp.periods import read_moment
 from adapters.dsmp.purpose import WorkOrderParties
 from adapters.dsmp.refusals import PurposeRefused
@@ -41,7 +41,8 @@ def test_a_period_long_before_the_complaint_is_refused_naming_the_allowed_period
                                                "Period/c:To": "2025-11-30T00:00:00+08:00"}))
     assert error_code(result.reply) == OUTSIDE_COMPLAINT
     reason = _denied(dsmp, OUTSIDE_COMPLAINT)
-    assert "allowed period is from 2026-10-21T00:40:00+00:00" in reason  # OccurredAt 2026-11-20T08:40+08 - 30 days
+    # OccurredAt 2026-11-20T08:40+08 - 31 days, from 00:00 of that day in Asia/Shanghai
+    assert "allowed period is from 2026-10-19T16:00:00+00:00" in reason
 
 
 def test_the_period_may_start_up_to_the_configured_days_before_the_trouble_began(dsmp: Dsmp) -> None:
@@ -89,10 +90,10 @@ def test_a_closed_work_orders_period_ends_at_its_closing() -> None:
 
 def test_an_open_work_orders_period_may_not_start_after_now_and_counts_from_its_creation_without_occurred_at() -> None:
     taken = _parties("IN_PROGRESS", TAKEN)
-    assert ComplaintWindow.of(taken, BEFORE, NOW).start == TAKEN - BEFORE
-    _check(taken, "2026-10-24T09:15:00+08:00", "2026-12-31T23:59:59+08:00")  # its end may lie ahead
+    assert ComplaintWindow.of(taken, BEFORE, NOW).start == datetime(2026, 10, 24, tzinfo=OPERATOR_DAY)  # whole days
+    _check(taken, "2026-10-24T00:00:00+08:00", "2026-12-31T23:59:59+08:00")  # its end may lie ahead
     with pytest.raises(PurposeRefused):
-        _check(taken, "2026-10-24T09:14:59+08:00", "2026-11-01T00:00:00+08:00")
+        _check(taken, "2026-10-23T23:59:59+08:00", "2026-11-01T00:00:00+08:00")
     with pytest.raises(PurposeRefused, match="starting no later than now"):
         _check(taken, "2026-12-08T00:00:00+08:00", "2026-12-09T00:00:00+08:00")
 
@@ -107,4 +108,16 @@ def test_the_complaint_windows_days_are_checked_when_read(key: str, value: objec
 def test_the_complaint_windows_days_are_read_from_the_settings() -> None:
     access = SmsLogAccess.from_options({"sms_log_days_before_complaint": 7, "sms_log_days_after_close": 0})
     assert (access.before_complaint, access.after_close) == (timedelta(days=7), timedelta(0))
-    assert (SmsLogAccess().days_before_complaint, SmsLogAccess().days_after_close) == (30, 30)
+    assert (SmsLogAccess().days_before_complaint, SmsLogAccess().days_after_close) == (31, 30)
+
+
+def test_the_longest_period_ending_today_fits_a_trouble_that_began_today() -> None:
+    """The defaults agree: a query of ``sms_log_max_days`` (31) whole days ending now is within a complaint whose
+    trouble began this afternoon (the window starts at 00:00, 31 days before that day)."""
+    access = SmsLogAccess()
+    began = datetime(2026, 12, 7, 15, 0, tzinfo=OPERATOR_DAY)
+    today = _parties("IN_PROGRESS", began)
+    now = began + timedelta(hours=1)
+    window = ComplaintWindow.of(today, access.before_complaint, now)
+    assert window.holds(now - timedelta(days=access.max_period_days), now)
+    assert window.holds(datetime(2026, 11, 6, tzinfo=OPERATOR_DAY), now)  # from 00:00 of the day 31 days before
