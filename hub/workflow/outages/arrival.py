@@ -177,7 +177,7 @@ def clear_linked(tx: WorkOrderTransaction, engine: WorkOrderEngine, services: Ou
     for found in rows:
         row = dict(found)
         state = S(row["state"])
-        if others and moved(tx, services, notice, others, row, now):
+        if others and moved(tx, services, notice, others, row, now) is not None:
             outcome.moved.append(row["id"])
             continue
 

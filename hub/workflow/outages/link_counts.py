@@ -8,8 +8,8 @@ Each link writes an ``OUTAGE_LINK`` field entry (``new_value`` the notice) and c
   a ``DISPATCH`` state entry before the link (``dispatch_fields`` set);
 * again by a later revision after one unlinked it (``relinking``): an AUTO_ANSWERED one as at intake, an open one
   as above;
-* moved to the notice at another's clearance (``moving``) — linked only: the entry's ``old_value`` names the
-  cleared notice, which counted its answer and its dispatch.
+* moved to the notice at another's clearance or withdrawal (``moving``) — linked only: the entry's ``old_value``
+  names the notice it left, which counted (and keeps) its answer and its dispatch.
 
 The counts depend on the history before the notice's last link, never on the work order's fields now: a complaint
 its owner dispatched after the link was not counted dispatched, and is not taken back as dispatched (the notice's
@@ -59,7 +59,7 @@ def counted_at_link(db: Connection, work_order_id: str, notice_id: str) -> LinkC
     if not links:
         return LinkCounts(linked=1)
     link = links[-1]
-    if link["old_value"] is not None:  # moved from a cleared notice: counted as linked only
+    if link["old_value"] is not None:  # moved from a cleared or withdrawn notice: counted as linked only
         return LinkCounts(linked=1)
     before = {step["action"] for step in steps if step["kind"] == "state" and step["seq"] < link["seq"]}
     return LinkCounts(1, int("AUTO_ANSWER" in before), int("DISPATCH" in before))

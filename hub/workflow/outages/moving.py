@@ -1,5 +1,6 @@
 """A clearance's moves: a linked work order another active notice still explains is not told "recovered" but moved
-to that notice, which replies it when it clears (docs/outages.md, "Clearance").
+to that notice, which replies it when it clears (docs/outages.md, "Clearance"). A withdrawal moves the same way
+(``withdrawal``): the notice it left is then withdrawn, not cleared.
 
 A complaint moves to the active notice that explains it best (the intake's choice, ``best_notice``). An incident
 moves to the one that explains it, else — as the linking rule links it for "the incident or any of its children" —
@@ -7,9 +8,9 @@ to the active notice its open children are linked to (most of them, then the low
 its complaints first, so an incident whose children went to another notice follows them. Replied now, its
 resolution would reply those children the recovery of an outage that is not over (``incidents.resolution``).
 
-The move is an ``OUTAGE_LINK`` field entry whose ``old_value`` is the cleared notice; the notice moved to counts a
-complaint as linked only: its answer at intake and its dispatch were counted on the notice it came from
-(``link_counts``).
+The move is an ``OUTAGE_LINK`` field entry whose ``old_value`` is the notice it left (cleared or withdrawn); the notice
+moved to counts a complaint as linked only: its answer at intake and its dispatch were counted on the notice it came
+from, which keeps them (``link_counts``).
 """
 
 from __future__ import annotations
@@ -44,11 +45,12 @@ _CHILDREN_ELSEWHERE = (  # the active notices an incident's open children are li
 )
 
 
-def moved_entry(notice: StoredNotice, cleared: StoredNotice, now: datetime, *, why: str) -> HistoryEntry:
-    """The ``OUTAGE_LINK`` entry of a work order moved from ``cleared`` to ``notice``."""
+def moved_entry(notice: StoredNotice, left: StoredNotice, now: datetime, *, why: str,
+                ended: str = "cleared") -> HistoryEntry:
+    """The ``OUTAGE_LINK`` entry of a work order moved from ``left`` (``ended``: how it ended) to ``notice``."""
     return HistoryEntry(at=now, kind="field", actor="hub", system="HUB", action=LINK, field="outage_id",
-                        old_value=cleared.notice_id, new_value=notice.notice_id,
-                        note=f"moved from outage {cleared.notice_id}, cleared, {why}: {notice.kind} notice "
+                        old_value=left.notice_id, new_value=notice.notice_id,
+                        note=f"moved from outage {left.notice_id}, {ended}, {why}: {notice.kind} notice "
                              f"{notice.title}"[:500])
 
 
@@ -60,18 +62,19 @@ def _followed(tx: WorkOrderTransaction, incident_id: str, others: list[StoredNot
 
 
 def moved(tx: WorkOrderTransaction, services: OutageServices, cleared: StoredNotice, others: list[StoredNotice],
-          row: dict[str, Any], now: datetime) -> bool:
+          row: dict[str, Any], now: datetime, *, ended: str = "cleared") -> StoredNotice | None:
     """Move ``row``, linked to ``cleared``, to the active notice of ``others`` that explains it best or, an
     incident, to the one its open children are linked to, if any (its outage is not over): a history entry, no
-    reply; that notice counts a complaint as linked."""
+    reply; that notice counts a complaint as linked. Returns the notice moved to (None: not moved); ``ended`` says
+    how the notice it leaves ended, for the history."""
     other = best_notice(others, services, ComplaintFacts.of_row(row))
     why = "to the notice still explaining it"
     if other is None and row["ticket_type"] == "INCIDENT":
         other, why = _followed(tx, str(row["id"]), others), "with its complaints still linked to"
     if other is None:
-        return False
+        return None
     tx.update(row["id"], {"outage_id": other.notice_id, "updated_at": now},
-              history=[moved_entry(other, cleared, now, why=why)])
+              history=[moved_entry(other, cleared, now, why=why, ended=ended)])
     if row["ticket_type"] == "COMPLAINT":
         add_counts(tx.db, other.notice_id, linked=1)
-    return True
+    return other

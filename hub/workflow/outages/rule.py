@@ -83,9 +83,9 @@ class OutageRule:
                         message_id: str | None = None) -> NoticeOutcome:
         """Keep the revision; an active one unlinks the work orders it no longer explains (``revision``) and links
         the open complaints it explains, a clearance replies to the linked ones (or moves them to another active
-        notice explaining them), a withdrawal unlinks them all (``withdrawal``). An older or repeated revision, a
-        second clearance, or anything after a withdrawal changes nothing. The intakes in flight commit first
-        (``lock_outage_notices``): their complaints are linked or replied to here."""
+        notice explaining them), a withdrawal moves them likewise or else unlinks them (``withdrawal``). An older or
+        repeated revision, a second clearance, or anything after a withdrawal changes nothing. The intakes in flight
+        commit first (``lock_outage_notices``): their complaints are linked or replied to here."""
         lock_outage_notices(tx.db)
         arrival = record_notice(tx.db, notice, now)
         outcome = NoticeOutcome(arrival)
@@ -100,7 +100,8 @@ class OutageRule:
                 unlink_unexplained(tx, self.engine, self.services, stored, now, outcome)
             link_open(tx, self.services, stored, now, outcome)
         elif stored.status == WITHDRAWN:
-            withdraw(tx, self.engine, stored, arrival.previous_status, now, outcome, reason=notice.withdrawal_reason)
+            withdraw(tx, self.engine, self.services, stored, arrival.previous_status, now, outcome,
+                     reason=notice.withdrawal_reason)
         elif stored.status == CLEARED and arrival.previous_status == ACTIVE:
             clear_linked(tx, self.engine, self.services, stored, now, outcome, message_id=message_id)
         return outcome

@@ -13,8 +13,8 @@ to, by its *last* link to it:
   answers, then links);
 * dispatched — of them, those dispatched before the link (a ``DISPATCH`` state entry before it: the notice arrived
   after NSP had the complaint), as the rule counts ``dispatch_fields`` at the link;
-* a complaint moved to the notice at another's clearance (the entry's ``old_value`` names the cleared notice) is
-  linked only there; the cleared notice keeps it, answered and dispatched as it was counted.
+* a complaint moved to the notice at another's clearance or withdrawal (the entry's ``old_value`` names the notice
+  it left) is linked only there; the notice it left keeps it, answered and dispatched as it was counted.
 
 Summed over the areas a notice covers they are its lifetime counts
 (``tests/unit/workflow/test_statistics_outage_areas.py``). The read goes through ``ix_work_orders_outage`` and the
@@ -77,7 +77,7 @@ def _counted(steps: Iterable[tuple[str, str, str | None, str | None]]) -> dict[s
         if kind == "state":
             seen.add(action)
         elif action == LINK and new_value:
-            moved = old_value is not None  # from a cleared notice, which counted its answer and dispatch
+            moved = old_value is not None  # from a cleared or withdrawn notice, which counted its answer and dispatch
             counted[new_value] = (1, 0, 0) if moved else (1, int("AUTO_ANSWER" in seen), int("DISPATCH" in seen))
         elif action == UNLINKED and old_value:
             counted.pop(old_value, None)

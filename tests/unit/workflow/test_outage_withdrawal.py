@@ -1,6 +1,7 @@
 """A notice NSP withdraws as issued in error (status WITHDRAWN: there was no outage; docs/outages.md "Withdrawal:
-not an outage"): every work order it linked is let go as a revision lets go one it no longer explains, nobody is
-told of a recovery, the notice answers and links nothing any more, and nothing NSP sends of it later is applied."""
+not an outage"): every work order it linked is moved to another active notice explaining it, as a clearance moves
+it, or else let go as a revision lets go one it no longer explains; nobody is told of a recovery, the notice answers
+and links nothing any more, and nothing NSP sends of it later is applied."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from tests.unit.workflow.test_statistics_sla_overdue import statistics
 pytestmark = pytest.mark.unit
 
 FALSE_ALARM = "a faulty sensor: the station never went down"
+DISTRICT_NOTICE = "FLT-20261123-0008"
 
 
 def withdrawn_envelope(*, revision: int = 2, message_id: str | None = None) -> Envelope:
@@ -154,3 +156,62 @@ def test_a_withdrawal_lets_an_incident_go_with_its_children(client: WorkerTestCl
     assert _view(runtime, incident).row["outage_id"] is None
     assert _view(runtime, incident).history[-1]["action"] == "OUTAGE_UNLINKED"
     assert {c["outage_id"] for c in children(runtime, incident)} == {None}
+
+
+def test_a_withdrawal_moves_a_complaint_another_active_notice_explains(client: WorkerTestClient,
+                                                                       runtime: WorkflowRuntime) -> None:
+    assert client.send(notice_envelope(areas=[("0755", None)], services=["VOICE"])).processed  # all of 0755
+    assert client.send(notice_envelope(NoticeId=DISTRICT_NOTICE, areas=[("0755", "Futian")],
+                                       services=["VOICE"])).processed
+    created = complain(client)
+    answered = text(created, "wo:WorkOrderId") or ""
+    assert text(created, "wo:OutageNoticeId") == DISTRICT_NOTICE  # the district's notice answered it
+    clock(runtime).advance(timedelta(minutes=30))
+    before = len(client.sent)
+
+    withdrawal = notice_envelope("OutageNotice.valid-withdrawn.xml", NoticeId=DISTRICT_NOTICE, Revision="2",
+                                 WithdrawalReason=FALSE_ALARM)
+    result = client.send(withdrawal)
+    assert result.processed and "1 moved" in (result.outcome or ""), result
+
+    view = _view(runtime, answered)
+    assert (view.row["state"], view.row["outage_id"]) == ("AUTO_ANSWERED", NOTICE_ID)  # the area's outage is real
+    assert view.row["reply_due"] is None and not [d for d in view.deadlines if d["fired_at"] is None]
+    moved = view.history[-1]
+    assert (moved["action"], moved["old_value"], moved["new_value"]) == ("OUTAGE_LINK", DISTRICT_NOTICE, NOTICE_ID)
+    assert "withdrawn as not an outage" in moved["note"] and FALSE_ALARM in moved["note"]
+    assert "OUTAGE_UNLINKED" not in [h["action"] for h in view.history]
+    summary = _told(client, before)[answered].findtext(f"{{{OA}}}Summary") or ""
+    assert "was withdrawn" in summary and f"now linked to outage notice {NOTICE_ID}" in summary
+    assert "no reply is due now" in summary
+    area = stored(runtime)
+    assert (area.linked_count, area.auto_answered_count) == (1, 0)  # linked only, as a clearance's move counts it
+    district = stored(runtime, DISTRICT_NOTICE)
+    assert (district.status, district.linked_count, district.auto_answered_count) == ("WITHDRAWN", 1, 1)
+
+    clock(runtime).advance(timedelta(hours=2))
+    assert client.send(cleared_envelope()).processed  # the notice explaining it clears: now it is replied
+    view = _view(runtime, answered)
+    assert view.row["state"] == "REPLIED"
+    assert [h["action"] for h in view.history].count("REPLY") == 1
+
+
+def test_a_withdrawal_moves_an_incident_with_its_children_the_other_notice_explains(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    from tests.unit.workflow.incident_kit import children
+    from tests.unit.workflow.test_outage_links_let_go import _incident_of
+
+    incident = _incident_of(client, runtime, ["Futian"] * 9 + ["Nanshan"])  # the incident is Nanshan's
+    assert client.send(notice_envelope(areas=[("0755", None)])).processed  # all of 0755: everything linked
+    assert client.send(notice_envelope(NoticeId=DISTRICT_NOTICE, areas=[("0755", "Futian")])).processed
+    assert client.send(withdrawn_envelope()).processed  # the area's notice withdrawn, Futian's is still active
+
+    futian = [c for c in children(runtime, incident) if c["district"] == "Futian"]
+    assert len(futian) == 9 and {c["outage_id"] for c in futian} == {DISTRICT_NOTICE}
+    (nanshan,) = [c for c in children(runtime, incident) if c["district"] == "Nanshan"]
+    assert nanshan["outage_id"] is None  # nothing else explains it: let go
+    row = _view(runtime, incident).row
+    assert row["outage_id"] == DISTRICT_NOTICE  # followed its children
+    moved = _view(runtime, incident).history[-1]
+    assert (moved["action"], moved["old_value"], moved["new_value"]) == ("OUTAGE_LINK", NOTICE_ID, DISTRICT_NOTICE)
+    assert stored(runtime, DISTRICT_NOTICE).linked_count == 9
