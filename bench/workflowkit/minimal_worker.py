@@ -6,21 +6,20 @@
 pika's ``BlockingConnection``: one channel consumes ``<PREFIX>.workflow`` (prefetch ``max(PREFETCH, 2 x BATCH)``, as
 the hub's worker), one confirm-mode channel publishes. The deliveries waiting are taken ``BATCH`` at a time (the
 hub's batch mode); per batch, with the standard library's ``sqlite3`` on the hub's schema (WAL,
-``synchronous=NORMAL``): ``BEGIN IMMEDIATE``; the message ids looked up in the processed table (one query); per
-message the document parsed with lxml and its fields read, the caller's tier looked up (the JSON file CALLERS of
-``workflowkit/callers.py``, what the hub's worker has in its tier cache), the same three reads as the hub (the
-caller's open work orders and those of the last 7 days, for the answer; whether one of the last 7 days was of the
-same phenomenon, the repeat mark; the active outage notices), the work-order row
-(state DISPATCHED, fixed deadlines), the same four history rows (created, accepted, dispatched, the owner's
-change), the deadline rows, two outbox events, the NetworkComplaintDispatch (the schema example, ids and number
-replaced, not validated) published to the NSP queue, and for a caller with an account manager the
-NotifyAccountManager (the schema example, ids, number, tier, category replaced) published to the CRM queue, as
-the hub does; the batch's statistics counters (the same rows as the hub's: created, repeat and dispatched, by
-day, ISO week and month in Asia/Shanghai, overall, by category, by SP and by the department dispatched to, summed
-over the batch) added with one upsert per row; the batch's confirms awaited together; the processed ids inserted;
-``COMMIT``; the answers published to the requests' reply-to, their confirms awaited together; acks. BATCH 1 is a
-transaction and two (three with a CRM notice) awaited confirms per message. No hub code. Prints ``ready``; EOF on
-stdin stops it.
+``synchronous=FULL``, as the hub's store: one fsync per commit on both sides): ``BEGIN IMMEDIATE``; the message ids
+looked up in the processed table (one query); per message the document parsed with lxml and its fields read, the
+caller's tier looked up (the JSON file CALLERS of ``workflowkit/callers.py``, what the hub's worker has in its tier
+cache), the same three reads as the hub (the caller's open work orders and those of the last 7 days, for the answer;
+whether one of the last 7 days was of the same phenomenon, the repeat mark; the active outage notices), the
+work-order row (state DISPATCHED, fixed deadlines), the same four history rows (created, accepted, dispatched, the
+owner's change), the deadline rows, two outbox events, the NetworkComplaintDispatch (the schema example, ids and
+number replaced, not validated) published to the NSP queue, and for a caller with an account manager the
+NotifyAccountManager (the schema example, ids, number, tier, category replaced) published to the CRM queue, as the
+hub does; the batch's statistics counters (the same rows as the hub's: created, repeat and dispatched, by day, ISO
+week and month in Asia/Shanghai, overall, by category, by SP and by the department dispatched to, summed over the
+batch) added with one upsert per row; the batch's confirms awaited together; the processed ids inserted; ``COMMIT``;
+the answers published to the requests' reply-to, their confirms awaited together; acks. BATCH 1 is a transaction and
+two (three with a CRM notice) awaited confirms per message. No hub code. Prints ``ready``; EOF on stdin stops it.
 """
 
 from __future__ import annotations
@@ -131,7 +130,7 @@ def main() -> None:
     tiers = {c["msisdn"]: (c["tier"], c["account_manager_id"])
              for c in json.loads(Path(callers).read_text(encoding="utf-8"))}
     db = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000", "cache_size=-65536",
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=10000", "cache_size=-65536",
                    "foreign_keys=ON"):
         db.execute(f"PRAGMA {pragma}")
     connection = pika.BlockingConnection(pika.URLParameters(url))

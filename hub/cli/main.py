@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from hub.cli.audit import audit
+from hub.cli.backup import backup
 from hub.cli.bulletin import bulletin
 from hub.cli.demo import demo
 from hub.cli.dlq import dlq
@@ -104,6 +105,7 @@ main.add_command(serve)
 main.add_command(routes)
 main.add_command(dlq)
 main.add_command(audit)
+main.add_command(backup)
 main.add_command(bulletin)
 main.add_command(emulate)
 main.add_command(emulator)

@@ -65,11 +65,13 @@ def opening(url: str) -> Iterator[None]:
     server that refuses, a revision of a newer release) as one line naming it."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from hub.workflow.store.migrate import OlderRevision, UnknownRevision
+    from hub.workflow.store.database_file import DatabaseFileLost, DatabaseNotWritable
+    from hub.workflow.store.migrate import NoRevision, OlderRevision, UnknownRevision
 
     try:
         yield
-    except (UnknownRevision, OlderRevision) as exc:  # another release's schema: a reading command leaves it
+    # another release's schema (a reading command leaves it), a version table missing, a lost or read-only file
+    except (UnknownRevision, OlderRevision, NoRevision, DatabaseFileLost, DatabaseNotWritable) as exc:
         raise click.ClickException(str(exc)) from None
     except SQLAlchemyError as exc:
         reason = getattr(exc, "orig", None) or exc

@@ -1,7 +1,9 @@
 """What ``/readyz`` and ``/metrics`` learn of the hub's own dependencies beyond the broker, each checked in the
 background (``hub.observability.probes``), never by a request:
 
-* ``database``: the work-order database of the workflow worker in this process;
+* ``database``: the work-order database of the workflow worker in this process: ``SELECT 1``, its writes (the last
+  failed and none succeeded since: a full disk, a read-only file), and a SQLite file still the one opened and
+  writable (``hub.workflow.store.readiness``);
 * ``processed_store``: the shared PostgreSQL processed-message store of the adapters' workers in this process
   (``[workers] processed_store``); a SQLite file or memory has nothing to probe;
 * ``bulletin_database``, ``nonce_store``, ``audit_database``: the PostgreSQL databases ``[bulletin] database``,
@@ -48,8 +50,11 @@ def database_probe(dependencies: Mapping[str, Any], *, interval: float = PROBE_I
     runtime = dependencies.get("workflow")
     if not isinstance(runtime, WorkflowRuntime):
         return None
-    engine = runtime.store.engine
-    return BackgroundProbe(DATABASE, lambda: ping(engine), interval=interval, timeout=timeout)
+
+    def select_one(engine: Engine) -> None:
+        ping(engine)  # looked up at each check
+
+    return BackgroundProbe(DATABASE, runtime.store.readiness_check(select_one), interval=interval, timeout=timeout)
 
 
 def processed_store_probe(store: ProcessedStore, *, interval: float = PROBE_INTERVAL,

@@ -8,8 +8,11 @@ needs all of them, not their count.
 A database the settings name (``[workflow] database``, ``[bulletin] path`` or ``database``, an adapter's
 ``[workers] processed_store``) that cannot be opened is
 named with its setting and its file or URL (without the password), and a SQLite file whose folder does not exist
-says so; the driver's own message is kept, SQLAlchemy's wrapping and its "Background on this error" link are not. A
-work-order database of a newer release (`UnknownRevision`) is its own line already.
+says so; the driver's own message is kept, SQLAlchemy's wrapping and its "Background on this error" link are not.
+A refusal of the work-order database itself (a newer release's `UnknownRevision`, a version table missing:
+`NoRevision`, the file lost since a hub ran on it or not writable) is its own line already, naming the database,
+whichever worker opened it first (the DSMP worker opens it too, for its purpose check): not "cannot start the dsmp
+worker".
 """
 
 from __future__ import annotations
@@ -27,11 +30,15 @@ __all__ = ["start_failure"]
 
 def start_failure(settings: HubSettings, consumer: str, exc: BaseException) -> str:
     """The one-line reason ``consumer``'s worker could not start because of ``exc``."""
-    from hub.workflow.store.migrate import UnknownRevision  # only when a worker failed: Alembic is not loaded else
+    # only when a worker failed: Alembic is not loaded else
+    from hub.workflow.store.database_file import DatabaseFileLost, DatabaseNotWritable
+    from hub.workflow.store.migrate import NoRevision, UnknownRevision
 
     head = f"cannot start the {consumer} worker"
     if isinstance(exc, UnknownRevision):
         return f"{settings.source}: {head}: {exc}"
+    if isinstance(exc, NoRevision | DatabaseFileLost | DatabaseNotWritable):
+        return f"{settings.source}: [workflow] database: {exc}"
     reason = getattr(exc, "orig", None) or exc  # a database driver's own error, without SQLAlchemy's wrapping
     text = f"{type(reason).__name__}: {_whole(reason) if _lists_problems(reason) else _first_line(reason)}"
     named = _database_setting(settings, consumer)

@@ -1,6 +1,8 @@
 """Everything that differs between SQLite and PostgreSQL in the work-order store, in one place.
 
-* **Engine.** SQLite: WAL, ``synchronous=NORMAL``, a busy timeout, foreign keys on, and SQLAlchemy's transactions
+* **Engine.** SQLite: WAL, ``synchronous=FULL`` (the WAL fsync'd at every commit: a work order answered COMPLETED
+  and its message acked survives a power loss; under ``NORMAL`` the last commits could be rolled back, the
+  workflow commits once per batch), a busy timeout, foreign keys on, and SQLAlchemy's transactions
   begun by us: ``BEGIN IMMEDIATE`` (the write lock at once, so two writers queue instead of failing on upgrade from a
   read lock) or a plain ``BEGIN`` for reads (``read_only()``). ``sqlite://`` (memory) is one shared connection,
   for single-threaded tests. PostgreSQL: a connection pool, READ COMMITTED, a connection given up after
@@ -94,7 +96,7 @@ def create_store_engine(url: str, *, busy_timeout_ms: int = 10_000, cache_mib: i
         cursor = dbapi_connection.cursor()
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # see the module's docstring: Engine
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute(f"PRAGMA cache_size=-{int(cache_mib) * 1024}")
         cursor.execute("PRAGMA foreign_keys=ON")

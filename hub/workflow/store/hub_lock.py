@@ -4,7 +4,8 @@
 the file. The copy is thus refused while any hub process runs on the file — whatever it runs (a workflow worker
 that leaves publishing to another holds no ``<file>.publisher-lock``), and a hub process started during a copy
 stops at once, naming it, instead of writing what the copy would leave behind. The operating system lets a lock go
-when its process dies. PostgreSQL and a SQLite memory database have no lock file (None).
+when its process dies. PostgreSQL and a SQLite memory database have no lock file (None). The lock file outlives its
+processes: a missing work-order file beside it is a lost database, refused at start (``database_file``).
 
 Why a file lock and not SQLite's own: a hub holds no transaction open while idle, so nothing in the database says
 that one will write the next moment.

@@ -6,7 +6,10 @@ the ``BEGIN IMMEDIATE`` write lock on SQLite). On a database already at head it 
 revision these scripts do not know (a newer release migrated it, then was rolled back) is refused before anything
 runs: `UnknownRevision`, one line naming the database and both revisions. ``require_head(engine)`` is for reading
 commands, which must not change a schema that running hubs of an older release still use: a database not at this
-release's head is refused (`OlderRevision`, or `UnknownRevision`) and nothing is migrated.
+release's head is refused (`OlderRevision`, or `UnknownRevision`) and nothing is migrated. Both refuse a database
+that has the work-order tables but no revision in its version table (`NoRevision`: a partial restore, the tables
+without ``workflow_alembic_version``): migrating it would start from the first revision and fail on the first
+table that exists; the message names the version table and the repair.
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, inspect
 
 from hub.workflow.store.dialect import lock_migrations
 from hub.workflow.store.schema import VERSION_TABLE
 
-__all__ = ["OlderRevision", "UnknownRevision", "current_revision", "head_revision", "require_head", "upgrade"]
+WORK_ORDERS_TABLE = "work_orders"  # the first revision's table: present, the schema was made
+
+__all__ = ["NoRevision", "OlderRevision", "UnknownRevision", "current_revision", "head_revision", "require_head",
+           "upgrade"]
 
 log = logging.getLogger("onepoint.workflow.store")
 
@@ -37,6 +43,19 @@ class UnknownRevision(RuntimeError):
                          f"{head}; run the release that migrated it")
         self.url, self.revision, self.head = url, revision, head
 
+
+class NoRevision(RuntimeError):
+    """The database has the work-order tables but its version table is missing or empty (a partial restore)."""
+
+    def __init__(self, url: str, head: str) -> None:
+        super().__init__(
+            f"work-order database {url} has the work-order tables but no revision in its version table "
+            f"{VERSION_TABLE} (missing or empty: a partial restore, the tables without it); it is neither migrated "
+            "nor used. Restore the whole database from a backup; or, knowing the revision its tables are at (the "
+            f"release that wrote them: this release's head is {head}), write it into {VERSION_TABLE} (one row, "
+            "column version_num; the table made as `CREATE TABLE " + VERSION_TABLE + " (version_num VARCHAR(32) "
+            "NOT NULL PRIMARY KEY)` where it is missing), then run `onepoint workorders migrate`")
+        self.url, self.head = url, head
 
 
 def _not_alembics_context_lines(record: logging.LogRecord) -> bool:
@@ -84,6 +103,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         lock_migrations(connection)
         _refuse_unknown_revision(connection, ScriptDirectory.from_config(config))
+        _refuse_no_revision(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     log.debug("work-order store at revision %s", revision)
@@ -99,12 +119,22 @@ def _refuse_unknown_revision(connection: Connection, scripts: ScriptDirectory) -
             raise UnknownRevision(url, revision, scripts.get_current_head() or "none")
 
 
+def _refuse_no_revision(connection: Connection) -> None:
+    """`NoRevision` when the database has no revision but has the work-order tables."""
+    if MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_heads():
+        return
+    if inspect(connection).has_table(WORK_ORDERS_TABLE):
+        raise NoRevision(connection.engine.url.render_as_string(hide_password=True), head_revision())
+
+
 def require_head(engine: Engine) -> None:
-    """Nothing when the database is at this release's head; else `OlderRevision` or `UnknownRevision`."""
+    """Nothing when the database is at this release's head; else `OlderRevision`, `UnknownRevision` or
+    `NoRevision`."""
     scripts = ScriptDirectory.from_config(_config())
     head = scripts.get_current_head() or "none"
     with engine.connect() as connection:
         _refuse_unknown_revision(connection, scripts)
+        _refuse_no_revision(connection)
         revision = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
     if revision != head:
         raise OlderRevision(engine.url.render_as_string(hide_password=True), revision, head)

@@ -9,7 +9,9 @@
     # one commit: the effects and the processed-message record; an exception rolls both back
 
 Opening runs the migrations (``upgrade head``) and, on a SQLite file, holds its hub lock shared until ``close``
-(``hub_lock``: ``onepoint workorders copy`` is refused while a hub runs on the file). Handlers called by a worker
+(``hub_lock``: ``onepoint workorders copy`` is refused while a hub runs on the file); a SQLite file missing beside
+the lock a hub left, or one this process may not write, is refused first (``database_file``). Every write is
+followed (``write_health``) for the readiness check (``readiness_check``). Handlers called by a worker
 whose processed-message store is ``WorkOrderProcessedStore(store)`` find the worker's transaction with
 ``store.current_transaction()``.
 """
@@ -26,6 +28,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from hub.database.file_locks import SharedFileLock
+from hub.workflow.store.database_file import FileIdentity, database_file, refuse_lost_database, refuse_unwritable
 from hub.workflow.store.dialect import create_store_engine, one_snapshot, shares_one_connection
 from hub.workflow.store.due import DueBatch, mark_fired, take_due
 from hub.workflow.store.health import StoreHealth, read_health
@@ -34,9 +37,11 @@ from hub.workflow.store.migrate import require_head, upgrade
 from hub.workflow.store.outbox_access import OutboxAccess
 from hub.workflow.store.parties import WorkOrderParties, read_parties
 from hub.workflow.store.queries import find_work_orders, load_work_order, work_orders_in_state, work_orders_of
+from hub.workflow.store.readiness import DatabaseCheck
 from hub.workflow.store.records import WorkOrderPage, WorkOrderView
 from hub.workflow.store.statements import SELECT_PARTIES
 from hub.workflow.store.transaction import WorkOrderTransaction, open_unit
+from hub.workflow.store.write_health import WriteHealth
 
 __all__ = ["NestedTransactionError", "NoTransactionError", "WorkOrderStore"]
 
@@ -63,6 +68,8 @@ class WorkOrderStore(OutboxAccess):
         # SQLite: the parties read runs on a pooled driver connection (~8 µs; ~65 µs through Connection.execute)
         self._parties_sql = str(SELECT_PARTIES.compile(dialect=engine.dialect)) if self.dialect == "sqlite" else None
         self._hub_lock: SharedFileLock | None = None  # ``open``: this process has the SQLite file open for writing
+        self.writes = WriteHealth().watch(engine)  # its last write against its last write failure (``/readyz``)
+        self.file_identity: FileIdentity | None = None  # ``open``: the SQLite file opened (``/readyz``)
         if migrate:
             upgrade(engine)
 
@@ -72,9 +79,14 @@ class WorkOrderStore(OutboxAccess):
         """``sqlite:///path`` (``sqlite://``: memory, one thread), ``postgresql+psycopg://user@host:port/db``, migrated
         to this release's head; ``reading``: never migrated, refused unless at head (``migrate.require_head``). Not
         ``reading``, a SQLite file's hub lock is held shared until ``close`` (``hub_lock``: ``StoreBeingCopied``
-        while ``onepoint workorders copy`` reads it)."""
+        while ``onepoint workorders copy`` reads it), and a file lost since a hub ran on it or one this process may
+        not write is refused (``database_file``: ``DatabaseFileLost``, ``DatabaseNotWritable``)."""
         engine = create_store_engine(url, **engine_options)
+        path = database_file(engine.url)
         try:
+            if path is not None and not reading:  # before the lock file is made and SQLite creates a new file
+                refuse_lost_database(path)
+                refuse_unwritable(path)
             held = None if reading else HubLock.hold(engine.url)  # before migrating: a copy may be reading it
         except BaseException:
             engine.dispose()
@@ -89,7 +101,13 @@ class WorkOrderStore(OutboxAccess):
                 held.release()
             raise
         store._hub_lock = held
+        store.file_identity = None if path is None else FileIdentity.of(path)
         return store
+
+    def readiness_check(self, ping: Callable[[Engine], None] | None = None) -> DatabaseCheck:
+        """What ``/readyz``'s ``checks.database`` runs in the background (``readiness``); ``ping``: its
+        ``SELECT 1`` (default ``readiness.select_one``)."""
+        return DatabaseCheck(self.engine, self.writes, self.file_identity, ping)
 
     @property
     def dialect(self) -> str:

@@ -105,3 +105,23 @@ def test_a_shared_bulletin_database_down_makes_readyz_degraded_also_without_work
         assert 'onepoint_dependency_up{dependency="bulletin_database"} 0.0' in asgi_get(app, "/metrics").text
     finally:
         system.stop()
+
+
+def test_a_work_order_database_deleted_under_the_hub_makes_readyz_degraded_naming_the_file(tmp_path: Path) -> None:
+    database = tmp_path / "workorders.db"
+    settings = replace(load_settings(), adapters=(), bulletin=BulletinSettings(tmp_path / "bulletin.db"),
+                       workflow=WorkflowSettings(database=f"sqlite:///{database}",
+                                                 scheduler_interval_seconds=0, publisher_interval_seconds=0))
+    system = HubSystem(settings)
+    app = system.start()
+    try:
+        for suffix in ("", "-wal", "-shm"):  # SELECT 1 still answers on the unlinked file
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        app.probes["database"].check_now()
+        body = asgi_get(app, "/readyz").json()
+        assert body["status"] == "degraded" and body["checks"]["database"] is False
+        reason = body["failing"]["database"]
+        assert reason.startswith(f"DatabaseFileChanged: the work-order database {database} is gone")
+    finally:
+        system.stop()
+        app.router.broker.close()  # type: ignore[attr-defined]
