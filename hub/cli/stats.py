@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from hub.workflow.statistics import StatisticsQuery
-    from hub.workflow.statistics.figures import OutageFigures
+    from hub.workflow.statistics.figures import OutageFigures, TierSla
 
 __all__ = ["stats"]
 
@@ -129,7 +129,10 @@ def _print_tables(figures: Any, zone: ZoneInfo) -> None:
                          ("  in SLA / late", f"{totals.replied_in_sla} / {totals.replied_late}"),
                          ("overdue, not replied", totals.overdue),
                          ("cancelled overdue", totals.cancelled_overdue),
-                         ("return visits", totals.return_visited), ("closed", totals.closed),
+                         ("return visits", totals.return_visited),
+                         ("  in time / late (return-visit limit)",
+                          f"{totals.return_visited_in_time} / {totals.return_visited_late}"),
+                         ("closed", totals.closed),
                          ("cancelled", totals.cancelled), ("escalated", totals.escalated),
                          ("reminded (customer called back)", totals.reminded), ("incidents", totals.incidents),
                          ("  satisfied / basically", f"{totals.satisfied} / {totals.basically_satisfied}"),
@@ -139,7 +142,8 @@ def _print_tables(figures: Any, zone: ZoneInfo) -> None:
                          ("invalid-dispatch share", figures.invalid_dispatch),
                          ("repeat-complaint share", figures.repeat_complaint),
                          ("SLA compliance", figures.sla_compliance),
-                         ("satisfaction (of the customers reached)", figures.satisfaction)):
+                         ("satisfaction (of the customers reached)", figures.satisfaction),
+                         ("return visits in time", figures.return_visit_in_time)):
         summary.add_row(label, _share(share))
     console.print(summary)
     spots = Table(title=f"hot spots (category level {query.level})", title_justify="left")
@@ -164,8 +168,26 @@ def _print_tables(figures: Any, zone: ZoneInfo) -> None:
         tiers.add_row(tier.tier or "(unknown)", str(tier.replied), str(tier.in_sla), str(tier.late),
                       str(tier.overdue), str(tier.cancelled_overdue), _share(tier.compliance))
     console.print(tiers)
+    console.print(_visit_tiers(figures.tiers, names))
     for table in (*_outage_tables(figures.outages, zone), *department_tables(figures), group_table(figures)):
         console.print(table)
+
+
+def _visit_tiers(tiers: Sequence[TierSla], names: list[str]) -> Table:
+    """The return visits per tier made within their limit and after it, with the share in time."""
+    from rich.table import Table
+
+    from hub.workflow.statistics.shares import share
+
+    table = Table(title="return visits per tier (against the return-visit limit)", title_justify="left")
+    table.add_column("tier", no_wrap=True, min_width=max((len(n) for n in names), default=len("tier")))
+    for column in ("in time", "late", "share in time"):
+        table.add_column(column, justify="right", no_wrap=True, min_width=len(column))
+    for tier in tiers:
+        visits = tier.visited_in_time + tier.visited_late
+        table.add_row(tier.tier or "(unknown)", str(tier.visited_in_time), str(tier.visited_late),
+                      _share(share(tier.visited_in_time, visits)))
+    return table
 
 
 def _outage_tables(outages: Sequence[OutageFigures], zone: ZoneInfo) -> tuple[Table, Table]:

@@ -21,6 +21,7 @@ from hub.workflow.cancellation_notices import CANCEL_NOTICE
 from hub.workflow.changes import MAIL_DISPATCH, MAIL_WITHDRAW
 from hub.workflow.department_todos import department_todo_id
 from hub.workflow.dispatch_effects import DEPARTMENT_TODO
+from hub.workflow.dissatisfied_visits import DISSATISFIED_NOTICE
 from hub.workflow.effects import CREATION_NOTICE, ESCALATION_NOTICE, RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp
 from hub.workflow.mail_dispatch import mail_dispatch
@@ -99,8 +100,9 @@ def crm_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
 
 def escalation_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
     """The account manager told that a VIP or group customer's open complaint was escalated (``details["reason"]``:
-    the level and role, or the department it was handed up to, and why) or chased by the customer (a Remind's
-    ``crm-reminded``: ``hub.workflow.reminders``), due by its reply limit while one is owed."""
+    the level and role, or the department it was handed up to, and why), chased by the customer (a Remind's
+    ``crm-reminded``: ``hub.workflow.reminders``) or that the customer was dissatisfied at the return visit
+    (``crm-dissatisfied``: ``hub.workflow.dissatisfied_visits``), due by its reply limit while one is owed."""
     row = follow_up.work_order
     root = _manager_notice(follow_up, now, f"{follow_up.details['reason']}: {row['phenomenon']}: {row['description']}")
     add_child(root, "Channel", "SMS")
@@ -124,14 +126,16 @@ def cancellation_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
 
 
 def oa_item(follow_up: FollowUp, now: datetime, link_base: str) -> etree._Element:
-    """An escalation to-do (``oa-todo``) or a reminder to-read (``oa-toread``) for the responsible person."""
+    """An escalation to-do (``oa-todo``) or a to-read (``oa-toread``: a reminder, a warning, a dissatisfied return
+    visit's notice) for the responsible person; ``details["title"]``, when given, its Title."""
     row = follow_up.work_order
     todo = follow_up.kind == "oa-todo"
     root = _root("oa", "PushTodo" if todo else "PushToRead", now)
     level = row.get("escalation_level") or 0
     add_child(root, "ItemId", f"{row['id']}-{'esc' if todo else 'rem'}{level}-{follow_up.details.get('step', 0)}")
     add_child(root, "UserId", follow_up.details["manager"])
-    add_child(root, "Title", shortened(f"{'Escalated' if todo else 'Reminder'}: {row['id']} {row['phenomenon']}", 200))
+    title = follow_up.details.get("title") or f"{'Escalated' if todo else 'Reminder'}: {row['id']} {row['phenomenon']}"
+    add_child(root, "Title", shortened(str(title), 200))
     add_child(root, "Link", link_base.format(work_order_id=row["id"]))
     if todo:
         add_child(root, "Due", _todo_due(follow_up, now))
@@ -223,7 +227,7 @@ def follow_up_document(follow_up: FollowUp, now: datetime, *, operator: str, lin
         return crm_notice(follow_up, now)
     if follow_up.kind == RETURN_VISIT_NOTICE:
         return return_visit_notice(follow_up, now)
-    if follow_up.kind in (ESCALATION_NOTICE, REMINDER_NOTICE):
+    if follow_up.kind in (ESCALATION_NOTICE, REMINDER_NOTICE, DISSATISFIED_NOTICE):
         return escalation_notice(follow_up, now)
     if follow_up.kind == CANCEL_NOTICE:
         return cancellation_notice(follow_up, now)

@@ -19,6 +19,7 @@ from hub.workflow.calendars import load_calendars
 from hub.workflow.cancellation_notices import CancellationNotices
 from hub.workflow.clock import Clock, SystemClock
 from hub.workflow.department_todos import DepartmentTodoCloser
+from hub.workflow.dissatisfied_visits import DissatisfiedVisits
 from hub.workflow.engine import EngineSettings, WorkOrderEngine
 from hub.workflow.escalation_managers import check_escalation_managers
 from hub.workflow.incidents import mass_incident_rules
@@ -112,6 +113,7 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
     engine.observers.append(CancellationNotices())  # last: a cancelled VIP's manager told after the rest
     engine.observers.append(NspWithdrawals())  # and NSP told of it after that (the others' steps unchanged)
     engine.observers.append(MailWithdrawals(engine.settings.offline_mailboxes))  # mailbox recorded; withdrawn: last
+    engine.observers.append(DissatisfiedVisits(engine))  # a dissatisfied return visit: its OA to-reads, CRM notice
     if settings.mass_incidents:  # after the outage rule: a complaint an outage explains is no mass complaint
         runtime.intake_rules.append(mass_rule)
     return runtime

@@ -37,7 +37,7 @@ def shown(figures: f.Figures, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def figures(**parts: object) -> f.Figures:
     query = f.StatisticsQuery(date(2026, 12, 1), date(2026, 12, 7))
-    return f.Figures(query=query, totals=f.Totals(*([123456] * 22)), first_contact_resolution=0.5,
+    return f.Figures(query=query, totals=f.Totals(*([123456] * 24)), first_contact_resolution=0.5,
                      invalid_dispatch=0.25, repeat_complaint=0.125, sla_compliance=1.0, **parts)  # type: ignore[arg-type]
 
 
@@ -69,4 +69,15 @@ def test_the_department_table_says_the_invalid_dispatches_are_those_it_sent(
     assert "returned" in header and "escalated in" in header and "invalid" not in header
     caption = table.rstrip().splitlines()[-1]  # one line: the grain's rule, what "returned" counts
     assert "counted under the holder after the event" in caption and "its dispatches sent back" in caption
+    assert all(cell_len(line) <= 80 for line in text.splitlines()), text
+
+
+def test_the_return_visits_in_time_and_late_are_shown_in_total_and_per_tier(monkeypatch: pytest.MonkeyPatch) -> None:
+    tiers = [f.TierSla(tier="VIP_GOLD", replied=4, in_sla=4, late=0, compliance=1.0, visited_in_time=3,
+                       visited_late=1)]
+    text = shown(figures(tiers=tiers, return_visit_in_time=0.75), monkeypatch)
+    assert "in time / late (return-visit limit)" in text and "123456 / 123456" in text
+    section = text[text.index("return visits per tier"):]
+    row = next(line for line in section.splitlines() if "VIP_GOLD" in line)
+    assert [cell.strip() for cell in row.split("│")[1:5]] == ["VIP_GOLD", "3", "1", "75.0%"]
     assert all(cell_len(line) <= 80 for line in text.splitlines()), text

@@ -118,7 +118,9 @@ def statistics_answer(envelope: Envelope, figures: Figures, now: datetime) -> et
                         ("FirstContactResolved", totals.first_contact_resolved), ("Replied", totals.replied),
                         ("RepliedInSla", totals.replied_in_sla), ("RepliedLate", totals.replied_late),
                         ("Overdue", totals.overdue), ("CancelledOverdue", totals.cancelled_overdue),
-                        ("ReturnVisited", totals.return_visited), ("Closed", totals.closed),
+                        ("ReturnVisited", totals.return_visited),
+                        ("ReturnVisitedInTime", totals.return_visited_in_time),
+                        ("ReturnVisitedLate", totals.return_visited_late), ("Closed", totals.closed),
                         ("Cancelled", totals.cancelled), ("Escalated", totals.escalated),
                         ("Incidents", totals.incidents), ("Reminded", totals.reminded),
                         ("Satisfied", totals.satisfied), ("BasicallySatisfied", totals.basically_satisfied),
@@ -127,7 +129,8 @@ def statistics_answer(envelope: Envelope, figures: Figures, now: datetime) -> et
     element = _add(root, "Shares", None)
     for name, share in (("FirstContactResolution", figures.first_contact_resolution),
                         ("InvalidDispatch", figures.invalid_dispatch), ("RepeatComplaint", figures.repeat_complaint),
-                        ("SlaCompliance", figures.sla_compliance), ("Satisfaction", figures.satisfaction)):
+                        ("SlaCompliance", figures.sla_compliance), ("Satisfaction", figures.satisfaction),
+                        ("ReturnVisitInTime", figures.return_visit_in_time)):
         _optional(element, name, share)
     for spot in figures.hot_spots:
         element = _add(root, "HotSpot", None)
@@ -144,7 +147,8 @@ def statistics_answer(envelope: Envelope, figures: Figures, now: datetime) -> et
         element = _add(root, "TierSla", None)
         _optional(element, "Tier", tier.tier)
         for name, value in (("Replied", tier.replied), ("InSla", tier.in_sla), ("Late", tier.late),
-                            ("Overdue", tier.overdue), ("CancelledOverdue", tier.cancelled_overdue)):
+                            ("Overdue", tier.overdue), ("CancelledOverdue", tier.cancelled_overdue),
+                            ("VisitedInTime", tier.visited_in_time), ("VisitedLate", tier.visited_late)):
             _add(element, name, value)
         _optional(element, "Compliance", tier.compliance)
     _add(root, "OutagesTotal", len(figures.outages))
@@ -176,6 +180,8 @@ def _department(element: etree._Element, figures: DepartmentFigures) -> None:
                         ("RepliedInSla", figures.replied_in_sla), ("RepliedLate", figures.replied_late),
                         ("Overdue", figures.overdue), ("Escalated", figures.escalated),
                         ("Reminded", figures.reminded), ("ReturnVisited", figures.return_visited),
+                        ("ReturnVisitedInTime", figures.return_visited_in_time),
+                        ("ReturnVisitedLate", figures.return_visited_late),
                         ("Satisfied", figures.satisfied), ("BasicallySatisfied", figures.basically_satisfied),
                         ("Dissatisfied", figures.dissatisfied), ("NotReached", figures.not_reached)):
         _add(element, name, value)

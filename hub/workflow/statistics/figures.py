@@ -3,7 +3,9 @@
 ``CounterSum`` rows are the window's counter rows summed over its periods, per grain, area and measure (``grains``,
 ``queries``); every figure is a sum or a ratio of them: hot spots (complaints per category prefix of the asked
 level and area, top N), complaints per SP, the shares of first-contact resolution and repeat complaints (of the
-complaints) and of invalid dispatches (of the dispatches), the return visits' satisfaction rate (``shares``), the
+complaints) and of invalid dispatches (of the dispatches), the return visits' satisfaction rate (``shares``) and
+their share made within the return-visit limit (of the visits judged in time or late: those counted before the
+measure existed are neither until ``onepoint stats rebuild``), the
 figures per department and per group customer (``departments``). SLA compliance per tier and per department adds
 what no counter can hold, the open complaints whose reply limit has passed by the time of the read
 (``queries.overdue_replies``): replied in time, of the replies and of those (``sla_compliance``).
@@ -105,6 +107,8 @@ class Totals:
     basically_satisfied: int = 0
     dissatisfied: int = 0
     not_reached: int = 0
+    return_visited_in_time: int = 0  # of the return visits, made within their limit (as replies in SLA)
+    return_visited_late: int = 0  # made after it had run out (breached, escalated already)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +138,8 @@ class TierSla:
     compliance: float | None  # in_sla / (in_sla + late + overdue + cancelled_overdue)
     overdue: int = 0  # open complaints past their reply limit, not replied yet: breached already
     cancelled_overdue: int = 0  # cancelled unreplied after their reply limit: breached
+    visited_in_time: int = 0  # return visits made within their limit
+    visited_late: int = 0  # return visits made after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +168,7 @@ class Figures:
     outages: list[OutageFigures] = field(default_factory=list)
     departments: list[DepartmentFigures] = field(default_factory=list)  # most replies first
     groups: list[GroupFigures] = field(default_factory=list)  # the top N, most complaints first
+    return_visit_in_time: float | None = None  # return visits made within their limit, of the visits judged
 
     def as_json(self) -> dict[str, Any]:
         """The figures as JSON-ready values (dates and instants in ISO 8601)."""
@@ -215,7 +222,9 @@ def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum], outages:
         first_contact_resolved=by_measure[M.FIRST_CONTACT_RESOLVED], replied=by_measure[M.REPLIED],
         replied_in_sla=by_measure[M.REPLIED_IN_SLA], replied_late=by_measure[M.REPLIED_LATE],
         overdue=sum(overdue.values()), cancelled_overdue=by_measure[M.CANCELLED_OVERDUE],
-        return_visited=by_measure[M.RETURN_VISITED], closed=by_measure[M.CLOSED], cancelled=by_measure[M.CANCELLED],
+        return_visited=by_measure[M.RETURN_VISITED], return_visited_in_time=by_measure[M.RETURN_VISITED_IN_TIME],
+        return_visited_late=by_measure[M.RETURN_VISITED_LATE], closed=by_measure[M.CLOSED],
+        cancelled=by_measure[M.CANCELLED],
         escalated=by_measure[M.ESCALATED], incidents=by_measure[M.INCIDENT_PREFIX + M.CREATED],
         reminded=by_measure[M.REMINDED], satisfied=by_measure[M.SATISFIED],
         basically_satisfied=by_measure[M.BASICALLY_SATISFIED], dissatisfied=by_measure[M.DISSATISFIED],
@@ -227,7 +236,7 @@ def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum], outages:
         in_sla, late, open_late = counts[M.REPLIED_IN_SLA], counts[M.REPLIED_LATE], overdue.get(tier, 0)
         dropped = counts[M.CANCELLED_OVERDUE]
         tiers.append(TierSla(tier, in_sla + late, in_sla, late, sla_compliance(in_sla, late, open_late, dropped),
-                             open_late, dropped))
+                             open_late, dropped, counts[M.RETURN_VISITED_IN_TIME], counts[M.RETURN_VISITED_LATE]))
     return Figures(
         query=query, totals=totals,
         first_contact_resolution=share(totals.first_contact_resolved, complaints),
@@ -236,6 +245,8 @@ def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum], outages:
         sla_compliance=sla_compliance(totals.replied_in_sla, totals.replied_late, totals.overdue,
                                       totals.cancelled_overdue),
         satisfaction=satisfaction(totals.satisfied, totals.basically_satisfied, totals.dissatisfied),
+        return_visit_in_time=share(totals.return_visited_in_time,
+                                   totals.return_visited_in_time + totals.return_visited_late),
         hot_spots=[HotSpot(category, area, n, share(n, complaints) or 0.0) for (category, area), n in hot],
         service_providers=[SpFigures(sp, n, share(n, sp_total) or 0.0)
                            for sp, n in sorted(providers.items(), key=lambda item: (-item[1], item[0]))[:query.top]],

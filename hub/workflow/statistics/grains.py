@@ -10,8 +10,8 @@ group, measure):
 * hot spot — ``(period, category, area, *, *, *, *, *, created)``: complaints per full category code and area (a
   hot spot's level is a prefix of the code, taken when reading);
 * SP — ``(period, *, area, *, *, sp, *, *, created)``: complaints about an SP;
-* tier — ``(period, *, area, tier, *, *, *, *, replied_in_sla | replied_late | cancelled_overdue)``: SLA
-  compliance per tier;
+* tier — ``(period, *, area, tier, *, *, *, *, replied_in_sla | replied_late | cancelled_overdue |
+  return_visited_in_time | return_visited_late)``: SLA compliance and the return visits in time per tier;
 * department — ``(period, *, area, *, *, *, department, *, measure)`` for the ``DEPARTMENT_MEASURES`` of a
   complaint: the department that owned the work order right after the counted event (the row's ``owner`` as the
   observer sees it): the department dispatched to, the intake desk a dispatch was marked invalid against (a
@@ -37,13 +37,14 @@ from hub.workflow.statistics.measures import CounterKey, Measure
 __all__ = ["ALL", "DEPARTMENT_MEASURES", "counter_keys", "group_keys", "week_of", "window_periods"]
 
 ALL = "*"  # a dimension the row does not keep
-_TIER_MEASURES = frozenset({Measure.REPLIED_IN_SLA, Measure.REPLIED_LATE, Measure.CANCELLED_OVERDUE})
+_TIER_MEASURES = frozenset({Measure.REPLIED_IN_SLA, Measure.REPLIED_LATE, Measure.CANCELLED_OVERDUE,
+                            Measure.RETURN_VISITED_IN_TIME, Measure.RETURN_VISITED_LATE})
 # a complaint's measures kept per department (the assessment of each step): incidents' are not
 DEPARTMENT_MEASURES = frozenset({
     Measure.DISPATCHED, Measure.INVALID_DISPATCH, Measure.DISPATCH_REFUSED, Measure.FIRST_CONTACT_RESOLVED,
     Measure.REPLIED, Measure.REPLIED_IN_SLA, Measure.REPLIED_LATE, Measure.ESCALATED, Measure.REMINDED,
-    Measure.RETURN_VISITED, Measure.SATISFIED, Measure.BASICALLY_SATISFIED, Measure.DISSATISFIED,
-    Measure.NOT_REACHED})
+    Measure.RETURN_VISITED, Measure.RETURN_VISITED_IN_TIME, Measure.RETURN_VISITED_LATE, Measure.SATISFIED,
+    Measure.BASICALLY_SATISFIED, Measure.DISSATISFIED, Measure.NOT_REACHED})
 Grain = tuple[str, str, str, str, str, str]  # category, tier, channel, sp, department, group
 
 

@@ -22,7 +22,7 @@ from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 __all__ = ["COUNTED_ACTIONS", "FIRST_ACTION_ENTRY", "HANDOVER_COLUMNS", "LINK_COLUMNS", "MEASURES",
            "SATISFACTION_MEASURES", "CounterKey", "Measure", "cancelled_overdue", "change_measures",
            "creation_measures", "escalation_measures", "first_contact_reply", "is_incident", "local_day",
-           "refusal_measures", "reminder_measures"]
+           "refusal_measures", "reminder_measures", "visited_late"]
 
 A = LifecycleAction
 
@@ -44,6 +44,8 @@ class Measure:
     REPLIED_IN_SLA = "replied_in_sla"  # replied_at <= reply_due (which already credits the paused time)
     REPLIED_LATE = "replied_late"
     RETURN_VISITED = "return_visited"
+    RETURN_VISITED_IN_TIME = "return_visited_in_time"  # return_visited_at <= return_visit_due (or no limit)
+    RETURN_VISITED_LATE = "return_visited_late"  # made after its return-visit limit had run out
     CLOSED = "closed"
     CANCELLED = "cancelled"
     CANCELLED_OVERDUE = "cancelled_overdue"  # of them, complaints cancelled unreplied after their reply limit
@@ -59,7 +61,8 @@ class Measure:
 
 MEASURES = (Measure.CREATED, Measure.REPEAT, Measure.DISPATCHED, Measure.INVALID_DISPATCH, Measure.DISPATCH_REFUSED,
             Measure.AUTO_ANSWERED, Measure.FIRST_CONTACT_RESOLVED, Measure.REPLIED, Measure.REPLIED_IN_SLA,
-            Measure.REPLIED_LATE, Measure.RETURN_VISITED, Measure.CLOSED, Measure.CANCELLED, Measure.CANCELLED_OVERDUE,
+            Measure.REPLIED_LATE, Measure.RETURN_VISITED, Measure.RETURN_VISITED_IN_TIME, Measure.RETURN_VISITED_LATE,
+            Measure.CLOSED, Measure.CANCELLED, Measure.CANCELLED_OVERDUE,
             Measure.ESCALATED, Measure.REMINDED, Measure.SATISFIED, Measure.BASICALLY_SATISFIED, Measure.DISSATISFIED,
             Measure.NOT_REACHED)
 # workorder.xsd's wo:Satisfaction, each its measure; a visit without one (written before it was required) counts none
@@ -137,7 +140,8 @@ def change_measures(row: Mapping[str, Any], action: LifecycleAction, previous: W
     ``first``: the work order's first action after its acceptance (what counts an incident as created). The
     ``HANDOVER_COLUMNS`` must be as they stood at the action (the rebuild replays them from the history).
     ``resolved``: a reply's ``Resolved`` (the request's, or its ``reply_resolved`` history entry). A return visit
-    counts the customer's satisfaction too (``SATISFACTION_MEASURES``: a work order is visited once)."""
+    counts in time or late (``visited_late``) and the customer's satisfaction (``SATISFACTION_MEASURES``: a work
+    order is visited once)."""
     opened = [Measure.CREATED] if first and is_incident(row) else []
     measure = _BY_ACTION.get(action)
     if measure is None:
@@ -155,9 +159,20 @@ def change_measures(row: Mapping[str, Any], action: LifecycleAction, previous: W
             found.append(Measure.FIRST_CONTACT_RESOLVED)
     elif action is A.CANCEL and cancelled_overdue(row, previous):
         found.append(Measure.CANCELLED_OVERDUE)
-    elif action is A.RETURN_VISIT and str(row.get("satisfaction") or "") in SATISFACTION_MEASURES:
-        found.append(SATISFACTION_MEASURES[str(row["satisfaction"])])  # the row after the visit: its outcome
+    elif action is A.RETURN_VISIT:
+        found.append(Measure.RETURN_VISITED_LATE if visited_late(row) else Measure.RETURN_VISITED_IN_TIME)
+        if str(row.get("satisfaction") or "") in SATISFACTION_MEASURES:
+            found.append(SATISFACTION_MEASURES[str(row["satisfaction"])])  # the row after the visit: its outcome
     return _named(row, found)
+
+
+def visited_late(row: Mapping[str, Any]) -> bool:
+    """A return visit made after its limit had run out, as a reply is judged against its own: ``row`` the work order
+    after the visit (``return_visited_at``: when it was made, the Callback's VisitedAt when given; ``return_visit_due``:
+    the limit it was made against, kept from then on: ``limit_columns``). A visit without a limit (none was running)
+    is in time."""
+    due, visited = row.get("return_visit_due"), row.get("return_visited_at")
+    return due is not None and visited is not None and visited > due
 
 
 def cancelled_overdue(row: Mapping[str, Any], previous: WorkOrderState) -> bool:

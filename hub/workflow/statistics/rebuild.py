@@ -95,7 +95,8 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
     combination."""
     bases: Counter[tuple[date, str, str, str, str, str, str, str, str]] = Counter()
     statement = (select(_w.id, _w.msisdn, _w.created_at, _w.category_code, _w.area_code, _w.tier, _w.channel,
-                        _w.sp_code, _w.ticket_type, _w.replied_at, _w.reply_due, _w.closed_at, _w.repeat_complaint,
+                        _w.sp_code, _w.ticket_type, _w.replied_at, _w.reply_due, _w.closed_at,
+                        _w.return_visited_at, _w.return_visit_due, _w.repeat_complaint,
                         _w.owner, _w.group_id, _w.satisfaction, _w.dispatch_fields.is_not(None).label("dispatched"))
                  .order_by(_w.msisdn, _w.created_at, _w.id))
     recent: deque[tuple[datetime, str]] = deque()  # the customer's complaints within the repeat window

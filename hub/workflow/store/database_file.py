@@ -4,8 +4,9 @@ place of a lost one.
 * **Lost at start** (``refuse_lost_database``): ``<file>.hub-lock`` lies beside it, held by no process (a hub ran
   on it: every process with the file open for writing makes it and holds it, ``hub_lock``) and the file is gone
   (deleted, moved away by a restore that did not finish). SQLite would create a new, empty database there and the
-  hub would answer on it as if nothing had been; it is refused instead, naming the file and the two ways out: restore it from a backup, or
-  remove the lock file to start with an empty database. A fresh folder has no lock file: the file is created.
+  hub would answer on it as if nothing had been; it is refused instead, naming the file and the two ways out:
+  restore it from a backup, or remove the lock file to start with an empty database. A fresh folder has no lock
+  file: the file is created.
 * **Not writable at start** (``refuse_unwritable``): a file (or its folder: the ``-wal`` and ``-shm`` beside it)
   the process may not write — a restore with the wrong owner or mode, a read-only mount, ``chattr +i`` — is refused
   naming it; before, the hub started, ``/readyz`` said ``ok`` and every work-order command was answered 503.

@@ -84,7 +84,8 @@ def test_creation_dispatch_rejection_and_reply_are_counted_under_the_creation_da
     assert text(act(client, work_order_id, "WorkOrderAction.valid-callback.xml"), "wo:State") == "RETURN_VISITED"
     assert text(act(client, work_order_id, "WorkOrderAction.valid-close.xml"), "wo:State") == "CLOSED"
     assert measures(runtime) == Counter(created=1, dispatched=2, invalid_dispatch=1, replied=1, replied_late=1,
-                                        return_visited=1, satisfied=1, closed=1)
+                                        return_visited=1, return_visited_in_time=1, satisfied=1,
+                                        closed=1)
     rows = counter_rows(runtime)
     assert {key[0] for key in rows} == {"2026-11-23", "2026-W48", "2026-11"}  # the creation day (Shenzhen), week, month
     assert rows[("2026-11-23", "01.02.03", "0755", "*", "*", "*", "*", "*", "created")] == 1  # the hot-spot grain
