@@ -218,7 +218,9 @@ class Player:
             children = self._children.get(case.work_order_id, [])
             for child in children:
                 self.after(child.people.return_visit(child.tier), "callback", lambda c=child: self._visit(c))  # type: ignore[misc]
-        if answer.ok or incident or answer.code == "transition-refused":  # refused: replied by its incident
+        if incident:  # an incident has no return visit (its children have theirs): closed once replied
+            self.after(case.people.closes(), "close", lambda: self._close(case))
+        elif answer.ok or answer.code == "transition-refused":  # refused: replied by its incident
             self.after(case.people.return_visit(case.tier), "callback", lambda: self._visit(case))
 
     def _visit(self, case: Case) -> None:

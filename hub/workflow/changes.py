@@ -102,7 +102,9 @@ class DispatchRefusalObserver(Protocol):
 @runtime_checkable
 class EscalationObserver(Protocol):
     """Also told of an escalation on a breach (``WorkOrderEngine.escalate_on_breach``: the level rises, the state
-    and the owner stay): the statistics count it with the ESCALATE actions."""
+    and the owner stay): the statistics count it with the ESCALATE actions, for the department ``row``'s ``owner``
+    names: the one that owes the breached limit (``escalation_managers.owing_department``: the intake department
+    for the return visit's, the row's own owner otherwise)."""
 
     def escalated(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None: ...
 

@@ -53,4 +53,4 @@ def fire_breach(engine: WorkOrderEngine, tx: WorkOrderTransaction, view: WorkOrd
             new_value=reason, note=f"already escalated to level {told}: the escalation chain is exhausted")])
         engine.reschedule(tx, dict(row), view)  # this limit's next level, if any, due later
         return None
-    return engine.escalate_on_breach(tx, view, step, reason, now)
+    return engine.escalate_on_breach(tx, view, step, reason, now, limit=limit)

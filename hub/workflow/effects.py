@@ -90,8 +90,9 @@ def refusal_text(refused: TransitionRefused, work_order_id: str) -> str:
     and of what the state allows only what a caller can send (no ACCEPT, no AUTO_ANSWER)."""
     state = refused.state.value
     allowed = [element_name(action) for action in refused.allowed if action in ELEMENT_NAMES]
+    why = "" if refused.why is None else f"; {refused.why}"  # an incident's Callback: it has no return visit
     return (f"{element_name(refused.action)} is not allowed on work order {work_order_id} in state {state}; "
-            f"allowed in {state}: {', '.join(allowed) or 'no action (the work order is finished)'}")
+            f"allowed in {state}: {', '.join(allowed) or 'no action (the work order is finished)'}{why}")
 
 
 def action_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, state: WorkOrderState,

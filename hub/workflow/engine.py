@@ -32,7 +32,7 @@ from hub.workflow.changes import (
     WorkOrderRefused,
 )
 from hub.workflow.commands import ActionRequest, instant
-from hub.workflow.deadlines import compute_deadlines
+from hub.workflow.deadlines import DeadlineKind, compute_deadlines
 from hub.workflow.effects import (
     action_effects,
     escalation_notices,
@@ -41,15 +41,16 @@ from hub.workflow.effects import (
     visit_note,
     with_new_deadlines,
 )
-from hub.workflow.escalation_managers import role_holder
+from hub.workflow.escalation_managers import owing_department, role_holder
 from hub.workflow.lifecycle import (
-    LIFECYCLE,
     TMF621_STATUS,
     LifecycleAction,
     TransitionRefused,
     WorkOrderState,
+    lifecycle_of,
 )
 from hub.workflow.limit_columns import limit_columns
+from hub.workflow.outage_visits import refuse_visit_during_outage
 from hub.workflow.resumption import answered_while_suspended
 from hub.workflow.schedule import deadline_rows
 from hub.workflow.sla import Escalation, SlaTable
@@ -94,15 +95,17 @@ class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
             self.refresh_rules(view.row["sla_version"] != self.sla.version)
         row = dict(view.row)
         state = S(row["state"])
+        lifecycle = lifecycle_of(row["ticket_type"])  # an incident's has no return visit
         try:
-            transition = LIFECYCLE.transition(state, request.action, request.work_order_id)
-            target = LIFECYCLE.target(state, request.action, work_order_id=request.work_order_id,
+            transition = lifecycle.transition(state, request.action, request.work_order_id)
+            target = lifecycle.target(state, request.action, work_order_id=request.work_order_id,
                                       resume_to=None if row["state_before_suspension"] is None
                                       else S(row["state_before_suspension"]))
         except TransitionRefused as exc:
             raise WorkOrderRefused(refusal_text(exc, request.work_order_id), code="transition-refused") from None
         if transition.needs_reason and not (request.note or "").strip():  # a Reason of blanks says nothing
             raise WorkOrderRefused(f"{request.action.value} needs a reason", code="reason-required")
+        refuse_visit_during_outage(tx.db, row, request.action)  # AUTO_ANSWERED: the visit after the clearance
         changes: Row = {"state": target.value, "updated_at": now}
         ended = self.suspension_end(view, now) if state is S.SUSPENDED else None  # its Until passed: paused to it
         until = None if ended is None else ended.astimezone(self.settings.local_zone).isoformat()
@@ -154,20 +157,23 @@ class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
         return changed
 
     def escalate_on_breach(self, tx: WorkOrderTransaction, view: WorkOrderView, step: Escalation, reason: str,
-                           now: datetime) -> list[FollowUp]:
+                           now: datetime, *, limit: DeadlineKind | None = None) -> list[FollowUp]:
         """A time limit breached (the scheduler's alarm, level 1, or a later level of that limit): ``step``'s role
-        of the SLA chain gets an OA to-do (its holder for the work order's owner and area as they are now:
-        ``escalation_managers.role_holder``) and the work order's escalation level rises to ``step``'s, or one above
-        its own when a department's ESCALATE took it there already (the to-do's id names that level, which OA's
-        CompleteTodo must give back). The state and the owner stay: the handling department keeps the work and
-        its calendar, so a breach never delays a deadline, and the flow goes on as it would (an ACCEPTED order can
-        still be dispatched, a DISPATCHED one refused as invalid). A department hands a hard case up with the
-        ESCALATE action instead (the state ESCALATED, the owner the department it names). The breach closes the
-        chain's lower notices of its own limit only: another limit's stay (each is closed when its limit is
-        answered), as does a hand-up's to-do, its department owning the work order."""
+        of the SLA chain gets an OA to-do (its holder for the department owing ``limit`` and the work order's area
+        as they are now: ``escalation_managers.role_holder``; the return visit's is owed by the intake department,
+        the hotline, any other limit by the owner; the statistics count the escalation for that department) and
+        the work order's escalation level rises to ``step``'s, or one above its own when a department's ESCALATE
+        took it there already (the to-do's id names that level, which OA's CompleteTodo must give back). The state
+        and the owner stay: the handling department keeps the work and its calendar, so a breach never delays a
+        deadline, and the flow goes on as it would (an ACCEPTED order can still be dispatched, a DISPATCHED one
+        refused as invalid). A department hands a hard case up with the ESCALATE action instead (the state
+        ESCALATED, the owner the department it names). The breach closes the chain's lower notices of its own limit
+        only: another limit's stay (each is closed when its limit is answered), as does a hand-up's to-do, its
+        department owning the work order."""
         row = dict(view.row)
         previous, role = int(row["escalation_level"] or 0), step.role
-        user = role_holder(self.settings.escalation_managers, role, row)  # its owner and area now
+        owing = owing_department(row, limit, self.settings.intake_department)  # the owner, or the visit's hotline
+        user = role_holder(self.settings.escalation_managers, role, row, owing)  # that department and area now
         level = max(previous + 1, step.level)
         entry = HistoryEntry(at=now, kind="field", actor="hub", system="HUB", action=A.ESCALATE.value,
                              field="escalation_level", old_value=str(previous), new_value=str(level),
@@ -183,7 +189,7 @@ class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
             "escalatedToUser": user, "reason": reason})
         for observer in self.observers:
             if isinstance(observer, EscalationObserver):
-                observer.escalated(tx, row, now)
+                observer.escalated(tx, {**row, "owner": owing}, now)  # counted for the department owing it
         holder = role if user == role else f"{role} {user}"
         return [*closing, FollowUp("oa-todo", row, {"manager": user, "role": role, "reason": reason,
                                                     "due": self.todo_due(row, pending, now)}),

@@ -4,7 +4,10 @@ escalation_managers]`` (``hub.config.escalation_managers``) names their holders 
 each time a breach is told, so a work order handed to another department between two levels has the next level
 told to that department's holder:
 
-1. the entry of the work order's owning department (``owner`` when the breach is told);
+1. the entry of the department that owes the breached limit (``owing_department``): the work order's owning
+   department (``owner`` when the breach is told), but for the return visit's limit the intake department
+   (``[workflow] intake_department``), the 7x24 hotline that makes the visit: the department that replied (a
+   network desk) owes nothing more, as the return visit's warning says (``deadline_warnings``);
 2. else the entry of its area code (``area_code``);
 3. else the role's ``"*"`` entry;
 4. else (no table for the role at all, or none of the three) the OA user whose id is the role's name, as before
@@ -24,21 +27,30 @@ from typing import Any
 from hub.config.escalation_managers import ANY_KEY, EscalationManagerTable
 from hub.workflow.calendars import Calendars
 from hub.workflow.datafile import DataFileError
+from hub.workflow.deadlines import DeadlineKind
 from hub.workflow.sla import SlaTable
 
-__all__ = ["AREA_CODE", "SETTINGS_TABLE", "check_escalation_managers", "role_holder"]
+__all__ = ["AREA_CODE", "SETTINGS_TABLE", "check_escalation_managers", "owing_department", "role_holder"]
 
 AREA_CODE = re.compile(r"0[1-9][0-9]{1,2}")  # c:AreaCode (schemas/common.xsd)
 SETTINGS_TABLE = "[workflow.escalation_managers]"
 
 
-def role_holder(managers: EscalationManagerTable, role: str, work_order: Mapping[str, Any]) -> str:
-    """The OA user who holds ``role`` for ``work_order`` (its ``owner`` and ``area_code`` as they are now): the
-    owning department's entry, else the area's, else ``"*"``, else the role's own name."""
+def owing_department(work_order: Mapping[str, Any], limit: DeadlineKind | None, intake_department: str) -> str:
+    """The department that owes ``limit`` of ``work_order``: the hotline (``intake_department``) the return visit,
+    the owner now any other limit (and an incident's manager to-do, ``limit`` None)."""
+    return intake_department if limit is DeadlineKind.RETURN_VISIT else str(work_order.get("owner") or "")
+
+
+def role_holder(managers: EscalationManagerTable, role: str, work_order: Mapping[str, Any],
+                department: str | None = None) -> str:
+    """The OA user who holds ``role`` for ``work_order`` (its ``owner`` and ``area_code`` as they are now):
+    ``department``'s entry (the one owing the limit, ``owing_department``; None: the owner), else the area's, else
+    ``"*"``, else the role's own name."""
     holders = managers.get(role)
     if not holders:
         return role
-    for key in (work_order.get("owner"), work_order.get("area_code")):
+    for key in (work_order.get("owner") if department is None else department, work_order.get("area_code")):
         if key and (user := holders.get(str(key))) is not None:
             return user
     return holders.get(ANY_KEY, role)

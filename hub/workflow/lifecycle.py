@@ -7,6 +7,10 @@ suspended order resumes in the state it was suspended from, and asking the previ
 that names the state, the action and what is allowed there. A reminder (``REMIND``, 催办) is a move to the same
 state, in each state of ``REMINDABLE``: the owning department is hurried, nothing moves
 (``hub.workflow.reminders``). docs/lifecycle.md shows the table and how our states map to TMF621 Trouble Ticket's.
+
+An incident (ticket type ``INCIDENT``, docs/incidents.md) has its own table (``lifecycle_of``): it has no return
+visit (its children, the customers, have theirs), so a replied incident is closed straight away and a ``Callback``
+on it is refused saying so.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from enum import IntEnum, StrEnum
 
 __all__ = [
     "FINAL",
+    "INCIDENT",
+    "INCIDENT_LIFECYCLE",
+    "INCIDENT_TRANSITIONS",
     "LIFECYCLE",
     "PAUSED",
     "REMINDABLE",
@@ -30,6 +37,7 @@ __all__ = [
     "Transition",
     "TransitionRefused",
     "WorkOrderState",
+    "lifecycle_of",
     "stage_of",
 ]
 
@@ -143,27 +151,39 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(A.CANCEL, set(S) - FINAL - {S.AUTO_ANSWERED, S.REPLIED, S.RETURN_VISITED}, S.CANCELLED, needs_reason=True),
     *(_t(A.REMIND, {state}, state, needs_reason=True) for state in sorted(REMINDABLE)),  # the state stays
 )
+INCIDENT = "INCIDENT"  # the ticket type of an incident (a mass complaint's, docs/incidents.md)
+# An incident's table: no return visit; replied, it is closed (one visited before this rule, RETURN_VISITED, too)
+INCIDENT_TRANSITIONS: tuple[Transition, ...] = (
+    *(t for t in TRANSITIONS if t.action not in (A.RETURN_VISIT, A.CLOSE)),
+    _t(A.CLOSE, {S.REPLIED, S.RETURN_VISITED}, S.CLOSED),
+)
+INCIDENT_REFUSALS = {A.RETURN_VISIT: "an incident has no return visit (its children, the customers, have theirs): "
+                                     "Close it once replied"}
 
 
 class TransitionRefused(Exception):
     """An action the lifecycle does not allow in the work order's state; the message names both."""
 
     def __init__(self, state: WorkOrderState, action: LifecycleAction, allowed: list[LifecycleAction],
-                 work_order_id: str | None = None) -> None:
+                 work_order_id: str | None = None, why: str | None = None) -> None:
         self.state = state
         self.action = action
         self.allowed = allowed
+        self.why = why  # why the table never allows the action (an incident's Callback), if it says
         subject = f"work order {work_order_id}" if work_order_id else "a work order"
         allowed_text = ", ".join(a.value for a in allowed) or "nothing (the work order is finished)"
         super().__init__(f"{action.value} is not allowed on {subject} in state {state.value}; "
-                         f"allowed in {state.value}: {allowed_text}")
+                         f"allowed in {state.value}: {allowed_text}{'' if why is None else f'; {why}'}")
 
 
 class Lifecycle:
-    """The transition table as a lookup: ``target(state, action, resume_to=...)`` or ``TransitionRefused``."""
+    """The transition table as a lookup: ``target(state, action, resume_to=...)`` or ``TransitionRefused``;
+    ``refusals``: why an action the table never allows is refused, said with the refusal."""
 
-    def __init__(self, transitions: tuple[Transition, ...] = TRANSITIONS) -> None:
+    def __init__(self, transitions: tuple[Transition, ...] = TRANSITIONS,
+                 refusals: dict[LifecycleAction, str] | None = None) -> None:
         self.transitions = transitions
+        self.refusals = refusals or {}
         self._table: dict[tuple[WorkOrderState, LifecycleAction], Transition] = {}
         for transition in transitions:
             for source in transition.sources:
@@ -176,7 +196,9 @@ class Lifecycle:
                    work_order_id: str | None = None) -> Transition:
         found = self._table.get((state, action))
         if found is None:
-            raise TransitionRefused(state, action, self.allowed(state), work_order_id)
+            allowed = self.allowed(state)  # a finished work order takes nothing: no more said
+            raise TransitionRefused(state, action, allowed, work_order_id,
+                                    self.refusals.get(action) if allowed else None)
         return found
 
     def target(self, state: WorkOrderState, action: LifecycleAction, *,
@@ -207,3 +229,9 @@ def stage_of(state: WorkOrderState, suspended_from: WorkOrderState | None = None
 
 
 LIFECYCLE = Lifecycle()
+INCIDENT_LIFECYCLE = Lifecycle(INCIDENT_TRANSITIONS, INCIDENT_REFUSALS)
+
+
+def lifecycle_of(ticket_type: str | None) -> Lifecycle:
+    """The table of a work order of ``ticket_type``: an incident's, else a complaint's."""
+    return INCIDENT_LIFECYCLE if ticket_type == INCIDENT else LIFECYCLE

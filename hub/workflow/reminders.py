@@ -31,7 +31,7 @@ from hub.workflow.changes import Changed, FollowUp, ReminderObserver, WorkOrderR
 from hub.workflow.commands import ActionRequest
 from hub.workflow.effects import refusal_text
 from hub.workflow.engine import WorkOrderEngine
-from hub.workflow.lifecycle import LIFECYCLE, LifecycleAction, TransitionRefused, WorkOrderState
+from hub.workflow.lifecycle import LifecycleAction, TransitionRefused, WorkOrderState, lifecycle_of
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.queries import load_work_order
 from hub.workflow.tiers import GROUP_TIERS, VIP_TIERS
@@ -56,7 +56,7 @@ def remind(engine: WorkOrderEngine, tx: WorkOrderTransaction, request: ActionReq
     row = dict(view.row)
     state = WorkOrderState(row["state"])
     try:
-        LIFECYCLE.transition(state, request.action, request.work_order_id)
+        lifecycle_of(row["ticket_type"]).transition(state, request.action, request.work_order_id)
     except TransitionRefused as exc:
         raise WorkOrderRefused(refusal_text(exc, request.work_order_id), code="transition-refused") from None
     desk = engine.settings.intake_department

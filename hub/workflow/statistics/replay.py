@@ -8,7 +8,9 @@ stood at each — replayed from the history, since the final row holds only what
   ``owner`` field entry right after its state entry: the department dispatched to, the intake desk a REJECT_DISPATCH
   gives it back to, the department handed up to);
 * field events that change no state: a dispatch the hub refused for missing template fields (``DISPATCH_REFUSED``),
-  an escalation on a breach (the ``ESCALATE`` field entry), a Remind (``REMIND``), each with the owner then.
+  an escalation on a breach (the ``ESCALATE`` field entry), a Remind (``REMIND``), each with the owner then; but a
+  missed return visit's escalation (its note ``RETURN_VISIT deadline …``) with the intake desk, which owes the visit
+  (``escalation_managers.owing_department``), as the live count has it.
 
 The owner before the first ``owner`` entry is that entry's old value (the intake desk); a work order without one
 kept its owner throughout: the row's.
@@ -24,6 +26,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, or_, select
 
 from hub.workflow.commands import REPLY_RESOLVED
+from hub.workflow.deadlines import DeadlineKind
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.statistics.measures import LINK_COLUMNS
 from hub.workflow.store.schema import work_order_history
@@ -34,6 +37,7 @@ _ACTIONS = {a.value: a for a in LifecycleAction}
 A_ESCALATE = LifecycleAction.ESCALATE.value  # a department's ESCALATE action, or an escalation on a breach
 FIELD_EVENTS = ("DISPATCH_REFUSED", A_ESCALATE, "REMIND")  # field entries counted, the state unchanged
 OWNER = "owner"
+_VISIT_BREACH = f"{DeadlineKind.RETURN_VISIT.value} "  # the note's start of a missed return visit's escalation
 _h = work_order_history.c
 
 
@@ -76,7 +80,8 @@ def _entries() -> ColumnElement[bool]:
 
 def histories(connection: Connection, ids: Sequence[str], owners: Mapping[str, str | None]) -> dict[str, History]:
     """The counted events of these work orders (``owners``: each one's owner now, the row's)."""
-    statement = (select(_h.work_order_id, _h.kind, _h.action, _h.from_state, _h.field, _h.old_value, _h.new_value)
+    statement = (select(_h.work_order_id, _h.kind, _h.action, _h.from_state, _h.field, _h.old_value, _h.new_value,
+                        _h.note)
                  .where(_h.work_order_id.in_(list(ids)), _entries())
                  .order_by(_h.work_order_id, _h.seq))
     rows: dict[str, list[tuple[Any, ...]]] = {}
@@ -86,15 +91,17 @@ def histories(connection: Connection, ids: Sequence[str], owners: Mapping[str, s
 
 
 def _replay(entries: list[tuple[Any, ...]], owner_now: str | None) -> History:
-    first_change = next((old for kind, _a, _f, name, old, _n in entries if kind == "field" and name == OWNER), None)
-    owner = first_change if any(kind == "field" and name == OWNER for kind, _a, _f, name, _o, _n in entries) \
+    first_change = next((old for kind, _a, _f, name, old, _n, _t in entries if kind == "field" and name == OWNER),
+                        None)
+    owner = first_change if any(kind == "field" and name == OWNER for kind, _a, _f, name, _o, _n, _t in entries) \
         else owner_now
+    desk = owner  # the intake desk: the owner the work order was created with
     found = History()
     held: dict[str, Any] = {**dict.fromkeys(LINK_COLUMNS), "escalation_level": 0}
     resolved: bool | None = None  # a reply's Resolved, written before its state entry
     position = 0
     after_action = False  # the previous entry was a counted action's state entry
-    for kind, action, from_state, name, _old, new_value in entries:
+    for kind, action, from_state, name, _old, new_value, note in entries:
         if kind == "field" and name == OWNER:
             owner = new_value
             if after_action:  # the action's own owner change: the owner right after it
@@ -105,7 +112,8 @@ def _replay(entries: list[tuple[Any, ...]], owner_now: str | None) -> History:
             held["escalation_level"] += 1
         if kind == "field":
             if action in FIELD_EVENTS:
-                found.events.append(FieldEvent(str(action), owner))
+                visit = action == A_ESCALATE and str(note or "").startswith(_VISIT_BREACH)  # the hotline owes it
+                found.events.append(FieldEvent(str(action), desk if visit else owner))
             elif name == REPLY_RESOLVED:
                 resolved = new_value != "false"
             elif name in LINK_COLUMNS:

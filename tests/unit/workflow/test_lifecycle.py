@@ -8,6 +8,7 @@ import pytest
 
 from hub.workflow.lifecycle import (
     FINAL,
+    INCIDENT_LIFECYCLE,
     LIFECYCLE,
     PAUSED,
     STAGE,
@@ -19,6 +20,7 @@ from hub.workflow.lifecycle import (
     Transition,
     TransitionRefused,
     WorkOrderState,
+    lifecycle_of,
     stage_of,
 )
 
@@ -73,32 +75,62 @@ EXPECTED: dict[tuple[WorkOrderState, LifecycleAction], WorkOrderState | None] = 
     (S.PENDING, A.REMIND): S.PENDING,
     (S.ESCALATED, A.REMIND): S.ESCALATED,
 }
+# An incident (ticket type INCIDENT) has no return visit, its children, the customers, have theirs: replied, it is
+# closed straight away; one visited before that rule (RETURN_VISITED) is still closed.
+INCIDENT_EXPECTED: dict[tuple[WorkOrderState, LifecycleAction], WorkOrderState | None] = {
+    **{pair: target for pair, target in EXPECTED.items() if pair[1] is not A.RETURN_VISIT},
+    (S.REPLIED, A.CLOSE): S.CLOSED,
+}
+TABLES = [pytest.param(LIFECYCLE, EXPECTED, id="complaint"), pytest.param(INCIDENT_LIFECYCLE, INCIDENT_EXPECTED,
+                                                                          id="incident")]
 
 
+@pytest.mark.parametrize(("lifecycle", "table"), TABLES)
 @pytest.mark.parametrize(("state", "action"), list(itertools.product(S, A)), ids=lambda v: v.value)
-def test_every_pair_of_state_and_action(state: WorkOrderState, action: LifecycleAction) -> None:
-    expected = EXPECTED.get((state, action), "refused")
+def test_every_pair_of_state_and_action(lifecycle: Lifecycle, table: dict[tuple[WorkOrderState, LifecycleAction],
+                                                                          WorkOrderState | None],
+                                        state: WorkOrderState, action: LifecycleAction) -> None:
+    expected = table.get((state, action), "refused")
     if expected == "refused":
         with pytest.raises(TransitionRefused) as refused:
-            LIFECYCLE.target(state, action, resume_to=S.IN_PROGRESS, work_order_id="WO20261203AAAA0001")
+            lifecycle.target(state, action, resume_to=S.IN_PROGRESS, work_order_id="WO20261203AAAA0001")
         message = str(refused.value)
         assert state.value in message
         assert action.value in message
         assert "WO20261203AAAA0001" in message
-        assert refused.value.allowed == LIFECYCLE.allowed(state)
+        assert refused.value.allowed == lifecycle.allowed(state)
     elif expected is None:
         for held in SUSPENDABLE:
-            assert LIFECYCLE.target(state, action, resume_to=held) is held
+            assert lifecycle.target(state, action, resume_to=held) is held
     else:
-        assert LIFECYCLE.target(state, action) is expected
+        assert lifecycle.target(state, action) is expected
 
 
-def test_the_table_has_nothing_beyond_the_expected_pairs() -> None:
-    assert {(state, action) for state, action, _ in LIFECYCLE.pairs()} == set(EXPECTED)
+@pytest.mark.parametrize(("lifecycle", "table"), TABLES)
+def test_the_table_has_nothing_beyond_the_expected_pairs(
+        lifecycle: Lifecycle, table: dict[tuple[WorkOrderState, LifecycleAction], WorkOrderState | None]) -> None:
+    assert {(state, action) for state, action, _ in lifecycle.pairs()} == set(table)
 
 
-def test_no_reverse_flow() -> None:
-    for state, action, transition in LIFECYCLE.pairs():
+def test_each_ticket_type_has_its_table_and_an_incidents_refused_visit_says_why() -> None:
+    assert lifecycle_of("INCIDENT") is INCIDENT_LIFECYCLE
+    assert lifecycle_of("COMPLAINT") is LIFECYCLE and lifecycle_of(None) is LIFECYCLE
+    for state in (S.REPLIED, S.AUTO_ANSWERED):
+        with pytest.raises(TransitionRefused) as refused:
+            INCIDENT_LIFECYCLE.target(state, A.RETURN_VISIT, work_order_id="WO20261203AAAA0001")
+        assert refused.value.why is not None and "an incident has no return visit" in refused.value.why
+        assert refused.value.why in str(refused.value)
+    with pytest.raises(TransitionRefused) as refused:
+        LIFECYCLE.target(S.REPLIED, A.CLOSE)
+    assert refused.value.why is None
+    with pytest.raises(TransitionRefused) as refused:  # finished: nothing more to say
+        INCIDENT_LIFECYCLE.target(S.CLOSED, A.RETURN_VISIT)
+    assert refused.value.why is None
+
+
+@pytest.mark.parametrize("lifecycle", [LIFECYCLE, INCIDENT_LIFECYCLE], ids=["complaint", "incident"])
+def test_no_reverse_flow(lifecycle: Lifecycle) -> None:
+    for state, action, transition in lifecycle.pairs():
         sources = [(state, held) for held in SUSPENDABLE] if state is S.SUSPENDED else [(state, None)]
         for source, held in sources:
             before = stage_of(source, held)
