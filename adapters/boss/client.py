@@ -55,9 +55,21 @@ class BossRefused(BusinessRejection):
         self.fault_code = refused.code
 
 
+# the faults that say the hub's own request was wrong (an envelope, the schema, the operation, its authorization):
+# not an answer about the customer, so they stay dead-lettered (every lookup would fail alike: an operator must act)
+REQUEST_FAULTS = frozenset({
+    "SchemaValidationError", "UnknownOperation", "MethodNotAllowed", "Forbidden", "SoapActionMismatch",
+    "MalformedXml", "NotSoap", "NoBody", "EmptyBody", "BodyCount", "EnvelopeOrder", "TextContent",
+    "UnqualifiedElement", "UnqualifiedHeader", "InvalidMustUnderstand", "DuplicateSecurityHeader", "TooLarge",
+    "TooDeep", "MustUnderstand",
+})
+
+
 def _client_fault(refused: SystemRefused) -> bool:
-    """A SOAP ``Client``/``Sender`` fault (``Client.AccountFrozen``), not an HTTP status or a WS-Security code."""
-    return refused.code.split(".", 1)[0].lower() in ("client", "sender")
+    """A SOAP ``Client``/``Sender`` fault about the customer (``Client.AccountFrozen``): not one saying the hub's
+    request was wrong (``REQUEST_FAULTS``), nor an HTTP status or a WS-Security code."""
+    kind, _, detail = refused.code.partition(".")
+    return kind.lower() in ("client", "sender") and detail not in REQUEST_FAULTS
 
 
 class BossClient:

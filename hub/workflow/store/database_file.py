@@ -1,12 +1,13 @@
 """The SQLite work-order file on disk: the one this process opened, one it can write, and not a new empty one in
 place of a lost one.
 
-* **Lost at start** (``refuse_lost_database``): ``<file>.hub-lock`` lies beside it, held by no process (a hub ran
-  on it: every process with the file open for writing makes it and holds it, ``hub_lock``) and the file is gone
-  (deleted, moved away by a restore that did not finish). SQLite would create a new, empty database there and the
-  hub would answer on it as if nothing had been; it is refused instead, naming the file and the two ways out:
-  restore it from a backup, or remove the lock file to start with an empty database. A fresh folder has no lock
-  file: the file is created.
+* **Lost at start** (``refuse_lost_database``): ``<file>.hub-lock`` says a work-order store was opened on the file
+  (``mark_opened``, written once it migrated) and the file is gone (deleted, moved away by a restore that did not
+  finish) or holds no work orders (a store sharing the file made a new one first). SQLite would create a new, empty
+  database there and the hub would answer on it as if nothing had been; it is refused instead, naming the file and
+  the two ways out: restore it from a backup, or remove the lock file to start with an empty database. A fresh
+  folder has no lock file, or one without the mark (another store's, a start that stopped before migrating,
+  processes started together): the file is created.
 * **Not writable at start** (``refuse_unwritable``): a file (or its folder: the ``-wal`` and ``-shm`` beside it)
   the process may not write — a restore with the wrong owner or mode, a read-only mount, ``chattr +i`` — is refused
   naming it; before, the hub started, ``/readyz`` said ``ok`` and every work-order command was answered 503.
@@ -24,9 +25,9 @@ a 0.2 s busy timeout: a writer at work means the database is not idle, and is no
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -43,11 +44,14 @@ __all__ = [
     "FileIdentity",
     "connect_for_writing",
     "database_file",
+    "guard_opening",
+    "mark_opened",
     "refuse_lost_database",
     "refuse_unwritable",
     "write_probe",
 ]
 
+OPENED_MARK = "work-order store opened"  # written into the .hub-lock once a store migrated the file (``mark_opened``)
 PROBE_BUSY_SECONDS = 0.2  # the write probe's wait for SQLite's write lock: longer, a writer is at work
 
 
@@ -111,29 +115,48 @@ class FileIdentity:
 
 
 def refuse_lost_database(path: Path) -> None:
-    """``DatabaseFileLost`` when ``path`` is missing and its ``.hub-lock`` lies beside it, held by no process. One
-    held is another process of this hub opening the file at this moment (processes started together on a fresh
-    folder: the first made the lock file, SQLite is making the database): not a lost file."""
+    """``DatabaseFileLost`` when ``path``'s ``.hub-lock`` says a work-order store was opened on it (``mark_opened``)
+    and the file is missing, or holds no work orders' table: another store sharing the file ([security]
+    ``nonce_store``, ``[workers] processed_store``, ``[bulletin]`` or ``[audit]`` on "workflow") may have made a new
+    file at the path first. A lock file without the mark (another store's, or a start that failed before migrating:
+    processes started together on a fresh folder) is no sign of a lost database."""
     lock = Path(f"{path}{HUB_LOCK}")
-    if path.exists() or not lock.exists() or _held(lock):
-        return
-    if not path.exists():  # looked at again: the holder may have made it and gone in between
+    try:
+        marked = OPENED_MARK in lock.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return  # no lock file (a fresh folder), or none readable
+    if marked and not _holds_work_orders(path):
         raise DatabaseFileLost(path.absolute())
 
 
-def _held(lock: Path) -> bool:
-    """Whether a process holds ``lock`` (its shared ``flock``: ``hub_lock``); False when it cannot be opened."""
+def guard_opening(path: Path) -> None:
+    """The checks before a work-order store opens ``path`` for writing: ``refuse_lost_database``,
+    ``refuse_unwritable``."""
+    refuse_lost_database(path)
+    refuse_unwritable(path)
+
+
+def mark_opened(path: Path) -> None:
+    """Say in ``path``'s ``.hub-lock`` that a work-order store was opened (migrated) on the file; once."""
+    lock = Path(f"{path}{HUB_LOCK}")
     try:
-        descriptor = os.open(lock, os.O_RDONLY)
+        if OPENED_MARK not in lock.read_text(encoding="utf-8", errors="replace"):
+            with lock.open("a", encoding="utf-8") as written:
+                written.write(OPENED_MARK + "\n")
     except OSError:
+        pass  # a lock file that cannot be written: the guard is off for this file, as before it existed
+
+
+def _holds_work_orders(path: Path) -> bool:
+    """Whether the SQLite file ``path`` exists and has the ``work_orders`` table (read-only: never creates it)."""
+    if not path.exists():
         return False
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(descriptor)  # closing it lets the lock go
-    return False
+        with closing(sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True, timeout=5)) as db:
+            found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'work_orders'").fetchone()
+    except sqlite3.Error:
+        return True  # unreadable now (locked, corrupt): not judged lost here; the start's own opening says why
+    return found is not None
 
 
 def refuse_unwritable(path: Path) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from hub.database.file_locks import SharedFileLock
-from hub.workflow.store.database_file import FileIdentity, database_file, refuse_lost_database, refuse_unwritable
+from hub.workflow.store.database_file import FileIdentity, database_file, guard_opening, mark_opened
 from hub.workflow.store.dialect import create_store_engine, one_snapshot, shares_one_connection
 from hub.workflow.store.due import DueBatch, mark_fired, take_due
 from hub.workflow.store.health import StoreHealth, read_health
@@ -85,8 +85,7 @@ class WorkOrderStore(OutboxAccess):
         path = database_file(engine.url)
         try:
             if path is not None and not reading:  # before the lock file is made and SQLite creates a new file
-                refuse_lost_database(path)
-                refuse_unwritable(path)
+                guard_opening(path)
             held = None if reading else HubLock.hold(engine.url)  # before migrating: a copy may be reading it
         except BaseException:
             engine.dispose()
@@ -102,6 +101,8 @@ class WorkOrderStore(OutboxAccess):
             raise
         store._hub_lock = held
         store.file_identity = None if path is None else FileIdentity.of(path)
+        if path is not None and not reading:
+            mark_opened(path)
         return store
 
     def readiness_check(self, ping: Callable[[Engine], None] | None = None) -> DatabaseCheck:

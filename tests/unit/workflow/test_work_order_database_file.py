@@ -75,18 +75,33 @@ def test_reading_commands_and_a_fresh_folder_are_not_refused(tmp_path: Path) -> 
     assert path.exists()
 
 
-def test_a_process_starting_beside_another_making_the_database_is_not_refused(tmp_path: Path) -> None:
-    """Processes of one hub started together on a fresh folder: the first made the lock file and holds it while
-    SQLite makes the database; the second sees the lock file without the database, held: not a lost file."""
+def test_a_lock_file_without_a_store_having_opened_the_file_is_no_sign_of_loss(tmp_path: Path) -> None:
+    """Processes of one hub started together on a fresh folder (the first made the lock file, SQLite is making the
+    database), or an ingress that took the lock file for the audit log kept in the work-order file and stopped
+    before any workflow worker ran: the lock file carries no mark, the database is made."""
     from sqlalchemy.engine import make_url
 
     from hub.workflow.store.database_file import refuse_lost_database
     from hub.workflow.store.hub_lock import HubLock
 
     path = tmp_path / "onepoint-workorders.db"
-    first = HubLock.hold(make_url(f"sqlite:///{path}"))  # the first process, its database not made yet
+    first = HubLock.hold(make_url(f"sqlite:///{path}"))  # made the lock file, its database not made yet
     assert first is not None and not path.exists()
     refuse_lost_database(path)  # nothing raised
     first.release()
-    with pytest.raises(DatabaseFileLost):  # nobody holds it: a hub ran here and the file is gone
-        refuse_lost_database(path)
+    refuse_lost_database(path)  # the first stopped before migrating: still a fresh folder
+    WorkOrderStore.open(f"sqlite:///{path}").close()
+    assert path.exists()
+
+
+def test_a_new_file_another_store_made_in_place_of_the_lost_one_is_refused(tmp_path: Path) -> None:
+    """A store sharing the work-order file ([security] nonce_store = "workflow", ...) opened first and made a new,
+    empty file at the path: the file exists, but holds no work orders, so the loss is still seen."""
+    import sqlite3
+
+    path = tmp_path / "onepoint-workorders.db"
+    WorkOrderStore.open(f"sqlite:///{path}").close()
+    _remove(path)
+    sqlite3.connect(path).execute("CREATE TABLE onepoint_wsse_nonces (username TEXT)").connection.close()
+    with pytest.raises(DatabaseFileLost):
+        WorkOrderStore.open(f"sqlite:///{path}")

@@ -27,11 +27,15 @@ def test_a_client_fault_on_a_read_is_answered_as_boss_refusing_it(example: str) 
         assert "Client.AccountFrozen" in message and "account frozen by billing" in message
 
 
-@pytest.mark.parametrize("failure", [httpx.Response(404, text="no such endpoint"),
-                                     httpx.Response(500, content=soap_fault("wsse:FailedAuthentication", "bad"))],
-                         ids=["http-404", "wsse"])
+@pytest.mark.parametrize("failure", [
+    httpx.Response(404, text="no such endpoint"),
+    httpx.Response(500, content=soap_fault("wsse:FailedAuthentication", "bad")),
+    httpx.Response(500, content=soap_fault("Client.SchemaValidationError", "line 3: Msisdn: not a number")),
+    httpx.Response(500, content=soap_fault("Client.UnknownOperation", "no operation QueryCustomerTier")),
+], ids=["http-404", "wsse", "schema", "operation"])
 def test_a_refusal_of_the_hub_itself_on_a_read_is_still_dead_lettered(failure: httpx.Response) -> None:
-    """A wrong endpoint or credentials refuse every call, not one customer's: the hub's trouble, for operators."""
+    """A wrong endpoint or credentials, or a request BOSS finds wrong (after a contract change, a mapping bug),
+    refuse every call, not one customer's: the hub's trouble, for operators (the DLQ), not a tier left unknown."""
     with boss_behind_respx() as boss:
         boss.route.side_effect = [failure]
         result = boss.client.request(command("boss/QueryCustomerTier.valid.xml"))
