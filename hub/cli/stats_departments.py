@@ -46,17 +46,15 @@ def department_tables(figures: Figures) -> tuple[Table, Table, Table]:
     steps.caption_justify = "left"
     replies = _table("per department: replies (FCR: first-contact resolutions)",
                      ("department", "replied", "FCR", "in SLA", "late", "overdue", "SLA"))
-    visits = _table("per department: return visits (in time / late: against the return-visit limit; rate: "
-                    "satisfied or basically, of those reached)",
-                    ("department", "visits", "in time", "late", "sat.", "basic.", "dissat.", "n/r", "rate"))
+    visits = _table("per department: return visits (rate: satisfied or basically, of those reached)",
+                    ("department", "visits", "sat.", "basic.", "dissat.", "n/r", "rate"))
     for d in figures.departments:
         name = escape(d.department) if d.department else "(unknown)"
         steps.add_row(name, str(d.dispatched), str(d.invalid_dispatches), str(d.dispatches_refused),
                       str(d.escalated), str(d.reminded))
         replies.add_row(name, str(d.replied), str(d.first_contact_resolved), str(d.replied_in_sla),
                         str(d.replied_late), str(d.overdue), _share(d.sla_compliance))
-        visits.add_row(name, str(d.return_visited), str(d.return_visited_in_time), str(d.return_visited_late),
-                       str(d.satisfied), str(d.basically_satisfied),
+        visits.add_row(name, str(d.return_visited), str(d.satisfied), str(d.basically_satisfied),
                        str(d.dissatisfied), str(d.not_reached), _share(d.satisfaction))
     return steps, replies, visits
 

@@ -102,13 +102,16 @@ def escalation_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
     """The account manager told that a VIP or group customer's open complaint was escalated (``details["reason"]``:
     the level and role, or the department it was handed up to, and why), chased by the customer (a Remind's
     ``crm-reminded``: ``hub.workflow.reminders``) or that the customer was dissatisfied at the return visit
-    (``crm-dissatisfied``: ``hub.workflow.dissatisfied_visits``), due by its reply limit while one is owed."""
+    (``crm-dissatisfied``: ``hub.workflow.dissatisfied_visits``), due by its reply limit while one is owed (never
+    after the return visit: an AUTO_ANSWERED complaint visited has no reply to come, whatever its stale limit)."""
     row = follow_up.work_order
     root = _manager_notice(follow_up, now, f"{follow_up.details['reason']}: {row['phenomenon']}: {row['description']}")
     add_child(root, "Channel", "SMS")
     add_child(root, "Channel", "WORK_ORDER")
     add_child(root, "Priority", row["priority"])
-    if isinstance(row.get("reply_due"), datetime) and not isinstance(row.get("replied_at"), datetime):
+    reply_owed = not isinstance(row.get("replied_at"), datetime) and not isinstance(row.get("return_visited_at"),
+                                                                                      datetime)
+    if isinstance(row.get("reply_due"), datetime) and reply_owed:
         add_child(root, "DueAt", row["reply_due"])
     return root
 

@@ -34,8 +34,6 @@ class DepartmentFigures:
     escalated: int = 0
     reminded: int = 0
     return_visited: int = 0
-    return_visited_in_time: int = 0  # of them, within the return-visit limit
-    return_visited_late: int = 0
     satisfied: int = 0
     basically_satisfied: int = 0
     dissatisfied: int = 0
@@ -59,7 +57,6 @@ def _one(department: str, counts: Counter[str], overdue: int) -> DepartmentFigur
         dispatches_refused=counts[M.DISPATCH_REFUSED], first_contact_resolved=counts[M.FIRST_CONTACT_RESOLVED],
         replied=counts[M.REPLIED], replied_in_sla=in_sla, replied_late=late, overdue=overdue,
         escalated=counts[M.ESCALATED], reminded=counts[M.REMINDED], return_visited=counts[M.RETURN_VISITED],
-        return_visited_in_time=counts[M.RETURN_VISITED_IN_TIME], return_visited_late=counts[M.RETURN_VISITED_LATE],
         satisfied=counts[M.SATISFIED], basically_satisfied=counts[M.BASICALLY_SATISFIED],
         dissatisfied=counts[M.DISSATISFIED], not_reached=counts[M.NOT_REACHED],
         sla_compliance=sla_compliance(in_sla, late, overdue),

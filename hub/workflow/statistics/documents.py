@@ -180,8 +180,6 @@ def _department(element: etree._Element, figures: DepartmentFigures) -> None:
                         ("RepliedInSla", figures.replied_in_sla), ("RepliedLate", figures.replied_late),
                         ("Overdue", figures.overdue), ("Escalated", figures.escalated),
                         ("Reminded", figures.reminded), ("ReturnVisited", figures.return_visited),
-                        ("ReturnVisitedInTime", figures.return_visited_in_time),
-                        ("ReturnVisitedLate", figures.return_visited_late),
                         ("Satisfied", figures.satisfied), ("BasicallySatisfied", figures.basically_satisfied),
                         ("Dissatisfied", figures.dissatisfied), ("NotReached", figures.not_reached)):
         _add(element, name, value)

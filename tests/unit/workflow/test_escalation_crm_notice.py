@@ -51,3 +51,24 @@ def test_who_is_told_of_an_escalation(changes: dict[str, object], told: bool) ->
     notices = escalation_notices({**ROW, **changes}, "escalated to level 1 (SHIFT_LEADER): alarm")
     assert [(n.kind, n.details["account_manager"]) for n in notices] == ([(ESCALATION_NOTICE, "AM-0001")] if told
                                                                          else [])
+
+
+def test_a_notice_after_the_return_visit_carries_no_reply_limit(client: WorkerTestClient,
+                                                                 runtime: WorkflowRuntime) -> None:
+    """An AUTO_ANSWERED complaint is visited without a reply (its stale reply limit kept): the account manager's
+    notice of a dissatisfied visit said `DueAt` as if a reply were still owed."""
+    from datetime import UTC, datetime
+
+    from hub.workflow.changes import FollowUp
+    from hub.workflow.follow_ups import escalation_notice
+
+    work_order_id = created(client)
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None and view.row["reply_due"] is not None
+    now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    row = {**view.row, "replied_at": None}
+    details = {"reason": "dissatisfied", "account_manager": row["account_manager_id"]}
+    owed = escalation_notice(FollowUp("crm-dissatisfied", row, details), now)
+    assert owed.find(f"{CRM}DueAt") is not None  # while a reply is owed: its limit
+    visited = escalation_notice(FollowUp("crm-dissatisfied", {**row, "return_visited_at": now}, details), now)
+    assert visited.find(f"{CRM}DueAt") is None
