@@ -33,6 +33,8 @@
     mass_complaint_threshold = 10        # complaints of one phenomenon at one intake point …
     mass_complaint_window_minutes = 30   # … within this window open an incident
     enforce_templates = true             # refuse a dispatch that misses its template's fields
+    return_visit_attempts = 3            # calls a return visit takes (1-10): an unreached Callback before the last
+                                         # is an attempt, the work order stays REPLIED (hub/workflow/visit_attempts.py)
     statistics_timezone = "Asia/Shanghai"  # the operator's day: statistics counters, work-order ids, the day
                                          # BOSS identities are valid on (the BOSS adapter)
     worker_batch = 32                    # the workflow worker runs up to this many waiting messages in one
@@ -60,7 +62,8 @@
                                          # (roles an SLA chain uses; users OA user ids, c:PartyId; checked at start)
 
 Upper bounds (``1e10`` for "never" would break ``Event.wait``, ``timedelta`` or a socket timeout later): every
-``*_seconds`` at most 86400 (a day), ``keep_*_days`` and the two windows at most 3650 days, ``worker_batch`` 1000.
+``*_seconds`` at most 86400 (a day), ``keep_*_days`` and the two windows at most 3650 days, ``worker_batch`` 1000,
+``return_visit_attempts`` 10.
 """
 
 from __future__ import annotations
@@ -93,7 +96,8 @@ _KEYS = {"database", "sla", "calendars", "taxonomy", "intake_department", "repea
          "scheduler_interval_seconds", "publisher_interval_seconds",
          "listener_connect_timeout_seconds", "listener_read_timeout_seconds", "listener_gap_seconds",
          "outage_services", "outage_auto_answer", "mass_incidents", "mass_complaint_threshold",
-         "mass_complaint_window_minutes", "enforce_templates", "statistics_timezone", "worker_batch",
+         "mass_complaint_window_minutes", "enforce_templates", "return_visit_attempts", "statistics_timezone",
+         "worker_batch",
          "keep_processed_days", "keep_events_days", "listeners", "escalation_managers"}
 @dataclass(frozen=True, slots=True)
 class WorkflowSettings:
@@ -119,6 +123,7 @@ class WorkflowSettings:
     mass_complaint_threshold: int = 10
     mass_complaint_window_minutes: float = 30.0
     enforce_templates: bool = True
+    return_visit_attempts: int = 3  # 1-10: calls before a return visit's outcome is "customer not reached"
     statistics_timezone: str = "Asia/Shanghai"
     worker_batch: int = 32
     keep_processed_days: float = 7.0
@@ -147,6 +152,7 @@ def _database(value: Any, source: str) -> str:
 # a thread or a start-up that dies later: timedelta, datetime arithmetic, Event.wait and socket timeouts overflow.
 LONGEST_DAYS = 3650.0  # windows looked back over and records kept, as [bulletin] keep_cleared_days
 MOST_BATCH = 1000  # worker_batch: its prefetch (twice it) stays far under AMQP's 65535
+MOST_VISIT_ATTEMPTS = 10  # return_visit_attempts: calls of one return visit
 
 
 def _number(section: dict[str, Any], key: str, default: float, source: str, *, most: float,
@@ -239,6 +245,7 @@ def parse_workflow(section: Any, source: str) -> WorkflowSettings:
         mass_complaint_window_minutes=_number(section, "mass_complaint_window_minutes", 30.0, source,
                                               most=LONGEST_DAYS * 1440),
         enforce_templates=_flag(section, "enforce_templates", source),
+        return_visit_attempts=_count(section, "return_visit_attempts", 3, source, most=MOST_VISIT_ATTEMPTS),
         statistics_timezone=_timezone(section.get("statistics_timezone", "Asia/Shanghai"), source),
         worker_batch=_count(section, "worker_batch", 32, source, most=MOST_BATCH),
         keep_processed_days=_number(section, "keep_processed_days", 7.0, source, most=LONGEST_DAYS),

@@ -228,7 +228,9 @@ class Player:
         answer = self._act(case, "callback", people.visitor(), values={
             "Callback/VisitedAt": self.time.now().astimezone(CHINA).isoformat(timespec="seconds"),
             "Callback/Satisfaction": people.satisfaction(), "Callback/Note": "Return visit by the simulated team."})
-        if answer.ok or answer.code == "transition-refused":
+        if answer.ok and answer.text("wo:ReturnVisitAttempt/wo:Attempt"):  # not reached: called again later
+            self.after(people.return_visit(case.tier), "callback", lambda: self._visit(case))
+        elif answer.ok or answer.code == "transition-refused":
             self.after(people.closes(), "close", lambda: self._close(case))
 
     def _close(self, case: Case) -> None:

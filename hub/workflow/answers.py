@@ -98,13 +98,20 @@ def created_answer(envelope: Envelope, row: Row, customer_orders: Iterable[Row],
     return root
 
 
-def action_answer(envelope: Envelope, row: Row, now: datetime) -> etree._Element:
+def action_answer(envelope: Envelope, row: Row, now: datetime, *,
+                  attempt: tuple[int, int, str] | None = None) -> etree._Element:
+    """``attempt``: a return visit's unreached call recorded as an attempt (``hub.workflow.visit_attempts``, the
+    state unchanged): its number, the attempts a visit takes and the outcome, answered as ``ReturnVisitAttempt``."""
     root = acknowledged_answer("WorkOrderActionResponse", envelope, now)
     _add(root, "WorkOrderId", row["id"])
     _add(root, "State", row["state"])
     if row.get("owner"):
         _add(root, "Owner", row["owner"])
     _deadlines(root, row)
+    if attempt is not None:
+        recorded = _add(root, "ReturnVisitAttempt", None)
+        for name, value in zip(("Attempt", "Of", "Outcome"), attempt, strict=True):
+            _add(recorded, name, value)
     return root
 
 

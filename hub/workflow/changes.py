@@ -18,7 +18,8 @@ from hub.workflow.store import WorkOrderTransaction, WorkOrderView
 
 __all__ = ["DISPATCH_FOLLOW_UP", "MAIL_DISPATCH", "MAIL_SYSTEM", "MAIL_WITHDRAW", "MAIL_WITHDRAWN_FIELD",
            "ActionObserver", "Changed", "Created", "DispatchRefusalObserver", "EngineSettings", "EscalationObserver",
-           "FollowUp", "ReminderObserver", "WorkOrderObserver", "WorkOrderRefused"]
+           "FollowUp", "ReminderObserver", "VisitAttempt", "VisitAttemptObserver", "WorkOrderObserver",
+           "WorkOrderRefused"]
 
 Row = dict[str, Any]
 # ``WorkOrderRefused`` (defined with the commands, which refuse an instant out of range as they read it) is exported
@@ -38,6 +39,8 @@ class EngineSettings:
     escalation_managers: EscalationManagerTable = field(default_factory=dict)
     # the departments marked offline ([mail.offline.<code>]) → their handler's mailbox: a dispatch to one is e-mailed
     offline_mailboxes: Mapping[str, str] = field(default_factory=dict)
+    # calls a return visit takes before "customer not reached" is its outcome (hub.workflow.visit_attempts)
+    return_visit_attempts: int = 3
 
 
 DISPATCH_FOLLOW_UP = "nsp-dispatch"  # a dispatch to NSP: its follow-up's kind, the start of the step it is sent at
@@ -66,10 +69,21 @@ class Created:
 
 
 @dataclass(frozen=True, slots=True)
+class VisitAttempt:
+    """An unreached call of a return visit recorded as an attempt (``hub.workflow.visit_attempts``): the state
+    stayed."""
+
+    attempt: int
+    of: int  # [workflow] return_visit_attempts
+    outcome: str  # the Callback's wo:Satisfaction: NOT_REACHED
+
+
+@dataclass(frozen=True, slots=True)
 class Changed:
     row: Row
     previous_state: WorkOrderState
     follow_ups: list[FollowUp]
+    attempt: VisitAttempt | None = None  # a return visit's unreached call, recorded without a transition
 
 
 class WorkOrderObserver(Protocol):
@@ -115,3 +129,11 @@ class ReminderObserver(Protocol):
     it."""
 
     def reminded(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None: ...
+
+
+@runtime_checkable
+class VisitAttemptObserver(Protocol):
+    """Also told of a return visit's unreached call recorded as an attempt (``hub.workflow.visit_attempts``: the
+    state stays): the statistics count it."""
+
+    def visit_attempted(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None: ...

@@ -58,6 +58,7 @@ from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
 from hub.workflow.store.queries import load_work_order
 from hub.workflow.taxonomy import Taxonomy
 from hub.workflow.todos import breach_note, close_todos, open_todos, superseded_by_breach
+from hub.workflow.visit_attempts import record_attempt, unreached_attempt
 from hub.workflow.work_order_creation import RulesRefresh, WorkOrderCreation
 from hub.workflow.work_order_timing import SUSPENDED_UNTIL, WorkOrderTiming
 
@@ -84,7 +85,9 @@ class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
     def act(self, tx: WorkOrderTransaction, request: ActionRequest, now: datetime, *,
             view: WorkOrderView | None = None) -> Changed:
         """``view``: the work order as it stands in ``tx`` when the caller has it (``Created.view``), else read. A
-        REMIND changes no state: ``hub.workflow.reminders.remind`` carries it out."""
+        REMIND changes no state: ``hub.workflow.reminders.remind`` carries it out. A Callback whose customer was not
+        reached before the last attempt is no transition either: recorded as an attempt, the state unchanged
+        (``hub.workflow.visit_attempts``), once the lifecycle allows the Callback."""
         if request.action is A.REMIND:
             raise ValueError("a REMIND is carried out by hub.workflow.reminders.remind, not by act")
         if view is None or view.row["id"] != request.work_order_id:
@@ -106,6 +109,9 @@ class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
         if transition.needs_reason and not (request.note or "").strip():  # a Reason of blanks says nothing
             raise WorkOrderRefused(f"{request.action.value} needs a reason", code="reason-required")
         refuse_visit_during_outage(tx.db, row, request.action)  # AUTO_ANSWERED: the visit after the clearance
+        attempt = unreached_attempt(request, view, self.settings)  # an unreached call before the last: no visit yet
+        if attempt is not None:
+            return record_attempt(tx, view, request, attempt, now, settings=self.settings, observers=self.observers)
         changes: Row = {"state": target.value, "updated_at": now}
         ended = self.suspension_end(view, now) if state is S.SUSPENDED else None  # its Until passed: paused to it
         until = None if ended is None else ended.astimezone(self.settings.local_zone).isoformat()

@@ -5,7 +5,9 @@
   dispatch it at once when they complete the template, else they are kept in its history for a later Dispatch
   (``hub.workflow.intake_fields``), as are the pre-processing checks it states (``hub.workflow.checks_done``);
 * ``workorder.WorkOrderAction``: one lifecycle action (refused with c:Error naming state and action); a ``Remind``
-  hurries the owning department, the state unchanged (``hub.workflow.reminders``);
+  hurries the owning department, the state unchanged (``hub.workflow.reminders``); a ``Callback`` that did not reach
+  the customer before the last attempt is recorded as one, the state unchanged (``hub.workflow.visit_attempts``,
+  answered with ``ReturnVisitAttempt``);
 * ``workorder.QueryWorkOrder`` / ``QueryWorkOrders``: a work order with its history, for a system other than the
   complaint front ends only one the hub pushed it an item of, else answered as unknown
   (``hub.workflow.work_order_readers``) / a filtered page (a full page ends with ``Next``, the cursor its ``After``
@@ -125,8 +127,11 @@ def work_order_action(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
         raise BusinessRejection(str(exc), code=exc.code) from None
     workflow.counted(request.action.value)
     send_follow_ups(changed.follow_ups, outbound, workflow, request.operator, work_order_id=str(changed.row["id"]))
-    return Reply(answers.action_answer(envelope, changed.row, now),
-                 outcome=f"{request.action.value} {changed.previous_state.value} -> {changed.row['state']}")
+    tried = changed.attempt  # a return visit's unreached call: recorded, the state unchanged
+    return Reply(answers.action_answer(envelope, changed.row, now, attempt=None if tried is None
+                                       else (tried.attempt, tried.of, tried.outcome)),
+                 outcome=f"{request.action.value} {changed.previous_state.value} -> {changed.row['state']}"
+                 + ("" if tried is None else f" (attempt {tried.attempt} of {tried.of}: customer not reached)"))
 
 
 @handlers.handler("workorder.QueryWorkOrder", consumer=CONSUMER, reads=True)

@@ -6,7 +6,9 @@ suspended order resumes in the state it was suspended from, and asking the previ
 (``REQUEST_INFO``) keeps the current owner. Anything not in the table is refused with a ``TransitionRefused``
 that names the state, the action and what is allowed there. A reminder (``REMIND``, 催办) is a move to the same
 state, in each state of ``REMINDABLE``: the owning department is hurried, nothing moves
-(``hub.workflow.reminders``). docs/lifecycle.md shows the table and how our states map to TMF621 Trouble Ticket's.
+(``hub.workflow.reminders``). A return visit's call that did not reach the customer before the last attempt is not
+a RETURN_VISIT at all: the engine records it as an attempt, the state unchanged (``hub.workflow.visit_attempts``).
+docs/lifecycle.md shows the table and how our states map to TMF621 Trouble Ticket's.
 
 An incident (ticket type ``INCIDENT``, docs/incidents.md) has its own table (``lifecycle_of``): it has no return
 visit (its children, the customers, have theirs), so a replied incident is closed straight away and a ``Callback``

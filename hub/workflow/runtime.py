@@ -87,6 +87,7 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
                        enforce_templates=settings.enforce_templates,
                        local_zone=ZoneInfo(settings.statistics_timezone),
                        escalation_managers=settings.escalation_managers,
+                       return_visit_attempts=settings.return_visit_attempts,
                        offline_mailboxes=dict(offline_mailboxes or {})))
     check_escalation_managers(settings.escalation_managers, engine.sla, calendars)
     engine.observers.append(CounterObserver(settings.statistics_timezone))  # first: the statistics' counters

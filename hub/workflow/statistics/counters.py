@@ -38,6 +38,7 @@ from hub.workflow.statistics.measures import (
     is_incident,
     refusal_measures,
     reminder_measures,
+    visit_attempt_measures,
 )
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.prepared import Prepared
@@ -120,6 +121,10 @@ class CounterObserver:
     def reminded(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None:
         """A ``ReminderObserver``: a Remind (the state stays)."""
         tx.add_at_commit(add_counts, _counted(row, self.zone, reminder_measures(row)))
+
+    def visit_attempted(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None:
+        """A ``VisitAttemptObserver``: a return visit's unreached call (the state stays)."""
+        tx.add_at_commit(add_counts, _counted(row, self.zone, visit_attempt_measures(row)))
 
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]:

@@ -22,7 +22,7 @@ from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 __all__ = ["COUNTED_ACTIONS", "FIRST_ACTION_ENTRY", "HANDOVER_COLUMNS", "LINK_COLUMNS", "MEASURES",
            "SATISFACTION_MEASURES", "CounterKey", "Measure", "cancelled_overdue", "change_measures",
            "creation_measures", "escalation_measures", "first_contact_reply", "is_incident", "local_day",
-           "refusal_measures", "reminder_measures", "visited_late"]
+           "refusal_measures", "reminder_measures", "visit_attempt_measures", "visited_late"]
 
 A = LifecycleAction
 
@@ -56,6 +56,8 @@ class Measure:
     BASICALLY_SATISFIED = "basically_satisfied"
     DISSATISFIED = "dissatisfied"
     NOT_REACHED = "not_reached"  # the customer could not be reached: no judgement
+    # each unreached call before a return visit's last attempt (workflow.visit_attempts): no visit, the state stayed
+    RETURN_VISIT_ATTEMPT_NOT_REACHED = "return_visit_attempt_not_reached"
     INCIDENT_PREFIX = "incident_"  # an incident's measures: incident_created, incident_dispatched, …
 
 
@@ -64,7 +66,7 @@ MEASURES = (Measure.CREATED, Measure.REPEAT, Measure.DISPATCHED, Measure.INVALID
             Measure.REPLIED_LATE, Measure.RETURN_VISITED, Measure.RETURN_VISITED_IN_TIME, Measure.RETURN_VISITED_LATE,
             Measure.CLOSED, Measure.CANCELLED, Measure.CANCELLED_OVERDUE,
             Measure.ESCALATED, Measure.REMINDED, Measure.SATISFIED, Measure.BASICALLY_SATISFIED, Measure.DISSATISFIED,
-            Measure.NOT_REACHED)
+            Measure.NOT_REACHED, Measure.RETURN_VISIT_ATTEMPT_NOT_REACHED)
 # workorder.xsd's wo:Satisfaction, each its measure; a visit without one (written before it was required) counts none
 SATISFACTION_MEASURES: dict[str, str] = {
     "SATISFIED": Measure.SATISFIED, "BASICALLY_SATISFIED": Measure.BASICALLY_SATISFIED,
@@ -109,6 +111,12 @@ def escalation_measures(row: Mapping[str, Any]) -> list[str]:
 def reminder_measures(row: Mapping[str, Any]) -> list[str]:
     """A Remind (the ``REMIND`` field entry: the state stayed)."""
     return _named(row, [Measure.REMINDED])
+
+
+def visit_attempt_measures(row: Mapping[str, Any]) -> list[str]:
+    """A return visit's unreached call recorded as an attempt (the ``RETURN_VISIT_ATTEMPT`` field entry: the state
+    stayed)."""
+    return _named(row, [Measure.RETURN_VISIT_ATTEMPT_NOT_REACHED])
 
 
 def creation_measures(row: Mapping[str, Any], *, repeat: bool) -> list[str]:

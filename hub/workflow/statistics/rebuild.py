@@ -37,6 +37,7 @@ from hub.workflow.statistics.measures import (
     is_incident,
     refusal_measures,
     reminder_measures,
+    visit_attempt_measures,
 )
 from hub.workflow.statistics.rebuild_on_sqlite import rebuild_beside_writers
 from hub.workflow.statistics.replay import A_ESCALATE, History, histories
@@ -149,4 +150,5 @@ def _count(connection: Connection, zone: tzinfo, window: timedelta,
 
 
 _FIELD_MEASURES: tuple[tuple[str, Callable[[dict[str, Any]], list[str]]], ...] = (
-    ("DISPATCH_REFUSED", refusal_measures), (A_ESCALATE, escalation_measures), ("REMIND", reminder_measures))
+    ("DISPATCH_REFUSED", refusal_measures), (A_ESCALATE, escalation_measures), ("REMIND", reminder_measures),
+    ("RETURN_VISIT_ATTEMPT", visit_attempt_measures))

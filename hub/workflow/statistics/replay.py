@@ -8,7 +8,8 @@ stood at each — replayed from the history, since the final row holds only what
   ``owner`` field entry right after its state entry: the department dispatched to, the intake desk a REJECT_DISPATCH
   gives it back to, the department handed up to);
 * field events that change no state: a dispatch the hub refused for missing template fields (``DISPATCH_REFUSED``),
-  an escalation on a breach (the ``ESCALATE`` field entry), a Remind (``REMIND``), each with the owner then; but a
+  an escalation on a breach (the ``ESCALATE`` field entry), a Remind (``REMIND``), a return visit's unreached call
+  (``RETURN_VISIT_ATTEMPT``), each with the owner then; but a
   missed return visit's escalation (its note ``RETURN_VISIT deadline …``) with the intake desk, which owes the visit
   (``escalation_managers.owing_department``), as the live count has it.
 
@@ -35,7 +36,8 @@ __all__ = ["A_ESCALATE", "FIELD_EVENTS", "CountedAction", "FieldEvent", "History
 
 _ACTIONS = {a.value: a for a in LifecycleAction}
 A_ESCALATE = LifecycleAction.ESCALATE.value  # a department's ESCALATE action, or an escalation on a breach
-FIELD_EVENTS = ("DISPATCH_REFUSED", A_ESCALATE, "REMIND")  # field entries counted, the state unchanged
+# field entries counted, the state unchanged (a return visit's unreached call: workflow.visit_attempts' entry)
+FIELD_EVENTS = ("DISPATCH_REFUSED", A_ESCALATE, "REMIND", "RETURN_VISIT_ATTEMPT")
 OWNER = "owner"
 _VISIT_BREACH = f"{DeadlineKind.RETURN_VISIT.value} "  # the note's start of a missed return visit's escalation
 _h = work_order_history.c

@@ -14,18 +14,12 @@ import pytest
 import respx
 
 from hub.config.workflow import WorkflowSettings
-from hub.routing.outbound import RecordingOutbound
-from hub.routing.table import RoutingTable
-from hub.transport import TopologyConfig
-from hub.validation.command_sets import CommandSetRegistry
-from hub.validation.validator import DocumentValidator
 from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
-from hub.workflow.handlers import CONSUMER, handlers
 from hub.workflow.publisher import EventPublisher
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
-from hub.workflow.store import WorkOrderProcessedStore
-from tests.unit.workflow.kit import EXAMPLES, START
+from tests.unit.workflow.incident_kit import client_of
+from tests.unit.workflow.kit import START
 
 
 @pytest.fixture(scope="session")
@@ -58,12 +52,7 @@ def config(runtime: WorkflowRuntime, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def client(runtime: WorkflowRuntime) -> WorkerTestClient:
-    registry = CommandSetRegistry.installed()
-    table = RoutingTable.load(None, consumers=TopologyConfig().consumers, command_types=registry.command_types())
-    tier_answer = (EXAMPLES / "boss" / "responses" / "QueryCustomerTierResponse.xml").read_bytes()
-    outbound = RecordingOutbound(table, DocumentValidator(registry), answer=lambda envelope: tier_answer)
-    return WorkerTestClient(handlers, consumer=CONSUMER, dependencies={"workflow": runtime},
-                            store=WorkOrderProcessedStore(runtime.store), outbound=outbound)
+    return client_of(runtime)
 
 
 @pytest.fixture
