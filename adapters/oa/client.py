@@ -1,4 +1,5 @@
-"""``OaClient``: OA's PushTodo, PushToRead and (hub → OA) CompleteTodo as typed methods over an ``XmlGateway``.
+"""``OaClient``: OA's PushTodo, PushToRead and (hub → OA) CompleteTodo and WithdrawToRead as typed methods over an
+``XmlGateway``.
 
 OA keeps one item per ItemId (a repeated push replaces it) and one answer per MessageId (a repeated push is
 answered DUPLICATE), so a retried call adds nothing. Failures come out of the gateway classified.
@@ -29,6 +30,10 @@ class OaClient:
     def complete_todo(self, document: etree._Element) -> etree._Element:
         """Close a to-do the work order no longer needs (the hub's CompleteTodo); OA's answer document."""
         return self.gateway.post("CompleteTodo", document)
+
+    def withdraw_to_read(self, document: etree._Element) -> etree._Element:
+        """Take a to-read off its user's list (its work order closed or cancelled); OA's answer document."""
+        return self.gateway.post("WithdrawToRead", document)
 
     def close(self) -> None:
         self.gateway.close()

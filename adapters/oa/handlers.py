@@ -6,6 +6,9 @@
   closed in OA, an escalation's (finished, or superseded by a higher level: ``hub.workflow.todos``) or a dispatched
   department's (``<work order>-dsp<n>``: its part over, ``hub.workflow.department_todos``); one OA has not open
   (``already-closed``, ``unknown-item``) is nothing to close.
+* ``oa.WithdrawToRead`` from the hub (routed here by its source, ``HUB``; no caller is granted it): a to-read of a
+  work order closed or cancelled is taken off its user's list in OA (``hub.workflow.withdrawn_to_reads``); one OA
+  has not open (``already-closed``: read or withdrawn already; ``unknown-item``) is nothing to withdraw.
 * The two meet in ``closed_todos`` (``adapters.oa.closed_todos``, where every interleaving is worked through): the
   close records the item FIRST, then asks OA; a push of a recorded item is not made (and the item is closed in OA
   in case an earlier attempt's push landed unseen), any other push is made, then the record read again and the
@@ -45,7 +48,7 @@ from hub.workers import BusinessRejection, HandlerRegistry, Sender
 __all__ = ["CONSUMER", "handlers"]
 
 CONSUMER = "oa"
-NOT_OPEN = frozenset({"already-closed", "unknown-item"})  # OA's refusals of a CompleteTodo for no open to-do
+NOT_OPEN = frozenset({"already-closed", "unknown-item"})  # OA's refusals: no open item to close (withdraw)
 log = logging.getLogger("onepoint.adapters.oa")
 
 handlers = HandlerRegistry()
@@ -119,6 +122,23 @@ def complete_todo(envelope: Envelope, oa: OaClient, closed_todos: ClosedTodos) -
     if not_open is not None:
         return f"to-do {item_id}: not open in OA ({not_open}), nothing to close"
     return f"to-do {item_id} closed"
+
+
+@handlers.handler("oa.WithdrawToRead", consumer=CONSUMER)
+def withdraw_to_read(envelope: Envelope, oa: OaClient) -> str:
+    """The hub withdraws a to-read of a work order closed or cancelled: posted to OA as it came; one OA has not
+    open (read by its user, withdrawn already, never arrived) is nothing to withdraw, any other refusal fails."""
+    document = mapping.push_document(envelope)
+    item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
+    try:
+        oa.withdraw_to_read(document)
+    except SystemRefused as exc:
+        if exc.error_code not in NOT_OPEN:
+            raise
+        log.info("to-read not open in OA: nothing to withdraw", extra={
+            "message_id": envelope.message_id, "item_id": item_id, "reason": exc.detail})
+        return f"to-read {item_id}: not open in OA ({exc.error_code}), nothing to withdraw"
+    return f"to-read {item_id} withdrawn"
 
 
 def _to_read_step(user: str) -> str:

@@ -3,7 +3,8 @@
 ==========  ====================================  ==============================================================
 method      path                                  meaning
 ==========  ====================================  ==============================================================
-POST        /xml                                  PushTodo, PushToRead, CompleteTodo (hub -> OA) -> XResponse
+POST        /xml                                  PushTodo, PushToRead, CompleteTodo and WithdrawToRead (hub -> OA)
+                                                  -> XResponse
 GET         /feeds/{user}/todo.atom               Atom feed of the user's open to-dos (application/atom+xml),
                                                   ``?page=N&size=M`` (RFC 5005 links), ETag / Last-Modified (304)
 GET         /feeds/{user}/toread.atom             Atom feed of the user's unread to-reads (the same)
@@ -14,7 +15,7 @@ GET         /oa/users/{user}/items                ``{"todo": [...], "toread": [.
 ==========  ====================================  ==============================================================
 
 JSON refusals are ``{"error": "...", "code": "..."}`` with 400 (``unknown-key`` for a key the route does not take,
-named), 404 (unknown item) or 409 (already closed); a feed
+named), 404 (unknown item) or 409 (already closed: completed, read or withdrawn by the hub); a feed
 of a user id that is no ``c:PartyId`` (the only user ids a PushTodo/PushToRead can name) is a 400 ``invalid-user``,
 a feed page or size out of range a 400 (``invalid-page``, ``invalid-size``), a page past the last a 404
 ``no-such-page`` (``emulators.oa.feed_paging``).
@@ -135,7 +136,8 @@ def build_app(service: OaService) -> Starlette:
         return JSONResponse({box: [i.to_json() for i in service.inbox.open_items(user, box)]
                              for box in ("todo", "toread")})
 
-    handlers = {"PushTodo": service.push, "PushToRead": service.push, "CompleteTodo": service.complete_from_hub}
+    handlers = {"PushTodo": service.push, "PushToRead": service.push, "CompleteTodo": service.complete_from_hub,
+                "WithdrawToRead": service.withdraw_to_read}
     return Starlette(routes=[
         Route("/xml", command_endpoint("oa", handlers), methods=["POST"]),
         Route("/feeds/{user}/{inbox}.atom", feed, methods=["GET"]),
@@ -158,7 +160,7 @@ def create_emulator(
     callbacks = CallbackClient(hub_url, hub_token, system="oa", attempts=callback_attempts, backoff=callback_backoff,
                                retry_seconds=callback_retry_seconds)
     service = OaService(clock=clock, callbacks=callbacks, max_items=max_items, state_limit=state_limit)
-    hooks = xml_hooks("oa", OA_ROUTES, served=("PushTodo", "PushToRead", "CompleteTodo"), reset=service.reset,
-                      state=service.state)
+    hooks = xml_hooks("oa", OA_ROUTES, served=("PushTodo", "PushToRead", "CompleteTodo", "WithdrawToRead"),
+                      reset=service.reset, state=service.state)
     return ServiceEmulatorApp(build_app(service), name="oa", hooks=hooks, seed=seed, clock=clock,
                               start=lambda: None, stop=service.stop, **options)

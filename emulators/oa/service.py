@@ -1,4 +1,5 @@
-"""The OA emulator's behaviour: pushes into inboxes, completion from the hub or by the user, feeds, state.
+"""The OA emulator's behaviour: pushes into inboxes, completion from the hub or by the user, the hub's withdrawal of
+a to-read, feeds, state.
 
 OA starts with empty inboxes whatever the seed (its data is what the hub pushes); reset empties them again.
 A to-do completed by its user in OA goes back to the hub as CompleteTodo (CorrelationId: the push's MessageId).
@@ -88,6 +89,20 @@ class OaService:
                              message_id=command.message_id)
         except InboxError as exc:
             raise CommandError(exc.status, exc.code, exc.message) from exc
+        return response_root(command, "ACCEPTED", now)
+
+    def withdraw_to_read(self, command: ValidatedCommand) -> etree._Element:
+        """The hub withdraws a to-read (its work order closed or cancelled): it leaves the user's to-read list."""
+        el, now = command.element, self.clock.now()
+        if self.inbox.seen(command.message_id) is not None:
+            return response_root(command, "DUPLICATE", now)
+        item_id = text_of(el, "ItemId", OA_NS) or ""
+        try:
+            item = self.inbox.close(item_id, user_id=text_of(el, "UserId", OA_NS), status="withdrawn", at=now,
+                                    by="hub", outcome=text_of(el, "Reason", OA_NS), message_id=command.message_id)
+        except InboxError as exc:
+            raise CommandError(exc.status, exc.code, exc.message) from exc
+        log_event(self.log, logging.INFO, "oa.withdrawn", item_id=item_id, user_id=item.user_id)
         return response_root(command, "ACCEPTED", now)
 
     # -- user actions in OA -------------------------------------------------------------------------------------

@@ -7,8 +7,11 @@
   lists it; the user can no longer complete it (409 ``already-closed``);
   completing it in OA (``POST /oa/todos/{item}/complete``) closes it and calls the hub back with CompleteTodo.
 - ``POST /oa/toreads/{item}/read`` marks a to-read as read. Feeds list the open items of an inbox.
+- WithdrawToRead from the hub (its work order closed or cancelled) marks an open to-read ``withdrawn``: it leaves
+  the user's to-read list and feed (whose ``updated`` moves on), and the user can no longer read it (409
+  ``already-closed``); the hub withdrawing it again is answered as done, one read already 409 ``already-closed``.
 Unknown items are refused 404 (``unknown-item``), an item of another user 404 too, CompleteTodo on a to-read or on
-a to-do already completed in OA 409.
+a to-do already completed in OA 409, WithdrawToRead on a to-do 409 (``wrong-inbox``).
 At most ``max_items`` items are kept: past that, the oldest closed item goes first (the oldest of all when none is
 closed); the MessageIds seen are remembered four times as long, so a repeated push is still DUPLICATE.
 Each inbox's last change (:meth:`Inbox.changed`) is kept apart from its items: an item that leaves it (re-pushed to
@@ -48,7 +51,7 @@ class Item:
     summary: str | None = None
     message_id: str = ""  # of the push
     revision: int = 1
-    status: str = "open"  # open | completed | read
+    status: str = "open"  # open | completed | read | withdrawn
     closed_at: float | None = None
     outcome: str | None = None
     closed_by: str | None = None  # "hub" | "oa-user"
@@ -123,9 +126,10 @@ class Inbox:
 
     def close(self, item_id: str, *, user_id: str | None, status: str, at: float, by: str,
               outcome: str | None = None, message_id: str | None = None) -> Item:
-        """Complete a to-do or read a to-read; refuses what cannot be closed so (see the module docstring)."""
+        """Complete a to-do, read or withdraw a to-read; refuses what cannot be closed so (see the module
+        docstring)."""
         item = self.get(item_id, user_id)
-        wanted = "todo" if status == "completed" else "toread"
+        wanted = "todo" if status == "completed" else "toread"  # read, withdrawn: a to-read
         if item.inbox != wanted:
             raise InboxError(409, "wrong-inbox", f"{item_id} is a {item.inbox} item")
         with self._lock:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 from hub.workflow.changes import FollowUp
 from hub.workflow.todos import CLOSE_TODO
+from hub.workflow.withdrawn_to_reads import WITHDRAW_TO_READ
 
 __all__ = ["follow_up_steps", "other_work_order_step"]
 
@@ -48,7 +49,7 @@ def follow_up_steps(follow_ups: Sequence[FollowUp], work_order_id: str | None) -
             own += 1
             continue
         step = other_work_order_step(follow_up.kind, concerns)
-        if follow_up.kind == CLOSE_TODO:
+        if follow_up.kind in (CLOSE_TODO, WITHDRAW_TO_READ):
             step = f"{step}-{follow_up.details['item_id']}"
         taken[step] += 1
         steps.append(step if taken[step] == 1 else f"{step}-{taken[step]}")

@@ -3,7 +3,8 @@
 ``hub.workflow.network_withdrawal``), CRM's NotifyAccountManager (at creation, and when a VIP or group customer's
 work order is replied: the return visit the account manager makes; both also when BOSS gives the tier late,
 ``hub.workflow.tier_recheck``), OA's PushTodo (an escalation, or a dispatch to a
-department that is not reached through NSP) / PushToRead and CompleteTodo (a to-do the hub closes). Pure builders; the
+department that is not reached through NSP) / PushToRead, CompleteTodo (a to-do the hub closes) and WithdrawToRead (a
+to-read of a work order closed or cancelled: ``hub.workflow.withdrawn_to_reads``). Pure builders; the
 handlers send them through the outbound path (validated against the systems' XSDs there, message ids derived from
 the causing message and the step)."""
 
@@ -31,6 +32,7 @@ from hub.workflow.network_withdrawal import WITHDRAW_FOLLOW_UP, nsp_withdraw
 from hub.workflow.reminders import REMINDER_NOTICE
 from hub.workflow.taxonomy import Taxonomy
 from hub.workflow.todos import CLOSE_TODO
+from hub.workflow.withdrawn_to_reads import WITHDRAW_TO_READ, to_read_withdrawal
 
 __all__ = ["CREATION_NOTICE", "DEPARTMENT_TODO", "ESCALATION_NOTICE", "RETURN_VISIT_NOTICE", "department_todo",
            "department_todo_id", "escalation_notice", "follow_up_document", "return_visit_notice"]
@@ -244,4 +246,6 @@ def follow_up_document(follow_up: FollowUp, now: datetime, *, operator: str, lin
         return oa_item(follow_up, now, link_base)
     if follow_up.kind == CLOSE_TODO:
         return oa_close(follow_up, now)
+    if follow_up.kind == WITHDRAW_TO_READ:
+        return to_read_withdrawal(follow_up, now)
     raise ValueError(f"no document for the follow-up {follow_up.kind!r}")

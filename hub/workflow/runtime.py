@@ -39,6 +39,7 @@ from hub.workflow.taxonomy_files import TaxonomyFiles
 from hub.workflow.tiers import TierLookup
 from hub.workflow.todos import TodoCloser
 from hub.workflow.withdrawn_categories import warn_of_withdrawn_categories
+from hub.workflow.withdrawn_to_reads import ToReadWithdrawals
 
 __all__ = ["WorkflowRuntime", "open_runtime"]
 
@@ -115,6 +116,7 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
     engine.observers.append(NspWithdrawals())  # and NSP told of it after that (the others' steps unchanged)
     engine.observers.append(MailWithdrawals(engine.settings.offline_mailboxes))  # mailbox recorded; withdrawn: last
     engine.observers.append(DissatisfiedVisits(engine))  # a dissatisfied return visit: its OA to-reads, CRM notice
+    engine.observers.append(ToReadWithdrawals())  # last: a closed or cancelled work order's to-reads withdrawn
     if settings.mass_incidents:  # after the outage rule: a complaint an outage explains is no mass complaint
         runtime.intake_rules.append(mass_rule)
     return runtime

@@ -30,6 +30,8 @@ from sqlalchemy import ColumnElement, false
 from sqlalchemy.engine import Connection
 
 from hub.workflow.store.oa_items import (
+    TO_READ,
+    TODO,
     dispatched_to_nsp,
     dispatched_to_nsp_clause,
     has_oa_item,
@@ -69,10 +71,13 @@ def readable_scope(system: str) -> ColumnElement[bool] | None:
 
 def keep_oa_item(db: Connection, document: etree._Element, now: datetime) -> None:
     """Keep the item ``document`` pushes to OA, if it is a to-do or a to-read of a work order (a CompleteTodo, any
-    other system's command: nothing)."""
+    other system's command: nothing), with its kind and the user it goes to (a to-read is withdrawn when its work
+    order is closed or cancelled: ``hub.workflow.withdrawn_to_reads``)."""
     if document.tag not in OA_PUSHES:
         return
     work_order_id = document.findtext(f"{{{OA}}}WorkOrderId")
     item_id = document.findtext(f"{{{OA}}}ItemId")
     if work_order_id and item_id:
-        record_oa_item(db, work_order_id, item_id, now)
+        kind = TODO if document.tag == f"{{{OA}}}PushTodo" else TO_READ
+        record_oa_item(db, work_order_id, item_id, now, kind=kind,
+                       user_id=document.findtext(f"{{{OA}}}UserId") or None)

@@ -87,4 +87,7 @@ oa_items = Table(  # 0025: the to-dos and to-reads the hub pushed to OA (oa:Item
     Column("work_order_id", String(18), ForeignKey("work_orders.id"), primary_key=True),
     Column("item_id", String(64), primary_key=True),  # oa:ItemId (at most 64 characters)
     Column("pushed_at", UTCDateTime(), nullable=False),  # the first push (a redelivery's is not kept again)
+    Column("kind", String(8)),  # 0027: "todo" | "toread"; None: kept before 0027 (never withdrawn)
+    Column("user_id", String(32)),  # 0027: oa:UserId (c:PartyId), the user it went to; None before 0027
+    Column("withdrawn_at", UTCDateTime()),  # 0027: a to-read the hub withdrew (its work order closed, cancelled)
 )
