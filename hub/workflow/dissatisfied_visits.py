@@ -35,7 +35,11 @@ from hub.workflow.tiers import GROUP_TIERS, VIP_TIERS
 if TYPE_CHECKING:
     from hub.workflow.engine import WorkOrderEngine
 
-__all__ = ["DISSATISFIED", "DISSATISFIED_NOTICE", "DissatisfiedVisits", "dissatisfaction_follow_ups"]
+__all__ = ["DISSATISFIED", "DISSATISFIED_NOTICE", "VISIT_DESK", "VISIT_NOTICE_STEPS", "VISIT_OWNER",
+           "DissatisfiedVisits", "dissatisfaction_follow_ups"]
+
+VISIT_OWNER, VISIT_DESK = "visit-owner", "visit-desk"  # the steps of its to-reads: items <id>-rem<level>-<step>
+VISIT_NOTICE_STEPS = (VISIT_OWNER, VISIT_DESK)
 
 DISSATISFIED = "DISSATISFIED"  # wo:Satisfaction
 DISSATISFIED_NOTICE = "crm-dissatisfied"  # a VIP or group customer dissatisfied at the visit: the manager told
@@ -55,7 +59,7 @@ def dissatisfaction_follow_ups(row: Mapping[str, Any], request: ActionRequest, r
     title = f"Customer dissatisfied at the return visit: {row['id']} {row.get('phenomenon') or row['category_code']}"
     owner = role_holder(managers, role, row)
     desk = role_holder(managers, role, {**row, "owner": intake_department})
-    told = [(owner, "visit-owner"), *([] if desk == owner else [(desk, "visit-desk")])]
+    told = [(owner, VISIT_OWNER), *([] if desk == owner else [(desk, VISIT_DESK)])]
     found = [FollowUp(TO_READ, dict(row), {"manager": user, "step": step, "reason": said, "title": title, "due": None})
              for user, step in told]
     if row.get("ticket_type", "COMPLAINT") == "COMPLAINT" and row.get("tier") in VIP_TIERS | GROUP_TIERS \

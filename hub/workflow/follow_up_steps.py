@@ -44,6 +44,9 @@ def follow_up_steps(follow_ups: Sequence[FollowUp], work_order_id: str | None) -
     steps = []
     for follow_up in follow_ups:
         concerns = str(follow_up.work_order.get("id") or "")
+        if work_order_id is not None and concerns == work_order_id and follow_up.kind == WITHDRAW_TO_READ:
+            steps.append(f"{follow_up.kind}-{follow_up.details['item_id']}")  # by its item, whatever else is owed
+            continue
         if work_order_id is not None and concerns == work_order_id:
             steps.append(f"{follow_up.kind}-{own}")
             own += 1

@@ -41,8 +41,15 @@ NOT_REACHED = "NOT_REACHED"  # the Callback's wo:Satisfaction of a call nobody a
 
 
 def attempts_of(history: Sequence[Mapping[str, Any]]) -> int:
-    """How many unreached calls the work order's return visit has had so far."""
-    return sum(1 for entry in history if entry["kind"] == "field" and entry["action"] == ATTEMPT_ENTRY)
+    """How many unreached calls the work order's return visit has had so far: since the reply that made it due (an
+    AUTO_ANSWERED complaint's calls before its REPLY were for another answer)."""
+    attempts = 0
+    for entry in history:
+        if entry["kind"] == "state" and entry.get("to_state") == "REPLIED":
+            attempts = 0
+        elif entry["kind"] == "field" and entry["action"] == ATTEMPT_ENTRY:
+            attempts += 1
+    return attempts
 
 
 def unreached_attempt(request: ActionRequest, view: WorkOrderView, settings: EngineSettings) -> int | None:

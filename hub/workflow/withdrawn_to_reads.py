@@ -1,8 +1,10 @@
 """The to-reads (待阅) of a work order withdrawn from OA once it is over: a work order CLOSED or CANCELLED has each
-to-read the hub pushed for it (a deadline warning, a reminder, a dissatisfied return visit's notice: every
-``oa:PushToRead`` naming it, kept in ``oa_items`` with its kind and user since revision 0027) and not withdrawn
-yet taken off its user's list with ``oa:WithdrawToRead`` (hub → OA, routed to the OA adapter; no caller is
-granted it). Before, they stayed in the managers' inboxes and feeds, about a complaint long finished.
+to-read the hub pushed for it (a deadline warning, a reminder: every ``oa:PushToRead`` naming it, kept in
+``oa_items`` with its kind and user since revision 0027) and not withdrawn yet taken off its user's list with
+``oa:WithdrawToRead`` (hub → OA, routed to the OA adapter; no caller is granted it). Before, they stayed in the
+managers' inboxes and feeds, about a complaint long finished. A dissatisfied return visit's to-reads
+(``hub.workflow.dissatisfied_visits``) are kept: they are news after the fact, and the Close may follow the visit at
+once, before anyone read them.
 
 ``ToReadWithdrawals``, an engine observer registered last (so the change's other follow-ups keep their steps, hence
 message ids: ``hub.workflow.follow_up_steps``), owes one ``oa-withdraw-toread`` follow-up per such to-read, in the
@@ -25,6 +27,7 @@ from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import add_child, shortened, timestamp
 from hub.workflow.changes import ActionObserver, Changed, FollowUp
 from hub.workflow.commands import ActionRequest
+from hub.workflow.dissatisfied_visits import VISIT_NOTICE_STEPS
 from hub.workflow.lifecycle import FINAL
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.oa_items import mark_withdrawn, open_to_reads
@@ -36,13 +39,15 @@ C = "urn:onepoint:common:1"
 OA = "urn:onepoint:oa:1"
 REASON_LENGTH = 200  # oa:Reason, c:ShortText
 _FINAL_STATES = frozenset(state.value for state in FINAL)
+_VISIT_NOTICES = tuple(f"-{step}" for step in VISIT_NOTICE_STEPS)  # a dissatisfied return visit's to-reads
 
 
 def to_read_withdrawals(tx: WorkOrderTransaction, row: dict[str, Any], now: datetime) -> list[FollowUp]:
     """The withdrawals the work order ``row``, just CLOSED or CANCELLED, owes OA: one per to-read pushed for it
     and not withdrawn yet, each marked withdrawn now."""
     work_order_id = str(row["id"])
-    to_reads = open_to_reads(tx.db, work_order_id)
+    to_reads = [to_read for to_read in open_to_reads(tx.db, work_order_id)
+                if not to_read.item_id.endswith(_VISIT_NOTICES)]  # news after the fact, read after the Close
     if not to_reads:
         return []
     mark_withdrawn(tx.db, work_order_id, [to_read.item_id for to_read in to_reads], now)

@@ -26,6 +26,7 @@ from hub.workflow.follow_up_steps import follow_up_steps
 from hub.workflow.handlers import CONSUMER
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from hub.workflow.todos import CLOSE_TODO
+from hub.workflow.withdrawn_to_reads import WITHDRAW_TO_READ
 from tests.unit.workflow.incident_kit import client_of, settings
 from tests.unit.workflow.kit import START, answer, command, envelope, text
 from tests.unit.workflow.test_incidents import opened
@@ -131,6 +132,17 @@ def test_the_steps_name_the_work_order_and_kind_of_each_follow_up_for_another_wo
         f"oa-close-todo-{child}-{child}-esc1-0", f"oa-close-todo-{child}-{child}-dsp1",  # each to-do its own
         f"crm-return-visit-{child}", "crm-return-visit-2", f"crm-return-visit-{other}",
         f"crm-return-visit-{other}-2"]  # none owes that twice today: still two ids
+
+
+def test_a_to_reads_withdrawal_is_named_by_its_item_whatever_else_is_owed() -> None:
+    """A close whose first run failed to commit is redelivered after the scheduler kept another to-read: numbered
+    in order, the new one would take the first run's MessageId (dropped downstream as a duplicate) and stay in OA."""
+    own = "WO20261123ABCD1234"
+    first = [_owed(WITHDRAW_TO_READ, own, item_id=f"{own}-rem0-9")]
+    again = [_owed(WITHDRAW_TO_READ, own, item_id=f"{own}-rem0-12"), *first]
+    assert follow_up_steps(first, own) == [f"oa-withdraw-toread-{own}-rem0-9"]
+    assert follow_up_steps(again, own)[1] == follow_up_steps(first, own)[0]
+    assert follow_up_steps([_owed("oa-todo", own), *first], own)[0] == "oa-todo-0"  # the others as before
 
 
 def test_a_message_of_no_work_order_names_each_follow_ups_work_order() -> None:

@@ -162,3 +162,14 @@ def test_the_attempts_setting_is_checked(value: object) -> None:
         parse_workflow({"return_visit_attempts": value}, "hub.toml")
     assert parse_workflow({"return_visit_attempts": 5}, "hub.toml").return_visit_attempts == 5
     assert parse_workflow({}, "hub.toml").return_visit_attempts == 3
+
+
+def test_the_attempts_count_from_the_reply_that_made_the_visit_due() -> None:
+    """Calls made while an AUTO_ANSWERED complaint was not replied were for that answer: its REPLY starts the
+    visit's attempts afresh (else that visit got fewer calls)."""
+    from hub.workflow.visit_attempts import ATTEMPT_ENTRY, attempts_of
+
+    called = {"kind": "field", "action": ATTEMPT_ENTRY}
+    replied = {"kind": "state", "action": "REPLY", "to_state": "REPLIED"}
+    assert attempts_of([called, called]) == 2
+    assert attempts_of([called, called, replied, called]) == 1
