@@ -29,6 +29,7 @@ JSON refusals are ``{"error": "...", "violations": [...]}`` with 400, 404 or 409
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -108,21 +109,19 @@ def build_app(service: NspService) -> Starlette:
         except refusals as exc:
             return _refusal(exc)
 
-    async def clear_outage(request: Request) -> Response:
+    async def notice_ended(request: Request, end: Callable[[str, Any], dict[str, Any]]) -> Response:
+        """A notice cleared or withdrawn (``end``: the service's), as the path and the JSON body name it."""
         try:
             spec = await _json(request)
-            notice_id = request.path_params["notice_id"]
-            return JSONResponse(await run_in_threadpool(service.clear_notice, notice_id, spec))
+            return JSONResponse(await run_in_threadpool(end, request.path_params["notice_id"], spec))
         except refusals as exc:
             return _refusal(exc)
 
+    async def clear_outage(request: Request) -> Response:
+        return await notice_ended(request, service.clear_notice)
+
     async def withdraw_outage(request: Request) -> Response:
-        try:
-            spec = await _json(request)
-            notice_id = request.path_params["notice_id"]
-            return JSONResponse(await run_in_threadpool(service.withdraw_notice, notice_id, spec))
-        except refusals as exc:
-            return _refusal(exc)
+        return await notice_ended(request, service.withdraw_notice)
 
     async def list_tickets(request: Request) -> Response:
         return JSONResponse({"tickets": await run_in_threadpool(service.tickets)})

@@ -59,3 +59,14 @@ def text(root: etree._Element, path: str) -> str | None:
 def act(client: WorkerTestClient, work_order_id: str, example: str) -> etree._Element:
     document, message_id = command(example, WorkOrderId=work_order_id)
     return answer(client.request(envelope(document, message_id)))
+
+
+def send_filled(client: WorkerTestClient, example: str, work_order_id: str = "", **values: str) -> etree._Element:
+    """The schema example ``example`` (its WorkOrderId set when given) with each of ``values`` put at its path
+    (``Callback__Satisfaction``: wo:Callback/wo:Satisfaction), sent; the answer's command element."""
+    document, message_id = command(example, **({"WorkOrderId": work_order_id} if work_order_id else {}))
+    for path, value in values.items():
+        found = document.find("/".join(f"{{{WO}}}{name}" for name in path.split("__")))
+        assert found is not None, path
+        found.text = value
+    return answer(client.request(envelope(document, message_id)))

@@ -19,7 +19,8 @@ from hub.workflow.clock import ManualClock
 from hub.workflow.lifecycle import LifecycleAction as A
 from hub.workflow.runtime import WorkflowRuntime, open_runtime
 from tests.unit.workflow.deadline_kit import act, create, row
-from tests.unit.workflow.kit import START, WO, answer, command, envelope, text
+from tests.unit.workflow.kit import START, text
+from tests.unit.workflow.kit import send_filled as send
 
 pytestmark = pytest.mark.unit
 OA, CRM = "{urn:onepoint:oa:1}", "{urn:onepoint:crm:1}"
@@ -34,15 +35,6 @@ def runtime(tmp_path: Path) -> Iterator[WorkflowRuntime]:
     opened = open_runtime(settings, clock=ManualClock(START))
     yield opened
     opened.close()
-
-
-def send(client: WorkerTestClient, example: str, work_order_id: str = "", **values: str) -> etree._Element:
-    document, message_id = command(example, **({"WorkOrderId": work_order_id} if work_order_id else {}))
-    for path, value in values.items():
-        found = document.find("/".join(f"{{{WO}}}{name}" for name in path.split("__")))
-        assert found is not None, path
-        found.text = value
-    return answer(client.request(envelope(document, message_id)))
 
 
 def sent_since(client: WorkerTestClient, since: int) -> list[etree._Element]:

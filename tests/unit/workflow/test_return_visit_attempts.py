@@ -25,7 +25,8 @@ from hub.workflow.statistics.rebuild import rebuild_counters
 from hub.workflow.store.schema import work_order_events
 from tests.unit.workflow.deadline_kit import clock, history, row
 from tests.unit.workflow.incident_kit import client_of
-from tests.unit.workflow.kit import START, WO, answer, command, envelope, text
+from tests.unit.workflow.kit import START, text
+from tests.unit.workflow.kit import send_filled as send
 from tests.unit.workflow.test_statistics_counters import measures
 
 pytestmark = pytest.mark.unit
@@ -41,15 +42,6 @@ def runtime(tmp_path: Path) -> Iterator[WorkflowRuntime]:
     found = opened(tmp_path)
     yield found
     found.close()
-
-
-def send(client: WorkerTestClient, example: str, work_order_id: str = "", **values: str) -> etree._Element:
-    document, message_id = command(example, **({"WorkOrderId": work_order_id} if work_order_id else {}))
-    for path, value in values.items():
-        found = document.find("/".join(f"{{{WO}}}{name}" for name in path.split("__")))
-        assert found is not None, path
-        found.text = value
-    return answer(client.request(envelope(document, message_id)))
 
 
 def replied(client: WorkerTestClient) -> str:
