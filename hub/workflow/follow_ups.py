@@ -16,7 +16,6 @@ from typing import Any
 
 from lxml import etree
 
-from hub.envelope import HUB_SYSTEM
 from hub.gateways.documents import add_child, shortened, timestamp
 from hub.workflow.cancellation_notices import CANCEL_NOTICE
 from hub.workflow.changes import MAIL_DISPATCH, MAIL_WITHDRAW
@@ -25,6 +24,7 @@ from hub.workflow.dispatch_effects import DEPARTMENT_TODO
 from hub.workflow.dissatisfied_visits import DISSATISFIED_NOTICE
 from hub.workflow.effects import CREATION_NOTICE, ESCALATION_NOTICE, RETURN_VISIT_NOTICE
 from hub.workflow.engine import FollowUp
+from hub.workflow.follow_up_header import follow_up_root
 from hub.workflow.mail_dispatch import mail_dispatch
 from hub.workflow.mail_withdrawal import mail_withdrawal
 from hub.workflow.network_dispatch import checks_carried, dispatch_field_items, nsp_dispatch
@@ -43,13 +43,7 @@ SUMMARY_LENGTH = 1000  # oa:Summary
 
 
 def _root(prefix: str, name: str, now: datetime) -> etree._Element:
-    namespace = NAMESPACES[prefix]
-    root = etree.Element(f"{{{namespace}}}{name}", nsmap={prefix: namespace, "c": C})
-    header = etree.SubElement(root, f"{{{namespace}}}Header")
-    etree.SubElement(header, f"{{{C}}}MessageId").text = "workflow-follow-up"  # replaced by the derived id
-    etree.SubElement(header, f"{{{C}}}SourceSystem").text = HUB_SYSTEM
-    etree.SubElement(header, f"{{{C}}}SentAt").text = timestamp(now)
-    return root
+    return follow_up_root(prefix, NAMESPACES[prefix], name, now)
 
 
 

@@ -38,10 +38,10 @@ from typing import Any
 
 from lxml import etree
 
-from hub.envelope import HUB_SYSTEM
-from hub.gateways.documents import add_child, shortened, timestamp
+from hub.gateways.documents import add_child, shortened
 from hub.routing.message_ids import derive_message_id
 from hub.workflow.changes import DISPATCH_FOLLOW_UP, FollowUp
+from hub.workflow.follow_up_header import follow_up_root
 from hub.workflow.follow_up_steps import other_work_order_step
 from hub.workflow.lifecycle import LifecycleAction
 from hub.workflow.taxonomy import Taxonomy
@@ -194,11 +194,7 @@ def nsp_dispatch(follow_up: FollowUp, now: datetime, operator: str, *, taxonomy:
     the function affected."""
     row, details = follow_up.work_order, follow_up.details
     fields: Mapping[str, str] = details["fields"]
-    root = etree.Element(f"{{{NSP}}}NetworkComplaintDispatch", nsmap={"nsp": NSP, "c": C})
-    header = add_child(root, "Header", None)
-    etree.SubElement(header, f"{{{C}}}MessageId").text = "workflow-follow-up"
-    etree.SubElement(header, f"{{{C}}}SourceSystem").text = HUB_SYSTEM
-    etree.SubElement(header, f"{{{C}}}SentAt").text = timestamp(now)
+    root = follow_up_root("nsp", NSP, "NetworkComplaintDispatch", now)
     add_child(root, "WorkOrderId", row["id"])
     add_child(root, "Msisdn", row["msisdn"])
     add_child(root, "CategoryCode", row["category_code"])

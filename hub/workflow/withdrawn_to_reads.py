@@ -23,11 +23,11 @@ from typing import Any
 
 from lxml import etree
 
-from hub.envelope import HUB_SYSTEM
-from hub.gateways.documents import add_child, shortened, timestamp
+from hub.gateways.documents import add_child, shortened
 from hub.workflow.changes import ActionObserver, Changed, FollowUp
 from hub.workflow.commands import ActionRequest
 from hub.workflow.dissatisfied_visits import VISIT_NOTICE_STEPS
+from hub.workflow.follow_up_header import follow_up_root
 from hub.workflow.lifecycle import FINAL
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.oa_items import mark_withdrawn, open_to_reads
@@ -70,11 +70,7 @@ def to_read_withdrawal(follow_up: FollowUp, now: datetime) -> etree._Element:
     """The ``oa-withdraw-toread`` follow-up as OA's document (the header's MessageId is replaced by the derived
     id)."""
     details = follow_up.details
-    root = etree.Element(f"{{{OA}}}WithdrawToRead", nsmap={"oa": OA, "c": C})
-    header = add_child(root, "Header", None)
-    etree.SubElement(header, f"{{{C}}}MessageId").text = "workflow-follow-up"
-    etree.SubElement(header, f"{{{C}}}SourceSystem").text = HUB_SYSTEM
-    etree.SubElement(header, f"{{{C}}}SentAt").text = timestamp(now)
+    root = follow_up_root("oa", OA, "WithdrawToRead", now)
     add_child(root, "ItemId", details["item_id"])
     add_child(root, "UserId", details["manager"])
     add_child(root, "Reason", shortened(str(details.get("reason") or "its work order is over"), REASON_LENGTH))
