@@ -16,10 +16,10 @@ from datetime import datetime
 
 from lxml import etree
 
-from hub.envelope import HUB_SYSTEM
-from hub.gateways.documents import add_child, shortened, timestamp
-from hub.validation.namespaces import COMMON_NS, MAIL_NS
+from hub.gateways.documents import add_child, shortened
+from hub.validation.namespaces import MAIL_NS
 from hub.workflow.changes import FollowUp
+from hub.workflow.follow_up_header import follow_up_root
 from hub.workflow.network_dispatch import checks_carried, dispatch_field_items
 
 __all__ = ["mail_dispatch"]
@@ -39,11 +39,7 @@ def mail_dispatch(follow_up: FollowUp, now: datetime) -> etree._Element:
     page: whoever reads the mail holds no credentials the page takes (the department answers by mail; the hub
     lets a system read only the work orders it pushed it an item for, ``hub.workflow.work_order_readers``)."""
     row, details = follow_up.work_order, follow_up.details
-    root = etree.Element(f"{{{MAIL_NS}}}DispatchMail", nsmap={"mail": MAIL_NS, "c": COMMON_NS})
-    header = etree.SubElement(root, f"{{{MAIL_NS}}}Header")
-    etree.SubElement(header, f"{{{COMMON_NS}}}MessageId").text = "workflow-follow-up"  # replaced by the derived id
-    etree.SubElement(header, f"{{{COMMON_NS}}}SourceSystem").text = HUB_SYSTEM
-    etree.SubElement(header, f"{{{COMMON_NS}}}SentAt").text = timestamp(now)
+    root = follow_up_root("mail", MAIL_NS, "DispatchMail", now)
     add_child(root, "WorkOrderId", row["id"])
     add_child(root, "Dispatch", int(details["dispatch"]))
     add_child(root, "Department", details["department"])

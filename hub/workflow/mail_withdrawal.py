@@ -20,12 +20,12 @@ from datetime import datetime
 
 from lxml import etree
 
-from hub.envelope import HUB_SYSTEM
-from hub.gateways.documents import add_child, shortened, timestamp
-from hub.validation.namespaces import COMMON_NS, MAIL_NS
+from hub.gateways.documents import add_child, shortened
+from hub.validation.namespaces import MAIL_NS
 from hub.workflow.changes import MAIL_SYSTEM, MAIL_WITHDRAW, MAIL_WITHDRAWN_FIELD, ActionObserver, Changed, FollowUp
 from hub.workflow.commands import ActionRequest
 from hub.workflow.department_todos import ended_dispatch
+from hub.workflow.follow_up_header import follow_up_root
 from hub.workflow.lifecycle import LifecycleAction
 from hub.workflow.mail_mailboxes import record_mailboxes, sent_to
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
@@ -71,11 +71,7 @@ def mail_withdrawal(follow_up: FollowUp, now: datetime) -> etree._Element:
     """The ``mail:WithdrawMail`` of an ended e-mailed dispatch (``follow_up.details``: ``department``,
     ``mailbox``, ``dispatch``, ``reason``)."""
     details = follow_up.details
-    root = etree.Element(f"{{{MAIL_NS}}}WithdrawMail", nsmap={"mail": MAIL_NS, "c": COMMON_NS})
-    header = etree.SubElement(root, f"{{{MAIL_NS}}}Header")
-    etree.SubElement(header, f"{{{COMMON_NS}}}MessageId").text = "workflow-follow-up"  # replaced by the derived id
-    etree.SubElement(header, f"{{{COMMON_NS}}}SourceSystem").text = HUB_SYSTEM
-    etree.SubElement(header, f"{{{COMMON_NS}}}SentAt").text = timestamp(now)
+    root = follow_up_root("mail", MAIL_NS, "WithdrawMail", now)
     add_child(root, "WorkOrderId", follow_up.work_order["id"])
     add_child(root, "Dispatch", int(details["dispatch"]))
     add_child(root, "Department", details["department"])

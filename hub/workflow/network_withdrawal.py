@@ -36,10 +36,10 @@ from typing import Any
 
 from lxml import etree
 
-from hub.envelope import HUB_SYSTEM
-from hub.gateways.documents import add_child, shortened, timestamp
+from hub.gateways.documents import add_child, shortened
 from hub.workflow.changes import ActionObserver, Changed, FollowUp
 from hub.workflow.commands import ActionRequest
+from hub.workflow.follow_up_header import follow_up_root
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.store import WorkOrderTransaction
 from hub.workflow.store.queries import load_work_order
@@ -103,11 +103,7 @@ class NspWithdrawals(ActionObserver):
 def nsp_withdraw(follow_up: FollowUp, now: datetime) -> etree._Element:
     """The ``nsp-withdraw`` follow-up as NSP's document (the header's MessageId is replaced by the derived id)."""
     details = follow_up.details
-    root = etree.Element(f"{{{NSP}}}NetworkComplaintWithdraw", nsmap={"nsp": NSP, "c": C})
-    header = add_child(root, "Header", None)
-    etree.SubElement(header, f"{{{C}}}MessageId").text = "workflow-follow-up"
-    etree.SubElement(header, f"{{{C}}}SourceSystem").text = HUB_SYSTEM
-    etree.SubElement(header, f"{{{C}}}SentAt").text = timestamp(now)
+    root = follow_up_root("nsp", NSP, "NetworkComplaintWithdraw", now)
     add_child(root, "WorkOrderId", follow_up.work_order["id"])
     add_child(root, "Reason", shortened(str(details["reason"]).strip() or "cancelled", REASON_LENGTH))
     withdrawn_at = details.get("withdrawn_at")
