@@ -136,7 +136,8 @@ def _print_tables(figures: Any, zone: ZoneInfo) -> None:
                          ("cancelled", totals.cancelled), ("escalated", totals.escalated),
                          ("reminded (customer called back)", totals.reminded), ("incidents", totals.incidents),
                          ("  satisfied / basically", f"{totals.satisfied} / {totals.basically_satisfied}"),
-                         ("  dissatisfied / not reached", f"{totals.dissatisfied} / {totals.not_reached}")):
+                         ("  dissatisfied / not reached", f"{totals.dissatisfied} / {totals.not_reached}"),
+                         ("calls not reached before the last attempt", totals.visit_attempts_not_reached)):
         summary.add_row(label, str(value))
     for label, share in (("first-contact resolution", figures.first_contact_resolution),
                          ("invalid-dispatch share", figures.invalid_dispatch),

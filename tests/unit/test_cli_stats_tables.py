@@ -37,7 +37,7 @@ def shown(figures: f.Figures, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def figures(**parts: object) -> f.Figures:
     query = f.StatisticsQuery(date(2026, 12, 1), date(2026, 12, 7))
-    return f.Figures(query=query, totals=f.Totals(*([123456] * 24)), first_contact_resolution=0.5,
+    return f.Figures(query=query, totals=f.Totals(*([123456] * 25)), first_contact_resolution=0.5,
                      invalid_dispatch=0.25, repeat_complaint=0.125, sla_compliance=1.0, **parts)  # type: ignore[arg-type]
 
 
@@ -81,3 +81,9 @@ def test_the_return_visits_in_time_and_late_are_shown_in_total_and_per_tier(monk
     row = next(line for line in section.splitlines() if "VIP_GOLD" in line)
     assert [cell.strip() for cell in row.split("│")[1:5]] == ["VIP_GOLD", "3", "1", "75.0%"]
     assert all(cell_len(line) <= 80 for line in text.splitlines()), text
+
+
+def test_the_return_visits_unreached_calls_are_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = shown(figures(), monkeypatch)
+    line = next(line for line in text.splitlines() if "calls not reached before the last attempt" in line)
+    assert "123456" in line

@@ -124,7 +124,8 @@ def statistics_answer(envelope: Envelope, figures: Figures, now: datetime) -> et
                         ("Cancelled", totals.cancelled), ("Escalated", totals.escalated),
                         ("Incidents", totals.incidents), ("Reminded", totals.reminded),
                         ("Satisfied", totals.satisfied), ("BasicallySatisfied", totals.basically_satisfied),
-                        ("Dissatisfied", totals.dissatisfied), ("NotReached", totals.not_reached)):
+                        ("Dissatisfied", totals.dissatisfied), ("NotReached", totals.not_reached),
+                        ("VisitAttemptsNotReached", totals.visit_attempts_not_reached)):
         _add(element, name, value)
     element = _add(root, "Shares", None)
     for name, share in (("FirstContactResolution", figures.first_contact_resolution),

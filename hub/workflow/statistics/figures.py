@@ -109,6 +109,9 @@ class Totals:
     not_reached: int = 0
     return_visited_in_time: int = 0  # of the return visits, made within their limit (as replies in SLA)
     return_visited_late: int = 0  # made after it had run out (breached, escalated already)
+    # calls of a return visit that did not reach the customer before its last attempt (no visit yet: the state
+    # stayed; [workflow] return_visit_attempts)
+    visit_attempts_not_reached: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +231,8 @@ def compute_figures(query: StatisticsQuery, sums: Iterable[CounterSum], outages:
         escalated=by_measure[M.ESCALATED], incidents=by_measure[M.INCIDENT_PREFIX + M.CREATED],
         reminded=by_measure[M.REMINDED], satisfied=by_measure[M.SATISFIED],
         basically_satisfied=by_measure[M.BASICALLY_SATISFIED], dissatisfied=by_measure[M.DISSATISFIED],
-        not_reached=by_measure[M.NOT_REACHED])
+        not_reached=by_measure[M.NOT_REACHED],
+        visit_attempts_not_reached=by_measure[M.RETURN_VISIT_ATTEMPT_NOT_REACHED])
     hot = sorted(spots.items(), key=lambda item: (-item[1], item[0]))[:query.top]
     sp_total = sum(providers.values())
     tiers = []

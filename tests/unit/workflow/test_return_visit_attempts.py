@@ -28,6 +28,7 @@ from tests.unit.workflow.incident_kit import client_of
 from tests.unit.workflow.kit import START, text
 from tests.unit.workflow.kit import send_filled as send
 from tests.unit.workflow.test_statistics_counters import measures
+from tests.unit.workflow.test_statistics_departments import statistics
 
 pytestmark = pytest.mark.unit
 
@@ -165,3 +166,16 @@ def test_the_attempts_count_from_the_reply_that_made_the_visit_due() -> None:
     replied = {"kind": "state", "action": "REPLY", "to_state": "REPLIED"}
     assert attempts_of([called, called]) == 2
     assert attempts_of([called, called, replied, called]) == 1
+
+
+def test_the_unreached_calls_are_in_query_statistics(runtime: WorkflowRuntime) -> None:
+    client = client_of(runtime)
+    work_order_id = replied(client)
+    call(client, runtime, work_order_id, "NOT_REACHED")
+    call(client, runtime, work_order_id, "NOT_REACHED", "busy")
+    root = statistics(client)
+    CommandSetRegistry.installed().get("workorder").lxml_schema.assertValid(root)
+    assert (text(root, "wo:Totals/wo:VisitAttemptsNotReached"), text(root, "wo:Totals/wo:ReturnVisited")) == ("2", "0")
+    call(client, runtime, work_order_id, "SATISFIED")
+    root = statistics(client, message_id="cs-attempts-0002")
+    assert (text(root, "wo:Totals/wo:VisitAttemptsNotReached"), text(root, "wo:Totals/wo:ReturnVisited")) == ("2", "1")
