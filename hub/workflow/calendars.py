@@ -3,8 +3,10 @@
 Holiday sets (e.g. mainland China's statutory holidays with their make-up working days) are defined once and
 shared by the calendars that keep them. A calendar that works some Saturdays or Sundays keeps a shared set too:
 a make-up day of the set that falls on a day it works anyway stays an ordinary working day with that day's hours
-(only a calendar's own ``extra_working_days`` are refused on a day it works). Every problem in the file is named in
-one `DataFileError`.
+(only a calendar's own ``extra_working_days`` are refused on a day it works). A shared set's make-up day is a
+Saturday or Sunday (one typed on a weekday is refused: it would be dropped, and the real one lost), and a calendar
+with make-up days must have hours on its ``extra_day_hours`` weekday. Every problem in the file is named in one
+`DataFileError`. Loading also checks the years the dates name against the clock's date (``holiday_years``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.workflow.calendar import WEEKDAYS, BusinessCalendar, Interval, format_hours, parse_hours
 from hub.workflow.datafile import Problems, packaged, read_toml
+from hub.workflow.holiday_years import HolidayYears
 
 __all__ = ["Calendars", "load_calendars", "parse_calendars"]
 
@@ -50,26 +53,35 @@ class Calendars:
         return self.calendars[self.departments.get(department, self.default_calendar)]
 
 
-def load_calendars(path: Path | str | None = None) -> Calendars:
-    """Load and check a calendars file (default: the packaged ``hub/workflow/data/calendars.toml``)."""
+def load_calendars(path: Path | str | None = None, *, today: dt.date | None = None) -> Calendars:
+    """Load and check a calendars file (default: the packaged ``hub/workflow/data/calendars.toml``); its dates'
+    years are checked as seen from ``today`` (the clock's date; default the machine's): `HolidayYears`."""
     source = Path(path) if path is not None else packaged("calendars.toml")
     document, version = read_toml(source)
-    calendars = parse_calendars(document, version, str(source))
+    calendars = parse_calendars(document, version, str(source), today=today or dt.date.today())
     log.info("calendars loaded", extra={"source": str(source), "version": version,
                                         "calendars": sorted(calendars.calendars)})
     return calendars
 
 
-def parse_calendars(document: Mapping[str, Any], version: str, source: str = "<memory>") -> Calendars:
-    """Check a parsed calendars document; raises `DataFileError` naming every problem."""
+def parse_calendars(document: Mapping[str, Any], version: str, source: str = "<memory>", *,
+                    today: dt.date | None = None) -> Calendars:
+    """Check a parsed calendars document; raises `DataFileError` naming every problem. With ``today`` the years
+    its dates name are checked too (`HolidayYears`: a date too far ahead refused, a set missing a year warned of)."""
     problems = Problems(source)
+    years = HolidayYears(today, source) if today is not None else None
     _unknown(problems, "", document, _TOP_KEYS)
-    sets = {name: _holiday_set(problems, f"holiday_sets.{name}", table)
+    sets = {name: _holiday_set(problems, f"holiday_sets.{name}", table, years)
             for name, table in _table(problems, "holiday_sets", document.get("holiday_sets", {})).items()}
+    for name, (_, shared_extra) in sets.items():
+        for day in sorted(day for day in shared_extra if day.weekday() < WEEKDAYS.index("sat")):
+            problems.add(f"holiday_sets.{name}.extra_working_days",
+                         f"{day} is a {WEEKDAYS[day.weekday()]}: a make-up working day of holiday set {name!r} is a "
+                         "Saturday or Sunday worked (Monday to Friday work anyway)")
     calendars: dict[str, BusinessCalendar] = {}
     tables = _table(problems, "calendars", document.get("calendars"))
     for name, table in tables.items():
-        calendar = _calendar(problems, name, table, sets)
+        calendar = _calendar(problems, name, table, sets, years)
         if calendar is not None:
             calendars[name] = calendar
     declared = set(tables)
@@ -85,11 +97,13 @@ def parse_calendars(document: Mapping[str, Any], version: str, source: str = "<m
         else:
             departments[department] = name
     problems.raise_if_any()
+    if years is not None:
+        years.warn(sets)
     return Calendars(MappingProxyType(calendars), MappingProxyType(departments), str(default), version, source)
 
 
 def _calendar(problems: Problems, name: str, table: Any, sets: Mapping[str, tuple[set[dt.date], set[dt.date]]],
-              ) -> BusinessCalendar | None:
+              years: HolidayYears | None) -> BusinessCalendar | None:
     key = f"calendars.{name}"
     if not isinstance(table, dict):
         problems.add(key, "must be a table")
@@ -97,7 +111,7 @@ def _calendar(problems: Problems, name: str, table: Any, sets: Mapping[str, tupl
     before = len(problems.found)
     _unknown(problems, key, table, _CALENDAR_KEYS)
     zone = _zone(problems, f"{key}.time_zone", table.get("time_zone", "Asia/Shanghai"))
-    holidays, own_extra = _holiday_set(problems, key, {k: table[k] for k in _SET_KEYS if k in table})
+    holidays, own_extra = _holiday_set(problems, key, {k: table[k] for k in _SET_KEYS if k in table}, years)
     shared_extra: set[dt.date] = set()
     set_name = table.get("holiday_set")
     if set_name is not None:
@@ -124,6 +138,11 @@ def _calendar(problems: Problems, name: str, table: Any, sets: Mapping[str, tupl
             if week.get(day.weekday()):
                 problems.add(key, f"extra working day {day} is a {WEEKDAYS[day.weekday()]}, already a working day")
         extra -= {day for day in shared_extra - own_extra if week.get(day.weekday())}
+        make_up = sorted(day for day in extra - holidays if not week.get(day.weekday()))  # on extra_day_hours
+        if make_up and not week.get(WEEKDAYS.index(extra_day)):  # every make-up day would be a closed day
+            problems.add(f"{key}.extra_day_hours", f"{extra_day!r} has no hours: its make-up working days "
+                                                   f"({make_up[0]}{' …' if len(make_up) > 1 else ''}) would be "
+                                                   "closed days")
     if zone is None or len(problems.found) > before:
         return None
     try:
@@ -160,14 +179,18 @@ def _week(problems: Problems, key: str, table: Any) -> dict[int, tuple[Interval,
     return week
 
 
-def _holiday_set(problems: Problems, key: str, table: Any) -> tuple[set[dt.date], set[dt.date]]:
+def _holiday_set(problems: Problems, key: str, table: Any, years: HolidayYears | None,
+                 ) -> tuple[set[dt.date], set[dt.date]]:
     if not isinstance(table, dict):
         problems.add(key, "must be a table")
         return set(), set()
     if key.startswith("holiday_sets."):
         _unknown(problems, key, table, _SET_KEYS)
-    return _dates(problems, f"{key}.holidays", table.get("holidays", [])), _dates(
-        problems, f"{key}.extra_working_days", table.get("extra_working_days", []))
+    found = tuple(_dates(problems, f"{key}.{name}", table.get(name, [])) for name in ("holidays", "extra_working_days"))
+    if years is not None:
+        for name, dates in zip(("holidays", "extra_working_days"), found, strict=True):
+            years.check(problems, f"{key}.{name}", dates)
+    return found[0], found[1]
 
 
 def _dates(problems: Problems, key: str, values: Any) -> set[dt.date]:

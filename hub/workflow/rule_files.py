@@ -4,9 +4,10 @@ An operator edits ``sla.toml`` or ``calendars.toml`` (``[workflow] sla`` / ``cal
 and runs ``onepoint workorders recalculate``, or just waits: every running hub and worker takes the new file
 without a restart. ``RuleFiles.refresh`` looks at both files' size, modification time and inode (one ``stat``
 each, at most once a ``every`` seconds unless asked ``now``); a file that changed is read, and a new version is
-checked as at start (the calendars listing every department the hub makes an owner: ``owner_calendars``)
-and put in the engine. A file refused by the checks (or unreadable) is logged with every
-problem and the running table stays; it is not read again until it changes once more.
+checked as at start (the calendars listing every department the hub makes an owner: ``owner_calendars``; the
+years their holiday sets cover, seen from the clock's date ``today``: ``holiday_years``) and put in the engine. A
+file refused by the checks (or unreadable) is logged with every problem and the running table stays; it is not read
+again until it changes once more.
 
 The taxonomy is read at start only: its files are looked at in the same pass (``TaxonomyFiles``), and a change
 is logged once as a WARNING saying the hub must be restarted to apply it.
@@ -19,6 +20,7 @@ orders (``hub.workflow.recalculation``).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import threading
@@ -53,8 +55,10 @@ class RuleFiles:
     """The files behind ``engine.sla`` and ``engine.calendars``; ``refresh`` reloads the one that changed."""
 
     def __init__(self, engine: WorkOrderEngine, sla: Path | None, calendars: Path | None, *, every: float = 1.0,
-                 monotonic: Callable[[], float] = time.monotonic, taxonomy: TaxonomyFiles | None = None) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, taxonomy: TaxonomyFiles | None = None,
+                 today: Callable[[], dt.date] = dt.date.today) -> None:
         self.engine, self.every, self._monotonic, self.taxonomy = engine, every, monotonic, taxonomy
+        self._today = today
         self.sla_path = sla if sla is not None else packaged("sla.toml")
         self.calendars_path = calendars if calendars is not None else packaged("calendars.toml")
         self._seen = {self.sla_path: _signature(self.sla_path), self.calendars_path: _signature(self.calendars_path)}
@@ -100,7 +104,7 @@ class RuleFiles:
 
     def _reload_calendars(self) -> bool:
         try:
-            calendars = load_calendars(self.calendars_path)
+            calendars = load_calendars(self.calendars_path, today=self._today())
             check_owner_calendars(calendars, self.engine.taxonomy, self.engine.settings.intake_department)
         except DataFileError as exc:
             log.error("calendars not reloaded: the running calendars stay", extra={"reason": str(exc)})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from hub.config.workflow import DEFAULT_LINK, ListenerSettings, WorkflowSettings
@@ -76,8 +76,14 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
     """Load and check the data files (the intake department and every dispatch target with a calendar of its own:
     ``owner_calendars``; every offline department a dispatch target: ``offline_departments``), open (and migrate)
     the store; ``reading``: a store at this release's head, never migrated (``WorkOrderStore.open``)."""
+    used = clock or SystemClock()
+    zone = ZoneInfo(settings.statistics_timezone)
+
+    def today() -> date:  # the clock's date where the operator works: the years the holiday sets must cover
+        return used.now().astimezone(zone).date()
+
     taxonomy_files = TaxonomyFiles(settings.taxonomy)  # as before the read: an edit meanwhile is warned of later
-    calendars, taxonomy = load_calendars(settings.calendars), load_taxonomy(settings.taxonomy)
+    calendars, taxonomy = load_calendars(settings.calendars, today=today()), load_taxonomy(settings.taxonomy)
     check_owner_calendars(calendars, taxonomy, settings.intake_department)
     check_offline_departments(offline_mailboxes or {}, taxonomy)
     engine = WorkOrderEngine(
@@ -86,7 +92,7 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
                        repeat_window=timedelta(hours=settings.repeat_window_hours),
                        customer_orders_shown=settings.customer_orders_shown,
                        enforce_templates=settings.enforce_templates,
-                       local_zone=ZoneInfo(settings.statistics_timezone),
+                       local_zone=zone,
                        escalation_managers=settings.escalation_managers,
                        return_visit_attempts=settings.return_visit_attempts,
                        offline_mailboxes=dict(offline_mailboxes or {})))
@@ -94,14 +100,13 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
     engine.observers.append(CounterObserver(settings.statistics_timezone))  # first: the statistics' counters
     engine.observers.append(TodoCloser())  # escalation to-dos closed in OA once finished or superseded
     engine.observers.append(DepartmentTodoCloser())  # a dispatched department's to-do, once its part is over
-    used = clock or SystemClock()
     store = WorkOrderStore.open(settings.database, clock=used.now, reading=reading)
     if not reading:  # before any handler writes counters of its own, which would hide the missing ones for good
         _fill_missing_counters(store, engine.settings)
         warn_of_withdrawn_categories(store, taxonomy)  # the analyst learns it at the restart, not from a caller
     tiers = TierLookup(ttl=max(settings.tier_cache_seconds, 0.001), timeout=settings.tier_timeout_seconds,
                        pause=settings.tier_pause_seconds, zone=engine.settings.local_zone)
-    rules = RuleFiles(engine, settings.sla, settings.calendars, taxonomy=taxonomy_files)
+    rules = RuleFiles(engine, settings.sla, settings.calendars, taxonomy=taxonomy_files, today=today)
     engine.refresh_rules = rules.refresh
     runtime = WorkflowRuntime(store, engine, tiers, used, settings.link, metrics,
                               listener_settings=settings.listeners, rules=rules)

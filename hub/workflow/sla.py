@@ -3,7 +3,8 @@
 First response and reply limits are business time in the calendar of the department owning the work order. The
 return-visit limit is wall-clock time after the reply: the operator's rule is "within 24 h of completion", a promise
 to the customer kept by the 7×24 hotline, so nights and holidays count. Loading checks every row and names every
-problem in one `DataFileError`; the table's version is the hash of the file's bytes.
+problem in one `DataFileError` (VIPs and group key persons ahead of ordinary customers by priority, and none of
+their limits longer than an ordinary tier's); the table's version is the hash of the file's bytes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from hub.routing.table import TIERS
-from hub.workflow.datafile import Problems, packaged, read_toml
+from hub.workflow.datafile import Problems, format_duration, packaged, read_toml
 
 __all__ = ["GROUP_TIERS", "MAX_LIMIT", "PRIORITIES", "ROLE", "UNKNOWN_TIER", "VIP_TIERS", "Escalation", "SlaRow",
            "SlaTable", "load_sla_table", "parse_sla_table"]
@@ -124,6 +125,7 @@ def parse_sla_table(document: Mapping[str, Any], version: str, source: str = "<m
             problems.add(f"tiers.{tier}", "missing: every tier needs its row")
     unknown = _row(problems, UNKNOWN_TIER, UNKNOWN_TIER, document.get(UNKNOWN_TIER), defaults)
     _check_order(problems, rows, unknown)
+    _check_limits(problems, rows, unknown)
     problems.raise_if_any()
     assert unknown is not None  # every problem of the row was raised above
     return SlaTable(MappingProxyType(rows), unknown, version, source)
@@ -145,6 +147,30 @@ def _check_order(problems: Problems, rows: Mapping[str, SlaRow], unknown: SlaRow
             problems.add(f"{key}.priority", f"{row.priority} is as urgent as or more urgent than {least.tier}'s "
                                             f"{least.priority}: an ordinary tier must come after every VIP and "
                                             "group key person tier (a higher number)")
+
+
+def _check_limits(problems: Problems, rows: Mapping[str, SlaRow], unknown: SlaRow | None) -> None:
+    """VIPs and group key persons get the shortest limits too: a first response or reply of theirs longer than an
+    ordinary tier's (or the unknown tier's row's) is a problem naming each of those tiers and its limit (a slipped
+    digit, "48h" for "4h", loaded while only the priorities were checked). GROUP_MEMBER: neither side, as above."""
+    preferred = [row for tier, row in rows.items() if tier in VIP_TIERS | {"GROUP_KEY_PERSON"}]
+    ordinary = [row for tier, row in rows.items() if tier not in VIP_TIERS | GROUP_TIERS]
+    ordinary += [unknown] if unknown is not None else []
+    for row in preferred:
+        for name in ("first_response", "reply"):
+            limit: timedelta = getattr(row, name)
+            shorter = [f"{other.tier} ({_in_hours(getattr(other, name))})" for other in ordinary
+                       if getattr(other, name) < limit]
+            if shorter:
+                problems.add(f"tiers.{row.tier}.{name}", f"{_in_hours(limit)} is longer than the {name} of "
+                                                         f"{', '.join(shorter)}: a VIP or group key person tier's "
+                                                         "limit must not be longer than any ordinary tier's")
+
+
+def _in_hours(limit: timedelta) -> str:
+    """``timedelta(days=2)`` → ``"48h"``, ``timedelta(minutes=90)`` → ``"1h30m"``: a limit as the seed writes it."""
+    hours, rest = divmod(int(limit.total_seconds()), 3600)
+    return (f"{hours}h" if hours else "") + (format_duration(timedelta(seconds=rest)) if rest else "")
 
 
 def _row(problems: Problems, key: str, tier: str, table: Any, defaults: Mapping[str, Any]) -> SlaRow | None:

@@ -39,3 +39,39 @@ def test_its_own_make_up_day_on_a_day_it_works_is_still_refused() -> None:
                                           "extra_working_days": ["2026-03-07"]})
     with pytest.raises(DataFileError, match="extra working day 2026-03-07 is a sat, already a working day"):
         parse_calendars(document, "v")
+
+
+def test_a_shared_make_up_day_typed_on_a_weekday_is_refused_naming_date_weekday_and_set() -> None:
+    """2026-05-07 (a Thursday) typed for the make-up Saturday 2026-05-09 was dropped without a word (a weekday works
+    anyway) and the real Saturday became a day off; every such entry is named in one error."""
+    document = seed_with("six_day_desk", {"holiday_set": "cn_mainland", "hours": SIX_DAYS})
+    days = document["holiday_sets"]["cn_mainland"]["extra_working_days"]  # type: ignore[index]
+    days[days.index(dt.date(2026, 5, 9))] = dt.date(2026, 5, 7)
+    days[days.index(dt.date(2026, 10, 10))] = dt.date(2026, 10, 12)
+    with pytest.raises(DataFileError) as refused:
+        parse_calendars(document, "v")
+    assert refused.value.problems == (
+        ("holiday_sets.cn_mainland.extra_working_days",
+         "2026-05-07 is a thu: a make-up working day of holiday set 'cn_mainland' is a Saturday or Sunday worked "
+         "(Monday to Friday work anyway)"),
+        ("holiday_sets.cn_mainland.extra_working_days",
+         "2026-10-12 is a mon: a make-up working day of holiday set 'cn_mainland' is a Saturday or Sunday worked "
+         "(Monday to Friday work anyway)"))
+
+
+def test_make_up_days_with_a_weekday_of_no_hours_are_refused() -> None:
+    """extra_day_hours = "sat" on a Monday-to-Friday desk closed every make-up day without a word."""
+    document = seed_with("weekday_desk", {"holiday_set": "cn_mainland", "extra_day_hours": "sat",
+                                          "hours": {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu",
+                                                                                    "fri")}})
+    with pytest.raises(DataFileError) as refused:
+        parse_calendars(document, "v")
+    assert refused.value.problems == (
+        ("calendars.weekday_desk.extra_day_hours",
+         "'sat' has no hours: its make-up working days (2026-01-04 …) would be closed days"),)
+
+
+def test_extra_day_hours_of_no_hours_is_fine_without_make_up_days() -> None:
+    calendars = parse_calendars(seed_with("own_desk", {"extra_day_hours": "sat", "hours": {"mon": ["09:00-17:00"]}}),
+                                "v")
+    assert calendars.get("own_desk").hours_on(dt.date(2026, 5, 9)) == ()

@@ -189,3 +189,30 @@ def test_a_groups_ordinary_members_may_be_served_like_contract_customers(tmp_pat
     rows["GROUP_MEMBER"] = rows["CONTRACT"]
     table = load_sla_table(write(tmp_path, table_text(rows)))
     assert table.row("GROUP_MEMBER").priority == table.row("CONTRACT").priority
+
+
+def test_a_vip_or_group_key_person_limit_longer_than_an_ordinary_tiers_is_refused_naming_them(
+        tmp_path: Path) -> None:
+    """Only the priorities were checked: VIP_DIAMOND reply "48h" (a slipped digit for "4h", longer than CONTRACT's
+    24h) and VIP_GOLD first response "2h" (CONTRACT 1h) loaded. Every such limit is named with the ordinary tiers
+    (and unknown_tier) it is longer than."""
+    rows = good_rows()
+    rows["VIP_DIAMOND"] = 'priority = 1\nfirst_response = "30m"\nreply = "48h"\n'
+    rows["VIP_GOLD"] = 'priority = 1\nfirst_response = "2h"\nreply = "8h"\n'
+    rows["PREPAID"] = 'priority = 4\nfirst_response = "1h"\nreply = "32h"\n'
+    rows["GROUP_MEMBER"] = 'priority = 2\nfirst_response = "1h"\nreply = "4h"\n'  # checked against neither side
+    with pytest.raises(DataFileError) as caught:
+        load_sla_table(write(tmp_path, table_text(rows)))
+    rule = ": a VIP or group key person tier's limit must not be longer than any ordinary tier's"
+    assert caught.value.problems == (
+        ("tiers.VIP_DIAMOND.reply", "48h is longer than the reply of LONG_DISTANCE_ROAMING (24h), CONTRACT (24h), "
+                                    "PREPAID (32h), SHENZHOUXING (24h), OTHER_BRAND (24h), unknown_tier (24h)" + rule),
+        ("tiers.VIP_GOLD.first_response", "2h is longer than the first_response of LONG_DISTANCE_ROAMING (1h), "
+                                          "CONTRACT (1h), PREPAID (1h), SHENZHOUXING (1h), OTHER_BRAND (1h), "
+                                          "unknown_tier (1h)" + rule))
+
+
+def test_the_packaged_tables_limits_put_vips_and_group_key_persons_first() -> None:
+    table = load_sla_table()
+    assert max(table.row(tier).reply for tier in VIP_LIKE) <= min(
+        table.row(tier).reply for tier in ORDINARY if tier != "GROUP_MEMBER")
