@@ -48,13 +48,14 @@ def chain_told(sla_row: SlaRow, history: Sequence[Mapping[str, Any]], fired: Col
 
 
 def overdue_levels(facts: TimingFacts, sla: SlaTable, calendars: Calendars, limit: DeadlineKind, level: int,
-                   now: datetime) -> list[tuple[str, datetime]]:
+                   now: datetime, *, since: datetime | None = None) -> list[tuple[str, datetime]]:
     """The levels of ``limit``'s breach above ``level`` whose due times have passed by ``now`` (kind, due time):
     the hub was not running when they came due. The scheduler goes straight to the highest, telling that role
     once, instead of replaying each level a pass apart (a to-do pushed and closed again seconds later, a CRM notice
-    per level)."""
+    per level). ``since``: the breach began then, made overdue by a recalculation (``schedule.breach_start``): its
+    levels are counted from there, not from the limit."""
     passed: list[tuple[str, datetime]] = []
-    while (step := next_escalation(facts, sla, calendars, limit, level)) is not None \
+    while (step := next_escalation(facts, sla, calendars, limit, level, since=since)) is not None \
             and step.due.at is not None and step.due.at <= now:
         level = step.level
         passed.append((deadline_kind(limit, f"{ESCALATE}{level}"), step.due.at))

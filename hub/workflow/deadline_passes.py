@@ -159,6 +159,17 @@ class DeadlinePasses:
         done.escalations += follow_ups is not None
         return follow_ups or []
 
+    def tell_oa(self, follow_up: FollowUp, cause_id: str) -> None:
+        """Send ``follow_up`` (a breach notice's CompleteTodo a recalculation owes) for the cause ``cause_id``,
+        inside the caller's transaction (``recalculation.recalculate``'s ``tell``)."""
+        if self.outbound is None:
+            return
+        document = follow_up_document(follow_up, self.runtime.clock.now(), operator="hub",
+                                      link_base=self.runtime.link_base, taxonomy=self.runtime.engine.taxonomy)
+        cause = Envelope(cause_id, "workflow.Recalculate", HUB_SYSTEM, b"")
+        step = f"{follow_up.kind}-{follow_up.details.get('item_id', '')}"
+        self.outbound.send(document, cause=cause, step=step, consumer="workflow-scheduler")
+
     def _local(self, instant: datetime) -> str:
         return local_instant(self.runtime.engine, instant)
 

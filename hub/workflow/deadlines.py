@@ -29,7 +29,7 @@ from hub.workflow.calendars import Calendars
 from hub.workflow.clock import as_utc
 from hub.workflow.lifecycle import PAUSED
 from hub.workflow.sla import SlaRow, SlaTable
-from hub.workflow.timeline import Due, Segment, due_after, merged_pauses, running
+from hub.workflow.timeline import Due, Segment, due_after, merged_pauses, run_before, running
 
 __all__ = ["WALL_CLOCK", "Alert", "AlertLevel", "Deadline", "DeadlineKind", "Deadlines", "Due", "EscalationStep",
            "TimingFacts", "calendar_version", "compute_deadlines", "is_current", "next_escalation",
@@ -160,11 +160,13 @@ def is_current(deadlines: Deadlines, facts: TimingFacts, sla: SlaTable, calendar
 
 
 def next_escalation(facts: TimingFacts, sla: SlaTable, calendars: Calendars, kind: DeadlineKind,
-                    current_level: int) -> EscalationStep | None:
+                    current_level: int, *, since: datetime | None = None) -> EscalationStep | None:
     """The escalation after ``current_level`` (0 = none yet) of a breached deadline; ``None`` past the chain's end.
 
     Level 1 is due at the deadline itself, level n at the deadline plus (n - 1) escalation intervals, counted on
-    the same clock as the deadline (pauses credited), so recalculation moves escalations too.
+    the same clock as the deadline (pauses credited), so recalculation moves escalations too. ``since``: the breach
+    began later than the deadline (a recalculation made it overdue, its alarm due then): the levels climb from
+    there, level n (n - 1) intervals of the same clock after it.
     """
     row = sla.row(facts.tier)
     step = row.next_escalation(current_level)
@@ -174,10 +176,14 @@ def next_escalation(facts: TimingFacts, sla: SlaTable, calendars: Calendars, kin
     if kind is DeadlineKind.RETURN_VISIT:
         if facts.replied_at is None:
             raise ValueError("no return-visit deadline before the reply")
-        due = due_after(row.return_visit + extra, _visit_segments(facts, facts.replied_at))
+        segments = _visit_segments(facts, facts.replied_at)
+        limit = row.return_visit
     else:
+        segments = _segments(facts, calendars)
         limit = row.first_response if kind is DeadlineKind.FIRST_RESPONSE else row.reply
-        due = due_after(limit + extra, _segments(facts, calendars))
+    if since is not None:
+        limit = max(limit, run_before(since, segments))
+    due = due_after(limit + extra, segments)
     return EscalationStep(step.level, step.role, due)
 
 

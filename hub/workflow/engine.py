@@ -52,7 +52,7 @@ from hub.workflow.lifecycle import (
 from hub.workflow.limit_columns import limit_columns
 from hub.workflow.outage_visits import refuse_visit_during_outage
 from hub.workflow.resumption import answered_while_suspended
-from hub.workflow.schedule import deadline_rows
+from hub.workflow.schedule import deadline_rows, fired_rows
 from hub.workflow.sla import Escalation, SlaTable
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
 from hub.workflow.store.queries import load_work_order
@@ -144,7 +144,7 @@ class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
             follow_ups += return_visit_notices(row)
         tx.update(request.work_order_id, {**changes, **deadline_changes}, history=entries,
                   expected_version=int(view.row["version"]))
-        fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
+        fired = fired_rows(view.deadlines)
         until = request.details.get("Until") if request.action is A.SUSPEND else None
         tx.replace_deadlines(request.work_order_id, deadline_rows(
             deadlines, facts, sla, calendars, state=target, fired=fired,

@@ -6,7 +6,8 @@ order per calendar hash in use tells whether all those with that hash are curren
 to do costs a few statements, not a read of every open work order: the deadline scheduler runs it in its own thread
 at start and whenever the running process reloaded the SLA table or the calendars (``rule_files``), and
 ``onepoint workorders recalculate`` runs it on demand. Each recomputed work order keeps what was answered
-(``limit_columns``) and the rows that fired; it gets a ``RECALCULATE`` history entry, and, when its priority or
+(``limit_columns``) and the rows that fired; it gets a ``RECALCULATE`` history entry per column that moved
+(``moved_limits``: none when nothing did), its breaches adjusted (``recalculated_breaches``), and, when its priority or
 expected resolution date (the reply's limit) moved, a ``TroubleTicketAttributeValueChangeEvent`` for the listeners
 (``recompute``; ``docs/event-listeners.md``).
 
@@ -23,26 +24,31 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hub.workflow.change_events import add_timing_change_event
+from hub.workflow.changes import FollowUp
 from hub.workflow.deadlines import Deadlines, calendar_version, compute_deadlines
 from hub.workflow.lifecycle import FINAL, WorkOrderState
 from hub.workflow.limit_columns import limit_columns
+from hub.workflow.moved_limits import change_cause, moved_limits
+from hub.workflow.recalculated_breaches import started_alarms, undo_breaches, undone_limits
 from hub.workflow.runtime import WorkflowRuntime
-from hub.workflow.schedule import RESUME, deadline_rows
+from hub.workflow.schedule import RESUME, deadline_rows, fired_rows
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
 from hub.workflow.store.queries import load_work_order
 from hub.workflow.store.stale import calendar_groups, stale_work_orders
 
-__all__ = ["OPEN_STATES", "recalculate", "recompute"]
+__all__ = ["OPEN_STATES", "TellOa", "recalculate", "recompute"]
 
 log = logging.getLogger("onepoint.workflow.scheduler")
 OPEN_STATES = tuple(state.value for state in WorkOrderState if state not in FINAL)
+TellOa = Callable[[FollowUp, str], None]  # sends a follow-up (an OA CompleteTodo), the id of its cause given
 
 
 def recalculate(runtime: WorkflowRuntime, *, stopping: Callable[[], bool] = lambda: False, chunk: int = 500,
-                progress: Callable[[int, int], None] | None = None) -> int:
+                progress: Callable[[int, int], None] | None = None, tell: TellOa | None = None) -> int:
     """Recompute the open work orders computed from another SLA table or calendar; how many were. ``stopping``:
     asked between chunks (the scheduler's stop), a chunk at a time in its own transaction; ``progress(looked_at,
-    changed)`` after each chunk (the CLI's progress display)."""
+    changed)`` after each chunk (the CLI's progress display); ``tell``: sends the CompleteTodos of the breaches
+    undone (the scheduler's; without it those work orders are left to the scheduler)."""
     engine, store = runtime.engine, runtime.store
     sla_version = engine.sla.version
     stale_calendars = [version for version, work_order_id in calendar_groups(store.engine, OPEN_STATES, sla_version)
@@ -52,7 +58,7 @@ def recalculate(runtime: WorkflowRuntime, *, stopping: Callable[[], bool] = lamb
         ids = stale_work_orders(store.engine, OPEN_STATES, sla_version, stale_calendars, after=after, limit=chunk)
         if ids:
             with store.transaction() as tx:
-                changed += sum(_recompute(runtime, tx, work_order_id) for work_order_id in ids)
+                changed += sum(_recompute(runtime, tx, work_order_id, tell) for work_order_id in ids)
         looked_at += len(ids)
         if progress is not None:
             progress(looked_at, changed)
@@ -77,18 +83,28 @@ def _current_calendars(runtime: WorkflowRuntime, work_order_id: str, stored: str
     return calendar_version(engine.timing_facts(view.row, view.history), engine.calendars) == stored
 
 
-def _recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, work_order_id: str) -> int:
+def _recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, work_order_id: str, tell: TellOa | None) -> int:
     """Recompute one work order ``recalculate`` listed as stale; 0 when it is not by the time its row is locked
     (finished meanwhile, or recomputed from this very table and calendars by another process: a running hub, or
-    ``onepoint workorders recalculate``, whose commit the lock waited for), so it is done once per new version."""
+    ``onepoint workorders recalculate``, whose commit the lock waited for), so it is done once per new version.
+    Without ``tell`` (the command, which cannot reach OA) one whose breach the change undoes is left to the
+    scheduler: its breach notices are to be closed in OA."""
     view = load_work_order(tx.db, work_order_id, for_update=True)
     if view is None or WorkOrderState(view.row["state"]) in FINAL or _is_current(runtime, view):
         return 0
-    row = view.row
-    recompute(runtime, tx, view, lambda deadlines: HistoryEntry(
-        at=runtime.clock.now(), kind="field", actor="hub", system="HUB", action="RECALCULATE", field="sla_version",
-        old_value=row["sla_version"], new_value=deadlines.sla_version, note="deadlines recalculated"),
-              reason="deadlines recalculated to the SLA table and calendars in force")
+    engine, now = runtime.engine, runtime.clock.now()
+    cause = change_cause(engine, view)
+    if tell is None and undone_limits(compute_deadlines(engine.timing_facts(view.row, view.history), engine.sla,
+                                                        engine.calendars), fired_rows(view.deadlines), now):
+        log.info("work order left to the deadline scheduler: the change undoes a breach told in OA",
+                 extra={"work_order_id": work_order_id})
+        return 0
+    closes: list[FollowUp] = []
+    row = recompute(runtime, tx, view, lambda _deadlines, columns: moved_limits(view.row, columns, cause, now),
+              reason="deadlines recalculated to the SLA table and calendars in force", closes=closes, cause=cause)
+    for follow_up in closes:
+        assert tell is not None
+        tell(follow_up, f"recalc-{work_order_id}-{engine.sla.version}-{row['calendar_version']}")
     return 1
 
 
@@ -100,22 +116,27 @@ def _is_current(runtime: WorkflowRuntime, view: WorkOrderView) -> bool:
 
 
 def recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, view: WorkOrderView,
-              entry: Callable[[Deadlines], HistoryEntry], changes: Mapping[str, Any] | None = None, *,
-              reason: str) -> dict[str, Any]:
+              entries: Callable[[Deadlines, Mapping[str, Any]], list[HistoryEntry]],
+              changes: Mapping[str, Any] | None = None, *, reason: str, closes: list[FollowUp] | None = None,
+              cause: str = "the recalculation") -> dict[str, Any]:
     """Give the locked work order ``view`` its deadlines again from its facts with ``changes`` applied (a tier BOSS
-    gave late, ``tier_recheck``): priority and the limits still running, the pending deadline rows; ``entry`` (of
-    the new deadlines) goes to its history. A changed tier, priority or expected resolution date is told the
-    listeners in the same transaction (an attribute-change event, why: ``reason``). Returns the row as it is
-    now."""
-    engine, row = runtime.engine, {**view.row, **(changes or {})}
+    gave late, ``tier_recheck``): priority and the limits still running, the pending deadline rows; ``entries`` (of
+    the new deadlines and the columns written) go to its history. A changed tier, priority or expected resolution
+    date is told the listeners in the same transaction (an attribute-change event, why: ``reason``). A limit made
+    overdue has its alarm due now (``recalculated_breaches``); with ``closes``, a breached limit moved ahead has its
+    breach undone (``cause``: the change, in its history entry), the CompleteTodo follow-ups added to ``closes``.
+    Returns the row as it is now."""
+    engine, row, now = runtime.engine, {**view.row, **(changes or {})}, runtime.clock.now()
     facts = engine.timing_facts(row, view.history)
     deadlines = compute_deadlines(facts, engine.sla, engine.calendars)
     columns = {**(changes or {}), **limit_columns(deadlines, view.row)}
-    tx.update(row["id"], columns, history=[entry(deadlines)])
-    fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
+    tx.update(row["id"], columns, history=entries(deadlines, columns))
+    fired = fired_rows(view.deadlines)
+    if closes is not None:
+        closes += undo_breaches(tx, view, undone_limits(deadlines, fired, now), fired, deadlines, cause, now)
     resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME and d["fired_at"] is None), None)
-    tx.replace_deadlines(row["id"], deadline_rows(
+    tx.replace_deadlines(row["id"], started_alarms(deadline_rows(
         deadlines, facts, engine.sla, engine.calendars, state=WorkOrderState(row["state"]),
-        fired=fired, resume_at=resume_at, outage_id=row.get("outage_id")))
-    add_timing_change_event(tx, view.row, {**row, **columns}, runtime.clock.now(), reason)
+        fired=fired, resume_at=resume_at, outage_id=row.get("outage_id")), view.deadlines, now))
+    add_timing_change_event(tx, view.row, {**row, **columns}, now, reason)
     return {**row, **columns}

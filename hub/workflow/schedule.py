@@ -15,15 +15,17 @@ department it names, not the chain's role, so the chain's first role is still to
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from hub.workflow.calendars import Calendars
 from hub.workflow.deadlines import AlertLevel, DeadlineKind, Deadlines, TimingFacts, next_escalation
 from hub.workflow.lifecycle import FINAL, WorkOrderState
 from hub.workflow.sla import SlaTable
 
-__all__ = ["ESCALATE", "RESUME", "chain_level", "deadline_kind", "deadline_rows", "limit_level", "parse_kind"]
+__all__ = ["ESCALATE", "RESUME", "breach_start", "chain_level", "deadline_kind", "deadline_rows", "fired_rows",
+           "limit_level", "parse_kind"]
 
 ESCALATE = "ESCALATE"
 RESUME = "SUSPENSION:RESUME"  # a suspended work order resumes at its Suspend's Until
@@ -54,11 +56,28 @@ def limit_level(limit: DeadlineKind, fired: Collection[str]) -> int:
     return max((parse_kind(kind)[2] for kind in fired if kind.startswith(prefix)), default=0)
 
 
+def fired_rows(rows: Iterable[Mapping[str, Any]]) -> dict[str, datetime]:
+    """The kinds of a work order's fired deadline rows (``WorkOrderView.deadlines``) and when each was due."""
+    return {str(row["kind"]): row["due_at"] for row in rows if row["fired_at"] is not None}
+
+
+def breach_start(limit: DeadlineKind, limit_due: datetime | None, fired: Collection[str]) -> datetime | None:
+    """When ``limit``'s breach began, if later than the limit itself: its alarm row was due then because a
+    recalculation (an SLA table or calendar edit, a tier given late) made the limit overdue at that moment
+    (``hub.workflow.recalculated_breaches``). None for a breach at its limit; ``fired``: kinds, or kinds and due
+    times (`fired_rows`)."""
+    if not isinstance(fired, Mapping) or limit_due is None:
+        return None
+    alarm = fired.get(deadline_kind(limit, AlertLevel.ALARM))
+    return alarm if isinstance(alarm, datetime) and alarm > limit_due else None
+
+
 def deadline_rows(deadlines: Deadlines, facts: TimingFacts, sla: SlaTable, calendars: Calendars, *,
                   state: WorkOrderState, fired: Collection[str],
                   resume_at: datetime | None = None, outage_id: str | None = None) -> list[tuple[str, datetime]]:
     """Each breached limit's next level is due from its own breach (`limit_level`), not from the level another
-    limit's breach took the chain to: who it tells is decided when it fires (``hub.workflow.breach_roles``).
+    limit's breach took the chain to: who it tells is decided when it fires (``hub.workflow.breach_roles``), or
+    from the moment a recalculation made it overdue (`breach_start`; ``fired`` with the due times).
     An AUTO_ANSWERED work order linked to its outage notice (``outage_id``) owes nothing: the notice's clearance
     replies it. One a revision of the notice unlinked (no ``outage_id``) is back on its reply limit
     (docs/outages.md)."""
@@ -74,7 +93,8 @@ def deadline_rows(deadlines: Deadlines, facts: TimingFacts, sla: SlaTable, calen
     for deadline in deadlines.all:
         if not deadline.open or deadline_kind(deadline.kind, AlertLevel.ALARM) not in fired:
             continue
-        step = next_escalation(facts, sla, calendars, deadline.kind, max(limit_level(deadline.kind, fired), 1))
+        step = next_escalation(facts, sla, calendars, deadline.kind, max(limit_level(deadline.kind, fired), 1),
+                               since=breach_start(deadline.kind, deadline.due.at, fired))
         if step is not None and step.due.at is not None:
             kind = deadline_kind(deadline.kind, f"{ESCALATE}{step.level}")
             if kind not in fired:

@@ -45,7 +45,7 @@ class DeadlineScheduler(DeadlinePasses):
 
     def recalculate(self) -> int:
         """Recompute the deadlines of every open work order computed from another SLA table or calendar."""
-        return recalculate(self.runtime, stopping=self._stop.is_set)
+        return recalculate(self.runtime, stopping=self._stop.is_set, tell=self.tell_oa)
 
     def follow_rule_files(self) -> int:
         """Reload an edited SLA table or calendars file, then recalculate unless done for these versions already

@@ -4,7 +4,8 @@ First response and reply limits are business time in the calendar of the departm
 return-visit limit is wall-clock time after the reply: the operator's rule is "within 24 h of completion", a promise
 to the customer kept by the 7×24 hotline, so nights and holidays count. Loading checks every row and names every
 problem in one `DataFileError` (VIPs and group key persons ahead of ordinary customers by priority, and none of
-their limits longer than an ordinary tier's); the table's version is the hash of the file's bytes.
+their limits longer than an ordinary tier's); the table's version is a hash of what it says (its rows, parsed), as a
+calendar's is: an edit of comments or layout keeps it, and recalculates nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from hub.routing.table import TIERS
-from hub.workflow.datafile import Problems, format_duration, packaged, read_toml
+from hub.workflow.datafile import Problems, content_version, format_duration, packaged, read_toml
 
 __all__ = ["GROUP_TIERS", "MAX_LIMIT", "PRIORITIES", "ROLE", "UNKNOWN_TIER", "VIP_TIERS", "Escalation", "SlaRow",
            "SlaTable", "load_sla_table", "parse_sla_table"]
@@ -91,14 +92,15 @@ class SlaTable:
 def load_sla_table(path: Path | str | None = None) -> SlaTable:
     """Load and check an SLA table (default: the packaged ``hub/workflow/data/sla.toml``)."""
     source = Path(path) if path is not None else packaged("sla.toml")
-    document, version = read_toml(source)
-    table = parse_sla_table(document, version, str(source))
-    log.info("SLA table loaded", extra={"source": str(source), "version": version})
+    document, _ = read_toml(source)
+    table = parse_sla_table(document, source=str(source))
+    log.info("SLA table loaded", extra={"source": str(source), "version": table.version})
     return table
 
 
-def parse_sla_table(document: Mapping[str, Any], version: str, source: str = "<memory>") -> SlaTable:
-    """Check a parsed SLA document; raises `DataFileError` naming every problem."""
+def parse_sla_table(document: Mapping[str, Any], version: str | None = None, source: str = "<memory>") -> SlaTable:
+    """Check a parsed SLA document; raises `DataFileError` naming every problem. ``version``: by default the hash
+    of its rows (`content_version`)."""
     problems = Problems(source)
     for key in sorted(set(document) - _TOP_KEYS):
         problems.add(key, f"unknown key (allowed: {', '.join(sorted(_TOP_KEYS))})")
@@ -128,6 +130,8 @@ def parse_sla_table(document: Mapping[str, Any], version: str, source: str = "<m
     _check_limits(problems, rows, unknown)
     problems.raise_if_any()
     assert unknown is not None  # every problem of the row was raised above
+    if version is None:
+        version = content_version(repr((sorted(rows.items()), unknown)).encode())
     return SlaTable(MappingProxyType(rows), unknown, version, source)
 
 

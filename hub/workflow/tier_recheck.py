@@ -172,10 +172,10 @@ class TierRecheck(PassThread):
                 if self._record_after_reply(tx, view, facts, cause, now, done):
                     done.recorded.append(work_order_id)
                 return
-            row = recompute(self.runtime, tx, view, lambda deadlines: HistoryEntry(
+            row = recompute(self.runtime, tx, view, lambda deadlines, _columns: [HistoryEntry(
                 at=now, kind="field", actor="hub", system="HUB", action="TIER", field="tier", old_value=None,
                 new_value=facts.tier, note=f"tier {facts.tier} from BOSS, asked again after it had given none: "
-                                           f"priority {deadlines.priority}"), changes={
+                                           f"priority {deadlines.priority}")], changes={
                 "tier": facts.tier, **facts.group_columns,  # the group kept whatever tier won (migration 0020)
                 "account_manager_id": facts.account_manager_id if facts.has_account_manager else None},
                 reason=f"tier {facts.tier} from BOSS, asked again after it had given none")

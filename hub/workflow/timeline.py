@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from hub.workflow.calendar import BusinessCalendar
 from hub.workflow.clock import as_utc
 
-__all__ = ["Due", "Segment", "due_after", "merged_pauses", "running"]
+__all__ = ["Due", "Segment", "due_after", "merged_pauses", "run_before", "running"]
 
 Segment = tuple[datetime, datetime | None, BusinessCalendar]  # the clock runs in [start, end) on this calendar
 
@@ -40,6 +40,16 @@ def due_after(limit: timedelta, segments: Sequence[Segment]) -> Due:
             return Due(candidate)
         remaining -= calendar.elapsed(start, end)
     return Due(None, remaining)  # the segments stop at a pause that has not ended
+
+
+def run_before(instant: datetime, segments: Sequence[Segment]) -> timedelta:
+    """The business time run on ``segments`` before ``instant`` (the clock's reading then)."""
+    run = timedelta()
+    for start, end, calendar in segments:
+        if start >= instant:
+            break
+        run += calendar.elapsed(start, instant if end is None or end > instant else end)
+    return run
 
 
 def merged_pauses(closed: Iterable[tuple[datetime, datetime]], paused_since: datetime | None,

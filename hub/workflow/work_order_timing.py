@@ -23,7 +23,7 @@ from hub.workflow.changes import EngineSettings
 from hub.workflow.clock import as_utc
 from hub.workflow.deadlines import DeadlineKind, Due, TimingFacts, compute_deadlines, pauses_from_states
 from hub.workflow.lifecycle import WorkOrderState
-from hub.workflow.schedule import ESCALATE, RESUME, deadline_rows, parse_kind
+from hub.workflow.schedule import ESCALATE, RESUME, deadline_rows, fired_rows, parse_kind
 from hub.workflow.sla import SlaTable
 from hub.workflow.store import WorkOrderTransaction, WorkOrderView
 
@@ -57,7 +57,7 @@ class WorkOrderTiming:
         """Replace the work order's pending deadline rows by those ``row`` (its current escalation level, state and
         history) owes now (returned: kind and due instant); rows fired already stay fired."""
         facts, sla, calendars = self.timing_facts(row, view.history), self.sla, self.calendars
-        fired = {d["kind"] for d in view.deadlines if d["fired_at"] is not None}
+        fired = fired_rows(view.deadlines)
         resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME
                           and d["fired_at"] is None), None)
         rows = deadline_rows(compute_deadlines(facts, sla, calendars), facts, sla, calendars, state=S(row["state"]),

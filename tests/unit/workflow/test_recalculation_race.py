@@ -8,7 +8,7 @@ Collected again on PostgreSQL by tests/integration/workflow/test_recalculation_r
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +31,11 @@ def _edited_table(folder: Path) -> SlaTable:
     return load_sla_table(write(folder / "sla.toml", sla_seed_with('reply = "40h"', 'reply = "48h"')))
 
 
-def _entry(runtime: WorkflowRuntime, view: WorkOrderView) -> Callable[[Deadlines], HistoryEntry]:
-    return lambda deadlines: HistoryEntry(
+def _entry(runtime: WorkflowRuntime,
+           view: WorkOrderView) -> Callable[[Deadlines, Mapping[str, Any]], list[HistoryEntry]]:
+    return lambda deadlines, _columns: [HistoryEntry(
         at=runtime.clock.now(), kind="field", actor="hub", system="HUB", action="RECALCULATE", field="sla_version",
-        old_value=view.row["sla_version"], new_value=deadlines.sla_version, note="deadlines recalculated")
+        old_value=view.row["sla_version"], new_value=deadlines.sla_version, note="deadlines recalculated")]
 
 
 def test_a_recalculation_that_waited_for_another_ones_locks_recalculates_nothing_again(

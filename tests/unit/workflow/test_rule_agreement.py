@@ -31,9 +31,10 @@ GAUGE = "onepoint_rule_file_processes"
 
 @pytest.fixture
 def edited(tmp_path: Path, runtime: WorkflowRuntime) -> Iterator[WorkflowRuntime]:
-    """A second process on the same database, started with an SLA file edited since (a comment added)."""
+    """A second process on the same database, started with an SLA file edited since (a limit changed: a comment
+    added keeps the table's version, its content)."""
     sla = tmp_path / "sla.toml"
-    sla.write_bytes(packaged("sla.toml").read_bytes() + b"\n# edited on hub-b only\n")
+    sla.write_bytes(packaged("sla.toml").read_bytes().replace(b'reply = "40h"', b'reply = "48h"', 1))
     url = runtime.store.engine.url.render_as_string(hide_password=False)
     opened = open_runtime(WorkflowSettings(database=url, sla=sla), clock=runtime.clock)
     yield opened

@@ -71,7 +71,11 @@ def test_defaults_fill_what_a_row_leaves_out() -> None:
 def test_the_version_is_the_content(tmp_path: Path) -> None:
     first = load_sla_table(write(tmp_path, table_text()))
     assert load_sla_table(write(tmp_path, table_text())).version == first.version
-    changed = load_sla_table(write(tmp_path, table_text(extra="# a comment changes the bytes\n")))
+    commented = load_sla_table(write(tmp_path, "# reviewed by the SLA owner\n" + table_text(extra="# nothing\n")))
+    assert commented.version == first.version  # a comment or the layout changes nothing the limits depend on
+    rows = good_rows()
+    rows["CONTRACT"] = rows["CONTRACT"].replace("priority = 3", "priority = 4")
+    changed = load_sla_table(write(tmp_path, table_text(rows)))
     assert changed.version != first.version
     assert load_sla_table().version != first.version
     assert first.source == str(tmp_path / "sla.toml")
