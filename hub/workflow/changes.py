@@ -107,8 +107,8 @@ class ActionObserver:
 
 @runtime_checkable
 class DispatchRefusalObserver(Protocol):
-    """Also told of a dispatch the engine refused for missing template fields (its DISPATCH_REFUSED history entry
-    commits with the refusal's answer): the statistics count it."""
+    """Also told of a dispatch the engine refused for missing template fields or another subscriber number (its
+    DISPATCH_REFUSED history entry commits with the refusal's answer): the statistics count it."""
 
     def dispatch_refused(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None: ...
 

@@ -4,7 +4,9 @@ missing, when the template is enforced, else recorded as unchecked), the system 
 ``dispatch_system`` (``MAIL`` for a department marked offline, e-mailed instead of given an OA to-do:
 docs/offline-mail.md), the pre-processing checks it states kept and carried with those recorded before
 (``checks_done``; one the template has not refused ``unknown-check``). Refused ``unknown-category`` when the taxonomy
-no longer has the work order's category: a Dispatch is the only action that reads it.
+no longer has the work order's category: a Dispatch is the only action that reads it. A field ``msisdn`` naming
+another subscriber number is refused ``msisdn-mismatch``, counted as a refusal for missing fields is; a new call-back
+number (``contact_number``) becomes the work order's (``hub.workflow.dispatch_numbers``).
 ``effects.action_effects`` applies it in the action's transaction.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, NoReturn
 
 from hub.workflow.changes import (
     DISPATCH_FOLLOW_UP,
@@ -26,6 +28,7 @@ from hub.workflow.changes import (
 )
 from hub.workflow.checks_done import check_entries, checks_done, stated_checks
 from hub.workflow.commands import ActionRequest, instant
+from hub.workflow.dispatch_numbers import CALL_BACK_FIELD, MISMATCH, call_back_change, other_subscriber
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.taxonomy import DispatchTemplate, Taxonomy, UnknownCategory
 
@@ -84,6 +87,24 @@ def _from_intake(entry: str, kept: Mapping[str, str], given: Mapping[str, str]) 
     return entry
 
 
+def _given_at_intake(name: str, kept: Mapping[str, str], request: ActionRequest) -> bool:
+    return name in kept and name not in request.dispatch_fields
+
+
+def _refused(tx: WorkOrderTransaction, row: Row, request: ActionRequest, changes: Row, observers: Sequence[object],
+             refusal: str, *, note: str, code: str, listed: str | None = None) -> NoReturn:
+    """A dispatch refused after all: its DISPATCH_REFUSED entry (``listed``, else the refusal) kept in the history
+    (it commits with the c:Error answer) and counted by the refusal observers, then ``WorkOrderRefused``."""
+    tx.append_history(row["id"], [HistoryEntry(
+        at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,
+        action="DISPATCH_REFUSED", field="dispatch", new_value=(listed or refusal)[:2000], note=note,
+        message_id=request.message_id)])
+    for observer in observers:
+        if isinstance(observer, DispatchRefusalObserver):
+            observer.dispatch_refused(tx, row, changes["updated_at"])
+    raise WorkOrderRefused(refusal, code=code)
+
+
 def dispatch_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, changes: Row, *,
                      taxonomy: Taxonomy, settings: EngineSettings, observers: Sequence[object],
                      kept: Mapping[str, str], checked: Sequence[str]) -> list[FollowUp]:
@@ -96,23 +117,25 @@ def dispatch_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest,
     asked = {**kept, **request.dispatch_fields}  # the fields kept from intake beneath the Dispatch's own
     typed = {"msisdn": row["msisdn"], "contact_number": row["contact_number"] or "", **asked}
     given = template.normalised(typed)  # what NSP gets; checked in that form and as typed (a pattern may be either's)
+    with_kept = f"template {template.id}" + (f"; with the {len(kept)} field(s) given at intake" if kept else "")
+    other = other_subscriber(row["msisdn"], asked, f"Dispatch of work order {row['id']} refused",
+                             from_intake=_given_at_intake("msisdn", kept, request))
+    if other is not None:  # NSP would be sent two subscriber numbers: refused, enforced templates or not
+        _refused(tx, row, request, changes, observers, other, note=with_kept, code=MISMATCH)
     missing = [_from_intake(entry, kept, request.dispatch_fields) for entry in template.missing_fields(typed)]
     if missing and not settings.enforce_templates:
         tx.append_history(row["id"], [HistoryEntry(
             at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,
             action="DISPATCH_UNCHECKED", field="dispatch", new_value="; ".join(missing)[:2000],
             note=f"template {template.id} not enforced", message_id=request.message_id)])
-    elif missing:  # counted: the refusal stays in the history (it commits with the c:Error answer)
-        tx.append_history(row["id"], [HistoryEntry(
-            at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,
-            action="DISPATCH_REFUSED", field="dispatch", new_value="; ".join(missing)[:2000],
-            note=f"template {template.id}" + (f"; with the {len(kept)} field(s) given at intake" if kept else ""),
-            message_id=request.message_id)])
-        for observer in observers:
-            if isinstance(observer, DispatchRefusalObserver):
-                observer.dispatch_refused(tx, row, changes["updated_at"])
-        raise WorkOrderRefused(f"dispatch of {row['id']} refused, template {template.id} needs: "
-                               + "; ".join(missing), code="dispatch-incomplete")
+    elif missing:
+        _refused(tx, row, request, changes, observers, f"dispatch of {row['id']} refused, template {template.id} "
+                 "needs: " + "; ".join(missing), note=with_kept, code="dispatch-incomplete", listed="; ".join(missing))
+    call_back = call_back_change(row, asked, request, changes["updated_at"],
+                                 from_intake=_given_at_intake(CALL_BACK_FIELD, kept, request))
+    if call_back is not None:  # the number NSP is given to call the customer back on is the work order's too
+        changes[CALL_BACK_FIELD] = call_back.new_value
+        tx.append_history(row["id"], [call_back])
     if stated:  # kept in the history, just before the DISPATCH state entry
         tx.append_history(row["id"], check_entries(
             stated, template=template.id, at=changes["updated_at"], actor=request.operator, system=request.system,

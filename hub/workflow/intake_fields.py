@@ -28,6 +28,7 @@ __all__ = ["INTAKE_FIELD", "INTAKE_PREFIX", "WAITING", "intake_fields", "keep_in
 INTAKE_FIELD = "INTAKE_FIELD"  # the history action of a field kept from intake
 INTAKE_PREFIX = "intake."  # its field name: "intake." + the template field's (at most 40 + 7 characters)
 WAITING = "DISPATCH_WAITING"  # the history action saying the work order waits for a dispatch, and what it lacks
+_CALL_BACK = "contact_number"  # the template field, and the field entry of a dispatch that took it onto the order
 
 
 def keep_intake_fields(tx: WorkOrderTransaction, work_order_id: str, complaint: Complaint, missing: Sequence[str],
@@ -50,10 +51,14 @@ def keep_intake_fields(tx: WorkOrderTransaction, work_order_id: str, complaint: 
 
 
 def intake_fields(history: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """The fields kept from intake, by template field name (a later entry of a name wins)."""
+    """The fields kept from intake, by template field name (a later entry of a name wins). A call-back number
+    (``contact_number``) is spent once a dispatch took one onto the work order (its field entry
+    ``contact_number``: ``hub.workflow.dispatch_numbers``): a later dispatch giving none sends the work order's."""
     kept: dict[str, str] = {}
     for entry in history:
         field = entry.get("field") or ""
         if entry.get("action") == INTAKE_FIELD and field.startswith(INTAKE_PREFIX) and entry.get("new_value"):
             kept[field[len(INTAKE_PREFIX):]] = str(entry["new_value"])
+        elif field == _CALL_BACK and entry.get("kind") == "field":
+            kept.pop(_CALL_BACK, None)
     return kept

@@ -22,6 +22,7 @@ from hub.workflow.changes import Created, EngineSettings, FollowUp, WorkOrderObs
 from hub.workflow.checks_done import stated_checks
 from hub.workflow.commands import Complaint
 from hub.workflow.deadlines import TimingFacts, compute_deadlines
+from hub.workflow.dispatch_numbers import refuse_other_subscriber
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.limit_columns import limit_columns
 from hub.workflow.schedule import deadline_rows
@@ -57,6 +58,7 @@ class WorkOrderCreation:
             raise WorkOrderRefused(str(exc).strip("'\""), code="unknown-category") from None
         if complaint.checks_done:  # refused before anything is written (kept by the handler: ``checks_done``)
             stated_checks(template, complaint.checks_done, "CreateWorkOrder refused")
+        refuse_other_subscriber(complaint.msisdn, complaint.dispatch_fields)  # NSP would get two: nothing written
         if self.refresh_rules is not None:
             self.refresh_rules(False)
         owner = self.settings.intake_department

@@ -9,9 +9,10 @@ same SQL on SQLite and PostgreSQL) with the rows in key order. Every complaint o
 rows; written at the end, they are locked only for the commit and always in one order, so several workers on one
 PostgreSQL neither queue on them for a whole batch nor deadlock. A savepoint that is rolled back drops its part.
 
-A dispatch refused for missing template fields (``dispatch-incomplete``) changes no state: the engine tells the
-observer apart (``dispatch_refused``), and it counts under ``dispatch_refused`` (its DISPATCH_REFUSED history entry
-commits with the refusal's answer, and the rebuild counts those entries).
+A dispatch refused for missing template fields (``dispatch-incomplete``) or another subscriber number
+(``msisdn-mismatch``) changes no state: the engine tells the observer apart (``dispatch_refused``), and it counts
+under ``dispatch_refused`` (its DISPATCH_REFUSED history entry commits with the refusal's answer, and the rebuild
+counts those entries).
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ class CounterObserver:
         return []
 
     def dispatch_refused(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None:
-        """A ``DispatchRefusalObserver``: a dispatch refused for missing template fields."""
+        """A ``DispatchRefusalObserver``: a dispatch refused (missing template fields, another subscriber number)."""
         tx.add_at_commit(add_counts, _counted(row, self.zone, refusal_measures(row)))
 
     def escalated(self, tx: WorkOrderTransaction, row: Mapping[str, Any], now: datetime) -> None:

@@ -37,7 +37,7 @@ class Measure:
     REPEAT = "repeat"  # of them, the customer's repeat complaint (Created.repeat)
     DISPATCHED = "dispatched"  # each dispatch (a re-dispatch after a rejection too)
     INVALID_DISPATCH = "invalid_dispatch"  # each dispatch the handling department sent back (REJECT_DISPATCH)
-    DISPATCH_REFUSED = "dispatch_refused"  # each dispatch the hub refused for missing template fields
+    DISPATCH_REFUSED = "dispatch_refused"  # each dispatch the hub refused: missing template fields, another msisdn
     AUTO_ANSWERED = "auto_answered"
     FIRST_CONTACT_RESOLVED = "first_contact_resolved"  # answered by the desk that took it: see ``first_contact_reply``
     REPLIED = "replied"
