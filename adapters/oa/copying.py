@@ -12,7 +12,7 @@ holds it:
   running on them since the switch (or a file copied before) has seen it later;
 * **a to-read item** (``oa_to_read_items``) likewise, its push lease taken *expired*: the old hub's worker is gone,
   the next worker takes the item over at once;
-* **a closed to-do** (``oa_closed_todos``), the later closing time kept.
+* **a closed item** (``oa_closed_todos``: a to-do closed, a to-read withdrawn), the later closing time kept.
 
 Copying a file twice changes nothing, so a copy broken off midway is finished by running it again. A file of the
 first schema (no ``sent_at``, ``told``, ``changed_at``, no items) is read as it is: what it lacks is taken as the
@@ -46,7 +46,7 @@ class OaRecordsCopied:
     notices: int = 0  # notice versions taken from the file
     notices_kept: int = 0  # notices the shared records held already
     items: int = 0  # to-read items taken (their leases expired)
-    closed_todos: int = 0  # closed to-dos recorded or moved to a later closing time
+    closed_items: int = 0  # closed items recorded or moved to a later closing time
 
 
 def _columns(file: sqlite3.Connection, table: str) -> set[str]:
@@ -92,7 +92,7 @@ def _copy_notices(db: Connection, notices: list[Row], items: dict[tuple[str, str
             copied.items += added is not None
 
 
-def _copy_closed_todos(db: Connection, file: sqlite3.Connection, copied: OaRecordsCopied) -> None:
+def _copy_closed_items(db: Connection, file: sqlite3.Connection, copied: OaRecordsCopied) -> None:
     for row in _rows(file, "oa_closed_todos"):
         statement = postgresql.insert(CLOSED_TODOS).values(prefix=row["prefix"], item_id=row["item_id"],
                                                            closed_at=float(row["closed_at"]))
@@ -100,7 +100,7 @@ def _copy_closed_todos(db: Connection, file: sqlite3.Connection, copied: OaRecor
             index_elements=[CLOSED_TODOS.c.prefix, CLOSED_TODOS.c.item_id],
             set_={"closed_at": statement.excluded.closed_at},
             where=CLOSED_TODOS.c.closed_at < statement.excluded.closed_at).returning(CLOSED_TODOS.c.item_id)).first()
-        copied.closed_todos += changed is not None
+        copied.closed_items += changed is not None
 
 
 def copy_records(file: sqlite3.Connection, shared: Engine) -> OaRecordsCopied:
@@ -114,5 +114,5 @@ def copy_records(file: sqlite3.Connection, shared: Engine) -> OaRecordsCopied:
         with shared.begin() as db:
             _copy_notices(db, notices[start:start + BATCH], items, copied, now)
     with shared.begin() as db:
-        _copy_closed_todos(db, file, copied)
+        _copy_closed_items(db, file, copied)
     return copied

@@ -6,14 +6,17 @@
   closed in OA, an escalation's (finished, or superseded by a higher level: ``hub.workflow.todos``) or a dispatched
   department's (``<work order>-dsp<n>``: its part over, ``hub.workflow.department_todos``); one OA has not open
   (``already-closed``, ``unknown-item``) is nothing to close.
-* ``oa.WithdrawToRead`` from the hub (routed here by its source, ``HUB``; no caller is granted it): a to-read of a
-  work order closed or cancelled is taken off its user's list in OA (``hub.workflow.withdrawn_to_reads``); one OA
-  has not open (``already-closed``: read or withdrawn already; ``unknown-item``) is nothing to withdraw.
-* The two meet in ``closed_todos`` (``adapters.oa.closed_todos``, where every interleaving is worked through): the
-  close records the item FIRST, then asks OA; a push of a recorded item is not made (and the item is closed in OA
-  in case an earlier attempt's push landed unseen), any other push is made, then the record read again and the
-  item closed in OA at once if the hub closed it meanwhile. So a push that waited in a delay tier (OA answered 503)
-  while the work order was cancelled cannot open, after the close, a to-do nothing would ever close again.
+* ``oa.WithdrawToRead`` from the hub (routed here by its source, ``HUB``; no caller is granted it): a work order's
+  to-read nobody needs any more (answered, owner changed, closed or cancelled: ``hub.workflow.withdrawn_to_reads``)
+  is taken off its user's list in OA; one OA has not open (``already-closed``: read or withdrawn already;
+  ``unknown-item``) is nothing to withdraw.
+* Close and push meet in ``closed_items`` (``adapters.oa.closed_items``, where every interleaving is worked
+  through), for a to-do and a work order's to-read alike: the close (CompleteTodo, WithdrawToRead) records the item
+  FIRST, then asks OA; a push of a recorded item is not made (and the item is closed or withdrawn in OA in case an
+  earlier attempt's push landed unseen), any other push is made, then the record read again and the item closed or
+  withdrawn in OA at once if the hub did so meanwhile. So a push that waited in a delay tier (OA answered 503), or a
+  dead letter replayed, after the work order was cancelled or closed cannot open an item nothing would ever close
+  again. An outage notice's to-read is never withdrawn (its clearance is news) and never checked.
 * ``nsp.OutageNotice`` (broadcast): each manager of an affected area (``AreaManagers``), and each manager told of
   an earlier version of the notice, gets a to-read item, sent as its own ``oa.PushToRead`` command through
   ``outbound`` (step ``to-read-<user>``: one idempotent command per manager, retried on its own): a revision that
@@ -26,7 +29,7 @@
   (``mapping.versioned_push``).
 
 Dependencies (by name): ``oa`` (``OaClient``), ``area_managers`` (``AreaManagers``), ``to_read_versions``
-(``ToReadVersions``), ``closed_todos`` (``ClosedTodos``), built by ``adapters.oa.wiring``; ``outbound`` is the worker's.
+(``ToReadVersions``), ``closed_items`` (``ClosedItems``), built by ``adapters.oa.wiring``; ``outbound`` is the worker's.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from lxml import etree
 
 from adapters.oa import mapping
 from adapters.oa.client import OaClient
-from adapters.oa.closed_todos import ClosedTodos
+from adapters.oa.closed_items import ClosedItems
 from adapters.oa.readers import AreaManagers
 from adapters.oa.versions import NoticeVersion, ToReadVersions
 from hub.envelope import Envelope
@@ -76,29 +79,55 @@ def _close_pushed(envelope: Envelope, oa: OaClient, document: etree._Element) ->
 
 
 @handlers.handler("oa.PushTodo", consumer=CONSUMER)
-def push_todo(envelope: Envelope, oa: OaClient, closed_todos: ClosedTodos) -> str:
+def push_todo(envelope: Envelope, oa: OaClient, closed_items: ClosedItems) -> str:
     """Push the to-do, unless the hub closed it already; closed at once if the hub closed it while it was pushed."""
     document = mapping.push_document(envelope)
     item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
     facts = {"message_id": envelope.message_id, "item_id": item_id}
-    if closed_todos.is_closed(item_id):
+    if closed_items.is_closed(item_id):
         log.info("to-do closed by the hub already: not pushed", extra=facts)
         _close_pushed(envelope, oa, document)  # an earlier attempt's push may have landed unseen (a lost answer)
         return f"to-do {item_id}: closed by the hub already, not pushed"
     pushed = oa.push_todo(document)
-    if closed_todos.is_closed(item_id):
+    if closed_items.is_closed(item_id):
         log.info("to-do closed by the hub while it was pushed: closed in OA at once", extra=facts)
         _close_pushed(envelope, oa, document)
         return f"to-do {item_id}: closed by the hub while it was pushed, closed in OA at once"
     return f"to-do {pushed.item_id or '(no item id)'}"
 
 
+def _withdraw_pushed(envelope: Envelope, oa: OaClient, document: etree._Element) -> None:
+    """Withdraw in OA the to-read this push puts there (the hub withdrew it); MessageId derived from the push's."""
+    withdrawal = mapping.withdrawal_document(document, derive_message_id(envelope.message_id, "hub-withdrawn",
+                                                                        CONSUMER))
+    _withdraw_in_oa(oa, withdrawal, envelope.message_id)
+
+
+def _push_work_order_to_read(envelope: Envelope, oa: OaClient, closed_items: ClosedItems,
+                             document: etree._Element) -> str:
+    """A work order's to-read, unless the hub withdrew it already; withdrawn at once if it did so meanwhile."""
+    item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
+    facts = {"message_id": envelope.message_id, "item_id": item_id}
+    if closed_items.is_closed(item_id):
+        log.info("to-read withdrawn by the hub already: not pushed", extra=facts)
+        _withdraw_pushed(envelope, oa, document)  # an earlier attempt's push may have landed unseen
+        return f"to-read {item_id}: withdrawn by the hub already, not pushed"
+    pushed = oa.push_to_read(document)
+    if closed_items.is_closed(item_id):
+        log.info("to-read withdrawn by the hub while it was pushed: withdrawn in OA at once", extra=facts)
+        _withdraw_pushed(envelope, oa, document)
+        return f"to-read {item_id}: withdrawn by the hub while it was pushed, withdrawn in OA at once"
+    return f"to-read {pushed.item_id or '(no item id)'}"
+
+
 @handlers.handler("oa.PushToRead", consumer=CONSUMER)
-def push_to_read(envelope: Envelope, oa: OaClient, to_read_versions: ToReadVersions) -> str:
-    """Push the to-read; a notice's only if it is the version its item must show and OA does not show yet."""
+def push_to_read(envelope: Envelope, oa: OaClient, to_read_versions: ToReadVersions,
+                 closed_items: ClosedItems) -> str:
+    """Push the to-read: a work order's unless the hub withdrew it (as a to-do's, ``push_todo``); a notice's only
+    if it is the version its item must show and OA does not show yet."""
     document = mapping.versioned_push(mapping.push_document(envelope), envelope.message_id)
-    if not mapping.is_notice_to_read(document):  # a work order's to-read: nothing to order
-        return f"to-read {oa.push_to_read(document).item_id or '(no item id)'}"
+    if not mapping.is_notice_to_read(document):
+        return _push_work_order_to_read(envelope, oa, closed_items, document)
     item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
     ids = (mapping.to_read_message_id(document, envelope.message_id), mapping.content_message_id(document))
     with to_read_versions.pushing(item_id, *ids) as wanted:
@@ -111,33 +140,45 @@ def push_to_read(envelope: Envelope, oa: OaClient, to_read_versions: ToReadVersi
 
 
 @handlers.handler("oa.CompleteTodo", consumer=CONSUMER)
-def complete_todo(envelope: Envelope, oa: OaClient, closed_todos: ClosedTodos) -> str:
+def complete_todo(envelope: Envelope, oa: OaClient, closed_items: ClosedItems) -> str:
     """The hub closes a to-do (an escalation's, a dispatched department's) its work order no longer needs: recorded
     first (a push of it still to come is not made), then closed in OA; one OA has not open (its user completed it
     meanwhile, or it has not arrived: the record stops it) is nothing to close."""
     document = mapping.push_document(envelope)
     item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
-    closed_todos.record(item_id)
+    closed_items.record(item_id)
     not_open = _close_in_oa(oa, document, envelope.message_id)
     if not_open is not None:
         return f"to-do {item_id}: not open in OA ({not_open}), nothing to close"
     return f"to-do {item_id} closed"
 
 
-@handlers.handler("oa.WithdrawToRead", consumer=CONSUMER)
-def withdraw_to_read(envelope: Envelope, oa: OaClient) -> str:
-    """The hub withdraws a to-read of a work order closed or cancelled: posted to OA as it came; one OA has not
-    open (read by its user, withdrawn already, never arrived) is nothing to withdraw, any other refusal fails."""
-    document = mapping.push_document(envelope)
-    item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
+def _withdraw_in_oa(oa: OaClient, document: etree._Element, message_id: str) -> str | None:
+    """Post the WithdrawToRead ``document``: None once withdrawn, OA's code when it had the to-read not open."""
     try:
         oa.withdraw_to_read(document)
     except SystemRefused as exc:
         if exc.error_code not in NOT_OPEN:
             raise
         log.info("to-read not open in OA: nothing to withdraw", extra={
-            "message_id": envelope.message_id, "item_id": item_id, "reason": exc.detail})
-        return f"to-read {item_id}: not open in OA ({exc.error_code}), nothing to withdraw"
+            "message_id": message_id, "item_id": document.findtext(f"{{{mapping.OA_NS}}}ItemId"),
+            "reason": exc.detail})
+        return exc.error_code
+    return None
+
+
+@handlers.handler("oa.WithdrawToRead", consumer=CONSUMER)
+def withdraw_to_read(envelope: Envelope, oa: OaClient, closed_items: ClosedItems) -> str:
+    """The hub withdraws a work order's to-read nobody needs any more: recorded first (a push of it still to come,
+    from a delay tier or a replayed dead letter, is not made), then posted to OA as it came; one OA has not open
+    (read by its user, withdrawn already, not arrived yet: the record stops it) is nothing to withdraw, any other
+    refusal fails."""
+    document = mapping.push_document(envelope)
+    item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
+    closed_items.record(item_id)
+    not_open = _withdraw_in_oa(oa, document, envelope.message_id)
+    if not_open is not None:
+        return f"to-read {item_id}: not open in OA ({not_open}), nothing to withdraw"
     return f"to-read {item_id} withdrawn"
 
 

@@ -1,14 +1,14 @@
 """The OA adapter's records in the deployment's shared PostgreSQL database (``[workers] processed_store``): its
 tables, their creation, and the engine that reaches them.
 
-The notice book (``adapters.oa.notice_book``) and the closed to-dos (``adapters.oa.closed_todos``) hold only if
-every OA worker of the deployment judges against one record; a SQLite file beside the bulletin's serves the workers
-of one machine. So when the deployment shares its processed-message records in PostgreSQL (two hubs, or ``onepoint
-worker oa`` on two machines), the OA adapter keeps its records in that same database (``adapters.oa.wiring``), in
-tables of its own, the topology prefix a column as in the file:
+The notice book (``adapters.oa.notice_book``) and the closed items (to-dos closed, to-reads withdrawn:
+``adapters.oa.closed_items``) hold only if every OA worker of the deployment judges against one record; a SQLite
+file beside the bulletin's serves the workers of one machine. So when the deployment shares its processed-message
+records in PostgreSQL (two hubs, or ``onepoint worker oa`` on two machines), the OA adapter keeps its records in
+that same database (``adapters.oa.wiring``), in tables of its own, the topology prefix a column as in the file:
 
 * ``onepoint_oa_notice_versions`` and ``onepoint_oa_to_read_items`` (``adapters.oa.notice_postgres``);
-* ``onepoint_oa_closed_todos`` (``adapters.oa.closed_todos_postgres``).
+* ``onepoint_oa_closed_todos`` (``adapters.oa.closed_items_postgres``; named when it held to-dos only).
 
 The ``onepoint_`` names keep them apart from the processed store's ``onepoint_processed_messages`` and from the
 work-order database's tables, should one database hold them all. No Alembic, as for the processed store: the

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.oa.client import OaClient
-from adapters.oa.closed_todos import ClosedTodos, ClosedTodosFile
-from adapters.oa.closed_todos_postgres import PostgresClosedTodos
+from adapters.oa.closed_items import ClosedItems, ClosedItemsFile
+from adapters.oa.closed_items_postgres import PostgresClosedItems
 from adapters.oa.handlers import CONSUMER
 from adapters.oa.notice_book import NoticeBook
 from adapters.oa.notice_file import FILE_NAME, NoticeBookFile
@@ -35,7 +35,8 @@ def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = No
                  registry: CommandSetRegistry | None = None) -> dict[str, Any]:
     """``oa`` (an ``OaClient`` on an ``XmlGateway``), ``area_managers`` (``AreaManagers``),
     ``to_read_versions`` (``ToReadVersions``: which version of a notice each to-read shows, who was told of it)
-    and ``closed_todos`` (the to-dos the hub closed, so a late push does not open one again), both kept under the
+    and ``closed_items`` (the to-dos the hub closed and to-reads it withdrew, so a late push does not open one
+    again), both kept under the
     hub's topology prefix where every OA worker of the deployment judges against one record (``_records``)."""
     adapter = settings.adapter(CONSUMER)
     try:
@@ -48,14 +49,14 @@ def dependencies(settings: HubSettings, *, breakers: CircuitBreakers | None = No
     lease = 2 * (adapter.connect_timeout + adapter.read_timeout) + 5.0
     return {"oa": OaClient(XmlGateway(adapter, command_set, breakers=breakers, metrics=metrics)),
             "area_managers": managers, "to_read_versions": ToReadVersions(book=book, lease_seconds=lease),
-            "closed_todos": closed}
+            "closed_items": closed}
 
 
-def _records(settings: HubSettings) -> tuple[NoticeBook, ClosedTodos]:
-    """The notice book and the closed to-dos: in the PostgreSQL database of ``[workers] processed_store`` when the
-    deployment shares its processed-message records there (``PostgresNoticeBook``, ``PostgresClosedTodos``: the
+def _records(settings: HubSettings) -> tuple[NoticeBook, ClosedItems]:
+    """The notice book and the closed items: in the PostgreSQL database of ``[workers] processed_store`` when the
+    deployment shares its processed-message records there (``PostgresNoticeBook``, ``PostgresClosedItems``: the
     OA workers of every hub and machine share them), else in ``onepoint-oa-notices.db`` beside the bulletin's file,
-    ``[bulletin] path``'s folder (``NoticeBookFile``, ``ClosedTodosFile``: the OA workers of this machine share
+    ``[bulletin] path``'s folder (``NoticeBookFile``, ``ClosedItemsFile``: the OA workers of this machine share
     it); either outlives a restart."""
     shared, prefix = settings.workers.processed_store, settings.topology_prefix
     book: NoticeBook
@@ -65,15 +66,15 @@ def _records(settings: HubSettings) -> tuple[NoticeBook, ClosedTodos]:
         book = NoticeBookFile(settings.bulletin.path.parent / FILE_NAME, prefix=prefix)
     try:
         if shared:
-            return book, PostgresClosedTodos(shared, prefix=prefix)
-        return book, ClosedTodosFile(settings.bulletin.path.parent / FILE_NAME, prefix=prefix)
+            return book, PostgresClosedItems(shared, prefix=prefix)
+        return book, ClosedItemsFile(settings.bulletin.path.parent / FILE_NAME, prefix=prefix)
     except BaseException:
         book.close()
         raise
 
 
 def close(built: Mapping[str, Any]) -> None:
-    """Close what ``dependencies`` opened (the gateway's connections, the versions' and closed to-dos'
+    """Close what ``dependencies`` opened (the gateway's connections, the versions' and closed items'
     file or database connections)."""
     client = built.get("oa")
     if isinstance(client, OaClient):
@@ -81,6 +82,6 @@ def close(built: Mapping[str, Any]) -> None:
     versions = built.get("to_read_versions")
     if isinstance(versions, ToReadVersions):
         versions.close()
-    closed = built.get("closed_todos")
-    if isinstance(closed, ClosedTodosFile | PostgresClosedTodos):
+    closed = built.get("closed_items")
+    if isinstance(closed, ClosedItemsFile | PostgresClosedItems):
         closed.close()

@@ -8,14 +8,16 @@ POST        /xml                                  PushTodo, PushToRead, Complete
 GET         /feeds/{user}/todo.atom               Atom feed of the user's open to-dos (application/atom+xml),
                                                   ``?page=N&size=M`` (RFC 5005 links), ETag / Last-Modified (304)
 GET         /feeds/{user}/toread.atom             Atom feed of the user's unread to-reads (the same)
-POST        /oa/todos/{item}/complete             the user completes a to-do (JSON ``{"outcome", "user_id"}``,
-                                                  both optional) -> 200; CompleteTodo goes to the hub
-POST        /oa/toreads/{item}/read               the user reads a to-read (JSON ``{"user_id"}``, optional) -> 200
+POST        /oa/todos/{item}/complete             the user completes a to-do of theirs (JSON ``{"user_id",
+                                                  "outcome"}``, user_id required) -> 200; CompleteTodo to the hub
+POST        /oa/toreads/{item}/read               the user reads a to-read of theirs (JSON ``{"user_id"}``,
+                                                  required) -> 200
 GET         /oa/users/{user}/items                ``{"todo": [...], "toread": [...]}`` open items as JSON
 ==========  ====================================  ==============================================================
 
 JSON refusals are ``{"error": "...", "code": "..."}`` with 400 (``unknown-key`` for a key the route does not take,
-named), 404 (unknown item) or 409 (already closed: completed, read or withdrawn by the hub); a feed
+named; ``missing-user-id`` when the acting user is not named: a user acts on their own items only), 404
+(unknown item, or another user's) or 409 (already closed: completed, read or withdrawn by the hub); a feed
 of a user id that is no ``c:PartyId`` (the only user ids a PushTodo/PushToRead can name) is a 400 ``invalid-user``,
 a feed page or size out of range a 400 (``invalid-page``, ``invalid-size``), a page past the last a 404
 ``no-such-page`` (``emulators.oa.feed_paging``).
@@ -59,6 +61,15 @@ OA_ROUTES = (
     ("GET", r"/oa/users/[^/]+/items", "ListItems"),
 )
 USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,31}")  # c:PartyId (schemas/common.xsd): OA's UserId
+
+
+def acting_user(options: dict[str, Any]) -> str:
+    """The user a mutating route acts as (``user_id``, required): an item of another user is unknown to them (404).
+    The real OA must enforce the same: the hub trusts the UserId OA's CompleteTodo names."""
+    user = options.get("user_id")
+    if not user:
+        raise InboxError(400, "missing-user-id", "'user_id' is required: the user acting (only their own items)")
+    return str(user)
 
 
 async def _options(request: Request, keys: tuple[str, ...]) -> dict[str, Any]:
@@ -115,7 +126,7 @@ def build_app(service: OaService) -> Starlette:
         try:
             options = await _options(request, ("outcome", "user_id"))
             return JSONResponse(service.complete_by_user(request.path_params["item"], outcome=options.get("outcome"),
-                                                         user_id=options.get("user_id")))
+                                                         user_id=acting_user(options)))
         except InboxError as exc:
             return JSONResponse({"error": exc.message, "code": exc.code}, status_code=exc.status)
         except DocumentRefused as exc:
@@ -127,7 +138,7 @@ def build_app(service: OaService) -> Starlette:
     async def read(request: Request) -> Response:
         try:
             options = await _options(request, ("user_id",))
-            return JSONResponse(service.mark_read(request.path_params["item"], user_id=options.get("user_id")))
+            return JSONResponse(service.mark_read(request.path_params["item"], user_id=acting_user(options)))
         except InboxError as exc:
             return JSONResponse({"error": exc.message, "code": exc.code}, status_code=exc.status)
 

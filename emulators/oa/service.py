@@ -106,8 +106,9 @@ class OaService:
         return response_root(command, "ACCEPTED", now)
 
     # -- user actions in OA -------------------------------------------------------------------------------------
-    def complete_by_user(self, item_id: str, *, outcome: str | None, user_id: str | None) -> dict[str, Any]:
-        """The manager completes a to-do in OA: close it and call the hub back with CompleteTodo."""
+    def complete_by_user(self, item_id: str, *, outcome: str | None, user_id: str) -> dict[str, Any]:
+        """The manager ``user_id`` completes a to-do of theirs in OA (another user's is unknown to them, 404): close
+        it and call the hub back with CompleteTodo."""
         now = self.clock.now()
         item = self.inbox.get(item_id, user_id)
         message_id = self.ids.next()
@@ -127,7 +128,7 @@ class OaService:
         log_event(self.log, logging.INFO, "oa.completed", item_id=item_id, user_id=item.user_id, callback=status)
         return {"item": item.to_json(), "callback": {"message_id": message_id, "status": status}}
 
-    def mark_read(self, item_id: str, *, user_id: str | None) -> dict[str, Any]:
+    def mark_read(self, item_id: str, *, user_id: str) -> dict[str, Any]:
         item = self.inbox.close(item_id, user_id=user_id, status="read", at=self.clock.now(), by="oa-user")
         return {"item": item.to_json()}
 
@@ -139,7 +140,7 @@ class OaService:
         changes += [max(i.updated, i.closed_at or 0.0) for i in self.inbox.items_of(user_id, inbox)]
         updated = max(changes)
         shown = page.entries(items)
-        return build_feed(user_id, inbox, shown, updated=updated, links=page.links(base_url, len(items))), updated
+        return build_feed(user_id, inbox, shown, updated=updated, links=page.links(base_url, items)), updated
 
     def state(self) -> dict[str, Any]:
         """``GET /__admin/state``: open items per user, the newest ``state_limit`` items, counts, call-backs."""

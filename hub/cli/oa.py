@@ -29,10 +29,10 @@ def oa() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Settings file whose [workers] processed_store names the shared PostgreSQL database.")
 def copy_command(source: Path, config_path: Path | None) -> None:
-    """Copy a hub's OA records into the shared ones ([workers] processed_store), once per hub's file, while the hubs
-    run or not: a notice the shared records hold is kept (a hub saw it later), the file's push leases are taken
-    expired, a closed to-do keeps its later closing time; copying a file twice changes nothing. Exit 1 when there
-    is no shared database to copy into."""
+    """Copy a hub's OA records into the shared ones ([workers] processed_store), once per hub's file, while the hubs run
+    or not: a notice the shared records hold is kept (a hub saw it later), the file's push leases are taken expired,
+    a closed item (a to-do closed, a to-read withdrawn) keeps its later closing time; copying a file twice changes
+    nothing. Exit 1 when there is no shared database to copy into."""
     from adapters.oa.copying import copy_records
     from adapters.oa.postgres_records import open_engine
 
@@ -54,5 +54,5 @@ def copy_command(source: Path, config_path: Path | None) -> None:
     finally:
         file.close()
     click.echo(f"{source} → {redacted(target_url)}: {copied.notices} notice version(s) copied with {copied.items} "
-               f"to-read item(s), {copied.notices_kept} kept (the shared records had them), {copied.closed_todos} "
-               "closed to-do(s) recorded")
+               f"to-read item(s), {copied.notices_kept} kept (the shared records had them), {copied.closed_items} "
+               "closed item(s) recorded (to-dos closed, to-reads withdrawn)")

@@ -122,7 +122,8 @@ def vip_complaint(scene: Scene) -> str:
     scene.wait(lambda: any(t["item_id"] == item_id for t in scene.http.get(items).json()["todo"]),
                f"the to-do {item_id} in {MANAGER}'s OA list")
     done = scene.http.post(f"{scene.system_url('oa')}/oa/todos/{item_id}/complete",
-                           json={"outcome": "Called the customer back; NOC engineer on site"})
+                           json={"outcome": "Called the customer back; NOC engineer on site",
+                                 "user_id": MANAGER})
     if done.status_code != 200:
         raise FlowFailed(f"OA did not complete {item_id}: {done.status_code} {done.text}")
     escalated = scene.wait(lambda: next((n for n in crm.state()["recent_notices"] if n["work_order_id"] ==

@@ -62,7 +62,8 @@ def test_a_to_do_completed_in_oa_comes_back_to_the_workflow(running_hub: Running
         assert deps["store"].outcome(key) == "to-do todo-WO20261123A7K2M9Q1-overdue"
         (todo,) = oa.http.get("/oa/users/mgr-cs-0755-03/items").json()["todo"]
         assert todo["message_id"] == sent.message_id
-        done = oa.http.post(f"/oa/todos/{todo['item_id']}/complete", json={"outcome": "Called the customer back"})
+        done = oa.http.post(f"/oa/todos/{todo['item_id']}/complete", json={"outcome": "Called the customer back",
+                                                                               "user_id": todo["user_id"]})
         assert done.status_code == 200, done.text
         completed = take(running_hub.broker, running_hub.queue("workflow"), "CompleteTodo in the workflow queue")
     assert (completed.command_type, completed.source_system) == ("oa.CompleteTodo", "OA")

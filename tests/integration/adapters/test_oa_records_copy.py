@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from adapters.oa import (
-    ClosedTodosFile,
+    ClosedItemsFile,
     NoticeBookFile,
     NoticeVersion,
-    PostgresClosedTodos,
+    PostgresClosedItems,
     PostgresNoticeBook,
     ToReadVersions,
 )
@@ -54,7 +54,7 @@ def old_hubs_file(path: Path) -> None:
         assert versions.pushing(ITEM, "r2").__enter__()  # the worker died pushing it: its lease stays
     finally:
         versions.close()
-    closed = ClosedTodosFile(path)
+    closed = ClosedItemsFile(path)
     closed.record("WO20261123A7K2M9Q1-dsp1")
     closed.close()
 
@@ -63,10 +63,10 @@ def test_the_records_go_along_and_the_new_hubs_judge_against_them(tmp_path: Path
     old_hubs_file(tmp_path / "onepoint-oa-notices.db")
     code, output = copy(tmp_path / "onepoint-oa-notices.db", settings(tmp_path, shared))
     assert code == 0, output
-    assert "1 notice version(s) copied with 1 to-read item(s), 0 kept" in output and "1 closed to-do" in output
+    assert "1 notice version(s) copied with 1 to-read item(s), 0 kept" in output and "1 closed item(s)" in output
 
     versions = ToReadVersions(book=PostgresNoticeBook(shared))
-    closed = PostgresClosedTodos(shared)
+    closed = PostgresClosedItems(shared)
     try:
         assert versions.kept_revision("FLT-1") == 2
         assert versions.offer("FLT-1", ACTIVE_R1, "r1", "m-late").verdict == "stale"  # a late revision 1
@@ -83,7 +83,7 @@ def test_the_records_go_along_and_the_new_hubs_judge_against_them(tmp_path: Path
 
     code, output = copy(tmp_path / "onepoint-oa-notices.db", settings(tmp_path, shared))  # again: nothing changes
     assert code == 0 and "0 notice version(s) copied with 0 to-read item(s), 1 kept" in output
-    assert "0 closed to-do(s)" in output
+    assert "0 closed item(s)" in output
 
 
 def test_a_notice_the_shared_records_hold_is_kept(tmp_path: Path, shared: str) -> None:

@@ -1,4 +1,4 @@
-"""The OA adapter's two records on PostgreSQL (``PostgresNoticeBook``, ``PostgresClosedTodos``: the deployment's
+"""The OA adapter's two records on PostgreSQL (``PostgresNoticeBook``, ``PostgresClosedItems``: the deployment's
 shared database, ``[workers] processed_store``) behave as in the SQLite file: the shared-record tests of
 tests/unit/adapters/oa run again here, ``oa_records_at`` a database of the session's private cluster of its own
 (each "process" its own engine, as on another machine) — among them two first revisions of a notice at once, one
@@ -12,14 +12,14 @@ from tests.support.postgres_server import PostgresServer
 from tests.unit.adapters.oa.records_kit import (  # noqa: F401 - fixtures
     OpensClosedTodos,
     OpensVersions,
-    closed_todos,
+    closed_items,
     opened_records,
     versions,
 )
 from tests.unit.adapters.oa.test_oa_clearance_order import (  # noqa: F401
     test_an_active_version_is_judged_against_the_clearance_by_when_nsp_sent_it,
 )
-from tests.unit.adapters.oa.test_oa_closed_todos import (  # noqa: F401 - the tests, on this module's database
+from tests.unit.adapters.oa.test_oa_closed_items import (  # noqa: F401 - the tests, on this module's database
     test_a_closed_item_is_recorded_and_no_other,
     test_a_redelivered_close_renews_the_record,
     test_records_are_kept_seven_days_then_pruned_in_bounded_batches,
@@ -53,8 +53,8 @@ def oa_records_at(postgres_server: PostgresServer) -> str:
 
 
 @pytest.fixture
-def kind(closed_todos: OpensClosedTodos) -> OpensClosedTodos:  # noqa: F811 - the shared record only
-    return closed_todos
+def kind(closed_items: OpensClosedTodos) -> OpensClosedTodos:  # noqa: F811 - the shared record only
+    return closed_items
 
 
 @pytest.fixture

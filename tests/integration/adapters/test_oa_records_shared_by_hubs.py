@@ -21,7 +21,7 @@ import respx
 import sqlalchemy as sa
 from lxml import etree
 
-from adapters.oa import PostgresClosedTodos, PostgresNoticeBook, ToReadVersions, close, dependencies, handlers
+from adapters.oa import PostgresClosedItems, PostgresNoticeBook, ToReadVersions, close, dependencies, handlers
 from emulators.catalog import resolve_emulator
 from emulators.toolkit.handle import EmulatorHandle, in_process_emulator
 from hub.config.settings import load_settings
@@ -93,9 +93,9 @@ def test_the_wired_records_are_in_the_shared_database_beside_the_processed_store
                          adapters=(settings("oa"),), workers=WorkerSettings(database))
     built = dependencies(configured, registry=registry())
     try:
-        versions, closed = built["to_read_versions"], built["closed_todos"]
+        versions, closed = built["to_read_versions"], built["closed_items"]
         assert isinstance(versions, ToReadVersions) and isinstance(versions.book, PostgresNoticeBook)
-        assert isinstance(closed, PostgresClosedTodos)
+        assert isinstance(closed, PostgresClosedItems)
         assert versions.book.prefix == closed.prefix == configured.topology_prefix
         closed.record("WO20261123A7K2M9Q1-esc1-0")
         tables = set(sa.inspect(closed.engine).get_table_names())

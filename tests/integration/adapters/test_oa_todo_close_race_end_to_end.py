@@ -2,7 +2,7 @@
 push waits in a delay tier (OA answered 503) while the work order is cancelled ends closed in OA. The audit's
 order: the hub's CompleteTodo, sent later but not delayed, reaches OA first and is answered ``unknown-item``; then
 the push comes back from its tier. Before, it opened the to-do of the cancelled work order in the department's
-inbox and feed for good (the hub's history said closed); now the push is not made (adapters/oa/closed_todos.py)."""
+inbox and feed for good (the hub's history said closed); now the push is not made (adapters/oa/closed_items.py)."""
 
 from __future__ import annotations
 

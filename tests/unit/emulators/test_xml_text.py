@@ -83,7 +83,7 @@ def test_oa_completion_names_the_outcome(examples_dir) -> None:
         oa.http.post("/xml", content=(examples_dir / "oa" / "PushTodo.valid.xml").read_bytes(),
                      headers={"content-type": "application/xml"})
         item_id = oa.state()["items"][0]["item_id"]
-        response = post(oa, f"/oa/todos/{item_id}/complete", {"outcome": "done\x02"})
+        response = post(oa, f"/oa/todos/{item_id}/complete", {"outcome": "done\x02", "user_id": "mgr-cs-0755-03"})
         assert response.status_code == 400
         assert "'outcome' holds U+0002" in response.json()["error"]
         assert oa.state()["items"][0]["status"] != "completed"

@@ -80,7 +80,8 @@ def test_feeds_are_atom_with_the_inbox_category(oa, examples_dir):
 
 def test_completing_in_oa_calls_the_hub_back(oa, receiver, examples_dir):
     oa.http.post("/xml", content=example(examples_dir, "PushTodo.valid.xml"), headers=XML)
-    done = oa.http.post(f"/oa/todos/{TODO}/complete", json={"outcome": "Chased the network centre"})
+    done = oa.http.post(f"/oa/todos/{TODO}/complete", json={"outcome": "Chased the network centre",
+                                                                  "user_id": USER})
     assert done.status_code == 200, done.text
     (callback,) = receiver.wait_command("CompleteTodo")
     assert callback.path == "/xml/oa"
@@ -93,8 +94,8 @@ def test_completing_in_oa_calls_the_hub_back(oa, receiver, examples_dir):
     assert callback.root.findtext("oa:Outcome", namespaces=NS) == "Chased the network centre"
     feed = etree.fromstring(oa.http.get(f"/feeds/{USER}/todo.atom").content)
     assert feed.findall("a:entry", NS) == []
-    assert oa.http.post(f"/oa/todos/{TODO}/complete").status_code == 409
-    assert oa.http.post("/oa/todos/no-such-item/complete").status_code == 404
+    assert oa.http.post(f"/oa/todos/{TODO}/complete", json={"user_id": USER}).status_code == 409
+    assert oa.http.post("/oa/todos/no-such-item/complete", json={"user_id": USER}).status_code == 404
     assert receiver.wait_for(lambda: oa.state()["callbacks"][0]["status"] == "delivered")
 
 
@@ -118,6 +119,6 @@ def test_reading_a_to_read_leaves_its_feed(oa, examples_dir):
     user, item = (request.findtext(f"oa:{t}", namespaces=NS) for t in ("UserId", "ItemId"))
     feed = etree.fromstring(oa.http.get(f"/feeds/{user}/toread.atom").content)
     assert feed.find("a:entry/a:category[@scheme='urn:onepoint:oa:inbox']", NS).get("term") == "toread"
-    assert oa.http.post(f"/oa/toreads/{item}/read").status_code == 200
+    assert oa.http.post(f"/oa/toreads/{item}/read", json={"user_id": user}).status_code == 200
     assert etree.fromstring(oa.http.get(f"/feeds/{user}/toread.atom").content).findall("a:entry", NS) == []
-    assert oa.http.post(f"/oa/todos/{item}/complete").status_code == 409  # a to-read is not completed
+    assert oa.http.post(f"/oa/todos/{item}/complete", json={"user_id": user}).status_code == 409  # a to-read

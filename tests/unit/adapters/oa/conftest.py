@@ -2,7 +2,7 @@
 
 from tests.unit.adapters.oa.oa_kit import oa  # noqa: F401 - fixture
 from tests.unit.adapters.oa.records_kit import (  # noqa: F401 - fixtures
-    closed_todos,
+    closed_items,
     oa_records_at,
     opened_records,
     versions,

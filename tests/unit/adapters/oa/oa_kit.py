@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 import respx
 
-from adapters.oa import AreaManagers, MemoryClosedTodos, OaClient, ToReadVersions, handlers
+from adapters.oa import AreaManagers, MemoryClosedItems, OaClient, ToReadVersions, handlers
 from hub.gateways import CircuitBreakers, XmlGateway
 from hub.workers import WorkerTestClient
 from tests.unit.adapters.soap_kit import BASE_URL, registry, settings
@@ -35,7 +35,7 @@ def oa() -> Iterator[Oa]:
         route = router.post(BASE_URL)
         gateway = XmlGateway(settings("oa"), registry().get("oa"), breakers=CircuitBreakers())
         deps = {"oa": OaClient(gateway), "area_managers": MANAGERS, "to_read_versions": ToReadVersions(),
-                "closed_todos": MemoryClosedTodos()}
+                "closed_items": MemoryClosedItems()}
         try:
             yield Oa(route, WorkerTestClient(handlers, consumer="oa", dependencies=deps))
         finally:

@@ -13,19 +13,19 @@ from typing import Any
 import pytest
 
 from adapters.oa import (
-    ClosedTodos,
-    ClosedTodosFile,
+    ClosedItems,
+    ClosedItemsFile,
     NoticeBookFile,
-    PostgresClosedTodos,
+    PostgresClosedItems,
     PostgresNoticeBook,
     ToReadVersions,
 )
 from adapters.oa.notice_book import NoticeBook
 
-__all__ = ["OpensClosedTodos", "OpensVersions", "closed_todos", "oa_records_at", "opened_records", "versions"]
+__all__ = ["OpensClosedTodos", "OpensVersions", "closed_items", "oa_records_at", "opened_records", "versions"]
 
 OpensVersions = Callable[..., ToReadVersions]  # (prefix="onepoint", **ToReadVersions options)
-OpensClosedTodos = Callable[..., ClosedTodos]  # (**ClosedTodosFile / PostgresClosedTodos options)
+OpensClosedTodos = Callable[..., ClosedItems]  # (**ClosedItemsFile / PostgresClosedItems options)
 
 
 def _on_postgres(where: str) -> bool:
@@ -59,10 +59,10 @@ def versions(oa_records_at: str, opened_records: list[Any]) -> OpensVersions:
 
 
 @pytest.fixture
-def closed_todos(oa_records_at: str, opened_records: list[Any]) -> OpensClosedTodos:
-    def make(**options: Any) -> ClosedTodos:
-        made: ClosedTodos = (PostgresClosedTodos(oa_records_at, **options) if _on_postgres(oa_records_at)
-                             else ClosedTodosFile(Path(oa_records_at), **options))
+def closed_items(oa_records_at: str, opened_records: list[Any]) -> OpensClosedTodos:
+    def make(**options: Any) -> ClosedItems:
+        made: ClosedItems = (PostgresClosedItems(oa_records_at, **options) if _on_postgres(oa_records_at)
+                             else ClosedItemsFile(Path(oa_records_at), **options))
         opened_records.append(made)
         return made
 

@@ -20,7 +20,7 @@ import pytest
 import respx
 from lxml import etree
 
-from adapters.oa import ClosedTodos, ClosedTodosFile, MemoryClosedTodos, OaClient, ToReadVersions, handlers
+from adapters.oa import ClosedItems, ClosedItemsFile, MemoryClosedItems, OaClient, ToReadVersions, handlers
 from emulators.catalog import resolve_emulator
 from emulators.toolkit.handle import EmulatorHandle, in_process_emulator
 from hub.envelope import Envelope
@@ -41,7 +41,7 @@ class Office:
     emulator: EmulatorHandle
     worker: WorkerTestClient
     other: WorkerTestClient
-    closed: ClosedTodos
+    closed: ClosedItems
     posted: list[str] = field(default_factory=list)  # the operations OA got, in order
     before: dict[str, Callable[[], None]] = field(default_factory=dict)
     lose_answer: set[str] = field(default_factory=set)  # operations whose answer is lost once OA acted on them
@@ -62,21 +62,21 @@ class Office:
         thread.join()
 
 
-def worker(gateway: XmlGateway, closed: ClosedTodos) -> WorkerTestClient:
+def worker(gateway: XmlGateway, closed: ClosedItems) -> WorkerTestClient:
     return WorkerTestClient(handlers, consumer="oa", dependencies={
         "oa": OaClient(gateway), "area_managers": MANAGERS, "to_read_versions": ToReadVersions(),
-        "closed_todos": closed})
+        "closed_items": closed})
 
 
 @pytest.fixture(params=["threads", "processes"])
 def office(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Office]:
     emulator = in_process_emulator(resolve_emulator("oa")())
     if request.param == "threads":
-        shared = MemoryClosedTodos()
-        records: tuple[ClosedTodos, ClosedTodos] = (shared, shared)
+        shared = MemoryClosedItems()
+        records: tuple[ClosedItems, ClosedItems] = (shared, shared)
     else:
-        records = (ClosedTodosFile(tmp_path / "onepoint-oa-notices.db"),
-                   ClosedTodosFile(tmp_path / "onepoint-oa-notices.db"))
+        records = (ClosedItemsFile(tmp_path / "onepoint-oa-notices.db"),
+                   ClosedItemsFile(tmp_path / "onepoint-oa-notices.db"))
     gateways = [XmlGateway(settings("oa"), registry().get("oa"), breakers=CircuitBreakers()) for _ in range(2)]
     with respx.mock(assert_all_called=False) as router:
         office = Office(emulator, worker(gateways[0], records[0]), worker(gateways[1], records[1]), records[0])

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from adapters.oa import mapping
+from adapters.oa import MemoryClosedItems, mapping
 from adapters.oa.outage_notices import OutageNotice
 from adapters.oa.versions import NoticeVersion, ToReadVersions
 from hub.envelope import Envelope
@@ -53,5 +53,6 @@ def test_a_retry_after_the_update_pushes_the_to_read_its_first_attempt_announced
     assert header_id is not None
     header_id.text = now
     oa = RecordingOa()
-    oa_handlers.push_to_read(Envelope(now, "oa.PushToRead", "HUB", etree.tostring(document)), oa, versions)
+    oa_handlers.push_to_read(Envelope(now, "oa.PushToRead", "HUB", etree.tostring(document)), oa, versions,
+                             MemoryClosedItems())
     assert oa.pushed == [mapping.to_read_item_id(NOTICE, USER)]

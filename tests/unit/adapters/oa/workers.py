@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from adapters.oa import MemoryClosedTodos, NoticeBookFile, OaClient, ToReadVersions, handlers
+from adapters.oa import MemoryClosedItems, NoticeBookFile, OaClient, ToReadVersions, handlers
 from hub.gateways import CircuitBreakers, XmlGateway
 from hub.workers import WorkerTestClient
 from tests.unit.adapters.oa.oa_kit import MANAGERS
@@ -25,7 +25,7 @@ def oa_worker(path: Path, versions: ToReadVersions | None = None) -> Iterator[Wo
     try:
         yield WorkerTestClient(handlers, consumer="oa", dependencies={
             "oa": OaClient(gateway), "area_managers": MANAGERS, "to_read_versions": versions,
-            "closed_todos": MemoryClosedTodos()})
+            "closed_items": MemoryClosedItems()})
     finally:
         versions.close()
         gateway.close()

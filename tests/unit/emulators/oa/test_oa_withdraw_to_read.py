@@ -49,7 +49,7 @@ def test_a_withdrawn_to_read_leaves_the_inbox_and_its_feed(examples_dir: Path) -
         assert journal["count"] == 1
         again = oa.http.post("/xml", content=_withdrawal(examples_dir, ITEM, "hub-withdraw-0000002"), headers=XML)
         assert again.status_code == 200  # the hub telling it again: done already
-        read = oa.http.post(f"/oa/toreads/{ITEM}/read", json={})
+        read = oa.http.post(f"/oa/toreads/{ITEM}/read", json={"user_id": USER})
         assert read.status_code == 409 and read.json()["code"] == "already-closed"
 
 
@@ -60,7 +60,7 @@ def test_unknown_read_or_todo_items_are_refused(examples_dir: Path) -> None:
         assert unknown.status_code == 404 and b"unknown-item" in unknown.content
         assert oa.http.post("/xml", content=(examples_dir / "oa" / "PushToRead.valid.xml").read_bytes(),
                             headers=XML).is_success
-        assert oa.http.post(f"/oa/toreads/{ITEM}/read", json={}).is_success
+        assert oa.http.post(f"/oa/toreads/{ITEM}/read", json={"user_id": USER}).is_success
         read = oa.http.post("/xml", content=_withdrawal(examples_dir, ITEM, "hub-withdraw-0000004"), headers=XML)
         assert read.status_code == 409 and b"already-closed" in read.content
         todo = (examples_dir / "oa" / "PushTodo.valid.xml").read_text()

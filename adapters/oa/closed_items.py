@@ -1,6 +1,12 @@
-"""The to-dos the hub closed (``oa.CompleteTodo`` from the hub): item id and when, so that a push of one of them
-that comes later (a PushTodo retried through a delay tier after OA answered 503, a redelivery) does not open it
-again in OA, where nothing would close it any more (the hub's history says closed).
+"""The OA items the hub closed: the to-dos it completed (``oa.CompleteTodo`` from the hub) and the work orders'
+to-reads it withdrew (``oa.WithdrawToRead``), item id and when, so that a push of one of them that comes later (a
+PushTodo or PushToRead retried through a delay tier after OA answered 503, a redelivery, a dead letter replayed) does
+not open it again in OA, where nothing would close or withdraw it any more (the hub's history says closed). One
+record holds both: a to-do's item id (``<work order>-esc<n>-0``, ``<work order>-dsp<n>``) never reads as a to-read's
+(``<work order>-rem<n>-<step>``), nor as an outage notice's to-read (``toread-<notice>-<user>``: never recorded, the
+clearance is news). The on-disk names are kept from when it held to-dos only (table ``oa_closed_todos``, column
+``closed_at``; PostgreSQL's ``onepoint_oa_closed_todos``), so a record kept before reads as it was. Below, "the
+close" is either the hub's CompleteTodo or its WithdrawToRead, "the push" PushTodo or a work order's PushToRead.
 
 **The protocol** (``adapters.oa.handlers``). The close (C): C1 record the item, committed; C2 ask OA to close it
 (``already-closed``/``unknown-item``: nothing to close). The push (P): P1 read the record; if recorded, push
@@ -31,21 +37,21 @@ either reads the record after L (P3) and closes it (P4), or fails first and its 
 (Q); nothing opens it after that. Not covered: a push OA takes after the adapter gave up on it (still on the wire
 past its time-out) and after the retry's close; a push delayed past the record's retention (7 days, as long as
 the processed stores remember a message); a close OA refuses otherwise (dead-lettered, with its reason). An item id
-never names another to-do after the hub closed it (escalation levels only rise, ``-dsp<n>`` counts the dispatches),
-so a record stops only late copies of the to-do it closed.
+never names another item after the hub closed it (escalation levels only rise, ``-dsp<n>`` counts the dispatches,
+a to-read's step is a deadline row's id or a count), so a record stops only late copies of the item it closed.
 
 Three kinds, one behaviour:
 
-* ``ClosedTodosFile``: the OA worker's without a shared database, table ``oa_closed_todos`` in the file of the
+* ``ClosedItemsFile``: the OA worker's without a shared database, table ``oa_closed_todos`` in the file of the
   notice book (``onepoint-oa-notices.db`` beside the bulletin's, ``adapters.oa.wiring``), per topology prefix (one
   file may serve several hubs side by side), shared by every OA worker process and thread of that machine and kept
   over restarts. Each ``record`` is its own committed transaction (autocommit, WAL): once it returns, every other
   connection's next read sees it;
-* ``PostgresClosedTodos`` (``adapters.oa.closed_todos_postgres``): the OA worker's when the deployment shares its
+* ``PostgresClosedItems`` (``adapters.oa.closed_items_postgres``): the OA worker's when the deployment shares its
   processed-message records in PostgreSQL (``[workers] processed_store``): the same record in that database, so the
   workers of every hub and machine share it (with a file per machine, a close handled by the other hub's worker
   was never seen by the push);
-* ``MemoryClosedTodos``: this process's memory (a worker built by hand, the unit tests).
+* ``MemoryClosedItems``: this process's memory (a worker built by hand, the unit tests).
 
 A record is kept ``keep_seconds`` after it was last written: 7 days by default, as the processed-message stores
 keep their records (``hub.store.retention``), far past the delay tiers (minutes) a push can wait in. Each
@@ -68,7 +74,7 @@ from typing import Protocol
 
 from hub.store.retention import DEFAULT_KEEP_SECONDS
 
-__all__ = ["DEFAULT_KEEP_SECONDS", "PRUNE_BATCH", "ClosedTodos", "ClosedTodosFile", "MemoryClosedTodos",
+__all__ = ["DEFAULT_KEEP_SECONDS", "PRUNE_BATCH", "ClosedItems", "ClosedItemsFile", "MemoryClosedItems",
            "check_retention"]
 
 PRUNE_BATCH = 64
@@ -85,8 +91,8 @@ _PRUNE = ("DELETE FROM oa_closed_todos WHERE rowid IN (SELECT rowid FROM oa_clos
           "WHERE prefix = ? AND closed_at < ? ORDER BY closed_at LIMIT ?)")
 
 
-class ClosedTodos(Protocol):
-    """The hub's closed to-dos (thread-safe)."""
+class ClosedItems(Protocol):
+    """The to-dos the hub closed and the to-reads it withdrew (thread-safe)."""
 
     def record(self, item_id: str) -> None:
         """The hub closed ``item_id`` (now); committed when this returns."""
@@ -103,10 +109,10 @@ class ClosedTodos(Protocol):
 def check_retention(keep_seconds: float, prune_batch: int) -> None:
     """Refuse a retention or a prune batch that would keep nothing or prune nothing (every kind checks it)."""
     if keep_seconds <= 0 or prune_batch < 1:
-        raise ValueError("closed to-dos must be kept for a while and pruned at least one at a time")
+        raise ValueError("closed items must be kept for a while and pruned at least one at a time")
 
 
-class MemoryClosedTodos:
+class MemoryClosedItems:
     """The record in this process's memory, with the file's retention and pruning."""
 
     def __init__(self, *, keep_seconds: float = DEFAULT_KEEP_SECONDS, prune_batch: int = PRUNE_BATCH,
@@ -141,7 +147,7 @@ class MemoryClosedTodos:
             self._closed.clear()
 
 
-class ClosedTodosFile:
+class ClosedItemsFile:
     """The record in an SQLite file shared by the OA worker processes (table ``oa_closed_todos``)."""
 
     def __init__(self, path: str | Path, *, prefix: str = "onepoint", keep_seconds: float = DEFAULT_KEEP_SECONDS,
@@ -165,7 +171,7 @@ class ClosedTodosFile:
             try:
                 self._db.execute(_PRUNE, (self.prefix, now - self.keep_seconds, self.prune_batch))
             except sqlite3.Error as exc:  # the record is written; the expired ones go with the next one
-                log.warning("closed to-dos: pruning failed; tried again with the next one",
+                log.warning("closed items: pruning failed; tried again with the next one",
                             extra={"path": str(self.path), "error": str(exc)})
 
     def is_closed(self, item_id: str) -> bool:

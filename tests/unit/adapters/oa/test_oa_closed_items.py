@@ -1,4 +1,4 @@
-"""The OA adapter's record of the to-dos the hub closed (``adapters.oa.closed_todos``): in memory and in the notice
+"""The OA adapter's record of the to-dos the hub closed (``adapters.oa.closed_items``): in memory and in the notice
 book's file, shared by the OA worker processes and threads, per topology prefix, kept 7 days and pruned in bounded
 batches. (Before, nothing was kept: a push arriving after the hub's close opened the to-do for good.)"""
 
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from adapters.oa import ClosedTodos, ClosedTodosFile, MemoryClosedTodos, close, dependencies
-from adapters.oa.closed_todos import DEFAULT_KEEP_SECONDS
+from adapters.oa import ClosedItems, ClosedItemsFile, MemoryClosedItems, close, dependencies
+from adapters.oa.closed_items import DEFAULT_KEEP_SECONDS
 from hub.config.settings import load_settings
 from tests.unit.adapters.oa.records_kit import OpensClosedTodos
 from tests.unit.adapters.soap_kit import registry, settings
@@ -32,14 +32,14 @@ class Clock:
 
 
 @pytest.fixture(params=["memory", "shared"])
-def kind(request: pytest.FixtureRequest, closed_todos: OpensClosedTodos,
+def kind(request: pytest.FixtureRequest, closed_items: OpensClosedTodos,
          opened_records: list[Any]) -> OpensClosedTodos:
     """The record in the worker's memory, or the shared one (``records_kit``: the notice book's file here)."""
     if request.param == "shared":
-        return closed_todos
+        return closed_items
 
-    def in_memory(**options: Any) -> ClosedTodos:
-        made = MemoryClosedTodos(**options)
+    def in_memory(**options: Any) -> ClosedItems:
+        made = MemoryClosedItems(**options)
         opened_records.append(made)
         return made
 
@@ -86,16 +86,16 @@ def test_a_redelivered_close_renews_the_record(kind: OpensClosedTodos) -> None:
     assert record.is_closed("WO20261123A7K2M9Q1-dsp1")
 
 
-def test_the_workers_share_the_record_over_restarts_each_hub_its_own(closed_todos: OpensClosedTodos) -> None:
-    one, two, other = closed_todos(), closed_todos(), closed_todos(prefix="other-hub")  # two OA worker processes
+def test_the_workers_share_the_record_over_restarts_each_hub_its_own(closed_items: OpensClosedTodos) -> None:
+    one, two, other = closed_items(), closed_items(), closed_items(prefix="other-hub")  # two OA worker processes
     one.record("WO20261123A7K2M9Q1-dsp1")
     assert two.is_closed("WO20261123A7K2M9Q1-dsp1") and not other.is_closed("WO20261123A7K2M9Q1-dsp1")
     one.close()
-    assert closed_todos().is_closed("WO20261123A7K2M9Q1-dsp1")  # restarted
+    assert closed_items().is_closed("WO20261123A7K2M9Q1-dsp1")  # restarted
 
 
-def test_threads_and_processes_recording_at_once_lose_nothing(closed_todos: OpensClosedTodos) -> None:
-    workers = [closed_todos(), closed_todos()]
+def test_threads_and_processes_recording_at_once_lose_nothing(closed_items: OpensClosedTodos) -> None:
+    workers = [closed_items(), closed_items()]
 
     def closing(worker: int, thread: int) -> None:
         for n in range(40):
@@ -117,8 +117,8 @@ def test_the_wired_adapter_keeps_them_in_the_notice_books_file(tmp_path: Path) -
                          adapters=(settings("oa"),))
     built = dependencies(configured, registry=registry())
     try:
-        closed = built["closed_todos"]
-        assert isinstance(closed, ClosedTodosFile)
+        closed = built["closed_items"]
+        assert isinstance(closed, ClosedItemsFile)
         assert (closed.path, closed.prefix) == (tmp_path / "onepoint-oa-notices.db", configured.topology_prefix)
         closed.record("WO20261123A7K2M9Q1-esc1-0")
     finally:

@@ -1,9 +1,9 @@
-"""``PostgresClosedTodos``: the to-dos the hub closed (``adapters.oa.closed_todos``, where the protocol and every
-interleaving are worked through) in the PostgreSQL database the deployment's workers share their processed-message
-records in (``[workers] processed_store``, ``adapters.oa.wiring``). The protocol's case 3 (the close handled by
-another worker while the push was on its way) holds only if the push's worker reads the record the closing worker
-wrote; with a SQLite file per machine, a close handled by the other hub's OA worker was never seen, and the to-do
-the late push opened stayed open in OA for good.
+"""``PostgresClosedItems``: the to-dos the hub closed and to-reads it withdrew (``adapters.oa.closed_items``, where
+the protocol and every interleaving are worked through) in the PostgreSQL database the deployment's workers share
+their processed-message records in (``[workers] processed_store``, ``adapters.oa.wiring``). The protocol's case 3
+(the close handled by another worker while the push was on its way) holds only if the push's worker reads the record
+the closing worker wrote; with a SQLite file per machine, a close handled by the other hub's OA worker was never
+seen, and the to-do the late push opened stayed open in OA for good.
 
 Table ``onepoint_oa_closed_todos`` (``adapters.oa.postgres_records``), per topology prefix. Each ``record`` is one
 autocommit upsert, committed when it returns, so every worker's next read (on any machine) sees it; then at most
@@ -22,17 +22,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from adapters.oa.closed_todos import PRUNE_BATCH, check_retention
+from adapters.oa.closed_items import PRUNE_BATCH, check_retention
 from adapters.oa.postgres_records import CLOSED_TODOS as T
 from adapters.oa.postgres_records import open_engine
 from hub.store.retention import DEFAULT_KEEP_SECONDS
 
-__all__ = ["PostgresClosedTodos"]
+__all__ = ["PostgresClosedItems"]
 
 log = logging.getLogger("onepoint.adapters.oa")
 
 
-class PostgresClosedTodos:
+class PostgresClosedItems:
     """The record in the shared PostgreSQL database at ``url``, under ``prefix``; thread-safe (a connection
     pool)."""
 
@@ -59,7 +59,7 @@ class PostgresClosedTodos:
             try:
                 db.execute(sa.delete(T).where(self._mine(), T.c.item_id.in_(expired)))
             except SQLAlchemyError as exc:  # the record is written; the expired ones go with the next one
-                log.warning("closed to-dos: pruning failed; tried again with the next one",
+                log.warning("closed items: pruning failed; tried again with the next one",
                             extra={"error": type(exc).__name__})
 
     def is_closed(self, item_id: str) -> bool:
