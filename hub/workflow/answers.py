@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -73,8 +73,13 @@ def _deadlines(parent: etree._Element, row: Row) -> None:
 
 
 def created_answer(envelope: Envelope, row: Row, customer_orders: Iterable[Row], *, repeat: bool,
-                   now: datetime, extra: Mapping[str, str] | None = None) -> etree._Element:
-    """``extra``: what the intake rules add (``OutageNoticeId``, ``AutoAnswer``, ``IncidentId``), in that order. The
+                   now: datetime, extra: Mapping[str, str] | None = None,
+                   repeat_of: tuple[str, bool] | None = None,
+                   dispatch_refused: tuple[str, str, Sequence[str]] | None = None) -> etree._Element:
+    """``extra``: what the intake rules add (``OutageNoticeId``, ``AutoAnswer``, ``IncidentId``), in that order.
+    ``repeat_of``: the template fields were complete but the complaint was not dispatched, it repeats this open work
+    order a department holds (and whether that one was reminded); ``dispatch_refused``: its fields were not
+    dispatched at intake, the code, reason and fields at fault (``hub.workflow.intake_dispatch``). The
     Ack's ``ReceivedAt`` is when the work order began (``created_at``: the hub's ingress accepted the complaint,
     ``Complaint.accepted_at``), the instant its deadlines run from, not when a worker got to it."""
     began = row.get("created_at")
@@ -95,6 +100,16 @@ def created_answer(envelope: Envelope, row: Row, customer_orders: Iterable[Row],
     for name in ("OutageNoticeId", "AutoAnswer", "IncidentId"):
         if extra and extra.get(name):
             _add(root, name, extra[name])
+    if repeat_of is not None:
+        _add(root, "RepeatOf", repeat_of[0]).set("reminded", "true" if repeat_of[1] else "false")
+    if dispatch_refused is not None:
+        code, reason, fields = dispatch_refused
+        refused = _add(root, "DispatchRefused", None)
+        refused.set("code", code)
+        _add(refused, "Reason", reason)
+        for name in fields:
+            if _FIELD_NAME.fullmatch(name):
+                _add(refused, "FieldName", name)
     return root
 
 

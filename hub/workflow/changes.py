@@ -66,6 +66,8 @@ class Created:
     repeat: bool
     follow_ups: list[FollowUp]
     view: WorkOrderView | None = None  # the new work order as the store would read it back (for ``act(view=)``)
+    # the earlier complaint it repeats (``complained_of_before``: id, state, owner; one a department holds first)
+    repeat_of: Row | None = None
 
 
 @dataclass(frozen=True, slots=True)

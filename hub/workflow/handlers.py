@@ -2,8 +2,10 @@
 
 * ``workorder.CreateWorkOrder``: tier from BOSS (cached), the work order accepted with its priority and deadlines;
   the answer lists the customer's open and recent work orders and marks a repeat complaint; its template fields
-  dispatch it at once when they complete the template, else they are kept in its history for a later Dispatch
-  (``hub.workflow.intake_fields``), as are the pre-processing checks it states (``hub.workflow.checks_done``);
+  dispatch it at once when they complete the template and it repeats no open complaint a department holds (that one
+  is reminded instead), else they are kept in its history for a later Dispatch and the answer says why
+  (``hub.workflow.intake_dispatch``, ``intake_fields``), as are the pre-processing checks it states
+  (``hub.workflow.checks_done``);
 * ``workorder.WorkOrderAction``: one lifecycle action (refused with c:Error naming state and action); a ``Remind``
   hurries the owning department, the state unchanged (``hub.workflow.reminders``); a ``Callback`` that did not reach
   the customer before the last attempt is recorded as one, the state unchanged (``hub.workflow.visit_attempts``,
@@ -50,9 +52,10 @@ from hub.workflow import (
     template_queries,
 )
 from hub.workflow.checks_done import keep_stated_checks
+from hub.workflow.effects import CREATION_NOTICE
 from hub.workflow.engine import WorkOrderRefused
 from hub.workflow.intake import apply_intake_rules
-from hub.workflow.intake_fields import keep_intake_fields
+from hub.workflow.intake_dispatch import IntakeDispatch, dispatch_at_intake
 from hub.workflow.lifecycle import LifecycleAction
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.sending import send_follow_ups
@@ -83,25 +86,12 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
     for outcome in outcomes:
         follow_ups += outcome.follow_ups
     handled = any(outcome.handled for outcome in outcomes)
-    template, missing = workflow.engine.missing_at_intake(complaint) if complaint.dispatch_fields else ("", [])
-    dispatched = False
-    if complaint.dispatch_fields and not handled and not missing:
-        request = commands.ActionRequest(created.row["id"], LifecycleAction.DISPATCH, complaint.taken_by or "hub",
-                                         complaint.source_system, {"Note": "dispatched at intake"},
-                                         complaint.dispatch_fields, message_id=complaint.message_id,
-                                         checks_done=complaint.checks_done)
-        try:
-            changed = workflow.engine.act(tx, request, now, view=created.view)
-        except WorkOrderRefused as exc:  # refused after all: created, its fields kept for a Dispatch, never lost
-            workflow.refused(exc.code)
-            keep_intake_fields(tx, str(created.row["id"]), complaint, [str(exc)], now, template=template, waits=True)
-        else:
-            dispatched = True  # the dispatch kept the checks stated and carried them
-            workflow.counted(request.action.value)
-            created.row.update(changed.row)
-            follow_ups += changed.follow_ups
-    elif complaint.dispatch_fields:  # kept for a later Dispatch, with what it still lacks (no element answers it)
-        keep_intake_fields(tx, str(created.row["id"]), complaint, missing, now, template=template, waits=not handled)
+    intake = (dispatch_at_intake(workflow, tx, created, complaint, now, handled=handled) if complaint.dispatch_fields
+              else IntakeDispatch())  # sent, held for the open complaint it repeats, or not made: the answer says
+    if intake.manager_told:  # the reminder of the open complaint told the manager: no creation notice besides
+        follow_ups = [f for f in follow_ups if f.kind != CREATION_NOTICE or f.work_order.get("id") != created.row["id"]]
+    follow_ups += intake.follow_ups
+    dispatched = intake.dispatched  # the dispatch kept the checks stated and carried them
     if complaint.checks_done and not dispatched:  # kept for the Dispatch to carry
         keep_stated_checks(tx, str(created.row["id"]), workflow.engine.taxonomy.phenomenon(complaint.category_code),
                            complaint, now)
@@ -109,8 +99,12 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
     log.info("work order created", extra={"message_id": envelope.message_id, "work_order_id": created.row["id"],
                                           "msisdn": mask_msisdn(complaint.msisdn), "tier": tier.tier,
                                           "priority": created.row["priority"], "repeat": created.repeat})
-    answer = answers.created_answer(envelope, created.row, created.customer_orders, repeat=created.repeat, now=now,
-                                    extra={k: v for outcome in outcomes for k, v in outcome.answer.items()})
+    answer = answers.created_answer(
+        envelope, created.row, created.customer_orders, repeat=created.repeat, now=now,
+        extra={k: v for outcome in outcomes for k, v in outcome.answer.items()},
+        repeat_of=None if intake.repeat_of is None else (intake.repeat_of, intake.reminded),
+        dispatch_refused=None if intake.refused_code is None
+        else (intake.refused_code, intake.refused_reason or intake.refused_code, intake.refused_fields))
     return Reply(answer, outcome=f"created {created.row['id']}")
 
 

@@ -6,8 +6,8 @@ do not is accepted, and its fields were dropped: the agent who dispatched it lat
 history, one field entry each (field ``intake.NAME``, action ``INTAKE_FIELD``, the value as given), followed by one
 ``DISPATCH_WAITING`` entry listing what the template still needs. A later Dispatch is checked and sent with them
 beneath its own fields (the Dispatch's value wins: ``dispatch_effects``). The history shows them in QueryWorkOrder
-(the ``WorkOrder`` of workorder.xsd has no element for dispatch fields, nor CreateWorkOrderResponse for what is
-missing: its ``State`` ACCEPTED says the complaint was not dispatched).
+(the ``WorkOrder`` of workorder.xsd has no element for dispatch fields; CreateWorkOrderResponse says what is
+missing in ``DispatchRefused``, or names the open work order it repeats in ``RepeatOf``: ``intake_dispatch``).
 
 Why the history and not the ``dispatch_fields`` column: a work order with ``dispatch_fields`` is a dispatched one
 (NSP's reply is taken for it, it is no first-contact resolution, an outage counts it dispatched), and a field entry

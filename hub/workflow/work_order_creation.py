@@ -92,8 +92,9 @@ class WorkOrderCreation:
         lock_customer(tx.db, complaint.msisdn)  # PostgreSQL: a creation for the number in another process waits
         earlier = customer_work_orders(tx.db, complaint.msisdn, since=since,
                                        limit=self.settings.customer_orders_shown)
-        repeat = complained_of_before(tx.db, complaint.msisdn, complaint.category_code[:8], since=since,
-                                      until=created_at)
+        repeat_of = complained_of_before(tx.db, complaint.msisdn, complaint.category_code[:8], since=since,
+                                         until=created_at)
+        repeat = repeat_of is not None
         row["repeat_complaint"] = repeat  # kept: QueryWorkOrder(s) show it (store migration 0009)
         row["account_manager_id"] = tier.account_manager_id if tier.has_account_manager else None  # (0010)
         row.update(tier.group_columns)  # a group customer always marked as one, whatever tier won (0020)
@@ -105,7 +106,7 @@ class WorkOrderCreation:
         add_events(tx, row, [events.CREATE], now, repeat_complaint=repeat)
         follow_ups = [FollowUp("crm-notify", row, {"account_manager": tier.account_manager_id})
                       ] if tier.has_account_manager else []
-        created = Created(row, earlier, repeat, follow_ups, new_work_order_view(row, history))
+        created = Created(row, earlier, repeat, follow_ups, new_work_order_view(row, history), repeat_of)
         for observer in self.observers:
             follow_ups += observer.created(tx, created, complaint, now)
         return created

@@ -44,3 +44,21 @@ def test_an_incident_is_none_of_the_first_complainants_own(workorder_store: Work
     assert listed == recent == [complaint] and not repeat
     assert (found.total, [row["id"] for row in found.rows]) == (1, [complaint])
     assert {row["id"] for row in workorder_store.query().rows} == {complaint, incident}  # still found otherwise
+
+
+def test_the_repeat_check_takes_an_open_one_of_any_age_a_held_one_first_and_no_mistaken_entry(
+        workorder_store: WorkOrderStore) -> None:
+    held = insert(workorder_store, 0, state="DISPATCHED", owner="NOC", dispatch_system="NSP")
+    insert(workorder_store, 10 * 24 * 60, state="REPLIED")  # newer, no longer with a department
+    mistaken = insert(workorder_store, 10 * 24 * 60 + 5, state="CANCELLED")  # never dispatched
+    now = T0 + timedelta(days=10, minutes=10)
+    with workorder_store.engine.connect() as connection:
+        found = complained_of_before(connection, NUMBER, "01.02.03", since=now - timedelta(days=7), until=now)
+        recent = complained_of_before(connection, NUMBER, "01.02.03", since=now - timedelta(minutes=6), until=now)
+    assert found == {"id": held, "state": "DISPATCHED", "owner": "NOC"}
+    assert recent is not None and recent["id"] == held  # the mistaken entry, the newest, is not taken
+    with workorder_store.transaction() as tx:
+        tx.insert_work_order(make_row(msisdn="13900139000", created_at=now, state="CANCELLED"))
+    with workorder_store.engine.connect() as connection:
+        assert complained_of_before(connection, "13900139000", "01.02.03", since=T0, until=now) is None
+    assert mistaken

@@ -48,11 +48,18 @@ _CUSTOMER_ORDERS = Prepared(
     .where(_wo.msisdn == bindparam("msisdn"), _COMPLAINTS, or_(_wo.created_at >= bindparam("since"), ~_FINISHED))
     .order_by(case((_FINISHED, 1), else_=0), _wo.created_at.desc(), _wo.id.desc())  # the open ones first
     .limit(bindparam("limit")))
+_HELD_STATES = ("DISPATCHED", "IN_PROGRESS", "PENDING", "ESCALATED")  # lifecycle.REMINDABLE: a department has it
+_HELD = _wo.state.in_([literal_column(f"'{state}'") for state in _HELD_STATES])
+# a mistaken entry: cancelled before any dispatch (every DISPATCH records its system; before 0007 its fields)
+_MISTAKEN = and_(_wo.state == literal_column("'CANCELLED'"), _wo.dispatch_system.is_(None),
+                 _wo.dispatch_fields.is_(None))
+_REPEATED_COLUMNS = ("id", "state", "owner")
 _REPEATED = Prepared(
-    select(_wo.id)
-    .where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"),
-           _wo.created_at <= bindparam("until"), _COMPLAINTS,
+    select(*(_wo[name] for name in _REPEATED_COLUMNS))
+    .where(_wo.msisdn == bindparam("msisdn"), or_(_wo.created_at >= bindparam("since"), ~_FINISHED),
+           _wo.created_at <= bindparam("until"), _COMPLAINTS, ~_MISTAKEN,
            func.substr(_wo.category_code, 1, bindparam("length")) == bindparam("phenomenon"))
+    .order_by(case((_HELD, 0), else_=1), _wo.created_at.desc(), _wo.id.desc())  # one a department holds first
     .limit(1))
 _RECENT = (select(work_orders)
            .where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"), _COMPLAINTS)
@@ -177,14 +184,17 @@ def customer_work_orders(connection: Connection, msisdn: str, *, since: datetime
 
 
 def complained_of_before(connection: Connection, msisdn: str, phenomenon: str, *, since: datetime,
-                         until: datetime) -> bool:
-    """The repeat check: whether the customer complained of ``phenomenon`` (a category code's prefix: the first
-    three levels) in a work order created from ``since`` to ``until`` (the new one's beginning: one created after
-    it, by a worker that got to it first, is no earlier complaint; an incident is none), however many others came
-    in between."""
+                         until: datetime) -> dict[str, Any] | None:
+    """The repeat check: the customer's earlier complaint of ``phenomenon`` (a category code's prefix: the first
+    three levels), or None. Earlier: created up to ``until`` (the new one's beginning: one created after it, by a
+    worker that got to it first, is no earlier complaint; an incident is none) and either from ``since`` on or still
+    open, whatever its age (as ``customer_work_orders`` lists it), however many others came in between. A work order
+    cancelled before any dispatch is a mistaken entry, not a complaint the customer repeats. Of several, one a
+    department holds (DISPATCHED, IN_PROGRESS, PENDING, ESCALATED) first, then the newest: its ``id``, ``state``
+    and ``owner``. One statement on ``ix_work_orders_msisdn_created`` (the number's rows)."""
     found = _REPEATED.all(connection, {"msisdn": msisdn, "since": since, "until": until,
                                        "length": len(phenomenon), "phenomenon": phenomenon})
-    return bool(found)
+    return dict(zip(_REPEATED_COLUMNS, found[0], strict=True)) if found else None
 
 
 def work_orders_in_state(connection: Connection, state: str, *, after: str | None, limit: int) -> list[dict[str, Any]]:

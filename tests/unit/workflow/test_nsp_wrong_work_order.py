@@ -31,7 +31,8 @@ def test_a_reply_naming_one_work_order_but_answering_anothers_dispatch_is_refuse
 
 def test_a_reply_naming_another_work_order_than_its_dispatch_at_intake_is_refused(client: WorkerTestClient) -> None:
     first = text(send(client, "CreateWorkOrder.valid-dispatch-at-intake.xml"), "wo:WorkOrderId") or ""
-    second = text(send(client, "CreateWorkOrder.valid-dispatch-at-intake.xml"), "wo:WorkOrderId") or ""
+    second = text(send(client, "CreateWorkOrder.valid-dispatch-at-intake.xml", Msisdn="13900139000"),
+                  "wo:WorkOrderId") or ""  # another customer's: a repeat of the first would not be dispatched
     (firsts,) = dispatch_ids(client, first)
     refused(reply_to(client, second, firsts), "wrong-work-order")
     assert state(client, second) == "DISPATCHED"

@@ -92,9 +92,9 @@ def test_the_answer_lists_old_open_work_orders_and_the_repeat_check_sees_past_th
     window, not only at the newest the answer has room for."""
     assert isinstance(runtime.clock, ManualClock)
     old = text(answer(client.request(envelope(*command("CreateWorkOrder.valid.xml")))), "wo:WorkOrderId")
-    runtime.clock.advance(timedelta(days=10))  # past the 7-day repeat window; still ACCEPTED
+    runtime.clock.advance(timedelta(days=10))  # past the 7-day repeat window; still ACCEPTED: still a repeat
     first = answer(client.request(envelope(*command("CreateWorkOrder.valid.xml"))))
-    assert text(first, "wo:RepeatComplaint") == "false"
+    assert text(first, "wo:RepeatComplaint") == "true"
     assert old in [e.text for e in first.iterfind(f"{{{WO}}}CustomerWorkOrder/{{{WO}}}WorkOrderId")]
     for _ in range(20):  # twenty complaints of another phenomenon fill the answer's list
         runtime.clock.advance(timedelta(minutes=1))

@@ -1,0 +1,127 @@
+"""The dispatch at intake: a complaint whose template fields (CreateWorkOrder's ``wo:Field``) complete its template is
+dispatched at once, unless it repeats an open complaint a department holds, or the dispatch is not made; the
+answer says which (``IntakeDispatch``: ``RepeatOf``, ``DispatchRefused`` of workorder.xsd).
+
+* **Dispatched**: the DISPATCH as a Dispatch would make it (note "dispatched at intake").
+* **Held for the open complaint it repeats**: the repeat check (``complained_of_before``) found the same number's
+  complaint of the same phenomenon still held by a department (``lifecycle.REMINDABLE``: DISPATCHED,
+  IN_PROGRESS, PENDING, ESCALATED). Dispatching would send the same fault again (a second NSP ticket, a second
+  reply limit, a second return visit); the customer is calling back about the first, as a Remind is for
+  (docs/lifecycle.md). So the new work order stays ACCEPTED with its fields kept for a Dispatch
+  (``keep_intake_fields``, as for a refused one), a ``REPEAT_OF`` field entry names the open one, and the open one
+  is reminded in the same transaction: ``reminders.remind`` with the new work order as its Reason (the REMIND
+  entry, the TMF621 note, the ``reminded`` count, the owner's OA to-read and a VIP's manager told, sent under
+  steps of the open work order's id). The account manager the reminder tells (``crm-reminded``, naming the new
+  work order) is not told of the new one's creation besides (``manager_told``): one notice per call. A Remind the
+  open one refuses (the intake desk owns it, escalated to
+  itself) writes nothing there; the new one's entry says so. The agent may still Dispatch the new work order.
+  An earlier complaint replied, visited or closed (the fault came back), cancelled, at the intake desk (ACCEPTED,
+  DISPATCH_REJECTED), SUSPENDED, or AUTO_ANSWERED (the outage rule answers the new one too while its notice is
+  active: ``handled``) does not hold the dispatch back.
+* **Not made**: the fields leave the template incomplete (``missing_at_intake``), or the engine refuses the
+  dispatch after all: the fields are kept for a later Dispatch and the answer's ``DispatchRefused`` gives the
+  code (``dispatch-incomplete`` for the template; else the engine's), the reason and the fields at fault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hub.workflow import commands
+from hub.workflow.changes import Created, FollowUp, WorkOrderRefused
+from hub.workflow.commands import Complaint
+from hub.workflow.intake_fields import keep_intake_fields
+from hub.workflow.lifecycle import REMINDABLE, LifecycleAction, WorkOrderState
+from hub.workflow.reminders import REMINDER_NOTICE, remind
+from hub.workflow.runtime import WorkflowRuntime
+from hub.workflow.store import HistoryEntry, WorkOrderTransaction
+
+__all__ = ["REPEAT_OF", "IntakeDispatch", "dispatch_at_intake"]
+
+REPEAT_OF = "REPEAT_OF"  # the history action (field ``repeat_of``) of a dispatch held for the open complaint
+_REASON_LENGTH = 4000  # c:LongText
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeDispatch:
+    """What became of the dispatch at intake; the answer's elements."""
+
+    dispatched: bool = False
+    follow_ups: list[FollowUp] = field(default_factory=list)
+    repeat_of: str | None = None  # held: the open work order the complaint repeats
+    reminded: bool = False  # ... and it was reminded
+    manager_told: bool = False  # ... and the reminder told the customer's account manager (no creation notice then)
+    refused_code: str | None = None  # not made: why (c:Error's code a Dispatch would get)
+    refused_reason: str | None = None
+    refused_fields: tuple[str, ...] = ()  # the template fields missing or invalid
+
+
+def held_by_department(created: Created) -> str | None:
+    """The open work order the new complaint repeats, if a department holds it (see the module)."""
+    earlier = created.repeat_of
+    if earlier is None or WorkOrderState(earlier["state"]) not in REMINDABLE:
+        return None
+    return str(earlier["id"])
+
+
+def dispatch_at_intake(workflow: WorkflowRuntime, tx: WorkOrderTransaction, created: Created, complaint: Complaint,
+                       now: datetime, *, handled: bool) -> IntakeDispatch:
+    """The complaint's dispatch at intake (it carries fields; see the module); ``handled``: an intake rule answered
+    it (no dispatch, its fields kept, nothing said of a dispatch)."""
+    work_order_id = str(created.row["id"])
+    template, missing = workflow.engine.missing_at_intake(complaint)
+    if handled:
+        keep_intake_fields(tx, work_order_id, complaint, missing, now, template=template, waits=False)
+        return IntakeDispatch()
+    if missing:
+        keep_intake_fields(tx, work_order_id, complaint, missing, now, template=template, waits=True)
+        return IntakeDispatch(refused_code="dispatch-incomplete", refused_fields=_names(missing), refused_reason=(
+            f"not dispatched at intake: template {template} needs: " + "; ".join(missing))[:_REASON_LENGTH])
+    open_one = held_by_department(created)
+    if open_one is not None:
+        keep_intake_fields(tx, work_order_id, complaint, [], now, template=template, waits=False)
+        return _held(workflow, tx, created, complaint, open_one, now)
+    request = commands.ActionRequest(work_order_id, LifecycleAction.DISPATCH, complaint.taken_by or "hub",
+                                     complaint.source_system, {"Note": "dispatched at intake"},
+                                     complaint.dispatch_fields, message_id=complaint.message_id,
+                                     checks_done=complaint.checks_done)
+    try:
+        changed = workflow.engine.act(tx, request, now, view=created.view)
+    except WorkOrderRefused as exc:  # refused after all: created, its fields kept for a Dispatch, never lost
+        workflow.refused(exc.code)
+        keep_intake_fields(tx, work_order_id, complaint, [str(exc)], now, template=template, waits=True)
+        return IntakeDispatch(refused_code=exc.code, refused_reason=str(exc)[:_REASON_LENGTH])
+    workflow.counted(request.action.value)
+    created.row.update(changed.row)
+    return IntakeDispatch(dispatched=True, follow_ups=list(changed.follow_ups))
+
+
+def _held(workflow: WorkflowRuntime, tx: WorkOrderTransaction, created: Created, complaint: Complaint, open_one: str,
+          now: datetime) -> IntakeDispatch:
+    """Not dispatched: ``open_one`` reminded instead, the new work order's history naming it."""
+    work_order_id, agent = str(created.row["id"]), complaint.taken_by or complaint.source_system
+    reason = f"customer complained again: work order {work_order_id} ({complaint.channel}), not dispatched"
+    request = commands.ActionRequest(open_one, LifecycleAction.REMIND, agent, complaint.source_system,
+                                     {"Reason": reason[:200]}, message_id=complaint.message_id)
+    follow_ups: list[FollowUp] = []
+    try:
+        changed = remind(workflow.engine, tx, request, now)
+    except WorkOrderRefused as exc:  # nothing written on the open one
+        told = f"not reminded ({exc.code}: {exc})"
+    else:
+        workflow.counted(request.action.value)
+        follow_ups, told = list(changed.follow_ups), "reminded"
+    state = WorkOrderState((created.repeat_of or {})["state"]).value
+    tx.append_history(work_order_id, [HistoryEntry(
+        at=now, kind="field", actor="hub", system="HUB", action=REPEAT_OF, field="repeat_of", new_value=open_one,
+        message_id=complaint.message_id,
+        note=f"not dispatched at intake: repeats work order {open_one}, {state} with a department, {told}; "
+             "a Dispatch of this one is still allowed, with the fields given at intake")])
+    return IntakeDispatch(follow_ups=follow_ups, repeat_of=open_one, reminded=told == "reminded",
+                          manager_told=any(follow_up.kind == REMINDER_NOTICE for follow_up in follow_ups))
+
+
+def _names(missing: list[str]) -> tuple[str, ...]:
+    """The field names of the template's missing-field entries (``name (label): what``)."""
+    return tuple(dict.fromkeys(entry.partition(" ")[0] for entry in missing))[:40]
