@@ -10,7 +10,11 @@ the traffic the rate is about). Each chosen document is then read the way the wo
 (``commands.complaint``) and kept only if the hub would dispatch it at intake: fields given, the template complete
 (``WorkOrderEngine.dispatchable``, the SLA table, calendars and taxonomy of the default settings) and the template's
 target system NSP. The callers are the day's customers: the BOSS emulator's seeded population
-(``emulators.population``, the same seed).
+(``emulators.population``, the same seed), each complaint under a number of its own (``own_number``) with its
+customer's tier and account manager: the day's few hundred customers call about the same phenomena again and again,
+and the hub does not dispatch at intake a repeat of an open complaint a department holds (it reminds the open one:
+``hub.workflow.intake_dispatch``), while the measure is CreateWorkOrder to DISPATCHED (every document's work order
+dispatched, on both sides).
 
 The chosen documents are spread evenly over the day (every k-th of the qualifying ones, in time order) and dealt
 round-robin to the bench's series (rounds × sides), so every series sees the same mix of hours, phenomena, channels
@@ -22,7 +26,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from lxml import etree
@@ -74,8 +78,8 @@ class Load:
                 f"({self.arrivals:,} complaints in the day; {self.complete:,} network complaints of the day taken"
                 f" completely, {self.dispatched:,} of them dispatched at intake by the hub),"
                 f" {len(self.documents):,} used (spread over the day); generated in {self.seconds:.1f} s\n"
-                f"  callers: {len({d.msisdn for d in self.documents}):,} of the seeded population (tiers as BOSS"
-                f" answers them): {mix}\n"
+                f"  callers: the seeded population's tiers as BOSS answers them, each complaint under a number of its"
+                f" own (no repeat of an open complaint): {mix}\n"
                 f"  with an account manager (the hub also notifies CRM): {crm:,} = {crm / len(self.documents):.0%}")
 
 
@@ -126,13 +130,20 @@ def simulated_load(seed: int, count: int, *, run: str = "bench") -> Load:
         scale = round(scale * count / max(len(dispatched), 1) * MARGIN, 2)
     callers: dict[str, Caller] = {}
     documents: list[BenchDocument] = []
-    for arrival, body in _spread(dispatched, count):
-        caller = callers.get(arrival.msisdn) or callers.setdefault(
-            arrival.msisdn, boss_caller(arrival.customer, scenario.population))
-        documents.append(BenchDocument(arrival.message_id(f"{run}{seed}"), body, arrival.msisdn,
+    for index, (arrival, body) in enumerate(_spread(dispatched, count)):
+        caller = replace(boss_caller(arrival.customer, scenario.population), msisdn=own_number(index))
+        callers[caller.msisdn] = caller
+        body = body.replace(arrival.msisdn.encode("ascii"), caller.msisdn.encode("ascii"))
+        documents.append(BenchDocument(arrival.message_id(f"{run}{seed}"), body, caller.msisdn,
                                        caller.has_account_manager))
     return Load(seed, scale, total, len(candidates), len(dispatched), tuple(documents), callers,
                 time.perf_counter() - started)
+
+
+def own_number(index: int) -> str:
+    """The ``index``-th complaint's own subscriber number (``19`` and nine digits: none of the pre-filled store's
+    ``13…`` numbers)."""
+    return f"19{index:09d}"
 
 
 def _spread(items: Sequence[_T], count: int) -> list[_T]:

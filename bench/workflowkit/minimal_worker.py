@@ -10,7 +10,8 @@ hub's batch mode); per batch, with the standard library's ``sqlite3`` on the hub
 looked up in the processed table (one query); per message the document parsed with lxml and its fields read, the
 caller's tier looked up (the JSON file CALLERS of ``workflowkit/callers.py``, what the hub's worker has in its tier
 cache), the same three reads as the hub (the caller's open work orders and those of the last 7 days, for the answer;
-whether one of the last 7 days was of the same phenomenon, the repeat mark; the active outage notices), the
+whether one of the last 7 days, or an open one, was of the same phenomenon, the repeat mark (the bench's
+complaints each have a number of their own: none is a repeat the hub would hold back); the active outage notices), the
 work-order row (state DISPATCHED, fixed deadlines), the same four history rows (created, accepted, dispatched, the
 owner's change), the deadline rows, two outbox events, the NetworkComplaintDispatch (the schema example, ids and
 number replaced, not validated) published to the NSP queue, and for a caller with an account manager the
@@ -64,8 +65,11 @@ EVENT = ("INSERT INTO work_order_events (event_id, work_order_id, seq, kind, pay
          " VALUES (?, ?, ?, ?, ?, ?)")
 EARLIER = ("SELECT id, state, channel, category_code, created_at FROM work_orders WHERE msisdn = ?"
            " AND (created_at >= ? OR state NOT IN ('CLOSED', 'CANCELLED')) ORDER BY created_at DESC, id DESC LIMIT 20")
-REPEATED = ("SELECT id FROM work_orders WHERE msisdn = ? AND created_at >= ? AND substr(category_code, 1, ?) = ?"
-            " LIMIT 1")
+REPEATED = ("SELECT id, state, owner FROM work_orders WHERE msisdn = ? AND (created_at >= ? OR state NOT IN"
+            " ('CLOSED', 'CANCELLED')) AND created_at <= ? AND ticket_type != 'INCIDENT' AND NOT (state = 'CANCELLED'"
+            " AND dispatch_system IS NULL AND dispatch_fields IS NULL) AND substr(category_code, 1, ?) = ? ORDER BY"
+            " CASE WHEN state IN ('DISPATCHED', 'IN_PROGRESS', 'PENDING', 'ESCALATED') THEN 0 ELSE 1 END,"
+            " created_at DESC, id DESC LIMIT 1")
 NOTICES = "SELECT notice_id, revision FROM outage_notices WHERE status = 'ACTIVE' ORDER BY notice_id"
 COUNTER = ("INSERT INTO work_order_counters (day, category_code, area_code, tier, channel, sp_code, department,"
            " group_id, measure, count) VALUES (?, ?, ?, '*', '*', ?, ?, '*', ?, ?) ON CONFLICT (day, category_code,"
@@ -154,7 +158,7 @@ def main() -> None:
         tier, manager = tiers.get(msisdn, ("OTHER_BRAND", None))
         since = stamp(now - timedelta(days=7))
         db.execute(EARLIER, (msisdn, since)).fetchall()
-        repeat = db.execute(REPEATED, (msisdn, since, len(category[:8]), category[:8])).fetchone() is not None
+        repeat = db.execute(REPEATED, (msisdn, since, at, len(category[:8]), category[:8])).fetchone() is not None
         db.execute(NOTICES).fetchall()
         fields = {e.get("name"): e.text for e in doc.iterfind("wo:Field", NS)}
         db.execute(WORK_ORDER, (
