@@ -1,4 +1,5 @@
-"""``onepoint dlq``: list, show, replay and purge dead-lettered messages (wraps ``hub.workers.dlq``).
+"""``onepoint dlq``: count (`hub.cli.dlq_count`), list (`hub.cli.dlq_selection`), show, replay and purge
+dead-lettered messages (wraps ``hub.workers.dlq``).
 
 The broker, the queue names and the errors of reaching them: ``hub.cli.dlq_connection`` (the tool never
 (re)declares the topology: it works on the queues as deployed). ``--queue`` takes a consumer (``boss``), its
@@ -24,12 +25,15 @@ import click
 
 from hub.cli.dlq_body import shown_body
 from hub.cli.dlq_connection import connection_options, dead_letter_queues
+from hub.cli.dlq_count import count_command
 from hub.cli.dlq_progress import pass_progress
+from hub.cli.dlq_selection import selection_options
 from hub.cli.terminal_text import printable
 from hub.observability.logging import mask_msisdn
 from hub.workers import headers as h
 from hub.workers.dead_letter import UNKNOWN
 from hub.workers.dlq import DeadLetter
+from hub.workers.dlq_filter import LetterFilter
 from hub.workers.replay import age
 
 __all__ = ["dlq"]
@@ -37,21 +41,31 @@ __all__ = ["dlq"]
 
 @click.group("dlq")
 def dlq() -> None:
-    """Inspect, replay and purge the dead-letter queues."""
+    """Count, inspect, replay and purge the dead-letter queues.
+
+    `count` reads only the depths (at once, at any depth); `list`, `show` and `replay` read every letter of a DLQ,
+    moving each to its tail so that the DLQ keeps its order (`list --limit/--reason/--older-than` narrow the
+    listing, not the pass)."""
+
+
+dlq.add_command(count_command)
 
 
 @dlq.command("list")
 @connection_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@selection_options
 def list_command(broker_url: str | None, config_path: Path | None, prefix: str | None, queue: str | None,
-                 as_json: bool) -> None:
+                 as_json: bool, shown: LetterFilter) -> None:
     """List dead letters: id, consumer, original routing key, age (since its first failure, over replays), times
     replayed, attempts, first/last failure, reason.
 
-    Oldest first per DLQ; letters dead-lettered while the list runs are not listed (and end up among the others)."""
+    Oldest first per DLQ; letters dead-lettered while the list runs are not listed (and end up among the others).
+    Every letter is read (moved to the tail of its DLQ, in order) whatever --limit/--reason/--older-than keep: a
+    pass that stopped early would reorder the DLQ. `onepoint dlq count` only counts, at once."""
     with dead_letter_queues(broker_url, config_path, prefix, queue) as queues, \
             pass_progress("reading", sum(queues.counts(queue).values())) as advance:
-        letters = queues.browse(queue, advance)
+        letters = queues.browse(queue, advance, shown)
     if letters and not as_json:
         click.echo(f"{'MESSAGE ID':<32}  {'CONSUMER':<9} ROUTING KEY  age replayed attempts first last reason")
     for letter in letters:

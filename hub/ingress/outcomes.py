@@ -24,6 +24,7 @@ from hub.ingress.body import UnsupportedContentEncoding
 from hub.ingress.replies import BadReply, ReplyRefusal
 from hub.observability.printable import printable
 from hub.observability.quiet import QuietLog as _QuietLog
+from hub.routing.broker_router import BrokerUnavailableError
 from hub.routing.reply_timeouts import ReplyTimedOut
 from hub.routing.router import MessageIdReused
 from hub.routing.table import NoRouteError
@@ -31,6 +32,7 @@ from hub.security.callers import AuthenticationFailed, NotAuthorized
 from hub.security.nonces import NonceStoreDown
 from hub.security.throttle import SignInThrottled
 from hub.transport.errors import (
+    PublisherUnavailableError,
     PublishOutcomeUnknownError,
     QueueFullError,
     RequestTimeoutError,
@@ -163,6 +165,10 @@ def refusal_for(
     if isinstance(exc, QueueFullError):  # a consumer's queue at its max_queue_length: refused by the broker
         outages.warn(reason=str(exc))
         return Refusal(503, "unavailable", f"{exc}; the command was not accepted: retry later",
+                       retry_after=RETRY_UNAVAILABLE)
+    if isinstance(exc, (BrokerUnavailableError, PublisherUnavailableError)):  # nothing written: it says why
+        outages.warn(reason=str(exc))  # (not connected, or a memory or disk alarm blocks publishing)
+        return Refusal(503, "unavailable", f"the command could not be handed on: {exc}: retry later",
                        retry_after=RETRY_UNAVAILABLE)
     if isinstance(exc, (ConnectionError, TransportError)):  # the broker is down or did not confirm
         outages.warn(reason=str(exc))

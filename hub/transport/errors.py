@@ -69,10 +69,11 @@ class PublisherUnavailableError(TransportError, ConnectionError):
 
 class TopologyMismatchError(TransportError):
     """A declaration was refused as inequivalent (406 PRECONDITION_FAILED: a queue of that name exists with
-    other arguments). Permanent until an operator removes or renames the entity: never retried."""
+    other arguments). Permanent until an operator removes or renames the entity: never retried. ``entity`` and
+    ``reason`` name the first; ``message`` (when given) every one, with what to do about them."""
 
-    def __init__(self, entity: str, reason: str) -> None:
-        super().__init__(f"{entity} exists on the broker with other arguments: {reason}")
+    def __init__(self, entity: str, reason: str, message: str | None = None) -> None:
+        super().__init__(message or f"{entity} exists on the broker with other arguments: {reason}")
         self.entity = entity
         self.reason = reason
 

@@ -148,3 +148,26 @@ def test_the_dlq_commands_refuse_the_in_process_broker_with_the_reason() -> None
 
     refused = CliRunner().invoke(main, ["dlq", "list", "--broker", "memory://"])
     assert refused.exit_code == 2 and "memory:// lives inside the hub's own process" in refused.output
+
+
+def test_count_reads_no_letter_and_list_selects_without_reordering(hub: Hub, cli) -> None:
+    """Audit 6 (probe 9): no count, no limit, no filter; every list rewrote the whole DLQ. `dlq count` answers at
+    once (a passive declare); `list --limit/--reason/--older-than` narrow what is listed and keep the DLQ's order."""
+    letters = seed(hub, 4)
+    dlq_name = hub.broker.config.dead_letter_queue("boss")
+    counted = cli("count", "--queue", "boss")
+    assert counted.exit_code == 0, counted.output
+    [header, row] = counted.stdout.splitlines()
+    assert header.split()[:3] == ["DLQ", "DEAD", "LETTERS"] and row.split() == [dlq_name, "4", "0"]
+    as_json = json.loads(cli("count", "--json", "--queue", "boss").stdout)
+    assert as_json == {"consumer": "boss", "dlq": dlq_name, "dead_letters": 4, "queue_waiting": 0}
+
+    limited = cli("list", "--limit", "2")
+    assert limited.exit_code == 0, limited.output
+    assert [line.split()[0] for line in limited.stdout.splitlines()[1:]] == [e.message_id for e in letters[:2]]
+    assert cli("list", "--reason", "SUBSCRIBER OF").stdout.count("\n") == 5  # the header and the 4 letters
+    assert cli("list", "--reason", "no such reason").stdout == ""
+    assert cli("list", "--older-than", "1d").stdout == ""  # dead-lettered just now
+    assert cli("list", "--older-than", "soon").exit_code == 2
+    every = [json.loads(line)["message_id"] for line in cli("list", "--json").stdout.splitlines()]
+    assert every == [e.message_id for e in letters]  # the limited and filtered listings kept the order

@@ -4,19 +4,22 @@ thread declares before every connection it makes, so the declaration's connectio
 connection it precedes: the broker URL's ``?socket_timeout=``/``?stack_timeout=``, else pika's defaults (10 s and
 15 s), never the operator tools' bounded handshake (a healthy node slow to answer, 6 s, was refused at every start
 and reconnect). A declaration refused with 406 (an exchange or queue of that name exists with other arguments) is
-``TopologyMismatchError`` naming it: permanent, never retried.
+``TopologyMismatchError`` naming every exchange and queue that differs, each argument with the broker's value and
+the settings', and the ways forward (`hub.transport.amqp.inequivalence`): permanent, never retried.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pika
 import pika.exceptions
+from pika.adapters.blocking_connection import BlockingChannel
 
 from hub.transport.amqp.blocking import open_blocking
+from hub.transport.amqp.inequivalence import Inequivalence, broker_arguments, describe, read_refusal
 from hub.transport.amqp.nodes import NodeAddresses
 from hub.transport.errors import TopologyMismatchError, TransportError
 from hub.transport.topology import Topology
@@ -32,15 +35,20 @@ class Declarations:
         self.topology = topology
 
     def declare(self) -> None:
+        """Every exchange and queue, each on a channel of its own, so that every one that differs is found; then
+        the bindings. ``TopologyMismatchError`` names all that differ (`hub.transport.amqp.inequivalence`)."""
         conn = open_blocking(self._nodes)
         try:
-            ch = conn.channel()
+            mismatches: list[Inequivalence] = []
             for ex in self.topology.exchanges:
-                with _inequivalent(f"exchange {ex.name}"):
-                    ch.exchange_declare(ex.name, ex.type, durable=True)
+                mismatches += _differences(conn, f"exchange {ex.name}", _exchange(ex.name, ex.type))
             for q in self.topology.queues:
-                with _inequivalent(f"queue {q.name}"):
-                    ch.queue_declare(q.name, durable=True, arguments=dict(q.arguments))
+                mismatches += _differences(conn, f"queue {q.name}", _queue(q.name), dict(q.arguments))
+            if mismatches:
+                first = mismatches[0]
+                raise TopologyMismatchError(first.entity, first.reason,
+                                            describe(self.topology.config.prefix, mismatches))
+            ch = conn.channel()
             for b in self.topology.bindings:
                 ch.queue_bind(b.queue, b.exchange, routing_key=b.routing_key)
         except pika.exceptions.AMQPError as exc:
@@ -52,12 +60,38 @@ class Declarations:
                  extra={"prefix": self.topology.config.prefix, "queues": len(self.topology.queues)})
 
 
-@contextlib.contextmanager
-def _inequivalent(entity: str) -> Iterator[None]:
-    """A 406 from a declaration: ``entity`` exists with other arguments (permanent, ``TopologyMismatchError``)."""
-    try:
-        yield
-    except pika.exceptions.ChannelClosedByBroker as exc:
-        if exc.reply_code == 406:
-            raise TopologyMismatchError(entity, str(exc.reply_text)) from exc
-        raise
+Declare = Callable[[BlockingChannel, dict[str, Any]], object]
+
+
+def _exchange(name: str, kind: str) -> Declare:
+    return lambda ch, _arguments: ch.exchange_declare(name, kind, durable=True)
+
+
+def _queue(name: str) -> Declare:
+    return lambda ch, arguments: ch.queue_declare(name, durable=True, arguments=arguments)
+
+
+def _differences(conn: pika.BlockingConnection, entity: str, declare: Declare,
+                 arguments: dict[str, Any] | None = None) -> list[Inequivalence]:
+    """Declare ``entity`` on a channel of its own; at a 406 (another argument), again with the broker's value of
+    each argument found so far, until the declaration is equivalent or names nothing new."""
+    ours = arguments or {}
+    found: dict[str, Any] = {}
+    mismatches: list[Inequivalence] = []
+    for _ in range(len(ours) + 2):  # each round finds one more argument
+        ch = conn.channel()
+        try:
+            declare(ch, broker_arguments(ours, found))
+        except pika.exceptions.ChannelClosedByBroker as exc:
+            if exc.reply_code != 406:
+                raise
+            mismatch, theirs = read_refusal(entity, str(exc.reply_text), ours)
+            mismatches.append(mismatch)
+            if mismatch.argument is None or mismatch.argument in found or theirs is ...:
+                break
+            found[mismatch.argument] = theirs
+            continue
+        if ch.is_open:
+            ch.close()
+        break
+    return mismatches

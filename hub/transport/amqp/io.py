@@ -190,8 +190,9 @@ class IOThread(IOCalls):
             self._first.set()
             return  # ``start()`` raises it: one line where the process starts
         log.error("the broker refused the topology: no more reconnects, nothing more is consumed or published "
-                  "(remove or rename the entity, then restart)",
-                  extra={"entity": exc.entity, "reason": exc.reason, "node": self._nodes.describe()})
+                  "(what differs and what to do: detail)",
+                  extra={"entity": exc.entity, "reason": exc.reason, "detail": str(exc),
+                         "node": self._nodes.describe()})
 
     def _on_blocked(self, conn: pika.SelectConnection, frame: Any) -> None:
         if conn is not self.connection:

@@ -40,6 +40,7 @@ class LoopConfirms:
     _reopen_pause: float
     _sweeper: asyncio.TimerHandle | None
     _outbox: Outbox
+    _published_at: float
 
     @property
     def ready(self) -> bool:
@@ -76,7 +77,8 @@ class LoopConfirms:
         elif fail_fast and not self.ready:
             future.set_exception(PublisherUnavailableError(f"{self.unready_reason}; nothing was sent"))
         else:
-            deadline = self.loop.time() + self.publish_timeout
+            self._published_at = self.loop.time()
+            deadline = self._published_at + self.publish_timeout
             self._outbox.add(PendingPublish(exchange, message, to_properties(message), mandatory, future, deadline))
             self._pump()
         return future

@@ -12,10 +12,12 @@ unconfirmed message resent (duplicates possible: consumers deduplicate by messag
 ``ready`` is false and publishes wait (or fail at once with ``fail_fast=True``). It declares nothing.
 
 While RabbitMQ blocks the connection (``connection.blocked``: a memory or disk alarm; it stops reading from the
-socket until ``connection.unblocked``) ``ready`` is false too and nothing more is written: the publishes it had
-read before blocking are failed at once as outcome unknown (``PublishOutcomeUnknownError``: they are stored, and
-carried out, once the alarm clears). A channel recycled after a nack (`Outbox`) is a pause, not an outage:
-``ready`` stays true and publishes wait for the new channel.
+socket until ``connection.unblocked``) ``ready`` is false too and nothing more is written: the publishes it had read
+before blocking are failed at once as outcome unknown (``PublishOutcomeUnknownError``: they are stored, and carried
+out, once the alarm clears). RabbitMQ blocks a connection only once it publishes, so while nothing is published for
+``IDLE_PROBE_INTERVAL`` seconds the publisher sends a probe nobody receives (`hub.transport.probe`): an alarm is
+known, and ``ready`` false naming it, before a command is sacrificed to it. A channel recycled after a nack
+(`Outbox`) is a pause, not an outage: ``ready`` stays true and publishes wait for the new channel.
 
 This module keeps the connection and the channel; the publishes, their confirms and ``ready`` are its base
 ``LoopConfirms`` (``hub.transport.amqp.loop_confirms``).
@@ -37,6 +39,7 @@ from hub.transport.amqp.loop_connection import CoalescingAsyncioConnection
 from hub.transport.amqp.nodes import ConnectionState, NodeAddresses
 from hub.transport.amqp.outbox import BoundedQueuesOf, Outbox
 from hub.transport.errors import PublisherUnavailableError, TransportClosedError, TransportError
+from hub.transport.probe import IDLE_PROBE_INTERVAL, PROBE_EXCHANGE, probe_message
 from hub.transport.urls import node_urls
 
 __all__ = ["LoopPublisher", "PublisherUnavailableError"]
@@ -62,6 +65,8 @@ class LoopPublisher(LoopConfirms):
         self._start_error: BaseException | None = None
         self._timer: asyncio.TimerHandle | None = None  # the pending reconnect or channel reopen
         self._sweeper: asyncio.TimerHandle | None = None
+        self._prober: asyncio.TimerHandle | None = None
+        self._published_at = 0.0  # loop time of the last publish (a probe's too)
         self._opened, self._gone = asyncio.Event(), asyncio.Event()
         self._outbox = Outbox(max_in_flight, prune_on_ack=True, bounded=bounded)
         self._retries = QuietLog("broker connection attempt failed; trying again", 30.0, logger=log)
@@ -74,6 +79,7 @@ class LoopPublisher(LoopConfirms):
             raise TransportError("publisher already started")
         self.loop = asyncio.get_running_loop()
         self._sweeper = self.loop.call_later(SWEEP_INTERVAL, self._sweep)
+        self._prober = self.loop.call_later(IDLE_PROBE_INTERVAL, self._probe_when_idle)
         self._connect()
         try:
             await asyncio.wait_for(self._opened.wait(), self.connect_timeout)
@@ -109,6 +115,15 @@ class LoopPublisher(LoopConfirms):
         log.warning("broker unblocked publishing", extra={"reason": self._blocked})
         self._blocked = None
         self._pump()
+
+    def _probe_when_idle(self) -> None:
+        """Every ``IDLE_PROBE_INTERVAL``: a probe if nothing was published meanwhile (its outcome is not waited for:
+        a block shows as ``connection.blocked``)."""
+        assert self.loop is not None
+        self._prober = self.loop.call_later(IDLE_PROBE_INTERVAL, self._probe_when_idle)
+        if self.ready and not self.unconfirmed() and self.loop.time() - self._published_at >= IDLE_PROBE_INTERVAL:
+            probe = self.publish(PROBE_EXCHANGE, probe_message("onepoint.publisher"), mandatory=False, fail_fast=True)
+            probe.add_done_callback(lambda done: done.cancelled() or done.exception())
 
     def _later(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
         if self._timer is not None:
@@ -194,7 +209,7 @@ class LoopPublisher(LoopConfirms):
         while self._ready and self.unconfirmed() and self.loop.time() < end:
             await asyncio.sleep(0.02)
         self._ready = self._recycling = False
-        for handle in (self._timer, self._sweeper):
+        for handle in (self._timer, self._sweeper, self._prober):
             if handle is not None:
                 handle.cancel()
         connection = self._connection

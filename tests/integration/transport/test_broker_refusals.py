@@ -5,6 +5,7 @@ queue (``max_queue_length``: ``reject-publish``), a queue re-declared with other
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 import time
@@ -16,6 +17,7 @@ import pika
 import pytest
 
 from hub.transport import Broker, Message, PublisherUnavailableError, TopologyConfig, open_broker
+from hub.transport.amqp import loop_publisher
 from hub.transport.amqp.loop_publisher import LoopPublisher
 from hub.transport.errors import PublishOutcomeUnknownError, QueueFullError, TopologyMismatchError
 from tests.support.rabbitmq_server import RabbitMQServer
@@ -56,8 +58,9 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 
 
 def test_a_memory_alarm_makes_the_broker_unready_and_what_it_blocked_an_unknown_outcome(
-    rabbitmq_server: RabbitMQServer, config: TopologyConfig
+    rabbitmq_server: RabbitMQServer, config: TopologyConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(loop_publisher, "IDLE_PROBE_INTERVAL", 3600.0)  # no probe: a command is the first publish
     broker = open_broker(rabbitmq_server.url, config, publish_timeout=10.0)
     exchange, key = config.commands_exchange, "boss.workorder.CreateWorkOrder"
 
@@ -91,6 +94,41 @@ def test_a_memory_alarm_makes_the_broker_unready_and_what_it_blocked_an_unknown_
         broker.close()
     # "during" was read before the broker blocked: stored once the alarm cleared; "refused" was never written
     assert drain(rabbitmq_server.url, config.queue("boss")) == ["before", "during", "after"]
+
+
+def test_an_idle_publisher_learns_of_a_memory_alarm_before_any_command_is_sacrificed(
+    rabbitmq_server: RabbitMQServer, config: TopologyConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Audit 5 (repro 2): RabbitMQ blocks a connection only once it publishes. The ingress's idle publisher probes,
+    so the broker is unready naming the alarm before a command comes, and the command is refused, never written
+    (it was answered 504 as an unknown outcome, and only then /readyz turned 503)."""
+    monkeypatch.setattr(loop_publisher, "IDLE_PROBE_INTERVAL", 0.5)
+    broker = open_broker(rabbitmq_server.url, config, publish_timeout=10.0)
+    exchange, key = config.commands_exchange, "boss.workorder.CreateWorkOrder"
+
+    async def main() -> None:
+        await broker.start_loop()
+        try:
+            await broker.publish_async(exchange, Message(b"", key, message_id="before"), fail_fast=True)
+            await asyncio.to_thread(rabbitmq_server.ctl, "set_vm_memory_high_watermark", "0.0000001")
+            try:
+                await until(lambda: not broker.ready(), "the idle publisher to learn of the alarm")
+                assert broker.unready_reason() == ("publishing blocked by the broker: low on memory "
+                                                   "(a memory or disk alarm)")
+                with pytest.raises(PublisherUnavailableError, match="low on memory"):
+                    await broker.publish_async(exchange, Message(b"", key, message_id="refused"), fail_fast=True)
+            finally:
+                await asyncio.to_thread(rabbitmq_server.ctl, "set_vm_memory_high_watermark", "0.4")
+            await until(broker.ready, "the broker to unblock publishing")
+            await broker.publish_async(exchange, Message(b"", key, message_id="after"), fail_fast=True)
+        finally:
+            await broker.stop_loop()
+
+    try:
+        asyncio.run(main())
+    finally:
+        broker.close()
+    assert drain(rabbitmq_server.url, config.queue("boss")) == ["before", "after"]  # probes are stored nowhere
 
 
 def test_connections_the_alarm_blocks_are_dropped_on_close_not_left_waiting_for_it_to_clear(
@@ -204,5 +242,29 @@ def test_a_queue_redeclared_with_other_arguments_stops_the_broker_with_an_error_
         assert len(errors) == 1 and getattr(errors[0], "entity", None) == f"queue {queue}"
     finally:
         broker.close()
-    with pytest.raises(TopologyMismatchError, match=f"queue {queue} exists on the broker with other arguments"):
+    with pytest.raises(TopologyMismatchError, match=f"queue {queue}: x-"):
         open_broker(rabbitmq_server.url, config)  # at start: the same refusal, raised
+
+
+def test_changed_queue_settings_are_refused_at_start_naming_every_queue_argument_and_way_forward(
+    rabbitmq_server: RabbitMQServer, config: TopologyConfig
+) -> None:
+    """Audit 3 (repro 5): delivery_limit and max_queue_length changed on a deployment whose queues exist. The
+    refusal names every consumer queue, each argument with the broker's value and the settings', and the remedies
+    (it named only the first queue, and said nothing of what to do)."""
+    open_broker(rabbitmq_server.url, config).close()
+    changed = dataclasses.replace(config, delivery_limit=5, max_length=7)
+    with pytest.raises(TopologyMismatchError) as refused:
+        open_broker(rabbitmq_server.url, changed)
+    text = str(refused.value)
+    for consumer in config.consumers:
+        queue = config.queue(consumer)
+        assert f"queue {queue}: x-delivery-limit is 10 on the broker, 5 in the settings ([broker] delivery_limit)" \
+            in text, text
+        assert f"queue {queue}: x-max-length is 3 on the broker, 7 in the settings ([broker] max_queue_length)" \
+            in text, text
+    assert f"queue {config.dead_letter_queue('boss')}" not in text  # the DLQs did not change
+    assert "drain" in text and "delete_queue" in text and "prefix" in text, text
+    assert "[broker] delivery_limit = 10" in text and "[broker] max_queue_length = 3" in text, text
+    assert refused.value.entity == f"queue {config.queue('boss')}"
+    open_broker(rabbitmq_server.url, config).close()  # the broker's queues untouched: the old settings still start

@@ -12,7 +12,7 @@ from hub.envelope import Envelope
 from hub.ingress.app import create_app
 from hub.ingress.outcomes import refusal_for
 from hub.routing.broker_router import BrokerRouter, BrokerUnavailableError
-from hub.transport.errors import PublishOutcomeUnknownError, QueueFullError
+from hub.transport.errors import PublisherUnavailableError, PublishOutcomeUnknownError, QueueFullError
 from tests.support.in_process import asgi_get
 
 pytestmark = pytest.mark.unit
@@ -58,3 +58,12 @@ def test_a_full_queue_is_named_in_the_refusal():
     refusal = refusal_for(QueueFullError(("onepoint.workflow",), "m1"), system="nsp")
     assert refusal.status == 503 and refusal.retry_after
     assert "queue onepoint.workflow is full" in refusal.message
+
+
+def test_a_command_refused_while_the_broker_is_unready_is_told_why():
+    """Audit 5 (repro 2): the 503 said "could not be handed on" without the alarm behind it."""
+    for refused in (BrokerUnavailableError(f"{BLOCKED}; nothing was accepted"),
+                    PublisherUnavailableError(f"{BLOCKED}; nothing was sent")):
+        refusal = refusal_for(refused, system="nsp")
+        assert refusal.status == 503 and refusal.retry_after
+        assert BLOCKED in refusal.message and "retry later" in refusal.message
