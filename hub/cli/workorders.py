@@ -199,6 +199,7 @@ def recalculate_command(config_path: Path | None) -> None:
     from hub.workflow.recalculation import recalculate
 
     runtime = _runtime(settings_of(config_path).workflow)
+    left: list[str] = []  # a breach the change undoes is told in OA: the scheduler's (the command cannot reach OA)
     console = Console(stderr=True)  # on a terminal only: a long run shows how far it got
     progress = Progress(SpinnerColumn(), TextColumn("recalculating deadlines: {task.completed} open work orders "
                                                     "looked at, {task.fields[changed]} changed"),
@@ -207,7 +208,9 @@ def recalculate_command(config_path: Path | None) -> None:
         with progress:
             task = progress.add_task("recalculate", total=None, changed=0)
             changed = recalculate(runtime, progress=lambda looked_at, changed: progress.update(
-                task, completed=looked_at, changed=changed))
+                task, completed=looked_at, changed=changed), left=left.append)
     finally:
         runtime.close()
     click.echo(f"{changed} open work order(s) recalculated (SLA table {runtime.engine.sla.version})")
+    if left:
+        click.echo(f"{len(left)} left to the hub's scheduler (their breach notices are closed in OA by it)")

@@ -65,6 +65,6 @@ def fire_breach(engine: WorkOrderEngine, tx: WorkOrderTransaction, view: WorkOrd
         tx.append_history(str(row["id"]), [HistoryEntry(
             at=now, kind="field", actor="hub", system="HUB", action="BREACH", field="deadline",
             new_value=reason, note=f"already escalated to level {told}: the escalation chain is exhausted")])
-        engine.reschedule(tx, dict(row), view)  # this limit's next level, if any, due later
+        engine.reschedule(tx, dict(row), view, now)  # this limit's next level, if any, due later
         return None
     return engine.escalate_on_breach(tx, view, step, reason, now, limit=limit)

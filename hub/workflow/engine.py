@@ -51,7 +51,9 @@ from hub.workflow.lifecycle import (
 )
 from hub.workflow.limit_columns import limit_columns
 from hub.workflow.outage_visits import refuse_visit_during_outage
+from hub.workflow.recalculated_breaches import started_alarms
 from hub.workflow.resumption import answered_while_suspended
+from hub.workflow.rules_catch_up import catch_up
 from hub.workflow.schedule import deadline_rows, fired_rows
 from hub.workflow.sla import Escalation, SlaTable
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
@@ -109,9 +111,13 @@ class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
         if transition.needs_reason and not (request.note or "").strip():  # a Reason of blanks says nothing
             raise WorkOrderRefused(f"{request.action.value} needs a reason", code="reason-required")
         refuse_visit_during_outage(tx.db, row, request.action)  # AUTO_ANSWERED: the visit after the clearance
+        view, caught_up = catch_up(self, tx, view, now)  # not recalculated yet: first as the recalculation would
+        row = dict(view.row)
         attempt = unreached_attempt(request, view, self.settings)  # an unreached call before the last: no visit yet
         if attempt is not None:
-            return record_attempt(tx, view, request, attempt, now, settings=self.settings, observers=self.observers)
+            recorded = record_attempt(tx, view, request, attempt, now, settings=self.settings,
+                                      observers=self.observers)
+            return Changed(recorded.row, recorded.previous_state, caught_up + recorded.follow_ups, recorded.attempt)
         changes: Row = {"state": target.value, "updated_at": now}
         ended = self.suspension_end(view, now) if state is S.SUSPENDED else None  # its Until passed: paused to it
         until = None if ended is None else ended.astimezone(self.settings.local_zone).isoformat()
@@ -119,8 +125,9 @@ class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
                                 action=request.action.value, from_state=state.value, to_state=target.value,
                                 field=None if until is None else SUSPENDED_UNTIL, new_value=until,
                                 note=request.note, message_id=request.message_id)]
-        follow_ups = action_effects(tx, row, request, state, target, changes, now, taxonomy=self.taxonomy,
-                                    settings=self.settings, observers=self.observers, history=view.history)
+        follow_ups = caught_up + action_effects(tx, row, request, state, target, changes, now,
+                                                taxonomy=self.taxonomy, settings=self.settings,
+                                                observers=self.observers, history=view.history)
         if request.action is A.RETURN_VISIT:  # the visit's outcome, with when it happened
             entries.append(HistoryEntry(at=now, kind="field", actor=request.operator, system=request.system,
                                         field="satisfaction", old_value=row["satisfaction"],
@@ -146,9 +153,10 @@ class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
                   expected_version=int(view.row["version"]))
         fired = fired_rows(view.deadlines)
         until = request.details.get("Until") if request.action is A.SUSPEND else None
-        tx.replace_deadlines(request.work_order_id, deadline_rows(
+        tx.replace_deadlines(request.work_order_id, started_alarms(deadline_rows(
             deadlines, facts, sla, calendars, state=target, fired=fired,
-            resume_at=instant(until, "Until") if until else None, outage_id=row.get("outage_id")))
+            resume_at=instant(until, "Until") if until else None, outage_id=row.get("outage_id")),
+            view.deadlines, view.row, now, start=False))  # an alarm a recalculation started keeps its due
         add_events(tx, row, events.events_of_action(request.action), now,
                    resolved=events.resolution(request.action, request.resolved, now), action=request.action.value,
                    previousState=state.value, previousStatus=TMF621_STATUS[state], reason=request.note)
@@ -189,7 +197,7 @@ class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
         row.update(escalation_level=level, updated_at=now)
         superseded = superseded_by_breach(open_todos(row, view.history), level, reason)  # this limit's lower ones
         closing = close_todos(tx, row, superseded, f"work order {row['id']} escalated to level {level}", now)
-        pending = self.reschedule(tx, row, view)
+        pending = self.reschedule(tx, row, view, now)
         add_events(tx, row, [events.ATTRIBUTE_VALUE_CHANGE], now, attribute_change={
             "fieldPath": "escalationLevel", "previousValue": previous, "value": level, "escalatedTo": role,
             "escalatedToUser": user, "reason": reason})

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from hub.workflow.deadlines import calendar_version
-from hub.workflow.engine import WorkOrderEngine
 from hub.workflow.store import HistoryEntry, WorkOrderView
+from hub.workflow.work_order_timing import WorkOrderTiming
 
 __all__ = ["RECALCULATE", "change_cause", "moved_limits"]
 
@@ -22,7 +22,7 @@ RECALCULATE = "RECALCULATE"
 _COLUMNS = ("priority", "first_response_due", "reply_due", "return_visit_due")
 
 
-def change_cause(engine: WorkOrderEngine, view: WorkOrderView) -> str:
+def change_cause(engine: WorkOrderTiming, view: WorkOrderView) -> str:
     """The rules in force that the work order ``view`` was not computed from: ``SLA table 1a2b…``, ``calendar
     network_ops 3c4d…`` (each owner's calendar, once), or both."""
     row = view.row

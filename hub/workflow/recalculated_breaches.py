@@ -25,6 +25,7 @@ from sqlalchemy import delete
 
 from hub.workflow.changes import FollowUp
 from hub.workflow.deadlines import AlertLevel, DeadlineKind, Deadlines
+from hub.workflow.limit_columns import LIMIT_COLUMNS
 from hub.workflow.schedule import RESUME, deadline_kind, parse_kind
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
 from hub.workflow.store.schema import deadlines as deadline_table
@@ -37,21 +38,40 @@ _CHANGES = ("RECALCULATE", "TIER")  # the history actions of a recalculation
 
 
 def started_alarms(rows: Iterable[tuple[str, datetime]], previous: Sequence[Mapping[str, Any]],
-                   now: datetime) -> list[tuple[str, datetime]]:
-    """``rows`` (kind, due time) with each alarm the recalculation made overdue due ``now``; ``previous``: the
-    work order's deadline rows before it (a pending alarm already overdue then stays as it was: the hub was down,
-    or an earlier recalculation started it)."""
+                   stored: Mapping[str, Any], now: datetime, *, start: bool = True,
+                   stale: bool = False) -> list[tuple[str, datetime]]:
+    """``rows`` (kind, due time) as the work order's deadline rows are written: ``previous``, its deadline rows
+    before, ``stored``, its row before (the limits they were computed from). An alarm overdue:
+
+    * pending and started by an earlier recalculation (due later than its stored limit, ``schedule.breach_start``)
+      keeps that due: an action or another recalculation never resets it to the limit gone by;
+    * pending and overdue at its limit (the hub was down) follows the limit: no recalculation started it, its
+      breach keeps the outage rule (before, the later of the two was kept, and taken for a start);
+    * made overdue now (it was ahead, or not pending) is due ``now`` with ``start`` (a recalculation), so that
+      ``breach_start`` sees when the change made it overdue.
+
+    ``stale``: the rows of a work order computed from other rules, written before the recalculation reached it (an
+    escalation's reschedule): an alarm pending before keeps its due, for the recalculation to judge."""
     pending = {str(d["kind"]): d["due_at"] for d in previous if d["fired_at"] is None}
-    started: list[tuple[str, datetime]] = []
+    written: list[tuple[str, datetime]] = []
     for kind, due in rows:
         if kind != RESUME and parse_kind(kind)[1] == AlertLevel.ALARM.value and due <= now:
             before = pending.get(kind)
-            if before is None or before > now:
-                due = now
-            elif before > due:
+            if stale and before is not None:
                 due = before
-        started.append((kind, due))
-    return sorted(started, key=lambda row: row[1])
+            elif before is None or before > now:
+                due = now if start else due
+            elif _started(kind, before, stored):
+                due = before
+        written.append((kind, due))
+    return sorted(written, key=lambda row: row[1])
+
+
+def _started(kind: str, due: datetime, stored: Mapping[str, Any]) -> bool:
+    """Whether the pending alarm ``kind`` due ``due`` was started by a recalculation: due after its stored limit."""
+    column = LIMIT_COLUMNS.get(parse_kind(kind)[0])
+    limit = stored.get(column) if column is not None else None
+    return isinstance(limit, datetime) and due > limit
 
 
 def undone_limits(deadlines: Deadlines, fired: Mapping[str, datetime], now: datetime) -> list[DeadlineKind]:

@@ -23,15 +23,14 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from hub.workflow.change_events import add_timing_change_event
 from hub.workflow.changes import FollowUp
 from hub.workflow.deadlines import Deadlines, calendar_version, compute_deadlines
 from hub.workflow.lifecycle import FINAL, WorkOrderState
-from hub.workflow.limit_columns import limit_columns
 from hub.workflow.moved_limits import change_cause, moved_limits
-from hub.workflow.recalculated_breaches import started_alarms, undo_breaches, undone_limits
+from hub.workflow.recalculated_breaches import undone_limits
+from hub.workflow.rules_catch_up import RECALCULATED, is_current, recompute_order
 from hub.workflow.runtime import WorkflowRuntime
-from hub.workflow.schedule import RESUME, deadline_rows, fired_rows
+from hub.workflow.schedule import fired_rows
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction, WorkOrderView
 from hub.workflow.store.queries import load_work_order
 from hub.workflow.store.stale import calendar_groups, stale_work_orders
@@ -44,11 +43,13 @@ TellOa = Callable[[FollowUp, str], None]  # sends a follow-up (an OA CompleteTod
 
 
 def recalculate(runtime: WorkflowRuntime, *, stopping: Callable[[], bool] = lambda: False, chunk: int = 500,
-                progress: Callable[[int, int], None] | None = None, tell: TellOa | None = None) -> int:
+                progress: Callable[[int, int], None] | None = None, tell: TellOa | None = None,
+                left: Callable[[str], None] | None = None) -> int:
     """Recompute the open work orders computed from another SLA table or calendar; how many were. ``stopping``:
     asked between chunks (the scheduler's stop), a chunk at a time in its own transaction; ``progress(looked_at,
     changed)`` after each chunk (the CLI's progress display); ``tell``: sends the CompleteTodos of the breaches
-    undone (the scheduler's; without it those work orders are left to the scheduler)."""
+    undone (the scheduler's; without it those work orders are left to the scheduler, each id given to ``left``:
+    the command counts them)."""
     engine, store = runtime.engine, runtime.store
     sla_version = engine.sla.version
     stale_calendars = [version for version, work_order_id in calendar_groups(store.engine, OPEN_STATES, sla_version)
@@ -58,7 +59,7 @@ def recalculate(runtime: WorkflowRuntime, *, stopping: Callable[[], bool] = lamb
         ids = stale_work_orders(store.engine, OPEN_STATES, sla_version, stale_calendars, after=after, limit=chunk)
         if ids:
             with store.transaction() as tx:
-                changed += sum(_recompute(runtime, tx, work_order_id, tell) for work_order_id in ids)
+                changed += sum(_recompute(runtime, tx, work_order_id, tell, left) for work_order_id in ids)
         looked_at += len(ids)
         if progress is not None:
             progress(looked_at, changed)
@@ -83,14 +84,15 @@ def _current_calendars(runtime: WorkflowRuntime, work_order_id: str, stored: str
     return calendar_version(engine.timing_facts(view.row, view.history), engine.calendars) == stored
 
 
-def _recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, work_order_id: str, tell: TellOa | None) -> int:
+def _recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, work_order_id: str, tell: TellOa | None,
+               left: Callable[[str], None] | None = None) -> int:
     """Recompute one work order ``recalculate`` listed as stale; 0 when it is not by the time its row is locked
     (finished meanwhile, or recomputed from this very table and calendars by another process: a running hub, or
     ``onepoint workorders recalculate``, whose commit the lock waited for), so it is done once per new version.
     Without ``tell`` (the command, which cannot reach OA) one whose breach the change undoes is left to the
     scheduler: its breach notices are to be closed in OA."""
     view = load_work_order(tx.db, work_order_id, for_update=True)
-    if view is None or WorkOrderState(view.row["state"]) in FINAL or _is_current(runtime, view):
+    if view is None or WorkOrderState(view.row["state"]) in FINAL or is_current(runtime.engine, view):
         return 0
     engine, now = runtime.engine, runtime.clock.now()
     cause = change_cause(engine, view)
@@ -98,45 +100,23 @@ def _recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, work_order_id
                                                         engine.calendars), fired_rows(view.deadlines), now):
         log.info("work order left to the deadline scheduler: the change undoes a breach told in OA",
                  extra={"work_order_id": work_order_id})
+        if left is not None:
+            left(work_order_id)
         return 0
     closes: list[FollowUp] = []
     row = recompute(runtime, tx, view, lambda _deadlines, columns: moved_limits(view.row, columns, cause, now),
-              reason="deadlines recalculated to the SLA table and calendars in force", closes=closes, cause=cause)
+                    reason=RECALCULATED, closes=closes, cause=cause)
     for follow_up in closes:
         assert tell is not None
         tell(follow_up, f"recalc-{work_order_id}-{engine.sla.version}-{row['calendar_version']}")
     return 1
 
 
-def _is_current(runtime: WorkflowRuntime, view: WorkOrderView) -> bool:
-    """Whether the locked work order ``view`` holds deadlines of the engine's SLA table and calendars already."""
-    engine, row = runtime.engine, view.row
-    return (row["sla_version"] == engine.sla.version and row["calendar_version"] is not None
-            and row["calendar_version"] == calendar_version(engine.timing_facts(row, view.history), engine.calendars))
-
-
 def recompute(runtime: WorkflowRuntime, tx: WorkOrderTransaction, view: WorkOrderView,
               entries: Callable[[Deadlines, Mapping[str, Any]], list[HistoryEntry]],
               changes: Mapping[str, Any] | None = None, *, reason: str, closes: list[FollowUp] | None = None,
               cause: str = "the recalculation") -> dict[str, Any]:
-    """Give the locked work order ``view`` its deadlines again from its facts with ``changes`` applied (a tier BOSS
-    gave late, ``tier_recheck``): priority and the limits still running, the pending deadline rows; ``entries`` (of
-    the new deadlines and the columns written) go to its history. A changed tier, priority or expected resolution
-    date is told the listeners in the same transaction (an attribute-change event, why: ``reason``). A limit made
-    overdue has its alarm due now (``recalculated_breaches``); with ``closes``, a breached limit moved ahead has its
-    breach undone (``cause``: the change, in its history entry), the CompleteTodo follow-ups added to ``closes``.
-    Returns the row as it is now."""
-    engine, row, now = runtime.engine, {**view.row, **(changes or {})}, runtime.clock.now()
-    facts = engine.timing_facts(row, view.history)
-    deadlines = compute_deadlines(facts, engine.sla, engine.calendars)
-    columns = {**(changes or {}), **limit_columns(deadlines, view.row)}
-    tx.update(row["id"], columns, history=entries(deadlines, columns))
-    fired = fired_rows(view.deadlines)
-    if closes is not None:
-        closes += undo_breaches(tx, view, undone_limits(deadlines, fired, now), fired, deadlines, cause, now)
-    resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME and d["fired_at"] is None), None)
-    tx.replace_deadlines(row["id"], started_alarms(deadline_rows(
-        deadlines, facts, engine.sla, engine.calendars, state=WorkOrderState(row["state"]),
-        fired=fired, resume_at=resume_at, outage_id=row.get("outage_id")), view.deadlines, now))
-    add_timing_change_event(tx, view.row, {**row, **columns}, now, reason)
-    return {**row, **columns}
+    """``rules_catch_up.recompute_order`` on the runtime's engine at its clock's now (a tier BOSS gave late:
+    ``tier_recheck``)."""
+    return recompute_order(runtime.engine, tx, view, runtime.clock.now(), entries, changes, reason=reason,
+                           closes=closes, cause=cause)

@@ -21,8 +21,16 @@ from typing import Any
 from hub.workflow.calendars import Calendars
 from hub.workflow.changes import EngineSettings
 from hub.workflow.clock import as_utc
-from hub.workflow.deadlines import DeadlineKind, Due, TimingFacts, compute_deadlines, pauses_from_states
+from hub.workflow.deadlines import (
+    DeadlineKind,
+    Due,
+    TimingFacts,
+    calendar_version,
+    compute_deadlines,
+    pauses_from_states,
+)
 from hub.workflow.lifecycle import WorkOrderState
+from hub.workflow.recalculated_breaches import started_alarms
 from hub.workflow.schedule import ESCALATE, RESUME, deadline_rows, fired_rows, parse_kind
 from hub.workflow.sla import SlaTable
 from hub.workflow.store import WorkOrderTransaction, WorkOrderView
@@ -52,18 +60,30 @@ class WorkOrderTiming:
         interval = self.sla.row(row["tier"]).escalation_interval
         return self.calendars.for_department(str(row["owner"])).add(now, interval)
 
-    def reschedule(self, tx: WorkOrderTransaction, row: Row,
-                   view: WorkOrderView) -> list[tuple[str, datetime]]:
+    def reschedule(self, tx: WorkOrderTransaction, row: Row, view: WorkOrderView,
+                   now: datetime) -> list[tuple[str, datetime]]:
         """Replace the work order's pending deadline rows by those ``row`` (its current escalation level, state and
-        history) owes now (returned: kind and due instant); rows fired already stay fired."""
+        history) owes ``now`` (returned: kind and due instant); rows fired already stay fired, and an alarm a
+        recalculation started keeps its due (``recalculated_breaches.started_alarms``). A work order computed from
+        other rules (an escalation before the recalculation reached it) keeps its pending alarms' dues and its
+        versions: the recalculation still comes, and starts or undoes its breaches."""
         facts, sla, calendars = self.timing_facts(row, view.history), self.sla, self.calendars
         fired = fired_rows(view.deadlines)
         resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME
                           and d["fired_at"] is None), None)
-        rows = deadline_rows(compute_deadlines(facts, sla, calendars), facts, sla, calendars, state=S(row["state"]),
-                             fired=fired, resume_at=resume_at, outage_id=row.get("outage_id"))
+        rows = started_alarms(deadline_rows(compute_deadlines(facts, sla, calendars), facts, sla, calendars,
+                                            state=S(row["state"]), fired=fired, resume_at=resume_at,
+                                            outage_id=row.get("outage_id")),
+                              view.deadlines, view.row, now, start=False,
+                              stale=not self.computed_by_rules_in_force(view))
         tx.replace_deadlines(row["id"], rows)
         return rows
+
+    def computed_by_rules_in_force(self, view: WorkOrderView) -> bool:
+        """Whether the work order ``view`` holds deadlines of this SLA table and these calendars already."""
+        row = view.row
+        return (row["sla_version"] == self.sla.version and row["calendar_version"] is not None
+                and row["calendar_version"] == calendar_version(self.timing_facts(row, view.history), self.calendars))
 
     # -- clock ---------------------------------------------------------------------------------------------------
 

@@ -21,7 +21,8 @@ from hub.workflow.store.queries import load_work_order
 __all__ = ["back_on_reply_limit", "off_reply_limit"]
 
 
-def back_on_reply_limit(tx: WorkOrderTransaction, engine: WorkOrderEngine, work_order_id: str) -> datetime | None:
+def back_on_reply_limit(tx: WorkOrderTransaction, engine: WorkOrderEngine, work_order_id: str,
+                        now: datetime) -> datetime | None:
     """Give the unlinked AUTO_ANSWERED work order its reply limit (``reply_due``) and its deadline rows again;
     returns the limit (None: paused, which an AUTO_ANSWERED work order never is)."""
     view = load_work_order(tx.db, work_order_id, for_update=True)
@@ -31,7 +32,7 @@ def back_on_reply_limit(tx: WorkOrderTransaction, engine: WorkOrderEngine, work_
     deadlines = compute_deadlines(engine.timing_facts(row, view.history), engine.sla, engine.calendars)
     row["reply_due"] = deadlines.reply.due.at
     tx.update(work_order_id, {"reply_due": row["reply_due"]})
-    engine.reschedule(tx, row, view)
+    engine.reschedule(tx, row, view, now)
     return row["reply_due"]  # type: ignore[no-any-return]
 
 

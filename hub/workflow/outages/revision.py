@@ -131,7 +131,7 @@ def let_go(tx: WorkOrderTransaction, engine: WorkOrderEngine, notice: StoredNoti
         outcome.unlinked.append(row["id"])
         told_now = reason.to_read(row["id"], why)
         if answered:
-            due = back_on_reply_limit(tx, engine, row["id"])
+            due = back_on_reply_limit(tx, engine, row["id"], now)
             told_now += ("The customer was told the outage wording; handle it now: tell the customer and reply "
                          f"(its reply limit runs again{f', due {due.isoformat()}' if due else ''}).")
         else:
