@@ -143,7 +143,8 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         raise click.BadParameter(f"{dependencies_ref} did not give a mapping of dependencies")
     opened: list[Broker] = []  # the broker, once open: /readyz reads its connection
     probes = WorkerProbes(consumer, lambda: bool(opened) and opened[0].ready(), breakers,
-                          broker_reason=lambda: opened[0].unready_reason() if opened else None)
+                          broker_reason=lambda: opened[0].unready_reason() if opened else None,
+                          interrupted=lambda: opened[0].interrupted_consumers() if opened else {})
     if metrics_port is not None:
         try:
             bound = serve_probes(metrics_port, metrics.registry, probes, settings)
@@ -171,6 +172,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         probes.watch(database_probe(dependencies), metrics)
         own = [settings.topology.queue(consumer), settings.topology.dead_letter_queue(consumer)]
         metrics.track_queues(lambda: broker.message_counts(own) if broker.ready() else {})
+        metrics.track_consumers(lambda: broker.consumer_counts(own[:1]) if broker.ready() else {})
     try:
         if kit is not None and kit.processed_store is not None and store is None and dependencies_ref is None:
             processed = kit.processed_store(dependencies)  # the workflow: its own database, one transaction

@@ -64,7 +64,7 @@ from hub.validation.audited import audited_command_types
 from hub.validation.command_sets import CommandSetRegistry
 from hub.validation.validator import DocumentValidator
 
-__all__ = ["HubApp", "create_app", "queue_depths"]
+__all__ = ["HubApp", "create_app", "queue_consumers", "queue_depths"]
 
 log = logging.getLogger("onepoint.ingress")
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -115,6 +115,7 @@ def create_app(
     if isinstance(router, BrokerRouter):
         metrics.track_broker(router.connected)
         metrics.track_queues(queue_depths(router.broker))
+        metrics.track_consumers(queue_consumers(router.broker))
     validator = DocumentValidator(registry, settings.limits)
     callers = CallerDirectory(settings.callers)
     security = settings.security
@@ -159,11 +160,15 @@ def create_app(
     async def readyz(request: Request) -> Response:
         checks = {"schemas": len(registry.names()) > 0, "router": await router.ready()}
         failing: dict[str, str] = {}
+        unconsumed: list[str] = []
         if isinstance(router, BrokerRouter):
             checks["broker"] = router.connected()
             if not checks["broker"]:
                 reason = router.unready_reason() or "not connected to the broker"
                 failing["broker"] = f"{reason}: nothing can be accepted"
+            else:  # consumer queues nobody consumes (their workers down): named, the answer unchanged
+                counts = await anyio.to_thread.run_sync(metrics.consumer_counts)
+                unconsumed = sorted(queue for queue, consumers in counts.items() if consumers == 0)
         ready = all(checks.values())
         for name, probe in probes.items():  # last known states: no call to the dependency here
             state = probe.state()
@@ -176,6 +181,8 @@ def create_app(
             if not state.ok:
                 failing[INBOX_CHECK] = state.reason or "failing"
         body: dict[str, object] = {"ready": ready, "checks": checks}
+        if unconsumed:
+            body["unconsumed"] = unconsumed  # accepted commands routed there wait until a worker consumes them
         status = "ok" if ready else "unready"
         if breakers is not None:
             circuits = breakers.readiness()
@@ -251,6 +258,17 @@ def create_app(
     asgi.router.redirect_slashes = False  # no 307 to a Location built from the request's Host header
     hub_app = HubApp(asgi, settings, registry, router, metrics, hooks, probes, take, inbox_health=inbox_health)
     return hub_app
+
+
+def queue_consumers(broker: Broker) -> Callable[[], dict[str, int]]:
+    """The read of ``onepoint_queue_consumers``: the consumers of each consumer queue of the broker's topology (the
+    queues routes deliver to) in one ``consumer_counts``; nothing while the broker is not connected."""
+    names = [broker.config.queue(consumer) for consumer in broker.config.consumers]
+
+    def read() -> dict[str, int]:
+        return broker.consumer_counts(names) if broker.ready() else {}
+
+    return read
 
 
 def queue_depths(broker: Broker) -> Callable[[], dict[str, int]]:

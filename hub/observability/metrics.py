@@ -53,7 +53,7 @@ from collections.abc import Callable, Iterable, Mapping
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from hub.observability.inbox_metrics import InboxSeries
-from hub.observability.queues import QUEUE_DEPTH_MAX_AGE, QueueDepths
+from hub.observability.queues import CONSUMERS_DOCUMENTATION, QUEUE_DEPTH_MAX_AGE, QueueDepths
 from hub.observability.work_order_health import WORK_ORDER_HEALTH_MAX_AGE, WorkOrderHealth, WorkOrderHealthGauges
 
 __all__ = ["CIRCUIT_STATES", "LATENCY_BUCKETS", "Metrics"]
@@ -103,6 +103,7 @@ class Metrics:
         self._inbox: InboxSeries | None = None  # made by expect_inbox: only where an inbox is read
         self._prefix = p
         self._queues: QueueDepths | None = None
+        self._consumers: QueueDepths | None = None
         self._work_orders: WorkOrderHealthGauges | None = None
         self._deadlines = Counter(f"{p}_deadlines_fired", "Deadline rows the scheduler fired, by kind.", ["kind"],
                                   registry=r)
@@ -165,6 +166,21 @@ class Metrics:
             self.registry.register(self._queues)
         else:
             self._queues.cache.read, self._queues.cache.max_age = read, max_age
+
+    def track_consumers(self, read: Callable[[], Mapping[str, int]], *, max_age: float = QUEUE_DEPTH_MAX_AGE) -> None:
+        """Expose ``read()`` (queue → consumers, e.g. ``broker.consumer_counts(names)``) as
+        ``onepoint_queue_consumers{queue}``, read at scrape time and kept ``max_age`` seconds; a second call replaces
+        the read."""
+        if self._consumers is None:
+            self._consumers = QueueDepths(read, name=f"{self._prefix}_queue_consumers", max_age=max_age,
+                                          documentation=CONSUMERS_DOCUMENTATION, what="queue consumers")
+            self.registry.register(self._consumers)
+        else:
+            self._consumers.cache.read, self._consumers.cache.max_age = read, max_age
+
+    def consumer_counts(self) -> dict[str, int]:
+        """The last read of ``track_consumers`` (read now if older than its ``max_age``); empty without one."""
+        return self._consumers.depths() if self._consumers is not None else {}
 
     def track_dependency(self, dependency: str, up: Callable[[], bool]) -> None:
         """Make ``onepoint_dependency_up{dependency}`` read ``up()`` at every scrape (1 up, 0 failing)."""

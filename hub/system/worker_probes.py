@@ -3,19 +3,20 @@
 
 On ``amqp://`` a consumer may run in processes of its own (competing consumers): its circuit breaker and its
 database live there, not in the hub's process, so the hub's ``/readyz`` cannot name them. The worker's
-``/readyz`` has the hub's shape: ``ready`` (the broker connected), ``checks`` (``broker``; ``database`` for the
-workflow's store, ``processed_store`` for the shared PostgreSQL processed store, checked in the background by
-``hub.system.health``), ``circuits`` and ``open`` (this process's breakers), ``failing`` (why), ``status`` (``ok``,
-``degraded``: an open circuit or a failing database, ``unready``: 503). Served on 127.0.0.1 only, by the server
-the hub runs on (``hub.http.background``), with its limits (``[server] read_timeout_seconds``, ``max_connections``):
-a request head that stalls is answered 408 and closed, and over the cap only the probes are answered, so stalled
-clients cannot use up the worker's file descriptors.
+``/readyz`` has the hub's shape: ``ready`` (the broker connected and the queue consumed: a consumer the broker
+cancelled, its queue deleted or its leader moved, is ``consuming`` false, 503, until it consumes again), ``checks``
+(``broker``; ``database`` for the workflow's store, ``processed_store`` for the shared PostgreSQL processed store,
+checked in the background by ``hub.system.health``), ``circuits`` and ``open`` (this process's breakers),
+``failing`` (why), ``status`` (``ok``, ``degraded``: an open circuit or a failing database, ``unready``: 503).
+Served on 127.0.0.1 only, by the server the hub runs on (``hub.http.background``), with its limits
+(``[server] read_timeout_seconds``, ``max_connections``): a request head that stalls is answered 408 and closed, and
+over the cap only the probes are answered, so stalled clients cannot use up the worker's file descriptors.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 import anyio.to_thread
@@ -39,8 +40,10 @@ class WorkerProbes:
 
     def __init__(self, consumer: str, broker_ready: Callable[[], bool], breakers: CircuitBreakers | None = None,
                  probes: Iterable[BackgroundProbe] = (),
-                 broker_reason: Callable[[], str | None] = lambda: None) -> None:
+                 broker_reason: Callable[[], str | None] = lambda: None,
+                 interrupted: Callable[[], Mapping[str, str]] = dict) -> None:
         self.consumer = consumer
+        self.interrupted = interrupted  # queue → why the broker's cancel left it unconsumed
         self.broker_ready = broker_ready
         self.broker_reason = broker_reason
         self.breakers = breakers
@@ -66,6 +69,9 @@ class WorkerProbes:
         if not checks["broker"]:
             failing["broker"] = f"{self.broker_reason() or 'not connected'}: nothing is consumed"
         ready = checks["broker"]
+        if ready and (interrupted := self.interrupted()):  # connected, yet its queue not consumed: unready too
+            checks["consuming"] = ready = False
+            failing["consuming"] = "; ".join(interrupted[queue] for queue in sorted(interrupted))
         for probe in self.probes:  # last known states: no call to the dependency here
             state = probe.state()
             checks[probe.name] = state.ok

@@ -163,6 +163,16 @@ class Broker(ABC):
                 continue
         return counts
 
+    def consumer_counts(self, queues: Iterable[str]) -> dict[str, int]:
+        """How many consumers each of ``queues`` has (every process's, as the broker counts them), in one read where
+        the broker can; a queue that cannot be read (not declared) is left out. Empty where the broker cannot say."""
+        return {}
+
+    def interrupted_consumers(self) -> dict[str, str]:
+        """Queue → why: this process's consumers that the broker cancelled (their queue deleted, its node or leader
+        changed) and that do not consume again yet, although connected. Empty while every consumer consumes."""
+        return {}
+
     @abstractmethod
     def purge(self, queue: str) -> int:
         """Drop every ready message of ``queue``; returns how many."""

@@ -151,6 +151,11 @@ class MemoryBroker(QueueDelivery):
         with self._lock:
             return {name: len(self._queues[name].ready) for name in queues if name in self._queues}
 
+    def consumer_counts(self, queues: Iterable[str]) -> dict[str, int]:
+        with self._lock:
+            return {name: sum(1 for sub in self._queues[name].subs if sub.active)
+                    for name in queues if name in self._queues}
+
     def depths(self, *, due_before: float | None = None) -> dict[str, int]:
         """Every queue's messages, waiting or delivered and not yet settled (delay tiers and DLQs included);
         ``due_before`` (on ``time.monotonic``): leave out the messages whose time-to-live ends later (a delay tier's

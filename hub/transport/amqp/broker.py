@@ -102,6 +102,14 @@ class RabbitMQBroker(Broker):
     def message_counts(self, queues: Iterable[str]) -> dict[str, int]:
         return self._queue_reads.message_counts(queues)
 
+    def consumer_counts(self, queues: Iterable[str]) -> dict[str, int]:
+        return self._queue_reads.consumer_counts(queues)
+
+    def interrupted_consumers(self) -> dict[str, str]:
+        with self._lock:
+            subs = list(self._subscriptions)
+        return {sub.queue: reason for sub in subs if (reason := sub.interrupted) is not None}
+
     def purge(self, queue: str) -> int:
         return self._queue_reads.queue_op(queue, purge=True)
 

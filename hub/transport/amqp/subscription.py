@@ -5,6 +5,12 @@ consumer gets them as one batch. Settlements from the worker threads are queued 
 call per burst. Acks that settle the oldest outstanding deliveries of the channel leave as one
 ``basic.ack(multiple=True)``; an ack behind a delivery still being handled (``concurrency`` > 1) leaves on its
 own, so no ack is ever held back.
+
+A consumer the broker cancels (``basic.cancel``: its queue deleted, e.g. to re-create it with other arguments, or a
+quorum queue's leader moving) is `interrupted`: one WARNING names the queue, its channel is closed (the broker
+requeues what it had not acked; the settlements still coming for it are dropped, never sent on a dead channel) and a
+new channel consumes again after a pause that doubles up to `MAX_RECONSUME_PAUSE` while the queue is missing. Until
+the broker confirms the new consumer, ``interrupted`` says why (a worker's ``/readyz`` answers 503 naming the queue).
 """
 
 from __future__ import annotations
@@ -24,9 +30,11 @@ from hub.transport.amqp.properties import from_pika
 from hub.transport.consumer import ConsumerFactory
 from hub.transport.message import Delivery, Message, Settlement
 
-__all__ = ["Subscription"]
+__all__ = ["FIRST_RECONSUME_PAUSE", "MAX_RECONSUME_PAUSE", "Subscription"]
 
 log = logging.getLogger("onepoint.transport")
+FIRST_RECONSUME_PAUSE = 0.5  # seconds before consuming again after the broker cancelled the consumer
+MAX_RECONSUME_PAUSE = 30.0  # the pause doubles up to this while the queue is missing
 
 
 class Subscription:
@@ -51,6 +59,8 @@ class Subscription:
         self._channel: Any = None
         self._consumer_tag: str | None = None
         self._active = True
+        self.interrupted: str | None = None  # why the broker's cancel left the queue unconsumed; None when consuming
+        self._reconsume_pause = FIRST_RECONSUME_PAUSE
         self._lock = threading.Lock()
         self._settlements: list[tuple[Any, int, Settlement]] = []  # from worker threads, sent by _flush
         self._outstanding: deque[int] = deque()  # delivery tags of the current channel, oldest first
@@ -80,11 +90,44 @@ class Subscription:
             return
         self._set_channel(channel)
         channel.add_on_close_callback(self._on_channel_closed)
+        channel.add_on_cancel_callback(partial(self._on_cancelled, channel))
         channel.basic_qos(prefetch_count=self.prefetch, callback=lambda _: self._start(channel))
 
     def _start(self, channel: Any) -> None:
         if channel is self._channel and channel.is_open and self._active:
-            self._consumer_tag = channel.basic_consume(self.queue, self._on_message, auto_ack=False)
+            self._consumer_tag = channel.basic_consume(self.queue, self._on_message, auto_ack=False,
+                                                       callback=self._on_consuming)
+
+    def _on_consuming(self, _frame: Any) -> None:
+        """The broker confirmed the consumer (``basic.consume-ok``)."""
+        self._reconsume_pause = FIRST_RECONSUME_PAUSE
+        if self.interrupted is not None:
+            self.interrupted = None
+            log.info("consuming again after the broker cancelled the consumer", extra={"queue": self.queue})
+
+    def _on_cancelled(self, channel: Any, frame: Any) -> None:
+        """``basic.cancel`` from the broker: close the channel (its unacked deliveries go back to the queue) and
+        consume again on a new one after a pause."""
+        if channel is not self._channel or frame.method.consumer_tag != self._consumer_tag:
+            return
+        self.interrupted = (f"the broker cancelled the consumer of queue {self.queue} (the queue deleted, or its "
+                            "node or leader changed); consuming again once the queue exists")
+        log.warning("the broker cancelled the consumer; consuming again once the queue exists",
+                    extra={"queue": self.queue})
+        self._set_channel(None)
+        self._consumer_tag = None
+        if channel.is_open:
+            channel.close()
+        self._reopen_later()
+
+    def _reopen_later(self) -> None:
+        connection = self._io.connection
+        if not (self._active and connection is not None and connection.is_open):
+            return
+        pause = 1.0
+        if self.interrupted is not None:  # the queue may be missing: wait longer each time
+            pause, self._reconsume_pause = self._reconsume_pause, min(MAX_RECONSUME_PAUSE, 2 * self._reconsume_pause)
+        self._io.call_later(pause, lambda: self.on_connected(connection))
 
     def _on_channel_closed(self, channel: Any, reason: BaseException) -> None:
         if channel is not self._channel:
@@ -94,7 +137,7 @@ class Subscription:
         connection = self._io.connection
         if self._active and connection is not None and connection.is_open:
             log.warning("consumer channel closed; reopening", extra={"queue": self.queue, "reason": repr(reason)})
-            self._io.call_later(1.0, lambda: self.on_connected(connection))
+            self._reopen_later()
 
     def _on_message(self, channel: Any, method: Any, props: pika.BasicProperties, body: bytes) -> None:
         message = from_pika(method, props, body)
