@@ -4,7 +4,9 @@
 way ``stats`` names it (``due (Asia/Shanghai)``); the customer's and the contact number to their last 4 digits
 wherever they are printed (their rows, and as they are written in the description, dispatch fields, notes and
 changed values: a fixed-line contact number such as ``0755-83765432`` is no mobile number, which the free-text
-masking alone would leave whole), other mobile numbers in free text as ``138****8000``, and the mailboxes the
+masking alone would leave whole; every number of its history's ``contact_number``, ``msisdn`` and ``intake.``
+entries too, such as a contact number a dispatch replaced, and any other fixed-line number in free text), other
+mobile numbers in free text as ``138****8000``, and the mailboxes the
 history holds (``mail_sent_to``, ``mail_from``) as ``b***@example.com``, unless unmasked.
 
 Every cell is plain text (``rich.text.Text``): what a customer wrote (``[urgent]``, ``[/x]``) is printed as it
@@ -23,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from hub.observability.fixed_lines import mask_fixed_lines_in
 from hub.observability.masking import mask_msisdn, mask_number_in
 from hub.workflow.history_mailboxes import shown_value
 
@@ -30,6 +33,7 @@ __all__ = ["print_work_order", "when", "zoned"]
 
 _NONE = "—"
 _OWN_NUMBERS = ("msisdn", "contact_number")  # the work order's columns, and the dispatch fields the hub adds
+_HISTORY_NUMBERS = frozenset({*_OWN_NUMBERS, *(f"intake.{name}" for name in _OWN_NUMBERS)})  # their field entries
 
 
 def zoned(label: str, zone: ZoneInfo) -> str:
@@ -62,15 +66,25 @@ def _tail(number: Any, unmasked: bool) -> str:
     return str(number) if unmasked else f"…{str(number)[-4:]}"
 
 
-def _own_numbers_hidden(row: Mapping[str, Any]) -> Callable[[str], str]:
-    """A text with the work order's own numbers (the customer's, the contact's), however written there, to their
-    last 4 digits as `_tail` shows them: the mask of their rows is not undone elsewhere in the same output."""
-    numbers = [str(row[name]) for name in _OWN_NUMBERS if row.get(name)]
+def _had_numbers(row: Mapping[str, Any], history: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Every number the work order has had as its own: its row's, the old and new values of its history's entries
+    of them (a contact number a dispatch replaced), and those given at intake (``intake.msisdn``,
+    ``intake.contact_number``)."""
+    numbers = {str(row[name]) for name in _OWN_NUMBERS if row.get(name)}
+    for entry in history:
+        if entry.get("kind") == "field" and entry.get("field") in _HISTORY_NUMBERS:
+            numbers.update(str(entry[side]) for side in ("old_value", "new_value") if entry.get(side))
+    return sorted(numbers, key=len, reverse=True)  # a number with its extension before the line alone
 
+
+def _own_numbers_hidden(numbers: Iterable[str]) -> Callable[[str], str]:
+    """A text with the work order's own ``numbers`` (the customer's, the contacts'), however written there, to
+    their last 4 digits as `_tail` shows them: the mask of their rows is not undone elsewhere in the same output;
+    then any other fixed-line number likewise (the free-text masking finds only mobile numbers)."""
     def hidden(text: str) -> str:
         for number in numbers:
             text = mask_number_in(text, number, _tail(number, unmasked=False))
-        return text
+        return mask_fixed_lines_in(text, lambda found: _tail(found, unmasked=False))
     return hidden
 
 
@@ -98,7 +112,7 @@ def _value(entry: Mapping[str, Any], side: str, unmasked: bool) -> str:
         return ""
     if unmasked:
         return str(value)
-    return _tail(value, unmasked) if entry["field"] in _OWN_NUMBERS else shown_value(entry["field"], str(value))
+    return _tail(value, unmasked) if entry["field"] in _HISTORY_NUMBERS else shown_value(entry["field"], str(value))
 
 
 def _fields(row: Mapping[str, Any], zone: ZoneInfo, unmasked: bool) -> Iterable[tuple[str, str]]:
@@ -138,7 +152,7 @@ def _fields(row: Mapping[str, Any], zone: ZoneInfo, unmasked: bool) -> Iterable[
 def print_work_order(console: Console, view: Any, zone: ZoneInfo, *, unmasked: bool) -> None:
     """The fields table, the history as a timeline, the deadline rows."""
     row = view.row
-    own = _own_numbers_hidden(row)
+    own = _own_numbers_hidden(_had_numbers(row, view.history))
     shown: Callable[[Any], Text] = (lambda value: Text(str(value))) if unmasked else (
         lambda value: Text(mask_msisdn(own(str(value)))))
     fields = Table(title=f"{row['id']}: {row['state']} (times in {zone.key})", title_justify="left",

@@ -28,7 +28,13 @@ from hub.workflow.changes import (
 )
 from hub.workflow.checks_done import check_entries, checks_done, stated_checks
 from hub.workflow.commands import ActionRequest, instant
-from hub.workflow.dispatch_numbers import CALL_BACK_FIELD, MISMATCH, call_back_change, other_subscriber
+from hub.workflow.dispatch_numbers import (
+    CALL_BACK_FIELD,
+    MISMATCH,
+    call_back_change,
+    kept_subscriber_set_aside,
+    other_subscriber,
+)
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.taxonomy import DispatchTemplate, Taxonomy, UnknownCategory
 
@@ -114,12 +120,14 @@ def dispatch_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest,
     template = dispatch_template(taxonomy, row)
     stated = (stated_checks(template, request.checks_done, f"Dispatch of work order {row['id']} refused")
               if request.checks_done else {})  # refused before anything is written
+    set_aside = kept_subscriber_set_aside(row, kept, request, changes["updated_at"])
+    if set_aside is not None:  # another subscriber number kept before msisdn-mismatch: the work order's dispatched
+        kept = {name: value for name, value in kept.items() if name != "msisdn"}
     asked = {**kept, **request.dispatch_fields}  # the fields kept from intake beneath the Dispatch's own
     typed = {"msisdn": row["msisdn"], "contact_number": row["contact_number"] or "", **asked}
     given = template.normalised(typed)  # what NSP gets; checked in that form and as typed (a pattern may be either's)
     with_kept = f"template {template.id}" + (f"; with the {len(kept)} field(s) given at intake" if kept else "")
-    other = other_subscriber(row["msisdn"], asked, f"Dispatch of work order {row['id']} refused",
-                             from_intake=_given_at_intake("msisdn", kept, request))
+    other = other_subscriber(row["msisdn"], request.dispatch_fields, f"Dispatch of work order {row['id']} refused")
     if other is not None:  # NSP would be sent two subscriber numbers: refused, enforced templates or not
         _refused(tx, row, request, changes, observers, other, note=with_kept, code=MISMATCH)
     missing = [_from_intake(entry, kept, request.dispatch_fields) for entry in template.missing_fields(typed)]
@@ -136,6 +144,8 @@ def dispatch_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest,
     if call_back is not None:  # the number NSP is given to call the customer back on is the work order's too
         changes[CALL_BACK_FIELD] = call_back.new_value
         tx.append_history(row["id"], [call_back])
+    if set_aside is not None:
+        tx.append_history(row["id"], [set_aside])
     if stated:  # kept in the history, just before the DISPATCH state entry
         tx.append_history(row["id"], check_entries(
             stated, template=template.id, at=changes["updated_at"], actor=request.operator, system=request.system,

@@ -18,7 +18,9 @@ last four digits travel (``relatedParty``: ``*******8000``), wherever it is writ
 name and district, a status change's reason and detail, an attribute change's values) is masked as ``onepoint
 workorders show`` masks it and as the audit rows are: the work order's own numbers (``msisdn``,
 ``contact_number``: a fixed-line ``0755-83765432`` is no mobile number) to their last four digits however they are
-spelt there (``mask_number_in``), then every other mobile number too (``mask_numbers_in``: ``*******5678``).
+spelt there (``mask_number_in``), then every other mobile number too (``mask_numbers_in``: ``*******5678``), then
+every other fixed-line number (``mask_fixed_lines_in``: ``********5432``): a contact number a dispatch replaced is no
+longer the row's, and the notes still quote it. No statement is read for it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from hub.observability.fixed_lines import mask_fixed_lines_in
 from hub.observability.masking import fold, mask_msisdn_tail, mask_number_in, mask_numbers_in
 from hub.workflow.lifecycle import TMF621_STATUS, LifecycleAction, WorkOrderState
 
@@ -75,8 +78,9 @@ _OWN_NUMBERS = ("msisdn", "contact_number")  # the work order's numbers: to thei
 
 def text_masking(row: Mapping[str, Any]) -> Callable[[Any], Any]:
     """A free-text value of ``row``'s event with no more of a number than its last four digits: the work order's
-    own numbers however spelt (a fixed-line contact number included), then any other mobile number; a value that
-    is no text is returned as it is."""
+    own numbers however spelt (a fixed-line contact number included), then any other mobile number, then any
+    other fixed-line number (a contact number a dispatch replaced: ``mask_fixed_lines_in``); a value that is no
+    text is returned as it is."""
     numbers = [str(row[name]) for name in _OWN_NUMBERS if row.get(name)]
 
     def masked(value: Any) -> Any:
@@ -84,7 +88,7 @@ def text_masking(row: Mapping[str, Any]) -> Callable[[Any], Any]:
             return value
         for number in numbers:
             value = mask_number_in(value, number, mask_msisdn_tail(number))
-        return mask_numbers_in(value)
+        return mask_fixed_lines_in(mask_numbers_in(value), mask_msisdn_tail)
     return masked
 
 

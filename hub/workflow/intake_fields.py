@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.workflow.commands import Complaint
+from hub.workflow.lifecycle import LifecycleAction
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 
 __all__ = ["INTAKE_FIELD", "INTAKE_PREFIX", "WAITING", "intake_fields", "keep_intake_fields"]
@@ -52,13 +53,19 @@ def keep_intake_fields(tx: WorkOrderTransaction, work_order_id: str, complaint: 
 
 def intake_fields(history: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     """The fields kept from intake, by template field name (a later entry of a name wins). A call-back number
-    (``contact_number``) is spent once a dispatch took one onto the work order (its field entry
-    ``contact_number``: ``hub.workflow.dispatch_numbers``): a later dispatch giving none sends the work order's."""
+    (``contact_number``) is spent by the first dispatch, whatever it sent: taken onto the work order (its field
+    entry ``contact_number``: ``hub.workflow.dispatch_numbers``), or overridden by the dispatch's own (the work
+    order's number among them, which writes no entry). A later dispatch giving none sends the work order's."""
     kept: dict[str, str] = {}
+    dispatched = False
     for entry in history:
         field = entry.get("field") or ""
         if entry.get("action") == INTAKE_FIELD and field.startswith(INTAKE_PREFIX) and entry.get("new_value"):
             kept[field[len(INTAKE_PREFIX):]] = str(entry["new_value"])
         elif field == _CALL_BACK and entry.get("kind") == "field":
             kept.pop(_CALL_BACK, None)
+        elif entry.get("kind") == "state" and entry.get("action") == LifecycleAction.DISPATCH.value:
+            dispatched = True
+    if dispatched:
+        kept.pop(_CALL_BACK, None)
     return kept

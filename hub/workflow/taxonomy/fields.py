@@ -33,6 +33,7 @@ _MONTH = re.compile(r"([0-9]{4})-?(0[1-9]|1[0-2])")
 _AMOUNT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
 _SEPARATORS = re.compile(r"[\s\-.()]")
 _COUNTRY = ("+86", "0086")  # China's country code, as dialled from a mobile or from abroad
+_BARE_COUNTRY = "86"  # ... and as BOSS and HLR write an MSISDN: only before a mobile number's 11 digits
 _NUMBER_TYPES = frozenset({"msisdn", "phone"})
 _DIGIT_TYPES = _NUMBER_TYPES | {"datetime", "month", "amount"}
 # The full-width forms U+FF01-U+FF5E are ASCII's "!" to "~" moved by 0xFEE0; U+3000 is the ideographic space.
@@ -47,7 +48,8 @@ def half_width(value: str) -> str:
 
 def normal_number(value: str) -> str:
     """A telephone number without separators (spaces, dashes, dots, brackets) and without China's country code: a
-    mobile number as its 11 digits, a fixed line with its trunk 0 (``+86 10 12345678`` is ``01012345678``). Any
+    mobile number as its 11 digits (``8613800138000``, ``86 138 0013 8000`` too: a bare 86 is taken for the country
+    code only before a mobile number), a fixed line with its trunk 0 (``+86 10 12345678`` is ``01012345678``). Any
     other text comes back without its separators (the check then names what is wrong)."""
     extended = _EXTENSION.fullmatch(value.strip())
     if extended is not None:  # 0755-83765432-801: the line, then its extension kept apart
@@ -55,6 +57,8 @@ def normal_number(value: str) -> str:
         if _FIXED_LINE.fullmatch(line):
             return f"{line}-{extended.group(2)}"
     number = _SEPARATORS.sub("", value)
+    if number.startswith(_BARE_COUNTRY) and _MSISDN.fullmatch(number[len(_BARE_COUNTRY):]):
+        return number[len(_BARE_COUNTRY):]  # 8613800138000, as BOSS and HLR screens show an MSISDN
     for prefix in _COUNTRY:
         if number.startswith(prefix):
             national = number[len(prefix):]
