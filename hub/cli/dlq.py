@@ -60,7 +60,8 @@ def list_command(broker_url: str | None, config_path: Path | None, prefix: str |
     """List dead letters: id, consumer, original routing key, age (since its first failure, over replays), times
     replayed, attempts, first/last failure, reason.
 
-    Oldest first per DLQ; letters dead-lettered while the list runs are not listed (and end up among the others).
+    Oldest first per DLQ, the DLQs in order (--limit N: the first N per DLQ); letters dead-lettered while the list
+    runs are not listed (and end up among the others).
     Every letter is read (moved to the tail of its DLQ, in order) whatever --limit/--reason/--older-than keep: a
     pass that stopped early would reorder the DLQ. `onepoint dlq count` only counts, at once."""
     with dead_letter_queues(broker_url, config_path, prefix, queue) as queues, \

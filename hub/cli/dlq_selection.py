@@ -35,8 +35,9 @@ def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The three options, handed to ``func`` as one ``shown: LetterFilter``."""
 
     @click.option("--limit", type=click.IntRange(min=1), default=None,
-                  help="List only the first N letters that match (oldest first). The whole DLQ is still read, to keep "
-                       "its order: for how many there are, use `onepoint dlq count`.")
+                  help="List only the first N letters that match per DLQ (oldest first in each, the DLQs in their "
+                       "order). Every DLQ is still read whole, to keep its order: for how many there are, use "
+                       "`onepoint dlq count`.")
     @click.option("--reason", default=None, help="Only letters whose reason contains this text (any case).")
     @click.option("--older-than", "older_than", default=None,
                   help="Only letters whose first failure is at least this old: 30m, 2h, 3d, 1d12h.")

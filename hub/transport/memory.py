@@ -1,7 +1,8 @@
 """``memory://``: an in-process broker with RabbitMQ's semantics, for the embedded mode and unit tests.
 
 It interprets the same ``Topology`` arguments as RabbitMQ (quorum queues): publisher confirms (a Future),
-mandatory → ``UnroutableError``, ``x-max-length`` + ``reject-publish`` → ``QueueFullError`` (a nack), manual
+mandatory → ``UnroutableError``, ``x-max-length`` + ``reject-publish`` → ``QueueFullError`` (a nack), ``x-max-length``
++ ``drop-head`` → the oldest dropped (the probe queue, `hub.transport.probe`), manual
 ack/nack/reject, redelivery (``redelivered`` and ``x-delivery-count``) on requeue and on consumer close,
 ``x-delivery-limit`` (delivered at most limit+1 times, then dead-lettered with reason ``delivery_limit``),
 queue TTL (``expired``), ``x-death``/``x-first-death-*`` headers, topic/fanout/direct/default exchanges,
@@ -94,10 +95,14 @@ class MemoryBroker(QueueDelivery):
         for q in queues:
             limit = q.args.get("x-max-length")
             # Like a quorum queue in 3.10: the limit is checked before enqueueing, so one more fits.
-            if limit is not None and len(q.ready) + len(q.unacked) > limit:
+            if limit is not None and q.args.get("x-overflow") != "drop-head" and len(q.ready) + len(q.unacked) > limit:
                 return QueueFullError((q.name,), message.message_id)
         for q in queues:
             self._enqueue(q, QueuedMessage(message))
+            limit = q.args.get("x-max-length")
+            if limit is not None and q.args.get("x-overflow") == "drop-head":  # the probe queue: oldest dropped
+                while q.ready and len(q.ready) + len(q.unacked) > limit:
+                    q.ready.popleft()
         return None
 
     # -- consuming --------------------------------------------------------------------------------------

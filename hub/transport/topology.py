@@ -49,6 +49,7 @@ from typing import Any
 __all__ = [
     "DEFAULT_BROADCAST_CONSUMERS",
     "DEFAULT_CONSUMERS",
+    "PROBE_QUEUE_ARGUMENTS",
     "BindingSpec",
     "DelayTier",
     "ExchangeSpec",
@@ -128,6 +129,10 @@ class TopologyConfig:
     def dead_letter_queue(self, consumer: str) -> str:
         return f"{self.prefix}.{consumer}.dlq"
 
+    @property
+    def probe_queue(self) -> str:
+        return f"{self.prefix}.probe"
+
     def delay_exchange(self, tier: str) -> str:
         if tier not in {t.name for t in self.delay_tiers}:
             raise KeyError(f"unknown delay tier {tier!r}; have {[t.name for t in self.delay_tiers]}")
@@ -135,6 +140,10 @@ class TopologyConfig:
 
     def binding_keys(self, consumer: str) -> tuple[str, ...]:
         return self.bindings.get(consumer, (f"{consumer}.#",))
+
+
+# the probe queue keeps nothing: each probe is routed to it and dropped at once (drop-head at length 0)
+PROBE_QUEUE_ARGUMENTS: Mapping[str, Any] = {"x-queue-type": "classic", "x-max-length": 0, "x-overflow": "drop-head"}
 
 
 def _quorum(**extra: Any) -> dict[str, Any]:
@@ -192,6 +201,7 @@ class Topology:
             bindings.extend(BindingSpec(c.commands_exchange, queue, k) for k in c.binding_keys(consumer))
             if consumer in broadcast:
                 bindings.append(BindingSpec(c.broadcast_exchange, queue, ""))
+        queues.append(QueueSpec(c.probe_queue, PROBE_QUEUE_ARGUMENTS))
         return cls(c, tuple(exchanges), tuple(queues), tuple(bindings))
 
     def queue_spec(self, name: str) -> QueueSpec:

@@ -19,9 +19,11 @@ Keeping newcomers last would take a second queue.
 
 Replay publishes the message with its **original message id** (so the processed store still applies) on its
 **original routing key** (`hub.workers.replay`), with a fresh retry budget; it is acked from the DLQ only after the
-broker confirmed the replay, a window of replays in flight at a time (`hub.workers.dlq_replays`). A letter whose
-headers do not say where it came from, or how often it was replayed (`hub.workers.dead_letter`), is not replayed: the
-report's ``failed`` says why, and it stays in the DLQ, in its place.
+broker confirmed the replay, one replay at a time: the next letter is taken only once the last replay is confirmed
+(a window of replays in flight was withdrawn: a refusal was read only after later replays were written, so later
+commands of a work order could be delivered ahead of an earlier one kept in the DLQ). A letter whose headers do not
+say where it came from, or how often it was replayed (`hub.workers.dead_letter`), is not replayed: the report's
+``failed`` says why, and it stays in the DLQ, in its place.
 
 **A pass stops at the broker's first refusal** (`hub.workers.dlq_outcome`): before each DLQ it publishes a probe
 nobody receives (an alarm shows only once a connection publishes), and before each letter it asks the broker whether
@@ -36,21 +38,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Collection, Mapping
-from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from hub.observability.metrics import Metrics
 from hub.transport.broker import Broker
-from hub.transport.errors import PublishNackedError, TransportError
+from hub.transport.errors import PublishNackedError, TransportError, UnroutableError
 from hub.transport.message import Delivery, Message
 from hub.transport.probe import PROBE_EXCHANGE, probe_message
 from hub.workers.dead_letter import DeadLetter
 from hub.workers.dlq_filter import LetterFilter
 from hub.workers.dlq_moves import Moves
-from hub.workers.dlq_outcome import PassStopped, ReplayReport, refusal, summary
-from hub.workers.dlq_replays import Replays
+from hub.workers.dlq_outcome import PassStopped, ReplayReport, outcome_unknown, refusal, summary
 from hub.workers.replay import cleaned, replay_of
 
 __all__ = ["DeadLetter", "DeadLetterQueues", "PassStopped", "ReplayReport"]
@@ -102,18 +102,21 @@ class DeadLetterQueues:
 
     def browse(self, queue: str | None = None, progress: Progress | None = None,
                shown: LetterFilter | None = None) -> list[DeadLetter]:
-        """Every dead letter (or those ``shown`` selects), oldest first per consumer, without its body (a full pass:
-        the DLQs keep them, in order, whatever the filter; letters arriving during the pass are not listed and end
-        up among them, see the module's doc). Raises `PassStopped` when the broker refuses the moves."""
+        """Every dead letter (or those ``shown`` selects: its limit per DLQ), oldest first per consumer, in DLQ
+        order, without its body (a full pass: the DLQs keep them, in order, whatever the filter; letters arriving
+        during the pass are not listed and end up among them, see the module's doc). Raises `PassStopped` when the
+        broker refuses the moves."""
         letters: list[DeadLetter] = []
         selected, now = shown or LetterFilter(), datetime.now(UTC)
-
-        def keep(letter: DeadLetter) -> None:
-            if not selected.full(len(letters)) and selected.matches(letter, now):
-                letters.append(summary(letter))
-
         for consumer in self.counts(queue):
+            kept: list[DeadLetter] = []
+
+            def keep(letter: DeadLetter, kept: list[DeadLetter] = kept) -> None:
+                if not selected.full(len(kept)) and selected.matches(letter, now):
+                    kept.append(summary(letter))
+
             self._pass(consumer, lambda _letter: False, ReplayReport(), progress, keep)
+            letters += kept
         return letters
 
     def show(self, message_id: str, queue: str | None = None, progress: Progress | None = None) -> list[DeadLetter]:
@@ -171,14 +174,6 @@ class DeadLetterQueues:
               progress: Progress | None, keep: Keep | None = None) -> None:
         dlq = self.config.dead_letter_queue(consumer)
         moving = Moves(self.broker, dlq, self.confirm_timeout)
-
-        def settled(_delivery: Delivery, letter: DeadLetter, done: bool) -> None:
-            if done:
-                self._replayed(letter)
-            if progress is not None:
-                progress(summary(letter), done)
-
-        replays = Replays(report, dlq, self.confirm_timeout, settled=settled, move=moving.add, describe=self._refusal)
         self._probe(dlq)
         try:
             for _ in range(self.broker.message_count(dlq)):
@@ -188,30 +183,30 @@ class DeadLetterQueues:
                 if delivery is None:
                     break
                 letter = DeadLetter(consumer, delivery.message)
-                if pick(letter) and (confirm := self._replay(letter, report)) is not None:
-                    replays.add(delivery, letter, confirm)
-                    if replays.full:
-                        replays.settle()
-                    continue
-                moving.add(delivery, replace(cleaned(delivery.message), routing_key=dlq))
-                if keep is not None:
-                    keep(letter)
-                if moving.full:
-                    moving.settle()
+                try:
+                    done = pick(letter) and self._replay(delivery, letter, report)
+                except PassStopped:
+                    delivery.nack(requeue=True)  # refused or unknown: it stays in the DLQ
+                    raise
+                if not done:
+                    copy = replace(cleaned(delivery.message), routing_key=dlq)
+                    moving.add(delivery, copy)
+                    if keep is not None:
+                        keep(letter)
+                    if moving.full:
+                        moving.settle()
                 if progress is not None:
-                    progress(summary(letter), False)
+                    progress(summary(letter), done)
         except BaseException:
-            replays.settle(raising=False)  # the first error is the one raised
-            moving.settle(raising=False)
+            moving.settle(raising=False)  # the first error is the one raised
             raise
-        replays.settle()
         moving.settle()
 
     def _probe(self, dlq: str) -> None:
         """Publish a probe nobody receives (`hub.transport.probe`: the broker drops it) and wait for its
         confirm: a memory or disk alarm blocks a connection only once it publishes, and the probe is the one publish
         a blocked pass may leave unconfirmed (nothing a letter depends on). `PassStopped` when it is blocked."""
-        future = self.broker.publish(PROBE_EXCHANGE, probe_message(dlq), mandatory=False)
+        future = self.broker.publish(PROBE_EXCHANGE, probe_message(self.config.probe_queue), mandatory=False)
         deadline = time.monotonic() + self.confirm_timeout
         while True:
             try:
@@ -226,37 +221,37 @@ class DeadLetterQueues:
             except TransportError as exc:
                 raise PassStopped(self.broker.unready_reason() or str(exc), dlq) from exc
 
-    def _replay(self, letter: DeadLetter, report: ReplayReport) -> Future[None] | None:
-        """The replay's publish, its confirm awaited by `Replays`; None for a letter that cannot be replayed."""
+    def _replay(self, delivery: Delivery, letter: DeadLetter, report: ReplayReport) -> bool:
         unreplayable = letter.unreplayable
         if unreplayable is not None:
             log.error("dead letter not replayed: its headers are unreadable; it stays in the DLQ",
                       extra={"message_id": letter.message_id, "consumer": letter.consumer, "error": unreplayable})
             report.failed.append((summary(letter), unreplayable))
-            return None
+            return False
         exchange, message = self.replay_message(letter)
-        try:
-            return self.broker.publish(exchange, message)
-        except Exception as exc:  # refused before it was written: settled (and worded) as a refusal
-            failed: Future[None] = Future()
-            failed.set_exception(exc)
-            return failed
-
-    def _refusal(self, exc: BaseException, letter: DeadLetter) -> str:
         queue = self.config.queue(letter.consumer)
-        depth = self._depth(queue) if isinstance(exc, PublishNackedError) else None
-        blocked = self.broker.unready_reason()
-        reason = refusal(exc, queue, depth) if blocked is None else f"{blocked}: {refusal(exc, queue, depth)}"
-        log.error("replay refused; the message stays in the DLQ and the replay stops",
-                  extra={"message_id": letter.message_id, "consumer": letter.consumer, "error": reason})
-        return reason
-
-    def _replayed(self, letter: DeadLetter) -> None:
-        exchange, message = self.replay_message(letter)
+        try:
+            self.broker.publish(exchange, message).result(timeout=self.confirm_timeout)
+        except UnroutableError as exc:  # this letter's key only: the others may be routed
+            log.error("replay failed; the message stays in the DLQ",
+                      extra={"message_id": letter.message_id, "consumer": letter.consumer, "error": str(exc)})
+            report.failed.append((summary(letter), str(exc)))
+            return False
+        except Exception as exc:
+            depth = self._depth(queue) if isinstance(exc, PublishNackedError) else None
+            blocked = self.broker.unready_reason()
+            reason = refusal(exc, queue, depth) if blocked is None else f"{blocked}: {refusal(exc, queue, depth)}"
+            log.error("replay refused; the message stays in the DLQ and the replay stops",
+                      extra={"message_id": letter.message_id, "consumer": letter.consumer, "error": reason})
+            (report.unknown if outcome_unknown(exc) else report.failed).append((summary(letter), reason))
+            raise PassStopped(reason, self.config.dead_letter_queue(letter.consumer)) from exc
+        delivery.ack()
+        report.replayed.append(summary(letter))
         log.info("message replayed from the DLQ", extra={"message_id": letter.message_id,
                  "consumer": letter.consumer, "routing_key": message.routing_key, "exchange": exchange})
         if self.metrics is not None:
             self.metrics.replayed(letter.consumer)
+        return True
 
     def _depth(self, queue: str) -> int | None:
         try:

@@ -1,4 +1,4 @@
-"""Which dead letters a listing shows: by reason, by age, the first ``limit`` of them (`hub.workers.dlq`).
+"""Which dead letters a listing shows: by reason, by age, the first ``limit`` of each DLQ (`hub.workers.dlq`).
 
 A filter or a limit narrows what is *shown*, not the pass: the pass still goes over the whole DLQ, because a pass
 that stopped after ``limit`` letters would leave the ones it took behind the ones it did not reach (a letter taken
@@ -20,7 +20,7 @@ __all__ = ["LetterFilter"]
 class LetterFilter:
     reason: str | None = None  # a part of the reason, any case
     older_than: timedelta | None = None  # since its first failure (over replays); an unknown age never matches
-    limit: int | None = None  # the first (oldest) letters that match, per listing
+    limit: int | None = None  # the first (oldest) letters that match, per DLQ (DLQs in configuration order)
 
     def matches(self, letter: DeadLetter, now: datetime) -> bool:
         if self.reason is not None and self.reason.casefold() not in letter.reason.casefold():

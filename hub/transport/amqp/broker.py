@@ -145,7 +145,7 @@ class RabbitMQBroker(Broker):
         publisher = LoopPublisher(
             self._urls, exchanges=self._exchanges, state=self._state, max_in_flight=self._max_in_flight,
             publish_timeout=self._publish_timeout, nack_pause=self._nack_pause, connect_timeout=self._connect_timeout,
-            bounded=self._bounded,
+            bounded=self._bounded, probe_queue=self.topology.config.probe_queue,
         )
         await publisher.start()
         self._loop_publisher = publisher

@@ -4,8 +4,9 @@ thread declares before every connection it makes, so the declaration's connectio
 connection it precedes: the broker URL's ``?socket_timeout=``/``?stack_timeout=``, else pika's defaults (10 s and
 15 s), never the operator tools' bounded handshake (a healthy node slow to answer, 6 s, was refused at every start
 and reconnect). A declaration refused with 406 (an exchange or queue of that name exists with other arguments) is
-``TopologyMismatchError`` naming every exchange and queue that differs, each argument with the broker's value and
-the settings', and the ways forward (`hub.transport.amqp.inequivalence`): permanent, never retried.
+``TopologyMismatchError`` naming every exchange and queue that differs, each with the first argument RabbitMQ
+named (the broker's value and the settings'; possibly more differ), and the ways forward
+(`hub.transport.amqp.inequivalence`): permanent, never retried.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
 from hub.transport.amqp.blocking import open_blocking
-from hub.transport.amqp.inequivalence import Inequivalence, broker_arguments, describe, read_refusal
+from hub.transport.amqp.inequivalence import Inequivalence, describe, read_refusal
 from hub.transport.amqp.nodes import NodeAddresses
 from hub.transport.errors import TopologyMismatchError, TransportError
 from hub.transport.topology import Topology
@@ -73,25 +74,17 @@ def _queue(name: str) -> Declare:
 
 def _differences(conn: pika.BlockingConnection, entity: str, declare: Declare,
                  arguments: dict[str, Any] | None = None) -> list[Inequivalence]:
-    """Declare ``entity`` on a channel of its own; at a 406 (another argument), again with the broker's value of
-    each argument found so far, until the declaration is equivalent or names nothing new."""
+    """Declare ``entity`` once, on a channel of its own; a 406 is its first differing argument (RabbitMQ names one
+    at a time). No second declaration explores the others: a declaration creates a queue the operator deleted
+    meanwhile, and one "with the broker's value" would create it with the very argument the settings changed."""
     ours = arguments or {}
-    found: dict[str, Any] = {}
-    mismatches: list[Inequivalence] = []
-    for _ in range(len(ours) + 2):  # each round finds one more argument
-        ch = conn.channel()
-        try:
-            declare(ch, broker_arguments(ours, found))
-        except pika.exceptions.ChannelClosedByBroker as exc:
-            if exc.reply_code != 406:
-                raise
-            mismatch, theirs = read_refusal(entity, str(exc.reply_text), ours)
-            mismatches.append(mismatch)
-            if mismatch.argument is None or mismatch.argument in found or theirs is ...:
-                break
-            found[mismatch.argument] = theirs
-            continue
-        if ch.is_open:
-            ch.close()
-        break
-    return mismatches
+    ch = conn.channel()
+    try:
+        declare(ch, ours)
+    except pika.exceptions.ChannelClosedByBroker as exc:
+        if exc.reply_code != 406:
+            raise
+        return [read_refusal(entity, str(exc.reply_text))]
+    if ch.is_open:
+        ch.close()
+    return []

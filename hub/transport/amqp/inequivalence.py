@@ -3,10 +3,10 @@ what an operator can do about it.
 
 RabbitMQ refuses a re-declaration with other arguments (``PRECONDITION_FAILED - inequivalent arg 'x-delivery-limit'
 for queue 'onepoint.boss' in vhost '/': received '5' but current is '10'``) and names only the *first* argument that
-differs. A passive declare returns no arguments and the management plugin may not be enabled, so `Declarations` finds
-the others by declaring again with the broker's value of each argument found so far (an equivalent declaration of an
-existing queue changes nothing): `broker_arguments` gives those arguments. Every queue is checked on its own channel,
-so one refusal names every queue that differs.
+differs. Every queue is declared once, on its own channel, so one refusal names every queue that differs, each with
+that first argument and "possibly more". The others are not explored: a passive declare returns no arguments, the
+management plugin may not be enabled, and a second declaration "with the broker's value" would *create* a queue the
+operator deleted in between (following the refusal's advice) with the very argument the settings changed.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-__all__ = ["Inequivalence", "broker_arguments", "describe", "read_refusal"]
+__all__ = ["Inequivalence", "describe", "read_refusal"]
 
 _REFUSAL = re.compile(r"inequivalent arg '(?P<arg>[^']+)'.*?received (?P<ours>none|(?:the value )?'[^']*')"
                       r".*?current is (?P<theirs>none|(?:the value )?'[^']*')", re.DOTALL)
@@ -58,32 +57,12 @@ def _value(text: str) -> str | None:
     return None if text == "none" or found is None else found.group(1)
 
 
-def read_refusal(entity: str, reason: str, ours: Mapping[str, Any]) -> tuple[Inequivalence, Any]:
-    """The 406's argument and values, and the broker's value typed as a declaration takes it (``...`` when it names
-    no argument). RabbitMQ 3.10 writes the values without their types: a value is taken as the type of ours."""
+def read_refusal(entity: str, reason: str) -> Inequivalence:
+    """The 406's argument and both values (RabbitMQ 3.10 writes them without their types)."""
     found = _REFUSAL.search(reason)
     if found is None:
-        return Inequivalence(entity, None, None, None, reason), ...
-    arg, theirs = found.group("arg"), _value(found.group("theirs"))
-    mismatch = Inequivalence(entity, arg, theirs, _value(found.group("ours")), reason)
-    return mismatch, _typed(theirs, ours.get(arg))
-
-
-def _typed(value: str | None, like: Any) -> Any:
-    if value is None:
-        return None  # the broker has none: declare without it
-    if isinstance(like, bool):
-        return value == "true"
-    if isinstance(like, int) or (like is None and value.lstrip("-").isdigit()):
-        return int(value)
-    return value
-
-
-def broker_arguments(ours: Mapping[str, Any], found: Mapping[str, Any]) -> dict[str, Any]:
-    """``ours`` with the broker's values of the arguments ``found`` so far (None: the broker has none)."""
-    merged = {k: v for k, v in ours.items() if k not in found}
-    merged.update({k: v for k, v in found.items() if v is not None})
-    return merged
+        return Inequivalence(entity, None, None, None, reason)
+    return Inequivalence(entity, found.group("arg"), _value(found.group("theirs")), _value(found.group("ours")), reason)
 
 
 def describe(prefix: str, mismatches: Sequence[Inequivalence]) -> str:
@@ -93,7 +72,8 @@ def describe(prefix: str, mismatches: Sequence[Inequivalence]) -> str:
     queue = next((e.split(" ", 1)[1] for e in entities if e.startswith("queue ")), None)
     delete = f"rabbitmqctl delete_queue {queue}" if queue else "rabbitmqadmin delete exchange name=NAME"
     lines = [f"on the broker, {len(entities)} queue(s) or exchange(s) differ from the settings (prefix {prefix!r}; "
-             "nothing was changed on the broker):"]
+             "each with the first argument RabbitMQ named, possibly more differ; those named were left as they are, "
+             "the ones that were missing were created):"]
     lines += [f"  {m.line()}" for m in mismatches]
     keep = f"; or keep the broker's values in the settings ({', '.join(dict.fromkeys(kept))})" if kept else ""
     lines.append(f"for each: drain it (let its workers empty it; a DLQ: onepoint dlq replay/purge), then delete it "

@@ -15,8 +15,8 @@ While RabbitMQ blocks the connection (``connection.blocked``: a memory or disk a
 socket until ``connection.unblocked``) ``ready`` is false too and nothing more is written: the publishes it had read
 before blocking are failed at once as outcome unknown (``PublishOutcomeUnknownError``: they are stored, and carried
 out, once the alarm clears). RabbitMQ blocks a connection only once it publishes, so while nothing is published for
-``IDLE_PROBE_INTERVAL`` seconds the publisher sends a probe nobody receives (`hub.transport.probe`): an alarm is
-known, and ``ready`` false naming it, before a command is sacrificed to it. A channel recycled after a nack
+``IDLE_PROBE_INTERVAL`` seconds the publisher sends a probe to ``probe_queue``, which drops it (`hub.transport.probe`):
+an alarm is known, and ``ready`` false naming it, before a command is sacrificed to it. A channel recycled after a nack
 (`Outbox`) is a pause, not an outage: ``ready`` stays true and publishes wait for the new channel.
 
 This module keeps the connection and the channel; the publishes, their confirms and ``ready`` are its base
@@ -51,7 +51,8 @@ log = logging.getLogger("onepoint.transport")
 class LoopPublisher(LoopConfirms):
     def __init__(self, urls: str | Sequence[str], *, max_in_flight: int = 1000, publish_timeout: float = 30.0,
                  nack_pause: float = 0.2, connect_timeout: float = 30.0, exchanges: Collection[str] | None = None,
-                 state: ConnectionState | None = None, bounded: BoundedQueues | None = None) -> None:
+                 state: ConnectionState | None = None, bounded: BoundedQueues | None = None,
+                 probe_queue: str | None = None) -> None:
         self._nodes = NodeAddresses(node_urls(urls) if isinstance(urls, str) else urls)
         self._state = state if state is not None else ConnectionState()
         self.publish_timeout, self.nack_pause, self.connect_timeout = publish_timeout, nack_pause, connect_timeout
@@ -67,6 +68,7 @@ class LoopPublisher(LoopConfirms):
         self._timer: asyncio.TimerHandle | None = None  # the pending reconnect or channel reopen
         self._sweeper: asyncio.TimerHandle | None = None
         self._prober: asyncio.TimerHandle | None = None
+        self._probe_queue = probe_queue  # None: no idle probes
         self._published_at = 0.0  # loop time of the last publish (a probe's too)
         self._opened, self._gone = asyncio.Event(), asyncio.Event()
         self._outbox = Outbox(max_in_flight, prune_on_ack=True, bounded=bounded)
@@ -80,7 +82,8 @@ class LoopPublisher(LoopConfirms):
             raise TransportError("publisher already started")
         self.loop = asyncio.get_running_loop()
         self._sweeper = self.loop.call_later(SWEEP_INTERVAL, self._sweep)
-        self._prober = self.loop.call_later(IDLE_PROBE_INTERVAL, self._probe_when_idle)
+        if self._probe_queue is not None:
+            self._prober = self.loop.call_later(IDLE_PROBE_INTERVAL, self._probe_when_idle)
         self._connect()
         try:
             await asyncio.wait_for(self._opened.wait(), self.connect_timeout)
@@ -121,9 +124,10 @@ class LoopPublisher(LoopConfirms):
         """Every ``IDLE_PROBE_INTERVAL``: a probe if nothing was published meanwhile (its outcome is not waited for:
         a block shows as ``connection.blocked``)."""
         assert self.loop is not None
+        assert self._probe_queue is not None
         self._prober = self.loop.call_later(IDLE_PROBE_INTERVAL, self._probe_when_idle)
         if self.ready and not self.unconfirmed() and self.loop.time() - self._published_at >= IDLE_PROBE_INTERVAL:
-            probe = self.publish(PROBE_EXCHANGE, probe_message("onepoint.publisher"), mandatory=False, fail_fast=True)
+            probe = self.publish(PROBE_EXCHANGE, probe_message(self._probe_queue), mandatory=False, fail_fast=True)
             probe.add_done_callback(lambda done: done.cancelled() or done.exception())
 
     def _later(self, delay: float, fn: Callable[..., None], *args: Any) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import re
 import threading
 import time
 import uuid
@@ -250,21 +251,53 @@ def test_changed_queue_settings_are_refused_at_start_naming_every_queue_argument
     rabbitmq_server: RabbitMQServer, config: TopologyConfig
 ) -> None:
     """Audit 3 (repro 5): delivery_limit and max_queue_length changed on a deployment whose queues exist. The
-    refusal names every consumer queue, each argument with the broker's value and the settings', and the remedies
-    (it named only the first queue, and said nothing of what to do)."""
+    refusal names every consumer queue, each with the first argument RabbitMQ named ("possibly more": no second
+    declaration explores the others), and the remedies (it named only the first queue, and said nothing of what
+    to do)."""
     open_broker(rabbitmq_server.url, config).close()
     changed = dataclasses.replace(config, delivery_limit=5, max_length=7)
     with pytest.raises(TopologyMismatchError) as refused:
         open_broker(rabbitmq_server.url, changed)
     text = str(refused.value)
-    for consumer in config.consumers:
+    for consumer in config.consumers:  # RabbitMQ names the first argument that differs: one of the two, per queue
         queue = config.queue(consumer)
-        assert f"queue {queue}: x-delivery-limit is 10 on the broker, 5 in the settings ([broker] delivery_limit)" \
-            in text, text
-        assert f"queue {queue}: x-max-length is 3 on the broker, 7 in the settings ([broker] max_queue_length)" \
-            in text, text
+        named = [line for line in text.splitlines() if line.startswith(f"  queue {queue}: ")]
+        assert named in ([f"  queue {queue}: x-delivery-limit is 10 on the broker, 5 in the settings ([broker] "
+                          "delivery_limit)"],
+                         [f"  queue {queue}: x-max-length is 3 on the broker, 7 in the settings ([broker] "
+                          "max_queue_length)"]), text
     assert f"queue {config.dead_letter_queue('boss')}" not in text  # the DLQs did not change
-    assert "drain" in text and "delete_queue" in text and "prefix" in text, text
-    assert "[broker] delivery_limit = 10" in text and "[broker] max_queue_length = 3" in text, text
+    assert "drain" in text and "delete_queue" in text and "prefix" in text and "possibly more" in text, text
+    assert "[broker] delivery_limit = 10" in text or "[broker] max_queue_length = 3" in text, text
     assert refused.value.entity == f"queue {config.queue('boss')}"
     open_broker(rabbitmq_server.url, config).close()  # the broker's queues untouched: the old settings still start
+
+
+def _unroutable_dropped(server: RabbitMQServer) -> int:
+    found = re.search(r"messages_unroutable_dropped_total\s*=>\s*(\d+)",
+                      server.ctl("eval", "rabbit_global_counters:overview()."))
+    assert found is not None
+    return int(found.group(1))
+
+
+def test_an_idle_publishers_probes_are_routed_and_dropped_never_counted_unroutable(
+    rabbitmq_server: RabbitMQServer, config: TopologyConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review (repro 2): each idle probe went to no queue: RabbitMQ's messages_unroutable_dropped_total rose by one
+    a second per idle ingress (86,400 a day), firing operators' unroutable alerts. Probes go to the topology's
+    probe queue, which drops them: routed, counted nowhere, stored nowhere."""
+    monkeypatch.setattr(loop_publisher, "IDLE_PROBE_INTERVAL", 0.2)
+    broker = open_broker(rabbitmq_server.url, config, publish_timeout=10.0)
+    before = _unroutable_dropped(rabbitmq_server)
+
+    async def idle() -> None:
+        await broker.start_loop()
+        await asyncio.sleep(2.0)
+        await broker.stop_loop()
+
+    try:
+        asyncio.run(idle())
+        assert broker.message_count(config.probe_queue) == 0
+    finally:
+        broker.close()
+    assert _unroutable_dropped(rabbitmq_server) == before

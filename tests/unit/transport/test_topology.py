@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.transport import DelayTier, Topology, TopologyConfig, routing_key
+from hub.transport import DelayTier, Topology, TopologyConfig, open_broker, routing_key
+from hub.transport.probe import IDLE_PROBE_INTERVAL, PROBE_EXCHANGE, probe_message
 from hub.transport.routing import topic_matches
 
 pytestmark = pytest.mark.unit
@@ -81,3 +82,20 @@ def test_open_broker_rejects_unknown_schemes() -> None:
 
     with pytest.raises(ValueError, match="unsupported"):
         open_broker("redis://127.0.0.1")
+
+
+def test_probes_go_to_a_queue_of_the_prefix_that_keeps_nothing() -> None:
+    """Review (repro 2): the idle probe went to no queue: RabbitMQ counted every one as unroutable
+    (messages_unroutable_dropped_total ~86,400 a day per idle ingress). A probe queue of the topology's own prefix
+    takes it and drops it (routed, not unroutable); the bounded-queue refusal does not apply to it."""
+    topo = Topology.build(TopologyConfig(prefix="acme"))
+    assert topo.config.probe_queue == "acme.probe"
+    args = topo.queue_spec("acme.probe").arguments
+    assert args == {"x-queue-type": "classic", "x-max-length": 0, "x-overflow": "drop-head"}
+    probe = probe_message(topo.config.probe_queue)
+    assert probe.routing_key == "acme.probe" and PROBE_EXCHANGE == ""
+    assert IDLE_PROBE_INTERVAL >= 5.0
+    with open_broker("memory://", topo.config) as broker:
+        for _ in range(3):  # mandatory: an unroutable probe would raise
+            broker.publish(PROBE_EXCHANGE, probe_message(topo.config.probe_queue)).result(1)
+        assert broker.message_count("acme.probe") == 0
