@@ -35,6 +35,7 @@ class PlayLog:
     run: str
     cases: list[Case] = field(default_factory=list)
     incidents: set[str] = field(default_factory=set)
+    held: int = 0  # complaints the hub held for the open one they repeat (wo:RepeatOf): never dispatched by the agent
     refused: Counter[str] = field(default_factory=Counter)  # "action: code"
     steps: int = 0
     unfinished: int = 0

@@ -66,6 +66,7 @@ class Figures:
     dispatches_unchecked: int = 0  # let out with fields missing (templates not enforced)
     dispatches_rejected: int = 0  # sent back by the receiving department as too poor
     auto_answered: int = 0
+    held_repeats: int = 0  # held for the open complaint they repeat (REPEAT_OF), answered with it
     sla: dict[str, TierSla] = field(default_factory=dict)
     first_response_median_s: float | None = None
     reply_median_s: float | None = None
@@ -180,7 +181,7 @@ def read_figures(database: str, now: datetime, *, outage_ids: Collection[str] = 
         dispatches=sum(1 for h in entries if h["action"] == "DISPATCH" and h["kind"] == "state"),
         dispatches_refused=actions["DISPATCH_REFUSED"], dispatches_unchecked=actions["DISPATCH_UNCHECKED"],
         dispatches_rejected=sum(1 for h in entries if h["action"] == "REJECT_DISPATCH" and h["kind"] == "state"),
-        auto_answered=len(auto), sla=_sla(complaints, auto, now),
+        auto_answered=len(auto), held_repeats=actions["REPEAT_OF"], sla=_sla(complaints, auto, now),
         first_response_median_s=_median(first), reply_median_s=_median(replied),
         outage=_burst(outage_ids, orders, history, "outage_id", tickets),
         mass=_burst(mass_ids, orders, history, "incident_id", tickets),

@@ -107,6 +107,10 @@ class Player:
         if case.incident_id and state != "DISPATCHED":
             self._child(case)
             return
+        if answer.text("wo:RepeatOf"):  # held for the open complaint it repeats: answered with it, not dispatched
+            with self._lock:
+                self.log.held += 1
+            return
         if not arrival.network:
             self.after(case.people.cs_answers_itself(case.priority), "reply", lambda: self._reply(case, None))
         elif state == "DISPATCHED":

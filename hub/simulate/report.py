@@ -73,6 +73,7 @@ def figures_table(run: SimulationRun) -> Table:
                                 f"missing) · {f.dispatches_unchecked} let out incomplete · {f.dispatches_rejected} "
                                 f"rejected by the receiver: invalid share {share(f.invalid_dispatch_share)}")
     table.add_row("answered at intake", str(f.auto_answered))
+    table.add_row("held as repeats", f"{f.held_repeats} (of an open complaint: not dispatched again, answered with it)")
     table.add_row("incidents", str(f.incidents))
     table.add_row("outage burst", _burst(f.outage))
     table.add_row("mass complaint", _burst(f.mass))

@@ -101,7 +101,8 @@ def create_work_order(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
                                           "priority": created.row["priority"], "repeat": created.repeat})
     answer = answers.created_answer(
         envelope, created.row, created.customer_orders, repeat=created.repeat, now=now,
-        extra={k: v for outcome in outcomes for k, v in outcome.answer.items()},
+        extra={k: v for outcome in outcomes for k, v in outcome.answer.items()}
+        | ({"IncidentId": intake.incident_id} if intake.incident_id else {}),
         repeat_of=None if intake.repeat_of is None else (intake.repeat_of, intake.reminded),
         dispatch_refused=None if intake.refused_code is None
         else (intake.refused_code, intake.refused_reason or intake.refused_code, intake.refused_fields))

@@ -22,6 +22,7 @@ from hub.workflow.department_todos import DepartmentTodoCloser
 from hub.workflow.dissatisfied_visits import DissatisfiedVisits
 from hub.workflow.engine import EngineSettings, WorkOrderEngine
 from hub.workflow.escalation_managers import check_escalation_managers
+from hub.workflow.held_repeats import HeldRepeats
 from hub.workflow.incidents import mass_incident_rules
 from hub.workflow.intake import IntakeRule
 from hub.workflow.mail_withdrawal import MailWithdrawals
@@ -117,6 +118,7 @@ def open_runtime(settings: WorkflowSettings, *, clock: Clock | None = None, metr
     mass_rule, resolution = mass_incident_rules(engine, threshold=settings.mass_complaint_threshold,
                                                 window_minutes=settings.mass_complaint_window_minutes)
     engine.observers.append(resolution)  # always: an incident opened before a switch-off still answers its children
+    engine.observers.append(HeldRepeats(engine))  # a reply answers the repeats held for it; a cancellation releases
     engine.observers.append(CancellationNotices())  # last: a cancelled VIP's manager told after the rest
     engine.observers.append(NspWithdrawals())  # and NSP told of it after that (the others' steps unchanged)
     engine.observers.append(MailWithdrawals(engine.settings.offline_mailboxes))  # mailbox recorded; withdrawn: last

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from hub.workflow.held_repeats import held_for
 from hub.workflow.store import WorkOrderStore
 from hub.workflow.store.queries import complained_of_before, customer_work_orders, work_orders_of
 from tests.support.workorder_store import T0, make_row
@@ -55,10 +56,24 @@ def test_the_repeat_check_takes_an_open_one_of_any_age_a_held_one_first_and_no_m
     with workorder_store.engine.connect() as connection:
         found = complained_of_before(connection, NUMBER, "01.02.03", since=now - timedelta(days=7), until=now)
         recent = complained_of_before(connection, NUMBER, "01.02.03", since=now - timedelta(minutes=6), until=now)
-    assert found == {"id": held, "state": "DISPATCHED", "owner": "NOC"}
+    assert found == {"id": held, "state": "DISPATCHED", "owner": "NOC", "area_code": "0755", "incident_id": None,
+                     "dispatch_fields": None}
     assert recent is not None and recent["id"] == held  # the mistaken entry, the newest, is not taken
     with workorder_store.transaction() as tx:
         tx.insert_work_order(make_row(msisdn="13900139000", created_at=now, state="CANCELLED"))
     with workorder_store.engine.connect() as connection:
         assert complained_of_before(connection, "13900139000", "01.02.03", since=T0, until=now) is None
     assert mistaken
+
+
+def test_a_repeat_held_for_an_open_one_is_taken_last_and_found_by_its_link(workorder_store: WorkOrderStore) -> None:
+    """Migration 0028: ``repeat_of`` links a held repeat (SUSPENDED) to the open one; the repeat check takes the
+    open one (PENDING: not SUSPENDED) before the newer held one, and ``held_for`` finds it by the index."""
+    first = insert(workorder_store, 0, state="PENDING", owner="NOC", incident_id="WO-INCIDENT")
+    held = insert(workorder_store, 60, state="SUSPENDED", repeat_of=first)
+    now = T0 + timedelta(hours=2)
+    with workorder_store.engine.connect() as connection:
+        found = complained_of_before(connection, NUMBER, "01.02.03", since=now - timedelta(days=7), until=now)
+    assert found is not None and (found["id"], found["incident_id"]) == (first, "WO-INCIDENT")
+    with workorder_store.transaction() as tx:
+        assert held_for(tx, first) == [held] and held_for(tx, held) == []

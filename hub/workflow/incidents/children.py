@@ -15,7 +15,7 @@ from hub.workflow.store import HistoryEntry, WorkOrderStore, WorkOrderTransactio
 from hub.workflow.store.dialect import READ_ONLY
 from hub.workflow.store.schema import work_order_history, work_orders
 
-__all__ = ["OUTAGE_UNLINKED", "child_count", "children_of", "complaints_of_window", "handed_back", "link"]
+__all__ = ["OUTAGE_UNLINKED", "child_count", "children_of", "complaints_of_window", "handed_back", "is_open", "link"]
 
 # the history action of a child a revision of an outage notice unlinked (``hub.workflow.outages.revision``, a
 # sibling package this one does not import: a test holds the two equal)
@@ -41,6 +41,9 @@ _CHILDREN = select(_wo.id, _wo.state).where(_wo.incident_id == bindparam("incide
 _HANDED_BACK = select(_wo.id).where(  # unlinked from a notice and linked to none since
     _wo.incident_id == bindparam("incident"), _wo.outage_id.is_(None),
     exists().where(_h.work_order_id == _wo.id, _h.action == OUTAGE_UNLINKED))
+# an incident not answered yet: its fault report still covers its children (and a complaint linked to it now)
+_OPEN = select(_wo.id).where(_wo.id == bindparam("incident"), _wo.ticket_type == "INCIDENT",
+                             _wo.state.not_in(["AUTO_ANSWERED", "REPLIED", "RETURN_VISITED", "CLOSED", "CANCELLED"]))
 _CHILD_COUNT = select(func.count()).select_from(work_orders).where(_wo.incident_id == bindparam("incident"))
 
 
@@ -61,6 +64,11 @@ def link(tx: WorkOrderTransaction, work_order_id: str, incident_id: str, now: da
     tx.update(work_order_id, {"incident_id": incident_id, "updated_at": now}, history=[HistoryEntry(
         at=now, kind="field", actor="hub", system="HUB", field="incident_id", new_value=incident_id,
         note=f"linked to incident {incident_id}", message_id=message_id)])
+
+
+def is_open(connection: Connection, incident_id: str) -> bool:
+    """Whether the incident is still open (not answered, closed or cancelled): a complaint may be linked to it."""
+    return connection.execute(_OPEN, {"incident": incident_id}).first() is not None
 
 
 def children_of(connection: Connection, incident_id: str) -> list[tuple[str, str]]:

@@ -80,9 +80,10 @@ _BY_ACTION: dict[LifecycleAction, str] = {
 COUNTED_ACTIONS = frozenset(_BY_ACTION)
 FIRST_ACTION_ENTRY = 3  # CREATE, ACCEPT, then the first action: its state entry's position in the history
 # What takes a complaint beyond its first contact, as the row holds it at an action: linked to a mass complaint's
-# incident or to an outage notice, escalated (by a department or on a breach). The rebuild replays them from the
+# incident or to an outage notice, held as the repeat of an open complaint (its reply is that one's, copied:
+# hub.workflow.held_repeats), escalated (by a department or on a breach). The rebuild replays them from the
 # history (their field entries and ESCALATE actions), since a later change may set them after the reply.
-LINK_COLUMNS = ("incident_id", "outage_id")
+LINK_COLUMNS = ("incident_id", "outage_id", "repeat_of")
 HANDOVER_COLUMNS = (*LINK_COLUMNS, "escalation_level")
 
 
@@ -134,11 +135,13 @@ def first_contact_reply(row: Mapping[str, Any], previous: WorkOrderState, *, res
     """A reply is a first-contact resolution when the desk that took the complaint answered it itself and resolved
     it (a Reply saying ``Resolved`` false answered the customer without resolving the complaint): never
     dispatched, and before the reply neither linked to an incident (its resolution answers the children hours
-    later) nor to an outage notice (a late notice's complaints are answered at its clearance), nor escalated.
+    later), nor held as a repeat (the open one's reply answers it), nor to an outage notice (a late notice's
+    complaints are answered at its clearance), nor escalated.
     A complaint the outage rule answered at intake counted with its AUTO_ANSWER; its recovery reply is not another.
     ``row``: the work order at the reply (``HANDOVER_COLUMNS`` as they stood then)."""
     return (resolved and previous is not WorkOrderState.AUTO_ANSWERED and row.get("dispatch_fields") is None
-            and not row.get("incident_id") and not row.get("outage_id") and not int(row.get("escalation_level") or 0))
+            and not row.get("incident_id") and not row.get("outage_id") and not row.get("repeat_of")
+            and not int(row.get("escalation_level") or 0))
 
 
 def change_measures(row: Mapping[str, Any], action: LifecycleAction, previous: WorkOrderState, *,

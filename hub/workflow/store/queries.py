@@ -53,13 +53,16 @@ _HELD = _wo.state.in_([literal_column(f"'{state}'") for state in _HELD_STATES])
 # a mistaken entry: cancelled before any dispatch (every DISPATCH records its system; before 0007 its fields)
 _MISTAKEN = and_(_wo.state == literal_column("'CANCELLED'"), _wo.dispatch_system.is_(None),
                  _wo.dispatch_fields.is_(None))
-_REPEATED_COLUMNS = ("id", "state", "owner")
+_REPEATED_COLUMNS = ("id", "state", "owner", "area_code", "incident_id", "dispatch_fields")
+# a repeat held for the open one it repeats (hub.workflow.held_repeats): a later call repeats that one, not this
+_HELD_REPEAT = and_(_wo.state == literal_column("'SUSPENDED'"), _wo.repeat_of.is_not(None))
 _REPEATED = Prepared(
     select(*(_wo[name] for name in _REPEATED_COLUMNS))
     .where(_wo.msisdn == bindparam("msisdn"), or_(_wo.created_at >= bindparam("since"), ~_FINISHED),
            _wo.created_at <= bindparam("until"), _COMPLAINTS, ~_MISTAKEN,
            func.substr(_wo.category_code, 1, bindparam("length")) == bindparam("phenomenon"))
-    .order_by(case((_HELD, 0), else_=1), _wo.created_at.desc(), _wo.id.desc())  # one a department holds first
+    # one a department holds first, a held repeat last
+    .order_by(case((_HELD, 0), (_HELD_REPEAT, 2), else_=1), _wo.created_at.desc(), _wo.id.desc())
     .limit(1))
 _RECENT = (select(work_orders)
            .where(_wo.msisdn == bindparam("msisdn"), _wo.created_at >= bindparam("since"), _COMPLAINTS)
@@ -190,8 +193,10 @@ def complained_of_before(connection: Connection, msisdn: str, phenomenon: str, *
     worker that got to it first, is no earlier complaint; an incident is none) and either from ``since`` on or still
     open, whatever its age (as ``customer_work_orders`` lists it), however many others came in between. A work order
     cancelled before any dispatch is a mistaken entry, not a complaint the customer repeats. Of several, one a
-    department holds (DISPATCHED, IN_PROGRESS, PENDING, ESCALATED) first, then the newest: its ``id``, ``state``
-    and ``owner``. One statement on ``ix_work_orders_msisdn_created`` (the number's rows)."""
+    department holds (DISPATCHED, IN_PROGRESS, PENDING, ESCALATED) first, a repeat held for another
+    (``repeat_of``, SUSPENDED) last, else the newest: its ``id``, ``state``, ``owner``, ``area_code``,
+    ``incident_id`` and ``dispatch_fields`` (JSON text). One statement on ``ix_work_orders_msisdn_created`` (the
+    number's rows)."""
     found = _REPEATED.all(connection, {"msisdn": msisdn, "since": since, "until": until,
                                        "length": len(phenomenon), "phenomenon": phenomenon})
     return dict(zip(_REPEATED_COLUMNS, found[0], strict=True)) if found else None

@@ -86,6 +86,8 @@ work_orders = Table(
     Column("group_id", String(32)),
     Column("group_name", String(200)),
     Column("group_role", String(32)),
+    # 0028: a repeat complaint held for this open work order of a department (hub.workflow.held_repeats)
+    Column("repeat_of", String(64)),
     Index("ix_work_orders_msisdn_created", "msisdn", "created_at"),
     Index("ix_work_orders_state_id", "state", "id"),  # 0003: a pass over the open ones reads it in id order
     # 0017: QueryWorkOrders by category prefix reads each code's newest off the index (store/category_pages)
@@ -98,6 +100,7 @@ work_orders = Table(
     Index("ix_work_orders_created", "created_at"),
     Index("ix_work_orders_incident", "incident_id"),  # 0005: an incident's children
     Index("ix_work_orders_outage", "outage_id"),  # 0005: the complaints linked to an outage notice
+    Index("ix_work_orders_repeat_of", "repeat_of"),  # 0028: an open work order's held repeats
 )
 
 work_order_history = Table(

@@ -12,12 +12,13 @@ from typing import Any
 
 import httpx
 import pytest
+from lxml import etree
 
 from hub.simulate import arrivals, build_scenario
 from hub.simulate.arrivals import VAGUE
 from hub.simulate.cases import Case, PlayLog
 from hub.simulate.clock import SimulatedTime
-from hub.simulate.desk import NspDesk
+from hub.simulate.desk import Answer, NspDesk
 from hub.simulate.people import People
 from hub.simulate.player import Player
 from hub.simulate.progress import CLEAR_TO_END, ProgressBar
@@ -183,3 +184,25 @@ def test_the_progress_line_fits_the_terminal_and_clears_what_was_left(monkeypatc
     for line in drawn:
         assert line.endswith(CLEAR_TO_END) and line.startswith("rules on [")
         assert len(line) < 60
+
+
+class _HeldHub:
+    """A hub that holds every complaint back as a repeat of an open one (CreateWorkOrderResponse with RepeatOf)."""
+
+    def post(self, document: bytes) -> Answer:
+        answer = etree.fromstring(
+            b'<wo:CreateWorkOrderResponse xmlns:wo="urn:onepoint:workorder:1"><wo:WorkOrderId>WO-B</wo:WorkOrderId>'
+            b'<wo:State>SUSPENDED</wo:State><wo:Tier>CONTRACT</wo:Tier><wo:Priority>3</wo:Priority>'
+            b'<wo:RepeatOf reminded="true">WO-A</wo:RepeatOf></wo:CreateWorkOrderResponse>')
+        return Answer(200, answer)
+
+
+def test_a_complaint_held_as_a_repeat_is_recorded_and_not_dispatched() -> None:
+    scenario = build_scenario(1, 0.01)
+    arrival = next(a for a in arrivals(scenario) if a.network and a.kind == "day")
+    player = Player(scenario, SimulatedTime(scenario.day_start, 720), "http://hub.invalid", "http://nsp.invalid")
+    player.hub = _HeldHub()  # type: ignore[assignment]
+    scheduled: list[str] = []
+    player.after = lambda delay, label, run: scheduled.append(label)  # type: ignore[assignment]
+    player._intake(arrival)
+    assert scheduled == [] and player.log.held == 1

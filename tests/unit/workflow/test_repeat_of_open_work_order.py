@@ -46,7 +46,7 @@ def test_a_repeat_of_a_complaint_nsp_holds_is_not_dispatched_again_but_reminds_i
     second = send(client, AT_INTAKE)
     assert SCHEMA.validate(second), SCHEMA.error_log
     second_id = text(second, "wo:WorkOrderId") or ""
-    assert (text(first, "wo:State"), text(second, "wo:State")) == ("DISPATCHED", "ACCEPTED")
+    assert (text(first, "wo:State"), text(second, "wo:State")) == ("DISPATCHED", "SUSPENDED")  # held
     assert text(second, "wo:RepeatComplaint") == "true" and len(nsp_dispatches(client)) == 1
     assert text(second, "wo:RepeatOf") == first_id
     assert second.find("wo:RepeatOf", NS).get("reminded") == "true"
@@ -56,7 +56,8 @@ def test_a_repeat_of_a_complaint_nsp_holds_is_not_dispatched_again_but_reminds_i
              if text(h, "wo:Action") == "REPEAT_OF"]
     assert len(notes) == 1 and first_id in notes[0]
     assert [e.command_type for e, _ in client.sent].count("oa.PushToRead") == 1  # the owner hurried
-    # the agent may still dispatch it: the fields given at intake carry it
+    # the agent may still resume and dispatch it: the fields given at intake carry it
+    assert text(send(client, "WorkOrderAction.valid-resume.xml", WorkOrderId=second_id), "wo:State") == "ACCEPTED"
     assert text(dispatch(client, second_id), "wo:State") == "DISPATCHED" and len(nsp_dispatches(client)) == 2
 
 
