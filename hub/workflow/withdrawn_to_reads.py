@@ -146,6 +146,8 @@ class ToReadWithdrawals(ActionObserver):
 
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]:
+        if tx.inserted_here(str(changed.row["id"])):
+            return []  # created by this transaction (an intake dispatch or answer): no to-read pushed yet
         state = str(changed.row.get("state"))
         if state in _FINAL_STATES:
             if changed.previous_state in FINAL:

@@ -46,6 +46,7 @@ class WorkOrderTransaction(WorkOrderWrites):
         self.keeps_answer = True  # False: the message only reads, its record keeps no answer (``only_reads``)
         self._seqs: dict[tuple[str, str], int] = {}  # last history / event seq per work order, in this transaction
         self._without_deadlines: set[str] = set()  # work orders known to have no open deadline
+        self._inserted: set[str] = set()  # work orders this transaction inserted (``inserted_here``)
         self._at_commit: list[tuple[AtCommit, Mapping[Any, int]]] = []  # additions written just before the commit
 
     def complete(self, outcome: str = "done", *, reply: bytes | None = None) -> None:
@@ -78,6 +79,7 @@ class WorkOrderTransaction(WorkOrderWrites):
         except BaseException:
             self._seqs.clear()  # what this transaction knew may have been undone: ask the database again
             self._without_deadlines.clear()
+            self._inserted.clear()
             self._at_commit = held[:kept]  # (also when they were written inside: that write is undone too)
             raise
 

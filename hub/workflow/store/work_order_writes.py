@@ -56,6 +56,7 @@ class WorkOrderWrites:
     duplicate: bool
     _seqs: dict[tuple[str, str], int]
     _without_deadlines: set[str]
+    _inserted: set[str]
 
     @property
     def db(self) -> Connection:
@@ -87,8 +88,14 @@ class WorkOrderWrites:
                 raise RuntimeError(f"no free work-order id after {_ID_ATTEMPTS} draws")
         self._seqs[("history", work_order_id)] = self._seqs[("events", work_order_id)] = 0
         self._without_deadlines.add(work_order_id)
+        self._inserted.add(work_order_id)
         self.append_history(work_order_id, history)
         return work_order_id
+
+    def inserted_here(self, work_order_id: str) -> bool:
+        """Whether this transaction inserted the work order: nothing of it was sent or recorded before (no OA
+        item, no dispatch), so what only undoes earlier sends has nothing to read."""
+        return work_order_id in self._inserted
 
     def get(self, work_order_id: str, *, for_update: bool = True) -> dict[str, Any] | None:
         """The work order's row; ``for_update`` locks it until the transaction ends (PostgreSQL; SQLite's write
