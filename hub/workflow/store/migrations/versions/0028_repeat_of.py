@@ -26,5 +26,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_work_orders_repeat_of", table_name="work_orders")
-    with op.batch_alter_table("work_orders") as batch:
-        batch.drop_column("repeat_of")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite 3.35+ drops an unindexed column in place: a batch's copy of the table could not drop the old one
+        # while rows of other tables (oa_items, the history) reference it with foreign keys on
+        op.execute("ALTER TABLE work_orders DROP COLUMN repeat_of")
+    else:
+        op.drop_column("work_orders", "repeat_of")
