@@ -195,6 +195,7 @@ class ActionRequest:
     dispatch_fields: dict[str, str] = field(default_factory=dict)
     message_id: str | None = None  # the causing message, kept in the history
     checks_done: tuple[str, ...] = ()  # a Dispatch's pre-processing checks made, by number (hub.workflow.checks_done)
+    following: str | None = None  # the open work order a held repeat acts with (hub.workflow.held_repeats)
 
     @property
     def words(self) -> str | None:

@@ -81,6 +81,8 @@ class DissatisfiedVisits(ActionObserver):
         row = changed.row
         if request.action is not LifecycleAction.RETURN_VISIT or row.get("satisfaction") != DISSATISFIED:
             return []
+        if request.following is not None:  # a held repeat visited with the open one: told once, of the open one
+            return []
         settings = self.engine.settings
         role = self.engine.sla.row(row.get("tier")).escalation[0]
         return dissatisfaction_follow_ups(row, request, role, settings.intake_department,

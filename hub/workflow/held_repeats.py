@@ -20,7 +20,12 @@ kept off the clock, and answered or released with the open work order.
 
 A held repeat is SUSPENDED, so the repeat check (``store.queries.complained_of_before``) ranks it after the open
 one: a later call repeats the original. Statistics: a complaint and a repeat, never a breach (no deadline passes
-while it is held).
+while it is held); its reply out of the SLA measures and its copied visit not counted again (the open one's are).
+
+The repeat's actions made for the open one carry ``ActionRequest.following``: the copied visit is final whatever
+the repeat's own unreached calls (``visit_attempts``) and tells nobody again (``dissatisfied_visits``). A RESUME
+without it (the agent took the repeat back) clears ``repeat_of``: hers from then on. The open one's CLOSE also
+visits (NOT_REACHED, "closed with WO…") and closes a repeat still REPLIED.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ _HELD = (select(_wo.id).where(_wo.repeat_of == bindparam("open_one"), _wo.state 
 # the open one's action → the state its repeats are in for it, the action they then take (None: answered or released)
 _FOLLOWING = {A.REPLY: (S.SUSPENDED, None), A.AUTO_ANSWER: (S.SUSPENDED, None), A.CANCEL: (S.SUSPENDED, None),
               A.RETURN_VISIT: (S.REPLIED, A.RETURN_VISIT), A.CLOSE: (S.RETURN_VISITED, A.CLOSE)}
+_LEFT_REPLIED = "NOT_REACHED"  # the Satisfaction of a repeat still REPLIED at the open one's Close: not called
 
 
 def held_reason(open_one: str) -> str:
@@ -79,22 +85,27 @@ class HeldRepeats(ActionObserver):
 
     def changed(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
                 now: datetime) -> list[FollowUp]:
+        if request.action is A.RESUME and changed.row.get("repeat_of") and request.following is None:
+            return self._taken_back(tx, changed, request, now)
         following = _FOLLOWING.get(request.action)
         if following is None or changed.row.get("ticket_type") == "INCIDENT":
             return []
         open_one = str(changed.row["id"])
         state, same = following
         held = held_for(tx, open_one, state)
+        if request.action is A.CLOSE:  # one whose copied visit was refused: visited (not called) and closed too
+            for repeat_id in held_for(tx, open_one, S.REPLIED):
+                visit = ActionRequest(repeat_id, A.RETURN_VISIT, request.operator, request.system,
+                                      {"Satisfaction": _LEFT_REPLIED, "Note": f"closed with {open_one}"})
+                if self._followed(tx, visit, open_one, request, now) is not None:
+                    held.append(repeat_id)
         follow_ups: list[FollowUp] = []
         for repeat_id in held:
             if same is not None:  # the open one's return visit covers its repeats: the same customer, one call
                 note = within_history_text(f"as {open_one}: {request.words or same.value.lower()}")
-                try:
-                    follow_ups += self.engine.act(tx, ActionRequest(
-                        repeat_id, same, request.operator, request.system, {**request.details, "Note": note},
-                        message_id=request.message_id), now).follow_ups
-                except WorkOrderRefused as exc:  # left for its agent: the open one's action stands
-                    log.warning("held repeat not followed", extra={"work_order_id": repeat_id, "code": exc.code})
+                follow_ups += self._followed(tx, ActionRequest(
+                    repeat_id, same, request.operator, request.system, {**request.details, "Note": note}),
+                    open_one, request, now) or []
             elif request.action is A.CANCEL:
                 follow_ups += self._released(tx, open_one, repeat_id, request, now)
             else:
@@ -104,14 +115,39 @@ class HeldRepeats(ActionObserver):
                                             "repeats": len(held)})
         return follow_ups
 
+    def _followed(self, tx: WorkOrderTransaction, action: ActionRequest, open_one: str, request: ActionRequest,
+                  now: datetime) -> list[FollowUp] | None:
+        """``action`` on a repeat as the open one's (``following``: a final visit, nobody told again), or None when
+        it is refused (left for its agent: the open one's action stands)."""
+        try:
+            changed = self.engine.act(tx, ActionRequest(
+                action.work_order_id, action.action, action.operator, action.system, action.details,
+                message_id=request.message_id, following=open_one), now)
+        except WorkOrderRefused as exc:
+            log.warning("held repeat not followed", extra={"work_order_id": action.work_order_id, "code": exc.code})
+            return None
+        return list(changed.follow_ups)
+
+    def _taken_back(self, tx: WorkOrderTransaction, changed: Changed, request: ActionRequest,
+                    now: datetime) -> list[FollowUp]:
+        """A held repeat resumed by its agent (not by ``HeldRepeats``): hers from now on, no longer linked."""
+        repeat_id, open_one = str(changed.row["id"]), str(changed.row["repeat_of"])
+        tx.update(repeat_id, {"repeat_of": None, "updated_at": now}, history=[HistoryEntry(
+            at=now, kind="field", actor="hub", system="HUB", field="repeat_of", old_value=open_one, new_value=None,
+            note=f"no longer held: resumed by {request.operator}, no longer answered with {open_one}",
+            message_id=request.message_id)])
+        changed.row["repeat_of"] = None
+        return []
+
     def _answered(self, tx: WorkOrderTransaction, open_one: str, repeat_id: str, request: ActionRequest,
                   now: datetime) -> list[FollowUp]:
         note = within_history_text(f"answered with {open_one}'s reply: {request.words or 'answered'}")
         resumed = self.engine.act(tx, ActionRequest(repeat_id, A.RESUME, request.operator, request.system,
-                                                    {"Note": note[:200]}, message_id=request.message_id), now)
+                                                    {"Note": note[:200]}, message_id=request.message_id,
+                                                    following=open_one), now)
         details = {**request.details, "Note": note} if request.action is A.REPLY else {"Note": note}
         replied = self.engine.act(tx, ActionRequest(repeat_id, A.REPLY, request.operator, request.system, details,
-                                                    message_id=request.message_id), now)
+                                                    message_id=request.message_id, following=open_one), now)
         # the open one's return visit covers it: no limit of its own fires (no breach, to-do or manager told twice)
         tx.replace_deadlines(repeat_id, [])
         return [*resumed.follow_ups, *(f for f in replied.follow_ups if f.kind != RETURN_VISIT_NOTICE)]

@@ -14,10 +14,13 @@ answer says which (``IntakeDispatch``: ``RepeatOf``, ``DispatchRefused`` of work
   steps of the open work order's id). The account manager the reminder tells (``crm-reminded``, naming the new
   work order) is not told of the new one's creation besides (``manager_told``): one notice per call. A Remind the
   open one refuses (the intake desk owns it, escalated to
-  itself) writes nothing there; the new one's entry says so. The new one is then held (``held_repeats.hold``:
-  linked, SUSPENDED off the clock) until the open one is answered or cancelled; the agent may still Resume and
-  Dispatch it. Held only when the new complaint gives the same area code: one of another area brings new facts
-  and is dispatched as before; a new fault place or time of the same area is named in the reminder's reason.
+  itself) writes nothing there; the new one's entry says so, unless the open one, re-read under the row lock the
+  Remind took, has left the department since the intake read it (a Reply or Cancel committed in between, which
+  found no held repeat): then the new one is dispatched as any other (``no_longer_held``). The new one is then
+  held (``held_repeats.hold``: linked, SUSPENDED off the clock) until the open one is answered or cancelled; the
+  agent may still Resume and Dispatch it (which unlinks it: ``HeldRepeats``). Held only when the new complaint
+  gives the same area code: one of another area brings new facts and is dispatched as before; a new fault place
+  or time of the same area is named in the reminder's reason.
   An earlier complaint replied, visited or closed (the fault came back), cancelled, at the intake desk (ACCEPTED,
   DISPATCH_REJECTED), SUSPENDED, or AUTO_ANSWERED (the outage rule answers the new one too while its notice is
   active: ``handled``) does not hold the dispatch back.
@@ -118,9 +121,9 @@ def dispatch_at_intake(workflow: WorkflowRuntime, tx: WorkOrderTransaction, crea
         return IntakeDispatch(refused_code="dispatch-incomplete", refused_fields=_names(missing), refused_reason=(
             f"not dispatched at intake: template {template} needs: " + "; ".join(missing))[:_REASON_LENGTH])
     open_one = held_by_department(created, complaint)
-    if open_one is not None:
-        keep_intake_fields(tx, work_order_id, complaint, [], now, template=template, waits=False)
-        return _held(workflow, tx, created, complaint, open_one, now)
+    held = None if open_one is None else _held(workflow, tx, created, complaint, open_one, now, template=template)
+    if held is not None:
+        return held
     incident_id = covering_incident(tx, created)
     if incident_id is not None:  # the incident's fault report covers it, as the mass-complaint rule links a child
         keep_intake_fields(tx, work_order_id, complaint, [], now, template=template, waits=False)
@@ -142,8 +145,10 @@ def dispatch_at_intake(workflow: WorkflowRuntime, tx: WorkOrderTransaction, crea
 
 
 def _held(workflow: WorkflowRuntime, tx: WorkOrderTransaction, created: Created, complaint: Complaint, open_one: str,
-          now: datetime) -> IntakeDispatch:
-    """Not dispatched: ``open_one`` reminded instead, the new work order's history naming it."""
+          now: datetime, *, template: str) -> IntakeDispatch | None:
+    """Not dispatched: ``open_one`` reminded instead, the new work order's history naming it. None (nothing
+    written): ``open_one`` was answered or cancelled since the intake read it (under the customer lock only, a
+    Reply committing in between finds no held repeat to answer), so the new one is dispatched as any other."""
     work_order_id, agent = str(created.row["id"]), complaint.taken_by or complaint.source_system
     facts = new_facts(complaint, created.repeat_of or {})
     reason = (f"customer complained again: {work_order_id} ({complaint.channel}), not dispatched"
@@ -154,10 +159,13 @@ def _held(workflow: WorkflowRuntime, tx: WorkOrderTransaction, created: Created,
     try:
         changed = remind(workflow.engine, tx, request, now)
     except WorkOrderRefused as exc:  # nothing written on the open one
+        if no_longer_held(tx, open_one):
+            return None
         told = f"not reminded ({exc.code}: {exc})"
     else:
         workflow.counted(request.action.value)
         follow_ups, told = list(changed.follow_ups), "reminded"
+    keep_intake_fields(tx, work_order_id, complaint, [], now, template=template, waits=False)
     state = WorkOrderState((created.repeat_of or {})["state"]).value
     tx.append_history(work_order_id, [HistoryEntry(
         at=now, kind="field", actor="hub", system="HUB", action=REPEAT_OF, field="repeat_of", new_value=open_one,
@@ -168,6 +176,13 @@ def _held(workflow: WorkflowRuntime, tx: WorkOrderTransaction, created: Created,
     created.row["state"] = WorkOrderState.SUSPENDED.value
     return IntakeDispatch(follow_ups=follow_ups, repeat_of=open_one, reminded=told == "reminded",
                           manager_told=any(follow_up.kind == REMINDER_NOTICE for follow_up in follow_ups))
+
+
+def no_longer_held(tx: WorkOrderTransaction, open_one: str) -> bool:
+    """Whether ``open_one`` left the department since the intake read it: re-read under its row lock (the refused
+    Remind took it), no longer ``REMINDABLE``."""
+    row = tx.get(open_one, for_update=True)
+    return row is None or WorkOrderState(row["state"]) not in REMINDABLE
 
 
 def _names(missing: list[str]) -> tuple[str, ...]:

@@ -3,7 +3,9 @@ customer was ``NOT_REACHED`` before the N-th attempt is an attempt, not the visi
 ``unreached_attempt`` before the transition and has ``record_attempt`` carry it out: it is no transition of the
 lifecycle table (the state stays REPLIED, or AUTO_ANSWERED for a complaint answered at intake), as a Remind moves
 nothing. The N-th unreached call, or any call that reached the customer (SATISFIED, BASICALLY_SATISFIED,
-DISSATISFIED), is the visit: RETURN_VISITED as before. N = 1: the first unreached call is the visit.
+DISSATISFIED), is the visit: RETURN_VISITED as before. N = 1: the first unreached call is the visit. A held
+repeat's copy of the open one's visit (``ActionRequest.following``, ``hub.workflow.held_repeats``) is the visit
+whatever the repeat's own count: the open one's call was its final one.
 
 An attempt writes, in the message's transaction:
 
@@ -56,6 +58,8 @@ def unreached_attempt(request: ActionRequest, view: WorkOrderView, settings: Eng
     """The attempt's number when ``request`` is an unreached Callback before the last attempt, else None (the
     Callback is the visit, or the request no Callback)."""
     if request.action is not LifecycleAction.RETURN_VISIT or request.details.get("Satisfaction") != NOT_REACHED:
+        return None
+    if request.following is not None:  # a held repeat's copy of the open one's visit: final as the open one's was
         return None
     attempt = attempts_of(view.history) + 1
     return attempt if attempt < settings.return_visit_attempts else None

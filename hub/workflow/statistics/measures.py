@@ -152,11 +152,11 @@ def change_measures(row: Mapping[str, Any], action: LifecycleAction, previous: W
     ``HANDOVER_COLUMNS`` must be as they stood at the action (the rebuild replays them from the history).
     ``resolved``: a reply's ``Resolved`` (the request's, or its ``reply_resolved`` history entry). A return visit
     counts in time or late (``visited_late``) and the customer's satisfaction (``SATISFACTION_MEASURES``: a work
-    order is visited once)."""
+    order is visited once); not a held repeat's (still linked at it: ``repeat_of``), the open one's visit copied."""
     opened = [Measure.CREATED] if first and is_incident(row) else []
     measure = _BY_ACTION.get(action)
-    if measure is None:
-        return _named(row, opened)
+    if measure is None or (action is A.RETURN_VISIT and row.get("repeat_of")):
+        return _named(row, opened)  # a held repeat's visit is the open one's, counted once there
     found = [*opened, measure]
     if action is A.AUTO_ANSWER:
         found.append(Measure.FIRST_CONTACT_RESOLVED)  # only NEW or ACCEPTED can be auto-answered: never dispatched
@@ -165,7 +165,8 @@ def change_measures(row: Mapping[str, Any], action: LifecycleAction, previous: W
         due, replied = row.get("reply_due"), row.get("replied_at")
         off_clock = previous is WorkOrderState.AUTO_ANSWERED and row.get("outage_id") is not None
         late = not off_clock and due is not None and replied is not None and replied > due
-        found.append(Measure.REPLIED_LATE if late else Measure.REPLIED_IN_SLA)
+        if not row.get("repeat_of"):  # a held repeat answered with the open one's reply: one fault, judged once
+            found.append(Measure.REPLIED_LATE if late else Measure.REPLIED_IN_SLA)
         if first_contact_reply(row, previous, resolved=resolved):
             found.append(Measure.FIRST_CONTACT_RESOLVED)
     elif action is A.CANCEL and cancelled_overdue(row, previous):
