@@ -35,6 +35,7 @@ Dependencies (by name): ``oa`` (``OaClient``), ``area_managers`` (``AreaManagers
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -78,22 +79,31 @@ def _close_pushed(envelope: Envelope, oa: OaClient, document: etree._Element) ->
     return _close_in_oa(oa, closing, envelope.message_id)
 
 
+def _push_unless_closed(envelope: Envelope, closed_items: ClosedItems, document: etree._Element, kind: str,
+                        verb: str, push: Callable[[], str | None], undo: Callable[[], object]) -> str:
+    """Push ``document`` (a ``kind``, "to-do" or "to-read") unless the hub ``verb`` ("closed", "withdrawn") its item
+    already, undoing in OA what an earlier attempt's push may have put there unseen (a lost answer); ``undo`` at once
+    if the hub did so while it was pushed. ``push`` returns OA's item id."""
+    item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
+    facts = {"message_id": envelope.message_id, "item_id": item_id}
+    if closed_items.is_closed(item_id):
+        log.info(f"{kind} {verb} by the hub already: not pushed", extra=facts)
+        undo()
+        return f"{kind} {item_id}: {verb} by the hub already, not pushed"
+    pushed = push()
+    if closed_items.is_closed(item_id):
+        log.info(f"{kind} {verb} by the hub while it was pushed: {verb} in OA at once", extra=facts)
+        undo()
+        return f"{kind} {item_id}: {verb} by the hub while it was pushed, {verb} in OA at once"
+    return f"{kind} {pushed or '(no item id)'}"
+
+
 @handlers.handler("oa.PushTodo", consumer=CONSUMER)
 def push_todo(envelope: Envelope, oa: OaClient, closed_items: ClosedItems) -> str:
     """Push the to-do, unless the hub closed it already; closed at once if the hub closed it while it was pushed."""
     document = mapping.push_document(envelope)
-    item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
-    facts = {"message_id": envelope.message_id, "item_id": item_id}
-    if closed_items.is_closed(item_id):
-        log.info("to-do closed by the hub already: not pushed", extra=facts)
-        _close_pushed(envelope, oa, document)  # an earlier attempt's push may have landed unseen (a lost answer)
-        return f"to-do {item_id}: closed by the hub already, not pushed"
-    pushed = oa.push_todo(document)
-    if closed_items.is_closed(item_id):
-        log.info("to-do closed by the hub while it was pushed: closed in OA at once", extra=facts)
-        _close_pushed(envelope, oa, document)
-        return f"to-do {item_id}: closed by the hub while it was pushed, closed in OA at once"
-    return f"to-do {pushed.item_id or '(no item id)'}"
+    return _push_unless_closed(envelope, closed_items, document, "to-do", "closed",
+                               lambda: oa.push_todo(document).item_id, lambda: _close_pushed(envelope, oa, document))
 
 
 def _withdraw_pushed(envelope: Envelope, oa: OaClient, document: etree._Element) -> None:
@@ -106,18 +116,9 @@ def _withdraw_pushed(envelope: Envelope, oa: OaClient, document: etree._Element)
 def _push_work_order_to_read(envelope: Envelope, oa: OaClient, closed_items: ClosedItems,
                              document: etree._Element) -> str:
     """A work order's to-read, unless the hub withdrew it already; withdrawn at once if it did so meanwhile."""
-    item_id = document.findtext(f"{{{mapping.OA_NS}}}ItemId") or ""
-    facts = {"message_id": envelope.message_id, "item_id": item_id}
-    if closed_items.is_closed(item_id):
-        log.info("to-read withdrawn by the hub already: not pushed", extra=facts)
-        _withdraw_pushed(envelope, oa, document)  # an earlier attempt's push may have landed unseen
-        return f"to-read {item_id}: withdrawn by the hub already, not pushed"
-    pushed = oa.push_to_read(document)
-    if closed_items.is_closed(item_id):
-        log.info("to-read withdrawn by the hub while it was pushed: withdrawn in OA at once", extra=facts)
-        _withdraw_pushed(envelope, oa, document)
-        return f"to-read {item_id}: withdrawn by the hub while it was pushed, withdrawn in OA at once"
-    return f"to-read {pushed.item_id or '(no item id)'}"
+    return _push_unless_closed(envelope, closed_items, document, "to-read", "withdrawn",
+                               lambda: oa.push_to_read(document).item_id,
+                               lambda: _withdraw_pushed(envelope, oa, document))
 
 
 @handlers.handler("oa.PushToRead", consumer=CONSUMER)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from hub.observability.masking import HEX_ID_RUN, fold
+from hub.observability.masking import HEX_ID_RUN, fold, run_around
 
 __all__ = ["mask_fixed_lines_in"]
 
@@ -39,14 +39,7 @@ def _inside_an_id(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` (digits only) lies in a run of at least ``HEX_ID_RUN`` letters and digits: part
     of an id (uuid hex, ``WO…``), as ``masking`` leaves a mobile number's digits in one; glued to a short word
     (``Tel0755…``) it is a number."""
-    if not text[start:end].isdigit():
-        return False
-    first, last = start, end
-    while first > 0 and text[first - 1] in _ID_CHARS:
-        first -= 1
-    while last < len(text) and text[last] in _ID_CHARS:
-        last += 1
-    return last - first >= HEX_ID_RUN
+    return text[start:end].isdigit() and run_around(text, start, end, _ID_CHARS) >= HEX_ID_RUN
 
 
 def mask_fixed_lines_in(text: str, mask: Callable[[str], str]) -> str:

@@ -32,7 +32,7 @@ import unicodedata
 from collections.abc import Callable
 
 __all__ = ["KNOWN_NUMBER_MIN_DIGITS", "fold", "mask_mailbox", "mask_mailboxes_in", "mask_msisdn", "mask_msisdn_tail",
-           "mask_number_in", "mask_numbers_in"]
+           "mask_number_in", "mask_numbers_in", "run_around"]
 
 # Between two digits of the folded text: up to two separators ("135- 0110", "135—0110", "135/ 0110"). Folding
 # makes the full-width and small forms (－ ／ ， ～ ＿ （ ）) these ASCII ones.
@@ -143,12 +143,17 @@ def _inside_hex_id(text: str, start: int, end: int) -> bool:
     glued = (start > 0 and text[start - 1] in _HEX) or (end < len(text) and text[end] in _HEX)
     if not glued or not _HEX.issuperset(text[start:end]):  # a hex id holds no separator, no "+"
         return False
+    return run_around(text, start, end, _HEX) >= HEX_ID_RUN
+
+
+def run_around(text: str, start: int, end: int, chars: frozenset[str]) -> int:
+    """The length of the run of ``chars`` in ``text`` that holds ``text[start:end]`` (itself of ``chars``)."""
     first, last = start, end
-    while first > 0 and text[first - 1] in _HEX:
+    while first > 0 and text[first - 1] in chars:
         first -= 1
-    while last < len(text) and text[last] in _HEX:
+    while last < len(text) and text[last] in chars:
         last += 1
-    return last - first >= HEX_ID_RUN
+    return last - first
 
 
 def mask_msisdn_tail(msisdn: str) -> str:

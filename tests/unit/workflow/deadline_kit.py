@@ -9,7 +9,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from hub.config.workflow import WorkflowSettings
+from hub.workers import WorkerTestClient
 from hub.workflow.calendars import parse_calendars
 from hub.workflow.clock import ManualClock
 from hub.workflow.commands import ActionRequest, Complaint
@@ -99,3 +102,18 @@ def network_desk_hours(*spans: str, source: str = "mornings only") -> Any:
     document = tomllib.loads(packaged("calendars.toml").read_text(encoding="utf-8"))
     document["calendars"]["network_ops"]["hours"] = {day: list(spans) for day in ("mon", "tue", "wed", "thu", "fri")}
     return parse_calendars(document, source)
+
+
+OA = "{urn:onepoint:oa:1}"
+CONTRACT = '[tiers.CONTRACT]\npriority = 3\nfirst_response = "1h"\nreply = "24h"'  # sla.toml's CONTRACT row
+
+
+def contract_reply(folder: Path, reply: str) -> Path:
+    """The SLA seed with CONTRACT's reply limit ``reply``, written in ``folder``."""
+    return write(folder / "sla.toml", sla_seed_with(CONTRACT, CONTRACT.replace('reply = "24h"', f'reply = "{reply}"')))
+
+
+def pushed(client: WorkerTestClient) -> list[tuple[str | None, str | None]]:
+    """(user, summary) of each oa.PushTodo the client sent."""
+    todos = [etree.fromstring(e.payload) for e, *_ in client.outbound.sent if e.command_type == "oa.PushTodo"]
+    return [(todo.findtext(f"{OA}UserId"), todo.findtext(f"{OA}Summary")) for todo in todos]

@@ -10,9 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from lxml import etree
 
-from hub.workers import WorkerTestClient
 from hub.workflow.datafile import packaged
 from hub.workflow.lifecycle import LifecycleAction as A
 from hub.workflow.runtime import WorkflowRuntime
@@ -21,11 +19,13 @@ from hub.workflow.sla import load_sla_table
 from tests.unit.workflow.deadline_kit import (
     act,
     clock,
+    contract_reply,
     create,
     fire_every_row_until,
     history,
     network_desk_hours,
     open_on,
+    pushed,
     row,
     sla_seed_with,
     write,
@@ -34,24 +34,12 @@ from tests.unit.workflow.incident_kit import client_of
 
 pytestmark = pytest.mark.unit
 
-OA = "{urn:onepoint:oa:1}"
-CONTRACT = '[tiers.CONTRACT]\npriority = 3\nfirst_response = "1h"\nreply = "24h"'
-
-
 @pytest.fixture
 def runtime(tmp_path: Path) -> Iterator[WorkflowRuntime]:
     opened = open_on(f"sqlite:///{tmp_path}/wo.db")
     yield opened
     opened.close()
 
-
-def contract_reply(folder: Path, reply: str) -> Path:
-    return write(folder / "sla.toml", sla_seed_with(CONTRACT, CONTRACT.replace('reply = "24h"', f'reply = "{reply}"')))
-
-
-def pushed(client: WorkerTestClient) -> list[tuple[str | None, str | None]]:
-    todos = [etree.fromstring(e.payload) for e, *_ in client.outbound.sent if e.command_type == "oa.PushTodo"]
-    return [(todo.findtext(f"{OA}UserId"), todo.findtext(f"{OA}Summary")) for todo in todos]
 
 
 def test_the_recalculation_entry_names_the_limit_that_moved_and_the_calendar(runtime: WorkflowRuntime) -> None:

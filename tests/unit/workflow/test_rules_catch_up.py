@@ -14,10 +14,8 @@ from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
-from lxml import etree
 
 from hub.cli.main import main
-from hub.workers import WorkerTestClient
 from hub.workflow.deadlines import compute_deadlines
 from hub.workflow.lifecycle import LifecycleAction as A
 from hub.workflow.recalculation import recalculate
@@ -28,21 +26,17 @@ from hub.workflow.todos import CLOSE_TODO, open_todos
 from tests.unit.workflow.deadline_kit import (
     act,
     clock,
+    contract_reply,
     create,
     fire_every_row_until,
     history,
     open_on,
+    pushed,
     row,
-    sla_seed_with,
-    write,
 )
 from tests.unit.workflow.incident_kit import client_of
 
 pytestmark = pytest.mark.unit
-
-OA = "{urn:onepoint:oa:1}"
-CONTRACT = '[tiers.CONTRACT]\npriority = 3\nfirst_response = "1h"\nreply = "24h"'
-
 
 @pytest.fixture
 def runtime(tmp_path: Path) -> Iterator[WorkflowRuntime]:
@@ -50,14 +44,6 @@ def runtime(tmp_path: Path) -> Iterator[WorkflowRuntime]:
     yield opened
     opened.close()
 
-
-def contract_reply(folder: Path, reply: str) -> Path:
-    return write(folder / "sla.toml", sla_seed_with(CONTRACT, CONTRACT.replace('reply = "24h"', f'reply = "{reply}"')))
-
-
-def pushed(client: WorkerTestClient) -> list[tuple[str | None, str | None]]:
-    todos = [etree.fromstring(e.payload) for e, *_ in client.outbound.sent if e.command_type == "oa.PushTodo"]
-    return [(todo.findtext(f"{OA}UserId"), todo.findtext(f"{OA}Summary")) for todo in todos]
 
 
 def breached_reply(runtime: WorkflowRuntime, scheduler: DeadlineScheduler) -> str:
