@@ -77,6 +77,14 @@ def held_for(tx: WorkOrderTransaction, open_one: str, state: WorkOrderState = S.
     return [str(row[0]) for row in tx.db.execute(_HELD, {"open_one": open_one, "state": state.value})]
 
 
+def _still(tx: WorkOrderTransaction, repeat_id: str, open_one: str, state: WorkOrderState) -> bool:
+    """Whether the repeat, read again under its row lock, is still linked to ``open_one`` in ``state``: its agent
+    may have taken it back (resumed it) while the open one's transaction read the list (PostgreSQL, read committed:
+    the lock waits for her commit and reads what it left)."""
+    row = tx.get(repeat_id)
+    return row is not None and row.get("repeat_of") == open_one and row.get("state") == state.value
+
+
 class HeldRepeats(ActionObserver):
     """Answers or releases the held repeats of a work order replied, auto-answered or cancelled."""
 
@@ -92,14 +100,15 @@ class HeldRepeats(ActionObserver):
             return []
         open_one = str(changed.row["id"])
         state, same = following
-        held = held_for(tx, open_one, state)
+        held = [repeat_id for repeat_id in held_for(tx, open_one, state) if _still(tx, repeat_id, open_one, state)]
+        follow_ups: list[FollowUp] = []
         if request.action is A.CLOSE:  # one whose copied visit was refused: visited (not called) and closed too
             for repeat_id in held_for(tx, open_one, S.REPLIED):
                 visit = ActionRequest(repeat_id, A.RETURN_VISIT, request.operator, request.system,
                                       {"Satisfaction": _LEFT_REPLIED, "Note": f"closed with {open_one}"})
-                if self._followed(tx, visit, open_one, request, now) is not None:
+                if (visited := self._followed(tx, visit, open_one, request, now)) is not None:
+                    follow_ups += visited
                     held.append(repeat_id)
-        follow_ups: list[FollowUp] = []
         for repeat_id in held:
             if same is not None:  # the open one's return visit covers its repeats: the same customer, one call
                 note = within_history_text(f"as {open_one}: {request.words or same.value.lower()}")

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import pytest
 
+import hub.workflow.held_repeats as held_repeats
 import hub.workflow.work_order_creation as creation
 from hub.workers import WorkerTestClient
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.scheduler import DeadlineScheduler
+from hub.workflow.store import HistoryEntry
 from tests.unit.workflow.audit_kit import NS, history, send, state
 from tests.unit.workflow.kit import answer, command, envelope, text
 from tests.unit.workflow.test_held_repeats import AT_INTAKE, held_pair, later, notes
@@ -110,3 +112,41 @@ def test_the_open_ones_close_closes_a_repeat_left_replied(client: WorkerTestClie
     assert text(send(client, "WorkOrderAction.valid-close.xml", WorkOrderId=first), "wo:State") == "CLOSED"
     assert state(client, held) == "CLOSED"
     assert any(f"closed with {first}" in note for note in notes(client, held, "RETURN_VISIT"))
+
+
+@pytest.mark.parametrize(("example", "after"), [("WorkOrderAction.valid-reply.xml", "REPLIED"),
+                                                ("WorkOrderAction.valid-cancel.xml", "CANCELLED")])
+def test_the_open_ones_action_stands_when_its_repeat_was_taken_back_meanwhile(
+        client: WorkerTestClient, runtime: WorkflowRuntime, monkeypatch: pytest.MonkeyPatch, example: str,
+        after: str) -> None:
+    """The review's race: the agent resumes the held repeat while the department replies to (cancels) the open one,
+    whose list of held repeats was read before her commit (PostgreSQL, read committed; simulated by the list). The
+    repeat, read again under its lock, is hers: the department's action stands (it was refused, yet committed)."""
+    first, held = held_pair(client, runtime)
+    assert text(send(client, "WorkOrderAction.valid-resume.xml", WorkOrderId=held), "wo:State") == "ACCEPTED"
+    real = held_repeats.held_for
+    monkeypatch.setattr(held_repeats, "held_for", lambda tx, open_one, st=held_repeats.S.SUSPENDED: (
+        [held] if open_one == first and st is held_repeats.S.SUSPENDED else real(tx, open_one, st)))
+    assert text(send(client, example, WorkOrderId=first), "wo:State") == after
+    assert state(client, held) == "ACCEPTED"
+
+
+def test_the_open_ones_close_sends_what_the_visit_of_a_repeat_left_replied_owes(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    """A repeat left REPLIED with a breach to-do open: the Close visits and closes it, and the CompleteTodo its visit
+    owes is sent (the visit's follow-ups were dropped: the history said closed, OA kept the to-do)."""
+    first, held = held_pair(client, runtime)
+    send(client, "WorkOrderAction.valid-reply.xml", WorkOrderId=first)
+    callback(client, first, "SATISFIED")
+    now = runtime.clock.now()
+    with runtime.store.transaction() as tx:
+        tx.update(held, {"state": "REPLIED", "return_visited_at": None, "satisfaction": None, "escalation_level": 1},
+                  history=[HistoryEntry(at=now, kind="field", actor="hub", system="HUB", action="ESCALATE",
+                                        field="escalation_level", old_value="0", new_value="1",
+                                        note="RETURN_VISIT deadline breached; shift_leader told (u1)")])
+    before = len(client.sent)
+    assert text(send(client, "WorkOrderAction.valid-close.xml", WorkOrderId=first), "wo:State") == "CLOSED"
+    assert state(client, held) == "CLOSED"
+    closes = [e for e, _ in client.sent[before:]
+              if e.command_type == "oa.CompleteTodo" and f"{held}-esc1-0".encode() in e.payload]
+    assert len(closes) == 1
