@@ -10,8 +10,10 @@ Pure functions over validated documents (the ingress validated them against work
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from lxml import etree
 
@@ -68,11 +70,13 @@ RECORDED_DETAILS: dict[LifecycleAction, tuple[tuple[str, str], ...]] = {
 
 
 class WorkOrderRefused(Exception):
-    """A command the engine will not carry out; ``code`` becomes the c:Error code of the answer."""
+    """A command the engine will not carry out; ``code`` becomes the c:Error code of the answer. ``kept``: what the
+    refusal itself records (given the transaction), written again when what the command did is rolled back
+    (``hub.workflow.refused_actions``): a dispatch refused after all keeps its DISPATCH_REFUSED entry."""
 
-    def __init__(self, message: str, *, code: str) -> None:
+    def __init__(self, message: str, *, code: str, kept: Callable[[Any], None] | None = None) -> None:
         super().__init__(message)
-        self.code = code
+        self.code, self.kept = code, kept
 
 
 def element_name(action: LifecycleAction) -> str:

@@ -100,15 +100,20 @@ def _given_at_intake(name: str, kept: Mapping[str, str], request: ActionRequest)
 def _refused(tx: WorkOrderTransaction, row: Row, request: ActionRequest, changes: Row, observers: Sequence[object],
              refusal: str, *, note: str, code: str, listed: str | None = None) -> NoReturn:
     """A dispatch refused after all: its DISPATCH_REFUSED entry (``listed``, else the refusal) kept in the history
-    (it commits with the c:Error answer) and counted by the refusal observers, then ``WorkOrderRefused``."""
-    tx.append_history(row["id"], [HistoryEntry(
-        at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,
-        action="DISPATCH_REFUSED", field="dispatch", new_value=(listed or refusal)[:2000], note=note,
-        message_id=request.message_id)])
-    for observer in observers:
-        if isinstance(observer, DispatchRefusalObserver):
-            observer.dispatch_refused(tx, row, changes["updated_at"])
-    raise WorkOrderRefused(refusal, code=code)
+    (it commits with the c:Error answer) and counted by the refusal observers, then ``WorkOrderRefused`` carrying
+    that record (``kept``: written again when the command's writes are rolled back)."""
+
+    def record(kept_in: WorkOrderTransaction) -> None:
+        kept_in.append_history(row["id"], [HistoryEntry(
+            at=changes["updated_at"], kind="field", actor=request.operator, system=request.system,
+            action="DISPATCH_REFUSED", field="dispatch", new_value=(listed or refusal)[:2000], note=note,
+            message_id=request.message_id)])
+        for observer in observers:
+            if isinstance(observer, DispatchRefusalObserver):
+                observer.dispatch_refused(kept_in, row, changes["updated_at"])
+
+    record(tx)
+    raise WorkOrderRefused(refusal, code=code, kept=record)
 
 
 def dispatch_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, changes: Row, *,

@@ -57,6 +57,7 @@ from hub.workflow.engine import WorkOrderRefused
 from hub.workflow.intake import apply_intake_rules
 from hub.workflow.intake_dispatch import IntakeDispatch, dispatch_at_intake
 from hub.workflow.lifecycle import LifecycleAction
+from hub.workflow.refused_actions import nothing_written_if_refused
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.sending import send_follow_ups
 from hub.workflow.work_order_readers import may_read, readable_scope
@@ -115,8 +116,9 @@ def work_order_action(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
     try:
         request = commands.action_request(command_element(envelope))
         tx = workflow.store.current_transaction()
-        changed = (reminders.remind(workflow.engine, tx, request, now) if request.action is LifecycleAction.REMIND
-                   else workflow.engine.act(tx, request, now))
+        with nothing_written_if_refused(tx):  # a refusal (an observer's too) is answered with nothing half done
+            changed = (reminders.remind(workflow.engine, tx, request, now)
+                       if request.action is LifecycleAction.REMIND else workflow.engine.act(tx, request, now))
     except WorkOrderRefused as exc:
         workflow.refused(exc.code)
         raise BusinessRejection(str(exc), code=exc.code) from None

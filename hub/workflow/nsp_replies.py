@@ -32,6 +32,7 @@ from hub.workflow.late_replies import LATE_REPLY_FIELD, RepliedLate, late_reply,
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.network_dispatch import answered_dispatch
 from hub.workflow.nsp_tickets import refuse_another_ticket
+from hub.workflow.refused_actions import nothing_written_if_refused
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.sending import send_follow_ups
 from hub.workflow.store import WorkOrderTransaction
@@ -105,22 +106,23 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime, outbo
         _expects_nsp_reply(row)
 
     try:
-        row = workflow.engine.note(tx, work_order_id, fields, actor=operator, system="NSP", now=now,
-                                   note=f"NSP answered the dispatch ({handler_name or 'no name given'})",
-                                   message_id=envelope.message_id, expected=expected)
-        if row["state"] == WorkOrderState.DISPATCHED.value:
-            request = commands.ActionRequest(work_order_id, LifecycleAction.START, operator, "NSP",
-                                             {"Note": f"NSP: {fields['nsp_result']}"[:200]},
-                                             message_id=envelope.message_id)
-            started = workflow.engine.act(tx, request, now)
-            row, follow_ups = started.row, [*follow_ups, *started.follow_ups]
-        if row.get("ticket_type") == "INCIDENT" and fields["nsp_resolved"] in ("true", "1"):
-            # its children replied with it; a PENDING or SUSPENDED incident is brought back first, as its children
-            resolution = {"Cause": fields["nsp_cause"], "Action": fields["nsp_action"],
-                          "Result": fields["nsp_result"], "Resolved": "true"}
-            reply = commands.ActionRequest(work_order_id, LifecycleAction.REPLY, operator, "NSP", resolution,
-                                           message_id=envelope.message_id)
-            follow_ups += reply_brought_back(tx, workflow.engine, reply, WorkOrderState(row["state"]), now)[1]
+        with nothing_written_if_refused(tx):  # refused (an observer too): nothing half done is committed
+            row = workflow.engine.note(tx, work_order_id, fields, actor=operator, system="NSP", now=now,
+                                       note=f"NSP answered the dispatch ({handler_name or 'no name given'})",
+                                       message_id=envelope.message_id, expected=expected)
+            if row["state"] == WorkOrderState.DISPATCHED.value:
+                request = commands.ActionRequest(work_order_id, LifecycleAction.START, operator, "NSP",
+                                                 {"Note": f"NSP: {fields['nsp_result']}"[:200]},
+                                                 message_id=envelope.message_id)
+                started = workflow.engine.act(tx, request, now)
+                row, follow_ups = started.row, [*follow_ups, *started.follow_ups]
+            if row.get("ticket_type") == "INCIDENT" and fields["nsp_resolved"] in ("true", "1"):
+                # its children replied with it; a PENDING or SUSPENDED incident is brought back first, as they are
+                resolution = {"Cause": fields["nsp_cause"], "Action": fields["nsp_action"],
+                              "Result": fields["nsp_result"], "Resolved": "true"}
+                reply = commands.ActionRequest(work_order_id, LifecycleAction.REPLY, operator, "NSP", resolution,
+                                               message_id=envelope.message_id)
+                follow_ups += reply_brought_back(tx, workflow.engine, reply, WorkOrderState(row["state"]), now)[1]
     except RepliedLate as late:  # acked: NSP's call-back has no answer, a dead letter would help nobody
         note_late_answer(workflow.engine, tx, work_order_id, late, field=LATE_REPLY_FIELD,
                          value=fields["nsp_nspticketid"], actor=operator, system="NSP", now=now,

@@ -44,6 +44,7 @@ from hub.workflow.late_completions import CompletedLate, late_completion, note_l
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
 from hub.workflow.nsp_replies import FINISHED, network_complaint_reply
 from hub.workflow.outages import outage_rule, record_notice
+from hub.workflow.refused_actions import nothing_written_if_refused
 from hub.workflow.resumption import TODO_FIELD
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.sending import send_follow_ups
@@ -99,13 +100,14 @@ def complete_todo(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sende
         takes_it_up.append(takes_escalated_up(open_todos(row, history), item_id))
 
     try:
-        row = workflow.engine.note(tx, work_order_id, {TODO_FIELD: f"{item_id}: {outcome}"}, actor=user,
-                                   system="OA", now=now, message_id=envelope.message_id, expected=expected)
-        follow_ups: list[FollowUp] = []
-        if row["state"] == WorkOrderState.ESCALATED.value and all(takes_it_up):
-            follow_ups = workflow.engine.act(tx, commands.ActionRequest(
-                work_order_id, LifecycleAction.START, user, "OA", {"Note": outcome[:200]},
-                message_id=envelope.message_id), now).follow_ups  # (a first response closes its breach's to-do)
+        with nothing_written_if_refused(tx):  # refused (an observer too): nothing half done is committed
+            row = workflow.engine.note(tx, work_order_id, {TODO_FIELD: f"{item_id}: {outcome}"}, actor=user,
+                                       system="OA", now=now, message_id=envelope.message_id, expected=expected)
+            follow_ups: list[FollowUp] = []
+            if row["state"] == WorkOrderState.ESCALATED.value and all(takes_it_up):
+                follow_ups = workflow.engine.act(tx, commands.ActionRequest(
+                    work_order_id, LifecycleAction.START, user, "OA", {"Note": outcome[:200]},
+                    message_id=envelope.message_id), now).follow_ups  # (a first response closes its breach's to-do)
     except CompletedLate as late:  # acked: OA's call-back has no answer, a dead letter would help nobody
         return note_late_completion(workflow.engine, tx, work_order_id, item_id, late, user=user, outcome=outcome,
                                     now=now, message_id=envelope.message_id)

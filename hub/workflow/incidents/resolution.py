@@ -10,10 +10,14 @@ switched off still answers its children.
 Children by state: ACCEPTED, DISPATCHED, IN_PROGRESS, ESCALATED are replied; PENDING is first given the incident's
 resolution as the information it waited for (SUPPLY_INFO), SUSPENDED is resumed, then both are replied; a child in
 DISPATCH_REJECTED (no reply from there) gets the resolution in its history for its agent; children answered or
-closed already are left as they are. An incident linked to an outage notice when it is replied (the notice's
-clearance replies it with the recovery note) leaves the children a revision of a notice unlinked (``handed_back``):
-the revision told their owners the notice no longer covers them and that they handle them as any complaint. A
-cancelled incident lets its key go; its children stay open for their agents.
+closed already are left as they are. Each child's state is read again just before it is answered: answering one may
+answer another (a held repeat is answered with its original, ``held_repeats``), which is then left as it is. A child
+whose step the engine refuses (``WorkOrderRefused``, an observer's refusal too) is left as it was (its steps in a
+savepoint, rolled back) with a history note for its agent naming the refusal; the others are answered and the
+incident stays replied (as ``held_repeats`` follows an open one). An incident linked to an outage notice when it is
+replied (the notice's clearance replies it with the recovery note) leaves the children a revision of a notice
+unlinked (``handed_back``): the revision told their owners the notice no longer covers them and that they handle
+them as any complaint. A cancelled incident lets its key go; its children stay open for their agents.
 
 ``reply_brought_back`` is that one step for any work order: NSP's resolved answer on an incident that is PENDING or
 SUSPENDED brings the incident back the same way before replying it (``system_callbacks``).
@@ -24,12 +28,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from hub.workflow.changes import ActionObserver
+from hub.workflow.changes import ActionObserver, WorkOrderRefused
 from hub.workflow.commands import ActionRequest
 from hub.workflow.engine import Changed, FollowUp, WorkOrderEngine
-from hub.workflow.incidents.children import children_of, handed_back
+from hub.workflow.incidents.children import child_state, children_of, handed_back
 from hub.workflow.incidents.window import ComplaintWindow
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
+from hub.workflow.refused_actions import nothing_written_if_refused
 from hub.workflow.store import WorkOrderTransaction, within_history_text
 
 __all__ = ["BROUGHT_BACK", "CANCELLED_FIELD", "REPLYABLE", "WAITING_ON_INCIDENT", "IncidentResolution",
@@ -84,9 +89,11 @@ class IncidentResolution(ActionObserver):
             return []
         follow_ups: list[FollowUp] = []
         left = handed_back(tx.db, str(row["id"]))  # told they are their owners' now, linked incident or not
-        children = [(child_id, state) for child_id, state in children_of(tx.db, str(row["id"])) if child_id not in left]
-        for child_id, state in children:
-            follow_ups += self._resolve(tx, str(row["id"]), child_id, S(state), request, now)
+        children = [child_id for child_id, _ in children_of(tx.db, str(row["id"])) if child_id not in left]
+        for child_id in children:
+            state = child_state(tx.db, child_id)  # now: answering an earlier child may have answered this one
+            if state is not None:
+                follow_ups += self._resolved_or_noted(tx, str(row["id"]), child_id, S(state), request, now)
         log.info("incident resolved", extra={"work_order_id": row["id"], "window_key": key,
                                              "children": len(children), "handed_back": len(left)})
         return follow_ups
@@ -103,6 +110,21 @@ class IncidentResolution(ActionObserver):
                              note=within_history_text(f"incident {incident_id} cancelled ({reason}): this complaint "
                                                       "was not dispatched on its own; dispatch or answer it"))
         return len(waiting)
+
+    def _resolved_or_noted(self, tx: WorkOrderTransaction, incident_id: str, child_id: str, state: WorkOrderState,
+                           request: ActionRequest, now: datetime) -> list[FollowUp]:
+        """``_resolve`` in a savepoint: a child whose step is refused is left as it was, with a note for its agent."""
+        try:
+            with nothing_written_if_refused(tx):
+                return self._resolve(tx, incident_id, child_id, state, request, now)
+        except WorkOrderRefused as exc:
+            log.warning("incident child not answered", extra={"work_order_id": child_id, "incident_id": incident_id,
+                                                               "code": exc.code})
+            self.engine.note(tx, child_id, {"incident_resolution_refused": exc.code}, actor=request.operator,
+                             system=request.system, now=now, message_id=request.message_id,
+                             note=within_history_text(f"incident {incident_id} resolved, but this complaint could "
+                                                      f"not be answered with it ({exc.code}: {exc}); answer it"))
+            return []
 
     def _resolve(self, tx: WorkOrderTransaction, incident_id: str, child_id: str, state: WorkOrderState,
                  request: ActionRequest, now: datetime) -> list[FollowUp]:

@@ -1,6 +1,8 @@
 """The mass-complaint intake rule: a complaint whose key (phenomenon category | intake point) has an open incident
 becomes its child at once; otherwise it is counted in its key's window, and the complaint that brings the window to
-the threshold opens the incident, whose children the window's complaints become. A linked complaint is taken over
+the threshold opens the incident, whose children the window's complaints become (all counted; a repeat held for the
+open complaint it repeats is not linked: answered with its original, ``held_repeats``, never a second child, which
+the incident's resolution would answer twice). A linked complaint is taken over
 (``IntakeOutcome.handled``): it is not dispatched on its own, the incident's fault report covers it. Only network
 complaints count (their level-3 phenomenon's template dispatches to NSP, which the fault report goes to); a
 phenomenon is its level-3 category, its level-4 refinements with it (whatever template a refinement names). The
@@ -108,14 +110,15 @@ class MassComplaintRule:
               now: datetime) -> tuple[str, list[FollowUp]] | None:
         """Open the key's incident over the window's ``complaints`` (None: another transaction holds the key,
         nothing of this attempt remains)."""
-        count = len(complaints)
+        count = len(complaints)  # the repeats too: NSP's ComplaintCount; a held one is answered with its original
+        children = [child for child in complaints if child["repeat_of"] is None]  # (``held_repeats``): not linked
         facts = IncidentFacts(complaint, count, self.window.length.total_seconds() / 60, complaints)
         try:
             with tx.savepoint():
                 row, history = create_incident(tx, self.engine, facts, now)
                 if not self.window.claim(tx.db, key, row["id"], now):
                     raise _KeyTaken(key)
-                for child in complaints:
+                for child in children:
                     link(tx, str(child["id"]), row["id"], now, message_id=complaint.message_id)
                 follow_ups = dispatch_incident(tx, self.engine, row, history, facts, now)
         except _KeyTaken:
@@ -123,5 +126,5 @@ class MassComplaintRule:
             return None
         follow_ups.append(manager_todo(tx, self.engine, row, facts, now))
         log.warning("mass-complaint incident opened", extra={
-            "work_order_id": row["id"], "window_key": key, "complaints": count, "children": len(complaints)})
+            "work_order_id": row["id"], "window_key": key, "complaints": count, "children": len(children)})
         return row["id"], follow_ups
