@@ -142,8 +142,11 @@ class TopologyConfig:
         return self.bindings.get(consumer, (f"{consumer}.#",))
 
 
-# the probe queue keeps nothing: each probe is routed to it and dropped at once (drop-head at length 0)
-PROBE_QUEUE_ARGUMENTS: Mapping[str, Any] = {"x-queue-type": "classic", "x-max-length": 0, "x-overflow": "drop-head"}
+# the probe queue keeps nothing: each probe is routed to it and dropped at once (drop-head at length 0). A quorum
+# queue like the others: a durable classic queue whose node is down cannot be declared again (404 "home node …
+# down"), which stopped every reconnect to the cluster's other nodes
+PROBE_QUEUE_ARGUMENTS: Mapping[str, Any] = {"x-queue-type": "quorum", "x-queue-leader-locator": "balanced",
+                                            "x-max-length": 0, "x-overflow": "drop-head"}
 
 
 def _quorum(**extra: Any) -> dict[str, Any]:

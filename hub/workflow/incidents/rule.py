@@ -111,7 +111,11 @@ class MassComplaintRule:
         """Open the key's incident over the window's ``complaints`` (None: another transaction holds the key,
         nothing of this attempt remains)."""
         count = len(complaints)  # the repeats too: NSP's ComplaintCount; a held one is answered with its original
-        children = [child for child in complaints if child["repeat_of"] is None]  # (``held_repeats``): not linked
+        # a held repeat (``held_repeats``) is answered with its original: not linked when that one is linked too (it
+        # would be answered twice), linked when its original is not among them (older than the window): answered
+        # with the incident then, as every customer counted
+        linked = {child["id"] for child in complaints}
+        children = [child for child in complaints if child["repeat_of"] is None or child["repeat_of"] not in linked]
         facts = IncidentFacts(complaint, count, self.window.length.total_seconds() / 60, complaints)
         try:
             with tx.savepoint():

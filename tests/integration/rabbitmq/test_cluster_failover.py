@@ -57,7 +57,7 @@ def test_quorum_queue_leaders_are_spread_over_the_nodes(cluster: RabbitMQCluster
     topology = config()
     open_broker(cluster.url, topology).close()  # declares the topology through the first node
     placed = leaders(cluster, topology.prefix, via=0)
-    assert len(placed) == 5  # workflow, boss, their dead-letter queues, the delay queue
+    assert len(placed) == 6  # workflow, boss, their dead-letter queues, the delay queue, the probe queue
     assert len(set(placed.values())) > 1, placed
 
 

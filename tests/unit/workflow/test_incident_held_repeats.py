@@ -161,3 +161,26 @@ def test_a_repeat_of_a_child_of_a_rejected_incident_is_dispatched(client: Worker
     again = complain(client, 9)
     assert text(again, "wo:IncidentId") is None
     assert len(nsp_dispatches(client)) == sent + 1
+
+
+def test_a_held_repeat_whose_original_is_older_than_the_window_is_a_child_and_answered(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    """The review: its customer counted towards the threshold, but a held repeat was never linked, so the incident's
+    reply left it SUSPENDED (its original, older than the window, is on its own ticket). Linked when its original is
+    not among the complaints linked: answered with the incident."""
+    assert isinstance(runtime.clock, ManualClock)
+    first = complain(client, 0)
+    runtime.clock.advance(timedelta(minutes=40))
+    again = complain(client, 0)
+    assert text(again, "wo:State") == "SUSPENDED"
+    last = again
+    for number in range(1, 10):
+        runtime.clock.advance(timedelta(minutes=1))
+        last = complain(client, number)
+    incident_id, original, repeat = text(last, "wo:IncidentId"), text(first, "wo:WorkOrderId"), \
+        text(again, "wo:WorkOrderId")
+    assert incident_id and repeat in {child["id"] for child in children(runtime, incident_id)}
+    replied = act(client, incident_id, "WorkOrderAction.valid-reply.xml")
+    assert text(replied, "wo:State") == "REPLIED", text(replied, "c:Code")
+    assert state_of(runtime, repeat) == "REPLIED" and replies_of(runtime, repeat) == 1
+    assert state_of(runtime, original) == "DISPATCHED"  # its own ticket, answered by its own reply
