@@ -58,18 +58,25 @@ log = logging.getLogger("onepoint.adapters.oa")
 handlers = HandlerRegistry()
 
 
-def _close_in_oa(oa: OaClient, document: etree._Element, message_id: str) -> str | None:
-    """Post the hub's CompleteTodo ``document``: None once closed, OA's code when it had the to-do not open."""
+def _ended_in_oa(post: Callable[[etree._Element], object], document: etree._Element, message_id: str, kind: str,
+                 verb: str) -> str | None:
+    """Post ``document`` ending a ``kind`` ("to-do", "to-read") in OA: None once ended, OA's code when it had the item
+    not open (nothing to ``verb``); any other refusal fails."""
     try:
-        oa.complete_todo(document)
+        post(document)
     except SystemRefused as exc:
         if exc.error_code not in NOT_OPEN:
             raise
-        log.info("to-do not open in OA: nothing to close", extra={
+        log.info(f"{kind} not open in OA: nothing to {verb}", extra={
             "message_id": message_id, "item_id": document.findtext(f"{{{mapping.OA_NS}}}ItemId"),
             "reason": exc.detail})
         return exc.error_code
     return None
+
+
+def _close_in_oa(oa: OaClient, document: etree._Element, message_id: str) -> str | None:
+    """Post the hub's CompleteTodo ``document``: None once closed, OA's code when it had the to-do not open."""
+    return _ended_in_oa(oa.complete_todo, document, message_id, "to-do", "close")
 
 
 def _close_pushed(envelope: Envelope, oa: OaClient, document: etree._Element) -> str | None:
@@ -156,16 +163,7 @@ def complete_todo(envelope: Envelope, oa: OaClient, closed_items: ClosedItems) -
 
 def _withdraw_in_oa(oa: OaClient, document: etree._Element, message_id: str) -> str | None:
     """Post the WithdrawToRead ``document``: None once withdrawn, OA's code when it had the to-read not open."""
-    try:
-        oa.withdraw_to_read(document)
-    except SystemRefused as exc:
-        if exc.error_code not in NOT_OPEN:
-            raise
-        log.info("to-read not open in OA: nothing to withdraw", extra={
-            "message_id": message_id, "item_id": document.findtext(f"{{{mapping.OA_NS}}}ItemId"),
-            "reason": exc.detail})
-        return exc.error_code
-    return None
+    return _ended_in_oa(oa.withdraw_to_read, document, message_id, "to-read", "withdraw")
 
 
 @handlers.handler("oa.WithdrawToRead", consumer=CONSUMER)
