@@ -33,12 +33,11 @@ from typing import Any
 from pika.channel import Channel
 
 from hub.observability.quiet import QuietLog
-from hub.transport.amqp.bounded import BoundedQueues
 from hub.transport.amqp.closing import close_connection
 from hub.transport.amqp.loop_confirms import SWEEP_INTERVAL, LoopConfirms
 from hub.transport.amqp.loop_connection import CoalescingAsyncioConnection
 from hub.transport.amqp.nodes import ConnectionState, NodeAddresses
-from hub.transport.amqp.outbox import Outbox
+from hub.transport.amqp.outbox import BoundedQueuesOf, Outbox
 from hub.transport.errors import PublisherUnavailableError, TransportClosedError, TransportError
 from hub.transport.probe import IDLE_PROBE_INTERVAL, PROBE_EXCHANGE, probe_message
 from hub.transport.urls import node_urls
@@ -51,7 +50,7 @@ log = logging.getLogger("onepoint.transport")
 class LoopPublisher(LoopConfirms):
     def __init__(self, urls: str | Sequence[str], *, max_in_flight: int = 1000, publish_timeout: float = 30.0,
                  nack_pause: float = 0.2, connect_timeout: float = 30.0, exchanges: Collection[str] | None = None,
-                 state: ConnectionState | None = None, bounded: BoundedQueues | None = None,
+                 state: ConnectionState | None = None, bounded: BoundedQueuesOf | None = None,
                  probe_queue: str | None = None) -> None:
         self._nodes = NodeAddresses(node_urls(urls) if isinstance(urls, str) else urls)
         self._state = state if state is not None else ConnectionState()

@@ -6,11 +6,6 @@ event-loop `LoopPublisher`) follow:
 * nack of a publish that reaches a queue with a max length (``x-max-length`` with ``reject-publish``, the
   ``[broker] max_queue_length`` of the consumer queues): the queue is full, a definite refusal →
   ``QueueFullError`` at once, never resent, the channel kept;
-* nack of a publish into a queue only an operator policy's ``max-length`` can bound (``reject-publish`` without a
-  declared max length: ``BoundedQueues.by_policy``): the first nack takes the rule below (it may be the failover
-  fault); the same publish nacked again on the new channel is the queue full → ``QueueFullError`` naming it, and the
-  queue is remembered as full: later nacks into it are refused at once with the channel kept, until a publish into
-  it is acked;
 * any other nack → resend on a new channel after a pause. That is the workaround for RabbitMQ 3.10.8, which can
   nack every publish of a channel after a quorum leader failover (fixed in later releases, not in Debian's): only
   a new channel publishes again. It stays bounded by each publish's deadline, and the driver's pause between
@@ -31,12 +26,12 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import pika.exceptions
 
 from hub.observability.quiet import QuietLog
-from hub.transport.amqp.bounded import BoundedQueues
 from hub.transport.amqp.ledger import ConfirmLedger, PendingPublish, settle
 from hub.transport.errors import (
     PublishNackedError,
@@ -46,7 +41,7 @@ from hub.transport.errors import (
     UnroutableError,
 )
 
-__all__ = ["RECOVERY_GRACE", "SUSPECT_AFTER", "Outbox"]
+__all__ = ["RECOVERY_GRACE", "SUSPECT_AFTER", "BoundedQueuesOf", "Outbox"]
 
 log = logging.getLogger("onepoint.transport")
 RECOVERY_GRACE = 15.0  # seconds after a reconnect in which a returned publish is sent again, not failed
@@ -54,18 +49,24 @@ SUSPECT_AFTER = 5.0  # seconds: a channel older than this that nacks publishes t
 LOG_INTERVAL = 10.0
 MAX_RECYCLE_PAUSE = 2.0
 
+BoundedQueuesOf = Callable[[str, str], tuple[str, ...]]  # (exchange, routing key) → the full-able queues reached
+
+
+def _no_bounded_queues(_exchange: str, _routing_key: str) -> tuple[str, ...]:
+    return ()
+
+
 class Outbox:
     """The publishes of one publisher until settled. Driven from one thread (the connection's), except
     ``track`` (any thread) and ``expire`` (the driver's deadline clock; may be another thread)."""
 
-    def __init__(self, max_in_flight: int, *, prune_on_ack: bool, bounded: BoundedQueues | None = None) -> None:
+    def __init__(self, max_in_flight: int, *, prune_on_ack: bool, bounded: BoundedQueuesOf | None = None) -> None:
         self.max_in_flight = max_in_flight
         self.waiting: deque[PendingPublish] = deque()  # not sent yet (or to resend), oldest first
         self.ledger: ConfirmLedger[PendingPublish] = ConfirmLedger()  # delivery tag → publish on this channel
         self.by_age: deque[PendingPublish] = deque()  # every unsettled publish, by deadline
         self._prune_on_ack = prune_on_ack  # only when ``expire`` runs on the same thread as the confirms
-        self._bounded = bounded
-        self._full_by_policy: set[str] = set()  # queues a policy bounds, found full; forgotten at an ack into one
+        self._bounded = bounded or _no_bounded_queues
         self.resent = 0
         self.refused_full = 0  # publishes refused at once because a queue was full
         self._connection_lost = False
@@ -126,8 +127,6 @@ class Outbox:
         done = self.ledger.confirmed(tag, multiple)
         if ack:
             self._nacked_in_a_row = 0
-            if self._full_by_policy:
-                self._room_again(done)
             again = []
             for p in done:
                 if p.returned and now < self._recovering_until:
@@ -153,7 +152,7 @@ class Outbox:
         again: list[PendingPublish] = []
         full: set[str] = set()
         for p in done:
-            queues = self._full_queues(p)
+            queues = self._bounded(p.exchange, p.message.routing_key)
             if queues:  # a full queue refused it: definite, at once
                 full.update(queues)
                 self.refused_full += 1
@@ -170,26 +169,6 @@ class Outbox:
             self.waiting.extendleft(reversed(again))
             return True
         return bool(full) and now - self._channel_opened >= SUSPECT_AFTER
-
-    def _full_queues(self, p: PendingPublish) -> tuple[str, ...]:
-        """The queues whose being full explains this nack of ``p``; empty if none does."""
-        if self._bounded is None:
-            return ()
-        exchange, key = p.exchange, p.message.routing_key
-        declared = self._bounded(exchange, key)
-        if declared:
-            return declared
-        by_policy = self._bounded.by_policy(exchange, key)
-        if by_policy and (p.nacked or not self._full_by_policy.isdisjoint(by_policy)):
-            self._full_by_policy.update(by_policy)  # nacked again on a new channel, or found full before
-            return by_policy
-        return ()
-
-    def _room_again(self, acked: list[PendingPublish]) -> None:
-        assert self._bounded is not None
-        for p in acked:
-            if not p.returned:
-                self._full_by_policy.difference_update(self._bounded.by_policy(p.exchange, p.message.routing_key))
 
     def blocked(self, reason: str) -> int:
         """The broker blocked the connection (a memory or disk alarm) after reading what is in flight: fail each

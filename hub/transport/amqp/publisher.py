@@ -24,10 +24,9 @@ from typing import Any
 import pika
 from pika.channel import Channel
 
-from hub.transport.amqp.bounded import BoundedQueues
 from hub.transport.amqp.io import IOThread
 from hub.transport.amqp.ledger import PendingPublish
-from hub.transport.amqp.outbox import Outbox
+from hub.transport.amqp.outbox import BoundedQueuesOf, Outbox
 from hub.transport.amqp.properties import from_pika, to_properties
 from hub.transport.broker import DIRECT_REPLY_TO
 from hub.transport.errors import TransportClosedError
@@ -48,7 +47,7 @@ class ConfirmPublisher:
         max_in_flight: int = 1000,
         publish_timeout: float = 30.0,
         nack_pause: float = 0.2,
-        bounded: BoundedQueues | None = None,
+        bounded: BoundedQueuesOf | None = None,
     ) -> None:
         self._io = io
         self._on_reply = on_reply

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import pika
 import pytest
 
-from hub.transport import Message, QueueFullError, TopologyConfig, open_broker
+from hub.transport import Message, TopologyConfig, open_broker
 from hub.transport.message import Delivery
 from tests.support.rabbitmq_server import RabbitMQServer
 from tests.support.topology_cleanup import delete_topology
@@ -78,35 +78,6 @@ def test_a_consumer_the_broker_cancels_turns_unready_and_consumes_the_recreated_
         broker.publish(exchange, Message(b"", key, message_id="after")).result(WAIT)
         until(lambda: "after" in seen, "the message published to the re-created queue")
     finally:
-        broker.close()
-
-
-def test_a_queue_bounded_by_an_operator_policy_refuses_a_publish_at_once_naming_it(
-    rabbitmq_server: RabbitMQServer, config: TopologyConfig
-) -> None:
-    broker = open_broker(rabbitmq_server.url, config, publish_timeout=20.0)
-    exchange, full = config.commands_exchange, config.queue("boss")
-    policy = f"{config.prefix}-bound"
-    rabbitmq_server.ctl("set_policy", "--apply-to", "queues", policy, f"^{full}$", '{"max-length": 1}')
-    try:
-        time.sleep(0.5)
-        refusals: list[tuple[BaseException, float]] = []
-        for n in range(4):  # a quorum queue refuses once it holds more than the limit
-            started = time.monotonic()
-            try:
-                message = Message(b"", "boss.workorder.CreateWorkOrder", message_id=f"m{n}")
-                broker.publish(exchange, message).result(WAIT)
-            except Exception as exc:
-                refusals.append((exc, time.monotonic() - started))
-        assert refusals, "nothing refused"
-        for error, took in refusals:
-            assert isinstance(error, QueueFullError) and error.queues == (full,), error
-            assert f"queue {full} is full" in str(error)
-            assert took < 3.0
-        # the other consumer's queue is not bounded: its publishes go on
-        broker.publish(exchange, Message(b"", "workflow.workorder.CreateWorkOrder")).result(WAIT)
-    finally:
-        rabbitmq_server.ctl("clear_policy", policy)
         broker.close()
 
 

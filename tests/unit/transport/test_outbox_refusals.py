@@ -75,8 +75,8 @@ def test_a_channel_that_keeps_nacking_full_queues_is_recycled_only_once_it_is_ol
 
 
 def test_a_nack_with_no_full_queue_is_resent_on_a_new_channel_with_a_growing_pause():
-    p = pending("t.commands", "nobody.a.B", "m1")  # into no queue with reject-publish
-    outbox = sent_outbox(p, config=TopologyConfig(prefix="t", consumers=("workflow",)))
+    p = pending("t.commands", "workflow.a.B", "m1")
+    outbox = sent_outbox(p, config=TopologyConfig(prefix="t", consumers=("workflow",)))  # no max length
     assert outbox.confirmed(1, multiple=False, ack=False, now=101.0) is True
     assert list(outbox.waiting) == [p] and not p.future.done()
     first = outbox.recycle_pause(0.2)
@@ -120,50 +120,3 @@ def test_a_publish_lost_with_its_channel_then_nacked_is_still_outcome_unknown():
     outbox.waiting.clear()
     outbox.expire(131.0)
     assert isinstance(p.future.exception(), PublishOutcomeUnknownError)
-
-
-UNBOUNDED = TopologyConfig(prefix="t", consumers=("workflow", "boss"))  # no max_queue_length: an operator policy may
-
-
-def test_queues_an_operator_policy_may_bound_are_the_reject_publish_ones_without_a_declared_max_length():
-    bounded = BoundedQueues(Topology.build(UNBOUNDED))
-    assert bounded("t.commands", "workflow.a.B") == ()
-    assert bounded.by_policy("t.commands", "workflow.a.B") == ("t.workflow",)
-    assert bounded.by_policy("t.delay.5s", "t.boss") == ("t.delay.5s",)  # at-least-once: reject-publish as well
-    assert bounded.by_policy("", "t.boss.dlq") == ()
-    assert BoundedQueues(Topology.build(CONFIG)).by_policy("t.commands", "workflow.a.B") == ()  # declared: definite
-
-
-def test_a_publish_nacked_again_on_a_new_channel_into_a_policy_bounded_queue_is_refused_as_full():
-    """An operator policy's ``max-length`` (the declared arguments say nothing): the first nack may be the 3.10
-    failover fault (a new channel cures it); a second nack of the same publish on the new channel is the queue full.
-    Later nacks to that queue are refused at once, keeping the channel, until a publish into it is acked."""
-    p = pending("t.commands", "workflow.a.B", "m1")
-    outbox = sent_outbox(p, config=UNBOUNDED)
-    assert outbox.confirmed(1, multiple=False, ack=False, now=101.0) is True  # recycled, resent
-    outbox.ledger.new_channel()
-    outbox.opened(101.2)
-    outbox.send(FakeChannel())
-    assert outbox.confirmed(1, multiple=False, ack=False, now=101.3) is False
-    error = p.future.exception()
-    assert isinstance(error, QueueFullError) and error.queues == ("t.workflow",)
-    assert "queue t.workflow is full" in str(error)
-    again, other = pending("t.commands", "workflow.a.B", "m2"), pending("t.commands", "boss.a.B", "m3")
-    outbox.add(again)
-    outbox.add(other)
-    outbox.send(FakeChannel())
-    assert outbox.confirmed(2, multiple=False, ack=False, now=101.5) is False  # at once, no recycle
-    assert isinstance(again.future.exception(), QueueFullError)
-    assert outbox.confirmed(3, multiple=False, ack=False, now=101.6) is True  # another queue: the failover rule
-    later = pending("t.commands", "workflow.a.B", "m4")
-    outbox.add(later)
-    outbox.ledger.new_channel()
-    outbox.opened(102.0)
-    outbox.send(FakeChannel())
-    assert outbox.confirmed(1, multiple=False, ack=False, now=102.1) is False  # m3 again: refused now (nacked twice)
-    assert outbox.confirmed(2, multiple=False, ack=True, now=102.2) is False  # room again: forgotten
-    assert later.future.result() is None
-    fresh = pending("t.commands", "workflow.a.B", "m5")
-    outbox.add(fresh)
-    outbox.send(FakeChannel())
-    assert outbox.confirmed(3, multiple=False, ack=False, now=102.3) is True  # a first nack: resent again
