@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
+import io
 import sys
 from pathlib import Path
 
@@ -44,6 +47,9 @@ MAX_DEPTH_RANGE = click.IntRange(2, 256)
 @click.version_option(package_name="onepoint-hub")
 def main() -> None:
     """OnePoint Hub: one point of complaint, whole-network interaction."""
+    if not faulthandler.is_enabled():  # a crash in a library's C code leaves every thread's Python stack on stderr
+        with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):  # a stderr without a file
+            faulthandler.enable()
     owner_only_files()  # before any command opens a store: its files are this account's only
 
 

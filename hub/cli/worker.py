@@ -27,7 +27,7 @@ from hub.system.consumers import CONSUMER_PACKAGES
 from hub.transport.urls import scheme
 
 if TYPE_CHECKING:
-
+    from hub.http.background import BackgroundServer
     from hub.routing.table import RoutingTable
     from hub.transport.broker import Broker
 
@@ -145,15 +145,22 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     probes = WorkerProbes(consumer, lambda: bool(opened) and opened[0].ready(), breakers,
                           broker_reason=lambda: opened[0].unready_reason() if opened else None,
                           interrupted=lambda: opened[0].interrupted_consumers() if opened else {})
+    probes_server: BackgroundServer | None = None  # shut down before the exit, also on errors
     if metrics_port is not None:
         try:
-            bound = serve_probes(metrics_port, metrics.registry, probes, settings)
+            probes_server = serve_probes(metrics_port, metrics.registry, probes, settings)
         except click.ClickException:
             if kit is not None and dependencies_ref is None:
                 kit.close(dependencies)
             raise
+        bound = probes_server.port
         log.info("metrics served", extra={"consumer": consumer, "url": f"http://127.0.0.1:{bound}/metrics"})
         click.echo(f"metrics on http://127.0.0.1:{bound}/metrics (/healthz, /readyz)")  # stderr is the log's
+
+    def stop_probes() -> None:
+        probes.stop()
+        if probes_server is not None:
+            probes_server.shutdown()
     stop, reload_asked = threading.Event(), threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -164,8 +171,10 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     try:
         broker = open_broker(settings.broker_url, settings.topology)
     except TransportError as exc:  # nothing consumed, nothing to undo: say why, no traceback
+        stop_probes()
         raise click.ClickException(str(exc)) from None
     except ValueError as exc:  # a broker URL pika refuses (the settings check it as they load): one line, no traceback
+        stop_probes()
         raise click.UsageError(f"{settings.source}: broker.url: {exc}") from None
     opened.append(broker)
     if metrics_port is not None:  # the workflow's database checked in the background; the queue and DLQ at scrapes
@@ -179,7 +188,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
         else:
             processed = open_store(store or processed_store_url(settings, consumer), consumer=consumer)
     except Exception as exc:  # a store that cannot be opened
-        probes.stop()
+        stop_probes()
         broker.close()
         if kit is not None and dependencies_ref is None:
             kit.close(dependencies)
@@ -224,7 +233,7 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     except (ValueError, LookupError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
-        probes.stop()
+        stop_probes()
         broker.close()
         processed.close()
         if kit is not None and dependencies_ref is None:

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
     from hub.config.settings import HubSettings
+    from hub.http.background import BackgroundServer
     from hub.observability.metrics import Metrics
     from hub.routing.outbound import Outbound
     from hub.routing.table import RoutingTable
@@ -29,10 +30,12 @@ def cannot_start(consumer: str, exc: Exception) -> str:
 
 
 def serve_probes(port: int, registry: CollectorRegistry, probes: WorkerProbes,
-                 settings: HubSettings | None = None) -> int:
+                 settings: HubSettings | None = None) -> BackgroundServer:
     """Serve /metrics, /healthz and /readyz on 127.0.0.1:``port`` (0: a free port) with the limits of the hub's
-    server (``[server] read_timeout_seconds``, ``max_connections`` of ``settings``); the port bound. A port that
-    cannot be bound (taken, not allowed) is one line (``ClickException``), as ``onepoint serve`` says it."""
+    server (``[server] read_timeout_seconds``, ``max_connections`` of ``settings``); the server, its ``port`` the one
+    bound, to ``shutdown()`` before the process exits (a server loop left running in its daemon thread while the
+    interpreter finalizes can crash the exit). A port that cannot be bound (taken, not allowed) is one line
+    (``ClickException``), as ``onepoint serve`` says it."""
     from hub.http import DEFAULT_READ_TIMEOUT
     from hub.system.worker_probes import serve_worker_probes
 
@@ -42,7 +45,7 @@ def serve_probes(port: int, registry: CollectorRegistry, probes: WorkerProbes,
                                      max_connections=None if settings is None else settings.max_connections)
     except OSError as exc:
         raise click.ClickException(f"cannot serve the metrics on 127.0.0.1:{port}: {exc.strerror or exc}") from None
-    return server.port
+    return server
 
 
 def handler_reference(reference: str, what: str) -> Any:

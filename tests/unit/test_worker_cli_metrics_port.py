@@ -45,10 +45,15 @@ def test_a_taken_metrics_port_stops_the_worker_in_one_line(tmp_path: Path, monke
 def test_metrics_port_zero_serves_on_the_port_it_returns() -> None:
     metrics = Metrics()
     metrics.published("boss")
-    port = _serve_probes(0, metrics.registry, WorkerProbes("boss", lambda: True))
-    assert port > 0
-    body = httpx.get(f"http://127.0.0.1:{port}/metrics").text
-    assert 'onepoint_messages_published_total{target="boss"} 1.0' in body
+    server = _serve_probes(0, metrics.registry, WorkerProbes("boss", lambda: True))
+    try:
+        assert server.port > 0
+        body = httpx.get(f"http://127.0.0.1:{server.port}/metrics").text
+        assert 'onepoint_messages_published_total{target="boss"} 1.0' in body
+    finally:
+        server.shutdown()
+    with pytest.raises(httpx.ConnectError):  # shut down: nothing left serving in a thread as the process exits
+        httpx.get(f"http://127.0.0.1:{server.port}/metrics")
 
 
 def test_serving_on_a_taken_port_is_a_click_exception() -> None:
@@ -63,7 +68,8 @@ def test_readyz_of_a_worker_is_unready_without_its_broker_and_names_an_open_circ
     connected = [False]
     breakers = CircuitBreakers(Metrics())
     probes = WorkerProbes("boss", lambda: connected[0], breakers)
-    port = _serve_probes(0, Metrics().registry, probes)
+    server = _serve_probes(0, Metrics().registry, probes)
+    port = server.port
     answer = httpx.get(f"http://127.0.0.1:{port}/readyz")
     assert answer.status_code == 503
     assert answer.json()["status"] == "unready" and answer.json()["failing"]["broker"].startswith("not connected")
@@ -74,6 +80,7 @@ def test_readyz_of_a_worker_is_unready_without_its_broker_and_names_an_open_circ
     answer = httpx.get(f"http://127.0.0.1:{port}/readyz")
     assert answer.status_code == 200 and answer.json()["status"] == "degraded" and answer.json()["open"] == ["boss"]
     assert httpx.get(f"http://127.0.0.1:{port}/healthz").json() == {"status": "alive", "consumer": "boss"}
+    server.shutdown()
 
 
 def test_readyz_of_the_workflow_worker_reports_its_database_probe() -> None:
@@ -108,3 +115,6 @@ def test_the_metrics_line_goes_to_standard_output_so_a_json_log_stays_json(tmp_p
     *logged, error = result.stderr.splitlines()
     assert error.startswith("Error: could not connect to the broker"), result.stderr
     assert "metrics served" in [json.loads(line)["event"] for line in logged]  # each line one JSON object
+    port = int(re.search(r":(\d+)/metrics", result.stdout).group(1))  # type: ignore[union-attr]
+    with pytest.raises(httpx.ConnectError):  # the probes' server shut down as the worker stopped, not left running
+        httpx.get(f"http://127.0.0.1:{port}/healthz")
