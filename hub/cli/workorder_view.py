@@ -133,7 +133,7 @@ def _fields(row: Mapping[str, Any], zone: ZoneInfo, unmasked: bool) -> Iterable[
         ("area / district", f"{_text(row.get('area_code'))} / {_text(row.get('district'))}"),
         ("number", _tail(row.get("msisdn"), unmasked)), ("contact number", _tail(row.get("contact_number"), unmasked)),
         ("SP", _text(row.get("sp_code"))), ("incident", _text(row.get("incident_id"))),
-        ("outage notice", _text(row.get("outage_id"))),
+        ("repeat of", _text(row.get("repeat_of"))), ("outage notice", _text(row.get("outage_id"))),
         ("tier / priority", f"{_text(row.get('tier'))} / {_text(row.get('priority'))}"),
         ("group customer", _group(row)),
         ("owner", _text(row.get("owner"))), ("account manager", _text(row.get("account_manager_id"))),

@@ -181,7 +181,8 @@ def work_order_element(row: Row, history: Iterable[Row] = (), *, repeat: bool | 
         _add(element, "RepeatComplaint", repeat)
     _add(element, "TicketType", row.get("ticket_type") or "COMPLAINT")
     for name, column in (("IntakePoint", "intake_point"), ("SpCode", "sp_code"), ("OutageNoticeId", "outage_id"),
-                         ("IncidentId", "incident_id"), ("ChildCount", "child_count")):
+                         ("IncidentId", "incident_id"), ("ChildCount", "child_count"), ("RepeatOf", "repeat_of"),
+                         ("RepeatCount", "repeat_count")):
         if row.get(column) is not None:
             _add(element, name, row[column])
     if content:

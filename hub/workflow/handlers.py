@@ -41,6 +41,7 @@ from hub.workers import BusinessRejection, HandlerRegistry, Reply
 from hub.workflow import (
     answers,
     commands,
+    held_repeats,
     incidents,
     listener_queries,
     listeners,
@@ -143,6 +144,8 @@ def query_work_order(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     row = view.row
     if row.get("ticket_type") == "INCIDENT":
         row = {**row, "child_count": incidents.child_count(workflow.store, work_order_id)}
+    elif repeats := held_repeats.repeat_count(workflow.store, work_order_id):  # none: no RepeatCount
+        row = {**row, "repeat_count": repeats}
     return Reply(answers.work_order_answer(envelope, row, view.history, now), outcome="work order")
 
 

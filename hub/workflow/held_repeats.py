@@ -33,17 +33,18 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from hub.workflow.changes import ActionObserver, WorkOrderRefused
 from hub.workflow.commands import ActionRequest
 from hub.workflow.effects import RETURN_VISIT_NOTICE
 from hub.workflow.engine import Changed, FollowUp, WorkOrderEngine
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
-from hub.workflow.store import HistoryEntry, WorkOrderTransaction, within_history_text
+from hub.workflow.store import HistoryEntry, WorkOrderStore, WorkOrderTransaction, within_history_text
+from hub.workflow.store.dialect import READ_ONLY
 from hub.workflow.store.schema import work_orders
 
-__all__ = ["HeldRepeats", "held_reason", "hold"]
+__all__ = ["HeldRepeats", "held_reason", "hold", "repeat_count"]
 
 log = logging.getLogger("onepoint.workflow.held_repeats")
 
@@ -54,6 +55,7 @@ _HELD = (select(_wo.id).where(_wo.repeat_of == bindparam("open_one"), _wo.state 
 # the open one's action → the state its repeats are in for it, the action they then take (None: answered or released)
 _FOLLOWING = {A.REPLY: (S.SUSPENDED, None), A.AUTO_ANSWER: (S.SUSPENDED, None), A.CANCEL: (S.SUSPENDED, None),
               A.RETURN_VISIT: (S.REPLIED, A.RETURN_VISIT), A.CLOSE: (S.RETURN_VISITED, A.CLOSE)}
+_LINKED = select(func.count()).select_from(work_orders).where(_wo.repeat_of == bindparam("open_one"))
 _LEFT_REPLIED = "NOT_REACHED"  # the Satisfaction of a repeat still REPLIED at the open one's Close: not called
 
 
@@ -69,6 +71,13 @@ def hold(engine: WorkOrderEngine, tx: WorkOrderTransaction, work_order_id: str, 
     suspended = engine.act(tx, ActionRequest(work_order_id, A.SUSPEND, "hub", "HUB", {"Reason": held_reason(open_one)},
                                              message_id=message_id), now)
     return list(suspended.follow_ups)
+
+
+def repeat_count(store: WorkOrderStore, open_one: str) -> int:
+    """How many repeats are linked to ``open_one`` (held for it, or answered with it: QueryWorkOrder's
+    RepeatCount), read outside any write transaction."""
+    with store.engine.connect() as connection, connection.execution_options(**{READ_ONLY: True}).begin():
+        return int(connection.execute(_LINKED, {"open_one": open_one}).scalar_one())
 
 
 def held_for(tx: WorkOrderTransaction, open_one: str, state: WorkOrderState = S.SUSPENDED) -> list[str]:

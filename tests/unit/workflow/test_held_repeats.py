@@ -16,7 +16,7 @@ from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.scheduler import DeadlineScheduler
-from tests.unit.workflow.audit_kit import NS, SCHEMA, history, send, state
+from tests.unit.workflow.audit_kit import NS, SCHEMA, history, query, send, state
 from tests.unit.workflow.incident_kit import complain, nsp_dispatches
 from tests.unit.workflow.kit import WO, C, answer, command, envelope, text
 from tests.unit.workflow.test_statistics_counters import check_rebuild, measures
@@ -137,3 +137,25 @@ def test_a_held_repeat_counts_as_a_complaint_and_a_repeat_never_a_breach_nor_fir
     assert (counted["created"], counted["repeat"], counted["replied"]) == (2, 1, 2)
     assert counted["first_contact_resolved"] == 0  # the department's reply, copied: no first contact of the desk
     check_rebuild(runtime)
+
+
+def test_the_queries_show_a_repeat_linked_to_its_open_one_and_how_many_it_holds(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    """A supervisor reading a held repeat saw SUSPENDED and nothing of the open one it was held for (RepeatOf was in
+    the CreateWorkOrder answer only); reading the open one, nothing of the repeats answered with it."""
+    first, held = held_pair(client, runtime)
+    later(runtime, hours=1)
+    third = text(send(client, AT_INTAKE), "wo:WorkOrderId") or ""
+    shown = send(client, "QueryWorkOrder.valid.xml", WorkOrderId=held)
+    assert SCHEMA.validate(shown), SCHEMA.error_log
+    assert (text(shown, "wo:WorkOrder/wo:RepeatOf"), text(shown, "wo:WorkOrder/wo:RepeatCount")) == (first, None)
+    shown = send(client, "QueryWorkOrder.valid.xml", WorkOrderId=first)
+    assert SCHEMA.validate(shown), SCHEMA.error_log
+    assert (text(shown, "wo:WorkOrder/wo:RepeatOf"), text(shown, "wo:WorkOrder/wo:RepeatCount")) == (None, "2")
+    listed = query(client, Msisdn=text(shown, "wo:WorkOrder/wo:Msisdn") or "")
+    assert SCHEMA.validate(listed), SCHEMA.error_log
+    assert {text(w, "wo:WorkOrderId"): text(w, "wo:RepeatOf") for w in listed.iterfind("wo:WorkOrder", NS)} == {
+        first: None, held: first, third: first}
+    assert text(send(client, "WorkOrderAction.valid-cancel.xml", WorkOrderId=first), "wo:State") == "CANCELLED"
+    assert text(send(client, "QueryWorkOrder.valid.xml", WorkOrderId=held), "wo:WorkOrder/wo:RepeatOf") is None
+    assert text(send(client, "QueryWorkOrder.valid.xml", WorkOrderId=first), "wo:WorkOrder/wo:RepeatCount") is None
