@@ -81,7 +81,7 @@ class _Stopped(Exception):
     """Raised in place of the warning: the command goes no further (nothing opened, no port bound)."""
 
 
-@pytest.mark.parametrize("command", [["serve"], ["worker", "boss"]])
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["worker", "boss"]])  # 8000 may be taken here
 def test_serve_and_worker_say_it_at_start(command: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     from hub.cli.main import main
 
