@@ -4,7 +4,8 @@ dead-lettered messages (wraps ``hub.workers.dlq``).
 The broker, the queue names and the errors of reaching them: ``hub.cli.dlq_connection`` (the tool never
 (re)declares the topology: it works on the queues as deployed). ``--queue`` takes a consumer (``boss``), its
 queue or its DLQ name. Bodies are decoded by the encoding they name
-(`hub.cli.dlq_body`) and, like reasons and headers, shown with phone numbers masked unless ``--unmasked``.
+(`hub.cli.dlq_body`) and shown with phone numbers, mobile and fixed-line, masked unless ``--unmasked``; reasons and
+headers always masked (`hub.cli.dlq_masking`).
 ``purge`` deletes only the letters it counted (and asked about): letters dead-lettered since then stay.
 Headers that are not what the hub writes are shown ``?`` (and named: ``unreadable=``); ``replay`` keeps a letter
 whose origin cannot be read in its DLQ and reports it as failed, and always prints what it did replay.
@@ -26,10 +27,10 @@ import click
 from hub.cli.dlq_body import shown_body
 from hub.cli.dlq_connection import connection_options, dead_letter_queues
 from hub.cli.dlq_count import count_command
+from hub.cli.dlq_masking import masked_fields, masked_text
 from hub.cli.dlq_progress import pass_progress
 from hub.cli.dlq_selection import selection_options
 from hub.cli.terminal_text import printable
-from hub.observability.logging import mask_msisdn
 from hub.workers import headers as h
 from hub.workers.dead_letter import UNKNOWN
 from hub.workers.dlq import DeadLetter
@@ -71,7 +72,7 @@ def list_command(broker_url: str | None, config_path: Path | None, prefix: str |
         click.echo(f"{'MESSAGE ID':<32}  {'CONSUMER':<9} ROUTING KEY  age replayed attempts first last reason")
     for letter in letters:
         if as_json:
-            click.echo(json.dumps(letter.as_dict(), default=str))
+            click.echo(json.dumps(masked_fields(letter.as_dict()), default=str))
         else:
             click.echo(printable(_row(letter)))
     click.echo(f"{len(letters)} dead letter(s)", err=True)
@@ -83,7 +84,7 @@ def _row(letter: DeadLetter) -> str:
     unreadable = f"  unreadable={','.join(letter.unreadable)}" if letter.unreadable else ""
     return (f"{letter.message_id:<32}  {letter.consumer:<9} {letter.original_routing_key}  age={age(letter.first_dead)}"
             f"  replayed={replayed}  attempts={attempts}  first={letter.first_dead or '-'}"
-            f"  last={letter.last_failure or '-'}  reason={letter.reason}{unreadable}")
+            f"  last={letter.last_failure or '-'}  reason={masked_text(letter.reason)}{unreadable}")
 
 
 @dlq.command("show")
@@ -102,7 +103,7 @@ def show_command(message_id: str, broker_url: str | None, config_path: Path | No
     for letter in found:
         body = shown_body(letter.message.body, unmasked)
         if as_json:
-            click.echo(json.dumps({**letter.as_dict(), "body": body}, default=str))
+            click.echo(json.dumps({**masked_fields(letter.as_dict()), "body": body}, default=str))
             continue
         _echo_letter(letter, body)
 
@@ -112,13 +113,13 @@ _FIELD_HEADERS = {"attempts": h.ATTEMPTS, "replayed": h.REPLAYED}  # shown field
 
 def _echo_letter(letter: DeadLetter, body: str) -> None:
     unreadable = letter.unreadable
-    for key, value in letter.as_dict().items():
+    for key, value in masked_fields(letter.as_dict()).items():
         none = UNKNOWN if _FIELD_HEADERS.get(key) in unreadable else "-"
         click.echo(printable(f"{key + ':':<14} {none if value is None else value}"))
     click.echo(f"{'age:':<14} {age(letter.first_dead)}")
     click.echo("headers:")
     for key, value in sorted(letter.message.headers.items()):
-        click.echo(printable(f"  {key}: {mask_msisdn(str(value))}"))
+        click.echo(printable(f"  {key}: {masked_text(str(value))}"))
     click.echo("body:")
     click.echo(printable(body, layout=True))
 

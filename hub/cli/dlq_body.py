@@ -1,5 +1,6 @@
 """How ``onepoint dlq show`` prints a dead letter's body: decoded by the encoding the document says it is in,
-phone numbers masked unless asked otherwise, and a body that cannot be decoded never printed raw when masked.
+phone numbers (mobile and fixed-line: `hub.cli.dlq_masking`) masked unless asked otherwise, and a body that cannot be
+decoded never printed raw when masked.
 
 The XML ingress keeps a command document as it was received (UTF-16, GBK... with its declaration), so the body's
 encoding comes from its byte-order mark, else its XML declaration, else UTF-8 (XML 1.0, Appendix F). A declared
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from hub.observability.logging import mask_msisdn
+from hub.cli.dlq_masking import masked_text
 
 __all__ = ["body_encoding", "decode_body", "shown_body"]
 
@@ -56,4 +57,4 @@ def shown_body(body: bytes, unmasked: bool) -> str:
     if text is None:
         return (f"({len(body)} bytes that are not text in the encoding they name ({body_encoding(body)}): not shown,"
                 " their phone numbers could not be masked; --unmasked prints them)")
-    return mask_msisdn(text)
+    return masked_text(text)

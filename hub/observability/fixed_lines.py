@@ -7,7 +7,8 @@ dispatch replaced it (``hub.workflow.dispatch_numbers``) the row no longer names
 the notes still quote.
 
 What is a fixed line here: a trunk ``0`` and an area code of China (``10``, ``2x``, or three digits ``3xx``-``9xx``)
-or ``+86`` / ``0086`` and the area code, then a local number of 7 or 8 digits whose first is 2-9, with up to two
+or ``+86`` / ``0086`` (in brackets or not: ``(+86)755-83765432``) and the area code, its trunk written or
+not (``+86 (0)10 6552 9988``), then a local number of 7 or 8 digits whose first is 2-9, with up to two
 separators (spaces, dots, dashes, ``/``) between the parts and the area code in brackets or not; never glued to
 another digit (glued to a word, ``Tel0755-83765432``, it is a number). What it leaves alone: dates and times
 (``2026-12-07 08:40``: an area code's digits are never split, a local number needs 7 digits), amounts (``0.50``),
@@ -28,8 +29,11 @@ __all__ = ["mask_fixed_lines_in"]
 
 _SEP = r"[\s.\-/_~,\u00b7\u2010-\u2015\u2212]{0,2}"  # between the parts, in the folded text
 _AREA = r"(?:10|2[0-9]|[3-9][0-9]{2})"  # China's area codes without their trunk 0
+# "+86", "0086", "(+86)": then the area code, after a trunk 0 in brackets ("+86 (0)10 …") or not ("+86 0755 …")
+_COUNTRY = rf"\(?(?:\+|00)86\)?{_SEP}"
+_AREA_ABROAD = rf"(?:\(0\){_SEP}{_AREA}|\(?0?{_AREA}\)?)"
 _FIXED_LINE = re.compile(
-    rf"(?=[0(+])(?<![0-9+])(?:\(?0{_AREA}\)?|\(?(?:\+|00)86{_SEP}\(?0?{_AREA}\)?)"
+    rf"(?=[0(+])(?<![0-9+])(?:\(?0{_AREA}\)?|{_COUNTRY}{_AREA_ABROAD})"
     rf"{_SEP}[2-9][0-9]{{2,3}}{_SEP}[0-9]{{4}}(?![0-9])")
 _ANY_DIGIT_RUN = re.compile(r"[0-9]{3}")  # in the folded text: a fixed line holds at least one such run
 _ID_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")

@@ -189,20 +189,24 @@ def mask_msisdn(text: str) -> str:
 
 KNOWN_NUMBER_MIN_DIGITS = 7  # a local fixed-line number's least; shorter ones (10086, 110) are no one's number
 _KNOWN_SEP = rf"(?:{_SEP_CLASS}|[()]){{0,2}}"  # as between a mobile number's digits, and "(0755)83765432"
+# before a known number: "+86", "0086", "86", "(+86)"; before a fixed-line one's area code its trunk may follow,
+# in brackets or not ("+86 (0)755 8376 5432", "+86 0755…")
+_KNOWN_COUNTRY = rf"(?:\+|00)?86\)?{_KNOWN_SEP}"
 
 
 def mask_number_in(text: str, number: str, masked: str) -> str:
     """``text`` with ``number`` (its digits: ``13800138000``, ``0755-83765432``) replaced by ``masked`` however it
     is spelt there: separators and brackets between its digits (``0755 8376-5432``, ``(0755)83765432``), any
-    script's digits, ``+86``, ``0086`` or ``86`` before it (in place of a fixed-line number's leading 0:
-    ``+86 755 8376 5432``). Glued to another digit it is part of something else and left as it is. A number of
-    fewer than `KNOWN_NUMBER_MIN_DIGITS` digits is looked for nowhere: ``text`` is returned as it is."""
+    script's digits, ``+86``, ``0086`` or ``86`` before it, in brackets or not (in place of a fixed-line number's
+    leading 0, or before it as a trunk: ``+86 755 8376 5432``, ``(+86)755-83765432``, ``+86 (0)755 8376 5432``).
+    Glued to another digit it is part of something else and left as it is. A number of fewer than
+    `KNOWN_NUMBER_MIN_DIGITS` digits is looked for nowhere: ``text`` is returned as it is."""
     digits = "".join(ch for ch in fold(number) if "0" <= ch <= "9")
     if len(digits) < KNOWN_NUMBER_MIN_DIGITS:
         return text
     national = digits.startswith("0") and not digits.startswith("00")
     rest = _KNOWN_SEP.join(digits[1:] if national else digits)
-    prefix = rf"(?:0{_KNOWN_SEP}|{_PREFIX})" if national else rf"(?:{_PREFIX})?"
+    prefix = rf"(?:0{_KNOWN_SEP}|{_KNOWN_COUNTRY}(?:0{_KNOWN_SEP})?)" if national else rf"(?:{_KNOWN_COUNTRY})?"
     spelt = re.compile(rf"(?<![0-9])\(?{prefix}{rest}(?![0-9])")
     folded = fold(text)
     out, end = [], 0

@@ -75,6 +75,27 @@ def test_control_characters_of_a_letter_never_reach_the_terminal(broker: Broker)
     assert "\\x1b[2J" in shown.stdout and "\\x0d\n\tline two" in shown.stdout  # a body keeps \n and \t
 
 
+def test_fixed_line_numbers_are_masked_in_reasons_headers_and_bodies(broker: Broker) -> None:
+    """``dlq`` promises phone numbers masked unless ``--unmasked``: a fixed-line ContactNumber was printed whole
+    (only mobile numbers were masked) in an NSP dispatch's body, its reason and its headers (audit)."""
+    reason = "NSP refused ContactNumber 0755-83765432 of 13800138000"
+    put(broker, {"line-0001": {h.DEAD_REASON: reason, h.ORIGINAL_ROUTING_KEY: "nsp.NetworkComplaintDispatch",
+                               "x-contact": "(+86)10-65529988"}},
+        body=b"<nsp:ContactNumber>0755-83765432</nsp:ContactNumber><nsp:Msisdn>13800138000</nsp:Msisdn>")
+    runner = CliRunner()
+    outputs = [runner.invoke(dlq, [*command, *URL, "--queue", "boss"])
+               for command in (["list"], ["list", "--json"], ["show", "line-0001"], ["show", "line-0001", "--json"])]
+    for result in outputs:
+        assert result.exit_code == 0, result.output
+        assert "83765432" not in result.stdout and "65529988" not in result.stdout, result.stdout
+        assert "13800138000" not in result.stdout
+    assert "reason=NSP refused ContactNumber ********5432 of 138****8000" in outputs[0].stdout
+    assert "x-contact: ********9988" in outputs[2].stdout
+    assert "<nsp:ContactNumber>********5432</nsp:ContactNumber><nsp:Msisdn>138****8000" in outputs[2].stdout
+    unmasked = runner.invoke(dlq, ["show", "line-0001", *URL, "--queue", "boss", "--unmasked"])
+    assert "<nsp:ContactNumber>0755-83765432</nsp:ContactNumber>" in unmasked.stdout  # the body as it is
+
+
 def test_a_closed_pipe_ends_quietly(broker: Broker, monkeypatch: pytest.MonkeyPatch) -> None:
     put(broker, {"pipe-0001": {h.DEAD_REASON: "boom", h.ORIGINAL_ROUTING_KEY: "boss.boss.X"}})
 

@@ -65,6 +65,26 @@ def test_a_utf16_body_is_decoded_then_masked() -> None:
     assert "13800138000" in shown_body(body, unmasked=True)
 
 
+def test_a_fixed_line_number_in_a_body_is_masked_as_the_events_mask_it() -> None:
+    body = b"<Q><ContactNumber>0755-83765432</ContactNumber><Tel>(+86)10-65529988</Tel></Q>"
+    shown = shown_body(body, unmasked=False)
+    assert "<ContactNumber>********5432</ContactNumber><Tel>********9988</Tel>" in shown
+    assert shown_body(body, unmasked=True) == body.decode()
+
+
+@pytest.mark.parametrize("age", ["9999999999d", "99999999999999999999s", "36501d", "876025h", "9" * 5000 + "s"])
+def test_an_age_beyond_a_hundred_years_is_a_usage_error(age: str) -> None:
+    """``--older-than 9999999999d`` ended in an OverflowError traceback (exit 1), before the broker was reached."""
+    given = CliRunner().invoke(dlq, ["list", "--broker", "amqp://127.0.0.1:1/", "--older-than", age])
+    assert given.exit_code == 2 and isinstance(given.exception, SystemExit), given.exception
+    assert "--older-than" in given.output and "at most 36500 days" in given.output and "Traceback" not in given.output
+
+
+def test_an_age_of_a_hundred_years_is_taken() -> None:
+    given = CliRunner().invoke(dlq, ["list", "--broker", "amqp://127.0.0.1:1/", "--older-than", "36500d"])
+    assert given.exit_code != 2 and "--older-than" not in given.output, given.output  # on to the broker (none)
+
+
 @pytest.mark.parametrize(("body", "encoding"), [
     ('<?xml version="1.0" encoding="GBK"?><Q>客户13800138000</Q>'.encode("gbk"), "GBK"),
     ("<Q>13800138000</Q>".encode("utf-16-le"), "utf-16-le"),  # no byte-order mark: Appendix F's "<\0"

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.unit
 WORK_ORDER = "WO20261206OWNNUM01"
 CONTACT = "0755-83765432"  # the schema example's ContactNumber
 SPELLINGS = ("075583765432", "0755-83765432", "0755 8376 5432", "(0755)8376-5432", "+86 755 8376 5432",
-             "0086-755-83765432", "０７５５－８３７６５４３２")
+             "0086-755-83765432", "０７５５－８３７６５４３２", "(+86)755-83765432", "(+86) 755 8376 5432",
+             "+86 (0)755 8376 5432", "(0086)(0)755-83765432")
 
 
 @pytest.fixture
@@ -75,7 +76,8 @@ def test_a_known_fixed_line_number_is_found_however_spelt(spelling: str) -> None
     assert mask_number_in(f"tel {spelling}.", CONTACT, "…5432") == "tel …5432."
 
 
-@pytest.mark.parametrize("text", ["id 1075583765432", "0755837654321", "7558376543"])
+@pytest.mark.parametrize("text", ["id 1075583765432", "0755837654321", "7558376543", "(+86)7558376543",
+                                  "+86 (0)755837654321", "(+86) 2026-12-07"])
 def test_a_number_glued_to_digits_or_cut_short_is_something_else(text: str) -> None:
     assert mask_number_in(text, CONTACT, "…5432") == text
 
