@@ -23,6 +23,7 @@ from hub.audit.search import RowFilter, msisdn_tail
 from hub.audit.storage import EVERY_ROW
 from hub.cli.audit_opening import CannotCheck, config_option, head_text, open_log
 from hub.cli.audit_table import EXPORT_FIELDS, exported_row, print_table
+from hub.cli.work_order_ids import work_order_id_option
 
 __all__ = ["search_command"]
 
@@ -65,7 +66,8 @@ def _filter(msisdn: str | None, operator: str | None, outcome: str | None, work_
               " one subscriber in 10,000 shares: the rows found are candidates.")
 @click.option("--operator", help="The operator account the query named (exact).")
 @click.option("--outcome", type=click.Choice([str(o) for o in Outcome]), help="allowed, denied, failed or pending.")
-@click.option("--work-order", "work_order", help="The work order the query's purpose names (exact).")
+@click.option("--work-order", "work_order", callback=work_order_id_option,
+              help="The work order the query's purpose names (its id in any case).")
 @click.option("--from", "since", metavar="DATE|TIME", help="Rows at or after (a date: from its start; no offset: UTC).")
 @click.option("--to", "until", metavar="DATE|TIME", help="Rows at or before (a date: to its end; no offset: UTC).")
 @click.option("--format", "output", type=click.Choice(["table", "jsonl", "csv"]), default="table", show_default=True,

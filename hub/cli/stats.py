@@ -41,7 +41,8 @@ def _day(value: str | None) -> date | None:
 def _query(first: date | None, last: date | None, today: date, area: str | None, level: int,
            top: int, department: str | None = None) -> StatisticsQuery:
     """The window asked (``--to`` default today, ``--from`` 29 days before it); a usage error (exit 2) for one the
-    statistics cannot read (backwards, outside their days, longer than about 10 years)."""
+    statistics cannot read (backwards, outside their days, longer than about 10 years). A ``--from`` after today
+    with no ``--to`` is said to be after the default ``--to``, named as a default: the user gave none."""
     from hub.workflow.statistics.figures import EARLIEST_DAY, LATEST_DAY, BadWindow, StatisticsQuery
 
     to_day = last or today
@@ -50,6 +51,8 @@ def _query(first: date | None, last: date | None, today: date, area: str | None,
                                  f"{LATEST_DAY}", param_hint="--to")
     try:
         from_day = first or to_day - timedelta(days=29)
+        if to_day < from_day and last is None:
+            raise click.BadParameter(f"--from {from_day} is after --to (default: today, {to_day})")
         if to_day < from_day:
             raise click.BadParameter(f"--to {to_day} is before --from {from_day}")
         return StatisticsQuery(from_day, to_day, area, level, top, department)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from hub.cli.work_order_ids import work_order_id_option
 from hub.cli.workorder_database import CONFIG_OPTION, opening, require_existing, settings_of, shown_url
 from hub.config.settings import WorkflowSettings
 from hub.workflow.lifecycle import WorkOrderState
@@ -85,15 +86,16 @@ def workorders() -> None:
 
 
 @workorders.command("show")
-@click.argument("work_order_id")
+@click.argument("work_order_id", callback=work_order_id_option)
 @CONFIG_OPTION
 @click.option("--unmasked", is_flag=True, help="Show phone numbers (the customer's, the contact's, those in the "
                                                  "description, notes and values) as they are.")
 def show_command(work_order_id: str, config_path: Path | None, unmasked: bool) -> None:
-    """A work order: what the complaint is (description, where and when it occurred, the intake point, the linked
-    incident or outage, the dispatch, the satisfaction), its deadlines and its whole history as a timeline, times in
-    [workflow] statistics_timezone. Phone numbers are masked (the customer's and the contact number to their last
-    4 digits, numbers in the description, notes and changed values as 138****8000) unless --unmasked."""
+    """A work order (its id in any case: wo20261123a7k2m9q1 is WO20261123A7K2M9Q1): what the complaint is
+    (description, where and when it occurred, the intake point, the linked incident or outage, the dispatch, the
+    satisfaction), its deadlines and its whole history as a timeline, times in [workflow] statistics_timezone.
+    Phone numbers are masked (the customer's and the contact number to their last 4 digits, numbers in the
+    description, notes and changed values as 138****8000) unless --unmasked."""
     from hub.cli.workorder_view import print_work_order
 
     settings = settings_of(config_path).workflow

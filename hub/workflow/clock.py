@@ -6,10 +6,10 @@ forward with `ManualClock.advance` and never sleep.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "ManualClock", "SystemClock", "as_utc"]
+__all__ = ["Clock", "ManualClock", "SystemClock", "as_utc", "operator_instant"]
 
 
 def as_utc(instant: datetime) -> datetime:
@@ -17,6 +17,13 @@ def as_utc(instant: datetime) -> datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError(f"naive datetime {instant.isoformat()}: give a time zone")
     return instant.astimezone(UTC)
+
+
+def operator_instant(instant: datetime, zone: tzinfo) -> str:
+    """``instant`` as the operator reads it in a note, a reason or a to-read: in ``zone`` (``[workflow]
+    statistics_timezone``, the zone ``onepoint workorders show`` prints the history in), to the second, its offset
+    given (``2026-11-23T15:15:00+08:00``). An xs:dateTime value of a document stays as it is."""
+    return instant.astimezone(zone).isoformat(timespec="seconds")
 
 
 @runtime_checkable

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from hub.workflow.clock import operator_instant
 from hub.workflow.deadlines import DeadlineKind, Due
 from hub.workflow.engine import WorkOrderEngine
 from hub.workflow.limit_columns import LIMIT_COLUMNS
@@ -37,8 +38,9 @@ class WarningWords:
 
 
 def local_instant(engine: WorkOrderEngine, instant: datetime) -> str:
-    """``instant`` as the operator reads it (``2026-11-23T15:15:00+08:00``)."""
-    return instant.astimezone(engine.settings.local_zone).isoformat(timespec="seconds")
+    """``instant`` as the operator reads it (``2026-11-23T15:15:00+08:00``): ``clock.operator_instant`` in the
+    engine's zone."""
+    return operator_instant(instant, engine.settings.local_zone)
 
 
 def business_span(business_time: timedelta | None) -> str:

@@ -10,11 +10,12 @@ the pre-processing checks: ``hub.workflow.dispatch_effects``). A Suspend whose U
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from hub.workflow.changes import EngineSettings, FollowUp, WorkOrderRefused
 from hub.workflow.checks_done import recorded_checks
+from hub.workflow.clock import operator_instant
 from hub.workflow.commands import (
     ELEMENT_NAMES,
     NOTE_LENGTH,
@@ -57,12 +58,14 @@ def visited_at(request: ActionRequest, row: Row, now: datetime) -> datetime:
     return visited if visited <= now and (replied is None or visited >= replied) else now
 
 
-def visit_note(request: ActionRequest, visited: datetime) -> str:
+def visit_note(request: ActionRequest, visited: datetime, zone: tzinfo) -> str:
+    """The return visit's history note: when it happened, in the operator's ``zone`` as the history is shown; a
+    VisitedAt the hub did not take is quoted as given, beside the time the visit is recorded at."""
     given = request.details.get("VisitedAt")
     if given and instant(given, "VisitedAt") != visited:
         return f"visited at {given} by the caller's account (before the reply or ahead of now): recorded at " \
-               f"{visited.isoformat()}"
-    return f"visited at {visited.isoformat()}"
+               f"{operator_instant(visited, zone)}"
+    return f"visited at {operator_instant(visited, zone)}"
 
 
 def return_visit_notices(row: Row) -> list[FollowUp]:
@@ -109,7 +112,7 @@ def action_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, s
         until = request.details.get("Until")
         if until and instant(until, "Until") <= now:  # the scheduler would resume it at once
             raise WorkOrderRefused(f"Suspend of {row['id']} until {until}: that time has passed (it is "
-                                   f"{now.isoformat(timespec='seconds')})", code="until-not-future")
+                                   f"{operator_instant(now, settings.local_zone)})", code="until-not-future")
     if target not in PAUSED and row["paused_since"] is not None:  # RESUME, SUPPLY_INFO, ESCALATE, CANCEL
         changes["paused_since"] = None
     if state is S.SUSPENDED:

@@ -132,7 +132,8 @@ class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
             entries.append(HistoryEntry(at=now, kind="field", actor=request.operator, system=request.system,
                                         field="satisfaction", old_value=row["satisfaction"],
                                         new_value=changes["satisfaction"],
-                                        note=visit_note(request, changes["return_visited_at"]),
+                                        note=visit_note(request, changes["return_visited_at"],
+                                                        self.settings.local_zone),
                                         message_id=request.message_id))
         new_owner = changes.get("owner")
         if new_owner is not None and new_owner != row["owner"]:

@@ -18,12 +18,13 @@ limit's breach (docs/deadlines.md, "a limit the rules move"):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import delete
 
 from hub.workflow.changes import FollowUp
+from hub.workflow.clock import operator_instant
 from hub.workflow.deadlines import AlertLevel, DeadlineKind, Deadlines
 from hub.workflow.limit_columns import LIMIT_COLUMNS
 from hub.workflow.schedule import RESUME, deadline_kind, parse_kind
@@ -83,10 +84,12 @@ def undone_limits(deadlines: Deadlines, fired: Mapping[str, datetime], now: date
 
 
 def undo_breaches(tx: WorkOrderTransaction, view: WorkOrderView, limits: Sequence[DeadlineKind],
-                  fired: dict[str, datetime], deadlines: Deadlines, cause: str, now: datetime) -> list[FollowUp]:
+                  fired: dict[str, datetime], deadlines: Deadlines, cause: str, now: datetime,
+                  zone: tzinfo) -> list[FollowUp]:
     """Undo the breaches of ``limits`` (`undone_limits`) of the locked work order ``view``: their fired alarm and
-    escalation rows forgotten (taken out of ``fired`` too), their open breach notices closed, a history entry each;
-    the CompleteTodo follow-ups to send."""
+    escalation rows forgotten (taken out of ``fired`` too), their open breach notices closed, a history entry each
+    (``REPLY due …`` in the operator's ``zone``, as a warning's entry says it); the CompleteTodo follow-ups to
+    send."""
     if not limits:
         return []
     row, work_order_id = view.row, str(view.row["id"])
@@ -102,7 +105,7 @@ def undo_breaches(tx: WorkOrderTransaction, view: WorkOrderView, limits: Sequenc
     tx.append_history(work_order_id, [HistoryEntry(
         at=now, kind="field", actor="hub", system="HUB", action=UNDONE, field="deadline",
         old_value=f"{limit.value} breached",
-        new_value=f"{limit.value} due {_iso(due.get(limit))}",
+        new_value=f"{limit.value} due {_said(due.get(limit), zone)}",
         note=f"{cause}: the limit is ahead again, its breach undone; escalation level "
              f"{int(row.get('escalation_level') or 0)} kept, no escalation before the new limit")
         for limit in limits])
@@ -120,5 +123,5 @@ def change_words(history: Sequence[Mapping[str, Any]], since: datetime) -> str:
     return f"under the {entry.get('note') or 'rules'} changed"
 
 
-def _iso(instant: datetime | None) -> str:
-    return "paused" if instant is None else instant.isoformat(timespec="seconds")
+def _said(instant: datetime | None, zone: tzinfo) -> str:
+    return "paused" if instant is None else operator_instant(instant, zone)

@@ -68,7 +68,8 @@ def recompute_order(timing: WorkOrderTiming, tx: WorkOrderTransaction, view: Wor
     tx.update(row["id"], columns, history=entries(deadlines, columns))
     fired = fired_rows(view.deadlines)
     if closes is not None:
-        closes += undo_breaches(tx, view, undone_limits(deadlines, fired, now), fired, deadlines, cause, now)
+        closes += undo_breaches(tx, view, undone_limits(deadlines, fired, now), fired, deadlines, cause, now,
+                                timing.settings.local_zone)
     resume_at = next((d["due_at"] for d in view.deadlines if d["kind"] == RESUME and d["fired_at"] is None), None)
     tx.replace_deadlines(row["id"], started_alarms(deadline_rows(
         deadlines, facts, timing.sla, timing.calendars, state=WorkOrderState(row["state"]),

@@ -53,6 +53,7 @@ from sqlalchemy import Engine, exists, select
 from hub.envelope import HUB_SYSTEM, Envelope
 from hub.routing.outbound import Outbound, OutboundError
 from hub.workflow.changes import FollowUp
+from hub.workflow.deadline_wording import local_instant
 from hub.workflow.effects import return_visit_notices
 from hub.workflow.follow_ups import CREATION_NOTICE, RETURN_VISIT_NOTICE, follow_up_document
 from hub.workflow.lifecycle import FINAL, WorkOrderState
@@ -207,7 +208,7 @@ class TierRecheck(PassThread):
             told = "no account manager to tell"
         elif visit:
             told = f"account manager {manager} told; the return visit is theirs" + (
-                f", due by {due.isoformat(timespec='seconds')}" if isinstance(due, datetime) else "")
+                f", due by {local_instant(self.runtime.engine, due)}" if isinstance(due, datetime) else "")
         else:
             told = f"account manager {manager} told (the return visit is made already)"
         entries = [HistoryEntry(at=now, kind="field", actor="hub", system="HUB", action="TIER", field=BOSS_TIER_FIELD,

@@ -71,7 +71,7 @@ def record_attempt(tx: WorkOrderTransaction, view: WorkOrderView, request: Actio
     row = dict(view.row)
     state = WorkOrderState(row["state"])
     of = settings.return_visit_attempts
-    called = visit_note(request, visited_at(request, row, now))
+    called = visit_note(request, visited_at(request, row, now), settings.local_zone)
     note = called if not (request.note or "").strip() else f"{called}: {request.note}"
     entry = HistoryEntry(at=now, kind="field", actor=request.operator, system=request.system, action=ATTEMPT_ENTRY,
                          field=ATTEMPT_FIELD, new_value=f"attempt {attempt} of {of}: customer not reached",

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import bindparam, select
 
+from hub.workflow.clock import operator_instant
 from hub.workflow.commands import ActionRequest
 from hub.workflow.engine import FollowUp, WorkOrderEngine
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
@@ -162,8 +163,9 @@ def _link_incidents(tx: WorkOrderTransaction, notice: StoredNotice, now: datetim
                                                      f"{notice.customer_wording}"))
 
 
-def recovery_note(notice: StoredNotice) -> str:
-    cleared = notice.cleared_at.isoformat() if notice.cleared_at is not None else "now"
+def recovery_note(notice: StoredNotice, zone: tzinfo) -> str:
+    """The recovery reply's note: the notice's wording, and when it cleared in the operator's ``zone``."""
+    cleared = operator_instant(notice.cleared_at, zone) if notice.cleared_at is not None else "now"
     return f"{notice.customer_wording} (outage {notice.notice_id} cleared at {cleared})"
 
 
@@ -171,7 +173,7 @@ def clear_linked(tx: WorkOrderTransaction, engine: WorkOrderEngine, services: Ou
                  notice: StoredNotice, now: datetime, outcome: NoticeOutcome, *, message_id: str | None) -> None:
     """Reply the recovery notice to every linked work order still open (see the module's list per state), except
     those another active notice explains: they move to it and are replied when it clears."""
-    note = recovery_note(notice)
+    note = recovery_note(notice, engine.settings.local_zone)
     others = [other for other in active_notices(tx.db) if other.notice_id != notice.notice_id]
     rows = tx.db.execute(LINKED_OPEN, {"nid": notice.notice_id}).mappings().all()
     for found in rows:

@@ -23,11 +23,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import func, select
 
+from hub.workflow.clock import operator_instant
 from hub.workflow.engine import WorkOrderEngine
 from hub.workflow.lifecycle import WorkOrderState
 from hub.workflow.outages.arrival import LINKED_OPEN, NoticeOutcome, told
@@ -48,8 +49,8 @@ log = logging.getLogger("onepoint.workflow.outages")
 _wo = work_orders.c
 
 
-def _why(notice: StoredNotice, services: OutageServices, facts: ComplaintFacts) -> str:
-    """Which of service, area and time the revision no longer matches."""
+def _why(notice: StoredNotice, services: OutageServices, facts: ComplaintFacts, zone: tzinfo) -> str:
+    """Which of service, area and time the revision no longer matches (its Start in the operator's ``zone``)."""
     if not services.explains(notice.services, facts.category_code):
         return (f"its services ({', '.join(sorted(notice.services))}) no longer cover category "
                 f"{facts.category_code}")
@@ -58,7 +59,7 @@ def _why(notice: StoredNotice, services: OutageServices, facts: ComplaintFacts) 
         where = f"{facts.area_code} {facts.district}" if facts.district else str(facts.area_code)
         return f"its areas ({areas}) no longer cover {where}"
     if not time_matches(notice, facts):
-        return f"its Start ({notice.start_at.isoformat()}) is after the complaint's moment"
+        return f"its Start ({operator_instant(notice.start_at, zone)}) is after the complaint's moment"
     return "it no longer explains it"
 
 
@@ -98,7 +99,8 @@ def unlink_unexplained(tx: WorkOrderTransaction, engine: WorkOrderEngine, servic
 
     def why(row: dict[str, Any]) -> str | None:
         facts = ComplaintFacts.of_row(row)
-        return None if explains(notice, services, facts) else _why(notice, services, facts)
+        return None if explains(notice, services, facts) else _why(notice, services, facts,
+                                                                   engine.settings.local_zone)
 
     let_go(tx, engine, notice, now, outcome, LetGo(
         history=lambda why: f"outage notice {step} no longer explains this work order: {why}",
@@ -132,8 +134,9 @@ def let_go(tx: WorkOrderTransaction, engine: WorkOrderEngine, notice: StoredNoti
         told_now = reason.to_read(row["id"], why)
         if answered:
             due = back_on_reply_limit(tx, engine, row["id"], now)
+            again = f", due {operator_instant(due, engine.settings.local_zone)}" if due else ""
             told_now += ("The customer was told the outage wording; handle it now: tell the customer and reply "
-                         f"(its reply limit runs again{f', due {due.isoformat()}' if due else ''}).")
+                         f"(its reply limit runs again{again}).")
         else:
             told_now += "It is no longer linked: handle it as any complaint."
         outcome.follow_ups.append(told(row, notice, told_now))

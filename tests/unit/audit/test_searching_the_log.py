@@ -69,6 +69,7 @@ def test_a_number_is_found_by_its_last_4_digits_however_written(folder: Path) ->
     (["--operator", "li.qiang"], [4]),
     (["--outcome", "denied"], [3]),
     (["--work-order", "WO20261201AAAA0001"], [1, 2]),
+    (["--work-order", " wo20261201aaaa0001 "], [1, 2]),  # typed in lower case, a blank pasted along: the same id
     (["--outcome", "allowed", "--msisdn", "5566"], [2]),
     (["--from", "2000-01-01", "--to", "2000-01-02"], []),
     (["--from", "2000-01-01"], [1, 2, 3, 4]),

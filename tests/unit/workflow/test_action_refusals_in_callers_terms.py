@@ -27,6 +27,7 @@ def test_a_suspension_until_a_past_time_is_refused(client: WorkerTestClient, unt
     refused = send(client, "WorkOrderAction.valid-suspend.xml", WorkOrderId=work_order_id,
                    **{"Suspend/wo:Until": until.isoformat()})
     assert text(refused, "c:Code") == "until-not-future"
+    assert (text(refused, "c:Message") or "").endswith("(it is 2026-11-23T09:15:00+08:00)")  # the operator's zone
     assert state(client, work_order_id) == "ACCEPTED"
 
 

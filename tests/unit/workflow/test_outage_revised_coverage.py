@@ -106,3 +106,23 @@ def test_clearing_one_of_two_notices_moves_a_complaint_the_other_explains(client
     view = runtime.store.get_work_order(answered)
     assert view is not None and view.row["state"] == "REPLIED"
     assert _actions(runtime, answered).count("REPLY") == 1
+
+
+def test_a_revision_moving_its_start_says_its_instants_in_the_operators_zone(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    """The history (shown in the operator's zone) and the owner's to-read say the revision's Start and the reply
+    limit as the operator reads them, to the second (before: in UTC, ``2026-11-23T00:50:00+00:00``)."""
+    assert client.send(notice_envelope()).processed
+    answered = text(complain(client), "wo:WorkOrderId") or ""  # occurred at 08:40 in Shenzhen
+    before = len(client.sent)
+
+    assert client.send(notice_envelope(Revision="2", Start="2026-11-23T08:50:00+08:00")).processed
+
+    view = runtime.store.get_work_order(answered)
+    assert view is not None and view.row["outage_id"] is None
+    note = str(view.history[-1]["note"])
+    assert "its Start (2026-11-23T08:50:00+08:00) is after the complaint's moment" in note
+    [summary] = [etree.fromstring(e.payload).findtext(f"{{{OA}}}Summary") or "" for e, _ in client.sent[before:]
+                 if e.command_type == "oa.PushToRead"]
+    due = view.row["reply_due"].astimezone(runtime.engine.settings.local_zone).isoformat(timespec="seconds")
+    assert f"its reply limit runs again, due {due})" in summary and "+00:00" not in summary

@@ -304,7 +304,7 @@ def test_clearance_replies_the_recovery_notice_to_the_linked_complaints(client: 
         actions = [h["action"] for h in view.history if h["kind"] == "state"]
         assert actions[-len(path):] == path
         reply = view.history[-1]
-        assert RECOVERY in reply["note"] and "2026-11-23T03:05:00+00:00" in reply["note"]  # ClearedAt 11:05+08
+        assert RECOVERY in reply["note"] and "cleared at 2026-11-23T11:05:00+08:00)" in reply["note"]
         assert (reply["actor"], reply["message_id"]) == ("hub", message_id)
         assert view.row["return_visit_due"] is not None  # on to the return visit
         if work_order_id == answered:  # answered at intake: its recovery reply had no limit either

@@ -103,7 +103,9 @@ def test_a_breached_limit_moved_ahead_has_its_breach_undone(runtime: WorkflowRun
     new_due = row(runtime, order)["reply_due"]
     assert new_due > runtime.clock.now()
     assert [e.command_type for e, *_ in client.outbound.sent] == ["oa.CompleteTodo"]  # the stale notice closed
-    assert "BREACH_UNDONE" in [h["action"] for h in history(runtime, order)]
+    [undone] = [h for h in history(runtime, order) if h["action"] == "BREACH_UNDONE"]
+    local = new_due.astimezone(runtime.engine.settings.local_zone).isoformat(timespec="seconds")
+    assert undone["new_value"] == f"REPLY due {local}"  # as a warning's entry says it: in the operator's zone
     pending = [(d["kind"], d["due_at"]) for d in runtime.store.get_work_order(order).deadlines  # type: ignore[union-attr]
                if d["fired_at"] is None]
     assert pending == [("REPLY:ALARM", new_due)]  # no escalation before the new limit

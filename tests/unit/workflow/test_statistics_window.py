@@ -107,3 +107,20 @@ def test_stats_refuses_an_area_that_is_no_area_code(config: Path, area: str) -> 
     assert refused.exit_code == 2, refused.output
     assert f"'{area}' is no area code" in refused.output
     assert CliRunner().invoke(main, ["stats", "--area", "0755", "--config", str(config)]).exit_code == 0
+
+
+def test_a_from_after_today_alone_names_the_default_to_as_a_default(config: Path) -> None:
+    """Before: ``--to 2026-12-08 is before --from 2026-12-20``, a --to the user never gave."""
+    days = {datetime.now(UTC).astimezone(SHENZHEN).date()}
+    refused = CliRunner().invoke(main, ["stats", "--from", "2999-01-01", "--config", str(config)])
+    days.add(datetime.now(UTC).astimezone(SHENZHEN).date())  # a midnight between: either day
+    assert refused.exit_code == 2, refused.output
+    said = " ".join(refused.output.split())  # as wrapped by click
+    assert any(f"--from 2999-01-01 is after --to (default: today, {day})" in said for day in days), said
+    assert "is before --from" not in said
+
+
+def test_a_to_given_before_the_from_given_names_both(config: Path) -> None:
+    refused = CliRunner().invoke(main, ["stats", "--from", "2026-12-20", "--to", "2026-12-08", "--config",
+                                        str(config)])
+    assert refused.exit_code == 2 and "--to 2026-12-08 is before --from 2026-12-20" in refused.output

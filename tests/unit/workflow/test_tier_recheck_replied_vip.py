@@ -250,3 +250,22 @@ def test_a_return_visit_made_already_owes_no_second_visit_and_an_overdue_one_is_
     assert (visit.findtext(f"{CRM}Summary") or "").startswith("Replied, return visit due by ")
     assert ", overdue:" in (visit.findtext(f"{CRM}Summary") or "")  # still owed, said late
     assert datetime.fromisoformat(visit.findtext(f"{CRM}DueAt") or "") == hotline.row(overdue)["return_visit_due"]
+
+
+def test_the_boss_tier_entry_says_the_visits_limit_in_the_operators_zone(hotline: Hotline) -> None:
+    """``workorders show`` prints the history in the operator's zone: the entry's "due by" is said in it too."""
+    work_order_id = untiered(hotline, "13800138000")
+    hotline.advance(timedelta(minutes=3))
+    assert hotline.reply(work_order_id) == "REPLIED"
+    boss_back(hotline)
+
+    hotline.recheck().run_pass()
+
+    due = hotline.row(work_order_id)["return_visit_due"]
+    assert isinstance(due, datetime)
+    view = hotline.runtime.store.get_work_order(work_order_id)
+    assert view is not None
+    [note] = [str(h["note"]) for h in view.history if h["field"] == "boss_tier"]
+    zone = hotline.runtime.engine.settings.local_zone
+    assert note.endswith(f", due by {due.astimezone(zone).isoformat(timespec='seconds')}")
+    assert note.endswith("+08:00")

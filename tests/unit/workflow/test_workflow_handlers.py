@@ -15,6 +15,7 @@ from lxml import etree
 from hub.workers import WorkerTestClient
 from hub.workflow.clock import ManualClock
 from hub.workflow.runtime import WorkflowRuntime
+from tests.unit.workflow.audit_kit import created, send
 from tests.unit.workflow.kit import WO, C, act, answer, command, envelope, text
 
 pytestmark = pytest.mark.unit
@@ -212,3 +213,36 @@ def test_the_work_order_id_carries_the_operators_date(client: WorkerTestClient, 
     document, message_id = command("CreateWorkOrder.valid.xml")
     created = answer(client.request(replace(envelope(document, message_id), received_at=accepted)))
     assert (text(created, "wo:WorkOrderId") or "").startswith("WO20261124")
+
+
+def test_a_return_visit_recorded_late_states_its_instants_in_the_operators_zone(client: WorkerTestClient,
+                                                                               runtime: WorkflowRuntime) -> None:
+    """The history is shown "times in Asia/Shanghai": its note says the visit and the recording so, to the second
+    (before, ``recorded at 2026-11-23T16:10:00.250000+00:00`` beside a row of 2026-11-24 00:10)."""
+    assert isinstance(runtime.clock, ManualClock)
+    runtime.clock.set(datetime(2026, 11, 23, 15, 30, 0, 250_000, tzinfo=UTC))  # 23:30 in Shenzhen, a live clock's µs
+    work_order_id = created(client)
+    act(client, work_order_id, "WorkOrderAction.valid-reply.xml")
+    runtime.clock.advance(timedelta(minutes=40))  # 00:10 on the 24th in Shenzhen
+    visited = send(client, "WorkOrderAction.valid-callback.xml", WorkOrderId=work_order_id,  # the agent's PC ahead
+                   **{"Callback/wo:VisitedAt": "2026-11-24T00:12:00+08:00"})
+    assert text(visited, "wo:State") == "RETURN_VISITED"
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None
+    [entry] = [h for h in view.history if h["field"] == "satisfaction"]
+    assert entry["note"] == ("visited at 2026-11-24T00:12:00+08:00 by the caller's account (before the reply or "
+                             "ahead of now): recorded at 2026-11-24T00:10:00+08:00")
+
+
+def test_a_return_visit_given_in_utc_is_noted_in_the_operators_zone(client: WorkerTestClient,
+                                                                     runtime: WorkflowRuntime) -> None:
+    work_order_id = created(client)
+    act(client, work_order_id, "WorkOrderAction.valid-reply.xml")
+    assert isinstance(runtime.clock, ManualClock)
+    runtime.clock.advance(timedelta(days=2))
+    send(client, "WorkOrderAction.valid-callback.xml", WorkOrderId=work_order_id,
+         **{"Callback/wo:VisitedAt": "2026-11-24T02:12:00Z"})
+    view = runtime.store.get_work_order(work_order_id)
+    assert view is not None
+    [entry] = [h for h in view.history if h["field"] == "satisfaction"]
+    assert entry["note"] == "visited at 2026-11-24T10:12:00+08:00"

@@ -114,3 +114,18 @@ def test_the_readme_names_the_zone_where_show_prints_it(client: WorkerTestClient
         elif phrase != "times in Asia/Shanghai":  # the list's title (test_the_list_shows_every_id...)
             assert phrase in shown.output, phrase
     assert "created (Asia/Shanghai)" not in shown.output and "created (Asia/Shanghai)" not in said
+
+
+@pytest.mark.parametrize("typed", ["lower", "padded", "full-width"])
+def test_show_takes_the_id_in_any_case_as_a_person_types_it(client: WorkerTestClient, config: Path,
+                                                            typed: str) -> None:
+    """Before, ``workorders show wo2026…`` said "no work order" (the ids are WO, the date, capitals or digits)."""
+    work_order_id = text(answer(client.request(envelope(*command("CreateWorkOrder.valid.xml")))), "wo:WorkOrderId")
+    assert work_order_id is not None
+    given = {"lower": work_order_id.lower(), "padded": f" {work_order_id}\n",
+             "full-width": "".join(chr(ord(ch) + 0xFEE0) for ch in work_order_id.lower())}[typed]
+    shown = CliRunner().invoke(main, ["workorders", "show", given, "--config", str(config)])
+    assert shown.exit_code == 0, shown.output
+    assert f"{work_order_id}: ACCEPTED" in shown.output
+    missing = CliRunner().invoke(main, ["workorders", "show", "wo20260101aaaaaaaa", "--config", str(config)])
+    assert missing.exit_code != 0 and "no work order WO20260101AAAAAAAA" in missing.output
