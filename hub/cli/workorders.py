@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
 
 from hub.cli.work_order_ids import work_order_id_option
 from hub.cli.workorder_database import CONFIG_OPTION, opening, require_existing, settings_of, shown_url
+from hub.cli.workorder_list import ListFilters, filter_options
 from hub.config.settings import WorkflowSettings
 from hub.workflow.lifecycle import WorkOrderState
-
-if TYPE_CHECKING:
-    from rich.table import Table
 
 __all__ = ["CATEGORY_PREFIX", "PAGE_MAX", "PAGE_SIZE_MAX", "WORK_ORDER_ID_LENGTH", "customer_number", "workorders"]
 
@@ -116,50 +114,41 @@ def show_command(work_order_id: str, config_path: Path | None, unmasked: bool) -
               type=click.Choice([state.value for state in WorkOrderState], case_sensitive=False))
 @click.option("--category", callback=_category_option,
               help="A category at any level, and those below it: 01, 01.02, 01.02.03, 01.02.03.001.")
+@filter_options
 @click.option("--page", type=click.IntRange(1, PAGE_MAX), default=1, show_default=True)
 @click.option("--page-size", type=click.IntRange(1, PAGE_SIZE_MAX), default=20, show_default=True)
 @CONFIG_OPTION
 def list_command(msisdn: str | None, states: tuple[str, ...], category: str | None, page: int, page_size: int,
-                 config_path: Path | None) -> None:
-    """Work orders, newest first, as a table; times in [workflow] statistics_timezone."""
-    from rich.text import Text
+                 config_path: Path | None, **options: Any) -> None:
+    """Work orders, newest first, as a table; times and --from/--to days in [workflow] statistics_timezone. The
+    "reply due" column is "—" where no reply is awaited any more and says "overdue" past it (--overdue lists those
+    `onepoint stats` counts); a full page ends with the next page's --after cursor."""
+    from hub.cli.workorder_list import creation_window, print_list
+    from hub.workers import BusinessRejection
+    from hub.workflow.query_commands import read_page_cursor
 
-    from hub.cli.workorder_view import when
-
+    filters = ListFilters(**options)
+    if filters.after is not None and page != 1:
+        raise click.UsageError("--page is not used with --after: the cursor names where the page begins")
+    try:
+        after = read_page_cursor(filters.after)
+    except BusinessRejection as exc:
+        raise click.BadParameter(str(exc), param_hint="--after") from None
     settings = settings_of(config_path).workflow
     zone = ZoneInfo(settings.statistics_timezone)
+    created_from, created_to = creation_window(filters, zone)
+    now = datetime.now(UTC)  # as `onepoint stats` reads its overdue complaints
     runtime = _runtime(settings)
     try:
         found = runtime.store.query(msisdn=msisdn, states=list(states) or None, category_prefix=category,
-                                    page=page, page_size=page_size)
+                                    area=filters.area, tiers=list(filters.tiers) or None, owner=filters.owner,
+                                    incident_id=filters.incident, overdue_at=now if filters.overdue else None,
+                                    created_from=created_from, created_to=created_to, page=page,
+                                    page_size=page_size, after=after)
     finally:
         runtime.close()
-    table = _list_table(f"{found.total} work order(s); page {page}; times in {zone.key}")
-    for row in found.rows:
-        table.add_row(Text(f"{row['id']}\n{row['owner'] or ''}"), Text(f"{row['state']}\n{row['tier'] or ''}"),
-                      when(row["created_at"], zone).replace(" ", "\n"), row["category_code"], str(row["priority"]),
-                      when(row["reply_due"], zone).replace(" ", "\n"))
-    _console().print(table)
-
-
-def _list_table(title: str) -> Table:
-    """The list's table, made for an 80-column terminal: a work order on two lines, each column a pair — the id
-    over the owner, the state over the tier, the date over the time — so that the widest values of a page (the id,
-    ``DISPATCH_REJECTED`` over ``LONG_DISTANCE_ROAMING``, a level-4 category ``01.02.03.001``, a department name
-    as long as the id) fill 80 columns exactly and none is cut or folded. In one line, the id, the state, the
-    category and the times alone took 78 columns, and rich gave the tier and the owner one each, a letter a line.
-    What is copied or read at a glance (the id, to pass to ``workorders show``; the state, the category, the
-    priority, the times) is never cut or folded; an owner longer than the id folds beneath it. No vertical rules
-    (a space between columns): with them rich cut the id to ``WO2026…``."""
-    from rich import box
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, padding=0)
-    table.add_column("id\nowner", overflow="fold", min_width=WORK_ORDER_ID_LENGTH, max_width=WORK_ORDER_ID_LENGTH)
-    table.add_column("state\ntier", no_wrap=True)
-    for column in ("created", "category", "prio", "reply due"):
-        table.add_column(column, no_wrap=True)
-    return table
+    print_list(_console(), found.rows, found.total, page=page, page_size=page_size, after=filters.after, zone=zone,
+               now=now)
 
 
 @workorders.command("migrate")

@@ -153,13 +153,13 @@ def query_work_order(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
 def query_work_orders(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     workflow.store.only_reads()
     query = query_commands.work_order_query(command_element(envelope))
+    now = workflow.clock.now()
     page = workflow.store.query(
         msisdn=query.msisdn, states=[s.value for s in query.states] or None, category_prefix=query.category,
         area=query.area_code, tiers=list(query.tiers) or None, group_id=query.group_id,
-        created_from=query.created_from,
-        created_to=query.created_to, page=query.page, page_size=query.page_size, after=query.after,
-        scope=readable_scope(envelope.source_system))
-    now = workflow.clock.now()
+        created_from=query.created_from, created_to=query.created_to, overdue_at=now if query.overdue else None,
+        owner=query.owner, incident_id=query.incident_id, page=query.page, page_size=query.page_size,
+        after=query.after, scope=readable_scope(envelope.source_system))
     last = page.rows[-1] if len(page.rows) == query.page_size else None  # a full page: more may follow
     next_cursor = None if last is None else query_commands.page_cursor(last["created_at"], last["id"])
     return Reply(answers.work_orders_answer(envelope, page.total, page.rows, now, next_cursor=next_cursor),

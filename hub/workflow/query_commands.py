@@ -18,7 +18,7 @@ from hub.workers import BusinessRejection
 from hub.workflow.commands import WO, C, text_at
 from hub.workflow.lifecycle import WorkOrderState
 
-__all__ = ["CURSOR_TIME", "WorkOrderQuery", "page_cursor", "work_order_query"]
+__all__ = ["CURSOR_TIME", "WorkOrderQuery", "page_cursor", "read_page_cursor", "work_order_query"]
 
 
 def _bound(value: str | None) -> datetime | None:
@@ -46,6 +46,9 @@ class WorkOrderQuery:
     group_id: str | None = None  # one group customer's members' work orders, whatever their tier
     created_from: datetime | None = None
     created_to: datetime | None = None
+    overdue: bool = False  # only the complaints overdue, not replied at the query's moment (as statistics count)
+    owner: str | None = None  # the department holding them
+    incident_id: str | None = None  # an incident's children
     page: int = 1
     page_size: int = 20
     after: tuple[datetime, str] | None = None  # keyset paging: the rows after (created_at, id), newest first
@@ -59,10 +62,11 @@ def page_cursor(created_at: datetime, work_order_id: str) -> str:
     return f"{created_at.astimezone(UTC).strftime(CURSOR_TIME)}_{work_order_id}"
 
 
-def _cursor(value: str | None) -> tuple[datetime, str] | None:
-    """QueryWorkOrders' ``After``. wo:PageCursor's pattern lets through times no calendar has (month 13, hour 25,
-    year 0000): such a cursor was never answered, and it is refused as the caller's mistake (``BusinessRejection``
-    code ``bad-cursor``, answered 422 at once and never retried), naming it."""
+def read_page_cursor(value: str | None) -> tuple[datetime, str] | None:
+    """QueryWorkOrders' ``After`` (and ``onepoint workorders list --after``). wo:PageCursor's pattern lets through
+    times no calendar has (month 13, hour 25, year 0000): such a cursor was never answered, and it is refused as the
+    caller's mistake (``BusinessRejection`` code ``bad-cursor``, answered 422 at once and never retried), naming
+    it."""
     if value is None:
         return None
     at, _, work_order = value.strip().partition("_")
@@ -89,7 +93,10 @@ def work_order_query(document: etree._Element) -> WorkOrderQuery:
         group_id=text_at(document, "wo:GroupId"),
         created_from=created_from,
         created_to=created_to,
+        overdue=(text_at(document, "wo:Overdue") or "false").strip() in ("true", "1"),
+        owner=text_at(document, "wo:Owner"),
+        incident_id=text_at(document, "wo:IncidentId"),
         page=int(text_at(document, "wo:Page") or 1),
         page_size=int(text_at(document, "wo:PageSize") or 20),
-        after=_cursor(text_at(document, "wo:After")),
+        after=read_page_cursor(text_at(document, "wo:After")),
     )

@@ -21,6 +21,7 @@ from hub.workflow.statistics.figures import CounterSum, Figures, OutageFigures, 
 from hub.workflow.statistics.grains import ALL, window_periods
 from hub.workflow.statistics.group_names import named
 from hub.workflow.statistics.outage_areas import area_counts
+from hub.workflow.store.overdue import AWAITING_REPLY_STATES, overdue_reply
 from hub.workflow.store.schema import outage_notices, work_order_counters, work_orders
 
 __all__ = ["AWAITING_REPLY", "counter_sums", "day_range", "outages_in", "overdue_replies", "read_figures"]
@@ -31,9 +32,9 @@ _w = work_orders.c
 S = WorkOrderState
 # Taken and not answered yet: the reply limit runs (PENDING and SUSPENDED hold it: their reply_due is the limit
 # reached before the pause, or none). AUTO_ANSWERED is off the clock while linked to its outage notice (one a
-# revision unlinked is back on its reply limit: docs/outages.md), CANCELLED never needs a reply.
-AWAITING_REPLY = (S.NEW, S.ACCEPTED, S.DISPATCHED, S.DISPATCH_REJECTED, S.IN_PROGRESS, S.PENDING, S.SUSPENDED,
-                  S.ESCALATED)
+# revision unlinked is back on its reply limit: docs/outages.md), CANCELLED never needs a reply. The rule is the
+# store's (``store.overdue``), which QueryWorkOrders' Overdue lists by.
+AWAITING_REPLY = tuple(S(state) for state in AWAITING_REPLY_STATES)
 
 
 def day_range(first: date, last: date, zone: tzinfo) -> tuple[datetime, datetime]:
@@ -79,13 +80,10 @@ def outages_in(connection: Connection, query: StatisticsQuery, zone: tzinfo) -> 
 def overdue_replies(connection: Connection, query: StatisticsQuery, zone: tzinfo, now: datetime, *,
                     per: str = "tier") -> dict[str, int]:
     """Per tier ("" unknown), or per ``owner`` (the department holding it), the window's complaints still awaiting
-    their reply whose reply limit (``reply_due``, the paused time credited) passed before ``now``."""
+    their reply whose reply limit (``reply_due``, the paused time credited) passed before ``now``
+    (``store.overdue.overdue_reply``: QueryWorkOrders' Overdue lists the same)."""
     start, end = day_range(query.first_day, query.last_day, zone)
-    where: list[ColumnElement[bool]] = [
-        or_(_w.state.in_([s.value for s in AWAITING_REPLY]),
-            and_(_w.state == S.AUTO_ANSWERED.value, _w.outage_id.is_(None))),
-        _w.ticket_type == "COMPLAINT", _w.replied_at.is_(None), _w.reply_due < now, _w.created_at >= start,
-        _w.created_at < end]
+    where: list[ColumnElement[bool]] = [overdue_reply(now), _w.created_at >= start, _w.created_at < end]
     if query.area_code:
         where.append(_w.area_code == query.area_code)
     column = _w.owner if per == "owner" else _w.tier

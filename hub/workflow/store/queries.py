@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from hub.workflow.store.category_pages import MAX_MERGED_CODES, category_codes_under, newest_under_category
 from hub.workflow.store.dialect import category_under
+from hub.workflow.store.overdue import overdue_reply
 from hub.workflow.store.prepared import Prepared
 from hub.workflow.store.records import HistoryEntry, WorkOrderPage, WorkOrderView
 from hub.workflow.store.schema import deadlines, work_order_history, work_orders
@@ -106,13 +107,19 @@ def find_work_orders(
     group_id: str | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
+    overdue_at: datetime | None = None,
+    owner: str | None = None,
+    incident_id: str | None = None,
     page: int = 1,
     page_size: int = 20,
     after: tuple[datetime, str] | None = None,
     scope: ColumnElement[bool] | None = None,
 ) -> WorkOrderPage:
     """Work orders matching every given filter, newest first; ``created_from`` and ``created_to`` both inclusive
-    (c:TimeRange); pages count from 1; by ``msisdn``, the customer's complaints (no incident). ``after`` (a work
+    (c:TimeRange); pages count from 1; by ``msisdn``, the customer's complaints (no incident). ``overdue_at``: only
+    the complaints overdue, not replied at that moment (``overdue.overdue_reply``, the rule ``onepoint stats``
+    counts by); ``owner``: those the department (the owner column) holds; ``incident_id``: an incident's children
+    (the work orders linked to it, not the incident itself). ``after`` (a work
     order's created_at and id): keyset paging, the page is the ``page_size`` rows after that one in this order
     (``page`` is not used), so rows created or leaving the filter between two pages neither repeat nor push others
     off; ``total`` still counts every row the filters match. ``scope``: a condition every row listed and counted
@@ -121,7 +128,7 @@ def find_work_orders(
         raise ValueError(f"page {page} of size {page_size}: pages count from 1, sizes 1..{MAX_PAGE_SIZE}")
     where: list[ColumnElement[bool]] = [] if scope is None else [scope]
     other_index = (msisdn is not None or area is not None or tier is not None or tiers is not None
-                   or group_id is not None)
+                   or group_id is not None or incident_id is not None)
     if msisdn is not None:
         where.extend((_wo.msisdn == msisdn, _COMPLAINTS))
     if states is not None:
@@ -138,6 +145,12 @@ def find_work_orders(
         where.append(_wo.created_at >= created_from)
     if created_to is not None:
         where.append(_wo.created_at <= created_to)
+    if overdue_at is not None:
+        where.append(overdue_reply(overdue_at))
+    if owner is not None:
+        where.append(_wo.owner == owner)
+    if incident_id is not None:  # ix_work_orders_incident
+        where.append(_wo.incident_id == incident_id)
     prefix = None if category_prefix is None else category_prefix.rstrip(".")
     by_category = [] if prefix is None else [category_under(_wo.category_code, prefix, connection.dialect.name)]
     total = connection.execute(select(func.count()).select_from(work_orders).where(*where, *by_category)).scalar_one()

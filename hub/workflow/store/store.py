@@ -215,7 +215,8 @@ class WorkOrderStore(OutboxAccess):
 
     def query(self, **filters: Any) -> WorkOrderPage:
         """QueryWorkOrders: ``msisdn``, ``states``, ``category_prefix``, ``area``, ``tier`` (or ``tiers``),
-        ``group_id``, ``created_from``, ``created_to``, ``page``, ``page_size``; returns ``(total, rows)``."""
+        ``group_id``, ``created_from``, ``created_to``, ``overdue_at``, ``owner``, ``incident_id``, ``page``,
+        ``page_size``, ``after``, ``scope`` (``queries.find_work_orders``); returns ``(total, rows)``."""
         with self._reading() as connection:
             return find_work_orders(connection, **filters)
 

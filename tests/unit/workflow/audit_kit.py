@@ -70,7 +70,8 @@ def history(client: WorkerTestClient, work_order_id: str) -> list[tuple[str | No
             for h in found.iterfind("wo:WorkOrder/wo:History", NS)]
 
 
-QUERY_ORDER = ("Msisdn", "State", "Category", "AreaCode", "Tier", "CreatedIn", "PageSize", "Page", "After")
+QUERY_ORDER = ("Msisdn", "State", "Category", "AreaCode", "Tier", "GroupId", "CreatedIn", "Overdue", "Owner",
+               "IncidentId", "PageSize", "Page", "After")
 
 
 def query(client: WorkerTestClient, *, created_in: tuple[str, str] | None = None,

@@ -89,11 +89,13 @@ def test_the_list_reads_at_80_columns_with_the_widest_values(tmp_path: Path,
     assert listed.exit_code == 0, listed.output
     lines = [line.split() for line in listed.output.splitlines() if line.strip()]
     assert max(cell_len(line) for line in listed.output.splitlines()) <= 80 and "…" not in listed.output
-    assert len(lines) == 1 + 2 + 1 + 2 * 2  # the title, the header's two lines, its rule, two lines a work order
+    # the title, the header's two lines, its rule, two lines a work order and a third under its reply due once that
+    # passed unreplied (both: T0 is past)
+    assert len(lines) == 1 + 2 + 1 + 3 * 2
     assert lines[4:] == [["WO20261203WIDEST01", state, "2026-12-03", "01.02.03.001", "1", "2026-12-03"],
-                         [owner, tier, "16:01:00", "21:00:00"],  # newest first
+                         [owner, tier, "16:01:00", "21:00:00"], ["overdue"],  # newest first
                          ["WO20261203WIDEST00", "ACCEPTED", "2026-12-03", "01.02.03.001", "1", "2026-12-03"],
-                         ["16:00:00", "21:00:00"]]
+                         ["16:00:00", "21:00:00"], ["overdue"]]
 
 
 def test_the_readme_names_the_zone_where_show_prints_it(client: WorkerTestClient, config: Path) -> None:
