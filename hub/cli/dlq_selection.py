@@ -28,7 +28,7 @@ def _seconds(parts: list[tuple[str, str]]) -> int | None:
     digits is, whatever its unit: int() refuses one of thousands)."""
     if any(len(number.lstrip("0")) > 12 for number, _ in parts):
         return None
-    seconds = sum(int(number) * _UNIT[unit] for number, unit in parts)
+    seconds = sum(int(number.lstrip("0") or "0") * _UNIT[unit] for number, unit in parts)
     return None if seconds > MAX_AGE_DAYS * _UNIT["d"] else seconds
 
 

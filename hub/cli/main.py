@@ -47,8 +47,8 @@ MAX_DEPTH_RANGE = click.IntRange(2, 256)
 @click.version_option(package_name="onepoint-hub")
 def main() -> None:
     """OnePoint Hub: one point of complaint, whole-network interaction."""
-    if not faulthandler.is_enabled():  # a crash in a library's C code leaves every thread's Python stack on stderr
-        with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):  # a stderr without a file
+    if not faulthandler.is_enabled() and sys.stderr is not None:  # a crash in C code leaves each thread's stack
+        with contextlib.suppress(AttributeError, ValueError, RuntimeError, io.UnsupportedOperation):  # no file there
             faulthandler.enable()
     owner_only_files()  # before any command opens a store: its files are this account's only
 

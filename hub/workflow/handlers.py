@@ -136,15 +136,16 @@ def work_order_action(envelope: Envelope, workflow: WorkflowRuntime, outbound: S
 def query_work_order(envelope: Envelope, workflow: WorkflowRuntime) -> Reply:
     workflow.store.only_reads()  # the answer is not kept: a repeat is answered afresh
     work_order_id = commands.work_order_id(command_element(envelope))
-    readable = may_read(workflow.store.current_transaction().db, envelope.source_system, work_order_id)
+    db = workflow.store.current_transaction().db
+    readable = may_read(db, envelope.source_system, work_order_id)
     view = workflow.store.get_work_order(work_order_id) if readable else None
     if view is None:  # one the caller may not read is answered as unknown: not whether it exists
         raise BusinessRejection(f"no work order {work_order_id}", code="unknown-work-order")
     now = workflow.clock.now()
     row = view.row
     if row.get("ticket_type") == "INCIDENT":
-        row = {**row, "child_count": incidents.child_count(workflow.store, work_order_id)}
-    elif repeats := held_repeats.repeat_count(workflow.store, work_order_id):  # none: no RepeatCount
+        row = {**row, "child_count": incidents.child_count(db, work_order_id)}
+    elif repeats := held_repeats.repeat_count(db, work_order_id):  # none: no RepeatCount
         row = {**row, "repeat_count": repeats}
     return Reply(answers.work_order_answer(envelope, row, view.history, now), outcome="work order")
 

@@ -34,14 +34,14 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Connection
 
 from hub.workflow.changes import ActionObserver, WorkOrderRefused
 from hub.workflow.commands import ActionRequest
 from hub.workflow.effects import RETURN_VISIT_NOTICE
 from hub.workflow.engine import Changed, FollowUp, WorkOrderEngine
 from hub.workflow.lifecycle import LifecycleAction, WorkOrderState
-from hub.workflow.store import HistoryEntry, WorkOrderStore, WorkOrderTransaction, within_history_text
-from hub.workflow.store.dialect import READ_ONLY
+from hub.workflow.store import HistoryEntry, WorkOrderTransaction, within_history_text
 from hub.workflow.store.schema import work_orders
 
 __all__ = ["HeldRepeats", "held_reason", "hold", "repeat_count"]
@@ -73,11 +73,10 @@ def hold(engine: WorkOrderEngine, tx: WorkOrderTransaction, work_order_id: str, 
     return list(suspended.follow_ups)
 
 
-def repeat_count(store: WorkOrderStore, open_one: str) -> int:
+def repeat_count(connection: Connection, open_one: str) -> int:
     """How many repeats are linked to ``open_one`` (held for it, or answered with it: QueryWorkOrder's
-    RepeatCount), read outside any write transaction."""
-    with store.engine.connect() as connection, connection.execution_options(**{READ_ONLY: True}).begin():
-        return int(connection.execute(_LINKED, {"open_one": open_one}).scalar_one())
+    RepeatCount), read on the query's own connection."""
+    return int(connection.execute(_LINKED, {"open_one": open_one}).scalar_one())
 
 
 def held_for(tx: WorkOrderTransaction, open_one: str, state: WorkOrderState = S.SUSPENDED) -> list[str]:

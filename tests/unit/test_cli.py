@@ -133,3 +133,16 @@ def test_the_xml_ingress_still_refuses_a_response_posted_as_a_command(examples_d
     answer = asyncio.run(post())
     assert answer.status_code == 400
     assert "'QueryCustomerTierResponse' is not a command of boss" in answer.text
+
+
+
+def test_a_command_runs_with_standard_error_closed() -> None:
+    """Started with fd 2 closed (``2>&-``), Python's ``sys.stderr`` is None: enabling faulthandler raised
+    RuntimeError and every command exited 1 saying nothing (review of 6fe09f4)."""
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "hub.cli.main", "schemas"], capture_output=False,
+                            stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2), timeout=60, check=False)
+    assert result.returncode == 0 and b"workorder" in result.stdout, result

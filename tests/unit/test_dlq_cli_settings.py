@@ -80,6 +80,13 @@ def test_an_age_beyond_a_hundred_years_is_a_usage_error(age: str) -> None:
     assert "--older-than" in given.output and "at most 36500 days" in given.output and "Traceback" not in given.output
 
 
+def test_a_zero_padded_age_is_read_as_its_number() -> None:
+    """Zeros before the number, past int()'s 4,300 digits, were a ValueError traceback (review of e14c1b6)."""
+    given = CliRunner().invoke(dlq, ["list", "--broker", "amqp://127.0.0.1:1/", "--older-than", "0" * 5000 + "1d"])
+    assert given.exit_code != 2 and "Traceback" not in given.output, given.output  # on to the broker (none)
+    assert not isinstance(given.exception, ValueError), given.exception
+
+
 def test_an_age_of_a_hundred_years_is_taken() -> None:
     given = CliRunner().invoke(dlq, ["list", "--broker", "amqp://127.0.0.1:1/", "--older-than", "36500d"])
     assert given.exit_code != 2 and "--older-than" not in given.output, given.output  # on to the broker (none)

@@ -11,8 +11,7 @@ from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.engine import Connection
 
 from hub.workflow.incidents.window import HOLDING, PHENOMENON_LENGTH
-from hub.workflow.store import HistoryEntry, WorkOrderStore, WorkOrderTransaction
-from hub.workflow.store.dialect import READ_ONLY
+from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.schema import work_order_history, work_orders
 
 __all__ = ["OUTAGE_UNLINKED", "child_count", "child_state", "children_of", "complaints_of_window", "handed_back",
@@ -94,7 +93,6 @@ def handed_back(connection: Connection, incident_id: str) -> set[str]:
     return {str(row[0]) for row in connection.execute(_HANDED_BACK, {"incident": incident_id})}
 
 
-def child_count(store: WorkOrderStore, incident_id: str) -> int:
-    """How many complaints the incident has (QueryWorkOrder's ChildCount), read outside any write transaction."""
-    with store.engine.connect() as connection, connection.execution_options(**{READ_ONLY: True}).begin():
-        return int(connection.execute(_CHILD_COUNT, {"incident": incident_id}).scalar_one())
+def child_count(connection: Connection, incident_id: str) -> int:
+    """How many complaints the incident has (QueryWorkOrder's ChildCount), read on the query's own connection."""
+    return int(connection.execute(_CHILD_COUNT, {"incident": incident_id}).scalar_one())
