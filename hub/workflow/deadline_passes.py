@@ -165,7 +165,8 @@ class DeadlinePasses:
         if self.outbound is None:
             return
         document = follow_up_document(follow_up, self.runtime.clock.now(), operator="hub",
-                                      link_base=self.runtime.link_base, taxonomy=self.runtime.engine.taxonomy)
+                                      link_base=self.runtime.link_base, taxonomy=self.runtime.engine.taxonomy,
+                                      zone=self.runtime.engine.settings.local_zone)
         cause = Envelope(cause_id, "workflow.Recalculate", HUB_SYSTEM, b"")
         step = f"{follow_up.kind}-{follow_up.details.get('item_id', '')}"
         self.outbound.send(document, cause=cause, step=step, consumer="workflow-scheduler")
@@ -178,7 +179,8 @@ class DeadlinePasses:
         if self.outbound is None:
             return
         document = follow_up_document(follow_up, now, operator="hub", link_base=self.runtime.link_base,
-                                      taxonomy=self.runtime.engine.taxonomy)
+                                      taxonomy=self.runtime.engine.taxonomy,
+                                      zone=self.runtime.engine.settings.local_zone)
         cause = Envelope(deadline_cause_id(deadline), "workflow.Deadline", HUB_SYSTEM, b"")
         self.outbound.send(document, cause=cause, step=f"{follow_up.kind}-{number}", consumer="workflow-scheduler")
         keep_oa_item(tx.db, document, now)  # a to-do or to-read: OA may read the work order its link leads to

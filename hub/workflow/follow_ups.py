@@ -11,14 +11,15 @@ the causing message and the step)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from lxml import etree
 
-from hub.gateways.documents import add_child, shortened, timestamp
+from hub.gateways.documents import add_child, shortened
 from hub.workflow.cancellation_notices import CANCEL_NOTICE
 from hub.workflow.changes import MAIL_DISPATCH, MAIL_WITHDRAW
+from hub.workflow.clock import operator_instant
 from hub.workflow.department_todos import department_todo_id
 from hub.workflow.dispatch_effects import DEPARTMENT_TODO
 from hub.workflow.dissatisfied_visits import DISSATISFIED_NOTICE
@@ -76,7 +77,7 @@ def _manager_notice(follow_up: FollowUp, now: datetime, summary: str) -> etree._
     return root
 
 
-def crm_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
+def crm_notice(follow_up: FollowUp, now: datetime, zone: tzinfo) -> etree._Element:
     """The account manager told of a VIP or group customer's complaint, due by its reply limit. A work order replied
     before BOSS gave its tier (``hub.workflow.tier_recheck``) owes no reply any more: the summary says when it was
     replied, and no DueAt (its return visit, when still to make, is the return-visit notice's)."""
@@ -84,7 +85,7 @@ def crm_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
     replied = row.get("replied_at")
     said = f"{row['phenomenon']}: {row['description']}"
     if isinstance(replied, datetime):
-        said = f"Replied at {timestamp(replied)} while BOSS gave no tier: {said}"
+        said = f"Replied at {operator_instant(replied, zone)} while BOSS gave no tier: {said}"
     root = _manager_notice(follow_up, now, said)
     add_child(root, "Channel", "SMS")
     add_child(root, "Channel", "WORK_ORDER")
@@ -188,13 +189,14 @@ def _todo_summary(head: str, parts: list[tuple[str, str]], limit: int = SUMMARY_
     return summary
 
 
-def return_visit_notice(follow_up: FollowUp, now: datetime) -> etree._Element:
+def return_visit_notice(follow_up: FollowUp, now: datetime, zone: tzinfo) -> etree._Element:
     """A VIP or group customer's work order was replied: its account manager makes the personal return visit by
     the return-visit deadline (DueAt)."""
     row = follow_up.work_order
     due = row.get("return_visit_due")
-    by = "" if not isinstance(due, datetime) else f" by {timestamp(due)}" if due > now else \
-        f" by {timestamp(due)}, overdue"  # a tier BOSS gave late, after that limit: the visit is still owed
+    # a tier BOSS gave late, after that limit: the visit is still owed
+    by = "" if not isinstance(due, datetime) else f" by {operator_instant(due, zone)}" if due > now else \
+        f" by {operator_instant(due, zone)}, overdue"
     root = _manager_notice(follow_up, now, f"Replied, return visit due{by}: {row['phenomenon']}: {row['description']}")
     add_child(root, "Channel", "WORK_ORDER")
     add_child(root, "Channel", "SMS")
@@ -216,16 +218,17 @@ def oa_close(follow_up: FollowUp, now: datetime) -> etree._Element:
 
 
 def follow_up_document(follow_up: FollowUp, now: datetime, *, operator: str, link_base: str,
-                       taxonomy: Taxonomy) -> etree._Element:
-    """The follow-up's document; ``taxonomy``: the engine's, whose templates give NSP's function affected."""
+                       taxonomy: Taxonomy, zone: tzinfo) -> etree._Element:
+    """The follow-up's document; ``taxonomy``: the engine's, whose templates give NSP's function affected;
+    ``zone``: the operator's (``[workflow] statistics_timezone``), in which a summary a person reads gives times."""
     if follow_up.kind == "nsp-dispatch":
         return nsp_dispatch(follow_up, now, operator, taxonomy=taxonomy)
     if follow_up.kind == WITHDRAW_FOLLOW_UP:
         return nsp_withdraw(follow_up, now)
     if follow_up.kind == CREATION_NOTICE:
-        return crm_notice(follow_up, now)
+        return crm_notice(follow_up, now, zone)
     if follow_up.kind == RETURN_VISIT_NOTICE:
-        return return_visit_notice(follow_up, now)
+        return return_visit_notice(follow_up, now, zone)
     if follow_up.kind in (ESCALATION_NOTICE, REMINDER_NOTICE, DISSATISFIED_NOTICE):
         return escalation_notice(follow_up, now)
     if follow_up.kind == CANCEL_NOTICE:

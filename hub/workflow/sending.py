@@ -49,7 +49,8 @@ def send_follow_ups(follow_ups: list[FollowUp], outbound: Sender, workflow: Work
         if follow_up is None:
             continue
         document = follow_up_document(follow_up, now, operator=operator, link_base=workflow.link_base,
-                                      taxonomy=workflow.engine.taxonomy)
+                                      taxonomy=workflow.engine.taxonomy,
+                                      zone=workflow.engine.settings.local_zone)
         try:
             outbound.send(document, step=step)
         except NoRouteError as exc:

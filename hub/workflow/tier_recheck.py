@@ -239,7 +239,8 @@ class TierRecheck(PassThread):
             return
         for follow_up in owed:
             document = follow_up_document(follow_up, now, operator="hub", link_base=self.runtime.link_base,
-                                          taxonomy=self.runtime.engine.taxonomy)
+                                          taxonomy=self.runtime.engine.taxonomy,
+                                          zone=self.runtime.engine.settings.local_zone)
             self.outbound.send(document, cause=cause, step=follow_up.kind, consumer=CONSUMER)
             done.notified += 1
 

@@ -168,6 +168,11 @@ def test_a_vip_complaint_replied_before_its_tier_came_reaches_its_account_manage
     return_visit_due = after["return_visit_due"]
     assert isinstance(return_visit_due, datetime)
     assert datetime.fromisoformat(visit.findtext(f"{CRM}DueAt") or "") == return_visit_due
+    # the summaries a person reads give the times in the operator's zone, to the second (they were UTC, milliseconds)
+    zone = hotline.runtime.engine.settings.local_zone
+    assert (visit.findtext(f"{CRM}Summary") or "").startswith(
+        f"Replied, return visit due by {return_visit_due.astimezone(zone).isoformat(timespec='seconds')}")
+    assert "+08:00 while BOSS gave no tier" in (creation.findtext(f"{CRM}Summary") or "")
     cause = f"tier-recheck-{work_order_id}"
     assert [e.message_id for e, _ in notices] == [derive_message_id(cause, "crm-notify", RECHECK, "HUB"),
                                                   derive_message_id(cause, "crm-return-visit", RECHECK, "HUB")]
