@@ -43,6 +43,7 @@ def demo(broker_url: str, as_json_output: bool, log_level: str, log_format: LogF
     flow (tier lookup, HLR sync, SMS log, network complaint, VIP customer, outage notice with complaints answered
     at intake, mass complaint, an offline department's work order by e-mail) and print a timeline and a summary.
     Takes well under a minute on memory://."""
+    from hub.cli.broker_unreachable import broker_failure
     from hub.config.settings import ConfigError
     from hub.demo import SEED, StageError, as_json, print_report, run_demo
     from hub.system import SystemStartError
@@ -56,7 +57,8 @@ def demo(broker_url: str, as_json_output: bool, log_level: str, log_format: LogF
             run = run_demo(province_day(SEED), broker_url)
         except (StageError, SystemStartError, TransportError, ConfigError, OSError) as exc:
             interrupts.interrupted_start(exc)  # a start a stop signal broke off: interrupted, exit 130
-            click.echo(f"onepoint demo: the system did not start: {type(exc).__name__}: {exc}", err=True)
+            why = broker_failure(broker_url, exc) if isinstance(exc, TransportError) else f"{type(exc).__name__}: {exc}"
+            click.echo(f"onepoint demo: the system did not start: {why}", err=True)
             sys.exit(2)
     if as_json_output:
         click.echo(as_json(run))

@@ -21,9 +21,10 @@ from typing import Any
 
 import click
 
+from hub.cli.broker_unreachable import broker_failure
 from hub.config.broker import load_broker_settings
 from hub.config.files import ConfigError
-from hub.transport import Broker, BrokerURLError, TopologyConfig, TransportError, open_broker
+from hub.transport import Broker, BrokerUnreachableError, BrokerURLError, TopologyConfig, TransportError, open_broker
 from hub.transport.urls import check_broker_url, redacted, scheme
 from hub.workers.dlq import DeadLetterQueues, PassStopped
 
@@ -104,15 +105,28 @@ def dead_letter_queues(broker_url: str | None, config_path: Path | None, prefix:
         broker: Broker = open_broker(broker_url, topology, declare=False, publish_timeout=PUBLISH_DEADLINE)
     except ValueError as exc:  # --broker's (the settings' is checked as they load): e.g. an option pika refuses
         raise click.BadParameter(str(exc), param_hint="--broker / $ONEPOINT_BROKER_URL") from None
+    except BrokerUnreachableError as exc:
+        raise _unreachable(broker_url, exc) from None
     try:
-        queues = DeadLetterQueues(broker, confirm_timeout=PUBLISH_DEADLINE + 5)
-        missing = queues.missing(queue)
-        if missing and (queue is not None or len(missing) == len(queues.consumers())):
-            raise click.ClickException(
-                f"no dead-letter queue {', '.join(missing)} on the broker {redacted(broker_url)}: wrong --prefix "
-                f"({topology.prefix}), --config or vhost? (the dlq commands never declare queues)")
-        if missing:  # some consumers' DLQs only (a topology deployed with fewer consumers): the others are read
-            click.echo(f"warning: no dead-letter queue {', '.join(missing)} on the broker; skipped", err=True)
-        yield queues
+        yield _checked(broker, broker_url, topology.prefix, queue)
+    except BrokerUnreachableError as exc:  # a connection of the pass (a DLQ's reads): the broker named too
+        raise _unreachable(broker_url, exc) from None
     finally:
         broker.close()
+
+
+def _unreachable(broker_url: str, exc: BrokerUnreachableError) -> click.ClickException:
+    return click.ClickException(f"broker error: {broker_failure(broker_url, exc)}")
+
+
+def _checked(broker: Broker, broker_url: str, prefix: str, queue: str | None) -> DeadLetterQueues:
+    """The DLQs of ``broker``; an error when the DLQ of ``queue`` (or every DLQ) does not exist on it."""
+    queues = DeadLetterQueues(broker, confirm_timeout=PUBLISH_DEADLINE + 5)
+    missing = queues.missing(queue)
+    if missing and (queue is not None or len(missing) == len(queues.consumers())):
+        raise click.ClickException(
+            f"no dead-letter queue {', '.join(missing)} on the broker {redacted(broker_url)}: wrong --prefix "
+            f"({prefix}), --config or vhost? (the dlq commands never declare queues)")
+    if missing:  # some consumers' DLQs only (a topology deployed with fewer consumers): the others are read
+        click.echo(f"warning: no dead-letter queue {', '.join(missing)} on the broker; skipped", err=True)
+    return queues

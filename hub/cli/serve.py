@@ -28,8 +28,10 @@ from typing import TYPE_CHECKING
 
 import click
 
+from hub.cli.broker_unreachable import described
 from hub.cli.development_credentials import warn_development_credentials
 from hub.cli.log_options import log_format_option, log_level_option
+from hub.cli.no_callers import no_callers_warning, warn_no_callers
 from hub.cli.pid_files import check_pid_file, write_pid_file
 from hub.cli.ports import MAX_PORT, PORT, base_port, check_host
 from hub.cli.serve_addresses import callback_url, print_url_table, public_url_option, warn_unnamed_address
@@ -156,6 +158,7 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
     configure_logging(log_level.upper(), log_format)
     log = logging.getLogger("onepoint.serve")
     warn_development_credentials(settings, log)
+    warn_no_callers(settings, log)
     warn_kept_per_machine(settings, log)
     warn_shared_throttle_key(settings, bind_host, log)
     warn_password_text_unreachable(settings, log)
@@ -179,7 +182,8 @@ def _serve(sock: socket.socket, bind_host: str, settings: HubSettings, *, worker
             system = HubSystem(settings, workers=workers)
             hub = _start_system(system, settings)
             wrote_pid = _prepare(system, hub, settings, pid_file, running)
-            print_url_table(system, hub_url, running.urls(), running.smtp_addresses(), running.imap_addresses())
+            print_url_table(system, hub_url, running.urls(), running.smtp_addresses(), running.imap_addresses(),
+                            warnings=[w for w in (no_callers_warning(settings),) if w is not None])
             log.info("serving", extra={"host": bind_host, "port": bind_port,
                                        "public_url": settings.hub_url, "command_sets": hub.registry.names(),
                                        "config": settings.source, "broker": redacted(settings.broker_url),
@@ -218,7 +222,7 @@ def _start_system(system: HubSystem, settings: HubSettings) -> HubApp:
         raise click.ClickException(str(exc)) from None
     except TransportError as exc:  # the broker unreachable at start: say which, no traceback
         raise click.ClickException(f"{settings.source}: [broker] url "
-                                   f"{redacted(settings.broker_url)}: {exc}") from None
+                                   f"{redacted(settings.broker_url)}: {described(exc)}") from None
 
 
 def _prepare(system: HubSystem, hub: HubApp, settings: HubSettings, pid_file: Path | None,

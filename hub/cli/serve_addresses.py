@@ -5,6 +5,7 @@ printed at start."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -19,7 +20,9 @@ __all__ = ["callback_url", "print_url_table", "public_url_option", "warn_unnamed
 
 def print_url_table(system: Any, hub_url: str, emulators: dict[str, str],
                     smtp: dict[str, tuple[str, int]] | None = None,
-                    imap: dict[str, tuple[str, int]] | None = None) -> None:
+                    imap: dict[str, tuple[str, int]] | None = None, warnings: Sequence[str] = ()) -> None:
+    """The hub's, the emulators' and the queues' addresses; under them ``warnings`` a person must not miss (also
+    logged: the log may go elsewhere)."""
     from rich.markup import escape
     from rich.table import Table
 
@@ -40,6 +43,8 @@ def print_url_table(system: Any, hub_url: str, emulators: dict[str, str],
         table.add_row(escape(row.group), escape(row.what), escape(row.url))  # "[adapters.boss]" is not markup
     console = report_console()
     console.print(table)
+    for warning in warnings:
+        console.print(f"[bold]warning:[/bold] {escape(warning)}")
     console.print("Ctrl-C stops the hub, drains the workers and stops the emulators.")
 
 

@@ -68,6 +68,7 @@ def simulate(seed: int, scale: float, hours_per_minute: float | None, speed: flo
              broker_url: str, as_json_output: bool, log_level: str, log_format: LogFormat) -> None:
     """Play one province day of complaints from SEED against the whole system on simulated time and report the
     hub's figures: complaints by channel and tier, dispatches, answers at intake, incidents, SLA per tier."""
+    from hub.cli.broker_unreachable import broker_failure
     from hub.config.settings import ConfigError
     from hub.simulate import StageError, build_scenario, run_day
     from hub.simulate.arrivals import arrivals
@@ -93,7 +94,8 @@ def simulate(seed: int, scale: float, hours_per_minute: float | None, speed: flo
                 bar.done()
         except (StageError, SystemStartError, TransportError, ConfigError, OSError) as exc:
             interrupts.interrupted_start(exc)  # a start a stop signal broke off: interrupted, exit 130
-            click.echo(f"onepoint simulate: the system did not start: {type(exc).__name__}: {exc}", err=True)
+            why = broker_failure(broker_url, exc) if isinstance(exc, TransportError) else f"{type(exc).__name__}: {exc}"
+            click.echo(f"onepoint simulate: the system did not start: {why}", err=True)
             sys.exit(2)
     if as_json_output:
         click.echo(as_json(runs))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from hub.cli.broker_unreachable import described
 from hub.cli.development_credentials import warn_development_credentials
 from hub.cli.log_options import log_format_option, log_level_option
 from hub.cli.pid_files import check_pid_file, write_pid_file
@@ -24,7 +25,7 @@ from hub.config.settings import ConfigError, load_settings
 from hub.config.sharing import warn_kept_per_machine
 from hub.observability import LogFormat
 from hub.system.consumers import CONSUMER_PACKAGES
-from hub.transport.urls import scheme
+from hub.transport.urls import redacted, scheme
 
 if TYPE_CHECKING:
     from hub.http.background import BackgroundServer
@@ -170,9 +171,10 @@ def worker(consumer: str, handlers_ref: str | None, dependencies_ref: str | None
     prefetch = max(16, 2 * concurrency) if prefetch is None else prefetch
     try:
         broker = open_broker(settings.broker_url, settings.topology)
-    except TransportError as exc:  # nothing consumed, nothing to undo: say why, no traceback
+    except TransportError as exc:  # nothing consumed, nothing to undo: say which broker and why, no traceback
         stop_probes()
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(f"{settings.source}: [broker] url {redacted(settings.broker_url)}: "
+                                   f"{described(exc)}") from None
     except ValueError as exc:  # a broker URL pika refuses (the settings check it as they load): one line, no traceback
         stop_probes()
         raise click.UsageError(f"{settings.source}: broker.url: {exc}") from None

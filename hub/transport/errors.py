@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "BrokerUnreachableError",
     "PublishNackedError",
     "PublishOutcomeUnknownError",
     "PublishTimeoutError",
@@ -18,6 +19,11 @@ __all__ = [
 
 class TransportError(Exception):
     """Base class of every backbone error."""
+
+
+class BrokerUnreachableError(TransportError):
+    """No node of the broker URL could be connected to (refused, timed out, closed in the handshake, the login
+    refused): the message names why, never the URL (the caller knows it: ``hub.cli.broker_unreachable``)."""
 
 
 class TransportClosedError(TransportError):

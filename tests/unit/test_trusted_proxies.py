@@ -83,7 +83,7 @@ def test_serve_gives_the_trusted_proxies_to_its_server(tmp_path: Path, monkeypat
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(hub.cli.serve, "_start_system", lambda system, settings: hub_app)
     monkeypatch.setattr(hub.cli.serve, "_prepare", lambda *args: False)
-    monkeypatch.setattr(hub.cli.serve, "print_url_table", lambda *args: None)
+    monkeypatch.setattr(hub.cli.serve, "print_url_table", lambda *args, **kwargs: None)
     monkeypatch.setattr(hub.http.server, "server_config", config)
     (tmp_path / "hub.toml").write_text('[server]\ntrusted_proxies = ["10.0.0.5"]\n[audit]\ndevelopment_key = true\n')
     result = CliRunner().invoke(main, ["serve", "--port", "0", "--no-emulators", "--config", "hub.toml"])

@@ -8,7 +8,7 @@ The operator-facing ones (``broker.get()`` for the DLQ tools: `BlockingGetter`; 
 I/O thread makes before every connection (`Declarations`) is not: it precedes the long-lived connection and has its
 limits (the URL's, else pika's), so a healthy node slow to answer its handshake (busy, a reconnect storm, a slow
 auth backend, TLS) is still connected to; a close() no longer waits for it (``IOThread.stop``). A failed connect
-is ``TransportError`` with the reason (`open_blocking`; pika raises a handshake timeout as an error of its
+is ``BrokerUnreachableError`` with the reason (`open_blocking`; pika raises a handshake timeout as an error of its
 connection workflow, outside ``AMQPError``: it reached the caller raw).
 """
 
@@ -21,7 +21,7 @@ import pika.exceptions
 from pika.adapters.utils.connection_workflow import AMQPConnectorException
 
 from hub.transport.amqp.nodes import NodeAddresses, failure_reason
-from hub.transport.errors import TransportError
+from hub.transport.errors import BrokerUnreachableError
 
 __all__ = ["HANDSHAKE_TIMEOUTS", "blocking_nodes", "open_blocking"]
 
@@ -38,4 +38,4 @@ def open_blocking(nodes: NodeAddresses) -> pika.BlockingConnection:
     try:
         return pika.BlockingConnection(nodes.in_turn())
     except (pika.exceptions.AMQPError, AMQPConnectorException) as exc:
-        raise TransportError(f"cannot connect to the broker: {failure_reason(exc)}") from exc
+        raise BrokerUnreachableError(f"cannot connect to the broker: {failure_reason(exc)}") from exc

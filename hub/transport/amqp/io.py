@@ -34,7 +34,7 @@ from hub.transport.amqp.closing import close_connection
 from hub.transport.amqp.io_calls import IOCalls
 from hub.transport.amqp.nodes import ConnectionState, NodeAddresses, failure_reason
 from hub.transport.amqp.reads import LargeReadSelectConnection
-from hub.transport.errors import TopologyMismatchError, TransportClosedError, TransportError
+from hub.transport.errors import BrokerUnreachableError, TopologyMismatchError, TransportClosedError, TransportError
 
 __all__ = ["ConnectionListener", "IOThread"]
 
@@ -95,7 +95,7 @@ class IOThread(IOCalls):
         self._thread.start()
         if not self._first.wait(timeout):
             self.stop()
-            raise TransportError(f"could not connect to the broker within {timeout}s")
+            raise BrokerUnreachableError(f"could not connect to the broker within {timeout}s")
         if isinstance(self._first_error, TransportClosedError):
             raise self._first_error  # the stop() that set it ends the thread
         if isinstance(self._first_error, TopologyMismatchError):
@@ -103,8 +103,14 @@ class IOThread(IOCalls):
             raise self._first_error
         if self._first_error is not None:
             self.stop()
-            reason = failure_reason(self._first_error)
-            raise TransportError(f"could not connect to the broker: {reason}") from self._first_error
+            first = self._first_error
+            if isinstance(first, BrokerUnreachableError) and first.__cause__ is not None:
+                first = first.__cause__  # the topology's connection (``open_blocking``): its reason, said once
+            reason = failure_reason(first)
+            # a connection that never opened is the broker unreachable; a declaration's refusal is not
+            unreached = not isinstance(first, TransportError) or isinstance(first, BrokerUnreachableError)
+            kind = BrokerUnreachableError if unreached else TransportError
+            raise kind(f"could not connect to the broker: {reason}") from self._first_error
 
     # -- cross-thread calls (the rest: ``IOCalls``) -------------------------------------------------------
     def call_later(self, delay: float, fn: Callable[[], None]) -> None:

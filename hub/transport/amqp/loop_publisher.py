@@ -38,7 +38,12 @@ from hub.transport.amqp.loop_confirms import SWEEP_INTERVAL, LoopConfirms
 from hub.transport.amqp.loop_connection import CoalescingAsyncioConnection
 from hub.transport.amqp.nodes import ConnectionState, NodeAddresses
 from hub.transport.amqp.outbox import BoundedQueuesOf, Outbox
-from hub.transport.errors import PublisherUnavailableError, TransportClosedError, TransportError
+from hub.transport.errors import (
+    BrokerUnreachableError,
+    PublisherUnavailableError,
+    TransportClosedError,
+    TransportError,
+)
 from hub.transport.probe import IDLE_PROBE_INTERVAL, PROBE_EXCHANGE, probe_message
 from hub.transport.urls import node_urls
 
@@ -90,7 +95,8 @@ class LoopPublisher(LoopConfirms):
             self._start_error = TimeoutError(f"no confirm channel within {self.connect_timeout}s")
         if self._start_error is not None:
             await self.close(drain_timeout=0)
-            raise TransportError(f"could not connect to the broker: {self._start_error!r}") from self._start_error
+            reason = repr(self._start_error)
+            raise BrokerUnreachableError(f"could not connect to the broker: {reason}") from self._start_error
 
     def _connect(self) -> None:
         self._timer = None

@@ -51,7 +51,9 @@ def test_starting_against_a_closed_port_says_connection_refused() -> None:
 
 
 def test_dlq_says_why_it_could_not_connect() -> None:
-    result = CliRunner().invoke(dlq, ["list", "--broker", f"amqp://guest:guest@127.0.0.1:{closed_port()}/%2F"])
+    port = closed_port()
+    result = CliRunner().invoke(dlq, ["list", "--broker", f"amqp://guest:guest@127.0.0.1:{port}/%2F"])
     assert result.exit_code == 1
-    assert result.output.strip().endswith("could not connect to the broker: ConnectionRefusedError: [Errno 111] "
-                                          "Connection refused"), result.output
+    assert result.output.strip().endswith(f"broker amqp://guest:***@127.0.0.1:{port}/%2F: could not connect to the "
+                                          "broker: ConnectionRefusedError: [Errno 111] Connection refused; is "
+                                          "RabbitMQ running there?"), result.output

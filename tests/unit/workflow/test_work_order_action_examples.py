@@ -10,6 +10,7 @@ WorkOrderAction.valid-suspend.xml's Until (2026-11-27) had passed, refused 422 u
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -42,6 +43,18 @@ PATHS = {
     "escalated": [("escalate", "ESCALATED"), ("start", "IN_PROGRESS"), ("reply", "REPLIED")],
     "cancelled": [("cancel", "CANCELLED")],
 }
+README = " ".join((EXAMPLES.parents[1] / "README.md").read_text("utf-8").split())
+
+
+def readme_order() -> list[tuple[str, str]]:
+    """The order README's "Try it" gives the examples of the complaint handled and closed, each with the state it
+    leads to; none if the sentence is gone."""
+    found = re.search(r"in this order, they take it from ACCEPTED through (.*?)\(CLOSED\)\.", README)
+    return re.findall(r"`valid-([a-z-]+)\.xml` \((?:back to )?([A-Z_]+)", found.group(0)) if found else []
+
+
+PATHS["readme"] = readme_order()  # sent in turn below, and over HTTP (test_readme_work_order_actions)
+
 
 
 def shipped(name: str) -> etree._Element:
@@ -118,3 +131,26 @@ def test_every_shipped_action_example_is_sent_on_some_path() -> None:
     actions = {name.removeprefix("WorkOrderAction.valid-").removesuffix(".xml")
                for name in (p.name for p in (EXAMPLES / "workorder").glob("WorkOrderAction.valid-*.xml"))}
     assert actions == {action for steps in PATHS.values() for action, _ in steps}
+
+
+def test_the_readme_gives_the_order_the_examples_work_in() -> None:
+    """README named the states ("to DISPATCHED, IN_PROGRESS, PENDING and back, REPLIED…"), not the files' order: a
+    newcomer sent valid-resume.xml after valid-pend.xml, refused (audit). The order it names is sent above."""
+    assert readme_order() == [("dispatch", "DISPATCHED"), ("start", "IN_PROGRESS"), ("pend", "PENDING"),
+                              ("supply-info", "IN_PROGRESS"), ("reply", "REPLIED"), ("callback", "RETURN_VISITED"),
+                              ("close", "CLOSED")]
+    assert "`valid-resume.xml` is not the way back from PENDING" in README
+
+
+def test_resume_is_refused_on_a_pending_order_and_a_resent_example_gets_its_recorded_answer(
+        client: WorkerTestClient) -> None:
+    """What README says of the examples: Resume is for a SUSPENDED order; an example sent again with its own
+    MessageId is answered as the first time, whatever the state is now."""
+    work_order_id = created(client)
+    for action in ("dispatch", "start", "pend"):
+        acted(client, work_order_id, action)
+    refused = acted(client, work_order_id, "resume")
+    assert text(refused, "c:Code") == "transition-refused", etree.tostring(refused)
+    assert text(acted(client, work_order_id, "supply-info"), "wo:State") == "IN_PROGRESS"
+    assert text(acted(client, work_order_id, "pend"), "wo:State") == "PENDING"  # the recorded answer, not a new pend
+    assert text(acted(client, work_order_id, "reply"), "wo:State") == "REPLIED"  # it was still IN_PROGRESS
