@@ -5,12 +5,13 @@ answered at all (``BrokerUnreachableError``), the question to ask first. ``onepo
 
 from __future__ import annotations
 
-from hub.transport.errors import BrokerUnreachableError, TransportError
+from hub.transport.errors import BrokerRefusedError, BrokerUnreachableError, TransportError
 from hub.transport.urls import redacted
 
-__all__ = ["RUNNING_THERE", "broker_failure", "described"]
+__all__ = ["CHECK_LOGIN", "RUNNING_THERE", "broker_failure", "described"]
 
 RUNNING_THERE = "is RabbitMQ running there?"
+CHECK_LOGIN = "RabbitMQ answered and refused: check the user, the password and the vhost (and its permissions)"
 
 
 def broker_failure(url: str, exc: TransportError) -> str:
@@ -22,4 +23,6 @@ def broker_failure(url: str, exc: TransportError) -> str:
 def described(exc: TransportError) -> str:
     """``exc``'s own words, with the question when it is a broker nobody answered at (for a message that names the
     broker URL itself, as ``onepoint serve``'s ``[broker] url …``)."""
-    return f"{exc}; {RUNNING_THERE}" if isinstance(exc, BrokerUnreachableError) else str(exc)
+    if isinstance(exc, BrokerUnreachableError):
+        return f"{exc}; {RUNNING_THERE}"
+    return f"{exc}; {CHECK_LOGIN}" if isinstance(exc, BrokerRefusedError) else str(exc)

@@ -24,7 +24,15 @@ import click
 from hub.cli.broker_unreachable import broker_failure
 from hub.config.broker import load_broker_settings
 from hub.config.files import ConfigError
-from hub.transport import Broker, BrokerUnreachableError, BrokerURLError, TopologyConfig, TransportError, open_broker
+from hub.transport import (
+    Broker,
+    BrokerRefusedError,
+    BrokerUnreachableError,
+    BrokerURLError,
+    TopologyConfig,
+    TransportError,
+    open_broker,
+)
 from hub.transport.urls import check_broker_url, redacted, scheme
 from hub.workers.dlq import DeadLetterQueues, PassStopped
 
@@ -105,17 +113,17 @@ def dead_letter_queues(broker_url: str | None, config_path: Path | None, prefix:
         broker: Broker = open_broker(broker_url, topology, declare=False, publish_timeout=PUBLISH_DEADLINE)
     except ValueError as exc:  # --broker's (the settings' is checked as they load): e.g. an option pika refuses
         raise click.BadParameter(str(exc), param_hint="--broker / $ONEPOINT_BROKER_URL") from None
-    except BrokerUnreachableError as exc:
+    except (BrokerUnreachableError, BrokerRefusedError) as exc:
         raise _unreachable(broker_url, exc) from None
     try:
         yield _checked(broker, broker_url, topology.prefix, queue)
-    except BrokerUnreachableError as exc:  # a connection of the pass (a DLQ's reads): the broker named too
+    except (BrokerUnreachableError, BrokerRefusedError) as exc:  # a connection of the pass: the broker named too
         raise _unreachable(broker_url, exc) from None
     finally:
         broker.close()
 
 
-def _unreachable(broker_url: str, exc: BrokerUnreachableError) -> click.ClickException:
+def _unreachable(broker_url: str, exc: TransportError) -> click.ClickException:
     return click.ClickException(f"broker error: {broker_failure(broker_url, exc)}")
 
 

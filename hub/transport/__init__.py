@@ -3,6 +3,7 @@
 from hub.transport.broker import DIRECT_REPLY_TO, Broker
 from hub.transport.consumer import Consumer
 from hub.transport.errors import (
+    BrokerRefusedError,
     BrokerUnreachableError,
     PublisherUnavailableError,
     PublishNackedError,
@@ -24,6 +25,7 @@ __all__ = [
     "DIRECT_REPLY_TO",
     "BatchHandler",
     "Broker",
+    "BrokerRefusedError",
     "BrokerURLError",
     "BrokerUnreachableError",
     "Consumer",

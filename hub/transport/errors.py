@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "BrokerRefusedError",
     "BrokerUnreachableError",
     "PublishNackedError",
     "PublishOutcomeUnknownError",
@@ -22,8 +23,13 @@ class TransportError(Exception):
 
 
 class BrokerUnreachableError(TransportError):
-    """No node of the broker URL could be connected to (refused, timed out, closed in the handshake, the login
-    refused): the message names why, never the URL (the caller knows it: ``hub.cli.broker_unreachable``)."""
+    """No node of the broker URL could be connected to (refused, timed out, no answer to the handshake): the
+    message names why, never the URL (the caller knows it: ``hub.cli.broker_unreachable``)."""
+
+
+class BrokerRefusedError(TransportError):
+    """A node answered and refused the connection (the login, an unknown virtual host, no permission on it): the
+    message names why, never the URL; the broker runs, its user, password or vhost are to check."""
 
 
 class TransportClosedError(TransportError):

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 __all__ = ["BrokerURLError", "check_broker_url", "node_urls", "redacted", "scheme"]
 
 AMQP_SCHEMES = ("amqp", "amqps")
+_QUERY_SECRET = re.compile(r"(?i)([?&](?:password|passwd|sslpassword|ssl_options)=)[^&#]*")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:/*")  # a scheme however many slashes follow ("htps:/", "postgresql:")
 
 
@@ -25,16 +26,21 @@ class BrokerURLError(ValueError):
 def redacted(url: str) -> str:
     """``url`` without its password, for messages and logs, however its scheme is written: the URLs a message
     shows are often the mistyped ones (``postgresql+psycopg:/hub:PASSWORD@db``, ``htps://user:PASSWORD@host``,
-    ``hub:PASSWORD@db``). Whatever stands between the scheme and the last ``@`` is the user and password; all after
+    ``hub:PASSWORD@db``). The user and password are what stands between the scheme and the last ``@`` of the
+    address (which ends at the first ``/``, ``?`` or ``#`` after an ``@``: a vhost or path may hold one); all after
     the user's ``:`` is hidden. A scheme without a slash (``name:``) counts as one only when a ``user:password``
-    follows it; otherwise ``name`` is the user."""
-    head, at, tail = url.rpartition("@")
-    if not at:
+    follows it; otherwise ``name`` is the user. Query options that carry secrets (pika's ``ssl_options`` with a
+    key's password, a ``password=``) are hidden too."""
+    url = _QUERY_SECRET.sub(r"\1***", url)
+    first_at = url.find("@")
+    if first_at < 0:
         return url
+    end = min((found for found in (url.find(mark, first_at) for mark in "/?#") if found >= 0), default=len(url))
+    head, _at, tail = url[:end].rpartition("@")
     found = _SCHEME.match(head)
     prefix = found.group() if found and (found.group().endswith("/") or ":" in head[found.end():]) else ""
     user, colon, _password = head[len(prefix):].partition(":")
-    return f"{prefix}{user}{':***' if colon else ''}@{tail}"
+    return f"{prefix}{user}{':***' if colon else ''}@{tail}{url[end:]}"
 
 
 def scheme(url: str) -> str:

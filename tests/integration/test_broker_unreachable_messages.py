@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from hub.cli.main import main
+from tests.support.rabbitmq_server import RabbitMQServer
 from tests.support.servers import free_port
 
 pytestmark = pytest.mark.integration
@@ -59,3 +60,17 @@ def test_a_worker_names_the_broker_it_could_not_reach(tmp_path: Path, monkeypatc
     (line,) = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert "worker.toml: [broker] url" in line, line
     assert_names_the_broker(line, port)
+
+
+@pytest.mark.parametrize("credentials", ["guest:wrong@{address}/%2F", "guest:guest@{address}/nosuch"])
+def test_a_broker_that_answers_and_refuses_is_not_asked_whether_it_runs(rabbitmq_server: RabbitMQServer,
+                                                                        credentials: str) -> None:
+    """A wrong password or an unknown vhost: RabbitMQ answered (403, 530), so the line says to check the login, not
+    "is RabbitMQ running there?" (review of 221dace)."""
+    address = rabbitmq_server.url.split("@", 1)[1].split("/", 1)[0]
+    url = "amqp://" + credentials.format(address=address)
+    result = CliRunner().invoke(main, ["dlq", "count"], env={"ONEPOINT_BROKER_URL": url})
+    assert result.exit_code == 1, result.output
+    (line,) = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert "is RabbitMQ running there?" not in line and "check the user, the password and the vhost" in line, line
+    assert ":wrong@" not in line, line

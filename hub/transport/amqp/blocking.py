@@ -8,8 +8,9 @@ The operator-facing ones (``broker.get()`` for the DLQ tools: `BlockingGetter`; 
 I/O thread makes before every connection (`Declarations`) is not: it precedes the long-lived connection and has its
 limits (the URL's, else pika's), so a healthy node slow to answer its handshake (busy, a reconnect storm, a slow
 auth backend, TLS) is still connected to; a close() no longer waits for it (``IOThread.stop``). A failed connect
-is ``BrokerUnreachableError`` with the reason (`open_blocking`; pika raises a handshake timeout as an error of its
-connection workflow, outside ``AMQPError``: it reached the caller raw).
+is ``BrokerUnreachableError`` (``BrokerRefusedError`` when a node answered and refused it) with the reason
+(`open_blocking`; pika raises a handshake timeout as an error of its connection workflow, outside ``AMQPError``: it
+reached the caller raw).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import pika
 import pika.exceptions
 from pika.adapters.utils.connection_workflow import AMQPConnectorException
 
-from hub.transport.amqp.nodes import NodeAddresses, failure_reason
-from hub.transport.errors import BrokerUnreachableError
+from hub.transport.amqp.nodes import NodeAddresses, failure_reason, refused_by_broker
+from hub.transport.errors import BrokerRefusedError, BrokerUnreachableError
 
 __all__ = ["HANDSHAKE_TIMEOUTS", "blocking_nodes", "open_blocking"]
 
@@ -38,4 +39,5 @@ def open_blocking(nodes: NodeAddresses) -> pika.BlockingConnection:
     try:
         return pika.BlockingConnection(nodes.in_turn())
     except (pika.exceptions.AMQPError, AMQPConnectorException) as exc:
-        raise BrokerUnreachableError(f"cannot connect to the broker: {failure_reason(exc)}") from exc
+        kind = BrokerRefusedError if refused_by_broker(exc) else BrokerUnreachableError
+        raise kind(f"cannot connect to the broker: {failure_reason(exc)}") from exc

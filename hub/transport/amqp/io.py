@@ -32,9 +32,15 @@ import pika
 from hub.observability.quiet import QuietLog
 from hub.transport.amqp.closing import close_connection
 from hub.transport.amqp.io_calls import IOCalls
-from hub.transport.amqp.nodes import ConnectionState, NodeAddresses, failure_reason
+from hub.transport.amqp.nodes import ConnectionState, NodeAddresses, failure_reason, refused_by_broker
 from hub.transport.amqp.reads import LargeReadSelectConnection
-from hub.transport.errors import BrokerUnreachableError, TopologyMismatchError, TransportClosedError, TransportError
+from hub.transport.errors import (
+    BrokerRefusedError,
+    BrokerUnreachableError,
+    TopologyMismatchError,
+    TransportClosedError,
+    TransportError,
+)
 
 __all__ = ["ConnectionListener", "IOThread"]
 
@@ -104,12 +110,14 @@ class IOThread(IOCalls):
         if self._first_error is not None:
             self.stop()
             first = self._first_error
-            if isinstance(first, BrokerUnreachableError) and first.__cause__ is not None:
+            if isinstance(first, (BrokerUnreachableError, BrokerRefusedError)) and first.__cause__ is not None:
                 first = first.__cause__  # the topology's connection (``open_blocking``): its reason, said once
             reason = failure_reason(first)
-            # a connection that never opened is the broker unreachable; a declaration's refusal is not
+            # a connection that never opened is the broker unreachable, or refused by a node that answered; a
+            # declaration's refusal is neither
             unreached = not isinstance(first, TransportError) or isinstance(first, BrokerUnreachableError)
-            kind = BrokerUnreachableError if unreached else TransportError
+            kind: type[TransportError] = (BrokerRefusedError if refused_by_broker(first)
+                                          else BrokerUnreachableError if unreached else TransportError)
             raise kind(f"could not connect to the broker: {reason}") from self._first_error
 
     # -- cross-thread calls (the rest: ``IOCalls``) -------------------------------------------------------

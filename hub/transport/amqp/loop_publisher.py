@@ -36,9 +36,10 @@ from hub.observability.quiet import QuietLog
 from hub.transport.amqp.closing import close_connection
 from hub.transport.amqp.loop_confirms import SWEEP_INTERVAL, LoopConfirms
 from hub.transport.amqp.loop_connection import CoalescingAsyncioConnection
-from hub.transport.amqp.nodes import ConnectionState, NodeAddresses
+from hub.transport.amqp.nodes import ConnectionState, NodeAddresses, refused_by_broker
 from hub.transport.amqp.outbox import BoundedQueuesOf, Outbox
 from hub.transport.errors import (
+    BrokerRefusedError,
     BrokerUnreachableError,
     PublisherUnavailableError,
     TransportClosedError,
@@ -96,7 +97,8 @@ class LoopPublisher(LoopConfirms):
         if self._start_error is not None:
             await self.close(drain_timeout=0)
             reason = repr(self._start_error)
-            raise BrokerUnreachableError(f"could not connect to the broker: {reason}") from self._start_error
+            kind = BrokerRefusedError if refused_by_broker(self._start_error) else BrokerUnreachableError
+            raise kind(f"could not connect to the broker: {reason}") from self._start_error
 
     def _connect(self) -> None:
         self._timer = None

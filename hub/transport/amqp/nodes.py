@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 import pika
 import pika.exceptions
 
-__all__ = ["ConnectionState", "NodeAddresses", "backoff", "blocked_reason", "failure_reason", "quiet_pika"]
+__all__ = ["ConnectionState", "NodeAddresses", "backoff", "blocked_reason", "failure_reason", "quiet_pika",
+           "refused_by_broker"]
 
 log = logging.getLogger("onepoint.transport")
 STACK_AFTER_SOCKET = 5.0  # seconds the AMQP handshake gets after a URL's own TCP connect limit (`_parameters`)
@@ -46,6 +47,24 @@ def failure_reason(exc: BaseException) -> str:
         root = inner
     text = str(root).strip()
     return f"{type(root).__name__}: {text}" if text else repr(root)
+
+
+_REFUSALS = (pika.exceptions.ProbableAuthenticationError, pika.exceptions.ProbableAccessDeniedError,
+             pika.exceptions.ConnectionClosedByBroker)
+
+
+def refused_by_broker(exc: BaseException) -> bool:
+    """Whether a node answered and refused the connection (the login, the vhost, permissions), at any level of
+    pika's wrappers: the broker runs, its credentials are to check (``BrokerRefusedError``)."""
+    root: BaseException | None = exc
+    for _ in range(8):
+        if root is None or isinstance(root, _REFUSALS):
+            return root is not None
+        inner = _wrapped(root)
+        if inner is root:
+            return False
+        root = inner
+    return False
 
 
 def _wrapped(exc: BaseException) -> BaseException | None:

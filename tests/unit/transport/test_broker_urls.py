@@ -142,6 +142,13 @@ def test_serve_with_a_malformed_broker_url_prints_one_line_and_exits(tmp_path: P
     ("postgresql+psycopg:////hub:s3:cret@db/onepoint", "postgresql+psycopg:////hub:***@db/onepoint"),
     ("amqp://hub@127.0.0.1/%2F", "amqp://hub@127.0.0.1/%2F"),  # no password: nothing hidden
     ("sqlite:///data@2026/wo.db", "sqlite:///data@2026/wo.db"),
+    # an @ in the vhost: the address tried stays shown (it was "amqp://guest:***@ops")
+    ("amqp://guest:guest@127.0.0.1:5672/team@ops", "amqp://guest:***@127.0.0.1:5672/team@ops"),
+    ("amqp://guest:p@ss@127.0.0.1:5672/team@ops", "amqp://guest:***@127.0.0.1:5672/team@ops"),
+    # a client key's passphrase in pika's ssl_options, a libpq password option: hidden too
+    ("amqps://hub:s3cret@127.0.0.1:5671/%2F?ssl_options={'keyfile':'/k.pem','password':'KEYPASS'}&heartbeat=30",
+     "amqps://hub:***@127.0.0.1:5671/%2F?ssl_options=***&heartbeat=30"),
+    ("postgresql+psycopg://hub@db/onepoint?password=s3cret", "postgresql+psycopg://hub@db/onepoint?password=***"),
 ])
 def test_redacted_hides_the_password_however_the_scheme_is_written(url: str, shown: str) -> None:
     assert redacted(url) == shown
