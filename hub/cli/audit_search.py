@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import sys
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import click
@@ -31,17 +31,28 @@ TAIL_NOTE = ("the log keeps only the last 4 digits of a number: a tail matches a
              " the rows found are candidates (the work order of each tells whose query it was)")
 
 
+def _date_alone(text: str) -> date | None:
+    """The day ``text`` names when it is a date without a time, in any ISO spelling (``2026-11-30``,
+    ``20261130``, ``2026-W49-1``), else None."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
 def _moment(text: str | None, *, end_of_day: bool) -> datetime | None:
-    """``2026-11-30`` (the day, from its start or to its end) or ``2026-11-30T08:00[:00][+08:00]``; no offset:
-    UTC, as the rows' times."""
+    """``2026-11-30`` (the day, from its start or to its end; any ISO date spelling, ``20261130`` too) or
+    ``2026-11-30T08:00[:00][+08:00]``; no offset: UTC, as the rows' times."""
     if text is None:
         return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{text!r}: a date (2026-11-30) or a time (2026-11-30T08:00+08:00)") from None
-    if len(text) == 10 and end_of_day:  # a date alone: its whole day
-        moment = datetime.combine(moment.date(), time.max)
+    day = _date_alone(text)
+    if day is not None:  # a date alone: its whole day
+        moment = datetime.combine(day, time.max if end_of_day else time.min)
+    else:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise click.BadParameter(f"{text!r}: a date (2026-11-30) or a time (2026-11-30T08:00+08:00)") from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 

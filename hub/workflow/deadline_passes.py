@@ -47,6 +47,7 @@ from hub.workflow.deadline_warnings import fire_warning
 from hub.workflow.deadline_wording import local_instant
 from hub.workflow.engine import FollowUp
 from hub.workflow.follow_ups import follow_up_document
+from hub.workflow.history_clock import change_moment
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.runtime import WorkflowRuntime
 from hub.workflow.schedule import RESUME, parse_kind
@@ -142,6 +143,7 @@ class DeadlinePasses:
             return []
         if not any(d["id"] == deadline.id and d["kind"] == deadline.kind for d in view.deadlines):
             return []  # replaced by an earlier row of this pass firing
+        now = change_moment(now, view.history, view.row["updated_at"])  # never before its last entry: a clock back
         row = view.row
         if deadline.kind == RESUME:
             if row["state"] != WorkOrderState.SUSPENDED.value:

@@ -192,7 +192,9 @@ def pauses_from_states(changes: Iterable[tuple[datetime, str, str]],
     """``(pauses, paused_since)`` for `TimingFacts` from a work order's state changes ``(at, from, to)`` in order.
 
     A pause starts when the order enters PENDING or SUSPENDED from a running state and ends when it leaves them for
-    one (PENDING → SUSPENDED keeps it paused). The store can feed its history's state entries here.
+    one (PENDING → SUSPENDED keeps it paused). The store can feed its history's state entries here. A change stamped
+    before the one that began the pause (a clock stepped back, before ``hub.workflow.history_clock``) ends it where
+    it began: a pause of no length, never one that cannot be computed.
     """
     pauses: list[tuple[datetime, datetime]] = []
     since: datetime | None = None
@@ -200,7 +202,7 @@ def pauses_from_states(changes: Iterable[tuple[datetime, str, str]],
         if after in PAUSED and before not in PAUSED and since is None:
             since = at
         elif before in PAUSED and after not in PAUSED and since is not None:
-            pauses.append((since, at))
+            pauses.append((since, max(since, at)))
             since = None
     return tuple(pauses), since
 
@@ -226,13 +228,12 @@ def _deadline(kind: DeadlineKind, limit: timedelta, row: SlaRow, segments: Seque
 
 
 def _segments(facts: TimingFacts, calendars: Calendars) -> list[Segment]:
+    """The stretches the clock runs on, by owner; a handover stamped before the previous owner's start (a clock
+    stepped back, before ``hub.workflow.history_clock``) takes over at that start: that owner held it no time."""
     created = as_utc(facts.created_at)
     owners = [(created, calendars.for_department(facts.department))]
     for at, department in facts.handovers:
-        moment = as_utc(at)
-        if moment < owners[-1][0]:
-            raise ValueError(f"handover to {department} at {moment.isoformat()} precedes the previous owner's start")
-        owners.append((moment, calendars.for_department(department)))
+        owners.append((max(as_utc(at), owners[-1][0]), calendars.for_department(department)))
     return running(created, owners, _pauses(facts))
 
 

@@ -6,7 +6,9 @@ docs/offline-mail.md), the pre-processing checks it states kept and carried with
 (``checks_done``; one the template has not refused ``unknown-check``). Refused ``unknown-category`` when the taxonomy
 no longer has the work order's category: a Dispatch is the only action that reads it. A field ``msisdn`` naming
 another subscriber number is refused ``msisdn-mismatch``, counted as a refusal for missing fields is; a new call-back
-number (``contact_number``) becomes the work order's (``hub.workflow.dispatch_numbers``).
+number (``contact_number``) becomes the work order's (``hub.workflow.dispatch_numbers``). A ``DueAt`` that has
+passed (``due-not-future``) or lies more than 365 days ahead (``due-too-far``) is refused before anything is written
+(``hub.workflow.future_times``): NSP would be told a ticket overdue before it exists.
 ``effects.action_effects`` applies it in the action's transaction.
 """
 
@@ -27,7 +29,7 @@ from hub.workflow.changes import (
     WorkOrderRefused,
 )
 from hub.workflow.checks_done import check_entries, checks_done, stated_checks
-from hub.workflow.commands import ActionRequest, instant
+from hub.workflow.commands import ActionRequest
 from hub.workflow.dispatch_numbers import (
     CALL_BACK_FIELD,
     MISMATCH,
@@ -35,6 +37,7 @@ from hub.workflow.dispatch_numbers import (
     kept_subscriber_set_aside,
     other_subscriber,
 )
+from hub.workflow.future_times import DISPATCH_DUE_AT, time_ahead
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.taxonomy import DispatchTemplate, Taxonomy, UnknownCategory
 
@@ -123,6 +126,9 @@ def dispatch_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest,
     intake; ``checked``: the pre-processing checks recorded before (at intake, with an earlier dispatch; their text),
     carried with the Dispatch's own, merged by text (``hub.workflow.checks_done``)."""
     template = dispatch_template(taxonomy, row)
+    due_at = request.details.get("DueAt")  # refused before anything is written: passed, or over a year ahead
+    asked_due = time_ahead(due_at, DISPATCH_DUE_AT, row["id"], changes["updated_at"],
+                           settings.local_zone) if due_at else None
     stated = (stated_checks(template, request.checks_done, f"Dispatch of work order {row['id']} refused")
               if request.checks_done else {})  # refused before anything is written
     set_aside = kept_subscriber_set_aside(row, kept, request, changes["updated_at"])
@@ -167,10 +173,8 @@ def dispatch_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest,
                "added_fields": added, "instructions": request.details.get("Instructions"),
                "checks_done": checks_done(template.checks, checked, stated)}
     if system == "NSP":  # NSP's DueAt: the agent's, else the reply limit (``with_new_deadlines``, once recomputed)
-        due_at = request.details.get("DueAt")
         return [FollowUp(DISPATCH_FOLLOW_UP, {**row, **changes},
-                         {**details, "fault_time": fault_time(given, settings.local_zone),
-                          "due_at": instant(due_at, "DueAt") if due_at else None})]
+                         {**details, "fault_time": fault_time(given, settings.local_zone), "due_at": asked_due})]
     # no command set of DSMP, BOSS or CRM takes a dispatch: the department's people hear of it as an OA to-do
     dispatch = int(row["invalid_dispatches"] or 0) + 1  # a DISPATCH comes first, or after each refused one
     if mailbox is not None:

@@ -3,7 +3,7 @@ its end, the first response, the reply (its Cause, Action and Resolved kept as h
 visit (and when it happened), closing (its ClosureCode kept likewise), a refused dispatch's count, an escalation's
 level and owner, and a dispatch (checked against its phenomenon's template, with the fields kept from intake and
 the pre-processing checks: ``hub.workflow.dispatch_effects``). A Suspend whose Until has passed is refused
-(``until-not-future``).
+(``until-not-future``), as one more than 365 days ahead (``until-too-far``: ``hub.workflow.future_times``).
 ``WorkOrderEngine.act`` applies them in the action's transaction.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from hub.workflow.changes import EngineSettings, FollowUp, WorkOrderRefused
+from hub.workflow.changes import EngineSettings, FollowUp
 from hub.workflow.checks_done import recorded_checks
 from hub.workflow.clock import operator_instant
 from hub.workflow.commands import (
@@ -27,6 +27,7 @@ from hub.workflow.commands import (
     resolved,
 )
 from hub.workflow.dispatch_effects import dispatch_effects
+from hub.workflow.future_times import SUSPEND_UNTIL, time_ahead
 from hub.workflow.intake_fields import intake_fields
 from hub.workflow.lifecycle import PAUSED, LifecycleAction, TransitionRefused, WorkOrderState
 from hub.workflow.network_withdrawal import dispatch_answer
@@ -110,9 +111,8 @@ def action_effects(tx: WorkOrderTransaction, row: Row, request: ActionRequest, s
     if action is A.SUSPEND:
         changes["state_before_suspension"] = state.value
         until = request.details.get("Until")
-        if until and instant(until, "Until") <= now:  # the scheduler would resume it at once
-            raise WorkOrderRefused(f"Suspend of {row['id']} until {until}: that time has passed (it is "
-                                   f"{operator_instant(now, settings.local_zone)})", code="until-not-future")
+        if until:  # not passed (the scheduler would resume it at once), nor years ahead (a typo hiding it)
+            time_ahead(until, SUSPEND_UNTIL, row["id"], now, settings.local_zone)
     if target not in PAUSED and row["paused_since"] is not None:  # RESUME, SUPPLY_INFO, ESCALATE, CANCEL
         changes["paused_since"] = None
     if state is S.SUSPENDED:

@@ -42,6 +42,7 @@ from hub.workflow.effects import (
     with_new_deadlines,
 )
 from hub.workflow.escalation_managers import owing_department, role_holder
+from hub.workflow.history_clock import change_moment
 from hub.workflow.lifecycle import (
     TMF621_STATUS,
     LifecycleAction,
@@ -98,6 +99,7 @@ class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
             raise WorkOrderRefused(f"no work order {request.work_order_id}", code="unknown-work-order")
         if self.refresh_rules is not None:  # stored from another table (a recalculation after an edit?): look now
             self.refresh_rules(view.row["sla_version"] != self.sla.version)
+        now = change_moment(now, view.history, view.row["updated_at"])  # never before its last entry: a clock back
         row = dict(view.row)
         state = S(row["state"])
         lifecycle = lifecycle_of(row["ticket_type"])  # an incident's has no return visit
@@ -186,6 +188,7 @@ class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
         only: another limit's stay (each is closed when its limit is answered), as does a hand-up's to-do, its
         department owning the work order."""
         row = dict(view.row)
+        now = change_moment(now, view.history, row["updated_at"])  # never before its last entry: a clock back
         previous, role = int(row["escalation_level"] or 0), step.role
         owing = owing_department(row, limit, self.settings.intake_department)  # the owner, or the visit's hotline
         user = role_holder(self.settings.escalation_managers, role, row, owing)  # that department and area now
@@ -221,6 +224,7 @@ class WorkOrderEngine(WorkOrderCreation, WorkOrderTiming):
             raise WorkOrderRefused(f"no work order {work_order_id}", code="unknown-work-order")
         if expected is not None:
             expected(row)
+        now = change_moment(now, updated_at=row["updated_at"])  # not before the last change: a clock back
         entries = [HistoryEntry(at=now, kind="field", actor=actor, system=system, field=name, new_value=value,
                                 note=note, message_id=message_id) for name, value in fields.items()]
         tx.update(work_order_id, {"updated_at": now}, history=entries)

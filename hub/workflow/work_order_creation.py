@@ -99,7 +99,7 @@ class WorkOrderCreation:
         row["account_manager_id"] = tier.account_manager_id if tier.has_account_manager else None  # (0010)
         row.update(tier.group_columns)  # a group customer always marked as one, whatever tier won (0020)
         work_order_id = tx.insert_work_order(row, history=history, id_zone=self.settings.local_zone,
-                                             id_key=complaint.message_id, id_at=complaint.received_at)
+                                             id_key=complaint.message_id, id_at=created_at)  # its statistics day
         row["id"] = work_order_id
         tx.replace_deadlines(work_order_id, deadline_rows(deadlines, facts, sla, calendars,
                                                           state=S.ACCEPTED, fired=()))

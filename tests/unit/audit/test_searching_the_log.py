@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,15 @@ def test_a_broken_log_is_not_exported_unless_told(folder: Path) -> None:
 def test_a_number_of_fewer_than_4_digits_is_a_usage_error(folder: Path) -> None:
     result = onepoint_audit(folder, "search", "--msisdn", "55")
     assert result.exit_code == 2 and "at least 4 digits" in result.stderr
+
+
+@pytest.mark.parametrize("spelling", ["{day:%Y-%m-%d}", "{day:%Y%m%d}", "{day:%G-W%V-%u}"])
+def test_a_date_however_spelled_is_its_whole_day(folder: Path, spelling: str) -> None:
+    """``--to 20261130`` (ISO basic) or a week date is the whole day, as ``--to 2026-11-30``: not its 00:00."""
+    every = jsonl(onepoint_audit(folder, "search", "--format", "jsonl"))[1]
+    day = datetime.fromisoformat(str(every[0]["at"])).astimezone(UTC).date()
+    typed = spelling.format(day=day)
+    result = onepoint_audit(folder, "search", "--from", typed, "--to", typed, "--format", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert [row["seq"] for row in jsonl(result)[1]] == [row["seq"] for row in every
+                                                         if str(row["at"]).startswith(day.isoformat())]

@@ -1,7 +1,8 @@
 """Actions refused or taken in the caller's terms: a Suspend whose Until has passed is refused (``until-not-future``:
-the scheduler would resume it at once); a refused transition names the WorkOrderAction elements a caller can send
-(``Callback``, never RETURN_VISIT, ACCEPT or AUTO_ANSWER); a contact number written as c:PhoneNumber allows it
-(``139-8765-4321``, ``+8613987654321``) satisfies the dispatch template and goes to NSP as its digits."""
+the scheduler would resume it at once), one more than 365 days ahead too (``until-too-far``: a year typed wrong); a
+refused transition names the WorkOrderAction elements a caller can send (``Callback``, never RETURN_VISIT, ACCEPT or
+AUTO_ANSWER); a contact number written as c:PhoneNumber allows it (``139-8765-4321``, ``+8613987654321``) satisfies
+the dispatch template and goes to NSP as its digits."""
 
 from __future__ import annotations
 
@@ -29,6 +30,25 @@ def test_a_suspension_until_a_past_time_is_refused(client: WorkerTestClient, unt
     assert text(refused, "c:Code") == "until-not-future"
     assert (text(refused, "c:Message") or "").endswith("(it is 2026-11-23T09:15:00+08:00)")  # the operator's zone
     assert state(client, work_order_id) == "ACCEPTED"
+
+
+@pytest.mark.parametrize("until", ["2062-11-25T09:00:00+08:00", "2027-11-23T09:15:01+08:00"])
+def test_a_suspension_until_more_than_a_year_ahead_is_refused(client: WorkerTestClient, until: str) -> None:
+    """2062 typed for 2026 hid the complaint until then: never warned of, breached or counted overdue."""
+    work_order_id = created(client)
+    refused = send(client, "WorkOrderAction.valid-suspend.xml", WorkOrderId=work_order_id,
+                   **{"Suspend/wo:Until": until})
+    assert text(refused, "c:Code") == "until-too-far"
+    assert f"until {until}: more than 365 days ahead, after 2027-11-23T09:15:00+08:00" in (
+        text(refused, "c:Message") or "")
+    assert state(client, work_order_id) == "ACCEPTED"
+
+
+def test_a_suspension_until_a_year_ahead_is_taken(client: WorkerTestClient) -> None:
+    work_order_id = created(client)
+    taken = send(client, "WorkOrderAction.valid-suspend.xml", WorkOrderId=work_order_id,
+                 **{"Suspend/wo:Until": (START + timedelta(days=365)).isoformat()})
+    assert text(taken, "wo:State") == "SUSPENDED", text(taken, "c:Message")
 
 
 @pytest.mark.parametrize("reason", [" ", " \t "])

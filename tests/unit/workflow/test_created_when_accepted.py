@@ -68,3 +68,18 @@ def test_the_repeat_mark_looks_back_from_when_the_work_order_began(runtime: Work
     document, message_id = command("CreateWorkOrder.valid.xml")
     c = answer(client.request(replace(envelope(document, message_id), received_at=runtime.clock.now())))
     assert text(c, "wo:RepeatComplaint") == "true"  # after both
+
+
+def test_a_receipt_stamped_after_midnight_by_a_clock_ahead_dates_the_id_as_created_at(
+        runtime: WorkflowRuntime, client: WorkerTestClient) -> None:
+    """The ingress (its clock 5 s ahead) stamps 00:00:02 on 24 November, the worker creates it at 23:59:57 on the
+    23rd: the work order begins then (``created_at``, its statistics day) and its id carries that day, not the
+    stamp's (docs/deadlines.md: the id carries the day the statistics count it on)."""
+    assert isinstance(runtime.clock, ManualClock)
+    runtime.clock.set(datetime.fromisoformat("2026-11-23T23:59:57+08:00"))
+    document, message_id = command("CreateWorkOrder.valid.xml")
+    ahead = runtime.clock.now() + timedelta(seconds=5)
+    created = answer(client.request(replace(envelope(document, message_id), received_at=ahead)))
+    work_order_id = text(created, "wo:WorkOrderId") or ""
+    assert created_at(runtime, work_order_id)[0] == runtime.clock.now()
+    assert work_order_id.startswith("WO20261123"), work_order_id

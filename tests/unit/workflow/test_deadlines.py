@@ -182,6 +182,18 @@ def test_pauses_from_state_changes() -> None:
     assert pauses_from_states([]) == ((), None)
 
 
+def test_a_pause_ended_by_a_change_stamped_before_it_began_is_of_no_length(sla: SlaTable,
+                                                                          calendars: Calendars) -> None:
+    """A Resume stamped a second before its Suspend (a clock stepped back, history written before
+    ``history_clock``): the work order is computed, paused for no time, where ``pause ends … before it starts``
+    was raised and every later action on it dead-lettered."""
+    changes = [(sh(3, 2, 10), "ACCEPTED", "SUSPENDED"), (sh(3, 2, 9, 59, 59), "SUSPENDED", "ACCEPTED")]
+    pauses, since = pauses_from_states(changes)
+    assert (pauses, since) == (((sh(3, 2, 10), sh(3, 2, 10)),), None)
+    assert compute_deadlines(facts(sh(3, 2, 9), pauses=pauses), sla, calendars) == compute_deadlines(
+        facts(sh(3, 2, 9)), sla, calendars)
+
+
 class TestHandoversAndSteps:
     def test_each_owner_counts_in_its_own_calendar(self, sla: SlaTable, calendars: Calendars) -> None:
         # VIP silver, 8 h: 4 h on the 7×24 hotline (10:00-14:00), then the network desk: Mon 3.5 h, Tue 0.5 h.
@@ -299,10 +311,19 @@ class TestFactsAreChecked:
     def test_refusals(self, sla: SlaTable, calendars: Calendars) -> None:
         with pytest.raises(ValueError, match="before it starts"):
             compute_deadlines(facts(sh(3, 2, 9), pauses=((sh(3, 2, 11), sh(3, 2, 10)),)), sla, calendars)
-        with pytest.raises(ValueError, match="precedes"):
-            compute_deadlines(facts(sh(3, 2, 9), handovers=((sh(3, 2, 8), HOTLINE),)), sla, calendars)
         with pytest.raises(ValueError, match="naive"):
             compute_deadlines(facts(datetime(2026, 3, 2, 9)), sla, calendars)
+
+    def test_a_handover_stamped_before_the_previous_owners_start_takes_over_at_it(
+            self, sla: SlaTable, calendars: Calendars) -> None:
+        """A clock stepped back (history written before ``history_clock``): the previous owner held it no time,
+        where the deadlines were refused before (``handover … precedes the previous owner's start``)."""
+        stepped_back = facts(sh(3, 2, 9), handovers=((sh(3, 2, 11), HOTLINE), (sh(3, 2, 10, 59, 59), NETWORK)))
+        at_once = facts(sh(3, 2, 9), handovers=((sh(3, 2, 11), HOTLINE), (sh(3, 2, 11), NETWORK)))
+        assert compute_deadlines(stepped_back, sla, calendars) == compute_deadlines(at_once, sla, calendars)
+        before_creation = facts(sh(3, 2, 9), department=HOTLINE, handovers=((sh(3, 2, 8), NETWORK),))
+        assert compute_deadlines(before_creation, sla, calendars) == compute_deadlines(
+            facts(sh(3, 2, 9), department=HOTLINE, handovers=((sh(3, 2, 9), NETWORK),)), sla, calendars)
 
 
 class TestClocks:
