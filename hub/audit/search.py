@@ -3,8 +3,9 @@
 The log keeps a number masked but for its last 4 digits (``*******5566``), never in full nor as a digest, so a
 number is matched by those 4 digits only: a tail is shared by about one subscriber in 10,000, and the rows found are
 *candidates* (the work order each names tells whose query it was). The operator is the account the query named;
-the work order is the one its purpose begins with (``WO…: reason``); times are the rows' own (UTC), ``since`` and
-``until`` both included. Rows are compared as stored, so a row a tamperer changed is matched as it now reads.
+the work order is the one its purpose begins with (``WO…: reason``), compared in any case or width on either side
+(``hub.work_order_ids``: a purpose keeps the id as the caller wrote it); times are the rows' own (UTC), ``since``
+and ``until`` both included. Rows are compared as stored, so a row a tamperer changed is matched as it now reads.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 
 from hub.audit.entry import AuditRecord, Outcome, mask_msisdn_tail, utc_text
 from hub.audit.masking import fold
+from hub.work_order_ids import typed_work_order_id
 
 __all__ = ["RowFilter", "msisdn_tail"]
 
@@ -55,7 +57,7 @@ class RowFilter:
             return False
         if self.outcome is not None and row["outcome"] != str(self.outcome):
             return False
-        if self.work_order is not None and _work_order_of(row["purpose"]) != self.work_order:
+        if self.work_order is not None and _work_order_of(row["purpose"]) != typed_work_order_id(self.work_order):
             return False
         at = str(record.at)  # UTC text of one spelling (utc_text): ordered as text
         if self.since is not None and at < utc_text(self.since):
@@ -72,5 +74,7 @@ def _tail_of(masked: object) -> str | None:
 
 
 def _work_order_of(purpose: object) -> str:
-    """The work order a purpose begins with (``WO20261207AAAAAAAA: reason``)."""
-    return str(purpose).split(":", 1)[0].strip()
+    """The work order a purpose begins with (``WO20261207AAAAAAAA: reason``), as the hub writes its ids: the purpose
+    keeps it as the caller wrote it (a query naming ``wo20261207aaaaaaaa`` or a full-width id is denied and audited
+    so), and both sides are compared in one spelling (``typed_work_order_id``)."""
+    return typed_work_order_id(str(purpose)).split(":", 1)[0].strip()

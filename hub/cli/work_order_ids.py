@@ -1,21 +1,14 @@
-"""A work-order id as a person types it at the command line: the hub gives ids as ``c:WorkOrderId`` writes them
-(``WO``, the date, 8 capital letters or digits: ``WO20261123A7K2M9Q1``), but a person reads them case-insensitively
-and types ``wo20261123a7k2m9q1``, pastes one with a blank or a line break along, or types it in full-width characters
-with a Chinese input method. Each is the id the hub gave, as ``--state`` takes a state in any case."""
+"""A work-order id as a person types it at the command line: in any case, with blanks along, in full-width
+characters (``hub.work_order_ids``, the rule the audit log's search compares by too). Each is the id the hub gave,
+as ``--state`` takes a state in any case."""
 
 from __future__ import annotations
 
-import unicodedata
-
 import click
 
+from hub.work_order_ids import typed_work_order_id
+
 __all__ = ["typed_work_order_id", "work_order_id_option"]
-
-
-def typed_work_order_id(text: str) -> str:
-    """``text`` as the hub keeps work-order ids: full-width characters as their ASCII, blanks around it dropped,
-    capitals (``wo20261123a7k2m9q1 `` → ``WO20261123A7K2M9Q1``)."""
-    return unicodedata.normalize("NFKC", text).strip().upper()
 
 
 def work_order_id_option(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:

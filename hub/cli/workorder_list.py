@@ -5,7 +5,9 @@ tiers, creation days), its keyset cursor, and its table.
 as of the wall clock as ``stats`` reads it; the "reply due" column prints "—" where no reply is awaited any more
 (replied, visited, closed, cancelled, incidents) and marks the rows past it "overdue", so counting them by eye gives
 the statistics' figure. ``--from``/``--to`` are days of ``[workflow] statistics_timezone``, both inclusive, as
-``stats`` takes them. A full page ends with the next page's ``--after`` cursor (QueryWorkOrders' ``Next``).
+``stats`` takes them: the same days (``EARLIEST_DAY``…``LATEST_DAY``, a usage error outside) and the same instants
+(``statistics.queries.day_range``, so a day whose clocks go back at midnight keeps its last hour). A full page ends
+with the next page's ``--after`` cursor (QueryWorkOrders' ``Next``).
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 
+from hub.cli.work_order_ids import typed_work_order_id
 from hub.customer_tiers import TIER_ORDER
 
 if TYPE_CHECKING:
@@ -57,6 +60,17 @@ def _checked(pattern: re.Pattern[str], what: str) -> Callable[[click.Context, cl
     return check
 
 
+def _work_order_id(_context: click.Context, _parameter: click.Parameter, value: str | None) -> str | None:
+    """A work order id as a person types it (any case, full-width, blanks around: ``typed_work_order_id``), then
+    checked as ``c:WorkOrderId``, as ``workorders show`` takes it."""
+    if value is None:
+        return None
+    typed = typed_work_order_id(value)
+    if not WORK_ORDER_ID.fullmatch(typed):
+        raise click.BadParameter(f"{value!r} is no work order id (WO, the date, 8 letters or digits)")
+    return typed
+
+
 def _day(_context: click.Context, _parameter: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
@@ -73,8 +87,8 @@ def filter_options(command: F) -> F:
                      "stats` counts (awaiting their reply past its limit; no cancelled one, no incident)."),
         click.option("--owner", metavar="DEPARTMENT", callback=_checked(OWNER, "department (letters, digits, . _ -)"),
                      help="Only those this department holds (the owner column)."),
-        click.option("--incident", metavar="WORK_ORDER_ID", callback=_checked(WORK_ORDER_ID, "work order id "
-                     "(WO, the date, 8 upper-case letters or digits)"), help="An incident's children."),
+        click.option("--incident", metavar="WORK_ORDER_ID", callback=_work_order_id,
+                     help="An incident's children (its id in any case)."),
         click.option("--area", callback=_checked(AREA_CODE, "area code: a 0, then 2 or 3 digits, as 0755 or 010"),
                      help="Only this area code (0755)."),
         click.option("--tier", "tiers", multiple=True, type=click.Choice(TIER_ORDER), help="A tier (repeatable)."),
@@ -94,13 +108,21 @@ def filter_options(command: F) -> F:
 
 def creation_window(filters: ListFilters, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
     """``--from``/``--to`` as QueryWorkOrders' CreatedIn (both inclusive): the first day's first instant, the last
-    day's last microsecond, in ``zone``; a usage error when ``--to`` is before ``--from``."""
+    day's last microsecond, the instants ``stats`` gives the days in ``zone`` (``day_range``: the next day's
+    midnight in UTC, less a microsecond, so a day whose clocks go back at midnight keeps its repeated hour); a
+    usage error when ``--to`` is before ``--from`` or a day is outside those the statistics read."""
+    from hub.workflow.statistics.figures import EARLIEST_DAY, LATEST_DAY
+    from hub.workflow.statistics.queries import day_range
+
     first, last = filters.first_day, filters.last_day
+    for day, option in ((first, "--from"), (last, "--to")):
+        if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise click.BadParameter(f"{day} is not one of the days the statistics read: {EARLIEST_DAY} … "
+                                     f"{LATEST_DAY}", param_hint=option)
     if first is not None and last is not None and last < first:
         raise click.BadParameter(f"--to {last} is before --from {first}")
-    start = None if first is None else datetime.combine(first, time(), zone).astimezone(UTC)
-    end = None if last is None or last == date.max else (
-        datetime.combine(last + timedelta(days=1), time(), zone) - timedelta(microseconds=1)).astimezone(UTC)
+    start = None if first is None else day_range(first, first, zone)[0].astimezone(UTC)
+    end = None if last is None else day_range(last, last, zone)[1].astimezone(UTC) - timedelta(microseconds=1)
     return start, end
 
 

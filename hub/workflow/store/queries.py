@@ -128,7 +128,7 @@ def find_work_orders(
         raise ValueError(f"page {page} of size {page_size}: pages count from 1, sizes 1..{MAX_PAGE_SIZE}")
     where: list[ColumnElement[bool]] = [] if scope is None else [scope]
     other_index = (msisdn is not None or area is not None or tier is not None or tiers is not None
-                   or group_id is not None or incident_id is not None)
+                   or group_id is not None or incident_id is not None or owner is not None)
     if msisdn is not None:
         where.extend((_wo.msisdn == msisdn, _COMPLAINTS))
     if states is not None:

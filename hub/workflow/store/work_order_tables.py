@@ -97,6 +97,7 @@ work_orders = Table(
     Index("ix_work_orders_area_created", "area_code", "created_at", "id"),
     Index("ix_work_orders_tier_created", "tier", "created_at", "id"),
     Index("ix_work_orders_group_created", "group_id", "created_at", "id"),  # 0020: QueryWorkOrders by GroupId
+    Index("ix_work_orders_owner_created", "owner", "created_at", "id"),  # 0029: QueryWorkOrders by Owner
     Index("ix_work_orders_created", "created_at"),
     Index("ix_work_orders_incident", "incident_id"),  # 0005: an incident's children
     Index("ix_work_orders_outage", "outage_id"),  # 0005: the complaints linked to an outage notice

@@ -124,3 +124,21 @@ def test_a_date_however_spelled_is_its_whole_day(folder: Path, spelling: str) ->
     assert result.exit_code == 0, result.stderr
     assert [row["seq"] for row in jsonl(result)[1]] == [row["seq"] for row in every
                                                          if str(row["at"]).startswith(day.isoformat())]
+
+
+@pytest.mark.parametrize("typed", ["WO20261201BBBB0002", "wo20261201bbbb0002", "ＷＯ２０２６１２０１ＢＢＢＢ０００２"])
+def test_a_work_order_is_found_however_the_caller_wrote_it_in_the_purpose(tmp_path: Path, typed: str) -> None:
+    """A purpose names the work order as the caller wrote it, and a query naming a malformed id is denied and
+    audited so: lower case, full-width (with a full-width colon). ``--work-order`` finds each, whatever its own
+    spelling; before, the typed id was made canonical and compared with the purpose's exactly: none was found."""
+    purposes = ["WO20261201BBBB0002: as issued", "wo20261201bbbb0002: in lower case",
+                "ＷＯ２０２６１２０１ＢＢＢＢ０００２：full-width", " wo20261201bbbb0002 : blanks",
+                "WO20261201BBBB0003: other"]
+    with AuditLog(SQLiteAuditStorage(tmp_path / "audit.db"), TEST_KEY) as log:
+        for n, purpose in enumerate(purposes, start=1):
+            log.append(replace(entry(n, outcome=Outcome.DENIED), purpose=purpose))
+    result = onepoint_audit(tmp_path, "search", "--work-order", typed, "--format", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    header, rows = jsonl(result)
+    assert [row["seq"] for row in rows] == [1, 2, 3, 4]
+    assert header["filters"] == {"work_order": "WO20261201BBBB0002"}
