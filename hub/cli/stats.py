@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from hub.cli.days import typed_day
 from hub.cli.stats_departments import department_tables, group_table, nothing_counted
 from hub.cli.workorder_database import CONFIG_OPTION, opening, require_existing, settings_of
 
@@ -28,15 +29,6 @@ __all__ = ["stats"]
 
 AREA_CODE = re.compile(r"0[1-9][0-9]{1,2}")  # c:AreaCode
 TITLE_WIDTH = 60  # columns of an outage's title at most (folded onto further lines): wide terminals stay readable
-
-def _day(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is no date (YYYY-MM-DD)") from None
-
 
 def _query(first: date | None, last: date | None, today: date, area: str | None, level: int,
            top: int, department: str | None = None) -> StatisticsQuery:
@@ -94,7 +86,8 @@ def stats(ctx: click.Context, first: str | None, last: str | None, area: str | N
 
     config = settings_of(config_path).workflow
     zone = ZoneInfo(config.statistics_timezone)
-    query = _query(_day(first), _day(last), datetime.now(UTC).astimezone(zone).date(), area, level, top, department)
+    today = datetime.now(UTC).astimezone(zone).date()
+    query = _query(typed_day(first), typed_day(last), today, area, level, top, department)
     require_existing(config.database)  # reading creates nothing: a missing database is an error, not zero
     with opening(config.database):
         store = WorkOrderStore.open(config.database, reading=True)  # nor migrates: older hubs may still use it

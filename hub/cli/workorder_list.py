@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from hub.cli.days import day_option
 from hub.cli.work_order_ids import typed_work_order_id
 from hub.customer_tiers import TIER_ORDER
 
@@ -71,15 +72,6 @@ def _work_order_id(_context: click.Context, _parameter: click.Parameter, value: 
     return typed
 
 
-def _day(_context: click.Context, _parameter: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is no date (YYYY-MM-DD)") from None
-
-
 def filter_options(command: F) -> F:
     """The list's options of ``ListFilters``, in the order ``--help`` shows them."""
     options = [
@@ -92,9 +84,9 @@ def filter_options(command: F) -> F:
         click.option("--area", callback=_checked(AREA_CODE, "area code: a 0, then 2 or 3 digits, as 0755 or 010"),
                      help="Only this area code (0755)."),
         click.option("--tier", "tiers", multiple=True, type=click.Choice(TIER_ORDER), help="A tier (repeatable)."),
-        click.option("--from", "first_day", metavar="YYYY-MM-DD", callback=_day,
+        click.option("--from", "first_day", metavar="YYYY-MM-DD", callback=day_option,
                      help="Created on this day or later (a day of [workflow] statistics_timezone, as `stats`)."),
-        click.option("--to", "last_day", metavar="YYYY-MM-DD", callback=_day,
+        click.option("--to", "last_day", metavar="YYYY-MM-DD", callback=day_option,
                      help="Created on this day or earlier (inclusive)."),
         click.option("--after", metavar="CURSOR", callback=_checked(PAGE_CURSOR, "page cursor (the one a full "
                      "page ends with: next page: --after …)"),

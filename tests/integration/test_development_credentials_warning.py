@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import hub.system
 from hub.cli.development_credentials import BUILT_IN_WARNING
 from hub.cli.main import main
+from tests.support.serve_start import refuse_emulators, serve_until_emulators
 from tests.support.servers import free_port
 
 pytestmark = pytest.mark.integration
@@ -34,18 +34,11 @@ def copied_defaults(tmp_path: Path, *, amqp: bool = False) -> str:
 
 @pytest.fixture
 def no_emulators(monkeypatch: pytest.MonkeyPatch) -> None:
-    def start_emulators(*_: object, **__: object) -> None:
-        raise OSError("not in this test")
-
-    monkeypatch.setattr(hub.system, "start_emulators", start_emulators)
+    refuse_emulators(monkeypatch)
 
 
 def serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["serve", "--emulators", "--port", "0", "--emulator-base-port", "0",
-                                       "--log-format", "text", *args])
-    assert result.exit_code == 1 and "cannot start the emulators: not in this test" in result.output, result.output
-    return result.output
+    return serve_until_emulators(tmp_path, monkeypatch, *args)
 
 
 def test_serve_with_a_settings_file_carrying_them_names_each_caller(
