@@ -42,6 +42,7 @@ from hub.gateways.error_answers import MAX_ERROR_BYTES, answer_codec, error_answ
 from hub.gateways.refusal_notice import refusal_notice
 from hub.observability.logging import mask_msisdn
 from hub.workers.errors import CallsHeldBack, PermanentError, SystemAnsweredFailure, SystemRefusal, TransientError
+from hub.workers.failure_classes import FailureClass
 
 __all__ = [
     "MAX_ERROR_BYTES",
@@ -83,6 +84,8 @@ class SystemFailed(SystemUnavailable, SystemAnsweredFailure):
     document): transient, and counted as the message's attempt even when the circuit then holds calls back.
     ``code`` and ``detail``: the system's fault code (or ``HTTP 500``) and text, which a waiting caller is told
     (``told``, as a refusal is: ``refusal_notice``)."""
+
+    failure_class = FailureClass.ANSWERED_FAILURE  # it got the call and said it failed on it
 
     def __init__(self, system: str, operation: str, reason: str, *, code: str = "", detail: str = "") -> None:
         super().__init__(system, operation, reason, told=refusal_notice(system, code, mask_msisdn(detail),
@@ -131,10 +134,14 @@ class SystemRefused(SystemRefusal):
             said = f"HTTP {code}" if code.isdigit() else code
             self.told = refusal_notice(system, said, self.detail)
             self.refusal_code = error_code or said
+            self.failure_class = FailureClass.REFUSED
 
 
 class InvalidAnswer(PermanentError):
-    """The system answered something that is not a valid answer (not XML, not the expected document, fails its XSD)."""
+    """The system answered something that is not a valid answer (not XML, not the expected document, fails its XSD):
+    it got the call, and may have acted on it."""
+
+    failure_class = FailureClass.UNREADABLE_ANSWER
 
     def __init__(self, system: str, operation: str, reason: str) -> None:
         super().__init__(mask_msisdn(f"{system} {operation}: invalid answer: {reason}"))
@@ -208,6 +215,22 @@ def status_failure(system: str, operation: str, status: int, text: str,
                          own=bool(said))
 
 
+def _timeout_class(exc: httpx.TimeoutException) -> FailureClass:
+    """A connect or pool timeout: no connection was made; a write or read timeout: the call may have arrived."""
+    unconnected = isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+    return FailureClass.NOT_CONNECTED if unconnected else FailureClass.TIMED_OUT
+
+
+def _unreached_class(exc: BaseException) -> FailureClass | None:
+    """A connection refused or never made: the system never got the call; a timeout of the socket: it may have;
+    any other (a reset, a protocol error after sending): not known."""
+    if isinstance(exc, httpx.ConnectError | ConnectionRefusedError):
+        return FailureClass.NOT_CONNECTED
+    if isinstance(exc, TimeoutError):
+        return FailureClass.TIMED_OUT
+    return None
+
+
 def failure_of(system: str, operation: str, exc: BaseException) -> TransientError | PermanentError:
     """The worker's view of ``exc``, raised by a call to ``operation`` of ``system`` (already classified: as is)."""
     if isinstance(exc, TransientError | PermanentError):
@@ -227,9 +250,13 @@ def failure_of(system: str, operation: str, exc: BaseException) -> TransientErro
         return status_failure(system, operation, response.status_code, response.reason_phrase, error,
                               retry_after(response))
     if isinstance(exc, httpx.TimeoutException):
-        return SystemUnavailable(system, operation, f"timed out ({type(exc).__name__})")
+        timed_out = SystemUnavailable(system, operation, f"timed out ({type(exc).__name__})")
+        timed_out.failure_class = _timeout_class(exc)
+        return timed_out
     if isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError | OSError):
-        return SystemUnavailable(system, operation, f"{type(exc).__name__}: {exc}")
+        unavailable = SystemUnavailable(system, operation, f"{type(exc).__name__}: {exc}")
+        unavailable.failure_class = _unreached_class(exc)
+        return unavailable
     if isinstance(exc, ZeepXMLSyntaxError | etree.XMLSyntaxError):
         return InvalidAnswer(system, operation, f"not XML: {exc}")
     if isinstance(exc, ZeepValidationError | TypeError):  # arguments the operation does not take: a defect

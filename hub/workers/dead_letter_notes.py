@@ -15,8 +15,10 @@ addresses, and a work order's history is read by callers (QueryWorkOrder); it st
 (``onepoint dlq show``) and in the log. When the system refused the command in its own words (a SOAP Client
 fault, a 4xx with its ``c:Error``: ``Decision.refusal_code``), the note carries that refusal's fixed code
 (``RefusalCode``: ``Client.AccountManagerNotFound``, ``invalid-period``), so the history can say the system got
-the command and refused it; a code that is not one (words, an address) is carried as ``code-not-shown``. Notes
-without it (any other failure, or a worker from before it) read as before: the system never got the command.
+the command and refused it; a code that is not one (words, an address) is carried as ``code-not-shown``. Every
+note of a dead letter also carries how far the last call got, when the gateway knew (``FailureClass``:
+``hub.workers.failure_classes``): only a connection never made means the system never got the command; a timeout,
+an answer the hub could not read or a failure the system answered mean it may hold it (NSP: a ticket).
 
 Best effort, never raising: the dead letter is what is kept. The note's MessageId is derived from the letter's,
 the outcome and the replay count, so a copy dead-lettered twice by one delivery (a lost confirm) tells once, and a
@@ -37,6 +39,7 @@ from hub.routing.outbound import Outbound
 from hub.transport.message import Message, header_count
 from hub.validation.namespaces import COMMON_NS, WORKORDER_NS
 from hub.workers import headers as h
+from hub.workers.failure_classes import FailureClass
 
 __all__ = ["CODE_NOT_SHOWN", "DEAD_LETTERED", "DELIVERED_ON_REPLAY", "NOTE_COMMAND", "DeadLetterNotes",
            "note_document", "work_order_of"]
@@ -67,9 +70,10 @@ def work_order_of(envelope: Envelope) -> str | None:
 
 def note_document(work_order_id: str, outcome: str, command: str, consumer: str, letter_id: str,
                   kind: str | None = None, sent_at: datetime | None = None, *,
-                  refusal_code: str | None = None) -> etree._Element:
+                  refusal_code: str | None = None, failure_class: FailureClass | None = None) -> etree._Element:
     """The ``wo:DeadLetterNote`` (its MessageId is set by the outbound path, derived from the letter's);
-    ``refusal_code``: the system's own code for its refusal of the letter, when it refused it in its own words."""
+    ``refusal_code``: the system's own code for its refusal of the letter, when it refused it in its own words;
+    ``failure_class``: how far its last call got (``hub.workers.failure_classes``), when known."""
     root = etree.Element(f"{{{WORKORDER_NS}}}DeadLetterNote", nsmap={"wo": WORKORDER_NS, "c": COMMON_NS})
     header = etree.SubElement(root, f"{{{WORKORDER_NS}}}Header")
     for name, value in (("MessageId", "to-be-derived"), ("SourceSystem", HUB_SYSTEM),
@@ -81,6 +85,8 @@ def note_document(work_order_id: str, outcome: str, command: str, consumer: str,
         fields.append(("Kind", kind[:_SHORT]))
     if refusal_code:
         fields.append(("RefusalCode", refusal_code if _REFUSAL_CODE.fullmatch(refusal_code) else CODE_NOT_SHOWN))
+    if failure_class is not None:
+        fields.append(("FailureClass", failure_class.value))
     for name, value in fields:
         etree.SubElement(root, f"{{{WORKORDER_NS}}}{name}").text = value
     return root
@@ -93,17 +99,20 @@ class DeadLetterNotes:
         self.outbound = outbound if consumer != WORKFLOW else None
         self.consumer = consumer
 
-    def dead_lettered(self, message: Message, kind: str | None, refusal_code: str | None = None) -> None:
+    def dead_lettered(self, message: Message, kind: str | None, refusal_code: str | None = None,
+                      failure_class: FailureClass | None = None) -> None:
         """``message`` is in the DLQ (its copy confirmed); ``refusal_code``: the system refused it in its own words,
-        with that code (``Decision.refusal_code``)."""
-        self._tell(message, DEAD_LETTERED, kind, refusal_code)
+        with that code (``Decision.refusal_code``); ``failure_class``: how far its last call got
+        (``Decision.failure_class``)."""
+        self._tell(message, DEAD_LETTERED, kind, refusal_code, failure_class)
 
     def carried_out(self, message: Message) -> None:
         """``message`` was handled (not a duplicate): told only if it was replayed from a DLQ."""
         if (header_count(message.headers.get(h.REPLAYED)) or 0) > 0:
             self._tell(message, DELIVERED_ON_REPLAY, None)
 
-    def _tell(self, message: Message, outcome: str, kind: str | None, refusal_code: str | None = None) -> None:
+    def _tell(self, message: Message, outcome: str, kind: str | None, refusal_code: str | None = None,
+              failure_class: FailureClass | None = None) -> None:
         if self.outbound is None or message.type == NOTE_COMMAND:
             return
         try:
@@ -120,7 +129,8 @@ class DeadLetterNotes:
                  "outcome": outcome}
         try:
             sent = self.outbound.send(note_document(work_order_id, outcome, envelope.command_type, self.consumer,
-                                                   message.message_id, kind, refusal_code=refusal_code),
+                                                   message.message_id, kind, refusal_code=refusal_code,
+                                                   failure_class=failure_class),
                                       cause=envelope, step=f"dead-letter-note-{outcome.lower()}-{replays}",
                                       consumer=self.consumer)
         except Exception as exc:  # the letter is kept whatever happens here

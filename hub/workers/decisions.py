@@ -18,6 +18,7 @@ from hub.transport.message import Message, counter
 from hub.workers import headers as h
 from hub.workers.classify import Classifier
 from hub.workers.errors import SystemRefusal, TransientError
+from hub.workers.failure_classes import FailureClass, failure_class_of
 from hub.workers.waiting import wait_tier
 
 __all__ = ["Action", "Decision", "FailureDecisions", "own_refusal"]
@@ -49,6 +50,7 @@ class Decision:
     refusal: str | None = None  # DEAD: what its requester may learn of a system's own refusal (``SystemRefusal``);
     # RETRY: of the transient failure (``TransientError.told``: hub.workers.requester_notices)
     refusal_code: str | None = None  # DEAD: that refusal's fixed code, for the work order's note (``own_refusal``)
+    failure_class: FailureClass | None = None  # DEAD: how far the (last) call got, for the work order's note
 
 
 class FailureDecisions:
@@ -93,7 +95,8 @@ class FailureDecisions:
         refusal = exc.told if isinstance(exc, SystemRefusal) and not found.transient else None
         refused = None if found.transient else own_refusal(exc)
         return Decision(Action.DEAD, message.message_id, attempts=attempts, reason=reason, kind=kind, headers=headers,
-                        refusal=refusal, refusal_code=None if refused is None else refused.refusal_code)
+                        refusal=refusal, refusal_code=None if refused is None else refused.refusal_code,
+                        failure_class=FailureClass.REFUSED if refused is not None else _not_refused(exc))
 
     def _waiting(self, message: Message, exc: Exception, reason: str, envelope: Envelope | None,
                  headers: Mapping[str, Any] | None = None) -> Decision:
@@ -128,7 +131,7 @@ class FailureDecisions:
                                                    "error": last, "kind": kind})
         headers.update({h.DEAD_REASON: dead_reason, h.DEAD_KIND: kind})
         return Decision(Action.DEAD, message.message_id, attempts=attempts, reason=dead_reason, kind=kind,
-                        headers=headers)
+                        headers=headers, failure_class=failure_class_of(earlier))
 
     @staticmethod
     def _failure_headers(message: Message, attempts: int, reason: str, exc: BaseException) -> dict[str, Any]:
@@ -159,6 +162,13 @@ def own_refusal(exc: BaseException) -> SystemRefusal | None:
         if isinstance(found, SystemRefusal) and found.refusal_code:
             return found
     return None
+
+
+def _not_refused(exc: BaseException) -> FailureClass | None:
+    """How far the call that failed with ``exc`` got, other than the system's own refusal (that one carries its
+    code: ``own_refusal``); a refusal without its code (a proxy's 4xx page) is not known to be the system's."""
+    found = failure_class_of(exc)
+    return None if found is FailureClass.REFUSED else found
 
 
 def _failed_alone(held_back: Exception, message_id: str) -> bool:

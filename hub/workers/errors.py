@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hub.workers.failure_classes import FailureClass
+
 __all__ = ["BusinessRejection", "CallsHeldBack", "PermanentError", "SystemAnsweredFailure", "SystemRefusal",
            "TransientError", "UnknownCommandError"]
 
@@ -14,6 +16,7 @@ class TransientError(Exception):
     set it); None: only that it failed for now."""
 
     told: str | None = None
+    failure_class: FailureClass | None = None  # how far the call got (``hub.workers.failure_classes``)
 
 
 class CallsHeldBack(TransientError):
@@ -41,6 +44,8 @@ class SystemAnsweredFailure(TransientError):
 
 class PermanentError(Exception):
     """Trying again cannot help (invalid data, a refusal): dead-lettered at once with this reason."""
+
+    failure_class: FailureClass | None = None  # how far the call got (``hub.workers.failure_classes``)
 
 
 class SystemRefusal(PermanentError):

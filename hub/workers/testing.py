@@ -172,7 +172,7 @@ class WorkerTestClient:
             if decision.action is Action.DEAD:
                 dead = dead_letter_copy(message, self.queue, decision)
                 self.dead_letters.append(dead)
-                self.notes.dead_lettered(message, decision.kind, decision.refusal_code)
+                self.notes.dead_lettered(message, decision.kind, decision.refusal_code, decision.failure_class)
                 return SendResult(decision, deliveries, dead)
             if decision.action is Action.ACK and not decision.duplicate:
                 self.notes.carried_out(message)

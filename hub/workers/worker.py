@@ -175,7 +175,7 @@ class Worker:
                     self.metrics.dead_lettered(self.consumer, decision.kind or "permanent")
                 if message.reply_to:
                     self.requesters.dead_lettered(message, decision)
-                self.notes.dead_lettered(message, decision.kind, decision.refusal_code)
+                self.notes.dead_lettered(message, decision.kind, decision.refusal_code, decision.failure_class)
         elif decision.action is Action.WAIT:
             self._wait(delivery, decision)
         elif self.tiers:  # BUSY: wait in the first tier without counting a trip

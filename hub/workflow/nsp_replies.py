@@ -12,8 +12,8 @@ dispatch the hub sent for another work order (``store.nsp_dispatches``) is refus
 naming both, nothing written; one naming no dispatch of the hub's is taken as before. Once the hub recorded NSP's
 ticket of the current dispatch (NSP's acceptance, told by the NSP adapter, or its first reply), a reply naming
 another NspTicketId is refused as ``wrong-ticket``, naming both, nothing written (``hub.workflow.nsp_tickets``).
-One that crossed the hub's withdrawal (the work order cancelled and withdrawn while NSP answered) is noted on the
-cancelled work order as a late answer and acked (``hub.workflow.late_replies``).
+One that crossed the hub's withdrawal (the work order cancelled, or answered without NSP, and withdrawn while NSP
+answered) is noted on the work order as a late answer and acked (``hub.workflow.late_replies``).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from lxml import etree
 from hub.envelope import Envelope
 from hub.workers import SendResult, WorkerTestClient
 from hub.workers.dead_letter_notes import note_document
+from hub.workers.failure_classes import FailureClass
 from hub.workflow.runtime import WorkflowRuntime
 from tests.unit.workflow.audit_kit import created, state
 
@@ -84,3 +85,40 @@ def test_a_refusal_code_that_is_not_a_code_is_not_carried() -> None:
     document = note_document("WO20261123A7K2M9Q1", "DEAD_LETTERED", "oa.PushTodo", "oa", LETTER, "permanent",
                              refusal_code="no such user at 10.0.0.7:8080")
     assert document.findtext("{urn:onepoint:workorder:1}RefusalCode") == "code-not-shown"
+
+
+def noted(client: WorkerTestClient, runtime: WorkflowRuntime, failure_class: FailureClass | None,
+          kind: str = "permanent") -> str:
+    """The history note of a dead-lettered NSP dispatch whose last call got as far as ``failure_class``."""
+    work_order_id = created(client)
+    document = note_document(work_order_id, "DEAD_LETTERED", "nsp.NetworkComplaintDispatch", "nsp", LETTER, kind,
+                             failure_class=failure_class)
+    document[0][0].text = "hub-note-0000000004"
+    assert client.send(Envelope("hub-note-0000000004", "workorder.DeadLetterNote", "HUB",
+                                etree.tostring(document))).processed
+    (entry,) = entries(runtime, work_order_id)
+    return str(entry["note"])
+
+
+def test_an_answer_nsp_gave_is_never_noted_as_never_got(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    """NSP answered the dispatch with something the hub could not read: it got it and may hold a ticket, so the
+    supervisors are told to ask NSP before dispatching again (two tickets), not that NSP never got it."""
+    note = noted(client, runtime, FailureClass.UNREADABLE_ANSWER)
+    assert "never got" not in note
+    assert "nsp answered but its answer could not be read: it may hold a ticket" in note
+    assert "ask nsp before dispatching again" in note
+
+
+def test_a_timeout_is_noted_as_nsp_may_have_it(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    note = noted(client, runtime, FailureClass.TIMED_OUT, kind="exhausted")
+    assert "never got" not in note and "did not answer in time, it may have got it" in note
+
+
+def test_only_a_connection_never_made_is_never_got(client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    assert "nsp never got it" in noted(client, runtime, FailureClass.NOT_CONNECTED)
+
+
+def test_a_failure_of_unknown_reach_says_it_is_not_known(client: WorkerTestClient,
+                                                         runtime: WorkflowRuntime) -> None:
+    note = noted(client, runtime, None)
+    assert "never got" not in note and "whether nsp got it is not known" in note

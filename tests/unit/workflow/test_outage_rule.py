@@ -330,7 +330,11 @@ def test_clearance_replies_the_recovery_notice_to_the_linked_complaints(client: 
     again = client.send(cleared_envelope(revision=3))  # a newer clearance revision: nothing replied twice
     assert again.processed
     assert {wid: len(runtime.store.get_work_order(wid).history) for wid in history} == history
-    assert len(client.sent) == before + 4  # the to-read and the three return-visit notices, once
+    # the to-read, the three return-visit notices and the withdrawal of the one NSP held unanswered, once
+    withdrawn = [doc.findtext("{urn:onepoint:nsp:1}WorkOrderId") for kind, doc in sent
+                 if kind == "nsp.NetworkComplaintWithdraw"]
+    assert withdrawn == [pending]  # dispatched to NSP, not answered: the recovery reply ends NSP's part
+    assert len(client.sent) == before + 5
     assert stored(runtime).revision == 3
 
 
