@@ -8,7 +8,11 @@ reply given up after a few seconds left its work order waiting for good) on conn
 5xx; a 4xx
 answer is final (``rejected``: the hub refused the document or the caller), and so is a redirect (3xx: ``rejected``
 with its Location named; never followed, so the document and its token go nowhere but the hub URL given). Only a
-2xx is a delivery. Every outcome is logged and kept in a bounded history that the emulators show in their state:
+2xx is a delivery. NSP's NetworkComplaintReply is a request the hub answers with its workflow's verdict (200 taken,
+422 refused: ``rejected``, the c:Error kept, never sent again; 504 not answered in time: sent again, the same
+MessageId, and answered the verdict recorded for it), so a post waits ``timeout`` (20 s) for the answer: longer than
+the hub's reply timeout (15 s), a slow verdict is waited for rather than asked again. Every outcome is logged and
+kept in a bounded history that the emulators show in their state:
 
 ``queued`` -> ``delivered`` (2xx; ``duplicate`` when the hub says it had it) | ``rejected`` | ``failed`` (retries
 exhausted) | ``abandoned`` (shut down or reset first); ``dropped`` when the queue was full; ``skipped`` when no hub
@@ -76,7 +80,7 @@ class CallbackClient:
 
     def __init__(
         self, hub_url: str | None, token: str | None = None, *, system: str, attempts: int = 5,
-        retry_seconds: float = 0.0, backoff: float = 0.5, max_backoff: float = 10.0, timeout: float = 5.0,
+        retry_seconds: float = 0.0, backoff: float = 0.5, max_backoff: float = 10.0, timeout: float = 20.0,
         queue_size: int = 256, history: int = 500, transport: httpx.BaseTransport | None = None,
     ) -> None:
         if attempts < 1 or queue_size < 1 or retry_seconds < 0:

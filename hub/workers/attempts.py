@@ -97,7 +97,7 @@ class HandlerAttempts:
         except BusinessRejection as exc:
             if not message.reply_to:
                 raise
-            return f"rejected: {exc.code}", error_document(exc.code, str(exc))
+            return f"rejected: {exc.code}", error_document(exc.code, str(exc), exc.violations)
         except Exception as exc:
             held_back = self.metrics is not None and self.classifier(exc).waits  # it waits: no attempt counted
             raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hub.validation.violations import Violation
 from hub.workers.failure_classes import FailureClass
 
 __all__ = ["BusinessRejection", "CallsHeldBack", "PermanentError", "SystemAnsweredFailure", "SystemRefusal",
@@ -70,11 +71,14 @@ class BusinessRejection(PermanentError):
 
     Raised for a request, it is the answer: a ``c:Error`` with ``code`` and the message goes back to the
     caller and is recorded like any answer. Raised for a command, the message is dead-lettered with the reason.
+    ``violations``: the fields of the request at fault, each a ``c:Violation`` of the answer (its Path names the
+    field: a partner's code reads which of its values was refused without parsing the message).
     """
 
-    def __init__(self, message: str, *, code: str = "rejected") -> None:
+    def __init__(self, message: str, *, code: str = "rejected", violations: tuple[Violation, ...] = ()) -> None:
         super().__init__(message)
         self.code = code
+        self.violations = violations
 
 
 class UnknownCommandError(PermanentError):

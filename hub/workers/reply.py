@@ -10,9 +10,12 @@ A request handler that returns no ``Reply`` has still done its effect: its reque
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from lxml import etree
 
 from hub.validation.error_document import error_bytes
+from hub.validation.violations import Violation
 
 __all__ = ["NO_ANSWER", "Reply", "error_document"]
 
@@ -43,6 +46,7 @@ class Reply:
         return f"Reply({self.body[:60]!r}..., outcome={self.outcome!r})"
 
 
-def error_document(code: str, message: str) -> bytes:
-    """The ``c:Error`` answer of a rejected request (schemas/common.xsd): its code and message."""
-    return error_bytes(code, message)
+def error_document(code: str, message: str, violations: Iterable[Violation] = ()) -> bytes:
+    """The ``c:Error`` answer of a rejected request (schemas/common.xsd): its code and message, and the fields at
+    fault (``violations``)."""
+    return error_bytes(code, message, violations)

@@ -1,7 +1,9 @@
-"""NSP's reply to a dispatch (``nsp.NetworkComplaintReply``, a call-back on the workflow's queue, registered by
-``hub.workflow.system_callbacks``): NSP's answer recorded on the work order, which moves on to IN_PROGRESS.
+"""NSP's reply to a dispatch (``nsp.NetworkComplaintReply``, a request on the workflow's queue, registered by
+``hub.workflow.system_callbacks``): NSP's answer recorded on the work order, which moves on to IN_PROGRESS. NSP is
+answered the verdict (``hub.workflow.nsp_reply_answers``): taken, ``NetworkComplaintReplyResponse`` COMPLETED;
+refused, the ``c:Error`` naming the code and the field at fault, nothing written.
 
-It is refused, dead-lettered with the reason, for a work order not dispatched to NSP or finished; one that came
+It is refused for a work order not dispatched to NSP or finished; one that came
 while the work order was suspended moves it on when it resumes (``WorkOrderEngine.act``); an incident NSP resolved
 is replied (brought back first when PENDING or SUSPENDED, as its children are:
 ``incidents.resolution.reply_brought_back``).
@@ -13,7 +15,8 @@ naming both, nothing written; one naming no dispatch of the hub's is taken as be
 ticket of the current dispatch (NSP's acceptance, told by the NSP adapter, or its first reply), a reply naming
 another NspTicketId is refused as ``wrong-ticket``, naming both, nothing written (``hub.workflow.nsp_tickets``).
 One that crossed the hub's withdrawal (the work order cancelled, or answered without NSP, and withdrawn while NSP
-answered) is noted on the work order as a late answer and acked (``hub.workflow.late_replies``).
+answered) is noted on the work order as a late answer and answered COMPLETED (``hub.workflow.late_replies``). Sent
+as a command (a routing table of an older hub, without ``reply_timeout``), a refusal is dead-lettered with the reason.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 from hub.envelope import Envelope
 from hub.gateways.documents import command_element
 from hub.routing.outbound import Sender
-from hub.workers import BusinessRejection
+from hub.workers import Reply
 from hub.workflow import commands
 from hub.workflow.engine import FollowUp, WorkOrderRefused
 from hub.workflow.incidents.resolution import reply_brought_back
@@ -31,6 +34,7 @@ from hub.workflow.late_answers import note_late_answer
 from hub.workflow.late_replies import LATE_REPLY_FIELD, RepliedLate, late_reply, late_reply_note
 from hub.workflow.lifecycle import FINAL, LifecycleAction, WorkOrderState
 from hub.workflow.network_dispatch import answered_dispatch
+from hub.workflow.nsp_reply_answers import reply_refusal, reply_taken
 from hub.workflow.nsp_tickets import refuse_another_ticket
 from hub.workflow.refused_actions import nothing_written_if_refused
 from hub.workflow.runtime import WorkflowRuntime
@@ -78,8 +82,9 @@ def _answers_current_dispatch(tx: WorkOrderTransaction, row: dict[str, Any], his
 
 
 def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender, *,
-                            consumer: str) -> str:
-    """``consumer``: the queue of the workflow's handlers, which sent the dispatches NSP answers."""
+                            consumer: str) -> Reply:
+    """``consumer``: the queue of the workflow's handlers, which sent the dispatches NSP answers. Refused: the
+    ``BusinessRejection`` naming the code and the field at fault (the answer of a request)."""
     document = command_element(envelope)
     work_order_id = document.findtext(f"{{{NSP}}}WorkOrderId") or ""
     correlation_id = document.findtext(f"{{{NSP}}}Header/{{{C}}}CorrelationId") or envelope.correlation_id
@@ -123,13 +128,14 @@ def network_complaint_reply(envelope: Envelope, workflow: WorkflowRuntime, outbo
                 reply = commands.ActionRequest(work_order_id, LifecycleAction.REPLY, operator, "NSP", resolution,
                                                message_id=envelope.message_id)
                 follow_ups += reply_brought_back(tx, workflow.engine, reply, WorkOrderState(row["state"]), now)[1]
-    except RepliedLate as late:  # acked: NSP's call-back has no answer, a dead letter would help nobody
+    except RepliedLate as late:  # taken as a note: NSP learnt of the withdrawal from the hub's own command
         note_late_answer(workflow.engine, tx, work_order_id, late, field=LATE_REPLY_FIELD,
                          value=fields["nsp_nspticketid"], actor=operator, system="NSP", now=now,
                          message_id=envelope.message_id)
-        return f"nsp reply on {work_order_id} after its withdrawal: noted"
+        return Reply(reply_taken(envelope, now), outcome=f"nsp reply on {work_order_id} after its withdrawal: noted")
     except WorkOrderRefused as exc:
-        raise BusinessRejection(f"{exc.code}: {exc}", code=exc.code) from None  # the dead letter's reason
+        workflow.refused(exc.code)
+        raise reply_refusal(exc) from None  # the answer of a request, the dead letter's reason of a command
     send_follow_ups(follow_ups, outbound, workflow, operator, work_order_id=str(row["id"]),
                     each_alone=True)  # the children's return-visit notices
-    return f"nsp reply on {work_order_id}"
+    return Reply(reply_taken(envelope, now), outcome=f"nsp reply on {work_order_id}")

@@ -1,6 +1,7 @@
 """The systems' call-backs to the workflow (queue ``workflow``), registered by ``register``:
 
-* ``nsp.NetworkComplaintReply``: NSP's answer to a dispatch (``hub.workflow.nsp_replies``);
+* ``nsp.NetworkComplaintReply``: NSP's answer to a dispatch, a request answered with the workflow's verdict
+  (``hub.workflow.nsp_replies``);
 * ``oa.CompleteTodo``: a manager completed an escalation to-do ``<id>-esc<level>-<step>`` the hub still has open
   (the current level's, or a lower one still open: the hand-up's to-do a breach did not close, a breach notice a
   hand-up did not close): recorded; an ESCALATED work order is taken up again by its hand-up's to-do, or by a
@@ -34,7 +35,7 @@ from hub.bulletin.notice import parse_outage_notice
 from hub.envelope import Envelope
 from hub.gateways.documents import command_element
 from hub.routing.outbound import Sender
-from hub.workers import BusinessRejection, HandlerRegistry
+from hub.workers import BusinessRejection, HandlerRegistry, Reply
 from hub.workflow import commands
 from hub.workflow.dead_letter_history import dead_letter_note
 from hub.workflow.department_todos import DEPARTMENT_TODO_ID, not_open, open_department_todo
@@ -171,7 +172,7 @@ def outage_notice(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sende
 def register(registry: HandlerRegistry, consumer: str) -> None:
     """The call-backs on ``registry``, for ``consumer``'s queue."""
 
-    def nsp_reply(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> str:
+    def nsp_reply(envelope: Envelope, workflow: WorkflowRuntime, outbound: Sender) -> Reply:
         """NSP's reply, matched with the dispatches ``consumer``'s handlers sent."""
         return network_complaint_reply(envelope, workflow, outbound, consumer=consumer)
 

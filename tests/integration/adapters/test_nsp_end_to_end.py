@@ -1,7 +1,8 @@
 """End to end: a network complaint dispatched (as the workflow sends it) → broker → the NSP adapter's Worker → the
 NSP emulator over HTTP (its ticket the outcome, told to the workflow's queue: ``workorder.NspDispatchNote``); NSP's
-reply call-back → the hub's XML ingress (NSP's own bearer token) → the routing table → the workflow's queue. On
-memory:// and on RabbitMQ."""
+reply call-back → the hub's XML ingress (NSP's own bearer token) → the routing table → the workflow's queue, a
+request whose answer (the workflow's verdict, here answered by the test) NSP's call-back gets. On memory:// and on
+RabbitMQ."""
 
 from __future__ import annotations
 
@@ -11,16 +12,33 @@ from lxml import etree
 
 import adapters.nsp as nsp_adapter
 from hub.envelope import HUB_SYSTEM, Envelope
+from hub.routing.codec import envelope_from_message
 from hub.routing.outbound import BrokerOutbound
 from hub.store.keys import processed_key
+from hub.transport.message import Delivery
 from hub.validation import DocumentValidator
-from tests.integration.adapters.conftest import take, wait_until, xml_gateway_settings
+from tests.integration.adapters.conftest import WAIT, wait_until, xml_gateway_settings
 from tests.integration.adapters.hub_kit import RunningHub
 from tests.unit.adapters.soap_kit import example
 
 NSP = "urn:onepoint:nsp:1"
 C = "urn:onepoint:common:1"
 NSP_TOKEN = "nsp-dev-token"  # NSP's development caller credentials (README, hub/config/defaults.toml)
+
+
+def taken(broker: Any, queue: str, what: str) -> Delivery:
+    """The next delivery of ``queue`` (waiting for it), acked."""
+    found: list[Delivery] = []
+
+    def arrived() -> bool:
+        delivery = broker.get(queue)
+        if delivery is not None:
+            found.append(delivery)
+        return bool(found)
+
+    wait_until(arrived, what, WAIT)
+    found[0].ack()
+    return found[0]
 
 
 def test_nsps_reply_to_a_dispatched_complaint_reaches_the_workflow(running_hub: RunningHub,
@@ -34,10 +52,13 @@ def test_nsps_reply_to_a_dispatched_complaint_reaches_the_workflow(running_hub: 
         sent = outbound.send(example("nsp/NetworkComplaintDispatch.valid.xml"), cause=cause, step="dispatch-nsp",
                              consumer="workflow")
         assert sent.targets == ("nsp",)
-        arrived = [take(running_hub.broker, running_hub.queue("workflow"), f"message {n} in the workflow queue")
-                   for n in (1, 2)]  # NSP's acceptance told by the adapter and NSP's reply race: either first
+        deliveries = [taken(running_hub.broker, running_hub.queue("workflow"), f"message {n} in the workflow queue")
+                      for n in (1, 2)]  # NSP's acceptance told by the adapter and NSP's reply race: either first
+        arrived = [envelope_from_message(d.message) for d in deliveries]
         (note,) = [e for e in arrived if e.command_type == "workorder.NspDispatchNote"]
         (reply,) = [e for e in arrived if e.command_type == "nsp.NetworkComplaintReply"]
+        (request,) = [d.message for d in deliveries if d.message.reply_to]  # NSP's reply waits for the verdict
+        running_hub.broker.reply(request, example("nsp/responses/NetworkComplaintReplyResponse.xml")).result(WAIT)
         outcome = deps["store"].outcome(processed_key("nsp", HUB_SYSTEM, sent.message_id))
     (ticket,) = nsp.state()["tickets"]
     assert outcome == f"ticket {ticket['ticket_id']}"
