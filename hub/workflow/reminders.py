@@ -31,6 +31,7 @@ from hub.workflow.changes import Changed, FollowUp, ReminderObserver, WorkOrderR
 from hub.workflow.commands import ActionRequest
 from hub.workflow.effects import refusal_text
 from hub.workflow.engine import WorkOrderEngine
+from hub.workflow.history_clock import change_moment
 from hub.workflow.lifecycle import LifecycleAction, TransitionRefused, WorkOrderState, lifecycle_of
 from hub.workflow.store import HistoryEntry, WorkOrderTransaction
 from hub.workflow.store.queries import load_work_order
@@ -54,6 +55,7 @@ def remind(engine: WorkOrderEngine, tx: WorkOrderTransaction, request: ActionReq
     if view is None:
         raise WorkOrderRefused(f"no work order {request.work_order_id}", code="unknown-work-order")
     row = dict(view.row)
+    now = change_moment(now, view.history, row["updated_at"])  # never before its last entry: a clock back
     state = WorkOrderState(row["state"])
     try:
         lifecycle_of(row["ticket_type"]).transition(state, request.action, request.work_order_id)

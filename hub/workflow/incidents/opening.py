@@ -103,7 +103,7 @@ def create_incident(tx: WorkOrderTransaction, engine: WorkOrderEngine, facts: In
                      note=f"incident: emergency priority {EMERGENCY_PRIORITY}", message_id=complaint.message_id),
     ]
     row["id"] = tx.insert_work_order(row, history=history, id_zone=engine.settings.local_zone,
-                                      id_key=f"{complaint.message_id}:incident", id_at=complaint.received_at)
+                                      id_key=f"{complaint.message_id}:incident", id_at=now)
     tx.replace_deadlines(row["id"], deadline_rows(deadlines, timing, engine.sla, engine.calendars,
                                                   state=S.ACCEPTED, fired=()))
     event_id = str(uuid.uuid4())

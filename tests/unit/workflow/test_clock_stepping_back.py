@@ -91,3 +91,24 @@ def test_the_moment_is_now_unless_the_history_or_the_row_is_later() -> None:
     assert change_moment(now, earlier) is now and change_moment(now, [{"at": None}], None) is now
     assert change_moment(now, [*earlier, *later]) == now + timedelta(seconds=2)
     assert change_moment(now, earlier, now + timedelta(seconds=3)).tzinfo is UTC
+
+
+def test_a_reminder_after_a_step_back_is_stamped_after_the_entry_it_follows(on_sqlite: WorkflowRuntime) -> None:
+    """Remind bypasses ``engine.act``: its REMIND entry was stamped before the Start it follows (review of 63fd226)."""
+    import uuid
+
+    from hub.workflow.commands import ActionRequest
+    from hub.workflow.reminders import remind
+
+    runtime = on_sqlite
+    work_order_id = create(runtime)
+    clock(runtime).advance(timedelta(minutes=20))
+    act(runtime, work_order_id, A.DISPATCH)
+    act(runtime, work_order_id, A.START)
+    clock(runtime).set(clock(runtime).now() - timedelta(seconds=2))
+    with runtime.store.transaction() as tx:
+        remind(runtime.engine, tx, ActionRequest(work_order_id, A.REMIND, "agent", "CS",
+                                                 {"Reason": "customer called again"},
+                                                 message_id=f"m-{uuid.uuid4().hex[:8]}"), clock(runtime).now())
+    assert history(runtime, work_order_id)[-1]["action"] == "REMIND"
+    assert ordered(runtime, work_order_id)

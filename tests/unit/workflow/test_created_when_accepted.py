@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +84,37 @@ def test_a_receipt_stamped_after_midnight_by_a_clock_ahead_dates_the_id_as_creat
     work_order_id = text(created, "wo:WorkOrderId") or ""
     assert created_at(runtime, work_order_id)[0] == runtime.clock.now()
     assert work_order_id.startswith("WO20261123"), work_order_id
+
+
+@pytest.mark.parametrize(("worker_at", "stamped_at"), [
+    ((23, 23, 59, 57), (24, 0, 0, 2)),  # the ingress's clock ahead of the worker's, across midnight
+    ((24, 0, 0, 30), (23, 23, 59, 50)),  # accepted before midnight, handled after (a backlog)
+])
+def test_an_incident_opened_across_midnight_carries_the_day_it_was_created(
+        worker_at: tuple[int, ...], stamped_at: tuple[int, ...], tmp_path: Path) -> None:
+    """The incident a complaint opens was dated from the complaint's ingress stamp, its ``created_at`` from the
+    worker's now: a different day in its id and in the lists (review of 63fd226, which fixed the complaint only)."""
+    from zoneinfo import ZoneInfo
+
+    from hub.workflow.runtime import open_runtime
+    from tests.unit.workflow.incident_kit import client_of, complaint_document, settings
+
+    shenzhen = ZoneInfo("Asia/Shanghai")
+    worker_clock = datetime(2026, 11, *worker_at, tzinfo=shenzhen)
+    runtime = open_runtime(settings(f"sqlite:///{tmp_path}/wo.db"),
+                           clock=ManualClock(worker_clock - timedelta(minutes=18)))
+    try:
+        client = client_of(runtime)
+        for number in range(9):
+            answer(client.request(envelope(*complaint_document(number))))
+            runtime.clock.advance(timedelta(minutes=2))
+        runtime.clock.set(worker_clock)
+        document, message_id = complaint_document(9)
+        stamp = datetime(2026, 11, *stamped_at, tzinfo=shenzhen)
+        tenth = answer(client.request(replace(envelope(document, message_id), received_at=stamp)))
+        incident_id = text(tenth, "wo:IncidentId") or ""
+        view = runtime.store.get_work_order(incident_id)
+        assert view is not None and view.row["ticket_type"] == "INCIDENT"
+        assert incident_id[2:10] == view.row["created_at"].astimezone(shenzhen).strftime("%Y%m%d")
+    finally:
+        runtime.close()
