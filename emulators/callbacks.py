@@ -1,7 +1,8 @@
 """Call-backs from an emulated system to the hub: ``POST {hub}/xml/<set>`` with ``Authorization: Bearer <token>``.
 
 Used by NSP (NetworkComplaintReply, OutageNotice) and OA (CompleteTodo). :meth:`CallbackClient.submit` never
-blocks: documents go into a bounded queue and one worker thread per client delivers them in order. Delivery is
+blocks: documents go into a bounded queue per command and one worker thread per command delivers them in order (a
+reply waiting for the hub's verdict does not hold back an outage notice). Delivery is
 retried (tenacity, exponential back-off, at least the hub's ``Retry-After``; ``attempts`` tries, and with
 ``retry_seconds`` for at least that long: a hub whose broker restarts answers 503 for as long as that takes, and a
 reply given up after a few seconds left its work order waiting for good) on connection errors, timeouts, 429 and
@@ -94,12 +95,13 @@ class CallbackClient:
         if token:
             headers["authorization"] = f"Bearer {token}"
         self._client_args: dict[str, Any] = {"headers": headers, "timeout": timeout, "transport": transport}
-        self._queue: queue.Queue[_Job | None] = queue.Queue(queue_size)
+        self._queue_size = queue_size
+        self._queues: dict[str, queue.Queue[_Job | None]] = {}  # per command: its documents in order
+        self._workers: dict[str, threading.Thread] = {}
         self._history: deque[dict[str, Any]] = deque(maxlen=history)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._generation = 0
-        self._worker: threading.Thread | None = None
 
     # -- submitting ---------------------------------------------------------------------------------------------
     def submit(self, command_set: str, command: str, document: bytes, *, message_id: str, ref: str = "") -> str:
@@ -111,9 +113,9 @@ class CallbackClient:
             generation = self._generation
         if self.hub_url is None:
             return self._finish(record, "skipped", error="no hub URL configured")
-        self._ensure_worker()
+        lane = self._ensure_worker(command)
         try:
-            self._queue.put_nowait(_Job(command_set, document, record, generation))
+            lane.put_nowait(_Job(command_set, document, record, generation))
         except queue.Full:
             return self._finish(record, "dropped", error="call-back queue full")
         return "queued"
@@ -142,38 +144,50 @@ class CallbackClient:
     def close(self, timeout: float = 5.0) -> None:
         """Stop the worker: a retry wait ends at once, queued documents are abandoned."""
         self._stop.set()
-        worker = self._worker
-        if worker is not None and worker.is_alive():
-            try:
-                self._queue.put_nowait(None)
-            except queue.Full:
-                self._drain()
-                self._queue.put_nowait(None)
+        with self._lock:
+            lanes = [(self._queues[command], worker) for command, worker in self._workers.items()]
+            self._workers.clear()
+        for lane, worker in lanes:
+            if worker.is_alive():
+                try:
+                    lane.put_nowait(None)
+                except queue.Full:
+                    self._drain()
+                    lane.put_nowait(None)
+        for _lane, worker in lanes:
             worker.join(timeout)
         self._drain()
-        self._worker = None
 
     def _drain(self) -> None:
-        while True:
-            try:
-                job = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if job is not None:
-                self._finish(job.record, "abandoned", error="reset or shut down before delivery")
-
-    def _ensure_worker(self) -> None:
         with self._lock:
-            if self._worker is None or not self._worker.is_alive():
+            lanes = list(self._queues.values())
+        for lane in lanes:
+            while True:
+                try:
+                    job = lane.get_nowait()
+                except queue.Empty:
+                    break
+                if job is not None:
+                    self._finish(job.record, "abandoned", error="reset or shut down before delivery")
+
+    def _ensure_worker(self, command: str) -> queue.Queue[_Job | None]:
+        """The queue of ``command``'s documents, its worker running."""
+        with self._lock:
+            lane = self._queues.setdefault(command, queue.Queue(self._queue_size))
+            worker = self._workers.get(command)
+            if worker is None or not worker.is_alive():
                 self._stop.clear()
-                self._worker = threading.Thread(target=self._run, name=f"callbacks-{self.system}", daemon=True)
-                self._worker.start()
+                name = f"callbacks-{self.system}-{command}"[:40]
+                worker = threading.Thread(target=self._run, args=(lane,), name=name, daemon=True)
+                self._workers[command] = worker
+                worker.start()
+            return lane
 
     # -- delivering ---------------------------------------------------------------------------------------------
-    def _run(self) -> None:
+    def _run(self, lane: queue.Queue[_Job | None]) -> None:
         with httpx.Client(**self._client_args) as client:
             while not self._stop.is_set():
-                job = self._queue.get()
+                job = lane.get()
                 if job is None:
                     return
                 self._deliver(client, job)

@@ -96,7 +96,8 @@ class FailureDecisions:
         refused = None if found.transient else own_refusal(exc)
         return Decision(Action.DEAD, message.message_id, attempts=attempts, reason=reason, kind=kind, headers=headers,
                         refusal=refusal, refusal_code=None if refused is None else refused.refusal_code,
-                        failure_class=FailureClass.REFUSED if refused is not None else _not_refused(exc))
+                        failure_class=FailureClass.REFUSED if refused is not None
+                        else _reach(_not_refused(exc), attempts))
 
     def _waiting(self, message: Message, exc: Exception, reason: str, envelope: Envelope | None,
                  headers: Mapping[str, Any] | None = None) -> Decision:
@@ -131,7 +132,7 @@ class FailureDecisions:
                                                    "error": last, "kind": kind})
         headers.update({h.DEAD_REASON: dead_reason, h.DEAD_KIND: kind})
         return Decision(Action.DEAD, message.message_id, attempts=attempts, reason=dead_reason, kind=kind,
-                        headers=headers, failure_class=failure_class_of(earlier))
+                        headers=headers, failure_class=_reach(failure_class_of(earlier), attempts))
 
     @staticmethod
     def _failure_headers(message: Message, attempts: int, reason: str, exc: BaseException) -> dict[str, Any]:
@@ -177,3 +178,10 @@ def _failed_alone(held_back: Exception, message_id: str) -> bool:
     system, so its failures are the message's, not an outage's. Not known: no."""
     callers = getattr(held_back, "callers", None)
     return isinstance(callers, tuple) and set(callers) == {message_id}
+
+
+def _reach(failure: FailureClass | None, attempts: int) -> FailureClass | None:
+    """The class a dead letter's note states: "not connected" only when the failing call was the message's only
+    one; after several, an earlier call may have reached the system (it timed out waiting for the answer), which the
+    last call's class cannot tell: unknown then (review of de6ebc6: "nsp never got it" after a first timeout)."""
+    return None if failure is FailureClass.NOT_CONNECTED and attempts > 1 else failure

@@ -130,6 +130,9 @@ def _reason(request: ActionRequest, reached: WorkOrderState) -> str:
     """The withdrawal's Reason: the Cancel's own; else what ended NSP's part, and the move's own words."""
     if request.action is A.CANCEL or reached is S.CANCELLED:
         return request.words or "cancelled"
+    if request.system == NETWORK_SYSTEM:  # NSP's answer to another ticket (its incident's resolution) answered it
+        why = "answered by NSP's own reply to another ticket (the incident it belongs to): this ticket is closed"
+        return f"{why}: {request.words}" if request.words else why
     why = _ENDED.get(reached, reached.value.lower())
     return f"{why}: {request.words}" if request.words else why
 

@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from hub.workers import WorkerTestClient
+from hub.workflow.runtime import WorkflowRuntime
 from tests.unit.workflow.audit_kit import NSP, created, dispatch, nsp_reply, send, state
 from tests.unit.workflow.kit import answer, command, envelope, text
 from tests.unit.workflow.test_nsp_reply_after_withdrawal import TICKET, late_entries
@@ -78,3 +79,18 @@ def test_nsps_late_reply_after_the_desk_answered_is_noted_not_dead_lettered(clie
     (entry,) = late_entries(client, work_order_id)
     assert text(entry, "wo:NewValue") == TICKET
     assert nsp_reply(client, work_order_id).processed and len(late_entries(client, work_order_id)) == 1
+
+
+def test_children_answered_by_nsps_own_resolution_are_not_said_to_be_answered_without_it(
+        client: WorkerTestClient, runtime: WorkflowRuntime) -> None:
+    """An incident NSP resolved replies its children, some of which NSP holds as tickets of their own: they are
+    withdrawn, worded as answered by NSP's own reply, not "replied without NSP's answer" (review of de6ebc6)."""
+    from tests.unit.workflow.test_incident_resolution import nsp_resolves, opened
+
+    incident_id = opened(client, runtime)
+    before = len(withdrawals(client))
+    nsp_resolves(client, incident_id)
+    reasons = [etree.fromstring(e.payload).findtext(f"{{{NSP}}}Reason") or ""
+               for e in withdrawals(client)[before:]]
+    assert reasons, "the children NSP held are withdrawn"
+    assert all(reason.startswith("answered by NSP's own reply") for reason in reasons), reasons

@@ -56,10 +56,20 @@ def test_retries_exhausted_by_timeouts_are_noted_as_timed_out(nsp: Nsp) -> None:
     assert (fields["Kind"], fields["FailureClass"]) == ("exhausted", "TIMED_OUT")
 
 
-def test_only_a_connection_never_made_is_noted_as_not_connected(nsp: Nsp) -> None:  # noqa: F811
-    nsp.route.side_effect = httpx.ConnectError("connection refused")
+def test_a_refused_connection_after_several_calls_is_not_said_never_to_have_reached_nsp(nsp: Nsp) -> None:  # noqa: F811
+    """Only the last call's class is known: an earlier call may have reached NSP and timed out waiting for its
+    answer (review of de6ebc6: "nsp never got it" after a first timeout), so the note says it is not known."""
+    calls: list[int] = []
+
+    def first_times_out(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            raise httpx.ReadTimeout("sent; no answer in time")
+        raise httpx.ConnectError("connection refused")
+
+    nsp.route.side_effect = first_times_out
     assert nsp.client.send(dispatch(), on_wait=lambda _s: None).dead
-    assert note_fields(nsp)["FailureClass"] == "NOT_CONNECTED"
+    assert len(calls) > 1 and "FailureClass" not in note_fields(nsp)
 
 
 def test_nsps_own_refusal_is_noted_as_refused_with_its_code(nsp: Nsp) -> None:  # noqa: F811

@@ -154,6 +154,34 @@ def test_callback_client_gives_up_rejects_and_drops():
     assert CallbackClient(None, system="t").submit("oa", "X", b"<x/>", message_id="m3") == "skipped"
 
 
+def test_a_reply_waiting_for_the_hubs_verdict_does_not_hold_back_an_outage_notice():
+    """NetworkComplaintReply is a request the hub answers with its workflow's verdict (up to 15 s, 504 and again
+    while the workflow is down); one worker thread for every call-back held the notices behind it (review of
+    fa03181). Each command has its queue and worker: in order within it, independent of the others."""
+    verdict = threading.Event()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if b"Reply" in request.content:
+            verdict.wait(10)  # the workflow has not answered yet
+            return httpx.Response(200, content=b"COMPLETED")
+        return httpx.Response(202, content=b"ACCEPTED")
+
+    client = _client(handler)
+    try:
+        client.submit("nsp", "NetworkComplaintReply", b"<Reply/>", message_id="r1")
+        client.submit("nsp", "OutageNotice", b"<Notice/>", message_id="n1")
+        for _ in range(500):
+            if client.status_of("n1") != "queued":
+                break
+            threading.Event().wait(0.01)
+        assert client.status_of("n1") == "delivered" and client.status_of("r1") == "queued"
+        verdict.set()
+        assert {r["message_id"]: r["status"] for r in _settled(client)} == {"r1": "delivered", "n1": "delivered"}
+    finally:
+        verdict.set()
+        client.close()
+
+
 def test_a_redirect_is_no_delivery_and_is_not_followed():
     seen: list[str] = []
 
