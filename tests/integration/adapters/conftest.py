@@ -17,6 +17,7 @@ from hub.observability.metrics import Metrics
 from hub.routing.codec import message_from_envelope
 from hub.store import ProcessedStore, SQLiteProcessedStore
 from hub.transport import Broker, Message, open_broker
+from hub.transport.message import Delivery
 from hub.transport.topology import routing_key
 from tests.unit.workers.kit import short_config
 
@@ -93,11 +94,8 @@ def xml_gateway_settings(system: str, base_url: str, **overrides: Any) -> Adapte
     return gateway_settings(system, base_url, url=f"{base_url}/xml", **overrides)
 
 
-def take(broker: Broker, queue: str, what: str, timeout: float = WAIT) -> Envelope:
-    """The next message of ``queue`` (waiting for it), acked, as the envelope it carries."""
-    from hub.routing.codec import envelope_from_message
-    from hub.transport.message import Delivery
-
+def take_delivery(broker: Broker, queue: str, what: str, timeout: float = WAIT) -> Delivery:
+    """The next delivery of ``queue`` (waiting for it), acked."""
     found: list[Delivery] = []
 
     def arrived() -> bool:
@@ -108,7 +106,14 @@ def take(broker: Broker, queue: str, what: str, timeout: float = WAIT) -> Envelo
 
     wait_until(arrived, what, timeout)
     found[0].ack()
-    return envelope_from_message(found[0].message)
+    return found[0]
+
+
+def take(broker: Broker, queue: str, what: str, timeout: float = WAIT) -> Envelope:
+    """The next message of ``queue`` (waiting for it), acked, as the envelope it carries."""
+    from hub.routing.codec import envelope_from_message
+
+    return envelope_from_message(take_delivery(broker, queue, what, timeout).message)
 
 
 @pytest.fixture(params=[pytest.param("memory", marks=pytest.mark.integration),

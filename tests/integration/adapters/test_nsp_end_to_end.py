@@ -15,30 +15,14 @@ from hub.envelope import HUB_SYSTEM, Envelope
 from hub.routing.codec import envelope_from_message
 from hub.routing.outbound import BrokerOutbound
 from hub.store.keys import processed_key
-from hub.transport.message import Delivery
 from hub.validation import DocumentValidator
-from tests.integration.adapters.conftest import WAIT, wait_until, xml_gateway_settings
+from tests.integration.adapters.conftest import WAIT, take_delivery, wait_until, xml_gateway_settings
 from tests.integration.adapters.hub_kit import RunningHub
 from tests.unit.adapters.soap_kit import example
 
 NSP = "urn:onepoint:nsp:1"
 C = "urn:onepoint:common:1"
 NSP_TOKEN = "nsp-dev-token"  # NSP's development caller credentials (README, hub/config/defaults.toml)
-
-
-def taken(broker: Any, queue: str, what: str) -> Delivery:
-    """The next delivery of ``queue`` (waiting for it), acked."""
-    found: list[Delivery] = []
-
-    def arrived() -> bool:
-        delivery = broker.get(queue)
-        if delivery is not None:
-            found.append(delivery)
-        return bool(found)
-
-    wait_until(arrived, what, WAIT)
-    found[0].ack()
-    return found[0]
 
 
 def test_nsps_reply_to_a_dispatched_complaint_reaches_the_workflow(running_hub: RunningHub,
@@ -52,8 +36,9 @@ def test_nsps_reply_to_a_dispatched_complaint_reaches_the_workflow(running_hub: 
         sent = outbound.send(example("nsp/NetworkComplaintDispatch.valid.xml"), cause=cause, step="dispatch-nsp",
                              consumer="workflow")
         assert sent.targets == ("nsp",)
-        deliveries = [taken(running_hub.broker, running_hub.queue("workflow"), f"message {n} in the workflow queue")
-                      for n in (1, 2)]  # NSP's acceptance told by the adapter and NSP's reply race: either first
+        # NSP's acceptance told by the adapter and NSP's reply race: either first
+        deliveries = [take_delivery(running_hub.broker, running_hub.queue("workflow"), f"message {n} in the workflow "
+                                    "queue") for n in (1, 2)]
         arrived = [envelope_from_message(d.message) for d in deliveries]
         (note,) = [e for e in arrived if e.command_type == "workorder.NspDispatchNote"]
         (reply,) = [e for e in arrived if e.command_type == "nsp.NetworkComplaintReply"]

@@ -5,16 +5,12 @@ again starts with no ticket recorded."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-from lxml import etree
 
-from hub.envelope import Envelope
 from hub.workers import SendResult, WorkerTestClient
 from hub.workflow.nsp_tickets import recorded_ticket
-from tests.unit.workflow.audit_kit import NSP, created, dispatch, history, state
-from tests.unit.workflow.kit import EXAMPLES, C
+from tests.unit.workflow.audit_kit import created, dispatch, history, state
+from tests.unit.workflow.test_nsp_reply_answers import reply_envelope
 from tests.unit.workflow.test_nsp_stale_reply import dispatch_ids, refused
 
 pytestmark = pytest.mark.unit
@@ -24,17 +20,7 @@ FIRST, OTHER = "NSP20261123000417", "NSP20261123000999"
 
 def reply(client: WorkerTestClient, work_order_id: str, ticket_id: str, dispatch_id: str | None) -> SendResult:
     """NSP's reply naming ``ticket_id``, correlated with ``dispatch_id`` (None: with no dispatch)."""
-    document = etree.parse(str(EXAMPLES / "nsp" / "NetworkComplaintReply.valid.xml")).getroot()
-    document.find(f"{{{NSP}}}WorkOrderId").text = work_order_id
-    document.find(f"{{{NSP}}}NspTicketId").text = ticket_id
-    header = document.find(f"{{{NSP}}}Header")
-    correlation = header.find(f"{{{C}}}CorrelationId")
-    if dispatch_id is None:
-        header.remove(correlation)
-    else:
-        correlation.text = dispatch_id
-    return client.send(Envelope(f"nsp-{uuid.uuid4().hex[:16]}", "nsp.NetworkComplaintReply", "NSP",
-                                etree.tostring(document), correlation_id=dispatch_id))
+    return client.send(reply_envelope(work_order_id, ticket_id, dispatch_id))
 
 
 def test_a_reply_naming_another_ticket_than_the_one_recorded_is_refused(client: WorkerTestClient) -> None:
