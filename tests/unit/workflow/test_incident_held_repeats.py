@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
+from lxml import etree
 from sqlalchemy import func, select, update
 
 from hub.workers import WorkerTestClient
@@ -107,14 +108,21 @@ def test_a_childs_refused_step_is_noted_and_the_others_are_answered(client: Work
     assert any(note and "test-refused" in note for note in notes)
 
 
-def test_an_action_refused_by_an_observer_leaves_nothing_written(client: WorkerTestClient,
-                                                                runtime: WorkflowRuntime) -> None:
+def reply_refused_by_an_observer(client: WorkerTestClient, runtime: WorkflowRuntime
+                                 ) -> tuple[str, str, int, tuple[etree._Element, str]]:
+    """A complaint whose Reply an observer (``Refusing``) will refuse: its id, its state and number of history
+    entries before, and the Reply's document with its MessageId."""
     created = complain(client, 7)
     work_order_id = text(created, "wo:WorkOrderId")
     assert work_order_id is not None
     before, entries = state_of(runtime, work_order_id), history_count(runtime, work_order_id)
     runtime.engine.observers.append(Refusing(work_order_id))
-    document, message_id = command("WorkOrderAction.valid-reply.xml", WorkOrderId=work_order_id)
+    return work_order_id, before, entries, command("WorkOrderAction.valid-reply.xml", WorkOrderId=work_order_id)
+
+
+def test_an_action_refused_by_an_observer_leaves_nothing_written(client: WorkerTestClient,
+                                                                runtime: WorkflowRuntime) -> None:
+    work_order_id, before, entries, (document, message_id) = reply_refused_by_an_observer(client, runtime)
     refused = answer(client.request(envelope(document, message_id)))
     assert text(refused, "c:Code") == "test-refused"
     assert state_of(runtime, work_order_id) == before and history_count(runtime, work_order_id) == entries
@@ -125,12 +133,7 @@ def test_an_action_refused_by_an_observer_leaves_nothing_written(client: WorkerT
 def test_an_action_refused_in_a_batch_leaves_nothing_written(client: WorkerTestClient,
                                                               runtime: WorkflowRuntime) -> None:
     """The batch path: one transaction, a savepoint per message; the refusal is the message's answer, recorded."""
-    created = complain(client, 7)
-    work_order_id = text(created, "wo:WorkOrderId")
-    assert work_order_id is not None
-    before, entries = state_of(runtime, work_order_id), history_count(runtime, work_order_id)
-    runtime.engine.observers.append(Refusing(work_order_id))
-    document, message_id = command("WorkOrderAction.valid-reply.xml", WorkOrderId=work_order_id)
+    work_order_id, before, entries, (document, message_id) = reply_refused_by_an_observer(client, runtime)
     message = replace(client.message(envelope(document, message_id)), reply_to="reply-queue")
     parsed, spec = client.processor.resolve(message)
     (claim,) = WorkOrderProcessedStore(runtime.store).run_claims(
